@@ -182,10 +182,10 @@ mod tests {
         };
         let r = PageRequest::try_from(&ok).unwrap();
         assert_eq!(pageserver::GetPageRequest::from(r), ok);
-        let mut bad = ok.clone();
+        let mut bad = ok;
         bad.request_lsn = 0;
         assert!(PageRequest::try_from(&bad).is_err());
-        let mut bad = ok.clone();
+        let mut bad = ok;
         bad.not_modified_since = 101;
         assert!(PageRequest::try_from(&bad).is_err());
         let mut bad = ok;

@@ -21,6 +21,12 @@ use crate::{Delta, Error, Lsn, PageBody, PageChange, PageKey};
 /// Runs closer than this are merged (a run header costs 4 bytes).
 const MERGE_GAP: usize = 4;
 
+/// A delta at least this large is replaced by a full image. With runs merged
+/// a delta is never larger than an image, but an image costs at most a third
+/// more here and ends the page's redo chain (the pageserver can reconstruct
+/// from it alone), so nearly-whole-page rewrites are logged as images.
+const IMAGE_THRESHOLD: usize = PAGE_SIZE * 3 / 4;
+
 /// Applies `change` to `page` in place and stamps it with `lsn` (the end LSN
 /// of the record carrying the change).
 pub fn apply(page: &mut Page, change: &PageChange, lsn: Lsn) -> Result<(), Error> {
@@ -55,7 +61,8 @@ pub fn apply(page: &mut Page, change: &PageChange, lsn: Lsn) -> Result<(), Error
 
 /// The change that turns `old` (or a new page, for `None`) into `new`, to be
 /// applied at `lsn`. Bytes of `new`'s common header are ignored: redo sets
-/// them. The result is an image when that is no larger than the delta.
+/// them. The result is an image for a new page and when the delta would be
+/// at least [`IMAGE_THRESHOLD`] bytes (nearly as large as the image).
 pub fn diff(key: PageKey, old: Option<&Page>, new: &Page, lsn: Lsn) -> PageChange {
     let crc_after = page::crc_with_lsn(new, lsn);
     let base_lsn = old.map(page::page_lsn).unwrap_or(Lsn::INVALID);
@@ -70,7 +77,7 @@ pub fn diff(key: PageKey, old: Option<&Page>, new: &Page, lsn: Lsn) -> PageChang
     };
     let runs = changed_runs(old, new);
     let delta_len: usize = 2 + runs.iter().map(|r| 4 + r.len()).sum::<usize>();
-    if delta_len >= PAGE_SIZE {
+    if delta_len >= IMAGE_THRESHOLD {
         return image();
     }
     let delta = Delta::from_runs(runs.into_iter().map(|r| (r.start as u16, &new[r])));
@@ -89,7 +96,7 @@ fn changed_runs(old: &Page, new: &Page) -> Vec<std::ops::Range<usize>> {
     let mut i = PAGE_HEADER_SIZE;
     while i < PAGE_SIZE {
         // Skip equal words quickly.
-        if i % 8 == 0 && i + 8 <= PAGE_SIZE && old[i..i + 8] == new[i..i + 8] {
+        if i.is_multiple_of(8) && i + 8 <= PAGE_SIZE && old[i..i + 8] == new[i..i + 8] {
             i += 8;
             continue;
         }
