@@ -6,4 +6,5 @@
 //! per-component subcommands (`strata safekeeper|pageserver|compute`) land
 //! with their issues and are listed in ARCHITECTURE.md as they do.
 
+pub mod metrics_http;
 pub mod waldump;
