@@ -56,7 +56,11 @@ async fn answer(mut stream: TcpStream) -> std::io::Result<()> {
     let mut n = 0;
     while !buf[..n].windows(4).any(|w| w == b"\r\n\r\n") {
         if n == buf.len() {
-            return stream.write_all(b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n").await;
+            return stream
+                .write_all(
+                    b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n",
+                )
+                .await;
         }
         let got = stream.read(&mut buf[n..]).await?;
         if got == 0 {
@@ -69,7 +73,10 @@ async fn answer(mut stream: TcpStream) -> std::io::Result<()> {
     let (status, body) = if path == "/metrics" || path.starts_with("/metrics?") {
         ("200 OK", render())
     } else {
-        ("404 Not Found", "not found: metrics are at /metrics\n".to_string())
+        (
+            "404 Not Found",
+            "not found: metrics are at /metrics\n".to_string(),
+        )
     };
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -88,7 +95,9 @@ mod tests {
         let c = prometheus::register_int_counter!("strata_test_counter", "a test counter").unwrap();
         c.inc_by(7);
         let cancel = CancellationToken::new();
-        let (addr, task) = serve("127.0.0.1:0".parse().unwrap(), cancel.clone()).await.unwrap();
+        let (addr, task) = serve("127.0.0.1:0".parse().unwrap(), cancel.clone())
+            .await
+            .unwrap();
         for (path, want_status, want_body) in [
             ("/metrics", "200", "strata_test_counter 7"),
             ("/other", "404", "not found"),
