@@ -3,6 +3,8 @@
 //! BENCHMARKS.md together with the command that produced them.
 
 mod codec;
+mod disk;
+pub mod postgres;
 
 use clap::{Parser, Subcommand};
 
@@ -20,10 +22,35 @@ struct Args {
 enum Cmd {
     /// WAL decode + CRC throughput and redo (delta apply) rate, one core.
     Codec(codec::Opts),
+    /// The disk's own fdatasync latency and sequential write rate (the
+    /// physical limit for WAL durability), and a vanilla PostgreSQL start/stop check.
+    Disk {
+        /// Where to measure (a directory on the disk that will hold data).
+        #[arg(long, default_value = "target/bench-disk")]
+        dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
+        Cmd::Disk { dir } => {
+            let d = disk::measure(&dir)?;
+            match d.pg_fdatasync_ops {
+                Some(ops) => println!(
+                    "pg_test_fsync fdatasync: {ops:.0} ops/s ({:.0} us/op)",
+                    1e6 / ops
+                ),
+                None => println!("pg_test_fsync: not available"),
+            }
+            println!("write 8 KiB + fdatasync p50: {:.0} us", d.fdatasync_p50_us);
+            println!(
+                "sequential write (1 MiB writes, one fdatasync): {:.0} MB/s",
+                d.seq_write_mbps
+            );
+            let pg = postgres::VanillaPostgres::start(&[])?;
+            println!("vanilla PostgreSQL started on port {} and stopped", pg.port);
+            Ok(())
+        }
     }
 }
