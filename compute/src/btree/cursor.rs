@@ -1,0 +1,151 @@
+//! [`Cursor`]: a forward range scan over the leaf level.
+//!
+//! A cursor descends once to the leaf holding its lower bound, then walks
+//! entries in key order, moving to the right sibling when a leaf is
+//! exhausted:
+//!
+//! ```text
+//!   seek(lower) ─▶ [leaf A] ─right-link─▶ [leaf B] ─right-link─▶ … stop at upper
+//! ```
+//!
+//! It holds one leaf at a time (an `Arc<Page>` snapshot of it), so a writer
+//! may publish new versions of that leaf meanwhile. Stepping right is
+//! checked: the sibling must be a leaf whose low key equals the high key of
+//! the leaf just left (B-link invariant — a leaf's low key never changes).
+//! If it is not, the cursor re-seeks from the root at that high key. Every
+//! leaf it enters is checked against the cursor's snapshot
+//! ([`Error::NeedsOldSnapshot`] when the leaf was pruned past it).
+//!
+//! The cursor yields `Result<(key, value)>` and stops after the first error.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use proto::page::Page;
+use proto::{BlockNo, Lsn};
+
+use super::{BTree, Node, PageStore, check_prune};
+use crate::error::{Error, Result};
+
+/// A forward cursor over a key range of a [`BTree`].
+pub struct Cursor<'a, S> {
+    tree: &'a BTree<S>,
+    snapshot: Lsn,
+    upper: Bound<Vec<u8>>,
+    /// The current leaf; `None` once the scan is over.
+    leaf: Option<(BlockNo, Arc<Page>)>,
+    /// Next entry to yield in the current leaf.
+    pos: usize,
+    /// Re-seeks so far (bounded, so a corrupt level cannot loop forever).
+    reseeks: u32,
+}
+
+impl<'a, S: PageStore> Cursor<'a, S> {
+    pub(super) fn new(
+        tree: &'a BTree<S>,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        snapshot: Lsn,
+    ) -> Result<Cursor<'a, S>> {
+        let mut cursor = Cursor {
+            tree,
+            snapshot,
+            upper: upper.map(<[u8]>::to_vec),
+            leaf: None,
+            pos: 0,
+            reseeks: 0,
+        };
+        cursor.seek(lower)?;
+        Ok(cursor)
+    }
+
+    /// Positions the cursor at the first entry within `lower`.
+    fn seek(&mut self, lower: Bound<&[u8]>) -> Result<()> {
+        let start: &[u8] = match lower {
+            Bound::Included(k) | Bound::Excluded(k) => k,
+            Bound::Unbounded => &[],
+        };
+        let (block, page) = self.tree.descend(start, 0)?;
+        let node = Node::open(block, &*page)?;
+        check_prune(&node, self.snapshot)?;
+        self.pos = match (lower, node.search(start)?) {
+            (Bound::Excluded(_), Ok(i)) => i + 1,
+            (_, Ok(i) | Err(i)) => i,
+        };
+        self.leaf = Some((block, page));
+        Ok(())
+    }
+
+    /// Whether `key` is within the upper bound.
+    fn below_upper(&self, key: &[u8]) -> bool {
+        match &self.upper {
+            Bound::Included(u) => key <= u.as_slice(),
+            Bound::Excluded(u) => key < u.as_slice(),
+            Bound::Unbounded => true,
+        }
+    }
+
+    fn next_entry(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        loop {
+            let Some((block, page)) = self.leaf.clone() else {
+                return Ok(None);
+            };
+            let node = Node::open(block, &*page)?;
+            if self.pos < node.len() {
+                let key = node.key(self.pos)?;
+                if !self.below_upper(key) {
+                    self.leaf = None;
+                    return Ok(None);
+                }
+                let item = (key.to_vec(), node.value(self.pos)?.to_vec());
+                self.pos += 1;
+                return Ok(Some(item));
+            }
+            let high = match node.high_key()? {
+                Some(high) if self.below_upper(high) => high.to_vec(),
+                _ => {
+                    self.leaf = None;
+                    return Ok(None);
+                }
+            };
+            let right = node
+                .right_link()
+                .ok_or_else(|| Error::corrupt(block, "high key without a right-link"))?;
+            let right_page = self.tree.store.read(right)?;
+            let sibling = Node::open(right, &*right_page)?;
+            if sibling.level() != 0 || sibling.low_key()? != high.as_slice() {
+                self.reseeks += 1;
+                if self.reseeks > super::MAX_RESTARTS as u32 {
+                    return Err(Error::corrupt(
+                        right,
+                        "right sibling's low key keeps mismatching",
+                    ));
+                }
+                tracing::debug!(
+                    block,
+                    right,
+                    "right sibling mismatch: re-seek from the root"
+                );
+                self.seek(Bound::Included(&high))?;
+                continue;
+            }
+            check_prune(&sibling, self.snapshot)?;
+            self.leaf = Some((right, right_page.clone()));
+            self.pos = 0;
+        }
+    }
+}
+
+impl<S: PageStore> Iterator for Cursor<'_, S> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_entry() {
+            Ok(item) => item.map(Ok),
+            Err(e) => {
+                self.leaf = None;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,491 @@
+//! MVCC by LSN: row versions in B+tree leaves, visibility, pruning.
+//!
+//! A row version carries `created` and `deleted`: the *start* LSN of the
+//! WAL record that wrote it, and of the one that deleted or replaced it
+//! ([`Lsn::MAX`] while live). A snapshot `S` is a record boundary (an *end*
+//! LSN), and a version is **visible at `S` iff `created < S <= deleted`**
+//! ([`is_visible`]): the record that created it ended at or before `S`, and
+//! the one that deleted it did not.
+//!
+//! Each version is one leaf entry of a [`BTree`], so a version's size is
+//! limited by the page, not the whole chain's:
+//!
+//! ```text
+//! tree key   = user key ++ !created (u64 big-endian, bit-inverted)
+//! tree value = deleted (u64 big-endian) ++ payload (row bytes, or empty)
+//!
+//!   "k1"·!30  → deleted=MAX, "v3"     newest first: ascending tree keys
+//!   "k1"·!20  → deleted=30,  "v2"     walk a key's versions from newest
+//!   "k1"·!10  → deleted=20,  "v1"     to oldest
+//!   "k2"·!15  → deleted=25,  "x"      (k2 deleted at 25)
+//! ```
+//!
+//! Sizes: a user key is at most `max_key - 8` bytes (501 on full pages) and
+//! a version's payload at most `max_entry - 18 - key length` bytes (about
+//! 2000 on full pages; [`VersionedTree::max_payload`]); larger rows fail
+//! with [`Error::RowTooLarge`] until overflow pages exist.
+//!
+//! User keys must be **prefix-free** (no key a proper prefix of another), as
+//! [`crate::keycodec`] guarantees, so appending the 8-byte suffix keeps every
+//! key's versions contiguous and in user-key order.
+//!
+//! Writes happen at commit, one record at a time, with that record's start
+//! LSN (see [`VersionedTree::insert`], [`VersionedTree::update`],
+//! [`VersionedTree::delete`]). Several writes of one record to the same key
+//! collapse into one version (a version created and deleted by the same
+//! record is invisible to everyone, so it is removed).
+//!
+//! **Pruning** ([`VersionedTree::prune`]) removes versions with
+//! `deleted < horizon` (horizon = the oldest snapshot in use: no snapshot
+//! `S >= horizon` can see them) and raises each changed leaf's `prune_lsn` to
+//! the horizon. A reader at `S < prune_lsn` of any leaf it visits gets
+//! [`Error::NeedsOldSnapshot`] and re-traverses at `S` with pages from the
+//! pageserver, which still has the removed versions.
+//!
+//! On an error a write may have published part of its pages; callers apply a
+//! write set to copy-on-write pages and discard them all on failure.
+
+use std::ops::Bound;
+
+use proto::Lsn;
+
+use crate::btree::{BTree, ChangedPages, Cursor, Limits, PageStore};
+use crate::error::{Error, Result};
+
+/// Bytes appended to a user key: the inverted `created` LSN.
+const SUFFIX: usize = 8;
+/// Bytes in front of the payload: the `deleted` LSN.
+const DELETED: usize = 8;
+
+/// Whether a version created at `created` and deleted at `deleted` is
+/// visible at snapshot `snapshot`.
+pub fn is_visible(created: Lsn, deleted: Lsn, snapshot: Lsn) -> bool {
+    created < snapshot && snapshot <= deleted
+}
+
+/// One version of a row (or of an index entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub created: Lsn,
+    /// [`Lsn::MAX`] while live.
+    pub deleted: Lsn,
+    pub payload: Vec<u8>,
+}
+
+impl Version {
+    pub fn is_live(&self) -> bool {
+        self.deleted == Lsn::MAX
+    }
+
+    pub fn is_visible(&self, snapshot: Lsn) -> bool {
+        is_visible(self.created, self.deleted, snapshot)
+    }
+}
+
+fn version_key(key: &[u8], created: Lsn) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + SUFFIX);
+    k.extend_from_slice(key);
+    k.extend_from_slice(&(!created.0).to_be_bytes());
+    k
+}
+
+fn version_value(deleted: Lsn, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(DELETED + payload.len());
+    v.extend_from_slice(&deleted.0.to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// Splits a tree key into the user key and `created`.
+fn split_key(tree_key: &[u8]) -> Result<(&[u8], Lsn)> {
+    let at = tree_key
+        .len()
+        .checked_sub(SUFFIX)
+        .ok_or_else(|| Error::decode("version key", "shorter than its LSN suffix"))?;
+    let (key, suffix) = tree_key.split_at(at);
+    let inverted = u64::from_be_bytes(suffix.try_into().expect("8-byte suffix"));
+    Ok((key, Lsn(!inverted)))
+}
+
+/// Splits a tree value into `deleted` and the payload.
+fn split_value(value: &[u8]) -> Result<(Lsn, &[u8])> {
+    if value.len() < DELETED {
+        return Err(Error::decode("version", "shorter than its deleted LSN"));
+    }
+    let (deleted, payload) = value.split_at(DELETED);
+    Ok((
+        Lsn(u64::from_be_bytes(deleted.try_into().expect("8 bytes"))),
+        payload,
+    ))
+}
+
+/// A B+tree of versioned rows (or versioned index entries).
+pub struct VersionedTree<S> {
+    tree: BTree<S>,
+}
+
+impl<S: PageStore> VersionedTree<S> {
+    /// An empty versioned tree in an empty store.
+    pub fn create(store: S, limits: Limits) -> Result<(VersionedTree<S>, ChangedPages)> {
+        let (tree, changed) = BTree::create(store, limits)?;
+        Ok((VersionedTree { tree }, changed))
+    }
+
+    /// A versioned tree already in `store`.
+    pub fn open(store: S, limits: Limits) -> VersionedTree<S> {
+        VersionedTree {
+            tree: BTree::open(store, limits),
+        }
+    }
+
+    /// The B+tree underneath (for structural checks).
+    pub fn tree(&self) -> &BTree<S> {
+        &self.tree
+    }
+
+    pub fn into_store(self) -> S {
+        self.tree.into_store()
+    }
+
+    /// Longest user key.
+    pub fn max_key(&self) -> usize {
+        self.tree.limits().max_key - SUFFIX
+    }
+
+    /// Longest payload for a key of `key_len` bytes.
+    pub fn max_payload(&self, key_len: usize) -> usize {
+        self.tree
+            .limits()
+            .max_entry
+            .saturating_sub(2 + key_len + SUFFIX + DELETED)
+    }
+
+    /// Every version of `key`, newest first, reading leaves at `snapshot`.
+    pub fn versions(&self, key: &[u8], snapshot: Lsn) -> Result<Vec<Version>> {
+        let lower = version_key(key, Lsn::MAX);
+        let upper = version_key(key, Lsn::INVALID);
+        let cursor = self
+            .tree
+            .range(Bound::Included(&lower), Bound::Included(&upper), snapshot)?;
+        let mut out = Vec::new();
+        for item in cursor {
+            let (tree_key, value) = item?;
+            let (user_key, created) = split_key(&tree_key)?;
+            if user_key != key {
+                continue; // only possible with keys that are not prefix-free
+            }
+            let (deleted, payload) = split_value(&value)?;
+            out.push(Version {
+                created,
+                deleted,
+                payload: payload.to_vec(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The payload of `key`'s version visible at `snapshot`.
+    pub fn get(&self, key: &[u8], snapshot: Lsn) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .versions(key, snapshot)?
+            .into_iter()
+            .find(|v| v.is_visible(snapshot))
+            .map(|v| v.payload))
+    }
+
+    /// The rows visible at `snapshot` with user keys in `(lower, upper)`.
+    pub fn scan(
+        &self,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        snapshot: Lsn,
+    ) -> Result<Scan<'_, S>> {
+        // Versions of k sort between k·00…00 and k·FF…FF, and k < k·anything.
+        let lower_key = match lower {
+            Bound::Included(k) => Bound::Included(k.to_vec()),
+            Bound::Excluded(k) => Bound::Excluded(version_key(k, Lsn::INVALID)),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let upper_key = match upper {
+            Bound::Included(k) => Bound::Included(version_key(k, Lsn::INVALID)),
+            Bound::Excluded(k) => Bound::Excluded(k.to_vec()),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let cursor = self.tree.range(
+            lower_key.as_ref().map(Vec::as_slice),
+            upper_key.as_ref().map(Vec::as_slice),
+            snapshot,
+        )?;
+        Ok(Scan {
+            cursor,
+            snapshot,
+            peeked: None,
+        })
+    }
+
+    /// The newest version of `key`, checking that `lsn` is not older.
+    fn newest(&self, key: &[u8], lsn: Lsn) -> Result<Option<Version>> {
+        let newest = self.versions(key, Lsn::MAX)?.into_iter().next();
+        if let Some(v) = &newest {
+            let last_change = if v.is_live() { v.created } else { v.deleted };
+            if last_change > lsn {
+                return Err(Error::LsnOutOfOrder {
+                    lsn,
+                    newest: last_change,
+                });
+            }
+        }
+        Ok(newest)
+    }
+
+    fn check_sizes(&self, key: &[u8], payload: &[u8]) -> Result<()> {
+        if key.len() > self.max_key() {
+            return Err(Error::KeyTooLarge {
+                size: key.len(),
+                max: self.max_key(),
+            });
+        }
+        let max = self.max_payload(key.len());
+        if payload.len() > max {
+            return Err(Error::RowTooLarge {
+                size: payload.len(),
+                max,
+            });
+        }
+        Ok(())
+    }
+
+    /// Inserts a new row version created at `lsn` (the record's start LSN).
+    /// Fails with [`Error::DuplicateKey`] if the key has a live version.
+    pub fn insert(&mut self, key: &[u8], payload: &[u8], lsn: Lsn) -> Result<ChangedPages> {
+        self.check_sizes(key, payload)?;
+        if self.newest(key, lsn)?.is_some_and(|v| v.is_live()) {
+            return Err(Error::DuplicateKey);
+        }
+        self.tree
+            .insert(&version_key(key, lsn), &version_value(Lsn::MAX, payload))
+    }
+
+    /// Replaces the live version of `key` at `lsn`: the old version gets
+    /// `deleted = lsn` and a new one is created at `lsn`. Fails with
+    /// [`Error::KeyNotFound`] if there is no live version.
+    pub fn update(&mut self, key: &[u8], payload: &[u8], lsn: Lsn) -> Result<ChangedPages> {
+        self.check_sizes(key, payload)?;
+        let old = match self.newest(key, lsn)? {
+            Some(v) if v.is_live() => v,
+            _ => return Err(Error::KeyNotFound),
+        };
+        let mut changed = ChangedPages::default();
+        if old.created != lsn {
+            changed.extend(self.tree.insert(
+                &version_key(key, old.created),
+                &version_value(lsn, &old.payload),
+            )?);
+        }
+        changed.extend(
+            self.tree
+                .insert(&version_key(key, lsn), &version_value(Lsn::MAX, payload))?,
+        );
+        Ok(changed)
+    }
+
+    /// Deletes the live version of `key` at `lsn`. Fails with
+    /// [`Error::KeyNotFound`] if there is none.
+    pub fn delete(&mut self, key: &[u8], lsn: Lsn) -> Result<ChangedPages> {
+        let old = match self.newest(key, lsn)? {
+            Some(v) if v.is_live() => v,
+            _ => return Err(Error::KeyNotFound),
+        };
+        let tree_key = version_key(key, old.created);
+        if old.created == lsn {
+            // Created by this very record: nobody can ever see it.
+            return Ok(self.tree.delete(&tree_key)?.1);
+        }
+        self.tree
+            .insert(&tree_key, &version_value(lsn, &old.payload))
+    }
+
+    /// Removes every version with `deleted < horizon` and raises the
+    /// `prune_lsn` of the leaves it changed to `horizon`.
+    pub fn prune(&mut self, horizon: Lsn) -> Result<ChangedPages> {
+        self.tree.prune(horizon, |_, value| {
+            let (deleted, _) = split_value(value)?;
+            Ok(deleted < horizon)
+        })
+    }
+}
+
+/// Rows visible at a snapshot, in key order: `(user key, payload)`.
+pub struct Scan<'a, S> {
+    cursor: Cursor<'a, S>,
+    snapshot: Lsn,
+    /// The first version of the next key, read while finishing a key.
+    peeked: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl<S: PageStore> Scan<'_, S> {
+    fn next_row(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let mut current: Option<Vec<u8>> = None;
+        let mut found: Option<Vec<u8>> = None;
+        loop {
+            let item = match self.peeked.take() {
+                Some(item) => Some(item),
+                None => self.cursor.next().transpose()?,
+            };
+            let Some((tree_key, value)) = item else {
+                return Ok(current.zip(found));
+            };
+            let (user_key, created) = split_key(&tree_key)?;
+            if current.as_deref() != Some(user_key) {
+                if let (Some(key), Some(payload)) = (current.take(), found.take()) {
+                    self.peeked = Some((tree_key, value));
+                    return Ok(Some((key, payload)));
+                }
+                current = Some(user_key.to_vec());
+            }
+            if found.is_none() {
+                let (deleted, payload) = split_value(&value)?;
+                if is_visible(created, deleted, self.snapshot) {
+                    found = Some(payload.to_vec());
+                }
+            }
+        }
+    }
+}
+
+impl<S: PageStore> Iterator for Scan<'_, S> {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row().transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::btree::MemPageStore;
+
+    fn tree() -> VersionedTree<MemPageStore> {
+        VersionedTree::create(MemPageStore::new(), Limits::for_fill(1024))
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn visibility_rule() {
+        assert!(
+            !is_visible(Lsn(10), Lsn::MAX, Lsn(10)),
+            "own record not yet ended"
+        );
+        assert!(is_visible(Lsn(10), Lsn::MAX, Lsn(11)));
+        assert!(
+            is_visible(Lsn(10), Lsn(20), Lsn(20)),
+            "deleting record not yet ended"
+        );
+        assert!(!is_visible(Lsn(10), Lsn(20), Lsn(21)));
+    }
+
+    #[test]
+    fn versions_by_snapshot() {
+        let mut t = tree();
+        t.insert(b"k", b"v1", Lsn(10)).unwrap();
+        t.update(b"k", b"v2", Lsn(20)).unwrap();
+        t.delete(b"k", Lsn(30)).unwrap();
+        t.insert(b"k", b"v3", Lsn(40)).unwrap();
+        let at = |s| t.get(b"k", Lsn(s)).unwrap();
+        assert_eq!(at(10), None);
+        assert_eq!(at(15), Some(b"v1".to_vec()));
+        assert_eq!(at(20), Some(b"v1".to_vec()));
+        assert_eq!(at(25), Some(b"v2".to_vec()));
+        assert_eq!(at(35), None);
+        assert_eq!(at(45), Some(b"v3".to_vec()));
+        assert_eq!(t.versions(b"k", Lsn::MAX).unwrap().len(), 3);
+        assert_eq!(t.insert(b"k", b"x", Lsn(50)), Err(Error::DuplicateKey));
+        assert_eq!(t.delete(b"nope", Lsn(50)), Err(Error::KeyNotFound));
+        assert!(matches!(
+            t.update(b"k", b"x", Lsn(35)),
+            Err(Error::LsnOutOfOrder { .. })
+        ));
+    }
+
+    #[test]
+    fn same_record_writes_collapse() {
+        let mut t = tree();
+        t.insert(b"k", b"a", Lsn(10)).unwrap();
+        t.update(b"k", b"b", Lsn(10)).unwrap();
+        assert_eq!(t.versions(b"k", Lsn::MAX).unwrap().len(), 1);
+        t.delete(b"k", Lsn(10)).unwrap();
+        assert!(t.versions(b"k", Lsn::MAX).unwrap().is_empty());
+    }
+
+    #[test]
+    fn scan_groups_versions() {
+        let mut t = tree();
+        for (i, k) in [b"a", b"b", b"c", b"d"].iter().enumerate() {
+            t.insert(*k, b"1", Lsn(10 + i as u64)).unwrap();
+        }
+        t.update(b"b", b"2", Lsn(20)).unwrap();
+        t.delete(b"c", Lsn(21)).unwrap();
+        let rows = |lo: Bound<&[u8]>, hi: Bound<&[u8]>, s| {
+            t.scan(lo, hi, Lsn(s))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect::<Vec<_>>()
+        };
+        let all = rows(Bound::Unbounded, Bound::Unbounded, 30);
+        assert_eq!(
+            all,
+            vec![
+                (b"a".to_vec(), b"1".to_vec()),
+                (b"b".to_vec(), b"2".to_vec()),
+                (b"d".to_vec(), b"1".to_vec())
+            ]
+        );
+        let old = rows(Bound::Excluded(b"a"), Bound::Included(b"c"), 21);
+        assert_eq!(
+            old,
+            vec![
+                (b"b".to_vec(), b"2".to_vec()),
+                (b"c".to_vec(), b"1".to_vec())
+            ]
+        );
+    }
+
+    #[test]
+    fn prune_removes_dead_versions_and_refuses_old_snapshots() {
+        let mut t = tree();
+        t.insert(b"k", b"v1", Lsn(10)).unwrap();
+        t.update(b"k", b"v2", Lsn(20)).unwrap();
+        t.insert(b"j", b"x", Lsn(30)).unwrap();
+        let changed = t.prune(Lsn(25)).unwrap();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(t.versions(b"k", Lsn::MAX).unwrap().len(), 1);
+        assert_eq!(t.get(b"k", Lsn(25)).unwrap(), Some(b"v2".to_vec()));
+        assert!(matches!(
+            t.get(b"k", Lsn(15)),
+            Err(Error::NeedsOldSnapshot {
+                prune_lsn: Lsn(25),
+                ..
+            })
+        ));
+        // Nothing to prune: no page changes, prune_lsn unchanged.
+        assert!(t.prune(Lsn(26)).unwrap().is_empty());
+        assert!(t.get(b"k", Lsn(25)).is_ok());
+    }
+
+    #[test]
+    fn size_limits() {
+        let mut t = tree();
+        let max = t.max_payload(1);
+        t.insert(b"k", &vec![0; max], Lsn(10)).unwrap();
+        assert!(matches!(
+            t.insert(b"j", &vec![0; max + 1], Lsn(10)),
+            Err(Error::RowTooLarge { .. })
+        ));
+        assert!(matches!(
+            t.insert(&vec![0; t.max_key() + 1], b"", Lsn(10)),
+            Err(Error::KeyTooLarge { .. })
+        ));
+    }
+}

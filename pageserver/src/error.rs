@@ -1,0 +1,80 @@
+//! The pageserver crate's one error type.
+//!
+//! Variants are what a caller acts on:
+//! - [`Error::NeverWritten`]: the page does not exist at that LSN (the compute
+//!   treats it as a new, zeroed page or reports a missing relation block).
+//! - [`Error::BelowGcHorizon`]: the request is older than what GC keeps; the
+//!   caller must ask at a newer LSN (or should have held a lease).
+//! - [`Error::Quarantined`]: redo of that one page failed (base LSN or CRC
+//!   mismatch); it is not served until a later full image supersedes it.
+//!   Other pages keep working.
+//! - [`Error::Corrupt`]: a layer file failed a checksum or a structural check;
+//!   the file and byte offset are named so an operator can replace it (e.g.
+//!   from object storage). Corrupt data is never served.
+//! - [`Error::Io`]: the local disk failed; the operation and path are named.
+//! - [`Error::OutOfOrderRecord`]: ingest was fed a record that does not follow
+//!   the last one (a bug in the WAL receiver; the caller restarts streaming).
+
+use std::path::PathBuf;
+
+use proto::{Lsn, PageKey};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("page {key} was never written at or before LSN {lsn}")]
+    NeverWritten { key: PageKey, lsn: Lsn },
+
+    #[error("LSN {lsn} is below the GC horizon {cutoff}: that history is no longer kept")]
+    BelowGcHorizon { lsn: Lsn, cutoff: Lsn },
+
+    #[error("page {key} is quarantined since LSN {lsn}: {reason}")]
+    Quarantined {
+        key: PageKey,
+        lsn: Lsn,
+        reason: String,
+    },
+
+    #[error("corrupt layer file {}: at byte offset {offset}: {reason}", file.display())]
+    Corrupt {
+        file: PathBuf,
+        offset: u64,
+        reason: String,
+    },
+
+    #[error("{op} {}: {source}", path.display())]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("WAL record ending at {lsn} does not follow the last ingested record ending at {last}")]
+    OutOfOrderRecord { lsn: Lsn, last: Lsn },
+}
+
+impl Error {
+    /// An [`Error::Io`] for `op` ("read layer block", in verb form) on `path`.
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// An [`Error::Corrupt`] naming `file` and `offset`.
+    pub(crate) fn corrupt(
+        file: impl Into<PathBuf>,
+        offset: u64,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::Corrupt {
+            file: file.into(),
+            offset,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,456 @@
+//! A timeline's storage: the owner of its layer map, its local layer
+//! directory, its GC cutoff and its quarantined pages.
+//!
+//! [`Timeline`] drives the pure pieces: ingest into the open
+//! [`InMemoryLayer`] (freezing it at [`TimelineConfig::freeze_size`]), flush
+//! of frozen layers to partitioned delta files, GetPage@LSN through
+//! [`reconstruct`], [`compaction`] and [`gc`]. It is synchronous: ingest and
+//! maintenance take `&mut self`, reads take `&self`; the async shell wraps it
+//! in a lock and runs flushes and compaction off the request path.
+//!
+//! Invariants:
+//! - `last_record_lsn` only grows; everything at or below
+//!   [`Timeline::disk_consistent_lsn`] is in layer files of [`Timeline::dir`];
+//!   [`Timeline::open`] rebuilds the layer map from those files plus
+//!   `timeline.meta` ([`crate::metadata`]), and the caller re-streams WAL
+//!   after `disk_consistent_lsn`.
+//! - a flush makes its delta files durable before it advances the persisted
+//!   `disk_consistent_lsn`; files above it at open time are leftovers of an
+//!   interrupted flush and are deleted (their WAL is re-streamed).
+//! - reads below the GC cutoff fail with [`Error::BelowGcHorizon`]; the
+//!   cutoff is persisted before GC deletes a file.
+//! - a page whose redo fails is recorded as quarantined and every read of it
+//!   at or after the bad change fails with [`Error::Quarantined`], until a
+//!   later full image supersedes it; other pages are unaffected.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use proto::page::{PAGE_SIZE, Page};
+use proto::{DecodedRecord, Lsn, PageBody, PageKey};
+
+use crate::compaction::{self, CompactionReport};
+use crate::delta_layer::DeltaLayer;
+use crate::image_layer::ImageLayer;
+use crate::inmemory_layer::InMemoryLayer;
+use crate::layer_file::{sync_dir, write_file};
+use crate::layer_map::LayerMap;
+use crate::layer_name::LayerName;
+use crate::metadata::{self, TimelineMetadata};
+use crate::{Error, Result, gc, reconstruct};
+
+/// Sizes and thresholds of one timeline's storage.
+#[derive(Debug, Clone)]
+pub struct TimelineConfig {
+    /// Freeze the open in-memory layer once its changes take this many bytes.
+    pub freeze_size: usize,
+    /// Target size of one delta layer file when a frozen layer is flushed.
+    pub delta_partition_size: usize,
+    /// Target payload size of one block in a layer file.
+    pub block_size: usize,
+    /// Write image layers where a key's delta chain reaches this length.
+    pub image_chain_threshold: usize,
+    /// Target size of one image layer file.
+    pub image_layer_size: usize,
+}
+
+impl Default for TimelineConfig {
+    fn default() -> TimelineConfig {
+        TimelineConfig {
+            freeze_size: 256 << 20,
+            delta_partition_size: 128 << 20,
+            block_size: 64 << 10,
+            image_chain_threshold: 32,
+            image_layer_size: 128 << 20,
+        }
+    }
+}
+
+/// Counts of what the timeline has done (a snapshot).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub records_ingested: u64,
+    pub freezes: u64,
+    pub delta_layers_written: u64,
+    pub image_layers_written: u64,
+    pub compactions: u64,
+    pub gc_runs: u64,
+    pub layers_removed: u64,
+    pub pages_reconstructed: u64,
+    pub quarantine_errors: u64,
+}
+
+#[derive(Debug, Default)]
+struct CounterCells {
+    records_ingested: AtomicU64,
+    freezes: AtomicU64,
+    delta_layers_written: AtomicU64,
+    image_layers_written: AtomicU64,
+    compactions: AtomicU64,
+    gc_runs: AtomicU64,
+    layers_removed: AtomicU64,
+    pages_reconstructed: AtomicU64,
+    quarantine_errors: AtomicU64,
+}
+
+fn bump(c: &AtomicU64, n: u64) {
+    c.fetch_add(n, Ordering::Relaxed);
+}
+
+/// A page that is not served, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedPage {
+    pub key: PageKey,
+    /// The LSN of the change redo refused.
+    pub lsn: Lsn,
+    pub reason: String,
+}
+
+/// What one GC run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GcReport {
+    pub cutoff: Lsn,
+    pub removed: Vec<LayerName>,
+}
+
+/// One timeline's layered page storage.
+#[derive(Debug)]
+pub struct Timeline {
+    dir: PathBuf,
+    config: TimelineConfig,
+    layers: LayerMap,
+    /// What is persisted in `timeline.meta`.
+    meta: TimelineMetadata,
+    quarantine: Mutex<BTreeMap<PageKey, QuarantinedPage>>,
+    counters: CounterCells,
+}
+
+impl Timeline {
+    /// Opens the timeline stored in `dir` (creating the directory if needed):
+    /// verifies and loads every layer file at or below the persisted
+    /// `disk_consistent_lsn`, and removes leftovers of an interrupted flush
+    /// (temporary files, delta files above it). `wal_start` is where the
+    /// timeline's WAL begins, used when nothing has been flushed yet.
+    pub fn open(dir: &Path, config: TimelineConfig, wal_start: Lsn) -> Result<Timeline> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create timeline directory", dir, e))?;
+        let names = list_layer_files(dir)?;
+        let meta = match TimelineMetadata::load(dir)? {
+            Some(meta) => meta,
+            None => {
+                if !names.is_empty() {
+                    tracing::warn!(dir = %dir.display(), "layer files without timeline metadata");
+                }
+                let disk_consistent_lsn = names
+                    .iter()
+                    .map(|(n, _)| last_lsn(n))
+                    .max()
+                    .unwrap_or(Lsn::INVALID);
+                TimelineMetadata {
+                    disk_consistent_lsn,
+                    gc_cutoff: Lsn::INVALID,
+                }
+            }
+        };
+        let d = meta.disk_consistent_lsn;
+        let mut map = if d.is_valid() && d >= wal_start {
+            LayerMap::new(InMemoryLayer::new(d + 1, d))
+        } else {
+            LayerMap::new(InMemoryLayer::new(wal_start, wal_start))
+        };
+        for (name, path) in names {
+            if last_lsn(&name) > d {
+                tracing::warn!(layer = %name, "removing a layer of an interrupted flush");
+                std::fs::remove_file(&path)
+                    .map_err(|e| Error::io("remove unflushed layer file", &path, e))?;
+                continue;
+            }
+            let found = match name {
+                LayerName::Delta { .. } => {
+                    let layer = DeltaLayer::open(&path)?;
+                    let found = layer.name();
+                    map.insert_delta(layer.into());
+                    found
+                }
+                LayerName::Image { .. } => {
+                    let layer = ImageLayer::open(&path)?;
+                    let found = layer.name();
+                    map.insert_image(layer.into());
+                    found
+                }
+            };
+            if found != name {
+                return Err(Error::corrupt(
+                    &path,
+                    0,
+                    "file name does not match the layer's footer",
+                ));
+            }
+        }
+        tracing::info!(
+            dir = %dir.display(),
+            deltas = map.delta_layers().len(),
+            images = map.image_layers().len(),
+            disk_consistent_lsn = %d,
+            gc_cutoff = %meta.gc_cutoff,
+            "opened timeline"
+        );
+        Ok(Timeline {
+            dir: dir.to_path_buf(),
+            config,
+            layers: map,
+            meta,
+            quarantine: Mutex::new(BTreeMap::new()),
+            counters: CounterCells::default(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &TimelineConfig {
+        &self.config
+    }
+
+    pub fn layer_map(&self) -> &LayerMap {
+        &self.layers
+    }
+
+    /// The end of the last ingested record.
+    pub fn last_record_lsn(&self) -> Lsn {
+        self.layers.open_layer().last_record_lsn()
+    }
+
+    /// Everything at or below this LSN is in layer files.
+    pub fn disk_consistent_lsn(&self) -> Option<Lsn> {
+        Some(self.meta.disk_consistent_lsn).filter(|l| l.is_valid())
+    }
+
+    /// Reads below this LSN are refused.
+    pub fn gc_cutoff(&self) -> Lsn {
+        self.meta.gc_cutoff
+    }
+
+    pub fn counters(&self) -> Counters {
+        let c = &self.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        Counters {
+            records_ingested: get(&c.records_ingested),
+            freezes: get(&c.freezes),
+            delta_layers_written: get(&c.delta_layers_written),
+            image_layers_written: get(&c.image_layers_written),
+            compactions: get(&c.compactions),
+            gc_runs: get(&c.gc_runs),
+            layers_removed: get(&c.layers_removed),
+            pages_reconstructed: get(&c.pages_reconstructed),
+            quarantine_errors: get(&c.quarantine_errors),
+        }
+    }
+
+    /// Pages currently quarantined.
+    pub fn quarantined(&self) -> Vec<QuarantinedPage> {
+        self.lock_quarantine().values().cloned().collect()
+    }
+
+    fn lock_quarantine(&self) -> std::sync::MutexGuard<'_, BTreeMap<PageKey, QuarantinedPage>> {
+        // The map stays consistent even if a holder panicked mid-insert.
+        self.quarantine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Ingests one decoded WAL record (records must come in WAL order);
+    /// freezes the open layer when it reaches the configured size.
+    pub fn ingest(&mut self, rec: &DecodedRecord) -> Result<()> {
+        self.layers.open_layer_mut().ingest(rec)?;
+        bump(&self.counters.records_ingested, 1);
+        let mut quarantine = self.lock_quarantine();
+        for c in &rec.record.page_changes {
+            if matches!(c.body, PageBody::Image(_))
+                && quarantine.get(&c.key).is_some_and(|q| q.lsn < rec.end)
+            {
+                tracing::info!(key = ?c.key, lsn = %rec.end, "a full image supersedes a quarantined page");
+                quarantine.remove(&c.key);
+            }
+        }
+        drop(quarantine);
+        if self.layers.open_layer().size() >= self.config.freeze_size {
+            self.freeze();
+        }
+        Ok(())
+    }
+
+    /// Freezes the open in-memory layer if it holds anything.
+    pub fn freeze(&mut self) -> bool {
+        let frozen = self.layers.freeze_open();
+        if frozen {
+            bump(&self.counters.freezes, 1);
+        }
+        frozen
+    }
+
+    /// Writes every frozen in-memory layer as delta layer files, oldest
+    /// first. Returns how many files were written.
+    pub fn flush_frozen(&mut self) -> Result<usize> {
+        let mut written_total = 0;
+        while let Some(frozen) = self.layers.frozen_layers().first().cloned() {
+            let files =
+                frozen.build_delta_layers(self.config.delta_partition_size, self.config.block_size);
+            let mut written = Vec::with_capacity(files.len());
+            for (summary, bytes) in files {
+                let path = self.dir.join(LayerName::of(&summary).to_string());
+                write_file(&path, &bytes)?;
+                written.push(DeltaLayer::open(&path)?);
+            }
+            tracing::debug!(
+                start = %frozen.start_lsn(),
+                end = %frozen.end_lsn(),
+                files = written.len(),
+                "flushed in-memory layer"
+            );
+            // The files are durable: now the flush is.
+            let meta = TimelineMetadata {
+                disk_consistent_lsn: frozen.last_record_lsn(),
+                ..self.meta
+            };
+            meta.store(&self.dir)?;
+            self.meta = meta;
+            written_total += written.len();
+            bump(&self.counters.delta_layers_written, written.len() as u64);
+            self.layers.finish_flush(written);
+        }
+        Ok(written_total)
+    }
+
+    /// Freezes the open layer and writes everything in memory to disk.
+    pub fn flush(&mut self) -> Result<usize> {
+        self.freeze();
+        self.flush_frozen()
+    }
+
+    /// The page `key` as of `lsn` (every record with end `<= lsn`).
+    ///
+    /// An `lsn` beyond [`Self::last_record_lsn`] reads the latest ingested
+    /// state: waiting for WAL up to `not_modified_since` is the caller's.
+    pub fn get_page(&self, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
+        if lsn < self.meta.gc_cutoff {
+            return Err(Error::BelowGcHorizon {
+                lsn,
+                cutoff: self.meta.gc_cutoff,
+            });
+        }
+        match reconstruct::reconstruct(&self.layers, key, lsn) {
+            Ok(page) => {
+                bump(&self.counters.pages_reconstructed, 1);
+                Ok(page)
+            }
+            Err(Error::Quarantined {
+                key,
+                lsn: bad,
+                reason,
+            }) => {
+                bump(&self.counters.quarantine_errors, 1);
+                // Listed only while the latest state still replays the bad
+                // change: a historical read below a superseding image does
+                // not re-list a healed page.
+                let latest_broken = reconstruct::collect(&self.layers, key, Lsn::MAX)
+                    .map(|h| h.changes.iter().any(|(l, _)| *l == bad))
+                    .unwrap_or(true);
+                let mut q = self.lock_quarantine();
+                if latest_broken && !q.contains_key(&key) {
+                    tracing::warn!(?key, lsn = %bad, %reason, "quarantining page: redo failed");
+                    q.insert(
+                        key,
+                        QuarantinedPage {
+                            key,
+                            lsn: bad,
+                            reason: reason.clone(),
+                        },
+                    );
+                }
+                Err(Error::Quarantined {
+                    key,
+                    lsn: bad,
+                    reason,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes image layers where delta chains are long (see [`compaction`]).
+    pub fn compact(&mut self) -> Result<CompactionReport> {
+        let keys_per_layer = (self.config.image_layer_size / PAGE_SIZE).max(1);
+        let report = compaction::compact(
+            &mut self.layers,
+            &self.dir,
+            self.config.image_chain_threshold,
+            keys_per_layer,
+            self.config.block_size,
+        )?;
+        bump(&self.counters.compactions, 1);
+        bump(
+            &self.counters.image_layers_written,
+            report.image_layers_written.len() as u64,
+        );
+        Ok(report)
+    }
+
+    /// Raises the GC cutoff to `cutoff` (never lowers it), persists it, and
+    /// deletes the layer files no read at or above it needs (see [`gc`]).
+    pub fn gc(&mut self, cutoff: Lsn) -> Result<GcReport> {
+        let cutoff = cutoff.max(self.meta.gc_cutoff);
+        if cutoff > self.meta.gc_cutoff {
+            let meta = TimelineMetadata {
+                gc_cutoff: cutoff,
+                ..self.meta
+            };
+            meta.store(&self.dir)?;
+            self.meta = meta;
+        }
+        let names: Vec<LayerName> = self.layers.historic_names().collect();
+        let removed = gc::plan(&names, cutoff);
+        let paths = self.layers.remove(&removed);
+        for path in &paths {
+            std::fs::remove_file(path).map_err(|e| Error::io("remove layer file", path, e))?;
+        }
+        if !paths.is_empty() {
+            sync_dir(&self.dir)?;
+        }
+        tracing::debug!(%cutoff, removed = removed.len(), "gc");
+        bump(&self.counters.gc_runs, 1);
+        bump(&self.counters.layers_removed, removed.len() as u64);
+        Ok(GcReport { cutoff, removed })
+    }
+}
+
+/// The highest change LSN a layer can hold.
+fn last_lsn(name: &LayerName) -> Lsn {
+    match *name {
+        LayerName::Delta { end, .. } => Lsn(end.0 - 1),
+        LayerName::Image { lsn, .. } => lsn,
+    }
+}
+
+/// The layer files in `dir`, removing leftover temporary files and ignoring
+/// (with a warning) anything else that is not the metadata file.
+fn list_layer_files(dir: &Path) -> Result<Vec<(LayerName, PathBuf)>> {
+    let list_err = |e| Error::io("list timeline directory", dir, e);
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(list_err)? {
+        let path = entry.map_err(list_err)?.path();
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if file_name.ends_with(".tmp") {
+            std::fs::remove_file(&path)
+                .map_err(|e| Error::io("remove temporary file", &path, e))?;
+        } else if let Some(name) = LayerName::parse(file_name) {
+            out.push((name, path));
+        } else if file_name != metadata::FILE_NAME {
+            tracing::warn!(path = %path.display(), "ignoring a file that is not a layer");
+        }
+    }
+    Ok(out)
+}
