@@ -1,1 +1,34 @@
-//! placeholder
+//! # safekeeper: WAL consensus for Strata
+//!
+//! A compute (the *proposer*) streams its WAL to a quorum of safekeepers
+//! (the *acceptors*), Paxos-style as in Neon's walproposer. This crate holds
+//! both sides as pure state machines, with no I/O and no async:
+//!
+//! - [`Acceptor`] (`acceptor`): one timeline's state on one safekeeper.
+//!   Requests in, actions (persist control file, write/flush/truncate WAL)
+//!   and a reply out; the shell executes the actions before replying.
+//! - [`Proposer`] (`proposer`): the compute's side. Greets, wins an
+//!   election, syncs every acceptor to the donor's WAL, then pipelines
+//!   appends and advances `commit_lsn`.
+//! - [`messages`]: the messages between them, mirroring
+//!   `proto/proto/safekeeper.proto`, with conversions from the gRPC types.
+//! - [`history`]: term histories and where two WALs diverge.
+//! - [`storage`]: the durable side the acceptor's actions land on: WAL
+//!   segment files and the control file ([`ControlState`]).
+//!
+//! The simulation in `tests/sim` runs two competing proposers against three
+//! acceptors with message loss, reordering, partitions and crashes (a
+//! crashed acceptor loses whatever it had not fsynced) and checks on every
+//! step that committed WAL never changes and never diverges.
+
+pub mod acceptor;
+pub mod error;
+pub mod history;
+pub mod messages;
+pub mod proposer;
+pub mod storage;
+
+pub use acceptor::Acceptor;
+pub use error::{Error, Result};
+pub use proposer::{Phase, Proposer, ProposerConfig};
+pub use storage::ControlState;

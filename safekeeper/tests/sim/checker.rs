@@ -1,0 +1,104 @@
+//! The simulation's invariants, checked after every step:
+//!
+//! 1. Committed prefixes never diverge: the WAL up to `commit_lsn` on any
+//!    acceptor is a prefix of `golden`, the longest committed prefix seen
+//!    (which only ever grows by extension).
+//! 2. Nothing a proposer reported durable is lost or changed: every durable
+//!    record is, byte for byte, in `golden` once `golden` reaches its end
+//!    (and at the end of a run, after a final election, it must have).
+//! 3. At most one proposer is ever elected in a term.
+//!
+//! Committed WAL below an acceptor's `commit_lsn` never changes (the
+//! acceptor refuses to truncate it), so each acceptor is compared
+//! incrementally from the prefix already verified (`checked`).
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use proto::Lsn;
+use proto::record::Term;
+use safekeeper::messages::NodeId;
+
+use crate::disk::off;
+
+#[derive(Default)]
+pub struct Checker {
+    pub golden: Vec<u8>,
+    checked: BTreeMap<NodeId, usize>,
+    /// Durable records not yet covered by `golden`: start offset -> bytes.
+    pending: BTreeMap<usize, Bytes>,
+    pub durable_verified: u64,
+    leaders: BTreeMap<Term, NodeId>,
+}
+
+impl Checker {
+    /// Checks acceptor `id`'s committed prefix `data[..commit]`.
+    pub fn check_acceptor(&mut self, id: NodeId, data: &[u8], commit: Lsn) -> Result<(), String> {
+        let c = off(commit);
+        if c > data.len() {
+            return Err(format!(
+                "acceptor {id}: commit_lsn {commit} past its WAL ({} bytes)",
+                data.len()
+            ));
+        }
+        let from = self.checked.get(&id).copied().unwrap_or(0).min(c);
+        let shared = c.min(self.golden.len());
+        if from < shared && data[from..shared] != self.golden[from..shared] {
+            let at = (from..shared)
+                .find(|&i| data[i] != self.golden[i])
+                .expect("differs somewhere");
+            return Err(format!(
+                "acceptor {id}: committed WAL diverges from another committed prefix at byte {at} (commit {commit})"
+            ));
+        }
+        if c > self.golden.len() {
+            self.golden.extend_from_slice(&data[self.golden.len()..c]);
+            self.check_pending()?;
+        }
+        self.checked.insert(id, c);
+        Ok(())
+    }
+
+    /// The acceptor's WAL may change at and past `at` (truncation, restart).
+    pub fn forget_above(&mut self, id: NodeId, at: usize) {
+        if let Some(c) = self.checked.get_mut(&id) {
+            *c = (*c).min(at);
+        }
+    }
+
+    pub fn durable(&mut self, start: Lsn, bytes: Bytes) -> Result<(), String> {
+        self.pending.insert(off(start), bytes);
+        self.check_pending()
+    }
+
+    fn check_pending(&mut self) -> Result<(), String> {
+        while let Some((&start, bytes)) = self.pending.first_key_value() {
+            let end = start + bytes.len();
+            if end > self.golden.len() {
+                break;
+            }
+            if self.golden[start..end] != bytes[..] {
+                return Err(format!(
+                    "a durable record at offset {start} ({} bytes) was changed or lost in committed WAL",
+                    bytes.len()
+                ));
+            }
+            self.pending.pop_first();
+            self.durable_verified += 1;
+        }
+        Ok(())
+    }
+
+    pub fn pending_durable(&self) -> usize {
+        self.pending.len()
+    }
+
+    pub fn elected(&mut self, term: Term, proposer: NodeId) -> Result<(), String> {
+        if let Some(other) = self.leaders.insert(term, proposer)
+            && other != proposer
+        {
+            return Err(format!("term {term} elected both {other} and {proposer}"));
+        }
+        Ok(())
+    }
+}
