@@ -1,0 +1,143 @@
+//! Binding of binary operators: arithmetic, comparison, AND / OR, `||`.
+//!
+//! Operator chains such as `a OR b OR c ...` (ORMs send hundreds of terms) parse into
+//! left-deep trees. Outside aggregate mode the left spine is walked iteratively, so binding
+//! costs no stack per term; the chain length is still bounded ([`MAX_OPERATOR_CHAIN`])
+//! because evaluating and dropping the bound tree recurse.
+
+use super::Binder;
+use super::expr::{ExprCtx, MAX_EXPR_DEPTH, mismatch};
+use crate::expr::{ArithOp, CmpOp, Expr};
+use crate::types::DataType;
+use crate::{Error, Result};
+use sqlparser::ast::{self, BinaryOperator};
+
+/// The longest operator chain accepted (see module docs).
+pub const MAX_OPERATOR_CHAIN: usize = 2 * MAX_EXPR_DEPTH;
+
+impl Binder {
+    /// Binds a `BinaryOp` node (and, outside aggregate mode, its whole left spine).
+    pub(super) fn bind_binary(
+        &mut self,
+        e: &ast::Expr,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let mut spine: Vec<(&BinaryOperator, &ast::Expr)> = Vec::new();
+        let mut cur = e;
+        while let ast::Expr::BinaryOp { left, op, right } = cur {
+            // In aggregate mode every node may match a GROUP BY expression: no shortcut.
+            if !spine.is_empty() && ctx.agg.is_some() {
+                break;
+            }
+            spine.push((op, right));
+            cur = left;
+            if spine.len() > MAX_OPERATOR_CHAIN {
+                return Err(Error::StackDepthExceeded);
+            }
+        }
+        let mut acc = self.bind_expr(cur, ctx)?;
+        for (op, right) in spine.into_iter().rev() {
+            let r = self.bind_expr(right, ctx)?;
+            acc = self.apply_binary(op, acc, r)?;
+        }
+        Ok(acc)
+    }
+
+    fn bool_operand(&mut self, x: Expr, t: DataType, what: &str) -> Result<Expr> {
+        match t {
+            DataType::Bool => Ok(x),
+            DataType::Unknown => self.coerce(x, t, DataType::Bool),
+            _ => Err(mismatch(what, t)),
+        }
+    }
+
+    /// Types `l op r` for already bound operands.
+    fn apply_binary(
+        &mut self,
+        op: &BinaryOperator,
+        l: (Expr, DataType),
+        r: (Expr, DataType),
+    ) -> Result<(Expr, DataType)> {
+        use BinaryOperator as B;
+        let ((le, lt), (re, rt)) = (l, r);
+        let arith = match op {
+            B::Plus => Some((ArithOp::Add, "+")),
+            B::Minus => Some((ArithOp::Sub, "-")),
+            B::Multiply => Some((ArithOp::Mul, "*")),
+            B::Divide => Some((ArithOp::Div, "/")),
+            B::Modulo => Some((ArithOp::Mod, "%")),
+            _ => None,
+        };
+        if let Some((aop, sym)) = arith {
+            let no_op = || {
+                Error::UndefinedFunction(format!(
+                    "operator does not exist: {} {sym} {}",
+                    lt.name(),
+                    rt.name()
+                ))
+            };
+            if lt == DataType::Unknown && rt == DataType::Unknown {
+                return Err(Error::UndefinedFunction(format!(
+                    "operator is not unique: unknown {sym} unknown"
+                )));
+            }
+            let t = DataType::common(lt, rt)
+                .filter(|t| t.is_numeric())
+                .ok_or_else(no_op)?;
+            if aop == ArithOp::Mod && t.is_float() {
+                return Err(no_op());
+            }
+            let (le, re) = (self.coerce(le, lt, t)?, self.coerce(re, rt, t)?);
+            return Ok((Expr::Arith(aop, Box::new(le), Box::new(re), t), t));
+        }
+        let cmp = match op {
+            B::Eq => Some((CmpOp::Eq, "=")),
+            B::NotEq => Some((CmpOp::NotEq, "<>")),
+            B::Lt => Some((CmpOp::Lt, "<")),
+            B::LtEq => Some((CmpOp::LtEq, "<=")),
+            B::Gt => Some((CmpOp::Gt, ">")),
+            B::GtEq => Some((CmpOp::GtEq, ">=")),
+            _ => None,
+        };
+        if let Some((cop, sym)) = cmp {
+            let common = DataType::common(lt, rt).ok_or_else(|| {
+                Error::UndefinedFunction(format!(
+                    "operator does not exist: {} {sym} {}",
+                    lt.name(),
+                    rt.name()
+                ))
+            })?;
+            let (le, re) = (self.coerce(le, lt, common)?, self.coerce(re, rt, common)?);
+            return Ok((
+                Expr::Compare(cop, Box::new(le), Box::new(re)),
+                DataType::Bool,
+            ));
+        }
+        Ok(match op {
+            B::And => {
+                let (a, b) = (
+                    self.bool_operand(le, lt, "AND")?,
+                    self.bool_operand(re, rt, "AND")?,
+                );
+                (Expr::And(Box::new(a), Box::new(b)), DataType::Bool)
+            }
+            B::Or => {
+                let (a, b) = (
+                    self.bool_operand(le, lt, "OR")?,
+                    self.bool_operand(re, rt, "OR")?,
+                );
+                (Expr::Or(Box::new(a), Box::new(b)), DataType::Bool)
+            }
+            B::StringConcat => {
+                let le = self.coerce(le, lt, DataType::Text)?;
+                let re = self.coerce(re, rt, DataType::Text)?;
+                (Expr::Concat(Box::new(le), Box::new(re)), DataType::Text)
+            }
+            other => {
+                return Err(Error::unsupported(format!(
+                    "operator {other} is not supported yet"
+                )));
+            }
+        })
+    }
+}

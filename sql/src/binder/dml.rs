@@ -1,0 +1,507 @@
+//! Binding of INSERT (VALUES or query source, column lists, DEFAULT, ON CONFLICT, RETURNING),
+//! UPDATE and DELETE.
+//!
+//! INSERT's input plan always yields *full* table rows in column order: columns the statement
+//! does not name get their DEFAULT expression, and every value is coerced to its column's
+//! type with assignment rules (22001 / 22003 / 42804) here, so the executor only checks NOT
+//! NULL and hands rows to storage.
+
+use super::expr::ExprCtx;
+use super::select::column_name;
+use super::{
+    Binder, BoundStatement, CommandKind, OutputColumn, Scope, ScopeColumn, ident, object_name,
+};
+use crate::expr::Expr;
+use crate::planner::{AccessPlan, ConflictAction, Plan};
+use crate::storage::{OnConflict, TableDef};
+use crate::types::{DataType, Value, cast};
+use crate::{Error, Result};
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
+}
+
+impl Binder {
+    /// Coerces a value for storage in a column of type `to` (assignment rules).
+    pub fn assign(&mut self, e: Expr, from: DataType, to: DataType, column: &str) -> Result<Expr> {
+        if !cast::can_assign(from, to) {
+            return Err(Error::DatatypeMismatch(format!(
+                "column \"{column}\" is of type {} but expression is of type {}",
+                to.name(),
+                from.name()
+            )));
+        }
+        match (&e, from) {
+            (Expr::Literal(v), DataType::Unknown) => {
+                return Ok(Expr::Literal(cast::cast(v.clone(), from, to, false)?));
+            }
+            (Expr::Param(i), DataType::Unknown) => {
+                self.params[*i] = Some(to);
+                return Ok(e);
+            }
+            _ => {}
+        }
+        let same = from == to || (from.is_string() && to == DataType::Text);
+        if same {
+            Ok(e)
+        } else {
+            Ok(Expr::Cast {
+                expr: Box::new(e),
+                from,
+                to,
+                explicit: false,
+            })
+        }
+    }
+
+    /// The bound DEFAULT of column `i` (NULL when it has none).
+    pub fn default_expr(&mut self, table: &TableDef, i: usize) -> Result<Expr> {
+        let col = &table.columns[i];
+        let Some(text) = &col.default else {
+            return Ok(Expr::Literal(Value::Null));
+        };
+        let ast = Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(text)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|e| Error::Internal(format!("stored DEFAULT does not parse: {e}")))?;
+        let scope = Scope::default();
+        let (x, t) = self.bind_expr(&ast, &mut ExprCtx::plain(&scope, "DEFAULT"))?;
+        self.assign(x, t, col.data_type, &col.name)
+    }
+
+    fn bind_returning(
+        &mut self,
+        items: Option<&Vec<ast::SelectItem>>,
+        scope: &Scope,
+    ) -> Result<(Option<Vec<Expr>>, Vec<OutputColumn>)> {
+        let Some(items) = items else {
+            return Ok((None, Vec::new()));
+        };
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for item in items {
+            let mut push = |b: &mut Binder, e: &ast::Expr, name: String| -> Result<()> {
+                let (x, t) = b.bind_expr(e, &mut ExprCtx::plain(scope, "RETURNING"))?;
+                exprs.push(x);
+                columns.push(OutputColumn {
+                    name,
+                    data_type: if t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t
+                    },
+                });
+                Ok(())
+            };
+            match item {
+                ast::SelectItem::UnnamedExpr(e) => push(self, e, column_name(e))?,
+                ast::SelectItem::ExprWithAlias { expr, alias } => push(self, expr, ident(alias))?,
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    for (i, c) in scope.columns.iter().enumerate() {
+                        exprs.push(Expr::Column(i));
+                        columns.push(OutputColumn {
+                            name: c.name.clone(),
+                            data_type: c.data_type,
+                        });
+                    }
+                }
+                other => {
+                    return Err(Error::unsupported(format!(
+                        "RETURNING item {other} is not supported"
+                    )));
+                }
+            }
+        }
+        Ok((Some(exprs), columns))
+    }
+
+    fn target_column(table: &TableDef, name: &str) -> Result<usize> {
+        table
+            .column_index(name)
+            .ok_or_else(|| Error::UndefinedColumn(format!("{name}\" of relation \"{}", table.name)))
+    }
+
+    pub(super) fn bind_insert(&mut self, ins: &ast::Insert) -> Result<BoundStatement> {
+        let ast::TableObject::TableName(name) = &ins.table else {
+            return Err(Error::unsupported(
+                "INSERT INTO a table function is not supported",
+            ));
+        };
+        if ins.overwrite
+            || ins.partitioned.is_some()
+            || !ins.assignments.is_empty()
+            || ins.or.is_some()
+            || ins.ignore
+        {
+            return Err(Error::unsupported("this INSERT form is not supported"));
+        }
+        let table = self.table(name)?;
+        let alias = ins.table_alias.as_ref().map(|a| ident(&a.alias));
+        let targets: Vec<usize> = if ins.columns.is_empty() {
+            (0..table.columns.len()).collect()
+        } else {
+            let mut t = Vec::new();
+            for c in &ins.columns {
+                let n = object_name(c)?;
+                let i = Self::target_column(&table, &n)?;
+                if t.contains(&i) {
+                    return Err(Error::DuplicateColumn(n));
+                }
+                t.push(i);
+            }
+            t
+        };
+        let Some(source) = &ins.source else {
+            return Err(Error::unsupported(
+                "INSERT ... DEFAULT VALUES is not supported yet",
+            ));
+        };
+        let input = match source.body.as_ref() {
+            ast::SetExpr::Values(v)
+                if source.order_by.is_none() && source.limit_clause.is_none() =>
+            {
+                let scope = Scope::default();
+                let mut rows = Vec::new();
+                for r in &v.rows {
+                    if r.content.len() > targets.len() {
+                        return Err(Error::SyntaxError(
+                            "INSERT has more expressions than target columns".into(),
+                        ));
+                    }
+                    if r.content.len() < targets.len() && !ins.columns.is_empty() {
+                        return Err(Error::SyntaxError(
+                            "INSERT has more target columns than expressions".into(),
+                        ));
+                    }
+                    let mut row: Vec<Option<Expr>> = vec![None; table.columns.len()];
+                    for (e, &col) in r.content.iter().zip(&targets) {
+                        if is_default_keyword(e) {
+                            continue;
+                        }
+                        let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?;
+                        let c = &table.columns[col];
+                        row[col] = Some(self.assign(x, t, c.data_type, &c.name)?);
+                    }
+                    let mut full = Vec::new();
+                    for (i, cell) in row.into_iter().enumerate() {
+                        full.push(match cell {
+                            Some(x) => x,
+                            None => self.default_expr(&table, i)?,
+                        });
+                    }
+                    rows.push(full);
+                }
+                Plan::Values { rows }
+            }
+            _ => {
+                let (plan, cols) = self.bind_query(source)?;
+                if cols.len() > targets.len() {
+                    return Err(Error::SyntaxError(
+                        "INSERT has more expressions than target columns".into(),
+                    ));
+                }
+                let mut exprs = Vec::new();
+                for i in 0..table.columns.len() {
+                    exprs.push(
+                        match targets
+                            .iter()
+                            .position(|&t| t == i)
+                            .filter(|&p| p < cols.len())
+                        {
+                            Some(p) => {
+                                let c = &table.columns[i];
+                                self.assign(
+                                    Expr::Column(p),
+                                    cols[p].data_type,
+                                    c.data_type,
+                                    &c.name,
+                                )?
+                            }
+                            None => self.default_expr(&table, i)?,
+                        },
+                    );
+                }
+                Plan::Project {
+                    input: Box::new(plan),
+                    exprs,
+                }
+            }
+        };
+        let scope = Scope::of_table(&table, alias.as_deref());
+        let (on_conflict, arbiter) = self.bind_on_conflict(ins.on.as_ref(), &table, &scope)?;
+        let (returning, columns) = self.bind_returning(ins.returning.as_ref(), &scope)?;
+        let returns_rows = returning.is_some();
+        let plan = Plan::Insert {
+            table,
+            input: Box::new(input),
+            on_conflict,
+            arbiter,
+            returning,
+        };
+        Ok(BoundStatement::Query {
+            kind: CommandKind::Insert,
+            plan,
+            columns,
+            returns_rows,
+        })
+    }
+
+    fn bind_on_conflict(
+        &mut self,
+        on: Option<&ast::OnInsert>,
+        table: &TableDef,
+        scope: &Scope,
+    ) -> Result<(ConflictAction, OnConflict)> {
+        let Some(on) = on else {
+            return Ok((ConflictAction::Error, OnConflict::Error));
+        };
+        let ast::OnInsert::OnConflict(oc) = on else {
+            return Err(Error::unsupported(
+                "ON DUPLICATE KEY UPDATE is not PostgreSQL syntax",
+            ));
+        };
+        let no_match = || {
+            Error::InvalidColumnReference(
+                "there is no unique or exclusion constraint matching the ON CONFLICT specification"
+                    .into(),
+            )
+        };
+        let constraint = match &oc.conflict_target {
+            None => None,
+            Some(ast::ConflictTarget::Columns {
+                columns,
+                predicate: None,
+            }) => {
+                let mut cols = Vec::new();
+                for c in columns {
+                    let n = ident(c);
+                    cols.push(table.column_index(&n).ok_or(Error::UndefinedColumn(n))?);
+                }
+                cols.sort_unstable();
+                let same = |k: &[usize]| {
+                    let mut k = k.to_vec();
+                    k.sort_unstable();
+                    k == cols
+                };
+                if !table.primary_key.is_empty() && same(&table.primary_key) {
+                    table.primary_key_name.clone()
+                } else {
+                    Some(
+                        table
+                            .indexes
+                            .iter()
+                            .find(|i| i.unique && same(&i.columns))
+                            .ok_or_else(no_match)?
+                            .name
+                            .clone(),
+                    )
+                }
+            }
+            Some(ast::ConflictTarget::OnConstraint(name)) => {
+                let n = object_name(name)?;
+                let known = table.primary_key_name.as_deref() == Some(&n)
+                    || table.indexes.iter().any(|i| i.unique && i.name == n);
+                if !known {
+                    return Err(Error::UndefinedObject(format!(
+                        "constraint \"{n}\" for table \"{}\" does not exist",
+                        table.name
+                    )));
+                }
+                Some(n)
+            }
+            Some(_) => {
+                return Err(Error::unsupported(
+                    "ON CONFLICT with a predicate is not supported",
+                ));
+            }
+        };
+        let arbiter = OnConflict::Report {
+            constraint: constraint.clone(),
+        };
+        match &oc.action {
+            ast::OnConflictAction::DoNothing => Ok((ConflictAction::DoNothing, arbiter)),
+            ast::OnConflictAction::DoUpdate(du) => {
+                if oc.conflict_target.is_none() {
+                    return Err(Error::SyntaxError(
+                        "ON CONFLICT DO UPDATE requires inference specification or constraint name"
+                            .into(),
+                    ));
+                }
+                let mut both = scope.clone();
+                for c in &scope.columns {
+                    both.columns.push(ScopeColumn {
+                        table: Some("excluded".into()),
+                        qualified_only: true,
+                        ..c.clone()
+                    });
+                }
+                let assignments = self.bind_assignments(&du.assignments, table, &both)?;
+                let predicate = match &du.selection {
+                    Some(w) => Some(self.bind_where(w, &both)?),
+                    None => None,
+                };
+                Ok((
+                    ConflictAction::DoUpdate {
+                        assignments,
+                        predicate,
+                    },
+                    arbiter,
+                ))
+            }
+        }
+    }
+
+    fn bind_assignments(
+        &mut self,
+        list: &[ast::Assignment],
+        table: &TableDef,
+        scope: &Scope,
+    ) -> Result<Vec<(usize, Expr)>> {
+        let mut out: Vec<(usize, Expr)> = Vec::new();
+        for a in list {
+            let ast::AssignmentTarget::ColumnName(name) = &a.target else {
+                return Err(Error::unsupported("tuple assignment is not supported yet"));
+            };
+            let n = match name.0.last() {
+                Some(ast::ObjectNamePart::Identifier(i)) => ident(i),
+                _ => return Err(Error::SyntaxError(format!("bad assignment target {name}"))),
+            };
+            let col = Self::target_column(table, &n)?;
+            if out.iter().any(|(c, _)| *c == col) {
+                return Err(Error::SyntaxError(format!(
+                    "multiple assignments to same column \"{n}\""
+                )));
+            }
+            let c = &table.columns[col];
+            let x = if is_default_keyword(&a.value) {
+                self.default_expr(table, col)?
+            } else {
+                let (x, t) = self.bind_expr(&a.value, &mut ExprCtx::plain(scope, "UPDATE"))?;
+                self.assign(x, t, c.data_type, &c.name)?
+            };
+            out.push((col, x));
+        }
+        Ok(out)
+    }
+
+    fn bind_where(&mut self, w: &ast::Expr, scope: &Scope) -> Result<Expr> {
+        let (p, t) = self.bind_expr(w, &mut ExprCtx::plain(scope, "WHERE"))?;
+        match t {
+            DataType::Bool => Ok(p),
+            DataType::Unknown => self.coerce(p, t, DataType::Bool),
+            _ => Err(Error::DatatypeMismatch(format!(
+                "argument of WHERE must be type boolean, not type {}",
+                t.name()
+            ))),
+        }
+    }
+
+    fn dml_target(&self, t: &ast::TableWithJoins) -> Result<(TableDef, Option<String>)> {
+        match t {
+            ast::TableWithJoins {
+                relation:
+                    ast::TableFactor::Table {
+                        name,
+                        alias,
+                        args: None,
+                        ..
+                    },
+                joins,
+            } if joins.is_empty() => {
+                Ok((self.table(name)?, alias.as_ref().map(|a| ident(&a.name))))
+            }
+            _ => Err(Error::unsupported(
+                "UPDATE/DELETE with joins is not supported yet",
+            )),
+        }
+    }
+
+    fn filtered_scan(
+        &mut self,
+        table: &TableDef,
+        scope: &Scope,
+        selection: Option<&ast::Expr>,
+    ) -> Result<(Plan, Option<Expr>)> {
+        let scan = Plan::Scan {
+            table: table.clone(),
+            access: AccessPlan::Full,
+        };
+        match selection {
+            Some(w) => {
+                let p = self.bind_where(w, scope)?;
+                Ok((
+                    Plan::Filter {
+                        input: Box::new(scan),
+                        predicate: p.clone(),
+                    },
+                    Some(p),
+                ))
+            }
+            None => Ok((scan, None)),
+        }
+    }
+
+    pub(super) fn bind_update(&mut self, u: &ast::Update) -> Result<BoundStatement> {
+        if u.from.is_some() || !u.order_by.is_empty() || u.limit.is_some() || u.or.is_some() {
+            return Err(Error::unsupported(
+                "UPDATE ... FROM / ORDER BY / LIMIT is not supported yet",
+            ));
+        }
+        let (table, alias) = self.dml_target(&u.table)?;
+        let scope = Scope::of_table(&table, alias.as_deref());
+        let assignments = self.bind_assignments(&u.assignments, &table, &scope)?;
+        let (input, predicate) = self.filtered_scan(&table, &scope, u.selection.as_ref())?;
+        let (returning, columns) = self.bind_returning(u.returning.as_ref(), &scope)?;
+        let returns_rows = returning.is_some();
+        let plan = Plan::Update {
+            table,
+            input: Box::new(input),
+            predicate,
+            assignments,
+            returning,
+        };
+        Ok(BoundStatement::Query {
+            kind: CommandKind::Update,
+            plan,
+            columns,
+            returns_rows,
+        })
+    }
+
+    pub(super) fn bind_delete(&mut self, d: &ast::Delete) -> Result<BoundStatement> {
+        if !d.tables.is_empty() || d.using.is_some() || !d.order_by.is_empty() || d.limit.is_some()
+        {
+            return Err(Error::unsupported(
+                "DELETE ... USING / ORDER BY / LIMIT is not supported yet",
+            ));
+        }
+        let from = match &d.from {
+            ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
+        };
+        let [target] = from.as_slice() else {
+            return Err(Error::unsupported(
+                "DELETE from several tables is not supported",
+            ));
+        };
+        let (table, alias) = self.dml_target(target)?;
+        let scope = Scope::of_table(&table, alias.as_deref());
+        let (input, predicate) = self.filtered_scan(&table, &scope, d.selection.as_ref())?;
+        let (returning, columns) = self.bind_returning(d.returning.as_ref(), &scope)?;
+        let returns_rows = returning.is_some();
+        let plan = Plan::Delete {
+            table,
+            input: Box::new(input),
+            predicate,
+            returning,
+        };
+        Ok(BoundStatement::Query {
+            kind: CommandKind::Delete,
+            plan,
+            columns,
+            returns_rows,
+        })
+    }
+}

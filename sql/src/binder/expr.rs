@@ -1,0 +1,610 @@
+//! Binding of scalar expressions: names → column positions, literals and `$n` → typed
+//! values, operators → typed [`Expr`] nodes with operands coerced to a common type.
+//!
+//! In *aggregate mode* (a SELECT with GROUP BY or aggregates) expressions are bound against
+//! the aggregate's output row `[group keys..., aggregate results...]`: an aggregate call
+//! becomes a column of that row, a sub-expression equal to a GROUP BY expression becomes its
+//! key column, and any other column reference is a grouping error (42803), exactly as
+//! PostgreSQL reports it.
+
+use super::aggregate::{AGGREGATES, AggState, contains_aggregate, function_args, function_name};
+use super::{Binder, Scope, ident};
+use crate::expr::{CmpOp, Expr, Function};
+use crate::types::{DataType, Value, cast};
+use crate::{Error, Result};
+use sqlparser::ast::{self, UnaryOperator};
+
+/// The deepest expression the binder accepts (PostgreSQL's `max_stack_depth` analogue):
+/// binding, evaluation and dropping of bound expressions recurse, so depth is bounded here,
+/// once, instead of in every consumer.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
+/// Where an expression is being bound.
+pub struct ExprCtx<'a> {
+    pub scope: &'a Scope,
+    pub agg: Option<&'a mut AggState>,
+    /// The clause name for "aggregate functions are not allowed in X" errors.
+    pub clause: &'static str,
+}
+
+impl<'a> ExprCtx<'a> {
+    pub fn plain(scope: &'a Scope, clause: &'static str) -> Self {
+        ExprCtx {
+            scope,
+            agg: None,
+            clause,
+        }
+    }
+}
+
+pub(super) fn mismatch(what: &str, ty: DataType) -> Error {
+    Error::DatatypeMismatch(format!(
+        "argument of {what} must be type boolean, not type {}",
+        ty.name()
+    ))
+}
+
+impl Binder {
+    /// Coerces `e` of type `from` to `to` implicitly (literal and parameter types are
+    /// settled here; integer widening is free because all integers are `i64`).
+    pub fn coerce(&mut self, e: Expr, from: DataType, to: DataType) -> Result<Expr> {
+        if from == to || to == DataType::Unknown {
+            return Ok(e);
+        }
+        match (&e, from) {
+            (Expr::Literal(v), DataType::Unknown) => {
+                let to = if let DataType::Varchar(_) = to {
+                    DataType::Text
+                } else {
+                    to
+                };
+                return Ok(Expr::Literal(cast::cast(
+                    v.clone(),
+                    DataType::Unknown,
+                    to,
+                    false,
+                )?));
+            }
+            (Expr::Param(i), DataType::Unknown) => {
+                self.params[*i] = Some(to);
+                return Ok(e);
+            }
+            _ => {}
+        }
+        let widening = from.is_integer()
+            && to.is_integer()
+            && matches!(
+                (from, to),
+                (DataType::Int2, _) | (DataType::Int4, DataType::Int8)
+            );
+        if widening || (from.is_string() && to == DataType::Text) {
+            return Ok(e);
+        }
+        Ok(Expr::Cast {
+            expr: Box::new(e),
+            from,
+            to,
+            explicit: false,
+        })
+    }
+
+    pub(super) fn bind_bool(
+        &mut self,
+        e: &ast::Expr,
+        ctx: &mut ExprCtx,
+        what: &str,
+    ) -> Result<Expr> {
+        let (x, t) = self.bind_expr(e, ctx)?;
+        match t {
+            DataType::Bool => Ok(x),
+            DataType::Unknown => self.coerce(x, t, DataType::Bool),
+            _ => Err(mismatch(what, t)),
+        }
+    }
+
+    /// Binds both operands and coerces them to their common type.
+    fn bind_pair(
+        &mut self,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        ctx: &mut ExprCtx,
+        op: &str,
+    ) -> Result<(Expr, Expr, DataType)> {
+        let (le, lt) = self.bind_expr(l, ctx)?;
+        let (re, rt) = self.bind_expr(r, ctx)?;
+        let common = DataType::common(lt, rt).ok_or_else(|| {
+            Error::UndefinedFunction(format!(
+                "operator does not exist: {} {op} {}",
+                lt.name(),
+                rt.name()
+            ))
+        })?;
+        Ok((
+            self.coerce(le, lt, common)?,
+            self.coerce(re, rt, common)?,
+            common,
+        ))
+    }
+
+    /// Binds an expression; see the module docs for aggregate mode.
+    pub fn bind_expr(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
+        if self.depth >= MAX_EXPR_DEPTH {
+            return Err(Error::StackDepthExceeded);
+        }
+        self.depth += 1;
+        let r = self.bind_expr_at_depth(e, ctx);
+        self.depth -= 1;
+        r
+    }
+
+    fn bind_expr_at_depth(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
+        if ctx.agg.is_some() {
+            if let ast::Expr::Function(f) = e
+                && AGGREGATES.contains(&function_name(f).as_str())
+            {
+                return self.bind_aggregate(f, ctx);
+            }
+            if !contains_aggregate(e) {
+                let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(ctx.scope, ctx.clause))?;
+                let agg = ctx.agg.as_deref().expect("checked is_some above");
+                if let Some(i) = agg.groups.iter().position(|(g, _)| *g == x) {
+                    return Ok((Expr::Column(i), t));
+                }
+                if !references_columns(&x) {
+                    return Ok((x, t));
+                }
+                if let ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) = e {
+                    let name = ctx.scope.qualified_name(&x);
+                    return Err(Error::GroupingError(format!(
+                        "column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                    )));
+                }
+            }
+        }
+        self.bind_structural(e, ctx)
+    }
+
+    /// The hot path of deep operator chains (`a + b + c ...`, `x AND y AND ...`): kept small
+    /// so each nesting level costs little stack; everything else is in
+    /// [`Binder::bind_compound`].
+    fn bind_structural(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
+        match e {
+            ast::Expr::BinaryOp { .. } => self.bind_binary(e, ctx),
+            ast::Expr::Nested(x) => self.bind_expr(x, ctx),
+            other => self.bind_compound(other, ctx),
+        }
+    }
+
+    #[inline(never)]
+    fn bind_compound(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
+        use ast::Expr as E;
+        Ok(match e {
+            E::Identifier(id) => ctx.scope.resolve(None, &ident(id))?,
+            E::CompoundIdentifier(parts) => match parts.as_slice() {
+                [t, c] => ctx.scope.resolve(Some(&ident(t)), &ident(c))?,
+                _ => {
+                    return Err(Error::unsupported(format!(
+                        "qualified name {e} is not supported"
+                    )));
+                }
+            },
+            E::Value(v) => self.bind_value(&v.value)?,
+            E::Nested(x) => self.bind_expr(x, ctx)?,
+            E::UnaryOp { op, expr } => match op {
+                UnaryOperator::Not => (
+                    Expr::Not(Box::new(self.bind_bool(expr, ctx, "NOT")?)),
+                    DataType::Bool,
+                ),
+                UnaryOperator::Minus => {
+                    if let E::Value(ast::ValueWithSpan {
+                        value: ast::Value::Number(n, _),
+                        ..
+                    }) = expr.as_ref()
+                    {
+                        return number_literal(&format!("-{n}"));
+                    }
+                    let (x, t) = self.bind_expr(expr, ctx)?;
+                    let (x, t) = if t == DataType::Unknown {
+                        (self.coerce(x, t, DataType::Float8)?, DataType::Float8)
+                    } else {
+                        (x, t)
+                    };
+                    if !t.is_numeric() {
+                        return Err(Error::UndefinedFunction(format!(
+                            "operator does not exist: - {}",
+                            t.name()
+                        )));
+                    }
+                    (Expr::Neg(Box::new(x), t), t)
+                }
+                UnaryOperator::Plus => {
+                    let (x, t) = self.bind_expr(expr, ctx)?;
+                    if !t.is_numeric() {
+                        return Err(Error::UndefinedFunction(format!(
+                            "operator does not exist: + {}",
+                            t.name()
+                        )));
+                    }
+                    (x, t)
+                }
+                other => {
+                    return Err(Error::unsupported(format!(
+                        "operator {other} is not supported yet"
+                    )));
+                }
+            },
+            E::BinaryOp { .. } => self.bind_binary(e, ctx)?,
+            E::IsNull(x) | E::IsNotNull(x) => {
+                let (x2, _) = self.bind_expr(x, ctx)?;
+                (
+                    Expr::IsNull {
+                        expr: Box::new(x2),
+                        negated: matches!(e, E::IsNotNull(_)),
+                    },
+                    DataType::Bool,
+                )
+            }
+            E::IsTrue(x)
+            | E::IsNotTrue(x)
+            | E::IsFalse(x)
+            | E::IsNotFalse(x)
+            | E::IsUnknown(x)
+            | E::IsNotUnknown(x) => {
+                let (value, negated, what) = match e {
+                    E::IsTrue(_) => (Some(true), false, "IS TRUE"),
+                    E::IsNotTrue(_) => (Some(true), true, "IS NOT TRUE"),
+                    E::IsFalse(_) => (Some(false), false, "IS FALSE"),
+                    E::IsNotFalse(_) => (Some(false), true, "IS NOT FALSE"),
+                    E::IsUnknown(_) => (None, false, "IS UNKNOWN"),
+                    _ => (None, true, "IS NOT UNKNOWN"),
+                };
+                let x = self.bind_bool(x, ctx, what)?;
+                (
+                    Expr::IsBool {
+                        expr: Box::new(x),
+                        value,
+                        negated,
+                    },
+                    DataType::Bool,
+                )
+            }
+            E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b) => {
+                let (l, r, _) = self.bind_pair(a, b, ctx, "=")?;
+                let negated = matches!(e, E::IsNotDistinctFrom(..));
+                (
+                    Expr::IsDistinct {
+                        left: Box::new(l),
+                        right: Box::new(r),
+                        negated,
+                    },
+                    DataType::Bool,
+                )
+            }
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let (x, lo, _) = self.bind_pair(expr, low, ctx, ">=")?;
+                let (x2, hi, _) = self.bind_pair(expr, high, ctx, "<=")?;
+                let cmp =
+                    |op, a: Expr, b: Expr| Box::new(Expr::Compare(op, Box::new(a), Box::new(b)));
+                if *negated {
+                    (
+                        Expr::Or(cmp(CmpOp::Lt, x, lo), cmp(CmpOp::Gt, x2, hi)),
+                        DataType::Bool,
+                    )
+                } else {
+                    (
+                        Expr::And(cmp(CmpOp::GtEq, x, lo), cmp(CmpOp::LtEq, x2, hi)),
+                        DataType::Bool,
+                    )
+                }
+            }
+            E::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | E::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
+                let (x, p, t) = self.bind_pair(expr, pattern, ctx, "~~")?;
+                if !t.is_string() {
+                    return Err(Error::UndefinedFunction(format!(
+                        "operator does not exist: {} ~~ {}",
+                        t.name(),
+                        t.name()
+                    )));
+                }
+                let case_insensitive = matches!(e, E::ILike { .. });
+                (
+                    Expr::Like {
+                        expr: Box::new(x),
+                        pattern: Box::new(p),
+                        negated: *negated,
+                        case_insensitive,
+                    },
+                    DataType::Bool,
+                )
+            }
+            E::In {
+                expr,
+                target: ast::InTarget::List(list),
+                negated,
+                ..
+            } => {
+                let (x, xt) = self.bind_expr(expr, ctx)?;
+                let mut t = xt;
+                let mut items = Vec::new();
+                for item in list {
+                    let (ie, it) = self.bind_expr(item, ctx)?;
+                    t = DataType::unify(t, it).ok_or_else(|| {
+                        Error::UndefinedFunction(format!(
+                            "operator does not exist: {} = {}",
+                            t.name(),
+                            it.name()
+                        ))
+                    })?;
+                    items.push((ie, it));
+                }
+                if t == DataType::Unknown {
+                    t = DataType::Text;
+                }
+                let x = self.coerce(x, xt, t)?;
+                let list = items
+                    .into_iter()
+                    .map(|(ie, it)| self.coerce(ie, it, t))
+                    .collect::<Result<_>>()?;
+                (
+                    Expr::InList {
+                        expr: Box::new(x),
+                        list,
+                        negated: *negated,
+                    },
+                    DataType::Bool,
+                )
+            }
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref(), ctx)?,
+            E::Cast {
+                kind: ast::CastKind::Cast | ast::CastKind::DoubleColon,
+                expr,
+                data_type,
+                format: None,
+            } => {
+                let to = DataType::from_sql(data_type)?;
+                let (x, from) = self.bind_expr(expr, ctx)?;
+                if let Expr::Param(i) = x
+                    && from == DataType::Unknown
+                {
+                    self.params[i] = Some(to);
+                    return Ok((x, to));
+                }
+                if !cast::can_cast(from, to) {
+                    return Err(Error::CannotCoerce(format!(
+                        "cannot cast type {} to {}",
+                        from.name(),
+                        to.name()
+                    )));
+                }
+                match x {
+                    Expr::Literal(v) => (Expr::Literal(cast::cast(v, from, to, true)?), to),
+                    x => (
+                        Expr::Cast {
+                            expr: Box::new(x),
+                            from,
+                            to,
+                            explicit: true,
+                        },
+                        to,
+                    ),
+                }
+            }
+            E::Function(f) => self.bind_function(f, ctx)?,
+            other => {
+                return Err(Error::unsupported(format!(
+                    "expression {other} is not supported yet"
+                )));
+            }
+        })
+    }
+
+    fn bind_value(&mut self, v: &ast::Value) -> Result<(Expr, DataType)> {
+        Ok(match v {
+            ast::Value::Number(n, _) => return number_literal(n),
+            ast::Value::SingleQuotedString(s)
+            | ast::Value::EscapedStringLiteral(s)
+            | ast::Value::NationalStringLiteral(s) => {
+                (Expr::Literal(Value::Text(s.clone())), DataType::Unknown)
+            }
+            ast::Value::DollarQuotedString(d) => (
+                Expr::Literal(Value::Text(d.value.clone())),
+                DataType::Unknown,
+            ),
+            ast::Value::Boolean(b) => (Expr::Literal(Value::Bool(*b)), DataType::Bool),
+            ast::Value::Null => (Expr::Literal(Value::Null), DataType::Unknown),
+            ast::Value::Placeholder(p) => {
+                let n: usize = p
+                    .strip_prefix('$')
+                    .and_then(|d| d.parse().ok())
+                    .filter(|n| (1..=65535).contains(n))
+                    .ok_or_else(|| {
+                        Error::SyntaxError(format!("syntax error at or near \"{p}\""))
+                    })?;
+                if self.params.len() < n {
+                    self.params.resize(n, None);
+                }
+                let ty = self.params[n - 1].unwrap_or(DataType::Unknown);
+                (Expr::Param(n - 1), ty)
+            }
+            other => {
+                return Err(Error::unsupported(format!(
+                    "literal {other} is not supported yet"
+                )));
+            }
+        })
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        otherwise: Option<&ast::Expr>,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let mut whens = Vec::new();
+        let mut results = Vec::new();
+        for c in conditions {
+            let cond = match operand {
+                Some(op) => {
+                    let (a, b, _) = self.bind_pair(op, &c.condition, ctx, "=")?;
+                    Expr::Compare(CmpOp::Eq, Box::new(a), Box::new(b))
+                }
+                None => self.bind_bool(&c.condition, ctx, "CASE/WHEN")?,
+            };
+            whens.push(cond);
+            results.push(self.bind_expr(&c.result, ctx)?);
+        }
+        let otherwise = otherwise.map(|e| self.bind_expr(e, ctx)).transpose()?;
+        let mut t = DataType::Unknown;
+        for (_, rt) in results.iter().chain(otherwise.iter()) {
+            t = DataType::unify(t, *rt).ok_or_else(|| {
+                Error::DatatypeMismatch(format!(
+                    "CASE types {} and {} cannot be matched",
+                    t.name(),
+                    rt.name()
+                ))
+            })?;
+        }
+        if t == DataType::Unknown {
+            t = DataType::Text;
+        }
+        let mut pairs = Vec::new();
+        for (cond, (re, rt)) in whens.into_iter().zip(results) {
+            pairs.push((cond, self.coerce(re, rt, t)?));
+        }
+        let otherwise = match otherwise {
+            Some((e, et)) => Some(Box::new(self.coerce(e, et, t)?)),
+            None => None,
+        };
+        Ok((
+            Expr::Case {
+                whens: pairs,
+                otherwise,
+            },
+            t,
+        ))
+    }
+
+    fn bind_function(&mut self, f: &ast::Function, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
+        let name = function_name(f);
+        if AGGREGATES.contains(&name.as_str()) {
+            return self.bind_aggregate(f, ctx);
+        }
+        if f.filter.is_some() || f.over.is_some() {
+            return Err(Error::unsupported("FILTER / OVER are not supported yet"));
+        }
+        let mut args = Vec::new();
+        for a in function_args(f) {
+            match a {
+                ast::FunctionArgExpr::Expr(x) => args.push(self.bind_expr(x, ctx)?),
+                _ => {
+                    return Err(Error::SyntaxError(format!(
+                        "syntax error in call of {name}"
+                    )));
+                }
+            }
+        }
+        if name == "coalesce" {
+            if args.is_empty() {
+                return Err(Error::SyntaxError("syntax error at or near \")\"".into()));
+            }
+            let mut t = DataType::Unknown;
+            for (_, at) in &args {
+                t = DataType::unify(t, *at).ok_or_else(|| {
+                    Error::DatatypeMismatch(format!(
+                        "COALESCE types {} and {} cannot be matched",
+                        t.name(),
+                        at.name()
+                    ))
+                })?;
+            }
+            if t == DataType::Unknown {
+                t = DataType::Text;
+            }
+            let items = args
+                .into_iter()
+                .map(|(e, et)| self.coerce(e, et, t))
+                .collect::<Result<_>>()?;
+            return Ok((Expr::Coalesce(items), t));
+        }
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let (func, ty) = Function::resolve(&name, &types)?;
+        let want = func.arg_type();
+        let args = args
+            .into_iter()
+            .map(|(e, et)| self.coerce(e, et, want))
+            .collect::<Result<_>>()?;
+        Ok((Expr::Call(func, args), ty))
+    }
+}
+
+/// Types a numeric literal as PostgreSQL does: int4 if it fits, else int8; anything with a
+/// fraction or exponent (PostgreSQL's `numeric`) is float8 here.
+fn number_literal(n: &str) -> Result<(Expr, DataType)> {
+    if let Ok(i) = n.parse::<i64>() {
+        let t = if i32::try_from(i).is_ok() {
+            DataType::Int4
+        } else {
+            DataType::Int8
+        };
+        return Ok((Expr::Literal(Value::Int(i)), t));
+    }
+    let f: f64 = n
+        .parse()
+        .map_err(|_| Error::SyntaxError(format!("syntax error at or near \"{n}\"")))?;
+    Ok((Expr::Literal(Value::Float(f)), DataType::Float8))
+}
+
+/// Whether the expression reads any input column.
+pub fn references_columns(e: &Expr) -> bool {
+    match e {
+        Expr::Column(_) => true,
+        Expr::Literal(_) | Expr::Param(_) => false,
+        Expr::Not(x) | Expr::Neg(x, _) => references_columns(x),
+        Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } | Expr::Cast { expr, .. } => {
+            references_columns(expr)
+        }
+        Expr::And(a, b)
+        | Expr::Or(a, b)
+        | Expr::Arith(_, a, b, _)
+        | Expr::Compare(_, a, b)
+        | Expr::Concat(a, b) => references_columns(a) || references_columns(b),
+        Expr::IsDistinct { left, right, .. } => {
+            references_columns(left) || references_columns(right)
+        }
+        Expr::Like { expr, pattern, .. } => references_columns(expr) || references_columns(pattern),
+        Expr::InList { expr, list, .. } => {
+            references_columns(expr) || list.iter().any(references_columns)
+        }
+        Expr::Case { whens, otherwise } => {
+            whens
+                .iter()
+                .any(|(c, r)| references_columns(c) || references_columns(r))
+                || otherwise.as_deref().is_some_and(references_columns)
+        }
+        Expr::Coalesce(items) | Expr::Call(_, items) => items.iter().any(references_columns),
+    }
+}

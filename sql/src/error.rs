@@ -1,0 +1,188 @@
+//! The crate's one error type.
+//!
+//! Every variant is something a caller acts on and maps to exactly one PostgreSQL SQLSTATE via
+//! [`Error::code`]; the pgwire front end sends `code()` and the `Display` text as the error's
+//! `C` and `M` fields. Messages follow PostgreSQL's wording where PostgreSQL has one, so that
+//! `.slt` files checked against PostgreSQL 15 match on message text too.
+//!
+//! Storage implementations return these errors as well (unique violations, serialization
+//! failures, deadlocks): the [`crate::storage`] trait is part of this crate's contract.
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error with a SQLSTATE. See the module docs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// 42601: the text does not parse, or a clause is malformed.
+    #[error("{0}")]
+    SyntaxError(String),
+    /// 0A000: valid SQL that Strata does not implement (yet).
+    #[error("{0}")]
+    FeatureNotSupported(String),
+    /// 42P01
+    #[error("relation \"{0}\" does not exist")]
+    UndefinedTable(String),
+    /// 42P01 for a qualifier naming no FROM item.
+    #[error("missing FROM-clause entry for table \"{0}\"")]
+    MissingFromEntry(String),
+    /// 42P07 (tables and indexes share PostgreSQL's relation namespace).
+    #[error("relation \"{0}\" already exists")]
+    DuplicateTable(String),
+    /// 42703
+    #[error("column \"{0}\" does not exist")]
+    UndefinedColumn(String),
+    /// 42701
+    #[error("column \"{0}\" specified more than once")]
+    DuplicateColumn(String),
+    /// 42702
+    #[error("column reference \"{0}\" is ambiguous")]
+    AmbiguousColumn(String),
+    /// 42883
+    #[error("{0}")]
+    UndefinedFunction(String),
+    /// 42704 (e.g. an unknown type name or index).
+    #[error("{0}")]
+    UndefinedObject(String),
+    /// 42804
+    #[error("{0}")]
+    DatatypeMismatch(String),
+    /// 42846
+    #[error("{0}")]
+    CannotCoerce(String),
+    /// 42803: an ungrouped column or a misplaced aggregate.
+    #[error("{0}")]
+    GroupingError(String),
+    /// 42P10: e.g. an ORDER BY position out of range.
+    #[error("{0}")]
+    InvalidColumnReference(String),
+    /// 42P16: e.g. multiple primary keys.
+    #[error("{0}")]
+    InvalidTableDefinition(String),
+    /// 42P18: a `$n` whose type cannot be inferred.
+    #[error("could not determine data type of parameter ${0}")]
+    IndeterminateDatatype(usize),
+    /// 08P01 / 22023 style problems with bound parameters.
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    /// 22P02
+    #[error("{0}")]
+    InvalidTextRepresentation(String),
+    /// 22003
+    #[error("{0}")]
+    NumericValueOutOfRange(String),
+    /// 22012
+    #[error("division by zero")]
+    DivisionByZero,
+    /// 22001
+    #[error("value too long for type character varying({0})")]
+    StringDataRightTruncation(u32),
+    /// 2201W / 2201X
+    #[error("{0}")]
+    InvalidRowCountInLimit(String),
+    /// 22025
+    #[error("{0}")]
+    InvalidEscapeSequence(String),
+    /// 23502
+    #[error(
+        "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
+    )]
+    NotNullViolation { table: String, column: String },
+    /// 23505. `detail` is PostgreSQL's DETAIL line, e.g. `Key (id)=(1) already exists.`
+    #[error("duplicate key value violates unique constraint \"{constraint}\"")]
+    UniqueViolation { constraint: String, detail: String },
+    /// 21000: e.g. ON CONFLICT DO UPDATE touching one row twice.
+    #[error("{0}")]
+    CardinalityViolation(String),
+    /// 40001
+    #[error("{0}")]
+    SerializationFailure(String),
+    /// 40P01
+    #[error("deadlock detected")]
+    DeadlockDetected,
+    /// 25P02
+    #[error("current transaction is aborted, commands ignored until end of transaction block")]
+    InFailedTransaction,
+    /// 25001: e.g. SET TRANSACTION ISOLATION LEVEL after the first query.
+    #[error("{0}")]
+    ActiveTransaction(String),
+    /// 25P01: e.g. SAVEPOINT outside a transaction block.
+    #[error("{0} can only be used in transaction blocks")]
+    NoActiveTransaction(&'static str),
+    /// 3B001
+    #[error("savepoint \"{0}\" does not exist")]
+    UndefinedSavepoint(String),
+    /// 26000
+    #[error("prepared statement \"{0}\" does not exist")]
+    UndefinedPreparedStatement(String),
+    /// 42P05
+    #[error("prepared statement \"{0}\" already exists")]
+    DuplicatePreparedStatement(String),
+    /// 42704 for SET/SHOW of an unknown parameter.
+    #[error("unrecognized configuration parameter \"{0}\"")]
+    UndefinedParameter(String),
+    /// 54001: an expression nested deeper than the binder accepts.
+    #[error("stack depth limit exceeded")]
+    StackDepthExceeded,
+    /// XX000: a broken invariant inside the engine or a storage failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The PostgreSQL SQLSTATE of this error.
+    pub fn code(&self) -> &'static str {
+        use Error::*;
+        match self {
+            SyntaxError(_) => "42601",
+            FeatureNotSupported(_) => "0A000",
+            UndefinedTable(_) | MissingFromEntry(_) => "42P01",
+            DuplicateTable(_) => "42P07",
+            UndefinedColumn(_) => "42703",
+            DuplicateColumn(_) => "42701",
+            AmbiguousColumn(_) => "42702",
+            UndefinedFunction(_) => "42883",
+            UndefinedObject(_) => "42704",
+            DatatypeMismatch(_) => "42804",
+            CannotCoerce(_) => "42846",
+            GroupingError(_) => "42803",
+            InvalidColumnReference(_) => "42P10",
+            InvalidTableDefinition(_) => "42P16",
+            IndeterminateDatatype(_) => "42P18",
+            InvalidParameterValue(_) => "22023",
+            InvalidTextRepresentation(_) => "22P02",
+            NumericValueOutOfRange(_) => "22003",
+            DivisionByZero => "22012",
+            StringDataRightTruncation(_) => "22001",
+            InvalidRowCountInLimit(_) => "2201W",
+            InvalidEscapeSequence(_) => "22025",
+            NotNullViolation { .. } => "23502",
+            UniqueViolation { .. } => "23505",
+            CardinalityViolation(_) => "21000",
+            SerializationFailure(_) => "40001",
+            DeadlockDetected => "40P01",
+            InFailedTransaction => "25P02",
+            ActiveTransaction(_) => "25001",
+            NoActiveTransaction(_) => "25P01",
+            UndefinedSavepoint(_) => "3B001",
+            UndefinedPreparedStatement(_) => "26000",
+            DuplicatePreparedStatement(_) => "42P05",
+            UndefinedParameter(_) => "42704",
+            StackDepthExceeded => "54001",
+            Internal(_) => "XX000",
+        }
+    }
+
+    /// PostgreSQL's DETAIL field, when the error has one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::UniqueViolation { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for [`Error::FeatureNotSupported`].
+    pub fn unsupported(what: impl Into<String>) -> Self {
+        Error::FeatureNotSupported(what.into())
+    }
+}

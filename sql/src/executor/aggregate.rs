@@ -1,0 +1,143 @@
+//! `Aggregate`: hash-free grouping (a `BTreeMap` keyed by the group values, so output is in
+//! group-key order) with count/sum/avg/min/max, optionally DISTINCT. Without GROUP BY an
+//! empty input still yields one row (`count` 0, other aggregates NULL).
+
+use super::{Context, Operator, Tuple};
+use crate::expr::Expr;
+use crate::planner::{AggCall, AggFunc};
+use crate::types::DataType;
+use crate::types::cast::int_out_of_range;
+use crate::{Result, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct Aggregate {
+    input: Box<dyn Operator>,
+    groups: Vec<Expr>,
+    calls: Vec<AggCall>,
+    output: Option<std::vec::IntoIter<Tuple>>,
+}
+
+/// Running state of one aggregate call in one group.
+#[derive(Debug, Clone)]
+struct Accumulator {
+    count: i64,
+    int_sum: Option<i64>,
+    float_sum: Option<f64>,
+    extreme: Option<Value>,
+    seen: BTreeSet<Value>,
+}
+
+impl Accumulator {
+    fn new() -> Self {
+        Accumulator {
+            count: 0,
+            int_sum: None,
+            float_sum: None,
+            extreme: None,
+            seen: BTreeSet::new(),
+        }
+    }
+
+    fn add(&mut self, call: &AggCall, v: Value) -> Result<()> {
+        if call.func == AggFunc::CountStar {
+            self.count += 1;
+            return Ok(());
+        }
+        if v.is_null() || (call.distinct && !self.seen.insert(v.clone())) {
+            return Ok(());
+        }
+        self.count += 1;
+        match (call.func, v) {
+            (AggFunc::SumInt, Value::Int(i)) => {
+                let s = self
+                    .int_sum
+                    .unwrap_or(0)
+                    .checked_add(i)
+                    .ok_or_else(|| int_out_of_range(DataType::Int8))?;
+                self.int_sum = Some(s);
+            }
+            (AggFunc::SumFloat | AggFunc::Avg, Value::Float(f)) => {
+                self.float_sum = Some(self.float_sum.unwrap_or(0.0) + f)
+            }
+            (AggFunc::SumFloat | AggFunc::Avg, Value::Float4(f)) => {
+                self.float_sum = Some(self.float_sum.unwrap_or(0.0) + f as f64)
+            }
+            (AggFunc::SumFloat | AggFunc::Avg, Value::Int(i)) => {
+                self.float_sum = Some(self.float_sum.unwrap_or(0.0) + i as f64)
+            }
+            (AggFunc::Min, v) if self.extreme.as_ref().is_none_or(|e| v < *e) => {
+                self.extreme = Some(v);
+            }
+            (AggFunc::Max, v) if self.extreme.as_ref().is_none_or(|e| v > *e) => {
+                self.extreme = Some(v);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&self, func: AggFunc) -> Value {
+        match func {
+            AggFunc::CountStar | AggFunc::Count => Value::Int(self.count),
+            AggFunc::SumInt => self.int_sum.map_or(Value::Null, Value::Int),
+            AggFunc::SumFloat => self.float_sum.map_or(Value::Null, Value::Float),
+            AggFunc::Avg => match self.float_sum {
+                Some(s) if self.count > 0 => Value::Float(s / self.count as f64),
+                _ => Value::Null,
+            },
+            AggFunc::Min | AggFunc::Max => self.extreme.clone().unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl Aggregate {
+    pub fn new(input: Box<dyn Operator>, groups: Vec<Expr>, calls: Vec<AggCall>) -> Self {
+        Aggregate {
+            input,
+            groups,
+            calls,
+            output: None,
+        }
+    }
+
+    fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
+        let mut groups: BTreeMap<Vec<Value>, Vec<Accumulator>> = BTreeMap::new();
+        while let Some(t) = self.input.next(ctx)? {
+            let key = self
+                .groups
+                .iter()
+                .map(|g| g.eval(&t.row, ctx.params))
+                .collect::<Result<Vec<_>>>()?;
+            let accs = groups
+                .entry(key)
+                .or_insert_with(|| vec![Accumulator::new(); self.calls.len()]);
+            for (call, acc) in self.calls.iter().zip(accs.iter_mut()) {
+                let v = match &call.arg {
+                    Some(a) => a.eval(&t.row, ctx.params)?,
+                    None => Value::Null,
+                };
+                acc.add(call, v)?;
+            }
+        }
+        if groups.is_empty() && self.groups.is_empty() {
+            groups.insert(Vec::new(), vec![Accumulator::new(); self.calls.len()]);
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(mut key, accs)| {
+                key.extend(self.calls.iter().zip(&accs).map(|(c, a)| a.finish(c.func)));
+                Tuple::derived(key)
+            })
+            .collect())
+    }
+}
+
+impl Operator for Aggregate {
+    fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        if self.output.is_none() {
+            let rows = self.run(ctx)?;
+            self.output = Some(rows.into_iter());
+        }
+        Ok(self.output.as_mut().expect("computed above").next())
+    }
+}

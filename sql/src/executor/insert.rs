@@ -1,0 +1,106 @@
+//! `Insert`: writes each input row (already full-width and typed by the binder) after the
+//! NOT NULL check, handling unique conflicts as the statement asks:
+//!
+//! * no ON CONFLICT — the storage's unique violation (23505) fails the statement;
+//! * `DO NOTHING` — a conflicting row is skipped (not counted, not returned);
+//! * `DO UPDATE` — lock the conflicting row (the storage has waited for any in-flight
+//!   inserter), evaluate the optional WHERE over `[existing..., excluded...]`, apply the SET
+//!   list and update it; if the row vanished meanwhile, retry the insert. A row inserted or
+//!   updated earlier by the *same* statement cannot be updated again (21000), as PostgreSQL.
+
+use super::{Context, Operator, Tuple, check_not_null, returning_row};
+use crate::expr::Expr;
+use crate::planner::ConflictAction;
+use crate::storage::{InsertOutcome, Key, LockOutcome, OnConflict, Row, TableDef};
+use crate::{Error, Result};
+use std::collections::BTreeSet;
+
+pub struct Insert {
+    table: TableDef,
+    input: Box<dyn Operator>,
+    action: ConflictAction,
+    arbiter: OnConflict,
+    returning: Option<Vec<Expr>>,
+    /// Keys this statement wrote, for the 21000 check.
+    written: BTreeSet<Key>,
+}
+
+impl Insert {
+    pub fn new(
+        table: TableDef,
+        input: Box<dyn Operator>,
+        action: ConflictAction,
+        arbiter: OnConflict,
+        returning: Option<Vec<Expr>>,
+    ) -> Self {
+        Insert {
+            table,
+            input,
+            action,
+            arbiter,
+            returning,
+            written: BTreeSet::new(),
+        }
+    }
+
+    /// Inserts one row; returns the row as stored (inserted or updated), or `None` if skipped.
+    fn insert_row(&mut self, ctx: &mut Context, row: Row) -> Result<Option<Row>> {
+        // A conflicting row may be deleted between the report and the lock: retry a few times.
+        for _ in 0..16 {
+            match ctx.txn.insert(self.table.id, row.clone(), &self.arbiter)? {
+                InsertOutcome::Inserted(key) => {
+                    self.written.insert(key);
+                    return Ok(Some(row));
+                }
+                InsertOutcome::Conflict { key, .. } => {
+                    let (assignments, predicate) = match &self.action {
+                        ConflictAction::DoUpdate {
+                            assignments,
+                            predicate,
+                        } => (assignments, predicate),
+                        _ => return Ok(None),
+                    };
+                    if self.written.contains(&key) {
+                        return Err(Error::CardinalityViolation(
+                            "ON CONFLICT DO UPDATE command cannot affect row a second time".into(),
+                        ));
+                    }
+                    let existing = match ctx.txn.lock_row(self.table.id, &key)? {
+                        LockOutcome::Unchanged(r) | LockOutcome::Changed(r) => r,
+                        LockOutcome::Deleted => continue,
+                    };
+                    let mut both = existing.clone();
+                    both.extend(row.iter().cloned());
+                    if let Some(p) = predicate
+                        && !p.is_true(&both, ctx.params)?
+                    {
+                        return Ok(None);
+                    }
+                    let mut new_row = existing;
+                    for (col, e) in assignments {
+                        new_row[*col] = e.eval(&both, ctx.params)?;
+                    }
+                    check_not_null(&self.table, &new_row)?;
+                    let new_key = ctx.txn.update(self.table.id, &key, new_row.clone())?;
+                    self.written.insert(new_key);
+                    return Ok(Some(new_row));
+                }
+            }
+        }
+        Err(Error::SerializationFailure(
+            "could not serialize access due to concurrent delete".into(),
+        ))
+    }
+}
+
+impl Operator for Insert {
+    fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        while let Some(t) = self.input.next(ctx)? {
+            check_not_null(&self.table, &t.row)?;
+            if let Some(stored) = self.insert_row(ctx, t.row)? {
+                return Ok(Some(returning_row(&self.returning, &stored, ctx.params)?));
+            }
+        }
+        Ok(None)
+    }
+}

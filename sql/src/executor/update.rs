@@ -1,0 +1,66 @@
+//! `Update`: for each row from its input (a scan under the WHERE filter), locks the row and
+//! writes the SET list applied to the **latest** version. If a concurrent transaction
+//! committed a newer version (Read Committed), the WHERE clause is re-checked on it first
+//! and the row is skipped if it no longer matches (EvalPlanQual); a concurrently deleted row
+//! is skipped. Under Repeatable Read the storage raises 40001 instead.
+
+use super::{Context, Operator, Tuple, check_not_null, returning_row};
+use crate::expr::Expr;
+use crate::storage::{LockOutcome, TableDef};
+use crate::{Error, Result};
+
+pub struct Update {
+    table: TableDef,
+    input: Box<dyn Operator>,
+    predicate: Option<Expr>,
+    assignments: Vec<(usize, Expr)>,
+    returning: Option<Vec<Expr>>,
+}
+
+impl Update {
+    pub fn new(
+        table: TableDef,
+        input: Box<dyn Operator>,
+        predicate: Option<Expr>,
+        assignments: Vec<(usize, Expr)>,
+        returning: Option<Vec<Expr>>,
+    ) -> Self {
+        Update {
+            table,
+            input,
+            predicate,
+            assignments,
+            returning,
+        }
+    }
+}
+
+impl Operator for Update {
+    fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        while let Some(t) = self.input.next(ctx)? {
+            let key = t
+                .key
+                .ok_or_else(|| Error::Internal("UPDATE input row has no key".into()))?;
+            let current = match ctx.txn.lock_row(self.table.id, &key)? {
+                LockOutcome::Unchanged(row) => row,
+                LockOutcome::Changed(row) => {
+                    if let Some(p) = &self.predicate
+                        && !p.is_true(&row, ctx.params)?
+                    {
+                        continue;
+                    }
+                    row
+                }
+                LockOutcome::Deleted => continue,
+            };
+            let mut new_row = current.clone();
+            for (col, e) in &self.assignments {
+                new_row[*col] = e.eval(&current, ctx.params)?;
+            }
+            check_not_null(&self.table, &new_row)?;
+            ctx.txn.update(self.table.id, &key, new_row.clone())?;
+            return Ok(Some(returning_row(&self.returning, &new_row, ctx.params)?));
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,319 @@
+//! Bound scalar expressions and their evaluation.
+//!
+//! An [`Expr`] is produced by the binder: names are resolved to column positions in the
+//! input row, `$n` to parameter slots, and every operator is already typed — operands have
+//! been coerced to a common type (literals converted at bind time, other operands wrapped in
+//! [`Expr::Cast`]), and arithmetic carries its result type so that integer overflow is checked
+//! at the right width. Evaluation therefore never has to guess a type.
+//!
+//! NULL handling is PostgreSQL's three-valued logic: comparisons and arithmetic with a NULL
+//! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
+//! row only when its predicate is `true` ([`Expr::is_true`]).
+
+mod functions;
+mod like;
+mod ops;
+
+pub use functions::Function;
+pub use ops::{ArithOp, CmpOp};
+
+use crate::types::{DataType, Value, cast};
+use crate::{Error, Result};
+
+/// A bound, typed scalar expression. See the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Literal(Value),
+    /// A column of the input row, by position.
+    Column(usize),
+    /// Bound parameter `$n` (zero-based slot).
+    Param(usize),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    /// Unary minus; `ty` is the operand's (and result's) type.
+    Neg(Box<Expr>, DataType),
+    /// Arithmetic on operands of the common type `ty`, which is also the result type.
+    Arith(ArithOp, Box<Expr>, Box<Expr>, DataType),
+    /// Comparison of two operands of a common type.
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    /// `IS [NOT] DISTINCT FROM`: like `=` but NULL-safe; `negated` for `IS NOT DISTINCT FROM`.
+    IsDistinct {
+        left: Box<Expr>,
+        right: Box<Expr>,
+        negated: bool,
+    },
+    /// String concatenation `||`.
+    Concat(Box<Expr>, Box<Expr>),
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    /// `IS [NOT] TRUE / FALSE / UNKNOWN` (`value = None` for UNKNOWN).
+    IsBool {
+        expr: Box<Expr>,
+        value: Option<bool>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    /// Searched CASE (a simple CASE is bound to `operand = value` conditions).
+    Case {
+        whens: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
+    /// A conversion; `explicit` for `CAST`/`::` (see [`cast::cast`]).
+    Cast {
+        expr: Box<Expr>,
+        from: DataType,
+        to: DataType,
+        explicit: bool,
+    },
+    Coalesce(Vec<Expr>),
+    Call(Function, Vec<Expr>),
+}
+
+impl Expr {
+    /// Evaluates the expression over `row` with bound parameter values `params`.
+    ///
+    /// The variants that form long chains (`AND`, `OR`, arithmetic, comparisons) are handled
+    /// in this small frame; the rest in [`Expr::eval_other`], so that deep trees cost little
+    /// stack per level.
+    pub fn eval(&self, row: &[Value], params: &[Value]) -> Result<Value> {
+        match self {
+            Expr::Column(i) => row
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| Error::Internal(format!("column {i} out of range"))),
+            Expr::Literal(v) => Ok(v.clone()),
+            Expr::And(a, b) => {
+                let l = a.eval(row, params)?;
+                if l == Value::Bool(false) {
+                    return Ok(l);
+                }
+                Ok(match (l, b.eval(row, params)?) {
+                    (_, Value::Bool(false)) => Value::Bool(false),
+                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+                    _ => Value::Null,
+                })
+            }
+            Expr::Or(a, b) => {
+                let l = a.eval(row, params)?;
+                if l == Value::Bool(true) {
+                    return Ok(l);
+                }
+                Ok(match (l, b.eval(row, params)?) {
+                    (_, Value::Bool(true)) => Value::Bool(true),
+                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+                    _ => Value::Null,
+                })
+            }
+            Expr::Arith(op, a, b, ty) => {
+                let l = a.eval(row, params)?;
+                ops::arith(*op, l, b.eval(row, params)?, *ty)
+            }
+            Expr::Compare(op, a, b) => {
+                let l = a.eval(row, params)?;
+                let r = b.eval(row, params)?;
+                if l.is_null() || r.is_null() {
+                    Ok(Value::Null)
+                } else {
+                    Ok(Value::Bool(op.holds(l.cmp(&r))))
+                }
+            }
+            other => other.eval_other(row, params),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_other(&self, row: &[Value], params: &[Value]) -> Result<Value> {
+        Ok(match self {
+            Expr::Literal(v) => v.clone(),
+            Expr::Column(i) => row
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| Error::Internal(format!("column {i} out of range")))?,
+            Expr::Param(i) => params.get(*i).cloned().ok_or_else(|| {
+                Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))
+            })?,
+            Expr::Not(e) => match e.eval(row, params)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Null,
+            },
+            Expr::And(a, b) => {
+                let l = a.eval(row, params)?;
+                if l == Value::Bool(false) {
+                    return Ok(l);
+                }
+                match (l, b.eval(row, params)?) {
+                    (_, Value::Bool(false)) => Value::Bool(false),
+                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+                    _ => Value::Null,
+                }
+            }
+            Expr::Or(a, b) => {
+                let l = a.eval(row, params)?;
+                if l == Value::Bool(true) {
+                    return Ok(l);
+                }
+                match (l, b.eval(row, params)?) {
+                    (_, Value::Bool(true)) => Value::Bool(true),
+                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+                    _ => Value::Null,
+                }
+            }
+            Expr::Neg(e, ty) => ops::negate(e.eval(row, params)?, *ty)?,
+            Expr::Arith(op, a, b, ty) => {
+                ops::arith(*op, a.eval(row, params)?, b.eval(row, params)?, *ty)?
+            }
+            Expr::Compare(op, a, b) => {
+                let (l, r) = (a.eval(row, params)?, b.eval(row, params)?);
+                if l.is_null() || r.is_null() {
+                    Value::Null
+                } else {
+                    Value::Bool(op.holds(l.cmp(&r)))
+                }
+            }
+            Expr::IsDistinct {
+                left,
+                right,
+                negated,
+            } => {
+                let (l, r) = (left.eval(row, params)?, right.eval(row, params)?);
+                Value::Bool((l != r) != *negated)
+            }
+            Expr::Concat(a, b) => match (a.eval(row, params)?, b.eval(row, params)?) {
+                (Value::Null, _) | (_, Value::Null) => Value::Null,
+                (l, r) => Value::Text(format!("{}{}", text_of(l), text_of(r))),
+            },
+            Expr::IsNull { expr, negated } => {
+                Value::Bool(expr.eval(row, params)?.is_null() != *negated)
+            }
+            Expr::IsBool {
+                expr,
+                value,
+                negated,
+            } => {
+                let v = match expr.eval(row, params)? {
+                    Value::Bool(b) => Some(b),
+                    _ => None,
+                };
+                Value::Bool((v == *value) != *negated)
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+            } => match (expr.eval(row, params)?, pattern.eval(row, params)?) {
+                (Value::Text(s), Value::Text(p)) => {
+                    Value::Bool(like::matches(&s, &p, *case_insensitive)? != *negated)
+                }
+                _ => Value::Null,
+            },
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let v = expr.eval(row, params)?;
+                if v.is_null() {
+                    return Ok(Value::Null);
+                }
+                let mut saw_null = false;
+                for item in list {
+                    let x = item.eval(row, params)?;
+                    if x.is_null() {
+                        saw_null = true;
+                    } else if x == v {
+                        return Ok(Value::Bool(!*negated));
+                    }
+                }
+                if saw_null {
+                    Value::Null
+                } else {
+                    Value::Bool(*negated)
+                }
+            }
+            Expr::Case { whens, otherwise } => {
+                for (cond, result) in whens {
+                    if cond.eval(row, params)? == Value::Bool(true) {
+                        return result.eval(row, params);
+                    }
+                }
+                match otherwise {
+                    Some(e) => e.eval(row, params)?,
+                    None => Value::Null,
+                }
+            }
+            Expr::Cast {
+                expr,
+                from,
+                to,
+                explicit,
+            } => cast::cast(expr.eval(row, params)?, *from, *to, *explicit)?,
+            Expr::Coalesce(items) => {
+                for item in items {
+                    let v = item.eval(row, params)?;
+                    if !v.is_null() {
+                        return Ok(v);
+                    }
+                }
+                Value::Null
+            }
+            Expr::Call(f, args) => {
+                let vals = args
+                    .iter()
+                    .map(|a| a.eval(row, params))
+                    .collect::<Result<Vec<_>>>()?;
+                f.call(vals)?
+            }
+        })
+    }
+
+    /// Evaluates a predicate: only `true` counts (NULL and false reject the row).
+    pub fn is_true(&self, row: &[Value], params: &[Value]) -> Result<bool> {
+        Ok(self.eval(row, params)? == Value::Bool(true))
+    }
+
+    /// Whether the expression reads no column (only literals and parameters), so it can be
+    /// evaluated once, e.g. as a scan bound.
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Expr::Literal(_) | Expr::Param(_) => true,
+            Expr::Cast { expr, .. } | Expr::Neg(expr, _) => expr.is_constant(),
+            _ => false,
+        }
+    }
+
+    /// Splits a conjunction into its conjuncts.
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::And(a, b) => {
+                let mut v = a.conjuncts();
+                v.extend(b.conjuncts());
+                v
+            }
+            e => vec![e],
+        }
+    }
+}
+
+fn text_of(v: Value) -> String {
+    match v {
+        Value::Text(s) => s,
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

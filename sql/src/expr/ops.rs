@@ -1,0 +1,128 @@
+//! Arithmetic and comparison operators with PostgreSQL's overflow and division rules.
+
+use crate::types::{
+    DataType, Value,
+    cast::{check_int, int_out_of_range},
+};
+use crate::{Error, Result};
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+}
+
+impl CmpOp {
+    pub fn holds(&self, ord: Ordering) -> bool {
+        match self {
+            CmpOp::Eq => ord.is_eq(),
+            CmpOp::NotEq => ord.is_ne(),
+            CmpOp::Lt => ord.is_lt(),
+            CmpOp::LtEq => ord.is_le(),
+            CmpOp::Gt => ord.is_gt(),
+            CmpOp::GtEq => ord.is_ge(),
+        }
+    }
+
+    /// The operator with its operands swapped (`a < b` ⇔ `b > a`).
+    pub fn flip(&self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::LtEq => CmpOp::GtEq,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::GtEq => CmpOp::LtEq,
+            other => *other,
+        }
+    }
+}
+
+fn float_overflow() -> Error {
+    Error::NumericValueOutOfRange("value out of range: overflow".into())
+}
+
+/// `-v` at type `ty`.
+pub fn negate(v: Value, ty: DataType) -> Result<Value> {
+    Ok(match v {
+        Value::Null => Value::Null,
+        Value::Int(i) => Value::Int(check_int(
+            i.checked_neg().ok_or_else(|| int_out_of_range(ty))?,
+            ty,
+        )?),
+        Value::Float(f) => Value::Float(-f),
+        Value::Float4(f) => Value::Float4(-f),
+        other => return Err(Error::Internal(format!("cannot negate {other:?}"))),
+    })
+}
+
+/// `l op r` for operands (and result) of type `ty`.
+pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
+    match (l, r) {
+        (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
+        (Value::Int(a), Value::Int(b)) => {
+            let v = match op {
+                ArithOp::Add => a.checked_add(b),
+                ArithOp::Sub => a.checked_sub(b),
+                ArithOp::Mul => a.checked_mul(b),
+                ArithOp::Div => {
+                    if b == 0 {
+                        return Err(Error::DivisionByZero);
+                    }
+                    a.checked_div(b)
+                }
+                ArithOp::Mod => {
+                    if b == 0 {
+                        return Err(Error::DivisionByZero);
+                    }
+                    Some(a.checked_rem(b).unwrap_or(0))
+                }
+            };
+            let v = v.ok_or_else(|| int_out_of_range(ty))?;
+            Ok(Value::Int(check_int(v, ty)?))
+        }
+        (l, r) => {
+            let (a, b) = (as_f64(&l)?, as_f64(&r)?);
+            let v = match op {
+                ArithOp::Add => a + b,
+                ArithOp::Sub => a - b,
+                ArithOp::Mul => a * b,
+                ArithOp::Div => {
+                    if b == 0.0 {
+                        return Err(Error::DivisionByZero);
+                    }
+                    a / b
+                }
+                ArithOp::Mod => return Err(Error::Internal("float modulo is not bound".into())),
+            };
+            if ty == DataType::Float4 {
+                let v = v as f32;
+                if v.is_infinite() && !a.is_infinite() && !b.is_infinite() {
+                    return Err(float_overflow());
+                }
+                return Ok(Value::Float4(v));
+            }
+            if v.is_infinite() && !a.is_infinite() && !b.is_infinite() {
+                return Err(float_overflow());
+            }
+            Ok(Value::Float(v))
+        }
+    }
+}
+
+fn as_f64(v: &Value) -> Result<f64> {
+    v.as_f64()
+        .ok_or_else(|| Error::Internal(format!("not a number: {v:?}")))
+}

@@ -1,0 +1,86 @@
+//! Strata's SQL layer: PostgreSQL-dialect SQL text in, result rows out, over a storage trait.
+//!
+//! # Decisions
+//!
+//! * **Synchronous and pure.** No tokio, no I/O: the compute runs each session on its own
+//!   thread, and a storage call that misses the page cache blocks that thread. The pgwire
+//!   front end (compute crate) is a thin mapping onto [`Session`].
+//! * **Storage behind a trait.** [`storage::Storage`] / [`storage::Txn`] is the contract with
+//!   the engine (B-link trees, MVCC by LSN, write sets tagged by statement, row and key
+//!   locks); [`memory::MemoryStorage`] is its in-memory reference implementation.
+//! * **One error enum** ([`Error`]) whose every variant has a SQLSTATE ([`Error::code`]).
+//!
+//! # A statement's path
+//!
+//! Take `UPDATE t SET v = v + 1 WHERE id = $1` executed through the extended protocol:
+//!
+//! 1. [`Session::prepare`] parses the text with `sqlparser` (PostgreSqlDialect) and binds it
+//!    once to describe it: `$1` gets the type of `id` (int4) and there are no result columns.
+//! 2. [`Session::execute_prepared`] enters the transaction state machine (`session.rs`):
+//!    outside a block it begins an implicit transaction ([`storage::Storage::begin`]); it calls
+//!    [`storage::Txn::begin_statement`], which numbers the statement and, under Read
+//!    Committed, takes a fresh snapshot.
+//! 3. [`binder::Binder::bind`] resolves names against [`storage::Txn::catalog`] and produces
+//!    a typed logical plan: `Update(Filter(id = $1, Scan(t, Full)), SET v = v + 1)`. Operand
+//!    types are unified here (`binder/expr.rs`), so the executor never guesses types.
+//! 4. [`planner::optimize`] applies the rules; `planner/access.rs` turns the full scan under
+//!    `id = $1` into a primary-key range scan `[$1, $1]`.
+//! 5. [`executor::build`] makes Volcano operators, one file each (`executor/scan.rs`,
+//!    `filter.rs`, `update.rs`, ...). Pulling the root: `Scan` evaluates `$1` and calls
+//!    [`storage::Txn::scan`], a detached stream of rows visible to the statement (snapshot +
+//!    the transaction's writes of *earlier* statements — no Halloween problem); `Filter`
+//!    re-checks the predicate; `Update` calls [`storage::Txn::lock_row`] — if a concurrent
+//!    transaction committed a newer version under Read Committed it re-checks the WHERE
+//!    clause on it (EvalPlanQual); under Repeatable Read the storage raises 40001 — and then
+//!    [`storage::Txn::update`], which records the new row in the write set tagged with the
+//!    statement number.
+//! 6. `end_statement(ok)` discards the statement's writes if it failed (statement-level
+//!    rollback); the implicit transaction commits ([`storage::Txn::commit`]) and the session
+//!    returns a [`StatementResult`] with tag `UPDATE 1`.
+//!
+//! A SELECT takes the same path with `Project`, `Sort`, `Limit`, `Aggregate`,
+//! `NestedLoopJoin` operators; the
+//! rows come back as [`Value`]s, which print in PostgreSQL's text format
+//! ([`types::format`]).
+//!
+//! # Modules
+//!
+//! * [`types`] — data types, values, casts, text formatting.
+//! * [`expr`] — bound expressions and their evaluation (three-valued logic).
+//! * [`binder`] — AST → typed logical plan.
+//! * [`planner`] — plan nodes and access-path rules.
+//! * [`executor`] — operators.
+//! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
+//! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
+//!
+//! # Limits
+//!
+//! * Expressions nest at most 256 deep and operator chains (`a OR b OR ...`) are at most 512
+//!   terms long; deeper input fails with 54001 instead of overflowing the stack. Sessions
+//!   should run on threads with at least 2 MiB of stack (debug builds need all of it).
+//! * Text compares byte-wise (the `C` collation).
+//!
+//! # Known gaps (this slice)
+//!
+//! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
+//! expressions, set operations, CTEs or views; `numeric` is not implemented
+//! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
+//! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call
+//! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
+//! rejected with 0A000.
+
+pub mod binder;
+mod error;
+pub mod executor;
+pub mod expr;
+pub mod memory;
+pub mod planner;
+mod result;
+pub mod session;
+pub mod storage;
+pub mod types;
+
+pub use error::{Error, Result};
+pub use result::StatementResult;
+pub use session::{PreparedInfo, Session};
+pub use types::{DataType, Value};

@@ -1,0 +1,562 @@
+//! [`MemoryTxn`]: one transaction over [`super::MemoryStorage`]. See the parent module for the
+//! model; this file implements [`Txn`] on it.
+
+use super::{Shared, TxnId, Version, lock};
+use crate::storage::{
+    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, OnConflict, Row,
+    RowStream, ScannedRow, TableDef, TableId, Txn,
+};
+use crate::{Error, Result, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Write-set entries of one key, oldest first: `(statement, Some(row) | None for deleted)`.
+type KeyWrites = Vec<(u64, Option<Row>)>;
+
+/// A transaction over [`super::MemoryStorage`].
+pub struct MemoryTxn {
+    shared: Arc<Mutex<Shared>>,
+    id: TxnId,
+    isolation: Isolation,
+    snapshot: Option<u64>,
+    /// Current statement number (0 before the first statement).
+    stmt: u64,
+    writes: BTreeMap<TableId, BTreeMap<Key, KeyWrites>>,
+    /// Private catalog versions, oldest first, tagged with the statement that made them.
+    ddl: Vec<(u64, Arc<Catalog>)>,
+    /// The committed catalog as of the current statement.
+    base_catalog: Arc<Catalog>,
+    /// `catalog_changed_at` when this transaction first did DDL.
+    ddl_base: Option<u64>,
+    finished: bool,
+}
+
+fn serialization_failure(what: &str) -> Error {
+    Error::SerializationFailure(format!(
+        "could not serialize access due to concurrent {what}"
+    ))
+}
+
+impl MemoryTxn {
+    pub(super) fn new(shared: Arc<Mutex<Shared>>, id: TxnId, isolation: Isolation) -> Self {
+        let base_catalog = lock(&shared).catalog.clone();
+        MemoryTxn {
+            shared,
+            id,
+            isolation,
+            snapshot: None,
+            stmt: 0,
+            writes: BTreeMap::new(),
+            ddl: Vec::new(),
+            base_catalog,
+            ddl_base: None,
+            finished: false,
+        }
+    }
+
+    fn current_catalog(&self) -> Arc<Catalog> {
+        self.ddl
+            .last()
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| self.base_catalog.clone())
+    }
+
+    fn table_def(&self, table: TableId) -> Result<TableDef> {
+        self.current_catalog()
+            .table_by_id(table)
+            .cloned()
+            .ok_or_else(|| Error::UndefinedTable(format!("#{table}")))
+    }
+
+    fn snapshot(&self) -> Result<u64> {
+        self.snapshot
+            .ok_or_else(|| Error::Internal("statement not begun".into()))
+    }
+
+    fn change_catalog(&mut self, f: impl FnOnce(&mut Catalog) -> Result<()>) -> Result<()> {
+        let mut next = (*self.current_catalog()).clone();
+        f(&mut next)?;
+        if self.ddl_base.is_none() {
+            self.ddl_base = Some(lock(&self.shared).catalog_changed_at);
+        }
+        self.ddl.push((self.stmt, Arc::new(next)));
+        Ok(())
+    }
+
+    /// The rows of `table` as this transaction's writes up to statement `upto` (inclusive)
+    /// leave them, over committed rows chosen by `committed`.
+    fn merged_rows(
+        &self,
+        shared: &Shared,
+        table: TableId,
+        upto: u64,
+        committed: impl Fn(&Version) -> bool,
+    ) -> BTreeMap<Key, Row> {
+        let mut rows = BTreeMap::new();
+        if let Some(data) = shared.tables.get(&table) {
+            for (key, versions) in data {
+                if let Some(v) = versions.iter().rev().find(|v| committed(v)) {
+                    rows.insert(key.clone(), v.row.clone());
+                }
+            }
+        }
+        if let Some(writes) = self.writes.get(&table) {
+            for (key, entries) in writes {
+                if let Some((_, row)) = entries.iter().rev().find(|(s, _)| *s <= upto) {
+                    match row {
+                        Some(row) => rows.insert(key.clone(), row.clone()),
+                        None => rows.remove(key),
+                    };
+                }
+            }
+        }
+        rows
+    }
+
+    /// The latest rows (all committed + own writes so far), for unique checks.
+    fn latest_rows(&self, shared: &Shared, table: TableId) -> BTreeMap<Key, Row> {
+        self.merged_rows(shared, table, u64::MAX, |v| v.deleted.is_none())
+    }
+
+    /// The latest version of one key: this transaction's own last write, else the latest
+    /// committed live version.
+    fn latest_row(&self, shared: &Shared, table: TableId, key: &Key) -> Option<Row> {
+        if let Some((_, own)) = self
+            .writes
+            .get(&table)
+            .and_then(|w| w.get(key))
+            .and_then(|e| e.last())
+        {
+            return own.clone();
+        }
+        let v = shared.tables.get(&table)?.get(key)?.last()?;
+        v.deleted.is_none().then(|| v.row.clone())
+    }
+
+    /// Checks unique constraints for `row` about to be stored under `key`, ignoring the row
+    /// currently stored under `replacing`. Returns the first conflict `(constraint, key, row)`
+    /// and takes key locks when there is none.
+    #[allow(clippy::type_complexity)]
+    fn check_unique(
+        &self,
+        shared: &mut Shared,
+        def: &TableDef,
+        row: &Row,
+        replacing: Option<&Key>,
+    ) -> Result<Option<(String, Vec<usize>, Key, Row)>> {
+        let mut constraints: Vec<(String, Vec<usize>)> = Vec::new();
+        if let Some(name) = &def.primary_key_name {
+            constraints.push((name.clone(), def.primary_key.clone()));
+        }
+        for idx in def.indexes.iter().filter(|i| i.unique) {
+            constraints.push((idx.name.clone(), idx.columns.clone()));
+        }
+        // The primary key is the map key: look it up directly. Only unique secondary indexes
+        // need the (linear) merged view of the latest rows.
+        let needs_scan = def.indexes.iter().any(|i| i.unique);
+        let latest = if needs_scan {
+            self.latest_rows(shared, def.id)
+        } else {
+            BTreeMap::new()
+        };
+        for (name, cols) in &constraints {
+            let vals: Vec<Value> = cols.iter().map(|&c| row[c].clone()).collect();
+            if vals.iter().any(Value::is_null) {
+                continue;
+            }
+            let lock_key = (def.id, name.clone(), vals.clone());
+            if shared
+                .key_locks
+                .get(&lock_key)
+                .is_some_and(|h| *h != self.id)
+            {
+                return Err(serialization_failure("insert"));
+            }
+            if *cols == def.primary_key {
+                if Some(&vals) == replacing {
+                    continue;
+                }
+                if let Some(existing) = self.latest_row(shared, def.id, &vals) {
+                    return Ok(Some((name.clone(), cols.clone(), vals, existing)));
+                }
+                continue;
+            }
+            for (k, r) in &latest {
+                if Some(k) == replacing {
+                    continue;
+                }
+                if cols.iter().map(|&c| &r[c]).eq(vals.iter()) {
+                    return Ok(Some((name.clone(), cols.clone(), k.clone(), r.clone())));
+                }
+            }
+        }
+        for (name, cols) in constraints {
+            let vals: Vec<Value> = cols.iter().map(|&c| row[c].clone()).collect();
+            if !vals.iter().any(Value::is_null) {
+                shared.key_locks.insert((def.id, name, vals), self.id);
+            }
+        }
+        Ok(None)
+    }
+
+    fn push_write(&mut self, table: TableId, key: Key, row: Option<Row>) {
+        self.writes
+            .entry(table)
+            .or_default()
+            .entry(key)
+            .or_default()
+            .push((self.stmt, row));
+    }
+
+    /// Drops write-set entries and catalog versions tagged after statement `mark`.
+    fn discard_after(&mut self, mark: u64) {
+        for keys in self.writes.values_mut() {
+            for entries in keys.values_mut() {
+                entries.retain(|(s, _)| *s <= mark);
+            }
+            keys.retain(|_, e| !e.is_empty());
+        }
+        self.ddl.retain(|(s, _)| *s <= mark);
+        if self.ddl.is_empty() {
+            self.ddl_base = None;
+        }
+    }
+
+    fn unique_violation(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
+        let names: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
+        let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
+        Error::UniqueViolation {
+            constraint: constraint.to_string(),
+            detail: format!(
+                "Key ({})=({}) already exists.",
+                names.join(", "),
+                vals.join(", ")
+            ),
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            lock(&self.shared).release_locks(self.id);
+        }
+    }
+}
+
+impl Drop for MemoryTxn {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Txn for MemoryTxn {
+    fn isolation(&self) -> Isolation {
+        self.isolation
+    }
+
+    fn begin_statement(&mut self) -> Result<()> {
+        self.stmt += 1;
+        let shared = lock(&self.shared);
+        if self.snapshot.is_none() || self.isolation == Isolation::ReadCommitted {
+            self.snapshot = Some(shared.clock);
+        }
+        self.base_catalog = shared.catalog.clone();
+        Ok(())
+    }
+
+    fn end_statement(&mut self, ok: bool) {
+        if !ok {
+            self.discard_after(self.stmt.saturating_sub(1));
+        }
+    }
+
+    fn catalog(&self) -> Result<Arc<Catalog>> {
+        Ok(self.current_catalog())
+    }
+
+    fn create_table(&mut self, mut def: TableDef) -> Result<TableId> {
+        def.validate()?;
+        if self.current_catalog().relation_exists(&def.name) {
+            return Err(Error::DuplicateTable(def.name));
+        }
+        let id = {
+            let mut s = lock(&self.shared);
+            s.next_table_id += 1;
+            s.next_table_id
+        };
+        def.id = id;
+        self.change_catalog(|c| {
+            c.tables.push(def);
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    fn drop_table(&mut self, table: TableId) -> Result<()> {
+        self.table_def(table)?;
+        self.writes.remove(&table);
+        self.change_catalog(|c| {
+            c.tables.retain(|t| t.id != table);
+            Ok(())
+        })
+    }
+
+    fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
+        let def = self.table_def(table)?;
+        if self.current_catalog().relation_exists(&index.name) {
+            return Err(Error::DuplicateTable(index.name));
+        }
+        if index.unique {
+            let shared = lock(&self.shared);
+            let rows = self.latest_rows(&shared, table);
+            let mut seen = std::collections::BTreeSet::new();
+            for row in rows.values() {
+                let vals: Vec<Value> = index.columns.iter().map(|&c| row[c].clone()).collect();
+                if !vals.iter().any(Value::is_null) && !seen.insert(vals) {
+                    return Err(Self::unique_violation(
+                        &def,
+                        &index.name,
+                        &index.columns,
+                        row,
+                    ));
+                }
+            }
+        }
+        self.change_catalog(|c| {
+            let t = c
+                .tables
+                .iter_mut()
+                .find(|t| t.id == table)
+                .ok_or_else(|| Error::UndefinedTable(def.name.clone()))?;
+            t.indexes.push(index);
+            Ok(())
+        })
+    }
+
+    fn drop_index(&mut self, name: &str) -> Result<()> {
+        if self.current_catalog().index_table(name).is_none() {
+            return Err(Error::UndefinedObject(format!(
+                "index \"{name}\" does not exist"
+            )));
+        }
+        self.change_catalog(|c| {
+            for t in &mut c.tables {
+                t.indexes.retain(|i| i.name != name);
+            }
+            Ok(())
+        })
+    }
+
+    fn scan(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        let def = self.table_def(table)?;
+        let snapshot = self.snapshot()?;
+        let rows = {
+            let shared = lock(&self.shared);
+            self.merged_rows(&shared, table, self.stmt.saturating_sub(1), |v| {
+                v.visible_at(snapshot)
+            })
+        };
+        let out: Vec<ScannedRow> = match access {
+            Access::Full => rows
+                .into_iter()
+                .map(|(key, row)| ScannedRow { key, row })
+                .collect(),
+            Access::PrimaryRange(range) => rows
+                .into_iter()
+                .filter(|(k, _)| range.contains(k))
+                .map(|(key, row)| ScannedRow { key, row })
+                .collect(),
+            Access::IndexRange { index, range } => {
+                let idx = def.index(index).ok_or_else(|| {
+                    Error::UndefinedObject(format!("index \"{index}\" does not exist"))
+                })?;
+                let mut hits: Vec<(Vec<Value>, ScannedRow)> = rows
+                    .into_iter()
+                    .map(|(key, row)| {
+                        let ikey: Vec<Value> =
+                            idx.columns.iter().map(|&c| row[c].clone()).collect();
+                        (ikey, ScannedRow { key, row })
+                    })
+                    .filter(|(ikey, _)| range.contains(ikey))
+                    .collect();
+                hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
+                hits.into_iter().map(|(_, r)| r).collect()
+            }
+        };
+        Ok(Box::new(out.into_iter().map(Ok)))
+    }
+
+    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
+        let snapshot = self.snapshot()?;
+        let mut shared = lock(&self.shared);
+        let lock_key = (table, key.clone());
+        match shared.row_locks.get(&lock_key) {
+            Some(holder) if *holder != self.id => return Err(serialization_failure("update")),
+            _ => {
+                shared.row_locks.insert(lock_key, self.id);
+            }
+        }
+        if let Some((_, own)) = self
+            .writes
+            .get(&table)
+            .and_then(|w| w.get(key))
+            .and_then(|e| e.last())
+        {
+            return Ok(match own {
+                Some(row) => LockOutcome::Unchanged(row.clone()),
+                None => LockOutcome::Deleted,
+            });
+        }
+        let Some(latest) = shared
+            .tables
+            .get(&table)
+            .and_then(|t| t.get(key))
+            .and_then(|v| v.last())
+        else {
+            return Ok(LockOutcome::Deleted);
+        };
+        let rr = self.isolation == Isolation::RepeatableRead;
+        if latest.deleted.is_some() {
+            if rr && latest.visible_at(snapshot) {
+                return Err(serialization_failure("delete"));
+            }
+            return Ok(LockOutcome::Deleted);
+        }
+        if latest.created <= snapshot {
+            Ok(LockOutcome::Unchanged(latest.row.clone()))
+        } else if rr {
+            Err(serialization_failure("update"))
+        } else {
+            Ok(LockOutcome::Changed(latest.row.clone()))
+        }
+    }
+
+    fn insert(
+        &mut self,
+        table: TableId,
+        row: Row,
+        on_conflict: &OnConflict,
+    ) -> Result<InsertOutcome> {
+        let def = self.table_def(table)?;
+        if row.len() != def.columns.len() {
+            return Err(Error::Internal("row width does not match table".into()));
+        }
+        let snapshot = self.snapshot()?;
+        let mut shared = lock(&self.shared);
+        let key = match def.primary_key_of(&row) {
+            Some(k) => k,
+            None => {
+                shared.next_row_id += 1;
+                vec![Value::Int(shared.next_row_id)]
+            }
+        };
+        if let Some((name, cols, ckey, crow)) = self.check_unique(&mut shared, &def, &row, None)? {
+            if let OnConflict::Report { constraint } = on_conflict
+                && constraint.as_ref().is_none_or(|c| *c == name)
+            {
+                let own = self
+                    .writes
+                    .get(&table)
+                    .is_some_and(|w| w.contains_key(&ckey));
+                let visible = own
+                    || shared
+                        .tables
+                        .get(&table)
+                        .and_then(|t| t.get(&ckey))
+                        .and_then(|v| v.last())
+                        .is_some_and(|v| v.visible_at(snapshot));
+                if self.isolation == Isolation::RepeatableRead && !visible {
+                    return Err(serialization_failure("update"));
+                }
+                return Ok(InsertOutcome::Conflict {
+                    key: ckey,
+                    row: crow,
+                });
+            }
+            return Err(Self::unique_violation(&def, &name, &cols, &row));
+        }
+        drop(shared);
+        self.push_write(table, key.clone(), Some(row));
+        Ok(InsertOutcome::Inserted(key))
+    }
+
+    fn update(&mut self, table: TableId, key: &Key, row: Row) -> Result<Key> {
+        let def = self.table_def(table)?;
+        let mut shared = lock(&self.shared);
+        let new_key = def.primary_key_of(&row).unwrap_or_else(|| key.clone());
+        if let Some((name, cols, _, _)) = self.check_unique(&mut shared, &def, &row, Some(key))? {
+            return Err(Self::unique_violation(&def, &name, &cols, &row));
+        }
+        drop(shared);
+        if new_key != *key {
+            self.push_write(table, key.clone(), None);
+        }
+        self.push_write(table, new_key.clone(), Some(row));
+        Ok(new_key)
+    }
+
+    fn delete(&mut self, table: TableId, key: &Key) -> Result<()> {
+        self.table_def(table)?;
+        self.push_write(table, key.clone(), None);
+        Ok(())
+    }
+
+    fn savepoint(&mut self) -> u64 {
+        self.stmt
+    }
+
+    fn rollback_to(&mut self, id: u64) -> Result<()> {
+        self.discard_after(id);
+        Ok(())
+    }
+
+    fn commit(mut self) -> Result<()> {
+        let mut shared = lock(&self.shared);
+        if let Some(base) = self.ddl_base
+            && shared.catalog_changed_at != base
+        {
+            drop(shared);
+            self.finish();
+            return Err(serialization_failure("schema change"));
+        }
+        let ts = shared.clock + 1;
+        if let Some((_, catalog)) = self.ddl.last() {
+            let live: Vec<TableId> = catalog.tables.iter().map(|t| t.id).collect();
+            shared.tables.retain(|id, _| live.contains(id));
+            for id in live {
+                shared.tables.entry(id).or_default();
+            }
+            shared.catalog = catalog.clone();
+            shared.catalog_changed_at = ts;
+        }
+        for (table, keys) in std::mem::take(&mut self.writes) {
+            let Some(data) = shared.tables.get_mut(&table) else {
+                continue;
+            };
+            for (key, entries) in keys {
+                let Some((_, last)) = entries.into_iter().last() else {
+                    continue;
+                };
+                let versions = data.entry(key).or_default();
+                if let Some(v) = versions.last_mut().filter(|v| v.deleted.is_none()) {
+                    v.deleted = Some(ts);
+                }
+                if let Some(row) = last {
+                    versions.push(Version {
+                        created: ts,
+                        deleted: None,
+                        row,
+                    });
+                }
+            }
+        }
+        shared.clock = ts;
+        drop(shared);
+        self.finish();
+        Ok(())
+    }
+
+    fn rollback(mut self) {
+        self.finish();
+    }
+}

@@ -1,0 +1,264 @@
+//! The storage contract: what the SQL layer needs from the engine underneath it.
+//!
+//! The compute implements [`Storage`] over its B-link trees, page cache and MVCC (DESIGN.md,
+//! "Compute"); [`crate::memory::MemoryStorage`] is the in-memory reference implementation and
+//! test double. Everything here is synchronous: a call that misses the page cache blocks the
+//! session's thread.
+//!
+//! # Transactions and statements
+//!
+//! [`Storage::begin`] starts a [`Txn`] at an isolation level. Before each SQL statement the
+//! session calls [`Txn::begin_statement`], which numbers the statement and (under Read
+//! Committed) takes a new snapshot; after it, [`Txn::end_statement`] with whether it
+//! succeeded — a failed statement's writes are discarded (statement-level rollback), which is
+//! the same mechanism as [`Txn::rollback_to`] a savepoint. Writes are tagged with their
+//! statement number, and a statement sees:
+//!
+//! * committed rows visible at its snapshot (`created < S <= deleted` in LSN terms): the
+//!   transaction's first statement's snapshot under Repeatable Read, the current statement's
+//!   under Read Committed;
+//! * plus the transaction's own writes of **earlier** statements — never its own writes of the
+//!   current statement (so `UPDATE t SET k = k + 1` cannot see the rows it wrote: no Halloween
+//!   problem).
+//!
+//! A [`RowStream`] returned by [`Txn::scan`] is detached from the transaction: it shows the
+//! state described above as of the call, whatever the current statement writes while the
+//! stream is consumed.
+//!
+//! # Writing rows
+//!
+//! Every row has a [`Key`]: its primary key values, or a hidden row id (`[Value::Int]`)
+//! assigned by the storage when the table has no primary key. The executor writes an existing
+//! row only after locking it:
+//!
+//! 1. [`Txn::lock_row`] takes the row lock (waiting for another writer to finish; a
+//!    deadlock fails with 40P01) and then reads the **latest** committed version:
+//!    * [`LockOutcome::Unchanged`] — the version the statement saw is still the latest;
+//!    * [`LockOutcome::Changed`] — (Read Committed only) a concurrent transaction committed
+//!      a newer version; the executor re-evaluates its WHERE clause on it and, if it still
+//!      matches, applies its SET list to *that* version (PostgreSQL's EvalPlanQual);
+//!    * [`LockOutcome::Deleted`] — (Read Committed only) a concurrent transaction deleted it;
+//!      the executor skips the row.
+//!
+//!    Under Repeatable Read a newer committed version or a concurrent delete is a
+//!    serialization failure (40001) instead.
+//! 2. [`Txn::update`] / [`Txn::delete`] record the change in the write set. `update` may
+//!    change primary key columns (the row's key changes).
+//!
+//! [`Txn::insert`] takes key locks on the primary key and every unique index (NULLs never
+//! conflict); a key held by an in-flight transaction makes it wait for that transaction, then
+//! re-check. With [`OnConflict::Error`] a duplicate is a unique violation (23505, naming the
+//! constraint); with [`OnConflict::Report`] the storage returns the conflicting row
+//! ([`InsertOutcome::Conflict`], latest committed version or the transaction's own) so the
+//! executor can implement `ON CONFLICT DO NOTHING / DO UPDATE`. Updates check unique
+//! constraints the same way.
+//!
+//! Nothing is visible to other transactions before [`Txn::commit`] returns `Ok`. Dropping a
+//! `Txn` without committing rolls it back.
+//!
+//! # DDL
+//!
+//! DDL runs inside the transaction and becomes visible to others at commit. The catalog a
+//! statement sees ([`Txn::catalog`]) includes the transaction's own DDL.
+
+mod catalog;
+
+pub use catalog::{Catalog, ColumnDef, IndexDef, TableDef, TableId};
+
+use crate::{Result, Value};
+use std::ops::Bound;
+use std::sync::Arc;
+
+/// A row: one value per table column, in column order.
+pub type Row = Vec<Value>;
+
+/// A row's key: primary key column values, or `[Value::Int(row_id)]` for a hidden row id.
+pub type Key = Vec<Value>;
+
+/// Transaction isolation levels the storage implements. (SERIALIZABLE is rejected with 0A000
+/// by the session before it gets here.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    ReadCommitted,
+    RepeatableRead,
+}
+
+impl Isolation {
+    /// The value `SHOW transaction_isolation` prints.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Isolation::ReadCommitted => "read committed",
+            Isolation::RepeatableRead => "repeatable read",
+        }
+    }
+}
+
+/// A range over a key *prefix*: bounds hold values for the leading `n` columns of the key
+/// (`n` may be less than the key's width), compared in [`Value`]'s total order. A key is in
+/// the range iff its first `bound.len()` columns satisfy each bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRange {
+    pub lower: Bound<Vec<Value>>,
+    pub upper: Bound<Vec<Value>>,
+}
+
+impl KeyRange {
+    pub const ALL: KeyRange = KeyRange {
+        lower: Bound::Unbounded,
+        upper: Bound::Unbounded,
+    };
+
+    /// The range holding exactly the keys starting with `prefix`.
+    pub fn prefix(prefix: Vec<Value>) -> KeyRange {
+        KeyRange {
+            lower: Bound::Included(prefix.clone()),
+            upper: Bound::Included(prefix),
+        }
+    }
+
+    /// Whether `key` lies in the range.
+    pub fn contains(&self, key: &[Value]) -> bool {
+        let cmp = |b: &[Value]| key[..b.len().min(key.len())].cmp(b);
+        let lower_ok = match &self.lower {
+            Bound::Unbounded => true,
+            Bound::Included(b) => cmp(b).is_ge(),
+            Bound::Excluded(b) => cmp(b).is_gt(),
+        };
+        let upper_ok = match &self.upper {
+            Bound::Unbounded => true,
+            Bound::Included(b) => cmp(b).is_le(),
+            Bound::Excluded(b) => cmp(b).is_lt(),
+        };
+        lower_ok && upper_ok
+    }
+}
+
+/// How to read a table. Rows come back in the order of the structure read: key order for
+/// `Full` and `PrimaryRange` (hidden row id order when there is no primary key), index key
+/// order (then primary key) for `IndexRange`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    Full,
+    PrimaryRange(KeyRange),
+    IndexRange { index: String, range: KeyRange },
+}
+
+/// A row as a scan returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedRow {
+    pub key: Key,
+    pub row: Row,
+}
+
+/// A detached stream of rows; see the module docs.
+pub type RowStream = Box<dyn Iterator<Item = Result<ScannedRow>> + Send>;
+
+/// What [`Txn::lock_row`] found after taking the lock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LockOutcome {
+    /// The row version the statement saw is the latest.
+    Unchanged(Row),
+    /// A concurrent transaction committed this newer version (Read Committed only).
+    Changed(Row),
+    /// A concurrent transaction deleted the row (Read Committed only).
+    Deleted,
+}
+
+/// What [`Txn::insert`] does about a unique key that already exists.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OnConflict {
+    /// Fail with a unique violation (23505).
+    Error,
+    /// Report the conflicting row. `constraint` restricts the arbiter to one unique
+    /// constraint (primary key or unique index, by name); a conflict on another constraint is
+    /// still an error. `None` means any unique constraint is an arbiter.
+    Report { constraint: Option<String> },
+}
+
+/// The result of [`Txn::insert`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertOutcome {
+    Inserted(Key),
+    /// The existing row that holds the conflicting key (only with [`OnConflict::Report`]).
+    Conflict {
+        key: Key,
+        row: Row,
+    },
+}
+
+/// A storage engine: makes transactions.
+pub trait Storage: Send + Sync {
+    type Txn: Txn;
+
+    /// Starts a transaction. The snapshot is taken by the first `begin_statement`.
+    fn begin(&self, isolation: Isolation) -> Result<Self::Txn>;
+}
+
+impl<S: Storage> Storage for Arc<S> {
+    type Txn = S::Txn;
+    fn begin(&self, isolation: Isolation) -> Result<Self::Txn> {
+        (**self).begin(isolation)
+    }
+}
+
+/// One transaction. See the module docs for the rules every implementation follows.
+pub trait Txn: Send {
+    fn isolation(&self) -> Isolation;
+
+    /// Starts the next statement: bumps the statement number; under Read Committed takes a
+    /// fresh snapshot (under Repeatable Read only the first call does).
+    fn begin_statement(&mut self) -> Result<()>;
+
+    /// Ends the current statement; `ok = false` discards its writes and DDL.
+    fn end_statement(&mut self, ok: bool);
+
+    /// The catalog as the current statement sees it (committed DDL at the snapshot plus this
+    /// transaction's own).
+    fn catalog(&self) -> Result<Arc<Catalog>>;
+
+    /// Creates a table (ids are assigned by the storage; `def.id` is ignored). Fails with
+    /// 42P07 if a relation of that name exists.
+    fn create_table(&mut self, def: TableDef) -> Result<TableId>;
+
+    /// Drops a table with its indexes and rows (42P01 if absent).
+    fn drop_table(&mut self, table: TableId) -> Result<()>;
+
+    /// Adds an index over the table's existing rows. A unique index over duplicate existing
+    /// keys fails with 23505.
+    fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()>;
+
+    /// Drops an index by name (42704 if absent).
+    fn drop_index(&mut self, name: &str) -> Result<()>;
+
+    /// Rows of `table` visible to the current statement, in the order `access` implies.
+    fn scan(&self, table: TableId, access: &Access) -> Result<RowStream>;
+
+    /// Locks the row with `key` and reports its latest version; see the module docs.
+    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome>;
+
+    /// Inserts a row (NOT NULL and types are already checked by the executor).
+    fn insert(
+        &mut self,
+        table: TableId,
+        row: Row,
+        on_conflict: &OnConflict,
+    ) -> Result<InsertOutcome>;
+
+    /// Replaces the locked row `key` with `row`; returns the row's (possibly new) key.
+    fn update(&mut self, table: TableId, key: &Key, row: Row) -> Result<Key>;
+
+    /// Deletes the locked row `key`.
+    fn delete(&mut self, table: TableId, key: &Key) -> Result<()>;
+
+    /// Marks a savepoint at the current point of the write set; returns its id.
+    fn savepoint(&mut self) -> u64;
+
+    /// Discards every write (and DDL) made since savepoint `id`. The savepoint stays valid.
+    fn rollback_to(&mut self, id: u64) -> Result<()>;
+
+    /// Commits. On error the transaction is rolled back (e.g. 40001).
+    fn commit(self) -> Result<()>;
+
+    /// Rolls back, releasing locks.
+    fn rollback(self);
+}

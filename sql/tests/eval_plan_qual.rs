@@ -1,0 +1,216 @@
+//! EvalPlanQual at the executor level: a concurrent transaction commits between the moment
+//! UPDATE / DELETE read a row and the moment they lock it. A `Txn` wrapper runs that commit
+//! inside the first `lock_row` call, so the interleaving is deterministic.
+
+use sql::binder::{Binder, BoundStatement};
+use sql::executor::{self, Context};
+use sql::memory::{MemoryStorage, MemoryTxn};
+use sql::storage::{
+    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, OnConflict, Row,
+    RowStream, Storage, TableDef, TableId, Txn,
+};
+use sql::{Result, Session, Value, planner};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use std::sync::Arc;
+
+/// Delegates to a `MemoryTxn`, running `before_first_lock` once, just before the first lock.
+struct Interleaved {
+    inner: MemoryTxn,
+    before_first_lock: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Txn for Interleaved {
+    fn isolation(&self) -> Isolation {
+        self.inner.isolation()
+    }
+    fn begin_statement(&mut self) -> Result<()> {
+        self.inner.begin_statement()
+    }
+    fn end_statement(&mut self, ok: bool) {
+        self.inner.end_statement(ok)
+    }
+    fn catalog(&self) -> Result<Arc<Catalog>> {
+        self.inner.catalog()
+    }
+    fn create_table(&mut self, def: TableDef) -> Result<TableId> {
+        self.inner.create_table(def)
+    }
+    fn drop_table(&mut self, table: TableId) -> Result<()> {
+        self.inner.drop_table(table)
+    }
+    fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
+        self.inner.create_index(table, index)
+    }
+    fn drop_index(&mut self, name: &str) -> Result<()> {
+        self.inner.drop_index(name)
+    }
+    fn scan(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        self.inner.scan(table, access)
+    }
+    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
+        if let Some(f) = self.before_first_lock.take() {
+            f();
+        }
+        self.inner.lock_row(table, key)
+    }
+    fn insert(
+        &mut self,
+        table: TableId,
+        row: Row,
+        on_conflict: &OnConflict,
+    ) -> Result<InsertOutcome> {
+        self.inner.insert(table, row, on_conflict)
+    }
+    fn update(&mut self, table: TableId, key: &Key, row: Row) -> Result<Key> {
+        self.inner.update(table, key, row)
+    }
+    fn delete(&mut self, table: TableId, key: &Key) -> Result<()> {
+        self.inner.delete(table, key)
+    }
+    fn savepoint(&mut self) -> u64 {
+        self.inner.savepoint()
+    }
+    fn rollback_to(&mut self, id: u64) -> Result<()> {
+        self.inner.rollback_to(id)
+    }
+    fn commit(self) -> Result<()> {
+        self.inner.commit()
+    }
+    fn rollback(self) {
+        self.inner.rollback()
+    }
+}
+
+/// Runs `sql` in a fresh transaction at `isolation`, with `concurrent` committed by another
+/// session right before the first row lock. Returns the affected row count.
+fn run_interleaved(
+    storage: &MemoryStorage,
+    isolation: Isolation,
+    sql: &str,
+    concurrent: &'static str,
+) -> Result<usize> {
+    let other = storage.clone();
+    let mut txn = Interleaved {
+        inner: storage.begin(isolation)?,
+        before_first_lock: Some(Box::new(move || {
+            let mut s = Session::new(other);
+            for r in s.execute(concurrent) {
+                r.expect("concurrent statement");
+            }
+        })),
+    };
+    txn.begin_statement()?;
+    let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .expect("parse")
+        .remove(0);
+    let BoundStatement::Query { plan, .. } = Binder::new(txn.catalog()?, vec![]).bind(&stmt)?
+    else {
+        panic!("not DML");
+    };
+    let mut op = executor::build(planner::optimize(plan));
+    let n = executor::collect(
+        op.as_mut(),
+        &mut Context {
+            txn: &mut txn,
+            params: &[],
+        },
+    )?
+    .len();
+    txn.end_statement(true);
+    txn.commit()?;
+    Ok(n)
+}
+
+fn setup() -> (MemoryStorage, Session<MemoryStorage>) {
+    let storage = MemoryStorage::new();
+    let mut s = Session::new(storage.clone());
+    for r in s.execute(
+        "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 10), (2, 20)",
+    ) {
+        r.expect("setup");
+    }
+    (storage, s)
+}
+
+fn rows(s: &mut Session<MemoryStorage>) -> Vec<Vec<Value>> {
+    s.execute("SELECT id, v FROM t ORDER BY id")
+        .pop()
+        .expect("result")
+        .expect("select")
+        .rows
+}
+
+#[test]
+fn read_committed_update_applies_to_the_new_version_when_it_still_matches() {
+    let (storage, mut s) = setup();
+    let n = run_interleaved(
+        &storage,
+        Isolation::ReadCommitted,
+        "UPDATE t SET v = v + 1 WHERE v >= 10",
+        "UPDATE t SET v = 15 WHERE id = 1",
+    )
+    .expect("update");
+    assert_eq!(n, 2);
+    assert_eq!(
+        rows(&mut s),
+        vec![
+            vec![Value::Int(1), Value::Int(16)],
+            vec![Value::Int(2), Value::Int(21)]
+        ]
+    );
+}
+
+#[test]
+fn read_committed_update_skips_a_row_that_no_longer_matches() {
+    let (storage, mut s) = setup();
+    let n = run_interleaved(
+        &storage,
+        Isolation::ReadCommitted,
+        "UPDATE t SET v = v + 1 WHERE v >= 10",
+        "UPDATE t SET v = 5 WHERE id = 1",
+    )
+    .expect("update");
+    assert_eq!(n, 1);
+    assert_eq!(
+        rows(&mut s),
+        vec![
+            vec![Value::Int(1), Value::Int(5)],
+            vec![Value::Int(2), Value::Int(21)]
+        ]
+    );
+}
+
+#[test]
+fn read_committed_delete_skips_a_concurrently_deleted_row() {
+    let (storage, mut s) = setup();
+    let n = run_interleaved(
+        &storage,
+        Isolation::ReadCommitted,
+        "DELETE FROM t",
+        "DELETE FROM t WHERE id = 1",
+    )
+    .expect("delete");
+    assert_eq!(n, 1);
+    assert!(rows(&mut s).is_empty());
+}
+
+#[test]
+fn repeatable_read_fails_with_40001() {
+    let (storage, mut s) = setup();
+    let err = run_interleaved(
+        &storage,
+        Isolation::RepeatableRead,
+        "UPDATE t SET v = 0",
+        "UPDATE t SET v = 15 WHERE id = 1",
+    )
+    .expect_err("serialization failure");
+    assert_eq!(err.code(), "40001");
+    assert_eq!(
+        rows(&mut s),
+        vec![
+            vec![Value::Int(1), Value::Int(15)],
+            vec![Value::Int(2), Value::Int(20)]
+        ]
+    );
+}

@@ -1,0 +1,29 @@
+//! Runs every `.slt` file under `tests/slt/` (each checked against PostgreSQL 15) on
+//! `Session` + `MemoryStorage`.
+
+mod common;
+
+#[test]
+fn slt_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/slt exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .slt files in {}", dir.display());
+    let mut failures = Vec::new();
+    for f in &files {
+        if let Err(e) = common::run_file(f) {
+            failures.push(format!("{}:\n{e}", f.display()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} files failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+}
