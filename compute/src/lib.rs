@@ -13,6 +13,7 @@
 //! |                   | cursors, structural checks, changed-page tracking             |
 //! | [`mvcc`]          | row versions by LSN, visibility, pruning, old-snapshot refusal|
 //! | [`index`]         | secondary indexes as versioned `(index key, pk)` entries      |
+//! | [`frontend`]      | the PostgreSQL wire protocol (pgwire) over `sql::Session`s     |
 //! | [`error`]         | the crate's one error type                                    |
 //!
 //! ## A write, through this crate
@@ -37,6 +38,7 @@
 
 pub mod btree;
 pub mod error;
+pub mod frontend;
 pub mod index;
 pub mod keycodec;
 pub mod mvcc;

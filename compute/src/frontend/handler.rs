@@ -1,0 +1,369 @@
+//! The pgwire handlers of one connection: simple and extended query
+//! protocol mapped onto a [`SessionHandle`].
+//!
+//! Each connection gets its own [`ConnectionHandlers`] (and session thread).
+//! The transaction status in every ReadyForQuery is the session's own
+//! (`I`/`T`/`E`), not one inferred from command tags, so savepoint rollbacks
+//! out of a failed block report correctly. A Parse becomes a prepared
+//! statement in the session under a connection-unique name; when pgwire drops
+//! the statement, the session forgets it.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use futures::{Sink, SinkExt, stream};
+use pgwire::api::auth::noop::NoopStartupHandler;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{
+    ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response,
+    send_ready_for_query,
+};
+use pgwire::api::results::{
+    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse,
+    Response, Tag,
+};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type,
+};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::extendedquery::Sync as PgSync;
+use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
+use pgwire::messages::simplequery::Query;
+use sql::{PreparedInfo, StatementResult};
+
+use super::encode;
+use super::worker::SessionHandle;
+
+/// A statement parsed (prepared) in the session.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    info: PreparedInfo,
+    guard: Arc<CloseOnDrop>,
+}
+
+/// Closes the session's prepared statement when the last copy is dropped.
+#[derive(Debug)]
+struct CloseOnDrop {
+    name: String,
+    #[allow(dead_code)]
+    session: SessionDebug,
+}
+
+struct SessionDebug(SessionHandle);
+
+impl Debug for SessionDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionHandle")
+    }
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.session.0.close(std::mem::take(&mut self.name));
+    }
+}
+
+/// Everything pgwire needs for one connection.
+pub struct ConnectionHandlers {
+    inner: Arc<Connection>,
+}
+
+pub struct Connection {
+    session: SessionHandle,
+    parser: Arc<Parser>,
+    /// The session's transaction status after its last command.
+    status: AtomicU8,
+}
+
+pub struct Parser {
+    session: SessionHandle,
+    next_id: AtomicU64,
+}
+
+impl ConnectionHandlers {
+    pub fn new(session: SessionHandle) -> ConnectionHandlers {
+        ConnectionHandlers {
+            inner: Arc::new(Connection {
+                parser: Arc::new(Parser {
+                    session: session.clone(),
+                    next_id: AtomicU64::new(0),
+                }),
+                session,
+                status: AtomicU8::new(b'I'),
+            }),
+        }
+    }
+}
+
+impl PgWireServerHandlers for ConnectionHandlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.inner.clone()
+    }
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.inner.clone()
+    }
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        Arc::new(TrustStartup)
+    }
+}
+
+/// Trust authentication: any user and database name, like a local
+/// PostgreSQL with `trust` on loopback.
+pub struct TrustStartup;
+
+impl NoopStartupHandler for TrustStartup {}
+
+fn user_error(e: &sql::Error) -> PgWireError {
+    PgWireError::UserError(Box::new(encode::error_info(e)))
+}
+
+fn gone() -> PgWireError {
+    PgWireError::UserError(Box::new(encode::internal_error(
+        "the session ended unexpectedly",
+    )))
+}
+
+impl Connection {
+    fn set_status(&self, s: char) {
+        self.status.store(s as u8, Ordering::Relaxed);
+    }
+
+    fn status(&self) -> TransactionStatus {
+        match self.status.load(Ordering::Relaxed) {
+            b'T' => TransactionStatus::Transaction,
+            b'E' => TransactionStatus::Error,
+            _ => TransactionStatus::Idle,
+        }
+    }
+}
+
+/// One statement's result as a pgwire response.
+fn response(
+    r: &StatementResult,
+    format_for: impl Fn(usize) -> FieldFormat,
+) -> PgWireResult<Response> {
+    let Some(columns) = &r.columns else {
+        return Ok(Response::Execution(Tag::new(&r.tag)));
+    };
+    let schema = Arc::new(encode::fields(columns, format_for));
+    let rows = encode::rows(&schema, columns, &r.rows)?;
+    Ok(Response::Query(QueryResponse::new(
+        schema,
+        stream::iter(rows.into_iter().map(Ok)),
+    )))
+}
+
+fn is_empty_query(q: &str) -> bool {
+    q.chars().all(|c| c == ';' || c.is_whitespace())
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Connection {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        if is_empty_query(&query.query) {
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
+        } else {
+            for r in SimpleQueryHandler::do_query(self, client, &query.query).await? {
+                match r {
+                    Response::Query(q) => send_query_response(client, q, true).await?,
+                    Response::Execution(tag)
+                    | Response::TransactionStart(tag)
+                    | Response::TransactionEnd(tag) => send_execution_response(client, tag).await?,
+                    Response::Error(e) => {
+                        client
+                            .feed(PgWireBackendMessage::ErrorResponse((*e).into()))
+                            .await?
+                    }
+                    Response::EmptyQuery => {
+                        client
+                            .feed(PgWireBackendMessage::EmptyQueryResponse(
+                                EmptyQueryResponse::new(),
+                            ))
+                            .await?
+                    }
+                    Response::CopyIn(_) | Response::CopyOut(_) | Response::CopyBoth(_) => {}
+                }
+            }
+        }
+        let status = self.status();
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(status);
+        send_ready_for_query(client, status).await
+    }
+
+    async fn do_query<C>(&self, _client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let (results, status) = self
+            .session
+            .simple(query.to_string())
+            .await
+            .map_err(|_| gone())?;
+        self.set_status(status);
+        let mut out = Vec::with_capacity(results.len());
+        for r in results {
+            out.push(match r {
+                Ok(r) => response(&r, |_| FieldFormat::Text)?,
+                Err(e) => Response::Error(Box::new(encode::error_info(&e))),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let name = format!("pgwire_{}", self.next_id.fetch_add(1, Ordering::Relaxed));
+        let declared = types.iter().map(encode::declared_type).collect();
+        let info = self
+            .session
+            .prepare(name.clone(), sql.to_string(), declared)
+            .await
+            .map_err(|_| gone())?
+            .map_err(|e| user_error(&e))?;
+        Ok(Some(Prepared {
+            info,
+            guard: Arc::new(CloseOnDrop {
+                name,
+                session: SessionDebug(self.session.clone()),
+            }),
+        }))
+    }
+
+    fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
+        Ok(stmt
+            .info
+            .param_types
+            .iter()
+            .map(|t| encode::wire_type(*t))
+            .collect())
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Prepared,
+        column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        let columns = stmt.info.columns.as_deref().unwrap_or(&[]);
+        Ok(encode::fields(columns, |i| {
+            column_format.map_or(FieldFormat::Text, |f| f.format_for(i))
+        }))
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Connection {
+    type Statement = Prepared;
+    type QueryParser = Parser;
+
+    fn query_parser(&self) -> Arc<Parser> {
+        self.parser.clone()
+    }
+
+    async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
+        let status = self.status();
+        client.set_transaction_status(status);
+        send_ready_for_query(client, status).await?;
+        client.flush().await?;
+        Ok(())
+    }
+
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        portal: &Portal<Prepared>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let stmt = &portal.statement.statement;
+        let types = &stmt.info.param_types;
+        if portal.parameters.len() != types.len() {
+            return Err(user_error(&sql::Error::InvalidParameterValue(format!(
+                "bind message supplies {} parameters, but prepared statement requires {}",
+                portal.parameters.len(),
+                types.len()
+            ))));
+        }
+        let mut params = Vec::with_capacity(types.len());
+        for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
+            let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
+            params.push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+        }
+        let (result, status) = self
+            .session
+            .execute(stmt.guard.name.clone(), params)
+            .await
+            .map_err(|_| gone())?;
+        self.set_status(status);
+        let result = result.map_err(|e| user_error(&e))?;
+        response(&result, |i| portal.result_column_format.format_for(i))
+    }
+
+    async fn do_describe_statement<C>(
+        &self,
+        _client: &mut C,
+        stmt: &StoredStatement<Prepared>,
+    ) -> PgWireResult<DescribeStatementResponse>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let params = self.parser.get_parameter_types(&stmt.statement)?;
+        let fields = self.parser.get_result_schema(&stmt.statement, None)?;
+        Ok(DescribeStatementResponse::new(params, fields))
+    }
+
+    async fn do_describe_portal<C>(
+        &self,
+        _client: &mut C,
+        portal: &Portal<Prepared>,
+    ) -> PgWireResult<DescribePortalResponse>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let fields = self.parser.get_result_schema(
+            &portal.statement.statement,
+            Some(&portal.result_column_format),
+        )?;
+        Ok(DescribePortalResponse::new(fields))
+    }
+}

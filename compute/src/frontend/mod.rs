@@ -1,0 +1,153 @@
+//! # The PostgreSQL front end
+//!
+//! Clients (psql, pgbench, tokio-postgres, JDBC, ...) connect over the
+//! PostgreSQL wire protocol, served by the `pgwire` crate:
+//!
+//! ```text
+//! TcpListener --accept--> (connection permit?) --no--> FATAL 53300, close
+//!                               | yes
+//!                               v
+//!   pgwire::process_socket(ConnectionHandlers) <--> SessionHandle --channel--> session thread
+//!        simple Query / Parse/Bind/Describe/Execute/Sync          sql::Session<S: Storage>
+//! ```
+//!
+//! - [`serve`] is the accept loop (mini-redis style): a semaphore bounds the
+//!   connections (`--max-connections`), accept errors back off, each
+//!   connection runs in its own task and stops when the server's
+//!   cancellation token fires (graceful shutdown).
+//! - [`worker`] runs each session on its own thread: the SQL layer is
+//!   synchronous by design.
+//! - [`handler`] maps the protocol onto the session; [`encode`] converts
+//!   values, parameters and errors (with their SQLSTATE).
+//!
+//! Authentication today is trust (any user and database name), as a local
+//! PostgreSQL on loopback; password/SCRAM with a users file is still to come.
+
+pub mod encode;
+pub mod handler;
+pub mod worker;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use handler::ConnectionHandlers;
+use worker::SessionHandle;
+
+/// Front-end settings.
+#[derive(Clone, Debug)]
+pub struct FrontendConfig {
+    pub max_connections: usize,
+}
+
+impl Default for FrontendConfig {
+    fn default() -> Self {
+        FrontendConfig {
+            max_connections: 100,
+        }
+    }
+}
+
+/// Accepts connections on `listener` until `cancel` fires; each connection
+/// gets a session over a storage made by `storage`.
+pub async fn serve<S, F>(
+    listener: TcpListener,
+    config: FrontendConfig,
+    storage: F,
+    cancel: CancellationToken,
+) where
+    S: sql::storage::Storage + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let next_id = AtomicU64::new(1);
+    let mut backoff = Duration::from_millis(10);
+    loop {
+        let (socket, peer) = tokio::select! {
+            _ = cancel.cancelled() => return,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => { backoff = Duration::from_millis(10); a }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed; backing off");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            },
+        };
+        let _ = socket.set_nodelay(true);
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tokio::spawn(refuse(socket));
+            continue;
+        };
+        let id = next_id.fetch_add(1, Ordering::Relaxed);
+        let session = match SessionHandle::spawn(storage(), format!("session-{id}")) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "start a session thread");
+                continue;
+            }
+        };
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let span = tracing::info_span!("connection", id, %peer);
+            let _g = span.enter();
+            let handlers = Arc::new(ConnectionHandlers::new(session));
+            tokio::select! {
+                r = pgwire::tokio::process_socket(socket, None, handlers) => {
+                    if let Err(e) = r {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                }
+                _ = cancel.cancelled() => {}
+            }
+        });
+    }
+}
+
+/// Tells a client over the connection limit why, as PostgreSQL does
+/// (FATAL 53300), then closes.
+async fn refuse(mut socket: TcpStream) {
+    let mut body = Vec::new();
+    for (tag, value) in [
+        (b'S', "FATAL"),
+        (b'V', "FATAL"),
+        (b'C', "53300"),
+        (b'M', "sorry, too many clients already"),
+    ] {
+        body.push(tag);
+        body.extend_from_slice(value.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut msg = vec![b'E'];
+    msg.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    msg.extend_from_slice(&body);
+    let _ = tokio::time::timeout(Duration::from_secs(5), socket.write_all(&msg)).await;
+}
+
+/// Binds `addr` and serves; returns the bound address and the serving task.
+pub async fn bind_and_serve<S, F>(
+    addr: SocketAddr,
+    config: FrontendConfig,
+    storage: F,
+    cancel: CancellationToken,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)>
+where
+    S: sql::storage::Storage + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((
+        local,
+        tokio::spawn(serve(listener, config, storage, cancel)),
+    ))
+}
