@@ -14,6 +14,12 @@
 //! promises (see [`crate::image_layer`]). A quarantined page cannot be
 //! rebuilt, so the range is split around it ([`split_around`]) and the page
 //! keeps its chain until a full image supersedes it.
+//!
+//! On a branch, the keyspace is the branch's own keys and a chain that does
+//! not start with a full page is replayed on the ancestor's page at the
+//! branch point (the `base` callback). A key of the range that is absent
+//! from a branch's image layer was never written on the branch, and reads of
+//! it fall through to the ancestor as before.
 
 use std::sync::Arc;
 
@@ -84,6 +90,10 @@ fn keyspace(map: &LayerMap, lsn: Lsn) -> Result<Vec<PageKey>> {
     Ok(keys)
 }
 
+/// The page a history that does not start with a full page is replayed on:
+/// a branch's ancestor's page at the branch point (`None` for a root).
+pub type BasePage<'a> = &'a dyn Fn(PageKey) -> Result<Option<Box<Page>>>;
+
 /// Writes image layers into `dir` where chains at the disk-consistent LSN
 /// reach `threshold`, and adds them to `map`.
 pub fn compact(
@@ -92,6 +102,7 @@ pub fn compact(
     threshold: usize,
     keys_per_layer: usize,
     block_size: usize,
+    base: BasePage<'_>,
 ) -> Result<CompactionReport> {
     let mut report = CompactionReport::default();
     let Some(lsn) = map.disk_consistent_lsn() else {
@@ -107,7 +118,15 @@ pub fn compact(
         let mut pages: Vec<(PageKey, Box<Page>)> = Vec::new();
         let mut holes = Vec::new();
         for &key in keys.iter().filter(|k| range.contains(**k)) {
-            match reconstruct::reconstruct(map, key, lsn) {
+            let rebuilt = reconstruct::collect(map, key, lsn).and_then(|mut h| {
+                if h.needs_base()
+                    && let Some(page) = base(key)?
+                {
+                    h.base = Some((proto::page::page_lsn(&page), page));
+                }
+                h.replay()
+            });
+            match rebuilt {
                 Ok(page) => pages.push((key, page)),
                 Err(Error::NeverWritten { .. }) => {}
                 Err(Error::Quarantined { .. }) => holes.push(key),

@@ -14,10 +14,25 @@
 //! - [`Error::Io`]: the local disk failed; the operation and path are named.
 //! - [`Error::OutOfOrderRecord`]: ingest was fed a record that does not follow
 //!   the last one (a bug in the WAL receiver; the caller restarts streaming).
+//!
+//! The service adds:
+//! - [`Error::TimelineNotFound`] / [`Error::TimelineExists`]: the named
+//!   timeline is not attached here / already exists.
+//! - [`Error::InvalidRequest`]: a request failed validation at the boundary
+//!   (bad name, LSN 0, a branch point outside the ancestor's history).
+//! - [`Error::WaitTimeout`]: WAL up to the requested LSN was not ingested in
+//!   time (the safekeepers are behind or unreachable); retry later.
+//! - [`Error::Remote`]: object storage failed; retried by the uploader.
+//! - [`Error::Fenced`]: a newer pageserver generation owns the timeline: this
+//!   one must not delete or upload anything any more.
+//! - [`Error::Safekeeper`]: no safekeeper (or no majority) answered.
+//! - [`Error::Broken`]: the timeline could not be attached (e.g. a layer in
+//!   object storage failed its checksum); reads fail naming the reason.
+//! - [`Error::ShuttingDown`]: the pageserver is stopping.
 
 use std::path::PathBuf;
 
-use proto::{Lsn, PageKey};
+use proto::{Lsn, PageKey, TimelineId};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -53,11 +68,55 @@ pub enum Error {
 
     #[error("WAL record ending at {lsn} does not follow the last ingested record ending at {last}")]
     OutOfOrderRecord { lsn: Lsn, last: Lsn },
+
+    #[error("timeline {id} not found on this pageserver")]
+    TimelineNotFound { id: TimelineId },
+
+    #[error("timeline {id} already exists")]
+    TimelineExists { id: TimelineId },
+
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    #[error(
+        "timed out after {waited:?} waiting for WAL up to {lsn} (ingested up to {last}): \
+         the safekeepers are behind or unreachable"
+    )]
+    WaitTimeout {
+        lsn: Lsn,
+        last: Lsn,
+        waited: std::time::Duration,
+    },
+
+    #[error("object storage: {0}")]
+    Remote(#[from] remote_storage::Error),
+
+    #[error("timeline {id}: generation {generation} is fenced by newer generation {newer}")]
+    Fenced {
+        id: TimelineId,
+        generation: u64,
+        newer: u64,
+    },
+
+    #[error("safekeepers: {0}")]
+    Safekeeper(String),
+
+    #[error("timeline {id} is broken: {reason}")]
+    Broken { id: TimelineId, reason: String },
+
+    #[error("the pageserver is shutting down")]
+    ShuttingDown,
+}
+
+impl From<proto::Error> for Error {
+    fn from(e: proto::Error) -> Error {
+        Error::InvalidRequest(e.to_string())
+    }
 }
 
 impl Error {
     /// An [`Error::Io`] for `op` ("read layer block", in verb form) on `path`.
-    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    pub fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             op,
             path: path.into(),

@@ -311,10 +311,12 @@ impl LayerFile {
         to: (PageKey, Lsn),
         mut visit: impl FnMut(EntryRef<'_>) -> Result<()>,
     ) -> Result<()> {
-        // The last block starting at or before `from` may hold it.
+        // The last block starting strictly before `from` may hold entries
+        // equal to it (one record may change a page more than once, so equal
+        // `(key, lsn)` entries can straddle a block boundary).
         let start = self
             .index
-            .partition_point(|e| e.first <= from)
+            .partition_point(|e| e.first < from)
             .saturating_sub(1);
         for entry in self.index[start..].iter().take_while(|e| e.first <= to) {
             let block = self.read_block(entry)?;

@@ -27,27 +27,112 @@
 //! On restart, [`Timeline::open`] re-opens the layer files of the local
 //! directory (verifying every footer and index); WAL after
 //! [`Timeline::disk_consistent_lsn`] is streamed again by the caller.
+//!
+//! ## The running service (the async shell)
+//! [`run`] (`strata pageserver`) wires the pure core to the network:
+//!
+//! ```text
+//!  safekeepers ──ReadWal──▶ ingest ──▶ Timeline::ingest ──▶ last_record_lsn watch
+//!  (WalSource)              (ingest.rs)      │ freeze              │ wakes
+//!                                            ▼                     ▼
+//!  maintenance: flush ▶ compact ▶ gc ▶ sync ──────▶ object storage  GetPages (grpc.rs)
+//!  (service.rs)                      (remote.rs)   layers, then      wait ▶ cache ▶ redo
+//!                                                  index-{gen}.json  (read.rs, cache.rs)
+//!                                                  ▶ feedback to safekeepers
+//! ```
+//!
+//! - [`service::Pageserver`] owns the attached timelines
+//!   ([`tenant::TimelineHandle`]: the core behind a lock, the
+//!   `last_record_lsn` watch, branch structure, leases, remote state) and
+//!   their tasks, under one `CancellationToken` tree.
+//! - [`wal_source::WalSource`] and [`generations::Generations`] are the two
+//!   faces of the safekeepers: the real tonic client
+//!   ([`safekeeper_client`]) and in-memory fakes for tests.
+//! - [`remote`] keeps local disk a cache of object storage: layers are
+//!   uploaded before the [`manifest`] that lists them; every object name
+//!   carries the writer's generation; a newer generation fences an older
+//!   pageserver before it uploads or deletes anything.
+//! - [`grpc`] validates requests at the boundary and maps [`Error`] to
+//!   per-page error codes; [`metrics`] registers Prometheus series.
 
 pub mod block;
+pub mod cache;
+pub mod commit_index;
 pub mod compaction;
+pub mod config;
 pub mod delta_layer;
 pub mod error;
 pub mod gc;
+pub mod generations;
+pub mod grpc;
 pub mod image_layer;
+pub mod ingest;
 pub mod inmemory_layer;
 pub mod key_range;
 pub mod layer_file;
 pub mod layer_map;
 pub mod layer_name;
+pub mod manifest;
 pub mod metadata;
+pub mod metrics;
+pub mod read;
 pub mod reconstruct;
+pub mod remote;
+pub mod safekeeper_client;
+pub mod service;
+pub mod tenant;
 pub mod timeline;
+pub mod wal_source;
 
+pub use config::Config;
 pub use delta_layer::DeltaLayer;
 pub use error::{Error, Result};
+pub use generations::{Generations, MemoryGenerations};
 pub use image_layer::ImageLayer;
 pub use inmemory_layer::InMemoryLayer;
 pub use key_range::KeyRange;
 pub use layer_map::{LayerMap, LayerRef};
 pub use layer_name::LayerName;
+pub use remote_storage::S3Options;
+pub use service::{CreateTimeline, Pageserver};
 pub use timeline::{Counters, Timeline, TimelineConfig};
+pub use wal_source::{MemoryWal, WalChunk, WalSource};
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+/// Runs a pageserver with the real safekeeper clients until `shutdown`
+/// fires (`strata pageserver`): opens the object store, attaches every
+/// timeline in it, serves gRPC on `config.listen`; then stops every task
+/// and flushes and uploads what was ingested.
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
+    let remote = remote_storage::RemoteStorage::from_url(&config.object_store, &config.s3)?;
+    let safekeepers = Arc::new(safekeeper_client::SafekeeperClient::new(
+        config.safekeepers.clone(),
+    ));
+    let listen = config.listen;
+    let ps = Pageserver::start(config, remote, safekeepers.clone(), safekeepers, shutdown).await?;
+    let (addr, server) = grpc::spawn(ps.clone(), listen).await?;
+    tracing::info!(%addr, "pageserver started");
+    let served = match server.await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::ShuttingDown),
+    };
+    ps.shutdown().await;
+    ps.checkpoint_all(std::time::Duration::from_secs(30)).await;
+    served
+}
+
+/// Runs `f` on the blocking pool (disk and CPU work stays off the async
+/// runtime's threads); a panic in `f` is resumed here.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::ShuttingDown),
+    }
+}

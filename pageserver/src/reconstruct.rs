@@ -48,6 +48,17 @@ impl History {
             .count()
     }
 
+    /// Whether the history starts from nothing (no base page, and the first
+    /// change is not a full image): a branch then continues it from its
+    /// ancestor's page at the branch point.
+    pub fn needs_base(&self) -> bool {
+        self.base.is_none()
+            && !self
+                .changes
+                .first()
+                .is_some_and(|(_, c)| matches!(c.body, PageBody::Image(_)))
+    }
+
     /// Runs redo over the changes and returns the page as of `self.lsn`.
     pub fn replay(self) -> Result<Box<Page>> {
         let mut page = match self.base {

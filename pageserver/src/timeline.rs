@@ -6,7 +6,12 @@
 //! of frozen layers to partitioned delta files, GetPage@LSN through
 //! [`reconstruct`], [`compaction`] and [`gc`]. It is synchronous: ingest and
 //! maintenance take `&mut self`, reads take `&self`; the async shell wraps it
-//! in a lock and runs flushes and compaction off the request path.
+//! in a lock and runs flushes and compaction off the request path. Both are
+//! split so that their I/O needs no lock: [`Timeline::write_delta_files`]
+//! then [`Timeline::finish_flush`]; [`Timeline::compact_file_layers`] on a
+//! [`Timeline::file_layers`] snapshot then [`Timeline::install_images`].
+//! [`Timeline::get_page_with`] serves branches (the ancestor supplies the
+//! base page below the branch point).
 //!
 //! Invariants:
 //! - `last_record_lsn` only grows; everything at or below
@@ -25,8 +30,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use proto::page::{PAGE_SIZE, Page};
 use proto::{DecodedRecord, Lsn, PageBody, PageKey};
@@ -293,33 +298,68 @@ impl Timeline {
     /// first. Returns how many files were written.
     pub fn flush_frozen(&mut self) -> Result<usize> {
         let mut written_total = 0;
-        while let Some(frozen) = self.layers.frozen_layers().first().cloned() {
-            let files =
-                frozen.build_delta_layers(self.config.delta_partition_size, self.config.block_size);
-            let mut written = Vec::with_capacity(files.len());
-            for (summary, bytes) in files {
-                let path = self.dir.join(LayerName::of(&summary).to_string());
-                write_file(&path, &bytes)?;
-                written.push(DeltaLayer::open(&path)?);
-            }
-            tracing::debug!(
-                start = %frozen.start_lsn(),
-                end = %frozen.end_lsn(),
-                files = written.len(),
-                "flushed in-memory layer"
-            );
-            // The files are durable: now the flush is.
-            let meta = TimelineMetadata {
-                disk_consistent_lsn: frozen.last_record_lsn(),
-                ..self.meta
-            };
-            meta.store(&self.dir)?;
-            self.meta = meta;
+        while let Some(frozen) = self.oldest_frozen() {
+            let written = Timeline::write_delta_files(&self.dir, &self.config, &frozen)?;
             written_total += written.len();
-            bump(&self.counters.delta_layers_written, written.len() as u64);
-            self.layers.finish_flush(written);
+            self.finish_flush(&frozen, written)?;
         }
         Ok(written_total)
+    }
+
+    /// The oldest frozen in-memory layer, the next to flush.
+    pub fn oldest_frozen(&self) -> Option<Arc<InMemoryLayer>> {
+        self.layers.frozen_layers().first().cloned()
+    }
+
+    /// Step one of a flush, which needs no access to the timeline (so an
+    /// async shell can run it holding no lock): writes `frozen`'s delta layer
+    /// files, durably, into the timeline directory `dir`. They are not in the
+    /// layer map until [`Self::finish_flush`]; a crash before it leaves files
+    /// above `disk_consistent_lsn`, which [`Self::open`] removes.
+    pub fn write_delta_files(
+        dir: &Path,
+        config: &TimelineConfig,
+        frozen: &InMemoryLayer,
+    ) -> Result<Vec<DeltaLayer>> {
+        let files = frozen.build_delta_layers(config.delta_partition_size, config.block_size);
+        let mut written = Vec::with_capacity(files.len());
+        for (summary, bytes) in files {
+            let path = dir.join(LayerName::of(&summary).to_string());
+            write_file(&path, &bytes)?;
+            written.push(DeltaLayer::open(&path)?);
+        }
+        Ok(written)
+    }
+
+    /// Step two of a flush: persists `disk_consistent_lsn` past `frozen`
+    /// (which must be the oldest frozen layer) and replaces it in the layer
+    /// map by the files [`Self::write_delta_files`] wrote for it.
+    pub fn finish_flush(
+        &mut self,
+        frozen: &Arc<InMemoryLayer>,
+        written: Vec<DeltaLayer>,
+    ) -> Result<()> {
+        let oldest = self.oldest_frozen();
+        assert!(
+            oldest.is_some_and(|o| Arc::ptr_eq(&o, frozen)),
+            "finish_flush of a layer that is not the oldest frozen one"
+        );
+        tracing::debug!(
+            start = %frozen.start_lsn(),
+            end = %frozen.end_lsn(),
+            files = written.len(),
+            "flushed in-memory layer"
+        );
+        // The files are durable: now the flush is.
+        let meta = TimelineMetadata {
+            disk_consistent_lsn: frozen.last_record_lsn(),
+            ..self.meta
+        };
+        meta.store(&self.dir)?;
+        self.meta = meta;
+        bump(&self.counters.delta_layers_written, written.len() as u64);
+        self.layers.finish_flush(written);
+        Ok(())
     }
 
     /// Freezes the open layer and writes everything in memory to disk.
@@ -333,13 +373,34 @@ impl Timeline {
     /// An `lsn` beyond [`Self::last_record_lsn`] reads the latest ingested
     /// state: waiting for WAL up to `not_modified_since` is the caller's.
     pub fn get_page(&self, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
+        self.get_page_with(key, lsn, || Ok(None))
+    }
+
+    /// [`Self::get_page`] for a branch: when this timeline's own history of
+    /// `key` does not start with a full page (no image layer, no image
+    /// change), `ancestor` supplies the page as of the branch point (`None`:
+    /// it did not exist there) and the branch's changes are replayed on it.
+    pub fn get_page_with(
+        &self,
+        key: PageKey,
+        lsn: Lsn,
+        ancestor: impl FnOnce() -> Result<Option<Box<Page>>>,
+    ) -> Result<Box<Page>> {
         if lsn < self.meta.gc_cutoff {
             return Err(Error::BelowGcHorizon {
                 lsn,
                 cutoff: self.meta.gc_cutoff,
             });
         }
-        match reconstruct::reconstruct(&self.layers, key, lsn) {
+        let rebuilt = reconstruct::collect(&self.layers, key, lsn).and_then(|mut history| {
+            if history.needs_base()
+                && let Some(page) = ancestor()?
+            {
+                history.base = Some((proto::page::page_lsn(&page), page));
+            }
+            history.replay()
+        });
+        match rebuilt {
             Ok(page) => {
                 bump(&self.counters.pages_reconstructed, 1);
                 Ok(page)
@@ -380,20 +441,63 @@ impl Timeline {
 
     /// Writes image layers where delta chains are long (see [`compaction`]).
     pub fn compact(&mut self) -> Result<CompactionReport> {
-        let keys_per_layer = (self.config.image_layer_size / PAGE_SIZE).max(1);
-        let report = compaction::compact(
-            &mut self.layers,
-            &self.dir,
-            self.config.image_chain_threshold,
+        let mut snapshot = self.file_layers();
+        let report =
+            Timeline::compact_file_layers(&mut snapshot, &self.dir, &self.config, &|_| Ok(None))?;
+        self.install_images(&report, &snapshot);
+        Ok(report)
+    }
+
+    /// A layer map of this timeline's layer files only (shared, not copied):
+    /// what compaction reads, so it can run without the timeline's lock.
+    pub fn file_layers(&self) -> LayerMap {
+        let d = self.meta.disk_consistent_lsn;
+        let mut map = LayerMap::new(InMemoryLayer::new(d + 1, d));
+        for l in self.layers.delta_layers() {
+            map.insert_delta(l.clone());
+        }
+        for l in self.layers.image_layers() {
+            map.insert_image(l.clone());
+        }
+        map
+    }
+
+    /// Compaction's heavy half, on [`Self::file_layers`] and holding no lock:
+    /// writes image layers into `dir` and adds them to `files`. `base` is
+    /// the ancestor's page at the branch point, for a branch.
+    pub fn compact_file_layers(
+        files: &mut LayerMap,
+        dir: &Path,
+        config: &TimelineConfig,
+        base: compaction::BasePage<'_>,
+    ) -> Result<CompactionReport> {
+        let keys_per_layer = (config.image_layer_size / PAGE_SIZE).max(1);
+        compaction::compact(
+            files,
+            dir,
+            config.image_chain_threshold,
             keys_per_layer,
-            self.config.block_size,
-        )?;
+            config.block_size,
+            base,
+        )
+    }
+
+    /// Compaction's second half: adds the image layers `report` wrote (found
+    /// in `files`) to the layer map. Only compaction adds image layers and
+    /// only GC removes file layers, so the caller serializes those two.
+    pub fn install_images(&mut self, report: &CompactionReport, files: &LayerMap) {
+        for image in files.image_layers() {
+            if report.image_layers_written.contains(&image.name())
+                && !self.layers.contains(&image.name())
+            {
+                self.layers.insert_image(image.clone());
+            }
+        }
         bump(&self.counters.compactions, 1);
         bump(
             &self.counters.image_layers_written,
             report.image_layers_written.len() as u64,
         );
-        Ok(report)
     }
 
     /// Raises the GC cutoff to `cutoff` (never lowers it), persists it, and

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod service;
+
 use std::collections::BTreeMap;
 
 use pageserver::{Error, Timeline, TimelineConfig};
@@ -27,7 +29,7 @@ pub fn small_config() -> TimelineConfig {
 }
 
 /// Generates WAL and remembers every page version (the reference model).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Workload {
     pub wal: Vec<u8>,
     /// `[start, end)` of every record, in order.
@@ -63,7 +65,8 @@ impl Workload {
         let start = self.end();
         let probe = Record::commit(0, make(Lsn(0)));
         let end = start + record_framed_len(&probe) as u64;
-        let record = Record::commit(self.records.len() as i64, make(end));
+        // Commit timestamps: record i is stamped i seconds after the epoch.
+        let record = Record::commit(self.records.len() as i64 * 1_000_000, make(end));
         let bytes = encode_record(&record);
         assert_eq!(bytes.len() as u64, end.0 - start.0);
         self.wal.extend_from_slice(&bytes);

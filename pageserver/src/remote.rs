@@ -1,0 +1,342 @@
+//! Object storage for timelines: attach (manifest → local layer files) and
+//! sync (local layer files → objects → manifest → feedback).
+//!
+//! Object layout ([`remote_storage::layout`]): a generation's manifest
+//! `index-{gen}.json` ([`crate::manifest`]) and layer objects
+//! `layers/{name}-{gen}`, where `gen` is the generation that uploaded the
+//! layer. Invariants:
+//! - a layer is uploaded before any manifest lists it, so every manifest is
+//!   self-contained;
+//! - a pageserver writes only objects named with its own generation, so two
+//!   pageservers never overwrite each other's objects;
+//! - before deleting anything (and before writing its manifest), the
+//!   pageserver lists `index-*.json`; if a newer generation exists it is
+//!   fenced: it stops uploading and deleting for good ([`Error::Fenced`]);
+//! - `remote_consistent_lsn` is reported to the safekeepers only after the
+//!   manifest that establishes it is durable (`put` returns once durable).
+//!
+//! Local disk is a cache: [`prepare_local`] makes a timeline directory hold
+//! exactly the manifest's layers (downloading missing ones, verifying each
+//! against the manifest's size and CRC32C, and deleting anything else) with
+//! `disk_consistent_lsn = remote_consistent_lsn`; WAL after it is re-read
+//! from the safekeepers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use bytes::Bytes;
+use proto::{Lsn, TimelineId};
+use remote_storage::{RemoteStorage, layout};
+
+use crate::generations::Generations;
+use crate::layer_file::write_file;
+use crate::layer_name::LayerName;
+use crate::manifest::{LayerEntry, Manifest};
+use crate::metadata::{self, TimelineMetadata};
+use crate::tenant::TimelineHandle;
+use crate::{Error, Result, blocking, metrics};
+
+/// Every timeline with at least one manifest in `rs`.
+pub async fn list_timelines(rs: &RemoteStorage) -> Result<Vec<TimelineId>> {
+    let mut out = BTreeSet::new();
+    for obj in rs.list("tenants").await? {
+        let parts: Vec<&str> = obj.key.split('/').collect();
+        if let ["tenants", t, "timelines", l, file] = parts[..]
+            && layout::parse_index_generation(file).is_some()
+        {
+            match TimelineId::new(t, l) {
+                Ok(id) => {
+                    out.insert(id);
+                }
+                Err(e) => tracing::warn!(key = %obj.key, error = %e, "ignoring a bad timeline key"),
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// The generations that wrote a manifest for `id`, ascending.
+pub async fn manifest_generations(rs: &RemoteStorage, id: &TimelineId) -> Result<Vec<u64>> {
+    let prefix = layout::timeline_prefix(id);
+    let mut gens: Vec<u64> = rs
+        .list(&prefix)
+        .await?
+        .iter()
+        .filter(|o| o.key.rsplit_once('/').map(|(dir, _)| dir) == Some(prefix.as_str()))
+        .filter_map(|o| layout::parse_index_generation(&o.key))
+        .collect();
+    gens.sort_unstable();
+    Ok(gens)
+}
+
+/// The highest-generation manifest of `id`, if any.
+pub async fn latest_manifest(rs: &RemoteStorage, id: &TimelineId) -> Result<Option<Manifest>> {
+    let Some(&generation) = manifest_generations(rs, id).await?.last() else {
+        return Ok(None);
+    };
+    let key = layout::index_key(id, generation);
+    let bytes = rs.get(&key).await?;
+    Manifest::decode(&key, &bytes).map(Some)
+}
+
+/// Makes `dir` hold exactly `manifest`'s layers, with local metadata saying
+/// everything up to `remote_consistent_lsn` is on disk.
+pub async fn prepare_local(
+    rs: &RemoteStorage,
+    id: &TimelineId,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<()> {
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| Error::io("create timeline directory", dir, e))?;
+    let wanted: BTreeMap<&str, &LayerEntry> = manifest
+        .layers
+        .iter()
+        .map(|l| (l.name.as_str(), l))
+        .collect();
+    let mut present = BTreeSet::new();
+    let mut entries = tokio::fs::read_dir(dir)
+        .await
+        .map_err(|e| Error::io("list timeline directory", dir, e))?;
+    while let Some(entry) = entries
+        .next_entry()
+        .await
+        .map_err(|e| Error::io("list timeline directory", dir, e))?
+    {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let size = entry.metadata().await.map(|m| m.len()).ok();
+        match wanted.get(name.as_str()) {
+            Some(l) if size == Some(l.size) => {
+                present.insert(name);
+            }
+            _ if name == metadata::FILE_NAME => {}
+            _ => {
+                tracing::debug!(file = %path.display(), "removing a local file the manifest does not list");
+                tokio::fs::remove_file(&path)
+                    .await
+                    .map_err(|e| Error::io("remove stale layer file", &path, e))?;
+            }
+        }
+    }
+    for l in manifest
+        .layers
+        .iter()
+        .filter(|l| !present.contains(&l.name))
+    {
+        let key = l.object_key(id);
+        let bytes = rs.get(&key).await?;
+        l.verify(id, &bytes)?;
+        let path = dir.join(&l.name);
+        blocking(move || write_file(&path, &bytes)).await?;
+        tracing::debug!(%key, "downloaded layer");
+    }
+    let meta = TimelineMetadata {
+        disk_consistent_lsn: Lsn(manifest.remote_consistent_lsn),
+        gc_cutoff: Lsn(manifest.gc_cutoff),
+    };
+    let dir = dir.to_path_buf();
+    blocking(move || meta.store(&dir)).await?;
+    Ok(())
+}
+
+/// Fails with [`Error::Fenced`] (and remembers it) if a generation newer
+/// than `handle`'s has written a manifest.
+async fn check_not_fenced(
+    rs: &RemoteStorage,
+    handle: &TimelineHandle,
+    fenced_by: &mut Option<u64>,
+) -> Result<()> {
+    let newest = manifest_generations(rs, &handle.id)
+        .await?
+        .last()
+        .copied()
+        .unwrap_or(0);
+    let newer = fenced_by.unwrap_or(0).max(newest);
+    if newer > handle.generation {
+        if fenced_by.is_none() {
+            tracing::warn!(
+                generation = handle.generation,
+                newer,
+                "fenced by a newer generation: no more uploads or deletions"
+            );
+        }
+        *fenced_by = Some(newer);
+        return Err(Error::Fenced {
+            id: handle.id.clone(),
+            generation: handle.generation,
+            newer,
+        });
+    }
+    Ok(())
+}
+
+/// Writes `handle`'s first manifest of its generation (claiming it).
+pub async fn claim(rs: &RemoteStorage, handle: &TimelineHandle) -> Result<()> {
+    let mut remote = handle.remote.lock().await;
+    let mut fenced = remote.fenced_by;
+    check_not_fenced(rs, handle, &mut fenced).await?;
+    remote.manifest.generation = handle.generation;
+    let key = layout::index_key(&handle.id, handle.generation);
+    rs.put_if_absent(&key, remote.manifest.encode()).await?;
+    Ok(())
+}
+
+/// What one sync did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub uploaded: Vec<String>,
+    pub deleted: Vec<String>,
+    pub remote_consistent_lsn: Lsn,
+}
+
+/// Uploads the layers written since the last sync, then the manifest; then
+/// deletes the objects of layers GC removed (after re-checking the
+/// generation), and reports `remote_consistent_lsn` to the safekeepers.
+pub async fn sync(
+    rs: &RemoteStorage,
+    gens: &dyn Generations,
+    handle: &TimelineHandle,
+) -> Result<SyncReport> {
+    let mut remote = handle.remote.lock().await;
+    if let Some(newer) = remote.fenced_by {
+        return Err(Error::Fenced {
+            id: handle.id.clone(),
+            generation: handle.generation,
+            newer,
+        });
+    }
+    let (local, disk_consistent, gc_cutoff) = {
+        let tl = handle.read();
+        let map = tl.layer_map();
+        let deltas = map
+            .delta_layers()
+            .iter()
+            .map(|d| (d.name(), d.path().to_path_buf()));
+        let images = map
+            .image_layers()
+            .iter()
+            .map(|i| (i.name(), i.path().to_path_buf()));
+        let local: Vec<(LayerName, std::path::PathBuf)> = deltas.chain(images).collect();
+        (local, tl.disk_consistent_lsn(), tl.gc_cutoff())
+    };
+    let unchanged = local.len() == remote.manifest.layers.len()
+        && local
+            .iter()
+            .all(|(n, _)| remote.manifest.entry(n).is_some())
+        && disk_consistent.map_or(0, |l| l.0) == remote.manifest.remote_consistent_lsn
+        && gc_cutoff.0 == remote.manifest.gc_cutoff;
+    if unchanged {
+        return Ok(SyncReport {
+            remote_consistent_lsn: Lsn(remote.manifest.remote_consistent_lsn),
+            ..SyncReport::default()
+        });
+    }
+    // Fenced before uploading anything: a stale generation only reads.
+    let mut fenced = remote.fenced_by;
+    let checked = check_not_fenced(rs, handle, &mut fenced).await;
+    remote.fenced_by = fenced;
+    checked?;
+    let generation = handle.generation;
+    let mut report = SyncReport::default();
+    let new: Vec<_> = local
+        .iter()
+        .filter(|(n, _)| remote.manifest.entry(n).is_none())
+        .collect();
+    metrics::UPLOAD_QUEUE.add(new.len() as i64);
+    let mut uploaded = Vec::new();
+    let mut result = Ok(());
+    let mut attempted = 0;
+    for (name, path) in &new {
+        attempted += 1;
+        let step = async {
+            let bytes = tokio::fs::read(path)
+                .await
+                .map_err(|e| Error::io("read layer file for upload", path, e))?;
+            let entry = LayerEntry::new(*name, generation, &bytes);
+            rs.put(&entry.object_key(&handle.id), Bytes::from(bytes))
+                .await?;
+            Ok::<_, Error>(entry)
+        };
+        let r = step.await;
+        metrics::UPLOAD_QUEUE.dec();
+        match r {
+            Ok(entry) => uploaded.push(entry),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    metrics::UPLOAD_QUEUE.sub((new.len() - attempted) as i64);
+    result?;
+    let local_names: BTreeSet<String> = local.iter().map(|(n, _)| n.to_string()).collect();
+    let (kept, removed): (Vec<LayerEntry>, Vec<LayerEntry>) = remote
+        .manifest
+        .layers
+        .iter()
+        .cloned()
+        .partition(|l| local_names.contains(&l.name));
+    let remote_consistent = disk_consistent.unwrap_or(Lsn::INVALID);
+    let mut manifest = remote.manifest.clone();
+    manifest.generation = generation;
+    manifest.layers = kept;
+    manifest.layers.extend(uploaded.iter().cloned());
+    manifest.remote_consistent_lsn = remote_consistent.0;
+    manifest.gc_cutoff = gc_cutoff.0;
+    manifest.commit_timestamps = handle
+        .commits()
+        .upto(remote_consistent)
+        .into_iter()
+        .map(|(ts, l)| (ts, l.0))
+        .collect();
+
+    let mut fenced = remote.fenced_by;
+    let checked = check_not_fenced(rs, handle, &mut fenced).await;
+    remote.fenced_by = fenced;
+    checked?;
+    rs.put(
+        &layout::index_key(&handle.id, generation),
+        manifest.encode(),
+    )
+    .await?;
+    remote.manifest = manifest;
+    report.uploaded = uploaded.iter().map(|l| l.name.clone()).collect();
+    report.remote_consistent_lsn = remote_consistent;
+
+    if !removed.is_empty() {
+        let mut fenced = remote.fenced_by;
+        let checked = check_not_fenced(rs, handle, &mut fenced).await;
+        remote.fenced_by = fenced;
+        checked?;
+        for l in &removed {
+            rs.delete(&l.object_key(&handle.id)).await?;
+            report.deleted.push(l.name.clone());
+        }
+    }
+    let labels = [handle.id.tenant.as_str(), handle.id.timeline.as_str()];
+    metrics::REMOTE_CONSISTENT_LSN
+        .with_label_values(&labels)
+        .set(remote_consistent.0 as i64);
+    metrics::LAYER_COUNT
+        .with_label_values(&labels)
+        .set(remote.manifest.layers.len() as i64);
+    metrics::LAYER_BYTES
+        .with_label_values(&labels)
+        .set(remote.manifest.layers.iter().map(|l| l.size).sum::<u64>() as i64);
+    drop(remote);
+    if remote_consistent.is_valid()
+        && let Err(e) = gens
+            .feedback(
+                &handle.id,
+                generation,
+                remote_consistent,
+                handle.last_record_lsn(),
+            )
+            .await
+    {
+        tracing::warn!(error = %e, "report remote_consistent_lsn");
+    }
+    Ok(report)
+}

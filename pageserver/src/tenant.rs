@@ -1,0 +1,216 @@
+//! One attached timeline in the running service: [`TimelineHandle`].
+//!
+//! It owns the timeline's storage core ([`Timeline`], behind a lock: ingest
+//! and maintenance write, reads share), the `last_record_lsn` watch that
+//! GetPage waits on, the commit-timestamp index, the branch structure (its
+//! ancestor and the branch points of its children, which bound GC), LSN
+//! leases, and the remote state (generation, last uploaded manifest, and
+//! whether a newer generation has fenced it).
+//!
+//! Locks: a read of a branch takes the branch's read lock, then its
+//! ancestor's (always child before ancestor, never the reverse, so there is
+//! no cycle); writers take one timeline's lock. `gc_guard` serializes GC
+//! with branch creation and lease grants, so a branch point or lease is
+//! never granted below a cutoff GC has just applied.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use proto::page::Page;
+use proto::{Lsn, PageKey, TimelineId};
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::commit_index::CommitIndex;
+use crate::manifest::Manifest;
+use crate::{Error, Result, Timeline};
+
+/// What is in object storage for this timeline, as far as this generation
+/// knows.
+#[derive(Debug)]
+pub struct RemoteState {
+    /// The manifest last uploaded (or read at attach).
+    pub manifest: Manifest,
+    /// A newer generation exists: no more uploads or deletions.
+    pub fenced_by: Option<u64>,
+}
+
+/// Branch points and leases: what GC must keep readable.
+#[derive(Debug, Default)]
+pub struct Retention {
+    /// Branch points of child timelines.
+    pub children: Vec<(TimelineId, Lsn)>,
+    /// LSN → lease expiry.
+    pub leases: BTreeMap<Lsn, Instant>,
+}
+
+/// An attached timeline.
+#[derive(Debug)]
+pub struct TimelineHandle {
+    pub id: TimelineId,
+    /// Where the timeline's WAL starts (a branch's: its branch point).
+    pub start_lsn: Lsn,
+    pub ancestor: Option<(Arc<TimelineHandle>, Lsn)>,
+    pub generation: u64,
+    storage: RwLock<Timeline>,
+    last_record: watch::Sender<Lsn>,
+    pub commits: Mutex<CommitIndex>,
+    pub remote: tokio::sync::Mutex<RemoteState>,
+    pub retention: Mutex<Retention>,
+    /// Ingest signals here when frozen layers wait for a flush.
+    pub flush_wanted: Notify,
+    /// When the open layer was last frozen (for the checkpoint interval).
+    pub last_freeze: Mutex<Instant>,
+    /// Serializes flush, compaction, GC and sync of this timeline.
+    pub maintenance: tokio::sync::Mutex<()>,
+    /// Cancelled when the timeline is detached or the pageserver stops.
+    pub cancel: CancellationToken,
+}
+
+fn unpoison<T>(r: std::sync::LockResult<T>) -> T {
+    // Timeline state is updated so that a panicking holder leaves it valid.
+    r.unwrap_or_else(|p| p.into_inner())
+}
+
+impl TimelineHandle {
+    pub fn new(
+        id: TimelineId,
+        start_lsn: Lsn,
+        ancestor: Option<(Arc<TimelineHandle>, Lsn)>,
+        generation: u64,
+        timeline: Timeline,
+        manifest: Manifest,
+        cancel: CancellationToken,
+    ) -> TimelineHandle {
+        let commits = CommitIndex::from_entries(
+            manifest
+                .commit_timestamps
+                .iter()
+                .map(|&(ts, lsn)| (ts, Lsn(lsn))),
+        );
+        TimelineHandle {
+            id,
+            start_lsn,
+            ancestor,
+            generation,
+            last_record: watch::Sender::new(timeline.last_record_lsn()),
+            storage: RwLock::new(timeline),
+            commits: Mutex::new(commits),
+            remote: tokio::sync::Mutex::new(RemoteState {
+                manifest,
+                fenced_by: None,
+            }),
+            retention: Mutex::new(Retention::default()),
+            flush_wanted: Notify::new(),
+            last_freeze: Mutex::new(Instant::now()),
+            maintenance: tokio::sync::Mutex::new(()),
+            cancel,
+        }
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, Timeline> {
+        unpoison(self.storage.read())
+    }
+
+    pub fn write(&self) -> RwLockWriteGuard<'_, Timeline> {
+        unpoison(self.storage.write())
+    }
+
+    pub fn retention(&self) -> std::sync::MutexGuard<'_, Retention> {
+        unpoison(self.retention.lock())
+    }
+
+    pub fn commits(&self) -> std::sync::MutexGuard<'_, CommitIndex> {
+        unpoison(self.commits.lock())
+    }
+
+    pub fn last_record_lsn(&self) -> Lsn {
+        *self.last_record.borrow()
+    }
+
+    /// Publishes a new `last_record_lsn` to waiters.
+    pub fn advance(&self, lsn: Lsn) {
+        self.last_record.send_if_modified(|l| {
+            let grew = lsn > *l;
+            if grew {
+                *l = lsn;
+            }
+            grew
+        });
+    }
+
+    /// Waits until WAL up to `lsn` is ingested, for at most `timeout`.
+    pub async fn wait_for(&self, lsn: Lsn, timeout: Duration) -> Result<()> {
+        let mut rx = self.last_record.subscribe();
+        let waited = tokio::select! {
+            r = tokio::time::timeout(timeout, rx.wait_for(|l| *l >= lsn)) => r,
+            _ = self.cancel.cancelled() => return Err(Error::ShuttingDown),
+        };
+        match waited {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err(Error::ShuttingDown),
+            Err(_) => Err(Error::WaitTimeout {
+                lsn,
+                last: self.last_record_lsn(),
+                waited: timeout,
+            }),
+        }
+    }
+
+    /// The page `key` as of `lsn`, reading through to the ancestor below the
+    /// branch point. Blocking (disk reads and redo): call it off the async
+    /// runtime.
+    pub fn get_page(&self, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
+        let tl = self.read();
+        self.get_page_locked(&tl, key, lsn)
+    }
+
+    /// [`Self::get_page`] with this timeline's read lock already held.
+    pub fn get_page_locked(&self, tl: &Timeline, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
+        match &self.ancestor {
+            None => tl.get_page(key, lsn),
+            Some((ancestor, branch_lsn)) => tl.get_page_with(key, lsn, || {
+                match ancestor.get_page(key, lsn.min(*branch_lsn)) {
+                    Ok(page) => Ok(Some(page)),
+                    Err(Error::NeverWritten { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }),
+        }
+    }
+
+    /// Reads below this LSN are refused: this timeline's GC cutoff, or, for a
+    /// branch, its ancestor's (reads below the branch point are the
+    /// ancestor's history).
+    pub fn effective_gc_cutoff(&self) -> Lsn {
+        let own = self.read().gc_cutoff();
+        match &self.ancestor {
+            None => own,
+            Some((a, _)) => own.max(a.effective_gc_cutoff()),
+        }
+    }
+
+    /// The lowest LSN GC must keep readable, given a wanted cutoff: no
+    /// higher than any child's branch point or live lease.
+    pub fn bounded_cutoff(&self, wanted: Lsn, retention: &mut Retention) -> Lsn {
+        let now = Instant::now();
+        retention.leases.retain(|_, until| *until > now);
+        let children = retention.children.iter().map(|(_, l)| *l);
+        let leases = retention.leases.keys().copied();
+        children.chain(leases).fold(wanted, Lsn::min)
+    }
+
+    /// Grants a lease on `lsn` for `ttl`, refused if GC already passed it.
+    pub fn lease(&self, lsn: Lsn, ttl: Duration) -> Result<Instant> {
+        let mut r = self.retention();
+        let cutoff = self.read().gc_cutoff();
+        if lsn < cutoff {
+            return Err(Error::BelowGcHorizon { lsn, cutoff });
+        }
+        let until = Instant::now() + ttl;
+        let e = r.leases.entry(lsn).or_insert(until);
+        *e = (*e).max(until);
+        Ok(*e)
+    }
+}
