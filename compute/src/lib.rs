@@ -14,6 +14,8 @@
 //! | [`mvcc`]          | row versions by LSN, visibility, pruning, old-snapshot refusal|
 //! | [`index`]         | secondary indexes as versioned `(index key, pk)` entries      |
 //! | [`frontend`]      | the PostgreSQL wire protocol (pgwire) over `sql::Session`s     |
+//! | [`engine`]        | `sql::storage::Storage` over the trees: write sets, locks,    |
+//! |                   | the serial commit step producing WAL records                  |
 //! | [`error`]         | the crate's one error type                                    |
 //!
 //! ## A write, through this crate
@@ -37,6 +39,7 @@
 //! from the pageserver.
 
 pub mod btree;
+pub mod engine;
 pub mod error;
 pub mod frontend;
 pub mod index;

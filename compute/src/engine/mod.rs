@@ -1,0 +1,336 @@
+//! # engine: `sql::storage::Storage` over B-link trees and MVCC by LSN
+//!
+//! [`Engine`] is the real storage under [`sql::Session`]: tables are
+//! [`crate::mvcc::VersionedTree`]s clustered on the primary key (or a hidden row id), each
+//! secondary index a [`crate::index::SecondaryIndex`], the catalog itself a versioned tree
+//! ([`catalog`]), all on 8 KiB pages in the [`pages::PageTable`]. Every relation has its own
+//! `RelId` (never reused), and a page's key is `(rel, block)`.
+//!
+//! | module          | owns                                                               |
+//! |-----------------|--------------------------------------------------------------------|
+//! | [`pages`]       | latest page versions; the serial step's copy-on-write overlay      |
+//! | [`catalog`]     | table/index definitions as catalog rows, and their cache           |
+//! | [`codec`]       | SQL values ⇄ stored rows and memcmp keys                           |
+//! | [`write_set`]   | a transaction's private, statement-tagged writes and DDL           |
+//! | [`locks`]       | table/row/key/name locks, waits, deadlock detection (40P01)        |
+//! | [`txn`]         | [`EngineTxn`]: the `sql::storage::Txn` contract                    |
+//! | [`scan`]        | merging the write set with the trees at a snapshot                 |
+//! | [`commit`]      | the serial step: write set → pages → one WAL record                |
+//! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
+//!
+//! ## MVCC by LSN
+//! The WAL sink reports a durable LSN, always a record boundary. A statement reads at
+//! snapshot `S` = the durable LSN when it begins (Read Committed) or when the transaction's
+//! first statement began (Repeatable Read), capped at the end of the last record whose pages
+//! are published (a sink may call a record durable before the serial step has published
+//! it; the catalog-changed LSN is raised before publishing for the same reason). A version
+//! written by a record starting at `L` has `created = L` (or `deleted = L`) and is visible
+//! at `S` iff `created < S <= deleted`. Because `S` never passes the durable LSN and every
+//! not-yet-durable record starts at or after it, pages may hold versions of records still
+//! waiting for durability: no snapshot can see them. Readers take no locks and never block.
+//!
+//! ## A write, step by step: `UPDATE t SET v = v + 1 WHERE id = 7`
+//! 1. `Session` calls `EngineTxn::begin_statement` (statement number `n`, fresh snapshot
+//!    `S` under Read Committed), then the executor calls `EngineTxn::scan`: the table's
+//!    tree is read at `S` ([`scan`]) and merged with the write set's entries of statements
+//!    `< n`, streamed in batches; own writes are copied at the call, so the stream is
+//!    detached from later writes.
+//! 2. `lock_row(t, [7])` takes the table lock shared and the row lock `(t, key)` exclusive
+//!    ([`locks::LockManager`], waiting for another writer; a cycle → 40P01), then reads the
+//!    *latest* applied version (`Lsn::MAX` snapshot): unchanged since `S` → `Unchanged`; newer
+//!    → `Changed` under Read Committed (the executor re-checks its WHERE: EvalPlanQual) or
+//!    40001 under Repeatable Read; gone → `Deleted`.
+//! 3. `update` records `(n, Some(row))` under the encoded key in the [`write_set`].
+//! 4. `commit` runs the serial step (`commit::apply`) under the engine's commit mutex: the
+//!    record's start LSN `L` is the WAL's end; the write set is applied to copy-on-write
+//!    pages ([`pages::Overlay`]): `VersionedTree::update(key, row, L)` and the index entries'
+//!    deletes/inserts at `L`; every changed page is diffed against its previous version
+//!    (`proto::redo::diff`), the record's end `E = L + framed length` is computed, each
+//!    change's CRC is set for `page_lsn = E` and replayed through `proto::redo::apply` as a
+//!    self-check; the record goes to the [`WalSink`] and the redo'd pages are published in
+//!    B-link order (new pages, leaves, parents). Locks and the mutex are released; then the
+//!    commit waits until the sink's durable LSN reaches `E` before returning `Ok`.
+//!
+//! ## A read, step by step: `SELECT v FROM t WHERE id = 7`
+//! `begin_statement` takes `S`; the catalog for `S` comes from the cache (or the catalog
+//! tree read at `S`); `scan(t, PrimaryRange([7]))` descends the table's B-link tree from
+//! block 0 through `Arc` page versions of the [`pages::PageTable`], walks key 7's versions
+//! newest first and returns the one visible at `S`, merged with the transaction's own
+//! earlier writes. No lock, no wait.
+//!
+//! ## Not yet here
+//! The page cache with eviction and pageserver fetches (all pages are resident), the prepare
+//! phase, group commit, pruning of old versions (nothing calls `VersionedTree::prune` yet,
+//! so `NeedsOldSnapshot` never happens), `DropRelation` tombstones (a dropped table's pages
+//! stay), large records split ahead of the commit record, SQLSTATEs 54000/XX001 (the `sql` crate has no variants for them
+//! yet: both surface as XX000 with "program limit exceeded" / "data corrupted" messages).
+
+pub mod catalog;
+pub mod codec;
+pub mod commit;
+pub mod locks;
+pub mod pages;
+pub mod scan;
+pub mod txn;
+pub mod wal_sink;
+pub mod write_set;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use proto::Lsn;
+use sql::storage::{Isolation, Storage, TableId};
+
+use crate::btree::Limits;
+pub use catalog::{CATALOG_REL, EngineCatalog, TableEntry};
+pub use locks::{LockManager, LockMode, LockTarget};
+pub use pages::PageTable;
+pub use txn::EngineTxn;
+pub use wal_sink::{MemoryWal, WalError, WalSink};
+
+use catalog::CachedCatalog;
+use pages::RelPages;
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// B-tree node limits of user tables and indexes (tests use small nodes to get deep
+    /// trees); the catalog always uses whole pages.
+    pub limits: Limits,
+    /// Largest write set, in approximate bytes, before a statement fails with 54000.
+    pub write_set_limit: usize,
+    /// Bound on any single lock wait (`None`: until granted or deadlocked).
+    pub lock_timeout: Option<Duration>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            limits: Limits::FULL_PAGE,
+            write_set_limit: 64 << 20,
+            lock_timeout: None,
+        }
+    }
+}
+
+/// State only the serial step changes (under the engine's commit mutex).
+pub struct CommitState {
+    /// Where the next record starts.
+    pub wal_end: Lsn,
+    /// The catalog as of the latest applied record.
+    pub latest: Arc<EngineCatalog>,
+    /// Hidden row ids per table: `(next to assign, reserved up to)`, learned from the
+    /// catalog's reservation row on first use.
+    pub row_ids: HashMap<TableId, (i64, i64)>,
+}
+
+/// Everything transactions share.
+pub struct Shared {
+    pub(crate) pages: Arc<PageTable>,
+    pub(crate) wal: Arc<dyn WalSink>,
+    pub(crate) locks: LockManager,
+    pub(crate) config: EngineConfig,
+    pub(crate) commit: Mutex<CommitState>,
+    catalog_cache: Mutex<Option<CachedCatalog>>,
+    /// End LSN of the latest catalog-changing record (any snapshot at or past it sees the
+    /// latest catalog).
+    catalog_changed_end: AtomicU64,
+    pub(crate) next_rel: AtomicU32,
+    next_txn: AtomicU64,
+    /// End of the last record whose pages are published. A snapshot must not pass it:
+    /// the sink may report a record durable before the serial step has published it.
+    applied_lsn: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn commit_state(&self) -> MutexGuard<'_, CommitState> {
+        // The serial step mutates the state only after the record is submitted, with plain
+        // assignments; a panic before that leaves it as it was.
+        self.commit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn rel_pages(&self, rel: proto::RelId) -> RelPages {
+        RelPages {
+            table: self.pages.clone(),
+            rel,
+        }
+    }
+
+    /// The catalog visible at `snapshot`, from the cache when it is valid there.
+    pub(crate) fn catalog_at(&self, snapshot: Lsn) -> sql::Result<CachedCatalog> {
+        let changed = Lsn(self.catalog_changed_end.load(Ordering::SeqCst));
+        let mut cache = self.catalog_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if snapshot >= changed
+            && let Some(c) = cache.as_ref().filter(|c| c.valid_from == changed)
+        {
+            return Ok(c.clone());
+        }
+        let catalog = catalog::read(self.rel_pages(CATALOG_REL), Limits::FULL_PAGE, snapshot)
+            .map_err(storage_error)?;
+        let c = CachedCatalog {
+            valid_from: changed,
+            sql: Arc::new(catalog.to_sql()),
+            catalog: Arc::new(catalog),
+        };
+        if snapshot >= changed {
+            *cache = Some(c.clone());
+        }
+        Ok(c)
+    }
+
+    pub(crate) fn note_catalog_change(&self, end: Lsn) {
+        self.catalog_changed_end.store(end.0, Ordering::SeqCst);
+    }
+
+    pub(crate) fn note_applied(&self, end: Lsn) {
+        self.applied_lsn.store(end.0, Ordering::SeqCst);
+    }
+
+    /// The snapshot a statement beginning now reads at: the durable LSN, but never past
+    /// the last published record (both are record boundaries).
+    pub(crate) fn snapshot_lsn(&self) -> Lsn {
+        let applied = Lsn(self.applied_lsn.load(Ordering::SeqCst));
+        self.wal.durable_lsn().min(applied)
+    }
+}
+
+/// The storage engine. Cloning shares it.
+#[derive(Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+}
+
+impl Engine {
+    /// A new, empty database: writes the bootstrap record (the empty catalog tree) to `wal`
+    /// and waits for it to be durable.
+    pub fn create(wal: Arc<dyn WalSink>, config: EngineConfig) -> sql::Result<Engine> {
+        let engine = Self::with_pages(Arc::new(PageTable::new()), wal, config, None)?;
+        let end = commit::bootstrap(&engine.shared)?;
+        engine.shared.wal.wait_durable(end).map_err(wal_error)?;
+        Ok(engine)
+    }
+
+    /// An engine over existing pages (e.g. replayed from a WAL): the schema is read from the
+    /// catalog tree in them; new records go to `wal` from its end.
+    pub fn open(
+        pages: Arc<PageTable>,
+        wal: Arc<dyn WalSink>,
+        config: EngineConfig,
+    ) -> sql::Result<Engine> {
+        let latest = catalog::read(
+            RelPages {
+                table: pages.clone(),
+                rel: CATALOG_REL,
+            },
+            Limits::FULL_PAGE,
+            Lsn::MAX,
+        )
+        .map_err(storage_error)?;
+        Self::with_pages(pages, wal, config, Some(latest))
+    }
+
+    fn with_pages(
+        pages: Arc<PageTable>,
+        wal: Arc<dyn WalSink>,
+        config: EngineConfig,
+        latest: Option<EngineCatalog>,
+    ) -> sql::Result<Engine> {
+        let latest = latest.unwrap_or(EngineCatalog {
+            tables: Default::default(),
+            next_rel: catalog::FIRST_USER_REL,
+        });
+        let wal_end = wal.end_lsn();
+        let shared = Shared {
+            pages,
+            locks: LockManager::new(config.lock_timeout),
+            next_rel: AtomicU32::new(latest.next_rel),
+            commit: Mutex::new(CommitState {
+                wal_end,
+                latest: Arc::new(latest),
+                row_ids: HashMap::new(),
+            }),
+            catalog_cache: Mutex::new(None),
+            catalog_changed_end: AtomicU64::new(wal.durable_lsn().0),
+            next_txn: AtomicU64::new(1),
+            applied_lsn: AtomicU64::new(wal_end.0),
+            wal,
+            config,
+        };
+        Ok(Engine {
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// The page table (latest applied page versions).
+    pub fn pages(&self) -> Arc<PageTable> {
+        self.shared.pages.clone()
+    }
+
+    /// The snapshot a statement beginning now reads at: the durable LSN (capped at the
+    /// last published record).
+    pub fn durable_lsn(&self) -> Lsn {
+        self.shared.snapshot_lsn()
+    }
+
+    /// The lock manager (tests watch its waiters).
+    pub fn locks(&self) -> &LockManager {
+        &self.shared.locks
+    }
+
+    /// A read-only-style transaction whose every statement reads at `snapshot` (a record
+    /// boundary at or before the durable LSN): time travel within the resident pages.
+    pub fn begin_at(&self, snapshot: Lsn) -> EngineTxn {
+        EngineTxn::new(
+            self.shared.clone(),
+            self.next_txn_id(),
+            Isolation::RepeatableRead,
+            Some(snapshot),
+        )
+    }
+
+    fn next_txn_id(&self) -> u64 {
+        self.shared.next_txn.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+impl Storage for Engine {
+    type Txn = EngineTxn;
+
+    fn begin(&self, isolation: Isolation) -> sql::Result<EngineTxn> {
+        Ok(EngineTxn::new(
+            self.shared.clone(),
+            self.next_txn_id(),
+            isolation,
+            None,
+        ))
+    }
+}
+
+/// Maps a storage-core error to the SQL error the session reports.
+pub(crate) fn storage_error(e: crate::Error) -> sql::Error {
+    use crate::Error as E;
+    match e {
+        // sql::Error has no 54000 (program_limit_exceeded) or XX001 (data_corrupted)
+        // variant yet; both surface as XX000 with a message saying which it is.
+        E::RowTooLarge { .. } | E::KeyTooLarge { .. } => program_limit_exceeded(e.to_string()),
+        E::Corrupt { .. } | E::Decode { .. } => {
+            tracing::error!(error = %e, "corrupt page or row");
+            sql::Error::Internal(format!("data corrupted: {e}"))
+        }
+        E::KeyNotFound | E::DuplicateKey => {
+            sql::Error::SerializationFailure(format!("could not serialize access: {e}"))
+        }
+        other => sql::Error::Internal(other.to_string()),
+    }
+}
+
+/// A 54000 error (program_limit_exceeded); see [`storage_error`].
+pub(crate) fn program_limit_exceeded(msg: String) -> sql::Error {
+    sql::Error::Internal(format!("program limit exceeded: {msg}"))
+}
+
+pub(crate) fn wal_error(e: WalError) -> sql::Error {
+    sql::Error::Internal(e.to_string())
+}

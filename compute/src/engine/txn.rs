@@ -1,0 +1,634 @@
+//! [`EngineTxn`]: one transaction, implementing the [`sql::storage::Txn`] contract.
+//!
+//! State: the snapshot (per statement under Read Committed, fixed under Repeatable Read),
+//! the statement number, the private [`WriteSet`], the catalog as the current statement
+//! sees it (snapshot catalog + own DDL), the locks it took (in the engine's
+//! [`super::LockManager`]) and `max_seen`, the highest not-yet-durable LSN it has acted on
+//! (a `lock_row` that found a version newer than its snapshot). `lock_row` waits until that
+//! version's record is durable before returning it, and COMMIT waits for `max_seen` too.
+//!
+//! Writers lock before they check: `lock_row` takes the row lock and then reads the latest
+//! version; `insert` / `update` take the primary key's row lock and each unique key's key
+//! lock, then look for a conflicting row among the latest applied rows and the
+//! transaction's own writes. A conflicting in-flight writer therefore makes them wait, and
+//! the re-check happens after it finished. Every lock is released right after the serial
+//! step (or at rollback / drop), never held across the wait for durability.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use proto::Lsn;
+use sql::storage::{
+    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, OnConflict, Row,
+    RowStream, TableDef, TableId, Txn,
+};
+use sql::{Error, Result, Value};
+
+use super::catalog::{EngineCatalog, TableEntry};
+use super::codec;
+use super::locks::{LockError, LockMode, LockTarget, TxnId};
+use super::write_set::{DdlOp, PROVISIONAL_ROW_ID, WriteSet};
+use super::{Shared, program_limit_exceeded, storage_error, wal_error};
+use crate::mvcc::{Version, VersionedTree};
+
+/// A transaction over [`super::Engine`].
+pub struct EngineTxn {
+    pub(super) shared: Arc<Shared>,
+    pub(super) id: TxnId,
+    isolation: Isolation,
+    /// Set by `Engine::begin_at`: every statement reads here.
+    fixed_snapshot: Option<Lsn>,
+    pub(super) snapshot: Option<Lsn>,
+    pub(super) stmt: u64,
+    pub(super) writes: WriteSet,
+    base: Arc<EngineCatalog>,
+    base_sql: Arc<Catalog>,
+    pub(super) view: Arc<EngineCatalog>,
+    view_sql: Arc<Catalog>,
+    table_locks: HashSet<(TableId, bool)>,
+    max_seen: Lsn,
+    next_provisional: i64,
+    finished: bool,
+}
+
+fn serialization_failure(what: &str) -> Error {
+    Error::SerializationFailure(format!(
+        "could not serialize access due to concurrent {what}"
+    ))
+}
+
+/// A conflicting row: constraint name, its columns, the row's key and the row.
+type Conflict = (String, Vec<usize>, Key, Row);
+
+impl EngineTxn {
+    pub(super) fn new(
+        shared: Arc<Shared>,
+        id: TxnId,
+        isolation: Isolation,
+        fixed_snapshot: Option<Lsn>,
+    ) -> EngineTxn {
+        let empty = Arc::new(EngineCatalog::default());
+        let empty_sql = Arc::new(Catalog::default());
+        EngineTxn {
+            shared,
+            id,
+            isolation,
+            fixed_snapshot,
+            snapshot: None,
+            stmt: 0,
+            writes: WriteSet::default(),
+            base: empty.clone(),
+            base_sql: empty_sql.clone(),
+            view: empty,
+            view_sql: empty_sql,
+            table_locks: HashSet::new(),
+            max_seen: Lsn::INVALID,
+            next_provisional: 0,
+            finished: false,
+        }
+    }
+
+    pub(super) fn snapshot(&self) -> Result<Lsn> {
+        self.snapshot
+            .ok_or_else(|| Error::Internal("statement not begun".into()))
+    }
+
+    pub(super) fn entry(&self, table: TableId) -> Result<&TableEntry> {
+        self.view
+            .tables
+            .get(&table)
+            .ok_or_else(|| Error::UndefinedTable(format!("#{table}")))
+    }
+
+    pub(super) fn tree(&self, rel: proto::RelId) -> VersionedTree<super::pages::RelPages> {
+        VersionedTree::open(self.shared.rel_pages(rel), self.shared.config.limits)
+    }
+
+    fn refresh_view(&mut self) {
+        if self.writes.has_ddl() {
+            let view = self.writes.apply_ddl(&self.base);
+            self.view_sql = Arc::new(view.to_sql());
+            self.view = Arc::new(view);
+        } else {
+            self.view = self.base.clone();
+            self.view_sql = self.base_sql.clone();
+        }
+    }
+
+    fn lock(&mut self, target: LockTarget, mode: LockMode) -> Result<()> {
+        self.shared
+            .locks
+            .acquire(self.id, target, mode)
+            .map_err(|e| match e {
+                LockError::Deadlock => Error::DeadlockDetected,
+                LockError::Timeout => serialization_failure("update (lock wait timed out)"),
+            })
+    }
+
+    fn lock_table(&mut self, table: TableId, exclusive: bool) -> Result<()> {
+        if self.table_locks.contains(&(table, true))
+            || self.table_locks.contains(&(table, exclusive))
+        {
+            return Ok(());
+        }
+        let mode = if exclusive {
+            LockMode::Exclusive
+        } else {
+            LockMode::Shared
+        };
+        self.lock(LockTarget::Table(table), mode)?;
+        self.table_locks.insert((table, exclusive));
+        Ok(())
+    }
+
+    /// Whether `rel` has pages yet (a table or index created by an uncommitted
+    /// transaction has none: its rows are all in that transaction's write set).
+    pub(super) fn rel_exists(&self, rel: proto::RelId) -> bool {
+        self.shared.pages.block_count(rel) > 0
+    }
+
+    /// Every version of `enc`, newest first, as latest applied.
+    fn latest_versions(&self, entry: &TableEntry, enc: &[u8]) -> Result<Vec<Version>> {
+        if !self.rel_exists(entry.rel()) {
+            return Ok(Vec::new());
+        }
+        self.tree(entry.rel())
+            .versions(enc, Lsn::MAX)
+            .map_err(storage_error)
+    }
+
+    /// The latest applied live row of `enc`, if any.
+    fn latest_row(&self, entry: &TableEntry, enc: &[u8]) -> Result<Option<Row>> {
+        match self.latest_versions(entry, enc)?.into_iter().next() {
+            Some(v) if v.is_live() => Ok(Some(self.decode(entry, &v.payload)?)),
+            _ => Ok(None),
+        }
+    }
+
+    pub(super) fn decode(&self, entry: &TableEntry, payload: &[u8]) -> Result<Row> {
+        codec::decode_row(payload, &entry.column_types()).map_err(storage_error)
+    }
+
+    /// The latest state of `enc` for this transaction: own writes of any statement first,
+    /// then the latest applied row.
+    fn current_row(&self, entry: &TableEntry, enc: &[u8]) -> Result<Option<Row>> {
+        match self.writes.row_at(entry.def.id, enc, u64::MAX) {
+            Some(own) => Ok(own.cloned()),
+            None => self.latest_row(entry, enc),
+        }
+    }
+
+    /// Notes that the transaction acts on a version written by the record starting at
+    /// `start`, and waits until that record is durable: a row returned to the executor
+    /// (and maybe to the client, through RETURNING) must not depend on a record that could
+    /// still be lost. The record is already applied, so this wait never needs a lock.
+    fn saw(&mut self, start: Lsn) -> Result<()> {
+        let end = Lsn(start.0.saturating_add(1)); // the record's end is the next boundary
+        self.max_seen = self.max_seen.max(end);
+        if end > self.shared.wal.durable_lsn() {
+            self.shared.wal.wait_durable(end).map_err(wal_error)?;
+        }
+        Ok(())
+    }
+
+    fn check_write_limit(&self) -> Result<()> {
+        let limit = self.shared.config.write_set_limit;
+        if self.writes.bytes() > limit {
+            return Err(program_limit_exceeded(format!(
+                "transaction write set exceeds {limit} bytes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Looks for a row other than `replacing` that holds one of `row`'s unique keys, after
+    /// taking the locks on those keys.
+    fn find_conflict(
+        &mut self,
+        entry: &TableEntry,
+        row: &Row,
+        replacing: Option<&[u8]>,
+    ) -> Result<Option<Conflict>> {
+        let def = &entry.def;
+        if let (Some(name), Some(pk)) = (&def.primary_key_name, def.primary_key_of(row)) {
+            let enc = codec::encode_key(&pk);
+            if replacing != Some(enc.as_slice()) {
+                self.lock(LockTarget::Row(def.id, enc.clone()), LockMode::Exclusive)?;
+                if let Some(existing) = self.current_row(entry, &enc)? {
+                    return Ok(Some((name.clone(), def.primary_key.clone(), pk, existing)));
+                }
+            }
+        }
+        for (idx, rel) in def.indexes.iter().zip(&entry.index_rels) {
+            if !idx.unique {
+                continue;
+            }
+            let vals: Vec<Value> = idx.columns.iter().map(|&c| row[c].clone()).collect();
+            if vals.iter().any(Value::is_null) {
+                continue;
+            }
+            let ienc = codec::encode_key(&vals);
+            self.lock(LockTarget::Key(*rel, ienc.clone()), LockMode::Exclusive)?;
+            let same = |r: &Row| idx.columns.iter().map(|&c| &r[c]).eq(vals.iter());
+            let own: Vec<Vec<u8>> = match self.writes.unique_candidates(def.id, *rel, &ienc) {
+                Some(candidates) => candidates,
+                None => self
+                    .writes
+                    .table(def.id)
+                    .map(|(enc, _)| enc.clone())
+                    .collect(),
+            };
+            for enc in own {
+                if replacing == Some(enc.as_slice()) {
+                    continue;
+                }
+                if let Some(Some(r)) = self.writes.row_at(def.id, &enc, u64::MAX)
+                    && same(r)
+                {
+                    let key = self
+                        .writes
+                        .key_of(def.id, &enc)
+                        .cloned()
+                        .unwrap_or_default();
+                    return Ok(Some((
+                        idx.name.clone(),
+                        idx.columns.clone(),
+                        key,
+                        r.clone(),
+                    )));
+                }
+            }
+            if !self.rel_exists(*rel) {
+                // A new index: the table's committed rows are checked directly.
+                for r in self.latest_rows(entry)? {
+                    let enc = codec::encode_key(&r.key);
+                    if replacing != Some(enc.as_slice()) && same(&r.row) {
+                        return Ok(Some((idx.name.clone(), idx.columns.clone(), r.key, r.row)));
+                    }
+                }
+                continue;
+            }
+            let upper = crate::keycodec::prefix_successor(&ienc);
+            let index = self.tree(*rel);
+            let hits = index
+                .scan(
+                    std::ops::Bound::Included(&ienc),
+                    upper
+                        .as_deref()
+                        .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+                    Lsn::MAX,
+                )
+                .map_err(storage_error)?;
+            for hit in hits {
+                let (ikey, _) = hit.map_err(storage_error)?;
+                let pk = ikey[ienc.len()..].to_vec();
+                if replacing == Some(pk.as_slice())
+                    || self.writes.row_at(def.id, &pk, u64::MAX).is_some()
+                {
+                    continue;
+                }
+                if self.latest_row(entry, &pk)?.is_some_and(|r| same(&r)) {
+                    // The holder may be deleting or changing that row: wait for it (as
+                    // PostgreSQL waits on the row's xmax), then look again.
+                    self.lock(LockTarget::Row(def.id, pk.clone()), LockMode::Exclusive)?;
+                    if let Some(r) = self.latest_row(entry, &pk)?
+                        && same(&r)
+                    {
+                        let key =
+                            codec::decode_key(&pk, &entry.key_types()).map_err(storage_error)?;
+                        return Ok(Some((idx.name.clone(), idx.columns.clone(), key, r)));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn unique_violation(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
+        let names: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
+        let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
+        Error::UniqueViolation {
+            constraint: constraint.to_string(),
+            detail: format!(
+                "Key ({})=({}) already exists.",
+                names.join(", "),
+                vals.join(", ")
+            ),
+        }
+    }
+
+    /// Takes the name lock on `name` and fails with 42P07 if any relation has it.
+    fn claim_name(&mut self, name: &str) -> Result<()> {
+        self.lock(LockTarget::Name(name.to_string()), LockMode::Exclusive)?;
+        let latest = self.shared.commit_state().latest.clone();
+        let touched = self.writes.net_ddl();
+        let taken_in_latest = latest.tables.values().any(|t| {
+            !touched.contains_key(&t.def.id)
+                && (t.def.name == name
+                    || t.def.primary_key_name.as_deref() == Some(name)
+                    || t.def.indexes.iter().any(|i| i.name == name))
+        });
+        if self.view_sql.relation_exists(name) || taken_in_latest {
+            return Err(Error::DuplicateTable(name.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Records a row write, noting its unique keys for later unique checks.
+    fn record_write(&mut self, entry: &TableEntry, enc: Vec<u8>, key: Key, row: Option<Row>) {
+        let def = &entry.def;
+        let unique = || {
+            def.indexes
+                .iter()
+                .zip(&entry.index_rels)
+                .filter(|(i, _)| i.unique)
+        };
+        self.writes.cover(def.id, unique().map(|(_, rel)| *rel));
+        if let Some(row) = &row {
+            for (idx, rel) in unique() {
+                let vals: Vec<Value> = idx.columns.iter().map(|&c| row[c].clone()).collect();
+                if !vals.iter().any(Value::is_null) {
+                    self.writes
+                        .note_unique(*rel, codec::encode_key(&vals), enc.clone());
+                }
+            }
+        }
+        self.writes.push(def.id, enc, key, self.stmt, row);
+    }
+
+    fn push_ddl(&mut self, table: TableId, after: Option<TableEntry>) {
+        let before = self.view.tables.get(&table).cloned();
+        self.writes.push_ddl(
+            self.stmt,
+            DdlOp {
+                table,
+                before,
+                after,
+            },
+        );
+        self.refresh_view();
+    }
+
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            self.shared.locks.release_all(self.id);
+        }
+    }
+}
+
+impl Drop for EngineTxn {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl Txn for EngineTxn {
+    fn isolation(&self) -> Isolation {
+        self.isolation
+    }
+
+    fn begin_statement(&mut self) -> Result<()> {
+        self.stmt += 1;
+        if self.snapshot.is_none() || self.isolation == Isolation::ReadCommitted {
+            let s = self
+                .fixed_snapshot
+                .unwrap_or_else(|| self.shared.snapshot_lsn());
+            let cached = self.shared.catalog_at(s)?;
+            self.snapshot = Some(s);
+            self.base = cached.catalog;
+            self.base_sql = cached.sql;
+            self.refresh_view();
+        }
+        Ok(())
+    }
+
+    fn end_statement(&mut self, ok: bool) {
+        if !ok {
+            self.writes.discard_after(self.stmt.saturating_sub(1));
+            self.refresh_view();
+        }
+    }
+
+    fn catalog(&self) -> Result<Arc<Catalog>> {
+        Ok(self.view_sql.clone())
+    }
+
+    fn create_table(&mut self, mut def: TableDef) -> Result<TableId> {
+        def.validate()?;
+        let mut names = vec![def.name.clone()];
+        names.extend(def.primary_key_name.clone());
+        names.extend(def.indexes.iter().map(|i| i.name.clone()));
+        for n in &names {
+            self.claim_name(n)?;
+        }
+        let count = 1 + def.indexes.len() as u32;
+        let id = self
+            .shared
+            .next_rel
+            .fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+        def.id = id;
+        let index_rels = (1..count).map(|i| proto::RelId(id + i)).collect();
+        self.lock_table(id, true)?;
+        self.push_ddl(id, Some(TableEntry { def, index_rels }));
+        Ok(id)
+    }
+
+    fn drop_table(&mut self, table: TableId) -> Result<()> {
+        self.entry(table)?;
+        self.lock_table(table, true)?;
+        self.push_ddl(table, None);
+        Ok(())
+    }
+
+    fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
+        let mut entry = self.entry(table)?.clone();
+        self.claim_name(&index.name)?;
+        self.lock_table(table, true)?;
+        if index.unique {
+            // The exclusive table lock keeps other writers out: the latest rows are final.
+            let mut seen = HashSet::new();
+            for r in self.latest_rows(&entry)? {
+                let vals: Vec<Value> = index.columns.iter().map(|&c| r.row[c].clone()).collect();
+                if !vals.iter().any(Value::is_null) && !seen.insert(codec::encode_key(&vals)) {
+                    return Err(Self::unique_violation(
+                        &entry.def,
+                        &index.name,
+                        &index.columns,
+                        &r.row,
+                    ));
+                }
+            }
+        }
+        let rel = self
+            .shared
+            .next_rel
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        entry.def.indexes.push(index);
+        entry.index_rels.push(proto::RelId(rel));
+        self.push_ddl(table, Some(entry));
+        Ok(())
+    }
+
+    fn drop_index(&mut self, name: &str) -> Result<()> {
+        let Some(table) = self.view_sql.index_table(name).map(|t| t.id) else {
+            return Err(Error::UndefinedObject(format!(
+                "index \"{name}\" does not exist"
+            )));
+        };
+        self.lock_table(table, true)?;
+        let mut entry = self.entry(table)?.clone();
+        if let Some(i) = entry.def.indexes.iter().position(|x| x.name == name) {
+            entry.def.indexes.remove(i);
+            entry.index_rels.remove(i);
+        }
+        self.push_ddl(table, Some(entry));
+        Ok(())
+    }
+
+    fn scan(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        // Scans take no table lock: readers never block (a concurrent DROP is caught by
+        // the schema check of writers, and a reader keeps its snapshot's pages).
+        let entry = self.entry(table)?;
+        self.scan_rows(entry, access)
+    }
+
+    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
+        let snapshot = self.snapshot()?;
+        let entry = self.entry(table)?.clone();
+        self.lock_table(table, false)?;
+        let enc = codec::encode_key(key);
+        self.lock(LockTarget::Row(table, enc.clone()), LockMode::Exclusive)?;
+        if let Some(own) = self.writes.row_at(table, &enc, u64::MAX) {
+            return Ok(match own {
+                Some(row) => LockOutcome::Unchanged(row.clone()),
+                None => LockOutcome::Deleted,
+            });
+        }
+        let Some(newest) = self.latest_versions(&entry, &enc)?.into_iter().next() else {
+            return Ok(LockOutcome::Deleted);
+        };
+        let rr = self.isolation == Isolation::RepeatableRead;
+        if !newest.is_live() {
+            if rr && newest.is_visible(snapshot) {
+                return Err(serialization_failure("delete"));
+            }
+            self.saw(newest.deleted)?;
+            return Ok(LockOutcome::Deleted);
+        }
+        let row = self.decode(&entry, &newest.payload)?;
+        if newest.created < snapshot {
+            Ok(LockOutcome::Unchanged(row))
+        } else if rr {
+            Err(serialization_failure("update"))
+        } else {
+            self.saw(newest.created)?;
+            Ok(LockOutcome::Changed(row))
+        }
+    }
+
+    fn insert(
+        &mut self,
+        table: TableId,
+        row: Row,
+        on_conflict: &OnConflict,
+    ) -> Result<InsertOutcome> {
+        let entry = self.entry(table)?.clone();
+        if row.len() != entry.def.columns.len() {
+            return Err(Error::Internal("row width does not match table".into()));
+        }
+        self.check_write_limit()?;
+        let snapshot = self.snapshot()?;
+        self.lock_table(table, false)?;
+        let key = match entry.def.primary_key_of(&row) {
+            Some(k) => k,
+            None => {
+                self.next_provisional += 1;
+                vec![Value::Int(PROVISIONAL_ROW_ID + self.next_provisional)]
+            }
+        };
+        if let Some((name, cols, ckey, crow)) = self.find_conflict(&entry, &row, None)? {
+            if let OnConflict::Report { constraint } = on_conflict
+                && constraint.as_ref().is_none_or(|c| *c == name)
+            {
+                let cenc = codec::encode_key(&ckey);
+                let own = self.writes.row_at(table, &cenc, u64::MAX).is_some();
+                if self.isolation == Isolation::RepeatableRead && !own {
+                    let visible = self
+                        .latest_versions(&entry, &cenc)?
+                        .first()
+                        .is_some_and(|v| v.is_visible(snapshot));
+                    if !visible {
+                        return Err(serialization_failure("update"));
+                    }
+                }
+                return Ok(InsertOutcome::Conflict {
+                    key: ckey,
+                    row: crow,
+                });
+            }
+            return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
+        }
+        let enc = codec::encode_key(&key);
+        self.record_write(&entry, enc, key.clone(), Some(row));
+        Ok(InsertOutcome::Inserted(key))
+    }
+
+    fn update(&mut self, table: TableId, key: &Key, row: Row) -> Result<Key> {
+        let entry = self.entry(table)?.clone();
+        self.check_write_limit()?;
+        self.lock_table(table, false)?;
+        let old = codec::encode_key(key);
+        let new_key = entry
+            .def
+            .primary_key_of(&row)
+            .unwrap_or_else(|| key.clone());
+        if let Some((name, cols, _, _)) = self.find_conflict(&entry, &row, Some(&old))? {
+            return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
+        }
+        let new = codec::encode_key(&new_key);
+        if new != old {
+            self.record_write(&entry, old, key.clone(), None);
+        }
+        self.record_write(&entry, new, new_key.clone(), Some(row));
+        Ok(new_key)
+    }
+
+    fn delete(&mut self, table: TableId, key: &Key) -> Result<()> {
+        let entry = self.entry(table)?.clone();
+        self.check_write_limit()?;
+        self.lock_table(table, false)?;
+        let enc = codec::encode_key(key);
+        self.record_write(&entry, enc, key.clone(), None);
+        Ok(())
+    }
+
+    fn savepoint(&mut self) -> u64 {
+        self.stmt
+    }
+
+    fn rollback_to(&mut self, id: u64) -> Result<()> {
+        self.writes.discard_after(id);
+        self.refresh_view();
+        Ok(())
+    }
+
+    fn commit(mut self) -> Result<()> {
+        let applied = if self.writes.is_empty() {
+            Ok(Lsn::INVALID)
+        } else {
+            super::commit::apply(&self)
+        };
+        // Locks are released once the pages are published: not across the durability wait.
+        self.finish();
+        let end = applied?.max(self.max_seen);
+        if end > self.shared.wal.durable_lsn() {
+            self.shared.wal.wait_durable(end).map_err(wal_error)?;
+        }
+        Ok(())
+    }
+
+    fn rollback(mut self) {
+        self.finish();
+    }
+}

@@ -1,0 +1,168 @@
+//! Where committed records go: the [`WalSink`] trait and [`MemoryWal`].
+//!
+//! The serial step hands each encoded record to the sink with its start LSN (records are
+//! contiguous: a record's start is the previous one's end) and, after releasing its locks
+//! and the commit mutex, waits with [`WalSink::wait_durable`] until the sink reports the
+//! record's end as durable. The sink's [`WalSink::durable_lsn`] is the engine's snapshot
+//! source: a statement reads at the durable LSN, a record boundary.
+//!
+//! The real sink is the safekeeper proposer driver (`safekeeper::driver`): durable means a
+//! majority has flushed. [`MemoryWal`] keeps the framed bytes in memory and is durable either
+//! immediately or when the test says so ([`MemoryWal::manual`] + [`MemoryWal::make_durable`]).
+
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use proto::{Lsn, Record};
+
+/// What can go wrong handing a record to the WAL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WalError {
+    /// The record does not start where the WAL ends (an engine bug).
+    #[error("record at {start} does not start at the WAL's end {end}")]
+    OutOfOrder { start: Lsn, end: Lsn },
+    /// The record could not be made durable (lost term, stopped sink, timeout).
+    #[error("WAL unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The WAL the engine commits into.
+pub trait WalSink: Send + Sync {
+    /// Appends `record`, which starts at `start` (the current end); returns its end LSN,
+    /// the ticket to wait for.
+    fn submit(&self, record: &Record, start: Lsn) -> Result<Lsn, WalError>;
+    /// Blocks until `durable_lsn() >= end`.
+    fn wait_durable(&self, end: Lsn) -> Result<(), WalError>;
+    /// The durable end of the WAL: always a record boundary.
+    fn durable_lsn(&self) -> Lsn;
+    /// Where the next record starts.
+    fn end_lsn(&self) -> Lsn;
+}
+
+struct MemoryWalState {
+    start: Lsn,
+    bytes: Vec<u8>,
+    /// Record boundaries not yet durable (manual mode), oldest first.
+    pending: Vec<Lsn>,
+    durable: Lsn,
+}
+
+impl MemoryWalState {
+    fn end(&self) -> Lsn {
+        Lsn(self.start.0 + self.bytes.len() as u64)
+    }
+}
+
+/// An in-memory WAL: framed record bytes, durable immediately or under test control.
+pub struct MemoryWal {
+    state: Mutex<MemoryWalState>,
+    durable_changed: Condvar,
+    manual: bool,
+    /// How long `wait_durable` waits before giving up.
+    wait_limit: Duration,
+}
+
+impl MemoryWal {
+    /// A WAL starting at `start`, where every record is durable as soon as it is submitted.
+    pub fn new(start: Lsn) -> MemoryWal {
+        Self::with_mode(start, false)
+    }
+
+    /// A WAL where records become durable only through [`MemoryWal::make_durable`].
+    pub fn manual(start: Lsn) -> MemoryWal {
+        Self::with_mode(start, true)
+    }
+
+    fn with_mode(start: Lsn, manual: bool) -> MemoryWal {
+        MemoryWal {
+            state: Mutex::new(MemoryWalState {
+                start,
+                bytes: Vec::new(),
+                pending: Vec::new(),
+                durable: start,
+            }),
+            durable_changed: Condvar::new(),
+            manual,
+            wait_limit: Duration::from_secs(30),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryWalState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Where the WAL starts.
+    pub fn start_lsn(&self) -> Lsn {
+        self.lock().start
+    }
+
+    /// A copy of the framed bytes written so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.lock().bytes.clone()
+    }
+
+    /// Manual mode: makes every record submitted so far durable.
+    pub fn make_durable(&self) {
+        let mut s = self.lock();
+        if let Some(last) = s.pending.pop() {
+            s.durable = last;
+        }
+        s.pending.clear();
+        drop(s);
+        self.durable_changed.notify_all();
+    }
+
+    /// Manual mode: how many submitted records are not durable yet.
+    pub fn pending_records(&self) -> usize {
+        self.lock().pending.len()
+    }
+}
+
+impl WalSink for MemoryWal {
+    fn submit(&self, record: &Record, start: Lsn) -> Result<Lsn, WalError> {
+        let mut s = self.lock();
+        let end = s.end();
+        if start != end {
+            return Err(WalError::OutOfOrder { start, end });
+        }
+        s.bytes
+            .extend_from_slice(&proto::frame::encode_record(record));
+        let end = s.end();
+        if self.manual {
+            s.pending.push(end);
+        } else {
+            s.durable = end;
+            drop(s);
+            self.durable_changed.notify_all();
+        }
+        Ok(end)
+    }
+
+    fn wait_durable(&self, end: Lsn) -> Result<(), WalError> {
+        let deadline = Instant::now() + self.wait_limit;
+        let mut s = self.lock();
+        while s.durable < end {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(WalError::Unavailable(format!(
+                    "{end} not durable after {:?}",
+                    self.wait_limit
+                )));
+            }
+            s = self
+                .durable_changed
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Ok(())
+    }
+
+    fn durable_lsn(&self) -> Lsn {
+        self.lock().durable
+    }
+
+    fn end_lsn(&self) -> Lsn {
+        self.lock().end()
+    }
+}

@@ -1,0 +1,208 @@
+//! A transaction's private writes, tagged with statement numbers.
+//!
+//! Row writes are kept per table, per encoded key (so iteration is in key order, the order
+//! scans merge in), as a list `(statement, Some(row) | None for deleted)`, oldest first.
+//! A statement sees entries of earlier statements only ([`WriteSet::row_at`] with
+//! `upto = statement - 1`): `UPDATE t SET k = k + 1` never meets its own output. A failed
+//! statement, and `ROLLBACK TO` a savepoint, drop entries by tag ([`WriteSet::discard_after`]).
+//!
+//! DDL is a list of [`DdlOp`]s, tagged the same way; the transaction's catalog is the
+//! snapshot's catalog with these applied in order.
+//!
+//! Hidden row ids: an insert into a table without a primary key gets a *provisional* id
+//! `PROVISIONAL_ROW_ID + n` (private to the transaction, above every real id so its rows
+//! scan after committed ones); the serial step replaces it with the table's next real id.
+//!
+//! Unique checks against the transaction's own rows use a per-index view: every row value
+//! written under a unique index is noted as a *candidate* `(index rel, index key) → keys`.
+//! Candidates are a superset (never removed on rollback; callers re-check the key's current
+//! state). The view covers an index only if the index was known when the table's first
+//! write was noted; otherwise callers fall back to scanning the table's writes.
+//!
+//! The set counts its approximate size in bytes so the engine can refuse transactions larger
+//! than its configured limit (54000) until spilling exists.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use proto::RelId;
+use sql::storage::{Key, Row, TableId};
+
+use super::catalog::{EngineCatalog, TableEntry};
+
+/// Provisional hidden row ids start here; real ones stay below.
+pub const PROVISIONAL_ROW_ID: i64 = 1 << 62;
+
+/// All writes of one key, oldest first.
+#[derive(Debug, Clone)]
+pub struct KeyWrites {
+    pub key: Key,
+    pub entries: Vec<(u64, Option<Row>)>,
+}
+
+impl KeyWrites {
+    /// The key's state after statement `upto`: `None` if untouched by then.
+    pub fn at(&self, upto: u64) -> Option<Option<&Row>> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(s, _)| *s <= upto)
+            .map(|(_, r)| r.as_ref())
+    }
+}
+
+/// One catalog change: table `table` goes from `before` to `after` (`None` = absent).
+#[derive(Debug, Clone)]
+pub struct DdlOp {
+    pub table: TableId,
+    pub before: Option<TableEntry>,
+    pub after: Option<TableEntry>,
+}
+
+/// A transaction's private writes.
+#[derive(Debug, Default)]
+pub struct WriteSet {
+    rows: BTreeMap<TableId, BTreeMap<Vec<u8>, KeyWrites>>,
+    ddl: Vec<(u64, DdlOp)>,
+    bytes: usize,
+    /// Per table: the unique indexes known since its first write.
+    covered: HashMap<TableId, HashSet<RelId>>,
+    /// Unique-key candidates: (index rel, encoded index key) → encoded row keys.
+    unique: HashMap<(RelId, Vec<u8>), BTreeSet<Vec<u8>>>,
+}
+
+fn row_size(key: &[u8], row: &Option<Row>) -> usize {
+    let values: usize = row.iter().flatten().map(|v| 16 + v.to_string().len()).sum();
+    64 + key.len() + values
+}
+
+impl WriteSet {
+    pub fn is_empty(&self) -> bool {
+        self.rows.values().all(BTreeMap::is_empty) && self.ddl.is_empty()
+    }
+
+    /// Approximate bytes held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Records a write of `key` (encoded `enc`) by statement `stmt`.
+    pub fn push(&mut self, table: TableId, enc: Vec<u8>, key: Key, stmt: u64, row: Option<Row>) {
+        self.bytes += row_size(&enc, &row);
+        self.rows
+            .entry(table)
+            .or_default()
+            .entry(enc)
+            .or_insert_with(|| KeyWrites {
+                key,
+                entries: Vec::new(),
+            })
+            .entries
+            .push((stmt, row));
+    }
+
+    /// Starts the unique-key view of `table` with its unique indexes `rels` (only the first
+    /// call per table counts).
+    pub fn cover(&mut self, table: TableId, rels: impl IntoIterator<Item = RelId>) {
+        self.covered
+            .entry(table)
+            .or_insert_with(|| rels.into_iter().collect());
+    }
+
+    /// Notes that key `enc` was written with index key `ikey` in unique index `rel`.
+    pub fn note_unique(&mut self, rel: RelId, ikey: Vec<u8>, enc: Vec<u8>) {
+        self.unique.entry((rel, ikey)).or_default().insert(enc);
+    }
+
+    /// Own keys that may hold `ikey` in unique index `rel` of `table`; `None` when the view
+    /// does not cover the index (scan [`WriteSet::table`] instead).
+    pub fn unique_candidates(
+        &self,
+        table: TableId,
+        rel: RelId,
+        ikey: &[u8],
+    ) -> Option<Vec<Vec<u8>>> {
+        match self.covered.get(&table) {
+            None => Some(Vec::new()),
+            Some(rels) if rels.contains(&rel) => Some(
+                self.unique
+                    .get(&(rel, ikey.to_vec()))
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default(),
+            ),
+            Some(_) => None,
+        }
+    }
+
+    /// The SQL key written under `enc`.
+    pub fn key_of(&self, table: TableId, enc: &[u8]) -> Option<&Key> {
+        self.rows.get(&table)?.get(enc).map(|kw| &kw.key)
+    }
+
+    /// The state of `enc` after statement `upto` (`None`: not written by then).
+    pub fn row_at(&self, table: TableId, enc: &[u8], upto: u64) -> Option<Option<&Row>> {
+        self.rows.get(&table)?.get(enc)?.at(upto)
+    }
+
+    /// Every written key of `table`, in key order.
+    pub fn table(&self, table: TableId) -> impl Iterator<Item = (&Vec<u8>, &KeyWrites)> {
+        self.rows.get(&table).into_iter().flatten()
+    }
+
+    /// Tables with row writes.
+    pub fn tables(&self) -> impl Iterator<Item = TableId> + '_ {
+        self.rows
+            .iter()
+            .filter(|(_, keys)| !keys.is_empty())
+            .map(|(t, _)| *t)
+    }
+
+    pub fn push_ddl(&mut self, stmt: u64, op: DdlOp) {
+        self.bytes += 256;
+        self.ddl.push((stmt, op));
+    }
+
+    pub fn has_ddl(&self) -> bool {
+        !self.ddl.is_empty()
+    }
+
+    /// `base` with this transaction's DDL applied.
+    pub fn apply_ddl(&self, base: &EngineCatalog) -> EngineCatalog {
+        let mut c = base.clone();
+        for (_, op) in &self.ddl {
+            match &op.after {
+                Some(e) => c.tables.insert(op.table, e.clone()),
+                None => c.tables.remove(&op.table),
+            };
+        }
+        c
+    }
+
+    /// The net DDL per table: `(before of the first op, after of the last op)`.
+    pub fn net_ddl(&self) -> BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)> {
+        let mut net: BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)> = BTreeMap::new();
+        for (_, op) in &self.ddl {
+            net.entry(op.table)
+                .and_modify(|e| e.1 = op.after.clone())
+                .or_insert_with(|| (op.before.clone(), op.after.clone()));
+        }
+        net
+    }
+
+    /// Drops every entry and DDL op of statements after `mark`.
+    pub fn discard_after(&mut self, mark: u64) {
+        let mut bytes = 0;
+        for keys in self.rows.values_mut() {
+            for (enc, writes) in keys.iter_mut() {
+                writes.entries.retain(|(s, _)| *s <= mark);
+                bytes += writes
+                    .entries
+                    .iter()
+                    .map(|(_, r)| row_size(enc, r))
+                    .sum::<usize>();
+            }
+            keys.retain(|_, w| !w.entries.is_empty());
+        }
+        self.ddl.retain(|(s, _)| *s <= mark);
+        self.bytes = bytes + 256 * self.ddl.len();
+    }
+}

@@ -1,0 +1,88 @@
+//! Scans: streaming in batches across many leaves, merged with own writes, detached from
+//! writes made while the stream is consumed.
+
+mod engine_common;
+
+use engine_common::{engine, exec, rows, small_pages};
+use sql::Session;
+use sql::Value::Int;
+use sql::storage::{Access, InsertOutcome, Isolation, KeyRange, OnConflict, Storage, Txn};
+
+#[test]
+fn full_scans_stream_across_batches_merged_with_own_writes() {
+    let (e, _wal) = engine(small_pages());
+    let mut s = Session::new(e.clone());
+    exec(&mut s, "CREATE TABLE t (id int PRIMARY KEY, v int)").unwrap();
+    exec(
+        &mut s,
+        "INSERT INTO t SELECT g * 2, g FROM generate_series(0, 999) AS g",
+    )
+    .unwrap();
+    exec(&mut s, "BEGIN").unwrap();
+    exec(&mut s, "DELETE FROM t WHERE id % 10 = 0").unwrap();
+    exec(&mut s, "UPDATE t SET v = -1 WHERE id % 10 = 2").unwrap();
+    exec(
+        &mut s,
+        "INSERT INTO t SELECT g * 2 + 1, 7 FROM generate_series(0, 999) AS g",
+    )
+    .unwrap();
+    let got = rows(&mut s, "SELECT id, v FROM t");
+    let mut want = Vec::new();
+    for id in 0..2000 {
+        let v = match (id % 2, id % 10) {
+            (1, _) => 7,
+            (_, 0) => continue,
+            (_, 2) => -1,
+            _ => id / 2,
+        };
+        want.push(vec![id.to_string(), v.to_string()]);
+    }
+    assert_eq!(got, want, "key order, own writes merged");
+    assert_eq!(
+        rows(
+            &mut s,
+            "SELECT count(*) FROM t WHERE id >= 500 AND id < 1500"
+        ),
+        [["900"]]
+    );
+    exec(&mut s, "ROLLBACK").unwrap();
+    assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), [["1000"]]);
+}
+
+#[test]
+fn a_stream_is_detached_from_later_writes() {
+    let (e, _wal) = engine(small_pages());
+    let mut s = Session::new(e.clone());
+    exec(&mut s, "CREATE TABLE t (id int PRIMARY KEY, v int)").unwrap();
+    exec(
+        &mut s,
+        "INSERT INTO t SELECT g, g FROM generate_series(1, 600) AS g",
+    )
+    .unwrap();
+    let mut txn = e.begin(Isolation::ReadCommitted).unwrap();
+    txn.begin_statement().unwrap();
+    let id = txn.catalog().unwrap().table("t").unwrap().id;
+    let range = KeyRange {
+        lower: std::ops::Bound::Included(vec![Int(100)]),
+        upper: std::ops::Bound::Unbounded,
+    };
+    let mut stream = txn.scan(id, &Access::PrimaryRange(range)).unwrap();
+    let first = stream.next().unwrap().unwrap();
+    assert_eq!(first.key, vec![Int(100)]);
+    // The same statement writes, and another transaction commits, while the stream is open.
+    let out = txn
+        .insert(id, vec![Int(1000), Int(0)], &OnConflict::Error)
+        .unwrap();
+    assert_eq!(out, InsertOutcome::Inserted(vec![Int(1000)]));
+    exec(&mut s, "INSERT INTO t VALUES (2000, 0)").unwrap();
+    exec(&mut s, "DELETE FROM t WHERE id = 300").unwrap();
+    let rest: Vec<i64> = stream
+        .map(|r| match r.unwrap().key[0] {
+            Int(i) => i,
+            ref v => panic!("{v:?}"),
+        })
+        .collect();
+    assert_eq!(rest, (101..=600).collect::<Vec<_>>());
+    txn.end_statement(true);
+    txn.rollback();
+}
