@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use proto::Lsn;
+use std::net::SocketAddr;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(
@@ -16,8 +18,9 @@ use proto::Lsn;
     long_about = "Strata: a PostgreSQL-compatible database with compute separated from storage.\n\n\
         Compute nodes stream WAL to a quorum of safekeepers; a pageserver rebuilds any page at \
         any LSN from that WAL and from layer files in object storage.\n\n\
-        Available today: `strata waldump` (inspect framed WAL). The cluster commands \
-        (start, safekeeper, pageserver, compute, timeline, status) are being built; see README.md."
+        Available today: `strata safekeeper`, `strata pageserver` and `strata waldump`. \
+        The compute, the embedded cluster (`strata start`), `timeline` and `status` are being \
+        built; see README.md."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,6 +37,105 @@ enum Cmd {
         #[arg(long, default_value = "0/1000000")]
         start: Lsn,
     },
+    /// Run a safekeeper: one acceptor of WAL consensus, serving many timelines over gRPC.
+    ///
+    /// `--peers` lists the other safekeepers (`host:port`, comma-separated): the lowest node id
+    /// among the reachable ones uploads each timeline's WAL to `--object-store`, and a lagging
+    /// safekeeper pulls missing committed WAL from them.
+    Safekeeper {
+        /// This safekeeper's node id, unique in the cluster and stable across restarts.
+        #[arg(long)]
+        id: u64,
+        /// gRPC address to listen on.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// Directory holding the timelines' WAL and control files.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Object storage for WAL offload: file:///path, memory:// or s3://bucket/prefix.
+        #[arg(long)]
+        object_store: Option<String>,
+        /// The other safekeepers' gRPC addresses, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        peers: Vec<String>,
+        /// Serve Prometheus metrics at http://ADDR/metrics.
+        #[arg(long)]
+        metrics: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        s3: S3Args,
+    },
+    /// Run a pageserver: WAL ingest from the safekeepers, GetPage@LSN over gRPC, layer files
+    /// in object storage (local disk is a cache).
+    Pageserver {
+        /// gRPC address to listen on.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// Local cache of layer files.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Object storage: file:///path, memory:// or s3://bucket/prefix.
+        #[arg(long)]
+        object_store: String,
+        /// The safekeepers' gRPC addresses, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        safekeepers: Vec<String>,
+        /// Serve Prometheus metrics at http://ADDR/metrics.
+        #[arg(long)]
+        metrics: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        s3: S3Args,
+    },
+}
+
+/// Connection settings for `s3://` object stores (keys from the usual AWS_* variables).
+#[derive(clap::Args, Debug)]
+struct S3Args {
+    /// S3 endpoint for s3:// URLs (MinIO, moto); AWS when absent.
+    #[arg(long)]
+    s3_endpoint: Option<String>,
+    /// S3 region (default: AWS_REGION, then us-east-1).
+    #[arg(long)]
+    s3_region: Option<String>,
+    /// Allow plain-HTTP S3 endpoints.
+    #[arg(long)]
+    s3_allow_http: bool,
+}
+
+/// Runs a server until Ctrl-C or SIGTERM: logging (RUST_LOG, default info),
+/// a tokio runtime, the Prometheus endpoint at `--metrics`, and one
+/// cancellation token that the signal handler fires.
+fn run_server<F, Fut>(metrics: Option<SocketAddr>, serve: F) -> anyhow::Result<()>
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        let cancel = CancellationToken::new();
+        if let Some(addr) = metrics {
+            let (bound, _) = strata::metrics_http::serve(addr, cancel.clone())
+                .await
+                .with_context(|| format!("serve metrics on {addr}"))?;
+            tracing::info!(%bound, "serving metrics at /metrics");
+        }
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("install SIGTERM handler")?;
+        let on_signal = cancel.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = sigterm.recv() => {}
+            }
+            tracing::info!("shutting down");
+            on_signal.cancel();
+        });
+        serve(cancel).await
+    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,6 +149,52 @@ fn main() -> anyhow::Result<()> {
                 "{} records, {} page changes, WAL ends at {}",
                 s.records, s.page_changes, s.end_lsn
             );
+        }
+        Cmd::Safekeeper {
+            id,
+            listen,
+            data_dir,
+            object_store,
+            peers,
+            metrics,
+            s3,
+        } => {
+            let mut config = safekeeper::server::Config::new(id, listen, data_dir);
+            config.object_store = object_store;
+            config.peers = peers.into_iter().filter(|p| !p.is_empty()).collect();
+            config.s3 = safekeeper::server::config::S3Options {
+                endpoint: s3.s3_endpoint,
+                region: s3.s3_region,
+                allow_http: s3.s3_allow_http,
+                ..Default::default()
+            };
+            run_server(metrics, |cancel| async move {
+                safekeeper::server::run(config, cancel)
+                    .await
+                    .context("run safekeeper")
+            })?;
+        }
+        Cmd::Pageserver {
+            listen,
+            data_dir,
+            object_store,
+            safekeepers,
+            metrics,
+            s3,
+        } => {
+            let mut config = pageserver::Config::new(listen, data_dir, object_store);
+            config.safekeepers = safekeepers.into_iter().filter(|s| !s.is_empty()).collect();
+            config.s3 = pageserver::S3Options {
+                endpoint: s3.s3_endpoint,
+                region: s3.s3_region,
+                allow_http: s3.s3_allow_http,
+                ..Default::default()
+            };
+            run_server(metrics, |cancel| async move {
+                pageserver::run(config, cancel)
+                    .await
+                    .context("run pageserver")
+            })?;
         }
     }
     Ok(())

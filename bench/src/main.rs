@@ -5,6 +5,7 @@
 mod codec;
 mod disk;
 pub mod postgres;
+mod safekeepers;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,10 @@ struct Args {
 enum Cmd {
     /// WAL decode + CRC throughput and redo (delta apply) rate, one core.
     Codec(codec::Opts),
+    /// Three `strata safekeeper` processes on loopback: append-to-durable
+    /// latency at 1 and 32 appenders, fsyncs per append (group commit), bulk
+    /// throughput, against the disk's own limits.
+    Safekeepers(safekeepers::Opts),
     /// The disk's own fdatasync latency and sequential write rate (the
     /// physical limit for WAL durability), and a vanilla PostgreSQL start/stop check.
     Disk {
@@ -34,6 +39,7 @@ enum Cmd {
 fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
+        Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Disk { dir } => {
             let d = disk::measure(&dir)?;
             match d.pg_fdatasync_ops {

@@ -52,7 +52,15 @@ pub async fn serve(ps: Arc<Pageserver>, listener: TcpListener) -> Result<()> {
     tracing::info!(?addr, "pageserver gRPC listening");
     tonic::transport::Server::builder()
         .add_service(PageserverServer::new(Service::new(ps)))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), cancel.cancelled_owned())
+        .serve_with_incoming_shutdown(
+            // GetPages batches are small: Nagle's algorithm would add tens of ms.
+            tokio_stream::StreamExt::map(TcpListenerStream::new(listener), |conn| {
+                conn.inspect(|s| {
+                    let _ = s.set_nodelay(true);
+                })
+            }),
+            cancel.cancelled_owned(),
+        )
         .await
         .map_err(|e| Error::io("serve gRPC", format!("{addr:?}"), std::io::Error::other(e)))
 }

@@ -12,6 +12,11 @@
 //!   invariant would break. These are bugs (or corruption); the acceptor
 //!   refuses the request and leaves its state untouched, and the caller must
 //!   report them loudly rather than retry.
+//! - [`Error::ShutDown`]: the proposer driver was stopped; pending appends
+//!   have an unknown outcome.
+//! - [`Error::Storage`] / [`Error::RemoteStorage`]: local disk or object
+//!   storage failed; [`Error::TimelineNotFound`]; [`Error::Unavailable`]
+//!   (retry later). These come from the server shell (`server`).
 
 use proto::Lsn;
 use proto::record::Term;
@@ -43,6 +48,69 @@ pub enum Error {
 
     #[error("consensus invariant violated: {0}")]
     Invariant(String),
+
+    #[error("the proposer driver has shut down")]
+    ShutDown,
+
+    /// Local durable storage failed (I/O, corruption, a poisoned WAL). The
+    /// server drops the timeline's in-memory state and reopens it from disk.
+    #[error(transparent)]
+    Storage(#[from] Shared<crate::storage::StorageError>),
+
+    /// Object storage failed (network, permissions, a missing object).
+    #[error(transparent)]
+    RemoteStorage(#[from] Shared<remote_storage::Error>),
+
+    /// The request names a timeline this safekeeper does not have.
+    #[error("timeline {0} not found")]
+    TimelineNotFound(String),
+
+    /// A server-side condition that may clear (shutting down, a timeline
+    /// being reopened after an I/O failure, a peer not answering): retry.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<crate::storage::StorageError> for Error {
+    fn from(e: crate::storage::StorageError) -> Self {
+        Error::Storage(Shared(std::sync::Arc::new(e)))
+    }
+}
+
+impl From<remote_storage::Error> for Error {
+    fn from(e: remote_storage::Error) -> Self {
+        Error::RemoteStorage(Shared(std::sync::Arc::new(e)))
+    }
+}
+
+/// An error that is not `Clone` (it holds an `io::Error`), shared so that
+/// [`Error`] stays `Clone`; two are equal only if they are the same error.
+#[derive(Debug)]
+pub struct Shared<E>(pub std::sync::Arc<E>);
+
+impl<E> Clone for Shared<E> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<E> PartialEq for Shared<E> {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl<E> Eq for Shared<E> {}
+
+impl<E: std::fmt::Display> std::fmt::Display for Shared<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for Shared<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -12,9 +12,15 @@
 //!   appends and advances `commit_lsn`.
 //! - [`messages`]: the messages between them, mirroring
 //!   `proto/proto/safekeeper.proto`, with conversions from the gRPC types.
+//! - [`driver`]: the proposer's async shell a compute links
+//!   ([`driver::WalProposer`]): tonic links to every safekeeper, election,
+//!   donor sync, group-committed appends resolved when quorum-durable.
 //! - [`history`]: term histories and where two WALs diverge.
 //! - [`storage`]: the durable side the acceptor's actions land on: WAL
 //!   segment files and the control file ([`ControlState`]).
+//! - [`server`]: the running safekeeper — the tonic service around the
+//!   acceptor and storage (group commit, WAL streaming, offload, peer
+//!   recovery, pageserver generations); `strata safekeeper` runs it.
 //!
 //! The simulation in `tests/sim` runs two competing proposers against three
 //! acceptors with message loss, reordering, partitions and crashes (a
@@ -22,10 +28,12 @@
 //! step that committed WAL never changes and never diverges.
 
 pub mod acceptor;
+pub mod driver;
 pub mod error;
 pub mod history;
 pub mod messages;
 pub mod proposer;
+pub mod server;
 pub mod storage;
 
 pub use acceptor::Acceptor;

@@ -1,0 +1,308 @@
+//! Per-timeline maintenance: peer polling, WAL offload, local WAL trimming.
+//!
+//! Every `maintenance_interval` each timeline:
+//! 1. asks every configured peer for its `Status` of the timeline;
+//! 2. advances the **peer horizon** to the lowest `flush_lsn` of all
+//!    safekeepers (only when every peer answered; with no peers configured,
+//!    to its own `flush_lsn`), and learns `backup_lsn` from peers that
+//!    uploaded;
+//! 3. if it is the timeline's **uploader** — the lowest node id among itself
+//!    and the peers that answered, so exactly one safekeeper uploads while
+//!    they can see each other, and another takes over when it is gone — it
+//!    uploads every **sealed** segment (one that ends at or below
+//!    `commit_lsn`, so it holds only committed WAL) to
+//!    `remote_storage::layout::wal_segment_key`, in order, and advances
+//!    `backup_lsn` after each upload;
+//! 4. deletes local segments below `min(remote_consistent_lsn of the
+//!    highest-generation pageserver, backup_lsn, peer_horizon)`
+//!    (`Wal::remove_below`); nothing is deleted until a pageserver has
+//!    reported;
+//! 5. gives [peer recovery](super::peer_recovery) a chance to run.
+//!
+//! ## Frame boundaries
+//! `Wal::remove_below` needs a frame boundary, but segment ends are not
+//! boundaries (frames span segments). So `backup_lsn` is set to the end of
+//! the last whole frame at or below the uploaded segment's end, found by
+//! scanning frames from the previous `backup_lsn` (itself a boundary), and
+//! trimming happens at the highest such known boundary below the horizon.
+//! WAL in `[backup_lsn, segment end)` is in object storage too; it is just
+//! not counted until the next segment is uploaded.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use proto::Lsn;
+use proto::frame::scan_frames;
+use proto::grpc::safekeeper as pb;
+use tracing::{debug, info, warn};
+
+use super::Context;
+use super::peer_recovery;
+use super::timeline::Timeline;
+use crate::error::{Error, Result};
+use crate::storage::layout::segment_start;
+
+/// Most segments uploaded per maintenance round (keeps rounds short).
+const MAX_UPLOADS_PER_ROUND: usize = 16;
+/// How long a peer may take to answer `Status`.
+const PEER_STATUS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What this timeline's maintenance remembers between rounds.
+#[derive(Debug, Default)]
+struct Offload {
+    /// The next segment to upload (`None`: derive from `backup_lsn`).
+    next_upload: Option<Lsn>,
+    /// Frame boundaries known to be in object storage, ascending.
+    boundaries: Vec<Lsn>,
+}
+
+/// Runs until the server shuts down.
+pub async fn run_maintenance(ctx: Arc<Context>, tl: Arc<Timeline>) {
+    let mut tick = tokio::time::interval(ctx.config.maintenance_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut offload = Offload::default();
+    loop {
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let peers = poll_peers(&ctx, &tl).await;
+        if let Err(e) = maintain(&ctx, &tl, &peers, &mut offload).await {
+            warn!(error = %e, "WAL offload round failed");
+        }
+        if let Err(e) = peer_recovery::maybe_recover(&ctx, &tl, &peers).await {
+            warn!(error = %e, "peer recovery failed");
+        }
+    }
+}
+
+/// Every peer's status of `tl` (`None`: unreachable, or it lacks the
+/// timeline), in `ctx.peers` order.
+pub async fn poll_peers(ctx: &Context, tl: &Timeline) -> Vec<Option<pb::StatusResponse>> {
+    let requests = ctx.peers.iter().map(|peer| {
+        let mut client = peer.client.clone();
+        let req = pb::StatusRequest {
+            timeline: Some((&tl.id).into()),
+        };
+        async move {
+            match tokio::time::timeout(PEER_STATUS_TIMEOUT, client.status(req)).await {
+                Ok(Ok(resp)) => Some(resp.into_inner()),
+                Ok(Err(s)) => {
+                    debug!(peer = %peer.addr, status = %s, "peer status");
+                    None
+                }
+                Err(_) => {
+                    debug!(peer = %peer.addr, "peer status timed out");
+                    None
+                }
+            }
+        }
+    });
+    futures::future::join_all(requests).await
+}
+
+async fn maintain(
+    ctx: &Context,
+    tl: &Arc<Timeline>,
+    peers: &[Option<pb::StatusResponse>],
+    offload: &mut Offload,
+) -> Result<()> {
+    let me = tl.snapshot().state;
+    // 2. Peer horizon and peers' uploads.
+    let horizon = peer_horizon(me.flush_lsn, peers);
+    let peer_backup = peers
+        .iter()
+        .flatten()
+        .map(|p| Lsn(p.backup_lsn))
+        .max()
+        .filter(|&b| b > me.backup_lsn && b <= me.commit_lsn);
+    if horizon.is_some_and(|h| h > me.peer_horizon_lsn) || peer_backup.is_some() {
+        tl.with_core(move |_, core| {
+            if let Some(h) = horizon {
+                core.acceptor.advance_peer_horizon_lsn(h);
+            }
+            if let Some(b) = peer_backup {
+                core.acceptor.advance_backup_lsn(b);
+            }
+            Ok(())
+        })
+        .await?;
+        if let Some(b) = peer_backup {
+            remember(&mut offload.boundaries, b);
+        }
+    }
+
+    // 3. Upload.
+    let Some(remote) = &ctx.remote else {
+        return Ok(());
+    };
+    if is_uploader(ctx.config.node_id, peers) {
+        upload_sealed(ctx, tl, remote, offload).await?;
+    }
+
+    // 4. Trim.
+    let snap = tl.snapshot();
+    let ps = tl.pageserver_state();
+    if ps.generation == 0 || !ps.remote_consistent_lsn.is_valid() {
+        return Ok(());
+    }
+    let s = &snap.state;
+    let limit = ps
+        .remote_consistent_lsn
+        .min(s.backup_lsn)
+        .min(s.peer_horizon_lsn);
+    remember(&mut offload.boundaries, s.backup_lsn);
+    let Some(at) = trim_point(
+        &offload.boundaries,
+        limit,
+        snap.wal_start,
+        tl.segment_size(),
+    ) else {
+        return Ok(());
+    };
+    let removed = tl
+        .with_core(move |_, core| Ok(core.files.wal.remove_below(at)?))
+        .await?;
+    offload.boundaries.retain(|&b| b >= at);
+    tl.metrics.removed.inc_by(removed as u64);
+    info!(start_lsn = %at, removed, %limit, "trimmed local WAL");
+    Ok(())
+}
+
+/// Uploads sealed segments from `next_upload` on, advancing `backup_lsn`.
+async fn upload_sealed(
+    ctx: &Context,
+    tl: &Arc<Timeline>,
+    remote: &remote_storage::RemoteStorage,
+    offload: &mut Offload,
+) -> Result<()> {
+    let size = tl.segment_size();
+    for _ in 0..MAX_UPLOADS_PER_ROUND {
+        if ctx.cancel.is_cancelled() {
+            return Ok(());
+        }
+        let snap = tl.snapshot();
+        let s = &snap.state;
+        // A peer's upload may have moved backup_lsn past our own position.
+        let segment = offload
+            .next_upload
+            .unwrap_or(Lsn::INVALID)
+            .max(segment_start(s.backup_lsn, size));
+        offload.next_upload = Some(segment);
+        let end = segment + size;
+        if end > s.commit_lsn {
+            return Ok(());
+        }
+        // The previous boundary: where the frame scan resumes.
+        let scan_from = s.backup_lsn.max(s.timeline_start_lsn);
+        if scan_from < snap.wal_start || scan_from > segment + size {
+            return Err(Error::Invariant(format!(
+                "backup_lsn {scan_from} is outside the local WAL {}.. (segment {segment})",
+                snap.wal_start
+            )));
+        }
+        let reader = tl.reader().clone();
+        let read_from = scan_from.min(segment);
+        let bytes = tokio::task::spawn_blocking(move || reader.read(read_from, end))
+            .await
+            .map_err(|e| Error::Unavailable(format!("read task failed: {e}")))??;
+        let bytes = Bytes::from(bytes);
+        let seg_bytes = bytes.slice(segment.distance_from(read_from) as usize..);
+        let key = remote_storage::layout::wal_segment_key(&tl.id, segment);
+        remote.put(&key, seg_bytes).await?;
+        tl.metrics.uploaded.inc();
+        let scan = bytes.slice(scan_from.distance_from(read_from) as usize..);
+        let (boundary, _, err) = scan_frames(scan_from, &scan);
+        if let Some(e) = err {
+            return Err(Error::CorruptWal {
+                lsn: boundary,
+                source: e,
+            });
+        }
+        tl.with_core(move |_, core| {
+            core.acceptor.advance_backup_lsn(boundary);
+            Ok(())
+        })
+        .await?;
+        remember(&mut offload.boundaries, boundary);
+        offload.next_upload = Some(end);
+        debug!(%segment, backup_lsn = %boundary, "uploaded WAL segment");
+    }
+    Ok(())
+}
+
+fn remember(boundaries: &mut Vec<Lsn>, b: Lsn) {
+    if boundaries.last().is_none_or(|&last| b > last) {
+        boundaries.push(b);
+    }
+}
+
+/// The lowest `flush_lsn` of this safekeeper and all its peers, or `None`
+/// if some peer did not answer (its WAL is unknown).
+fn peer_horizon(own_flush: Lsn, peers: &[Option<pb::StatusResponse>]) -> Option<Lsn> {
+    peers.iter().try_fold(own_flush, |h, p| {
+        p.as_ref().map(|p| h.min(Lsn(p.flush_lsn)))
+    })
+}
+
+/// Whether this safekeeper uploads: it has the lowest node id among itself
+/// and the peers that answered for this timeline (`--peers` may list this
+/// safekeeper itself, which answers with its own id).
+fn is_uploader(node_id: u64, peers: &[Option<pb::StatusResponse>]) -> bool {
+    peers.iter().flatten().all(|p| p.node_id >= node_id)
+}
+
+/// Where to trim local WAL: the highest known frame boundary at or below
+/// `limit`, if trimming there deletes at least one segment.
+fn trim_point(boundaries: &[Lsn], limit: Lsn, wal_start: Lsn, segment_size: u64) -> Option<Lsn> {
+    let at = *boundaries.iter().rev().find(|&&b| b <= limit)?;
+    (segment_start(at, segment_size) > segment_start(wal_start, segment_size)).then_some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(node_id: u64, flush: u64) -> Option<pb::StatusResponse> {
+        Some(pb::StatusResponse {
+            node_id,
+            flush_lsn: flush,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn the_lowest_reachable_node_id_uploads() {
+        assert!(is_uploader(1, &[peer(2, 0), peer(3, 0)]));
+        assert!(!is_uploader(2, &[peer(1, 0), peer(3, 0)]));
+        // Node 1 is unreachable: node 2 takes over.
+        assert!(is_uploader(2, &[None, peer(3, 0)]));
+        assert!(is_uploader(7, &[]));
+        // The peer list may include this safekeeper itself.
+        assert!(is_uploader(1, &[peer(1, 0), peer(2, 0)]));
+    }
+
+    #[test]
+    fn the_peer_horizon_needs_every_peer() {
+        assert_eq!(peer_horizon(Lsn(100), &[]), Some(Lsn(100)));
+        assert_eq!(
+            peer_horizon(Lsn(100), &[peer(2, 80), peer(3, 120)]),
+            Some(Lsn(80))
+        );
+        assert_eq!(peer_horizon(Lsn(100), &[peer(2, 80), None]), None);
+    }
+
+    #[test]
+    fn trimming_happens_at_a_known_boundary_below_the_limit() {
+        let b = [Lsn(4096 + 10), Lsn(8192 + 5), Lsn(3 * 4096 + 1)];
+        // The limit falls between boundaries: trim at the one below it.
+        assert_eq!(
+            trim_point(&b, Lsn(3 * 4096), Lsn(4096), 4096),
+            Some(Lsn(8192 + 5))
+        );
+        // Nothing to delete: the boundary is in the first local segment.
+        assert_eq!(trim_point(&b, Lsn(8000), Lsn(4096), 4096), None);
+        assert_eq!(trim_point(&b, Lsn(100), Lsn(4096), 4096), None);
+    }
+}

@@ -1,0 +1,280 @@
+//! `ReadWal`: stream a timeline's WAL as whole frames, then tail it live.
+//!
+//! - **Committed reads** (the default: pageservers, replicas, recovering
+//!   peers) are bounded by `commit_lsn`, which never goes back, and read
+//!   without the timeline lock through a `WalReader`. WAL below the local
+//!   start (trimmed after offload) is read from object storage, one segment
+//!   object per `remote_storage::layout::wal_segment_key`.
+//! - **Donor reads** (`include_uncommitted`) are bounded by `flush_lsn` and
+//!   run under the timeline lock, after
+//!   [`Acceptor::check_donor_read`](crate::Acceptor::check_donor_read) for
+//!   the requested term, so no later proposer can truncate the bytes
+//!   between the check and the read. A term mismatch is
+//!   `FAILED_PRECONDITION`.
+//! - Every chunk ends at a frame boundary (at most [`CHUNK_BYTES`] plus one
+//!   frame) and carries the current `commit_lsn` and term. At the bound the
+//!   stream ends if `stop_at_commit`, else it waits on the timeline's watch
+//!   channel for the bound to advance. Any number of readers run at once.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::Stream;
+use proto::frame::{MAX_FRAME_SIZE, scan_frames};
+use proto::grpc::required_timeline;
+use proto::grpc::safekeeper as pb;
+use proto::{Lsn, TimelineId};
+use remote_storage::RemoteStorage;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Status;
+use tracing::{Instrument, debug};
+
+use super::Context;
+use super::service::{invalid, status};
+use super::timeline::Timeline;
+use crate::error::{Error, Result};
+use crate::storage::StorageError;
+use crate::storage::layout::pieces;
+
+/// Target size of one `WalChunk`.
+pub const CHUNK_BYTES: u64 = 1 << 20;
+
+/// Validates the request and starts streaming.
+pub async fn serve(
+    ctx: Arc<Context>,
+    r: pb::ReadWalRequest,
+) -> Result<impl Stream<Item = Result<pb::WalChunk, Status>> + Send + 'static, Status> {
+    let id = required_timeline(r.timeline.as_ref()).map_err(invalid)?;
+    if r.start_lsn == 0 {
+        return Err(Status::invalid_argument("start_lsn must be a valid LSN"));
+    }
+    let tl = ctx.get(&id).map_err(status)?;
+    let start = Lsn(r.start_lsn);
+    let timeline_start = tl.snapshot().state.timeline_start_lsn;
+    if start < timeline_start {
+        return Err(Status::out_of_range(format!(
+            "start_lsn {start} is below the timeline start {timeline_start}"
+        )));
+    }
+    if r.include_uncommitted && r.term != 0 {
+        // Fail the call itself, not just the stream, when the donor moved on.
+        let (term, end) = (r.term, start);
+        tl.with_core(move |_, core| core.acceptor.check_donor_read(term, start, end))
+            .await
+            .map_err(donor_status)?;
+    }
+    let (tx, rx) = mpsc::channel(4);
+    let reader = Reader {
+        tl,
+        remote: ctx.remote.clone(),
+        pos: start,
+        request: r,
+    };
+    let cancel = ctx.cancel.clone();
+    tokio::spawn(
+        async move {
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = tx.closed() => {}
+                res = reader.run(&tx) => if let Err(s) = res {
+                    debug!(status = %s, "ReadWal ended with an error");
+                    let _ = tx.send(Err(s)).await;
+                }
+            }
+        }
+        .in_current_span(),
+    );
+    Ok(ReceiverStream::new(rx))
+}
+
+fn donor_status(e: Error) -> Status {
+    match e {
+        Error::Fenced { .. } | Error::InvalidRequest(_) => {
+            Status::failed_precondition(e.to_string())
+        }
+        other => status(other),
+    }
+}
+
+struct Reader {
+    tl: Arc<Timeline>,
+    remote: Option<RemoteStorage>,
+    pos: Lsn,
+    request: pb::ReadWalRequest,
+}
+
+impl Reader {
+    async fn run(mut self, tx: &mpsc::Sender<Result<pb::WalChunk, Status>>) -> Result<(), Status> {
+        let mut watch = self.tl.subscribe();
+        loop {
+            let snap = watch.borrow_and_update().clone();
+            let s = &snap.state;
+            let bound = if self.request.include_uncommitted {
+                s.flush_lsn
+            } else {
+                s.commit_lsn
+            };
+            if self.pos < bound {
+                let wal = if self.request.include_uncommitted {
+                    self.read_donor(bound).await?
+                } else {
+                    self.read_committed(bound, snap.wal_start).await?
+                };
+                let chunk = pb::WalChunk {
+                    start_lsn: self.pos.0,
+                    commit_lsn: s.commit_lsn.0,
+                    term: s.term,
+                    wal: wal.clone(),
+                };
+                self.pos = self.pos + wal.len() as u64;
+                if tx.send(Ok(chunk)).await.is_err() {
+                    return Ok(());
+                }
+                continue;
+            }
+            if self.request.stop_at_commit {
+                return Ok(());
+            }
+            if self.request.include_uncommitted
+                && self.request.term != 0
+                && s.term != self.request.term
+            {
+                return Err(Status::failed_precondition(format!(
+                    "the safekeeper moved to term {} (reader expects {})",
+                    s.term, self.request.term
+                )));
+            }
+            if watch.changed().await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Committed WAL `[pos, ≤ bound)`, whole frames, from local segments or
+    /// object storage.
+    async fn read_committed(&self, bound: Lsn, wal_start: Lsn) -> Result<Bytes, Status> {
+        let end = window_end(self.pos, bound);
+        let buf = read_range(&self.tl, self.remote.as_ref(), self.pos, end, wal_start)
+            .await
+            .map_err(status)?;
+        whole_frames(self.pos, buf, end == bound)
+    }
+
+    /// Uncommitted WAL for a donor read, under the timeline lock.
+    async fn read_donor(&self, bound: Lsn) -> Result<Bytes, Status> {
+        let (pos, term) = (self.pos, self.request.term);
+        let end = window_end(pos, bound);
+        let buf = self
+            .tl
+            .with_core(move |_, core| {
+                if term != 0 {
+                    core.acceptor.check_donor_read(term, pos, end)?;
+                }
+                let end = end.min(core.acceptor.flush_lsn());
+                Ok(core.files.wal.read(pos, end)?)
+            })
+            .await
+            .map_err(donor_status)?;
+        whole_frames(pos, Bytes::from(buf), true)
+    }
+}
+
+/// The end of the next read: a chunk plus room for one whole frame.
+fn window_end(pos: Lsn, bound: Lsn) -> Lsn {
+    let window = CHUNK_BYTES + MAX_FRAME_SIZE as u64;
+    if bound.distance_from(pos) <= window {
+        bound
+    } else {
+        pos + window
+    }
+}
+
+/// Cuts `buf` (starting at `pos`) after its last whole frame, at most
+/// [`CHUNK_BYTES`] past `pos` unless one frame is longer.
+fn whole_frames(pos: Lsn, buf: Bytes, ends_at_bound: bool) -> Result<Bytes, Status> {
+    let (frames_end, _, err) = scan_frames(pos, &buf);
+    if let Some(e) = err {
+        return Err(Status::data_loss(format!(
+            "no valid frame at {frames_end} (corrupt WAL, or a start_lsn that is not a frame boundary): {e}"
+        )));
+    }
+    let mut len = frames_end.distance_from(pos) as usize;
+    if len == 0 {
+        return Err(Status::data_loss(format!(
+            "no whole frame at {pos} in {} bytes of WAL{}",
+            buf.len(),
+            if ends_at_bound {
+                " up to the bound"
+            } else {
+                ""
+            }
+        )));
+    }
+    // Prefer to stop at a frame boundary near CHUNK_BYTES.
+    if len as u64 > CHUNK_BYTES {
+        let (cut, _, _) = scan_frames(pos, &buf[..CHUNK_BYTES as usize]);
+        let cut = cut.distance_from(pos) as usize;
+        if cut > 0 {
+            len = cut;
+        }
+    }
+    Ok(buf.slice(..len))
+}
+
+/// Reads committed WAL `[from, to)`: each segment piece from the local
+/// segment if it is at or above `wal_start` (falling back to object storage
+/// if the segment was just deleted), else from object storage.
+pub async fn read_range(
+    tl: &Arc<Timeline>,
+    remote: Option<&RemoteStorage>,
+    from: Lsn,
+    to: Lsn,
+    wal_start: Lsn,
+) -> Result<Bytes> {
+    let size = tl.segment_size();
+    let mut out = Vec::with_capacity(to.distance_from(from) as usize);
+    for p in pieces(from, to, size) {
+        let piece_start = p.segment + p.offset;
+        let piece_end = piece_start + p.len;
+        let local = if piece_start >= wal_start {
+            let reader = tl.reader().clone();
+            let read = tokio::task::spawn_blocking(move || reader.read(piece_start, piece_end))
+                .await
+                .map_err(|e| Error::Unavailable(format!("read task failed: {e}")))?;
+            match read {
+                Ok(bytes) => Some(bytes),
+                Err(StorageError::Io { .. }) if remote.is_some() => None,
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
+        let bytes = match local {
+            Some(bytes) => bytes,
+            None => {
+                let remote = remote.ok_or_else(|| {
+                    Error::Unavailable(format!(
+                        "WAL at {piece_start} is no longer held locally and no object store is configured"
+                    ))
+                })?;
+                read_remote(remote, &tl.id, p.segment, p.offset..p.offset + p.len)
+                    .await?
+                    .to_vec()
+            }
+        };
+        out.extend_from_slice(&bytes);
+    }
+    Ok(Bytes::from(out))
+}
+
+/// Bytes `range` (offsets in the segment) of an offloaded segment.
+pub async fn read_remote(
+    remote: &RemoteStorage,
+    id: &TimelineId,
+    segment: Lsn,
+    range: std::ops::Range<u64>,
+) -> Result<Bytes> {
+    let key = remote_storage::layout::wal_segment_key(id, segment);
+    Ok(remote.get_range(&key, range).await?)
+}

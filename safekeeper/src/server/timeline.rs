@@ -1,0 +1,550 @@
+//! [`Timeline`]: one timeline on a running safekeeper — its [`Acceptor`],
+//! its storage, and the writer task that gives it group commit.
+//!
+//! ```text
+//!  Append streams ─┐                     writer task (one per timeline)
+//!  Greet/Vote/… ───┼─> queue (mpsc<Job>) ─> drain every queued job
+//!                  │                        spawn_blocking: lock core,
+//!                  │                          step each request, execute
+//!                  │                          its actions in order (WAL
+//!                  │                          writes buffered), ONE flush
+//!                  │                        publish Snapshot (watch) ──> ReadWal tails
+//!                  │                        send every reply
+//! ```
+//!
+//! ## Invariants
+//! - Every request of the consensus protocol goes through the queue, in
+//!   arrival order, and its reply is sent only after the actions of its
+//!   whole batch are durable: a vote is fsynced, an append's WAL is
+//!   fdatasynced (once per batch: group commit), before the answer.
+//! - A control file naming a `commit_lsn` is written only after the WAL up to
+//!   it is flushed: a pending WAL flush is done before any `PersistControl`
+//!   or `TruncateWal`.
+//! - The [`Core`] mutex is only ever locked on blocking threads (it is held
+//!   across fsyncs); async code reads the published [`Snapshot`] instead.
+//!   Outside a batch, all written WAL is flushed.
+//! - If any storage action fails, nothing in memory is trusted: the batch's
+//!   requests all fail and the core is reopened from disk (recovery), as the
+//!   acceptor's contract asks. If reopening fails the timeline stays
+//!   unavailable until restart.
+//! - `remote_consistent_lsn` and `pageserver_generation` are owned by this
+//!   shell ([`PageserverState`]), not the acceptor: every control-file write
+//!   takes them from here.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use proto::{Lsn, TimelineId};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+use crate::acceptor::{Acceptor, Action};
+use crate::error::{Error, Result};
+use crate::messages::{NodeId, Reply, Request};
+use crate::storage::{ControlState, TimelineFiles, TimelineStore, WalReader};
+
+use super::metrics::{TimelineMetrics, lsn_gauge};
+
+/// Most jobs in one group-commit batch.
+const MAX_BATCH: usize = 1024;
+/// Most WAL bytes in one group-commit batch.
+const MAX_BATCH_BYTES: usize = 32 << 20;
+/// Queue depth per timeline before submitters wait.
+const QUEUE_DEPTH: usize = 4096;
+
+/// What readers and status queries see; published after every batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The acceptor's state, with `flush_lsn` the real end of durable WAL.
+    pub state: ControlState,
+    /// First LSN still held locally (older WAL is only in object storage).
+    pub wal_start: Lsn,
+}
+
+/// The pageserver-facing fields this shell owns (see the module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageserverState {
+    /// Highest generation issued here or seen in feedback.
+    pub generation: u64,
+    /// Reported by the pageserver of `generation`.
+    pub remote_consistent_lsn: Lsn,
+    /// Changed since the last control-file write.
+    pub dirty: bool,
+}
+
+/// The acceptor and the files its actions land on.
+pub struct Core {
+    pub acceptor: Acceptor,
+    pub files: TimelineFiles,
+}
+
+/// A request waiting for its batch.
+struct Job {
+    request: Request,
+    reply: oneshot::Sender<Result<Reply>>,
+}
+
+/// One timeline of a running safekeeper; see the module docs.
+pub struct Timeline {
+    pub id: TimelineId,
+    node_id: NodeId,
+    store: TimelineStore,
+    core: Mutex<Option<Core>>,
+    pageserver: Mutex<PageserverState>,
+    queue: mpsc::Sender<Job>,
+    snapshot: watch::Sender<Snapshot>,
+    reader: WalReader,
+    segment_size: u64,
+    /// Milliseconds since `epoch` of the last accepted append (heartbeats
+    /// included: they mean a proposer is alive).
+    last_append_ms: AtomicU64,
+    epoch: Instant,
+    pub metrics: TimelineMetrics,
+}
+
+impl Timeline {
+    /// Wraps opened (or created) storage; returns the timeline and the
+    /// receiving end of its queue for [`Timeline::run_writer`].
+    pub fn new(
+        node_id: NodeId,
+        store: TimelineStore,
+        files: TimelineFiles,
+    ) -> Result<(Arc<Timeline>, TimelineQueue)> {
+        let acceptor = Acceptor::restore(node_id, files.state.clone(), files.recovered.flush_lsn)?;
+        let pageserver = PageserverState {
+            generation: files.state.pageserver_generation,
+            remote_consistent_lsn: files.state.remote_consistent_lsn,
+            dirty: false,
+        };
+        let reader = files.wal.reader();
+        let segment_size = files.wal.segment_size();
+        let core = Core { acceptor, files };
+        let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
+        let (snapshot, _) = watch::channel(core.snapshot());
+        let tl = Arc::new(Timeline {
+            id: core.files.id.clone(),
+            metrics: TimelineMetrics::new(node_id, &core.files.id),
+            node_id,
+            store,
+            core: Mutex::new(Some(core)),
+            pageserver: Mutex::new(pageserver),
+            queue,
+            snapshot,
+            reader,
+            segment_size,
+            last_append_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        });
+        tl.publish_metrics(&tl.snapshot());
+        Ok((tl, TimelineQueue(rx)))
+    }
+
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+    pub fn segment_size(&self) -> u64 {
+        self.segment_size
+    }
+    pub fn reader(&self) -> &WalReader {
+        &self.reader
+    }
+
+    /// The latest published state.
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshot.borrow().clone()
+    }
+
+    /// A receiver that wakes when a batch publishes new state.
+    pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
+        self.snapshot.subscribe()
+    }
+
+    pub fn pageserver_state(&self) -> PageserverState {
+        *lock(&self.pageserver)
+    }
+
+    /// How long since the last accepted append (`None`: none since startup).
+    pub fn idle_for(&self) -> Option<Duration> {
+        let last = self.last_append_ms.load(Ordering::Relaxed);
+        (last != 0).then(|| {
+            let now = self.epoch.elapsed().as_millis() as u64;
+            Duration::from_millis(now.saturating_sub(last))
+        })
+    }
+
+    /// How long this timeline has been served (since startup or creation).
+    pub fn uptime(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
+    /// Queues `request` for the next batch; the receiver resolves once its
+    /// batch is durable.
+    pub async fn submit(&self, request: Request) -> Result<oneshot::Receiver<Result<Reply>>> {
+        let (reply, rx) = oneshot::channel();
+        self.queue
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| Error::Unavailable(format!("timeline {} is shutting down", self.id)))?;
+        Ok(rx)
+    }
+
+    /// Submits `request` and waits for its durable reply.
+    pub async fn step(&self, request: Request) -> Result<Reply> {
+        self.submit(request)
+            .await?
+            .await
+            .map_err(|_| Error::Unavailable(format!("timeline {} is shutting down", self.id)))?
+    }
+
+    /// Runs `f` on the core on a blocking thread (the core lock is held
+    /// across disk I/O, so never on a runtime thread), then publishes the
+    /// new state. Fails if the timeline could not be reopened after an I/O
+    /// error.
+    pub async fn with_core<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Timeline, &mut Core) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let tl = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = tl.lock_core();
+            let core = tl.usable_core(&mut guard)?;
+            let out = f(&tl, core);
+            let snap = core.snapshot();
+            drop(guard);
+            tl.publish(snap);
+            out
+        })
+        .await
+        .map_err(|e| Error::Unavailable(format!("blocking task failed: {e}")))?
+    }
+
+    /// The writer loop: batches queued jobs (group commit) and persists a
+    /// lazily advanced state every `persist_interval`, until `cancel`.
+    pub async fn run_writer(
+        self: Arc<Self>,
+        mut rx: TimelineQueue,
+        persist_interval: Duration,
+        cancel: CancellationToken,
+    ) {
+        let span = info_span!("writer", tenant = %self.id.tenant, timeline = %self.id.timeline);
+        async move {
+            let mut persist = tokio::time::interval(persist_interval);
+            persist.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    job = rx.0.recv() => {
+                        let Some(job) = job else { break };
+                        let mut batch = vec![job];
+                        let mut bytes = 0;
+                        while batch.len() < MAX_BATCH && bytes < MAX_BATCH_BYTES {
+                            match rx.0.try_recv() {
+                                Ok(job) => {
+                                    if let Request::Append(a) = &job.request {
+                                        bytes += a.wal.len();
+                                    }
+                                    batch.push(job);
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        self.run_batch(batch).await;
+                    }
+                    _ = persist.tick() => {
+                        if let Err(e) = self.with_core(|tl, core| tl.persist_if_dirty(core)).await {
+                            warn!(error = %e, "persist control file");
+                        }
+                    }
+                }
+            }
+            if let Err(e) = self.with_core(|tl, core| tl.persist_if_dirty(core)).await {
+                warn!(error = %e, "persist control file at shutdown");
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run_batch(self: &Arc<Self>, batch: Vec<Job>) {
+        let (requests, replies): (Vec<_>, Vec<_>) =
+            batch.into_iter().map(|j| (j.request, j.reply)).unzip();
+        let tl = self.clone();
+        let results = tokio::task::spawn_blocking(move || tl.step_batch(requests)).await;
+        let results = match results {
+            Ok(r) => r,
+            Err(e) => {
+                error!(error = %e, "group-commit batch panicked");
+                let err = Error::Unavailable(format!("batch failed: {e}"));
+                vec![Err(err); replies.len()]
+            }
+        };
+        for (reply, result) in replies.into_iter().zip(results) {
+            // A submitter that went away no longer needs its answer.
+            let _ = reply.send(result);
+        }
+    }
+
+    /// Steps every request and executes its actions with one WAL flush.
+    fn step_batch(&self, requests: Vec<Request>) -> Vec<Result<Reply>> {
+        let mut guard = self.lock_core();
+        let core = match self.usable_core(&mut guard) {
+            Ok(core) => core,
+            Err(e) => return vec![Err(e); requests.len()],
+        };
+        let mut results = Vec::with_capacity(requests.len());
+        let mut pending_flush = false;
+        let mut failure: Option<Error> = None;
+        for request in requests {
+            if let Some(e) = &failure {
+                results.push(Err(e.clone()));
+                continue;
+            }
+            match core.acceptor.step(request) {
+                Err(e) => results.push(Err(e)),
+                Ok(out) => match self.execute(core, out.actions, &mut pending_flush) {
+                    Ok(()) => {
+                        if let Reply::Append(r) = &out.reply {
+                            self.metrics.append_requests.inc();
+                            if r.accepted {
+                                self.touch_append();
+                            }
+                        }
+                        results.push(Ok(out.reply));
+                    }
+                    Err(e) => {
+                        failure = Some(e.clone());
+                        results.push(Err(e));
+                    }
+                },
+            }
+        }
+        if failure.is_none()
+            && pending_flush
+            && let Err(e) = self.flush(core)
+        {
+            failure = Some(e);
+        }
+        if let Some(e) = failure {
+            error!(error = %e, "storage failed; reopening the timeline from disk");
+            for r in &mut results {
+                if r.is_ok() {
+                    *r = Err(e.clone());
+                }
+            }
+            *guard = self.reopen();
+            if let Some(core) = guard.as_ref() {
+                let snap = core.snapshot();
+                drop(guard);
+                self.publish(snap);
+            }
+            return results;
+        }
+        // Pre-allocate the next segment off the hot path (this runs on a
+        // blocking-pool thread, which is inside the runtime).
+        if let Some(job) = core.files.wal.preallocate_ahead() {
+            tokio::task::spawn_blocking(move || {
+                let segment = job.segment();
+                if let Err(e) = job.run() {
+                    warn!(%segment, error = %e, "pre-allocate WAL segment");
+                }
+            });
+        }
+        let snap = core.snapshot();
+        drop(guard);
+        self.publish(snap);
+        results
+    }
+
+    /// Executes one step's actions in order; WAL flushes are deferred to the
+    /// end of the batch unless a control write or truncation needs them.
+    fn execute(
+        &self,
+        core: &mut Core,
+        actions: Vec<Action>,
+        pending_flush: &mut bool,
+    ) -> Result<()> {
+        for action in actions {
+            match action {
+                Action::WriteWal { at, bytes } => {
+                    core.files.wal.write(at, &bytes)?;
+                    self.metrics.append_bytes.inc_by(bytes.len() as u64);
+                }
+                Action::FlushWal { .. } => *pending_flush = true,
+                Action::TruncateWal { at } => {
+                    if std::mem::take(pending_flush) {
+                        self.flush(core)?;
+                    }
+                    let commit = core.acceptor.commit_lsn();
+                    core.files.wal.truncate(at, commit)?;
+                }
+                Action::PersistControl(state) => {
+                    if std::mem::take(pending_flush) {
+                        self.flush(core)?;
+                    }
+                    self.store_control(core, state)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&self, core: &mut Core) -> Result<()> {
+        let timer = self.metrics.fsync_seconds.start_timer();
+        core.files.wal.flush()?;
+        timer.observe_duration();
+        self.metrics.fsyncs.inc();
+        Ok(())
+    }
+
+    /// Writes `state` (with this shell's pageserver fields) durably.
+    pub fn store_control(&self, core: &mut Core, mut state: ControlState) -> Result<()> {
+        let mut ps = lock(&self.pageserver);
+        state.pageserver_generation = ps.generation;
+        state.remote_consistent_lsn = ps.remote_consistent_lsn;
+        core.files.control.store(&state)?;
+        ps.dirty = false;
+        self.metrics.control_writes.inc();
+        Ok(())
+    }
+
+    /// Persists lazily advanced state (commit_lsn, backup_lsn, feedback).
+    pub fn persist_if_dirty(&self, core: &mut Core) -> Result<()> {
+        let action = core.acceptor.persist_if_dirty();
+        let state = match action {
+            Some(Action::PersistControl(state)) => state,
+            Some(other) => {
+                return Err(Error::Invariant(format!(
+                    "persist_if_dirty returned {other:?}"
+                )));
+            }
+            None if lock(&self.pageserver).dirty => {
+                let mut state = core.acceptor.state().clone();
+                state.flush_lsn = core.acceptor.flush_lsn();
+                state
+            }
+            None => return Ok(()),
+        };
+        debug!(commit_lsn = %state.commit_lsn, "persisting control file");
+        self.store_control(core, state)
+    }
+
+    /// Updates the pageserver fields under the core lock (so a concurrent
+    /// control write sees all or nothing); `persist` writes them durably now.
+    pub fn update_pageserver<T>(
+        &self,
+        core: &mut Core,
+        persist: bool,
+        f: impl FnOnce(&mut PageserverState) -> T,
+    ) -> Result<T> {
+        let old = *lock(&self.pageserver);
+        let out = {
+            let mut ps = lock(&self.pageserver);
+            let out = f(&mut ps);
+            ps.dirty = ps.dirty || *ps != old;
+            out
+        };
+        if persist && lock(&self.pageserver).dirty {
+            let mut state = core.acceptor.state().clone();
+            state.flush_lsn = core.acceptor.flush_lsn();
+            if let Err(e) = self.store_control(core, state) {
+                *lock(&self.pageserver) = old;
+                return Err(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Locks the core. If a panic poisoned the lock, the in-memory state may
+    /// be half-updated, so it is dropped and reopened from disk.
+    fn lock_core(&self) -> MutexGuard<'_, Option<Core>> {
+        match self.core.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => {
+                error!("a panic interrupted a timeline operation; reopening from disk");
+                let mut guard = poisoned.into_inner();
+                *guard = None;
+                self.core.clear_poison();
+                guard
+            }
+        }
+    }
+
+    fn touch_append(&self) {
+        let now = (self.epoch.elapsed().as_millis() as u64).max(1);
+        self.last_append_ms.store(now, Ordering::Relaxed);
+    }
+
+    fn usable_core<'a>(&self, guard: &'a mut MutexGuard<'_, Option<Core>>) -> Result<&'a mut Core> {
+        if guard.is_none() {
+            **guard = self.reopen();
+        }
+        guard.as_mut().ok_or_else(|| {
+            Error::Unavailable(format!(
+                "timeline {} failed and could not be reopened; see the log",
+                self.id
+            ))
+        })
+    }
+
+    /// Reopens the timeline from disk (recovery) after a storage failure.
+    fn reopen(&self) -> Option<Core> {
+        let files = match self.store.open_timeline(&self.id) {
+            Ok(files) => files,
+            Err(e) => {
+                error!(error = %e, "reopen timeline");
+                return None;
+            }
+        };
+        match Acceptor::restore(self.node_id, files.state.clone(), files.recovered.flush_lsn) {
+            Ok(acceptor) => {
+                info!(flush_lsn = %files.recovered.flush_lsn, "reopened timeline");
+                Some(Core { acceptor, files })
+            }
+            Err(e) => {
+                error!(error = %e, "restore acceptor");
+                None
+            }
+        }
+    }
+
+    fn publish(&self, snap: Snapshot) {
+        self.publish_metrics(&snap);
+        self.snapshot.send_if_modified(|old| {
+            let changed = *old != snap;
+            *old = snap;
+            changed
+        });
+    }
+
+    fn publish_metrics(&self, snap: &Snapshot) {
+        self.metrics.flush_lsn.set(lsn_gauge(snap.state.flush_lsn));
+        self.metrics
+            .commit_lsn
+            .set(lsn_gauge(snap.state.commit_lsn));
+        self.metrics
+            .backup_lsn
+            .set(lsn_gauge(snap.state.backup_lsn));
+    }
+}
+
+impl Core {
+    pub fn snapshot(&self) -> Snapshot {
+        let mut state = self.acceptor.state().clone();
+        state.flush_lsn = self.acceptor.flush_lsn();
+        Snapshot {
+            state,
+            wal_start: self.files.wal.start_lsn(),
+        }
+    }
+}
+
+/// The receiving end of a timeline's job queue, consumed by its writer.
+pub struct TimelineQueue(mpsc::Receiver<Job>);
+
+/// Locks a mutex, recovering from poisoning: used for data that is only
+/// replaced whole (the core uses `Timeline::lock_core` instead).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

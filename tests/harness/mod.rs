@@ -1,0 +1,218 @@
+//! The process harness for black-box tests: real `strata` processes on free
+//! loopback ports, each with its own data directory under one temporary
+//! directory, that a test can kill -9 and restart on the same data.
+//!
+//! Invariants: every child is killed when its [`Process`] is dropped (a
+//! failing test leaves nothing running); every wait is bounded; ports, data
+//! directories and log files are printed so a failure can be inspected
+//! (`STRATA_KEEP_TEST_DIR=1` keeps the directory). Children log to
+//! `<name>.log` next to their data directory; the tail of each log is printed
+//! when a [`Process`] is dropped during a panic.
+
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port the OS just handed out on 127.0.0.1 (released for the child to
+/// bind; a race with another process is possible but unlikely).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("bound socket has an address").port()
+}
+
+/// A seed for a test's randomness: `STRATA_TEST_SEED` or the clock. Printed.
+pub fn seed() -> u64 {
+    let seed = std::env::var("STRATA_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        });
+    println!("seed: {seed} (replay with STRATA_TEST_SEED={seed})");
+    seed
+}
+
+/// The temporary directory all of a test's processes live in.
+pub struct TestDir {
+    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
+}
+
+impl TestDir {
+    pub fn new(name: &str) -> TestDir {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("strata-{name}-"))
+            .tempdir()
+            .expect("create a temporary directory");
+        let path = dir.path().to_path_buf();
+        println!("test dir: {}", path.display());
+        let keep = std::env::var_os("STRATA_KEEP_TEST_DIR").is_some();
+        let dir = if keep {
+            let _ = dir.keep();
+            None
+        } else {
+            Some(dir)
+        };
+        TestDir { dir, path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// One `strata` child process.
+pub struct Process {
+    pub name: String,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    args: Vec<String>,
+    log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Process {
+    /// Describes a process; `args` may use `{addr}` and `{data_dir}`.
+    pub fn new(dir: &TestDir, name: &str, args: &[&str]) -> Process {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
+            .parse()
+            .expect("valid address");
+        let data_dir = dir.path().join(name);
+        let log = dir.path().join(format!("{name}.log"));
+        let args = args
+            .iter()
+            .map(|a| {
+                a.replace("{addr}", &addr.to_string())
+                    .replace("{data_dir}", &data_dir.display().to_string())
+            })
+            .collect();
+        println!(
+            "{name}: {addr}, data {}, log {}",
+            data_dir.display(),
+            log.display()
+        );
+        Process {
+            name: name.to_string(),
+            addr,
+            data_dir,
+            args,
+            log,
+            child: None,
+        }
+    }
+
+    /// A `strata safekeeper` with id `id`, metrics on `metrics` if given.
+    pub fn safekeeper(dir: &TestDir, id: u64) -> Process {
+        let id = id.to_string();
+        Process::new(
+            dir,
+            &format!("sk{id}"),
+            &[
+                "safekeeper",
+                "--id",
+                &id,
+                "--listen",
+                "{addr}",
+                "--data-dir",
+                "{data_dir}",
+            ],
+        )
+    }
+
+    /// Starts (or restarts, on the same data dir) and waits until it accepts
+    /// connections.
+    pub fn start(&mut self) {
+        assert!(self.child.is_none(), "{} is already running", self.name);
+        std::fs::create_dir_all(&self.data_dir).expect("create the data dir");
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("open the log file");
+        let err = log.try_clone().expect("clone the log file handle");
+        let child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(&self.args)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .expect("spawn strata");
+        println!("{}: started, pid {}", self.name, child.id());
+        self.child = Some(child);
+        self.wait_ready(Duration::from_secs(30));
+    }
+
+    /// Waits (bounded) until the process accepts TCP connections; panics
+    /// with its log tail if it exits or never does.
+    pub fn wait_ready(&mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!(
+                    "{} exited with {status} before accepting connections; log:\n{}",
+                    self.name,
+                    self.log_tail(40)
+                );
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{} did not accept connections on {} within {timeout:?}; log:\n{}",
+                    self.name,
+                    self.addr,
+                    self.log_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+            println!("{}: killed -9", self.name);
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// `http://addr`, for gRPC clients.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The last `n` lines of the process's log.
+    pub fn log_tail(&self, n: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- {} log tail ---\n{}", self.name, self.log_tail(20));
+        }
+        self.kill9();
+    }
+}
