@@ -16,6 +16,9 @@
 //! | [`frontend`]      | the PostgreSQL wire protocol (pgwire) over `sql::Session`s     |
 //! | [`engine`]        | `sql::storage::Storage` over the trees: write sets, locks,    |
 //! |                   | the serial commit step producing WAL records                  |
+//! | [`page_cache`]    | dirty-page table, byte-bounded moka cache, last-written LSNs  |
+//! | [`page_client`]   | the batched, pipelined GetPages stream to the pageserver      |
+//! | [`server`]        | `strata compute`: election, engine over the page cache, pgwire |
 //! | [`error`]         | the crate's one error type                                    |
 //!
 //! ## A write, through this crate
@@ -45,6 +48,9 @@ pub mod frontend;
 pub mod index;
 pub mod keycodec;
 pub mod mvcc;
+pub mod page_cache;
+pub mod page_client;
+pub mod server;
 pub mod slotted_page;
 pub mod values;
 

@@ -106,6 +106,10 @@ pub enum Error {
     /// 25001: e.g. SET TRANSACTION ISOLATION LEVEL after the first query.
     #[error("{0}")]
     ActiveTransaction(String),
+    /// 25006: a write on a node that does not accept writes (a read replica, or a primary
+    /// whose timeline a newer primary took over).
+    #[error("{0}")]
+    ReadOnlySqlTransaction(String),
     /// 25P01: e.g. SAVEPOINT outside a transaction block.
     #[error("{0} can only be used in transaction blocks")]
     NoActiveTransaction(&'static str),
@@ -163,6 +167,7 @@ impl Error {
             DeadlockDetected => "40P01",
             InFailedTransaction => "25P02",
             ActiveTransaction(_) => "25001",
+            ReadOnlySqlTransaction(_) => "25006",
             NoActiveTransaction(_) => "25P01",
             UndefinedSavepoint(_) => "3B001",
             UndefinedPreparedStatement(_) => "26000",

@@ -139,6 +139,13 @@ fn schema_changed() -> Error {
 /// set changed nothing).
 pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
     let shared = &*txn.shared;
+    // A full dirty-page table (the pageserver is behind) slows commits down here, before
+    // the commit mutex, rather than growing without bound.
+    if let Some(cache) = shared.pages.cache() {
+        cache
+            .wait_for_room()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
     let mut st = shared.commit_state();
     let latest = st.latest.clone();
     let net = txn.writes.net_ddl();
@@ -400,8 +407,9 @@ fn seal(
             let key = PageKey { rel: *rel, block };
             let new = ov
                 .new_page(key)
+                .map_err(storage_error)?
                 .ok_or_else(|| Error::Internal(format!("changed page {key} is missing")))?;
-            pages.push((key, ov.old(key), new));
+            pages.push((key, ov.old(key).map_err(storage_error)?, new));
         }
     }
     let changes = pages

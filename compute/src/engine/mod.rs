@@ -17,6 +17,7 @@
 //! | [`scan`]        | merging the write set with the trees at a snapshot                 |
 //! | [`commit`]      | the serial step: write set → pages → one WAL record                |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
+//! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //!
 //! ## MVCC by LSN
 //! The WAL sink reports a durable LSN, always a record boundary. A statement reads at
@@ -58,10 +59,19 @@
 //! newest first and returns the one visible at `S`, merged with the transaction's own
 //! earlier writes. No lock, no wait.
 //!
+//! ## Where pages come from
+//! [`pages::PageTable`] is all-resident ([`PageTable::new`], tests and WAL replay) or cached
+//! ([`PageTable::cached`] over a [`crate::page_cache::PageCache`]: dirty-page table, moka
+//! bounded in bytes, GetPages misses with read-ahead). [`Engine::start`] takes either and
+//! bootstraps the catalog when its first block was never written (a brand-new timeline).
+//! The serial step pins every page it reads for the commit's duration; a full dirty-page
+//! table makes commits wait before the commit mutex.
+//!
 //! ## Not yet here
-//! The page cache with eviction and pageserver fetches (all pages are resident), the prepare
-//! phase, group commit, pruning of old versions (nothing calls `VersionedTree::prune` yet,
-//! so `NeedsOldSnapshot` never happens), `DropRelation` tombstones (a dropped table's pages
+//! The prepare phase (the serial step may still fetch a missed page under the commit mutex),
+//! group commit, pruning of old versions (nothing calls `VersionedTree::prune` yet,
+//! so `NeedsOldSnapshot` never happens; key-order scans already continue on pages fetched at
+//! their snapshot when it does, point reads and index scans do not yet), `DropRelation` tombstones (a dropped table's pages
 //! stay), large records split ahead of the commit record, SQLSTATEs 54000/XX001 (the `sql` crate has no variants for them
 //! yet: both surface as XX000 with "program limit exceeded" / "data corrupted" messages).
 
@@ -70,6 +80,7 @@ pub mod codec;
 pub mod commit;
 pub mod locks;
 pub mod pages;
+pub mod proposer_wal;
 pub mod scan;
 pub mod txn;
 pub mod wal_sink;
@@ -87,6 +98,7 @@ use crate::btree::Limits;
 pub use catalog::{CATALOG_REL, EngineCatalog, TableEntry};
 pub use locks::{LockManager, LockMode, LockTarget};
 pub use pages::PageTable;
+pub use proposer_wal::ProposerWal;
 pub use txn::EngineTxn;
 pub use wal_sink::{MemoryWal, WalError, WalSink};
 
@@ -152,10 +164,14 @@ impl Shared {
     }
 
     pub(crate) fn rel_pages(&self, rel: proto::RelId) -> RelPages {
-        RelPages {
-            table: self.pages.clone(),
-            rel,
-        }
+        RelPages::new(self.pages.clone(), rel)
+    }
+
+    /// [`Shared::rel_pages`] for a range scan: misses read ahead the following blocks.
+    pub(crate) fn rel_pages_scan(&self, rel: proto::RelId) -> RelPages {
+        let mut p = self.rel_pages(rel);
+        p.readahead = self.pages.cache().map_or(0, |c| c.config().readahead);
+        p
     }
 
     /// The catalog visible at `snapshot`, from the cache when it is valid there.
@@ -220,15 +236,33 @@ impl Engine {
         config: EngineConfig,
     ) -> sql::Result<Engine> {
         let latest = catalog::read(
-            RelPages {
-                table: pages.clone(),
-                rel: CATALOG_REL,
-            },
+            RelPages::new(pages.clone(), CATALOG_REL),
             Limits::FULL_PAGE,
             Lsn::MAX,
         )
         .map_err(storage_error)?;
         Self::with_pages(pages, wal, config, Some(latest))
+    }
+
+    /// An engine over `pages` (resident or cached — [`PageTable::cached`]) that may be
+    /// brand new: if the catalog relation has no pages yet (a new timeline: the pageserver
+    /// answers "never written"), writes the bootstrap record like [`Engine::create`];
+    /// otherwise reads the schema like [`Engine::open`].
+    pub fn start(
+        pages: Arc<PageTable>,
+        wal: Arc<dyn WalSink>,
+        config: EngineConfig,
+    ) -> sql::Result<Engine> {
+        if let Some(cache) = pages.cache() {
+            cache.advance_latest(wal.end_lsn());
+        }
+        if pages.try_block_count(CATALOG_REL).map_err(storage_error)? > 0 {
+            return Self::open(pages, wal, config);
+        }
+        let engine = Self::with_pages(pages, wal, config, None)?;
+        let end = commit::bootstrap(&engine.shared)?;
+        engine.shared.wal.wait_durable(end).map_err(wal_error)?;
+        Ok(engine)
     }
 
     fn with_pages(
@@ -332,5 +366,8 @@ pub(crate) fn program_limit_exceeded(msg: String) -> sql::Error {
 }
 
 pub(crate) fn wal_error(e: WalError) -> sql::Error {
-    sql::Error::Internal(e.to_string())
+    match e {
+        WalError::ReadOnly(msg) => sql::Error::ReadOnlySqlTransaction(msg),
+        other => sql::Error::Internal(other.to_string()),
+    }
 }

@@ -4,9 +4,9 @@
 //! `Arc<Page>`. Readers take a clone of one `Arc` per page step (the read lock is held only
 //! for the lookup), so a reader that holds an older version of a page keeps a consistent
 //! copy of it while the serial step publishes newer ones; B-link right-links and fence keys
-//! make any mix of old and new pages correct (see [`crate::btree`]). In this slice every page
-//! is resident; the page cache with eviction and the pageserver client replace the table
-//! later behind the same two operations (read the latest version, publish a new one).
+//! make any mix of old and new pages correct (see [`crate::btree`]). Pages are all resident
+//! or, in cached mode, the [`PageCache`] behind the same two operations (read the latest
+//! version, publish a new one).
 //!
 //! Invariants:
 //! * only the serial step (under the engine's commit mutex) publishes, and it publishes the
@@ -18,15 +18,25 @@
 //! read the overlay's page if it has one, else the table's, and write only to the overlay.
 //! Nothing reaches the table until [`PageTable::publish`], so a failed commit is dropped
 //! without undo.
+//!
+//! ## Two modes
+//! * **resident** ([`PageTable::new`]): every page in a map here — tests, WAL replay, a
+//!   single-node embedded engine;
+//! * **cached** ([`PageTable::cached`]): pages live in a [`PageCache`] over the pageserver.
+//!   Publishing puts them in its dirty-page table; reads go dirty table → clean cache →
+//!   pageserver. Relation sizes (`block_count`) are learned from the pageserver on first
+//!   use ([`PageCache::relation_size`]) and kept here, raised by every publish.
+//!   A read may now fail (pageserver unreachable, corrupt page): `get` returns a `Result`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use proto::page::Page;
 use proto::{BlockNo, DecodedRecord, Lsn, PageKey, RelId};
 
 use crate::btree::{ChangedPages, PageStore};
 use crate::error::{Error, Result};
+use crate::page_cache::PageCache;
 
 #[derive(Default)]
 struct Inner {
@@ -38,11 +48,28 @@ struct Inner {
 #[derive(Default)]
 pub struct PageTable {
     inner: RwLock<Inner>,
+    /// `Some` in cached mode: pages live there, `inner.pages` stays empty and
+    /// `inner.blocks` caches relation sizes learned from the pageserver.
+    cache: Option<Arc<PageCache>>,
 }
 
 impl PageTable {
+    /// An all-resident table.
     pub fn new() -> PageTable {
         PageTable::default()
+    }
+
+    /// A table whose pages live in `cache` (and the pageserver behind it).
+    pub fn cached(cache: Arc<PageCache>) -> PageTable {
+        PageTable {
+            inner: RwLock::default(),
+            cache: Some(cache),
+        }
+    }
+
+    /// The page cache, in cached mode.
+    pub fn cache(&self) -> Option<&Arc<PageCache>> {
+        self.cache.as_ref()
     }
 
     fn read_inner(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
@@ -52,40 +79,123 @@ impl PageTable {
     }
 
     /// The latest version of `key`, if the page exists.
-    pub fn get(&self, key: PageKey) -> Option<Arc<Page>> {
-        self.read_inner().pages.get(&key).cloned()
+    pub fn get(&self, key: PageKey) -> Result<Option<Arc<Page>>> {
+        self.get_with_readahead(key, 0)
     }
 
-    /// Number of blocks of `rel`.
+    /// [`PageTable::get`]; in cached mode a miss also fetches up to `readahead` following
+    /// blocks of the relation in the same batch.
+    pub fn get_with_readahead(&self, key: PageKey, readahead: u32) -> Result<Option<Arc<Page>>> {
+        let Some(cache) = &self.cache else {
+            return Ok(self.read_inner().pages.get(&key).cloned());
+        };
+        let ahead: Vec<PageKey> = if readahead == 0 {
+            Vec::new()
+        } else {
+            let end = self
+                .known_block_count(key.rel)
+                .unwrap_or(0)
+                .min(key.block.saturating_add(1).saturating_add(readahead));
+            (key.block.saturating_add(1)..end)
+                .map(|block| PageKey {
+                    rel: key.rel,
+                    block,
+                })
+                .collect()
+        };
+        cache
+            .get_with_readahead(key, &ahead)
+            .map_err(|e| e.into_core(key.block))
+    }
+
+    /// The version of `key` at the record boundary `lsn`, from the pageserver (cached
+    /// mode only: a resident table keeps no history).
+    pub fn get_at(&self, key: PageKey, lsn: Lsn) -> Result<Option<Arc<Page>>> {
+        match &self.cache {
+            Some(cache) => cache.get_at(key, lsn).map_err(|e| e.into_core(key.block)),
+            None => Err(Error::PageUnavailable {
+                block: key.block,
+                reason: format!("no page versions at {lsn} without a pageserver"),
+            }),
+        }
+    }
+
+    fn known_block_count(&self, rel: RelId) -> Option<u32> {
+        let known = self.read_inner().blocks.get(&rel).copied();
+        match (&self.cache, known) {
+            (None, k) => Some(k.unwrap_or(0)),
+            (Some(_), k) => k,
+        }
+    }
+
+    /// Number of blocks of `rel` (in cached mode learned from the pageserver on first use).
+    pub fn try_block_count(&self, rel: RelId) -> Result<u32> {
+        if let Some(n) = self.known_block_count(rel) {
+            return Ok(n);
+        }
+        let cache = self
+            .cache
+            .as_ref()
+            .expect("only cached mode has unknown sizes");
+        let n = cache.relation_size(rel).map_err(|e| e.into_core(0))?;
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let blocks = inner.blocks.entry(rel).or_insert(0);
+        *blocks = (*blocks).max(n);
+        Ok(*blocks)
+    }
+
+    /// Number of blocks of `rel`. If the pageserver cannot tell (cached mode), logs the
+    /// error and answers `u32::MAX`, so the next page read fails with the real error
+    /// instead of the relation looking empty.
     pub fn block_count(&self, rel: RelId) -> u32 {
-        self.read_inner().blocks.get(&rel).copied().unwrap_or(0)
+        self.try_block_count(rel).unwrap_or_else(|e| {
+            tracing::warn!(rel = rel.0, error = %e, "learn relation size");
+            u32::MAX
+        })
     }
 
-    /// Number of pages held.
+    /// Number of pages held in memory (resident pages, or dirty pages in cached mode).
     pub fn len(&self) -> usize {
-        self.read_inner().pages.len()
+        match &self.cache {
+            Some(c) => c.dirty_len(),
+            None => self.read_inner().pages.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Every page, in key order (for tests and checks).
+    /// Every page held in memory, in key order (for tests and checks): all pages of a
+    /// resident table, the dirty pages of a cached one.
     pub fn pages(&self) -> BTreeMap<PageKey, Arc<Page>> {
-        self.read_inner()
-            .pages
-            .iter()
-            .map(|(k, p)| (*k, p.clone()))
-            .collect()
+        match &self.cache {
+            Some(c) => c.dirty_pages().into_iter().collect(),
+            None => self
+                .read_inner()
+                .pages
+                .iter()
+                .map(|(k, p)| (*k, p.clone()))
+                .collect(),
+        }
     }
 
-    /// Publishes page versions in the given order (the record's publish order).
+    /// Publishes page versions in the given order (the record's publish order). Each page's
+    /// header `page_lsn` is the end LSN of the record that wrote it.
     pub fn publish(&self, pages: impl IntoIterator<Item = (PageKey, Arc<Page>)>) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         for (key, page) in pages {
             let blocks = inner.blocks.entry(key.rel).or_insert(0);
             *blocks = (*blocks).max(key.block + 1);
-            inner.pages.insert(key, page);
+            match &self.cache {
+                Some(cache) => {
+                    let end = proto::page::page_lsn(&page);
+                    cache.publish(key, page, end);
+                }
+                None => {
+                    inner.pages.insert(key, page);
+                }
+            }
         }
     }
 
@@ -93,7 +203,13 @@ impl PageTable {
     /// order, as the pageserver and read replicas do. Used to rebuild pages from a WAL.
     pub fn apply_record(&self, rec: &DecodedRecord) -> std::result::Result<(), proto::Error> {
         for change in &rec.record.page_changes {
-            let mut page: Box<Page> = match self.get(change.key) {
+            let old = self
+                .get(change.key)
+                .map_err(|e| proto::Error::InvalidMessage {
+                    field: "page",
+                    reason: e.to_string(),
+                })?;
+            let mut page: Box<Page> = match old {
                 Some(p) => Box::new(*p),
                 None => proto::page::zeroed_page(),
             };
@@ -118,24 +234,54 @@ impl PageTable {
     }
 }
 
-/// A read-only [`PageStore`] over one relation's latest pages.
+/// A read-only [`PageStore`] over one relation's latest pages (or, with `at`, its pages
+/// as of an old snapshot, from the pageserver).
 #[derive(Clone)]
 pub struct RelPages {
     pub(super) table: Arc<PageTable>,
     pub(super) rel: RelId,
+    /// Blocks to read ahead on a miss (range scans).
+    pub(super) readahead: u32,
+    /// Read the pages as of this LSN instead of the latest ones.
+    pub(super) at: Option<Lsn>,
+}
+
+impl RelPages {
+    /// The latest pages of `rel`.
+    pub fn new(table: Arc<PageTable>, rel: RelId) -> RelPages {
+        RelPages {
+            table,
+            rel,
+            readahead: 0,
+            at: None,
+        }
+    }
+
+    /// The pages of `rel` as of the record boundary `lsn`, fetched from the pageserver
+    /// and cached under `(key, lsn)`: what a reader whose snapshot is older than a page's
+    /// `prune_lsn` re-traverses ([`crate::Error::NeedsOldSnapshot`]).
+    pub fn at(table: Arc<PageTable>, rel: RelId, lsn: Lsn) -> RelPages {
+        RelPages {
+            at: Some(lsn),
+            ..RelPages::new(table, rel)
+        }
+    }
 }
 
 impl PageStore for RelPages {
     fn read(&self, block: BlockNo) -> Result<Arc<Page>> {
-        self.table
-            .get(PageKey {
-                rel: self.rel,
-                block,
-            })
-            .ok_or_else(|| Error::PageUnavailable {
-                block,
-                reason: format!("relation {} has no such block", self.rel.0),
-            })
+        let key = PageKey {
+            rel: self.rel,
+            block,
+        };
+        let page = match self.at {
+            Some(lsn) => self.table.get_at(key, lsn)?,
+            None => self.table.get_with_readahead(key, self.readahead)?,
+        };
+        page.ok_or_else(|| Error::PageUnavailable {
+            block,
+            reason: format!("relation {} has no such block", self.rel.0),
+        })
     }
 
     fn allocate(&mut self) -> Result<BlockNo> {
@@ -161,6 +307,10 @@ fn read_only(block: BlockNo) -> Error {
 /// One commit's private page versions over the shared table.
 pub struct Overlay<'a> {
     base: &'a PageTable,
+    /// Base pages this commit has read, pinned for its duration: each is fetched at most
+    /// once, however many tree operations visit it (only the serial step publishes, and it
+    /// is this commit, so they cannot go stale).
+    pinned: Mutex<HashMap<PageKey, Option<Arc<Page>>>>,
     pages: HashMap<PageKey, Arc<Page>>,
     blocks: HashMap<RelId, u32>,
     changed: BTreeMap<RelId, ChangedPages>,
@@ -170,6 +320,7 @@ impl<'a> Overlay<'a> {
     pub fn new(base: &'a PageTable) -> Overlay<'a> {
         Overlay {
             base,
+            pinned: Mutex::new(HashMap::new()),
             pages: HashMap::new(),
             blocks: HashMap::new(),
             changed: BTreeMap::new(),
@@ -196,13 +347,29 @@ impl<'a> Overlay<'a> {
     }
 
     /// The page before this commit (`None` for a page this commit allocated).
-    pub fn old(&self, key: PageKey) -> Option<Arc<Page>> {
-        self.base.get(key)
+    pub fn old(&self, key: PageKey) -> Result<Option<Arc<Page>>> {
+        let mut pinned = self.pinned.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = pinned.get(&key) {
+            return Ok(p.clone());
+        }
+        // A block past the base's end is new in this commit: nothing to fetch.
+        let page = if key.block >= self.base.try_block_count(key.rel)? {
+            None
+        } else {
+            // Commits walk keys in order, so the following blocks are likely next.
+            let readahead = self.base.cache().map_or(0, |c| c.config().readahead);
+            self.base.get_with_readahead(key, readahead)?
+        };
+        pinned.insert(key, page.clone());
+        Ok(page)
     }
 
     /// The page as this commit leaves it.
-    pub fn new_page(&self, key: PageKey) -> Option<Arc<Page>> {
-        self.pages.get(&key).cloned().or_else(|| self.base.get(key))
+    pub fn new_page(&self, key: PageKey) -> Result<Option<Arc<Page>>> {
+        match self.pages.get(&key) {
+            Some(p) => Ok(Some(p.clone())),
+            None => self.old(key),
+        }
     }
 }
 
@@ -219,7 +386,7 @@ impl PageStore for OverlayStore<'_, '_> {
             block,
         };
         self.overlay
-            .new_page(key)
+            .new_page(key)?
             .ok_or_else(|| Error::PageUnavailable {
                 block,
                 reason: format!("relation {} has no such block", self.rel.0),
@@ -227,7 +394,10 @@ impl PageStore for OverlayStore<'_, '_> {
     }
 
     fn allocate(&mut self) -> Result<BlockNo> {
-        let block = self.block_count();
+        let block = match self.overlay.blocks.get(&self.rel) {
+            Some(n) => *n,
+            None => self.overlay.base.try_block_count(self.rel)?,
+        };
         let next = block.checked_add(1).ok_or_else(|| Error::PageUnavailable {
             block,
             reason: "relation has 2^32 blocks".into(),

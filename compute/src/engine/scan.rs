@@ -100,7 +100,7 @@ impl EngineTxn {
             }
         }
         KeyRangeStream {
-            pages: self.shared.rel_pages(entry.rel()),
+            pages: self.shared.rel_pages_scan(entry.rel()),
             limits: self.shared.config.limits,
             snapshot,
             range: range.clone(),
@@ -225,23 +225,37 @@ pub struct KeyRangeStream {
 
 impl KeyRangeStream {
     fn refill(&mut self) -> Result<()> {
+        match self.refill_from_tree() {
+            // A leaf was pruned past the snapshot: continue the scan (it re-seeks after
+            // the last key) on the pages as of `S`, fetched from the pageserver. Rows
+            // already taken came from leaves whose prune LSN was <= S, so they stand.
+            Err(crate::Error::NeedsOldSnapshot { .. })
+                if self.pages.at.is_none() && self.pages.table.cache().is_some() =>
+            {
+                self.pages = RelPages::at(self.pages.table.clone(), self.pages.rel, self.snapshot);
+                self.refill_from_tree()
+            }
+            r => r,
+        }
+        .map_err(storage_error)
+    }
+
+    fn refill_from_tree(&mut self) -> crate::Result<()> {
         let tree = VersionedTree::open(self.pages.clone(), self.limits);
-        let scan = tree
-            .scan(
-                as_slice(&self.next_lower),
-                as_slice(&self.upper),
-                self.snapshot,
-            )
-            .map_err(storage_error)?;
+        let scan = tree.scan(
+            as_slice(&self.next_lower),
+            as_slice(&self.upper),
+            self.snapshot,
+        )?;
         let key_types: Vec<Option<&DataType>> = self.key_types.iter().map(Option::as_ref).collect();
         let mut read = 0;
         for item in scan {
-            let (enc, payload) = item.map_err(storage_error)?;
+            let (enc, payload) = item?;
             read += 1;
             self.next_lower = Bound::Excluded(enc.clone());
             if !self.touched.contains(&enc) {
-                let key = codec::decode_key(&enc, &key_types).map_err(storage_error)?;
-                let row = codec::decode_row(&payload, &self.column_types).map_err(storage_error)?;
+                let key = codec::decode_key(&enc, &key_types)?;
+                let row = codec::decode_row(&payload, &self.column_types)?;
                 self.tree_rows.push_back((enc, ScannedRow { key, row }));
             }
             if read == BATCH {

@@ -21,7 +21,11 @@ pub enum WalError {
     /// The record does not start where the WAL ends (an engine bug).
     #[error("record at {start} does not start at the WAL's end {end}")]
     OutOfOrder { start: Lsn, end: Lsn },
-    /// The record could not be made durable (lost term, stopped sink, timeout).
+    /// The WAL takes no more writes: a newer primary took over the timeline (or the WAL
+    /// stopped for good). The session reports 25006 (read_only_sql_transaction).
+    #[error("{0}")]
+    ReadOnly(String),
+    /// The record could not be made durable (stopped sink, timeout).
     #[error("WAL unavailable: {0}")]
     Unavailable(String),
 }

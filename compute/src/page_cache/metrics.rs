@@ -1,0 +1,79 @@
+//! Prometheus series of the page cache and page client (default registry).
+//!
+//! | series                               | kind      | meaning                                 |
+//! |--------------------------------------|-----------|-----------------------------------------|
+//! | `strata_compute_cache_hits_total`    | counter   | reads answered by the dirty table/cache |
+//! | `strata_compute_cache_misses_total`  | counter   | reads that went to the pageserver       |
+//! | `strata_compute_dirty_pages`         | gauge     | pages in the dirty-page table           |
+//! | `strata_compute_prefetched_pages_total` | counter | pages fetched ahead of a read           |
+//! | `strata_compute_getpage_seconds`     | histogram | one GetPages batch, request to answer   |
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntGauge};
+
+fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
+    // A second registration (another cache in the same process) keeps the first one's
+    // series; the values are process-wide either way.
+    let _ = prometheus::default_registry().register(Box::new(c.clone()));
+    c
+}
+
+pub static HITS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_cache_hits_total",
+            "Page reads answered by the dirty-page table or the cache",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static MISSES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_cache_misses_total",
+            "Page reads that went to the pageserver",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static DIRTY: LazyLock<IntGauge> = LazyLock::new(|| {
+    register(
+        IntGauge::new(
+            "strata_compute_dirty_pages",
+            "Pages whose latest version the pageserver has not ingested yet",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static PREFETCHED: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_prefetched_pages_total",
+            "Pages fetched ahead of a read (scan read-ahead)",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static GETPAGE_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
+    register(
+        Histogram::with_opts(
+            HistogramOpts::new(
+                "strata_compute_getpage_seconds",
+                "Latency of one GetPages batch from the compute",
+            )
+            .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).expect("valid buckets")),
+        )
+        .expect("valid metric"),
+    )
+});
+
+/// Records one GetPages batch's latency.
+pub fn observe_getpage(d: Duration) {
+    GETPAGE_SECONDS.observe(d.as_secs_f64());
+}

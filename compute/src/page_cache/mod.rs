@@ -1,0 +1,425 @@
+//! # page_cache: the compute's pages, over the pageserver
+//!
+//! [`PageCache`] is where a real compute's pages live (the all-resident
+//! [`crate::engine::PageTable`] mode is for tests and embedded single-node use). It has
+//! three parts, as DESIGN.md "Page cache" says:
+//!
+//! * the **dirty-page table** ([`dirty::DirtyPages`]): the latest version of every page
+//!   whose end LSN the pageserver has not ingested yet. Never evicted; bounded by
+//!   [`CacheConfig::dirty_limit`] pages — a commit waits ([`PageCache::wait_for_room`])
+//!   until the pageserver catches up. The bound is checked before a commit enters the
+//!   serial step, so one commit may overshoot it by the pages it writes;
+//! * the **clean cache**: moka, bounded in bytes ([`CacheConfig::cache_bytes`],
+//!   `--cache-size`), holding only page versions the pageserver can also serve, so moka may
+//!   evict anything at any time. The latest version of a page is cached under
+//!   `(key, Lsn::MAX)`; an old snapshot's version under `(key, S)`. The policy is LRU:
+//!   moka's default TinyLFU admission kept refusing freshly fetched leaves that the next
+//!   commit touched again (3x the round trips in `tests/page_cache_pageserver.rs`);
+//! * the **last-written-LSN map** ([`lwl::LwlMap`]): a miss asks the pageserver for
+//!   `(key, request_lsn = latest, not_modified_since = LWL(key))`.
+//!
+//! ## How dirty pages become clean
+//! A background task polls the pageserver's `TimelineStatus.last_record_lsn` every
+//! [`CacheConfig::ingest_poll`] while the dirty table is non-empty, and
+//! [`PageCache::note_ingested`] moves every dirty version at or below it into the clean
+//! cache. (Polling was chosen over learning it from GetPages answers because those do not
+//! carry the ingest position, and an idle compute must still drain.)
+//!
+//! ## Why a fetched page is current
+//! A miss reads `nms = LWL(key)` under the state lock, fetches, and admits the answer into
+//! the latest slot only if, again under the lock, `LWL(key)` is still `nms` and the key has
+//! no dirty version; otherwise the fetch is retried (a commit published a newer version
+//! meanwhile). Publishing sets `LWL(key)` under the same lock, so a stale answer can never
+//! overwrite a newer version in the cache.
+//!
+//! ## Read-ahead
+//! [`PageCache::get_with_readahead`]: a miss of block `b` of a range scan fetches the next
+//! blocks the caller names in the same batch (one round trip for many leaves).
+//! ascending loads lay leaves out in block order, so a sequential scan costs one round trip
+//! per read-ahead window, not per page.
+
+pub mod dirty;
+pub mod lwl;
+pub mod metrics;
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use proto::grpc::PageRequest;
+use proto::page::Page;
+use proto::{Lsn, PageKey, RelId};
+
+use crate::page_client::{PageClient, PageError};
+use dirty::DirtyPages;
+use lwl::LwlMap;
+
+/// The cache slot of a page's latest version.
+const LATEST: Lsn = Lsn::MAX;
+
+/// Page cache settings.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// Bytes of clean pages held (`--cache-size`, default 256 MiB).
+    pub cache_bytes: u64,
+    /// Dirty pages held before commits wait for the pageserver.
+    pub dirty_limit: usize,
+    /// How long a commit waits for room in the dirty table before failing.
+    pub dirty_wait: Duration,
+    /// Entries of the last-written-LSN map.
+    pub lwl_capacity: usize,
+    /// How often the pageserver's ingest position is polled while pages are dirty.
+    pub ingest_poll: Duration,
+    /// Blocks a range scan reads ahead on a miss.
+    pub readahead: u32,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            cache_bytes: 256 << 20,
+            dirty_limit: 16 * 1024,
+            dirty_wait: Duration::from_secs(30),
+            lwl_capacity: 256 * 1024,
+            ingest_poll: Duration::from_millis(10),
+            readahead: 16,
+        }
+    }
+}
+
+struct State {
+    dirty: DirtyPages,
+    lwl: LwlMap,
+    /// End of the newest record published (the request LSN of latest reads).
+    latest: Lsn,
+    /// The pageserver's ingest position as last seen.
+    ingested: Lsn,
+}
+
+/// Dirty-page table + byte-bounded clean cache + last-written-LSN map over a [`PageClient`].
+pub struct PageCache {
+    client: Arc<PageClient>,
+    clean: moka::sync::Cache<(PageKey, Lsn), Arc<Page>>,
+    state: Mutex<State>,
+    room: Condvar,
+    config: CacheConfig,
+}
+
+/// One page's outcome in the cache: the page, `None` if it was never written, or why it
+/// could not be read.
+type Lookup = Result<Option<Arc<Page>>, PageError>;
+
+/// Weight of one cached page in bytes (the page plus its key and bookkeeping).
+const ENTRY_BYTES: u32 = proto::PAGE_SIZE as u32 + 64;
+
+impl PageCache {
+    /// A cache over `client` for a compute whose WAL ends at `start` (every page may have
+    /// changed up to there). Spawns the ingest poller on the client's runtime; it stops
+    /// when the cache is dropped.
+    pub fn new(client: Arc<PageClient>, config: CacheConfig, start: Lsn) -> Arc<PageCache> {
+        let clean = moka::sync::Cache::builder()
+            .max_capacity(config.cache_bytes)
+            .weigher(|_k, _v: &Arc<Page>| ENTRY_BYTES)
+            .eviction_policy(moka::policy::EvictionPolicy::lru())
+            .build();
+        let cache = Arc::new(PageCache {
+            clean,
+            state: Mutex::new(State {
+                dirty: DirtyPages::new(config.dirty_limit),
+                lwl: LwlMap::new(start, config.lwl_capacity),
+                latest: start,
+                ingested: Lsn::INVALID,
+            }),
+            room: Condvar::new(),
+            client: client.clone(),
+            config,
+        });
+        let weak = Arc::downgrade(&cache);
+        let poll = cache.config.ingest_poll;
+        let span = tracing::info_span!(
+            "ingest_poller",
+            tenant = %client.timeline().tenant,
+            timeline = %client.timeline().timeline,
+        );
+        client.runtime().spawn(tracing::Instrument::instrument(
+            async move {
+                loop {
+                    tokio::time::sleep(poll).await;
+                    let Some(cache) = weak.upgrade() else { return };
+                    if cache.dirty_len() == 0 {
+                        continue;
+                    }
+                    match cache.client.ingested_lsn().await {
+                        Ok(lsn) => cache.note_ingested(lsn),
+                        Err(e) => tracing::debug!(error = %e, "poll pageserver ingest position"),
+                    }
+                }
+            },
+            span,
+        ));
+        cache
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every critical section leaves the state consistent between statements.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The page client.
+    pub fn client(&self) -> &Arc<PageClient> {
+        &self.client
+    }
+
+    /// The cache's settings.
+    pub fn config(&self) -> &CacheConfig {
+        &self.config
+    }
+
+    /// Raises the request LSN of latest reads (the engine's WAL end at startup).
+    pub fn advance_latest(&self, lsn: Lsn) {
+        let mut st = self.lock();
+        st.latest = st.latest.max(lsn);
+    }
+
+    /// The cached or dirty latest version of `key`, without fetching.
+    fn lookup(&self, key: PageKey) -> Option<Arc<Page>> {
+        if let Some(p) = self.lock().dirty.get(key) {
+            return Some(p);
+        }
+        self.clean.get(&(key, LATEST))
+    }
+
+    /// Whether the latest version of `key` is held (without touching its recency).
+    fn is_cached(&self, key: PageKey) -> bool {
+        self.lock().dirty.get(key).is_some() || self.clean.contains_key(&(key, LATEST))
+    }
+
+    /// The latest version of `key` (`None`: never written).
+    pub fn get(&self, key: PageKey) -> Result<Option<Arc<Page>>, PageError> {
+        self.get_with_readahead(key, &[])
+    }
+
+    /// The latest version of `key`; on a miss, also fetches those of `ahead` that are not
+    /// cached, in the same batch.
+    pub fn get_with_readahead(
+        &self,
+        key: PageKey,
+        ahead: &[PageKey],
+    ) -> Result<Option<Arc<Page>>, PageError> {
+        if let Some(p) = self.lookup(key) {
+            metrics::HITS.inc();
+            return Ok(Some(p));
+        }
+        metrics::MISSES.inc();
+        let mut keys = vec![key];
+        keys.extend(ahead.iter().filter(|k| !self.is_cached(**k)));
+        metrics::PREFETCHED.inc_by(keys.len() as u64 - 1);
+        let mut got = self.fetch_latest(&keys)?;
+        // The first key was asked for; the others are only cached.
+        got.truncate(1);
+        got.pop()
+            .unwrap_or(Err(PageError::Unavailable("empty batch answer".into())))
+    }
+
+    /// Fetches the latest versions of `keys` in one batch (retrying keys a concurrent
+    /// commit changed), admitting each into the clean cache. Per-key results; the batch
+    /// fails only if the pageserver cannot be reached.
+    fn fetch_latest(&self, keys: &[PageKey]) -> Result<Vec<Lookup>, PageError> {
+        let mut out: Vec<Option<Lookup>> = vec![None; keys.len()];
+        for _attempt in 0..16 {
+            let mut todo = Vec::new();
+            {
+                let st = self.lock();
+                for (i, key) in keys.iter().enumerate() {
+                    if out[i].is_some() {
+                        continue;
+                    }
+                    if let Some(p) = st.dirty.get(*key) {
+                        out[i] = Some(Ok(Some(p)));
+                        continue;
+                    }
+                    let nms = st.lwl.get(*key);
+                    todo.push((
+                        i,
+                        PageRequest {
+                            key: *key,
+                            request_lsn: st.latest.max(nms),
+                            not_modified_since: nms,
+                        },
+                    ));
+                }
+            }
+            if todo.is_empty() {
+                break;
+            }
+            let results = self.client.fetch(todo.iter().map(|(_, r)| *r).collect())?;
+            let st = self.lock();
+            for ((i, req), result) in todo.into_iter().zip(results) {
+                if let Some(p) = st.dirty.get(req.key) {
+                    out[i] = Some(Ok(Some(p)));
+                    continue;
+                }
+                if st.lwl.get(req.key) != req.not_modified_since {
+                    continue; // changed while in flight: ask again
+                }
+                out[i] = Some(match result {
+                    Ok(bytes) => to_page(req.key, &bytes).map(|page| {
+                        self.clean.insert((req.key, LATEST), page.clone());
+                        Some(page)
+                    }),
+                    Err(PageError::NeverWritten(_)) => Ok(None),
+                    Err(e) => Err(e),
+                });
+            }
+        }
+        out.into_iter()
+            .zip(keys)
+            .map(|(r, key)| {
+                r.ok_or_else(|| {
+                    PageError::Unavailable(format!("page {key} kept changing while fetched"))
+                })
+            })
+            .collect()
+    }
+
+    /// The version of `key` at the record boundary `lsn` (an old snapshot), cached under
+    /// `(key, lsn)`, never in the latest slot. `None`: the page did not exist at `lsn`.
+    pub fn get_at(&self, key: PageKey, lsn: Lsn) -> Result<Option<Arc<Page>>, PageError> {
+        if let Some(p) = self.clean.get(&(key, lsn)) {
+            metrics::HITS.inc();
+            return Ok(Some(p));
+        }
+        metrics::MISSES.inc();
+        let req = PageRequest {
+            key,
+            request_lsn: lsn,
+            not_modified_since: lsn,
+        };
+        let result = self
+            .client
+            .fetch(vec![req])?
+            .pop()
+            .unwrap_or(Err(PageError::Unavailable("empty batch answer".into())));
+        match result {
+            Ok(bytes) => {
+                let page = to_page(key, &bytes)?;
+                self.clean.insert((key, lsn), page.clone());
+                Ok(Some(page))
+            }
+            Err(PageError::NeverWritten(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Publishes a new latest version of `key`, written by the record ending at `end`
+    /// (the page's `page_lsn`): it is dirty until the pageserver ingests `end`.
+    pub fn publish(&self, key: PageKey, page: Arc<Page>, end: Lsn) {
+        let mut st = self.lock();
+        st.lwl.set(key, end);
+        st.latest = st.latest.max(end);
+        if end <= st.ingested {
+            // Already ingested (a record replayed from the WAL): clean at once.
+            self.clean.insert((key, LATEST), page);
+        } else {
+            st.dirty.insert(key, end, page);
+        }
+        metrics::DIRTY.set(st.dirty.len() as i64);
+    }
+
+    /// The pageserver has ingested up to `lsn`: dirty versions at or below it become clean.
+    pub fn note_ingested(&self, lsn: Lsn) {
+        let mut st = self.lock();
+        if lsn <= st.ingested {
+            return;
+        }
+        st.ingested = lsn;
+        for (key, _, page) in st.dirty.drain(lsn) {
+            self.clean.insert((key, LATEST), page);
+        }
+        metrics::DIRTY.set(st.dirty.len() as i64);
+        drop(st);
+        self.room.notify_all();
+    }
+
+    /// Blocks while the dirty-page table is full (the pageserver is behind), up to
+    /// [`CacheConfig::dirty_wait`].
+    pub fn wait_for_room(&self) -> Result<(), PageError> {
+        let deadline = Instant::now() + self.config.dirty_wait;
+        let mut st = self.lock();
+        while st.dirty.is_full() {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(PageError::Unavailable(format!(
+                    "{} dirty pages not ingested by the pageserver after {:?}",
+                    st.dirty.len(),
+                    self.config.dirty_wait
+                )));
+            }
+            st = self
+                .room
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Ok(())
+    }
+
+    /// Number of dirty pages.
+    pub fn dirty_len(&self) -> usize {
+        self.lock().dirty.len()
+    }
+
+    /// The dirty pages (for checks).
+    pub fn dirty_pages(&self) -> Vec<(PageKey, Arc<Page>)> {
+        self.lock().dirty.pages().collect()
+    }
+
+    /// Bytes held by the clean cache, after moka's pending evictions.
+    pub fn clean_bytes(&self) -> u64 {
+        self.clean.run_pending_tasks();
+        self.clean.weighted_size()
+    }
+
+    /// The last-written LSN a miss of `key` would send.
+    pub fn last_written(&self, key: PageKey) -> Lsn {
+        self.lock().lwl.get(key)
+    }
+
+    /// Number of blocks of `rel`, learned from the pageserver: blocks are `0..n`, never
+    /// freed, so `n` is found by doubling then bisecting on "was block b written".
+    pub fn relation_size(&self, rel: RelId) -> Result<u32, PageError> {
+        let exists = |block: u32| -> Result<bool, PageError> {
+            Ok(self.get(PageKey { rel, block })?.is_some())
+        };
+        if !exists(0)? {
+            return Ok(0);
+        }
+        let (mut lo, mut hi) = (0u32, 1u32);
+        while exists(hi)? {
+            lo = hi;
+            hi = match hi.checked_mul(2) {
+                Some(h) => h,
+                None => return Ok(u32::MAX),
+            };
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if exists(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(hi)
+    }
+}
+
+fn to_page(key: PageKey, bytes: &[u8]) -> Result<Arc<Page>, PageError> {
+    let page: Page = bytes.try_into().map_err(|_| PageError::Internal {
+        key,
+        message: format!("{} bytes, expected one page", bytes.len()),
+    })?;
+    Ok(Arc::new(page))
+}
+
+#[cfg(test)]
+mod tests;

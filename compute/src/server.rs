@@ -1,0 +1,337 @@
+//! # server: a primary compute node (`strata compute`)
+//!
+//! [`run`] wires the pieces of this crate into one server for one timeline:
+//!
+//! ```text
+//!  1. WalProposer::start ──Greet/Vote/Elected──▶ safekeepers   (fences any older primary;
+//!     (ProposerWal)                                            WAL ends at the TermStart)
+//!  2. CreateTimeline ──gRPC──▶ pageserver                      (if missing: a fresh cluster)
+//!  3. PageClient + PageCache (--cache-size) → PageTable::cached
+//!     Engine::start: read the catalog from the pageserver at the WAL's end,
+//!     or write the bootstrap record on a brand-new timeline
+//!  4. frontend::bind_and_serve(--listen, --max-connections): pgwire sessions over the Engine
+//!  5. cancel (Ctrl-C / SIGTERM) → stop accepting, close sessions, stop the proposer
+//! ```
+//!
+//! Commits are durable on a quorum of safekeepers ([`ProposerWal`]); pages come from the
+//! pageserver through the page cache, so the compute keeps no state of its own: a fresh
+//! compute on another port, after a kill -9 of this one, sees every committed row.
+//! A compute whose term is taken over by a newer primary keeps serving reads at its last
+//! durable snapshot and fails every write with a message saying so.
+//!
+//! Authentication is trust (any user and database), as a local PostgreSQL: intended for
+//! loopback addresses. Listening elsewhere logs a warning until password/SCRAM exists.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use proto::TimelineId;
+use proto::grpc::pageserver as pb;
+use proto::grpc::pageserver::pageserver_client::PageserverClient;
+use safekeeper::driver::DriverConfig;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::engine::{Engine, EngineConfig, PageTable, ProposerWal, WalSink};
+use crate::frontend::{self, FrontendConfig};
+use crate::page_cache::{CacheConfig, PageCache};
+use crate::page_client::{PageClient, PageClientConfig};
+
+/// Settings of one compute node (the `strata compute` flags).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// pgwire address (`--listen`).
+    pub listen: SocketAddr,
+    /// The pageserver's gRPC address (`--pageserver`).
+    pub pageserver: String,
+    /// The safekeepers' gRPC addresses (`--safekeepers`).
+    pub safekeepers: Vec<String>,
+    /// `--tenant` / `--timeline`.
+    pub timeline: TimelineId,
+    /// Bytes of clean pages cached (`--cache-size`).
+    pub cache_bytes: u64,
+    /// Client connections at once (`--max-connections`).
+    pub max_connections: usize,
+    /// This compute's proposer id in elections.
+    pub proposer_id: u64,
+    /// How long startup may take at most (election, pageserver, catalog).
+    pub start_timeout: Duration,
+}
+
+impl ServerConfig {
+    pub fn new(
+        listen: SocketAddr,
+        pageserver: String,
+        safekeepers: Vec<String>,
+        timeline: TimelineId,
+    ) -> ServerConfig {
+        ServerConfig {
+            listen,
+            pageserver,
+            safekeepers,
+            timeline,
+            cache_bytes: CacheConfig::default().cache_bytes,
+            max_connections: FrontendConfig::default().max_connections,
+            proposer_id: default_proposer_id(),
+            start_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A proposer id unlikely to collide with another compute's: the clock and the pid.
+fn default_proposer_id() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    (nanos ^ (u64::from(std::process::id()) << 32)) | 1
+}
+
+/// Why a compute could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// No election on the safekeepers (no quorum reachable, or a newer term won).
+    #[error("elect a primary on the safekeepers: {0}")]
+    Election(#[from] safekeeper::Error),
+    /// The pageserver could not be reached or refused the timeline.
+    #[error("pageserver {addr}: {reason}")]
+    Pageserver { addr: String, reason: String },
+    /// The engine could not start (catalog unreadable, bootstrap not durable).
+    #[error("start the engine: {0}")]
+    Engine(String),
+    /// The pgwire listener could not bind.
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// Startup took longer than `start_timeout`.
+    #[error("startup did not finish within {0:?}")]
+    StartTimeout(Duration),
+}
+
+/// A started compute: its bound pgwire address and the task serving it.
+pub struct Running {
+    /// The bound address (the real port when listening on port 0).
+    pub addr: SocketAddr,
+    /// The engine (tests inspect it).
+    pub engine: Engine,
+    wal: Arc<ProposerWal>,
+    serving: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Waits until the front end has stopped (after `cancel`), then stops the proposer.
+    pub async fn stopped(self) {
+        if let Err(e) = self.serving.await {
+            tracing::error!(error = %e, "front end task failed");
+        }
+        self.wal.proposer().shutdown();
+    }
+}
+
+/// Runs a compute until `cancel` fires. See the module docs.
+pub async fn run(config: ServerConfig, cancel: CancellationToken) -> Result<(), ServerError> {
+    let (tenant, timeline) = (
+        config.timeline.tenant.to_string(),
+        config.timeline.timeline.to_string(),
+    );
+    let running = start(config, cancel.clone()).await?;
+    cancel.cancelled().await;
+    tracing::info!(%tenant, %timeline, "compute shutting down");
+    running.stopped().await;
+    Ok(())
+}
+
+/// Starts a compute (steps 1–4 of the module docs) and returns once it accepts
+/// connections; it serves until `cancel` fires.
+pub async fn start(
+    config: ServerConfig,
+    cancel: CancellationToken,
+) -> Result<Running, ServerError> {
+    let span = tracing::info_span!(
+        "compute",
+        tenant = %config.timeline.tenant,
+        timeline = %config.timeline.timeline,
+    );
+    let timeout = config.start_timeout;
+    tokio::time::timeout(timeout, start_inner(config, cancel).instrument(span))
+        .await
+        .map_err(|_| ServerError::StartTimeout(timeout))?
+}
+
+async fn start_inner(
+    config: ServerConfig,
+    cancel: CancellationToken,
+) -> Result<Running, ServerError> {
+    if !config.listen.ip().is_loopback() {
+        tracing::warn!(listen = %config.listen, "trust authentication on a non-loopback address");
+    }
+    let runtime = tokio::runtime::Handle::current();
+    let mut driver = DriverConfig::new(
+        config.timeline.clone(),
+        config.safekeepers.clone(),
+        config.proposer_id,
+    );
+    driver.registry = Some(prometheus::default_registry().clone());
+    let wal = Arc::new(ProposerWal::start(driver, runtime.clone()).await?);
+    let term = wal.proposer().term();
+    let wal_end = wal.end_lsn();
+    tracing::info!(term, %wal_end, "elected primary");
+
+    ensure_timeline(&config.pageserver, &config.timeline, config.start_timeout).await?;
+
+    let client = PageClient::connect(
+        &config.pageserver,
+        config.timeline.clone(),
+        runtime.clone(),
+        PageClientConfig::default(),
+    )
+    .map_err(|e| ServerError::Pageserver {
+        addr: config.pageserver.clone(),
+        reason: e.to_string(),
+    })?;
+    let cache_config = CacheConfig {
+        cache_bytes: config.cache_bytes,
+        ..CacheConfig::default()
+    };
+    let cache = PageCache::new(client, cache_config, wal_end);
+    let pages = Arc::new(PageTable::cached(cache));
+    // The engine's constructor fetches pages and waits for durability: blocking work.
+    let sink: Arc<dyn WalSink> = wal.clone();
+    let engine =
+        tokio::task::spawn_blocking(move || Engine::start(pages, sink, EngineConfig::default()))
+            .await
+            .map_err(|e| ServerError::Engine(format!("engine start task: {e}")))?
+            .map_err(|e| ServerError::Engine(e.to_string()))?;
+    tracing::info!(snapshot = %engine.durable_lsn(), "engine ready");
+
+    let served = engine.clone();
+    let (addr, serving) = frontend::bind_and_serve(
+        config.listen,
+        FrontendConfig {
+            max_connections: config.max_connections,
+        },
+        move || served.clone(),
+        cancel.child_token(),
+    )
+    .await
+    .map_err(|source| ServerError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    tracing::info!(%addr, max_connections = config.max_connections, "accepting connections");
+    Ok(Running {
+        addr,
+        engine,
+        wal,
+        serving,
+    })
+}
+
+/// Creates `timeline` on the pageserver unless it exists, retrying while the pageserver
+/// is unreachable (it may be starting) for up to `limit`.
+async fn ensure_timeline(
+    addr: &str,
+    timeline: &TimelineId,
+    limit: Duration,
+) -> Result<(), ServerError> {
+    let url = if addr.contains("://") {
+        addr.to_string()
+    } else {
+        format!("http://{addr}")
+    };
+    let deadline = Instant::now() + limit;
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let attempt = async {
+            let mut client = PageserverClient::connect(url.clone())
+                .await
+                .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+            client
+                .create_timeline(pb::CreateTimelineRequest {
+                    tenant: timeline.tenant.to_string(),
+                    timeline: timeline.timeline.to_string(),
+                    ..Default::default()
+                })
+                .await
+        };
+        let outcome = tokio::time::timeout(Duration::from_secs(10), attempt).await;
+        let status = match outcome {
+            Ok(Ok(info)) => {
+                let info = info.into_inner();
+                tracing::info!(
+                    generation = info.generation,
+                    "created the timeline on the pageserver"
+                );
+                return Ok(());
+            }
+            Ok(Err(s)) if s.code() == tonic::Code::AlreadyExists => {
+                tracing::debug!("the timeline exists on the pageserver");
+                return Ok(());
+            }
+            Ok(Err(s)) => s,
+            Err(_) => tonic::Status::deadline_exceeded("CreateTimeline took over 10s"),
+        };
+        let retry = matches!(
+            status.code(),
+            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown
+        );
+        if !retry || Instant::now() + backoff > deadline {
+            return Err(ServerError::Pageserver {
+                addr: addr.to_string(),
+                reason: format!(
+                    "create timeline {}/{}: {status}",
+                    timeline.tenant, timeline.timeline
+                ),
+            });
+        }
+        tracing::warn!(error = %status, "pageserver not ready; retrying");
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Parses a size with an optional binary unit: `1048576`, `64KiB`, `256MiB`, `1GiB`
+/// (also `kB`/`MB`/`GB` as PostgreSQL's memory units, which are binary too).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("invalid size {text:?}: expected e.g. 256MiB"))?;
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "K" | "KB" | "kB" | "KiB" => 10,
+        "M" | "MB" | "MiB" => 20,
+        "G" | "GB" | "GiB" => 30,
+        "T" | "TB" | "TiB" => 40,
+        other => {
+            return Err(format!(
+                "invalid size unit {other:?} in {text:?}: use KiB, MiB or GiB"
+            ));
+        }
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("size {text:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("2GB"), Ok(2 << 30));
+        assert!(parse_size("12XB").is_err());
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
+    }
+}
