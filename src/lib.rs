@@ -6,5 +6,6 @@
 //! per-component subcommands (`strata safekeeper|pageserver|compute`) land
 //! with their issues and are listed in ARCHITECTURE.md as they do.
 
+pub mod admin;
 pub mod metrics_http;
 pub mod waldump;

@@ -18,9 +18,9 @@ use tokio_util::sync::CancellationToken;
     long_about = "Strata: a PostgreSQL-compatible database with compute separated from storage.\n\n\
         Compute nodes stream WAL to a quorum of safekeepers; a pageserver rebuilds any page at \
         any LSN from that WAL and from layer files in object storage.\n\n\
-        Available today: `strata safekeeper`, `strata pageserver` and `strata waldump`. \
-        The compute, the embedded cluster (`strata start`), `timeline` and `status` are being \
-        built; see README.md."
+        Available today: `strata safekeeper`, `strata pageserver`, `strata compute`, \
+        `strata timeline create|list`, `strata status` and `strata waldump`. The embedded \
+        cluster (`strata start`) is being built; see README.md."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -85,6 +85,110 @@ enum Cmd {
         #[command(flatten)]
         s3: S3Args,
     },
+    /// Create or list timelines (branches) on a pageserver.
+    Timeline {
+        #[command(subcommand)]
+        cmd: TimelineCmd,
+    },
+    /// Show a timeline as the pageserver and each safekeeper see it (LSNs, generation, layers).
+    Status {
+        /// The pageserver's gRPC address.
+        #[arg(long)]
+        pageserver: String,
+        /// The safekeepers' gRPC addresses, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        safekeepers: Vec<String>,
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        #[arg(long, default_value = "main")]
+        timeline: String,
+    },
+    /// Run a primary compute: wins an election on the safekeepers (fencing any older
+    /// primary), reads pages from the pageserver, serves PostgreSQL clients on `--listen`.
+    ///
+    /// Commits return once a majority of the safekeepers has flushed them. The timeline is
+    /// created on the pageserver if it does not exist yet. Authentication is trust (any user
+    /// and database), meant for loopback addresses.
+    Compute {
+        /// PostgreSQL wire-protocol address to listen on.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// The pageserver's gRPC address.
+        #[arg(long)]
+        pageserver: String,
+        /// The safekeepers' gRPC addresses, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        safekeepers: Vec<String>,
+        /// Tenant name ([a-z0-9_-]{1,63}).
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// Timeline name ([a-z0-9_-]{1,63}).
+        #[arg(long, default_value = "main")]
+        timeline: String,
+        /// Page cache size, e.g. 64MiB, 256MiB, 1GiB.
+        #[arg(long, default_value = "256MiB", value_parser = compute::server::parse_size)]
+        cache_size: u64,
+        /// Most client connections at once; more get FATAL 53300.
+        #[arg(long, default_value_t = 100)]
+        max_connections: usize,
+        /// Serve Prometheus metrics at http://ADDR/metrics.
+        #[arg(long)]
+        metrics: Option<std::net::SocketAddr>,
+    },
+}
+
+/// `strata timeline ...`
+#[derive(Subcommand)]
+enum TimelineCmd {
+    /// Create a root timeline, or a branch of `--from` at its last record, an LSN or a time.
+    Create {
+        /// The pageserver's gRPC address.
+        #[arg(long)]
+        pageserver: String,
+        /// The safekeepers' gRPC addresses, comma-separated; a majority must hold the timeline.
+        #[arg(long, value_delimiter = ',', required = true)]
+        safekeepers: Vec<String>,
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// The new timeline's name.
+        #[arg(long)]
+        timeline: String,
+        /// Branch from this timeline (same tenant); a root timeline when absent.
+        #[arg(long)]
+        from: Option<String>,
+        /// Branch point: an LSN (X/Y) or an RFC 3339 time (the last commit at or before it).
+        #[arg(long, requires = "from")]
+        at: Option<strata::admin::BranchPoint>,
+    },
+    /// List a pageserver's timelines.
+    List {
+        /// The pageserver's gRPC address.
+        #[arg(long)]
+        pageserver: String,
+        /// Only this tenant's timelines (all when absent).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+/// Runs one admin client call: warnings to stderr, a small runtime; prints
+/// the text (partial on error) and turns the error into a non-zero exit.
+fn run_client<F: Future<Output = (String, Result<(), strata::admin::AdminError>)>>(
+    call: impl FnOnce() -> F,
+) -> anyhow::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (out, result) = rt.block_on(call());
+    print!("{out}");
+    Ok(result?)
 }
 
 /// Connection settings for `s3://` object stores (keys from the usual AWS_* variables).
@@ -194,6 +298,63 @@ fn main() -> anyhow::Result<()> {
                 pageserver::run(config, cancel)
                     .await
                     .context("run pageserver")
+            })?;
+        }
+        Cmd::Timeline {
+            cmd:
+                TimelineCmd::Create {
+                    pageserver,
+                    safekeepers,
+                    tenant,
+                    timeline,
+                    from,
+                    at,
+                },
+        } => run_client(|| {
+            strata::admin::create_timeline(
+                &pageserver,
+                &safekeepers,
+                &tenant,
+                &timeline,
+                from.as_deref(),
+                at,
+            )
+        })?,
+        Cmd::Timeline {
+            cmd: TimelineCmd::List { pageserver, tenant },
+        } => run_client(|| async move {
+            match strata::admin::list_timelines(&pageserver, tenant.as_deref()).await {
+                Ok(out) => (out, Ok(())),
+                Err(e) => (String::new(), Err(e)),
+            }
+        })?,
+        Cmd::Status {
+            pageserver,
+            safekeepers,
+            tenant,
+            timeline,
+        } => run_client(|| strata::admin::status(&pageserver, &safekeepers, &tenant, &timeline))?,
+        Cmd::Compute {
+            listen,
+            pageserver,
+            safekeepers,
+            tenant,
+            timeline,
+            cache_size,
+            max_connections,
+            metrics,
+        } => {
+            let timeline = proto::TimelineId::new(&tenant, &timeline)
+                .with_context(|| format!("tenant {tenant:?} / timeline {timeline:?}"))?;
+            let safekeepers = safekeepers.into_iter().filter(|s| !s.is_empty()).collect();
+            let mut config =
+                compute::server::ServerConfig::new(listen, pageserver, safekeepers, timeline);
+            config.cache_bytes = cache_size;
+            config.max_connections = max_connections;
+            run_server(metrics, |cancel| async move {
+                compute::server::run(config, cancel)
+                    .await
+                    .context("run compute")
             })?;
         }
     }

@@ -4,6 +4,7 @@
 
 mod codec;
 mod disk;
+mod pageserver;
 pub mod postgres;
 mod safekeepers;
 
@@ -27,6 +28,10 @@ enum Cmd {
     /// latency at 1 and 32 appenders, fsyncs per append (group commit), bulk
     /// throughput, against the disk's own limits.
     Safekeepers(safekeepers::Opts),
+    /// A real `strata pageserver` fed by three safekeepers: ingest MB/s, then
+    /// GetPage throughput and latency (cold from layer files, warm from the
+    /// cache) at 1 and 16 batches in flight.
+    Pageserver(pageserver::Opts),
     /// The disk's own fdatasync latency and sequential write rate (the
     /// physical limit for WAL durability), and a vanilla PostgreSQL start/stop check.
     Disk {
@@ -40,6 +45,7 @@ fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
         Cmd::Safekeepers(o) => safekeepers::run(o),
+        Cmd::Pageserver(o) => pageserver::run(o),
         Cmd::Disk { dir } => {
             let d = disk::measure(&dir)?;
             match d.pg_fdatasync_ops {

@@ -109,7 +109,7 @@ fn start_safekeeper(o: &Opts, id: u64) -> anyhow::Result<Safekeeper> {
 }
 
 /// Sums every sample of `metric` on a Prometheus text endpoint.
-fn scrape(addr: SocketAddr, metric: &str) -> anyhow::Result<f64> {
+pub(crate) fn scrape(addr: SocketAddr, metric: &str) -> anyhow::Result<f64> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(2)))?;
     write!(s, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;

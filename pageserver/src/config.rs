@@ -30,6 +30,8 @@ pub struct Config {
     pub cache_bytes: u64,
     /// How many reconstructions run at once on the blocking pool.
     pub reconstruct_threads: usize,
+    /// How many layer files are downloaded on demand at once.
+    pub download_concurrency: usize,
     /// Background flush, compaction, GC and upload run this often; `None`
     /// leaves them to explicit calls (tests).
     pub maintenance_interval: Option<Duration>,
@@ -54,6 +56,7 @@ impl Config {
             wait_lsn_timeout: Duration::from_secs(10),
             cache_bytes: 256 << 20,
             reconstruct_threads: 4,
+            download_concurrency: 4,
             maintenance_interval: Some(Duration::from_secs(10)),
             checkpoint_interval: Duration::from_secs(600),
             pitr_window: Duration::from_secs(7 * 24 * 3600),

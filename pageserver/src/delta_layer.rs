@@ -17,7 +17,8 @@
 //! header) before building a [`Delta`], so a bad value is [`Error::Corrupt`],
 //! never a panic. A reader fetches only the blocks holding the wanted key.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use proto::page::{PAGE_HEADER_SIZE, PAGE_SIZE};
@@ -26,6 +27,7 @@ use proto::{Delta, Lsn, PageBody, PageChange, PageKey};
 use crate::key_range::KeyRange;
 use crate::layer_file::{LayerFile, LayerFileBuilder, LayerKind, Summary};
 use crate::layer_name::LayerName;
+use crate::ondemand::{Download, LazyFile};
 use crate::{Error, Result};
 
 const BODY_IMAGE: u8 = 1;
@@ -134,7 +136,7 @@ pub fn build<'a>(
 /// An open delta layer file.
 #[derive(Debug)]
 pub struct DeltaLayer {
-    file: LayerFile,
+    file: LazyFile,
     name: LayerName,
 }
 
@@ -146,7 +148,23 @@ impl DeltaLayer {
             return Err(Error::corrupt(path, 0, "expected a delta layer"));
         }
         let name = LayerName::of(file.summary());
-        Ok(DeltaLayer { file, name })
+        Ok(DeltaLayer {
+            file: LazyFile::resident(name, file),
+            name,
+        })
+    }
+
+    /// A delta layer in object storage only, downloaded on first read.
+    pub fn remote(name: LayerName, path: PathBuf, download: Arc<dyn Download>) -> DeltaLayer {
+        DeltaLayer {
+            file: LazyFile::remote(name, path, download),
+            name,
+        }
+    }
+
+    /// Whether the file is on local disk.
+    pub fn is_resident(&self) -> bool {
+        self.file.is_resident()
     }
 
     pub fn name(&self) -> LayerName {
@@ -158,16 +176,22 @@ impl DeltaLayer {
     }
 
     pub fn key_range(&self) -> KeyRange {
-        self.file.summary().key_range
+        self.name.key_range()
     }
 
     /// Changes have `lsn_start() <= lsn < lsn_end()`.
     pub fn lsn_start(&self) -> Lsn {
-        self.file.summary().lsn_start
+        match self.name {
+            LayerName::Delta { start, .. } => start,
+            LayerName::Image { lsn, .. } => lsn,
+        }
     }
 
     pub fn lsn_end(&self) -> Lsn {
-        self.file.summary().lsn_end
+        match self.name {
+            LayerName::Delta { end, .. } => end,
+            LayerName::Image { lsn, .. } => lsn + 1,
+        }
     }
 
     /// The changes of `key` with `after < lsn <= upto`, in LSN order.
@@ -176,7 +200,7 @@ impl DeltaLayer {
         let Some(from) = after.checked_add(1) else {
             return Ok(out);
         };
-        self.file.scan((key, from), (key, upto), |e| {
+        self.file.get()?.scan((key, from), (key, upto), |e| {
             let change = decode_change(e.key, e.value)
                 .map_err(|why| Error::corrupt(self.path(), e.offset, why))?;
             out.push((e.lsn, change));
@@ -185,15 +209,16 @@ impl DeltaLayer {
         Ok(out)
     }
 
-    /// The underlying file (block counts, blocks read).
-    pub fn file(&self) -> &LayerFile {
-        &self.file
+    /// The underlying file (block counts, blocks read), downloaded first
+    /// if it is remote.
+    pub fn file(&self) -> Result<Arc<LayerFile>> {
+        self.file.get()
     }
 
     /// Every distinct key with a change in this layer, in order.
     pub fn keys(&self) -> Result<Vec<PageKey>> {
         let mut keys: Vec<PageKey> = Vec::new();
-        self.file.scan_all(|e| {
+        self.file.get()?.scan_all(|e| {
             if keys.last() != Some(&e.key) {
                 keys.push(e.key);
             }
@@ -286,10 +311,10 @@ mod tests {
         );
 
         // One key's changes take a block or two, never a scan of the file.
-        let blocks = layer.file().block_count() as u64;
+        let blocks = layer.file().unwrap().block_count() as u64;
         assert!(blocks >= 5, "{blocks} blocks");
-        let before = layer.file().blocks_read();
+        let before = layer.file().unwrap().blocks_read();
         layer.changes(PageKey::new(1, 7), Lsn(0), Lsn::MAX).unwrap();
-        assert!(layer.file().blocks_read() - before <= 2);
+        assert!(layer.file().unwrap().blocks_read() - before <= 2);
     }
 }

@@ -11,7 +11,8 @@
 //! sees a newer `index-*.json` (see [`crate::remote`]).
 //!
 //! `remote_consistent_lsn` is reported back through the same trait, so the
-//! safekeepers may trim WAL below it.
+//! safekeepers may trim WAL below it. A new timeline (root or branch) is
+//! created on the safekeepers through it too, before its first generation.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -30,6 +31,14 @@ pub trait Generations: Send + Sync + 'static {
         id: &'a TimelineId,
         pageserver_id: &'a str,
     ) -> BoxFuture<'a, Result<u64>>;
+
+    /// Makes the safekeepers hold `id` with its WAL starting at `start`
+    /// (a new root or branch) before a generation is asked for it; a
+    /// timeline they already hold must start there too. Fakes need nothing.
+    fn create_timeline<'a>(&'a self, id: &'a TimelineId, start: Lsn) -> BoxFuture<'a, Result<()>> {
+        let _ = (id, start);
+        Box::pin(async { Ok(()) })
+    }
 
     /// Reports that generation `generation` has everything up to
     /// `remote_consistent_lsn` in object storage.

@@ -12,7 +12,8 @@
 //! Every page read is checked twice: the block CRC, and the page's own header
 //! CRC (a stored image is always a sealed page).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use proto::page::{self, Page};
 use proto::{Lsn, PageKey};
@@ -20,6 +21,7 @@ use proto::{Lsn, PageKey};
 use crate::key_range::KeyRange;
 use crate::layer_file::{LayerFile, LayerFileBuilder, LayerKind, Summary};
 use crate::layer_name::LayerName;
+use crate::ondemand::{Download, LazyFile};
 use crate::{Error, Result};
 
 /// Builds an image layer at `lsn` covering `keys` from pages sorted by key.
@@ -39,7 +41,7 @@ pub fn build<'a>(
 /// An open image layer file.
 #[derive(Debug)]
 pub struct ImageLayer {
-    file: LayerFile,
+    file: LazyFile,
     name: LayerName,
 }
 
@@ -56,7 +58,23 @@ impl ImageLayer {
             ));
         }
         let name = LayerName::of(s);
-        Ok(ImageLayer { file, name })
+        Ok(ImageLayer {
+            file: LazyFile::resident(name, file),
+            name,
+        })
+    }
+
+    /// An image layer in object storage only, downloaded on first read.
+    pub fn remote(name: LayerName, path: PathBuf, download: Arc<dyn Download>) -> ImageLayer {
+        ImageLayer {
+            file: LazyFile::remote(name, path, download),
+            name,
+        }
+    }
+
+    /// Whether the file is on local disk.
+    pub fn is_resident(&self) -> bool {
+        self.file.is_resident()
     }
 
     pub fn name(&self) -> LayerName {
@@ -68,19 +86,22 @@ impl ImageLayer {
     }
 
     pub fn key_range(&self) -> KeyRange {
-        self.file.summary().key_range
+        self.name.key_range()
     }
 
     /// The LSN the pages are at.
     pub fn lsn(&self) -> Lsn {
-        self.file.summary().lsn_start
+        match self.name {
+            LayerName::Image { lsn, .. } => lsn,
+            LayerName::Delta { start, .. } => start,
+        }
     }
 
     /// The page of `key` at [`Self::lsn`], or `None` if it did not exist then.
     pub fn get(&self, key: PageKey) -> Result<Option<Box<Page>>> {
         let lsn = self.lsn();
         let mut found = None;
-        self.file.scan((key, lsn), (key, lsn), |e| {
+        self.file.get()?.scan((key, lsn), (key, lsn), |e| {
             found = Some(self.to_page(e.value, e.offset)?);
             Ok(())
         })?;
@@ -90,7 +111,7 @@ impl ImageLayer {
     /// Every key in the file, in order.
     pub fn keys(&self) -> Result<Vec<PageKey>> {
         let mut keys = Vec::new();
-        self.file.scan_all(|e| {
+        self.file.get()?.scan_all(|e| {
             keys.push(e.key);
             Ok(())
         })?;

@@ -51,7 +51,9 @@
 //! - [`remote`] keeps local disk a cache of object storage: layers are
 //!   uploaded before the [`manifest`] that lists them; every object name
 //!   carries the writer's generation; a newer generation fences an older
-//!   pageserver before it uploads or deletes anything.
+//!   pageserver before it uploads or deletes anything. A layer the manifest
+//!   lists but the disk lacks is fetched by [`ondemand`] the first time a
+//!   read needs it (verified against the manifest, bounded concurrency).
 //! - [`grpc`] validates requests at the boundary and maps [`Error`] to
 //!   per-page error codes; [`metrics`] registers Prometheus series.
 
@@ -75,6 +77,7 @@ pub mod layer_name;
 pub mod manifest;
 pub mod metadata;
 pub mod metrics;
+pub mod ondemand;
 pub mod read;
 pub mod reconstruct;
 pub mod remote;

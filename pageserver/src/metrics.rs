@@ -39,6 +39,14 @@ pub static CACHE_MISSES: LazyLock<IntCounter> = LazyLock::new(|| {
     .expect("register pageserver_page_cache_misses_total")
 });
 
+pub static LAYERS_DOWNLOADED: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "pageserver_layers_downloaded_total",
+        "Layer files downloaded on demand from object storage"
+    )
+    .expect("register pageserver_layers_downloaded_total")
+});
+
 pub static UPLOAD_QUEUE: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!(
         "pageserver_upload_queue_layers",
@@ -89,6 +97,7 @@ pub fn register() {
     LazyLock::force(&CACHE_HITS);
     LazyLock::force(&CACHE_MISSES);
     LazyLock::force(&UPLOAD_QUEUE);
+    LazyLock::force(&LAYERS_DOWNLOADED);
     LazyLock::force(&INGEST_LAG_BYTES);
     LazyLock::force(&LAST_RECORD_LSN);
     LazyLock::force(&REMOTE_CONSISTENT_LSN);

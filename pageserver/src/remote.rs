@@ -16,10 +16,11 @@
 //!   manifest that establishes it is durable (`put` returns once durable).
 //!
 //! Local disk is a cache: [`prepare_local`] makes a timeline directory hold
-//! exactly the manifest's layers (downloading missing ones, verifying each
-//! against the manifest's size and CRC32C, and deleting anything else) with
+//! only the manifest's layers (deleting anything else) with
 //! `disk_consistent_lsn = remote_consistent_lsn`; WAL after it is re-read
-//! from the safekeepers.
+//! from the safekeepers. Listed layers the disk lacks are downloaded when a
+//! read first needs them ([`crate::ondemand`], verified against the
+//! manifest's size and CRC32C).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -29,7 +30,6 @@ use proto::{Lsn, TimelineId};
 use remote_storage::{RemoteStorage, layout};
 
 use crate::generations::Generations;
-use crate::layer_file::write_file;
 use crate::layer_name::LayerName;
 use crate::manifest::{LayerEntry, Manifest};
 use crate::metadata::{self, TimelineMetadata};
@@ -79,14 +79,15 @@ pub async fn latest_manifest(rs: &RemoteStorage, id: &TimelineId) -> Result<Opti
     Manifest::decode(&key, &bytes).map(Some)
 }
 
-/// Makes `dir` hold exactly `manifest`'s layers, with local metadata saying
-/// everything up to `remote_consistent_lsn` is on disk.
+/// Makes `dir` hold only layers of `manifest` (deleting anything else), with
+/// local metadata saying everything up to `remote_consistent_lsn` is in
+/// those layers. Returns the listed layers the directory lacks: they stay in
+/// object storage until a read needs them ([`crate::ondemand`]).
 pub async fn prepare_local(
-    rs: &RemoteStorage,
     id: &TimelineId,
     manifest: &Manifest,
     dir: &Path,
-) -> Result<()> {
+) -> Result<Vec<LayerName>> {
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| Error::io("create timeline directory", dir, e))?;
@@ -120,25 +121,20 @@ pub async fn prepare_local(
             }
         }
     }
-    for l in manifest
+    let missing: Vec<LayerName> = manifest
         .layers
         .iter()
         .filter(|l| !present.contains(&l.name))
-    {
-        let key = l.object_key(id);
-        let bytes = rs.get(&key).await?;
-        l.verify(id, &bytes)?;
-        let path = dir.join(&l.name);
-        blocking(move || write_file(&path, &bytes)).await?;
-        tracing::debug!(%key, "downloaded layer");
-    }
+        .filter_map(LayerEntry::layer_name)
+        .collect();
+    tracing::debug!(timeline = %id, missing = missing.len(), "layers left in object storage until read");
     let meta = TimelineMetadata {
         disk_consistent_lsn: Lsn(manifest.remote_consistent_lsn),
         gc_cutoff: Lsn(manifest.gc_cutoff),
     };
     let dir = dir.to_path_buf();
     blocking(move || meta.store(&dir)).await?;
-    Ok(())
+    Ok(missing)
 }
 
 /// Fails with [`Error::Fenced`] (and remembers it) if a generation newer

@@ -6,7 +6,8 @@
 //!   if that fails it tries the next. When the stream breaks, ingest calls
 //!   again and so fails over to whichever safekeeper is now most advanced.
 //! - `issue` asks every safekeeper for a generation and takes the maximum
-//!   over a majority.
+//!   over a majority; `create_timeline` greets every safekeeper with the new
+//!   timeline's start LSN (a majority must accept).
 //! - `feedback` sends `remote_consistent_lsn` to every safekeeper (best
 //!   effort: succeeding on one is enough).
 //!
@@ -157,6 +158,43 @@ impl Generations for SafekeeperClient {
             }
             let answers: Vec<Option<u64>> = answers.into_iter().map(|a| a.ok()).collect();
             max_over_majority(&answers, self.addrs.len())
+        })
+    }
+
+    fn create_timeline<'a>(&'a self, id: &'a TimelineId, start: Lsn) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            // A Greet creates a timeline the acceptor has never seen (and
+            // otherwise only checks the start LSN); it changes no term.
+            let ask = |addr: &'a String| async move {
+                let mut c = Self::connect(addr).await?;
+                let req = pb::GreetRequest {
+                    timeline: Some(id.into()),
+                    proposer_id: 0,
+                    timeline_start_lsn: start.0,
+                };
+                tokio::time::timeout(CALL_TIMEOUT, c.greet(req))
+                    .await
+                    .map_err(|_| Error::Safekeeper(format!("create on {addr}: timed out")))?
+                    .map_err(|s| Error::Safekeeper(format!("create on {addr}: {}", s.message())))?;
+                Ok::<(), Error>(())
+            };
+            let answers = futures::future::join_all(self.addrs.iter().map(ask)).await;
+            let mut ok = 0;
+            let mut last_err = None;
+            for (addr, a) in self.addrs.iter().zip(answers) {
+                match a {
+                    Ok(()) => ok += 1,
+                    Err(e) => {
+                        tracing::warn!(%addr, error = %e, "create timeline on a safekeeper");
+                        last_err = Some(e);
+                    }
+                }
+            }
+            if ok < self.addrs.len() / 2 + 1 {
+                return Err(last_err
+                    .unwrap_or_else(|| Error::Safekeeper("no safekeepers configured".into())));
+            }
+            Ok(())
         })
     }
 

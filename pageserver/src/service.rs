@@ -4,7 +4,8 @@
 //! [`Pageserver::start`] attaches every timeline that has a manifest in
 //! object storage (ancestors first): it takes a new generation from the
 //! safekeepers, makes the local directory match the newest manifest
-//! ([`remote::prepare_local`]), opens the [`Timeline`], writes its own
+//! ([`remote::prepare_local`]), opens the [`Timeline`] (listed layers the
+//! disk lacks are fetched when first read: [`crate::ondemand`]), writes its own
 //! generation's manifest (which fences older pageservers), and starts two
 //! tasks per timeline — WAL [`ingest`] from `last_record_lsn`, and (when
 //! `maintenance_interval` is set) maintenance: flush frozen layers, compact,
@@ -34,6 +35,7 @@ use crate::compaction::CompactionReport;
 use crate::config::Config;
 use crate::generations::Generations;
 use crate::manifest::{AncestorRef, Manifest};
+use crate::ondemand::{Download, RemoteLayers};
 use crate::remote::{self, SyncReport};
 use crate::tenant::TimelineHandle;
 use crate::timeline::GcReport;
@@ -64,6 +66,8 @@ pub struct Pageserver {
     attach_lock: tokio::sync::Mutex<()>,
     cache: PageCache,
     reconstruct: Arc<Semaphore>,
+    /// Bounds on-demand layer downloads across all timelines.
+    downloads: Arc<Semaphore>,
     cancel: CancellationToken,
     tasks: TaskTracker,
 }
@@ -100,6 +104,7 @@ impl Pageserver {
         let ps = Arc::new(Pageserver {
             cache: PageCache::new(config.cache_bytes),
             reconstruct: Arc::new(Semaphore::new(config.reconstruct_threads.max(1))),
+            downloads: Arc::new(Semaphore::new(config.download_concurrency.max(1))),
             config,
             remote,
             wal,
@@ -207,10 +212,20 @@ impl Pageserver {
                 .issue(&id, &self.config.pageserver_id)
                 .await?;
             let dir = self.timeline_dir(&id);
-            remote::prepare_local(&self.remote, &id, &manifest, &dir).await?;
+            let missing = remote::prepare_local(&id, &manifest, &dir).await?;
             let start = Lsn(manifest.start_lsn);
             let cfg = self.config.timeline.clone();
-            let tl = blocking(move || Timeline::open(&dir, cfg, start)).await?;
+            let download: Arc<dyn Download> = Arc::new(RemoteLayers::new(
+                self.remote.clone(),
+                id.clone(),
+                manifest.layers.iter().cloned(),
+                self.downloads.clone(),
+                tokio::runtime::Handle::current(),
+            ));
+            let tl = blocking(move || {
+                Timeline::open_with_remote(&dir, cfg, start, &missing, Some(download))
+            })
+            .await?;
             let handle = Arc::new(TimelineHandle::new(
                 id.clone(),
                 start,
@@ -286,11 +301,12 @@ impl Pageserver {
             }
         };
         let created = async {
+            let start = ancestor.as_ref().map_or(Lsn::TIMELINE_START, |(_, l)| *l);
+            self.generations.create_timeline(&id, start).await?;
             let generation = self
                 .generations
                 .issue(&id, &self.config.pageserver_id)
                 .await?;
-            let start = ancestor.as_ref().map_or(Lsn::TIMELINE_START, |(_, l)| *l);
             let aref = ancestor.as_ref().map(|(a, lsn)| AncestorRef {
                 timeline: a.id.timeline.to_string(),
                 lsn: lsn.0,

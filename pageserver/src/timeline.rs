@@ -18,7 +18,9 @@
 //!   [`Timeline::disk_consistent_lsn`] is in layer files of [`Timeline::dir`];
 //!   [`Timeline::open`] rebuilds the layer map from those files plus
 //!   `timeline.meta` ([`crate::metadata`]), and the caller re-streams WAL
-//!   after `disk_consistent_lsn`.
+//!   after `disk_consistent_lsn`. Layers the manifest lists but the directory
+//!   lacks join as remote layers ([`Timeline::open_with_remote`]), downloaded
+//!   when first read ([`crate::ondemand`]).
 //! - a flush makes its delta files durable before it advances the persisted
 //!   `disk_consistent_lsn`; files above it at open time are leftovers of an
 //!   interrupted flush and are deleted (their WAL is re-streamed).
@@ -44,6 +46,7 @@ use crate::layer_file::{sync_dir, write_file};
 use crate::layer_map::LayerMap;
 use crate::layer_name::LayerName;
 use crate::metadata::{self, TimelineMetadata};
+use crate::ondemand::Download;
 use crate::{Error, Result, gc, reconstruct};
 
 /// Sizes and thresholds of one timeline's storage.
@@ -139,6 +142,19 @@ impl Timeline {
     /// (temporary files, delta files above it). `wal_start` is where the
     /// timeline's WAL begins, used when nothing has been flushed yet.
     pub fn open(dir: &Path, config: TimelineConfig, wal_start: Lsn) -> Result<Timeline> {
+        Self::open_with_remote(dir, config, wal_start, &[], None)
+    }
+
+    /// [`Self::open`], plus the layers `remote` that the manifest lists but
+    /// the directory lacks: they join the layer map as remote layers,
+    /// fetched by `download` when a read first needs them.
+    pub fn open_with_remote(
+        dir: &Path,
+        config: TimelineConfig,
+        wal_start: Lsn,
+        remote: &[LayerName],
+        download: Option<Arc<dyn Download>>,
+    ) -> Result<Timeline> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("create timeline directory", dir, e))?;
         let names = list_layer_files(dir)?;
         let meta = match TimelineMetadata::load(dir)? {
@@ -193,8 +209,31 @@ impl Timeline {
                 ));
             }
         }
+        let mut remote_count = 0;
+        if let Some(download) = download {
+            for &name in remote {
+                if map.contains(&name) {
+                    continue;
+                }
+                if last_lsn(&name) > d {
+                    tracing::warn!(layer = %name, "a remote layer above disk_consistent_lsn; ignored");
+                    continue;
+                }
+                let path = dir.join(name.to_string());
+                match name {
+                    LayerName::Delta { .. } => {
+                        map.insert_delta(Arc::new(DeltaLayer::remote(name, path, download.clone())))
+                    }
+                    LayerName::Image { .. } => {
+                        map.insert_image(Arc::new(ImageLayer::remote(name, path, download.clone())))
+                    }
+                }
+                remote_count += 1;
+            }
+        }
         tracing::info!(
             dir = %dir.display(),
+            remote = remote_count,
             deltas = map.delta_layers().len(),
             images = map.image_layers().len(),
             disk_consistent_lsn = %d,
@@ -516,7 +555,12 @@ impl Timeline {
         let removed = gc::plan(&names, cutoff);
         let paths = self.layers.remove(&removed);
         for path in &paths {
-            std::fs::remove_file(path).map_err(|e| Error::io("remove layer file", path, e))?;
+            match std::fs::remove_file(path) {
+                Ok(()) => {}
+                // A remote layer that was never downloaded.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("remove layer file", path, e)),
+            }
         }
         if !paths.is_empty() {
             sync_dir(&self.dir)?;

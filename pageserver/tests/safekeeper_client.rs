@@ -47,9 +47,16 @@ fn unimplemented<T>() -> Result<T, Status> {
 impl Safekeeper for Fake {
     async fn greet(
         &self,
-        _: Request<pb::GreetRequest>,
+        r: Request<pb::GreetRequest>,
     ) -> Result<Response<pb::GreetResponse>, Status> {
-        unimplemented()
+        // The pageserver greets to create a new timeline.
+        if self.dead.load(Ordering::SeqCst) {
+            return Err(Status::unavailable("gone"));
+        }
+        Ok(Response::new(pb::GreetResponse {
+            timeline_start_lsn: r.into_inner().timeline_start_lsn,
+            ..Default::default()
+        }))
     }
     async fn vote(
         &self,

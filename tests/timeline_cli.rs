@@ -1,0 +1,247 @@
+//! Black-box test of `strata timeline create|list` and `strata status`
+//! against real processes: three `strata safekeeper`s and one `strata
+//! pageserver` (`file://` object store), WAL appended by the compute's
+//! proposer driver ([`WalProposer`]).
+//!
+//! 1. `timeline create` makes the root timeline on the pageserver and on
+//!    every safekeeper (the proposer then greets the same start LSN);
+//! 2. two commits with known timestamps are appended and ingested;
+//! 3. branches are created at the pageserver's last record, at an LSN and at
+//!    an RFC 3339 time, and `timeline list` shows them with their branch
+//!    points;
+//! 4. `status` prints the pageserver's and each safekeeper's view;
+//! 5. bad requests (an existing name, a branch point past the WAL, a garbled
+//!    `--at`, an unreachable pageserver) fail with a non-zero exit and a
+//!    message saying why.
+//!
+//! Every wait is bounded.
+
+mod harness;
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use harness::{Process, TestDir};
+use proto::frame::record_framed_len;
+use proto::grpc::pageserver as pb;
+use proto::grpc::pageserver::pageserver_client::PageserverClient;
+use proto::page::zeroed_page;
+use proto::redo::diff;
+use proto::{Lsn, PageKey, Record, TimelineId};
+use safekeeper::driver::{DriverConfig, WalProposer};
+use tokio::time::timeout;
+
+fn strata(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .output()
+        .expect("run strata");
+    println!(
+        "$ strata {}\n{}{}-> {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status
+    );
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Appends one commit (a fresh image of `key`) stamped `ts`; returns its end.
+async fn commit(p: &WalProposer, start: Lsn, key: PageKey, ts: i64) -> Lsn {
+    let mut page = zeroed_page();
+    page[100..200].fill(7);
+    let probe = Record::commit(ts, vec![diff(key, None, &page, Lsn(0))]);
+    let end = start + record_framed_len(&probe) as u64;
+    let rec = Record::commit(ts, vec![diff(key, None, &page, end)]);
+    let got = timeout(Duration::from_secs(20), p.append(&rec))
+        .await
+        .expect("append in time")
+        .expect("append");
+    assert_eq!(got, (start, end));
+    end
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeline_create_list_and_status() {
+    let dir = TestDir::new("timeline-cli");
+    let mut sks: Vec<Process> = (1..=3).map(|id| Process::safekeeper(&dir, id)).collect();
+    for sk in &mut sks {
+        sk.start();
+    }
+    let sk_arg = sks
+        .iter()
+        .map(|s| s.addr.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let store_url = format!("file://{}", dir.path().join("object-store").display());
+    let mut ps = Process::new(
+        &dir,
+        "ps",
+        &[
+            "pageserver",
+            "--listen",
+            "{addr}",
+            "--data-dir",
+            "{data_dir}",
+            "--object-store",
+            &store_url,
+            "--safekeepers",
+            &sk_arg,
+        ],
+    );
+    ps.start();
+    let ps_arg = ps.addr.to_string();
+    let base = ["--pageserver", &ps_arg, "--safekeepers", &sk_arg];
+
+    // 1. The root timeline, on the pageserver and the safekeepers.
+    let out = strata(&[&["timeline", "create"], &base[..], &["--timeline", "main"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("created timeline default/main"), "{text}");
+    assert_eq!(
+        text.matches("timeline starts at 0/1000000").count(),
+        3,
+        "{text}"
+    );
+
+    // 2. Two commits, ingested.
+    let id = TimelineId::new("default", "main").expect("valid names");
+    let mut cfg = DriverConfig::new(id.clone(), sks.iter().map(|s| s.url()).collect(), 1);
+    cfg.start_timeout = Duration::from_secs(30);
+    let p = timeout(Duration::from_secs(30), WalProposer::start(cfg))
+        .await
+        .expect("proposer elected in time")
+        .expect("proposer elected");
+    let t0 = strata::admin::parse_rfc3339("2026-01-01T00:00:00Z").expect("valid time");
+    let first = commit(&p, p.ready_lsn(), PageKey::new(5, 1), t0).await;
+    let second = commit(&p, first, PageKey::new(5, 2), t0 + 10_000_000).await;
+    let mut client = PageserverClient::connect(ps.url()).await.expect("connect");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let info = client
+            .timeline_status(pb::TimelineStatusRequest {
+                tenant: "default".into(),
+                timeline: "main".into(),
+            })
+            .await
+            .expect("timeline status")
+            .into_inner();
+        if info.last_record_lsn >= second.0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ingest stuck at {}; log:\n{}",
+            Lsn(info.last_record_lsn),
+            ps.log_tail(30)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // 3. Branches at the last record, an LSN and a time.
+    let create = |name: &str, extra: &[&str]| {
+        let args = [
+            &["timeline", "create"][..],
+            &base[..],
+            &["--timeline", name, "--from", "main"],
+            extra,
+        ]
+        .concat();
+        strata(&args)
+    };
+    let out = create("latest", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("(branch of main at {second})")),
+        "{}",
+        stdout(&out)
+    );
+    let out = create("at-lsn", &["--at", &first.to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("(branch of main at {first})")));
+    let out = create("at-time", &["--at", "2026-01-01T00:00:05Z"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("(branch of main at {first})")),
+        "5 s after the first commit and before the second: {}",
+        stdout(&out)
+    );
+
+    let out = strata(&["timeline", "list", "--pageserver", &ps_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("(4 timelines)"), "{text}");
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        line("at-lsn").contains(&format!("main {first}"))
+            || line("at-lsn").contains(&first.to_string())
+    );
+    assert!(line("latest").contains(&second.to_string()));
+    assert!(line("main").contains(" - "), "a root has no ancestor");
+    let out = strata(&[
+        "timeline",
+        "list",
+        "--pageserver",
+        &ps_arg,
+        "--tenant",
+        "other",
+    ]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("(0 timelines)"));
+
+    // 4. Status: both sides.
+    let out = strata(&[&["status"], &base[..], &["--timeline", "main"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("pageserver {ps_arg}: default/main")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("last_record_lsn {second}")),
+        "{text}"
+    );
+    for sk in &sks {
+        assert!(text.contains(&format!("  {} (node ", sk.addr)), "{text}");
+    }
+    assert_eq!(
+        text.matches(&format!("commit_lsn {second}")).count(),
+        3,
+        "{text}"
+    );
+
+    // 5. Clear errors, non-zero exits.
+    let out = strata(&[&["timeline", "create"], &base[..], &["--timeline", "main"]].concat());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("exists"), "{}", stderr(&out));
+    let out = create("too-far", &["--at", "0/FFFFFFFF"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("outside"), "{}", stderr(&out));
+    let out = create("garbled", &["--at", "yesterday"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("RFC 3339"), "{}", stderr(&out));
+    let out = strata(&[&["status"], &base[..], &["--timeline", "nope"]].concat());
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("not found") || stderr(&out).contains("not found"));
+    ps.kill9();
+    let out = strata(&["timeline", "list", "--pageserver", &ps_arg]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("cannot reach {ps_arg}")),
+        "{}",
+        stderr(&out)
+    );
+}
