@@ -1,11 +1,14 @@
 //! # strata: the binary's library
 //!
 //! The `strata` command (src/main.rs) is a thin clap front end over the
-//! modules here. Today that is the WAL inspection tool ([`waldump`]); the
-//! local cluster (`strata::LocalCluster`, `strata start`) and the
-//! per-component subcommands (`strata safekeeper|pageserver|compute`) land
-//! with their issues and are listed in ARCHITECTURE.md as they do.
+//! component crates and the modules here: [`LocalCluster`] (`strata start`,
+//! a whole cluster in one process), [`admin`] (`strata timeline`, `strata
+//! status`), [`metrics_http`] (every server's `--metrics` endpoint) and
+//! [`waldump`] (`strata waldump`).
 
 pub mod admin;
+pub mod local_cluster;
 pub mod metrics_http;
 pub mod waldump;
+
+pub use local_cluster::{LocalCluster, LocalClusterConfig};

@@ -109,6 +109,27 @@ enum Cmd {
     /// Commits return once a majority of the safekeepers has flushed them. The timeline is
     /// created on the pageserver if it does not exist yet. Authentication is trust (any user
     /// and database), meant for loopback addresses.
+    /// Start a whole cluster in this process (3 safekeepers, a pageserver, a primary compute)
+    /// on a local folder: the embedded default. Stops cleanly on Ctrl-C; run again to resume.
+    Start {
+        /// Where every component keeps its data; created if missing, resumed if present.
+        #[arg(long, default_value = "./strata-data")]
+        data_dir: PathBuf,
+        /// Object storage instead of DATA_DIR/objects: file:///path, s3://bucket/prefix.
+        #[arg(long)]
+        object_store: Option<String>,
+        /// The PostgreSQL port on 127.0.0.1.
+        #[arg(long, default_value_t = 55432)]
+        port: u16,
+        /// The compute's page cache size, e.g. 64MiB, 256MiB, 1GiB.
+        #[arg(long, default_value = "256MiB", value_parser = compute::server::parse_size)]
+        cache_size: u64,
+        /// Serve Prometheus metrics (all components) at http://ADDR/metrics.
+        #[arg(long)]
+        metrics: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        s3: S3Args,
+    },
     Compute {
         /// PostgreSQL wire-protocol address to listen on.
         #[arg(long)]
@@ -334,6 +355,38 @@ fn main() -> anyhow::Result<()> {
             tenant,
             timeline,
         } => run_client(|| strata::admin::status(&pageserver, &safekeepers, &tenant, &timeline))?,
+        Cmd::Start {
+            data_dir,
+            object_store,
+            port,
+            cache_size,
+            metrics,
+            s3,
+        } => {
+            let mut config = strata::LocalClusterConfig::new(data_dir);
+            config.object_store = object_store;
+            config.port = port;
+            config.cache_bytes = Some(cache_size);
+            config.s3 = remote_storage::S3Options {
+                endpoint: s3.s3_endpoint,
+                region: s3.s3_region,
+                allow_http: s3.s3_allow_http,
+                ..Default::default()
+            };
+            let data_dir = config.data_dir.display().to_string();
+            run_server(metrics, |cancel| async move {
+                let cluster = strata::LocalCluster::start(config)
+                    .await
+                    .context("start the local cluster")?;
+                println!("Strata is running (data in {data_dir}).");
+                println!("Connect with:  psql '{}'", cluster.connection_string());
+                println!("Press Ctrl-C to stop; run `strata start` again to resume.");
+                cancel.cancelled().await;
+                cluster.stop().await;
+                println!("Strata stopped.");
+                Ok(())
+            })?;
+        }
         Cmd::Compute {
             listen,
             pageserver,

@@ -1,0 +1,222 @@
+//! `strata start` as a library: a whole cluster in one process.
+//!
+//! [`LocalCluster`] runs three safekeepers, one pageserver and one primary
+//! compute, each exactly as its own `strata` subcommand would run it, talking
+//! to each other over gRPC on loopback ports — only the process boundary is
+//! missing. Everything lives under one data directory:
+//!
+//! ```text
+//! {data_dir}/safekeeper-1|2|3/   WAL segments and control files
+//! {data_dir}/pageserver/         the pageserver's local layer cache
+//! {data_dir}/objects/            the object store (file://), unless --object-store says otherwise
+//! ```
+//!
+//! Start order is the dependency order: safekeepers (on ports picked up
+//! front so each knows its peers), then the pageserver (which streams WAL from
+//! them), then the compute (which wins an election on the safekeepers and
+//! creates tenant `default` / timeline `main` on the pageserver if missing).
+//! [`LocalCluster::stop`] stops them in reverse order; the pageserver flushes
+//! and uploads what it ingested. Run again on the same directory, the cluster
+//! resumes with all its data: the safekeepers recover their WAL, the
+//! pageserver reattaches from the object store, and the new compute's
+//! election fences nothing but its own previous run.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use proto::TimelineId;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct LocalClusterConfig {
+    pub data_dir: PathBuf,
+    /// Object store URL; `None` is `file://{data_dir}/objects`.
+    pub object_store: Option<String>,
+    pub s3: remote_storage::S3Options,
+    /// The PostgreSQL port on 127.0.0.1 (0 picks a free one).
+    pub port: u16,
+    /// Bytes of clean pages the compute caches.
+    pub cache_bytes: Option<u64>,
+    pub timeline: TimelineId,
+}
+
+impl LocalClusterConfig {
+    /// The embedded default: `./strata-data`, port 55432, `default`/`main`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> LocalClusterConfig {
+        LocalClusterConfig {
+            data_dir: data_dir.into(),
+            object_store: None,
+            s3: Default::default(),
+            port: 55432,
+            cache_bytes: None,
+            timeline: TimelineId::new("default", "main").expect("valid built-in names"),
+        }
+    }
+}
+
+/// Why the cluster could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("prepare {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("start safekeeper {id}: {source}")]
+    Safekeeper { id: u64, source: safekeeper::Error },
+    #[error("start the pageserver: {0}")]
+    Pageserver(#[from] pageserver::Error),
+    #[error("open the object store: {0}")]
+    ObjectStore(#[from] remote_storage::Error),
+    #[error("start the compute: {0}")]
+    Compute(#[from] compute::server::ServerError),
+}
+
+/// A running local cluster.
+pub struct LocalCluster {
+    /// Where PostgreSQL clients connect.
+    pub postgres_addr: SocketAddr,
+    pub safekeepers: Vec<SocketAddr>,
+    pub pageserver: SocketAddr,
+    pub timeline: TimelineId,
+    cancel: CancellationToken,
+    compute: compute::server::Running,
+    ps: Arc<pageserver::Pageserver>,
+    ps_server: JoinHandle<pageserver::Result<()>>,
+    sk_cancel: CancellationToken,
+    sks: Vec<safekeeper::server::Running>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
+    move |source| ClusterError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Free loopback ports, reserved by binding and released just before use.
+fn pick_ports(n: usize) -> std::io::Result<Vec<u16>> {
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect()
+}
+
+impl LocalCluster {
+    /// Starts every component; returns once PostgreSQL clients can connect.
+    pub async fn start(config: LocalClusterConfig) -> Result<LocalCluster, ClusterError> {
+        let dir = &config.data_dir;
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let dir = std::path::absolute(dir).map_err(io(dir))?;
+        let object_store = match &config.object_store {
+            Some(url) => url.clone(),
+            None => {
+                let objects = dir.join("objects");
+                std::fs::create_dir_all(&objects).map_err(io(&objects))?;
+                format!("file://{}", objects.display())
+            }
+        };
+
+        // Safekeepers first: the others need their addresses.
+        let sk_cancel = CancellationToken::new();
+        let ports = pick_ports(3).map_err(io(&dir))?;
+        let peers: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let mut sks = Vec::new();
+        for (i, port) in ports.iter().enumerate() {
+            let id = i as u64 + 1;
+            let listen = SocketAddr::from(([127, 0, 0, 1], *port));
+            let mut c =
+                safekeeper::server::Config::new(id, listen, dir.join(format!("safekeeper-{id}")));
+            c.object_store = Some(object_store.clone());
+            c.peers = peers.clone();
+            c.s3 = config.s3.clone();
+            let running = safekeeper::server::start(c, sk_cancel.clone())
+                .await
+                .map_err(|source| ClusterError::Safekeeper { id, source })?;
+            sks.push(running);
+        }
+        let safekeepers: Vec<SocketAddr> = sks.iter().map(|s| s.addr).collect();
+        let sk_list: Vec<String> = safekeepers.iter().map(|a| a.to_string()).collect();
+
+        // The pageserver streams WAL from them.
+        let cancel = CancellationToken::new();
+        let mut pc = pageserver::Config::new(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            dir.join("pageserver"),
+            object_store.clone(),
+        );
+        pc.safekeepers = sk_list.clone();
+        pc.s3 = config.s3.clone();
+        let remote = remote_storage::RemoteStorage::from_url(&pc.object_store, &pc.s3)?;
+        let client = Arc::new(pageserver::safekeeper_client::SafekeeperClient::new(
+            sk_list.clone(),
+        ));
+        let listen = pc.listen;
+        let ps = pageserver::Pageserver::start(pc, remote, client.clone(), client, cancel.clone())
+            .await?;
+        let (pageserver, ps_server) = pageserver::grpc::spawn(ps.clone(), listen).await?;
+
+        // The primary compute: election, timeline, engine, pgwire.
+        let mut cc = compute::server::ServerConfig::new(
+            SocketAddr::from(([127, 0, 0, 1], config.port)),
+            pageserver.to_string(),
+            sk_list,
+            config.timeline.clone(),
+        );
+        if let Some(bytes) = config.cache_bytes {
+            cc.cache_bytes = bytes;
+        }
+        let compute = compute::server::start(cc, cancel.clone()).await?;
+        Ok(LocalCluster {
+            postgres_addr: compute.addr,
+            safekeepers,
+            pageserver,
+            timeline: config.timeline,
+            cancel,
+            compute,
+            ps,
+            ps_server,
+            sk_cancel,
+            sks,
+        })
+    }
+
+    /// A libpq connection string for psql and drivers.
+    pub fn connection_string(&self) -> String {
+        format!(
+            "postgresql://strata@{}:{}/postgres",
+            self.postgres_addr.ip(),
+            self.postgres_addr.port()
+        )
+    }
+
+    /// Stops the compute, then the pageserver (flushing and uploading what
+    /// it ingested), then the safekeepers.
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        self.compute.stopped().await;
+        match self.ps_server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "pageserver gRPC server stopped with an error")
+            }
+            Err(e) => tracing::warn!(error = %e, "pageserver gRPC task failed"),
+        }
+        self.ps.shutdown().await;
+        self.ps
+            .checkpoint_all(std::time::Duration::from_secs(30))
+            .await;
+        self.sk_cancel.cancel();
+        for sk in self.sks {
+            if let Err(e) = sk.wait().await {
+                tracing::warn!(error = %e, "safekeeper stopped with an error");
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! `strata start` — the embedded default — end to end: the library
+//! (`strata::LocalCluster`) and the real binary, each started, written to,
+//! stopped and started again on the same data directory, with every
+//! committed row back and nothing uncommitted.
+
+use std::time::Duration;
+
+use strata::{LocalCluster, LocalClusterConfig};
+use tokio_postgres::NoTls;
+
+async fn connect(port: u16) -> tokio_postgres::Client {
+    let s = format!("host=127.0.0.1 port={port} user=strata dbname=postgres");
+    let (client, conn) =
+        tokio::time::timeout(Duration::from_secs(20), tokio_postgres::connect(&s, NoTls))
+            .await
+            .expect("connect in time")
+            .expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
+async fn count(c: &tokio_postgres::Client) -> i64 {
+    c.query_one("SELECT count(*) FROM kv", &[])
+        .await
+        .expect("count")
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_cluster_keeps_its_data_across_restarts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = LocalClusterConfig::new(dir.path().join("data"));
+    config.port = 0;
+    config.cache_bytes = Some(1 << 20);
+
+    let cluster =
+        tokio::time::timeout(Duration::from_secs(60), LocalCluster::start(config.clone()))
+            .await
+            .expect("start in time")
+            .expect("start");
+    assert!(cluster.connection_string().starts_with("postgresql://"));
+    let c = connect(cluster.postgres_addr.port()).await;
+    c.batch_execute("CREATE TABLE kv (k int8 PRIMARY KEY, v text NOT NULL)")
+        .await
+        .unwrap();
+    for i in 0..50i64 {
+        c.execute(
+            "INSERT INTO kv VALUES ($1, $2)",
+            &[&i, &format!("value {i}")],
+        )
+        .await
+        .unwrap();
+    }
+    c.batch_execute("BEGIN; INSERT INTO kv VALUES (1000, 'never'); ROLLBACK")
+        .await
+        .unwrap();
+    c.batch_execute("BEGIN; INSERT INTO kv VALUES (1001, 'open when stopped')")
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&c).await,
+        51,
+        "own uncommitted row is visible to its transaction"
+    );
+    drop(c);
+    tokio::time::timeout(Duration::from_secs(60), cluster.stop())
+        .await
+        .expect("stop in time");
+
+    let cluster = tokio::time::timeout(Duration::from_secs(60), LocalCluster::start(config))
+        .await
+        .expect("restart in time")
+        .expect("restart");
+    let c = connect(cluster.postgres_addr.port()).await;
+    assert_eq!(count(&c).await, 50, "every committed row, nothing else");
+    let v: String = c
+        .query_one("SELECT v FROM kv WHERE k = 42", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v, "value 42");
+    c.execute("INSERT INTO kv VALUES (50, 'after restart')", &[])
+        .await
+        .unwrap();
+    assert_eq!(count(&c).await, 51);
+    drop(c);
+    tokio::time::timeout(Duration::from_secs(60), cluster.stop())
+        .await
+        .expect("stop in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strata_start_binary_prints_how_to_connect_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for round in 0..2 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["start", "--port", &port.to_string(), "--data-dir"])
+            .arg(dir.path().join("data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn strata start");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut saw = false;
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
+                && line.contains("psql 'postgresql://")
+                && line.contains(&port.to_string())
+            {
+                saw = true;
+                break;
+            }
+        }
+        if !saw {
+            let _ = child.kill();
+            panic!("strata start did not print a connection string within 60 s");
+        }
+        let c = connect(port).await;
+        if round == 0 {
+            c.batch_execute("CREATE TABLE kv (k int8 PRIMARY KEY); INSERT INTO kv VALUES (1), (2)")
+                .await
+                .unwrap();
+        } else {
+            assert_eq!(count(&c).await, 2, "data is back on the second run");
+        }
+        drop(c);
+        // SIGTERM: a clean stop with exit code 0.
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("strata start did not stop within 60 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(status.success(), "exit status {status}");
+    }
+}
