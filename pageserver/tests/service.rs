@@ -412,12 +412,13 @@ async fn a_damaged_layer_object_is_reported_by_name_and_never_served() {
     let mut named = 0;
     for (&(k, lsn, _), r) in reqs.iter().zip(&results) {
         match error_of(r) {
-            Some((code, msg)) => {
-                assert_eq!(code, pb::PageErrorCode::PageErrorCorrupt, "{msg}");
+            Some((code, msg)) if code == pb::PageErrorCode::PageErrorCorrupt => {
                 assert!(msg.contains(&layer), "the error names {layer}: {msg}");
                 named += 1;
             }
-            None => check(&wl, k, lsn, Lsn::INVALID, r).expect("a served page is right"),
+            // Served pages, and keys the workload never wrote, are as the
+            // model says.
+            _ => check(&wl, k, lsn, Lsn::INVALID, r).expect("a served page is right"),
         }
     }
     assert!(named > 0, "some read needed the damaged layer");
