@@ -106,6 +106,17 @@ async fn simple_and_extended_protocols() {
     }
     assert_eq!(texts, ["two"]);
     assert_eq!(tags, [1, 5]);
+
+    // RETURNING reports the DML's own command tag, not SELECT.
+    let msgs = c
+        .simple_query("INSERT INTO t VALUES (9, 'nine', 9.0, true) RETURNING id")
+        .await
+        .unwrap();
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, SimpleQueryMessage::CommandComplete(1))),
+        "{msgs:?}"
+    );
 }
 
 #[tokio::test]

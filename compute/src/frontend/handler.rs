@@ -152,10 +152,12 @@ fn response(
     };
     let schema = Arc::new(encode::fields(columns, format_for));
     let rows = encode::rows(&schema, columns, &r.rows)?;
-    Ok(Response::Query(QueryResponse::new(
-        schema,
-        stream::iter(rows.into_iter().map(Ok)),
-    )))
+    let mut q = QueryResponse::new(schema, stream::iter(rows.into_iter().map(Ok)));
+    // pgwire appends the row count itself: `INSERT 0 2` → `INSERT 0`, so
+    // RETURNING reports the statement's own tag (psql prints it).
+    let command = r.tag.rsplit_once(' ').map_or(r.tag.as_str(), |(c, _)| c);
+    q.set_command_tag(command);
+    Ok(Response::Query(q))
 }
 
 fn is_empty_query(q: &str) -> bool {
