@@ -412,7 +412,7 @@ async fn a_damaged_layer_object_is_reported_by_name_and_never_served() {
     let mut named = 0;
     for (&(k, lsn, _), r) in reqs.iter().zip(&results) {
         match error_of(r) {
-            Some((code, msg)) if code == pb::PageErrorCode::PageErrorCorrupt => {
+            Some((pb::PageErrorCode::PageErrorCorrupt, msg)) => {
                 assert!(msg.contains(&layer), "the error names {layer}: {msg}");
                 named += 1;
             }
