@@ -3,6 +3,7 @@
 //! BENCHMARKS.md together with the command that produced them.
 
 mod codec;
+mod compute;
 mod disk;
 mod pageserver;
 pub mod postgres;
@@ -24,6 +25,9 @@ struct Args {
 enum Cmd {
     /// WAL decode + CRC throughput and redo (delta apply) rate, one core.
     Codec(codec::Opts),
+    /// `strata start` vs vanilla PostgreSQL: single-row INSERT commit latency and
+    /// point SELECT latency, one client (needs `cargo build --release -p strata`).
+    Compute(compute::Opts),
     /// Three `strata safekeeper` processes on loopback: append-to-durable
     /// latency at 1 and 32 appenders, fsyncs per append (group commit), bulk
     /// throughput, against the disk's own limits.
@@ -44,6 +48,7 @@ enum Cmd {
 fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
+        Cmd::Compute(o) => compute::run(o),
         Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Pageserver(o) => pageserver::run(o),
         Cmd::Disk { dir } => {
