@@ -134,31 +134,8 @@ fn check_psql(p: &Process) {
 async fn compute_commits_survive_safekeeper_and_compute_crashes() {
     let started = Instant::now();
     let dir = TestDir::new("compute-cluster");
-    let mut sks: Vec<Process> = (1..=3).map(|id| Process::safekeeper(&dir, id)).collect();
-    for sk in &mut sks {
-        sk.start();
-    }
-    let sk_arg = sks
-        .iter()
-        .map(|s| s.addr.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let store_url = format!("file://{}", dir.path().join("object-store").display());
-    let mut ps = Process::new(
-        &dir,
-        "ps",
-        &[
-            "pageserver",
-            "--listen",
-            "{addr}",
-            "--data-dir",
-            "{data_dir}",
-            "--object-store",
-            &store_url,
-            "--safekeepers",
-            &sk_arg,
-        ],
-    );
+    let (mut sks, sk_arg) = harness::start_safekeepers(&dir);
+    let mut ps = Process::pageserver(&dir, &sk_arg);
     ps.start();
 
     // 1. A fresh cluster: the compute creates the timeline and bootstraps.

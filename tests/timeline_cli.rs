@@ -72,31 +72,8 @@ async fn commit(p: &WalProposer, start: Lsn, key: PageKey, ts: i64) -> Lsn {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeline_create_list_and_status() {
     let dir = TestDir::new("timeline-cli");
-    let mut sks: Vec<Process> = (1..=3).map(|id| Process::safekeeper(&dir, id)).collect();
-    for sk in &mut sks {
-        sk.start();
-    }
-    let sk_arg = sks
-        .iter()
-        .map(|s| s.addr.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let store_url = format!("file://{}", dir.path().join("object-store").display());
-    let mut ps = Process::new(
-        &dir,
-        "ps",
-        &[
-            "pageserver",
-            "--listen",
-            "{addr}",
-            "--data-dir",
-            "{data_dir}",
-            "--object-store",
-            &store_url,
-            "--safekeepers",
-            &sk_arg,
-        ],
-    );
+    let (sks, sk_arg) = harness::start_safekeepers(&dir);
+    let mut ps = Process::pageserver(&dir, &sk_arg);
     ps.start();
     let ps_arg = ps.addr.to_string();
     let base = ["--pageserver", &ps_arg, "--safekeepers", &sk_arg];

@@ -126,6 +126,27 @@ impl Process {
         )
     }
 
+    /// A pageserver (not yet started) on the `file://` object store
+    /// `dir/object-store`, streaming WAL from `safekeepers` (`A,B,C`).
+    pub fn pageserver(dir: &TestDir, safekeepers: &str) -> Process {
+        let store_url = format!("file://{}", dir.path().join("object-store").display());
+        Process::new(
+            dir,
+            "ps",
+            &[
+                "pageserver",
+                "--listen",
+                "{addr}",
+                "--data-dir",
+                "{data_dir}",
+                "--object-store",
+                &store_url,
+                "--safekeepers",
+                safekeepers,
+            ],
+        )
+    }
+
     /// Starts (or restarts, on the same data dir) and waits until it accepts
     /// connections.
     pub fn start(&mut self) {
@@ -215,4 +236,19 @@ impl Drop for Process {
         }
         self.kill9();
     }
+}
+
+/// Three started safekeepers (ids 1 to 3) and their addresses as a
+/// `--safekeepers A,B,C` argument.
+pub fn start_safekeepers(dir: &TestDir) -> (Vec<Process>, String) {
+    let mut sks: Vec<Process> = (1..=3).map(|id| Process::safekeeper(dir, id)).collect();
+    for sk in &mut sks {
+        sk.start();
+    }
+    let arg = sks
+        .iter()
+        .map(|s| s.addr.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    (sks, arg)
 }
