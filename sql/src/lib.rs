@@ -77,6 +77,8 @@ pub mod memory;
 pub mod planner;
 mod result;
 pub mod session;
+#[cfg(feature = "slt")]
+pub mod slt;
 pub mod storage;
 pub mod types;
 
