@@ -1,14 +1,12 @@
 //! The commit path: durability waits outside locks, the write-set limit, and the pages the
 //! serial step publishes (sealed exactly as redo produces them).
 
-mod engine_common;
-
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::engine_common::{exec, rows, small_pages};
 use compute::engine::{Engine, EngineConfig, MemoryWal};
-use engine_common::{exec, rows, small_pages};
 use proto::Lsn;
 use sql::Session;
 use sql::storage::{Isolation, LockOutcome, Storage, Txn};
@@ -80,7 +78,7 @@ fn a_write_set_over_the_limit_fails_cleanly() {
         write_set_limit: 4096,
         ..small_pages()
     };
-    let (e, _wal) = engine_common::engine(config);
+    let (e, _wal) = crate::engine_common::engine(config);
     let mut s = Session::new(e);
     exec(&mut s, "CREATE TABLE t (id int PRIMARY KEY, s text)").unwrap();
     let err = exec(
@@ -99,7 +97,7 @@ fn a_write_set_over_the_limit_fails_cleanly() {
 
 #[test]
 fn published_pages_are_sealed_as_redo_leaves_them() {
-    let (e, wal) = engine_common::engine(small_pages());
+    let (e, wal) = crate::engine_common::engine(small_pages());
     let mut s = Session::new(e.clone());
     exec(&mut s, "CREATE TABLE t (id int PRIMARY KEY, v text)").unwrap();
     exec(&mut s, "CREATE INDEX t_v ON t (v)").unwrap();
@@ -137,7 +135,7 @@ fn published_pages_are_sealed_as_redo_leaves_them() {
 
 #[test]
 fn hidden_row_ids_are_never_reused_across_a_restart() {
-    let (e, wal) = engine_common::engine(small_pages());
+    let (e, wal) = crate::engine_common::engine(small_pages());
     let mut s = Session::new(e.clone());
     exec(&mut s, "CREATE TABLE log (msg text)").unwrap();
     exec(&mut s, "INSERT INTO log VALUES ('a'), ('b')").unwrap();

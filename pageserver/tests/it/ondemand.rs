@@ -3,13 +3,11 @@
 //! touch (checked by listing the timeline's local directory), serves every
 //! page correctly, and a layer once fetched is not fetched again.
 
-mod common;
-
 use std::path::Path;
 
-use common::START;
-use common::Workload;
-use common::service::{Env, Node, check};
+use crate::common::START;
+use crate::common::Workload;
+use crate::common::service::{Env, Node, check};
 use pageserver::LayerName;
 use proto::{Lsn, PageKey, TimelineId};
 use remote_storage::RemoteStorage;

@@ -3,15 +3,13 @@
 //! block, unique keys under contention, hidden row ids under contention, and the bank
 //! invariant at every snapshot. Every wait is bounded.
 
-mod engine_common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::engine_common::{engine, exec, rows, small_pages};
 use compute::engine::Engine;
-use engine_common::{engine, exec, rows, small_pages};
 use proto::Lsn;
 use sql::Session;
 use sql::storage::{Access, Isolation, LockOutcome, Storage, Txn};

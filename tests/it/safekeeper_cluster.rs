@@ -18,15 +18,13 @@
 //! Every wait is bounded; each test stops by itself in well under 2 minutes
 //! (about 3 s here).
 
-mod harness;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::harness::{Process, TestDir};
 use futures::StreamExt;
-use harness::{Process, TestDir};
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Delta, Lsn, PageBody, PageChange, PageKey, Record, RelId, TimelineId, WalDecoder};
@@ -203,7 +201,7 @@ async fn check_all_acked(name: &str, url: &str, start: Lsn, acked: &BTreeMap<Lsn
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_safekeepers_survive_kill9_and_fence_an_old_proposer() {
-    let seed = harness::seed();
+    let seed = crate::harness::seed();
     let dir = TestDir::new("sk-cluster");
     let mut sks: Vec<Process> = (1..=3).map(|id| Process::safekeeper(&dir, id)).collect();
     for sk in &mut sks {
@@ -324,7 +322,7 @@ async fn three_safekeepers_survive_kill9_and_fence_an_old_proposer() {
 /// there (and the new term's WAL continues after it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_records_survive_killing_every_safekeeper() {
-    let seed = harness::seed();
+    let seed = crate::harness::seed();
     let dir = TestDir::new("sk-all-kill");
     let mut sks: Vec<Process> = (1..=3).map(|id| Process::safekeeper(&dir, id)).collect();
     for sk in &mut sks {

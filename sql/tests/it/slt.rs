@@ -1,14 +1,11 @@
-//! The sql crate's `.slt` files (each checked against PostgreSQL 15), run on
-//! `sql::Session<compute::engine::Engine>`: the engine must give the reference storage's
-//! answers.
-
-mod engine_common;
+//! Runs every `.slt` file under `tests/slt/` (each checked against PostgreSQL 15) on
+//! `Session` + `MemoryStorage`.
 
 #[test]
-fn sql_slt_files_pass_on_the_engine() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sql/tests/slt");
+fn slt_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("sql/tests/slt exists")
+        .expect("tests/slt exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
         .collect();
@@ -16,7 +13,7 @@ fn sql_slt_files_pass_on_the_engine() {
     assert!(!files.is_empty(), "no .slt files in {}", dir.display());
     let mut failures = Vec::new();
     for f in &files {
-        if let Err(e) = engine_common::run_slt(f, engine_common::small_pages()) {
+        if let Err(e) = crate::common::run_file(f) {
             failures.push(format!("{}:\n{e}", f.display()));
         }
     }

@@ -7,8 +7,6 @@
 //! Expected results are never edited. When the corpus is absent the test prints a loud
 //! SKIPPING message, except under `CI=true`, where absence is a failure.
 
-mod common;
-
 const PASSING: &[&str] = &[
     // risinglight: single-table DML, filters, NULLs, DISTINCT, GROUP BY, int8 aggregates
     "risinglight/tests/sql/bigint.slt",
@@ -95,7 +93,7 @@ fn pg_slt_corpus() {
     }
     let mut regressions = Vec::new();
     for file in ALL {
-        let result = common::run_file(&root.join(file));
+        let result = crate::common::run_file(&root.join(file));
         let expected = PASSING.contains(file);
         match (&result, expected) {
             (Ok(()), true) => eprintln!("pass        {file}"),

@@ -13,11 +13,9 @@
 //!
 //! Every wait is bounded.
 
-mod harness;
-
 use std::time::Duration;
 
-use harness::{Process, TestDir};
+use crate::harness::{Process, TestDir};
 use proto::frame::record_framed_len;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;

@@ -16,12 +16,10 @@
 //!
 //! Every wait is bounded.
 
-mod harness;
-
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use harness::{Process, TestDir};
+use crate::harness::{Process, TestDir};
 use proto::frame::record_framed_len;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
@@ -72,7 +70,7 @@ async fn commit(p: &WalProposer, start: Lsn, key: PageKey, ts: i64) -> Lsn {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeline_create_list_and_status() {
     let dir = TestDir::new("timeline-cli");
-    let (sks, sk_arg) = harness::start_safekeepers(&dir);
+    let (sks, sk_arg) = crate::harness::start_safekeepers(&dir);
     let mut ps = Process::pageserver(&dir, &sk_arg);
     ps.start();
     let ps_arg = ps.addr.to_string();

@@ -15,12 +15,10 @@
 //!
 //! Every wait is bounded; ports, directories and logs are printed by the harness.
 
-mod harness;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::{Process, TestDir};
+use crate::harness::{Process, TestDir};
 use tokio::time::timeout;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
@@ -134,7 +132,7 @@ fn check_psql(p: &Process) {
 async fn compute_commits_survive_safekeeper_and_compute_crashes() {
     let started = Instant::now();
     let dir = TestDir::new("compute-cluster");
-    let (mut sks, sk_arg) = harness::start_safekeepers(&dir);
+    let (mut sks, sk_arg) = crate::harness::start_safekeepers(&dir);
     let mut ps = Process::pageserver(&dir, &sk_arg);
     ps.start();
 

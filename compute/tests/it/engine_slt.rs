@@ -1,13 +1,12 @@
-//! Runs every `.slt` file under `tests/slt/` (each checked against PostgreSQL 15) on
-//! `Session` + `MemoryStorage`.
-
-mod common;
+//! The sql crate's `.slt` files (each checked against PostgreSQL 15), run on
+//! `sql::Session<compute::engine::Engine>`: the engine must give the reference storage's
+//! answers.
 
 #[test]
-fn slt_files() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+fn sql_slt_files_pass_on_the_engine() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sql/tests/slt");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/slt exists")
+        .expect("sql/tests/slt exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
         .collect();
@@ -15,7 +14,7 @@ fn slt_files() {
     assert!(!files.is_empty(), "no .slt files in {}", dir.display());
     let mut failures = Vec::new();
     for f in &files {
-        if let Err(e) = common::run_file(f) {
+        if let Err(e) = crate::engine_common::run_slt(f, crate::engine_common::small_pages()) {
             failures.push(format!("{}:\n{e}", f.display()));
         }
     }

@@ -6,12 +6,10 @@
 //!
 //! Random workloads print their seed; set `PAGESERVER_SEED` to replay one.
 
-mod common;
-
 use std::time::Duration;
 
-use common::service::{Env, Node, check, error_of};
-use common::{START, Workload};
+use crate::common::service::{Env, Node, check, error_of};
+use crate::common::{START, Workload};
 use proto::grpc::pageserver as pb;
 use proto::page::PAGE_SIZE;
 use proto::{Lsn, PageKey, TimelineId};
@@ -482,7 +480,7 @@ async fn background_maintenance_uploads_and_leases_bound_gc() {
     let env = Env::new(RemoteStorage::from_url("memory://", &Default::default()).unwrap());
     let id = TimelineId::new("acme", "main").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = common::service::test_config(dir.path(), env.remote.url());
+    let mut config = crate::common::service::test_config(dir.path(), env.remote.url());
     config.maintenance_interval = Some(Duration::from_millis(20));
     config.checkpoint_interval = Duration::ZERO;
     config.pitr_window = Duration::ZERO;

@@ -5,15 +5,13 @@
 //! learns the schema and every committed row from it; old page versions come back at an
 //! old LSN.
 
-mod engine_common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::engine_common::{exec, rows};
 use compute::engine::{Engine, EngineConfig, MemoryWal, PageTable, WalError, WalSink};
 use compute::page_cache::{CacheConfig, PageCache};
 use compute::page_client::{PageClient, PageClientConfig};
-use engine_common::{exec, rows};
 use pageserver::{Config, CreateTimeline, MemoryGenerations, Pageserver, grpc};
 use proto::{Lsn, PageKey, Record, TimelineId};
 use sql::Session;

@@ -10,12 +10,10 @@
 //! `BelowGcHorizon` below the GC cutoff).
 //!
 //! Cases default to 16 so `cargo test` stays fast; scale with
-//! `PROPTEST_CASES=500 cargo test -p pageserver --test model`. Failing
+//! `PROPTEST_CASES=500 cargo test -p pageserver --test it model::`. Failing
 //! inputs are shrunk and printed, and saved under `proptest-regressions/`.
 
-mod common;
-
-use common::{Feeder, START, Workload, small_config};
+use crate::common::{Feeder, START, Workload, small_config};
 use pageserver::Timeline;
 use proptest::prelude::*;
 use proto::page::PAGE_SIZE;

@@ -11,13 +11,11 @@
 //!
 //! Replay a failure with `ENGINE_MODEL_SEED=<seed>`.
 
-mod engine_common;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::engine_common::{engine, small_pages};
 use compute::engine::{Engine, MemoryWal, PageTable};
-use engine_common::{engine, small_pages};
 use proto::Lsn;
 use sql::Session;
 use sql::memory::MemoryStorage;

@@ -4,14 +4,12 @@
 //! its stream breaks and that safekeeper goes away, takes generations as the
 //! maximum over a majority, and reports `remote_consistent_lsn`.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::service::test_config;
-use common::{START, Workload};
+use crate::common::service::test_config;
+use crate::common::{START, Workload};
 use futures::StreamExt;
 use pageserver::safekeeper_client::SafekeeperClient;
 use pageserver::{MemoryWal, Pageserver, WalSource};

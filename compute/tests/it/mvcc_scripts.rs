@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Keys are text keys (keycodec-encoded), values are text payloads, LSNs are
-//! decimal. `UPDATE_GOLDEN=1 cargo test -p compute --test mvcc_scripts`
+//! decimal. `UPDATE_GOLDEN=1 cargo test -p compute --test it mvcc_scripts`
 //! rewrites the expected output; review the change as a diff.
 
 use std::fmt::Write as _;

@@ -2,9 +2,7 @@
 //! by its counters) and reads stay right; quarantine is per page and lifted
 //! by a full image; a damaged layer file is reported, never served.
 
-mod common;
-
-use common::{Feeder, START, Workload, small_config};
+use crate::common::{Feeder, START, Workload, small_config};
 use pageserver::{Error, Timeline};
 use proto::page::PAGE_SIZE;
 use proto::redo::diff;

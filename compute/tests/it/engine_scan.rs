@@ -1,9 +1,7 @@
 //! Scans: streaming in batches across many leaves, merged with own writes, detached from
 //! writes made while the stream is consumed.
 
-mod engine_common;
-
-use engine_common::{engine, exec, rows, small_pages};
+use crate::engine_common::{engine, exec, rows, small_pages};
 use sql::Session;
 use sql::Value::Int;
 use sql::storage::{Access, InsertOutcome, Isolation, KeyRange, OnConflict, Storage, Txn};

@@ -1,0 +1,15 @@
+//! Every integration test of this crate in one binary: one link instead of one per file,
+//! which keeps a debug build's disk use and link time small.
+
+mod btree_model;
+mod engine_commit;
+mod engine_common;
+mod engine_concurrency;
+mod engine_model;
+mod engine_scan;
+mod engine_slt;
+mod frontend;
+mod mvcc_model;
+mod mvcc_scripts;
+mod page_cache_pageserver;
+mod redo_roundtrip;

@@ -1,0 +1,9 @@
+//! Every integration test of this crate in one binary: one link instead of one per file,
+//! which keeps a debug build's disk use and link time small.
+
+mod common;
+mod model;
+mod ondemand;
+mod safekeeper_client;
+mod service;
+mod timeline;

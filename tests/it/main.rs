@@ -1,0 +1,10 @@
+//! Every integration test of this crate in one binary: one link instead of one per file,
+//! which keeps a debug build's disk use and link time small.
+
+mod cli;
+mod compute_cluster;
+mod harness;
+mod local_cluster;
+mod pageserver_cluster;
+mod safekeeper_cluster;
+mod timeline_cli;
