@@ -5,6 +5,7 @@
 mod codec;
 mod compute;
 mod disk;
+mod getpages_paced;
 mod pageserver;
 pub mod postgres;
 mod safekeepers;

@@ -16,6 +16,9 @@
 //!    *cold* (first read of each page: layer files + redo) then *warm* (the
 //!    last `--warm-pages` of them again, which the page cache holds).
 //!    Latency is per batch, send to response; pages/s over the phase.
+//! 5. **Paced**: the warm pages again, open loop at half the best warm rate
+//!    of step 4 ([`crate::getpages_paced`]): the latency the issue's
+//!    "p99 at half the maximum rate" asks for.
 //!
 //! Invariants: every child process is killed on drop; every wait is
 //! bounded; a page error or a wrong page aborts the run.
@@ -75,6 +78,10 @@ pub struct Opts {
     /// Seed of the read order.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Seconds of the paced phase: warm pages at half the best warm rate
+    /// measured, open loop (0 skips it).
+    #[arg(long, default_value_t = 5.0)]
+    paced_secs: f64,
 }
 
 /// A child process killed on drop.
@@ -386,6 +393,8 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
         };
         let hits = |m| scrape(m, "pageserver_page_cache_hits_total").unwrap_or(f64::NAN);
         let misses = |m| scrape(m, "pageserver_page_cache_misses_total").unwrap_or(f64::NAN);
+        let mut best_warm = 0f64;
+        let mut last_warm: &[u32] = &[];
         for &k in &o.inflight {
             let set = sets.next().unwrap_or(&order[..per.min(order.len())]);
             let (h0, m0) = (hits(metrics), misses(metrics));
@@ -395,6 +404,8 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
             let warm_set = &set[set.len().saturating_sub(o.warm_pages)..];
             let warm = read_phase(addr, warm_set, end, o.batch, k).await?;
             report("warm", k, &warm);
+            best_warm = best_warm.max(warm.pages as f64 / warm.secs);
+            last_warm = warm_set;
             let (h2, m2) = (hits(metrics), misses(metrics));
             println!(
                 "      cache hits/misses: cold {:.0}/{:.0}, warm {:.0}/{:.0}",
@@ -402,6 +413,32 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
                 m1 - m0,
                 h2 - h1,
                 m2 - m1
+            );
+        }
+        if o.paced_secs > 0.0 && best_warm > 0.0 {
+            let rate = best_warm / 2.0;
+            let r = crate::getpages_paced::run(
+                addr,
+                last_warm,
+                key,
+                |p, b| b.get(64..68) == Some(&p.to_le_bytes()[..]),
+                crate::getpages_paced::Load {
+                    lsn: end,
+                    batch: o.batch,
+                    rate,
+                    secs: o.paced_secs,
+                },
+            )
+            .await?;
+            println!(
+                "paced at half the best warm rate ({rate:.0} pages/s asked, {:.0} sent): batch \
+                 latency p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms (target p99 < 0.5 ms); \
+                 at most {} batches outstanding",
+                r.rate,
+                pct(&r.lat, 0.5),
+                pct(&r.lat, 0.99),
+                pct(&r.lat, 0.999),
+                r.max_outstanding
             );
         }
         drop(ps);

@@ -16,6 +16,11 @@
 //! Anything else is a miss. GC-horizon checks happen before the cache is
 //! consulted, so an evicted history is never served from here; errors are
 //! never cached.
+//!
+//! Eviction is LRU: moka's default TinyLFU admission refuses a page seen
+//! once whenever the cache is full, so a page a compute had just read was
+//! usually not there for its next read (35–46% hits when re-reading the last
+//! 16k of 100k pages read once, in `strata-bench pageserver`).
 
 use std::sync::Arc;
 
@@ -77,6 +82,7 @@ impl PageCache {
             .weigher(|_k: &(TimelineId, PageKey), v: &Arc<CachedPage>| {
                 u32::try_from(v.page.len() + 64).unwrap_or(u32::MAX)
             })
+            .eviction_policy(moka::policy::EvictionPolicy::lru())
             .support_invalidation_closures()
             .build();
         PageCache { cache }
@@ -150,5 +156,78 @@ impl PageCache {
     pub fn forget_timeline(&self, id: &TimelineId) {
         let id = id.clone();
         let _ = self.cache.invalidate_entries_if(move |k, _| k.0 == id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::InMemoryLayer;
+    use proto::TimelineId;
+    use proto::page::{PAGE_SIZE, set_page_lsn, zeroed_page};
+
+    fn tl() -> TimelineId {
+        TimelineId::new("t", "main").expect("valid names")
+    }
+
+    fn key(b: u32) -> PageKey {
+        PageKey::new(7, b)
+    }
+
+    fn page(lsn: u64) -> Bytes {
+        let mut p = zeroed_page();
+        set_page_lsn(&mut p, Lsn(lsn));
+        Bytes::copy_from_slice(&p[..])
+    }
+
+    fn req(b: u32, lsn: u64, nms: u64) -> PageRequest {
+        PageRequest {
+            key: key(b),
+            request_lsn: Lsn(lsn),
+            not_modified_since: Lsn(nms),
+        }
+    }
+
+    #[test]
+    fn serves_only_within_the_known_validity() {
+        let (c, id) = (PageCache::new(1 << 20), tl());
+        // Empty in-memory layer starting at 500: nothing is known after 500.
+        let map = LayerMap::new(InMemoryLayer::new(Lsn(500), Lsn(500)));
+        // Rebuilt at 300 with page_lsn 200, timeline ingested to 400.
+        c.insert(&id, key(1), page(200), Lsn(300), Lsn(400));
+        assert!(c.get(&id, &req(1, 250, 0), &map, Lsn(400)).is_some());
+        assert!(c.get(&id, &req(1, 300, 0), &map, Lsn(400)).is_some());
+        assert!(
+            c.get(&id, &req(1, 150, 0), &map, Lsn(400)).is_none(),
+            "before page_lsn"
+        );
+        // Beyond the validity: only when the client vouches for it...
+        assert!(c.get(&id, &req(1, 450, 0), &map, Lsn(400)).is_none());
+        assert!(c.get(&id, &req(1, 450, 250), &map, Lsn(400)).is_some());
+        // ...or when the in-memory layers cover (300, 450] (they start at 500: no).
+        assert!(c.get(&id, &req(1, 450, 350), &map, Lsn(400)).is_none());
+        // A covering, empty in-memory layer extends the entry.
+        let covering = LayerMap::new(InMemoryLayer::new(Lsn(301), Lsn(450)));
+        assert!(c.get(&id, &req(1, 450, 0), &covering, Lsn(450)).is_some());
+        assert!(
+            c.get(&id, &req(1, 440, 0), &map, Lsn(450)).is_some(),
+            "extended"
+        );
+    }
+
+    #[test]
+    fn keeps_the_most_recently_used_pages_when_full() {
+        // Room for ~64 pages; 1000 pages are each read once, in order. LRU
+        // keeps the last ones (TinyLFU admission refused most of them).
+        let (c, id) = (PageCache::new(64 * (PAGE_SIZE as u64 + 64)), tl());
+        let map = LayerMap::new(InMemoryLayer::new(Lsn(1000), Lsn(1000)));
+        for b in 0..1000 {
+            c.insert(&id, key(b), page(10), Lsn(100), Lsn(100));
+        }
+        c.cache.run_pending_tasks();
+        let recent = (968..1000)
+            .filter(|&b| c.get(&id, &req(b, 100, 0), &map, Lsn(100)).is_some())
+            .count();
+        assert_eq!(recent, 32, "the last 32 pages read are all cached");
     }
 }

@@ -15,6 +15,12 @@
 //! - `remote_consistent_lsn` is reported to the safekeepers only after the
 //!   manifest that establishes it is durable (`put` returns once durable).
 //!
+//! Objects nothing refers to — manifests of older generations, layers of a
+//! failed sync (uploaded, then the manifest put failed) or of an older
+//! generation that its successor's manifest does not list — are deleted by
+//! [`delete_unreferenced`] after a generation claims the timeline, under the
+//! same fencing re-check as every other delete.
+//!
 //! Local disk is a cache: [`prepare_local`] makes a timeline directory hold
 //! only the manifest's layers (deleting anything else) with
 //! `disk_consistent_lsn = remote_consistent_lsn`; WAL after it is re-read
@@ -177,6 +183,69 @@ pub async fn claim(rs: &RemoteStorage, handle: &TimelineHandle) -> Result<()> {
     let key = layout::index_key(&handle.id, handle.generation);
     rs.put_if_absent(&key, remote.manifest.encode()).await?;
     Ok(())
+}
+
+/// What [`delete_unreferenced`] removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CleanupReport {
+    /// Manifests of older generations.
+    pub manifests: Vec<String>,
+    /// Layer objects no manifest of this generation lists.
+    pub layers: Vec<String>,
+}
+
+/// Deletes the objects of `handle`'s timeline that its current manifest
+/// makes unreachable: manifests of older generations and layer objects of
+/// this or older generations that the manifest does not list. Holds the
+/// timeline's remote lock (so no sync is uploading meanwhile) and re-checks
+/// the generation before deleting; objects of newer generations are never
+/// touched. WAL objects belong to the safekeepers and are left alone.
+pub async fn delete_unreferenced(
+    rs: &RemoteStorage,
+    handle: &TimelineHandle,
+) -> Result<CleanupReport> {
+    let mut remote = handle.remote.lock().await;
+    let mut fenced = remote.fenced_by;
+    let checked = check_not_fenced(rs, handle, &mut fenced).await;
+    remote.fenced_by = fenced;
+    checked?;
+    let listed: BTreeSet<String> = remote
+        .manifest
+        .layers
+        .iter()
+        .map(|l| l.object_key(&handle.id))
+        .collect();
+    let prefix = layout::timeline_prefix(&handle.id);
+    let layers_dir = format!("{prefix}/layers/");
+    let mut report = CleanupReport::default();
+    for obj in rs.list(&prefix).await? {
+        let key = obj.key;
+        if key.rsplit_once('/').map(|(dir, _)| dir) == Some(prefix.as_str()) {
+            if let Some(g) = layout::parse_index_generation(&key)
+                && g < handle.generation
+            {
+                rs.delete(&key).await?;
+                report.manifests.push(key);
+            }
+        } else if let Some(file) = key.strip_prefix(&layers_dir)
+            && let Some((_, hex)) = file.rsplit_once('-')
+            && let Ok(g) = u64::from_str_radix(hex, 16)
+            && g <= handle.generation
+            && !listed.contains(&key)
+        {
+            rs.delete(&key).await?;
+            report.layers.push(key);
+        }
+    }
+    if !report.manifests.is_empty() || !report.layers.is_empty() {
+        tracing::info!(
+            timeline = %handle.id,
+            manifests = report.manifests.len(),
+            layers = report.layers.len(),
+            "deleted unreferenced objects"
+        );
+    }
+    Ok(report)
 }
 
 /// What one sync did.

@@ -236,6 +236,12 @@ impl Pageserver {
                 self.cancel.child_token(),
             ));
             remote::claim(&self.remote, &handle).await?;
+            // Objects the claimed manifest makes unreachable (older
+            // manifests, layers of a failed or superseded sync). A failure
+            // here costs only space: attach goes on.
+            if let Err(e) = remote::delete_unreferenced(&self.remote, &handle).await {
+                tracing::warn!(timeline = %id, error = %e, "delete unreferenced objects");
+            }
             if let Some((a, lsn)) = &handle.ancestor {
                 a.retention().children.push((id.clone(), *lsn));
             }

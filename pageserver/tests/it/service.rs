@@ -233,6 +233,9 @@ async fn a_newer_generation_fences_the_older_pageserver() {
     assert_eq!(new.status(&id).await.generation, 2);
     check_all(&mut new, &id, &wl, "new pageserver").await;
     let before = objects(&env.remote, &id).await;
+    // Generation 2's manifest superseded generation 1's, which is deleted.
+    assert!(before.contains(&layout::index_key(&id, 2)), "{before:?}");
+    assert!(!before.contains(&layout::index_key(&id, 1)), "{before:?}");
 
     // The old one compacts and GCs locally, but may neither upload nor
     // delete: it finds generation 2's manifest and is fenced for good.
@@ -278,6 +281,67 @@ async fn a_newer_generation_fences_the_older_pageserver() {
     check_all(&mut new, &id, &wl, "new pageserver after more WAL").await;
     drop((h1, h2));
     old.stop().await;
+    new.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_deletes_objects_no_manifest_refers_to() {
+    let mut rng = StdRng::seed_from_u64(seed());
+    let env = Env::new(RemoteStorage::from_url("memory://", &Default::default()).unwrap());
+    let id = TimelineId::new("acme", "main").unwrap();
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut old = Node::start(&env, d1.path()).await;
+    old.create(&id, "", 0, 0).await.unwrap();
+    let mut wl = Workload::new();
+    random_writes(&mut wl, &mut rng, 40);
+    env.publish(&id, START, &wl, START);
+    old.wait_ingested(&id, wl.end()).await;
+    let h1 = old.ps.timeline(&id).unwrap();
+    old.ps.flush(&h1).await.unwrap();
+    old.ps.sync(&h1).await.unwrap();
+    drop(h1);
+    old.stop().await;
+    let listed = objects(&env.remote, &id).await;
+
+    // Left behind by a crash between a layer upload and its manifest
+    // (generation 1, older), and an object of a newer generation than the
+    // next attach gets (never touched: it is not that pageserver's to judge).
+    let prefix = layout::timeline_prefix(&id);
+    let orphan = format!(
+        "{prefix}/layers/000000000000000000000000000000000000-{:016x}",
+        1
+    );
+    let newer = format!(
+        "{prefix}/layers/000000000000000000000000000000000001-{:016x}",
+        99
+    );
+    for k in [&orphan, &newer] {
+        env.remote
+            .put(k, bytes::Bytes::from_static(b"x"))
+            .await
+            .unwrap();
+    }
+
+    let mut new = Node::start(&env, d2.path()).await;
+    new.wait_ingested(&id, wl.end()).await;
+    assert_eq!(new.status(&id).await.generation, 2);
+    let after = objects(&env.remote, &id).await;
+    assert!(!after.contains(&orphan), "orphan layer deleted: {after:?}");
+    assert!(
+        after.contains(&newer),
+        "a newer generation's object is kept"
+    );
+    assert!(
+        !after.contains(&layout::index_key(&id, 1)),
+        "old manifest deleted"
+    );
+    for k in listed.iter().filter(|k| k.contains("/layers/")) {
+        assert!(
+            after.contains(k),
+            "{k}: still listed by generation 2's manifest"
+        );
+    }
+    check_all(&mut new, &id, &wl, "after the cleanup").await;
     new.stop().await;
 }
 
