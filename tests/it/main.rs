@@ -4,6 +4,7 @@
 mod cli;
 mod compute_cluster;
 mod harness;
+mod isolation;
 mod local_cluster;
 mod pageserver_cluster;
 mod safekeeper_cluster;
