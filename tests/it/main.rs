@@ -1,6 +1,7 @@
 //! Every integration test of this crate in one binary: one link instead of one per file,
 //! which keeps a debug build's disk use and link time small.
 
+mod bank;
 mod cli;
 mod compute_cluster;
 mod harness;
