@@ -4,6 +4,7 @@
 mod bank;
 mod cli;
 mod compute_cluster;
+mod group_commit;
 mod harness;
 mod isolation;
 mod local_cluster;
