@@ -2,6 +2,7 @@
 //! which keeps a debug build's disk use and link time small.
 
 mod bank;
+mod big_table;
 mod cli;
 mod compute_cluster;
 mod group_commit;
