@@ -1,9 +1,13 @@
 //! Every integration test of this crate in one binary: one link instead of one per file,
 //! which keeps a debug build's disk use and link time small.
 
+mod bank;
+mod big_table;
 mod cli;
 mod compute_cluster;
+mod group_commit;
 mod harness;
+mod isolation;
 mod local_cluster;
 mod pageserver_cluster;
 mod safekeeper_cluster;

@@ -73,6 +73,8 @@ pub struct Process {
     pub name: String,
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where it serves Prometheus metrics, once [`Process::with_metrics`] asked for them.
+    pub metrics: Option<SocketAddr>,
     args: Vec<String>,
     log: PathBuf,
     child: Option<Child>,
@@ -102,6 +104,7 @@ impl Process {
             name: name.to_string(),
             addr,
             data_dir,
+            metrics: None,
             args,
             log,
             child: None,
@@ -251,4 +254,171 @@ pub fn start_safekeepers(dir: &TestDir) -> (Vec<Process>, String) {
         .collect::<Vec<_>>()
         .join(",");
     (sks, arg)
+}
+
+/// How long one SQL round trip or metrics scrape may take before a test fails.
+pub const SQL_STEP: Duration = Duration::from_secs(30);
+
+impl Process {
+    /// A primary `strata compute` (not yet started) for timeline `default`/`main`, reading
+    /// pages from `ps`, writing WAL to `safekeepers` (`A,B,C`), with a page cache of
+    /// `cache_size` (e.g. `1MiB`; `None` is the binary's default).
+    pub fn compute(
+        dir: &TestDir,
+        name: &str,
+        ps: &Process,
+        safekeepers: &str,
+        cache_size: Option<&str>,
+    ) -> Process {
+        let ps_addr = ps.addr.to_string();
+        let mut args = vec![
+            "compute",
+            "--listen",
+            "{addr}",
+            "--pageserver",
+            &ps_addr,
+            "--safekeepers",
+            safekeepers,
+            "--tenant",
+            "default",
+            "--timeline",
+            "main",
+            "--max-connections",
+            "64",
+        ];
+        if let Some(size) = cache_size {
+            args.extend(["--cache-size", size]);
+        }
+        Process::new(dir, name, &args)
+    }
+
+    /// Serves Prometheus metrics on a free loopback port (`--metrics`); call before
+    /// [`Process::start`].
+    pub fn with_metrics(mut self) -> Process {
+        assert!(self.child.is_none(), "{}: metrics after start", self.name);
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
+            .parse()
+            .expect("valid address");
+        self.args
+            .extend(["--metrics".to_string(), addr.to_string()]);
+        self.metrics = Some(addr);
+        println!("{}: metrics at http://{addr}/metrics", self.name);
+        self
+    }
+
+    /// The process's metrics in Prometheus text format (bounded wait; panics on failure).
+    pub fn scrape_metrics(&self) -> Metrics {
+        let addr = self
+            .metrics
+            .unwrap_or_else(|| panic!("{} was started without --metrics", self.name));
+        let text = http_get(addr, "/metrics")
+            .unwrap_or_else(|e| panic!("{}: GET /metrics: {e}", self.name));
+        Metrics(text)
+    }
+
+    /// A tokio-postgres client connected to this compute (bounded wait).
+    pub async fn pg(&self) -> tokio_postgres::Client {
+        pg_connect(self.addr.port()).await
+    }
+}
+
+/// Three started safekeepers (ids 1 to 3), each serving metrics, and their addresses as a
+/// `--safekeepers A,B,C` argument.
+pub fn start_safekeepers_with_metrics(dir: &TestDir) -> (Vec<Process>, String) {
+    let mut sks: Vec<Process> = (1..=3)
+        .map(|id| Process::safekeeper(dir, id).with_metrics())
+        .collect();
+    for sk in &mut sks {
+        sk.start();
+    }
+    let arg = sks
+        .iter()
+        .map(|s| s.addr.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    (sks, arg)
+}
+
+/// A tokio-postgres client of the server on 127.0.0.1:`port` (bounded wait); the connection
+/// task runs until the client is dropped or the server goes away.
+pub async fn pg_connect(port: u16) -> tokio_postgres::Client {
+    let conn = format!("host=127.0.0.1 port={port} user=strata dbname=strata connect_timeout=10");
+    let (client, connection) = tokio::time::timeout(
+        SQL_STEP,
+        tokio_postgres::connect(&conn, tokio_postgres::NoTls),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("connect to port {port}: no answer within {SQL_STEP:?}"))
+    .unwrap_or_else(|e| panic!("connect to port {port}: {e}"));
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// The rows of `sql` (simple protocol, so every value arrives as text whatever its type),
+/// each as a list of optional strings; panics on an error or after [`SQL_STEP`].
+pub async fn text_rows(c: &tokio_postgres::Client, sql: &str) -> Vec<Vec<Option<String>>> {
+    let messages = tokio::time::timeout(SQL_STEP, c.simple_query(sql))
+        .await
+        .unwrap_or_else(|_| panic!("{sql}: no answer within {SQL_STEP:?}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs `sql` (simple protocol, possibly several statements); panics on an error or after
+/// [`SQL_STEP`].
+pub async fn exec(c: &tokio_postgres::Client, sql: &str) {
+    tokio::time::timeout(SQL_STEP, c.batch_execute(sql))
+        .await
+        .unwrap_or_else(|_| panic!("{sql}: no answer within {SQL_STEP:?}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// One scrape of a Prometheus text endpoint.
+pub struct Metrics(pub String);
+
+impl Metrics {
+    /// The sum of every series of metric `name` (all label sets); 0 when there is none.
+    pub fn sum(&self, name: &str) -> f64 {
+        self.0
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (series, value) = l.rsplit_once(' ')?;
+                let metric = series.split('{').next()?;
+                (metric == name).then(|| value.parse::<f64>().ok())?
+            })
+            .sum()
+    }
+}
+
+/// `GET path` over HTTP/1.1 from `addr`; the body of a 200 answer.
+fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.set_write_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer)?;
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(std::io::Error::other(format!(
+            "answer: {}",
+            head.lines().next().unwrap_or("")
+        )));
+    }
+    Ok(body.to_string())
 }

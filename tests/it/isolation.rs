@@ -1,0 +1,228 @@
+//! Transaction isolation through the real SQL front end: tokio-postgres clients against a
+//! `strata::LocalCluster` (three safekeepers, a pageserver and a compute in this process,
+//! over loopback gRPC and the PostgreSQL protocol).
+//!
+//! - REPEATABLE READ is snapshot isolation, as in PostgreSQL: a write skew between two
+//!   transactions that update *different* rows commits (documented, asserted);
+//! - REPEATABLE READ fails with 40001 when it updates or deletes a row changed since its
+//!   snapshot, whether the change committed before the statement or while it waited for the
+//!   row lock (a writer that rolls back lets it through);
+//! - SERIALIZABLE is refused with 0A000 in every way of asking for it.
+//!
+//! The engine-level versions of the lock and 40001 rules are in
+//! `compute/tests/it/engine_concurrency.rs`; these tests check what a client sees.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use strata::{LocalCluster, LocalClusterConfig};
+use tokio_postgres::Client;
+use tokio_postgres::error::SqlState;
+
+use crate::harness::{SQL_STEP, exec, pg_connect, text_rows};
+
+async fn cluster() -> (tempfile::TempDir, LocalCluster) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = LocalClusterConfig::new(dir.path().join("data"));
+    config.port = 0;
+    config.cache_bytes = Some(16 << 20);
+    let cluster = tokio::time::timeout(Duration::from_secs(60), LocalCluster::start(config))
+        .await
+        .expect("start in time")
+        .expect("start the local cluster");
+    (dir, cluster)
+}
+
+async fn stop(cluster: LocalCluster) {
+    tokio::time::timeout(Duration::from_secs(60), cluster.stop())
+        .await
+        .expect("stop in time");
+}
+
+/// The single value of `sql`'s single row, as text.
+async fn value(c: &Client, sql: &str) -> String {
+    let rows = text_rows(c, sql).await;
+    assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+    rows[0][0].clone().unwrap_or_else(|| panic!("{sql}: NULL"))
+}
+
+/// The SQLSTATE `sql` fails with; panics if it succeeds.
+async fn error_code(c: &Client, sql: &str) -> SqlState {
+    let e = tokio::time::timeout(SQL_STEP, c.batch_execute(sql))
+        .await
+        .unwrap_or_else(|_| panic!("{sql}: no answer within {SQL_STEP:?}"))
+        .expect_err(sql);
+    e.code()
+        .cloned()
+        .unwrap_or_else(|| panic!("{sql}: not a server error: {e:?}"))
+}
+
+/// Two doctors are on call; the rule "at least one stays on call" is checked by reading the
+/// count, not enforced by a write both transactions touch. Under REPEATABLE READ (snapshot
+/// isolation) both read 2, each takes *himself* off call — different rows, so no write
+/// conflicts — and both commit: nobody is on call. PostgreSQL's REPEATABLE READ allows the
+/// same anomaly (only its SERIALIZABLE prevents it, which Strata refuses with 0A000, see
+/// below); this test pins that documented behaviour so a change to it is noticed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeatable_read_allows_write_skew_as_postgresql_does() {
+    let (_dir, cluster) = cluster().await;
+    let port = cluster.postgres_addr.port();
+    let (alice, bob) = (pg_connect(port).await, pg_connect(port).await);
+    exec(
+        &alice,
+        "CREATE TABLE doctors (id int4 PRIMARY KEY, name text NOT NULL, on_call bool NOT NULL);
+         INSERT INTO doctors VALUES (1, 'alice', true), (2, 'bob', true)",
+    )
+    .await;
+    let on_call = "SELECT count(*) FROM doctors WHERE on_call";
+    for c in [&alice, &bob] {
+        exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
+        assert_eq!(value(c, on_call).await, "2", "both see two doctors on call");
+    }
+    exec(&alice, "UPDATE doctors SET on_call = false WHERE id = 1").await;
+    exec(&bob, "UPDATE doctors SET on_call = false WHERE id = 2").await;
+    exec(&alice, "COMMIT").await;
+    // Bob's snapshot still has Alice on call (and his own change).
+    assert_eq!(value(&bob, on_call).await, "1");
+    exec(&bob, "COMMIT").await;
+    assert_eq!(
+        value(&alice, on_call).await,
+        "0",
+        "write skew: both commits went through"
+    );
+    drop((alice, bob));
+    stop(cluster).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeatable_read_fails_with_40001_on_rows_changed_since_its_snapshot() {
+    let (_dir, cluster) = cluster().await;
+    let port = cluster.postgres_addr.port();
+    let a = Arc::new(pg_connect(port).await);
+    let b = pg_connect(port).await;
+    exec(
+        &b,
+        "CREATE TABLE t (id int4 PRIMARY KEY, v int8 NOT NULL);
+         INSERT INTO t VALUES (1, 100), (2, 200), (3, 300)",
+    )
+    .await;
+    let v = |id: i32| format!("SELECT v FROM t WHERE id = {id}");
+
+    // 1. The change committed before the statement: UPDATE and DELETE fail, the snapshot
+    //    still shows the old value, the whole transaction rolls back.
+    exec(&a, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
+    assert_eq!(value(&a, &v(1)).await, "100", "snapshot taken");
+    exec(
+        &b,
+        "UPDATE t SET v = v + 1 WHERE id = 1; UPDATE t SET v = v + 1 WHERE id = 3",
+    )
+    .await;
+    assert_eq!(value(&a, &v(1)).await, "100", "still the snapshot's value");
+    exec(&a, "UPDATE t SET v = v + 10 WHERE id = 2").await;
+    assert_eq!(
+        error_code(&a, "UPDATE t SET v = v + 10 WHERE id = 1").await,
+        SqlState::T_R_SERIALIZATION_FAILURE
+    );
+    exec(&a, "ROLLBACK").await;
+    exec(&a, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
+    assert_eq!(value(&a, &v(3)).await, "301");
+    exec(&b, "UPDATE t SET v = v + 1 WHERE id = 3").await;
+    assert_eq!(
+        error_code(&a, "DELETE FROM t WHERE id = 3").await,
+        SqlState::T_R_SERIALIZATION_FAILURE
+    );
+    exec(&a, "ROLLBACK").await;
+    let all = text_rows(&b, "SELECT id, v FROM t ORDER BY id").await;
+    let all: Vec<(String, String)> = all
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let want = [("1", "101"), ("2", "200"), ("3", "302")];
+    assert_eq!(
+        all,
+        want.map(|(i, v)| (i.to_string(), v.to_string())),
+        "only b's committed changes"
+    );
+
+    // 2. The change commits while the RR update waits for the row lock: 40001; a writer
+    //    that rolls back instead lets the update through.
+    for (end, snapshot, want) in [("COMMIT", "200", None), ("ROLLBACK", "201", Some("402"))] {
+        exec(&b, "BEGIN; UPDATE t SET v = v + 1 WHERE id = 2").await;
+        exec(&a, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
+        assert_eq!(
+            value(&a, &v(2)).await,
+            snapshot,
+            "b's change is not committed"
+        );
+        let waiter = {
+            let a = a.clone();
+            tokio::spawn(
+                async move { a.batch_execute("UPDATE t SET v = v * 2 WHERE id = 2").await },
+            )
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiter.is_finished(), "the update waits for b's row lock");
+        exec(&b, end).await;
+        let result = tokio::time::timeout(SQL_STEP, waiter)
+            .await
+            .expect("the waiting update ends once b does")
+            .expect("task");
+        match want {
+            None => {
+                let e = result.expect_err("a newer committed version: 40001");
+                assert_eq!(
+                    e.code(),
+                    Some(&SqlState::T_R_SERIALIZATION_FAILURE),
+                    "{e:?}"
+                );
+                exec(&a, "ROLLBACK").await;
+            }
+            Some(want) => {
+                result.expect("b rolled back: the row did not change");
+                exec(&a, "COMMIT").await;
+                assert_eq!(value(&b, &v(2)).await, want);
+            }
+        }
+    }
+    drop(a);
+    drop(b);
+    stop(cluster).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serializable_is_refused_with_0a000() {
+    let (_dir, cluster) = cluster().await;
+    let c = pg_connect(cluster.postgres_addr.port()).await;
+    for sql in [
+        "BEGIN ISOLATION LEVEL SERIALIZABLE",
+        "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+    ] {
+        assert_eq!(
+            error_code(&c, sql).await,
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "{sql}"
+        );
+        assert_eq!(value(&c, "SELECT 1").await, "1", "the connection goes on");
+    }
+    exec(&c, "BEGIN").await;
+    assert_eq!(
+        error_code(&c, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE").await,
+        SqlState::FEATURE_NOT_SUPPORTED
+    );
+    exec(&c, "ROLLBACK").await;
+    exec(&c, "SET default_transaction_isolation = 'serializable'").await;
+    assert_eq!(
+        error_code(&c, "SELECT 1").await,
+        SqlState::FEATURE_NOT_SUPPORTED,
+        "a transaction at the default (serializable) level"
+    );
+    exec(&c, "SET default_transaction_isolation = 'read committed'").await;
+    assert_eq!(value(&c, "SELECT 1").await, "1");
+    drop(c);
+    stop(cluster).await;
+}
