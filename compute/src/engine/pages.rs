@@ -520,3 +520,67 @@ impl PageStore for OverlayStore<'_, '_> {
             .unwrap_or_else(|| self.overlay.base.block_count(self.rel))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::page_cache::{CacheConfig, PageCache};
+    use crate::page_client::{PageClient, PageClientConfig};
+
+    #[test]
+    fn a_forbidden_overlay_notes_a_miss_instead_of_fetching() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        // Nothing listens there: a fetch would wait for its timeout and fail.
+        let client = PageClient::connect(
+            "127.0.0.1:1",
+            proto::TimelineId::new("t", "main").expect("valid name"),
+            rt.handle().clone(),
+            PageClientConfig {
+                request_timeout: Duration::from_secs(5),
+                ..PageClientConfig::default()
+            },
+        )
+        .expect("client");
+        let cache = PageCache::new(client, CacheConfig::default(), Lsn(1000));
+        let table = PageTable::cached(cache);
+        let rel = RelId(7);
+        for block in [0, 1, 3] {
+            let key = PageKey { rel, block };
+            table.publish([(key, Arc::new([block as u8 + 1; proto::PAGE_SIZE]))]);
+        }
+        let started = Instant::now();
+        let ov = Overlay::new(&table, Fetch::Forbidden);
+        let held = ov
+            .old(PageKey { rel, block: 1 })
+            .expect("a dirty page is held");
+        assert_eq!(held.map(|p| p[100]), Some(2));
+        let missing = PageKey { rel, block: 2 };
+        assert!(matches!(
+            ov.old(missing),
+            Err(Error::PageUnavailable { block: 2, .. })
+        ));
+        assert_eq!(
+            ov.old(PageKey { rel, block: 4 }).expect("past the end"),
+            None,
+            "a block this commit would allocate needs no page"
+        );
+        // A relation whose size is unknown would need the pageserver too.
+        let unknown = PageKey {
+            rel: RelId(8),
+            block: 0,
+        };
+        assert!(ov.old(unknown).is_err());
+        assert_eq!(ov.missed(), vec![missing, unknown]);
+        assert_eq!(ov.fetched(), 0);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "it did not wait"
+        );
+    }
+}
