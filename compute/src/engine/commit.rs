@@ -242,7 +242,7 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
     let outcome = stage(txn, st, &mut ov, &net, &next, start);
     let staged = finish_stage(shared, &ov, outcome)?;
     let (mut ov, mut row_ids, mut changes) = (ov, staged.0, staged.1);
-    let mut layout = layout(&changes, &shared.config).map_err(Step::Failed)?;
+    let mut layout = layout(&changes, &shared.config, false).map_err(Step::Failed)?;
     let commit_start = layout.commit_start(start);
     if commit_start != start {
         // New pages go ahead in records of their own, so the versions must carry the
@@ -250,7 +250,9 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
         ov = ov.restart();
         let outcome = stage(txn, st, &mut ov, &net, &next, commit_start);
         (row_ids, changes) = finish_stage(shared, &ov, outcome)?;
-        layout = self::layout(&changes, &shared.config).map_err(Step::Failed)?;
+        // Split again even if the restamped record happens to fit: the records ahead
+        // must be the ones the stamps were computed for.
+        layout = self::layout(&changes, &shared.config, true).map_err(Step::Failed)?;
         if layout.commit_start(start) != commit_start {
             return Err(Step::Failed(Error::Internal(format!(
                 "a large commit's records moved between passes: {} != {commit_start}",
@@ -589,7 +591,8 @@ const MIN_SPLIT_BYTES: usize = 64 << 10;
 /// [`EngineConfig::record_split_bytes`]; else the new pages go ahead in records of at most
 /// that size and the rest forms the commit record, which must fit in
 /// [`EngineConfig::max_record_bytes`] (else 54000, and nothing was written).
-fn layout(changes: &[Changed], config: &EngineConfig) -> Result<Layout> {
+/// `split_anyway`: split even a commit that fits (the second pass of a large commit).
+fn layout(changes: &[Changed], config: &EngineConfig, split_anyway: bool) -> Result<Layout> {
     let max = config
         .max_record_bytes
         .min(proto::decoder::DEFAULT_MAX_RECORD_SIZE);
@@ -598,7 +601,7 @@ fn layout(changes: &[Changed], config: &EngineConfig) -> Result<Layout> {
     let total = single.records[0].1;
     let (new, old): (Vec<usize>, Vec<usize>) =
         (0..changes.len()).partition(|&i| changes[i].old.is_none());
-    if total <= split || new.is_empty() {
+    if (total <= split && !split_anyway) || new.is_empty() {
         if total > max {
             return Err(too_large(total, max));
         }

@@ -211,3 +211,57 @@ fn a_commit_record_over_the_maximum_fails_with_54000_and_writes_nothing() {
     assert_eq!(rows(&mut f, "SELECT count(*) FROM t"), [["1500"]]);
     assert_eq!(rows(&mut f, "SELECT v FROM t WHERE id = 7"), [["one"]]);
 }
+
+/// The same over a real pageserver: a compute commits ~2 MB in one transaction as
+/// records of at most 256 KiB; a second compute with an empty cache reads it back from
+/// the pageserver.
+#[test]
+fn a_large_commit_reaches_a_second_compute_through_the_pageserver() {
+    use crate::page_cache_pageserver::{cached_engine_with, start_pageserver};
+    use compute::page_cache::CacheConfig;
+
+    let config = EngineConfig {
+        record_split_bytes: 256 << 10,
+        ..EngineConfig::default()
+    };
+    let env = start_pageserver();
+    let (a, _) = cached_engine_with(
+        &env,
+        Lsn::TIMELINE_START,
+        CacheConfig::default(),
+        config.clone(),
+    );
+    let mut s = Session::new(a.clone());
+    exec(
+        &mut s,
+        "CREATE TABLE t (id int8 PRIMARY KEY, n int8 NOT NULL, v text)",
+    )
+    .unwrap();
+    exec(&mut s, "CREATE INDEX t_n ON t (n)").unwrap();
+    let pad = "w".repeat(400);
+    exec(&mut s, "BEGIN").unwrap();
+    for chunk in 0..5 {
+        let values: Vec<String> = (0..1000)
+            .map(|i| format!("({}, {}, '{pad}')", chunk * 1000 + i, i % 10))
+            .collect();
+        exec(
+            &mut s,
+            &format!("INSERT INTO t VALUES {}", values.join(", ")),
+        )
+        .unwrap();
+    }
+    exec(&mut s, "COMMIT").unwrap();
+    let ahead = a.commit_stats().ahead_records;
+    assert!(ahead >= 4, "{ahead} records ahead");
+
+    let (b, _) = cached_engine_with(&env, a.durable_lsn(), CacheConfig::default(), config);
+    let mut sb = Session::new(b);
+    assert_eq!(
+        rows(&mut sb, "SELECT count(*), sum(n) FROM t"),
+        [["5000", "22500"]]
+    );
+    assert_eq!(
+        rows(&mut sb, "SELECT count(*) FROM t WHERE n = 3"),
+        [["500"]]
+    );
+}
