@@ -240,8 +240,7 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
     let start = st.wal_end;
     let mut ov = Overlay::new(&shared.pages, fetch);
     let outcome = stage(txn, st, &mut ov, &net, &next, start);
-    let staged = finish_stage(shared, &ov, outcome)?;
-    let (mut ov, mut row_ids, mut changes) = (ov, staged.0, staged.1);
+    let (mut row_ids, mut changes) = finish_stage(shared, &ov, outcome)?;
     let mut layout = layout(&changes, &shared.config, false).map_err(Step::Failed)?;
     let commit_start = layout.commit_start(start);
     if commit_start != start {
