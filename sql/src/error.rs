@@ -128,6 +128,14 @@ pub enum Error {
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
+    /// 54000: a configured limit of the system was hit (a row or key too large for a page,
+    /// a transaction's write set or WAL record over its maximum).
+    #[error("{0}")]
+    ProgramLimitExceeded(String),
+    /// XX001: stored data failed a check (a page's CRC or fences, a row that does not
+    /// decode, a WAL change that redo refuses).
+    #[error("{0}")]
+    DataCorrupted(String),
     /// XX000: a broken invariant inside the engine or a storage failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -174,6 +182,8 @@ impl Error {
             DuplicatePreparedStatement(_) => "42P05",
             UndefinedParameter(_) => "42704",
             StackDepthExceeded => "54001",
+            ProgramLimitExceeded(_) => "54000",
+            DataCorrupted(_) => "XX001",
             Internal(_) => "XX000",
         }
     }
@@ -189,5 +199,19 @@ impl Error {
     /// Shorthand for [`Error::FeatureNotSupported`].
     pub fn unsupported(what: impl Into<String>) -> Self {
         Error::FeatureNotSupported(what.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn limit_and_corruption_errors_carry_their_own_sqlstates() {
+        let limit = Error::ProgramLimitExceeded("transaction write set exceeds 10 bytes".into());
+        assert_eq!(limit.code(), "54000");
+        assert_eq!(limit.to_string(), "transaction write set exceeds 10 bytes");
+        assert_eq!(Error::DataCorrupted("page 3/1".into()).code(), "XX001");
+        assert_eq!(Error::Internal("x".into()).code(), "XX000");
     }
 }

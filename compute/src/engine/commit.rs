@@ -1,41 +1,60 @@
-//! The serial step: one transaction's write set → new page versions → one WAL record.
+//! The commit: prepare phase, then the serial step: one transaction's write set → new page
+//! versions → WAL records (one, or several for a large transaction).
 //!
-//! `apply` runs under the engine's commit mutex and does CPU work only:
+//! [`apply`] first runs the prepare phase ([`super::prepare`]) outside any lock: the pages
+//! the write set will touch are fetched in batches and pinned. Then, under the engine's
+//! commit mutex, the serial step does CPU work only, reading base pages without fetching
+//! ([`Fetch::Forbidden`]); a page it misses sends the commit back to prepare (bounded; then
+//! the step may fetch, so every commit makes progress):
 //!
 //! 1. **Schema check.** Every table the transaction wrote or changed must still have the
 //!    definition it based its work on in the latest catalog (else 40001: a concurrent
 //!    schema change slipped in before its table lock).
 //! 2. **Start LSN** `L` = the WAL's end.
-//! 3. **DDL**: new tables and indexes get empty trees in their relations; catalog rows are
-//!    inserted, replaced or deleted at `L`; the RelId counter row is rewritten.
+//! 3. **DDL** (`stage`): new tables and indexes get empty trees in their relations; catalog
+//!    rows are inserted, replaced or deleted at `L`; the RelId counter row is rewritten.
 //! 4. **Rows**: for each written key, the last write-set entry is applied against the latest
 //!    applied version: insert / update / delete at `L`, with the index entries (key, pk) of
 //!    every pre-existing index deleted and inserted at `L` in the same record. Provisional
 //!    hidden row ids become real ones here, from a reservation row in the catalog that the
 //!    record advances when it runs out. New indexes are then built from the table's live
 //!    rows.
-//! 5. **Record** (`seal`): every changed page, per relation in B-link publish order (new
-//!    pages, then leaves, then parents), is diffed against its previous version; the record's
-//!    end `E = L + framed length` is computed (lengths do not depend on CRC values), each
-//!    change's `crc_after` is set for `page_lsn = E`, and each change is replayed with
-//!    `proto::redo::apply` on a copy of the old page: the result must equal the new page
-//!    outside the header. The record goes to the WAL sink; the *redo'd* pages (header
-//!    `page_lsn = E`, valid CRC) are published. Nothing is published if any step fails.
+//! 5. **Layout** (`layout`): every changed page, per relation in B-link publish order (new
+//!    pages, then leaves, then parents), is diffed against its previous version. If the
+//!    record fits in [`EngineConfig::record_split_bytes`] it is one record. Otherwise the
+//!    pages this commit *allocated* — which no published page links to yet — go first, as
+//!    images in `Commit` records of at most that size, and the commit record holds the
+//!    changes of the pages that existed (which link the new ones in). Every version must
+//!    carry the commit record's start `C` (no snapshot may see them before the commit
+//!    record), so steps 3–4 run a second time stamped `C` (the lengths of the records ahead
+//!    depend only on how many pages they hold). A commit record over
+//!    [`EngineConfig::max_record_bytes`] fails with 54000 before anything is written.
+//! 6. **Records** (`emit`), each in turn: its end `E = start + framed length` (lengths do
+//!    not depend on CRC values), each change's `crc_after` set for `page_lsn = E`, each
+//!    change replayed with `proto::redo::apply` on a copy of the old page — the result must
+//!    equal the new page outside the header (else XX001). The record goes to the WAL sink;
+//!    the *redo'd* pages (header `page_lsn = E`, valid CRC) are published. Nothing is
+//!    published if a step fails before the first record is submitted; a failure between
+//!    the records of a large commit leaves only unreachable pages behind.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use proto::page::{self, PAGE_HEADER_SIZE, Page};
-use proto::{Lsn, PageKey, Record, RelId};
+use proto::{Lsn, PageChange, PageKey, Record, RelId};
 use sql::storage::{Key, Row, TableId};
 use sql::{Error, Result, Value};
 
 use super::catalog::{self, CATALOG_REL, EngineCatalog, TableEntry};
 use super::codec;
-use super::pages::Overlay;
+use super::pages::{Fetch, Overlay};
+use super::prepare;
 use super::txn::EngineTxn;
 use super::write_set::PROVISIONAL_ROW_ID;
-use super::{CommitState, Shared, program_limit_exceeded, storage_error, wal_error};
+use super::{
+    CommitState, EngineConfig, Shared, data_corrupted, program_limit_exceeded, storage_error,
+    wal_error,
+};
 use crate::btree::{ChangedPages, Limits};
 use crate::mvcc::VersionedTree;
 
@@ -124,7 +143,7 @@ impl Writer<'_, '_> {
     }
 }
 
-fn index_entry(row: &[Value], columns: &[usize], pk: &[u8]) -> Vec<u8> {
+pub(super) fn index_entry(row: &[Value], columns: &[usize], pk: &[u8]) -> Vec<u8> {
     let ikey: Vec<Value> = columns.iter().map(|&c| row[c].clone()).collect();
     let mut k = codec::encode_key(&ikey);
     k.extend_from_slice(pk);
@@ -135,8 +154,16 @@ fn schema_changed() -> Error {
     Error::SerializationFailure("could not serialize access due to concurrent schema change".into())
 }
 
-/// The serial step for `txn`; returns the record's end LSN (`Lsn::INVALID` if the write
-/// set changed nothing).
+/// How a serial step ended without committing.
+enum Step {
+    /// It missed pages the prepare phase did not pin (fetching was forbidden).
+    Missed(Vec<PageKey>),
+    Failed(Error),
+}
+
+/// Commits `txn`: prepare phase, then the serial step under the commit mutex (again after
+/// a fresh prepare if the step missed a page; see [`super::prepare`]). Returns the end of
+/// the commit's record (`Lsn::INVALID` if the write set changed nothing).
 pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
     let shared = &*txn.shared;
     // A full dirty-page table (the pageserver is behind) slows commits down here, before
@@ -146,8 +173,37 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
             .wait_for_room()
             .map_err(|e| Error::Internal(e.to_string()))?;
     }
-    let mut st = shared.commit_state();
-    let latest = st.latest.clone();
+    let mut missed: Vec<PageKey> = Vec::new();
+    let mut retries = 0;
+    loop {
+        let prepared = prepare::prepare(txn, &missed)?;
+        let fetch = if retries >= prepare::MAX_RETRIES {
+            Fetch::Allowed
+        } else {
+            prepared.fetch
+        };
+        if fetch == Fetch::Allowed && shared.pages.cache().is_some() {
+            shared.commit_stats.note_fallback();
+        }
+        let mut st = shared.commit_state();
+        match serial(txn, &mut st, fetch) {
+            Ok(end) => return Ok(end),
+            Err(Step::Failed(e)) => return Err(e),
+            Err(Step::Missed(keys)) => {
+                drop(st);
+                tracing::debug!(?keys, retries, "serial step missed pages: prepare again");
+                shared.commit_stats.note_retry();
+                missed.extend(keys);
+                retries += 1;
+            }
+        }
+    }
+}
+
+/// The schema check: every table the transaction wrote or changed still has the definition
+/// it based its work on. Returns the net DDL and the catalog after it.
+fn check_schema(txn: &EngineTxn, st: &CommitState) -> Result<(NetDdl, EngineCatalog)> {
+    let latest = &st.latest;
     let net = txn.writes.net_ddl();
     for (id, (before, _)) in &net {
         if latest.tables.get(id) != before.as_ref() {
@@ -159,29 +215,105 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
             return Err(schema_changed());
         }
     }
-    let mut next = (*latest).clone();
+    let mut next = (**latest).clone();
     for (id, (_, after)) in &net {
         match after {
             Some(e) => next.tables.insert(*id, e.clone()),
             None => next.tables.remove(id),
         };
     }
-    next.next_rel = shared
+    next.next_rel = txn
+        .shared
         .next_rel
         .load(std::sync::atomic::Ordering::Relaxed)
         .max(latest.next_rel);
+    Ok((net, next))
+}
 
+type NetDdl = BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)>;
+type RowIds = HashMap<TableId, (i64, i64)>;
+
+/// The serial step, under the commit mutex. See the module docs.
+fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, Step> {
+    let shared = &*txn.shared;
+    let (net, next) = check_schema(txn, st).map_err(Step::Failed)?;
     let start = st.wal_end;
-    let mut ov = Overlay::new(&shared.pages);
+    let mut ov = Overlay::new(&shared.pages, fetch);
+    let outcome = stage(txn, st, &mut ov, &net, &next, start);
+    let (mut row_ids, mut changes) = finish_stage(shared, &ov, outcome)?;
+    let mut layout = layout(&changes, &shared.config, false).map_err(Step::Failed)?;
+    let commit_start = layout.commit_start(start);
+    if commit_start != start {
+        // New pages go ahead in records of their own, so the versions must carry the
+        // commit record's start: apply the write set again, stamped with it.
+        ov = ov.restart();
+        let outcome = stage(txn, st, &mut ov, &net, &next, commit_start);
+        (row_ids, changes) = finish_stage(shared, &ov, outcome)?;
+        // Split again even if the restamped record happens to fit: the records ahead
+        // must be the ones the stamps were computed for.
+        layout = self::layout(&changes, &shared.config, true).map_err(Step::Failed)?;
+        if layout.commit_start(start) != commit_start {
+            return Err(Step::Failed(Error::Internal(format!(
+                "a large commit's records moved between passes: {} != {commit_start}",
+                layout.commit_start(start)
+            ))));
+        }
+    }
+    let flags = if net.is_empty() {
+        0
+    } else {
+        proto::record::FLAG_CATALOG_CHANGED
+    };
+    let end = emit(shared, st, &changes, &layout, start, flags).map_err(Step::Failed)?;
+    if !net.is_empty() && end.is_valid() {
+        st.latest = Arc::new(next);
+    }
+    st.row_ids.extend(row_ids);
+    Ok(end)
+}
+
+/// Turns a staging outcome into the step's result: on any failure, pages missed with
+/// fetching forbidden send the commit back to prepare.
+fn finish_stage(
+    shared: &Shared,
+    ov: &Overlay<'_>,
+    outcome: Result<RowIds>,
+) -> Result<(RowIds, Vec<Changed>), Step> {
+    shared.commit_stats.note_serial_fetches(ov.fetched());
+    let result = outcome.and_then(|row_ids| Ok((row_ids, collect(ov)?)));
+    match result {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            let missed = ov.missed();
+            if missed.is_empty() {
+                Err(Step::Failed(e))
+            } else {
+                Err(Step::Missed(missed))
+            }
+        }
+    }
+}
+
+/// Applies the write set to `ov` with versions stamped `lsn`: DDL, rows, index builds.
+/// Returns the hidden-row-id counters it advanced.
+fn stage(
+    txn: &EngineTxn,
+    st: &CommitState,
+    ov: &mut Overlay<'_>,
+    net: &NetDdl,
+    next: &EngineCatalog,
+    lsn: Lsn,
+) -> Result<RowIds> {
+    let shared = &*txn.shared;
     let mut w = Writer {
-        ov: &mut ov,
+        ov,
         limits: shared.config.limits,
-        lsn: start,
+        lsn,
     };
 
     // DDL: trees for new relations, catalog rows.
     let mut new_indexes: Vec<(TableId, usize)> = Vec::new();
-    for (id, (before, after)) in &net {
+    for (id, (before, after)) in net {
         let old_rels: HashSet<RelId> = before
             .iter()
             .flat_map(|b| b.index_rels.iter().copied())
@@ -231,7 +363,7 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
             let Some((_, last)) = kw.entries.last() else {
                 continue;
             };
-            let enc = match real_row_id(&st, &mut row_ids, &mut w, entry, &kw.key)? {
+            let enc = match real_row_id(st, &mut row_ids, &mut w, entry, &kw.key)? {
                 Some(key) => codec::encode_key(&key),
                 None => enc.clone(),
             };
@@ -250,18 +382,7 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
             w.run(rel, |tree| tree.insert(&k, &[], lsn))?;
         }
     }
-
-    let flags = if net.is_empty() {
-        0
-    } else {
-        proto::record::FLAG_CATALOG_CHANGED
-    };
-    let end = seal(shared, &mut st, ov, start, flags)?;
-    if !net.is_empty() && end.is_valid() {
-        st.latest = Arc::new(next);
-    }
-    st.row_ids.extend(row_ids);
-    Ok(end)
+    Ok(row_ids)
 }
 
 /// Hidden row ids reserved per catalog write.
@@ -355,7 +476,7 @@ fn apply_row(
 pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
     let mut st = shared.commit_state();
     let start = st.wal_end;
-    let mut ov = Overlay::new(&shared.pages);
+    let mut ov = Overlay::new(&shared.pages, Fetch::Allowed);
     let mut w = Writer {
         ov: &mut ov,
         limits: shared.config.limits,
@@ -367,10 +488,13 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
         &catalog::next_rel_key(),
         &catalog::encode_next_rel(catalog::FIRST_USER_REL),
     )?;
-    let end = seal(
+    let changes = collect(&ov)?;
+    let layout = Layout::single(&changes);
+    let end = emit(
         shared,
         &mut st,
-        ov,
+        &changes,
+        &layout,
         start,
         proto::record::FLAG_CATALOG_CHANGED,
     )?;
@@ -388,20 +512,20 @@ fn now_us() -> i64 {
         .unwrap_or(0)
 }
 
-/// Turns the overlay into one record starting at `start`, self-checks it with redo, hands
-/// it to the WAL sink and publishes the redo'd pages. Returns the record's end
-/// (`Lsn::INVALID` when nothing changed).
-fn seal(
-    shared: &Shared,
-    st: &mut CommitState,
-    ov: Overlay<'_>,
-    start: Lsn,
-    flags: u16,
-) -> Result<Lsn> {
-    if ov.is_empty() {
-        return Ok(Lsn::INVALID);
-    }
-    let mut pages: Vec<(PageKey, Option<Arc<Page>>, Arc<Page>)> = Vec::new();
+/// One changed page: its version before the commit (`None`: allocated by it), after, and
+/// the change between them (its `crc_after` is filled in once the record's end is known).
+struct Changed {
+    key: PageKey,
+    old: Option<Arc<Page>>,
+    new: Arc<Page>,
+    change: PageChange,
+    /// Bytes the change adds to a record's payload.
+    len: usize,
+}
+
+/// Every page the overlay changed, per relation in B-link publish order, diffed.
+fn collect(ov: &Overlay<'_>) -> Result<Vec<Changed>> {
+    let mut out = Vec::new();
     for (rel, changed) in ov.changed() {
         for block in changed.publish_order() {
             let key = PageKey { rel: *rel, block };
@@ -409,51 +533,169 @@ fn seal(
                 .new_page(key)
                 .map_err(storage_error)?
                 .ok_or_else(|| Error::Internal(format!("changed page {key} is missing")))?;
-            pages.push((key, ov.old(key).map_err(storage_error)?, new));
+            let old = ov.old(key).map_err(storage_error)?;
+            let change = proto::redo::diff(key, old.as_deref(), &new, Lsn::INVALID);
+            let len = Record::commit(0, vec![change.clone()]).payload_len() - record_header_len();
+            out.push(Changed {
+                key,
+                old,
+                new,
+                change,
+                len,
+            });
         }
     }
-    let changes = pages
-        .iter()
-        .map(|(key, old, new)| proto::redo::diff(*key, old.as_deref(), new, Lsn::INVALID))
-        .collect();
-    let mut record = Record::commit(now_us(), changes);
-    record.flags = flags;
-    let len = proto::frame::record_framed_len(&record);
-    if len > proto::decoder::DEFAULT_MAX_RECORD_SIZE {
-        return Err(program_limit_exceeded(format!(
-            "commit record of {len} bytes exceeds the maximum record size"
-        )));
+    Ok(out)
+}
+
+/// The records a commit is written as, in WAL order: each a list of indexes into its
+/// changes, with its framed length. The last one is the commit record; any before it hold
+/// only pages the commit allocated (unreachable until the commit record links them in).
+struct Layout {
+    records: Vec<(Vec<usize>, usize)>,
+}
+
+/// Payload bytes of a `Commit` record without changes.
+fn record_header_len() -> usize {
+    Record::commit(0, Vec::new()).payload_len()
+}
+
+/// Framed length of a `Commit` record of the changes `group`.
+fn framed_len(changes: &[Changed], group: &[usize]) -> usize {
+    let body: usize = group.iter().map(|&i| changes[i].len).sum();
+    proto::frame::framed_len(record_header_len() + body)
+}
+
+impl Layout {
+    /// Everything in one record.
+    fn single(changes: &[Changed]) -> Layout {
+        let all: Vec<usize> = (0..changes.len()).collect();
+        let len = framed_len(changes, &all);
+        Layout {
+            records: vec![(all, len)],
+        }
     }
-    let end = Lsn(start.0 + len as u64);
-    let mut published = Vec::with_capacity(pages.len());
-    for ((key, old, new), change) in pages.iter().zip(record.page_changes.iter_mut()) {
-        change.crc_after = page::crc_with_lsn(new, end);
-        let mut redone: Box<Page> = match old {
-            Some(p) => Box::new(**p),
-            None => page::zeroed_page(),
-        };
-        proto::redo::apply(&mut redone, change, end)
-            .map_err(|e| Error::Internal(format!("redo self-check of {key}: {e}")))?;
-        if redone[PAGE_HEADER_SIZE..] != new[PAGE_HEADER_SIZE..] {
+
+    /// Where the commit record starts if the first record starts at `start`.
+    fn commit_start(&self, start: Lsn) -> Lsn {
+        let ahead: usize = self.records.iter().rev().skip(1).map(|(_, len)| len).sum();
+        Lsn(start.0 + ahead as u64)
+    }
+}
+
+/// Smallest record-split size honoured (one page image plus framing always fits).
+const MIN_SPLIT_BYTES: usize = 64 << 10;
+
+/// Lays a commit's changes out in records: one if it fits in
+/// [`EngineConfig::record_split_bytes`]; else the new pages go ahead in records of at most
+/// that size and the rest forms the commit record, which must fit in
+/// [`EngineConfig::max_record_bytes`] (else 54000, and nothing was written).
+/// `split_anyway`: split even a commit that fits (the second pass of a large commit).
+fn layout(changes: &[Changed], config: &EngineConfig, split_anyway: bool) -> Result<Layout> {
+    let max = config
+        .max_record_bytes
+        .min(proto::decoder::DEFAULT_MAX_RECORD_SIZE);
+    let split = config.record_split_bytes.max(MIN_SPLIT_BYTES).min(max);
+    let single = Layout::single(changes);
+    let total = single.records[0].1;
+    let (new, old): (Vec<usize>, Vec<usize>) =
+        (0..changes.len()).partition(|&i| changes[i].old.is_none());
+    if (total <= split && !split_anyway) || new.is_empty() {
+        if total > max {
+            return Err(too_large(total, max));
+        }
+        return Ok(single);
+    }
+    let mut records = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
+    let mut body = 0;
+    for i in new {
+        let with = proto::frame::framed_len(record_header_len() + body + changes[i].len);
+        if with > split && !group.is_empty() {
+            let len = framed_len(changes, &group);
+            records.push((std::mem::take(&mut group), len));
+            body = 0;
+        }
+        group.push(i);
+        body += changes[i].len;
+    }
+    let len = framed_len(changes, &group);
+    records.push((group, len));
+    let len = framed_len(changes, &old);
+    if len > max {
+        return Err(too_large(len, max));
+    }
+    records.push((old, len));
+    Ok(Layout { records })
+}
+
+fn too_large(len: usize, max: usize) -> Error {
+    program_limit_exceeded(format!(
+        "commit record of {len} bytes exceeds the maximum record size of {max} bytes"
+    ))
+}
+
+/// Writes the records of `layout`, the first at `start`: for each, sets the changes' CRCs
+/// for its end, self-checks every change with redo, hands it to the WAL sink and publishes
+/// the redo'd pages. Returns the last record's end (`Lsn::INVALID` when nothing changed).
+fn emit(
+    shared: &Shared,
+    st: &mut CommitState,
+    changes: &[Changed],
+    layout: &Layout,
+    start: Lsn,
+    flags: u16,
+) -> Result<Lsn> {
+    if changes.is_empty() {
+        return Ok(Lsn::INVALID);
+    }
+    let now = now_us();
+    let (n, mut at) = (layout.records.len(), start);
+    for (r, (group, len)) in layout.records.iter().enumerate() {
+        let last = r + 1 == n;
+        let mut record = Record::commit(
+            now,
+            group.iter().map(|&i| changes[i].change.clone()).collect(),
+        );
+        if last {
+            record.flags = flags;
+        }
+        let end = Lsn(at.0 + *len as u64);
+        let mut published = Vec::with_capacity(group.len());
+        for (&i, change) in group.iter().zip(record.page_changes.iter_mut()) {
+            let Changed { key, old, new, .. } = &changes[i];
+            change.crc_after = page::crc_with_lsn(new, end);
+            let mut redone: Box<Page> = match old {
+                Some(p) => Box::new(**p),
+                None => page::zeroed_page(),
+            };
+            proto::redo::apply(&mut redone, change, end)
+                .map_err(|e| data_corrupted(format!("redo self-check of {key}: {e}")))?;
+            if redone[PAGE_HEADER_SIZE..] != new[PAGE_HEADER_SIZE..] {
+                return Err(data_corrupted(format!(
+                    "redo self-check of {key}: page differs after redo"
+                )));
+            }
+            published.push((*key, Arc::<Page>::from(redone)));
+        }
+        let got = shared.wal.submit(&record, at).map_err(wal_error)?;
+        if got != end {
             return Err(Error::Internal(format!(
-                "redo self-check of {key}: page differs after redo"
+                "WAL placed the record at [{at}, {got}), expected end {end}"
             )));
         }
-        published.push((*key, Arc::<Page>::from(redone)));
+        // Catalog readers must learn of the change before any snapshot can include it.
+        if last && flags & proto::record::FLAG_CATALOG_CHANGED != 0 {
+            shared.note_catalog_change(end);
+        }
+        shared.pages.publish(published);
+        shared.note_applied(end);
+        st.wal_end = end;
+        tracing::debug!(start = %at, %end, changes = record.page_changes.len(), last, "wrote record");
+        at = end;
     }
-    let got = shared.wal.submit(&record, start).map_err(wal_error)?;
-    if got != end {
-        return Err(Error::Internal(format!(
-            "WAL placed the record at [{start}, {got}), expected end {end}"
-        )));
+    if n > 1 {
+        shared.commit_stats.note_ahead_records(n - 1);
     }
-    // Catalog readers must learn of the change before any snapshot can include it.
-    if flags & proto::record::FLAG_CATALOG_CHANGED != 0 {
-        shared.note_catalog_change(end);
-    }
-    shared.pages.publish(published);
-    shared.note_applied(end);
-    st.wal_end = end;
-    tracing::debug!(%start, %end, changes = record.page_changes.len(), "committed record");
-    Ok(end)
+    Ok(at)
 }

@@ -15,7 +15,8 @@
 //! | [`locks`]       | table/row/key/name locks, waits, deadlock detection (40P01)        |
 //! | [`txn`]         | [`EngineTxn`]: the `sql::storage::Txn` contract                    |
 //! | [`scan`]        | merging the write set with the trees at a snapshot                 |
-//! | [`commit`]      | the serial step: write set → pages → one WAL record                |
+//! | [`prepare`]     | the prepare phase: fetch and pin a commit's pages before the mutex |
+//! | [`commit`]      | the serial step: write set → pages → WAL record(s)                 |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //!
@@ -64,22 +65,23 @@
 //! ([`PageTable::cached`] over a [`crate::page_cache::PageCache`]: dirty-page table, moka
 //! bounded in bytes, GetPages misses with read-ahead). [`Engine::start`] takes either and
 //! bootstraps the catalog when its first block was never written (a brand-new timeline).
-//! The serial step pins every page it reads for the commit's duration; a full dirty-page
-//! table makes commits wait before the commit mutex.
+//! A commit's prepare phase ([`prepare`]) fetches and pins, before the commit mutex, the
+//! pages its serial step will read; the serial step itself never waits on the pageserver
+//! (a miss sends the commit back to prepare). A full dirty-page table makes commits wait
+//! before the commit mutex.
 //!
 //! ## Not yet here
-//! The prepare phase (the serial step may still fetch a missed page under the commit mutex),
-//! group commit, pruning of old versions (nothing calls `VersionedTree::prune` yet,
+//! Group commit, pruning of old versions (nothing calls `VersionedTree::prune` yet,
 //! so `NeedsOldSnapshot` never happens; key-order scans already continue on pages fetched at
 //! their snapshot when it does, point reads and index scans do not yet), `DropRelation` tombstones (a dropped table's pages
-//! stay), large records split ahead of the commit record, SQLSTATEs 54000/XX001 (the `sql` crate has no variants for them
-//! yet: both surface as XX000 with "program limit exceeded" / "data corrupted" messages).
+//! stay).
 
 pub mod catalog;
 pub mod codec;
 pub mod commit;
 pub mod locks;
 pub mod pages;
+pub mod prepare;
 pub mod proposer_wal;
 pub mod scan;
 pub mod txn;
@@ -111,8 +113,15 @@ pub struct EngineConfig {
     /// B-tree node limits of user tables and indexes (tests use small nodes to get deep
     /// trees); the catalog always uses whole pages.
     pub limits: Limits,
-    /// Largest write set, in approximate bytes, before a statement fails with 54000.
+    /// Largest write set, in approximate bytes, before a statement fails with 54000
+    /// ("transaction write set exceeds N bytes").
     pub write_set_limit: usize,
+    /// A commit whose record would be larger writes the pages it allocated ahead, in
+    /// records of at most this many bytes, before the commit record that links them in.
+    pub record_split_bytes: usize,
+    /// Largest record of any kind (at most proto's 1 GiB decoder limit); a commit record
+    /// over it fails with 54000 and writes nothing.
+    pub max_record_bytes: usize,
     /// Bound on any single lock wait (`None`: until granted or deadlocked).
     pub lock_timeout: Option<Duration>,
 }
@@ -122,6 +131,8 @@ impl Default for EngineConfig {
         EngineConfig {
             limits: Limits::FULL_PAGE,
             write_set_limit: 64 << 20,
+            record_split_bytes: 8 << 20,
+            max_record_bytes: proto::decoder::DEFAULT_MAX_RECORD_SIZE,
             lock_timeout: None,
         }
     }
@@ -145,6 +156,7 @@ pub struct Shared {
     pub(crate) locks: LockManager,
     pub(crate) config: EngineConfig,
     pub(crate) commit: Mutex<CommitState>,
+    pub(crate) commit_stats: prepare::CommitStats,
     catalog_cache: Mutex<Option<CachedCatalog>>,
     /// End LSN of the latest catalog-changing record (any snapshot at or past it sees the
     /// latest catalog).
@@ -285,6 +297,7 @@ impl Engine {
                 latest: Arc::new(latest),
                 row_ids: HashMap::new(),
             }),
+            commit_stats: prepare::CommitStats::default(),
             catalog_cache: Mutex::new(None),
             catalog_changed_end: AtomicU64::new(wal.durable_lsn().0),
             next_txn: AtomicU64::new(1),
@@ -306,6 +319,12 @@ impl Engine {
     /// last published record).
     pub fn durable_lsn(&self) -> Lsn {
         self.shared.snapshot_lsn()
+    }
+
+    /// Counters of the commit path: pages fetched by prepare phases and by serial steps,
+    /// prepare retries, records written ahead of large commits.
+    pub fn commit_stats(&self) -> prepare::CommitCounters {
+        self.shared.commit_stats.read()
     }
 
     /// The lock manager (tests watch its waiters).
@@ -346,13 +365,8 @@ impl Storage for Engine {
 pub(crate) fn storage_error(e: crate::Error) -> sql::Error {
     use crate::Error as E;
     match e {
-        // sql::Error has no 54000 (program_limit_exceeded) or XX001 (data_corrupted)
-        // variant yet; both surface as XX000 with a message saying which it is.
         E::RowTooLarge { .. } | E::KeyTooLarge { .. } => program_limit_exceeded(e.to_string()),
-        E::Corrupt { .. } | E::Decode { .. } => {
-            tracing::error!(error = %e, "corrupt page or row");
-            sql::Error::Internal(format!("data corrupted: {e}"))
-        }
+        E::Corrupt { .. } | E::Decode { .. } => data_corrupted(e.to_string()),
         E::KeyNotFound | E::DuplicateKey => {
             sql::Error::SerializationFailure(format!("could not serialize access: {e}"))
         }
@@ -360,9 +374,15 @@ pub(crate) fn storage_error(e: crate::Error) -> sql::Error {
     }
 }
 
-/// A 54000 error (program_limit_exceeded); see [`storage_error`].
+/// A 54000 error (program_limit_exceeded).
 pub(crate) fn program_limit_exceeded(msg: String) -> sql::Error {
-    sql::Error::Internal(format!("program limit exceeded: {msg}"))
+    sql::Error::ProgramLimitExceeded(msg)
+}
+
+/// An XX001 error (data_corrupted), logged here: the session only reports it.
+pub(crate) fn data_corrupted(msg: String) -> sql::Error {
+    tracing::error!(error = %msg, "data corrupted");
+    sql::Error::DataCorrupted(msg)
 }
 
 pub(crate) fn wal_error(e: WalError) -> sql::Error {

@@ -19,6 +19,11 @@
 //! Nothing reaches the table until [`PageTable::publish`], so a failed commit is dropped
 //! without undo.
 //!
+//! In cached mode an overlay either may fetch a base page it misses ([`Fetch::Allowed`])
+//! or may not ([`Fetch::Forbidden`], the serial step after a prepare phase pinned its
+//! pages): a miss is then noted ([`Overlay::missed`]) and the read fails, so the commit
+//! releases its mutex and prepares again instead of waiting on the pageserver under it.
+//!
 //! ## Two modes
 //! * **resident** ([`PageTable::new`]): every page in a map here — tests, WAL replay, a
 //!   single-node embedded engine;
@@ -29,6 +34,7 @@
 //!   A read may now fail (pageserver unreachable, corrupt page): `get` returns a `Result`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use proto::page::Page;
@@ -126,6 +132,11 @@ impl PageTable {
             (None, k) => Some(k.unwrap_or(0)),
             (Some(_), k) => k,
         }
+    }
+
+    /// Number of blocks of `rel` if known without asking the pageserver.
+    pub fn block_count_known(&self, rel: RelId) -> Option<u32> {
+        self.known_block_count(rel)
     }
 
     /// Number of blocks of `rel` (in cached mode learned from the pageserver on first use).
@@ -304,9 +315,22 @@ fn read_only(block: BlockNo) -> Error {
     }
 }
 
+/// Whether an [`Overlay`] may fetch base pages it misses (cached mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    Allowed,
+    /// A miss fails the read and is noted in [`Overlay::missed`].
+    Forbidden,
+}
+
 /// One commit's private page versions over the shared table.
 pub struct Overlay<'a> {
     base: &'a PageTable,
+    fetch: Fetch,
+    /// Base pages missed with [`Fetch::Forbidden`].
+    missed: Mutex<Vec<PageKey>>,
+    /// Base pages fetched from the pageserver (cached mode, [`Fetch::Allowed`]).
+    fetched: AtomicUsize,
     /// Base pages this commit has read, pinned for its duration: each is fetched at most
     /// once, however many tree operations visit it (only the serial step publishes, and it
     /// is this commit, so they cannot go stale).
@@ -317,14 +341,42 @@ pub struct Overlay<'a> {
 }
 
 impl<'a> Overlay<'a> {
-    pub fn new(base: &'a PageTable) -> Overlay<'a> {
+    pub fn new(base: &'a PageTable, fetch: Fetch) -> Overlay<'a> {
         Overlay {
             base,
+            fetch,
+            missed: Mutex::new(Vec::new()),
+            fetched: AtomicUsize::new(0),
             pinned: Mutex::new(HashMap::new()),
             pages: HashMap::new(),
             blocks: HashMap::new(),
             changed: BTreeMap::new(),
         }
+    }
+
+    /// The same base pages (already read ones stay pinned) with none of this overlay's
+    /// writes: the serial step's second pass for a large commit.
+    pub fn restart(self) -> Overlay<'a> {
+        Overlay {
+            pages: HashMap::new(),
+            blocks: HashMap::new(),
+            changed: BTreeMap::new(),
+            fetched: AtomicUsize::new(0),
+            ..self
+        }
+    }
+
+    /// Base pages missed because fetching was forbidden.
+    pub fn missed(&self) -> Vec<PageKey> {
+        self.missed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Base pages fetched from the pageserver by this overlay.
+    pub fn fetched(&self) -> usize {
+        self.fetched.load(Ordering::Relaxed)
     }
 
     /// A page store for `rel` writing into this overlay.
@@ -352,16 +404,46 @@ impl<'a> Overlay<'a> {
         if let Some(p) = pinned.get(&key) {
             return Ok(p.clone());
         }
+        let blocks = self.base_blocks(key.rel)?;
         // A block past the base's end is new in this commit: nothing to fetch.
-        let page = if key.block >= self.base.try_block_count(key.rel)? {
+        let page = if key.block >= blocks {
             None
+        } else if let Some(cache) = self.base.cache() {
+            match (cache.cached(key), self.fetch) {
+                (Some(p), _) => Some(p),
+                (None, Fetch::Forbidden) => return Err(self.miss(key)),
+                (None, Fetch::Allowed) => {
+                    self.fetched.fetch_add(1, Ordering::Relaxed);
+                    // Commits walk keys in order, so the following blocks are likely next.
+                    let readahead = cache.config().readahead;
+                    self.base.get_with_readahead(key, readahead)?
+                }
+            }
         } else {
-            // Commits walk keys in order, so the following blocks are likely next.
-            let readahead = self.base.cache().map_or(0, |c| c.config().readahead);
-            self.base.get_with_readahead(key, readahead)?
+            self.base.get(key)?
         };
         pinned.insert(key, page.clone());
         Ok(page)
+    }
+
+    /// The base's number of blocks of `rel` (learning it is a fetch).
+    fn base_blocks(&self, rel: RelId) -> Result<u32> {
+        match (self.fetch, self.base.block_count_known(rel)) {
+            (_, Some(n)) => Ok(n),
+            (Fetch::Allowed, None) => self.base.try_block_count(rel),
+            (Fetch::Forbidden, None) => Err(self.miss(PageKey { rel, block: 0 })),
+        }
+    }
+
+    fn miss(&self, key: PageKey) -> Error {
+        self.missed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(key);
+        Error::PageUnavailable {
+            block: key.block,
+            reason: format!("page {key} was not prepared"),
+        }
     }
 
     /// The page as this commit leaves it.
@@ -396,7 +478,7 @@ impl PageStore for OverlayStore<'_, '_> {
     fn allocate(&mut self) -> Result<BlockNo> {
         let block = match self.overlay.blocks.get(&self.rel) {
             Some(n) => *n,
-            None => self.overlay.base.try_block_count(self.rel)?,
+            None => self.overlay.base_blocks(self.rel)?,
         };
         let next = block.checked_add(1).ok_or_else(|| Error::PageUnavailable {
             block,
@@ -436,5 +518,69 @@ impl PageStore for OverlayStore<'_, '_> {
             .get(&self.rel)
             .copied()
             .unwrap_or_else(|| self.overlay.base.block_count(self.rel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::page_cache::{CacheConfig, PageCache};
+    use crate::page_client::{PageClient, PageClientConfig};
+
+    #[test]
+    fn a_forbidden_overlay_notes_a_miss_instead_of_fetching() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        // Nothing listens there: a fetch would wait for its timeout and fail.
+        let client = PageClient::connect(
+            "127.0.0.1:1",
+            proto::TimelineId::new("t", "main").expect("valid name"),
+            rt.handle().clone(),
+            PageClientConfig {
+                request_timeout: Duration::from_secs(5),
+                ..PageClientConfig::default()
+            },
+        )
+        .expect("client");
+        let cache = PageCache::new(client, CacheConfig::default(), Lsn(1000));
+        let table = PageTable::cached(cache);
+        let rel = RelId(7);
+        for block in [0, 1, 3] {
+            let key = PageKey { rel, block };
+            table.publish([(key, Arc::new([block as u8 + 1; proto::PAGE_SIZE]))]);
+        }
+        let started = Instant::now();
+        let ov = Overlay::new(&table, Fetch::Forbidden);
+        let held = ov
+            .old(PageKey { rel, block: 1 })
+            .expect("a dirty page is held");
+        assert_eq!(held.map(|p| p[100]), Some(2));
+        let missing = PageKey { rel, block: 2 };
+        assert!(matches!(
+            ov.old(missing),
+            Err(Error::PageUnavailable { block: 2, .. })
+        ));
+        assert_eq!(
+            ov.old(PageKey { rel, block: 4 }).expect("past the end"),
+            None,
+            "a block this commit would allocate needs no page"
+        );
+        // A relation whose size is unknown would need the pageserver too.
+        let unknown = PageKey {
+            rel: RelId(8),
+            block: 0,
+        };
+        assert!(ov.old(unknown).is_err());
+        assert_eq!(ov.missed(), vec![missing, unknown]);
+        assert_eq!(ov.fetched(), 0);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "it did not wait"
+        );
     }
 }

@@ -7,6 +7,10 @@
 //! | `strata_compute_dirty_pages`         | gauge     | pages in the dirty-page table           |
 //! | `strata_compute_prefetched_pages_total` | counter | pages fetched ahead of a read           |
 //! | `strata_compute_getpage_seconds`     | histogram | one GetPages batch, request to answer   |
+//! | `strata_compute_commit_prepare_pages_total` | counter | pages fetched by commits' prepare phase |
+//! | `strata_compute_commit_serial_fetches_total` | counter | pages fetched under the commit mutex |
+//! | `strata_compute_commit_prepare_retries_total` | counter | serial steps that missed a page and prepared again |
+//! | `strata_compute_commit_ahead_records_total` | counter | records of new pages written ahead of a large commit |
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -68,6 +72,46 @@ pub static GETPAGE_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
                 "Latency of one GetPages batch from the compute",
             )
             .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).expect("valid buckets")),
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static PREPARE_PAGES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_commit_prepare_pages_total",
+            "Pages fetched by commits' prepare phase, before the commit mutex",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static SERIAL_FETCHES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_commit_serial_fetches_total",
+            "Pages the serial commit step fetched from the pageserver under the commit mutex",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static PREPARE_RETRIES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_commit_prepare_retries_total",
+            "Serial commit steps that missed a page, released the mutex and prepared again",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static AHEAD_RECORDS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_commit_ahead_records_total",
+            "Records of new pages written ahead of a commit record too large for one record",
         )
         .expect("valid metric"),
     )

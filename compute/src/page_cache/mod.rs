@@ -32,6 +32,13 @@
 //! meanwhile). Publishing sets `LWL(key)` under the same lock, so a stale answer can never
 //! overwrite a newer version in the cache.
 //!
+//! ## Pins: the commit's prepare phase
+//! A commit fetches the pages its write set will touch *before* the commit mutex
+//! ([`PageCache::fetch_batch`], one GetPages batch per tree level) and pins them
+//! ([`PageCache::pin`] → [`PinSet`], see [`pins`]) so that moka cannot evict them before
+//! the serial step reads them with [`PageCache::cached`], which never fetches. Reads go
+//! dirty table → pins → clean cache.
+//!
 //! ## Read-ahead
 //! [`PageCache::get_with_readahead`]: a miss of block `b` of a range scan fetches the next
 //! blocks the caller names in the same batch (one round trip for many leaves).
@@ -41,6 +48,7 @@
 pub mod dirty;
 pub mod lwl;
 pub mod metrics;
+pub mod pins;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -52,6 +60,7 @@ use proto::{Lsn, PageKey, RelId};
 use crate::page_client::{PageClient, PageError};
 use dirty::DirtyPages;
 use lwl::LwlMap;
+use pins::Pins;
 
 /// The cache slot of a page's latest version.
 const LATEST: Lsn = Lsn::MAX;
@@ -89,6 +98,8 @@ impl Default for CacheConfig {
 struct State {
     dirty: DirtyPages,
     lwl: LwlMap,
+    /// Latest versions pinned by commits in their prepare phase.
+    pins: Pins,
     /// End of the newest record published (the request LSN of latest reads).
     latest: Lsn,
     /// The pageserver's ingest position as last seen.
@@ -126,6 +137,7 @@ impl PageCache {
             state: Mutex::new(State {
                 dirty: DirtyPages::new(config.dirty_limit),
                 lwl: LwlMap::new(start, config.lwl_capacity),
+                pins: Pins::default(),
                 latest: start,
                 ingested: Lsn::INVALID,
             }),
@@ -180,17 +192,74 @@ impl PageCache {
         st.latest = st.latest.max(lsn);
     }
 
-    /// The cached or dirty latest version of `key`, without fetching.
+    /// The dirty, pinned or cached latest version of `key`, without fetching.
     fn lookup(&self, key: PageKey) -> Option<Arc<Page>> {
-        if let Some(p) = self.lock().dirty.get(key) {
-            return Some(p);
+        {
+            let st = self.lock();
+            if let Some(p) = st.dirty.get(key).or_else(|| st.pins.get(key)) {
+                return Some(p);
+            }
         }
         self.clean.get(&(key, LATEST))
     }
 
     /// Whether the latest version of `key` is held (without touching its recency).
     fn is_cached(&self, key: PageKey) -> bool {
-        self.lock().dirty.get(key).is_some() || self.clean.contains_key(&(key, LATEST))
+        {
+            let st = self.lock();
+            if st.dirty.get(key).is_some() || st.pins.get(key).is_some() {
+                return true;
+            }
+        }
+        self.clean.contains_key(&(key, LATEST))
+    }
+
+    /// The latest version of `key` if the cache holds it (dirty, pinned or clean); never
+    /// asks the pageserver. The serial step reads its pages this way.
+    pub fn cached(&self, key: PageKey) -> Option<Arc<Page>> {
+        let page = self.lookup(key);
+        match page {
+            Some(_) => metrics::HITS.inc(),
+            None => metrics::MISSES.inc(),
+        }
+        page
+    }
+
+    /// Fetches the latest versions of `keys` from the pageserver in one batch (keys a
+    /// concurrent commit changes meanwhile are asked again), admitting them to the clean
+    /// cache. Per-key outcomes, `None` for a page never written; fails as a whole only if
+    /// the pageserver cannot be reached.
+    pub fn fetch_batch(&self, keys: &[PageKey]) -> Result<Vec<Lookup>, PageError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.fetch_latest(keys)
+    }
+
+    /// Pins the latest version of each of `keys` the cache holds now (dirty or clean),
+    /// until `set` drops; returns how many it pinned (a key evicted since it was read is
+    /// skipped — the serial step will miss it and the commit prepares again).
+    pub fn pin(&self, set: &mut PinSet, keys: impl IntoIterator<Item = PageKey>) -> usize {
+        let mut st = self.lock();
+        let mut pinned = 0;
+        for key in keys {
+            let latest = st
+                .dirty
+                .get(key)
+                .or_else(|| st.pins.get(key))
+                .or_else(|| self.clean.get(&(key, LATEST)));
+            if let Some(page) = latest {
+                st.pins.pin(key, page);
+                set.keys.push(key);
+                pinned += 1;
+            }
+        }
+        pinned
+    }
+
+    /// Number of pinned pages.
+    pub fn pinned_len(&self) -> usize {
+        self.lock().pins.len()
     }
 
     /// The latest version of `key` (`None`: never written).
@@ -315,6 +384,7 @@ impl PageCache {
     pub fn publish(&self, key: PageKey, page: Arc<Page>, end: Lsn) {
         let mut st = self.lock();
         st.lwl.set(key, end);
+        st.pins.refresh(key, &page);
         st.latest = st.latest.max(end);
         if end <= st.ingested {
             // Already ingested (a record replayed from the WAL): clean at once.
@@ -410,6 +480,40 @@ impl PageCache {
             }
         }
         Ok(hi)
+    }
+}
+
+/// Pins taken by one commit ([`PageCache::pin`]), released when this drops.
+pub struct PinSet {
+    cache: Arc<PageCache>,
+    keys: Vec<PageKey>,
+}
+
+impl PinSet {
+    /// An empty set of pins on `cache`.
+    pub fn new(cache: Arc<PageCache>) -> PinSet {
+        PinSet {
+            cache,
+            keys: Vec::new(),
+        }
+    }
+
+    /// Number of pins held.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl Drop for PinSet {
+    fn drop(&mut self) {
+        let mut st = self.cache.lock();
+        for key in self.keys.drain(..) {
+            st.pins.unpin(key);
+        }
     }
 }
 

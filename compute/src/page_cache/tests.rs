@@ -127,3 +127,42 @@ fn an_unreachable_pageserver_is_a_typed_error_not_a_hang() {
     c.publish(key(1), page(7), Lsn(1500));
     assert_eq!(c.get(key(1)).expect("dirty").map(|p| p[9]), Some(7));
 }
+
+#[test]
+fn pinned_pages_survive_eviction_and_follow_newer_versions() {
+    let rt = runtime();
+    let c = cache(
+        &rt,
+        CacheConfig {
+            cache_bytes: 4 * 8192,
+            ingest_poll: Duration::from_secs(3600),
+            ..CacheConfig::default()
+        },
+    );
+    for b in 0..100 {
+        c.publish(key(b), page(b as u8), Lsn(2000 + u64::from(b)));
+    }
+    let mut pins = super::PinSet::new(c.clone());
+    assert_eq!(
+        c.pin(&mut pins, [key(3), key(4), key(1000)]),
+        2,
+        "1000 is not held"
+    );
+    // Everything becomes clean; the clean cache holds only a few pages.
+    c.note_ingested(Lsn(5000));
+    assert!(c.clean_bytes() <= 4 * 8192);
+    assert_eq!(
+        c.cached(key(3)).map(|p| p[1]),
+        Some(3),
+        "pinned: still held"
+    );
+    // A commit publishes a newer version: the pin follows it.
+    c.publish(key(3), page(33), Lsn(6000));
+    c.note_ingested(Lsn(6000));
+    assert_eq!(c.cached(key(3)).map(|p| p[1]), Some(33));
+    let evicted = (0..100).filter(|b| c.cached(key(*b)).is_none()).count();
+    assert!(evicted > 90, "only {evicted} of 100 evicted");
+    assert_eq!(c.pinned_len(), 2);
+    drop(pins);
+    assert_eq!(c.pinned_len(), 0);
+}

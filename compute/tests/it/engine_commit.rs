@@ -89,7 +89,8 @@ fn a_write_set_over_the_limit_fails_cleanly() {
         Err(e) => e,
         Ok(r) => panic!("expected the limit to trip, got {}", r.tag),
     };
-    assert!(err.to_string().contains("program limit exceeded"), "{err}");
+    assert_eq!(err.code(), "54000", "{err}");
+    assert_eq!(err.to_string(), "transaction write set exceeds 4096 bytes");
     // The session and engine keep working.
     exec(&mut s, "INSERT INTO t VALUES (1, 'x')").unwrap();
     assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), [["1"]]);

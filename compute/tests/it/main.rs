@@ -2,6 +2,7 @@
 //! which keeps a debug build's disk use and link time small.
 
 mod btree_model;
+mod commit_prepare;
 mod engine_commit;
 mod engine_common;
 mod engine_concurrency;
@@ -9,6 +10,7 @@ mod engine_model;
 mod engine_scan;
 mod engine_slt;
 mod frontend;
+mod large_commit;
 mod mvcc_model;
 mod mvcc_scripts;
 mod page_cache_pageserver;

@@ -46,7 +46,7 @@ impl WalSink for TeeWal {
     }
 }
 
-struct Env {
+pub(crate) struct Env {
     rt: tokio::runtime::Runtime,
     addr: std::net::SocketAddr,
     wal: Arc<pageserver::MemoryWal>,
@@ -54,7 +54,7 @@ struct Env {
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
-fn start_pageserver() -> Env {
+pub(crate) fn start_pageserver() -> Env {
     start_pageserver_at("127.0.0.1:0".parse().expect("an address"))
 }
 
@@ -110,6 +110,21 @@ fn start_pageserver_at(listen: std::net::SocketAddr) -> Env {
 /// A cached engine on the pageserver whose WAL continues at `start`, with a 1 MiB cache
 /// and a dirty-page table of 64 pages (so commits really wait for the pageserver's ingest).
 fn cached_engine(env: &Env, start: Lsn) -> (Engine, Arc<PageCache>) {
+    let cache = CacheConfig {
+        cache_bytes: 1 << 20,
+        dirty_limit: 64,
+        ..CacheConfig::default()
+    };
+    cached_engine_with(env, start, cache, EngineConfig::default())
+}
+
+/// [`cached_engine`] with the given cache and engine settings.
+pub(crate) fn cached_engine_with(
+    env: &Env,
+    start: Lsn,
+    cache: CacheConfig,
+    config: EngineConfig,
+) -> (Engine, Arc<PageCache>) {
     let client = PageClient::connect(
         &env.addr.to_string(),
         env.id.clone(),
@@ -117,26 +132,14 @@ fn cached_engine(env: &Env, start: Lsn) -> (Engine, Arc<PageCache>) {
         PageClientConfig::default(),
     )
     .expect("client");
-    let cache = PageCache::new(
-        client,
-        CacheConfig {
-            cache_bytes: 1 << 20,
-            dirty_limit: 64,
-            ..CacheConfig::default()
-        },
-        start,
-    );
+    let cache = PageCache::new(client, cache, start);
     let wal = Arc::new(TeeWal {
         local: MemoryWal::new(start),
         pageserver: env.wal.clone(),
         id: env.id.clone(),
     });
-    let engine = Engine::start(
-        Arc::new(PageTable::cached(cache.clone())),
-        wal,
-        EngineConfig::default(),
-    )
-    .expect("start engine");
+    let engine = Engine::start(Arc::new(PageTable::cached(cache.clone())), wal, config)
+        .expect("start engine");
     (engine, cache)
 }
 
