@@ -19,12 +19,16 @@
 //!   synchronous by design.
 //! - [`handler`] maps the protocol onto the session; [`encode`] converts
 //!   values, parameters and errors (with their SQLSTATE).
-//!
-//! Authentication today is trust (any user and database name), as a local
-//! PostgreSQL on loopback; password/SCRAM with a users file is still to come.
+//! - [`auth`] authenticates at startup: trust, or SCRAM-SHA-256 against the
+//!   verifiers of a [`users`] file (FATAL 28P01 on any failure).
+//! - [`cancel`] maps backend keys to sessions, so a CancelRequest (psql's
+//!   Ctrl-C) cancels the target's running statement with 57014.
 
+pub mod auth;
+pub mod cancel;
 pub mod encode;
 pub mod handler;
+pub mod users;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -37,6 +41,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use auth::{Auth, Authenticator};
+use cancel::CancelRegistry;
 use handler::ConnectionHandlers;
 use worker::SessionHandle;
 
@@ -44,12 +50,15 @@ use worker::SessionHandle;
 #[derive(Clone, Debug)]
 pub struct FrontendConfig {
     pub max_connections: usize,
+    /// How clients authenticate (trust by default: callers decide, see [`auth::resolve`]).
+    pub auth: Auth,
 }
 
 impl Default for FrontendConfig {
     fn default() -> Self {
         FrontendConfig {
             max_connections: 100,
+            auth: Auth::Trust,
         }
     }
 }
@@ -66,6 +75,8 @@ pub async fn serve<S, F>(
     F: Fn() -> S + Send + Sync + 'static,
 {
     let permits = Arc::new(Semaphore::new(config.max_connections));
+    let cancels = CancelRegistry::new();
+    let authenticator = Authenticator::new(&config.auth, cancels.clone());
     let next_id = AtomicU64::new(1);
     let mut backoff = Duration::from_millis(10);
     loop {
@@ -95,11 +106,12 @@ pub async fn serve<S, F>(
             }
         };
         let cancel = cancel.clone();
+        let (auth, cancels) = (authenticator.clone(), cancels.clone());
         tokio::spawn(async move {
             let _permit = permit;
             let span = tracing::info_span!("connection", id, %peer);
             let _g = span.enter();
-            let handlers = Arc::new(ConnectionHandlers::new(session));
+            let handlers = Arc::new(ConnectionHandlers::new(session, auth, cancels));
             tokio::select! {
                 r = pgwire::tokio::process_socket(socket, None, handlers) => {
                     if let Err(e) = r {

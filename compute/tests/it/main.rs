@@ -9,6 +9,8 @@ mod engine_model;
 mod engine_scan;
 mod engine_slt;
 mod frontend;
+mod frontend_auth;
+mod frontend_cancel;
 mod mvcc_model;
 mod mvcc_scripts;
 mod page_cache_pageserver;
