@@ -32,7 +32,7 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{
     ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type,
 };
-use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::extendedquery::Sync as PgSync;
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
@@ -125,6 +125,57 @@ impl PgWireServerHandlers for ConnectionHandlers {
     }
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
         self.canceler.clone()
+    }
+}
+
+/// The handlers of a connection over `--max-connections`: a startup gets FATAL 53300 (as
+/// PostgreSQL answers), while a CancelRequest is still served, so Ctrl-C works on a full
+/// server.
+pub struct OverLimitHandlers {
+    canceler: Arc<Canceler>,
+}
+
+impl OverLimitHandlers {
+    pub fn new(cancels: Arc<CancelRegistry>) -> OverLimitHandlers {
+        OverLimitHandlers {
+            canceler: Arc::new(Canceler(cancels)),
+        }
+    }
+}
+
+impl PgWireServerHandlers for OverLimitHandlers {
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        Arc::new(TooManyClients)
+    }
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        self.canceler.clone()
+    }
+}
+
+struct TooManyClients;
+
+#[async_trait]
+impl pgwire::api::auth::StartupHandler for TooManyClients {
+    async fn on_startup<C>(
+        &self,
+        _client: &mut C,
+        message: pgwire::messages::PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match message {
+            pgwire::messages::PgWireFrontendMessage::Startup(_) => {
+                Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                    "FATAL".to_owned(),
+                    "53300".to_owned(),
+                    "sorry, too many clients already".to_owned(),
+                ))))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! PostgreSQL wire protocol, served by the `pgwire` crate:
 //!
 //! ```text
-//! TcpListener --accept--> (connection permit?) --no--> FATAL 53300, close
+//! TcpListener --accept--> (connection permit?) --no--> FATAL 53300 (CancelRequests still served)
 //!                               | yes
 //!                               v
 //!   pgwire::process_socket(ConnectionHandlers) <--> SessionHandle --channel--> session thread
@@ -36,14 +36,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use auth::{Auth, Authenticator};
 use cancel::CancelRegistry;
-use handler::ConnectionHandlers;
+use handler::{ConnectionHandlers, OverLimitHandlers};
 use worker::SessionHandle;
 
 /// Front-end settings.
@@ -94,7 +93,12 @@ pub async fn serve<S, F>(
         };
         let _ = socket.set_nodelay(true);
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tokio::spawn(refuse(socket));
+            // Over the limit: FATAL 53300, but a CancelRequest is still served.
+            let handlers = Arc::new(OverLimitHandlers::new(cancels.clone()));
+            tokio::spawn(async move {
+                let served = pgwire::tokio::process_socket(socket, None, handlers);
+                let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
+            });
             continue;
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
@@ -122,27 +126,6 @@ pub async fn serve<S, F>(
             }
         });
     }
-}
-
-/// Tells a client over the connection limit why, as PostgreSQL does
-/// (FATAL 53300), then closes.
-async fn refuse(mut socket: TcpStream) {
-    let mut body = Vec::new();
-    for (tag, value) in [
-        (b'S', "FATAL"),
-        (b'V', "FATAL"),
-        (b'C', "53300"),
-        (b'M', "sorry, too many clients already"),
-    ] {
-        body.push(tag);
-        body.extend_from_slice(value.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut msg = vec![b'E'];
-    msg.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-    msg.extend_from_slice(&body);
-    let _ = tokio::time::timeout(Duration::from_secs(5), socket.write_all(&msg)).await;
 }
 
 /// Binds `addr` and serves; returns the bound address and the serving task.

@@ -30,10 +30,17 @@ impl Drop for Server {
 }
 
 async fn server<S: Storage + Clone + Send + 'static>(storage: S) -> Server {
+    server_with(storage, FrontendConfig::default()).await
+}
+
+async fn server_with<S: Storage + Clone + Send + 'static>(
+    storage: S,
+    config: FrontendConfig,
+) -> Server {
     let cancel = CancellationToken::new();
     let (addr, _task) = bind_and_serve(
         "127.0.0.1:0".parse().unwrap(),
-        FrontendConfig::default(),
+        config,
         move || storage.clone(),
         cancel.clone(),
     )
@@ -186,4 +193,22 @@ async fn a_statement_waiting_for_a_row_lock_is_canceled() {
         .batch_execute("UPDATE t SET v = 3 WHERE id = 1")
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_full_server_still_serves_cancel_requests() {
+    let config = FrontendConfig {
+        max_connections: 1,
+        ..FrontendConfig::default()
+    };
+    let s = server_with(MemoryStorage::new(), config).await;
+    let client = Arc::new(connect(&s).await);
+    let (ended, _) = cancel_after(
+        client.clone(),
+        "SELECT count(*) FROM generate_series(1, 100000000) a, generate_series(1, 100) b",
+        Duration::from_millis(300),
+    )
+    .await;
+    assert_canceled(ended);
+    assert_eq!(one(&client).await, 1);
 }
