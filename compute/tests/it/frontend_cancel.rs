@@ -119,7 +119,7 @@ async fn a_cancel_between_statements_is_ignored() {
     let client = connect(&s).await;
     client.cancel_token().cancel_query(NoTls).await.unwrap();
     // Give the cancel connection time to be handled before the next statement.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(one(&client).await, 1);
 }
 
