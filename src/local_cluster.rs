@@ -40,6 +40,8 @@ pub struct LocalClusterConfig {
     pub port: u16,
     /// Bytes of clean pages the compute caches.
     pub cache_bytes: Option<u64>,
+    /// SCRAM-SHA-256 users for the compute (`None`: trust, it listens on loopback only).
+    pub users_file: Option<PathBuf>,
     pub timeline: TimelineId,
 }
 
@@ -52,6 +54,7 @@ impl LocalClusterConfig {
             s3: Default::default(),
             port: 55432,
             cache_bytes: None,
+            users_file: None,
             timeline: TimelineId::new("default", "main").expect("valid built-in names"),
         }
     }
@@ -72,7 +75,7 @@ pub enum ClusterError {
     #[error("open the object store: {0}")]
     ObjectStore(#[from] remote_storage::Error),
     #[error("start the compute: {0}")]
-    Compute(#[from] compute::server::ServerError),
+    Compute(#[from] compute::Error),
 }
 
 /// A running local cluster.
@@ -172,6 +175,7 @@ impl LocalCluster {
         if let Some(bytes) = config.cache_bytes {
             cc.cache_bytes = bytes;
         }
+        cc.users_file = config.users_file.clone();
         let compute = compute::server::start(cc, cancel.clone()).await?;
         Ok(LocalCluster {
             postgres_addr: compute.addr,

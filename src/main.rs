@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
         Compute nodes stream WAL to a quorum of safekeepers; a pageserver rebuilds any page at \
         any LSN from that WAL and from layer files in object storage.\n\n\
         Available today: `strata safekeeper`, `strata pageserver`, `strata compute`, \
-        `strata timeline create|list`, `strata status` and `strata waldump`. The embedded \
+        `strata timeline create|list`, `strata users add`, `strata status` and `strata waldump`. The embedded \
         cluster (`strata start`) is being built; see README.md."
 )]
 struct Cli {
@@ -103,12 +103,6 @@ enum Cmd {
         #[arg(long, default_value = "main")]
         timeline: String,
     },
-    /// Run a primary compute: wins an election on the safekeepers (fencing any older
-    /// primary), reads pages from the pageserver, serves PostgreSQL clients on `--listen`.
-    ///
-    /// Commits return once a majority of the safekeepers has flushed them. The timeline is
-    /// created on the pageserver if it does not exist yet. Authentication is trust (any user
-    /// and database), meant for loopback addresses.
     /// Start a whole cluster in this process (3 safekeepers, a pageserver, a primary compute)
     /// on a local folder: the embedded default. Stops cleanly on Ctrl-C; run again to resume.
     Start {
@@ -124,12 +118,26 @@ enum Cmd {
         /// The compute's page cache size, e.g. 64MiB, 256MiB, 1GiB.
         #[arg(long, default_value = "256MiB", value_parser = compute::server::parse_size)]
         cache_size: u64,
+        /// Require SCRAM-SHA-256 passwords from these users (see `strata users add`);
+        /// without it anyone may connect, on 127.0.0.1 only.
+        #[arg(long)]
+        users_file: Option<PathBuf>,
         /// Serve Prometheus metrics (all components) at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
         #[command(flatten)]
         s3: S3Args,
     },
+    /// Run a primary compute: wins an election on the safekeepers (fencing any older
+    /// primary), reads pages from the pageserver, serves PostgreSQL clients on `--listen`.
+    ///
+    /// Commits return once a majority of the safekeepers has flushed them. The timeline is
+    /// created on the pageserver if it does not exist yet.
+    ///
+    /// Authentication: on a loopback `--listen` anyone may connect as anyone (trust), as a
+    /// local PostgreSQL; with `--users-file` clients log in with SCRAM-SHA-256 passwords. On
+    /// any other address the compute refuses to start without a users file, unless
+    /// `--auth trust` says that is what you want.
     Compute {
         /// PostgreSQL wire-protocol address to listen on.
         #[arg(long)]
@@ -152,9 +160,38 @@ enum Cmd {
         /// Most client connections at once; more get FATAL 53300.
         #[arg(long, default_value_t = 100)]
         max_connections: usize,
+        /// `trust` (anyone) or `scram` (SCRAM-SHA-256 against --users-file). Default: scram
+        /// with a users file, else trust on a loopback address, else refuse to start.
+        #[arg(long)]
+        auth: Option<compute::frontend::auth::AuthMethod>,
+        /// Users and their SCRAM-SHA-256 verifiers, one `name:SCRAM-SHA-256$...` a line
+        /// (PostgreSQL's rolpassword format; make lines with `strata users add`).
+        #[arg(long)]
+        users_file: Option<PathBuf>,
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+    },
+    /// Manage a compute's users file (`strata compute --users-file`).
+    #[command(subcommand)]
+    Users(UsersCmd),
+}
+
+/// `strata users ...`
+#[derive(Subcommand)]
+enum UsersCmd {
+    /// Set a user's password: reads it from the first line of standard input and writes
+    /// the user's SCRAM-SHA-256 verifier to the file (created with mode 0600 if missing;
+    /// the user's old line is replaced). No password is stored.
+    ///
+    /// Example: `printf '%s\n' 'pa55word' | strata users add --file users --user alice`
+    Add {
+        /// The users file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The user name (no ':').
+        #[arg(long)]
+        user: String,
     },
 }
 
@@ -360,6 +397,7 @@ fn main() -> anyhow::Result<()> {
             object_store,
             port,
             cache_size,
+            users_file,
             metrics,
             s3,
         } => {
@@ -367,6 +405,7 @@ fn main() -> anyhow::Result<()> {
             config.object_store = object_store;
             config.port = port;
             config.cache_bytes = Some(cache_size);
+            config.users_file = users_file;
             config.s3 = remote_storage::S3Options {
                 endpoint: s3.s3_endpoint,
                 region: s3.s3_region,
@@ -395,6 +434,8 @@ fn main() -> anyhow::Result<()> {
             timeline,
             cache_size,
             max_connections,
+            auth,
+            users_file,
             metrics,
         } => {
             let timeline = proto::TimelineId::new(&tenant, &timeline)
@@ -404,11 +445,27 @@ fn main() -> anyhow::Result<()> {
                 compute::server::ServerConfig::new(listen, pageserver, safekeepers, timeline);
             config.cache_bytes = cache_size;
             config.max_connections = max_connections;
+            config.auth = auth;
+            config.users_file = users_file;
             run_server(metrics, |cancel| async move {
                 compute::server::run(config, cancel)
                     .await
                     .context("run compute")
             })?;
+        }
+        Cmd::Users(UsersCmd::Add { file, user }) => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                eprint!("Password for {user} (shown as typed): ");
+            }
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            compute::frontend::users::set_password(&file, &user, password)
+                .with_context(|| format!("set the password of {user:?}"))?;
+            eprintln!("set the password of {user:?} in {}", file.display());
         }
     }
     Ok(())

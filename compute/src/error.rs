@@ -1,6 +1,6 @@
-//! The compute storage core's one error type.
+//! The compute crate's one error type: the storage core's errors and the server's.
 //!
-//! Each variant is something a caller acts on, and will map to a SQLSTATE:
+//! Each variant is something a caller acts on. The storage core's map to a SQLSTATE:
 //!
 //! | variant              | caller's action                                  | SQLSTATE |
 //! |----------------------|--------------------------------------------------|----------|
@@ -14,10 +14,24 @@
 //! | `LsnOutOfOrder`      | a write older than the newest version: bug/retry | XX000    |
 //! | `Decode`             | malformed key/row bytes: treat as corruption     | XX001    |
 //! | `PageFull`           | internal: the B+tree splits before callers see it| XX000    |
+//!
+//! The server's ([`crate::server`]) end a compute's startup; none reaches a SQL client:
+//!
+//! | variant         | caller's action                                                  |
+//! |-----------------|------------------------------------------------------------------|
+//! | `Election`      | no quorum, or a newer primary: retry later or stand down          |
+//! | `Pageserver`    | the pageserver is unreachable or refused the timeline: retry     |
+//! | `EngineStart`   | the catalog is unreadable or the bootstrap not durable: report   |
+//! | `Listen`        | the pgwire address cannot be bound: fix `--listen`               |
+//! | `StartTimeout`  | startup took too long: retry, check the other components         |
+//! | `Config`        | a bad setting (users file, authentication): fix the configuration|
+
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use proto::{BlockNo, Lsn};
 
-/// Everything that can go wrong in the compute's storage core.
+/// Everything that can go wrong in the compute: its storage core and its server.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// A page's bytes break an invariant (bounds, ordering, fences, links).
@@ -70,6 +84,30 @@ pub enum Error {
         need: usize,
         free: usize,
     },
+
+    /// No election on the safekeepers (no quorum reachable, or a newer term won).
+    #[error("elect a primary on the safekeepers: {0}")]
+    Election(#[from] safekeeper::Error),
+
+    /// The pageserver could not be reached or refused the timeline.
+    #[error("pageserver {addr}: {reason}")]
+    Pageserver { addr: String, reason: String },
+
+    /// The engine could not start (catalog unreadable, bootstrap not durable).
+    #[error("start the engine: {0}")]
+    EngineStart(String),
+
+    /// The pgwire listener could not bind.
+    #[error("listen on {addr}: {reason}")]
+    Listen { addr: SocketAddr, reason: String },
+
+    /// Startup took longer than its limit.
+    #[error("startup did not finish within {0:?}")]
+    StartTimeout(Duration),
+
+    /// A setting is invalid: the users file, or the authentication asked for.
+    #[error("{0}")]
+    Config(String),
 }
 
 /// Result with the crate's [`Error`].

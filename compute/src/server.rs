@@ -19,10 +19,14 @@
 //! A compute whose term is taken over by a newer primary keeps serving reads at its last
 //! durable snapshot and fails every write with a message saying so.
 //!
-//! Authentication is trust (any user and database), as a local PostgreSQL: intended for
-//! loopback addresses. Listening elsewhere logs a warning until password/SCRAM exists.
+//! Authentication ([`frontend::auth::resolve`], checked before anything else starts): trust
+//! on a loopback address, as a local PostgreSQL; SCRAM-SHA-256 with `--users-file`; a
+//! non-loopback `--listen` without a users file refuses to start unless `--auth trust`.
+//! Errors are the crate's [`Error`] (`Election`, `Pageserver`, `EngineStart`, `Listen`,
+//! `StartTimeout`, `Config`).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,7 +37,9 @@ use safekeeper::driver::DriverConfig;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::Error;
 use crate::engine::{Engine, EngineConfig, PageTable, ProposerWal, WalSink};
+use crate::frontend::auth::{self, AuthMethod};
 use crate::frontend::{self, FrontendConfig};
 use crate::page_cache::{CacheConfig, PageCache};
 use crate::page_client::{PageClient, PageClientConfig};
@@ -57,6 +63,10 @@ pub struct ServerConfig {
     pub proposer_id: u64,
     /// How long startup may take at most (election, pageserver, catalog).
     pub start_timeout: Duration,
+    /// `--auth`: `None` decides from the listen address and the users file.
+    pub auth: Option<AuthMethod>,
+    /// `--users-file`: SCRAM-SHA-256 verifiers of the users who may log in.
+    pub users_file: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -75,6 +85,8 @@ impl ServerConfig {
             max_connections: FrontendConfig::default().max_connections,
             proposer_id: default_proposer_id(),
             start_timeout: Duration::from_secs(60),
+            auth: None,
+            users_file: None,
         }
     }
 }
@@ -86,29 +98,6 @@ fn default_proposer_id() -> u64 {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0);
     (nanos ^ (u64::from(std::process::id()) << 32)) | 1
-}
-
-/// Why a compute could not start or stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ServerError {
-    /// No election on the safekeepers (no quorum reachable, or a newer term won).
-    #[error("elect a primary on the safekeepers: {0}")]
-    Election(#[from] safekeeper::Error),
-    /// The pageserver could not be reached or refused the timeline.
-    #[error("pageserver {addr}: {reason}")]
-    Pageserver { addr: String, reason: String },
-    /// The engine could not start (catalog unreadable, bootstrap not durable).
-    #[error("start the engine: {0}")]
-    Engine(String),
-    /// The pgwire listener could not bind.
-    #[error("listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    /// Startup took longer than `start_timeout`.
-    #[error("startup did not finish within {0:?}")]
-    StartTimeout(Duration),
 }
 
 /// A started compute: its bound pgwire address and the task serving it.
@@ -132,7 +121,7 @@ impl Running {
 }
 
 /// Runs a compute until `cancel` fires. See the module docs.
-pub async fn run(config: ServerConfig, cancel: CancellationToken) -> Result<(), ServerError> {
+pub async fn run(config: ServerConfig, cancel: CancellationToken) -> Result<(), Error> {
     let (tenant, timeline) = (
         config.timeline.tenant.to_string(),
         config.timeline.timeline.to_string(),
@@ -146,10 +135,7 @@ pub async fn run(config: ServerConfig, cancel: CancellationToken) -> Result<(), 
 
 /// Starts a compute (steps 1–4 of the module docs) and returns once it accepts
 /// connections; it serves until `cancel` fires.
-pub async fn start(
-    config: ServerConfig,
-    cancel: CancellationToken,
-) -> Result<Running, ServerError> {
+pub async fn start(config: ServerConfig, cancel: CancellationToken) -> Result<Running, Error> {
     let span = tracing::info_span!(
         "compute",
         tenant = %config.timeline.tenant,
@@ -158,16 +144,11 @@ pub async fn start(
     let timeout = config.start_timeout;
     tokio::time::timeout(timeout, start_inner(config, cancel).instrument(span))
         .await
-        .map_err(|_| ServerError::StartTimeout(timeout))?
+        .map_err(|_| Error::StartTimeout(timeout))?
 }
 
-async fn start_inner(
-    config: ServerConfig,
-    cancel: CancellationToken,
-) -> Result<Running, ServerError> {
-    if !config.listen.ip().is_loopback() {
-        tracing::warn!(listen = %config.listen, "trust authentication on a non-loopback address");
-    }
+async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<Running, Error> {
+    let auth = auth::resolve(config.listen, config.auth, config.users_file.as_deref())?;
     let runtime = tokio::runtime::Handle::current();
     let mut driver = DriverConfig::new(
         config.timeline.clone(),
@@ -188,7 +169,7 @@ async fn start_inner(
         runtime.clone(),
         PageClientConfig::default(),
     )
-    .map_err(|e| ServerError::Pageserver {
+    .map_err(|e| Error::Pageserver {
         addr: config.pageserver.clone(),
         reason: e.to_string(),
     })?;
@@ -203,8 +184,8 @@ async fn start_inner(
     let engine =
         tokio::task::spawn_blocking(move || Engine::start(pages, sink, EngineConfig::default()))
             .await
-            .map_err(|e| ServerError::Engine(format!("engine start task: {e}")))?
-            .map_err(|e| ServerError::Engine(e.to_string()))?;
+            .map_err(|e| Error::EngineStart(format!("engine start task: {e}")))?
+            .map_err(|e| Error::EngineStart(e.to_string()))?;
     tracing::info!(snapshot = %engine.durable_lsn(), "engine ready");
 
     let served = engine.clone();
@@ -212,14 +193,15 @@ async fn start_inner(
         config.listen,
         FrontendConfig {
             max_connections: config.max_connections,
+            auth,
         },
         move || served.clone(),
         cancel.child_token(),
     )
     .await
-    .map_err(|source| ServerError::Listen {
+    .map_err(|e| Error::Listen {
         addr: config.listen,
-        source,
+        reason: e.to_string(),
     })?;
     tracing::info!(%addr, max_connections = config.max_connections, "accepting connections");
     Ok(Running {
@@ -232,11 +214,7 @@ async fn start_inner(
 
 /// Creates `timeline` on the pageserver unless it exists, retrying while the pageserver
 /// is unreachable (it may be starting) for up to `limit`.
-async fn ensure_timeline(
-    addr: &str,
-    timeline: &TimelineId,
-    limit: Duration,
-) -> Result<(), ServerError> {
+async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> Result<(), Error> {
     let url = if addr.contains("://") {
         addr.to_string()
     } else {
@@ -279,7 +257,7 @@ async fn ensure_timeline(
             tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown
         );
         if !retry || Instant::now() + backoff > deadline {
-            return Err(ServerError::Pageserver {
+            return Err(Error::Pageserver {
                 addr: addr.to_string(),
                 reason: format!(
                     "create timeline {}/{}: {status}",

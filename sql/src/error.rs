@@ -125,6 +125,9 @@ pub enum Error {
     /// 42704 for SET/SHOW of an unknown parameter.
     #[error("unrecognized configuration parameter \"{0}\"")]
     UndefinedParameter(String),
+    /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
+    #[error("canceling statement due to user request")]
+    QueryCanceled,
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
@@ -184,6 +187,7 @@ impl Error {
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
             DataCorrupted(_) => "XX001",
+            QueryCanceled => "57014",
             Internal(_) => "XX000",
         }
     }

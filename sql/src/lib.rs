@@ -9,6 +9,9 @@
 //!   the engine (B-link trees, MVCC by LSN, write sets tagged by statement, row and key
 //!   locks); [`memory::MemoryStorage`] is its in-memory reference implementation.
 //! * **One error enum** ([`Error`]) whose every variant has a SQLSTATE ([`Error::code`]).
+//! * **Cooperative cancellation.** The executor's leaf operators and row loops call
+//!   [`interrupt::check`], which fails with 57014 once the session thread's [`Interrupt`] is
+//!   canceled (a client's CancelRequest); storage waits may check it too.
 //!
 //! # A statement's path
 //!
@@ -73,6 +76,7 @@ pub mod binder;
 mod error;
 pub mod executor;
 pub mod expr;
+pub mod interrupt;
 pub mod memory;
 pub mod planner;
 mod result;
@@ -83,6 +87,7 @@ pub mod storage;
 pub mod types;
 
 pub use error::{Error, Result};
+pub use interrupt::Interrupt;
 pub use result::StatementResult;
 pub use session::{PreparedInfo, Session};
 pub use types::{DataType, Value};

@@ -16,7 +16,8 @@
 //! A waiter sleeps on one condvar, woken by every release. Before each sleep it records
 //! what it waits for and walks the wait-for graph (waiter → holders of the lock it wants →
 //! what they wait for → ...); if the walk comes back to the waiter, the waiter closes a cycle
-//! and fails with 40P01, which breaks it. An optional timeout bounds any single wait.
+//! and fails with 40P01, which breaks it. An optional timeout bounds any single wait, and a
+//! canceled statement ([`sql::interrupt`]) stops waiting within one sleep slice.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -51,6 +52,8 @@ pub enum LockError {
     Deadlock,
     /// The configured wait limit passed.
     Timeout,
+    /// The waiting statement was canceled (57014).
+    Canceled,
 }
 
 #[derive(Default)]
@@ -148,7 +151,11 @@ impl LockManager {
                 tracing::debug!(txn, ?target, "deadlock detected");
                 return Err(LockError::Deadlock);
             }
-            // Sleep in short slices so a cycle formed by a later waiter is seen here too.
+            if sql::interrupt::check().is_err() {
+                inner.waiting.remove(&txn);
+                return Err(LockError::Canceled);
+            }
+            // Sleep in short slices so a cycle formed by a later waiter, or a cancel, is seen.
             let mut slice = Duration::from_millis(50);
             if let Some(d) = deadline {
                 let now = Instant::now();
@@ -193,5 +200,37 @@ impl LockManager {
         }
         drop(inner);
         self.released.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canceled_waiter_stops_waiting() {
+        let locks = std::sync::Arc::new(LockManager::new(None));
+        let target = LockTarget::Name("t".into());
+        locks
+            .acquire(1, target.clone(), LockMode::Exclusive)
+            .expect("free lock");
+        let interrupt = sql::Interrupt::new();
+        interrupt.start();
+        let waiter = {
+            let (locks, target, interrupt) = (locks.clone(), target.clone(), interrupt.clone());
+            std::thread::spawn(move || {
+                let _g = interrupt.install();
+                locks.acquire(2, target, LockMode::Exclusive)
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while locks.waiters() == 0 {
+            assert!(Instant::now() < deadline, "the waiter never blocked");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(interrupt.cancel());
+        assert_eq!(waiter.join().expect("waiter"), Err(LockError::Canceled));
+        assert_eq!(locks.waiters(), 0);
+        assert!(locks.holds(1, &target) && !locks.holds(2, &target));
     }
 }

@@ -122,6 +122,7 @@ impl EngineTxn {
             .map_err(|e| match e {
                 LockError::Deadlock => Error::DeadlockDetected,
                 LockError::Timeout => serialization_failure("update (lock wait timed out)"),
+                LockError::Canceled => Error::QueryCanceled,
             })
     }
 

@@ -7,6 +7,10 @@
 //! out of a failed block report correctly. A Parse becomes a prepared
 //! statement in the session under a connection-unique name; when pgwire drops
 //! the statement, the session forgets it.
+//!
+//! The connection's startup is [`super::auth::Startup`] (trust or SCRAM) and its
+//! cancel requests go to the front end's [`super::cancel::CancelRegistry`]. When
+//! the connection goes away, a statement still running for it is canceled.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -14,7 +18,6 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt, stream};
-use pgwire::api::auth::noop::NoopStartupHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response,
@@ -29,13 +32,15 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{
     ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type,
 };
-use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::extendedquery::Sync as PgSync;
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 use sql::{PreparedInfo, StatementResult};
 
+use super::auth::{Authenticator, Startup};
+use super::cancel::{CancelRegistry, Canceler};
 use super::encode;
 use super::worker::SessionHandle;
 
@@ -71,6 +76,8 @@ impl Drop for CloseOnDrop {
 /// Everything pgwire needs for one connection.
 pub struct ConnectionHandlers {
     inner: Arc<Connection>,
+    startup: Arc<Startup>,
+    canceler: Arc<Canceler>,
 }
 
 pub struct Connection {
@@ -86,8 +93,14 @@ pub struct Parser {
 }
 
 impl ConnectionHandlers {
-    pub fn new(session: SessionHandle) -> ConnectionHandlers {
+    pub fn new(
+        session: SessionHandle,
+        auth: Arc<Authenticator>,
+        cancels: Arc<CancelRegistry>,
+    ) -> ConnectionHandlers {
         ConnectionHandlers {
+            startup: Arc::new(Startup::new(auth, session.interrupt().clone())),
+            canceler: Arc::new(Canceler(cancels)),
             inner: Arc::new(Connection {
                 parser: Arc::new(Parser {
                     session: session.clone(),
@@ -108,15 +121,70 @@ impl PgWireServerHandlers for ConnectionHandlers {
         self.inner.clone()
     }
     fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
-        Arc::new(TrustStartup)
+        self.startup.clone()
+    }
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        self.canceler.clone()
     }
 }
 
-/// Trust authentication: any user and database name, like a local
-/// PostgreSQL with `trust` on loopback.
-pub struct TrustStartup;
+/// The handlers of a connection over `--max-connections`: a startup gets FATAL 53300 (as
+/// PostgreSQL answers), while a CancelRequest is still served, so Ctrl-C works on a full
+/// server.
+pub struct OverLimitHandlers {
+    canceler: Arc<Canceler>,
+}
 
-impl NoopStartupHandler for TrustStartup {}
+impl OverLimitHandlers {
+    pub fn new(cancels: Arc<CancelRegistry>) -> OverLimitHandlers {
+        OverLimitHandlers {
+            canceler: Arc::new(Canceler(cancels)),
+        }
+    }
+}
+
+impl PgWireServerHandlers for OverLimitHandlers {
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        Arc::new(TooManyClients)
+    }
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        self.canceler.clone()
+    }
+}
+
+struct TooManyClients;
+
+#[async_trait]
+impl pgwire::api::auth::StartupHandler for TooManyClients {
+    async fn on_startup<C>(
+        &self,
+        _client: &mut C,
+        message: pgwire::messages::PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match message {
+            pgwire::messages::PgWireFrontendMessage::Startup(_) => {
+                Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                    "FATAL".to_owned(),
+                    "53300".to_owned(),
+                    "sorry, too many clients already".to_owned(),
+                ))))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // The client is gone: nobody will read what a running statement produces.
+        self.session.interrupt().cancel();
+    }
+}
 
 fn user_error(e: &sql::Error) -> PgWireError {
     PgWireError::UserError(Box::new(encode::error_info(e)))

@@ -4,7 +4,7 @@
 //! PostgreSQL wire protocol, served by the `pgwire` crate:
 //!
 //! ```text
-//! TcpListener --accept--> (connection permit?) --no--> FATAL 53300, close
+//! TcpListener --accept--> (connection permit?) --no--> FATAL 53300 (CancelRequests still served)
 //!                               | yes
 //!                               v
 //!   pgwire::process_socket(ConnectionHandlers) <--> SessionHandle --channel--> session thread
@@ -19,12 +19,16 @@
 //!   synchronous by design.
 //! - [`handler`] maps the protocol onto the session; [`encode`] converts
 //!   values, parameters and errors (with their SQLSTATE).
-//!
-//! Authentication today is trust (any user and database name), as a local
-//! PostgreSQL on loopback; password/SCRAM with a users file is still to come.
+//! - [`auth`] authenticates at startup: trust, or SCRAM-SHA-256 against the
+//!   verifiers of a [`users`] file (FATAL 28P01 on any failure).
+//! - [`cancel`] maps backend keys to sessions, so a CancelRequest (psql's
+//!   Ctrl-C) cancels the target's running statement with 57014.
 
+pub mod auth;
+pub mod cancel;
 pub mod encode;
 pub mod handler;
+pub mod users;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -32,24 +36,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use handler::ConnectionHandlers;
+use auth::{Auth, Authenticator};
+use cancel::CancelRegistry;
+use handler::{ConnectionHandlers, OverLimitHandlers};
 use worker::SessionHandle;
 
 /// Front-end settings.
 #[derive(Clone, Debug)]
 pub struct FrontendConfig {
     pub max_connections: usize,
+    /// How clients authenticate (trust by default: callers decide, see [`auth::resolve`]).
+    pub auth: Auth,
 }
 
 impl Default for FrontendConfig {
     fn default() -> Self {
         FrontendConfig {
             max_connections: 100,
+            auth: Auth::Trust,
         }
     }
 }
@@ -66,6 +74,8 @@ pub async fn serve<S, F>(
     F: Fn() -> S + Send + Sync + 'static,
 {
     let permits = Arc::new(Semaphore::new(config.max_connections));
+    let cancels = CancelRegistry::new();
+    let authenticator = Authenticator::new(&config.auth, cancels.clone());
     let next_id = AtomicU64::new(1);
     let mut backoff = Duration::from_millis(10);
     loop {
@@ -83,7 +93,12 @@ pub async fn serve<S, F>(
         };
         let _ = socket.set_nodelay(true);
         let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tokio::spawn(refuse(socket));
+            // Over the limit: FATAL 53300, but a CancelRequest is still served.
+            let handlers = Arc::new(OverLimitHandlers::new(cancels.clone()));
+            tokio::spawn(async move {
+                let served = pgwire::tokio::process_socket(socket, None, handlers);
+                let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
+            });
             continue;
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
@@ -95,11 +110,12 @@ pub async fn serve<S, F>(
             }
         };
         let cancel = cancel.clone();
+        let (auth, cancels) = (authenticator.clone(), cancels.clone());
         tokio::spawn(async move {
             let _permit = permit;
             let span = tracing::info_span!("connection", id, %peer);
             let _g = span.enter();
-            let handlers = Arc::new(ConnectionHandlers::new(session));
+            let handlers = Arc::new(ConnectionHandlers::new(session, auth, cancels));
             tokio::select! {
                 r = pgwire::tokio::process_socket(socket, None, handlers) => {
                     if let Err(e) = r {
@@ -110,27 +126,6 @@ pub async fn serve<S, F>(
             }
         });
     }
-}
-
-/// Tells a client over the connection limit why, as PostgreSQL does
-/// (FATAL 53300), then closes.
-async fn refuse(mut socket: TcpStream) {
-    let mut body = Vec::new();
-    for (tag, value) in [
-        (b'S', "FATAL"),
-        (b'V', "FATAL"),
-        (b'C', "53300"),
-        (b'M', "sorry, too many clients already"),
-    ] {
-        body.push(tag);
-        body.extend_from_slice(value.as_bytes());
-        body.push(0);
-    }
-    body.push(0);
-    let mut msg = vec![b'E'];
-    msg.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
-    msg.extend_from_slice(&body);
-    let _ = tokio::time::timeout(Duration::from_secs(5), socket.write_all(&msg)).await;
 }
 
 /// Binds `addr` and serves; returns the bound address and the serving task.

@@ -6,12 +6,17 @@
 //! Handlers send a [`Command`] and await the reply on a oneshot channel. The
 //! thread ends when every [`SessionHandle`] is dropped (the connection
 //! closed), rolling back whatever transaction was open.
+//!
+//! Cancellation: the session's [`Interrupt`] is installed on its thread, so
+//! the executor and lock waits see it. The handle marks a command running
+//! ([`Interrupt::start`]) before sending it and the thread marks it finished
+//! before replying, so a cancel request reaches exactly the command in flight.
 
 use std::sync::mpsc;
 
 use sql::storage::Storage;
 use sql::types::{DataType, Value};
-use sql::{PreparedInfo, Session, StatementResult};
+use sql::{Interrupt, PreparedInfo, Session, StatementResult};
 use tokio::sync::oneshot;
 
 type Reply<T> = oneshot::Sender<T>;
@@ -36,6 +41,7 @@ enum Command {
 #[derive(Clone)]
 pub struct SessionHandle {
     tx: mpsc::Sender<Command>,
+    interrupt: Interrupt,
 }
 
 /// Why a session could not answer.
@@ -50,12 +56,16 @@ impl SessionHandle {
         name: String,
     ) -> std::io::Result<SessionHandle> {
         let (tx, rx) = mpsc::channel::<Command>();
+        let interrupt = Interrupt::new();
+        let current = interrupt.clone();
         std::thread::Builder::new().name(name).spawn(move || {
+            let _installed = current.install();
             let mut session = Session::new(storage);
             while let Ok(cmd) = rx.recv() {
                 match cmd {
                     Command::Simple(sql, reply) => {
                         let r = session.execute(&sql);
+                        current.finish();
                         let _ = reply.send((r, session.transaction_status()));
                     }
                     Command::Prepare {
@@ -64,7 +74,9 @@ impl SessionHandle {
                         declared,
                         reply,
                     } => {
-                        let _ = reply.send(session.prepare(&name, &sql, &declared));
+                        let r = session.prepare(&name, &sql, &declared);
+                        current.finish();
+                        let _ = reply.send(r);
                     }
                     Command::Execute {
                         name,
@@ -72,17 +84,24 @@ impl SessionHandle {
                         reply,
                     } => {
                         let r = session.execute_prepared(&name, &params);
+                        current.finish();
                         let _ = reply.send((r, session.transaction_status()));
                     }
                     Command::Close(name) => session.close_prepared(&name),
                 }
             }
         })?;
-        Ok(SessionHandle { tx })
+        Ok(SessionHandle { tx, interrupt })
+    }
+
+    /// The session's cancel signal.
+    pub fn interrupt(&self) -> &Interrupt {
+        &self.interrupt
     }
 
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, SessionGone> {
         let (reply, rx) = oneshot::channel();
+        self.interrupt.start();
         self.tx.send(make(reply)).map_err(|_| SessionGone)?;
         rx.await.map_err(|_| SessionGone)
     }

@@ -26,7 +26,10 @@ async fn server(max_connections: usize) -> Server {
     let cancel = CancellationToken::new();
     let (addr, _task) = bind_and_serve(
         "127.0.0.1:0".parse().unwrap(),
-        FrontendConfig { max_connections },
+        FrontendConfig {
+            max_connections,
+            ..FrontendConfig::default()
+        },
         move || storage.clone(),
         cancel.clone(),
     )

@@ -10,6 +10,8 @@ mod engine_model;
 mod engine_scan;
 mod engine_slt;
 mod frontend;
+mod frontend_auth;
+mod frontend_cancel;
 mod large_commit;
 mod mvcc_model;
 mod mvcc_scripts;

@@ -65,6 +65,9 @@ impl Operator for NestedLoopJoin {
             while *pos < right_rows.len() {
                 let i = *pos;
                 *pos += 1;
+                if i % 1024 == 0 {
+                    crate::interrupt::check()?;
+                }
                 let mut row = left_row.clone();
                 row.extend(right_rows[i].0.iter().cloned());
                 let ok = match &self.on {

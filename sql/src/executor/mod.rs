@@ -9,6 +9,10 @@
 //! A [`Tuple`] carries the row's storage key when it still denotes a stored row (from a scan
 //! through filters), which UPDATE and DELETE need to lock and write it. Blocking operators
 //! (sort, aggregate) materialize their input on the first `next`.
+//!
+//! Cancellation is cooperative: the leaf operators (`Scan`, `Series`), the join's inner loop
+//! and [`collect`] call [`crate::interrupt::check`], so every loop that can run long fails
+//! with 57014 soon after the session's interrupt is canceled.
 
 mod aggregate;
 mod delete;
@@ -166,11 +170,12 @@ pub fn returning_row(
     Ok(Tuple::derived(values))
 }
 
-/// Pulls every tuple from `op`.
+/// Pulls every tuple from `op`, stopping with 57014 if the statement is canceled.
 pub fn collect(op: &mut dyn Operator, ctx: &mut Context) -> Result<Vec<Tuple>> {
     let mut out = Vec::new();
     while let Some(t) = op.next(ctx)? {
         out.push(t);
+        crate::interrupt::check()?;
     }
     Ok(out)
 }

@@ -52,6 +52,7 @@ impl Scan {
 
 impl Operator for Scan {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        crate::interrupt::check()?;
         if self.stream.is_none() {
             let access = match &self.access {
                 AccessPlan::Full => Some(Access::Full),

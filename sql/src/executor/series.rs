@@ -22,6 +22,7 @@ impl Series {
 
 impl Operator for Series {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        crate::interrupt::check()?;
         if self.state.is_none() {
             let mut v = [0i64; 3];
             let mut null = false;

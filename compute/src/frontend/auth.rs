@@ -1,0 +1,305 @@
+//! Client authentication: trust on loopback, SCRAM-SHA-256 against a users file elsewhere.
+//!
+//! [`resolve`] turns the `--auth` / `--users-file` settings into an [`Auth`]:
+//!
+//! | `--auth` | `--users-file` | listening on   | result                                   |
+//! |----------|----------------|----------------|------------------------------------------|
+//! | —        | —              | loopback       | trust (any user and database, as a local PostgreSQL) |
+//! | —        | —              | other address  | refused: the compute does not start       |
+//! | —        | FILE           | any            | SCRAM-SHA-256 against FILE                |
+//! | `scram`  | FILE           | any            | SCRAM-SHA-256 against FILE                |
+//! | `scram`  | —              | any            | refused: SCRAM needs a users file         |
+//! | `trust`  | —              | any            | trust (a warning when not on loopback)    |
+//! | `trust`  | FILE           | any            | refused: contradictory                    |
+//!
+//! [`Startup`] is pgwire's startup handler for one connection: it runs the exchange with
+//! pgwire's SCRAM mechanism over the verifiers of [`super::users`], and on success registers
+//! the connection's backend key with the [`CancelRegistry`] (see [`super::cancel`]). A wrong
+//! password and an unknown user fail alike, with FATAL 28P01 `password authentication failed
+//! for user "x"` after a full exchange, so users cannot be enumerated.
+
+use std::fmt::Debug;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::Sink;
+use pgwire::api::ClientInfo;
+use pgwire::api::METADATA_USER;
+use pgwire::api::auth::mechanism::AuthMechanismFactory;
+use pgwire::api::auth::sasl::scram::{ScramAuth, ScramSecret};
+use pgwire::api::auth::{
+    AuthDriver, AuthOutcome, AuthSource, DefaultServerParameterProvider, LoginInfo, Password,
+    StartupHandler, protocol_negotiation, save_startup_parameters_to_metadata,
+};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use sql::Interrupt;
+
+use super::cancel::CancelRegistry;
+use super::users::Users;
+use crate::{Error, Result};
+
+/// How clients prove who they are (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// Anyone may connect as anyone.
+    Trust,
+    /// SCRAM-SHA-256 against a users file.
+    Scram,
+}
+
+impl FromStr for AuthMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<AuthMethod, String> {
+        match s {
+            "trust" => Ok(AuthMethod::Trust),
+            "scram" | "scram-sha-256" => Ok(AuthMethod::Scram),
+            other => Err(format!(
+                "unknown authentication method {other:?}: use trust or scram"
+            )),
+        }
+    }
+}
+
+/// The authentication a front end performs.
+#[derive(Debug, Clone, Default)]
+pub enum Auth {
+    /// Any user and database, no password.
+    #[default]
+    Trust,
+    /// SCRAM-SHA-256 against these users.
+    Scram(Arc<Users>),
+}
+
+/// Decides the authentication of a compute listening on `listen`; see the module docs.
+pub fn resolve(
+    listen: SocketAddr,
+    method: Option<AuthMethod>,
+    users_file: Option<&Path>,
+) -> Result<Auth> {
+    match (method, users_file) {
+        (Some(AuthMethod::Trust), Some(_)) => Err(Error::Config(
+            "--auth trust and --users-file contradict each other: choose one".into(),
+        )),
+        (Some(AuthMethod::Trust), None) => {
+            if !listen.ip().is_loopback() {
+                tracing::warn!(%listen, "trust authentication on a non-loopback address");
+            }
+            Ok(Auth::Trust)
+        }
+        (Some(AuthMethod::Scram), None) => Err(Error::Config(
+            "--auth scram needs --users-file FILE (make one with `strata users add`)".into(),
+        )),
+        (_, Some(path)) => {
+            let users = Users::load(path)?;
+            if users.is_empty() {
+                tracing::warn!(file = %path.display(), "the users file has no users: nobody can log in");
+            }
+            Ok(Auth::Scram(Arc::new(users)))
+        }
+        (None, None) if listen.ip().is_loopback() => Ok(Auth::Trust),
+        (None, None) => Err(Error::Config(format!(
+            "refusing to listen on {listen} without authentication: pass --users-file FILE \
+             (make one with `strata users add`), or --auth trust to allow anyone"
+        ))),
+    }
+}
+
+/// The users file as pgwire's credential source.
+#[derive(Debug)]
+struct UsersSource(Arc<Users>);
+
+#[async_trait]
+impl AuthSource for UsersSource {
+    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
+        // Only verifiers are stored; SCRAM asks for `get_scram_secret` instead.
+        Err(PgWireError::InvalidPassword(
+            login.user().unwrap_or_default().to_owned(),
+        ))
+    }
+
+    async fn get_scram_secret(&self, login: &LoginInfo) -> PgWireResult<(ScramSecret, Option<()>)> {
+        Ok((self.0.secret_for(login.user().unwrap_or_default()), None))
+    }
+}
+
+/// What every connection of one front end shares for its startup.
+pub struct Authenticator {
+    driver: AuthDriver<DefaultServerParameterProvider>,
+    /// `None`: trust.
+    scram: Option<ScramAuth>,
+    cancels: Arc<CancelRegistry>,
+}
+
+impl Authenticator {
+    pub fn new(auth: &Auth, cancels: Arc<CancelRegistry>) -> Arc<Authenticator> {
+        let scram = match auth {
+            Auth::Trust => None,
+            Auth::Scram(users) => Some(ScramAuth::new(Arc::new(UsersSource(users.clone())))),
+        };
+        Arc::new(Authenticator {
+            driver: AuthDriver::new(DefaultServerParameterProvider::default()),
+            scram,
+            cancels,
+        })
+    }
+}
+
+/// One connection's startup handler; see the module docs.
+pub struct Startup {
+    shared: Arc<Authenticator>,
+    interrupt: Interrupt,
+}
+
+impl Startup {
+    /// A handler whose connection's statements are canceled through `interrupt`.
+    pub fn new(shared: Arc<Authenticator>, interrupt: Interrupt) -> Startup {
+        Startup { shared, interrupt }
+    }
+
+    /// Finishes the startup (AuthenticationOk, parameters, BackendKeyData, ReadyForQuery)
+    /// and makes the connection cancelable by its backend key.
+    async fn complete<C>(&self, client: &mut C, outcome: AuthOutcome) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let final_message = match outcome {
+            AuthOutcome::InProgress => return Ok(()),
+            AuthOutcome::Authenticated { final_message, .. } => final_message,
+        };
+        self.shared
+            .driver
+            .complete_authentication(client, final_message)
+            .await?;
+        let (pid, secret) = client.pid_and_secret_key();
+        let registration = self
+            .shared
+            .cancels
+            .register(pid, &secret, self.interrupt.clone());
+        client.session_extensions().insert(registration);
+        tracing::debug!(pid, user = ?client.metadata().get(METADATA_USER), "authenticated");
+        Ok(())
+    }
+}
+
+/// PostgreSQL's answer to a failed password exchange, whatever failed in it.
+fn password_failed(user: &str) -> PgWireError {
+    tracing::info!(user, "password authentication failed");
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".to_owned(),
+        "28P01".to_owned(),
+        format!("password authentication failed for user \"{user}\""),
+    )))
+}
+
+#[async_trait]
+impl StartupHandler for Startup {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let driver = &self.shared.driver;
+        let outcome = match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                match &self.shared.scram {
+                    None => AuthOutcome::Authenticated {
+                        identity: None,
+                        final_message: None,
+                    },
+                    Some(scram) => {
+                        if !client.metadata().contains_key(METADATA_USER) {
+                            return Err(PgWireError::UserNameRequired);
+                        }
+                        driver.begin_authentication(client, scram.create()).await?
+                    }
+                }
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(m) => {
+                match driver.advance_authentication(client, m).await {
+                    Ok(outcome) => outcome,
+                    Err(PgWireError::InvalidPassword(_)) => {
+                        let user = client.metadata().get(METADATA_USER).cloned();
+                        return Err(password_failed(user.as_deref().unwrap_or_default()));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => return Ok(()),
+        };
+        self.complete(client, outcome).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn loopback_defaults_to_trust_and_other_addresses_need_a_choice() {
+        assert!(matches!(
+            resolve(addr("127.0.0.1:5432"), None, None),
+            Ok(Auth::Trust)
+        ));
+        assert!(matches!(
+            resolve(addr("[::1]:5432"), None, None),
+            Ok(Auth::Trust)
+        ));
+        let refused = resolve(addr("0.0.0.0:5432"), None, None).unwrap_err();
+        assert!(matches!(refused, Error::Config(_)));
+        assert!(refused.to_string().contains("--users-file"), "{refused}");
+        assert!(matches!(
+            resolve(addr("0.0.0.0:5432"), Some(AuthMethod::Trust), None),
+            Ok(Auth::Trust)
+        ));
+        assert!(matches!(
+            resolve(addr("127.0.0.1:5432"), Some(AuthMethod::Scram), None),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn a_users_file_means_scram() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users");
+        super::super::users::set_password(&path, "alice", "pw").unwrap();
+        for method in [None, Some(AuthMethod::Scram)] {
+            match resolve(addr("10.1.2.3:5432"), method, Some(&path)) {
+                Ok(Auth::Scram(users)) => assert!(users.get("alice").is_some()),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            resolve(addr("127.0.0.1:5432"), Some(AuthMethod::Trust), Some(&path)),
+            Err(Error::Config(_))
+        ));
+        let missing = dir.path().join("nope");
+        let err = resolve(addr("127.0.0.1:5432"), None, Some(&missing)).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn methods_parse() {
+        assert_eq!("trust".parse(), Ok(AuthMethod::Trust));
+        assert_eq!("scram".parse(), Ok(AuthMethod::Scram));
+        assert_eq!("scram-sha-256".parse(), Ok(AuthMethod::Scram));
+        assert!("md5".parse::<AuthMethod>().is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! Authentication, black-box: tokio-postgres against the pgwire front end with a users file
+//! of SCRAM-SHA-256 verifiers (right password, wrong password, unknown user), and trust on
+//! loopback as `auth::resolve` decides it.
+
+use std::net::SocketAddr;
+
+use compute::frontend::auth::{self, Auth};
+use compute::frontend::{FrontendConfig, bind_and_serve, users};
+use sql::memory::MemoryStorage;
+use tokio_postgres::error::{DbError, SqlState};
+use tokio_postgres::{Client, NoTls};
+use tokio_util::sync::CancellationToken;
+
+struct Server {
+    addr: SocketAddr,
+    cancel: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// A front end on 127.0.0.1 whose authentication `resolve` picks from `users` (name,
+/// password): a users file when there are any, else nothing (trust on loopback).
+async fn server(users: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users");
+    for (user, password) in users {
+        users::set_password(&file, user, password).unwrap();
+    }
+    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let auth = auth::resolve(listen, None, (!users.is_empty()).then_some(file.as_path())).unwrap();
+    assert_eq!(matches!(auth, Auth::Scram(_)), !users.is_empty());
+    let storage = MemoryStorage::new();
+    let cancel = CancellationToken::new();
+    let (addr, _task) = bind_and_serve(
+        listen,
+        FrontendConfig {
+            auth,
+            ..FrontendConfig::default()
+        },
+        move || storage.clone(),
+        cancel.clone(),
+    )
+    .await
+    .unwrap();
+    Server {
+        addr,
+        cancel,
+        _dir: dir,
+    }
+}
+
+async fn connect(
+    s: &Server,
+    user: &str,
+    password: Option<&str>,
+) -> Result<Client, tokio_postgres::Error> {
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host("127.0.0.1")
+        .port(s.addr.port())
+        .user(user)
+        .dbname("db")
+        .connect_timeout(std::time::Duration::from_secs(10));
+    if let Some(p) = password {
+        config.password(p);
+    }
+    let (client, conn) = config.connect(NoTls).await?;
+    tokio::spawn(conn);
+    Ok(client)
+}
+
+/// The server's error behind a failed connect.
+fn db_error(e: &tokio_postgres::Error) -> &DbError {
+    e.as_db_error()
+        .unwrap_or_else(|| panic!("expected a server error, got {e}"))
+}
+
+async fn one(c: &Client) -> i32 {
+    c.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0)
+}
+
+#[tokio::test]
+async fn the_right_password_logs_in() {
+    let s = server(&[("alice", "correct horse"), ("bob", "battery staple")]).await;
+    let alice = connect(&s, "alice", Some("correct horse")).await.unwrap();
+    let bob = connect(&s, "bob", Some("battery staple")).await.unwrap();
+    assert_eq!(one(&alice).await, 1);
+    assert_eq!(one(&bob).await, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_28p01() {
+    let s = server(&[("alice", "correct horse")]).await;
+    for wrong in ["Correct horse", "correct horse ", "x"] {
+        let e = connect(&s, "alice", Some(wrong))
+            .await
+            .expect_err("refused");
+        let db = db_error(&e);
+        assert_eq!(db.code(), &SqlState::INVALID_PASSWORD, "{db:?}");
+        assert_eq!(db.severity(), "FATAL");
+        assert_eq!(
+            db.message(),
+            "password authentication failed for user \"alice\""
+        );
+    }
+    // The failures hurt nobody: the right password still works.
+    let alice = connect(&s, "alice", Some("correct horse")).await.unwrap();
+    assert_eq!(one(&alice).await, 1);
+}
+
+#[tokio::test]
+async fn an_unknown_user_fails_like_a_wrong_password() {
+    let s = server(&[("alice", "correct horse")]).await;
+    let e = connect(&s, "mallory", Some("correct horse"))
+        .await
+        .expect_err("refused");
+    let db = db_error(&e);
+    assert_eq!(db.code(), &SqlState::INVALID_PASSWORD, "{db:?}");
+    assert_eq!(
+        db.message(),
+        "password authentication failed for user \"mallory\""
+    );
+}
+
+#[tokio::test]
+async fn a_client_without_a_password_is_refused() {
+    let s = server(&[("alice", "correct horse")]).await;
+    // tokio-postgres gives up itself when asked for a password it does not have.
+    assert!(connect(&s, "alice", None).await.is_err());
+}
+
+#[tokio::test]
+async fn trust_on_loopback_lets_anyone_in() {
+    let s = server(&[]).await;
+    for user in ["anyone", "alice"] {
+        let c = connect(&s, user, None).await.unwrap();
+        assert_eq!(one(&c).await, 1);
+    }
+    let c = connect(&s, "bob", Some("ignored")).await.unwrap();
+    assert_eq!(one(&c).await, 1);
+}
