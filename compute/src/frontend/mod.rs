@@ -7,16 +7,18 @@
 //! TcpListener --accept--> (connection permit?) --no--> FATAL 53300 (CancelRequests still served)
 //!                               | yes
 //!                               v
-//!   pgwire::process_socket(ConnectionHandlers) <--> SessionHandle --channel--> session thread
-//!        simple Query / Parse/Bind/Describe/Execute/Sync          sql::Session<S: Storage>
+//!   thread "session-N" (current-thread runtime):
+//!   pgwire::process_socket(ConnectionHandlers) --> SessionHandle --> sql::Session<S: Storage>
+//!        simple Query / Parse/Bind/Describe/Execute/Sync   (called inline, no hand-off)
 //! ```
 //!
 //! - [`serve`] is the accept loop (mini-redis style): a semaphore bounds the
 //!   connections (`--max-connections`), accept errors back off, each
 //!   connection runs in its own task and stops when the server's
 //!   cancellation token fires (graceful shutdown).
-//! - [`worker`] runs each session on its own thread: the SQL layer is
-//!   synchronous by design.
+//! - [`worker`] runs each connection — socket and session — on its own
+//!   thread with its own current-thread runtime: the SQL layer is
+//!   synchronous by design, and a statement costs no thread hand-off.
 //! - [`handler`] maps the protocol onto the session; [`encode`] converts
 //!   values, parameters and errors (with their SQLSTATE).
 //! - [`auth`] authenticates at startup: trust, or SCRAM-SHA-256 against the
@@ -102,19 +104,30 @@ pub async fn serve<S, F>(
             continue;
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
-        let session = match SessionHandle::spawn(storage(), format!("session-{id}")) {
+        // The connection moves to its own thread and runtime (see
+        // [`worker`]): hand the socket over as a std socket.
+        let socket = match socket.into_std() {
             Ok(s) => s,
             Err(e) => {
-                tracing::error!(error = %e, "start a session thread");
+                tracing::warn!(error = %e, "detach an accepted socket");
                 continue;
             }
         };
+        let session = SessionHandle::new(storage());
+        let interrupt = session.interrupt().clone();
         let cancel = cancel.clone();
         let (auth, cancels) = (authenticator.clone(), cancels.clone());
-        tokio::spawn(async move {
+        let serve_one = move || async move {
             let _permit = permit;
             let span = tracing::info_span!("connection", id, %peer);
             let _g = span.enter();
+            let socket = match tokio::net::TcpStream::from_std(socket) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "attach a connection's socket");
+                    return;
+                }
+            };
             let handlers = Arc::new(ConnectionHandlers::new(session, auth, cancels));
             tokio::select! {
                 r = pgwire::tokio::process_socket(socket, None, handlers) => {
@@ -124,7 +137,10 @@ pub async fn serve<S, F>(
                 }
                 _ = cancel.cancelled() => {}
             }
-        });
+        };
+        if let Err(e) = worker::spawn_connection(format!("session-{id}"), interrupt, serve_one) {
+            tracing::error!(error = %e, "start a connection thread");
+        }
     }
 }
 
