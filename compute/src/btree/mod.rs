@@ -158,6 +158,11 @@ impl ChangedPages {
         self.pages.get(&block)
     }
 
+    /// Every changed page, by block number.
+    pub fn iter(&self) -> impl Iterator<Item = &ChangedPage> {
+        self.pages.values()
+    }
+
     /// The order to publish (and emit PageChanges) in: new pages first (no
     /// existing page points at them yet), then existing pages leaves before
     /// parents. Keys only ever move from an existing page into a new one, so
@@ -306,24 +311,8 @@ impl<S: PageStore> BTree<S> {
             if hops > u64::from(self.store.block_count()) + 1 {
                 return Err(Error::corrupt(block, "leaf right-links form a cycle"));
             }
-            let node = Node::open(block, &*page)?;
-            let mut doomed = Vec::new();
-            for i in 0..node.len() {
-                if remove(node.key(i)?, node.value(i)?)? {
-                    doomed.push(i);
-                }
-            }
-            let right = node.right_link();
-            if !doomed.is_empty() {
-                let mut copy: Box<Page> = Box::new(*page);
-                let mut node = Node::open(block, &mut *copy)?;
-                for &i in doomed.iter().rev() {
-                    node.delete_entry(i)?;
-                }
-                if node.prune_lsn() < horizon {
-                    node.set_prune_lsn(horizon);
-                }
-                self.store.write(block, copy)?;
+            let right = Node::open(block, &*page)?.right_link();
+            if self.prune_leaf(block, &page, horizon, &mut remove)? {
                 changed.record(block, 0, false);
             }
             let Some(right) = right else { break };
@@ -331,6 +320,60 @@ impl<S: PageStore> BTree<S> {
             page = self.store.read(block)?;
         }
         Ok(changed)
+    }
+
+    /// [`BTree::prune`] restricted to the leaves among `blocks` (pages that
+    /// are not leaves are skipped): the opportunistic pruning of the pages a
+    /// write already changes. Only entries leave a leaf — fences, level and
+    /// right-link stay — so the B-link invariants hold for any reader.
+    pub fn prune_leaves(
+        &mut self,
+        blocks: impl IntoIterator<Item = BlockNo>,
+        horizon: Lsn,
+        mut remove: impl FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<ChangedPages> {
+        let mut changed = ChangedPages::default();
+        for block in blocks {
+            let page = self.store.read(block)?;
+            if !Node::open(block, &*page)?.is_leaf() {
+                continue;
+            }
+            if self.prune_leaf(block, &page, horizon, &mut remove)? {
+                changed.record(block, 0, false);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Prunes one leaf (`page` is its current version); returns whether it
+    /// changed (and was written).
+    fn prune_leaf(
+        &mut self,
+        block: BlockNo,
+        page: &Page,
+        horizon: Lsn,
+        remove: &mut impl FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<bool> {
+        let node = Node::open(block, page)?;
+        let mut doomed = Vec::new();
+        for i in 0..node.len() {
+            if remove(node.key(i)?, node.value(i)?)? {
+                doomed.push(i);
+            }
+        }
+        if doomed.is_empty() {
+            return Ok(false);
+        }
+        let mut copy: Box<Page> = Box::new(*page);
+        let mut node = Node::open(block, &mut *copy)?;
+        for &i in doomed.iter().rev() {
+            node.delete_entry(i)?;
+        }
+        if node.prune_lsn() < horizon {
+            node.set_prune_lsn(horizon);
+        }
+        self.store.write(block, copy)?;
+        Ok(true)
     }
 
     /// Descends to the node at `level` whose fences hold `key`, restarting

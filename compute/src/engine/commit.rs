@@ -251,6 +251,11 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
         }
     }
 
+    // Opportunistic pruning of the leaves this record changes, logged in this record.
+    if !shared.config.keep_history {
+        super::horizon::prune_written(&mut ov, shared.prune_horizon(), shared.config.limits)?;
+    }
+
     let flags = if net.is_empty() {
         0
     } else {

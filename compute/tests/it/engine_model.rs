@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::engine_common::{engine, small_pages};
+use crate::engine_common::{engine, small_pages_with_history};
 use compute::engine::{Engine, MemoryWal, PageTable};
 use proto::Lsn;
 use sql::Session;
@@ -186,7 +186,8 @@ fn random_workload_matches_reference_and_survives_replay() {
 }
 
 fn check_seed(seed: u64) {
-    let (engine, wal) = engine(small_pages());
+    // The history check below reads old snapshots from resident pages: keep them.
+    let (engine, wal) = engine(small_pages_with_history());
     let mut db = Session::new(engine.clone());
     let mut model = Session::new(MemoryStorage::new());
     let mut w = Workload {
@@ -275,7 +276,7 @@ fn check_seed(seed: u64) {
     let reopened = Engine::open(
         Arc::new(pages),
         Arc::new(MemoryWal::new(end)),
-        small_pages(),
+        small_pages_with_history(),
     )
     .expect("open on replayed pages");
     for (lsn, state) in history.iter().rev().step_by(7) {

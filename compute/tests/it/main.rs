@@ -6,6 +6,7 @@ mod engine_commit;
 mod engine_common;
 mod engine_concurrency;
 mod engine_model;
+mod engine_prune;
 mod engine_scan;
 mod engine_slt;
 mod frontend;

@@ -46,7 +46,7 @@ impl WalSink for TeeWal {
     }
 }
 
-struct Env {
+pub(crate) struct Env {
     rt: tokio::runtime::Runtime,
     addr: std::net::SocketAddr,
     wal: Arc<pageserver::MemoryWal>,
@@ -54,7 +54,7 @@ struct Env {
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
-fn start_pageserver() -> Env {
+pub(crate) fn start_pageserver() -> Env {
     start_pageserver_at("127.0.0.1:0".parse().expect("an address"))
 }
 
@@ -110,6 +110,15 @@ fn start_pageserver_at(listen: std::net::SocketAddr) -> Env {
 /// A cached engine on the pageserver whose WAL continues at `start`, with a 1 MiB cache
 /// and a dirty-page table of 64 pages (so commits really wait for the pageserver's ingest).
 fn cached_engine(env: &Env, start: Lsn) -> (Engine, Arc<PageCache>) {
+    cached_engine_with(env, start, EngineConfig::default())
+}
+
+/// [`cached_engine`] with engine settings.
+pub(crate) fn cached_engine_with(
+    env: &Env,
+    start: Lsn,
+    config: EngineConfig,
+) -> (Engine, Arc<PageCache>) {
     let client = PageClient::connect(
         &env.addr.to_string(),
         env.id.clone(),
@@ -131,12 +140,8 @@ fn cached_engine(env: &Env, start: Lsn) -> (Engine, Arc<PageCache>) {
         pageserver: env.wal.clone(),
         id: env.id.clone(),
     });
-    let engine = Engine::start(
-        Arc::new(PageTable::cached(cache.clone())),
-        wal,
-        EngineConfig::default(),
-    )
-    .expect("start engine");
+    let engine = Engine::start(Arc::new(PageTable::cached(cache.clone())), wal, config)
+        .expect("start engine");
     (engine, cache)
 }
 
