@@ -265,6 +265,8 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
     if !net.is_empty() && end.is_valid() {
         st.latest = Arc::new(next);
     }
+    // Tombstones for the relations this record dropped.
+    let end = super::tombstone::emit(shared, &mut st, &super::tombstone::freed(&net), end);
     st.row_ids.extend(row_ids);
     Ok(end)
 }
@@ -386,7 +388,7 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
     Ok(end)
 }
 
-fn now_us() -> i64 {
+pub(super) fn now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)

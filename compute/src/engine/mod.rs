@@ -17,6 +17,7 @@
 //! | [`scan`]        | merging the write set with the trees at a snapshot                 |
 //! | [`commit`]      | the serial step: write set → pages → one WAL record                |
 //! | [`horizon`]     | snapshots in use, the prune horizon, pruning of written leaves     |
+//! | [`tombstone`]   | `DropRelation` records for the relations a DROP frees              |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //!
@@ -71,8 +72,8 @@
 //! ## Not yet here
 //! The prepare phase (the serial step may still fetch a missed page under the commit mutex),
 //! group commit, a background sweep pruning leaves no commit writes again (pruning is only
-//! opportunistic: [`horizon`]), LSN leases for old snapshots, `DropRelation` tombstones (a
-//! dropped table's pages stay), large records split ahead of the commit record, SQLSTATEs 54000/XX001 (the `sql` crate has no variants for them
+//! opportunistic: [`horizon`]), LSN leases for old snapshots, dropping a dropped relation's
+//! pages from this compute's page table (storage reclaims them: [`tombstone`]), large records split ahead of the commit record, SQLSTATEs 54000/XX001 (the `sql` crate has no variants for them
 //! yet: both surface as XX000 with "program limit exceeded" / "data corrupted" messages).
 
 pub mod catalog;
@@ -83,6 +84,7 @@ pub mod locks;
 pub mod pages;
 pub mod proposer_wal;
 pub mod scan;
+pub mod tombstone;
 pub mod txn;
 pub mod wal_sink;
 pub mod write_set;

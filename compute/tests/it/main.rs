@@ -5,6 +5,7 @@ mod btree_model;
 mod engine_commit;
 mod engine_common;
 mod engine_concurrency;
+mod engine_drop;
 mod engine_model;
 mod engine_prune;
 mod engine_scan;
