@@ -51,7 +51,7 @@ use std::ops::Bound;
 
 use proto::Lsn;
 
-use crate::btree::{BTree, ChangedPages, Cursor, Limits, PageStore};
+use crate::btree::{BTree, ChangedPages, Cursor, Limits, PageStore, SplitPrune};
 use crate::error::{Error, Result};
 
 /// Bytes appended to a user key: the inverted `created` LSN.
@@ -138,6 +138,17 @@ impl<S: PageStore> VersionedTree<S> {
         VersionedTree {
             tree: BTree::open(store, limits),
         }
+    }
+
+    /// Writes prune a full leaf at `horizon` before splitting it (see
+    /// [`crate::btree::SplitPrune`]); the horizon must be no newer than any
+    /// snapshot that reads these pages.
+    pub fn prune_before_split(mut self, horizon: Lsn) -> VersionedTree<S> {
+        self.tree.set_split_prune(Some(SplitPrune {
+            horizon,
+            remove: |value, horizon| is_prunable(value, horizon),
+        }));
+        self
     }
 
     /// The B+tree underneath (for structural checks).
@@ -512,6 +523,25 @@ mod tests {
         assert_eq!(t.get(b"k", Lsn(31)).unwrap(), Some(b"v3".to_vec()));
         // Nothing left to remove: the leaf is not rewritten.
         assert!(t.prune_leaves(leaves, Lsn(40)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_full_leaf_prunes_before_it_splits() {
+        let update_many = |prune: bool| {
+            let mut t = tree();
+            t.insert(b"k", &[1; 40], Lsn(10)).unwrap();
+            for i in 2..100u64 {
+                let lsn = Lsn(i * 10);
+                if prune {
+                    t = t.prune_before_split(lsn);
+                }
+                t.update(b"k", &[i as u8; 40], lsn).unwrap();
+            }
+            assert_eq!(t.get(b"k", Lsn(991)).unwrap(), Some(vec![99; 40]));
+            t.tree().store().block_count()
+        };
+        assert!(update_many(false) > 3, "dead versions fill leaves");
+        assert_eq!(update_many(true), 1, "the root leaf never split");
     }
 
     #[test]

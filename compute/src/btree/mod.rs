@@ -32,6 +32,10 @@
 //! page's `prune_lsn`. Nodes are never merged: deletes leave pages in place
 //! (possibly empty), and a freed-page protocol is future work.
 //!
+//! With a [`SplitPrune`] set, an insert into a full leaf first drops the
+//! entries it accepts (raising the leaf's `prune_lsn`) and splits only if the
+//! entry still does not fit; [`BTree::prune_leaves`] prunes chosen leaves.
+//!
 //! Every write returns the [`ChangedPages`] it published (including newly
 //! allocated ones), which the commit path diffs into WAL `PageChange`s in
 //! [`ChangedPages::publish_order`].
@@ -178,6 +182,17 @@ impl ChangedPages {
 pub struct BTree<S> {
     store: S,
     limits: Limits,
+    /// Entries an insert may drop from a full leaf before splitting it.
+    split_prune: Option<SplitPrune>,
+}
+
+/// Pruning before a split: entries whose value `remove(value, horizon)` accepts leave a
+/// full leaf (which gets `prune_lsn = horizon`) before [`BTree::insert`] splits it, as
+/// PostgreSQL prunes a full heap page before extending the table.
+#[derive(Debug, Clone, Copy)]
+pub struct SplitPrune {
+    pub horizon: Lsn,
+    pub remove: fn(&[u8], Lsn) -> Result<bool>,
 }
 
 impl<S: PageStore> BTree<S> {
@@ -192,12 +207,26 @@ impl<S: PageStore> BTree<S> {
         store.write(ROOT, page)?;
         let mut changed = ChangedPages::default();
         changed.record(ROOT, 0, true);
-        Ok((BTree { store, limits }, changed))
+        let tree = BTree {
+            store,
+            limits,
+            split_prune: None,
+        };
+        Ok((tree, changed))
     }
 
     /// A tree already in `store`.
     pub fn open(store: S, limits: Limits) -> BTree<S> {
-        BTree { store, limits }
+        BTree {
+            store,
+            limits,
+            split_prune: None,
+        }
+    }
+
+    /// Prune full leaves before splitting them ([`SplitPrune`]).
+    pub fn set_split_prune(&mut self, prune: Option<SplitPrune>) {
+        self.split_prune = prune;
     }
 
     pub fn store(&self) -> &S {
@@ -273,6 +302,14 @@ impl<S: PageStore> BTree<S> {
         if fits {
             self.store.write(block, copy)?;
             changed.record(block, 0, false);
+        } else if let Some(sp) = self.split_prune
+            && self.prune_leaf(block, &page, sp.horizon, &mut |_, v| {
+                (sp.remove)(v, sp.horizon)
+            })?
+        {
+            // The leaf lost entries: try again (a second pass finds nothing to prune).
+            changed.record(block, 0, false);
+            changed.extend(self.insert(key, value)?);
         } else {
             let original = Node::open(block, &*page)?;
             self.split_insert(&original, &entry, &mut changed)?;

@@ -44,6 +44,8 @@ struct Writer<'o, 'a> {
     ov: &'o mut Overlay<'a>,
     limits: Limits,
     lsn: Lsn,
+    /// Prune horizon for full leaves about to split (`None`: never prune).
+    horizon: Option<Lsn>,
 }
 
 impl Writer<'_, '_> {
@@ -67,6 +69,9 @@ impl Writer<'_, '_> {
         let changed = {
             let limits = self.limits_for(rel);
             let mut tree = VersionedTree::open(self.ov.store(rel), limits);
+            if let Some(h) = self.horizon {
+                tree = tree.prune_before_split(h);
+            }
             f(&mut tree).map_err(storage_error)?
         };
         self.ov.record(rel, changed);
@@ -172,11 +177,13 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
         .max(latest.next_rel);
 
     let start = st.wal_end;
+    let horizon = (!shared.config.keep_history).then(|| shared.prune_horizon());
     let mut ov = Overlay::new(&shared.pages);
     let mut w = Writer {
         ov: &mut ov,
         limits: shared.config.limits,
         lsn: start,
+        horizon,
     };
 
     // DDL: trees for new relations, catalog rows.
@@ -252,8 +259,8 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
     }
 
     // Opportunistic pruning of the leaves this record changes, logged in this record.
-    if !shared.config.keep_history {
-        super::horizon::prune_written(&mut ov, shared.prune_horizon(), shared.config.limits)?;
+    if let Some(horizon) = horizon {
+        super::horizon::prune_written(&mut ov, horizon, shared.config.limits)?;
     }
 
     let flags = if net.is_empty() {
@@ -367,6 +374,7 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
         ov: &mut ov,
         limits: shared.config.limits,
         lsn: start,
+        horizon: None,
     };
     w.create(CATALOG_REL)?;
     w.put(

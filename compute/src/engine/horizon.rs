@@ -26,7 +26,9 @@
 //! catalog) it removes the versions with `deleted < horizon` and raises the leaf's
 //! `prune_lsn` to the horizon (like PostgreSQL's HOT pruning, but logged in the same
 //! record). The pruned leaves are part of the record's page changes, so the pageserver and
-//! read replicas see exactly the pages the primary has. Because `horizon <=` the durable
+//! read replicas see exactly the pages the primary has. The same horizon also lets an insert
+//! into a full leaf prune it before splitting it
+//! ([`crate::mvcc::VersionedTree::prune_before_split`]). Because `horizon <=` the durable
 //! LSN `<=` the record's start, a version deleted by the record itself is never pruned.
 
 use std::collections::BTreeMap;

@@ -6,7 +6,8 @@
 //! collapse), snapshots remembered along the way, and prunes at the oldest
 //! held snapshot (releasing older ones) — of the whole tree, and, in the
 //! opportunistic mode the commit path uses, of the leaves each write changed
-//! (at the oldest held snapshot, or the write's record start if none). After every batch, at every held
+//! (at the oldest held snapshot, or the write's record start if none) and of
+//! full leaves before they split. After every batch, at every held
 //! snapshot, point reads and range scans must equal the model; at released
 //! snapshots they must equal the model or fail with `NeedsOldSnapshot`.
 //! The tree must pass its structural check after every batch.
@@ -159,6 +160,16 @@ fn run(ops: Vec<Op>, opportunistic: bool) {
     let mut held: Vec<Lsn> = Vec::new();
     let mut released: Vec<Lsn> = Vec::new();
     for (n, op) in ops.iter().enumerate() {
+        if opportunistic {
+            // Full leaves prune before they split, at a horizon no newer than the write's
+            // record (the current one, or a later one).
+            let horizon = held
+                .first()
+                .copied()
+                .unwrap_or(record_start)
+                .min(record_start);
+            tree = tree.prune_before_split(horizon);
+        }
         // Each write is one record [start, start + 8 + n % 5); after
         // SameRecord, the next write joins the previous write's record.
         let mut lsn_for_write = || {
