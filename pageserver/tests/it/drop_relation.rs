@@ -1,7 +1,8 @@
 //! `DropRelation` tombstones: a dropped relation's pages stay readable below the drop LSN
 //! and are "never written" at and after it; image layers written after the drop leave the
 //! relation out; GC past the drop reclaims every layer that held only its keys (or its keys
-//! plus keys newer images cover); the tombstone survives a restart.
+//! plus keys newer images cover); the tombstone survives a restart, and an attach from object
+//! storage on an empty disk (through the manifest).
 
 use crate::common::{Feeder, START, Workload, small_config};
 use pageserver::{Error, Timeline};
@@ -158,4 +159,52 @@ fn an_unflushed_drop_comes_back_with_the_wal() {
     assert!(!tl.is_dropped(PageKey::new(DROPPED, 0), dropped_at));
     Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 700);
     check(&wl, &tl, dropped_at);
+}
+
+/// The tombstone travels in the manifest: a pageserver attaching the timeline on an empty
+/// disk, from object storage alone, still answers "never written" after the drop (the drop
+/// is below `remote_consistent_lsn`, so its WAL is not re-ingested).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tombstone_survives_a_restart_on_an_empty_disk() {
+    use crate::common::service::{Env, Node, error_of};
+    use proto::grpc::pageserver as pb;
+
+    let store = tempfile::tempdir().unwrap();
+    let env = Env::new(remote_storage::RemoteStorage::local(store.path()).unwrap());
+    let id = proto::TimelineId::new("acme", "main").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = Node::start(&env, dir.path()).await;
+    node.create(&id, "", 0, 0).await.expect("create timeline");
+    let mut wl = Workload::new();
+    for i in 0..8 {
+        let rel = if i % 2 == 0 { DROPPED } else { KEPT };
+        edit(&mut wl, PageKey::new(rel, (i / 2 % 2) as u32), i);
+    }
+    let before = wl.end();
+    let dropped_at = drop_relation(&mut wl, DROPPED);
+    env.publish(&id, START, &wl, START);
+    node.wait_ingested(&id, wl.end()).await;
+    let h = node.ps.timeline(&id).unwrap();
+    node.ps.flush(&h).await.unwrap();
+    let sync = node.ps.sync(&h).await.unwrap();
+    assert_eq!(sync.remote_consistent_lsn, dropped_at);
+    drop(h);
+    node.stop().await;
+
+    drop(dir);
+    let dir = tempfile::tempdir().unwrap();
+    let mut node = Node::start(&env, dir.path()).await;
+    node.wait_ingested(&id, wl.end()).await;
+    let key = PageKey::new(DROPPED, 0);
+    let r = node
+        .get_pages(&id, &[(key, before, before), (key, dropped_at, dropped_at)])
+        .await;
+    assert!(error_of(&r[0]).is_none(), "readable below the drop");
+    let (code, msg) = error_of(&r[1]).expect("an error at the drop");
+    assert_eq!(code, pb::PageErrorCode::PageErrorNeverWritten, "{msg}");
+    let kept = node
+        .get_pages(&id, &[(PageKey::new(KEPT, 0), dropped_at, dropped_at)])
+        .await;
+    assert!(error_of(&kept[0]).is_none(), "the other relation stays");
+    node.stop().await;
 }
