@@ -73,8 +73,10 @@
 //! The prepare phase (the serial step may still fetch a missed page under the commit mutex),
 //! group commit, a background sweep pruning leaves no commit writes again (pruning is only
 //! opportunistic: [`horizon`]), LSN leases for old snapshots, dropping a dropped relation's
-//! pages from this compute's page table (storage reclaims them: [`tombstone`]), large records split ahead of the commit record, SQLSTATEs 54000/XX001 (the `sql` crate has no variants for them
-//! yet: both surface as XX000 with "program limit exceeded" / "data corrupted" messages).
+//! pages from this compute's page table (storage reclaims them: [`tombstone`]), large
+//! records split ahead of the commit record, SQLSTATEs 54000/XX001 (the `sql` crate has no
+//! variants for them yet: both surface as XX000 with "program limit exceeded" / "data
+//! corrupted" messages).
 
 pub mod catalog;
 pub mod codec;

@@ -50,6 +50,9 @@ pub(super) fn freed(
 /// Writes one `DropRelation` record per RelId of `rels` after the record that ended at
 /// `end`; returns the end of the last record written (`end` if none).
 pub(super) fn emit(shared: &Shared, st: &mut CommitState, rels: &[RelId], end: Lsn) -> Lsn {
+    if !end.is_valid() {
+        return end; // no catalog record was written: nothing was dropped
+    }
     let mut last = end;
     for &rel in rels {
         match submit(shared, st, rel) {
