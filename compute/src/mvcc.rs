@@ -35,10 +35,12 @@
 //! collapse into one version (a version created and deleted by the same
 //! record is invisible to everyone, so it is removed).
 //!
-//! **Pruning** ([`VersionedTree::prune`]) removes versions with
+//! **Pruning** ([`VersionedTree::prune`], or [`VersionedTree::prune_leaves`]
+//! for just the leaves a commit already writes) removes versions with
 //! `deleted < horizon` (horizon = the oldest snapshot in use: no snapshot
 //! `S >= horizon` can see them) and raises each changed leaf's `prune_lsn` to
-//! the horizon. A reader at `S < prune_lsn` of any leaf it visits gets
+//! the horizon. A version deleted exactly at the horizon stays: the snapshot
+//! `S = horizon` still sees it. A reader at `S < prune_lsn` of any leaf it visits gets
 //! [`Error::NeedsOldSnapshot`] and re-traverses at `S` with pages from the
 //! pageserver, which still has the removed versions.
 //!
@@ -49,7 +51,7 @@ use std::ops::Bound;
 
 use proto::Lsn;
 
-use crate::btree::{BTree, ChangedPages, Cursor, Limits, PageStore};
+use crate::btree::{BTree, ChangedPages, Cursor, Limits, PageStore, SplitPrune};
 use crate::error::{Error, Result};
 
 /// Bytes appended to a user key: the inverted `created` LSN.
@@ -136,6 +138,17 @@ impl<S: PageStore> VersionedTree<S> {
         VersionedTree {
             tree: BTree::open(store, limits),
         }
+    }
+
+    /// Writes prune a full leaf at `horizon` before splitting it (see
+    /// [`crate::btree::SplitPrune`]); the horizon must be no newer than any
+    /// snapshot that reads these pages.
+    pub fn prune_before_split(mut self, horizon: Lsn) -> VersionedTree<S> {
+        self.tree.set_split_prune(Some(SplitPrune {
+            horizon,
+            remove: |value, horizon| is_prunable(value, horizon),
+        }));
+        self
     }
 
     /// The B+tree underneath (for structural checks).
@@ -308,11 +321,28 @@ impl<S: PageStore> VersionedTree<S> {
     /// Removes every version with `deleted < horizon` and raises the
     /// `prune_lsn` of the leaves it changed to `horizon`.
     pub fn prune(&mut self, horizon: Lsn) -> Result<ChangedPages> {
-        self.tree.prune(horizon, |_, value| {
-            let (deleted, _) = split_value(value)?;
-            Ok(deleted < horizon)
-        })
+        self.tree
+            .prune(horizon, |_, value| is_prunable(value, horizon))
     }
+
+    /// [`VersionedTree::prune`] on the leaves among `blocks` only: what the
+    /// commit's serial step does to the leaves its record already changes.
+    pub fn prune_leaves(
+        &mut self,
+        blocks: impl IntoIterator<Item = proto::BlockNo>,
+        horizon: Lsn,
+    ) -> Result<ChangedPages> {
+        self.tree
+            .prune_leaves(blocks, horizon, |_, value| is_prunable(value, horizon))
+    }
+}
+
+/// Whether the version stored as tree value `value` is invisible to every
+/// snapshot `>= horizon`: `deleted < horizon` (a version is visible at `S`
+/// only while `S <= deleted`).
+fn is_prunable(value: &[u8], horizon: Lsn) -> Result<bool> {
+    let (deleted, _) = split_value(value)?;
+    Ok(deleted < horizon)
 }
 
 /// Rows visible at a snapshot, in key order: `(user key, payload)`.
@@ -472,6 +502,46 @@ mod tests {
         // Nothing to prune: no page changes, prune_lsn unchanged.
         assert!(t.prune(Lsn(26)).unwrap().is_empty());
         assert!(t.get(b"k", Lsn(25)).is_ok());
+    }
+
+    #[test]
+    fn prune_leaves_keeps_what_the_horizon_snapshot_sees() {
+        let mut t = tree();
+        t.insert(b"k", b"v1", Lsn(10)).unwrap();
+        t.update(b"k", b"v2", Lsn(20)).unwrap();
+        let changed = t.update(b"k", b"v3", Lsn(30)).unwrap();
+        let leaves: Vec<_> = changed.iter().map(|p| p.block).collect();
+        // v2 was deleted at 30: the snapshot 30 still sees it, so it stays.
+        assert_eq!(t.prune_leaves(leaves.clone(), Lsn(30)).unwrap().len(), 1);
+        assert_eq!(t.versions(b"k", Lsn::MAX).unwrap().len(), 2);
+        assert_eq!(t.get(b"k", Lsn(30)).unwrap(), Some(b"v2".to_vec()));
+        assert!(matches!(
+            t.get(b"k", Lsn(29)),
+            Err(Error::NeedsOldSnapshot { .. })
+        ));
+        assert_eq!(t.prune_leaves(leaves.clone(), Lsn(31)).unwrap().len(), 1);
+        assert_eq!(t.get(b"k", Lsn(31)).unwrap(), Some(b"v3".to_vec()));
+        // Nothing left to remove: the leaf is not rewritten.
+        assert!(t.prune_leaves(leaves, Lsn(40)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_full_leaf_prunes_before_it_splits() {
+        let update_many = |prune: bool| {
+            let mut t = tree();
+            t.insert(b"k", &[1; 40], Lsn(10)).unwrap();
+            for i in 2..100u64 {
+                let lsn = Lsn(i * 10);
+                if prune {
+                    t = t.prune_before_split(lsn);
+                }
+                t.update(b"k", &[i as u8; 40], lsn).unwrap();
+            }
+            assert_eq!(t.get(b"k", Lsn(991)).unwrap(), Some(vec![99; 40]));
+            t.tree().store().block_count()
+        };
+        assert!(update_many(false) > 3, "dead versions fill leaves");
+        assert_eq!(update_many(true), 1, "the root leaf never split");
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //! rebuilt, so the range is split around it ([`split_around`]) and the page
 //! keeps its chain until a full image supersedes it.
 //!
+//! Relations dropped at or before the LSN ([`crate::tombstones`]) are left out of the
+//! keyspace: their pages are in no image layer written after the drop.
+//!
 //! On a branch, the keyspace is the branch's own keys and a chain that does
 //! not start with a full page is replayed on the ancestor's page at the
 //! branch point (the `base` callback). A key of the range that is absent
@@ -76,7 +79,8 @@ pub fn split_around(range: KeyRange, holes: &[PageKey]) -> Vec<KeyRange> {
     out
 }
 
-/// Every key of the layer files at or below `lsn`, sorted.
+/// Every key of the layer files at or below `lsn`, sorted, without the keys of relations
+/// dropped at or before `lsn` (no image layer written after a drop holds them).
 fn keyspace(map: &LayerMap, lsn: Lsn) -> Result<Vec<PageKey>> {
     let mut keys = Vec::new();
     for d in map.delta_layers().iter().filter(|d| d.lsn_start() <= lsn) {
@@ -85,6 +89,7 @@ fn keyspace(map: &LayerMap, lsn: Lsn) -> Result<Vec<PageKey>> {
     for i in map.image_layers().iter().filter(|i| i.lsn() <= lsn) {
         keys.extend(i.keys()?);
     }
+    keys.retain(|k| !map.tombstones().hides(*k, lsn));
     keys.sort_unstable();
     keys.dedup();
     Ok(keys)

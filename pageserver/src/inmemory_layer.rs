@@ -15,9 +15,9 @@
 //! - [`InMemoryLayer::size`] is the bytes its changes take as delta-layer
 //!   entries, so "freeze at N bytes" means "roughly N bytes of delta files".
 //!
-//! Records without page changes (`TermStart`) only advance
-//! `last_record_lsn`. A `DropRelation` record's key-range tombstone is not
-//! interpreted yet: its pages simply stop changing.
+//! Records without page changes (`TermStart`, `DropRelation`) only advance
+//! `last_record_lsn` here; the timeline keeps a `DropRelation`'s tombstone
+//! ([`crate::tombstones`]).
 //!
 //! [`InMemoryLayer::build_delta_layers`] turns a frozen layer into delta
 //! layer files partitioned by key range (pure: bytes out).

@@ -32,6 +32,7 @@ use crate::delta_layer::DeltaLayer;
 use crate::image_layer::ImageLayer;
 use crate::inmemory_layer::InMemoryLayer;
 use crate::layer_name::LayerName;
+use crate::tombstones::Tombstones;
 
 /// A layer a read visits.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +52,9 @@ pub struct LayerMap {
     deltas: Vec<Arc<DeltaLayer>>,
     /// Newest (highest LSN) first.
     images: Vec<Arc<ImageLayer>>,
+    /// Relations dropped by `DropRelation` records: they hide their keys from reads,
+    /// compaction and GC from the drop on ([`crate::tombstones`]).
+    tombstones: Tombstones,
 }
 
 impl LayerMap {
@@ -61,7 +65,17 @@ impl LayerMap {
             frozen: Vec::new(),
             deltas: Vec::new(),
             images: Vec::new(),
+            tombstones: Tombstones::default(),
         }
+    }
+
+    /// The relations dropped so far.
+    pub fn tombstones(&self) -> &Tombstones {
+        &self.tombstones
+    }
+
+    pub fn tombstones_mut(&mut self) -> &mut Tombstones {
+        &mut self.tombstones
     }
 
     pub fn open_layer(&self) -> &InMemoryLayer {

@@ -85,6 +85,7 @@ pub mod safekeeper_client;
 pub mod service;
 pub mod tenant;
 pub mod timeline;
+pub mod tombstones;
 pub mod wal_source;
 
 pub use config::Config;

@@ -132,6 +132,10 @@ pub struct Manifest {
     /// `remote_consistent_lsn`, in LSN order.
     #[serde(default)]
     pub commit_timestamps: Vec<(i64, u64)>,
+    /// `(RelId, drop LSN)` of the relations dropped at or below
+    /// `remote_consistent_lsn` (see [`crate::tombstones`]).
+    #[serde(default)]
+    pub dropped_relations: Vec<(u32, u64)>,
 }
 
 impl Manifest {
@@ -146,6 +150,7 @@ impl Manifest {
             gc_cutoff: 0,
             layers: Vec::new(),
             commit_timestamps: Vec::new(),
+            dropped_relations: Vec::new(),
         }
     }
 

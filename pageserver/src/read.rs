@@ -76,6 +76,12 @@ pub async fn get_pages(
                         cutoff,
                     });
                 }
+                if tl.is_dropped(req.key, req.request_lsn) {
+                    return Err(Error::NeverWritten {
+                        key: req.key,
+                        lsn: req.request_lsn,
+                    });
+                }
                 if let Some(page) = cache.get(&h.id, req, tl.layer_map(), last) {
                     metrics::CACHE_HITS.inc();
                     return Ok(page);

@@ -40,6 +40,7 @@ use crate::layer_name::LayerName;
 use crate::manifest::{LayerEntry, Manifest};
 use crate::metadata::{self, TimelineMetadata};
 use crate::tenant::TimelineHandle;
+use crate::tombstones::{self, Tombstones};
 use crate::{Error, Result, blocking, metrics};
 
 /// Every timeline with at least one manifest in `rs`.
@@ -118,7 +119,7 @@ pub async fn prepare_local(
             Some(l) if size == Some(l.size) => {
                 present.insert(name);
             }
-            _ if name == metadata::FILE_NAME => {}
+            _ if name == metadata::FILE_NAME || name == tombstones::FILE_NAME => {}
             _ => {
                 tracing::debug!(file = %path.display(), "removing a local file the manifest does not list");
                 tokio::fs::remove_file(&path)
@@ -138,8 +139,16 @@ pub async fn prepare_local(
         disk_consistent_lsn: Lsn(manifest.remote_consistent_lsn),
         gc_cutoff: Lsn(manifest.gc_cutoff),
     };
+    let mut dropped = Tombstones::default();
+    for &(rel, lsn) in &manifest.dropped_relations {
+        dropped.record(proto::RelId(rel), Lsn(lsn));
+    }
     let dir = dir.to_path_buf();
-    blocking(move || meta.store(&dir)).await?;
+    blocking(move || {
+        dropped.store(&dir)?;
+        meta.store(&dir)
+    })
+    .await?;
     Ok(missing)
 }
 
@@ -272,7 +281,7 @@ pub async fn sync(
             newer,
         });
     }
-    let (local, disk_consistent, gc_cutoff) = {
+    let (local, disk_consistent, gc_cutoff, dropped) = {
         let tl = handle.read();
         let map = tl.layer_map();
         let deltas = map
@@ -284,14 +293,22 @@ pub async fn sync(
             .iter()
             .map(|i| (i.name(), i.path().to_path_buf()));
         let local: Vec<(LayerName, std::path::PathBuf)> = deltas.chain(images).collect();
-        (local, tl.disk_consistent_lsn(), tl.gc_cutoff())
+        let consistent = tl.disk_consistent_lsn().unwrap_or(Lsn::INVALID);
+        let dropped: Vec<(u32, u64)> = map
+            .tombstones()
+            .upto(consistent)
+            .iter()
+            .map(|(rel, lsn)| (rel.0, lsn.0))
+            .collect();
+        (local, tl.disk_consistent_lsn(), tl.gc_cutoff(), dropped)
     };
     let unchanged = local.len() == remote.manifest.layers.len()
         && local
             .iter()
             .all(|(n, _)| remote.manifest.entry(n).is_some())
         && disk_consistent.map_or(0, |l| l.0) == remote.manifest.remote_consistent_lsn
-        && gc_cutoff.0 == remote.manifest.gc_cutoff;
+        && gc_cutoff.0 == remote.manifest.gc_cutoff
+        && dropped == remote.manifest.dropped_relations;
     if unchanged {
         return Ok(SyncReport {
             remote_consistent_lsn: Lsn(remote.manifest.remote_consistent_lsn),
@@ -350,6 +367,7 @@ pub async fn sync(
     manifest.layers.extend(uploaded.iter().cloned());
     manifest.remote_consistent_lsn = remote_consistent.0;
     manifest.gc_cutoff = gc_cutoff.0;
+    manifest.dropped_relations = dropped;
     manifest.commit_timestamps = handle
         .commits()
         .upto(remote_consistent)

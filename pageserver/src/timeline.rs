@@ -26,6 +26,11 @@
 //!   interrupted flush and are deleted (their WAL is re-streamed).
 //! - reads below the GC cutoff fail with [`Error::BelowGcHorizon`]; the
 //!   cutoff is persisted before GC deletes a file.
+//! - a `DropRelation` record leaves a tombstone ([`crate::tombstones`]): reads of the
+//!   relation at or after it answer [`Error::NeverWritten`], compaction after it leaves the
+//!   relation out of image layers, and GC counts its keys as covered once the drop is at
+//!   or below the cutoff. Tombstones at or below `disk_consistent_lsn` are persisted
+//!   before it advances past them.
 //! - a page whose redo fails is recorded as quarantined and every read of it
 //!   at or after the bad change fails with [`Error::Quarantined`], until a
 //!   later full image supersedes it; other pages are unaffected.
@@ -36,7 +41,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use proto::page::{PAGE_SIZE, Page};
-use proto::{DecodedRecord, Lsn, PageBody, PageKey};
+use proto::{DecodedRecord, Lsn, PageBody, PageKey, RecordKind};
 
 use crate::compaction::{self, CompactionReport};
 use crate::delta_layer::DeltaLayer;
@@ -47,6 +52,7 @@ use crate::layer_map::LayerMap;
 use crate::layer_name::LayerName;
 use crate::metadata::{self, TimelineMetadata};
 use crate::ondemand::Download;
+use crate::tombstones::{self, Tombstones};
 use crate::{Error, Result, gc, reconstruct};
 
 /// Sizes and thresholds of one timeline's storage.
@@ -212,6 +218,7 @@ impl Timeline {
                 ));
             }
         }
+        *map.tombstones_mut() = Tombstones::load(dir)?;
         let mut remote_count = 0;
         if let Some(download) = download {
             for &name in remote {
@@ -311,6 +318,10 @@ impl Timeline {
     pub fn ingest(&mut self, rec: &DecodedRecord) -> Result<()> {
         self.layers.open_layer_mut().ingest(rec)?;
         bump(&self.counters.records_ingested, 1);
+        if let RecordKind::DropRelation { rel } = rec.record.kind {
+            tracing::info!(rel = rel.0, lsn = %rec.end, "relation dropped");
+            self.layers.tombstones_mut().record(rel, rec.end);
+        }
         let mut quarantine = self.lock_quarantine();
         for c in &rec.record.page_changes {
             if matches!(c.body, PageBody::Image(_))
@@ -392,6 +403,12 @@ impl Timeline {
             files = written.len(),
             "flushed in-memory layer"
         );
+        // Tombstones the flush passes are durable before it is.
+        let d = frozen.last_record_lsn();
+        let passed = self.layers.tombstones().upto(d);
+        if passed != Tombstones::load(&self.dir)? {
+            passed.store(&self.dir)?;
+        }
         // The files are durable: now the flush is.
         let meta = TimelineMetadata {
             disk_consistent_lsn: frozen.last_record_lsn(),
@@ -433,6 +450,9 @@ impl Timeline {
                 lsn,
                 cutoff: self.meta.gc_cutoff,
             });
+        }
+        if self.is_dropped(key, lsn) {
+            return Err(Error::NeverWritten { key, lsn });
         }
         let rebuilt = reconstruct::collect(&self.layers, key, lsn).and_then(|mut history| {
             if history.needs_base()
@@ -481,6 +501,12 @@ impl Timeline {
         }
     }
 
+    /// Whether `key`'s relation was dropped at or before `lsn` (a read there answers
+    /// [`Error::NeverWritten`]).
+    pub fn is_dropped(&self, key: PageKey, lsn: Lsn) -> bool {
+        self.layers.tombstones().hides(key, lsn)
+    }
+
     /// Writes image layers where delta chains are long (see [`compaction`]).
     pub fn compact(&mut self) -> Result<CompactionReport> {
         let mut snapshot = self.file_layers();
@@ -501,6 +527,7 @@ impl Timeline {
         for l in self.layers.image_layers() {
             map.insert_image(l.clone());
         }
+        *map.tombstones_mut() = self.layers.tombstones().upto(d);
         map
     }
 
@@ -555,7 +582,8 @@ impl Timeline {
             self.meta = meta;
         }
         let names: Vec<LayerName> = self.layers.historic_names().collect();
-        let removed = gc::plan(&names, cutoff);
+        let dropped = self.layers.tombstones().ranges_upto(cutoff);
+        let removed = gc::plan(&names, cutoff, &dropped);
         let paths = self.layers.remove(&removed);
         for path in &paths {
             match std::fs::remove_file(path) {
@@ -599,7 +627,7 @@ fn list_layer_files(dir: &Path) -> Result<Vec<(LayerName, PathBuf)>> {
                 .map_err(|e| Error::io("remove temporary file", &path, e))?;
         } else if let Some(name) = LayerName::parse(file_name) {
             out.push((name, path));
-        } else if file_name != metadata::FILE_NAME {
+        } else if file_name != metadata::FILE_NAME && file_name != tombstones::FILE_NAME {
             tracing::warn!(path = %path.display(), "ignoring a file that is not a layer");
         }
     }

@@ -32,6 +32,10 @@
 //! page's `prune_lsn`. Nodes are never merged: deletes leave pages in place
 //! (possibly empty), and a freed-page protocol is future work.
 //!
+//! With a [`SplitPrune`] set, an insert into a full leaf first drops the
+//! entries it accepts (raising the leaf's `prune_lsn`) and splits only if the
+//! entry still does not fit; [`BTree::prune_leaves`] prunes chosen leaves.
+//!
 //! Every write returns the [`ChangedPages`] it published (including newly
 //! allocated ones), which the commit path diffs into WAL `PageChange`s in
 //! [`ChangedPages::publish_order`].
@@ -158,6 +162,11 @@ impl ChangedPages {
         self.pages.get(&block)
     }
 
+    /// Every changed page, by block number.
+    pub fn iter(&self) -> impl Iterator<Item = &ChangedPage> {
+        self.pages.values()
+    }
+
     /// The order to publish (and emit PageChanges) in: new pages first (no
     /// existing page points at them yet), then existing pages leaves before
     /// parents. Keys only ever move from an existing page into a new one, so
@@ -173,6 +182,17 @@ impl ChangedPages {
 pub struct BTree<S> {
     store: S,
     limits: Limits,
+    /// Entries an insert may drop from a full leaf before splitting it.
+    split_prune: Option<SplitPrune>,
+}
+
+/// Pruning before a split: entries whose value `remove(value, horizon)` accepts leave a
+/// full leaf (which gets `prune_lsn = horizon`) before [`BTree::insert`] splits it, as
+/// PostgreSQL prunes a full heap page before extending the table.
+#[derive(Debug, Clone, Copy)]
+pub struct SplitPrune {
+    pub horizon: Lsn,
+    pub remove: fn(&[u8], Lsn) -> Result<bool>,
 }
 
 impl<S: PageStore> BTree<S> {
@@ -187,12 +207,26 @@ impl<S: PageStore> BTree<S> {
         store.write(ROOT, page)?;
         let mut changed = ChangedPages::default();
         changed.record(ROOT, 0, true);
-        Ok((BTree { store, limits }, changed))
+        let tree = BTree {
+            store,
+            limits,
+            split_prune: None,
+        };
+        Ok((tree, changed))
     }
 
     /// A tree already in `store`.
     pub fn open(store: S, limits: Limits) -> BTree<S> {
-        BTree { store, limits }
+        BTree {
+            store,
+            limits,
+            split_prune: None,
+        }
+    }
+
+    /// Prune full leaves before splitting them ([`SplitPrune`]).
+    pub fn set_split_prune(&mut self, prune: Option<SplitPrune>) {
+        self.split_prune = prune;
     }
 
     pub fn store(&self) -> &S {
@@ -268,6 +302,14 @@ impl<S: PageStore> BTree<S> {
         if fits {
             self.store.write(block, copy)?;
             changed.record(block, 0, false);
+        } else if let Some(sp) = self.split_prune
+            && self.prune_leaf(block, &page, sp.horizon, &mut |_, v| {
+                (sp.remove)(v, sp.horizon)
+            })?
+        {
+            // The leaf lost entries: try again (a second pass finds nothing to prune).
+            changed.record(block, 0, false);
+            changed.extend(self.insert(key, value)?);
         } else {
             let original = Node::open(block, &*page)?;
             self.split_insert(&original, &entry, &mut changed)?;
@@ -306,24 +348,8 @@ impl<S: PageStore> BTree<S> {
             if hops > u64::from(self.store.block_count()) + 1 {
                 return Err(Error::corrupt(block, "leaf right-links form a cycle"));
             }
-            let node = Node::open(block, &*page)?;
-            let mut doomed = Vec::new();
-            for i in 0..node.len() {
-                if remove(node.key(i)?, node.value(i)?)? {
-                    doomed.push(i);
-                }
-            }
-            let right = node.right_link();
-            if !doomed.is_empty() {
-                let mut copy: Box<Page> = Box::new(*page);
-                let mut node = Node::open(block, &mut *copy)?;
-                for &i in doomed.iter().rev() {
-                    node.delete_entry(i)?;
-                }
-                if node.prune_lsn() < horizon {
-                    node.set_prune_lsn(horizon);
-                }
-                self.store.write(block, copy)?;
+            let right = Node::open(block, &*page)?.right_link();
+            if self.prune_leaf(block, &page, horizon, &mut remove)? {
                 changed.record(block, 0, false);
             }
             let Some(right) = right else { break };
@@ -331,6 +357,60 @@ impl<S: PageStore> BTree<S> {
             page = self.store.read(block)?;
         }
         Ok(changed)
+    }
+
+    /// [`BTree::prune`] restricted to the leaves among `blocks` (pages that
+    /// are not leaves are skipped): the opportunistic pruning of the pages a
+    /// write already changes. Only entries leave a leaf — fences, level and
+    /// right-link stay — so the B-link invariants hold for any reader.
+    pub fn prune_leaves(
+        &mut self,
+        blocks: impl IntoIterator<Item = BlockNo>,
+        horizon: Lsn,
+        mut remove: impl FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<ChangedPages> {
+        let mut changed = ChangedPages::default();
+        for block in blocks {
+            let page = self.store.read(block)?;
+            if !Node::open(block, &*page)?.is_leaf() {
+                continue;
+            }
+            if self.prune_leaf(block, &page, horizon, &mut remove)? {
+                changed.record(block, 0, false);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Prunes one leaf (`page` is its current version); returns whether it
+    /// changed (and was written).
+    fn prune_leaf(
+        &mut self,
+        block: BlockNo,
+        page: &Page,
+        horizon: Lsn,
+        remove: &mut impl FnMut(&[u8], &[u8]) -> Result<bool>,
+    ) -> Result<bool> {
+        let node = Node::open(block, page)?;
+        let mut doomed = Vec::new();
+        for i in 0..node.len() {
+            if remove(node.key(i)?, node.value(i)?)? {
+                doomed.push(i);
+            }
+        }
+        if doomed.is_empty() {
+            return Ok(false);
+        }
+        let mut copy: Box<Page> = Box::new(*page);
+        let mut node = Node::open(block, &mut *copy)?;
+        for &i in doomed.iter().rev() {
+            node.delete_entry(i)?;
+        }
+        if node.prune_lsn() < horizon {
+            node.set_prune_lsn(horizon);
+        }
+        self.store.write(block, copy)?;
+        Ok(true)
     }
 
     /// Descends to the node at `level` whose fences hold `key`, restarting

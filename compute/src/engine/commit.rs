@@ -63,6 +63,8 @@ struct Writer<'o, 'a> {
     ov: &'o mut Overlay<'a>,
     limits: Limits,
     lsn: Lsn,
+    /// Prune horizon for full leaves about to split (`None`: never prune).
+    horizon: Option<Lsn>,
 }
 
 impl Writer<'_, '_> {
@@ -86,6 +88,9 @@ impl Writer<'_, '_> {
         let changed = {
             let limits = self.limits_for(rel);
             let mut tree = VersionedTree::open(self.ov.store(rel), limits);
+            if let Some(h) = self.horizon {
+                tree = tree.prune_before_split(h);
+            }
             f(&mut tree).map_err(storage_error)?
         };
         self.ov.record(rel, changed);
@@ -238,8 +243,10 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
     let shared = &*txn.shared;
     let (net, next) = check_schema(txn, st).map_err(Step::Failed)?;
     let start = st.wal_end;
+    // One horizon for both passes of a large commit: they must stage the same pages.
+    let horizon = (!shared.config.keep_history).then(|| shared.prune_horizon());
     let mut ov = Overlay::new(&shared.pages, fetch);
-    let outcome = stage(txn, st, &mut ov, &net, &next, start);
+    let outcome = stage(txn, st, &mut ov, &net, &next, start, horizon);
     let (mut row_ids, mut changes) = finish_stage(shared, &ov, outcome)?;
     let mut layout = layout(&changes, &shared.config, false).map_err(Step::Failed)?;
     let commit_start = layout.commit_start(start);
@@ -247,7 +254,7 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
         // New pages go ahead in records of their own, so the versions must carry the
         // commit record's start: apply the write set again, stamped with it.
         ov = ov.restart();
-        let outcome = stage(txn, st, &mut ov, &net, &next, commit_start);
+        let outcome = stage(txn, st, &mut ov, &net, &next, commit_start, horizon);
         (row_ids, changes) = finish_stage(shared, &ov, outcome)?;
         // Split again even if the restamped record happens to fit: the records ahead
         // must be the ones the stamps were computed for.
@@ -268,6 +275,8 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
     if !net.is_empty() && end.is_valid() {
         st.latest = Arc::new(next);
     }
+    // Tombstones for the relations this record dropped.
+    let end = super::tombstone::emit(shared, st, &super::tombstone::freed(&net), end);
     st.row_ids.extend(row_ids);
     Ok(end)
 }
@@ -303,12 +312,14 @@ fn stage(
     net: &NetDdl,
     next: &EngineCatalog,
     lsn: Lsn,
+    horizon: Option<Lsn>,
 ) -> Result<RowIds> {
     let shared = &*txn.shared;
     let mut w = Writer {
         ov,
         limits: shared.config.limits,
         lsn,
+        horizon,
     };
 
     // DDL: trees for new relations, catalog rows.
@@ -381,6 +392,11 @@ fn stage(
             let k = index_entry(&row, &def.columns, &pk);
             w.run(rel, |tree| tree.insert(&k, &[], lsn))?;
         }
+    }
+
+    // Opportunistic pruning of the leaves this record changes, logged in this record.
+    if let Some(horizon) = horizon {
+        super::horizon::prune_written(w.ov, horizon, shared.config.limits)?;
     }
     Ok(row_ids)
 }
@@ -481,6 +497,7 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
         ov: &mut ov,
         limits: shared.config.limits,
         lsn: start,
+        horizon: None,
     };
     w.create(CATALOG_REL)?;
     w.put(
@@ -505,7 +522,7 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
     Ok(end)
 }
 
-fn now_us() -> i64 {
+pub(super) fn now_us() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)

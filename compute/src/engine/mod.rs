@@ -17,6 +17,8 @@
 //! | [`scan`]        | merging the write set with the trees at a snapshot                 |
 //! | [`prepare`]     | the prepare phase: fetch and pin a commit's pages before the mutex |
 //! | [`commit`]      | the serial step: write set → pages → WAL record(s)                 |
+//! | [`horizon`]     | snapshots in use, the prune horizon, pruning of written leaves     |
+//! | [`tombstone`]   | `DropRelation` records for the relations a DROP frees              |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //!
@@ -71,19 +73,20 @@
 //! before the commit mutex.
 //!
 //! ## Not yet here
-//! Group commit, pruning of old versions (nothing calls `VersionedTree::prune` yet,
-//! so `NeedsOldSnapshot` never happens; key-order scans already continue on pages fetched at
-//! their snapshot when it does, point reads and index scans do not yet), `DropRelation` tombstones (a dropped table's pages
-//! stay).
+//! A background sweep pruning leaves no commit writes again (pruning is only
+//! opportunistic: [`horizon`]), LSN leases for old snapshots, dropping a dropped relation's
+//! pages from this compute's page table (storage reclaims them: [`tombstone`]).
 
 pub mod catalog;
 pub mod codec;
 pub mod commit;
+pub mod horizon;
 pub mod locks;
 pub mod pages;
 pub mod prepare;
 pub mod proposer_wal;
 pub mod scan;
+pub mod tombstone;
 pub mod txn;
 pub mod wal_sink;
 pub mod write_set;
@@ -124,6 +127,10 @@ pub struct EngineConfig {
     pub max_record_bytes: usize,
     /// Bound on any single lock wait (`None`: until granted or deadlocked).
     pub lock_timeout: Option<Duration>,
+    /// Never prune old row versions ([`horizon`]): every record boundary stays readable
+    /// from resident pages. For tests that time-travel without a pageserver; the table
+    /// then grows with every update.
+    pub keep_history: bool,
 }
 
 impl Default for EngineConfig {
@@ -134,6 +141,7 @@ impl Default for EngineConfig {
             record_split_bytes: 8 << 20,
             max_record_bytes: proto::decoder::DEFAULT_MAX_RECORD_SIZE,
             lock_timeout: None,
+            keep_history: false,
         }
     }
 }
@@ -166,6 +174,8 @@ pub struct Shared {
     /// End of the last record whose pages are published. A snapshot must not pass it:
     /// the sink may report a record durable before the serial step has published it.
     applied_lsn: AtomicU64,
+    /// Snapshots in use: the prune horizon ([`horizon`]).
+    pub(crate) snapshots: Arc<horizon::Snapshots>,
 }
 
 impl Shared {
@@ -195,8 +205,17 @@ impl Shared {
         {
             return Ok(c.clone());
         }
-        let catalog = catalog::read(self.rel_pages(CATALOG_REL), Limits::FULL_PAGE, snapshot)
-            .map_err(storage_error)?;
+        let catalog = match catalog::read(self.rel_pages(CATALOG_REL), Limits::FULL_PAGE, snapshot)
+        {
+            // A catalog leaf was pruned past this (old) snapshot: read it as of the
+            // snapshot from the pageserver.
+            Err(crate::Error::NeedsOldSnapshot { .. }) if self.pages.cache().is_some() => {
+                let old = RelPages::at(self.pages.clone(), CATALOG_REL, snapshot);
+                catalog::read(old, Limits::FULL_PAGE, snapshot)
+            }
+            r => r,
+        }
+        .map_err(storage_error)?;
         let c = CachedCatalog {
             valid_from: changed,
             sql: Arc::new(catalog.to_sql()),
@@ -221,6 +240,11 @@ impl Shared {
     pub(crate) fn snapshot_lsn(&self) -> Lsn {
         let applied = Lsn(self.applied_lsn.load(Ordering::SeqCst));
         self.wal.durable_lsn().min(applied)
+    }
+
+    /// The prune horizon: no reader that needs the latest pages reads below it.
+    pub(crate) fn prune_horizon(&self) -> Lsn {
+        self.snapshots.horizon(|| self.snapshot_lsn())
     }
 }
 
@@ -302,6 +326,7 @@ impl Engine {
             catalog_changed_end: AtomicU64::new(wal.durable_lsn().0),
             next_txn: AtomicU64::new(1),
             applied_lsn: AtomicU64::new(wal_end.0),
+            snapshots: horizon::Snapshots::new(),
             wal,
             config,
         };
@@ -327,13 +352,23 @@ impl Engine {
         self.shared.commit_stats.read()
     }
 
+    /// The prune horizon now: the oldest snapshot a reader of the latest pages holds
+    /// ([`horizon`]).
+    pub fn prune_horizon(&self) -> Lsn {
+        self.shared.prune_horizon()
+    }
+
     /// The lock manager (tests watch its waiters).
     pub fn locks(&self) -> &LockManager {
         &self.shared.locks
     }
 
     /// A read-only-style transaction whose every statement reads at `snapshot` (a record
-    /// boundary at or before the durable LSN): time travel within the resident pages.
+    /// boundary at or before the durable LSN): time travel. With a pageserver behind the
+    /// pages (cached mode) it does not hold the prune horizon: leaves pruned past it are
+    /// re-read as of `snapshot` from the pageserver. Resident pages keep no history, so
+    /// there it holds the horizon like any transaction (and a snapshot older than pages
+    /// already pruned fails to read them).
     pub fn begin_at(&self, snapshot: Lsn) -> EngineTxn {
         EngineTxn::new(
             self.shared.clone(),

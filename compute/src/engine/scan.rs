@@ -155,32 +155,22 @@ impl EngineTxn {
             return Ok(rows.into_iter().map(|(_, _, r)| r).collect());
         }
         let (lower, upper) = codec::encode_range(range, &types);
-        let key_types = entry.key_types();
-        let table_tree = self.tree(entry.rel());
-        let index_tree = self.tree(rel);
-        // (encoded index key, encoded primary key) → row
-        let mut hits: BTreeMap<(Vec<u8>, Vec<u8>), ScannedRow> = BTreeMap::new();
-        let scan = index_tree
-            .scan(as_slice(&lower), as_slice(&upper), snapshot)
-            .map_err(storage_error)?;
-        for item in scan {
-            let (entry_key, _) = item.map_err(storage_error)?;
-            let at = crate::keycodec::prefix_len(&entry_key, def.columns.len())
-                .map_err(storage_error)?;
-            let (ienc, pk) = entry_key.split_at(at);
-            if self.writes.row_at(table, pk, upto).is_some() {
-                continue;
+        let probe = IndexProbe {
+            columns: &def.columns,
+            lower: as_slice(&lower),
+            upper: as_slice(&upper),
+            snapshot,
+            upto,
+        };
+        let hits = match self.index_hits(entry, rel, &probe, None) {
+            // A leaf of either tree was pruned past the snapshot: redo the probe on both
+            // relations' pages as of `S`, from the pageserver.
+            Err(crate::Error::NeedsOldSnapshot { .. }) if self.shared.pages.cache().is_some() => {
+                self.index_hits(entry, rel, &probe, Some(snapshot))
             }
-            let Some(payload) = table_tree.get(pk, snapshot).map_err(storage_error)? else {
-                continue;
-            };
-            let row = self.decode(entry, &payload)?;
-            if codec::encode_key(&ikey_of(&row)) != ienc {
-                continue; // a stale entry: the visible row has another index key
-            }
-            let key = codec::decode_key(pk, &key_types).map_err(storage_error)?;
-            hits.insert((ienc.to_vec(), pk.to_vec()), ScannedRow { key, row });
-        }
+            r => r,
+        };
+        let mut hits = hits.map_err(storage_error)?;
         for (enc, kw) in self.writes.table(table) {
             if let Some(Some(row)) = kw.at(upto) {
                 let ikey = codec::encode_key(&ikey_of(row));
@@ -198,6 +188,62 @@ impl EngineTxn {
             .filter(|r| range.contains(&ikey_of(&r.row)))
             .collect())
     }
+
+    /// The committed rows an index probe finds at its snapshot, keyed by (encoded index
+    /// key, encoded primary key), skipping keys the write set took over; every hit is
+    /// re-checked against the row visible at the snapshot. `at`: read both trees' pages
+    /// as of this LSN from the pageserver instead of the latest ones.
+    fn index_hits(
+        &self,
+        entry: &TableEntry,
+        index_rel: proto::RelId,
+        probe: &IndexProbe<'_>,
+        at: Option<Lsn>,
+    ) -> crate::Result<IndexHits> {
+        let pages = |rel| match at {
+            Some(lsn) => RelPages::at(self.shared.pages.clone(), rel, lsn),
+            None => self.shared.rel_pages(rel),
+        };
+        let limits = self.shared.config.limits;
+        let table_tree = VersionedTree::open(pages(entry.rel()), limits);
+        let index_tree = VersionedTree::open(pages(index_rel), limits);
+        let key_types = entry.key_types();
+        let column_types = entry.column_types();
+        let table = entry.def.id;
+        let mut hits = BTreeMap::new();
+        for item in index_tree.scan(probe.lower, probe.upper, probe.snapshot)? {
+            let (entry_key, _) = item?;
+            let at = crate::keycodec::prefix_len(&entry_key, probe.columns.len())?;
+            let (ienc, pk) = entry_key.split_at(at);
+            if self.writes.row_at(table, pk, probe.upto).is_some() {
+                continue;
+            }
+            let Some(payload) = table_tree.get(pk, probe.snapshot)? else {
+                continue;
+            };
+            let row = codec::decode_row(&payload, &column_types)?;
+            let ikey: Vec<Value> = probe.columns.iter().map(|&c| row[c].clone()).collect();
+            if codec::encode_key(&ikey) != ienc {
+                continue; // a stale entry: the visible row has another index key
+            }
+            let key = codec::decode_key(pk, &key_types)?;
+            hits.insert((ienc.to_vec(), pk.to_vec()), ScannedRow { key, row });
+        }
+        Ok(hits)
+    }
+}
+
+/// Index scan hits by (encoded index key, encoded primary key).
+type IndexHits = BTreeMap<(Vec<u8>, Vec<u8>), ScannedRow>;
+
+/// What an index scan probes: the index columns, the encoded range, the snapshot and the
+/// last statement whose own writes show.
+struct IndexProbe<'a> {
+    columns: &'a [usize],
+    lower: Bound<&'a [u8]>,
+    upper: Bound<&'a [u8]>,
+    snapshot: Lsn,
+    upto: u64,
 }
 
 /// Rows read from the tree per batch; each batch re-seeks after the last key (the pages at

@@ -26,6 +26,7 @@ use sql::{Error, Result, Value};
 
 use super::catalog::{EngineCatalog, TableEntry};
 use super::codec;
+use super::horizon::SnapshotHold;
 use super::locks::{LockError, LockMode, LockTarget, TxnId};
 use super::write_set::{DdlOp, PROVISIONAL_ROW_ID, WriteSet};
 use super::{Shared, program_limit_exceeded, storage_error, wal_error};
@@ -39,6 +40,9 @@ pub struct EngineTxn {
     /// Set by `Engine::begin_at`: every statement reads here.
     fixed_snapshot: Option<Lsn>,
     pub(super) snapshot: Option<Lsn>,
+    /// The snapshot's hold on the prune horizon ([`super::horizon`]), released when the
+    /// transaction finishes.
+    hold: Option<SnapshotHold>,
     pub(super) stmt: u64,
     pub(super) writes: WriteSet,
     base: Arc<EngineCatalog>,
@@ -75,6 +79,7 @@ impl EngineTxn {
             isolation,
             fixed_snapshot,
             snapshot: None,
+            hold: None,
             stmt: 0,
             writes: WriteSet::default(),
             base: empty.clone(),
@@ -373,8 +378,27 @@ impl EngineTxn {
     fn finish(&mut self) {
         if !self.finished {
             self.finished = true;
+            self.hold = None;
             self.shared.locks.release_all(self.id);
         }
+    }
+
+    /// The snapshot for the statement beginning now, held in the engine's registry so
+    /// that pruning keeps what it may read (the previous statement's hold is released).
+    /// A fixed snapshot served from storage holds nothing (see [`super::horizon`]).
+    fn take_snapshot(&mut self) -> Lsn {
+        let shared = &self.shared;
+        let hold = match self.fixed_snapshot {
+            Some(s) if shared.pages.cache().is_some() => {
+                self.hold = None;
+                return s;
+            }
+            Some(s) => shared.snapshots.hold(|| s),
+            None => shared.snapshots.hold(|| shared.snapshot_lsn()),
+        };
+        let s = hold.lsn();
+        self.hold = Some(hold);
+        s
     }
 }
 
@@ -392,9 +416,7 @@ impl Txn for EngineTxn {
     fn begin_statement(&mut self) -> Result<()> {
         self.stmt += 1;
         if self.snapshot.is_none() || self.isolation == Isolation::ReadCommitted {
-            let s = self
-                .fixed_snapshot
-                .unwrap_or_else(|| self.shared.snapshot_lsn());
+            let s = self.take_snapshot();
             let cached = self.shared.catalog_at(s)?;
             self.snapshot = Some(s);
             self.base = cached.catalog;

@@ -7,14 +7,16 @@
 //! must agree. Then the durability model: the MemoryWal's bytes are replayed with
 //! `proto::WalDecoder` + `redo::apply` into an empty page table, a new engine opens those
 //! pages (learning the schema from the catalog tree), and every committed state recorded
-//! during the run — at its durable LSN — is read back at that snapshot.
+//! during the run — at its durable LSN — is read back at that snapshot. Each seed runs twice:
+//! keeping every version, and pruning them as commits go (then only the latest state can
+//! be read back from resident pages).
 //!
 //! Replay a failure with `ENGINE_MODEL_SEED=<seed>`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::engine_common::{engine, small_pages};
+use crate::engine_common::{engine, small_pages, small_pages_with_history};
 use compute::engine::{Engine, MemoryWal, PageTable};
 use proto::Lsn;
 use sql::Session;
@@ -180,13 +182,24 @@ fn seeds() -> Vec<u64> {
 #[test]
 fn random_workload_matches_reference_and_survives_replay() {
     for seed in seeds() {
-        println!("seed {seed}");
-        check_seed(seed);
+        for keep_history in [true, false] {
+            println!("seed {seed}, keep_history {keep_history}");
+            check_seed(seed, keep_history);
+        }
     }
 }
 
-fn check_seed(seed: u64) {
-    let (engine, wal) = engine(small_pages());
+/// With `keep_history`, nothing is pruned and every recorded state is read back at its
+/// snapshot; without it, commits prune old versions and only the latest state is checked.
+fn check_seed(seed: u64, keep_history: bool) {
+    let config = || {
+        if keep_history {
+            small_pages_with_history()
+        } else {
+            small_pages()
+        }
+    };
+    let (engine, wal) = engine(config());
     let mut db = Session::new(engine.clone());
     let mut model = Session::new(MemoryStorage::new());
     let mut w = Workload {
@@ -272,13 +285,10 @@ fn check_seed(seed: u64) {
         engine.pages().pages(),
         "seed {seed}: replayed pages equal the engine's"
     );
-    let reopened = Engine::open(
-        Arc::new(pages),
-        Arc::new(MemoryWal::new(end)),
-        small_pages(),
-    )
-    .expect("open on replayed pages");
-    for (lsn, state) in history.iter().rev().step_by(7) {
+    let reopened = Engine::open(Arc::new(pages), Arc::new(MemoryWal::new(end)), config())
+        .expect("open on replayed pages");
+    let checked = if keep_history { history.len() } else { 1 };
+    for (lsn, state) in history.iter().rev().take(checked).step_by(7) {
         assert_eq!(
             &engine_state_at(&reopened, *lsn, &all_names),
             state,

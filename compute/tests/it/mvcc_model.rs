@@ -4,7 +4,10 @@
 //! ends a few bytes later; snapshots are record ends. Random inserts,
 //! updates and deletes (sometimes several in one record, which must
 //! collapse), snapshots remembered along the way, and prunes at the oldest
-//! held snapshot (releasing older ones). After every batch, at every held
+//! held snapshot (releasing older ones) — of the whole tree, and, in the
+//! opportunistic mode the commit path uses, of the leaves each write changed
+//! (at the oldest held snapshot, or the write's record start if none) and of
+//! full leaves before they split. After every batch, at every held
 //! snapshot, point reads and range scans must equal the model; at released
 //! snapshots they must equal the model or fail with `NeedsOldSnapshot`.
 //! The tree must pass its structural check after every batch.
@@ -14,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use compute::btree::{Limits, MemPageStore};
+use compute::btree::{ChangedPages, Limits, MemPageStore, PageStore};
 use compute::keycodec::encode_key;
 use compute::mvcc::{Version, VersionedTree};
 use compute::{Error, Value};
@@ -148,7 +151,7 @@ fn verify_at(tree: &VersionedTree<MemPageStore>, model: &Model, snapshot: Lsn, s
     }
 }
 
-fn run(ops: Vec<Op>) {
+fn run(ops: Vec<Op>, opportunistic: bool) {
     let (mut tree, _) = VersionedTree::create(MemPageStore::new(), Limits::for_fill(512)).unwrap();
     let mut model = Model::default();
     let mut record_start = Lsn::TIMELINE_START;
@@ -157,6 +160,16 @@ fn run(ops: Vec<Op>) {
     let mut held: Vec<Lsn> = Vec::new();
     let mut released: Vec<Lsn> = Vec::new();
     for (n, op) in ops.iter().enumerate() {
+        if opportunistic {
+            // Full leaves prune before they split, at a horizon no newer than the write's
+            // record (the current one, or a later one).
+            let horizon = held
+                .first()
+                .copied()
+                .unwrap_or(record_start)
+                .min(record_start);
+            tree = tree.prune_before_split(horizon);
+        }
         // Each write is one record [start, start + 8 + n % 5); after
         // SameRecord, the next write joins the previous write's record.
         let mut lsn_for_write = || {
@@ -174,8 +187,9 @@ fn run(ops: Vec<Op>) {
                 if model.newest_live(&key(*k)).is_some() {
                     assert_eq!(res, Err(Error::DuplicateKey));
                 } else {
-                    res.unwrap();
+                    let changed = res.unwrap();
                     model.write(&key(*k), Some(p), lsn);
+                    prune_written(&mut tree, changed, opportunistic, &held, lsn);
                 }
             }
             Op::Update(k, len) => {
@@ -185,8 +199,9 @@ fn run(ops: Vec<Op>) {
                 if model.newest_live(&key(*k)).is_none() {
                     assert_eq!(res, Err(Error::KeyNotFound));
                 } else {
-                    res.unwrap();
+                    let changed = res.unwrap();
                     model.write(&key(*k), Some(p), lsn);
+                    prune_written(&mut tree, changed, opportunistic, &held, lsn);
                 }
             }
             Op::Delete(k) => {
@@ -195,8 +210,9 @@ fn run(ops: Vec<Op>) {
                 if model.newest_live(&key(*k)).is_none() {
                     assert_eq!(res, Err(Error::KeyNotFound));
                 } else {
-                    res.unwrap();
+                    let changed = res.unwrap();
                     model.write(&key(*k), None, lsn);
+                    prune_written(&mut tree, changed, opportunistic, &held, lsn);
                 }
             }
             Op::SameRecord => same_record = n > 0,
@@ -228,11 +244,49 @@ fn run(ops: Vec<Op>) {
     }
 }
 
+/// In the opportunistic mode, prunes the leaves a write changed, as the commit's serial
+/// step does: at the oldest held snapshot, or at the write's record start.
+fn prune_written(
+    tree: &mut VersionedTree<MemPageStore>,
+    changed: ChangedPages,
+    opportunistic: bool,
+    held: &[Lsn],
+    record_start: Lsn,
+) {
+    if opportunistic {
+        let horizon = held.first().copied().unwrap_or(record_start);
+        let blocks: Vec<_> = changed.iter().map(|p| p.block).collect();
+        tree.prune_leaves(blocks, horizon).unwrap();
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(12)))]
 
     #[test]
-    fn mvcc_matches_model(ops in proptest::collection::vec(op(), 100..500)) {
-        run(ops);
+    fn mvcc_matches_model(
+        ops in proptest::collection::vec(op(), 100..500),
+        opportunistic in any::<bool>(),
+    ) {
+        run(ops, opportunistic);
     }
+}
+
+#[test]
+fn opportunistic_pruning_keeps_a_key_updated_forever_in_one_leaf() {
+    let (mut tree, _) = VersionedTree::create(MemPageStore::new(), Limits::for_fill(512)).unwrap();
+    let mut lsn = Lsn::TIMELINE_START;
+    tree.insert(&key(1), b"v", lsn).unwrap();
+    for _ in 0..2000 {
+        let start = lsn + 10;
+        let changed = tree.update(&key(1), b"v", start).unwrap();
+        prune_written(&mut tree, changed, true, &[], start);
+        lsn = start;
+    }
+    assert_eq!(
+        tree.tree().store().block_count(),
+        1,
+        "the root leaf never split"
+    );
+    assert!(tree.versions(&key(1), Lsn::MAX).unwrap().len() <= 2);
 }

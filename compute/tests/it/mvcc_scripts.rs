@@ -7,6 +7,8 @@
 //! insert KEY=VALUE @LSN     update KEY=VALUE @LSN     delete KEY @LSN
 //! get KEY @SNAPSHOT         scan @SNAPSHOT [from=KEY] [to=KEY]  (from inclusive, to exclusive)
 //! versions KEY              prune HORIZON             check
+//! prune-writes HORIZON|off  (later writes prune the leaves they change at
+//!                            HORIZON, as the commit's serial step does)
 //! ```
 //!
 //! Keys are text keys (keycodec-encoded), values are text payloads, LSNs are
@@ -17,7 +19,7 @@ use std::fmt::Write as _;
 use std::ops::Bound;
 use std::path::Path;
 
-use compute::btree::{Limits, MemPageStore};
+use compute::btree::{ChangedPages, Limits, MemPageStore};
 use compute::keycodec::{decode_key, encode_key};
 use compute::mvcc::VersionedTree;
 use compute::{Error, Value};
@@ -60,24 +62,57 @@ fn show_err(e: &Error) -> String {
     }
 }
 
-/// Runs one command, appending its output lines to `out`.
-fn run_command(tree: &mut VersionedTree<MemPageStore>, line: &str, out: &mut String) {
+/// Runs one command, appending its output lines to `out`. `prune_writes` is the horizon at
+/// which writes prune the leaves they change (`prune-writes`).
+fn run_command(
+    tree: &mut VersionedTree<MemPageStore>,
+    prune_writes: &mut Option<Lsn>,
+    line: &str,
+    out: &mut String,
+) {
     let words: Vec<&str> = line.split_whitespace().collect();
     let kv = |w: &str| -> (Vec<u8>, Vec<u8>) {
         let (k, v) = w.split_once('=').expect("KEY=VALUE");
         (key(k), v.as_bytes().to_vec())
     };
-    let write = |res: Result<_, Error>| res.map_or_else(|e| show_err(&e), |_| "ok".to_string());
+    let horizon = *prune_writes;
+    let write = |tree: &mut VersionedTree<MemPageStore>, res: Result<ChangedPages, Error>| {
+        let changed = match res {
+            Ok(changed) => changed,
+            Err(e) => return show_err(&e),
+        };
+        let Some(h) = horizon else {
+            return "ok".to_string();
+        };
+        match tree.prune_leaves(changed.iter().map(|p| p.block).collect::<Vec<_>>(), h) {
+            Ok(pruned) if pruned.is_empty() => "ok".to_string(),
+            Ok(pruned) => format!("ok, pruned {} page(s)", pruned.len()),
+            Err(e) => show_err(&e),
+        }
+    };
     let result = match words.as_slice() {
         ["insert", pair, at] => {
             let (k, v) = kv(pair);
-            write(tree.insert(&k, &v, lsn(at)))
+            let res = tree.insert(&k, &v, lsn(at));
+            write(tree, res)
         }
         ["update", pair, at] => {
             let (k, v) = kv(pair);
-            write(tree.update(&k, &v, lsn(at)))
+            let res = tree.update(&k, &v, lsn(at));
+            write(tree, res)
         }
-        ["delete", k, at] => write(tree.delete(&key(k), lsn(at))),
+        ["delete", k, at] => {
+            let res = tree.delete(&key(k), lsn(at));
+            write(tree, res)
+        }
+        ["prune-writes", "off"] => {
+            *prune_writes = None;
+            "ok".to_string()
+        }
+        ["prune-writes", h] => {
+            *prune_writes = Some(lsn(h));
+            "ok".to_string()
+        }
         ["get", k, at] => match tree.get(&key(k), lsn(at)) {
             Ok(Some(v)) => format!("{k}={}", String::from_utf8_lossy(&v)),
             Ok(None) => format!("{k}: none"),
@@ -145,6 +180,7 @@ fn run_command(tree: &mut VersionedTree<MemPageStore>, line: &str, out: &mut Str
 fn run_script(script: &str) -> String {
     let (mut tree, _) =
         VersionedTree::create(MemPageStore::new(), Limits::for_fill(512)).expect("create");
+    let mut prune_writes = None;
     let mut out = String::new();
     let mut in_output = false;
     let mut pending = String::new();
@@ -165,7 +201,7 @@ fn run_script(script: &str) -> String {
         }
         writeln!(out, "{line}").expect("write to String");
         if !line.is_empty() && !line.starts_with('#') {
-            run_command(&mut tree, line, &mut pending);
+            run_command(&mut tree, &mut prune_writes, line, &mut pending);
         }
     }
     assert!(pending.is_empty(), "commands after the last '---'");

@@ -110,12 +110,16 @@ fn start_pageserver_at(listen: std::net::SocketAddr) -> Env {
 /// A cached engine on the pageserver whose WAL continues at `start`, with a 1 MiB cache
 /// and a dirty-page table of 64 pages (so commits really wait for the pageserver's ingest).
 fn cached_engine(env: &Env, start: Lsn) -> (Engine, Arc<PageCache>) {
-    let cache = CacheConfig {
+    cached_engine_with(env, start, small_cache(), EngineConfig::default())
+}
+
+/// A 1 MiB cache with a dirty-page table of 64 pages.
+pub(crate) fn small_cache() -> CacheConfig {
+    CacheConfig {
         cache_bytes: 1 << 20,
         dirty_limit: 64,
         ..CacheConfig::default()
-    };
-    cached_engine_with(env, start, cache, EngineConfig::default())
+    }
 }
 
 /// [`cached_engine`] with the given cache and engine settings.

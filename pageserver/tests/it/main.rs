@@ -2,6 +2,7 @@
 //! which keeps a debug build's disk use and link time small.
 
 mod common;
+mod drop_relation;
 mod model;
 mod ondemand;
 mod safekeeper_client;

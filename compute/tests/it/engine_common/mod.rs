@@ -17,6 +17,15 @@ pub fn small_pages() -> EngineConfig {
     }
 }
 
+/// [`small_pages`] that never prunes old versions: for tests reading old snapshots
+/// (`Engine::begin_at`) from resident pages, which keep no other history.
+pub fn small_pages_with_history() -> EngineConfig {
+    EngineConfig {
+        keep_history: true,
+        ..small_pages()
+    }
+}
+
 /// A fresh engine and its WAL.
 pub fn engine(config: EngineConfig) -> (Engine, Arc<MemoryWal>) {
     let wal = Arc::new(MemoryWal::new(Lsn::TIMELINE_START));
