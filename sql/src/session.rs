@@ -84,7 +84,8 @@ const SETTINGS: &[(&str, &str)] = &[
 pub struct Session<S: Storage> {
     storage: S,
     block: Block<S::Txn>,
-    prepared: BTreeMap<String, Prepared>,
+    /// Shared, so executing one does not copy its syntax tree.
+    prepared: BTreeMap<String, std::sync::Arc<Prepared>>,
     settings: BTreeMap<String, String>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
@@ -336,10 +337,10 @@ impl<S: Storage> Session<S> {
         };
         self.prepared.insert(
             name.to_string(),
-            Prepared {
+            std::sync::Arc::new(Prepared {
                 statement,
                 param_types: param_types.clone(),
-            },
+            }),
         );
         Ok(PreparedInfo {
             param_types,
