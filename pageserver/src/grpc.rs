@@ -173,6 +173,31 @@ async fn get_pages_batch(ps: &Pageserver, batch: pb::GetPagesRequest) -> pb::Get
     }
 }
 
+/// The answer to `batch` if the page cache holds all of it (answered on
+/// the calling thread, no task spawned); `None` otherwise.
+fn get_pages_batch_cached(
+    ps: &Pageserver,
+    batch: &pb::GetPagesRequest,
+) -> Option<pb::GetPagesResponse> {
+    let handle = timeline_id(&batch.tenant, &batch.timeline)
+        .and_then(|id| ps.timeline(&id))
+        .ok()?;
+    let reqs: Vec<PageRequest> = batch
+        .pages
+        .iter()
+        .map(|r| PageRequest::try_from(r).ok())
+        .collect::<Option<_>>()?;
+    let pages = read::get_pages_cached(ps, &handle, &reqs)?
+        .into_iter()
+        .zip(&batch.pages)
+        .map(|(r, req)| page_result(req, r))
+        .collect();
+    Some(pb::GetPagesResponse {
+        batch_id: batch.batch_id,
+        pages,
+    })
+}
+
 async fn info(handle: &TimelineHandle) -> pb::TimelineInfo {
     let remote = handle.remote.lock().await;
     let gc_cutoff = handle.effective_gc_cutoff();
@@ -268,9 +293,6 @@ impl PageserverRpc for Service {
                         .await;
                     return;
                 }
-                let Ok(permit) = inflight.clone().acquire_owned().await else {
-                    return;
-                };
                 let span = tracing::info_span!(
                     "get_pages",
                     tenant = %batch.tenant,
@@ -278,6 +300,16 @@ impl PageserverRpc for Service {
                     batch = batch.batch_id,
                     pages = batch.pages.len()
                 );
+                // A batch the page cache holds whole is answered in line.
+                if let Some(resp) = span.in_scope(|| get_pages_batch_cached(&ps, &batch)) {
+                    if tx.send(Ok(resp)).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                let Ok(permit) = inflight.clone().acquire_owned().await else {
+                    return;
+                };
                 let (ps, tx) = (ps.clone(), tx.clone());
                 tokio::spawn(
                     async move {

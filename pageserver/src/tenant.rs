@@ -113,6 +113,16 @@ impl TimelineHandle {
         unpoison(self.storage.read())
     }
 
+    /// The read lock if no writer holds it now (for callers that must not
+    /// wait, e.g. on an async thread).
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, Timeline>> {
+        match self.storage.try_read() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     pub fn write(&self) -> RwLockWriteGuard<'_, Timeline> {
         unpoison(self.storage.write())
     }
