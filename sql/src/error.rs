@@ -139,6 +139,10 @@ pub enum Error {
     /// decode, a WAL change that redo refuses).
     #[error("{0}")]
     DataCorrupted(String),
+    /// 58030 (io_error): storage could not be reached or read (the pageserver is down,
+    /// a page fetch failed after its retries). The statement may succeed when retried.
+    #[error("could not read from storage: {0}")]
+    StorageUnavailable(String),
     /// XX000: a broken invariant inside the engine or a storage failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -187,6 +191,7 @@ impl Error {
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
             DataCorrupted(_) => "XX001",
+            StorageUnavailable(_) => "58030",
             QueryCanceled => "57014",
             Internal(_) => "XX000",
         }
@@ -216,6 +221,7 @@ mod tests {
         assert_eq!(limit.code(), "54000");
         assert_eq!(limit.to_string(), "transaction write set exceeds 10 bytes");
         assert_eq!(Error::DataCorrupted("page 3/1".into()).code(), "XX001");
+        assert_eq!(Error::StorageUnavailable("down".into()).code(), "58030");
         assert_eq!(Error::Internal("x".into()).code(), "XX000");
     }
 }

@@ -402,6 +402,7 @@ pub(crate) fn storage_error(e: crate::Error) -> sql::Error {
     match e {
         E::RowTooLarge { .. } | E::KeyTooLarge { .. } => program_limit_exceeded(e.to_string()),
         E::Corrupt { .. } | E::Decode { .. } => data_corrupted(e.to_string()),
+        E::PageUnavailable { .. } => sql::Error::StorageUnavailable(e.to_string()),
         E::KeyNotFound | E::DuplicateKey => {
             sql::Error::SerializationFailure(format!("could not serialize access: {e}"))
         }
