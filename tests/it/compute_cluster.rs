@@ -26,28 +26,7 @@ use tokio_postgres::{Client, NoTls};
 const STEP: Duration = Duration::from_secs(20);
 
 fn compute(dir: &TestDir, name: &str, ps: &Process, safekeepers: &str) -> Process {
-    let ps_addr = ps.addr.to_string();
-    Process::new(
-        dir,
-        name,
-        &[
-            "compute",
-            "--listen",
-            "{addr}",
-            "--pageserver",
-            &ps_addr,
-            "--safekeepers",
-            safekeepers,
-            "--tenant",
-            "default",
-            "--timeline",
-            "main",
-            "--cache-size",
-            "16MiB",
-            "--max-connections",
-            "20",
-        ],
-    )
+    Process::compute(dir, name, ps, safekeepers, Some("16MiB"))
 }
 
 async fn connect(p: &Process) -> Client {
