@@ -270,8 +270,7 @@ impl Timeline {
     async fn run_batch(self: &Arc<Self>, batch: Vec<Job>) {
         let (requests, replies): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|j| (j.request, j.reply)).unzip();
-        let tl = self.clone();
-        let results = tokio::task::spawn_blocking(move || tl.step_batch(requests)).await;
+        let results = self.step_batch_off_runtime(requests).await;
         let results = match results {
             Ok(r) => r,
             Err(e) => {
@@ -283,6 +282,34 @@ impl Timeline {
         for (reply, result) in replies.into_iter().zip(results) {
             // A submitter that went away no longer needs its answer.
             let _ = reply.send(result);
+        }
+    }
+
+    /// [`Self::step_batch`] where blocking is allowed. On a multi-threaded
+    /// runtime the writer task blocks in place (its worker's other tasks move
+    /// to another thread): a round trip to the blocking pool and back was two
+    /// thread wake-ups on every append's path. On a current-thread runtime
+    /// (tests) it goes to the blocking pool.
+    /// A panic inside is caught and returned as its message, as the
+    /// blocking pool would report it.
+    async fn step_batch_off_runtime(
+        self: &Arc<Self>,
+        requests: Vec<Request>,
+    ) -> std::result::Result<Vec<Result<Reply>>, String> {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
+            let step = std::panic::AssertUnwindSafe(|| self.step_batch(requests));
+            tokio::task::block_in_place(|| std::panic::catch_unwind(step)).map_err(|p| {
+                p.downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".to_string())
+            })
+        } else {
+            let tl = self.clone();
+            tokio::task::spawn_blocking(move || tl.step_batch(requests))
+                .await
+                .map_err(|e| e.to_string())
         }
     }
 
