@@ -1,10 +1,10 @@
 //! `Delete`: locks and deletes each row from its input, with the same EvalPlanQual re-check
 //! as [`super::Update`]; RETURNING sees the deleted (latest) version.
 
-use super::{Context, Operator, Tuple, returning_row};
+use super::{Context, Operator, Tuple, lock_for_write, returning_row};
+use crate::Result;
 use crate::expr::Expr;
-use crate::storage::{LockOutcome, TableDef};
-use crate::{Error, Result};
+use crate::storage::TableDef;
 
 pub struct Delete {
     table: TableDef,
@@ -32,20 +32,10 @@ impl Delete {
 impl Operator for Delete {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         while let Some(t) = self.input.next(ctx)? {
-            let key = t
-                .key
-                .ok_or_else(|| Error::Internal("DELETE input row has no key".into()))?;
-            let current = match ctx.txn.lock_row(self.table.id, &key)? {
-                LockOutcome::Unchanged(row) => row,
-                LockOutcome::Changed(row) => {
-                    if let Some(p) = &self.predicate
-                        && !p.is_true(&row, ctx.params)?
-                    {
-                        continue;
-                    }
-                    row
-                }
-                LockOutcome::Deleted => continue,
+            let Some((key, current)) =
+                lock_for_write(ctx, &self.table, t, &self.predicate, "DELETE")?
+            else {
+                continue;
             };
             ctx.txn.delete(self.table.id, &key)?;
             return Ok(Some(returning_row(&self.returning, &current, ctx.params)?));

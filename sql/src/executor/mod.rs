@@ -154,6 +154,31 @@ pub fn check_not_null(table: &TableDef, row: &[Value]) -> Result<()> {
     Ok(())
 }
 
+/// Locks the row `t` names for UPDATE/DELETE (`what`) and returns its key and the
+/// version to act on: the one read if unchanged; the latest committed one if it still
+/// satisfies `predicate` (PostgreSQL's EvalPlanQual); `None` when it is gone or no longer
+/// matches.
+pub fn lock_for_write(
+    ctx: &mut Context,
+    table: &TableDef,
+    t: Tuple,
+    predicate: &Option<crate::expr::Expr>,
+    what: &str,
+) -> Result<Option<(Key, Row)>> {
+    use crate::storage::LockOutcome;
+    let key = t
+        .key
+        .ok_or_else(|| Error::Internal(format!("{what} input row has no key")))?;
+    Ok(match ctx.txn.lock_row(table.id, &key)? {
+        LockOutcome::Unchanged(row) => Some((key, row)),
+        LockOutcome::Changed(row) => match predicate {
+            Some(p) if !p.is_true(&row, ctx.params)? => None,
+            _ => Some((key, row)),
+        },
+        LockOutcome::Deleted => None,
+    })
+}
+
 /// Evaluates RETURNING expressions (or yields an empty row when there are none).
 pub fn returning_row(
     returning: &Option<Vec<crate::expr::Expr>>,

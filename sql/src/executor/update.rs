@@ -4,10 +4,10 @@
 //! and the row is skipped if it no longer matches (EvalPlanQual); a concurrently deleted row
 //! is skipped. Under Repeatable Read the storage raises 40001 instead.
 
-use super::{Context, Operator, Tuple, check_not_null, returning_row};
+use super::{Context, Operator, Tuple, check_not_null, lock_for_write, returning_row};
+use crate::Result;
 use crate::expr::Expr;
-use crate::storage::{LockOutcome, TableDef};
-use crate::{Error, Result};
+use crate::storage::TableDef;
 
 pub struct Update {
     table: TableDef,
@@ -38,20 +38,10 @@ impl Update {
 impl Operator for Update {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         while let Some(t) = self.input.next(ctx)? {
-            let key = t
-                .key
-                .ok_or_else(|| Error::Internal("UPDATE input row has no key".into()))?;
-            let current = match ctx.txn.lock_row(self.table.id, &key)? {
-                LockOutcome::Unchanged(row) => row,
-                LockOutcome::Changed(row) => {
-                    if let Some(p) = &self.predicate
-                        && !p.is_true(&row, ctx.params)?
-                    {
-                        continue;
-                    }
-                    row
-                }
-                LockOutcome::Deleted => continue,
+            let Some((key, current)) =
+                lock_for_write(ctx, &self.table, t, &self.predicate, "UPDATE")?
+            else {
+                continue;
             };
             let mut new_row = current.clone();
             for (col, e) in &self.assignments {
