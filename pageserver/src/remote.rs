@@ -186,8 +186,7 @@ async fn check_not_fenced(
 /// Writes `handle`'s first manifest of its generation (claiming it).
 pub async fn claim(rs: &RemoteStorage, handle: &TimelineHandle) -> Result<()> {
     let mut remote = handle.remote.lock().await;
-    let mut fenced = remote.fenced_by;
-    check_not_fenced(rs, handle, &mut fenced).await?;
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
     remote.manifest.generation = handle.generation;
     let key = layout::index_key(&handle.id, handle.generation);
     rs.put_if_absent(&key, remote.manifest.encode()).await?;
@@ -214,10 +213,7 @@ pub async fn delete_unreferenced(
     handle: &TimelineHandle,
 ) -> Result<CleanupReport> {
     let mut remote = handle.remote.lock().await;
-    let mut fenced = remote.fenced_by;
-    let checked = check_not_fenced(rs, handle, &mut fenced).await;
-    remote.fenced_by = fenced;
-    checked?;
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
     let listed: BTreeSet<String> = remote
         .manifest
         .layers
@@ -236,9 +232,8 @@ pub async fn delete_unreferenced(
                 rs.delete(&key).await?;
                 report.manifests.push(key);
             }
-        } else if let Some(file) = key.strip_prefix(&layers_dir)
-            && let Some((_, hex)) = file.rsplit_once('-')
-            && let Ok(g) = u64::from_str_radix(hex, 16)
+        } else if key.starts_with(&layers_dir)
+            && let Some(g) = layout::parse_layer_generation(&key)
             && g <= handle.generation
             && !listed.contains(&key)
         {
@@ -316,10 +311,7 @@ pub async fn sync(
         });
     }
     // Fenced before uploading anything: a stale generation only reads.
-    let mut fenced = remote.fenced_by;
-    let checked = check_not_fenced(rs, handle, &mut fenced).await;
-    remote.fenced_by = fenced;
-    checked?;
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
     let generation = handle.generation;
     let mut report = SyncReport::default();
     let new: Vec<_> = local
@@ -375,10 +367,7 @@ pub async fn sync(
         .map(|(ts, l)| (ts, l.0))
         .collect();
 
-    let mut fenced = remote.fenced_by;
-    let checked = check_not_fenced(rs, handle, &mut fenced).await;
-    remote.fenced_by = fenced;
-    checked?;
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
     rs.put(
         &layout::index_key(&handle.id, generation),
         manifest.encode(),
@@ -389,10 +378,7 @@ pub async fn sync(
     report.remote_consistent_lsn = remote_consistent;
 
     if !removed.is_empty() {
-        let mut fenced = remote.fenced_by;
-        let checked = check_not_fenced(rs, handle, &mut fenced).await;
-        remote.fenced_by = fenced;
-        checked?;
+        check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
         for l in &removed {
             rs.delete(&l.object_key(&handle.id)).await?;
             report.deleted.push(l.name.clone());

@@ -40,6 +40,16 @@ pub fn layer_key(id: &TimelineId, layer_name: &str, generation: u64) -> String {
     )
 }
 
+/// Parses the generation out of a layer key's file name (`{name}-{gen:016x}`).
+pub fn parse_layer_generation(key: &str) -> Option<u64> {
+    let name = key.rsplit('/').next()?;
+    let (_, hex) = name.rsplit_once('-')?;
+    if hex.len() != 16 {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
 /// The directory of a timeline's offloaded WAL segments.
 pub fn wal_prefix(id: &TimelineId) -> String {
     format!("{}/wal", timeline_prefix(id))
@@ -77,5 +87,8 @@ mod tests {
         assert_eq!(parse_wal_segment(&w), Some(Lsn(0x1000000)));
         assert!(wal_segment_key(&id, Lsn(0xF000000)) < wal_segment_key(&id, Lsn(0x10000000)));
         assert_eq!(parse_index_generation("x/index-zz.json"), None);
+        let l = layer_key(&id, "0000-00ff", 7);
+        assert_eq!(parse_layer_generation(&l), Some(7));
+        assert_eq!(parse_layer_generation("x/layers/abc-7"), None);
     }
 }
