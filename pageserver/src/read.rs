@@ -6,8 +6,9 @@
 //! it and `request_lsn`), so the batch waits once, for its highest
 //! `not_modified_since`, bounded by the configured timeout; a request whose
 //! LSN was still not reached fails alone with [`Error::WaitTimeout`]. A
-//! batch the cache answers whole is answered right there, on the async
-//! thread, under a read lock taken only if free (no I/O, no waiting). Other
+//! batch the cache answers whole is answered on the async thread, under a
+//! read lock taken only if free (no I/O, no waiting): by the caller first
+//! ([`get_pages_cached`]), and here again after a wait for WAL. Other
 //! batches run together on the blocking pool under one read lock of the
 //! timeline, bounded by a semaphore so reconstruction never occupies the
 //! async runtime's threads. Each request checks the GC horizon first, then
@@ -38,18 +39,18 @@ pub async fn get_pages(
         .map(|r| r.not_modified_since)
         .max()
         .unwrap_or(Lsn::INVALID);
+    let n = reqs.len();
     if want > handle.last_record_lsn() {
         match handle.wait_for(want, ps.config().wait_lsn_timeout).await {
             Ok(()) | Err(Error::WaitTimeout { .. }) => {}
             Err(_) => return reqs.iter().map(|_| Err(Error::ShuttingDown)).collect(),
         }
-    }
-    let n = reqs.len();
-    // Fast path, on this thread: every page answered from the cache (or by
-    // a check that needs no I/O). Saves two thread hand-offs per batch.
-    if let Some(out) = answer_all_cached(ps, handle, &reqs) {
-        observe(started, n);
-        return out;
+        // Now that the WAL is in, the cache may answer the whole batch (the
+        // caller's in-line attempt, [`get_pages_cached`], could not wait).
+        if let Some(out) = answer_all_cached(ps, handle, &reqs) {
+            observe(started, n);
+            return out;
+        }
     }
     let permit = match ps.reconstruct_permits().clone().acquire_owned().await {
         Ok(p) => p,
