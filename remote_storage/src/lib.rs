@@ -22,7 +22,12 @@
 //! before every call: tests use it to pause one process's calls at chosen
 //! steps and interleave two pageservers deterministically (no sleeps).
 //! Without one, a call costs one `Option` check more.
+//!
+//! [`durable`] is the other half of "durable on return" for local files:
+//! the fsync every component's local writes go through, and the policy when
+//! one fails (the process stops; see its docs).
 
+pub mod durable;
 pub mod layout;
 pub mod moto;
 

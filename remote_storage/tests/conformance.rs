@@ -127,7 +127,9 @@ async fn an_intercept_sees_every_call_of_its_handle_only() {
     let record = Arc::new(Record::default());
     let seen = plain.with_intercept(record.clone());
     seen.put("k", Bytes::from_static(b"v")).await.unwrap();
-    seen.put_if_absent("k2", Bytes::from_static(b"v")).await.unwrap();
+    seen.put_if_absent("k2", Bytes::from_static(b"v"))
+        .await
+        .unwrap();
     seen.get("k").await.unwrap();
     seen.get_range("k", 0..1).await.unwrap();
     seen.list("").await.unwrap();
