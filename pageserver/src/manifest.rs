@@ -24,6 +24,12 @@
 //! }
 //! ```
 //!
+//! An attaching pageserver first writes a *claim marker* under its
+//! generation's name (`"claiming": true`, nothing else meaningful) and
+//! overwrites it with its manifest once it has read its predecessor's; a
+//! reader looking for the newest manifest skips markers ([`crate::remote`]
+//! explains why the marker must come first).
+//!
 //! A layer's object key is [`remote_storage::layout::layer_key`] of its name
 //! and the generation that *uploaded* it, which may be older than the
 //! manifest's: a new generation inherits its predecessor's layers without
@@ -136,6 +142,11 @@ pub struct Manifest {
     /// `remote_consistent_lsn` (see [`crate::tombstones`]).
     #[serde(default)]
     pub dropped_relations: Vec<(u32, u64)>,
+    /// A claim marker, not a manifest: generation `generation` has started
+    /// to attach and fences every older one, but has not yet written its
+    /// manifest (see [`crate::remote`]). Nothing else in it means anything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub claiming: bool,
 }
 
 impl Manifest {
@@ -151,6 +162,15 @@ impl Manifest {
             layers: Vec::new(),
             commit_timestamps: Vec::new(),
             dropped_relations: Vec::new(),
+            claiming: false,
+        }
+    }
+
+    /// The claim marker of `generation` (see [`Manifest::claiming`]).
+    pub fn claim_marker(generation: u64) -> Manifest {
+        Manifest {
+            claiming: true,
+            ..Manifest::new(generation, Lsn::INVALID, None)
         }
     }
 

@@ -3,10 +3,12 @@
 //!
 //! [`Pageserver::start`] attaches every timeline that has a manifest in
 //! object storage (ancestors first): it takes a new generation from the
-//! safekeepers, makes the local directory match the newest manifest
+//! safekeepers and claims it in object storage (a marker that fences older
+//! pageservers) *before* reading the newest manifest ([`crate::remote`]
+//! proves why), makes the local directory match that manifest
 //! ([`remote::prepare_local`]), opens the [`Timeline`] (listed layers the
-//! disk lacks are fetched when first read: [`crate::ondemand`]), writes its own
-//! generation's manifest (which fences older pageservers), and starts two
+//! disk lacks are fetched when first read: [`crate::ondemand`]), writes its
+//! own generation's manifest over the marker, and starts two
 //! tasks per timeline — WAL [`ingest`] from `last_record_lsn`, and (when
 //! `maintenance_interval` is set) maintenance: flush frozen layers, compact,
 //! GC by the PITR window bounded by branch points and leases, and
@@ -194,9 +196,13 @@ impl Pageserver {
             if let Ok(h) = self.timeline(&id) {
                 return Ok(h);
             }
-            let manifest = remote::latest_manifest(&self.remote, &id)
-                .await?
-                .ok_or_else(|| Error::TimelineNotFound { id: id.clone() })?;
+            // Claim first, then read (remote.rs explains why this order).
+            let generation = self
+                .generations
+                .issue(&id, &self.config.pageserver_id)
+                .await?;
+            remote::claim_generation(&self.remote, &id, generation).await?;
+            let manifest = remote::read_for_attach(&self.remote, &id, generation).await?;
             let ancestor = match &manifest.ancestor {
                 None => None,
                 Some(a) => {
@@ -207,10 +213,6 @@ impl Pageserver {
                     Some((self.attach(aid).await?, Lsn(a.lsn)))
                 }
             };
-            let generation = self
-                .generations
-                .issue(&id, &self.config.pageserver_id)
-                .await?;
             let dir = self.timeline_dir(&id);
             let missing = remote::prepare_local(&id, &manifest, &dir).await?;
             let start = Lsn(manifest.start_lsn);

@@ -3,6 +3,7 @@
 
 mod common;
 mod drop_relation;
+mod generations;
 mod model;
 mod ondemand;
 mod safekeeper_client;
