@@ -20,7 +20,9 @@
 //!       "keys": [42949672960, 42949672969], "lsns": [16777216, 16800001],
 //!       "size": 24576, "crc32c": 123456789 }
 //!   ],
-//!   "commit_timestamps": [[1732650000000000, 16777300]]
+//!   "commit_timestamps": [[1732650000000000, 16777300]],
+//!   "leases": [[16800000, 1732650600000]],
+//!   "branch_points": [["dev", 16800000]]
 //! }
 //! ```
 //!
@@ -142,6 +144,14 @@ pub struct Manifest {
     /// `remote_consistent_lsn` (see [`crate::tombstones`]).
     #[serde(default)]
     pub dropped_relations: Vec<(u32, u64)>,
+    /// LSN leases: `(lsn, valid until in ms since the Unix epoch)`
+    /// ([`crate::retention`]).
+    #[serde(default)]
+    pub leases: Vec<(u64, u64)>,
+    /// Branch points of child timelines: `(child timeline, lsn)`, registered
+    /// when each child was created ([`crate::retention`]).
+    #[serde(default)]
+    pub branch_points: Vec<(String, u64)>,
     /// A claim marker, not a manifest: generation `generation` has started
     /// to attach and fences every older one, but has not yet written its
     /// manifest (see [`crate::remote`]). Nothing else in it means anything.
@@ -162,6 +172,8 @@ impl Manifest {
             layers: Vec::new(),
             commit_timestamps: Vec::new(),
             dropped_relations: Vec::new(),
+            leases: Vec::new(),
+            branch_points: Vec::new(),
             claiming: false,
         }
     }

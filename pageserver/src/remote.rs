@@ -100,6 +100,7 @@ use crate::generations::Generations;
 use crate::layer_name::LayerName;
 use crate::manifest::{LayerEntry, Manifest};
 use crate::metadata::{self, TimelineMetadata};
+use crate::retention::{self, Retention};
 use crate::tenant::TimelineHandle;
 use crate::tombstones::{self, Tombstones};
 use crate::{Error, Result, blocking, metrics};
@@ -237,7 +238,9 @@ pub async fn prepare_local(
             Some(l) if size == Some(l.size) => {
                 present.insert(name);
             }
-            _ if name == metadata::FILE_NAME || name == tombstones::FILE_NAME => {}
+            _ if name == metadata::FILE_NAME
+                || name == tombstones::FILE_NAME
+                || name == retention::FILE_NAME => {}
             _ => {
                 tracing::debug!(file = %path.display(), "removing a local file the manifest does not list");
                 tokio::fs::remove_file(&path)
@@ -376,6 +379,38 @@ pub async fn delete_unreferenced(
     Ok(report)
 }
 
+/// Writes `retention` (branch points, leases) into `handle`'s manifest,
+/// then checks the generation: once this returns, every later attach (by any
+/// generation) has them — the (a)-then-(b) rule of the module docs. Does
+/// nothing if the manifest already says exactly this.
+pub async fn upload_retention(
+    rs: &RemoteStorage,
+    handle: &TimelineHandle,
+    retention: &Retention,
+) -> Result<()> {
+    let mut remote = handle.remote.lock().await;
+    if let Some(newer) = remote.fenced_by {
+        return Err(Error::Fenced {
+            id: handle.id.clone(),
+            generation: handle.generation,
+            newer,
+        });
+    }
+    if retention.matches(&remote.manifest) {
+        return Ok(());
+    }
+    let mut manifest = remote.manifest.clone();
+    retention.to_manifest(&mut manifest);
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
+    rs.put(
+        &layout::index_key(&handle.id, handle.generation),
+        manifest.encode(),
+    )
+    .await?;
+    remote.manifest = manifest;
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await
+}
+
 /// What one sync did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncReport {
@@ -421,13 +456,19 @@ pub async fn sync(
             .collect();
         (local, tl.disk_consistent_lsn(), tl.gc_cutoff(), dropped)
     };
+    let retention = {
+        let mut r = handle.retention();
+        r.expire(std::time::SystemTime::now());
+        r.clone()
+    };
     let unchanged = local.len() == remote.manifest.layers.len()
         && local
             .iter()
             .all(|(n, _)| remote.manifest.entry(n).is_some())
         && disk_consistent.map_or(0, |l| l.0) == remote.manifest.remote_consistent_lsn
         && gc_cutoff.0 == remote.manifest.gc_cutoff
-        && dropped == remote.manifest.dropped_relations;
+        && dropped == remote.manifest.dropped_relations
+        && retention.matches(&remote.manifest);
     if unchanged {
         return Ok(SyncReport {
             remote_consistent_lsn: Lsn(remote.manifest.remote_consistent_lsn),
@@ -484,6 +525,7 @@ pub async fn sync(
     manifest.remote_consistent_lsn = remote_consistent.0;
     manifest.gc_cutoff = gc_cutoff.0;
     manifest.dropped_relations = dropped;
+    retention.to_manifest(&mut manifest);
     manifest.commit_timestamps = handle
         .commits()
         .upto(remote_consistent)

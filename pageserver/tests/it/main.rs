@@ -6,6 +6,7 @@ mod drop_relation;
 mod generations;
 mod model;
 mod ondemand;
+mod retention;
 mod safekeeper_client;
 mod service;
 mod timeline;
