@@ -273,6 +273,19 @@ pub async fn prepare_local(
     Ok(missing)
 }
 
+/// Fails with [`Error::Fenced`] if an earlier check found `handle` fenced
+/// (`fenced_by`), without asking object storage again.
+fn still_unfenced(handle: &TimelineHandle, fenced_by: Option<u64>) -> Result<()> {
+    match fenced_by {
+        None => Ok(()),
+        Some(newer) => Err(Error::Fenced {
+            id: handle.id.clone(),
+            generation: handle.generation,
+            newer,
+        }),
+    }
+}
+
 /// Fails with [`Error::Fenced`] (and remembers it) if a generation newer
 /// than `handle`'s has written a manifest.
 async fn check_not_fenced(
@@ -389,13 +402,7 @@ pub async fn upload_retention(
     retention: &Retention,
 ) -> Result<()> {
     let mut remote = handle.remote.lock().await;
-    if let Some(newer) = remote.fenced_by {
-        return Err(Error::Fenced {
-            id: handle.id.clone(),
-            generation: handle.generation,
-            newer,
-        });
-    }
+    still_unfenced(handle, remote.fenced_by)?;
     if retention.matches(&remote.manifest) {
         return Ok(());
     }
@@ -428,13 +435,7 @@ pub async fn sync(
     handle: &TimelineHandle,
 ) -> Result<SyncReport> {
     let mut remote = handle.remote.lock().await;
-    if let Some(newer) = remote.fenced_by {
-        return Err(Error::Fenced {
-            id: handle.id.clone(),
-            generation: handle.generation,
-            newer,
-        });
-    }
+    still_unfenced(handle, remote.fenced_by)?;
     let (local, disk_consistent, gc_cutoff, dropped) = {
         let tl = handle.read();
         let map = tl.layer_map();

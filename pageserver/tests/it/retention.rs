@@ -6,7 +6,6 @@
 use crate::common::service::{Env, Node};
 use crate::common::{START, Workload};
 use crate::service::{check_all, random_writes, seed};
-use proto::grpc::pageserver as pb;
 use proto::{Lsn, TimelineId};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -45,16 +44,9 @@ async fn a_lease_survives_a_restart_and_a_wiped_disk_and_bounds_gc() {
     // Granted after the last sync: only the grant itself made it durable.
     let leased = wl.records[30].1;
     let lease = node
-        .client
-        .lease_lsn(pb::LeaseRequest {
-            tenant: "acme".into(),
-            timeline: "main".into(),
-            lsn: leased.0,
-            ttl_ms: 600_000,
-        })
+        .lease(&id, leased, 600_000)
         .await
-        .expect("lease granted")
-        .into_inner();
+        .expect("lease granted");
     assert!(lease.valid_until_unix_ms > 0);
     node.stop().await;
 

@@ -554,16 +554,9 @@ async fn background_maintenance_uploads_and_leases_bound_gc() {
     random_writes(&mut wl, &mut rng, 30);
     let leased = wl.end();
     let lease = node
-        .client
-        .lease_lsn(pb::LeaseRequest {
-            tenant: "acme".into(),
-            timeline: "main".into(),
-            lsn: leased.0,
-            ttl_ms: 60_000,
-        })
+        .lease(&id, leased, 60_000)
         .await
-        .expect("a lease above the cutoff is granted")
-        .into_inner();
+        .expect("a lease above the cutoff is granted");
     assert_eq!(lease.lsn, leased.0);
     random_writes(&mut wl, &mut rng, 30);
     env.publish(&id, START, &wl, START);
@@ -583,16 +576,7 @@ async fn background_maintenance_uploads_and_leases_bound_gc() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(env.gens.last_feedback(&id), Some((1, wl.end())));
-    let below = node
-        .client
-        .lease_lsn(pb::LeaseRequest {
-            tenant: "acme".into(),
-            timeline: "main".into(),
-            lsn: leased.0 - 1,
-            ttl_ms: 1000,
-        })
-        .await
-        .unwrap_err();
+    let below = node.lease(&id, Lsn(leased.0 - 1), 1000).await.unwrap_err();
     assert_eq!(below.code(), tonic::Code::FailedPrecondition, "{below}");
     check_all(&mut node, &id, &wl, "after background maintenance").await;
     node.stop().await;

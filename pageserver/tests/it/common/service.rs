@@ -136,6 +136,24 @@ impl Node {
             .map(|r| r.into_inner())
     }
 
+    /// `LeaseLsn` on `id` at `lsn` for `ttl_ms`.
+    pub async fn lease(
+        &mut self,
+        id: &TimelineId,
+        lsn: Lsn,
+        ttl_ms: u64,
+    ) -> Result<pb::LeaseResponse, tonic::Status> {
+        self.client
+            .lease_lsn(pb::LeaseRequest {
+                tenant: id.tenant.to_string(),
+                timeline: id.timeline.to_string(),
+                lsn: lsn.0,
+                ttl_ms,
+            })
+            .await
+            .map(|r| r.into_inner())
+    }
+
     pub async fn status(&mut self, id: &TimelineId) -> pb::TimelineInfo {
         self.client
             .timeline_status(pb::TimelineStatusRequest {
