@@ -19,3 +19,4 @@ mod mvcc_model;
 mod mvcc_scripts;
 mod page_cache_pageserver;
 mod redo_roundtrip;
+mod snapshot_lease;
