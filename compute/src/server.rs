@@ -257,12 +257,7 @@ impl SnapshotLeases {
         snapshots: Arc<Snapshots>,
         ttl: Duration,
     ) -> Result<SnapshotLeases, Error> {
-        let url = if addr.contains("://") {
-            addr.to_string()
-        } else {
-            format!("http://{addr}")
-        };
-        let channel = Endpoint::from_shared(url)
+        let channel = Endpoint::from_shared(grpc_url(addr))
             .map_err(|e| Error::Config(format!("pageserver address {addr:?}: {e}")))?
             .connect_timeout(Duration::from_secs(5))
             .connect_lazy();
@@ -335,11 +330,7 @@ impl SnapshotLeases {
 /// Creates `timeline` on the pageserver unless it exists, retrying while the pageserver
 /// is unreachable (it may be starting) for up to `limit`.
 async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> Result<(), Error> {
-    let url = if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    };
+    let url = grpc_url(addr);
     let deadline = Instant::now() + limit;
     let mut backoff = Duration::from_millis(50);
     loop {
@@ -388,6 +379,15 @@ async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> 
         tracing::warn!(error = %status, "pageserver not ready; retrying");
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// The gRPC URL of a pageserver address (`host:port`, or already a URL).
+fn grpc_url(addr: &str) -> String {
+    if addr.contains("://") {
+        addr.to_string()
+    } else {
+        format!("http://{addr}")
     }
 }
 
