@@ -290,6 +290,7 @@ impl SimpleQueryHandler for Connection {
             .await
             .map_err(|_| gone())?;
         self.set_status(status);
+        let _env = sql::env::install(self.session.env());
         let mut out = Vec::with_capacity(results.len());
         for r in results {
             out.push(match r {
@@ -395,9 +396,13 @@ impl ExtendedQueryHandler for Connection {
             ))));
         }
         let mut params = Vec::with_capacity(types.len());
-        for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
-            let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
-            params.push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+        {
+            let _env = sql::env::install(self.session.env());
+            for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
+                let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
+                params
+                    .push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+            }
         }
         let (result, status) = self
             .session
@@ -406,6 +411,7 @@ impl ExtendedQueryHandler for Connection {
             .map_err(|_| gone())?;
         self.set_status(status);
         let result = result.map_err(|e| user_error(&e))?;
+        let _env = sql::env::install(self.session.env());
         response(&result, |i| portal.result_column_format.format_for(i))
     }
 

@@ -38,6 +38,7 @@ trait SessionOps: Send {
     ) -> sql::Result<PreparedInfo>;
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
     fn close(&mut self, name: &str);
+    fn env(&self) -> Arc<sql::env::Env>;
 }
 
 impl<S: Storage + Send> SessionOps for Session<S> {
@@ -62,6 +63,10 @@ impl<S: Storage + Send> SessionOps for Session<S> {
 
     fn close(&mut self, name: &str) {
         self.close_prepared(name);
+    }
+
+    fn env(&self) -> Arc<sql::env::Env> {
+        Session::env(self)
     }
 }
 
@@ -125,6 +130,15 @@ impl SessionHandle {
         params: Vec<Value>,
     ) -> Result<(sql::Result<StatementResult>, char), SessionGone> {
         self.call(|s| s.execute(&name, &params))
+    }
+
+    /// The session's environment (time zone, catalog lookup), to install while values are
+    /// formatted or parsed outside the session ([`sql::env`]).
+    pub fn env(&self) -> Arc<sql::env::Env> {
+        match self.session.lock() {
+            Ok(s) => s.env(),
+            Err(_) => Arc::new(sql::env::Env::default()),
+        }
     }
 
     /// Forgets a prepared statement.
