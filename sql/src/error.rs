@@ -74,9 +74,30 @@ pub enum Error {
     /// 22012
     #[error("division by zero")]
     DivisionByZero,
-    /// 22001
-    #[error("value too long for type character varying({0})")]
-    StringDataRightTruncation(u32),
+    /// 22001. The payload is the type's name, e.g. `character varying(5)`.
+    #[error("value too long for type {0}")]
+    StringDataRightTruncation(String),
+    /// 22007: e.g. `invalid input syntax for type timestamp: "x"`.
+    #[error("{0}")]
+    InvalidDatetimeFormat(String),
+    /// 22008: e.g. `date/time field value out of range`, `timestamp out of range`.
+    #[error("{0}")]
+    DatetimeFieldOverflow(String),
+    /// 22015: `interval out of range`.
+    #[error("{0}")]
+    IntervalFieldOverflow(String),
+    /// 22P03: a binary-format parameter that does not decode.
+    #[error("{0}")]
+    InvalidBinaryRepresentation(String),
+    /// 2202E: e.g. `array subscript out of range` on assignment.
+    #[error("{0}")]
+    ArraySubscriptError(String),
+    /// 22004: e.g. a NULL where a function refuses one.
+    #[error("{0}")]
+    NullValueNotAllowed(String),
+    /// 22P05: e.g. `\u0000` in jsonb text.
+    #[error("{0}")]
+    UntranslatableCharacter(String),
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
@@ -179,6 +200,13 @@ impl Error {
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
             StringDataRightTruncation(_) => "22001",
+            InvalidDatetimeFormat(_) => "22007",
+            DatetimeFieldOverflow(_) => "22008",
+            IntervalFieldOverflow(_) => "22015",
+            InvalidBinaryRepresentation(_) => "22P03",
+            ArraySubscriptError(_) => "2202E",
+            NullValueNotAllowed(_) => "22004",
+            UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
             NotNullViolation { .. } => "23502",

@@ -228,24 +228,6 @@ impl Process {
         }
     }
 
-    /// Waits (bounded) for the process to exit by itself; `None` if it is
-    /// still running after `timeout`.
-    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let child = self.child.as_mut()?;
-            if let Ok(Some(status)) = child.try_wait() {
-                self.child = None;
-                println!("{}: exited with {status}", self.name);
-                return Some(status);
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
     pub fn is_running(&self) -> bool {
         self.child.is_some()
     }
