@@ -53,6 +53,12 @@ pub enum Error {
     /// 42803: an ungrouped column or a misplaced aggregate.
     #[error("{0}")]
     GroupingError(String),
+    /// 42712: e.g. a WITH query name used twice.
+    #[error("{0}")]
+    DuplicateAlias(String),
+    /// 42P19: a malformed WITH RECURSIVE query.
+    #[error("{0}")]
+    InvalidRecursion(String),
     /// 42P10: e.g. an ORDER BY position out of range.
     #[error("{0}")]
     InvalidColumnReference(String),
@@ -165,6 +171,8 @@ impl Error {
             DatatypeMismatch(_) => "42804",
             CannotCoerce(_) => "42846",
             GroupingError(_) => "42803",
+            DuplicateAlias(_) => "42712",
+            InvalidRecursion(_) => "42P19",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) => "42P18",

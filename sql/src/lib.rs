@@ -49,7 +49,7 @@
 //! # Modules
 //!
 //! * [`types`] — data types, values, casts, text formatting.
-//! * [`expr`] — bound expressions and their evaluation (three-valued logic).
+//! * [`expr`] — bound expressions and their evaluation (three-valued logic), subqueries.
 //! * [`binder`] — AST → typed logical plan.
 //! * [`planner`] — plan nodes and access-path rules.
 //! * [`executor`] — operators.
@@ -65,8 +65,8 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
-//! expressions, set operations, CTEs or views; `numeric` is not implemented
+//! Joins are nested loops only (no hash join, no index nested loop; correlated subqueries
+//! are re-run per distinct correlation values, using a key lookup when one fits); no views; `numeric` is not implemented
 //! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
 //! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call
 //! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are

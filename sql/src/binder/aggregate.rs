@@ -1,95 +1,20 @@
-//! Aggregate calls in expressions: finding them (`contains_aggregate`) and binding them
-//! into an [`AggState`] in aggregate mode (see [`super::expr`]).
+//! Aggregate calls in expressions: binding them into an [`AggState`] in aggregate mode (see
+//! [`super::expr`]); finding them is [`super::walk`]'s.
 
+use super::Binder;
 use super::expr::ExprCtx;
-use super::{Binder, ident};
+pub use super::walk::{contains_aggregate, function_name};
 use crate::expr::Expr;
 use crate::planner::{AggCall, AggFunc};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
 
-/// Deeper ASTs are not inspected (binding them fails with 54001 anyway).
-const MAX_SCAN_DEPTH: usize = super::expr::MAX_EXPR_DEPTH;
-
 /// Aggregation state collected while binding the select list, HAVING and ORDER BY.
 #[derive(Debug, Default)]
 pub struct AggState {
     pub groups: Vec<(Expr, DataType)>,
     pub calls: Vec<(AggCall, DataType)>,
-}
-
-pub const AGGREGATES: [&str; 5] = ["count", "sum", "min", "max", "avg"];
-
-pub fn function_name(f: &ast::Function) -> String {
-    f.name
-        .0
-        .last()
-        .map(|p| match p {
-            ast::ObjectNamePart::Identifier(i) => ident(i),
-            other => other.to_string(),
-        })
-        .unwrap_or_default()
-}
-
-/// Whether `e` contains an aggregate call (outside subqueries, which are unsupported).
-pub fn contains_aggregate(e: &ast::Expr) -> bool {
-    contains_aggregate_at(e, 0)
-}
-
-fn contains_aggregate_at(e: &ast::Expr, depth: usize) -> bool {
-    use ast::Expr as E;
-    if depth > MAX_SCAN_DEPTH {
-        return false;
-    }
-    let contains_aggregate = |x: &ast::Expr| contains_aggregate_at(x, depth + 1);
-    match e {
-        E::Function(f) => {
-            AGGREGATES.contains(&function_name(f).as_str())
-                || function_args(f)
-                    .iter()
-                    .any(|a| matches!(a, ast::FunctionArgExpr::Expr(x) if contains_aggregate(x)))
-        }
-        E::BinaryOp { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
-        E::UnaryOp { expr, .. }
-        | E::Nested(expr)
-        | E::IsNull(expr)
-        | E::IsNotNull(expr)
-        | E::IsTrue(expr)
-        | E::IsNotTrue(expr)
-        | E::IsFalse(expr)
-        | E::IsNotFalse(expr)
-        | E::IsUnknown(expr)
-        | E::IsNotUnknown(expr)
-        | E::Cast { expr, .. } => contains_aggregate(expr),
-        E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b) => {
-            contains_aggregate(a) || contains_aggregate(b)
-        }
-        E::Between {
-            expr, low, high, ..
-        } => contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high),
-        E::Like { expr, pattern, .. } | E::ILike { expr, pattern, .. } => {
-            contains_aggregate(expr) || contains_aggregate(pattern)
-        }
-        E::In {
-            expr,
-            target: ast::InTarget::List(list),
-            ..
-        } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
-        E::Case {
-            operand,
-            conditions,
-            else_result,
-            ..
-        } => {
-            operand.as_deref().is_some_and(contains_aggregate)
-                || conditions
-                    .iter()
-                    .any(|c| contains_aggregate(&c.condition) || contains_aggregate(&c.result))
-                || else_result.as_deref().is_some_and(contains_aggregate)
-        }
-        _ => false,
-    }
 }
 
 pub fn function_args(f: &ast::Function) -> Vec<&ast::FunctionArgExpr> {

@@ -7,9 +7,11 @@
 
 use super::aggregate::{AggState, contains_aggregate};
 use super::expr::ExprCtx;
+use super::query::{Tail, output_reference, sort_key};
+use super::set_op::common_type_of;
 use super::{Binder, OutputColumn, Scope, ident};
 use crate::expr::Expr;
-use crate::planner::{Plan, SortKey};
+use crate::planner::Plan;
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -56,88 +58,8 @@ pub fn column_name(e: &ast::Expr) -> String {
 }
 
 impl Binder {
-    /// Binds a query to a plan and its result columns.
-    pub fn bind_query(&mut self, q: &ast::Query) -> Result<(Plan, Vec<OutputColumn>)> {
-        if q.with.is_some() || q.fetch.is_some() || !q.locks.is_empty() {
-            return Err(Error::unsupported(
-                "WITH / FETCH / FOR UPDATE are not supported yet",
-            ));
-        }
-        let order_by: &[ast::OrderByExpr] = match &q.order_by {
-            None => &[],
-            Some(ast::OrderBy {
-                kind: ast::OrderByKind::Expressions(e),
-                ..
-            }) => e,
-            Some(_) => return Err(Error::unsupported("ORDER BY ALL is not supported")),
-        };
-        let (limit, offset) = match &q.limit_clause {
-            None => (None, None),
-            Some(ast::LimitClause::LimitOffset {
-                limit,
-                offset,
-                limit_by,
-            }) if limit_by.is_empty() => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
-            Some(_) => {
-                return Err(Error::SyntaxError(
-                    "LIMIT #,# syntax is not supported".into(),
-                ));
-            }
-        };
-        let (plan, columns) = match q.body.as_ref() {
-            ast::SetExpr::Select(s) => self.bind_select(s, order_by)?,
-            ast::SetExpr::Values(v) => {
-                let (plan, columns) = self.bind_values(v)?;
-                let plan = self.sort_by_output(plan, &columns, order_by)?;
-                (plan, columns)
-            }
-            ast::SetExpr::Query(inner)
-                if order_by.is_empty() && limit.is_none() && offset.is_none() =>
-            {
-                return self.bind_query(inner);
-            }
-            _ => {
-                return Err(Error::unsupported(
-                    "set operations and subqueries are not supported yet",
-                ));
-            }
-        };
-        let plan = self.bind_limit(plan, limit, offset)?;
-        Ok((plan, columns))
-    }
-
-    fn bind_limit(
-        &mut self,
-        plan: Plan,
-        limit: Option<&ast::Expr>,
-        offset: Option<&ast::Expr>,
-    ) -> Result<Plan> {
-        if limit.is_none() && offset.is_none() {
-            return Ok(plan);
-        }
-        let scope = Scope::default();
-        let bind = |b: &mut Binder, e: Option<&ast::Expr>, clause| -> Result<Option<Expr>> {
-            let Some(e) = e else { return Ok(None) };
-            let (x, t) = b.bind_expr(e, &mut ExprCtx::plain(&scope, clause))?;
-            if !(t.is_integer() || t == DataType::Unknown) {
-                return Err(Error::DatatypeMismatch(format!(
-                    "argument of {clause} must be type bigint, not type {}",
-                    t.name()
-                )));
-            }
-            Ok(Some(b.coerce(x, t, DataType::Int8)?))
-        };
-        let limit = bind(self, limit, "LIMIT")?;
-        let offset = bind(self, offset, "OFFSET")?;
-        Ok(Plan::Limit {
-            input: Box::new(plan),
-            limit,
-            offset,
-        })
-    }
-
     /// `VALUES (...), (...)` as a query: columns `column1..n` of the rows' common types.
-    pub fn bind_values(&mut self, v: &ast::Values) -> Result<(Plan, Vec<OutputColumn>)> {
+    pub(super) fn bind_values(&mut self, v: &ast::Values) -> Result<(Plan, Vec<OutputColumn>)> {
         let scope = Scope::default();
         let mut rows = Vec::new();
         let width = v.rows.first().map(|r| r.content.len()).unwrap_or(0);
@@ -154,16 +76,8 @@ impl Binder {
             rows.push(row);
         }
         let mut types = vec![DataType::Unknown; width];
-        for row in &rows {
-            for (i, (_, t)) in row.iter().enumerate() {
-                types[i] = DataType::unify(types[i], *t).ok_or_else(|| {
-                    Error::DatatypeMismatch(format!(
-                        "VALUES types {} and {} cannot be matched",
-                        types[i].name(),
-                        t.name()
-                    ))
-                })?;
-            }
+        for (i, t) in types.iter_mut().enumerate() {
+            *t = common_type_of(rows.iter().map(|r| r[i].1), "VALUES")?;
         }
         for t in &mut types {
             if *t == DataType::Unknown {
@@ -189,38 +103,12 @@ impl Binder {
         Ok((Plan::Values { rows: out }, columns))
     }
 
-    /// ORDER BY for a VALUES query: only output names and positions.
-    fn sort_by_output(
-        &mut self,
-        plan: Plan,
-        columns: &[OutputColumn],
-        order_by: &[ast::OrderByExpr],
-    ) -> Result<Plan> {
-        if order_by.is_empty() {
-            return Ok(plan);
-        }
-        let mut keys = Vec::new();
-        for o in order_by {
-            let column = match output_reference(&o.expr, columns.iter().map(|c| c.name.as_str()))? {
-                Some(c) => c,
-                None => {
-                    return Err(Error::unsupported(
-                        "ORDER BY expression over VALUES is not supported yet",
-                    ));
-                }
-            };
-            keys.push(sort_key(column, o));
-        }
-        Ok(Plan::Sort {
-            input: Box::new(plan),
-            keys,
-        })
-    }
-
-    fn bind_select(
+    /// Binds one SELECT with its ORDER BY and tail; `unknown` output types are kept.
+    pub(super) fn bind_select(
         &mut self,
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
+        tail: &Tail,
     ) -> Result<(Plan, Vec<OutputColumn>)> {
         if s.top.is_some()
             || s.into.is_some()
@@ -370,11 +258,7 @@ impl Binder {
             exprs.push(x);
             columns.push(OutputColumn {
                 name: name.clone(),
-                data_type: if t == DataType::Unknown {
-                    DataType::Text
-                } else {
-                    t
-                },
+                data_type: t,
             });
         }
         let having = match &s.having {
@@ -451,9 +335,10 @@ impl Binder {
         if !keys.is_empty() {
             plan = Plan::Sort {
                 input: Box::new(plan),
-                keys,
+                keys: keys.clone(),
             };
         }
+        plan = self.bind_tail(plan, tail, &keys)?;
         if width > visible {
             plan = Plan::Project {
                 input: Box::new(plan),
@@ -461,50 +346,5 @@ impl Binder {
             };
         }
         Ok((plan, columns))
-    }
-}
-
-/// An ORDER BY item that names an output column or gives its position.
-fn output_reference<'a>(
-    e: &ast::Expr,
-    names: impl Iterator<Item = &'a str> + Clone,
-) -> Result<Option<usize>> {
-    match e {
-        ast::Expr::Value(ast::ValueWithSpan {
-            value: ast::Value::Number(n, _),
-            ..
-        }) => {
-            let count = names.clone().count();
-            match n.parse::<usize>() {
-                Ok(p) if (1..=count).contains(&p) => Ok(Some(p - 1)),
-                _ => Err(Error::InvalidColumnReference(format!(
-                    "ORDER BY position {n} is not in select list"
-                ))),
-            }
-        }
-        ast::Expr::Identifier(id) => {
-            let name = ident(id);
-            let matches: Vec<usize> = names
-                .clone()
-                .enumerate()
-                .filter(|(_, n)| *n == name)
-                .map(|(i, _)| i)
-                .collect();
-            match matches.as_slice() {
-                [] => Ok(None),
-                [i] => Ok(Some(*i)),
-                _ => Err(Error::AmbiguousColumn(name)),
-            }
-        }
-        _ => Ok(None),
-    }
-}
-
-fn sort_key(column: usize, o: &ast::OrderByExpr) -> SortKey {
-    let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-    SortKey {
-        column,
-        desc,
-        nulls_first: o.options.nulls_first.unwrap_or(desc),
     }
 }

@@ -106,14 +106,14 @@ impl Aggregate {
             let key = self
                 .groups
                 .iter()
-                .map(|g| g.eval(&t.row, ctx.params))
+                .map(|g| g.eval(&t.row, ctx))
                 .collect::<Result<Vec<_>>>()?;
             let accs = groups
                 .entry(key)
                 .or_insert_with(|| vec![Accumulator::new(); self.calls.len()]);
             for (call, acc) in self.calls.iter().zip(accs.iter_mut()) {
                 let v = match &call.arg {
-                    Some(a) => a.eval(&t.row, ctx.params)?,
+                    Some(a) => a.eval(&t.row, ctx)?,
                     None => Value::Null,
                 };
                 acc.add(call, v)?;

@@ -22,9 +22,10 @@ impl Sort {
     }
 }
 
-fn compare(keys: &[SortKey], a: &Tuple, b: &Tuple) -> Ordering {
+/// Compares two rows by `keys` (ASC/DESC, NULLS FIRST/LAST).
+pub fn compare_rows(keys: &[SortKey], a: &[crate::Value], b: &[crate::Value]) -> Ordering {
     for k in keys {
-        let (x, y) = (&a.row[k.column], &b.row[k.column]);
+        let (x, y) = (&a[k.column], &b[k.column]);
         let ord = match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,
             (true, false) => {
@@ -57,7 +58,7 @@ impl Operator for Sort {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         if self.sorted.is_none() {
             let mut rows = collect(self.input.as_mut(), ctx)?;
-            rows.sort_by(|a, b| compare(&self.keys, a, b));
+            rows.sort_by(|a, b| compare_rows(&self.keys, &a.row, &b.row));
             self.sorted = Some(rows.into_iter());
         }
         Ok(self.sorted.as_mut().expect("sorted above").next())

@@ -6,15 +6,25 @@
 //! * [`access`] — a `Filter` directly over a full `Scan` becomes a primary-key or
 //!   secondary-index range scan when the predicate has equality / range conjuncts on the
 //!   leading key columns (the filter stays on top, so the range only has to be a superset).
+//!   Correlation values (`OuterRef`) count as constants, so a correlated subquery's
+//!   `WHERE t2.id = t1.x` becomes a key lookup per evaluation.
 //!
 //! Plans are trees of owned nodes; every node's output row layout is fixed at bind time
-//! (column positions in expressions refer to the child's output).
+//! (column positions in expressions refer to the child's output). Plans also hang below
+//! expressions (a subquery's plan, see [`crate::expr::subquery`]); [`visit`] walks both, so
+//! a rule written for one node applies inside subqueries as well.
+//!
+//! Correlation: the plan of a subquery, of a LATERAL item, or of a CTE reads the values its
+//! enclosing level passes in as `OuterRef(i)`; the node that evaluates it (the subquery
+//! expression, `LateralJoin`, `With`) says which values those are.
 
 pub mod access;
+pub mod visit;
 
 use crate::expr::Expr;
 use crate::storage::{OnConflict, TableDef};
 use std::ops::Bound;
+use std::sync::Arc;
 
 /// An aggregate function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +55,24 @@ pub enum JoinKind {
     Left,
     Right,
     Full,
+}
+
+/// A set operation between two inputs of the same layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+impl SetOpKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SetOpKind::Union => "UNION",
+            SetOpKind::Intersect => "INTERSECT",
+            SetOpKind::Except => "EXCEPT",
+        }
+    }
 }
 
 /// One ORDER BY key over the input's column `column`.
@@ -115,6 +143,18 @@ pub enum Plan {
         left_width: usize,
         right_width: usize,
     },
+    /// A join whose right side depends on the left row (LATERAL, or a function in FROM over
+    /// earlier FROM items): for each left row, `args` are evaluated over it and `right` runs
+    /// with them as its correlation values. Output rows are `[left..., right...]`; `kind` is
+    /// `Inner` or `Left` (unmatched left rows padded with NULLs).
+    LateralJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        args: Vec<Expr>,
+        kind: JoinKind,
+        on: Option<Expr>,
+        right_width: usize,
+    },
     /// Output rows are `[group values..., aggregate values...]`.
     Aggregate {
         input: Box<Plan>,
@@ -132,10 +172,44 @@ pub enum Plan {
         input: Box<Plan>,
         keys: Vec<SortKey>,
     },
+    /// LIMIT / OFFSET / FETCH FIRST; `with_ties` (FETCH ... WITH TIES) also returns the
+    /// rows after the last one that are equal to it on these sort keys.
     Limit {
         input: Box<Plan>,
         limit: Option<Expr>,
         offset: Option<Expr>,
+        with_ties: Option<Vec<SortKey>>,
+    },
+    /// `left UNION / INTERSECT / EXCEPT [ALL] right`; both inputs already have the result's
+    /// layout and types. Without ALL, duplicates are removed (NULLs compare equal).
+    SetOp {
+        op: SetOpKind,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
+    /// `WITH`: registers each CTE `(id, plan)` for this evaluation (not run until read),
+    /// then yields `input`'s rows. A CTE's plan reads the same correlation values as `input`.
+    With {
+        ctes: Vec<(usize, Arc<Plan>)>,
+        input: Box<Plan>,
+    },
+    /// The rows of CTE `id`, materialized on first read and shared by every reader.
+    CteScan {
+        id: usize,
+    },
+    /// `WITH RECURSIVE`'s body `anchor UNION [ALL] recursive`: `recursive` is run again and
+    /// again over the rows the previous round produced (its `WorkTable { id }`) until a
+    /// round produces nothing new.
+    RecursiveUnion {
+        id: usize,
+        all: bool,
+        anchor: Box<Plan>,
+        recursive: Box<Plan>,
+    },
+    /// The previous round's rows inside a `RecursiveUnion` with the same `id`.
+    WorkTable {
+        id: usize,
     },
     /// Input rows are full table rows; yields RETURNING rows (or empty rows).
     Insert {
@@ -163,8 +237,9 @@ pub enum Plan {
 }
 
 /// Applies the planner rules (see module docs).
-pub fn optimize(plan: Plan) -> Plan {
-    access::choose_access(plan)
+pub fn optimize(mut plan: Plan) -> Plan {
+    visit::transform(&mut plan, &mut access::choose_access);
+    plan
 }
 
 #[cfg(test)]

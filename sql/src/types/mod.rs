@@ -95,8 +95,8 @@ impl DataType {
         )
     }
 
-    /// Position in the numeric promotion order int2 < int4 < int8 < float8.
-    fn numeric_rank(&self) -> Option<u8> {
+    /// Position in the numeric promotion order int2 < int4 < int8 < float4 < float8.
+    pub fn numeric_rank(&self) -> Option<u8> {
         match self {
             DataType::Int2 => Some(0),
             DataType::Int4 => Some(1),
