@@ -65,12 +65,15 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! Joins are nested loops only (no hash join, no index nested loop; correlated subqueries
-//! are re-run per distinct correlation values, using a key lookup when one fits); no views; `numeric` is not implemented
-//! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
-//! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call
-//! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
-//! rejected with 0A000.
+//! * Joins are nested loops only (no hash join, no index nested loop); correlated
+//!   subqueries are re-run per distinct correlation values (using a key lookup when one
+//!   fits), not decorrelated. No views.
+//! * `numeric` is not implemented: fractional literals are float8, `sum(int8)` is int8, and
+//!   `avg`, `variance` and `stddev` of integers are float8, where PostgreSQL says numeric.
+//! * No `timestamp` / `date` / `bytea` / `json` types, no arrays (so no `array_agg`).
+//! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
+//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE,
+//!   COPY and EXPLAIN are rejected with 0A000.
 
 pub mod binder;
 mod error;

@@ -10,6 +10,7 @@
 use super::aggregate::{AggState, contains_aggregate, function_args, function_name};
 use super::subquery::SubqueryUse;
 use super::walk::{contains_window, is_aggregate_call};
+use super::window::WindowState;
 use super::{Binder, Scope, ident};
 use crate::expr::{CmpOp, Expr, Function};
 use crate::types::{DataType, Value, cast};
@@ -37,6 +38,8 @@ pub const VOLATILE_FUNCTIONS: [&str; 7] = [
 pub struct ExprCtx<'a> {
     pub scope: &'a Scope,
     pub agg: Option<&'a mut AggState>,
+    /// Where window function calls are collected (select list and ORDER BY only).
+    pub windows: Option<&'a mut WindowState>,
     /// The clause name for "aggregate functions are not allowed in X" errors.
     pub clause: &'static str,
 }
@@ -46,6 +49,7 @@ impl<'a> ExprCtx<'a> {
         ExprCtx {
             scope,
             agg: None,
+            windows: None,
             clause,
         }
     }
@@ -577,11 +581,16 @@ impl Binder {
         if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
             self.mark_volatile();
         }
+        if f.over.is_some() {
+            return self.bind_window_call(f, ctx);
+        }
         if is_aggregate_call(f) {
             return self.bind_aggregate(f, ctx);
         }
-        if f.filter.is_some() || f.over.is_some() {
-            return Err(Error::unsupported("FILTER / OVER are not supported yet"));
+        if f.filter.is_some() {
+            return Err(Error::WrongObjectType(format!(
+                "FILTER specified, but {name} is not an aggregate function"
+            )));
         }
         let mut args = Vec::new();
         for a in function_args(f) {

@@ -150,19 +150,11 @@ impl Binder {
         let mut scope = left.1.clone();
         scope.columns.extend(right.scope.columns.iter().cloned());
         let on = match on {
-            Some(e) => {
-                let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(&scope, "JOIN conditions"))?;
-                Some(match t {
-                    DataType::Bool => x,
-                    DataType::Unknown => self.coerce(x, t, DataType::Bool)?,
-                    _ => {
-                        return Err(Error::DatatypeMismatch(format!(
-                            "argument of JOIN/ON must be type boolean, not type {}",
-                            t.name()
-                        )));
-                    }
-                })
-            }
+            Some(e) => Some(self.bind_bool(
+                e,
+                &mut ExprCtx::plain(&scope, "JOIN conditions"),
+                "JOIN/ON",
+            )?),
             None => None,
         };
         self.join(left, right, kind, on)

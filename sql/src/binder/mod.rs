@@ -11,7 +11,7 @@
 //!
 //! Files: `query.rs` (a query: WITH, body, ORDER BY, LIMIT/FETCH), `select.rs` (one SELECT),
 //! `set_op.rs` (UNION / INTERSECT / EXCEPT and the common-type rules), `cte.rs` (WITH
-//! [RECURSIVE]), `from.rs` (FROM items and joins), `subquery.rs` (the scope chain of
+//! RECURSIVE), `from.rs` (FROM items and joins), `subquery.rs` (the scope chain of
 //! correlated subqueries, subquery expressions), `expr.rs` / `binary.rs` (scalar
 //! expressions), `aggregate.rs`, `walk.rs` (AST scans), `dml.rs`, `ddl.rs`.
 
@@ -22,11 +22,14 @@ mod ddl;
 mod dml;
 pub mod expr;
 mod from;
+mod group;
+mod projection;
 mod query;
 mod select;
 mod set_op;
 mod subquery;
 mod walk;
+mod window;
 
 use crate::planner::Plan;
 use crate::storage::{Catalog, IndexDef, TableDef};

@@ -12,7 +12,23 @@ use std::ops::ControlFlow;
 const MAX_SCAN_DEPTH: usize = super::expr::MAX_EXPR_DEPTH;
 
 /// The aggregate functions (without OVER, a call of one of these is an aggregate).
-pub const AGGREGATES: [&str; 5] = ["count", "sum", "min", "max", "avg"];
+pub const AGGREGATES: [&str; 15] = [
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+];
 
 /// The function's unqualified name, folded.
 pub fn function_name(f: &ast::Function) -> String {

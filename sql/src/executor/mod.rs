@@ -18,6 +18,7 @@
 //! and [`collect`] call [`crate::interrupt::check`], so every loop that can run long fails
 //! with 57014 soon after the session's interrupt is canceled.
 
+mod accumulator;
 mod aggregate;
 mod context;
 mod cte_scan;
@@ -37,6 +38,8 @@ mod sort;
 mod union;
 mod update;
 mod values;
+mod window;
+mod window_frame;
 mod with;
 mod work_table;
 
@@ -59,6 +62,7 @@ pub use sort::Sort;
 pub use union::Union;
 pub use update::Update;
 pub use values::Values;
+pub use window::Window;
 pub use with::With;
 pub use work_table::WorkTable;
 
@@ -129,6 +133,7 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
             groups,
             calls,
         } => Box::new(Aggregate::new(build(input), groups.clone(), calls.clone())),
+        Plan::Window { input, calls } => Box::new(Window::new(build(input), calls.clone())),
         Plan::SetOp {
             op: SetOpKind::Union,
             all,
@@ -156,7 +161,7 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
         )),
         Plan::WorkTable { id } => Box::new(WorkTable::new(*id)),
         Plan::Project { input, exprs } => Box::new(Project::new(build(input), exprs.clone())),
-        Plan::Distinct { input } => Box::new(Distinct::new(build(input))),
+        Plan::Distinct { input, on } => Box::new(Distinct::new(build(input), on.clone())),
         Plan::Sort { input, keys } => Box::new(Sort::new(build(input), keys.clone())),
         Plan::Limit {
             input,

@@ -2,8 +2,8 @@
 //! ASC/DESC and NULLS FIRST/LAST.
 
 use super::{Context, Operator, Tuple, collect};
-use crate::Result;
 use crate::planner::SortKey;
+use crate::{Result, Value};
 use std::cmp::Ordering;
 
 pub struct Sort {
@@ -22,31 +22,23 @@ impl Sort {
     }
 }
 
+/// Compares two values as a sort key: ASC/DESC, NULLS FIRST/LAST.
+pub fn compare_values(x: &Value, y: &Value, desc: bool, nulls_first: bool) -> Ordering {
+    match (x.is_null(), y.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) if nulls_first => Ordering::Less,
+        (true, false) => Ordering::Greater,
+        (false, true) if nulls_first => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) if desc => x.cmp(y).reverse(),
+        (false, false) => x.cmp(y),
+    }
+}
+
 /// Compares two rows by `keys` (ASC/DESC, NULLS FIRST/LAST).
-pub fn compare_rows(keys: &[SortKey], a: &[crate::Value], b: &[crate::Value]) -> Ordering {
+pub fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
     for k in keys {
-        let (x, y) = (&a[k.column], &b[k.column]);
-        let ord = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if k.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if k.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (false, false) => {
-                let o = x.cmp(y);
-                if k.desc { o.reverse() } else { o }
-            }
-        };
+        let ord = compare_values(&a[k.column], &b[k.column], k.desc, k.nulls_first);
         if ord != Ordering::Equal {
             return ord;
         }

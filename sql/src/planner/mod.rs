@@ -38,14 +38,114 @@ pub enum AggFunc {
     Avg,
     Min,
     Max,
+    /// `string_agg(value, delimiter)`.
+    StringAgg,
+    /// `bool_and` / `every`.
+    BoolAnd,
+    BoolOr,
+    /// `var_samp` / `variance` (`pop = false`) and `var_pop`, in float8.
+    Variance {
+        pop: bool,
+    },
+    /// `stddev_samp` / `stddev` and `stddev_pop`, in float8.
+    Stddev {
+        pop: bool,
+    },
 }
 
-/// One aggregate call in an `Aggregate` node.
+/// A sort key over an expression (ORDER BY inside an aggregate or a window).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderKey {
+    pub expr: Expr,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// One aggregate call in an `Aggregate` node (or a window): `func(DISTINCT args ORDER BY
+/// order_by) FILTER (WHERE filter)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggCall {
     pub func: AggFunc,
-    pub arg: Option<Expr>,
+    /// The arguments (none for `count(*)`).
+    pub args: Vec<Expr>,
     pub distinct: bool,
+    /// Rows for which this is not true are skipped.
+    pub filter: Option<Expr>,
+    /// The order rows are fed in (matters for `string_agg`).
+    pub order_by: Vec<OrderKey>,
+}
+
+/// A window function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFunc {
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    /// `ntile(buckets)`.
+    Ntile,
+    /// `lag(value [, offset [, default]])`.
+    Lag,
+    /// `lead(value [, offset [, default]])`.
+    Lead,
+    FirstValue,
+    LastValue,
+    /// `nth_value(value, n)`.
+    NthValue,
+    /// An aggregate over the window frame.
+    Aggregate(AggFunc),
+}
+
+/// How a window frame's offsets count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameUnits {
+    Rows,
+    Range,
+    Groups,
+}
+
+/// One end of a window frame; offsets are constant expressions (rows or groups for ROWS /
+/// GROUPS, a distance in the ORDER BY column's type for RANGE).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding(Expr),
+    CurrentRow,
+    Following(Expr),
+    UnboundedFollowing,
+}
+
+/// A window frame. The default (no frame clause) is `RANGE BETWEEN UNBOUNDED PRECEDING AND
+/// CURRENT ROW`: with ORDER BY the rows up to the current row's last peer, without it the
+/// whole partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFrame {
+    pub units: FrameUnits,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+impl Default for WindowFrame {
+    fn default() -> Self {
+        WindowFrame {
+            units: FrameUnits::Range,
+            start: FrameBound::UnboundedPreceding,
+            end: FrameBound::CurrentRow,
+        }
+    }
+}
+
+/// One window function call of a `Window` node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowCall {
+    pub func: WindowFunc,
+    pub args: Vec<Expr>,
+    pub partition_by: Vec<Expr>,
+    pub order_by: Vec<OrderKey>,
+    pub frame: WindowFrame,
+    /// FILTER (WHERE ...) of a window aggregate.
+    pub filter: Option<Expr>,
 }
 
 /// The kind of a nested-loop join.
@@ -161,12 +261,20 @@ pub enum Plan {
         groups: Vec<Expr>,
         calls: Vec<AggCall>,
     },
+    /// Window functions over the input rows: output rows are `[input..., results...]`.
+    Window {
+        input: Box<Plan>,
+        calls: Vec<WindowCall>,
+    },
     Project {
         input: Box<Plan>,
         exprs: Vec<Expr>,
     },
+    /// Drops rows equal to an earlier row (NULLs equal); with `on`, rows equal on those
+    /// columns (DISTINCT ON: the first row of each group in input order is kept).
     Distinct {
         input: Box<Plan>,
+        on: Option<Vec<usize>>,
     },
     Sort {
         input: Box<Plan>,

@@ -18,8 +18,9 @@ macro_rules! plan_children {
             | Plan::WorkTable { .. } => vec![],
             Plan::Filter { input, .. }
             | Plan::Aggregate { input, .. }
+            | Plan::Window { input, .. }
             | Plan::Project { input, .. }
-            | Plan::Distinct { input }
+            | Plan::Distinct { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
             | Plan::Insert { input, .. }
@@ -64,7 +65,28 @@ macro_rules! plan_exprs {
             }
             Plan::Aggregate { groups, calls, .. } => {
                 v.extend(groups.$iter());
-                v.extend(calls.$iter().flat_map(|c| c.arg.$iter()));
+                for c in calls.$iter() {
+                    v.extend(c.args.$iter());
+                    v.extend(c.filter.$iter());
+                    v.extend(c.order_by.$iter().map(|k| mut_or_ref!($iter, k.expr)));
+                }
+            }
+            Plan::Window { calls, .. } => {
+                for c in calls.$iter() {
+                    v.extend(c.args.$iter());
+                    v.extend(c.partition_by.$iter());
+                    v.extend(c.order_by.$iter().map(|k| mut_or_ref!($iter, k.expr)));
+                    v.extend(c.filter.$iter());
+                    for b in [
+                        mut_or_ref!($iter, c.frame.start),
+                        mut_or_ref!($iter, c.frame.end),
+                    ] {
+                        if let super::FrameBound::Preceding(e) | super::FrameBound::Following(e) = b
+                        {
+                            v.push(e);
+                        }
+                    }
+                }
             }
             Plan::Project { exprs, .. } => v.extend(exprs.$iter()),
             Plan::Limit { limit, offset, .. } => v.extend(limit.$iter().chain(offset.$iter())),
