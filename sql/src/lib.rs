@@ -55,6 +55,8 @@
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
 //! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
+//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup) that
+//!   evaluation and text output read, installed on the session's thread.
 //!
 //! # Limits
 //!
@@ -66,13 +68,16 @@
 //! # Known gaps (this slice)
 //!
 //! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
-//! expressions, set operations, CTEs or views; `numeric` is not implemented
-//! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
-//! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call
+//! expressions, set operations, CTEs or views; `numeric`, `char(n)`, the date/time types,
+//! `bytea`, `uuid`, `json`/`jsonb`, arrays and the OID types have values, casts, text and
+//! binary formats and storage encodings, but most of their operators and functions are not
+//! bound yet (fractional literals are still float8, `sum(int8)` int8, `avg` float8, where
+//! PostgreSQL says numeric); DEFAULT cannot call
 //! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
 //! rejected with 0A000.
 
 pub mod binder;
+pub mod env;
 mod error;
 pub mod executor;
 pub mod expr;
