@@ -95,6 +95,18 @@ pub enum Error {
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22011
+    #[error("{0}")]
+    SubstringError(String),
+    /// 2201B
+    #[error("{0}")]
+    InvalidRegularExpression(String),
+    /// 2201E
+    #[error("{0}")]
+    InvalidArgumentForLogarithm(String),
+    /// 2201F
+    #[error("{0}")]
+    InvalidArgumentForPowerFunction(String),
     /// 22004: e.g. a NULL window frame offset.
     #[error("{0}")]
     NullValueNotAllowed(String),
@@ -204,6 +216,10 @@ impl Error {
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
             NullValueNotAllowed(_) => "22004",
+            SubstringError(_) => "22011",
+            InvalidRegularExpression(_) => "2201B",
+            InvalidArgumentForLogarithm(_) => "2201E",
+            InvalidArgumentForPowerFunction(_) => "2201F",
             InvalidPrecedingOrFollowingSize(_) => "22013",
             InvalidArgumentForNtile(_) => "22014",
             InvalidArgumentForNthValue(_) => "22016",

@@ -17,7 +17,7 @@
 //!
 //! Take `UPDATE t SET v = v + 1 WHERE id = $1` executed through the extended protocol:
 //!
-//! 1. [`Session::prepare`] parses the text with `sqlparser` (PostgreSqlDialect) and binds it
+//! 1. [`Session::prepare`] parses the text with `sqlparser` ([`parse`]) and binds it
 //!    once to describe it: `$1` gets the type of `id` (int4) and there are no result columns.
 //! 2. [`Session::execute_prepared`] enters the transaction state machine (`session.rs`):
 //!    outside a block it begins an implicit transaction ([`storage::Storage::begin`]); it calls
@@ -81,6 +81,7 @@ pub mod executor;
 pub mod expr;
 pub mod interrupt;
 pub mod memory;
+pub mod parse;
 pub mod planner;
 mod result;
 pub mod session;

@@ -26,8 +26,6 @@ use crate::storage::{Isolation, Storage, Txn};
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 
 /// Transaction block state.
@@ -92,14 +90,7 @@ pub struct Session<S: Storage> {
 }
 
 fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .strip_prefix("sql parser error: ")
-            .unwrap_or(&msg)
-            .to_string();
-        Error::SyntaxError(msg)
-    })
+    crate::parse::statements(sql)
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
