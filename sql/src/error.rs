@@ -86,9 +86,30 @@ pub enum Error {
     /// 22012
     #[error("division by zero")]
     DivisionByZero,
-    /// 22001
-    #[error("value too long for type character varying({0})")]
-    StringDataRightTruncation(u32),
+    /// 22001. The payload is the type's name, e.g. `character varying(5)`.
+    #[error("value too long for type {0}")]
+    StringDataRightTruncation(String),
+    /// 22007: e.g. `invalid input syntax for type timestamp: "x"`.
+    #[error("{0}")]
+    InvalidDatetimeFormat(String),
+    /// 22008: e.g. `date/time field value out of range`, `timestamp out of range`.
+    #[error("{0}")]
+    DatetimeFieldOverflow(String),
+    /// 22015: `interval out of range`.
+    #[error("{0}")]
+    IntervalFieldOverflow(String),
+    /// 22P03: a binary-format parameter that does not decode.
+    #[error("{0}")]
+    InvalidBinaryRepresentation(String),
+    /// 2202E: e.g. `array subscript out of range` on assignment.
+    #[error("{0}")]
+    ArraySubscriptError(String),
+    /// 22004: e.g. a NULL where a function refuses one, a NULL window frame offset.
+    #[error("{0}")]
+    NullValueNotAllowed(String),
+    /// 22P05: e.g. `\u0000` in jsonb text.
+    #[error("{0}")]
+    UntranslatableCharacter(String),
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
@@ -107,9 +128,6 @@ pub enum Error {
     /// 2201F
     #[error("{0}")]
     InvalidArgumentForPowerFunction(String),
-    /// 22004: e.g. a NULL window frame offset.
-    #[error("{0}")]
-    NullValueNotAllowed(String),
     /// 22013: a negative window frame offset.
     #[error("{0}")]
     InvalidPrecedingOrFollowingSize(String),
@@ -179,6 +197,12 @@ pub enum Error {
     /// a page fetch failed after its retries). The statement may succeed when retried.
     #[error("could not read from storage: {0}")]
     StorageUnavailable(String),
+    /// 08006 (connection_failure): the server lost what it needs to answer truthfully —
+    /// e.g. its WAL while a commit was on its way, so the transaction may or may not have
+    /// committed. The front end sends it as FATAL and closes the connection, as a client
+    /// of PostgreSQL sees when it loses the server mid-commit.
+    #[error("{0}")]
+    ConnectionFailure(String),
     /// XX000: a broken invariant inside the engine or a storage failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -213,9 +237,15 @@ impl Error {
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
             StringDataRightTruncation(_) => "22001",
+            InvalidDatetimeFormat(_) => "22007",
+            DatetimeFieldOverflow(_) => "22008",
+            IntervalFieldOverflow(_) => "22015",
+            InvalidBinaryRepresentation(_) => "22P03",
+            ArraySubscriptError(_) => "2202E",
+            NullValueNotAllowed(_) => "22004",
+            UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
-            NullValueNotAllowed(_) => "22004",
             SubstringError(_) => "22011",
             InvalidRegularExpression(_) => "2201B",
             InvalidArgumentForLogarithm(_) => "2201E",
@@ -241,6 +271,7 @@ impl Error {
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled => "57014",
+            ConnectionFailure(_) => "08006",
             Internal(_) => "XX000",
         }
     }
@@ -271,5 +302,6 @@ mod tests {
         assert_eq!(Error::DataCorrupted("page 3/1".into()).code(), "XX001");
         assert_eq!(Error::StorageUnavailable("down".into()).code(), "58030");
         assert_eq!(Error::Internal("x".into()).code(), "XX000");
+        assert_eq!(Error::ConnectionFailure("lost".into()).code(), "08006");
     }
 }

@@ -55,6 +55,8 @@
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
 //! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
+//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup) that
+//!   evaluation and text output read, installed on the session's thread.
 //!
 //! # Limits
 //!
@@ -68,14 +70,17 @@
 //! * Joins are nested loops only (no hash join, no index nested loop); correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
 //!   fits), not decorrelated. No views.
-//! * `numeric` is not implemented: fractional literals are float8, `sum(int8)` is int8, and
-//!   `avg`, `variance` and `stddev` of integers are float8, where PostgreSQL says numeric.
-//! * No `timestamp` / `date` / `bytea` / `json` types, no arrays (so no `array_agg`).
+//! * `numeric`, `char(n)`, the date/time types, `bytea`, `uuid`, `json`/`jsonb`, arrays and
+//!   the OID types have values, casts, text and binary formats and storage encodings, but
+//!   most of their operators and functions are not bound yet (fractional literals are still
+//!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
+//!   says numeric).
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
 //! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE,
 //!   COPY and EXPLAIN are rejected with 0A000.
 
 pub mod binder;
+pub mod env;
 mod error;
 pub mod executor;
 pub mod expr;

@@ -27,10 +27,11 @@ pub fn common_type(a: DataType, b: DataType) -> Option<DataType> {
         (Unknown, t) | (t, Unknown) => Some(t),
         (Varchar(_), Varchar(_)) | (Varchar(_), Text) => Some(Varchar(None)),
         (Text, Varchar(_)) => Some(Text),
-        _ => {
+        _ if a.numeric_rank().is_some() && b.numeric_rank().is_some() => {
             let (ra, rb) = (a.numeric_rank()?, b.numeric_rank()?);
-            Some(if ra >= rb { a } else { b })
+            Some(if ra >= rb { a } else { b }.without_typmod())
         }
+        _ => crate::types::coerce::common(a, b),
     }
 }
 
