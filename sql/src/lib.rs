@@ -76,6 +76,9 @@
 //!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
 //!   says numeric).
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
+//! * Regular expressions: no back-references or lookaround (the `regex` crate's limits);
+//!   `regexp_match` (text[]) and `array_agg` are not bound yet.
+//! * `set_config(name, value, true)` (transaction-local) acts like `false`.
 //! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE,
 //!   COPY and EXPLAIN are rejected with 0A000.
 

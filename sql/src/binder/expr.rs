@@ -202,7 +202,17 @@ impl Binder {
     fn bind_compound(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         use ast::Expr as E;
         Ok(match e {
-            E::Identifier(id) => self.resolve_column(ctx.scope, None, &ident(id))?,
+            E::Identifier(id) => match self.resolve_column(ctx.scope, None, &ident(id)) {
+                // SQL's parameterless functions that sqlparser reads as names.
+                Err(Error::UndefinedColumn(_))
+                    if id.quote_style.is_none()
+                        && ["current_schema", "current_catalog", "current_role"]
+                            .contains(&ident(id).as_str()) =>
+                {
+                    self.bind_call(&ident(id), vec![])?
+                }
+                r => r?,
+            },
             E::CompoundIdentifier(parts) => match parts.as_slice() {
                 [t, c] => self.resolve_column(ctx.scope, Some(&ident(t)), &ident(c))?,
                 _ => {

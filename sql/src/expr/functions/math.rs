@@ -54,6 +54,7 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             )?)),
             Value::Float(v) => fl(v.abs()),
             Value::Float4(v) => Ok(Value::Float4(v.abs())),
+            Value::Numeric(n) => Ok(Value::numeric(n.abs())),
             other => Err(Error::Internal(format!("abs of {other:?}"))),
         },
         Function::Mod(t) => {

@@ -19,6 +19,7 @@ pub mod format;
 pub mod math;
 pub mod regex;
 pub mod string;
+pub mod system;
 
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
@@ -128,6 +129,17 @@ pub enum Function {
     RegexpCount,
     /// `regexp_substr(s, pattern)`.
     RegexpSubstr,
+    // session information
+    Version,
+    CurrentDatabase,
+    CurrentSchema,
+    /// `current_user`, `session_user`, `user`, `current_role`.
+    CurrentUser,
+    BackendPid,
+    /// `current_setting(name [, missing_ok])`.
+    CurrentSetting,
+    /// `set_config(name, value, is_local)`.
+    SetConfig,
     // conditional
     /// `nullif(a, b)`.
     NullIf,
@@ -139,16 +151,7 @@ pub enum Function {
 
 /// Whether a value of type `actual` converts implicitly to the parameter type `want`.
 fn fits(actual: DataType, want: DataType) -> bool {
-    if actual == want || actual == DataType::Unknown {
-        return true;
-    }
-    if actual.is_string() && want == DataType::Text {
-        return true;
-    }
-    match (actual.numeric_rank(), want.numeric_rank()) {
-        (Some(a), Some(w)) => a <= w,
-        _ => false,
-    }
+    crate::types::coerce::can_implicit(actual, want)
 }
 
 /// A resolved call: the function, the types its arguments are coerced to (`Unknown` keeps
@@ -293,6 +296,16 @@ impl Function {
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4], Int4))
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4, Text], Int4)),
             "regexp_substr" => sig(Function::RegexpSubstr, &[Text, Text], Text),
+            "version" => sig(Function::Version, &[], Text),
+            "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
+            "current_schema" => sig(Function::CurrentSchema, &[], Name),
+            "current_user" | "session_user" | "user" | "current_role" => {
+                sig(Function::CurrentUser, &[], Name)
+            }
+            "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
+            "current_setting" => sig(Function::CurrentSetting, &[Text], Text)
+                .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
+            "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
             "pg_typeof" => match args {
                 [t] => Some((Function::TypeOf(*t), vec![Unknown], Text)),
                 _ => None,
@@ -345,8 +358,23 @@ impl Function {
                 Ok(best.unwrap_or(Value::Null))
             }
             f if f.is_math() => math::call(*f, args),
+            f if f.is_system() => system::call(*f, args),
             f => string::call(*f, args),
         }
+    }
+
+    fn is_system(&self) -> bool {
+        use Function::*;
+        matches!(
+            self,
+            Version
+                | CurrentDatabase
+                | CurrentSchema
+                | CurrentUser
+                | BackendPid
+                | CurrentSetting
+                | SetConfig
+        )
     }
 
     fn is_math(&self) -> bool {
