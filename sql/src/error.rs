@@ -116,6 +116,18 @@ pub enum Error {
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22011
+    #[error("{0}")]
+    SubstringError(String),
+    /// 2201B
+    #[error("{0}")]
+    InvalidRegularExpression(String),
+    /// 2201E
+    #[error("{0}")]
+    InvalidArgumentForLogarithm(String),
+    /// 2201F
+    #[error("{0}")]
+    InvalidArgumentForPowerFunction(String),
     /// 22013: a negative window frame offset.
     #[error("{0}")]
     InvalidPrecedingOrFollowingSize(String),
@@ -234,6 +246,10 @@ impl Error {
             UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
+            SubstringError(_) => "22011",
+            InvalidRegularExpression(_) => "2201B",
+            InvalidArgumentForLogarithm(_) => "2201E",
+            InvalidArgumentForPowerFunction(_) => "2201F",
             InvalidPrecedingOrFollowingSize(_) => "22013",
             InvalidArgumentForNtile(_) => "22014",
             InvalidArgumentForNthValue(_) => "22016",

@@ -17,7 +17,7 @@
 //!
 //! Take `UPDATE t SET v = v + 1 WHERE id = $1` executed through the extended protocol:
 //!
-//! 1. [`Session::prepare`] parses the text with `sqlparser` (PostgreSqlDialect) and binds it
+//! 1. [`Session::prepare`] parses the text with `sqlparser` ([`parse`]) and binds it
 //!    once to describe it: `$1` gets the type of `id` (int4) and there are no result columns.
 //! 2. [`Session::execute_prepared`] enters the transaction state machine (`session.rs`):
 //!    outside a block it begins an implicit transaction ([`storage::Storage::begin`]); it calls
@@ -76,6 +76,9 @@
 //!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
 //!   says numeric).
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
+//! * Regular expressions: no back-references or lookaround (the `regex` crate's limits);
+//!   `regexp_match` (text[]) and `array_agg` are not bound yet.
+//! * `set_config(name, value, true)` (transaction-local) acts like `false`.
 //! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE,
 //!   COPY and EXPLAIN are rejected with 0A000.
 
@@ -86,6 +89,7 @@ pub mod executor;
 pub mod expr;
 pub mod interrupt;
 pub mod memory;
+pub mod parse;
 pub mod planner;
 mod result;
 pub mod session;

@@ -19,7 +19,7 @@
 //! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
-use crate::env::{self, Env};
+use crate::env::{self, Env, SessionInfo};
 use crate::executor::{self, Context};
 use crate::planner;
 use crate::result::StatementResult;
@@ -29,8 +29,6 @@ use crate::types::oid::ObjectLookup;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -75,10 +73,15 @@ const SETTINGS: &[(&str, &str)] = &[
     ("datestyle", "ISO, MDY"),
     ("default_transaction_isolation", "read committed"),
     ("extra_float_digits", "1"),
+    ("integer_datetimes", "on"),
     ("intervalstyle", "postgres"),
+    ("lc_collate", "C"),
+    ("lc_ctype", "C"),
+    ("max_identifier_length", "63"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("server_version", "15.0"),
+    ("server_version_num", "150000"),
     ("standard_conforming_strings", "on"),
     ("statement_timeout", "0"),
     ("timezone", "UTC"),
@@ -90,7 +93,8 @@ pub struct Session<S: Storage> {
     block: Block<S::Txn>,
     /// Shared, so executing one does not copy its syntax tree.
     prepared: BTreeMap<String, std::sync::Arc<Prepared>>,
-    settings: BTreeMap<String, String>,
+    /// Identity and settings, shared with the functions that read them.
+    info: Arc<SessionInfo>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
     /// The `TimeZone` setting.
@@ -102,14 +106,7 @@ pub struct Session<S: Storage> {
 }
 
 fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .strip_prefix("sql parser error: ")
-            .unwrap_or(&msg)
-            .to_string();
-        Error::SyntaxError(msg)
-    })
+    crate::parse::statements(sql)
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
@@ -236,12 +233,28 @@ impl<S: Storage> Session<S> {
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
-            settings,
+            info: Arc::new(SessionInfo::new(
+                "postgres",
+                "postgres",
+                std::process::id() as i32,
+                settings,
+            )),
             implicit: false,
             time_zone: Zone::utc(),
             txn_start: None,
             last_env: Arc::new(Env::default()),
         }
+    }
+
+    /// Sets who the session is (the front end calls this after authentication): what
+    /// `current_user`, `current_database()` and `pg_backend_pid()` return.
+    pub fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
+        self.info = Arc::new(SessionInfo::new(
+            user,
+            database,
+            backend_pid,
+            self.info.settings(),
+        ));
     }
 
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
@@ -261,11 +274,19 @@ impl<S: Storage> Session<S> {
             self.txn_start = None;
         }
         let transaction_start = *self.txn_start.get_or_insert(now);
+        // `set_config('TimeZone', ...)` in an earlier statement changed the setting only.
+        if let Some(tz) = self.info.setting("timezone")
+            && tz != self.time_zone.name()
+            && let Ok(zone) = Zone::parse(&tz)
+        {
+            self.time_zone = zone;
+        }
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
             transaction_start,
             statement_start: now,
             lookup: self.last_env.lookup.clone(),
+            session: self.info.clone(),
         });
         self.last_env = env.clone();
         env
@@ -283,9 +304,9 @@ impl<S: Storage> Session<S> {
 
     fn default_isolation(&self) -> Result<Isolation> {
         match self
-            .settings
-            .get("default_transaction_isolation")
-            .map(|s| s.as_str())
+            .info
+            .setting("default_transaction_isolation")
+            .as_deref()
         {
             Some("repeatable read") => Ok(Isolation::RepeatableRead),
             Some("serializable") => Err(Error::unsupported(
@@ -705,7 +726,7 @@ impl<S: Storage> Session<S> {
                 variable, values, ..
             } => {
                 let name = crate::binder::object_name(variable)?;
-                if !self.settings.contains_key(&name) {
+                if self.info.setting(&name).is_none() {
                     return Err(Error::UndefinedParameter(name));
                 }
                 if name == "timezone"
@@ -743,7 +764,7 @@ impl<S: Storage> Session<S> {
                         "invalid value for parameter \"default_transaction_isolation\": \"{value}\""
                     )));
                 }
-                self.settings.insert(name, value);
+                self.info.set(&name, value);
                 Ok(StatementResult::command("SET"))
             }
             ast::Set::SetTimeZone { value, .. } => self.set_time_zone(value),
@@ -815,8 +836,7 @@ impl<S: Storage> Session<S> {
             }
             other => Zone::parse(&other.to_string())?,
         };
-        self.settings
-            .insert("timezone".into(), zone.name().to_string());
+        self.info.set("timezone", zone.name().to_string());
         self.time_zone = zone;
         Ok(StatementResult::command("SET"))
     }
@@ -838,16 +858,14 @@ impl<S: Storage> Session<S> {
                     isolation.name().to_string()
                 }
                 Block::Idle => self
-                    .settings
-                    .get("default_transaction_isolation")
-                    .cloned()
+                    .info
+                    .setting("default_transaction_isolation")
                     .unwrap_or_default(),
             },
             "time zone" | "timezone" => self.time_zone.name().to_string(),
             n => self
-                .settings
-                .get(n)
-                .cloned()
+                .info
+                .setting(n)
                 .ok_or_else(|| Error::UndefinedParameter(n.to_string()))?,
         };
         let column = match name.as_str() {

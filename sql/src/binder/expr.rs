@@ -7,12 +7,12 @@
 //! key column, and any other column reference is a grouping error (42803), exactly as
 //! PostgreSQL reports it.
 
-use super::aggregate::{AggState, contains_aggregate, function_args, function_name};
+use super::aggregate::{AggState, contains_aggregate};
 use super::subquery::SubqueryUse;
 use super::walk::{contains_window, is_aggregate_call};
 use super::window::WindowState;
 use super::{Binder, Scope, ident};
-use crate::expr::{CmpOp, Expr, Function};
+use crate::expr::{ArithOp, CmpOp, Expr};
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
 use sqlparser::ast::{self, UnaryOperator};
@@ -202,7 +202,17 @@ impl Binder {
     fn bind_compound(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         use ast::Expr as E;
         Ok(match e {
-            E::Identifier(id) => self.resolve_column(ctx.scope, None, &ident(id))?,
+            E::Identifier(id) => match self.resolve_column(ctx.scope, None, &ident(id)) {
+                // SQL's parameterless functions that sqlparser reads as names.
+                Err(Error::UndefinedColumn(_))
+                    if id.quote_style.is_none()
+                        && ["current_schema", "current_catalog", "current_role"]
+                            .contains(&ident(id).as_str()) =>
+                {
+                    self.bind_call(&ident(id), vec![])?
+                }
+                r => r?,
+            },
             E::CompoundIdentifier(parts) => match parts.as_slice() {
                 [t, c] => self.resolve_column(ctx.scope, Some(&ident(t)), &ident(c))?,
                 _ => {
@@ -219,12 +229,10 @@ impl Binder {
                     DataType::Bool,
                 ),
                 UnaryOperator::Minus => {
-                    if let E::Value(ast::ValueWithSpan {
-                        value: ast::Value::Number(n, _),
-                        ..
-                    }) = expr.as_ref()
-                    {
-                        return number_literal(&format!("-{n}"));
+                    // PostgreSQL folds a minus into a numeric literal (so -2147483648 is an
+                    // int4 and -(-2147483648) an int8).
+                    if let Some(n) = signed_number(expr) {
+                        return number_literal(&negate_number(&n));
                     }
                     let (x, t) = self.bind_expr(expr, ctx)?;
                     let (x, t) = if t == DataType::Unknown {
@@ -249,6 +257,26 @@ impl Binder {
                         )));
                     }
                     (x, t)
+                }
+                UnaryOperator::PGSquareRoot | UnaryOperator::PGCubeRoot | UnaryOperator::PGAbs => {
+                    let name = match op {
+                        UnaryOperator::PGSquareRoot => "sqrt",
+                        UnaryOperator::PGCubeRoot => "cbrt",
+                        _ => "abs",
+                    };
+                    let arg = self.bind_expr(expr, ctx)?;
+                    self.bind_call(name, vec![arg])?
+                }
+                UnaryOperator::BitwiseNot => {
+                    let (x, t) = self.bind_expr(expr, ctx)?;
+                    if !t.is_integer() {
+                        return Err(Error::UndefinedFunction(format!(
+                            "operator does not exist: ~ {}",
+                            t.name()
+                        )));
+                    }
+                    let all_ones = Box::new(Expr::Literal(Value::Int(-1)));
+                    (Expr::Arith(ArithOp::BitXor, Box::new(x), all_ones, t), t)
                 }
                 other => {
                     return Err(Error::unsupported(format!(
@@ -325,39 +353,16 @@ impl Binder {
                     )
                 }
             }
-            E::Like {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char: None,
-            }
-            | E::ILike {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char: None,
-            } => {
-                let (x, p, t) = self.bind_pair(expr, pattern, ctx, "~~")?;
-                if !t.is_string() {
-                    return Err(Error::UndefinedFunction(format!(
-                        "operator does not exist: {} ~~ {}",
-                        t.name(),
-                        t.name()
-                    )));
-                }
-                let case_insensitive = matches!(e, E::ILike { .. });
-                (
-                    Expr::Like {
-                        expr: Box::new(x),
-                        pattern: Box::new(p),
-                        negated: *negated,
-                        case_insensitive,
-                    },
-                    DataType::Bool,
-                )
-            }
+            E::Like { .. }
+            | E::ILike { .. }
+            | E::SimilarTo { .. }
+            | E::Substring { .. }
+            | E::Trim { .. }
+            | E::Position { .. }
+            | E::Ceil { .. }
+            | E::Floor { .. }
+            | E::Overlay { .. }
+            | E::Collate { .. } => self.bind_special(e, ctx)?,
             E::In {
                 expr,
                 target: ast::InTarget::List(list),
@@ -575,65 +580,32 @@ impl Binder {
             t,
         ))
     }
+}
 
-    fn bind_function(&mut self, f: &ast::Function, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
-        let name = function_name(f);
-        if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
-            self.mark_volatile();
-        }
-        if f.over.is_some() {
-            return self.bind_window_call(f, ctx);
-        }
-        if is_aggregate_call(f) {
-            return self.bind_aggregate(f, ctx);
-        }
-        if f.filter.is_some() {
-            return Err(Error::WrongObjectType(format!(
-                "FILTER specified, but {name} is not an aggregate function"
-            )));
-        }
-        let mut args = Vec::new();
-        for a in function_args(f) {
-            match a {
-                ast::FunctionArgExpr::Expr(x) => args.push(self.bind_expr(x, ctx)?),
-                _ => {
-                    return Err(Error::SyntaxError(format!(
-                        "syntax error in call of {name}"
-                    )));
-                }
-            }
-        }
-        if name == "coalesce" {
-            if args.is_empty() {
-                return Err(Error::SyntaxError("syntax error at or near \")\"".into()));
-            }
-            let mut t = DataType::Unknown;
-            for (_, at) in &args {
-                t = DataType::unify(t, *at).ok_or_else(|| {
-                    Error::DatatypeMismatch(format!(
-                        "COALESCE types {} and {} cannot be matched",
-                        t.name(),
-                        at.name()
-                    ))
-                })?;
-            }
-            if t == DataType::Unknown {
-                t = DataType::Text;
-            }
-            let items = args
-                .into_iter()
-                .map(|(e, et)| self.coerce(e, et, t))
-                .collect::<Result<_>>()?;
-            return Ok((Expr::Coalesce(items), t));
-        }
-        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        let (func, ty) = Function::resolve(&name, &types)?;
-        let want = func.arg_type();
-        let args = args
-            .into_iter()
-            .map(|(e, et)| self.coerce(e, et, want))
-            .collect::<Result<_>>()?;
-        Ok((Expr::Call(func, args), ty))
+/// The text of a numeric literal under any parentheses and signs (`-(-5)` is `5`).
+fn signed_number(e: &ast::Expr) -> Option<String> {
+    match e {
+        ast::Expr::Value(ast::ValueWithSpan {
+            value: ast::Value::Number(n, _),
+            ..
+        }) => Some(n.clone()),
+        ast::Expr::Nested(x)
+        | ast::Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr: x,
+        } => signed_number(x),
+        ast::Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr: x,
+        } => signed_number(x).map(|n| negate_number(&n)),
+        _ => None,
+    }
+}
+
+fn negate_number(n: &str) -> String {
+    match n.strip_prefix('-') {
+        Some(positive) => positive.to_string(),
+        None => format!("-{n}"),
     }
 }
 

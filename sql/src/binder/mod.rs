@@ -17,6 +17,7 @@
 
 mod aggregate;
 mod binary;
+mod call;
 mod cte;
 mod ddl;
 mod dml;

@@ -63,6 +63,16 @@ pub fn column_name(e: &ast::Expr) -> String {
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => "bool".into(),
         E::Case { .. } => "case".into(),
         E::Exists { .. } => "exists".into(),
+        E::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => "ltrim".into(),
+            Some(ast::TrimWhereField::Trailing) => "rtrim".into(),
+            _ => "btrim".into(),
+        },
+        E::Substring { .. } => "substring".into(),
+        E::Position { .. } => "position".into(),
+        E::Ceil { .. } => "ceil".into(),
+        E::Floor { .. } => "floor".into(),
+        E::Overlay { .. } => "overlay".into(),
         E::Subquery(q) => subquery_column_name(q),
         _ => "?column?".into(),
     }

@@ -19,7 +19,7 @@
 //! [`CACHE_BUDGET`] values; past it, results are recomputed instead of kept.
 
 use super::{Operator, build};
-use crate::expr::{Env, Subquery, SubqueryResult};
+use crate::expr::{EvalEnv, Subquery, SubqueryResult};
 use crate::planner::Plan;
 use crate::storage::{Row, Txn};
 use crate::{Error, Result, Value};
@@ -180,7 +180,7 @@ impl<'a> Context<'a> {
     }
 }
 
-impl Env for Context<'_> {
+impl EvalEnv for Context<'_> {
     fn param(&self, i: usize) -> Result<Value> {
         self.params.get(i).cloned().ok_or_else(|| {
             Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))

@@ -4,7 +4,7 @@
 //! root with [`Operator::next`], passing a [`Context`] that lends the transaction and the
 //! bound parameter values to every call (operators never own the transaction, so a DML
 //! operator can write through it while its input scan — a detached [`crate::storage::RowStream`]
-//! — is still being read). The context is also the expressions' [`crate::expr::Env`]: it
+//! — is still being read). The context is also the expressions' [`crate::expr::EvalEnv`]: it
 //! runs their subqueries, each in a nested read-only context (`context.rs`).
 //!
 //! `build` borrows the plan: a correlated subquery's or a recursive CTE's plan is built again

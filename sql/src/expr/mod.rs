@@ -10,7 +10,7 @@
 //! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
 //! row only when its predicate is `true` ([`Expr::is_true`]).
 
-mod functions;
+pub mod functions;
 mod like;
 mod ops;
 pub mod subquery;
@@ -27,7 +27,7 @@ use std::rc::Rc;
 /// What evaluation reads besides the input row: parameters, the enclosing query's
 /// correlation values, and subquery results (the executor's [`crate::executor::Context`]
 /// implements it; [`Params`] is the environment without a transaction).
-pub trait Env {
+pub trait EvalEnv {
     /// Bound parameter `$i+1`.
     fn param(&self, i: usize) -> Result<Value>;
     /// Correlation value `i` of the (sub)query being evaluated ([`Expr::OuterRef`]).
@@ -39,7 +39,7 @@ pub trait Env {
 /// An environment with parameter values only: no correlation, no subqueries.
 pub struct Params<'a>(pub &'a [Value]);
 
-impl Env for Params<'_> {
+impl EvalEnv for Params<'_> {
     fn param(&self, i: usize) -> Result<Value> {
         self.0.get(i).cloned().ok_or_else(|| {
             Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))
@@ -99,12 +99,6 @@ pub enum Expr {
         value: Option<bool>,
         negated: bool,
     },
-    Like {
-        expr: Box<Expr>,
-        pattern: Box<Expr>,
-        negated: bool,
-        case_insensitive: bool,
-    },
     InList {
         expr: Box<Expr>,
         list: Vec<Expr>,
@@ -132,7 +126,7 @@ impl Expr {
     /// The variants that form long chains (`AND`, `OR`, arithmetic, comparisons) are handled
     /// in this small frame; the rest in [`Expr::eval_other`], so that deep trees cost little
     /// stack per level.
-    pub fn eval(&self, row: &[Value], env: &dyn Env) -> Result<Value> {
+    pub fn eval(&self, row: &[Value], env: &dyn EvalEnv) -> Result<Value> {
         match self {
             Expr::Column(i) => row
                 .get(*i)
@@ -179,7 +173,7 @@ impl Expr {
     }
 
     #[inline(never)]
-    fn eval_other(&self, row: &[Value], env: &dyn Env) -> Result<Value> {
+    fn eval_other(&self, row: &[Value], env: &dyn EvalEnv) -> Result<Value> {
         Ok(match self {
             Expr::Literal(v) => v.clone(),
             Expr::Column(i) => row
@@ -276,17 +270,6 @@ impl Expr {
                 };
                 Value::Bool((v == *value) != *negated)
             }
-            Expr::Like {
-                expr,
-                pattern,
-                negated,
-                case_insensitive,
-            } => match (expr.eval(row, env)?, pattern.eval(row, env)?) {
-                (Value::Text(s), Value::Text(p)) => {
-                    Value::Bool(like::matches(&s, &p, *case_insensitive)? != *negated)
-                }
-                _ => Value::Null,
-            },
             Expr::InList {
                 expr,
                 list,
@@ -348,7 +331,7 @@ impl Expr {
     }
 
     /// Evaluates a predicate: only `true` counts (NULL and false reject the row).
-    pub fn is_true(&self, row: &[Value], env: &dyn Env) -> Result<bool> {
+    pub fn is_true(&self, row: &[Value], env: &dyn EvalEnv) -> Result<bool> {
         Ok(self.eval(row, env)? == Value::Bool(true))
     }
 

@@ -8,7 +8,7 @@
 //! the level in between by the binder (the middle subquery passes it on as one of *its*
 //! `args`), so evaluation only ever sees one vector of outer values.
 //!
-//! Running the plan is the executor's business ([`super::Env::subquery`]): it feeds the rows
+//! Running the plan is the executor's business ([`super::EvalEnv::subquery`]): it feeds the rows
 //! to [`SubqueryResult::build`], which stops pulling as soon as the kind has its answer
 //! (EXISTS after one row, a scalar subquery after a second row, which is error 21000), and
 //! may cache the result — once per statement for an uncorrelated subquery, per distinct
