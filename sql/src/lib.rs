@@ -26,8 +26,9 @@
 //! 3. [`binder::Binder::bind`] resolves names against [`storage::Txn::catalog`] and produces
 //!    a typed logical plan: `Update(Filter(id = $1, Scan(t, Full)), SET v = v + 1)`. Operand
 //!    types are unified here (`binder/expr.rs`), so the executor never guesses types.
-//! 4. [`planner::optimize`] applies the rules; `planner/access.rs` turns the full scan under
-//!    `id = $1` into a primary-key range scan `[$1, $1]`.
+//! 4. [`planner::optimize`] applies the rules (join order and predicate pushdown, hash joins,
+//!    access paths); `planner/access.rs` turns the full scan under `id = $1` into a
+//!    primary-key range scan `[$1, $1]`.
 //! 5. [`executor::build`] makes Volcano operators, one file each (`executor/scan.rs`,
 //!    `filter.rs`, `update.rs`, ...). Pulling the root: `Scan` evaluates `$1` and calls
 //!    [`storage::Txn::scan`], a detached stream of rows visible to the statement (snapshot +
@@ -41,7 +42,7 @@
 //!    rollback); the implicit transaction commits ([`storage::Txn::commit`]) and the session
 //!    returns a [`StatementResult`] with tag `UPDATE 1`.
 //!
-//! A SELECT takes the same path with `Project`, `Sort`, `Limit`, `Aggregate`,
+//! A SELECT takes the same path with `Project`, `Sort`, `Limit`, `Aggregate`, `HashJoin`,
 //! `NestedLoopJoin` operators; the
 //! rows come back as [`Value`]s, which print in PostgreSQL's text format
 //! ([`types::format`]).
@@ -65,7 +66,8 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
+//! Equi-joins are hash joins and other joins nested loops (no index nested loop yet); join
+//! order comes from heuristic estimates (no ANALYZE statistics yet); no subqueries in
 //! expressions, set operations, CTEs or views; `numeric` is not implemented
 //! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
 //! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call

@@ -18,6 +18,7 @@ mod aggregate;
 mod delete;
 mod distinct;
 mod filter;
+mod hash_join;
 mod insert;
 mod join;
 mod limit;
@@ -32,6 +33,7 @@ pub use aggregate::Aggregate;
 pub use delete::Delete;
 pub use distinct::Distinct;
 pub use filter::Filter;
+pub use hash_join::HashJoin;
 pub use insert::Insert;
 pub use join::NestedLoopJoin;
 pub use limit::Limit;
@@ -93,6 +95,9 @@ pub fn build(plan: Plan) -> Box<dyn Operator> {
             left_width,
             right_width,
         )),
+        Plan::HashJoin { left, right, join } => {
+            Box::new(HashJoin::new(build(*left), build(*right), join))
+        }
         Plan::Aggregate {
             input,
             groups,

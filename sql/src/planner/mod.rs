@@ -3,14 +3,26 @@
 //! The binder produces a [`Plan`] whose leaves are full scans ([`AccessPlan::Full`]) or
 //! constant rows. [`optimize`] then applies the rules, one file each:
 //!
+//! * [`join_order`] — inner-join regions: conjuncts pushed down to the tables they read,
+//!   tables joined greedily along equalities (never a cartesian product when the WHERE
+//!   connects them), each step a hash join on those equalities.
+//! * [`outer_join`] — LEFT/RIGHT/FULL joins on equalities become hash joins; ON conjuncts
+//!   over the nullable side alone filter that side.
 //! * [`access`] — a `Filter` directly over a full `Scan` becomes a primary-key or
 //!   secondary-index range scan when the predicate has equality / range conjuncts on the
 //!   leading key columns (the filter stays on top, so the range only has to be a superset).
+//!
+//! [`tree`] walks plans generically and [`columns`] finds and remaps the columns an
+//! expression reads; new plan nodes and expression variants are listed there once.
 //!
 //! Plans are trees of owned nodes; every node's output row layout is fixed at bind time
 //! (column positions in expressions refer to the child's output).
 
 pub mod access;
+pub mod columns;
+pub mod join_order;
+pub mod outer_join;
+mod tree;
 
 use crate::expr::Expr;
 use crate::storage::{OnConflict, TableDef};
@@ -45,6 +57,21 @@ pub enum JoinKind {
     Left,
     Right,
     Full,
+}
+
+/// How a [`Plan::HashJoin`] matches its inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquiJoin {
+    pub kind: JoinKind,
+    /// Expressions over the left row, pairwise equal to `right_keys` over the right row.
+    pub left_keys: Vec<Expr>,
+    pub right_keys: Vec<Expr>,
+    /// Per key: `IS NOT DISTINCT FROM` (NULL matches NULL) rather than `=`.
+    pub null_safe: Vec<bool>,
+    /// The rest of the join condition, over the concatenated row.
+    pub residual: Option<Expr>,
+    pub left_width: usize,
+    pub right_width: usize,
 }
 
 /// One ORDER BY key over the input's column `column`.
@@ -115,6 +142,14 @@ pub enum Plan {
         left_width: usize,
         right_width: usize,
     },
+    /// Hash join: `right` is built into a hash table on `right_keys`, `left` streams and
+    /// probes it with `left_keys` (each pair compared with `=`, or NULL-safe where
+    /// `null_safe[i]`); `residual` reads the concatenated row. Output as for `Join`.
+    HashJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        join: EquiJoin,
+    },
     /// Output rows are `[group values..., aggregate values...]`.
     Aggregate {
         input: Box<Plan>,
@@ -164,6 +199,8 @@ pub enum Plan {
 
 /// Applies the planner rules (see module docs).
 pub fn optimize(plan: Plan) -> Plan {
+    let plan = join_order::reorder_joins(plan);
+    let plan = outer_join::hash_outer_joins(plan);
     access::choose_access(plan)
 }
 

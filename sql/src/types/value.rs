@@ -90,6 +90,42 @@ impl PartialEq for Value {
 
 impl Eq for Value {}
 
+impl std::hash::Hash for Value {
+    /// Consistent with `Eq` for values of one kind and across numeric kinds: a number hashes
+    /// as an integer when it has an exact integer value, otherwise by its (NaN- and
+    /// zero-normalized) bits. (Mixed int/float keys beyond 2^53, where `Eq` itself rounds, may
+    /// hash apart; the binder never mixes kinds in one key.)
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Value::Null => state.write_u8(0),
+            Value::Bool(b) => {
+                state.write_u8(1);
+                b.hash(state);
+            }
+            Value::Int(i) => {
+                state.write_u8(2);
+                i.hash(state);
+            }
+            Value::Float(_) | Value::Float4(_) => {
+                let f = self.as_f64().unwrap_or(0.0);
+                if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                    state.write_u8(2);
+                    (f as i64).hash(state);
+                } else if f.is_nan() {
+                    state.write_u8(3);
+                } else {
+                    state.write_u8(4);
+                    f.to_bits().hash(state);
+                }
+            }
+            Value::Text(s) => {
+                state.write_u8(5);
+                s.hash(state);
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for Value {
     /// PostgreSQL's text output; NULL displays as `NULL` (the wire sends it as a null field).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,5 +157,21 @@ mod tests {
         let shown: Vec<String> = v.iter().map(|v| v.to_string()).collect();
         assert_eq!(shown, ["-Infinity", "2.5", "3", "NaN", "NULL"]);
         assert_eq!(Value::Int(1), Value::Float(1.0));
+    }
+
+    #[test]
+    fn equal_values_hash_alike() {
+        use std::hash::{BuildHasher, RandomState};
+        let h = RandomState::new();
+        let pairs = [
+            (Value::Int(1), Value::Float(1.0)),
+            (Value::Float(-0.0), Value::Int(0)),
+            (Value::Float(f64::NAN), Value::Float(-f64::NAN)),
+            (Value::Float4(2.5), Value::Float(2.5)),
+        ];
+        for (a, b) in pairs {
+            assert_eq!(a, b);
+            assert_eq!(h.hash_one(&a), h.hash_one(&b), "{a:?} {b:?}");
+        }
     }
 }
