@@ -121,6 +121,14 @@ fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
     Ok(iso)
 }
 
+/// EXPLAIN's one result column.
+fn explain_columns() -> Vec<OutputColumn> {
+    vec![OutputColumn {
+        name: "QUERY PLAN".into(),
+        data_type: DataType::Text,
+    }]
+}
+
 /// Runs one bound-and-planned statement inside `txn`.
 fn run_in_txn<T: Txn>(
     txn: &mut T,
@@ -131,6 +139,27 @@ fn run_in_txn<T: Txn>(
     let catalog = txn.catalog()?;
     let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
     match binder.bind(stmt)? {
+        BoundStatement::Explain { analyze, query } => {
+            let BoundStatement::Query { plan, .. } = *query else {
+                return Err(Error::Internal("EXPLAIN of a non-query".into()));
+            };
+            let plan = planner::optimize(plan);
+            let lines = if analyze {
+                let mut counters = Vec::new();
+                let mut op = executor::build_counted(plan.clone(), &mut counters);
+                let mut ctx = Context { txn, params };
+                executor::collect(op.as_mut(), &mut ctx)?;
+                let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
+                planner::explain::explain(&plan, Some(&counts))
+            } else {
+                planner::explain::explain(&plan, None)
+            };
+            Ok(StatementResult {
+                tag: "EXPLAIN".into(),
+                columns: Some(explain_columns()),
+                rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+            })
+        }
         BoundStatement::Query {
             kind,
             plan,
@@ -379,7 +408,7 @@ impl<S: Storage> Session<S> {
         use ast::Statement as S;
         matches!(
             stmt,
-            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_)
+            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Explain { .. }
         )
     }
 
@@ -417,6 +446,7 @@ impl<S: Storage> Session<S> {
                 returns_rows: true,
                 ..
             } => Some(columns),
+            BoundStatement::Explain { .. } => Some(explain_columns()),
             _ => None,
         };
         Ok((types, columns))

@@ -1,5 +1,7 @@
-//! `Aggregate`: hash-free grouping (a `BTreeMap` keyed by the group values, so output is in
-//! group-key order) with count/sum/avg/min/max, optionally DISTINCT. Without GROUP BY an
+//! `Aggregate` (EXPLAIN's `HashAggregate`): grouping in a hash table keyed by the group
+//! values, with count/sum/avg/min/max, optionally DISTINCT. The groups are output in
+//! group-key order (sorted once at the end: deterministic output, and cheap next to the
+//! input). Without GROUP BY an
 //! empty input still yields one row (`count` 0, other aggregates NULL).
 
 use super::{Context, Operator, Tuple};
@@ -8,7 +10,7 @@ use crate::planner::{AggCall, AggFunc};
 use crate::types::DataType;
 use crate::types::cast::int_out_of_range;
 use crate::{Result, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 pub struct Aggregate {
     input: Box<dyn Operator>,
@@ -101,7 +103,7 @@ impl Aggregate {
     }
 
     fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
-        let mut groups: BTreeMap<Vec<Value>, Vec<Accumulator>> = BTreeMap::new();
+        let mut groups: HashMap<Vec<Value>, Vec<Accumulator>> = HashMap::new();
         while let Some(t) = self.input.next(ctx)? {
             let key = self
                 .groups
@@ -122,6 +124,8 @@ impl Aggregate {
         if groups.is_empty() && self.groups.is_empty() {
             groups.insert(Vec::new(), vec![Accumulator::new(); self.calls.len()]);
         }
+        let mut groups: Vec<(Vec<Value>, Vec<Accumulator>)> = groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Ok(groups
             .into_iter()
             .map(|(mut key, accs)| {

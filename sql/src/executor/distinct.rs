@@ -1,20 +1,20 @@
 //! `Distinct`: drops rows equal to an earlier row (NULLs are equal here, as in PostgreSQL's
-//! DISTINCT).
+//! DISTINCT), remembered in a hash set; rows stream out in input order.
 
 use super::{Context, Operator, Tuple};
 use crate::{Result, Value};
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 pub struct Distinct {
     input: Box<dyn Operator>,
-    seen: BTreeSet<Vec<Value>>,
+    seen: HashSet<Vec<Value>>,
 }
 
 impl Distinct {
     pub fn new(input: Box<dyn Operator>) -> Self {
         Distinct {
             input,
-            seen: BTreeSet::new(),
+            seen: HashSet::new(),
         }
     }
 }

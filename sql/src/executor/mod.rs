@@ -15,6 +15,7 @@
 //! with 57014 soon after the session's interrupt is canceled.
 
 mod aggregate;
+mod counted;
 mod delete;
 mod distinct;
 mod filter;
@@ -30,6 +31,7 @@ mod update;
 mod values;
 
 pub use aggregate::Aggregate;
+pub use counted::Counted;
 pub use delete::Delete;
 pub use distinct::Distinct;
 pub use filter::Filter;
@@ -75,6 +77,24 @@ pub trait Operator {
 
 /// Builds the operator tree for `plan`.
 pub fn build(plan: Plan) -> Box<dyn Operator> {
+    build_node(plan, &mut build)
+}
+
+/// Builds the operator tree for `plan` with a row counter on every node, in pre-order over
+/// [`Plan::children`] (EXPLAIN ANALYZE; see [`crate::planner::explain`]).
+pub fn build_counted(
+    plan: Plan,
+    counters: &mut Vec<std::rc::Rc<std::cell::Cell<u64>>>,
+) -> Box<dyn Operator> {
+    let rows = std::rc::Rc::new(std::cell::Cell::new(0));
+    counters.push(rows.clone());
+    let op = build_node(plan, &mut |child| build_counted(child, counters));
+    Box::new(Counted::new(op, rows))
+}
+
+/// Builds the operator for `plan`'s root, its inputs built by `child` (left before right).
+fn build_node(plan: Plan, child: &mut dyn FnMut(Plan) -> Box<dyn Operator>) -> Box<dyn Operator> {
+    let mut build = |p: Plan| child(p);
     match plan {
         Plan::Scan { table, access } => Box::new(Scan::new(table, access)),
         Plan::Values { rows } => Box::new(Values::new(rows)),

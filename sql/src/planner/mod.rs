@@ -12,6 +12,8 @@
 //!   secondary-index range scan when the predicate has equality / range conjuncts on the
 //!   leading key columns (the filter stays on top, so the range only has to be a superset).
 //!
+//! [`explain`] renders a plan for EXPLAIN [ANALYZE].
+//!
 //! [`tree`] walks plans generically and [`columns`] finds and remaps the columns an
 //! expression reads; new plan nodes and expression variants are listed there once.
 //!
@@ -20,6 +22,7 @@
 
 pub mod access;
 pub mod columns;
+pub mod explain;
 pub mod join_order;
 pub mod outer_join;
 mod tree;
