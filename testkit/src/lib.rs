@@ -1,4 +1,5 @@
-//! Test support shared by Strata's crates (a dev-dependency only, never linked into a binary).
+//! Test support shared by Strata's crates: a dev-dependency, and a dependency of the `bench`
+//! binary (which runs the corpus for timing); never linked into the `strata` binary.
 //!
 //! * [`postgres`] — a throwaway PostgreSQL 15 server on a free loopback port, the oracle every
 //!   SQL expectation is checked against.
