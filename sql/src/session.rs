@@ -78,6 +78,9 @@ const SETTINGS: &[(&str, &str)] = &[
     ("standard_conforming_strings", "on"),
     ("statement_timeout", "0"),
     ("timezone", "UTC"),
+    // PostgreSQL's default is 4MB, past which it spills to disk; Strata fails with 53200
+    // instead (see `executor::memory`), so it allows more.
+    ("work_mem", "64MB"),
 ];
 
 /// One client session over a storage engine. See the module docs.
@@ -135,6 +138,7 @@ fn run_in_txn<T: Txn>(
     stmt: &ast::Statement,
     params: &[Value],
     types: &[DataType],
+    work_mem: usize,
 ) -> Result<StatementResult> {
     let catalog = txn.catalog()?;
     let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
@@ -147,7 +151,11 @@ fn run_in_txn<T: Txn>(
             let lines = if analyze {
                 let mut counters = Vec::new();
                 let mut op = executor::build_counted(plan.clone(), &mut counters);
-                let mut ctx = Context { txn, params };
+                let mut ctx = Context {
+                    txn,
+                    params,
+                    work_mem,
+                };
                 executor::collect(op.as_mut(), &mut ctx)?;
                 let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
                 planner::explain::explain(&plan, Some(&counts))
@@ -168,7 +176,11 @@ fn run_in_txn<T: Txn>(
         } => {
             let plan = planner::optimize(plan);
             let mut op = executor::build(plan);
-            let mut ctx = Context { txn, params };
+            let mut ctx = Context {
+                txn,
+                params,
+                work_mem,
+            };
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {
@@ -515,6 +527,11 @@ impl<S: Storage> Session<S> {
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
+        let work_mem = self
+            .settings
+            .get("work_mem")
+            .and_then(|v| executor::memory::parse_memory(v))
+            .unwrap_or(64 << 20);
         match &mut self.block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
@@ -522,14 +539,14 @@ impl<S: Storage> Session<S> {
                 }
                 let txn = txn.as_mut().expect("started above");
                 txn.begin_statement()?;
-                let r = run_in_txn(txn, stmt, params, types);
+                let r = run_in_txn(txn, stmt, params, types, work_mem);
                 txn.end_statement(r.is_ok());
                 r
             }
             Block::Idle => {
                 let mut txn = self.storage.begin(self.default_isolation()?)?;
                 txn.begin_statement()?;
-                let r = run_in_txn(&mut txn, stmt, params, types);
+                let r = run_in_txn(&mut txn, stmt, params, types, work_mem);
                 txn.end_statement(r.is_ok());
                 match r {
                     Ok(res) => txn.commit().map(|()| res),
@@ -689,6 +706,11 @@ impl<S: Storage> Session<S> {
                 {
                     return Err(Error::InvalidParameterValue(format!(
                         "invalid value for parameter \"default_transaction_isolation\": \"{value}\""
+                    )));
+                }
+                if name == "work_mem" && executor::memory::parse_memory(&value).is_none() {
+                    return Err(Error::InvalidParameterValue(format!(
+                        "invalid value for parameter \"work_mem\": \"{value}\""
                     )));
                 }
                 self.settings.insert(name, value);

@@ -239,7 +239,10 @@ impl Binder {
                     match (o.name.value.to_lowercase().as_str(), &o.arg) {
                         ("analyze", None) => analyze = true,
                         ("analyze", Some(v)) => {
-                            analyze = !matches!(v.to_string().to_lowercase().as_str(), "false" | "off" | "0")
+                            analyze = !matches!(
+                                v.to_string().to_lowercase().as_str(),
+                                "false" | "off" | "0"
+                            )
                         }
                         ("costs" | "verbose" | "timing" | "summary" | "buffers", _) => {}
                         (other, _) => {

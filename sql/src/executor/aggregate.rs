@@ -4,6 +4,7 @@
 //! input). Without GROUP BY an
 //! empty input still yields one row (`count` 0, other aggregates NULL).
 
+use super::memory::{Budget, row_bytes};
 use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::{AggCall, AggFunc};
@@ -104,12 +105,17 @@ impl Aggregate {
 
     fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
         let mut groups: HashMap<Vec<Value>, Vec<Accumulator>> = HashMap::new();
+        let mut budget = Budget::new("aggregate");
+        let per_group = self.calls.len() * std::mem::size_of::<Accumulator>();
         while let Some(t) = self.input.next(ctx)? {
             let key = self
                 .groups
                 .iter()
                 .map(|g| g.eval(&t.row, ctx.params))
                 .collect::<Result<Vec<_>>>()?;
+            if !groups.contains_key(&key) {
+                budget.charge(ctx, row_bytes(&key) + per_group)?;
+            }
             let accs = groups
                 .entry(key)
                 .or_insert_with(|| vec![Accumulator::new(); self.calls.len()]);
@@ -118,6 +124,9 @@ impl Aggregate {
                     Some(a) => a.eval(&t.row, ctx.params)?,
                     None => Value::Null,
                 };
+                if call.distinct && !v.is_null() && !acc.seen.contains(&v) {
+                    budget.charge(ctx, row_bytes(std::slice::from_ref(&v)))?;
+                }
                 acc.add(call, v)?;
             }
         }

@@ -1,6 +1,7 @@
 //! `Distinct`: drops rows equal to an earlier row (NULLs are equal here, as in PostgreSQL's
 //! DISTINCT), remembered in a hash set; rows stream out in input order.
 
+use super::memory::{Budget, row_bytes};
 use super::{Context, Operator, Tuple};
 use crate::{Result, Value};
 use std::collections::HashSet;
@@ -8,6 +9,7 @@ use std::collections::HashSet;
 pub struct Distinct {
     input: Box<dyn Operator>,
     seen: HashSet<Vec<Value>>,
+    budget: Budget,
 }
 
 impl Distinct {
@@ -15,6 +17,7 @@ impl Distinct {
         Distinct {
             input,
             seen: HashSet::new(),
+            budget: Budget::new("DISTINCT"),
         }
     }
 }
@@ -23,6 +26,7 @@ impl Operator for Distinct {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         while let Some(t) = self.input.next(ctx)? {
             if self.seen.insert(t.row.clone()) {
+                self.budget.charge(ctx, row_bytes(&t.row))?;
                 return Ok(Some(t));
             }
         }

@@ -8,7 +8,8 @@
 //! checked against `residual` (the rest of the join condition) on the concatenated row;
 //! LEFT/FULL joins emit a left row that matched nothing padded with NULLs.
 
-use super::{Context, Operator, Tuple, collect};
+use super::memory::{Budget, collect_within, row_bytes};
+use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::{EquiJoin, JoinKind};
 use crate::{Result, Value};
@@ -62,13 +63,15 @@ impl HashJoin {
     }
 
     fn build(&mut self, ctx: &mut Context) -> Result<Built> {
-        let rows: Vec<Vec<Value>> = collect(self.right.as_mut(), ctx)?
+        let rows: Vec<Vec<Value>> = collect_within(self.right.as_mut(), ctx, "hash join")?
             .into_iter()
             .map(|t| t.row)
             .collect();
         let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
+        let mut budget = Budget::new("hash join");
         for (i, row) in rows.iter().enumerate() {
             if let Some(k) = key_of(&self.join.right_keys, &self.join.null_safe, row, ctx.params)? {
+                budget.charge(ctx, row_bytes(&k))?;
                 table.entry(k).or_default().push(i);
             }
         }

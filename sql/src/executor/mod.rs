@@ -23,6 +23,7 @@ mod hash_join;
 mod insert;
 mod join;
 mod limit;
+pub mod memory;
 mod project;
 mod scan;
 mod series;
@@ -54,6 +55,8 @@ use crate::{Error, Result, Value};
 pub struct Context<'a> {
     pub txn: &'a mut dyn Txn,
     pub params: &'a [Value],
+    /// Bytes each sort / hash / aggregate may hold (the `work_mem` setting; see [`memory`]).
+    pub work_mem: usize,
 }
 
 /// A row flowing between operators, with its storage key when it is a stored row.

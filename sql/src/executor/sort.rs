@@ -1,7 +1,8 @@
 //! `Sort`: materializes its input and sorts it (stable) by the sort keys, honouring
 //! ASC/DESC and NULLS FIRST/LAST.
 
-use super::{Context, Operator, Tuple, collect};
+use super::memory::collect_within;
+use super::{Context, Operator, Tuple};
 use crate::Result;
 use crate::planner::SortKey;
 use std::cmp::Ordering;
@@ -56,7 +57,7 @@ fn compare(keys: &[SortKey], a: &Tuple, b: &Tuple) -> Ordering {
 impl Operator for Sort {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         if self.sorted.is_none() {
-            let mut rows = collect(self.input.as_mut(), ctx)?;
+            let mut rows = collect_within(self.input.as_mut(), ctx, "sort")?;
             rows.sort_by(|a, b| compare(&self.keys, a, b));
             self.sorted = Some(rows.into_iter());
         }

@@ -32,19 +32,16 @@ pub fn explain(plan: &Plan, actual: Option<&[u64]>) -> Vec<String> {
 
 fn rows(p: &Plan, id: usize, actual: Option<&[u64]>) -> String {
     match actual {
-        Some(a) => format!("  (actual rows={} loops=1)", a.get(id).copied().unwrap_or(0)),
+        Some(a) => format!(
+            "  (actual rows={} loops=1)",
+            a.get(id).copied().unwrap_or(0)
+        ),
         None => format!("  (rows={})", estimate(p).round() as u64),
     }
 }
 
 /// Writes one node at `depth`; `id` counters advance in pre-order for every plan node.
-fn node(
-    p: &Plan,
-    actual: Option<&[u64]>,
-    next: &mut usize,
-    depth: usize,
-    out: &mut Vec<String>,
-) {
+fn node(p: &Plan, actual: Option<&[u64]>, next: &mut usize, depth: usize, out: &mut Vec<String>) {
     let id = *next;
     *next += 1;
     // Projections are not shown: their row count is their input's.

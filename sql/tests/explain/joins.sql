@@ -36,3 +36,14 @@ EXPLAIN ANALYZE SELECT * FROM t3 WHERE p = 2;
 EXPLAIN ANALYZE SELECT b, count(*) FROM t1 GROUP BY b ORDER BY b DESC LIMIT 2;
 EXPLAIN ANALYZE SELECT DISTINCT p FROM t3;
 EXPLAIN SELECT count(*) FROM t1;
+
+-- Bounded memory: past work_mem an operator fails with 53200 and the session goes on.
+SET work_mem = '64kB';
+CREATE TABLE big (k int PRIMARY KEY, v text);
+INSERT INTO big SELECT g, 'value number ' || g FROM generate_series(1, 3000) g;
+EXPLAIN ANALYZE SELECT * FROM big ORDER BY v;
+EXPLAIN ANALYZE SELECT * FROM big b1 JOIN big b2 ON b1.v = b2.v;
+EXPLAIN ANALYZE SELECT v, count(*) FROM big GROUP BY v;
+SET work_mem = '4MB';
+EXPLAIN ANALYZE SELECT count(*) FROM big b1 JOIN big b2 ON b1.v = b2.v;
+SET work_mem = '10kB';

@@ -114,6 +114,7 @@ fn run_interleaved(
         &mut Context {
             txn: &mut txn,
             params: &[],
+            work_mem: 64 << 20,
         },
     )?
     .len();

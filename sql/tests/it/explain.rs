@@ -40,6 +40,7 @@ fn run_script(script: &str) -> String {
                     }
                 }
                 Ok(_) => {}
+                Err(e) if explain => out.push_str(&format!("ERROR {}: {e}\n", e.code())),
                 Err(e) => out.push_str(&format!("{sql}ERROR {}: {e}\n", e.code())),
             }
         }
