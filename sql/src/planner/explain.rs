@@ -98,7 +98,7 @@ fn title(p: &Plan) -> String {
     match p {
         Plan::Scan { table, access } => match access {
             AccessPlan::Full => format!("Seq Scan on {}", table.name),
-            AccessPlan::Primary(_) => format!(
+            AccessPlan::Primary(_) | AccessPlan::InList { index: None, .. } => format!(
                 "Index Scan using {} on {}",
                 table
                     .primary_key_name
@@ -106,7 +106,10 @@ fn title(p: &Plan) -> String {
                     .unwrap_or_else(|| format!("{}_pkey", table.name)),
                 table.name
             ),
-            AccessPlan::Index { index, .. } => {
+            AccessPlan::Index { index, .. }
+            | AccessPlan::InList {
+                index: Some(index), ..
+            } => {
                 format!("Index Scan using {index} on {}", table.name)
             }
         },

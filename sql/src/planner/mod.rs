@@ -10,7 +10,10 @@
 //!   over the nullable side alone filter that side.
 //! * [`access`] — a `Filter` directly over a full `Scan` becomes a primary-key or
 //!   secondary-index range scan when the predicate has equality / range conjuncts on the
-//!   leading key columns (the filter stays on top, so the range only has to be a superset).
+//!   leading key columns (the filter stays on top, so the range only has to be a superset);
+//!   an IN list on a key column becomes point lookups.
+//! * [`index_order`] — `ORDER BY ... LIMIT` on a key prefix reads the key in order instead
+//!   of sorting.
 //!
 //! [`explain`] renders a plan for EXPLAIN [ANALYZE].
 //!
@@ -23,6 +26,7 @@
 pub mod access;
 pub mod columns;
 pub mod explain;
+pub mod index_order;
 pub mod join_order;
 pub mod outer_join;
 mod tree;
@@ -98,7 +102,18 @@ pub struct RangePlan {
 pub enum AccessPlan {
     Full,
     Primary(RangePlan),
-    Index { index: String, range: RangePlan },
+    Index {
+        index: String,
+        range: RangePlan,
+    },
+    /// Point lookups for an IN list on `index` (`None`: the primary key): the key `prefix`
+    /// followed by each of `values`, which are evaluated when the scan opens (NULLs dropped,
+    /// duplicates removed, in key order).
+    InList {
+        index: Option<String>,
+        prefix: Vec<Expr>,
+        values: Vec<Expr>,
+    },
 }
 
 /// What INSERT does on a unique conflict.
@@ -204,7 +219,8 @@ pub enum Plan {
 pub fn optimize(plan: Plan) -> Plan {
     let plan = join_order::reorder_joins(plan);
     let plan = outer_join::hash_outer_joins(plan);
-    access::choose_access(plan)
+    let plan = access::choose_access(plan);
+    index_order::order_by_index(plan)
 }
 
 #[cfg(test)]
