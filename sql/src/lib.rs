@@ -25,7 +25,9 @@
 //!    Committed, takes a fresh snapshot.
 //! 3. [`binder::Binder::bind`] resolves names against [`storage::Txn::catalog`] and produces
 //!    a typed logical plan: `Update(Filter(id = $1, Scan(t, Full)), SET v = v + 1)`. Operand
-//!    types are unified here (`binder/expr.rs`), so the executor never guesses types.
+//!    types are unified here (`binder/expr.rs`), so the executor never guesses types. A
+//!    prepared statement keeps its bound and optimized plan (steps 3–4) and reuses it while
+//!    the catalog is unchanged.
 //! 4. [`planner::optimize`] applies the rules (join order and predicate pushdown, hash joins,
 //!    access paths); `planner/access.rs` turns the full scan under `id = $1` into a
 //!    primary-key range scan `[$1, $1]`.

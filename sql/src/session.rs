@@ -22,6 +22,7 @@ use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
 use crate::executor::{self, Context};
 use crate::planner;
 use crate::result::StatementResult;
+use crate::storage::Catalog;
 use crate::storage::{Isolation, Storage, Txn};
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
@@ -29,6 +30,7 @@ use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Transaction block state.
 enum Block<T> {
@@ -47,12 +49,108 @@ enum Block<T> {
     },
 }
 
-/// A prepared statement: its parse tree and parameter types, re-bound at each execution so
-/// it follows catalog changes.
-#[derive(Debug, Clone)]
+/// A prepared statement: its parse tree and parameter types, and its plan, bound and
+/// optimized once and reused until the catalog changes (DDL by anyone: the catalog the
+/// statement's snapshot sees differs from the one the plan was bound against).
+#[derive(Debug)]
 struct Prepared {
     statement: Option<ast::Statement>,
     param_types: Vec<DataType>,
+    /// The result columns described at Parse (a re-plan may not change them).
+    columns: Option<Vec<OutputColumn>>,
+    /// The bound and optimized statement, and the catalog it was bound against.
+    plan: std::sync::Mutex<Option<(Arc<Catalog>, BoundStatement)>>,
+    /// How many times the statement was bound (Parse's describe not counted).
+    binds: std::sync::atomic::AtomicU64,
+}
+
+impl Prepared {
+    /// The plan for `catalog`: the cached one while the catalog is unchanged (the same
+    /// snapshot, or equal contents), else bound and optimized anew. A new plan may not change
+    /// the result columns (PostgreSQL's 0A000 "cached plan must not change result type").
+    fn plan(
+        &self,
+        catalog: &Arc<Catalog>,
+        stmt: &ast::Statement,
+        types: &[DataType],
+    ) -> Result<BoundStatement> {
+        let mut cached = self.plan.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((c, bound)) = cached.as_ref()
+            && (Arc::ptr_eq(c, catalog) || **c == **catalog)
+        {
+            return Ok(bound.clone());
+        }
+        let bound = bind_and_plan(catalog, stmt, types)?;
+        self.binds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let columns = match &bound {
+            BoundStatement::Query {
+                columns,
+                returns_rows: true,
+                ..
+            } => Some(columns),
+            BoundStatement::Explain { .. } => None,
+            _ => None,
+        };
+        if self.columns.is_some() && columns != self.columns.as_ref() {
+            return Err(Error::unsupported(
+                "cached plan must not change result type",
+            ));
+        }
+        *cached = Some((catalog.clone(), bound.clone()));
+        Ok(bound)
+    }
+}
+
+/// Binds `stmt` against `catalog` and optimizes its plan.
+fn bind_and_plan(
+    catalog: &Arc<Catalog>,
+    stmt: &ast::Statement,
+    types: &[DataType],
+) -> Result<BoundStatement> {
+    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
+    Ok(match binder.bind(stmt)? {
+        BoundStatement::Query {
+            kind,
+            plan,
+            columns,
+            returns_rows,
+        } => BoundStatement::Query {
+            kind,
+            plan: planner::optimize(plan),
+            columns,
+            returns_rows,
+        },
+        BoundStatement::Explain { analyze, query } => match *query {
+            BoundStatement::Query {
+                kind,
+                plan,
+                columns,
+                returns_rows,
+            } => BoundStatement::Explain {
+                analyze,
+                query: Box::new(BoundStatement::Query {
+                    kind,
+                    plan: planner::optimize(plan),
+                    columns,
+                    returns_rows,
+                }),
+            },
+            other => BoundStatement::Explain {
+                analyze,
+                query: Box::new(other),
+            },
+        },
+        other => other,
+    })
+}
+
+/// What one statement's execution takes from the session besides its text and parameters.
+struct StatementOptions {
+    /// Bytes per sort / hash / aggregate (`work_mem`).
+    work_mem: usize,
+    /// The prepared statement being executed, whose plan cache to use.
+    prepared: Option<Arc<Prepared>>,
 }
 
 /// The description of a prepared statement (ParameterDescription + RowDescription).
@@ -88,8 +186,10 @@ pub struct Session<S: Storage> {
     storage: S,
     block: Block<S::Txn>,
     /// Shared, so executing one does not copy its syntax tree.
-    prepared: BTreeMap<String, std::sync::Arc<Prepared>>,
+    prepared: BTreeMap<String, Arc<Prepared>>,
     settings: BTreeMap<String, String>,
+    /// The prepared statement `execute_prepared` is running (its plan cache is used).
+    executing: Option<Arc<Prepared>>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
 }
@@ -138,16 +238,19 @@ fn run_in_txn<T: Txn>(
     stmt: &ast::Statement,
     params: &[Value],
     types: &[DataType],
-    work_mem: usize,
+    opts: &StatementOptions,
 ) -> Result<StatementResult> {
     let catalog = txn.catalog()?;
-    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
-    match binder.bind(stmt)? {
+    let work_mem = opts.work_mem;
+    let bound = match &opts.prepared {
+        Some(p) => p.plan(&catalog, stmt, types)?,
+        None => bind_and_plan(&catalog, stmt, types)?,
+    };
+    match bound {
         BoundStatement::Explain { analyze, query } => {
             let BoundStatement::Query { plan, .. } = *query else {
                 return Err(Error::Internal("EXPLAIN of a non-query".into()));
             };
-            let plan = planner::optimize(plan);
             let lines = if analyze {
                 let mut counters = Vec::new();
                 let mut op = executor::build_counted(plan.clone(), &mut counters);
@@ -174,7 +277,6 @@ fn run_in_txn<T: Txn>(
             columns,
             returns_rows,
         } => {
-            let plan = planner::optimize(plan);
             let mut op = executor::build(plan);
             let mut ctx = Context {
                 txn,
@@ -261,6 +363,7 @@ impl<S: Storage> Session<S> {
             block: Block::Idle,
             prepared: BTreeMap::new(),
             settings,
+            executing: None,
             implicit: false,
         }
     }
@@ -378,15 +481,26 @@ impl<S: Storage> Session<S> {
         };
         self.prepared.insert(
             name.to_string(),
-            std::sync::Arc::new(Prepared {
+            Arc::new(Prepared {
                 statement,
                 param_types: param_types.clone(),
+                columns: columns.clone(),
+                plan: std::sync::Mutex::new(None),
+                binds: std::sync::atomic::AtomicU64::new(0),
             }),
         );
         Ok(PreparedInfo {
             param_types,
             columns,
         })
+    }
+
+    /// How many times prepared statement `name` was bound for execution: once, and again
+    /// after each change of the catalog (its plan is cached in between).
+    pub fn prepared_binds(&self, name: &str) -> Option<u64> {
+        self.prepared
+            .get(name)
+            .map(|p| p.binds.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Drops a prepared statement (Close).
@@ -411,7 +525,12 @@ impl<S: Storage> Session<S> {
             )));
         }
         match &p.statement {
-            Some(stmt) => self.run(stmt, params, &p.param_types),
+            Some(stmt) => {
+                self.executing = Some(p.clone());
+                let r = self.run(stmt, params, &p.param_types);
+                self.executing = None;
+                r
+            }
             None => Ok(StatementResult::command("")),
         }
     }
@@ -527,11 +646,14 @@ impl<S: Storage> Session<S> {
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
-        let work_mem = self
-            .settings
-            .get("work_mem")
-            .and_then(|v| executor::memory::parse_memory(v))
-            .unwrap_or(64 << 20);
+        let opts = StatementOptions {
+            work_mem: self
+                .settings
+                .get("work_mem")
+                .and_then(|v| executor::memory::parse_memory(v))
+                .unwrap_or(64 << 20),
+            prepared: self.executing.clone(),
+        };
         match &mut self.block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
@@ -539,14 +661,14 @@ impl<S: Storage> Session<S> {
                 }
                 let txn = txn.as_mut().expect("started above");
                 txn.begin_statement()?;
-                let r = run_in_txn(txn, stmt, params, types, work_mem);
+                let r = run_in_txn(txn, stmt, params, types, &opts);
                 txn.end_statement(r.is_ok());
                 r
             }
             Block::Idle => {
                 let mut txn = self.storage.begin(self.default_isolation()?)?;
                 txn.begin_statement()?;
-                let r = run_in_txn(&mut txn, stmt, params, types, work_mem);
+                let r = run_in_txn(&mut txn, stmt, params, types, &opts);
                 txn.end_statement(r.is_ok());
                 match r {
                     Ok(res) => txn.commit().map(|()| res),
