@@ -19,11 +19,14 @@
 //! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
+use crate::env::{self, Env};
 use crate::executor::{self, Context};
 use crate::planner;
 use crate::result::StatementResult;
 use crate::storage::Catalog;
 use crate::storage::{Isolation, Storage, Txn};
+use crate::types::datetime::{self, zone::Zone};
+use crate::types::oid::ObjectLookup;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -192,6 +195,12 @@ pub struct Session<S: Storage> {
     executing: Option<Arc<Prepared>>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
+    /// The `TimeZone` setting.
+    time_zone: Zone,
+    /// When the current transaction started (`now()`); reset when no block is open.
+    txn_start: Option<i64>,
+    /// The environment of the last statement (see [`Session::env`]).
+    last_env: Arc<Env>,
 }
 
 fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
@@ -233,14 +242,22 @@ fn explain_columns() -> Vec<OutputColumn> {
 }
 
 /// Runs one bound-and-planned statement inside `txn`.
+#[allow(clippy::too_many_arguments)]
 fn run_in_txn<T: Txn>(
     txn: &mut T,
     stmt: &ast::Statement,
     params: &[Value],
     types: &[DataType],
     opts: &StatementOptions,
+    lookup: &mut Option<Arc<dyn ObjectLookup>>,
 ) -> Result<StatementResult> {
     let catalog = txn.catalog()?;
+    let objects: Arc<dyn ObjectLookup> = catalog.clone();
+    *lookup = Some(objects.clone());
+    let _env = env::install(Arc::new(Env {
+        lookup: Some(objects),
+        ..(*env::current()).clone()
+    }));
     let work_mem = opts.work_mem;
     let bound = match &opts.prepared {
         Some(p) => p.plan(&catalog, stmt, types)?,
@@ -253,12 +270,8 @@ fn run_in_txn<T: Txn>(
             };
             let lines = if analyze {
                 let mut counters = Vec::new();
-                let mut op = executor::build_counted(plan.clone(), &mut counters);
-                let mut ctx = Context {
-                    txn,
-                    params,
-                    work_mem,
-                };
+                let mut op = executor::build_counted(&plan, &mut counters);
+                let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
                 executor::collect(op.as_mut(), &mut ctx)?;
                 let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
                 planner::explain::explain(&plan, Some(&counts))
@@ -277,12 +290,8 @@ fn run_in_txn<T: Txn>(
             columns,
             returns_rows,
         } => {
-            let mut op = executor::build(plan);
-            let mut ctx = Context {
-                txn,
-                params,
-                work_mem,
-            };
+            let mut op = executor::build(&plan);
+            let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {
@@ -365,7 +374,37 @@ impl<S: Storage> Session<S> {
             settings,
             executing: None,
             implicit: false,
+            time_zone: Zone::utc(),
+            txn_start: None,
+            last_env: Arc::new(Env::default()),
         }
+    }
+
+    /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
+    /// install it ([`env::install`]) while formatting that statement's rows as text.
+    pub fn env(&self) -> Arc<Env> {
+        Arc::new(Env {
+            time_zone: self.time_zone.clone(),
+            ..(*self.last_env).clone()
+        })
+    }
+
+    /// Starts a statement's environment: the statement's start time, and the transaction's
+    /// (the statement's own outside a block).
+    fn statement_env(&mut self) -> Arc<Env> {
+        let now = datetime::clock_now();
+        if matches!(self.block, Block::Idle) {
+            self.txn_start = None;
+        }
+        let transaction_start = *self.txn_start.get_or_insert(now);
+        let env = Arc::new(Env {
+            time_zone: self.time_zone.clone(),
+            transaction_start,
+            statement_start: now,
+            lookup: self.last_env.lookup.clone(),
+        });
+        self.last_env = env.clone();
+        env
     }
 
     /// Whether the session is inside a transaction block ('T'), failed ('E') or idle ('I'),
@@ -413,6 +452,7 @@ impl<S: Storage> Session<S> {
                         savepoints: Vec::new(),
                     };
                     self.implicit = true;
+                    self.txn_start = None;
                 }
                 Err(e) => return vec![Err(e)],
             }
@@ -564,6 +604,11 @@ impl<S: Storage> Session<S> {
                 c?
             }
         };
+        let objects: Arc<dyn ObjectLookup> = catalog.clone();
+        let _env = env::install(Arc::new(Env {
+            lookup: Some(objects),
+            ..(*self.statement_env()).clone()
+        }));
         let mut binder = Binder::new(catalog, declared.to_vec());
         let bound = binder.bind(stmt)?;
         let types = binder
@@ -600,8 +645,18 @@ impl<S: Storage> Session<S> {
         }
     }
 
-    /// Runs one statement with the transaction state machine around it.
+    /// Runs one statement with the transaction state machine and its environment around it.
     fn run(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+        types: &[DataType],
+    ) -> Result<StatementResult> {
+        let _env = env::install(self.statement_env());
+        self.run_statement(stmt, params, types)
+    }
+
+    fn run_statement(
         &mut self,
         stmt: &ast::Statement,
         params: &[Value],
@@ -651,7 +706,7 @@ impl<S: Storage> Session<S> {
                 .settings
                 .get("work_mem")
                 .and_then(|v| executor::memory::parse_memory(v))
-                .unwrap_or(64 << 20),
+                .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
             prepared: self.executing.clone(),
         };
         match &mut self.block {
@@ -661,15 +716,19 @@ impl<S: Storage> Session<S> {
                 }
                 let txn = txn.as_mut().expect("started above");
                 txn.begin_statement()?;
-                let r = run_in_txn(txn, stmt, params, types, &opts);
+                let mut lookup = None;
+                let r = run_in_txn(txn, stmt, params, types, &opts, &mut lookup);
                 txn.end_statement(r.is_ok());
+                self.remember_lookup(lookup);
                 r
             }
             Block::Idle => {
                 let mut txn = self.storage.begin(self.default_isolation()?)?;
                 txn.begin_statement()?;
-                let r = run_in_txn(&mut txn, stmt, params, types, &opts);
+                let mut lookup = None;
+                let r = run_in_txn(&mut txn, stmt, params, types, &opts, &mut lookup);
                 txn.end_statement(r.is_ok());
+                self.remember_lookup(lookup);
                 match r {
                     Ok(res) => txn.commit().map(|()| res),
                     Err(e) => {
@@ -679,6 +738,16 @@ impl<S: Storage> Session<S> {
                 }
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),
+        }
+    }
+
+    /// Keeps the catalog lookup of the statement that just ran, for formatting its rows.
+    fn remember_lookup(&mut self, lookup: Option<Arc<dyn ObjectLookup>>) {
+        if lookup.is_some() {
+            self.last_env = Arc::new(Env {
+                lookup,
+                ..(*self.last_env).clone()
+            });
         }
     }
 
@@ -800,6 +869,11 @@ impl<S: Storage> Session<S> {
                 if !self.settings.contains_key(&name) {
                     return Err(Error::UndefinedParameter(name));
                 }
+                if name == "timezone"
+                    && let [value] = values.as_slice()
+                {
+                    return self.set_time_zone(value);
+                }
                 let value = values
                     .iter()
                     .map(|v| match v {
@@ -838,13 +912,7 @@ impl<S: Storage> Session<S> {
                 self.settings.insert(name, value);
                 Ok(StatementResult::command("SET"))
             }
-            ast::Set::SetTimeZone { value, .. } => {
-                self.settings.insert(
-                    "timezone".into(),
-                    value.to_string().trim_matches('\'').to_string(),
-                );
-                Ok(StatementResult::command("SET"))
-            }
+            ast::Set::SetTimeZone { value, .. } => self.set_time_zone(value),
             ast::Set::SetTransaction {
                 modes,
                 snapshot: None,
@@ -872,12 +940,64 @@ impl<S: Storage> Session<S> {
         }
     }
 
+    /// `SET TIME ZONE x` / `SET timezone = x`: a zone name, a POSIX specification, a number
+    /// of hours, an interval, or LOCAL / DEFAULT (UTC, the server's zone).
+    fn set_time_zone(&mut self, value: &ast::Expr) -> Result<StatementResult> {
+        let zone = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) if s.eq_ignore_ascii_case("default") => {
+                    Zone::utc()
+                }
+                ast::Value::SingleQuotedString(s) => Zone::parse(s)?,
+                ast::Value::Number(n, _) => Zone::parse(n)?,
+                other => Zone::parse(&other.to_string())?,
+            },
+            ast::Expr::Identifier(i)
+                if i.value.eq_ignore_ascii_case("local")
+                    || i.value.eq_ignore_ascii_case("default") =>
+            {
+                Zone::utc()
+            }
+            ast::Expr::Identifier(i) => Zone::parse(&i.value)?,
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => Zone::parse(&format!("-{expr}"))?,
+            ast::Expr::Interval(iv) => {
+                let text = match iv.value.as_ref() {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                let iv = crate::types::Interval::parse(&text)?;
+                if iv.months != 0 || iv.days != 0 {
+                    return Err(Error::InvalidParameterValue(format!(
+                        "invalid interval value for time zone: {text}"
+                    )));
+                }
+                Zone::fixed((iv.micros / datetime::USECS_PER_SEC) as i32)?
+            }
+            other => Zone::parse(&other.to_string())?,
+        };
+        self.settings
+            .insert("timezone".into(), zone.name().to_string());
+        self.time_zone = zone;
+        Ok(StatementResult::command("SET"))
+    }
+
     fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
         let name = variable
             .iter()
             .map(crate::binder::ident)
             .collect::<Vec<_>>()
             .join(" ");
+        let name = if name == "time zone" {
+            "timezone".to_string()
+        } else {
+            name
+        };
         let value = match name.as_str() {
             "transaction_isolation" | "transaction isolation level" => match &self.block {
                 Block::Open { isolation, .. } | Block::Failed { isolation, .. } => {
@@ -889,16 +1009,17 @@ impl<S: Storage> Session<S> {
                     .cloned()
                     .unwrap_or_default(),
             },
+            "time zone" | "timezone" => self.time_zone.name().to_string(),
             n => self
                 .settings
                 .get(n)
                 .cloned()
                 .ok_or_else(|| Error::UndefinedParameter(n.to_string()))?,
         };
-        let column = if name == "transaction isolation level" {
-            "transaction_isolation".to_string()
-        } else {
-            name
+        let column = match name.as_str() {
+            "transaction isolation level" => "transaction_isolation".to_string(),
+            "timezone" => "TimeZone".to_string(),
+            _ => name,
         };
         Ok(StatementResult {
             tag: "SHOW".into(),

@@ -47,6 +47,7 @@ trait SessionOps: Send {
     ) -> sql::Result<PreparedInfo>;
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
     fn close(&mut self, name: &str);
+    fn env(&self) -> Arc<sql::env::Env>;
 }
 
 impl<S: Backend> SessionOps for Session<S> {
@@ -71,6 +72,10 @@ impl<S: Backend> SessionOps for Session<S> {
 
     fn close(&mut self, name: &str) {
         self.close_prepared(name);
+    }
+
+    fn env(&self) -> Arc<sql::env::Env> {
+        Session::env(self)
     }
 }
 
@@ -218,6 +223,15 @@ impl SessionHandle {
             (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status)),
             (_, Some(fatal)) => Err(fatal),
             (None, None) => Err(Fatal::Gone),
+        }
+    }
+
+    /// The session's environment (time zone, catalog lookup), to install while values are
+    /// formatted or parsed outside the session ([`sql::env`]).
+    pub fn env(&self) -> Arc<sql::env::Env> {
+        match self.session.lock() {
+            Ok(s) => s.env(),
+            Err(_) => Arc::new(sql::env::Env::default()),
         }
     }
 

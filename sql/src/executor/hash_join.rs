@@ -37,11 +37,11 @@ fn key_of(
     keys: &[Expr],
     null_safe: &[bool],
     row: &[Value],
-    params: &[Value],
+    ctx: &Context,
 ) -> Result<Option<Vec<Value>>> {
     let mut out = Vec::with_capacity(keys.len());
     for (k, safe) in keys.iter().zip(null_safe) {
-        let v = k.eval(row, params)?;
+        let v = k.eval(row, ctx)?;
         if v.is_null() && !safe {
             return Ok(None);
         }
@@ -70,7 +70,7 @@ impl HashJoin {
         let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
         let mut budget = Budget::new("hash join");
         for (i, row) in rows.iter().enumerate() {
-            if let Some(k) = key_of(&self.join.right_keys, &self.join.null_safe, row, ctx.params)? {
+            if let Some(k) = key_of(&self.join.right_keys, &self.join.null_safe, row, ctx)? {
                 budget.charge(ctx, row_bytes(&k))?;
                 table.entry(k).or_default().push(i);
             }
@@ -92,15 +92,11 @@ impl Operator for HashJoin {
             if self.current.is_none() {
                 let Some(t) = self.left.next(ctx)? else { break };
                 let built = self.built.as_ref().expect("built above");
-                let candidates = match key_of(
-                    &self.join.left_keys,
-                    &self.join.null_safe,
-                    &t.row,
-                    ctx.params,
-                )? {
-                    Some(k) => built.table.get(&k).cloned().unwrap_or_default(),
-                    None => Vec::new(),
-                };
+                let candidates =
+                    match key_of(&self.join.left_keys, &self.join.null_safe, &t.row, ctx)? {
+                        Some(k) => built.table.get(&k).cloned().unwrap_or_default(),
+                        None => Vec::new(),
+                    };
                 self.current = Some((t.row, candidates, 0, false));
             }
             let built = self.built.as_mut().expect("built above");
@@ -111,7 +107,7 @@ impl Operator for HashJoin {
                 let mut row = left_row.clone();
                 row.extend(built.rows[i].iter().cloned());
                 let ok = match &self.join.residual {
-                    Some(p) => p.is_true(&row, ctx.params)?,
+                    Some(p) => p.is_true(&row, ctx)?,
                     None => true,
                 };
                 if ok {

@@ -8,6 +8,9 @@
 use super::{Context, Operator, Tuple};
 use crate::{Error, Result, Value};
 
+/// Strata's default `work_mem`: 64MB (PostgreSQL's is 4MB, but it spills past it).
+pub const DEFAULT_WORK_MEM: usize = 64 << 20;
+
 /// Bytes held by one operator, against a limit.
 pub struct Budget {
     used: usize,
@@ -22,11 +25,11 @@ impl Budget {
     /// Charges `bytes`; 53200 once the total exceeds `ctx.work_mem`.
     pub fn charge(&mut self, ctx: &Context, bytes: usize) -> Result<()> {
         self.used += bytes;
-        if self.used > ctx.work_mem {
+        if self.used > ctx.work_mem() {
             return Err(Error::OutOfMemory(format!(
                 "{} needs more than work_mem ({} kB)",
                 self.what,
-                ctx.work_mem / 1024
+                ctx.work_mem() / 1024
             )));
         }
         Ok(())

@@ -24,12 +24,12 @@ impl Scan {
     }
 
     /// Evaluates the planned bounds; `None` if a bound is NULL (empty result).
-    fn range(plan: &RangePlan, params: &[Value]) -> Result<Option<KeyRange>> {
+    fn range(plan: &RangePlan, ctx: &Context) -> Result<Option<KeyRange>> {
         let eval = |b: &Bound<Vec<crate::expr::Expr>>| -> Result<Option<Bound<Vec<Value>>>> {
             let vals = |es: &Vec<crate::expr::Expr>| -> Result<Option<Vec<Value>>> {
                 let v = es
                     .iter()
-                    .map(|e| e.eval(&[], params))
+                    .map(|e| e.eval(&[], ctx))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(if v.iter().any(Value::is_null) {
                     None
@@ -59,14 +59,17 @@ impl Scan {
         prefix: &[crate::expr::Expr],
         values: &[crate::expr::Expr],
     ) -> Result<RowStream> {
-        let eval = |es: &[crate::expr::Expr]| -> Result<Vec<Value>> {
-            es.iter().map(|e| e.eval(&[], ctx.params)).collect()
+        let eval = |es: &[crate::expr::Expr], ctx: &Context| -> Result<Vec<Value>> {
+            es.iter().map(|e| e.eval(&[], ctx)).collect()
         };
-        let prefix = eval(prefix)?;
+        let prefix = eval(prefix, ctx)?;
         if prefix.iter().any(Value::is_null) {
             return Ok(Box::new(std::iter::empty()));
         }
-        let mut values: Vec<Value> = eval(values)?.into_iter().filter(|v| !v.is_null()).collect();
+        let mut values: Vec<Value> = eval(values, ctx)?
+            .into_iter()
+            .filter(|v| !v.is_null())
+            .collect();
         values.sort();
         values.dedup();
         let mut streams = Vec::with_capacity(values.len());
@@ -84,7 +87,7 @@ impl Scan {
                     range,
                 },
             };
-            streams.push(ctx.txn.scan(self.table.id, &access)?);
+            streams.push(ctx.txn().scan(self.table.id, &access)?);
         }
         Ok(Box::new(streams.into_iter().flatten()))
     }
@@ -96,10 +99,10 @@ impl Operator for Scan {
         if self.stream.is_none() {
             let access = match &self.access {
                 AccessPlan::Full => Some(Access::Full),
-                AccessPlan::Primary(r) => Self::range(r, ctx.params)?.map(Access::PrimaryRange),
+                AccessPlan::Primary(r) => Self::range(r, ctx)?.map(Access::PrimaryRange),
                 AccessPlan::InList { .. } => None,
                 AccessPlan::Index { index, range } => {
-                    Self::range(range, ctx.params)?.map(|range| Access::IndexRange {
+                    Self::range(range, ctx)?.map(|range| Access::IndexRange {
                         index: index.clone(),
                         range,
                     })
@@ -114,7 +117,7 @@ impl Operator for Scan {
                     },
                     _,
                 ) => self.points(ctx, index, prefix, values)?,
-                (_, Some(a)) => ctx.txn.scan(self.table.id, &a)?,
+                (_, Some(a)) => ctx.txn().scan(self.table.id, &a)?,
                 (_, None) => Box::new(std::iter::empty()),
             });
         }

@@ -13,26 +13,13 @@ use crate::expr::{CmpOp, Expr};
 use crate::storage::TableDef;
 use std::ops::Bound;
 
-/// Applies the rule everywhere in the tree.
-pub fn choose_access(plan: Plan) -> Plan {
-    match plan {
-        Plan::Filter { input, predicate } => {
-            let input = match *input {
-                Plan::Scan {
-                    table,
-                    access: AccessPlan::Full,
-                } => {
-                    let access = best_access(&table, &predicate);
-                    Plan::Scan { table, access }
-                }
-                other => choose_access(other),
-            };
-            Plan::Filter {
-                input: Box::new(input),
-                predicate,
-            }
-        }
-        other => other.map_children(choose_access),
+/// The rule for one node (see [`super::visit::transform`] for applying it everywhere).
+pub fn choose_access(plan: &mut Plan) {
+    if let Plan::Filter { input, predicate } = plan
+        && let Plan::Scan { table, access } = input.as_mut()
+        && *access == AccessPlan::Full
+    {
+        *access = best_access(table, predicate);
     }
 }
 

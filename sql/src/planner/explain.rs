@@ -123,7 +123,30 @@ fn title(p: &Plan) -> String {
         },
         Plan::HashJoin { join, .. } => format!("Hash{} Join", join_name(join.kind)),
         Plan::Aggregate { groups, .. } if groups.is_empty() => "Aggregate".into(),
-        Plan::Aggregate { .. } | Plan::Distinct { .. } => "HashAggregate".into(),
+        Plan::Aggregate { .. } | Plan::Distinct { on: None, .. } => "HashAggregate".into(),
+        Plan::Distinct { .. } => "Unique".into(),
+        Plan::LateralJoin { kind, .. } => match kind {
+            JoinKind::Inner => "Nested Loop".into(),
+            k => format!("Nested Loop{} Join", join_name(*k)),
+        },
+        Plan::Window { .. } => "WindowAgg".into(),
+        Plan::SetOp { op, all, .. } => match (op, all) {
+            (super::SetOpKind::Union, true) => "Append".into(),
+            (super::SetOpKind::Union, false) => "HashAggregate".into(),
+            (k, all) => format!(
+                "HashSetOp {}{}",
+                if matches!(k, super::SetOpKind::Intersect) {
+                    "Intersect"
+                } else {
+                    "Except"
+                },
+                if *all { " All" } else { "" }
+            ),
+        },
+        Plan::With { .. } => "CTE".into(),
+        Plan::CteScan { id } => format!("CTE Scan on cte{id}"),
+        Plan::RecursiveUnion { .. } => "Recursive Union".into(),
+        Plan::WorkTable { id } => format!("WorkTable Scan on cte{id}"),
         Plan::Project { .. } => "Result".into(),
         Plan::Sort { .. } => "Sort".into(),
         Plan::Limit { .. } => "Limit".into(),
@@ -163,7 +186,12 @@ fn details(p: &Plan) -> Vec<String> {
             let keys: Vec<String> = groups.iter().map(|g| show(g, &n)).collect();
             vec![format!("Group Key: {}", keys.join(", "))]
         }
-        Plan::Distinct { input } => vec![format!("Group Key: {}", names(input).join(", "))],
+        Plan::Distinct { input, on: None } => {
+            vec![format!("Group Key: {}", names(input).join(", "))]
+        }
+        Plan::LateralJoin { on: Some(on), .. } => {
+            vec![format!("Join Filter: {}", show(on, &names(p)))]
+        }
         Plan::Sort { input, keys } => {
             let n = names(input);
             let keys: Vec<String> = keys
@@ -216,8 +244,13 @@ pub fn names(p: &Plan) -> Vec<String> {
                     AggFunc::Avg => "avg",
                     AggFunc::Min => "min",
                     AggFunc::Max => "max",
+                    AggFunc::StringAgg => "string_agg",
+                    AggFunc::BoolAnd => "bool_and",
+                    AggFunc::BoolOr => "bool_or",
+                    _ => "agg",
                 };
-                let arg = c.arg.as_ref().map(|a| show(a, &n)).unwrap_or_default();
+                let args: Vec<String> = c.args.iter().map(|a| show(a, &n)).collect();
+                let arg = args.join(", ");
                 let d = if c.distinct { "DISTINCT " } else { "" };
                 format!("{f}({d}{arg})")
             }));
@@ -227,13 +260,21 @@ pub fn names(p: &Plan) -> Vec<String> {
             let n = names(input);
             exprs.iter().map(|e| show(e, &n)).collect()
         }
+        Plan::LateralJoin { left, .. } => names(left),
         Plan::Filter { input, .. }
-        | Plan::Distinct { input }
+        | Plan::Distinct { input, .. }
         | Plan::Sort { input, .. }
-        | Plan::Limit { input, .. } => names(input),
-        Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => {
-            (0..p.width()).map(|i| format!("${i}")).collect()
-        }
+        | Plan::Limit { input, .. }
+        | Plan::Window { input, .. }
+        | Plan::With { input, .. } => names(input),
+        Plan::SetOp { left, .. } => names(left),
+        Plan::RecursiveUnion { anchor, .. } => names(anchor),
+        // Unknown names show as `$i` (see `show`).
+        Plan::CteScan { .. }
+        | Plan::WorkTable { .. }
+        | Plan::Insert { .. }
+        | Plan::Update { .. }
+        | Plan::Delete { .. } => vec![],
     }
 }
 
@@ -247,6 +288,15 @@ pub fn show(e: &Expr, names: &[String]) -> String {
             other => other.to_string(),
         },
         Expr::Param(i) => format!("${}", i + 1),
+        Expr::OuterRef(i) => format!("outer.{i}"),
+        Expr::Subquery(q) => {
+            let what = match &q.kind {
+                crate::expr::SubqueryKind::Scalar => "SubPlan",
+                crate::expr::SubqueryKind::Exists => "EXISTS(SubPlan)",
+                crate::expr::SubqueryKind::Quantified { .. } => "ANY(SubPlan)",
+            };
+            format!("({what} {})", q.id)
+        }
         Expr::Not(x) => format!("(NOT {})", s(x)),
         Expr::And(..) => {
             let parts: Vec<String> = e.conjuncts().into_iter().map(s).collect();

@@ -13,32 +13,23 @@ use crate::expr::Expr;
 use crate::storage::TableDef;
 use std::ops::Bound;
 
-/// Applies the rule everywhere in the tree.
-pub fn order_by_index(plan: Plan) -> Plan {
-    match plan {
-        Plan::Limit {
-            input,
-            limit,
-            offset,
-        } => {
-            let input = match *input {
-                Plan::Sort { input, keys } => match ordered(*input, &keys) {
-                    Ok(scan) => scan,
-                    Err(input) => Plan::Sort {
-                        input: Box::new(order_by_index(*input)),
-                        keys,
-                    },
-                },
-                other => order_by_index(other),
-            };
-            Plan::Limit {
-                input: Box::new(input),
-                limit,
-                offset,
-            }
-        }
-        other => other.map_children(order_by_index),
+/// The rule for one node (see [`super::visit::transform`] for applying it everywhere).
+pub fn order_by_index(plan: &mut Plan) {
+    let Plan::Limit { input, .. } = plan else {
+        return;
+    };
+    if !matches!(input.as_ref(), Plan::Sort { .. }) {
+        return;
     }
+    let Plan::Sort { input: below, keys } =
+        std::mem::replace(input.as_mut(), Plan::Values { rows: vec![] })
+    else {
+        return;
+    };
+    **input = match ordered(*below, &keys) {
+        Ok(scan) => scan,
+        Err(below) => Plan::Sort { input: below, keys },
+    };
 }
 
 /// The key columns (`None`: primary key, else the index name) whose order `cols` is a prefix of.

@@ -26,13 +26,43 @@
 use super::columns::{columns_of, conjoin, remap};
 use super::{EquiJoin, JoinKind, Plan};
 use crate::expr::{CmpOp, Expr};
+use std::sync::Arc;
 
-/// Applies the rule everywhere in the tree.
-pub fn reorder_joins(plan: Plan) -> Plan {
-    if is_region(&plan) {
-        region(plan)
-    } else {
-        plan.map_children(reorder_joins)
+/// Applies the rule everywhere in the tree, top-down (a region is taken whole from its
+/// topmost node), and inside the plans of subqueries.
+pub fn reorder_joins(plan: &mut Plan) {
+    if is_region(plan) {
+        let p = std::mem::replace(plan, Plan::Values { rows: vec![] });
+        *plan = region(p);
+        return;
+    }
+    for c in plan.children_mut() {
+        reorder_joins(c);
+    }
+    for e in plan.exprs_mut() {
+        in_subqueries(e);
+    }
+}
+
+/// Applies the rule to the plans of the subqueries in `e`.
+fn in_subqueries(e: &mut Expr) {
+    e.rewrite(&mut |x| {
+        if let Expr::Subquery(s) = x {
+            reorder_joins(Arc::make_mut(&mut s.plan));
+        }
+    });
+}
+
+/// The width of a region's root (a join, or a filter over one).
+fn join_width(p: &Plan) -> usize {
+    match p {
+        Plan::Join {
+            left_width,
+            right_width,
+            ..
+        } => left_width + right_width,
+        Plan::Filter { input, .. } => join_width(input),
+        _ => 0,
     }
 }
 
@@ -75,7 +105,22 @@ fn shift(e: &Expr, by: usize) -> Expr {
     }
 }
 
-fn collect(plan: Plan, offset: usize, leaves: &mut Vec<Leaf>, conjuncts: &mut Vec<Expr>) {
+/// Collects the leaves and conjuncts of the region rooted at `plan` (at column `offset`,
+/// `width` columns wide).
+fn collect(
+    plan: Plan,
+    offset: usize,
+    width: usize,
+    leaves: &mut Vec<Leaf>,
+    conjuncts: &mut Vec<Expr>,
+) {
+    let add = |e: &Expr, conjuncts: &mut Vec<Expr>| {
+        for c in e.conjuncts() {
+            let mut c = shift(c, offset);
+            in_subqueries(&mut c);
+            conjuncts.push(c);
+        }
+    };
     match plan {
         Plan::Join {
             left,
@@ -83,22 +128,22 @@ fn collect(plan: Plan, offset: usize, leaves: &mut Vec<Leaf>, conjuncts: &mut Ve
             kind: JoinKind::Inner,
             on,
             left_width,
-            ..
+            right_width,
         } => {
             if let Some(on) = on {
-                conjuncts.extend(on.conjuncts().into_iter().map(|c| shift(c, offset)));
+                add(&on, conjuncts);
             }
-            collect(*left, offset, leaves, conjuncts);
-            collect(*right, offset + left_width, leaves, conjuncts);
+            collect(*left, offset, left_width, leaves, conjuncts);
+            collect(*right, offset + left_width, right_width, leaves, conjuncts);
         }
         Plan::Filter { input, predicate } if is_inner_join(&input) => {
-            conjuncts.extend(predicate.conjuncts().into_iter().map(|c| shift(c, offset)));
-            collect(*input, offset, leaves, conjuncts);
+            add(&predicate, conjuncts);
+            collect(*input, offset, width, leaves, conjuncts);
         }
-        other => {
-            let width = other.width();
+        mut other => {
+            reorder_joins(&mut other);
             leaves.push(Leaf {
-                plan: reorder_joins(other),
+                plan: other,
                 start: offset,
                 width,
             });
@@ -185,10 +230,10 @@ fn leaves_of(e: &Expr, leaves: &[Leaf]) -> Vec<usize> {
 }
 
 fn region(plan: Plan) -> Plan {
-    let total = plan.width();
+    let total = join_width(&plan);
     let mut leaves = Vec::new();
     let mut exprs = Vec::new();
-    collect(plan, 0, &mut leaves, &mut exprs);
+    collect(plan, 0, total, &mut leaves, &mut exprs);
     let mut conjuncts: Vec<Conjunct> = exprs
         .into_iter()
         .map(|expr| Conjunct {

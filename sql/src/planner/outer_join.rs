@@ -12,19 +12,28 @@ use super::columns::{columns_of, conjoin, remap};
 use super::{EquiJoin, JoinKind, Plan};
 use crate::expr::{CmpOp, Expr};
 
-/// Applies the rule everywhere in the tree.
-pub fn hash_outer_joins(plan: Plan) -> Plan {
-    let plan = plan.map_children(hash_outer_joins);
-    match plan {
+/// The rule for one node (see [`super::visit::transform`] for applying it everywhere).
+pub fn hash_outer_joins(plan: &mut Plan) {
+    if !matches!(
+        plan,
         Plan::Join {
-            left,
-            right,
-            kind: kind @ (JoinKind::Left | JoinKind::Right | JoinKind::Full),
-            on: Some(on),
-            left_width,
-            right_width,
-        } => rewrite(*left, *right, kind, on, left_width, right_width),
-        other => other,
+            kind: JoinKind::Left | JoinKind::Right | JoinKind::Full,
+            on: Some(_),
+            ..
+        }
+    ) {
+        return;
+    }
+    if let Plan::Join {
+        left,
+        right,
+        kind,
+        on: Some(on),
+        left_width,
+        right_width,
+    } = std::mem::replace(plan, Plan::Values { rows: vec![] })
+    {
+        *plan = rewrite(*left, *right, kind, on, left_width, right_width);
     }
 }
 

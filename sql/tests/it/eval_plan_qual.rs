@@ -108,16 +108,8 @@ fn run_interleaved(
     else {
         panic!("not DML");
     };
-    let mut op = executor::build(planner::optimize(plan));
-    let n = executor::collect(
-        op.as_mut(),
-        &mut Context {
-            txn: &mut txn,
-            params: &[],
-            work_mem: 64 << 20,
-        },
-    )?
-    .len();
+    let mut op = executor::build(&planner::optimize(plan));
+    let n = executor::collect(op.as_mut(), &mut Context::new(&mut txn, &[]))?.len();
     txn.end_statement(true);
     txn.commit()?;
     Ok(n)

@@ -460,7 +460,11 @@ fn prepared_plans_are_reused_until_the_catalog_changes() {
     assert_eq!(ids(&mut s, 30), ["3"]);
     run(&mut s, "INSERT INTO t VALUES (4, 40)");
     assert_eq!(ids(&mut s, 25), ["3", "4"]);
-    assert_eq!(s.prepared_binds("q"), Some(1), "bound once, reused (DML is no DDL)");
+    assert_eq!(
+        s.prepared_binds("q"),
+        Some(1),
+        "bound once, reused (DML is no DDL)"
+    );
 
     // DDL invalidates: the next execution binds again (and can use the new index).
     run(&mut s, "CREATE INDEX t_v ON t (v)");
