@@ -182,6 +182,9 @@ pub enum Error {
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
+    /// 53200: an operator's rows or hash table would exceed `work_mem` (no spilling yet).
+    #[error("out of memory: {0}")]
+    OutOfMemory(String),
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
@@ -268,6 +271,7 @@ impl Error {
             UndefinedParameter(_) => "42704",
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
+            OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled => "57014",

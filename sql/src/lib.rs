@@ -25,9 +25,12 @@
 //!    Committed, takes a fresh snapshot.
 //! 3. [`binder::Binder::bind`] resolves names against [`storage::Txn::catalog`] and produces
 //!    a typed logical plan: `Update(Filter(id = $1, Scan(t, Full)), SET v = v + 1)`. Operand
-//!    types are unified here (`binder/expr.rs`), so the executor never guesses types.
-//! 4. [`planner::optimize`] applies the rules; `planner/access.rs` turns the full scan under
-//!    `id = $1` into a primary-key range scan `[$1, $1]`.
+//!    types are unified here (`binder/expr.rs`), so the executor never guesses types. A
+//!    prepared statement keeps its bound and optimized plan (steps 3–4) and reuses it while
+//!    the catalog is unchanged.
+//! 4. [`planner::optimize`] applies the rules (join order and predicate pushdown, hash joins,
+//!    access paths); `planner/access.rs` turns the full scan under `id = $1` into a
+//!    primary-key range scan `[$1, $1]`.
 //! 5. [`executor::build`] makes Volcano operators, one file each (`executor/scan.rs`,
 //!    `filter.rs`, `update.rs`, ...). Pulling the root: `Scan` evaluates `$1` and calls
 //!    [`storage::Txn::scan`], a detached stream of rows visible to the statement (snapshot +
@@ -41,7 +44,7 @@
 //!    rollback); the implicit transaction commits ([`storage::Txn::commit`]) and the session
 //!    returns a [`StatementResult`] with tag `UPDATE 1`.
 //!
-//! A SELECT takes the same path with `Project`, `Sort`, `Limit`, `Aggregate`,
+//! A SELECT takes the same path with `Project`, `Sort`, `Limit`, `Aggregate`, `HashJoin`,
 //! `NestedLoopJoin` operators; the
 //! rows come back as [`Value`]s, which print in PostgreSQL's text format
 //! ([`types::format`]).
@@ -67,9 +70,10 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! * Joins are nested loops only (no hash join, no index nested loop); correlated
+//! * Equi-joins are hash joins, other joins nested loops (no index nested loop yet); join
+//!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
-//!   fits), not decorrelated. No views.
+//!   fits), not decorrelated into semi/anti joins. No views.
 //! * `numeric`, `char(n)`, the date/time types, `bytea`, `uuid`, `json`/`jsonb`, arrays and
 //!   the OID types have values, casts, text and binary formats and storage encodings, but
 //!   most of their operators and functions are not bound yet (fractional literals are still
@@ -79,8 +83,8 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits);
 //!   `regexp_match` (text[]) and `array_agg` are not bound yet.
 //! * `set_config(name, value, true)` (transaction-local) acts like `false`.
-//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE,
-//!   COPY and EXPLAIN are rejected with 0A000.
+//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE
+//!   and COPY are rejected with 0A000.
 
 pub mod binder;
 pub mod env;

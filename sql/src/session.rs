@@ -23,6 +23,7 @@ use crate::env::{self, Env, SessionInfo};
 use crate::executor::{self, Context};
 use crate::planner;
 use crate::result::StatementResult;
+use crate::storage::Catalog;
 use crate::storage::{Isolation, Storage, Txn};
 use crate::types::datetime::{self, zone::Zone};
 use crate::types::oid::ObjectLookup;
@@ -49,12 +50,108 @@ enum Block<T> {
     },
 }
 
-/// A prepared statement: its parse tree and parameter types, re-bound at each execution so
-/// it follows catalog changes.
-#[derive(Debug, Clone)]
+/// A prepared statement: its parse tree and parameter types, and its plan, bound and
+/// optimized once and reused until the catalog changes (DDL by anyone: the catalog the
+/// statement's snapshot sees differs from the one the plan was bound against).
+#[derive(Debug)]
 struct Prepared {
     statement: Option<ast::Statement>,
     param_types: Vec<DataType>,
+    /// The result columns described at Parse (a re-plan may not change them).
+    columns: Option<Vec<OutputColumn>>,
+    /// The bound and optimized statement, and the catalog it was bound against.
+    plan: std::sync::Mutex<Option<(Arc<Catalog>, BoundStatement)>>,
+    /// How many times the statement was bound (Parse's describe not counted).
+    binds: std::sync::atomic::AtomicU64,
+}
+
+impl Prepared {
+    /// The plan for `catalog`: the cached one while the catalog is unchanged (the same
+    /// snapshot, or equal contents), else bound and optimized anew. A new plan may not change
+    /// the result columns (PostgreSQL's 0A000 "cached plan must not change result type").
+    fn plan(
+        &self,
+        catalog: &Arc<Catalog>,
+        stmt: &ast::Statement,
+        types: &[DataType],
+    ) -> Result<BoundStatement> {
+        let mut cached = self.plan.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((c, bound)) = cached.as_ref()
+            && (Arc::ptr_eq(c, catalog) || **c == **catalog)
+        {
+            return Ok(bound.clone());
+        }
+        let bound = bind_and_plan(catalog, stmt, types)?;
+        self.binds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let columns = match &bound {
+            BoundStatement::Query {
+                columns,
+                returns_rows: true,
+                ..
+            } => Some(columns),
+            BoundStatement::Explain { .. } => None,
+            _ => None,
+        };
+        if self.columns.is_some() && columns != self.columns.as_ref() {
+            return Err(Error::unsupported(
+                "cached plan must not change result type",
+            ));
+        }
+        *cached = Some((catalog.clone(), bound.clone()));
+        Ok(bound)
+    }
+}
+
+/// Binds `stmt` against `catalog` and optimizes its plan.
+fn bind_and_plan(
+    catalog: &Arc<Catalog>,
+    stmt: &ast::Statement,
+    types: &[DataType],
+) -> Result<BoundStatement> {
+    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
+    Ok(match binder.bind(stmt)? {
+        BoundStatement::Query {
+            kind,
+            plan,
+            columns,
+            returns_rows,
+        } => BoundStatement::Query {
+            kind,
+            plan: planner::optimize(plan),
+            columns,
+            returns_rows,
+        },
+        BoundStatement::Explain { analyze, query } => match *query {
+            BoundStatement::Query {
+                kind,
+                plan,
+                columns,
+                returns_rows,
+            } => BoundStatement::Explain {
+                analyze,
+                query: Box::new(BoundStatement::Query {
+                    kind,
+                    plan: planner::optimize(plan),
+                    columns,
+                    returns_rows,
+                }),
+            },
+            other => BoundStatement::Explain {
+                analyze,
+                query: Box::new(other),
+            },
+        },
+        other => other,
+    })
+}
+
+/// What one statement's execution takes from the session besides its text and parameters.
+struct StatementOptions {
+    /// Bytes per sort / hash / aggregate (`work_mem`).
+    work_mem: usize,
+    /// The prepared statement being executed, whose plan cache to use.
+    prepared: Option<Arc<Prepared>>,
 }
 
 /// The description of a prepared statement (ParameterDescription + RowDescription).
@@ -85,6 +182,9 @@ const SETTINGS: &[(&str, &str)] = &[
     ("standard_conforming_strings", "on"),
     ("statement_timeout", "0"),
     ("timezone", "UTC"),
+    // PostgreSQL's default is 4MB, past which it spills to disk; Strata fails with 53200
+    // instead (see `executor::memory`), so it allows more.
+    ("work_mem", "64MB"),
 ];
 
 /// One client session over a storage engine. See the module docs.
@@ -92,9 +192,11 @@ pub struct Session<S: Storage> {
     storage: S,
     block: Block<S::Txn>,
     /// Shared, so executing one does not copy its syntax tree.
-    prepared: BTreeMap<String, std::sync::Arc<Prepared>>,
+    prepared: BTreeMap<String, Arc<Prepared>>,
     /// Identity and settings, shared with the functions that read them.
     info: Arc<SessionInfo>,
+    /// The prepared statement `execute_prepared` is running (its plan cache is used).
+    executing: Option<Arc<Prepared>>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
     /// The `TimeZone` setting.
@@ -128,12 +230,22 @@ fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
     Ok(iso)
 }
 
+/// EXPLAIN's one result column.
+fn explain_columns() -> Vec<OutputColumn> {
+    vec![OutputColumn {
+        name: "QUERY PLAN".into(),
+        data_type: DataType::Text,
+    }]
+}
+
 /// Runs one bound-and-planned statement inside `txn`.
+#[allow(clippy::too_many_arguments)]
 fn run_in_txn<T: Txn>(
     txn: &mut T,
     stmt: &ast::Statement,
     params: &[Value],
     types: &[DataType],
+    opts: &StatementOptions,
     lookup: &mut Option<Arc<dyn ObjectLookup>>,
 ) -> Result<StatementResult> {
     let catalog = txn.catalog()?;
@@ -143,17 +255,40 @@ fn run_in_txn<T: Txn>(
         lookup: Some(objects),
         ..(*env::current()).clone()
     }));
-    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
-    match binder.bind(stmt)? {
+    let work_mem = opts.work_mem;
+    let bound = match &opts.prepared {
+        Some(p) => p.plan(&catalog, stmt, types)?,
+        None => bind_and_plan(&catalog, stmt, types)?,
+    };
+    match bound {
+        BoundStatement::Explain { analyze, query } => {
+            let BoundStatement::Query { plan, .. } = *query else {
+                return Err(Error::Internal("EXPLAIN of a non-query".into()));
+            };
+            let lines = if analyze {
+                let mut counters = Vec::new();
+                let mut op = executor::build_counted(&plan, &mut counters);
+                let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
+                executor::collect(op.as_mut(), &mut ctx)?;
+                let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
+                planner::explain::explain(&plan, Some(&counts))
+            } else {
+                planner::explain::explain(&plan, None)
+            };
+            Ok(StatementResult {
+                tag: "EXPLAIN".into(),
+                columns: Some(explain_columns()),
+                rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+            })
+        }
         BoundStatement::Query {
             kind,
             plan,
             columns,
             returns_rows,
         } => {
-            let plan = planner::optimize(plan);
             let mut op = executor::build(&plan);
-            let mut ctx = Context::new(txn, params);
+            let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {
@@ -239,6 +374,7 @@ impl<S: Storage> Session<S> {
                 std::process::id() as i32,
                 settings,
             )),
+            executing: None,
             implicit: false,
             time_zone: Zone::utc(),
             txn_start: None,
@@ -406,15 +542,26 @@ impl<S: Storage> Session<S> {
         };
         self.prepared.insert(
             name.to_string(),
-            std::sync::Arc::new(Prepared {
+            Arc::new(Prepared {
                 statement,
                 param_types: param_types.clone(),
+                columns: columns.clone(),
+                plan: std::sync::Mutex::new(None),
+                binds: std::sync::atomic::AtomicU64::new(0),
             }),
         );
         Ok(PreparedInfo {
             param_types,
             columns,
         })
+    }
+
+    /// How many times prepared statement `name` was bound for execution: once, and again
+    /// after each change of the catalog (its plan is cached in between).
+    pub fn prepared_binds(&self, name: &str) -> Option<u64> {
+        self.prepared
+            .get(name)
+            .map(|p| p.binds.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Drops a prepared statement (Close).
@@ -439,7 +586,12 @@ impl<S: Storage> Session<S> {
             )));
         }
         match &p.statement {
-            Some(stmt) => self.run(stmt, params, &p.param_types),
+            Some(stmt) => {
+                self.executing = Some(p.clone());
+                let r = self.run(stmt, params, &p.param_types);
+                self.executing = None;
+                r
+            }
             None => Ok(StatementResult::command("")),
         }
     }
@@ -448,7 +600,7 @@ impl<S: Storage> Session<S> {
         use ast::Statement as S;
         matches!(
             stmt,
-            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_)
+            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Explain { .. }
         )
     }
 
@@ -491,6 +643,7 @@ impl<S: Storage> Session<S> {
                 returns_rows: true,
                 ..
             } => Some(columns),
+            BoundStatement::Explain { .. } => Some(explain_columns()),
             _ => None,
         };
         Ok((types, columns))
@@ -569,6 +722,14 @@ impl<S: Storage> Session<S> {
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
+        let opts = StatementOptions {
+            work_mem: self
+                .info
+                .setting("work_mem")
+                .and_then(|v| executor::memory::parse_memory(&v))
+                .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
+            prepared: self.executing.clone(),
+        };
         match &mut self.block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
@@ -577,7 +738,7 @@ impl<S: Storage> Session<S> {
                 let txn = txn.as_mut().expect("started above");
                 txn.begin_statement()?;
                 let mut lookup = None;
-                let r = run_in_txn(txn, stmt, params, types, &mut lookup);
+                let r = run_in_txn(txn, stmt, params, types, &opts, &mut lookup);
                 txn.end_statement(r.is_ok());
                 self.remember_lookup(lookup);
                 r
@@ -586,7 +747,7 @@ impl<S: Storage> Session<S> {
                 let mut txn = self.storage.begin(self.default_isolation()?)?;
                 txn.begin_statement()?;
                 let mut lookup = None;
-                let r = run_in_txn(&mut txn, stmt, params, types, &mut lookup);
+                let r = run_in_txn(&mut txn, stmt, params, types, &opts, &mut lookup);
                 txn.end_statement(r.is_ok());
                 self.remember_lookup(lookup);
                 match r {
@@ -762,6 +923,11 @@ impl<S: Storage> Session<S> {
                 {
                     return Err(Error::InvalidParameterValue(format!(
                         "invalid value for parameter \"default_transaction_isolation\": \"{value}\""
+                    )));
+                }
+                if name == "work_mem" && executor::memory::parse_memory(&value).is_none() {
+                    return Err(Error::InvalidParameterValue(format!(
+                        "invalid value for parameter \"work_mem\": \"{value}\""
                     )));
                 }
                 self.info.set(&name, value);

@@ -8,6 +8,7 @@ mod engine_commit;
 mod engine_common;
 mod engine_concurrency;
 mod engine_drop;
+mod engine_explain;
 mod engine_model;
 mod engine_prune;
 mod engine_scan;

@@ -69,6 +69,11 @@ pub enum BoundStatement {
         columns: Vec<OutputColumn>,
         returns_rows: bool,
     },
+    /// `EXPLAIN [ANALYZE] query`: the plan of `query` (a [`BoundStatement::Query`]).
+    Explain {
+        analyze: bool,
+        query: Box<BoundStatement>,
+    },
     CreateTable {
         def: TableDef,
         if_not_exists: bool,
@@ -251,6 +256,41 @@ impl Binder {
                     plan,
                     columns,
                     returns_rows: true,
+                })
+            }
+            S::Explain {
+                analyze,
+                statement,
+                options,
+                ..
+            } => {
+                let mut analyze = *analyze;
+                for o in options.iter().flatten() {
+                    match (o.name.value.to_lowercase().as_str(), &o.arg) {
+                        ("analyze", None) => analyze = true,
+                        ("analyze", Some(v)) => {
+                            analyze = !matches!(
+                                v.to_string().to_lowercase().as_str(),
+                                "false" | "off" | "0"
+                            )
+                        }
+                        ("costs" | "verbose" | "timing" | "summary" | "buffers", _) => {}
+                        (other, _) => {
+                            return Err(Error::SyntaxError(format!(
+                                "unrecognized EXPLAIN option \"{other}\""
+                            )));
+                        }
+                    }
+                }
+                let query = self.bind(statement)?;
+                if !matches!(query, BoundStatement::Query { .. }) {
+                    return Err(Error::unsupported(
+                        "EXPLAIN of this statement is not supported",
+                    ));
+                }
+                Ok(BoundStatement::Explain {
+                    analyze,
+                    query: Box::new(query),
                 })
             }
             S::Insert(i) => self.bind_insert(i),

@@ -33,6 +33,22 @@ pub enum CmpOp {
 }
 
 impl ArithOp {
+    /// The operator as PostgreSQL writes it.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+            ArithOp::Mod => "%",
+            ArithOp::BitAnd => "&",
+            ArithOp::BitOr => "|",
+            ArithOp::BitXor => "#",
+            ArithOp::ShiftLeft => "<<",
+            ArithOp::ShiftRight => ">>",
+        }
+    }
+
     /// Whether this is one of the integer-only bitwise operators.
     pub fn is_bitwise(&self) -> bool {
         matches!(
