@@ -92,6 +92,12 @@ pub enum Error {
     /// 2202E: e.g. `array subscript out of range` on assignment.
     #[error("{0}")]
     ArraySubscriptError(String),
+    /// 2201E: e.g. the logarithm of a negative number.
+    #[error("{0}")]
+    InvalidArgumentForLogarithm(String),
+    /// 2201F: e.g. the square root of a negative number.
+    #[error("{0}")]
+    InvalidArgumentForPowerFunction(String),
     /// 22004: e.g. a NULL where a function refuses one.
     #[error("{0}")]
     NullValueNotAllowed(String),
@@ -200,6 +206,8 @@ impl Error {
             InvalidBinaryRepresentation(_) => "22P03",
             ArraySubscriptError(_) => "2202E",
             NullValueNotAllowed(_) => "22004",
+            InvalidArgumentForLogarithm(_) => "2201E",
+            InvalidArgumentForPowerFunction(_) => "2201F",
             UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",

@@ -117,19 +117,31 @@ impl Binder {
         let name = function_name(f);
         let distinct = matches!(&f.args, ast::FunctionArguments::List(l)
             if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
-        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
+        if f.over.is_some() || !f.within_group.is_empty() {
             return Err(Error::unsupported(
-                "FILTER / OVER / WITHIN GROUP are not supported yet",
+                "OVER / WITHIN GROUP are not supported yet",
             ));
         }
         let args = function_args(f);
         let mut inner = ExprCtx::plain(ctx.scope, ctx.clause);
+        let filter = match &f.filter {
+            Some(w) => {
+                if contains_aggregate(w) {
+                    return Err(Error::GroupingError(
+                        "aggregate functions are not allowed in FILTER".into(),
+                    ));
+                }
+                Some(self.bind_bool(w, &mut inner, "FILTER")?)
+            }
+            None => None,
+        };
         let (call, ty) = match (name.as_str(), args.as_slice()) {
             ("count", [ast::FunctionArgExpr::Wildcard]) if !distinct => (
                 AggCall {
                     func: AggFunc::CountStar,
                     arg: None,
                     distinct: false,
+                    filter: filter.clone(),
                 },
                 DataType::Int8,
             ),
@@ -140,15 +152,28 @@ impl Binder {
                     ));
                 }
                 let (x, t) = self.bind_expr(a, &mut inner)?;
+                let numeric = DataType::Numeric(None);
                 let (func, ty, x) = match name.as_str() {
                     "count" => (AggFunc::Count, DataType::Int8, x),
-                    "sum" if t.is_integer() => (AggFunc::SumInt, DataType::Int8, x),
+                    "sum" if matches!(t, DataType::Int2 | DataType::Int4) => {
+                        (AggFunc::SumInt, DataType::Int8, x)
+                    }
+                    "sum" if matches!(t, DataType::Int8 | DataType::Numeric(_)) => {
+                        let x = self.coerce(x, t, numeric)?;
+                        (AggFunc::SumNumeric, numeric, x)
+                    }
                     "sum" if t.is_float() => (AggFunc::SumFloat, t, x),
-                    "avg" if t.is_numeric() => {
+                    "sum" if t == DataType::Interval => (AggFunc::SumInterval, t, x),
+                    "avg" if t.is_integer() || matches!(t, DataType::Numeric(_)) => {
+                        let x = self.coerce(x, t, numeric)?;
+                        (AggFunc::AvgNumeric, numeric, x)
+                    }
+                    "avg" if t.is_float() => {
                         let x = self.coerce(x, t, DataType::Float8)?;
                         (AggFunc::Avg, DataType::Float8, x)
                     }
-                    "min" | "max" if t != DataType::Unknown => {
+                    "avg" if t == DataType::Interval => (AggFunc::AvgInterval, t, x),
+                    "min" | "max" if t != DataType::Unknown && t.is_orderable() => {
                         let f = if name == "min" {
                             AggFunc::Min
                         } else {
@@ -168,6 +193,7 @@ impl Binder {
                         func,
                         arg: Some(x),
                         distinct,
+                        filter,
                     },
                     ty,
                 )

@@ -81,9 +81,16 @@ impl Binder {
                     "operator is not unique: unknown {sym} unknown"
                 )));
             }
+            if let Some(r) = crate::expr::operators::resolve(sym, lt, rt) {
+                let r = r?;
+                let le = self.coerce(le, lt, r.args[0])?;
+                let re = self.coerce(re, rt, r.args[1])?;
+                return Ok((Expr::Call(r.func, vec![le, re]), r.ret));
+            }
             let t = DataType::common(lt, rt)
                 .filter(|t| t.is_numeric())
-                .ok_or_else(no_op)?;
+                .ok_or_else(no_op)?
+                .without_typmod();
             if aop == ArithOp::Mod && t.is_float() {
                 return Err(no_op());
             }
@@ -100,18 +107,48 @@ impl Binder {
             _ => None,
         };
         if let Some((cop, sym)) = cmp {
-            let common = DataType::common(lt, rt).ok_or_else(|| {
-                Error::UndefinedFunction(format!(
-                    "operator does not exist: {} {sym} {}",
-                    lt.name(),
-                    rt.name()
-                ))
-            })?;
+            let common = DataType::common(lt, rt)
+                .filter(DataType::is_orderable)
+                .ok_or_else(|| {
+                    Error::UndefinedFunction(format!(
+                        "operator does not exist: {} {sym} {}",
+                        lt.name(),
+                        rt.name()
+                    ))
+                })?;
             let (le, re) = (self.coerce(le, lt, common)?, self.coerce(re, rt, common)?);
             return Ok((
                 Expr::Compare(cop, Box::new(le), Box::new(re)),
                 DataType::Bool,
             ));
+        }
+        let other = match op {
+            B::PGExp => Some("^"),
+            B::BitwiseAnd => Some("&"),
+            B::BitwiseOr => Some("|"),
+            B::PGBitwiseXor => Some("#"),
+            B::PGBitwiseShiftLeft => Some("<<"),
+            B::PGBitwiseShiftRight => Some(">>"),
+            B::StringConcat => Some("||"),
+            _ => None,
+        };
+        if let Some(sym) = other {
+            match crate::expr::operators::resolve(sym, lt, rt) {
+                Some(r) => {
+                    let r = r?;
+                    let le = self.coerce(le, lt, r.args[0])?;
+                    let re = self.coerce(re, rt, r.args[1])?;
+                    return Ok((Expr::Call(r.func, vec![le, re]), r.ret));
+                }
+                None if sym != "||" => {
+                    return Err(Error::UndefinedFunction(format!(
+                        "operator does not exist: {} {sym} {}",
+                        lt.name(),
+                        rt.name()
+                    )));
+                }
+                None => {}
+            }
         }
         Ok(match op {
             B::And => {

@@ -53,10 +53,11 @@ impl Binder {
         }
         match (&e, from) {
             (Expr::Literal(v), DataType::Unknown) => {
-                let to = if let DataType::Varchar(_) = to {
-                    DataType::Text
-                } else {
-                    to
+                // An operand takes the type, never the modifier: `c = '1.234'` for a
+                // numeric(5,2) column compares with 1.234, not 1.23.
+                let to = match to.without_typmod() {
+                    DataType::Varchar(_) => DataType::Text,
+                    t => t,
                 };
                 return Ok(Expr::Literal(cast::cast(
                     v.clone(),
@@ -77,7 +78,11 @@ impl Binder {
                 (from, to),
                 (DataType::Int2, _) | (DataType::Int4, DataType::Int8)
             );
-        if widening || (from.is_string() && to == DataType::Text) {
+        let same_text = matches!(
+            from,
+            DataType::Text | DataType::Varchar(_) | DataType::Name | DataType::Unknown
+        ) && to == DataType::Text;
+        if widening || same_text {
             return Ok(e);
         }
         Ok(Expr::Cast {
@@ -196,6 +201,23 @@ impl Binder {
                     DataType::Bool,
                 ),
                 UnaryOperator::Minus => {
+                    // PostgreSQL's unary minus binds tighter than `^`: -3 ^ 2 is (-3) ^ 2.
+                    if let E::BinaryOp {
+                        left,
+                        op: ast::BinaryOperator::PGExp,
+                        right,
+                    } = expr.as_ref()
+                    {
+                        let rewritten = E::BinaryOp {
+                            left: Box::new(E::UnaryOp {
+                                op: UnaryOperator::Minus,
+                                expr: left.clone(),
+                            }),
+                            op: ast::BinaryOperator::PGExp,
+                            right: right.clone(),
+                        };
+                        return self.bind_expr(&rewritten, ctx);
+                    }
                     if let E::Value(ast::ValueWithSpan {
                         value: ast::Value::Number(n, _),
                         ..
@@ -209,23 +231,41 @@ impl Binder {
                     } else {
                         (x, t)
                     };
-                    if !t.is_numeric() {
+                    if !t.is_numeric() && t != DataType::Interval {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: - {}",
                             t.name()
                         )));
                     }
+                    let t = t.without_typmod();
                     (Expr::Neg(Box::new(x), t), t)
                 }
                 UnaryOperator::Plus => {
                     let (x, t) = self.bind_expr(expr, ctx)?;
-                    if !t.is_numeric() {
+                    if !t.is_numeric() && t != DataType::Interval {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: + {}",
                             t.name()
                         )));
                     }
                     (x, t)
+                }
+                UnaryOperator::BitwiseNot => {
+                    let (x, from) = self.bind_expr(expr, ctx)?;
+                    let t = if from == DataType::Unknown {
+                        DataType::Int4
+                    } else {
+                        from
+                    };
+                    if !t.is_integer() {
+                        return Err(Error::UndefinedFunction(format!(
+                            "operator does not exist: ~ {}",
+                            t.name()
+                        )));
+                    }
+                    let x = self.coerce(x, from, t)?;
+                    let f = Function::Numeric(crate::expr::numeric_fns::NumericFn::BitNot(t));
+                    (Expr::Call(f, vec![x]), t)
                 }
                 other => {
                     return Err(Error::unsupported(format!(
@@ -413,11 +453,14 @@ impl Binder {
                 }
             }
             E::Function(f) => self.bind_function(f, ctx)?,
-            other => {
-                return Err(Error::unsupported(format!(
-                    "expression {other} is not supported yet"
-                )));
-            }
+            other => match self.bind_special(other, ctx) {
+                Some(r) => r?,
+                None => {
+                    return Err(Error::unsupported(format!(
+                        "expression {other} is not supported yet"
+                    )));
+                }
+            },
         })
     }
 
@@ -550,19 +593,12 @@ impl Binder {
                 .collect::<Result<_>>()?;
             return Ok((Expr::Coalesce(items), t));
         }
-        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        let (func, ty) = Function::resolve(&name, &types)?;
-        let want = func.arg_type();
-        let args = args
-            .into_iter()
-            .map(|(e, et)| self.coerce(e, et, want))
-            .collect::<Result<_>>()?;
-        Ok((Expr::Call(func, args), ty))
+        self.call_bound(&name, args)
     }
 }
 
-/// Types a numeric literal as PostgreSQL does: int4 if it fits, else int8; anything with a
-/// fraction or exponent (PostgreSQL's `numeric`) is float8 here.
+/// Types a numeric literal as PostgreSQL does: int4 if it fits, else int8, else (a
+/// fraction, an exponent, or more digits) numeric.
 fn number_literal(n: &str) -> Result<(Expr, DataType)> {
     if let Ok(i) = n.parse::<i64>() {
         let t = if i32::try_from(i).is_ok() {
@@ -572,10 +608,13 @@ fn number_literal(n: &str) -> Result<(Expr, DataType)> {
         };
         return Ok((Expr::Literal(Value::Int(i)), t));
     }
-    let f: f64 = n
-        .parse()
-        .map_err(|_| Error::SyntaxError(format!("syntax error at or near \"{n}\"")))?;
-    Ok((Expr::Literal(Value::Float(f)), DataType::Float8))
+    let v = crate::types::Numeric::parse(n).map_err(|e| match e {
+        Error::InvalidTextRepresentation(_) => {
+            Error::SyntaxError(format!("syntax error at or near \"{n}\""))
+        }
+        other => other,
+    })?;
+    Ok((Expr::Literal(Value::numeric(v)), DataType::Numeric(None)))
 }
 
 /// Whether the expression reads any input column.

@@ -16,6 +16,7 @@ mod dml;
 pub mod expr;
 mod from;
 mod select;
+mod special;
 
 use crate::planner::Plan;
 use crate::storage::{Catalog, IndexDef, TableDef};

@@ -5,8 +5,8 @@
 use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::{AggCall, AggFunc};
-use crate::types::DataType;
 use crate::types::cast::int_out_of_range;
+use crate::types::{DataType, Numeric};
 use crate::{Result, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +23,9 @@ struct Accumulator {
     count: i64,
     int_sum: Option<i64>,
     float_sum: Option<f64>,
+    /// Exact sums: numeric for `sum(int8/numeric)` and `avg` of integers and numerics,
+    /// interval for `sum`/`avg` of intervals.
+    exact_sum: Option<Value>,
     extreme: Option<Value>,
     seen: BTreeSet<Value>,
 }
@@ -33,6 +36,7 @@ impl Accumulator {
             count: 0,
             int_sum: None,
             float_sum: None,
+            exact_sum: None,
             extreme: None,
             seen: BTreeSet::new(),
         }
@@ -65,6 +69,18 @@ impl Accumulator {
             (AggFunc::SumFloat | AggFunc::Avg, Value::Int(i)) => {
                 self.float_sum = Some(self.float_sum.unwrap_or(0.0) + i as f64)
             }
+            (AggFunc::SumNumeric | AggFunc::AvgNumeric, Value::Numeric(n)) => {
+                self.exact_sum = Some(Value::numeric(match self.exact_sum.take() {
+                    Some(Value::Numeric(s)) => s.add(&n)?,
+                    _ => *n,
+                }));
+            }
+            (AggFunc::SumInterval | AggFunc::AvgInterval, Value::Interval(i)) => {
+                self.exact_sum = Some(Value::Interval(match self.exact_sum.take() {
+                    Some(Value::Interval(s)) => s.checked_add(&i)?,
+                    _ => i,
+                }));
+            }
             (AggFunc::Min, v) if self.extreme.as_ref().is_none_or(|e| v < *e) => {
                 self.extreme = Some(v);
             }
@@ -76,8 +92,8 @@ impl Accumulator {
         Ok(())
     }
 
-    fn finish(&self, func: AggFunc) -> Value {
-        match func {
+    fn finish(&self, func: AggFunc) -> Result<Value> {
+        Ok(match func {
             AggFunc::CountStar | AggFunc::Count => Value::Int(self.count),
             AggFunc::SumInt => self.int_sum.map_or(Value::Null, Value::Int),
             AggFunc::SumFloat => self.float_sum.map_or(Value::Null, Value::Float),
@@ -86,7 +102,18 @@ impl Accumulator {
                 _ => Value::Null,
             },
             AggFunc::Min | AggFunc::Max => self.extreme.clone().unwrap_or(Value::Null),
-        }
+            AggFunc::SumNumeric | AggFunc::SumInterval => {
+                self.exact_sum.clone().unwrap_or(Value::Null)
+            }
+            AggFunc::AvgNumeric => match &self.exact_sum {
+                Some(Value::Numeric(s)) => Value::numeric(s.div(&Numeric::from_i64(self.count))?),
+                _ => Value::Null,
+            },
+            AggFunc::AvgInterval => match &self.exact_sum {
+                Some(Value::Interval(s)) => Value::Interval(s.div(self.count as f64)?),
+                _ => Value::Null,
+            },
+        })
     }
 }
 
@@ -112,6 +139,11 @@ impl Aggregate {
                 .entry(key)
                 .or_insert_with(|| vec![Accumulator::new(); self.calls.len()]);
             for (call, acc) in self.calls.iter().zip(accs.iter_mut()) {
+                if let Some(f) = &call.filter
+                    && !f.is_true(&t.row, ctx.params)?
+                {
+                    continue;
+                }
                 let v = match &call.arg {
                     Some(a) => a.eval(&t.row, ctx.params)?,
                     None => Value::Null,
@@ -122,13 +154,15 @@ impl Aggregate {
         if groups.is_empty() && self.groups.is_empty() {
             groups.insert(Vec::new(), vec![Accumulator::new(); self.calls.len()]);
         }
-        Ok(groups
+        groups
             .into_iter()
             .map(|(mut key, accs)| {
-                key.extend(self.calls.iter().zip(&accs).map(|(c, a)| a.finish(c.func)));
-                Tuple::derived(key)
+                for (c, a) in self.calls.iter().zip(&accs) {
+                    key.push(a.finish(c.func)?);
+                }
+                Ok(Tuple::derived(key))
             })
-            .collect())
+            .collect()
     }
 }
 

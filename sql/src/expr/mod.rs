@@ -12,9 +12,11 @@
 
 mod functions;
 mod like;
+pub mod numeric_fns;
+pub mod operators;
 mod ops;
 
-pub use functions::Function;
+pub use functions::{Function, Resolved};
 pub use ops::{ArithOp, CmpOp};
 
 use crate::types::{DataType, Value, cast};

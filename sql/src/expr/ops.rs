@@ -1,7 +1,7 @@
 //! Arithmetic and comparison operators with PostgreSQL's overflow and division rules.
 
 use crate::types::{
-    DataType, Value,
+    DataType, Numeric, Value,
     cast::{check_int, int_out_of_range},
 };
 use crate::{Error, Result};
@@ -64,6 +64,8 @@ pub fn negate(v: Value, ty: DataType) -> Result<Value> {
         )?),
         Value::Float(f) => Value::Float(-f),
         Value::Float4(f) => Value::Float4(-f),
+        Value::Numeric(n) => Value::numeric(n.neg()),
+        Value::Interval(i) => Value::Interval(i.checked_neg()?),
         other => return Err(Error::Internal(format!("cannot negate {other:?}"))),
     })
 }
@@ -93,6 +95,17 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
             let v = v.ok_or_else(|| int_out_of_range(ty))?;
             Ok(Value::Int(check_int(v, ty)?))
         }
+        (l, r) if matches!(ty, DataType::Numeric(_)) => {
+            let (a, b) = (as_numeric(l)?, as_numeric(r)?);
+            let v = match op {
+                ArithOp::Add => a.add(&b)?,
+                ArithOp::Sub => a.sub(&b)?,
+                ArithOp::Mul => a.mul(&b)?,
+                ArithOp::Div => a.div(&b)?,
+                ArithOp::Mod => a.rem(&b)?,
+            };
+            Ok(Value::numeric(v))
+        }
         (l, r) => {
             let (a, b) = (as_f64(&l)?, as_f64(&r)?);
             let v = match op {
@@ -119,6 +132,14 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
             }
             Ok(Value::Float(v))
         }
+    }
+}
+
+fn as_numeric(v: Value) -> Result<Numeric> {
+    match v {
+        Value::Numeric(n) => Ok(*n),
+        Value::Int(i) => Ok(Numeric::from_i64(i)),
+        other => Err(Error::Internal(format!("not a numeric: {other:?}"))),
     }
 }
 

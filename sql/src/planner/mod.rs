@@ -21,11 +21,19 @@ use std::ops::Bound;
 pub enum AggFunc {
     CountStar,
     Count,
-    /// `sum` over integers (result int8; PostgreSQL's numeric for int8 input — see crate docs).
+    /// `sum` over int2/int4 (result int8).
     SumInt,
     SumFloat,
-    /// `avg`, computed in float8.
+    /// `sum` over int8 or numeric, exact (result numeric).
+    SumNumeric,
+    /// `sum(interval)`.
+    SumInterval,
+    /// `avg` over floats, computed in float8.
     Avg,
+    /// `avg` over integers or numeric: the exact sum divided as numeric division does.
+    AvgNumeric,
+    /// `avg(interval)`.
+    AvgInterval,
     Min,
     Max,
 }
@@ -36,6 +44,8 @@ pub struct AggCall {
     pub func: AggFunc,
     pub arg: Option<Expr>,
     pub distinct: bool,
+    /// `FILTER (WHERE ...)`: only rows where it is true are aggregated.
+    pub filter: Option<Expr>,
 }
 
 /// The kind of a nested-loop join.
