@@ -41,6 +41,9 @@ pub enum Error {
     /// 42883
     #[error("{0}")]
     UndefinedFunction(String),
+    /// 42725: a function or operator call that matches several overloads equally well.
+    #[error("{0}")]
+    AmbiguousFunction(String),
     /// 42704 (e.g. an unknown type name or index).
     #[error("{0}")]
     UndefinedObject(String),
@@ -194,6 +197,7 @@ impl Error {
             DuplicateColumn(_) => "42701",
             AmbiguousColumn(_) => "42702",
             UndefinedFunction(_) => "42883",
+            AmbiguousFunction(_) => "42725",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
             CannotCoerce(_) => "42846",

@@ -68,11 +68,10 @@
 //! # Known gaps (this slice)
 //!
 //! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
-//! expressions, set operations, CTEs or views; `numeric`, `char(n)`, the date/time types,
-//! `bytea`, `uuid`, `json`/`jsonb`, arrays and the OID types have values, casts, text and
-//! binary formats and storage encodings, but most of their operators and functions are not
-//! bound yet (fractional literals are still float8, `sum(int8)` int8, `avg` float8, where
-//! PostgreSQL says numeric); DEFAULT cannot call
+//! expressions, set operations, CTEs or views; `bytea`, `uuid`, `json`/`jsonb`, arrays and
+//! the OID types have values, casts, text and binary formats and storage encodings, but
+//! their operators and functions are not bound yet; numeric `exp`/`ln`/`log`/`power` are
+//! 0A000; DEFAULT cannot call
 //! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
 //! rejected with 0A000.
 

@@ -69,6 +69,18 @@ impl Binder {
                     ))),
                 }
             }
+            E::Extract { field, expr, .. } => {
+                let name = field.to_string().trim_matches('\'').to_ascii_lowercase();
+                let unit = (Expr::Literal(Value::Text(name)), DataType::Text);
+                match self.bind_expr(expr, ctx) {
+                    Ok(x) => self.call_bound("extract", vec![unit, x]),
+                    Err(e) => Err(e),
+                }
+            }
+            E::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => self.call_function("timezone", &[time_zone.as_ref(), timestamp.as_ref()], ctx),
             _ => return None,
         })
     }

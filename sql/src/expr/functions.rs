@@ -10,6 +10,7 @@
 //! Functions are strict unless [`Function::is_strict`] says otherwise: a NULL argument
 //! gives NULL without calling them.
 
+use super::datetime_fns::{self, DateTimeFn};
 use super::numeric_fns::NumericFn;
 use crate::types::coerce::can_implicit;
 use crate::types::oid::RegKind;
@@ -30,6 +31,7 @@ pub enum Function {
     /// `pg_typeof(x)`: the argument's type, as a `regtype`.
     TypeOf(DataType),
     Numeric(NumericFn),
+    DateTime(DateTimeFn),
 }
 
 /// A resolved call: the function, the type each argument is coerced to, the result type.
@@ -66,6 +68,9 @@ impl Function {
         if let Some(r) = NumericFn::resolve(name, arg_types) {
             return r;
         }
+        if let Some(r) = datetime_fns::resolve(name, arg_types) {
+            return r;
+        }
         let text = DataType::Text;
         let r = match (name, arg_types) {
             ("abs", [t]) if t.is_numeric() => Resolved::new(Function::Abs(*t), vec![*t], *t),
@@ -98,8 +103,10 @@ impl Function {
         if self.is_strict() && args.iter().any(Value::is_null) {
             return Ok(Value::Null);
         }
-        if let Function::Numeric(f) = self {
-            return f.call(args);
+        match self {
+            Function::Numeric(f) => return f.call(args),
+            Function::DateTime(f) => return f.call(args),
+            _ => {}
         }
         let Some(arg) = args.into_iter().next() else {
             return Err(Error::Internal("function called without arguments".into()));

@@ -10,11 +10,14 @@
 //! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
 //! row only when its predicate is `true` ([`Expr::is_true`]).
 
+pub mod datetime_fns;
 mod functions;
 mod like;
 pub mod numeric_fns;
 pub mod operators;
 mod ops;
+pub mod resolve;
+mod to_char;
 
 pub use functions::{Function, Resolved};
 pub use ops::{ArithOp, CmpOp};

@@ -13,5 +13,6 @@ use crate::types::DataType;
 
 /// Resolves `left sym right` to a function call, if it is one of this module's operators.
 pub fn resolve(sym: &str, left: DataType, right: DataType) -> Option<Result<Resolved>> {
-    super::numeric_fns::resolve_operator(sym, left, right)
+    super::datetime_fns::resolve_operator(sym, left, right)
+        .or_else(|| super::numeric_fns::resolve_operator(sym, left, right))
 }
