@@ -10,6 +10,7 @@
 //! Functions are strict unless [`Function::is_strict`] says otherwise: a NULL argument
 //! gives NULL without calling them.
 
+use super::bytea_fns::ByteaFn;
 use super::datetime_fns::{self, DateTimeFn};
 use super::numeric_fns::NumericFn;
 use crate::types::coerce::can_implicit;
@@ -32,6 +33,7 @@ pub enum Function {
     TypeOf(DataType),
     Numeric(NumericFn),
     DateTime(DateTimeFn),
+    Bytea(ByteaFn),
 }
 
 /// A resolved call: the function, the type each argument is coerced to, the result type.
@@ -71,6 +73,9 @@ impl Function {
         if let Some(r) = datetime_fns::resolve(name, arg_types) {
             return r;
         }
+        if let Some(r) = ByteaFn::resolve(name, arg_types) {
+            return r;
+        }
         let text = DataType::Text;
         let r = match (name, arg_types) {
             ("abs", [t]) if t.is_numeric() => Resolved::new(Function::Abs(*t), vec![*t], *t),
@@ -106,6 +111,7 @@ impl Function {
         match self {
             Function::Numeric(f) => return f.call(args),
             Function::DateTime(f) => return f.call(args),
+            Function::Bytea(f) => return f.call(args),
             _ => {}
         }
         let Some(arg) = args.into_iter().next() else {

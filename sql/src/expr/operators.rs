@@ -15,4 +15,5 @@ use crate::types::DataType;
 pub fn resolve(sym: &str, left: DataType, right: DataType) -> Option<Result<Resolved>> {
     super::datetime_fns::resolve_operator(sym, left, right)
         .or_else(|| super::numeric_fns::resolve_operator(sym, left, right))
+        .or_else(|| super::bytea_fns::ByteaFn::resolve_operator(sym, left, right))
 }
