@@ -50,6 +50,9 @@ pub enum Error {
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
+    /// 42809: e.g. `op ANY (x)` where x is not an array.
+    #[error("{0}")]
+    WrongObjectType(String),
     /// 42846
     #[error("{0}")]
     CannotCoerce(String),
@@ -65,6 +68,9 @@ pub enum Error {
     /// 42P18: a `$n` whose type cannot be inferred.
     #[error("could not determine data type of parameter ${0}")]
     IndeterminateDatatype(usize),
+    /// 42P18 for an expression whose type cannot be inferred (`ARRAY[]` without a cast).
+    #[error("{0}")]
+    IndeterminateType(String),
     /// 08P01 / 22023 style problems with bound parameters.
     #[error("{0}")]
     InvalidParameterValue(String),
@@ -95,6 +101,9 @@ pub enum Error {
     /// 2202E: e.g. `array subscript out of range` on assignment.
     #[error("{0}")]
     ArraySubscriptError(String),
+    /// 22000: a data exception without a more specific code.
+    #[error("{0}")]
+    DataException(String),
     /// 2201E: e.g. the logarithm of a negative number.
     #[error("{0}")]
     InvalidArgumentForLogarithm(String),
@@ -201,10 +210,11 @@ impl Error {
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
             CannotCoerce(_) => "42846",
+            WrongObjectType(_) => "42809",
             GroupingError(_) => "42803",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
-            IndeterminateDatatype(_) => "42P18",
+            IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
             InvalidParameterValue(_) => "22023",
             InvalidTextRepresentation(_) => "22P02",
             NumericValueOutOfRange(_) => "22003",
@@ -216,6 +226,7 @@ impl Error {
             InvalidBinaryRepresentation(_) => "22P03",
             ArraySubscriptError(_) => "2202E",
             NullValueNotAllowed(_) => "22004",
+            DataException(_) => "22000",
             InvalidArgumentForLogarithm(_) => "2201E",
             InvalidArgumentForPowerFunction(_) => "2201F",
             UntranslatableCharacter(_) => "22P05",

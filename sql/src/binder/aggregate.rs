@@ -4,7 +4,7 @@
 use super::expr::ExprCtx;
 use super::{Binder, ident};
 use crate::expr::Expr;
-use crate::planner::{AggCall, AggFunc};
+use crate::planner::{AggCall, AggFunc, AggOrder};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -19,7 +19,7 @@ pub struct AggState {
     pub calls: Vec<(AggCall, DataType)>,
 }
 
-pub const AGGREGATES: [&str; 5] = ["count", "sum", "min", "max", "avg"];
+pub const AGGREGATES: [&str; 6] = ["count", "sum", "min", "max", "avg", "array_agg"];
 
 pub fn function_name(f: &ast::Function) -> String {
     f.name
@@ -135,6 +135,22 @@ impl Binder {
             }
             None => None,
         };
+        let mut order_by = Vec::new();
+        if let ast::FunctionArguments::List(list) = &f.args {
+            for clause in &list.clauses {
+                if let ast::FunctionArgumentClause::OrderBy(keys) = clause {
+                    for k in keys {
+                        let (expr, _) = self.bind_expr(&k.expr, &mut inner)?;
+                        let desc = matches!(k.options.sort, Some(ast::OrderBySort::Desc));
+                        order_by.push(AggOrder {
+                            expr,
+                            desc,
+                            nulls_first: k.options.nulls_first.unwrap_or(desc),
+                        });
+                    }
+                }
+            }
+        }
         let (call, ty) = match (name.as_str(), args.as_slice()) {
             ("count", [ast::FunctionArgExpr::Wildcard]) if !distinct => (
                 AggCall {
@@ -142,6 +158,7 @@ impl Binder {
                     arg: None,
                     distinct: false,
                     filter: filter.clone(),
+                    order_by: Vec::new(),
                 },
                 DataType::Int8,
             ),
@@ -173,6 +190,25 @@ impl Binder {
                         (AggFunc::Avg, DataType::Float8, x)
                     }
                     "avg" if t == DataType::Interval => (AggFunc::AvgInterval, t, x),
+                    "array_agg" => {
+                        let (x, t) = if t == DataType::Unknown {
+                            (self.coerce(x, t, DataType::Text)?, DataType::Text)
+                        } else {
+                            (x, t.without_typmod())
+                        };
+                        let ty = match t {
+                            DataType::Array(_) => t,
+                            t => crate::types::ElemType::new(t)
+                                .map(DataType::Array)
+                                .ok_or_else(|| {
+                                    Error::UndefinedFunction(format!(
+                                        "function array_agg({}) does not exist",
+                                        t.name()
+                                    ))
+                                })?,
+                        };
+                        (AggFunc::ArrayAgg, ty, x)
+                    }
                     "min" | "max" if t != DataType::Unknown && t.is_orderable() => {
                         let f = if name == "min" {
                             AggFunc::Min
@@ -194,6 +230,7 @@ impl Binder {
                         arg: Some(x),
                         distinct,
                         filter,
+                        order_by,
                     },
                     ty,
                 )

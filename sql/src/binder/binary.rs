@@ -130,6 +130,17 @@ impl Binder {
             B::PGBitwiseShiftLeft => Some("<<"),
             B::PGBitwiseShiftRight => Some(">>"),
             B::StringConcat => Some("||"),
+            B::AtArrow => Some("@>"),
+            B::ArrowAt => Some("<@"),
+            B::PGOverlap => Some("&&"),
+            B::Arrow => Some("->"),
+            B::LongArrow => Some("->>"),
+            B::HashArrow => Some("#>"),
+            B::HashLongArrow => Some("#>>"),
+            B::Question => Some("?"),
+            B::QuestionPipe => Some("?|"),
+            B::QuestionAnd => Some("?&"),
+            B::HashMinus => Some("#-"),
             _ => None,
         };
         if let Some(sym) = other {

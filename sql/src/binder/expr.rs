@@ -425,6 +425,12 @@ impl Binder {
                 format: None,
             } => {
                 let to = DataType::from_sql(data_type)?;
+                if let (E::Array(a), DataType::Array(_)) = (expr.as_ref(), to)
+                    && a.elem.is_empty()
+                {
+                    let empty = Value::Array(Box::new(crate::types::Array::empty()));
+                    return Ok((Expr::Literal(empty), to));
+                }
                 let (x, from) = self.bind_expr(expr, ctx)?;
                 if let Expr::Param(i) = x
                     && from == DataType::Unknown
@@ -592,6 +598,9 @@ impl Binder {
                 .map(|(e, et)| self.coerce(e, et, t))
                 .collect::<Result<_>>()?;
             return Ok((Expr::Coalesce(items), t));
+        }
+        if crate::expr::set_fns::NAMES.contains(&name.as_str()) {
+            return self.bind_set_call(&name, args);
         }
         self.call_bound(&name, args)
     }

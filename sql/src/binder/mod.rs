@@ -191,6 +191,9 @@ pub struct Binder {
     pub params: Vec<Option<DataType>>,
     /// Current expression nesting depth (see [`expr::MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// Set-returning functions met in the select list being bound (innermost query last;
+    /// `None` where they are not allowed). See `special.rs`.
+    set_functions: Vec<Option<special::SetFunctions>>,
 }
 
 impl Binder {
@@ -200,6 +203,7 @@ impl Binder {
             catalog,
             params,
             depth: 0,
+            set_functions: Vec::new(),
         }
     }
 

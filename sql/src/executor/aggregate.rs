@@ -1,10 +1,11 @@
 //! `Aggregate`: hash-free grouping (a `BTreeMap` keyed by the group values, so output is in
-//! group-key order) with count/sum/avg/min/max, optionally DISTINCT. Without GROUP BY an
+//! group-key order) with count/sum/avg/min/max/array_agg, optionally DISTINCT, FILTER and
+//! ORDER BY (inputs buffered per group, sorted, then fed in order). Without GROUP BY an
 //! empty input still yields one row (`count` 0, other aggregates NULL).
 
 use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
-use crate::planner::{AggCall, AggFunc};
+use crate::planner::{AggCall, AggFunc, AggOrder};
 use crate::types::cast::int_out_of_range;
 use crate::types::{DataType, Numeric};
 use crate::{Result, Value};
@@ -28,6 +29,10 @@ struct Accumulator {
     exact_sum: Option<Value>,
     extreme: Option<Value>,
     seen: BTreeSet<Value>,
+    /// `array_agg`'s inputs.
+    items: Vec<Value>,
+    /// Inputs of an aggregate with ORDER BY: (sort keys, value), fed in order at the end.
+    ordered: Vec<(Vec<Value>, Value)>,
 }
 
 impl Accumulator {
@@ -39,12 +44,20 @@ impl Accumulator {
             exact_sum: None,
             extreme: None,
             seen: BTreeSet::new(),
+            items: Vec::new(),
+            ordered: Vec::new(),
         }
     }
 
     fn add(&mut self, call: &AggCall, v: Value) -> Result<()> {
         if call.func == AggFunc::CountStar {
             self.count += 1;
+            return Ok(());
+        }
+        if call.func == AggFunc::ArrayAgg {
+            if !call.distinct || self.seen.insert(v.clone()) {
+                self.items.push(v);
+            }
             return Ok(());
         }
         if v.is_null() || (call.distinct && !self.seen.insert(v.clone())) {
@@ -92,7 +105,24 @@ impl Accumulator {
         Ok(())
     }
 
-    fn finish(&self, func: AggFunc) -> Result<Value> {
+    fn finish(&mut self, call: &AggCall) -> Result<Value> {
+        if !call.order_by.is_empty() {
+            let mut rows = std::mem::take(&mut self.ordered);
+            rows.sort_by(|(a, _), (b, _)| compare_keys(a, b, &call.order_by));
+            let mut fresh = Accumulator::new();
+            for (_, v) in rows {
+                fresh.add(call, v)?;
+            }
+            return fresh.finish_in_order(call.func);
+        }
+        if call.distinct {
+            // DISTINCT sorts its input, as PostgreSQL's sort-based DISTINCT does
+            self.items.sort();
+        }
+        self.finish_in_order(call.func)
+    }
+
+    fn finish_in_order(&self, func: AggFunc) -> Result<Value> {
         Ok(match func {
             AggFunc::CountStar | AggFunc::Count => Value::Int(self.count),
             AggFunc::SumInt => self.int_sum.map_or(Value::Null, Value::Int),
@@ -109,12 +139,51 @@ impl Accumulator {
                 Some(Value::Numeric(s)) => Value::numeric(s.div(&Numeric::from_i64(self.count))?),
                 _ => Value::Null,
             },
+            AggFunc::ArrayAgg => {
+                if self.items.is_empty() {
+                    Value::Null
+                } else {
+                    let nested = matches!(self.items.first(), Some(Value::Array(_)));
+                    crate::expr::array_fns::construct(self.items.clone(), nested)?
+                }
+            }
             AggFunc::AvgInterval => match &self.exact_sum {
                 Some(Value::Interval(s)) => Value::Interval(s.div(self.count as f64)?),
                 _ => Value::Null,
             },
         })
     }
+}
+
+/// Orders two rows of ORDER BY keys (NULLs last ascending, first descending, unless
+/// NULLS FIRST/LAST says otherwise).
+fn compare_keys(a: &[Value], b: &[Value], keys: &[AggOrder]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    for ((x, y), k) in a.iter().zip(b).zip(keys) {
+        let o = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => {
+                if k.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if k.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, false) if k.desc => y.cmp(x),
+            (false, false) => x.cmp(y),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 impl Aggregate {
@@ -148,7 +217,16 @@ impl Aggregate {
                     Some(a) => a.eval(&t.row, ctx.params)?,
                     None => Value::Null,
                 };
-                acc.add(call, v)?;
+                if call.order_by.is_empty() {
+                    acc.add(call, v)?;
+                } else {
+                    let keys = call
+                        .order_by
+                        .iter()
+                        .map(|k| k.expr.eval(&t.row, ctx.params))
+                        .collect::<Result<Vec<_>>>()?;
+                    acc.ordered.push((keys, v));
+                }
             }
         }
         if groups.is_empty() && self.groups.is_empty() {
@@ -156,9 +234,9 @@ impl Aggregate {
         }
         groups
             .into_iter()
-            .map(|(mut key, accs)| {
-                for (c, a) in self.calls.iter().zip(&accs) {
-                    key.push(a.finish(c.func)?);
+            .map(|(mut key, mut accs)| {
+                for (c, a) in self.calls.iter().zip(accs.iter_mut()) {
+                    key.push(a.finish(c)?);
                 }
                 Ok(Tuple::derived(key))
             })

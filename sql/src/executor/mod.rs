@@ -22,6 +22,7 @@ mod insert;
 mod join;
 mod limit;
 mod project;
+mod project_set;
 mod scan;
 mod series;
 mod sort;
@@ -36,6 +37,7 @@ pub use insert::Insert;
 pub use join::NestedLoopJoin;
 pub use limit::Limit;
 pub use project::Project;
+pub use project_set::ProjectSet;
 pub use scan::Scan;
 pub use series::Series;
 pub use sort::Sort;
@@ -78,6 +80,9 @@ pub fn build(plan: Plan) -> Box<dyn Operator> {
         Plan::Values { rows } => Box::new(Values::new(rows)),
         Plan::Series { start, stop, step } => Box::new(Series::new(start, stop, step)),
         Plan::Filter { input, predicate } => Box::new(Filter::new(build(*input), predicate)),
+        Plan::ProjectSet { input, functions } => {
+            Box::new(ProjectSet::new(build(*input), functions))
+        }
         Plan::Join {
             left,
             right,

@@ -10,6 +10,7 @@
 //! Functions are strict unless [`Function::is_strict`] says otherwise: a NULL argument
 //! gives NULL without calling them.
 
+use super::array_fns::ArrayFn;
 use super::bytea_fns::ByteaFn;
 use super::datetime_fns::{self, DateTimeFn};
 use super::numeric_fns::NumericFn;
@@ -34,6 +35,7 @@ pub enum Function {
     Numeric(NumericFn),
     DateTime(DateTimeFn),
     Bytea(ByteaFn),
+    Array(ArrayFn),
 }
 
 /// A resolved call: the function, the type each argument is coerced to, the result type.
@@ -76,6 +78,9 @@ impl Function {
         if let Some(r) = ByteaFn::resolve(name, arg_types) {
             return r;
         }
+        if let Some(r) = ArrayFn::resolve(name, arg_types) {
+            return r;
+        }
         let text = DataType::Text;
         let r = match (name, arg_types) {
             ("abs", [t]) if t.is_numeric() => Resolved::new(Function::Abs(*t), vec![*t], *t),
@@ -100,7 +105,11 @@ impl Function {
 
     /// Whether a NULL argument makes the result NULL without a call.
     pub fn is_strict(&self) -> bool {
-        !matches!(self, Function::TypeOf(_))
+        match self {
+            Function::TypeOf(_) => false,
+            Function::Array(f) => f.is_strict(),
+            _ => true,
+        }
     }
 
     /// Calls the function with its (coerced) arguments.
@@ -112,6 +121,7 @@ impl Function {
             Function::Numeric(f) => return f.call(args),
             Function::DateTime(f) => return f.call(args),
             Function::Bytea(f) => return f.call(args),
+            Function::Array(f) => return f.call(args),
             _ => {}
         }
         let Some(arg) = args.into_iter().next() else {

@@ -10,6 +10,7 @@
 //! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
 //! row only when its predicate is `true` ([`Expr::is_true`]).
 
+pub mod array_fns;
 pub mod bytea_fns;
 pub mod datetime_fns;
 mod functions;
@@ -18,9 +19,10 @@ pub mod numeric_fns;
 pub mod operators;
 mod ops;
 pub mod resolve;
+pub mod set_fns;
 mod to_char;
 
-pub use functions::{Function, Resolved};
+pub use functions::{Function, Resolved, undefined as functions_undefined};
 pub use ops::{ArithOp, CmpOp};
 
 use crate::types::{DataType, Value, cast};

@@ -16,4 +16,5 @@ pub fn resolve(sym: &str, left: DataType, right: DataType) -> Option<Result<Reso
     super::datetime_fns::resolve_operator(sym, left, right)
         .or_else(|| super::numeric_fns::resolve_operator(sym, left, right))
         .or_else(|| super::bytea_fns::ByteaFn::resolve_operator(sym, left, right))
+        .or_else(|| super::array_fns::ArrayFn::resolve_operator(sym, left, right))
 }

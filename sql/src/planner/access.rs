@@ -112,6 +112,10 @@ pub fn choose_access(plan: Plan) -> Plan {
             predicate,
             returning,
         },
+        Plan::ProjectSet { input, functions } => Plan::ProjectSet {
+            input: Box::new(choose_access(*input)),
+            functions,
+        },
         leaf @ (Plan::Scan { .. } | Plan::Values { .. } | Plan::Series { .. }) => leaf,
     }
 }

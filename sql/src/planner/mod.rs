@@ -13,6 +13,7 @@
 pub mod access;
 
 use crate::expr::Expr;
+use crate::expr::set_fns::SetFn;
 use crate::storage::{OnConflict, TableDef};
 use std::ops::Bound;
 
@@ -34,6 +35,9 @@ pub enum AggFunc {
     AvgNumeric,
     /// `avg(interval)`.
     AvgInterval,
+    /// `array_agg(x)`: every input, NULLs included, in input (or `ORDER BY`) order; for
+    /// array inputs, one more dimension.
+    ArrayAgg,
     Min,
     Max,
 }
@@ -46,6 +50,16 @@ pub struct AggCall {
     pub distinct: bool,
     /// `FILTER (WHERE ...)`: only rows where it is true are aggregated.
     pub filter: Option<Expr>,
+    /// `agg(x ORDER BY ...)`: the inputs are fed to the aggregate in this order.
+    pub order_by: Vec<AggOrder>,
+}
+
+/// One `ORDER BY` key inside an aggregate call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggOrder {
+    pub expr: Expr,
+    pub desc: bool,
+    pub nulls_first: bool,
 }
 
 /// The kind of a nested-loop join.
@@ -114,6 +128,12 @@ pub enum Plan {
     Filter {
         input: Box<Plan>,
         predicate: Expr,
+    },
+    /// Set-returning functions: output rows are `[input row..., one value per function...]`,
+    /// as many per input row as the longest function returns (the others padded with NULL).
+    ProjectSet {
+        input: Box<Plan>,
+        functions: Vec<(SetFn, Vec<Expr>)>,
     },
     /// Nested-loop join; output rows are `[left..., right...]`, the missing side NULL for
     /// unmatched outer rows; `on` reads the concatenated row (`None` = cross join).

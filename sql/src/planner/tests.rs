@@ -58,6 +58,7 @@ fn access_of(sql: &str) -> AccessPlan {
         match p {
             Plan::Scan { access, .. } => access.clone(),
             Plan::Filter { input, .. }
+            | Plan::ProjectSet { input, .. }
             | Plan::Project { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
