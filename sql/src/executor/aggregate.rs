@@ -155,35 +155,14 @@ impl Accumulator {
     }
 }
 
-/// Orders two rows of ORDER BY keys (NULLs last ascending, first descending, unless
-/// NULLS FIRST/LAST says otherwise).
+/// Orders two rows of ORDER BY keys.
 fn compare_keys(a: &[Value], b: &[Value], keys: &[AggOrder]) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    for ((x, y), k) in a.iter().zip(b).zip(keys) {
-        let o = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if k.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if k.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (false, false) if k.desc => y.cmp(x),
-            (false, false) => x.cmp(y),
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    Ordering::Equal
+    a.iter()
+        .zip(b)
+        .zip(keys)
+        .map(|((x, y), k)| super::sort::compare_values(x, y, k.desc, k.nulls_first))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 impl Aggregate {

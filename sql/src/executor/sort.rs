@@ -2,8 +2,8 @@
 //! ASC/DESC and NULLS FIRST/LAST.
 
 use super::{Context, Operator, Tuple, collect};
-use crate::Result;
 use crate::planner::SortKey;
+use crate::{Result, Value};
 use std::cmp::Ordering;
 
 pub struct Sort {
@@ -24,33 +24,37 @@ impl Sort {
 
 fn compare(keys: &[SortKey], a: &Tuple, b: &Tuple) -> Ordering {
     for k in keys {
-        let (x, y) = (&a.row[k.column], &b.row[k.column]);
-        let ord = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if k.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if k.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (false, false) => {
-                let o = x.cmp(y);
-                if k.desc { o.reverse() } else { o }
-            }
-        };
+        let ord = compare_values(&a.row[k.column], &b.row[k.column], k.desc, k.nulls_first);
         if ord != Ordering::Equal {
             return ord;
         }
     }
     Ordering::Equal
+}
+
+/// One sort key's order of two values, with ASC/DESC and NULLS FIRST/LAST.
+pub fn compare_values(x: &Value, y: &Value, desc: bool, nulls_first: bool) -> Ordering {
+    match (x.is_null(), y.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => {
+            if nulls_first {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (false, true) => {
+            if nulls_first {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (false, false) => {
+            let o = x.cmp(y);
+            if desc { o.reverse() } else { o }
+        }
+    }
 }
 
 impl Operator for Sort {
