@@ -131,13 +131,18 @@ impl Running {
             .unwrap_or_else(|| "the engine stopped serving".to_string())
     }
 
-    /// Waits until the front end and the lease task have stopped (after `cancel`), then
-    /// stops the proposer.
+    /// Waits until the front end has stopped (after `cancel`, or once the engine stopped
+    /// serving), stops the lease task, then stops the proposer.
     pub async fn stopped(self) {
         if let Err(e) = self.serving.await {
             tracing::error!(error = %e, "front end task failed");
         }
-        if let Err(e) = self.leasing.await {
+        // It holds nothing to clean up (an unrenewed lease lapses), and it is not
+        // cancelled when the engine stops serving on its own.
+        self.leasing.abort();
+        if let Err(e) = self.leasing.await
+            && !e.is_cancelled()
+        {
             tracing::error!(error = %e, "snapshot lease task failed");
         }
         self.wal.proposer().shutdown();

@@ -59,6 +59,11 @@
 //!   (not `X`, whose generation is `<= h`). So `k`'s adopted manifest does
 //!   not list `X`. ∎
 //!
+//! The same timing covers deleted manifests and markers: every `k > h`
+//! lists after `t`, when a manifest of a generation `>= h` exists (the
+//! newest manifest is only ever deleted by a generation whose own manifest
+//! already exists), so no `k` reads an `index-{g}` with `g < h`.
+//!
 //! The order of steps 2 and 3 is the point: a new pageserver that read the
 //! newest manifest *before* making itself visible (as attach once did) could
 //! adopt a manifest listing layers an old generation deleted in between,

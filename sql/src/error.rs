@@ -50,7 +50,8 @@ pub enum Error {
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
-    /// 42809: e.g. `op ANY (x)` where x is not an array.
+    /// 42809: e.g. OVER on a function that is not a window function, `op ANY (x)` where x is
+    /// not an array.
     #[error("{0}")]
     WrongObjectType(String),
     /// 42846
@@ -59,6 +60,15 @@ pub enum Error {
     /// 42803: an ungrouped column or a misplaced aggregate.
     #[error("{0}")]
     GroupingError(String),
+    /// 42712: e.g. a WITH query name used twice.
+    #[error("{0}")]
+    DuplicateAlias(String),
+    /// 42P20: a misplaced or malformed window function call or frame.
+    #[error("{0}")]
+    WindowingError(String),
+    /// 42P19: a malformed WITH RECURSIVE query.
+    #[error("{0}")]
+    InvalidRecursion(String),
     /// 42P10: e.g. an ORDER BY position out of range.
     #[error("{0}")]
     InvalidColumnReference(String),
@@ -110,7 +120,7 @@ pub enum Error {
     /// 2201F: e.g. the square root of a negative number.
     #[error("{0}")]
     InvalidArgumentForPowerFunction(String),
-    /// 22004: e.g. a NULL where a function refuses one.
+    /// 22004: e.g. a NULL where a function refuses one, a NULL window frame offset.
     #[error("{0}")]
     NullValueNotAllowed(String),
     /// 22P05: e.g. `\u0000` in jsonb text.
@@ -122,6 +132,15 @@ pub enum Error {
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22013: a negative window frame offset.
+    #[error("{0}")]
+    InvalidPrecedingOrFollowingSize(String),
+    /// 22014
+    #[error("{0}")]
+    InvalidArgumentForNtile(String),
+    /// 22016
+    #[error("{0}")]
+    InvalidArgumentForNthValue(String),
     /// 23502
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
@@ -209,9 +228,12 @@ impl Error {
             AmbiguousFunction(_) => "42725",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
-            CannotCoerce(_) => "42846",
             WrongObjectType(_) => "42809",
+            CannotCoerce(_) => "42846",
             GroupingError(_) => "42803",
+            DuplicateAlias(_) => "42712",
+            InvalidRecursion(_) => "42P19",
+            WindowingError(_) => "42P20",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
@@ -232,6 +254,9 @@ impl Error {
             UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
+            InvalidPrecedingOrFollowingSize(_) => "22013",
+            InvalidArgumentForNtile(_) => "22014",
+            InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } => "23505",
             CardinalityViolation(_) => "21000",

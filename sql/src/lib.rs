@@ -49,7 +49,7 @@
 //! # Modules
 //!
 //! * [`types`] — data types, values, casts, text formatting.
-//! * [`expr`] — bound expressions and their evaluation (three-valued logic).
+//! * [`expr`] — bound expressions and their evaluation (three-valued logic), subqueries.
 //! * [`binder`] — AST → typed logical plan.
 //! * [`planner`] — plan nodes and access-path rules.
 //! * [`executor`] — operators.
@@ -67,13 +67,16 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
-//! expressions, set operations, CTEs or views; `bytea`, `uuid`, `json`/`jsonb`, arrays and
-//! the OID types have values, casts, text and binary formats and storage encodings, but
-//! their operators and functions are not bound yet; numeric `exp`/`ln`/`log`/`power` are
-//! 0A000; DEFAULT cannot call
-//! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
-//! rejected with 0A000.
+//! * Joins are nested loops only (no hash join, no index nested loop); correlated
+//!   subqueries are re-run per distinct correlation values (using a key lookup when one
+//!   fits), not decorrelated. No views.
+//! * `json`/`jsonb` and the OID types have values, casts, text and binary formats and
+//!   storage encodings, but their operators and functions are not bound yet; numeric
+//!   `exp`/`ln`/`log`/`power` are 0A000; `variance`/`stddev` of integers are float8 where
+//!   PostgreSQL says numeric.
+//! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
+//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE,
+//!   COPY and EXPLAIN are rejected with 0A000.
 
 pub mod binder;
 pub mod env;

@@ -155,8 +155,8 @@ fn run_in_txn<T: Txn>(
             returns_rows,
         } => {
             let plan = planner::optimize(plan);
-            let mut op = executor::build(plan);
-            let mut ctx = Context { txn, params };
+            let mut op = executor::build(&plan);
+            let mut ctx = Context::new(txn, params);
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {

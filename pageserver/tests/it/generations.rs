@@ -200,3 +200,53 @@ async fn a_claim_marker_of_a_crashed_attach_fences_and_is_skipped() {
     old.stop().await;
     new.stop().await;
 }
+
+/// The cleanup after an attach (generation 2) is stopped after listing the
+/// timeline's objects and before its check; generation 3 attaches
+/// completely meanwhile (and cleans up itself). Generation 2's check then
+/// finds 3 and deletes nothing; everything generation 3 lists exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleanup_superseded_after_its_listing_deletes_nothing() {
+    let env = Env::new(RemoteStorage::from_url("memory://", &Default::default()).unwrap());
+    let (d1, d2, d3) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (old, h1, wl) = old_generation_with_pending_gc(&env, d1.path()).await;
+    old.ps.sync(&h1).await.unwrap();
+    drop(h1);
+    old.stop().await;
+    let orphan = format!(
+        "{}/layers/000000000000000000000000000000000000-{:016x}",
+        layout::timeline_prefix(&id()),
+        1
+    );
+    env.remote
+        .put(&orphan, bytes::Bytes::from_static(b"x"))
+        .await
+        .unwrap();
+
+    let gate = Gate::new();
+    gate.pause_after(Op::List, "timelines/main");
+    let env2 = env.through(gate.clone());
+    let path2 = d2.path().to_path_buf();
+    let attach = tokio::spawn(async move { Node::start(&env2, &path2).await });
+    let paused = gate.paused().await;
+    assert_eq!(paused.op, Op::ListDir, "the check after the listing");
+    let mut newest = Node::start(&env, d3.path()).await;
+    assert_eq!(newest.status(&id()).await.generation, 3);
+    paused.release();
+    let stale = attach.await.unwrap();
+    let deletes = gate
+        .log()
+        .iter()
+        .filter(|(op, _)| *op == Op::Delete)
+        .count();
+    assert_eq!(deletes, 0, "a superseded cleanup deleted something");
+    assert_manifest_objects_exist(&env.remote, "after both cleanups").await;
+    assert!(!objects(&env.remote, &id()).await.contains(&orphan));
+    check_all(&mut newest, &id(), &wl, "generation 3").await;
+    stale.stop().await;
+    newest.stop().await;
+}

@@ -37,7 +37,7 @@ impl Operator for ProjectSet {
                 for (f, args) in &self.functions {
                     let args = args
                         .iter()
-                        .map(|a| a.eval(&t.row, ctx.params))
+                        .map(|a| a.eval(&t.row, &*ctx))
                         .collect::<Result<Vec<_>>>()?;
                     iters.push(Some(f.start(args)?));
                 }

@@ -98,7 +98,7 @@ pub fn can_implicit(from: DataType, to: DataType) -> bool {
     context(from, to) == Some(CastContext::Implicit)
 }
 
-fn numeric_rank(t: DataType) -> Option<u8> {
+pub(crate) fn numeric_rank(t: DataType) -> Option<u8> {
     match t {
         DataType::Int2 => Some(0),
         DataType::Int4 => Some(1),

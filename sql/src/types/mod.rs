@@ -445,6 +445,12 @@ impl DataType {
 
     /// Whether values of the type have a btree order (can be keys, be sorted, grouped and
     /// compared with `<`/`=`): every type but `json` (and arrays of it).
+    /// Position in the numeric promotion order int2 < int4 < int8 < numeric < float4 <
+    /// float8 (`None` for other types).
+    pub fn numeric_rank(&self) -> Option<u8> {
+        coerce::numeric_rank(*self)
+    }
+
     pub fn is_orderable(&self) -> bool {
         match self {
             DataType::Json => false,
