@@ -79,8 +79,8 @@
 //!   `exp`/`ln`/`log`/`power`/`^` are computed in double precision; `variance`/`stddev` of integers are float8 where
 //!   PostgreSQL says numeric.
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
-//! * Regular expressions: no back-references or lookaround (the `regex` crate's limits);
-//!   `regexp_match` (text[]) is not bound yet.
+//! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
+//! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * `set_config(name, value, true)` (transaction-local) acts like `false`.
 //! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE
 //!   and COPY are rejected with 0A000.

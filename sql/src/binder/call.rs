@@ -39,6 +39,14 @@ impl Binder {
                 "FILTER specified, but {name} is not an aggregate function"
             )));
         }
+        if let ast::FunctionArguments::Subquery(q) = &f.args {
+            if name != "array" {
+                return Err(Error::SyntaxError(format!(
+                    "syntax error at or near \"{name}\""
+                )));
+            }
+            return self.bind_subquery_expr(q, super::subquery::SubqueryUse::Array, ctx);
+        }
         let mut args = Vec::new();
         for a in function_args(f) {
             match a {

@@ -139,6 +139,10 @@ pub enum Function {
     RegexpCount,
     /// `regexp_substr(s, pattern)`.
     RegexpSubstr,
+    /// `regexp_match(s, pattern [, flags])`: the first match's groups as text[].
+    RegexpMatch,
+    /// `regexp_split_to_array(s, pattern [, flags])`.
+    RegexpSplitToArray,
     // session information
     Version,
     CurrentDatabase,
@@ -345,6 +349,15 @@ impl Function {
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4], Int4))
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4, Text], Int4)),
             "regexp_substr" => sig(Function::RegexpSubstr, &[Text, Text], Text),
+            "regexp_match" | "regexp_split_to_array" => {
+                let f = if name == "regexp_match" {
+                    Function::RegexpMatch
+                } else {
+                    Function::RegexpSplitToArray
+                };
+                let texts = DataType::array_of(Text);
+                sig(f, &[Text, Text], texts).or_else(|| sig(f, &[Text, Text, Text], texts))
+            }
             "version" => sig(Function::Version, &[], Text),
             "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
             "current_schema" => sig(Function::CurrentSchema, &[], Name),
