@@ -73,17 +73,20 @@
 //! rejected with 0A000.
 
 pub mod binder;
+pub mod ddl;
 mod error;
 pub mod executor;
 pub mod expr;
 pub mod interrupt;
 pub mod memory;
+pub mod parse;
 pub mod planner;
 mod result;
 pub mod session;
 #[cfg(feature = "slt")]
 pub mod slt;
 pub mod storage;
+pub mod system;
 pub mod types;
 
 pub use error::{Error, Result};

@@ -20,15 +20,16 @@
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
 use crate::executor::{self, Context};
+use crate::expr::env::{Activity, Backend, Env, SequenceValues};
+use crate::parse::Statement;
 use crate::planner;
 use crate::result::StatementResult;
 use crate::storage::{Isolation, Storage, Txn};
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// Transaction block state.
 enum Block<T> {
@@ -51,7 +52,7 @@ enum Block<T> {
 /// it follows catalog changes.
 #[derive(Debug, Clone)]
 struct Prepared {
-    statement: Option<ast::Statement>,
+    statement: Option<Statement>,
     param_types: Vec<DataType>,
 }
 
@@ -89,17 +90,18 @@ pub struct Session<S: Storage> {
     settings: BTreeMap<String, String>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
+    /// The authenticated user (`current_user`, `$user` in the search path).
+    user: String,
+    /// Sequence values this session obtained (`currval`, `lastval`).
+    sequences: Arc<Mutex<SequenceValues>>,
+    /// The front end's session list, if it provides one.
+    activity: Option<Arc<dyn Activity>>,
+    /// This backend as `pg_stat_activity` shows it when there is no `activity`.
+    backend: Backend,
 }
 
-fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .strip_prefix("sql parser error: ")
-            .unwrap_or(&msg)
-            .to_string();
-        Error::SyntaxError(msg)
-    })
+fn parse(sql: &str) -> Result<Vec<Statement>> {
+    crate::parse::parse(sql)
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
@@ -121,15 +123,31 @@ fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
     Ok(iso)
 }
 
-/// Runs one bound-and-planned statement inside `txn`.
+/// Runs one statement inside `txn` (its environment entered): DDL through [`crate::ddl`],
+/// anything else bound, planned and executed.
 fn run_in_txn<T: Txn>(
     txn: &mut T,
-    stmt: &ast::Statement,
+    stmt: &Statement,
     params: &[Value],
     types: &[DataType],
+    search_path: &[crate::storage::Oid],
 ) -> Result<StatementResult> {
+    {
+        let mut ddl = crate::ddl::Ddl {
+            txn: &mut *txn,
+            search_path: search_path.to_vec(),
+            params,
+        };
+        if let Some(r) = crate::ddl::execute(&mut ddl, stmt)? {
+            return Ok(r);
+        }
+    }
+    let Statement::Sql(stmt) = stmt else {
+        return Err(Error::Internal("statement not executed".into()));
+    };
     let catalog = txn.catalog()?;
-    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
+    let mut binder = Binder::new(catalog, types.iter().map(|t| Some(*t)).collect())
+        .with_search_path(search_path.to_vec());
     match binder.bind(stmt)? {
         BoundStatement::Query {
             kind,
@@ -158,54 +176,6 @@ fn run_in_txn<T: Txn>(
                 Ok(StatementResult::command(tag))
             }
         }
-        BoundStatement::CreateTable { def, if_not_exists } => {
-            if catalog.relation_exists(&def.name) && if_not_exists {
-                return Ok(StatementResult::command("CREATE TABLE"));
-            }
-            txn.create_table(def)?;
-            Ok(StatementResult::command("CREATE TABLE"))
-        }
-        BoundStatement::DropTable { names, if_exists } => {
-            let mut ids = Vec::new();
-            for n in &names {
-                match catalog.table(n) {
-                    Some(t) => ids.push(t.id),
-                    None if if_exists => {}
-                    None => return Err(Error::UndefinedTable(n.clone())),
-                }
-            }
-            for id in ids {
-                txn.drop_table(id)?;
-            }
-            Ok(StatementResult::command("DROP TABLE"))
-        }
-        BoundStatement::CreateIndex {
-            table,
-            index,
-            if_not_exists,
-        } => {
-            if catalog.relation_exists(&index.name) && if_not_exists {
-                return Ok(StatementResult::command("CREATE INDEX"));
-            }
-            let id = catalog
-                .table(&table)
-                .ok_or(Error::UndefinedTable(table))?
-                .id;
-            txn.create_index(id, index)?;
-            Ok(StatementResult::command("CREATE INDEX"))
-        }
-        BoundStatement::DropIndex { names, if_exists } => {
-            for n in &names {
-                if catalog.index_table(n).is_some() {
-                    txn.drop_index(n)?;
-                } else if !if_exists {
-                    return Err(Error::UndefinedObject(format!(
-                        "index \"{n}\" does not exist"
-                    )));
-                }
-            }
-            Ok(StatementResult::command("DROP INDEX"))
-        }
     }
 }
 
@@ -221,7 +191,71 @@ impl<S: Storage> Session<S> {
             prepared: BTreeMap::new(),
             settings,
             implicit: false,
+            user: "postgres".into(),
+            sequences: Arc::new(Mutex::new(SequenceValues::default())),
+            activity: None,
+            backend: Backend {
+                pid: std::process::id() as i32,
+                user: "postgres".into(),
+                application_name: String::new(),
+                client_addr: None,
+                state: "active".into(),
+                query: String::new(),
+                backend_start_us: 0,
+            },
         }
+    }
+
+    /// Sets the session's user (`current_user`, `$user` in the search path).
+    pub fn set_user(&mut self, user: &str) {
+        self.user = user.to_string();
+        self.backend.user = user.to_string();
+    }
+
+    /// Sets this backend's identity as `pg_stat_activity` shows it without a front-end
+    /// session list (pid, client address, start time).
+    pub fn set_backend(&mut self, backend: Backend) {
+        self.backend = backend;
+    }
+
+    /// Installs the front end's session list (`pg_stat_activity`, `pg_cancel_backend`).
+    pub fn set_activity(&mut self, activity: Arc<dyn Activity>) {
+        self.activity = Some(activity);
+    }
+
+    /// The environment of a statement reading `catalog` (see [`crate::expr::env`]).
+    fn env(
+        &self,
+        catalog: Arc<crate::storage::Catalog>,
+        path: Vec<crate::storage::Oid>,
+    ) -> Arc<Env> {
+        let mut backend = self.backend.clone();
+        backend.state = "active".into();
+        backend.application_name = self
+            .settings
+            .get("application_name")
+            .cloned()
+            .unwrap_or_default();
+        Arc::new(Env {
+            catalog,
+            services: self.storage.services(),
+            search_path: path,
+            settings: self.settings.clone(),
+            user: self.user.clone(),
+            sequences: self.sequences.clone(),
+            backend,
+            activity: self.activity.clone(),
+        })
+    }
+
+    /// The search path as schema OIDs over `catalog`.
+    fn search_path(&self, catalog: &crate::storage::Catalog) -> Vec<crate::storage::Oid> {
+        let setting = self
+            .settings
+            .get("search_path")
+            .map(String::as_str)
+            .unwrap_or("public");
+        crate::binder::search_path(catalog, setting, &self.user)
     }
 
     /// Whether the session is inside a transaction block ('T'), failed ('E') or idle ('I'),
@@ -275,7 +309,11 @@ impl<S: Storage> Session<S> {
         }
         let mut out = Vec::new();
         for stmt in &statements {
-            if matches!(stmt, ast::Statement::StartTransaction { .. }) && self.implicit {
+            if matches!(
+                stmt,
+                Statement::Sql(ast::Statement::StartTransaction { .. })
+            ) && self.implicit
+            {
                 self.implicit = false;
                 out.push(Ok(StatementResult::command("BEGIN")));
                 continue;
@@ -375,20 +413,24 @@ impl<S: Storage> Session<S> {
         }
     }
 
-    fn is_bindable(stmt: &ast::Statement) -> bool {
+    fn is_bindable(stmt: &Statement) -> bool {
         use ast::Statement as S;
-        matches!(
-            stmt,
-            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_)
-        )
+        match stmt {
+            Statement::Sql(S::Query(q)) => !crate::ddl::create_table::is_select_into(q),
+            Statement::Sql(S::Insert(_) | S::Update(_) | S::Delete(_)) => true,
+            _ => false,
+        }
     }
 
     /// Binds `stmt` against the current catalog to find its parameter and result types.
     fn describe(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         declared: &[Option<DataType>],
     ) -> Result<(Vec<DataType>, Option<Vec<OutputColumn>>)> {
+        let Statement::Sql(stmt) = stmt else {
+            return Ok((Vec::new(), None));
+        };
         let catalog = match &mut self.block {
             Block::Open { txn: Some(txn), .. } => {
                 txn.begin_statement()?;
@@ -404,7 +446,8 @@ impl<S: Storage> Session<S> {
                 c?
             }
         };
-        let mut binder = Binder::new(catalog, declared.to_vec());
+        let path = self.search_path(&catalog);
+        let mut binder = Binder::new(catalog, declared.to_vec()).with_search_path(path);
         let bound = binder.bind(stmt)?;
         let types = binder
             .params
@@ -442,35 +485,50 @@ impl<S: Storage> Session<S> {
     /// Runs one statement with the transaction state machine around it.
     fn run(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
         use ast::Statement as S;
-        match stmt {
-            S::StartTransaction { modes, .. } => return self.begin(modes),
-            S::Commit { chain: false, .. } => return self.commit(),
-            S::Rollback {
-                chain: false,
-                savepoint: None,
-            } => {
-                self.abort();
-                return Ok(StatementResult::command("ROLLBACK"));
-            }
-            S::Rollback {
-                chain: false,
-                savepoint: Some(name),
-            } => return self.rollback_to(&crate::binder::ident(name)),
-            _ => {}
+        let sql = match stmt {
+            Statement::Sql(s) => Some(s),
+            _ => None,
+        };
+        if let Statement::Maintenance(m) = stmt
+            && m.vacuum
+            && !matches!(self.block, Block::Idle)
+        {
+            let e = Error::ActiveTransaction("VACUUM cannot run inside a transaction block".into());
+            self.fail_block();
+            return Err(e);
+        }
+        match sql {
+            None => {}
+            Some(stmt) => match stmt {
+                S::StartTransaction { modes, .. } => return self.begin(modes),
+                S::Commit { chain: false, .. } => return self.commit(),
+                S::Rollback {
+                    chain: false,
+                    savepoint: None,
+                } => {
+                    self.abort();
+                    return Ok(StatementResult::command("ROLLBACK"));
+                }
+                S::Rollback {
+                    chain: false,
+                    savepoint: Some(name),
+                } => return self.rollback_to(&crate::binder::ident(name)),
+                _ => {}
+            },
         }
         if let Block::Failed { .. } = self.block {
             return Err(Error::InFailedTransaction);
         }
-        let r = match stmt {
-            S::Savepoint { name } => self.savepoint(&crate::binder::ident(name)),
-            S::ReleaseSavepoint { name } => self.release(&crate::binder::ident(name)),
-            S::Set(set) => self.set(set),
-            S::ShowVariable { variable } => self.show(variable),
+        let r = match sql {
+            Some(S::Savepoint { name }) => self.savepoint(&crate::binder::ident(name)),
+            Some(S::ReleaseSavepoint { name }) => self.release(&crate::binder::ident(name)),
+            Some(S::Set(set)) => self.set(set),
+            Some(S::ShowVariable { variable }) => self.show(variable),
             _ => self.run_dml_or_ddl(stmt, params, types),
         };
         if r.is_err() {
@@ -479,27 +537,50 @@ impl<S: Storage> Session<S> {
         r
     }
 
-    fn run_dml_or_ddl(
-        &mut self,
-        stmt: &ast::Statement,
+    /// Runs `stmt` in `txn` (its statement begun) with the statement's environment.
+    fn run_with_env(
+        &self,
+        txn: &mut S::Txn,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
-        match &mut self.block {
+        let catalog = txn.catalog()?;
+        let path = self.search_path(&catalog);
+        let _env = crate::expr::env::enter(self.env(catalog, path.clone()));
+        run_in_txn(txn, stmt, params, types, &path)
+    }
+
+    fn run_dml_or_ddl(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        types: &[DataType],
+    ) -> Result<StatementResult> {
+        let mut block = std::mem::replace(&mut self.block, Block::Idle);
+        let r = match &mut block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
-                    *txn = Some(self.storage.begin(*isolation)?);
+                    match self.storage.begin(*isolation) {
+                        Ok(t) => *txn = Some(t),
+                        Err(e) => {
+                            self.block = block;
+                            return Err(e);
+                        }
+                    }
                 }
                 let txn = txn.as_mut().expect("started above");
-                txn.begin_statement()?;
-                let r = run_in_txn(txn, stmt, params, types);
+                let r = match txn.begin_statement() {
+                    Ok(()) => self.run_with_env(txn, stmt, params, types),
+                    Err(e) => Err(e),
+                };
                 txn.end_statement(r.is_ok());
                 r
             }
             Block::Idle => {
                 let mut txn = self.storage.begin(self.default_isolation()?)?;
                 txn.begin_statement()?;
-                let r = run_in_txn(&mut txn, stmt, params, types);
+                let r = self.run_with_env(&mut txn, stmt, params, types);
                 txn.end_statement(r.is_ok());
                 match r {
                     Ok(res) => txn.commit().map(|()| res),
@@ -510,7 +591,9 @@ impl<S: Storage> Session<S> {
                 }
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),
-        }
+        };
+        self.block = block;
+        r
     }
 
     fn begin(&mut self, modes: &[ast::TransactionMode]) -> Result<StatementResult> {

@@ -6,6 +6,7 @@ mod commit_prepare;
 mod engine_commit;
 mod engine_common;
 mod engine_concurrency;
+mod engine_ddl;
 mod engine_drop;
 mod engine_model;
 mod engine_prune;

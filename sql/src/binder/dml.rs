@@ -20,6 +20,18 @@ use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
+/// 428C9 for a value given to a GENERATED ALWAYS identity column.
+fn identity_always(column: &str, insert: bool) -> Error {
+    Error::GeneratedAlways {
+        message: if insert {
+            format!("cannot insert a non-DEFAULT value into column \"{column}\"")
+        } else {
+            format!("column \"{column}\" can only be updated to DEFAULT")
+        },
+        detail: format!("Column \"{column}\" is an identity column defined as GENERATED ALWAYS."),
+    }
+}
+
 fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
 }
@@ -60,6 +72,9 @@ impl Binder {
     /// The bound DEFAULT of column `i` (NULL when it has none).
     pub fn default_expr(&mut self, table: &TableDef, i: usize) -> Result<Expr> {
         let col = &table.columns[i];
+        if let Some(id) = col.identity {
+            return Ok(crate::expr::catalog_functions::nextval_call(id.sequence));
+        }
         let Some(text) = &col.default else {
             return Ok(Expr::Literal(Value::Null));
         };
@@ -154,6 +169,23 @@ impl Binder {
             }
             t
         };
+        // GENERATED ALWAYS AS IDENTITY columns take an explicit value only with OVERRIDING
+        // SYSTEM VALUE (428C9); OVERRIDING USER VALUE ignores the values given for identity
+        // columns.
+        let overriding_system = matches!(ins.overriding, Some(ast::InsertOverriding::System));
+        let overriding_user = matches!(ins.overriding, Some(ast::InsertOverriding::User));
+        let ignored: Vec<usize> = if overriding_user {
+            targets
+                .iter()
+                .copied()
+                .filter(|&c| table.columns[c].identity.is_some())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let always = |col: usize| {
+            !overriding_system && table.columns[col].identity.is_some_and(|i| i.always)
+        };
         let Some(source) = &ins.source else {
             return Err(Error::unsupported(
                 "INSERT ... DEFAULT VALUES is not supported yet",
@@ -178,8 +210,11 @@ impl Binder {
                     }
                     let mut row: Vec<Option<Expr>> = vec![None; table.columns.len()];
                     for (e, &col) in r.content.iter().zip(&targets) {
-                        if is_default_keyword(e) {
+                        if is_default_keyword(e) || ignored.contains(&col) {
                             continue;
+                        }
+                        if always(col) {
+                            return Err(identity_always(&table.columns[col].name, true));
                         }
                         let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?;
                         let c = &table.columns[col];
@@ -203,13 +238,16 @@ impl Binder {
                         "INSERT has more expressions than target columns".into(),
                     ));
                 }
+                if let Some(&c) = targets.iter().take(cols.len()).find(|&&c| always(c)) {
+                    return Err(identity_always(&table.columns[c].name, true));
+                }
                 let mut exprs = Vec::new();
                 for i in 0..table.columns.len() {
                     exprs.push(
                         match targets
                             .iter()
                             .position(|&t| t == i)
-                            .filter(|&p| p < cols.len())
+                            .filter(|&p| p < cols.len() && !ignored.contains(&i))
                         {
                             Some(p) => {
                                 let c = &table.columns[i];
@@ -376,6 +414,9 @@ impl Binder {
                 )));
             }
             let c = &table.columns[col];
+            if c.identity.is_some_and(|i| i.always) && !is_default_keyword(&a.value) {
+                return Err(identity_always(&c.name, false));
+            }
             let x = if is_default_keyword(&a.value) {
                 self.default_expr(table, col)?
             } else {
@@ -399,7 +440,7 @@ impl Binder {
         }
     }
 
-    fn dml_target(&self, t: &ast::TableWithJoins) -> Result<(TableDef, Option<String>)> {
+    fn dml_target(&mut self, t: &ast::TableWithJoins) -> Result<(TableDef, Option<String>)> {
         match t {
             ast::TableWithJoins {
                 relation:

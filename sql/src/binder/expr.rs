@@ -88,7 +88,7 @@ impl Binder {
         })
     }
 
-    pub(super) fn bind_bool(
+    pub(crate) fn bind_bool(
         &mut self,
         e: &ast::Expr,
         ctx: &mut ExprCtx,
@@ -515,6 +515,9 @@ impl Binder {
         }
         if f.filter.is_some() || f.over.is_some() {
             return Err(Error::unsupported("FILTER / OVER are not supported yet"));
+        }
+        if let Some(bound) = self.bind_catalog_call(&name, f, ctx)? {
+            return Ok(bound);
         }
         let mut args = Vec::new();
         for a in function_args(f) {

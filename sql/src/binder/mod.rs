@@ -7,22 +7,35 @@
 //! here). Choosing index scans is the planner's job, not the binder's.
 //!
 //! Unquoted identifiers are folded to lower case, as PostgreSQL does. Statements the binder
-//! does not understand fail with 0A000 (feature not supported), never a panic.
+//! does not understand fail with 0A000 (feature not supported), never a panic. DDL is not
+//! bound here but executed by [`crate::ddl`], which uses the binder for its expressions and
+//! queries.
+//!
+//! Relation names resolve through [`Binder::search_path`] (schema OIDs, `pg_catalog`
+//! first, as PostgreSQL searches it implicitly): a stored table, view or sequence, or one
+//! of the virtual `pg_catalog` / `information_schema` relations ([`crate::system`]). Every
+//! relation a statement reads is noted in [`Binder::referenced`] (a view's dependencies).
 
 mod aggregate;
 mod binary;
-mod ddl;
+mod catalog_call;
 mod dml;
 pub mod expr;
 mod from;
+mod names;
 mod select;
+mod view;
 
 use crate::planner::Plan;
-use crate::storage::{Catalog, IndexDef, TableDef};
+use crate::storage::{Catalog, Oid, TableDef};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
 use std::sync::Arc;
+
+pub use catalog_call::first_arg;
+pub use names::{DATABASE_NAME, FromRelation, creation_schema, search_path, split_name};
+pub use view::parse_view_query;
 
 pub use aggregate::AggState;
 pub use expr::ExprCtx;
@@ -53,23 +66,6 @@ pub enum BoundStatement {
         plan: Plan,
         columns: Vec<OutputColumn>,
         returns_rows: bool,
-    },
-    CreateTable {
-        def: TableDef,
-        if_not_exists: bool,
-    },
-    DropTable {
-        names: Vec<String>,
-        if_exists: bool,
-    },
-    CreateIndex {
-        table: String,
-        index: IndexDef,
-        if_not_exists: bool,
-    },
-    DropIndex {
-        names: Vec<String>,
-        if_exists: bool,
     },
 }
 
@@ -161,26 +157,9 @@ pub fn ident(id: &ast::Ident) -> String {
     }
 }
 
-/// The single-part name of a relation (schema-qualified names only for `public`).
+/// The last part of a possibly qualified name: column names, settings, function names.
 pub fn object_name(name: &ast::ObjectName) -> Result<String> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| match p {
-            ast::ObjectNamePart::Identifier(i) => Ok(ident(i)),
-            other => Err(Error::unsupported(format!("name {other} is not supported"))),
-        })
-        .collect::<Result<_>>()?;
-    match parts.as_slice() {
-        [n] => Ok(n.clone()),
-        [s, n] if s == "public" => Ok(n.clone()),
-        [s, _] => Err(Error::UndefinedObject(format!(
-            "schema \"{s}\" does not exist"
-        ))),
-        _ => Err(Error::unsupported(format!(
-            "cross-database references are not implemented: {name}"
-        ))),
-    }
+    Ok(split_name(name)?.1)
 }
 
 /// Binds statements against one catalog snapshot.
@@ -190,24 +169,55 @@ pub struct Binder {
     pub params: Vec<Option<DataType>>,
     /// Current expression nesting depth (see [`expr::MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// Schemas searched for unqualified names, in order (`pg_catalog` first).
+    pub search_path: Vec<Oid>,
+    /// Relations the statement reads (tables, views, sequences), by OID.
+    pub referenced: Vec<Oid>,
+    /// Views being expanded, innermost last (to refuse a view that reaches itself).
+    expanding: Vec<Oid>,
 }
 
 impl Binder {
-    /// A binder whose parameters start with the given (possibly declared) types.
+    /// A binder whose parameters start with the given (possibly declared) types, searching
+    /// `pg_catalog` and `public`.
     pub fn new(catalog: Arc<Catalog>, params: Vec<Option<DataType>>) -> Self {
         Binder {
             catalog,
             params,
             depth: 0,
+            search_path: vec![
+                crate::storage::catalog::oids::PG_CATALOG_NAMESPACE,
+                crate::storage::catalog::oids::PUBLIC_NAMESPACE,
+            ],
+            referenced: Vec::new(),
+            expanding: Vec::new(),
         }
     }
 
-    pub fn table(&self, name: &ast::ObjectName) -> Result<TableDef> {
-        let n = object_name(name)?;
-        self.catalog
-            .table(&n)
-            .cloned()
-            .ok_or(Error::UndefinedTable(n))
+    /// Sets the schemas unqualified names are looked up in (see [`names::search_path`]).
+    pub fn with_search_path(mut self, path: Vec<Oid>) -> Self {
+        self.search_path = path;
+        self
+    }
+
+    /// The table `name` names, for statements that write it (42P01 if absent; 42809 /
+    /// 0A000 for other kinds of relation).
+    pub fn table(&mut self, name: &ast::ObjectName) -> Result<TableDef> {
+        match self.resolve_relation(name)? {
+            FromRelation::Table(t) => Ok(t),
+            FromRelation::View(v) => Err(Error::unsupported(format!(
+                "cannot change view \"{}\": views are not updatable yet",
+                v.name
+            ))),
+            FromRelation::Sequence(s) => Err(Error::WrongObjectType(format!(
+                "cannot change sequence \"{}\"",
+                s.name
+            ))),
+            FromRelation::System(t) => Err(Error::unsupported(format!(
+                "cannot change system relation \"{}\"",
+                t.name
+            ))),
+        }
     }
 
     /// Binds one statement (transaction control and SET/SHOW are the session's business).
@@ -226,33 +236,6 @@ impl Binder {
             S::Insert(i) => self.bind_insert(i),
             S::Update(u) => self.bind_update(u),
             S::Delete(d) => self.bind_delete(d),
-            S::CreateTable(c) => self.bind_create_table(c),
-            S::CreateIndex(c) => self.bind_create_index(c),
-            S::Drop {
-                object_type,
-                if_exists,
-                names,
-                cascade,
-                ..
-            } => {
-                if *cascade {
-                    return Err(Error::unsupported("DROP ... CASCADE is not supported yet"));
-                }
-                let names = names.iter().map(object_name).collect::<Result<Vec<_>>>()?;
-                match object_type {
-                    ast::ObjectType::Table => Ok(BoundStatement::DropTable {
-                        names,
-                        if_exists: *if_exists,
-                    }),
-                    ast::ObjectType::Index => Ok(BoundStatement::DropIndex {
-                        names,
-                        if_exists: *if_exists,
-                    }),
-                    other => Err(Error::unsupported(format!(
-                        "DROP {other} is not supported yet"
-                    ))),
-                }
-            }
             other => Err(Error::unsupported(format!(
                 "statement is not supported yet: {}",
                 other.to_string().chars().take(60).collect::<String>()

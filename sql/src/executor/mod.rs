@@ -15,6 +15,7 @@
 //! with 57014 soon after the session's interrupt is canceled.
 
 mod aggregate;
+pub mod constraints;
 mod delete;
 mod distinct;
 mod filter;
@@ -25,6 +26,7 @@ mod project;
 mod scan;
 mod series;
 mod sort;
+mod system_scan;
 mod update;
 mod values;
 
@@ -39,6 +41,7 @@ pub use project::Project;
 pub use scan::Scan;
 pub use series::Series;
 pub use sort::Sort;
+pub use system_scan::SystemScan;
 pub use update::Update;
 pub use values::Values;
 
@@ -76,6 +79,7 @@ pub fn build(plan: Plan) -> Box<dyn Operator> {
     match plan {
         Plan::Scan { table, access } => Box::new(Scan::new(table, access)),
         Plan::Values { rows } => Box::new(Values::new(rows)),
+        Plan::SystemScan { source } => Box::new(SystemScan::new(source)),
         Plan::Series { start, stop, step } => Box::new(Series::new(start, stop, step)),
         Plan::Filter { input, predicate } => Box::new(Filter::new(build(*input), predicate)),
         Plan::Join {

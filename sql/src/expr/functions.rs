@@ -16,6 +16,8 @@ pub enum Function {
     Length,
     /// `pg_typeof(x)`: the argument's type name (PostgreSQL returns `regtype`; here text).
     TypeOf(DataType),
+    /// A function reading the catalog or session ([`super::catalog_functions`]).
+    Catalog(super::catalog_functions::CatalogFn),
 }
 
 impl Function {
@@ -51,6 +53,9 @@ impl Function {
 
     /// Calls the function; every function here is strict (NULL in → NULL out).
     pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        if let Function::Catalog(f) = self {
+            return f.call(args);
+        }
         let Some(arg) = args.into_iter().next() else {
             return Err(Error::Internal("function called without arguments".into()));
         };

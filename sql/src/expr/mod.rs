@@ -10,6 +10,8 @@
 //! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
 //! row only when its predicate is `true` ([`Expr::is_true`]).
 
+pub mod catalog_functions;
+pub mod env;
 mod functions;
 mod like;
 mod ops;
@@ -292,6 +294,48 @@ impl Expr {
             Expr::Literal(_) | Expr::Param(_) => true,
             Expr::Cast { expr, .. } | Expr::Neg(expr, _) => expr.is_constant(),
             _ => false,
+        }
+    }
+
+    /// Calls `f` on this expression and every sub-expression, parents first.
+    pub fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) => {}
+            Expr::Not(x) | Expr::Neg(x, _) => x.visit(f),
+            Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } | Expr::Cast { expr, .. } => {
+                expr.visit(f)
+            }
+            Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::Arith(_, a, b, _)
+            | Expr::Compare(_, a, b)
+            | Expr::Concat(a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Expr::IsDistinct { left, right, .. } => {
+                left.visit(f);
+                right.visit(f);
+            }
+            Expr::Like { expr, pattern, .. } => {
+                expr.visit(f);
+                pattern.visit(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.visit(f);
+                list.iter().for_each(|x| x.visit(f));
+            }
+            Expr::Case { whens, otherwise } => {
+                for (c, r) in whens {
+                    c.visit(f);
+                    r.visit(f);
+                }
+                if let Some(o) = otherwise {
+                    o.visit(f);
+                }
+            }
+            Expr::Coalesce(items) | Expr::Call(_, items) => items.iter().for_each(|x| x.visit(f)),
         }
     }
 

@@ -112,7 +112,10 @@ pub fn choose_access(plan: Plan) -> Plan {
             predicate,
             returning,
         },
-        leaf @ (Plan::Scan { .. } | Plan::Values { .. } | Plan::Series { .. }) => leaf,
+        leaf @ (Plan::Scan { .. }
+        | Plan::Values { .. }
+        | Plan::Series { .. }
+        | Plan::SystemScan { .. }) => leaf,
     }
 }
 
