@@ -10,14 +10,22 @@
 //!     Engine::start: read the catalog from the pageserver at the WAL's end,
 //!     or write the bootstrap record on a brand-new timeline
 //!  4. frontend::bind_and_serve(--listen, --max-connections): pgwire sessions over the Engine
+//!     + the lease task: the oldest held snapshot's LSN leased on the pageserver (LeaseLsn),
+//!     renewed before it expires ([`SnapshotLeases`])
 //!  5. cancel (Ctrl-C / SIGTERM) → stop accepting, close sessions, stop the proposer
+//!  6. the engine stops serving (Engine::stopping) → the same, and `run` fails
 //! ```
 //!
 //! Commits are durable on a quorum of safekeepers ([`ProposerWal`]); pages come from the
 //! pageserver through the page cache, so the compute keeps no state of its own: a fresh
 //! compute on another port, after a kill -9 of this one, sees every committed row.
-//! A compute whose term is taken over by a newer primary keeps serving reads at its last
-//! durable snapshot and fails every write with a message saying so.
+//! A compute that loses its WAL — a newer primary fenced it (learned from an append's
+//! reply or the driver's idle heartbeat), or a commit's durability wait failed, leaving
+//! its outcome unknown (08006) — stops serving at once: every session is closed (FATAL
+//! 57P01 saying why), the listener is dropped and [`run`] returns [`Error::Stopped`], so
+//! `strata compute` exits non-zero for its supervisor to start a fresh compute (new
+//! election, empty caches). [`Running::lost`] lets an in-process owner (`strata start`)
+//! restart it instead.
 //!
 //! Authentication ([`frontend::auth::resolve`], checked before anything else starts): trust
 //! on a loopback address, as a local PostgreSQL; SCRAM-SHA-256 with `--users-file`; a
@@ -30,14 +38,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use proto::TimelineId;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
+use proto::{Lsn, TimelineId};
 use safekeeper::driver::DriverConfig;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::{Channel, Endpoint};
 use tracing::Instrument;
 
 use crate::Error;
+use crate::engine::horizon::{LeasePlan, Snapshots};
 use crate::engine::{Engine, EngineConfig, PageTable, ProposerWal, WalSink};
 use crate::frontend::auth::{self, AuthMethod};
 use crate::frontend::{self, FrontendConfig};
@@ -108,13 +118,27 @@ pub struct Running {
     pub engine: Engine,
     wal: Arc<ProposerWal>,
     serving: tokio::task::JoinHandle<()>,
+    leasing: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
-    /// Waits until the front end has stopped (after `cancel`), then stops the proposer.
+    /// Resolves when the engine stops serving (WAL lost or fenced), with why; the front
+    /// end is then closing every session and stops accepting.
+    pub async fn lost(&self) -> String {
+        self.engine.stopping().cancelled().await;
+        self.engine
+            .stopped()
+            .unwrap_or_else(|| "the engine stopped serving".to_string())
+    }
+
+    /// Waits until the front end and the lease task have stopped (after `cancel`), then
+    /// stops the proposer.
     pub async fn stopped(self) {
         if let Err(e) = self.serving.await {
             tracing::error!(error = %e, "front end task failed");
+        }
+        if let Err(e) = self.leasing.await {
+            tracing::error!(error = %e, "snapshot lease task failed");
         }
         self.wal.proposer().shutdown();
     }
@@ -127,10 +151,16 @@ pub async fn run(config: ServerConfig, cancel: CancellationToken) -> Result<(), 
         config.timeline.timeline.to_string(),
     );
     let running = start(config, cancel.clone()).await?;
-    cancel.cancelled().await;
-    tracing::info!(%tenant, %timeline, "compute shutting down");
+    let lost = tokio::select! {
+        _ = cancel.cancelled() => None,
+        why = running.lost() => Some(why),
+    };
+    match &lost {
+        None => tracing::info!(%tenant, %timeline, "compute shutting down"),
+        Some(why) => tracing::error!(%tenant, %timeline, reason = %why, "compute stopped serving"),
+    }
     running.stopped().await;
-    Ok(())
+    lost.map_or(Ok(()), |why| Err(Error::Stopped(why)))
 }
 
 /// Starts a compute (steps 1–4 of the module docs) and returns once it accepts
@@ -195,7 +225,7 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
             max_connections: config.max_connections,
             auth,
         },
-        move || served.clone(),
+        move || served.for_session(),
         cancel.child_token(),
     )
     .await
@@ -204,22 +234,124 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         reason: e.to_string(),
     })?;
     tracing::info!(%addr, max_connections = config.max_connections, "accepting connections");
+    let leases = SnapshotLeases::new(
+        &config.pageserver,
+        config.timeline.clone(),
+        engine.snapshots().clone(),
+        SNAPSHOT_LEASE_TTL,
+    )?;
+    let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
     Ok(Running {
         addr,
         engine,
         wal,
         serving,
+        leasing,
     })
+}
+
+/// How long the lease on the oldest snapshot lasts; renewed after a third of it.
+pub const SNAPSHOT_LEASE_TTL: Duration = Duration::from_secs(60);
+
+/// How often the lease task looks at the oldest held snapshot.
+const LEASE_POLL: Duration = Duration::from_millis(500);
+
+/// The lease task: keeps the LSN of the oldest snapshot this compute holds leased on the
+/// pageserver, so its GC never passes a snapshot in use ([`crate::engine::horizon`] has the
+/// plan). A snapshot GC already passed cannot be leased: that is reported as "too old",
+/// and reads needing its old page versions fail with the pageserver's GC-horizon error.
+pub struct SnapshotLeases {
+    addr: String,
+    client: PageserverClient<Channel>,
+    timeline: TimelineId,
+    snapshots: Arc<Snapshots>,
+    plan: LeasePlan,
+    /// The last failure logged (the same one is not logged again at every poll).
+    last_error: Option<String>,
+}
+
+impl SnapshotLeases {
+    /// A lease keeper for `snapshots` on the pageserver at `addr` (connected lazily).
+    pub fn new(
+        addr: &str,
+        timeline: TimelineId,
+        snapshots: Arc<Snapshots>,
+        ttl: Duration,
+    ) -> Result<SnapshotLeases, Error> {
+        let channel = Endpoint::from_shared(grpc_url(addr))
+            .map_err(|e| Error::Config(format!("pageserver address {addr:?}: {e}")))?
+            .connect_timeout(Duration::from_secs(5))
+            .connect_lazy();
+        Ok(SnapshotLeases {
+            addr: addr.to_string(),
+            client: PageserverClient::new(channel),
+            timeline,
+            snapshots,
+            plan: LeasePlan::new(ttl),
+            last_error: None,
+        })
+    }
+
+    /// Takes or renews the lease if it is due; the LSN leased, if one was.
+    pub async fn step(&mut self) -> Result<Option<Lsn>, Error> {
+        let now = Instant::now();
+        let Some(lsn) = self.plan.due(self.snapshots.oldest(), now) else {
+            return Ok(None);
+        };
+        let request = pb::LeaseRequest {
+            tenant: self.timeline.tenant.to_string(),
+            timeline: self.timeline.timeline.to_string(),
+            lsn: lsn.0,
+            ttl_ms: self.plan.ttl().as_millis() as u64,
+        };
+        let answer =
+            tokio::time::timeout(Duration::from_secs(10), self.client.lease_lsn(request)).await;
+        let reason = match answer {
+            Ok(Ok(_)) => {
+                self.plan.granted(lsn, now);
+                tracing::debug!(%lsn, "leased the oldest snapshot");
+                return Ok(Some(lsn));
+            }
+            Ok(Err(s)) if s.code() == tonic::Code::FailedPrecondition => format!(
+                "snapshot {lsn} is too old: the pageserver's GC has passed it, so it cannot be \
+                 leased and reads that need its old page versions fail ({})",
+                s.message()
+            ),
+            Ok(Err(s)) => format!("lease snapshot {lsn}: {s}"),
+            Err(_) => format!("lease snapshot {lsn}: no answer within 10 s"),
+        };
+        self.plan.failed();
+        Err(Error::Pageserver {
+            addr: self.addr.clone(),
+            reason,
+        })
+    }
+
+    /// Steps every [`LEASE_POLL`] until `cancel`.
+    pub async fn run(mut self, cancel: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(LEASE_POLL) => {}
+            }
+            match self.step().await {
+                Ok(_) => self.last_error = None,
+                Err(e) => {
+                    let text = e.to_string();
+                    if self.last_error.as_ref() != Some(&text) {
+                        tracing::error!(error = %text, "snapshot lease");
+                        self.last_error = Some(text);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Creates `timeline` on the pageserver unless it exists, retrying while the pageserver
 /// is unreachable (it may be starting) for up to `limit`.
 async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> Result<(), Error> {
-    let url = if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    };
+    let url = grpc_url(addr);
     let deadline = Instant::now() + limit;
     let mut backoff = Duration::from_millis(50);
     loop {
@@ -268,6 +400,15 @@ async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> 
         tracing::warn!(error = %status, "pageserver not ready; retrying");
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// The gRPC URL of a pageserver address (`host:port`, or already a URL).
+fn grpc_url(addr: &str) -> String {
+    if addr.contains("://") {
+        addr.to_string()
+    } else {
+        format!("http://{addr}")
     }
 }
 

@@ -47,12 +47,24 @@ pub enum Error {
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
+    /// 42809: e.g. OVER on a function that is not a window function.
+    #[error("{0}")]
+    WrongObjectType(String),
     /// 42846
     #[error("{0}")]
     CannotCoerce(String),
     /// 42803: an ungrouped column or a misplaced aggregate.
     #[error("{0}")]
     GroupingError(String),
+    /// 42712: e.g. a WITH query name used twice.
+    #[error("{0}")]
+    DuplicateAlias(String),
+    /// 42P20: a misplaced or malformed window function call or frame.
+    #[error("{0}")]
+    WindowingError(String),
+    /// 42P19: a malformed WITH RECURSIVE query.
+    #[error("{0}")]
+    InvalidRecursion(String),
     /// 42P10: e.g. an ORDER BY position out of range.
     #[error("{0}")]
     InvalidColumnReference(String),
@@ -74,15 +86,45 @@ pub enum Error {
     /// 22012
     #[error("division by zero")]
     DivisionByZero,
-    /// 22001
-    #[error("value too long for type character varying({0})")]
-    StringDataRightTruncation(u32),
+    /// 22001. The payload is the type's name, e.g. `character varying(5)`.
+    #[error("value too long for type {0}")]
+    StringDataRightTruncation(String),
+    /// 22007: e.g. `invalid input syntax for type timestamp: "x"`.
+    #[error("{0}")]
+    InvalidDatetimeFormat(String),
+    /// 22008: e.g. `date/time field value out of range`, `timestamp out of range`.
+    #[error("{0}")]
+    DatetimeFieldOverflow(String),
+    /// 22015: `interval out of range`.
+    #[error("{0}")]
+    IntervalFieldOverflow(String),
+    /// 22P03: a binary-format parameter that does not decode.
+    #[error("{0}")]
+    InvalidBinaryRepresentation(String),
+    /// 2202E: e.g. `array subscript out of range` on assignment.
+    #[error("{0}")]
+    ArraySubscriptError(String),
+    /// 22004: e.g. a NULL where a function refuses one, a NULL window frame offset.
+    #[error("{0}")]
+    NullValueNotAllowed(String),
+    /// 22P05: e.g. `\u0000` in jsonb text.
+    #[error("{0}")]
+    UntranslatableCharacter(String),
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22013: a negative window frame offset.
+    #[error("{0}")]
+    InvalidPrecedingOrFollowingSize(String),
+    /// 22014
+    #[error("{0}")]
+    InvalidArgumentForNtile(String),
+    /// 22016
+    #[error("{0}")]
+    InvalidArgumentForNthValue(String),
     /// 23502
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
@@ -119,9 +161,6 @@ pub enum Error {
     /// 42710: e.g. a constraint name already used on the table.
     #[error("{0}")]
     DuplicateObject(String),
-    /// 42809: e.g. DROP TABLE naming a view.
-    #[error("{0}")]
-    WrongObjectType(String),
     /// 55000: e.g. currval before nextval in the session.
     #[error("{0}")]
     ObjectNotInPrerequisiteState(String),
@@ -140,9 +179,6 @@ pub enum Error {
     /// 42602: a malformed name given as text (`'a.b.c.d'::regclass`).
     #[error("{0}")]
     InvalidName(String),
-    /// 22004: e.g. a NULL where a value is required.
-    #[error("{0}")]
-    NullValueNotAllowed(String),
     /// 21000: e.g. ON CONFLICT DO UPDATE touching one row twice.
     #[error("{0}")]
     CardinalityViolation(String),
@@ -195,6 +231,12 @@ pub enum Error {
     /// a page fetch failed after its retries). The statement may succeed when retried.
     #[error("could not read from storage: {0}")]
     StorageUnavailable(String),
+    /// 08006 (connection_failure): the server lost what it needs to answer truthfully —
+    /// e.g. its WAL while a commit was on its way, so the transaction may or may not have
+    /// committed. The front end sends it as FATAL and closes the connection, as a client
+    /// of PostgreSQL sees when it loses the server mid-commit.
+    #[error("{0}")]
+    ConnectionFailure(String),
     /// XX000: a broken invariant inside the engine or a storage failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -215,8 +257,12 @@ impl Error {
             UndefinedFunction(_) => "42883",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
+            WrongObjectType(_) => "42809",
             CannotCoerce(_) => "42846",
             GroupingError(_) => "42803",
+            DuplicateAlias(_) => "42712",
+            InvalidRecursion(_) => "42P19",
+            WindowingError(_) => "42P20",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) => "42P18",
@@ -225,8 +271,18 @@ impl Error {
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
             StringDataRightTruncation(_) => "22001",
+            InvalidDatetimeFormat(_) => "22007",
+            DatetimeFieldOverflow(_) => "22008",
+            IntervalFieldOverflow(_) => "22015",
+            InvalidBinaryRepresentation(_) => "22P03",
+            ArraySubscriptError(_) => "2202E",
+            NullValueNotAllowed(_) => "22004",
+            UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
+            InvalidPrecedingOrFollowingSize(_) => "22013",
+            InvalidArgumentForNtile(_) => "22014",
+            InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } => "23505",
             CardinalityViolation(_) => "21000",
@@ -239,10 +295,10 @@ impl Error {
             InvalidSchemaName(_) => "3F000",
             DuplicateSchema(_) => "42P06",
             DuplicateObject(_) => "42710",
-            WrongObjectType(_) => "42809",
+
             ObjectNotInPrerequisiteState(_) => "55000",
             SequenceGeneratorLimitExceeded(_) => "2200H",
-            NullValueNotAllowed(_) => "22004",
+
             InsufficientPrivilege(_) => "42501",
             ReservedName(_) => "42939",
             InvalidObjectDefinition(_) => "42P17",
@@ -262,6 +318,7 @@ impl Error {
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled => "57014",
+            ConnectionFailure(_) => "08006",
             Internal(_) => "XX000",
         }
     }
@@ -310,5 +367,6 @@ mod tests {
         assert_eq!(Error::DataCorrupted("page 3/1".into()).code(), "XX001");
         assert_eq!(Error::StorageUnavailable("down".into()).code(), "58030");
         assert_eq!(Error::Internal("x".into()).code(), "XX000");
+        assert_eq!(Error::ConnectionFailure("lost".into()).code(), "08006");
     }
 }

@@ -49,12 +49,18 @@
 //! # Modules
 //!
 //! * [`types`] — data types, values, casts, text formatting.
-//! * [`expr`] — bound expressions and their evaluation (three-valued logic).
+//! * [`expr`] — bound expressions and their evaluation (three-valued logic), subqueries.
 //! * [`binder`] — AST → typed logical plan.
 //! * [`planner`] — plan nodes and access-path rules.
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
 //! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
+//! * [`parse`] — SQL text to statements (`sqlparser`, plus the forms it refuses).
+//! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
+//! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
+//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
+//!   statement's catalog and services) that evaluation and text output read, installed on
+//!   the session's thread.
 //!
 //! # Limits
 //!
@@ -65,15 +71,22 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
-//! expressions, set operations, CTEs or views; `numeric` is not implemented
-//! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
-//! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call
-//! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
-//! rejected with 0A000.
+//! * Joins are nested loops only (no hash join, no index nested loop); correlated
+//!   subqueries are re-run per distinct correlation values (using a key lookup when one
+//!   fits), not decorrelated.
+//! * `numeric`, `char(n)`, the date/time types, `bytea`, `uuid`, `json`/`jsonb`, arrays and
+//!   the OID types have values, casts, text and binary formats and storage encodings, but
+//!   most of their operators and functions are not bound yet (fractional literals are still
+//!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
+//!   says numeric).
+//! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
+//! * SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are rejected with 0A000.
+//! * DDL: see [`ddl`] for what differs from PostgreSQL (temporary tables, partial and
+//!   expression indexes, partitions and inheritance are refused with 0A000).
 
 pub mod binder;
 pub mod ddl;
+pub mod env;
 mod error;
 pub mod executor;
 pub mod expr;

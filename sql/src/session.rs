@@ -19,12 +19,14 @@
 //! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
+use crate::env::{self, Activity, Backend, CatalogEnv, Env, SequenceValues};
 use crate::executor::{self, Context};
-use crate::expr::env::{Activity, Backend, Env, SequenceValues};
 use crate::parse::Statement;
 use crate::planner;
 use crate::result::StatementResult;
 use crate::storage::{Isolation, Storage, Txn};
+use crate::types::datetime::{self, zone::Zone};
+use crate::types::oid::ObjectLookup;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -98,6 +100,12 @@ pub struct Session<S: Storage> {
     activity: Option<Arc<dyn Activity>>,
     /// This backend as `pg_stat_activity` shows it when there is no `activity`.
     backend: Backend,
+    /// The `TimeZone` setting.
+    time_zone: Zone,
+    /// When the current transaction started (`now()`); reset when no block is open.
+    txn_start: Option<i64>,
+    /// The environment of the last statement (see [`Session::env`]).
+    last_env: Arc<Env>,
 }
 
 fn parse(sql: &str) -> Result<Vec<Statement>> {
@@ -156,8 +164,8 @@ fn run_in_txn<T: Txn>(
             returns_rows,
         } => {
             let plan = planner::optimize(plan);
-            let mut op = executor::build(plan);
-            let mut ctx = Context { txn, params };
+            let mut op = executor::build(&plan);
+            let mut ctx = Context::new(txn, params);
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {
@@ -201,8 +209,11 @@ impl<S: Storage> Session<S> {
                 client_addr: None,
                 state: "active".into(),
                 query: String::new(),
-                backend_start_us: 0,
+                backend_start: 0,
             },
+            time_zone: Zone::utc(),
+            txn_start: None,
+            last_env: Arc::new(Env::default()),
         }
     }
 
@@ -223,12 +234,9 @@ impl<S: Storage> Session<S> {
         self.activity = Some(activity);
     }
 
-    /// The environment of a statement reading `catalog` (see [`crate::expr::env`]).
-    fn env(
-        &self,
-        catalog: Arc<crate::storage::Catalog>,
-        path: Vec<crate::storage::Oid>,
-    ) -> Arc<Env> {
+    /// The catalog environment of a statement reading `catalog` (see [`crate::env`]).
+    fn catalog_env(&self, catalog: Arc<crate::storage::Catalog>) -> Arc<CatalogEnv> {
+        let path = self.search_path(&catalog);
         let mut backend = self.backend.clone();
         backend.state = "active".into();
         backend.application_name = self
@@ -236,7 +244,7 @@ impl<S: Storage> Session<S> {
             .get("application_name")
             .cloned()
             .unwrap_or_default();
-        Arc::new(Env {
+        Arc::new(CatalogEnv {
             catalog,
             services: self.storage.services(),
             search_path: path,
@@ -256,6 +264,34 @@ impl<S: Storage> Session<S> {
             .map(String::as_str)
             .unwrap_or("public");
         crate::binder::search_path(catalog, setting, &self.user)
+    }
+
+    /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
+    /// install it ([`env::install`]) while formatting that statement's rows as text.
+    pub fn env(&self) -> Arc<Env> {
+        Arc::new(Env {
+            time_zone: self.time_zone.clone(),
+            ..(*self.last_env).clone()
+        })
+    }
+
+    /// Starts a statement's environment: the statement's start time, and the transaction's
+    /// (the statement's own outside a block).
+    fn statement_env(&mut self) -> Arc<Env> {
+        let now = datetime::clock_now();
+        if matches!(self.block, Block::Idle) {
+            self.txn_start = None;
+        }
+        let transaction_start = *self.txn_start.get_or_insert(now);
+        let env = Arc::new(Env {
+            time_zone: self.time_zone.clone(),
+            transaction_start,
+            statement_start: now,
+            lookup: self.last_env.lookup.clone(),
+            catalog: None,
+        });
+        self.last_env = env.clone();
+        env
     }
 
     /// Whether the session is inside a transaction block ('T'), failed ('E') or idle ('I'),
@@ -303,6 +339,7 @@ impl<S: Storage> Session<S> {
                         savepoints: Vec::new(),
                     };
                     self.implicit = true;
+                    self.txn_start = None;
                 }
                 Err(e) => return vec![Err(e)],
             }
@@ -446,7 +483,14 @@ impl<S: Storage> Session<S> {
                 c?
             }
         };
-        let path = self.search_path(&catalog);
+        let cenv = self.catalog_env(catalog.clone());
+        let path = cenv.search_path.clone();
+        let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+        let _env = env::install(Arc::new(Env {
+            lookup: Some(lookup),
+            catalog: Some(cenv),
+            ..(*self.statement_env()).clone()
+        }));
         let mut binder = Binder::new(catalog, declared.to_vec()).with_search_path(path);
         let bound = binder.bind(stmt)?;
         let types = binder
@@ -482,8 +526,18 @@ impl<S: Storage> Session<S> {
         }
     }
 
-    /// Runs one statement with the transaction state machine around it.
+    /// Runs one statement with the transaction state machine and its environment around it.
     fn run(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        types: &[DataType],
+    ) -> Result<StatementResult> {
+        let _env = env::install(self.statement_env());
+        self.run_statement(stmt, params, types)
+    }
+
+    fn run_statement(
         &mut self,
         stmt: &Statement,
         params: &[Value],
@@ -537,17 +591,28 @@ impl<S: Storage> Session<S> {
         r
     }
 
-    /// Runs `stmt` in `txn` (its statement begun) with the statement's environment.
+    /// Runs `stmt` in `txn` (its statement begun) with the statement's catalog
+    /// environment installed; keeps it for formatting the rows (`regclass` output).
     fn run_with_env(
-        &self,
+        &mut self,
         txn: &mut S::Txn,
         stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
-        let catalog = txn.catalog()?;
-        let path = self.search_path(&catalog);
-        let _env = crate::expr::env::enter(self.env(catalog, path.clone()));
+        let cenv = self.catalog_env(txn.catalog()?);
+        let path = cenv.search_path.clone();
+        let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+        let env = Arc::new(Env {
+            lookup: Some(lookup),
+            catalog: Some(cenv),
+            ..(*env::current()).clone()
+        });
+        self.last_env = Arc::new(Env {
+            catalog: None,
+            ..(*env).clone()
+        });
+        let _env = env::install(env);
         run_in_txn(txn, stmt, params, types, &path)
     }
 
@@ -714,6 +779,11 @@ impl<S: Storage> Session<S> {
                 if !self.settings.contains_key(&name) {
                     return Err(Error::UndefinedParameter(name));
                 }
+                if name == "timezone"
+                    && let [value] = values.as_slice()
+                {
+                    return self.set_time_zone(value);
+                }
                 let value = values
                     .iter()
                     .map(|v| match v {
@@ -747,13 +817,7 @@ impl<S: Storage> Session<S> {
                 self.settings.insert(name, value);
                 Ok(StatementResult::command("SET"))
             }
-            ast::Set::SetTimeZone { value, .. } => {
-                self.settings.insert(
-                    "timezone".into(),
-                    value.to_string().trim_matches('\'').to_string(),
-                );
-                Ok(StatementResult::command("SET"))
-            }
+            ast::Set::SetTimeZone { value, .. } => self.set_time_zone(value),
             ast::Set::SetTransaction {
                 modes,
                 snapshot: None,
@@ -781,12 +845,64 @@ impl<S: Storage> Session<S> {
         }
     }
 
+    /// `SET TIME ZONE x` / `SET timezone = x`: a zone name, a POSIX specification, a number
+    /// of hours, an interval, or LOCAL / DEFAULT (UTC, the server's zone).
+    fn set_time_zone(&mut self, value: &ast::Expr) -> Result<StatementResult> {
+        let zone = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) if s.eq_ignore_ascii_case("default") => {
+                    Zone::utc()
+                }
+                ast::Value::SingleQuotedString(s) => Zone::parse(s)?,
+                ast::Value::Number(n, _) => Zone::parse(n)?,
+                other => Zone::parse(&other.to_string())?,
+            },
+            ast::Expr::Identifier(i)
+                if i.value.eq_ignore_ascii_case("local")
+                    || i.value.eq_ignore_ascii_case("default") =>
+            {
+                Zone::utc()
+            }
+            ast::Expr::Identifier(i) => Zone::parse(&i.value)?,
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => Zone::parse(&format!("-{expr}"))?,
+            ast::Expr::Interval(iv) => {
+                let text = match iv.value.as_ref() {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                let iv = crate::types::Interval::parse(&text)?;
+                if iv.months != 0 || iv.days != 0 {
+                    return Err(Error::InvalidParameterValue(format!(
+                        "invalid interval value for time zone: {text}"
+                    )));
+                }
+                Zone::fixed((iv.micros / datetime::USECS_PER_SEC) as i32)?
+            }
+            other => Zone::parse(&other.to_string())?,
+        };
+        self.settings
+            .insert("timezone".into(), zone.name().to_string());
+        self.time_zone = zone;
+        Ok(StatementResult::command("SET"))
+    }
+
     fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
         let name = variable
             .iter()
             .map(crate::binder::ident)
             .collect::<Vec<_>>()
             .join(" ");
+        let name = if name == "time zone" {
+            "timezone".to_string()
+        } else {
+            name
+        };
         let value = match name.as_str() {
             "transaction_isolation" | "transaction isolation level" => match &self.block {
                 Block::Open { isolation, .. } | Block::Failed { isolation, .. } => {
@@ -798,16 +914,17 @@ impl<S: Storage> Session<S> {
                     .cloned()
                     .unwrap_or_default(),
             },
+            "time zone" | "timezone" => self.time_zone.name().to_string(),
             n => self
                 .settings
                 .get(n)
                 .cloned()
                 .ok_or_else(|| Error::UndefinedParameter(n.to_string()))?,
         };
-        let column = if name == "transaction isolation level" {
-            "transaction_isolation".to_string()
-        } else {
-            name
+        let column = match name.as_str() {
+            "transaction isolation level" => "transaction_isolation".to_string(),
+            "timezone" => "TimeZone".to_string(),
+            _ => name,
         };
         Ok(StatementResult {
             tag: "SHOW".into(),

@@ -65,6 +65,7 @@ impl EngineTxn {
             LockMode::Exclusive,
         )?;
         let latest = self.shared.commit_state().latest.clone();
+        self.saw_state(self.shared.catalog_changed_lsn());
         let touched = self.writes.net_ddl();
         let latest_sql = latest.to_sql();
         let taken_latest = latest_sql.relation(schema, name).is_some_and(|r| {
@@ -92,6 +93,7 @@ impl EngineTxn {
             LockMode::Exclusive,
         )?;
         let latest = self.shared.commit_state().latest.clone();
+        self.saw_state(self.shared.catalog_changed_lsn());
         let taken_latest = latest.schemas.values().any(|s| s.name == def.name)
             && !self
                 .writes
@@ -223,6 +225,8 @@ impl EngineTxn {
         if index.oid == 0 {
             index.oid = self.ddl_new_oid();
         }
+        // The build reads the whole latest table.
+        self.saw_latest();
         if index.unique {
             // The exclusive table lock keeps other writers out: the latest rows are final.
             let mut seen = std::collections::HashSet::new();
@@ -303,6 +307,7 @@ impl EngineTxn {
         self.assign_oids(&mut def);
         let old = self.entry(def.id)?.clone();
         self.lock_table(def.id, true)?;
+        self.saw_latest();
         let old_names: Vec<String> = old.def.relation_names().map(str::to_string).collect();
         for n in def.relation_names() {
             if !old_names.iter().any(|o| o == n) {

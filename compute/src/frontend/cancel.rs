@@ -70,6 +70,13 @@ impl CancelRegistry {
         }
     }
 
+    /// Cancels the running statement of every session (the server is closing them all);
+    /// returns how many were running one.
+    pub fn cancel_all(&self) -> usize {
+        let sessions: Vec<Interrupt> = self.lock().values().cloned().collect();
+        sessions.iter().filter(|i| i.cancel()).count()
+    }
+
     /// How many sessions are registered.
     pub fn len(&self) -> usize {
         self.lock().len()
@@ -121,5 +128,17 @@ mod tests {
         assert!(registry.is_empty());
         interrupt.start();
         assert!(!registry.cancel(7, &SecretKey::I32(42)), "unregistered");
+    }
+
+    #[test]
+    fn cancel_all_reaches_every_running_statement() {
+        let registry = CancelRegistry::new();
+        let (running, idle) = (Interrupt::new(), Interrupt::new());
+        let _a = registry.register(1, &SecretKey::I32(1), running.clone());
+        let _b = registry.register(2, &SecretKey::I32(2), idle.clone());
+        running.start();
+        assert_eq!(registry.cancel_all(), 1);
+        assert!(running.is_canceled());
+        assert!(!idle.is_canceled(), "an idle session has nothing to cancel");
     }
 }

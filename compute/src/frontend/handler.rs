@@ -11,10 +11,16 @@
 //! The connection's startup is [`super::auth::Startup`] (trust or SCRAM) and its
 //! cancel requests go to the front end's [`super::cancel::CancelRegistry`]. When
 //! the connection goes away, a statement still running for it is canceled.
+//!
+//! A [`Fatal`] from the session (an outcome the compute cannot know: 08006; the
+//! compute stopped serving: 57P01) goes out as a FATAL ErrorResponse after the
+//! results before it, and pgwire then closes the connection, as PostgreSQL's
+//! backend does ([`Connection::fatal_sent`] tells the closing of idle sessions
+//! not to send another).
 
 use std::fmt::Debug;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt, stream};
@@ -42,7 +48,7 @@ use sql::{PreparedInfo, StatementResult};
 use super::auth::{Authenticator, Startup};
 use super::cancel::{CancelRegistry, Canceler};
 use super::encode;
-use super::worker::SessionHandle;
+use super::worker::{Fatal, SessionHandle};
 
 /// A statement parsed (prepared) in the session.
 #[derive(Clone, Debug)]
@@ -85,11 +91,14 @@ pub struct Connection {
     parser: Arc<Parser>,
     /// The session's transaction status after its last command.
     status: AtomicU8,
+    /// Set once a FATAL error was handed to pgwire (which then closes the connection).
+    fatal_sent: Arc<AtomicBool>,
 }
 
 pub struct Parser {
     session: SessionHandle,
     next_id: AtomicU64,
+    fatal_sent: Arc<AtomicBool>,
 }
 
 impl ConnectionHandlers {
@@ -98,6 +107,7 @@ impl ConnectionHandlers {
         auth: Arc<Authenticator>,
         cancels: Arc<CancelRegistry>,
     ) -> ConnectionHandlers {
+        let fatal_sent = Arc::new(AtomicBool::new(false));
         ConnectionHandlers {
             startup: Arc::new(Startup::new(auth, session.interrupt().clone())),
             canceler: Arc::new(Canceler(cancels)),
@@ -105,11 +115,18 @@ impl ConnectionHandlers {
                 parser: Arc::new(Parser {
                     session: session.clone(),
                     next_id: AtomicU64::new(0),
+                    fatal_sent: fatal_sent.clone(),
                 }),
                 session,
                 status: AtomicU8::new(b'I'),
+                fatal_sent,
             }),
         }
+    }
+
+    /// Set once a FATAL error went to pgwire for this connection.
+    pub fn fatal_sent(&self) -> Arc<AtomicBool> {
+        self.inner.fatal_sent.clone()
     }
 }
 
@@ -190,13 +207,37 @@ fn user_error(e: &sql::Error) -> PgWireError {
     PgWireError::UserError(Box::new(encode::error_info(e)))
 }
 
-fn gone() -> PgWireError {
-    PgWireError::UserError(Box::new(encode::internal_error(
-        "the session ended unexpectedly",
-    )))
+/// `f` as the FATAL error pgwire sends before closing the connection; notes it in `sent`.
+fn fatal(f: Fatal, sent: &AtomicBool) -> PgWireError {
+    tracing::info!(code = f.code(), reason = %f, "closing the connection");
+    sent.store(true, Ordering::SeqCst);
+    PgWireError::UserError(Box::new(encode::fatal(f.code(), f.to_string())))
 }
 
 impl Connection {
+    fn fatal(&self, f: Fatal) -> PgWireError {
+        fatal(f, &self.fatal_sent)
+    }
+
+    /// Runs a simple query: the responses to send, then the FATAL error that ends the
+    /// connection after them, if any.
+    async fn run_simple(&self, query: &str) -> PgWireResult<(Vec<Response>, Option<PgWireError>)> {
+        let (results, status, fatal) = match self.session.simple(query.to_string()).await {
+            Ok(r) => r,
+            Err(f) => return Ok((Vec::new(), Some(self.fatal(f)))),
+        };
+        self.set_status(status);
+        let _env = sql::env::install(self.session.env());
+        let mut out = Vec::with_capacity(results.len());
+        for r in results {
+            out.push(match r {
+                Ok(r) => response(&r, |_| FieldFormat::Text)?,
+                Err(e) => Response::Error(Box::new(encode::error_info(&e))),
+            });
+        }
+        Ok((out, fatal.map(|f| self.fatal(f))))
+    }
+
     fn set_status(&self, s: char) {
         self.status.store(s as u8, Ordering::Relaxed);
     }
@@ -252,7 +293,8 @@ impl SimpleQueryHandler for Connection {
                 ))
                 .await?;
         } else {
-            for r in SimpleQueryHandler::do_query(self, client, &query.query).await? {
+            let (responses, fatal) = self.run_simple(&query.query).await?;
+            for r in responses {
                 match r {
                     Response::Query(q) => send_query_response(client, q, true).await?,
                     Response::Execution(tag)
@@ -273,6 +315,10 @@ impl SimpleQueryHandler for Connection {
                     Response::CopyIn(_) | Response::CopyOut(_) | Response::CopyBoth(_) => {}
                 }
             }
+            if let Some(fatal) = fatal {
+                // pgwire sends it after what was fed, then closes the connection.
+                return Err(fatal);
+            }
         }
         let status = self.status();
         client.set_state(PgWireConnectionState::ReadyForQuery);
@@ -284,20 +330,10 @@ impl SimpleQueryHandler for Connection {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let (results, status) = self
-            .session
-            .simple(query.to_string())
-            .await
-            .map_err(|_| gone())?;
-        self.set_status(status);
-        let mut out = Vec::with_capacity(results.len());
-        for r in results {
-            out.push(match r {
-                Ok(r) => response(&r, |_| FieldFormat::Text)?,
-                Err(e) => Response::Error(Box::new(encode::error_info(&e))),
-            });
+        match self.run_simple(query).await? {
+            (out, None) => Ok(out),
+            (_, Some(fatal)) => Err(fatal),
         }
-        Ok(out)
     }
 }
 
@@ -320,7 +356,7 @@ impl QueryParser for Parser {
             .session
             .prepare(name.clone(), sql.to_string(), declared)
             .await
-            .map_err(|_| gone())?
+            .map_err(|f| fatal(f, &self.fatal_sent))?
             .map_err(|e| user_error(&e))?;
         Ok(Some(Prepared {
             info,
@@ -395,17 +431,22 @@ impl ExtendedQueryHandler for Connection {
             ))));
         }
         let mut params = Vec::with_capacity(types.len());
-        for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
-            let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
-            params.push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+        {
+            let _env = sql::env::install(self.session.env());
+            for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
+                let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
+                params
+                    .push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+            }
         }
         let (result, status) = self
             .session
             .execute(stmt.guard.name.clone(), params)
             .await
-            .map_err(|_| gone())?;
+            .map_err(|f| self.fatal(f))?;
         self.set_status(status);
         let result = result.map_err(|e| user_error(&e))?;
+        let _env = sql::env::install(self.session.env());
         response(&result, |i| portal.result_column_format.format_for(i))
     }
 

@@ -11,6 +11,14 @@
 //! bound here but executed by [`crate::ddl`], which uses the binder for its expressions and
 //! queries.
 //!
+//! Files: `query.rs` (a query: WITH, body, ORDER BY, LIMIT/FETCH), `select.rs` (one SELECT),
+//! `set_op.rs` (UNION / INTERSECT / EXCEPT and the common-type rules), `cte.rs` (WITH
+//! RECURSIVE), `from.rs` (FROM items and joins), `names.rs` (relation names and the search
+//! path), `view.rs` (views expanded where they are named), `subquery.rs` (the scope chain of
+//! correlated subqueries, subquery expressions), `expr.rs` / `binary.rs` (scalar
+//! expressions), `catalog_call.rs` (functions taking a relation, like `nextval('s')`),
+//! `aggregate.rs`, `walk.rs` (AST scans), `dml.rs`.
+//!
 //! Relation names resolve through [`Binder::search_path`] (schema OIDs, `pg_catalog`
 //! first, as PostgreSQL searches it implicitly): a stored table, view or sequence, or one
 //! of the virtual `pg_catalog` / `information_schema` relations ([`crate::system`]). Every
@@ -19,12 +27,20 @@
 mod aggregate;
 mod binary;
 mod catalog_call;
+mod cte;
 mod dml;
 pub mod expr;
 mod from;
+mod group;
 mod names;
+mod projection;
+mod query;
 mod select;
+mod set_op;
+mod subquery;
 mod view;
+mod walk;
+mod window;
 
 use crate::planner::Plan;
 use crate::storage::{Catalog, Oid, TableDef};
@@ -175,6 +191,12 @@ pub struct Binder {
     pub referenced: Vec<Oid>,
     /// Views being expanded, innermost last (to refuse a view that reaches itself).
     expanding: Vec<Oid>,
+    /// The query levels enclosing the query being bound, outermost first (`subquery.rs`).
+    outer: Vec<subquery::OuterFrame>,
+    /// The CTEs in scope, innermost WITH last (`cte.rs`).
+    ctes: Vec<cte::CteBinding>,
+    /// The next id for a subquery or CTE of this statement.
+    next_id: usize,
 }
 
 impl Binder {
@@ -191,7 +213,16 @@ impl Binder {
             ],
             referenced: Vec::new(),
             expanding: Vec::new(),
+            outer: Vec::new(),
+            ctes: Vec::new(),
+            next_id: 0,
         }
+    }
+
+    /// A fresh id for a subquery or CTE, unique within the statement.
+    fn next_id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id
     }
 
     /// Sets the schemas unqualified names are looked up in (see [`names::search_path`]).

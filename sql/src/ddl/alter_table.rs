@@ -18,7 +18,7 @@ use super::columns;
 use super::constraints::{self, Pending};
 use super::depend::Obj;
 use crate::binder::{ExprCtx, Scope, ident, split_name};
-use crate::expr::Expr;
+use crate::expr::{Expr, Params};
 use crate::result::StatementResult;
 use crate::storage::{Access, Catalog, ForeignKeyDef, IndexDef, SequenceDef, TableDef, ViewDef};
 use crate::types::{DataType, cast};
@@ -736,7 +736,7 @@ impl Change {
                 }
             }
             for (name, x) in &checks {
-                if x.eval(row, &[])? == Value::Bool(false) {
+                if x.eval(row, &Params(&[]))? == Value::Bool(false) {
                     return Err(Error::CheckViolation {
                         message: format!(
                             "check constraint \"{name}\" of relation \"{}\" is violated by some row",
@@ -755,13 +755,13 @@ impl Change {
                 for step in &self.steps {
                     match step {
                         RowStep::Add(e) => {
-                            let v = e.eval(&row, ddl.params)?;
+                            let v = e.eval(&row, &Params(ddl.params))?;
                             row.push(v);
                         }
                         RowStep::Drop(i) => {
                             row.remove(*i);
                         }
-                        RowStep::Convert(i, e) => row[*i] = e.eval(&row, ddl.params)?,
+                        RowStep::Convert(i, e) => row[*i] = e.eval(&row, &Params(ddl.params))?,
                     }
                 }
                 check_row(&row)?;

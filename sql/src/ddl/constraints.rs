@@ -174,10 +174,11 @@ pub fn bind_check(
 
 /// Every column position `e` reads.
 pub fn columns_read(e: &Expr, out: &mut Vec<usize>) {
-    e.visit(&mut |x| {
+    e.any(&mut |x| {
         if let Expr::Column(i) = x {
             out.push(*i);
         }
+        false
     });
 }
 
@@ -448,7 +449,7 @@ pub fn validate_check(ddl: &mut Ddl, table: &TableDef, check: &CheckDef) -> Resu
     let (x, _) = bind_check(ddl.catalog()?, table, &e)?;
     for r in ddl.txn.scan(table.id, &Access::Full)? {
         let r = r?;
-        if x.eval(&r.row, &[])? == Value::Bool(false) {
+        if x.eval(&r.row, &crate::expr::Params(&[]))? == Value::Bool(false) {
             return Err(Error::CheckViolation {
                 message: format!(
                     "check constraint \"{}\" of relation \"{}\" is violated by some row",

@@ -53,7 +53,7 @@ pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
         ddl.txn.truncate(def.id)?;
     }
     if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)) {
-        let services = crate::expr::env::current()?.services.clone();
+        let services = crate::env::catalog()?.services.clone();
         for s in &catalog.sequences {
             if s.owned_by
                 .is_some_and(|o| tables.iter().any(|t| t.id == o.table))

@@ -95,11 +95,8 @@ impl<'a> Ddl<'a> {
     /// Plans and runs `plan`, returning its rows.
     pub fn run(&mut self, plan: Plan) -> Result<Vec<Row>> {
         let plan = planner::optimize(plan);
-        let mut op = executor::build(plan);
-        let mut ctx = Context {
-            txn: &mut *self.txn,
-            params: self.params,
-        };
+        let mut op = executor::build(&plan);
+        let mut ctx = Context::new(&mut *self.txn, self.params);
         Ok(executor::collect(op.as_mut(), &mut ctx)?
             .into_iter()
             .map(|t| t.row)

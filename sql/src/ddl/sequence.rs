@@ -61,7 +61,7 @@ fn constant(ddl: &Ddl, e: &ast::Expr) -> Result<i64> {
         e,
         &mut crate::binder::ExprCtx::plain(&scope, "sequence option"),
     )?;
-    match x.eval(&[], &[])? {
+    match x.eval(&[], &crate::expr::Params(&[]))? {
         Value::Int(i) => Ok(i),
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(f as i64),
         other => Err(Error::InvalidTextRepresentation(format!(
@@ -317,7 +317,7 @@ pub fn alter(ddl: &mut Ddl, a: &AlterSequence) -> Result<StatementResult> {
             }
             ddl.txn.alter_sequence(def.clone())?;
             if let Some(r) = restart {
-                let services = crate::expr::env::current()?.services.clone();
+                let services = crate::env::catalog()?.services.clone();
                 services.setval(&def, r.unwrap_or(def.start), false)?;
             }
         }

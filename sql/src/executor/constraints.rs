@@ -130,7 +130,7 @@ impl Constraints {
 
     fn compiled(&mut self, ctx: &mut Context, table: TableId) -> Result<&mut Compiled> {
         if self.catalog.is_none() {
-            self.catalog = Some(ctx.txn.catalog()?);
+            self.catalog = Some(ctx.txn().catalog()?);
         }
         let catalog = self.catalog.clone().expect("set above");
         if let std::collections::hash_map::Entry::Vacant(slot) = self.compiled.entry(table) {
@@ -185,7 +185,7 @@ impl Constraints {
         let params = ctx.params;
         let c = self.compiled(ctx, table)?;
         for (name, x) in &c.checks {
-            if x.eval(row, params)? == Value::Bool(false) {
+            if x.eval(row, &crate::expr::Params(params))? == Value::Bool(false) {
                 return Err(Error::CheckViolation {
                     message: format!(
                         "new row for relation \"{}\" violates check constraint \"{name}\"",
@@ -230,7 +230,10 @@ impl Constraints {
                 continue;
             }
             let values: Vec<Value> = order.iter().map(|&p| key[p].clone()).collect();
-            if !ctx.txn.lock_key_share(parent.id, constraint, &values)? {
+            if !ctx
+                .txn_mut()?
+                .lock_key_share(parent.id, constraint, &values)?
+            {
                 return Err(missing_parent(&def, fk, parent, &key));
             }
         }
@@ -324,7 +327,7 @@ impl Constraints {
                         };
                         match new {
                             None => {
-                                ctx.txn.delete(child.id, &k)?;
+                                ctx.txn_mut()?.delete(child.id, &k)?;
                                 self.referenced_changed(ctx, child.id, &current, None, depth + 1)?;
                             }
                             Some(new) => {
@@ -350,7 +353,7 @@ impl Constraints {
                         let mut row = current.clone();
                         for &cc in &fk.columns {
                             row[cc] = match &defaults {
-                                Some(d) => d[cc].eval(&[], ctx.params)?,
+                                Some(d) => d[cc].eval(&[], &crate::expr::Params(ctx.params))?,
                                 None => Value::Null,
                             };
                         }
@@ -374,7 +377,7 @@ impl Constraints {
     ) -> Result<()> {
         super::check_not_null(child, &row)?;
         self.check(ctx, child.id, &row)?;
-        ctx.txn.update(child.id, key, row.clone())?;
+        ctx.txn_mut()?.update(child.id, key, row.clone())?;
         self.updated(ctx, child.id, old, &row, depth + 1)
     }
 
@@ -397,7 +400,7 @@ impl Constraints {
 
 /// Locks a referencing row for a cascade; its latest version, `None` if it is gone.
 fn lock(ctx: &mut Context, table: TableId, key: &Key) -> Result<Option<Row>> {
-    Ok(match ctx.txn.lock_row(table, key)? {
+    Ok(match ctx.txn_mut()?.lock_row(table, key)? {
         LockOutcome::Unchanged(r) | LockOutcome::Changed(r) => Some(r),
         LockOutcome::Deleted => None,
     })
@@ -426,7 +429,7 @@ fn referencing_rows(
         Access::Full
     };
     let mut out = Vec::new();
-    for r in ctx.txn.scan_latest(child.id, &access)? {
+    for r in ctx.txn().scan_latest(child.id, &access)? {
         let r = r?;
         if fk.columns.iter().zip(key).all(|(&c, v)| r.row[c] == *v) {
             out.push((r.key, r.row));

@@ -40,9 +40,9 @@ impl Operator for Delete {
             else {
                 continue;
             };
-            ctx.txn.delete(self.table.id, &key)?;
+            ctx.txn_mut()?.delete(self.table.id, &key)?;
             self.constraints.after_delete(ctx, &current)?;
-            return Ok(Some(returning_row(&self.returning, &current, ctx.params)?));
+            return Ok(Some(returning_row(&self.returning, &current, ctx)?));
         }
         Ok(None)
     }

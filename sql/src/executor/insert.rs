@@ -51,7 +51,10 @@ impl Insert {
         // A conflicting row may be deleted between the report and the lock: retry a few times.
         self.constraints.before_insert(ctx, &row)?;
         for _ in 0..16 {
-            match ctx.txn.insert(self.table.id, row.clone(), &self.arbiter)? {
+            match ctx
+                .txn_mut()?
+                .insert(self.table.id, row.clone(), &self.arbiter)?
+            {
                 InsertOutcome::Inserted(key) => {
                     self.written.insert(key);
                     self.constraints.after_insert(ctx, &row)?;
@@ -70,24 +73,26 @@ impl Insert {
                             "ON CONFLICT DO UPDATE command cannot affect row a second time".into(),
                         ));
                     }
-                    let existing = match ctx.txn.lock_row(self.table.id, &key)? {
+                    let existing = match ctx.txn_mut()?.lock_row(self.table.id, &key)? {
                         LockOutcome::Unchanged(r) | LockOutcome::Changed(r) => r,
                         LockOutcome::Deleted => continue,
                     };
                     let mut both = existing.clone();
                     both.extend(row.iter().cloned());
                     if let Some(p) = predicate
-                        && !p.is_true(&both, ctx.params)?
+                        && !p.is_true(&both, ctx)?
                     {
                         return Ok(None);
                     }
                     let mut new_row = existing.clone();
                     for (col, e) in assignments {
-                        new_row[*col] = e.eval(&both, ctx.params)?;
+                        new_row[*col] = e.eval(&both, ctx)?;
                     }
                     check_not_null(&self.table, &new_row)?;
                     self.constraints.before_update(ctx, &new_row)?;
-                    let new_key = ctx.txn.update(self.table.id, &key, new_row.clone())?;
+                    let new_key = ctx
+                        .txn_mut()?
+                        .update(self.table.id, &key, new_row.clone())?;
                     self.written.insert(new_key);
                     self.constraints.after_update(ctx, &existing, &new_row)?;
                     return Ok(Some(new_row));
@@ -105,7 +110,7 @@ impl Operator for Insert {
         while let Some(t) = self.input.next(ctx)? {
             check_not_null(&self.table, &t.row)?;
             if let Some(stored) = self.insert_row(ctx, t.row)? {
-                return Ok(Some(returning_row(&self.returning, &stored, ctx.params)?));
+                return Ok(Some(returning_row(&self.returning, &stored, ctx)?));
             }
         }
         Ok(None)

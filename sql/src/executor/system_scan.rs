@@ -18,7 +18,7 @@ impl SystemScan {
     }
 
     fn generate(&self) -> Result<Vec<Row>> {
-        let env = crate::expr::env::current()?;
+        let env = crate::env::catalog()?;
         match &self.source {
             SystemSource::Table { schema, name } => {
                 let t = crate::system::lookup(*schema, name)

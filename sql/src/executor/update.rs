@@ -48,13 +48,14 @@ impl Operator for Update {
             };
             let mut new_row = current.clone();
             for (col, e) in &self.assignments {
-                new_row[*col] = e.eval(&current, ctx.params)?;
+                new_row[*col] = e.eval(&current, ctx)?;
             }
             check_not_null(&self.table, &new_row)?;
             self.constraints.before_update(ctx, &new_row)?;
-            ctx.txn.update(self.table.id, &key, new_row.clone())?;
+            ctx.txn_mut()?
+                .update(self.table.id, &key, new_row.clone())?;
             self.constraints.after_update(ctx, &current, &new_row)?;
-            return Ok(Some(returning_row(&self.returning, &new_row, ctx.params)?));
+            return Ok(Some(returning_row(&self.returning, &new_row, ctx)?));
         }
         Ok(None)
     }

@@ -3,13 +3,14 @@
 //! catalog code shares (`quote_ident`, resolving a relation name given as text — what
 //! `'t'::regclass` does).
 //!
-//! They run inside a statement and read its [`super::env::Env`]. A function taking a
+//! They run inside a statement and read its [`crate::env::CatalogEnv`]. A function taking a
 //! relation (`nextval('s')`) is given its OID when the argument is a constant (the binder
 //! resolves it, as PostgreSQL resolves a `regclass` constant), or a text to resolve when it
 //! runs.
 
-use super::env;
+use crate::env;
 use crate::storage::{Catalog, Oid, SequenceDef};
+use crate::types::oid::ObjectLookup;
 use crate::{Error, Result, Value};
 
 /// A function of this module, resolved by the binder.
@@ -291,7 +292,7 @@ pub fn nextval_call(oid: Oid) -> super::Expr {
 }
 
 /// The sequence an argument denotes: an OID, or a name resolved now.
-fn sequence(env: &env::Env, arg: &Value) -> Result<SequenceDef> {
+fn sequence(env: &env::CatalogEnv, arg: &Value) -> Result<SequenceDef> {
     let oid = match arg {
         Value::Int(i) => Oid::try_from(*i).ok(),
         Value::Text(t) => {
@@ -348,7 +349,7 @@ impl CatalogFn {
         if self.strict() && args.iter().any(Value::is_null) {
             return Ok(Value::Null);
         }
-        let env = env::current()?;
+        let env = env::catalog()?;
         Ok(match self {
             CatalogFn::NextVal => {
                 let seq = sequence(&env, &args[0])?;
@@ -413,5 +414,70 @@ impl CatalogFn {
                 other => Value::Text(quote_ident(&other.to_string())),
             },
         })
+    }
+}
+
+/// Relation names and OIDs for `regclass` (the types' [`ObjectLookup`]), resolved through the
+/// running statement's catalog and search path.
+impl ObjectLookup for env::CatalogEnv {
+    fn relation_oid(&self, name: &str) -> Option<u32> {
+        let parts: Vec<&str> = name.split('.').collect();
+        let (schema, rel) = match parts.as_slice() {
+            [n] => (None, *n),
+            [s, n] => (Some(*s), *n),
+            [_, s, n] => (Some(*s), *n),
+            _ => return None,
+        };
+        let schemas: Vec<Oid> = match schema {
+            Some(s) => vec![self.catalog.schema(s)?.oid],
+            None => self.search_path.clone(),
+        };
+        schemas.into_iter().find_map(|s| {
+            crate::system::lookup(s, rel)
+                .map(|t| t.oid)
+                .or_else(|| self.catalog.relation(s, rel).map(|r| r.oid()))
+        })
+    }
+
+    fn relation_name(&self, oid: u32) -> Option<String> {
+        let (schema, name) = match self.catalog.relation_by_oid(oid) {
+            Some(r) => (r.schema(), r.name().to_string()),
+            None => {
+                let t = crate::system::tables().iter().find(|t| t.oid == oid)?;
+                (t.schema, t.name.to_string())
+            }
+        };
+        Some(qualified_name(
+            &self.catalog,
+            &self.search_path,
+            schema,
+            &name,
+            oid,
+        ))
+    }
+}
+
+/// `name` quoted as needed, qualified with its schema unless the search path finds this
+/// very object under the bare name (PostgreSQL's rule for `regclass` output).
+pub fn qualified_name(
+    catalog: &Catalog,
+    path: &[Oid],
+    schema: Oid,
+    name: &str,
+    oid: Oid,
+) -> String {
+    let visible = path.iter().find_map(|&s| {
+        crate::system::lookup(s, name)
+            .map(|t| t.oid)
+            .or_else(|| catalog.relation(s, name).map(|r| r.oid()))
+    }) == Some(oid);
+    if visible {
+        quote_ident(name)
+    } else {
+        format!(
+            "{}.{}",
+            quote_ident(&catalog.schema_name(schema)),
+            quote_ident(name)
+        )
     }
 }

@@ -207,7 +207,7 @@ pub enum InsertOutcome {
 }
 
 /// Non-transactional services of a storage, usable while a statement runs (expression
-/// evaluation reaches them through `crate::expr::env`).
+/// evaluation reaches them through `crate::env`).
 pub trait Services: Send + Sync {
     /// Advances sequence `seq` and returns its new value. Not rolled back with the
     /// transaction; a value is never returned twice, across restarts too. Past a bound

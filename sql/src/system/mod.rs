@@ -5,7 +5,7 @@
 //! Each relation is a [`SystemTable`]: its schema, name, OID, columns (name and SQL type
 //! text) and a generator. The binder finds them by name ([`lookup`]) before stored
 //! relations of the same schema; the executor's `SystemScan` calls the generator with a
-//! [`Context`] built from the running statement's environment ([`crate::expr::env`]).
+//! [`Context`] built from the running statement's environment ([`crate::env`]).
 //! One file per group of relations:
 //!
 //! * [`namespace`] — `pg_namespace`, `pg_class`, `pg_attribute`, ... (filled in below).
@@ -16,7 +16,7 @@ use crate::{DataType, Result};
 
 /// What a generator reads.
 pub struct Context<'a> {
-    pub env: &'a crate::expr::env::Env,
+    pub env: &'a crate::env::CatalogEnv,
 }
 
 /// A virtual relation.

@@ -40,14 +40,9 @@ fn parse_type(s: &str) -> Result<DataType> {
         "text" => DataType::Text,
         "varchar" => DataType::Varchar(None),
         "unknown" => DataType::Unknown,
-        other => {
-            let n = other
-                .strip_prefix("varchar(")
-                .and_then(|r| r.strip_suffix(')'))
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| Error::decode("catalog", format!("unknown type {other:?}")))?;
-            DataType::Varchar(Some(n))
-        }
+        // Later types were written by their PostgreSQL names (`numeric(10,2)`).
+        other => sql::types::names::parse(other)
+            .map_err(|_| Error::decode("catalog", format!("unknown type {other:?}")))?,
     })
 }
 

@@ -4,16 +4,10 @@
 
 use crate::types::DataType;
 use serde::{Deserialize, Deserializer, Serializer};
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 /// Parses a type's SQL text.
 pub fn parse(text: &str) -> crate::Result<DataType> {
-    let ast = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_data_type())
-        .map_err(|e| crate::Error::SyntaxError(format!("type {text:?}: {e}")))?;
-    DataType::from_sql(&ast)
+    crate::types::names::parse(text)
 }
 
 pub fn serialize<S: Serializer>(t: &DataType, s: S) -> Result<S::Ok, S::Error> {

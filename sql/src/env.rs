@@ -1,0 +1,194 @@
+//! The session environment that evaluation and text output depend on: the `TimeZone`
+//! setting, the transaction's and statement's start times (`now()`,
+//! `statement_timestamp()`), the [`ObjectLookup`] that resolves `regclass` / `regproc`
+//! names, and — while a statement runs — its [`CatalogEnv`]: the statement's catalog, the
+//! storage's non-transactional [`Services`] (sequences, sizes), session state (`currval`,
+//! settings, the user) and the session list, which `nextval`, `pg_get_indexdef`,
+//! `current_setting`, the `pg_catalog` relations and their kin read.
+//!
+//! Expressions are evaluated and values printed far from the session (in executor operators,
+//! in casts folded at bind time, in the pgwire encoder), so the environment is *installed*
+//! on the running thread, like [`crate::interrupt`]'s current interrupt, instead of being
+//! passed through every call: [`Session`](crate::Session) installs its environment for the
+//! duration of each statement, and whoever formats a statement's rows later installs
+//! [`Session::env`](crate::Session::env) around the formatting. Installing returns a guard
+//! that restores the previous environment, so nested sessions on one thread (tests running
+//! several connections) never see each other's settings. A thread with nothing installed
+//! sees [`Env::default`]: UTC, and the current time for every timestamp.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::storage::{Catalog, Oid, Services};
+use crate::types::datetime::zone::Zone;
+use crate::types::oid::ObjectLookup;
+use crate::{Error, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+/// See the module docs.
+#[derive(Clone)]
+pub struct Env {
+    pub time_zone: Zone,
+    /// `now()`: the start of the current transaction, in PostgreSQL microseconds
+    /// (since 2000-01-01 00:00 UTC).
+    pub transaction_start: i64,
+    /// `statement_timestamp()`.
+    pub statement_start: i64,
+    /// Resolves relation and function names and OIDs (`regclass`, `regproc`).
+    pub lookup: Option<Arc<dyn ObjectLookup>>,
+    /// The running statement's catalog and session state (see [`CatalogEnv`]).
+    pub catalog: Option<Arc<CatalogEnv>>,
+}
+
+/// Sequence values this session obtained (`currval`, `lastval`).
+#[derive(Debug, Default)]
+pub struct SequenceValues {
+    pub values: HashMap<Oid, i64>,
+    pub last: Option<Oid>,
+}
+
+/// One backend, as `pg_stat_activity` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backend {
+    pub pid: i32,
+    pub user: String,
+    pub application_name: String,
+    pub client_addr: Option<String>,
+    /// `active`, `idle`, `idle in transaction`, ...
+    pub state: String,
+    pub query: String,
+    /// When the backend started, in PostgreSQL microseconds (since 2000-01-01 UTC).
+    pub backend_start: i64,
+}
+
+/// The session list a front end provides (`pg_stat_activity`, `pg_cancel_backend`,
+/// `pg_terminate_backend`). Without one, a session knows only itself.
+pub trait Activity: Send + Sync {
+    fn backends(&self) -> Vec<Backend>;
+    /// Cancels the running statement of backend `pid`; whether it exists.
+    fn cancel(&self, pid: i32) -> bool;
+    /// Closes backend `pid`'s connection; whether it exists.
+    fn terminate(&self, pid: i32) -> bool;
+}
+
+/// What a running statement's expressions and system relations read besides their rows.
+pub struct CatalogEnv {
+    pub catalog: Arc<Catalog>,
+    pub services: Arc<dyn Services>,
+    /// Schemas searched for unqualified names.
+    pub search_path: Vec<Oid>,
+    /// Session settings (`current_setting`, `pg_settings`).
+    pub settings: BTreeMap<String, String>,
+    pub user: String,
+    pub sequences: Arc<Mutex<SequenceValues>>,
+    /// This backend (pid, state, the statement's text).
+    pub backend: Backend,
+    pub activity: Option<Arc<dyn Activity>>,
+}
+
+impl CatalogEnv {
+    /// The sessions `pg_stat_activity` lists: the front end's, or just this one.
+    pub fn backends(&self) -> Vec<Backend> {
+        match &self.activity {
+            Some(a) => a.backends(),
+            None => vec![self.backend.clone()],
+        }
+    }
+
+    /// The session's sequence values (poison-tolerant: they are plain numbers).
+    pub fn sequence_values(&self) -> std::sync::MutexGuard<'_, SequenceValues> {
+        self.sequences.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The running statement's [`CatalogEnv`] (XX000 outside a statement).
+pub fn catalog() -> Result<Arc<CatalogEnv>> {
+    with(|e| e.catalog.clone())
+        .ok_or_else(|| Error::Internal("no statement environment on this thread".into()))
+}
+
+impl Default for Env {
+    fn default() -> Env {
+        let now = crate::types::datetime::clock_now();
+        Env {
+            time_zone: Zone::utc(),
+            transaction_start: now,
+            statement_start: now,
+            lookup: None,
+            catalog: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("time_zone", &self.time_zone.name())
+            .field("transaction_start", &self.transaction_start)
+            .field("statement_start", &self.statement_start)
+            .finish()
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Env>>> = const { RefCell::new(None) };
+}
+
+/// Restores the previously installed environment when dropped.
+pub struct EnvGuard {
+    previous: Option<Arc<Env>>,
+}
+
+impl Drop for EnvGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+/// Makes `env` the current thread's environment until the guard drops.
+pub fn install(env: Arc<Env>) -> EnvGuard {
+    let previous = CURRENT.with(|c| c.borrow_mut().replace(env));
+    EnvGuard { previous }
+}
+
+/// The current thread's environment.
+pub fn current() -> Arc<Env> {
+    CURRENT
+        .with(|c| c.borrow().clone())
+        .unwrap_or_else(|| Arc::new(Env::default()))
+}
+
+/// Runs `f` with the current environment (no allocation when one is installed).
+pub fn with<T>(f: impl FnOnce(&Env) -> T) -> T {
+    CURRENT.with(|c| match c.borrow().as_deref() {
+        Some(env) => f(env),
+        None => f(&Env::default()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_nests_and_restores() {
+        let ny = Zone::parse("America/New_York").unwrap();
+        let outer = Arc::new(Env {
+            time_zone: ny,
+            ..Env::default()
+        });
+        assert_eq!(with(|e| e.time_zone.name().to_string()), "UTC");
+        {
+            let _g = install(outer);
+            assert_eq!(with(|e| e.time_zone.name().to_string()), "America/New_York");
+            {
+                let _g2 = install(Arc::new(Env::default()));
+                assert_eq!(with(|e| e.time_zone.name().to_string()), "UTC");
+            }
+            assert_eq!(current().time_zone.name().to_string(), "America/New_York");
+        }
+        assert_eq!(with(|e| e.time_zone.name().to_string()), "UTC");
+    }
+}
