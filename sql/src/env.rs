@@ -73,6 +73,7 @@ pub trait Activity: Send + Sync {
 }
 
 /// What a running statement's expressions and system relations read besides their rows.
+#[derive(Clone)]
 pub struct CatalogEnv {
     pub catalog: Arc<Catalog>,
     pub services: Arc<dyn Services>,
@@ -100,6 +101,22 @@ impl CatalogEnv {
     pub fn sequence_values(&self) -> std::sync::MutexGuard<'_, SequenceValues> {
         self.sequences.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Installs a copy of the current environment whose catalog is `catalog` (a DDL statement
+/// evaluating expressions after changing the catalog, e.g. a new column's `nextval`
+/// default over the sequence just created); `None` outside a statement.
+pub fn with_catalog(catalog: Arc<Catalog>) -> Option<EnvGuard> {
+    let current = current();
+    let mut cenv = (**current.catalog.as_ref()?).clone();
+    cenv.catalog = catalog;
+    let cenv = Arc::new(cenv);
+    let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+    Some(install(Arc::new(Env {
+        catalog: Some(cenv),
+        lookup: Some(lookup),
+        ..(*current).clone()
+    })))
 }
 
 /// The running statement's [`CatalogEnv`] (XX000 outside a statement).

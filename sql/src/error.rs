@@ -23,6 +23,9 @@ pub enum Error {
     /// 42P01
     #[error("relation \"{0}\" does not exist")]
     UndefinedTable(String),
+    /// 42P01 with a message naming the kind (`table "t" does not exist`, DROP's wording).
+    #[error("{0}")]
+    NoSuchRelation(String),
     /// 42P01 for a qualifier naming no FROM item.
     #[error("missing FROM-clause entry for table \"{0}\"")]
     MissingFromEntry(String),
@@ -249,7 +252,7 @@ impl Error {
         match self {
             SyntaxError(_) => "42601",
             FeatureNotSupported(_) => "0A000",
-            UndefinedTable(_) | MissingFromEntry(_) => "42P01",
+            UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
             DuplicateTable(_) => "42P07",
             UndefinedColumn(_) => "42703",
             DuplicateColumn(_) => "42701",

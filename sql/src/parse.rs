@@ -18,6 +18,20 @@ pub enum Statement {
     AlterSequence(AlterSequence),
     /// `VACUUM` and/or `ANALYZE` of some tables (all when empty).
     Maintenance(Maintenance),
+    /// `CREATE TABLE name (col, ...) AS query`: column names without types, which
+    /// `sqlparser` refuses.
+    CreateTableAs(CreateTableAs),
+}
+
+/// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTableAs {
+    pub name: ast::ObjectName,
+    pub if_not_exists: bool,
+    pub temporary: bool,
+    pub columns: Vec<ast::Ident>,
+    pub query: Box<ast::Query>,
+    pub with_data: bool,
 }
 
 /// `ALTER SEQUENCE [IF EXISTS] name ...`.
@@ -88,6 +102,8 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
             Statement::Maintenance(maintenance(&mut p, true).map_err(syntax)?)
         } else if p.parse_keyword(Keyword::ANALYZE) {
             Statement::Maintenance(maintenance(&mut p, false).map_err(syntax)?)
+        } else if is_ctas_with_names(&p) {
+            Statement::CreateTableAs(create_table_as(&mut p).map_err(syntax)?)
         } else {
             Statement::Sql(p.parse_statement().map_err(syntax)?)
         };
@@ -95,6 +111,91 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
         expect_delimiter = true;
     }
     Ok(out)
+}
+
+/// Whether the next tokens are `CREATE [UNLOGGED | TEMP] TABLE [IF NOT EXISTS] name (a, b)
+/// AS | WITH`: a column list without types.
+fn is_ctas_with_names(p: &Parser) -> bool {
+    let kw = |n: usize, k: Keyword| matches!(&p.peek_nth_token(n).token, Token::Word(w) if w.keyword == k);
+    let word = |n: usize| matches!(&p.peek_nth_token(n).token, Token::Word(_));
+    let tok = |n: usize, t: Token| p.peek_nth_token(n).token == t;
+    if !kw(0, Keyword::CREATE) {
+        return false;
+    }
+    let mut n = 1;
+    if kw(n, Keyword::UNLOGGED) || kw(n, Keyword::TEMP) || kw(n, Keyword::TEMPORARY) {
+        n += 1;
+    }
+    if !kw(n, Keyword::TABLE) {
+        return false;
+    }
+    n += 1;
+    if kw(n, Keyword::IF) {
+        n += 3;
+    }
+    if !word(n) {
+        return false;
+    }
+    n += 1;
+    while tok(n, Token::Period) && word(n + 1) {
+        n += 2;
+    }
+    if !tok(n, Token::LParen) {
+        return false;
+    }
+    n += 1;
+    loop {
+        if !word(n) {
+            return false;
+        }
+        n += 1;
+        if tok(n, Token::Comma) {
+            n += 1;
+            continue;
+        }
+        break;
+    }
+    tok(n, Token::RParen) && (kw(n + 1, Keyword::AS) || kw(n + 1, Keyword::WITH))
+}
+
+fn create_table_as(p: &mut Parser) -> Result<CreateTableAs, ParserError> {
+    p.expect_keyword(Keyword::CREATE)?;
+    let _unlogged = p.parse_keyword(Keyword::UNLOGGED);
+    let temporary = p.parse_keyword(Keyword::TEMP) || p.parse_keyword(Keyword::TEMPORARY);
+    p.expect_keyword(Keyword::TABLE)?;
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    p.expect_token(&Token::LParen)?;
+    let columns = p.parse_comma_separated(|p| p.parse_identifier())?;
+    p.expect_token(&Token::RParen)?;
+    if p.parse_keyword(Keyword::WITH) {
+        // storage options: accepted and ignored
+        p.expect_token(&Token::LParen)?;
+        let mut depth = 1;
+        while depth > 0 {
+            match p.next_token().token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::EOF => return p.expected(")", p.peek_token()),
+                _ => {}
+            }
+        }
+    }
+    p.expect_keyword(Keyword::AS)?;
+    let query = p.parse_query()?;
+    let mut with_data = true;
+    if p.parse_keyword(Keyword::WITH) {
+        with_data = !p.parse_keyword(Keyword::NO);
+        p.expect_keyword(Keyword::DATA)?;
+    }
+    Ok(CreateTableAs {
+        name,
+        if_not_exists,
+        temporary,
+        columns,
+        query,
+        with_data,
+    })
 }
 
 fn alter_sequence(p: &mut Parser) -> Result<AlterSequence, ParserError> {

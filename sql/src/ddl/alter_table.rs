@@ -393,7 +393,7 @@ impl Change {
         let i = self.column(name)?;
         let cname = self.def.columns[i].name.clone();
         let identity_error = || {
-            Error::InvalidTableDefinition(format!(
+            Error::SyntaxError(format!(
                 "column \"{cname}\" of relation \"{}\" is an identity column",
                 self.def.name
             ))
@@ -749,6 +749,8 @@ impl Change {
             Ok(())
         };
         if self.rewrite {
+            // New columns' defaults may call sequences created above.
+            let _env = crate::env::with_catalog(ddl.catalog()?);
             let mut rows = Vec::new();
             for r in ddl.txn.scan(old.id, &Access::Full)? {
                 let mut row = r?.row;

@@ -383,7 +383,7 @@ fn referenced_table(ddl: &Ddl, def: &TableDef, name: &ast::ObjectName) -> Result
 fn referenced_columns(parent: &TableDef, names: &[String], n: usize) -> Result<Vec<usize>> {
     let cols = if names.is_empty() {
         if parent.primary_key.is_empty() {
-            return Err(Error::InvalidForeignKey(format!(
+            return Err(Error::UndefinedObject(format!(
                 "there is no primary key for referenced table \"{}\"",
                 parent.name
             )));

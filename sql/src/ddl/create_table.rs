@@ -157,6 +157,22 @@ pub fn ctas(
     Ok(StatementResult::command(format!("SELECT {n}")))
 }
 
+/// `CREATE TABLE name (a, b) AS query`: column names given without types.
+pub fn create_as(ddl: &mut Ddl, c: &crate::parse::CreateTableAs) -> Result<StatementResult> {
+    if c.temporary {
+        return Err(Error::unsupported("temporary tables are not supported yet"));
+    }
+    let (schema, name) = ddl.target(&c.name)?;
+    if ddl.catalog()?.relation_exists(schema, &name) {
+        if c.if_not_exists {
+            return Ok(StatementResult::command("CREATE TABLE AS"));
+        }
+        return Err(Error::DuplicateTable(name));
+    }
+    let names: Vec<String> = c.columns.iter().map(ident).collect();
+    ctas(ddl, schema, name, &names, &c.query, c.with_data, None)
+}
+
 /// Whether a query is `SELECT ... INTO table`.
 pub fn is_select_into(q: &ast::Query) -> bool {
     matches!(q.body.as_ref(), ast::SetExpr::Select(s) if s.into.is_some())

@@ -82,8 +82,10 @@ pub fn execute(
                     ast::ObjectType::Index => {
                         Error::UndefinedObject(format!("index \"{rel}\" does not exist"))
                     }
-                    ast::ObjectType::Sequence => Error::UndefinedTable(rel),
-                    _ => Error::UndefinedTable(rel),
+                    other => Error::NoSuchRelation(format!(
+                        "{} \"{rel}\" does not exist",
+                        kind_word(other)
+                    )),
                 });
             }
         }

@@ -94,6 +94,7 @@ impl<'a> Ddl<'a> {
 
     /// Plans and runs `plan`, returning its rows.
     pub fn run(&mut self, plan: Plan) -> Result<Vec<Row>> {
+        let _env = crate::env::with_catalog(self.catalog()?);
         let plan = planner::optimize(plan);
         let mut op = executor::build(&plan);
         let mut ctx = Context::new(&mut *self.txn, self.params);
@@ -119,6 +120,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
     let stmt = match stmt {
         Statement::AlterSequence(a) => return sequence::alter(ddl, a).map(Some),
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
+        Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::Sql(s) => s,
     };
     let r = match stmt {

@@ -138,8 +138,11 @@ impl Constraints {
                 .table_by_id(table)
                 .cloned()
                 .ok_or_else(|| Error::UndefinedTable(format!("#{table}")))?;
+            // PostgreSQL evaluates CHECK constraints in the order of their names.
+            let mut sorted: Vec<&crate::storage::CheckDef> = def.checks.iter().collect();
+            sorted.sort_by(|a, b| a.name.cmp(&b.name));
             let mut checks = Vec::new();
-            for c in &def.checks {
+            for c in sorted {
                 let e = crate::ddl::constraints::parse_expr(&c.expr)?;
                 let (x, _) = crate::ddl::constraints::bind_check(catalog.clone(), &def, &e)?;
                 checks.push((c.name.clone(), x));
@@ -335,7 +338,7 @@ impl Constraints {
                                 for (&cc, &pc) in fk.columns.iter().zip(&fk.ref_columns) {
                                     row[cc] = new[pc].clone();
                                 }
-                                self.write_child(ctx, child, &k, &current, row, depth)?;
+                                self.write_child(ctx, child, &k, &current, row, depth, false)?;
                             }
                         }
                     }
@@ -357,7 +360,9 @@ impl Constraints {
                                 None => Value::Null,
                             };
                         }
-                        self.write_child(ctx, child, &k, &current, row, depth)?;
+                        // SET DEFAULT re-checks the key even if the default is the old value.
+                        let recheck = action == FkAction::SetDefault;
+                        self.write_child(ctx, child, &k, &current, row, depth, recheck)?;
                     }
                 }
             }
@@ -365,7 +370,9 @@ impl Constraints {
         Ok(())
     }
 
-    /// Writes a referencing row changed by a cascade, with its own checks.
+    /// Writes a referencing row changed by a cascade, with its own checks (`recheck`: its
+    /// foreign keys even where unchanged).
+    #[allow(clippy::too_many_arguments)]
     fn write_child(
         &mut self,
         ctx: &mut Context,
@@ -374,11 +381,13 @@ impl Constraints {
         old: &Row,
         row: Row,
         depth: usize,
+        recheck: bool,
     ) -> Result<()> {
         super::check_not_null(child, &row)?;
         self.check(ctx, child.id, &row)?;
         ctx.txn_mut()?.update(child.id, key, row.clone())?;
-        self.updated(ctx, child.id, old, &row, depth + 1)
+        self.check_parents(ctx, child.id, (!recheck).then_some(old), &row)?;
+        self.referenced_changed(ctx, child.id, old, Some(&row), depth + 1)
     }
 
     /// The bound DEFAULT expressions of `table`'s columns.
