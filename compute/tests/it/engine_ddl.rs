@@ -252,3 +252,69 @@ fn an_abandoned_build_is_freed_and_its_relation_never_reused() {
     }
     assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), [["500"]]);
 }
+
+/// Waits (bounded) until some transaction waits for a lock.
+fn until_waiting(e: &Engine) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while e.locks().waiters() == 0 {
+        assert!(Instant::now() < deadline, "nobody started waiting");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A foreign key under concurrency: the inserter of a referencing row locks the referenced
+/// row shared (FOR KEY SHARE), so a concurrent DELETE of it waits and then sees the new
+/// reference; an inserter arriving while the referenced row is being deleted waits and then
+/// finds it gone. Inserters referencing the same row do not wait for each other.
+#[test]
+fn foreign_keys_hold_under_concurrent_deletes() {
+    let (e, _wal) = engine(small_pages());
+    let mut s = Session::new(e.clone());
+    exec(
+        &mut s,
+        "CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int PRIMARY KEY, p int REFERENCES parent)",
+    )
+    .unwrap();
+    exec(&mut s, "INSERT INTO parent VALUES (1), (2)").unwrap();
+
+    // An open insert of a child blocks the delete of its parent, which then fails.
+    let mut a = Session::new(e.clone());
+    exec(&mut a, "BEGIN").unwrap();
+    exec(&mut a, "INSERT INTO child VALUES (1, 1)").unwrap();
+    let mut other = Session::new(e.clone());
+    exec(&mut other, "BEGIN").unwrap();
+    exec(&mut other, "INSERT INTO child VALUES (2, 1)").unwrap(); // shared: no wait
+    exec(&mut other, "COMMIT").unwrap();
+    let deleter = {
+        let e = e.clone();
+        std::thread::spawn(move || {
+            let mut d = Session::new(e);
+            exec(&mut d, "DELETE FROM parent WHERE id = 1").map(|_| ())
+        })
+    };
+    until_waiting(&e);
+    exec(&mut a, "COMMIT").unwrap();
+    let r = deleter.join().expect("deleter");
+    assert_eq!(r.map_err(|e| e.code()), Err("23503"));
+
+    // An open delete of a parent blocks the insert of a child, which then fails.
+    let mut d = Session::new(e.clone());
+    exec(&mut d, "BEGIN").unwrap();
+    exec(&mut d, "DELETE FROM parent WHERE id = 2").unwrap();
+    let inserter = {
+        let e = e.clone();
+        std::thread::spawn(move || {
+            let mut i = Session::new(e);
+            exec(&mut i, "INSERT INTO child VALUES (3, 2)").map(|_| ())
+        })
+    };
+    until_waiting(&e);
+    exec(&mut d, "COMMIT").unwrap();
+    let r = inserter.join().expect("inserter");
+    assert_eq!(r.map_err(|e| e.code()), Err("23503"));
+    assert_eq!(
+        rows(&mut s, "SELECT count(*) FROM child"),
+        [["2"]],
+        "only the children of the surviving parent"
+    );
+}
