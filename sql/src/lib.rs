@@ -58,8 +58,12 @@
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
 //! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
-//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup) that
-//!   evaluation and text output read, installed on the session's thread.
+//! * [`parse`] — SQL text to statements (`sqlparser`, plus the forms it refuses).
+//! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
+//! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
+//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
+//!   statement's catalog and services) that evaluation and text output read, installed on
+//!   the session's thread.
 //!
 //! # Limits
 //!
@@ -73,7 +77,7 @@
 //! * Equi-joins are hash joins, other joins nested loops (no index nested loop yet); join
 //!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
-//!   fits), not decorrelated into semi/anti joins. No views.
+//!   fits), not decorrelated into semi/anti joins.
 //! * `json`/`jsonb` and the OID types have values, casts, text and binary formats and
 //!   storage encodings, but their operators and functions are not bound yet; numeric
 //!   `exp`/`ln`/`log`/`power`/`^` are computed in double precision; `variance`/`stddev` of integers are float8 where
@@ -82,10 +86,12 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * `set_config(name, value, true)` (transaction-local) acts like `false`.
-//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE
-//!   and COPY are rejected with 0A000.
+//! * SQL-level PREPARE/EXECUTE and COPY are rejected with 0A000.
+//! * DDL: see [`ddl`] for what differs from PostgreSQL (temporary tables, partial and
+//!   expression indexes, partitions and inheritance are refused with 0A000).
 
 pub mod binder;
+pub mod ddl;
 pub mod env;
 mod error;
 pub mod executor;
@@ -99,6 +105,7 @@ pub mod session;
 #[cfg(feature = "slt")]
 pub mod slt;
 pub mod storage;
+pub mod system;
 pub mod types;
 
 pub use error::{Error, Result};

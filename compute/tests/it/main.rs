@@ -7,6 +7,7 @@ mod durable_replies;
 mod engine_commit;
 mod engine_common;
 mod engine_concurrency;
+mod engine_ddl;
 mod engine_drop;
 mod engine_explain;
 mod engine_model;

@@ -47,6 +47,9 @@ impl Binder {
             }
             return self.bind_subquery_expr(q, super::subquery::SubqueryUse::Array, ctx);
         }
+        if let Some(bound) = self.bind_catalog_call(&name, f, ctx)? {
+            return Ok(bound);
+        }
         let mut args = Vec::new();
         for a in function_args(f) {
             match a {

@@ -111,7 +111,7 @@ impl Binder {
         })
     }
 
-    pub(super) fn bind_bool(
+    pub(crate) fn bind_bool(
         &mut self,
         e: &ast::Expr,
         ctx: &mut ExprCtx,

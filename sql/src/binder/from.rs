@@ -12,9 +12,9 @@
 //! evaluates it again for each left row; otherwise it is an ordinary join.
 
 use super::expr::ExprCtx;
-use super::{Binder, Scope, ScopeColumn, ident};
+use super::{Binder, FromRelation, Scope, ScopeColumn, ident};
 use crate::expr::{CmpOp, Expr};
-use crate::planner::{AccessPlan, JoinKind, Plan};
+use crate::planner::{AccessPlan, JoinKind, Plan, SystemSource};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -288,16 +288,7 @@ impl Binder {
                 {
                     return Ok(Factor::plain(cte));
                 }
-                let table = self.table(name)?;
-                let alias = alias.as_ref().map(|a| ident(&a.name));
-                let scope = Scope::of_table(&table, alias.as_deref());
-                Ok(Factor::plain((
-                    Plan::Scan {
-                        table,
-                        access: AccessPlan::Full,
-                    },
-                    scope,
-                )))
+                self.bind_relation(name, alias.as_ref()).map(Factor::plain)
             }
             ast::TableFactor::Table {
                 name,
@@ -344,6 +335,55 @@ impl Binder {
                 .bind_from(std::slice::from_ref(table_with_joins))
                 .map(Factor::plain),
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
+        }
+    }
+
+    /// A named relation in FROM: a table scan, a view's query, a sequence's row or a
+    /// system relation's generated rows.
+    fn bind_relation(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Plan, Scope)> {
+        let alias_name = alias.map(|a| ident(&a.name));
+        match self.resolve_relation(name)? {
+            FromRelation::Table(table) => {
+                let mut scope = Scope::of_table(&table, alias_name.as_deref());
+                rename_columns(&mut scope, alias);
+                Ok((
+                    Plan::Scan {
+                        table,
+                        access: AccessPlan::Full,
+                    },
+                    scope,
+                ))
+            }
+            FromRelation::View(v) => self.bind_view(&v, alias),
+            FromRelation::Sequence(s) => {
+                let columns = crate::system::sequence_columns();
+                let mut scope = generated_scope(alias_name.unwrap_or(s.name.clone()), &columns);
+                rename_columns(&mut scope, alias);
+                Ok((
+                    Plan::SystemScan {
+                        source: SystemSource::Sequence(s.oid),
+                    },
+                    scope,
+                ))
+            }
+            FromRelation::System(t) => {
+                let columns = t.column_types();
+                let mut scope = generated_scope(alias_name.unwrap_or(t.name.to_string()), &columns);
+                rename_columns(&mut scope, alias);
+                Ok((
+                    Plan::SystemScan {
+                        source: SystemSource::Table {
+                            schema: t.schema,
+                            name: t.name,
+                        },
+                    },
+                    scope,
+                ))
+            }
         }
     }
 
@@ -516,5 +556,29 @@ impl Binder {
             functions,
         };
         Ok((plan, Scope { columns }))
+    }
+}
+
+/// The scope of generated rows with `columns`, qualified by `table`.
+fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
+    Scope {
+        columns: columns
+            .iter()
+            .map(|(n, t)| ScopeColumn {
+                table: Some(table.clone()),
+                name: n.clone(),
+                data_type: *t,
+                qualified_only: false,
+            })
+            .collect(),
+    }
+}
+
+/// Applies an alias's column list (`FROM t AS x (a, b)`) to the leading columns.
+fn rename_columns(scope: &mut Scope, alias: Option<&ast::TableAlias>) {
+    if let Some(a) = alias {
+        for (c, n) in scope.columns.iter_mut().zip(&a.columns) {
+            c.name = ident(&n.name);
+        }
     }
 }

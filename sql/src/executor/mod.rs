@@ -20,6 +20,7 @@
 
 mod accumulator;
 mod aggregate;
+pub mod constraints;
 mod context;
 mod counted;
 mod cte_scan;
@@ -39,6 +40,7 @@ mod scan;
 mod series;
 mod set_op;
 mod sort;
+mod system_scan;
 mod union;
 mod update;
 mod values;
@@ -66,6 +68,7 @@ pub use scan::Scan;
 pub use series::Series;
 pub use set_op::SetOp;
 pub use sort::Sort;
+pub use system_scan::SystemScan;
 pub use union::Union;
 pub use update::Update;
 pub use values::Values;
@@ -122,6 +125,7 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
         }
         Plan::Scan { table, access } => Box::new(Scan::new(table.clone(), access.clone())),
         Plan::Values { rows } => Box::new(Values::new(rows.clone())),
+        Plan::SystemScan { source } => Box::new(SystemScan::new(source.clone())),
         Plan::Series { start, stop, step } => {
             Box::new(Series::new(start.clone(), stop.clone(), step.clone()))
         }

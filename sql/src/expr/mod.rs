@@ -12,6 +12,7 @@
 
 pub mod array_fns;
 pub mod bytea_fns;
+pub mod catalog_functions;
 pub mod datetime_fns;
 pub mod functions;
 mod like;

@@ -114,6 +114,10 @@ fn title(p: &Plan) -> String {
                 format!("Index Scan using {index} on {}", table.name)
             }
         },
+        Plan::SystemScan { source } => match source {
+            super::SystemSource::Table { name, .. } => format!("Seq Scan on {name}"),
+            super::SystemSource::Sequence(_) => "Seq Scan on sequence".into(),
+        },
         Plan::Values { rows } if rows.len() == 1 && rows[0].is_empty() => "Result".into(),
         Plan::Values { .. } => "Values Scan on \"*VALUES*\"".into(),
         Plan::Series { .. } => "Function Scan on generate_series".into(),
@@ -281,6 +285,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         Plan::RecursiveUnion { anchor, .. } => names(anchor),
         // Unknown names show as `$i` (see `show`).
         Plan::CteScan { .. }
+        | Plan::SystemScan { .. }
         | Plan::WorkTable { .. }
         | Plan::Insert { .. }
         | Plan::Update { .. }

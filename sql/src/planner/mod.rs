@@ -265,6 +265,18 @@ pub enum ConflictAction {
     },
 }
 
+/// Where a `SystemScan`'s rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SystemSource {
+    /// A virtual `pg_catalog` / `information_schema` relation ([`crate::system`]).
+    Table {
+        schema: crate::storage::Oid,
+        name: &'static str,
+    },
+    /// `SELECT * FROM sequence`: its one row.
+    Sequence(crate::storage::Oid),
+}
+
 /// A logical/physical plan node. See the module docs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
@@ -272,6 +284,10 @@ pub enum Plan {
     Scan {
         table: TableDef,
         access: AccessPlan,
+    },
+    /// Rows generated when the scan opens (see [`SystemSource`]).
+    SystemScan {
+        source: SystemSource,
     },
     /// Constant rows (VALUES, or one empty row for SELECT without FROM).
     Values {

@@ -14,6 +14,7 @@ macro_rules! plan_children {
             Plan::Scan { .. }
             | Plan::Values { .. }
             | Plan::Series { .. }
+            | Plan::SystemScan { .. }
             | Plan::CteScan { .. }
             | Plan::WorkTable { .. } => vec![],
             Plan::Filter { input, .. }
@@ -138,6 +139,7 @@ macro_rules! plan_exprs {
                 v.extend(returning.$iter().flatten());
             }
             Plan::Distinct { .. }
+            | Plan::SystemScan { .. }
             | Plan::Sort { .. }
             | Plan::SetOp { .. }
             | Plan::With { .. }

@@ -166,6 +166,8 @@ pub enum Function {
     DateTime(DateTimeFn),
     Bytea(ByteaFn),
     Array(ArrayFn),
+    /// A function reading the catalog or session ([`super::catalog_functions`]).
+    Catalog(super::catalog_functions::CatalogFn),
 }
 
 /// Whether a value of type `actual` converts implicitly to the parameter type `want`.
@@ -379,8 +381,10 @@ impl Function {
 
     /// Whether a NULL argument makes the result NULL without a call.
     pub fn is_strict(&self) -> bool {
-        if let Function::Array(f) = self {
-            return f.is_strict();
+        match self {
+            Function::Array(f) => return f.is_strict(),
+            Function::Catalog(_) => return false,
+            _ => {}
         }
         !matches!(
             self,
@@ -399,6 +403,9 @@ impl Function {
 
     /// Calls the function on argument values of the resolved types.
     pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        if let Function::Catalog(f) = self {
+            return f.call(args);
+        }
         if self.is_strict() && args.iter().any(Value::is_null) {
             return Ok(Value::Null);
         }
