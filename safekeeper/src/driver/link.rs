@@ -67,7 +67,7 @@ pub(super) enum Event {
 
 /// Appends waiting for the stream, merged when contiguous.
 #[derive(Debug, Default)]
-pub(super) struct AppendQueue {
+pub struct AppendQueue {
     queue: VecDeque<Append>,
     bytes: usize,
 }
