@@ -82,6 +82,15 @@ impl AppendQueue {
         self.bytes
     }
 
+    /// Appends queued.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
     pub fn clear(&mut self) {
         self.queue.clear();
         self.bytes = 0;

@@ -11,7 +11,8 @@
 //! A failing seed is printed with the command that replays it.
 
 mod checker;
-mod disk;
+mod fs;
+mod node;
 mod rng;
 mod workload;
 mod world;
@@ -32,6 +33,7 @@ fn run_seed(seed: u64, steps: u64) -> Result<Counts, String> {
     let mut world = World::new(seed);
     world.run(steps)?;
     world.counts.durable = world.checker.durable_verified;
+    world.count_faults();
     Ok(world.counts)
 }
 
@@ -98,4 +100,15 @@ fn sim() {
         c.term_start_after_partial > 0,
         "no TermStart followed a partial record: {c:?}"
     );
+    // The storage faults really happened (the schedule is not vacuous).
+    for (what, n) in [
+        ("crash inside a batch", c.crashes_in_batch),
+        ("crash inside recovery", c.crashes_in_recovery),
+        ("failed fsync", c.fsync_failures),
+        ("failed write", c.write_failures),
+        ("merged append", c.merged_appends),
+        ("segment pre-allocation", c.preallocations),
+    ] {
+        assert!(n > 0, "no {what} in the whole run: {c:?}");
+    }
 }
