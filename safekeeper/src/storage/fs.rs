@@ -66,7 +66,8 @@ pub trait Fs: Send + Sync + fmt::Debug {
 pub trait FsFile: Send + Sync + fmt::Debug {
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
     fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()>;
-    fn len(&self) -> io::Result<u64>;
+    /// The file's size in bytes.
+    fn size(&self) -> io::Result<u64>;
     /// `fdatasync`.
     fn sync_data(&self) -> io::Result<()>;
     /// `fsync`.
@@ -155,7 +156,7 @@ impl FsFile for StdFile {
     fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
         self.file.write_all_at(buf, offset)
     }
-    fn len(&self) -> io::Result<u64> {
+    fn size(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())
     }
     fn sync_data(&self) -> io::Result<()> {

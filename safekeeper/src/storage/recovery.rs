@@ -107,7 +107,7 @@ impl Wal {
             let file = fs
                 .open(&path, OpenMode::ReadWrite)
                 .map_err(io_err("open WAL segment", &path))?;
-            let len = file.len().map_err(io_err("stat WAL segment", &path))?;
+            let len = file.size().map_err(io_err("stat WAL segment", &path))?;
             if len != size {
                 // Only possible when the scan stopped at its start.
                 warn!(path = %path.display(), len, "deleting WAL segment of the wrong size");
@@ -198,7 +198,7 @@ fn scan(fs: &dyn Fs, dir: &Path, meta: &Meta, segments: &BTreeSet<Lsn>) -> Resul
         let file = fs
             .open(&path, OpenMode::Read)
             .map_err(io_err("open WAL segment", &path))?;
-        let len = file.len().map_err(io_err("stat WAL segment", &path))?;
+        let len = file.size().map_err(io_err("stat WAL segment", &path))?;
         if len != size {
             return Ok(Scan {
                 end: dec.lsn(),

@@ -51,13 +51,19 @@ impl TimelineStore {
     /// [`TimelineStore::open`] on the file system `fs`.
     pub fn open_in(fs: SharedFs, root: impl Into<PathBuf>) -> Result<TimelineStore> {
         let root = root.into();
-        let existed = fs.exists(&root);
+        // The directories this creates: their names must be durable too,
+        // or a power loss can take every timeline created in them.
+        let created: Vec<PathBuf> = root
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !fs.exists(d))
+            .map(Path::to_path_buf)
+            .collect();
         fs.create_dir_all(&root)
             .map_err(io_err("create data directory", &root))?;
-        // A new data directory's own name must be durable too, or a power
-        // loss can take every timeline created in it (found by the sim).
-        if !existed && let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
-            sync_dir(&*fs, parent)?;
+        for dir in created.iter().rev() {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(&*fs, parent)?;
+            }
         }
         Ok(TimelineStore { fs, root })
     }

@@ -38,6 +38,9 @@ enum Node {
     File(u64),
 }
 
+/// One atomic change of names in a directory.
+type NameOp = Vec<(PathBuf, Option<Node>)>;
+
 #[derive(Default)]
 struct Inode {
     data: Vec<u8>,
@@ -55,8 +58,9 @@ pub struct Faults {
 struct State {
     names: BTreeMap<PathBuf, Node>,
     durable: BTreeMap<PathBuf, Node>,
-    /// Un-synced name operations per directory, in order.
-    pending: BTreeMap<PathBuf, Vec<(PathBuf, Option<Node>)>>,
+    /// Un-synced name operations per directory, in order; each is atomic
+    /// (a rename is one operation of two changes).
+    pending: BTreeMap<PathBuf, Vec<NameOp>>,
     inodes: BTreeMap<u64, Inode>,
     next_inode: u64,
     /// The live incarnation; handles of older ones fail.
@@ -175,7 +179,7 @@ impl SimDisk {
         let pending = std::mem::take(&mut s.pending);
         for (_, ops) in pending {
             let keep = rng.index(ops.len() + 1);
-            for (path, node) in ops.into_iter().take(keep) {
+            for (path, node) in ops.into_iter().take(keep).flatten() {
                 match node {
                     Some(n) => s.durable.insert(path, n),
                     None => s.durable.remove(&path),
@@ -258,15 +262,25 @@ impl State {
     }
 
     fn set_name(&mut self, path: &Path, node: Option<Node>) {
-        match node {
-            Some(n) => self.names.insert(path.to_path_buf(), n),
-            None => self.names.remove(path),
+        self.set_names(&[(path, node)]);
+    }
+
+    /// Changes names in one directory as one atomic operation.
+    fn set_names(&mut self, changes: &[(&Path, Option<Node>)]) {
+        let Some((first, _)) = changes.first() else {
+            return;
         };
-        let parent = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-        self.pending
-            .entry(parent)
-            .or_default()
-            .push((path.to_path_buf(), node));
+        let parent = first.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let mut op = Vec::new();
+        for &(path, node) in changes {
+            debug_assert_eq!(path.parent(), Some(parent.as_path()));
+            match node {
+                Some(n) => self.names.insert(path.to_path_buf(), n),
+                None => self.names.remove(path),
+            };
+            op.push((path.to_path_buf(), node));
+        }
+        self.pending.entry(parent).or_default().push(op);
     }
 
     fn parent_is_dir(&self, path: &Path) -> bool {
@@ -350,8 +364,10 @@ impl Fs for SimFs {
         if !s.parent_is_dir(to) {
             return Err(not_found(to));
         }
-        s.set_name(to, Some(node));
-        s.set_name(from, None);
+        if from.parent() != to.parent() {
+            return Err(io::Error::other("the sim renames only within a directory"));
+        }
+        s.set_names(&[(to, Some(node)), (from, None)]);
         Ok(())
     }
 
@@ -447,7 +463,7 @@ impl Fs for SimFs {
             return Err(eio("fsync of a directory failed"));
         }
         if let Some(ops) = s.pending.remove(dir) {
-            for (path, node) in ops {
+            for (path, node) in ops.into_iter().flatten() {
                 match node {
                     Some(n) => s.durable.insert(path, n),
                     None => s.durable.remove(&path),
@@ -492,7 +508,7 @@ impl FsFile for SimFile {
         Ok(())
     }
 
-    fn len(&self) -> io::Result<u64> {
+    fn size(&self) -> io::Result<u64> {
         let s = self.fs.state()?;
         Ok(s.inodes.get(&self.ino).map_or(0, |n| n.data.len() as u64))
     }

@@ -21,7 +21,7 @@ use safekeeper::Error;
 use safekeeper::acceptor::initial_state;
 use safekeeper::messages::{NodeId, Reply, Request};
 use safekeeper::server::timeline::Timeline;
-use safekeeper::storage::{Preallocation, TimelineStore};
+use safekeeper::storage::{Preallocation, StorageError, TimelineStore};
 
 use crate::START;
 use crate::fs::{Faults, SimDisk};
@@ -135,6 +135,12 @@ impl Node {
             Ok(x) => x,
             Err(_) if self.disk.dead() => {
                 self.disk.crash(rng, true);
+                return Ok(false);
+            }
+            // An injected write error: the start fails, the supervisor
+            // retries (recovery only ever repairs what is past the end).
+            Err(Error::Storage(e)) if matches!(*e.0, StorageError::Io { .. }) => {
+                self.disk.crash(rng, false);
                 return Ok(false);
             }
             Err(e) => return Err(format!("safekeeper {} cannot recover: {e}", self.id)),

@@ -187,7 +187,7 @@ impl World {
         for _ in 0..steps {
             self.step()?;
             self.check()?;
-            if trace && self.now % 50 == 0 {
+            if trace && self.now.is_multiple_of(50) {
                 let up: Vec<String> = self
                     .acceptors
                     .iter()
