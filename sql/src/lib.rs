@@ -74,14 +74,13 @@
 //!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
 //!   fits), not decorrelated into semi/anti joins. No views.
-//! * `numeric`, `char(n)`, the date/time types, `bytea`, `uuid`, `json`/`jsonb`, arrays and
-//!   the OID types have values, casts, text and binary formats and storage encodings, but
-//!   most of their operators and functions are not bound yet (fractional literals are still
-//!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
-//!   says numeric).
+//! * `json`/`jsonb` and the OID types have values, casts, text and binary formats and
+//!   storage encodings, but their operators and functions are not bound yet; numeric
+//!   `exp`/`ln`/`log`/`power`/`^` are computed in double precision; `variance`/`stddev` of integers are float8 where
+//!   PostgreSQL says numeric.
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits);
-//!   `regexp_match` (text[]) and `array_agg` are not bound yet.
+//!   `regexp_match` (text[]) is not bound yet.
 //! * `set_config(name, value, true)` (transaction-local) acts like `false`.
 //! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE
 //!   and COPY are rejected with 0A000.

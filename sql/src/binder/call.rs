@@ -89,14 +89,10 @@ impl Binder {
             }
             _ => {}
         }
-        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        let (func, want, ty) = Function::resolve(name, &types)?;
-        let args = args
-            .into_iter()
-            .zip(want)
-            .map(|((e, et), w)| self.coerce(e, et, w))
-            .collect::<Result<_>>()?;
-        Ok((Expr::Call(func, args), ty))
+        if crate::expr::set_fns::NAMES.contains(&name) {
+            return self.bind_set_call(name, args);
+        }
+        self.call_bound(name, args)
     }
 
     /// The SQL-standard call syntaxes and the pattern-matching forms (see the module docs).

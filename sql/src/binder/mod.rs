@@ -28,6 +28,7 @@ mod projection;
 mod query;
 mod select;
 mod set_op;
+mod special;
 mod subquery;
 mod walk;
 mod window;
@@ -210,6 +211,9 @@ pub struct Binder {
     pub params: Vec<Option<DataType>>,
     /// Current expression nesting depth (see [`expr::MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// Set-returning functions met in the select list being bound (innermost query last;
+    /// `None` where they are not allowed). See `special.rs`.
+    set_functions: Vec<Option<special::SetFunctions>>,
     /// The query levels enclosing the query being bound, outermost first (`subquery.rs`).
     outer: Vec<subquery::OuterFrame>,
     /// The CTEs in scope, innermost WITH last (`cte.rs`).
@@ -225,6 +229,7 @@ impl Binder {
             catalog,
             params,
             depth: 0,
+            set_functions: Vec::new(),
             outer: Vec::new(),
             ctes: Vec::new(),
             next_id: 0,

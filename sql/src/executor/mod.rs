@@ -33,6 +33,7 @@ mod lateral_join;
 mod limit;
 pub mod memory;
 mod project;
+mod project_set;
 mod recursive_union;
 mod scan;
 mod series;
@@ -59,6 +60,7 @@ pub use join::NestedLoopJoin;
 pub use lateral_join::LateralJoin;
 pub use limit::Limit;
 pub use project::Project;
+pub use project_set::ProjectSet;
 pub use recursive_union::RecursiveUnion;
 pub use scan::Scan;
 pub use series::Series;
@@ -124,6 +126,9 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             Box::new(Series::new(start.clone(), stop.clone(), step.clone()))
         }
         Plan::Filter { input, predicate } => Box::new(Filter::new(child(input), predicate.clone())),
+        Plan::ProjectSet { input, functions } => {
+            Box::new(ProjectSet::new(child(input), functions.clone()))
+        }
         Plan::Join {
             left,
             right,

@@ -20,6 +20,7 @@
 
 use super::join_order::estimate;
 use super::{AccessPlan, AggFunc, JoinKind, Plan};
+use crate::expr::set_fns::SetFn;
 use crate::expr::{CmpOp, Expr, Function};
 
 /// Renders `plan`; `actual` holds the per-node row counts of an EXPLAIN ANALYZE run.
@@ -130,6 +131,7 @@ fn title(p: &Plan) -> String {
             k => format!("Nested Loop{} Join", join_name(*k)),
         },
         Plan::Window { .. } => "WindowAgg".into(),
+        Plan::ProjectSet { .. } => "ProjectSet".into(),
         Plan::SetOp { op, all, .. } => match (op, all) {
             (super::SetOpKind::Union, true) => "Append".into(),
             (super::SetOpKind::Union, false) => "HashAggregate".into(),
@@ -261,6 +263,14 @@ pub fn names(p: &Plan) -> Vec<String> {
             exprs.iter().map(|e| show(e, &n)).collect()
         }
         Plan::LateralJoin { left, .. } => names(left),
+        Plan::ProjectSet { input, functions } => {
+            let mut v = names(input);
+            v.extend(functions.iter().map(|(f, _)| match f {
+                SetFn::Unnest => "unnest".to_string(),
+                _ => "generate_series".to_string(),
+            }));
+            v
+        }
         Plan::Filter { input, .. }
         | Plan::Distinct { input, .. }
         | Plan::Sort { input, .. }
