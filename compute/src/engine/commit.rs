@@ -49,6 +49,7 @@ use super::catalog::{self, CATALOG_REL, EngineCatalog, TableEntry};
 use super::codec;
 use super::pages::{Fetch, Overlay};
 use super::prepare;
+use super::space;
 use super::txn::EngineTxn;
 use super::write_set::PROVISIONAL_ROW_ID;
 use super::{
@@ -58,13 +59,23 @@ use super::{
 use crate::btree::{ChangedPages, Limits};
 use crate::mvcc::VersionedTree;
 
+/// The horizons one commit uses in all its passes (a large commit's passes must stage
+/// the same pages); `None` with [`EngineConfig::keep_history`].
+#[derive(Debug, Clone, Copy)]
+struct Horizons {
+    /// Full leaves about to split are pruned at it, and so is every leaf the record
+    /// writes or sweeps ([`super::space`]).
+    prune: Lsn,
+    /// Blocks freed by records that started before it may be reused.
+    reuse: Lsn,
+}
+
 /// Tree operations on the overlay, recording the pages each one changed.
 struct Writer<'o, 'a> {
     ov: &'o mut Overlay<'a>,
     limits: Limits,
     lsn: Lsn,
-    /// Prune horizon for full leaves about to split (`None`: never prune).
-    horizon: Option<Lsn>,
+    horizons: Option<Horizons>,
 }
 
 impl Writer<'_, '_> {
@@ -88,8 +99,8 @@ impl Writer<'_, '_> {
         let changed = {
             let limits = self.limits_for(rel);
             let mut tree = VersionedTree::open(self.ov.store(rel), limits);
-            if let Some(h) = self.horizon {
-                tree = tree.prune_before_split(h);
+            if let Some(h) = self.horizons {
+                tree = tree.prune_before_split(h.prune).reuse_below(h.reuse);
             }
             f(&mut tree).map_err(storage_error)?
         };
@@ -109,12 +120,11 @@ impl Writer<'_, '_> {
     fn live(&mut self, rel: RelId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let limits = self.limits_for(rel);
         let tree = VersionedTree::open(self.ov.store(rel), limits);
-        let newest = tree.versions(key, Lsn::MAX).map_err(storage_error)?;
-        Ok(newest
-            .into_iter()
-            .next()
-            .filter(|v| v.is_live())
-            .map(|v| v.payload))
+        let newest = tree.heads(key, Lsn::MAX).map_err(storage_error)?;
+        match newest.into_iter().next().filter(|v| v.is_live()) {
+            Some(head) => Ok(Some(tree.payload(&head, Lsn::MAX).map_err(storage_error)?)),
+            None => Ok(None),
+        }
     }
 
     /// Inserts or replaces the live version of `key`.
@@ -238,24 +248,37 @@ fn check_schema(txn: &EngineTxn, st: &CommitState) -> Result<(NetDdl, EngineCata
 type NetDdl = BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)>;
 type RowIds = HashMap<TableId, (i64, i64)>;
 
+/// What staging a write set leaves for the commit state, once its record is written.
+#[derive(Default)]
+struct Staged {
+    /// Hidden-row-id counters advanced.
+    row_ids: RowIds,
+    /// Sweep positions after the record's space maintenance.
+    sweep: Option<space::SweepCursors>,
+}
+
 /// The serial step, under the commit mutex. See the module docs.
 fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, Step> {
     let shared = &*txn.shared;
     let (net, next) = check_schema(txn, st).map_err(Step::Failed)?;
     let start = st.wal_end;
-    // One horizon for both passes of a large commit: they must stage the same pages.
-    let horizon = (!shared.config.keep_history).then(|| shared.prune_horizon());
+    // One pair of horizons for both passes of a large commit: they must stage the same
+    // pages.
+    let horizons = (!shared.config.keep_history).then(|| Horizons {
+        prune: shared.prune_horizon(),
+        reuse: shared.reuse_horizon(),
+    });
     let mut ov = Overlay::new(&shared.pages, fetch);
-    let outcome = stage(txn, st, &mut ov, &net, &next, start, horizon);
-    let (mut row_ids, mut changes) = finish_stage(shared, &ov, outcome)?;
+    let outcome = stage(txn, st, &mut ov, &net, &next, start, horizons);
+    let (mut staged, mut changes) = finish_stage(shared, &ov, outcome)?;
     let mut layout = layout(&changes, &shared.config, false).map_err(Step::Failed)?;
     let commit_start = layout.commit_start(start);
     if commit_start != start {
         // New pages go ahead in records of their own, so the versions must carry the
         // commit record's start: apply the write set again, stamped with it.
         ov = ov.restart();
-        let outcome = stage(txn, st, &mut ov, &net, &next, commit_start, horizon);
-        (row_ids, changes) = finish_stage(shared, &ov, outcome)?;
+        let outcome = stage(txn, st, &mut ov, &net, &next, commit_start, horizons);
+        (staged, changes) = finish_stage(shared, &ov, outcome)?;
         // Split again even if the restamped record happens to fit: the records ahead
         // must be the ones the stamps were computed for.
         layout = self::layout(&changes, &shared.config, true).map_err(Step::Failed)?;
@@ -277,7 +300,10 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
     }
     // Tombstones for the relations this record dropped.
     let end = super::tombstone::emit(shared, st, &super::tombstone::freed(&net), end);
-    st.row_ids.extend(row_ids);
+    st.row_ids.extend(staged.row_ids);
+    if let Some(sweep) = staged.sweep {
+        st.sweep = sweep;
+    }
     Ok(end)
 }
 
@@ -286,10 +312,10 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
 fn finish_stage(
     shared: &Shared,
     ov: &Overlay<'_>,
-    outcome: Result<RowIds>,
-) -> Result<(RowIds, Vec<Changed>), Step> {
+    outcome: Result<Staged>,
+) -> Result<(Staged, Vec<Changed>), Step> {
     shared.commit_stats.note_serial_fetches(ov.fetched());
-    let result = outcome.and_then(|row_ids| Ok((row_ids, collect(ov)?)));
+    let result = outcome.and_then(|staged| Ok((staged, collect(ov)?)));
     match result {
         Ok(r) => Ok(r),
         Err(e) => {
@@ -303,8 +329,8 @@ fn finish_stage(
     }
 }
 
-/// Applies the write set to `ov` with versions stamped `lsn`: DDL, rows, index builds.
-/// Returns the hidden-row-id counters it advanced.
+/// Applies the write set to `ov` with versions stamped `lsn`: DDL, rows, index builds,
+/// then the record's space maintenance ([`space::maintain`]).
 fn stage(
     txn: &EngineTxn,
     st: &CommitState,
@@ -312,14 +338,14 @@ fn stage(
     net: &NetDdl,
     next: &EngineCatalog,
     lsn: Lsn,
-    horizon: Option<Lsn>,
-) -> Result<RowIds> {
+    horizons: Option<Horizons>,
+) -> Result<Staged> {
     let shared = &*txn.shared;
     let mut w = Writer {
         ov,
         limits: shared.config.limits,
         lsn,
-        horizon,
+        horizons,
     };
 
     // DDL: trees for new relations, catalog rows.
@@ -390,15 +416,70 @@ fn stage(
             let row = codec::decode_row(&payload, &entry.column_types()).map_err(storage_error)?;
             let lsn = w.lsn;
             let k = index_entry(&row, &def.columns, &pk);
+            let max = w.limits.max_key;
+            if k.len() + 8 > max {
+                return Err(super::txn::index_row_too_large(k.len() + 8, max, &def.name));
+            }
             w.run(rel, |tree| tree.insert(&k, &[], lsn))?;
         }
     }
 
-    // Opportunistic pruning of the leaves this record changes, logged in this record.
-    if let Some(horizon) = horizon {
-        super::horizon::prune_written(w.ov, horizon, shared.config.limits)?;
+    // Pruning, sweeping and merging, logged in this record.
+    let sweep = match horizons {
+        Some(h) => {
+            let m = space::Maintenance {
+                prune: h.prune,
+                reuse: h.reuse,
+                stamp: lsn,
+                limits: shared.config.limits,
+                sweep_leaves: shared.config.sweep_leaves,
+            };
+            Some(space::maintain(w.ov, &m, &st.sweep)?)
+        }
+        None => None,
+    };
+    Ok(Staged { row_ids, sweep })
+}
+
+/// A record of space maintenance alone ([`space::sweep`]) over every relation of the
+/// latest catalog: [`super::Engine::sweep`]. On a cached engine the leaves to visit are
+/// read first, outside the commit mutex; the step itself only reads what is in memory.
+pub(super) fn sweep(shared: &Shared, leaves_per_relation: usize) -> Result<Lsn> {
+    if shared.config.keep_history {
+        return Ok(Lsn::INVALID);
     }
-    Ok(row_ids)
+    shared.check_writable()?;
+    let (rels, cursors) = {
+        let st = shared.commit_state();
+        let mut rels = vec![CATALOG_REL];
+        for entry in st.latest.tables.values() {
+            rels.push(entry.rel());
+            rels.extend(entry.index_rels.iter().copied());
+        }
+        (rels, st.sweep.clone())
+    };
+    let _pins = prepare::sweep(shared, &rels, &cursors, leaves_per_relation);
+    let fetch = match shared.pages.cache() {
+        Some(_) => Fetch::Forbidden,
+        None => Fetch::Allowed,
+    };
+    let mut st = shared.commit_state();
+    shared.check_writable()?;
+    let start = st.wal_end;
+    let mut ov = Overlay::new(&shared.pages, fetch);
+    let m = space::Maintenance {
+        prune: shared.prune_horizon(),
+        reuse: shared.reuse_horizon(),
+        stamp: start,
+        limits: shared.config.limits,
+        sweep_leaves: leaves_per_relation,
+    };
+    let cursors = space::sweep(&mut ov, &m, &rels, &st.sweep)?;
+    let changes = collect(&ov)?;
+    let layout = layout(&changes, &shared.config, false)?;
+    let end = emit(shared, &mut st, &changes, &layout, start, 0)?;
+    st.sweep = cursors;
+    Ok(end)
 }
 
 /// Hidden row ids reserved per catalog write.
@@ -497,7 +578,7 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
         ov: &mut ov,
         limits: shared.config.limits,
         lsn: start,
-        horizon: None,
+        horizons: None,
     };
     w.create(CATALOG_REL)?;
     w.put(
@@ -540,7 +621,10 @@ struct Changed {
     len: usize,
 }
 
-/// Every page the overlay changed, per relation in B-link publish order, diffed.
+/// Every page the overlay changed, per relation in B-link publish order, diffed. A page
+/// new to the tree — allocated past the relation's end, or a free block reused — has no
+/// old version to diff against: it is logged as an image and may go ahead of the commit
+/// record (nothing reachable links to it before).
 fn collect(ov: &Overlay<'_>) -> Result<Vec<Changed>> {
     let mut out = Vec::new();
     for (rel, changed) in ov.changed() {
@@ -550,7 +634,12 @@ fn collect(ov: &Overlay<'_>) -> Result<Vec<Changed>> {
                 .new_page(key)
                 .map_err(storage_error)?
                 .ok_or_else(|| Error::Internal(format!("changed page {key} is missing")))?;
-            let old = ov.old(key).map_err(storage_error)?;
+            let is_new = changed.get(block).is_some_and(|p| p.is_new);
+            let old = if is_new {
+                None
+            } else {
+                ov.old(key).map_err(storage_error)?
+            };
             let change = proto::redo::diff(key, old.as_deref(), &new, Lsn::INVALID);
             let len = Record::commit(0, vec![change.clone()]).payload_len() - record_header_len();
             out.push(Changed {
