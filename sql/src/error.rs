@@ -47,12 +47,24 @@ pub enum Error {
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
+    /// 42809: e.g. OVER on a function that is not a window function.
+    #[error("{0}")]
+    WrongObjectType(String),
     /// 42846
     #[error("{0}")]
     CannotCoerce(String),
     /// 42803: an ungrouped column or a misplaced aggregate.
     #[error("{0}")]
     GroupingError(String),
+    /// 42712: e.g. a WITH query name used twice.
+    #[error("{0}")]
+    DuplicateAlias(String),
+    /// 42P20: a misplaced or malformed window function call or frame.
+    #[error("{0}")]
+    WindowingError(String),
+    /// 42P19: a malformed WITH RECURSIVE query.
+    #[error("{0}")]
+    InvalidRecursion(String),
     /// 42P10: e.g. an ORDER BY position out of range.
     #[error("{0}")]
     InvalidColumnReference(String),
@@ -74,15 +86,57 @@ pub enum Error {
     /// 22012
     #[error("division by zero")]
     DivisionByZero,
-    /// 22001
-    #[error("value too long for type character varying({0})")]
-    StringDataRightTruncation(u32),
+    /// 22001. The payload is the type's name, e.g. `character varying(5)`.
+    #[error("value too long for type {0}")]
+    StringDataRightTruncation(String),
+    /// 22007: e.g. `invalid input syntax for type timestamp: "x"`.
+    #[error("{0}")]
+    InvalidDatetimeFormat(String),
+    /// 22008: e.g. `date/time field value out of range`, `timestamp out of range`.
+    #[error("{0}")]
+    DatetimeFieldOverflow(String),
+    /// 22015: `interval out of range`.
+    #[error("{0}")]
+    IntervalFieldOverflow(String),
+    /// 22P03: a binary-format parameter that does not decode.
+    #[error("{0}")]
+    InvalidBinaryRepresentation(String),
+    /// 2202E: e.g. `array subscript out of range` on assignment.
+    #[error("{0}")]
+    ArraySubscriptError(String),
+    /// 22004: e.g. a NULL where a function refuses one, a NULL window frame offset.
+    #[error("{0}")]
+    NullValueNotAllowed(String),
+    /// 22P05: e.g. `\u0000` in jsonb text.
+    #[error("{0}")]
+    UntranslatableCharacter(String),
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22011
+    #[error("{0}")]
+    SubstringError(String),
+    /// 2201B
+    #[error("{0}")]
+    InvalidRegularExpression(String),
+    /// 2201E
+    #[error("{0}")]
+    InvalidArgumentForLogarithm(String),
+    /// 2201F
+    #[error("{0}")]
+    InvalidArgumentForPowerFunction(String),
+    /// 22013: a negative window frame offset.
+    #[error("{0}")]
+    InvalidPrecedingOrFollowingSize(String),
+    /// 22014
+    #[error("{0}")]
+    InvalidArgumentForNtile(String),
+    /// 22016
+    #[error("{0}")]
+    InvalidArgumentForNthValue(String),
     /// 23502
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
@@ -128,6 +182,9 @@ pub enum Error {
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
+    /// 53200: an operator's rows or hash table would exceed `work_mem` (no spilling yet).
+    #[error("out of memory: {0}")]
+    OutOfMemory(String),
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
@@ -169,8 +226,12 @@ impl Error {
             UndefinedFunction(_) => "42883",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
+            WrongObjectType(_) => "42809",
             CannotCoerce(_) => "42846",
             GroupingError(_) => "42803",
+            DuplicateAlias(_) => "42712",
+            InvalidRecursion(_) => "42P19",
+            WindowingError(_) => "42P20",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) => "42P18",
@@ -179,8 +240,22 @@ impl Error {
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
             StringDataRightTruncation(_) => "22001",
+            InvalidDatetimeFormat(_) => "22007",
+            DatetimeFieldOverflow(_) => "22008",
+            IntervalFieldOverflow(_) => "22015",
+            InvalidBinaryRepresentation(_) => "22P03",
+            ArraySubscriptError(_) => "2202E",
+            NullValueNotAllowed(_) => "22004",
+            UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
+            SubstringError(_) => "22011",
+            InvalidRegularExpression(_) => "2201B",
+            InvalidArgumentForLogarithm(_) => "2201E",
+            InvalidArgumentForPowerFunction(_) => "2201F",
+            InvalidPrecedingOrFollowingSize(_) => "22013",
+            InvalidArgumentForNtile(_) => "22014",
+            InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } => "23505",
             CardinalityViolation(_) => "21000",
@@ -196,6 +271,7 @@ impl Error {
             UndefinedParameter(_) => "42704",
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
+            OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled => "57014",

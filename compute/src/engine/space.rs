@@ -28,8 +28,8 @@
 //! stops them instead of sending the commit back to prepare.
 //!
 //! [`sweep`] does steps 2–3 alone, for every relation of the latest catalog, as a record
-//! of its own: [`super::Engine::sweep`], which the compute server runs in the background
-//! for relations no commit writes any more.
+//! of its own: [`super::Engine::sweep`], for relations no commit writes any more (no
+//! background task calls it yet).
 //!
 //! Because `horizon <=` the durable LSN `<=` the record's start, a version deleted by the
 //! record itself is never pruned, and a block it frees is never reused by it.

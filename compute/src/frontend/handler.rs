@@ -109,7 +109,7 @@ impl ConnectionHandlers {
     ) -> ConnectionHandlers {
         let fatal_sent = Arc::new(AtomicBool::new(false));
         ConnectionHandlers {
-            startup: Arc::new(Startup::new(auth, session.interrupt().clone())),
+            startup: Arc::new(Startup::new(auth, session.clone())),
             canceler: Arc::new(Canceler(cancels)),
             inner: Arc::new(Connection {
                 parser: Arc::new(Parser {
@@ -227,6 +227,7 @@ impl Connection {
             Err(f) => return Ok((Vec::new(), Some(self.fatal(f)))),
         };
         self.set_status(status);
+        let _env = sql::env::install(self.session.env());
         let mut out = Vec::with_capacity(results.len());
         for r in results {
             out.push(match r {
@@ -430,9 +431,13 @@ impl ExtendedQueryHandler for Connection {
             ))));
         }
         let mut params = Vec::with_capacity(types.len());
-        for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
-            let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
-            params.push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+        {
+            let _env = sql::env::install(self.session.env());
+            for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
+                let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
+                params
+                    .push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+            }
         }
         let (result, status) = self
             .session
@@ -441,6 +446,7 @@ impl ExtendedQueryHandler for Connection {
             .map_err(|f| self.fatal(f))?;
         self.set_status(status);
         let result = result.map_err(|e| user_error(&e))?;
+        let _env = sql::env::install(self.session.env());
         response(&result, |i| portal.result_column_format.format_for(i))
     }
 

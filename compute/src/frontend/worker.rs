@@ -47,6 +47,8 @@ trait SessionOps: Send {
     ) -> sql::Result<PreparedInfo>;
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
     fn close(&mut self, name: &str);
+    fn env(&self) -> Arc<sql::env::Env>;
+    fn identify(&mut self, user: &str, database: &str, backend_pid: i32);
 }
 
 impl<S: Backend> SessionOps for Session<S> {
@@ -71,6 +73,14 @@ impl<S: Backend> SessionOps for Session<S> {
 
     fn close(&mut self, name: &str) {
         self.close_prepared(name);
+    }
+
+    fn env(&self) -> Arc<sql::env::Env> {
+        Session::env(self)
+    }
+
+    fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
+        Session::identify(self, user, database, backend_pid)
     }
 }
 
@@ -158,6 +168,14 @@ impl SessionHandle {
         &self.interrupt
     }
 
+    /// Tells the session who it serves (after authentication): what `current_user`,
+    /// `current_database()` and `pg_backend_pid()` return.
+    pub fn identify(&self, user: &str, database: &str, backend_pid: i32) {
+        if let Ok(mut s) = self.session.lock() {
+            s.identify(user, database, backend_pid);
+        }
+    }
+
     /// Why the compute stopped serving, once it has.
     pub fn stopped(&self) -> Option<String> {
         self.gate.stopped()
@@ -218,6 +236,15 @@ impl SessionHandle {
             (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status)),
             (_, Some(fatal)) => Err(fatal),
             (None, None) => Err(Fatal::Gone),
+        }
+    }
+
+    /// The session's environment (time zone, catalog lookup), to install while values are
+    /// formatted or parsed outside the session ([`sql::env`]).
+    pub fn env(&self) -> Arc<sql::env::Env> {
+        match self.session.lock() {
+            Ok(s) => s.env(),
+            Err(_) => Arc::new(sql::env::Env::default()),
         }
     }
 

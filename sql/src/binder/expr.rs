@@ -7,9 +7,12 @@
 //! key column, and any other column reference is a grouping error (42803), exactly as
 //! PostgreSQL reports it.
 
-use super::aggregate::{AGGREGATES, AggState, contains_aggregate, function_args, function_name};
+use super::aggregate::{AggState, contains_aggregate};
+use super::subquery::SubqueryUse;
+use super::walk::{contains_window, is_aggregate_call};
+use super::window::WindowState;
 use super::{Binder, Scope, ident};
-use crate::expr::{CmpOp, Expr, Function};
+use crate::expr::{ArithOp, CmpOp, Expr};
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
 use sqlparser::ast::{self, UnaryOperator};
@@ -19,10 +22,24 @@ use sqlparser::ast::{self, UnaryOperator};
 /// once, instead of in every consumer.
 pub const MAX_EXPR_DEPTH: usize = 256;
 
+/// Functions whose result may change between calls in one statement: a subquery calling one
+/// is not reused across evaluations with equal correlation values.
+pub const VOLATILE_FUNCTIONS: [&str; 7] = [
+    "random",
+    "setseed",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "gen_random_uuid",
+    "set_config",
+];
+
 /// Where an expression is being bound.
 pub struct ExprCtx<'a> {
     pub scope: &'a Scope,
     pub agg: Option<&'a mut AggState>,
+    /// Where window function calls are collected (select list and ORDER BY only).
+    pub windows: Option<&'a mut WindowState>,
     /// The clause name for "aggregate functions are not allowed in X" errors.
     pub clause: &'static str,
 }
@@ -32,6 +49,7 @@ impl<'a> ExprCtx<'a> {
         ExprCtx {
             scope,
             agg: None,
+            windows: None,
             clause,
         }
     }
@@ -112,13 +130,7 @@ impl Binder {
     ) -> Result<(Expr, Expr, DataType)> {
         let (le, lt) = self.bind_expr(l, ctx)?;
         let (re, rt) = self.bind_expr(r, ctx)?;
-        let common = DataType::common(lt, rt).ok_or_else(|| {
-            Error::UndefinedFunction(format!(
-                "operator does not exist: {} {op} {}",
-                lt.name(),
-                rt.name()
-            ))
-        })?;
+        let common = super::binary::operand_type(lt, op, rt)?;
         Ok((
             self.coerce(le, lt, common)?,
             self.coerce(re, rt, common)?,
@@ -140,11 +152,22 @@ impl Binder {
     fn bind_expr_at_depth(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         if ctx.agg.is_some() {
             if let ast::Expr::Function(f) = e
-                && AGGREGATES.contains(&function_name(f).as_str())
+                && is_aggregate_call(f)
             {
                 return self.bind_aggregate(f, ctx);
             }
-            if !contains_aggregate(e) {
+            // A subquery's correlation values and a window call's arguments are mapped to
+            // the aggregate's output where they are bound, not here.
+            let maps_itself = matches!(
+                e,
+                ast::Expr::Subquery(_)
+                    | ast::Expr::Exists { .. }
+                    | ast::Expr::In {
+                        target: ast::InTarget::Subquery(_),
+                        ..
+                    }
+            ) || contains_window(e);
+            if !maps_itself && !contains_aggregate(e) {
                 let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(ctx.scope, ctx.clause))?;
                 let agg = ctx.agg.as_deref().expect("checked is_some above");
                 if let Some(i) = agg.groups.iter().position(|(g, _)| *g == x) {
@@ -179,9 +202,19 @@ impl Binder {
     fn bind_compound(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         use ast::Expr as E;
         Ok(match e {
-            E::Identifier(id) => ctx.scope.resolve(None, &ident(id))?,
+            E::Identifier(id) => match self.resolve_column(ctx.scope, None, &ident(id)) {
+                // SQL's parameterless functions that sqlparser reads as names.
+                Err(Error::UndefinedColumn(_))
+                    if id.quote_style.is_none()
+                        && ["current_schema", "current_catalog", "current_role"]
+                            .contains(&ident(id).as_str()) =>
+                {
+                    self.bind_call(&ident(id), vec![])?
+                }
+                r => r?,
+            },
             E::CompoundIdentifier(parts) => match parts.as_slice() {
-                [t, c] => ctx.scope.resolve(Some(&ident(t)), &ident(c))?,
+                [t, c] => self.resolve_column(ctx.scope, Some(&ident(t)), &ident(c))?,
                 _ => {
                     return Err(Error::unsupported(format!(
                         "qualified name {e} is not supported"
@@ -196,12 +229,10 @@ impl Binder {
                     DataType::Bool,
                 ),
                 UnaryOperator::Minus => {
-                    if let E::Value(ast::ValueWithSpan {
-                        value: ast::Value::Number(n, _),
-                        ..
-                    }) = expr.as_ref()
-                    {
-                        return number_literal(&format!("-{n}"));
+                    // PostgreSQL folds a minus into a numeric literal (so -2147483648 is an
+                    // int4 and -(-2147483648) an int8).
+                    if let Some(n) = signed_number(expr) {
+                        return number_literal(&negate_number(&n));
                     }
                     let (x, t) = self.bind_expr(expr, ctx)?;
                     let (x, t) = if t == DataType::Unknown {
@@ -226,6 +257,26 @@ impl Binder {
                         )));
                     }
                     (x, t)
+                }
+                UnaryOperator::PGSquareRoot | UnaryOperator::PGCubeRoot | UnaryOperator::PGAbs => {
+                    let name = match op {
+                        UnaryOperator::PGSquareRoot => "sqrt",
+                        UnaryOperator::PGCubeRoot => "cbrt",
+                        _ => "abs",
+                    };
+                    let arg = self.bind_expr(expr, ctx)?;
+                    self.bind_call(name, vec![arg])?
+                }
+                UnaryOperator::BitwiseNot => {
+                    let (x, t) = self.bind_expr(expr, ctx)?;
+                    if !t.is_integer() {
+                        return Err(Error::UndefinedFunction(format!(
+                            "operator does not exist: ~ {}",
+                            t.name()
+                        )));
+                    }
+                    let all_ones = Box::new(Expr::Literal(Value::Int(-1)));
+                    (Expr::Arith(ArithOp::BitXor, Box::new(x), all_ones, t), t)
                 }
                 other => {
                     return Err(Error::unsupported(format!(
@@ -302,39 +353,16 @@ impl Binder {
                     )
                 }
             }
-            E::Like {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char: None,
-            }
-            | E::ILike {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char: None,
-            } => {
-                let (x, p, t) = self.bind_pair(expr, pattern, ctx, "~~")?;
-                if !t.is_string() {
-                    return Err(Error::UndefinedFunction(format!(
-                        "operator does not exist: {} ~~ {}",
-                        t.name(),
-                        t.name()
-                    )));
-                }
-                let case_insensitive = matches!(e, E::ILike { .. });
-                (
-                    Expr::Like {
-                        expr: Box::new(x),
-                        pattern: Box::new(p),
-                        negated: *negated,
-                        case_insensitive,
-                    },
-                    DataType::Bool,
-                )
-            }
+            E::Like { .. }
+            | E::ILike { .. }
+            | E::SimilarTo { .. }
+            | E::Substring { .. }
+            | E::Trim { .. }
+            | E::Position { .. }
+            | E::Ceil { .. }
+            | E::Floor { .. }
+            | E::Overlay { .. }
+            | E::Collate { .. } => self.bind_special(e, ctx)?,
             E::In {
                 expr,
                 target: ast::InTarget::List(list),
@@ -413,6 +441,51 @@ impl Binder {
                 }
             }
             E::Function(f) => self.bind_function(f, ctx)?,
+            E::Subquery(q) => self.bind_subquery_expr(q, SubqueryUse::Scalar, ctx)?,
+            E::Exists { subquery, negated } => {
+                self.bind_subquery_expr(subquery, SubqueryUse::Exists { negated: *negated }, ctx)?
+            }
+            E::In {
+                expr,
+                target: ast::InTarget::Subquery(q),
+                negated,
+                ..
+            } => self.bind_subquery_expr(
+                q,
+                SubqueryUse::Quantified {
+                    lhs: expr,
+                    op: &ast::BinaryOperator::Eq,
+                    all: false,
+                    negated: *negated,
+                },
+                ctx,
+            )?,
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op,
+                right,
+            } if matches!(right.as_ref(), E::Subquery(_)) => {
+                let E::Subquery(q) = right.as_ref() else {
+                    unreachable!("matched above")
+                };
+                let all = matches!(e, E::AllOp { .. });
+                self.bind_subquery_expr(
+                    q,
+                    SubqueryUse::Quantified {
+                        lhs: left,
+                        op: compare_op,
+                        all,
+                        negated: false,
+                    },
+                    ctx,
+                )?
+            }
             other => {
                 return Err(Error::unsupported(format!(
                     "expression {other} is not supported yet"
@@ -507,57 +580,32 @@ impl Binder {
             t,
         ))
     }
+}
 
-    fn bind_function(&mut self, f: &ast::Function, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
-        let name = function_name(f);
-        if AGGREGATES.contains(&name.as_str()) {
-            return self.bind_aggregate(f, ctx);
-        }
-        if f.filter.is_some() || f.over.is_some() {
-            return Err(Error::unsupported("FILTER / OVER are not supported yet"));
-        }
-        let mut args = Vec::new();
-        for a in function_args(f) {
-            match a {
-                ast::FunctionArgExpr::Expr(x) => args.push(self.bind_expr(x, ctx)?),
-                _ => {
-                    return Err(Error::SyntaxError(format!(
-                        "syntax error in call of {name}"
-                    )));
-                }
-            }
-        }
-        if name == "coalesce" {
-            if args.is_empty() {
-                return Err(Error::SyntaxError("syntax error at or near \")\"".into()));
-            }
-            let mut t = DataType::Unknown;
-            for (_, at) in &args {
-                t = DataType::unify(t, *at).ok_or_else(|| {
-                    Error::DatatypeMismatch(format!(
-                        "COALESCE types {} and {} cannot be matched",
-                        t.name(),
-                        at.name()
-                    ))
-                })?;
-            }
-            if t == DataType::Unknown {
-                t = DataType::Text;
-            }
-            let items = args
-                .into_iter()
-                .map(|(e, et)| self.coerce(e, et, t))
-                .collect::<Result<_>>()?;
-            return Ok((Expr::Coalesce(items), t));
-        }
-        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        let (func, ty) = Function::resolve(&name, &types)?;
-        let want = func.arg_type();
-        let args = args
-            .into_iter()
-            .map(|(e, et)| self.coerce(e, et, want))
-            .collect::<Result<_>>()?;
-        Ok((Expr::Call(func, args), ty))
+/// The text of a numeric literal under any parentheses and signs (`-(-5)` is `5`).
+fn signed_number(e: &ast::Expr) -> Option<String> {
+    match e {
+        ast::Expr::Value(ast::ValueWithSpan {
+            value: ast::Value::Number(n, _),
+            ..
+        }) => Some(n.clone()),
+        ast::Expr::Nested(x)
+        | ast::Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr: x,
+        } => signed_number(x),
+        ast::Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr: x,
+        } => signed_number(x).map(|n| negate_number(&n)),
+        _ => None,
+    }
+}
+
+fn negate_number(n: &str) -> String {
+    match n.strip_prefix('-') {
+        Some(positive) => positive.to_string(),
+        None => format!("-{n}"),
     }
 }
 
@@ -580,31 +628,5 @@ fn number_literal(n: &str) -> Result<(Expr, DataType)> {
 
 /// Whether the expression reads any input column.
 pub fn references_columns(e: &Expr) -> bool {
-    match e {
-        Expr::Column(_) => true,
-        Expr::Literal(_) | Expr::Param(_) => false,
-        Expr::Not(x) | Expr::Neg(x, _) => references_columns(x),
-        Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } | Expr::Cast { expr, .. } => {
-            references_columns(expr)
-        }
-        Expr::And(a, b)
-        | Expr::Or(a, b)
-        | Expr::Arith(_, a, b, _)
-        | Expr::Compare(_, a, b)
-        | Expr::Concat(a, b) => references_columns(a) || references_columns(b),
-        Expr::IsDistinct { left, right, .. } => {
-            references_columns(left) || references_columns(right)
-        }
-        Expr::Like { expr, pattern, .. } => references_columns(expr) || references_columns(pattern),
-        Expr::InList { expr, list, .. } => {
-            references_columns(expr) || list.iter().any(references_columns)
-        }
-        Expr::Case { whens, otherwise } => {
-            whens
-                .iter()
-                .any(|(c, r)| references_columns(c) || references_columns(r))
-                || otherwise.as_deref().is_some_and(references_columns)
-        }
-        Expr::Coalesce(items) | Expr::Call(_, items) => items.iter().any(references_columns),
-    }
+    e.references_columns()
 }

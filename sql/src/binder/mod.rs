@@ -8,14 +8,29 @@
 //!
 //! Unquoted identifiers are folded to lower case, as PostgreSQL does. Statements the binder
 //! does not understand fail with 0A000 (feature not supported), never a panic.
+//!
+//! Files: `query.rs` (a query: WITH, body, ORDER BY, LIMIT/FETCH), `select.rs` (one SELECT),
+//! `set_op.rs` (UNION / INTERSECT / EXCEPT and the common-type rules), `cte.rs` (WITH
+//! RECURSIVE), `from.rs` (FROM items and joins), `subquery.rs` (the scope chain of
+//! correlated subqueries, subquery expressions), `expr.rs` / `binary.rs` (scalar
+//! expressions), `aggregate.rs`, `walk.rs` (AST scans), `dml.rs`, `ddl.rs`.
 
 mod aggregate;
 mod binary;
+mod call;
+mod cte;
 mod ddl;
 mod dml;
 pub mod expr;
 mod from;
+mod group;
+mod projection;
+mod query;
 mod select;
+mod set_op;
+mod subquery;
+mod walk;
+mod window;
 
 use crate::planner::Plan;
 use crate::storage::{Catalog, IndexDef, TableDef};
@@ -53,6 +68,11 @@ pub enum BoundStatement {
         plan: Plan,
         columns: Vec<OutputColumn>,
         returns_rows: bool,
+    },
+    /// `EXPLAIN [ANALYZE] query`: the plan of `query` (a [`BoundStatement::Query`]).
+    Explain {
+        analyze: bool,
+        query: Box<BoundStatement>,
     },
     CreateTable {
         def: TableDef,
@@ -190,6 +210,12 @@ pub struct Binder {
     pub params: Vec<Option<DataType>>,
     /// Current expression nesting depth (see [`expr::MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// The query levels enclosing the query being bound, outermost first (`subquery.rs`).
+    outer: Vec<subquery::OuterFrame>,
+    /// The CTEs in scope, innermost WITH last (`cte.rs`).
+    ctes: Vec<cte::CteBinding>,
+    /// The next id for a subquery or CTE of this statement.
+    next_id: usize,
 }
 
 impl Binder {
@@ -199,7 +225,16 @@ impl Binder {
             catalog,
             params,
             depth: 0,
+            outer: Vec::new(),
+            ctes: Vec::new(),
+            next_id: 0,
         }
+    }
+
+    /// A fresh id for a subquery or CTE, unique within the statement.
+    fn next_id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id
     }
 
     pub fn table(&self, name: &ast::ObjectName) -> Result<TableDef> {
@@ -221,6 +256,41 @@ impl Binder {
                     plan,
                     columns,
                     returns_rows: true,
+                })
+            }
+            S::Explain {
+                analyze,
+                statement,
+                options,
+                ..
+            } => {
+                let mut analyze = *analyze;
+                for o in options.iter().flatten() {
+                    match (o.name.value.to_lowercase().as_str(), &o.arg) {
+                        ("analyze", None) => analyze = true,
+                        ("analyze", Some(v)) => {
+                            analyze = !matches!(
+                                v.to_string().to_lowercase().as_str(),
+                                "false" | "off" | "0"
+                            )
+                        }
+                        ("costs" | "verbose" | "timing" | "summary" | "buffers", _) => {}
+                        (other, _) => {
+                            return Err(Error::SyntaxError(format!(
+                                "unrecognized EXPLAIN option \"{other}\""
+                            )));
+                        }
+                    }
+                }
+                let query = self.bind(statement)?;
+                if !matches!(query, BoundStatement::Query { .. }) {
+                    return Err(Error::unsupported(
+                        "EXPLAIN of this statement is not supported",
+                    ));
+                }
+                Ok(BoundStatement::Explain {
+                    analyze,
+                    query: Box::new(query),
                 })
             }
             S::Insert(i) => self.bind_insert(i),

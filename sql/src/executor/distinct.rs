@@ -1,20 +1,25 @@
 //! `Distinct`: drops rows equal to an earlier row (NULLs are equal here, as in PostgreSQL's
-//! DISTINCT).
+//! DISTINCT); with key columns (DISTINCT ON), rows whose key equals an earlier row's.
 
+use super::memory::{Budget, row_bytes};
 use super::{Context, Operator, Tuple};
 use crate::{Result, Value};
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 pub struct Distinct {
     input: Box<dyn Operator>,
-    seen: BTreeSet<Vec<Value>>,
+    on: Option<Vec<usize>>,
+    seen: HashSet<Vec<Value>>,
+    budget: Budget,
 }
 
 impl Distinct {
-    pub fn new(input: Box<dyn Operator>) -> Self {
+    pub fn new(input: Box<dyn Operator>, on: Option<Vec<usize>>) -> Self {
         Distinct {
             input,
-            seen: BTreeSet::new(),
+            on,
+            seen: HashSet::new(),
+            budget: Budget::new("DISTINCT"),
         }
     }
 }
@@ -22,7 +27,13 @@ impl Distinct {
 impl Operator for Distinct {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         while let Some(t) = self.input.next(ctx)? {
-            if self.seen.insert(t.row.clone()) {
+            let key = match &self.on {
+                Some(cols) => cols.iter().map(|&c| t.row[c].clone()).collect(),
+                None => t.row.clone(),
+            };
+            let bytes = row_bytes(&key);
+            if self.seen.insert(key) {
+                self.budget.charge(ctx, bytes)?;
                 return Ok(Some(t));
             }
         }

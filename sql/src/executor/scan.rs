@@ -24,12 +24,12 @@ impl Scan {
     }
 
     /// Evaluates the planned bounds; `None` if a bound is NULL (empty result).
-    fn range(plan: &RangePlan, params: &[Value]) -> Result<Option<KeyRange>> {
+    fn range(plan: &RangePlan, ctx: &Context) -> Result<Option<KeyRange>> {
         let eval = |b: &Bound<Vec<crate::expr::Expr>>| -> Result<Option<Bound<Vec<Value>>>> {
             let vals = |es: &Vec<crate::expr::Expr>| -> Result<Option<Vec<Value>>> {
                 let v = es
                     .iter()
-                    .map(|e| e.eval(&[], params))
+                    .map(|e| e.eval(&[], ctx))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(if v.iter().any(Value::is_null) {
                     None
@@ -50,23 +50,75 @@ impl Scan {
     }
 }
 
+impl Scan {
+    /// One point lookup per distinct non-NULL value of an IN list, in key order.
+    fn points(
+        &self,
+        ctx: &mut Context,
+        index: &Option<String>,
+        prefix: &[crate::expr::Expr],
+        values: &[crate::expr::Expr],
+    ) -> Result<RowStream> {
+        let eval = |es: &[crate::expr::Expr], ctx: &Context| -> Result<Vec<Value>> {
+            es.iter().map(|e| e.eval(&[], ctx)).collect()
+        };
+        let prefix = eval(prefix, ctx)?;
+        if prefix.iter().any(Value::is_null) {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let mut values: Vec<Value> = eval(values, ctx)?
+            .into_iter()
+            .filter(|v| !v.is_null())
+            .collect();
+        values.sort();
+        values.dedup();
+        let mut streams = Vec::with_capacity(values.len());
+        for v in values {
+            let mut key = prefix.clone();
+            key.push(v);
+            let range = KeyRange {
+                lower: Bound::Included(key.clone()),
+                upper: Bound::Included(key),
+            };
+            let access = match index {
+                None => Access::PrimaryRange(range),
+                Some(i) => Access::IndexRange {
+                    index: i.clone(),
+                    range,
+                },
+            };
+            streams.push(ctx.txn().scan(self.table.id, &access)?);
+        }
+        Ok(Box::new(streams.into_iter().flatten()))
+    }
+}
+
 impl Operator for Scan {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         crate::interrupt::check()?;
         if self.stream.is_none() {
             let access = match &self.access {
                 AccessPlan::Full => Some(Access::Full),
-                AccessPlan::Primary(r) => Self::range(r, ctx.params)?.map(Access::PrimaryRange),
+                AccessPlan::Primary(r) => Self::range(r, ctx)?.map(Access::PrimaryRange),
+                AccessPlan::InList { .. } => None,
                 AccessPlan::Index { index, range } => {
-                    Self::range(range, ctx.params)?.map(|range| Access::IndexRange {
+                    Self::range(range, ctx)?.map(|range| Access::IndexRange {
                         index: index.clone(),
                         range,
                     })
                 }
             };
-            self.stream = Some(match access {
-                Some(a) => ctx.txn.scan(self.table.id, &a)?,
-                None => Box::new(std::iter::empty()),
+            self.stream = Some(match (&self.access, access) {
+                (
+                    AccessPlan::InList {
+                        index,
+                        prefix,
+                        values,
+                    },
+                    _,
+                ) => self.points(ctx, index, prefix, values)?,
+                (_, Some(a)) => ctx.txn().scan(self.table.id, &a)?,
+                (_, None) => Box::new(std::iter::empty()),
             });
         }
         let stream = self.stream.as_mut().expect("opened above");

@@ -14,6 +14,12 @@ pub enum ArithOp {
     Mul,
     Div,
     Mod,
+    /// Bitwise operators on integers (`&`, `|`, `#`, `<<`, `>>`).
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +30,36 @@ pub enum CmpOp {
     LtEq,
     Gt,
     GtEq,
+}
+
+impl ArithOp {
+    /// The operator as PostgreSQL writes it.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+            ArithOp::Mod => "%",
+            ArithOp::BitAnd => "&",
+            ArithOp::BitOr => "|",
+            ArithOp::BitXor => "#",
+            ArithOp::ShiftLeft => "<<",
+            ArithOp::ShiftRight => ">>",
+        }
+    }
+
+    /// Whether this is one of the integer-only bitwise operators.
+    pub fn is_bitwise(&self) -> bool {
+        matches!(
+            self,
+            ArithOp::BitAnd
+                | ArithOp::BitOr
+                | ArithOp::BitXor
+                | ArithOp::ShiftLeft
+                | ArithOp::ShiftRight
+        )
+    }
 }
 
 impl CmpOp {
@@ -89,6 +125,10 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
                     }
                     Some(a.checked_rem(b).unwrap_or(0))
                 }
+                ArithOp::BitAnd => Some(a & b),
+                ArithOp::BitOr => Some(a | b),
+                ArithOp::BitXor => Some(a ^ b),
+                ArithOp::ShiftLeft | ArithOp::ShiftRight => Some(shift(op, a, b, ty)),
             };
             let v = v.ok_or_else(|| int_out_of_range(ty))?;
             Ok(Value::Int(check_int(v, ty)?))
@@ -105,7 +145,7 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
                     }
                     a / b
                 }
-                ArithOp::Mod => return Err(Error::Internal("float modulo is not bound".into())),
+                _ => return Err(Error::Internal(format!("{op:?} on floats is not bound"))),
             };
             if ty == DataType::Float4 {
                 let v = v as f32;
@@ -118,6 +158,39 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
                 return Err(float_overflow());
             }
             Ok(Value::Float(v))
+        }
+    }
+}
+
+/// A shift at the width of `ty`, as PostgreSQL's C code does it (the count taken modulo the
+/// width, the result truncated to the width).
+fn shift(op: ArithOp, a: i64, b: i64, ty: DataType) -> i64 {
+    let count = b as u32;
+    let left = op == ArithOp::ShiftLeft;
+    match ty {
+        DataType::Int2 => {
+            let v = a as i32;
+            let r = if left {
+                v.wrapping_shl(count)
+            } else {
+                v.wrapping_shr(count)
+            };
+            i64::from(r as i16)
+        }
+        DataType::Int4 => {
+            let v = a as i32;
+            i64::from(if left {
+                v.wrapping_shl(count)
+            } else {
+                v.wrapping_shr(count)
+            })
+        }
+        _ => {
+            if left {
+                a.wrapping_shl(count)
+            } else {
+                a.wrapping_shr(count)
+            }
         }
     }
 }
