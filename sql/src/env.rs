@@ -2,7 +2,11 @@
 //! setting, the transaction's and statement's start times (`now()`,
 //! `statement_timestamp()`), the [`ObjectLookup`] that resolves `regclass` / `regproc`
 //! names, and the session's identity and settings ([`SessionInfo`]: `current_user`,
-//! `pg_backend_pid()`, `current_setting`, and `set_config`, which changes a setting).
+//! `pg_backend_pid()`, `current_setting`, and `set_config`, which changes a setting), and
+//! — while a statement runs — its [`CatalogEnv`]: the statement's catalog, the
+//! storage's non-transactional [`Services`] (sequences, sizes), session state (`currval`,
+//! settings, the user) and the session list, which `nextval`, `pg_get_indexdef`,
+//! `current_setting`, the `pg_catalog` relations and their kin read.
 //!
 //! Expressions are evaluated and values printed far from the session (in executor operators,
 //! in casts folded at bind time, in the pgwire encoder), so the environment is *installed*
@@ -15,11 +19,13 @@
 //! sees [`Env::default`]: UTC, and the current time for every timestamp.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use crate::storage::{Catalog, Oid, Services};
 use crate::types::datetime::zone::Zone;
 use crate::types::oid::ObjectLookup;
+use crate::{Error, Result};
 
 /// See the module docs.
 #[derive(Clone)]
@@ -33,6 +39,8 @@ pub struct Env {
     /// Resolves relation and function names and OIDs (`regclass`, `regproc`).
     pub lookup: Option<Arc<dyn ObjectLookup>>,
     pub session: Arc<SessionInfo>,
+    /// The running statement's catalog and session state (see [`CatalogEnv`]).
+    pub catalog: Option<Arc<CatalogEnv>>,
 }
 
 /// Who the session is (set by the front end from the startup packet) and its settings,
@@ -89,6 +97,90 @@ impl Default for SessionInfo {
     }
 }
 
+/// Sequence values this session obtained (`currval`, `lastval`).
+#[derive(Debug, Default)]
+pub struct SequenceValues {
+    pub values: HashMap<Oid, i64>,
+    pub last: Option<Oid>,
+}
+
+/// One backend, as `pg_stat_activity` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backend {
+    pub pid: i32,
+    pub user: String,
+    pub application_name: String,
+    pub client_addr: Option<String>,
+    /// `active`, `idle`, `idle in transaction`, ...
+    pub state: String,
+    pub query: String,
+    /// When the backend started, in PostgreSQL microseconds (since 2000-01-01 UTC).
+    pub backend_start: i64,
+}
+
+/// The session list a front end provides (`pg_stat_activity`, `pg_cancel_backend`,
+/// `pg_terminate_backend`). Without one, a session knows only itself.
+pub trait Activity: Send + Sync {
+    fn backends(&self) -> Vec<Backend>;
+    /// Cancels the running statement of backend `pid`; whether it exists.
+    fn cancel(&self, pid: i32) -> bool;
+    /// Closes backend `pid`'s connection; whether it exists.
+    fn terminate(&self, pid: i32) -> bool;
+}
+
+/// What a running statement's expressions and system relations read besides their rows.
+#[derive(Clone)]
+pub struct CatalogEnv {
+    pub catalog: Arc<Catalog>,
+    pub services: Arc<dyn Services>,
+    /// Schemas searched for unqualified names.
+    pub search_path: Vec<Oid>,
+    /// Session settings (`current_setting`, `pg_settings`).
+    pub settings: BTreeMap<String, String>,
+    pub user: String,
+    pub sequences: Arc<Mutex<SequenceValues>>,
+    /// This backend (pid, state, the statement's text).
+    pub backend: Backend,
+    pub activity: Option<Arc<dyn Activity>>,
+}
+
+impl CatalogEnv {
+    /// The sessions `pg_stat_activity` lists: the front end's, or just this one.
+    pub fn backends(&self) -> Vec<Backend> {
+        match &self.activity {
+            Some(a) => a.backends(),
+            None => vec![self.backend.clone()],
+        }
+    }
+
+    /// The session's sequence values (poison-tolerant: they are plain numbers).
+    pub fn sequence_values(&self) -> std::sync::MutexGuard<'_, SequenceValues> {
+        self.sequences.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Installs a copy of the current environment whose catalog is `catalog` (a DDL statement
+/// evaluating expressions after changing the catalog, e.g. a new column's `nextval`
+/// default over the sequence just created); `None` outside a statement.
+pub fn with_catalog(catalog: Arc<Catalog>) -> Option<EnvGuard> {
+    let current = current();
+    let mut cenv = (**current.catalog.as_ref()?).clone();
+    cenv.catalog = catalog;
+    let cenv = Arc::new(cenv);
+    let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+    Some(install(Arc::new(Env {
+        catalog: Some(cenv),
+        lookup: Some(lookup),
+        ..(*current).clone()
+    })))
+}
+
+/// The running statement's [`CatalogEnv`] (XX000 outside a statement).
+pub fn catalog() -> Result<Arc<CatalogEnv>> {
+    with(|e| e.catalog.clone())
+        .ok_or_else(|| Error::Internal("no statement environment on this thread".into()))
+}
+
 impl Default for Env {
     fn default() -> Env {
         let now = crate::types::datetime::clock_now();
@@ -98,6 +190,7 @@ impl Default for Env {
             statement_start: now,
             lookup: None,
             session: Arc::new(SessionInfo::default()),
+            catalog: None,
         }
     }
 }

@@ -58,8 +58,12 @@
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
 //! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
-//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup) that
-//!   evaluation and text output read, installed on the session's thread.
+//! * [`parse`] — SQL text to statements (`sqlparser`, plus the forms it refuses).
+//! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
+//! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
+//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
+//!   statement's catalog and services) that evaluation and text output read, installed on
+//!   the session's thread.
 //!
 //! # Limits
 //!
@@ -73,20 +77,21 @@
 //! * Equi-joins are hash joins, other joins nested loops (no index nested loop yet); join
 //!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
-//!   fits), not decorrelated into semi/anti joins. No views.
-//! * `numeric`, `char(n)`, the date/time types, `bytea`, `uuid`, `json`/`jsonb`, arrays and
-//!   the OID types have values, casts, text and binary formats and storage encodings, but
-//!   most of their operators and functions are not bound yet (fractional literals are still
-//!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
-//!   says numeric).
+//!   fits), not decorrelated into semi/anti joins.
+//! * `json`/`jsonb` and the OID types have values, casts, text and binary formats and
+//!   storage encodings, but their operators and functions are not bound yet; numeric
+//!   `exp`/`ln`/`log`/`power`/`^` are computed in double precision; `variance`/`stddev` of integers are float8 where
+//!   PostgreSQL says numeric.
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
-//! * Regular expressions: no back-references or lookaround (the `regex` crate's limits);
-//!   `regexp_match` (text[]) and `array_agg` are not bound yet.
+//! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
+//! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * `set_config(name, value, true)` (transaction-local) acts like `false`.
-//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE
-//!   and COPY are rejected with 0A000.
+//! * SQL-level PREPARE/EXECUTE and COPY are rejected with 0A000.
+//! * DDL: see [`ddl`] for what differs from PostgreSQL (temporary tables, partial and
+//!   expression indexes, partitions and inheritance are refused with 0A000).
 
 pub mod binder;
+pub mod ddl;
 pub mod env;
 mod error;
 pub mod executor;
@@ -100,6 +105,7 @@ pub mod session;
 #[cfg(feature = "slt")]
 pub mod slt;
 pub mod storage;
+pub mod system;
 pub mod types;
 
 pub use error::{Error, Result};

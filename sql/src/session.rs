@@ -19,8 +19,9 @@
 //! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
-use crate::env::{self, Env, SessionInfo};
+use crate::env::{self, Activity, Backend, CatalogEnv, Env, SequenceValues, SessionInfo};
 use crate::executor::{self, Context};
+use crate::parse::Statement;
 use crate::planner;
 use crate::result::StatementResult;
 use crate::storage::Catalog;
@@ -31,7 +32,7 @@ use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Transaction block state.
 enum Block<T> {
@@ -55,33 +56,45 @@ enum Block<T> {
 /// statement's snapshot sees differs from the one the plan was bound against).
 #[derive(Debug)]
 struct Prepared {
-    statement: Option<ast::Statement>,
+    statement: Option<Statement>,
     param_types: Vec<DataType>,
     /// The result columns described at Parse (a re-plan may not change them).
     columns: Option<Vec<OutputColumn>>,
-    /// The bound and optimized statement, and the catalog it was bound against.
-    plan: std::sync::Mutex<Option<(Arc<Catalog>, BoundStatement)>>,
+    /// The bound and optimized statement, and the catalog and search path it was bound
+    /// against.
+    plan: std::sync::Mutex<Option<CachedPlan>>,
     /// How many times the statement was bound (Parse's describe not counted).
     binds: std::sync::atomic::AtomicU64,
 }
 
+/// A prepared statement's plan and what it was bound against.
+#[derive(Debug)]
+struct CachedPlan {
+    catalog: Arc<Catalog>,
+    search_path: Vec<crate::storage::Oid>,
+    bound: BoundStatement,
+}
+
 impl Prepared {
     /// The plan for `catalog`: the cached one while the catalog is unchanged (the same
-    /// snapshot, or equal contents), else bound and optimized anew. A new plan may not change
+    /// snapshot, or equal contents) and the search path the same, else bound and optimized
+    /// anew. A new plan may not change
     /// the result columns (PostgreSQL's 0A000 "cached plan must not change result type").
     fn plan(
         &self,
         catalog: &Arc<Catalog>,
+        search_path: &[crate::storage::Oid],
         stmt: &ast::Statement,
         types: &[DataType],
     ) -> Result<BoundStatement> {
         let mut cached = self.plan.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((c, bound)) = cached.as_ref()
-            && (Arc::ptr_eq(c, catalog) || **c == **catalog)
+        if let Some(c) = cached.as_ref()
+            && c.search_path == search_path
+            && (Arc::ptr_eq(&c.catalog, catalog) || *c.catalog == **catalog)
         {
-            return Ok(bound.clone());
+            return Ok(c.bound.clone());
         }
-        let bound = bind_and_plan(catalog, stmt, types)?;
+        let bound = bind_and_plan(catalog, search_path, stmt, types)?;
         self.binds
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let columns = match &bound {
@@ -98,7 +111,11 @@ impl Prepared {
                 "cached plan must not change result type",
             ));
         }
-        *cached = Some((catalog.clone(), bound.clone()));
+        *cached = Some(CachedPlan {
+            catalog: catalog.clone(),
+            search_path: search_path.to_vec(),
+            bound: bound.clone(),
+        });
         Ok(bound)
     }
 }
@@ -106,10 +123,12 @@ impl Prepared {
 /// Binds `stmt` against `catalog` and optimizes its plan.
 fn bind_and_plan(
     catalog: &Arc<Catalog>,
+    search_path: &[crate::storage::Oid],
     stmt: &ast::Statement,
     types: &[DataType],
 ) -> Result<BoundStatement> {
-    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
+    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect())
+        .with_search_path(search_path.to_vec());
     Ok(match binder.bind(stmt)? {
         BoundStatement::Query {
             kind,
@@ -142,7 +161,6 @@ fn bind_and_plan(
                 query: Box::new(other),
             },
         },
-        other => other,
     })
 }
 
@@ -199,6 +217,14 @@ pub struct Session<S: Storage> {
     executing: Option<Arc<Prepared>>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
+    /// The authenticated user (`current_user`, `$user` in the search path).
+    user: String,
+    /// Sequence values this session obtained (`currval`, `lastval`).
+    sequences: Arc<Mutex<SequenceValues>>,
+    /// The front end's session list, if it provides one.
+    activity: Option<Arc<dyn Activity>>,
+    /// This backend as `pg_stat_activity` shows it when there is no `activity`.
+    backend: Backend,
     /// The `TimeZone` setting.
     time_zone: Zone,
     /// When the current transaction started (`now()`); reset when no block is open.
@@ -207,8 +233,8 @@ pub struct Session<S: Storage> {
     last_env: Arc<Env>,
 }
 
-fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    crate::parse::statements(sql)
+fn parse(sql: &str) -> Result<Vec<Statement>> {
+    crate::parse::parse(sql)
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
@@ -238,27 +264,36 @@ fn explain_columns() -> Vec<OutputColumn> {
     }]
 }
 
-/// Runs one bound-and-planned statement inside `txn`.
+/// Runs one statement inside `txn` (its environment entered): DDL through [`crate::ddl`],
+/// anything else bound (or taken from the prepared statement's plan cache), planned and
+/// executed.
 #[allow(clippy::too_many_arguments)]
 fn run_in_txn<T: Txn>(
     txn: &mut T,
-    stmt: &ast::Statement,
+    stmt: &Statement,
     params: &[Value],
     types: &[DataType],
     opts: &StatementOptions,
-    lookup: &mut Option<Arc<dyn ObjectLookup>>,
+    search_path: &[crate::storage::Oid],
 ) -> Result<StatementResult> {
+    {
+        let mut ddl = crate::ddl::Ddl {
+            txn: &mut *txn,
+            search_path: search_path.to_vec(),
+            params,
+        };
+        if let Some(r) = crate::ddl::execute(&mut ddl, stmt)? {
+            return Ok(r);
+        }
+    }
+    let Statement::Sql(stmt) = stmt else {
+        return Err(Error::Internal("statement not executed".into()));
+    };
     let catalog = txn.catalog()?;
-    let objects: Arc<dyn ObjectLookup> = catalog.clone();
-    *lookup = Some(objects.clone());
-    let _env = env::install(Arc::new(Env {
-        lookup: Some(objects),
-        ..(*env::current()).clone()
-    }));
     let work_mem = opts.work_mem;
     let bound = match &opts.prepared {
-        Some(p) => p.plan(&catalog, stmt, types)?,
-        None => bind_and_plan(&catalog, stmt, types)?,
+        Some(p) => p.plan(&catalog, search_path, stmt, types)?,
+        None => bind_and_plan(&catalog, search_path, stmt, types)?,
     };
     match bound {
         BoundStatement::Explain { analyze, query } => {
@@ -307,54 +342,6 @@ fn run_in_txn<T: Txn>(
                 Ok(StatementResult::command(tag))
             }
         }
-        BoundStatement::CreateTable { def, if_not_exists } => {
-            if catalog.relation_exists(&def.name) && if_not_exists {
-                return Ok(StatementResult::command("CREATE TABLE"));
-            }
-            txn.create_table(def)?;
-            Ok(StatementResult::command("CREATE TABLE"))
-        }
-        BoundStatement::DropTable { names, if_exists } => {
-            let mut ids = Vec::new();
-            for n in &names {
-                match catalog.table(n) {
-                    Some(t) => ids.push(t.id),
-                    None if if_exists => {}
-                    None => return Err(Error::UndefinedTable(n.clone())),
-                }
-            }
-            for id in ids {
-                txn.drop_table(id)?;
-            }
-            Ok(StatementResult::command("DROP TABLE"))
-        }
-        BoundStatement::CreateIndex {
-            table,
-            index,
-            if_not_exists,
-        } => {
-            if catalog.relation_exists(&index.name) && if_not_exists {
-                return Ok(StatementResult::command("CREATE INDEX"));
-            }
-            let id = catalog
-                .table(&table)
-                .ok_or(Error::UndefinedTable(table))?
-                .id;
-            txn.create_index(id, index)?;
-            Ok(StatementResult::command("CREATE INDEX"))
-        }
-        BoundStatement::DropIndex { names, if_exists } => {
-            for n in &names {
-                if catalog.index_table(n).is_some() {
-                    txn.drop_index(n)?;
-                } else if !if_exists {
-                    return Err(Error::UndefinedObject(format!(
-                        "index \"{n}\" does not exist"
-                    )));
-                }
-            }
-            Ok(StatementResult::command("DROP INDEX"))
-        }
     }
 }
 
@@ -376,6 +363,18 @@ impl<S: Storage> Session<S> {
             )),
             executing: None,
             implicit: false,
+            user: "postgres".into(),
+            sequences: Arc::new(Mutex::new(SequenceValues::default())),
+            activity: None,
+            backend: Backend {
+                pid: std::process::id() as i32,
+                user: "postgres".into(),
+                application_name: String::new(),
+                client_addr: None,
+                state: "active".into(),
+                query: String::new(),
+                backend_start: 0,
+            },
             time_zone: Zone::utc(),
             txn_start: None,
             last_env: Arc::new(Env::default()),
@@ -391,6 +390,52 @@ impl<S: Storage> Session<S> {
             backend_pid,
             self.info.settings(),
         ));
+        self.user = user.to_string();
+        self.backend.user = user.to_string();
+        self.backend.pid = backend_pid;
+    }
+
+    /// Sets the session's user (`current_user`, `$user` in the search path).
+    pub fn set_user(&mut self, user: &str) {
+        self.identify(user, &self.info.database.clone(), self.info.backend_pid);
+    }
+
+    /// Sets this backend's identity as `pg_stat_activity` shows it without a front-end
+    /// session list (pid, client address, start time).
+    pub fn set_backend(&mut self, backend: Backend) {
+        self.backend = backend;
+    }
+
+    /// Installs the front end's session list (`pg_stat_activity`, `pg_cancel_backend`).
+    pub fn set_activity(&mut self, activity: Arc<dyn Activity>) {
+        self.activity = Some(activity);
+    }
+
+    /// The catalog environment of a statement reading `catalog` (see [`crate::env`]).
+    fn catalog_env(&self, catalog: Arc<crate::storage::Catalog>) -> Arc<CatalogEnv> {
+        let path = self.search_path(&catalog);
+        let mut backend = self.backend.clone();
+        backend.state = "active".into();
+        backend.application_name = self.info.setting("application_name").unwrap_or_default();
+        Arc::new(CatalogEnv {
+            catalog,
+            services: self.storage.services(),
+            search_path: path,
+            settings: self.info.settings(),
+            user: self.user.clone(),
+            sequences: self.sequences.clone(),
+            backend,
+            activity: self.activity.clone(),
+        })
+    }
+
+    /// The search path as schema OIDs over `catalog`.
+    fn search_path(&self, catalog: &crate::storage::Catalog) -> Vec<crate::storage::Oid> {
+        let setting = self
+            .info
+            .setting("search_path")
+            .unwrap_or_else(|| "public".into());
+        crate::binder::search_path(catalog, &setting, &self.user)
     }
 
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
@@ -423,6 +468,7 @@ impl<S: Storage> Session<S> {
             statement_start: now,
             lookup: self.last_env.lookup.clone(),
             session: self.info.clone(),
+            catalog: None,
         });
         self.last_env = env.clone();
         env
@@ -480,7 +526,11 @@ impl<S: Storage> Session<S> {
         }
         let mut out = Vec::new();
         for stmt in &statements {
-            if matches!(stmt, ast::Statement::StartTransaction { .. }) && self.implicit {
+            if matches!(
+                stmt,
+                Statement::Sql(ast::Statement::StartTransaction { .. })
+            ) && self.implicit
+            {
                 self.implicit = false;
                 out.push(Ok(StatementResult::command("BEGIN")));
                 continue;
@@ -596,20 +646,24 @@ impl<S: Storage> Session<S> {
         }
     }
 
-    fn is_bindable(stmt: &ast::Statement) -> bool {
+    fn is_bindable(stmt: &Statement) -> bool {
         use ast::Statement as S;
-        matches!(
-            stmt,
-            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Explain { .. }
-        )
+        match stmt {
+            Statement::Sql(S::Query(q)) => !crate::ddl::create_table::is_select_into(q),
+            Statement::Sql(S::Insert(_) | S::Update(_) | S::Delete(_) | S::Explain { .. }) => true,
+            _ => false,
+        }
     }
 
     /// Binds `stmt` against the current catalog to find its parameter and result types.
     fn describe(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         declared: &[Option<DataType>],
     ) -> Result<(Vec<DataType>, Option<Vec<OutputColumn>>)> {
+        let Statement::Sql(stmt) = stmt else {
+            return Ok((Vec::new(), None));
+        };
         let catalog = match &mut self.block {
             Block::Open { txn: Some(txn), .. } => {
                 txn.begin_statement()?;
@@ -625,12 +679,15 @@ impl<S: Storage> Session<S> {
                 c?
             }
         };
-        let objects: Arc<dyn ObjectLookup> = catalog.clone();
+        let cenv = self.catalog_env(catalog.clone());
+        let path = cenv.search_path.clone();
+        let lookup: Arc<dyn ObjectLookup> = cenv.clone();
         let _env = env::install(Arc::new(Env {
-            lookup: Some(objects),
+            lookup: Some(lookup),
+            catalog: Some(cenv),
             ..(*self.statement_env()).clone()
         }));
-        let mut binder = Binder::new(catalog, declared.to_vec());
+        let mut binder = Binder::new(catalog, declared.to_vec()).with_search_path(path);
         let bound = binder.bind(stmt)?;
         let types = binder
             .params
@@ -669,7 +726,7 @@ impl<S: Storage> Session<S> {
     /// Runs one statement with the transaction state machine and its environment around it.
     fn run(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
@@ -679,35 +736,50 @@ impl<S: Storage> Session<S> {
 
     fn run_statement(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
         use ast::Statement as S;
-        match stmt {
-            S::StartTransaction { modes, .. } => return self.begin(modes),
-            S::Commit { chain: false, .. } => return self.commit(),
-            S::Rollback {
-                chain: false,
-                savepoint: None,
-            } => {
-                self.abort();
-                return Ok(StatementResult::command("ROLLBACK"));
-            }
-            S::Rollback {
-                chain: false,
-                savepoint: Some(name),
-            } => return self.rollback_to(&crate::binder::ident(name)),
-            _ => {}
+        let sql = match stmt {
+            Statement::Sql(s) => Some(s),
+            _ => None,
+        };
+        if let Statement::Maintenance(m) = stmt
+            && m.vacuum
+            && !matches!(self.block, Block::Idle)
+        {
+            let e = Error::ActiveTransaction("VACUUM cannot run inside a transaction block".into());
+            self.fail_block();
+            return Err(e);
+        }
+        match sql {
+            None => {}
+            Some(stmt) => match stmt {
+                S::StartTransaction { modes, .. } => return self.begin(modes),
+                S::Commit { chain: false, .. } => return self.commit(),
+                S::Rollback {
+                    chain: false,
+                    savepoint: None,
+                } => {
+                    self.abort();
+                    return Ok(StatementResult::command("ROLLBACK"));
+                }
+                S::Rollback {
+                    chain: false,
+                    savepoint: Some(name),
+                } => return self.rollback_to(&crate::binder::ident(name)),
+                _ => {}
+            },
         }
         if let Block::Failed { .. } = self.block {
             return Err(Error::InFailedTransaction);
         }
-        let r = match stmt {
-            S::Savepoint { name } => self.savepoint(&crate::binder::ident(name)),
-            S::ReleaseSavepoint { name } => self.release(&crate::binder::ident(name)),
-            S::Set(set) => self.set(set),
-            S::ShowVariable { variable } => self.show(variable),
+        let r = match sql {
+            Some(S::Savepoint { name }) => self.savepoint(&crate::binder::ident(name)),
+            Some(S::ReleaseSavepoint { name }) => self.release(&crate::binder::ident(name)),
+            Some(S::Set(set)) => self.set(set),
+            Some(S::ShowVariable { variable }) => self.show(variable),
             _ => self.run_dml_or_ddl(stmt, params, types),
         };
         if r.is_err() {
@@ -716,9 +788,12 @@ impl<S: Storage> Session<S> {
         r
     }
 
-    fn run_dml_or_ddl(
+    /// Runs `stmt` in `txn` (its statement begun) with the statement's catalog
+    /// environment installed; keeps it for formatting the rows (`regclass` output).
+    fn run_with_env(
         &mut self,
-        stmt: &ast::Statement,
+        txn: &mut S::Txn,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
@@ -730,26 +805,53 @@ impl<S: Storage> Session<S> {
                 .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
             prepared: self.executing.clone(),
         };
-        match &mut self.block {
+        let cenv = self.catalog_env(txn.catalog()?);
+        let path = cenv.search_path.clone();
+        let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+        let env = Arc::new(Env {
+            lookup: Some(lookup),
+            catalog: Some(cenv),
+            ..(*env::current()).clone()
+        });
+        self.last_env = Arc::new(Env {
+            catalog: None,
+            ..(*env).clone()
+        });
+        let _env = env::install(env);
+        run_in_txn(txn, stmt, params, types, &opts, &path)
+    }
+
+    fn run_dml_or_ddl(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        types: &[DataType],
+    ) -> Result<StatementResult> {
+        let mut block = std::mem::replace(&mut self.block, Block::Idle);
+        let r = match &mut block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
-                    *txn = Some(self.storage.begin(*isolation)?);
+                    match self.storage.begin(*isolation) {
+                        Ok(t) => *txn = Some(t),
+                        Err(e) => {
+                            self.block = block;
+                            return Err(e);
+                        }
+                    }
                 }
                 let txn = txn.as_mut().expect("started above");
-                txn.begin_statement()?;
-                let mut lookup = None;
-                let r = run_in_txn(txn, stmt, params, types, &opts, &mut lookup);
+                let r = match txn.begin_statement() {
+                    Ok(()) => self.run_with_env(txn, stmt, params, types),
+                    Err(e) => Err(e),
+                };
                 txn.end_statement(r.is_ok());
-                self.remember_lookup(lookup);
                 r
             }
             Block::Idle => {
                 let mut txn = self.storage.begin(self.default_isolation()?)?;
                 txn.begin_statement()?;
-                let mut lookup = None;
-                let r = run_in_txn(&mut txn, stmt, params, types, &opts, &mut lookup);
+                let r = self.run_with_env(&mut txn, stmt, params, types);
                 txn.end_statement(r.is_ok());
-                self.remember_lookup(lookup);
                 match r {
                     Ok(res) => txn.commit().map(|()| res),
                     Err(e) => {
@@ -759,17 +861,9 @@ impl<S: Storage> Session<S> {
                 }
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),
-        }
-    }
-
-    /// Keeps the catalog lookup of the statement that just ran, for formatting its rows.
-    fn remember_lookup(&mut self, lookup: Option<Arc<dyn ObjectLookup>>) {
-        if lookup.is_some() {
-            self.last_env = Arc::new(Env {
-                lookup,
-                ..(*self.last_env).clone()
-            });
-        }
+        };
+        self.block = block;
+        r
     }
 
     fn begin(&mut self, modes: &[ast::TransactionMode]) -> Result<StatementResult> {

@@ -20,6 +20,10 @@
 //! | [`horizon`]     | snapshots in use: the prune and reuse horizons                     |
 //! | [`space`]       | pruning, sweeping and merging in each record; freed-block reuse    |
 //! | [`tombstone`]   | `DropRelation` records for the relations a DROP frees              |
+//! | [`ddl`]         | the DDL methods of [`EngineTxn`]                                   |
+//! | [`build`]       | relations built ahead of the commit (CREATE INDEX, rewrites)       |
+//! | [`records`]     | a commit's WAL records: diff, layout, emit                         |
+//! | [`sequences`]   | sequence values reserved ahead in small records; relation sizes    |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //! | [`serving`]     | durability waits for what was observed; 08006; the engine's stop   |
@@ -82,15 +86,19 @@
 //! dropping a dropped relation's pages from this compute's page table (storage reclaims
 //! them: [`tombstone`]).
 
+pub mod build;
 pub mod catalog;
 pub mod codec;
 pub mod commit;
+pub mod ddl;
 pub mod horizon;
 pub mod locks;
 pub mod pages;
 pub mod prepare;
 pub mod proposer_wal;
+pub mod records;
 pub mod scan;
+pub mod sequences;
 pub mod serving;
 pub mod space;
 pub mod tombstone;
@@ -169,6 +177,9 @@ pub struct CommitState {
     pub row_ids: HashMap<TableId, (i64, i64)>,
     /// Where each relation's sweep goes on ([`space`]).
     pub(crate) sweep: space::SweepCursors,
+    /// The RelId counter as durably stored: relations below it may have pages in the WAL
+    /// (a build ahead of a commit reserves its RelId first, see [`build`]).
+    pub reserved_rel: u32,
 }
 
 /// Everything transactions share.
@@ -184,7 +195,10 @@ pub struct Shared {
     /// latest catalog).
     catalog_changed_end: AtomicU64,
     pub(crate) next_rel: AtomicU32,
+    pub(crate) next_oid: AtomicU32,
     next_txn: AtomicU64,
+    /// Sequence values handed out and reserved ([`sequences`]).
+    pub(crate) sequences: sequences::SequenceState,
     /// End of the last record whose pages are published. A snapshot must not pass it:
     /// the sink may report a record durable before the serial step has published it.
     applied_lsn: AtomicU64,
@@ -348,17 +362,17 @@ impl Engine {
         config: EngineConfig,
         latest: Option<EngineCatalog>,
     ) -> sql::Result<Engine> {
-        let latest = latest.unwrap_or(EngineCatalog {
-            tables: Default::default(),
-            next_rel: catalog::FIRST_USER_REL,
-        });
+        let latest = latest.unwrap_or_default();
         let wal_end = wal.end_lsn();
         let shared = Shared {
             pages,
             locks: LockManager::new(config.lock_timeout),
             next_rel: AtomicU32::new(latest.next_rel),
+            next_oid: AtomicU32::new(latest.next_oid),
+            sequences: sequences::SequenceState::default(),
             commit: Mutex::new(CommitState {
                 wal_end,
+                reserved_rel: latest.next_rel,
                 latest: Arc::new(latest),
                 row_ids: HashMap::new(),
                 sweep: Default::default(),
@@ -454,6 +468,11 @@ impl Engine {
         commit::sweep(&self.shared, leaves_per_relation)
     }
 
+    /// The latest applied catalog (tests and tools look up relations' RelIds in it).
+    pub fn latest_catalog(&self) -> Arc<EngineCatalog> {
+        self.shared.commit_state().latest.clone()
+    }
+
     /// The lock manager (tests watch its waiters).
     pub fn locks(&self) -> &LockManager {
         &self.shared.locks
@@ -491,6 +510,12 @@ impl Storage for Engine {
             isolation,
             None,
         ))
+    }
+
+    fn services(&self) -> Arc<dyn sql::storage::Services> {
+        Arc::new(sequences::EngineServices {
+            shared: self.shared.clone(),
+        })
     }
 }
 

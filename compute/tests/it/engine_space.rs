@@ -21,7 +21,8 @@ fn table_rels(e: &Engine, name: &str) -> (RelId, RelId) {
     t.begin_statement().unwrap();
     let id = t.catalog().unwrap().table(name).unwrap().id;
     t.rollback();
-    (RelId(id), RelId(id + 1))
+    let entry = e.latest_catalog().tables[&id].clone();
+    (entry.rel, entry.index_rel_at(0))
 }
 
 fn blocks(e: &Engine, rel: RelId) -> u32 {

@@ -18,13 +18,16 @@ pub const MAX_OPERATOR_CHAIN: usize = 2 * MAX_EXPR_DEPTH;
 /// The common type of the operands of `lt sym rt` (a comparison or `IS DISTINCT FROM`), or
 /// PostgreSQL's "operator does not exist" (42883).
 pub fn operand_type(lt: DataType, sym: &str, rt: DataType) -> Result<DataType> {
-    DataType::common(lt, rt).ok_or_else(|| {
-        Error::UndefinedFunction(format!(
-            "operator does not exist: {} {sym} {}",
-            lt.name(),
-            rt.name()
-        ))
-    })
+    // `json` has no comparison operators (no btree order)
+    DataType::common(lt, rt)
+        .filter(DataType::is_orderable)
+        .ok_or_else(|| {
+            Error::UndefinedFunction(format!(
+                "operator does not exist: {} {sym} {}",
+                lt.name(),
+                rt.name()
+            ))
+        })
 }
 
 /// The comparison operator `op` is, with its symbol, if it is one.
@@ -141,9 +144,16 @@ impl Binder {
                     "operator is not unique: unknown {sym} unknown"
                 )));
             }
+            if let Some(r) = crate::expr::operators::resolve(sym, lt, rt) {
+                let r = r?;
+                let le = self.coerce(le, lt, r.args[0])?;
+                let re = self.coerce(re, rt, r.args[1])?;
+                return Ok((Expr::Call(r.func, vec![le, re]), r.ret));
+            }
             let t = DataType::common(lt, rt)
                 .filter(|t| t.is_numeric())
-                .ok_or_else(no_op)?;
+                .ok_or_else(no_op)?
+                .without_typmod();
             if aop == ArithOp::Mod && t.is_float() {
                 return Err(no_op());
             }
@@ -158,6 +168,45 @@ impl Binder {
                 Expr::Compare(cop, Box::new(le), Box::new(re)),
                 DataType::Bool,
             ));
+        }
+        let other = match op {
+            B::PGExp => Some("^"),
+            B::BitwiseAnd => Some("&"),
+            B::BitwiseOr => Some("|"),
+            B::PGBitwiseXor => Some("#"),
+            B::PGBitwiseShiftLeft => Some("<<"),
+            B::PGBitwiseShiftRight => Some(">>"),
+            B::StringConcat => Some("||"),
+            B::AtArrow => Some("@>"),
+            B::ArrowAt => Some("<@"),
+            B::PGOverlap => Some("&&"),
+            B::Arrow => Some("->"),
+            B::LongArrow => Some("->>"),
+            B::HashArrow => Some("#>"),
+            B::HashLongArrow => Some("#>>"),
+            B::Question => Some("?"),
+            B::QuestionPipe => Some("?|"),
+            B::QuestionAnd => Some("?&"),
+            B::HashMinus => Some("#-"),
+            _ => None,
+        };
+        if let Some(sym) = other {
+            match crate::expr::operators::resolve(sym, lt, rt) {
+                Some(r) => {
+                    let r = r?;
+                    let le = self.coerce(le, lt, r.args[0])?;
+                    let re = self.coerce(re, rt, r.args[1])?;
+                    return Ok((Expr::Call(r.func, vec![le, re]), r.ret));
+                }
+                None if sym != "||" => {
+                    return Err(Error::UndefinedFunction(format!(
+                        "operator does not exist: {} {sym} {}",
+                        lt.name(),
+                        rt.name()
+                    )));
+                }
+                None => {}
+            }
         }
         Ok(match op {
             B::And => {

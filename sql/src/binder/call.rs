@@ -39,6 +39,17 @@ impl Binder {
                 "FILTER specified, but {name} is not an aggregate function"
             )));
         }
+        if let ast::FunctionArguments::Subquery(q) = &f.args {
+            if name != "array" {
+                return Err(Error::SyntaxError(format!(
+                    "syntax error at or near \"{name}\""
+                )));
+            }
+            return self.bind_subquery_expr(q, super::subquery::SubqueryUse::Array, ctx);
+        }
+        if let Some(bound) = self.bind_catalog_call(&name, f, ctx)? {
+            return Ok(bound);
+        }
         let mut args = Vec::new();
         for a in function_args(f) {
             match a {
@@ -89,14 +100,10 @@ impl Binder {
             }
             _ => {}
         }
-        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        let (func, want, ty) = Function::resolve(name, &types)?;
-        let args = args
-            .into_iter()
-            .zip(want)
-            .map(|((e, et), w)| self.coerce(e, et, w))
-            .collect::<Result<_>>()?;
-        Ok((Expr::Call(func, args), ty))
+        if crate::expr::set_fns::NAMES.contains(&name) {
+            return self.bind_set_call(name, args);
+        }
+        self.call_bound(name, args)
     }
 
     /// The SQL-standard call syntaxes and the pattern-matching forms (see the module docs).

@@ -12,7 +12,7 @@ use super::subquery::SubqueryUse;
 use super::walk::{contains_window, is_aggregate_call};
 use super::window::WindowState;
 use super::{Binder, Scope, ident};
-use crate::expr::{ArithOp, CmpOp, Expr};
+use crate::expr::{CmpOp, Expr, Function};
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
 use sqlparser::ast::{self, UnaryOperator};
@@ -71,10 +71,11 @@ impl Binder {
         }
         match (&e, from) {
             (Expr::Literal(v), DataType::Unknown) => {
-                let to = if let DataType::Varchar(_) = to {
-                    DataType::Text
-                } else {
-                    to
+                // An operand takes the type, never the modifier: `c = '1.234'` for a
+                // numeric(5,2) column compares with 1.234, not 1.23.
+                let to = match to.without_typmod() {
+                    DataType::Varchar(_) => DataType::Text,
+                    t => t,
                 };
                 return Ok(Expr::Literal(cast::cast(
                     v.clone(),
@@ -95,7 +96,11 @@ impl Binder {
                 (from, to),
                 (DataType::Int2, _) | (DataType::Int4, DataType::Int8)
             );
-        if widening || (from.is_string() && to == DataType::Text) {
+        let same_text = matches!(
+            from,
+            DataType::Text | DataType::Varchar(_) | DataType::Name | DataType::Unknown
+        ) && to == DataType::Text;
+        if widening || same_text {
             return Ok(e);
         }
         Ok(Expr::Cast {
@@ -106,7 +111,7 @@ impl Binder {
         })
     }
 
-    pub(super) fn bind_bool(
+    pub(crate) fn bind_bool(
         &mut self,
         e: &ast::Expr,
         ctx: &mut ExprCtx,
@@ -229,6 +234,23 @@ impl Binder {
                     DataType::Bool,
                 ),
                 UnaryOperator::Minus => {
+                    // PostgreSQL's unary minus binds tighter than `^`: -3 ^ 2 is (-3) ^ 2.
+                    if let E::BinaryOp {
+                        left,
+                        op: ast::BinaryOperator::PGExp,
+                        right,
+                    } = expr.as_ref()
+                    {
+                        let rewritten = E::BinaryOp {
+                            left: Box::new(E::UnaryOp {
+                                op: UnaryOperator::Minus,
+                                expr: left.clone(),
+                            }),
+                            op: ast::BinaryOperator::PGExp,
+                            right: right.clone(),
+                        };
+                        return self.bind_expr(&rewritten, ctx);
+                    }
                     // PostgreSQL folds a minus into a numeric literal (so -2147483648 is an
                     // int4 and -(-2147483648) an int8).
                     if let Some(n) = signed_number(expr) {
@@ -240,17 +262,18 @@ impl Binder {
                     } else {
                         (x, t)
                     };
-                    if !t.is_numeric() {
+                    if !t.is_numeric() && t != DataType::Interval {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: - {}",
                             t.name()
                         )));
                     }
+                    let t = t.without_typmod();
                     (Expr::Neg(Box::new(x), t), t)
                 }
                 UnaryOperator::Plus => {
                     let (x, t) = self.bind_expr(expr, ctx)?;
-                    if !t.is_numeric() {
+                    if !t.is_numeric() && t != DataType::Interval {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: + {}",
                             t.name()
@@ -268,15 +291,21 @@ impl Binder {
                     self.bind_call(name, vec![arg])?
                 }
                 UnaryOperator::BitwiseNot => {
-                    let (x, t) = self.bind_expr(expr, ctx)?;
+                    let (x, from) = self.bind_expr(expr, ctx)?;
+                    let t = if from == DataType::Unknown {
+                        DataType::Int4
+                    } else {
+                        from
+                    };
                     if !t.is_integer() {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: ~ {}",
                             t.name()
                         )));
                     }
-                    let all_ones = Box::new(Expr::Literal(Value::Int(-1)));
-                    (Expr::Arith(ArithOp::BitXor, Box::new(x), all_ones, t), t)
+                    let x = self.coerce(x, from, t)?;
+                    let f = Function::Numeric(crate::expr::numeric_fns::NumericFn::BitNot(t));
+                    (Expr::Call(f, vec![x]), t)
                 }
                 other => {
                     return Err(Error::unsupported(format!(
@@ -413,6 +442,12 @@ impl Binder {
                 format: None,
             } => {
                 let to = DataType::from_sql(data_type)?;
+                if let (E::Array(a), DataType::Array(_)) = (expr.as_ref(), to)
+                    && a.elem.is_empty()
+                {
+                    let empty = Value::Array(Box::new(crate::types::Array::empty()));
+                    return Ok((Expr::Literal(empty), to));
+                }
                 let (x, from) = self.bind_expr(expr, ctx)?;
                 if let Expr::Param(i) = x
                     && from == DataType::Unknown
@@ -486,11 +521,14 @@ impl Binder {
                     ctx,
                 )?
             }
-            other => {
-                return Err(Error::unsupported(format!(
-                    "expression {other} is not supported yet"
-                )));
-            }
+            other => match self.bind_typed_syntax(other, ctx) {
+                Some(r) => r?,
+                None => {
+                    return Err(Error::unsupported(format!(
+                        "expression {other} is not supported yet"
+                    )));
+                }
+            },
         })
     }
 
@@ -609,8 +647,8 @@ fn negate_number(n: &str) -> String {
     }
 }
 
-/// Types a numeric literal as PostgreSQL does: int4 if it fits, else int8; anything with a
-/// fraction or exponent (PostgreSQL's `numeric`) is float8 here.
+/// Types a numeric literal as PostgreSQL does: int4 if it fits, else int8, else (a
+/// fraction, an exponent, or more digits) numeric.
 fn number_literal(n: &str) -> Result<(Expr, DataType)> {
     if let Ok(i) = n.parse::<i64>() {
         let t = if i32::try_from(i).is_ok() {
@@ -620,10 +658,13 @@ fn number_literal(n: &str) -> Result<(Expr, DataType)> {
         };
         return Ok((Expr::Literal(Value::Int(i)), t));
     }
-    let f: f64 = n
-        .parse()
-        .map_err(|_| Error::SyntaxError(format!("syntax error at or near \"{n}\"")))?;
-    Ok((Expr::Literal(Value::Float(f)), DataType::Float8))
+    let v = crate::types::Numeric::parse(n).map_err(|e| match e {
+        Error::InvalidTextRepresentation(_) => {
+            Error::SyntaxError(format!("syntax error at or near \"{n}\""))
+        }
+        other => other,
+    })?;
+    Ok((Expr::Literal(Value::numeric(v)), DataType::Numeric(None)))
 }
 
 /// Whether the expression reads any input column.

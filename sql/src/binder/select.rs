@@ -199,8 +199,13 @@ impl Binder {
         };
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
-        for (e, name) in &items {
-            let (x, t) = self.bind_expr(e, &mut ctx)?;
+        self.begin_set_functions((!aggregating).then_some(scope.columns.len()));
+        let bound: Result<Vec<_>> = items
+            .iter()
+            .map(|(e, _)| self.bind_expr(e, &mut ctx))
+            .collect();
+        let set_functions = self.end_set_functions();
+        for ((x, t), (_, name)) in bound?.into_iter().zip(&items) {
             exprs.push(x);
             columns.push(OutputColumn {
                 name: name.clone(),
@@ -260,6 +265,12 @@ impl Binder {
             };
         }
         let width = exprs.len();
+        if !set_functions.is_empty() {
+            plan = Plan::ProjectSet {
+                input: Box::new(plan),
+                functions: set_functions,
+            };
+        }
         plan = Plan::Project {
             input: Box::new(plan),
             exprs,

@@ -20,6 +20,7 @@
 
 mod accumulator;
 mod aggregate;
+pub mod constraints;
 mod context;
 mod counted;
 mod cte_scan;
@@ -33,11 +34,13 @@ mod lateral_join;
 mod limit;
 pub mod memory;
 mod project;
+mod project_set;
 mod recursive_union;
 mod scan;
 mod series;
 mod set_op;
 mod sort;
+mod system_scan;
 mod union;
 mod update;
 mod values;
@@ -59,11 +62,13 @@ pub use join::NestedLoopJoin;
 pub use lateral_join::LateralJoin;
 pub use limit::Limit;
 pub use project::Project;
+pub use project_set::ProjectSet;
 pub use recursive_union::RecursiveUnion;
 pub use scan::Scan;
 pub use series::Series;
 pub use set_op::SetOp;
 pub use sort::Sort;
+pub use system_scan::SystemScan;
 pub use union::Union;
 pub use update::Update;
 pub use values::Values;
@@ -120,10 +125,14 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
         }
         Plan::Scan { table, access } => Box::new(Scan::new(table.clone(), access.clone())),
         Plan::Values { rows } => Box::new(Values::new(rows.clone())),
+        Plan::SystemScan { source } => Box::new(SystemScan::new(source.clone())),
         Plan::Series { start, stop, step } => {
             Box::new(Series::new(start.clone(), stop.clone(), step.clone()))
         }
         Plan::Filter { input, predicate } => Box::new(Filter::new(child(input), predicate.clone())),
+        Plan::ProjectSet { input, functions } => {
+            Box::new(ProjectSet::new(child(input), functions.clone()))
+        }
         Plan::Join {
             left,
             right,

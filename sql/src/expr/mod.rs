@@ -10,13 +10,22 @@
 //! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
 //! row only when its predicate is `true` ([`Expr::is_true`]).
 
+pub mod array_fns;
+pub mod bytea_fns;
+pub mod catalog_functions;
+pub mod datetime_fns;
 pub mod functions;
 mod like;
+pub mod numeric_fns;
+pub mod operators;
 mod ops;
+pub mod resolve;
+pub mod set_fns;
 pub mod subquery;
+mod to_char;
 mod visit;
 
-pub use functions::Function;
+pub use functions::{Function, Resolved, undefined as functions_undefined};
 pub use ops::{ArithOp, CmpOp};
 pub use subquery::{Subquery, SubqueryKind, SubqueryResult};
 
@@ -190,7 +199,9 @@ impl Expr {
                     .collect::<Result<Vec<_>>>()?;
                 let result = env.subquery(s, args)?;
                 match (&s.kind, result.as_ref()) {
-                    (SubqueryKind::Scalar, SubqueryResult::Scalar(v)) => v.clone(),
+                    (SubqueryKind::Scalar | SubqueryKind::Array, SubqueryResult::Scalar(v)) => {
+                        v.clone()
+                    }
                     (SubqueryKind::Exists, SubqueryResult::Exists(b)) => Value::Bool(*b),
                     (SubqueryKind::Quantified { lhs, op, all }, SubqueryResult::Rows(rows)) => {
                         let lhs = lhs

@@ -1,7 +1,7 @@
 //! Arithmetic and comparison operators with PostgreSQL's overflow and division rules.
 
 use crate::types::{
-    DataType, Value,
+    DataType, Numeric, Value,
     cast::{check_int, int_out_of_range},
 };
 use crate::{Error, Result};
@@ -100,6 +100,8 @@ pub fn negate(v: Value, ty: DataType) -> Result<Value> {
         )?),
         Value::Float(f) => Value::Float(-f),
         Value::Float4(f) => Value::Float4(-f),
+        Value::Numeric(n) => Value::numeric(n.neg()),
+        Value::Interval(i) => Value::Interval(i.checked_neg()?),
         other => return Err(Error::Internal(format!("cannot negate {other:?}"))),
     })
 }
@@ -132,6 +134,24 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
             };
             let v = v.ok_or_else(|| int_out_of_range(ty))?;
             Ok(Value::Int(check_int(v, ty)?))
+        }
+        (l, r) if matches!(ty, DataType::Numeric(_)) => {
+            let (a, b) = (as_numeric(l)?, as_numeric(r)?);
+            let v = match op {
+                ArithOp::Add => a.add(&b)?,
+                ArithOp::Sub => a.sub(&b)?,
+                ArithOp::Mul => a.mul(&b)?,
+                ArithOp::Div => a.div(&b)?,
+                ArithOp::Mod => a.rem(&b)?,
+                ArithOp::BitAnd
+                | ArithOp::BitOr
+                | ArithOp::BitXor
+                | ArithOp::ShiftLeft
+                | ArithOp::ShiftRight => {
+                    return Err(Error::Internal(format!("{op:?} on numeric is not bound")));
+                }
+            };
+            Ok(Value::numeric(v))
         }
         (l, r) => {
             let (a, b) = (as_f64(&l)?, as_f64(&r)?);
@@ -192,6 +212,14 @@ fn shift(op: ArithOp, a: i64, b: i64, ty: DataType) -> i64 {
                 a.wrapping_shr(count)
             }
         }
+    }
+}
+
+fn as_numeric(v: Value) -> Result<Numeric> {
+    match v {
+        Value::Numeric(n) => Ok(*n),
+        Value::Int(i) => Ok(Numeric::from_i64(i)),
+        other => Err(Error::Internal(format!("not a numeric: {other:?}"))),
     }
 }
 

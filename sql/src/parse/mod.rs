@@ -1,9 +1,12 @@
 //! SQL text to syntax trees: `sqlparser` with [`StrataDialect`] (PostgreSQL's dialect plus
-//! the syntax sqlparser lacks), and parse errors as 42601.
+//! the syntax sqlparser lacks), the statements it does not know ([`Statement`], in
+//! `statement.rs`), and parse errors as 42601.
 
 mod dialect;
+mod statement;
 
 pub use dialect::StrataDialect;
+pub use statement::*;
 
 use crate::{Error, Result};
 use sqlparser::ast;

@@ -20,6 +20,7 @@
 
 use super::join_order::estimate;
 use super::{AccessPlan, AggFunc, JoinKind, Plan};
+use crate::expr::set_fns::SetFn;
 use crate::expr::{CmpOp, Expr, Function};
 
 /// Renders `plan`; `actual` holds the per-node row counts of an EXPLAIN ANALYZE run.
@@ -113,6 +114,10 @@ fn title(p: &Plan) -> String {
                 format!("Index Scan using {index} on {}", table.name)
             }
         },
+        Plan::SystemScan { source } => match source {
+            super::SystemSource::Table { name, .. } => format!("Seq Scan on {name}"),
+            super::SystemSource::Sequence(_) => "Seq Scan on sequence".into(),
+        },
         Plan::Values { rows } if rows.len() == 1 && rows[0].is_empty() => "Result".into(),
         Plan::Values { .. } => "Values Scan on \"*VALUES*\"".into(),
         Plan::Series { .. } => "Function Scan on generate_series".into(),
@@ -130,6 +135,7 @@ fn title(p: &Plan) -> String {
             k => format!("Nested Loop{} Join", join_name(*k)),
         },
         Plan::Window { .. } => "WindowAgg".into(),
+        Plan::ProjectSet { .. } => "ProjectSet".into(),
         Plan::SetOp { op, all, .. } => match (op, all) {
             (super::SetOpKind::Union, true) => "Append".into(),
             (super::SetOpKind::Union, false) => "HashAggregate".into(),
@@ -261,6 +267,14 @@ pub fn names(p: &Plan) -> Vec<String> {
             exprs.iter().map(|e| show(e, &n)).collect()
         }
         Plan::LateralJoin { left, .. } => names(left),
+        Plan::ProjectSet { input, functions } => {
+            let mut v = names(input);
+            v.extend(functions.iter().map(|(f, _)| match f {
+                SetFn::Unnest => "unnest".to_string(),
+                _ => "generate_series".to_string(),
+            }));
+            v
+        }
         Plan::Filter { input, .. }
         | Plan::Distinct { input, .. }
         | Plan::Sort { input, .. }
@@ -271,6 +285,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         Plan::RecursiveUnion { anchor, .. } => names(anchor),
         // Unknown names show as `$i` (see `show`).
         Plan::CteScan { .. }
+        | Plan::SystemScan { .. }
         | Plan::WorkTable { .. }
         | Plan::Insert { .. }
         | Plan::Update { .. }
@@ -293,6 +308,7 @@ pub fn show(e: &Expr, names: &[String]) -> String {
             let what = match &q.kind {
                 crate::expr::SubqueryKind::Scalar => "SubPlan",
                 crate::expr::SubqueryKind::Exists => "EXISTS(SubPlan)",
+                crate::expr::SubqueryKind::Array => "ARRAY(SubPlan)",
                 crate::expr::SubqueryKind::Quantified { .. } => "ANY(SubPlan)",
             };
             format!("({what} {})", q.id)

@@ -38,6 +38,7 @@ pub mod outer_join;
 pub mod visit;
 
 use crate::expr::Expr;
+use crate::expr::set_fns::SetFn;
 use crate::storage::{OnConflict, TableDef};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -47,11 +48,22 @@ use std::sync::Arc;
 pub enum AggFunc {
     CountStar,
     Count,
-    /// `sum` over integers (result int8; PostgreSQL's numeric for int8 input — see crate docs).
+    /// `sum` over int2/int4 (result int8).
     SumInt,
     SumFloat,
-    /// `avg`, computed in float8.
+    /// `sum` over int8 or numeric, exact (result numeric).
+    SumNumeric,
+    /// `sum(interval)`.
+    SumInterval,
+    /// `avg` over floats, computed in float8.
     Avg,
+    /// `avg` over integers or numeric: the exact sum divided as numeric division does.
+    AvgNumeric,
+    /// `avg(interval)`.
+    AvgInterval,
+    /// `array_agg(x)`: every input, NULLs included, in input (or `ORDER BY`) order; for
+    /// array inputs, one more dimension.
+    ArrayAgg,
     Min,
     Max,
     /// `string_agg(value, delimiter)`.
@@ -253,6 +265,18 @@ pub enum ConflictAction {
     },
 }
 
+/// Where a `SystemScan`'s rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SystemSource {
+    /// A virtual `pg_catalog` / `information_schema` relation ([`crate::system`]).
+    Table {
+        schema: crate::storage::Oid,
+        name: &'static str,
+    },
+    /// `SELECT * FROM sequence`: its one row.
+    Sequence(crate::storage::Oid),
+}
+
 /// A logical/physical plan node. See the module docs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
@@ -260,6 +284,10 @@ pub enum Plan {
     Scan {
         table: TableDef,
         access: AccessPlan,
+    },
+    /// Rows generated when the scan opens (see [`SystemSource`]).
+    SystemScan {
+        source: SystemSource,
     },
     /// Constant rows (VALUES, or one empty row for SELECT without FROM).
     Values {
@@ -274,6 +302,12 @@ pub enum Plan {
     Filter {
         input: Box<Plan>,
         predicate: Expr,
+    },
+    /// Set-returning functions: output rows are `[input row..., one value per function...]`,
+    /// as many per input row as the longest function returns (the others padded with NULL).
+    ProjectSet {
+        input: Box<Plan>,
+        functions: Vec<(SetFn, Vec<Expr>)>,
     },
     /// Nested-loop join; output rows are `[left..., right...]`, the missing side NULL for
     /// unmatched outer rows; `on` reads the concatenated row (`None` = cross join).

@@ -14,9 +14,11 @@ macro_rules! plan_children {
             Plan::Scan { .. }
             | Plan::Values { .. }
             | Plan::Series { .. }
+            | Plan::SystemScan { .. }
             | Plan::CteScan { .. }
             | Plan::WorkTable { .. } => vec![],
             Plan::Filter { input, .. }
+            | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Window { input, .. }
             | Plan::Project { input, .. }
@@ -63,6 +65,9 @@ macro_rules! plan_exprs {
             Plan::Values { rows } => v.extend(rows.$iter().flatten()),
             Plan::Series { start, stop, step } => v.extend([start, stop, step]),
             Plan::Filter { predicate, .. } => v.push(predicate),
+            Plan::ProjectSet { functions, .. } => {
+                v.extend(functions.$iter().flat_map(|(_, args)| args.$iter()))
+            }
             Plan::Join { on, .. } => v.extend(on.$iter()),
             Plan::HashJoin { join, .. } => {
                 v.extend(join.left_keys.$iter());
@@ -134,6 +139,7 @@ macro_rules! plan_exprs {
                 v.extend(returning.$iter().flatten());
             }
             Plan::Distinct { .. }
+            | Plan::SystemScan { .. }
             | Plan::Sort { .. }
             | Plan::SetOp { .. }
             | Plan::With { .. }

@@ -199,7 +199,11 @@ fn eval_plan_qual_rechecks_changed_rows() {
     let table = {
         let mut t = storage.begin(Isolation::ReadCommitted).expect("begin");
         t.begin_statement().expect("stmt");
-        t.catalog().expect("catalog").table("t").expect("t").id
+        t.catalog()
+            .expect("catalog")
+            .relation(2200, "t")
+            .expect("t")
+            .oid()
     };
     // Read Committed: the statement's snapshot predates a concurrent commit → Changed.
     let mut rc = storage.begin(Isolation::ReadCommitted).expect("begin");

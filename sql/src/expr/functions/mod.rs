@@ -14,6 +14,11 @@
 //! Most functions are strict: a NULL argument gives NULL without calling. `concat`,
 //! `concat_ws`, `format`, `quote_nullable`, `greatest`, `least`, `nullif`, `pg_typeof`,
 //! `random` and `pi` see their NULLs.
+//!
+//! Each type family has its own file with its own function enum, tried before the general
+//! functions here: [`super::numeric_fns`] (so `round(42)` is `round(double precision)` and
+//! `round(42, 1)` is `round(numeric, integer)`, as PostgreSQL's resolution picks them),
+//! [`super::datetime_fns`], [`super::bytea_fns`], [`super::array_fns`].
 
 pub mod format;
 pub mod math;
@@ -21,6 +26,11 @@ pub mod regex;
 pub mod string;
 pub mod system;
 
+use super::array_fns::ArrayFn;
+use super::bytea_fns::ByteaFn;
+use super::datetime_fns::{self, DateTimeFn};
+use super::numeric_fns::NumericFn;
+use crate::types::oid::RegKind;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 
@@ -129,6 +139,10 @@ pub enum Function {
     RegexpCount,
     /// `regexp_substr(s, pattern)`.
     RegexpSubstr,
+    /// `regexp_match(s, pattern [, flags])`: the first match's groups as text[].
+    RegexpMatch,
+    /// `regexp_split_to_array(s, pattern [, flags])`.
+    RegexpSplitToArray,
     // session information
     Version,
     CurrentDatabase,
@@ -145,8 +159,15 @@ pub enum Function {
     NullIf,
     Greatest,
     Least,
-    /// `pg_typeof(x)`: the argument's type name (PostgreSQL returns `regtype`; here text).
+    /// `pg_typeof(x)`: the argument's type, as a `regtype`.
     TypeOf(DataType),
+    // type families
+    Numeric(NumericFn),
+    DateTime(DateTimeFn),
+    Bytea(ByteaFn),
+    Array(ArrayFn),
+    /// A function reading the catalog or session ([`super::catalog_functions`]).
+    Catalog(super::catalog_functions::CatalogFn),
 }
 
 /// Whether a value of type `actual` converts implicitly to the parameter type `want`.
@@ -156,30 +177,60 @@ fn fits(actual: DataType, want: DataType) -> bool {
 
 /// A resolved call: the function, the types its arguments are coerced to (`Unknown` keeps
 /// an argument as it is, for functions taking any type) and the result type.
-pub type Resolved = (Function, Vec<DataType>, DataType);
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub func: Function,
+    pub args: Vec<DataType>,
+    pub ret: DataType,
+}
+
+impl Resolved {
+    pub fn new(func: Function, args: Vec<DataType>, ret: DataType) -> Resolved {
+        Resolved { func, args, ret }
+    }
+}
+
+/// 42883 `function name(types) does not exist`.
+pub fn undefined(name: &str, arg_types: &[DataType]) -> Error {
+    let args: Vec<String> = arg_types.iter().map(|t| t.name()).collect();
+    Error::UndefinedFunction(format!(
+        "function {name}({}) does not exist",
+        args.join(", ")
+    ))
+}
+
+/// Whether every argument converts implicitly to the wanted type (unknown always does).
+pub fn accepts(args: &[DataType], want: &[DataType]) -> bool {
+    args.len() == want.len() && args.iter().zip(want).all(|(a, w)| fits(*a, *w))
+}
 
 impl Function {
     /// Resolves `name(args)`; see the module docs.
     pub fn resolve(name: &str, args: &[DataType]) -> Result<Resolved> {
         use DataType::*;
-        let undefined = || {
-            let names: Vec<String> = args.iter().map(|t| t.name()).collect();
-            Error::UndefinedFunction(format!(
-                "function {name}({}) does not exist",
-                names.join(", ")
-            ))
-        };
+        if let Some(r) = NumericFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = datetime_fns::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = ByteaFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = ArrayFn::resolve(name, args) {
+            return r;
+        }
         // A signature of fixed parameter types.
         let sig = |f: Function, params: &[DataType], ret: DataType| -> Option<Resolved> {
             (params.len() == args.len() && args.iter().zip(params).all(|(a, p)| fits(*a, *p)))
-                .then(|| (f, params.to_vec(), ret))
+                .then(|| Resolved::new(f, params.to_vec(), ret))
         };
-        let keep = |f: Function, ret: DataType| (f, vec![Unknown; args.len()], ret);
+        let keep = |f: Function, ret: DataType| Resolved::new(f, vec![Unknown; args.len()], ret);
         let r: Option<Resolved> = match name {
             // numbers
             "abs" => match args {
-                [t] if t.is_numeric() => Some((Function::Abs(*t), vec![*t], *t)),
-                [Unknown] => Some((Function::Abs(Float8), vec![Float8], Float8)),
+                [t] if t.is_numeric() => Some(Resolved::new(Function::Abs(*t), vec![*t], *t)),
+                [Unknown] => Some(Resolved::new(Function::Abs(Float8), vec![Float8], Float8)),
                 _ => None,
             },
             "mod" | "gcd" | "lcm" => match args {
@@ -190,7 +241,7 @@ impl Function {
                         "gcd" => Function::Gcd(t),
                         _ => Function::Lcm(t),
                     };
-                    (name == "mod" || t != Int2).then(|| (f, vec![t, t], t))
+                    (name == "mod" || t != Int2).then(|| Resolved::new(f, vec![t, t], t))
                 }
                 _ => None,
             },
@@ -257,12 +308,12 @@ impl Function {
             "concat_ws" if !args.is_empty() => {
                 let mut params = vec![Unknown; args.len()];
                 params[0] = Text;
-                fits(args[0], Text).then_some((Function::ConcatWs, params, Text))
+                fits(args[0], Text).then(|| Resolved::new(Function::ConcatWs, params, Text))
             }
             "format" if !args.is_empty() => {
                 let mut params = vec![Unknown; args.len()];
                 params[0] = Text;
-                fits(args[0], Text).then_some((Function::Format, params, Text))
+                fits(args[0], Text).then(|| Resolved::new(Function::Format, params, Text))
             }
             "replace" => sig(Function::Replace, &[Text, Text, Text], Text),
             "split_part" => sig(Function::SplitPart, &[Text, Text, Int4], Text),
@@ -279,12 +330,16 @@ impl Function {
             "to_hex" => sig(Function::ToHex, &[Int8], Text),
             "quote_ident" => sig(Function::QuoteIdent, &[Text], Text),
             "quote_literal" => match args {
-                [t] if fits(*t, Text) => Some((Function::QuoteLiteral, vec![Text], Text)),
+                [t] if fits(*t, Text) => {
+                    Some(Resolved::new(Function::QuoteLiteral, vec![Text], Text))
+                }
                 [_] => Some(keep(Function::QuoteLiteral, Text)),
                 _ => None,
             },
             "quote_nullable" => match args {
-                [t] if fits(*t, Text) => Some((Function::QuoteNullable, vec![Text], Text)),
+                [t] if fits(*t, Text) => {
+                    Some(Resolved::new(Function::QuoteNullable, vec![Text], Text))
+                }
                 [_] => Some(keep(Function::QuoteNullable, Text)),
                 _ => None,
             },
@@ -296,6 +351,15 @@ impl Function {
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4], Int4))
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4, Text], Int4)),
             "regexp_substr" => sig(Function::RegexpSubstr, &[Text, Text], Text),
+            "regexp_match" | "regexp_split_to_array" => {
+                let f = if name == "regexp_match" {
+                    Function::RegexpMatch
+                } else {
+                    Function::RegexpSplitToArray
+                };
+                let texts = DataType::array_of(Text);
+                sig(f, &[Text, Text], texts).or_else(|| sig(f, &[Text, Text, Text], texts))
+            }
             "version" => sig(Function::Version, &[], Text),
             "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
             "current_schema" => sig(Function::CurrentSchema, &[], Name),
@@ -307,16 +371,21 @@ impl Function {
                 .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
             "pg_typeof" => match args {
-                [t] => Some((Function::TypeOf(*t), vec![Unknown], Text)),
+                [t] => Some(Resolved::new(Function::TypeOf(*t), vec![Unknown], RegType)),
                 _ => None,
             },
             _ => None,
         };
-        r.ok_or_else(undefined)
+        r.ok_or_else(|| undefined(name, args))
     }
 
     /// Whether a NULL argument makes the result NULL without a call.
-    fn strict(&self) -> bool {
+    pub fn is_strict(&self) -> bool {
+        match self {
+            Function::Array(f) => return f.is_strict(),
+            Function::Catalog(_) => return false,
+            _ => {}
+        }
         !matches!(
             self,
             Function::Concat
@@ -334,11 +403,18 @@ impl Function {
 
     /// Calls the function on argument values of the resolved types.
     pub fn call(&self, args: Vec<Value>) -> Result<Value> {
-        if self.strict() && args.iter().any(Value::is_null) {
+        if let Function::Catalog(f) = self {
+            return f.call(args);
+        }
+        if self.is_strict() && args.iter().any(Value::is_null) {
             return Ok(Value::Null);
         }
         match self {
-            Function::TypeOf(t) => Ok(Value::Text(t.name())),
+            Function::Numeric(f) => f.call(args),
+            Function::DateTime(f) => f.call(args),
+            Function::Bytea(f) => f.call(args),
+            Function::Array(f) => f.call(args),
+            Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
             Function::NullIf => {
                 let mut it = args.into_iter();
                 let (a, b) = (it.next(), it.next());

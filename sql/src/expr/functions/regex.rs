@@ -288,6 +288,60 @@ pub fn first_match(s: &str, pattern: &str) -> Result<Value> {
         .map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
 }
 
+fn text_array(items: Vec<Value>) -> Value {
+    Value::Array(Box::new(crate::types::Array::from_items(items)))
+}
+
+/// `regexp_match(s, pattern, flags)`: the first match's parenthesized groups (the whole
+/// match when there are none) as text[] (a group that did not take part is NULL); NULL
+/// without a match. `g` is refused, as in PostgreSQL.
+pub fn match_groups(s: &str, pattern: &str, flags: &str) -> Result<Value> {
+    if flags.contains('g') {
+        return Err(Error::InvalidParameterValue(
+            "regexp_match() does not support the \"global\" option".into(),
+        ));
+    }
+    let re = compile(pattern, flags)?;
+    let Some(caps) = re.captures(s) else {
+        return Ok(Value::Null);
+    };
+    let groups: Vec<Value> = if re.captures_len() > 1 {
+        (1..re.captures_len())
+            .map(|i| {
+                caps.get(i)
+                    .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
+            })
+            .collect()
+    } else {
+        vec![Value::Text(caps[0].to_string())]
+    };
+    Ok(text_array(groups))
+}
+
+/// `regexp_split_to_array(s, pattern, flags)`: the text between matches (empty matches
+/// split between characters, as in PostgreSQL).
+pub fn split(s: &str, pattern: &str, flags: &str) -> Result<Value> {
+    if flags.contains('g') {
+        return Err(Error::InvalidParameterValue(
+            "regexp_split_to_array() does not support the \"global\" option".into(),
+        ));
+    }
+    let re = compile(pattern, flags)?;
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for m in re.find_iter(s) {
+        // An empty match at the start or end of the string, or right after the previous
+        // match, does not split.
+        if m.start() == m.end() && (m.start() == 0 || m.start() == s.len() || m.start() == start) {
+            continue;
+        }
+        parts.push(Value::Text(s[start..m.start()].to_string()));
+        start = m.end();
+    }
+    parts.push(Value::Text(s[start..].to_string()));
+    Ok(text_array(parts))
+}
+
 /// `regexp_count(s, pattern, start, flags)`: non-overlapping matches from character `start`.
 pub fn count(s: &str, pattern: &str, start: i64, flags: &str) -> Result<Value> {
     if start <= 0 {

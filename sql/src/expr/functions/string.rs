@@ -214,6 +214,17 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             regex::count(s()?, text(arg(1)?)?, start, flags)
         }
         Function::RegexpSubstr => regex::first_match(s()?, text(arg(1)?)?),
+        Function::RegexpMatch | Function::RegexpSplitToArray => {
+            let flags = match args.get(2) {
+                Some(v) => text(v)?,
+                None => "",
+            };
+            if f == Function::RegexpMatch {
+                regex::match_groups(s()?, text(arg(1)?)?, flags)
+            } else {
+                regex::split(s()?, text(arg(1)?)?, flags)
+            }
+        }
         other => Err(Error::Internal(format!("{other:?} is not a text function"))),
     }
 }
