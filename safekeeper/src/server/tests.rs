@@ -16,6 +16,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 use super::{Config, Running, start};
+use crate::error::Error;
 
 const START: Lsn = Lsn::TIMELINE_START;
 const WAIT: Duration = Duration::from_secs(20);
@@ -240,6 +241,19 @@ where
             "timed out waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_segment_size_that_is_not_a_power_of_two_is_refused_at_start() {
+    let dir = TempDir::new("badsegment");
+    let mut c = config(1, dir.path());
+    c.segment_size = 3 << 20;
+    let cancel = CancellationToken::new();
+    match start(c, cancel).await {
+        Err(Error::InvalidRequest(m)) => assert!(m.contains("3145728"), "{m}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a 3 MiB segment size was accepted"),
     }
 }
 
@@ -600,7 +614,8 @@ async fn offload_scenario(name: &str, object_store: String, s3: remote_storage::
     };
     assert_eq!(err.code(), tonic::Code::DataLoss, "{err}");
     assert!(
-        err.message().contains(&format!("offloaded segment object {key}, offset")),
+        err.message()
+            .contains(&format!("offloaded segment object {key}, offset")),
         "{err}"
     );
     node.stop().await;
