@@ -34,7 +34,10 @@ async fn rows(c: &Client, sql: &str) -> Result<Vec<Vec<Option<String>>>, String>
     let messages = tokio::time::timeout(Duration::from_secs(60), c.simple_query(sql))
         .await
         .map_err(|_| format!("{sql}: no answer within 60 s"))?
-        .map_err(|e| format!("{sql}: {e}"))?;
+        .map_err(|e| match e.as_db_error() {
+            Some(db) => format!("{sql}: {} {}", db.code().code(), db.message()),
+            None => format!("{sql}: {e}"),
+        })?;
     Ok(messages
         .iter()
         .filter_map(|m| match m {

@@ -219,13 +219,22 @@ fn run(kind: StoreKind) {
                 violations.extend(bad.into_iter().map(|b| format!("over {over}: {b}")));
                 tally.get_or_insert(t);
             }
-            Err(e) => violations.push(format!("over {over}: reading the final state: {e}")),
+            Err(e) => {
+                println!(
+                    "{} log:\n{}\n{} log:\n{}",
+                    cluster.compute.name,
+                    cluster.compute.log_tail(30),
+                    cluster.ps.name,
+                    cluster.ps.log_tail(30)
+                );
+                violations.push(format!("over {over}: reading the final state: {e}"))
+            }
         }
     }
     let tally = tally.unwrap_or_default();
-    for f in &damage.flipped_wal_objects {
+    if !damage.flipped_wal_objects.is_empty() {
         for sk in &cluster.sks {
-            if let Err(e) = rt.block_on(check_wal_object(&sk.url(), f)) {
+            if let Err(e) = rt.block_on(check_wal_objects(&sk.url(), &damage.flipped_wal_objects)) {
                 violations.push(format!("{}: {e}", sk.name));
             }
         }
@@ -310,12 +319,21 @@ fn every_writer_progresses(cluster: &Cluster, shared: &Shared) -> Result<(), Str
     }
 }
 
-/// Reads the timeline's WAL from its start through the flipped object's segment from the
-/// safekeeper at `url`: every byte served must be valid WAL, and an error must name the
-/// damaged object.
-async fn check_wal_object(url: &str, flipped: &damage::FlippedObject) -> Result<(), String> {
+/// Reads the timeline's WAL from its start through the last flipped object's segment from
+/// the safekeeper at `url`: every byte served must be valid WAL, and an error must name one
+/// of the damaged objects (reading stops at the first damaged one it reaches; a damaged
+/// object whose WAL the safekeeper still holds locally is not read at all).
+async fn check_wal_objects(url: &str, flipped: &[damage::FlippedObject]) -> Result<(), String> {
     let start = Lsn::TIMELINE_START;
-    let until = Lsn(flipped.segment.0 + (1 << 20));
+    let last = flipped.iter().map(|f| f.segment.0).max().unwrap_or(start.0);
+    let until = Lsn(last + (1 << 20));
+    let damaged = || {
+        flipped
+            .iter()
+            .map(|f| format!("{} (byte {})", f.key, f.offset))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let read = async {
         let mut c = SafekeeperClient::connect(url.to_string())
             .await
@@ -339,13 +357,12 @@ async fn check_wal_object(url: &str, flipped: &damage::FlippedObject) -> Result<
             match stream.next().await {
                 None => return Ok(()),
                 Some(Err(s)) => {
-                    return if s.message().contains(&flipped.key) {
+                    return if flipped.iter().any(|f| s.message().contains(&f.key)) {
                         Ok(())
                     } else {
                         Err(format!(
-                            "reading WAL over {} (byte {} flipped) failed without naming it: {}",
-                            flipped.key,
-                            flipped.offset,
+                            "reading WAL over flipped objects {} failed without naming one: {}",
+                            damaged(),
                             first_line(s.message())
                         ))
                     };
@@ -358,8 +375,8 @@ async fn check_wal_object(url: &str, flipped: &damage::FlippedObject) -> Result<
                             Ok(None) => break,
                             Err(e) => {
                                 return Err(format!(
-                                    "served damaged WAL from {} (byte {} flipped): {e}",
-                                    flipped.key, flipped.offset
+                                    "served damaged WAL (flipped objects: {}): {e}",
+                                    damaged()
                                 ));
                             }
                         }
