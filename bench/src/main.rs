@@ -9,6 +9,7 @@ mod getpages_paced;
 mod pageserver;
 pub mod postgres;
 mod safekeepers;
+mod sql;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +30,9 @@ enum Cmd {
     /// `strata start` vs vanilla PostgreSQL: single-row INSERT commit latency and
     /// point SELECT latency, one client (needs `cargo build --release -p strata`).
     Compute(compute::Opts),
+    /// SQL on `strata start` vs vanilla PostgreSQL: SQLite's sqllogictest corpus total time,
+    /// and a 1M-row hash join + GROUP BY (needs `cargo build --release -p strata`).
+    Sql(sql::Opts),
     /// Three `strata safekeeper` processes on loopback: append-to-durable
     /// latency at 1 and 32 appenders, fsyncs per append (group commit), bulk
     /// throughput, against the disk's own limits.
@@ -50,6 +54,7 @@ fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
         Cmd::Compute(o) => compute::run(o),
+        Cmd::Sql(o) => sql::run(o),
         Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Pageserver(o) => pageserver::run(o),
         Cmd::Disk { dir } => {

@@ -1,7 +1,8 @@
 //! The session environment that evaluation and text output depend on: the `TimeZone`
 //! setting, the transaction's and statement's start times (`now()`,
-//! `statement_timestamp()`), and the [`ObjectLookup`] that resolves `regclass` / `regproc`
-//! names.
+//! `statement_timestamp()`), the [`ObjectLookup`] that resolves `regclass` / `regproc`
+//! names, and the session's identity and settings ([`SessionInfo`]: `current_user`,
+//! `pg_backend_pid()`, `current_setting`, and `set_config`, which changes a setting).
 //!
 //! Expressions are evaluated and values printed far from the session (in executor operators,
 //! in casts folded at bind time, in the pgwire encoder), so the environment is *installed*
@@ -14,7 +15,8 @@
 //! sees [`Env::default`]: UTC, and the current time for every timestamp.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use crate::types::datetime::zone::Zone;
 use crate::types::oid::ObjectLookup;
@@ -30,6 +32,61 @@ pub struct Env {
     pub statement_start: i64,
     /// Resolves relation and function names and OIDs (`regclass`, `regproc`).
     pub lookup: Option<Arc<dyn ObjectLookup>>,
+    pub session: Arc<SessionInfo>,
+}
+
+/// Who the session is (set by the front end from the startup packet) and its settings,
+/// shared by the [`Session`](crate::Session) (SET / SHOW) and the functions that read or
+/// change them.
+#[derive(Debug)]
+pub struct SessionInfo {
+    pub user: String,
+    pub database: String,
+    /// The backend process id the client was told (BackendKeyData).
+    pub backend_pid: i32,
+    settings: Mutex<BTreeMap<String, String>>,
+}
+
+impl SessionInfo {
+    pub fn new(
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        settings: BTreeMap<String, String>,
+    ) -> SessionInfo {
+        SessionInfo {
+            user: user.to_string(),
+            database: database.to_string(),
+            backend_pid,
+            settings: Mutex::new(settings),
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+        // A poisoned lock only means a panic elsewhere; the map is still consistent.
+        self.settings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A setting's value (names are lower case).
+    pub fn setting(&self, name: &str) -> Option<String> {
+        self.map().get(name).cloned()
+    }
+
+    /// Sets a setting (the caller validated it).
+    pub fn set(&self, name: &str, value: String) {
+        self.map().insert(name.to_string(), value);
+    }
+
+    /// Every setting.
+    pub fn settings(&self) -> BTreeMap<String, String> {
+        self.map().clone()
+    }
+}
+
+impl Default for SessionInfo {
+    fn default() -> SessionInfo {
+        SessionInfo::new("postgres", "postgres", 0, BTreeMap::new())
+    }
 }
 
 impl Default for Env {
@@ -40,6 +97,7 @@ impl Default for Env {
             transaction_start: now,
             statement_start: now,
             lookup: None,
+            session: Arc::new(SessionInfo::default()),
         }
     }
 }

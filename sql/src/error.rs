@@ -41,13 +41,17 @@ pub enum Error {
     /// 42883
     #[error("{0}")]
     UndefinedFunction(String),
+    /// 42725: a function or operator call that matches several overloads equally well.
+    #[error("{0}")]
+    AmbiguousFunction(String),
     /// 42704 (e.g. an unknown type name or index).
     #[error("{0}")]
     UndefinedObject(String),
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
-    /// 42809: e.g. OVER on a function that is not a window function.
+    /// 42809: e.g. OVER on a function that is not a window function, `op ANY (x)` where x is
+    /// not an array.
     #[error("{0}")]
     WrongObjectType(String),
     /// 42846
@@ -74,6 +78,9 @@ pub enum Error {
     /// 42P18: a `$n` whose type cannot be inferred.
     #[error("could not determine data type of parameter ${0}")]
     IndeterminateDatatype(usize),
+    /// 42P18 for an expression whose type cannot be inferred (`ARRAY[]` without a cast).
+    #[error("{0}")]
+    IndeterminateType(String),
     /// 08P01 / 22023 style problems with bound parameters.
     #[error("{0}")]
     InvalidParameterValue(String),
@@ -104,6 +111,15 @@ pub enum Error {
     /// 2202E: e.g. `array subscript out of range` on assignment.
     #[error("{0}")]
     ArraySubscriptError(String),
+    /// 22000: a data exception without a more specific code.
+    #[error("{0}")]
+    DataException(String),
+    /// 2201E: e.g. the logarithm of a negative number.
+    #[error("{0}")]
+    InvalidArgumentForLogarithm(String),
+    /// 2201F: e.g. the square root of a negative number.
+    #[error("{0}")]
+    InvalidArgumentForPowerFunction(String),
     /// 22004: e.g. a NULL where a function refuses one, a NULL window frame offset.
     #[error("{0}")]
     NullValueNotAllowed(String),
@@ -116,6 +132,12 @@ pub enum Error {
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22011
+    #[error("{0}")]
+    SubstringError(String),
+    /// 2201B
+    #[error("{0}")]
+    InvalidRegularExpression(String),
     /// 22013: a negative window frame offset.
     #[error("{0}")]
     InvalidPrecedingOrFollowingSize(String),
@@ -170,6 +192,9 @@ pub enum Error {
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
+    /// 53200: an operator's rows or hash table would exceed `work_mem` (no spilling yet).
+    #[error("out of memory: {0}")]
+    OutOfMemory(String),
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
@@ -209,6 +234,7 @@ impl Error {
             DuplicateColumn(_) => "42701",
             AmbiguousColumn(_) => "42702",
             UndefinedFunction(_) => "42883",
+            AmbiguousFunction(_) => "42725",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
             WrongObjectType(_) => "42809",
@@ -219,7 +245,7 @@ impl Error {
             WindowingError(_) => "42P20",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
-            IndeterminateDatatype(_) => "42P18",
+            IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
             InvalidParameterValue(_) => "22023",
             InvalidTextRepresentation(_) => "22P02",
             NumericValueOutOfRange(_) => "22003",
@@ -231,9 +257,14 @@ impl Error {
             InvalidBinaryRepresentation(_) => "22P03",
             ArraySubscriptError(_) => "2202E",
             NullValueNotAllowed(_) => "22004",
+            DataException(_) => "22000",
+            InvalidArgumentForLogarithm(_) => "2201E",
+            InvalidArgumentForPowerFunction(_) => "2201F",
             UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             InvalidEscapeSequence(_) => "22025",
+            SubstringError(_) => "22011",
+            InvalidRegularExpression(_) => "2201B",
             InvalidPrecedingOrFollowingSize(_) => "22013",
             InvalidArgumentForNtile(_) => "22014",
             InvalidArgumentForNthValue(_) => "22016",
@@ -252,6 +283,7 @@ impl Error {
             UndefinedParameter(_) => "42704",
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
+            OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled => "57014",

@@ -19,18 +19,17 @@
 //! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
-use crate::env::{self, Env};
+use crate::env::{self, Env, SessionInfo};
 use crate::executor::{self, Context};
 use crate::planner;
 use crate::result::StatementResult;
+use crate::storage::Catalog;
 use crate::storage::{Isolation, Storage, Txn};
 use crate::types::datetime::{self, zone::Zone};
 use crate::types::oid::ObjectLookup;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -51,12 +50,108 @@ enum Block<T> {
     },
 }
 
-/// A prepared statement: its parse tree and parameter types, re-bound at each execution so
-/// it follows catalog changes.
-#[derive(Debug, Clone)]
+/// A prepared statement: its parse tree and parameter types, and its plan, bound and
+/// optimized once and reused until the catalog changes (DDL by anyone: the catalog the
+/// statement's snapshot sees differs from the one the plan was bound against).
+#[derive(Debug)]
 struct Prepared {
     statement: Option<ast::Statement>,
     param_types: Vec<DataType>,
+    /// The result columns described at Parse (a re-plan may not change them).
+    columns: Option<Vec<OutputColumn>>,
+    /// The bound and optimized statement, and the catalog it was bound against.
+    plan: std::sync::Mutex<Option<(Arc<Catalog>, BoundStatement)>>,
+    /// How many times the statement was bound (Parse's describe not counted).
+    binds: std::sync::atomic::AtomicU64,
+}
+
+impl Prepared {
+    /// The plan for `catalog`: the cached one while the catalog is unchanged (the same
+    /// snapshot, or equal contents), else bound and optimized anew. A new plan may not change
+    /// the result columns (PostgreSQL's 0A000 "cached plan must not change result type").
+    fn plan(
+        &self,
+        catalog: &Arc<Catalog>,
+        stmt: &ast::Statement,
+        types: &[DataType],
+    ) -> Result<BoundStatement> {
+        let mut cached = self.plan.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((c, bound)) = cached.as_ref()
+            && (Arc::ptr_eq(c, catalog) || **c == **catalog)
+        {
+            return Ok(bound.clone());
+        }
+        let bound = bind_and_plan(catalog, stmt, types)?;
+        self.binds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let columns = match &bound {
+            BoundStatement::Query {
+                columns,
+                returns_rows: true,
+                ..
+            } => Some(columns),
+            BoundStatement::Explain { .. } => None,
+            _ => None,
+        };
+        if self.columns.is_some() && columns != self.columns.as_ref() {
+            return Err(Error::unsupported(
+                "cached plan must not change result type",
+            ));
+        }
+        *cached = Some((catalog.clone(), bound.clone()));
+        Ok(bound)
+    }
+}
+
+/// Binds `stmt` against `catalog` and optimizes its plan.
+fn bind_and_plan(
+    catalog: &Arc<Catalog>,
+    stmt: &ast::Statement,
+    types: &[DataType],
+) -> Result<BoundStatement> {
+    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
+    Ok(match binder.bind(stmt)? {
+        BoundStatement::Query {
+            kind,
+            plan,
+            columns,
+            returns_rows,
+        } => BoundStatement::Query {
+            kind,
+            plan: planner::optimize(plan),
+            columns,
+            returns_rows,
+        },
+        BoundStatement::Explain { analyze, query } => match *query {
+            BoundStatement::Query {
+                kind,
+                plan,
+                columns,
+                returns_rows,
+            } => BoundStatement::Explain {
+                analyze,
+                query: Box::new(BoundStatement::Query {
+                    kind,
+                    plan: planner::optimize(plan),
+                    columns,
+                    returns_rows,
+                }),
+            },
+            other => BoundStatement::Explain {
+                analyze,
+                query: Box::new(other),
+            },
+        },
+        other => other,
+    })
+}
+
+/// What one statement's execution takes from the session besides its text and parameters.
+struct StatementOptions {
+    /// Bytes per sort / hash / aggregate (`work_mem`).
+    work_mem: usize,
+    /// The prepared statement being executed, whose plan cache to use.
+    prepared: Option<Arc<Prepared>>,
 }
 
 /// The description of a prepared statement (ParameterDescription + RowDescription).
@@ -75,13 +170,21 @@ const SETTINGS: &[(&str, &str)] = &[
     ("datestyle", "ISO, MDY"),
     ("default_transaction_isolation", "read committed"),
     ("extra_float_digits", "1"),
+    ("integer_datetimes", "on"),
     ("intervalstyle", "postgres"),
+    ("lc_collate", "C"),
+    ("lc_ctype", "C"),
+    ("max_identifier_length", "63"),
     ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("server_version", "15.0"),
+    ("server_version_num", "150000"),
     ("standard_conforming_strings", "on"),
     ("statement_timeout", "0"),
     ("timezone", "UTC"),
+    // PostgreSQL's default is 4MB, past which it spills to disk; Strata fails with 53200
+    // instead (see `executor::memory`), so it allows more.
+    ("work_mem", "64MB"),
 ];
 
 /// One client session over a storage engine. See the module docs.
@@ -89,8 +192,11 @@ pub struct Session<S: Storage> {
     storage: S,
     block: Block<S::Txn>,
     /// Shared, so executing one does not copy its syntax tree.
-    prepared: BTreeMap<String, std::sync::Arc<Prepared>>,
-    settings: BTreeMap<String, String>,
+    prepared: BTreeMap<String, Arc<Prepared>>,
+    /// Identity and settings, shared with the functions that read them.
+    info: Arc<SessionInfo>,
+    /// The prepared statement `execute_prepared` is running (its plan cache is used).
+    executing: Option<Arc<Prepared>>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
     /// The `TimeZone` setting.
@@ -102,14 +208,7 @@ pub struct Session<S: Storage> {
 }
 
 fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .strip_prefix("sql parser error: ")
-            .unwrap_or(&msg)
-            .to_string();
-        Error::SyntaxError(msg)
-    })
+    crate::parse::statements(sql)
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
@@ -131,12 +230,22 @@ fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
     Ok(iso)
 }
 
+/// EXPLAIN's one result column.
+fn explain_columns() -> Vec<OutputColumn> {
+    vec![OutputColumn {
+        name: "QUERY PLAN".into(),
+        data_type: DataType::Text,
+    }]
+}
+
 /// Runs one bound-and-planned statement inside `txn`.
+#[allow(clippy::too_many_arguments)]
 fn run_in_txn<T: Txn>(
     txn: &mut T,
     stmt: &ast::Statement,
     params: &[Value],
     types: &[DataType],
+    opts: &StatementOptions,
     lookup: &mut Option<Arc<dyn ObjectLookup>>,
 ) -> Result<StatementResult> {
     let catalog = txn.catalog()?;
@@ -146,17 +255,40 @@ fn run_in_txn<T: Txn>(
         lookup: Some(objects),
         ..(*env::current()).clone()
     }));
-    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
-    match binder.bind(stmt)? {
+    let work_mem = opts.work_mem;
+    let bound = match &opts.prepared {
+        Some(p) => p.plan(&catalog, stmt, types)?,
+        None => bind_and_plan(&catalog, stmt, types)?,
+    };
+    match bound {
+        BoundStatement::Explain { analyze, query } => {
+            let BoundStatement::Query { plan, .. } = *query else {
+                return Err(Error::Internal("EXPLAIN of a non-query".into()));
+            };
+            let lines = if analyze {
+                let mut counters = Vec::new();
+                let mut op = executor::build_counted(&plan, &mut counters);
+                let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
+                executor::collect(op.as_mut(), &mut ctx)?;
+                let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
+                planner::explain::explain(&plan, Some(&counts))
+            } else {
+                planner::explain::explain(&plan, None)
+            };
+            Ok(StatementResult {
+                tag: "EXPLAIN".into(),
+                columns: Some(explain_columns()),
+                rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+            })
+        }
         BoundStatement::Query {
             kind,
             plan,
             columns,
             returns_rows,
         } => {
-            let plan = planner::optimize(plan);
             let mut op = executor::build(&plan);
-            let mut ctx = Context::new(txn, params);
+            let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {
@@ -236,12 +368,29 @@ impl<S: Storage> Session<S> {
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
-            settings,
+            info: Arc::new(SessionInfo::new(
+                "postgres",
+                "postgres",
+                std::process::id() as i32,
+                settings,
+            )),
+            executing: None,
             implicit: false,
             time_zone: Zone::utc(),
             txn_start: None,
             last_env: Arc::new(Env::default()),
         }
+    }
+
+    /// Sets who the session is (the front end calls this after authentication): what
+    /// `current_user`, `current_database()` and `pg_backend_pid()` return.
+    pub fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
+        self.info = Arc::new(SessionInfo::new(
+            user,
+            database,
+            backend_pid,
+            self.info.settings(),
+        ));
     }
 
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
@@ -261,11 +410,19 @@ impl<S: Storage> Session<S> {
             self.txn_start = None;
         }
         let transaction_start = *self.txn_start.get_or_insert(now);
+        // `set_config('TimeZone', ...)` in an earlier statement changed the setting only.
+        if let Some(tz) = self.info.setting("timezone")
+            && tz != self.time_zone.name()
+            && let Ok(zone) = Zone::parse(&tz)
+        {
+            self.time_zone = zone;
+        }
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
             transaction_start,
             statement_start: now,
             lookup: self.last_env.lookup.clone(),
+            session: self.info.clone(),
         });
         self.last_env = env.clone();
         env
@@ -283,9 +440,9 @@ impl<S: Storage> Session<S> {
 
     fn default_isolation(&self) -> Result<Isolation> {
         match self
-            .settings
-            .get("default_transaction_isolation")
-            .map(|s| s.as_str())
+            .info
+            .setting("default_transaction_isolation")
+            .as_deref()
         {
             Some("repeatable read") => Ok(Isolation::RepeatableRead),
             Some("serializable") => Err(Error::unsupported(
@@ -385,15 +542,26 @@ impl<S: Storage> Session<S> {
         };
         self.prepared.insert(
             name.to_string(),
-            std::sync::Arc::new(Prepared {
+            Arc::new(Prepared {
                 statement,
                 param_types: param_types.clone(),
+                columns: columns.clone(),
+                plan: std::sync::Mutex::new(None),
+                binds: std::sync::atomic::AtomicU64::new(0),
             }),
         );
         Ok(PreparedInfo {
             param_types,
             columns,
         })
+    }
+
+    /// How many times prepared statement `name` was bound for execution: once, and again
+    /// after each change of the catalog (its plan is cached in between).
+    pub fn prepared_binds(&self, name: &str) -> Option<u64> {
+        self.prepared
+            .get(name)
+            .map(|p| p.binds.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Drops a prepared statement (Close).
@@ -418,7 +586,12 @@ impl<S: Storage> Session<S> {
             )));
         }
         match &p.statement {
-            Some(stmt) => self.run(stmt, params, &p.param_types),
+            Some(stmt) => {
+                self.executing = Some(p.clone());
+                let r = self.run(stmt, params, &p.param_types);
+                self.executing = None;
+                r
+            }
             None => Ok(StatementResult::command("")),
         }
     }
@@ -427,7 +600,7 @@ impl<S: Storage> Session<S> {
         use ast::Statement as S;
         matches!(
             stmt,
-            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_)
+            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_) | S::Explain { .. }
         )
     }
 
@@ -470,6 +643,7 @@ impl<S: Storage> Session<S> {
                 returns_rows: true,
                 ..
             } => Some(columns),
+            BoundStatement::Explain { .. } => Some(explain_columns()),
             _ => None,
         };
         Ok((types, columns))
@@ -548,6 +722,14 @@ impl<S: Storage> Session<S> {
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
+        let opts = StatementOptions {
+            work_mem: self
+                .info
+                .setting("work_mem")
+                .and_then(|v| executor::memory::parse_memory(&v))
+                .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
+            prepared: self.executing.clone(),
+        };
         match &mut self.block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
@@ -556,7 +738,7 @@ impl<S: Storage> Session<S> {
                 let txn = txn.as_mut().expect("started above");
                 txn.begin_statement()?;
                 let mut lookup = None;
-                let r = run_in_txn(txn, stmt, params, types, &mut lookup);
+                let r = run_in_txn(txn, stmt, params, types, &opts, &mut lookup);
                 txn.end_statement(r.is_ok());
                 self.remember_lookup(lookup);
                 r
@@ -565,7 +747,7 @@ impl<S: Storage> Session<S> {
                 let mut txn = self.storage.begin(self.default_isolation()?)?;
                 txn.begin_statement()?;
                 let mut lookup = None;
-                let r = run_in_txn(&mut txn, stmt, params, types, &mut lookup);
+                let r = run_in_txn(&mut txn, stmt, params, types, &opts, &mut lookup);
                 txn.end_statement(r.is_ok());
                 self.remember_lookup(lookup);
                 match r {
@@ -705,7 +887,7 @@ impl<S: Storage> Session<S> {
                 variable, values, ..
             } => {
                 let name = crate::binder::object_name(variable)?;
-                if !self.settings.contains_key(&name) {
+                if self.info.setting(&name).is_none() {
                     return Err(Error::UndefinedParameter(name));
                 }
                 if name == "timezone"
@@ -743,7 +925,12 @@ impl<S: Storage> Session<S> {
                         "invalid value for parameter \"default_transaction_isolation\": \"{value}\""
                     )));
                 }
-                self.settings.insert(name, value);
+                if name == "work_mem" && executor::memory::parse_memory(&value).is_none() {
+                    return Err(Error::InvalidParameterValue(format!(
+                        "invalid value for parameter \"work_mem\": \"{value}\""
+                    )));
+                }
+                self.info.set(&name, value);
                 Ok(StatementResult::command("SET"))
             }
             ast::Set::SetTimeZone { value, .. } => self.set_time_zone(value),
@@ -815,8 +1002,7 @@ impl<S: Storage> Session<S> {
             }
             other => Zone::parse(&other.to_string())?,
         };
-        self.settings
-            .insert("timezone".into(), zone.name().to_string());
+        self.info.set("timezone", zone.name().to_string());
         self.time_zone = zone;
         Ok(StatementResult::command("SET"))
     }
@@ -838,16 +1024,14 @@ impl<S: Storage> Session<S> {
                     isolation.name().to_string()
                 }
                 Block::Idle => self
-                    .settings
-                    .get("default_transaction_isolation")
-                    .cloned()
+                    .info
+                    .setting("default_transaction_isolation")
                     .unwrap_or_default(),
             },
             "time zone" | "timezone" => self.time_zone.name().to_string(),
             n => self
-                .settings
-                .get(n)
-                .cloned()
+                .info
+                .setting(n)
                 .ok_or_else(|| Error::UndefinedParameter(n.to_string()))?,
         };
         let column = match name.as_str() {

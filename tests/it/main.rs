@@ -14,4 +14,5 @@ mod isolation;
 mod local_cluster;
 mod pageserver_cluster;
 mod safekeeper_cluster;
+mod sqlite_corpus;
 mod timeline_cli;

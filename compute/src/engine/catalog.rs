@@ -138,6 +138,9 @@ fn type_name(t: &DataType) -> String {
         DataType::Varchar(None) => "varchar".into(),
         DataType::Varchar(Some(n)) => format!("varchar({n})"),
         DataType::Unknown => "unknown".into(),
+        // `character` alone would read back as character(1)
+        DataType::Bpchar(None) => "bpchar".into(),
+        DataType::Array(e) => format!("{}[]", type_name(&e.get())),
         other => other.name(),
     }
 }

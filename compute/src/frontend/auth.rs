@@ -24,19 +24,19 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use super::worker::SessionHandle;
 use async_trait::async_trait;
 use futures::Sink;
 use pgwire::api::ClientInfo;
-use pgwire::api::METADATA_USER;
 use pgwire::api::auth::mechanism::AuthMechanismFactory;
 use pgwire::api::auth::sasl::scram::{ScramAuth, ScramSecret};
 use pgwire::api::auth::{
     AuthDriver, AuthOutcome, AuthSource, DefaultServerParameterProvider, LoginInfo, Password,
     StartupHandler, protocol_negotiation, save_startup_parameters_to_metadata,
 };
+use pgwire::api::{METADATA_DATABASE, METADATA_USER};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use sql::Interrupt;
 
 use super::cancel::CancelRegistry;
 use super::users::Users;
@@ -152,13 +152,14 @@ impl Authenticator {
 /// One connection's startup handler; see the module docs.
 pub struct Startup {
     shared: Arc<Authenticator>,
-    interrupt: Interrupt,
+    session: SessionHandle,
 }
 
 impl Startup {
-    /// A handler whose connection's statements are canceled through `interrupt`.
-    pub fn new(shared: Arc<Authenticator>, interrupt: Interrupt) -> Startup {
-        Startup { shared, interrupt }
+    /// A handler for the connection of `session`: once authenticated, its statements can
+    /// be canceled and it knows its user, database and backend pid.
+    pub fn new(shared: Arc<Authenticator>, session: SessionHandle) -> Startup {
+        Startup { shared, session }
     }
 
     /// Finishes the startup (AuthenticationOk, parameters, BackendKeyData, ReadyForQuery)
@@ -178,12 +179,20 @@ impl Startup {
             .complete_authentication(client, final_message)
             .await?;
         let (pid, secret) = client.pid_and_secret_key();
-        let registration = self
-            .shared
-            .cancels
-            .register(pid, &secret, self.interrupt.clone());
+        let registration =
+            self.shared
+                .cancels
+                .register(pid, &secret, self.session.interrupt().clone());
         client.session_extensions().insert(registration);
-        tracing::debug!(pid, user = ?client.metadata().get(METADATA_USER), "authenticated");
+        let metadata = client.metadata();
+        let user = metadata.get(METADATA_USER).cloned().unwrap_or_default();
+        // PostgreSQL's default database is the user's name.
+        let database = metadata
+            .get(METADATA_DATABASE)
+            .cloned()
+            .unwrap_or_else(|| user.clone());
+        self.session.identify(&user, &database, pid);
+        tracing::debug!(pid, user, "authenticated");
         Ok(())
     }
 }

@@ -109,7 +109,7 @@ impl ConnectionHandlers {
     ) -> ConnectionHandlers {
         let fatal_sent = Arc::new(AtomicBool::new(false));
         ConnectionHandlers {
-            startup: Arc::new(Startup::new(auth, session.interrupt().clone())),
+            startup: Arc::new(Startup::new(auth, session.clone())),
             canceler: Arc::new(Canceler(cancels)),
             inner: Arc::new(Connection {
                 parser: Arc::new(Parser {

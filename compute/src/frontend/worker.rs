@@ -48,6 +48,7 @@ trait SessionOps: Send {
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
     fn close(&mut self, name: &str);
     fn env(&self) -> Arc<sql::env::Env>;
+    fn identify(&mut self, user: &str, database: &str, backend_pid: i32);
 }
 
 impl<S: Backend> SessionOps for Session<S> {
@@ -76,6 +77,10 @@ impl<S: Backend> SessionOps for Session<S> {
 
     fn env(&self) -> Arc<sql::env::Env> {
         Session::env(self)
+    }
+
+    fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
+        Session::identify(self, user, database, backend_pid)
     }
 }
 
@@ -161,6 +166,14 @@ impl SessionHandle {
     /// The session's cancel signal.
     pub fn interrupt(&self) -> &Interrupt {
         &self.interrupt
+    }
+
+    /// Tells the session who it serves (after authentication): what `current_user`,
+    /// `current_database()` and `pg_backend_pid()` return.
+    pub fn identify(&self, user: &str, database: &str, backend_pid: i32) {
+        if let Ok(mut s) = self.session.lock() {
+            s.identify(user, database, backend_pid);
+        }
     }
 
     /// Why the compute stopped serving, once it has.

@@ -25,6 +25,13 @@ fn index_columns(table: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usiz
         let i = table
             .column_index(&name)
             .ok_or(Error::UndefinedColumn(name))?;
+        let ty = table.columns[i].data_type;
+        if !ty.is_orderable() {
+            return Err(Error::UndefinedObject(format!(
+                "data type {} has no default operator class for access method \"btree\"",
+                ty.name()
+            )));
+        }
         // ASC/DESC/NULLS FIRST only change a B-tree's physical order; Strata's indexes are
         // ascending and the planner never relies on index order, so they are accepted as-is.
         out.push(i);

@@ -17,8 +17,6 @@ use crate::storage::{OnConflict, TableDef};
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
@@ -63,9 +61,7 @@ impl Binder {
         let Some(text) = &col.default else {
             return Ok(Expr::Literal(Value::Null));
         };
-        let ast = Parser::new(&PostgreSqlDialect {})
-            .try_with_sql(text)
-            .and_then(|mut p| p.parse_expr())
+        let ast = crate::parse::expression(text)
             .map_err(|e| Error::Internal(format!("stored DEFAULT does not parse: {e}")))?;
         let scope = Scope::default();
         let (x, t) = self.bind_expr(&ast, &mut ExprCtx::plain(&scope, "DEFAULT"))?;

@@ -305,6 +305,20 @@ impl Binder {
                 args: Some(args),
                 ..
             } => self.bind_lateral(left, |b| b.bind_series(name, alias.as_ref(), args)),
+            ast::TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } => self.bind_lateral(left, |b| {
+                let scope = Scope::default();
+                let mut bound = Vec::new();
+                for e in array_exprs {
+                    bound.push(b.bind_expr(e, &mut ExprCtx::plain(&scope, "FROM"))?);
+                }
+                b.bind_table_function("unnest", alias.as_ref(), bound)
+            }),
             ast::TableFactor::Derived {
                 lateral,
                 subquery,
@@ -372,7 +386,7 @@ impl Binder {
         args: &ast::TableFunctionArgs,
     ) -> Result<(Plan, Scope)> {
         let fname = super::object_name(name)?;
-        if fname != "generate_series" {
+        if !crate::expr::set_fns::NAMES.contains(&fname.as_str()) {
             return Err(Error::UndefinedFunction(format!(
                 "function {fname} does not exist"
             )));
@@ -384,6 +398,12 @@ impl Binder {
                 return Err(Error::unsupported("named arguments are not supported"));
             };
             bound.push(self.bind_expr(e, &mut ExprCtx::plain(&scope, "FROM"))?);
+        }
+        let integers = bound
+            .iter()
+            .all(|(_, t)| t.is_integer() || *t == DataType::Unknown);
+        if fname != "generate_series" || !integers {
+            return self.bind_table_function(&fname, alias, bound);
         }
         if !(2..=3).contains(&bound.len()) {
             return Err(Error::UndefinedFunction(
@@ -438,5 +458,63 @@ impl Binder {
             ));
         };
         Ok((Plan::Series { start, stop, step }, scope))
+    }
+
+    /// A set-returning function in FROM (`unnest(a [, b ...])`, `generate_series` over
+    /// numerics and timestamps): a `ProjectSet` over one empty row, one column per function.
+    fn bind_table_function(
+        &mut self,
+        fname: &str,
+        alias: Option<&ast::TableAlias>,
+        bound: Vec<(Expr, DataType)>,
+    ) -> Result<(Plan, Scope)> {
+        // unnest(a, b, ...) is one unnest per argument, in lockstep
+        let calls: Vec<Vec<(Expr, DataType)>> = if fname == "unnest" && bound.len() > 1 {
+            bound.into_iter().map(|a| vec![a]).collect()
+        } else {
+            vec![bound]
+        };
+        self.begin_set_functions(Some(0));
+        let mut types = Vec::new();
+        for args in calls {
+            match self.bind_set_call(fname, args) {
+                Ok((_, t)) => types.push(t),
+                Err(e) => {
+                    self.end_set_functions();
+                    return Err(e);
+                }
+            }
+        }
+        let functions = self.end_set_functions();
+        let table = alias.map_or_else(|| fname.to_string(), |a| ident(&a.name));
+        // A single-column function aliased without column names takes the alias as its
+        // column name (`unnest(a) AS x` has column `x`).
+        let single = types.len() == 1;
+        let columns = types
+            .into_iter()
+            .enumerate()
+            .map(|(i, data_type)| super::ScopeColumn {
+                table: Some(table.clone()),
+                name: alias
+                    .and_then(|a| a.columns.get(i))
+                    .map(|c| ident(&c.name))
+                    .unwrap_or_else(|| {
+                        if alias.is_some() && single {
+                            table.clone()
+                        } else {
+                            fname.to_string()
+                        }
+                    }),
+                data_type,
+                qualified_only: false,
+            })
+            .collect();
+        let plan = Plan::ProjectSet {
+            input: Box::new(Plan::Values {
+                rows: vec![Vec::new()],
+            }),
+            functions,
+        };
+        Ok((plan, Scope { columns }))
     }
 }

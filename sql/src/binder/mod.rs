@@ -17,6 +17,7 @@
 
 mod aggregate;
 mod binary;
+mod call;
 mod cte;
 mod ddl;
 mod dml;
@@ -27,6 +28,7 @@ mod projection;
 mod query;
 mod select;
 mod set_op;
+mod special;
 mod subquery;
 mod walk;
 mod window;
@@ -67,6 +69,11 @@ pub enum BoundStatement {
         plan: Plan,
         columns: Vec<OutputColumn>,
         returns_rows: bool,
+    },
+    /// `EXPLAIN [ANALYZE] query`: the plan of `query` (a [`BoundStatement::Query`]).
+    Explain {
+        analyze: bool,
+        query: Box<BoundStatement>,
     },
     CreateTable {
         def: TableDef,
@@ -204,6 +211,9 @@ pub struct Binder {
     pub params: Vec<Option<DataType>>,
     /// Current expression nesting depth (see [`expr::MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// Set-returning functions met in the select list being bound (innermost query last;
+    /// `None` where they are not allowed). See `special.rs`.
+    set_functions: Vec<Option<special::SetFunctions>>,
     /// The query levels enclosing the query being bound, outermost first (`subquery.rs`).
     outer: Vec<subquery::OuterFrame>,
     /// The CTEs in scope, innermost WITH last (`cte.rs`).
@@ -219,6 +229,7 @@ impl Binder {
             catalog,
             params,
             depth: 0,
+            set_functions: Vec::new(),
             outer: Vec::new(),
             ctes: Vec::new(),
             next_id: 0,
@@ -250,6 +261,41 @@ impl Binder {
                     plan,
                     columns,
                     returns_rows: true,
+                })
+            }
+            S::Explain {
+                analyze,
+                statement,
+                options,
+                ..
+            } => {
+                let mut analyze = *analyze;
+                for o in options.iter().flatten() {
+                    match (o.name.value.to_lowercase().as_str(), &o.arg) {
+                        ("analyze", None) => analyze = true,
+                        ("analyze", Some(v)) => {
+                            analyze = !matches!(
+                                v.to_string().to_lowercase().as_str(),
+                                "false" | "off" | "0"
+                            )
+                        }
+                        ("costs" | "verbose" | "timing" | "summary" | "buffers", _) => {}
+                        (other, _) => {
+                            return Err(Error::SyntaxError(format!(
+                                "unrecognized EXPLAIN option \"{other}\""
+                            )));
+                        }
+                    }
+                }
+                let query = self.bind(statement)?;
+                if !matches!(query, BoundStatement::Query { .. }) {
+                    return Err(Error::unsupported(
+                        "EXPLAIN of this statement is not supported",
+                    ));
+                }
+                Ok(BoundStatement::Explain {
+                    analyze,
+                    query: Box::new(query),
                 })
             }
             S::Insert(i) => self.bind_insert(i),

@@ -3,6 +3,7 @@
 
 mod common;
 mod eval_plan_qual;
+mod explain;
 mod pg_check;
 mod pg_slt;
 mod session;

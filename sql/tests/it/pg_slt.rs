@@ -36,8 +36,15 @@ const PASSING: &[&str] = &[
     "risingwave-adapted/e2e_test/batch/transaction/same_session.slt",
     "risingwave/e2e_test/batch/transaction/tolerance.slt",
     "risingwave/e2e_test/batch/types/boolean.slt.part",
+    // numeric literals and arithmetic, avg/sum result types with FILTER, operator precedence
+    // (`^`, bitwise operators, unary minus)
+    "risingwave-adapted/e2e_test/batch/aggregate/avg.slt.part",
+    "risingwave/e2e_test/batch/types/number_arithmetic.slt.part",
+    "risingwave/e2e_test/batch/basic/precedence.slt.part",
     // window functions over aggregates (`sum(sum(x)) OVER (PARTITION BY ... ORDER BY ...)`)
     "risingwave/e2e_test/batch/aggregate/with_over_window.slt.part",
+    // operator precedence: `^`, bitwise `|` / `&`, unary minus, literal folding
+    "risingwave/e2e_test/batch/basic/precedence.slt.part",
 ];
 
 /// Every file of the corpus, relative to `pg-slt/`.

@@ -297,9 +297,20 @@ pub fn numeric_offset(t: &str) -> Option<i32> {
     Some(sign * (h * 3600 + m * 60 + s))
 }
 
-/// Resolves `AT TIME ZONE` / `timezone(zone, ts)` arguments (22023 when unknown).
+/// Resolves `AT TIME ZONE` / `timezone(zone, ts)` arguments (22023 when unknown). Unlike
+/// date/time input, a bare offset here is a POSIX zone specification, so `'+05'` is five
+/// hours *west* of UTC, as in PostgreSQL.
 pub fn zone_argument(text: &str) -> Result<InputZone> {
-    input_zone(text).ok_or_else(|| unknown_zone(text))
+    let t = text.trim();
+    if let Some(off) = abbreviation(t) {
+        return Ok(InputZone::Fixed(off));
+    }
+    if let Some(off) = numeric_offset(t) {
+        return Ok(InputZone::Fixed(-off));
+    }
+    Zone::named(t)
+        .map(InputZone::Named)
+        .ok_or_else(|| unknown_zone(text))
 }
 
 #[cfg(test)]
