@@ -138,19 +138,16 @@ async fn connect(shared: &Shared, who: &str) -> Option<Client> {
         let port = shared.port.load(Ordering::Relaxed);
         let conn =
             format!("host=127.0.0.1 port={port} user=strata dbname=strata connect_timeout=5");
-        match tokio::time::timeout(
+        let connected = tokio::time::timeout(
             Duration::from_secs(10),
             tokio_postgres::connect(&conn, NoTls),
         )
-        .await
-        {
-            Ok(Ok((client, connection))) => {
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-                return Some(client);
-            }
-            Ok(Err(_)) | Err(_) => {}
+        .await;
+        if let Ok(Ok((client, connection))) = connected {
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            return Some(client);
         }
         if Instant::now() > deadline {
             shared.violation(format!(
