@@ -4,9 +4,10 @@
 //! component crates and the modules here: [`LocalCluster`] (`strata start`,
 //! a whole cluster in one process), [`admin`] (`strata timeline`, `strata
 //! status`), [`metrics_http`] (every server's `--metrics` endpoint) and
-//! [`waldump`] (`strata waldump`).
+//! [`waldump`] (`strata waldump`), and [`durations`] (the tuning flags' `2s` / `500ms`).
 
 pub mod admin;
+pub mod durations;
 pub mod local_cluster;
 pub mod metrics_http;
 pub mod waldump;

@@ -61,6 +61,10 @@ enum Cmd {
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        /// Size of new WAL segment files: a power of two from 4KiB to 1GiB. Smaller
+        /// segments are sealed, offloaded and trimmed sooner (tests use them).
+        #[arg(long, default_value = "16MiB", value_parser = compute::server::parse_size)]
+        wal_segment_size: u64,
         #[command(flatten)]
         s3: S3Args,
     },
@@ -82,6 +86,13 @@ enum Cmd {
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        /// How often background maintenance (flush, compaction, GC, upload) runs.
+        #[arg(long, default_value = "10s", value_parser = strata::durations::parse_duration)]
+        maintenance_interval: std::time::Duration,
+        /// Freeze and upload the open in-memory layer once it is this old, so
+        /// `remote_consistent_lsn` advances on a quiet timeline.
+        #[arg(long, default_value = "10m", value_parser = strata::durations::parse_duration)]
+        checkpoint_interval: std::time::Duration,
         #[command(flatten)]
         s3: S3Args,
     },
@@ -319,10 +330,12 @@ fn main() -> anyhow::Result<()> {
             object_store,
             peers,
             metrics,
+            wal_segment_size,
             s3,
         } => {
             let mut config = safekeeper::server::Config::new(id, listen, data_dir);
             config.object_store = object_store;
+            config.segment_size = wal_segment_size;
             config.peers = peers.into_iter().filter(|p| !p.is_empty()).collect();
             config.s3 = safekeeper::server::config::S3Options {
                 endpoint: s3.s3_endpoint,
@@ -342,9 +355,13 @@ fn main() -> anyhow::Result<()> {
             object_store,
             safekeepers,
             metrics,
+            maintenance_interval,
+            checkpoint_interval,
             s3,
         } => {
             let mut config = pageserver::Config::new(listen, data_dir, object_store);
+            config.maintenance_interval = Some(maintenance_interval);
+            config.checkpoint_interval = checkpoint_interval;
             config.safekeepers = safekeepers.into_iter().filter(|s| !s.is_empty()).collect();
             config.s3 = pageserver::S3Options {
                 endpoint: s3.s3_endpoint,

@@ -6,6 +6,7 @@ mod big_table;
 mod cli;
 mod compute_cluster;
 mod durable_answers;
+mod faults;
 mod fenced_compute;
 mod group_commit;
 mod harness;

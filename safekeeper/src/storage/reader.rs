@@ -37,6 +37,11 @@ impl Wal {
 }
 
 impl WalReader {
+    /// The path of the segment file starting at `segment`.
+    pub fn segment_path(&self, segment: Lsn) -> PathBuf {
+        self.dir.join(layout::segment_file_name(segment))
+    }
+
     /// Reads WAL `[from, to)`; see the module docs for the bounds the caller
     /// must respect.
     pub fn read(&self, from: Lsn, to: Lsn) -> Result<Vec<u8>> {
