@@ -7,6 +7,7 @@ use super::Binder;
 use super::aggregate::function_args;
 use super::expr::ExprCtx;
 use crate::expr::catalog_functions::{self, CatalogFn};
+use crate::expr::pg_functions::PgFn;
 use crate::expr::{Expr, Function};
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
@@ -59,6 +60,24 @@ impl Binder {
         ctx: &mut ExprCtx,
     ) -> Result<Option<(Expr, DataType)>> {
         let raw = function_args(f);
+        if let Some((func, params, ty)) = PgFn::resolve(name, raw.len()) {
+            let mut args = Vec::new();
+            for (a, want) in raw.iter().zip(params) {
+                let ast::FunctionArgExpr::Expr(e) = a else {
+                    return Err(Error::SyntaxError(format!(
+                        "syntax error in call of {name}"
+                    )));
+                };
+                let (x, t) = self.bind_expr(e, ctx)?;
+                let want = if want == DataType::Unknown && t == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    want
+                };
+                args.push(self.coerce(x, t, want)?);
+            }
+            return Ok(Some((Expr::Call(Function::Pg(func), args), ty)));
+        }
         let Some((func, ty)) = CatalogFn::resolve(name, raw.len()) else {
             return Ok(None);
         };

@@ -54,6 +54,7 @@ use std::sync::Arc;
 pub use catalog_call::first_arg;
 pub use names::{DATABASE_NAME, FromRelation, creation_schema, search_path, split_name};
 pub use view::parse_view_query;
+pub use walk::function_name;
 
 pub use aggregate::AggState;
 pub use expr::ExprCtx;

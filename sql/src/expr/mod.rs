@@ -19,6 +19,7 @@ mod like;
 pub mod numeric_fns;
 pub mod operators;
 mod ops;
+pub mod pg_functions;
 pub mod resolve;
 pub mod set_fns;
 pub mod subquery;

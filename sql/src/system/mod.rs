@@ -8,10 +8,32 @@
 //! [`Context`] built from the running statement's environment ([`crate::env`]).
 //! One file per group of relations:
 //!
-//! * [`namespace`] — `pg_namespace`, `pg_class`, `pg_attribute`, ... (filled in below).
+//! * [`relations`] — what describes the user's objects: `pg_namespace`, `pg_class`,
+//!   `pg_attribute`, `pg_attrdef`, `pg_index`, `pg_constraint`, `pg_sequence`,
+//!   `pg_description`, `pg_depend`, and the views `pg_tables`, `pg_views`, `pg_indexes`,
+//!   `pg_sequences`.
+//! * [`builtin`] — what is fixed: `pg_type` (PostgreSQL's OIDs, which drivers hard-code),
+//!   `pg_am`, `pg_database`, the roles (`pg_roles`, `pg_authid`, `pg_user`,
+//!   `pg_auth_members`), `pg_collation`, `pg_tablespace`, `pg_proc` (the functions psql asks
+//!   about), and the relations that are always empty here (`pg_trigger`, `pg_policy`,
+//!   `pg_inherits`, `pg_rewrite`, `pg_statistic_ext`, `pg_publication*`, ...).
+//! * [`info_schema`] — `information_schema.tables`, `columns`, `schemata`, `views`,
+//!   `sequences`, `table_constraints`, `key_column_usage`, `referential_constraints`.
+//!
+//! Column types are PostgreSQL's (`oid`, `name`, `"char"`, `regproc`, arrays), so rows print
+//! and travel as PostgreSQL's do; `int2vector` / `oidvector` are text in their output form
+//! (`1 2`) and `pg_node_tree` is the expression's SQL text (what `pg_get_expr` deparses).
+
+pub mod builtin;
+pub mod deparse;
+pub mod info_schema;
+pub mod relations;
 
 use crate::storage::Oid;
 use crate::storage::Row;
+use crate::types::Value;
+use crate::types::array::Array;
+use crate::types::oid::RegKind;
 use crate::{DataType, Result};
 
 /// What a generator reads.
@@ -40,24 +62,85 @@ impl SystemTable {
     }
 }
 
-/// The type of a system column given as SQL text. PostgreSQL's catalog types this crate
-/// does not have yet print the same way as the type used here: `oid`/`regproc`/`xid` as
-/// bigint, `name`/`"char"`/arrays/`aclitem[]` as text.
+/// The type of a system column given as SQL text: PostgreSQL's catalog types, with
+/// `int2vector` / `oidvector` / `pg_node_tree` / `aclitem` as text and `xid` as bigint.
 pub fn column_type(text: &str) -> DataType {
+    if let Some(elem) = text.strip_suffix("[]") {
+        return DataType::array_of(column_type(elem));
+    }
     match text {
         "bool" => DataType::Bool,
         "int2" => DataType::Int2,
         "int4" => DataType::Int4,
-        "int8" | "oid" | "regproc" | "xid" | "regclass" | "regtype" => DataType::Int8,
+        "int8" | "xid" => DataType::Int8,
+        "oid" => DataType::Oid,
+        "regproc" => DataType::RegProc,
+        "regclass" => DataType::RegClass,
+        "regtype" => DataType::RegType,
+        "name" => DataType::Name,
+        "char" => DataType::Char,
         "float4" => DataType::Float4,
         "float8" => DataType::Float8,
+        "timestamptz" => DataType::Timestamptz(None),
         _ => DataType::Text,
     }
 }
 
 /// Every virtual relation.
 pub fn tables() -> &'static [SystemTable] {
-    &[]
+    static TABLES: std::sync::OnceLock<Vec<SystemTable>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut v = relations::tables();
+        v.extend(builtin::tables());
+        v.extend(info_schema::tables());
+        v
+    })
+}
+
+/// Value constructors for generators.
+pub(crate) mod val {
+    use super::*;
+
+    pub fn oid(o: Oid) -> Value {
+        Value::Int(i64::from(o))
+    }
+    pub fn text(s: impl Into<String>) -> Value {
+        Value::Text(s.into())
+    }
+    pub fn opt_text(s: Option<impl Into<String>>) -> Value {
+        s.map_or(Value::Null, |s| Value::Text(s.into()))
+    }
+    pub fn ch(c: char) -> Value {
+        Value::Text(c.to_string())
+    }
+    pub fn int(i: impl Into<i64>) -> Value {
+        Value::Int(i.into())
+    }
+    pub fn b(v: bool) -> Value {
+        Value::Bool(v)
+    }
+    pub fn null() -> Value {
+        Value::Null
+    }
+    pub fn proc0() -> Value {
+        Value::Reg(RegKind::Proc, 0)
+    }
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Box::new(Array::from_items(items)))
+    }
+    pub fn int_array<I: Into<i64>>(items: impl IntoIterator<Item = I>) -> Value {
+        array(items.into_iter().map(|i| Value::Int(i.into())).collect())
+    }
+    /// An `int2vector` / `oidvector` in its output form.
+    pub fn vector<I: ToString>(items: impl IntoIterator<Item = I>) -> Value {
+        Value::Text(
+            items
+                .into_iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
 }
 
 /// The virtual relation `name` of schema `schema`, if there is one.

@@ -168,6 +168,8 @@ pub enum Function {
     Array(ArrayFn),
     /// A function reading the catalog or session ([`super::catalog_functions`]).
     Catalog(super::catalog_functions::CatalogFn),
+    /// A catalog information function ([`super::pg_functions`]).
+    Pg(super::pg_functions::PgFn),
 }
 
 /// Whether a value of type `actual` converts implicitly to the parameter type `want`.
@@ -383,7 +385,7 @@ impl Function {
     pub fn is_strict(&self) -> bool {
         match self {
             Function::Array(f) => return f.is_strict(),
-            Function::Catalog(_) => return false,
+            Function::Catalog(_) | Function::Pg(_) => return false,
             _ => {}
         }
         !matches!(
@@ -404,6 +406,9 @@ impl Function {
     /// Calls the function on argument values of the resolved types.
     pub fn call(&self, args: Vec<Value>) -> Result<Value> {
         if let Function::Catalog(f) = self {
+            return f.call(args);
+        }
+        if let Function::Pg(f) = self {
             return f.call(args);
         }
         if self.is_strict() && args.iter().any(Value::is_null) {

@@ -1,0 +1,374 @@
+//! The catalog information functions psql, drivers and ORMs call over `pg_catalog`:
+//! `format_type`, `pg_get_userbyid`, `pg_table_is_visible` and its kin, `pg_get_indexdef`,
+//! `pg_get_constraintdef`, `pg_get_expr`, `pg_get_viewdef`, `obj_description`,
+//! `col_description`, `shobj_description`, the size functions (`pg_relation_size`,
+//! `pg_total_relation_size`, `pg_table_size`, `pg_indexes_size`, `pg_size_pretty`),
+//! `pg_encoding_to_char`, the privilege tests (always true: Strata has no privileges yet),
+//! `pg_get_serial_sequence`, and the ones psql's `\d` calls about objects Strata does not
+//! have (triggers, extended statistics, publications, functions), which return NULL.
+//!
+//! They read the running statement's catalog ([`crate::env::CatalogEnv`]) and print through
+//! [`crate::system::deparse`].
+
+use crate::env;
+use crate::storage::Oid;
+use crate::storage::catalog::oids::{PG_CLASS_OID, PG_NAMESPACE_OID};
+use crate::system::{builtin, deparse, relations};
+use crate::types::oid::RegKind;
+use crate::types::{DataType, NumericTypmod, Value};
+use crate::{Error, Result};
+
+/// A function of this module (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgFn {
+    FormatType,
+    GetUserById,
+    TableIsVisible,
+    /// `pg_type_is_visible`, `pg_function_is_visible`, ...: every such object is in
+    /// `pg_catalog`, which is always searched.
+    AlwaysVisible,
+    GetIndexDef,
+    GetConstraintDef,
+    GetExpr,
+    GetViewDef,
+    ObjDescription,
+    ColDescription,
+    ShobjDescription,
+    RelationSize,
+    TotalRelationSize,
+    TableSize,
+    IndexesSize,
+    SizePretty,
+    EncodingToChar,
+    /// `has_table_privilege` and friends.
+    HasPrivilege,
+    GetSerialSequence,
+    RelationIsPublishable,
+    /// Functions about objects Strata has none of (`pg_get_triggerdef`, ...): NULL.
+    Nothing,
+    /// `pg_get_function_result`, `pg_get_function_arguments`: empty text.
+    FunctionText,
+}
+
+impl PgFn {
+    /// Resolves `name` with `args` arguments: the function, its parameter types and result.
+    pub fn resolve(name: &str, args: usize) -> Option<(PgFn, Vec<DataType>, DataType)> {
+        use DataType as T;
+        let text = T::Text;
+        let oid = T::Oid;
+        let (f, params, ret) = match (name, args) {
+            ("format_type", 2) => (PgFn::FormatType, vec![oid, T::Int4], text),
+            ("pg_get_userbyid", 1) => (PgFn::GetUserById, vec![oid], T::Name),
+            ("pg_table_is_visible", 1) => (PgFn::TableIsVisible, vec![oid], T::Bool),
+            (
+                "pg_type_is_visible"
+                | "pg_function_is_visible"
+                | "pg_collation_is_visible"
+                | "pg_opclass_is_visible"
+                | "pg_operator_is_visible",
+                1,
+            ) => (PgFn::AlwaysVisible, vec![oid], T::Bool),
+            ("pg_get_indexdef", 1) => (PgFn::GetIndexDef, vec![oid], text),
+            ("pg_get_indexdef", 3) => (PgFn::GetIndexDef, vec![oid, T::Int4, T::Bool], text),
+            ("pg_get_constraintdef", 1) => (PgFn::GetConstraintDef, vec![oid], text),
+            ("pg_get_constraintdef", 2) => (PgFn::GetConstraintDef, vec![oid, T::Bool], text),
+            ("pg_get_expr", 2) => (PgFn::GetExpr, vec![text, oid], text),
+            ("pg_get_expr", 3) => (PgFn::GetExpr, vec![text, oid, T::Bool], text),
+            ("pg_get_viewdef", 1) => (PgFn::GetViewDef, vec![oid], text),
+            ("pg_get_viewdef", 2) => (PgFn::GetViewDef, vec![oid, T::Bool], text),
+            ("obj_description", 1) => (PgFn::ObjDescription, vec![oid], text),
+            ("obj_description", 2) => (PgFn::ObjDescription, vec![oid, T::Name], text),
+            ("col_description", 2) => (PgFn::ColDescription, vec![oid, T::Int4], text),
+            ("shobj_description", 2) => (PgFn::ShobjDescription, vec![oid, T::Name], text),
+            ("pg_relation_size", 1) => (PgFn::RelationSize, vec![T::RegClass], T::Int8),
+            ("pg_relation_size", 2) => (PgFn::RelationSize, vec![T::RegClass, text], T::Int8),
+            ("pg_total_relation_size", 1) => (PgFn::TotalRelationSize, vec![T::RegClass], T::Int8),
+            ("pg_table_size", 1) => (PgFn::TableSize, vec![T::RegClass], T::Int8),
+            ("pg_indexes_size", 1) => (PgFn::IndexesSize, vec![T::RegClass], T::Int8),
+            ("pg_size_pretty", 1) => (PgFn::SizePretty, vec![T::Numeric(None)], text),
+            ("pg_encoding_to_char", 1) => (PgFn::EncodingToChar, vec![T::Int4], T::Name),
+            (
+                "has_table_privilege"
+                | "has_schema_privilege"
+                | "has_database_privilege"
+                | "has_sequence_privilege"
+                | "has_column_privilege"
+                | "has_function_privilege"
+                | "pg_has_role",
+                2..=4,
+            ) => (PgFn::HasPrivilege, vec![T::Unknown; args], T::Bool),
+            ("pg_get_serial_sequence", 2) => (PgFn::GetSerialSequence, vec![text, text], text),
+            ("pg_relation_is_publishable", 1) => {
+                (PgFn::RelationIsPublishable, vec![T::RegClass], T::Bool)
+            }
+            ("pg_get_triggerdef", 1 | 2) | ("pg_get_statisticsobjdef_columns", 1) => {
+                (PgFn::Nothing, vec![T::Unknown; args], text)
+            }
+            ("pg_get_function_result" | "pg_get_function_arguments", 1) => {
+                (PgFn::FunctionText, vec![oid], text)
+            }
+            _ => return None,
+        };
+        Some((f, params, ret))
+    }
+
+    /// Whether a NULL argument gives NULL without calling.
+    pub fn strict(&self) -> bool {
+        !matches!(self, PgFn::FormatType | PgFn::HasPrivilege | PgFn::Nothing)
+    }
+
+    /// Calls the function inside the running statement.
+    pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        if self.strict() && args.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
+        let oid_arg = |i: usize| -> Oid {
+            match args.get(i) {
+                Some(Value::Int(n)) => *n as Oid,
+                Some(Value::Reg(_, o)) => *o,
+                _ => 0,
+            }
+        };
+        let text = |s: String| Value::Text(s);
+        Ok(match self {
+            PgFn::FormatType => match args.first() {
+                Some(Value::Null) | None => Value::Null,
+                _ => {
+                    let typmod = match args.get(1) {
+                        Some(Value::Int(t)) => Some(*t as i32),
+                        _ => None,
+                    };
+                    text(format_type(oid_arg(0), typmod))
+                }
+            },
+            PgFn::GetUserById => {
+                let o = oid_arg(0);
+                text(
+                    builtin::role_name(o)
+                        .map_or_else(|| format!("unknown (OID={o})"), str::to_string),
+                )
+            }
+            PgFn::TableIsVisible => Value::Bool(table_is_visible(oid_arg(0))?),
+            PgFn::AlwaysVisible | PgFn::HasPrivilege => Value::Bool(true),
+            PgFn::RelationIsPublishable => {
+                let env = env::catalog()?;
+                Value::Bool(env.catalog.table_by_id(oid_arg(0)).is_some())
+            }
+            PgFn::GetIndexDef => {
+                let env = env::catalog()?;
+                let Some(i) = relations::index_by_oid(&env.catalog, oid_arg(0)) else {
+                    return Ok(Value::Null);
+                };
+                let column = match args.get(1) {
+                    Some(Value::Int(c)) => *c as usize,
+                    _ => 0,
+                };
+                if column == 0 {
+                    text(deparse::index_definition(&env.catalog, &i))
+                } else {
+                    match i.columns.iter().chain(i.include).nth(column - 1) {
+                        Some(&c) => text(crate::expr::catalog_functions::quote_ident(
+                            &i.table.columns[c].name,
+                        )),
+                        None => Value::Null,
+                    }
+                }
+            }
+            PgFn::GetConstraintDef => {
+                let env = env::catalog()?;
+                match relations::constraint_by_oid(&env.catalog, oid_arg(0)) {
+                    Some(c) => text(deparse::constraint_definition(&env.catalog, &c)),
+                    None => Value::Null,
+                }
+            }
+            PgFn::GetExpr => {
+                let env = env::catalog()?;
+                let Value::Text(e) = &args[0] else {
+                    return Ok(Value::Null);
+                };
+                text(deparse::expr(e, env.catalog.table_by_id(oid_arg(1))))
+            }
+            PgFn::GetViewDef => {
+                let env = env::catalog()?;
+                match env.catalog.view_by_id(oid_arg(0)) {
+                    Some(v) => text(deparse::view_definition(v)),
+                    None => Value::Null,
+                }
+            }
+            PgFn::ObjDescription | PgFn::ColDescription => {
+                let env = env::catalog()?;
+                let o = oid_arg(0);
+                let (class, sub) = match self {
+                    PgFn::ColDescription => (Some(PG_CLASS_OID), oid_arg(1) as i64),
+                    _ => match args.get(1) {
+                        Some(Value::Text(c)) if c == "pg_class" => (Some(PG_CLASS_OID), 0),
+                        Some(Value::Text(c)) if c == "pg_namespace" => (Some(PG_NAMESPACE_OID), 0),
+                        Some(Value::Text(_)) => return Ok(Value::Null),
+                        _ => (None, 0),
+                    },
+                };
+                relations::comments(&env.catalog)
+                    .into_iter()
+                    .find(|(oid, cl, s, _)| {
+                        *oid == o && *s == sub && class.is_none_or(|c| c == *cl)
+                    })
+                    .map_or(Value::Null, |(_, _, _, d)| text(d))
+            }
+            PgFn::ShobjDescription | PgFn::Nothing => Value::Null,
+            PgFn::FunctionText => text(String::new()),
+            PgFn::RelationSize | PgFn::TableSize => Value::Int(size(oid_arg(0))? as i64),
+            PgFn::IndexesSize => Value::Int(indexes_size(oid_arg(0))? as i64),
+            PgFn::TotalRelationSize => {
+                Value::Int((size(oid_arg(0))? + indexes_size(oid_arg(0))?) as i64)
+            }
+            PgFn::SizePretty => {
+                let n = match &args[0] {
+                    Value::Int(i) => *i,
+                    Value::Numeric(n) => n.to_string().parse::<f64>().unwrap_or(0.0) as i64,
+                    Value::Float(f) => *f as i64,
+                    _ => 0,
+                };
+                text(size_pretty(n))
+            }
+            PgFn::EncodingToChar => text(
+                match args[0] {
+                    Value::Int(6) => "UTF8",
+                    Value::Int(0) => "SQL_ASCII",
+                    _ => "",
+                }
+                .into(),
+            ),
+            PgFn::GetSerialSequence => {
+                let env = env::catalog()?;
+                let (Value::Text(t), Value::Text(c)) = (&args[0], &args[1]) else {
+                    return Ok(Value::Null);
+                };
+                let oid = crate::expr::catalog_functions::resolve_relation_text(
+                    &env.catalog,
+                    t,
+                    &env.search_path,
+                )?
+                .ok_or_else(|| Error::UndefinedTable(t.clone()))?;
+                let table = env
+                    .catalog
+                    .table_by_id(oid)
+                    .ok_or_else(|| Error::WrongObjectType(format!("\"{t}\" is not a table")))?;
+                let col = table.column_index(c).ok_or_else(|| {
+                    Error::UndefinedColumn(format!(
+                        "column \"{c}\" of relation \"{}\" does not exist",
+                        table.name
+                    ))
+                })?;
+                env.catalog
+                    .sequences
+                    .iter()
+                    .find(|s| {
+                        s.owned_by
+                            .is_some_and(|o| o.table == table.id && o.column == col)
+                    })
+                    .map_or(Value::Null, |s| {
+                        text(format!(
+                            "{}.{}",
+                            crate::expr::catalog_functions::quote_ident(
+                                &env.catalog.schema_name(s.schema)
+                            ),
+                            crate::expr::catalog_functions::quote_ident(&s.name)
+                        ))
+                    })
+            }
+        })
+    }
+}
+
+/// Whether relation `oid` is found first by its unqualified name on the search path.
+fn table_is_visible(oid: Oid) -> Result<bool> {
+    let env = env::catalog()?;
+    let cat = &env.catalog;
+    let Some(rel) = cat.relation_by_oid(oid) else {
+        return Ok(false);
+    };
+    for &s in &env.search_path {
+        if let Some(found) = cat.relation(s, rel.name()) {
+            return Ok(found.oid() == oid);
+        }
+    }
+    Ok(false)
+}
+
+fn size(oid: Oid) -> Result<u64> {
+    Ok(env::catalog()?.services.relation_size(oid).unwrap_or(0))
+}
+
+fn indexes_size(oid: Oid) -> Result<u64> {
+    let env = env::catalog()?;
+    let Some(t) = env.catalog.table_by_id(oid) else {
+        return Ok(0);
+    };
+    Ok(relations::indexes(t)
+        .iter()
+        .map(|i| env.services.relation_size(i.oid).unwrap_or(0))
+        .sum())
+}
+
+/// `pg_size_pretty(bigint)`, PostgreSQL 15's rounding: bytes below 10 kB, then each unit
+/// while the value stays below 20480 of it, rounding half away from zero.
+pub fn size_pretty(size: i64) -> String {
+    let limit: i64 = 10 * 1024;
+    let limit2 = limit * 2 - 1;
+    if size.abs() < limit {
+        return format!("{size} bytes");
+    }
+    let half_rounded = |x: i64| (x + if x < 0 { -1 } else { 1 }) / 2;
+    let mut s = size >> 9;
+    for unit in ["kB", "MB", "GB", "TB"] {
+        if s.abs() < limit2 || unit == "TB" {
+            return format!("{} {unit}", half_rounded(s));
+        }
+        s >>= 10;
+    }
+    unreachable!("TB returns")
+}
+
+/// `format_type(oid, typmod)`.
+pub fn format_type(oid: Oid, typmod: Option<i32>) -> String {
+    if oid == 0 {
+        return "-".into();
+    }
+    let Some(base) = crate::types::oid::builtin_type(oid) else {
+        return "???".into();
+    };
+    let with_mod = |t: DataType| -> DataType {
+        let Some(m) = typmod.filter(|m| *m >= 0) else {
+            return t;
+        };
+        match t {
+            DataType::Varchar(_) if m >= 4 => DataType::Varchar(Some((m - 4) as u32)),
+            DataType::Bpchar(_) if m >= 4 => DataType::Bpchar(Some((m - 4) as u32)),
+            DataType::Numeric(_) if m >= 4 => DataType::Numeric(Some(NumericTypmod {
+                precision: (((m - 4) >> 16) & 0xffff) as u16,
+                scale: ((((m - 4) & 0x7ff) ^ 1024) - 1024) as i16,
+            })),
+            DataType::Time(_) => DataType::Time(Some(m as u8)),
+            DataType::Timestamp(_) => DataType::Timestamp(Some(m as u8)),
+            DataType::Timestamptz(_) => DataType::Timestamptz(Some(m as u8)),
+            t => t,
+        }
+    };
+    let t = match base {
+        DataType::Array(e) => match crate::types::ElemType::new(with_mod(e.get())) {
+            Some(e) => DataType::Array(e),
+            None => base,
+        },
+        t => with_mod(t),
+    };
+    // `bpchar` without a length given as -1 is the type itself, not `character(1)`.
+    if typmod == Some(-1) && matches!(t, DataType::Bpchar(None)) {
+        return "bpchar".into();
+    }
+    t.name()
+}
+
+/// The `regclass` of relation `oid`, for set-returning wrappers.
+pub fn regclass(oid: Oid) -> Value {
+    Value::Reg(RegKind::Class, oid)
+}

@@ -1,0 +1,728 @@
+//! The catalog relations whose rows are fixed by the server rather than by the user's
+//! objects: `pg_type` (PostgreSQL's OIDs, names and properties for every built-in type),
+//! `pg_am`, `pg_database` (the one database of the timeline, named as the session's),
+//! the roles (`pg_roles`, `pg_authid`, `pg_user`, `pg_auth_members`: the bootstrap
+//! superuser `postgres` and `pg_database_owner`), `pg_collation`, `pg_tablespace`,
+//! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
+//! that are always empty because Strata has no such objects (triggers, policies,
+//! inheritance, rules, extended statistics, publications, partitioning, extensions, enums).
+
+use super::relations::{align_of, collation_of, storage_of};
+use super::val::*;
+use super::{Context, SystemTable};
+use crate::storage::Row;
+use crate::storage::catalog::oids::{
+    BOOTSTRAP_SUPERUSER, BTREE_AM, DATABASE_OID, DEFAULT_TABLESPACE, HEAP_AM, PG_CATALOG_NAMESPACE,
+    PG_DATABASE_OWNER,
+};
+use crate::types::Category;
+use crate::{DataType, Result};
+
+/// `typcategory`.
+fn category_code(t: &DataType) -> char {
+    match t {
+        DataType::Char => 'Z',
+        DataType::Bytea | DataType::Uuid | DataType::Json | DataType::Jsonb => 'U',
+        t => match t.category() {
+            Category::Boolean => 'B',
+            Category::Numeric => 'N',
+            Category::String => 'S',
+            Category::DateTime => 'D',
+            Category::Timespan => 'T',
+            Category::Array => 'A',
+            Category::Unknown => 'X',
+            _ => 'U',
+        },
+    }
+}
+
+fn preferred(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Bool
+            | DataType::Float8
+            | DataType::Text
+            | DataType::Timestamptz(_)
+            | DataType::Interval
+            | DataType::Oid
+    )
+}
+
+fn pg_type(_ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for t in crate::types::oid::builtin_types() {
+        let is_array = t.elem().is_some();
+        let arr = if is_array || t == DataType::Unknown {
+            0
+        } else {
+            t.array_oid()
+        };
+        rows.push(vec![
+            oid(t.oid()),
+            text(t.typname()),
+            oid(PG_CATALOG_NAMESPACE),
+            oid(BOOTSTRAP_SUPERUSER),
+            int(t.type_len()),
+            b(t.type_len() > 0 && t.type_len() <= 8),
+            ch(if t == DataType::Unknown { 'p' } else { 'b' }),
+            ch(category_code(&t)),
+            b(preferred(&t)),
+            b(true),
+            ch(','),
+            oid(0), // typrelid
+            proc0(),
+            oid(t.elem().map_or(0, |e| e.oid())),
+            oid(arr),
+            proc0(),
+            proc0(),
+            proc0(),
+            proc0(),
+            proc0(),
+            proc0(),
+            proc0(),
+            ch(align_of(&t)),
+            ch(storage_of(&t)),
+            b(false),
+            oid(0),
+            int(-1),
+            int(0),
+            oid(collation_of(&t)),
+            null(),
+            null(),
+            null(),
+        ]);
+    }
+    Ok(rows)
+}
+
+const PG_TYPE: &[(&str, &str)] = &[
+    ("oid", "oid"),
+    ("typname", "name"),
+    ("typnamespace", "oid"),
+    ("typowner", "oid"),
+    ("typlen", "int2"),
+    ("typbyval", "bool"),
+    ("typtype", "char"),
+    ("typcategory", "char"),
+    ("typispreferred", "bool"),
+    ("typisdefined", "bool"),
+    ("typdelim", "char"),
+    ("typrelid", "oid"),
+    ("typsubscript", "regproc"),
+    ("typelem", "oid"),
+    ("typarray", "oid"),
+    ("typinput", "regproc"),
+    ("typoutput", "regproc"),
+    ("typreceive", "regproc"),
+    ("typsend", "regproc"),
+    ("typmodin", "regproc"),
+    ("typmodout", "regproc"),
+    ("typanalyze", "regproc"),
+    ("typalign", "char"),
+    ("typstorage", "char"),
+    ("typnotnull", "bool"),
+    ("typbasetype", "oid"),
+    ("typtypmod", "int4"),
+    ("typndims", "int4"),
+    ("typcollation", "oid"),
+    ("typdefaultbin", "pg_node_tree"),
+    ("typdefault", "text"),
+    ("typacl", "aclitem[]"),
+];
+
+fn pg_am(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(vec![
+        vec![oid(HEAP_AM), text("heap"), proc0(), ch('t')],
+        vec![oid(BTREE_AM), text("btree"), proc0(), ch('i')],
+    ])
+}
+
+fn pg_database(_ctx: &Context) -> Result<Vec<Row>> {
+    let name = crate::env::with(|e| e.session.database.clone());
+    Ok(vec![vec![
+        oid(DATABASE_OID),
+        text(name),
+        oid(BOOTSTRAP_SUPERUSER),
+        int(6), // UTF8
+        ch('c'),
+        b(false),
+        b(true),
+        int(-1),
+        int(0),
+        int(0),
+        oid(DEFAULT_TABLESPACE),
+        text("C.UTF-8"),
+        text("C.UTF-8"),
+        null(),
+        null(),
+        null(),
+    ]])
+}
+
+/// The roles: `(oid, name, superuser, can_login)`.
+pub const ROLES: &[(u32, &str, bool, bool)] = &[
+    (BOOTSTRAP_SUPERUSER, "postgres", true, true),
+    (PG_DATABASE_OWNER, "pg_database_owner", false, false),
+];
+
+/// The name of role `oid`.
+pub fn role_name(oid: u32) -> Option<&'static str> {
+    ROLES.iter().find(|r| r.0 == oid).map(|r| r.1)
+}
+
+fn pg_roles(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(ROLES
+        .iter()
+        .map(|&(o, name, sup, login)| {
+            vec![
+                text(name),
+                b(sup),
+                b(true),
+                b(sup),
+                b(sup),
+                b(login),
+                b(sup),
+                int(-1),
+                text("********"),
+                null(),
+                b(sup),
+                null(),
+                oid(o),
+            ]
+        })
+        .collect())
+}
+
+fn pg_authid(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(ROLES
+        .iter()
+        .map(|&(o, name, sup, login)| {
+            vec![
+                oid(o),
+                text(name),
+                b(sup),
+                b(true),
+                b(sup),
+                b(sup),
+                b(login),
+                b(sup),
+                b(sup),
+                int(-1),
+                null(),
+                null(),
+            ]
+        })
+        .collect())
+}
+
+fn pg_user(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(ROLES
+        .iter()
+        .filter(|r| r.3)
+        .map(|&(o, name, sup, _)| {
+            vec![
+                text(name),
+                oid(o),
+                b(sup),
+                b(sup),
+                b(sup),
+                b(sup),
+                text("********"),
+                null(),
+                null(),
+            ]
+        })
+        .collect())
+}
+
+fn pg_collation(_ctx: &Context) -> Result<Vec<Row>> {
+    let c = |o, name: &str, provider, coll: Option<&str>| {
+        vec![
+            oid(o),
+            text(name),
+            oid(PG_CATALOG_NAMESPACE),
+            oid(BOOTSTRAP_SUPERUSER),
+            ch(provider),
+            b(true),
+            int(if provider == 'd' { -1 } else { -1 }),
+            opt_text(coll),
+            opt_text(coll),
+            null(),
+            null(),
+        ]
+    };
+    Ok(vec![
+        c(100, "default", 'd', None),
+        c(950, "C", 'c', Some("C")),
+        c(951, "POSIX", 'c', Some("POSIX")),
+    ])
+}
+
+fn pg_tablespace(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(vec![
+        vec![
+            oid(DEFAULT_TABLESPACE),
+            text("pg_default"),
+            oid(BOOTSTRAP_SUPERUSER),
+            null(),
+            null(),
+        ],
+        vec![
+            oid(1664),
+            text("pg_global"),
+            oid(BOOTSTRAP_SUPERUSER),
+            null(),
+            null(),
+        ],
+    ])
+}
+
+/// Built-in functions listed in `pg_proc`, by name (kind `f`, or `a` for aggregates).
+const FUNCTIONS: &[&str] = &[
+    "abs",
+    "array_agg",
+    "array_length",
+    "array_to_string",
+    "avg",
+    "btrim",
+    "ceil",
+    "coalesce",
+    "concat",
+    "count",
+    "current_database",
+    "current_schema",
+    "current_setting",
+    "date_trunc",
+    "floor",
+    "format",
+    "format_type",
+    "gen_random_uuid",
+    "generate_series",
+    "length",
+    "lower",
+    "max",
+    "md5",
+    "min",
+    "nextval",
+    "now",
+    "obj_description",
+    "pg_backend_pid",
+    "pg_get_constraintdef",
+    "pg_get_expr",
+    "pg_get_indexdef",
+    "pg_get_userbyid",
+    "pg_get_viewdef",
+    "pg_relation_size",
+    "pg_size_pretty",
+    "pg_table_is_visible",
+    "random",
+    "replace",
+    "round",
+    "setval",
+    "string_agg",
+    "substr",
+    "sum",
+    "to_char",
+    "trim",
+    "upper",
+    "version",
+];
+
+const AGGREGATES: &[&str] = &[
+    "array_agg",
+    "avg",
+    "count",
+    "max",
+    "min",
+    "string_agg",
+    "sum",
+];
+
+/// The OID `pg_proc` gives built-in function number `i` (a private range below
+/// `FirstNormalObjectId`).
+pub fn function_oid(i: usize) -> u32 {
+    9000 + i as u32
+}
+
+/// The OID of built-in function `name`.
+pub fn function_by_name(name: &str) -> Option<u32> {
+    FUNCTIONS.iter().position(|f| *f == name).map(function_oid)
+}
+
+/// The name of built-in function `oid`.
+pub fn function_name(oid: u32) -> Option<&'static str> {
+    FUNCTIONS.get(oid.checked_sub(9000)? as usize).copied()
+}
+
+fn pg_proc(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(FUNCTIONS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let agg = AGGREGATES.contains(name);
+            vec![
+                oid(function_oid(i)),
+                text(*name),
+                oid(PG_CATALOG_NAMESPACE),
+                oid(BOOTSTRAP_SUPERUSER),
+                oid(12), // internal
+                Value::Float4(1.0),
+                Value::Float4(0.0),
+                oid(0),
+                proc0(),
+                ch(if agg { 'a' } else { 'f' }),
+                b(false),
+                b(false),
+                b(!agg),
+                b(*name == "generate_series"),
+                ch('i'),
+                ch('s'),
+                int(0),
+                int(0),
+                oid(0),
+                text(""),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                text(*name),
+                null(),
+                null(),
+                null(),
+                null(),
+            ]
+        })
+        .collect())
+}
+
+use crate::types::Value;
+
+const PG_PROC: &[(&str, &str)] = &[
+    ("oid", "oid"),
+    ("proname", "name"),
+    ("pronamespace", "oid"),
+    ("proowner", "oid"),
+    ("prolang", "oid"),
+    ("procost", "float4"),
+    ("prorows", "float4"),
+    ("provariadic", "oid"),
+    ("prosupport", "regproc"),
+    ("prokind", "char"),
+    ("prosecdef", "bool"),
+    ("proleakproof", "bool"),
+    ("proisstrict", "bool"),
+    ("proretset", "bool"),
+    ("provolatile", "char"),
+    ("proparallel", "char"),
+    ("pronargs", "int2"),
+    ("pronargdefaults", "int2"),
+    ("prorettype", "oid"),
+    ("proargtypes", "oidvector"),
+    ("proallargtypes", "oid[]"),
+    ("proargmodes", "char[]"),
+    ("proargnames", "text[]"),
+    ("proargdefaults", "pg_node_tree"),
+    ("protrftypes", "oid[]"),
+    ("prosrc", "text"),
+    ("probin", "text"),
+    ("prosqlbody", "pg_node_tree"),
+    ("proconfig", "text[]"),
+    ("proacl", "aclitem[]"),
+];
+
+fn empty(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(Vec::new())
+}
+
+/// The relations of this module.
+pub fn tables() -> Vec<SystemTable> {
+    let t = |name, oid, columns, rows| SystemTable {
+        schema: PG_CATALOG_NAMESPACE,
+        name,
+        oid,
+        columns,
+        rows,
+    };
+    let e = |name, oid, columns| t(name, oid, columns, empty);
+    vec![
+        t("pg_type", 1247, PG_TYPE, pg_type),
+        t(
+            "pg_am",
+            2601,
+            &[
+                ("oid", "oid"),
+                ("amname", "name"),
+                ("amhandler", "regproc"),
+                ("amtype", "char"),
+            ],
+            pg_am,
+        ),
+        t(
+            "pg_database",
+            1262,
+            &[
+                ("oid", "oid"),
+                ("datname", "name"),
+                ("datdba", "oid"),
+                ("encoding", "int4"),
+                ("datlocprovider", "char"),
+                ("datistemplate", "bool"),
+                ("datallowconn", "bool"),
+                ("datconnlimit", "int4"),
+                ("datfrozenxid", "xid"),
+                ("datminmxid", "xid"),
+                ("dattablespace", "oid"),
+                ("datcollate", "text"),
+                ("datctype", "text"),
+                ("daticulocale", "text"),
+                ("datcollversion", "text"),
+                ("datacl", "aclitem[]"),
+            ],
+            pg_database,
+        ),
+        t(
+            "pg_roles",
+            12001,
+            &[
+                ("rolname", "name"),
+                ("rolsuper", "bool"),
+                ("rolinherit", "bool"),
+                ("rolcreaterole", "bool"),
+                ("rolcreatedb", "bool"),
+                ("rolcanlogin", "bool"),
+                ("rolreplication", "bool"),
+                ("rolconnlimit", "int4"),
+                ("rolpassword", "text"),
+                ("rolvaliduntil", "timestamptz"),
+                ("rolbypassrls", "bool"),
+                ("rolconfig", "text[]"),
+                ("oid", "oid"),
+            ],
+            pg_roles,
+        ),
+        t(
+            "pg_authid",
+            1260,
+            &[
+                ("oid", "oid"),
+                ("rolname", "name"),
+                ("rolsuper", "bool"),
+                ("rolinherit", "bool"),
+                ("rolcreaterole", "bool"),
+                ("rolcreatedb", "bool"),
+                ("rolcanlogin", "bool"),
+                ("rolreplication", "bool"),
+                ("rolbypassrls", "bool"),
+                ("rolconnlimit", "int4"),
+                ("rolpassword", "text"),
+                ("rolvaliduntil", "timestamptz"),
+            ],
+            pg_authid,
+        ),
+        t(
+            "pg_user",
+            12005,
+            &[
+                ("usename", "name"),
+                ("usesysid", "oid"),
+                ("usecreatedb", "bool"),
+                ("usesuper", "bool"),
+                ("userepl", "bool"),
+                ("usebypassrls", "bool"),
+                ("passwd", "text"),
+                ("valuntil", "timestamptz"),
+                ("useconfig", "text[]"),
+            ],
+            pg_user,
+        ),
+        e(
+            "pg_auth_members",
+            1261,
+            &[
+                ("roleid", "oid"),
+                ("member", "oid"),
+                ("grantor", "oid"),
+                ("admin_option", "bool"),
+            ],
+        ),
+        t(
+            "pg_collation",
+            3456,
+            &[
+                ("oid", "oid"),
+                ("collname", "name"),
+                ("collnamespace", "oid"),
+                ("collowner", "oid"),
+                ("collprovider", "char"),
+                ("collisdeterministic", "bool"),
+                ("collencoding", "int4"),
+                ("collcollate", "text"),
+                ("collctype", "text"),
+                ("colliculocale", "text"),
+                ("collversion", "text"),
+            ],
+            pg_collation,
+        ),
+        t(
+            "pg_tablespace",
+            1213,
+            &[
+                ("oid", "oid"),
+                ("spcname", "name"),
+                ("spcowner", "oid"),
+                ("spcacl", "aclitem[]"),
+                ("spcoptions", "text[]"),
+            ],
+            pg_tablespace,
+        ),
+        t("pg_proc", 1255, PG_PROC, pg_proc),
+        e(
+            "pg_trigger",
+            2620,
+            &[
+                ("oid", "oid"),
+                ("tgrelid", "oid"),
+                ("tgparentid", "oid"),
+                ("tgname", "name"),
+                ("tgfoid", "oid"),
+                ("tgtype", "int2"),
+                ("tgenabled", "char"),
+                ("tgisinternal", "bool"),
+                ("tgconstrrelid", "oid"),
+                ("tgconstrindid", "oid"),
+                ("tgconstraint", "oid"),
+                ("tgdeferrable", "bool"),
+                ("tginitdeferred", "bool"),
+                ("tgnargs", "int2"),
+                ("tgattr", "int2vector"),
+                ("tgargs", "text"),
+                ("tgqual", "pg_node_tree"),
+                ("tgoldtable", "name"),
+                ("tgnewtable", "name"),
+            ],
+        ),
+        e(
+            "pg_policy",
+            3256,
+            &[
+                ("oid", "oid"),
+                ("polname", "name"),
+                ("polrelid", "oid"),
+                ("polcmd", "char"),
+                ("polpermissive", "bool"),
+                ("polroles", "oid[]"),
+                ("polqual", "pg_node_tree"),
+                ("polwithcheck", "pg_node_tree"),
+            ],
+        ),
+        e(
+            "pg_inherits",
+            2611,
+            &[
+                ("inhrelid", "oid"),
+                ("inhparent", "oid"),
+                ("inhseqno", "int4"),
+                ("inhdetachpending", "bool"),
+            ],
+        ),
+        e(
+            "pg_rewrite",
+            2618,
+            &[
+                ("oid", "oid"),
+                ("rulename", "name"),
+                ("ev_class", "oid"),
+                ("ev_type", "char"),
+                ("ev_enabled", "char"),
+                ("is_instead", "bool"),
+                ("ev_qual", "pg_node_tree"),
+                ("ev_action", "pg_node_tree"),
+            ],
+        ),
+        e(
+            "pg_statistic_ext",
+            3381,
+            &[
+                ("oid", "oid"),
+                ("stxrelid", "oid"),
+                ("stxname", "name"),
+                ("stxnamespace", "oid"),
+                ("stxowner", "oid"),
+                ("stxstattarget", "int4"),
+                ("stxkeys", "int2vector"),
+                ("stxkind", "char[]"),
+                ("stxexprs", "pg_node_tree"),
+            ],
+        ),
+        e(
+            "pg_publication",
+            6104,
+            &[
+                ("oid", "oid"),
+                ("pubname", "name"),
+                ("pubowner", "oid"),
+                ("puballtables", "bool"),
+                ("pubinsert", "bool"),
+                ("pubupdate", "bool"),
+                ("pubdelete", "bool"),
+                ("pubtruncate", "bool"),
+                ("pubviaroot", "bool"),
+            ],
+        ),
+        e(
+            "pg_publication_rel",
+            6106,
+            &[
+                ("oid", "oid"),
+                ("prpubid", "oid"),
+                ("prrelid", "oid"),
+                ("prqual", "pg_node_tree"),
+                ("prattrs", "int2[]"),
+            ],
+        ),
+        e(
+            "pg_publication_namespace",
+            6237,
+            &[("oid", "oid"), ("pnpubid", "oid"), ("pnnspid", "oid")],
+        ),
+        e(
+            "pg_partitioned_table",
+            3350,
+            &[
+                ("partrelid", "oid"),
+                ("partstrat", "char"),
+                ("partnatts", "int2"),
+                ("partdefid", "oid"),
+                ("partattrs", "int2vector"),
+                ("partclass", "oidvector"),
+                ("partcollation", "oidvector"),
+                ("partexprs", "pg_node_tree"),
+            ],
+        ),
+        e(
+            "pg_extension",
+            3079,
+            &[
+                ("oid", "oid"),
+                ("extname", "name"),
+                ("extowner", "oid"),
+                ("extnamespace", "oid"),
+                ("extrelocatable", "bool"),
+                ("extversion", "text"),
+                ("extconfig", "oid[]"),
+                ("extcondition", "text[]"),
+            ],
+        ),
+        e(
+            "pg_enum",
+            3501,
+            &[
+                ("oid", "oid"),
+                ("enumtypid", "oid"),
+                ("enumsortorder", "float4"),
+                ("enumlabel", "name"),
+            ],
+        ),
+    ]
+}

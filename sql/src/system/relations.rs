@@ -1,0 +1,932 @@
+//! The catalog relations that describe the user's objects, generated from the statement's
+//! [`Catalog`]: `pg_namespace`, `pg_class`, `pg_attribute`, `pg_attrdef`, `pg_index`,
+//! `pg_constraint`, `pg_sequence`, `pg_description`, `pg_depend`, and the views
+//! `pg_tables`, `pg_views`, `pg_indexes`, `pg_sequences`.
+//!
+//! Every object is owned by the bootstrap superuser (OID 10; Strata has no per-object
+//! owners yet). A column's `attnum` is its position + 1 (a dropped column leaves no hole, as
+//! it does in PostgreSQL). Defaults, CHECK expressions and view queries are kept as SQL text:
+//! the `pg_node_tree` columns hold it and [`super::deparse`] prints it as PostgreSQL would.
+
+use super::val::*;
+use super::{Context, SystemTable};
+use crate::storage::catalog::oids::{
+    BOOTSTRAP_SUPERUSER, BTREE_AM, HEAP_AM, PG_CATALOG_NAMESPACE, PG_CLASS_OID, PG_CONSTRAINT_OID,
+    PG_NAMESPACE_OID,
+};
+use crate::storage::{Catalog, Oid, Row, TableDef};
+use crate::types::Value;
+use crate::{DataType, Result};
+
+/// One index of a table, primary key included, in a uniform shape.
+pub struct IndexInfo<'a> {
+    pub table: &'a TableDef,
+    pub oid: Oid,
+    pub name: &'a str,
+    pub columns: &'a [usize],
+    pub include: &'a [usize],
+    pub unique: bool,
+    pub primary: bool,
+    /// The constraint (PRIMARY KEY / UNIQUE) the index implements.
+    pub constraint: Option<Oid>,
+    pub comment: Option<&'a str>,
+}
+
+/// Every index of `t`, the primary key's first.
+pub fn indexes(t: &TableDef) -> Vec<IndexInfo<'_>> {
+    let mut v = Vec::new();
+    if !t.primary_key.is_empty() {
+        v.push(IndexInfo {
+            table: t,
+            oid: t.pk_index_oid,
+            name: t.primary_key_name.as_deref().unwrap_or(""),
+            columns: &t.primary_key,
+            include: &[],
+            unique: true,
+            primary: true,
+            constraint: Some(t.pk_constraint_oid),
+            comment: t.pk_comment.as_deref(),
+        });
+    }
+    for i in &t.indexes {
+        v.push(IndexInfo {
+            table: t,
+            oid: i.oid,
+            name: &i.name,
+            columns: &i.columns,
+            include: &i.include,
+            unique: i.unique,
+            primary: false,
+            constraint: i.constraint,
+            comment: i.comment.as_deref(),
+        });
+    }
+    v
+}
+
+/// The index with OID `oid`.
+pub fn index_by_oid(cat: &Catalog, oid: Oid) -> Option<IndexInfo<'_>> {
+    let t = cat.index_table(oid)?;
+    indexes(t).into_iter().find(|i| i.oid == oid)
+}
+
+/// A constraint in a uniform shape.
+pub enum ConstraintRef<'a> {
+    /// PRIMARY KEY or UNIQUE, through its index.
+    Key(IndexInfo<'a>),
+    Check(&'a TableDef, &'a crate::storage::CheckDef),
+    Foreign(&'a TableDef, &'a crate::storage::ForeignKeyDef),
+}
+
+impl ConstraintRef<'_> {
+    pub fn oid(&self) -> Oid {
+        match self {
+            ConstraintRef::Key(i) => i.constraint.unwrap_or(0),
+            ConstraintRef::Check(_, c) => c.oid,
+            ConstraintRef::Foreign(_, f) => f.oid,
+        }
+    }
+}
+
+/// Every constraint of `t`: primary key, unique, check, foreign key.
+pub fn constraints(t: &TableDef) -> Vec<ConstraintRef<'_>> {
+    let mut v: Vec<ConstraintRef> = indexes(t)
+        .into_iter()
+        .filter(|i| i.constraint.is_some())
+        .map(ConstraintRef::Key)
+        .collect();
+    v.extend(t.checks.iter().map(|c| ConstraintRef::Check(t, c)));
+    v.extend(t.foreign_keys.iter().map(|f| ConstraintRef::Foreign(t, f)));
+    v
+}
+
+/// The constraint with OID `oid`.
+pub fn constraint_by_oid(cat: &Catalog, oid: Oid) -> Option<ConstraintRef<'_>> {
+    cat.tables
+        .iter()
+        .flat_map(constraints)
+        .find(|c| c.oid() == oid)
+}
+
+/// The collation of a column of type `t` (`typcollation`): default for strings, `C` for
+/// `name`, none otherwise.
+pub fn collation_of(t: &DataType) -> Oid {
+    match t.elem().unwrap_or(*t) {
+        DataType::Name => 950,
+        t if t.is_string() && t != DataType::Char => 100,
+        _ => 0,
+    }
+}
+
+/// `attstorage` / `typstorage`: plain for fixed-length types, main for numeric, else
+/// extended.
+pub fn storage_of(t: &DataType) -> char {
+    match t {
+        DataType::Numeric(_) => 'm',
+        t if t.type_len() > 0 => 'p',
+        _ => 'x',
+    }
+}
+
+/// `typalign` of a type.
+pub fn align_of(t: &DataType) -> char {
+    match t {
+        DataType::Array(e) => match align_of(&e.get()) {
+            'd' => 'd',
+            _ => 'i',
+        },
+        DataType::Bool | DataType::Char | DataType::Name | DataType::Uuid => 'c',
+        DataType::Int2 => 's',
+        t if t.type_len() == 8 || *t == DataType::Interval => 'd',
+        _ => 'i',
+    }
+}
+
+fn rel_row(
+    rel: Oid,
+    name: &str,
+    schema: Oid,
+    am: Oid,
+    kind: char,
+    natts: usize,
+    table: Option<(&TableDef, f32)>,
+    options: Option<&[String]>,
+) -> Row {
+    let (checks, has_index, tuples) = match table {
+        Some((t, tuples)) => (
+            t.checks.len(),
+            !t.primary_key.is_empty() || !t.indexes.is_empty(),
+            tuples,
+        ),
+        None => (0, false, -1.0),
+    };
+    let options = match options {
+        Some(o) if !o.is_empty() => array(o.iter().map(|s| text(s.clone())).collect()),
+        _ => null(),
+    };
+    vec![
+        oid(rel),
+        text(name),
+        oid(schema),
+        oid(0), // reltype
+        oid(0), // reloftype
+        oid(BOOTSTRAP_SUPERUSER),
+        oid(am),
+        oid(if kind == 'v' { 0 } else { rel }), // relfilenode
+        oid(0),                                 // reltablespace
+        int(0),                                 // relpages
+        Value::Float4(tuples),
+        int(0), // relallvisible
+        oid(0), // reltoastrelid
+        b(has_index),
+        b(false), // relisshared
+        ch('p'),
+        ch(kind),
+        int(natts as i64),
+        int(checks as i64),
+        b(kind == 'v'), // relhasrules
+        b(false),       // relhastriggers
+        b(false),       // relhassubclass
+        b(false),       // relrowsecurity
+        b(false),       // relforcerowsecurity
+        b(true),        // relispopulated
+        ch(if matches!(kind, 'r' | 'm') { 'd' } else { 'n' }),
+        b(false), // relispartition
+        oid(0),   // relrewrite
+        int(0),   // relfrozenxid
+        int(0),   // relminmxid
+        null(),   // relacl
+        options,
+        null(), // relpartbound
+    ]
+}
+
+fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    let mut rows = Vec::new();
+    for t in &cat.tables {
+        let tuples = cat.stats.get(&t.id).map_or(-1.0, |s| s.rows as f32);
+        let kind = if t.materialized.is_some() { 'm' } else { 'r' };
+        rows.push(rel_row(
+            t.id,
+            &t.name,
+            t.schema,
+            HEAP_AM,
+            kind,
+            t.columns.len(),
+            Some((t, tuples)),
+            Some(&t.options),
+        ));
+        for i in indexes(t) {
+            let n = i.columns.len() + i.include.len();
+            rows.push(rel_row(
+                i.oid, i.name, t.schema, BTREE_AM, 'i', n, None, None,
+            ));
+        }
+    }
+    for v in &cat.views {
+        rows.push(rel_row(
+            v.oid,
+            &v.name,
+            v.schema,
+            0,
+            'v',
+            v.columns.len(),
+            None,
+            None,
+        ));
+    }
+    for s in &cat.sequences {
+        rows.push(rel_row(s.oid, &s.name, s.schema, 0, 'S', 3, None, None));
+    }
+    Ok(rows)
+}
+
+const PG_CLASS: &[(&str, &str)] = &[
+    ("oid", "oid"),
+    ("relname", "name"),
+    ("relnamespace", "oid"),
+    ("reltype", "oid"),
+    ("reloftype", "oid"),
+    ("relowner", "oid"),
+    ("relam", "oid"),
+    ("relfilenode", "oid"),
+    ("reltablespace", "oid"),
+    ("relpages", "int4"),
+    ("reltuples", "float4"),
+    ("relallvisible", "int4"),
+    ("reltoastrelid", "oid"),
+    ("relhasindex", "bool"),
+    ("relisshared", "bool"),
+    ("relpersistence", "char"),
+    ("relkind", "char"),
+    ("relnatts", "int2"),
+    ("relchecks", "int2"),
+    ("relhasrules", "bool"),
+    ("relhastriggers", "bool"),
+    ("relhassubclass", "bool"),
+    ("relrowsecurity", "bool"),
+    ("relforcerowsecurity", "bool"),
+    ("relispopulated", "bool"),
+    ("relreplident", "char"),
+    ("relispartition", "bool"),
+    ("relrewrite", "oid"),
+    ("relfrozenxid", "xid"),
+    ("relminmxid", "xid"),
+    ("relacl", "aclitem[]"),
+    ("reloptions", "text[]"),
+    ("relpartbound", "pg_node_tree"),
+];
+
+fn pg_namespace(ctx: &Context) -> Result<Vec<Row>> {
+    Ok(ctx
+        .env
+        .catalog
+        .all_schemas()
+        .into_iter()
+        .map(|s| vec![oid(s.oid), text(s.name), oid(s.owner), null()])
+        .collect())
+}
+
+/// One `pg_attribute` row.
+#[allow(clippy::too_many_arguments)]
+fn attribute(
+    rel: Oid,
+    name: &str,
+    t: &DataType,
+    num: usize,
+    not_null: bool,
+    has_default: bool,
+    identity: char,
+) -> Row {
+    vec![
+        oid(rel),
+        text(name),
+        oid(t.oid()),
+        int(-1), // attstattarget
+        int(t.type_len()),
+        int(num as i64),
+        int(i64::from(t.elem().is_some())),
+        int(-1), // attcacheoff
+        int(t.typmod()),
+        b(t.type_len() > 0 && t.type_len() <= 8),
+        ch(align_of(t)),
+        ch(storage_of(t)),
+        text(""), // attcompression ("char" zero byte prints empty)
+        b(not_null),
+        b(has_default),
+        b(false), // atthasmissing
+        text(if identity == '\0' {
+            String::new()
+        } else {
+            identity.to_string()
+        }),
+        text(""), // attgenerated
+        b(false), // attisdropped
+        b(true),  // attislocal
+        int(0),   // attinhcount
+        oid(collation_of(t)),
+        null(),
+        null(),
+        null(),
+        null(),
+    ]
+}
+
+fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    let mut rows = Vec::new();
+    for t in &cat.tables {
+        for (i, c) in t.columns.iter().enumerate() {
+            let identity = match c.identity {
+                Some(id) if id.always => 'a',
+                Some(_) => 'd',
+                None => '\0',
+            };
+            rows.push(attribute(
+                t.id,
+                &c.name,
+                &c.data_type,
+                i + 1,
+                c.not_null,
+                c.default.is_some(),
+                identity,
+            ));
+        }
+        for ix in indexes(t) {
+            for (k, &col) in ix.columns.iter().chain(ix.include).enumerate() {
+                let c = &t.columns[col];
+                rows.push(attribute(
+                    ix.oid,
+                    &c.name,
+                    &c.data_type,
+                    k + 1,
+                    false,
+                    false,
+                    '\0',
+                ));
+            }
+        }
+    }
+    for v in &cat.views {
+        for (i, c) in v.columns.iter().enumerate() {
+            rows.push(attribute(
+                v.oid,
+                &c.name,
+                &c.data_type,
+                i + 1,
+                false,
+                false,
+                '\0',
+            ));
+        }
+    }
+    for s in &cat.sequences {
+        for (i, (n, t)) in super::sequence_columns().iter().enumerate() {
+            rows.push(attribute(s.oid, n, t, i + 1, true, false, '\0'));
+        }
+    }
+    Ok(rows)
+}
+
+const PG_ATTRIBUTE: &[(&str, &str)] = &[
+    ("attrelid", "oid"),
+    ("attname", "name"),
+    ("atttypid", "oid"),
+    ("attstattarget", "int4"),
+    ("attlen", "int2"),
+    ("attnum", "int2"),
+    ("attndims", "int4"),
+    ("attcacheoff", "int4"),
+    ("atttypmod", "int4"),
+    ("attbyval", "bool"),
+    ("attalign", "char"),
+    ("attstorage", "char"),
+    ("attcompression", "char"),
+    ("attnotnull", "bool"),
+    ("atthasdef", "bool"),
+    ("atthasmissing", "bool"),
+    ("attidentity", "char"),
+    ("attgenerated", "char"),
+    ("attisdropped", "bool"),
+    ("attislocal", "bool"),
+    ("attinhcount", "int4"),
+    ("attcollation", "oid"),
+    ("attacl", "aclitem[]"),
+    ("attoptions", "text[]"),
+    ("attfdwoptions", "text[]"),
+    ("attmissingval", "text"),
+];
+
+/// The OID of the default of column `attnum` of table `t` (`pg_attrdef.oid`): derived, as
+/// defaults have none of their own here.
+pub fn attrdef_oid(t: &TableDef, attnum: usize) -> Oid {
+    t.id.wrapping_mul(64).wrapping_add(attnum as Oid) | 0x8000_0000
+}
+
+fn pg_attrdef(ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for t in &ctx.env.catalog.tables {
+        for (i, c) in t.columns.iter().enumerate() {
+            if let Some(d) = &c.default {
+                rows.push(vec![
+                    oid(attrdef_oid(t, i + 1)),
+                    oid(t.id),
+                    int(i as i64 + 1),
+                    text(d.clone()),
+                ]);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn pg_index(ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for t in &ctx.env.catalog.tables {
+        for i in indexes(t) {
+            let keys: Vec<usize> = i.columns.iter().chain(i.include).map(|c| c + 1).collect();
+            let colls: Vec<Oid> = i
+                .columns
+                .iter()
+                .map(|&c| collation_of(&t.columns[c].data_type))
+                .collect();
+            rows.push(vec![
+                oid(i.oid),
+                oid(t.id),
+                int(keys.len() as i64),
+                int(i.columns.len() as i64),
+                b(i.unique),
+                b(false), // indnullsnotdistinct
+                b(i.primary),
+                b(false), // indisexclusion
+                b(true),  // indimmediate
+                b(false), // indisclustered
+                b(true),  // indisvalid
+                b(false), // indcheckxmin
+                b(true),  // indisready
+                b(true),  // indislive
+                b(false), // indisreplident
+                vector(keys),
+                vector(colls),
+                vector(i.columns.iter().map(|_| 0)),
+                vector(i.columns.iter().map(|_| 0)),
+                null(),
+                null(),
+            ]);
+        }
+    }
+    Ok(rows)
+}
+
+const PG_INDEX: &[(&str, &str)] = &[
+    ("indexrelid", "oid"),
+    ("indrelid", "oid"),
+    ("indnatts", "int2"),
+    ("indnkeyatts", "int2"),
+    ("indisunique", "bool"),
+    ("indnullsnotdistinct", "bool"),
+    ("indisprimary", "bool"),
+    ("indisexclusion", "bool"),
+    ("indimmediate", "bool"),
+    ("indisclustered", "bool"),
+    ("indisvalid", "bool"),
+    ("indcheckxmin", "bool"),
+    ("indisready", "bool"),
+    ("indislive", "bool"),
+    ("indisreplident", "bool"),
+    ("indkey", "int2vector"),
+    ("indcollation", "oidvector"),
+    ("indclass", "oidvector"),
+    ("indoption", "int2vector"),
+    ("indexprs", "pg_node_tree"),
+    ("indpred", "pg_node_tree"),
+];
+
+fn attnums(cols: &[usize]) -> Value {
+    int_array(cols.iter().map(|c| *c as i64 + 1))
+}
+
+fn pg_constraint(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    let mut rows = Vec::new();
+    for t in &cat.tables {
+        for c in constraints(t) {
+            let (name, kind, index, fref, upd, del, mat, key, fkey, bin) = match &c {
+                ConstraintRef::Key(i) => (
+                    i.name.to_string(),
+                    if i.primary { 'p' } else { 'u' },
+                    i.oid,
+                    0,
+                    ' ',
+                    ' ',
+                    ' ',
+                    attnums(i.columns),
+                    null(),
+                    null(),
+                ),
+                ConstraintRef::Check(_, ck) => (
+                    ck.name.clone(),
+                    'c',
+                    0,
+                    0,
+                    ' ',
+                    ' ',
+                    ' ',
+                    attnums(&ck.columns),
+                    null(),
+                    text(ck.expr.clone()),
+                ),
+                ConstraintRef::Foreign(_, fk) => {
+                    let ref_index = cat
+                        .table_by_id(fk.ref_table)
+                        .and_then(|rt| {
+                            indexes(rt)
+                                .into_iter()
+                                .find(|i| i.unique && i.columns == fk.ref_columns.as_slice())
+                                .map(|i| i.oid)
+                        })
+                        .unwrap_or(0);
+                    (
+                        fk.name.clone(),
+                        'f',
+                        ref_index,
+                        fk.ref_table,
+                        fk.on_update.code(),
+                        fk.on_delete.code(),
+                        if fk.match_full { 'f' } else { 's' },
+                        attnums(&fk.columns),
+                        attnums(&fk.ref_columns),
+                        null(),
+                    )
+                }
+            };
+            rows.push(vec![
+                oid(c.oid()),
+                text(name),
+                oid(t.schema),
+                ch(kind),
+                b(false), // condeferrable
+                b(false), // condeferred
+                b(true),  // convalidated
+                oid(t.id),
+                oid(0), // contypid
+                oid(index),
+                oid(0), // conparentid
+                oid(fref),
+                ch(upd),
+                ch(del),
+                ch(mat),
+                b(true),  // conislocal
+                int(0),   // coninhcount
+                b(false), // connoinherit
+                key,
+                fkey,
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                bin,
+            ]);
+        }
+    }
+    Ok(rows)
+}
+
+const PG_CONSTRAINT: &[(&str, &str)] = &[
+    ("oid", "oid"),
+    ("conname", "name"),
+    ("connamespace", "oid"),
+    ("contype", "char"),
+    ("condeferrable", "bool"),
+    ("condeferred", "bool"),
+    ("convalidated", "bool"),
+    ("conrelid", "oid"),
+    ("contypid", "oid"),
+    ("conindid", "oid"),
+    ("conparentid", "oid"),
+    ("confrelid", "oid"),
+    ("confupdtype", "char"),
+    ("confdeltype", "char"),
+    ("confmatchtype", "char"),
+    ("conislocal", "bool"),
+    ("coninhcount", "int4"),
+    ("connoinherit", "bool"),
+    ("conkey", "int2[]"),
+    ("confkey", "int2[]"),
+    ("conpfeqop", "oid[]"),
+    ("conppeqop", "oid[]"),
+    ("conffeqop", "oid[]"),
+    ("confdelsetcols", "int2[]"),
+    ("conexclop", "oid[]"),
+    ("conbin", "pg_node_tree"),
+];
+
+fn pg_sequence(ctx: &Context) -> Result<Vec<Row>> {
+    Ok(ctx
+        .env
+        .catalog
+        .sequences
+        .iter()
+        .map(|s| {
+            vec![
+                oid(s.oid),
+                oid(s.data_type.oid()),
+                int(s.start),
+                int(s.increment),
+                int(s.max),
+                int(s.min),
+                int(s.cache),
+                b(s.cycle),
+            ]
+        })
+        .collect())
+}
+
+/// Every comment: `(objoid, classoid, objsubid, description)`.
+pub fn comments(cat: &Catalog) -> Vec<(Oid, Oid, i64, String)> {
+    let mut v = Vec::new();
+    let mut add = |o: Oid, class: Oid, sub: i64, c: &Option<String>| {
+        if let Some(c) = c {
+            v.push((o, class, sub, c.clone()));
+        }
+    };
+    for s in cat.all_schemas() {
+        add(s.oid, PG_NAMESPACE_OID, 0, &s.comment);
+    }
+    for t in &cat.tables {
+        add(t.id, PG_CLASS_OID, 0, &t.comment);
+        for (i, c) in t.columns.iter().enumerate() {
+            add(t.id, PG_CLASS_OID, i as i64 + 1, &c.comment);
+        }
+        for i in indexes(t) {
+            add(i.oid, PG_CLASS_OID, 0, &i.comment.map(str::to_string));
+        }
+    }
+    for vw in &cat.views {
+        add(vw.oid, PG_CLASS_OID, 0, &vw.comment);
+        for (i, c) in vw.columns.iter().enumerate() {
+            add(vw.oid, PG_CLASS_OID, i as i64 + 1, &c.comment);
+        }
+    }
+    for s in &cat.sequences {
+        add(s.oid, PG_CLASS_OID, 0, &s.comment);
+    }
+    v
+}
+
+fn pg_description(ctx: &Context) -> Result<Vec<Row>> {
+    Ok(comments(&ctx.env.catalog)
+        .into_iter()
+        .map(|(o, class, sub, d)| vec![oid(o), oid(class), int(sub), text(d)])
+        .collect())
+}
+
+/// `pg_depend`: what `pg_get_serial_sequence` and ORMs read — an owned sequence depends on
+/// its column (`a` for serial / OWNED BY, `i` for identity), an index on its constraint.
+fn pg_depend(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    let mut rows = Vec::new();
+    let dep = |objid: Oid, refobj: Oid, refsub: i64, class: Oid, kind: char| {
+        vec![
+            oid(PG_CLASS_OID),
+            oid(objid),
+            int(0),
+            oid(class),
+            oid(refobj),
+            int(refsub),
+            ch(kind),
+        ]
+    };
+    for s in &cat.sequences {
+        if let Some(o) = s.owned_by {
+            let identity = cat
+                .table_by_id(o.table)
+                .and_then(|t| t.columns.get(o.column))
+                .and_then(|c| c.identity)
+                .is_some_and(|i| i.sequence == s.oid);
+            let kind = if identity { 'i' } else { 'a' };
+            rows.push(dep(s.oid, o.table, o.column as i64 + 1, PG_CLASS_OID, kind));
+        }
+    }
+    for t in &cat.tables {
+        for i in indexes(t) {
+            if let Some(c) = i.constraint {
+                rows.push(dep(i.oid, c, 0, PG_CONSTRAINT_OID, 'i'));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn pg_tables(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    Ok(cat
+        .tables
+        .iter()
+        .filter(|t| t.materialized.is_none())
+        .map(|t| {
+            vec![
+                text(cat.schema_name(t.schema)),
+                text(t.name.clone()),
+                text("postgres"),
+                null(),
+                b(!t.primary_key.is_empty() || !t.indexes.is_empty()),
+                b(false),
+                b(false),
+                b(false),
+            ]
+        })
+        .collect())
+}
+
+fn pg_views(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    Ok(cat
+        .views
+        .iter()
+        .map(|v| {
+            vec![
+                text(cat.schema_name(v.schema)),
+                text(v.name.clone()),
+                text("postgres"),
+                text(super::deparse::view_definition(v)),
+            ]
+        })
+        .collect())
+}
+
+fn pg_indexes(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    let mut rows = Vec::new();
+    for t in &cat.tables {
+        for i in indexes(t) {
+            rows.push(vec![
+                text(cat.schema_name(t.schema)),
+                text(t.name.clone()),
+                text(i.name),
+                null(),
+                text(super::deparse::index_definition(cat, &i)),
+            ]);
+        }
+    }
+    Ok(rows)
+}
+
+fn pg_sequences(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    let mut rows = Vec::new();
+    for s in &cat.sequences {
+        let (last, called) = ctx.env.services.sequence_state(s)?;
+        rows.push(vec![
+            text(cat.schema_name(s.schema)),
+            text(s.name.clone()),
+            text("postgres"),
+            Value::Reg(crate::types::oid::RegKind::Type, s.data_type.oid()),
+            int(s.start),
+            int(s.min),
+            int(s.max),
+            int(s.increment),
+            b(s.cycle),
+            int(s.cache),
+            if called { int(last) } else { null() },
+        ]);
+    }
+    Ok(rows)
+}
+
+/// The relations of this module.
+pub fn tables() -> Vec<SystemTable> {
+    let t = |name, oid, columns, rows| SystemTable {
+        schema: PG_CATALOG_NAMESPACE,
+        name,
+        oid,
+        columns,
+        rows,
+    };
+    vec![
+        t(
+            "pg_namespace",
+            2615,
+            &[
+                ("oid", "oid"),
+                ("nspname", "name"),
+                ("nspowner", "oid"),
+                ("nspacl", "aclitem[]"),
+            ],
+            pg_namespace,
+        ),
+        t("pg_class", 1259, PG_CLASS, pg_class),
+        t("pg_attribute", 1249, PG_ATTRIBUTE, pg_attribute),
+        t(
+            "pg_attrdef",
+            2604,
+            &[
+                ("oid", "oid"),
+                ("adrelid", "oid"),
+                ("adnum", "int2"),
+                ("adbin", "pg_node_tree"),
+            ],
+            pg_attrdef,
+        ),
+        t("pg_index", 2610, PG_INDEX, pg_index),
+        t("pg_constraint", 2606, PG_CONSTRAINT, pg_constraint),
+        t(
+            "pg_sequence",
+            2224,
+            &[
+                ("seqrelid", "oid"),
+                ("seqtypid", "oid"),
+                ("seqstart", "int8"),
+                ("seqincrement", "int8"),
+                ("seqmax", "int8"),
+                ("seqmin", "int8"),
+                ("seqcache", "int8"),
+                ("seqcycle", "bool"),
+            ],
+            pg_sequence,
+        ),
+        t(
+            "pg_description",
+            2609,
+            &[
+                ("objoid", "oid"),
+                ("classoid", "oid"),
+                ("objsubid", "int4"),
+                ("description", "text"),
+            ],
+            pg_description,
+        ),
+        t(
+            "pg_depend",
+            2608,
+            &[
+                ("classid", "oid"),
+                ("objid", "oid"),
+                ("objsubid", "int4"),
+                ("refclassid", "oid"),
+                ("refobjid", "oid"),
+                ("refobjsubid", "int4"),
+                ("deptype", "char"),
+            ],
+            pg_depend,
+        ),
+        t(
+            "pg_tables",
+            12004,
+            &[
+                ("schemaname", "name"),
+                ("tablename", "name"),
+                ("tableowner", "name"),
+                ("tablespace", "name"),
+                ("hasindexes", "bool"),
+                ("hasrules", "bool"),
+                ("hastriggers", "bool"),
+                ("rowsecurity", "bool"),
+            ],
+            pg_tables,
+        ),
+        t(
+            "pg_views",
+            12000,
+            &[
+                ("schemaname", "name"),
+                ("viewname", "name"),
+                ("viewowner", "name"),
+                ("definition", "text"),
+            ],
+            pg_views,
+        ),
+        t(
+            "pg_indexes",
+            12013,
+            &[
+                ("schemaname", "name"),
+                ("tablename", "name"),
+                ("indexname", "name"),
+                ("tablespace", "name"),
+                ("indexdef", "text"),
+            ],
+            pg_indexes,
+        ),
+        t(
+            "pg_sequences",
+            12017,
+            &[
+                ("schemaname", "name"),
+                ("sequencename", "name"),
+                ("sequenceowner", "name"),
+                ("data_type", "regtype"),
+                ("start_value", "int8"),
+                ("min_value", "int8"),
+                ("max_value", "int8"),
+                ("increment_by", "int8"),
+                ("cycle", "bool"),
+                ("cache_size", "int8"),
+                ("last_value", "int8"),
+            ],
+            pg_sequences,
+        ),
+    ]
+}
