@@ -44,6 +44,42 @@ pub fn comparison(op: &BinaryOperator) -> Option<(CmpOp, &'static str)> {
     })
 }
 
+/// `OPERATOR(pg_catalog.op)` (what psql writes) as the plain operator `op`.
+fn qualified_operator(op: &BinaryOperator) -> Option<BinaryOperator> {
+    let BinaryOperator::PGCustomBinaryOperator(parts) = op else {
+        return None;
+    };
+    let sym = match parts.as_slice() {
+        [schema, sym] if schema == "pg_catalog" => sym.as_str(),
+        [sym] => sym.as_str(),
+        _ => return None,
+    };
+    use BinaryOperator as B;
+    Some(match sym {
+        "~" => B::PGRegexMatch,
+        "~*" => B::PGRegexIMatch,
+        "!~" => B::PGRegexNotMatch,
+        "!~*" => B::PGRegexNotIMatch,
+        "~~" => B::PGLikeMatch,
+        "~~*" => B::PGILikeMatch,
+        "!~~" => B::PGNotLikeMatch,
+        "!~~*" => B::PGNotILikeMatch,
+        "=" => B::Eq,
+        "<>" | "!=" => B::NotEq,
+        "<" => B::Lt,
+        "<=" => B::LtEq,
+        ">" => B::Gt,
+        ">=" => B::GtEq,
+        "+" => B::Plus,
+        "-" => B::Minus,
+        "*" => B::Multiply,
+        "/" => B::Divide,
+        "%" => B::Modulo,
+        "||" => B::StringConcat,
+        _ => return None,
+    })
+}
+
 impl Binder {
     /// Binds a `BinaryOp` node (and, outside aggregate mode, its whole left spine).
     pub(super) fn bind_binary(
@@ -67,7 +103,8 @@ impl Binder {
         let mut acc = self.bind_expr(cur, ctx)?;
         for (op, right) in spine.into_iter().rev() {
             let r = self.bind_expr(right, ctx)?;
-            acc = self.apply_binary(op, acc, r)?;
+            let op = qualified_operator(op).unwrap_or_else(|| op.clone());
+            acc = self.apply_binary(&op, acc, r)?;
         }
         Ok(acc)
     }

@@ -13,6 +13,7 @@
 
 use super::expr::ExprCtx;
 use super::{Binder, FromRelation, Scope, ScopeColumn, ident};
+use crate::expr::set_fns::SetFn;
 use crate::expr::{CmpOp, Expr};
 use crate::planner::{AccessPlan, JoinKind, Plan, SystemSource};
 use crate::types::DataType;
@@ -294,8 +295,12 @@ impl Binder {
                 name,
                 alias,
                 args: Some(args),
+                with_ordinality,
                 ..
-            } => self.bind_lateral(left, |b| b.bind_series(name, alias.as_ref(), args)),
+            } => self.bind_lateral(left, |b| {
+                b.ordinality = *with_ordinality;
+                b.bind_series(name, alias.as_ref(), args)
+            }),
             ast::TableFactor::UNNEST {
                 alias,
                 array_exprs,
@@ -442,7 +447,7 @@ impl Binder {
         let integers = bound
             .iter()
             .all(|(_, t)| t.is_integer() || *t == DataType::Unknown);
-        if fname != "generate_series" || !integers {
+        if fname != "generate_series" || !integers || self.ordinality {
             return self.bind_table_function(&fname, alias, bound);
         }
         if !(2..=3).contains(&bound.len()) {
@@ -524,6 +529,12 @@ impl Binder {
                     return Err(e);
                 }
             }
+        }
+        if std::mem::take(&mut self.ordinality) {
+            if let Some(Some(collector)) = self.set_functions.last_mut() {
+                collector.calls.push((SetFn::Ordinality, Vec::new()));
+            }
+            types.push(DataType::Int8);
         }
         let functions = self.end_set_functions();
         let table = alias.map_or_else(|| fname.to_string(), |a| ident(&a.name));

@@ -197,6 +197,8 @@ pub struct Binder {
     /// Set-returning functions met in the select list being bound (innermost query last;
     /// `None` where they are not allowed). See `special.rs`.
     set_functions: Vec<Option<special::SetFunctions>>,
+    /// The table function being bound has `WITH ORDINALITY`.
+    ordinality: bool,
     /// Schemas searched for unqualified names, in order (`pg_catalog` first).
     pub search_path: Vec<Oid>,
     /// Relations the statement reads (tables, views, sequences), by OID.
@@ -220,6 +222,7 @@ impl Binder {
             params,
             depth: 0,
             set_functions: Vec::new(),
+            ordinality: false,
             search_path: vec![
                 crate::storage::catalog::oids::PG_CATALOG_NAMESPACE,
                 crate::storage::catalog::oids::PUBLIC_NAMESPACE,

@@ -47,7 +47,7 @@ fn interval_unit(field: &ast::DateTimeField) -> Option<&'static str> {
 /// input row's width) and the calls.
 pub struct SetFunctions {
     base: usize,
-    calls: Vec<(SetFn, Vec<Expr>)>,
+    pub(super) calls: Vec<(SetFn, Vec<Expr>)>,
 }
 
 impl Binder {

@@ -46,11 +46,11 @@ impl Operator for ProjectSet {
             let (row, iters) = self.current.as_mut().expect("set above");
             let mut values = Vec::with_capacity(iters.len());
             let mut any = false;
-            for it in iters.iter_mut() {
+            for (it, (f, _)) in iters.iter_mut().zip(&self.functions) {
                 let v = match it {
                     Some(i) => match i.next_value()? {
                         Some(v) => {
-                            any = true;
+                            any |= *f != SetFn::Ordinality;
                             v
                         }
                         None => {

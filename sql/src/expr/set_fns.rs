@@ -17,10 +17,16 @@ pub enum SetFn {
     SeriesNumeric,
     /// `generate_series(timestamp, timestamp, interval)`; `true` for timestamptz.
     SeriesTimestamp(bool),
+    /// `pg_partition_ancestors(regclass)`: the relation and its ancestors — just the
+    /// relation, as Strata has no partitions.
+    PartitionAncestors,
+    /// `WITH ORDINALITY`'s row number: counts the rows of the other functions of its
+    /// `ProjectSet` without extending them.
+    Ordinality,
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 2] = ["unnest", "generate_series"];
+pub const NAMES: [&str; 3] = ["unnest", "generate_series", "pg_partition_ancestors"];
 
 impl SetFn {
     /// Resolves a set-returning call: the function, its argument types, its row type.
@@ -34,6 +40,14 @@ impl SetFn {
                 [DataType::Array(e)] => Ok((SetFn::Unnest, args.to_vec(), e.get())),
                 [DataType::Unknown] => Err(Error::UndefinedFunction(
                     "function unnest(unknown) is not unique".into(),
+                )),
+                _ => Err(super::functions::undefined(name, args)),
+            }),
+            "pg_partition_ancestors" => Some(match args {
+                [_] => Ok((
+                    SetFn::PartitionAncestors,
+                    vec![DataType::RegClass],
+                    DataType::RegClass,
                 )),
                 _ => Err(super::functions::undefined(name, args)),
             }),
@@ -73,6 +87,12 @@ impl SetFn {
         let mut args = args.into_iter();
         let mut next = || args.next().unwrap_or(Value::Null);
         Ok(match self {
+            SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
+            SetFn::Ordinality => SetIter::Int {
+                next: Some(1),
+                stop: i64::MAX,
+                step: 1,
+            },
             SetFn::Unnest => match next() {
                 Value::Array(a) => SetIter::Items(a.items.into_iter()),
                 other => return Err(Error::Internal(format!("unnest of {other:?}"))),

@@ -271,6 +271,8 @@ pub fn names(p: &Plan) -> Vec<String> {
             let mut v = names(input);
             v.extend(functions.iter().map(|(f, _)| match f {
                 SetFn::Unnest => "unnest".to_string(),
+                SetFn::PartitionAncestors => "pg_partition_ancestors".to_string(),
+                SetFn::Ordinality => "ordinality".to_string(),
                 _ => "generate_series".to_string(),
             }));
             v

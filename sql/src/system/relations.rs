@@ -149,16 +149,17 @@ fn rel_row(
     am: Oid,
     kind: char,
     natts: usize,
-    table: Option<(&TableDef, f32)>,
+    table: Option<(&TableDef, f32, bool)>,
     options: Option<&[String]>,
 ) -> Row {
-    let (checks, has_index, tuples) = match table {
-        Some((t, tuples)) => (
+    let (checks, has_index, tuples, triggers) = match table {
+        Some((t, tuples, triggers)) => (
             t.checks.len(),
             !t.primary_key.is_empty() || !t.indexes.is_empty(),
             tuples,
+            triggers,
         ),
-        None => (0, false, -1.0),
+        None => (0, false, -1.0, false),
     };
     let options = match options {
         Some(o) if !o.is_empty() => array(o.iter().map(|s| text(s.clone())).collect()),
@@ -185,7 +186,7 @@ fn rel_row(
         int(natts as i64),
         int(checks as i64),
         b(kind == 'v'), // relhasrules
-        b(false),       // relhastriggers
+        b(triggers),    // relhastriggers: PostgreSQL's foreign keys are triggers
         b(false),       // relhassubclass
         b(false),       // relrowsecurity
         b(false),       // relforcerowsecurity
@@ -214,7 +215,11 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
             HEAP_AM,
             kind,
             t.columns.len(),
-            Some((t, tuples)),
+            Some((
+                t,
+                tuples,
+                !t.foreign_keys.is_empty() || !cat.referencing(t.id).is_empty(),
+            )),
             Some(&t.options),
         ));
         for i in indexes(t) {
