@@ -101,7 +101,8 @@ impl PgFn {
             ("pg_relation_is_publishable", 1) => {
                 (PgFn::RelationIsPublishable, vec![T::RegClass], T::Bool)
             }
-            ("pg_get_triggerdef", 1 | 2) | ("pg_get_statisticsobjdef_columns", 1) => {
+            ("pg_get_triggerdef" | "pg_get_ruledef", 1 | 2)
+            | ("pg_get_statisticsobjdef_columns", 1) => {
                 (PgFn::Nothing, vec![T::Unknown; args], text)
             }
             ("pg_get_function_result" | "pg_get_function_arguments", 1) => {

@@ -31,6 +31,20 @@ pub fn expr(text: &str, table: Option<&TableDef>) -> String {
     }
 }
 
+/// A column's DEFAULT as `pg_attrdef.adbin` holds it: the text with a bare string constant
+/// typed as the column (`'x'::character varying`), as PostgreSQL coerces it when it stores
+/// the default. [`expr`] prints the result unchanged.
+pub fn default_expr(text: &str, table: &TableDef, column: &DataType) -> String {
+    match crate::ddl::constraints::parse_expr(text) {
+        Ok(e) => {
+            let p = Printer { table: Some(table) };
+            let string = matches!(&e, Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_)));
+            p.print(&e, string.then_some(*column)).0
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
 /// `pg_get_indexdef(oid)`.
 pub fn index_definition(cat: &Catalog, i: &IndexInfo) -> String {
     let t = i.table;

@@ -123,7 +123,7 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
     for t in &cat.tables {
         for (i, c) in t.columns.iter().enumerate() {
             let default = match &c.default {
-                Some(d) => text(super::deparse::expr(d, Some(t))),
+                Some(d) => text(super::deparse::default_expr(d, t, &c.data_type)),
                 None => null(),
             };
             add(

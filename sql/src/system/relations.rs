@@ -289,7 +289,18 @@ fn pg_namespace(ctx: &Context) -> Result<Vec<Row>> {
         .catalog
         .all_schemas()
         .into_iter()
-        .map(|s| vec![oid(s.oid), text(s.name), oid(s.owner), null()])
+        .map(|s| {
+            // `public`'s default privileges since PostgreSQL 15 (Strata does not check them).
+            let acl = if s.oid == crate::storage::catalog::oids::PUBLIC_NAMESPACE {
+                array(vec![
+                    text("pg_database_owner=UC/pg_database_owner"),
+                    text("=U/pg_database_owner"),
+                ])
+            } else {
+                null()
+            };
+            vec![oid(s.oid), text(s.name), oid(s.owner), acl]
+        })
         .collect())
 }
 
@@ -438,7 +449,7 @@ fn pg_attrdef(ctx: &Context) -> Result<Vec<Row>> {
                     oid(attrdef_oid(t, i + 1)),
                     oid(t.id),
                     int(i as i64 + 1),
-                    text(d.clone()),
+                    text(super::deparse::default_expr(d, t, &c.data_type)),
                 ]);
             }
         }
