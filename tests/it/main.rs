@@ -13,6 +13,7 @@ mod harness;
 mod isolation;
 mod local_cluster;
 mod pageserver_cluster;
+mod psql_meta;
 mod safekeeper_cluster;
 mod sqlite_corpus;
 mod timeline_cli;

@@ -151,8 +151,9 @@ fn pg_database(_ctx: &Context) -> Result<Vec<Row>> {
         int(0),
         int(0),
         oid(DEFAULT_TABLESPACE),
-        text("C.UTF-8"),
-        text("C.UTF-8"),
+        // Strata compares text by bytes: the C collation.
+        text("C"),
+        text("C"),
         null(),
         null(),
         null(),
