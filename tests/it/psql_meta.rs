@@ -79,7 +79,15 @@ fn psql_available() -> bool {
 
 fn psql(port: u16, args: &[&str]) -> String {
     let out = Command::new("psql")
-        .args(["-X", "-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+        .args([
+            "-X",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+        ])
         .args(["-d", "postgres"])
         .args(args)
         .env("PGCONNECT_TIMEOUT", "10")
@@ -150,7 +158,11 @@ impl Drop for Strata {
 #[test]
 fn psql_meta_commands_print_what_postgresql_prints() {
     if !psql_available() {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "psql is missing");
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "psql is missing"
+        );
         eprintln!("\n!!!!! SKIPPING psql meta-commands: no psql binary !!!!!\n");
         return;
     }

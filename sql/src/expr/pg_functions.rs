@@ -46,7 +46,8 @@ pub enum PgFn {
     RelationIsPublishable,
     /// Functions about objects Strata has none of (`pg_get_triggerdef`, ...): NULL.
     Nothing,
-    /// `pg_get_function_result`, `pg_get_function_arguments`: empty text.
+    /// `pg_get_function_result`, `pg_get_function_arguments` (no user functions) and
+    /// `pg_tablespace_location` (the built-in tablespaces have none): empty text.
     FunctionText,
 }
 
@@ -65,7 +66,8 @@ impl PgFn {
                 | "pg_function_is_visible"
                 | "pg_collation_is_visible"
                 | "pg_opclass_is_visible"
-                | "pg_operator_is_visible",
+                | "pg_operator_is_visible"
+                | "pg_statistics_obj_is_visible",
                 1,
             ) => (PgFn::AlwaysVisible, vec![oid], T::Bool),
             ("pg_get_indexdef", 1) => (PgFn::GetIndexDef, vec![oid], text),
@@ -105,6 +107,7 @@ impl PgFn {
             | ("pg_get_statisticsobjdef_columns", 1) => {
                 (PgFn::Nothing, vec![T::Unknown; args], text)
             }
+            ("pg_tablespace_location", 1) => (PgFn::FunctionText, vec![oid], text),
             ("pg_get_function_result" | "pg_get_function_arguments", 1) => {
                 (PgFn::FunctionText, vec![oid], text)
             }

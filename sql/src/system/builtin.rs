@@ -5,7 +5,8 @@
 //! superuser `postgres` and `pg_database_owner`), `pg_collation`, `pg_tablespace`,
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
 //! that are always empty because Strata has no such objects (triggers, policies,
-//! inheritance, rules, extended statistics, publications, partitioning, extensions, enums).
+//! inheritance, rules, extended statistics, publications, partitioning, extensions, enums,
+//! event triggers, procedural languages, default privileges, per-role settings).
 
 use super::relations::{align_of, collation_of, storage_of};
 use super::val::*;
@@ -713,6 +714,54 @@ pub fn tables() -> Vec<SystemTable> {
                 ("extversion", "text"),
                 ("extconfig", "oid[]"),
                 ("extcondition", "text[]"),
+            ],
+        ),
+        e(
+            "pg_event_trigger",
+            3466,
+            &[
+                ("oid", "oid"),
+                ("evtname", "name"),
+                ("evtevent", "name"),
+                ("evtowner", "oid"),
+                ("evtfoid", "oid"),
+                ("evtenabled", "char"),
+                ("evttags", "text[]"),
+            ],
+        ),
+        e(
+            "pg_language",
+            2612,
+            &[
+                ("oid", "oid"),
+                ("lanname", "name"),
+                ("lanowner", "oid"),
+                ("lanispl", "bool"),
+                ("lanpltrusted", "bool"),
+                ("lanplcallfoid", "oid"),
+                ("laninline", "oid"),
+                ("lanvalidator", "oid"),
+                ("lanacl", "aclitem[]"),
+            ],
+        ),
+        e(
+            "pg_default_acl",
+            826,
+            &[
+                ("oid", "oid"),
+                ("defaclrole", "oid"),
+                ("defaclnamespace", "oid"),
+                ("defaclobjtype", "char"),
+                ("defaclacl", "aclitem[]"),
+            ],
+        ),
+        e(
+            "pg_db_role_setting",
+            2964,
+            &[
+                ("setdatabase", "oid"),
+                ("setrole", "oid"),
+                ("setconfig", "text[]"),
             ],
         ),
         e(

@@ -220,6 +220,7 @@ fn sequences_rows(ctx: &Context) -> Result<Vec<Row>> {
     Ok(cat
         .sequences
         .iter()
+        .filter(|s| !is_identity_sequence(cat, s))
         .map(|s| {
             let bits = match s.data_type {
                 DataType::Int2 => 16,
@@ -242,6 +243,16 @@ fn sequences_rows(ctx: &Context) -> Result<Vec<Row>> {
             ]
         })
         .collect())
+}
+
+/// Whether `s` is the sequence behind an identity column.
+fn is_identity_sequence(cat: &crate::storage::Catalog, s: &crate::storage::SequenceDef) -> bool {
+    s.owned_by.is_some_and(|o| {
+        cat.table_by_id(o.table)
+            .and_then(|t| t.columns.get(o.column))
+            .and_then(|c| c.identity)
+            .is_some_and(|i| i.sequence == s.oid)
+    })
 }
 
 fn table_constraints_rows(ctx: &Context) -> Result<Vec<Row>> {
