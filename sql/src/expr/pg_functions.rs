@@ -195,7 +195,7 @@ impl PgFn {
             PgFn::GetViewDef => {
                 let env = env::catalog()?;
                 match env.catalog.view_by_id(oid_arg(0)) {
-                    Some(v) => text(deparse::view_definition(v)),
+                    Some(v) => text(deparse::view_definition(&env.catalog, v)),
                     None => Value::Null,
                 }
             }

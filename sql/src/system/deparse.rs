@@ -26,7 +26,14 @@ pub fn relation_name(oid: u32) -> String {
 /// `pg_get_expr(text, relid)`: the stored expression `text` over the columns of `table`.
 pub fn expr(text: &str, table: Option<&TableDef>) -> String {
     match crate::ddl::constraints::parse_expr(text) {
-        Ok(e) => Printer { table }.print(&e, None).0,
+        Ok(e) => {
+            Printer {
+                table,
+                qualifier: None,
+            }
+            .print(&e, None)
+            .0
+        }
         Err(_) => text.to_string(),
     }
 }
@@ -37,7 +44,10 @@ pub fn expr(text: &str, table: Option<&TableDef>) -> String {
 pub fn default_expr(text: &str, table: &TableDef, column: &DataType) -> String {
     match crate::ddl::constraints::parse_expr(text) {
         Ok(e) => {
-            let p = Printer { table: Some(table) };
+            let p = Printer {
+                table: Some(table),
+                qualifier: None,
+            };
             let string = matches!(&e, Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_)));
             p.print(&e, string.then_some(*column)).0
         }
@@ -114,10 +124,136 @@ pub fn constraint_definition(cat: &Catalog, c: &ConstraintRef) -> String {
     }
 }
 
-/// `pg_get_viewdef(oid)`: the query as written, in PostgreSQL's layout (a leading space
-/// and a closing semicolon).
-pub fn view_definition(v: &ViewDef) -> String {
-    format!(" {};", v.query.trim().trim_end_matches(';'))
+/// `pg_get_viewdef(oid)` in PostgreSQL's pretty layout. A query over one table (select
+/// list, WHERE, ORDER BY) is re-printed as PostgreSQL does — columns qualified by the table,
+/// one output column per line, constants typed; other queries are given as written, with
+/// PostgreSQL's leading space and closing semicolon.
+pub fn view_definition(cat: &Catalog, v: &ViewDef) -> String {
+    simple_view(cat, v).unwrap_or_else(|| format!(" {};", v.query.trim().trim_end_matches(';')))
+}
+
+fn simple_view(cat: &Catalog, v: &ViewDef) -> Option<String> {
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let mut stmts = sqlparser::parser::Parser::parse_sql(&dialect, &v.query).ok()?;
+    let Some(ast::Statement::Query(q)) = stmts.pop() else {
+        return None;
+    };
+    if q.with.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
+        return None;
+    }
+    let ast::SetExpr::Select(sel) = q.body.as_ref() else {
+        return None;
+    };
+    if sel.distinct.is_some()
+        || sel.having.is_some()
+        || !matches!(&sel.group_by, ast::GroupByExpr::Expressions(g, m) if g.is_empty() && m.is_empty())
+        || sel.from.len() != 1
+        || !sel.from[0].joins.is_empty()
+    {
+        return None;
+    }
+    let ast::TableFactor::Table {
+        name,
+        alias: None,
+        args: None,
+        ..
+    } = &sel.from[0].relation
+    else {
+        return None;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(i) => crate::binder::ident(i),
+            other => other.to_string(),
+        })
+        .collect();
+    let table = match parts.as_slice() {
+        [n] => v
+            .search_path
+            .iter()
+            .filter_map(|s| cat.schema(s))
+            .find_map(|s| {
+                cat.tables
+                    .iter()
+                    .find(|t| t.schema == s.oid && &t.name == n)
+            }),
+        [s, n] => {
+            let s = cat.schema(s)?;
+            cat.tables
+                .iter()
+                .find(|t| t.schema == s.oid && &t.name == n)
+        }
+        _ => None,
+    }?;
+    let p = Printer {
+        table: Some(table),
+        qualifier: Some(quote_ident(&table.name)),
+    };
+    let mut items = Vec::new();
+    for item in &sel.projection {
+        match item {
+            ast::SelectItem::Wildcard(_) => {
+                items.extend(table.columns.iter().map(|c| (c.name.clone(), None)));
+            }
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                let direct = match e {
+                    Expr::Identifier(i) => Some(crate::binder::ident(i)),
+                    _ => None,
+                };
+                items.push((direct.unwrap_or_default(), Some(e)));
+            }
+            _ => return None,
+        }
+    }
+    if items.len() != v.columns.len() {
+        return None;
+    }
+    let columns: Vec<String> = items
+        .iter()
+        .zip(&v.columns)
+        .map(|((direct, e), out)| {
+            let text = match e {
+                Some(e) => p.print(e, None).0,
+                None => format!("{}.{}", quote_ident(&table.name), quote_ident(direct)),
+            };
+            if *direct == out.name {
+                text
+            } else {
+                format!("{text} AS {}", quote_ident(&out.name))
+            }
+        })
+        .collect();
+    let from = relation_name(table.id);
+    let mut s = format!(" SELECT {}\n   FROM {from}", columns.join(",\n    "));
+    if let Some(w) = &sel.selection {
+        s.push_str(&format!("\n  WHERE {}", p.print(w, None).0));
+    }
+    if let Some(ob) = &q.order_by {
+        let ast::OrderByKind::Expressions(exprs) = &ob.kind else {
+            return None;
+        };
+        let keys: Vec<String> = exprs
+            .iter()
+            .map(|o| {
+                let mut k = p.print(&o.expr, None).0;
+                let desc = matches!(&o.options.sort, Some(ast::OrderBySort::Desc));
+                if desc {
+                    k.push_str(" DESC");
+                }
+                match (desc, o.options.nulls_first) {
+                    (true, Some(false)) => k.push_str(" NULLS LAST"),
+                    (false, Some(true)) => k.push_str(" NULLS FIRST"),
+                    _ => {}
+                }
+                k
+            })
+            .collect();
+        s.push_str(&format!("\n  ORDER BY {}", keys.join(", ")));
+    }
+    s.push(';');
+    Some(s)
 }
 
 /// Operator precedence, higher binds tighter (PostgreSQL's grammar).
@@ -134,6 +270,8 @@ fn precedence(op: &B) -> u8 {
 
 struct Printer<'a> {
     table: Option<&'a TableDef>,
+    /// Columns print as `qualifier.column` (a view's query).
+    qualifier: Option<String>,
 }
 
 /// A constant typed `t`, as PostgreSQL prints it.
@@ -245,7 +383,11 @@ impl Printer<'_> {
             Expr::Identifier(i) => {
                 let name = crate::binder::ident(i);
                 let t = self.column_type(&name);
-                (quote_ident(&name), t, ATOM)
+                let text = match &self.qualifier {
+                    Some(q) => format!("{q}.{}", quote_ident(&name)),
+                    None => quote_ident(&name),
+                };
+                (text, t, ATOM)
             }
             Expr::BinaryOp { left, op, right } => {
                 let p = precedence(op);

@@ -206,7 +206,7 @@ fn views_rows(ctx: &Context) -> Result<Vec<Row>> {
                 database(),
                 text(cat.schema_name(v.schema)),
                 text(v.name.clone()),
-                text(super::deparse::view_definition(v)),
+                text(super::deparse::view_definition(cat, v)),
                 text("NONE"),
                 text("NO"),
                 text("NO"),

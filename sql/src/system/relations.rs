@@ -767,7 +767,7 @@ fn pg_views(ctx: &Context) -> Result<Vec<Row>> {
                 text(cat.schema_name(v.schema)),
                 text(v.name.clone()),
                 text("postgres"),
-                text(super::deparse::view_definition(v)),
+                text(super::deparse::view_definition(cat, v)),
             ]
         })
         .collect())
