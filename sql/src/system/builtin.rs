@@ -246,7 +246,7 @@ fn pg_collation(_ctx: &Context) -> Result<Vec<Row>> {
             oid(BOOTSTRAP_SUPERUSER),
             ch(provider),
             b(true),
-            int(if provider == 'd' { -1 } else { -1 }),
+            int(-1),
             opt_text(coll),
             opt_text(coll),
             null(),

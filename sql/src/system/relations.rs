@@ -142,6 +142,7 @@ pub fn align_of(t: &DataType) -> char {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn rel_row(
     rel: Oid,
     name: &str,
