@@ -5,6 +5,7 @@ mod common;
 mod ddl;
 mod eval_plan_qual;
 mod explain;
+mod fuzz;
 mod pg_check;
 mod pg_slt;
 mod session;
