@@ -15,4 +15,5 @@ mod local_cluster;
 mod pageserver_cluster;
 mod safekeeper_cluster;
 mod sqlite_corpus;
+mod start_cli;
 mod timeline_cli;
