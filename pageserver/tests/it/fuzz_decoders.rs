@@ -93,7 +93,10 @@ fn damage(
     bytes
 }
 
-fn arb_damage() -> impl Strategy<Value = (Vec<(usize, u8)>, Vec<(usize, Vec<u8>)>, Option<usize>)> {
+/// Byte flips, overwritten runs and a cut, as [`damage`] applies them.
+type Damage = (Vec<(usize, u8)>, Vec<(usize, Vec<u8>)>, Option<usize>);
+
+fn arb_damage() -> impl Strategy<Value = Damage> {
     (
         prop::collection::vec((any::<usize>(), 1u8..), 0..5),
         prop::collection::vec(

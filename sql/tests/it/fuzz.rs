@@ -148,10 +148,10 @@ fn corpus() -> Vec<String> {
         let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
         let mut lines = text.lines();
         while let Some(l) = lines.next() {
-            if l.starts_with("statement") || l.starts_with("query") {
-                if let Some(sql) = lines.next() {
-                    out.push(sql.to_string());
-                }
+            if (l.starts_with("statement") || l.starts_with("query"))
+                && let Some(sql) = lines.next()
+            {
+                out.push(sql.to_string());
             }
         }
     }
