@@ -125,6 +125,9 @@ pub enum Error {
     /// 42704 for SET/SHOW of an unknown parameter.
     #[error("unrecognized configuration parameter \"{0}\"")]
     UndefinedParameter(String),
+    /// 55P02: SET of a parameter that cannot be changed (e.g. `server_version`).
+    #[error("parameter \"{0}\" cannot be changed")]
+    CantChangeRuntimeParam(String),
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
@@ -188,6 +191,7 @@ impl Error {
             UndefinedPreparedStatement(_) => "26000",
             DuplicatePreparedStatement(_) => "42P05",
             UndefinedParameter(_) => "42704",
+            CantChangeRuntimeParam(_) => "55P02",
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
             DataCorrupted(_) => "XX001",

@@ -81,6 +81,7 @@ pub mod memory;
 pub mod planner;
 mod result;
 pub mod session;
+pub mod settings;
 #[cfg(feature = "slt")]
 pub mod slt;
 pub mod storage;

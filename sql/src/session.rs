@@ -30,6 +30,8 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 
+mod settings_commands;
+
 /// Transaction block state.
 enum Block<T> {
     Idle,
@@ -63,30 +65,13 @@ pub struct PreparedInfo {
     pub columns: Option<Vec<OutputColumn>>,
 }
 
-/// Session settings accepted by SET and reported by SHOW.
-const SETTINGS: &[(&str, &str)] = &[
-    ("application_name", ""),
-    ("client_encoding", "UTF8"),
-    ("client_min_messages", "notice"),
-    ("datestyle", "ISO, MDY"),
-    ("default_transaction_isolation", "read committed"),
-    ("extra_float_digits", "1"),
-    ("intervalstyle", "postgres"),
-    ("search_path", "\"$user\", public"),
-    ("server_encoding", "UTF8"),
-    ("server_version", "15.0"),
-    ("standard_conforming_strings", "on"),
-    ("statement_timeout", "0"),
-    ("timezone", "UTC"),
-];
-
 /// One client session over a storage engine. See the module docs.
 pub struct Session<S: Storage> {
     storage: S,
     block: Block<S::Txn>,
     /// Shared, so executing one does not copy its syntax tree.
     prepared: BTreeMap<String, std::sync::Arc<Prepared>>,
-    settings: BTreeMap<String, String>,
+    settings: crate::settings::Settings,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
 }
@@ -211,15 +196,11 @@ fn run_in_txn<T: Txn>(
 
 impl<S: Storage> Session<S> {
     pub fn new(storage: S) -> Self {
-        let settings = SETTINGS
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
         Session {
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
-            settings,
+            settings: crate::settings::Settings::new(),
             implicit: false,
         }
     }
@@ -238,7 +219,7 @@ impl<S: Storage> Session<S> {
         match self
             .settings
             .get("default_transaction_isolation")
-            .map(|s| s.as_str())
+            .as_deref()
         {
             Some("repeatable read") => Ok(Isolation::RepeatableRead),
             Some("serializable") => Err(Error::unsupported(
@@ -268,6 +249,7 @@ impl<S: Storage> Session<S> {
                         isolation,
                         savepoints: Vec::new(),
                     };
+                    self.settings.begin();
                     self.implicit = true;
                 }
                 Err(e) => return vec![Err(e)],
@@ -292,13 +274,20 @@ impl<S: Storage> Session<S> {
         }
         if std::mem::take(&mut self.implicit) {
             match std::mem::replace(&mut self.block, Block::Idle) {
-                Block::Open { txn: Some(txn), .. } => {
-                    if let Err(e) = txn.commit() {
+                Block::Open { txn, .. } => match txn.map_or(Ok(()), |t| t.commit()) {
+                    Ok(()) => self.settings.commit(),
+                    Err(e) => {
+                        self.settings.abort();
                         out.push(Err(e));
                     }
+                },
+                Block::Failed { txn, .. } => {
+                    if let Some(txn) = txn {
+                        txn.rollback();
+                    }
+                    self.settings.abort();
                 }
-                Block::Failed { txn: Some(txn), .. } => txn.rollback(),
-                _ => {}
+                Block::Idle => {}
             }
         }
         out
@@ -471,6 +460,8 @@ impl<S: Storage> Session<S> {
             S::ReleaseSavepoint { name } => self.release(&crate::binder::ident(name)),
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => self.show(variable),
+            S::Reset(reset) => self.reset(reset),
+            S::Discard { object_type } => self.discard(object_type),
             _ => self.run_dml_or_ddl(stmt, params, types),
         };
         if r.is_err() {
@@ -525,6 +516,7 @@ impl<S: Storage> Session<S> {
                 isolation,
                 savepoints: Vec::new(),
             };
+            self.settings.begin();
         }
         // Inside a block PostgreSQL only warns "there is already a transaction in progress".
         Ok(StatementResult::command("BEGIN"))
@@ -534,15 +526,20 @@ impl<S: Storage> Session<S> {
         match std::mem::replace(&mut self.block, Block::Idle) {
             Block::Idle => Ok(StatementResult::command("COMMIT")),
             Block::Open { txn, .. } => {
-                if let Some(txn) = txn {
-                    txn.commit()?;
+                if let Some(txn) = txn
+                    && let Err(e) = txn.commit()
+                {
+                    self.settings.abort();
+                    return Err(e);
                 }
+                self.settings.commit();
                 Ok(StatementResult::command("COMMIT"))
             }
             Block::Failed { txn, .. } => {
                 if let Some(txn) = txn {
                     txn.rollback();
                 }
+                self.settings.abort();
                 Ok(StatementResult::command("ROLLBACK"))
             }
         }
@@ -555,6 +552,7 @@ impl<S: Storage> Session<S> {
             }
             _ => {}
         }
+        self.settings.abort();
     }
 
     fn savepoint(&mut self, name: &str) -> Result<StatementResult> {
@@ -571,6 +569,7 @@ impl<S: Storage> Session<S> {
         }
         let id = txn.as_mut().expect("started above").savepoint();
         savepoints.push((name.to_string(), id));
+        self.settings.savepoint();
         Ok(StatementResult::command("SAVEPOINT"))
     }
 
@@ -598,6 +597,7 @@ impl<S: Storage> Session<S> {
             return Err(Error::UndefinedSavepoint(name.to_string()));
         };
         savepoints.truncate(pos + 1);
+        self.settings.rollback_to(pos);
         let mut txn = txn;
         if let Some(t) = txn.as_mut() {
             t.rollback_to(savepoints[pos].1)?;
@@ -619,120 +619,7 @@ impl<S: Storage> Session<S> {
             .rposition(|(n, _)| n == name)
             .ok_or_else(|| Error::UndefinedSavepoint(name.to_string()))?;
         savepoints.truncate(pos);
+        self.settings.release(pos);
         Ok(StatementResult::command("RELEASE"))
-    }
-
-    fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
-        match set {
-            ast::Set::SingleAssignment {
-                variable, values, ..
-            } => {
-                let name = crate::binder::object_name(variable)?;
-                if !self.settings.contains_key(&name) {
-                    return Err(Error::UndefinedParameter(name));
-                }
-                let value = values
-                    .iter()
-                    .map(|v| match v {
-                        ast::Expr::Value(ast::ValueWithSpan {
-                            value: ast::Value::SingleQuotedString(s),
-                            ..
-                        }) => s.clone(),
-                        ast::Expr::Identifier(i) => i.value.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let value = if name == "default_transaction_isolation" {
-                    value.to_lowercase()
-                } else {
-                    value
-                };
-                if name == "default_transaction_isolation"
-                    && ![
-                        "read committed",
-                        "read uncommitted",
-                        "repeatable read",
-                        "serializable",
-                    ]
-                    .contains(&value.as_str())
-                {
-                    return Err(Error::InvalidParameterValue(format!(
-                        "invalid value for parameter \"default_transaction_isolation\": \"{value}\""
-                    )));
-                }
-                self.settings.insert(name, value);
-                Ok(StatementResult::command("SET"))
-            }
-            ast::Set::SetTimeZone { value, .. } => {
-                self.settings.insert(
-                    "timezone".into(),
-                    value.to_string().trim_matches('\'').to_string(),
-                );
-                Ok(StatementResult::command("SET"))
-            }
-            ast::Set::SetTransaction {
-                modes,
-                snapshot: None,
-                session: false,
-            } => {
-                let iso = isolation_of(modes)?;
-                match &mut self.block {
-                    Block::Open {
-                        txn: None,
-                        isolation,
-                        ..
-                    } => {
-                        if let Some(i) = iso {
-                            *isolation = i;
-                        }
-                        Ok(StatementResult::command("SET"))
-                    }
-                    Block::Open { .. } => Err(Error::ActiveTransaction(
-                        "SET TRANSACTION ISOLATION LEVEL must be called before any query".into(),
-                    )),
-                    _ => Ok(StatementResult::command("SET")),
-                }
-            }
-            other => Err(Error::unsupported(format!("{other} is not supported yet"))),
-        }
-    }
-
-    fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
-        let name = variable
-            .iter()
-            .map(crate::binder::ident)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let value = match name.as_str() {
-            "transaction_isolation" | "transaction isolation level" => match &self.block {
-                Block::Open { isolation, .. } | Block::Failed { isolation, .. } => {
-                    isolation.name().to_string()
-                }
-                Block::Idle => self
-                    .settings
-                    .get("default_transaction_isolation")
-                    .cloned()
-                    .unwrap_or_default(),
-            },
-            n => self
-                .settings
-                .get(n)
-                .cloned()
-                .ok_or_else(|| Error::UndefinedParameter(n.to_string()))?,
-        };
-        let column = if name == "transaction isolation level" {
-            "transaction_isolation".to_string()
-        } else {
-            name
-        };
-        Ok(StatementResult {
-            tag: "SHOW".into(),
-            columns: Some(vec![OutputColumn {
-                name: column,
-                data_type: DataType::Text,
-            }]),
-            rows: vec![vec![Value::Text(value)]],
-        })
     }
 }
