@@ -80,6 +80,9 @@ pub enum Error {
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
+    /// 22004: e.g. `set_config(NULL, ...)`.
+    #[error("{0}")]
+    NullValueNotAllowed(String),
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
@@ -177,6 +180,7 @@ impl Error {
             DivisionByZero => "22012",
             StringDataRightTruncation(_) => "22001",
             InvalidRowCountInLimit(_) => "2201W",
+            NullValueNotAllowed(_) => "22004",
             InvalidEscapeSequence(_) => "22025",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } => "23505",

@@ -72,6 +72,7 @@
 //! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
 //! rejected with 0A000.
 
+pub mod backend;
 pub mod binder;
 mod error;
 pub mod executor;
@@ -85,6 +86,7 @@ pub mod settings;
 #[cfg(feature = "slt")]
 pub mod slt;
 pub mod storage;
+pub mod system_views;
 pub mod types;
 
 pub use error::{Error, Result};

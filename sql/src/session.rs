@@ -476,6 +476,12 @@ impl<S: Storage> Session<S> {
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
+        let isolation = match self.block {
+            Block::Idle => Some(self.default_isolation()?),
+            _ => None,
+        };
+        // Functions such as set_config() see and change the settings while it runs.
+        let _lent = self.settings.lend();
         match &mut self.block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
@@ -488,7 +494,8 @@ impl<S: Storage> Session<S> {
                 r
             }
             Block::Idle => {
-                let mut txn = self.storage.begin(self.default_isolation()?)?;
+                let isolation = isolation.expect("computed above for an idle session");
+                let mut txn = self.storage.begin(isolation)?;
                 txn.begin_statement()?;
                 let r = run_in_txn(&mut txn, stmt, params, types);
                 txn.end_statement(r.is_ok());

@@ -9,7 +9,7 @@
 //! the statement, the session forgets it.
 //!
 //! The connection's startup is [`super::auth::Startup`] (trust or SCRAM) and its
-//! cancel requests go to the front end's [`super::cancel::CancelRegistry`]. When
+//! cancel requests go to the front end's [`super::registry::SessionRegistry`]. When
 //! the connection goes away, a statement still running for it is canceled.
 
 use std::fmt::Debug;
@@ -40,14 +40,17 @@ use pgwire::messages::simplequery::Query;
 use sql::{PreparedInfo, StatementResult};
 
 use super::auth::{Authenticator, Startup};
-use super::cancel::{CancelRegistry, Canceler};
 use super::encode;
+use super::params;
+use super::registry::{Canceler, SessionRegistry};
 use super::worker::SessionHandle;
 
 /// A statement parsed (prepared) in the session.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     info: PreparedInfo,
+    /// The statement's text (what `pg_stat_activity` shows while it runs).
+    sql: Arc<str>,
     guard: Arc<CloseOnDrop>,
 }
 
@@ -96,10 +99,10 @@ impl ConnectionHandlers {
     pub fn new(
         session: SessionHandle,
         auth: Arc<Authenticator>,
-        cancels: Arc<CancelRegistry>,
+        cancels: Arc<SessionRegistry>,
     ) -> ConnectionHandlers {
         ConnectionHandlers {
-            startup: Arc::new(Startup::new(auth, session.interrupt().clone())),
+            startup: Arc::new(Startup::new(auth, session.clone())),
             canceler: Arc::new(Canceler(cancels)),
             inner: Arc::new(Connection {
                 parser: Arc::new(Parser {
@@ -136,7 +139,7 @@ pub struct OverLimitHandlers {
 }
 
 impl OverLimitHandlers {
-    pub fn new(cancels: Arc<CancelRegistry>) -> OverLimitHandlers {
+    pub fn new(cancels: Arc<SessionRegistry>) -> OverLimitHandlers {
         OverLimitHandlers {
             canceler: Arc::new(Canceler(cancels)),
         }
@@ -275,6 +278,7 @@ impl SimpleQueryHandler for Connection {
             }
         }
         let status = self.status();
+        params::send_changed(client, self.session.changed_reports()).await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await
@@ -324,6 +328,7 @@ impl QueryParser for Parser {
             .map_err(|e| user_error(&e))?;
         Ok(Some(Prepared {
             info,
+            sql: sql.into(),
             guard: Arc::new(CloseOnDrop {
                 name,
                 session: SessionDebug(self.session.clone()),
@@ -370,6 +375,7 @@ impl ExtendedQueryHandler for Connection {
     {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
         let status = self.status();
+        params::send_changed(client, self.session.changed_reports()).await?;
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await?;
         client.flush().await?;
@@ -401,7 +407,7 @@ impl ExtendedQueryHandler for Connection {
         }
         let (result, status) = self
             .session
-            .execute(stmt.guard.name.clone(), params)
+            .execute(stmt.guard.name.clone(), &stmt.sql, params)
             .await
             .map_err(|_| gone())?;
         self.set_status(status);

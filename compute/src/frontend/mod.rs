@@ -23,13 +23,17 @@
 //!   values, parameters and errors (with their SQLSTATE).
 //! - [`auth`] authenticates at startup: trust, or SCRAM-SHA-256 against the
 //!   verifiers of a [`users`] file (FATAL 28P01 on any failure).
-//! - [`cancel`] maps backend keys to sessions, so a CancelRequest (psql's
-//!   Ctrl-C) cancels the target's running statement with 57014.
+//! - [`registry`] knows every session by backend pid: a CancelRequest (psql's
+//!   Ctrl-C) cancels the target's running statement with 57014, and SQL sees the
+//!   sessions as `pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`.
+//! - [`params`] applies the startup packet's settings and reports the session's
+//!   parameters (startup message, then ParameterStatus whenever one changes).
 
 pub mod auth;
-pub mod cancel;
 pub mod encode;
 pub mod handler;
+pub mod params;
+pub mod registry;
 pub mod users;
 pub mod worker;
 
@@ -43,8 +47,8 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use auth::{Auth, Authenticator};
-use cancel::CancelRegistry;
 use handler::{ConnectionHandlers, OverLimitHandlers};
+use registry::SessionRegistry;
 use worker::SessionHandle;
 
 /// Front-end settings.
@@ -76,8 +80,8 @@ pub async fn serve<S, F>(
     F: Fn() -> S + Send + Sync + 'static,
 {
     let permits = Arc::new(Semaphore::new(config.max_connections));
-    let cancels = CancelRegistry::new();
-    let authenticator = Authenticator::new(&config.auth, cancels.clone());
+    let sessions = SessionRegistry::new();
+    let authenticator = Authenticator::new(&config.auth, sessions.clone());
     let next_id = AtomicU64::new(1);
     let mut backoff = Duration::from_millis(10);
     loop {
@@ -96,7 +100,7 @@ pub async fn serve<S, F>(
         let _ = socket.set_nodelay(true);
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             // Over the limit: FATAL 53300, but a CancelRequest is still served.
-            let handlers = Arc::new(OverLimitHandlers::new(cancels.clone()));
+            let handlers = Arc::new(OverLimitHandlers::new(sessions.clone()));
             tokio::spawn(async move {
                 let served = pgwire::tokio::process_socket(socket, None, handlers);
                 let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
@@ -115,8 +119,9 @@ pub async fn serve<S, F>(
         };
         let session = SessionHandle::new(storage());
         let interrupt = session.interrupt().clone();
+        let terminate = session.control().terminate.clone();
         let cancel = cancel.clone();
-        let (auth, cancels) = (authenticator.clone(), cancels.clone());
+        let (auth, sessions) = (authenticator.clone(), sessions.clone());
         let serve_one = move || async move {
             let _permit = permit;
             let span = tracing::info_span!("connection", id, %peer);
@@ -128,7 +133,7 @@ pub async fn serve<S, F>(
                     return;
                 }
             };
-            let handlers = Arc::new(ConnectionHandlers::new(session, auth, cancels));
+            let handlers = Arc::new(ConnectionHandlers::new(session, auth, sessions));
             tokio::select! {
                 r = pgwire::tokio::process_socket(socket, None, handlers) => {
                     if let Err(e) = r {
@@ -136,6 +141,8 @@ pub async fn serve<S, F>(
                     }
                 }
                 _ = cancel.cancelled() => {}
+                // pg_terminate_backend: the connection ends.
+                _ = terminate.cancelled() => {}
             }
         };
         if let Err(e) = worker::spawn_connection(format!("session-{id}"), interrupt, serve_one) {

@@ -27,6 +27,8 @@ use sql::storage::Storage;
 use sql::types::{DataType, Value};
 use sql::{Interrupt, PreparedInfo, Session, StatementResult};
 
+use super::registry::SessionControl;
+
 /// What the handlers ask of a session, with the storage type erased.
 trait SessionOps: Send {
     fn simple(&mut self, sql: &str) -> (Vec<sql::Result<StatementResult>>, char);
@@ -38,6 +40,14 @@ trait SessionOps: Send {
     ) -> sql::Result<PreparedInfo>;
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
     fn close(&mut self, name: &str);
+    fn startup(
+        &mut self,
+        user: &str,
+        params: &[(String, String)],
+    ) -> sql::Result<Vec<(&'static str, String)>>;
+    fn changed_reports(&mut self) -> Vec<(&'static str, String)>;
+    /// The transaction status ('I', 'T', 'E') and `application_name`, for `pg_stat_activity`.
+    fn activity(&self) -> (char, String);
 }
 
 impl<S: Storage + Send> SessionOps for Session<S> {
@@ -63,13 +73,37 @@ impl<S: Storage + Send> SessionOps for Session<S> {
     fn close(&mut self, name: &str) {
         self.close_prepared(name);
     }
+
+    fn startup(
+        &mut self,
+        user: &str,
+        params: &[(String, String)],
+    ) -> sql::Result<Vec<(&'static str, String)>> {
+        let settings = self.settings_mut();
+        settings.set_startup("session_authorization", user)?;
+        for (name, value) in params {
+            settings.set_startup(name, value)?;
+        }
+        Ok(settings.startup_reports())
+    }
+
+    fn changed_reports(&mut self) -> Vec<(&'static str, String)> {
+        self.settings_mut().take_changed_reports()
+    }
+
+    fn activity(&self) -> (char, String) {
+        (
+            self.transaction_status(),
+            self.settings().get("application_name").unwrap_or_default(),
+        )
+    }
 }
 
 /// A cloneable handle to a connection's session.
 #[derive(Clone)]
 pub struct SessionHandle {
     session: Arc<Mutex<Box<dyn SessionOps>>>,
-    interrupt: Interrupt,
+    control: SessionControl,
 }
 
 /// Why a session could not answer.
@@ -82,22 +116,35 @@ impl SessionHandle {
     pub fn new<S: Storage + Send + 'static>(storage: S) -> SessionHandle {
         SessionHandle {
             session: Arc::new(Mutex::new(Box::new(Session::new(storage)))),
-            interrupt: Interrupt::new(),
+            control: SessionControl::default(),
         }
     }
 
     /// The session's cancel signal.
     pub fn interrupt(&self) -> &Interrupt {
-        &self.interrupt
+        &self.control.interrupt
     }
 
-    /// Runs `f` on the session as one command (cancellable meanwhile). A
-    /// poisoned lock means an earlier command panicked: the session is gone.
-    fn call<T>(&self, f: impl FnOnce(&mut dyn SessionOps) -> T) -> Result<T, SessionGone> {
+    /// How the session registry reaches this session.
+    pub fn control(&self) -> &SessionControl {
+        &self.control
+    }
+
+    /// Runs `f` on the session as one command running `query` (cancellable meanwhile, and
+    /// shown in `pg_stat_activity`). A poisoned lock means an earlier command panicked: the
+    /// session is gone.
+    fn call<T>(
+        &self,
+        query: &str,
+        f: impl FnOnce(&mut dyn SessionOps) -> T,
+    ) -> Result<T, SessionGone> {
         let mut s = self.session.lock().map_err(|_| SessionGone)?;
-        self.interrupt.start();
+        self.control.command_started(query);
+        self.control.interrupt.start();
         let r = f(&mut **s);
-        self.interrupt.finish();
+        self.control.interrupt.finish();
+        let (status, application_name) = s.activity();
+        self.control.command_finished(status, application_name);
         Ok(r)
     }
 
@@ -107,7 +154,7 @@ impl SessionHandle {
         &self,
         sql: String,
     ) -> Result<(Vec<sql::Result<StatementResult>>, char), SessionGone> {
-        self.call(|s| s.simple(&sql))
+        self.call(&sql, |s| s.simple(&sql))
     }
 
     pub async fn prepare(
@@ -116,15 +163,35 @@ impl SessionHandle {
         sql: String,
         declared: Vec<Option<DataType>>,
     ) -> Result<sql::Result<PreparedInfo>, SessionGone> {
-        self.call(|s| s.prepare(&name, &sql, &declared))
+        self.call(&sql, |s| s.prepare(&name, &sql, &declared))
     }
 
+    /// Extended protocol: runs prepared statement `name` (whose text is `sql`).
     pub async fn execute(
         &self,
         name: String,
+        sql: &str,
         params: Vec<Value>,
     ) -> Result<(sql::Result<StatementResult>, char), SessionGone> {
-        self.call(|s| s.execute(&name, &params))
+        self.call(sql, |s| s.execute(&name, &params))
+    }
+
+    /// Applies the startup packet's settings (`user` becomes `session_authorization`);
+    /// returns the reported parameters for the startup message.
+    pub fn startup(
+        &self,
+        user: &str,
+        params: &[(String, String)],
+    ) -> Result<sql::Result<Vec<(&'static str, String)>>, SessionGone> {
+        self.call("", |s| s.startup(user, params))
+    }
+
+    /// Reported parameters changed since the client last heard them.
+    pub fn changed_reports(&self) -> Vec<(&'static str, String)> {
+        match self.session.lock() {
+            Ok(mut s) => s.changed_reports(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Forgets a prepared statement.

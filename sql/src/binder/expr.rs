@@ -551,6 +551,15 @@ impl Binder {
             return Ok((Expr::Coalesce(items), t));
         }
         let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        if let Some(resolved) = crate::expr::SystemFunction::resolve(&name, &types) {
+            let (func, want, ty) = resolved?;
+            let args = args
+                .into_iter()
+                .zip(want)
+                .map(|((e, et), w)| self.coerce(e, et, w))
+                .collect::<Result<_>>()?;
+            return Ok((Expr::Call(Function::System(func), args), ty));
+        }
         let (func, ty) = Function::resolve(&name, &types)?;
         let want = func.arg_type();
         let args = args

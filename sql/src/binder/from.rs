@@ -222,6 +222,9 @@ impl Binder {
                 args: None,
                 ..
             } => {
+                if let Some(view) = crate::system_views::lookup(name) {
+                    return Ok(self.bind_system_view(name, alias.as_ref(), view));
+                }
                 let table = self.table(name)?;
                 let alias = alias.as_ref().map(|a| ident(&a.name));
                 let scope = Scope::of_table(&table, alias.as_deref());
@@ -284,6 +287,45 @@ impl Binder {
             } => self.bind_from(std::slice::from_ref(table_with_joins)),
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
         }
+    }
+
+    /// A system view ([`crate::system_views`]) as constant rows.
+    fn bind_system_view(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+        view: crate::system_views::ViewRows,
+    ) -> (Plan, Scope) {
+        let table = alias.map_or_else(
+            || {
+                name.0
+                    .last()
+                    .map(|p| match p {
+                        ast::ObjectNamePart::Identifier(i) => ident(i),
+                        other => other.to_string(),
+                    })
+                    .unwrap_or_default()
+            },
+            |a| ident(&a.name),
+        );
+        let scope = Scope {
+            columns: view
+                .columns
+                .iter()
+                .map(|c| ScopeColumn {
+                    table: Some(table.clone()),
+                    name: c.name.clone(),
+                    data_type: c.data_type,
+                    qualified_only: false,
+                })
+                .collect(),
+        };
+        let rows = view
+            .rows
+            .into_iter()
+            .map(|r| r.into_iter().map(crate::expr::Expr::Literal).collect())
+            .collect();
+        (Plan::Values { rows }, scope)
     }
 
     /// `FROM generate_series(start, stop [, step]) [alias [(column)]]`.

@@ -16,6 +16,8 @@ pub enum Function {
     Length,
     /// `pg_typeof(x)`: the argument's type name (PostgreSQL returns `regtype`; here text).
     TypeOf(DataType),
+    /// Functions of the session and the server (`version()`, `current_setting`, ...).
+    System(super::SystemFunction),
 }
 
 impl Function {
@@ -49,8 +51,12 @@ impl Function {
         }
     }
 
-    /// Calls the function; every function here is strict (NULL in → NULL out).
+    /// Calls the function; every function here but the system ones is strict (NULL in →
+    /// NULL out).
     pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        if let Function::System(f) = self {
+            return f.call(args);
+        }
         let Some(arg) = args.into_iter().next() else {
             return Err(Error::Internal("function called without arguments".into()));
         };

@@ -13,9 +13,11 @@
 mod functions;
 mod like;
 mod ops;
+mod system_functions;
 
 pub use functions::Function;
 pub use ops::{ArithOp, CmpOp};
+pub use system_functions::{SystemFunction, version_string};
 
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};

@@ -79,7 +79,6 @@ impl<S: Storage> Session<S> {
 
     /// `SET name = value` with PostgreSQL's special parameters handled.
     fn assign(&mut self, name: &str, value: Option<String>, local: bool) -> Result<()> {
-        let in_block = self.in_block();
         match (name, value) {
             ("transaction_isolation", Some(v)) => {
                 let level = v.to_ascii_lowercase();
@@ -92,8 +91,8 @@ impl<S: Storage> Session<S> {
                 self.set_transaction(&[ast::TransactionMode::IsolationLevel(mode)])
                     .map(|_| ())
             }
-            (_, Some(v)) => self.settings.set(name, &v, local, in_block),
-            (_, None) => self.settings.reset(name, local, in_block),
+            (_, Some(v)) => self.settings.set(name, &v, local).map(|_| ()),
+            (_, None) => self.settings.reset(name, local),
         }
     }
 
@@ -148,12 +147,8 @@ impl<S: Storage> Session<S> {
                         crate::storage::Isolation::RepeatableRead => "repeatable read",
                         crate::storage::Isolation::ReadCommitted => "read committed",
                     };
-                    self.settings.set(
-                        "default_transaction_isolation",
-                        name,
-                        false,
-                        self.in_block(),
-                    )?;
+                    self.settings
+                        .set("default_transaction_isolation", name, false)?;
                 }
                 for m in modes {
                     if let ast::TransactionMode::AccessMode(access) = m {
@@ -162,7 +157,6 @@ impl<S: Storage> Session<S> {
                             "default_transaction_read_only",
                             if ro { "on" } else { "off" },
                             false,
-                            self.in_block(),
                         )?;
                     }
                 }

@@ -122,30 +122,29 @@ impl Settings {
         }
     }
 
-    /// `SET [SESSION | LOCAL] name = value`. `in_transaction` says whether a transaction
-    /// block is open (outside one, `SET LOCAL` has no effect, as in PostgreSQL).
-    pub fn set(
-        &mut self,
-        name: &str,
-        value: &str,
-        local: bool,
-        in_transaction: bool,
-    ) -> Result<()> {
+    /// Whether a transaction is open ([`Settings::begin`] without its end yet).
+    fn in_transaction(&self) -> bool {
+        self.saved.is_some()
+    }
+
+    /// `SET [SESSION | LOCAL] name = value`; returns the canonical value. Outside a
+    /// transaction block `SET LOCAL` has no effect, as in PostgreSQL.
+    pub fn set(&mut self, name: &str, value: &str, local: bool) -> Result<String> {
         let v = self.check(name, value)?;
         let k = key(name);
         if local {
-            if in_transaction {
-                self.local.insert(k, v);
+            if self.in_transaction() {
+                self.local.insert(k, v.clone());
             }
         } else {
             self.local.remove(&k);
-            self.session.insert(k, v);
+            self.session.insert(k, v.clone());
         }
-        Ok(())
+        Ok(v)
     }
 
     /// `SET name TO DEFAULT` / `RESET name`.
-    pub fn reset(&mut self, name: &str, local: bool, in_transaction: bool) -> Result<()> {
+    pub fn reset(&mut self, name: &str, local: bool) -> Result<()> {
         let k = key(name);
         match catalog::find(&k) {
             Some(def) if def.read_only => {
@@ -156,7 +155,7 @@ impl Settings {
             None => return Err(Error::UndefinedParameter(k)),
         }
         if local {
-            if in_transaction {
+            if self.in_transaction() {
                 let reset = self.reset_value(&k);
                 self.local.insert(k, reset);
             }
@@ -279,6 +278,44 @@ impl Settings {
         }
         changed
     }
+}
+
+/// Makes the settings current on the calling thread while a statement runs, so functions
+/// (`current_setting`, `set_config`) read and change them; see [`Settings::lend`].
+#[must_use = "the settings go back to the session when the guard is dropped"]
+pub struct Lent<'a> {
+    home: &'a mut Settings,
+}
+
+thread_local! {
+    static LENT: std::cell::RefCell<Option<Settings>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Settings {
+    /// Moves the settings to the calling thread's slot until the guard is dropped (which
+    /// moves them back, with whatever `set_config` changed).
+    pub fn lend(&mut self) -> Lent<'_> {
+        let settings = std::mem::take(self);
+        LENT.with(|l| *l.borrow_mut() = Some(settings));
+        Lent { home: self }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = LENT.with(|l| l.borrow_mut().take()) {
+            *self.home = s;
+        }
+    }
+}
+
+/// Runs `f` on the settings lent to the calling thread; on a thread with none (a statement
+/// run outside a session), on a fresh default set.
+pub fn with_current<R>(f: impl FnOnce(&mut Settings) -> R) -> R {
+    LENT.with(|l| match l.borrow_mut().as_mut() {
+        Some(s) => f(s),
+        None => f(&mut Settings::new()),
+    })
 }
 
 #[cfg(test)]

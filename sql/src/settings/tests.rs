@@ -3,7 +3,7 @@
 use super::*;
 
 fn set(s: &mut Settings, name: &str, value: &str) -> String {
-    s.set(name, value, false, false)
+    s.set(name, value, false)
         .unwrap_or_else(|e| panic!("SET {name} = {value}: {e}"));
     s.show(name).unwrap()
 }
@@ -45,7 +45,7 @@ fn values_are_shown_as_postgresql_shows_them() {
 #[test]
 fn bad_values_fail_as_in_postgresql() {
     let mut s = Settings::new();
-    let err = |s: &mut Settings, n: &str, v: &str| s.set(n, v, false, false).unwrap_err();
+    let err = |s: &mut Settings, n: &str, v: &str| s.set(n, v, false).unwrap_err();
     let e = err(&mut s, "extra_float_digits", "4");
     assert_eq!(
         e.to_string(),
@@ -87,7 +87,7 @@ fn settings_follow_transactions() {
     let mut s = Settings::new();
     set(&mut s, "work_mem", "100kB");
     s.begin();
-    s.set("work_mem", "8MB", true, true).unwrap();
+    s.set("work_mem", "8MB", true).unwrap();
     assert_eq!(s.show("work_mem").unwrap(), "8MB");
     s.commit();
     assert_eq!(
@@ -105,11 +105,11 @@ fn settings_follow_transactions() {
     );
     s.begin();
     set(&mut s, "work_mem", "16MB");
-    s.set("work_mem", "32MB", true, true).unwrap();
+    s.set("work_mem", "32MB", true).unwrap();
     assert_eq!(s.show("work_mem").unwrap(), "32MB");
     s.commit();
     assert_eq!(s.show("work_mem").unwrap(), "16MB");
-    s.set("work_mem", "2MB", true, false).unwrap();
+    s.set("work_mem", "2MB", true).unwrap();
     assert_eq!(
         s.show("work_mem").unwrap(),
         "16MB",
@@ -141,7 +141,7 @@ fn startup_values_are_the_reset_values_and_changes_are_reported_once() {
         vec![("application_name", "other".to_string())]
     );
     assert!(s.take_changed_reports().is_empty());
-    s.reset("application_name", false, false).unwrap();
+    s.reset("application_name", false).unwrap();
     assert_eq!(s.show("application_name").unwrap(), "psql");
     assert_eq!(
         s.take_changed_reports(),
