@@ -80,6 +80,16 @@ pub enum Error {
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
+    /// 22P04: malformed COPY data (a missing or extra column, an unterminated CSV quote).
+    #[error("{0}")]
+    BadCopyFileFormat(String),
+    /// 22021: bytes that are not valid UTF-8.
+    #[error("{0}")]
+    CharacterNotInRepertoire(String),
+    /// Another error, with PostgreSQL's CONTEXT line (e.g. `COPY t, line 3, column x:
+    /// "abc"`); its SQLSTATE and DETAIL are the inner error's.
+    #[error("{error}")]
+    WithContext { error: Box<Error>, context: String },
     /// 22004: e.g. `set_config(NULL, ...)`.
     #[error("{0}")]
     NullValueNotAllowed(String),
@@ -131,6 +141,9 @@ pub enum Error {
     /// 55P02: SET of a parameter that cannot be changed (e.g. `server_version`).
     #[error("parameter \"{0}\" cannot be changed")]
     CantChangeRuntimeParam(String),
+    /// 57014 with its own message (e.g. `COPY from stdin failed: ...` after a CopyFail).
+    #[error("{0}")]
+    QueryCanceledWith(String),
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
@@ -181,6 +194,9 @@ impl Error {
             StringDataRightTruncation(_) => "22001",
             InvalidRowCountInLimit(_) => "2201W",
             NullValueNotAllowed(_) => "22004",
+            BadCopyFileFormat(_) => "22P04",
+            CharacterNotInRepertoire(_) => "22021",
+            WithContext { error, .. } => error.code(),
             InvalidEscapeSequence(_) => "22025",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } => "23505",
@@ -200,7 +216,7 @@ impl Error {
             ProgramLimitExceeded(_) => "54000",
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
-            QueryCanceled => "57014",
+            QueryCanceled | QueryCanceledWith(_) => "57014",
             Internal(_) => "XX000",
         }
     }
@@ -209,7 +225,24 @@ impl Error {
     pub fn detail(&self) -> Option<&str> {
         match self {
             Error::UniqueViolation { detail, .. } => Some(detail),
+            Error::WithContext { error, .. } => error.detail(),
             _ => None,
+        }
+    }
+
+    /// PostgreSQL's CONTEXT field, when the error has one.
+    pub fn context(&self) -> Option<&str> {
+        match self {
+            Error::WithContext { context, .. } => Some(context),
+            _ => None,
+        }
+    }
+
+    /// This error with a CONTEXT line.
+    pub fn with_context(self, context: impl Into<String>) -> Error {
+        Error::WithContext {
+            error: Box::new(self),
+            context: context.into(),
         }
     }
 

@@ -74,6 +74,7 @@
 
 pub mod backend;
 pub mod binder;
+pub mod copy;
 mod error;
 pub mod executor;
 pub mod expr;

@@ -30,6 +30,7 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 
+mod copy;
 mod settings_commands;
 
 /// Transaction block state.
@@ -53,7 +54,7 @@ enum Block<T> {
 /// it follows catalog changes.
 #[derive(Debug, Clone)]
 struct Prepared {
-    statement: Option<ast::Statement>,
+    statement: Option<Parsed>,
     param_types: Vec<DataType>,
 }
 
@@ -74,9 +75,18 @@ pub struct Session<S: Storage> {
     settings: crate::settings::Settings,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
+    /// A COPY that runs: FROM STDIN waiting for data, or TO STDOUT just answered.
+    copy: copy::CopyState<S::Txn>,
 }
 
-fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
+/// One statement of a query string: sqlparser's tree, or a COPY (parsed by hand).
+#[derive(Debug, Clone)]
+enum Parsed {
+    Sql(Box<ast::Statement>),
+    Copy(crate::copy::CopyStatement),
+}
+
+fn parse_sql(sql: &str) -> Result<Vec<ast::Statement>> {
     Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
         let msg = e.to_string();
         let msg = msg
@@ -85,6 +95,36 @@ fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
             .to_string();
         Error::SyntaxError(msg)
     })
+}
+
+/// Parses a query string. sqlparser reads everything but COPY, whose forms it partly
+/// misses: a string holding a COPY is cut into statements and its COPYs parsed by hand.
+fn parse(sql: &str) -> Result<Vec<Parsed>> {
+    let first = parse_sql(sql);
+    if let Ok(statements) = &first
+        && !statements
+            .iter()
+            .any(|s| matches!(s, ast::Statement::Copy { .. }))
+    {
+        return first.map(|v| v.into_iter().map(|s| Parsed::Sql(Box::new(s))).collect());
+    }
+    let pieces = crate::copy::statement::split(sql)?;
+    if !pieces.iter().any(|p| crate::copy::statement::is_copy(p)) {
+        return first.map(|v| v.into_iter().map(|s| Parsed::Sql(Box::new(s))).collect());
+    }
+    let mut out = Vec::new();
+    for piece in pieces {
+        if crate::copy::statement::is_copy(&piece) {
+            out.push(Parsed::Copy(crate::copy::statement::parse(&piece)?));
+        } else {
+            out.extend(
+                parse_sql(&piece)?
+                    .into_iter()
+                    .map(|s| Parsed::Sql(Box::new(s))),
+            );
+        }
+    }
+    Ok(out)
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
@@ -202,6 +242,7 @@ impl<S: Storage> Session<S> {
             prepared: BTreeMap::new(),
             settings: crate::settings::Settings::new(),
             implicit: false,
+            copy: copy::CopyState::None,
         }
     }
 
@@ -256,8 +297,27 @@ impl<S: Storage> Session<S> {
             }
         }
         let mut out = Vec::new();
-        for stmt in &statements {
-            if matches!(stmt, ast::Statement::StartTransaction { .. }) && self.implicit {
+        for (i, parsed) in statements.iter().enumerate() {
+            let stmt = match parsed {
+                Parsed::Sql(stmt) => stmt,
+                Parsed::Copy(c) => {
+                    let r = if i + 1 < statements.len() {
+                        self.fail_block();
+                        Err(Error::unsupported(
+                            "COPY must be the last statement of a query string",
+                        ))
+                    } else {
+                        self.run_copy(c)
+                    };
+                    let failed = r.is_err();
+                    out.push(r);
+                    if failed || self.copy_in_pending() {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            if matches!(stmt.as_ref(), ast::Statement::StartTransaction { .. }) && self.implicit {
                 self.implicit = false;
                 out.push(Ok(StatementResult::command("BEGIN")));
                 continue;
@@ -272,6 +332,15 @@ impl<S: Storage> Session<S> {
                 break;
             }
         }
+        if !self.copy_in_pending() {
+            self.end_implicit(&mut out);
+        }
+        out
+    }
+
+    /// Ends the implicit block of a multi-statement query string, if one is open: commits
+    /// it, or rolls it back after an error (pushing a commit failure onto `out`).
+    fn end_implicit(&mut self, out: &mut Vec<Result<StatementResult>>) {
         if std::mem::take(&mut self.implicit) {
             match std::mem::replace(&mut self.block, Block::Idle) {
                 Block::Open { txn, .. } => match txn.map_or(Ok(()), |t| t.commit()) {
@@ -290,7 +359,6 @@ impl<S: Storage> Session<S> {
                 Block::Idle => {}
             }
         }
-        out
     }
 
     /// Extended protocol Parse: stores `sql` (at most one statement) under `name` (the
@@ -315,7 +383,7 @@ impl<S: Storage> Session<S> {
         }
         let statement = statements.pop();
         let (param_types, columns) = match &statement {
-            Some(stmt) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
+            Some(Parsed::Sql(stmt)) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
             _ => (
                 declared
                     .iter()
@@ -359,7 +427,8 @@ impl<S: Storage> Session<S> {
             )));
         }
         match &p.statement {
-            Some(stmt) => self.run(stmt, params, &p.param_types),
+            Some(Parsed::Sql(stmt)) => self.run(stmt, params, &p.param_types),
+            Some(Parsed::Copy(c)) => self.run_copy(c),
             None => Ok(StatementResult::command("")),
         }
     }

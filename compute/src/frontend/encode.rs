@@ -133,7 +133,10 @@ pub fn param(raw: Option<&[u8]>, binary: bool, ty: DataType) -> sql::Result<Valu
 
 /// An ErrorResponse for a SQL error, with its SQLSTATE.
 pub fn error_info(e: &sql::Error) -> ErrorInfo {
-    ErrorInfo::new("ERROR".to_owned(), e.code().to_owned(), e.to_string())
+    let mut info = ErrorInfo::new("ERROR".to_owned(), e.code().to_owned(), e.to_string());
+    info.detail = e.detail().map(str::to_string);
+    info.where_context = e.context().map(str::to_string);
+    info
 }
 
 /// An ErrorResponse for a failure outside SQL (e.g. the session thread died).

@@ -17,15 +17,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures::{Sink, SinkExt, stream};
+use pgwire::api::copy::{send_copy_in_response, send_copy_out_response};
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response,
     send_ready_for_query,
 };
 use pgwire::api::results::{
-    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse,
-    Response, Tag,
+    CopyResponse, DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo,
+    QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
@@ -34,6 +36,7 @@ use pgwire::api::{
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::copy::CopyData;
 use pgwire::messages::extendedquery::Sync as PgSync;
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
@@ -43,7 +46,7 @@ use super::auth::{Authenticator, Startup};
 use super::encode;
 use super::params;
 use super::registry::{Canceler, SessionRegistry};
-use super::worker::SessionHandle;
+use super::worker::{CopyMode, SessionHandle};
 
 /// A statement parsed (prepared) in the session.
 #[derive(Clone, Debug)]
@@ -129,6 +132,9 @@ impl PgWireServerHandlers for ConnectionHandlers {
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
         self.canceler.clone()
     }
+    fn copy_handler(&self) -> Arc<impl pgwire::api::copy::CopyHandler> {
+        self.inner.clone()
+    }
 }
 
 /// The handlers of a connection over `--max-connections`: a startup gets FATAL 53300 (as
@@ -200,11 +206,16 @@ fn gone() -> PgWireError {
 }
 
 impl Connection {
-    fn set_status(&self, s: char) {
+    /// The connection's session.
+    pub(super) fn session(&self) -> &SessionHandle {
+        &self.session
+    }
+
+    pub(super) fn set_status(&self, s: char) {
         self.status.store(s as u8, Ordering::Relaxed);
     }
 
-    fn status(&self) -> TransactionStatus {
+    pub(super) fn status(&self) -> TransactionStatus {
         match self.status.load(Ordering::Relaxed) {
             b'T' => TransactionStatus::Transaction,
             b'E' => TransactionStatus::Error,
@@ -229,6 +240,31 @@ fn response(
     let command = r.tag.rsplit_once(' ').map_or(r.tag.as_str(), |(c, _)| c);
     q.set_command_tag(command);
     Ok(Response::Query(q))
+}
+
+/// The copy sub-protocol's opening for a COPY statement's result: CopyInResponse (the
+/// client sends data next), or CopyOutResponse with the result's lines as CopyData.
+fn copy_response(r: StatementResult, copy: CopyMode) -> Response {
+    match copy {
+        CopyMode::In { columns } => {
+            Response::CopyIn(CopyResponse::new(0, columns, stream::empty()))
+        }
+        CopyMode::Out { columns } => {
+            let lines = r.rows.into_iter().map(|row| {
+                let line = match row.into_iter().next() {
+                    Some(sql::Value::Text(t)) => t,
+                    _ => String::new(),
+                };
+                Ok(CopyData::new(Bytes::from(line)))
+            });
+            Response::CopyOut(CopyResponse::new(
+                0,
+                columns,
+                stream::iter(lines.collect::<Vec<_>>()),
+            ))
+        }
+        CopyMode::None => Response::EmptyQuery,
+    }
 }
 
 fn is_empty_query(q: &str) -> bool {
@@ -273,7 +309,16 @@ impl SimpleQueryHandler for Connection {
                             ))
                             .await?
                     }
-                    Response::CopyIn(_) | Response::CopyOut(_) | Response::CopyBoth(_) => {}
+                    Response::CopyIn(r) => {
+                        // COPY FROM STDIN: no ReadyForQuery until CopyDone or CopyFail
+                        // (the copy handler answers those).
+                        send_copy_in_response(client, r).await?;
+                        client.set_state(PgWireConnectionState::CopyInProgress(false));
+                        client.flush().await?;
+                        return Ok(());
+                    }
+                    Response::CopyOut(r) => send_copy_out_response(client, r).await?,
+                    Response::CopyBoth(_) => {}
                 }
             }
         }
@@ -288,15 +333,17 @@ impl SimpleQueryHandler for Connection {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let (results, status) = self
+        let (results, status, copy) = self
             .session
             .simple(query.to_string())
             .await
             .map_err(|_| gone())?;
         self.set_status(status);
         let mut out = Vec::with_capacity(results.len());
-        for r in results {
+        let last = results.len().saturating_sub(1);
+        for (i, r) in results.into_iter().enumerate() {
             out.push(match r {
+                Ok(r) if i == last && copy != CopyMode::None => copy_response(r, copy),
                 Ok(r) => response(&r, |_| FieldFormat::Text)?,
                 Err(e) => Response::Error(Box::new(encode::error_info(&e))),
             });
@@ -405,13 +452,16 @@ impl ExtendedQueryHandler for Connection {
             let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
             params.push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
         }
-        let (result, status) = self
+        let (result, status, copy) = self
             .session
             .execute(stmt.guard.name.clone(), &stmt.sql, params)
             .await
             .map_err(|_| gone())?;
         self.set_status(status);
         let result = result.map_err(|e| user_error(&e))?;
+        if copy != CopyMode::None {
+            return Ok(copy_response(result, copy));
+        }
         response(&result, |i| portal.result_column_format.format_for(i))
     }
 

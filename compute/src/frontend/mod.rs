@@ -30,6 +30,7 @@
 //!   parameters (startup message, then ParameterStatus whenever one changes).
 
 pub mod auth;
+pub mod copy;
 pub mod encode;
 pub mod handler;
 pub mod params;

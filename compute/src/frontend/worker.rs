@@ -29,9 +29,31 @@ use sql::{Interrupt, PreparedInfo, Session, StatementResult};
 
 use super::registry::SessionControl;
 
+/// Whether a statement left the session in a COPY (the front end then speaks the copy
+/// sub-protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyMode {
+    None,
+    /// COPY FROM STDIN waits for `columns` columns of data.
+    In {
+        columns: usize,
+    },
+    /// The last result is a COPY TO STDOUT of `columns` columns: its rows are the lines.
+    Out {
+        columns: usize,
+    },
+}
+
 /// What the handlers ask of a session, with the storage type erased.
 trait SessionOps: Send {
     fn simple(&mut self, sql: &str) -> (Vec<sql::Result<StatementResult>>, char);
+    /// The COPY the last statement left the session in.
+    fn copy_mode(&mut self) -> CopyMode;
+    /// Whether a COPY FROM STDIN waits for data.
+    fn in_copy(&self) -> bool;
+    fn copy_data(&mut self, data: &[u8]) -> (sql::Result<()>, char);
+    fn copy_done(&mut self) -> (sql::Result<StatementResult>, char);
+    fn copy_fail(&mut self, message: &str) -> (sql::Error, char);
     fn prepare(
         &mut self,
         name: &str,
@@ -54,6 +76,37 @@ impl<S: Storage + Send> SessionOps for Session<S> {
     fn simple(&mut self, sql: &str) -> (Vec<sql::Result<StatementResult>>, char) {
         let r = self.execute(sql);
         (r, self.transaction_status())
+    }
+
+    fn copy_mode(&mut self) -> CopyMode {
+        if let Some(info) = self.copy_in_info() {
+            return CopyMode::In {
+                columns: info.columns,
+            };
+        }
+        match self.take_copy_out() {
+            Some((_, columns)) => CopyMode::Out { columns },
+            None => CopyMode::None,
+        }
+    }
+
+    fn in_copy(&self) -> bool {
+        self.copy_in_pending()
+    }
+
+    fn copy_data(&mut self, data: &[u8]) -> (sql::Result<()>, char) {
+        let r = Session::copy_data(self, data);
+        (r, self.transaction_status())
+    }
+
+    fn copy_done(&mut self) -> (sql::Result<StatementResult>, char) {
+        let r = Session::copy_done(self);
+        (r, self.transaction_status())
+    }
+
+    fn copy_fail(&mut self, message: &str) -> (sql::Error, char) {
+        let e = Session::copy_fail(self, message);
+        (e, self.transaction_status())
     }
 
     fn prepare(
@@ -130,31 +183,55 @@ impl SessionHandle {
         &self.control
     }
 
-    /// Runs `f` on the session as one command running `query` (cancellable meanwhile, and
-    /// shown in `pg_stat_activity`). A poisoned lock means an earlier command panicked: the
-    /// session is gone.
+    /// Runs `f` on the session as one command (cancellable meanwhile). A command that
+    /// starts running `query` shows it in `pg_stat_activity`; `None` continues the running
+    /// one (a COPY's data). A poisoned lock means an earlier command panicked: the session is
+    /// gone.
     fn call<T>(
         &self,
-        query: &str,
+        query: Option<&str>,
         f: impl FnOnce(&mut dyn SessionOps) -> T,
     ) -> Result<T, SessionGone> {
         let mut s = self.session.lock().map_err(|_| SessionGone)?;
-        self.control.command_started(query);
+        if let Some(query) = query {
+            self.control.command_started(query);
+        }
         self.control.interrupt.start();
         let r = f(&mut **s);
         self.control.interrupt.finish();
-        let (status, application_name) = s.activity();
-        self.control.command_finished(status, application_name);
+        // A COPY FROM that waits for data is still running.
+        if !s.in_copy() {
+            let (status, application_name) = s.activity();
+            self.control.command_finished(status, application_name);
+        }
         Ok(r)
     }
 
-    /// Simple protocol: every statement of `sql`, and the transaction status
-    /// after them ('I', 'T' or 'E').
+    /// Simple protocol: every statement of `sql`, the transaction status after them
+    /// ('I', 'T' or 'E'), and the COPY they left the session in.
     pub async fn simple(
         &self,
         sql: String,
-    ) -> Result<(Vec<sql::Result<StatementResult>>, char), SessionGone> {
-        self.call(&sql, |s| s.simple(&sql))
+    ) -> Result<(Vec<sql::Result<StatementResult>>, char, CopyMode), SessionGone> {
+        self.call(Some(&sql), |s| {
+            let (r, status) = s.simple(&sql);
+            (r, status, s.copy_mode())
+        })
+    }
+
+    /// A chunk of COPY FROM STDIN data.
+    pub fn copy_data(&self, data: &[u8]) -> Result<(sql::Result<()>, char), SessionGone> {
+        self.call(None, |s| s.copy_data(data))
+    }
+
+    /// The end of COPY FROM STDIN data: the COPY's result.
+    pub fn copy_done(&self) -> Result<(sql::Result<StatementResult>, char), SessionGone> {
+        self.call(None, |s| s.copy_done())
+    }
+
+    /// The client abandoned the COPY.
+    pub fn copy_fail(&self, message: &str) -> Result<(sql::Error, char), SessionGone> {
+        self.call(None, |s| s.copy_fail(message))
     }
 
     pub async fn prepare(
@@ -163,7 +240,7 @@ impl SessionHandle {
         sql: String,
         declared: Vec<Option<DataType>>,
     ) -> Result<sql::Result<PreparedInfo>, SessionGone> {
-        self.call(&sql, |s| s.prepare(&name, &sql, &declared))
+        self.call(Some(&sql), |s| s.prepare(&name, &sql, &declared))
     }
 
     /// Extended protocol: runs prepared statement `name` (whose text is `sql`).
@@ -172,8 +249,11 @@ impl SessionHandle {
         name: String,
         sql: &str,
         params: Vec<Value>,
-    ) -> Result<(sql::Result<StatementResult>, char), SessionGone> {
-        self.call(sql, |s| s.execute(&name, &params))
+    ) -> Result<(sql::Result<StatementResult>, char, CopyMode), SessionGone> {
+        self.call(Some(sql), |s| {
+            let (r, status) = s.execute(&name, &params);
+            (r, status, s.copy_mode())
+        })
     }
 
     /// Applies the startup packet's settings (`user` becomes `session_authorization`);
@@ -183,7 +263,7 @@ impl SessionHandle {
         user: &str,
         params: &[(String, String)],
     ) -> Result<sql::Result<Vec<(&'static str, String)>>, SessionGone> {
-        self.call("", |s| s.startup(user, params))
+        self.call(Some(""), |s| s.startup(user, params))
     }
 
     /// Reported parameters changed since the client last heard them.

@@ -14,6 +14,7 @@ mod engine_slt;
 mod frontend;
 mod frontend_auth;
 mod frontend_cancel;
+mod frontend_copy;
 mod frontend_settings;
 mod large_commit;
 mod mvcc_model;
