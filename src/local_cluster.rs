@@ -20,10 +20,18 @@
 //! resumes with all its data: the safekeepers recover their WAL, the
 //! pageserver reattaches from the object store, and the new compute's
 //! election fences nothing but its own previous run.
+//!
+//! The compute is supervised: if it stops serving — a commit's durability wait
+//! failed (its outcome unknown) or another proposer fenced it — its sessions are
+//! closed and a fresh compute (new election, empty caches) is started on the same
+//! port, retried with backoff (each failure logged as an error) until it serves
+//! or the cluster stops. The cluster owns its timeline, so a takeover by an
+//! outside proposer is treated like any other loss.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use proto::TimelineId;
 use tokio::task::JoinHandle;
@@ -86,7 +94,8 @@ pub struct LocalCluster {
     pub pageserver: SocketAddr,
     pub timeline: TimelineId,
     cancel: CancellationToken,
-    compute: compute::server::Running,
+    /// The compute's supervisor (see the module docs).
+    compute: JoinHandle<()>,
     ps: Arc<pageserver::Pageserver>,
     ps_server: JoinHandle<pageserver::Result<()>>,
     sk_cancel: CancellationToken,
@@ -176,9 +185,12 @@ impl LocalCluster {
             cc.cache_bytes = bytes;
         }
         cc.users_file = config.users_file.clone();
-        let compute = compute::server::start(cc, cancel.clone()).await?;
+        let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
+        let postgres_addr = compute.addr;
+        cc.listen = postgres_addr; // a restarted compute serves on the same port
+        let compute = tokio::spawn(supervise(compute, cc, cancel.clone()));
         Ok(LocalCluster {
-            postgres_addr: compute.addr,
+            postgres_addr,
             safekeepers,
             pageserver,
             timeline: config.timeline,
@@ -204,7 +216,9 @@ impl LocalCluster {
     /// it ingested), then the safekeepers.
     pub async fn stop(self) {
         self.cancel.cancel();
-        self.compute.stopped().await;
+        if let Err(e) = self.compute.await {
+            tracing::error!(error = %e, "compute supervisor failed");
+        }
         match self.ps_server.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -222,5 +236,44 @@ impl LocalCluster {
                 tracing::warn!(error = %e, "safekeeper stopped with an error");
             }
         }
+    }
+}
+
+/// Runs the compute until `cancel` fires, starting a fresh one whenever it stops serving
+/// (see the module docs).
+async fn supervise(
+    mut running: compute::server::Running,
+    config: compute::server::ServerConfig,
+    cancel: CancellationToken,
+) {
+    loop {
+        let why = tokio::select! {
+            _ = cancel.cancelled() => {
+                running.stopped().await;
+                return;
+            }
+            why = running.lost() => why,
+        };
+        tracing::error!(reason = %why, "the compute stopped serving; starting a fresh one");
+        running.stopped().await;
+        let mut backoff = Duration::from_millis(100);
+        running = loop {
+            let attempt = tokio::select! {
+                _ = cancel.cancelled() => return,
+                r = compute::server::start(config.clone(), cancel.clone()) => r,
+            };
+            match attempt {
+                Ok(r) => break r,
+                Err(e) => {
+                    tracing::error!(error = %e, retry_in = ?backoff, "restart the compute");
+                    tokio::select! {
+                        _ = cancel.cancelled() => return,
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        tracing::info!(addr = %running.addr, "the compute serves again");
     }
 }

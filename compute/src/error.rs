@@ -15,7 +15,8 @@
 //! | `Decode`             | malformed key/row bytes: treat as corruption     | XX001    |
 //! | `PageFull`           | internal: the B+tree splits before callers see it| XX000    |
 //!
-//! The server's ([`crate::server`]) end a compute's startup; none reaches a SQL client:
+//! The server's ([`crate::server`]) end a compute's startup (or, `Stopped`, its serving);
+//! none reaches a SQL client:
 //!
 //! | variant         | caller's action                                                  |
 //! |-----------------|------------------------------------------------------------------|
@@ -25,6 +26,7 @@
 //! | `Listen`        | the pgwire address cannot be bound: fix `--listen`               |
 //! | `StartTimeout`  | startup took too long: retry, check the other components         |
 //! | `Config`        | a bad setting (users file, authentication): fix the configuration|
+//! | `Stopped`       | the compute stopped serving (WAL lost, fenced): exit, restart it  |
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -108,6 +110,12 @@ pub enum Error {
     /// A setting is invalid: the users file, or the authentication asked for.
     #[error("{0}")]
     Config(String),
+
+    /// The compute stopped serving its timeline: a durability wait failed (a commit's
+    /// outcome is unknown) or a newer primary fenced it. Its state may be stale; a new
+    /// compute (new election, empty caches) must take over.
+    #[error("stopped serving: {0}")]
+    Stopped(String),
 }
 
 /// Result with the crate's [`Error`].

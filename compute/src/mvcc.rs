@@ -233,6 +233,7 @@ impl<S: PageStore> VersionedTree<S> {
             cursor,
             snapshot,
             peeked: None,
+            newest: Lsn::INVALID,
         })
     }
 
@@ -351,9 +352,18 @@ pub struct Scan<'a, S> {
     snapshot: Lsn,
     /// The first version of the next key, read while finishing a key.
     peeked: Option<(Vec<u8>, Vec<u8>)>,
+    /// The newest `created` or `deleted` among the versions read so far.
+    newest: Lsn,
 }
 
 impl<S: PageStore> Scan<'_, S> {
+    /// The newest change (a `created` or `deleted` LSN) among every version the scan has
+    /// read so far, visible or not — what a read of the latest state depended on
+    /// (`Lsn::INVALID` before any).
+    pub fn newest_change(&self) -> Lsn {
+        self.newest
+    }
+
     fn next_row(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let mut current: Option<Vec<u8>> = None;
         let mut found: Option<Vec<u8>> = None;
@@ -373,11 +383,15 @@ impl<S: PageStore> Scan<'_, S> {
                 }
                 current = Some(user_key.to_vec());
             }
-            if found.is_none() {
-                let (deleted, payload) = split_value(&value)?;
-                if is_visible(created, deleted, self.snapshot) {
-                    found = Some(payload.to_vec());
-                }
+            let (deleted, payload) = split_value(&value)?;
+            let change = if deleted == Lsn::MAX {
+                created
+            } else {
+                deleted
+            };
+            self.newest = self.newest.max(change);
+            if found.is_none() && is_visible(created, deleted, self.snapshot) {
+                found = Some(payload.to_vec());
             }
         }
     }

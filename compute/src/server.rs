@@ -11,13 +11,19 @@
 //!     or write the bootstrap record on a brand-new timeline
 //!  4. frontend::bind_and_serve(--listen, --max-connections): pgwire sessions over the Engine
 //!  5. cancel (Ctrl-C / SIGTERM) → stop accepting, close sessions, stop the proposer
+//!  6. the engine stops serving (Engine::stopping) → the same, and `run` fails
 //! ```
 //!
 //! Commits are durable on a quorum of safekeepers ([`ProposerWal`]); pages come from the
 //! pageserver through the page cache, so the compute keeps no state of its own: a fresh
 //! compute on another port, after a kill -9 of this one, sees every committed row.
-//! A compute whose term is taken over by a newer primary keeps serving reads at its last
-//! durable snapshot and fails every write with a message saying so.
+//! A compute that loses its WAL — a newer primary fenced it (learned from an append's
+//! reply or the driver's idle heartbeat), or a commit's durability wait failed, leaving
+//! its outcome unknown (08006) — stops serving at once: every session is closed (FATAL
+//! 57P01 saying why), the listener is dropped and [`run`] returns [`Error::Stopped`], so
+//! `strata compute` exits non-zero for its supervisor to start a fresh compute (new
+//! election, empty caches). [`Running::lost`] lets an in-process owner (`strata start`)
+//! restart it instead.
 //!
 //! Authentication ([`frontend::auth::resolve`], checked before anything else starts): trust
 //! on a loopback address, as a local PostgreSQL; SCRAM-SHA-256 with `--users-file`; a
@@ -111,6 +117,15 @@ pub struct Running {
 }
 
 impl Running {
+    /// Resolves when the engine stops serving (WAL lost or fenced), with why; the front
+    /// end is then closing every session and stops accepting.
+    pub async fn lost(&self) -> String {
+        self.engine.stopping().cancelled().await;
+        self.engine
+            .stopped()
+            .unwrap_or_else(|| "the engine stopped serving".to_string())
+    }
+
     /// Waits until the front end has stopped (after `cancel`), then stops the proposer.
     pub async fn stopped(self) {
         if let Err(e) = self.serving.await {
@@ -127,10 +142,16 @@ pub async fn run(config: ServerConfig, cancel: CancellationToken) -> Result<(), 
         config.timeline.timeline.to_string(),
     );
     let running = start(config, cancel.clone()).await?;
-    cancel.cancelled().await;
-    tracing::info!(%tenant, %timeline, "compute shutting down");
+    let lost = tokio::select! {
+        _ = cancel.cancelled() => None,
+        why = running.lost() => Some(why),
+    };
+    match &lost {
+        None => tracing::info!(%tenant, %timeline, "compute shutting down"),
+        Some(why) => tracing::error!(%tenant, %timeline, reason = %why, "compute stopped serving"),
+    }
     running.stopped().await;
-    Ok(())
+    lost.map_or(Ok(()), |why| Err(Error::Stopped(why)))
 }
 
 /// Starts a compute (steps 1–4 of the module docs) and returns once it accepts
@@ -195,7 +216,7 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
             max_connections: config.max_connections,
             auth,
         },
-        move || served.clone(),
+        move || served.for_session(),
         cancel.child_token(),
     )
     .await

@@ -162,6 +162,12 @@ pub enum Error {
     /// a page fetch failed after its retries). The statement may succeed when retried.
     #[error("could not read from storage: {0}")]
     StorageUnavailable(String),
+    /// 08006 (connection_failure): the server lost what it needs to answer truthfully —
+    /// e.g. its WAL while a commit was on its way, so the transaction may or may not have
+    /// committed. The front end sends it as FATAL and closes the connection, as a client
+    /// of PostgreSQL sees when it loses the server mid-commit.
+    #[error("{0}")]
+    ConnectionFailure(String),
     /// XX000: a broken invariant inside the engine or a storage failure.
     #[error("internal error: {0}")]
     Internal(String),
@@ -217,6 +223,7 @@ impl Error {
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled | QueryCanceledWith(_) => "57014",
+            ConnectionFailure(_) => "08006",
             Internal(_) => "XX000",
         }
     }
@@ -264,5 +271,6 @@ mod tests {
         assert_eq!(Error::DataCorrupted("page 3/1".into()).code(), "XX001");
         assert_eq!(Error::StorageUnavailable("down".into()).code(), "58030");
         assert_eq!(Error::Internal("x".into()).code(), "XX000");
+        assert_eq!(Error::ConnectionFailure("lost".into()).code(), "08006");
     }
 }

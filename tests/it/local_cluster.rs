@@ -1,7 +1,8 @@
 //! `strata start` — the embedded default — end to end: the library
 //! (`strata::LocalCluster`) and the real binary, each started, written to,
 //! stopped and started again on the same data directory, with every
-//! committed row back and nothing uncommitted.
+//! committed row back and nothing uncommitted; and a compute that stops
+//! serving (fenced from outside) replaced by a fresh one on the same port.
 
 use std::time::Duration;
 
@@ -84,6 +85,78 @@ async fn local_cluster_keeps_its_data_across_restarts() {
         .unwrap();
     assert_eq!(count(&c).await, 51);
     drop(c);
+    tokio::time::timeout(Duration::from_secs(60), cluster.stop())
+        .await
+        .expect("stop in time");
+}
+
+/// An outside proposer wins the timeline's term: the cluster's compute is fenced, closes
+/// its sessions, and a fresh compute (new election, empty caches) serves on the same port
+/// with every committed row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_cluster_replaces_a_compute_that_stopped_serving() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = LocalClusterConfig::new(dir.path().join("data"));
+    config.port = 0;
+    let cluster = tokio::time::timeout(Duration::from_secs(60), LocalCluster::start(config))
+        .await
+        .expect("start in time")
+        .expect("start");
+    let port = cluster.postgres_addr.port();
+    let c = connect(port).await;
+    c.batch_execute("CREATE TABLE kv (k int8 PRIMARY KEY, v text NOT NULL)")
+        .await
+        .unwrap();
+    for i in 0..10i64 {
+        c.execute("INSERT INTO kv VALUES ($1, 'v')", &[&i])
+            .await
+            .unwrap();
+    }
+
+    let safekeepers = cluster.safekeepers.iter().map(|a| a.to_string()).collect();
+    let intruder = safekeeper::driver::WalProposer::start(safekeeper::driver::DriverConfig::new(
+        cluster.timeline.clone(),
+        safekeepers,
+        4242,
+    ))
+    .await
+    .expect("the outside proposer is elected");
+    println!("outside proposer elected in term {}", intruder.term());
+
+    // The fenced compute closes its sessions (bounded)...
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while c.simple_query("SELECT 1").await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fenced compute kept answering"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ... and a fresh one serves on the same port, with every committed row.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let c = loop {
+        let s = format!("host=127.0.0.1 port={port} user=strata dbname=postgres");
+        if let Ok(Ok((client, conn))) =
+            tokio::time::timeout(Duration::from_secs(5), tokio_postgres::connect(&s, NoTls)).await
+        {
+            tokio::spawn(conn);
+            if client.simple_query("SELECT 1").await.is_ok() {
+                break client;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no compute served again within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(count(&c).await, 10);
+    c.execute("INSERT INTO kv VALUES (10, 'after the restart')", &[])
+        .await
+        .unwrap();
+    assert_eq!(count(&c).await, 11);
+    drop(c);
+    drop(intruder);
     tokio::time::timeout(Duration::from_secs(60), cluster.stop())
         .await
         .expect("stop in time");

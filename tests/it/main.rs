@@ -5,6 +5,8 @@ mod bank;
 mod big_table;
 mod cli;
 mod compute_cluster;
+mod durable_answers;
+mod fenced_compute;
 mod group_commit;
 mod harness;
 mod isolation;

@@ -21,6 +21,7 @@
 //! | [`tombstone`]   | `DropRelation` records for the relations a DROP frees              |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
+//! | [`serving`]     | durability waits for what was observed; 08006; the engine's stop   |
 //!
 //! ## MVCC by LSN
 //! The WAL sink reports a durable LSN, always a record boundary. A statement reads at
@@ -43,7 +44,9 @@
 //!    ([`locks::LockManager`], waiting for another writer; a cycle → 40P01), then reads the
 //!    *latest* applied version (`Lsn::MAX` snapshot): unchanged since `S` → `Unchanged`; newer
 //!    → `Changed` under Read Committed (the executor re-checks its WHERE: EvalPlanQual) or
-//!    40001 under Repeatable Read; gone → `Deleted`.
+//!    40001 under Repeatable Read; gone → `Deleted`. A version newer than `S` may not be
+//!    durable yet: the transaction notes its record's end, and the statement's reply waits
+//!    for it ([`serving`]).
 //! 3. `update` records `(n, Some(row))` under the encoded key in the [`write_set`].
 //! 4. `commit` runs the serial step (`commit::apply`) under the engine's commit mutex: the
 //!    record's start LSN `L` is the WAL's end; the write set is applied to copy-on-write
@@ -53,7 +56,8 @@
 //!    change's CRC is set for `page_lsn = E` and replayed through `proto::redo::apply` as a
 //!    self-check; the record goes to the [`WalSink`] and the redo'd pages are published in
 //!    B-link order (new pages, leaves, parents). Locks and the mutex are released; then the
-//!    commit waits until the sink's durable LSN reaches `E` before returning `Ok`.
+//!    commit waits until the sink's durable LSN reaches `E` before returning `Ok` (a failed
+//!    wait: the outcome is unknown, 08006, and the engine stops serving — [`serving`]).
 //!
 //! ## A read, step by step: `SELECT v FROM t WHERE id = 7`
 //! `begin_statement` takes `S`; the catalog for `S` comes from the cache (or the catalog
@@ -86,6 +90,7 @@ pub mod pages;
 pub mod prepare;
 pub mod proposer_wal;
 pub mod scan;
+pub mod serving;
 pub mod tombstone;
 pub mod txn;
 pub mod wal_sink;
@@ -98,6 +103,7 @@ use std::time::Duration;
 
 use proto::Lsn;
 use sql::storage::{Isolation, Storage, TableId};
+use tokio_util::sync::CancellationToken;
 
 use crate::btree::Limits;
 pub use catalog::{CATALOG_REL, EngineCatalog, TableEntry};
@@ -109,6 +115,7 @@ pub use wal_sink::{MemoryWal, WalError, WalSink};
 
 use catalog::CachedCatalog;
 use pages::RelPages;
+use serving::Observed;
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -176,6 +183,8 @@ pub struct Shared {
     applied_lsn: AtomicU64,
     /// Snapshots in use: the prune horizon ([`horizon`]).
     pub(crate) snapshots: Arc<horizon::Snapshots>,
+    /// Whether the engine still serves ([`serving`]).
+    stop: serving::Stop,
 }
 
 impl Shared {
@@ -235,6 +244,17 @@ impl Shared {
         self.applied_lsn.store(end.0, Ordering::SeqCst);
     }
 
+    /// End of the last record whose pages are published: what a read of the latest
+    /// state may have seen.
+    pub(crate) fn applied_lsn(&self) -> Lsn {
+        Lsn(self.applied_lsn.load(Ordering::SeqCst))
+    }
+
+    /// End of the latest catalog-changing record.
+    pub(crate) fn catalog_changed_lsn(&self) -> Lsn {
+        Lsn(self.catalog_changed_end.load(Ordering::SeqCst))
+    }
+
     /// The snapshot a statement beginning now reads at: the durable LSN, but never past
     /// the last published record (both are record boundaries).
     pub(crate) fn snapshot_lsn(&self) -> Lsn {
@@ -248,10 +268,13 @@ impl Shared {
     }
 }
 
-/// The storage engine. Cloning shares it.
+/// The storage engine. Cloning shares it — including the session cell of what its
+/// transactions observed ([`Engine::settle`]); [`Engine::for_session`] makes a handle with
+/// its own.
 #[derive(Clone)]
 pub struct Engine {
     shared: Arc<Shared>,
+    observed: Arc<Observed>,
 }
 
 impl Engine {
@@ -327,12 +350,50 @@ impl Engine {
             next_txn: AtomicU64::new(1),
             applied_lsn: AtomicU64::new(wal_end.0),
             snapshots: horizon::Snapshots::new(),
+            stop: serving::Stop::new(wal.stopping()),
             wal,
             config,
         };
         Ok(Engine {
             shared: Arc::new(shared),
+            observed: Observed::new(),
         })
+    }
+
+    /// A handle on the same engine for one client session: its own cell of what its
+    /// transactions observed beyond their snapshots ([`Engine::settle`]).
+    pub fn for_session(&self) -> Engine {
+        Engine {
+            shared: self.shared.clone(),
+            observed: Observed::new(),
+        }
+    }
+
+    /// Blocks until every version this handle's transactions observed beyond their
+    /// snapshots (unique checks, `lock_row`, …) is durable: called before every reply to
+    /// the client, so no client learns of a commit that could still be lost ([`serving`]).
+    /// Free when nothing newer than a snapshot was observed. A failed wait stops the
+    /// engine and is 08006: what was observed may or may not have been committed.
+    pub fn settle(&self) -> sql::Result<()> {
+        self.shared.settle(&self.observed)
+    }
+
+    /// Why this engine stopped serving, once it has: a durability wait failed (outcome
+    /// unknown), or the WAL sink stopped for good (a newer primary fenced it). A stopped
+    /// engine refuses every statement; the compute must be rebuilt.
+    pub fn stopped(&self) -> Option<String> {
+        self.shared.stopped()
+    }
+
+    /// Cancelled when the engine stops serving (see [`Engine::stopped`]).
+    pub fn stopping(&self) -> CancellationToken {
+        self.shared.stop.token()
+    }
+
+    /// How many times a reply or read-only commit blocked until versions it observed
+    /// beyond its snapshot were durable.
+    pub fn observed_waits(&self) -> u64 {
+        self.shared.stop.observed_waits()
     }
 
     /// The page table (latest applied page versions).
@@ -372,6 +433,7 @@ impl Engine {
     pub fn begin_at(&self, snapshot: Lsn) -> EngineTxn {
         EngineTxn::new(
             self.shared.clone(),
+            self.observed.clone(),
             self.next_txn_id(),
             Isolation::RepeatableRead,
             Some(snapshot),
@@ -389,6 +451,7 @@ impl Storage for Engine {
     fn begin(&self, isolation: Isolation) -> sql::Result<EngineTxn> {
         Ok(EngineTxn::new(
             self.shared.clone(),
+            self.observed.clone(),
             self.next_txn_id(),
             isolation,
             None,

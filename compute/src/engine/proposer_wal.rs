@@ -26,11 +26,14 @@
 //! - **Durability**: a follower task copies the driver's `commit_lsn` (always a record
 //!   boundary) into a mutex + condvar; [`WalSink::wait_durable`] blocks the session thread
 //!   on it (never a runtime thread), bounded by a wait limit.
-//! - **Fencing**: when the driver stops (a newer primary won a higher term, or shutdown),
-//!   every waiter below the durable LSN fails and every later `submit` fails at once with
-//!   [`WalError::ReadOnly`] (SQLSTATE 25006) and a message saying so: this compute no
-//!   longer accepts writes. Reads go on at the last
-//!   durable snapshot.
+//! - **Fencing**: when the driver stops (a newer primary won a higher term — learned from
+//!   the reply to an append or to the driver's idle heartbeat — or shutdown), every waiter
+//!   below the durable LSN fails, every later `submit` fails at once with
+//!   [`WalError::ReadOnly`] and a message saying so, [`WalSink::stopped`] says why and
+//!   [`WalSink::stopping`] is cancelled: the engine stops serving (a waiter's record was
+//!   sent, so its commit's outcome is unknown; a refused `submit` is a definite failure).
+//! - **Cheap checks**: the durable LSN and the stopped flag are atomics beside the lock, so
+//!   the per-statement `durable_lsn` / `stopped` never take it.
 //!
 //! The driver's own byte budget (`max_pending_bytes`) must never make the first poll of an
 //! append wait, or the queue order could differ from the LSN order: [`ProposerWal::start`]
@@ -39,6 +42,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -46,6 +50,7 @@ use std::time::{Duration, Instant};
 use proto::{Lsn, Record};
 use safekeeper::driver::{DriverConfig, WalProposer};
 use tokio::runtime::Handle;
+use tokio_util::sync::CancellationToken;
 
 use super::wal_sink::{WalError, WalSink};
 
@@ -63,6 +68,12 @@ struct Inner {
     state: Mutex<State>,
     changed: Condvar,
     timeline: String,
+    /// `State::durable`, readable without the lock (written under it).
+    durable: AtomicU64,
+    /// Whether `State::failed` is set, readable without the lock.
+    failed: AtomicBool,
+    /// Cancelled once `State::failed` is set.
+    stopping: CancellationToken,
 }
 
 impl Inner {
@@ -75,6 +86,7 @@ impl Inner {
         let mut s = self.lock();
         if lsn > s.durable {
             s.durable = lsn;
+            self.durable.store(lsn.0, Ordering::Release);
             drop(s);
             self.changed.notify_all();
         }
@@ -85,9 +97,11 @@ impl Inner {
         if s.failed.is_none() {
             tracing::warn!(timeline = %self.timeline, reason = %why, "WAL writes stopped");
             s.failed = Some(why);
+            self.failed.store(true, Ordering::Release);
         }
         drop(s);
         self.changed.notify_all();
+        self.stopping.cancel();
     }
 }
 
@@ -99,7 +113,7 @@ pub struct ProposerWal {
     wait_limit: Duration,
 }
 
-/// The message every write gets once the driver has stopped.
+/// Why writes stopped, once the driver has.
 fn stopped_message(proposer: &WalProposer, timeline: &str) -> String {
     match proposer.error() {
         Some(safekeeper::Error::Fenced { term, own_term }) => format!(
@@ -109,10 +123,12 @@ fn stopped_message(proposer: &WalProposer, timeline: &str) -> String {
         Some(e) => format!(
             "WAL of timeline {timeline} unavailable: {e}; this compute no longer accepts writes"
         ),
-        None => format!(
-            "WAL of timeline {timeline} is shut down; this compute no longer accepts writes"
-        ),
+        None => shut_down_message(timeline),
     }
+}
+
+fn shut_down_message(timeline: &str) -> String {
+    format!("WAL of timeline {timeline} is shut down; this compute no longer accepts writes")
 }
 
 impl ProposerWal {
@@ -147,6 +163,9 @@ impl ProposerWal {
             }),
             changed: Condvar::new(),
             timeline,
+            durable: AtomicU64::new(ready.0),
+            failed: AtomicBool::new(false),
+            stopping: CancellationToken::new(),
         });
         let follower = {
             let inner = inner.clone();
@@ -164,10 +183,7 @@ impl ProposerWal {
                 // The event loop ended: fenced or shut down.
                 let msg = match weak.upgrade() {
                     Some(proposer) => stopped_message(&proposer, &inner.timeline),
-                    None => format!(
-                        "WAL of timeline {} is shut down; this compute no longer accepts writes",
-                        inner.timeline
-                    ),
+                    None => shut_down_message(&inner.timeline),
                 };
                 inner.fail(msg);
             }
@@ -190,11 +206,6 @@ impl ProposerWal {
     /// The driver (its term, metrics, stats).
     pub fn proposer(&self) -> &Arc<WalProposer> {
         &self.proposer
-    }
-
-    /// Why writes stopped, if they have (fenced, shut down, broken invariant).
-    pub fn stopped(&self) -> Option<String> {
-        self.inner.lock().failed.clone()
     }
 }
 
@@ -294,11 +305,22 @@ impl WalSink for ProposerWal {
     }
 
     fn durable_lsn(&self) -> Lsn {
-        self.inner.lock().durable
+        Lsn(self.inner.durable.load(Ordering::Acquire))
     }
 
     fn end_lsn(&self) -> Lsn {
         self.inner.lock().next
+    }
+
+    fn stopped(&self) -> Option<String> {
+        if !self.inner.failed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.inner.lock().failed.clone()
+    }
+
+    fn stopping(&self) -> CancellationToken {
+        self.inner.stopping.clone()
     }
 }
 

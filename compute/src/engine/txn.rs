@@ -3,9 +3,12 @@
 //! State: the snapshot (per statement under Read Committed, fixed under Repeatable Read),
 //! the statement number, the private [`WriteSet`], the catalog as the current statement
 //! sees it (snapshot catalog + own DDL), the locks it took (in the engine's
-//! [`super::LockManager`]) and `max_seen`, the highest not-yet-durable LSN it has acted on
-//! (a `lock_row` that found a version newer than its snapshot). `lock_row` waits until that
-//! version's record is durable before returning it, and COMMIT waits for `max_seen` too.
+//! [`super::LockManager`]) and `max_seen`, the end of the newest record beyond its snapshot
+//! whose effects it observed: every read of the *latest* state (`lock_row`, unique checks,
+//! the RR visibility check of a conflict, DDL name checks, a commit's schema check) notes
+//! the newest version it read there, live or deleted — so an absence counts too. Nothing
+//! waits at the read: COMMIT waits for `max_seen`, and the session's reply waits for it
+//! through the engine handle's cell ([`super::Engine::settle`], [`super::serving`]).
 //!
 //! Writers lock before they check: `lock_row` takes the row lock and then reads the latest
 //! version; `insert` / `update` take the primary key's row lock and each unique key's key
@@ -14,6 +17,7 @@
 //! the re-check happens after it finished. Every lock is released right after the serial
 //! step (or at rollback / drop), never held across the wait for durability.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -28,8 +32,9 @@ use super::catalog::{EngineCatalog, TableEntry};
 use super::codec;
 use super::horizon::SnapshotHold;
 use super::locks::{LockError, LockMode, LockTarget, TxnId};
+use super::serving::{Observed, Unknown};
 use super::write_set::{DdlOp, PROVISIONAL_ROW_ID, WriteSet};
-use super::{Shared, program_limit_exceeded, storage_error, wal_error};
+use super::{Shared, program_limit_exceeded, storage_error};
 use crate::mvcc::{Version, VersionedTree};
 
 /// A transaction over [`super::Engine`].
@@ -50,7 +55,10 @@ pub struct EngineTxn {
     pub(super) view: Arc<EngineCatalog>,
     view_sql: Arc<Catalog>,
     table_locks: HashSet<(TableId, bool)>,
-    max_seen: Lsn,
+    /// End of the newest record beyond the snapshot whose effects this transaction
+    /// observed (see the module docs); also noted in `observed`, its session's cell.
+    max_seen: Cell<Lsn>,
+    observed: Arc<Observed>,
     next_provisional: i64,
     finished: bool,
 }
@@ -67,6 +75,7 @@ type Conflict = (String, Vec<usize>, Key, Row);
 impl EngineTxn {
     pub(super) fn new(
         shared: Arc<Shared>,
+        observed: Arc<Observed>,
         id: TxnId,
         isolation: Isolation,
         fixed_snapshot: Option<Lsn>,
@@ -87,7 +96,8 @@ impl EngineTxn {
             view: empty,
             view_sql: empty_sql,
             table_locks: HashSet::new(),
-            max_seen: Lsn::INVALID,
+            max_seen: Cell::new(Lsn::INVALID),
+            observed,
             next_provisional: 0,
             finished: false,
         }
@@ -153,14 +163,48 @@ impl EngineTxn {
         self.shared.pages.block_count(rel) > 0
     }
 
-    /// Every version of `enc`, newest first, as latest applied.
+    /// Every version of `enc`, newest first, as latest applied; notes the newest as seen.
     fn latest_versions(&self, entry: &TableEntry, enc: &[u8]) -> Result<Vec<Version>> {
         if !self.rel_exists(entry.rel()) {
             return Ok(Vec::new());
         }
-        self.tree(entry.rel())
+        let versions = self
+            .tree(entry.rel())
             .versions(enc, Lsn::MAX)
-            .map_err(storage_error)
+            .map_err(storage_error)?;
+        if let Some(newest) = versions.first() {
+            let change = if newest.is_live() {
+                newest.created
+            } else {
+                newest.deleted
+            };
+            self.saw_change(change);
+        }
+        Ok(versions)
+    }
+
+    /// Notes that the current statement's answer depends on the state as of `end` (a
+    /// record's end, or any LSN inside the record): its COMMIT and its reply wait until
+    /// `end` is durable. Free when `end` is within the snapshot, which is durable.
+    pub(super) fn saw_state(&self, end: Lsn) {
+        if self.snapshot.is_some_and(|s| end <= s) || end <= self.max_seen.get() {
+            return;
+        }
+        self.max_seen.set(end);
+        self.observed.note(end);
+    }
+
+    /// [`Self::saw_state`] for a version change stamped `start` (its record's start LSN):
+    /// the record has ended once the durable LSN, a record boundary, passes `start`.
+    pub(super) fn saw_change(&self, start: Lsn) {
+        if start != Lsn::MAX {
+            self.saw_state(Lsn(start.0 + 1));
+        }
+    }
+
+    /// Reads of the whole latest table (unique index builds) saw every applied record.
+    fn saw_latest(&self) {
+        self.saw_state(self.shared.applied_lsn());
     }
 
     /// The latest applied live row of `enc`, if any.
@@ -182,19 +226,6 @@ impl EngineTxn {
             Some(own) => Ok(own.cloned()),
             None => self.latest_row(entry, enc),
         }
-    }
-
-    /// Notes that the transaction acts on a version written by the record starting at
-    /// `start`, and waits until that record is durable: a row returned to the executor
-    /// (and maybe to the client, through RETURNING) must not depend on a record that could
-    /// still be lost. The record is already applied, so this wait never needs a lock.
-    fn saw(&mut self, start: Lsn) -> Result<()> {
-        let end = Lsn(start.0.saturating_add(1)); // the record's end is the next boundary
-        self.max_seen = self.max_seen.max(end);
-        if end > self.shared.wal.durable_lsn() {
-            self.shared.wal.wait_durable(end).map_err(wal_error)?;
-        }
-        Ok(())
     }
 
     fn check_write_limit(&self) -> Result<()> {
@@ -266,6 +297,7 @@ impl EngineTxn {
             }
             if !self.rel_exists(*rel) {
                 // A new index: the table's committed rows are checked directly.
+                self.saw_latest();
                 for r in self.latest_rows(entry)? {
                     let enc = codec::encode_key(&r.key);
                     if replacing != Some(enc.as_slice()) && same(&r.row) {
@@ -276,7 +308,7 @@ impl EngineTxn {
             }
             let upper = crate::keycodec::prefix_successor(&ienc);
             let index = self.tree(*rel);
-            let hits = index
+            let mut scan = index
                 .scan(
                     std::ops::Bound::Included(&ienc),
                     upper
@@ -285,8 +317,15 @@ impl EngineTxn {
                     Lsn::MAX,
                 )
                 .map_err(storage_error)?;
-            for hit in hits {
-                let (ikey, _) = hit.map_err(storage_error)?;
+            let hits: Vec<Vec<u8>> = scan
+                .by_ref()
+                .map(|hit| hit.map(|(ikey, _)| ikey).map_err(storage_error))
+                .collect::<Result<_>>()?;
+            // Entries of this key deleted by a commit not yet durable count too: the key
+            // being free is an answer as well.
+            self.saw_change(scan.newest_change());
+            drop(scan);
+            for ikey in hits {
                 let pk = ikey[ienc.len()..].to_vec();
                 if replacing == Some(pk.as_slice())
                     || self.writes.row_at(def.id, &pk, u64::MAX).is_some()
@@ -327,6 +366,7 @@ impl EngineTxn {
     fn claim_name(&mut self, name: &str) -> Result<()> {
         self.lock(LockTarget::Name(name.to_string()), LockMode::Exclusive)?;
         let latest = self.shared.commit_state().latest.clone();
+        self.saw_state(self.shared.catalog_changed_lsn());
         let touched = self.writes.net_ddl();
         let taken_in_latest = latest.tables.values().any(|t| {
             !touched.contains_key(&t.def.id)
@@ -414,6 +454,7 @@ impl Txn for EngineTxn {
     }
 
     fn begin_statement(&mut self) -> Result<()> {
+        self.shared.check_serving()?;
         self.stmt += 1;
         if self.snapshot.is_none() || self.isolation == Isolation::ReadCommitted {
             let s = self.take_snapshot();
@@ -470,6 +511,7 @@ impl Txn for EngineTxn {
         self.lock_table(table, true)?;
         if index.unique {
             // The exclusive table lock keeps other writers out: the latest rows are final.
+            self.saw_latest();
             let mut seen = HashSet::new();
             for r in self.latest_rows(&entry)? {
                 let vals: Vec<Value> = index.columns.iter().map(|&c| r.row[c].clone()).collect();
@@ -532,11 +574,12 @@ impl Txn for EngineTxn {
             return Ok(LockOutcome::Deleted);
         };
         let rr = self.isolation == Isolation::RepeatableRead;
+        // `latest_versions` noted the newest version as seen: a newer one than the
+        // snapshot holds the statement's reply until it is durable.
         if !newest.is_live() {
             if rr && newest.is_visible(snapshot) {
                 return Err(serialization_failure("delete"));
             }
-            self.saw(newest.deleted)?;
             return Ok(LockOutcome::Deleted);
         }
         let row = self.decode(&entry, &newest.payload)?;
@@ -545,7 +588,6 @@ impl Txn for EngineTxn {
         } else if rr {
             Err(serialization_failure("update"))
         } else {
-            self.saw(newest.created)?;
             Ok(LockOutcome::Changed(row))
         }
     }
@@ -640,15 +682,29 @@ impl Txn for EngineTxn {
         let applied = if self.writes.is_empty() {
             Ok(Lsn::INVALID)
         } else {
-            super::commit::apply(&self)
+            // A stopped engine sends nothing more: a definite failure.
+            self.shared
+                .check_writable()
+                .and_then(|()| super::commit::apply(&self))
         };
         // Locks are released once the pages are published: not across the durability wait.
         self.finish();
-        let end = applied?.max(self.max_seen);
-        if end > self.shared.wal.durable_lsn() {
-            self.shared.wal.wait_durable(end).map_err(wal_error)?;
+        let end = match applied {
+            Ok(end) => end,
+            Err(e) => {
+                // Nothing was committed; the error may come from the latest catalog (a
+                // concurrent schema change), so the reply waits for it (`Engine::settle`).
+                self.saw_state(self.shared.catalog_changed_lsn());
+                return Err(e);
+            }
+        };
+        if end.is_valid() {
+            // The record follows every record this transaction observed.
+            return self.shared.await_durable(end, Unknown::Commit);
         }
-        Ok(())
+        // Read-only: its answers may rest on versions of commits not yet durable.
+        self.shared
+            .await_durable(self.max_seen.get(), Unknown::Observed)
     }
 
     fn rollback(mut self) {

@@ -8,12 +8,20 @@
 //!
 //! The real sink is the safekeeper proposer driver (`safekeeper::driver`): durable means a
 //! majority has flushed. [`MemoryWal`] keeps the framed bytes in memory and is durable either
-//! immediately or when the test says so ([`MemoryWal::manual`] + [`MemoryWal::make_durable`]).
+//! immediately or when the test says so ([`MemoryWal::manual`] + [`MemoryWal::make_durable`]);
+//! a test can also stop it as a fence would ([`MemoryWal::stop`]).
+//!
+//! A sink that stops for good (fenced by a newer primary, shut down) says so through
+//! [`WalSink::stopped`] and cancels [`WalSink::stopping`]: the engine then stops serving
+//! (see [`super::Engine::stopped`]). A failed [`WalSink::wait_durable`] after a successful
+//! `submit` leaves the record's fate unknown — it may yet be durable — and the engine
+//! reports it as such, never as a failure.
 
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use proto::{Lsn, Record};
+use tokio_util::sync::CancellationToken;
 
 /// What can go wrong handing a record to the WAL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,7 +33,7 @@ pub enum WalError {
     /// stopped for good). The session reports 25006 (read_only_sql_transaction).
     #[error("{0}")]
     ReadOnly(String),
-    /// The record could not be made durable (stopped sink, timeout).
+    /// The record could not be made durable in time (it may still become durable).
     #[error("WAL unavailable: {0}")]
     Unavailable(String),
 }
@@ -41,6 +49,15 @@ pub trait WalSink: Send + Sync {
     fn durable_lsn(&self) -> Lsn;
     /// Where the next record starts.
     fn end_lsn(&self) -> Lsn;
+    /// Why the sink stopped taking records for good (a newer primary fenced it, or it
+    /// was shut down), once it has; `None` while it works. Cheap: checked per statement.
+    fn stopped(&self) -> Option<String> {
+        None
+    }
+    /// Cancelled when the sink stops for good ([`WalSink::stopped`] then says why).
+    fn stopping(&self) -> CancellationToken {
+        CancellationToken::new()
+    }
 }
 
 struct MemoryWalState {
@@ -49,6 +66,8 @@ struct MemoryWalState {
     /// Record boundaries not yet durable (manual mode), oldest first.
     pending: Vec<Lsn>,
     durable: Lsn,
+    /// Set by [`MemoryWal::stop`].
+    stopped: Option<String>,
 }
 
 impl MemoryWalState {
@@ -64,6 +83,7 @@ pub struct MemoryWal {
     manual: bool,
     /// How long `wait_durable` waits before giving up.
     wait_limit: Duration,
+    stopping: CancellationToken,
 }
 
 impl MemoryWal {
@@ -84,11 +104,19 @@ impl MemoryWal {
                 bytes: Vec::new(),
                 pending: Vec::new(),
                 durable: start,
+                stopped: None,
             }),
             durable_changed: Condvar::new(),
             manual,
             wait_limit: Duration::from_secs(30),
+            stopping: CancellationToken::new(),
         }
+    }
+
+    /// How long [`WalSink::wait_durable`] waits before giving up (default 30 s).
+    pub fn with_wait_limit(mut self, limit: Duration) -> MemoryWal {
+        self.wait_limit = limit;
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryWalState> {
@@ -120,11 +148,22 @@ impl MemoryWal {
     pub fn pending_records(&self) -> usize {
         self.lock().pending.len()
     }
+
+    /// Stops the WAL for good, as a fence does: records not yet durable stay so (their
+    /// waiters fail), every later `submit` fails with [`WalError::ReadOnly`] (`why`).
+    pub fn stop(&self, why: &str) {
+        self.lock().stopped.get_or_insert_with(|| why.to_string());
+        self.durable_changed.notify_all();
+        self.stopping.cancel();
+    }
 }
 
 impl WalSink for MemoryWal {
     fn submit(&self, record: &Record, start: Lsn) -> Result<Lsn, WalError> {
         let mut s = self.lock();
+        if let Some(why) = &s.stopped {
+            return Err(WalError::ReadOnly(why.clone()));
+        }
         let end = s.end();
         if start != end {
             return Err(WalError::OutOfOrder { start, end });
@@ -146,6 +185,9 @@ impl WalSink for MemoryWal {
         let deadline = Instant::now() + self.wait_limit;
         let mut s = self.lock();
         while s.durable < end {
+            if let Some(why) = &s.stopped {
+                return Err(WalError::ReadOnly(why.clone()));
+            }
             let now = Instant::now();
             if now >= deadline {
                 return Err(WalError::Unavailable(format!(
@@ -168,5 +210,13 @@ impl WalSink for MemoryWal {
 
     fn end_lsn(&self) -> Lsn {
         self.lock().end()
+    }
+
+    fn stopped(&self) -> Option<String> {
+        self.lock().stopped.clone()
+    }
+
+    fn stopping(&self) -> CancellationToken {
+        self.stopping.clone()
     }
 }

@@ -184,7 +184,7 @@ impl Startup {
         let reported = self
             .session
             .startup(&user, &requested)
-            .map_err(|_| fatal("XX000", "the session ended unexpectedly".into()))?
+            .map_err(|f| fatal(f.code(), f.to_string()))?
             .map_err(|e| fatal(e.code(), e.to_string()))?;
         client.session_extensions().insert(Reported(reported));
         self.shared

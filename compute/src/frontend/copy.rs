@@ -28,12 +28,6 @@ fn user_error(e: &sql::Error) -> PgWireError {
     PgWireError::UserError(Box::new(encode::error_info(e)))
 }
 
-fn gone() -> PgWireError {
-    PgWireError::UserError(Box::new(encode::internal_error(
-        "the session ended unexpectedly",
-    )))
-}
-
 #[async_trait]
 impl CopyHandler for Connection {
     async fn on_copy_data<C>(&self, client: &mut C, copy_data: CopyData) -> PgWireResult<()>
@@ -45,7 +39,7 @@ impl CopyHandler for Connection {
         let (r, status) = self
             .session()
             .copy_data(&copy_data.data)
-            .map_err(|_| gone())?;
+            .map_err(|f| self.fatal(f))?;
         if let Err(e) = r {
             self.set_status(status);
             client.set_transaction_status(self.status());
@@ -60,7 +54,7 @@ impl CopyHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let (r, status) = self.session().copy_done().map_err(|_| gone())?;
+        let (r, status) = self.session().copy_done().map_err(|f| self.fatal(f))?;
         self.set_status(status);
         client.set_transaction_status(self.status());
         let result = r.map_err(|e| user_error(&e))?;
@@ -85,7 +79,7 @@ impl CopyHandler for Connection {
                 client.set_transaction_status(self.status());
                 user_error(&e)
             }
-            Err(_) => gone(),
+            Err(f) => self.fatal(f),
         }
     }
 }

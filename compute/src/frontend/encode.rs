@@ -139,7 +139,17 @@ pub fn error_info(e: &sql::Error) -> ErrorInfo {
     info
 }
 
-/// An ErrorResponse for a failure outside SQL (e.g. the session thread died).
-pub fn internal_error(message: impl Into<String>) -> ErrorInfo {
-    ErrorInfo::new("ERROR".to_owned(), "XX000".to_owned(), message.into())
+/// A FATAL ErrorResponse: the server closes the connection after it.
+pub fn fatal(code: &str, message: impl Into<String>) -> ErrorInfo {
+    ErrorInfo::new("FATAL".to_owned(), code.to_owned(), message.into())
+}
+
+/// [`fatal`] as the bytes of a complete backend message, for a connection pgwire no longer
+/// drives.
+pub fn fatal_message(code: &str, message: impl Into<String>) -> PgWireResult<bytes::BytesMut> {
+    use pgwire::messages::Message;
+    let response = pgwire::messages::response::ErrorResponse::from(fatal(code, message));
+    let mut buf = bytes::BytesMut::new();
+    response.encode(&mut buf)?;
+    Ok(buf)
 }

@@ -11,10 +11,16 @@
 //! The connection's startup is [`super::auth::Startup`] (trust or SCRAM) and its
 //! cancel requests go to the front end's [`super::registry::SessionRegistry`]. When
 //! the connection goes away, a statement still running for it is canceled.
+//!
+//! A [`Fatal`] from the session (an outcome the compute cannot know: 08006; the
+//! compute stopped serving: 57P01) goes out as a FATAL ErrorResponse after the
+//! results before it, and pgwire then closes the connection, as PostgreSQL's
+//! backend does ([`Connection::fatal_sent`] tells the closing of idle sessions
+//! not to send another).
 
 use std::fmt::Debug;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -46,7 +52,7 @@ use super::auth::{Authenticator, Startup};
 use super::encode;
 use super::params;
 use super::registry::{Canceler, SessionRegistry};
-use super::worker::{CopyMode, SessionHandle};
+use super::worker::{CopyMode, Fatal, SessionHandle};
 
 /// A statement parsed (prepared) in the session.
 #[derive(Clone, Debug)]
@@ -91,11 +97,14 @@ pub struct Connection {
     parser: Arc<Parser>,
     /// The session's transaction status after its last command.
     status: AtomicU8,
+    /// Set once a FATAL error was handed to pgwire (which then closes the connection).
+    fatal_sent: Arc<AtomicBool>,
 }
 
 pub struct Parser {
     session: SessionHandle,
     next_id: AtomicU64,
+    fatal_sent: Arc<AtomicBool>,
 }
 
 impl ConnectionHandlers {
@@ -104,6 +113,7 @@ impl ConnectionHandlers {
         auth: Arc<Authenticator>,
         cancels: Arc<SessionRegistry>,
     ) -> ConnectionHandlers {
+        let fatal_sent = Arc::new(AtomicBool::new(false));
         ConnectionHandlers {
             startup: Arc::new(Startup::new(auth, session.clone())),
             canceler: Arc::new(Canceler(cancels)),
@@ -111,11 +121,18 @@ impl ConnectionHandlers {
                 parser: Arc::new(Parser {
                     session: session.clone(),
                     next_id: AtomicU64::new(0),
+                    fatal_sent: fatal_sent.clone(),
                 }),
                 session,
                 status: AtomicU8::new(b'I'),
+                fatal_sent,
             }),
         }
+    }
+
+    /// Set once a FATAL error went to pgwire for this connection.
+    pub fn fatal_sent(&self) -> Arc<AtomicBool> {
+        self.inner.fatal_sent.clone()
     }
 }
 
@@ -199,13 +216,38 @@ fn user_error(e: &sql::Error) -> PgWireError {
     PgWireError::UserError(Box::new(encode::error_info(e)))
 }
 
-fn gone() -> PgWireError {
-    PgWireError::UserError(Box::new(encode::internal_error(
-        "the session ended unexpectedly",
-    )))
+/// `f` as the FATAL error pgwire sends before closing the connection; notes it in `sent`.
+fn fatal(f: Fatal, sent: &AtomicBool) -> PgWireError {
+    tracing::info!(code = f.code(), reason = %f, "closing the connection");
+    sent.store(true, Ordering::SeqCst);
+    PgWireError::UserError(Box::new(encode::fatal(f.code(), f.to_string())))
 }
 
 impl Connection {
+    pub(super) fn fatal(&self, f: Fatal) -> PgWireError {
+        fatal(f, &self.fatal_sent)
+    }
+
+    /// Runs a simple query: the responses to send, then the FATAL error that ends the
+    /// connection after them, if any.
+    async fn run_simple(&self, query: &str) -> PgWireResult<(Vec<Response>, Option<PgWireError>)> {
+        let (results, status, fatal, copy) = match self.session.simple(query.to_string()).await {
+            Ok(r) => r,
+            Err(f) => return Ok((Vec::new(), Some(self.fatal(f)))),
+        };
+        self.set_status(status);
+        let mut out = Vec::with_capacity(results.len());
+        let last = results.len().saturating_sub(1);
+        for (i, r) in results.into_iter().enumerate() {
+            out.push(match r {
+                Ok(r) if i == last && copy != CopyMode::None => copy_response(r, copy),
+                Ok(r) => response(&r, |_| FieldFormat::Text)?,
+                Err(e) => Response::Error(Box::new(encode::error_info(&e))),
+            });
+        }
+        Ok((out, fatal.map(|f| self.fatal(f))))
+    }
+
     /// The connection's session.
     pub(super) fn session(&self) -> &SessionHandle {
         &self.session
@@ -250,18 +292,18 @@ fn copy_response(r: StatementResult, copy: CopyMode) -> Response {
             Response::CopyIn(CopyResponse::new(0, columns, stream::empty()))
         }
         CopyMode::Out { columns } => {
-            let lines = r.rows.into_iter().map(|row| {
-                let line = match row.into_iter().next() {
-                    Some(sql::Value::Text(t)) => t,
-                    _ => String::new(),
-                };
-                Ok(CopyData::new(Bytes::from(line)))
-            });
-            Response::CopyOut(CopyResponse::new(
-                0,
-                columns,
-                stream::iter(lines.collect::<Vec<_>>()),
-            ))
+            let lines: Vec<_> = r
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let line = match row.into_iter().next() {
+                        Some(sql::Value::Text(t)) => t,
+                        _ => String::new(),
+                    };
+                    Ok(CopyData::new(Bytes::from(line)))
+                })
+                .collect();
+            Response::CopyOut(CopyResponse::new(0, columns, stream::iter(lines)))
         }
         CopyMode::None => Response::EmptyQuery,
     }
@@ -291,7 +333,8 @@ impl SimpleQueryHandler for Connection {
                 ))
                 .await?;
         } else {
-            for r in SimpleQueryHandler::do_query(self, client, &query.query).await? {
+            let (responses, fatal) = self.run_simple(&query.query).await?;
+            for r in responses {
                 match r {
                     Response::Query(q) => send_query_response(client, q, true).await?,
                     Response::Execution(tag)
@@ -321,6 +364,10 @@ impl SimpleQueryHandler for Connection {
                     Response::CopyBoth(_) => {}
                 }
             }
+            if let Some(fatal) = fatal {
+                // pgwire sends it after what was fed, then closes the connection.
+                return Err(fatal);
+            }
         }
         let status = self.status();
         params::send_changed(client, self.session.changed_reports()).await?;
@@ -333,22 +380,10 @@ impl SimpleQueryHandler for Connection {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let (results, status, copy) = self
-            .session
-            .simple(query.to_string())
-            .await
-            .map_err(|_| gone())?;
-        self.set_status(status);
-        let mut out = Vec::with_capacity(results.len());
-        let last = results.len().saturating_sub(1);
-        for (i, r) in results.into_iter().enumerate() {
-            out.push(match r {
-                Ok(r) if i == last && copy != CopyMode::None => copy_response(r, copy),
-                Ok(r) => response(&r, |_| FieldFormat::Text)?,
-                Err(e) => Response::Error(Box::new(encode::error_info(&e))),
-            });
+        match self.run_simple(query).await? {
+            (out, None) => Ok(out),
+            (_, Some(fatal)) => Err(fatal),
         }
-        Ok(out)
     }
 }
 
@@ -371,7 +406,7 @@ impl QueryParser for Parser {
             .session
             .prepare(name.clone(), sql.to_string(), declared)
             .await
-            .map_err(|_| gone())?
+            .map_err(|f| fatal(f, &self.fatal_sent))?
             .map_err(|e| user_error(&e))?;
         Ok(Some(Prepared {
             info,
@@ -456,7 +491,7 @@ impl ExtendedQueryHandler for Connection {
             .session
             .execute(stmt.guard.name.clone(), &stmt.sql, params)
             .await
-            .map_err(|_| gone())?;
+            .map_err(|f| self.fatal(f))?;
         self.set_status(status);
         let result = result.map_err(|e| user_error(&e))?;
         if copy != CopyMode::None {

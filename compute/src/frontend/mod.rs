@@ -14,8 +14,15 @@
 //!
 //! - [`serve`] is the accept loop (mini-redis style): a semaphore bounds the
 //!   connections (`--max-connections`), accept errors back off, each
-//!   connection runs in its own task and stops when the server's
-//!   cancellation token fires (graceful shutdown).
+//!   connection runs in its own task. When the server's cancellation token
+//!   fires, or the storage stops serving ([`backend::Backend::stopping`]: its
+//!   WAL was lost or a newer primary fenced it), the loop stops accepting and
+//!   every session closes: the statement in flight is canceled (57014), then
+//!   the session gets FATAL 57P01 — "terminating connection due to
+//!   administrator command", or the reason the compute stopped — and its
+//!   socket is closed; `serve` returns once all are closed (bounded).
+//! - [`backend`]: what the front end asks of the storage — settle what a
+//!   session observed before each reply, and whether it still serves.
 //! - [`worker`] runs each connection — socket and session — on its own
 //!   thread with its own current-thread runtime: the SQL layer is
 //!   synchronous by design, and a statement costs no thread hand-off.
@@ -24,12 +31,15 @@
 //! - [`auth`] authenticates at startup: trust, or SCRAM-SHA-256 against the
 //!   verifiers of a [`users`] file (FATAL 28P01 on any failure).
 //! - [`registry`] knows every session by backend pid: a CancelRequest (psql's
-//!   Ctrl-C) cancels the target's running statement with 57014, and SQL sees the
-//!   sessions as `pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`.
+//!   Ctrl-C) sessions the target's running statement with 57014, and SQL sees the
+//!   sessions as `pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`
+//!   (which closes the target like a shutdown does, FATAL 57P01).
 //! - [`params`] applies the startup packet's settings and reports the session's
 //!   parameters (startup message, then ParameterStatus whenever one changes).
+//! - [`copy`] serves the COPY FROM STDIN sub-protocol.
 
 pub mod auth;
+pub mod backend;
 pub mod copy;
 pub mod encode;
 pub mod handler;
@@ -40,7 +50,7 @@ pub mod worker;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -48,6 +58,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use auth::{Auth, Authenticator};
+pub use backend::Backend;
 use handler::{ConnectionHandlers, OverLimitHandlers};
 use registry::SessionRegistry;
 use worker::SessionHandle;
@@ -69,17 +80,33 @@ impl Default for FrontendConfig {
     }
 }
 
-/// Accepts connections on `listener` until `cancel` fires; each connection
-/// gets a session over a storage made by `storage`.
+/// How long a closing session may take to finish the command in flight and
+/// send what it has before its socket is closed anyway.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// Accepts connections on `listener` until `cancel` fires or the storage stops
+/// serving; each connection gets a session over a storage made by `storage`.
 pub async fn serve<S, F>(
     listener: TcpListener,
     config: FrontendConfig,
     storage: F,
     cancel: CancellationToken,
 ) where
-    S: sql::storage::Storage + Send + 'static,
+    S: Backend + Clone,
     F: Fn() -> S + Send + Sync + 'static,
 {
+    // Sessions close when the server stops or the storage stops serving.
+    let closing = cancel.child_token();
+    let stopping = storage().stopping();
+    tokio::spawn({
+        let closing = closing.clone();
+        async move {
+            tokio::select! {
+                _ = stopping.cancelled() => closing.cancel(),
+                _ = closing.cancelled() => {}
+            }
+        }
+    });
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let sessions = SessionRegistry::new();
     let authenticator = Authenticator::new(&config.auth, sessions.clone());
@@ -87,7 +114,21 @@ pub async fn serve<S, F>(
     let mut backoff = Duration::from_millis(10);
     loop {
         let (socket, peer) = tokio::select! {
-            _ = cancel.cancelled() => return,
+            _ = closing.cancelled() => {
+                // Running statements stop at their next check; each session then closes
+                // (see `close_session`). Wait, bounded, until every connection is gone.
+                let running = sessions.cancel_all();
+                let all = u32::try_from(config.max_connections).unwrap_or(u32::MAX);
+                let closed = tokio::time::timeout(
+                    CLOSE_GRACE + Duration::from_secs(1),
+                    permits.acquire_many(all),
+                );
+                if closed.await.is_err() {
+                    tracing::warn!("sessions still open after the close grace period");
+                }
+                tracing::info!(running, "front end closed");
+                return;
+            }
             accepted = listener.accept() => match accepted {
                 Ok(a) => { backoff = Duration::from_millis(10); a }
                 Err(e) => {
@@ -111,8 +152,13 @@ pub async fn serve<S, F>(
         let id = next_id.fetch_add(1, Ordering::Relaxed);
         // The connection moves to its own thread and runtime (see
         // [`worker`]): hand the socket over as a std socket.
-        let socket = match socket.into_std() {
-            Ok(s) => s,
+        // A second handle on the socket lets a closing session say why after pgwire
+        // let go of it.
+        let (socket, closer) = match socket
+            .into_std()
+            .and_then(|s| s.try_clone().map(|c| (s, c)))
+        {
+            Ok(pair) => pair,
             Err(e) => {
                 tracing::warn!(error = %e, "detach an accepted socket");
                 continue;
@@ -120,8 +166,9 @@ pub async fn serve<S, F>(
         };
         let session = SessionHandle::new(storage());
         let interrupt = session.interrupt().clone();
+        // pg_terminate_backend closes this one session as a shutdown closes all.
         let terminate = session.control().terminate.clone();
-        let cancel = cancel.clone();
+        let closing = closing.clone();
         let (auth, sessions) = (authenticator.clone(), sessions.clone());
         let serve_one = move || async move {
             let _permit = permit;
@@ -134,22 +181,58 @@ pub async fn serve<S, F>(
                     return;
                 }
             };
-            let handlers = Arc::new(ConnectionHandlers::new(session, auth, sessions));
+            let handlers = Arc::new(ConnectionHandlers::new(session.clone(), auth, sessions));
+            let fatal_sent = handlers.fatal_sent();
+            let served = pgwire::tokio::process_socket(socket, None, handlers);
+            tokio::pin!(served);
             tokio::select! {
-                r = pgwire::tokio::process_socket(socket, None, handlers) => {
+                r = &mut served => {
                     if let Err(e) = r {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
+                    return;
                 }
-                _ = cancel.cancelled() => {}
-                // pg_terminate_backend: the connection ends.
+                _ = closing.cancelled() => {}
                 _ = terminate.cancelled() => {}
             }
+            close_session(closer, served, &fatal_sent, session.stopped()).await;
         };
         if let Err(e) = worker::spawn_connection(format!("session-{id}"), interrupt, serve_one) {
             tracing::error!(error = %e, "start a connection thread");
         }
     }
+}
+
+/// Closes a session as PostgreSQL's shutdown does: stops reading (pgwire sees the end of
+/// its input once the command in flight is answered), waits for it to finish (bounded),
+/// then sends FATAL 57P01 — unless the session already sent a FATAL error — and closes.
+async fn close_session(
+    closer: std::net::TcpStream,
+    served: impl std::future::Future<Output = std::io::Result<()>>,
+    fatal_sent: &AtomicBool,
+    stopped: Option<String>,
+) {
+    use std::io::Write;
+    use std::net::Shutdown;
+    let _ = closer.shutdown(Shutdown::Read);
+    if tokio::time::timeout(CLOSE_GRACE, served).await.is_err() {
+        tracing::info!("a closing session did not finish in time: closing its socket");
+        let _ = closer.shutdown(Shutdown::Both);
+        return;
+    }
+    if !fatal_sent.load(Ordering::SeqCst) {
+        let fatal = match stopped {
+            Some(why) => worker::Fatal::Stopped(why).to_string(),
+            None => "terminating connection due to administrator command".to_string(),
+        };
+        tracing::info!(code = "57P01", reason = %fatal, "closing the connection");
+        // pgwire has let go of the socket (non-blocking; a small message on an idle
+        // connection fits in the send buffer, and a failure only loses the message).
+        if let Ok(bytes) = encode::fatal_message("57P01", fatal) {
+            let _ = (&closer).write_all(&bytes);
+        }
+    }
+    let _ = closer.shutdown(Shutdown::Both);
 }
 
 /// Binds `addr` and serves; returns the bound address and the serving task.
@@ -160,7 +243,7 @@ pub async fn bind_and_serve<S, F>(
     cancel: CancellationToken,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)>
 where
-    S: sql::storage::Storage + Send + 'static,
+    S: Backend + Clone,
     F: Fn() -> S + Send + Sync + 'static,
 {
     let listener = TcpListener::bind(addr).await?;

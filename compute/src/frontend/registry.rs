@@ -169,6 +169,17 @@ impl SessionRegistry {
         }
     }
 
+    /// Cancels the running statement of every session (the server is closing them all);
+    /// returns how many were running one.
+    pub fn cancel_all(&self) -> usize {
+        let sessions: Vec<Interrupt> = self
+            .lock()
+            .values()
+            .map(|e| e.control.interrupt.clone())
+            .collect();
+        sessions.iter().filter(|i| i.cancel()).count()
+    }
+
     fn control(&self, pid: i32) -> Option<SessionControl> {
         self.lock().get(&pid).map(|e| e.control.clone())
     }

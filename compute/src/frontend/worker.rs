@@ -20,13 +20,21 @@
 //! is bracketed by [`Interrupt::start`]/[`Interrupt::finish`], so a cancel
 //! request (served on another connection's thread) reaches exactly the
 //! command in flight.
+//!
+//! Nothing unsafe to say leaves a command ([`SessionHandle`]'s `call`): a
+//! stopped compute runs no command; after one, the session's storage handle
+//! is settled ([`super::backend::Backend::settle`]: what it observed is
+//! durable) before anything is returned; then [`screen`] turns an outcome the
+//! compute cannot know (08006) into a [`Fatal`] and keeps every result of a
+//! compute that stopped meanwhile from going out (its definite errors still
+//! do).
 
 use std::sync::{Arc, Mutex};
 
-use sql::storage::Storage;
 use sql::types::{DataType, Value};
 use sql::{Interrupt, PreparedInfo, Session, StatementResult};
 
+use super::backend::Backend;
 use super::registry::SessionControl;
 
 /// Whether a statement left the session in a COPY (the front end then speaks the copy
@@ -72,7 +80,7 @@ trait SessionOps: Send {
     fn activity(&self) -> (char, String);
 }
 
-impl<S: Storage + Send> SessionOps for Session<S> {
+impl<S: Backend> SessionOps for Session<S> {
     fn simple(&mut self, sql: &str) -> (Vec<sql::Result<StatementResult>>, char) {
         let r = self.execute(sql);
         (r, self.transaction_status())
@@ -152,22 +160,80 @@ impl<S: Storage + Send> SessionOps for Session<S> {
     }
 }
 
+/// The part of a [`Backend`] a session needs, with the storage type erased.
+trait Gate: Send + Sync {
+    fn settle(&self) -> sql::Result<()>;
+    fn stopped(&self) -> Option<String>;
+}
+
+impl<S: Backend> Gate for S {
+    fn settle(&self) -> sql::Result<()> {
+        Backend::settle(self)
+    }
+
+    fn stopped(&self) -> Option<String> {
+        Backend::stopped(self)
+    }
+}
+
 /// A cloneable handle to a connection's session.
 #[derive(Clone)]
 pub struct SessionHandle {
     session: Arc<Mutex<Box<dyn SessionOps>>>,
+    gate: Arc<dyn Gate>,
     control: SessionControl,
 }
 
-/// Why a session could not answer.
-#[derive(Debug, thiserror::Error)]
-#[error("the session has stopped")]
-pub struct SessionGone;
+/// Why a connection must end now: sent as a FATAL error, then the connection closes.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Fatal {
+    /// An earlier command panicked (XX000).
+    #[error("the session ended unexpectedly")]
+    Gone,
+    /// The compute stopped serving (57P01 admin_shutdown).
+    #[error("terminating connection because this compute stopped serving: {0}")]
+    Stopped(String),
+    /// The outcome of what the client asked is unknown (08006 connection_failure).
+    #[error("{0}")]
+    OutcomeUnknown(String),
+}
+
+impl Fatal {
+    /// The SQLSTATE it is sent with.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Fatal::Gone => "XX000",
+            Fatal::Stopped(_) => "57P01",
+            Fatal::OutcomeUnknown(_) => "08006",
+        }
+    }
+}
+
+/// The results of one command as they may go out: every result up to an 08006 error
+/// (which becomes the [`Fatal`] that follows them); once the compute has `stopped`, only
+/// the definite errors, then [`Fatal::Stopped`].
+pub fn screen<R>(
+    results: Vec<sql::Result<R>>,
+    stopped: Option<String>,
+) -> (Vec<sql::Result<R>>, Option<Fatal>) {
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Err(sql::Error::ConnectionFailure(msg)) => {
+                return (out, Some(Fatal::OutcomeUnknown(msg)));
+            }
+            Ok(_) if stopped.is_some() => {}
+            r => out.push(r),
+        }
+    }
+    (out, stopped.map(Fatal::Stopped))
+}
 
 impl SessionHandle {
     /// A session over `storage`, to be used on one connection's thread.
-    pub fn new<S: Storage + Send + 'static>(storage: S) -> SessionHandle {
+    pub fn new<S: Backend + Clone>(storage: S) -> SessionHandle {
         SessionHandle {
+            gate: Arc::new(storage.clone()),
             session: Arc::new(Mutex::new(Box::new(Session::new(storage)))),
             control: SessionControl::default(),
         }
@@ -183,16 +249,25 @@ impl SessionHandle {
         &self.control
     }
 
-    /// Runs `f` on the session as one command (cancellable meanwhile). A command that
-    /// starts running `query` shows it in `pg_stat_activity`; `None` continues the running
-    /// one (a COPY's data). A poisoned lock means an earlier command panicked: the session is
-    /// gone.
+    /// Why the compute stopped serving, once it has.
+    pub fn stopped(&self) -> Option<String> {
+        self.gate.stopped()
+    }
+
+    /// Runs `f` on the session as one command (cancellable meanwhile), unless the compute
+    /// stopped serving; then settles the storage handle, so the caller may reply. A command
+    /// that starts running `query` shows it in `pg_stat_activity`; `None` continues the
+    /// running one (a COPY's data). A poisoned lock means an earlier command panicked: the
+    /// session is gone.
     fn call<T>(
         &self,
         query: Option<&str>,
         f: impl FnOnce(&mut dyn SessionOps) -> T,
-    ) -> Result<T, SessionGone> {
-        let mut s = self.session.lock().map_err(|_| SessionGone)?;
+    ) -> Result<T, Fatal> {
+        if let Some(why) = self.gate.stopped() {
+            return Err(Fatal::Stopped(why));
+        }
+        let mut s = self.session.lock().map_err(|_| Fatal::Gone)?;
         if let Some(query) = query {
             self.control.command_started(query);
         }
@@ -204,56 +279,58 @@ impl SessionHandle {
             let (status, application_name) = s.activity();
             self.control.command_finished(status, application_name);
         }
+        drop(s);
+        // Before any reply: nothing the command observed may still be lost.
+        self.gate.settle().map_err(|e| match e {
+            sql::Error::ConnectionFailure(msg) => Fatal::OutcomeUnknown(msg),
+            other => Fatal::OutcomeUnknown(other.to_string()),
+        })?;
         Ok(r)
     }
 
-    /// Simple protocol: every statement of `sql`, the transaction status after them
-    /// ('I', 'T' or 'E'), and the COPY they left the session in.
+    /// Simple protocol: the results of every statement of `sql` that may go out
+    /// ([`screen`]), the transaction status after them ('I', 'T' or 'E'), and the
+    /// [`Fatal`] that ends the connection after them, if any.
+    /// The COPY the command left the session in comes with them.
     pub async fn simple(
         &self,
         sql: String,
-    ) -> Result<(Vec<sql::Result<StatementResult>>, char, CopyMode), SessionGone> {
-        self.call(Some(&sql), |s| {
+    ) -> Result<
+        (
+            Vec<sql::Result<StatementResult>>,
+            char,
+            Option<Fatal>,
+            CopyMode,
+        ),
+        Fatal,
+    > {
+        let (results, status, copy) = self.call(Some(&sql), |s| {
             let (r, status) = s.simple(&sql);
             (r, status, s.copy_mode())
-        })
+        })?;
+        let (results, fatal) = screen(results, self.gate.stopped());
+        Ok((results, status, fatal, copy))
     }
 
     /// A chunk of COPY FROM STDIN data.
-    pub fn copy_data(&self, data: &[u8]) -> Result<(sql::Result<()>, char), SessionGone> {
+    pub fn copy_data(&self, data: &[u8]) -> Result<(sql::Result<()>, char), Fatal> {
         self.call(None, |s| s.copy_data(data))
     }
 
     /// The end of COPY FROM STDIN data: the COPY's result.
-    pub fn copy_done(&self) -> Result<(sql::Result<StatementResult>, char), SessionGone> {
-        self.call(None, |s| s.copy_done())
+    pub fn copy_done(&self) -> Result<(sql::Result<StatementResult>, char), Fatal> {
+        let (r, status) = self.call(None, |s| s.copy_done())?;
+        let (mut results, fatal) = screen(vec![r], self.gate.stopped());
+        match (results.pop(), fatal) {
+            (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status)),
+            (_, Some(fatal)) => Err(fatal),
+            (None, None) => Err(Fatal::Gone),
+        }
     }
 
     /// The client abandoned the COPY.
-    pub fn copy_fail(&self, message: &str) -> Result<(sql::Error, char), SessionGone> {
+    pub fn copy_fail(&self, message: &str) -> Result<(sql::Error, char), Fatal> {
         self.call(None, |s| s.copy_fail(message))
-    }
-
-    pub async fn prepare(
-        &self,
-        name: String,
-        sql: String,
-        declared: Vec<Option<DataType>>,
-    ) -> Result<sql::Result<PreparedInfo>, SessionGone> {
-        self.call(Some(&sql), |s| s.prepare(&name, &sql, &declared))
-    }
-
-    /// Extended protocol: runs prepared statement `name` (whose text is `sql`).
-    pub async fn execute(
-        &self,
-        name: String,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<(sql::Result<StatementResult>, char, CopyMode), SessionGone> {
-        self.call(Some(sql), |s| {
-            let (r, status) = s.execute(&name, &params);
-            (r, status, s.copy_mode())
-        })
     }
 
     /// Applies the startup packet's settings (`user` becomes `session_authorization`);
@@ -262,7 +339,7 @@ impl SessionHandle {
         &self,
         user: &str,
         params: &[(String, String)],
-    ) -> Result<sql::Result<Vec<(&'static str, String)>>, SessionGone> {
+    ) -> Result<sql::Result<Vec<(&'static str, String)>>, Fatal> {
         self.call(Some(""), |s| s.startup(user, params))
     }
 
@@ -271,6 +348,36 @@ impl SessionHandle {
         match self.session.lock() {
             Ok(mut s) => s.changed_reports(),
             Err(_) => Vec::new(),
+        }
+    }
+
+    pub async fn prepare(
+        &self,
+        name: String,
+        sql: String,
+        declared: Vec<Option<DataType>>,
+    ) -> Result<sql::Result<PreparedInfo>, Fatal> {
+        self.call(Some(&sql), |s| s.prepare(&name, &sql, &declared))
+    }
+
+    /// Extended protocol Execute: the result (if it may go out, see [`screen`]), the
+    /// transaction status, or the [`Fatal`] that ends the connection instead.
+    pub async fn execute(
+        &self,
+        name: String,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<(sql::Result<StatementResult>, char, CopyMode), Fatal> {
+        let (result, status, copy) = self.call(Some(sql), |s| {
+            let (r, status) = s.execute(&name, &params);
+            (r, status, s.copy_mode())
+        })?;
+        let (mut results, fatal) = screen(vec![result], self.gate.stopped());
+        match (results.pop(), fatal) {
+            // A definite error still goes out; the closing of idle sessions ends this one.
+            (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status, copy)),
+            (_, Some(fatal)) => Err(fatal),
+            (None, None) => Err(Fatal::Gone),
         }
     }
 

@@ -11,6 +11,7 @@
 //! | `strata_compute_commit_serial_fetches_total` | counter | pages fetched under the commit mutex |
 //! | `strata_compute_commit_prepare_retries_total` | counter | serial steps that missed a page and prepared again |
 //! | `strata_compute_commit_ahead_records_total` | counter | records of new pages written ahead of a large commit |
+//! | `strata_compute_observed_durability_waits_total` | counter | replies held until versions they observed were durable |
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -112,6 +113,17 @@ pub static AHEAD_RECORDS: LazyLock<IntCounter> = LazyLock::new(|| {
         IntCounter::new(
             "strata_compute_commit_ahead_records_total",
             "Records of new pages written ahead of a commit record too large for one record",
+        )
+        .expect("valid metric"),
+    )
+});
+
+pub static OBSERVED_WAITS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register(
+        IntCounter::new(
+            "strata_compute_observed_durability_waits_total",
+            "Replies (and read-only commits) held until the versions of other commits they \
+             observed were durable",
         )
         .expect("valid metric"),
     )

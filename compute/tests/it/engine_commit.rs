@@ -49,25 +49,25 @@ fn commit_waits_for_durability_without_holding_locks() {
     let mut s = Session::new(e.clone());
     assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), [["0"]]);
     // Another writer takes the row's lock at once (the committer released it before its
-    // durability wait), then waits for the version it found to become durable.
-    let e3 = e.clone();
+    // durability wait); what it found is not durable, so its session may not answer yet.
+    let e3 = e.for_session();
     let other = thread::spawn(move || {
         let mut other = e3.begin(Isolation::ReadCommitted).unwrap();
         other.begin_statement().unwrap();
         let table = other.catalog().unwrap().table("t").unwrap().id;
         let outcome = other.lock_row(table, &vec![sql::Value::Int(1)]);
         other.rollback();
-        outcome
+        e3.settle().map(|()| outcome)
     });
     thread::sleep(Duration::from_millis(50));
     assert_eq!(e.locks().waiters(), 0, "nobody waits for a row lock");
     assert!(
         !other.is_finished(),
-        "lock_row returned a version before it was durable"
+        "the session was settled on a version that is not durable"
     );
     wal.make_durable();
     assert_eq!(insert.join().unwrap().unwrap(), "INSERT 0 1");
-    let outcome = other.join().unwrap().unwrap();
+    let outcome = other.join().unwrap().unwrap().unwrap();
     assert!(matches!(outcome, LockOutcome::Changed(_)), "{outcome:?}");
     assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), [["1"]]);
 }

@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use compute::engine::{Engine, EngineConfig, MemoryWal};
-use compute::frontend::{FrontendConfig, bind_and_serve};
+use compute::frontend::{Backend, FrontendConfig, bind_and_serve};
 use proto::Lsn;
 use sql::memory::MemoryStorage;
-use sql::storage::Storage;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 use tokio_util::sync::CancellationToken;
@@ -29,14 +28,11 @@ impl Drop for Server {
     }
 }
 
-async fn server<S: Storage + Clone + Send + 'static>(storage: S) -> Server {
+async fn server<S: Backend + Clone>(storage: S) -> Server {
     server_with(storage, FrontendConfig::default()).await
 }
 
-async fn server_with<S: Storage + Clone + Send + 'static>(
-    storage: S,
-    config: FrontendConfig,
-) -> Server {
+async fn server_with<S: Backend + Clone>(storage: S, config: FrontendConfig) -> Server {
     let cancel = CancellationToken::new();
     let (addr, _task) = bind_and_serve(
         "127.0.0.1:0".parse().unwrap(),

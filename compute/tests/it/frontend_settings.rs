@@ -179,7 +179,9 @@ async fn pg_stat_activity_shows_the_sessions_and_terminate_ends_one() {
         .await,
     );
     assert_eq!(done, vec![vec![s("t")]]);
-    // b's connection is closed by the server.
+    // b gets FATAL 57P01, as from PostgreSQL, and its connection is closed.
+    let msgs = raw::until_ready_or_error(&mut b).await;
+    assert_eq!(raw::error_code(&msgs).as_deref(), Some("57P01"), "{msgs:?}");
     let mut buf = [0u8; 64];
     let n = tokio::time::timeout(std::time::Duration::from_secs(5), b.read(&mut buf))
         .await

@@ -3,6 +3,7 @@
 
 mod btree_model;
 mod commit_prepare;
+mod durable_replies;
 mod engine_commit;
 mod engine_common;
 mod engine_concurrency;
@@ -19,5 +20,7 @@ mod frontend_settings;
 mod large_commit;
 mod mvcc_model;
 mod mvcc_scripts;
+mod outcome_unknown;
 mod page_cache_pageserver;
 mod redo_roundtrip;
+mod serving_common;

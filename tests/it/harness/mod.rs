@@ -219,6 +219,53 @@ impl Process {
         self.child.is_some()
     }
 
+    /// Sends `signal` (`STOP`, `CONT`, …) with kill(1); after `STOP`, waits (bounded) until
+    /// the process is stopped, so it runs no further instruction.
+    pub fn signal(&self, signal: &str) {
+        let child = self
+            .child
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} is not running", self.name));
+        let pid = child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{signal} {pid}");
+        if signal == "STOP" {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !process_state(&pid).is_some_and(|s| s == 'T' || s == 't') {
+                assert!(Instant::now() < deadline, "{} never stopped", self.name);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        println!("{}: SIG{signal}", self.name);
+    }
+
+    /// Waits (bounded) for the process to exit by itself; returns its exit status.
+    pub fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let child = self
+            .child
+            .as_mut()
+            .unwrap_or_else(|| panic!("{} is not running", self.name));
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().expect("poll the child") {
+                self.child = None;
+                println!("{}: exited with {status}", self.name);
+                return status;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{} did not exit within {timeout:?}; log:\n{}",
+                    self.name,
+                    self.log_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// `http://addr`, for gRPC clients.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -239,6 +286,13 @@ impl Drop for Process {
         }
         self.kill9();
     }
+}
+
+/// The state letter of process `pid` in /proc (`R`, `S`, `T` for stopped, …).
+fn process_state(pid: &str) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) S ...": the state follows the last ')'.
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
 
 /// Three started safekeepers (ids 1 to 3) and their addresses as a
@@ -342,6 +396,17 @@ pub fn start_safekeepers_with_metrics(dir: &TestDir) -> (Vec<Process>, String) {
 /// A tokio-postgres client of the server on 127.0.0.1:`port` (bounded wait); the connection
 /// task runs until the client is dropped or the server goes away.
 pub async fn pg_connect(port: u16) -> tokio_postgres::Client {
+    pg_connect_watched(port).await.0
+}
+
+/// [`pg_connect`], also returning how the connection ended (`Err` carries a FATAL error
+/// the server sent).
+pub async fn pg_connect_watched(
+    port: u16,
+) -> (
+    tokio_postgres::Client,
+    tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+) {
     let conn = format!("host=127.0.0.1 port={port} user=strata dbname=strata connect_timeout=10");
     let (client, connection) = tokio::time::timeout(
         SQL_STEP,
@@ -350,10 +415,7 @@ pub async fn pg_connect(port: u16) -> tokio_postgres::Client {
     .await
     .unwrap_or_else(|_| panic!("connect to port {port}: no answer within {SQL_STEP:?}"))
     .unwrap_or_else(|e| panic!("connect to port {port}: {e}"));
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
+    (client, tokio::spawn(connection))
 }
 
 /// The rows of `sql` (simple protocol, so every value arrives as text whatever its type),

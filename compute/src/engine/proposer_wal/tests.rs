@@ -129,12 +129,15 @@ fn commits_are_quorum_durable_and_grouped() {
     );
 }
 
+/// A newer primary takes over: the old compute's next write is refused (25006: never
+/// sent) or its outcome is unknown (08006: sent, then fenced); either way the old engine
+/// stops serving — reads are refused too, as it may be stale.
 #[test]
-fn a_fenced_compute_refuses_writes() {
+fn a_fenced_compute_stops_serving() {
     let c = cluster();
     let old = wal(&c, 1);
     let engine = Engine::create(old.clone(), EngineConfig::default()).expect("create");
-    let mut s = Session::new(engine);
+    let mut s = Session::new(engine.clone());
     exec(&mut s, "CREATE TABLE t (id int PRIMARY KEY)").expect("create table");
     exec(&mut s, "INSERT INTO t VALUES (1)").expect("insert");
 
@@ -143,19 +146,47 @@ fn a_fenced_compute_refuses_writes() {
     assert!(new.proposer().term() > old.proposer().term());
 
     let err = exec(&mut s, "INSERT INTO t VALUES (2)").expect_err("fenced");
-    assert_eq!(err.code(), "25006", "read_only_sql_transaction: {err}");
+    assert!(["25006", "08006"].contains(&err.code()), "{err}");
     assert!(
         err.to_string().contains("newer primary took over"),
         "clear message: {err}"
     );
-    // Every later write fails at once; reads still work at the last durable snapshot.
-    let err = exec(&mut s, "INSERT INTO t VALUES (3)").expect_err("still fenced");
-    assert!(
-        err.to_string().contains("no longer accepts writes"),
-        "{err}"
-    );
-    assert_eq!(count(&mut s), "1");
+    let why = engine.stopped().expect("the engine stopped serving");
+    assert!(why.contains("newer primary took over"), "{why}");
+    let err = exec(&mut s, "SELECT count(*) FROM t").expect_err("no reads either");
+    assert_eq!(err.code(), "08006", "{err}");
     assert!(old.stopped().is_some());
+}
+
+/// An idle old primary learns of the takeover from the driver's heartbeat, without any
+/// write, and stops serving within a bounded time.
+#[test]
+fn an_idle_fenced_compute_learns_of_the_takeover() {
+    use std::time::Instant;
+
+    let c = cluster();
+    let old = wal(&c, 1);
+    let engine = Engine::create(old.clone(), EngineConfig::default()).expect("create");
+    let stopping = engine.stopping();
+    let mut s = Session::new(engine.clone());
+    exec(&mut s, "CREATE TABLE t (id int PRIMARY KEY)").expect("create table");
+    let _new = wal(&c, 2);
+    let elected = Instant::now();
+    let deadline = elected + Duration::from_secs(10);
+    while engine.stopped().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the old primary never learned of the fence"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    println!(
+        "an idle old primary stopped {:?} after the election",
+        elected.elapsed()
+    );
+    assert!(stopping.is_cancelled());
+    let err = exec(&mut s, "SELECT count(*) FROM t").expect_err("stopped");
+    assert_eq!(err.code(), "08006", "{err}");
 }
 
 /// Raw submits racing a takeover: each returns at once (never waits for the network, never
