@@ -54,7 +54,10 @@
 //! * [`planner`] — plan nodes and access-path rules.
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
-//! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
+//! * [`session`] — transaction blocks, SET/SHOW, prepared statements, COPY.
+//! * [`settings`] — run-time parameters (GUCs); [`copy`] — COPY's statement and formats.
+//! * [`backend`] — the session's server (pid, other sessions); [`system_views`] —
+//!   `pg_stat_activity`.
 //!
 //! # Limits
 //!
@@ -69,8 +72,8 @@
 //! expressions, set operations, CTEs or views; `numeric` is not implemented
 //! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
 //! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call
-//! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE, COPY and EXPLAIN are
-//! rejected with 0A000.
+//! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE and EXPLAIN are rejected
+//! with 0A000; binary COPY is not supported.
 
 pub mod backend;
 pub mod binder;
