@@ -530,6 +530,16 @@ impl<S: Storage> Session<S> {
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => self.show(variable),
             S::Reset(reset) => self.reset(reset),
+            // Protocol-level statements live in the front end's store under the client's
+            // names (closed by its Close messages); DEALLOCATE, which drivers send to forget
+            // them (psycopg after DDL), has nothing to drop here.
+            S::Deallocate { name, .. } => Ok(StatementResult::command(
+                if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+                    "DEALLOCATE ALL"
+                } else {
+                    "DEALLOCATE"
+                },
+            )),
             S::Discard { object_type } => self.discard(object_type),
             _ => self.run_dml_or_ddl(stmt, params, types),
         };

@@ -4,6 +4,7 @@
 mod bank;
 mod big_table;
 mod cli;
+mod clients;
 mod compute_cluster;
 mod durable_answers;
 mod fenced_compute;
