@@ -47,6 +47,9 @@ pub trait Server: Send + Sync {
 #[derive(Clone)]
 pub struct Backend {
     pub pid: i32,
+    /// The user and database the client connected as.
+    pub user: String,
+    pub database: String,
     pub server: Arc<dyn Server>,
 }
 
@@ -83,4 +86,13 @@ pub fn current() -> Option<Backend> {
 /// The calling thread's backend pid (0 when none is installed).
 pub fn pid() -> i32 {
     CURRENT.with(|c| c.borrow().as_ref().map_or(0, |b| b.pid))
+}
+
+/// The user and database of the calling thread's session (`strata`, `postgres` when no
+/// backend is installed).
+pub fn user_and_database() -> (String, String) {
+    CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(b) => (b.user.clone(), b.database.clone()),
+        None => ("strata".into(), "postgres".into()),
+    })
 }

@@ -245,6 +245,14 @@ impl Error {
         }
     }
 
+    /// The error under any CONTEXT wrapping.
+    pub fn innermost(&self) -> &Error {
+        match self {
+            Error::WithContext { error, .. } => error.innermost(),
+            e => e,
+        }
+    }
+
     /// This error with a CONTEXT line.
     pub fn with_context(self, context: impl Into<String>) -> Error {
         Error::WithContext {

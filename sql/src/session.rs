@@ -384,6 +384,14 @@ impl<S: Storage> Session<S> {
         let statement = statements.pop();
         let (param_types, columns) = match &statement {
             Some(Parsed::Sql(stmt)) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
+            Some(Parsed::Sql(stmt))
+                if matches!(stmt.as_ref(), ast::Statement::ShowVariable { .. }) =>
+            {
+                let ast::Statement::ShowVariable { variable } = stmt.as_ref() else {
+                    unreachable!("matched above")
+                };
+                (Vec::new(), Some(settings_commands::show_columns(variable)))
+            }
             _ => (
                 declared
                     .iter()

@@ -158,3 +158,61 @@ fn psycopg() {
         ],
     });
 }
+
+#[test]
+fn sqlalchemy() {
+    if !available(Command::new("python3").args(["-c", "import sqlalchemy, psycopg"])) {
+        return missing("SQLAlchemy 2 (pip install 'SQLAlchemy>=2')");
+    }
+    // SQLAlchemy's psycopg dialect looks up `hstore` in pg_type at its first connection, so
+    // everything waits for the catalog's pg_type; then create_all and reflection need the
+    // rest of pg_catalog.
+    const CATALOG: &str = "pg_type, pg_class, pg_attribute ... (catalog)";
+    check(&Client {
+        name: "sqlalchemy",
+        command: vec!["python3".into(), "python/sqlalchemy_test.py".into()],
+        pending: &[
+            ("first_connect", "pg_type and to_regtype (catalog)"),
+            ("core_text", "pg_type (catalog), at the first connection"),
+            ("create_all", CATALOG),
+            ("orm_crud", CATALOG),
+            ("reflection", CATALOG),
+        ],
+    });
+}
+
+#[test]
+fn node_postgres() {
+    let module = clients_dir().join("node/node_modules/pg");
+    if !module.is_dir() || !available(Command::new("node").arg("--version")) {
+        return missing("node-postgres (cd tests/clients/node && npm install)");
+    }
+    check(&Client {
+        name: "node-postgres",
+        command: vec!["node".into(), "node/pg_test.js".into()],
+        pending: &[],
+    });
+}
+
+#[test]
+fn jdbc() {
+    let jar = Path::new("/usr/share/java/postgresql.jar");
+    if !jar.is_file() || !available(Command::new("java").arg("-version")) {
+        return missing(
+            "the PostgreSQL JDBC driver (apt libpostgresql-jdbc-java, default-jdk-headless)",
+        );
+    }
+    check(&Client {
+        name: "jdbc",
+        command: vec![
+            "java".into(),
+            "-cp".into(),
+            jar.display().to_string(),
+            "java/JdbcTest.java".into(),
+        ],
+        pending: &[(
+            "metadata",
+            "DatabaseMetaData's pg_catalog queries (catalog)",
+        )],
+    });
+}

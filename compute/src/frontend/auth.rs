@@ -203,11 +203,16 @@ impl Startup {
             backend_start_us: now_us(),
         };
         let control = self.session.control().clone();
-        let registration = self.shared.sessions.register(pid, &secret, control, info);
+        let registration = self
+            .shared
+            .sessions
+            .register(pid, &secret, control, info.clone());
         client.session_extensions().insert(registration);
         // SQL on this connection's thread sees its pid and the other sessions.
         let backend = sql::backend::Backend {
             pid,
+            user: info.user.clone(),
+            database: info.database.clone(),
             server: self.shared.sessions.clone(),
         };
         client.session_extensions().insert(backend.install());

@@ -136,6 +136,17 @@ pub fn error_info(e: &sql::Error) -> ErrorInfo {
     let mut info = ErrorInfo::new("ERROR".to_owned(), e.code().to_owned(), e.to_string());
     info.detail = e.detail().map(str::to_string);
     info.where_context = e.context().map(str::to_string);
+    // The object the error is about, as PostgreSQL names it (drivers expose these fields).
+    match e.innermost() {
+        sql::Error::UniqueViolation { constraint, .. } => {
+            info.constraint = Some(constraint.clone());
+        }
+        sql::Error::NotNullViolation { table, column } => {
+            info.table = Some(table.clone());
+            info.column = Some(column.clone());
+        }
+        _ => {}
+    }
     info
 }
 

@@ -1,6 +1,8 @@
 //! System information and administration functions that read the session and the server
 //! rather than their arguments alone: `version()`, `current_setting`, `set_config`,
-//! `pg_backend_pid()`, `pg_cancel_backend(pid)`, `pg_terminate_backend(pid)`.
+//! `pg_backend_pid()`, `pg_cancel_backend(pid)`, `pg_terminate_backend(pid)`, and who and
+//! where the session is: `current_user`, `session_user`, `current_database()`,
+//! `current_schema()` (drivers and ORMs ask at connect).
 //!
 //! They are evaluated at run time on the session's thread: settings through the lent
 //! [`crate::settings`] (so `set_config` followed by `current_setting` in one SELECT sees the
@@ -21,6 +23,12 @@ pub enum SystemFunction {
     BackendPid,
     CancelBackend,
     TerminateBackend,
+    /// `current_user`, `session_user`, `user`.
+    CurrentUser,
+    /// `current_database()`, `current_catalog`.
+    CurrentDatabase,
+    /// `current_schema()`: the first schema of the search path (always `public` here).
+    CurrentSchema,
 }
 
 /// `version()`'s text: PostgreSQL's shape (`PostgreSQL 15.18 ... on <arch>-..., 64-bit`), which
@@ -54,6 +62,9 @@ impl SystemFunction {
                 (SystemFunction::TerminateBackend, &[Int4, Int8], Bool)
             }
             "pg_terminate_backend" => (SystemFunction::TerminateBackend, &[Int4], Bool),
+            "current_user" | "session_user" | "user" => (SystemFunction::CurrentUser, &[], Text),
+            "current_database" | "current_catalog" => (SystemFunction::CurrentDatabase, &[], Text),
+            "current_schema" => (SystemFunction::CurrentSchema, &[], Text),
             _ => return None,
         };
         if arg_types.len() != args.len()
@@ -108,6 +119,9 @@ impl SystemFunction {
                 Value::Text(v)
             }
             SystemFunction::BackendPid => Value::Int(crate::backend::pid() as i64),
+            SystemFunction::CurrentUser => Value::Text(crate::backend::user_and_database().0),
+            SystemFunction::CurrentDatabase => Value::Text(crate::backend::user_and_database().1),
+            SystemFunction::CurrentSchema => Value::Text("public".into()),
             SystemFunction::CancelBackend | SystemFunction::TerminateBackend => {
                 let Some(Value::Int(pid)) = args.first() else {
                     return Ok(Value::Null);

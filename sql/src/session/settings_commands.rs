@@ -51,6 +51,30 @@ fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
     Ok(Some(parts.join(", ")))
 }
 
+/// The name SHOW uses for its one column (`SHOW ALL` has three).
+fn show_name(variable: &[ast::Ident]) -> String {
+    variable
+        .iter()
+        .map(crate::binder::ident)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The columns a SHOW statement returns (its RowDescription, for the extended protocol).
+pub(super) fn show_columns(variable: &[ast::Ident]) -> Vec<OutputColumn> {
+    let text = |name: &str| OutputColumn {
+        name: name.to_string(),
+        data_type: DataType::Text,
+    };
+    match show_name(variable).as_str() {
+        "all" => vec![text("name"), text("setting"), text("description")],
+        "transaction_isolation" | "transaction isolation level" => {
+            vec![text("transaction_isolation")]
+        }
+        n => vec![text(&Settings::display_name(&n.replace(' ', ".")))],
+    }
+}
+
 fn one_text_column(name: String, value: String) -> StatementResult {
     StatementResult {
         tag: "SHOW".into(),
@@ -207,11 +231,7 @@ impl<S: Storage> Session<S> {
     }
 
     pub(super) fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
-        let name = variable
-            .iter()
-            .map(crate::binder::ident)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name = show_name(variable);
         match name.as_str() {
             "all" => Ok(self.show_all()),
             "transaction_isolation" | "transaction isolation level" => Ok(one_text_column(
