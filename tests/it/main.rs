@@ -13,5 +13,6 @@ mod harness;
 mod isolation;
 mod local_cluster;
 mod pageserver_cluster;
+mod rust_drivers;
 mod safekeeper_cluster;
 mod timeline_cli;
