@@ -13,6 +13,7 @@ mod harness;
 mod isolation;
 mod local_cluster;
 mod pageserver_cluster;
+mod pgbench;
 mod rust_drivers;
 mod safekeeper_cluster;
 mod timeline_cli;
