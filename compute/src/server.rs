@@ -10,6 +10,8 @@
 //!     Engine::start: read the catalog from the pageserver at the WAL's end,
 //!     or write the bootstrap record on a brand-new timeline
 //!  4. frontend::bind_and_serve(--listen, --max-connections): pgwire sessions over the Engine
+//!     + the lease task: the oldest held snapshot's LSN leased on the pageserver (LeaseLsn),
+//!     renewed before it expires ([`SnapshotLeases`])
 //!  5. cancel (Ctrl-C / SIGTERM) → stop accepting, close sessions, stop the proposer
 //!  6. the engine stops serving (Engine::stopping) → the same, and `run` fails
 //! ```
@@ -36,14 +38,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use proto::TimelineId;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
+use proto::{Lsn, TimelineId};
 use safekeeper::driver::DriverConfig;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::{Channel, Endpoint};
 use tracing::Instrument;
 
 use crate::Error;
+use crate::engine::horizon::{LeasePlan, Snapshots};
 use crate::engine::{Engine, EngineConfig, PageTable, ProposerWal, WalSink};
 use crate::frontend::auth::{self, AuthMethod};
 use crate::frontend::{self, FrontendConfig};
@@ -114,6 +118,7 @@ pub struct Running {
     pub engine: Engine,
     wal: Arc<ProposerWal>,
     serving: tokio::task::JoinHandle<()>,
+    leasing: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -126,10 +131,19 @@ impl Running {
             .unwrap_or_else(|| "the engine stopped serving".to_string())
     }
 
-    /// Waits until the front end has stopped (after `cancel`), then stops the proposer.
+    /// Waits until the front end has stopped (after `cancel`, or once the engine stopped
+    /// serving), stops the lease task, then stops the proposer.
     pub async fn stopped(self) {
         if let Err(e) = self.serving.await {
             tracing::error!(error = %e, "front end task failed");
+        }
+        // It holds nothing to clean up (an unrenewed lease lapses), and it is not
+        // cancelled when the engine stops serving on its own.
+        self.leasing.abort();
+        if let Err(e) = self.leasing.await
+            && !e.is_cancelled()
+        {
+            tracing::error!(error = %e, "snapshot lease task failed");
         }
         self.wal.proposer().shutdown();
     }
@@ -225,22 +239,124 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         reason: e.to_string(),
     })?;
     tracing::info!(%addr, max_connections = config.max_connections, "accepting connections");
+    let leases = SnapshotLeases::new(
+        &config.pageserver,
+        config.timeline.clone(),
+        engine.snapshots().clone(),
+        SNAPSHOT_LEASE_TTL,
+    )?;
+    let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
     Ok(Running {
         addr,
         engine,
         wal,
         serving,
+        leasing,
     })
+}
+
+/// How long the lease on the oldest snapshot lasts; renewed after a third of it.
+pub const SNAPSHOT_LEASE_TTL: Duration = Duration::from_secs(60);
+
+/// How often the lease task looks at the oldest held snapshot.
+const LEASE_POLL: Duration = Duration::from_millis(500);
+
+/// The lease task: keeps the LSN of the oldest snapshot this compute holds leased on the
+/// pageserver, so its GC never passes a snapshot in use ([`crate::engine::horizon`] has the
+/// plan). A snapshot GC already passed cannot be leased: that is reported as "too old",
+/// and reads needing its old page versions fail with the pageserver's GC-horizon error.
+pub struct SnapshotLeases {
+    addr: String,
+    client: PageserverClient<Channel>,
+    timeline: TimelineId,
+    snapshots: Arc<Snapshots>,
+    plan: LeasePlan,
+    /// The last failure logged (the same one is not logged again at every poll).
+    last_error: Option<String>,
+}
+
+impl SnapshotLeases {
+    /// A lease keeper for `snapshots` on the pageserver at `addr` (connected lazily).
+    pub fn new(
+        addr: &str,
+        timeline: TimelineId,
+        snapshots: Arc<Snapshots>,
+        ttl: Duration,
+    ) -> Result<SnapshotLeases, Error> {
+        let channel = Endpoint::from_shared(grpc_url(addr))
+            .map_err(|e| Error::Config(format!("pageserver address {addr:?}: {e}")))?
+            .connect_timeout(Duration::from_secs(5))
+            .connect_lazy();
+        Ok(SnapshotLeases {
+            addr: addr.to_string(),
+            client: PageserverClient::new(channel),
+            timeline,
+            snapshots,
+            plan: LeasePlan::new(ttl),
+            last_error: None,
+        })
+    }
+
+    /// Takes or renews the lease if it is due; the LSN leased, if one was.
+    pub async fn step(&mut self) -> Result<Option<Lsn>, Error> {
+        let now = Instant::now();
+        let Some(lsn) = self.plan.due(self.snapshots.oldest(), now) else {
+            return Ok(None);
+        };
+        let request = pb::LeaseRequest {
+            tenant: self.timeline.tenant.to_string(),
+            timeline: self.timeline.timeline.to_string(),
+            lsn: lsn.0,
+            ttl_ms: self.plan.ttl().as_millis() as u64,
+        };
+        let answer =
+            tokio::time::timeout(Duration::from_secs(10), self.client.lease_lsn(request)).await;
+        let reason = match answer {
+            Ok(Ok(_)) => {
+                self.plan.granted(lsn, now);
+                tracing::debug!(%lsn, "leased the oldest snapshot");
+                return Ok(Some(lsn));
+            }
+            Ok(Err(s)) if s.code() == tonic::Code::FailedPrecondition => format!(
+                "snapshot {lsn} is too old: the pageserver's GC has passed it, so it cannot be \
+                 leased and reads that need its old page versions fail ({})",
+                s.message()
+            ),
+            Ok(Err(s)) => format!("lease snapshot {lsn}: {s}"),
+            Err(_) => format!("lease snapshot {lsn}: no answer within 10 s"),
+        };
+        self.plan.failed();
+        Err(Error::Pageserver {
+            addr: self.addr.clone(),
+            reason,
+        })
+    }
+
+    /// Steps every [`LEASE_POLL`] until `cancel`.
+    pub async fn run(mut self, cancel: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(LEASE_POLL) => {}
+            }
+            match self.step().await {
+                Ok(_) => self.last_error = None,
+                Err(e) => {
+                    let text = e.to_string();
+                    if self.last_error.as_ref() != Some(&text) {
+                        tracing::error!(error = %text, "snapshot lease");
+                        self.last_error = Some(text);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Creates `timeline` on the pageserver unless it exists, retrying while the pageserver
 /// is unreachable (it may be starting) for up to `limit`.
 async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> Result<(), Error> {
-    let url = if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    };
+    let url = grpc_url(addr);
     let deadline = Instant::now() + limit;
     let mut backoff = Duration::from_millis(50);
     loop {
@@ -289,6 +405,15 @@ async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> 
         tracing::warn!(error = %status, "pageserver not ready; retrying");
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// The gRPC URL of a pageserver address (`host:port`, or already a URL).
+fn grpc_url(addr: &str) -> String {
+    if addr.contains("://") {
+        addr.to_string()
+    } else {
+        format!("http://{addr}")
     }
 }
 

@@ -13,7 +13,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use proto::grpc::PageRequest;
 use proto::grpc::pageserver as pb;
@@ -392,15 +392,14 @@ impl PageserverRpc for Service {
                 .and_then(|id| self.ps.timeline(&id))
                 .map_err(|e| status(&e))?;
             let ttl = Duration::from_millis(r.ttl_ms.clamp(1, 24 * 3600 * 1000));
-            handle.lease(Lsn(r.lsn), ttl).map_err(|e| status(&e))?;
-            let until = SystemTime::now() + ttl;
-            let ms = until
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0);
+            let until = self
+                .ps
+                .lease(&handle, Lsn(r.lsn), ttl)
+                .await
+                .map_err(|e| status(&e))?;
             Ok(Response::new(pb::LeaseResponse {
                 lsn: r.lsn,
-                valid_until_unix_ms: ms,
+                valid_until_unix_ms: until,
             }))
         }
         .instrument(span)

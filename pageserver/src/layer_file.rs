@@ -38,6 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use proto::{Lsn, PageKey};
+use remote_storage::durable;
 
 use crate::block::{BLOCK_HEADER_SIZE, BlockBuilder, ENTRY_HEADER_SIZE, Entries, verify_block};
 use crate::key_range::KeyRange;
@@ -214,23 +215,24 @@ impl LayerFileBuilder {
 
 /// Writes `bytes` to `path` durably and atomically: a temporary file beside
 /// it is written and fsynced, renamed into place, and the directory fsynced.
+/// Every durable local file of the pageserver is written here; a failed
+/// fsync stops the process ([`remote_storage::durable`]).
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let write = || -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()
+        durable::sync_all(&f, &tmp)
     };
     write().map_err(|e| Error::io("write layer file", &tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io("rename layer file", path, e))?;
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
-/// Fsyncs a directory so renames and unlinks in it are durable.
+/// Fsyncs a directory so renames and unlinks in it are durable (a failed
+/// fsync is fatal: [`remote_storage::durable`]).
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("sync directory", dir, e))
+    durable::sync_dir(dir).map_err(|e| Error::io("sync directory", dir, e))
 }
 
 /// One entry handed to a [`LayerFile::scan`] visitor, with the absolute file

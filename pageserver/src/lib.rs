@@ -81,6 +81,7 @@ pub mod ondemand;
 pub mod read;
 pub mod reconstruct;
 pub mod remote;
+pub mod retention;
 pub mod safekeeper_client;
 pub mod service;
 pub mod tenant;

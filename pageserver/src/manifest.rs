@@ -20,9 +20,17 @@
 //!       "keys": [42949672960, 42949672969], "lsns": [16777216, 16800001],
 //!       "size": 24576, "crc32c": 123456789 }
 //!   ],
-//!   "commit_timestamps": [[1732650000000000, 16777300]]
+//!   "commit_timestamps": [[1732650000000000, 16777300]],
+//!   "leases": [[16800000, 1732650600000]],
+//!   "branch_points": [["dev", 16800000]]
 //! }
 //! ```
+//!
+//! An attaching pageserver first writes a *claim marker* under its
+//! generation's name (`"claiming": true`, nothing else meaningful) and
+//! overwrites it with its manifest once it has read its predecessor's; a
+//! reader looking for the newest manifest skips markers ([`crate::remote`]
+//! explains why the marker must come first).
 //!
 //! A layer's object key is [`remote_storage::layout::layer_key`] of its name
 //! and the generation that *uploaded* it, which may be older than the
@@ -136,6 +144,19 @@ pub struct Manifest {
     /// `remote_consistent_lsn` (see [`crate::tombstones`]).
     #[serde(default)]
     pub dropped_relations: Vec<(u32, u64)>,
+    /// LSN leases: `(lsn, valid until in ms since the Unix epoch)`
+    /// ([`crate::retention`]).
+    #[serde(default)]
+    pub leases: Vec<(u64, u64)>,
+    /// Branch points of child timelines: `(child timeline, lsn)`, registered
+    /// when each child was created ([`crate::retention`]).
+    #[serde(default)]
+    pub branch_points: Vec<(String, u64)>,
+    /// A claim marker, not a manifest: generation `generation` has started
+    /// to attach and fences every older one, but has not yet written its
+    /// manifest (see [`crate::remote`]). Nothing else in it means anything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub claiming: bool,
 }
 
 impl Manifest {
@@ -151,6 +172,17 @@ impl Manifest {
             layers: Vec::new(),
             commit_timestamps: Vec::new(),
             dropped_relations: Vec::new(),
+            leases: Vec::new(),
+            branch_points: Vec::new(),
+            claiming: false,
+        }
+    }
+
+    /// The claim marker of `generation` (see [`Manifest::claiming`]).
+    pub fn claim_marker(generation: u64) -> Manifest {
+        Manifest {
+            claiming: true,
+            ..Manifest::new(generation, Lsn::INVALID, None)
         }
     }
 

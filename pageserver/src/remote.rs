@@ -9,17 +9,83 @@
 //!   self-contained;
 //! - a pageserver writes only objects named with its own generation, so two
 //!   pageservers never overwrite each other's objects;
-//! - before deleting anything (and before writing its manifest), the
-//!   pageserver lists `index-*.json`; if a newer generation exists it is
-//!   fenced: it stops uploading and deleting for good ([`Error::Fenced`]);
 //! - `remote_consistent_lsn` is reported to the safekeepers only after the
-//!   manifest that establishes it is durable (`put` returns once durable).
+//!   manifest that establishes it is durable (`put` returns once durable)
+//!   and a fencing check after it passed (below).
 //!
-//! Objects nothing refers to — manifests of older generations, layers of a
-//! failed sync (uploaded, then the manifest put failed) or of an older
-//! generation that its successor's manifest does not list — are deleted by
-//! [`delete_unreferenced`] after a generation claims the timeline, under the
-//! same fencing re-check as every other delete.
+//! ## Generations: who may delete what, and why it is safe
+//!
+//! Several pageservers may work on one timeline at once (an old one not yet
+//! aware it was replaced, a new one attaching). Each works under its own
+//! generation, issued by the safekeepers, strictly increasing. `index-{g}`
+//! is either generation `g`'s manifest or its *claim marker* (a manifest
+//! with `claiming: true`, written before `g` has read anything). A *check*
+//! by `g` lists `index-*` ([`RemoteStorage::list_dir`]): if any generation
+//! above `g` is there, manifest or marker, `g` is fenced
+//! ([`Error::Fenced`]) and never uploads, deletes or acknowledges again.
+//!
+//! Attach of generation `G` ([`claim_generation`], [`read_for_attach`],
+//! [`claim`]):
+//! 1. `G` is issued by the safekeepers;
+//! 2. `G` writes its claim marker `index-{G}` — *before reading*;
+//! 3. `G` lists `index-*` (a generation above `G` → fenced) and reads the
+//!    newest manifest below `G`, skipping markers;
+//! 4. `G` overwrites its marker with that manifest's content (the same
+//!    layer objects, nothing copied), then cleans up ([`delete_unreferenced`]).
+//!
+//! **The delete rule.** Generation `h` deletes an object `X` (a layer
+//! object of generation `<= h`, or `index-{g}` with `g < h`) only after
+//! (a) writing its own manifest, which does not list `X`, and then (b) a
+//! check that finds no generation above `h`. Acknowledgements that a newer
+//! generation must honour (`remote_consistent_lsn` feedback, LSN leases,
+//! branch points) follow the same (a)-then-(b) rule.
+//!
+//! **Claim.** No manifest that any generation `G > h` adopts in step 3 lists
+//! an object `h` deletes — whenever the delete itself happens.
+//!
+//! *Proof.* Let (a) happen at time `w` and the check (b) at `t > w`.
+//! - Every `k > h` wrote its marker at `m_k > t`: otherwise the check at `t`
+//!   would have seen `index-{k}` or a newer index (the newest index is never
+//!   deleted: deletes only remove generations below the deleter's own, whose
+//!   index exists), and `h` would not delete.
+//! - So every `k > h` read in step 3 at `r_k > m_k > t > w`. Then `h`'s
+//!   manifest of time `w` or later exists or has been superseded by a newer
+//!   generation's, so the newest manifest below `k` is `h`'s (written at or
+//!   after `w`) or some `j`'s with `h < j < k`.
+//! - `h`'s manifests from `w` on never list `X`: layer names carry LSN
+//!   ranges that only move forward, so `h` never lists again what it removed.
+//!   `j`'s manifest is what `j` read at `r_j > t` (by induction on `j`, not
+//!   listing `X`) minus what `j` removed plus objects named with `j`
+//!   (not `X`, whose generation is `<= h`). So `k`'s adopted manifest does
+//!   not list `X`. ∎
+//!
+//! The same timing covers deleted manifests and markers: every `k > h`
+//! lists after `t`, when a manifest of a generation `>= h` exists (the
+//! newest manifest is only ever deleted by a generation whose own manifest
+//! already exists), so no `k` reads an `index-{g}` with `g < h`.
+//!
+//! The order of steps 2 and 3 is the point: a new pageserver that read the
+//! newest manifest *before* making itself visible (as attach once did) could
+//! adopt a manifest listing layers an old generation deleted in between,
+//! having checked before the new one appeared. Consequences:
+//! - the window between a check and the deletes after it is harmless (an
+//!   old pageserver stalled for an hour there deletes only what no newer
+//!   manifest lists), so one check after listing, before the deletes,
+//!   suffices — re-checking before each delete would add requests, not
+//!   safety;
+//! - an attach in flight (marker written, manifest not yet) is protected
+//!   like a finished one: its marker fences every older generation;
+//! - a marker left by an attach that died is skipped by later attaches and
+//!   deleted by the next cleanup;
+//! - a fenced pageserver may find a layer it lists deleted by its successor
+//!   when it downloads it: the read fails (object not found), never serves
+//!   wrong data, and that pageserver is no longer the timeline's owner.
+//!
+//! Objects nothing refers to — manifests and markers of older generations,
+//! layers of a failed sync (uploaded, then the manifest put failed) or of an
+//! older generation that its successor's manifest does not list — are
+//! deleted by [`delete_unreferenced`] after a generation claims the
+//! timeline, under the same rule.
 //!
 //! Local disk is a cache: [`prepare_local`] makes a timeline directory hold
 //! only the manifest's layers (deleting anything else) with
@@ -39,6 +105,7 @@ use crate::generations::Generations;
 use crate::layer_name::LayerName;
 use crate::manifest::{LayerEntry, Manifest};
 use crate::metadata::{self, TimelineMetadata};
+use crate::retention::{self, Retention};
 use crate::tenant::TimelineHandle;
 use crate::tombstones::{self, Tombstones};
 use crate::{Error, Result, blocking, metrics};
@@ -62,28 +129,85 @@ pub async fn list_timelines(rs: &RemoteStorage) -> Result<Vec<TimelineId>> {
     Ok(out.into_iter().collect())
 }
 
-/// The generations that wrote a manifest for `id`, ascending.
+/// The generations that wrote a manifest or a claim marker for `id`,
+/// ascending.
 pub async fn manifest_generations(rs: &RemoteStorage, id: &TimelineId) -> Result<Vec<u64>> {
     let prefix = layout::timeline_prefix(id);
     let mut gens: Vec<u64> = rs
-        .list(&prefix)
+        .list_dir(&prefix)
         .await?
         .iter()
-        .filter(|o| o.key.rsplit_once('/').map(|(dir, _)| dir) == Some(prefix.as_str()))
         .filter_map(|o| layout::parse_index_generation(&o.key))
         .collect();
     gens.sort_unstable();
     Ok(gens)
 }
 
-/// The highest-generation manifest of `id`, if any.
+/// The newest manifest of `id` (claim markers skipped), if any.
 pub async fn latest_manifest(rs: &RemoteStorage, id: &TimelineId) -> Result<Option<Manifest>> {
-    let Some(&generation) = manifest_generations(rs, id).await?.last() else {
-        return Ok(None);
-    };
+    newest_manifest_below(rs, id, u64::MAX).await
+}
+
+/// The newest manifest of `id` written by a generation below `below`,
+/// skipping claim markers. A manifest deleted between the listing and its
+/// read was superseded by a newer one: the listing is taken again.
+async fn newest_manifest_below(
+    rs: &RemoteStorage,
+    id: &TimelineId,
+    below: u64,
+) -> Result<Option<Manifest>> {
+    const LISTINGS: usize = 8;
+    'listing: for attempt in 1..=LISTINGS {
+        let gens = manifest_generations(rs, id).await?;
+        for &g in gens.iter().rev().filter(|&&g| g < below) {
+            let key = layout::index_key(id, g);
+            let bytes = match rs.get(&key).await {
+                Ok(b) => b,
+                Err(remote_storage::Error::NotFound { .. }) if attempt < LISTINGS => {
+                    continue 'listing;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let manifest = Manifest::decode(&key, &bytes)?;
+            if !manifest.claiming {
+                return Ok(Some(manifest));
+            }
+        }
+        break;
+    }
+    Ok(None)
+}
+
+/// Step 2 of an attach (see the module docs): makes `generation` visible
+/// in object storage, fencing every older generation, before anything is
+/// read.
+pub async fn claim_generation(rs: &RemoteStorage, id: &TimelineId, generation: u64) -> Result<()> {
     let key = layout::index_key(id, generation);
-    let bytes = rs.get(&key).await?;
-    Manifest::decode(&key, &bytes).map(Some)
+    rs.put_if_absent(&key, Manifest::claim_marker(generation).encode())
+        .await?;
+    Ok(())
+}
+
+/// Step 3 of an attach: the newest manifest below `generation` (which has
+/// claimed the timeline with [`claim_generation`]); [`Error::Fenced`] if a
+/// newer generation already exists, [`Error::TimelineNotFound`] if there is
+/// no manifest.
+pub async fn read_for_attach(
+    rs: &RemoteStorage,
+    id: &TimelineId,
+    generation: u64,
+) -> Result<Manifest> {
+    let newest = manifest_generations(rs, id).await?.last().copied();
+    if let Some(newer) = newest.filter(|&g| g > generation) {
+        return Err(Error::Fenced {
+            id: id.clone(),
+            generation,
+            newer,
+        });
+    }
+    newest_manifest_below(rs, id, generation)
+        .await?
+        .ok_or_else(|| Error::TimelineNotFound { id: id.clone() })
 }
 
 /// Makes `dir` hold only layers of `manifest` (deleting anything else), with
@@ -119,7 +243,9 @@ pub async fn prepare_local(
             Some(l) if size == Some(l.size) => {
                 present.insert(name);
             }
-            _ if name == metadata::FILE_NAME || name == tombstones::FILE_NAME => {}
+            _ if name == metadata::FILE_NAME
+                || name == tombstones::FILE_NAME
+                || name == retention::FILE_NAME => {}
             _ => {
                 tracing::debug!(file = %path.display(), "removing a local file the manifest does not list");
                 tokio::fs::remove_file(&path)
@@ -150,6 +276,19 @@ pub async fn prepare_local(
     })
     .await?;
     Ok(missing)
+}
+
+/// Fails with [`Error::Fenced`] if an earlier check found `handle` fenced
+/// (`fenced_by`), without asking object storage again.
+fn still_unfenced(handle: &TimelineHandle, fenced_by: Option<u64>) -> Result<()> {
+    match fenced_by {
+        None => Ok(()),
+        Some(newer) => Err(Error::Fenced {
+            id: handle.id.clone(),
+            generation: handle.generation,
+            newer,
+        }),
+    }
 }
 
 /// Fails with [`Error::Fenced`] (and remembers it) if a generation newer
@@ -183,13 +322,16 @@ async fn check_not_fenced(
     Ok(())
 }
 
-/// Writes `handle`'s first manifest of its generation (claiming it).
+/// Writes `handle`'s first manifest of its generation: over its claim
+/// marker after an attach (step 4 of the module docs), or as the first
+/// object of a timeline being created.
 pub async fn claim(rs: &RemoteStorage, handle: &TimelineHandle) -> Result<()> {
     let mut remote = handle.remote.lock().await;
     check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
     remote.manifest.generation = handle.generation;
+    remote.manifest.claiming = false;
     let key = layout::index_key(&handle.id, handle.generation);
-    rs.put_if_absent(&key, remote.manifest.encode()).await?;
+    rs.put(&key, remote.manifest.encode()).await?;
     Ok(())
 }
 
@@ -203,16 +345,20 @@ pub struct CleanupReport {
 }
 
 /// Deletes the objects of `handle`'s timeline that its current manifest
-/// makes unreachable: manifests of older generations and layer objects of
-/// this or older generations that the manifest does not list. Holds the
-/// timeline's remote lock (so no sync is uploading meanwhile) and re-checks
-/// the generation before deleting; objects of newer generations are never
-/// touched. WAL objects belong to the safekeepers and are left alone.
+/// (already written) makes unreachable: manifests and claim markers of
+/// older generations and layer objects of this or older generations that
+/// the manifest does not list. Holds the timeline's remote lock (so no sync
+/// is uploading meanwhile) and checks the generation after listing, before
+/// deleting (the delete rule of the module docs); objects of newer
+/// generations are never touched. WAL objects belong to the safekeepers and
+/// are left alone.
 pub async fn delete_unreferenced(
     rs: &RemoteStorage,
     handle: &TimelineHandle,
 ) -> Result<CleanupReport> {
     let mut remote = handle.remote.lock().await;
+    let prefix = layout::timeline_prefix(&handle.id);
+    let objects = rs.list(&prefix).await?;
     check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
     let listed: BTreeSet<String> = remote
         .manifest
@@ -220,10 +366,9 @@ pub async fn delete_unreferenced(
         .iter()
         .map(|l| l.object_key(&handle.id))
         .collect();
-    let prefix = layout::timeline_prefix(&handle.id);
     let layers_dir = format!("{prefix}/layers/");
     let mut report = CleanupReport::default();
-    for obj in rs.list(&prefix).await? {
+    for obj in objects {
         let key = obj.key;
         if key.rsplit_once('/').map(|(dir, _)| dir) == Some(prefix.as_str()) {
             if let Some(g) = layout::parse_index_generation(&key)
@@ -252,6 +397,32 @@ pub async fn delete_unreferenced(
     Ok(report)
 }
 
+/// Writes `retention` (branch points, leases) into `handle`'s manifest,
+/// then checks the generation: once this returns, every later attach (by any
+/// generation) has them — the (a)-then-(b) rule of the module docs. Does
+/// nothing if the manifest already says exactly this.
+pub async fn upload_retention(
+    rs: &RemoteStorage,
+    handle: &TimelineHandle,
+    retention: &Retention,
+) -> Result<()> {
+    let mut remote = handle.remote.lock().await;
+    still_unfenced(handle, remote.fenced_by)?;
+    if retention.matches(&remote.manifest) {
+        return Ok(());
+    }
+    let mut manifest = remote.manifest.clone();
+    retention.to_manifest(&mut manifest);
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
+    rs.put(
+        &layout::index_key(&handle.id, handle.generation),
+        manifest.encode(),
+    )
+    .await?;
+    remote.manifest = manifest;
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await
+}
+
 /// What one sync did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SyncReport {
@@ -269,13 +440,7 @@ pub async fn sync(
     handle: &TimelineHandle,
 ) -> Result<SyncReport> {
     let mut remote = handle.remote.lock().await;
-    if let Some(newer) = remote.fenced_by {
-        return Err(Error::Fenced {
-            id: handle.id.clone(),
-            generation: handle.generation,
-            newer,
-        });
-    }
+    still_unfenced(handle, remote.fenced_by)?;
     let (local, disk_consistent, gc_cutoff, dropped) = {
         let tl = handle.read();
         let map = tl.layer_map();
@@ -297,13 +462,19 @@ pub async fn sync(
             .collect();
         (local, tl.disk_consistent_lsn(), tl.gc_cutoff(), dropped)
     };
+    let retention = {
+        let mut r = handle.retention();
+        r.expire(std::time::SystemTime::now());
+        r.clone()
+    };
     let unchanged = local.len() == remote.manifest.layers.len()
         && local
             .iter()
             .all(|(n, _)| remote.manifest.entry(n).is_some())
         && disk_consistent.map_or(0, |l| l.0) == remote.manifest.remote_consistent_lsn
         && gc_cutoff.0 == remote.manifest.gc_cutoff
-        && dropped == remote.manifest.dropped_relations;
+        && dropped == remote.manifest.dropped_relations
+        && retention.matches(&remote.manifest);
     if unchanged {
         return Ok(SyncReport {
             remote_consistent_lsn: Lsn(remote.manifest.remote_consistent_lsn),
@@ -360,6 +531,7 @@ pub async fn sync(
     manifest.remote_consistent_lsn = remote_consistent.0;
     manifest.gc_cutoff = gc_cutoff.0;
     manifest.dropped_relations = dropped;
+    retention.to_manifest(&mut manifest);
     manifest.commit_timestamps = handle
         .commits()
         .upto(remote_consistent)
@@ -376,9 +548,11 @@ pub async fn sync(
     remote.manifest = manifest;
     report.uploaded = uploaded.iter().map(|l| l.name.clone()).collect();
     report.remote_consistent_lsn = remote_consistent;
+    // The check after the manifest write that the delete rule (and the
+    // feedback below) needs: see the module docs.
+    check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
 
     if !removed.is_empty() {
-        check_not_fenced(rs, handle, &mut remote.fenced_by).await?;
         for l in &removed {
             rs.delete(&l.object_key(&handle.id)).await?;
             report.deleted.push(l.name.clone());

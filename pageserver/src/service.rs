@@ -3,10 +3,12 @@
 //!
 //! [`Pageserver::start`] attaches every timeline that has a manifest in
 //! object storage (ancestors first): it takes a new generation from the
-//! safekeepers, makes the local directory match the newest manifest
+//! safekeepers and claims it in object storage (a marker that fences older
+//! pageservers) *before* reading the newest manifest ([`crate::remote`]
+//! proves why), makes the local directory match that manifest
 //! ([`remote::prepare_local`]), opens the [`Timeline`] (listed layers the
-//! disk lacks are fetched when first read: [`crate::ondemand`]), writes its own
-//! generation's manifest (which fences older pageservers), and starts two
+//! disk lacks are fetched when first read: [`crate::ondemand`]), writes its
+//! own generation's manifest over the marker, and starts two
 //! tasks per timeline — WAL [`ingest`] from `last_record_lsn`, and (when
 //! `maintenance_interval` is set) maintenance: flush frozen layers, compact,
 //! GC by the PITR window bounded by branch points and leases, and
@@ -37,6 +39,7 @@ use crate::generations::Generations;
 use crate::manifest::{AncestorRef, Manifest};
 use crate::ondemand::{Download, RemoteLayers};
 use crate::remote::{self, SyncReport};
+use crate::retention::Retention;
 use crate::tenant::TimelineHandle;
 use crate::timeline::GcReport;
 use crate::wal_source::WalSource;
@@ -194,9 +197,13 @@ impl Pageserver {
             if let Ok(h) = self.timeline(&id) {
                 return Ok(h);
             }
-            let manifest = remote::latest_manifest(&self.remote, &id)
-                .await?
-                .ok_or_else(|| Error::TimelineNotFound { id: id.clone() })?;
+            // Claim first, then read (remote.rs explains why this order).
+            let generation = self
+                .generations
+                .issue(&id, &self.config.pageserver_id)
+                .await?;
+            remote::claim_generation(&self.remote, &id, generation).await?;
+            let manifest = remote::read_for_attach(&self.remote, &id, generation).await?;
             let ancestor = match &manifest.ancestor {
                 None => None,
                 Some(a) => {
@@ -207,10 +214,6 @@ impl Pageserver {
                     Some((self.attach(aid).await?, Lsn(a.lsn)))
                 }
             };
-            let generation = self
-                .generations
-                .issue(&id, &self.config.pageserver_id)
-                .await?;
             let dir = self.timeline_dir(&id);
             let missing = remote::prepare_local(&id, &manifest, &dir).await?;
             let start = Lsn(manifest.start_lsn);
@@ -235,15 +238,29 @@ impl Pageserver {
                 manifest,
                 self.cancel.child_token(),
             ));
+            // Branch points and leases: the manifest's, plus any this disk
+            // kept (both only add retention).
+            let local = blocking({
+                let dir = self.timeline_dir(&id);
+                move || Retention::load(&dir)
+            })
+            .await?;
+            handle.retention().merge(&local);
             remote::claim(&self.remote, &handle).await?;
+            self.persist_retention(&handle).await?;
             // Objects the claimed manifest makes unreachable (older
             // manifests, layers of a failed or superseded sync). A failure
             // here costs only space: attach goes on.
             if let Err(e) = remote::delete_unreferenced(&self.remote, &handle).await {
                 tracing::warn!(timeline = %id, error = %e, "delete unreferenced objects");
             }
+            // Normally registered when the branch was created; a manifest
+            // written before branch points were recorded lacks it.
             if let Some((a, lsn)) = &handle.ancestor {
-                a.retention().children.push((id.clone(), *lsn));
+                let added = a.retention().add_branch_point(id.timeline.clone(), *lsn);
+                if added && let Err(e) = self.persist_retention(a).await {
+                    tracing::warn!(timeline = %a.id, error = %e, "persist a branch point");
+                }
             }
             tracing::info!(timeline = %id, generation, last_record_lsn = %handle.last_record_lsn(), "attached timeline");
             self.install(handle.clone());
@@ -296,17 +313,27 @@ impl Pageserver {
                 if lsn < cutoff {
                     return Err(Error::BelowGcHorizon { lsn, cutoff });
                 }
-                retention.children.push((id.clone(), lsn));
+                retention.add_branch_point(id.timeline.clone(), lsn);
                 drop(retention);
                 Some((a, lsn))
             }
         };
-        let unregister = |ancestor: &Option<(Arc<TimelineHandle>, Lsn)>| {
+        let unregister = async |ancestor: &Option<(Arc<TimelineHandle>, Lsn)>| {
             if let Some((a, _)) = ancestor {
-                a.retention().children.retain(|(c, _)| *c != id);
+                a.retention().children.remove(&id.timeline);
+                if let Err(e) = self.persist_retention(a).await {
+                    tracing::warn!(timeline = %a.id, error = %e, "persist a removed branch point");
+                }
             }
         };
         let created = async {
+            // The branch point is durable in the ancestor (its local file
+            // and its manifest) before the branch exists: from now on the
+            // ancestor keeps that history across restarts and wiped disks,
+            // whether or not the child is ever attached.
+            if let Some((a, _)) = &ancestor {
+                self.persist_retention(a).await?;
+            }
             let start = ancestor.as_ref().map_or(Lsn::TIMELINE_START, |(_, l)| *l);
             self.generations.create_timeline(&id, start).await?;
             let generation = self
@@ -349,7 +376,7 @@ impl Pageserver {
                 Ok(handle)
             }
             Err(e) => {
-                unregister(&ancestor);
+                unregister(&ancestor).await;
                 Err(e)
             }
         }
@@ -513,6 +540,33 @@ impl Pageserver {
             Ok(report)
         })
         .await
+    }
+
+    /// Grants (or extends) a lease on `lsn` for `ttl` and makes it durable
+    /// (local file and manifest) before returning its expiry (ms since the
+    /// Unix epoch): an acknowledged lease survives a restart, a wiped disk
+    /// and a newer generation's attach. Refused below the GC cutoff.
+    pub async fn lease(
+        &self,
+        handle: &Arc<TimelineHandle>,
+        lsn: Lsn,
+        ttl: Duration,
+    ) -> Result<u64> {
+        let until = handle.lease(lsn, ttl)?;
+        self.persist_retention(handle).await?;
+        Ok(until)
+    }
+
+    /// Makes `handle`'s branch points and leases durable: `retention.meta`,
+    /// then the manifest with a fencing check after it
+    /// ([`remote::upload_retention`]).
+    pub async fn persist_retention(&self, handle: &Arc<TimelineHandle>) -> Result<()> {
+        let _io = handle.retention_io.lock().await;
+        let snapshot = handle.retention().clone();
+        let dir = self.timeline_dir(&handle.id);
+        let stored = snapshot.clone();
+        blocking(move || stored.store(&dir)).await?;
+        remote::upload_retention(&self.remote, handle, &snapshot).await
     }
 
     /// Uploads new layers and the manifest; deletes GC'd objects.

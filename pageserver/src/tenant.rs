@@ -3,8 +3,8 @@
 //! It owns the timeline's storage core ([`Timeline`], behind a lock: ingest
 //! and maintenance write, reads share), the `last_record_lsn` watch that
 //! GetPage waits on, the commit-timestamp index, the branch structure (its
-//! ancestor and the branch points of its children, which bound GC), LSN
-//! leases, and the remote state (generation, last uploaded manifest, and
+//! ancestor and, in [`Retention`], the branch points of its children and
+//! LSN leases, which bound GC), and the remote state (generation, last uploaded manifest, and
 //! whether a newer generation has fenced it).
 //!
 //! Locks: a read of a branch takes the branch's read lock, then its
@@ -13,9 +13,8 @@
 //! with branch creation and lease grants, so a branch point or lease is
 //! never granted below a cutoff GC has just applied.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use proto::page::Page;
 use proto::{Lsn, PageKey, TimelineId};
@@ -24,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::commit_index::CommitIndex;
 use crate::manifest::Manifest;
+use crate::retention::Retention;
 use crate::{Error, Result, Timeline};
 
 /// What is in object storage for this timeline, as far as this generation
@@ -34,15 +34,6 @@ pub struct RemoteState {
     pub manifest: Manifest,
     /// A newer generation exists: no more uploads or deletions.
     pub fenced_by: Option<u64>,
-}
-
-/// Branch points and leases: what GC must keep readable.
-#[derive(Debug, Default)]
-pub struct Retention {
-    /// Branch points of child timelines.
-    pub children: Vec<(TimelineId, Lsn)>,
-    /// LSN → lease expiry.
-    pub leases: BTreeMap<Lsn, Instant>,
 }
 
 /// An attached timeline.
@@ -57,7 +48,11 @@ pub struct TimelineHandle {
     last_record: watch::Sender<Lsn>,
     pub commits: Mutex<CommitIndex>,
     pub remote: tokio::sync::Mutex<RemoteState>,
+    /// Branch points and leases ([`crate::retention`]).
     pub retention: Mutex<Retention>,
+    /// Serializes making `retention` durable (local file, then manifest),
+    /// so an older snapshot never overwrites a newer one.
+    pub retention_io: tokio::sync::Mutex<()>,
     /// Ingest signals here when frozen layers wait for a flush.
     pub flush_wanted: Notify,
     /// When the open layer was last frozen (for the checkpoint interval).
@@ -83,6 +78,7 @@ impl TimelineHandle {
         manifest: Manifest,
         cancel: CancellationToken,
     ) -> TimelineHandle {
+        let retention = Retention::from_manifest(&manifest);
         let commits = CommitIndex::from_entries(
             manifest
                 .commit_timestamps
@@ -101,7 +97,8 @@ impl TimelineHandle {
                 manifest,
                 fenced_by: None,
             }),
-            retention: Mutex::new(Retention::default()),
+            retention: Mutex::new(retention),
+            retention_io: tokio::sync::Mutex::new(()),
             flush_wanted: Notify::new(),
             last_freeze: Mutex::new(Instant::now()),
             maintenance: tokio::sync::Mutex::new(()),
@@ -202,25 +199,24 @@ impl TimelineHandle {
     }
 
     /// The lowest LSN GC must keep readable, given a wanted cutoff: no
-    /// higher than any child's branch point or live lease.
+    /// higher than any child's branch point or live lease (expired leases
+    /// are dropped).
     pub fn bounded_cutoff(&self, wanted: Lsn, retention: &mut Retention) -> Lsn {
-        let now = Instant::now();
-        retention.leases.retain(|_, until| *until > now);
-        let children = retention.children.iter().map(|(_, l)| *l);
-        let leases = retention.leases.keys().copied();
-        children.chain(leases).fold(wanted, Lsn::min)
+        let now = SystemTime::now();
+        retention.expire(now);
+        retention.bound(wanted, now)
     }
 
-    /// Grants a lease on `lsn` for `ttl`, refused if GC already passed it.
-    pub fn lease(&self, lsn: Lsn, ttl: Duration) -> Result<Instant> {
+    /// Grants (or extends) a lease on `lsn` for `ttl` in memory, refused if
+    /// GC already passed it; returns its expiry in ms since the Unix epoch.
+    /// It is acknowledged only once made durable
+    /// (`Pageserver::lease`).
+    pub fn lease(&self, lsn: Lsn, ttl: Duration) -> Result<u64> {
         let mut r = self.retention();
         let cutoff = self.read().gc_cutoff();
         if lsn < cutoff {
             return Err(Error::BelowGcHorizon { lsn, cutoff });
         }
-        let until = Instant::now() + ttl;
-        let e = r.leases.entry(lsn).or_insert(until);
-        *e = (*e).max(until);
-        Ok(*e)
+        Ok(r.add_lease(lsn, SystemTime::now(), ttl))
     }
 }

@@ -627,7 +627,10 @@ fn list_layer_files(dir: &Path) -> Result<Vec<(LayerName, PathBuf)>> {
                 .map_err(|e| Error::io("remove temporary file", &path, e))?;
         } else if let Some(name) = LayerName::parse(file_name) {
             out.push((name, path));
-        } else if file_name != metadata::FILE_NAME && file_name != tombstones::FILE_NAME {
+        } else if file_name != metadata::FILE_NAME
+            && file_name != tombstones::FILE_NAME
+            && file_name != crate::retention::FILE_NAME
+        {
             tracing::warn!(path = %path.display(), "ignoring a file that is not a layer");
         }
     }

@@ -17,7 +17,17 @@
 //! `put` returns only once the object is durable; `put_if_absent` succeeds for
 //! exactly one of several racing writers; `get` of a missing key is
 //! [`Error::NotFound`], never an empty object.
+//!
+//! An [`Intercept`] installed with [`RemoteStorage::with_intercept`] runs
+//! before every call: tests use it to pause one process's calls at chosen
+//! steps and interleave two pageservers deterministically (no sleeps).
+//! Without one, a call costs one `Option` check more.
+//!
+//! [`durable`] is the other half of "durable on return" for local files:
+//! the fsync every component's local writes go through, and the policy when
+//! one fails (the process stops; see its docs).
 
+pub mod durable;
 pub mod layout;
 pub mod moto;
 
@@ -27,6 +37,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
+use futures::future::BoxFuture;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
@@ -78,12 +89,33 @@ pub struct ObjectInfo {
     pub size: u64,
 }
 
+/// Which call of [`RemoteStorage`] an [`Intercept`] is about to see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    Put,
+    PutIfAbsent,
+    Get,
+    GetRange,
+    List,
+    ListDir,
+    Delete,
+}
+
+/// Runs before every call of the [`RemoteStorage`] it is installed on, with
+/// the call and its key (the prefix, for listings); the call goes ahead when
+/// the returned future resolves. For tests that interleave processes' calls
+/// step by step.
+pub trait Intercept: Send + Sync + std::fmt::Debug + 'static {
+    fn before<'a>(&'a self, op: Op, key: &'a str) -> BoxFuture<'a, ()>;
+}
+
 /// Object storage opened from a URL.
 #[derive(Clone, Debug)]
 pub struct RemoteStorage {
     store: Arc<dyn ObjectStore>,
     /// The URL, for messages.
     url: String,
+    intercept: Option<Arc<dyn Intercept>>,
 }
 
 impl RemoteStorage {
@@ -151,7 +183,23 @@ impl RemoteStorage {
         Ok(RemoteStorage {
             store,
             url: url.to_string(),
+            intercept: None,
         })
+    }
+
+    /// The same storage (same objects), with `intercept` run before every
+    /// call made through the returned handle.
+    pub fn with_intercept(&self, intercept: Arc<dyn Intercept>) -> RemoteStorage {
+        RemoteStorage {
+            intercept: Some(intercept),
+            ..self.clone()
+        }
+    }
+
+    async fn step(&self, op: Op, key: &str) {
+        if let Some(i) = &self.intercept {
+            i.before(op, key).await;
+        }
     }
 
     /// Opens a local folder (the embedded default).
@@ -202,6 +250,7 @@ impl RemoteStorage {
 
     /// Writes `data` at `key`, replacing any object there; durable on return.
     pub async fn put(&self, key: &str, data: Bytes) -> Result<(), Error> {
+        self.step(Op::Put, key).await;
         let path = self.path(key)?;
         self.store
             .put(&path, PutPayload::from_bytes(data))
@@ -213,6 +262,7 @@ impl RemoteStorage {
     /// Writes `data` at `key` only if nothing is there; of several racing
     /// writers exactly one succeeds, the others get [`Error::AlreadyExists`].
     pub async fn put_if_absent(&self, key: &str, data: Bytes) -> Result<(), Error> {
+        self.step(Op::PutIfAbsent, key).await;
         let path = self.path(key)?;
         let opts = PutOptions {
             mode: PutMode::Create,
@@ -227,6 +277,7 @@ impl RemoteStorage {
 
     /// Reads a whole object.
     pub async fn get(&self, key: &str) -> Result<Bytes, Error> {
+        self.step(Op::Get, key).await;
         let path = self.path(key)?;
         let r = self
             .store
@@ -238,6 +289,7 @@ impl RemoteStorage {
 
     /// Reads `range` of an object.
     pub async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, Error> {
+        self.step(Op::GetRange, key).await;
         let path = self.path(key)?;
         self.store
             .get_range(&path, range)
@@ -248,6 +300,7 @@ impl RemoteStorage {
     /// Lists every object whose key starts with the directory `prefix`
     /// (`""` for all), sorted by key.
     pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, Error> {
+        self.step(Op::List, prefix).await;
         let p = if prefix.is_empty() {
             None
         } else {
@@ -267,8 +320,36 @@ impl RemoteStorage {
         Ok(out)
     }
 
+    /// Lists the objects directly in the directory `dir` (not in its
+    /// sub-directories), sorted by key: one request on S3 however many
+    /// objects the sub-directories hold.
+    pub async fn list_dir(&self, dir: &str) -> Result<Vec<ObjectInfo>, Error> {
+        self.step(Op::ListDir, dir).await;
+        let p = if dir.is_empty() {
+            None
+        } else {
+            Some(self.path(dir)?)
+        };
+        let listed = self
+            .store
+            .list_with_delimiter(p.as_ref())
+            .await
+            .map_err(|e| self.err("list", dir, e))?;
+        let mut out: Vec<ObjectInfo> = listed
+            .objects
+            .into_iter()
+            .map(|m| ObjectInfo {
+                key: m.location.to_string(),
+                size: m.size,
+            })
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
     /// Deletes an object; deleting a missing object is not an error.
     pub async fn delete(&self, key: &str) -> Result<(), Error> {
+        self.step(Op::Delete, key).await;
         let path = self.path(key)?;
         match self.store.delete(&path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

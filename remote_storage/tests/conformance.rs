@@ -1,9 +1,12 @@
 //! The same contract checked on every backend: local folder, memory, and an
 //! S3-compatible server (moto on 127.0.0.1, one bucket per test).
 
+use std::sync::{Arc, Mutex};
+
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use remote_storage::moto::MotoServer;
-use remote_storage::{Error, RemoteStorage, S3Options};
+use remote_storage::{Error, Intercept, Op, RemoteStorage, S3Options};
 
 async fn contract(s: &RemoteStorage) {
     // put / get / overwrite
@@ -36,6 +39,19 @@ async fn contract(s: &RemoteStorage) {
     assert_eq!(keys, ["a/one", "a/two"]);
     assert_eq!(s.list("").await.unwrap().len(), 3);
     assert_eq!(s.list("a").await.unwrap()[0].size, 6);
+
+    // list_dir: only the directory's own objects, not its sub-directories'
+    s.put("a/sub/deep", Bytes::from_static(b"d")).await.unwrap();
+    let keys: Vec<_> = s
+        .list_dir("a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(keys, ["a/one", "a/two"]);
+    assert_eq!(s.list("a").await.unwrap().len(), 3);
+    s.delete("a/sub/deep").await.unwrap();
 
     // conditional put: one winner among racing writers
     let tasks: Vec<_> = (0..8)
@@ -91,6 +107,48 @@ async fn s3_compatible_server() {
     assert_eq!(
         root.get("some/prefix/a/two").await.unwrap(),
         Bytes::from_static(b"2")
+    );
+}
+
+/// Records every call it sees.
+#[derive(Debug, Default)]
+struct Record(Mutex<Vec<(Op, String)>>);
+
+impl Intercept for Record {
+    fn before<'a>(&'a self, op: Op, key: &'a str) -> BoxFuture<'a, ()> {
+        self.0.lock().unwrap().push((op, key.to_string()));
+        Box::pin(async {})
+    }
+}
+
+#[tokio::test]
+async fn an_intercept_sees_every_call_of_its_handle_only() {
+    let plain = RemoteStorage::from_url("memory://", &S3Options::default()).unwrap();
+    let record = Arc::new(Record::default());
+    let seen = plain.with_intercept(record.clone());
+    seen.put("k", Bytes::from_static(b"v")).await.unwrap();
+    seen.put_if_absent("k2", Bytes::from_static(b"v"))
+        .await
+        .unwrap();
+    seen.get("k").await.unwrap();
+    seen.get_range("k", 0..1).await.unwrap();
+    seen.list("").await.unwrap();
+    seen.list_dir("").await.unwrap();
+    seen.delete("k").await.unwrap();
+    // The same objects, but calls through the plain handle are not seen.
+    assert!(matches!(plain.get("k").await, Err(Error::NotFound { .. })));
+    let ops: Vec<Op> = record.0.lock().unwrap().iter().map(|(op, _)| *op).collect();
+    assert_eq!(
+        ops,
+        [
+            Op::Put,
+            Op::PutIfAbsent,
+            Op::Get,
+            Op::GetRange,
+            Op::List,
+            Op::ListDir,
+            Op::Delete
+        ]
     );
 }
 

@@ -47,12 +47,24 @@ pub enum Error {
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
+    /// 42809: e.g. OVER on a function that is not a window function.
+    #[error("{0}")]
+    WrongObjectType(String),
     /// 42846
     #[error("{0}")]
     CannotCoerce(String),
     /// 42803: an ungrouped column or a misplaced aggregate.
     #[error("{0}")]
     GroupingError(String),
+    /// 42712: e.g. a WITH query name used twice.
+    #[error("{0}")]
+    DuplicateAlias(String),
+    /// 42P20: a misplaced or malformed window function call or frame.
+    #[error("{0}")]
+    WindowingError(String),
+    /// 42P19: a malformed WITH RECURSIVE query.
+    #[error("{0}")]
+    InvalidRecursion(String),
     /// 42P10: e.g. an ORDER BY position out of range.
     #[error("{0}")]
     InvalidColumnReference(String),
@@ -74,9 +86,30 @@ pub enum Error {
     /// 22012
     #[error("division by zero")]
     DivisionByZero,
-    /// 22001
-    #[error("value too long for type character varying({0})")]
-    StringDataRightTruncation(u32),
+    /// 22001. The payload is the type's name, e.g. `character varying(5)`.
+    #[error("value too long for type {0}")]
+    StringDataRightTruncation(String),
+    /// 22007: e.g. `invalid input syntax for type timestamp: "x"`.
+    #[error("{0}")]
+    InvalidDatetimeFormat(String),
+    /// 22008: e.g. `date/time field value out of range`, `timestamp out of range`.
+    #[error("{0}")]
+    DatetimeFieldOverflow(String),
+    /// 22015: `interval out of range`.
+    #[error("{0}")]
+    IntervalFieldOverflow(String),
+    /// 22P03: a binary-format parameter that does not decode.
+    #[error("{0}")]
+    InvalidBinaryRepresentation(String),
+    /// 2202E: e.g. `array subscript out of range` on assignment.
+    #[error("{0}")]
+    ArraySubscriptError(String),
+    /// 22004: e.g. a NULL where a function refuses one, a NULL window frame offset.
+    #[error("{0}")]
+    NullValueNotAllowed(String),
+    /// 22P05: e.g. `\u0000` in jsonb text.
+    #[error("{0}")]
+    UntranslatableCharacter(String),
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
@@ -90,12 +123,18 @@ pub enum Error {
     /// "abc"`); its SQLSTATE and DETAIL are the inner error's.
     #[error("{error}")]
     WithContext { error: Box<Error>, context: String },
-    /// 22004: e.g. `set_config(NULL, ...)`.
-    #[error("{0}")]
-    NullValueNotAllowed(String),
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22013: a negative window frame offset.
+    #[error("{0}")]
+    InvalidPrecedingOrFollowingSize(String),
+    /// 22014
+    #[error("{0}")]
+    InvalidArgumentForNtile(String),
+    /// 22016
+    #[error("{0}")]
+    InvalidArgumentForNthValue(String),
     /// 23502
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
@@ -188,8 +227,12 @@ impl Error {
             UndefinedFunction(_) => "42883",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
+            WrongObjectType(_) => "42809",
             CannotCoerce(_) => "42846",
             GroupingError(_) => "42803",
+            DuplicateAlias(_) => "42712",
+            InvalidRecursion(_) => "42P19",
+            WindowingError(_) => "42P20",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) => "42P18",
@@ -198,12 +241,21 @@ impl Error {
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
             StringDataRightTruncation(_) => "22001",
+            InvalidDatetimeFormat(_) => "22007",
+            DatetimeFieldOverflow(_) => "22008",
+            IntervalFieldOverflow(_) => "22015",
+            InvalidBinaryRepresentation(_) => "22P03",
+            ArraySubscriptError(_) => "2202E",
+            UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             NullValueNotAllowed(_) => "22004",
             BadCopyFileFormat(_) => "22P04",
             CharacterNotInRepertoire(_) => "22021",
             WithContext { error, .. } => error.code(),
             InvalidEscapeSequence(_) => "22025",
+            InvalidPrecedingOrFollowingSize(_) => "22013",
+            InvalidArgumentForNtile(_) => "22014",
+            InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } => "23505",
             CardinalityViolation(_) => "21000",

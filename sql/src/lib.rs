@@ -49,7 +49,7 @@
 //! # Modules
 //!
 //! * [`types`] — data types, values, casts, text formatting.
-//! * [`expr`] — bound expressions and their evaluation (three-valued logic).
+//! * [`expr`] — bound expressions and their evaluation (three-valued logic), subqueries.
 //! * [`binder`] — AST → typed logical plan.
 //! * [`planner`] — plan nodes and access-path rules.
 //! * [`executor`] — operators.
@@ -58,6 +58,8 @@
 //! * [`settings`] — run-time parameters (GUCs); [`copy`] — COPY's statement and formats.
 //! * [`backend`] — the session's server (pid, other sessions); [`system_views`] —
 //!   `pg_stat_activity`.
+//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup) that
+//!   evaluation and text output read, installed on the session's thread.
 //!
 //! # Limits
 //!
@@ -68,16 +70,22 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! Joins are nested loops only (no hash join, no index nested loop); no subqueries in
-//! expressions, set operations, CTEs or views; `numeric` is not implemented
-//! (fractional literals are float8, `sum(int8)` is int8, `avg` is float8, where PostgreSQL
-//! would say numeric); no `timestamp`/`date`/`bytea`/`json` types; DEFAULT cannot call
-//! sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE and EXPLAIN are rejected
-//! with 0A000; binary COPY is not supported.
+//! * Joins are nested loops only (no hash join, no index nested loop); correlated
+//!   subqueries are re-run per distinct correlation values (using a key lookup when one
+//!   fits), not decorrelated. No views.
+//! * `numeric`, `char(n)`, the date/time types, `bytea`, `uuid`, `json`/`jsonb`, arrays and
+//!   the OID types have values, casts, text and binary formats and storage encodings, but
+//!   most of their operators and functions are not bound yet (fractional literals are still
+//!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
+//!   says numeric).
+//! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
+//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE
+//!   and EXPLAIN are rejected with 0A000; binary COPY is not supported.
 
 pub mod backend;
 pub mod binder;
 pub mod copy;
+pub mod env;
 mod error;
 pub mod executor;
 pub mod expr;

@@ -19,16 +19,20 @@
 //! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
+use crate::env::{self, Env};
 use crate::executor::{self, Context};
 use crate::planner;
 use crate::result::StatementResult;
 use crate::storage::{Isolation, Storage, Txn};
+use crate::types::datetime::{self, zone::Zone};
+use crate::types::oid::ObjectLookup;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 mod copy;
 mod settings_commands;
@@ -77,6 +81,12 @@ pub struct Session<S: Storage> {
     implicit: bool,
     /// A COPY that runs: FROM STDIN waiting for data, or TO STDOUT just answered.
     copy: copy::CopyState<S::Txn>,
+    /// The `TimeZone` setting's zone (follows `settings`, see [`Session::statement_env`]).
+    time_zone: Zone,
+    /// When the current transaction started (`now()`); reset when no block is open.
+    txn_start: Option<i64>,
+    /// The environment of the last statement (see [`Session::env`]).
+    last_env: Arc<Env>,
 }
 
 /// One statement of a query string: sqlparser's tree, or a COPY (parsed by hand).
@@ -152,8 +162,15 @@ fn run_in_txn<T: Txn>(
     stmt: &ast::Statement,
     params: &[Value],
     types: &[DataType],
+    lookup: &mut Option<Arc<dyn ObjectLookup>>,
 ) -> Result<StatementResult> {
     let catalog = txn.catalog()?;
+    let objects: Arc<dyn ObjectLookup> = catalog.clone();
+    *lookup = Some(objects.clone());
+    let _env = env::install(Arc::new(Env {
+        lookup: Some(objects),
+        ..(*env::current()).clone()
+    }));
     let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
     match binder.bind(stmt)? {
         BoundStatement::Query {
@@ -163,8 +180,8 @@ fn run_in_txn<T: Txn>(
             returns_rows,
         } => {
             let plan = planner::optimize(plan);
-            let mut op = executor::build(plan);
-            let mut ctx = Context { txn, params };
+            let mut op = executor::build(&plan);
+            let mut ctx = Context::new(txn, params);
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {
@@ -243,7 +260,53 @@ impl<S: Storage> Session<S> {
             settings: crate::settings::Settings::new(),
             implicit: false,
             copy: copy::CopyState::None,
+            time_zone: Zone::utc(),
+            txn_start: None,
+            last_env: Arc::new(Env::default()),
         }
+    }
+
+    /// Makes [`Session::time_zone`] the zone of the `TimeZone` setting (which SET, RESET,
+    /// set_config, the startup packet and a rolled-back transaction may have changed).
+    fn sync_time_zone(&mut self) {
+        let name = self.settings.get("timezone").unwrap_or_default();
+        if name != self.time_zone.name() {
+            self.time_zone = Zone::parse(&name).unwrap_or_else(|_| Zone::utc());
+        }
+    }
+
+    /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
+    /// install it ([`env::install`]) while formatting that statement's rows as text.
+    pub fn env(&self) -> Arc<Env> {
+        let setting = self.settings.get("timezone").unwrap_or_default();
+        let time_zone = if setting == self.time_zone.name() {
+            self.time_zone.clone()
+        } else {
+            Zone::parse(&setting).unwrap_or_else(|_| Zone::utc())
+        };
+        Arc::new(Env {
+            time_zone,
+            ..(*self.last_env).clone()
+        })
+    }
+
+    /// Starts a statement's environment: the statement's start time, and the transaction's
+    /// (the statement's own outside a block).
+    fn statement_env(&mut self) -> Arc<Env> {
+        self.sync_time_zone();
+        let now = datetime::clock_now();
+        if matches!(self.block, Block::Idle) {
+            self.txn_start = None;
+        }
+        let transaction_start = *self.txn_start.get_or_insert(now);
+        let env = Arc::new(Env {
+            time_zone: self.time_zone.clone(),
+            transaction_start,
+            statement_start: now,
+            lookup: self.last_env.lookup.clone(),
+        });
+        self.last_env = env.clone();
+        env
     }
 
     /// Whether the session is inside a transaction block ('T'), failed ('E') or idle ('I'),
@@ -292,6 +355,7 @@ impl<S: Storage> Session<S> {
                     };
                     self.settings.begin();
                     self.implicit = true;
+                    self.txn_start = None;
                 }
                 Err(e) => return vec![Err(e)],
             }
@@ -470,6 +534,11 @@ impl<S: Storage> Session<S> {
                 c?
             }
         };
+        let objects: Arc<dyn ObjectLookup> = catalog.clone();
+        let _env = env::install(Arc::new(Env {
+            lookup: Some(objects),
+            ..(*self.statement_env()).clone()
+        }));
         let mut binder = Binder::new(catalog, declared.to_vec());
         let bound = binder.bind(stmt)?;
         let types = binder
@@ -505,8 +574,18 @@ impl<S: Storage> Session<S> {
         }
     }
 
-    /// Runs one statement with the transaction state machine around it.
+    /// Runs one statement with the transaction state machine and its environment around it.
     fn run(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+        types: &[DataType],
+    ) -> Result<StatementResult> {
+        let _env = env::install(self.statement_env());
+        self.run_statement(stmt, params, types)
+    }
+
+    fn run_statement(
         &mut self,
         stmt: &ast::Statement,
         params: &[Value],
@@ -567,34 +646,49 @@ impl<S: Storage> Session<S> {
             Block::Idle => Some(self.default_isolation()?),
             _ => None,
         };
-        // Functions such as set_config() see and change the settings while it runs.
-        let _lent = self.settings.lend();
-        match &mut self.block {
-            Block::Open { txn, isolation, .. } => {
-                if txn.is_none() {
-                    *txn = Some(self.storage.begin(*isolation)?);
+        let mut lookup = None;
+        let r = {
+            // Functions such as set_config() see and change the settings while it runs.
+            let _lent = self.settings.lend();
+            match &mut self.block {
+                Block::Open { txn, isolation, .. } => {
+                    if txn.is_none() {
+                        *txn = Some(self.storage.begin(*isolation)?);
+                    }
+                    let txn = txn.as_mut().expect("started above");
+                    txn.begin_statement()?;
+                    let r = run_in_txn(txn, stmt, params, types, &mut lookup);
+                    txn.end_statement(r.is_ok());
+                    r
                 }
-                let txn = txn.as_mut().expect("started above");
-                txn.begin_statement()?;
-                let r = run_in_txn(txn, stmt, params, types);
-                txn.end_statement(r.is_ok());
-                r
-            }
-            Block::Idle => {
-                let isolation = isolation.expect("computed above for an idle session");
-                let mut txn = self.storage.begin(isolation)?;
-                txn.begin_statement()?;
-                let r = run_in_txn(&mut txn, stmt, params, types);
-                txn.end_statement(r.is_ok());
-                match r {
-                    Ok(res) => txn.commit().map(|()| res),
-                    Err(e) => {
-                        txn.rollback();
-                        Err(e)
+                Block::Idle => {
+                    let isolation = isolation.expect("computed above for an idle session");
+                    let mut txn = self.storage.begin(isolation)?;
+                    txn.begin_statement()?;
+                    let r = run_in_txn(&mut txn, stmt, params, types, &mut lookup);
+                    txn.end_statement(r.is_ok());
+                    match r {
+                        Ok(res) => txn.commit().map(|()| res),
+                        Err(e) => {
+                            txn.rollback();
+                            Err(e)
+                        }
                     }
                 }
+                Block::Failed { .. } => Err(Error::InFailedTransaction),
             }
-            Block::Failed { .. } => Err(Error::InFailedTransaction),
+        };
+        self.remember_lookup(lookup);
+        r
+    }
+
+    /// Keeps the catalog lookup of the statement that just ran, for formatting its rows.
+    fn remember_lookup(&mut self, lookup: Option<Arc<dyn ObjectLookup>>) {
+        if lookup.is_some() {
+            self.last_env = Arc::new(Env {
+                lookup,
+                ..(*self.last_env).clone()
+            });
         }
     }
 

@@ -61,13 +61,15 @@ impl<S: Storage> sqllogictest::DB for Db<S> {
             .iter()
             .map(|c| match c.data_type {
                 DataType::Int2 | DataType::Int4 | DataType::Int8 => DefaultColumnType::Integer,
-                DataType::Float4 | DataType::Float8 => DefaultColumnType::FloatingPoint,
-                DataType::Text | DataType::Varchar(_) | DataType::Unknown => {
-                    DefaultColumnType::Text
+                DataType::Float4 | DataType::Float8 | DataType::Numeric(_) => {
+                    DefaultColumnType::FloatingPoint
                 }
-                DataType::Bool => DefaultColumnType::Any,
+                t if t.is_string() => DefaultColumnType::Text,
+                _ => DefaultColumnType::Any,
             })
             .collect();
+        // Timestamps and OID names print in the session's environment.
+        let _env = crate::env::install(self.session.env());
         let rows = result
             .text_rows()
             .into_iter()

@@ -106,6 +106,28 @@ fn workload(
         .collect()
 }
 
+/// Proposer `id`, elected on the safekeepers at `addrs` (bounded).
+async fn elect(addrs: &[String], id: u64) -> WalProposer {
+    timeout(
+        Duration::from_secs(30),
+        WalProposer::start(config(addrs.to_vec(), id)),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("p{id} elected in time"))
+    .unwrap_or_else(|e| panic!("p{id} elected: {e}"))
+}
+
+/// Stops the appenders of [`workload`] and checks that none failed.
+async fn stop_workload(stop: &AtomicBool, tasks: Vec<tokio::task::JoinHandle<Option<Error>>>) {
+    stop.store(true, Ordering::SeqCst);
+    for t in tasks {
+        let res = timeout(Duration::from_secs(20), t)
+            .await
+            .expect("appender stops");
+        assert!(res.expect("appender task").is_none(), "p1 append failed");
+    }
+}
+
 async fn acked_count(acked: &Acked) -> usize {
     acked.lock().await.len()
 }
@@ -208,15 +230,7 @@ async fn three_safekeepers_survive_kill9_and_fence_an_old_proposer() {
         sk.start();
     }
     let addrs: Vec<String> = sks.iter().map(|s| s.url()).collect();
-    let p1 = Arc::new(
-        timeout(
-            Duration::from_secs(30),
-            WalProposer::start(config(addrs.clone(), 1)),
-        )
-        .await
-        .expect("p1 elected in time")
-        .expect("p1 elected"),
-    );
+    let p1 = Arc::new(elect(&addrs, 1).await);
     let first = p1.ready_lsn();
     println!("p1: term {}, ready at {first}", p1.term());
 
@@ -262,13 +276,7 @@ async fn three_safekeepers_survive_kill9_and_fence_an_old_proposer() {
         "after restarts",
     )
     .await;
-    stop.store(true, Ordering::SeqCst);
-    for t in tasks {
-        let res = timeout(Duration::from_secs(20), t)
-            .await
-            .expect("appender stops");
-        assert!(res.expect("appender task").is_none(), "p1 append failed");
-    }
+    stop_workload(&stop, tasks).await;
     println!(
         "p1: {} records acknowledged, {:?}",
         acked_count(&acked).await,
@@ -329,15 +337,7 @@ async fn acknowledged_records_survive_killing_every_safekeeper() {
         sk.start();
     }
     let addrs: Vec<String> = sks.iter().map(|s| s.url()).collect();
-    let p1 = Arc::new(
-        timeout(
-            Duration::from_secs(30),
-            WalProposer::start(config(addrs.clone(), 1)),
-        )
-        .await
-        .expect("p1 elected in time")
-        .expect("p1 elected"),
-    );
+    let p1 = Arc::new(elect(&addrs, 1).await);
     let first = p1.ready_lsn();
     let acked: Acked = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -370,6 +370,57 @@ async fn acknowledged_records_survive_killing_every_safekeeper() {
         p2.ready_lsn() > last,
         "the new term starts after every acknowledged record"
     );
+    for sk in &sks {
+        check_all_acked(&sk.name, &sk.url(), first, &acked).await;
+    }
+}
+
+/// A failed fsync is fatal: safekeeper 1 is started with a fault that fails
+/// its 30th WAL-segment fdatasync (`STRATA_FAIL_FSYNC`). It must exit with
+/// `FSYNC_FAILED_EXIT_CODE` naming the segment, never reopen the WAL in
+/// process (Linux may have dropped the unsynced pages, and a second fsync
+/// would succeed without them); appends go on with the other two; restarted
+/// without the fault it recovers from its disk and its peers, and every
+/// acknowledged record is on all three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_fsync_stops_the_safekeeper_and_a_restart_recovers() {
+    use remote_storage::durable::{FAIL_FSYNC_ENV, FSYNC_FAILED_EXIT_CODE};
+    let seed = crate::harness::seed();
+    let dir = TestDir::new("sk-fsync");
+    let mut sks: Vec<Process> = (1..=3).map(|id| Process::safekeeper(&dir, id)).collect();
+    sks[0].set_env(FAIL_FSYNC_ENV, Some("30:.seg"));
+    for sk in &mut sks {
+        sk.start();
+    }
+    let addrs: Vec<String> = sks.iter().map(|s| s.url()).collect();
+    let p1 = Arc::new(elect(&addrs, 1).await);
+    let first = p1.ready_lsn();
+    let acked: Acked = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let next = Arc::new(AtomicU64::new(0));
+    let tasks = workload(p1.clone(), seed, 4, next, acked.clone(), stop.clone());
+
+    // Panics (with sk1's log) if sk1 kept running after its fsync failed.
+    let status = tokio::task::block_in_place(|| sks[0].wait_exit(Duration::from_secs(30)));
+    assert_eq!(
+        status.code(),
+        Some(FSYNC_FAILED_EXIT_CODE),
+        "sk1 exit status {status}"
+    );
+    let log = sks[0].log_tail(20);
+    assert!(
+        log.contains("fsync failed") && log.contains(".seg"),
+        "sk1's log names the failed fsync and its segment:\n{log}"
+    );
+    let n = acked_count(&acked).await;
+    wait_acked(&acked, n + 100, Duration::from_secs(20), "sk1 stopped").await;
+
+    sks[0].set_env(FAIL_FSYNC_ENV, None);
+    sks[0].start();
+    let n = acked_count(&acked).await;
+    wait_acked(&acked, n + 100, Duration::from_secs(20), "sk1 restarted").await;
+    stop_workload(&stop, tasks).await;
+    let acked = acked.lock().await.clone();
     for sk in &sks {
         check_all_acked(&sk.name, &sk.url(), first, &acked).await;
     }

@@ -122,6 +122,10 @@ pub fn decode_counter(bytes: &[u8]) -> Result<i64> {
     Fields(values::decode_row(bytes)?.into_iter()).int()
 }
 
+/// A column type's durable name in the catalog. The first types have short names of their
+/// own (kept as written by earlier versions); every later type is stored by its PostgreSQL
+/// name (`format_type`: `numeric(10,2)`, `timestamp with time zone`, `integer[]`), which
+/// [`parse_type`] reads back with the SQL type-name parser.
 fn type_name(t: &DataType) -> String {
     match t {
         DataType::Bool => "bool".into(),
@@ -134,6 +138,7 @@ fn type_name(t: &DataType) -> String {
         DataType::Varchar(None) => "varchar".into(),
         DataType::Varchar(Some(n)) => format!("varchar({n})"),
         DataType::Unknown => "unknown".into(),
+        other => other.name(),
     }
 }
 
@@ -148,14 +153,8 @@ fn parse_type(s: &str) -> Result<DataType> {
         "text" => DataType::Text,
         "varchar" => DataType::Varchar(None),
         "unknown" => DataType::Unknown,
-        other => {
-            let n = other
-                .strip_prefix("varchar(")
-                .and_then(|r| r.strip_suffix(')'))
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| Error::decode("catalog", format!("unknown type {other:?}")))?;
-            DataType::Varchar(Some(n))
-        }
+        other => sql::types::names::parse(other)
+            .map_err(|_| Error::decode("catalog", format!("unknown type {other:?}")))?,
     })
 }
 
@@ -347,4 +346,43 @@ pub struct CachedCatalog {
     pub valid_from: Lsn,
     pub catalog: Arc<EngineCatalog>,
     pub sql: Arc<Catalog>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sql::types::NumericTypmod;
+
+    #[test]
+    fn every_column_type_round_trips_through_its_catalog_name() {
+        let mut types = sql::types::oid::builtin_types();
+        types.extend([
+            DataType::Varchar(Some(7)),
+            DataType::Bpchar(Some(3)),
+            DataType::Numeric(Some(NumericTypmod {
+                precision: 12,
+                scale: 2,
+            })),
+            DataType::Numeric(Some(NumericTypmod {
+                precision: 3,
+                scale: -1,
+            })),
+            DataType::Timestamptz(Some(3)),
+            DataType::Time(Some(0)),
+            DataType::array_of(DataType::Varchar(Some(5))),
+            DataType::array_of(DataType::Numeric(Some(NumericTypmod {
+                precision: 10,
+                scale: 4,
+            }))),
+        ]);
+        for t in types {
+            assert_eq!(parse_type(&type_name(&t)).unwrap(), t, "{}", type_name(&t));
+        }
+        // names written by earlier versions keep their meaning
+        assert_eq!(
+            parse_type("varchar(5)").unwrap(),
+            DataType::Varchar(Some(5))
+        );
+        assert!(parse_type("no such type").is_err());
+    }
 }

@@ -1,10 +1,12 @@
 //! Conversions between the SQL layer's values and the storage core's encodings.
 //!
 //! * Rows: `sql::Value` → [`crate::values::Value`] → [`crate::values::encode_row`]. Integers
-//!   are stored as int8, floats as float8 (`real` widens exactly to f64 and narrows back by
-//!   the column's type on decode), so a stored row decodes to the same `sql::Value`s.
-//! * Keys: the same conversion, then [`crate::keycodec::encode_key`] (memcmp order = the SQL
-//!   order of same-typed tuples, NULLs last, as `sql::Value`'s `Ord`).
+//!   (and OIDs) are stored as int8, floats as float8 (`real` widens exactly to f64 and
+//!   narrows back by the column's type on decode), `char(n)` as its padded text, `json` as
+//!   its text; the column type turns them back into the same `sql::Value`s.
+//! * Keys: the same conversion (but `char(n)` without trailing spaces, which its equality
+//!   ignores), then [`crate::keycodec::encode_key`] (memcmp order = the SQL order of
+//!   same-typed tuples, NULLs last, as `sql::Value`'s `Ord`).
 //! * Key ranges: [`encode_range`] turns a prefix [`KeyRange`] into user-key bounds for a
 //!   tree scan. A bound whose values do not have the column's storage kind (say a float
 //!   bound on an integer column) is widened to unbounded; callers always re-check
@@ -17,7 +19,8 @@ use sql::storage::KeyRange;
 
 use crate::error::Result;
 use crate::keycodec;
-use crate::values::{self, Value as Stored};
+use crate::values::{self, StoredArray, Value as Stored};
+use sql::types::array::Dim;
 
 /// The storage form of one SQL value.
 pub fn to_stored(v: &sql::Value) -> Stored {
@@ -25,23 +28,85 @@ pub fn to_stored(v: &sql::Value) -> Stored {
         sql::Value::Null => Stored::Null,
         sql::Value::Bool(b) => Stored::Bool(*b),
         sql::Value::Int(i) => Stored::Int8(*i),
+        sql::Value::Reg(_, oid) => Stored::Int8(i64::from(*oid)),
         sql::Value::Float(f) => Stored::Float8(*f),
         sql::Value::Float4(f) => Stored::Float8(f64::from(*f)),
-        sql::Value::Text(s) => Stored::Text(s.clone()),
+        sql::Value::Text(s) | sql::Value::Bpchar(s) => Stored::Text(s.clone()),
+        sql::Value::Numeric(n) => Stored::Numeric((**n).clone()),
+        sql::Value::Bytea(b) => Stored::Bytea(b.clone()),
+        sql::Value::Uuid(u) => Stored::Uuid(*u),
+        sql::Value::Date(d) => Stored::Date(*d),
+        sql::Value::Time(t) => Stored::Time(*t),
+        sql::Value::Timestamp(t) => Stored::Timestamp(*t),
+        sql::Value::Timestamptz(t) => Stored::Timestamptz(*t),
+        sql::Value::Interval(i) => Stored::Interval(*i),
+        sql::Value::Json(s) => Stored::Json(s.clone()),
+        sql::Value::Jsonb(j) => Stored::Jsonb((**j).clone()),
+        sql::Value::Array(a) => Stored::Array(StoredArray {
+            dims: a.dims.iter().map(|d| (d.len, d.lower)).collect(),
+            items: a.items.iter().map(to_stored).collect(),
+        }),
+    }
+}
+
+/// The storage form of a key value: as [`to_stored`], but `char(n)` without its trailing
+/// spaces (they are insignificant to its equality and order).
+fn to_stored_key(v: &sql::Value) -> Stored {
+    match v {
+        sql::Value::Bpchar(s) => Stored::Text(sql::types::bpchar::trimmed(s).to_string()),
+        other => to_stored(other),
     }
 }
 
 /// The SQL value of a stored one, for a column of type `ty` (`None`: no column type).
 pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
+    use sql::types::oid::RegKind;
     match v {
         Stored::Null => sql::Value::Null,
         Stored::Bool(b) => sql::Value::Bool(b),
         Stored::Int2(i) => sql::Value::Int(i64::from(i)),
         Stored::Int4(i) => sql::Value::Int(i64::from(i)),
-        Stored::Int8(i) => sql::Value::Int(i),
+        Stored::Int8(i) => match ty {
+            Some(DataType::RegClass) => sql::Value::Reg(RegKind::Class, i as u32),
+            Some(DataType::RegType) => sql::Value::Reg(RegKind::Type, i as u32),
+            Some(DataType::RegProc) => sql::Value::Reg(RegKind::Proc, i as u32),
+            _ => sql::Value::Int(i),
+        },
         Stored::Float8(f) if ty == Some(&DataType::Float4) => sql::Value::Float4(f as f32),
         Stored::Float8(f) => sql::Value::Float(f),
-        Stored::Text(s) => sql::Value::Text(s),
+        Stored::Text(s) => match ty {
+            Some(DataType::Bpchar(n)) => {
+                // Keys hold char(n) trimmed; padding back to n cannot fail.
+                sql::Value::Bpchar(sql::types::bpchar::fit(&s, *n, true).unwrap_or(s))
+            }
+            Some(DataType::Json) => sql::Value::Json(s),
+            _ => sql::Value::Text(s),
+        },
+        Stored::Numeric(n) => sql::Value::numeric(n),
+        Stored::Date(d) => sql::Value::Date(d),
+        Stored::Time(t) => sql::Value::Time(t),
+        Stored::Timestamp(t) => sql::Value::Timestamp(t),
+        Stored::Timestamptz(t) => sql::Value::Timestamptz(t),
+        Stored::Interval(i) => sql::Value::Interval(i),
+        Stored::Bytea(b) => sql::Value::Bytea(b),
+        Stored::Uuid(u) => sql::Value::Uuid(u),
+        Stored::Json(s) => sql::Value::Json(s),
+        Stored::Jsonb(j) => sql::Value::Jsonb(Box::new(j)),
+        Stored::Array(a) => {
+            let elem = ty.and_then(|t| t.elem());
+            sql::Value::Array(Box::new(sql::types::Array {
+                dims: a
+                    .dims
+                    .into_iter()
+                    .map(|(len, lower)| Dim { len, lower })
+                    .collect(),
+                items: a
+                    .items
+                    .into_iter()
+                    .map(|v| from_stored(v, elem.as_ref()))
+                    .collect(),
+            }))
+        }
     }
 }
 
@@ -69,7 +134,7 @@ pub fn decode_row(bytes: &[u8], types: &[DataType]) -> Result<Vec<sql::Value>> {
 
 /// Encodes a key (primary key, hidden row id or index key).
 pub fn encode_key(key: &[sql::Value]) -> Vec<u8> {
-    let stored: Vec<Stored> = key.iter().map(to_stored).collect();
+    let stored: Vec<Stored> = key.iter().map(to_stored_key).collect();
     keycodec::encode_key(&stored)
 }
 
@@ -85,22 +150,26 @@ pub fn decode_key(bytes: &[u8], types: &[Option<&DataType>]) -> Result<Vec<sql::
 
 /// Whether `v` is stored with the same keycodec tag as values of column type `ty`.
 fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
-    matches!(
-        (v, ty),
-        (sql::Value::Bool(_), DataType::Bool)
-            | (
-                sql::Value::Int(_),
-                DataType::Int2 | DataType::Int4 | DataType::Int8
-            )
-            | (
-                sql::Value::Float(_) | sql::Value::Float4(_),
-                DataType::Float4 | DataType::Float8
-            )
-            | (
-                sql::Value::Text(_),
-                DataType::Text | DataType::Varchar(_) | DataType::Unknown
-            )
-    )
+    use DataType as T;
+    use sql::Value as V;
+    match (v, ty) {
+        (V::Bool(_), T::Bool) => true,
+        (V::Int(_), T::Int2 | T::Int4 | T::Int8 | T::Oid)
+        | (V::Int(_) | V::Reg(..), T::RegClass | T::RegType | T::RegProc) => true,
+        (V::Float(_) | V::Float4(_), T::Float4 | T::Float8) => true,
+        (V::Text(_), T::Text | T::Varchar(_) | T::Name | T::Char | T::Unknown) => true,
+        (V::Bpchar(_), T::Bpchar(_)) => true,
+        (V::Numeric(_), T::Numeric(_)) => true,
+        (V::Bytea(_), T::Bytea) | (V::Uuid(_), T::Uuid) | (V::Date(_), T::Date) => true,
+        (V::Time(_), T::Time(_)) | (V::Interval(_), T::Interval) => true,
+        (V::Timestamp(_), T::Timestamp(_)) | (V::Timestamptz(_), T::Timestamptz(_)) => true,
+        (V::Jsonb(_), T::Jsonb) => true,
+        (V::Array(a), T::Array(e)) => {
+            let elem = e.get();
+            a.items.iter().all(|i| i.is_null() || same_kind(i, &elem))
+        }
+        _ => false,
+    }
 }
 
 /// User-key bounds for scanning `range` over keys whose columns have types `types`.

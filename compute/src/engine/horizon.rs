@@ -20,6 +20,15 @@
 //! storage — "old snapshots come from storage, not from undo". In resident mode there is
 //! no storage to ask, so every snapshot holds.
 //!
+//! ## LSN leases on the pageserver
+//! The pageserver's GC keeps history only above its cutoff; a compute keeps the LSN of its
+//! oldest held snapshot leased there, renewed before it expires, so GC never passes a
+//! snapshot in use. [`LeasePlan`] is the pure decision (lease when nothing covers the oldest
+//! snapshot, renew a third of the way into the lease, move the lease forward then); the
+//! task around it is [`crate::server`]'s. A snapshot GC already passed cannot be leased: the
+//! task logs it as "snapshot too old", and reads that would need its old page versions fail
+//! with the pageserver's "below the GC horizon" error — never with other data.
+//!
 //! ## Pruning in the serial step
 //! [`prune_written`] runs after the write set is applied and before the record is sealed:
 //! on every leaf the record already changes (table and secondary-index trees, and the
@@ -33,6 +42,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use proto::{BlockNo, Lsn};
 
@@ -95,6 +105,56 @@ impl Snapshots {
     }
 }
 
+impl super::Engine {
+    /// The snapshots this engine's transactions hold (the lease task reads the oldest).
+    pub fn snapshots(&self) -> &Arc<Snapshots> {
+        &self.shared.snapshots
+    }
+}
+
+/// When to take or renew the LSN lease that keeps the pageserver's GC below the oldest held
+/// snapshot (see the module docs). Pure: the caller asks [`LeasePlan::due`] with the oldest
+/// snapshot and the time, leases what it answers, and reports the outcome.
+#[derive(Debug, Clone)]
+pub struct LeasePlan {
+    ttl: Duration,
+    /// The leased LSN and when it was granted.
+    leased: Option<(Lsn, Instant)>,
+}
+
+impl LeasePlan {
+    /// Leases last `ttl`; they are renewed after a third of it.
+    pub fn new(ttl: Duration) -> LeasePlan {
+        LeasePlan { ttl, leased: None }
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// The LSN to lease now, if any: the oldest held snapshot when no live lease covers it
+    /// (a lease at `L` keeps every LSN from `L` on), or when the lease is due for renewal
+    /// (then the lease moves up to the oldest snapshot). Nothing when no snapshot is held:
+    /// the last lease simply lapses.
+    pub fn due(&self, oldest: Option<Lsn>, now: Instant) -> Option<Lsn> {
+        let oldest = oldest?;
+        match self.leased {
+            Some((lsn, at)) if lsn <= oldest && now < at + self.ttl / 3 => None,
+            _ => Some(oldest),
+        }
+    }
+
+    /// `lsn` was leased at `now`.
+    pub fn granted(&mut self, lsn: Lsn, now: Instant) {
+        self.leased = Some((lsn, now));
+    }
+
+    /// The lease of the last [`LeasePlan::due`] could not be taken: ask again next time.
+    pub fn failed(&mut self) {
+        self.leased = None;
+    }
+}
+
 /// A held snapshot; released on drop.
 #[derive(Debug)]
 pub struct SnapshotHold {
@@ -149,6 +209,28 @@ pub(super) fn prune_written(ov: &mut Overlay<'_>, horizon: Lsn, limits: Limits) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_covers_the_oldest_snapshot_and_is_renewed_at_a_third_of_its_ttl() {
+        let t0 = Instant::now();
+        let ttl = Duration::from_secs(60);
+        let mut plan = LeasePlan::new(ttl);
+        assert_eq!(plan.due(None, t0), None, "no snapshot, no lease");
+        assert_eq!(plan.due(Some(Lsn(100)), t0), Some(Lsn(100)));
+        plan.granted(Lsn(100), t0);
+        let soon = t0 + Duration::from_secs(5);
+        assert_eq!(plan.due(Some(Lsn(100)), soon), None, "covered");
+        assert_eq!(plan.due(Some(Lsn(150)), soon), None, "covered from below");
+        assert_eq!(plan.due(Some(Lsn(90)), soon), Some(Lsn(90)), "an older one");
+        let renew = t0 + ttl / 3;
+        assert_eq!(
+            plan.due(Some(Lsn(150)), renew),
+            Some(Lsn(150)),
+            "renewed, moving up"
+        );
+        plan.failed();
+        assert_eq!(plan.due(Some(Lsn(150)), soon), Some(Lsn(150)));
+    }
 
     #[test]
     fn horizon_is_the_oldest_hold_or_now() {

@@ -78,7 +78,7 @@
 //!
 //! ## Not yet here
 //! A background sweep pruning leaves no commit writes again (pruning is only
-//! opportunistic: [`horizon`]), LSN leases for old snapshots, dropping a dropped relation's
+//! opportunistic: [`horizon`]), dropping a dropped relation's
 //! pages from this compute's page table (storage reclaims them: [`tombstone`]).
 
 pub mod catalog;

@@ -2,19 +2,22 @@
 //! result rows and errors.
 //!
 //! Text-format values are PostgreSQL's text output exactly as the SQL layer
-//! formats it (`Value`'s `Display`); binary-format values use PostgreSQL's
-//! send/recv formats (big-endian integers, IEEE float8, one byte per bool,
-//! UTF-8 text). Parameters are validated against their described types:
-//! a malformed one is an error with SQLSTATE 22P02 or 08P01, never a panic.
+//! formats it (`Value`'s `Display`, in the session's environment — the
+//! caller installs [`sql::Session::env`] around [`rows`] and [`param`], so
+//! `timestamptz` uses the session's `TimeZone`); binary-format values use
+//! PostgreSQL's send/receive formats ([`sql::types::binary`]). Parameters are
+//! validated against their described types: a malformed one is an error with
+//! SQLSTATE 22P02 / 22P03 / 22007 / 22008, never a panic.
 
 use std::sync::Arc;
 
+use bytes::{BufMut, BytesMut};
 use pgwire::api::Type;
-use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo};
+use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::error::{ErrorInfo, PgWireResult};
 use pgwire::messages::data::DataRow;
 use sql::binder::OutputColumn;
-use sql::types::cast::parse_text;
+use sql::types::{binary, cast::parse_text, oid::builtin_type};
 use sql::{DataType, Value};
 
 /// The wire type of a SQL type.
@@ -23,18 +26,11 @@ pub fn wire_type(t: DataType) -> Type {
 }
 
 /// The SQL type a client declared for a parameter (`None`: let the server
-/// infer it).
+/// infer it, also for types Strata does not have).
 pub fn declared_type(t: &Option<Type>) -> Option<DataType> {
     match t.as_ref()?.oid() {
-        16 => Some(DataType::Bool),
-        21 => Some(DataType::Int2),
-        23 => Some(DataType::Int4),
-        20 => Some(DataType::Int8),
-        700 => Some(DataType::Float4),
-        701 => Some(DataType::Float8),
-        25 => Some(DataType::Text),
-        1043 => Some(DataType::Varchar(None)),
-        _ => None,
+        0 | 705 => None,
+        oid => builtin_type(oid),
     }
 }
 
@@ -56,6 +52,7 @@ pub fn fields(
                 format_for(i),
             )
             .with_type_size(c.data_type.type_len())
+            .with_type_modifier(c.data_type.typmod())
         })
         .collect()
 }
@@ -66,27 +63,24 @@ pub fn rows(
     columns: &[OutputColumn],
     rows: &[Vec<Value>],
 ) -> PgWireResult<Vec<DataRow>> {
-    let mut enc = DataRowEncoder::new(schema.clone());
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
+        let mut data = BytesMut::new();
         for (i, v) in row.iter().enumerate() {
             let binary = schema.get(i).map(|f| f.format()) == Some(FieldFormat::Binary);
             let ty = columns.get(i).map_or(DataType::Text, |c| c.data_type);
-            match v {
-                Value::Null => enc.encode_field(&None::<i32>)?,
-                _ if !binary => enc.encode_field(&v.to_string())?,
-                Value::Bool(b) => enc.encode_field(b)?,
-                Value::Int(n) => match ty {
-                    DataType::Int2 => enc.encode_field(&(*n as i16))?,
-                    DataType::Int4 => enc.encode_field(&(*n as i32))?,
-                    _ => enc.encode_field(n)?,
-                },
-                Value::Float(f) => enc.encode_field(f)?,
-                Value::Float4(f) => enc.encode_field(f)?,
-                Value::Text(s) => enc.encode_field(s)?,
-            }
+            let bytes = match v {
+                Value::Null => {
+                    data.put_i32(-1);
+                    continue;
+                }
+                _ if binary => binary::send(v, ty),
+                _ => v.to_string().into_bytes(),
+            };
+            data.put_i32(bytes.len() as i32);
+            data.put_slice(&bytes);
         }
-        out.push(enc.take_row());
+        out.push(DataRow::new(data, row.len() as i16));
     }
     Ok(out)
 }
@@ -96,39 +90,13 @@ pub fn param(raw: Option<&[u8]>, binary: bool, ty: DataType) -> sql::Result<Valu
     let Some(raw) = raw else {
         return Ok(Value::Null);
     };
-    if !binary {
-        let text = std::str::from_utf8(raw).map_err(|_| {
-            sql::Error::InvalidTextRepresentation("invalid UTF-8 in a text parameter".into())
-        })?;
-        return parse_text(ty, text);
+    if binary {
+        return binary::recv(raw, ty);
     }
-    let bad = || {
-        sql::Error::InvalidTextRepresentation(format!(
-            "incorrect binary data format in bind parameter of type {}",
-            ty.name()
-        ))
-    };
-    let fixed =
-        |n: usize| -> sql::Result<&[u8]> { if raw.len() == n { Ok(raw) } else { Err(bad()) } };
-    Ok(match ty {
-        DataType::Bool => Value::Bool(fixed(1)?[0] != 0),
-        DataType::Int2 => {
-            Value::Int(i16::from_be_bytes(fixed(2)?.try_into().map_err(|_| bad())?) as i64)
-        }
-        DataType::Int4 => {
-            Value::Int(i32::from_be_bytes(fixed(4)?.try_into().map_err(|_| bad())?) as i64)
-        }
-        DataType::Int8 => Value::Int(i64::from_be_bytes(fixed(8)?.try_into().map_err(|_| bad())?)),
-        DataType::Float4 => {
-            Value::Float4(f32::from_be_bytes(fixed(4)?.try_into().map_err(|_| bad())?))
-        }
-        DataType::Float8 => {
-            Value::Float(f64::from_be_bytes(fixed(8)?.try_into().map_err(|_| bad())?))
-        }
-        DataType::Text | DataType::Varchar(_) | DataType::Unknown => {
-            Value::Text(String::from_utf8(raw.to_vec()).map_err(|_| bad())?)
-        }
-    })
+    let text = std::str::from_utf8(raw).map_err(|_| {
+        sql::Error::InvalidTextRepresentation("invalid UTF-8 in a text parameter".into())
+    })?;
+    parse_text(ty, text)
 }
 
 /// An ErrorResponse for a SQL error, with its SQLSTATE.

@@ -238,6 +238,7 @@ impl Connection {
             Err(f) => return Ok((Vec::new(), Some(self.fatal(f)))),
         };
         self.set_status(status);
+        let _env = sql::env::install(self.session.env());
         let mut out = Vec::with_capacity(results.len());
         let last = results.len().saturating_sub(1);
         for (i, r) in results.into_iter().enumerate() {
@@ -485,9 +486,13 @@ impl ExtendedQueryHandler for Connection {
             ))));
         }
         let mut params = Vec::with_capacity(types.len());
-        for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
-            let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
-            params.push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+        {
+            let _env = sql::env::install(self.session.env());
+            for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
+                let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
+                params
+                    .push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+            }
         }
         let (result, status, copy) = self
             .session
@@ -499,6 +504,7 @@ impl ExtendedQueryHandler for Connection {
         if copy != CopyMode::None {
             return Ok(copy_response(result, copy));
         }
+        let _env = sql::env::install(self.session.env());
         response(&result, |i| portal.result_column_format.format_for(i))
     }
 

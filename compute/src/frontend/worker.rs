@@ -78,6 +78,7 @@ trait SessionOps: Send {
     fn changed_reports(&mut self) -> Vec<(&'static str, String)>;
     /// The transaction status ('I', 'T', 'E') and `application_name`, for `pg_stat_activity`.
     fn activity(&self) -> (char, String);
+    fn env(&self) -> Arc<sql::env::Env>;
 }
 
 impl<S: Backend> SessionOps for Session<S> {
@@ -157,6 +158,10 @@ impl<S: Backend> SessionOps for Session<S> {
             self.transaction_status(),
             self.settings().get("application_name").unwrap_or_default(),
         )
+    }
+
+    fn env(&self) -> Arc<sql::env::Env> {
+        Session::env(self)
     }
 }
 
@@ -378,6 +383,15 @@ impl SessionHandle {
             (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status, copy)),
             (_, Some(fatal)) => Err(fatal),
             (None, None) => Err(Fatal::Gone),
+        }
+    }
+
+    /// The session's environment (time zone, catalog lookup), to install while values are
+    /// formatted or parsed outside the session ([`sql::env`]).
+    pub fn env(&self) -> Arc<sql::env::Env> {
+        match self.session.lock() {
+            Ok(s) => s.env(),
+            Err(_) => Arc::new(sql::env::Env::default()),
         }
     }
 

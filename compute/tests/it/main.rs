@@ -24,3 +24,4 @@ mod outcome_unknown;
 mod page_cache_pageserver;
 mod redo_roundtrip;
 mod serving_common;
+mod snapshot_lease;

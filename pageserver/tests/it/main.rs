@@ -3,8 +3,10 @@
 
 mod common;
 mod drop_relation;
+mod generations;
 mod model;
 mod ondemand;
+mod retention;
 mod safekeeper_client;
 mod service;
 mod timeline;

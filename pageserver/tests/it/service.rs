@@ -19,11 +19,11 @@ use remote_storage::{RemoteStorage, layout};
 
 const KEYS: u32 = 16;
 
-fn key(b: u32) -> PageKey {
+pub(crate) fn key(b: u32) -> PageKey {
     PageKey::new(7, b)
 }
 
-fn seed() -> u64 {
+pub(crate) fn seed() -> u64 {
     let seed = std::env::var("PAGESERVER_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -33,7 +33,7 @@ fn seed() -> u64 {
 }
 
 /// Appends `n` random records to `wl`: images and deltas over `KEYS` keys.
-fn random_writes(wl: &mut Workload, rng: &mut StdRng, n: usize) {
+pub(crate) fn random_writes(wl: &mut Workload, rng: &mut StdRng, n: usize) {
     for _ in 0..n {
         let writes = (0..rng.random_range(1..=3))
             .map(|_| {
@@ -57,7 +57,7 @@ fn random_writes(wl: &mut Workload, rng: &mut StdRng, n: usize) {
 
 /// Checks every key at every record end (and just before), plus the
 /// latest state with `not_modified_since` below `request_lsn`.
-async fn check_all(node: &mut Node, id: &TimelineId, wl: &Workload, step: &str) {
+pub(crate) async fn check_all(node: &mut Node, id: &TimelineId, wl: &Workload, step: &str) {
     let cutoff = Lsn(node.status(id).await.gc_cutoff_lsn);
     let mut reqs = Vec::new();
     for (i, &(_, end)) in wl.records.iter().enumerate() {
@@ -200,7 +200,7 @@ async fn s3_getpages_match_the_model_on_moto() {
 }
 
 /// Every object key under the timeline.
-async fn objects(remote: &RemoteStorage, id: &TimelineId) -> Vec<String> {
+pub(crate) async fn objects(remote: &RemoteStorage, id: &TimelineId) -> Vec<String> {
     let prefix = layout::timeline_prefix(id);
     remote
         .list(&prefix)
@@ -454,10 +454,22 @@ async fn a_damaged_layer_object_is_reported_by_name_and_never_served() {
     drop(h);
     node.stop().await;
 
+    // A layer of the newest LSN range: some key's latest change is in it, so
+    // reading every key at the end needs it (the first layer in key order
+    // may be superseded for every key by later images: seed 9895426078847034544).
+    let newest_end = |k: &String| {
+        let file = k.rsplit('/').next()?;
+        let (name, _generation) = file.rsplit_once('-')?;
+        match pageserver::LayerName::parse(name)? {
+            pageserver::LayerName::Delta { end, .. } => Some(end),
+            pageserver::LayerName::Image { lsn, .. } => Some(Lsn(lsn.0 + 1)),
+        }
+    };
     let layer = objects(&env.remote, &id)
         .await
         .into_iter()
-        .find(|k| k.contains("/layers/"))
+        .filter(|k| k.contains("/layers/"))
+        .max_by_key(|k| newest_end(k))
         .expect("a layer object");
     let mut bytes = env.remote.get(&layer).await.unwrap().to_vec();
     let at = bytes.len() / 2;
@@ -554,16 +566,9 @@ async fn background_maintenance_uploads_and_leases_bound_gc() {
     random_writes(&mut wl, &mut rng, 30);
     let leased = wl.end();
     let lease = node
-        .client
-        .lease_lsn(pb::LeaseRequest {
-            tenant: "acme".into(),
-            timeline: "main".into(),
-            lsn: leased.0,
-            ttl_ms: 60_000,
-        })
+        .lease(&id, leased, 60_000)
         .await
-        .expect("a lease above the cutoff is granted")
-        .into_inner();
+        .expect("a lease above the cutoff is granted");
     assert_eq!(lease.lsn, leased.0);
     random_writes(&mut wl, &mut rng, 30);
     env.publish(&id, START, &wl, START);
@@ -583,16 +588,7 @@ async fn background_maintenance_uploads_and_leases_bound_gc() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(env.gens.last_feedback(&id), Some((1, wl.end())));
-    let below = node
-        .client
-        .lease_lsn(pb::LeaseRequest {
-            tenant: "acme".into(),
-            timeline: "main".into(),
-            lsn: leased.0 - 1,
-            ttl_ms: 1000,
-        })
-        .await
-        .unwrap_err();
+    let below = node.lease(&id, Lsn(leased.0 - 1), 1000).await.unwrap_err();
     assert_eq!(below.code(), tonic::Code::FailedPrecondition, "{below}");
     check_all(&mut node, &id, &wl, "after background maintenance").await;
     node.stop().await;

@@ -263,3 +263,32 @@ fn a_flush_interrupted_before_its_metadata_is_redone_from_wal() {
     tl.flush().unwrap();
     check_everything(&wl, &tl);
 }
+
+/// A failed fsync of a layer file takes the fatal path (in a real process it
+/// exits; an in-process injection records it): the flush fails, does not
+/// advance `disk_consistent_lsn`, and a restart re-ingests from what is on
+/// disk and serves every page right.
+#[test]
+fn a_failed_fsync_of_a_layer_file_takes_the_fatal_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let wl = workload();
+    Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 1000);
+    remote_storage::durable::inject(dir.path(), 1);
+    let err = tl.flush().unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+    let fatal = remote_storage::durable::recorded(dir.path());
+    assert_eq!(fatal.len(), 1, "{fatal:?}");
+    assert!(
+        fatal[0].path.to_string_lossy().ends_with(".tmp"),
+        "a layer file being written: {fatal:?}"
+    );
+    assert_eq!(tl.disk_consistent_lsn(), None, "nothing claimed durable");
+
+    drop(tl);
+    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    assert_eq!(tl.disk_consistent_lsn(), None);
+    Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 1000);
+    tl.flush().unwrap();
+    check_everything(&wl, &tl);
+}

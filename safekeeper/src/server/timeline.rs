@@ -23,10 +23,13 @@
 //! - The [`Core`] mutex is only ever locked on blocking threads (it is held
 //!   across fsyncs); async code reads the published [`Snapshot`] instead.
 //!   Outside a batch, all written WAL is flushed.
-//! - If any storage action fails, nothing in memory is trusted: the batch's
-//!   requests all fail and the core is reopened from disk (recovery), as the
-//!   acceptor's contract asks. If reopening fails the timeline stays
-//!   unavailable until restart.
+//! - A failed fsync stops the whole process ([`remote_storage::durable`]):
+//!   the page cache may have dropped the unsynced WAL, so neither a retry nor
+//!   a reopen in this process could be trusted; the restart recovers from
+//!   disk and peers. If any other storage action fails (a write, a rename),
+//!   nothing in memory is trusted: the batch's requests all fail and the core
+//!   is reopened from disk (recovery), as the acceptor's contract asks. If
+//!   reopening fails the timeline stays unavailable until restart.
 //! - `remote_consistent_lsn` and `pageserver_generation` are owned by this
 //!   shell ([`PageserverState`]), not the acceptor: every control-file write
 //!   takes them from here.

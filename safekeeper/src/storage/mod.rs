@@ -58,10 +58,13 @@
 //!   `.partial` file, fsynced, then hard-linked into place (never replacing
 //!   an existing segment). [`Wal::preallocate_ahead`] lets the shell do this
 //!   for the next segment off the write path.
-//! - If a write or fsync fails, the [`Wal`] is poisoned (every later call
-//!   returns [`StorageError::Poisoned`]): after a failed fsync the page cache
-//!   cannot be trusted, so the only way forward is to reopen, which re-runs
-//!   recovery from what is really on disk.
+//! - Every fsync goes through [`remote_storage::durable`]: a failed fsync
+//!   stops the process (after a failed fsync the page cache cannot be
+//!   trusted, and a second fsync may succeed although the data is lost), so
+//!   the restart's recovery reads only what is really on disk. If a write
+//!   fails (or, under an in-process test's injected fault, an fsync), the
+//!   [`Wal`] is poisoned (every later call returns
+//!   [`StorageError::Poisoned`]) until it is reopened.
 //!
 //! ## Recovery
 //! [`Wal::open`] scans frames from `start_lsn` with `proto`'s
@@ -97,6 +100,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use proto::Lsn;
+use remote_storage::durable;
 
 pub use control::{ControlFile, ControlState};
 pub use layout::SEGMENT_SIZE;
@@ -152,11 +156,10 @@ pub(crate) fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) ->
     move |source| StorageError::Io { op, path, source }
 }
 
-/// fsyncs a directory, making creates, renames and deletes in it durable.
+/// fsyncs a directory, making creates, renames and deletes in it durable
+/// (a failed fsync is fatal: [`remote_storage::durable`]).
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("fsync directory", dir))
+    durable::sync_dir(dir).map_err(io_err("fsync directory", dir))
 }
 
 /// Replaces `dir/name` with `bytes` atomically: write `name.tmp`, fsync it,
@@ -168,7 +171,7 @@ pub(crate) fn atomic_write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let path = dir.join(name);
     let mut f = File::create(&tmp).map_err(io_err("create", &tmp))?;
     f.write_all(bytes).map_err(io_err("write", &tmp))?;
-    f.sync_all().map_err(io_err("fsync", &tmp))?;
+    durable::sync_all(&f, &tmp).map_err(io_err("fsync", &tmp))?;
     drop(f);
     std::fs::rename(&tmp, &path).map_err(io_err("rename into place", &path))?;
     sync_dir(dir)

@@ -28,6 +28,7 @@ use std::path::Path;
 
 use proto::Lsn;
 use proto::frame::FrameDecoder;
+use remote_storage::durable;
 use tracing::{info, warn};
 
 use super::layout::{self, segment_offset, segment_start};
@@ -120,7 +121,7 @@ impl Wal {
                 .map_err(io_err("read WAL segment", &path))?
             {
                 zero_range(&file, segment_offset(end, size), size)
-                    .and_then(|()| file.sync_data())
+                    .and_then(|()| durable::sync_data(&file, &path))
                     .map_err(io_err("zero torn WAL tail", &path))?;
                 changed = true;
             }
@@ -148,7 +149,7 @@ impl Wal {
         for &s in &segments {
             let path = dir.join(layout::segment_file_name(s));
             File::open(&path)
-                .and_then(|f| f.sync_data())
+                .and_then(|f| durable::sync_data(&f, &path))
                 .map_err(io_err("fsync WAL segment", &path))?;
         }
 

@@ -16,8 +16,8 @@
 //!   fdatasyncs every segment written since the previous flush — one fsync
 //!   per segment per batch, however many writes the batch holds.
 //!
-//! The invariants (zeros past `write_lsn`, whole segments only, poisoning
-//! after a failed write or fsync) are described in the [module
+//! The invariants (zeros past `write_lsn`, whole segments only, a failed
+//! fsync stopping the process, poisoning after a failed write) are described in the [module
 //! docs](super). Opening an existing WAL (recovery) lives in `recovery.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use proto::Lsn;
 use proto::frame::{FRAME_HEADER_SIZE, FrameDecoder, scan_frames};
+use remote_storage::durable;
 use tracing::{debug, info};
 
 use super::layout::{self, pieces, segment_offset, segment_start};
@@ -186,7 +187,7 @@ impl Wal {
                 .files
                 .get(&segment)
                 .expect("a dirty segment stays open until flushed");
-            if let Err(e) = file.sync_data() {
+            if let Err(e) = durable::sync_data(file, &self.segment_path(segment)) {
                 return Err(self.fail("fsync WAL segment", segment, e));
             }
         }
@@ -251,9 +252,10 @@ impl Wal {
             self.segment_size
         };
         let zero_from = segment_offset(lsn, self.segment_size);
+        let path = self.segment_path(first);
         let zeroed = self.segment_for_write(first).and_then(|f| {
             zero_range(f, zero_from, zero_to)?;
-            f.sync_data()
+            durable::sync_data(f, &path)
         });
         if let Err(e) = zeroed {
             return Err(self.fail("zero WAL tail", first, e));
@@ -438,12 +440,12 @@ fn create_segment(dir: &Path, segment: Lsn, size: u64) -> std::io::Result<File> 
         .create_new(true)
         .open(&partial)?;
     let linked = zero_range(&file, 0, size)
-        .and_then(|()| file.sync_all())
+        .and_then(|()| durable::sync_all(&file, &partial))
         .and_then(|()| std::fs::hard_link(&partial, &path));
     let _ = std::fs::remove_file(&partial);
     match linked {
         Ok(()) => {
-            File::open(dir)?.sync_all()?;
+            durable::sync_dir(dir)?;
             debug!(%segment, elapsed_us = started.elapsed().as_micros() as u64, "pre-allocated WAL segment");
             Ok(file)
         }

@@ -235,6 +235,36 @@ fn a_failed_write_poisons_until_reopened() {
 }
 
 #[test]
+fn a_failed_fsync_takes_the_fatal_path() {
+    let tmp = TempDir::new("wal-fsync");
+    let mut wal = new_wal(&tmp);
+    let ends = append(&mut wal, &[100]);
+    wal.flush().unwrap();
+    // The next fdatasync under the WAL directory fails (in a real process
+    // the fatal path exits; an in-process injection records instead).
+    remote_storage::durable::inject(wal.dir(), 1);
+    let end = wal.write(ends[0], &record(100, 2)).unwrap().unwrap();
+    let err = wal.flush().unwrap_err();
+    assert!(matches!(err, StorageError::Io { .. }), "{err}");
+    let fatal = remote_storage::durable::recorded(wal.dir());
+    assert_eq!(fatal.len(), 1, "{fatal:?}");
+    assert_eq!(fatal[0].path, wal.segment_path(START));
+    // Never retried in place: the WAL refuses everything until reopened.
+    assert!(matches!(
+        wal.flush().unwrap_err(),
+        StorageError::Poisoned { .. }
+    ));
+    assert_eq!(
+        wal.flush_lsn(),
+        ends[0],
+        "the failed flush made nothing durable"
+    );
+    drop(wal);
+    let (_, rec) = Wal::open(&tmp.path().join("wal"), ends[0]).unwrap();
+    assert!(rec.flush_lsn == ends[0] || rec.flush_lsn == end);
+}
+
+#[test]
 fn create_refuses_an_existing_wal_and_bad_parameters() {
     let tmp = TempDir::new("wal-create");
     let dir = tmp.path().join("wal");

@@ -1,16 +1,18 @@
-//! Aggregate calls in expressions: finding them (`contains_aggregate`) and binding them
-//! into an [`AggState`] in aggregate mode (see [`super::expr`]).
+//! Aggregate calls: resolving `name(args)` to an [`AggFunc`] with PostgreSQL's result types,
+//! binding `DISTINCT`, `ORDER BY` inside the call and `FILTER (WHERE ...)`, and recording
+//! calls in an [`AggState`] in aggregate mode (see [`super::expr`]). Window aggregates
+//! (`sum(x) OVER ...`) share the resolution (`window.rs`). Finding aggregate calls in the
+//! AST is [`super::walk`]'s.
 
+use super::Binder;
 use super::expr::ExprCtx;
-use super::{Binder, ident};
+use super::walk::contains_window;
+pub use super::walk::{contains_aggregate, function_name};
 use crate::expr::Expr;
-use crate::planner::{AggCall, AggFunc};
+use crate::planner::{AggCall, AggFunc, OrderKey};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
-
-/// Deeper ASTs are not inspected (binding them fails with 54001 anyway).
-const MAX_SCAN_DEPTH: usize = super::expr::MAX_EXPR_DEPTH;
 
 /// Aggregation state collected while binding the select list, HAVING and ORDER BY.
 #[derive(Debug, Default)]
@@ -19,79 +21,7 @@ pub struct AggState {
     pub calls: Vec<(AggCall, DataType)>,
 }
 
-pub const AGGREGATES: [&str; 5] = ["count", "sum", "min", "max", "avg"];
-
-pub fn function_name(f: &ast::Function) -> String {
-    f.name
-        .0
-        .last()
-        .map(|p| match p {
-            ast::ObjectNamePart::Identifier(i) => ident(i),
-            other => other.to_string(),
-        })
-        .unwrap_or_default()
-}
-
-/// Whether `e` contains an aggregate call (outside subqueries, which are unsupported).
-pub fn contains_aggregate(e: &ast::Expr) -> bool {
-    contains_aggregate_at(e, 0)
-}
-
-fn contains_aggregate_at(e: &ast::Expr, depth: usize) -> bool {
-    use ast::Expr as E;
-    if depth > MAX_SCAN_DEPTH {
-        return false;
-    }
-    let contains_aggregate = |x: &ast::Expr| contains_aggregate_at(x, depth + 1);
-    match e {
-        E::Function(f) => {
-            AGGREGATES.contains(&function_name(f).as_str())
-                || function_args(f)
-                    .iter()
-                    .any(|a| matches!(a, ast::FunctionArgExpr::Expr(x) if contains_aggregate(x)))
-        }
-        E::BinaryOp { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
-        E::UnaryOp { expr, .. }
-        | E::Nested(expr)
-        | E::IsNull(expr)
-        | E::IsNotNull(expr)
-        | E::IsTrue(expr)
-        | E::IsNotTrue(expr)
-        | E::IsFalse(expr)
-        | E::IsNotFalse(expr)
-        | E::IsUnknown(expr)
-        | E::IsNotUnknown(expr)
-        | E::Cast { expr, .. } => contains_aggregate(expr),
-        E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b) => {
-            contains_aggregate(a) || contains_aggregate(b)
-        }
-        E::Between {
-            expr, low, high, ..
-        } => contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high),
-        E::Like { expr, pattern, .. } | E::ILike { expr, pattern, .. } => {
-            contains_aggregate(expr) || contains_aggregate(pattern)
-        }
-        E::In {
-            expr,
-            target: ast::InTarget::List(list),
-            ..
-        } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
-        E::Case {
-            operand,
-            conditions,
-            else_result,
-            ..
-        } => {
-            operand.as_deref().is_some_and(contains_aggregate)
-                || conditions
-                    .iter()
-                    .any(|c| contains_aggregate(&c.condition) || contains_aggregate(&c.result))
-                || else_result.as_deref().is_some_and(contains_aggregate)
-        }
-        _ => false,
-    }
-}
-
+/// The call's arguments, whatever their form.
 pub fn function_args(f: &ast::Function) -> Vec<&ast::FunctionArgExpr> {
     match &f.args {
         ast::FunctionArguments::List(list) => {
@@ -108,82 +38,201 @@ pub fn function_args(f: &ast::Function) -> Vec<&ast::FunctionArgExpr> {
     }
 }
 
+/// An aggregate `name` over arguments of `types`: the function, its result type and the
+/// types its arguments are coerced to (`count(*)` is `star`).
+pub fn resolve_aggregate(
+    name: &str,
+    types: &[DataType],
+    star: bool,
+) -> Result<(AggFunc, DataType, Vec<DataType>)> {
+    use DataType as T;
+    let undefined = || {
+        let args: Vec<String> = types.iter().map(|t| t.name()).collect();
+        Error::UndefinedFunction(format!(
+            "function {name}({}) does not exist",
+            args.join(", ")
+        ))
+    };
+    if star {
+        return match name {
+            "count" => Ok((AggFunc::CountStar, T::Int8, vec![])),
+            _ => Err(Error::SyntaxError(format!(
+                "{name}(*) specified, but {name} is not an aggregate function"
+            ))),
+        };
+    }
+    let numeric = |t: &T| t.is_numeric();
+    let same = |t: T| vec![t];
+    Ok(match (name, types) {
+        ("count", [t]) => (AggFunc::Count, T::Int8, same(*t)),
+        ("sum", [t]) if t.is_integer() => (AggFunc::SumInt, T::Int8, same(*t)),
+        ("sum", [t]) if t.is_float() => (AggFunc::SumFloat, *t, same(*t)),
+        ("avg", [t]) if numeric(t) => (AggFunc::Avg, T::Float8, same(*t)),
+        ("min" | "max", [t]) if *t != T::Unknown && *t != T::Bool => {
+            let f = if name == "min" {
+                AggFunc::Min
+            } else {
+                AggFunc::Max
+            };
+            (f, *t, same(*t))
+        }
+        ("string_agg", [a, b]) if a.is_string() && b.is_string() => {
+            (AggFunc::StringAgg, T::Text, vec![T::Text, T::Text])
+        }
+        ("bool_and" | "every", [T::Bool | T::Unknown]) => {
+            (AggFunc::BoolAnd, T::Bool, same(T::Bool))
+        }
+        ("bool_or", [T::Bool | T::Unknown]) => (AggFunc::BoolOr, T::Bool, same(T::Bool)),
+        ("variance" | "var_samp" | "var_pop", [t]) if numeric(t) => (
+            AggFunc::Variance {
+                pop: name == "var_pop",
+            },
+            T::Float8,
+            same(*t),
+        ),
+        ("stddev" | "stddev_samp" | "stddev_pop", [t]) if numeric(t) => (
+            AggFunc::Stddev {
+                pop: name == "stddev_pop",
+            },
+            T::Float8,
+            same(*t),
+        ),
+        _ => return Err(undefined()),
+    })
+}
+
+/// The ORDER BY items inside a call's argument list.
+fn call_order_by(f: &ast::Function) -> Result<&[ast::OrderByExpr]> {
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return Ok(&[]);
+    };
+    let mut order: &[ast::OrderByExpr] = &[];
+    for c in &list.clauses {
+        match c {
+            ast::FunctionArgumentClause::OrderBy(o) => order = o,
+            other => {
+                return Err(Error::unsupported(format!(
+                    "{other} in a function call is not supported"
+                )));
+            }
+        }
+    }
+    Ok(order)
+}
+
 impl Binder {
+    /// Binds an aggregate call (or a window aggregate's, `window`); its arguments, FILTER
+    /// and ORDER BY are bound in `ctx`.
+    pub(super) fn bind_agg_call(
+        &mut self,
+        f: &ast::Function,
+        ctx: &mut ExprCtx,
+        window: bool,
+    ) -> Result<(AggCall, DataType)> {
+        let name = function_name(f);
+        if !f.within_group.is_empty() {
+            return Err(Error::unsupported("WITHIN GROUP is not supported yet"));
+        }
+        let distinct = matches!(&f.args, ast::FunctionArguments::List(l)
+            if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
+        let order_by = call_order_by(f)?;
+        if window && distinct {
+            return Err(Error::unsupported(
+                "DISTINCT is not implemented for window functions",
+            ));
+        }
+        if window && !order_by.is_empty() {
+            return Err(Error::unsupported(
+                "aggregate ORDER BY is not implemented for window functions",
+            ));
+        }
+        let raw = function_args(f);
+        let star = matches!(raw.as_slice(), [ast::FunctionArgExpr::Wildcard]);
+        if star && distinct {
+            return Err(Error::SyntaxError("syntax error at or near \"*\"".into()));
+        }
+        let mut args = Vec::new();
+        for a in raw.iter().filter(|_| !star) {
+            let ast::FunctionArgExpr::Expr(a) = a else {
+                return Err(Error::SyntaxError(format!(
+                    "syntax error in call of {name}"
+                )));
+            };
+            if !window && contains_aggregate(a) {
+                return Err(Error::GroupingError(
+                    "aggregate function calls cannot be nested".into(),
+                ));
+            }
+            if contains_window(a) {
+                return Err(if window {
+                    Error::WindowingError("window function calls cannot be nested".into())
+                } else {
+                    Error::GroupingError(
+                        "aggregate function calls cannot contain window function calls".into(),
+                    )
+                });
+            }
+            args.push(self.bind_expr(a, ctx)?);
+        }
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let (func, ty, want) = resolve_aggregate(&name, &types, star)?;
+        let mut bound = Vec::new();
+        for ((e, t), w) in args.into_iter().zip(want) {
+            bound.push(self.coerce(e, t, w)?);
+        }
+        let filter = match &f.filter {
+            Some(w) => {
+                if contains_aggregate(w) && !window {
+                    return Err(Error::GroupingError(
+                        "aggregate functions are not allowed in FILTER".into(),
+                    ));
+                }
+                Some(self.bind_bool(w, ctx, "FILTER")?)
+            }
+            None => None,
+        };
+        let mut keys = Vec::new();
+        for o in order_by {
+            let (e, _) = self.bind_expr(&o.expr, ctx)?;
+            if distinct && !bound.contains(&e) {
+                return Err(Error::InvalidColumnReference(
+                    "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list"
+                        .into(),
+                ));
+            }
+            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            keys.push(OrderKey {
+                expr: e,
+                desc,
+                nulls_first: o.options.nulls_first.unwrap_or(desc),
+            });
+        }
+        let call = AggCall {
+            func,
+            args: bound,
+            distinct,
+            filter,
+            order_by: keys,
+        };
+        Ok((call, ty))
+    }
+
+    /// Binds an aggregate call in aggregate mode: records it in the [`AggState`] and
+    /// returns the column of the aggregate's output row that holds its value.
     pub(super) fn bind_aggregate(
         &mut self,
         f: &ast::Function,
         ctx: &mut ExprCtx,
     ) -> Result<(Expr, DataType)> {
-        let name = function_name(f);
-        let distinct = matches!(&f.args, ast::FunctionArguments::List(l)
-            if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
-        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
-            return Err(Error::unsupported(
-                "FILTER / OVER / WITHIN GROUP are not supported yet",
-            ));
-        }
-        let args = function_args(f);
-        let mut inner = ExprCtx::plain(ctx.scope, ctx.clause);
-        let (call, ty) = match (name.as_str(), args.as_slice()) {
-            ("count", [ast::FunctionArgExpr::Wildcard]) if !distinct => (
-                AggCall {
-                    func: AggFunc::CountStar,
-                    arg: None,
-                    distinct: false,
-                },
-                DataType::Int8,
-            ),
-            (_, [ast::FunctionArgExpr::Expr(a)]) => {
-                if contains_aggregate(a) {
-                    return Err(Error::GroupingError(
-                        "aggregate function calls cannot be nested".into(),
-                    ));
-                }
-                let (x, t) = self.bind_expr(a, &mut inner)?;
-                let (func, ty, x) = match name.as_str() {
-                    "count" => (AggFunc::Count, DataType::Int8, x),
-                    "sum" if t.is_integer() => (AggFunc::SumInt, DataType::Int8, x),
-                    "sum" if t.is_float() => (AggFunc::SumFloat, t, x),
-                    "avg" if t.is_numeric() => {
-                        let x = self.coerce(x, t, DataType::Float8)?;
-                        (AggFunc::Avg, DataType::Float8, x)
-                    }
-                    "min" | "max" if t != DataType::Unknown => {
-                        let f = if name == "min" {
-                            AggFunc::Min
-                        } else {
-                            AggFunc::Max
-                        };
-                        (f, t, x)
-                    }
-                    _ => {
-                        return Err(Error::UndefinedFunction(format!(
-                            "function {name}({}) does not exist",
-                            t.name()
-                        )));
-                    }
-                };
-                (
-                    AggCall {
-                        func,
-                        arg: Some(x),
-                        distinct,
-                    },
-                    ty,
-                )
-            }
-            _ => {
-                return Err(Error::UndefinedFunction(format!(
-                    "function {name} with these arguments does not exist"
-                )));
-            }
-        };
-        let Some(agg) = ctx.agg.as_deref_mut() else {
+        if ctx.agg.is_none() {
             return Err(Error::GroupingError(format!(
                 "aggregate functions are not allowed in {}",
                 ctx.clause
             )));
-        };
+        }
+        let mut inner = ExprCtx::plain(ctx.scope, ctx.clause);
+        let (call, ty) = self.bind_agg_call(f, &mut inner, false)?;
+        let agg = ctx.agg.as_deref_mut().expect("checked above");
         let pos = match agg.calls.iter().position(|(c, _)| *c == call) {
             Some(p) => p,
             None => {
@@ -191,20 +240,20 @@ impl Binder {
                 agg.calls.len() - 1
             }
         };
-        let column = Expr::Column(agg.groups.len() + pos);
-        if ty == DataType::Float4 {
-            // The accumulator sums in float8; `sum(real)` is real.
-            let expr = Box::new(column);
-            return Ok((
-                Expr::Cast {
-                    expr,
-                    from: DataType::Float8,
-                    to: ty,
-                    explicit: false,
-                },
-                ty,
-            ));
-        }
-        Ok((column, ty))
+        Ok(float8_result(Expr::Column(agg.groups.len() + pos), ty))
     }
+}
+
+/// Aggregates accumulate floats in float8; a `real` result (`sum(real)`) is cast back.
+pub fn float8_result(e: Expr, ty: DataType) -> (Expr, DataType) {
+    if ty == DataType::Float4 {
+        let cast = Expr::Cast {
+            expr: Box::new(e),
+            from: DataType::Float8,
+            to: ty,
+            explicit: false,
+        };
+        return (cast, ty);
+    }
+    (e, ty)
 }

@@ -15,6 +15,32 @@ use sqlparser::ast::{self, BinaryOperator};
 /// The longest operator chain accepted (see module docs).
 pub const MAX_OPERATOR_CHAIN: usize = 2 * MAX_EXPR_DEPTH;
 
+/// The common type of the operands of `lt sym rt` (a comparison or `IS DISTINCT FROM`), or
+/// PostgreSQL's "operator does not exist" (42883).
+pub fn operand_type(lt: DataType, sym: &str, rt: DataType) -> Result<DataType> {
+    DataType::common(lt, rt).ok_or_else(|| {
+        Error::UndefinedFunction(format!(
+            "operator does not exist: {} {sym} {}",
+            lt.name(),
+            rt.name()
+        ))
+    })
+}
+
+/// The comparison operator `op` is, with its symbol, if it is one.
+pub fn comparison(op: &BinaryOperator) -> Option<(CmpOp, &'static str)> {
+    use BinaryOperator as B;
+    Some(match op {
+        B::Eq => (CmpOp::Eq, "="),
+        B::NotEq => (CmpOp::NotEq, "<>"),
+        B::Lt => (CmpOp::Lt, "<"),
+        B::LtEq => (CmpOp::LtEq, "<="),
+        B::Gt => (CmpOp::Gt, ">"),
+        B::GtEq => (CmpOp::GtEq, ">="),
+        _ => return None,
+    })
+}
+
 impl Binder {
     /// Binds a `BinaryOp` node (and, outside aggregate mode, its whole left spine).
     pub(super) fn bind_binary(
@@ -90,23 +116,9 @@ impl Binder {
             let (le, re) = (self.coerce(le, lt, t)?, self.coerce(re, rt, t)?);
             return Ok((Expr::Arith(aop, Box::new(le), Box::new(re), t), t));
         }
-        let cmp = match op {
-            B::Eq => Some((CmpOp::Eq, "=")),
-            B::NotEq => Some((CmpOp::NotEq, "<>")),
-            B::Lt => Some((CmpOp::Lt, "<")),
-            B::LtEq => Some((CmpOp::LtEq, "<=")),
-            B::Gt => Some((CmpOp::Gt, ">")),
-            B::GtEq => Some((CmpOp::GtEq, ">=")),
-            _ => None,
-        };
+        let cmp = comparison(op);
         if let Some((cop, sym)) = cmp {
-            let common = DataType::common(lt, rt).ok_or_else(|| {
-                Error::UndefinedFunction(format!(
-                    "operator does not exist: {} {sym} {}",
-                    lt.name(),
-                    rt.name()
-                ))
-            })?;
+            let common = operand_type(lt, sym, rt)?;
             let (le, re) = (self.coerce(le, lt, common)?, self.coerce(re, rt, common)?);
             return Ok((
                 Expr::Compare(cop, Box::new(le), Box::new(re)),

@@ -7,7 +7,10 @@
 //! key column, and any other column reference is a grouping error (42803), exactly as
 //! PostgreSQL reports it.
 
-use super::aggregate::{AGGREGATES, AggState, contains_aggregate, function_args, function_name};
+use super::aggregate::{AggState, contains_aggregate, function_args, function_name};
+use super::subquery::SubqueryUse;
+use super::walk::{contains_window, is_aggregate_call};
+use super::window::WindowState;
 use super::{Binder, Scope, ident};
 use crate::expr::{CmpOp, Expr, Function};
 use crate::types::{DataType, Value, cast};
@@ -19,10 +22,24 @@ use sqlparser::ast::{self, UnaryOperator};
 /// once, instead of in every consumer.
 pub const MAX_EXPR_DEPTH: usize = 256;
 
+/// Functions whose result may change between calls in one statement: a subquery calling one
+/// is not reused across evaluations with equal correlation values.
+pub const VOLATILE_FUNCTIONS: [&str; 7] = [
+    "random",
+    "setseed",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "gen_random_uuid",
+    "set_config",
+];
+
 /// Where an expression is being bound.
 pub struct ExprCtx<'a> {
     pub scope: &'a Scope,
     pub agg: Option<&'a mut AggState>,
+    /// Where window function calls are collected (select list and ORDER BY only).
+    pub windows: Option<&'a mut WindowState>,
     /// The clause name for "aggregate functions are not allowed in X" errors.
     pub clause: &'static str,
 }
@@ -32,6 +49,7 @@ impl<'a> ExprCtx<'a> {
         ExprCtx {
             scope,
             agg: None,
+            windows: None,
             clause,
         }
     }
@@ -112,13 +130,7 @@ impl Binder {
     ) -> Result<(Expr, Expr, DataType)> {
         let (le, lt) = self.bind_expr(l, ctx)?;
         let (re, rt) = self.bind_expr(r, ctx)?;
-        let common = DataType::common(lt, rt).ok_or_else(|| {
-            Error::UndefinedFunction(format!(
-                "operator does not exist: {} {op} {}",
-                lt.name(),
-                rt.name()
-            ))
-        })?;
+        let common = super::binary::operand_type(lt, op, rt)?;
         Ok((
             self.coerce(le, lt, common)?,
             self.coerce(re, rt, common)?,
@@ -140,11 +152,22 @@ impl Binder {
     fn bind_expr_at_depth(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         if ctx.agg.is_some() {
             if let ast::Expr::Function(f) = e
-                && AGGREGATES.contains(&function_name(f).as_str())
+                && is_aggregate_call(f)
             {
                 return self.bind_aggregate(f, ctx);
             }
-            if !contains_aggregate(e) {
+            // A subquery's correlation values and a window call's arguments are mapped to
+            // the aggregate's output where they are bound, not here.
+            let maps_itself = matches!(
+                e,
+                ast::Expr::Subquery(_)
+                    | ast::Expr::Exists { .. }
+                    | ast::Expr::In {
+                        target: ast::InTarget::Subquery(_),
+                        ..
+                    }
+            ) || contains_window(e);
+            if !maps_itself && !contains_aggregate(e) {
                 let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(ctx.scope, ctx.clause))?;
                 let agg = ctx.agg.as_deref().expect("checked is_some above");
                 if let Some(i) = agg.groups.iter().position(|(g, _)| *g == x) {
@@ -179,9 +202,9 @@ impl Binder {
     fn bind_compound(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         use ast::Expr as E;
         Ok(match e {
-            E::Identifier(id) => ctx.scope.resolve(None, &ident(id))?,
+            E::Identifier(id) => self.resolve_column(ctx.scope, None, &ident(id))?,
             E::CompoundIdentifier(parts) => match parts.as_slice() {
-                [t, c] => ctx.scope.resolve(Some(&ident(t)), &ident(c))?,
+                [t, c] => self.resolve_column(ctx.scope, Some(&ident(t)), &ident(c))?,
                 _ => {
                     return Err(Error::unsupported(format!(
                         "qualified name {e} is not supported"
@@ -413,6 +436,51 @@ impl Binder {
                 }
             }
             E::Function(f) => self.bind_function(f, ctx)?,
+            E::Subquery(q) => self.bind_subquery_expr(q, SubqueryUse::Scalar, ctx)?,
+            E::Exists { subquery, negated } => {
+                self.bind_subquery_expr(subquery, SubqueryUse::Exists { negated: *negated }, ctx)?
+            }
+            E::In {
+                expr,
+                target: ast::InTarget::Subquery(q),
+                negated,
+                ..
+            } => self.bind_subquery_expr(
+                q,
+                SubqueryUse::Quantified {
+                    lhs: expr,
+                    op: &ast::BinaryOperator::Eq,
+                    all: false,
+                    negated: *negated,
+                },
+                ctx,
+            )?,
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op,
+                right,
+            } if matches!(right.as_ref(), E::Subquery(_)) => {
+                let E::Subquery(q) = right.as_ref() else {
+                    unreachable!("matched above")
+                };
+                let all = matches!(e, E::AllOp { .. });
+                self.bind_subquery_expr(
+                    q,
+                    SubqueryUse::Quantified {
+                        lhs: left,
+                        op: compare_op,
+                        all,
+                        negated: false,
+                    },
+                    ctx,
+                )?
+            }
             other => {
                 return Err(Error::unsupported(format!(
                     "expression {other} is not supported yet"
@@ -510,11 +578,19 @@ impl Binder {
 
     fn bind_function(&mut self, f: &ast::Function, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         let name = function_name(f);
-        if AGGREGATES.contains(&name.as_str()) {
+        if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
+            self.mark_volatile();
+        }
+        if f.over.is_some() {
+            return self.bind_window_call(f, ctx);
+        }
+        if is_aggregate_call(f) {
             return self.bind_aggregate(f, ctx);
         }
-        if f.filter.is_some() || f.over.is_some() {
-            return Err(Error::unsupported("FILTER / OVER are not supported yet"));
+        if f.filter.is_some() {
+            return Err(Error::WrongObjectType(format!(
+                "FILTER specified, but {name} is not an aggregate function"
+            )));
         }
         let mut args = Vec::new();
         for a in function_args(f) {
@@ -589,31 +665,5 @@ fn number_literal(n: &str) -> Result<(Expr, DataType)> {
 
 /// Whether the expression reads any input column.
 pub fn references_columns(e: &Expr) -> bool {
-    match e {
-        Expr::Column(_) => true,
-        Expr::Literal(_) | Expr::Param(_) => false,
-        Expr::Not(x) | Expr::Neg(x, _) => references_columns(x),
-        Expr::IsNull { expr, .. } | Expr::IsBool { expr, .. } | Expr::Cast { expr, .. } => {
-            references_columns(expr)
-        }
-        Expr::And(a, b)
-        | Expr::Or(a, b)
-        | Expr::Arith(_, a, b, _)
-        | Expr::Compare(_, a, b)
-        | Expr::Concat(a, b) => references_columns(a) || references_columns(b),
-        Expr::IsDistinct { left, right, .. } => {
-            references_columns(left) || references_columns(right)
-        }
-        Expr::Like { expr, pattern, .. } => references_columns(expr) || references_columns(pattern),
-        Expr::InList { expr, list, .. } => {
-            references_columns(expr) || list.iter().any(references_columns)
-        }
-        Expr::Case { whens, otherwise } => {
-            whens
-                .iter()
-                .any(|(c, r)| references_columns(c) || references_columns(r))
-                || otherwise.as_deref().is_some_and(references_columns)
-        }
-        Expr::Coalesce(items) | Expr::Call(_, items) => items.iter().any(references_columns),
-    }
+    e.references_columns()
 }

@@ -1,10 +1,15 @@
-//! Binding of the FROM clause: tables, `generate_series`, derived tables (subqueries and
-//! VALUES with an alias) and joins.
+//! Binding of the FROM clause: tables, CTE references, table functions (`generate_series`),
+//! derived tables (subqueries and VALUES with an alias), LATERAL items and joins.
 //!
-//! Joins are bound left-deep: `a, b JOIN c ON p` becomes `Join(Join(a, b, Cross), c, p)`. The
+//! Joins are bound left-deep: `a, b JOIN c ON p` becomes `Join(a, Join(b, c, p), Cross)`. The
 //! scope of a join is the left scope followed by the right one; columns stay reachable by
 //! their table alias, and an unqualified name present on both sides is ambiguous (42702).
 //! NATURAL / USING joins merge their columns as PostgreSQL does (see `join_using`).
+//!
+//! A LATERAL subquery, and a function in FROM (implicitly lateral, as in PostgreSQL), is bound
+//! one query level down with the items to its left as the enclosing scope (see
+//! `subquery.rs`): if it reads any of their columns the join becomes a `LateralJoin`, which
+//! evaluates it again for each left row; otherwise it is an ordinary join.
 
 use super::expr::ExprCtx;
 use super::{Binder, Scope, ScopeColumn, ident};
@@ -14,19 +19,45 @@ use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
 
+/// A bound FROM item.
+struct Factor {
+    plan: Plan,
+    scope: Scope,
+    /// For an item that reads columns of the items to its left: the correlation values
+    /// (expressions over the left row) its plan reads as `OuterRef`s.
+    lateral: Option<Vec<Expr>>,
+}
+
+impl Factor {
+    fn plain((plan, scope): (Plan, Scope)) -> Factor {
+        Factor {
+            plan,
+            scope,
+            lateral: None,
+        }
+    }
+}
+
 impl Binder {
     /// Binds a FROM list; no FROM is one empty row.
     pub(super) fn bind_from(&mut self, from: &[ast::TableWithJoins]) -> Result<(Plan, Scope)> {
         let mut acc: Option<(Plan, Scope)> = None;
         for twj in from {
-            let mut cur = self.bind_factor(&twj.relation)?;
+            let first = self.bind_factor(&twj.relation, acc.as_ref().map(|a| &a.1))?;
+            let mut cur = match (first.lateral.is_some(), acc.take()) {
+                (true, Some(left)) => self.join(left, first, JoinKind::Inner, None)?,
+                (_, left) => {
+                    acc = left;
+                    (first.plan, first.scope)
+                }
+            };
             for join in &twj.joins {
-                let right = self.bind_factor(&join.relation)?;
+                let right = self.bind_factor(&join.relation, Some(&cur.1))?;
                 cur = self.bind_join(cur, right, &join.join_operator)?;
             }
             acc = Some(match acc {
                 None => cur,
-                Some(left) => self.join(left, cur, JoinKind::Inner, None)?,
+                Some(left) => self.join(left, Factor::plain(cur), JoinKind::Inner, None)?,
             });
         }
         Ok(acc.unwrap_or_else(|| (Plan::Values { rows: vec![vec![]] }, Scope::default())))
@@ -35,22 +66,39 @@ impl Binder {
     fn join(
         &mut self,
         left: (Plan, Scope),
-        right: (Plan, Scope),
+        right: Factor,
         kind: JoinKind,
         on: Option<Expr>,
     ) -> Result<(Plan, Scope)> {
         let (lp, ls) = left;
-        let (rp, rs) = right;
-        let (left_width, right_width) = (ls.columns.len(), rs.columns.len());
+        let (left_width, right_width) = (ls.columns.len(), right.scope.columns.len());
         let mut scope = ls;
-        scope.columns.extend(rs.columns);
-        let plan = Plan::Join {
-            left: Box::new(lp),
-            right: Box::new(rp),
-            kind,
-            on,
-            left_width,
-            right_width,
+        scope.columns.extend(right.scope.columns);
+        let plan = match right.lateral {
+            None => Plan::Join {
+                left: Box::new(lp),
+                right: Box::new(right.plan),
+                kind,
+                on,
+                left_width,
+                right_width,
+            },
+            Some(args) => {
+                if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
+                    return Err(Error::InvalidColumnReference(
+                        "The combining JOIN type must be INNER or LEFT for a LATERAL reference."
+                            .into(),
+                    ));
+                }
+                Plan::LateralJoin {
+                    left: Box::new(lp),
+                    right: Box::new(right.plan),
+                    args,
+                    kind,
+                    on,
+                    right_width,
+                }
+            }
         };
         Ok((plan, scope))
     }
@@ -58,7 +106,7 @@ impl Binder {
     fn bind_join(
         &mut self,
         left: (Plan, Scope),
-        right: (Plan, Scope),
+        right: Factor,
         op: &ast::JoinOperator,
     ) -> Result<(Plan, Scope)> {
         use ast::JoinOperator as J;
@@ -81,7 +129,7 @@ impl Binder {
                     .filter(|c| {
                         !c.qualified_only
                             && right
-                                .1
+                                .scope
                                 .columns
                                 .iter()
                                 .any(|r| !r.qualified_only && r.name == c.name)
@@ -100,33 +148,26 @@ impl Binder {
             Some(_) => return Err(Error::unsupported("USING ... AS is not supported yet")),
         };
         let mut scope = left.1.clone();
-        scope.columns.extend(right.1.columns.iter().cloned());
+        scope.columns.extend(right.scope.columns.iter().cloned());
         let on = match on {
-            Some(e) => {
-                let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(&scope, "JOIN conditions"))?;
-                Some(match t {
-                    DataType::Bool => x,
-                    DataType::Unknown => self.coerce(x, t, DataType::Bool)?,
-                    _ => {
-                        return Err(Error::DatatypeMismatch(format!(
-                            "argument of JOIN/ON must be type boolean, not type {}",
-                            t.name()
-                        )));
-                    }
-                })
-            }
+            Some(e) => Some(self.bind_bool(
+                e,
+                &mut ExprCtx::plain(&scope, "JOIN conditions"),
+                "JOIN/ON",
+            )?),
             None => None,
         };
         self.join(left, right, kind, on)
     }
 
-    /// NATURAL / USING: equality on the named columns; the right side's copies become
-    /// reachable only qualified, so an unqualified name (and `*`) means the left column.
-    /// (PostgreSQL shows `COALESCE(left, right)` there for RIGHT / FULL joins; not yet.)
+    /// NATURAL / USING: equality on the named columns (coerced to their common type). The
+    /// merged column comes first and unqualified — the left side's value, the right side's
+    /// for RIGHT, `COALESCE(left, right)` for FULL; each side's own copy stays reachable
+    /// qualified only, so an unqualified name (and `*`) means the merged column.
     fn join_using(
         &mut self,
         left: (Plan, Scope),
-        right: (Plan, Scope),
+        right: Factor,
         kind: JoinKind,
         names: &[String],
     ) -> Result<(Plan, Scope)> {
@@ -134,66 +175,63 @@ impl Binder {
         let mut on: Option<Expr> = None;
         let mut merged = Vec::new();
         for name in names {
-            // PostgreSQL: column "x" specified in USING clause does not exist in left table.
             let find = |scope: &Scope| {
-                scope
+                let mut found = scope
                     .columns
                     .iter()
-                    .position(|c| !c.qualified_only && c.name == *name)
-                    .ok_or_else(|| Error::UndefinedColumn(name.clone()))
+                    .enumerate()
+                    .filter(|(_, c)| !c.qualified_only && c.name == *name);
+                match (found.next(), found.next()) {
+                    (Some((i, _)), None) => Ok(i),
+                    (Some(_), Some(_)) => Err(Error::AmbiguousColumn(name.clone())),
+                    (None, _) => Err(Error::UndefinedColumn(name.clone())),
+                }
             };
-            let (li, ri) = (find(&left.1)?, find(&right.1)?);
-            let (lt, rt) = (left.1.columns[li].data_type, right.1.columns[ri].data_type);
-            let t = DataType::common(lt, rt).ok_or_else(|| {
-                Error::UndefinedFunction(format!(
-                    "operator does not exist: {} = {}",
-                    lt.name(),
-                    rt.name()
-                ))
-            })?;
+            let (li, ri) = (find(&left.1)?, find(&right.scope)?);
+            let (lt, rt) = (
+                left.1.columns[li].data_type,
+                right.scope.columns[ri].data_type,
+            );
+            let t = super::binary::operand_type(lt, "=", rt)?;
             let l = self.coerce(Expr::Column(li), lt, t)?;
             let r = self.coerce(Expr::Column(lw + ri), rt, t)?;
-            let eq = Expr::Compare(CmpOp::Eq, Box::new(l), Box::new(r));
+            let eq = Expr::Compare(CmpOp::Eq, Box::new(l.clone()), Box::new(r.clone()));
             on = Some(match on {
                 None => eq,
                 Some(prev) => Expr::And(Box::new(prev), Box::new(eq)),
             });
-            merged.push((li, ri));
+            merged.push((li, ri, l, r, t));
         }
-        // PostgreSQL's layout: merged columns first (unqualified; COALESCE for FULL, the
-        // right side's for RIGHT), then the other left and right columns; each side's copy
-        // of a merged column stays reachable qualified only.
-        let (ls, rs) = (left.1.clone(), right.1.clone());
+        let (ls, rs) = (left.1.clone(), right.scope.clone());
         let (plan, _) = self.join(left, right, kind, on)?;
         let mut exprs = Vec::new();
         let mut scope = Scope::default();
-        for (&(li, ri), name) in merged.iter().zip(names) {
+        for ((_, _, l, r, t), name) in merged.iter().zip(names) {
             exprs.push(match kind {
-                JoinKind::Right => Expr::Column(lw + ri),
-                JoinKind::Full => Expr::Coalesce(vec![Expr::Column(li), Expr::Column(lw + ri)]),
-                _ => Expr::Column(li),
+                JoinKind::Right => r.clone(),
+                JoinKind::Full => Expr::Coalesce(vec![l.clone(), r.clone()]),
+                _ => l.clone(),
             });
-            let t = ls.columns[li].data_type;
             scope.columns.push(ScopeColumn {
                 table: None,
                 name: name.clone(),
-                data_type: t,
+                data_type: *t,
                 qualified_only: false,
             });
         }
         for (i, c) in ls.columns.iter().enumerate() {
-            if !merged.iter().any(|(li, _)| *li == i) {
+            if !merged.iter().any(|(li, ..)| *li == i) {
                 exprs.push(Expr::Column(i));
                 scope.columns.push(c.clone());
             }
         }
         for (i, c) in rs.columns.iter().enumerate() {
-            if !merged.iter().any(|(_, ri)| *ri == i) {
+            if !merged.iter().any(|(_, ri, ..)| *ri == i) {
                 exprs.push(Expr::Column(lw + i));
                 scope.columns.push(c.clone());
             }
         }
-        for &(li, ri) in &merged {
+        for &(li, ri, ..) in &merged {
             exprs.push(Expr::Column(li));
             scope.columns.push(ScopeColumn {
                 qualified_only: true,
@@ -214,7 +252,30 @@ impl Binder {
         ))
     }
 
-    fn bind_factor(&mut self, f: &ast::TableFactor) -> Result<(Plan, Scope)> {
+    /// Binds `bind` as a FROM item that may read the columns of `left` (the items to its
+    /// left): one level down when there are such items.
+    fn bind_lateral(
+        &mut self,
+        left: Option<&Scope>,
+        bind: impl FnOnce(&mut Binder) -> Result<(Plan, Scope)>,
+    ) -> Result<Factor> {
+        let Some(left) = left else {
+            return bind(self).map(Factor::plain);
+        };
+        let mut scope = None;
+        let sub = self.bind_nested(left, |b| {
+            let (plan, s) = bind(b)?;
+            scope = Some(s);
+            Ok((plan, Vec::new()))
+        })?;
+        Ok(Factor {
+            plan: sub.plan,
+            scope: scope.expect("set by a successful bind"),
+            lateral: (!sub.args.is_empty()).then_some(sub.args),
+        })
+    }
+
+    fn bind_factor(&mut self, f: &ast::TableFactor, left: Option<&Scope>) -> Result<Factor> {
         match f {
             ast::TableFactor::Table {
                 name,
@@ -222,28 +283,37 @@ impl Binder {
                 args: None,
                 ..
             } => {
+                if let [ast::ObjectNamePart::Identifier(id)] = name.0.as_slice()
+                    && let Some(cte) = self.cte_reference(&ident(id), alias.as_ref())?
+                {
+                    return Ok(Factor::plain(cte));
+                }
                 if let Some(view) = crate::system_views::lookup(name) {
-                    return Ok(self.bind_system_view(name, alias.as_ref(), view));
+                    return Ok(Factor::plain(self.bind_system_view(
+                        name,
+                        alias.as_ref(),
+                        view,
+                    )));
                 }
                 let table = self.table(name)?;
                 let alias = alias.as_ref().map(|a| ident(&a.name));
                 let scope = Scope::of_table(&table, alias.as_deref());
-                Ok((
+                Ok(Factor::plain((
                     Plan::Scan {
                         table,
                         access: AccessPlan::Full,
                     },
                     scope,
-                ))
+                )))
             }
             ast::TableFactor::Table {
                 name,
                 alias,
                 args: Some(args),
                 ..
-            } => self.bind_series(name, alias.as_ref(), args),
+            } => self.bind_lateral(left, |b| b.bind_series(name, alias.as_ref(), args)),
             ast::TableFactor::Derived {
-                lateral: false,
+                lateral,
                 subquery,
                 alias,
                 ..
@@ -253,40 +323,52 @@ impl Binder {
                         "subquery in FROM must have an alias".into(),
                     ));
                 };
-                let (plan, columns) = self.bind_query(subquery)?;
-                if alias.columns.len() > columns.len() {
-                    return Err(Error::InvalidColumnReference(format!(
-                        "table \"{}\" has {} columns available but {} columns specified",
-                        ident(&alias.name),
-                        columns.len(),
-                        alias.columns.len()
-                    )));
+                let bind = |b: &mut Binder| b.bind_derived(subquery, alias);
+                if *lateral {
+                    self.bind_lateral(left, bind)
+                } else {
+                    bind(self).map(Factor::plain)
                 }
-                let table = ident(&alias.name);
-                let scope = Scope {
-                    columns: columns
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| ScopeColumn {
-                            table: Some(table.clone()),
-                            name: alias
-                                .columns
-                                .get(i)
-                                .map(|a| ident(&a.name))
-                                .unwrap_or_else(|| c.name.clone()),
-                            data_type: c.data_type,
-                            qualified_only: false,
-                        })
-                        .collect(),
-                };
-                Ok((plan, scope))
             }
             ast::TableFactor::NestedJoin {
                 table_with_joins,
                 alias: None,
-            } => self.bind_from(std::slice::from_ref(table_with_joins)),
+            } => self
+                .bind_from(std::slice::from_ref(table_with_joins))
+                .map(Factor::plain),
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
         }
+    }
+
+    /// A subquery in FROM with its alias (and column aliases).
+    fn bind_derived(&mut self, q: &ast::Query, alias: &ast::TableAlias) -> Result<(Plan, Scope)> {
+        let (plan, columns) = self.bind_query(q)?;
+        if alias.columns.len() > columns.len() {
+            return Err(Error::InvalidColumnReference(format!(
+                "table \"{}\" has {} columns available but {} columns specified",
+                ident(&alias.name),
+                columns.len(),
+                alias.columns.len()
+            )));
+        }
+        let table = ident(&alias.name);
+        let scope = Scope {
+            columns: columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ScopeColumn {
+                    table: Some(table.clone()),
+                    name: alias
+                        .columns
+                        .get(i)
+                        .map(|a| ident(&a.name))
+                        .unwrap_or_else(|| c.name.clone()),
+                    data_type: c.data_type,
+                    qualified_only: false,
+                })
+                .collect(),
+        };
+        Ok((plan, scope))
     }
 
     /// A system view ([`crate::system_views`]) as constant rows.

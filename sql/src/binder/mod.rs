@@ -8,14 +8,28 @@
 //!
 //! Unquoted identifiers are folded to lower case, as PostgreSQL does. Statements the binder
 //! does not understand fail with 0A000 (feature not supported), never a panic.
+//!
+//! Files: `query.rs` (a query: WITH, body, ORDER BY, LIMIT/FETCH), `select.rs` (one SELECT),
+//! `set_op.rs` (UNION / INTERSECT / EXCEPT and the common-type rules), `cte.rs` (WITH
+//! RECURSIVE), `from.rs` (FROM items and joins), `subquery.rs` (the scope chain of
+//! correlated subqueries, subquery expressions), `expr.rs` / `binary.rs` (scalar
+//! expressions), `aggregate.rs`, `walk.rs` (AST scans), `dml.rs`, `ddl.rs`.
 
 mod aggregate;
 mod binary;
+mod cte;
 mod ddl;
 mod dml;
 pub mod expr;
 mod from;
+mod group;
+mod projection;
+mod query;
 mod select;
+mod set_op;
+mod subquery;
+mod walk;
+mod window;
 
 use crate::planner::Plan;
 use crate::storage::{Catalog, IndexDef, TableDef};
@@ -190,6 +204,12 @@ pub struct Binder {
     pub params: Vec<Option<DataType>>,
     /// Current expression nesting depth (see [`expr::MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// The query levels enclosing the query being bound, outermost first (`subquery.rs`).
+    outer: Vec<subquery::OuterFrame>,
+    /// The CTEs in scope, innermost WITH last (`cte.rs`).
+    ctes: Vec<cte::CteBinding>,
+    /// The next id for a subquery or CTE of this statement.
+    next_id: usize,
 }
 
 impl Binder {
@@ -199,7 +219,16 @@ impl Binder {
             catalog,
             params,
             depth: 0,
+            outer: Vec::new(),
+            ctes: Vec::new(),
+            next_id: 0,
         }
+    }
+
+    /// A fresh id for a subquery or CTE, unique within the statement.
+    fn next_id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id
     }
 
     pub fn table(&self, name: &ast::ObjectName) -> Result<TableDef> {

@@ -1,19 +1,30 @@
-//! Binding of queries: SELECT (single table or none), VALUES, WHERE, GROUP BY / aggregates,
-//! HAVING, DISTINCT, ORDER BY, LIMIT / OFFSET.
+//! Binding of one SELECT (FROM, WHERE, GROUP BY / aggregates, HAVING, window functions, the
+//! select list, DISTINCT [ON], ORDER BY and the tail) and of VALUES.
 //!
 //! The plan built for a SELECT is, bottom-up:
-//! `Scan | Values → Filter(WHERE) → [Aggregate → Filter(HAVING)] → Project(select list +
-//! hidden ORDER BY columns) → [Distinct] → Sort → Limit → [Project(drop hidden columns)]`.
+//!
+//! ```text
+//! FROM → Filter(WHERE) → [Aggregate → Filter(HAVING)] → [Window] →
+//!   Project(select list + hidden ORDER BY / DISTINCT ON columns) → [Distinct] → [Sort] →
+//!   [DistinctOn] → [Limit] → [Project(drop hidden columns)]
+//! ```
+//!
+//! ORDER BY follows PostgreSQL: an output column name or position first, else an expression
+//! over the input (reusing an equal select-list expression, else a hidden column; with
+//! DISTINCT it must be in the select list). GROUP BY: an input column name first, else an
+//! output column name or position, else an expression over the input (`group.rs`).
 
 use super::aggregate::{AggState, contains_aggregate};
 use super::expr::ExprCtx;
+use super::query::{Tail, output_reference, sort_key};
+use super::set_op::common_type_of;
+use super::window::{WindowState, resolve_window_refs};
 use super::{Binder, OutputColumn, Scope, ident};
 use crate::expr::Expr;
-use crate::planner::{Plan, SortKey};
+use crate::planner::Plan;
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
-use std::borrow::Cow;
 
 /// PostgreSQL's name for a result column computed by `e` (FigureColname).
 pub fn column_name(e: &ast::Expr) -> String {
@@ -51,93 +62,34 @@ pub fn column_name(e: &ast::Expr) -> String {
         },
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => "bool".into(),
         E::Case { .. } => "case".into(),
+        E::Exists { .. } => "exists".into(),
+        E::Subquery(q) => subquery_column_name(q),
         _ => "?column?".into(),
     }
 }
 
+/// The name of a scalar subquery's column: its first output column's name.
+fn subquery_column_name(q: &ast::Query) -> String {
+    let mut body = q.body.as_ref();
+    loop {
+        match body {
+            ast::SetExpr::SetOperation { left, .. } => body = left,
+            ast::SetExpr::Query(q) => body = q.body.as_ref(),
+            ast::SetExpr::Select(s) => {
+                return match s.projection.first() {
+                    Some(ast::SelectItem::UnnamedExpr(e)) => column_name(e),
+                    Some(ast::SelectItem::ExprWithAlias { alias, .. }) => ident(alias),
+                    _ => "?column?".into(),
+                };
+            }
+            _ => return "?column?".into(),
+        }
+    }
+}
+
 impl Binder {
-    /// Binds a query to a plan and its result columns.
-    pub fn bind_query(&mut self, q: &ast::Query) -> Result<(Plan, Vec<OutputColumn>)> {
-        if q.with.is_some() || q.fetch.is_some() || !q.locks.is_empty() {
-            return Err(Error::unsupported(
-                "WITH / FETCH / FOR UPDATE are not supported yet",
-            ));
-        }
-        let order_by: &[ast::OrderByExpr] = match &q.order_by {
-            None => &[],
-            Some(ast::OrderBy {
-                kind: ast::OrderByKind::Expressions(e),
-                ..
-            }) => e,
-            Some(_) => return Err(Error::unsupported("ORDER BY ALL is not supported")),
-        };
-        let (limit, offset) = match &q.limit_clause {
-            None => (None, None),
-            Some(ast::LimitClause::LimitOffset {
-                limit,
-                offset,
-                limit_by,
-            }) if limit_by.is_empty() => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
-            Some(_) => {
-                return Err(Error::SyntaxError(
-                    "LIMIT #,# syntax is not supported".into(),
-                ));
-            }
-        };
-        let (plan, columns) = match q.body.as_ref() {
-            ast::SetExpr::Select(s) => self.bind_select(s, order_by)?,
-            ast::SetExpr::Values(v) => {
-                let (plan, columns) = self.bind_values(v)?;
-                let plan = self.sort_by_output(plan, &columns, order_by)?;
-                (plan, columns)
-            }
-            ast::SetExpr::Query(inner)
-                if order_by.is_empty() && limit.is_none() && offset.is_none() =>
-            {
-                return self.bind_query(inner);
-            }
-            _ => {
-                return Err(Error::unsupported(
-                    "set operations and subqueries are not supported yet",
-                ));
-            }
-        };
-        let plan = self.bind_limit(plan, limit, offset)?;
-        Ok((plan, columns))
-    }
-
-    fn bind_limit(
-        &mut self,
-        plan: Plan,
-        limit: Option<&ast::Expr>,
-        offset: Option<&ast::Expr>,
-    ) -> Result<Plan> {
-        if limit.is_none() && offset.is_none() {
-            return Ok(plan);
-        }
-        let scope = Scope::default();
-        let bind = |b: &mut Binder, e: Option<&ast::Expr>, clause| -> Result<Option<Expr>> {
-            let Some(e) = e else { return Ok(None) };
-            let (x, t) = b.bind_expr(e, &mut ExprCtx::plain(&scope, clause))?;
-            if !(t.is_integer() || t == DataType::Unknown) {
-                return Err(Error::DatatypeMismatch(format!(
-                    "argument of {clause} must be type bigint, not type {}",
-                    t.name()
-                )));
-            }
-            Ok(Some(b.coerce(x, t, DataType::Int8)?))
-        };
-        let limit = bind(self, limit, "LIMIT")?;
-        let offset = bind(self, offset, "OFFSET")?;
-        Ok(Plan::Limit {
-            input: Box::new(plan),
-            limit,
-            offset,
-        })
-    }
-
     /// `VALUES (...), (...)` as a query: columns `column1..n` of the rows' common types.
-    pub fn bind_values(&mut self, v: &ast::Values) -> Result<(Plan, Vec<OutputColumn>)> {
+    pub(super) fn bind_values(&mut self, v: &ast::Values) -> Result<(Plan, Vec<OutputColumn>)> {
         let scope = Scope::default();
         let mut rows = Vec::new();
         let width = v.rows.first().map(|r| r.content.len()).unwrap_or(0);
@@ -154,16 +106,8 @@ impl Binder {
             rows.push(row);
         }
         let mut types = vec![DataType::Unknown; width];
-        for row in &rows {
-            for (i, (_, t)) in row.iter().enumerate() {
-                types[i] = DataType::unify(types[i], *t).ok_or_else(|| {
-                    Error::DatatypeMismatch(format!(
-                        "VALUES types {} and {} cannot be matched",
-                        types[i].name(),
-                        t.name()
-                    ))
-                })?;
-            }
+        for (i, t) in types.iter_mut().enumerate() {
+            *t = common_type_of(rows.iter().map(|r| r[i].1), "VALUES")?;
         }
         for t in &mut types {
             if *t == DataType::Unknown {
@@ -189,124 +133,32 @@ impl Binder {
         Ok((Plan::Values { rows: out }, columns))
     }
 
-    /// ORDER BY for a VALUES query: only output names and positions.
-    fn sort_by_output(
-        &mut self,
-        plan: Plan,
-        columns: &[OutputColumn],
-        order_by: &[ast::OrderByExpr],
-    ) -> Result<Plan> {
-        if order_by.is_empty() {
-            return Ok(plan);
-        }
-        let mut keys = Vec::new();
-        for o in order_by {
-            let column = match output_reference(&o.expr, columns.iter().map(|c| c.name.as_str()))? {
-                Some(c) => c,
-                None => {
-                    return Err(Error::unsupported(
-                        "ORDER BY expression over VALUES is not supported yet",
-                    ));
-                }
-            };
-            keys.push(sort_key(column, o));
-        }
-        Ok(Plan::Sort {
-            input: Box::new(plan),
-            keys,
-        })
-    }
-
-    fn bind_select(
+    /// Binds one SELECT with its ORDER BY and tail; `unknown` output types are kept.
+    pub(super) fn bind_select(
         &mut self,
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
+        tail: &Tail,
     ) -> Result<(Plan, Vec<OutputColumn>)> {
         if s.top.is_some()
             || s.into.is_some()
             || !s.lateral_views.is_empty()
             || s.qualify.is_some()
-            || !s.named_window.is_empty()
             || !s.cluster_by.is_empty()
             || !s.sort_by.is_empty()
+            || s.prewhere.is_some()
         {
             return Err(Error::unsupported("this SELECT clause is not supported"));
         }
-        // FROM
         let (mut plan, scope) = self.bind_from(&s.from)?;
-        // WHERE
         if let Some(w) = &s.selection {
-            let (p, t) = self.bind_expr(w, &mut ExprCtx::plain(&scope, "WHERE"))?;
-            let p = match t {
-                DataType::Bool => p,
-                DataType::Unknown => self.coerce(p, t, DataType::Bool)?,
-                _ => {
-                    return Err(Error::DatatypeMismatch(format!(
-                        "argument of WHERE must be type boolean, not type {}",
-                        t.name()
-                    )));
-                }
-            };
+            let predicate = self.bind_bool(w, &mut ExprCtx::plain(&scope, "WHERE"), "WHERE")?;
             plan = Plan::Filter {
                 input: Box::new(plan),
-                predicate: p,
+                predicate,
             };
         }
-        // Select list (expanded), with output names.
-        // Borrowed, not cloned: cloning a deep AST would recurse as deep as the AST.
-        let mut items: Vec<(Cow<'_, ast::Expr>, String)> = Vec::new();
-        for item in &s.projection {
-            match item {
-                ast::SelectItem::UnnamedExpr(e) => items.push((Cow::Borrowed(e), column_name(e))),
-                ast::SelectItem::ExprWithAlias { expr, alias } => {
-                    items.push((Cow::Borrowed(expr), ident(alias)))
-                }
-                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    let only = match item {
-                        ast::SelectItem::QualifiedWildcard(
-                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
-                            _,
-                        ) => Some(super::object_name(n)?),
-                        _ => None,
-                    };
-                    if scope.columns.is_empty() {
-                        return Err(Error::SyntaxError(
-                            "SELECT * with no tables specified is not valid".into(),
-                        ));
-                    }
-                    if let Some(t) = &only
-                        && !scope.columns.iter().any(|c| c.table.as_ref() == Some(t))
-                    {
-                        return Err(Error::MissingFromEntry(t.clone()));
-                    }
-                    for c in &scope.columns {
-                        // `*` shows a NATURAL / USING column once; `t.*` shows all of t.
-                        if (only.is_some() && c.table != only)
-                            || (only.is_none() && c.qualified_only)
-                        {
-                            continue;
-                        }
-                        // Qualified, so a name present in several joined tables still binds.
-                        let parts = vec![
-                            ast::Ident::with_quote('"', c.table.clone().unwrap_or_default()),
-                            ast::Ident::with_quote('"', c.name.clone()),
-                        ];
-                        let e = match &c.table {
-                            Some(_) => ast::Expr::CompoundIdentifier(parts),
-                            None => {
-                                ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone()))
-                            }
-                        };
-                        items.push((Cow::Owned(e), c.name.clone()));
-                    }
-                }
-                other => {
-                    return Err(Error::unsupported(format!(
-                        "select item {other} is not supported"
-                    )));
-                }
-            }
-        }
+        let items = self.expand_select_items(&s.projection, &scope)?;
         let group_exprs: &[ast::Expr] = match &s.group_by {
             ast::GroupByExpr::Expressions(e, m) if m.is_empty() => e,
             _ => {
@@ -315,52 +167,24 @@ impl Binder {
                 ));
             }
         };
+        let distinct_on: &[ast::Expr] = match &s.distinct {
+            Some(ast::Distinct::On(exprs)) => exprs,
+            _ => &[],
+        };
+        let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
         let aggregating = !group_exprs.is_empty()
             || s.having.is_some()
             || items.iter().any(|(e, _)| contains_aggregate(e))
             || order_by.iter().any(|o| contains_aggregate(&o.expr));
         let mut agg = AggState::default();
         if aggregating {
-            for g in group_exprs {
-                // GROUP BY may name an output column or position, when not an input column.
-                let target = match g {
-                    ast::Expr::Value(ast::ValueWithSpan {
-                        value: ast::Value::Number(n, _),
-                        ..
-                    }) => {
-                        let pos: usize = n.parse().unwrap_or(0);
-                        Some(
-                            items
-                                .get(pos.wrapping_sub(1))
-                                .map(|(e, _)| e.clone())
-                                .ok_or_else(|| {
-                                    Error::InvalidColumnReference(format!(
-                                        "GROUP BY position {n} is not in select list"
-                                    ))
-                                })?,
-                        )
-                    }
-                    ast::Expr::Identifier(id) if scope.resolve(None, &ident(id)).is_err() => items
-                        .iter()
-                        .find(|(_, name)| *name == ident(id))
-                        .map(|(e, _)| e.clone()),
-                    _ => None,
-                };
-                let g: &ast::Expr = target.as_deref().unwrap_or(g);
-                if contains_aggregate(g) {
-                    return Err(Error::GroupingError(
-                        "aggregate functions are not allowed in GROUP BY".into(),
-                    ));
-                }
-                let bound = self.bind_expr(g, &mut ExprCtx::plain(&scope, "GROUP BY"))?;
-                if !agg.groups.iter().any(|(x, _)| *x == bound.0) {
-                    agg.groups.push(bound);
-                }
-            }
+            self.bind_group_by(group_exprs, &items, &scope, &mut agg)?;
         }
+        let mut windows = WindowState::new(&s.named_window)?;
         let mut ctx = ExprCtx {
             scope: &scope,
             agg: aggregating.then_some(&mut agg),
+            windows: Some(&mut windows),
             clause: "SELECT",
         };
         let mut exprs = Vec::new();
@@ -370,58 +194,35 @@ impl Binder {
             exprs.push(x);
             columns.push(OutputColumn {
                 name: name.clone(),
-                data_type: if t == DataType::Unknown {
-                    DataType::Text
-                } else {
-                    t
-                },
+                data_type: t,
             });
         }
         let having = match &s.having {
             Some(h) => {
                 ctx.clause = "HAVING";
-                let (x, t) = self.bind_expr(h, &mut ctx)?;
-                if t != DataType::Bool {
-                    return Err(Error::DatatypeMismatch(format!(
-                        "argument of HAVING must be type boolean, not type {}",
-                        t.name()
-                    )));
-                }
+                let windows = ctx.windows.take();
+                let x = self.bind_bool(h, &mut ctx, "HAVING")?;
+                ctx.windows = windows;
                 Some(x)
             }
             None => None,
         };
-        // ORDER BY: output names / positions, else expressions over the input (hidden columns).
-        ctx.clause = "ORDER BY";
-        let distinct = match &s.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => {
-                return Err(Error::unsupported("DISTINCT ON is not supported yet"));
-            }
-        };
         let visible = exprs.len();
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        // DISTINCT ON keys, then ORDER BY keys: columns of the projection (hidden if new).
+        ctx.clause = "DISTINCT ON";
+        let mut on_columns = Vec::new();
+        for e in distinct_on {
+            on_columns.push(self.order_column(e, &names, &mut exprs, false, &mut ctx)?);
+        }
+        ctx.clause = "ORDER BY";
         let mut keys = Vec::new();
         for o in order_by {
-            let column = match output_reference(&o.expr, columns.iter().map(|c| c.name.as_str()))? {
-                Some(c) => c,
-                None => {
-                    let (x, _) = self.bind_expr(&o.expr, &mut ctx)?;
-                    match exprs.iter().position(|e| *e == x) {
-                        Some(i) => i,
-                        None if distinct => {
-                            return Err(Error::InvalidColumnReference(
-                                "for SELECT DISTINCT, ORDER BY expressions must appear in select list".into(),
-                            ));
-                        }
-                        None => {
-                            exprs.push(x);
-                            exprs.len() - 1
-                        }
-                    }
-                }
-            };
+            let column = self.order_column(&o.expr, &names, &mut exprs, distinct, &mut ctx)?;
             keys.push(sort_key(column, o));
+        }
+        if !on_columns.is_empty() {
+            check_distinct_on_prefix(&on_columns, &keys)?;
         }
         if aggregating {
             let groups = agg.groups.into_iter().map(|(e, _)| e).collect();
@@ -438,6 +239,16 @@ impl Binder {
                 };
             }
         }
+        if !windows.calls.is_empty() {
+            let width = plan_width(&scope, aggregating, &plan);
+            for e in &mut exprs {
+                resolve_window_refs(e, width);
+            }
+            plan = Plan::Window {
+                input: Box::new(plan),
+                calls: windows.calls.into_iter().map(|(c, _)| c).collect(),
+            };
+        }
         let width = exprs.len();
         plan = Plan::Project {
             input: Box::new(plan),
@@ -446,14 +257,32 @@ impl Binder {
         if distinct {
             plan = Plan::Distinct {
                 input: Box::new(plan),
+                on: None,
             };
+        }
+        if keys.is_empty() && !on_columns.is_empty() {
+            keys = on_columns
+                .iter()
+                .map(|&column| crate::planner::SortKey {
+                    column,
+                    desc: false,
+                    nulls_first: false,
+                })
+                .collect();
         }
         if !keys.is_empty() {
             plan = Plan::Sort {
                 input: Box::new(plan),
-                keys,
+                keys: keys.clone(),
             };
         }
+        if !on_columns.is_empty() {
+            plan = Plan::Distinct {
+                input: Box::new(plan),
+                on: Some(on_columns),
+            };
+        }
+        plan = self.bind_tail(plan, tail, &keys)?;
         if width > visible {
             plan = Plan::Project {
                 input: Box::new(plan),
@@ -462,49 +291,73 @@ impl Binder {
         }
         Ok((plan, columns))
     }
-}
 
-/// An ORDER BY item that names an output column or gives its position.
-fn output_reference<'a>(
-    e: &ast::Expr,
-    names: impl Iterator<Item = &'a str> + Clone,
-) -> Result<Option<usize>> {
-    match e {
-        ast::Expr::Value(ast::ValueWithSpan {
-            value: ast::Value::Number(n, _),
-            ..
-        }) => {
-            let count = names.clone().count();
-            match n.parse::<usize>() {
-                Ok(p) if (1..=count).contains(&p) => Ok(Some(p - 1)),
-                _ => Err(Error::InvalidColumnReference(format!(
-                    "ORDER BY position {n} is not in select list"
-                ))),
-            }
+    /// The projection column an ORDER BY (or DISTINCT ON) item sorts by: an output column
+    /// named or numbered, a select-list expression it equals, or a new hidden column
+    /// (refused when `in_list_only`, for SELECT DISTINCT).
+    fn order_column(
+        &mut self,
+        e: &ast::Expr,
+        names: &[String],
+        exprs: &mut Vec<Expr>,
+        in_list_only: bool,
+        ctx: &mut ExprCtx,
+    ) -> Result<usize> {
+        if let Some(c) = output_reference(e, names.iter().map(String::as_str))? {
+            return Ok(c);
         }
-        ast::Expr::Identifier(id) => {
-            let name = ident(id);
-            let matches: Vec<usize> = names
-                .clone()
-                .enumerate()
-                .filter(|(_, n)| *n == name)
-                .map(|(i, _)| i)
-                .collect();
-            match matches.as_slice() {
-                [] => Ok(None),
-                [i] => Ok(Some(*i)),
-                _ => Err(Error::AmbiguousColumn(name)),
-            }
+        let (x, _) = self.bind_expr(e, ctx)?;
+        if let Some(i) = exprs.iter().position(|y| *y == x) {
+            return Ok(i);
         }
-        _ => Ok(None),
+        if in_list_only {
+            return Err(Error::InvalidColumnReference(
+                "for SELECT DISTINCT, ORDER BY expressions must appear in select list".into(),
+            ));
+        }
+        exprs.push(x);
+        Ok(exprs.len() - 1)
     }
 }
 
-fn sort_key(column: usize, o: &ast::OrderByExpr) -> SortKey {
-    let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-    SortKey {
-        column,
-        desc,
-        nulls_first: o.options.nulls_first.unwrap_or(desc),
+/// The width of the row the `Window` node reads: the aggregate's output or the FROM row.
+fn plan_width(scope: &Scope, aggregating: bool, plan: &Plan) -> usize {
+    let aggregate = |p: &Plan| match p {
+        Plan::Aggregate { groups, calls, .. } => Some(groups.len() + calls.len()),
+        _ => None,
+    };
+    if !aggregating {
+        return scope.columns.len();
     }
+    match plan {
+        Plan::Filter { input, .. } => aggregate(input),
+        p => aggregate(p),
+    }
+    .unwrap_or(scope.columns.len())
+}
+
+/// PostgreSQL requires the ORDER BY items that are DISTINCT ON columns to come before any
+/// that is not, and then every DISTINCT ON column to be among them.
+fn check_distinct_on_prefix(on: &[usize], keys: &[crate::planner::SortKey]) -> Result<()> {
+    let mut skipped = false;
+    let mut leading = Vec::new();
+    let mismatch = || {
+        Error::InvalidColumnReference(
+            "SELECT DISTINCT ON expressions must match initial ORDER BY expressions".into(),
+        )
+    };
+    for k in keys {
+        if on.contains(&k.column) {
+            if skipped {
+                return Err(mismatch());
+            }
+            leading.push(k.column);
+        } else {
+            skipped = true;
+        }
+    }
+    if skipped && on.iter().any(|c| !leading.contains(c)) {
+        return Err(mismatch());
+    }
+    Ok(())
 }

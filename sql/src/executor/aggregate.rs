@@ -1,14 +1,14 @@
-//! `Aggregate`: hash-free grouping (a `BTreeMap` keyed by the group values, so output is in
-//! group-key order) with count/sum/avg/min/max, optionally DISTINCT. Without GROUP BY an
-//! empty input still yields one row (`count` 0, other aggregates NULL).
+//! `Aggregate`: grouping (a `BTreeMap` keyed by the group values, so output is in group-key
+//! order) with one [`CallState`] per group and call: FILTER skips rows, DISTINCT and ORDER BY
+//! inside the call are the state's. Without GROUP BY an empty input still yields one row
+//! (`count` 0, other aggregates NULL).
 
+use super::accumulator::CallState;
 use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
-use crate::planner::{AggCall, AggFunc};
-use crate::types::DataType;
-use crate::types::cast::int_out_of_range;
+use crate::planner::AggCall;
 use crate::{Result, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub struct Aggregate {
     input: Box<dyn Operator>,
@@ -17,77 +17,32 @@ pub struct Aggregate {
     output: Option<std::vec::IntoIter<Tuple>>,
 }
 
-/// Running state of one aggregate call in one group.
-#[derive(Debug, Clone)]
-struct Accumulator {
-    count: i64,
-    int_sum: Option<i64>,
-    float_sum: Option<f64>,
-    extreme: Option<Value>,
-    seen: BTreeSet<Value>,
-}
-
-impl Accumulator {
-    fn new() -> Self {
-        Accumulator {
-            count: 0,
-            int_sum: None,
-            float_sum: None,
-            extreme: None,
-            seen: BTreeSet::new(),
+/// Feeds `row` to the state of each call, evaluating its FILTER, arguments and sort keys.
+pub fn feed(
+    calls: &[AggCall],
+    states: &mut [CallState],
+    row: &[Value],
+    ctx: &Context,
+) -> Result<()> {
+    for (call, state) in calls.iter().zip(states) {
+        if let Some(f) = &call.filter
+            && !f.is_true(row, ctx)?
+        {
+            continue;
         }
+        let args = call
+            .args
+            .iter()
+            .map(|a| a.eval(row, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        let keys = call
+            .order_by
+            .iter()
+            .map(|k| k.expr.eval(row, ctx))
+            .collect::<Result<Vec<_>>>()?;
+        state.add(args, keys)?;
     }
-
-    fn add(&mut self, call: &AggCall, v: Value) -> Result<()> {
-        if call.func == AggFunc::CountStar {
-            self.count += 1;
-            return Ok(());
-        }
-        if v.is_null() || (call.distinct && !self.seen.insert(v.clone())) {
-            return Ok(());
-        }
-        self.count += 1;
-        match (call.func, v) {
-            (AggFunc::SumInt, Value::Int(i)) => {
-                let s = self
-                    .int_sum
-                    .unwrap_or(0)
-                    .checked_add(i)
-                    .ok_or_else(|| int_out_of_range(DataType::Int8))?;
-                self.int_sum = Some(s);
-            }
-            (AggFunc::SumFloat | AggFunc::Avg, Value::Float(f)) => {
-                self.float_sum = Some(self.float_sum.unwrap_or(0.0) + f)
-            }
-            (AggFunc::SumFloat | AggFunc::Avg, Value::Float4(f)) => {
-                self.float_sum = Some(self.float_sum.unwrap_or(0.0) + f as f64)
-            }
-            (AggFunc::SumFloat | AggFunc::Avg, Value::Int(i)) => {
-                self.float_sum = Some(self.float_sum.unwrap_or(0.0) + i as f64)
-            }
-            (AggFunc::Min, v) if self.extreme.as_ref().is_none_or(|e| v < *e) => {
-                self.extreme = Some(v);
-            }
-            (AggFunc::Max, v) if self.extreme.as_ref().is_none_or(|e| v > *e) => {
-                self.extreme = Some(v);
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn finish(&self, func: AggFunc) -> Value {
-        match func {
-            AggFunc::CountStar | AggFunc::Count => Value::Int(self.count),
-            AggFunc::SumInt => self.int_sum.map_or(Value::Null, Value::Int),
-            AggFunc::SumFloat => self.float_sum.map_or(Value::Null, Value::Float),
-            AggFunc::Avg => match self.float_sum {
-                Some(s) if self.count > 0 => Value::Float(s / self.count as f64),
-                _ => Value::Null,
-            },
-            AggFunc::Min | AggFunc::Max => self.extreme.clone().unwrap_or(Value::Null),
-        }
-    }
+    Ok(())
 }
 
 impl Aggregate {
@@ -101,34 +56,28 @@ impl Aggregate {
     }
 
     fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
-        let mut groups: BTreeMap<Vec<Value>, Vec<Accumulator>> = BTreeMap::new();
+        let mut groups: BTreeMap<Vec<Value>, Vec<CallState>> = BTreeMap::new();
+        let fresh = |calls: &[AggCall]| calls.iter().map(CallState::new).collect::<Vec<_>>();
         while let Some(t) = self.input.next(ctx)? {
             let key = self
                 .groups
                 .iter()
-                .map(|g| g.eval(&t.row, ctx.params))
+                .map(|g| g.eval(&t.row, ctx))
                 .collect::<Result<Vec<_>>>()?;
-            let accs = groups
-                .entry(key)
-                .or_insert_with(|| vec![Accumulator::new(); self.calls.len()]);
-            for (call, acc) in self.calls.iter().zip(accs.iter_mut()) {
-                let v = match &call.arg {
-                    Some(a) => a.eval(&t.row, ctx.params)?,
-                    None => Value::Null,
-                };
-                acc.add(call, v)?;
-            }
+            let states = groups.entry(key).or_insert_with(|| fresh(&self.calls));
+            feed(&self.calls, states, &t.row, ctx)?;
         }
         if groups.is_empty() && self.groups.is_empty() {
-            groups.insert(Vec::new(), vec![Accumulator::new(); self.calls.len()]);
+            groups.insert(Vec::new(), fresh(&self.calls));
         }
-        Ok(groups
-            .into_iter()
-            .map(|(mut key, accs)| {
-                key.extend(self.calls.iter().zip(&accs).map(|(c, a)| a.finish(c.func)));
-                Tuple::derived(key)
-            })
-            .collect())
+        let mut out = Vec::with_capacity(groups.len());
+        for (mut key, states) in groups {
+            for (call, state) in self.calls.iter().zip(&states) {
+                key.push(state.finish(call)?);
+            }
+            out.push(Tuple::derived(key));
+        }
+        Ok(out)
     }
 }
 

@@ -37,8 +37,8 @@ impl Operator for Delete {
             else {
                 continue;
             };
-            ctx.txn.delete(self.table.id, &key)?;
-            return Ok(Some(returning_row(&self.returning, &current, ctx.params)?));
+            ctx.txn_mut()?.delete(self.table.id, &key)?;
+            return Ok(Some(returning_row(&self.returning, &current, ctx)?));
         }
         Ok(None)
     }

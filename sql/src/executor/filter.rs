@@ -19,7 +19,7 @@ impl Filter {
 impl Operator for Filter {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         while let Some(t) = self.input.next(ctx)? {
-            if self.predicate.is_true(&t.row, ctx.params)? {
+            if self.predicate.is_true(&t.row, ctx)? {
                 return Ok(Some(t));
             }
         }

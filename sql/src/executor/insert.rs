@@ -47,7 +47,10 @@ impl Insert {
     fn insert_row(&mut self, ctx: &mut Context, row: Row) -> Result<Option<Row>> {
         // A conflicting row may be deleted between the report and the lock: retry a few times.
         for _ in 0..16 {
-            match ctx.txn.insert(self.table.id, row.clone(), &self.arbiter)? {
+            match ctx
+                .txn_mut()?
+                .insert(self.table.id, row.clone(), &self.arbiter)?
+            {
                 InsertOutcome::Inserted(key) => {
                     self.written.insert(key);
                     return Ok(Some(row));
@@ -65,23 +68,25 @@ impl Insert {
                             "ON CONFLICT DO UPDATE command cannot affect row a second time".into(),
                         ));
                     }
-                    let existing = match ctx.txn.lock_row(self.table.id, &key)? {
+                    let existing = match ctx.txn_mut()?.lock_row(self.table.id, &key)? {
                         LockOutcome::Unchanged(r) | LockOutcome::Changed(r) => r,
                         LockOutcome::Deleted => continue,
                     };
                     let mut both = existing.clone();
                     both.extend(row.iter().cloned());
                     if let Some(p) = predicate
-                        && !p.is_true(&both, ctx.params)?
+                        && !p.is_true(&both, ctx)?
                     {
                         return Ok(None);
                     }
                     let mut new_row = existing;
                     for (col, e) in assignments {
-                        new_row[*col] = e.eval(&both, ctx.params)?;
+                        new_row[*col] = e.eval(&both, ctx)?;
                     }
                     check_not_null(&self.table, &new_row)?;
-                    let new_key = ctx.txn.update(self.table.id, &key, new_row.clone())?;
+                    let new_key = ctx
+                        .txn_mut()?
+                        .update(self.table.id, &key, new_row.clone())?;
                     self.written.insert(new_key);
                     return Ok(Some(new_row));
                 }
@@ -98,7 +103,7 @@ impl Operator for Insert {
         while let Some(t) = self.input.next(ctx)? {
             check_not_null(&self.table, &t.row)?;
             if let Some(stored) = self.insert_row(ctx, t.row)? {
-                return Ok(Some(returning_row(&self.returning, &stored, ctx.params)?));
+                return Ok(Some(returning_row(&self.returning, &stored, ctx)?));
             }
         }
         Ok(None)

@@ -71,7 +71,7 @@ impl Operator for NestedLoopJoin {
                 let mut row = left_row.clone();
                 row.extend(right_rows[i].0.iter().cloned());
                 let ok = match &self.on {
-                    Some(p) => p.is_true(&row, ctx.params)?,
+                    Some(p) => p.is_true(&row, ctx)?,
                     None => true,
                 };
                 if ok {

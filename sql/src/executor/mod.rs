@@ -4,7 +4,11 @@
 //! root with [`Operator::next`], passing a [`Context`] that lends the transaction and the
 //! bound parameter values to every call (operators never own the transaction, so a DML
 //! operator can write through it while its input scan — a detached [`crate::storage::RowStream`]
-//! — is still being read).
+//! — is still being read). The context is also the expressions' [`crate::expr::Env`]: it
+//! runs their subqueries, each in a nested read-only context (`context.rs`).
+//!
+//! `build` borrows the plan: a correlated subquery's or a recursive CTE's plan is built again
+//! for every evaluation, from the one plan the binder made.
 //!
 //! A [`Tuple`] carries the row's storage key when it still denotes a stored row (from a scan
 //! through filters), which UPDATE and DELETE need to lock and write it. Blocking operators
@@ -14,43 +18,57 @@
 //! and [`collect`] call [`crate::interrupt::check`], so every loop that can run long fails
 //! with 57014 soon after the session's interrupt is canceled.
 
+mod accumulator;
 mod aggregate;
+mod context;
+mod cte_scan;
 mod delete;
 mod distinct;
 mod filter;
 mod insert;
 mod join;
+mod lateral_join;
 mod limit;
 mod project;
+mod recursive_union;
 mod scan;
 mod series;
+mod set_op;
 mod sort;
+mod union;
 mod update;
 mod values;
+mod window;
+mod window_frame;
+mod with;
+mod work_table;
 
 pub use aggregate::Aggregate;
+pub use context::{CACHE_BUDGET, Context, QueryState};
+pub use cte_scan::CteScan;
 pub use delete::Delete;
 pub use distinct::Distinct;
 pub use filter::Filter;
 pub use insert::Insert;
 pub use join::NestedLoopJoin;
+pub use lateral_join::LateralJoin;
 pub use limit::Limit;
 pub use project::Project;
+pub use recursive_union::RecursiveUnion;
 pub use scan::Scan;
 pub use series::Series;
+pub use set_op::SetOp;
 pub use sort::Sort;
+pub use union::Union;
 pub use update::Update;
 pub use values::Values;
+pub use window::Window;
+pub use with::With;
+pub use work_table::WorkTable;
 
-use crate::planner::Plan;
-use crate::storage::{Key, Row, TableDef, Txn};
+use crate::planner::{Plan, SetOpKind};
+use crate::storage::{Key, Row, TableDef};
 use crate::{Error, Result, Value};
-
-/// What operators borrow from the session for one call.
-pub struct Context<'a> {
-    pub txn: &'a mut dyn Txn,
-    pub params: &'a [Value],
-}
 
 /// A row flowing between operators, with its storage key when it is a stored row.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,12 +90,14 @@ pub trait Operator {
 }
 
 /// Builds the operator tree for `plan`.
-pub fn build(plan: Plan) -> Box<dyn Operator> {
+pub fn build(plan: &Plan) -> Box<dyn Operator> {
     match plan {
-        Plan::Scan { table, access } => Box::new(Scan::new(table, access)),
-        Plan::Values { rows } => Box::new(Values::new(rows)),
-        Plan::Series { start, stop, step } => Box::new(Series::new(start, stop, step)),
-        Plan::Filter { input, predicate } => Box::new(Filter::new(build(*input), predicate)),
+        Plan::Scan { table, access } => Box::new(Scan::new(table.clone(), access.clone())),
+        Plan::Values { rows } => Box::new(Values::new(rows.clone())),
+        Plan::Series { start, stop, step } => {
+            Box::new(Series::new(start.clone(), stop.clone(), step.clone()))
+        }
+        Plan::Filter { input, predicate } => Box::new(Filter::new(build(input), predicate.clone())),
         Plan::Join {
             left,
             right,
@@ -86,26 +106,74 @@ pub fn build(plan: Plan) -> Box<dyn Operator> {
             left_width,
             right_width,
         } => Box::new(NestedLoopJoin::new(
-            build(*left),
-            build(*right),
+            build(left),
+            build(right),
+            *kind,
+            on.clone(),
+            *left_width,
+            *right_width,
+        )),
+        Plan::LateralJoin {
+            left,
+            right,
+            args,
             kind,
             on,
-            left_width,
             right_width,
+        } => Box::new(LateralJoin::new(
+            build(left),
+            right.as_ref().clone(),
+            args.clone(),
+            *kind,
+            on.clone(),
+            *right_width,
         )),
         Plan::Aggregate {
             input,
             groups,
             calls,
-        } => Box::new(Aggregate::new(build(*input), groups, calls)),
-        Plan::Project { input, exprs } => Box::new(Project::new(build(*input), exprs)),
-        Plan::Distinct { input } => Box::new(Distinct::new(build(*input))),
-        Plan::Sort { input, keys } => Box::new(Sort::new(build(*input), keys)),
+        } => Box::new(Aggregate::new(build(input), groups.clone(), calls.clone())),
+        Plan::Window { input, calls } => Box::new(Window::new(build(input), calls.clone())),
+        Plan::SetOp {
+            op: SetOpKind::Union,
+            all,
+            left,
+            right,
+        } => Box::new(Union::new(build(left), build(right), *all)),
+        Plan::SetOp {
+            op,
+            all,
+            left,
+            right,
+        } => Box::new(SetOp::new(*op, *all, build(left), build(right))),
+        Plan::With { ctes, input } => Box::new(With::new(ctes.clone(), build(input))),
+        Plan::CteScan { id } => Box::new(CteScan::new(*id)),
+        Plan::RecursiveUnion {
+            id,
+            all,
+            anchor,
+            recursive,
+        } => Box::new(RecursiveUnion::new(
+            *id,
+            *all,
+            build(anchor),
+            recursive.as_ref().clone(),
+        )),
+        Plan::WorkTable { id } => Box::new(WorkTable::new(*id)),
+        Plan::Project { input, exprs } => Box::new(Project::new(build(input), exprs.clone())),
+        Plan::Distinct { input, on } => Box::new(Distinct::new(build(input), on.clone())),
+        Plan::Sort { input, keys } => Box::new(Sort::new(build(input), keys.clone())),
         Plan::Limit {
             input,
             limit,
             offset,
-        } => Box::new(Limit::new(build(*input), limit, offset)),
+            with_ties,
+        } => Box::new(Limit::new(
+            build(input),
+            limit.clone(),
+            offset.clone(),
+            with_ties.clone(),
+        )),
         Plan::Insert {
             table,
             input,
@@ -113,11 +181,11 @@ pub fn build(plan: Plan) -> Box<dyn Operator> {
             arbiter,
             returning,
         } => Box::new(Insert::new(
-            table,
-            build(*input),
-            on_conflict,
-            arbiter,
-            returning,
+            table.clone(),
+            build(input),
+            on_conflict.clone(),
+            arbiter.clone(),
+            returning.clone(),
         )),
         Plan::Update {
             table,
@@ -126,18 +194,23 @@ pub fn build(plan: Plan) -> Box<dyn Operator> {
             assignments,
             returning,
         } => Box::new(Update::new(
-            table,
-            build(*input),
-            predicate,
-            assignments,
-            returning,
+            table.clone(),
+            build(input),
+            predicate.clone(),
+            assignments.clone(),
+            returning.clone(),
         )),
         Plan::Delete {
             table,
             input,
             predicate,
             returning,
-        } => Box::new(Delete::new(table, build(*input), predicate, returning)),
+        } => Box::new(Delete::new(
+            table.clone(),
+            build(input),
+            predicate.clone(),
+            returning.clone(),
+        )),
     }
 }
 
@@ -169,10 +242,10 @@ pub fn lock_for_write(
     let key = t
         .key
         .ok_or_else(|| Error::Internal(format!("{what} input row has no key")))?;
-    Ok(match ctx.txn.lock_row(table.id, &key)? {
+    Ok(match ctx.txn_mut()?.lock_row(table.id, &key)? {
         LockOutcome::Unchanged(row) => Some((key, row)),
         LockOutcome::Changed(row) => match predicate {
-            Some(p) if !p.is_true(&row, ctx.params)? => None,
+            Some(p) if !p.is_true(&row, ctx)? => None,
             _ => Some((key, row)),
         },
         LockOutcome::Deleted => None,
@@ -183,12 +256,12 @@ pub fn lock_for_write(
 pub fn returning_row(
     returning: &Option<Vec<crate::expr::Expr>>,
     row: &[Value],
-    params: &[Value],
+    ctx: &Context,
 ) -> Result<Tuple> {
     let values = match returning {
         Some(exprs) => exprs
             .iter()
-            .map(|e| e.eval(row, params))
+            .map(|e| e.eval(row, ctx))
             .collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
     };

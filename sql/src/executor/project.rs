@@ -23,7 +23,7 @@ impl Operator for Project {
         let row = self
             .exprs
             .iter()
-            .map(|e| e.eval(&t.row, ctx.params))
+            .map(|e| e.eval(&t.row, ctx))
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Tuple::derived(row)))
     }

@@ -24,12 +24,12 @@ impl Scan {
     }
 
     /// Evaluates the planned bounds; `None` if a bound is NULL (empty result).
-    fn range(plan: &RangePlan, params: &[Value]) -> Result<Option<KeyRange>> {
+    fn range(plan: &RangePlan, ctx: &Context) -> Result<Option<KeyRange>> {
         let eval = |b: &Bound<Vec<crate::expr::Expr>>| -> Result<Option<Bound<Vec<Value>>>> {
             let vals = |es: &Vec<crate::expr::Expr>| -> Result<Option<Vec<Value>>> {
                 let v = es
                     .iter()
-                    .map(|e| e.eval(&[], params))
+                    .map(|e| e.eval(&[], ctx))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(if v.iter().any(Value::is_null) {
                     None
@@ -56,16 +56,16 @@ impl Operator for Scan {
         if self.stream.is_none() {
             let access = match &self.access {
                 AccessPlan::Full => Some(Access::Full),
-                AccessPlan::Primary(r) => Self::range(r, ctx.params)?.map(Access::PrimaryRange),
+                AccessPlan::Primary(r) => Self::range(r, ctx)?.map(Access::PrimaryRange),
                 AccessPlan::Index { index, range } => {
-                    Self::range(range, ctx.params)?.map(|range| Access::IndexRange {
+                    Self::range(range, ctx)?.map(|range| Access::IndexRange {
                         index: index.clone(),
                         range,
                     })
                 }
             };
             self.stream = Some(match access {
-                Some(a) => ctx.txn.scan(self.table.id, &a)?,
+                Some(a) => ctx.txn().scan(self.table.id, &a)?,
                 None => Box::new(std::iter::empty()),
             });
         }

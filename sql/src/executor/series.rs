@@ -27,7 +27,7 @@ impl Operator for Series {
             let mut v = [0i64; 3];
             let mut null = false;
             for (slot, e) in v.iter_mut().zip(&self.args) {
-                match e.eval(&[], ctx.params)? {
+                match e.eval(&[], ctx)? {
                     Value::Int(i) => *slot = i,
                     Value::Null => null = true,
                     other => {

@@ -2,8 +2,8 @@
 //! ASC/DESC and NULLS FIRST/LAST.
 
 use super::{Context, Operator, Tuple, collect};
-use crate::Result;
 use crate::planner::SortKey;
+use crate::{Result, Value};
 use std::cmp::Ordering;
 
 pub struct Sort {
@@ -22,30 +22,23 @@ impl Sort {
     }
 }
 
-fn compare(keys: &[SortKey], a: &Tuple, b: &Tuple) -> Ordering {
+/// Compares two values as a sort key: ASC/DESC, NULLS FIRST/LAST.
+pub fn compare_values(x: &Value, y: &Value, desc: bool, nulls_first: bool) -> Ordering {
+    match (x.is_null(), y.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) if nulls_first => Ordering::Less,
+        (true, false) => Ordering::Greater,
+        (false, true) if nulls_first => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) if desc => x.cmp(y).reverse(),
+        (false, false) => x.cmp(y),
+    }
+}
+
+/// Compares two rows by `keys` (ASC/DESC, NULLS FIRST/LAST).
+pub fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
     for k in keys {
-        let (x, y) = (&a.row[k.column], &b.row[k.column]);
-        let ord = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if k.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if k.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (false, false) => {
-                let o = x.cmp(y);
-                if k.desc { o.reverse() } else { o }
-            }
-        };
+        let ord = compare_values(&a[k.column], &b[k.column], k.desc, k.nulls_first);
         if ord != Ordering::Equal {
             return ord;
         }
@@ -57,7 +50,7 @@ impl Operator for Sort {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         if self.sorted.is_none() {
             let mut rows = collect(self.input.as_mut(), ctx)?;
-            rows.sort_by(|a, b| compare(&self.keys, a, b));
+            rows.sort_by(|a, b| compare_rows(&self.keys, &a.row, &b.row));
             self.sorted = Some(rows.into_iter());
         }
         Ok(self.sorted.as_mut().expect("sorted above").next())

@@ -45,11 +45,12 @@ impl Operator for Update {
             };
             let mut new_row = current.clone();
             for (col, e) in &self.assignments {
-                new_row[*col] = e.eval(&current, ctx.params)?;
+                new_row[*col] = e.eval(&current, ctx)?;
             }
             check_not_null(&self.table, &new_row)?;
-            ctx.txn.update(self.table.id, &key, new_row.clone())?;
-            return Ok(Some(returning_row(&self.returning, &new_row, ctx.params)?));
+            ctx.txn_mut()?
+                .update(self.table.id, &key, new_row.clone())?;
+            return Ok(Some(returning_row(&self.returning, &new_row, ctx)?));
         }
         Ok(None)
     }

@@ -23,7 +23,7 @@ impl Operator for Values {
         };
         let row = exprs
             .iter()
-            .map(|e| e.eval(&[], ctx.params))
+            .map(|e| e.eval(&[], ctx))
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Tuple::derived(row)))
     }

@@ -13,14 +13,53 @@
 mod functions;
 mod like;
 mod ops;
+pub mod subquery;
 mod system_functions;
+mod visit;
 
 pub use functions::Function;
 pub use ops::{ArithOp, CmpOp};
+pub use subquery::{Subquery, SubqueryKind, SubqueryResult};
 pub use system_functions::{SystemFunction, version_string};
 
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
+use std::rc::Rc;
+
+/// What evaluation reads besides the input row: parameters, the enclosing query's
+/// correlation values, and subquery results (the executor's [`crate::executor::Context`]
+/// implements it; [`Params`] is the environment without a transaction).
+pub trait Env {
+    /// Bound parameter `$i+1`.
+    fn param(&self, i: usize) -> Result<Value>;
+    /// Correlation value `i` of the (sub)query being evaluated ([`Expr::OuterRef`]).
+    fn outer(&self, i: usize) -> Result<Value>;
+    /// The result of subquery `s` for correlation values `args`.
+    fn subquery(&self, s: &Subquery, args: Vec<Value>) -> Result<Rc<SubqueryResult>>;
+}
+
+/// An environment with parameter values only: no correlation, no subqueries.
+pub struct Params<'a>(pub &'a [Value]);
+
+impl Env for Params<'_> {
+    fn param(&self, i: usize) -> Result<Value> {
+        self.0.get(i).cloned().ok_or_else(|| {
+            Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))
+        })
+    }
+
+    fn outer(&self, i: usize) -> Result<Value> {
+        Err(Error::Internal(format!(
+            "outer reference {i} outside a subquery"
+        )))
+    }
+
+    fn subquery(&self, _: &Subquery, _: Vec<Value>) -> Result<Rc<SubqueryResult>> {
+        Err(Error::Internal(
+            "subquery evaluated without a transaction".into(),
+        ))
+    }
+}
 
 /// A bound, typed scalar expression. See the module docs.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +69,11 @@ pub enum Expr {
     Column(usize),
     /// Bound parameter `$n` (zero-based slot).
     Param(usize),
+    /// Correlation value `i` of the subquery being evaluated: a column of an enclosing
+    /// query, passed in through [`Subquery::args`] (see [`subquery`]).
+    OuterRef(usize),
+    /// A subquery used as a value.
+    Subquery(Box<Subquery>),
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
@@ -85,12 +129,12 @@ pub enum Expr {
 }
 
 impl Expr {
-    /// Evaluates the expression over `row` with bound parameter values `params`.
+    /// Evaluates the expression over `row` in `env` (parameters, correlation, subqueries).
     ///
     /// The variants that form long chains (`AND`, `OR`, arithmetic, comparisons) are handled
     /// in this small frame; the rest in [`Expr::eval_other`], so that deep trees cost little
     /// stack per level.
-    pub fn eval(&self, row: &[Value], params: &[Value]) -> Result<Value> {
+    pub fn eval(&self, row: &[Value], env: &dyn Env) -> Result<Value> {
         match self {
             Expr::Column(i) => row
                 .get(*i)
@@ -98,87 +142,110 @@ impl Expr {
                 .ok_or_else(|| Error::Internal(format!("column {i} out of range"))),
             Expr::Literal(v) => Ok(v.clone()),
             Expr::And(a, b) => {
-                let l = a.eval(row, params)?;
+                let l = a.eval(row, env)?;
                 if l == Value::Bool(false) {
                     return Ok(l);
                 }
-                Ok(match (l, b.eval(row, params)?) {
+                Ok(match (l, b.eval(row, env)?) {
                     (_, Value::Bool(false)) => Value::Bool(false),
                     (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
                     _ => Value::Null,
                 })
             }
             Expr::Or(a, b) => {
-                let l = a.eval(row, params)?;
+                let l = a.eval(row, env)?;
                 if l == Value::Bool(true) {
                     return Ok(l);
                 }
-                Ok(match (l, b.eval(row, params)?) {
+                Ok(match (l, b.eval(row, env)?) {
                     (_, Value::Bool(true)) => Value::Bool(true),
                     (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
                     _ => Value::Null,
                 })
             }
             Expr::Arith(op, a, b, ty) => {
-                let l = a.eval(row, params)?;
-                ops::arith(*op, l, b.eval(row, params)?, *ty)
+                let l = a.eval(row, env)?;
+                ops::arith(*op, l, b.eval(row, env)?, *ty)
             }
             Expr::Compare(op, a, b) => {
-                let l = a.eval(row, params)?;
-                let r = b.eval(row, params)?;
+                let l = a.eval(row, env)?;
+                let r = b.eval(row, env)?;
                 if l.is_null() || r.is_null() {
                     Ok(Value::Null)
                 } else {
                     Ok(Value::Bool(op.holds(l.cmp(&r))))
                 }
             }
-            other => other.eval_other(row, params),
+            other => other.eval_other(row, env),
         }
     }
 
     #[inline(never)]
-    fn eval_other(&self, row: &[Value], params: &[Value]) -> Result<Value> {
+    fn eval_other(&self, row: &[Value], env: &dyn Env) -> Result<Value> {
         Ok(match self {
             Expr::Literal(v) => v.clone(),
             Expr::Column(i) => row
                 .get(*i)
                 .cloned()
                 .ok_or_else(|| Error::Internal(format!("column {i} out of range")))?,
-            Expr::Param(i) => params.get(*i).cloned().ok_or_else(|| {
-                Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))
-            })?,
-            Expr::Not(e) => match e.eval(row, params)? {
+            Expr::Param(i) => env.param(*i)?,
+            Expr::OuterRef(i) => env.outer(*i)?,
+            Expr::Subquery(s) => {
+                let args = s
+                    .args
+                    .iter()
+                    .map(|a| a.eval(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                let result = env.subquery(s, args)?;
+                match (&s.kind, result.as_ref()) {
+                    (SubqueryKind::Scalar, SubqueryResult::Scalar(v)) => v.clone(),
+                    (SubqueryKind::Exists, SubqueryResult::Exists(b)) => Value::Bool(*b),
+                    (SubqueryKind::Quantified { lhs, op, all }, SubqueryResult::Rows(rows)) => {
+                        let lhs = lhs
+                            .iter()
+                            .map(|e| e.eval(row, env))
+                            .collect::<Result<Vec<_>>>()?;
+                        subquery::quantified(&lhs, *op, *all, rows)
+                    }
+                    (kind, r) => {
+                        return Err(Error::Internal(format!(
+                            "subquery of kind {kind:?} produced {r:?}"
+                        )));
+                    }
+                }
+            }
+            Expr::Not(e) => match e.eval(row, env)? {
                 Value::Bool(b) => Value::Bool(!b),
                 _ => Value::Null,
             },
             Expr::And(a, b) => {
-                let l = a.eval(row, params)?;
+                let l = a.eval(row, env)?;
                 if l == Value::Bool(false) {
                     return Ok(l);
                 }
-                match (l, b.eval(row, params)?) {
+                match (l, b.eval(row, env)?) {
                     (_, Value::Bool(false)) => Value::Bool(false),
                     (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
                     _ => Value::Null,
                 }
             }
             Expr::Or(a, b) => {
-                let l = a.eval(row, params)?;
+                let l = a.eval(row, env)?;
                 if l == Value::Bool(true) {
                     return Ok(l);
                 }
-                match (l, b.eval(row, params)?) {
+                match (l, b.eval(row, env)?) {
                     (_, Value::Bool(true)) => Value::Bool(true),
                     (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
                     _ => Value::Null,
                 }
             }
-            Expr::Neg(e, ty) => ops::negate(e.eval(row, params)?, *ty)?,
+            Expr::Neg(e, ty) => ops::negate(e.eval(row, env)?, *ty)?,
             Expr::Arith(op, a, b, ty) => {
-                ops::arith(*op, a.eval(row, params)?, b.eval(row, params)?, *ty)?
+                ops::arith(*op, a.eval(row, env)?, b.eval(row, env)?, *ty)?
             }
             Expr::Compare(op, a, b) => {
-                let (l, r) = (a.eval(row, params)?, b.eval(row, params)?);
+                let (l, r) = (a.eval(row, env)?, b.eval(row, env)?);
                 if l.is_null() || r.is_null() {
                     Value::Null
                 } else {
@@ -190,22 +257,22 @@ impl Expr {
                 right,
                 negated,
             } => {
-                let (l, r) = (left.eval(row, params)?, right.eval(row, params)?);
+                let (l, r) = (left.eval(row, env)?, right.eval(row, env)?);
                 Value::Bool((l != r) != *negated)
             }
-            Expr::Concat(a, b) => match (a.eval(row, params)?, b.eval(row, params)?) {
+            Expr::Concat(a, b) => match (a.eval(row, env)?, b.eval(row, env)?) {
                 (Value::Null, _) | (_, Value::Null) => Value::Null,
                 (l, r) => Value::Text(format!("{}{}", text_of(l), text_of(r))),
             },
             Expr::IsNull { expr, negated } => {
-                Value::Bool(expr.eval(row, params)?.is_null() != *negated)
+                Value::Bool(expr.eval(row, env)?.is_null() != *negated)
             }
             Expr::IsBool {
                 expr,
                 value,
                 negated,
             } => {
-                let v = match expr.eval(row, params)? {
+                let v = match expr.eval(row, env)? {
                     Value::Bool(b) => Some(b),
                     _ => None,
                 };
@@ -216,7 +283,7 @@ impl Expr {
                 pattern,
                 negated,
                 case_insensitive,
-            } => match (expr.eval(row, params)?, pattern.eval(row, params)?) {
+            } => match (expr.eval(row, env)?, pattern.eval(row, env)?) {
                 (Value::Text(s), Value::Text(p)) => {
                     Value::Bool(like::matches(&s, &p, *case_insensitive)? != *negated)
                 }
@@ -227,13 +294,13 @@ impl Expr {
                 list,
                 negated,
             } => {
-                let v = expr.eval(row, params)?;
+                let v = expr.eval(row, env)?;
                 if v.is_null() {
                     return Ok(Value::Null);
                 }
                 let mut saw_null = false;
                 for item in list {
-                    let x = item.eval(row, params)?;
+                    let x = item.eval(row, env)?;
                     if x.is_null() {
                         saw_null = true;
                     } else if x == v {
@@ -248,12 +315,12 @@ impl Expr {
             }
             Expr::Case { whens, otherwise } => {
                 for (cond, result) in whens {
-                    if cond.eval(row, params)? == Value::Bool(true) {
-                        return result.eval(row, params);
+                    if cond.eval(row, env)? == Value::Bool(true) {
+                        return result.eval(row, env);
                     }
                 }
                 match otherwise {
-                    Some(e) => e.eval(row, params)?,
+                    Some(e) => e.eval(row, env)?,
                     None => Value::Null,
                 }
             }
@@ -262,10 +329,10 @@ impl Expr {
                 from,
                 to,
                 explicit,
-            } => cast::cast(expr.eval(row, params)?, *from, *to, *explicit)?,
+            } => cast::cast(expr.eval(row, env)?, *from, *to, *explicit)?,
             Expr::Coalesce(items) => {
                 for item in items {
-                    let v = item.eval(row, params)?;
+                    let v = item.eval(row, env)?;
                     if !v.is_null() {
                         return Ok(v);
                     }
@@ -275,7 +342,7 @@ impl Expr {
             Expr::Call(f, args) => {
                 let vals = args
                     .iter()
-                    .map(|a| a.eval(row, params))
+                    .map(|a| a.eval(row, env))
                     .collect::<Result<Vec<_>>>()?;
                 f.call(vals)?
             }
@@ -283,15 +350,16 @@ impl Expr {
     }
 
     /// Evaluates a predicate: only `true` counts (NULL and false reject the row).
-    pub fn is_true(&self, row: &[Value], params: &[Value]) -> Result<bool> {
-        Ok(self.eval(row, params)? == Value::Bool(true))
+    pub fn is_true(&self, row: &[Value], env: &dyn Env) -> Result<bool> {
+        Ok(self.eval(row, env)? == Value::Bool(true))
     }
 
-    /// Whether the expression reads no column (only literals and parameters), so it can be
-    /// evaluated once, e.g. as a scan bound.
+    /// Whether the expression reads no column of its input row (only literals, parameters
+    /// and correlation values, which are fixed during one evaluation of a (sub)query), so it
+    /// can be evaluated once, e.g. as a scan bound.
     pub fn is_constant(&self) -> bool {
         match self {
-            Expr::Literal(_) | Expr::Param(_) => true,
+            Expr::Literal(_) | Expr::Param(_) | Expr::OuterRef(_) => true,
             Expr::Cast { expr, .. } | Expr::Neg(expr, _) => expr.is_constant(),
             _ => false,
         }

@@ -8,7 +8,7 @@ fn lit(v: Value) -> Box<Expr> {
 }
 
 fn eval(e: Expr) -> crate::Result<Value> {
-    e.eval(&[], &[])
+    e.eval(&[], &super::Params(&[]))
 }
 
 #[test]
@@ -23,7 +23,11 @@ fn kleene_logic() {
     assert_eq!(or(&n, &t), t);
     assert_eq!(or(&f, &n), n);
     assert_eq!(eval(Expr::Not(lit(n.clone()))).unwrap(), n);
-    assert!(!Expr::Literal(Value::Null).is_true(&[], &[]).unwrap());
+    assert!(
+        !Expr::Literal(Value::Null)
+            .is_true(&[], &super::Params(&[]))
+            .unwrap()
+    );
 }
 
 #[test]

@@ -12,107 +12,13 @@ use crate::expr::{CmpOp, Expr};
 use crate::storage::TableDef;
 use std::ops::Bound;
 
-/// Applies the rule everywhere in the tree.
-pub fn choose_access(plan: Plan) -> Plan {
-    match plan {
-        Plan::Filter { input, predicate } => {
-            let input = match *input {
-                Plan::Scan {
-                    table,
-                    access: AccessPlan::Full,
-                } => {
-                    let access = best_access(&table, &predicate);
-                    Plan::Scan { table, access }
-                }
-                other => choose_access(other),
-            };
-            Plan::Filter {
-                input: Box::new(input),
-                predicate,
-            }
-        }
-        Plan::Join {
-            left,
-            right,
-            kind,
-            on,
-            left_width,
-            right_width,
-        } => Plan::Join {
-            left: Box::new(choose_access(*left)),
-            right: Box::new(choose_access(*right)),
-            kind,
-            on,
-            left_width,
-            right_width,
-        },
-        Plan::Aggregate {
-            input,
-            groups,
-            calls,
-        } => Plan::Aggregate {
-            input: Box::new(choose_access(*input)),
-            groups,
-            calls,
-        },
-        Plan::Project { input, exprs } => Plan::Project {
-            input: Box::new(choose_access(*input)),
-            exprs,
-        },
-        Plan::Distinct { input } => Plan::Distinct {
-            input: Box::new(choose_access(*input)),
-        },
-        Plan::Sort { input, keys } => Plan::Sort {
-            input: Box::new(choose_access(*input)),
-            keys,
-        },
-        Plan::Limit {
-            input,
-            limit,
-            offset,
-        } => Plan::Limit {
-            input: Box::new(choose_access(*input)),
-            limit,
-            offset,
-        },
-        Plan::Insert {
-            table,
-            input,
-            on_conflict,
-            arbiter,
-            returning,
-        } => Plan::Insert {
-            table,
-            input: Box::new(choose_access(*input)),
-            on_conflict,
-            arbiter,
-            returning,
-        },
-        Plan::Update {
-            table,
-            input,
-            predicate,
-            assignments,
-            returning,
-        } => Plan::Update {
-            table,
-            input: Box::new(choose_access(*input)),
-            predicate,
-            assignments,
-            returning,
-        },
-        Plan::Delete {
-            table,
-            input,
-            predicate,
-            returning,
-        } => Plan::Delete {
-            table,
-            input: Box::new(choose_access(*input)),
-            predicate,
-            returning,
-        },
-        leaf @ (Plan::Scan { .. } | Plan::Values { .. } | Plan::Series { .. }) => leaf,
+/// The rule for one node (see [`super::visit::transform`] for applying it everywhere).
+pub fn choose_access(plan: &mut Plan) {
+    if let Plan::Filter { input, predicate } = plan
+        && let Plan::Scan { table, access } = input.as_mut()
+        && *access == AccessPlan::Full
+    {
+        *access = best_access(table, predicate);
     }
 }
 

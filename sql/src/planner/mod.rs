@@ -6,15 +6,25 @@
 //! * [`access`] — a `Filter` directly over a full `Scan` becomes a primary-key or
 //!   secondary-index range scan when the predicate has equality / range conjuncts on the
 //!   leading key columns (the filter stays on top, so the range only has to be a superset).
+//!   Correlation values (`OuterRef`) count as constants, so a correlated subquery's
+//!   `WHERE t2.id = t1.x` becomes a key lookup per evaluation.
 //!
 //! Plans are trees of owned nodes; every node's output row layout is fixed at bind time
-//! (column positions in expressions refer to the child's output).
+//! (column positions in expressions refer to the child's output). Plans also hang below
+//! expressions (a subquery's plan, see [`crate::expr::subquery`]); [`visit`] walks both, so
+//! a rule written for one node applies inside subqueries as well.
+//!
+//! Correlation: the plan of a subquery, of a LATERAL item, or of a CTE reads the values its
+//! enclosing level passes in as `OuterRef(i)`; the node that evaluates it (the subquery
+//! expression, `LateralJoin`, `With`) says which values those are.
 
 pub mod access;
+pub mod visit;
 
 use crate::expr::Expr;
 use crate::storage::{OnConflict, TableDef};
 use std::ops::Bound;
+use std::sync::Arc;
 
 /// An aggregate function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,14 +38,114 @@ pub enum AggFunc {
     Avg,
     Min,
     Max,
+    /// `string_agg(value, delimiter)`.
+    StringAgg,
+    /// `bool_and` / `every`.
+    BoolAnd,
+    BoolOr,
+    /// `var_samp` / `variance` (`pop = false`) and `var_pop`, in float8.
+    Variance {
+        pop: bool,
+    },
+    /// `stddev_samp` / `stddev` and `stddev_pop`, in float8.
+    Stddev {
+        pop: bool,
+    },
 }
 
-/// One aggregate call in an `Aggregate` node.
+/// A sort key over an expression (ORDER BY inside an aggregate or a window).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderKey {
+    pub expr: Expr,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// One aggregate call in an `Aggregate` node (or a window): `func(DISTINCT args ORDER BY
+/// order_by) FILTER (WHERE filter)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggCall {
     pub func: AggFunc,
-    pub arg: Option<Expr>,
+    /// The arguments (none for `count(*)`).
+    pub args: Vec<Expr>,
     pub distinct: bool,
+    /// Rows for which this is not true are skipped.
+    pub filter: Option<Expr>,
+    /// The order rows are fed in (matters for `string_agg`).
+    pub order_by: Vec<OrderKey>,
+}
+
+/// A window function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFunc {
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    /// `ntile(buckets)`.
+    Ntile,
+    /// `lag(value [, offset [, default]])`.
+    Lag,
+    /// `lead(value [, offset [, default]])`.
+    Lead,
+    FirstValue,
+    LastValue,
+    /// `nth_value(value, n)`.
+    NthValue,
+    /// An aggregate over the window frame.
+    Aggregate(AggFunc),
+}
+
+/// How a window frame's offsets count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameUnits {
+    Rows,
+    Range,
+    Groups,
+}
+
+/// One end of a window frame; offsets are constant expressions (rows or groups for ROWS /
+/// GROUPS, a distance in the ORDER BY column's type for RANGE).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding(Expr),
+    CurrentRow,
+    Following(Expr),
+    UnboundedFollowing,
+}
+
+/// A window frame. The default (no frame clause) is `RANGE BETWEEN UNBOUNDED PRECEDING AND
+/// CURRENT ROW`: with ORDER BY the rows up to the current row's last peer, without it the
+/// whole partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFrame {
+    pub units: FrameUnits,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+impl Default for WindowFrame {
+    fn default() -> Self {
+        WindowFrame {
+            units: FrameUnits::Range,
+            start: FrameBound::UnboundedPreceding,
+            end: FrameBound::CurrentRow,
+        }
+    }
+}
+
+/// One window function call of a `Window` node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowCall {
+    pub func: WindowFunc,
+    pub args: Vec<Expr>,
+    pub partition_by: Vec<Expr>,
+    pub order_by: Vec<OrderKey>,
+    pub frame: WindowFrame,
+    /// FILTER (WHERE ...) of a window aggregate.
+    pub filter: Option<Expr>,
 }
 
 /// The kind of a nested-loop join.
@@ -45,6 +155,24 @@ pub enum JoinKind {
     Left,
     Right,
     Full,
+}
+
+/// A set operation between two inputs of the same layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+impl SetOpKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SetOpKind::Union => "UNION",
+            SetOpKind::Intersect => "INTERSECT",
+            SetOpKind::Except => "EXCEPT",
+        }
+    }
 }
 
 /// One ORDER BY key over the input's column `column`.
@@ -115,27 +243,81 @@ pub enum Plan {
         left_width: usize,
         right_width: usize,
     },
+    /// A join whose right side depends on the left row (LATERAL, or a function in FROM over
+    /// earlier FROM items): for each left row, `args` are evaluated over it and `right` runs
+    /// with them as its correlation values. Output rows are `[left..., right...]`; `kind` is
+    /// `Inner` or `Left` (unmatched left rows padded with NULLs).
+    LateralJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        args: Vec<Expr>,
+        kind: JoinKind,
+        on: Option<Expr>,
+        right_width: usize,
+    },
     /// Output rows are `[group values..., aggregate values...]`.
     Aggregate {
         input: Box<Plan>,
         groups: Vec<Expr>,
         calls: Vec<AggCall>,
     },
+    /// Window functions over the input rows: output rows are `[input..., results...]`.
+    Window {
+        input: Box<Plan>,
+        calls: Vec<WindowCall>,
+    },
     Project {
         input: Box<Plan>,
         exprs: Vec<Expr>,
     },
+    /// Drops rows equal to an earlier row (NULLs equal); with `on`, rows equal on those
+    /// columns (DISTINCT ON: the first row of each group in input order is kept).
     Distinct {
         input: Box<Plan>,
+        on: Option<Vec<usize>>,
     },
     Sort {
         input: Box<Plan>,
         keys: Vec<SortKey>,
     },
+    /// LIMIT / OFFSET / FETCH FIRST; `with_ties` (FETCH ... WITH TIES) also returns the
+    /// rows after the last one that are equal to it on these sort keys.
     Limit {
         input: Box<Plan>,
         limit: Option<Expr>,
         offset: Option<Expr>,
+        with_ties: Option<Vec<SortKey>>,
+    },
+    /// `left UNION / INTERSECT / EXCEPT [ALL] right`; both inputs already have the result's
+    /// layout and types. Without ALL, duplicates are removed (NULLs compare equal).
+    SetOp {
+        op: SetOpKind,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
+    /// `WITH`: registers each CTE `(id, plan)` for this evaluation (not run until read),
+    /// then yields `input`'s rows. A CTE's plan reads the same correlation values as `input`.
+    With {
+        ctes: Vec<(usize, Arc<Plan>)>,
+        input: Box<Plan>,
+    },
+    /// The rows of CTE `id`, materialized on first read and shared by every reader.
+    CteScan {
+        id: usize,
+    },
+    /// `WITH RECURSIVE`'s body `anchor UNION [ALL] recursive`: `recursive` is run again and
+    /// again over the rows the previous round produced (its `WorkTable { id }`) until a
+    /// round produces nothing new.
+    RecursiveUnion {
+        id: usize,
+        all: bool,
+        anchor: Box<Plan>,
+        recursive: Box<Plan>,
+    },
+    /// The previous round's rows inside a `RecursiveUnion` with the same `id`.
+    WorkTable {
+        id: usize,
     },
     /// Input rows are full table rows; yields RETURNING rows (or empty rows).
     Insert {
@@ -163,8 +345,9 @@ pub enum Plan {
 }
 
 /// Applies the planner rules (see module docs).
-pub fn optimize(plan: Plan) -> Plan {
-    access::choose_access(plan)
+pub fn optimize(mut plan: Plan) -> Plan {
+    visit::transform(&mut plan, &mut access::choose_access);
+    plan
 }
 
 #[cfg(test)]

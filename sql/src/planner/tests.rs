@@ -57,17 +57,7 @@ fn access_of(sql: &str) -> AccessPlan {
     fn find(p: &Plan) -> AccessPlan {
         match p {
             Plan::Scan { access, .. } => access.clone(),
-            Plan::Filter { input, .. }
-            | Plan::Project { input, .. }
-            | Plan::Sort { input, .. }
-            | Plan::Limit { input, .. }
-            | Plan::Aggregate { input, .. }
-            | Plan::Distinct { input }
-            | Plan::Update { input, .. }
-            | Plan::Delete { input, .. }
-            | Plan::Insert { input, .. } => find(input),
-            Plan::Join { left, .. } => find(left),
-            Plan::Values { .. } | Plan::Series { .. } => panic!("no scan"),
+            other => find(other.children().first().expect("no scan")),
         }
     }
     find(&optimize(plan))

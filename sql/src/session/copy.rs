@@ -115,7 +115,7 @@ impl<T: Txn> CopyIn<T> {
                 })?;
             }
             for (col, e) in &self.defaults {
-                row[*col] = e.eval(&[], &[])?;
+                row[*col] = e.eval(&[], &crate::expr::Params(&[]))?;
             }
             check_not_null(&self.table, &row).map_err(|e| e.with_context(line_context()))?;
             txn.insert(self.table.id, row, &OnConflict::Error)

@@ -209,38 +209,13 @@ fn date_style(def: &Definition, value: &str, current: &str) -> Result<String> {
 
 fn time_zone(def: &Definition, value: &str) -> Result<String> {
     let v = value.trim();
-    // A number is an offset in hours east of Greenwich, shown POSIX-style (`<+03>-03`).
-    if let Ok(hours) = v.parse::<f64>() {
-        if !(-15.0..=15.0).contains(&hours) || hours.fract() != 0.0 {
-            return Err(invalid(def, value));
-        }
-        let h = hours as i64;
-        let sign = if h < 0 { '-' } else { '+' };
-        let posix = if h > 0 { '-' } else { '+' };
-        return Ok(format!("<{sign}{:02}>{posix}{:02}", h.abs(), h.abs()));
+    if v.eq_ignore_ascii_case("default") || v.eq_ignore_ascii_case("local") {
+        return Ok(crate::types::datetime::zone::Zone::utc().name().to_string());
     }
-    let known = [
-        "UTC",
-        "GMT",
-        "Etc/UTC",
-        "Etc/GMT",
-        "Zulu",
-        "UCT",
-        "Universal",
-    ];
-    if let Some(k) = known.iter().find(|k| k.eq_ignore_ascii_case(v)) {
-        return Ok(k.to_string());
-    }
-    // Without a time zone database at hand, accept anything shaped like a zone name.
-    let shaped = !v.is_empty()
-        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
-    if shaped {
-        Ok(v.to_string())
-    } else {
-        Err(invalid(def, value))
-    }
+    // The zone's own name is what SHOW prints (`utc` → `UTC`, `+3` → `<+03>-03`).
+    crate::types::datetime::zone::Zone::parse(v)
+        .map(|z| z.name().to_string())
+        .map_err(|_| invalid(def, value))
 }
 
 fn encoding(value: &str) -> Result<String> {

@@ -118,3 +118,17 @@ impl Catalog {
         self.tables.iter().find(|t| t.index(name).is_some())
     }
 }
+
+/// The default name ↔ OID resolution for `regclass`: a table's OID is its [`TableId`]. The
+/// pg_catalog layer may install its own [`ObjectLookup`](crate::types::oid::ObjectLookup)
+/// with stable OIDs for every relation.
+impl crate::types::oid::ObjectLookup for Catalog {
+    fn relation_oid(&self, name: &str) -> Option<u32> {
+        let name = name.strip_prefix("public.").unwrap_or(name);
+        self.table(name).map(|t| t.id)
+    }
+
+    fn relation_name(&self, oid: u32) -> Option<String> {
+        self.table_by_id(oid).map(|t| t.name.clone())
+    }
+}

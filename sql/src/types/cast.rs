@@ -2,12 +2,17 @@
 //!
 //! * [`parse_text`] is the input function of each type (`'42'::int4`, text parameters,
 //!   string literals assigned to typed columns): 22P02 on malformed input, 22003 when out of
-//!   range.
+//!   range, 22007 / 22008 for dates and times.
 //! * [`cast`] converts a value between types. `explicit` distinguishes `CAST`/`::` from
-//!   assignment: an explicit cast to `varchar(n)` truncates, an assignment raises 22001.
+//!   assignment: an explicit cast to `varchar(n)` / `char(n)` truncates, an assignment raises
+//!   22001. Which casts exist, and in which contexts, is [`super::coerce`]'s business.
+//! * [`apply_typmod`] coerces a value to its type's modifier (`numeric(p,s)`, `varchar(n)`,
+//!   `char(n)`, `timestamp(p)`).
 //! * [`check_int`] is the width check every integer-producing operation goes through.
 
-use super::{DataType, Value};
+use super::coerce::{self, CastContext};
+use super::datetime::{self, arith, parse as dt};
+use super::{Array, DataType, Interval, Jsonb, Numeric, Value, bpchar, oid};
 use crate::{Error, Result};
 
 /// Checks that `v` fits the integer type `ty` ("integer out of range" otherwise).
@@ -15,6 +20,7 @@ pub fn check_int(v: i64, ty: DataType) -> Result<i64> {
     let ok = match ty {
         DataType::Int2 => i16::try_from(v).is_ok(),
         DataType::Int4 => i32::try_from(v).is_ok(),
+        DataType::Oid => u32::try_from(v).is_ok(),
         _ => true,
     };
     if ok { Ok(v) } else { Err(int_out_of_range(ty)) }
@@ -25,6 +31,7 @@ pub fn int_out_of_range(ty: DataType) -> Error {
     let name = match ty {
         DataType::Int2 => "smallint",
         DataType::Int8 => "bigint",
+        DataType::Oid => "OID",
         _ => "integer",
     };
     Error::NumericValueOutOfRange(format!("{name} out of range"))
@@ -37,6 +44,18 @@ fn invalid_input(ty: DataType, s: &str) -> Error {
     ))
 }
 
+/// `name` values hold at most 63 bytes (NAMEDATALEN - 1), cut at a character boundary.
+fn truncate_name(mut s: String) -> String {
+    if s.len() > 63 {
+        let mut end = 63;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
 /// The input function of `ty`: parses PostgreSQL's text representation.
 pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
     let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
@@ -46,18 +65,14 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid_input(ty, s));
             }
-            let v: i64 = t.parse().map_err(|_| {
+            let out_of_range = || {
                 Error::NumericValueOutOfRange(format!(
                     "value \"{s}\" is out of range for type {}",
                     ty.name()
                 ))
-            })?;
-            check_int(v, ty).map(Value::Int).map_err(|_| {
-                Error::NumericValueOutOfRange(format!(
-                    "value \"{s}\" is out of range for type {}",
-                    ty.name()
-                ))
-            })
+            };
+            let v: i64 = t.parse().map_err(|_| out_of_range())?;
+            check_int(v, ty).map(Value::Int).map_err(|_| out_of_range())
         }
         DataType::Float4 => match parse_text(DataType::Float8, s) {
             Ok(Value::Float(v)) => {
@@ -101,6 +116,13 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
             };
             Ok(Value::Float(v))
         }
+        DataType::Numeric(m) => {
+            let n = Numeric::parse(s)?;
+            Ok(Value::numeric(match m {
+                Some(m) => n.apply_typmod(m)?,
+                None => n,
+            }))
+        }
         DataType::Bool => {
             let lower = t.to_ascii_lowercase();
             let b = match lower.as_str() {
@@ -120,6 +142,28 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         }
         DataType::Text | DataType::Unknown => Ok(Value::Text(s.to_string())),
         DataType::Varchar(n) => fit_varchar(s.to_string(), n, false),
+        DataType::Bpchar(n) => Ok(Value::Bpchar(bpchar::fit(s, n, false)?)),
+        DataType::Name => Ok(Value::Text(truncate_name(s.to_string()))),
+        DataType::Char => Ok(Value::Text(s.chars().take(1).collect())),
+        DataType::Bytea => Ok(Value::Bytea(super::bytea::parse(s)?)),
+        DataType::Uuid => Ok(Value::Uuid(super::uuid::parse(t)?)),
+        DataType::Date => Ok(Value::Date(dt::date(t)?)),
+        DataType::Time(p) => Ok(Value::Time(round_time(dt::time(t)?, p))),
+        DataType::Timestamp(p) => Ok(Value::Timestamp(round_timestamp(dt::timestamp(t)?, p)?)),
+        DataType::Timestamptz(p) => {
+            Ok(Value::Timestamptz(round_timestamp(dt::timestamptz(t)?, p)?))
+        }
+        DataType::Interval => Ok(Value::Interval(Interval::parse(t)?)),
+        DataType::Json => {
+            super::json::validate_json(s)?;
+            Ok(Value::Json(s.to_string()))
+        }
+        DataType::Jsonb => Ok(Value::Jsonb(Box::new(Jsonb::parse(s)?))),
+        DataType::Oid => Ok(Value::Int(oid::parse_oid(s)?)),
+        DataType::RegClass => Ok(Value::Reg(oid::RegKind::Class, oid::parse_regclass(s)?)),
+        DataType::RegType => Ok(Value::Reg(oid::RegKind::Type, oid::parse_regtype(s)?)),
+        DataType::RegProc => Ok(Value::Reg(oid::RegKind::Proc, oid::parse_regproc(s)?)),
+        DataType::Array(e) => Ok(Value::Array(Box::new(Array::parse(s, e.get())?))),
     }
 }
 
@@ -135,32 +179,106 @@ fn fit_varchar(s: String, limit: Option<u32>, explicit: bool) -> Result<Value> {
     if explicit || s.chars().skip(n as usize).all(|c| c == ' ') {
         Ok(Value::Text(head))
     } else {
-        Err(Error::StringDataRightTruncation(n))
+        Err(Error::StringDataRightTruncation(format!(
+            "character varying({n})"
+        )))
     }
+}
+
+/// Scales for rounding to `p` fractional digits of a second.
+fn precision_scale(p: u8) -> i64 {
+    10i64.pow(6 - u32::from(p.min(6)))
+}
+
+/// Rounds a time to `p` fractional digits (half away from zero).
+pub fn round_time(t: i64, p: Option<u8>) -> i64 {
+    match p {
+        Some(p) if p < 6 => {
+            let scale = precision_scale(p);
+            (t + scale / 2) / scale * scale
+        }
+        _ => t,
+    }
+}
+
+/// Rounds a timestamp to `p` fractional digits (half away from zero).
+pub fn round_timestamp(t: i64, p: Option<u8>) -> Result<i64> {
+    match p {
+        Some(p) if p < 6 && datetime::is_finite_ts(t) => {
+            let scale = precision_scale(p);
+            let r = if t >= 0 {
+                (t + scale / 2) / scale * scale
+            } else {
+                -((-t + scale / 2) / scale * scale)
+            };
+            datetime::check_timestamp(r)
+        }
+        _ => Ok(t),
+    }
+}
+
+/// Coerces a value of type `ty` (without modifier) to `ty`'s modifier.
+pub fn apply_typmod(v: Value, ty: DataType, explicit: bool) -> Result<Value> {
+    Ok(match (v, ty) {
+        (Value::Numeric(n), DataType::Numeric(Some(m))) => Value::numeric(n.apply_typmod(m)?),
+        (Value::Text(s), DataType::Varchar(n)) => fit_varchar(s, n, explicit)?,
+        (Value::Bpchar(s), DataType::Bpchar(n)) => Value::Bpchar(bpchar::fit(&s, n, explicit)?),
+        (Value::Time(t), DataType::Time(p)) => Value::Time(round_time(t, p)),
+        (Value::Timestamp(t), DataType::Timestamp(p)) => Value::Timestamp(round_timestamp(t, p)?),
+        (Value::Timestamptz(t), DataType::Timestamptz(p)) => {
+            Value::Timestamptz(round_timestamp(t, p)?)
+        }
+        (Value::Array(a), DataType::Array(e)) => {
+            let elem = e.get();
+            let items = a
+                .items
+                .into_iter()
+                .map(|v| {
+                    if v.is_null() {
+                        Ok(v)
+                    } else {
+                        apply_typmod(v, elem, explicit)
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Value::Array(Box::new(Array {
+                dims: a.dims,
+                items,
+            }))
+        }
+        (v, _) => v,
+    })
 }
 
 /// Whether a cast from `from` to `to` exists at all (explicitly).
 pub fn can_cast(from: DataType, to: DataType) -> bool {
-    use DataType::*;
-    match (from, to) {
-        _ if from == to => true,
-        (Unknown, _) => true,
-        (_, Text | Varchar(_)) => true,
-        (Text | Varchar(_), _) => true,
-        (Bool, Int4) | (Int4, Bool) => true,
-        _ => from.is_numeric() && to.is_numeric(),
-    }
+    coerce::context(from, to).is_some()
 }
 
 /// Whether `from` converts to `to` implicitly in an assignment (INSERT/UPDATE value).
 pub fn can_assign(from: DataType, to: DataType) -> bool {
-    use DataType::*;
-    match (from, to) {
-        _ if from == to => true,
-        (Unknown, _) => true,
-        (_, Text | Varchar(_)) => from.is_string() || from.is_numeric() || from == Bool,
-        _ => from.is_numeric() && to.is_numeric(),
+    matches!(
+        coerce::context(from, to),
+        Some(CastContext::Implicit | CastContext::Assignment)
+    )
+}
+
+/// The text a value casts to (`true`/`false` for booleans; `char(n)` without its padding).
+pub fn text_of(v: Value) -> String {
+    match v {
+        Value::Text(s) | Value::Json(s) => s,
+        Value::Bpchar(s) => bpchar::trimmed(&s).to_string(),
+        Value::Bool(b) => (if b { "true" } else { "false" }).to_string(),
+        other => other.to_string(),
     }
+}
+
+fn jsonb_cast_error(j: &Jsonb, to: DataType) -> Error {
+    Error::InvalidParameterValue(format!(
+        "cannot cast jsonb {} to type {}",
+        j.type_name(),
+        to.name()
+    ))
 }
 
 /// Converts `v` (of type `from`) to type `to`. See the module docs for `explicit`.
@@ -176,51 +294,238 @@ pub fn cast(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Va
             to.name()
         )));
     }
-    match (v, to) {
-        (Value::Text(s), Text | Unknown) => Ok(Value::Text(s)),
-        (Value::Text(s), Varchar(n)) => fit_varchar(s, n, explicit),
-        (Value::Text(s), _) => parse_text(to, &s),
-        (Value::Bool(b), Text | Varchar(_)) => fit_varchar(
-            if b { "true" } else { "false" }.to_string(),
-            varchar_limit(to),
-            explicit,
-        ),
-        (v, Text | Varchar(_)) => fit_varchar(v.to_string(), varchar_limit(to), explicit),
-        (Value::Bool(b), Int4) => Ok(Value::Int(b as i64)),
-        (Value::Int(i), Bool) => Ok(Value::Bool(i != 0)),
-        (Value::Bool(b), Bool) => Ok(Value::Bool(b)),
-        (Value::Int(i), Int2 | Int4 | Int8) => check_int(i, to).map(Value::Int),
-        (Value::Int(i), Float8) => Ok(Value::Float(i as f64)),
-        (Value::Int(i), Float4) => Ok(Value::Float4(i as f32)),
-        (Value::Float(f), Float8) => Ok(Value::Float(f)),
-        (Value::Float4(f), Float8) => Ok(Value::Float(f as f64)),
-        (Value::Float4(f), Float4) => Ok(Value::Float4(f)),
+    // Casts to string types go through the output function.
+    match to {
+        Text | Unknown => return Ok(Value::Text(text_of(v))),
+        Varchar(n) => return fit_varchar(text_of(v), n, explicit),
+        Bpchar(n) => {
+            let s = match v {
+                Value::Bpchar(s) => s,
+                v => text_of(v),
+            };
+            return Ok(Value::Bpchar(bpchar::fit(&s, n, explicit)?));
+        }
+        Name => return Ok(Value::Text(truncate_name(text_of(v)))),
+        Char => {
+            return Ok(match v {
+                Value::Int(i) => Value::Text(
+                    char::from_u32(i as u8 as u32)
+                        .filter(|_| i != 0)
+                        .map(String::from)
+                        .unwrap_or_default(),
+                ),
+                v => Value::Text(text_of(v).chars().take(1).collect()),
+            });
+        }
+        _ => {}
+    }
+    let v = match v {
+        // ... and casts from string types through the input function.
+        Value::Text(s) if !matches!(from, Char) => return parse_text(to, &s),
+        Value::Bpchar(s) => return parse_text(to, &s),
+        v => v,
+    };
+    let out = match (v, to) {
+        (
+            v @ (Value::Int(_)
+            | Value::Float(_)
+            | Value::Float4(_)
+            | Value::Numeric(_)
+            | Value::Bool(_)
+            | Value::Reg(..)
+            | Value::Text(_)),
+            Int2 | Int4 | Int8 | Oid,
+        ) => to_int(v, to)?,
+        (Value::Int(i), Float8) => Value::Float(i as f64),
+        (Value::Int(i), Float4) => Value::Float4(i as f32),
+        (Value::Float(f), Float8) => Value::Float(f),
+        (Value::Float4(f), Float8) => Value::Float(f64::from(f)),
+        (Value::Float4(f), Float4) => Value::Float4(f),
         (Value::Float(f), Float4) => {
             if f.is_finite() && !(f as f32).is_finite() {
                 return Err(Error::NumericValueOutOfRange(
                     "value out of range: overflow".into(),
                 ));
             }
-            Ok(Value::Float4(f as f32))
+            Value::Float4(f as f32)
         }
-        (v @ (Value::Float(_) | Value::Float4(_)), Int2 | Int4 | Int8) => {
+        (Value::Numeric(n), Float8 | Float4) => {
+            let f = n.to_f64();
+            if matches!(*n, super::Numeric::Finite(_))
+                && (!f.is_finite() || (to == Float4 && !(f as f32).is_finite()))
+            {
+                return Err(Error::NumericValueOutOfRange(
+                    "value out of range: overflow".into(),
+                ));
+            }
+            if to == Float4 {
+                Value::Float4(f as f32)
+            } else {
+                Value::Float(f)
+            }
+        }
+        (Value::Int(i), Numeric(_)) => Value::numeric(super::Numeric::from_i64(i)),
+        (Value::Float(f), Numeric(_)) => Value::numeric(super::Numeric::from_f64(f)?),
+        (Value::Float4(f), Numeric(_)) => Value::numeric(super::Numeric::from_f32(f)?),
+        (Value::Numeric(n), Numeric(_)) => Value::Numeric(n),
+        (Value::Int(i), Bool) => Value::Bool(i != 0),
+        (Value::Bool(b), Bool) => Value::Bool(b),
+        (Value::Int(i), RegClass | RegType | RegProc) => {
+            let kind = reg_kind(to);
+            Value::Reg(
+                kind,
+                u32::try_from(i)
+                    .or_else(|_| i32::try_from(i).map(|i| i as u32))
+                    .map_err(|_| int_out_of_range(Oid))?,
+            )
+        }
+        (Value::Reg(_, o), RegClass | RegType | RegProc) => Value::Reg(reg_kind(to), o),
+        (Value::Jsonb(j), Bool) => match *j {
+            super::Jsonb::Bool(b) => Value::Bool(b),
+            other => return Err(jsonb_cast_error(&other, to)),
+        },
+        (Value::Jsonb(j), Numeric(_) | Float4 | Float8) => match *j {
+            super::Jsonb::Number(d) => cast(
+                Value::numeric(super::Numeric::Finite(d)),
+                Numeric(None),
+                to,
+                explicit,
+            )?,
+            other => return Err(jsonb_cast_error(&other, to)),
+        },
+        (Value::Jsonb(j), Json) => Value::Json(j.to_string()),
+        (Value::Json(s), Jsonb) => Value::Jsonb(Box::new(super::Jsonb::parse(&s)?)),
+        (Value::Jsonb(j), Jsonb) => Value::Jsonb(j),
+        (Value::Json(s), Json) => Value::Json(s),
+        (
+            v @ (Value::Date(_)
+            | Value::Time(_)
+            | Value::Timestamp(_)
+            | Value::Timestamptz(_)
+            | Value::Interval(_)),
+            _,
+        ) => datetime_cast(v, to)?,
+        (Value::Array(a), Array(e)) => {
+            let from_elem = from.elem().unwrap_or(Unknown);
+            let to_elem = e.get();
+            let items = a
+                .items
+                .into_iter()
+                .map(|v| cast(v, from_elem, to_elem, explicit))
+                .collect::<Result<Vec<_>>>()?;
+            Value::Array(Box::new(super::Array {
+                dims: a.dims,
+                items,
+            }))
+        }
+        (v @ (Value::Bytea(_) | Value::Uuid(_)), _)
+            if from.without_typmod() == to.without_typmod() =>
+        {
+            v
+        }
+        (v, _) => {
+            return Err(Error::Internal(format!(
+                "cast of {v:?} to {to} has no rule"
+            )));
+        }
+    };
+    apply_typmod(out, to, explicit)
+}
+
+fn reg_kind(t: DataType) -> oid::RegKind {
+    match t {
+        DataType::RegType => oid::RegKind::Type,
+        DataType::RegProc => oid::RegKind::Proc,
+        _ => oid::RegKind::Class,
+    }
+}
+
+/// Numbers (and booleans, OIDs, jsonb numbers, `"char"`) to an integer type.
+fn to_int(v: Value, to: DataType) -> Result<Value> {
+    let i = match v {
+        Value::Int(i) if to == DataType::Oid => {
+            // int4 → oid reinterprets negative values, as PostgreSQL's binary coercion does.
+            if (i64::from(i32::MIN)..0).contains(&i) {
+                i + (1i64 << 32)
+            } else {
+                i
+            }
+        }
+        Value::Int(i) => i,
+        Value::Bool(b) => i64::from(b),
+        Value::Reg(_, o) => i64::from(o),
+        Value::Text(s) => s.bytes().next().map_or(0, |b| i64::from(b as i8)),
+        Value::Numeric(n) => n.to_i64().ok_or_else(|| {
+            if n.is_nan() {
+                Error::unsupported(format!("cannot convert NaN to {}", to.name()))
+            } else if matches!(*n, super::Numeric::Finite(_)) {
+                int_out_of_range(to)
+            } else {
+                Error::unsupported(format!("cannot convert infinity to {}", to.name()))
+            }
+        })?,
+        v => {
             let f = v.as_f64().unwrap_or(f64::NAN);
             let r = f.round_ties_even();
             if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&r) {
                 return Err(int_out_of_range(to));
             }
-            check_int(r as i64, to).map(Value::Int)
+            r as i64
         }
-        (v, _) => Err(Error::Internal(format!(
-            "cast of {v:?} to {to} has no rule"
-        ))),
-    }
+    };
+    check_int(i, to).map(Value::Int)
 }
 
-fn varchar_limit(ty: DataType) -> Option<u32> {
-    match ty {
-        DataType::Varchar(n) => n,
-        _ => None,
+/// Casts among dates, times, timestamps and intervals.
+fn datetime_cast(v: Value, to: DataType) -> Result<Value> {
+    use DataType::*;
+    let zone = || crate::env::current().time_zone.clone();
+    Ok(match (v, to) {
+        (Value::Date(d), Date) => Value::Date(d),
+        (Value::Date(d), Timestamp(_)) => Value::Timestamp(arith::date_to_timestamp(d)?),
+        (Value::Date(d), Timestamptz(_)) => Value::Timestamptz(arith::timestamp_to_tz(
+            arith::date_to_timestamp(d)?,
+            &zone(),
+        )?),
+        (Value::Timestamp(t), Timestamp(_)) => Value::Timestamp(t),
+        (Value::Timestamp(t), Timestamptz(_)) => {
+            Value::Timestamptz(arith::timestamp_to_tz(t, &zone())?)
+        }
+        (Value::Timestamp(t), Date) => Value::Date(arith::timestamp_to_date(t)?),
+        (Value::Timestamp(t), Time(_)) => {
+            no_infinite(t, "time")?;
+            Value::Time(t.rem_euclid(datetime::USECS_PER_DAY))
+        }
+        (Value::Timestamptz(t), Timestamptz(_)) => Value::Timestamptz(t),
+        (Value::Timestamptz(t), Timestamp(_)) => {
+            Value::Timestamp(arith::tz_to_timestamp(t, &zone())?)
+        }
+        (Value::Timestamptz(t), Date) => Value::Date(arith::timestamp_to_date(
+            arith::tz_to_timestamp(t, &zone())?,
+        )?),
+        (Value::Timestamptz(t), Time(_)) => {
+            no_infinite(t, "time")?;
+            Value::Time(arith::tz_to_timestamp(t, &zone())?.rem_euclid(datetime::USECS_PER_DAY))
+        }
+        (Value::Time(t), Time(_)) => Value::Time(t),
+        (Value::Time(t), Interval) => Value::Interval(super::Interval::new(0, 0, t)),
+        (Value::Interval(i), Interval) => Value::Interval(i),
+        (Value::Interval(i), Time(_)) => Value::Time(i.micros.rem_euclid(datetime::USECS_PER_DAY)),
+        (v, _) => {
+            return Err(Error::Internal(format!(
+                "cast of {v:?} to {to} has no rule"
+            )));
+        }
+    })
+}
+
+fn no_infinite(t: i64, to: &str) -> Result<()> {
+    if datetime::is_finite_ts(t) {
+        Ok(())
+    } else {
+        Err(Error::unsupported(format!(
+            "cannot convert infinite timestamp to {to}"
+        )))
     }
 }
 

@@ -1,22 +1,45 @@
 //! SQL data types and values with PostgreSQL semantics.
 //!
 //! * [`DataType`] — the column and expression types Strata supports, with their PostgreSQL
-//!   type OIDs and names.
+//!   type OIDs, names and type modifiers. It is `Copy`: an array type holds its element type
+//!   packed in an [`ElemType`], numeric and string type modifiers are small integers.
 //! * [`Value`] — one datum. Integers of every width are held as `i64`; the *type* of the
 //!   expression or column that produced a value says which width it has, and every operation
 //!   that produces an integer checks the result against that width (overflow → 22003). The
 //!   invariant is: a `Value::Int` stored in a column or returned by an expression of type
-//!   `int2`/`int4` always fits that type.
-//! * [`cast`] — casts between types and parsing of text input (22P02 / 22003 / 22001).
-//! * [`format`] — PostgreSQL's text output format (bool `t`/`f`, float8 shortest round-trip).
+//!   `int2`/`int4` always fits that type. `oid` values are `Value::Int` too (0..2^32).
+//! * [`cast`] — casts between types and parsing of text input (22P02 / 22003 / 22001 / 22007
+//!   / 22008); [`coerce`] — which casts are implicit and how operand types unify.
+//! * [`format`] — PostgreSQL's text output of floats; each family formats its own values.
+//! * [`binary`] — PostgreSQL's binary send/receive formats (the wire's binary format).
+//! * One file per type family: [`numeric`], [`bpchar`], [`datetime`], [`bytea`], [`uuid`],
+//!   [`json`], [`array`], [`oid`].
+//!
+//! Type names: [`DataType::name`] is PostgreSQL's `format_type` output (used in messages and
+//! by `pg_typeof`); [`names`] parses the names SQL text uses.
 
+pub mod array;
+pub mod binary;
+pub mod bpchar;
+pub mod bytea;
 pub mod cast;
+pub mod coerce;
+pub mod datetime;
 pub mod format;
+pub mod json;
+pub mod names;
+pub mod numeric;
+pub mod oid;
+pub mod uuid;
 mod value;
 
+pub use array::Array;
+pub use datetime::Interval;
+pub use json::Jsonb;
+pub use numeric::Numeric;
 pub use value::Value;
 
-/// A SQL data type.
+/// A SQL data type. See the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataType {
     Bool,
@@ -26,53 +49,372 @@ pub enum DataType {
     /// `real`
     Float4,
     Float8,
+    /// `numeric(precision, scale)`; `None` is unconstrained `numeric`.
+    Numeric(Option<NumericTypmod>),
     Text,
     /// `varchar(n)`; `None` is unbounded `varchar`.
     Varchar(Option<u32>),
+    /// `character(n)` (blank-padded); `None` is `bpchar` without a length.
+    Bpchar(Option<u32>),
+    /// PostgreSQL's one-byte `"char"`.
+    Char,
+    /// `name`: an identifier of at most 63 bytes.
+    Name,
+    Bytea,
+    Uuid,
+    Date,
+    /// `time(p) without time zone`; `None`: full microsecond precision.
+    Time(Option<u8>),
+    /// `timestamp(p) without time zone`.
+    Timestamp(Option<u8>),
+    /// `timestamp(p) with time zone`.
+    Timestamptz(Option<u8>),
+    Interval,
+    Json,
+    Jsonb,
+    Oid,
+    RegClass,
+    RegType,
+    RegProc,
+    /// A one- or multi-dimensional array of the element type.
+    Array(ElemType),
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
 }
 
+/// `numeric(precision, scale)`: precision 1..=1000, scale -1000..=1000 (PostgreSQL 15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NumericTypmod {
+    pub precision: u16,
+    pub scale: i16,
+}
+
+/// The element type of an array type, packed so that [`DataType`] stays `Copy`. Arrays of
+/// arrays do not exist (a multi-dimensional array has the element type of its items).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ElemType {
+    tag: u8,
+    arg: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+fn opt(arg: u32) -> Option<u32> {
+    (arg != NONE).then_some(arg)
+}
+
+impl ElemType {
+    /// Packs `t`; `None` for types that cannot be array elements (arrays, `unknown`).
+    pub fn new(t: DataType) -> Option<ElemType> {
+        use DataType::*;
+        let (tag, arg) = match t {
+            Bool => (0, 0),
+            Int2 => (1, 0),
+            Int4 => (2, 0),
+            Int8 => (3, 0),
+            Float4 => (4, 0),
+            Float8 => (5, 0),
+            Numeric(m) => (
+                6,
+                m.map_or(NONE, |m| {
+                    (u32::from(m.precision) << 16) | u32::from(m.scale as u16)
+                }),
+            ),
+            Text => (7, 0),
+            Varchar(n) => (8, n.unwrap_or(NONE)),
+            Bpchar(n) => (9, n.unwrap_or(NONE)),
+            Char => (10, 0),
+            Name => (11, 0),
+            Bytea => (12, 0),
+            Uuid => (13, 0),
+            Date => (14, 0),
+            Time(p) => (15, p.map_or(NONE, u32::from)),
+            Timestamp(p) => (16, p.map_or(NONE, u32::from)),
+            Timestamptz(p) => (17, p.map_or(NONE, u32::from)),
+            Interval => (18, 0),
+            Json => (19, 0),
+            Jsonb => (20, 0),
+            Oid => (21, 0),
+            RegClass => (22, 0),
+            RegType => (23, 0),
+            RegProc => (24, 0),
+            Array(_) | Unknown => return None,
+        };
+        Some(ElemType { tag, arg })
+    }
+
+    /// The element type.
+    pub fn get(self) -> DataType {
+        use DataType::*;
+        let precision = |a: u32| opt(a).map(|p| p as u8);
+        match self.tag {
+            0 => Bool,
+            1 => Int2,
+            2 => Int4,
+            3 => Int8,
+            4 => Float4,
+            5 => Float8,
+            6 => Numeric(opt(self.arg).map(|a| NumericTypmod {
+                precision: (a >> 16) as u16,
+                scale: (a & 0xFFFF) as u16 as i16,
+            })),
+            7 => Text,
+            8 => Varchar(opt(self.arg)),
+            9 => Bpchar(opt(self.arg)),
+            10 => Char,
+            11 => Name,
+            12 => Bytea,
+            13 => Uuid,
+            14 => Date,
+            15 => Time(precision(self.arg)),
+            16 => Timestamp(precision(self.arg)),
+            17 => Timestamptz(precision(self.arg)),
+            18 => Interval,
+            19 => Json,
+            20 => Jsonb,
+            21 => Oid,
+            22 => RegClass,
+            23 => RegType,
+            _ => RegProc,
+        }
+    }
+}
+
+impl std::fmt::Debug for ElemType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.get())
+    }
+}
+
+/// PostgreSQL's type categories (`pg_type.typcategory`), which drive implicit-cast
+/// resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Boolean,
+    Numeric,
+    String,
+    DateTime,
+    Timespan,
+    UserDefined,
+    Array,
+    Unknown,
+    Other,
+}
+
 impl DataType {
+    /// `t[]`. Panics if `t` cannot be an array element (an array or `unknown`); use
+    /// [`ElemType::new`] to test first.
+    pub fn array_of(t: DataType) -> DataType {
+        DataType::Array(ElemType::new(t).expect("array element types are scalar"))
+    }
+
+    /// The element type, for an array type.
+    pub fn elem(&self) -> Option<DataType> {
+        match self {
+            DataType::Array(e) => Some(e.get()),
+            _ => None,
+        }
+    }
+
     /// The PostgreSQL type OID reported in RowDescription.
     pub fn oid(&self) -> u32 {
+        use DataType::*;
         match self {
-            DataType::Bool => 16,
-            DataType::Int2 => 21,
-            DataType::Int4 => 23,
-            DataType::Int8 => 20,
-            DataType::Float4 => 700,
-            DataType::Float8 => 701,
-            DataType::Text | DataType::Unknown => 25,
-            DataType::Varchar(_) => 1043,
+            Bool => 16,
+            Bytea => 17,
+            Char => 18,
+            Name => 19,
+            Int8 => 20,
+            Int2 => 21,
+            Int4 => 23,
+            RegProc => 24,
+            Text => 25,
+            Oid => 26,
+            Json => 114,
+            Float4 => 700,
+            Float8 => 701,
+            Unknown => 705,
+            Bpchar(_) => 1042,
+            Varchar(_) => 1043,
+            Date => 1082,
+            Time(_) => 1083,
+            Timestamp(_) => 1114,
+            Timestamptz(_) => 1184,
+            Interval => 1186,
+            Numeric(_) => 1700,
+            RegClass => 2205,
+            RegType => 2206,
+            Uuid => 2950,
+            Jsonb => 3802,
+            Array(e) => e.get().array_oid(),
+        }
+    }
+
+    /// The OID of the array type whose elements are of this type (`typarray`).
+    pub fn array_oid(&self) -> u32 {
+        use DataType::*;
+        match self {
+            Bool => 1000,
+            Bytea => 1001,
+            Char => 1002,
+            Name => 1003,
+            Int2 => 1005,
+            Int4 => 1007,
+            RegProc => 1008,
+            Text | Unknown => 1009,
+            Bpchar(_) => 1014,
+            Varchar(_) => 1015,
+            Int8 => 1016,
+            Float4 => 1021,
+            Float8 => 1022,
+            Oid => 1028,
+            Json => 199,
+            Timestamp(_) => 1115,
+            Date => 1182,
+            Time(_) => 1183,
+            Timestamptz(_) => 1185,
+            Interval => 1187,
+            Numeric(_) => 1231,
+            RegClass => 2210,
+            RegType => 2211,
+            Uuid => 2951,
+            Jsonb => 3807,
+            Array(e) => e.get().array_oid(),
         }
     }
 
     /// The type's size in RowDescription (`typlen`; -1 for variable length).
     pub fn type_len(&self) -> i16 {
+        use DataType::*;
         match self {
-            DataType::Bool => 1,
-            DataType::Int2 => 2,
-            DataType::Int4 | DataType::Float4 => 4,
-            DataType::Int8 | DataType::Float8 => 8,
+            Bool | Char => 1,
+            Int2 => 2,
+            Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc => 4,
+            Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
+            Interval | Uuid => 16,
+            Name => 64,
+            Unknown => -2,
             _ => -1,
+        }
+    }
+
+    /// The type modifier (`atttypmod`) as PostgreSQL encodes it; -1 for none.
+    pub fn typmod(&self) -> i32 {
+        use DataType::*;
+        match self {
+            Varchar(Some(n)) | Bpchar(Some(n)) => *n as i32 + 4,
+            Numeric(Some(m)) => ((i32::from(m.precision) << 16) | (i32::from(m.scale) & 0x7ff)) + 4,
+            Time(Some(p)) | Timestamp(Some(p)) | Timestamptz(Some(p)) => i32::from(*p),
+            Array(e) => e.get().typmod(),
+            _ => -1,
+        }
+    }
+
+    /// The same type without its modifier (`varchar(5)` → `varchar`): the type of an
+    /// expression computed from a column of this type.
+    pub fn without_typmod(&self) -> DataType {
+        use DataType::*;
+        match self {
+            Numeric(_) => Numeric(None),
+            Varchar(_) => Varchar(None),
+            Bpchar(_) => Bpchar(None),
+            Time(_) => Time(None),
+            Timestamp(_) => Timestamp(None),
+            Timestamptz(_) => Timestamptz(None),
+            Array(e) => DataType::array_of(e.get().without_typmod()),
+            t => *t,
         }
     }
 
     /// The name PostgreSQL uses in messages (`format_type`).
     pub fn name(&self) -> String {
+        use DataType::*;
+        let precision = |base: &str, p: &Option<u8>, suffix: &str| match p {
+            Some(p) => format!("{base}({p}){suffix}"),
+            None => format!("{base}{suffix}"),
+        };
         match self {
-            DataType::Bool => "boolean".into(),
-            DataType::Int2 => "smallint".into(),
-            DataType::Int4 => "integer".into(),
-            DataType::Int8 => "bigint".into(),
-            DataType::Float4 => "real".into(),
-            DataType::Float8 => "double precision".into(),
-            DataType::Text => "text".into(),
-            DataType::Varchar(None) => "character varying".into(),
-            DataType::Varchar(Some(n)) => format!("character varying({n})"),
-            DataType::Unknown => "unknown".into(),
+            Bool => "boolean".into(),
+            Int2 => "smallint".into(),
+            Int4 => "integer".into(),
+            Int8 => "bigint".into(),
+            Float4 => "real".into(),
+            Float8 => "double precision".into(),
+            Numeric(None) => "numeric".into(),
+            Numeric(Some(m)) => format!("numeric({},{})", m.precision, m.scale),
+            Text => "text".into(),
+            Varchar(None) => "character varying".into(),
+            Varchar(Some(n)) => format!("character varying({n})"),
+            Bpchar(None) => "bpchar".into(),
+            Bpchar(Some(n)) => format!("character({n})"),
+            Char => "\"char\"".into(),
+            Name => "name".into(),
+            Bytea => "bytea".into(),
+            Uuid => "uuid".into(),
+            Date => "date".into(),
+            Time(p) => precision("time", p, " without time zone"),
+            Timestamp(p) => precision("timestamp", p, " without time zone"),
+            Timestamptz(p) => precision("timestamp", p, " with time zone"),
+            Interval => "interval".into(),
+            Json => "json".into(),
+            Jsonb => "jsonb".into(),
+            Oid => "oid".into(),
+            RegClass => "regclass".into(),
+            RegType => "regtype".into(),
+            RegProc => "regproc".into(),
+            Array(e) => format!("{}[]", e.get().name()),
+            Unknown => "unknown".into(),
+        }
+    }
+
+    /// The type's internal name (`pg_type.typname`): `int4`, `_int4`, `timestamptz`, ...
+    pub fn typname(&self) -> String {
+        use DataType::*;
+        match self {
+            Bool => "bool".into(),
+            Int2 => "int2".into(),
+            Int4 => "int4".into(),
+            Int8 => "int8".into(),
+            Float4 => "float4".into(),
+            Float8 => "float8".into(),
+            Numeric(_) => "numeric".into(),
+            Text => "text".into(),
+            Varchar(_) => "varchar".into(),
+            Bpchar(_) => "bpchar".into(),
+            Char => "char".into(),
+            Name => "name".into(),
+            Bytea => "bytea".into(),
+            Uuid => "uuid".into(),
+            Date => "date".into(),
+            Time(_) => "time".into(),
+            Timestamp(_) => "timestamp".into(),
+            Timestamptz(_) => "timestamptz".into(),
+            Interval => "interval".into(),
+            Json => "json".into(),
+            Jsonb => "jsonb".into(),
+            Oid => "oid".into(),
+            RegClass => "regclass".into(),
+            RegType => "regtype".into(),
+            RegProc => "regproc".into(),
+            Array(e) => format!("_{}", e.get().typname()),
+            Unknown => "unknown".into(),
+        }
+    }
+
+    /// The type's category (`pg_type.typcategory`).
+    pub fn category(&self) -> Category {
+        use DataType::*;
+        match self {
+            Bool => Category::Boolean,
+            Int2 | Int4 | Int8 | Float4 | Float8 | Numeric(_) | Oid | RegClass | RegType
+            | RegProc => Category::Numeric,
+            Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
+            Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
+            Interval => Category::Timespan,
+            Json | Jsonb | Bytea | Uuid => Category::UserDefined,
+            Array(_) => Category::Array,
+            Unknown => Category::Unknown,
         }
     }
 
@@ -80,55 +422,48 @@ impl DataType {
         matches!(self, DataType::Int2 | DataType::Int4 | DataType::Int8)
     }
 
+    /// An arithmetic number type: integers, floats and numeric.
     pub fn is_numeric(&self) -> bool {
-        self.is_integer() || self.is_float()
+        self.is_integer() || self.is_float() || matches!(self, DataType::Numeric(_))
     }
 
     pub fn is_float(&self) -> bool {
         matches!(self, DataType::Float4 | DataType::Float8)
     }
 
+    /// Text-like types that text functions and operators accept (with `unknown`).
     pub fn is_string(&self) -> bool {
         matches!(
             self,
-            DataType::Text | DataType::Varchar(_) | DataType::Unknown
+            DataType::Text
+                | DataType::Varchar(_)
+                | DataType::Bpchar(_)
+                | DataType::Name
+                | DataType::Unknown
         )
     }
 
-    /// Position in the numeric promotion order int2 < int4 < int8 < float8.
-    fn numeric_rank(&self) -> Option<u8> {
+    /// Whether values of the type have a btree order (can be keys, be sorted, grouped and
+    /// compared with `<`/`=`): every type but `json` (and arrays of it).
+    /// Position in the numeric promotion order int2 < int4 < int8 < numeric < float4 <
+    /// float8 (`None` for other types).
+    pub fn numeric_rank(&self) -> Option<u8> {
+        coerce::numeric_rank(*self)
+    }
+
+    pub fn is_orderable(&self) -> bool {
         match self {
-            DataType::Int2 => Some(0),
-            DataType::Int4 => Some(1),
-            DataType::Int8 => Some(2),
-            DataType::Float4 => Some(3),
-            DataType::Float8 => Some(4),
-            _ => None,
+            DataType::Json => false,
+            DataType::Array(e) => e.get().is_orderable(),
+            _ => true,
         }
     }
 
     /// The common type two operands are promoted to for arithmetic and comparison, if any
-    /// (`Unknown` adopts the other side's type, as PostgreSQL does for literals).
+    /// (`Unknown` adopts the other side's type, as PostgreSQL does for literals). See
+    /// [`coerce::common`].
     pub fn common(a: DataType, b: DataType) -> Option<DataType> {
-        use DataType::*;
-        match (a, b) {
-            (Unknown, Unknown) => Some(Text),
-            (Unknown, t) | (t, Unknown) => Some(t),
-            _ if a.is_string() && b.is_string() => {
-                if a == b {
-                    Some(a)
-                } else {
-                    Some(Text)
-                }
-            }
-            (Bool, Bool) => Some(Bool),
-            // real op integer resolves to float8 in PostgreSQL (int → float8 is preferred).
-            (Float4, Int2 | Int4 | Int8) | (Int2 | Int4 | Int8, Float4) => Some(Float8),
-            _ => {
-                let (ra, rb) = (a.numeric_rank()?, b.numeric_rank()?);
-                Some(if ra >= rb { a } else { b })
-            }
-        }
+        coerce::common(a, b)
     }
 
     /// Like [`DataType::common`], but two unknowns stay unknown: used when resolving the
@@ -144,65 +479,50 @@ impl DataType {
 
     /// Parses a type name as written in SQL.
     pub fn from_sql(ty: &sqlparser::ast::DataType) -> crate::Result<DataType> {
-        use sqlparser::ast::{CharacterLength, DataType as T, ExactNumberInfo};
-        Ok(match ty {
-            T::Bool | T::Boolean => DataType::Bool,
-            T::SmallInt(_) | T::Int2(_) => DataType::Int2,
-            T::Int(_) | T::Integer(_) | T::Int4(_) => DataType::Int4,
-            T::BigInt(_) | T::Int8(_) => DataType::Int8,
-            T::Float8 | T::DoublePrecision => DataType::Float8,
-            T::Real | T::Float4 => DataType::Float4,
-            T::Float(ExactNumberInfo::Precision(p)) if (1..=24).contains(p) => DataType::Float4,
-            T::Double(ExactNumberInfo::None) | T::Float(ExactNumberInfo::None) => DataType::Float8,
-            T::Float(ExactNumberInfo::Precision(p)) if (25..=53).contains(p) => DataType::Float8,
-            T::Text | T::String(None) => DataType::Text,
-            T::Varchar(len) | T::CharacterVarying(len) => match len {
-                None => DataType::Varchar(None),
-                Some(CharacterLength::IntegerLength { length, .. }) => {
-                    let n = u32::try_from(*length)
-                        .ok()
-                        .filter(|n| (1..=10_485_760).contains(n))
-                        .ok_or_else(|| {
-                            crate::Error::InvalidParameterValue(
-                                "length for type varchar must be between 1 and 10485760".into(),
-                            )
-                        })?;
-                    DataType::Varchar(Some(n))
-                }
-                Some(CharacterLength::Max) => {
-                    return Err(crate::Error::SyntaxError(
-                        "syntax error at or near \"max\"".into(),
-                    ));
-                }
-            },
-            T::Custom(name, mods) if mods.is_empty() => {
-                match name.to_string().to_ascii_lowercase().as_str() {
-                    "int2" => DataType::Int2,
-                    "int4" => DataType::Int4,
-                    "int8" => DataType::Int8,
-                    "float8" => DataType::Float8,
-                    "float4" => DataType::Float4,
-                    "bool" => DataType::Bool,
-                    "text" => DataType::Text,
-                    "varchar" => DataType::Varchar(None),
-                    other => {
-                        return Err(crate::Error::UndefinedObject(format!(
-                            "type \"{other}\" does not exist"
-                        )));
-                    }
-                }
-            }
-            other => {
-                return Err(crate::Error::unsupported(format!(
-                    "type {other} is not supported yet"
-                )));
-            }
-        })
+        names::from_sql(ty)
     }
 }
 
 impl std::fmt::Display for DataType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_type_is_small_and_copy() {
+        fn copy<T: Copy>() {}
+        copy::<DataType>();
+        assert!(std::mem::size_of::<DataType>() <= 12);
+    }
+
+    #[test]
+    fn elem_types_round_trip() {
+        let types = [
+            DataType::Int4,
+            DataType::Numeric(Some(NumericTypmod {
+                precision: 10,
+                scale: -2,
+            })),
+            DataType::Numeric(None),
+            DataType::Varchar(Some(7)),
+            DataType::Varchar(None),
+            DataType::Bpchar(Some(3)),
+            DataType::Timestamptz(Some(3)),
+            DataType::Time(None),
+            DataType::RegProc,
+        ];
+        for t in types {
+            assert_eq!(ElemType::new(t).unwrap().get(), t);
+            let a = DataType::array_of(t);
+            assert_eq!(a.elem(), Some(t));
+        }
+        assert!(ElemType::new(DataType::array_of(DataType::Int4)).is_none());
+        assert_eq!(DataType::array_of(DataType::Int4).name(), "integer[]");
+        assert_eq!(DataType::array_of(DataType::Int4).oid(), 1007);
     }
 }

@@ -108,15 +108,8 @@ fn run_interleaved(
     else {
         panic!("not DML");
     };
-    let mut op = executor::build(planner::optimize(plan));
-    let n = executor::collect(
-        op.as_mut(),
-        &mut Context {
-            txn: &mut txn,
-            params: &[],
-        },
-    )?
-    .len();
+    let mut op = executor::build(&planner::optimize(plan));
+    let n = executor::collect(op.as_mut(), &mut Context::new(&mut txn, &[]))?.len();
     txn.end_statement(true);
     txn.commit()?;
     Ok(n)

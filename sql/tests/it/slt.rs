@@ -1,5 +1,6 @@
 //! Runs every `.slt` file under `tests/slt/` (each checked against PostgreSQL 15) on
-//! `Session` + `MemoryStorage`.
+//! `Session` + `MemoryStorage`. `STRATA_SLT_FILE=name` runs only the files whose path
+//! contains `name` (for iterating on one file).
 
 #[test]
 fn slt_files() {
@@ -8,6 +9,10 @@ fn slt_files() {
         .expect("tests/slt exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .filter(|p| {
+            std::env::var("STRATA_SLT_FILE")
+                .map_or(true, |only| p.to_string_lossy().contains(only.as_str()))
+        })
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no .slt files in {}", dir.display());

@@ -76,6 +76,8 @@ pub struct Process {
     /// Where it serves Prometheus metrics, once [`Process::with_metrics`] asked for them.
     pub metrics: Option<SocketAddr>,
     args: Vec<String>,
+    /// Extra environment variables of the next starts.
+    env: Vec<(String, String)>,
     log: PathBuf,
     child: Option<Child>,
 }
@@ -106,6 +108,7 @@ impl Process {
             data_dir,
             metrics: None,
             args,
+            env: Vec::new(),
             log,
             child: None,
         }
@@ -167,6 +170,7 @@ impl Process {
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
             )
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)
@@ -212,6 +216,15 @@ impl Process {
             let _ = child.kill();
             let _ = child.wait();
             println!("{}: killed -9", self.name);
+        }
+    }
+
+    /// Sets environment variable `key` for the next starts (`None`: unset
+    /// it again), e.g. a fault to inject.
+    pub fn set_env(&mut self, key: &str, value: Option<&str>) {
+        self.env.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            self.env.push((key.to_string(), v.to_string()));
         }
     }
 

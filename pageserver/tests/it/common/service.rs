@@ -22,6 +22,7 @@ use super::{Workload, small_config};
 
 /// What outlives one pageserver process: object storage, the safekeepers'
 /// WAL and generations.
+#[derive(Clone)]
 pub struct Env {
     pub remote: RemoteStorage,
     pub wal: Arc<MemoryWal>,
@@ -34,6 +35,15 @@ impl Env {
             remote,
             wal: Arc::new(MemoryWal::new(3000)),
             gens: Arc::new(MemoryGenerations::new()),
+        }
+    }
+
+    /// The same environment, with `intercept` on the object-store calls of
+    /// the pageservers started on it.
+    pub fn through(&self, intercept: Arc<dyn remote_storage::Intercept>) -> Env {
+        Env {
+            remote: self.remote.with_intercept(intercept),
+            ..self.clone()
         }
     }
 
@@ -121,6 +131,24 @@ impl Node {
                 ancestor: ancestor.into(),
                 ancestor_lsn: lsn,
                 ancestor_timestamp_us: ts,
+            })
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// `LeaseLsn` on `id` at `lsn` for `ttl_ms`.
+    pub async fn lease(
+        &mut self,
+        id: &TimelineId,
+        lsn: Lsn,
+        ttl_ms: u64,
+    ) -> Result<pb::LeaseResponse, tonic::Status> {
+        self.client
+            .lease_lsn(pb::LeaseRequest {
+                tenant: id.tenant.to_string(),
+                timeline: id.timeline.to_string(),
+                lsn: lsn.0,
+                ttl_ms,
             })
             .await
             .map(|r| r.into_inner())

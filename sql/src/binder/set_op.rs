@@ -1,0 +1,186 @@
+//! Set operations (`UNION / INTERSECT / EXCEPT [ALL]`) and PostgreSQL's common-type rule
+//! (`select_common_type`), which also types VALUES columns, CASE and COALESCE.
+//!
+//! The common type of a list: `unknown` entries (bare literals, NULL) adopt the others' type
+//! and a list of only `unknown` is text; numbers promote along int2 < int4 < int8 < real <
+//! double precision; strings keep the first type, except that `varchar`s of different
+//! lengths (or mixed with text after a varchar) become unbounded `varchar`; anything else must
+//! be equal ("UNION types integer and boolean cannot be matched", 42804).
+//!
+//! A set operation's inputs keep their `unknown` columns until the operation resolves them
+//! (`SELECT 1 UNION SELECT '2'` is integer), and each input whose column types differ from
+//! the result gets a projection with the casts. Column names come from the left input.
+
+use super::{Binder, OutputColumn};
+use crate::expr::Expr;
+use crate::planner::{Plan, SetOpKind};
+use crate::types::DataType;
+use crate::{Error, Result};
+use sqlparser::ast;
+
+/// The common type of `a` (the list so far) and `b`, or `None` if they cannot be matched.
+/// Two unknowns stay unknown (the caller resolves a final unknown to text).
+pub fn common_type(a: DataType, b: DataType) -> Option<DataType> {
+    use DataType::*;
+    match (a, b) {
+        _ if a == b => Some(a),
+        (Unknown, t) | (t, Unknown) => Some(t),
+        (Varchar(_), Varchar(_)) | (Varchar(_), Text) => Some(Varchar(None)),
+        (Text, Varchar(_)) => Some(Text),
+        _ if a.numeric_rank().is_some() && b.numeric_rank().is_some() => {
+            let (ra, rb) = (a.numeric_rank()?, b.numeric_rank()?);
+            Some(if ra >= rb { a } else { b }.without_typmod())
+        }
+        _ => crate::types::coerce::common(a, b),
+    }
+}
+
+/// The common type of a list, with PostgreSQL's error naming `context` (e.g. "UNION").
+pub fn common_type_of(
+    types: impl IntoIterator<Item = DataType>,
+    context: &str,
+) -> Result<DataType> {
+    let mut t = DataType::Unknown;
+    for next in types {
+        t = common_type(t, next).ok_or_else(|| {
+            Error::DatatypeMismatch(format!(
+                "{context} types {} and {} cannot be matched",
+                t.name(),
+                next.name()
+            ))
+        })?;
+    }
+    Ok(t)
+}
+
+impl Binder {
+    /// Binds a set-operation tree (or one of its leaves), keeping unknown output types.
+    pub(super) fn bind_set_expr(&mut self, e: &ast::SetExpr) -> Result<(Plan, Vec<OutputColumn>)> {
+        match e {
+            ast::SetExpr::Select(s) => self.bind_select(s, &[], &Default::default()),
+            ast::SetExpr::Values(v) => self.bind_values(v),
+            ast::SetExpr::Query(q) => self.bind_query_raw(q),
+            ast::SetExpr::SetOperation {
+                op,
+                set_quantifier,
+                left,
+                right,
+            } => {
+                let op = match op {
+                    ast::SetOperator::Union => SetOpKind::Union,
+                    ast::SetOperator::Intersect => SetOpKind::Intersect,
+                    ast::SetOperator::Except => SetOpKind::Except,
+                    other => {
+                        return Err(Error::unsupported(format!(
+                            "set operation {other} is not supported"
+                        )));
+                    }
+                };
+                let all = match set_quantifier {
+                    ast::SetQuantifier::All => true,
+                    ast::SetQuantifier::None | ast::SetQuantifier::Distinct => false,
+                    other => {
+                        return Err(Error::unsupported(format!(
+                            "{} {other} is not supported",
+                            op.name()
+                        )));
+                    }
+                };
+                let left = self.bind_set_expr(left)?;
+                let right = self.bind_set_expr(right)?;
+                self.set_operation(op, all, left, right)
+            }
+            _ => Err(Error::unsupported("this query form is not supported yet")),
+        }
+    }
+
+    /// Combines two bound inputs of a set operation, resolving their column types.
+    pub(super) fn set_operation(
+        &mut self,
+        op: SetOpKind,
+        all: bool,
+        (lp, lc): (Plan, Vec<OutputColumn>),
+        (rp, rc): (Plan, Vec<OutputColumn>),
+    ) -> Result<(Plan, Vec<OutputColumn>)> {
+        if lc.len() != rc.len() {
+            return Err(Error::SyntaxError(format!(
+                "each {} query must have the same number of columns",
+                op.name()
+            )));
+        }
+        let mut types = Vec::new();
+        for (l, r) in lc.iter().zip(&rc) {
+            let t = common_type_of([l.data_type, r.data_type], op.name())?;
+            types.push(if t == DataType::Unknown {
+                DataType::Text
+            } else {
+                t
+            });
+        }
+        let left = self.cast_columns(lp, &lc, &types)?;
+        let right = self.cast_columns(rp, &rc, &types)?;
+        let columns = lc
+            .into_iter()
+            .zip(&types)
+            .map(|(c, t)| OutputColumn {
+                name: c.name,
+                data_type: *t,
+            })
+            .collect();
+        Ok((
+            Plan::SetOp {
+                op,
+                all,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            columns,
+        ))
+    }
+
+    /// Projects `plan`'s columns to `types` when some differ.
+    pub(super) fn cast_columns(
+        &mut self,
+        plan: Plan,
+        columns: &[OutputColumn],
+        types: &[DataType],
+    ) -> Result<Plan> {
+        if columns.iter().zip(types).all(|(c, t)| c.data_type == *t) {
+            return Ok(plan);
+        }
+        let mut exprs = Vec::new();
+        for (i, (c, t)) in columns.iter().zip(types).enumerate() {
+            exprs.push(self.coerce(Expr::Column(i), c.data_type, *t)?);
+        }
+        Ok(Plan::Project {
+            input: Box::new(plan),
+            exprs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DataType::*;
+
+    #[test]
+    fn common_types_follow_postgres() {
+        assert_eq!(common_type(Int4, Float4), Some(Float4));
+        assert_eq!(common_type(Int2, Int8), Some(Int8));
+        assert_eq!(common_type(Unknown, Int4), Some(Int4));
+        assert_eq!(common_type(Unknown, Unknown), Some(Unknown));
+        assert_eq!(
+            common_type(Varchar(Some(3)), Varchar(Some(5))),
+            Some(Varchar(None))
+        );
+        assert_eq!(common_type(Text, Varchar(Some(3))), Some(Text));
+        assert_eq!(common_type(Int4, Bool), None);
+        assert_eq!(common_type(Int4, Text), None);
+        let e = common_type_of([Int4, Bool], "UNION").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "UNION types integer and boolean cannot be matched"
+        );
+    }
+}

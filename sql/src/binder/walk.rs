@@ -1,0 +1,150 @@
+//! Scans of the parsed AST made before binding: does an expression contain an aggregate
+//! call or a window function (of *its own* query level — calls inside subqueries belong to
+//! the subquery), does a query read a relation of a given name.
+//!
+//! Scans stop at [`MAX_SCAN_DEPTH`] nested expressions and then answer "no": such deep
+//! expressions fail to bind with 54001 anyway.
+
+use sqlparser::ast::{self, Visit, Visitor};
+use std::ops::ControlFlow;
+
+/// Deeper ASTs are not inspected (binding them fails with 54001 anyway).
+const MAX_SCAN_DEPTH: usize = super::expr::MAX_EXPR_DEPTH;
+
+/// The aggregate functions (without OVER, a call of one of these is an aggregate).
+pub const AGGREGATES: [&str; 15] = [
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+];
+
+/// The function's unqualified name, folded.
+pub fn function_name(f: &ast::Function) -> String {
+    f.name
+        .0
+        .last()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(i) => super::ident(i),
+            other => other.to_string(),
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `f` is an aggregate call (an aggregate function without OVER).
+pub fn is_aggregate_call(f: &ast::Function) -> bool {
+    f.over.is_none() && AGGREGATES.contains(&function_name(f).as_str())
+}
+
+struct Finder<P> {
+    /// Nesting depth of expressions.
+    depth: usize,
+    /// How many queries (subqueries) enclose the current node.
+    queries: usize,
+    pred: P,
+}
+
+impl<P: FnMut(&ast::Expr) -> bool> Visitor for Finder<P> {
+    type Break = bool;
+
+    fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<bool> {
+        self.queries += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &ast::Query) -> ControlFlow<bool> {
+        self.queries -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<bool> {
+        self.depth += 1;
+        if self.depth > MAX_SCAN_DEPTH {
+            return ControlFlow::Break(false);
+        }
+        if self.queries == 0 && (self.pred)(e) {
+            return ControlFlow::Break(true);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, _: &ast::Expr) -> ControlFlow<bool> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+}
+
+/// Whether `pred` holds for some node of `e` outside subqueries. Operator chains
+/// (`a + b + ...`, which ORMs make hundreds of terms long) are walked with an explicit stack,
+/// so only other nesting counts against the depth bound.
+fn find(e: &ast::Expr, mut pred: impl FnMut(&ast::Expr) -> bool) -> bool {
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        if let ast::Expr::BinaryOp { left, right, .. } = x {
+            if pred(x) {
+                return true;
+            }
+            stack.push(right);
+            stack.push(left);
+            continue;
+        }
+        let mut finder = Finder {
+            depth: 0,
+            queries: 0,
+            pred: &mut pred,
+        };
+        if matches!(x.visit(&mut finder), ControlFlow::Break(true)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether `e` contains an aggregate call of its own query level.
+pub fn contains_aggregate(e: &ast::Expr) -> bool {
+    find(
+        e,
+        |x| matches!(x, ast::Expr::Function(f) if is_aggregate_call(f)),
+    )
+}
+
+/// Whether `e` contains a window function call of its own query level.
+pub fn contains_window(e: &ast::Expr) -> bool {
+    find(
+        e,
+        |x| matches!(x, ast::Expr::Function(f) if f.over.is_some()),
+    )
+}
+
+struct RelationFinder<'a> {
+    name: &'a str,
+}
+
+impl Visitor for RelationFinder<'_> {
+    type Break = ();
+
+    fn pre_visit_relation(&mut self, r: &ast::ObjectName) -> ControlFlow<()> {
+        match r.0.as_slice() {
+            [ast::ObjectNamePart::Identifier(i)] if super::ident(i) == self.name => {
+                ControlFlow::Break(())
+            }
+            _ => ControlFlow::Continue(()),
+        }
+    }
+}
+
+/// Whether `q` reads a relation named `name` (unqualified) anywhere, subqueries included.
+pub fn references_relation(q: &ast::Query, name: &str) -> bool {
+    q.visit(&mut RelationFinder { name }).is_break()
+}

@@ -1,0 +1,280 @@
+//! Aggregate state, shared by `Aggregate` (one per group and call) and `Window` (one per
+//! frame): [`Accumulator`] is a function's running value; [`CallState`] wraps it with what
+//! the call adds — DISTINCT (a set of the argument tuples seen) and ORDER BY inside the
+//! call (rows buffered with their sort keys and fed in order at the end).
+//!
+//! NULL arguments are skipped by every function but `count(*)`. Float sums, averages and
+//! variances follow PostgreSQL's `float8_accum` (Youngs–Cramer: N, Sx, Sxx), so results
+//! match PostgreSQL's to the last digit.
+
+use super::sort::compare_values;
+use crate::planner::{AggCall, AggFunc, OrderKey};
+use crate::types::DataType;
+use crate::types::cast::int_out_of_range;
+use crate::{Error, Result, Value};
+use std::collections::BTreeSet;
+
+/// The running value of one aggregate function.
+#[derive(Debug, Clone)]
+pub enum Accumulator {
+    Count(i64),
+    SumInt(Option<i64>),
+    SumFloat(Option<f64>),
+    /// `(N, Sx, Sxx)` of PostgreSQL's float8_accum, for avg / variance / stddev.
+    Moments(AggFunc, f64, f64, f64),
+    Extreme {
+        value: Option<Value>,
+        max: bool,
+    },
+    StringAgg(Option<String>),
+    Bool {
+        value: Option<bool>,
+        and: bool,
+    },
+}
+
+impl Accumulator {
+    pub fn new(func: AggFunc) -> Accumulator {
+        match func {
+            AggFunc::CountStar | AggFunc::Count => Accumulator::Count(0),
+            AggFunc::SumInt => Accumulator::SumInt(None),
+            AggFunc::SumFloat => Accumulator::SumFloat(None),
+            AggFunc::Avg | AggFunc::Variance { .. } | AggFunc::Stddev { .. } => {
+                Accumulator::Moments(func, 0.0, 0.0, 0.0)
+            }
+            AggFunc::Min | AggFunc::Max => Accumulator::Extreme {
+                value: None,
+                max: func == AggFunc::Max,
+            },
+            AggFunc::StringAgg => Accumulator::StringAgg(None),
+            AggFunc::BoolAnd | AggFunc::BoolOr => Accumulator::Bool {
+                value: None,
+                and: func == AggFunc::BoolAnd,
+            },
+        }
+    }
+
+    /// Feeds one row's argument values (`args` is empty for `count(*)`).
+    pub fn add(&mut self, args: &[Value]) -> Result<()> {
+        let Some(v) = args.first() else {
+            if let Accumulator::Count(n) = self {
+                *n += 1;
+            }
+            return Ok(());
+        };
+        if v.is_null() {
+            return Ok(());
+        }
+        match self {
+            Accumulator::Count(n) => *n += 1,
+            Accumulator::SumInt(s) => {
+                let i = int_arg(v)?;
+                *s = Some(
+                    s.unwrap_or(0)
+                        .checked_add(i)
+                        .ok_or_else(|| int_out_of_range(DataType::Int8))?,
+                );
+            }
+            Accumulator::SumFloat(s) => *s = Some(s.unwrap_or(0.0) + float_arg(v)?),
+            Accumulator::Moments(_, n, sx, sxx) => {
+                let x = float_arg(v)?;
+                let old_n = *n;
+                *n += 1.0;
+                *sx += x;
+                if old_n > 0.0 {
+                    let tmp = x * *n - *sx;
+                    *sxx += tmp * tmp / (*n * old_n);
+                    if sx.is_infinite() || sxx.is_infinite() {
+                        *sxx = f64::NAN;
+                    }
+                } else if x.is_nan() || x.is_infinite() {
+                    *sxx = f64::NAN;
+                }
+            }
+            Accumulator::Extreme { value, max } => {
+                let better = match value {
+                    None => true,
+                    Some(cur) => (v > cur) == *max && v != cur,
+                };
+                if better {
+                    *value = Some(v.clone());
+                }
+            }
+            Accumulator::StringAgg(acc) => {
+                let Value::Text(s) = v else {
+                    return Err(Error::Internal(format!("string_agg of {v:?}")));
+                };
+                match acc {
+                    None => *acc = Some(s.clone()),
+                    Some(a) => {
+                        if let Some(Value::Text(d)) = args.get(1) {
+                            a.push_str(d);
+                        }
+                        a.push_str(s);
+                    }
+                }
+            }
+            Accumulator::Bool { value, and } => {
+                let Value::Bool(b) = v else {
+                    return Err(Error::Internal(format!("bool aggregate of {v:?}")));
+                };
+                *value = Some(match value {
+                    None => *b,
+                    Some(cur) if *and => *cur && *b,
+                    Some(cur) => *cur || *b,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregate's value over the rows fed so far.
+    pub fn finish(&self) -> Value {
+        match self {
+            Accumulator::Count(n) => Value::Int(*n),
+            Accumulator::SumInt(s) => s.map_or(Value::Null, Value::Int),
+            Accumulator::SumFloat(s) => s.map_or(Value::Null, Value::Float),
+            Accumulator::Moments(func, n, sx, sxx) => {
+                let (n, sx, sxx) = (*n, *sx, *sxx);
+                let var = |pop: bool| {
+                    let d = if pop { n } else { n - 1.0 };
+                    if d <= 0.0 || n == 0.0 {
+                        None
+                    } else {
+                        Some(sxx / d)
+                    }
+                };
+                let r = match func {
+                    AggFunc::Avg => (n > 0.0).then(|| sx / n),
+                    AggFunc::Variance { pop } => var(*pop),
+                    AggFunc::Stddev { pop } => var(*pop).map(f64::sqrt),
+                    _ => None,
+                };
+                r.map_or(Value::Null, Value::Float)
+            }
+            Accumulator::Extreme { value, .. } => value.clone().unwrap_or(Value::Null),
+            Accumulator::StringAgg(s) => s.clone().map_or(Value::Null, Value::Text),
+            Accumulator::Bool { value, .. } => value.map_or(Value::Null, Value::Bool),
+        }
+    }
+}
+
+fn int_arg(v: &Value) -> Result<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(Error::Internal(format!("integer aggregate of {other:?}"))),
+    }
+}
+
+fn float_arg(v: &Value) -> Result<f64> {
+    v.as_f64()
+        .ok_or_else(|| Error::Internal(format!("float aggregate of {v:?}")))
+}
+
+/// One aggregate call's state: the accumulator plus DISTINCT and ORDER BY handling.
+#[derive(Debug, Clone)]
+pub struct CallState {
+    acc: Accumulator,
+    /// Argument tuples seen (DISTINCT without ORDER BY).
+    seen: Option<BTreeSet<Vec<Value>>>,
+    /// Rows buffered as `(sort keys, arguments)` (ORDER BY inside the call).
+    buffered: Option<Vec<(Vec<Value>, Vec<Value>)>>,
+}
+
+impl CallState {
+    pub fn new(call: &AggCall) -> CallState {
+        let ordered = !call.order_by.is_empty();
+        CallState {
+            acc: Accumulator::new(call.func),
+            seen: (call.distinct && !ordered).then(BTreeSet::new),
+            buffered: ordered.then(Vec::new),
+        }
+    }
+
+    /// Feeds one row: its argument values and its ORDER BY key values.
+    pub fn add(&mut self, args: Vec<Value>, keys: Vec<Value>) -> Result<()> {
+        if let Some(b) = &mut self.buffered {
+            b.push((keys, args));
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.seen
+            && (args.iter().any(Value::is_null) || !seen.insert(args.clone()))
+        {
+            return Ok(());
+        }
+        self.acc.add(&args)
+    }
+
+    /// The call's value (sorting buffered rows first).
+    pub fn finish(&self, call: &AggCall) -> Result<Value> {
+        let Some(rows) = &self.buffered else {
+            return Ok(self.acc.finish());
+        };
+        let mut rows: Vec<&(Vec<Value>, Vec<Value>)> = rows.iter().collect();
+        rows.sort_by(|a, b| compare_keys(&call.order_by, &a.0, &b.0));
+        let mut acc = Accumulator::new(call.func);
+        let mut seen = BTreeSet::new();
+        for (_, args) in rows {
+            if call.distinct && (args.iter().any(Value::is_null) || !seen.insert(args.clone())) {
+                continue;
+            }
+            acc.add(args)?;
+        }
+        Ok(acc.finish())
+    }
+}
+
+/// Compares two rows of key values by ORDER BY keys.
+pub fn compare_keys(keys: &[OrderKey], a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+    for (k, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
+        let ord = compare_values(x, y, k.desc, k.nulls_first);
+        if ord.is_ne() {
+            return ord;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(func: AggFunc, values: &[f64]) -> Value {
+        let mut acc = Accumulator::new(func);
+        for v in values {
+            acc.add(&[Value::Float(*v)]).unwrap();
+        }
+        acc.finish()
+    }
+
+    #[test]
+    fn variance_follows_youngs_cramer() {
+        assert_eq!(
+            run(AggFunc::Variance { pop: false }, &[1.0, 2.0, 3.0, 4.0]),
+            Value::Float(1.6666666666666667)
+        );
+        assert_eq!(
+            run(
+                AggFunc::Stddev { pop: true },
+                &[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]
+            ),
+            Value::Float(2.0)
+        );
+        assert_eq!(run(AggFunc::Variance { pop: false }, &[1.0]), Value::Null);
+        assert_eq!(
+            run(AggFunc::Variance { pop: true }, &[1.0]),
+            Value::Float(0.0)
+        );
+        assert_eq!(run(AggFunc::Avg, &[]), Value::Null);
+    }
+
+    #[test]
+    fn string_agg_puts_each_rows_delimiter_before_it() {
+        let mut acc = Accumulator::new(AggFunc::StringAgg);
+        for (v, d) in [("a", ","), ("b", ";"), ("c", "-")] {
+            acc.add(&[Value::Text(v.into()), Value::Text(d.into())])
+                .unwrap();
+        }
+        assert_eq!(acc.finish(), Value::Text("a;b-c".into()));
+    }
+}

@@ -1,0 +1,224 @@
+//! [`Context`]: what operators borrow from the session for one call, and the per-statement
+//! state shared by a statement's operators and its subqueries.
+//!
+//! * The transaction is lent mutably to the statement's own plan (DML writes through it) and
+//!   shared, read-only, with the plans of its subqueries and CTEs, which only scan.
+//! * `outer` holds the correlation values of the (sub)query the context runs (read by
+//!   [`crate::expr::Expr::OuterRef`]).
+//! * [`QueryState`] lives for one statement and is shared by every context derived from its
+//!   root: cached subquery results, CTEs and recursive work tables.
+//!
+//! A CTE is computed lazily and shared: its `WITH` registers an operator tree for it, and
+//! readers pull rows through a shared buffer, so every reader sees the same rows, and a
+//! `LIMIT` over a reader of an endless `WITH RECURSIVE` stops it (as in PostgreSQL).
+//!
+//! Subquery results are cached by `(subquery id, correlation values)`: an uncorrelated
+//! subquery runs once per statement (PostgreSQL's InitPlan); a correlated one runs once per
+//! distinct correlation values when the binder marked it reusable (no volatile functions, no
+//! CTE that changes between evaluations). Correlated entries are bounded by
+//! [`CACHE_BUDGET`] values; past it, results are recomputed instead of kept.
+
+use super::{Operator, build};
+use crate::expr::{Env, Subquery, SubqueryResult};
+use crate::planner::Plan;
+use crate::storage::{Row, Txn};
+use crate::{Error, Result, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// How many values of correlated subquery results one statement keeps cached.
+pub const CACHE_BUDGET: usize = 1 << 20;
+
+/// The transaction as an operator sees it.
+enum TxnRef<'a> {
+    Write(&'a mut dyn Txn),
+    Read(&'a dyn Txn),
+}
+
+/// A CTE's rows so far within one evaluation of its `WITH`.
+struct Cte {
+    rows: Vec<Row>,
+    /// The operator producing further rows; `None` once exhausted (or while it runs).
+    producer: Option<Box<dyn Operator>>,
+    /// The correlation values of the query level that defines the CTE.
+    outer: Rc<Vec<Value>>,
+    done: bool,
+}
+
+/// Cached subquery results by `(subquery id, correlation values)`.
+type SubqueryCache = BTreeMap<(usize, Vec<Value>), Rc<SubqueryResult>>;
+
+/// Per-statement state shared by every context of the statement. See the module docs.
+#[derive(Default)]
+pub struct QueryState {
+    subqueries: RefCell<SubqueryCache>,
+    cached: Cell<usize>,
+    ctes: RefCell<BTreeMap<usize, Rc<RefCell<Cte>>>>,
+    work_tables: RefCell<BTreeMap<usize, Rc<Vec<Row>>>>,
+}
+
+/// What operators borrow from the session for one call.
+pub struct Context<'a> {
+    txn: TxnRef<'a>,
+    pub params: &'a [Value],
+    /// Correlation values of the (sub)query this context runs.
+    pub outer: &'a [Value],
+    state: Rc<QueryState>,
+}
+
+impl<'a> Context<'a> {
+    /// The context of a statement's root plan.
+    pub fn new(txn: &'a mut dyn Txn, params: &'a [Value]) -> Context<'a> {
+        Context {
+            txn: TxnRef::Write(txn),
+            params,
+            outer: &[],
+            state: Rc::new(QueryState::default()),
+        }
+    }
+
+    /// A read-only context for a subplan evaluated with correlation values `outer`.
+    pub fn nested<'b>(&'b self, outer: &'b [Value]) -> Context<'b> {
+        Context {
+            txn: TxnRef::Read(self.txn()),
+            params: self.params,
+            outer,
+            state: self.state.clone(),
+        }
+    }
+
+    /// The transaction, for reading.
+    pub fn txn(&self) -> &dyn Txn {
+        match &self.txn {
+            TxnRef::Write(t) => &**t,
+            TxnRef::Read(t) => *t,
+        }
+    }
+
+    /// The transaction, for writing; only the statement's own plan may write.
+    pub fn txn_mut(&mut self) -> Result<&mut dyn Txn> {
+        match &mut self.txn {
+            TxnRef::Write(t) => Ok(&mut **t),
+            TxnRef::Read(_) => Err(Error::Internal("a subquery tried to write".into())),
+        }
+    }
+
+    /// Runs `plan` to completion in a nested context with correlation values `outer`.
+    pub fn run_nested(&self, plan: &Plan, outer: &[Value]) -> Result<Vec<Row>> {
+        let mut ctx = self.nested(outer);
+        let mut op = build(plan);
+        Ok(super::collect(op.as_mut(), &mut ctx)?
+            .into_iter()
+            .map(|t| t.row)
+            .collect())
+    }
+
+    /// Registers CTE `id` (not evaluated until first read), replacing an earlier
+    /// registration: a correlated subquery re-registers its CTEs at each evaluation.
+    pub fn register_cte(&self, id: usize, plan: &Plan) {
+        let cte = Cte {
+            rows: Vec::new(),
+            producer: Some(build(plan)),
+            outer: Rc::new(self.outer.to_vec()),
+            done: false,
+        };
+        self.state
+            .ctes
+            .borrow_mut()
+            .insert(id, Rc::new(RefCell::new(cte)));
+    }
+
+    /// Row `i` of CTE `id`, computing the CTE as far as needed.
+    pub fn cte_row(&self, id: usize, i: usize) -> Result<Option<Row>> {
+        let cte = self
+            .state
+            .ctes
+            .borrow()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("CTE {id} read before its WITH")))?;
+        loop {
+            let (mut producer, outer) = {
+                let mut c = cte.borrow_mut();
+                if let Some(row) = c.rows.get(i) {
+                    return Ok(Some(row.clone()));
+                }
+                if c.done {
+                    return Ok(None);
+                }
+                let producer = c.producer.take().ok_or_else(|| {
+                    Error::Internal(format!("CTE {id} read while it is being computed"))
+                })?;
+                (producer, c.outer.clone())
+            };
+            let next = producer.next(&mut self.nested(&outer));
+            let mut c = cte.borrow_mut();
+            match next? {
+                Some(t) => {
+                    c.rows.push(t.row);
+                    c.producer = Some(producer);
+                }
+                None => c.done = true,
+            }
+        }
+    }
+
+    /// Sets the working table of recursive CTE `id` for the next iteration.
+    pub fn set_work_table(&self, id: usize, rows: Rc<Vec<Row>>) {
+        self.state.work_tables.borrow_mut().insert(id, rows);
+    }
+
+    /// The current working table of recursive CTE `id`.
+    pub fn work_table(&self, id: usize) -> Result<Rc<Vec<Row>>> {
+        self.state
+            .work_tables
+            .borrow()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("work table {id} read outside its CTE")))
+    }
+}
+
+impl Env for Context<'_> {
+    fn param(&self, i: usize) -> Result<Value> {
+        self.params.get(i).cloned().ok_or_else(|| {
+            Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))
+        })
+    }
+
+    fn outer(&self, i: usize) -> Result<Value> {
+        self.outer
+            .get(i)
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("outer reference {i} out of range")))
+    }
+
+    fn subquery(&self, s: &Subquery, args: Vec<Value>) -> Result<Rc<SubqueryResult>> {
+        let key = (s.id, args);
+        if s.reusable
+            && let Some(r) = self.state.subqueries.borrow().get(&key)
+        {
+            return Ok(r.clone());
+        }
+        let result = {
+            let mut ctx = self.nested(&key.1);
+            let mut op: Box<dyn Operator> = build(&s.plan);
+            Rc::new(SubqueryResult::build(&s.kind, || {
+                Ok(op.next(&mut ctx)?.map(|t| t.row))
+            })?)
+        };
+        if s.reusable {
+            let weight = result.weight();
+            let used = self.state.cached.get();
+            if key.1.is_empty() || used + weight <= CACHE_BUDGET {
+                self.state.cached.set(used + weight);
+                self.state
+                    .subqueries
+                    .borrow_mut()
+                    .insert(key, result.clone());
+            }
+        }
+        Ok(result)
+    }
+}

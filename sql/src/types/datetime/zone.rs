@@ -1,0 +1,331 @@
+//! Time zones: the session's `TimeZone` setting and zones written inside date/time input.
+//!
+//! A [`Zone`] is a `jiff` time zone (IANA rules from the system's tzdata, or jiff's bundled
+//! copy) with the name `SHOW TimeZone` prints. `SET TIME ZONE` accepts what PostgreSQL
+//! accepts: IANA names in any letter case, POSIX specifications (`UTC+3` is three hours
+//! *west*, as in POSIX), and numbers of hours (`-5`, shown as `<-05>+05`).
+//!
+//! Local → UTC conversion resolves a local time inside a DST gap with the offset before the
+//! transition and a repeated local time with the offset after it (PostgreSQL's
+//! `DetermineTimeZoneOffset`; jiff's "later" disambiguation does exactly this).
+
+use std::sync::Arc;
+
+use jiff::tz::{Offset, TimeZone};
+
+use super::{Fields, USECS_PER_SEC};
+use crate::{Error, Result};
+
+/// A time zone with its display name. See the module docs.
+#[derive(Clone)]
+pub struct Zone {
+    tz: TimeZone,
+    name: Arc<str>,
+}
+
+impl std::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Zone({})", self.name)
+    }
+}
+
+/// PostgreSQL microseconds (since 2000-01-01) to a jiff timestamp, clamped to jiff's range
+/// (zone rules outside it are those at its edges).
+fn to_jiff(pg_micros: i64) -> jiff::Timestamp {
+    let unix = pg_micros.saturating_add(super::UNIX_TO_PG_DAYS * super::USECS_PER_DAY);
+    let unix = unix.clamp(
+        jiff::Timestamp::MIN.as_microsecond(),
+        jiff::Timestamp::MAX.as_microsecond(),
+    );
+    jiff::Timestamp::from_microsecond(unix).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+fn unknown_zone(name: &str) -> Error {
+    Error::InvalidParameterValue(format!("time zone \"{name}\" not recognized"))
+}
+
+impl Zone {
+    pub fn utc() -> Zone {
+        Zone {
+            tz: TimeZone::UTC,
+            name: "UTC".into(),
+        }
+    }
+
+    /// A fixed offset east of UTC, named as PostgreSQL names such zones (`<-05>+05`).
+    pub fn fixed(seconds_east: i32) -> Result<Zone> {
+        let offset = Offset::from_seconds(seconds_east).map_err(|_| {
+            Error::InvalidParameterValue("time zone displacement out of range".into())
+        })?;
+        let name = format!(
+            "<{}>{}",
+            offset_text(seconds_east),
+            offset_text(-seconds_east)
+        );
+        Ok(Zone {
+            tz: TimeZone::fixed(offset),
+            name: name.into(),
+        })
+    }
+
+    /// A zone named in a `SET TIME ZONE` / `SET timezone` value (see the module docs).
+    pub fn parse(setting: &str) -> Result<Zone> {
+        let s = setting.trim();
+        if let Ok(hours) = s.parse::<f64>() {
+            let secs = (hours * 3600.0).round();
+            if !(-15.0 * 3600.0..=15.0 * 3600.0).contains(&secs) {
+                return Err(Error::InvalidParameterValue(format!(
+                    "invalid value for parameter \"TimeZone\": \"{s}\""
+                )));
+            }
+            return Zone::fixed(secs as i32);
+        }
+        if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") {
+            return Ok(Zone::utc());
+        }
+        Zone::named(s).ok_or_else(|| {
+            Error::InvalidParameterValue(format!(
+                "invalid value for parameter \"TimeZone\": \"{s}\""
+            ))
+        })
+    }
+
+    /// An IANA zone or a POSIX specification, by name.
+    pub fn named(name: &str) -> Option<Zone> {
+        if name.is_empty() || name.len() > 255 {
+            return None;
+        }
+        if let Ok(tz) = TimeZone::get(name) {
+            let shown = tz.iana_name().unwrap_or(name).to_string();
+            return Some(Zone {
+                tz,
+                name: shown.into(),
+            });
+        }
+        // POSIX specifications such as `UTC+3` or `EST5EDT,M3.2.0,M11.1.0`; a bare word
+        // (no offset) is not one.
+        if name.bytes().any(|b| b.is_ascii_digit())
+            && let Ok(tz) = TimeZone::posix(name)
+        {
+            return Some(Zone {
+                tz,
+                name: name.into(),
+            });
+        }
+        None
+    }
+
+    /// The name `SHOW TimeZone` prints.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The zone's offset east of UTC, in seconds, at UTC instant `utc`.
+    pub fn offset_at(&self, utc: i64) -> i32 {
+        self.tz.to_offset(to_jiff(utc)).seconds()
+    }
+
+    /// The UTC instant of local time `local` in this zone (see the module docs for gaps and
+    /// repeated times). Infinities pass through.
+    pub fn local_to_utc(&self, local: i64) -> i64 {
+        if !super::is_finite_ts(local) {
+            return local;
+        }
+        let offset = self.local_offset(local);
+        local.saturating_sub(i64::from(offset) * USECS_PER_SEC)
+    }
+
+    /// The offset (seconds east) that applies to local time `local`.
+    pub fn local_offset(&self, local: i64) -> i32 {
+        let f = Fields::of_timestamp(local);
+        if let Ok(year) = i16::try_from(f.year)
+            && (-9999..=9999).contains(&year)
+            && let Ok(dt) = jiff::civil::DateTime::new(
+                year,
+                f.month as i8,
+                f.day as i8,
+                f.hour as i8,
+                f.minute as i8,
+                f.second as i8,
+                0,
+            )
+            && let Ok(ts) = self.tz.to_ambiguous_timestamp(dt).later()
+        {
+            let local_secs = local.div_euclid(USECS_PER_SEC) + super::UNIX_TO_PG_DAYS * 86_400;
+            return (local_secs - ts.as_second()) as i32;
+        }
+        self.guess_offset(local)
+    }
+
+    /// The offset for a local time jiff cannot represent exactly: PostgreSQL's two-step
+    /// guess (the offset at `local` read as UTC, then at the instant that gives).
+    fn guess_offset(&self, local: i64) -> i32 {
+        let first = self.offset_at(local);
+        self.offset_at(local.saturating_sub(i64::from(first) * USECS_PER_SEC))
+    }
+
+    /// The zone's abbreviation at UTC instant `utc` (`EST`, `CEST`, `+0530`), for `to_char`'s
+    /// `TZ`.
+    pub fn abbreviation_at(&self, utc: i64) -> String {
+        let info = self.tz.to_offset_info(to_jiff(utc));
+        info.abbreviation().to_string()
+    }
+}
+
+/// `+05`, `-05:30`, `+00:00:30` (PostgreSQL's offset display).
+pub fn offset_text(seconds_east: i32) -> String {
+    let sign = if seconds_east < 0 { '-' } else { '+' };
+    let a = seconds_east.unsigned_abs();
+    let (h, m, s) = (a / 3600, a / 60 % 60, a % 60);
+    let mut out = format!("{sign}{h:02}");
+    if m != 0 || s != 0 {
+        out.push_str(&format!(":{m:02}"));
+    }
+    if s != 0 {
+        out.push_str(&format!(":{s:02}"));
+    }
+    out
+}
+
+/// A zone written in date/time input: a fixed offset or a named zone's rules.
+#[derive(Debug, Clone)]
+pub enum InputZone {
+    Fixed(i32),
+    Named(Zone),
+}
+
+impl InputZone {
+    /// The UTC instant of local time `local` in this zone.
+    pub fn local_to_utc(&self, local: i64) -> i64 {
+        match self {
+            InputZone::Fixed(off) => local.saturating_sub(i64::from(*off) * USECS_PER_SEC),
+            InputZone::Named(z) => z.local_to_utc(local),
+        }
+    }
+}
+
+/// The abbreviations PostgreSQL's default `timezone_abbreviations` set knows that
+/// applications commonly write, as offsets east of UTC in seconds.
+const ABBREVIATIONS: &[(&str, i32)] = &[
+    ("utc", 0),
+    ("ut", 0),
+    ("gmt", 0),
+    ("z", 0),
+    ("zulu", 0),
+    ("est", -5 * 3600),
+    ("edt", -4 * 3600),
+    ("cst", -6 * 3600),
+    ("cdt", -5 * 3600),
+    ("mst", -7 * 3600),
+    ("mdt", -6 * 3600),
+    ("pst", -8 * 3600),
+    ("pdt", -7 * 3600),
+    ("akst", -9 * 3600),
+    ("akdt", -8 * 3600),
+    ("hst", -10 * 3600),
+    ("wet", 0),
+    ("west", 3600),
+    ("bst", 3600),
+    ("cet", 3600),
+    ("cest", 2 * 3600),
+    ("met", 3600),
+    ("mest", 2 * 3600),
+    ("eet", 2 * 3600),
+    ("eest", 3 * 3600),
+    ("msk", 3 * 3600),
+    ("ist", 2 * 3600),
+    ("hkt", 8 * 3600),
+    ("sgt", 8 * 3600),
+    ("awst", 8 * 3600),
+    ("jst", 9 * 3600),
+    ("kst", 9 * 3600),
+    ("acst", 9 * 3600 + 1800),
+    ("acdt", 10 * 3600 + 1800),
+    ("aest", 10 * 3600),
+    ("aedt", 11 * 3600),
+    ("nzst", 12 * 3600),
+    ("nzdt", 13 * 3600),
+];
+
+/// A known abbreviation's offset (case-insensitive).
+pub fn abbreviation(word: &str) -> Option<i32> {
+    let lower = word.to_ascii_lowercase();
+    ABBREVIATIONS
+        .iter()
+        .find(|(a, _)| *a == lower)
+        .map(|(_, off)| *off)
+}
+
+/// A zone given by name in date/time input or to `AT TIME ZONE`: an abbreviation, a
+/// numeric offset (`+05`, `-08:00`, `+0530`, east positive), or a zone name.
+pub fn input_zone(text: &str) -> Option<InputZone> {
+    let t = text.trim();
+    if let Some(off) = abbreviation(t) {
+        return Some(InputZone::Fixed(off));
+    }
+    if let Some(off) = numeric_offset(t) {
+        return Some(InputZone::Fixed(off));
+    }
+    Zone::named(t).map(InputZone::Named)
+}
+
+/// `+05`, `-0800`, `+05:30`, `-5`, `+05:30:15` → seconds east.
+pub fn numeric_offset(t: &str) -> Option<i32> {
+    let (sign, rest) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let parts: Vec<&str> = rest.split(':').collect();
+    let num = |s: &str| -> Option<i32> {
+        (!s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (h, m, s) = match parts.as_slice() {
+        [hm] if hm.len() == 4 && hm.bytes().all(|b| b.is_ascii_digit()) => {
+            (num(&hm[..2])?, num(&hm[2..])?, 0)
+        }
+        [h] => (num(h)?, 0, 0),
+        [h, m] => (num(h)?, num(m)?, 0),
+        [h, m, s] => (num(h)?, num(m)?, num(s)?),
+        _ => return None,
+    };
+    if h > 15 || m > 59 || s > 59 {
+        return None;
+    }
+    Some(sign * (h * 3600 + m * 60 + s))
+}
+
+/// Resolves `AT TIME ZONE` / `timezone(zone, ts)` arguments (22023 when unknown).
+pub fn zone_argument(text: &str) -> Result<InputZone> {
+    input_zone(text).ok_or_else(|| unknown_zone(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::datetime::{USECS_PER_DAY, USECS_PER_HOUR};
+
+    #[test]
+    fn settings_and_offsets() {
+        let ny = Zone::parse("america/new_york").unwrap();
+        assert_eq!(ny.name(), "America/New_York");
+        // 2020-06-01 12:00 UTC is EDT (-4)
+        let days = crate::types::datetime::date2j(2020, 6, 1) as i64
+            - crate::types::datetime::POSTGRES_EPOCH_JDATE as i64;
+        let noon = days * USECS_PER_DAY + 12 * USECS_PER_HOUR;
+        assert_eq!(ny.offset_at(noon), -4 * 3600);
+        assert_eq!(ny.local_to_utc(noon), noon + 4 * USECS_PER_HOUR);
+        assert_eq!(Zone::parse("-5").unwrap().name(), "<-05>+05");
+        assert_eq!(Zone::parse("5.5").unwrap().name(), "<+05:30>-05:30");
+        let posix = Zone::parse("UTC+3").unwrap();
+        assert_eq!(posix.offset_at(0), -3 * 3600);
+        assert!(Zone::parse("Mars/Olympus").is_err());
+        assert_eq!(offset_text(-(4 * 3600 + 56 * 60 + 2)), "-04:56:02");
+        assert_eq!(numeric_offset("+0530"), Some(5 * 3600 + 1800));
+        assert_eq!(numeric_offset("-08:00"), Some(-8 * 3600));
+        assert_eq!(numeric_offset("+5"), Some(5 * 3600));
+        assert_eq!(numeric_offset("5"), None);
+    }
+}

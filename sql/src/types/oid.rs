@@ -1,0 +1,199 @@
+//! The catalog-ish types: `oid` (an unsigned 32-bit integer, held as `Value::Int`) and the
+//! OID alias types `regclass`, `regtype`, `regproc` (`Value::Reg`), which print as names.
+//!
+//! Names of relations and functions live in the catalog, which this crate's types cannot see,
+//! so they resolve through an [`ObjectLookup`] installed in the session environment
+//! ([`crate::env`]): the extension point the pg_catalog layer fills. Built-in type names
+//! resolve here (`'int4'::regtype`, `'integer[]'::regtype`, `23::regtype` → `integer`).
+//! A name that does not resolve is 42P01 / 42704 / 42883 as in PostgreSQL; an OID that does
+//! not resolve prints as its number.
+
+use super::DataType;
+use crate::{Error, Result};
+
+/// Which OID alias type a `Value::Reg` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RegKind {
+    Class,
+    Type,
+    Proc,
+}
+
+impl RegKind {
+    pub fn data_type(self) -> DataType {
+        match self {
+            RegKind::Class => DataType::RegClass,
+            RegKind::Type => DataType::RegType,
+            RegKind::Proc => DataType::RegProc,
+        }
+    }
+}
+
+/// Resolves catalog objects by name and OID (see the module docs). Implemented by the
+/// catalog layer; `None` means "no such object".
+pub trait ObjectLookup: Send + Sync {
+    /// A relation's OID by (possibly schema-qualified) name, as `'t'::regclass`.
+    fn relation_oid(&self, name: &str) -> Option<u32>;
+    /// A relation's name for `regclass` output (qualified when not on the search path).
+    fn relation_name(&self, oid: u32) -> Option<String>;
+    /// A function's OID by name (`'now'::regproc`).
+    fn function_oid(&self, _name: &str) -> Option<u32> {
+        None
+    }
+    /// A function's name for `regproc` output.
+    fn function_name(&self, _oid: u32) -> Option<String> {
+        None
+    }
+    /// A type that is not built in (an enum or domain, later), by name.
+    fn type_oid(&self, _name: &str) -> Option<u32> {
+        None
+    }
+    /// The name of a type that is not built in.
+    fn type_name(&self, _oid: u32) -> Option<String> {
+        None
+    }
+}
+
+/// Every built-in type a column can have, without type modifiers: what `regtype` and
+/// `pg_type` list.
+pub fn builtin_types() -> Vec<DataType> {
+    use DataType::*;
+    let scalars = [
+        Bool,
+        Int2,
+        Int4,
+        Int8,
+        Float4,
+        Float8,
+        Numeric(None),
+        Text,
+        Varchar(None),
+        Bpchar(None),
+        Char,
+        Name,
+        Bytea,
+        Uuid,
+        Date,
+        Time(None),
+        Timestamp(None),
+        Timestamptz(None),
+        Interval,
+        Json,
+        Jsonb,
+        Oid,
+        RegClass,
+        RegType,
+        RegProc,
+    ];
+    let mut all: Vec<DataType> = scalars.to_vec();
+    all.extend(scalars.iter().map(|t| DataType::array_of(*t)));
+    all.push(Unknown);
+    all
+}
+
+/// The built-in type with this OID.
+pub fn builtin_type(oid: u32) -> Option<DataType> {
+    builtin_types().into_iter().find(|t| t.oid() == oid)
+}
+
+/// `regtype` input: a type name as SQL writes it, or a number.
+pub fn parse_regtype(s: &str) -> Result<u32> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>() {
+        return Ok(n);
+    }
+    if let Ok(ty) = super::names::parse(t) {
+        return Ok(ty.oid());
+    }
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(t)))
+        .ok_or_else(|| Error::UndefinedObject(format!("type \"{t}\" does not exist")))
+}
+
+/// `regclass` input.
+pub fn parse_regclass(s: &str) -> Result<u32> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>() {
+        return Ok(n);
+    }
+    let name = normalize_name(t);
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.relation_oid(&name)))
+        .ok_or(Error::UndefinedTable(name))
+}
+
+/// `regproc` input.
+pub fn parse_regproc(s: &str) -> Result<u32> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>() {
+        return Ok(n);
+    }
+    let name = normalize_name(t);
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.function_oid(&name)))
+        .ok_or_else(|| Error::UndefinedFunction(format!("function \"{name}\" does not exist")))
+}
+
+/// Folds an unquoted name to lower case and strips the quotes of a quoted one, per
+/// dot-separated part (`"My".t` → `My.t`).
+fn normalize_name(s: &str) -> String {
+    s.split('.')
+        .map(|p| {
+            if p.len() >= 2 && p.starts_with('"') && p.ends_with('"') {
+                p[1..p.len() - 1].replace("\"\"", "\"")
+            } else {
+                p.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Text output of a `Value::Reg`.
+pub fn format(kind: RegKind, oid: u32) -> String {
+    if oid == 0 {
+        return "-".into();
+    }
+    let name = match kind {
+        RegKind::Type => builtin_type(oid)
+            .map(|t| t.name())
+            .or_else(|| crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_name(oid)))),
+        RegKind::Class => {
+            crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.relation_name(oid)))
+        }
+        RegKind::Proc => crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.function_name(oid))),
+    };
+    name.unwrap_or_else(|| oid.to_string())
+}
+
+/// `oid` input: an unsigned 32-bit number (negative input wraps, as PostgreSQL's `oidin`
+/// accepts `-1` as 4294967295).
+pub fn parse_oid(s: &str) -> Result<i64> {
+    let t = s.trim();
+    let bad =
+        || Error::InvalidTextRepresentation(format!("invalid input syntax for type oid: \"{s}\""));
+    let v: i64 = t.parse().map_err(|_| bad())?;
+    if !(i64::from(i32::MIN)..=i64::from(u32::MAX)).contains(&v) {
+        return Err(Error::NumericValueOutOfRange(format!(
+            "value \"{s}\" is out of range for type oid"
+        )));
+    }
+    Ok(if v < 0 { v + (1i64 << 32) } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_regtypes() {
+        assert_eq!(parse_regtype("int4").unwrap(), 23);
+        assert_eq!(parse_regtype("integer[]").unwrap(), 1007);
+        assert_eq!(parse_regtype("timestamp with time zone").unwrap(), 1184);
+        assert_eq!(format(RegKind::Type, 1043), "character varying");
+        assert_eq!(format(RegKind::Type, 99999), "99999");
+        assert_eq!(format(RegKind::Class, 0), "-");
+        assert_eq!(parse_regtype("nosuch").unwrap_err().code(), "42704");
+        assert_eq!(parse_regclass("nosuch").unwrap_err().code(), "42P01");
+        assert_eq!(parse_oid("-1").unwrap(), 4294967295);
+        assert_eq!(parse_oid("x").unwrap_err().code(), "22P02");
+        assert_eq!(normalize_name("\"My\".T"), "My.t");
+    }
+}
