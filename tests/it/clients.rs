@@ -150,9 +150,6 @@ fn psycopg() {
         name: "psycopg",
         command: vec!["python3".into(), "python/psycopg_test.py".into()],
         pending: &[
-            ("numeric", "the numeric type (types)"),
-            ("timestamptz", "timestamptz (types)"),
-            ("uuid", "the uuid type (types)"),
             ("jsonb", "the jsonb type (types)"),
             ("type_info", "pg_type (catalog)"),
         ],
