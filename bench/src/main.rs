@@ -7,6 +7,7 @@ mod compute;
 mod disk;
 mod getpages_paced;
 mod pageserver;
+mod pgbench;
 pub mod postgres;
 mod safekeepers;
 
@@ -29,6 +30,10 @@ enum Cmd {
     /// `strata start` vs vanilla PostgreSQL: single-row INSERT commit latency and
     /// point SELECT latency, one client (needs `cargo build --release -p strata`).
     Compute(compute::Opts),
+    /// pgbench 15, unmodified, against `strata start` and PostgreSQL 15: load time, then
+    /// tpcb-like and select-only with -M prepared at 1/8/32 clients (needs
+    /// `cargo build --release -p strata`).
+    Pgbench(pgbench::Opts),
     /// Three `strata safekeeper` processes on loopback: append-to-durable
     /// latency at 1 and 32 appenders, fsyncs per append (group commit), bulk
     /// throughput, against the disk's own limits.
@@ -50,6 +55,7 @@ fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
         Cmd::Compute(o) => compute::run(o),
+        Cmd::Pgbench(o) => pgbench::run(o),
         Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Pageserver(o) => pageserver::run(o),
         Cmd::Disk { dir } => {
