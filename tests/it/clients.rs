@@ -1,6 +1,7 @@
 //! Real PostgreSQL drivers and ORMs, unmodified, against a `strata start` cluster — and, as
 //! the oracle, against a throwaway PostgreSQL 15 (`testkit::postgres::PgServer`): each
-//! client script under `tests/clients/<lang>/` prints a transcript in named sections
+//! client script under `tests/clients/<client>/` (Python, Node, Java, psql) prints a transcript
+//! in named sections
 //! (`== name`), and every section must read the same on both servers.
 //!
 //! A section listed as pending in a driver's [`Client`] needs a piece another part of the
@@ -211,5 +212,22 @@ fn jdbc() {
             "metadata",
             "DatabaseMetaData's pg_catalog queries (catalog)",
         )],
+    });
+}
+
+#[test]
+fn psql_copy() {
+    if !available(Command::new("psql").arg("--version")) {
+        return missing("psql (apt postgresql-client-15)");
+    }
+    check(&Client {
+        name: "psql-copy",
+        // psql prints errors on stderr: keep them in the transcript.
+        command: vec![
+            "sh".into(),
+            "-c".into(),
+            "psql -XAtq -f psql/copy.sql \"$0\" 2>&1".into(),
+        ],
+        pending: &[],
     });
 }
