@@ -10,6 +10,7 @@ mod pageserver;
 mod pgbench;
 pub mod postgres;
 mod safekeepers;
+mod sql;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +35,9 @@ enum Cmd {
     /// tpcb-like and select-only with -M prepared at 1/8/32 clients (needs
     /// `cargo build --release -p strata`).
     Pgbench(pgbench::Opts),
+    /// SQL on `strata start` vs vanilla PostgreSQL: SQLite's sqllogictest corpus total time,
+    /// and a 1M-row hash join + GROUP BY (needs `cargo build --release -p strata`).
+    Sql(sql::Opts),
     /// Three `strata safekeeper` processes on loopback: append-to-durable
     /// latency at 1 and 32 appenders, fsyncs per append (group commit), bulk
     /// throughput, against the disk's own limits.
@@ -56,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Codec(o) => codec::run(o),
         Cmd::Compute(o) => compute::run(o),
         Cmd::Pgbench(o) => pgbench::run(o),
+        Cmd::Sql(o) => sql::run(o),
         Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Pageserver(o) => pageserver::run(o),
         Cmd::Disk { dir } => {

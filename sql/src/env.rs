@@ -1,7 +1,13 @@
 //! The session environment that evaluation and text output depend on: the `TimeZone`
 //! setting, the transaction's and statement's start times (`now()`,
-//! `statement_timestamp()`), and the [`ObjectLookup`] that resolves `regclass` / `regproc`
-//! names.
+//! `statement_timestamp()`), the [`ObjectLookup`] that resolves `regclass` / `regproc`
+//! names, and the session's identity and settings ([`SessionInfo`]: `current_user`,
+//! `pg_backend_pid()`; its [`Settings`] are the one store SET, SHOW, RESET,
+//! `current_setting` and `set_config` read and change), and — while a statement runs —
+//! its [`CatalogEnv`]: the statement's catalog, the storage's non-transactional
+//! [`Services`] (sequences, sizes), session state (`currval`, the user) and the server's
+//! session list ([`Activity`]), which `nextval`, `pg_get_indexdef`, `pg_stat_activity`,
+//! `pg_cancel_backend` and their kin read.
 //!
 //! Expressions are evaluated and values printed far from the session (in executor operators,
 //! in casts folded at bind time, in the pgwire encoder), so the environment is *installed*
@@ -14,10 +20,14 @@
 //! sees [`Env::default`]: UTC, and the current time for every timestamp.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::settings::Settings;
+use crate::storage::{Catalog, Oid, Services};
 use crate::types::datetime::zone::Zone;
 use crate::types::oid::ObjectLookup;
+use crate::{Error, Result};
 
 /// See the module docs.
 #[derive(Clone)]
@@ -30,6 +40,143 @@ pub struct Env {
     pub statement_start: i64,
     /// Resolves relation and function names and OIDs (`regclass`, `regproc`).
     pub lookup: Option<Arc<dyn ObjectLookup>>,
+    pub session: Arc<SessionInfo>,
+    /// The running statement's catalog and session state (see [`CatalogEnv`]).
+    pub catalog: Option<Arc<CatalogEnv>>,
+}
+
+/// Who the session is (set by the front end from the startup packet) and its settings,
+/// shared by the [`Session`](crate::Session) (SET / SHOW / RESET, transaction ends) and the
+/// functions that read or change them (`current_setting`, `set_config`): one store, so a
+/// `set_config` in a SELECT is seen by the next SHOW and undone by a ROLLBACK like a SET.
+#[derive(Debug)]
+pub struct SessionInfo {
+    pub user: String,
+    pub database: String,
+    /// The backend process id the client was told (BackendKeyData).
+    pub backend_pid: i32,
+    settings: Mutex<Settings>,
+}
+
+impl SessionInfo {
+    pub fn new(user: &str, database: &str, backend_pid: i32, settings: Settings) -> SessionInfo {
+        SessionInfo {
+            user: user.to_string(),
+            database: database.to_string(),
+            backend_pid,
+            settings: Mutex::new(settings),
+        }
+    }
+
+    /// The settings, to read or change. Never hold the guard across a statement's
+    /// execution: the functions it evaluates lock them too.
+    pub fn settings(&self) -> MutexGuard<'_, Settings> {
+        // A poisoned lock only means a panic elsewhere; every change is one map operation.
+        self.settings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A setting's current value (`None`: unknown, or a custom one never set).
+    pub fn setting(&self, name: &str) -> Option<String> {
+        self.settings().get(name)
+    }
+}
+
+impl Default for SessionInfo {
+    fn default() -> SessionInfo {
+        SessionInfo::new("postgres", "postgres", 0, Settings::new())
+    }
+}
+
+/// Sequence values this session obtained (`currval`, `lastval`).
+#[derive(Debug, Default)]
+pub struct SequenceValues {
+    pub values: HashMap<Oid, i64>,
+    pub last: Option<Oid>,
+}
+
+/// One backend, as `pg_stat_activity` shows it. Times are PostgreSQL microseconds (since
+/// 2000-01-01 00:00 UTC).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Backend {
+    pub pid: i32,
+    pub database: String,
+    pub user: String,
+    pub application_name: String,
+    /// The client's IP address and port (`None` for a Unix socket or in-process).
+    pub client_addr: Option<String>,
+    pub client_port: Option<i32>,
+    /// `active`, `idle`, `idle in transaction` or `idle in transaction (aborted)`.
+    pub state: String,
+    /// The running statement's text, or the last one's when idle.
+    pub query: String,
+    pub backend_start: i64,
+    pub xact_start: Option<i64>,
+    pub query_start: Option<i64>,
+    pub state_change: Option<i64>,
+}
+
+/// The session list a server provides (`pg_stat_activity`, `pg_cancel_backend`,
+/// `pg_terminate_backend`): the compute front end's session registry implements it and
+/// gives it to each session ([`Session::set_activity`](crate::Session::set_activity)).
+/// Without one, a session knows only itself and can signal no one.
+pub trait Activity: Send + Sync {
+    /// Every client session, in pid order.
+    fn backends(&self) -> Vec<Backend>;
+    /// Cancels the running statement of backend `pid`; whether it exists.
+    fn cancel(&self, pid: i32) -> bool;
+    /// Ends backend `pid`'s session (its connection closes with 57P01); whether it exists.
+    fn terminate(&self, pid: i32) -> bool;
+}
+
+/// What a running statement's expressions and system relations read besides their rows.
+#[derive(Clone)]
+pub struct CatalogEnv {
+    pub catalog: Arc<Catalog>,
+    pub services: Arc<dyn Services>,
+    /// Schemas searched for unqualified names.
+    pub search_path: Vec<Oid>,
+    pub user: String,
+    pub sequences: Arc<Mutex<SequenceValues>>,
+    /// This backend (pid, state, the statement's text).
+    pub backend: Backend,
+    pub activity: Option<Arc<dyn Activity>>,
+}
+
+impl CatalogEnv {
+    /// The sessions `pg_stat_activity` lists: the front end's, or just this one.
+    pub fn backends(&self) -> Vec<Backend> {
+        match &self.activity {
+            Some(a) => a.backends(),
+            None => vec![self.backend.clone()],
+        }
+    }
+
+    /// The session's sequence values (poison-tolerant: they are plain numbers).
+    pub fn sequence_values(&self) -> std::sync::MutexGuard<'_, SequenceValues> {
+        self.sequences.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Installs a copy of the current environment whose catalog is `catalog` (a DDL statement
+/// evaluating expressions after changing the catalog, e.g. a new column's `nextval`
+/// default over the sequence just created); `None` outside a statement.
+pub fn with_catalog(catalog: Arc<Catalog>) -> Option<EnvGuard> {
+    let current = current();
+    let mut cenv = (**current.catalog.as_ref()?).clone();
+    cenv.catalog = catalog;
+    let cenv = Arc::new(cenv);
+    let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+    Some(install(Arc::new(Env {
+        catalog: Some(cenv),
+        lookup: Some(lookup),
+        ..(*current).clone()
+    })))
+}
+
+/// The running statement's [`CatalogEnv`] (XX000 outside a statement).
+pub fn catalog() -> Result<Arc<CatalogEnv>> {
+    with(|e| e.catalog.clone())
+        .ok_or_else(|| Error::Internal("no statement environment on this thread".into()))
 }
 
 impl Default for Env {
@@ -40,6 +187,8 @@ impl Default for Env {
             transaction_start: now,
             statement_start: now,
             lookup: None,
+            session: Arc::new(SessionInfo::default()),
+            catalog: None,
         }
     }
 }

@@ -23,6 +23,9 @@ pub enum Error {
     /// 42P01
     #[error("relation \"{0}\" does not exist")]
     UndefinedTable(String),
+    /// 42P01 with a message naming the kind (`table "t" does not exist`, DROP's wording).
+    #[error("{0}")]
+    NoSuchRelation(String),
     /// 42P01 for a qualifier naming no FROM item.
     #[error("missing FROM-clause entry for table \"{0}\"")]
     MissingFromEntry(String),
@@ -41,13 +44,17 @@ pub enum Error {
     /// 42883
     #[error("{0}")]
     UndefinedFunction(String),
+    /// 42725: a function or operator call that matches several overloads equally well.
+    #[error("{0}")]
+    AmbiguousFunction(String),
     /// 42704 (e.g. an unknown type name or index).
     #[error("{0}")]
     UndefinedObject(String),
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
-    /// 42809: e.g. OVER on a function that is not a window function.
+    /// 42809: e.g. OVER on a function that is not a window function, `op ANY (x)` where x is
+    /// not an array.
     #[error("{0}")]
     WrongObjectType(String),
     /// 42846
@@ -74,6 +81,9 @@ pub enum Error {
     /// 42P18: a `$n` whose type cannot be inferred.
     #[error("could not determine data type of parameter ${0}")]
     IndeterminateDatatype(usize),
+    /// 42P18 for an expression whose type cannot be inferred (`ARRAY[]` without a cast).
+    #[error("{0}")]
+    IndeterminateType(String),
     /// 08P01 / 22023 style problems with bound parameters.
     #[error("{0}")]
     InvalidParameterValue(String),
@@ -104,6 +114,15 @@ pub enum Error {
     /// 2202E: e.g. `array subscript out of range` on assignment.
     #[error("{0}")]
     ArraySubscriptError(String),
+    /// 22000: a data exception without a more specific code.
+    #[error("{0}")]
+    DataException(String),
+    /// 2201E: e.g. the logarithm of a negative number.
+    #[error("{0}")]
+    InvalidArgumentForLogarithm(String),
+    /// 2201F: e.g. the square root of a negative number.
+    #[error("{0}")]
+    InvalidArgumentForPowerFunction(String),
     /// 22004: e.g. a NULL where a function refuses one, a NULL window frame offset.
     #[error("{0}")]
     NullValueNotAllowed(String),
@@ -126,6 +145,12 @@ pub enum Error {
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 22011
+    #[error("{0}")]
+    SubstringError(String),
+    /// 2201B
+    #[error("{0}")]
+    InvalidRegularExpression(String),
     /// 22013: a negative window frame offset.
     #[error("{0}")]
     InvalidPrecedingOrFollowingSize(String),
@@ -143,6 +168,52 @@ pub enum Error {
     /// 23505. `detail` is PostgreSQL's DETAIL line, e.g. `Key (id)=(1) already exists.`
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String, detail: String },
+    /// 23514: `detail` is PostgreSQL's `Failing row contains (...)`, empty when existing
+    /// rows are validated.
+    #[error("{message}")]
+    CheckViolation { message: String, detail: String },
+    /// 23502 when a NOT NULL constraint is added to a column holding NULLs.
+    #[error("column \"{column}\" of relation \"{table}\" contains null values")]
+    ExistingNullValues { table: String, column: String },
+    /// 42830: a foreign key without a matching unique constraint.
+    #[error("{0}")]
+    InvalidForeignKey(String),
+    /// 23503: a foreign key's referenced row is missing, or still referenced.
+    #[error("{message}")]
+    ForeignKeyViolation { message: String, detail: String },
+    /// 2BP01: DROP without CASCADE of an object others depend on.
+    #[error("{message}")]
+    DependentObjectsStillExist { message: String, detail: String },
+    /// 428C9: a value for a GENERATED ALWAYS column.
+    #[error("{message}")]
+    GeneratedAlways { message: String, detail: String },
+    /// 3F000
+    #[error("{0}")]
+    InvalidSchemaName(String),
+    /// 42P06
+    #[error("schema \"{0}\" already exists")]
+    DuplicateSchema(String),
+    /// 42710: e.g. a constraint name already used on the table.
+    #[error("{0}")]
+    DuplicateObject(String),
+    /// 55000: e.g. currval before nextval in the session.
+    #[error("{0}")]
+    ObjectNotInPrerequisiteState(String),
+    /// 2200H: nextval past a sequence's bound without CYCLE.
+    #[error("{0}")]
+    SequenceGeneratorLimitExceeded(String),
+    /// 42501
+    #[error("{0}")]
+    InsufficientPrivilege(String),
+    /// 42939: e.g. a schema name starting with `pg_`.
+    #[error("{0}")]
+    ReservedName(String),
+    /// 42P17: e.g. a view that reaches itself.
+    #[error("{0}")]
+    InvalidObjectDefinition(String),
+    /// 42602: a malformed name given as text (`'a.b.c.d'::regclass`).
+    #[error("{0}")]
+    InvalidName(String),
     /// 21000: e.g. ON CONFLICT DO UPDATE touching one row twice.
     #[error("{0}")]
     CardinalityViolation(String),
@@ -186,6 +257,9 @@ pub enum Error {
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
+    /// 53200: an operator's rows or hash table would exceed `work_mem` (no spilling yet).
+    #[error("out of memory: {0}")]
+    OutOfMemory(String),
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
@@ -219,12 +293,13 @@ impl Error {
         match self {
             SyntaxError(_) => "42601",
             FeatureNotSupported(_) => "0A000",
-            UndefinedTable(_) | MissingFromEntry(_) => "42P01",
+            UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
             DuplicateTable(_) => "42P07",
             UndefinedColumn(_) => "42703",
             DuplicateColumn(_) => "42701",
             AmbiguousColumn(_) => "42702",
             UndefinedFunction(_) => "42883",
+            AmbiguousFunction(_) => "42725",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
             WrongObjectType(_) => "42809",
@@ -235,7 +310,7 @@ impl Error {
             WindowingError(_) => "42P20",
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
-            IndeterminateDatatype(_) => "42P18",
+            IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
             InvalidParameterValue(_) => "22023",
             InvalidTextRepresentation(_) => "22P02",
             NumericValueOutOfRange(_) => "22003",
@@ -246,6 +321,9 @@ impl Error {
             IntervalFieldOverflow(_) => "22015",
             InvalidBinaryRepresentation(_) => "22P03",
             ArraySubscriptError(_) => "2202E",
+            DataException(_) => "22000",
+            InvalidArgumentForLogarithm(_) => "2201E",
+            InvalidArgumentForPowerFunction(_) => "2201F",
             UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
             NullValueNotAllowed(_) => "22004",
@@ -253,12 +331,31 @@ impl Error {
             CharacterNotInRepertoire(_) => "22021",
             WithContext { error, .. } => error.code(),
             InvalidEscapeSequence(_) => "22025",
+            SubstringError(_) => "22011",
+            InvalidRegularExpression(_) => "2201B",
             InvalidPrecedingOrFollowingSize(_) => "22013",
             InvalidArgumentForNtile(_) => "22014",
             InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } => "23505",
             CardinalityViolation(_) => "21000",
+            CheckViolation { .. } => "23514",
+            ExistingNullValues { .. } => "23502",
+            InvalidForeignKey(_) => "42830",
+            ForeignKeyViolation { .. } => "23503",
+            DependentObjectsStillExist { .. } => "2BP01",
+            GeneratedAlways { .. } => "428C9",
+            InvalidSchemaName(_) => "3F000",
+            DuplicateSchema(_) => "42P06",
+            DuplicateObject(_) => "42710",
+
+            ObjectNotInPrerequisiteState(_) => "55000",
+            SequenceGeneratorLimitExceeded(_) => "2200H",
+
+            InsufficientPrivilege(_) => "42501",
+            ReservedName(_) => "42939",
+            InvalidObjectDefinition(_) => "42P17",
+            InvalidName(_) => "42602",
             SerializationFailure(_) => "40001",
             DeadlockDetected => "40P01",
             InFailedTransaction => "25P02",
@@ -272,6 +369,7 @@ impl Error {
             CantChangeRuntimeParam(_) => "55P02",
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
+            OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled | QueryCanceledWith(_) => "57014",
@@ -283,8 +381,27 @@ impl Error {
     /// PostgreSQL's DETAIL field, when the error has one.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Error::UniqueViolation { detail, .. } => Some(detail),
             Error::WithContext { error, .. } => error.detail(),
+            Error::CheckViolation { detail, .. } if detail.is_empty() => None,
+            Error::UniqueViolation { detail, .. }
+            | Error::CheckViolation { detail, .. }
+            | Error::ForeignKeyViolation { detail, .. }
+            | Error::DependentObjectsStillExist { detail, .. }
+            | Error::GeneratedAlways { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+
+    /// PostgreSQL's HINT field, when the error has one.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::WithContext { error, .. } => error.hint(),
+            Error::DependentObjectsStillExist { .. } => {
+                Some("Use DROP ... CASCADE to drop the dependent objects too.")
+            }
+            Error::GeneratedAlways { message, .. } if message.starts_with("cannot insert") => {
+                Some("Use OVERRIDING SYSTEM VALUE to override.")
+            }
             _ => None,
         }
     }

@@ -17,7 +17,7 @@
 //!
 //! Take `UPDATE t SET v = v + 1 WHERE id = $1` executed through the extended protocol:
 //!
-//! 1. [`Session::prepare`] parses the text with `sqlparser` (PostgreSqlDialect) and binds it
+//! 1. [`Session::prepare`] parses the text with `sqlparser` ([`parse`]) and binds it
 //!    once to describe it: `$1` gets the type of `id` (int4) and there are no result columns.
 //! 2. [`Session::execute_prepared`] enters the transaction state machine (`session.rs`):
 //!    outside a block it begins an implicit transaction ([`storage::Storage::begin`]); it calls
@@ -25,9 +25,12 @@
 //!    Committed, takes a fresh snapshot.
 //! 3. [`binder::Binder::bind`] resolves names against [`storage::Txn::catalog`] and produces
 //!    a typed logical plan: `Update(Filter(id = $1, Scan(t, Full)), SET v = v + 1)`. Operand
-//!    types are unified here (`binder/expr.rs`), so the executor never guesses types.
-//! 4. [`planner::optimize`] applies the rules; `planner/access.rs` turns the full scan under
-//!    `id = $1` into a primary-key range scan `[$1, $1]`.
+//!    types are unified here (`binder/expr.rs`), so the executor never guesses types. A
+//!    prepared statement keeps its bound and optimized plan (steps 3–4) and reuses it while
+//!    the catalog is unchanged.
+//! 4. [`planner::optimize`] applies the rules (join order and predicate pushdown, hash joins,
+//!    access paths); `planner/access.rs` turns the full scan under `id = $1` into a
+//!    primary-key range scan `[$1, $1]`.
 //! 5. [`executor::build`] makes Volcano operators, one file each (`executor/scan.rs`,
 //!    `filter.rs`, `update.rs`, ...). Pulling the root: `Scan` evaluates `$1` and calls
 //!    [`storage::Txn::scan`], a detached stream of rows visible to the statement (snapshot +
@@ -41,7 +44,7 @@
 //!    rollback); the implicit transaction commits ([`storage::Txn::commit`]) and the session
 //!    returns a [`StatementResult`] with tag `UPDATE 1`.
 //!
-//! A SELECT takes the same path with `Project`, `Sort`, `Limit`, `Aggregate`,
+//! A SELECT takes the same path with `Project`, `Sort`, `Limit`, `Aggregate`, `HashJoin`,
 //! `NestedLoopJoin` operators; the
 //! rows come back as [`Value`]s, which print in PostgreSQL's text format
 //! ([`types::format`]).
@@ -54,12 +57,15 @@
 //! * [`planner`] — plan nodes and access-path rules.
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
-//! * [`session`] — transaction blocks, SET/SHOW, prepared statements, COPY.
+//! * [`session`] — transaction blocks, SET/SHOW/RESET, prepared statements, COPY.
 //! * [`settings`] — run-time parameters (GUCs); [`copy`] — COPY's statement and formats.
-//! * [`backend`] — the session's server (pid, other sessions); [`system_views`] —
-//!   `pg_stat_activity`.
-//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup) that
-//!   evaluation and text output read, installed on the session's thread.
+//! * [`parse`] — SQL text to statements (`sqlparser`, plus the forms it refuses).
+//! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
+//! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
+//! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
+//!   statement's catalog and services) that evaluation and text output read, installed on
+//!   the session's thread, with the session's identity, settings and server
+//!   ([`env::SessionInfo`], [`env::Activity`]).
 //!
 //! # Limits
 //!
@@ -70,27 +76,32 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! * Joins are nested loops only (no hash join, no index nested loop); correlated
+//! * Equi-joins are hash joins, other joins nested loops (no index nested loop yet); join
+//!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
-//!   fits), not decorrelated. No views.
-//! * `numeric`, `char(n)`, the date/time types, `bytea`, `uuid`, `json`/`jsonb`, arrays and
-//!   the OID types have values, casts, text and binary formats and storage encodings, but
-//!   most of their operators and functions are not bound yet (fractional literals are still
-//!   float8, `sum(int8)` int8, `avg`/`variance`/`stddev` of integers float8, where PostgreSQL
-//!   says numeric).
+//!   fits), not decorrelated into semi/anti joins.
+//! * `json`/`jsonb` and the OID types have values, casts, text and binary formats and
+//!   storage encodings, but their operators and functions are not bound yet; numeric
+//!   `exp`/`ln`/`log`/`power`/`^` are computed in double precision; `variance`/`stddev` of integers are float8 where
+//!   PostgreSQL says numeric.
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
-//! * DEFAULT cannot call sequences (`serial` is not supported); SQL-level PREPARE/EXECUTE
-//!   and EXPLAIN are rejected with 0A000; binary COPY is not supported.
+//! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
+//! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
+//! * SQL-level PREPARE/EXECUTE and binary COPY are rejected with 0A000; COPY reads from
+//!   STDIN and writes to STDOUT only.
+//! * DDL: see [`ddl`] for what differs from PostgreSQL (temporary tables, partial and
+//!   expression indexes, partitions and inheritance are refused with 0A000).
 
-pub mod backend;
 pub mod binder;
 pub mod copy;
+pub mod ddl;
 pub mod env;
 mod error;
 pub mod executor;
 pub mod expr;
 pub mod interrupt;
 pub mod memory;
+pub mod parse;
 pub mod planner;
 mod result;
 pub mod session;
@@ -98,7 +109,7 @@ pub mod settings;
 #[cfg(feature = "slt")]
 pub mod slt;
 pub mod storage;
-pub mod system_views;
+pub mod system;
 pub mod types;
 
 pub use error::{Error, Result};

@@ -1,7 +1,12 @@
 //! [`Session`]: one client connection's SQL state — the transaction block state machine,
-//! session settings and prepared statements — and the entry points the pgwire front end
-//! calls: [`Session::execute`] (simple protocol) and [`Session::prepare`] /
-//! [`Session::execute_prepared`] (extended protocol).
+//! session settings, prepared statements and a running COPY — and the entry points the
+//! pgwire front end calls: [`Session::execute`] (simple protocol), [`Session::prepare`] /
+//! [`Session::execute_prepared`] (extended protocol) and the COPY calls (`session/copy.rs`).
+//!
+//! The session's identity and its settings live in one [`SessionInfo`] shared with the
+//! statement environment ([`crate::env`]): SET / SHOW / RESET (`session/settings_commands.rs`)
+//! and `current_setting` / `set_config` change the same [`crate::settings::Settings`], which
+//! follows the transaction (begin, commit, abort, savepoints) as PostgreSQL's GUCs do.
 //!
 //! Transaction states, as PostgreSQL's:
 //!
@@ -19,20 +24,20 @@
 //! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
-use crate::env::{self, Env};
+use crate::env::{self, Activity, Backend, CatalogEnv, Env, SequenceValues, SessionInfo};
 use crate::executor::{self, Context};
+use crate::parse::Statement;
 use crate::planner;
 use crate::result::StatementResult;
+use crate::storage::Catalog;
 use crate::storage::{Isolation, Storage, Txn};
 use crate::types::datetime::{self, zone::Zone};
 use crate::types::oid::ObjectLookup;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 mod copy;
 mod settings_commands;
@@ -54,12 +59,125 @@ enum Block<T> {
     },
 }
 
-/// A prepared statement: its parse tree and parameter types, re-bound at each execution so
-/// it follows catalog changes.
-#[derive(Debug, Clone)]
+/// A prepared statement: its parse tree and parameter types, and its plan, bound and
+/// optimized once and reused until the catalog changes (DDL by anyone: the catalog the
+/// statement's snapshot sees differs from the one the plan was bound against).
+#[derive(Debug)]
 struct Prepared {
-    statement: Option<Parsed>,
+    statement: Option<Statement>,
     param_types: Vec<DataType>,
+    /// The result columns described at Parse (a re-plan may not change them).
+    columns: Option<Vec<OutputColumn>>,
+    /// The bound and optimized statement, and the catalog and search path it was bound
+    /// against.
+    plan: std::sync::Mutex<Option<CachedPlan>>,
+    /// How many times the statement was bound (Parse's describe not counted).
+    binds: std::sync::atomic::AtomicU64,
+}
+
+/// A prepared statement's plan and what it was bound against.
+#[derive(Debug)]
+struct CachedPlan {
+    catalog: Arc<Catalog>,
+    search_path: Vec<crate::storage::Oid>,
+    bound: BoundStatement,
+}
+
+impl Prepared {
+    /// The plan for `catalog`: the cached one while the catalog is unchanged (the same
+    /// snapshot, or equal contents) and the search path the same, else bound and optimized
+    /// anew. A new plan may not change
+    /// the result columns (PostgreSQL's 0A000 "cached plan must not change result type").
+    fn plan(
+        &self,
+        catalog: &Arc<Catalog>,
+        search_path: &[crate::storage::Oid],
+        stmt: &ast::Statement,
+        types: &[DataType],
+    ) -> Result<BoundStatement> {
+        let mut cached = self.plan.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cached.as_ref()
+            && c.search_path == search_path
+            && (Arc::ptr_eq(&c.catalog, catalog) || *c.catalog == **catalog)
+        {
+            return Ok(c.bound.clone());
+        }
+        let bound = bind_and_plan(catalog, search_path, stmt, types)?;
+        self.binds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let columns = match &bound {
+            BoundStatement::Query {
+                columns,
+                returns_rows: true,
+                ..
+            } => Some(columns),
+            BoundStatement::Explain { .. } => None,
+            _ => None,
+        };
+        if self.columns.is_some() && columns != self.columns.as_ref() {
+            return Err(Error::unsupported(
+                "cached plan must not change result type",
+            ));
+        }
+        *cached = Some(CachedPlan {
+            catalog: catalog.clone(),
+            search_path: search_path.to_vec(),
+            bound: bound.clone(),
+        });
+        Ok(bound)
+    }
+}
+
+/// Binds `stmt` against `catalog` and optimizes its plan.
+fn bind_and_plan(
+    catalog: &Arc<Catalog>,
+    search_path: &[crate::storage::Oid],
+    stmt: &ast::Statement,
+    types: &[DataType],
+) -> Result<BoundStatement> {
+    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect())
+        .with_search_path(search_path.to_vec());
+    Ok(match binder.bind(stmt)? {
+        BoundStatement::Query {
+            kind,
+            plan,
+            columns,
+            returns_rows,
+        } => BoundStatement::Query {
+            kind,
+            plan: planner::optimize(plan),
+            columns,
+            returns_rows,
+        },
+        BoundStatement::Explain { analyze, query } => match *query {
+            BoundStatement::Query {
+                kind,
+                plan,
+                columns,
+                returns_rows,
+            } => BoundStatement::Explain {
+                analyze,
+                query: Box::new(BoundStatement::Query {
+                    kind,
+                    plan: planner::optimize(plan),
+                    columns,
+                    returns_rows,
+                }),
+            },
+            other => BoundStatement::Explain {
+                analyze,
+                query: Box::new(other),
+            },
+        },
+    })
+}
+
+/// What one statement's execution takes from the session besides its text and parameters.
+struct StatementOptions {
+    /// Bytes per sort / hash / aggregate (`work_mem`).
+    work_mem: usize,
+    /// The prepared statement being executed, whose plan cache to use.
+    prepared: Option<Arc<Prepared>>,
 }
 
 /// The description of a prepared statement (ParameterDescription + RowDescription).
@@ -75,13 +193,24 @@ pub struct Session<S: Storage> {
     storage: S,
     block: Block<S::Txn>,
     /// Shared, so executing one does not copy its syntax tree.
-    prepared: BTreeMap<String, std::sync::Arc<Prepared>>,
-    settings: crate::settings::Settings,
+    prepared: BTreeMap<String, Arc<Prepared>>,
+    /// Identity and settings, shared with the functions that read them.
+    info: Arc<SessionInfo>,
+    /// The prepared statement `execute_prepared` is running (its plan cache is used).
+    executing: Option<Arc<Prepared>>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
     /// A COPY that runs: FROM STDIN waiting for data, or TO STDOUT just answered.
     copy: copy::CopyState<S::Txn>,
-    /// The `TimeZone` setting's zone (follows `settings`, see [`Session::statement_env`]).
+    /// The authenticated user (`current_user`, `$user` in the search path).
+    user: String,
+    /// Sequence values this session obtained (`currval`, `lastval`).
+    sequences: Arc<Mutex<SequenceValues>>,
+    /// The front end's session list, if it provides one.
+    activity: Option<Arc<dyn Activity>>,
+    /// This backend as `pg_stat_activity` shows it when there is no `activity`.
+    backend: Backend,
+    /// The `TimeZone` setting's zone (follows the setting, see [`Session::statement_env`]).
     time_zone: Zone,
     /// When the current transaction started (`now()`); reset when no block is open.
     txn_start: Option<i64>,
@@ -89,52 +218,8 @@ pub struct Session<S: Storage> {
     last_env: Arc<Env>,
 }
 
-/// One statement of a query string: sqlparser's tree, or a COPY (parsed by hand).
-#[derive(Debug, Clone)]
-enum Parsed {
-    Sql(Box<ast::Statement>),
-    Copy(crate::copy::CopyStatement),
-}
-
-fn parse_sql(sql: &str) -> Result<Vec<ast::Statement>> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg
-            .strip_prefix("sql parser error: ")
-            .unwrap_or(&msg)
-            .to_string();
-        Error::SyntaxError(msg)
-    })
-}
-
-/// Parses a query string. sqlparser reads everything but COPY, whose forms it partly
-/// misses: a string holding a COPY is cut into statements and its COPYs parsed by hand.
-fn parse(sql: &str) -> Result<Vec<Parsed>> {
-    let first = parse_sql(sql);
-    if let Ok(statements) = &first
-        && !statements
-            .iter()
-            .any(|s| matches!(s, ast::Statement::Copy { .. }))
-    {
-        return first.map(|v| v.into_iter().map(|s| Parsed::Sql(Box::new(s))).collect());
-    }
-    let pieces = crate::copy::statement::split(sql)?;
-    if !pieces.iter().any(|p| crate::copy::statement::is_copy(p)) {
-        return first.map(|v| v.into_iter().map(|s| Parsed::Sql(Box::new(s))).collect());
-    }
-    let mut out = Vec::new();
-    for piece in pieces {
-        if crate::copy::statement::is_copy(&piece) {
-            out.push(Parsed::Copy(crate::copy::statement::parse(&piece)?));
-        } else {
-            out.extend(
-                parse_sql(&piece)?
-                    .into_iter()
-                    .map(|s| Parsed::Sql(Box::new(s))),
-            );
-        }
-    }
-    Ok(out)
+fn parse(sql: &str) -> Result<Vec<Statement>> {
+    crate::parse::parse(sql)
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
@@ -156,32 +241,74 @@ fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
     Ok(iso)
 }
 
-/// Runs one bound-and-planned statement inside `txn`.
+/// EXPLAIN's one result column.
+fn explain_columns() -> Vec<OutputColumn> {
+    vec![OutputColumn {
+        name: "QUERY PLAN".into(),
+        data_type: DataType::Text,
+    }]
+}
+
+/// Runs one statement inside `txn` (its environment entered): DDL through [`crate::ddl`],
+/// anything else bound (or taken from the prepared statement's plan cache), planned and
+/// executed.
+#[allow(clippy::too_many_arguments)]
 fn run_in_txn<T: Txn>(
     txn: &mut T,
-    stmt: &ast::Statement,
+    stmt: &Statement,
     params: &[Value],
     types: &[DataType],
-    lookup: &mut Option<Arc<dyn ObjectLookup>>,
+    opts: &StatementOptions,
+    search_path: &[crate::storage::Oid],
 ) -> Result<StatementResult> {
+    {
+        let mut ddl = crate::ddl::Ddl {
+            txn: &mut *txn,
+            search_path: search_path.to_vec(),
+            params,
+        };
+        if let Some(r) = crate::ddl::execute(&mut ddl, stmt)? {
+            return Ok(r);
+        }
+    }
+    let Statement::Sql(stmt) = stmt else {
+        return Err(Error::Internal("statement not executed".into()));
+    };
     let catalog = txn.catalog()?;
-    let objects: Arc<dyn ObjectLookup> = catalog.clone();
-    *lookup = Some(objects.clone());
-    let _env = env::install(Arc::new(Env {
-        lookup: Some(objects),
-        ..(*env::current()).clone()
-    }));
-    let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect());
-    match binder.bind(stmt)? {
+    let work_mem = opts.work_mem;
+    let bound = match &opts.prepared {
+        Some(p) => p.plan(&catalog, search_path, stmt, types)?,
+        None => bind_and_plan(&catalog, search_path, stmt, types)?,
+    };
+    match bound {
+        BoundStatement::Explain { analyze, query } => {
+            let BoundStatement::Query { plan, .. } = *query else {
+                return Err(Error::Internal("EXPLAIN of a non-query".into()));
+            };
+            let lines = if analyze {
+                let mut counters = Vec::new();
+                let mut op = executor::build_counted(&plan, &mut counters);
+                let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
+                executor::collect(op.as_mut(), &mut ctx)?;
+                let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
+                planner::explain::explain(&plan, Some(&counts))
+            } else {
+                planner::explain::explain(&plan, None)
+            };
+            Ok(StatementResult {
+                tag: "EXPLAIN".into(),
+                columns: Some(explain_columns()),
+                rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+            })
+        }
         BoundStatement::Query {
             kind,
             plan,
             columns,
             returns_rows,
         } => {
-            let plan = planner::optimize(plan);
             let mut op = executor::build(&plan);
-            let mut ctx = Context::new(txn, params);
+            let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
             let tuples = executor::collect(op.as_mut(), &mut ctx)?;
             let n = tuples.len();
             let tag = match kind {
@@ -200,54 +327,6 @@ fn run_in_txn<T: Txn>(
                 Ok(StatementResult::command(tag))
             }
         }
-        BoundStatement::CreateTable { def, if_not_exists } => {
-            if catalog.relation_exists(&def.name) && if_not_exists {
-                return Ok(StatementResult::command("CREATE TABLE"));
-            }
-            txn.create_table(def)?;
-            Ok(StatementResult::command("CREATE TABLE"))
-        }
-        BoundStatement::DropTable { names, if_exists } => {
-            let mut ids = Vec::new();
-            for n in &names {
-                match catalog.table(n) {
-                    Some(t) => ids.push(t.id),
-                    None if if_exists => {}
-                    None => return Err(Error::UndefinedTable(n.clone())),
-                }
-            }
-            for id in ids {
-                txn.drop_table(id)?;
-            }
-            Ok(StatementResult::command("DROP TABLE"))
-        }
-        BoundStatement::CreateIndex {
-            table,
-            index,
-            if_not_exists,
-        } => {
-            if catalog.relation_exists(&index.name) && if_not_exists {
-                return Ok(StatementResult::command("CREATE INDEX"));
-            }
-            let id = catalog
-                .table(&table)
-                .ok_or(Error::UndefinedTable(table))?
-                .id;
-            txn.create_index(id, index)?;
-            Ok(StatementResult::command("CREATE INDEX"))
-        }
-        BoundStatement::DropIndex { names, if_exists } => {
-            for n in &names {
-                if catalog.index_table(n).is_some() {
-                    txn.drop_index(n)?;
-                } else if !if_exists {
-                    return Err(Error::UndefinedObject(format!(
-                        "index \"{n}\" does not exist"
-                    )));
-                }
-            }
-            Ok(StatementResult::command("DROP INDEX"))
-        }
     }
 }
 
@@ -257,28 +336,98 @@ impl<S: Storage> Session<S> {
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
-            settings: crate::settings::Settings::new(),
+            info: Arc::new(SessionInfo::new(
+                "postgres",
+                "postgres",
+                std::process::id() as i32,
+                crate::settings::Settings::new(),
+            )),
+            executing: None,
             implicit: false,
             copy: copy::CopyState::None,
+            user: "postgres".into(),
+            sequences: Arc::new(Mutex::new(SequenceValues::default())),
+            activity: None,
+            backend: Backend {
+                pid: std::process::id() as i32,
+                database: "postgres".into(),
+                user: "postgres".into(),
+                state: "active".into(),
+                backend_start: datetime::clock_now(),
+                ..Backend::default()
+            },
             time_zone: Zone::utc(),
             txn_start: None,
             last_env: Arc::new(Env::default()),
         }
     }
 
-    /// Makes [`Session::time_zone`] the zone of the `TimeZone` setting (which SET, RESET,
-    /// set_config, the startup packet and a rolled-back transaction may have changed).
-    fn sync_time_zone(&mut self) {
-        let name = self.settings.get("timezone").unwrap_or_default();
-        if name != self.time_zone.name() {
-            self.time_zone = Zone::parse(&name).unwrap_or_else(|_| Zone::utc());
-        }
+    /// Sets who the session is (the front end calls this after authentication): what
+    /// `current_user`, `current_database()`, `pg_backend_pid()` and the
+    /// `session_authorization` setting say.
+    pub fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
+        let mut settings = self.info.settings().clone();
+        // A user name is a valid value of this string parameter: this cannot fail.
+        let _ = settings.set_startup("session_authorization", user);
+        self.info = Arc::new(SessionInfo::new(user, database, backend_pid, settings));
+        self.user = user.to_string();
+        self.backend.user = user.to_string();
+        self.backend.database = database.to_string();
+        self.backend.pid = backend_pid;
+    }
+
+    /// The session's settings (SET / SHOW, the startup packet's parameters, the reported
+    /// ones). Do not hold the guard while running a statement.
+    pub fn settings(&self) -> MutexGuard<'_, crate::settings::Settings> {
+        self.info.settings()
+    }
+
+    /// Sets the session's user (`current_user`, `$user` in the search path).
+    pub fn set_user(&mut self, user: &str) {
+        self.identify(user, &self.info.database.clone(), self.info.backend_pid);
+    }
+
+    /// Sets this backend's identity as `pg_stat_activity` shows it without a front-end
+    /// session list (pid, client address, start time).
+    pub fn set_backend(&mut self, backend: Backend) {
+        self.backend = backend;
+    }
+
+    /// Installs the front end's session list (`pg_stat_activity`, `pg_cancel_backend`).
+    pub fn set_activity(&mut self, activity: Arc<dyn Activity>) {
+        self.activity = Some(activity);
+    }
+
+    /// The catalog environment of a statement reading `catalog` (see [`crate::env`]).
+    fn catalog_env(&self, catalog: Arc<crate::storage::Catalog>) -> Arc<CatalogEnv> {
+        let path = self.search_path(&catalog);
+        let mut backend = self.backend.clone();
+        backend.state = "active".into();
+        backend.application_name = self.info.setting("application_name").unwrap_or_default();
+        Arc::new(CatalogEnv {
+            catalog,
+            services: self.storage.services(),
+            search_path: path,
+            user: self.user.clone(),
+            sequences: self.sequences.clone(),
+            backend,
+            activity: self.activity.clone(),
+        })
+    }
+
+    /// The search path as schema OIDs over `catalog`.
+    fn search_path(&self, catalog: &crate::storage::Catalog) -> Vec<crate::storage::Oid> {
+        let setting = self
+            .info
+            .setting("search_path")
+            .unwrap_or_else(|| "public".into());
+        crate::binder::search_path(catalog, &setting, &self.user)
     }
 
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
     /// install it ([`env::install`]) while formatting that statement's rows as text.
     pub fn env(&self) -> Arc<Env> {
-        let setting = self.settings.get("timezone").unwrap_or_default();
+        let setting = self.info.setting("timezone").unwrap_or_default();
         let time_zone = if setting == self.time_zone.name() {
             self.time_zone.clone()
         } else {
@@ -290,20 +439,31 @@ impl<S: Storage> Session<S> {
         })
     }
 
+    /// Makes [`Session::time_zone`] the zone of the `TimeZone` setting (which SET, RESET,
+    /// set_config, the startup packet and a rolled-back transaction may have changed).
+    fn sync_time_zone(&mut self) {
+        let name = self.info.setting("timezone").unwrap_or_default();
+        if name != self.time_zone.name() {
+            self.time_zone = Zone::parse(&name).unwrap_or_else(|_| Zone::utc());
+        }
+    }
+
     /// Starts a statement's environment: the statement's start time, and the transaction's
     /// (the statement's own outside a block).
     fn statement_env(&mut self) -> Arc<Env> {
-        self.sync_time_zone();
         let now = datetime::clock_now();
         if matches!(self.block, Block::Idle) {
             self.txn_start = None;
         }
         let transaction_start = *self.txn_start.get_or_insert(now);
+        self.sync_time_zone();
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
             transaction_start,
             statement_start: now,
             lookup: self.last_env.lookup.clone(),
+            session: self.info.clone(),
+            catalog: None,
         });
         self.last_env = env.clone();
         env
@@ -321,8 +481,8 @@ impl<S: Storage> Session<S> {
 
     fn default_isolation(&self) -> Result<Isolation> {
         match self
-            .settings
-            .get("default_transaction_isolation")
+            .info
+            .setting("default_transaction_isolation")
             .as_deref()
         {
             Some("repeatable read") => Ok(Isolation::RepeatableRead),
@@ -353,7 +513,7 @@ impl<S: Storage> Session<S> {
                         isolation,
                         savepoints: Vec::new(),
                     };
-                    self.settings.begin();
+                    self.info.settings().begin();
                     self.implicit = true;
                     self.txn_start = None;
                 }
@@ -361,27 +521,29 @@ impl<S: Storage> Session<S> {
             }
         }
         let mut out = Vec::new();
-        for (i, parsed) in statements.iter().enumerate() {
-            let stmt = match parsed {
-                Parsed::Sql(stmt) => stmt,
-                Parsed::Copy(c) => {
-                    let r = if i + 1 < statements.len() {
-                        self.fail_block();
-                        Err(Error::unsupported(
-                            "COPY must be the last statement of a query string",
-                        ))
-                    } else {
-                        self.run_copy(c)
-                    };
-                    let failed = r.is_err();
-                    out.push(r);
-                    if failed || self.copy_in_pending() {
-                        break;
-                    }
-                    continue;
+        for (i, stmt) in statements.iter().enumerate() {
+            if let Statement::Copy(c) = stmt {
+                let r = if i + 1 < statements.len() {
+                    self.fail_block();
+                    Err(Error::unsupported(
+                        "COPY must be the last statement of a query string",
+                    ))
+                } else {
+                    let _env = env::install(self.statement_env());
+                    self.run_copy(c)
+                };
+                let failed = r.is_err();
+                out.push(r);
+                if failed || self.copy_in_pending() {
+                    break;
                 }
-            };
-            if matches!(stmt.as_ref(), ast::Statement::StartTransaction { .. }) && self.implicit {
+                continue;
+            }
+            if matches!(
+                stmt,
+                Statement::Sql(ast::Statement::StartTransaction { .. })
+            ) && self.implicit
+            {
                 self.implicit = false;
                 out.push(Ok(StatementResult::command("BEGIN")));
                 continue;
@@ -408,9 +570,9 @@ impl<S: Storage> Session<S> {
         if std::mem::take(&mut self.implicit) {
             match std::mem::replace(&mut self.block, Block::Idle) {
                 Block::Open { txn, .. } => match txn.map_or(Ok(()), |t| t.commit()) {
-                    Ok(()) => self.settings.commit(),
+                    Ok(()) => self.info.settings().commit(),
                     Err(e) => {
-                        self.settings.abort();
+                        self.info.settings().abort();
                         out.push(Err(e));
                     }
                 },
@@ -418,7 +580,7 @@ impl<S: Storage> Session<S> {
                     if let Some(txn) = txn {
                         txn.rollback();
                     }
-                    self.settings.abort();
+                    self.info.settings().abort();
                 }
                 Block::Idle => {}
             }
@@ -447,13 +609,8 @@ impl<S: Storage> Session<S> {
         }
         let statement = statements.pop();
         let (param_types, columns) = match &statement {
-            Some(Parsed::Sql(stmt)) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
-            Some(Parsed::Sql(stmt))
-                if matches!(stmt.as_ref(), ast::Statement::ShowVariable { .. }) =>
-            {
-                let ast::Statement::ShowVariable { variable } = stmt.as_ref() else {
-                    unreachable!("matched above")
-                };
+            Some(stmt) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
+            Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
                 (Vec::new(), Some(settings_commands::show_columns(variable)))
             }
             _ => (
@@ -466,15 +623,26 @@ impl<S: Storage> Session<S> {
         };
         self.prepared.insert(
             name.to_string(),
-            std::sync::Arc::new(Prepared {
+            Arc::new(Prepared {
                 statement,
                 param_types: param_types.clone(),
+                columns: columns.clone(),
+                plan: std::sync::Mutex::new(None),
+                binds: std::sync::atomic::AtomicU64::new(0),
             }),
         );
         Ok(PreparedInfo {
             param_types,
             columns,
         })
+    }
+
+    /// How many times prepared statement `name` was bound for execution: once, and again
+    /// after each change of the catalog (its plan is cached in between).
+    pub fn prepared_binds(&self, name: &str) -> Option<u64> {
+        self.prepared
+            .get(name)
+            .map(|p| p.binds.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Drops a prepared statement (Close).
@@ -499,26 +667,34 @@ impl<S: Storage> Session<S> {
             )));
         }
         match &p.statement {
-            Some(Parsed::Sql(stmt)) => self.run(stmt, params, &p.param_types),
-            Some(Parsed::Copy(c)) => self.run_copy(c),
+            Some(stmt) => {
+                self.executing = Some(p.clone());
+                let r = self.run(stmt, params, &p.param_types);
+                self.executing = None;
+                r
+            }
             None => Ok(StatementResult::command("")),
         }
     }
 
-    fn is_bindable(stmt: &ast::Statement) -> bool {
+    fn is_bindable(stmt: &Statement) -> bool {
         use ast::Statement as S;
-        matches!(
-            stmt,
-            S::Query(_) | S::Insert(_) | S::Update(_) | S::Delete(_)
-        )
+        match stmt {
+            Statement::Sql(S::Query(q)) => !crate::ddl::create_table::is_select_into(q),
+            Statement::Sql(S::Insert(_) | S::Update(_) | S::Delete(_) | S::Explain { .. }) => true,
+            _ => false,
+        }
     }
 
     /// Binds `stmt` against the current catalog to find its parameter and result types.
     fn describe(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         declared: &[Option<DataType>],
     ) -> Result<(Vec<DataType>, Option<Vec<OutputColumn>>)> {
+        let Statement::Sql(stmt) = stmt else {
+            return Ok((Vec::new(), None));
+        };
         let catalog = match &mut self.block {
             Block::Open { txn: Some(txn), .. } => {
                 txn.begin_statement()?;
@@ -534,12 +710,15 @@ impl<S: Storage> Session<S> {
                 c?
             }
         };
-        let objects: Arc<dyn ObjectLookup> = catalog.clone();
+        let cenv = self.catalog_env(catalog.clone());
+        let path = cenv.search_path.clone();
+        let lookup: Arc<dyn ObjectLookup> = cenv.clone();
         let _env = env::install(Arc::new(Env {
-            lookup: Some(objects),
+            lookup: Some(lookup),
+            catalog: Some(cenv),
             ..(*self.statement_env()).clone()
         }));
-        let mut binder = Binder::new(catalog, declared.to_vec());
+        let mut binder = Binder::new(catalog, declared.to_vec()).with_search_path(path);
         let bound = binder.bind(stmt)?;
         let types = binder
             .params
@@ -552,6 +731,7 @@ impl<S: Storage> Session<S> {
                 returns_rows: true,
                 ..
             } => Some(columns),
+            BoundStatement::Explain { .. } => Some(explain_columns()),
             _ => None,
         };
         Ok((types, columns))
@@ -577,7 +757,7 @@ impl<S: Storage> Session<S> {
     /// Runs one statement with the transaction state machine and its environment around it.
     fn run(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
@@ -587,47 +767,65 @@ impl<S: Storage> Session<S> {
 
     fn run_statement(
         &mut self,
-        stmt: &ast::Statement,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
         use ast::Statement as S;
-        match stmt {
-            S::StartTransaction { modes, .. } => return self.begin(modes),
-            S::Commit { chain: false, .. } => return self.commit(),
-            S::Rollback {
-                chain: false,
-                savepoint: None,
-            } => {
-                self.abort();
-                return Ok(StatementResult::command("ROLLBACK"));
-            }
-            S::Rollback {
-                chain: false,
-                savepoint: Some(name),
-            } => return self.rollback_to(&crate::binder::ident(name)),
-            _ => {}
+        let sql = match stmt {
+            Statement::Sql(s) => Some(s),
+            _ => None,
+        };
+        if let Statement::Maintenance(m) = stmt
+            && m.vacuum
+            && !matches!(self.block, Block::Idle)
+        {
+            let e = Error::ActiveTransaction("VACUUM cannot run inside a transaction block".into());
+            self.fail_block();
+            return Err(e);
+        }
+        match sql {
+            None => {}
+            Some(stmt) => match stmt {
+                S::StartTransaction { modes, .. } => return self.begin(modes),
+                S::Commit { chain: false, .. } => return self.commit(),
+                S::Rollback {
+                    chain: false,
+                    savepoint: None,
+                } => {
+                    self.abort();
+                    return Ok(StatementResult::command("ROLLBACK"));
+                }
+                S::Rollback {
+                    chain: false,
+                    savepoint: Some(name),
+                } => return self.rollback_to(&crate::binder::ident(name)),
+                _ => {}
+            },
         }
         if let Block::Failed { .. } = self.block {
             return Err(Error::InFailedTransaction);
         }
-        let r = match stmt {
-            S::Savepoint { name } => self.savepoint(&crate::binder::ident(name)),
-            S::ReleaseSavepoint { name } => self.release(&crate::binder::ident(name)),
-            S::Set(set) => self.set(set),
-            S::ShowVariable { variable } => self.show(variable),
-            S::Reset(reset) => self.reset(reset),
+        if let Statement::Copy(c) = stmt {
+            return self.run_copy(c);
+        }
+        let r = match sql {
+            Some(S::Savepoint { name }) => self.savepoint(&crate::binder::ident(name)),
+            Some(S::ReleaseSavepoint { name }) => self.release(&crate::binder::ident(name)),
+            Some(S::Set(set)) => self.set(set),
+            Some(S::ShowVariable { variable }) => self.show(variable),
+            Some(S::Reset(reset)) => self.reset(reset),
             // Protocol-level statements live in the front end's store under the client's
             // names (closed by its Close messages); DEALLOCATE, which drivers send to forget
             // them (psycopg after DDL), has nothing to drop here.
-            S::Deallocate { name, .. } => Ok(StatementResult::command(
+            Some(S::Deallocate { name, .. }) => Ok(StatementResult::command(
                 if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
                     "DEALLOCATE ALL"
                 } else {
                     "DEALLOCATE"
                 },
             )),
-            S::Discard { object_type } => self.discard(object_type),
+            Some(S::Discard { object_type }) => self.discard(object_type),
             _ => self.run_dml_or_ddl(stmt, params, types),
         };
         if r.is_err() {
@@ -636,60 +834,82 @@ impl<S: Storage> Session<S> {
         r
     }
 
-    fn run_dml_or_ddl(
+    /// Runs `stmt` in `txn` (its statement begun) with the statement's catalog
+    /// environment installed; keeps it for formatting the rows (`regclass` output).
+    fn run_with_env(
         &mut self,
-        stmt: &ast::Statement,
+        txn: &mut S::Txn,
+        stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
-        let isolation = match self.block {
-            Block::Idle => Some(self.default_isolation()?),
-            _ => None,
+        let opts = StatementOptions {
+            work_mem: self
+                .info
+                .setting("work_mem")
+                .and_then(|v| executor::memory::parse_memory(&v))
+                .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
+            prepared: self.executing.clone(),
         };
-        let mut lookup = None;
-        let r = {
-            // Functions such as set_config() see and change the settings while it runs.
-            let _lent = self.settings.lend();
-            match &mut self.block {
-                Block::Open { txn, isolation, .. } => {
-                    if txn.is_none() {
-                        *txn = Some(self.storage.begin(*isolation)?);
-                    }
-                    let txn = txn.as_mut().expect("started above");
-                    txn.begin_statement()?;
-                    let r = run_in_txn(txn, stmt, params, types, &mut lookup);
-                    txn.end_statement(r.is_ok());
-                    r
-                }
-                Block::Idle => {
-                    let isolation = isolation.expect("computed above for an idle session");
-                    let mut txn = self.storage.begin(isolation)?;
-                    txn.begin_statement()?;
-                    let r = run_in_txn(&mut txn, stmt, params, types, &mut lookup);
-                    txn.end_statement(r.is_ok());
-                    match r {
-                        Ok(res) => txn.commit().map(|()| res),
+        let cenv = self.catalog_env(txn.catalog()?);
+        let path = cenv.search_path.clone();
+        let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+        let env = Arc::new(Env {
+            lookup: Some(lookup),
+            catalog: Some(cenv),
+            ..(*env::current()).clone()
+        });
+        self.last_env = Arc::new(Env {
+            catalog: None,
+            ..(*env).clone()
+        });
+        let _env = env::install(env);
+        run_in_txn(txn, stmt, params, types, &opts, &path)
+    }
+
+    fn run_dml_or_ddl(
+        &mut self,
+        stmt: &Statement,
+        params: &[Value],
+        types: &[DataType],
+    ) -> Result<StatementResult> {
+        let mut block = std::mem::replace(&mut self.block, Block::Idle);
+        let r = match &mut block {
+            Block::Open { txn, isolation, .. } => {
+                if txn.is_none() {
+                    match self.storage.begin(*isolation) {
+                        Ok(t) => *txn = Some(t),
                         Err(e) => {
-                            txn.rollback();
-                            Err(e)
+                            self.block = block;
+                            return Err(e);
                         }
                     }
                 }
-                Block::Failed { .. } => Err(Error::InFailedTransaction),
+                let txn = txn.as_mut().expect("started above");
+                let r = match txn.begin_statement() {
+                    Ok(()) => self.run_with_env(txn, stmt, params, types),
+                    Err(e) => Err(e),
+                };
+                txn.end_statement(r.is_ok());
+                r
             }
+            Block::Idle => {
+                let mut txn = self.storage.begin(self.default_isolation()?)?;
+                txn.begin_statement()?;
+                let r = self.run_with_env(&mut txn, stmt, params, types);
+                txn.end_statement(r.is_ok());
+                match r {
+                    Ok(res) => txn.commit().map(|()| res),
+                    Err(e) => {
+                        txn.rollback();
+                        Err(e)
+                    }
+                }
+            }
+            Block::Failed { .. } => Err(Error::InFailedTransaction),
         };
-        self.remember_lookup(lookup);
+        self.block = block;
         r
-    }
-
-    /// Keeps the catalog lookup of the statement that just ran, for formatting its rows.
-    fn remember_lookup(&mut self, lookup: Option<Arc<dyn ObjectLookup>>) {
-        if lookup.is_some() {
-            self.last_env = Arc::new(Env {
-                lookup,
-                ..(*self.last_env).clone()
-            });
-        }
     }
 
     fn begin(&mut self, modes: &[ast::TransactionMode]) -> Result<StatementResult> {
@@ -704,7 +924,7 @@ impl<S: Storage> Session<S> {
                 isolation,
                 savepoints: Vec::new(),
             };
-            self.settings.begin();
+            self.info.settings().begin();
         }
         // Inside a block PostgreSQL only warns "there is already a transaction in progress".
         Ok(StatementResult::command("BEGIN"))
@@ -717,17 +937,17 @@ impl<S: Storage> Session<S> {
                 if let Some(txn) = txn
                     && let Err(e) = txn.commit()
                 {
-                    self.settings.abort();
+                    self.info.settings().abort();
                     return Err(e);
                 }
-                self.settings.commit();
+                self.info.settings().commit();
                 Ok(StatementResult::command("COMMIT"))
             }
             Block::Failed { txn, .. } => {
                 if let Some(txn) = txn {
                     txn.rollback();
                 }
-                self.settings.abort();
+                self.info.settings().abort();
                 Ok(StatementResult::command("ROLLBACK"))
             }
         }
@@ -740,7 +960,7 @@ impl<S: Storage> Session<S> {
             }
             _ => {}
         }
-        self.settings.abort();
+        self.info.settings().abort();
     }
 
     fn savepoint(&mut self, name: &str) -> Result<StatementResult> {
@@ -757,7 +977,7 @@ impl<S: Storage> Session<S> {
         }
         let id = txn.as_mut().expect("started above").savepoint();
         savepoints.push((name.to_string(), id));
-        self.settings.savepoint();
+        self.info.settings().savepoint();
         Ok(StatementResult::command("SAVEPOINT"))
     }
 
@@ -785,7 +1005,7 @@ impl<S: Storage> Session<S> {
             return Err(Error::UndefinedSavepoint(name.to_string()));
         };
         savepoints.truncate(pos + 1);
-        self.settings.rollback_to(pos);
+        self.info.settings().rollback_to(pos);
         let mut txn = txn;
         if let Some(t) = txn.as_mut() {
             t.rollback_to(savepoints[pos].1)?;
@@ -807,7 +1027,7 @@ impl<S: Storage> Session<S> {
             .rposition(|(n, _)| n == name)
             .ok_or_else(|| Error::UndefinedSavepoint(name.to_string()))?;
         savepoints.truncate(pos);
-        self.settings.release(pos);
+        self.info.settings().release(pos);
         Ok(StatementResult::command("RELEASE"))
     }
 }

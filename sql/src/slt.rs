@@ -110,3 +110,51 @@ pub fn run_file<S: Storage + Clone + 'static>(
         .run_file(path)
         .map_err(|e| e.display(true).to_string())
 }
+
+/// Runs a golden-file script (`sql/tests/explain/*.sql`): statements end with `;` at the end
+/// of a line, `--` lines are copied; returns the text to compare with the `.out` file: each
+/// EXPLAIN or SELECT statement followed by its rows (` | `-separated), and any error.
+pub fn run_golden_script<S: Storage>(script: &str, storage: S) -> String {
+    let mut session = Session::new(storage);
+    let mut out = String::new();
+    let mut stmt = String::new();
+    for line in script.lines() {
+        if stmt.is_empty() && (line.trim().is_empty() || line.starts_with("--")) {
+            if line.starts_with("--") {
+                out.push_str(line);
+                out.push('\n');
+            }
+            continue;
+        }
+        stmt.push_str(line);
+        stmt.push('\n');
+        if !line.trim_end().ends_with(';') {
+            continue;
+        }
+        let sql = std::mem::take(&mut stmt);
+        let upper = sql.trim_start().to_uppercase();
+        let explain = upper.starts_with("EXPLAIN") || upper.starts_with("SELECT");
+        if explain {
+            out.push_str(&sql);
+        }
+        for r in session.execute(&sql) {
+            match r {
+                Ok(res) if explain => {
+                    for row in res.text_rows() {
+                        let cells: Vec<&str> =
+                            row.iter().map(|v| v.as_deref().unwrap_or("NULL")).collect();
+                        out.push_str(&cells.join(" | "));
+                        out.push('\n');
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if explain => out.push_str(&format!("ERROR {}: {e}\n", e.code())),
+                Err(e) => out.push_str(&format!("{sql}ERROR {}: {e}\n", e.code())),
+            }
+        }
+        if explain {
+            out.push('\n');
+        }
+    }
+    out
+}

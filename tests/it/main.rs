@@ -16,4 +16,5 @@ mod pageserver_cluster;
 mod pgbench;
 mod rust_drivers;
 mod safekeeper_cluster;
+mod sqlite_corpus;
 mod timeline_cli;

@@ -40,6 +40,11 @@ impl MemPageStore {
     pub fn new() -> MemPageStore {
         MemPageStore::default()
     }
+
+    /// Every page, block 0 first.
+    pub fn into_pages(self) -> Vec<Arc<Page>> {
+        self.pages
+    }
 }
 
 impl PageStore for MemPageStore {

@@ -37,24 +37,22 @@
 //!    published if a step fails before the first record is submitted; a failure between
 //!    the records of a large commit leaves only unreachable pages behind.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use proto::page::{self, PAGE_HEADER_SIZE, Page};
-use proto::{Lsn, PageChange, PageKey, Record, RelId};
+use proto::{Lsn, PageKey, RelId};
 use sql::storage::{Key, Row, TableId};
 use sql::{Error, Result, Value};
 
-use super::catalog::{self, CATALOG_REL, EngineCatalog, TableEntry};
+use super::catalog::{self, CATALOG_REL, EngineCatalog, Kind, Object, TableEntry, format};
 use super::codec;
 use super::pages::{Fetch, Overlay};
 use super::prepare;
+use super::records::{Changed, Layout, collect, emit, layout};
 use super::txn::EngineTxn;
+use super::write_set::NetDdl;
 use super::write_set::PROVISIONAL_ROW_ID;
-use super::{
-    CommitState, EngineConfig, Shared, data_corrupted, program_limit_exceeded, storage_error,
-    wal_error,
-};
+use super::{CommitState, Shared, storage_error};
 use crate::btree::{ChangedPages, Limits};
 use crate::mvcc::VersionedTree;
 
@@ -131,21 +129,6 @@ impl Writer<'_, '_> {
         let lsn = self.lsn;
         self.run(rel, |t| t.delete(key, lsn))
     }
-
-    /// Every live `(key, payload)` of `rel`.
-    fn live_rows(&mut self, rel: RelId) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let limits = self.limits_for(rel);
-        let tree = VersionedTree::open(self.ov.store(rel), limits);
-        let scan = tree
-            .scan(
-                std::ops::Bound::Unbounded,
-                std::ops::Bound::Unbounded,
-                Lsn::MAX,
-            )
-            .map_err(storage_error)?;
-        scan.collect::<crate::Result<Vec<_>>>()
-            .map_err(storage_error)
-    }
 }
 
 pub(super) fn index_entry(row: &[Value], columns: &[usize], pk: &[u8]) -> Vec<u8> {
@@ -153,6 +136,33 @@ pub(super) fn index_entry(row: &[Value], columns: &[usize], pk: &[u8]) -> Vec<u8
     let mut k = codec::encode_key(&ikey);
     k.extend_from_slice(pk);
     k
+}
+
+/// Writes object `(kind, oid)`'s catalog rows for its change from `before` to `after`:
+/// the document's parts, stale parts deleted, a legacy row replaced.
+fn write_object(
+    w: &mut Writer<'_, '_>,
+    kind: Kind,
+    oid: u32,
+    before: Option<&Object>,
+    after: Option<&Object>,
+) -> Result<()> {
+    let old_parts = match before {
+        Some(Object::Table(t)) if t.legacy => {
+            w.delete(CATALOG_REL, &catalog::legacy::table_key(oid))?;
+            0
+        }
+        Some(o) => catalog::encode_object(o).len(),
+        None => 0,
+    };
+    let new = after.map(catalog::encode_object).unwrap_or_default();
+    for (i, payload) in new.iter().enumerate() {
+        w.put(CATALOG_REL, &format::part_key(kind, oid, i), payload)?;
+    }
+    for i in new.len()..old_parts {
+        w.delete(CATALOG_REL, &format::part_key(kind, oid, i))?;
+    }
+    Ok(())
 }
 
 fn schema_changed() -> Error {
@@ -205,37 +215,42 @@ pub(super) fn apply(txn: &EngineTxn) -> Result<Lsn> {
     }
 }
 
-/// The schema check: every table the transaction wrote or changed still has the definition
-/// it based its work on. Returns the net DDL and the catalog after it.
+/// The schema check: every object the transaction changed, and every table it wrote, still
+/// has the definition it based its work on (statistics are last-writer-wins). Returns the
+/// net DDL and the catalog after it.
 fn check_schema(txn: &EngineTxn, st: &CommitState) -> Result<(NetDdl, EngineCatalog)> {
     let latest = &st.latest;
     let net = txn.writes.net_ddl();
-    for (id, (before, _)) in &net {
-        if latest.tables.get(id) != before.as_ref() {
+    for ((kind, oid), (before, _)) in &net {
+        if *kind != Kind::Stats && latest.get(*kind, *oid) != *before {
             return Err(schema_changed());
         }
     }
     for t in txn.writes.tables() {
-        if !net.contains_key(&t) && latest.tables.get(&t) != txn.view.tables.get(&t) {
+        if !net.contains_key(&(Kind::Table, t)) && latest.tables.get(&t) != txn.view.tables.get(&t)
+        {
             return Err(schema_changed());
         }
     }
     let mut next = (**latest).clone();
-    for (id, (_, after)) in &net {
-        match after {
-            Some(e) => next.tables.insert(*id, e.clone()),
-            None => next.tables.remove(id),
-        };
+    for ((kind, oid), (_, after)) in &net {
+        next.set(*kind, *oid, after.clone());
     }
     next.next_rel = txn
         .shared
         .next_rel
         .load(std::sync::atomic::Ordering::Relaxed)
-        .max(latest.next_rel);
+        .max(latest.next_rel)
+        .max(st.reserved_rel);
+    next.next_oid = txn
+        .shared
+        .next_oid
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .max(latest.next_oid);
+    next.schemas_stored = true;
     Ok((net, next))
 }
 
-type NetDdl = BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)>;
 type RowIds = HashMap<TableId, (i64, i64)>;
 
 /// The serial step, under the commit mutex. See the module docs.
@@ -272,11 +287,27 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
         proto::record::FLAG_CATALOG_CHANGED
     };
     let end = emit(shared, st, &changes, &layout, start, flags).map_err(Step::Failed)?;
+    let next_for_tombstones = next.clone();
     if !net.is_empty() && end.is_valid() {
+        st.reserved_rel = st.reserved_rel.max(next.next_rel);
         st.latest = Arc::new(next);
     }
-    // Tombstones for the relations this record dropped.
-    let end = super::tombstone::emit(shared, st, &super::tombstone::freed(&net), end);
+    // Tombstones for the relations this record dropped, and for relations built ahead
+    // that the final catalog does not use.
+    let mut freed = super::tombstone::freed(&net);
+    if end.is_valid() {
+        freed.extend(super::tombstone::unused(
+            txn.writes
+                .prebuilt()
+                .chain(txn.writes.orphans().iter().copied()),
+            if net.is_empty() {
+                &st.latest
+            } else {
+                &next_for_tombstones
+            },
+        ));
+    }
+    let end = super::tombstone::emit(shared, st, &freed, end);
     st.row_ids.extend(row_ids);
     Ok(end)
 }
@@ -323,53 +354,75 @@ fn stage(
     };
 
     // DDL: trees for new relations, catalog rows.
-    let mut new_indexes: Vec<(TableId, usize)> = Vec::new();
-    for (id, (before, after)) in net {
-        let old_rels: HashSet<RelId> = before
-            .iter()
-            .flat_map(|b| b.index_rels.iter().copied())
-            .collect();
-        if let Some(a) = after {
-            if before.is_none() {
-                w.create(a.rel())?;
-            }
-            for (i, rel) in a.index_rels.iter().enumerate() {
-                if !old_rels.contains(rel) {
-                    w.create(*rel)?;
-                    new_indexes.push((*id, i));
+    let latest = &st.latest;
+    for ((kind, oid), (before, after)) in net {
+        if let Some(Object::Table(a)) = after {
+            for rel in a.all_rels() {
+                // A relation built ahead has pages already; any other new one starts empty.
+                let had = matches!(before, Some(Object::Table(b)) if b.all_rels().contains(&rel));
+                if !had && !txn.writes.prebuilt().any(|r| r == rel) {
+                    w.create(rel)?;
                 }
             }
-            w.put(
-                CATALOG_REL,
-                &catalog::table_key(*id),
-                &catalog::encode_entry(a),
-            )?;
-        } else if before.is_some() {
-            w.delete(CATALOG_REL, &catalog::table_key(*id))?;
+        }
+        write_object(&mut w, *kind, *oid, before.as_ref(), after.as_ref())?;
+        if *kind == Kind::Sequence
+            && after.is_none()
+            && w.live(CATALOG_REL, &format::seqval_key(*oid))?.is_some()
+        {
+            w.delete(CATALOG_REL, &format::seqval_key(*oid))?;
         }
     }
     if !net.is_empty() {
         w.put(
             CATALOG_REL,
-            &catalog::next_rel_key(),
-            &catalog::encode_next_rel(next.next_rel),
+            &format::next_rel_key(),
+            &format::encode_counter(i64::from(next.next_rel)),
         )?;
+        w.put(
+            CATALOG_REL,
+            &format::next_oid_key(),
+            &format::encode_counter(i64::from(next.next_oid)),
+        )?;
+        if !latest.schemas_stored {
+            // The first DDL of a database from before schemas were stored: store `public`.
+            w.put(
+                CATALOG_REL,
+                &format::format_key(),
+                &format::encode_counter(format::FORMAT_SCHEMAS),
+            )?;
+            let public = sql::storage::catalog::oids::PUBLIC_NAMESPACE;
+            if !net.contains_key(&(Kind::Schema, public))
+                && let Some(s) = next.schemas.get(&public)
+            {
+                write_object(
+                    &mut w,
+                    Kind::Schema,
+                    public,
+                    None,
+                    Some(&Object::Schema(s.clone())),
+                )?;
+            }
+        }
     }
 
-    // Rows, maintaining the indexes that existed before this record.
+    // Rows, maintaining every index of their table (an index built ahead holds the
+    // committed rows; an empty new one gets the transaction's).
     let mut row_ids = HashMap::new();
+    // A rewritten table's new relation numbered its rows 1..=floor: continue after them.
+    let floors: Vec<(TableId, i64)> = next
+        .tables
+        .keys()
+        .filter_map(|t| txn.writes.row_id_floor(*t).map(|f| (*t, f)))
+        .collect();
+    for &(t, floor) in &floors {
+        row_ids.insert(t, (floor + 1, floor));
+    }
     for t in txn.writes.tables() {
         let Some(entry) = next.tables.get(&t) else {
             continue; // dropped by this transaction
         };
-        let fresh: HashSet<usize> = new_indexes
-            .iter()
-            .filter(|(id, _)| *id == t)
-            .map(|(_, i)| *i)
-            .collect();
-        let maintained: Vec<usize> = (0..entry.def.indexes.len())
-            .filter(|i| !fresh.contains(i))
-            .collect();
+        let maintained: Vec<usize> = (0..entry.def.indexes.len()).collect();
         for (enc, kw) in txn.writes.table(t) {
             let Some((_, last)) = kw.entries.last() else {
                 continue;
@@ -381,16 +434,13 @@ fn stage(
             apply_row(&mut w, entry, &maintained, &enc, last.as_ref())?;
         }
     }
-    for (t, i) in new_indexes {
-        let Some(entry) = next.tables.get(&t) else {
-            continue;
-        };
-        let (def, rel) = (&entry.def.indexes[i], entry.index_rels[i]);
-        for (pk, payload) in w.live_rows(entry.rel())? {
-            let row = codec::decode_row(&payload, &entry.column_types()).map_err(storage_error)?;
-            let lsn = w.lsn;
-            let k = index_entry(&row, &def.columns, &pk);
-            w.run(rel, |tree| tree.insert(&k, &[], lsn))?;
+    for (t, floor) in floors {
+        if row_ids.get(&t) == Some(&(floor + 1, floor)) {
+            w.put(
+                CATALOG_REL,
+                &format::row_id_key(t),
+                &format::encode_counter(floor),
+            )?;
         }
     }
 
@@ -426,8 +476,8 @@ fn real_row_id(
     let (next, mut limit) = match staged.get(&table).or_else(|| st.row_ids.get(&table)) {
         Some(counter) => *counter,
         None => {
-            let limit = match w.live(CATALOG_REL, &catalog::row_id_key(table))? {
-                Some(p) => catalog::decode_counter(&p).map_err(storage_error)?,
+            let limit = match w.live(CATALOG_REL, &format::row_id_key(table))? {
+                Some(p) => format::decode_counter(&p).map_err(storage_error)?,
                 None => 0,
             };
             (limit + 1, limit)
@@ -437,8 +487,8 @@ fn real_row_id(
         limit = next + ROW_ID_CHUNK - 1;
         w.put(
             CATALOG_REL,
-            &catalog::row_id_key(table),
-            &catalog::encode_counter(limit),
+            &format::row_id_key(table),
+            &format::encode_counter(limit),
         )?;
     }
     staged.insert(table, (next + 1, limit));
@@ -472,7 +522,7 @@ fn apply_row(
         (None, None) => return Ok(()),
     }
     for &i in maintained {
-        let (def, irel) = (&entry.def.indexes[i], entry.index_rels[i]);
+        let (def, irel) = (&entry.def.indexes[i], entry.index_rel_at(i));
         let old_k = old.as_ref().map(|r| index_entry(r, &def.columns, enc));
         let new_k = new.map(|r| index_entry(r, &def.columns, enc));
         if old_k == new_k {
@@ -488,6 +538,44 @@ fn apply_row(
     Ok(())
 }
 
+/// Writes catalog rows outside any transaction (a sequence's reservation) in a record of
+/// their own, now; returns its end (not yet durable). The rows' paths are fetched and pinned
+/// before the commit mutex, like a prepare phase.
+/// `written` runs under the commit mutex once the record is submitted.
+pub(super) fn write_catalog_rows(
+    shared: &Shared,
+    rows: Vec<(Vec<u8>, Vec<u8>)>,
+    written: impl FnOnce(&mut CommitState),
+) -> Result<Lsn> {
+    let _pins = prepare::pin_paths(
+        shared,
+        rows.iter().map(|(k, _)| (CATALOG_REL, k.clone())).collect(),
+    )?;
+    let mut st = shared.commit_state();
+    let start = st.wal_end;
+    let horizon = (!shared.config.keep_history).then(|| shared.prune_horizon());
+    let mut ov = Overlay::new(&shared.pages, Fetch::Allowed);
+    {
+        let mut w = Writer {
+            ov: &mut ov,
+            limits: shared.config.limits,
+            lsn: start,
+            horizon,
+        };
+        for (key, payload) in &rows {
+            w.put(CATALOG_REL, key, payload)?;
+        }
+    }
+    if let Some(h) = horizon {
+        super::horizon::prune_written(&mut ov, h, shared.config.limits)?;
+    }
+    let changes = collect(&ov)?;
+    let layout = Layout::single(&changes);
+    let end = emit(shared, &mut st, &changes, &layout, start, 0)?;
+    written(&mut st);
+    Ok(end)
+}
+
 /// Writes the bootstrap record: the empty catalog tree.
 pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
     let mut st = shared.commit_state();
@@ -500,11 +588,31 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
         horizon: None,
     };
     w.create(CATALOG_REL)?;
+    let fresh = EngineCatalog::default();
     w.put(
         CATALOG_REL,
-        &catalog::next_rel_key(),
-        &catalog::encode_next_rel(catalog::FIRST_USER_REL),
+        &format::next_rel_key(),
+        &format::encode_counter(i64::from(fresh.next_rel)),
     )?;
+    w.put(
+        CATALOG_REL,
+        &format::next_oid_key(),
+        &format::encode_counter(i64::from(fresh.next_oid)),
+    )?;
+    w.put(
+        CATALOG_REL,
+        &format::format_key(),
+        &format::encode_counter(format::FORMAT_SCHEMAS),
+    )?;
+    for (oid, s) in &fresh.schemas {
+        write_object(
+            &mut w,
+            Kind::Schema,
+            *oid,
+            None,
+            Some(&Object::Schema(s.clone())),
+        )?;
+    }
     let changes = collect(&ov)?;
     let layout = Layout::single(&changes);
     let end = emit(
@@ -515,204 +623,6 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
         start,
         proto::record::FLAG_CATALOG_CHANGED,
     )?;
-    st.latest = Arc::new(EngineCatalog {
-        tables: Default::default(),
-        next_rel: catalog::FIRST_USER_REL,
-    });
+    st.latest = Arc::new(fresh);
     Ok(end)
-}
-
-pub(super) fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
-
-/// One changed page: its version before the commit (`None`: allocated by it), after, and
-/// the change between them (its `crc_after` is filled in once the record's end is known).
-struct Changed {
-    key: PageKey,
-    old: Option<Arc<Page>>,
-    new: Arc<Page>,
-    change: PageChange,
-    /// Bytes the change adds to a record's payload.
-    len: usize,
-}
-
-/// Every page the overlay changed, per relation in B-link publish order, diffed.
-fn collect(ov: &Overlay<'_>) -> Result<Vec<Changed>> {
-    let mut out = Vec::new();
-    for (rel, changed) in ov.changed() {
-        for block in changed.publish_order() {
-            let key = PageKey { rel: *rel, block };
-            let new = ov
-                .new_page(key)
-                .map_err(storage_error)?
-                .ok_or_else(|| Error::Internal(format!("changed page {key} is missing")))?;
-            let old = ov.old(key).map_err(storage_error)?;
-            let change = proto::redo::diff(key, old.as_deref(), &new, Lsn::INVALID);
-            let len = Record::commit(0, vec![change.clone()]).payload_len() - record_header_len();
-            out.push(Changed {
-                key,
-                old,
-                new,
-                change,
-                len,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// The records a commit is written as, in WAL order: each a list of indexes into its
-/// changes, with its framed length. The last one is the commit record; any before it hold
-/// only pages the commit allocated (unreachable until the commit record links them in).
-struct Layout {
-    records: Vec<(Vec<usize>, usize)>,
-}
-
-/// Payload bytes of a `Commit` record without changes.
-fn record_header_len() -> usize {
-    Record::commit(0, Vec::new()).payload_len()
-}
-
-/// Framed length of a `Commit` record of the changes `group`.
-fn framed_len(changes: &[Changed], group: &[usize]) -> usize {
-    let body: usize = group.iter().map(|&i| changes[i].len).sum();
-    proto::frame::framed_len(record_header_len() + body)
-}
-
-impl Layout {
-    /// Everything in one record.
-    fn single(changes: &[Changed]) -> Layout {
-        let all: Vec<usize> = (0..changes.len()).collect();
-        let len = framed_len(changes, &all);
-        Layout {
-            records: vec![(all, len)],
-        }
-    }
-
-    /// Where the commit record starts if the first record starts at `start`.
-    fn commit_start(&self, start: Lsn) -> Lsn {
-        let ahead: usize = self.records.iter().rev().skip(1).map(|(_, len)| len).sum();
-        Lsn(start.0 + ahead as u64)
-    }
-}
-
-/// Smallest record-split size honoured (one page image plus framing always fits).
-const MIN_SPLIT_BYTES: usize = 64 << 10;
-
-/// Lays a commit's changes out in records: one if it fits in
-/// [`EngineConfig::record_split_bytes`]; else the new pages go ahead in records of at most
-/// that size and the rest forms the commit record, which must fit in
-/// [`EngineConfig::max_record_bytes`] (else 54000, and nothing was written).
-/// `split_anyway`: split even a commit that fits (the second pass of a large commit).
-fn layout(changes: &[Changed], config: &EngineConfig, split_anyway: bool) -> Result<Layout> {
-    let max = config
-        .max_record_bytes
-        .min(proto::decoder::DEFAULT_MAX_RECORD_SIZE);
-    let split = config.record_split_bytes.max(MIN_SPLIT_BYTES).min(max);
-    let single = Layout::single(changes);
-    let total = single.records[0].1;
-    let (new, old): (Vec<usize>, Vec<usize>) =
-        (0..changes.len()).partition(|&i| changes[i].old.is_none());
-    if (total <= split && !split_anyway) || new.is_empty() {
-        if total > max {
-            return Err(too_large(total, max));
-        }
-        return Ok(single);
-    }
-    let mut records = Vec::new();
-    let mut group: Vec<usize> = Vec::new();
-    let mut body = 0;
-    for i in new {
-        let with = proto::frame::framed_len(record_header_len() + body + changes[i].len);
-        if with > split && !group.is_empty() {
-            let len = framed_len(changes, &group);
-            records.push((std::mem::take(&mut group), len));
-            body = 0;
-        }
-        group.push(i);
-        body += changes[i].len;
-    }
-    let len = framed_len(changes, &group);
-    records.push((group, len));
-    let len = framed_len(changes, &old);
-    if len > max {
-        return Err(too_large(len, max));
-    }
-    records.push((old, len));
-    Ok(Layout { records })
-}
-
-fn too_large(len: usize, max: usize) -> Error {
-    program_limit_exceeded(format!(
-        "commit record of {len} bytes exceeds the maximum record size of {max} bytes"
-    ))
-}
-
-/// Writes the records of `layout`, the first at `start`: for each, sets the changes' CRCs
-/// for its end, self-checks every change with redo, hands it to the WAL sink and publishes
-/// the redo'd pages. Returns the last record's end (`Lsn::INVALID` when nothing changed).
-fn emit(
-    shared: &Shared,
-    st: &mut CommitState,
-    changes: &[Changed],
-    layout: &Layout,
-    start: Lsn,
-    flags: u16,
-) -> Result<Lsn> {
-    if changes.is_empty() {
-        return Ok(Lsn::INVALID);
-    }
-    let now = now_us();
-    let (n, mut at) = (layout.records.len(), start);
-    for (r, (group, len)) in layout.records.iter().enumerate() {
-        let last = r + 1 == n;
-        let mut record = Record::commit(
-            now,
-            group.iter().map(|&i| changes[i].change.clone()).collect(),
-        );
-        if last {
-            record.flags = flags;
-        }
-        let end = Lsn(at.0 + *len as u64);
-        let mut published = Vec::with_capacity(group.len());
-        for (&i, change) in group.iter().zip(record.page_changes.iter_mut()) {
-            let Changed { key, old, new, .. } = &changes[i];
-            change.crc_after = page::crc_with_lsn(new, end);
-            let mut redone: Box<Page> = match old {
-                Some(p) => Box::new(**p),
-                None => page::zeroed_page(),
-            };
-            proto::redo::apply(&mut redone, change, end)
-                .map_err(|e| data_corrupted(format!("redo self-check of {key}: {e}")))?;
-            if redone[PAGE_HEADER_SIZE..] != new[PAGE_HEADER_SIZE..] {
-                return Err(data_corrupted(format!(
-                    "redo self-check of {key}: page differs after redo"
-                )));
-            }
-            published.push((*key, Arc::<Page>::from(redone)));
-        }
-        let got = shared.wal.submit(&record, at).map_err(wal_error)?;
-        if got != end {
-            return Err(Error::Internal(format!(
-                "WAL placed the record at [{at}, {got}), expected end {end}"
-            )));
-        }
-        // Catalog readers must learn of the change before any snapshot can include it.
-        if last && flags & proto::record::FLAG_CATALOG_CHANGED != 0 {
-            shared.note_catalog_change(end);
-        }
-        shared.pages.publish(published);
-        shared.note_applied(end);
-        st.wal_end = end;
-        tracing::debug!(start = %at, %end, changes = record.page_changes.len(), last, "wrote record");
-        at = end;
-    }
-    if n > 1 {
-        shared.commit_stats.note_ahead_records(n - 1);
-    }
-    Ok(at)
 }

@@ -19,6 +19,10 @@
 //! | [`commit`]      | the serial step: write set → pages → WAL record(s)                 |
 //! | [`horizon`]     | snapshots in use, the prune horizon, pruning of written leaves     |
 //! | [`tombstone`]   | `DropRelation` records for the relations a DROP frees              |
+//! | [`ddl`]         | the DDL methods of [`EngineTxn`]                                   |
+//! | [`build`]       | relations built ahead of the commit (CREATE INDEX, rewrites)       |
+//! | [`records`]     | a commit's WAL records: diff, layout, emit                         |
+//! | [`sequences`]   | sequence values reserved ahead in small records; relation sizes    |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //! | [`serving`]     | durability waits for what was observed; 08006; the engine's stop   |
@@ -81,15 +85,19 @@
 //! opportunistic: [`horizon`]), dropping a dropped relation's
 //! pages from this compute's page table (storage reclaims them: [`tombstone`]).
 
+pub mod build;
 pub mod catalog;
 pub mod codec;
 pub mod commit;
+pub mod ddl;
 pub mod horizon;
 pub mod locks;
 pub mod pages;
 pub mod prepare;
 pub mod proposer_wal;
+pub mod records;
 pub mod scan;
+pub mod sequences;
 pub mod serving;
 pub mod tombstone;
 pub mod txn;
@@ -164,6 +172,9 @@ pub struct CommitState {
     /// Hidden row ids per table: `(next to assign, reserved up to)`, learned from the
     /// catalog's reservation row on first use.
     pub row_ids: HashMap<TableId, (i64, i64)>,
+    /// The RelId counter as durably stored: relations below it may have pages in the WAL
+    /// (a build ahead of a commit reserves its RelId first, see [`build`]).
+    pub reserved_rel: u32,
 }
 
 /// Everything transactions share.
@@ -179,7 +190,10 @@ pub struct Shared {
     /// latest catalog).
     catalog_changed_end: AtomicU64,
     pub(crate) next_rel: AtomicU32,
+    pub(crate) next_oid: AtomicU32,
     next_txn: AtomicU64,
+    /// Sequence values handed out and reserved ([`sequences`]).
+    pub(crate) sequences: sequences::SequenceState,
     /// End of the last record whose pages are published. A snapshot must not pass it:
     /// the sink may report a record durable before the serial step has published it.
     applied_lsn: AtomicU64,
@@ -332,17 +346,17 @@ impl Engine {
         config: EngineConfig,
         latest: Option<EngineCatalog>,
     ) -> sql::Result<Engine> {
-        let latest = latest.unwrap_or(EngineCatalog {
-            tables: Default::default(),
-            next_rel: catalog::FIRST_USER_REL,
-        });
+        let latest = latest.unwrap_or_default();
         let wal_end = wal.end_lsn();
         let shared = Shared {
             pages,
             locks: LockManager::new(config.lock_timeout),
             next_rel: AtomicU32::new(latest.next_rel),
+            next_oid: AtomicU32::new(latest.next_oid),
+            sequences: sequences::SequenceState::default(),
             commit: Mutex::new(CommitState {
                 wal_end,
+                reserved_rel: latest.next_rel,
                 latest: Arc::new(latest),
                 row_ids: HashMap::new(),
             }),
@@ -421,6 +435,11 @@ impl Engine {
         self.shared.prune_horizon()
     }
 
+    /// The latest applied catalog (tests and tools look up relations' RelIds in it).
+    pub fn latest_catalog(&self) -> Arc<EngineCatalog> {
+        self.shared.commit_state().latest.clone()
+    }
+
     /// The lock manager (tests watch its waiters).
     pub fn locks(&self) -> &LockManager {
         &self.shared.locks
@@ -458,6 +477,12 @@ impl Storage for Engine {
             isolation,
             None,
         ))
+    }
+
+    fn services(&self) -> Arc<dyn sql::storage::Services> {
+        Arc::new(sequences::EngineServices {
+            shared: self.shared.clone(),
+        })
     }
 }
 

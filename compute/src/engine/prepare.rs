@@ -23,9 +23,9 @@
 //! commit's split moved a key, or the walk here could not predict it) fails the step, which
 //! releases the mutex and prepares again with the missed pages added; after
 //! [`MAX_RETRIES`] retries it runs with [`Fetch::Allowed`], so a commit always makes
-//! progress. A commit that builds a new index over an existing table (it scans the whole
-//! table) skips the forbidding and may fetch under the mutex. In resident mode there is
-//! nothing to prepare.
+//! progress. (Index builds and table rewrites happen before the commit, in
+//! [`super::build`], so no serial step scans a table.) In resident mode there is nothing to
+//! prepare.
 //!
 //! [`CommitStats`] counts pages fetched here and in the serial step, retries and
 //! fallbacks, per engine (the Prometheus counters in [`crate::page_cache::metrics`] are
@@ -39,7 +39,7 @@ use proto::page::Page;
 use proto::{BlockNo, Lsn, PageKey, RelId};
 use sql::Result;
 
-use super::catalog::{self, CATALOG_REL};
+use super::catalog::{self, CATALOG_REL, Object, format};
 use super::codec;
 use super::commit::index_entry;
 use super::pages::Fetch;
@@ -74,7 +74,7 @@ pub struct CommitCounters {
     pub serial_fetches: u64,
     /// Serial steps that missed a page and sent their commit back to prepare.
     pub retries: u64,
-    /// Serial steps run with fetching allowed (after [`MAX_RETRIES`], or for an index build).
+    /// Serial steps run with fetching allowed (after [`MAX_RETRIES`]).
     pub fallbacks: u64,
     /// Records of new pages written ahead of a large commit's record.
     pub ahead_records: u64,
@@ -137,33 +137,34 @@ pub(super) fn prepare(txn: &EngineTxn, missed: &[PageKey]) -> Result<Prepared> {
         });
     };
     let mut pins = PinSet::new(cache.clone());
-    let mut fetch = Fetch::Forbidden;
+    let fetch = Fetch::Forbidden;
     let mut rels: BTreeSet<RelId> = [CATALOG_REL].into();
     let mut walks: BTreeSet<(RelId, Vec<u8>)> = BTreeSet::new();
 
     let net = txn.writes.net_ddl();
     if !net.is_empty() {
-        walks.insert((CATALOG_REL, catalog::next_rel_key()));
+        walks.insert((CATALOG_REL, format::next_rel_key()));
+        walks.insert((CATALOG_REL, format::next_oid_key()));
+        walks.insert((CATALOG_REL, format::format_key()));
     }
-    for (id, (before, after)) in &net {
-        walks.insert((CATALOG_REL, catalog::table_key(*id)));
-        if let Some(a) = after {
-            rels.insert(a.rel());
-            rels.extend(a.index_rels.iter().copied());
-            let old: &[RelId] = before.as_ref().map_or(&[], |b| &b.index_rels);
-            if before.is_some() && a.index_rels.iter().any(|r| !old.contains(r)) {
-                fetch = Fetch::Allowed; // an index build scans the whole table
-            }
+    for ((kind, oid), (before, after)) in &net {
+        walks.insert((CATALOG_REL, format::object_prefix(*kind, *oid)));
+        if let Some(Object::Table(b)) = before
+            && b.legacy
+        {
+            walks.insert((CATALOG_REL, catalog::legacy::table_key(*oid)));
+        }
+        if let Some(Object::Table(a)) = after {
+            rels.extend(a.all_rels());
         }
     }
     for t in txn.writes.tables() {
         let Some(entry) = txn.view.tables.get(&t) else {
             continue;
         };
-        rels.insert(entry.rel());
-        rels.extend(entry.index_rels.iter().copied());
+        rels.extend(entry.all_rels());
         if entry.def.primary_key.is_empty() {
-            walks.insert((CATALOG_REL, catalog::row_id_key(t)));
+            walks.insert((CATALOG_REL, format::row_id_key(t)));
         }
         for (enc, _) in txn.writes.table(t) {
             walks.insert((entry.rel(), enc.clone()));
@@ -193,12 +194,12 @@ pub(super) fn prepare(txn: &EngineTxn, missed: &[PageKey]) -> Result<Prepared> {
         for (enc, kw) in txn.writes.table(t) {
             let new = kw.entries.last().and_then(|(_, r)| r.as_ref());
             let old = old_row(&tree, entry, enc);
-            for (def, rel) in entry.def.indexes.iter().zip(&entry.index_rels) {
-                if !exists(*rel) {
+            for (def, rel) in entry.indexes() {
+                if !exists(rel) {
                     continue;
                 }
                 for row in [old.as_ref(), new].into_iter().flatten() {
-                    index_walks.insert((*rel, index_entry(row, &def.columns, enc)));
+                    index_walks.insert((rel, index_entry(row, &def.columns, enc)));
                 }
             }
         }
@@ -210,6 +211,24 @@ pub(super) fn prepare(txn: &EngineTxn, missed: &[PageKey]) -> Result<Prepared> {
         _pins: Some(pins),
         fetch,
     })
+}
+
+/// Fetches and pins the B-link paths of `keys` (cached engines; `None` when resident), for
+/// a write outside a transaction's commit.
+pub(super) fn pin_paths(
+    shared: &super::Shared,
+    keys: BTreeSet<(RelId, Vec<u8>)>,
+) -> Result<Option<PinSet>> {
+    let Some(cache) = shared.pages.cache() else {
+        return Ok(None);
+    };
+    let mut pins = PinSet::new(cache.clone());
+    for (rel, _) in &keys {
+        shared.pages.try_block_count(*rel).map_err(storage_error)?;
+    }
+    let fetched = walk(cache, &mut pins, keys)?;
+    shared.commit_stats.note_prepare_pages(fetched);
+    Ok(Some(pins))
 }
 
 /// The latest live row of `enc`, if it can be read (an error here is left for the serial

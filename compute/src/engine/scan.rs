@@ -51,6 +51,16 @@ impl EngineTxn {
         })
     }
 
+    /// The live rows of `range` as latest applied, merged with all own writes (what
+    /// foreign key checks see).
+    pub(super) fn key_range_rows_latest(
+        &self,
+        entry: &TableEntry,
+        range: &KeyRange,
+    ) -> Result<Vec<ScannedRow>> {
+        self.key_range_rows(entry, range, Lsn::MAX, u64::MAX)
+    }
+
     /// Every live row as latest applied, merged with all own writes (for unique checks).
     pub(super) fn latest_rows(&self, entry: &TableEntry) -> Result<Vec<ScannedRow>> {
         self.key_range_rows(entry, &KeyRange::ALL, Lsn::MAX, u64::MAX)

@@ -15,36 +15,34 @@
 //! The drop is committed by the catalog record. If submitting a tombstone fails, the error is
 //! logged and the relation's pages merely stay in storage (nothing reads them again).
 
-use std::collections::BTreeMap;
-
 use proto::{Lsn, Record, RecordKind, RelId};
-use sql::storage::TableId;
 
-use super::catalog::TableEntry;
+use super::catalog::{EngineCatalog, Object};
+use super::write_set::NetDdl;
 use super::{CommitState, Shared};
 
-/// The RelIds a record's net DDL (`table → (before, after)`) frees.
-pub(super) fn freed(
-    net: &BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)>,
-) -> Vec<RelId> {
+/// The RelIds a record's net DDL frees: a dropped table's relations, a truncated or
+/// rewritten table's old ones, dropped indexes'.
+pub(super) fn freed(net: &NetDdl) -> Vec<RelId> {
     let mut out = Vec::new();
     for (before, after) in net.values() {
-        let Some(before) = before else { continue };
-        match after {
-            None => {
-                out.push(before.rel());
-                out.extend(before.index_rels.iter().copied());
-            }
-            Some(after) => out.extend(
-                before
-                    .index_rels
-                    .iter()
-                    .filter(|r| !after.index_rels.contains(r))
-                    .copied(),
-            ),
-        }
+        let Some(Object::Table(before)) = before else {
+            continue;
+        };
+        let kept = match after {
+            Some(Object::Table(a)) => a.all_rels(),
+            _ => Vec::new(),
+        };
+        out.extend(before.all_rels().into_iter().filter(|r| !kept.contains(r)));
     }
     out
+}
+
+/// Of `rels` (relations built ahead of a commit), those no table of `catalog` uses.
+pub(super) fn unused(rels: impl Iterator<Item = RelId>, catalog: &EngineCatalog) -> Vec<RelId> {
+    let used: std::collections::HashSet<RelId> =
+        catalog.tables.values().flat_map(|t| t.all_rels()).collect();
+    rels.filter(|r| !used.contains(r)).collect()
 }
 
 /// Writes one `DropRelation` record per RelId of `rels` after the record that ended at
@@ -69,7 +67,7 @@ pub(super) fn emit(shared: &Shared, st: &mut CommitState, rels: &[RelId], end: L
 fn submit(shared: &Shared, st: &mut CommitState, rel: RelId) -> Result<Lsn, String> {
     let record = Record {
         kind: RecordKind::DropRelation { rel },
-        timestamp_us: super::commit::now_us(),
+        timestamp_us: super::records::now_us(),
         flags: 0,
         page_changes: Vec::new(),
     };
@@ -93,45 +91,61 @@ fn submit(shared: &Shared, st: &mut CommitState, rel: RelId) -> Result<Lsn, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::catalog::{Kind, TableEntry};
     use sql::DataType;
-    use sql::storage::{ColumnDef, IndexDef, TableDef};
+    use sql::storage::{ColumnDef, IndexDef, TableDef, TableId};
+    use std::collections::BTreeMap;
 
-    fn entry(id: TableId, index_rels: &[u32]) -> TableEntry {
+    fn entry(id: TableId, rel: u32, index_rels: &[u32]) -> Object {
         let def = TableDef {
             id,
             name: format!("t{id}"),
-            columns: vec![ColumnDef {
-                name: "a".into(),
-                data_type: DataType::Int8,
-                not_null: false,
-                default: None,
-            }],
-            primary_key: Vec::new(),
-            primary_key_name: None,
+            columns: vec![ColumnDef::new("a", DataType::Int8)],
             indexes: index_rels
                 .iter()
                 .map(|r| IndexDef {
+                    oid: *r + 1000,
                     name: format!("i{r}"),
                     columns: vec![0],
-                    unique: false,
+                    ..Default::default()
                 })
                 .collect(),
+            ..Default::default()
         };
-        TableEntry {
+        Object::Table(TableEntry {
             def,
-            index_rels: index_rels.iter().map(|&r| RelId(r)).collect(),
-        }
+            rel: RelId(rel),
+            index_rels: index_rels.iter().map(|&r| (r + 1000, RelId(r))).collect(),
+            legacy: false,
+        })
     }
 
     #[test]
-    fn drops_free_the_relations_that_had_pages() {
-        let mut net = BTreeMap::new();
-        net.insert(10, (Some(entry(10, &[11, 12])), None)); // DROP TABLE
-        net.insert(20, (Some(entry(20, &[21, 22])), Some(entry(20, &[22, 23])))); // DROP INDEX i21, CREATE INDEX i23
-        net.insert(30, (None, Some(entry(30, &[31])))); // CREATE TABLE
+    fn drops_truncates_and_index_drops_free_the_relations_that_had_pages() {
+        let mut net: NetDdl = BTreeMap::new();
+        net.insert((Kind::Table, 10), (Some(entry(10, 10, &[11, 12])), None)); // DROP TABLE
+        net.insert(
+            (Kind::Table, 20),
+            (
+                Some(entry(20, 20, &[21, 22])),
+                Some(entry(20, 20, &[22, 23])),
+            ),
+        ); // DROP INDEX i21, CREATE INDEX i23
+        net.insert((Kind::Table, 30), (None, Some(entry(30, 30, &[31])))); // CREATE TABLE
+        net.insert(
+            (Kind::Table, 40),
+            (Some(entry(40, 40, &[41])), Some(entry(40, 42, &[43]))),
+        ); // TRUNCATE
         assert_eq!(
             freed(&net),
-            vec![RelId(10), RelId(11), RelId(12), RelId(21)]
+            vec![
+                RelId(10),
+                RelId(11),
+                RelId(12),
+                RelId(21),
+                RelId(40),
+                RelId(41)
+            ]
         );
     }
 }

@@ -23,12 +23,13 @@ use std::sync::Arc;
 
 use proto::Lsn;
 use sql::storage::{
-    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, OnConflict, Row,
-    RowStream, TableDef, TableId, Txn,
+    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, KeyRange, LockOutcome, Oid,
+    OnConflict, Row, RowStream, SchemaDef, SequenceDef, TableDef, TableId, TableStats, Txn,
+    ViewDef,
 };
 use sql::{Error, Result, Value};
 
-use super::catalog::{EngineCatalog, TableEntry};
+use super::catalog::{EngineCatalog, Kind, Object, TableEntry};
 use super::codec;
 use super::horizon::SnapshotHold;
 use super::locks::{LockError, LockMode, LockTarget, TxnId};
@@ -53,7 +54,7 @@ pub struct EngineTxn {
     base: Arc<EngineCatalog>,
     base_sql: Arc<Catalog>,
     pub(super) view: Arc<EngineCatalog>,
-    view_sql: Arc<Catalog>,
+    pub(super) view_sql: Arc<Catalog>,
     table_locks: HashSet<(TableId, bool)>,
     /// End of the newest record beyond the snapshot whose effects this transaction
     /// observed (see the module docs); also noted in `observed`, its session's cell.
@@ -130,7 +131,7 @@ impl EngineTxn {
         }
     }
 
-    fn lock(&mut self, target: LockTarget, mode: LockMode) -> Result<()> {
+    pub(super) fn lock(&mut self, target: LockTarget, mode: LockMode) -> Result<()> {
         self.shared
             .locks
             .acquire(self.id, target, mode)
@@ -141,7 +142,7 @@ impl EngineTxn {
             })
     }
 
-    fn lock_table(&mut self, table: TableId, exclusive: bool) -> Result<()> {
+    pub(super) fn lock_table(&mut self, table: TableId, exclusive: bool) -> Result<()> {
         if self.table_locks.contains(&(table, true))
             || self.table_locks.contains(&(table, exclusive))
         {
@@ -203,7 +204,7 @@ impl EngineTxn {
     }
 
     /// Reads of the whole latest table (unique index builds) saw every applied record.
-    fn saw_latest(&self) {
+    pub(super) fn saw_latest(&self) {
         self.saw_state(self.shared.applied_lsn());
     }
 
@@ -256,7 +257,8 @@ impl EngineTxn {
                 }
             }
         }
-        for (idx, rel) in def.indexes.iter().zip(&entry.index_rels) {
+        for (idx, rel) in entry.indexes() {
+            let rel = &rel;
             if !idx.unique {
                 continue;
             }
@@ -362,52 +364,35 @@ impl EngineTxn {
         }
     }
 
-    /// Takes the name lock on `name` and fails with 42P07 if any relation has it.
-    fn claim_name(&mut self, name: &str) -> Result<()> {
-        self.lock(LockTarget::Name(name.to_string()), LockMode::Exclusive)?;
-        let latest = self.shared.commit_state().latest.clone();
-        self.saw_state(self.shared.catalog_changed_lsn());
-        let touched = self.writes.net_ddl();
-        let taken_in_latest = latest.tables.values().any(|t| {
-            !touched.contains_key(&t.def.id)
-                && (t.def.name == name
-                    || t.def.primary_key_name.as_deref() == Some(name)
-                    || t.def.indexes.iter().any(|i| i.name == name))
-        });
-        if self.view_sql.relation_exists(name) || taken_in_latest {
-            return Err(Error::DuplicateTable(name.to_string()));
-        }
-        Ok(())
-    }
-
     /// Records a row write, noting its unique keys for later unique checks.
     fn record_write(&mut self, entry: &TableEntry, enc: Vec<u8>, key: Key, row: Option<Row>) {
         let def = &entry.def;
-        let unique = || {
-            def.indexes
-                .iter()
-                .zip(&entry.index_rels)
-                .filter(|(i, _)| i.unique)
-        };
-        self.writes.cover(def.id, unique().map(|(_, rel)| *rel));
+        let unique = || entry.indexes().filter(|(i, _)| i.unique);
+        self.writes.cover(def.id, unique().map(|(_, rel)| rel));
         if let Some(row) = &row {
             for (idx, rel) in unique() {
                 let vals: Vec<Value> = idx.columns.iter().map(|&c| row[c].clone()).collect();
                 if !vals.iter().any(Value::is_null) {
                     self.writes
-                        .note_unique(*rel, codec::encode_key(&vals), enc.clone());
+                        .note_unique(rel, codec::encode_key(&vals), enc.clone());
                 }
             }
         }
         self.writes.push(def.id, enc, key, self.stmt, row);
     }
 
-    fn push_ddl(&mut self, table: TableId, after: Option<TableEntry>) {
-        let before = self.view.tables.get(&table).cloned();
+    pub(super) fn push_ddl_op(
+        &mut self,
+        kind: Kind,
+        oid: Oid,
+        before: Option<Object>,
+        after: Option<Object>,
+    ) {
         self.writes.push_ddl(
             self.stmt,
             DdlOp {
-                table,
+                kind,
+                oid,
                 before,
                 after,
             },
@@ -421,6 +406,21 @@ impl EngineTxn {
             self.hold = None;
             self.shared.locks.release_all(self.id);
         }
+    }
+
+    /// Frees the relations built ahead for a transaction that did not commit.
+    fn free_prebuilt(&mut self) {
+        let rels: Vec<proto::RelId> = self
+            .writes
+            .prebuilt()
+            .chain(self.writes.orphans().iter().copied())
+            .collect();
+        if rels.is_empty() {
+            return;
+        }
+        let mut st = self.shared.commit_state();
+        let end = st.wal_end;
+        super::tombstone::emit(&self.shared, &mut st, &rels, end);
     }
 
     /// The snapshot for the statement beginning now, held in the engine's registry so
@@ -444,6 +444,9 @@ impl EngineTxn {
 
 impl Drop for EngineTxn {
     fn drop(&mut self) {
+        if !self.finished {
+            self.free_prebuilt();
+        }
         self.finish();
     }
 }
@@ -478,77 +481,132 @@ impl Txn for EngineTxn {
         Ok(self.view_sql.clone())
     }
 
-    fn create_table(&mut self, mut def: TableDef) -> Result<TableId> {
-        def.validate()?;
-        let mut names = vec![def.name.clone()];
-        names.extend(def.primary_key_name.clone());
-        names.extend(def.indexes.iter().map(|i| i.name.clone()));
-        for n in &names {
-            self.claim_name(n)?;
-        }
-        let count = 1 + def.indexes.len() as u32;
-        let id = self
-            .shared
-            .next_rel
-            .fetch_add(count, std::sync::atomic::Ordering::Relaxed);
-        def.id = id;
-        let index_rels = (1..count).map(|i| proto::RelId(id + i)).collect();
-        self.lock_table(id, true)?;
-        self.push_ddl(id, Some(TableEntry { def, index_rels }));
-        Ok(id)
+    fn new_oid(&mut self) -> Result<Oid> {
+        Ok(self.ddl_new_oid())
+    }
+
+    fn create_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.ddl_create_schema(def)
+    }
+
+    fn alter_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.ddl_alter_schema(def)
+    }
+
+    fn drop_schema(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_schema(oid)
+    }
+
+    fn create_table(&mut self, def: TableDef) -> Result<TableId> {
+        self.ddl_create_table(def)
+    }
+
+    fn alter_table(&mut self, def: TableDef) -> Result<()> {
+        self.ddl_alter_table(def)
+    }
+
+    fn rewrite_table(
+        &mut self,
+        def: TableDef,
+        rows: &mut dyn Iterator<Item = Result<Row>>,
+    ) -> Result<()> {
+        self.ddl_rewrite_table(def, rows)
+    }
+
+    fn truncate(&mut self, table: TableId) -> Result<()> {
+        self.ddl_truncate(table)
     }
 
     fn drop_table(&mut self, table: TableId) -> Result<()> {
-        self.entry(table)?;
-        self.lock_table(table, true)?;
-        self.push_ddl(table, None);
-        Ok(())
+        self.ddl_drop_table(table)
     }
 
     fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
-        let mut entry = self.entry(table)?.clone();
-        self.claim_name(&index.name)?;
-        self.lock_table(table, true)?;
-        if index.unique {
-            // The exclusive table lock keeps other writers out: the latest rows are final.
-            self.saw_latest();
-            let mut seen = HashSet::new();
-            for r in self.latest_rows(&entry)? {
-                let vals: Vec<Value> = index.columns.iter().map(|&c| r.row[c].clone()).collect();
-                if !vals.iter().any(Value::is_null) && !seen.insert(codec::encode_key(&vals)) {
-                    return Err(Self::unique_violation(
-                        &entry.def,
-                        &index.name,
-                        &index.columns,
-                        &r.row,
-                    ));
-                }
-            }
-        }
-        let rel = self
-            .shared
-            .next_rel
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        entry.def.indexes.push(index);
-        entry.index_rels.push(proto::RelId(rel));
-        self.push_ddl(table, Some(entry));
-        Ok(())
+        self.ddl_create_index(table, index)
     }
 
-    fn drop_index(&mut self, name: &str) -> Result<()> {
-        let Some(table) = self.view_sql.index_table(name).map(|t| t.id) else {
-            return Err(Error::UndefinedObject(format!(
-                "index \"{name}\" does not exist"
-            )));
+    fn drop_index(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_index(oid)
+    }
+
+    fn create_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.ddl_put_sequence(def, true)
+    }
+
+    fn alter_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.ddl_put_sequence(def, false)
+    }
+
+    fn drop_sequence(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_sequence(oid)
+    }
+
+    fn put_view(&mut self, def: ViewDef) -> Result<()> {
+        self.ddl_put_view(def)
+    }
+
+    fn drop_view(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_view(oid)
+    }
+
+    fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
+        self.ddl_set_stats(table, stats)
+    }
+
+    fn scan_latest(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        let entry = self.entry(table)?;
+        self.saw_latest();
+        let rows = match access {
+            Access::Full => self.key_range_rows_latest(entry, &KeyRange::ALL)?,
+            Access::PrimaryRange(r) => self.key_range_rows_latest(entry, r)?,
+            Access::IndexRange { index, range } => {
+                let def = entry.def.index(index).ok_or_else(|| {
+                    Error::UndefinedObject(format!("index \"{index}\" does not exist"))
+                })?;
+                let mut rows: Vec<_> = self
+                    .key_range_rows_latest(entry, &KeyRange::ALL)?
+                    .into_iter()
+                    .filter(|r| {
+                        let k: Vec<Value> = def.columns.iter().map(|&c| r.row[c].clone()).collect();
+                        range.contains(&k)
+                    })
+                    .collect();
+                rows.sort_by(|a, b| {
+                    let ka: Vec<&Value> = def.columns.iter().map(|&c| &a.row[c]).collect();
+                    let kb: Vec<&Value> = def.columns.iter().map(|&c| &b.row[c]).collect();
+                    ka.cmp(&kb).then_with(|| a.key.cmp(&b.key))
+                });
+                rows
+            }
         };
-        self.lock_table(table, true)?;
-        let mut entry = self.entry(table)?.clone();
-        if let Some(i) = entry.def.indexes.iter().position(|x| x.name == name) {
-            entry.def.indexes.remove(i);
-            entry.index_rels.remove(i);
-        }
-        self.push_ddl(table, Some(entry));
-        Ok(())
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+
+    fn lock_key_share(
+        &mut self,
+        table: TableId,
+        constraint: &str,
+        values: &[Value],
+    ) -> Result<bool> {
+        let entry = self.entry(table)?.clone();
+        let def = &entry.def;
+        let pk = if def.primary_key_name.as_deref() == Some(constraint) {
+            codec::encode_key(values)
+        } else {
+            let idx = def
+                .index(constraint)
+                .ok_or_else(|| Error::Internal(format!("no unique key {constraint}")))?;
+            let found = self
+                .key_range_rows_latest(&entry, &KeyRange::ALL)?
+                .into_iter()
+                .find(|r| idx.columns.iter().map(|&c| &r.row[c]).eq(values.iter()));
+            match found {
+                Some(r) => codec::encode_key(&r.key),
+                None => return Ok(false),
+            }
+        };
+        self.lock(LockTarget::Row(table, pk.clone()), LockMode::Shared)?;
+        Ok(self.current_row(&entry, &pk)?.is_some())
     }
 
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream> {
@@ -687,6 +745,9 @@ impl Txn for EngineTxn {
                 .check_writable()
                 .and_then(|()| super::commit::apply(&self))
         };
+        if applied.is_err() {
+            self.free_prebuilt();
+        }
         // Locks are released once the pages are published: not across the durability wait.
         self.finish();
         let end = match applied {
@@ -708,6 +769,7 @@ impl Txn for EngineTxn {
     }
 
     fn rollback(mut self) {
+        self.free_prebuilt();
         self.finish();
     }
 }

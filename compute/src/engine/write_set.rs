@@ -6,8 +6,16 @@
 //! `upto = statement - 1`): `UPDATE t SET k = k + 1` never meets its own output. A failed
 //! statement, and `ROLLBACK TO` a savepoint, drop entries by tag ([`WriteSet::discard_after`]).
 //!
-//! DDL is a list of [`DdlOp`]s, tagged the same way; the transaction's catalog is the
+//! DDL is a list of [`DdlOp`]s on catalog objects (`(kind, oid)`: schemas, tables,
+//! sequences, views, statistics), tagged the same way; the transaction's catalog is the
 //! snapshot's catalog with these applied in order.
+//!
+//! TRUNCATE and table rewrites give a table new relations; the rows the transaction wrote
+//! to it before are then superseded (the rewrite's rows include them). They are *stashed*
+//! with the statement's tag rather than dropped, so that rolling the statement back (or a
+//! savepoint before it) restores them. Relations a rewrite or CREATE INDEX built ahead of
+//! the commit (`prebuilt`) are remembered the same way: one whose statement is rolled back
+//! is an orphan, freed with a `DropRelation` record.
 //!
 //! Hidden row ids: an insert into a table without a primary key gets a *provisional* id
 //! `PROVISIONAL_ROW_ID + n` (private to the transaction, above every real id so its rows
@@ -27,7 +35,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use proto::RelId;
 use sql::storage::{Key, Row, TableId};
 
-use super::catalog::{EngineCatalog, TableEntry};
+use super::catalog::{EngineCatalog, Kind, Object};
+use sql::storage::Oid;
 
 /// Provisional hidden row ids start here; real ones stay below.
 pub const PROVISIONAL_ROW_ID: i64 = 1 << 62;
@@ -50,12 +59,25 @@ impl KeyWrites {
     }
 }
 
-/// One catalog change: table `table` goes from `before` to `after` (`None` = absent).
+/// One catalog change: object `(kind, oid)` goes from `before` to `after` (`None` = absent).
 #[derive(Debug, Clone)]
 pub struct DdlOp {
-    pub table: TableId,
-    pub before: Option<TableEntry>,
-    pub after: Option<TableEntry>,
+    pub kind: Kind,
+    pub oid: Oid,
+    pub before: Option<Object>,
+    pub after: Option<Object>,
+}
+
+/// The net DDL of a transaction: per object, its state before the first change and after
+/// the last.
+pub type NetDdl = BTreeMap<(Kind, Oid), (Option<Object>, Option<Object>)>;
+
+/// A table's rows that a rewrite or TRUNCATE of statement `stmt` superseded.
+#[derive(Debug)]
+struct Stash {
+    stmt: u64,
+    table: TableId,
+    rows: BTreeMap<Vec<u8>, KeyWrites>,
 }
 
 /// A transaction's private writes.
@@ -68,6 +90,13 @@ pub struct WriteSet {
     covered: HashMap<TableId, HashSet<RelId>>,
     /// Unique-key candidates: (index rel, encoded index key) → encoded row keys.
     unique: HashMap<(RelId, Vec<u8>), BTreeSet<Vec<u8>>>,
+    stashed: Vec<Stash>,
+    /// Relations built ahead of the commit, with the statement that built them.
+    prebuilt: Vec<(u64, RelId)>,
+    /// Prebuilt relations whose statement was rolled back.
+    orphans: Vec<RelId>,
+    /// Per rewritten table: the highest hidden row id its new relation holds, tagged.
+    row_id_floor: Vec<(u64, TableId, i64)>,
 }
 
 fn row_size(key: &[u8], row: &Option<Row>) -> usize {
@@ -169,27 +198,73 @@ impl WriteSet {
     pub fn apply_ddl(&self, base: &EngineCatalog) -> EngineCatalog {
         let mut c = base.clone();
         for (_, op) in &self.ddl {
-            match &op.after {
-                Some(e) => c.tables.insert(op.table, e.clone()),
-                None => c.tables.remove(&op.table),
-            };
+            c.set(op.kind, op.oid, op.after.clone());
         }
         c
     }
 
-    /// The net DDL per table: `(before of the first op, after of the last op)`.
-    pub fn net_ddl(&self) -> BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)> {
-        let mut net: BTreeMap<TableId, (Option<TableEntry>, Option<TableEntry>)> = BTreeMap::new();
+    /// The net DDL per object: `(before of the first op, after of the last op)`.
+    pub fn net_ddl(&self) -> NetDdl {
+        let mut net: NetDdl = BTreeMap::new();
         for (_, op) in &self.ddl {
-            net.entry(op.table)
+            net.entry((op.kind, op.oid))
                 .and_modify(|e| e.1 = op.after.clone())
                 .or_insert_with(|| (op.before.clone(), op.after.clone()));
         }
         net
     }
 
+    /// Supersedes every row the transaction wrote to `table` (a rewrite or TRUNCATE by
+    /// statement `stmt`); a rollback of the statement brings them back.
+    pub fn stash_table(&mut self, stmt: u64, table: TableId) {
+        let rows = self.rows.remove(&table).unwrap_or_default();
+        self.covered.remove(&table);
+        self.stashed.push(Stash { stmt, table, rows });
+    }
+
+    /// Notes a relation built ahead of the commit by statement `stmt`.
+    pub fn note_prebuilt(&mut self, stmt: u64, rel: RelId) {
+        self.prebuilt.push((stmt, rel));
+    }
+
+    /// Relations built ahead that the commit must not link (their statement rolled back).
+    pub fn orphans(&self) -> &[RelId] {
+        &self.orphans
+    }
+
+    /// Every relation built ahead and still wanted.
+    pub fn prebuilt(&self) -> impl Iterator<Item = RelId> + '_ {
+        self.prebuilt.iter().map(|(_, r)| *r)
+    }
+
+    /// Notes that a rewrite by statement `stmt` numbered `table`'s hidden row ids up to
+    /// `floor` in its new relation.
+    pub fn note_row_id_floor(&mut self, stmt: u64, table: TableId, floor: i64) {
+        self.row_id_floor.push((stmt, table, floor));
+    }
+
+    /// The highest hidden row id of `table`'s rewritten relation, if it was rewritten.
+    pub fn row_id_floor(&self, table: TableId) -> Option<i64> {
+        self.row_id_floor
+            .iter()
+            .rev()
+            .find(|(_, t, _)| *t == table)
+            .map(|(_, _, f)| *f)
+    }
+
     /// Drops every entry and DDL op of statements after `mark`.
     pub fn discard_after(&mut self, mark: u64) {
+        // Rows superseded by a discarded rewrite come back, newest stash first.
+        while self.stashed.last().is_some_and(|s| s.stmt > mark) {
+            let stash = self.stashed.pop().expect("checked above");
+            self.rows.insert(stash.table, stash.rows);
+            self.covered.remove(&stash.table);
+        }
+        let (keep, orphaned): (Vec<_>, Vec<_>) =
+            self.prebuilt.drain(..).partition(|(s, _)| *s <= mark);
+        self.prebuilt = keep;
+        self.orphans.extend(orphaned.into_iter().map(|(_, r)| r));
+        self.row_id_floor.retain(|(s, _, _)| *s <= mark);
         let mut bytes = 0;
         for keys in self.rows.values_mut() {
             for (enc, writes) in keys.iter_mut() {

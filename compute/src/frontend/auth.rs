@@ -156,7 +156,8 @@ pub struct Startup {
 }
 
 impl Startup {
-    /// The startup handler of the connection serving `session`.
+    /// A handler for the connection of `session`: once authenticated, its statements can
+    /// be canceled and it knows its user, database, backend pid and the other sessions.
     pub fn new(shared: Arc<Authenticator>, session: SessionHandle) -> Startup {
         Startup { shared, session }
     }
@@ -192,31 +193,25 @@ impl Startup {
             .complete_authentication(client, final_message)
             .await?;
         let (pid, secret) = client.pid_and_secret_key();
+        // PostgreSQL's default database is the user's name.
+        let database = client
+            .metadata()
+            .get(METADATA_DATABASE)
+            .cloned()
+            .unwrap_or_else(|| user.clone());
         let info = ConnectionInfo {
             user: user.clone(),
-            database: client
-                .metadata()
-                .get(METADATA_DATABASE)
-                .cloned()
-                .unwrap_or_else(|| user.clone()),
+            database: database.clone(),
             client: client.socket_addr(),
             backend_start_us: now_us(),
         };
         let control = self.session.control().clone();
-        let registration = self
-            .shared
-            .sessions
-            .register(pid, &secret, control, info.clone());
+        let registration = self.shared.sessions.register(pid, &secret, control, info);
         client.session_extensions().insert(registration);
-        // SQL on this connection's thread sees its pid and the other sessions.
-        let backend = sql::backend::Backend {
-            pid,
-            user: info.user.clone(),
-            database: info.database.clone(),
-            server: self.shared.sessions.clone(),
-        };
-        client.session_extensions().insert(backend.install());
-        tracing::debug!(pid, user = ?client.metadata().get(METADATA_USER), "authenticated");
+        // SQL on this connection sees its identity and the other sessions.
+        self.session
+            .identify(&user, &database, pid, self.shared.sessions.clone());
+        tracing::debug!(pid, user, "authenticated");
         Ok(())
     }
 }

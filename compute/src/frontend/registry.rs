@@ -5,8 +5,8 @@
 //! Every authenticated connection registers under its backend process id with its secret key
 //! (both sent to the client as BackendKeyData) and its [`SessionControl`]: the session's
 //! [`Interrupt`], a token that ends the connection, and its [`ActivityState`], which the
-//! connection updates around every command. The registry implements [`sql::backend::Server`],
-//! so SQL running in any session sees the others.
+//! connection updates around every command. The registry implements [`sql::env::Activity`]
+//! and is given to every session at startup, so SQL running in any session sees the others.
 //!
 //! * A CancelRequest (a new connection carrying a pid and a key) cancels the target's running
 //!   statement only if both match ([`SessionRegistry::cancel`]); it fails with 57014 at its
@@ -29,7 +29,7 @@ use pgwire::api::cancel::CancelHandler;
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::startup::SecretKey;
 use sql::Interrupt;
-use sql::backend::Activity;
+use sql::env::{Activity, Backend};
 use tokio_util::sync::CancellationToken;
 
 /// Microseconds since the Unix epoch, now.
@@ -37,6 +37,14 @@ pub fn now_us() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 00:00 UTC).
+const PG_EPOCH_US: i64 = 946_684_800_000_000;
+
+/// Unix microseconds as a PostgreSQL timestamp (what `pg_stat_activity` shows).
+fn pg_time(unix_us: i64) -> i64 {
+    unix_us - PG_EPOCH_US
 }
 
 /// What a session is doing, as `pg_stat_activity` shows it.
@@ -194,23 +202,23 @@ impl SessionRegistry {
     }
 }
 
-impl sql::backend::Server for SessionRegistry {
-    fn activity(&self) -> Vec<Activity> {
+impl Activity for SessionRegistry {
+    fn backends(&self) -> Vec<Backend> {
         self.lock()
             .iter()
             .map(|(pid, e)| {
                 let a = e.control.activity().clone();
-                Activity {
+                Backend {
                     pid: *pid,
                     database: e.info.database.clone(),
                     user: e.info.user.clone(),
                     application_name: a.application_name,
                     client_addr: Some(e.info.client.ip().to_string()),
                     client_port: Some(i32::from(e.info.client.port())),
-                    backend_start_us: e.info.backend_start_us,
-                    xact_start_us: a.xact_start_us,
-                    query_start_us: a.query_start_us,
-                    state_change_us: a.state_change_us,
+                    backend_start: pg_time(e.info.backend_start_us),
+                    xact_start: a.xact_start_us.map(pg_time),
+                    query_start: a.query_start_us.map(pg_time),
+                    state_change: a.state_change_us.map(pg_time),
                     state: a.state.to_string(),
                     query: a.query,
                 }
@@ -218,7 +226,7 @@ impl sql::backend::Server for SessionRegistry {
             .collect()
     }
 
-    fn cancel_backend(&self, pid: i32) -> bool {
+    fn cancel(&self, pid: i32) -> bool {
         match self.control(pid) {
             Some(c) => {
                 c.interrupt.cancel();
@@ -229,7 +237,7 @@ impl sql::backend::Server for SessionRegistry {
         }
     }
 
-    fn terminate_backend(&self, pid: i32) -> bool {
+    fn terminate(&self, pid: i32) -> bool {
         match self.control(pid) {
             Some(c) => {
                 c.terminate.cancel();
@@ -267,7 +275,6 @@ impl CancelHandler for Canceler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sql::backend::Server;
 
     fn info() -> ConnectionInfo {
         ConnectionInfo {
@@ -304,18 +311,18 @@ mod tests {
         control.command_started("BEGIN");
         control.command_finished('T', "app".into());
         control.command_started("SELECT 1");
-        let now = registry.activity();
+        let now = registry.backends();
         assert_eq!(now.len(), 1);
         assert_eq!(now[0].state, "active");
         assert_eq!(now[0].query, "SELECT 1");
-        assert!(now[0].xact_start_us <= now[0].query_start_us);
+        assert!(now[0].xact_start <= now[0].query_start);
         control.command_finished('I', "app".into());
-        let now = registry.activity();
+        let now = registry.backends();
         assert_eq!(now[0].state, "idle");
         assert_eq!(now[0].application_name, "app");
-        assert_eq!(now[0].xact_start_us, None);
-        assert!(!registry.terminate_backend(10));
-        assert!(registry.terminate_backend(9));
+        assert_eq!(now[0].xact_start, None);
+        assert!(!Activity::terminate(&*registry, 10));
+        assert!(Activity::terminate(&*registry, 9));
         assert!(control.terminate.is_cancelled());
     }
 }

@@ -79,6 +79,13 @@ trait SessionOps: Send {
     /// The transaction status ('I', 'T', 'E') and `application_name`, for `pg_stat_activity`.
     fn activity(&self) -> (char, String);
     fn env(&self) -> Arc<sql::env::Env>;
+    fn identify(
+        &mut self,
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        activity: Arc<dyn sql::env::Activity>,
+    );
 }
 
 impl<S: Backend> SessionOps for Session<S> {
@@ -141,7 +148,7 @@ impl<S: Backend> SessionOps for Session<S> {
         user: &str,
         params: &[(String, String)],
     ) -> sql::Result<Vec<(&'static str, String)>> {
-        let settings = self.settings_mut();
+        let mut settings = self.settings();
         settings.set_startup("session_authorization", user)?;
         for (name, value) in params {
             settings.set_startup(name, value)?;
@@ -150,7 +157,7 @@ impl<S: Backend> SessionOps for Session<S> {
     }
 
     fn changed_reports(&mut self) -> Vec<(&'static str, String)> {
-        self.settings_mut().take_changed_reports()
+        self.settings().take_changed_reports()
     }
 
     fn activity(&self) -> (char, String) {
@@ -162,6 +169,17 @@ impl<S: Backend> SessionOps for Session<S> {
 
     fn env(&self) -> Arc<sql::env::Env> {
         Session::env(self)
+    }
+
+    fn identify(
+        &mut self,
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        activity: Arc<dyn sql::env::Activity>,
+    ) {
+        Session::identify(self, user, database, backend_pid);
+        self.set_activity(activity);
     }
 }
 
@@ -252,6 +270,21 @@ impl SessionHandle {
     /// How the session registry reaches this session.
     pub fn control(&self) -> &SessionControl {
         &self.control
+    }
+
+    /// Tells the session who it serves (after authentication) — what `current_user`,
+    /// `current_database()` and `pg_backend_pid()` return — and the server's session list
+    /// (`pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`).
+    pub fn identify(
+        &self,
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        activity: Arc<dyn sql::env::Activity>,
+    ) {
+        if let Ok(mut s) = self.session.lock() {
+            s.identify(user, database, backend_pid, activity);
+        }
     }
 
     /// Why the compute stopped serving, once it has.

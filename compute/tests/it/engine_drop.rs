@@ -11,12 +11,16 @@ use proto::{Lsn, PageKey, RecordKind, RelId};
 use sql::Session;
 use sql::storage::{Isolation, Storage, Txn};
 
-fn table_id(e: &Engine, name: &str) -> u32 {
+/// The relation of table `name` and of each of its indexes, by name.
+fn rels(e: &Engine, name: &str) -> (RelId, Vec<(String, RelId)>) {
     let mut t = e.begin(Isolation::ReadCommitted).unwrap();
     t.begin_statement().unwrap();
     let id = t.catalog().unwrap().table(name).unwrap().id;
     t.rollback();
-    id
+    let cat = e.latest_catalog();
+    let entry = &cat.tables[&id];
+    let indexes = entry.indexes().map(|(i, r)| (i.name.clone(), r)).collect();
+    (entry.rel, indexes)
 }
 
 /// `(kind, start, end)` of every record after `from`.
@@ -54,8 +58,8 @@ fn drops_write_a_tombstone_per_freed_relation() {
     exec(&mut s, "CREATE INDEX t_a ON t (a)").unwrap();
     exec(&mut s, "CREATE INDEX t_b ON t (b)").unwrap();
     exec(&mut s, "INSERT INTO t VALUES (1, 2, 3), (4, 5, 6)").unwrap();
-    let t = table_id(&e, "t");
-    let (a, b) = (RelId(t + 1), RelId(t + 2));
+    let (t, indexes) = rels(&e, "t");
+    let (a, b) = (indexes[0].1, indexes[1].1);
 
     let before = wal.end_lsn();
     exec(&mut s, "DROP INDEX t_a").unwrap();
@@ -74,7 +78,7 @@ fn drops_write_a_tombstone_per_freed_relation() {
 
     let before = wal.end_lsn();
     exec(&mut s, "DROP TABLE t").unwrap();
-    assert_eq!(drops(&records_after(&wal, before)), vec![RelId(t), b]);
+    assert_eq!(drops(&records_after(&wal, before)), vec![t, b]);
 
     // A table created and dropped in one transaction never had pages: no tombstone.
     let before = wal.end_lsn();
@@ -95,7 +99,7 @@ fn the_pageserver_serves_a_dropped_table_only_below_the_drop() {
     let mut s = Session::new(e.clone());
     exec(&mut s, "CREATE TABLE t (id int8 PRIMARY KEY, v text)").unwrap();
     exec(&mut s, "INSERT INTO t VALUES (1, 'one'), (2, 'two')").unwrap();
-    let rel = RelId(table_id(&e, "t"));
+    let rel = rels(&e, "t").0;
     let before = e.durable_lsn();
     exec(&mut s, "DROP TABLE t").unwrap();
     let after = e.durable_lsn();

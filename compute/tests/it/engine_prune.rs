@@ -32,7 +32,8 @@ fn setup(e: &Engine, s: &mut Session<Engine>) -> (RelId, RelId) {
     cat.begin_statement().unwrap();
     let id = cat.catalog().unwrap().table("t").unwrap().id;
     cat.rollback();
-    (RelId(id), RelId(id + 1))
+    let entry = e.latest_catalog().tables[&id].clone();
+    (entry.rel, entry.index_rel_at(0))
 }
 
 fn blocks(e: &Engine, rel: RelId) -> u32 {
@@ -262,7 +263,7 @@ fn concurrent_pruning_never_takes_a_version_a_reader_holds() {
     assert!(committed > 0 && reads > 0);
     assert_eq!(rows(&mut s, "SELECT sum(bal) FROM acct"), [[total]]);
     // Pruning ran: far fewer leaf versions than updates.
-    let table = RelId(s_table_id(&e, "acct"));
+    let table = e.latest_catalog().tables[&s_table_id(&e, "acct")].rel;
     assert!(
         blocks(&e, table) < 40,
         "{} blocks after {committed} transfers",

@@ -428,3 +428,28 @@ async fn garbage_on_the_socket_does_not_hurt_the_server() {
     let rows = c.simple_query("SELECT 1").await.unwrap();
     assert!(rows.iter().any(|m| matches!(m, SimpleQueryMessage::Row(_))));
 }
+
+#[tokio::test]
+async fn the_session_knows_its_user_database_and_backend_pid() {
+    let s = server(10).await;
+    let c = connect(&s).await.unwrap();
+    let row = c
+        .query_one(
+            "SELECT current_user::text, session_user::text, current_database()::text, pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), "anyone");
+    assert_eq!(row.get::<_, &str>(1), "anyone");
+    assert_eq!(row.get::<_, &str>(2), "whatever");
+    let pid: i32 = row.get(3);
+    // Another connection has another backend pid.
+    let other = connect(&s).await.unwrap();
+    let other_pid: i32 = other
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_ne!(pid, other_pid);
+}

@@ -63,12 +63,32 @@ pub fn resolve_aggregate(
     }
     let numeric = |t: &T| t.is_numeric();
     let same = |t: T| vec![t];
+    let exact = |t: &T| t.is_integer() || matches!(t, T::Numeric(_));
+    let num = T::Numeric(None);
     Ok(match (name, types) {
         ("count", [t]) => (AggFunc::Count, T::Int8, same(*t)),
-        ("sum", [t]) if t.is_integer() => (AggFunc::SumInt, T::Int8, same(*t)),
+        ("sum", [t]) if matches!(t, T::Int2 | T::Int4) => (AggFunc::SumInt, T::Int8, same(*t)),
+        ("sum", [t]) if exact(t) => (AggFunc::SumNumeric, num, same(num)),
         ("sum", [t]) if t.is_float() => (AggFunc::SumFloat, *t, same(*t)),
+        ("sum", [T::Interval]) => (AggFunc::SumInterval, T::Interval, same(T::Interval)),
+        ("avg", [t]) if exact(t) => (AggFunc::AvgNumeric, num, same(num)),
         ("avg", [t]) if numeric(t) => (AggFunc::Avg, T::Float8, same(*t)),
-        ("min" | "max", [t]) if *t != T::Unknown && *t != T::Bool => {
+        ("avg", [T::Interval]) => (AggFunc::AvgInterval, T::Interval, same(T::Interval)),
+        ("array_agg", [t]) => {
+            let t = if *t == T::Unknown {
+                T::Text
+            } else {
+                t.without_typmod()
+            };
+            let ret = match t {
+                T::Array(_) => t,
+                t => crate::types::ElemType::new(t)
+                    .map(T::Array)
+                    .ok_or_else(undefined)?,
+            };
+            (AggFunc::ArrayAgg, ret, same(t))
+        }
+        ("min" | "max", [t]) if *t != T::Unknown && *t != T::Bool && t.is_orderable() => {
             let f = if name == "min" {
                 AggFunc::Min
             } else {

@@ -7,7 +7,7 @@
 
 use super::Binder;
 use super::expr::{ExprCtx, MAX_EXPR_DEPTH, mismatch};
-use crate::expr::{ArithOp, CmpOp, Expr};
+use crate::expr::{ArithOp, CmpOp, Expr, Function};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast::{self, BinaryOperator};
@@ -18,13 +18,16 @@ pub const MAX_OPERATOR_CHAIN: usize = 2 * MAX_EXPR_DEPTH;
 /// The common type of the operands of `lt sym rt` (a comparison or `IS DISTINCT FROM`), or
 /// PostgreSQL's "operator does not exist" (42883).
 pub fn operand_type(lt: DataType, sym: &str, rt: DataType) -> Result<DataType> {
-    DataType::common(lt, rt).ok_or_else(|| {
-        Error::UndefinedFunction(format!(
-            "operator does not exist: {} {sym} {}",
-            lt.name(),
-            rt.name()
-        ))
-    })
+    // `json` has no comparison operators (no btree order)
+    DataType::common(lt, rt)
+        .filter(DataType::is_orderable)
+        .ok_or_else(|| {
+            Error::UndefinedFunction(format!(
+                "operator does not exist: {} {sym} {}",
+                lt.name(),
+                rt.name()
+            ))
+        })
 }
 
 /// The comparison operator `op` is, with its symbol, if it is one.
@@ -92,24 +95,65 @@ impl Binder {
             B::Multiply => Some((ArithOp::Mul, "*")),
             B::Divide => Some((ArithOp::Div, "/")),
             B::Modulo => Some((ArithOp::Mod, "%")),
+            B::BitwiseAnd => Some((ArithOp::BitAnd, "&")),
+            B::BitwiseOr => Some((ArithOp::BitOr, "|")),
+            B::PGBitwiseXor => Some((ArithOp::BitXor, "#")),
+            B::PGBitwiseShiftLeft => Some((ArithOp::ShiftLeft, "<<")),
+            B::PGBitwiseShiftRight => Some((ArithOp::ShiftRight, ">>")),
             _ => None,
         };
-        if let Some((aop, sym)) = arith {
-            let no_op = || {
-                Error::UndefinedFunction(format!(
-                    "operator does not exist: {} {sym} {}",
-                    lt.name(),
-                    rt.name()
-                ))
+        let no_op = |sym: &str| {
+            Error::UndefinedFunction(format!(
+                "operator does not exist: {} {sym} {}",
+                lt.name(),
+                rt.name()
+            ))
+        };
+        if let Some((aop, sym)) = arith
+            && aop.is_bitwise()
+        {
+            let integer = |t: DataType| t.is_integer() || t == DataType::Unknown;
+            if !integer(lt) || !integer(rt) || (lt == DataType::Unknown && rt == DataType::Unknown)
+            {
+                return Err(no_op(sym));
+            }
+            // A shift keeps the left operand's type (its count is an int4); the others unify.
+            let (t, right) = match aop {
+                ArithOp::ShiftLeft | ArithOp::ShiftRight if lt == DataType::Unknown => {
+                    (DataType::Int4, DataType::Int4)
+                }
+                ArithOp::ShiftLeft | ArithOp::ShiftRight => (lt, DataType::Int4),
+                _ => {
+                    let t = operand_type(lt, sym, rt)?;
+                    (t, t)
+                }
             };
+            let (le, re) = (self.coerce(le, lt, t)?, self.coerce(re, rt, right)?);
+            return Ok((Expr::Arith(aop, Box::new(le), Box::new(re), t), t));
+        }
+        if *op == B::PGExp {
+            return self.bind_call("power", vec![(le, lt), (re, rt)]);
+        }
+        if *op == B::PGStartsWith {
+            return self.bind_call("starts_with", vec![(le, lt), (re, rt)]);
+        }
+        if let Some((aop, sym)) = arith {
+            let no_op = || no_op(sym);
             if lt == DataType::Unknown && rt == DataType::Unknown {
                 return Err(Error::UndefinedFunction(format!(
                     "operator is not unique: unknown {sym} unknown"
                 )));
             }
+            if let Some(r) = crate::expr::operators::resolve(sym, lt, rt) {
+                let r = r?;
+                let le = self.coerce(le, lt, r.args[0])?;
+                let re = self.coerce(re, rt, r.args[1])?;
+                return Ok((Expr::Call(r.func, vec![le, re]), r.ret));
+            }
             let t = DataType::common(lt, rt)
                 .filter(|t| t.is_numeric())
-                .ok_or_else(no_op)?;
+                .ok_or_else(no_op)?
+                .without_typmod();
             if aop == ArithOp::Mod && t.is_float() {
                 return Err(no_op());
             }
@@ -125,6 +169,45 @@ impl Binder {
                 DataType::Bool,
             ));
         }
+        let other = match op {
+            B::PGExp => Some("^"),
+            B::BitwiseAnd => Some("&"),
+            B::BitwiseOr => Some("|"),
+            B::PGBitwiseXor => Some("#"),
+            B::PGBitwiseShiftLeft => Some("<<"),
+            B::PGBitwiseShiftRight => Some(">>"),
+            B::StringConcat => Some("||"),
+            B::AtArrow => Some("@>"),
+            B::ArrowAt => Some("<@"),
+            B::PGOverlap => Some("&&"),
+            B::Arrow => Some("->"),
+            B::LongArrow => Some("->>"),
+            B::HashArrow => Some("#>"),
+            B::HashLongArrow => Some("#>>"),
+            B::Question => Some("?"),
+            B::QuestionPipe => Some("?|"),
+            B::QuestionAnd => Some("?&"),
+            B::HashMinus => Some("#-"),
+            _ => None,
+        };
+        if let Some(sym) = other {
+            match crate::expr::operators::resolve(sym, lt, rt) {
+                Some(r) => {
+                    let r = r?;
+                    let le = self.coerce(le, lt, r.args[0])?;
+                    let re = self.coerce(re, rt, r.args[1])?;
+                    return Ok((Expr::Call(r.func, vec![le, re]), r.ret));
+                }
+                None if sym != "||" => {
+                    return Err(Error::UndefinedFunction(format!(
+                        "operator does not exist: {} {sym} {}",
+                        lt.name(),
+                        rt.name()
+                    )));
+                }
+                None => {}
+            }
+        }
         Ok(match op {
             B::And => {
                 let (a, b) = (
@@ -139,6 +222,73 @@ impl Binder {
                     self.bool_operand(re, rt, "OR")?,
                 );
                 (Expr::Or(Box::new(a), Box::new(b)), DataType::Bool)
+            }
+            B::PGRegexMatch
+            | B::PGRegexIMatch
+            | B::PGRegexNotMatch
+            | B::PGRegexNotIMatch
+            | B::PGLikeMatch
+            | B::PGILikeMatch
+            | B::PGNotLikeMatch
+            | B::PGNotILikeMatch => {
+                let (func, negated) = match op {
+                    B::PGRegexMatch => (
+                        Function::RegexMatch {
+                            case_insensitive: false,
+                        },
+                        false,
+                    ),
+                    B::PGRegexIMatch => (
+                        Function::RegexMatch {
+                            case_insensitive: true,
+                        },
+                        false,
+                    ),
+                    B::PGRegexNotMatch => (
+                        Function::RegexMatch {
+                            case_insensitive: false,
+                        },
+                        true,
+                    ),
+                    B::PGRegexNotIMatch => (
+                        Function::RegexMatch {
+                            case_insensitive: true,
+                        },
+                        true,
+                    ),
+                    B::PGLikeMatch => (
+                        Function::Like {
+                            case_insensitive: false,
+                        },
+                        false,
+                    ),
+                    B::PGILikeMatch => (
+                        Function::Like {
+                            case_insensitive: true,
+                        },
+                        false,
+                    ),
+                    B::PGNotLikeMatch => (
+                        Function::Like {
+                            case_insensitive: false,
+                        },
+                        true,
+                    ),
+                    _ => (
+                        Function::Like {
+                            case_insensitive: true,
+                        },
+                        true,
+                    ),
+                };
+                let args = self.text_operands((le, lt), &op.to_string(), (re, rt))?;
+                let call = Expr::Call(func, args);
+                let e = if negated {
+                    Expr::Not(Box::new(call))
+                } else {
+                    call
+                };
+                (e, DataType::Bool)
             }
             B::StringConcat => {
                 let le = self.coerce(le, lt, DataType::Text)?;

@@ -17,8 +17,18 @@ use crate::storage::{OnConflict, TableDef};
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
+
+/// 428C9 for a value given to a GENERATED ALWAYS identity column.
+fn identity_always(column: &str, insert: bool) -> Error {
+    Error::GeneratedAlways {
+        message: if insert {
+            format!("cannot insert a non-DEFAULT value into column \"{column}\"")
+        } else {
+            format!("column \"{column}\" can only be updated to DEFAULT")
+        },
+        detail: format!("Column \"{column}\" is an identity column defined as GENERATED ALWAYS."),
+    }
+}
 
 fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
@@ -60,12 +70,13 @@ impl Binder {
     /// The bound DEFAULT of column `i` (NULL when it has none).
     pub fn default_expr(&mut self, table: &TableDef, i: usize) -> Result<Expr> {
         let col = &table.columns[i];
+        if let Some(id) = col.identity {
+            return Ok(crate::expr::catalog_functions::nextval_call(id.sequence));
+        }
         let Some(text) = &col.default else {
             return Ok(Expr::Literal(Value::Null));
         };
-        let ast = Parser::new(&PostgreSqlDialect {})
-            .try_with_sql(text)
-            .and_then(|mut p| p.parse_expr())
+        let ast = crate::parse::expression(text)
             .map_err(|e| Error::Internal(format!("stored DEFAULT does not parse: {e}")))?;
         let scope = Scope::default();
         let (x, t) = self.bind_expr(&ast, &mut ExprCtx::plain(&scope, "DEFAULT"))?;
@@ -154,82 +165,112 @@ impl Binder {
             }
             t
         };
-        let Some(source) = &ins.source else {
-            return Err(Error::unsupported(
-                "INSERT ... DEFAULT VALUES is not supported yet",
-            ));
+        // GENERATED ALWAYS AS IDENTITY columns take an explicit value only with OVERRIDING
+        // SYSTEM VALUE (428C9); OVERRIDING USER VALUE ignores the values given for identity
+        // columns.
+        let overriding_system = matches!(ins.overriding, Some(ast::InsertOverriding::System));
+        let overriding_user = matches!(ins.overriding, Some(ast::InsertOverriding::User));
+        let ignored: Vec<usize> = if overriding_user {
+            targets
+                .iter()
+                .copied()
+                .filter(|&c| table.columns[c].identity.is_some())
+                .collect()
+        } else {
+            Vec::new()
         };
-        let input = match source.body.as_ref() {
-            ast::SetExpr::Values(v)
-                if source.order_by.is_none() && source.limit_clause.is_none() =>
-            {
-                let scope = Scope::default();
-                let mut rows = Vec::new();
-                for r in &v.rows {
-                    if r.content.len() > targets.len() {
+        let always = |col: usize| {
+            !overriding_system && table.columns[col].identity.is_some_and(|i| i.always)
+        };
+        let input = match ins.source.as_ref().map(|s| (s, s.body.as_ref())) {
+            // DEFAULT VALUES: one row of defaults.
+            None => {
+                let mut row = Vec::new();
+                for i in 0..table.columns.len() {
+                    row.push(self.default_expr(&table, i)?);
+                }
+                Plan::Values { rows: vec![row] }
+            }
+            Some((source, body)) => match body {
+                ast::SetExpr::Values(v)
+                    if source.order_by.is_none() && source.limit_clause.is_none() =>
+                {
+                    let scope = Scope::default();
+                    let mut rows = Vec::new();
+                    for r in &v.rows {
+                        if r.content.len() > targets.len() {
+                            return Err(Error::SyntaxError(
+                                "INSERT has more expressions than target columns".into(),
+                            ));
+                        }
+                        if r.content.len() < targets.len() && !ins.columns.is_empty() {
+                            return Err(Error::SyntaxError(
+                                "INSERT has more target columns than expressions".into(),
+                            ));
+                        }
+                        let mut row: Vec<Option<Expr>> = vec![None; table.columns.len()];
+                        for (e, &col) in r.content.iter().zip(&targets) {
+                            if is_default_keyword(e) || ignored.contains(&col) {
+                                continue;
+                            }
+                            if always(col) {
+                                return Err(identity_always(&table.columns[col].name, true));
+                            }
+                            let (x, t) =
+                                self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?;
+                            let c = &table.columns[col];
+                            row[col] = Some(self.assign(x, t, c.data_type, &c.name)?);
+                        }
+                        let mut full = Vec::new();
+                        for (i, cell) in row.into_iter().enumerate() {
+                            full.push(match cell {
+                                Some(x) => x,
+                                None => self.default_expr(&table, i)?,
+                            });
+                        }
+                        rows.push(full);
+                    }
+                    Plan::Values { rows }
+                }
+                _ => {
+                    let (plan, cols) = self.bind_query(source)?;
+                    if cols.len() > targets.len() {
                         return Err(Error::SyntaxError(
                             "INSERT has more expressions than target columns".into(),
                         ));
                     }
-                    if r.content.len() < targets.len() && !ins.columns.is_empty() {
-                        return Err(Error::SyntaxError(
-                            "INSERT has more target columns than expressions".into(),
-                        ));
+                    if let Some(&c) = targets.iter().take(cols.len()).find(|&&c| always(c)) {
+                        return Err(identity_always(&table.columns[c].name, true));
                     }
-                    let mut row: Vec<Option<Expr>> = vec![None; table.columns.len()];
-                    for (e, &col) in r.content.iter().zip(&targets) {
-                        if is_default_keyword(e) {
-                            continue;
-                        }
-                        let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?;
-                        let c = &table.columns[col];
-                        row[col] = Some(self.assign(x, t, c.data_type, &c.name)?);
+                    let mut exprs = Vec::new();
+                    for i in 0..table.columns.len() {
+                        exprs.push(
+                            match targets
+                                .iter()
+                                .position(|&t| t == i)
+                                .filter(|&p| p < cols.len() && !ignored.contains(&i))
+                            {
+                                Some(p) => {
+                                    let c = &table.columns[i];
+                                    self.assign(
+                                        Expr::Column(p),
+                                        cols[p].data_type,
+                                        c.data_type,
+                                        &c.name,
+                                    )?
+                                }
+                                None => self.default_expr(&table, i)?,
+                            },
+                        );
                     }
-                    let mut full = Vec::new();
-                    for (i, cell) in row.into_iter().enumerate() {
-                        full.push(match cell {
-                            Some(x) => x,
-                            None => self.default_expr(&table, i)?,
-                        });
+                    Plan::Project {
+                        input: Box::new(plan),
+                        exprs,
                     }
-                    rows.push(full);
                 }
-                Plan::Values { rows }
-            }
-            _ => {
-                let (plan, cols) = self.bind_query(source)?;
-                if cols.len() > targets.len() {
-                    return Err(Error::SyntaxError(
-                        "INSERT has more expressions than target columns".into(),
-                    ));
-                }
-                let mut exprs = Vec::new();
-                for i in 0..table.columns.len() {
-                    exprs.push(
-                        match targets
-                            .iter()
-                            .position(|&t| t == i)
-                            .filter(|&p| p < cols.len())
-                        {
-                            Some(p) => {
-                                let c = &table.columns[i];
-                                self.assign(
-                                    Expr::Column(p),
-                                    cols[p].data_type,
-                                    c.data_type,
-                                    &c.name,
-                                )?
-                            }
-                            None => self.default_expr(&table, i)?,
-                        },
-                    );
-                }
-                Plan::Project {
-                    input: Box::new(plan),
-                    exprs,
-                }
-            }
+            },
         };
+
         let scope = Scope::of_table(&table, alias.as_deref());
         let (on_conflict, arbiter) = self.bind_on_conflict(ins.on.as_ref(), &table, &scope)?;
         let (returning, columns) = self.bind_returning(ins.returning.as_ref(), &scope)?;
@@ -376,6 +417,9 @@ impl Binder {
                 )));
             }
             let c = &table.columns[col];
+            if c.identity.is_some_and(|i| i.always) && !is_default_keyword(&a.value) {
+                return Err(identity_always(&c.name, false));
+            }
             let x = if is_default_keyword(&a.value) {
                 self.default_expr(table, col)?
             } else {
@@ -399,7 +443,7 @@ impl Binder {
         }
     }
 
-    fn dml_target(&self, t: &ast::TableWithJoins) -> Result<(TableDef, Option<String>)> {
+    fn dml_target(&mut self, t: &ast::TableWithJoins) -> Result<(TableDef, Option<String>)> {
         match t {
             ast::TableWithJoins {
                 relation:

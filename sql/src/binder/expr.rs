@@ -7,7 +7,7 @@
 //! key column, and any other column reference is a grouping error (42803), exactly as
 //! PostgreSQL reports it.
 
-use super::aggregate::{AggState, contains_aggregate, function_args, function_name};
+use super::aggregate::{AggState, contains_aggregate};
 use super::subquery::SubqueryUse;
 use super::walk::{contains_window, is_aggregate_call};
 use super::window::WindowState;
@@ -24,7 +24,7 @@ pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Functions whose result may change between calls in one statement: a subquery calling one
 /// is not reused across evaluations with equal correlation values.
-pub const VOLATILE_FUNCTIONS: [&str; 7] = [
+pub const VOLATILE_FUNCTIONS: [&str; 9] = [
     "random",
     "setseed",
     "clock_timestamp",
@@ -32,6 +32,8 @@ pub const VOLATILE_FUNCTIONS: [&str; 7] = [
     "nextval",
     "gen_random_uuid",
     "set_config",
+    "pg_cancel_backend",
+    "pg_terminate_backend",
 ];
 
 /// Where an expression is being bound.
@@ -71,10 +73,11 @@ impl Binder {
         }
         match (&e, from) {
             (Expr::Literal(v), DataType::Unknown) => {
-                let to = if let DataType::Varchar(_) = to {
-                    DataType::Text
-                } else {
-                    to
+                // An operand takes the type, never the modifier: `c = '1.234'` for a
+                // numeric(5,2) column compares with 1.234, not 1.23.
+                let to = match to.without_typmod() {
+                    DataType::Varchar(_) => DataType::Text,
+                    t => t,
                 };
                 return Ok(Expr::Literal(cast::cast(
                     v.clone(),
@@ -95,7 +98,11 @@ impl Binder {
                 (from, to),
                 (DataType::Int2, _) | (DataType::Int4, DataType::Int8)
             );
-        if widening || (from.is_string() && to == DataType::Text) {
+        let same_text = matches!(
+            from,
+            DataType::Text | DataType::Varchar(_) | DataType::Name | DataType::Unknown
+        ) && to == DataType::Text;
+        if widening || same_text {
             return Ok(e);
         }
         Ok(Expr::Cast {
@@ -106,7 +113,7 @@ impl Binder {
         })
     }
 
-    pub(super) fn bind_bool(
+    pub(crate) fn bind_bool(
         &mut self,
         e: &ast::Expr,
         ctx: &mut ExprCtx,
@@ -202,7 +209,17 @@ impl Binder {
     fn bind_compound(&mut self, e: &ast::Expr, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
         use ast::Expr as E;
         Ok(match e {
-            E::Identifier(id) => self.resolve_column(ctx.scope, None, &ident(id))?,
+            E::Identifier(id) => match self.resolve_column(ctx.scope, None, &ident(id)) {
+                // SQL's parameterless functions that sqlparser reads as names.
+                Err(Error::UndefinedColumn(_))
+                    if id.quote_style.is_none()
+                        && ["current_schema", "current_catalog", "current_role"]
+                            .contains(&ident(id).as_str()) =>
+                {
+                    self.bind_call(&ident(id), vec![])?
+                }
+                r => r?,
+            },
             E::CompoundIdentifier(parts) => match parts.as_slice() {
                 [t, c] => self.resolve_column(ctx.scope, Some(&ident(t)), &ident(c))?,
                 _ => {
@@ -219,12 +236,27 @@ impl Binder {
                     DataType::Bool,
                 ),
                 UnaryOperator::Minus => {
-                    if let E::Value(ast::ValueWithSpan {
-                        value: ast::Value::Number(n, _),
-                        ..
-                    }) = expr.as_ref()
+                    // PostgreSQL's unary minus binds tighter than `^`: -3 ^ 2 is (-3) ^ 2.
+                    if let E::BinaryOp {
+                        left,
+                        op: ast::BinaryOperator::PGExp,
+                        right,
+                    } = expr.as_ref()
                     {
-                        return number_literal(&format!("-{n}"));
+                        let rewritten = E::BinaryOp {
+                            left: Box::new(E::UnaryOp {
+                                op: UnaryOperator::Minus,
+                                expr: left.clone(),
+                            }),
+                            op: ast::BinaryOperator::PGExp,
+                            right: right.clone(),
+                        };
+                        return self.bind_expr(&rewritten, ctx);
+                    }
+                    // PostgreSQL folds a minus into a numeric literal (so -2147483648 is an
+                    // int4 and -(-2147483648) an int8).
+                    if let Some(n) = signed_number(expr) {
+                        return number_literal(&negate_number(&n));
                     }
                     let (x, t) = self.bind_expr(expr, ctx)?;
                     let (x, t) = if t == DataType::Unknown {
@@ -232,23 +264,50 @@ impl Binder {
                     } else {
                         (x, t)
                     };
-                    if !t.is_numeric() {
+                    if !t.is_numeric() && t != DataType::Interval {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: - {}",
                             t.name()
                         )));
                     }
+                    let t = t.without_typmod();
                     (Expr::Neg(Box::new(x), t), t)
                 }
                 UnaryOperator::Plus => {
                     let (x, t) = self.bind_expr(expr, ctx)?;
-                    if !t.is_numeric() {
+                    if !t.is_numeric() && t != DataType::Interval {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: + {}",
                             t.name()
                         )));
                     }
                     (x, t)
+                }
+                UnaryOperator::PGSquareRoot | UnaryOperator::PGCubeRoot | UnaryOperator::PGAbs => {
+                    let name = match op {
+                        UnaryOperator::PGSquareRoot => "sqrt",
+                        UnaryOperator::PGCubeRoot => "cbrt",
+                        _ => "abs",
+                    };
+                    let arg = self.bind_expr(expr, ctx)?;
+                    self.bind_call(name, vec![arg])?
+                }
+                UnaryOperator::BitwiseNot => {
+                    let (x, from) = self.bind_expr(expr, ctx)?;
+                    let t = if from == DataType::Unknown {
+                        DataType::Int4
+                    } else {
+                        from
+                    };
+                    if !t.is_integer() {
+                        return Err(Error::UndefinedFunction(format!(
+                            "operator does not exist: ~ {}",
+                            t.name()
+                        )));
+                    }
+                    let x = self.coerce(x, from, t)?;
+                    let f = Function::Numeric(crate::expr::numeric_fns::NumericFn::BitNot(t));
+                    (Expr::Call(f, vec![x]), t)
                 }
                 other => {
                     return Err(Error::unsupported(format!(
@@ -325,39 +384,16 @@ impl Binder {
                     )
                 }
             }
-            E::Like {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char: None,
-            }
-            | E::ILike {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char: None,
-            } => {
-                let (x, p, t) = self.bind_pair(expr, pattern, ctx, "~~")?;
-                if !t.is_string() {
-                    return Err(Error::UndefinedFunction(format!(
-                        "operator does not exist: {} ~~ {}",
-                        t.name(),
-                        t.name()
-                    )));
-                }
-                let case_insensitive = matches!(e, E::ILike { .. });
-                (
-                    Expr::Like {
-                        expr: Box::new(x),
-                        pattern: Box::new(p),
-                        negated: *negated,
-                        case_insensitive,
-                    },
-                    DataType::Bool,
-                )
-            }
+            E::Like { .. }
+            | E::ILike { .. }
+            | E::SimilarTo { .. }
+            | E::Substring { .. }
+            | E::Trim { .. }
+            | E::Position { .. }
+            | E::Ceil { .. }
+            | E::Floor { .. }
+            | E::Overlay { .. }
+            | E::Collate { .. } => self.bind_special(e, ctx)?,
             E::In {
                 expr,
                 target: ast::InTarget::List(list),
@@ -408,6 +444,12 @@ impl Binder {
                 format: None,
             } => {
                 let to = DataType::from_sql(data_type)?;
+                if let (E::Array(a), DataType::Array(_)) = (expr.as_ref(), to)
+                    && a.elem.is_empty()
+                {
+                    let empty = Value::Array(Box::new(crate::types::Array::empty()));
+                    return Ok((Expr::Literal(empty), to));
+                }
                 let (x, from) = self.bind_expr(expr, ctx)?;
                 if let Expr::Param(i) = x
                     && from == DataType::Unknown
@@ -481,11 +523,14 @@ impl Binder {
                     ctx,
                 )?
             }
-            other => {
-                return Err(Error::unsupported(format!(
-                    "expression {other} is not supported yet"
-                )));
-            }
+            other => match self.bind_typed_syntax(other, ctx) {
+                Some(r) => r?,
+                None => {
+                    return Err(Error::unsupported(format!(
+                        "expression {other} is not supported yet"
+                    )));
+                }
+            },
         })
     }
 
@@ -575,79 +620,37 @@ impl Binder {
             t,
         ))
     }
+}
 
-    fn bind_function(&mut self, f: &ast::Function, ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
-        let name = function_name(f);
-        if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
-            self.mark_volatile();
-        }
-        if f.over.is_some() {
-            return self.bind_window_call(f, ctx);
-        }
-        if is_aggregate_call(f) {
-            return self.bind_aggregate(f, ctx);
-        }
-        if f.filter.is_some() {
-            return Err(Error::WrongObjectType(format!(
-                "FILTER specified, but {name} is not an aggregate function"
-            )));
-        }
-        let mut args = Vec::new();
-        for a in function_args(f) {
-            match a {
-                ast::FunctionArgExpr::Expr(x) => args.push(self.bind_expr(x, ctx)?),
-                _ => {
-                    return Err(Error::SyntaxError(format!(
-                        "syntax error in call of {name}"
-                    )));
-                }
-            }
-        }
-        if name == "coalesce" {
-            if args.is_empty() {
-                return Err(Error::SyntaxError("syntax error at or near \")\"".into()));
-            }
-            let mut t = DataType::Unknown;
-            for (_, at) in &args {
-                t = DataType::unify(t, *at).ok_or_else(|| {
-                    Error::DatatypeMismatch(format!(
-                        "COALESCE types {} and {} cannot be matched",
-                        t.name(),
-                        at.name()
-                    ))
-                })?;
-            }
-            if t == DataType::Unknown {
-                t = DataType::Text;
-            }
-            let items = args
-                .into_iter()
-                .map(|(e, et)| self.coerce(e, et, t))
-                .collect::<Result<_>>()?;
-            return Ok((Expr::Coalesce(items), t));
-        }
-        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        if let Some(resolved) = crate::expr::SystemFunction::resolve(&name, &types) {
-            let (func, want, ty) = resolved?;
-            let args = args
-                .into_iter()
-                .zip(want)
-                .map(|((e, et), w)| self.coerce(e, et, w))
-                .collect::<Result<_>>()?;
-            return Ok((Expr::Call(Function::System(func), args), ty));
-        }
-        let (func, ty) = Function::resolve(&name, &types)?;
-        let want = func.arg_type();
-        let args = args
-            .into_iter()
-            .map(|(e, et)| self.coerce(e, et, want))
-            .collect::<Result<_>>()?;
-        Ok((Expr::Call(func, args), ty))
+/// The text of a numeric literal under any parentheses and signs (`-(-5)` is `5`).
+fn signed_number(e: &ast::Expr) -> Option<String> {
+    match e {
+        ast::Expr::Value(ast::ValueWithSpan {
+            value: ast::Value::Number(n, _),
+            ..
+        }) => Some(n.clone()),
+        ast::Expr::Nested(x)
+        | ast::Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr: x,
+        } => signed_number(x),
+        ast::Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr: x,
+        } => signed_number(x).map(|n| negate_number(&n)),
+        _ => None,
     }
 }
 
-/// Types a numeric literal as PostgreSQL does: int4 if it fits, else int8; anything with a
-/// fraction or exponent (PostgreSQL's `numeric`) is float8 here.
+fn negate_number(n: &str) -> String {
+    match n.strip_prefix('-') {
+        Some(positive) => positive.to_string(),
+        None => format!("-{n}"),
+    }
+}
+
+/// Types a numeric literal as PostgreSQL does: int4 if it fits, else int8, else (a
+/// fraction, an exponent, or more digits) numeric.
 fn number_literal(n: &str) -> Result<(Expr, DataType)> {
     if let Ok(i) = n.parse::<i64>() {
         let t = if i32::try_from(i).is_ok() {
@@ -657,10 +660,13 @@ fn number_literal(n: &str) -> Result<(Expr, DataType)> {
         };
         return Ok((Expr::Literal(Value::Int(i)), t));
     }
-    let f: f64 = n
-        .parse()
-        .map_err(|_| Error::SyntaxError(format!("syntax error at or near \"{n}\"")))?;
-    Ok((Expr::Literal(Value::Float(f)), DataType::Float8))
+    let v = crate::types::Numeric::parse(n).map_err(|e| match e {
+        Error::InvalidTextRepresentation(_) => {
+            Error::SyntaxError(format!("syntax error at or near \"{n}\""))
+        }
+        other => other,
+    })?;
+    Ok((Expr::Literal(Value::numeric(v)), DataType::Numeric(None)))
 }
 
 /// Whether the expression reads any input column.

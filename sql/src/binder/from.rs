@@ -12,9 +12,9 @@
 //! evaluates it again for each left row; otherwise it is an ordinary join.
 
 use super::expr::ExprCtx;
-use super::{Binder, Scope, ScopeColumn, ident};
+use super::{Binder, FromRelation, Scope, ScopeColumn, ident};
 use crate::expr::{CmpOp, Expr};
-use crate::planner::{AccessPlan, JoinKind, Plan};
+use crate::planner::{AccessPlan, JoinKind, Plan, SystemSource};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -288,23 +288,7 @@ impl Binder {
                 {
                     return Ok(Factor::plain(cte));
                 }
-                if let Some(view) = crate::system_views::lookup(name) {
-                    return Ok(Factor::plain(self.bind_system_view(
-                        name,
-                        alias.as_ref(),
-                        view,
-                    )));
-                }
-                let table = self.table(name)?;
-                let alias = alias.as_ref().map(|a| ident(&a.name));
-                let scope = Scope::of_table(&table, alias.as_deref());
-                Ok(Factor::plain((
-                    Plan::Scan {
-                        table,
-                        access: AccessPlan::Full,
-                    },
-                    scope,
-                )))
+                self.bind_relation(name, alias.as_ref()).map(Factor::plain)
             }
             ast::TableFactor::Table {
                 name,
@@ -312,6 +296,20 @@ impl Binder {
                 args: Some(args),
                 ..
             } => self.bind_lateral(left, |b| b.bind_series(name, alias.as_ref(), args)),
+            ast::TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality: false,
+                ..
+            } => self.bind_lateral(left, |b| {
+                let scope = Scope::default();
+                let mut bound = Vec::new();
+                for e in array_exprs {
+                    bound.push(b.bind_expr(e, &mut ExprCtx::plain(&scope, "FROM"))?);
+                }
+                b.bind_table_function("unnest", alias.as_ref(), bound)
+            }),
             ast::TableFactor::Derived {
                 lateral,
                 subquery,
@@ -337,6 +335,55 @@ impl Binder {
                 .bind_from(std::slice::from_ref(table_with_joins))
                 .map(Factor::plain),
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
+        }
+    }
+
+    /// A named relation in FROM: a table scan, a view's query, a sequence's row or a
+    /// system relation's generated rows.
+    fn bind_relation(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Plan, Scope)> {
+        let alias_name = alias.map(|a| ident(&a.name));
+        match self.resolve_relation(name)? {
+            FromRelation::Table(table) => {
+                let mut scope = Scope::of_table(&table, alias_name.as_deref());
+                rename_columns(&mut scope, alias);
+                Ok((
+                    Plan::Scan {
+                        table,
+                        access: AccessPlan::Full,
+                    },
+                    scope,
+                ))
+            }
+            FromRelation::View(v) => self.bind_view(&v, alias),
+            FromRelation::Sequence(s) => {
+                let columns = crate::system::sequence_columns();
+                let mut scope = generated_scope(alias_name.unwrap_or(s.name.clone()), &columns);
+                rename_columns(&mut scope, alias);
+                Ok((
+                    Plan::SystemScan {
+                        source: SystemSource::Sequence(s.oid),
+                    },
+                    scope,
+                ))
+            }
+            FromRelation::System(t) => {
+                let columns = t.column_types();
+                let mut scope = generated_scope(alias_name.unwrap_or(t.name.to_string()), &columns);
+                rename_columns(&mut scope, alias);
+                Ok((
+                    Plan::SystemScan {
+                        source: SystemSource::Table {
+                            schema: t.schema,
+                            name: t.name,
+                        },
+                    },
+                    scope,
+                ))
+            }
         }
     }
 
@@ -371,45 +418,6 @@ impl Binder {
         Ok((plan, scope))
     }
 
-    /// A system view ([`crate::system_views`]) as constant rows.
-    fn bind_system_view(
-        &mut self,
-        name: &ast::ObjectName,
-        alias: Option<&ast::TableAlias>,
-        view: crate::system_views::ViewRows,
-    ) -> (Plan, Scope) {
-        let table = alias.map_or_else(
-            || {
-                name.0
-                    .last()
-                    .map(|p| match p {
-                        ast::ObjectNamePart::Identifier(i) => ident(i),
-                        other => other.to_string(),
-                    })
-                    .unwrap_or_default()
-            },
-            |a| ident(&a.name),
-        );
-        let scope = Scope {
-            columns: view
-                .columns
-                .iter()
-                .map(|c| ScopeColumn {
-                    table: Some(table.clone()),
-                    name: c.name.clone(),
-                    data_type: c.data_type,
-                    qualified_only: false,
-                })
-                .collect(),
-        };
-        let rows = view
-            .rows
-            .into_iter()
-            .map(|r| r.into_iter().map(crate::expr::Expr::Literal).collect())
-            .collect();
-        (Plan::Values { rows }, scope)
-    }
-
     /// `FROM generate_series(start, stop [, step]) [alias [(column)]]`.
     fn bind_series(
         &mut self,
@@ -418,7 +426,7 @@ impl Binder {
         args: &ast::TableFunctionArgs,
     ) -> Result<(Plan, Scope)> {
         let fname = super::object_name(name)?;
-        if fname != "generate_series" {
+        if !crate::expr::set_fns::NAMES.contains(&fname.as_str()) {
             return Err(Error::UndefinedFunction(format!(
                 "function {fname} does not exist"
             )));
@@ -430,6 +438,12 @@ impl Binder {
                 return Err(Error::unsupported("named arguments are not supported"));
             };
             bound.push(self.bind_expr(e, &mut ExprCtx::plain(&scope, "FROM"))?);
+        }
+        let integers = bound
+            .iter()
+            .all(|(_, t)| t.is_integer() || *t == DataType::Unknown);
+        if fname != "generate_series" || !integers {
+            return self.bind_table_function(&fname, alias, bound);
         }
         if !(2..=3).contains(&bound.len()) {
             return Err(Error::UndefinedFunction(
@@ -484,5 +498,87 @@ impl Binder {
             ));
         };
         Ok((Plan::Series { start, stop, step }, scope))
+    }
+
+    /// A set-returning function in FROM (`unnest(a [, b ...])`, `generate_series` over
+    /// numerics and timestamps): a `ProjectSet` over one empty row, one column per function.
+    fn bind_table_function(
+        &mut self,
+        fname: &str,
+        alias: Option<&ast::TableAlias>,
+        bound: Vec<(Expr, DataType)>,
+    ) -> Result<(Plan, Scope)> {
+        // unnest(a, b, ...) is one unnest per argument, in lockstep
+        let calls: Vec<Vec<(Expr, DataType)>> = if fname == "unnest" && bound.len() > 1 {
+            bound.into_iter().map(|a| vec![a]).collect()
+        } else {
+            vec![bound]
+        };
+        self.begin_set_functions(Some(0));
+        let mut types = Vec::new();
+        for args in calls {
+            match self.bind_set_call(fname, args) {
+                Ok((_, t)) => types.push(t),
+                Err(e) => {
+                    self.end_set_functions();
+                    return Err(e);
+                }
+            }
+        }
+        let functions = self.end_set_functions();
+        let table = alias.map_or_else(|| fname.to_string(), |a| ident(&a.name));
+        // A single-column function aliased without column names takes the alias as its
+        // column name (`unnest(a) AS x` has column `x`).
+        let single = types.len() == 1;
+        let columns = types
+            .into_iter()
+            .enumerate()
+            .map(|(i, data_type)| super::ScopeColumn {
+                table: Some(table.clone()),
+                name: alias
+                    .and_then(|a| a.columns.get(i))
+                    .map(|c| ident(&c.name))
+                    .unwrap_or_else(|| {
+                        if alias.is_some() && single {
+                            table.clone()
+                        } else {
+                            fname.to_string()
+                        }
+                    }),
+                data_type,
+                qualified_only: false,
+            })
+            .collect();
+        let plan = Plan::ProjectSet {
+            input: Box::new(Plan::Values {
+                rows: vec![Vec::new()],
+            }),
+            functions,
+        };
+        Ok((plan, Scope { columns }))
+    }
+}
+
+/// The scope of generated rows with `columns`, qualified by `table`.
+fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
+    Scope {
+        columns: columns
+            .iter()
+            .map(|(n, t)| ScopeColumn {
+                table: Some(table.clone()),
+                name: n.clone(),
+                data_type: *t,
+                qualified_only: false,
+            })
+            .collect(),
+    }
+}
+
+/// Applies an alias's column list (`FROM t AS x (a, b)`) to the leading columns.
+fn rename_columns(scope: &mut Scope, alias: Option<&ast::TableAlias>) {
+    if let Some(a) = alias {
+        for (c, n) in scope.columns.iter_mut().zip(&a.columns) {
+            c.name = ident(&n.name);
+        }
     }
 }

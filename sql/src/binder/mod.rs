@@ -7,36 +7,53 @@
 //! here). Choosing index scans is the planner's job, not the binder's.
 //!
 //! Unquoted identifiers are folded to lower case, as PostgreSQL does. Statements the binder
-//! does not understand fail with 0A000 (feature not supported), never a panic.
+//! does not understand fail with 0A000 (feature not supported), never a panic. DDL is not
+//! bound here but executed by [`crate::ddl`], which uses the binder for its expressions and
+//! queries.
 //!
 //! Files: `query.rs` (a query: WITH, body, ORDER BY, LIMIT/FETCH), `select.rs` (one SELECT),
 //! `set_op.rs` (UNION / INTERSECT / EXCEPT and the common-type rules), `cte.rs` (WITH
-//! RECURSIVE), `from.rs` (FROM items and joins), `subquery.rs` (the scope chain of
+//! RECURSIVE), `from.rs` (FROM items and joins), `names.rs` (relation names and the search
+//! path), `view.rs` (views expanded where they are named), `subquery.rs` (the scope chain of
 //! correlated subqueries, subquery expressions), `expr.rs` / `binary.rs` (scalar
-//! expressions), `aggregate.rs`, `walk.rs` (AST scans), `dml.rs`, `ddl.rs`.
+//! expressions), `catalog_call.rs` (functions taking a relation, like `nextval('s')`),
+//! `aggregate.rs`, `walk.rs` (AST scans), `dml.rs`.
+//!
+//! Relation names resolve through [`Binder::search_path`] (schema OIDs, `pg_catalog`
+//! first, as PostgreSQL searches it implicitly): a stored table, view or sequence, or one
+//! of the virtual `pg_catalog` / `information_schema` relations ([`crate::system`]). Every
+//! relation a statement reads is noted in [`Binder::referenced`] (a view's dependencies).
 
 mod aggregate;
 mod binary;
+mod call;
+mod catalog_call;
 mod cte;
-mod ddl;
 mod dml;
 pub mod expr;
 mod from;
 mod group;
+mod names;
 mod projection;
 mod query;
 mod select;
 mod set_op;
+mod special;
 mod subquery;
+mod view;
 mod walk;
 mod window;
 
 use crate::planner::Plan;
-use crate::storage::{Catalog, IndexDef, TableDef};
+use crate::storage::{Catalog, Oid, TableDef};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
 use std::sync::Arc;
+
+pub use catalog_call::first_arg;
+pub use names::{DATABASE_NAME, FromRelation, creation_schema, search_path, split_name};
+pub use view::parse_view_query;
 
 pub use aggregate::AggState;
 pub use expr::ExprCtx;
@@ -59,6 +76,7 @@ pub enum CommandKind {
 
 /// A statement after binding.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // almost every statement is a Query; boxing it would cost every statement an allocation
 pub enum BoundStatement {
     /// SELECT, or DML (whose plan yields one row per affected row: the RETURNING values, or
     /// an empty row when there is no RETURNING). `columns` is empty for DML without RETURNING.
@@ -68,22 +86,10 @@ pub enum BoundStatement {
         columns: Vec<OutputColumn>,
         returns_rows: bool,
     },
-    CreateTable {
-        def: TableDef,
-        if_not_exists: bool,
-    },
-    DropTable {
-        names: Vec<String>,
-        if_exists: bool,
-    },
-    CreateIndex {
-        table: String,
-        index: IndexDef,
-        if_not_exists: bool,
-    },
-    DropIndex {
-        names: Vec<String>,
-        if_exists: bool,
+    /// `EXPLAIN [ANALYZE] query`: the plan of `query` (a [`BoundStatement::Query`]).
+    Explain {
+        analyze: bool,
+        query: Box<BoundStatement>,
     },
 }
 
@@ -175,26 +181,9 @@ pub fn ident(id: &ast::Ident) -> String {
     }
 }
 
-/// The single-part name of a relation (schema-qualified names only for `public`).
+/// The last part of a possibly qualified name: column names, settings, function names.
 pub fn object_name(name: &ast::ObjectName) -> Result<String> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| match p {
-            ast::ObjectNamePart::Identifier(i) => Ok(ident(i)),
-            other => Err(Error::unsupported(format!("name {other} is not supported"))),
-        })
-        .collect::<Result<_>>()?;
-    match parts.as_slice() {
-        [n] => Ok(n.clone()),
-        [s, n] if s == "public" => Ok(n.clone()),
-        [s, _] => Err(Error::UndefinedObject(format!(
-            "schema \"{s}\" does not exist"
-        ))),
-        _ => Err(Error::unsupported(format!(
-            "cross-database references are not implemented: {name}"
-        ))),
-    }
+    Ok(split_name(name)?.1)
 }
 
 /// Binds statements against one catalog snapshot.
@@ -204,6 +193,15 @@ pub struct Binder {
     pub params: Vec<Option<DataType>>,
     /// Current expression nesting depth (see [`expr::MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// Set-returning functions met in the select list being bound (innermost query last;
+    /// `None` where they are not allowed). See `special.rs`.
+    set_functions: Vec<Option<special::SetFunctions>>,
+    /// Schemas searched for unqualified names, in order (`pg_catalog` first).
+    pub search_path: Vec<Oid>,
+    /// Relations the statement reads (tables, views, sequences), by OID.
+    pub referenced: Vec<Oid>,
+    /// Views being expanded, innermost last (to refuse a view that reaches itself).
+    expanding: Vec<Oid>,
     /// The query levels enclosing the query being bound, outermost first (`subquery.rs`).
     outer: Vec<subquery::OuterFrame>,
     /// The CTEs in scope, innermost WITH last (`cte.rs`).
@@ -213,12 +211,20 @@ pub struct Binder {
 }
 
 impl Binder {
-    /// A binder whose parameters start with the given (possibly declared) types.
+    /// A binder whose parameters start with the given (possibly declared) types, searching
+    /// `pg_catalog` and `public`.
     pub fn new(catalog: Arc<Catalog>, params: Vec<Option<DataType>>) -> Self {
         Binder {
             catalog,
             params,
             depth: 0,
+            set_functions: Vec::new(),
+            search_path: vec![
+                crate::storage::catalog::oids::PG_CATALOG_NAMESPACE,
+                crate::storage::catalog::oids::PUBLIC_NAMESPACE,
+            ],
+            referenced: Vec::new(),
+            expanding: Vec::new(),
             outer: Vec::new(),
             ctes: Vec::new(),
             next_id: 0,
@@ -231,12 +237,30 @@ impl Binder {
         self.next_id
     }
 
-    pub fn table(&self, name: &ast::ObjectName) -> Result<TableDef> {
-        let n = object_name(name)?;
-        self.catalog
-            .table(&n)
-            .cloned()
-            .ok_or(Error::UndefinedTable(n))
+    /// Sets the schemas unqualified names are looked up in (see [`names::search_path`]).
+    pub fn with_search_path(mut self, path: Vec<Oid>) -> Self {
+        self.search_path = path;
+        self
+    }
+
+    /// The table `name` names, for statements that write it (42P01 if absent; 42809 /
+    /// 0A000 for other kinds of relation).
+    pub fn table(&mut self, name: &ast::ObjectName) -> Result<TableDef> {
+        match self.resolve_relation(name)? {
+            FromRelation::Table(t) => Ok(t),
+            FromRelation::View(v) => Err(Error::unsupported(format!(
+                "cannot change view \"{}\": views are not updatable yet",
+                v.name
+            ))),
+            FromRelation::Sequence(s) => Err(Error::WrongObjectType(format!(
+                "cannot change sequence \"{}\"",
+                s.name
+            ))),
+            FromRelation::System(t) => Err(Error::unsupported(format!(
+                "cannot change system relation \"{}\"",
+                t.name
+            ))),
+        }
     }
 
     /// Binds one statement (transaction control and SET/SHOW are the session's business).
@@ -252,36 +276,44 @@ impl Binder {
                     returns_rows: true,
                 })
             }
+            S::Explain {
+                analyze,
+                statement,
+                options,
+                ..
+            } => {
+                let mut analyze = *analyze;
+                for o in options.iter().flatten() {
+                    match (o.name.value.to_lowercase().as_str(), &o.arg) {
+                        ("analyze", None) => analyze = true,
+                        ("analyze", Some(v)) => {
+                            analyze = !matches!(
+                                v.to_string().to_lowercase().as_str(),
+                                "false" | "off" | "0"
+                            )
+                        }
+                        ("costs" | "verbose" | "timing" | "summary" | "buffers", _) => {}
+                        (other, _) => {
+                            return Err(Error::SyntaxError(format!(
+                                "unrecognized EXPLAIN option \"{other}\""
+                            )));
+                        }
+                    }
+                }
+                let query = self.bind(statement)?;
+                if !matches!(query, BoundStatement::Query { .. }) {
+                    return Err(Error::unsupported(
+                        "EXPLAIN of this statement is not supported",
+                    ));
+                }
+                Ok(BoundStatement::Explain {
+                    analyze,
+                    query: Box::new(query),
+                })
+            }
             S::Insert(i) => self.bind_insert(i),
             S::Update(u) => self.bind_update(u),
             S::Delete(d) => self.bind_delete(d),
-            S::CreateTable(c) => self.bind_create_table(c),
-            S::CreateIndex(c) => self.bind_create_index(c),
-            S::Drop {
-                object_type,
-                if_exists,
-                names,
-                cascade,
-                ..
-            } => {
-                if *cascade {
-                    return Err(Error::unsupported("DROP ... CASCADE is not supported yet"));
-                }
-                let names = names.iter().map(object_name).collect::<Result<Vec<_>>>()?;
-                match object_type {
-                    ast::ObjectType::Table => Ok(BoundStatement::DropTable {
-                        names,
-                        if_exists: *if_exists,
-                    }),
-                    ast::ObjectType::Index => Ok(BoundStatement::DropIndex {
-                        names,
-                        if_exists: *if_exists,
-                    }),
-                    other => Err(Error::unsupported(format!(
-                        "DROP {other} is not supported yet"
-                    ))),
-                }
-            }
             other => Err(Error::unsupported(format!(
                 "statement is not supported yet: {}",
                 other.to_string().chars().take(60).collect::<String>()

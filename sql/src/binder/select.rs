@@ -63,6 +63,16 @@ pub fn column_name(e: &ast::Expr) -> String {
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => "bool".into(),
         E::Case { .. } => "case".into(),
         E::Exists { .. } => "exists".into(),
+        E::Trim { trim_where, .. } => match trim_where {
+            Some(ast::TrimWhereField::Leading) => "ltrim".into(),
+            Some(ast::TrimWhereField::Trailing) => "rtrim".into(),
+            _ => "btrim".into(),
+        },
+        E::Substring { .. } => "substring".into(),
+        E::Position { .. } => "position".into(),
+        E::Ceil { .. } => "ceil".into(),
+        E::Floor { .. } => "floor".into(),
+        E::Overlay { .. } => "overlay".into(),
         E::Subquery(q) => subquery_column_name(q),
         _ => "?column?".into(),
     }
@@ -189,8 +199,13 @@ impl Binder {
         };
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
-        for (e, name) in &items {
-            let (x, t) = self.bind_expr(e, &mut ctx)?;
+        self.begin_set_functions((!aggregating).then_some(scope.columns.len()));
+        let bound: Result<Vec<_>> = items
+            .iter()
+            .map(|(e, _)| self.bind_expr(e, &mut ctx))
+            .collect();
+        let set_functions = self.end_set_functions();
+        for ((x, t), (_, name)) in bound?.into_iter().zip(&items) {
             exprs.push(x);
             columns.push(OutputColumn {
                 name: name.clone(),
@@ -250,6 +265,12 @@ impl Binder {
             };
         }
         let width = exprs.len();
+        if !set_functions.is_empty() {
+            plan = Plan::ProjectSet {
+                input: Box::new(plan),
+                functions: set_functions,
+            };
+        }
         plan = Plan::Project {
             input: Box::new(plan),
             exprs,

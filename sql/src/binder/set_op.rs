@@ -2,10 +2,11 @@
 //! (`select_common_type`), which also types VALUES columns, CASE and COALESCE.
 //!
 //! The common type of a list: `unknown` entries (bare literals, NULL) adopt the others' type
-//! and a list of only `unknown` is text; numbers promote along int2 < int4 < int8 < real <
-//! double precision; strings keep the first type, except that `varchar`s of different
-//! lengths (or mixed with text after a varchar) become unbounded `varchar`; anything else must
-//! be equal ("UNION types integer and boolean cannot be matched", 42804).
+//! and a list of only `unknown` is text; numbers promote along int2 < int4 < int8 < numeric
+//! < real < double precision; strings keep the first type (without its length if another
+//! differs); other types unify as operands do ([`coerce::common`]: date < timestamp <
+//! timestamptz, arrays by element); anything else is "UNION types integer and boolean cannot
+//! be matched" (42804).
 //!
 //! A set operation's inputs keep their `unknown` columns until the operation resolves them
 //! (`SELECT 1 UNION SELECT '2'` is integer), and each input whose column types differ from
@@ -14,7 +15,7 @@
 use super::{Binder, OutputColumn};
 use crate::expr::Expr;
 use crate::planner::{Plan, SetOpKind};
-use crate::types::DataType;
+use crate::types::{DataType, coerce};
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -25,13 +26,12 @@ pub fn common_type(a: DataType, b: DataType) -> Option<DataType> {
     match (a, b) {
         _ if a == b => Some(a),
         (Unknown, t) | (t, Unknown) => Some(t),
-        (Varchar(_), Varchar(_)) | (Varchar(_), Text) => Some(Varchar(None)),
-        (Text, Varchar(_)) => Some(Text),
-        _ if a.numeric_rank().is_some() && b.numeric_rank().is_some() => {
-            let (ra, rb) = (a.numeric_rank()?, b.numeric_rank()?);
-            Some(if ra >= rb { a } else { b }.without_typmod())
-        }
-        _ => crate::types::coerce::common(a, b),
+        // Strings keep the first type; a length that differs is dropped.
+        _ if a.is_string() && b.is_string() => Some(a.without_typmod()),
+        _ => match (a.numeric_rank(), b.numeric_rank()) {
+            (Some(ra), Some(rb)) => Some(if ra >= rb { a } else { b }.without_typmod()),
+            _ => coerce::common(a, b),
+        },
     }
 }
 

@@ -66,6 +66,8 @@ pub struct BoundSubquery {
 /// How an expression uses a subquery, before binding.
 pub enum SubqueryUse<'a> {
     Scalar,
+    /// `ARRAY(SELECT ...)`.
+    Array,
     Exists {
         negated: bool,
     },
@@ -206,6 +208,23 @@ impl Binder {
                     ));
                 };
                 (SubqueryKind::Scalar, resolved(column.data_type), false)
+            }
+            SubqueryUse::Array => {
+                let [column] = sub.columns.as_slice() else {
+                    return Err(Error::SyntaxError(
+                        "subquery must return only one column".into(),
+                    ));
+                };
+                let elem = resolved(column.data_type);
+                let ty = crate::types::ElemType::new(elem)
+                    .map(DataType::Array)
+                    .ok_or_else(|| {
+                        Error::unsupported(format!(
+                            "ARRAY() of a subquery returning {} is not supported",
+                            elem.name()
+                        ))
+                    })?;
+                (SubqueryKind::Array, ty, false)
             }
             SubqueryUse::Exists { negated } => (SubqueryKind::Exists, DataType::Bool, negated),
             SubqueryUse::Quantified {

@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 const MAX_SCAN_DEPTH: usize = super::expr::MAX_EXPR_DEPTH;
 
 /// The aggregate functions (without OVER, a call of one of these is an aggregate).
-pub const AGGREGATES: [&str; 15] = [
+pub const AGGREGATES: &[&str] = &[
     "count",
     "sum",
     "min",
@@ -28,6 +28,7 @@ pub const AGGREGATES: [&str; 15] = [
     "variance",
     "var_samp",
     "var_pop",
+    "array_agg",
 ];
 
 /// The function's unqualified name, folded.

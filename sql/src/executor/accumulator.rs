@@ -31,6 +31,14 @@ pub enum Accumulator {
         value: Option<bool>,
         and: bool,
     },
+    /// Exact sums (numeric, interval) and the count of inputs, for `sum` and `avg`.
+    Exact {
+        func: AggFunc,
+        sum: Option<Value>,
+        count: i64,
+    },
+    /// `array_agg`: every input, NULLs included.
+    Items(Vec<Value>),
 }
 
 impl Accumulator {
@@ -51,6 +59,15 @@ impl Accumulator {
                 value: None,
                 and: func == AggFunc::BoolAnd,
             },
+            AggFunc::SumNumeric
+            | AggFunc::SumInterval
+            | AggFunc::AvgNumeric
+            | AggFunc::AvgInterval => Accumulator::Exact {
+                func,
+                sum: None,
+                count: 0,
+            },
+            AggFunc::ArrayAgg => Accumulator::Items(Vec::new()),
         }
     }
 
@@ -62,10 +79,37 @@ impl Accumulator {
             }
             return Ok(());
         };
+        if let Accumulator::Items(items) = self {
+            // Sub-arrays must agree in shape (they become one more dimension).
+            if let (Some(Value::Array(first)), Value::Array(a)) = (items.first(), v)
+                && first.dims != a.dims
+                && !a.items.is_empty()
+            {
+                return Err(Error::DataException(
+                    "cannot accumulate arrays of different dimensionality".into(),
+                ));
+            }
+            items.push(v.clone());
+            return Ok(());
+        }
         if v.is_null() {
             return Ok(());
         }
         match self {
+            Accumulator::Exact { sum, count, .. } => {
+                *count += 1;
+                *sum = Some(match (sum.take(), v) {
+                    (None, v) => v.clone(),
+                    (Some(Value::Numeric(s)), Value::Numeric(n)) => Value::numeric(s.add(n)?),
+                    (Some(Value::Interval(s)), Value::Interval(i)) => {
+                        Value::Interval(s.checked_add(i)?)
+                    }
+                    (s, v) => {
+                        return Err(Error::Internal(format!("exact sum of {s:?} and {v:?}")));
+                    }
+                });
+            }
+            Accumulator::Items(_) => {}
             Accumulator::Count(n) => *n += 1,
             Accumulator::SumInt(s) => {
                 let i = int_arg(v)?;
@@ -155,6 +199,21 @@ impl Accumulator {
             Accumulator::Extreme { value, .. } => value.clone().unwrap_or(Value::Null),
             Accumulator::StringAgg(s) => s.clone().map_or(Value::Null, Value::Text),
             Accumulator::Bool { value, .. } => value.map_or(Value::Null, Value::Bool),
+            Accumulator::Exact { func, sum, count } => match (func, sum) {
+                (_, None) => Value::Null,
+                (AggFunc::AvgNumeric, Some(Value::Numeric(s))) => s
+                    .div(&crate::types::Numeric::from_i64(*count))
+                    .map_or(Value::Null, Value::numeric),
+                (AggFunc::AvgInterval, Some(Value::Interval(s))) => {
+                    s.div(*count as f64).map_or(Value::Null, Value::Interval)
+                }
+                (_, Some(s)) => s.clone(),
+            },
+            Accumulator::Items(items) if items.is_empty() => Value::Null,
+            Accumulator::Items(items) => {
+                let nested = matches!(items.first(), Some(Value::Array(_)));
+                crate::expr::array_fns::construct(items.clone(), nested).unwrap_or(Value::Null)
+            }
         }
     }
 }
@@ -174,6 +233,7 @@ fn float_arg(v: &Value) -> Result<f64> {
 /// One aggregate call's state: the accumulator plus DISTINCT and ORDER BY handling.
 #[derive(Debug, Clone)]
 pub struct CallState {
+    func: AggFunc,
     acc: Accumulator,
     /// Argument tuples seen (DISTINCT without ORDER BY).
     seen: Option<BTreeSet<Vec<Value>>>,
@@ -183,8 +243,11 @@ pub struct CallState {
 
 impl CallState {
     pub fn new(call: &AggCall) -> CallState {
-        let ordered = !call.order_by.is_empty();
+        // `array_agg(DISTINCT x)` sorts its input, as PostgreSQL's sort-based DISTINCT does.
+        let ordered =
+            !call.order_by.is_empty() || (call.distinct && call.func == AggFunc::ArrayAgg);
         CallState {
+            func: call.func,
             acc: Accumulator::new(call.func),
             seen: (call.distinct && !ordered).then(BTreeSet::new),
             buffered: ordered.then(Vec::new),
@@ -197,8 +260,9 @@ impl CallState {
             b.push((keys, args));
             return Ok(());
         }
+        let null = skips_nulls(self.func) && args.iter().any(Value::is_null);
         if let Some(seen) = &mut self.seen
-            && (args.iter().any(Value::is_null) || !seen.insert(args.clone()))
+            && (null || !seen.insert(args.clone()))
         {
             return Ok(());
         }
@@ -211,17 +275,27 @@ impl CallState {
             return Ok(self.acc.finish());
         };
         let mut rows: Vec<&(Vec<Value>, Vec<Value>)> = rows.iter().collect();
-        rows.sort_by(|a, b| compare_keys(&call.order_by, &a.0, &b.0));
+        if call.order_by.is_empty() {
+            rows.sort_by(|a, b| a.1.cmp(&b.1));
+        } else {
+            rows.sort_by(|a, b| compare_keys(&call.order_by, &a.0, &b.0));
+        }
         let mut acc = Accumulator::new(call.func);
         let mut seen = BTreeSet::new();
         for (_, args) in rows {
-            if call.distinct && (args.iter().any(Value::is_null) || !seen.insert(args.clone())) {
+            let null = skips_nulls(call.func) && args.iter().any(Value::is_null);
+            if call.distinct && (null || !seen.insert(args.clone())) {
                 continue;
             }
             acc.add(args)?;
         }
         Ok(acc.finish())
     }
+}
+
+/// Whether NULL inputs are ignored (all aggregates but `array_agg`).
+fn skips_nulls(func: AggFunc) -> bool {
+    func != AggFunc::ArrayAgg
 }
 
 /// Compares two rows of key values by ORDER BY keys.

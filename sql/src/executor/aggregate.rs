@@ -1,14 +1,17 @@
-//! `Aggregate`: grouping (a `BTreeMap` keyed by the group values, so output is in group-key
-//! order) with one [`CallState`] per group and call: FILTER skips rows, DISTINCT and ORDER BY
+//! `Aggregate` (EXPLAIN's `HashAggregate`): grouping in a hash table keyed by the group
+//! values, output in group-key order (sorted once at the end: deterministic, and cheap next
+//! to the input), within `work_mem` (see [`super::memory`]), with one [`CallState`] per group
+//! and call: FILTER skips rows, DISTINCT and ORDER BY
 //! inside the call are the state's. Without GROUP BY an empty input still yields one row
 //! (`count` 0, other aggregates NULL).
 
 use super::accumulator::CallState;
+use super::memory::{Budget, row_bytes};
 use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::AggCall;
 use crate::{Result, Value};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 pub struct Aggregate {
     input: Box<dyn Operator>,
@@ -56,7 +59,9 @@ impl Aggregate {
     }
 
     fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
-        let mut groups: BTreeMap<Vec<Value>, Vec<CallState>> = BTreeMap::new();
+        let mut groups: HashMap<Vec<Value>, Vec<CallState>> = HashMap::new();
+        let mut budget = Budget::new("aggregate");
+        let per_group = self.calls.len() * std::mem::size_of::<CallState>();
         let fresh = |calls: &[AggCall]| calls.iter().map(CallState::new).collect::<Vec<_>>();
         while let Some(t) = self.input.next(ctx)? {
             let key = self
@@ -64,12 +69,17 @@ impl Aggregate {
                 .iter()
                 .map(|g| g.eval(&t.row, ctx))
                 .collect::<Result<Vec<_>>>()?;
+            if !groups.contains_key(&key) {
+                budget.charge(ctx, row_bytes(&key) + per_group)?;
+            }
             let states = groups.entry(key).or_insert_with(|| fresh(&self.calls));
             feed(&self.calls, states, &t.row, ctx)?;
         }
         if groups.is_empty() && self.groups.is_empty() {
             groups.insert(Vec::new(), fresh(&self.calls));
         }
+        let mut groups: Vec<(Vec<Value>, Vec<CallState>)> = groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut out = Vec::with_capacity(groups.len());
         for (mut key, states) in groups {
             for (call, state) in self.calls.iter().zip(&states) {

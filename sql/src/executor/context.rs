@@ -19,7 +19,7 @@
 //! [`CACHE_BUDGET`] values; past it, results are recomputed instead of kept.
 
 use super::{Operator, build};
-use crate::expr::{Env, Subquery, SubqueryResult};
+use crate::expr::{EvalEnv, Subquery, SubqueryResult};
 use crate::planner::Plan;
 use crate::storage::{Row, Txn};
 use crate::{Error, Result, Value};
@@ -56,6 +56,8 @@ pub struct QueryState {
     cached: Cell<usize>,
     ctes: RefCell<BTreeMap<usize, Rc<RefCell<Cte>>>>,
     work_tables: RefCell<BTreeMap<usize, Rc<Vec<Row>>>>,
+    /// Bytes each sort / hash / aggregate may hold (`work_mem`); 0 means the default.
+    work_mem: Cell<usize>,
 }
 
 /// What operators borrow from the session for one call.
@@ -75,6 +77,20 @@ impl<'a> Context<'a> {
             params,
             outer: &[],
             state: Rc::new(QueryState::default()),
+        }
+    }
+
+    /// Sets the statement's `work_mem` (see [`super::memory`]).
+    pub fn with_work_mem(self, bytes: usize) -> Context<'a> {
+        self.state.work_mem.set(bytes);
+        self
+    }
+
+    /// Bytes each sort / hash / aggregate of the statement may hold.
+    pub fn work_mem(&self) -> usize {
+        match self.state.work_mem.get() {
+            0 => super::memory::DEFAULT_WORK_MEM,
+            n => n,
         }
     }
 
@@ -180,7 +196,7 @@ impl<'a> Context<'a> {
     }
 }
 
-impl Env for Context<'_> {
+impl EvalEnv for Context<'_> {
     fn param(&self, i: usize) -> Result<Value> {
         self.params.get(i).cloned().ok_or_else(|| {
             Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))

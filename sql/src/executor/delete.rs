@@ -1,6 +1,7 @@
 //! `Delete`: locks and deletes each row from its input, with the same EvalPlanQual re-check
 //! as [`super::Update`]; RETURNING sees the deleted (latest) version.
 
+use super::constraints::Constraints;
 use super::{Context, Operator, Tuple, lock_for_write, returning_row};
 use crate::Result;
 use crate::expr::Expr;
@@ -11,6 +12,7 @@ pub struct Delete {
     input: Box<dyn Operator>,
     predicate: Option<Expr>,
     returning: Option<Vec<Expr>>,
+    constraints: Constraints,
 }
 
 impl Delete {
@@ -21,6 +23,7 @@ impl Delete {
         returning: Option<Vec<Expr>>,
     ) -> Self {
         Delete {
+            constraints: Constraints::new(&table),
             table,
             input,
             predicate,
@@ -38,6 +41,7 @@ impl Operator for Delete {
                 continue;
             };
             ctx.txn_mut()?.delete(self.table.id, &key)?;
+            self.constraints.after_delete(ctx, &current)?;
             return Ok(Some(returning_row(&self.returning, &current, ctx)?));
         }
         Ok(None)

@@ -1,14 +1,16 @@
 //! `Distinct`: drops rows equal to an earlier row (NULLs are equal here, as in PostgreSQL's
 //! DISTINCT); with key columns (DISTINCT ON), rows whose key equals an earlier row's.
 
+use super::memory::{Budget, row_bytes};
 use super::{Context, Operator, Tuple};
 use crate::{Result, Value};
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 pub struct Distinct {
     input: Box<dyn Operator>,
     on: Option<Vec<usize>>,
-    seen: BTreeSet<Vec<Value>>,
+    seen: HashSet<Vec<Value>>,
+    budget: Budget,
 }
 
 impl Distinct {
@@ -16,7 +18,8 @@ impl Distinct {
         Distinct {
             input,
             on,
-            seen: BTreeSet::new(),
+            seen: HashSet::new(),
+            budget: Budget::new("DISTINCT"),
         }
     }
 }
@@ -28,7 +31,9 @@ impl Operator for Distinct {
                 Some(cols) => cols.iter().map(|&c| t.row[c].clone()).collect(),
                 None => t.row.clone(),
             };
+            let bytes = row_bytes(&key);
             if self.seen.insert(key) {
+                self.budget.charge(ctx, bytes)?;
                 return Ok(Some(t));
             }
         }

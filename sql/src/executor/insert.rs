@@ -8,6 +8,7 @@
 //!   list and update it; if the row vanished meanwhile, retry the insert. A row inserted or
 //!   updated earlier by the *same* statement cannot be updated again (21000), as PostgreSQL.
 
+use super::constraints::Constraints;
 use super::{Context, Operator, Tuple, check_not_null, returning_row};
 use crate::expr::Expr;
 use crate::planner::ConflictAction;
@@ -23,6 +24,7 @@ pub struct Insert {
     returning: Option<Vec<Expr>>,
     /// Keys this statement wrote, for the 21000 check.
     written: BTreeSet<Key>,
+    constraints: Constraints,
 }
 
 impl Insert {
@@ -34,6 +36,7 @@ impl Insert {
         returning: Option<Vec<Expr>>,
     ) -> Self {
         Insert {
+            constraints: Constraints::new(&table),
             table,
             input,
             action,
@@ -46,6 +49,7 @@ impl Insert {
     /// Inserts one row; returns the row as stored (inserted or updated), or `None` if skipped.
     fn insert_row(&mut self, ctx: &mut Context, row: Row) -> Result<Option<Row>> {
         // A conflicting row may be deleted between the report and the lock: retry a few times.
+        self.constraints.before_insert(ctx, &row)?;
         for _ in 0..16 {
             match ctx
                 .txn_mut()?
@@ -53,6 +57,7 @@ impl Insert {
             {
                 InsertOutcome::Inserted(key) => {
                     self.written.insert(key);
+                    self.constraints.after_insert(ctx, &row)?;
                     return Ok(Some(row));
                 }
                 InsertOutcome::Conflict { key, .. } => {
@@ -79,15 +84,17 @@ impl Insert {
                     {
                         return Ok(None);
                     }
-                    let mut new_row = existing;
+                    let mut new_row = existing.clone();
                     for (col, e) in assignments {
                         new_row[*col] = e.eval(&both, ctx)?;
                     }
                     check_not_null(&self.table, &new_row)?;
+                    self.constraints.before_update(ctx, &new_row)?;
                     let new_key = ctx
                         .txn_mut()?
                         .update(self.table.id, &key, new_row.clone())?;
                     self.written.insert(new_key);
+                    self.constraints.after_update(ctx, &existing, &new_row)?;
                     return Ok(Some(new_row));
                 }
             }

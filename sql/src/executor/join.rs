@@ -4,7 +4,8 @@
 //! pad the missing side with NULLs: Left/Full emit an unmatched left row right after trying
 //! it, Right/Full emit unmatched right rows after the left input is exhausted.
 
-use super::{Context, Operator, Tuple, collect};
+use super::memory::collect_within;
+use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::JoinKind;
 use crate::{Result, Value};
@@ -50,7 +51,7 @@ impl NestedLoopJoin {
 impl Operator for NestedLoopJoin {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         if self.right_rows.is_none() {
-            let rows = collect(self.right.as_mut(), ctx)?;
+            let rows = collect_within(self.right.as_mut(), ctx, "nested loop's inner rows")?;
             self.right_rows = Some(rows.into_iter().map(|t| (t.row, false)).collect());
         }
         loop {

@@ -4,7 +4,7 @@
 //! root with [`Operator::next`], passing a [`Context`] that lends the transaction and the
 //! bound parameter values to every call (operators never own the transaction, so a DML
 //! operator can write through it while its input scan — a detached [`crate::storage::RowStream`]
-//! — is still being read). The context is also the expressions' [`crate::expr::Env`]: it
+//! — is still being read). The context is also the expressions' [`crate::expr::EvalEnv`]: it
 //! runs their subqueries, each in a nested read-only context (`context.rs`).
 //!
 //! `build` borrows the plan: a correlated subquery's or a recursive CTE's plan is built again
@@ -20,21 +20,27 @@
 
 mod accumulator;
 mod aggregate;
+pub mod constraints;
 mod context;
+mod counted;
 mod cte_scan;
 mod delete;
 mod distinct;
 mod filter;
+mod hash_join;
 mod insert;
 mod join;
 mod lateral_join;
 mod limit;
+pub mod memory;
 mod project;
+mod project_set;
 mod recursive_union;
 mod scan;
 mod series;
 mod set_op;
 mod sort;
+mod system_scan;
 mod union;
 mod update;
 mod values;
@@ -45,20 +51,24 @@ mod work_table;
 
 pub use aggregate::Aggregate;
 pub use context::{CACHE_BUDGET, Context, QueryState};
+pub use counted::Counted;
 pub use cte_scan::CteScan;
 pub use delete::Delete;
 pub use distinct::Distinct;
 pub use filter::Filter;
+pub use hash_join::HashJoin;
 pub use insert::Insert;
 pub use join::NestedLoopJoin;
 pub use lateral_join::LateralJoin;
 pub use limit::Limit;
 pub use project::Project;
+pub use project_set::ProjectSet;
 pub use recursive_union::RecursiveUnion;
 pub use scan::Scan;
 pub use series::Series;
 pub use set_op::SetOp;
 pub use sort::Sort;
+pub use system_scan::SystemScan;
 pub use union::Union;
 pub use update::Update;
 pub use values::Values;
@@ -91,13 +101,38 @@ pub trait Operator {
 
 /// Builds the operator tree for `plan`.
 pub fn build(plan: &Plan) -> Box<dyn Operator> {
+    build_node(plan, &mut build)
+}
+
+/// Builds the operator tree for `plan` with a row counter on every node, in pre-order over
+/// [`Plan::children`] (EXPLAIN ANALYZE; see [`crate::planner::explain`]).
+pub fn build_counted(
+    plan: &Plan,
+    counters: &mut Vec<std::rc::Rc<std::cell::Cell<u64>>>,
+) -> Box<dyn Operator> {
+    let rows = std::rc::Rc::new(std::cell::Cell::new(0));
+    counters.push(rows.clone());
+    let op = build_node(plan, &mut |c| build_counted(c, counters));
+    Box::new(Counted::new(op, rows))
+}
+
+/// Builds the operator for `plan`'s root, its inputs built by `child` (left before right).
+fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) -> Box<dyn Operator> {
     match plan {
+        Plan::HashJoin { left, right, join } => {
+            let left = child(left);
+            Box::new(HashJoin::new(left, child(right), join.clone()))
+        }
         Plan::Scan { table, access } => Box::new(Scan::new(table.clone(), access.clone())),
         Plan::Values { rows } => Box::new(Values::new(rows.clone())),
+        Plan::SystemScan { source } => Box::new(SystemScan::new(source.clone())),
         Plan::Series { start, stop, step } => {
             Box::new(Series::new(start.clone(), stop.clone(), step.clone()))
         }
-        Plan::Filter { input, predicate } => Box::new(Filter::new(build(input), predicate.clone())),
+        Plan::Filter { input, predicate } => Box::new(Filter::new(child(input), predicate.clone())),
+        Plan::ProjectSet { input, functions } => {
+            Box::new(ProjectSet::new(child(input), functions.clone()))
+        }
         Plan::Join {
             left,
             right,
@@ -106,8 +141,8 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
             left_width,
             right_width,
         } => Box::new(NestedLoopJoin::new(
-            build(left),
-            build(right),
+            child(left),
+            child(right),
             *kind,
             on.clone(),
             *left_width,
@@ -121,7 +156,7 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
             on,
             right_width,
         } => Box::new(LateralJoin::new(
-            build(left),
+            child(left),
             right.as_ref().clone(),
             args.clone(),
             *kind,
@@ -132,21 +167,21 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
             input,
             groups,
             calls,
-        } => Box::new(Aggregate::new(build(input), groups.clone(), calls.clone())),
-        Plan::Window { input, calls } => Box::new(Window::new(build(input), calls.clone())),
+        } => Box::new(Aggregate::new(child(input), groups.clone(), calls.clone())),
+        Plan::Window { input, calls } => Box::new(Window::new(child(input), calls.clone())),
         Plan::SetOp {
             op: SetOpKind::Union,
             all,
             left,
             right,
-        } => Box::new(Union::new(build(left), build(right), *all)),
+        } => Box::new(Union::new(child(left), child(right), *all)),
         Plan::SetOp {
             op,
             all,
             left,
             right,
-        } => Box::new(SetOp::new(*op, *all, build(left), build(right))),
-        Plan::With { ctes, input } => Box::new(With::new(ctes.clone(), build(input))),
+        } => Box::new(SetOp::new(*op, *all, child(left), child(right))),
+        Plan::With { ctes, input } => Box::new(With::new(ctes.clone(), child(input))),
         Plan::CteScan { id } => Box::new(CteScan::new(*id)),
         Plan::RecursiveUnion {
             id,
@@ -156,20 +191,20 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
         } => Box::new(RecursiveUnion::new(
             *id,
             *all,
-            build(anchor),
+            child(anchor),
             recursive.as_ref().clone(),
         )),
         Plan::WorkTable { id } => Box::new(WorkTable::new(*id)),
-        Plan::Project { input, exprs } => Box::new(Project::new(build(input), exprs.clone())),
-        Plan::Distinct { input, on } => Box::new(Distinct::new(build(input), on.clone())),
-        Plan::Sort { input, keys } => Box::new(Sort::new(build(input), keys.clone())),
+        Plan::Project { input, exprs } => Box::new(Project::new(child(input), exprs.clone())),
+        Plan::Distinct { input, on } => Box::new(Distinct::new(child(input), on.clone())),
+        Plan::Sort { input, keys } => Box::new(Sort::new(child(input), keys.clone())),
         Plan::Limit {
             input,
             limit,
             offset,
             with_ties,
         } => Box::new(Limit::new(
-            build(input),
+            child(input),
             limit.clone(),
             offset.clone(),
             with_ties.clone(),
@@ -182,7 +217,7 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
             returning,
         } => Box::new(Insert::new(
             table.clone(),
-            build(input),
+            child(input),
             on_conflict.clone(),
             arbiter.clone(),
             returning.clone(),
@@ -195,7 +230,7 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
             returning,
         } => Box::new(Update::new(
             table.clone(),
-            build(input),
+            child(input),
             predicate.clone(),
             assignments.clone(),
             returning.clone(),
@@ -207,7 +242,7 @@ pub fn build(plan: &Plan) -> Box<dyn Operator> {
             returning,
         } => Box::new(Delete::new(
             table.clone(),
-            build(input),
+            child(input),
             predicate.clone(),
             returning.clone(),
         )),

@@ -50,6 +50,49 @@ impl Scan {
     }
 }
 
+impl Scan {
+    /// One point lookup per distinct non-NULL value of an IN list, in key order.
+    fn points(
+        &self,
+        ctx: &mut Context,
+        index: &Option<String>,
+        prefix: &[crate::expr::Expr],
+        values: &[crate::expr::Expr],
+    ) -> Result<RowStream> {
+        let eval = |es: &[crate::expr::Expr], ctx: &Context| -> Result<Vec<Value>> {
+            es.iter().map(|e| e.eval(&[], ctx)).collect()
+        };
+        let prefix = eval(prefix, ctx)?;
+        if prefix.iter().any(Value::is_null) {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let mut values: Vec<Value> = eval(values, ctx)?
+            .into_iter()
+            .filter(|v| !v.is_null())
+            .collect();
+        values.sort();
+        values.dedup();
+        let mut streams = Vec::with_capacity(values.len());
+        for v in values {
+            let mut key = prefix.clone();
+            key.push(v);
+            let range = KeyRange {
+                lower: Bound::Included(key.clone()),
+                upper: Bound::Included(key),
+            };
+            let access = match index {
+                None => Access::PrimaryRange(range),
+                Some(i) => Access::IndexRange {
+                    index: i.clone(),
+                    range,
+                },
+            };
+            streams.push(ctx.txn().scan(self.table.id, &access)?);
+        }
+        Ok(Box::new(streams.into_iter().flatten()))
+    }
+}
+
 impl Operator for Scan {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         crate::interrupt::check()?;
@@ -57,6 +100,7 @@ impl Operator for Scan {
             let access = match &self.access {
                 AccessPlan::Full => Some(Access::Full),
                 AccessPlan::Primary(r) => Self::range(r, ctx)?.map(Access::PrimaryRange),
+                AccessPlan::InList { .. } => None,
                 AccessPlan::Index { index, range } => {
                     Self::range(range, ctx)?.map(|range| Access::IndexRange {
                         index: index.clone(),
@@ -64,9 +108,17 @@ impl Operator for Scan {
                     })
                 }
             };
-            self.stream = Some(match access {
-                Some(a) => ctx.txn().scan(self.table.id, &a)?,
-                None => Box::new(std::iter::empty()),
+            self.stream = Some(match (&self.access, access) {
+                (
+                    AccessPlan::InList {
+                        index,
+                        prefix,
+                        values,
+                    },
+                    _,
+                ) => self.points(ctx, index, prefix, values)?,
+                (_, Some(a)) => ctx.txn().scan(self.table.id, &a)?,
+                (_, None) => Box::new(std::iter::empty()),
             });
         }
         let stream = self.stream.as_mut().expect("opened above");

@@ -1,7 +1,8 @@
 //! `Sort`: materializes its input and sorts it (stable) by the sort keys, honouring
 //! ASC/DESC and NULLS FIRST/LAST.
 
-use super::{Context, Operator, Tuple, collect};
+use super::memory::collect_within;
+use super::{Context, Operator, Tuple};
 use crate::planner::SortKey;
 use crate::{Result, Value};
 use std::cmp::Ordering;
@@ -49,7 +50,7 @@ pub fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
 impl Operator for Sort {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         if self.sorted.is_none() {
-            let mut rows = collect(self.input.as_mut(), ctx)?;
+            let mut rows = collect_within(self.input.as_mut(), ctx, "sort")?;
             rows.sort_by(|a, b| compare_rows(&self.keys, &a.row, &b.row));
             self.sorted = Some(rows.into_iter());
         }

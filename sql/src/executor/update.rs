@@ -4,6 +4,7 @@
 //! and the row is skipped if it no longer matches (EvalPlanQual); a concurrently deleted row
 //! is skipped. Under Repeatable Read the storage raises 40001 instead.
 
+use super::constraints::Constraints;
 use super::{Context, Operator, Tuple, check_not_null, lock_for_write, returning_row};
 use crate::Result;
 use crate::expr::Expr;
@@ -15,6 +16,7 @@ pub struct Update {
     predicate: Option<Expr>,
     assignments: Vec<(usize, Expr)>,
     returning: Option<Vec<Expr>>,
+    constraints: Constraints,
 }
 
 impl Update {
@@ -26,6 +28,7 @@ impl Update {
         returning: Option<Vec<Expr>>,
     ) -> Self {
         Update {
+            constraints: Constraints::new(&table),
             table,
             input,
             predicate,
@@ -48,8 +51,10 @@ impl Operator for Update {
                 new_row[*col] = e.eval(&current, ctx)?;
             }
             check_not_null(&self.table, &new_row)?;
+            self.constraints.before_update(ctx, &new_row)?;
             ctx.txn_mut()?
                 .update(self.table.id, &key, new_row.clone())?;
+            self.constraints.after_update(ctx, &current, &new_row)?;
             return Ok(Some(returning_row(&self.returning, &new_row, ctx)?));
         }
         Ok(None)

@@ -1,13 +1,30 @@
-//! `LIKE` / `ILIKE` pattern matching: `%` matches any run of characters, `_` one character,
-//! and `\` escapes the next character (PostgreSQL's default escape).
+//! `LIKE` / `ILIKE` pattern matching (ILIKE folds ASCII letters, as the C locale does): `%`
+//! matches any run of characters, `_` one character,
+//! and the escape character (`\` unless `ESCAPE` says otherwise; `ESCAPE ''` disables it)
+//! makes the next character literal.
 
 use crate::{Error, Result};
 
+/// The escape character an `ESCAPE` string names (22025 if it is longer than one).
+pub fn escape_char(s: &str) -> Result<Option<char>> {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) => Ok(Some(c)),
+        _ => Err(Error::InvalidEscapeSequence("invalid escape string".into())),
+    }
+}
+
 /// Whether `text` matches `pattern`.
-pub fn matches(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
+pub fn matches(
+    text: &str,
+    pattern: &str,
+    case_insensitive: bool,
+    escape: Option<char>,
+) -> Result<bool> {
     let fold = |s: &str| -> Vec<char> {
         if case_insensitive {
-            s.to_lowercase().chars().collect()
+            s.to_ascii_lowercase().chars().collect()
         } else {
             s.chars().collect()
         }
@@ -23,9 +40,7 @@ pub fn matches(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool
     let mut i = 0;
     while i < p.len() {
         match p[i] {
-            '%' => toks.push(Tok::Any),
-            '_' => toks.push(Tok::One),
-            '\\' => {
+            c if Some(c) == escape => {
                 i += 1;
                 let c = *p.get(i).ok_or_else(|| {
                     Error::InvalidEscapeSequence(
@@ -34,6 +49,8 @@ pub fn matches(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool
                 })?;
                 toks.push(Tok::Lit(c));
             }
+            '%' => toks.push(Tok::Any),
+            '_' => toks.push(Tok::One),
             c => toks.push(Tok::Lit(c)),
         }
         i += 1;
@@ -72,17 +89,29 @@ pub fn matches(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool
 mod tests {
     use super::matches;
 
+    fn like(t: &str, p: &str) -> bool {
+        matches(t, p, false, Some('\\')).unwrap()
+    }
+
     #[test]
     fn like_patterns() {
-        assert!(matches("hello", "h%o", false).unwrap());
-        assert!(matches("hello", "_ello", false).unwrap());
-        assert!(!matches("hello", "h_o", false).unwrap());
-        assert!(matches("", "%", false).unwrap());
-        assert!(matches("a%b", "a\\%b", false).unwrap());
-        assert!(!matches("axb", "a\\%b", false).unwrap());
-        assert!(matches("HeLLo", "hel%", true).unwrap());
-        assert!(matches("abcabc", "%abc", false).unwrap());
-        assert!(matches("mississippi", "%iss%ppi", false).unwrap());
-        assert!(matches("x", "x\\", false).is_err());
+        assert!(like("hello", "h%o"));
+        assert!(like("hello", "_ello"));
+        assert!(!like("hello", "h_o"));
+        assert!(like("", "%"));
+        assert!(like("a%b", "a\\%b"));
+        assert!(!like("axb", "a\\%b"));
+        assert!(matches("HeLLo", "hel%", true, Some('\\')).unwrap());
+        assert!(like("abcabc", "%abc"));
+        assert!(like("mississippi", "%iss%ppi"));
+        assert!(matches("x", "x\\", false, Some('\\')).is_err());
+    }
+
+    #[test]
+    fn custom_and_no_escape() {
+        assert!(matches("a%b", "a#%b", false, Some('#')).unwrap());
+        assert!(matches("a\\b", "a\\b", false, None).unwrap());
+        assert!(matches("a_b", "a$_b", false, Some('$')).unwrap());
+        assert!(!matches("axb", "a$_b", false, Some('$')).unwrap());
     }
 }

@@ -10,17 +10,24 @@
 //! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
 //! row only when its predicate is `true` ([`Expr::is_true`]).
 
-mod functions;
+pub mod array_fns;
+pub mod bytea_fns;
+pub mod catalog_functions;
+pub mod datetime_fns;
+pub mod functions;
 mod like;
+pub mod numeric_fns;
+pub mod operators;
 mod ops;
+pub mod resolve;
+pub mod set_fns;
 pub mod subquery;
-mod system_functions;
+mod to_char;
 mod visit;
 
-pub use functions::Function;
+pub use functions::{Function, Resolved, undefined as functions_undefined};
 pub use ops::{ArithOp, CmpOp};
 pub use subquery::{Subquery, SubqueryKind, SubqueryResult};
-pub use system_functions::{SystemFunction, version_string};
 
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
@@ -29,7 +36,7 @@ use std::rc::Rc;
 /// What evaluation reads besides the input row: parameters, the enclosing query's
 /// correlation values, and subquery results (the executor's [`crate::executor::Context`]
 /// implements it; [`Params`] is the environment without a transaction).
-pub trait Env {
+pub trait EvalEnv {
     /// Bound parameter `$i+1`.
     fn param(&self, i: usize) -> Result<Value>;
     /// Correlation value `i` of the (sub)query being evaluated ([`Expr::OuterRef`]).
@@ -41,7 +48,7 @@ pub trait Env {
 /// An environment with parameter values only: no correlation, no subqueries.
 pub struct Params<'a>(pub &'a [Value]);
 
-impl Env for Params<'_> {
+impl EvalEnv for Params<'_> {
     fn param(&self, i: usize) -> Result<Value> {
         self.0.get(i).cloned().ok_or_else(|| {
             Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))
@@ -101,12 +108,6 @@ pub enum Expr {
         value: Option<bool>,
         negated: bool,
     },
-    Like {
-        expr: Box<Expr>,
-        pattern: Box<Expr>,
-        negated: bool,
-        case_insensitive: bool,
-    },
     InList {
         expr: Box<Expr>,
         list: Vec<Expr>,
@@ -134,7 +135,7 @@ impl Expr {
     /// The variants that form long chains (`AND`, `OR`, arithmetic, comparisons) are handled
     /// in this small frame; the rest in [`Expr::eval_other`], so that deep trees cost little
     /// stack per level.
-    pub fn eval(&self, row: &[Value], env: &dyn Env) -> Result<Value> {
+    pub fn eval(&self, row: &[Value], env: &dyn EvalEnv) -> Result<Value> {
         match self {
             Expr::Column(i) => row
                 .get(*i)
@@ -181,7 +182,7 @@ impl Expr {
     }
 
     #[inline(never)]
-    fn eval_other(&self, row: &[Value], env: &dyn Env) -> Result<Value> {
+    fn eval_other(&self, row: &[Value], env: &dyn EvalEnv) -> Result<Value> {
         Ok(match self {
             Expr::Literal(v) => v.clone(),
             Expr::Column(i) => row
@@ -198,7 +199,9 @@ impl Expr {
                     .collect::<Result<Vec<_>>>()?;
                 let result = env.subquery(s, args)?;
                 match (&s.kind, result.as_ref()) {
-                    (SubqueryKind::Scalar, SubqueryResult::Scalar(v)) => v.clone(),
+                    (SubqueryKind::Scalar | SubqueryKind::Array, SubqueryResult::Scalar(v)) => {
+                        v.clone()
+                    }
                     (SubqueryKind::Exists, SubqueryResult::Exists(b)) => Value::Bool(*b),
                     (SubqueryKind::Quantified { lhs, op, all }, SubqueryResult::Rows(rows)) => {
                         let lhs = lhs
@@ -278,17 +281,6 @@ impl Expr {
                 };
                 Value::Bool((v == *value) != *negated)
             }
-            Expr::Like {
-                expr,
-                pattern,
-                negated,
-                case_insensitive,
-            } => match (expr.eval(row, env)?, pattern.eval(row, env)?) {
-                (Value::Text(s), Value::Text(p)) => {
-                    Value::Bool(like::matches(&s, &p, *case_insensitive)? != *negated)
-                }
-                _ => Value::Null,
-            },
             Expr::InList {
                 expr,
                 list,
@@ -350,7 +342,7 @@ impl Expr {
     }
 
     /// Evaluates a predicate: only `true` counts (NULL and false reject the row).
-    pub fn is_true(&self, row: &[Value], env: &dyn Env) -> Result<bool> {
+    pub fn is_true(&self, row: &[Value], env: &dyn EvalEnv) -> Result<bool> {
         Ok(self.eval(row, env)? == Value::Bool(true))
     }
 

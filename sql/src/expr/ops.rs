@@ -1,7 +1,7 @@
 //! Arithmetic and comparison operators with PostgreSQL's overflow and division rules.
 
 use crate::types::{
-    DataType, Value,
+    DataType, Numeric, Value,
     cast::{check_int, int_out_of_range},
 };
 use crate::{Error, Result};
@@ -14,6 +14,12 @@ pub enum ArithOp {
     Mul,
     Div,
     Mod,
+    /// Bitwise operators on integers (`&`, `|`, `#`, `<<`, `>>`).
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +30,36 @@ pub enum CmpOp {
     LtEq,
     Gt,
     GtEq,
+}
+
+impl ArithOp {
+    /// The operator as PostgreSQL writes it.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+            ArithOp::Mod => "%",
+            ArithOp::BitAnd => "&",
+            ArithOp::BitOr => "|",
+            ArithOp::BitXor => "#",
+            ArithOp::ShiftLeft => "<<",
+            ArithOp::ShiftRight => ">>",
+        }
+    }
+
+    /// Whether this is one of the integer-only bitwise operators.
+    pub fn is_bitwise(&self) -> bool {
+        matches!(
+            self,
+            ArithOp::BitAnd
+                | ArithOp::BitOr
+                | ArithOp::BitXor
+                | ArithOp::ShiftLeft
+                | ArithOp::ShiftRight
+        )
+    }
 }
 
 impl CmpOp {
@@ -64,6 +100,8 @@ pub fn negate(v: Value, ty: DataType) -> Result<Value> {
         )?),
         Value::Float(f) => Value::Float(-f),
         Value::Float4(f) => Value::Float4(-f),
+        Value::Numeric(n) => Value::numeric(n.neg()),
+        Value::Interval(i) => Value::Interval(i.checked_neg()?),
         other => return Err(Error::Internal(format!("cannot negate {other:?}"))),
     })
 }
@@ -89,9 +127,31 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
                     }
                     Some(a.checked_rem(b).unwrap_or(0))
                 }
+                ArithOp::BitAnd => Some(a & b),
+                ArithOp::BitOr => Some(a | b),
+                ArithOp::BitXor => Some(a ^ b),
+                ArithOp::ShiftLeft | ArithOp::ShiftRight => Some(shift(op, a, b, ty)),
             };
             let v = v.ok_or_else(|| int_out_of_range(ty))?;
             Ok(Value::Int(check_int(v, ty)?))
+        }
+        (l, r) if matches!(ty, DataType::Numeric(_)) => {
+            let (a, b) = (as_numeric(l)?, as_numeric(r)?);
+            let v = match op {
+                ArithOp::Add => a.add(&b)?,
+                ArithOp::Sub => a.sub(&b)?,
+                ArithOp::Mul => a.mul(&b)?,
+                ArithOp::Div => a.div(&b)?,
+                ArithOp::Mod => a.rem(&b)?,
+                ArithOp::BitAnd
+                | ArithOp::BitOr
+                | ArithOp::BitXor
+                | ArithOp::ShiftLeft
+                | ArithOp::ShiftRight => {
+                    return Err(Error::Internal(format!("{op:?} on numeric is not bound")));
+                }
+            };
+            Ok(Value::numeric(v))
         }
         (l, r) => {
             let (a, b) = (as_f64(&l)?, as_f64(&r)?);
@@ -105,7 +165,7 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
                     }
                     a / b
                 }
-                ArithOp::Mod => return Err(Error::Internal("float modulo is not bound".into())),
+                _ => return Err(Error::Internal(format!("{op:?} on floats is not bound"))),
             };
             if ty == DataType::Float4 {
                 let v = v as f32;
@@ -119,6 +179,47 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
             }
             Ok(Value::Float(v))
         }
+    }
+}
+
+/// A shift at the width of `ty`, as PostgreSQL's C code does it (the count taken modulo the
+/// width, the result truncated to the width).
+fn shift(op: ArithOp, a: i64, b: i64, ty: DataType) -> i64 {
+    let count = b as u32;
+    let left = op == ArithOp::ShiftLeft;
+    match ty {
+        DataType::Int2 => {
+            let v = a as i32;
+            let r = if left {
+                v.wrapping_shl(count)
+            } else {
+                v.wrapping_shr(count)
+            };
+            i64::from(r as i16)
+        }
+        DataType::Int4 => {
+            let v = a as i32;
+            i64::from(if left {
+                v.wrapping_shl(count)
+            } else {
+                v.wrapping_shr(count)
+            })
+        }
+        _ => {
+            if left {
+                a.wrapping_shl(count)
+            } else {
+                a.wrapping_shr(count)
+            }
+        }
+    }
+}
+
+fn as_numeric(v: Value) -> Result<Numeric> {
+    match v {
+        Value::Numeric(n) => Ok(*n),
+        Value::Int(i) => Ok(Numeric::from_i64(i)),
+        other => Err(Error::Internal(format!("not a numeric: {other:?}"))),
     }
 }
 

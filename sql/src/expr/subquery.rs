@@ -8,7 +8,7 @@
 //! the level in between by the binder (the middle subquery passes it on as one of *its*
 //! `args`), so evaluation only ever sees one vector of outer values.
 //!
-//! Running the plan is the executor's business ([`super::Env::subquery`]): it feeds the rows
+//! Running the plan is the executor's business ([`super::EvalEnv::subquery`]): it feeds the rows
 //! to [`SubqueryResult::build`], which stops pulling as soon as the kind has its answer
 //! (EXISTS after one row, a scalar subquery after a second row, which is error 21000), and
 //! may cache the result — once per statement for an uncorrelated subquery, per distinct
@@ -16,7 +16,7 @@
 
 use super::{CmpOp, Expr};
 use crate::planner::Plan;
-use crate::types::Value;
+use crate::types::{Array, Value};
 use crate::{Error, Result};
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -46,6 +46,9 @@ pub enum SubqueryKind {
     Scalar,
     /// `EXISTS (SELECT ...)`.
     Exists,
+    /// `ARRAY(SELECT ...)`: the column's values as a one-dimensional array (empty, not
+    /// NULL, without rows).
+    Array,
     /// `lhs op ANY (SELECT ...)` or `lhs op ALL (...)`; `x IN (...)` is `x = ANY (...)` and
     /// `x NOT IN (...)` its negation. `lhs` has one expression per subquery column (a row
     /// constructor `(a, b) IN (SELECT x, y ...)` has two).
@@ -113,6 +116,16 @@ impl SubqueryResult {
                 let v = first.and_then(|r| r.into_iter().next());
                 SubqueryResult::Scalar(v.unwrap_or(Value::Null))
             }
+            SubqueryKind::Array => {
+                let mut items = Vec::new();
+                while let Some(row) = next()? {
+                    items.push(row.into_iter().next().unwrap_or(Value::Null));
+                    if items.len() % 1024 == 0 {
+                        crate::interrupt::check()?;
+                    }
+                }
+                SubqueryResult::Scalar(Value::Array(Box::new(Array::from_items(items))))
+            }
             SubqueryKind::Quantified { .. } => {
                 let mut set = RowSet::default();
                 while let Some(row) = next()? {
@@ -130,6 +143,7 @@ impl SubqueryResult {
     pub fn weight(&self) -> usize {
         match self {
             SubqueryResult::Rows(r) => 1 + r.len(),
+            SubqueryResult::Scalar(Value::Array(a)) => 1 + a.items.len(),
             _ => 1,
         }
     }

@@ -21,7 +21,6 @@ macro_rules! expr_children {
             | Expr::Compare(_, a, b)
             | Expr::Concat(a, b) => vec![a, b],
             Expr::IsDistinct { left, right, .. } => vec![left, right],
-            Expr::Like { expr, pattern, .. } => vec![expr, pattern],
             Expr::InList { expr, list, .. } => {
                 let mut v = vec![&$($m)? **expr];
                 v.extend(list.$iter());

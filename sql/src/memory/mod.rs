@@ -30,15 +30,23 @@
 //! * Unique checks look at the latest committed rows plus the transaction's own writes;
 //!   in-flight inserts of others are excluded by the key locks.
 //! * DDL is transactional; a commit whose transaction did DDL fails with 40001 if another
-//!   transaction committed DDL since this one first changed the catalog.
+//!   transaction committed DDL since this one first changed the catalog. TRUNCATE and table
+//!   rewrites are modelled as deleting every row (and inserting the new ones).
+//! * Foreign keys' shared row locks (`lock_key_share`) conflict with `lock_row` the same
+//!   first-writer-wins way.
+//!
+//! Sequences ([`services`]) are a map outside transactions, as in PostgreSQL.
 
+mod ddl;
+mod services;
 mod txn;
 
 pub use txn::MemoryTxn;
 
 use crate::Result;
-use crate::storage::{Catalog, Isolation, Key, Row, Storage, TableId};
-use std::collections::{BTreeMap, HashMap};
+use crate::storage::catalog::oids::FIRST_NORMAL_OID;
+use crate::storage::{Catalog, Isolation, Key, Oid, Row, Services, Storage, TableId};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 /// Transaction identifier inside [`MemoryStorage`].
@@ -64,20 +72,35 @@ struct Shared {
     /// Timestamp of the last commit.
     clock: u64,
     next_txn: TxnId,
-    next_table_id: TableId,
+    /// The next OID to hand out (0 means [`FIRST_NORMAL_OID`]).
+    next_oid: Oid,
     next_row_id: i64,
     catalog: Arc<Catalog>,
     /// Clock value of the last commit that changed the catalog.
     catalog_changed_at: u64,
     tables: HashMap<TableId, BTreeMap<Key, Vec<Version>>>,
     row_locks: BTreeMap<(TableId, Key), TxnId>,
+    /// Shared row locks of foreign key checks.
+    share_locks: BTreeMap<(TableId, Key), BTreeSet<TxnId>>,
     key_locks: BTreeMap<(TableId, String, Key), TxnId>,
+    /// Sequence values `(last_value, is_called)`, outside transactions.
+    sequences: HashMap<Oid, (i64, bool)>,
 }
 
 impl Shared {
     fn release_locks(&mut self, txn: TxnId) {
         self.row_locks.retain(|_, holder| *holder != txn);
         self.key_locks.retain(|_, holder| *holder != txn);
+        for holders in self.share_locks.values_mut() {
+            holders.remove(&txn);
+        }
+        self.share_locks.retain(|_, h| !h.is_empty());
+    }
+
+    fn new_oid(&mut self) -> Oid {
+        let oid = self.next_oid.max(FIRST_NORMAL_OID);
+        self.next_oid = oid + 1;
+        oid
     }
 }
 
@@ -109,6 +132,12 @@ impl Storage for MemoryStorage {
             s.next_txn
         };
         Ok(MemoryTxn::new(self.shared.clone(), id, isolation))
+    }
+
+    fn services(&self) -> Arc<dyn Services> {
+        Arc::new(services::MemoryServices {
+            shared: self.shared.clone(),
+        })
     }
 }
 

@@ -8,26 +8,14 @@ use crate::storage::{
 use crate::types::{DataType, Value};
 
 fn table() -> TableDef {
+    let mut k = ColumnDef::new("k", DataType::Int4);
+    k.not_null = true;
     TableDef {
-        id: 0,
         name: "t".into(),
-        columns: vec![
-            ColumnDef {
-                name: "k".into(),
-                data_type: DataType::Int4,
-                not_null: true,
-                default: None,
-            },
-            ColumnDef {
-                name: "v".into(),
-                data_type: DataType::Text,
-                not_null: false,
-                default: None,
-            },
-        ],
+        columns: vec![k, ColumnDef::new("v", DataType::Text)],
         primary_key: vec![0],
         primary_key_name: Some("t_pkey".into()),
-        indexes: vec![],
+        ..Default::default()
     }
 }
 
@@ -146,7 +134,7 @@ fn ddl_is_invisible_until_commit_and_rolls_back() {
     t.create_table(table()).unwrap();
     let mut other = s.begin(Isolation::ReadCommitted).unwrap();
     other.begin_statement().unwrap();
-    assert!(other.catalog().unwrap().table("t").is_none());
+    assert!(other.catalog().unwrap().relation(2200, "t").is_none());
     t.end_statement(false);
-    assert!(t.catalog().unwrap().table("t").is_none());
+    assert!(t.catalog().unwrap().relation(2200, "t").is_none());
 }

@@ -3,8 +3,8 @@
 
 use super::{Shared, TxnId, Version, lock};
 use crate::storage::{
-    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, OnConflict, Row,
-    RowStream, ScannedRow, TableDef, TableId, Txn,
+    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, Oid, OnConflict, Row,
+    RowStream, ScannedRow, SchemaDef, SequenceDef, TableDef, TableId, TableStats, Txn, ViewDef,
 };
 use crate::{Error, Result, Value};
 use std::collections::BTreeMap;
@@ -15,13 +15,13 @@ type KeyWrites = Vec<(u64, Option<Row>)>;
 
 /// A transaction over [`super::MemoryStorage`].
 pub struct MemoryTxn {
-    shared: Arc<Mutex<Shared>>,
+    pub(super) shared: Arc<Mutex<Shared>>,
     id: TxnId,
     isolation: Isolation,
     snapshot: Option<u64>,
     /// Current statement number (0 before the first statement).
     stmt: u64,
-    writes: BTreeMap<TableId, BTreeMap<Key, KeyWrites>>,
+    pub(super) writes: BTreeMap<TableId, BTreeMap<Key, KeyWrites>>,
     /// Private catalog versions, oldest first, tagged with the statement that made them.
     ddl: Vec<(u64, Arc<Catalog>)>,
     /// The committed catalog as of the current statement.
@@ -54,14 +54,14 @@ impl MemoryTxn {
         }
     }
 
-    fn current_catalog(&self) -> Arc<Catalog> {
+    pub(super) fn current_catalog(&self) -> Arc<Catalog> {
         self.ddl
             .last()
             .map(|(_, c)| c.clone())
             .unwrap_or_else(|| self.base_catalog.clone())
     }
 
-    fn table_def(&self, table: TableId) -> Result<TableDef> {
+    pub(super) fn table_def(&self, table: TableId) -> Result<TableDef> {
         self.current_catalog()
             .table_by_id(table)
             .cloned()
@@ -73,7 +73,10 @@ impl MemoryTxn {
             .ok_or_else(|| Error::Internal("statement not begun".into()))
     }
 
-    fn change_catalog(&mut self, f: impl FnOnce(&mut Catalog) -> Result<()>) -> Result<()> {
+    pub(super) fn change_catalog(
+        &mut self,
+        f: impl FnOnce(&mut Catalog) -> Result<()>,
+    ) -> Result<()> {
         let mut next = (*self.current_catalog()).clone();
         f(&mut next)?;
         if self.ddl_base.is_none() {
@@ -114,7 +117,7 @@ impl MemoryTxn {
     }
 
     /// The latest rows (all committed + own writes so far), for unique checks.
-    fn latest_rows(&self, shared: &Shared, table: TableId) -> BTreeMap<Key, Row> {
+    pub(super) fn latest_rows(&self, shared: &Shared, table: TableId) -> BTreeMap<Key, Row> {
         self.merged_rows(shared, table, u64::MAX, |v| v.deleted.is_none())
     }
 
@@ -199,7 +202,7 @@ impl MemoryTxn {
         Ok(None)
     }
 
-    fn push_write(&mut self, table: TableId, key: Key, row: Option<Row>) {
+    pub(super) fn push_write(&mut self, table: TableId, key: Key, row: Option<Row>) {
         self.writes
             .entry(table)
             .or_default()
@@ -222,7 +225,12 @@ impl MemoryTxn {
         }
     }
 
-    fn unique_violation(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
+    pub(super) fn unique_violation(
+        def: &TableDef,
+        constraint: &str,
+        cols: &[usize],
+        row: &Row,
+    ) -> Error {
         let names: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
         let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
         Error::UniqueViolation {
@@ -233,6 +241,75 @@ impl MemoryTxn {
                 vals.join(", ")
             ),
         }
+    }
+
+    /// Takes the row lock of `key` for a DDL's delete (first writer wins).
+    pub(super) fn lock_for_ddl(&mut self, table: TableId, key: &Key) -> Result<()> {
+        let mut shared = lock(&self.shared);
+        let lock_key = (table, key.clone());
+        let shared_by_other = shared
+            .share_locks
+            .get(&lock_key)
+            .is_some_and(|h| h.iter().any(|t| *t != self.id));
+        match shared.row_locks.get(&lock_key) {
+            Some(holder) if *holder != self.id => Err(serialization_failure("update")),
+            _ if shared_by_other => Err(serialization_failure("update")),
+            _ => {
+                shared.row_locks.insert(lock_key, self.id);
+                Ok(())
+            }
+        }
+    }
+
+    /// Inserts `row`, failing on any unique conflict.
+    pub(super) fn insert_row(&mut self, table: TableId, row: Row) -> Result<()> {
+        self.insert(table, row, &OnConflict::Error).map(|_| ())
+    }
+
+    /// The latest rows of `table` (all committed and own writes) in `access` order.
+    fn latest_scan(&self, table: TableId, access: &Access) -> Result<Vec<ScannedRow>> {
+        let rows = {
+            let shared = lock(&self.shared);
+            self.latest_rows(&shared, table)
+        };
+        self.order(table, rows, access)
+    }
+
+    /// `rows` filtered and ordered as `access` asks.
+    fn order(
+        &self,
+        table: TableId,
+        rows: BTreeMap<Key, Row>,
+        access: &Access,
+    ) -> Result<Vec<ScannedRow>> {
+        let def = self.table_def(table)?;
+        Ok(match access {
+            Access::Full => rows
+                .into_iter()
+                .map(|(key, row)| ScannedRow { key, row })
+                .collect(),
+            Access::PrimaryRange(range) => rows
+                .into_iter()
+                .filter(|(k, _)| range.contains(k))
+                .map(|(key, row)| ScannedRow { key, row })
+                .collect(),
+            Access::IndexRange { index, range } => {
+                let idx = def.index(index).ok_or_else(|| {
+                    Error::UndefinedObject(format!("index \"{index}\" does not exist"))
+                })?;
+                let mut hits: Vec<(Vec<Value>, ScannedRow)> = rows
+                    .into_iter()
+                    .map(|(key, row)| {
+                        let ikey: Vec<Value> =
+                            idx.columns.iter().map(|&c| row[c].clone()).collect();
+                        (ikey, ScannedRow { key, row })
+                    })
+                    .filter(|(ikey, _)| range.contains(ikey))
+                    .collect();
+                hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
+                hits.into_iter().map(|(_, r)| r).collect()
+            }
+        })
     }
 
     fn finish(&mut self) {
@@ -274,81 +351,122 @@ impl Txn for MemoryTxn {
         Ok(self.current_catalog())
     }
 
-    fn create_table(&mut self, mut def: TableDef) -> Result<TableId> {
-        def.validate()?;
-        if self.current_catalog().relation_exists(&def.name) {
-            return Err(Error::DuplicateTable(def.name));
-        }
-        let id = {
-            let mut s = lock(&self.shared);
-            s.next_table_id += 1;
-            s.next_table_id
-        };
-        def.id = id;
-        self.change_catalog(|c| {
-            c.tables.push(def);
-            Ok(())
-        })?;
-        Ok(id)
+    fn new_oid(&mut self) -> Result<Oid> {
+        Ok(self.ddl_new_oid())
+    }
+
+    fn create_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.ddl_create_schema(def)
+    }
+
+    fn alter_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.ddl_alter_schema(def)
+    }
+
+    fn drop_schema(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_schema(oid)
+    }
+
+    fn create_table(&mut self, def: TableDef) -> Result<TableId> {
+        self.ddl_create_table(def)
+    }
+
+    fn alter_table(&mut self, def: TableDef) -> Result<()> {
+        self.ddl_alter_table(def)
+    }
+
+    fn rewrite_table(
+        &mut self,
+        def: TableDef,
+        rows: &mut dyn Iterator<Item = Result<Row>>,
+    ) -> Result<()> {
+        self.ddl_rewrite_table(def, rows)
+    }
+
+    fn truncate(&mut self, table: TableId) -> Result<()> {
+        self.ddl_truncate(table)
     }
 
     fn drop_table(&mut self, table: TableId) -> Result<()> {
-        self.table_def(table)?;
-        self.writes.remove(&table);
-        self.change_catalog(|c| {
-            c.tables.retain(|t| t.id != table);
-            Ok(())
-        })
+        self.ddl_drop_table(table)
     }
 
     fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
-        let def = self.table_def(table)?;
-        if self.current_catalog().relation_exists(&index.name) {
-            return Err(Error::DuplicateTable(index.name));
-        }
-        if index.unique {
-            let shared = lock(&self.shared);
-            let rows = self.latest_rows(&shared, table);
-            let mut seen = std::collections::BTreeSet::new();
-            for row in rows.values() {
-                let vals: Vec<Value> = index.columns.iter().map(|&c| row[c].clone()).collect();
-                if !vals.iter().any(Value::is_null) && !seen.insert(vals) {
-                    return Err(Self::unique_violation(
-                        &def,
-                        &index.name,
-                        &index.columns,
-                        row,
-                    ));
-                }
-            }
-        }
-        self.change_catalog(|c| {
-            let t = c
-                .tables
-                .iter_mut()
-                .find(|t| t.id == table)
-                .ok_or_else(|| Error::UndefinedTable(def.name.clone()))?;
-            t.indexes.push(index);
-            Ok(())
-        })
+        self.ddl_create_index(table, index)
     }
 
-    fn drop_index(&mut self, name: &str) -> Result<()> {
-        if self.current_catalog().index_table(name).is_none() {
-            return Err(Error::UndefinedObject(format!(
-                "index \"{name}\" does not exist"
-            )));
+    fn drop_index(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_index(oid)
+    }
+
+    fn create_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.ddl_create_sequence(def)
+    }
+
+    fn alter_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.ddl_alter_sequence(def)
+    }
+
+    fn drop_sequence(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_sequence(oid)
+    }
+
+    fn put_view(&mut self, def: ViewDef) -> Result<()> {
+        self.ddl_put_view(def)
+    }
+
+    fn drop_view(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_view(oid)
+    }
+
+    fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
+        self.ddl_set_stats(table, stats)
+    }
+
+    fn scan_latest(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        let rows = self.latest_scan(table, access)?;
+        Ok(Box::new(rows.into_iter().map(Ok)))
+    }
+
+    fn lock_key_share(
+        &mut self,
+        table: TableId,
+        constraint: &str,
+        values: &[Value],
+    ) -> Result<bool> {
+        let def = self.table_def(table)?;
+        let cols = if def.primary_key_name.as_deref() == Some(constraint) {
+            def.primary_key.clone()
+        } else {
+            def.index(constraint)
+                .map(|i| i.columns.clone())
+                .ok_or_else(|| Error::Internal(format!("no unique key {constraint}")))?
+        };
+        let mut shared = lock(&self.shared);
+        let rows = self.latest_rows(&shared, table);
+        let Some((key, _)) = rows
+            .into_iter()
+            .find(|(_, r)| cols.iter().map(|&c| &r[c]).eq(values.iter()))
+        else {
+            return Ok(false);
+        };
+        let lock_key = (table, key);
+        if shared
+            .row_locks
+            .get(&lock_key)
+            .is_some_and(|h| *h != self.id)
+        {
+            return Err(serialization_failure("update"));
         }
-        self.change_catalog(|c| {
-            for t in &mut c.tables {
-                t.indexes.retain(|i| i.name != name);
-            }
-            Ok(())
-        })
+        shared
+            .share_locks
+            .entry(lock_key)
+            .or_default()
+            .insert(self.id);
+        Ok(true)
     }
 
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream> {
-        let def = self.table_def(table)?;
         let snapshot = self.snapshot()?;
         let rows = {
             let shared = lock(&self.shared);
@@ -356,33 +474,7 @@ impl Txn for MemoryTxn {
                 v.visible_at(snapshot)
             })
         };
-        let out: Vec<ScannedRow> = match access {
-            Access::Full => rows
-                .into_iter()
-                .map(|(key, row)| ScannedRow { key, row })
-                .collect(),
-            Access::PrimaryRange(range) => rows
-                .into_iter()
-                .filter(|(k, _)| range.contains(k))
-                .map(|(key, row)| ScannedRow { key, row })
-                .collect(),
-            Access::IndexRange { index, range } => {
-                let idx = def.index(index).ok_or_else(|| {
-                    Error::UndefinedObject(format!("index \"{index}\" does not exist"))
-                })?;
-                let mut hits: Vec<(Vec<Value>, ScannedRow)> = rows
-                    .into_iter()
-                    .map(|(key, row)| {
-                        let ikey: Vec<Value> =
-                            idx.columns.iter().map(|&c| row[c].clone()).collect();
-                        (ikey, ScannedRow { key, row })
-                    })
-                    .filter(|(ikey, _)| range.contains(ikey))
-                    .collect();
-                hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
-                hits.into_iter().map(|(_, r)| r).collect()
-            }
-        };
+        let out = self.order(table, rows, access)?;
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 
@@ -390,8 +482,13 @@ impl Txn for MemoryTxn {
         let snapshot = self.snapshot()?;
         let mut shared = lock(&self.shared);
         let lock_key = (table, key.clone());
+        let shared_by_other = shared
+            .share_locks
+            .get(&lock_key)
+            .is_some_and(|h| h.iter().any(|t| *t != self.id));
         match shared.row_locks.get(&lock_key) {
             Some(holder) if *holder != self.id => return Err(serialization_failure("update")),
+            _ if shared_by_other => return Err(serialization_failure("update")),
             _ => {
                 shared.row_locks.insert(lock_key, self.id);
             }

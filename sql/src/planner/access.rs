@@ -1,9 +1,10 @@
 //! Rule: choose a primary-key or secondary-index range scan for a filtered full scan.
 //!
 //! For `Filter(p, Scan(t, Full))`, the conjuncts of `p` of the form `col op const` (`op` one
-//! of `= < <= > >=`, `const` a literal or parameter, either side) are matched against the
-//! primary key and every index: a key with equalities on its first `k` columns and
-//! optionally a range on column `k+1` scores `2k (+1)`. The best key (the primary key on a
+//! of `= < <= > >=`, `const` a literal or parameter, either side) and `col IN (consts...)`
+//! are matched against the primary key and every index: a key with equalities on its first
+//! `k` columns and optionally a range or an IN list on column `k+1` scores `2k (+1)`; an IN
+//! list becomes point lookups ([`AccessPlan::InList`]). The best key (the primary key on a
 //! tie) becomes the scan's range; with no match the scan stays full. The filter is kept, so
 //! the range need only contain every matching row.
 
@@ -77,27 +78,81 @@ fn range_for(key: &[usize], preds: &[(usize, CmpOp, Expr)]) -> (u32, RangePlan) 
     (score, RangePlan { lower, upper })
 }
 
+/// `col IN (constants...)` conjuncts: the column and the list.
+fn in_lists(predicate: &Expr) -> Vec<(usize, Vec<Expr>)> {
+    predicate
+        .conjuncts()
+        .into_iter()
+        .filter_map(|c| match c {
+            Expr::InList {
+                expr,
+                list,
+                negated: false,
+            } if list.iter().all(Expr::is_constant) => match expr.as_ref() {
+                Expr::Column(i) => Some((*i, list.clone())),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Point lookups on `key` for an IN list after an equality prefix, and their score.
+fn in_list_for(
+    key: &[usize],
+    preds: &[(usize, CmpOp, Expr)],
+    lists: &[(usize, Vec<Expr>)],
+) -> Option<(u32, Vec<Expr>, Vec<Expr>)> {
+    let mut prefix = Vec::new();
+    for &col in key {
+        if let Some((_, list)) = lists.iter().find(|(c, _)| *c == col) {
+            return Some((2 * prefix.len() as u32 + 1, prefix, list.clone()));
+        }
+        match preds
+            .iter()
+            .find(|(c, op, _)| *c == col && *op == CmpOp::Eq)
+        {
+            Some((_, _, k)) => prefix.push(k.clone()),
+            None => return None,
+        }
+    }
+    None
+}
+
 /// The best access path for `table` under `predicate`.
 pub fn best_access(table: &TableDef, predicate: &Expr) -> AccessPlan {
     let preds = column_predicates(predicate);
-    if preds.is_empty() {
+    let lists = in_lists(predicate);
+    if preds.is_empty() && lists.is_empty() {
         return AccessPlan::Full;
     }
     let mut best = (0, AccessPlan::Full);
-    if !table.primary_key.is_empty() {
-        let (score, range) = range_for(&table.primary_key, &preds);
-        if score > 0 {
-            best = (score, AccessPlan::Primary(range));
-        }
-    }
-    for idx in &table.indexes {
-        let (score, range) = range_for(&idx.columns, &preds);
+    let keys = std::iter::once((None, &table.primary_key))
+        .filter(|(_, k)| !k.is_empty())
+        .chain(table.indexes.iter().map(|i| (Some(&i.name), &i.columns)));
+    for (index, key) in keys {
+        let (score, range) = range_for(key, &preds);
         if score > best.0 {
             best = (
                 score,
-                AccessPlan::Index {
-                    index: idx.name.clone(),
-                    range,
+                match index {
+                    None => AccessPlan::Primary(range),
+                    Some(i) => AccessPlan::Index {
+                        index: i.clone(),
+                        range,
+                    },
+                },
+            );
+        }
+        if let Some((score, prefix, values)) = in_list_for(key, &preds, &lists)
+            && score > best.0
+        {
+            best = (
+                score,
+                AccessPlan::InList {
+                    index: index.cloned(),
+                    prefix,
+                    values,
                 },
             );
         }

@@ -3,11 +3,22 @@
 //! The binder produces a [`Plan`] whose leaves are full scans ([`AccessPlan::Full`]) or
 //! constant rows. [`optimize`] then applies the rules, one file each:
 //!
+//! * [`join_order`] — inner-join regions: conjuncts pushed down to the tables they read,
+//!   tables joined greedily along equalities (never a cartesian product when the WHERE
+//!   connects them), each step a hash join on those equalities.
+//! * [`outer_join`] — LEFT/RIGHT/FULL joins on equalities become hash joins; ON conjuncts
+//!   over the nullable side alone filter that side.
 //! * [`access`] — a `Filter` directly over a full `Scan` becomes a primary-key or
 //!   secondary-index range scan when the predicate has equality / range conjuncts on the
-//!   leading key columns (the filter stays on top, so the range only has to be a superset).
+//!   leading key columns (the filter stays on top, so the range only has to be a superset);
+//!   an IN list on a key column becomes point lookups.
 //!   Correlation values (`OuterRef`) count as constants, so a correlated subquery's
 //!   `WHERE t2.id = t1.x` becomes a key lookup per evaluation.
+//! * [`index_order`] — `ORDER BY ... LIMIT` on a key prefix reads the key in order instead
+//!   of sorting.
+//!
+//! [`explain`] renders a plan for EXPLAIN [ANALYZE]; [`columns`] finds and remaps the
+//! columns an expression reads.
 //!
 //! Plans are trees of owned nodes; every node's output row layout is fixed at bind time
 //! (column positions in expressions refer to the child's output). Plans also hang below
@@ -19,9 +30,15 @@
 //! expression, `LateralJoin`, `With`) says which values those are.
 
 pub mod access;
+pub mod columns;
+pub mod explain;
+pub mod index_order;
+pub mod join_order;
+pub mod outer_join;
 pub mod visit;
 
 use crate::expr::Expr;
+use crate::expr::set_fns::SetFn;
 use crate::storage::{OnConflict, TableDef};
 use std::ops::Bound;
 use std::sync::Arc;
@@ -31,11 +48,22 @@ use std::sync::Arc;
 pub enum AggFunc {
     CountStar,
     Count,
-    /// `sum` over integers (result int8; PostgreSQL's numeric for int8 input — see crate docs).
+    /// `sum` over int2/int4 (result int8).
     SumInt,
     SumFloat,
-    /// `avg`, computed in float8.
+    /// `sum` over int8 or numeric, exact (result numeric).
+    SumNumeric,
+    /// `sum(interval)`.
+    SumInterval,
+    /// `avg` over floats, computed in float8.
     Avg,
+    /// `avg` over integers or numeric: the exact sum divided as numeric division does.
+    AvgNumeric,
+    /// `avg(interval)`.
+    AvgInterval,
+    /// `array_agg(x)`: every input, NULLs included, in input (or `ORDER BY`) order; for
+    /// array inputs, one more dimension.
+    ArrayAgg,
     Min,
     Max,
     /// `string_agg(value, delimiter)`.
@@ -175,6 +203,21 @@ impl SetOpKind {
     }
 }
 
+/// How a [`Plan::HashJoin`] matches its inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquiJoin {
+    pub kind: JoinKind,
+    /// Expressions over the left row, pairwise equal to `right_keys` over the right row.
+    pub left_keys: Vec<Expr>,
+    pub right_keys: Vec<Expr>,
+    /// Per key: `IS NOT DISTINCT FROM` (NULL matches NULL) rather than `=`.
+    pub null_safe: Vec<bool>,
+    /// The rest of the join condition, over the concatenated row.
+    pub residual: Option<Expr>,
+    pub left_width: usize,
+    pub right_width: usize,
+}
+
 /// One ORDER BY key over the input's column `column`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SortKey {
@@ -196,7 +239,18 @@ pub struct RangePlan {
 pub enum AccessPlan {
     Full,
     Primary(RangePlan),
-    Index { index: String, range: RangePlan },
+    Index {
+        index: String,
+        range: RangePlan,
+    },
+    /// Point lookups for an IN list on `index` (`None`: the primary key): the key `prefix`
+    /// followed by each of `values`, which are evaluated when the scan opens (NULLs dropped,
+    /// duplicates removed, in key order).
+    InList {
+        index: Option<String>,
+        prefix: Vec<Expr>,
+        values: Vec<Expr>,
+    },
 }
 
 /// What INSERT does on a unique conflict.
@@ -211,6 +265,18 @@ pub enum ConflictAction {
     },
 }
 
+/// Where a `SystemScan`'s rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SystemSource {
+    /// A virtual `pg_catalog` / `information_schema` relation ([`crate::system`]).
+    Table {
+        schema: crate::storage::Oid,
+        name: &'static str,
+    },
+    /// `SELECT * FROM sequence`: its one row.
+    Sequence(crate::storage::Oid),
+}
+
 /// A logical/physical plan node. See the module docs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
@@ -218,6 +284,10 @@ pub enum Plan {
     Scan {
         table: TableDef,
         access: AccessPlan,
+    },
+    /// Rows generated when the scan opens (see [`SystemSource`]).
+    SystemScan {
+        source: SystemSource,
     },
     /// Constant rows (VALUES, or one empty row for SELECT without FROM).
     Values {
@@ -233,6 +303,12 @@ pub enum Plan {
         input: Box<Plan>,
         predicate: Expr,
     },
+    /// Set-returning functions: output rows are `[input row..., one value per function...]`,
+    /// as many per input row as the longest function returns (the others padded with NULL).
+    ProjectSet {
+        input: Box<Plan>,
+        functions: Vec<(SetFn, Vec<Expr>)>,
+    },
     /// Nested-loop join; output rows are `[left..., right...]`, the missing side NULL for
     /// unmatched outer rows; `on` reads the concatenated row (`None` = cross join).
     Join {
@@ -242,6 +318,13 @@ pub enum Plan {
         on: Option<Expr>,
         left_width: usize,
         right_width: usize,
+    },
+    /// Hash join: `right` is built into a hash table on `join.right_keys`, `left` streams
+    /// and probes it (see [`EquiJoin`]). Output as for `Join`.
+    HashJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        join: EquiJoin,
     },
     /// A join whose right side depends on the left row (LATERAL, or a function in FROM over
     /// earlier FROM items): for each left row, `args` are evaluated over it and `right` runs
@@ -346,7 +429,10 @@ pub enum Plan {
 
 /// Applies the planner rules (see module docs).
 pub fn optimize(mut plan: Plan) -> Plan {
+    join_order::reorder_joins(&mut plan);
+    visit::transform(&mut plan, &mut outer_join::hash_outer_joins);
     visit::transform(&mut plan, &mut access::choose_access);
+    visit::transform(&mut plan, &mut index_order::order_by_index);
     plan
 }
 

@@ -12,10 +12,8 @@ use std::sync::Arc;
 
 fn catalog() -> Arc<Catalog> {
     let col = |name: &str, not_null| ColumnDef {
-        name: name.into(),
-        data_type: DataType::Int4,
         not_null,
-        default: None,
+        ..ColumnDef::new(name, DataType::Int4)
     };
     Arc::new(Catalog {
         tables: vec![TableDef {
@@ -34,14 +32,18 @@ fn catalog() -> Arc<Catalog> {
                     name: "t_c".into(),
                     columns: vec![2],
                     unique: false,
+                    ..Default::default()
                 },
                 IndexDef {
                     name: "t_cd".into(),
                     columns: vec![2, 3],
                     unique: true,
+                    ..Default::default()
                 },
             ],
+            ..Default::default()
         }],
+        ..Default::default()
     })
 }
 
@@ -49,6 +51,7 @@ fn access_of(sql: &str) -> AccessPlan {
     let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql)
         .expect("parse")
         .remove(0);
+    #[allow(irrefutable_let_patterns)]
     let BoundStatement::Query { plan, .. } =
         Binder::new(catalog(), vec![]).bind(&stmt).expect("bind")
     else {

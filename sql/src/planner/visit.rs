@@ -14,9 +14,11 @@ macro_rules! plan_children {
             Plan::Scan { .. }
             | Plan::Values { .. }
             | Plan::Series { .. }
+            | Plan::SystemScan { .. }
             | Plan::CteScan { .. }
             | Plan::WorkTable { .. } => vec![],
             Plan::Filter { input, .. }
+            | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Window { input, .. }
             | Plan::Project { input, .. }
@@ -27,6 +29,7 @@ macro_rules! plan_children {
             | Plan::Update { input, .. }
             | Plan::Delete { input, .. } => vec![input],
             Plan::Join { left, right, .. }
+            | Plan::HashJoin { left, right, .. }
             | Plan::LateralJoin { left, right, .. }
             | Plan::SetOp { left, right, .. } => vec![left, right],
             Plan::RecursiveUnion {
@@ -54,11 +57,23 @@ macro_rules! plan_exprs {
                         }
                     }
                 }
+                super::AccessPlan::InList { prefix, values, .. } => {
+                    v.extend(prefix.$iter());
+                    v.extend(values.$iter());
+                }
             },
             Plan::Values { rows } => v.extend(rows.$iter().flatten()),
             Plan::Series { start, stop, step } => v.extend([start, stop, step]),
             Plan::Filter { predicate, .. } => v.push(predicate),
+            Plan::ProjectSet { functions, .. } => {
+                v.extend(functions.$iter().flat_map(|(_, args)| args.$iter()))
+            }
             Plan::Join { on, .. } => v.extend(on.$iter()),
+            Plan::HashJoin { join, .. } => {
+                v.extend(join.left_keys.$iter());
+                v.extend(join.right_keys.$iter());
+                v.extend(join.residual.$iter());
+            }
             Plan::LateralJoin { args, on, .. } => {
                 v.extend(args.$iter());
                 v.extend(on.$iter());
@@ -124,6 +139,7 @@ macro_rules! plan_exprs {
                 v.extend(returning.$iter().flatten());
             }
             Plan::Distinct { .. }
+            | Plan::SystemScan { .. }
             | Plan::Sort { .. }
             | Plan::SetOp { .. }
             | Plan::With { .. }

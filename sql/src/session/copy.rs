@@ -7,20 +7,29 @@
 //! of its own outside one) between `begin_statement` and `end_statement`, so a bad row, a
 //! constraint violation or a CopyFail discards every row it inserted and nothing of it is
 //! left behind (in a block, the block fails, as in PostgreSQL). Rows are parsed with each
-//! column's input function and inserted as they arrive: the session holds no more than one
-//! chunk's rows, the engine's write set holds the rest until commit.
+//! column's input function and inserted as they arrive, with the table's constraints
+//! (CHECK, foreign keys) checked as INSERT checks them: the session holds no more than one
+//! chunk's rows, the engine's write set holds the rest until commit. Each chunk runs in the
+//! COPY statement's environment (its catalog, for defaults such as a serial's `nextval`).
+
+use std::sync::Arc;
 
 use crate::binder::Binder;
 use crate::copy::{CopyStatement, Decoder, Format, Header, RawRow, Source, encode_row};
-use crate::executor::check_not_null;
+use crate::env::{self, Env};
+use crate::executor::constraints::Constraints;
+use crate::executor::{Context, check_not_null};
 use crate::expr::Expr;
+use crate::parse::Statement;
 use crate::result::StatementResult;
-use crate::storage::{OnConflict, Storage, TableDef, Txn};
+use crate::storage::catalog::Relation;
+use crate::storage::{Catalog, OnConflict, Storage, TableDef, Txn};
 use crate::types::Value;
 use crate::types::cast::parse_text;
+use crate::types::oid::ObjectLookup;
 use crate::{Error, Result};
 
-use super::{Block, Session, parse_sql};
+use super::{Block, Session};
 
 /// What COPY the session is in.
 pub(super) enum CopyState<T> {
@@ -46,6 +55,9 @@ pub(super) struct CopyIn<T> {
     force_not_null: Vec<bool>,
     force_null: Vec<bool>,
     null: String,
+    constraints: Constraints,
+    /// The COPY statement's environment, installed while each chunk is inserted.
+    env: Arc<Env>,
     rows: u64,
 }
 
@@ -56,17 +68,28 @@ pub struct CopyInInfo {
     pub columns: usize,
 }
 
-/// A one-part table name (or `public.name`).
-fn table_name(parts: &[String]) -> Result<String> {
-    match parts {
-        [n] => Ok(n.clone()),
-        [s, n] if s == "public" => Ok(n.clone()),
-        [s, _] => Err(Error::UndefinedObject(format!(
-            "schema \"{s}\" does not exist"
+/// The table a COPY names (`[schema.]name`, unqualified names along the search path).
+fn copy_table(
+    catalog: &Catalog,
+    parts: &[String],
+    path: &[crate::storage::Oid],
+) -> Result<TableDef> {
+    let (schema, name) = match parts {
+        [n] => (None, n),
+        [s, n] => (Some(s.as_str()), n),
+        _ => {
+            return Err(Error::unsupported(
+                "cross-database references are not implemented",
+            ));
+        }
+    };
+    match catalog.resolve(schema, name, path)? {
+        Some(Relation::Table(t)) => Ok(t.clone()),
+        Some(r) => Err(Error::WrongObjectType(format!(
+            "cannot copy to {} \"{name}\"",
+            r.kind_name()
         ))),
-        _ => Err(Error::unsupported(
-            "cross-database references are not implemented",
-        )),
+        None => Err(Error::UndefinedTable(name.clone())),
     }
 }
 
@@ -77,6 +100,7 @@ fn quoted(name: &str) -> String {
 impl<T: Txn> CopyIn<T> {
     /// Parses and inserts `rows` through `txn`.
     fn insert(&mut self, txn: &mut T, rows: Vec<RawRow>) -> Result<()> {
+        let mut ctx = Context::new(txn, &[]);
         for raw in rows {
             crate::interrupt::check()?;
             let line_context = || {
@@ -118,10 +142,16 @@ impl<T: Txn> CopyIn<T> {
                 row[*col] = e.eval(&[], &crate::expr::Params(&[]))?;
             }
             check_not_null(&self.table, &row).map_err(|e| e.with_context(line_context()))?;
-            txn.insert(self.table.id, row, &OnConflict::Error)
-                .map_err(|e| {
-                    e.with_context(format!("COPY {}, line {}", self.table.name, raw.line))
-                })?;
+            let context = || format!("COPY {}, line {}", self.table.name, raw.line);
+            self.constraints
+                .before_insert(&mut ctx, &row)
+                .map_err(|e| e.with_context(context()))?;
+            ctx.txn_mut()?
+                .insert(self.table.id, row.clone(), &OnConflict::Error)
+                .map_err(|e| e.with_context(context()))?;
+            self.constraints
+                .after_insert(&mut ctx, &row)
+                .map_err(|e| e.with_context(context()))?;
             self.rows += 1;
         }
         Ok(())
@@ -176,6 +206,24 @@ impl<S: Storage> Session<S> {
         }
     }
 
+    /// The transaction a COPY FROM runs in: `own` (started here outside a block) or the
+    /// block's.
+    fn copy_txn<'a>(&'a mut self, own: &'a mut Option<S::Txn>) -> Result<&'a mut S::Txn> {
+        if own.is_none() && matches!(self.block, Block::Idle) {
+            *own = Some(self.storage.begin(self.default_isolation()?)?);
+        }
+        match (own, &mut self.block) {
+            (Some(t), _) => Ok(t),
+            (None, Block::Open { txn, isolation, .. }) => {
+                if txn.is_none() {
+                    *txn = Some(self.storage.begin(*isolation)?);
+                }
+                Ok(txn.as_mut().expect("started above"))
+            }
+            _ => Err(Error::InFailedTransaction),
+        }
+    }
+
     fn copy_in_begin(&mut self, c: &CopyStatement) -> Result<StatementResult> {
         let Source::Table { name, columns } = &c.source else {
             return Err(Error::Internal("COPY (query) FROM".into()));
@@ -185,28 +233,23 @@ impl<S: Storage> Session<S> {
                 "COPY FROM STDIN in BINARY format is not supported yet",
             ));
         }
-        let name = table_name(name)?;
-        let mut own_txn = match &self.block {
-            Block::Idle => Some(self.storage.begin(self.default_isolation()?)?),
-            _ => None,
+        let mut own_txn = None;
+        let catalog = {
+            let txn = self.copy_txn(&mut own_txn)?;
+            txn.begin_statement()?;
+            txn.catalog()
         };
-        let txn: &mut S::Txn = match (&mut own_txn, &mut self.block) {
-            (Some(t), _) => t,
-            (None, Block::Open { txn, isolation, .. }) => {
-                if txn.is_none() {
-                    *txn = Some(self.storage.begin(*isolation)?);
-                }
-                txn.as_mut().expect("started above")
-            }
-            _ => return Err(Error::InFailedTransaction),
-        };
-        txn.begin_statement()?;
-        let prepared = (|| {
-            let catalog = txn.catalog()?;
-            let table = catalog
-                .table(&name)
-                .cloned()
-                .ok_or_else(|| Error::UndefinedTable(name.clone()))?;
+        let prepared = catalog.and_then(|catalog| {
+            let cenv = self.catalog_env(catalog.clone());
+            let lookup: Arc<dyn ObjectLookup> = cenv.clone();
+            let path = cenv.search_path.clone();
+            let env = Arc::new(Env {
+                lookup: Some(lookup),
+                catalog: Some(cenv),
+                ..(*env::current()).clone()
+            });
+            let _env = env::install(env.clone());
+            let table = copy_table(&catalog, name, &path)?;
             let mut targets = Vec::new();
             for col in columns {
                 let i = table.column_index(col).ok_or_else(|| {
@@ -220,7 +263,7 @@ impl<S: Storage> Session<S> {
             if targets.is_empty() {
                 targets = (0..table.columns.len()).collect();
             }
-            let mut binder = Binder::new(catalog, Vec::new());
+            let mut binder = Binder::new(catalog, Vec::new()).with_search_path(path);
             let mut defaults = Vec::new();
             for i in (0..table.columns.len()).filter(|i| !targets.contains(i)) {
                 defaults.push((i, binder.default_expr(&table, i)?));
@@ -244,15 +287,17 @@ impl<S: Storage> Session<S> {
             Ok(CopyIn {
                 own_txn: None,
                 decoder,
+                constraints: Constraints::new(&table),
                 table,
                 targets,
                 defaults,
                 force_not_null,
                 force_null,
                 null: c.options.null().to_string(),
+                env,
                 rows: 0,
             })
-        })();
+        });
         match prepared {
             Ok(mut state) => {
                 state.own_txn = own_txn;
@@ -260,9 +305,16 @@ impl<S: Storage> Session<S> {
                 Ok(StatementResult::command("COPY 0"))
             }
             Err(e) => {
-                txn.end_statement(false);
-                if let Some(t) = own_txn {
-                    t.rollback();
+                match own_txn {
+                    Some(mut t) => {
+                        t.end_statement(false);
+                        t.rollback();
+                    }
+                    None => {
+                        if let Block::Open { txn: Some(t), .. } = &mut self.block {
+                            t.end_statement(false);
+                        }
+                    }
                 }
                 Err(e)
             }
@@ -278,6 +330,7 @@ impl<S: Storage> Session<S> {
         let CopyState::In(state) = &mut self.copy else {
             return Err(Error::Internal("no COPY FROM STDIN is running".into()));
         };
+        let _env = env::install(state.env.clone());
         let mut own = state.own_txn.take();
         let r = match (&mut own, &mut self.block) {
             (Some(t), _) => f(state, t),
@@ -363,7 +416,7 @@ impl<S: Storage> Session<S> {
         }
         let text = match &c.source {
             Source::Table { name, columns } => {
-                let table = table_name(name)?;
+                let table = name.iter().map(|n| quoted(n)).collect::<Vec<_>>().join(".");
                 let cols = if columns.is_empty() {
                     "*".to_string()
                 } else {
@@ -373,13 +426,13 @@ impl<S: Storage> Session<S> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                format!("SELECT {cols} FROM {}", quoted(&table))
+                format!("SELECT {cols} FROM {table}")
             }
             Source::Query(q) => q.clone(),
         };
-        let mut statements = parse_sql(&text)?;
+        let mut statements = crate::parse::parse(&text)?;
         let stmt = match (statements.pop(), statements.is_empty()) {
-            (Some(s @ sqlparser::ast::Statement::Query(_)), true) => s,
+            (Some(s @ Statement::Sql(sqlparser::ast::Statement::Query(_))), true) => s,
             _ => {
                 return Err(Error::unsupported(
                     "COPY (query) TO supports a single SELECT or VALUES query",

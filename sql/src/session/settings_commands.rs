@@ -1,6 +1,8 @@
 //! The session's configuration commands: `SET [SESSION | LOCAL]`, `SET TIME ZONE`,
 //! `SET NAMES`, `SET [SESSION CHARACTERISTICS AS] TRANSACTION`, `SHOW name | ALL`,
-//! `RESET name | ALL` and `DISCARD`, over the session's [`crate::settings::Settings`].
+//! `RESET name | ALL` and `DISCARD`, over the session's [`crate::settings::Settings`]
+//! (the one store, in its [`crate::env::SessionInfo`], that `current_setting` and
+//! `set_config` use too).
 
 use sqlparser::ast;
 
@@ -51,6 +53,30 @@ fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
     Ok(Some(parts.join(", ")))
 }
 
+/// `SET TIME ZONE INTERVAL '...'`: a fixed offset (hours, minutes and seconds only), as the
+/// zone name the `TimeZone` setting takes.
+fn interval_zone(iv: &ast::Interval) -> Result<String> {
+    let text = match iv.value.as_ref() {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    };
+    let parsed = crate::types::Interval::parse(&text)?;
+    if parsed.months != 0 || parsed.days != 0 {
+        return Err(Error::InvalidParameterValue(format!(
+            "invalid interval value for time zone: {text}"
+        )));
+    }
+    let seconds = parsed.micros / crate::types::datetime::USECS_PER_SEC;
+    let zone =
+        crate::types::datetime::zone::Zone::fixed(i32::try_from(seconds).map_err(|_| {
+            Error::InvalidParameterValue(format!("invalid interval value for time zone: {text}"))
+        })?)?;
+    Ok(zone.name().to_string())
+}
+
 /// The name SHOW uses for its one column (`SHOW ALL` has three).
 fn show_name(variable: &[ast::Ident]) -> String {
     variable
@@ -87,16 +113,6 @@ fn one_text_column(name: String, value: String) -> StatementResult {
 }
 
 impl<S: Storage> Session<S> {
-    /// The session's settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    /// The session's settings, to change (the front end applies startup parameters).
-    pub fn settings_mut(&mut self) -> &mut Settings {
-        &mut self.settings
-    }
-
     fn in_block(&self) -> bool {
         !matches!(self.block, Block::Idle)
     }
@@ -106,7 +122,7 @@ impl<S: Storage> Session<S> {
         match (name, value) {
             ("transaction_isolation", Some(v)) => {
                 let level = v.to_ascii_lowercase();
-                self.settings.check(name, &level)?;
+                self.info.settings().check(name, &level)?;
                 let mode = match level.as_str() {
                     "repeatable read" => ast::TransactionIsolationLevel::RepeatableRead,
                     "serializable" => ast::TransactionIsolationLevel::Serializable,
@@ -115,8 +131,8 @@ impl<S: Storage> Session<S> {
                 self.set_transaction(&[ast::TransactionMode::IsolationLevel(mode)])
                     .map(|_| ())
             }
-            (_, Some(v)) => self.settings.set(name, &v, local).map(|_| ()),
-            (_, None) => self.settings.reset(name, local),
+            (_, Some(v)) => self.info.settings().set(name, &v, local).map(|_| ()),
+            (_, None) => self.info.settings().reset(name, local),
         }
     }
 
@@ -152,6 +168,7 @@ impl<S: Storage> Session<S> {
                     {
                         None
                     }
+                    ast::Expr::Interval(iv) => Some(interval_zone(iv)?),
                     other => flatten(std::slice::from_ref(other), "timezone")?,
                 };
                 self.assign("timezone", value, *local)?;
@@ -171,13 +188,14 @@ impl<S: Storage> Session<S> {
                         crate::storage::Isolation::RepeatableRead => "repeatable read",
                         crate::storage::Isolation::ReadCommitted => "read committed",
                     };
-                    self.settings
+                    self.info
+                        .settings()
                         .set("default_transaction_isolation", name, false)?;
                 }
                 for m in modes {
                     if let ast::TransactionMode::AccessMode(access) = m {
                         let ro = matches!(access, ast::TransactionAccessMode::ReadOnly);
-                        self.settings.set(
+                        self.info.settings().set(
                             "default_transaction_read_only",
                             if ro { "on" } else { "off" },
                             false,
@@ -195,7 +213,7 @@ impl<S: Storage> Session<S> {
                 ast::SetSessionAuthorizationParamKind::Default => done,
                 ast::SetSessionAuthorizationParamKind::User(user) => {
                     let user = crate::binder::ident(user);
-                    if self.settings.get("session_authorization").as_deref() == Some(&user) {
+                    if self.info.settings().get("session_authorization").as_deref() == Some(&user) {
                         done
                     } else {
                         Err(Error::unsupported(
@@ -240,7 +258,7 @@ impl<S: Storage> Session<S> {
             )),
             n => {
                 let n = n.replace(' ', ".");
-                let value = self.settings.show(&n)?;
+                let value = self.info.settings().show(&n)?;
                 Ok(one_text_column(Settings::display_name(&n), value))
             }
         }
@@ -253,8 +271,8 @@ impl<S: Storage> Session<S> {
                 isolation.name().to_string()
             }
             Block::Idle => self
-                .settings
-                .get("default_transaction_isolation")
+                .info
+                .setting("default_transaction_isolation")
                 .unwrap_or_default(),
         }
     }
@@ -264,9 +282,8 @@ impl<S: Storage> Session<S> {
             name: name.into(),
             data_type: DataType::Text,
         };
-        let rows = self
-            .settings
-            .all()
+        let all = self.info.settings().all();
+        let rows = all
             .into_iter()
             .map(|(name, value, description)| {
                 let value = if name == "transaction_isolation" {
@@ -294,7 +311,7 @@ impl<S: Storage> Session<S> {
 
     pub(super) fn reset(&mut self, reset: &ast::ResetStatement) -> Result<StatementResult> {
         match &reset.reset {
-            ast::Reset::ALL => self.settings.reset_all(),
+            ast::Reset::ALL => self.info.settings().reset_all(),
             ast::Reset::SessionAuthorization => {}
             ast::Reset::ConfigurationParameter(name) => {
                 let name = name
@@ -322,7 +339,7 @@ impl<S: Storage> Session<S> {
                     "DISCARD ALL cannot run inside a transaction block".into(),
                 ));
             }
-            self.settings.reset_all();
+            self.info.settings().reset_all();
         }
         Ok(StatementResult::command(format!("DISCARD {object}")))
     }

@@ -481,9 +481,11 @@ pub static DEFINITIONS: &[Definition] = &[
         BOOL,
         "Sets the current transaction's read-only status.",
     ),
+    // PostgreSQL's default is 4MB, past which it spills to disk; Strata fails with 53200
+    // instead (see `executor::memory`), so it allows more.
     def(
         "work_mem",
-        "4MB",
+        "64MB",
         Kind::Int {
             min: 64,
             max: i32::MAX as i64,

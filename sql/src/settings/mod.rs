@@ -280,43 +280,5 @@ impl Settings {
     }
 }
 
-/// Makes the settings current on the calling thread while a statement runs, so functions
-/// (`current_setting`, `set_config`) read and change them; see [`Settings::lend`].
-#[must_use = "the settings go back to the session when the guard is dropped"]
-pub struct Lent<'a> {
-    home: &'a mut Settings,
-}
-
-thread_local! {
-    static LENT: std::cell::RefCell<Option<Settings>> = const { std::cell::RefCell::new(None) };
-}
-
-impl Settings {
-    /// Moves the settings to the calling thread's slot until the guard is dropped (which
-    /// moves them back, with whatever `set_config` changed).
-    pub fn lend(&mut self) -> Lent<'_> {
-        let settings = std::mem::take(self);
-        LENT.with(|l| *l.borrow_mut() = Some(settings));
-        Lent { home: self }
-    }
-}
-
-impl Drop for Lent<'_> {
-    fn drop(&mut self) {
-        if let Some(s) = LENT.with(|l| l.borrow_mut().take()) {
-            *self.home = s;
-        }
-    }
-}
-
-/// Runs `f` on the settings lent to the calling thread; on a thread with none (a statement
-/// run outside a session), on a fresh default set.
-pub fn with_current<R>(f: impl FnOnce(&mut Settings) -> R) -> R {
-    LENT.with(|l| match l.borrow_mut().as_mut() {
-        Some(s) => f(s),
-        None => f(&mut Settings::new()),
-    })
-}
-
 #[cfg(test)]
 mod tests;

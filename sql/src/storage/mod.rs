@@ -58,12 +58,32 @@
 //!
 //! # DDL
 //!
-//! DDL runs inside the transaction and becomes visible to others at commit. The catalog a
-//! statement sees ([`Txn::catalog`]) includes the transaction's own DDL.
+//! DDL runs inside the transaction and becomes visible to others at commit; a failed
+//! statement's DDL is discarded like its writes. The catalog a statement sees
+//! ([`Txn::catalog`]) includes the transaction's own DDL. The SQL layer decides *what*
+//! changes (naming, dependencies, validation of existing rows — `crate::ddl`); the storage
+//! records definitions, assigns OIDs ([`Txn::new_oid`]) and builds what holds rows:
+//!
+//! * [`Txn::create_table`] / [`Txn::drop_table`] / [`Txn::create_index`] /
+//!   [`Txn::drop_index`]: relations and their storage.
+//! * [`Txn::alter_table`]: a new definition whose rows are stored the same way (renames,
+//!   defaults, NOT NULL, CHECK / FOREIGN KEY constraints, comments, dropped indexes).
+//! * [`Txn::rewrite_table`]: a new definition *and* new contents — a changed row layout or
+//!   primary key (ALTER COLUMN TYPE, ADD/DROP COLUMN, ADD PRIMARY KEY, REFRESH).
+//! * [`Txn::truncate`]: empty new storage for a table, transactionally.
+//! * schemas, sequences (their definitions), views and ANALYZE statistics are plain
+//!   catalog objects.
+//!
+//! Sequence *values* are not transactional (as in PostgreSQL): they live behind
+//! [`Storage::services`], which also reports relation sizes.
 
-mod catalog;
+pub mod catalog;
+pub mod sequence;
 
-pub use catalog::{Catalog, ColumnDef, IndexDef, TableDef, TableId};
+pub use catalog::{
+    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexRef, Oid,
+    OwnedBy, Relation, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
+};
 
 use crate::{Result, Value};
 use std::ops::Bound;
@@ -186,18 +206,44 @@ pub enum InsertOutcome {
     },
 }
 
+/// Non-transactional services of a storage, usable while a statement runs (expression
+/// evaluation reaches them through `crate::env`).
+pub trait Services: Send + Sync {
+    /// Advances sequence `seq` and returns its new value. Not rolled back with the
+    /// transaction; a value is never returned twice, across restarts too. Past a bound
+    /// without CYCLE: 2200H.
+    fn nextval(&self, seq: &SequenceDef) -> Result<i64>;
+
+    /// Sets the sequence's current value: the next `nextval` returns `value` when
+    /// `is_called` is false, else the value after it.
+    fn setval(&self, seq: &SequenceDef, value: i64, is_called: bool) -> Result<()>;
+
+    /// The sequence's `(last_value, is_called)`, as `SELECT * FROM seq` shows them.
+    fn sequence_state(&self, seq: &SequenceDef) -> Result<(i64, bool)>;
+
+    /// The size in bytes of the relation (table or index) with OID `oid` in its latest
+    /// committed state, `None` if there is no such stored relation.
+    fn relation_size(&self, oid: Oid) -> Option<u64>;
+}
+
 /// A storage engine: makes transactions.
 pub trait Storage: Send + Sync {
     type Txn: Txn;
 
     /// Starts a transaction. The snapshot is taken by the first `begin_statement`.
     fn begin(&self, isolation: Isolation) -> Result<Self::Txn>;
+
+    /// Sequences and sizes (see [`Services`]).
+    fn services(&self) -> Arc<dyn Services>;
 }
 
 impl<S: Storage> Storage for Arc<S> {
     type Txn = S::Txn;
     fn begin(&self, isolation: Isolation) -> Result<Self::Txn> {
         (**self).begin(isolation)
+    }
+    fn services(&self) -> Arc<dyn Services> {
+        (**self).services()
     }
 }
 
@@ -216,22 +262,84 @@ pub trait Txn: Send {
     /// transaction's own).
     fn catalog(&self) -> Result<Arc<Catalog>>;
 
-    /// Creates a table (ids are assigned by the storage; `def.id` is ignored). Fails with
-    /// 42P07 if a relation of that name exists.
+    /// A new OID, never handed out before (not even to a transaction that rolled back).
+    fn new_oid(&mut self) -> Result<Oid>;
+
+    /// Creates a schema (42P06 if its name is taken).
+    fn create_schema(&mut self, def: SchemaDef) -> Result<()>;
+
+    /// Replaces the definition of schema `def.oid` (rename, comment).
+    fn alter_schema(&mut self, def: SchemaDef) -> Result<()>;
+
+    /// Drops an (empty) schema.
+    fn drop_schema(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates a table and its indexes. Every OID in `def` (table, indexes, constraints) is
+    /// set by the caller with [`Txn::new_oid`]. Fails with 42P07 if one of its relation
+    /// names is taken in its schema. If `def.id` is 0 the storage assigns it.
     fn create_table(&mut self, def: TableDef) -> Result<TableId>;
+
+    /// Replaces table `def.id`'s definition by one that stores rows the same way: same
+    /// columns and types in the same order, same primary key, indexes the same or fewer.
+    /// New relation names are claimed (42P07).
+    fn alter_table(&mut self, def: TableDef) -> Result<()>;
+
+    /// Replaces table `def.id`'s definition and all its rows by `rows` (the complete new
+    /// contents, full rows of `def`); indexes of `def` are built over them. A unique
+    /// constraint the rows break fails with 23505. Rows the transaction wrote earlier are
+    /// superseded (they are expected in `rows`).
+    fn rewrite_table(
+        &mut self,
+        def: TableDef,
+        rows: &mut dyn Iterator<Item = Result<Row>>,
+    ) -> Result<()>;
+
+    /// Removes every row of the table (transactionally: new, empty storage).
+    fn truncate(&mut self, table: TableId) -> Result<()>;
 
     /// Drops a table with its indexes and rows (42P01 if absent).
     fn drop_table(&mut self, table: TableId) -> Result<()>;
 
-    /// Adds an index over the table's existing rows. A unique index over duplicate existing
-    /// keys fails with 23505.
+    /// Adds an index (its `oid` set) over the table's existing rows. A unique index over
+    /// duplicate existing keys fails with 23505.
     fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()>;
 
-    /// Drops an index by name (42704 if absent).
-    fn drop_index(&mut self, name: &str) -> Result<()>;
+    /// Drops a secondary index by OID (42704 if absent).
+    fn drop_index(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates a sequence definition (42P07 if the name is taken).
+    fn create_sequence(&mut self, def: SequenceDef) -> Result<()>;
+
+    /// Replaces sequence `def.oid`'s definition (its value is untouched).
+    fn alter_sequence(&mut self, def: SequenceDef) -> Result<()>;
+
+    fn drop_sequence(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates view `def` or replaces the view with its OID.
+    fn put_view(&mut self, def: ViewDef) -> Result<()>;
+
+    fn drop_view(&mut self, oid: Oid) -> Result<()>;
+
+    /// Records ANALYZE's statistics of a table.
+    fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()>;
 
     /// Rows of `table` visible to the current statement, in the order `access` implies.
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream>;
+
+    /// Like [`Txn::scan`], but over the *latest* committed rows (plus every own write):
+    /// what a foreign key check must see whatever the snapshot.
+    fn scan_latest(&self, table: TableId, access: &Access) -> Result<RowStream>;
+
+    /// Takes a shared lock on the row of `table` whose unique key `constraint` (the primary
+    /// key's or a unique index's name) has `values`, so it cannot be deleted or get another
+    /// key until this transaction ends (PostgreSQL's `FOR KEY SHARE`), and reports whether
+    /// such a row exists in the latest state (own writes included). Used by foreign keys.
+    fn lock_key_share(
+        &mut self,
+        table: TableId,
+        constraint: &str,
+        values: &[Value],
+    ) -> Result<bool>;
 
     /// Locks the row with `key` and reports its latest version; see the module docs.
     fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome>;

@@ -117,9 +117,12 @@ pub fn common(a: DataType, b: DataType) -> Option<DataType> {
         (Unknown, Unknown) => Some(Text),
         (Unknown, t) | (t, Unknown) => Some(t),
         _ if a == b => Some(a),
-        (Array(x), Array(y)) => common(x.get(), y.get())
-            .and_then(super::ElemType::new)
-            .map(Array),
+        // arrays meet only when their element types are the same (`int[] = bigint[]` has no
+        // operator in PostgreSQL)
+        (Array(x), Array(y)) if x.get().without_typmod() == y.get().without_typmod() => {
+            Some(DataType::array_of(x.get().without_typmod()))
+        }
+        (Array(_), _) | (_, Array(_)) => None,
         _ if is_string_type(a) && is_string_type(b) => match (a, b) {
             (Bpchar(_), Bpchar(_)) => Some(Bpchar(None)),
             (Varchar(_), Varchar(_)) => Some(Varchar(None)),

@@ -346,7 +346,7 @@ impl DataType {
             Text => "text".into(),
             Varchar(None) => "character varying".into(),
             Varchar(Some(n)) => format!("character varying({n})"),
-            Bpchar(None) => "bpchar".into(),
+            Bpchar(None) => "character".into(),
             Bpchar(Some(n)) => format!("character({n})"),
             Char => "\"char\"".into(),
             Name => "name".into(),

@@ -6,8 +6,8 @@ use sql::binder::{Binder, BoundStatement};
 use sql::executor::{self, Context};
 use sql::memory::{MemoryStorage, MemoryTxn};
 use sql::storage::{
-    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, OnConflict, Row,
-    RowStream, Storage, TableDef, TableId, Txn,
+    Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, Oid, OnConflict, Row,
+    RowStream, SchemaDef, SequenceDef, Storage, TableDef, TableId, TableStats, Txn, ViewDef,
 };
 use sql::{Result, Session, Value, planner};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -42,8 +42,62 @@ impl Txn for Interleaved {
     fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
         self.inner.create_index(table, index)
     }
-    fn drop_index(&mut self, name: &str) -> Result<()> {
-        self.inner.drop_index(name)
+    fn drop_index(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_index(oid)
+    }
+    fn new_oid(&mut self) -> Result<Oid> {
+        self.inner.new_oid()
+    }
+    fn create_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.inner.create_schema(def)
+    }
+    fn alter_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.inner.alter_schema(def)
+    }
+    fn drop_schema(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_schema(oid)
+    }
+    fn alter_table(&mut self, def: TableDef) -> Result<()> {
+        self.inner.alter_table(def)
+    }
+    fn rewrite_table(
+        &mut self,
+        def: TableDef,
+        rows: &mut dyn Iterator<Item = Result<Row>>,
+    ) -> Result<()> {
+        self.inner.rewrite_table(def, rows)
+    }
+    fn truncate(&mut self, table: TableId) -> Result<()> {
+        self.inner.truncate(table)
+    }
+    fn create_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.inner.create_sequence(def)
+    }
+    fn alter_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.inner.alter_sequence(def)
+    }
+    fn drop_sequence(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_sequence(oid)
+    }
+    fn put_view(&mut self, def: ViewDef) -> Result<()> {
+        self.inner.put_view(def)
+    }
+    fn drop_view(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_view(oid)
+    }
+    fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
+        self.inner.set_stats(table, stats)
+    }
+    fn scan_latest(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        self.inner.scan_latest(table, access)
+    }
+    fn lock_key_share(
+        &mut self,
+        table: TableId,
+        constraint: &str,
+        values: &[Value],
+    ) -> Result<bool> {
+        self.inner.lock_key_share(table, constraint, values)
     }
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream> {
         self.inner.scan(table, access)
@@ -104,6 +158,7 @@ fn run_interleaved(
     let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql)
         .expect("parse")
         .remove(0);
+    #[allow(irrefutable_let_patterns)]
     let BoundStatement::Query { plan, .. } = Binder::new(txn.catalog()?, vec![]).bind(&stmt)?
     else {
         panic!("not DML");

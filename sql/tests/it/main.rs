@@ -3,7 +3,9 @@
 
 mod common;
 mod copy;
+mod ddl;
 mod eval_plan_qual;
+mod explain;
 mod pg_check;
 mod pg_slt;
 mod session;

@@ -199,7 +199,11 @@ fn eval_plan_qual_rechecks_changed_rows() {
     let table = {
         let mut t = storage.begin(Isolation::ReadCommitted).expect("begin");
         t.begin_statement().expect("stmt");
-        t.catalog().expect("catalog").table("t").expect("t").id
+        t.catalog()
+            .expect("catalog")
+            .relation(2200, "t")
+            .expect("t")
+            .oid()
     };
     // Read Committed: the statement's snapshot predates a concurrent commit → Changed.
     let mut rc = storage.begin(Isolation::ReadCommitted).expect("begin");
@@ -439,4 +443,55 @@ fn concurrent_increments_lose_no_updates() {
         run(&mut setup, "SELECT n FROM c").rows[0][0],
         Value::Int(200)
     );
+}
+
+#[test]
+fn prepared_plans_are_reused_until_the_catalog_changes() {
+    let mut s = session();
+    run(&mut s, "CREATE TABLE t (id int PRIMARY KEY, v int)");
+    run(&mut s, "INSERT INTO t VALUES (1, 10), (2, 20), (3, 30)");
+    s.prepare("q", "SELECT id FROM t WHERE v >= $1 ORDER BY id", &[])
+        .expect("prepare");
+    let ids = |s: &mut Session<MemoryStorage>, v: i64| -> Vec<String> {
+        s.execute_prepared("q", &[Value::Int(v)])
+            .expect("execute")
+            .text_rows()
+            .into_iter()
+            .map(|r| r[0].clone().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(ids(&mut s, 20), ["2", "3"]);
+    assert_eq!(ids(&mut s, 30), ["3"]);
+    run(&mut s, "INSERT INTO t VALUES (4, 40)");
+    assert_eq!(ids(&mut s, 25), ["3", "4"]);
+    assert_eq!(
+        s.prepared_binds("q"),
+        Some(1),
+        "bound once, reused (DML is no DDL)"
+    );
+
+    // DDL invalidates: the next execution binds again (and can use the new index).
+    run(&mut s, "CREATE INDEX t_v ON t (v)");
+    assert_eq!(ids(&mut s, 25), ["3", "4"]);
+    assert_eq!(s.prepared_binds("q"), Some(2));
+    assert_eq!(ids(&mut s, 35), ["4"]);
+    assert_eq!(s.prepared_binds("q"), Some(2));
+
+    // A DDL inside a transaction is seen by that transaction's executions, and a rollback
+    // brings the old catalog (and a re-bind) back.
+    run(&mut s, "BEGIN");
+    run(&mut s, "DROP INDEX t_v");
+    assert_eq!(ids(&mut s, 25), ["3", "4"]);
+    run(&mut s, "ROLLBACK");
+    assert_eq!(ids(&mut s, 25), ["3", "4"]);
+    assert_eq!(s.prepared_binds("q"), Some(4));
+
+    // A new plan may not change the result type, as in PostgreSQL.
+    run(&mut s, "DROP TABLE t");
+    run(&mut s, "CREATE TABLE t (id text PRIMARY KEY, v int)");
+    let err = s
+        .execute_prepared("q", &[Value::Int(1)])
+        .expect_err("result type changed");
+    assert_eq!(err.code(), "0A000");
+    assert_eq!(err.to_string(), "cached plan must not change result type");
 }

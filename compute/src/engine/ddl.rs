@@ -1,0 +1,420 @@
+//! The DDL half of [`EngineTxn`]: catalog objects changed in the write set (applied by the
+//! commit's serial step), relation names claimed under name locks, table locks taken
+//! exclusive, and relations that hold rows built ahead of the commit ([`super::build`]).
+//!
+//! * CREATE TABLE / TRUNCATE: new relations get empty trees in the commit record.
+//! * CREATE INDEX on a table with committed rows: the index is built now from the table's
+//!   latest rows (the exclusive table lock keeps them final) — not in the serial step, so
+//!   other tables' commits never wait for it. The transaction's own rows are added by the
+//!   commit like any write.
+//! * Rewrites (`rewrite_table`): the new table and all its indexes are built now from the
+//!   given rows; rows the transaction wrote to the table before are superseded (stashed).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use proto::{Lsn, RelId};
+use sql::storage::{
+    Catalog, IndexDef, Oid, Relation, Row, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
+    ViewDef,
+};
+use sql::{Error, Result, Value};
+
+use super::catalog::{Kind, Object, TableEntry};
+use super::codec;
+use super::commit::index_entry;
+use super::locks::{LockMode, LockTarget};
+use super::txn::EngineTxn;
+use super::{build, storage_error};
+
+/// The table (or, for an index, its table) a relation belongs to.
+fn owner(r: &Relation) -> Oid {
+    match r {
+        Relation::Table(t) | Relation::Index { table: t, .. } => t.id,
+        other => other.oid(),
+    }
+}
+
+impl EngineTxn {
+    /// A new RelId, never handed out before.
+    fn new_rel(&self) -> RelId {
+        RelId(
+            self.shared
+                .next_rel
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    pub(super) fn ddl_new_oid(&self) -> Oid {
+        self.shared
+            .next_oid
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Takes the name lock on relation name `name` of schema `schema` and fails with 42P07
+    /// if a relation other than those of `except` (a table OID) has it — in this
+    /// transaction's catalog or in the latest committed one (a concurrent creator).
+    pub(super) fn claim_name(
+        &mut self,
+        schema: Oid,
+        name: &str,
+        except: Option<Oid>,
+    ) -> Result<()> {
+        self.lock(
+            LockTarget::Name(format!("{schema}.{name}")),
+            LockMode::Exclusive,
+        )?;
+        let latest = self.shared.commit_state().latest.clone();
+        self.saw_state(self.shared.catalog_changed_lsn());
+        let touched = self.writes.net_ddl();
+        let latest_sql = latest.to_sql();
+        let taken_latest = latest_sql.relation(schema, name).is_some_and(|r| {
+            let o = owner(&r);
+            Some(o) != except && !touched.keys().any(|(_, oid)| *oid == o)
+        });
+        let taken_here = self
+            .view_sql()
+            .relation(schema, name)
+            .is_some_and(|r| Some(owner(&r)) != except);
+        if taken_here || taken_latest {
+            return Err(Error::DuplicateTable(name.to_string()));
+        }
+        Ok(())
+    }
+
+    fn push_object(&mut self, kind: Kind, oid: Oid, after: Option<Object>) {
+        let before = self.view.get(kind, oid);
+        self.push_ddl_op(kind, oid, before, after);
+    }
+
+    pub(super) fn ddl_create_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.lock(
+            LockTarget::Name(format!("schema:{}", def.name)),
+            LockMode::Exclusive,
+        )?;
+        let latest = self.shared.commit_state().latest.clone();
+        self.saw_state(self.shared.catalog_changed_lsn());
+        let taken_latest = latest.schemas.values().any(|s| s.name == def.name)
+            && !self
+                .writes
+                .net_ddl()
+                .keys()
+                .any(|(k, _)| *k == Kind::Schema);
+        if self.view_sql().schema(&def.name).is_some() || taken_latest {
+            return Err(Error::DuplicateSchema(def.name));
+        }
+        self.push_object(Kind::Schema, def.oid, Some(Object::Schema(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_alter_schema(&mut self, def: SchemaDef) -> Result<()> {
+        if self
+            .view_sql()
+            .schema(&def.name)
+            .is_some_and(|s| s.oid != def.oid)
+        {
+            return Err(Error::DuplicateSchema(def.name));
+        }
+        self.lock(
+            LockTarget::Name(format!("schema:{}", def.name)),
+            LockMode::Exclusive,
+        )?;
+        self.push_object(Kind::Schema, def.oid, Some(Object::Schema(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_schema(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Schema, oid, None);
+        Ok(())
+    }
+
+    /// Fills OIDs a caller left 0 (tests build definitions by hand).
+    fn assign_oids(&self, def: &mut TableDef) {
+        def.assign_oids(|| self.ddl_new_oid());
+    }
+
+    pub(super) fn ddl_create_table(&mut self, mut def: TableDef) -> Result<TableId> {
+        def.validate()?;
+        self.assign_oids(&mut def);
+        let names: Vec<String> = def.relation_names().map(str::to_string).collect();
+        for n in &names {
+            self.claim_name(def.schema, n, None)?;
+        }
+        let rel = self.new_rel();
+        let index_rels = def
+            .indexes
+            .iter()
+            .map(|i| (i.oid, self.new_rel()))
+            .collect();
+        let id = def.id;
+        self.lock_table(id, true)?;
+        let entry = TableEntry {
+            def,
+            rel,
+            index_rels,
+            legacy: false,
+        };
+        self.push_object(Kind::Table, id, Some(Object::Table(entry)));
+        Ok(id)
+    }
+
+    pub(super) fn ddl_alter_table(&mut self, def: TableDef) -> Result<()> {
+        def.validate()?;
+        let mut entry = self.entry(def.id)?.clone();
+        let old = &entry.def;
+        let same_layout = old.columns.len() == def.columns.len()
+            && old
+                .columns
+                .iter()
+                .zip(&def.columns)
+                .all(|(a, b)| a.data_type == b.data_type)
+            && old.primary_key == def.primary_key
+            && def.indexes.iter().all(|i| {
+                old.indexes
+                    .iter()
+                    .any(|o| o.oid == i.oid && o.columns == i.columns && o.unique == i.unique)
+            });
+        if !same_layout {
+            return Err(Error::Internal(
+                "alter_table changes how rows are stored: use rewrite_table".into(),
+            ));
+        }
+        self.lock_table(def.id, true)?;
+        let old_names: Vec<String> = old.relation_names().map(str::to_string).collect();
+        for n in def.relation_names() {
+            if !old_names.iter().any(|o| o == n) {
+                self.claim_name(def.schema, n, Some(def.id))?;
+            }
+        }
+        entry
+            .index_rels
+            .retain(|oid, _| def.indexes.iter().any(|i| i.oid == *oid));
+        entry.def = def;
+        let id = entry.def.id;
+        self.push_object(Kind::Table, id, Some(Object::Table(entry)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_table(&mut self, table: TableId) -> Result<()> {
+        self.entry(table)?;
+        self.lock_table(table, true)?;
+        self.push_object(Kind::Table, table, None);
+        if self.view.stats.contains_key(&table) {
+            self.push_object(Kind::Stats, table, None);
+        }
+        Ok(())
+    }
+
+    pub(super) fn ddl_truncate(&mut self, table: TableId) -> Result<()> {
+        let mut entry = self.entry(table)?.clone();
+        self.lock_table(table, true)?;
+        entry.rel = self.new_rel();
+        for rel in entry.index_rels.values_mut() {
+            *rel = self.new_rel();
+        }
+        let stmt = self.stmt;
+        self.writes.stash_table(stmt, table);
+        self.push_object(Kind::Table, table, Some(Object::Table(entry)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_create_index(&mut self, table: TableId, mut index: IndexDef) -> Result<()> {
+        let mut entry = self.entry(table)?.clone();
+        self.claim_name(entry.def.schema, &index.name, None)?;
+        self.lock_table(table, true)?;
+        if index.oid == 0 {
+            index.oid = self.ddl_new_oid();
+        }
+        // The build reads the whole latest table.
+        self.saw_latest();
+        if index.unique {
+            // The exclusive table lock keeps other writers out: the latest rows are final.
+            let mut seen = std::collections::HashSet::new();
+            for r in self.latest_rows(&entry)? {
+                let vals: Vec<Value> = index.columns.iter().map(|&c| r.row[c].clone()).collect();
+                if !vals.iter().any(Value::is_null) && !seen.insert(codec::encode_key(&vals)) {
+                    return Err(Self::duplicated(
+                        &entry.def,
+                        &index.name,
+                        &index.columns,
+                        &r.row,
+                    ));
+                }
+            }
+        }
+        let rel = self.new_rel();
+        if self.rel_exists(entry.rel()) {
+            // Build from the committed rows now; the commit adds the transaction's own.
+            let tree = self.tree(entry.rel());
+            let scan = tree
+                .scan(
+                    std::ops::Bound::Unbounded,
+                    std::ops::Bound::Unbounded,
+                    Lsn::MAX,
+                )
+                .map_err(storage_error)?;
+            let mut entries = Vec::new();
+            for item in scan {
+                let (pk, payload) = item.map_err(storage_error)?;
+                let row = self.decode(&entry, &payload)?;
+                entries.push((index_entry(&row, &index.columns, &pk), Vec::new()));
+            }
+            entries.sort();
+            build::build(&self.shared, rel, entries)?;
+            let stmt = self.stmt;
+            self.writes.note_prebuilt(stmt, rel);
+        }
+        entry.index_rels.insert(index.oid, rel);
+        entry.def.indexes.push(index);
+        self.push_object(Kind::Table, table, Some(Object::Table(entry)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_index(&mut self, oid: Oid) -> Result<()> {
+        let Some(table) = self.view_sql().index_table(oid).map(|t| t.id) else {
+            return Err(Error::UndefinedObject(format!(
+                "index with OID {oid} does not exist"
+            )));
+        };
+        self.lock_table(table, true)?;
+        let mut entry = self.entry(table)?.clone();
+        entry.def.indexes.retain(|x| x.oid != oid);
+        entry.index_rels.remove(&oid);
+        self.push_object(Kind::Table, table, Some(Object::Table(entry)));
+        Ok(())
+    }
+
+    /// 23505 for a key a new unique index or rewrite finds twice.
+    fn duplicated(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
+        let names: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
+        let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
+        Error::UniqueViolation {
+            constraint: constraint.to_string(),
+            detail: format!(
+                "Key ({})=({}) is duplicated.",
+                names.join(", "),
+                vals.join(", ")
+            ),
+        }
+    }
+
+    pub(super) fn ddl_rewrite_table(
+        &mut self,
+        mut def: TableDef,
+        rows: &mut dyn Iterator<Item = Result<Row>>,
+    ) -> Result<()> {
+        def.validate()?;
+        self.assign_oids(&mut def);
+        let old = self.entry(def.id)?.clone();
+        self.lock_table(def.id, true)?;
+        self.saw_latest();
+        let old_names: Vec<String> = old.def.relation_names().map(str::to_string).collect();
+        for n in def.relation_names() {
+            if !old_names.iter().any(|o| o == n) {
+                self.claim_name(def.schema, n, Some(def.id))?;
+            }
+        }
+        // Key every row: by the new primary key, or hidden row ids 1..n.
+        let mut keyed: Vec<(Vec<u8>, Row)> = Vec::new();
+        let mut next_id = 0i64;
+        for row in rows {
+            let row = row?;
+            if row.len() != def.columns.len() {
+                return Err(Error::Internal("rewritten row width does not match".into()));
+            }
+            let key = match def.primary_key_of(&row) {
+                Some(k) => k,
+                None => {
+                    next_id += 1;
+                    vec![Value::Int(next_id)]
+                }
+            };
+            keyed.push((codec::encode_key(&key), row));
+        }
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(w) = keyed.windows(2).find(|w| w[0].0 == w[1].0) {
+            let name = def.primary_key_name.clone().unwrap_or_default();
+            return Err(Self::duplicated(&def, &name, &def.primary_key, &w[0].1));
+        }
+        let mut entry = TableEntry {
+            def: def.clone(),
+            rel: self.new_rel(),
+            index_rels: BTreeMap::new(),
+            legacy: false,
+        };
+        let stmt = self.stmt;
+        for index in &def.indexes {
+            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = keyed
+                .iter()
+                .map(|(pk, row)| (index_entry(row, &index.columns, pk), Vec::new()))
+                .collect();
+            entries.sort();
+            if index.unique {
+                let key_of = |(pk, row): &(Vec<u8>, Row)| -> Option<Vec<u8>> {
+                    let vals: Vec<Value> = index.columns.iter().map(|&c| row[c].clone()).collect();
+                    (!vals.iter().any(Value::is_null)).then(|| {
+                        let _ = pk;
+                        codec::encode_key(&vals)
+                    })
+                };
+                let mut seen = std::collections::HashSet::new();
+                for kr in &keyed {
+                    if let Some(k) = key_of(kr)
+                        && !seen.insert(k)
+                    {
+                        return Err(Self::duplicated(&def, &index.name, &index.columns, &kr.1));
+                    }
+                }
+            }
+            let rel = self.new_rel();
+            build::build(&self.shared, rel, entries)?;
+            self.writes.note_prebuilt(stmt, rel);
+            entry.index_rels.insert(index.oid, rel);
+        }
+        let payloads = keyed
+            .into_iter()
+            .map(|(k, row)| (k, codec::encode_row(&row)));
+        build::build(&self.shared, entry.rel, payloads)?;
+        self.writes.note_prebuilt(stmt, entry.rel);
+        self.writes.stash_table(stmt, def.id);
+        if def.primary_key.is_empty() {
+            self.writes.note_row_id_floor(stmt, def.id, next_id);
+        }
+        self.push_object(Kind::Table, def.id, Some(Object::Table(entry)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_put_sequence(&mut self, def: SequenceDef, creating: bool) -> Result<()> {
+        let except = (!creating).then_some(def.oid);
+        self.claim_name(def.schema, &def.name, except)?;
+        self.push_object(Kind::Sequence, def.oid, Some(Object::Sequence(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_sequence(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Sequence, oid, None);
+        Ok(())
+    }
+
+    pub(super) fn ddl_put_view(&mut self, def: ViewDef) -> Result<()> {
+        let existing = self.view.views.contains_key(&def.oid);
+        self.claim_name(def.schema, &def.name, existing.then_some(def.oid))?;
+        self.push_object(Kind::View, def.oid, Some(Object::View(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_view(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::View, oid, None);
+        Ok(())
+    }
+
+    pub(super) fn ddl_set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
+        self.push_object(Kind::Stats, table, Some(Object::Stats(stats)));
+        Ok(())
+    }
+
+    /// This transaction's SQL catalog.
+    pub(super) fn view_sql(&self) -> Arc<Catalog> {
+        self.view_sql.clone()
+    }
+}

@@ -1,0 +1,349 @@
+//! Function calls and the expression forms that are calls in disguise: `f(args)` resolved
+//! through [`Function::resolve`] (window and aggregate calls go to `window.rs` /
+//! `aggregate.rs`); COALESCE, NULLIF, GREATEST / LEAST with PostgreSQL's common-type rule;
+//! the SQL-standard syntaxes `substring(x FROM a FOR b)` (and its regular-expression forms),
+//! `trim(BOTH 'x' FROM y)`, `position(a IN b)`, `overlay(...)`, `ceil`, `floor`; LIKE /
+//! ILIKE / SIMILAR TO with ESCAPE; the regex operators `~ ~* !~ !~*` and `~~`-style LIKE
+//! operators; and COLLATE, accepted for the collations Strata compares by (`C`, `POSIX`,
+//! `default`) and otherwise 42704.
+
+use super::aggregate::function_args;
+use super::expr::{ExprCtx, VOLATILE_FUNCTIONS};
+use super::set_op::common_type_of;
+use super::walk::{function_name, is_aggregate_call};
+use super::{Binder, ident};
+use crate::expr::functions::TrimSide;
+use crate::expr::{Expr, Function};
+use crate::types::{DataType, Value};
+use crate::{Error, Result};
+use sqlparser::ast;
+
+impl Binder {
+    pub(super) fn bind_function(
+        &mut self,
+        f: &ast::Function,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let name = function_name(f);
+        if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
+            self.mark_volatile();
+        }
+        if f.over.is_some() {
+            return self.bind_window_call(f, ctx);
+        }
+        if is_aggregate_call(f) {
+            return self.bind_aggregate(f, ctx);
+        }
+        if f.filter.is_some() {
+            return Err(Error::WrongObjectType(format!(
+                "FILTER specified, but {name} is not an aggregate function"
+            )));
+        }
+        if let ast::FunctionArguments::Subquery(q) = &f.args {
+            if name != "array" {
+                return Err(Error::SyntaxError(format!(
+                    "syntax error at or near \"{name}\""
+                )));
+            }
+            return self.bind_subquery_expr(q, super::subquery::SubqueryUse::Array, ctx);
+        }
+        if let Some(bound) = self.bind_catalog_call(&name, f, ctx)? {
+            return Ok(bound);
+        }
+        let mut args = Vec::new();
+        for a in function_args(f) {
+            match a {
+                ast::FunctionArgExpr::Expr(x) => args.push(self.bind_expr(x, ctx)?),
+                _ => {
+                    return Err(Error::SyntaxError(format!(
+                        "syntax error in call of {name}"
+                    )));
+                }
+            }
+        }
+        self.bind_call(&name, args)
+    }
+
+    /// A call of `name` over bound arguments.
+    pub(super) fn bind_call(
+        &mut self,
+        name: &str,
+        args: Vec<(Expr, DataType)>,
+    ) -> Result<(Expr, DataType)> {
+        match name {
+            "coalesce" | "greatest" | "least" => {
+                if args.is_empty() {
+                    return Err(Error::SyntaxError("syntax error at or near \")\"".into()));
+                }
+                let context = name.to_uppercase();
+                let t = resolved(common_type_of(args.iter().map(|(_, t)| *t), &context)?);
+                let items = args
+                    .into_iter()
+                    .map(|(e, et)| self.coerce(e, et, t))
+                    .collect::<Result<Vec<_>>>()?;
+                return Ok(match name {
+                    "coalesce" => (Expr::Coalesce(items), t),
+                    "greatest" => (Expr::Call(Function::Greatest, items), t),
+                    _ => (Expr::Call(Function::Least, items), t),
+                });
+            }
+            "nullif" => {
+                let mut it = args.into_iter();
+                let (Some((a, at)), Some((b, bt)), None) = (it.next(), it.next(), it.next()) else {
+                    return Err(Error::UndefinedFunction(
+                        "function nullif with these arguments does not exist".into(),
+                    ));
+                };
+                let t = resolved(super::binary::operand_type(at, "=", bt)?);
+                let (a, b) = (self.coerce(a, at, t)?, self.coerce(b, bt, t)?);
+                return Ok((Expr::Call(Function::NullIf, vec![a, b]), t));
+            }
+            _ => {}
+        }
+        if crate::expr::set_fns::NAMES.contains(&name) {
+            return self.bind_set_call(name, args);
+        }
+        self.call_bound(name, args)
+    }
+
+    /// The SQL-standard call syntaxes and the pattern-matching forms (see the module docs).
+    pub(super) fn bind_special(
+        &mut self,
+        e: &ast::Expr,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        use ast::Expr as E;
+        match e {
+            E::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![self.bind_expr(expr, ctx)?];
+                let from = match substring_from {
+                    Some(f) => self.bind_expr(f, ctx)?,
+                    None => (Expr::Literal(Value::Int(1)), DataType::Int4),
+                };
+                let pattern = from.1.is_string();
+                args.push(from);
+                if let Some(f) = substring_for {
+                    args.push(self.bind_expr(f, ctx)?);
+                }
+                let func = match (pattern, args.len()) {
+                    (true, 2) => Function::SubstrRegex,
+                    (true, _) => Function::SubstrSimilar,
+                    (false, _) => return self.bind_call("substr", args),
+                };
+                self.fixed_call(func, args, DataType::Text)
+            }
+            E::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
+                let side = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => TrimSide::Leading,
+                    Some(ast::TrimWhereField::Trailing) => TrimSide::Trailing,
+                    _ => TrimSide::Both,
+                };
+                let mut args = vec![self.bind_expr(expr, ctx)?];
+                if let Some(w) = trim_what {
+                    args.push(self.bind_expr(w, ctx)?);
+                }
+                for c in trim_characters.iter().flatten() {
+                    args.push(self.bind_expr(c, ctx)?);
+                }
+                let name = match side {
+                    TrimSide::Both => "btrim",
+                    TrimSide::Leading => "ltrim",
+                    TrimSide::Trailing => "rtrim",
+                };
+                self.bind_call(name, args)
+            }
+            E::Position { expr, r#in } => {
+                let args = vec![self.bind_expr(r#in, ctx)?, self.bind_expr(expr, ctx)?];
+                self.bind_call("strpos", args)
+            }
+            E::Ceil { expr, field } | E::Floor { expr, field } => {
+                if !matches!(
+                    field,
+                    ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime)
+                ) {
+                    return Err(Error::unsupported(format!("{e} is not supported")));
+                }
+                let name = if matches!(e, E::Ceil { .. }) {
+                    "ceil"
+                } else {
+                    "floor"
+                };
+                let arg = self.bind_expr(expr, ctx)?;
+                self.bind_call(name, vec![arg])
+            }
+            E::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let mut args = vec![
+                    self.bind_expr(expr, ctx)?,
+                    self.bind_expr(overlay_what, ctx)?,
+                    self.bind_expr(overlay_from, ctx)?,
+                ];
+                if let Some(f) = overlay_for {
+                    args.push(self.bind_expr(f, ctx)?);
+                }
+                self.bind_call("overlay", args)
+            }
+            E::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char,
+            }
+            | E::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                let ci = matches!(e, E::ILike { .. });
+                let op = if ci { "~~*" } else { "~~" };
+                let func = Function::Like {
+                    case_insensitive: ci,
+                };
+                self.bind_match(
+                    func,
+                    op,
+                    expr,
+                    pattern,
+                    escape_char.as_deref(),
+                    *negated,
+                    ctx,
+                )
+            }
+            E::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => self.bind_match(
+                Function::SimilarTo,
+                "~",
+                expr,
+                pattern,
+                escape_char.as_deref(),
+                *negated,
+                ctx,
+            ),
+            E::Collate { expr, collation } => {
+                let name = collation
+                    .0
+                    .iter()
+                    .map(|p| match p {
+                        ast::ObjectNamePart::Identifier(i) => ident(i),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>();
+                let known = matches!(
+                    name.iter()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .as_slice(),
+                    ["C" | "POSIX" | "default" | "ucs_basic"]
+                        | ["pg_catalog", "C" | "POSIX" | "default" | "ucs_basic"]
+                );
+                if !known {
+                    return Err(Error::UndefinedObject(format!(
+                        "collation \"{}\" for encoding \"UTF8\" does not exist",
+                        name.join(".")
+                    )));
+                }
+                let (x, t) = self.bind_expr(expr, ctx)?;
+                if !t.is_string() {
+                    return Err(Error::DatatypeMismatch(format!(
+                        "collations are not supported by type {}",
+                        t.name()
+                    )));
+                }
+                Ok((x, t))
+            }
+            other => Err(Error::unsupported(format!(
+                "expression {other} is not supported yet"
+            ))),
+        }
+    }
+
+    /// `expr [NOT] LIKE / SIMILAR TO pattern [ESCAPE escape]` as a call of `func`.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_match(
+        &mut self,
+        func: Function,
+        op: &str,
+        expr: &ast::Expr,
+        pattern: &ast::Expr,
+        escape: Option<&ast::Expr>,
+        negated: bool,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let l = self.bind_expr(expr, ctx)?;
+        let r = self.bind_expr(pattern, ctx)?;
+        let mut args = self.text_operands(l, op, r)?;
+        if let Some(esc) = escape {
+            let (x, t) = self.bind_expr(esc, ctx)?;
+            args.push(self.coerce(x, t, DataType::Text)?);
+        }
+        let call = Expr::Call(func, args);
+        Ok((
+            if negated {
+                Expr::Not(Box::new(call))
+            } else {
+                call
+            },
+            DataType::Bool,
+        ))
+    }
+
+    /// The operands of a text-matching operator `op`, coerced to text (42883 unless both
+    /// are strings).
+    pub(super) fn text_operands(
+        &mut self,
+        (l, lt): (Expr, DataType),
+        op: &str,
+        (r, rt): (Expr, DataType),
+    ) -> Result<Vec<Expr>> {
+        if !lt.is_string() || !rt.is_string() {
+            return Err(Error::UndefinedFunction(format!(
+                "operator does not exist: {} {op} {}",
+                lt.name(),
+                rt.name()
+            )));
+        }
+        Ok(vec![
+            self.coerce(l, lt, DataType::Text)?,
+            self.coerce(r, rt, DataType::Text)?,
+        ])
+    }
+
+    /// A call of a function whose signature is fixed by the syntax.
+    fn fixed_call(
+        &mut self,
+        func: Function,
+        args: Vec<(Expr, DataType)>,
+        ty: DataType,
+    ) -> Result<(Expr, DataType)> {
+        let args = args
+            .into_iter()
+            .map(|(e, t)| self.coerce(e, t, DataType::Text))
+            .collect::<Result<_>>()?;
+        Ok((Expr::Call(func, args), ty))
+    }
+}
+
+fn resolved(t: DataType) -> DataType {
+    super::subquery::resolved(t)
+}

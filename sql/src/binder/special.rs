@@ -1,0 +1,421 @@
+//! Binding of the SQL syntax that belongs to particular types rather than to general
+//! expressions: typed literals (`DATE '2020-01-02'`, `INTERVAL '1' DAY`), `CEIL`/`FLOOR`,
+//! `EXTRACT`, `AT TIME ZONE`, `ARRAY[...]`, subscripts and `= ANY(array)`.
+//!
+//! [`Binder::bind_typed_syntax`] returns `None` for anything else, so the general expression
+//! binder keeps one fallback arm for all of it.
+
+use super::Binder;
+use super::expr::ExprCtx;
+use crate::expr::set_fns::SetFn;
+use crate::expr::{Expr, Function};
+use crate::types::{DataType, Value, cast};
+use crate::{Error, Result};
+use sqlparser::ast;
+
+/// The text of a string literal.
+pub(super) fn string_literal(v: &ast::Value) -> Option<&str> {
+    match v {
+        ast::Value::SingleQuotedString(s)
+        | ast::Value::EscapedStringLiteral(s)
+        | ast::Value::NationalStringLiteral(s) => Some(s),
+        ast::Value::DollarQuotedString(d) => Some(&d.value),
+        _ => None,
+    }
+}
+
+fn interval_unit(field: &ast::DateTimeField) -> Option<&'static str> {
+    use ast::DateTimeField as F;
+    Some(match field {
+        F::Year | F::Years => "year",
+        F::Month | F::Months => "month",
+        F::Week(_) | F::Weeks => "week",
+        F::Day | F::Days => "day",
+        F::Hour | F::Hours => "hour",
+        F::Minute | F::Minutes => "minute",
+        F::Second | F::Seconds => "second",
+        F::Millisecond | F::Milliseconds => "millisecond",
+        F::Microsecond | F::Microseconds => "microsecond",
+        F::Decade => "decade",
+        F::Century => "century",
+        F::Millennium => "millennium",
+        _ => return None,
+    })
+}
+
+/// The set-returning functions of one select list: where their output columns start (the
+/// input row's width) and the calls.
+pub struct SetFunctions {
+    base: usize,
+    calls: Vec<(SetFn, Vec<Expr>)>,
+}
+
+impl Binder {
+    /// Starts collecting set-returning calls for a select list whose input rows have `base`
+    /// columns (`None`: they are not allowed there, e.g. with aggregates).
+    pub(super) fn begin_set_functions(&mut self, base: Option<usize>) {
+        self.set_functions.push(base.map(|base| SetFunctions {
+            base,
+            calls: Vec::new(),
+        }));
+    }
+
+    /// The calls collected since the matching [`Binder::begin_set_functions`].
+    pub(super) fn end_set_functions(&mut self) -> Vec<(SetFn, Vec<Expr>)> {
+        self.set_functions
+            .pop()
+            .flatten()
+            .map(|s| s.calls)
+            .unwrap_or_default()
+    }
+
+    /// A set-returning call in an expression: it becomes a column of the `ProjectSet` under
+    /// the select list.
+    pub(super) fn bind_set_call(
+        &mut self,
+        name: &str,
+        args: Vec<(Expr, DataType)>,
+    ) -> Result<(Expr, DataType)> {
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let (f, params, ret) = SetFn::resolve(name, &types)
+            .unwrap_or_else(|| Err(crate::expr::functions_undefined(name, &types)))?;
+        let args = args
+            .into_iter()
+            .zip(&params)
+            .map(|((e, t), want)| self.coerce(e, t, *want))
+            .collect::<Result<Vec<_>>>()?;
+        let Some(Some(collector)) = self.set_functions.last_mut() else {
+            return Err(Error::unsupported(format!(
+                "set-returning function {name}() is not allowed here"
+            )));
+        };
+        collector.calls.push((f, args));
+        let column = collector.base + collector.calls.len() - 1;
+        Ok((Expr::Column(column), ret))
+    }
+
+    /// Binds type-specific syntax (see the module docs); `None` when `e` is not any of it.
+    pub(super) fn bind_typed_syntax(
+        &mut self,
+        e: &ast::Expr,
+        ctx: &mut ExprCtx,
+    ) -> Option<Result<(Expr, DataType)>> {
+        use ast::Expr as E;
+        Some(match e {
+            E::TypedString(ts) => self.typed_literal(&ts.data_type, &ts.value.value),
+            E::Interval(iv) => self.interval_literal(iv, ctx),
+            E::Ceil { expr, field } | E::Floor { expr, field } => {
+                let name = if matches!(e, E::Ceil { .. }) {
+                    "ceil"
+                } else {
+                    "floor"
+                };
+                match field {
+                    ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) => {
+                        self.call_function(name, &[expr.as_ref()], ctx)
+                    }
+                    _ => Err(Error::SyntaxError(format!(
+                        "syntax error in {}",
+                        name.to_uppercase()
+                    ))),
+                }
+            }
+            E::Extract { field, expr, .. } => {
+                let name = field.to_string().trim_matches('\'').to_ascii_lowercase();
+                let unit = (Expr::Literal(Value::Text(name)), DataType::Text);
+                match self.bind_expr(expr, ctx) {
+                    Ok(x) => self.call_bound("extract", vec![unit, x]),
+                    Err(e) => Err(e),
+                }
+            }
+            E::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => self.call_function("timezone", &[time_zone.as_ref(), timestamp.as_ref()], ctx),
+            E::Array(arr) => self.bind_array(&arr.elem, ctx),
+            E::CompoundFieldAccess { root, access_chain } => {
+                self.bind_subscripts(root, access_chain, ctx)
+            }
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            } if !matches!(right.as_ref(), E::Subquery(_)) => {
+                self.bind_quantified(left, compare_op, right, false, ctx)
+            }
+            E::AllOp {
+                left,
+                compare_op,
+                right,
+            } if !matches!(right.as_ref(), E::Subquery(_)) => {
+                self.bind_quantified(left, compare_op, right, true, ctx)
+            }
+            _ => return None,
+        })
+    }
+
+    /// `ARRAY[a, b, ...]`: the items' common type; items that are arrays stack into one
+    /// more dimension.
+    fn bind_array(&mut self, elems: &[ast::Expr], ctx: &mut ExprCtx) -> Result<(Expr, DataType)> {
+        let mut items = Vec::with_capacity(elems.len());
+        let mut ty = DataType::Unknown;
+        for e in elems {
+            let (x, t) = self.bind_expr(e, ctx)?;
+            ty = DataType::unify(ty, t).ok_or_else(|| {
+                Error::DatatypeMismatch(format!(
+                    "ARRAY types {} and {} cannot be matched",
+                    ty.name(),
+                    t.name()
+                ))
+            })?;
+            items.push((x, t));
+        }
+        if items.is_empty() {
+            return Err(Error::IndeterminateType(
+                "cannot determine type of empty array".into(),
+            ));
+        }
+        if ty == DataType::Unknown {
+            ty = DataType::Text;
+        }
+        let nested = matches!(ty, DataType::Array(_));
+        let array_ty = if nested {
+            ty.without_typmod()
+        } else {
+            crate::types::ElemType::new(ty.without_typmod())
+                .map(DataType::Array)
+                .ok_or_else(|| {
+                    Error::UndefinedObject(format!(
+                        "could not find array type for data type {}",
+                        ty.name()
+                    ))
+                })?
+        };
+        let target = ty.without_typmod();
+        let args = items
+            .into_iter()
+            .map(|(x, t)| self.coerce(x, t, target))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((
+            Expr::Call(
+                Function::Array(crate::expr::array_fns::ArrayFn::Construct { nested }),
+                args,
+            ),
+            array_ty,
+        ))
+    }
+
+    /// `a[i]`, `a[i][j]`, `a[lo:hi]`.
+    fn bind_subscripts(
+        &mut self,
+        root: &ast::Expr,
+        chain: &[ast::AccessExpr],
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        use crate::expr::array_fns::ArrayFn;
+        let (x, t) = self.bind_expr(root, ctx)?;
+        let Some(elem) = t.elem() else {
+            return Err(Error::DatatypeMismatch(format!(
+                "cannot subscript type {} because it does not support subscripting",
+                t.name()
+            )));
+        };
+        let int = DataType::Int4;
+        let mut args = vec![x];
+        let mut bind_int = |b: &mut Binder, e: &ast::Expr, args: &mut Vec<Expr>| -> Result<()> {
+            let (ix, it) = b.bind_expr(e, ctx)?;
+            if !(it.is_integer() || it == DataType::Unknown) {
+                return Err(Error::DatatypeMismatch(format!(
+                    "array subscript must have type integer, not {}",
+                    it.name()
+                )));
+            }
+            args.push(b.coerce(ix, it, int)?);
+            Ok(())
+        };
+        let subs: Vec<&ast::Subscript> = chain
+            .iter()
+            .map(|a| match a {
+                ast::AccessExpr::Subscript(s) => Ok(s),
+                ast::AccessExpr::Dot(_) => {
+                    Err(Error::unsupported("field selection is not supported yet"))
+                }
+            })
+            .collect::<Result<_>>()?;
+        match subs.as_slice() {
+            [
+                ast::Subscript::Slice {
+                    lower_bound,
+                    upper_bound,
+                    stride: None,
+                },
+            ] => {
+                if let Some(l) = lower_bound {
+                    bind_int(self, l, &mut args)?;
+                }
+                if let Some(u) = upper_bound {
+                    bind_int(self, u, &mut args)?;
+                }
+                let f = ArrayFn::Slice {
+                    lower: lower_bound.is_some(),
+                    upper: upper_bound.is_some(),
+                };
+                Ok((Expr::Call(Function::Array(f), args), t.without_typmod()))
+            }
+            subs if subs
+                .iter()
+                .all(|s| matches!(s, ast::Subscript::Index { .. })) =>
+            {
+                for s in subs {
+                    if let ast::Subscript::Index { index } = s {
+                        bind_int(self, index, &mut args)?;
+                    }
+                }
+                let f = ArrayFn::Subscript(subs.len().min(255) as u8);
+                Ok((Expr::Call(Function::Array(f), args), elem))
+            }
+            _ => Err(Error::unsupported(
+                "slices of several dimensions are not supported yet",
+            )),
+        }
+    }
+
+    /// `x op ANY(array)` / `x op ALL(array)`.
+    fn bind_quantified(
+        &mut self,
+        left: &ast::Expr,
+        op: &ast::BinaryOperator,
+        right: &ast::Expr,
+        all: bool,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        use crate::expr::CmpOp;
+        use ast::BinaryOperator as B;
+        let (cmp, sym) = match op {
+            B::Eq => (CmpOp::Eq, "="),
+            B::NotEq => (CmpOp::NotEq, "<>"),
+            B::Lt => (CmpOp::Lt, "<"),
+            B::LtEq => (CmpOp::LtEq, "<="),
+            B::Gt => (CmpOp::Gt, ">"),
+            B::GtEq => (CmpOp::GtEq, ">="),
+            other => {
+                return Err(Error::unsupported(format!(
+                    "{other} ANY/ALL is not supported yet"
+                )));
+            }
+        };
+        let (lx, lt) = self.bind_expr(left, ctx)?;
+        let (rx, rt) = self.bind_expr(right, ctx)?;
+        let elem = match rt {
+            DataType::Array(e) => e.get(),
+            DataType::Unknown => lt,
+            other => {
+                return Err(Error::WrongObjectType(format!(
+                    "op ANY/ALL (array) requires array on right side, not {}",
+                    other.name()
+                )));
+            }
+        };
+        let t = DataType::common(lt, elem)
+            .filter(DataType::is_orderable)
+            .ok_or_else(|| {
+                Error::UndefinedFunction(format!(
+                    "operator does not exist: {} {sym} {}",
+                    lt.name(),
+                    elem.name()
+                ))
+            })?
+            .without_typmod();
+        let t = if t == DataType::Unknown {
+            DataType::Text
+        } else {
+            t
+        };
+        let array_t = DataType::array_of(t);
+        let lx = self.coerce(lx, lt, t)?;
+        let rx = self.coerce(rx, rt, array_t)?;
+        let f = crate::expr::array_fns::ArrayFn::Quantified { op: cmp, all };
+        Ok((Expr::Call(Function::Array(f), vec![lx, rx]), DataType::Bool))
+    }
+
+    /// Binds `name(args)` for syntax that is a function call in disguise.
+    pub(super) fn call_function(
+        &mut self,
+        name: &str,
+        args: &[&ast::Expr],
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            bound.push(self.bind_expr(a, ctx)?);
+        }
+        self.call_bound(name, bound)
+    }
+
+    /// Resolves `name` over already bound arguments and coerces them.
+    pub(super) fn call_bound(
+        &mut self,
+        name: &str,
+        args: Vec<(Expr, DataType)>,
+    ) -> Result<(Expr, DataType)> {
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let resolved = Function::resolve(name, &types)?;
+        let args = args
+            .into_iter()
+            .zip(&resolved.args)
+            .map(|((e, et), want)| self.coerce(e, et, *want))
+            .collect::<Result<_>>()?;
+        Ok((Expr::Call(resolved.func, args), resolved.ret))
+    }
+
+    /// `type 'text'`: the type's input function applied now.
+    fn typed_literal(&mut self, ty: &ast::DataType, v: &ast::Value) -> Result<(Expr, DataType)> {
+        let to = DataType::from_sql(ty)?;
+        let text = string_literal(v)
+            .ok_or_else(|| Error::SyntaxError(format!("syntax error at or near \"{v}\"")))?;
+        let value = cast::cast(Value::Text(text.to_string()), DataType::Unknown, to, true)?;
+        Ok((Expr::Literal(value), to))
+    }
+
+    /// `INTERVAL 'text' [unit]`: a bare number takes the unit (`INTERVAL '3' DAY`).
+    fn interval_literal(
+        &mut self,
+        iv: &ast::Interval,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let text = match iv.value.as_ref() {
+            ast::Expr::Value(v) => string_literal(&v.value).map(str::to_string),
+            _ => None,
+        };
+        let Some(mut text) = text else {
+            // `INTERVAL expr` is not PostgreSQL syntax; treat it as a cast.
+            let (x, t) = self.bind_expr(&iv.value, ctx)?;
+            let x = self.coerce(x, t, DataType::Text)?;
+            return Ok((
+                Expr::Cast {
+                    expr: Box::new(x),
+                    from: DataType::Text,
+                    to: DataType::Interval,
+                    explicit: true,
+                },
+                DataType::Interval,
+            ));
+        };
+        let bare_number = {
+            let t = text.trim();
+            !t.is_empty() && t.parse::<f64>().is_ok()
+        };
+        if bare_number
+            && let Some(unit) = iv
+                .last_field
+                .as_ref()
+                .or(iv.leading_field.as_ref())
+                .and_then(interval_unit)
+        {
+            text = format!("{text} {unit}");
+        }
+        let v = cast::parse_text(DataType::Interval, &text)?;
+        Ok((Expr::Literal(v), DataType::Interval))
+    }
+}

@@ -1,0 +1,63 @@
+//! Views in FROM: a view is bound as a derived table over its stored query, under the
+//! search path it was created with; its columns take the view's stored names. A view
+//! reaching itself through others is refused (42P17), as PostgreSQL's rewriter does.
+
+use super::{Binder, OutputColumn, Scope, ScopeColumn};
+use crate::planner::Plan;
+use crate::storage::ViewDef;
+use crate::{Error, Result};
+use sqlparser::ast;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+/// Parses a view's stored query text.
+pub fn parse_view_query(text: &str) -> Result<ast::Query> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_query())
+        .map(|q| *q)
+        .map_err(|e| Error::Internal(format!("stored view query does not parse: {e}")))
+}
+
+impl Binder {
+    /// The plan and scope of view `v` named in FROM (qualified by `alias` or its name).
+    pub(super) fn bind_view(
+        &mut self,
+        v: &ViewDef,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Plan, Scope)> {
+        if self.expanding.contains(&v.oid) {
+            return Err(Error::InvalidObjectDefinition(format!(
+                "infinite recursion detected in rules for relation \"{}\"",
+                v.name
+            )));
+        }
+        let q = parse_view_query(&v.query)?;
+        let mut inner = Binder::new(self.catalog.clone(), Vec::new());
+        inner.search_path = super::names::search_path(&self.catalog, &v.search_path.join(","), "");
+        inner.expanding = self.expanding.clone();
+        inner.expanding.push(v.oid);
+        let (plan, columns): (Plan, Vec<OutputColumn>) = inner.bind_query(&q)?;
+        self.referenced.extend(inner.referenced);
+        let table = alias
+            .map(|a| super::ident(&a.name))
+            .unwrap_or_else(|| v.name.clone());
+        let scope = Scope {
+            columns: columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ScopeColumn {
+                    table: Some(table.clone()),
+                    name: alias
+                        .and_then(|a| a.columns.get(i))
+                        .map(|c| super::ident(&c.name))
+                        .or_else(|| v.columns.get(i).map(|vc| vc.name.clone()))
+                        .unwrap_or_else(|| c.name.clone()),
+                    data_type: c.data_type,
+                    qualified_only: false,
+                })
+                .collect(),
+        };
+        Ok((plan, scope))
+    }
+}

@@ -1,0 +1,278 @@
+//! TRUNCATE, COMMENT ON, VACUUM / ANALYZE, and CREATE / DROP DATABASE (refused: a timeline
+//! holds one database).
+
+use super::Ddl;
+use crate::binder::split_name;
+use crate::parse::Maintenance;
+use crate::result::StatementResult;
+use crate::storage::{Access, IndexRef, Relation, TableDef, TableStats};
+use crate::{Error, Result, Value};
+use sqlparser::ast;
+use std::collections::HashMap;
+
+/// 0A000 for CREATE / DROP DATABASE.
+pub fn one_database() -> Error {
+    Error::unsupported(
+        "CREATE DATABASE and DROP DATABASE are not supported: a Strata timeline holds exactly one database (create another timeline instead)",
+    )
+}
+
+/// TRUNCATE [TABLE] a, b [RESTART IDENTITY] [CASCADE]: every row goes, in the transaction
+/// (the old storage is dropped at commit). A table referenced by a foreign key from a table
+/// not truncated with it needs CASCADE, which truncates that table too. RESTART IDENTITY
+/// restarts the sequences the tables' columns own — at once, not at commit (PostgreSQL
+/// does it transactionally).
+pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
+    let mut tables: Vec<TableDef> = Vec::new();
+    for target in &t.table_names {
+        let def = ddl.table(&target.name)?;
+        if !tables.iter().any(|x| x.id == def.id) {
+            tables.push(def);
+        }
+    }
+    let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
+    let catalog = ddl.catalog()?;
+    let mut i = 0;
+    while i < tables.len() {
+        let id = tables[i].id;
+        for (child, _) in catalog.referencing(id) {
+            if tables.iter().any(|x| x.id == child.id) {
+                continue;
+            }
+            if !cascade {
+                return Err(Error::unsupported(format!(
+                    "cannot truncate a table referenced in a foreign key constraint: table \"{}\" references \"{}\"",
+                    child.name, tables[i].name
+                )));
+            }
+            tables.push(child.clone());
+        }
+        i += 1;
+    }
+    for def in &tables {
+        ddl.txn.truncate(def.id)?;
+    }
+    if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)) {
+        let services = crate::env::catalog()?.services.clone();
+        for s in &catalog.sequences {
+            if s.owned_by
+                .is_some_and(|o| tables.iter().any(|t| t.id == o.table))
+            {
+                services.setval(s, s.start, false)?;
+            }
+        }
+    }
+    Ok(StatementResult::command("TRUNCATE TABLE"))
+}
+
+/// COMMENT ON TABLE / VIEW / MATERIALIZED VIEW / COLUMN / INDEX / SEQUENCE / SCHEMA ... IS
+/// 'text' | NULL (an empty string removes it too).
+pub fn comment(
+    ddl: &mut Ddl,
+    kind: &ast::CommentObject,
+    name: &ast::ObjectName,
+    text: Option<&str>,
+    _if_exists: bool,
+) -> Result<StatementResult> {
+    let text = text.filter(|t| !t.is_empty()).map(str::to_string);
+    let catalog = ddl.catalog()?;
+    use ast::CommentObject as K;
+    match kind {
+        K::Schema => {
+            let n = split_name(name)?.1;
+            let mut s = catalog
+                .schemas
+                .iter()
+                .find(|s| s.name == n)
+                .cloned()
+                .ok_or_else(|| crate::storage::catalog::undefined_schema(&n))?;
+            s.comment = text;
+            ddl.txn.alter_schema(s)?;
+        }
+        K::Column => {
+            let parts = &name.0;
+            if parts.len() < 2 {
+                return Err(Error::SyntaxError("column name must be qualified".into()));
+            }
+            let rel = ast::ObjectName(parts[..parts.len() - 1].to_vec());
+            let col =
+                crate::binder::object_name(&ast::ObjectName(parts[parts.len() - 1..].to_vec()))?;
+            let (schema, rname) = split_name(&rel)?;
+            match catalog.resolve(schema.as_deref(), &rname, &ddl.search_path)? {
+                Some(Relation::Table(t)) => {
+                    let mut t = t.clone();
+                    let c = t.column_index(&col).ok_or_else(|| {
+                        Error::UndefinedColumn(format!("{col}\" of relation \"{}", t.name))
+                    })?;
+                    t.columns[c].comment = text;
+                    ddl.txn.alter_table(t)?;
+                }
+                Some(Relation::View(v)) => {
+                    let mut v = v.clone();
+                    let c = v
+                        .columns
+                        .iter_mut()
+                        .find(|c| c.name == col)
+                        .ok_or_else(|| {
+                            Error::UndefinedColumn(format!("{col}\" of relation \"{rname}"))
+                        })?;
+                    c.comment = text;
+                    ddl.txn.put_view(v)?;
+                }
+                Some(_) => {
+                    return Err(Error::WrongObjectType(format!(
+                        "\"{rname}\" is not a table"
+                    )));
+                }
+                None => return Err(Error::UndefinedTable(rname)),
+            }
+        }
+        K::Table | K::View | K::MaterializedView | K::Index | K::Sequence => {
+            let (schema, rname) = split_name(name)?;
+            let found = catalog.resolve(schema.as_deref(), &rname, &ddl.search_path)?;
+            let want = match kind {
+                K::Table => 'r',
+                K::View => 'v',
+                K::MaterializedView => 'm',
+                K::Index => 'i',
+                _ => 'S',
+            };
+            let Some(rel) = found else {
+                return Err(Error::UndefinedTable(rname));
+            };
+            if rel.relkind() != want {
+                return Err(Error::WrongObjectType(format!(
+                    "\"{rname}\" is not a {}",
+                    match want {
+                        'r' => "table",
+                        'v' => "view",
+                        'm' => "materialized view",
+                        'i' => "index",
+                        _ => "sequence",
+                    }
+                )));
+            }
+            match rel {
+                Relation::Table(t) => {
+                    let mut t = t.clone();
+                    t.comment = text;
+                    ddl.txn.alter_table(t)?;
+                }
+                Relation::View(v) => {
+                    let mut v = v.clone();
+                    v.comment = text;
+                    ddl.txn.put_view(v)?;
+                }
+                Relation::Sequence(s) => {
+                    let mut s = s.clone();
+                    s.comment = text;
+                    ddl.txn.alter_sequence(s)?;
+                }
+                Relation::Index { table, index } => {
+                    let mut t = table.clone();
+                    match index {
+                        IndexRef::Primary => t.pk_comment = text,
+                        IndexRef::Secondary(i) => {
+                            if let Some(x) = t.indexes.iter_mut().find(|x| x.oid == i.oid) {
+                                x.comment = text;
+                            }
+                        }
+                    }
+                    ddl.txn.alter_table(t)?;
+                }
+            }
+        }
+        other => {
+            return Err(Error::unsupported(format!(
+                "COMMENT ON {other} is not supported"
+            )));
+        }
+    }
+    Ok(StatementResult::command("COMMENT"))
+}
+
+/// Rows ANALYZE reads per table, at most (PostgreSQL samples 300 × statistics target).
+const SAMPLE_ROWS: usize = 30_000;
+
+/// ANALYZE's statistics of `table`: its row count, and per column the NULL fraction and
+/// the number of distinct values, estimated from a sample of [`SAMPLE_ROWS`] rows with
+/// PostgreSQL's estimator (Haas and Stokes' Duj1) when the table is larger.
+pub fn analyze_table(ddl: &mut Ddl, table: &TableDef) -> Result<TableStats> {
+    let mut sample: Vec<Vec<Value>> = Vec::new();
+    let mut rows: u64 = 0;
+    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
+    for r in ddl.txn.scan(table.id, &Access::Full)? {
+        let row = r?.row;
+        rows += 1;
+        if sample.len() < SAMPLE_ROWS {
+            sample.push(row);
+        } else {
+            // Reservoir sampling (Algorithm R) with a fixed-seed generator: repeatable.
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let j = (rng >> 11) % rows;
+            if (j as usize) < SAMPLE_ROWS {
+                sample[j as usize] = row;
+            }
+        }
+    }
+    let n = sample.len() as f64;
+    let total = rows as f64;
+    let mut distinct = Vec::new();
+    let mut null_frac = Vec::new();
+    for c in 0..table.columns.len() {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut nulls = 0u64;
+        for row in &sample {
+            match &row[c] {
+                Value::Null => nulls += 1,
+                v => *counts.entry(format!("{v:?}")).or_default() += 1,
+            }
+        }
+        let d = counts.len() as f64;
+        let nonnull = n - nulls as f64;
+        let f1 = counts.values().filter(|&&k| k == 1).count() as f64;
+        let estimate = if rows as usize <= SAMPLE_ROWS || nonnull == 0.0 {
+            d
+        } else if f1 == nonnull {
+            // Every sampled value unique: assume the column is unique.
+            total * (nonnull / n)
+        } else {
+            let big_n = total * (nonnull / n);
+            (nonnull * d / (nonnull - f1 + f1 * nonnull / big_n)).clamp(d, big_n)
+        };
+        distinct.push(estimate.round());
+        null_frac.push(if n == 0.0 { 0.0 } else { nulls as f64 / n });
+    }
+    Ok(TableStats {
+        rows,
+        distinct,
+        null_frac,
+    })
+}
+
+/// VACUUM [ANALYZE] / ANALYZE: VACUUM has nothing to do (pruning happens as rows are
+/// written); ANALYZE records [`analyze_table`]'s statistics.
+pub fn maintenance(ddl: &mut Ddl, m: &Maintenance) -> Result<StatementResult> {
+    let catalog = ddl.catalog()?;
+    let tables: Vec<TableDef> = if m.tables.is_empty() {
+        catalog.tables.clone()
+    } else {
+        m.tables
+            .iter()
+            .map(|n| ddl.table(n))
+            .collect::<Result<_>>()?
+    };
+    if m.analyze {
+        for t in &tables {
+            let stats = analyze_table(ddl, t)?;
+            ddl.txn.set_stats(t.id, stats)?;
+        }
+    }
+    Ok(StatementResult::command(if m.vacuum {
+        "VACUUM"
+    } else {
+        "ANALYZE"
+    }))
+}

@@ -1,0 +1,178 @@
+//! DDL: statements that change the catalog, executed inside the session's transaction.
+//!
+//! The SQL layer decides what changes — PostgreSQL's naming rules ([`names`]),
+//! dependencies and CASCADE ([`depend`]), validation of existing rows (a new CHECK, NOT
+//! NULL or FOREIGN KEY), the new rows of a rewrite — and hands the storage finished
+//! definitions through [`crate::storage::Txn`]'s DDL methods. Every change is transactional
+//! and statement-atomic: a failing statement's catalog changes and row writes are discarded
+//! by the storage's statement rollback, whatever step failed.
+//!
+//! One file per statement family:
+//!
+//! | file              | statements                                                        |
+//! |-------------------|-------------------------------------------------------------------|
+//! | [`create_table`]  | CREATE TABLE [AS], SELECT INTO, CREATE MATERIALIZED VIEW          |
+//! | [`columns`]       | column definitions: types, serial, identity, DEFAULT              |
+//! | [`constraints`]   | PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY definitions and checks    |
+//! | [`alter_table`]   | ALTER TABLE                                                       |
+//! | [`index`]         | CREATE / ALTER INDEX                                              |
+//! | [`drop`]          | DROP TABLE / VIEW / INDEX / SEQUENCE / SCHEMA [CASCADE]           |
+//! | [`depend`]        | what depends on an object                                         |
+//! | [`sequence`]      | CREATE / ALTER SEQUENCE                                           |
+//! | [`view`]          | CREATE [OR REPLACE] VIEW, ALTER VIEW, REFRESH MATERIALIZED VIEW   |
+//! | [`schema`]        | CREATE / ALTER SCHEMA                                             |
+//! | [`misc`]          | TRUNCATE, COMMENT ON, VACUUM / ANALYZE, CREATE / DROP DATABASE    |
+
+pub mod alter_table;
+pub mod columns;
+pub mod constraints;
+pub mod create_table;
+pub mod depend;
+pub mod drop;
+pub mod index;
+pub mod misc;
+pub mod names;
+pub mod schema;
+pub mod sequence;
+pub mod view;
+
+use crate::binder::{Binder, OutputColumn, split_name};
+use crate::executor::{self, Context};
+use crate::parse::Statement;
+use crate::planner::{self, Plan};
+use crate::result::StatementResult;
+use crate::storage::{Catalog, Oid, Row, TableDef, Txn};
+use crate::{Error, Result, Value};
+use sqlparser::ast;
+use std::sync::Arc;
+
+/// What a DDL statement works with.
+pub struct Ddl<'a> {
+    pub txn: &'a mut dyn Txn,
+    /// Schemas searched for unqualified names (`pg_catalog` first).
+    pub search_path: Vec<Oid>,
+    pub params: &'a [Value],
+}
+
+impl<'a> Ddl<'a> {
+    /// The catalog now (after this statement's earlier changes).
+    pub fn catalog(&self) -> Result<Arc<Catalog>> {
+        self.txn.catalog()
+    }
+
+    /// A binder over the current catalog.
+    pub fn binder(&self) -> Result<Binder> {
+        Ok(Binder::new(self.catalog()?, Vec::new()).with_search_path(self.search_path.clone()))
+    }
+
+    /// The schema to create an object called `name` in, and its bare name.
+    pub fn target(&self, name: &ast::ObjectName) -> Result<(Oid, String)> {
+        let (schema, rel) = split_name(name)?;
+        let oid = match schema {
+            Some(s) => {
+                self.catalog()?
+                    .schema(&s)
+                    .ok_or_else(|| crate::storage::catalog::undefined_schema(&s))?
+                    .oid
+            }
+            None => crate::binder::creation_schema(&self.search_path)?,
+        };
+        Ok((oid, rel))
+    }
+
+    /// The table `name` names (42P01; 42809 if it is another kind of relation).
+    pub fn table(&self, name: &ast::ObjectName) -> Result<TableDef> {
+        let mut b = self.binder()?;
+        match b.resolve_relation(name)? {
+            crate::binder::FromRelation::Table(t) => Ok(t),
+            _ => Err(Error::WrongObjectType(format!(
+                "\"{}\" is not a table",
+                split_name(name)?.1
+            ))),
+        }
+    }
+
+    /// Plans and runs `plan`, returning its rows.
+    pub fn run(&mut self, plan: Plan) -> Result<Vec<Row>> {
+        let _env = crate::env::with_catalog(self.catalog()?);
+        let plan = planner::optimize(plan);
+        let mut op = executor::build(&plan);
+        let mut ctx = Context::new(&mut *self.txn, self.params);
+        Ok(executor::collect(op.as_mut(), &mut ctx)?
+            .into_iter()
+            .map(|t| t.row)
+            .collect())
+    }
+
+    /// Binds and runs a query.
+    pub fn query(&mut self, q: &ast::Query) -> Result<(Vec<OutputColumn>, Vec<Row>)> {
+        let mut b = self.binder()?;
+        b.params = self.params.iter().map(|_| None).collect();
+        let (plan, columns) = b.bind_query(q)?;
+        let rows = self.run(plan)?;
+        Ok((columns, rows))
+    }
+}
+
+/// Executes `stmt` if it is DDL (`None` otherwise).
+pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult>> {
+    use ast::Statement as S;
+    let stmt = match stmt {
+        Statement::AlterSequence(a) => return sequence::alter(ddl, a).map(Some),
+        Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
+        Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
+        Statement::Sql(s) => s,
+        Statement::Copy(_) => return Ok(None),
+    };
+    let r = match stmt {
+        S::CreateTable(c) => create_table::create(ddl, c)?,
+        S::Query(q) if create_table::is_select_into(q) => create_table::select_into(ddl, q)?,
+        S::CreateIndex(c) => index::create(ddl, c)?,
+        S::AlterIndex { name, operation } => index::alter(ddl, name, operation)?,
+        S::CreateSchema {
+            schema_name,
+            if_not_exists,
+            ..
+        } => schema::create(ddl, schema_name, *if_not_exists)?,
+        S::AlterSchema(a) => schema::alter(ddl, a)?,
+        S::CreateSequence {
+            temporary,
+            if_not_exists,
+            name,
+            sequence_options,
+        } => {
+            if *temporary {
+                return Err(Error::unsupported("temporary sequences are not supported"));
+            }
+            sequence::create(ddl, name, *if_not_exists, sequence_options)?
+        }
+        S::CreateView(v) => view::create(ddl, v)?,
+        S::AlterView(v) => view::alter(ddl, v)?,
+        S::RefreshMaterializedView(r) => view::refresh(ddl, r)?,
+        S::AlterTable(a) => alter_table::execute(ddl, a)?,
+        S::Drop {
+            object_type,
+            if_exists,
+            names,
+            cascade,
+            ..
+        } => drop::execute(ddl, *object_type, names, *if_exists, *cascade)?,
+        S::Truncate(t) => misc::truncate(ddl, t)?,
+        S::Comment {
+            object_type,
+            object_name,
+            comment,
+            if_exists,
+            ..
+        } => misc::comment(
+            ddl,
+            object_type,
+            object_name,
+            comment.as_deref(),
+            *if_exists,
+        )?,
+        S::CreateDatabase { .. } => return Err(misc::one_database()),
+        _ => return Ok(None),
+    };
+    Ok(Some(r))
+}

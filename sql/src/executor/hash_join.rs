@@ -1,0 +1,141 @@
+//! `HashJoin`: an equi-join that builds a hash table over the right input and streams the
+//! left input through it.
+//!
+//! The right input is materialized on the first call and indexed by its key values; a row
+//! whose key has a NULL in a non-NULL-safe position can never match (`=` is not true for
+//! NULL) and is not indexed, but is kept for RIGHT/FULL joins, which emit unmatched right
+//! rows padded with NULLs after the left input is exhausted. A left row's candidates are
+//! checked against `residual` (the rest of the join condition) on the concatenated row;
+//! LEFT/FULL joins emit a left row that matched nothing padded with NULLs.
+
+use super::memory::{Budget, collect_within, row_bytes};
+use super::{Context, Operator, Tuple};
+use crate::expr::Expr;
+use crate::planner::{EquiJoin, JoinKind};
+use crate::{Result, Value};
+use std::collections::HashMap;
+
+pub struct HashJoin {
+    left: Box<dyn Operator>,
+    right: Box<dyn Operator>,
+    join: EquiJoin,
+    built: Option<Built>,
+    /// The current left row, its candidate right rows, the next candidate, whether it matched.
+    current: Option<(Vec<Value>, Vec<usize>, usize, bool)>,
+    /// Index of the next right row to consider for the unmatched tail.
+    tail: usize,
+}
+
+struct Built {
+    rows: Vec<Vec<Value>>,
+    matched: Vec<bool>,
+    table: HashMap<Vec<Value>, Vec<usize>>,
+}
+
+/// The key of `row`, or `None` if it has a NULL where NULL matches nothing.
+fn key_of(
+    keys: &[Expr],
+    null_safe: &[bool],
+    row: &[Value],
+    ctx: &Context,
+) -> Result<Option<Vec<Value>>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for (k, safe) in keys.iter().zip(null_safe) {
+        let v = k.eval(row, ctx)?;
+        if v.is_null() && !safe {
+            return Ok(None);
+        }
+        out.push(v);
+    }
+    Ok(Some(out))
+}
+
+impl HashJoin {
+    pub fn new(left: Box<dyn Operator>, right: Box<dyn Operator>, join: EquiJoin) -> Self {
+        HashJoin {
+            left,
+            right,
+            join,
+            built: None,
+            current: None,
+            tail: 0,
+        }
+    }
+
+    fn build(&mut self, ctx: &mut Context) -> Result<Built> {
+        let rows: Vec<Vec<Value>> = collect_within(self.right.as_mut(), ctx, "hash join")?
+            .into_iter()
+            .map(|t| t.row)
+            .collect();
+        let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
+        let mut budget = Budget::new("hash join");
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(k) = key_of(&self.join.right_keys, &self.join.null_safe, row, ctx)? {
+                budget.charge(ctx, row_bytes(&k))?;
+                table.entry(k).or_default().push(i);
+            }
+        }
+        Ok(Built {
+            matched: vec![false; rows.len()],
+            rows,
+            table,
+        })
+    }
+}
+
+impl Operator for HashJoin {
+    fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        if self.built.is_none() {
+            self.built = Some(self.build(ctx)?);
+        }
+        loop {
+            if self.current.is_none() {
+                let Some(t) = self.left.next(ctx)? else { break };
+                let built = self.built.as_ref().expect("built above");
+                let candidates =
+                    match key_of(&self.join.left_keys, &self.join.null_safe, &t.row, ctx)? {
+                        Some(k) => built.table.get(&k).cloned().unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                self.current = Some((t.row, candidates, 0, false));
+            }
+            let built = self.built.as_mut().expect("built above");
+            let (left_row, candidates, pos, matched) = self.current.as_mut().expect("set above");
+            while *pos < candidates.len() {
+                let i = candidates[*pos];
+                *pos += 1;
+                let mut row = left_row.clone();
+                row.extend(built.rows[i].iter().cloned());
+                let ok = match &self.join.residual {
+                    Some(p) => p.is_true(&row, ctx)?,
+                    None => true,
+                };
+                if ok {
+                    *matched = true;
+                    built.matched[i] = true;
+                    return Ok(Some(Tuple::derived(row)));
+                }
+            }
+            let (left_row, _, _, matched) = self.current.take().expect("set above");
+            if !matched && matches!(self.join.kind, JoinKind::Left | JoinKind::Full) {
+                let mut row = left_row;
+                row.extend(std::iter::repeat_n(Value::Null, self.join.right_width));
+                return Ok(Some(Tuple::derived(row)));
+            }
+            crate::interrupt::check()?;
+        }
+        if matches!(self.join.kind, JoinKind::Right | JoinKind::Full) {
+            let built = self.built.as_ref().expect("built above");
+            while self.tail < built.rows.len() {
+                let i = self.tail;
+                self.tail += 1;
+                if !built.matched[i] {
+                    let mut row = vec![Value::Null; self.join.left_width];
+                    row.extend(built.rows[i].iter().cloned());
+                    return Ok(Some(Tuple::derived(row)));
+                }
+            }
+        }
+        Ok(None)
+    }
+}

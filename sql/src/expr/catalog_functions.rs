@@ -1,0 +1,483 @@
+//! Functions that read more than their arguments: sequences (`nextval`, `currval`, `setval`,
+//! `lastval`), the search path (`current_schema`, `current_schemas`), and the helpers
+//! catalog code shares (`quote_ident`, resolving a relation name given as text — what
+//! `'t'::regclass` does).
+//!
+//! They run inside a statement and read its [`crate::env::CatalogEnv`]. A function taking a
+//! relation (`nextval('s')`) is given its OID when the argument is a constant (the binder
+//! resolves it, as PostgreSQL resolves a `regclass` constant), or a text to resolve when it
+//! runs.
+
+use crate::env;
+use crate::storage::{Catalog, Oid, SequenceDef};
+use crate::types::oid::ObjectLookup;
+use crate::{Error, Result, Value};
+
+/// A function of this module, resolved by the binder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogFn {
+    NextVal,
+    CurrVal,
+    /// `setval(seq, value)` / `setval(seq, value, is_called)`.
+    SetVal,
+    LastVal,
+    CurrentSchema,
+    /// `current_schemas(include_implicit)`, as text in array syntax.
+    CurrentSchemas,
+    QuoteIdent,
+}
+
+/// PostgreSQL's keywords that `quote_ident` must quote (reserved, type/function-name and
+/// column-name keywords; unreserved keywords stay bare).
+const QUOTED_KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// PostgreSQL's `quote_ident`: double-quoted unless a lower-case identifier that is not a
+/// keyword needing quotes.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !QUOTED_KEYWORDS.contains(&name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// Splits a qualified name given as text (`public."My Table"`) into its parts: unquoted
+/// parts lower-cased, quoted ones kept (PostgreSQL's `stringToQualifiedNameList`).
+pub fn split_text_name(text: &str) -> Result<Vec<String>> {
+    let invalid = || Error::InvalidName("invalid name syntax".into());
+    let mut parts = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => part.push(c),
+                    None => return Err(invalid()),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' || c.is_whitespace() {
+                    break;
+                }
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+            if part.is_empty() {
+                return Err(invalid());
+            }
+        }
+        parts.push(part);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Ok(parts),
+            Some('.') => {}
+            Some(_) => return Err(invalid()),
+        }
+    }
+}
+
+/// The relation a text names (`'t'`, `'s.t'`, a number as an OID), along `path` when
+/// unqualified; `None` when nothing has that name.
+pub fn resolve_relation_text(catalog: &Catalog, text: &str, path: &[Oid]) -> Result<Option<Oid>> {
+    if let Ok(oid) = text.trim().parse::<Oid>() {
+        return Ok(Some(oid));
+    }
+    let parts = split_text_name(text)?;
+    let (schema, name) = match parts.as_slice() {
+        [n] => (None, n.as_str()),
+        [s, n] => (Some(s.as_str()), n.as_str()),
+        [_, s, n] => (Some(s.as_str()), n.as_str()),
+        _ => {
+            return Err(Error::InvalidName(format!(
+                "improper relation name (too many dotted names): {text}"
+            )));
+        }
+    };
+    if let Some(s) = schema {
+        let sch = catalog
+            .schema(s)
+            .ok_or_else(|| crate::storage::catalog::undefined_schema(s))?;
+        if let Some(t) = crate::system::lookup(sch.oid, name) {
+            return Ok(Some(t.oid));
+        }
+        return Ok(catalog.relation(sch.oid, name).map(|r| r.oid()));
+    }
+    for &s in path {
+        if let Some(t) = crate::system::lookup(s, name) {
+            return Ok(Some(t.oid));
+        }
+        if let Some(r) = catalog.relation(s, name) {
+            return Ok(Some(r.oid()));
+        }
+    }
+    Ok(None)
+}
+
+/// A bound `nextval(<oid>)` call.
+pub fn nextval_call(oid: Oid) -> super::Expr {
+    super::Expr::Call(
+        super::Function::Catalog(CatalogFn::NextVal),
+        vec![super::Expr::Literal(Value::Int(i64::from(oid)))],
+    )
+}
+
+/// The sequence an argument denotes: an OID, or a name resolved now.
+fn sequence(env: &env::CatalogEnv, arg: &Value) -> Result<SequenceDef> {
+    let oid = match arg {
+        Value::Int(i) => Oid::try_from(*i).ok(),
+        Value::Text(t) => {
+            let oid = resolve_relation_text(&env.catalog, t, &env.search_path)?;
+            if oid.is_none() {
+                let name = split_text_name(t)?.pop().unwrap_or_default();
+                return Err(Error::UndefinedTable(name));
+            }
+            oid
+        }
+        _ => None,
+    };
+    let oid = oid.ok_or_else(|| Error::Internal(format!("bad sequence argument {arg:?}")))?;
+    if let Some(s) = env.catalog.sequence_by_id(oid) {
+        return Ok(s.clone());
+    }
+    Err(match env.catalog.relation_by_oid(oid) {
+        Some(r) => Error::WrongObjectType(format!("\"{}\" is not a sequence", r.name())),
+        None => Error::UndefinedTable(format!("with OID {oid}")),
+    })
+}
+
+impl CatalogFn {
+    /// Resolves a function name of this module and its result type.
+    pub fn resolve(name: &str, args: usize) -> Option<(CatalogFn, crate::DataType)> {
+        use crate::DataType as T;
+        Some(match (name, args) {
+            ("nextval", 1) => (CatalogFn::NextVal, T::Int8),
+            ("currval", 1) => (CatalogFn::CurrVal, T::Int8),
+            ("setval", 2 | 3) => (CatalogFn::SetVal, T::Int8),
+            ("lastval", 0) => (CatalogFn::LastVal, T::Int8),
+            ("current_schema", 0) => (CatalogFn::CurrentSchema, T::Text),
+            ("current_schemas", 1) => (CatalogFn::CurrentSchemas, T::Text),
+            ("quote_ident", 1) => (CatalogFn::QuoteIdent, T::Text),
+            _ => return None,
+        })
+    }
+
+    /// Whether the first argument is a relation (`regclass`).
+    pub fn takes_relation(&self) -> bool {
+        matches!(
+            self,
+            CatalogFn::NextVal | CatalogFn::CurrVal | CatalogFn::SetVal
+        )
+    }
+
+    /// Whether a NULL argument gives NULL without calling.
+    pub fn strict(&self) -> bool {
+        true
+    }
+
+    /// Calls the function inside the running statement.
+    pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        if self.strict() && args.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
+        let env = env::catalog()?;
+        Ok(match self {
+            CatalogFn::NextVal => {
+                let seq = sequence(&env, &args[0])?;
+                let v = env.services.nextval(&seq)?;
+                let mut vals = env.sequence_values();
+                vals.values.insert(seq.oid, v);
+                vals.last = Some(seq.oid);
+                Value::Int(v)
+            }
+            CatalogFn::CurrVal => {
+                let seq = sequence(&env, &args[0])?;
+                let v = env.sequence_values().values.get(&seq.oid).copied();
+                Value::Int(v.ok_or_else(|| {
+                    Error::ObjectNotInPrerequisiteState(format!(
+                        "currval of sequence \"{}\" is not yet defined in this session",
+                        seq.name
+                    ))
+                })?)
+            }
+            CatalogFn::LastVal => {
+                let last = env.sequence_values().last;
+                let not_yet = || {
+                    Error::ObjectNotInPrerequisiteState(
+                        "lastval is not yet defined in this session".into(),
+                    )
+                };
+                let oid = last.ok_or_else(not_yet)?;
+                let seq = env.catalog.sequence_by_id(oid).ok_or_else(not_yet)?;
+                let v = env.sequence_values().values.get(&seq.oid).copied();
+                Value::Int(v.ok_or_else(not_yet)?)
+            }
+            CatalogFn::SetVal => {
+                let seq = sequence(&env, &args[0])?;
+                let Value::Int(v) = args[1] else {
+                    return Err(Error::Internal("setval value is not an integer".into()));
+                };
+                let called = !matches!(args.get(2), Some(Value::Bool(false)));
+                env.services.setval(&seq, v, called)?;
+                if called {
+                    env.sequence_values().values.insert(seq.oid, v);
+                }
+                Value::Int(v)
+            }
+            CatalogFn::CurrentSchema => match crate::binder::creation_schema(&env.search_path) {
+                Ok(s) => Value::Text(env.catalog.schema_name(s)),
+                Err(_) => Value::Null,
+            },
+            CatalogFn::CurrentSchemas => {
+                let implicit = args[0] == Value::Bool(true);
+                let names: Vec<String> = env
+                    .search_path
+                    .iter()
+                    .filter(|&&s| {
+                        implicit || s != crate::storage::catalog::oids::PG_CATALOG_NAMESPACE
+                    })
+                    .map(|&s| env.catalog.schema_name(s))
+                    .collect();
+                Value::Text(format!("{{{}}}", names.join(",")))
+            }
+            CatalogFn::QuoteIdent => match &args[0] {
+                Value::Text(s) => Value::Text(quote_ident(s)),
+                other => Value::Text(quote_ident(&other.to_string())),
+            },
+        })
+    }
+}
+
+/// Relation names and OIDs for `regclass` (the types' [`ObjectLookup`]), resolved through the
+/// running statement's catalog and search path.
+impl ObjectLookup for env::CatalogEnv {
+    fn relation_oid(&self, name: &str) -> Option<u32> {
+        let parts: Vec<&str> = name.split('.').collect();
+        let (schema, rel) = match parts.as_slice() {
+            [n] => (None, *n),
+            [s, n] => (Some(*s), *n),
+            [_, s, n] => (Some(*s), *n),
+            _ => return None,
+        };
+        let schemas: Vec<Oid> = match schema {
+            Some(s) => vec![self.catalog.schema(s)?.oid],
+            None => self.search_path.clone(),
+        };
+        schemas.into_iter().find_map(|s| {
+            crate::system::lookup(s, rel)
+                .map(|t| t.oid)
+                .or_else(|| self.catalog.relation(s, rel).map(|r| r.oid()))
+        })
+    }
+
+    fn relation_name(&self, oid: u32) -> Option<String> {
+        let (schema, name) = match self.catalog.relation_by_oid(oid) {
+            Some(r) => (r.schema(), r.name().to_string()),
+            None => {
+                let t = crate::system::tables().iter().find(|t| t.oid == oid)?;
+                (t.schema, t.name.to_string())
+            }
+        };
+        Some(qualified_name(
+            &self.catalog,
+            &self.search_path,
+            schema,
+            &name,
+            oid,
+        ))
+    }
+}
+
+/// `name` quoted as needed, qualified with its schema unless the search path finds this
+/// very object under the bare name (PostgreSQL's rule for `regclass` output).
+pub fn qualified_name(
+    catalog: &Catalog,
+    path: &[Oid],
+    schema: Oid,
+    name: &str,
+    oid: Oid,
+) -> String {
+    let visible = path.iter().find_map(|&s| {
+        crate::system::lookup(s, name)
+            .map(|t| t.oid)
+            .or_else(|| catalog.relation(s, name).map(|r| r.oid()))
+    }) == Some(oid);
+    if visible {
+        quote_ident(name)
+    } else {
+        format!(
+            "{}.{}",
+            quote_ident(&catalog.schema_name(schema)),
+            quote_ident(name)
+        )
+    }
+}

@@ -1,0 +1,532 @@
+//! Built-in scalar functions: resolution of `name(argument types)` to a [`Function`] with
+//! the types its arguments are coerced to and its result type ([`Function::resolve`]), and
+//! the call ([`Function::call`]). One file per family: [`string`] (text functions, LIKE,
+//! SIMILAR TO), [`regex`] (PostgreSQL's regular expressions on the `regex` crate),
+//! [`format`] (`format()` and quoting), [`math`].
+//!
+//! Resolution follows PostgreSQL's choices where they differ from the obvious one: integer
+//! arguments of `round`, `sqrt`, `power`, `sign`, ... go to the double precision versions
+//! (`pg_typeof(sqrt(4))` is double precision), `mod`, `gcd` and `lcm` keep the integer
+//! type. Functions that PostgreSQL only has for `numeric` (`round(x, n)`, `log(b, x)`) are
+//! the numeric type's; `div` returns a bigint here where PostgreSQL returns a numeric with
+//! no fraction (same text).
+//!
+//! Most functions are strict: a NULL argument gives NULL without calling. `concat`,
+//! `concat_ws`, `format`, `quote_nullable`, `greatest`, `least`, `nullif`, `pg_typeof`,
+//! `random` and `pi` see their NULLs.
+//!
+//! Each type family has its own file with its own function enum, tried before the general
+//! functions here: [`super::numeric_fns`] (so `round(42)` is `round(double precision)` and
+//! `round(42, 1)` is `round(numeric, integer)`, as PostgreSQL's resolution picks them),
+//! [`super::datetime_fns`], [`super::bytea_fns`], [`super::array_fns`].
+
+pub mod format;
+pub mod math;
+pub mod regex;
+pub mod string;
+pub mod system;
+
+use super::array_fns::ArrayFn;
+use super::bytea_fns::ByteaFn;
+use super::datetime_fns::{self, DateTimeFn};
+use super::numeric_fns::NumericFn;
+use crate::types::oid::RegKind;
+use crate::types::{DataType, Value};
+use crate::{Error, Result};
+
+/// A trigonometric function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trig {
+    Sin,
+    Cos,
+    Tan,
+    Cot,
+    Asin,
+    Acos,
+    Atan,
+}
+
+/// Which side(s) `trim` strips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrimSide {
+    Both,
+    Leading,
+    Trailing,
+}
+
+/// A built-in scalar function, resolved by the binder with its argument types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    // numbers
+    /// `abs` on a number of the given type.
+    Abs(DataType),
+    /// `mod`, `gcd`, `lcm` on integers of the given type.
+    Mod(DataType),
+    Gcd(DataType),
+    Lcm(DataType),
+    /// `div(a, b)`: the integer quotient (truncated).
+    Div,
+    Sign,
+    Round,
+    Trunc,
+    Floor,
+    Ceil,
+    Sqrt,
+    Cbrt,
+    Exp,
+    Ln,
+    Log10,
+    Power,
+    Pi,
+    Degrees,
+    Radians,
+    Trig(Trig),
+    Atan2,
+    Random,
+    Setseed,
+    // strings
+    Lower,
+    Upper,
+    Length,
+    OctetLength,
+    BitLength,
+    /// `substr(s, from [, count])`.
+    Substr,
+    /// `substring(s from pattern)`: the first match of a POSIX regular expression.
+    SubstrRegex,
+    /// `substring(s similar pattern escape e)`.
+    SubstrSimilar,
+    Strpos,
+    /// `overlay(s placing r from n [for m])`.
+    Overlay,
+    Trim(TrimSide),
+    Lpad,
+    Rpad,
+    Concat,
+    ConcatWs,
+    Replace,
+    SplitPart,
+    Left,
+    Right,
+    Repeat,
+    Reverse,
+    Initcap,
+    Format,
+    Md5,
+    Ascii,
+    Chr,
+    Translate,
+    StartsWith,
+    ToHex,
+    QuoteIdent,
+    QuoteLiteral,
+    QuoteNullable,
+    /// `s LIKE / ILIKE pattern [ESCAPE e]`.
+    Like {
+        case_insensitive: bool,
+    },
+    /// `s SIMILAR TO pattern [ESCAPE e]`.
+    SimilarTo,
+    /// `s ~ pattern`, `~*` (case-insensitive).
+    RegexMatch {
+        case_insensitive: bool,
+    },
+    /// `regexp_replace(s, pattern, replacement [, flags])`.
+    RegexpReplace,
+    /// `regexp_like(s, pattern [, flags])`.
+    RegexpLike,
+    /// `regexp_count(s, pattern [, start [, flags]])`.
+    RegexpCount,
+    /// `regexp_substr(s, pattern)`.
+    RegexpSubstr,
+    /// `regexp_match(s, pattern [, flags])`: the first match's groups as text[].
+    RegexpMatch,
+    /// `regexp_split_to_array(s, pattern [, flags])`.
+    RegexpSplitToArray,
+    // session information
+    Version,
+    CurrentDatabase,
+    CurrentSchema,
+    /// `current_user`, `session_user`, `user`, `current_role`.
+    CurrentUser,
+    BackendPid,
+    /// `current_setting(name [, missing_ok])`.
+    CurrentSetting,
+    /// `set_config(name, value, is_local)`.
+    SetConfig,
+    /// `pg_cancel_backend(pid)`.
+    CancelBackend,
+    /// `pg_terminate_backend(pid [, timeout])`.
+    TerminateBackend,
+    // conditional
+    /// `nullif(a, b)`.
+    NullIf,
+    Greatest,
+    Least,
+    /// `pg_typeof(x)`: the argument's type, as a `regtype`.
+    TypeOf(DataType),
+    // type families
+    Numeric(NumericFn),
+    DateTime(DateTimeFn),
+    Bytea(ByteaFn),
+    Array(ArrayFn),
+    /// A function reading the catalog or session ([`super::catalog_functions`]).
+    Catalog(super::catalog_functions::CatalogFn),
+}
+
+/// Whether a value of type `actual` converts implicitly to the parameter type `want`.
+fn fits(actual: DataType, want: DataType) -> bool {
+    crate::types::coerce::can_implicit(actual, want)
+}
+
+/// A resolved call: the function, the types its arguments are coerced to (`Unknown` keeps
+/// an argument as it is, for functions taking any type) and the result type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub func: Function,
+    pub args: Vec<DataType>,
+    pub ret: DataType,
+}
+
+impl Resolved {
+    pub fn new(func: Function, args: Vec<DataType>, ret: DataType) -> Resolved {
+        Resolved { func, args, ret }
+    }
+}
+
+/// 42883 `function name(types) does not exist`.
+pub fn undefined(name: &str, arg_types: &[DataType]) -> Error {
+    let args: Vec<String> = arg_types.iter().map(|t| t.name()).collect();
+    Error::UndefinedFunction(format!(
+        "function {name}({}) does not exist",
+        args.join(", ")
+    ))
+}
+
+/// Whether every argument converts implicitly to the wanted type (unknown always does).
+pub fn accepts(args: &[DataType], want: &[DataType]) -> bool {
+    args.len() == want.len() && args.iter().zip(want).all(|(a, w)| fits(*a, *w))
+}
+
+impl Function {
+    /// Resolves `name(args)`; see the module docs.
+    pub fn resolve(name: &str, args: &[DataType]) -> Result<Resolved> {
+        use DataType::*;
+        if let Some(r) = NumericFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = datetime_fns::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = ByteaFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = ArrayFn::resolve(name, args) {
+            return r;
+        }
+        // A signature of fixed parameter types.
+        let sig = |f: Function, params: &[DataType], ret: DataType| -> Option<Resolved> {
+            (params.len() == args.len() && args.iter().zip(params).all(|(a, p)| fits(*a, *p)))
+                .then(|| Resolved::new(f, params.to_vec(), ret))
+        };
+        let keep = |f: Function, ret: DataType| Resolved::new(f, vec![Unknown; args.len()], ret);
+        let r: Option<Resolved> = match name {
+            // numbers
+            "abs" => match args {
+                [t] if t.is_numeric() => Some(Resolved::new(Function::Abs(*t), vec![*t], *t)),
+                [Unknown] => Some(Resolved::new(Function::Abs(Float8), vec![Float8], Float8)),
+                _ => None,
+            },
+            "mod" | "gcd" | "lcm" => match args {
+                [a, b] if int_or_unknown(*a) && int_or_unknown(*b) => {
+                    let t = int_common(*a, *b);
+                    let f = match name {
+                        "mod" => Function::Mod(t),
+                        "gcd" => Function::Gcd(t),
+                        _ => Function::Lcm(t),
+                    };
+                    (name == "mod" || t != Int2).then(|| Resolved::new(f, vec![t, t], t))
+                }
+                _ => None,
+            },
+            "div" => sig(Function::Div, &[Int8, Int8], Int8)
+                .or_else(|| sig(Function::Div, &[Float8, Float8], Int8)),
+            "sign" => sig(Function::Sign, &[Float8], Float8),
+            "round" => sig(Function::Round, &[Float8], Float8),
+            "trunc" => sig(Function::Trunc, &[Float8], Float8),
+            "floor" => sig(Function::Floor, &[Float8], Float8),
+            "ceil" | "ceiling" => sig(Function::Ceil, &[Float8], Float8),
+            "sqrt" => sig(Function::Sqrt, &[Float8], Float8),
+            "cbrt" => sig(Function::Cbrt, &[Float8], Float8),
+            "exp" => sig(Function::Exp, &[Float8], Float8),
+            "ln" => sig(Function::Ln, &[Float8], Float8),
+            "log" | "log10" => sig(Function::Log10, &[Float8], Float8),
+            "power" | "pow" => sig(Function::Power, &[Float8, Float8], Float8),
+            "pi" => sig(Function::Pi, &[], Float8),
+            "degrees" => sig(Function::Degrees, &[Float8], Float8),
+            "radians" => sig(Function::Radians, &[Float8], Float8),
+            "sin" | "cos" | "tan" | "cot" | "asin" | "acos" | "atan" => {
+                let t = match name {
+                    "sin" => Trig::Sin,
+                    "cos" => Trig::Cos,
+                    "tan" => Trig::Tan,
+                    "cot" => Trig::Cot,
+                    "asin" => Trig::Asin,
+                    "acos" => Trig::Acos,
+                    _ => Trig::Atan,
+                };
+                sig(Function::Trig(t), &[Float8], Float8)
+            }
+            "atan2" => sig(Function::Atan2, &[Float8, Float8], Float8),
+            "random" => sig(Function::Random, &[], Float8),
+            "setseed" => sig(Function::Setseed, &[Float8], Text),
+            // strings
+            "lower" => sig(Function::Lower, &[Text], Text),
+            "upper" => sig(Function::Upper, &[Text], Text),
+            "length" | "char_length" | "character_length" => sig(Function::Length, &[Text], Int4),
+            "octet_length" => sig(Function::OctetLength, &[Text], Int4),
+            "bit_length" => sig(Function::BitLength, &[Text], Int4),
+            "substr" | "substring" => sig(Function::Substr, &[Text, Int4], Text)
+                .or_else(|| sig(Function::Substr, &[Text, Int4, Int4], Text)),
+            "strpos" => sig(Function::Strpos, &[Text, Text], Int4),
+            "overlay" => sig(Function::Overlay, &[Text, Text, Int4], Text)
+                .or_else(|| sig(Function::Overlay, &[Text, Text, Int4, Int4], Text)),
+            "btrim" | "ltrim" | "rtrim" => {
+                let side = match name {
+                    "btrim" => TrimSide::Both,
+                    "ltrim" => TrimSide::Leading,
+                    _ => TrimSide::Trailing,
+                };
+                sig(Function::Trim(side), &[Text], Text)
+                    .or_else(|| sig(Function::Trim(side), &[Text, Text], Text))
+            }
+            "lpad" | "rpad" => {
+                let f = if name == "lpad" {
+                    Function::Lpad
+                } else {
+                    Function::Rpad
+                };
+                sig(f, &[Text, Int4], Text).or_else(|| sig(f, &[Text, Int4, Text], Text))
+            }
+            "concat" if !args.is_empty() => Some(keep(Function::Concat, Text)),
+            "concat_ws" if !args.is_empty() => {
+                let mut params = vec![Unknown; args.len()];
+                params[0] = Text;
+                fits(args[0], Text).then(|| Resolved::new(Function::ConcatWs, params, Text))
+            }
+            "format" if !args.is_empty() => {
+                let mut params = vec![Unknown; args.len()];
+                params[0] = Text;
+                fits(args[0], Text).then(|| Resolved::new(Function::Format, params, Text))
+            }
+            "replace" => sig(Function::Replace, &[Text, Text, Text], Text),
+            "split_part" => sig(Function::SplitPart, &[Text, Text, Int4], Text),
+            "left" => sig(Function::Left, &[Text, Int4], Text),
+            "right" => sig(Function::Right, &[Text, Int4], Text),
+            "repeat" => sig(Function::Repeat, &[Text, Int4], Text),
+            "reverse" => sig(Function::Reverse, &[Text], Text),
+            "initcap" => sig(Function::Initcap, &[Text], Text),
+            "md5" => sig(Function::Md5, &[Text], Text),
+            "ascii" => sig(Function::Ascii, &[Text], Int4),
+            "chr" => sig(Function::Chr, &[Int4], Text),
+            "translate" => sig(Function::Translate, &[Text, Text, Text], Text),
+            "starts_with" => sig(Function::StartsWith, &[Text, Text], Bool),
+            "to_hex" => sig(Function::ToHex, &[Int8], Text),
+            "quote_ident" => sig(Function::QuoteIdent, &[Text], Text),
+            "quote_literal" => match args {
+                [t] if fits(*t, Text) => {
+                    Some(Resolved::new(Function::QuoteLiteral, vec![Text], Text))
+                }
+                [_] => Some(keep(Function::QuoteLiteral, Text)),
+                _ => None,
+            },
+            "quote_nullable" => match args {
+                [t] if fits(*t, Text) => {
+                    Some(Resolved::new(Function::QuoteNullable, vec![Text], Text))
+                }
+                [_] => Some(keep(Function::QuoteNullable, Text)),
+                _ => None,
+            },
+            "regexp_replace" => sig(Function::RegexpReplace, &[Text, Text, Text], Text)
+                .or_else(|| sig(Function::RegexpReplace, &[Text, Text, Text, Text], Text)),
+            "regexp_like" => sig(Function::RegexpLike, &[Text, Text], Bool)
+                .or_else(|| sig(Function::RegexpLike, &[Text, Text, Text], Bool)),
+            "regexp_count" => sig(Function::RegexpCount, &[Text, Text], Int4)
+                .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4], Int4))
+                .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4, Text], Int4)),
+            "regexp_substr" => sig(Function::RegexpSubstr, &[Text, Text], Text),
+            "regexp_match" | "regexp_split_to_array" => {
+                let f = if name == "regexp_match" {
+                    Function::RegexpMatch
+                } else {
+                    Function::RegexpSplitToArray
+                };
+                let texts = DataType::array_of(Text);
+                sig(f, &[Text, Text], texts).or_else(|| sig(f, &[Text, Text, Text], texts))
+            }
+            "version" => sig(Function::Version, &[], Text),
+            "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
+            "current_schema" => sig(Function::CurrentSchema, &[], Name),
+            "current_user" | "session_user" | "user" | "current_role" => {
+                sig(Function::CurrentUser, &[], Name)
+            }
+            "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
+            "current_setting" => sig(Function::CurrentSetting, &[Text], Text)
+                .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
+            "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
+            "pg_cancel_backend" => sig(Function::CancelBackend, &[Int4], Bool),
+            "pg_terminate_backend" => sig(Function::TerminateBackend, &[Int4], Bool)
+                .or_else(|| sig(Function::TerminateBackend, &[Int4, Int8], Bool)),
+            "pg_typeof" => match args {
+                [t] => Some(Resolved::new(Function::TypeOf(*t), vec![Unknown], RegType)),
+                _ => None,
+            },
+            _ => None,
+        };
+        r.ok_or_else(|| undefined(name, args))
+    }
+
+    /// Whether a NULL argument makes the result NULL without a call.
+    pub fn is_strict(&self) -> bool {
+        match self {
+            Function::Array(f) => return f.is_strict(),
+            Function::Catalog(_) => return false,
+            _ => {}
+        }
+        !matches!(
+            self,
+            Function::Concat
+                | Function::ConcatWs
+                | Function::Format
+                | Function::QuoteNullable
+                | Function::Greatest
+                | Function::Least
+                | Function::NullIf
+                | Function::TypeOf(_)
+                | Function::Random
+                | Function::Pi
+        )
+    }
+
+    /// Calls the function on argument values of the resolved types.
+    pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        if let Function::Catalog(f) = self {
+            return f.call(args);
+        }
+        if self.is_strict() && args.iter().any(Value::is_null) {
+            return Ok(Value::Null);
+        }
+        match self {
+            Function::Numeric(f) => f.call(args),
+            Function::DateTime(f) => f.call(args),
+            Function::Bytea(f) => f.call(args),
+            Function::Array(f) => f.call(args),
+            Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
+            Function::NullIf => {
+                let mut it = args.into_iter();
+                let (a, b) = (it.next(), it.next());
+                match (a, b) {
+                    (Some(a), Some(b)) if !a.is_null() && !b.is_null() && a == b => Ok(Value::Null),
+                    (Some(a), _) => Ok(a),
+                    _ => Err(Error::Internal("nullif takes two arguments".into())),
+                }
+            }
+            Function::Greatest | Function::Least => {
+                let values = args.into_iter().filter(|v| !v.is_null());
+                let best = if *self == Function::Greatest {
+                    values.max()
+                } else {
+                    values.min()
+                };
+                Ok(best.unwrap_or(Value::Null))
+            }
+            f if f.is_math() => math::call(*f, args),
+            f if f.is_system() => system::call(*f, args),
+            f => string::call(*f, args),
+        }
+    }
+
+    fn is_system(&self) -> bool {
+        use Function::*;
+        matches!(
+            self,
+            Version
+                | CurrentDatabase
+                | CurrentSchema
+                | CurrentUser
+                | BackendPid
+                | CurrentSetting
+                | SetConfig
+                | CancelBackend
+                | TerminateBackend
+        )
+    }
+
+    fn is_math(&self) -> bool {
+        use Function::*;
+        matches!(
+            self,
+            Abs(_)
+                | Mod(_)
+                | Gcd(_)
+                | Lcm(_)
+                | Div
+                | Sign
+                | Round
+                | Trunc
+                | Floor
+                | Ceil
+                | Sqrt
+                | Cbrt
+                | Exp
+                | Ln
+                | Log10
+                | Power
+                | Pi
+                | Degrees
+                | Radians
+                | Trig(_)
+                | Atan2
+                | Random
+                | Setseed
+        )
+    }
+}
+
+fn int_or_unknown(t: DataType) -> bool {
+    t.is_integer() || t == DataType::Unknown
+}
+
+/// The wider of two integer types (an unknown literal takes the other's).
+fn int_common(a: DataType, b: DataType) -> DataType {
+    match (a.numeric_rank(), b.numeric_rank()) {
+        (Some(x), Some(y)) if y > x => b,
+        (Some(_), _) => a,
+        (None, Some(_)) => b,
+        (None, None) => DataType::Int4,
+    }
+}
+
+/// The first argument as text (the binder coerced it).
+fn text(v: &Value) -> Result<&str> {
+    match v {
+        Value::Text(s) => Ok(s),
+        other => Err(Error::Internal(format!("expected text, got {other:?}"))),
+    }
+}
+
+/// An integer argument.
+fn int(v: &Value) -> Result<i64> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(Error::Internal(format!(
+            "expected an integer, got {other:?}"
+        ))),
+    }
+}
+
+/// A float argument.
+fn float(v: &Value) -> Result<f64> {
+    v.as_f64()
+        .ok_or_else(|| Error::Internal(format!("expected a number, got {v:?}")))
+}

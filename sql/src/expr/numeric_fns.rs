@@ -1,0 +1,416 @@
+//! Number functions: `round`, `trunc`, `ceil`/`ceiling`, `floor`, `sign`, `mod`, `div`,
+//! `sqrt`, `cbrt`, `exp`, `ln`, `log`, `power`/`pow`, `pi`.
+//!
+//! Each exists for `double precision` and, where PostgreSQL has one, for `numeric`; an
+//! argument that is numeric picks the numeric version, anything else (integers, floats,
+//! unknown literals) the double precision one, as PostgreSQL's preference for `float8` in
+//! the numeric category does. `round(x, n)` and `trunc(x, n)` exist only for numeric.
+//! `exp`, `ln`, `log` and `power` of numeric arguments are not implemented (0A000) rather than
+//! computed in floating point with PostgreSQL's numeric result type.
+
+use super::functions::{Function, Resolved, accepts};
+use crate::types::numeric::MAX_DISPLAY_SCALE;
+use crate::types::{DataType, Numeric, Value, cast::check_int};
+use crate::{Error, Result};
+use bigdecimal::num_bigint::BigInt;
+use bigdecimal::{BigDecimal, Zero};
+
+/// A number function. See the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumericFn {
+    Round,
+    RoundTo,
+    Trunc,
+    TruncTo,
+    Ceil,
+    Floor,
+    Sign,
+    /// `mod` on integers of the given type.
+    IntMod(DataType),
+    Mod,
+    Div,
+    Sqrt,
+    FloatRound,
+    FloatTrunc,
+    FloatCeil,
+    FloatFloor,
+    FloatSign,
+    FloatSqrt,
+    Cbrt,
+    Exp,
+    Ln,
+    Log10,
+    LogBase,
+    Power,
+    Pi,
+    /// Bitwise operators on integers of the given type: `&`, `|`, `#`, `<<`, `>>`, `~`.
+    BitAnd(DataType),
+    BitOr(DataType),
+    BitXor(DataType),
+    ShiftLeft(DataType),
+    ShiftRight(DataType),
+    BitNot(DataType),
+}
+
+const NUMERIC: DataType = DataType::Numeric(None);
+const FLOAT8: DataType = DataType::Float8;
+
+fn is_numeric_arg(t: DataType) -> bool {
+    matches!(t, DataType::Numeric(_))
+}
+
+impl NumericFn {
+    /// Resolves a number function (`None`: not one of this family's names).
+    pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>> {
+        use NumericFn::*;
+        let numeric_arg = args.iter().any(|t| is_numeric_arg(*t));
+        let unary = |num: NumericFn, float: NumericFn| -> Option<Result<Resolved>> {
+            let [t] = args else { return None };
+            let (f, ty) = if is_numeric_arg(*t) {
+                (num, NUMERIC)
+            } else {
+                (float, FLOAT8)
+            };
+            accepts(args, &[ty]).then(|| Ok(Resolved::new(Function::Numeric(f), vec![ty], ty)))
+        };
+        let r = match (name, args.len()) {
+            ("round", 1) => unary(Round, FloatRound),
+            ("trunc", 1) => unary(Trunc, FloatTrunc),
+            ("ceil" | "ceiling", 1) => unary(Ceil, FloatCeil),
+            ("floor", 1) => unary(Floor, FloatFloor),
+            ("sign", 1) => unary(Sign, FloatSign),
+            ("sqrt", 1) => unary(Sqrt, FloatSqrt),
+            ("round" | "trunc", 2) => {
+                let f = if name == "round" { RoundTo } else { TruncTo };
+                let want = [NUMERIC, DataType::Int4];
+                accepts(args, &want)
+                    .then(|| Ok(Resolved::new(Function::Numeric(f), want.to_vec(), NUMERIC)))
+            }
+            ("mod", 2)
+                if !numeric_arg
+                    && args
+                        .iter()
+                        .all(|t| t.is_integer() || *t == DataType::Unknown) =>
+            {
+                let t = DataType::common(args[0], args[1])
+                    .filter(|t| t.is_integer())
+                    .unwrap_or(DataType::Int4);
+                Some(Ok(Resolved::new(
+                    Function::Numeric(IntMod(t)),
+                    vec![t, t],
+                    t,
+                )))
+            }
+            ("mod" | "div", 2) => {
+                let f = if name == "mod" { Mod } else { Div };
+                accepts(args, &[NUMERIC, NUMERIC]).then(|| {
+                    Ok(Resolved::new(
+                        Function::Numeric(f),
+                        vec![NUMERIC, NUMERIC],
+                        NUMERIC,
+                    ))
+                })
+            }
+            // Numeric arguments go through double precision (a known gap: PostgreSQL
+            // computes these in numeric).
+            ("cbrt" | "exp" | "ln" | "log" | "log10", 1) => {
+                let f = match name {
+                    "cbrt" => Cbrt,
+                    "exp" => Exp,
+                    "ln" => Ln,
+                    _ => Log10,
+                };
+                accepts(args, &[FLOAT8])
+                    .then(|| Ok(Resolved::new(Function::Numeric(f), vec![FLOAT8], FLOAT8)))
+            }
+            ("power" | "pow" | "log", 2) => {
+                let f = if name == "log" { LogBase } else { Power };
+                accepts(args, &[FLOAT8, FLOAT8]).then(|| {
+                    Ok(Resolved::new(
+                        Function::Numeric(f),
+                        vec![FLOAT8, FLOAT8],
+                        FLOAT8,
+                    ))
+                })
+            }
+            ("pi", 0) => Some(Ok(Resolved::new(Function::Numeric(Pi), vec![], FLOAT8))),
+            _ => None,
+        };
+        match r {
+            Some(r) => Some(r),
+            None if is_family_name(name) => Some(Err(super::functions::undefined(name, args))),
+            None => None,
+        }
+    }
+
+    /// Calls the function (arguments already coerced, none NULL).
+    pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        use NumericFn::*;
+        let num = |i: usize| -> Result<Numeric> {
+            match args.get(i) {
+                Some(Value::Numeric(n)) => Ok((**n).clone()),
+                Some(Value::Int(n)) => Ok(Numeric::from_i64(*n)),
+                other => Err(Error::Internal(format!(
+                    "numeric argument expected: {other:?}"
+                ))),
+            }
+        };
+        let float = |i: usize| -> Result<f64> {
+            args.get(i)
+                .and_then(Value::as_f64)
+                .ok_or_else(|| Error::Internal("float argument expected".into()))
+        };
+        let int = |i: usize| -> Result<i64> {
+            match args.get(i) {
+                Some(Value::Int(n)) => Ok(*n),
+                other => Err(Error::Internal(format!(
+                    "integer argument expected: {other:?}"
+                ))),
+            }
+        };
+        Ok(match self {
+            Round => Value::numeric(num(0)?.round(0)),
+            RoundTo => Value::numeric(num(0)?.round(int(1)?)),
+            Trunc => Value::numeric(num(0)?.trunc(0)),
+            TruncTo => Value::numeric(num(0)?.trunc(int(1)?)),
+            Ceil => Value::numeric(num(0)?.ceil()),
+            Floor => Value::numeric(num(0)?.floor()),
+            Sign => Value::numeric(match num(0)? {
+                Numeric::NaN => Numeric::NaN,
+                n => Numeric::from_i64(i64::from(n.signum())),
+            }),
+            IntMod(t) => {
+                let (a, b) = (int(0)?, int(1)?);
+                if b == 0 {
+                    return Err(Error::DivisionByZero);
+                }
+                Value::Int(check_int(a.checked_rem(b).unwrap_or(0), *t)?)
+            }
+            Mod => Value::numeric(num(0)?.rem(&num(1)?)?),
+            Div => Value::numeric(num(0)?.div_trunc(&num(1)?)?),
+            Sqrt => Value::numeric(numeric_sqrt(&num(0)?)?),
+            FloatRound => Value::Float(float(0)?.round_ties_even()),
+            FloatTrunc => Value::Float(float(0)?.trunc()),
+            FloatCeil => Value::Float(float(0)?.ceil()),
+            FloatFloor => Value::Float(float(0)?.floor()),
+            FloatSign => {
+                let f = float(0)?;
+                Value::Float(if f > 0.0 {
+                    1.0
+                } else if f < 0.0 {
+                    -1.0
+                } else {
+                    0.0
+                })
+            }
+            FloatSqrt => {
+                let f = float(0)?;
+                if f < 0.0 {
+                    return Err(negative_sqrt());
+                }
+                Value::Float(f.sqrt())
+            }
+            Cbrt => Value::Float(float(0)?.cbrt()),
+            Exp => {
+                let r = float(0)?.exp();
+                if r.is_infinite() {
+                    return Err(Error::NumericValueOutOfRange(
+                        "value out of range: overflow".into(),
+                    ));
+                }
+                Value::Float(r)
+            }
+            Ln | Log10 => {
+                let f = float(0)?;
+                if f == 0.0 {
+                    return Err(Error::InvalidArgumentForLogarithm(
+                        "cannot take logarithm of zero".into(),
+                    ));
+                }
+                if f < 0.0 {
+                    return Err(Error::InvalidArgumentForLogarithm(
+                        "cannot take logarithm of a negative number".into(),
+                    ));
+                }
+                Value::Float(if *self == Ln { f.ln() } else { f.log10() })
+            }
+            LogBase => {
+                let (b, x) = (float(0)?, float(1)?);
+                if b <= 0.0 || x <= 0.0 {
+                    return Err(Error::InvalidArgumentForLogarithm(
+                        "cannot take logarithm of a negative number".into(),
+                    ));
+                }
+                Value::Float(x.ln() / b.ln())
+            }
+            Power => Value::Float(float_power(float(0)?, float(1)?)?),
+            Pi => Value::Float(std::f64::consts::PI),
+            BitAnd(_) => Value::Int(int(0)? & int(1)?),
+            BitOr(_) => Value::Int(int(0)? | int(1)?),
+            BitXor(_) => Value::Int(int(0)? ^ int(1)?),
+            BitNot(_) => Value::Int(!int(0)?),
+            ShiftLeft(t) | ShiftRight(t) => {
+                let bits = match t {
+                    DataType::Int2 => 16,
+                    DataType::Int4 => 32,
+                    _ => 64,
+                };
+                // PostgreSQL shifts in the type's width, with C's shift-count wraparound.
+                let n = (int(1)?.rem_euclid(bits)) as u32;
+                let v = int(0)?;
+                let r = match (t, matches!(self, ShiftLeft(_))) {
+                    (DataType::Int2, true) => i64::from((v as i16).wrapping_shl(n)),
+                    (DataType::Int2, false) => i64::from((v as i16).wrapping_shr(n)),
+                    (DataType::Int4, true) => i64::from((v as i32).wrapping_shl(n)),
+                    (DataType::Int4, false) => i64::from((v as i32).wrapping_shr(n)),
+                    (_, true) => v.wrapping_shl(n),
+                    (_, false) => v.wrapping_shr(n),
+                };
+                Value::Int(r)
+            }
+        })
+    }
+}
+
+fn is_family_name(name: &str) -> bool {
+    matches!(
+        name,
+        "round"
+            | "trunc"
+            | "ceil"
+            | "ceiling"
+            | "floor"
+            | "sign"
+            | "mod"
+            | "div"
+            | "sqrt"
+            | "cbrt"
+            | "exp"
+            | "ln"
+            | "log"
+            | "log10"
+            | "power"
+            | "pow"
+            | "pi"
+    )
+}
+
+fn negative_sqrt() -> Error {
+    Error::InvalidArgumentForPowerFunction("cannot take square root of a negative number".into())
+}
+
+/// Resolves the operators that are number functions: `^` and the bitwise ones.
+pub fn resolve_operator(sym: &str, l: DataType, r: DataType) -> Option<Result<Resolved>> {
+    use NumericFn::*;
+    let int_pair = || {
+        DataType::common(l, r).filter(|t| t.is_integer()).map(|t| {
+            if t == DataType::Unknown {
+                DataType::Int4
+            } else {
+                t
+            }
+        })
+    };
+    let op = |f: NumericFn, args: Vec<DataType>, ret: DataType| {
+        Some(Ok(Resolved::new(Function::Numeric(f), args, ret)))
+    };
+    match sym {
+        "^" if accepts(&[l, r], &[FLOAT8, FLOAT8]) => op(Power, vec![FLOAT8, FLOAT8], FLOAT8),
+        "&" | "|" | "#" => {
+            let t = int_pair()?;
+            let f = match sym {
+                "&" => BitAnd(t),
+                "|" => BitOr(t),
+                _ => BitXor(t),
+            };
+            op(f, vec![t, t], t)
+        }
+        "<<" | ">>" if l.is_integer() && accepts(&[r], &[DataType::Int4]) => {
+            let f = if sym == "<<" {
+                ShiftLeft(l)
+            } else {
+                ShiftRight(l)
+            };
+            op(f, vec![l, DataType::Int4], l)
+        }
+        _ => None,
+    }
+}
+
+/// `float8 ^ float8` with PostgreSQL's errors.
+pub fn float_power(x: f64, y: f64) -> Result<f64> {
+    if x == 0.0 && y < 0.0 {
+        return Err(Error::InvalidArgumentForPowerFunction(
+            "zero raised to a negative power is undefined".into(),
+        ));
+    }
+    if x < 0.0 && y.fract() != 0.0 {
+        return Err(Error::InvalidArgumentForPowerFunction(
+            "a negative number raised to a non-integer power yields a complex result".into(),
+        ));
+    }
+    let r = x.powf(y);
+    if r.is_infinite() && x.is_finite() && y.is_finite() {
+        return Err(Error::NumericValueOutOfRange(
+            "value out of range: overflow".into(),
+        ));
+    }
+    if r == 0.0 && x != 0.0 && x.is_finite() && y.is_finite() {
+        return Err(Error::NumericValueOutOfRange(
+            "value out of range: underflow".into(),
+        ));
+    }
+    Ok(r)
+}
+
+/// `sqrt(numeric)` with PostgreSQL's result scale (at least 16 significant digits).
+fn numeric_sqrt(n: &Numeric) -> Result<Numeric> {
+    let d = match n {
+        Numeric::NaN => return Ok(Numeric::NaN),
+        Numeric::Infinity => return Ok(Numeric::Infinity),
+        Numeric::NegInfinity => return Err(negative_sqrt()),
+        Numeric::Finite(d) => d,
+    };
+    if d.sign() == bigdecimal::num_bigint::Sign::Minus {
+        return Err(negative_sqrt());
+    }
+    let (weight, _) = Numeric::nbase_weight_and_first(d);
+    let sweight = (weight + 1) * 4 / 2 - 1;
+    let rscale = (16 - sweight)
+        .max(d.fractional_digit_count())
+        .clamp(0, MAX_DISPLAY_SCALE);
+    if d.is_zero() {
+        return Ok(Numeric::Finite(BigDecimal::new(BigInt::zero(), rscale)));
+    }
+    // isqrt(x * 10^(2(rscale+1))) gives rscale+1 digits; round the last one.
+    let (int, scale) = d.as_bigint_and_exponent();
+    let shift = 2 * (rscale + 1) - scale;
+    let x = if shift >= 0 {
+        int * BigInt::from(10u8).pow(shift as u32)
+    } else {
+        int / BigInt::from(10u8).pow((-shift) as u32)
+    };
+    let root = x.sqrt();
+    let rounded = (root + 5u8) / 10u8;
+    Ok(Numeric::Finite(BigDecimal::new(rounded, rscale)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqrt(s: &str) -> String {
+        numeric_sqrt(&Numeric::parse(s).unwrap())
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn numeric_sqrt_scales() {
+        assert_eq!(sqrt("2.0"), "1.414213562373095");
+        assert_eq!(sqrt("2"), "1.414213562373095");
+        assert_eq!(sqrt("100"), "10.000000000000000");
+        assert_eq!(sqrt("0"), "0.000000000000000");
+        assert!(numeric_sqrt(&Numeric::parse("-1").unwrap()).is_err());
+    }
+}

@@ -1,0 +1,224 @@
+//! Set-returning functions: `unnest(array)` and `generate_series` over integers, numerics
+//! and timestamps. They appear in FROM and in the select list (where several of them run in
+//! lockstep, the shorter ones padded with NULLs, as PostgreSQL 10+ does); the
+//! [`crate::executor::ProjectSet`] operator drives them.
+
+use super::resolve::{Candidate, Target, choose};
+use crate::types::datetime::{Interval, arith};
+use crate::types::{DataType, Numeric, Value};
+use crate::{Error, Result};
+
+/// A set-returning function. See the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetFn {
+    Unnest,
+    /// `generate_series` over integers of this type.
+    SeriesInt(DataType),
+    SeriesNumeric,
+    /// `generate_series(timestamp, timestamp, interval)`; `true` for timestamptz.
+    SeriesTimestamp(bool),
+}
+
+/// Names of the set-returning functions (for finding them in a select list).
+pub const NAMES: [&str; 2] = ["unnest", "generate_series"];
+
+impl SetFn {
+    /// Resolves a set-returning call: the function, its argument types, its row type.
+    pub fn resolve(
+        name: &str,
+        args: &[DataType],
+    ) -> Option<Result<(SetFn, Vec<DataType>, DataType)>> {
+        use DataType as T;
+        match name {
+            "unnest" => Some(match args {
+                [DataType::Array(e)] => Ok((SetFn::Unnest, args.to_vec(), e.get())),
+                [DataType::Unknown] => Err(Error::UndefinedFunction(
+                    "function unnest(unknown) is not unique".into(),
+                )),
+                _ => Err(super::functions::undefined(name, args)),
+            }),
+            "generate_series" => {
+                let ts = T::Timestamp(None);
+                let tz = T::Timestamptz(None);
+                let n = T::Numeric(None);
+                let cands = [
+                    Candidate::new(&[T::Int4, T::Int4], T::Int4, SetFn::SeriesInt(T::Int4)),
+                    Candidate::new(
+                        &[T::Int4, T::Int4, T::Int4],
+                        T::Int4,
+                        SetFn::SeriesInt(T::Int4),
+                    ),
+                    Candidate::new(&[T::Int8, T::Int8], T::Int8, SetFn::SeriesInt(T::Int8)),
+                    Candidate::new(
+                        &[T::Int8, T::Int8, T::Int8],
+                        T::Int8,
+                        SetFn::SeriesInt(T::Int8),
+                    ),
+                    Candidate::new(&[n, n], n, SetFn::SeriesNumeric),
+                    Candidate::new(&[n, n, n], n, SetFn::SeriesNumeric),
+                    Candidate::new(&[ts, ts, T::Interval], ts, SetFn::SeriesTimestamp(false)),
+                    Candidate::new(&[tz, tz, T::Interval], tz, SetFn::SeriesTimestamp(true)),
+                ];
+                Some(choose(Target::Function(name), args, &cands).map(|c| (c.f, c.params, c.ret)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The rows of one call (NULL arguments: no rows).
+    pub fn start(&self, args: Vec<Value>) -> Result<SetIter> {
+        if args.iter().any(Value::is_null) {
+            return Ok(SetIter::Done);
+        }
+        let mut args = args.into_iter();
+        let mut next = || args.next().unwrap_or(Value::Null);
+        Ok(match self {
+            SetFn::Unnest => match next() {
+                Value::Array(a) => SetIter::Items(a.items.into_iter()),
+                other => return Err(Error::Internal(format!("unnest of {other:?}"))),
+            },
+            SetFn::SeriesInt(_) => {
+                let int = |v: Value| match v {
+                    Value::Int(i) => Ok(i),
+                    other => Err(Error::Internal(format!("generate_series of {other:?}"))),
+                };
+                let (start, stop) = (int(next())?, int(next())?);
+                let step = match next() {
+                    Value::Null => 1,
+                    v => int(v)?,
+                };
+                if step == 0 {
+                    return Err(zero_step());
+                }
+                SetIter::Int {
+                    next: Some(start),
+                    stop,
+                    step,
+                }
+            }
+            SetFn::SeriesNumeric => {
+                let num = |v: Value| match v {
+                    Value::Numeric(n) => Ok(*n),
+                    Value::Int(i) => Ok(Numeric::from_i64(i)),
+                    other => Err(Error::Internal(format!("generate_series of {other:?}"))),
+                };
+                let (start, stop) = (num(next())?, num(next())?);
+                let step = match next() {
+                    Value::Null => Numeric::from_i64(1),
+                    v => num(v)?,
+                };
+                if step.signum() == 0 {
+                    return Err(zero_step());
+                }
+                if start.is_nan() || stop.is_nan() || step.is_nan() {
+                    return Err(Error::InvalidParameterValue(
+                        "start value cannot be NaN".into(),
+                    ));
+                }
+                SetIter::Numeric {
+                    next: start,
+                    stop,
+                    step,
+                }
+            }
+            SetFn::SeriesTimestamp(tz) => {
+                let ts = |v: Value| match v {
+                    Value::Timestamp(t) | Value::Timestamptz(t) => Ok(t),
+                    other => Err(Error::Internal(format!("generate_series of {other:?}"))),
+                };
+                let (start, stop) = (ts(next())?, ts(next())?);
+                let step = match next() {
+                    Value::Interval(i) => i,
+                    other => {
+                        return Err(Error::Internal(format!("generate_series step {other:?}")));
+                    }
+                };
+                if step.span() == 0 {
+                    return Err(zero_step());
+                }
+                SetIter::Timestamp {
+                    next: Some(start),
+                    stop,
+                    step,
+                    tz: *tz,
+                }
+            }
+        })
+    }
+}
+
+fn zero_step() -> Error {
+    Error::InvalidParameterValue("step size cannot equal zero".into())
+}
+
+/// A running set-returning call.
+pub enum SetIter {
+    Done,
+    Items(std::vec::IntoIter<Value>),
+    Int {
+        next: Option<i64>,
+        stop: i64,
+        step: i64,
+    },
+    Numeric {
+        next: Numeric,
+        stop: Numeric,
+        step: Numeric,
+    },
+    Timestamp {
+        next: Option<i64>,
+        stop: i64,
+        step: Interval,
+        tz: bool,
+    },
+}
+
+impl SetIter {
+    /// The next value (`None`: exhausted).
+    pub fn next_value(&mut self) -> Result<Option<Value>> {
+        Ok(match self {
+            SetIter::Done => None,
+            SetIter::Items(it) => it.next(),
+            SetIter::Int { next, stop, step } => match *next {
+                Some(n) if (*step > 0 && n <= *stop) || (*step < 0 && n >= *stop) => {
+                    *next = n.checked_add(*step);
+                    Some(Value::Int(n))
+                }
+                _ => None,
+            },
+            SetIter::Numeric { next, stop, step } => {
+                let done = match step.signum() {
+                    s if s > 0 => next.total_cmp(stop).is_gt(),
+                    _ => next.total_cmp(stop).is_lt(),
+                };
+                if done {
+                    None
+                } else {
+                    let v = next.clone();
+                    *next = next.add(step)?;
+                    Some(Value::numeric(v))
+                }
+            }
+            SetIter::Timestamp {
+                next,
+                stop,
+                step,
+                tz,
+            } => {
+                let positive = step.span() > 0;
+                match *next {
+                    Some(t) if (positive && t <= *stop) || (!positive && t >= *stop) => {
+                        let zone = tz.then(|| crate::env::current().time_zone.clone());
+                        *next = arith::add_interval(t, step, zone.as_ref()).ok();
+                        Some(if *tz {
+                            Value::Timestamptz(t)
+                        } else {
+                            Value::Timestamp(t)
+                        })
+                    }
+                    _ => None,
+                }
+            }
+        })
+    }
+}

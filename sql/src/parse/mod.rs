@@ -1,0 +1,99 @@
+//! SQL text to syntax trees: `sqlparser` with [`StrataDialect`] (PostgreSQL's dialect plus
+//! the syntax sqlparser lacks), the statements it does not know ([`Statement`], in
+//! `statement.rs`), and parse errors as 42601.
+
+mod dialect;
+mod statement;
+
+pub use dialect::StrataDialect;
+pub use statement::*;
+
+use crate::{Error, Result};
+use sqlparser::ast;
+use sqlparser::parser::{Parser, ParserError};
+
+fn syntax_error(e: ParserError) -> Error {
+    let msg = e.to_string();
+    let msg = msg
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(&msg)
+        .to_string();
+    Error::SyntaxError(msg)
+}
+
+/// Parses the statements of `sql`.
+pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
+    Parser::parse_sql(&StrataDialect::default(), sql).map_err(syntax_error)
+}
+
+/// Parses one expression (a stored DEFAULT).
+pub fn expression(sql: &str) -> Result<ast::Expr> {
+    Parser::new(&StrataDialect::default())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(syntax_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+
+    /// Statements of every kind the .slt files use, parsed by both dialects (except those
+    /// with the two corrected constructs).
+    #[test]
+    fn parses_like_postgres_dialect() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("tests/slt") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+            for record in text.split("\n\n") {
+                let sql: String = record
+                    .lines()
+                    .skip_while(|l| !(l.starts_with("query") || l.starts_with("statement")))
+                    .skip(1)
+                    .take_while(|l| *l != "----")
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let upper = sql.to_uppercase();
+                let corrected = ["SYMMETRIC", "^", "COLLATE", "AT TIME ZONE"]
+                    .iter()
+                    .any(|c| upper.contains(c));
+                if sql.is_empty() || corrected {
+                    continue;
+                }
+                let ours = Parser::parse_sql(&StrataDialect::default(), &sql);
+                let theirs = Parser::parse_sql(&PostgreSqlDialect {}, &sql);
+                assert_eq!(
+                    format!("{ours:?}"),
+                    format!("{theirs:?}"),
+                    "dialects differ on {sql}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "only {checked} statements checked");
+    }
+
+    #[test]
+    fn between_symmetric_is_postgres_expansion() {
+        let e = expression("x BETWEEN SYMMETRIC 5 AND 1").expect("parse");
+        assert_eq!(e.to_string(), "(x BETWEEN 5 AND 1 OR x BETWEEN 1 AND 5)");
+        let e = expression("x NOT BETWEEN SYMMETRIC a AND b + 1").expect("parse");
+        assert_eq!(
+            e.to_string(),
+            "(x NOT BETWEEN a AND b + 1 AND x NOT BETWEEN b + 1 AND a)"
+        );
+        let e = expression("x BETWEEN ASYMMETRIC 1 AND 2 AND y").expect("parse");
+        assert_eq!(e.to_string(), "x BETWEEN 1 AND 2 AND y");
+    }
+
+    #[test]
+    fn unary_minus_binds_tighter_than_power() {
+        let e = expression("-3 ^ 2").expect("parse");
+        assert_eq!(e.to_string(), "-3 ^ 2");
+        assert!(matches!(e, ast::Expr::BinaryOp { .. }));
+        let e = expression("-x::int * 2").expect("parse");
+        assert!(matches!(e, ast::Expr::BinaryOp { .. }));
+    }
+}

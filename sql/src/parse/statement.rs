@@ -1,0 +1,380 @@
+//! Parsing SQL text into statements: `sqlparser` ([`super::StrataDialect`]), plus the few
+//! statement forms it does not know, parsed here with its tokenizer — `ALTER SEQUENCE`,
+//! and `VACUUM` / `ANALYZE` with PostgreSQL's full syntax (pgbench sends
+//! `vacuum analyze pgbench_branches`, which `sqlparser` refuses).
+
+use crate::{Error, Result};
+use sqlparser::ast;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
+
+/// One parsed statement.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // almost every statement is `Sql`
+pub enum Statement {
+    Sql(ast::Statement),
+    AlterSequence(AlterSequence),
+    /// `VACUUM` and/or `ANALYZE` of some tables (all when empty).
+    Maintenance(Maintenance),
+    /// `CREATE TABLE name (col, ...) AS query`: column names without types, which
+    /// `sqlparser` refuses.
+    CreateTableAs(CreateTableAs),
+    /// `COPY ... FROM STDIN | TO STDOUT`, parsed by [`crate::copy::statement`] (sqlparser
+    /// misses some of its forms).
+    Copy(crate::copy::CopyStatement),
+}
+
+/// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTableAs {
+    pub name: ast::ObjectName,
+    pub if_not_exists: bool,
+    pub temporary: bool,
+    pub columns: Vec<ast::Ident>,
+    pub query: Box<ast::Query>,
+    pub with_data: bool,
+}
+
+/// `ALTER SEQUENCE [IF EXISTS] name ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterSequence {
+    pub if_exists: bool,
+    pub name: ast::ObjectName,
+    pub action: AlterSequenceAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterSequenceAction {
+    /// Options as in CREATE SEQUENCE, plus `RESTART [[WITH] n]` (`Restart`).
+    Options(Vec<SequenceOption>),
+    RenameTo(ast::Ident),
+    SetSchema(ast::Ident),
+    /// `OWNER TO ...`, `SET LOGGED / UNLOGGED`: accepted, nothing to change.
+    Accepted,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SequenceOption {
+    Create(ast::SequenceOptions),
+    Restart(Option<ast::Expr>),
+}
+
+/// `VACUUM [FULL] [FREEZE] [VERBOSE] [ANALYZE] [(options)] [tables]` or `ANALYZE [VERBOSE]
+/// [tables]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Maintenance {
+    pub vacuum: bool,
+    pub analyze: bool,
+    pub tables: Vec<ast::ObjectName>,
+}
+
+fn syntax(e: ParserError) -> Error {
+    let msg = e.to_string();
+    Error::SyntaxError(
+        msg.strip_prefix("sql parser error: ")
+            .unwrap_or(&msg)
+            .to_string(),
+    )
+}
+
+/// Parses every statement of `sql`. A string holding a COPY is cut into statements and
+/// its COPYs are parsed by hand.
+pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let first = parse_statements(sql);
+    if let Ok(statements) = &first
+        && !statements
+            .iter()
+            .any(|s| matches!(s, Statement::Sql(ast::Statement::Copy { .. })))
+    {
+        return first;
+    }
+    let pieces = crate::copy::statement::split(sql)?;
+    if !pieces.iter().any(|p| crate::copy::statement::is_copy(p)) {
+        return first;
+    }
+    let mut out = Vec::new();
+    for piece in pieces {
+        if crate::copy::statement::is_copy(&piece) {
+            out.push(Statement::Copy(crate::copy::statement::parse(&piece)?));
+        } else {
+            out.extend(parse_statements(&piece)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses every statement of `sql` (COPY as sqlparser reads it).
+fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
+    let dialect = super::StrataDialect::default();
+    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
+    let mut out = Vec::new();
+    let mut expect_delimiter = false;
+    loop {
+        while p.consume_token(&Token::SemiColon) {
+            expect_delimiter = false;
+        }
+        if p.peek_token().token == Token::EOF {
+            break;
+        }
+        if expect_delimiter {
+            let found = p.peek_token();
+            return Err(syntax(
+                p.expected::<()>("end of statement", found)
+                    .expect_err("expected() always fails"),
+            ));
+        }
+        let stmt = if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
+            Statement::AlterSequence(alter_sequence(&mut p).map_err(syntax)?)
+        } else if p.parse_keyword(Keyword::VACUUM) {
+            Statement::Maintenance(maintenance(&mut p, true).map_err(syntax)?)
+        } else if p.parse_keyword(Keyword::ANALYZE) {
+            Statement::Maintenance(maintenance(&mut p, false).map_err(syntax)?)
+        } else if is_ctas_with_names(&p) {
+            Statement::CreateTableAs(create_table_as(&mut p).map_err(syntax)?)
+        } else {
+            Statement::Sql(p.parse_statement().map_err(syntax)?)
+        };
+        out.push(stmt);
+        expect_delimiter = true;
+    }
+    Ok(out)
+}
+
+/// Whether the next tokens are `CREATE [UNLOGGED | TEMP] TABLE [IF NOT EXISTS] name (a, b)
+/// AS | WITH`: a column list without types.
+fn is_ctas_with_names(p: &Parser) -> bool {
+    let kw = |n: usize, k: Keyword| matches!(&p.peek_nth_token(n).token, Token::Word(w) if w.keyword == k);
+    let word = |n: usize| matches!(&p.peek_nth_token(n).token, Token::Word(_));
+    let tok = |n: usize, t: Token| p.peek_nth_token(n).token == t;
+    if !kw(0, Keyword::CREATE) {
+        return false;
+    }
+    let mut n = 1;
+    if kw(n, Keyword::UNLOGGED) || kw(n, Keyword::TEMP) || kw(n, Keyword::TEMPORARY) {
+        n += 1;
+    }
+    if !kw(n, Keyword::TABLE) {
+        return false;
+    }
+    n += 1;
+    if kw(n, Keyword::IF) {
+        n += 3;
+    }
+    if !word(n) {
+        return false;
+    }
+    n += 1;
+    while tok(n, Token::Period) && word(n + 1) {
+        n += 2;
+    }
+    if !tok(n, Token::LParen) {
+        return false;
+    }
+    n += 1;
+    loop {
+        if !word(n) {
+            return false;
+        }
+        n += 1;
+        if tok(n, Token::Comma) {
+            n += 1;
+            continue;
+        }
+        break;
+    }
+    tok(n, Token::RParen) && (kw(n + 1, Keyword::AS) || kw(n + 1, Keyword::WITH))
+}
+
+fn create_table_as(p: &mut Parser) -> Result<CreateTableAs, ParserError> {
+    p.expect_keyword(Keyword::CREATE)?;
+    let _unlogged = p.parse_keyword(Keyword::UNLOGGED);
+    let temporary = p.parse_keyword(Keyword::TEMP) || p.parse_keyword(Keyword::TEMPORARY);
+    p.expect_keyword(Keyword::TABLE)?;
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    p.expect_token(&Token::LParen)?;
+    let columns = p.parse_comma_separated(|p| p.parse_identifier())?;
+    p.expect_token(&Token::RParen)?;
+    if p.parse_keyword(Keyword::WITH) {
+        // storage options: accepted and ignored
+        p.expect_token(&Token::LParen)?;
+        let mut depth = 1;
+        while depth > 0 {
+            match p.next_token().token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::EOF => return p.expected(")", p.peek_token()),
+                _ => {}
+            }
+        }
+    }
+    p.expect_keyword(Keyword::AS)?;
+    let query = p.parse_query()?;
+    let mut with_data = true;
+    if p.parse_keyword(Keyword::WITH) {
+        with_data = !p.parse_keyword(Keyword::NO);
+        p.expect_keyword(Keyword::DATA)?;
+    }
+    Ok(CreateTableAs {
+        name,
+        if_not_exists,
+        temporary,
+        columns,
+        query,
+        with_data,
+    })
+}
+
+fn alter_sequence(p: &mut Parser) -> Result<AlterSequence, ParserError> {
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    let action = if p.parse_keywords(&[Keyword::RENAME, Keyword::TO]) {
+        AlterSequenceAction::RenameTo(p.parse_identifier()?)
+    } else if p.parse_keywords(&[Keyword::SET, Keyword::SCHEMA]) {
+        AlterSequenceAction::SetSchema(p.parse_identifier()?)
+    } else if p.parse_keywords(&[Keyword::OWNER, Keyword::TO]) {
+        p.next_token();
+        AlterSequenceAction::Accepted
+    } else if p.parse_keyword(Keyword::SET) {
+        p.expect_one_of_keywords(&[Keyword::LOGGED, Keyword::UNLOGGED])?;
+        AlterSequenceAction::Accepted
+    } else {
+        AlterSequenceAction::Options(sequence_options(p)?)
+    };
+    Ok(AlterSequence {
+        if_exists,
+        name,
+        action,
+    })
+}
+
+/// The options of ALTER SEQUENCE, until the end of the statement.
+fn sequence_options(p: &mut Parser) -> Result<Vec<SequenceOption>, ParserError> {
+    use ast::SequenceOptions as O;
+    let mut out = Vec::new();
+    loop {
+        let t = p.peek_token().token;
+        if t == Token::EOF || t == Token::SemiColon {
+            break;
+        }
+        let opt = if p.parse_keyword(Keyword::AS) {
+            O::DataType(p.parse_data_type()?)
+        } else if p.parse_keyword(Keyword::INCREMENT) {
+            let by = p.parse_keyword(Keyword::BY);
+            O::IncrementBy(p.parse_expr()?, by)
+        } else if p.parse_keyword(Keyword::MINVALUE) {
+            O::MinValue(Some(p.parse_expr()?))
+        } else if p.parse_keyword(Keyword::MAXVALUE) {
+            O::MaxValue(Some(p.parse_expr()?))
+        } else if p.parse_keywords(&[Keyword::NO, Keyword::MINVALUE]) {
+            O::MinValue(None)
+        } else if p.parse_keywords(&[Keyword::NO, Keyword::MAXVALUE]) {
+            O::MaxValue(None)
+        } else if p.parse_keywords(&[Keyword::NO, Keyword::CYCLE]) {
+            O::Cycle(true)
+        } else if p.parse_keyword(Keyword::CYCLE) {
+            O::Cycle(false)
+        } else if p.parse_keyword(Keyword::START) {
+            let with = p.parse_keyword(Keyword::WITH);
+            O::StartWith(p.parse_expr()?, with)
+        } else if p.parse_keyword(Keyword::CACHE) {
+            O::Cache(p.parse_expr()?)
+        } else if p.parse_keywords(&[Keyword::OWNED, Keyword::BY]) {
+            if p.parse_keyword(Keyword::NONE) {
+                O::OwnedBy(None)
+            } else {
+                O::OwnedBy(Some(p.parse_object_name(false)?))
+            }
+        } else if p.parse_keyword(Keyword::RESTART) {
+            let with = p.parse_keyword(Keyword::WITH);
+            let t = p.peek_token().token;
+            let value = if with || matches!(t, Token::Number(..) | Token::Minus | Token::Plus) {
+                Some(p.parse_expr()?)
+            } else {
+                None
+            };
+            out.push(SequenceOption::Restart(value));
+            continue;
+        } else {
+            let found = p.peek_token();
+            return p.expected("an ALTER SEQUENCE option", found);
+        };
+        out.push(SequenceOption::Create(opt));
+    }
+    Ok(out)
+}
+
+/// After `VACUUM` (`vacuum`) or `ANALYZE`: options and table names.
+fn maintenance(p: &mut Parser, vacuum: bool) -> Result<Maintenance, ParserError> {
+    let mut analyze = !vacuum;
+    if p.consume_token(&Token::LParen) {
+        // (option [value], ...): only ANALYZE matters.
+        let mut depth = 1;
+        while depth > 0 {
+            let t = p.next_token().token;
+            match t {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::EOF => return p.expected(")", p.peek_token()),
+                Token::Word(w) if w.keyword == Keyword::ANALYZE => analyze = true,
+                _ => {}
+            }
+        }
+    }
+    loop {
+        if p.parse_keyword(Keyword::ANALYZE) {
+            analyze = true;
+        } else if !(p.parse_keyword(Keyword::FULL)
+            || p.parse_keyword(Keyword::FREEZE)
+            || p.parse_keyword(Keyword::VERBOSE))
+        {
+            break;
+        }
+    }
+    let mut tables = Vec::new();
+    let t = p.peek_token().token;
+    if t != Token::EOF && t != Token::SemiColon {
+        tables = p.parse_comma_separated(|p| {
+            let name = p.parse_object_name(false)?;
+            if p.consume_token(&Token::LParen) {
+                p.parse_comma_separated(|p| p.parse_identifier())?;
+                p.expect_token(&Token::RParen)?;
+            }
+            Ok(name)
+        })?;
+    }
+    Ok(Maintenance {
+        vacuum,
+        analyze,
+        tables,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_sqlparser_refuses() {
+        let s = parse("vacuum analyze pgbench_branches; ALTER SEQUENCE IF EXISTS s RESTART WITH 3 INCREMENT BY -2 NO CYCLE; select 1").unwrap();
+        assert_eq!(s.len(), 3);
+        let Statement::Maintenance(m) = &s[0] else {
+            panic!("{s:?}")
+        };
+        assert!(m.vacuum && m.analyze && m.tables.len() == 1);
+        let Statement::AlterSequence(a) = &s[1] else {
+            panic!("{s:?}")
+        };
+        assert!(a.if_exists);
+        let AlterSequenceAction::Options(opts) = &a.action else {
+            panic!()
+        };
+        assert_eq!(opts.len(), 3);
+        assert!(matches!(s[2], Statement::Sql(_)));
+        assert!(parse("VACUUM (VERBOSE, ANALYZE) t (a, b), u").is_ok());
+        assert!(parse("ALTER SEQUENCE s RENAME TO t").is_ok());
+        assert!(parse("ALTER SEQUENCE s RESTART").is_ok());
+        assert!(parse("select 1 select 2").is_err());
+    }
+}

@@ -1,0 +1,295 @@
+//! The catalog's objects: schemas, tables (with their columns, indexes and constraints),
+//! sequences, views and per-table statistics.
+//!
+//! These structs are also the engine's **durable catalog format**: the compute stores each
+//! object as a JSON document of these fields (serde). So: a field may be *added* — with
+//! `#[serde(default)]`, so documents written before it still decode — but never renamed,
+//! retyped or removed. Types are stored as their SQL text (`character varying(10)`), parsed
+//! back with the binder's type parser ([`super::type_text`]). `sql/src/storage/catalog/tests.rs`
+//! decodes golden documents of every version.
+//!
+//! Column positions (`usize`) index [`TableDef::columns`]; everything that refers to a column
+//! by position (keys, indexes, constraints, `OWNED BY`) is remapped when a column is dropped.
+
+use super::oids::{BOOTSTRAP_SUPERUSER, Oid};
+use crate::types::DataType;
+use serde::{Deserialize, Serialize};
+
+/// Storage-assigned table identifier: the table's OID.
+pub type TableId = Oid;
+
+/// A schema (namespace).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemaDef {
+    pub oid: Oid,
+    pub name: String,
+    #[serde(default = "superuser")]
+    pub owner: Oid,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+fn superuser() -> Oid {
+    BOOTSTRAP_SUPERUSER
+}
+
+/// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`: values come from an internal sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// ALWAYS (an explicit value needs `OVERRIDING SYSTEM VALUE`), else BY DEFAULT.
+    pub always: bool,
+    pub sequence: Oid,
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDef {
+    pub name: String,
+    #[serde(with = "super::type_text")]
+    pub data_type: DataType,
+    pub not_null: bool,
+    /// The DEFAULT expression's SQL text, bound anew at every INSERT (so the catalog does
+    /// not depend on the binder's internal types). `None` means DEFAULT NULL.
+    pub default: Option<String>,
+    #[serde(default)]
+    pub identity: Option<Identity>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl ColumnDef {
+    /// A nullable column without default.
+    pub fn new(name: impl Into<String>, data_type: DataType) -> ColumnDef {
+        ColumnDef {
+            name: name.into(),
+            data_type,
+            not_null: false,
+            default: None,
+            identity: None,
+            comment: None,
+        }
+    }
+}
+
+/// A secondary index (or the index behind a UNIQUE constraint).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct IndexDef {
+    #[serde(default)]
+    pub oid: Oid,
+    pub name: String,
+    /// Key column positions, leading column first.
+    pub columns: Vec<usize>,
+    pub unique: bool,
+    /// `INCLUDE (...)` columns: recorded, not part of the key.
+    #[serde(default)]
+    pub include: Vec<usize>,
+    /// The OID of the UNIQUE constraint this index implements (the constraint has the
+    /// index's name), if any; a plain `CREATE UNIQUE INDEX` has none.
+    #[serde(default)]
+    pub constraint: Option<Oid>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A CHECK constraint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckDef {
+    pub oid: Oid,
+    pub name: String,
+    /// The expression's SQL text, over the table's columns.
+    pub expr: String,
+    /// Columns the expression reads (`pg_constraint.conkey`).
+    #[serde(default)]
+    pub columns: Vec<usize>,
+}
+
+/// What a foreign key does to referencing rows when the referenced row goes or changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// `pg_constraint.confupdtype` / `confdeltype`.
+    pub fn code(&self) -> char {
+        match self {
+            FkAction::NoAction => 'a',
+            FkAction::Restrict => 'r',
+            FkAction::Cascade => 'c',
+            FkAction::SetNull => 'n',
+            FkAction::SetDefault => 'd',
+        }
+    }
+
+    /// The SQL words, as `pg_get_constraintdef` prints them.
+    pub fn sql(&self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// A FOREIGN KEY constraint of the table that holds it (the referencing table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForeignKeyDef {
+    pub oid: Oid,
+    pub name: String,
+    /// Referencing columns of this table.
+    pub columns: Vec<usize>,
+    pub ref_table: TableId,
+    /// Referenced columns (a primary key or unique constraint of `ref_table`), in the
+    /// order matching `columns`.
+    pub ref_columns: Vec<usize>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    /// MATCH FULL (else MATCH SIMPLE: a NULL in any column exempts the row).
+    #[serde(default)]
+    pub match_full: bool,
+}
+
+/// A table's definition (also a materialized view's: see `materialized`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableDef {
+    /// The table's OID (assigned with [`crate::storage::Txn::new_oid`]).
+    pub id: TableId,
+    #[serde(default = "public")]
+    pub schema: Oid,
+    pub name: String,
+    pub columns: Vec<ColumnDef>,
+    /// Column positions of the primary key; empty → hidden row id.
+    pub primary_key: Vec<usize>,
+    /// The primary key constraint's name (PostgreSQL's `{table}_pkey` by default).
+    pub primary_key_name: Option<String>,
+    /// OIDs of the primary key's index and constraint (0 without a primary key).
+    #[serde(default)]
+    pub pk_index_oid: Oid,
+    #[serde(default)]
+    pub pk_constraint_oid: Oid,
+    pub indexes: Vec<IndexDef>,
+    #[serde(default)]
+    pub checks: Vec<CheckDef>,
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKeyDef>,
+    /// Storage options as given (`fillfactor=100`); accepted and shown, not used.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// For a materialized view: its query's SQL text (the table holds its last result).
+    #[serde(default)]
+    pub materialized: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Comment on the primary key's index.
+    #[serde(default)]
+    pub pk_comment: Option<String>,
+}
+
+fn public() -> Oid {
+    super::oids::PUBLIC_NAMESPACE
+}
+
+impl Default for TableDef {
+    /// An empty table in `public`.
+    fn default() -> Self {
+        TableDef {
+            id: 0,
+            schema: public(),
+            name: String::new(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            primary_key_name: None,
+            pk_index_oid: 0,
+            pk_constraint_oid: 0,
+            indexes: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            options: Vec::new(),
+            materialized: None,
+            comment: None,
+            pk_comment: None,
+        }
+    }
+}
+
+/// Where a sequence belongs (`OWNED BY table.column`; dropped with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedBy {
+    pub table: TableId,
+    pub column: usize,
+}
+
+/// A sequence's definition. Its *value* is not part of the catalog: it lives outside
+/// transactions (see [`crate::storage::Sequences`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequenceDef {
+    pub oid: Oid,
+    pub schema: Oid,
+    pub name: String,
+    /// smallint, integer or bigint.
+    #[serde(with = "super::type_text")]
+    pub data_type: DataType,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    pub owned_by: Option<OwnedBy>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+impl SequenceDef {
+    /// The first value `nextval` returns after `RESTART` without a value.
+    pub fn restart_value(&self) -> i64 {
+        self.start
+    }
+}
+
+/// A view: a stored query expanded where the view is named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewDef {
+    pub oid: Oid,
+    pub schema: Oid,
+    pub name: String,
+    pub columns: Vec<ViewColumn>,
+    /// The query's SQL text.
+    pub query: String,
+    /// The search path the query was created under (its names resolve the same way later).
+    pub search_path: Vec<String>,
+    /// Relations (tables, views, sequences) the query reads: `DROP` of one of them needs
+    /// CASCADE.
+    pub depends_on: Vec<Oid>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// One output column of a view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewColumn {
+    pub name: String,
+    #[serde(with = "super::type_text")]
+    pub data_type: DataType,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// What ANALYZE last learned about a table, for the planner and `pg_class.reltuples`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TableStats {
+    pub rows: u64,
+    /// Estimated distinct non-NULL values per column (PostgreSQL's `n_distinct`, always
+    /// positive here), in column order.
+    pub distinct: Vec<f64>,
+    /// Fraction of NULLs per column.
+    #[serde(default)]
+    pub null_frac: Vec<f64>,
+}

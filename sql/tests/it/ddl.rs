@@ -1,0 +1,54 @@
+//! DDL where Strata differs from PostgreSQL on purpose (so no .slt can say it): one database
+//! per timeline, no temporary tables, partial and expression indexes refused.
+
+use sql::Session;
+use sql::memory::MemoryStorage;
+
+fn code(s: &mut Session<MemoryStorage>, sql: &str) -> String {
+    match s.execute(sql).pop().expect("a result") {
+        Ok(_) => "ok".into(),
+        Err(e) => e.code().to_string(),
+    }
+}
+
+#[test]
+fn refused_with_feature_not_supported() {
+    let mut s = Session::new(MemoryStorage::new());
+    assert_eq!(code(&mut s, "CREATE TABLE t (a int, b int)"), "ok");
+    for sql in [
+        "CREATE DATABASE other",
+        "DROP DATABASE other",
+        "CREATE TEMP TABLE tmp (x int)",
+        "CREATE TEMPORARY TABLE tmp AS SELECT 1",
+        "CREATE INDEX ON t (a) WHERE b > 0",
+        "CREATE INDEX ON t ((a + b))",
+        "CREATE INDEX ON t USING hash (a)",
+        "CREATE TABLE part (x int) PARTITION BY RANGE (x)",
+    ] {
+        assert_eq!(code(&mut s, sql), "0A000", "{sql}");
+    }
+}
+
+#[test]
+fn vacuum_refuses_a_transaction_block_and_analyze_records_row_counts() {
+    let storage = MemoryStorage::new();
+    let mut s = Session::new(storage.clone());
+    assert_eq!(code(&mut s, "CREATE TABLE t (a int, b text)"), "ok");
+    assert_eq!(
+        code(
+            &mut s,
+            "INSERT INTO t SELECT g % 7, NULL FROM generate_series(1, 100) g"
+        ),
+        "ok"
+    );
+    assert_eq!(code(&mut s, "ANALYZE t"), "ok");
+    let mut txn =
+        sql::storage::Storage::begin(&storage, sql::storage::Isolation::ReadCommitted).unwrap();
+    sql::storage::Txn::begin_statement(&mut txn).unwrap();
+    let catalog = sql::storage::Txn::catalog(&txn).unwrap();
+    let id = catalog.table("t").unwrap().id;
+    let stats = &catalog.stats[&id];
+    assert_eq!(stats.rows, 100);
+    assert_eq!(stats.distinct, vec![7.0, 0.0]);
+    assert_eq!(stats.null_frac, vec![0.0, 1.0]);
+}
