@@ -216,7 +216,14 @@ impl Binder {
                         && ["current_schema", "current_catalog", "current_role"]
                             .contains(&ident(id).as_str()) =>
                 {
-                    self.bind_call(&ident(id), vec![])?
+                    if ident(id) == "current_schema" {
+                        let (f, t) =
+                            crate::expr::catalog_functions::CatalogFn::resolve("current_schema", 0)
+                                .expect("current_schema is a catalog function");
+                        (Expr::Call(Function::Catalog(f), vec![]), t)
+                    } else {
+                        self.bind_call(&ident(id), vec![])?
+                    }
                 }
                 r => r?,
             },

@@ -232,19 +232,6 @@ fn encoding(value: &str) -> Result<String> {
     }
 }
 
-/// `name` as an identifier in a list value: quoted unless it is a plain lower-case
-/// identifier (PostgreSQL's `quote_identifier`, without its keyword check).
-pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+/// `name` as an identifier in a list value (`search_path`): PostgreSQL's
+/// `quote_identifier`, the same as SQL's `quote_ident`.
+pub use crate::expr::functions::format::quote_ident;

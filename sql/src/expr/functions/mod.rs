@@ -146,7 +146,6 @@ pub enum Function {
     // session information
     Version,
     CurrentDatabase,
-    CurrentSchema,
     /// `current_user`, `session_user`, `user`, `current_role`.
     CurrentUser,
     BackendPid,
@@ -366,7 +365,6 @@ impl Function {
             }
             "version" => sig(Function::Version, &[], Text),
             "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
-            "current_schema" => sig(Function::CurrentSchema, &[], Name),
             "current_user" | "session_user" | "user" | "current_role" => {
                 sig(Function::CurrentUser, &[], Name)
             }
@@ -452,7 +450,6 @@ impl Function {
             self,
             Version
                 | CurrentDatabase
-                | CurrentSchema
                 | CurrentUser
                 | BackendPid
                 | CurrentSetting

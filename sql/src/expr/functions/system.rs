@@ -1,5 +1,5 @@
 //! Session information and server signalling functions: `version()`,
-//! `current_database()`, `current_schema`, `current_user` / `session_user` / `user` /
+//! `current_database()`, `current_user` / `session_user` / `user` /
 //! `current_role`, `pg_backend_pid()`, `current_setting(name [, missing_ok])`,
 //! `set_config(name, value, is_local)`, `pg_cancel_backend(pid)` and
 //! `pg_terminate_backend(pid [, timeout])`. They read the session the running statement
@@ -34,7 +34,6 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
     match f {
         Function::Version => t(version()),
         Function::CurrentDatabase => t(session.database.clone()),
-        Function::CurrentSchema => t("public".into()),
         Function::CurrentUser => t(session.user.clone()),
         Function::BackendPid => Ok(Value::Int(i64::from(session.backend_pid))),
         Function::CurrentSetting => {
