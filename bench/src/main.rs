@@ -5,6 +5,7 @@
 mod codec;
 mod compute;
 mod disk;
+mod failover;
 mod getpages_paced;
 mod pageserver;
 mod pgbench;
@@ -46,6 +47,9 @@ enum Cmd {
     /// GetPage throughput and latency (cold from layer files, warm from the
     /// cache) at 1 and 16 batches in flight.
     Pageserver(pageserver::Opts),
+    /// Failover: kill -9 of the primary compute → first commit on its successor; a
+    /// pageserver restarted on a wiped disk → first page served.
+    Failover(failover::Opts),
     /// The disk's own fdatasync latency and sequential write rate (the
     /// physical limit for WAL durability), and a vanilla PostgreSQL start/stop check.
     Disk {
@@ -63,6 +67,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Sql(o) => sql::run(o),
         Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Pageserver(o) => pageserver::run(o),
+        Cmd::Failover(o) => failover::run(o),
         Cmd::Disk { dir } => {
             let d = disk::measure(&dir)?;
             match d.pg_fdatasync_ops {

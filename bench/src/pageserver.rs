@@ -85,9 +85,9 @@ pub struct Opts {
 }
 
 /// A child process killed on drop.
-struct Proc {
-    child: Child,
-    addr: SocketAddr,
+pub(crate) struct Proc {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Drop for Proc {
@@ -97,7 +97,12 @@ impl Drop for Proc {
     }
 }
 
-fn spawn(strata: &Path, args: &[String], log: &Path, addr: SocketAddr) -> anyhow::Result<Proc> {
+pub(crate) fn spawn(
+    strata: &Path,
+    args: &[String],
+    log: &Path,
+    addr: SocketAddr,
+) -> anyhow::Result<Proc> {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -121,11 +126,11 @@ fn spawn(strata: &Path, args: &[String], log: &Path, addr: SocketAddr) -> anyhow
     Ok(p)
 }
 
-fn loopback() -> anyhow::Result<SocketAddr> {
+pub(crate) fn loopback() -> anyhow::Result<SocketAddr> {
     Ok(format!("127.0.0.1:{}", free_port()).parse()?)
 }
 
-fn key(i: u32) -> PageKey {
+pub(crate) fn key(i: u32) -> PageKey {
     PageKey::new(REL, i)
 }
 
@@ -139,7 +144,7 @@ fn content(i: u32) -> Box<proto::page::Page> {
 
 /// Appends records of `PAGES_PER_RECORD` images covering pages `0..n`;
 /// returns (end LSN, framed WAL bytes).
-async fn write_wal(p: &WalProposer, n: u32) -> anyhow::Result<(Lsn, u64)> {
+pub(crate) async fn write_wal(p: &WalProposer, n: u32) -> anyhow::Result<(Lsn, u64)> {
     let start = p.ready_lsn();
     let mut lsn = start;
     let mut first = 0;
@@ -164,7 +169,7 @@ async fn write_wal(p: &WalProposer, n: u32) -> anyhow::Result<(Lsn, u64)> {
     Ok((lsn, lsn.0 - start.0))
 }
 
-async fn last_record_lsn(
+pub(crate) async fn last_record_lsn(
     c: &mut PageserverClient<tonic::transport::Channel>,
 ) -> anyhow::Result<Lsn> {
     let info = c

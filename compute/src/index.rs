@@ -92,9 +92,10 @@ impl<S: PageStore> SecondaryIndex<S> {
         self.entries.delete(&entry_key(index_key, pk), lsn)
     }
 
-    /// Removes entries deleted before `horizon` (see [`VersionedTree::prune`]).
-    pub fn prune(&mut self, horizon: Lsn) -> Result<ChangedPages> {
-        self.entries.prune(horizon)
+    /// Removes entries deleted before `horizon` in the record starting at `lsn` (see
+    /// [`VersionedTree::prune`]).
+    pub fn prune(&mut self, horizon: Lsn, lsn: Lsn) -> Result<ChangedPages> {
+        self.entries.prune(horizon, lsn)
     }
 
     /// Primary keys of the entries for exactly `index_key` visible at
@@ -206,7 +207,7 @@ mod tests {
         assert_eq!(hits[0].index_key, encode_key(&red));
         assert_eq!(hits[0].pk, pk(2));
 
-        idx.prune(Lsn(25)).unwrap();
+        idx.prune(Lsn(25), Lsn(30)).unwrap();
         assert!(
             idx.lookup(&red, Lsn(15)).is_err(),
             "pruned: needs an old snapshot"

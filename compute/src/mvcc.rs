@@ -20,10 +20,17 @@
 //!   "k2"·!15  → deleted=25,  "x"      (k2 deleted at 25)
 //! ```
 //!
-//! Sizes: a user key is at most `max_key - 8` bytes (501 on full pages) and
-//! a version's payload at most `max_entry - 18 - key length` bytes (about
-//! 2000 on full pages; [`VersionedTree::max_payload`]); larger rows fail
-//! with [`Error::RowTooLarge`] until overflow pages exist.
+//! Sizes: a user key is at most `max_key - 8` bytes (501 on full pages).
+//! A payload of up to [`VersionedTree::max_payload`] bytes (about 2000 on
+//! full pages, PostgreSQL's TOAST threshold is about the same) is stored in
+//! the entry; a larger one out of line ([`crate::btree::overflow`]): the
+//! entry keeps `deleted` in line and refers to the payload's pages. Marking a
+//! version deleted rewrites only the in-line `deleted`
+//! ([`BTree::replace_prefix`]), never the pages of a large payload; the pages
+//! are freed with the version (pruned, or collapsed within one record).
+//! Readers get a key's [`VersionHead`]s without their payloads and read only
+//! the payload they need ([`VersionedTree::payload`]): a scan reads the
+//! visible version's, never those of versions it skips.
 //!
 //! User keys must be **prefix-free** (no key a proper prefix of another), as
 //! [`crate::keycodec`] guarantees, so appending the 8-byte suffix keeps every
@@ -33,7 +40,9 @@
 //! LSN (see [`VersionedTree::insert`], [`VersionedTree::update`],
 //! [`VersionedTree::delete`]). Several writes of one record to the same key
 //! collapse into one version (a version created and deleted by the same
-//! record is invisible to everyone, so it is removed).
+//! record is invisible to everyone, so it is removed). The same LSN stamps
+//! the blocks a write frees ([`crate::btree::Space`]); blocks freed before
+//! [`VersionedTree::reuse_below`] are handed out again.
 //!
 //! **Pruning** ([`VersionedTree::prune`], or [`VersionedTree::prune_leaves`]
 //! for just the leaves a commit already writes) removes versions with
@@ -49,9 +58,11 @@
 
 use std::ops::Bound;
 
-use proto::Lsn;
+use proto::{BlockNo, Lsn};
 
-use crate::btree::{BTree, ChangedPages, Cursor, Limits, PageStore, SplitPrune};
+use crate::btree::{
+    BTree, ChangedPages, Cursor, Entry, Limits, OverflowRef, PageStore, Space, SplitPrune,
+};
 use crate::error::{Error, Result};
 
 /// Bytes appended to a user key: the inverted `created` LSN.
@@ -65,7 +76,7 @@ pub fn is_visible(created: Lsn, deleted: Lsn, snapshot: Lsn) -> bool {
     created < snapshot && snapshot <= deleted
 }
 
-/// One version of a row (or of an index entry).
+/// One version of a row (or of an index entry), with its payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
     pub created: Lsn,
@@ -84,18 +95,63 @@ impl Version {
     }
 }
 
+/// One version of a row as its leaf entry holds it: an out-of-line payload is not read
+/// until [`VersionedTree::payload`] asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionHead {
+    pub created: Lsn,
+    /// [`Lsn::MAX`] while live.
+    pub deleted: Lsn,
+    stored: Stored,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stored {
+    Inline(Vec<u8>),
+    External(OverflowRef),
+}
+
+impl VersionHead {
+    pub fn is_live(&self) -> bool {
+        self.deleted == Lsn::MAX
+    }
+
+    pub fn is_visible(&self, snapshot: Lsn) -> bool {
+        is_visible(self.created, self.deleted, snapshot)
+    }
+
+    /// Whether the payload is stored out of line.
+    pub fn is_external(&self) -> bool {
+        matches!(self.stored, Stored::External(_))
+    }
+
+    fn from_entry(entry: Entry) -> Result<(Vec<u8>, VersionHead)> {
+        let (user_key, created) = split_key(&entry.key)?;
+        let (deleted, inline) = split_value(&entry.value)?;
+        let stored = match entry.overflow {
+            Some(oref) if inline.is_empty() => Stored::External(oref),
+            Some(_) => {
+                return Err(Error::decode(
+                    "version",
+                    "payload both in line and out of line",
+                ));
+            }
+            None => Stored::Inline(inline.to_vec()),
+        };
+        let head = VersionHead {
+            created,
+            deleted,
+            stored,
+        };
+        Ok((user_key.to_vec(), head))
+    }
+}
+
 fn version_key(key: &[u8], created: Lsn) -> Vec<u8> {
     let mut k = Vec::with_capacity(key.len() + SUFFIX);
     k.extend_from_slice(key);
     k.extend_from_slice(&(!created.0).to_be_bytes());
     k
-}
-
-fn version_value(deleted: Lsn, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(DELETED + payload.len());
-    v.extend_from_slice(&deleted.0.to_be_bytes());
-    v.extend_from_slice(payload);
-    v
 }
 
 /// Splits a tree key into the user key and `created`.
@@ -109,7 +165,7 @@ fn split_key(tree_key: &[u8]) -> Result<(&[u8], Lsn)> {
     Ok((key, Lsn(!inverted)))
 }
 
-/// Splits a tree value into `deleted` and the payload.
+/// Splits a tree value (its in-line part) into `deleted` and the payload.
 fn split_value(value: &[u8]) -> Result<(Lsn, &[u8])> {
     if value.len() < DELETED {
         return Err(Error::decode("version", "shorter than its deleted LSN"));
@@ -124,19 +180,28 @@ fn split_value(value: &[u8]) -> Result<(Lsn, &[u8])> {
 /// A B+tree of versioned rows (or versioned index entries).
 pub struct VersionedTree<S> {
     tree: BTree<S>,
+    /// Freed blocks stamped below this may be reused ([`Space::reuse_below`]).
+    reuse_below: Option<Lsn>,
 }
 
 impl<S: PageStore> VersionedTree<S> {
     /// An empty versioned tree in an empty store.
     pub fn create(store: S, limits: Limits) -> Result<(VersionedTree<S>, ChangedPages)> {
         let (tree, changed) = BTree::create(store, limits)?;
-        Ok((VersionedTree { tree }, changed))
+        Ok((
+            VersionedTree {
+                tree,
+                reuse_below: None,
+            },
+            changed,
+        ))
     }
 
     /// A versioned tree already in `store`.
     pub fn open(store: S, limits: Limits) -> VersionedTree<S> {
         VersionedTree {
             tree: BTree::open(store, limits),
+            reuse_below: None,
         }
     }
 
@@ -151,13 +216,33 @@ impl<S: PageStore> VersionedTree<S> {
         self
     }
 
+    /// Writes may reuse blocks freed by records that started before `horizon` (see
+    /// [`crate::btree::freelist`]): no reader of these pages may predate it.
+    pub fn reuse_below(mut self, horizon: Lsn) -> VersionedTree<S> {
+        self.reuse_below = Some(horizon);
+        self
+    }
+
     /// The B+tree underneath (for structural checks).
     pub fn tree(&self) -> &BTree<S> {
         &self.tree
     }
 
+    /// The B+tree underneath, for writes that are not versioned (merges).
+    pub fn tree_mut(&mut self) -> &mut BTree<S> {
+        &mut self.tree
+    }
+
     pub fn into_store(self) -> S {
         self.tree.into_store()
+    }
+
+    /// Stamps the writes that follow with the record start `lsn`.
+    fn at(&mut self, lsn: Lsn) {
+        self.tree.set_space(Space {
+            stamp: lsn,
+            reuse_below: self.reuse_below,
+        });
     }
 
     /// Longest user key.
@@ -165,7 +250,8 @@ impl<S: PageStore> VersionedTree<S> {
         self.tree.limits().max_key - SUFFIX
     }
 
-    /// Longest payload for a key of `key_len` bytes.
+    /// Longest payload kept in line for a key of `key_len` bytes; longer ones go out of
+    /// line.
     pub fn max_payload(&self, key_len: usize) -> usize {
         self.tree
             .limits()
@@ -173,8 +259,9 @@ impl<S: PageStore> VersionedTree<S> {
             .saturating_sub(2 + key_len + SUFFIX + DELETED)
     }
 
-    /// Every version of `key`, newest first, reading leaves at `snapshot`.
-    pub fn versions(&self, key: &[u8], snapshot: Lsn) -> Result<Vec<Version>> {
+    /// Every version of `key`, newest first, without reading out-of-line payloads,
+    /// reading leaves at `snapshot`.
+    pub fn heads(&self, key: &[u8], snapshot: Lsn) -> Result<Vec<VersionHead>> {
         let lower = version_key(key, Lsn::MAX);
         let upper = version_key(key, Lsn::INVALID);
         let cursor = self
@@ -182,28 +269,48 @@ impl<S: PageStore> VersionedTree<S> {
             .range(Bound::Included(&lower), Bound::Included(&upper), snapshot)?;
         let mut out = Vec::new();
         for item in cursor {
-            let (tree_key, value) = item?;
-            let (user_key, created) = split_key(&tree_key)?;
+            let (user_key, head) = VersionHead::from_entry(item?)?;
             if user_key != key {
                 continue; // only possible with keys that are not prefix-free
             }
-            let (deleted, payload) = split_value(&value)?;
-            out.push(Version {
-                created,
-                deleted,
-                payload: payload.to_vec(),
-            });
+            out.push(head);
         }
         Ok(out)
     }
 
+    /// The payload of `head`, read by a reader at `snapshot`.
+    pub fn payload(&self, head: &VersionHead, snapshot: Lsn) -> Result<Vec<u8>> {
+        match &head.stored {
+            Stored::Inline(p) => Ok(p.clone()),
+            Stored::External(oref) => self.tree.read_overflow(oref, snapshot),
+        }
+    }
+
+    /// Every version of `key` with its payload, newest first, reading leaves at
+    /// `snapshot`.
+    pub fn versions(&self, key: &[u8], snapshot: Lsn) -> Result<Vec<Version>> {
+        self.heads(key, snapshot)?
+            .into_iter()
+            .map(|h| {
+                Ok(Version {
+                    payload: self.payload(&h, snapshot)?,
+                    created: h.created,
+                    deleted: h.deleted,
+                })
+            })
+            .collect()
+    }
+
     /// The payload of `key`'s version visible at `snapshot`.
     pub fn get(&self, key: &[u8], snapshot: Lsn) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .versions(key, snapshot)?
+        match self
+            .heads(key, snapshot)?
             .into_iter()
             .find(|v| v.is_visible(snapshot))
-            .map(|v| v.payload))
+        {
+            Some(head) => Ok(Some(self.payload(&head, snapshot)?)),
+            None => Ok(None),
+        }
     }
 
     /// The rows visible at `snapshot` with user keys in `(lower, upper)`.
@@ -230,6 +337,7 @@ impl<S: PageStore> VersionedTree<S> {
             snapshot,
         )?;
         Ok(Scan {
+            tree: self,
             cursor,
             snapshot,
             peeked: None,
@@ -238,8 +346,8 @@ impl<S: PageStore> VersionedTree<S> {
     }
 
     /// The newest version of `key`, checking that `lsn` is not older.
-    fn newest(&self, key: &[u8], lsn: Lsn) -> Result<Option<Version>> {
-        let newest = self.versions(key, Lsn::MAX)?.into_iter().next();
+    fn newest(&self, key: &[u8], lsn: Lsn) -> Result<Option<VersionHead>> {
+        let newest = self.heads(key, Lsn::MAX)?.into_iter().next();
         if let Some(v) = &newest {
             let last_change = if v.is_live() { v.created } else { v.deleted };
             if last_change > lsn {
@@ -252,18 +360,11 @@ impl<S: PageStore> VersionedTree<S> {
         Ok(newest)
     }
 
-    fn check_sizes(&self, key: &[u8], payload: &[u8]) -> Result<()> {
+    fn check_key(&self, key: &[u8]) -> Result<()> {
         if key.len() > self.max_key() {
             return Err(Error::KeyTooLarge {
                 size: key.len(),
                 max: self.max_key(),
-            });
-        }
-        let max = self.max_payload(key.len());
-        if payload.len() > max {
-            return Err(Error::RowTooLarge {
-                size: payload.len(),
-                max,
             });
         }
         Ok(())
@@ -272,56 +373,64 @@ impl<S: PageStore> VersionedTree<S> {
     /// Inserts a new row version created at `lsn` (the record's start LSN).
     /// Fails with [`Error::DuplicateKey`] if the key has a live version.
     pub fn insert(&mut self, key: &[u8], payload: &[u8], lsn: Lsn) -> Result<ChangedPages> {
-        self.check_sizes(key, payload)?;
+        self.check_key(key)?;
+        self.at(lsn);
         if self.newest(key, lsn)?.is_some_and(|v| v.is_live()) {
             return Err(Error::DuplicateKey);
         }
+        self.put(key, payload, lsn)
+    }
+
+    /// Writes the live version of `key` created at `lsn`.
+    fn put(&mut self, key: &[u8], payload: &[u8], lsn: Lsn) -> Result<ChangedPages> {
         self.tree
-            .insert(&version_key(key, lsn), &version_value(Lsn::MAX, payload))
+            .insert_parts(&version_key(key, lsn), &Lsn::MAX.0.to_be_bytes(), payload)
+    }
+
+    /// Sets the `deleted` stamp of `key`'s version created at `created`.
+    fn mark_deleted(&mut self, key: &[u8], created: Lsn, lsn: Lsn) -> Result<ChangedPages> {
+        self.tree
+            .replace_prefix(&version_key(key, created), &lsn.0.to_be_bytes())
     }
 
     /// Replaces the live version of `key` at `lsn`: the old version gets
     /// `deleted = lsn` and a new one is created at `lsn`. Fails with
     /// [`Error::KeyNotFound`] if there is no live version.
     pub fn update(&mut self, key: &[u8], payload: &[u8], lsn: Lsn) -> Result<ChangedPages> {
-        self.check_sizes(key, payload)?;
+        self.check_key(key)?;
+        self.at(lsn);
         let old = match self.newest(key, lsn)? {
             Some(v) if v.is_live() => v,
             _ => return Err(Error::KeyNotFound),
         };
         let mut changed = ChangedPages::default();
         if old.created != lsn {
-            changed.extend(self.tree.insert(
-                &version_key(key, old.created),
-                &version_value(lsn, &old.payload),
-            )?);
+            changed.extend(self.mark_deleted(key, old.created, lsn)?);
         }
-        changed.extend(
-            self.tree
-                .insert(&version_key(key, lsn), &version_value(Lsn::MAX, payload))?,
-        );
+        changed.extend(self.put(key, payload, lsn)?);
         Ok(changed)
     }
 
     /// Deletes the live version of `key` at `lsn`. Fails with
     /// [`Error::KeyNotFound`] if there is none.
     pub fn delete(&mut self, key: &[u8], lsn: Lsn) -> Result<ChangedPages> {
+        self.at(lsn);
         let old = match self.newest(key, lsn)? {
             Some(v) if v.is_live() => v,
             _ => return Err(Error::KeyNotFound),
         };
-        let tree_key = version_key(key, old.created);
         if old.created == lsn {
             // Created by this very record: nobody can ever see it.
-            return Ok(self.tree.delete(&tree_key)?.1);
+            return Ok(self.tree.delete(&version_key(key, old.created))?.1);
         }
-        self.tree
-            .insert(&tree_key, &version_value(lsn, &old.payload))
+        self.mark_deleted(key, old.created, lsn)
     }
 
-    /// Removes every version with `deleted < horizon` and raises the
-    /// `prune_lsn` of the leaves it changed to `horizon`.
-    pub fn prune(&mut self, horizon: Lsn) -> Result<ChangedPages> {
+    /// Removes every version with `deleted < horizon` (freeing out-of-line payloads
+    /// with the stamp `lsn`, the pruning record's start) and raises the `prune_lsn` of
+    /// the leaves it changed to `horizon`.
+    pub fn prune(&mut self, horizon: Lsn, lsn: Lsn) -> Result<ChangedPages> {
+        self.at(lsn);
         self.tree
             .prune(horizon, |_, value| is_prunable(value, horizon))
     }
@@ -330,11 +439,25 @@ impl<S: PageStore> VersionedTree<S> {
     /// commit's serial step does to the leaves its record already changes.
     pub fn prune_leaves(
         &mut self,
-        blocks: impl IntoIterator<Item = proto::BlockNo>,
+        blocks: impl IntoIterator<Item = BlockNo>,
         horizon: Lsn,
+        lsn: Lsn,
     ) -> Result<ChangedPages> {
+        self.at(lsn);
         self.tree
             .prune_leaves(blocks, horizon, |_, value| is_prunable(value, horizon))
+    }
+
+    /// Merges under-full nodes among `blocks` (see [`BTree::rebalance`]), freeing
+    /// blocks with the stamp `lsn`; the pages changed go to `changed` as it goes.
+    pub fn rebalance(
+        &mut self,
+        blocks: impl IntoIterator<Item = BlockNo>,
+        lsn: Lsn,
+        changed: &mut ChangedPages,
+    ) -> Result<()> {
+        self.at(lsn);
+        self.tree.rebalance(blocks, changed)
     }
 }
 
@@ -348,10 +471,11 @@ fn is_prunable(value: &[u8], horizon: Lsn) -> Result<bool> {
 
 /// Rows visible at a snapshot, in key order: `(user key, payload)`.
 pub struct Scan<'a, S> {
+    tree: &'a VersionedTree<S>,
     cursor: Cursor<'a, S>,
     snapshot: Lsn,
     /// The first version of the next key, read while finishing a key.
-    peeked: Option<(Vec<u8>, Vec<u8>)>,
+    peeked: Option<(Vec<u8>, VersionHead)>,
     /// The newest `created` or `deleted` among the versions read so far.
     newest: Lsn,
 }
@@ -366,33 +490,46 @@ impl<S: PageStore> Scan<'_, S> {
 
     fn next_row(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let mut current: Option<Vec<u8>> = None;
-        let mut found: Option<Vec<u8>> = None;
+        let mut found: Option<VersionHead> = None;
         loop {
             let item = match self.peeked.take() {
                 Some(item) => Some(item),
-                None => self.cursor.next().transpose()?,
+                None => match self.cursor.next().transpose()? {
+                    Some(entry) => Some(VersionHead::from_entry(entry)?),
+                    None => None,
+                },
             };
-            let Some((tree_key, value)) = item else {
-                return Ok(current.zip(found));
+            let Some((user_key, head)) = item else {
+                return self.finish(current, found);
             };
-            let (user_key, created) = split_key(&tree_key)?;
-            if current.as_deref() != Some(user_key) {
-                if let (Some(key), Some(payload)) = (current.take(), found.take()) {
-                    self.peeked = Some((tree_key, value));
-                    return Ok(Some((key, payload)));
+            if current.as_deref() != Some(user_key.as_slice()) {
+                if current.is_some() && found.is_some() {
+                    self.peeked = Some((user_key, head));
+                    return self.finish(current, found);
                 }
-                current = Some(user_key.to_vec());
+                current = Some(user_key);
             }
-            let (deleted, payload) = split_value(&value)?;
-            let change = if deleted == Lsn::MAX {
-                created
+            let change = if head.is_live() {
+                head.created
             } else {
-                deleted
+                head.deleted
             };
             self.newest = self.newest.max(change);
-            if found.is_none() && is_visible(created, deleted, self.snapshot) {
-                found = Some(payload.to_vec());
+            if found.is_none() && head.is_visible(self.snapshot) {
+                found = Some(head);
             }
+        }
+    }
+
+    /// The row of `key` whose visible version is `head`, its payload read now.
+    fn finish(
+        &self,
+        key: Option<Vec<u8>>,
+        head: Option<VersionHead>,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        match (key, head) {
+            (Some(key), Some(head)) => Ok(Some((key, self.tree.payload(&head, self.snapshot)?))),
+            _ => Ok(None),
         }
     }
 }
@@ -502,7 +639,7 @@ mod tests {
         t.insert(b"k", b"v1", Lsn(10)).unwrap();
         t.update(b"k", b"v2", Lsn(20)).unwrap();
         t.insert(b"j", b"x", Lsn(30)).unwrap();
-        let changed = t.prune(Lsn(25)).unwrap();
+        let changed = t.prune(Lsn(25), Lsn(40)).unwrap();
         assert_eq!(changed.len(), 1);
         assert_eq!(t.versions(b"k", Lsn::MAX).unwrap().len(), 1);
         assert_eq!(t.get(b"k", Lsn(25)).unwrap(), Some(b"v2".to_vec()));
@@ -514,7 +651,7 @@ mod tests {
             })
         ));
         // Nothing to prune: no page changes, prune_lsn unchanged.
-        assert!(t.prune(Lsn(26)).unwrap().is_empty());
+        assert!(t.prune(Lsn(26), Lsn(40)).unwrap().is_empty());
         assert!(t.get(b"k", Lsn(25)).is_ok());
     }
 
@@ -526,17 +663,27 @@ mod tests {
         let changed = t.update(b"k", b"v3", Lsn(30)).unwrap();
         let leaves: Vec<_> = changed.iter().map(|p| p.block).collect();
         // v2 was deleted at 30: the snapshot 30 still sees it, so it stays.
-        assert_eq!(t.prune_leaves(leaves.clone(), Lsn(30)).unwrap().len(), 1);
+        assert_eq!(
+            t.prune_leaves(leaves.clone(), Lsn(30), Lsn(40))
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(t.versions(b"k", Lsn::MAX).unwrap().len(), 2);
         assert_eq!(t.get(b"k", Lsn(30)).unwrap(), Some(b"v2".to_vec()));
         assert!(matches!(
             t.get(b"k", Lsn(29)),
             Err(Error::NeedsOldSnapshot { .. })
         ));
-        assert_eq!(t.prune_leaves(leaves.clone(), Lsn(31)).unwrap().len(), 1);
+        assert_eq!(
+            t.prune_leaves(leaves.clone(), Lsn(31), Lsn(40))
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(t.get(b"k", Lsn(31)).unwrap(), Some(b"v3".to_vec()));
         // Nothing left to remove: the leaf is not rewritten.
-        assert!(t.prune_leaves(leaves, Lsn(40)).unwrap().is_empty());
+        assert!(t.prune_leaves(leaves, Lsn(40), Lsn(40)).unwrap().is_empty());
     }
 
     #[test]
@@ -559,17 +706,40 @@ mod tests {
     }
 
     #[test]
-    fn size_limits() {
+    fn size_limits_and_out_of_line_payloads() {
         let mut t = tree();
         let max = t.max_payload(1);
-        t.insert(b"k", &vec![0; max], Lsn(10)).unwrap();
-        assert!(matches!(
-            t.insert(b"j", &vec![0; max + 1], Lsn(10)),
-            Err(Error::RowTooLarge { .. })
-        ));
+        t.insert(b"k", &vec![1; max], Lsn(10)).unwrap();
+        t.insert(b"j", &vec![2; max + 1], Lsn(10)).unwrap();
+        let heads = |t: &VersionedTree<MemPageStore>, k: &[u8]| t.heads(k, Lsn::MAX).unwrap();
+        assert!(!heads(&t, b"k")[0].is_external());
+        assert!(heads(&t, b"j")[0].is_external());
+        assert_eq!(t.get(b"j", Lsn(11)).unwrap(), Some(vec![2; max + 1]));
         assert!(matches!(
             t.insert(&vec![0; t.max_key() + 1], b"", Lsn(10)),
             Err(Error::KeyTooLarge { .. })
         ));
+        // Deleting marks the version in line; its pages stay until it is pruned.
+        let big = vec![3; 5000];
+        t.update(b"j", &big, Lsn(20)).unwrap();
+        let changed = t.delete(b"j", Lsn(30)).unwrap();
+        assert_eq!(changed.len(), 1, "only the leaf: {changed:?}");
+        assert_eq!(t.get(b"j", Lsn(25)).unwrap(), Some(big));
+        assert_eq!(t.get(b"j", Lsn(15)).unwrap(), Some(vec![2; max + 1]));
+        let stats = t.tree().check().unwrap();
+        assert_eq!((stats.external, stats.free), (2, 0));
+        t.prune(Lsn(31), Lsn(40)).unwrap();
+        let stats = t.tree().check().unwrap();
+        assert_eq!(stats.external, 0);
+        let blocks = t.tree().store().block_count() as usize;
+        assert_eq!(
+            stats.free,
+            blocks - stats.pages - stats.free_list_pages,
+            "{stats:?}"
+        );
+        assert!(
+            stats.free >= 2 * 3,
+            "both payloads' pages are free: {stats:?}"
+        );
     }
 }

@@ -5,11 +5,11 @@
 //! bytes — the compute header — and the slot/item area behind it:
 //!
 //! ```text
-//!  0        8      12         20   21    22     24      26     28        32       40
-//!  +--------+------+----------+----+-----+------+-------+------+---------+--------+
-//!  |page_lsn| crc  |prune_lsn |kind|flags|level |n_items|upper |right    |reserved|
-//!  | (proto)|(prot)|  u64     | u8 | u8  | u16  |  u16  | u16  |link u32 | zero   |
-//!  +--------+------+----------+----+-----+------+-------+------+---------+--------+
+//!  0        8      12         20   21    22     24      26     28        32     36     40
+//!  +--------+------+----------+----+-----+------+-------+------+---------+------+------+
+//!  |page_lsn| crc  |prune_lsn |kind|flags|level |n_items|upper |right    | aux0 | aux1 |
+//!  | (proto)|(prot)|  u64     | u8 | u8  | u16  |  u16  | u16  |link u32 | u32  | u32  |
+//!  +--------+------+----------+----+-----+------+-------+------+---------+------+------+
 //!  40                                  lower = 40 + 4*n_items
 //!  +---------+---------+-----+---------+- - - - free - - - -+------+------+------+
 //!  | slot 0  | slot 1  | ... | slot n-1|                    |item k| ...  |item 0|
@@ -27,6 +27,9 @@
 //!
 //! `right_link` is [`NO_RIGHT_LINK`] (`u32::MAX`) when there is no right
 //! sibling. `kind` 0 is a never-initialised (all-zero) page; see [`PageKind`].
+//! `aux0` and `aux1` are two spare words whose meaning belongs to the page's
+//! user (zero unless set): a B-tree root keeps its relation's free list there
+//! ([`crate::btree::freelist`]).
 //!
 //! Invariants (checked by [`SlottedPage::open`] for the header, by every item
 //! access for that item's slot, and by [`SlottedPage::check`] for everything):
@@ -59,19 +62,26 @@ const LEVEL: usize = 22; // u16
 const ITEM_COUNT: usize = 24; // u16
 const UPPER: usize = 26; // u16
 const RIGHT_LINK: usize = 28; // u32
+const AUX: usize = 32; // 2 × u32
 
 /// What a page holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum PageKind {
-    /// A B+tree node (leaf when level is 0).
+    /// A B+tree node (leaf when level is 0), live or dead.
     BTreeNode = 1,
+    /// A page of an out-of-line value ([`crate::btree::overflow`]).
+    Overflow = 2,
+    /// A page of a relation's free list ([`crate::btree::freelist`]).
+    FreeList = 3,
 }
 
 impl PageKind {
     fn from_u8(b: u8) -> Option<PageKind> {
         match b {
             1 => Some(PageKind::BTreeNode),
+            2 => Some(PageKind::Overflow),
+            3 => Some(PageKind::FreeList),
             _ => None,
         }
     }
@@ -165,6 +175,12 @@ impl<P: Deref<Target = Page>> SlottedPage<P> {
         }
     }
 
+    /// Spare word `i` (0 or 1); see the module docs.
+    pub fn aux(&self, i: usize) -> u32 {
+        let at = AUX + 4 * i.min(1);
+        u32::from_le_bytes(self.page[at..at + 4].try_into().expect("4-byte range"))
+    }
+
     pub fn item_count(&self) -> usize {
         read_u16(&self.page, ITEM_COUNT) as usize
     }
@@ -193,6 +209,12 @@ impl<P: Deref<Target = Page>> SlottedPage<P> {
             )));
         }
         Ok((off, len))
+    }
+
+    /// Where item `i`'s bytes are in the page: `[start, end)`.
+    pub fn item_range(&self, i: usize) -> Result<(usize, usize)> {
+        let (off, len) = self.slot(i)?;
+        Ok((off, off + len))
     }
 
     /// The bytes of item `i`.
@@ -260,6 +282,12 @@ impl<P: DerefMut<Target = Page>> SlottedPage<P> {
 
     pub fn set_prune_lsn(&mut self, lsn: Lsn) {
         self.page[PRUNE_LSN..PRUNE_LSN + 8].copy_from_slice(&lsn.0.to_le_bytes());
+    }
+
+    /// Sets spare word `i` (0 or 1).
+    pub fn set_aux(&mut self, i: usize, v: u32) {
+        let at = AUX + 4 * i.min(1);
+        self.page[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
 
     pub fn set_right_link(&mut self, right: Option<BlockNo>) {
@@ -416,7 +444,10 @@ mod tests {
         p.set_level(3);
         p.set_flags(0x5);
         p.set_right_link(Some(12));
+        p.set_aux(0, 41);
+        p.set_aux(1, 42);
         let q = SlottedPage::open(7, p.page()).unwrap();
+        assert_eq!((q.aux(0), q.aux(1)), (41, 42));
         assert_eq!(q.prune_lsn(), Lsn(99));
         assert_eq!(q.level(), 3);
         assert_eq!(q.flags(), 5);

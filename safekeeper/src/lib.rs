@@ -22,9 +22,11 @@
 //!   acceptor and storage (group commit, WAL streaming, offload, peer
 //!   recovery, pageserver generations); `strata safekeeper` runs it.
 //!
-//! The simulation in `tests/sim` runs two competing proposers against three
-//! acceptors with message loss, reordering, partitions and crashes (a
-//! crashed acceptor loses whatever it had not fsynced) and checks on every
+//! The simulation in `tests/sim` runs two competing proposers (behind the
+//! driver's append links) against three safekeepers running the real
+//! server timeline and storage over a simulated disk that loses and tears
+//! un-fsynced writes, with message loss, reordering, partitions, crashes at
+//! any file-system call and failed writes and fsyncs, and checks on every
 //! step that committed WAL never changes and never diverges.
 
 pub mod acceptor;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::harness::{self, Process, TestDir, exec, text_rows};
+use crate::harness::{self, Process, Rng, TestDir, exec, text_rows};
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
@@ -27,24 +27,6 @@ const CLIENTS: u64 = 8;
 const RUN: Duration = Duration::from_secs(5);
 /// Attempts of one transfer before the test calls it livelock.
 const MAX_ATTEMPTS: u32 = 50;
-
-/// splitmix64: a small seeded generator, enough to pick accounts and amounts.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..=hi` (bias is irrelevant here).
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
-}
 
 #[derive(Default)]
 struct Counters {

@@ -6,9 +6,13 @@
 //! the last child up to the parent's high key); that its entries are strictly
 //! increasing and inside its fences; that an internal node's first key is its
 //! low key; that its right-link points at the next node of the level (none
-//! for the last, whose high key is +∞); and that every allocated block is
-//! reached exactly once. Used by tests after every batch of operations, and
-//! by future `amcheck`-style tooling.
+//! for the last, whose high key is +∞); that no reachable node is dead; that
+//! every out-of-line value reads back whole (tags, length, CRC); that the
+//! free list's stamps never decrease; and that every allocated block is
+//! reached exactly once — as a node, an overflow page, a free-list page or a
+//! free block — so no block leaks, none is freed twice and none is both free
+//! and in use. Used by tests after every batch of operations, and by future
+//! `amcheck`-style tooling.
 //!
 //! "At rest" matters: mid-split (after the new page and the left page are
 //! published but before the parent is) a reader-visible tree is valid for
@@ -16,9 +20,9 @@
 
 use std::collections::HashSet;
 
-use proto::BlockNo;
+use proto::{BlockNo, Lsn};
 
-use super::{BTree, Node, PageStore, ROOT};
+use super::{BTree, Node, OverflowRef, PageStore, ROOT};
 use crate::error::{Error, Result};
 
 /// What [`BTree::check`] found.
@@ -30,6 +34,12 @@ pub struct TreeStats {
     pub leaves: usize,
     /// Leaf entries.
     pub entries: usize,
+    /// Leaf entries with an out-of-line value, and the pages holding those values.
+    pub external: usize,
+    pub overflow_pages: usize,
+    /// Blocks on the free list, and the free list's own pages.
+    pub free: usize,
+    pub free_list_pages: usize,
 }
 
 /// A node the parent level says must exist: block and fences.
@@ -49,6 +59,7 @@ impl<S: PageStore> BTree<S> {
             ..TreeStats::default()
         };
         let mut visited = HashSet::new();
+        let mut overflow = Vec::new();
         let mut level_nodes = vec![Expected {
             block: ROOT,
             low: Vec::new(),
@@ -58,7 +69,7 @@ impl<S: PageStore> BTree<S> {
             let mut children = Vec::new();
             for (idx, want) in level_nodes.iter().enumerate() {
                 let next = level_nodes.get(idx + 1).map(|e| e.block);
-                self.check_node(want, level, next, &mut children, &mut stats)?;
+                self.check_node(want, level, next, &mut children, &mut overflow, &mut stats)?;
                 if !visited.insert(want.block) {
                     return Err(Error::corrupt(want.block, "reached twice"));
                 }
@@ -68,6 +79,33 @@ impl<S: PageStore> BTree<S> {
         if !level_nodes.is_empty() {
             return Err(Error::corrupt(ROOT, "leaves have children"));
         }
+        let mut claim = |block: BlockNo, what: &str| {
+            if visited.insert(block) {
+                Ok(())
+            } else {
+                Err(Error::corrupt(block, format!("{what} reached twice")))
+            }
+        };
+        for oref in &overflow {
+            self.read_overflow(oref, Lsn::MAX)?;
+            let pages = self.overflow_pages(oref, Lsn::MAX)?;
+            for block in pages.directory.into_iter().chain(pages.data) {
+                claim(block, "overflow page")?;
+                stats.overflow_pages += 1;
+            }
+        }
+        let free = self.free_list()?;
+        for &block in &free.pages {
+            claim(block, "free-list page")?;
+        }
+        if free.entries.windows(2).any(|w| w[0].0 > w[1].0) {
+            return Err(Error::corrupt(ROOT, "free-list stamps decrease"));
+        }
+        for &(_, block) in &free.entries {
+            claim(block, "free block")?;
+        }
+        stats.free = free.entries.len();
+        stats.free_list_pages = free.pages.len();
         if visited.len() != self.store.block_count() as usize {
             return Err(Error::corrupt(
                 ROOT,
@@ -87,6 +125,7 @@ impl<S: PageStore> BTree<S> {
         level: u16,
         next: Option<BlockNo>,
         children: &mut Vec<Expected>,
+        overflow: &mut Vec<OverflowRef>,
         stats: &mut TreeStats,
     ) -> Result<()> {
         let block = want.block;
@@ -95,6 +134,9 @@ impl<S: PageStore> BTree<S> {
         let node = Node::open(block, &*page)?;
         node.slotted().check()?;
         stats.pages += 1;
+        if node.is_dead() {
+            return bad("a dead node is reachable".into());
+        }
         if node.level() != level {
             return bad(format!("level {} where {level} expected", node.level()));
         }
@@ -129,6 +171,12 @@ impl<S: PageStore> BTree<S> {
         if level == 0 {
             stats.leaves += 1;
             stats.entries += node.len();
+            for i in 0..node.len() {
+                if let Some(oref) = node.value_parts(i)?.1 {
+                    stats.external += 1;
+                    overflow.push(oref);
+                }
+            }
             return Ok(());
         }
         if node.is_empty() || node.key(0)? != want.low.as_slice() {

@@ -10,13 +10,16 @@
 //!
 //! It holds one leaf at a time (an `Arc<Page>` snapshot of it), so a writer
 //! may publish new versions of that leaf meanwhile. Stepping right is
-//! checked: the sibling must be a leaf whose low key equals the high key of
-//! the leaf just left (B-link invariant — a leaf's low key never changes).
-//! If it is not, the cursor re-seeks from the root at that high key. Every
-//! leaf it enters is checked against the cursor's snapshot
+//! checked: a dead sibling (merged into its own right sibling) is stepped
+//! over along its right-link; the live one reached must be a leaf whose low
+//! key equals the high key of the leaf just left. If it is not (the leaf
+//! split or merged since), the cursor re-seeks from the root at that high
+//! key. Every leaf it enters is checked against the cursor's snapshot
 //! ([`Error::NeedsOldSnapshot`] when the leaf was pruned past it).
 //!
-//! The cursor yields `Result<(key, value)>` and stops after the first error.
+//! The cursor yields `Result<`[`Entry`]`>` — the key, the in-line value and
+//! the reference to an out-of-line rest, not read
+//! ([`super::BTree::resolve`] reads it) — and stops after the first error.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -24,8 +27,33 @@ use std::sync::Arc;
 use proto::page::Page;
 use proto::{BlockNo, Lsn};
 
+use super::overflow::OverflowRef;
 use super::{BTree, Node, PageStore, check_prune};
 use crate::error::{Error, Result};
+
+/// A leaf entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: Vec<u8>,
+    /// The value, or for an out-of-line value its in-line prefix.
+    pub value: Vec<u8>,
+    /// Where the rest of an out-of-line value is.
+    pub overflow: Option<OverflowRef>,
+}
+
+impl Entry {
+    pub(super) fn read<P: std::ops::Deref<Target = Page>>(
+        node: &Node<P>,
+        i: usize,
+    ) -> Result<Entry> {
+        let (value, overflow) = node.value_parts(i)?;
+        Ok(Entry {
+            key: node.key(i)?.to_vec(),
+            value: value.to_vec(),
+            overflow,
+        })
+    }
+}
 
 /// A forward cursor over a key range of a [`BTree`].
 pub struct Cursor<'a, S> {
@@ -85,7 +113,7 @@ impl<'a, S: PageStore> Cursor<'a, S> {
         }
     }
 
-    fn next_entry(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    fn next_entry(&mut self) -> Result<Option<Entry>> {
         loop {
             let Some((block, page)) = self.leaf.clone() else {
                 return Ok(None);
@@ -97,7 +125,7 @@ impl<'a, S: PageStore> Cursor<'a, S> {
                     self.leaf = None;
                     return Ok(None);
                 }
-                let item = (key.to_vec(), node.value(self.pos)?.to_vec());
+                let item = Entry::read(&node, self.pos)?;
                 self.pos += 1;
                 return Ok(Some(item));
             }
@@ -111,9 +139,9 @@ impl<'a, S: PageStore> Cursor<'a, S> {
             let right = node
                 .right_link()
                 .ok_or_else(|| Error::corrupt(block, "high key without a right-link"))?;
-            let right_page = self.tree.store.read(right)?;
+            let (right, right_page) = self.live_sibling(right)?;
             let sibling = Node::open(right, &*right_page)?;
-            if sibling.level() != 0 || sibling.low_key()? != high.as_slice() {
+            if sibling.is_dead() || sibling.level() != 0 || sibling.low_key()? != high.as_slice() {
                 self.reseeks += 1;
                 if self.reseeks > super::MAX_RESTARTS as u32 {
                     return Err(Error::corrupt(
@@ -136,8 +164,24 @@ impl<'a, S: PageStore> Cursor<'a, S> {
     }
 }
 
+impl<S: PageStore> Cursor<'_, S> {
+    /// `block`, or — if it is a dead leaf — the first live page along the right-links
+    /// from it (a dead page without a right-link is returned as is: re-seek).
+    fn live_sibling(&self, mut block: BlockNo) -> Result<(BlockNo, Arc<Page>)> {
+        for _ in 0..=self.tree.store.block_count() {
+            let page = self.tree.store.read(block)?;
+            let node = Node::open(block, &*page)?;
+            match node.right_link() {
+                Some(right) if node.is_dead() && node.is_leaf() => block = right,
+                _ => return Ok((block, page)),
+            }
+        }
+        Err(Error::corrupt(block, "dead leaves form a cycle"))
+    }
+}
+
 impl<S: PageStore> Iterator for Cursor<'_, S> {
-    type Item = Result<(Vec<u8>, Vec<u8>)>;
+    type Item = Result<Entry>;
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.next_entry() {

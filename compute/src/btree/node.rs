@@ -6,6 +6,8 @@
 //! | low key  | high key  | entry, entry, ...              |
 //! +----------+-----------+--------------------------------+
 //! leaf entry:     key_len u16 LE | key | value
+//!                 (bit 15 of key_len set: the value ends with a 16-byte
+//!                  overflow reference, the rest of it is out of line)
 //! internal entry: key_len u16 LE | key | child block u32 LE
 //! ```
 //!
@@ -14,13 +16,23 @@
 //!   empty string is the smallest key, so it doubles as −∞). Slot 1 is the
 //!   high key's raw bytes, unless [`FLAG_NO_HIGH_KEY`] is set: then the high
 //!   key is +∞, the node is the rightmost of its level, and its right-link is
-//!   none. A node's low key never changes (nodes are never merged); a split
-//!   lowers the high key and points the right-link at the new right half.
+//!   none. A split lowers the high key and points the right-link at the new
+//!   right half; a merge moves a node's entries into its right sibling, whose
+//!   low key drops to the merged node's (keys only ever move right).
 //! - **Level** is the page header's level: 0 for leaves, parent = child + 1.
 //! - **Entries** are sorted by key, strictly increasing, all in
 //!   `[low, high)`. In an internal node entry `i` points at the child that
 //!   holds `[key_i, key_{i+1})` (the last one up to the node's high key); the
 //!   first entry's key equals the node's low key.
+//!
+//! - **External values.** A leaf entry whose value did not fit keeps only a
+//!   prefix of it in line, then an [`OverflowRef`] to the rest
+//!   ([`super::overflow`]); bit 15 of its key length ([`EXTERNAL`]) says so.
+//! - **Dead nodes** ([`FLAG_DEAD`]): a node merged into its right sibling is
+//!   rewritten with no entries, fences `[low, low)` and its right-link kept
+//!   (none for a collapsed root's only child). A reader that lands on one
+//!   moves right, or restarts from the root when there is no right-link; the
+//!   block waits on the free list until no reader can reach it.
 //!
 //! Readers check the level and the fences of every node they visit
 //! ([`Node::position`]) — see [`crate::btree`] for what they do on a
@@ -32,11 +44,16 @@ use std::ops::{Deref, DerefMut};
 use proto::page::{Page, zeroed_page};
 use proto::{BlockNo, Lsn};
 
+use super::overflow::{OverflowRef, REF_LEN};
 use crate::error::{Error, Result};
 use crate::slotted_page::{PageKind, SlottedPage};
 
 /// Page flag: the high key is +∞ (slot 1 is present but empty).
 pub const FLAG_NO_HIGH_KEY: u8 = 0x01;
+/// Page flag: the node was merged away (or was a collapsed root's only child).
+pub const FLAG_DEAD: u8 = 0x02;
+/// Bit of a leaf entry's key length: the value ends with an [`OverflowRef`].
+pub const EXTERNAL: u16 = 0x8000;
 
 const LOW_SLOT: usize = 0;
 const HIGH_SLOT: usize = 1;
@@ -73,6 +90,18 @@ pub fn leaf_entry(key: &[u8], value: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Encodes a leaf entry whose value is `inline` in line and the rest out of
+/// line, at `overflow`.
+pub fn external_leaf_entry(key: &[u8], inline: &[u8], overflow: &OverflowRef) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 + key.len() + inline.len() + REF_LEN);
+    let len = u16::from_le_bytes(key_len(key)) | EXTERNAL;
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(inline);
+    out.extend_from_slice(&overflow.encode());
+    out
+}
+
 /// Encodes an internal entry (`key` at most [`super::Limits::max_key`] bytes).
 pub fn internal_entry(key: &[u8], child: BlockNo) -> Vec<u8> {
     let mut out = Vec::with_capacity(6 + key.len());
@@ -82,11 +111,18 @@ pub fn internal_entry(key: &[u8], child: BlockNo) -> Vec<u8> {
     out
 }
 
+/// Whether an encoded leaf entry's value ends with an overflow reference.
+pub fn is_external(entry: &[u8]) -> bool {
+    entry
+        .get(..2)
+        .is_some_and(|b| u16::from_le_bytes([b[0], b[1]]) & EXTERNAL != 0)
+}
+
 /// Splits an encoded entry into its key and the rest.
 pub fn entry_parts(block: BlockNo, entry: &[u8]) -> Result<(&[u8], &[u8])> {
     let len = entry
         .get(..2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+        .map(|b| (u16::from_le_bytes([b[0], b[1]]) & !EXTERNAL) as usize)
         .ok_or_else(|| Error::corrupt(block, "entry shorter than its key length"))?;
     if 2 + len > entry.len() {
         return Err(Error::corrupt(
@@ -119,6 +155,21 @@ pub fn build(
     Ok(sp.into_page())
 }
 
+/// Formats a dead node (see the module docs): level kept, no entries, fences
+/// `[low, low)`, `right_link` where readers should go on (none: restart).
+pub fn dead(
+    block: BlockNo,
+    level: u16,
+    low: &[u8],
+    right_link: Option<BlockNo>,
+    prune_lsn: Lsn,
+) -> Result<Box<Page>> {
+    let mut page = build(block, level, low, Some(low), right_link, prune_lsn, &[])?;
+    let mut sp = SlottedPage::open(block, &mut *page)?;
+    sp.set_flags(FLAG_DEAD);
+    Ok(page)
+}
+
 impl<P: Deref<Target = Page>> Node<P> {
     /// Views `page` as a node, validating the header.
     pub fn open(block: BlockNo, page: P) -> Result<Self> {
@@ -130,7 +181,7 @@ impl<P: Deref<Target = Page>> Node<P> {
             return Err(Error::corrupt(block, "node without fence keys"));
         }
         let node = Node { page: sp };
-        if node.high_key_is_infinite() && node.right_link().is_some() {
+        if node.high_key_is_infinite() && (node.right_link().is_some() || node.is_dead()) {
             return Err(Error::corrupt(block, "rightmost node with a right-link"));
         }
         Ok(node)
@@ -163,6 +214,12 @@ impl<P: Deref<Target = Page>> Node<P> {
 
     fn high_key_is_infinite(&self) -> bool {
         self.page.flags() & FLAG_NO_HIGH_KEY != 0
+    }
+
+    /// Whether the node was merged away ([`FLAG_DEAD`]): readers move right
+    /// (or restart when there is no right-link).
+    pub fn is_dead(&self) -> bool {
+        self.page.flags() & FLAG_DEAD != 0
     }
 
     /// The low fence (empty = −∞).
@@ -209,9 +266,28 @@ impl<P: Deref<Target = Page>> Node<P> {
         Ok(entry_parts(self.block(), self.entry(i)?)?.0)
     }
 
-    /// Leaf entry `i`'s value.
+    /// Leaf entry `i`'s value as stored: for an external entry, its in-line
+    /// part followed by the overflow reference.
     pub fn value(&self, i: usize) -> Result<&[u8]> {
         Ok(entry_parts(self.block(), self.entry(i)?)?.1)
+    }
+
+    /// Leaf entry `i`'s value split into its in-line part and, for an
+    /// external entry, the reference to the rest.
+    pub fn value_parts(&self, i: usize) -> Result<(&[u8], Option<OverflowRef>)> {
+        let entry = self.entry(i)?;
+        let value = entry_parts(self.block(), entry)?.1;
+        if !is_external(entry) {
+            return Ok((value, None));
+        }
+        let at = value.len().checked_sub(REF_LEN).ok_or_else(|| {
+            Error::corrupt(
+                self.block(),
+                format!("external entry {i} without a reference"),
+            )
+        })?;
+        let overflow = OverflowRef::decode(self.block(), &value[at..])?;
+        Ok((&value[..at], Some(overflow)))
     }
 
     /// Internal entry `i`'s child block.
@@ -289,6 +365,10 @@ impl<P: DerefMut<Target = Page>> Node<P> {
 
     pub fn set_prune_lsn(&mut self, lsn: Lsn) {
         self.page.set_prune_lsn(lsn);
+    }
+
+    pub fn set_right_link(&mut self, right: Option<BlockNo>) {
+        self.page.set_right_link(right);
     }
 
     /// The page, for writing back to the store.

@@ -20,7 +20,9 @@
 //!
 //! The root (block 0) never moves: a root split writes both halves to new
 //! blocks, then rewrites block 0 as an internal node one level up with two
-//! entries, `("" → left, sep → right)`.
+//! entries, `("" → left, sep → right)`, keeping the root's free-list words.
+//! New blocks come from the relation's free list when it has reusable ones
+//! ([`super::freelist`]).
 //!
 //! The split point balances bytes, except when the new entry is appended at
 //! the right end of the rightmost node (ascending inserts): then the left
@@ -34,7 +36,7 @@ use proto::page::Page;
 use super::node::{self, Node, entry_parts, internal_entry};
 use super::{BTree, ChangedPages, PageStore, ROOT};
 use crate::error::{Error, Result};
-use crate::slotted_page::SLOT_SIZE;
+use crate::slotted_page::{SLOT_SIZE, SlottedPage};
 
 impl<S: PageStore> BTree<S> {
     /// Inserts (or replaces) the leaf `entry` into the full `leaf` by
@@ -79,8 +81,8 @@ impl<S: PageStore> BTree<S> {
         tracing::debug!(block, level, entries = entries.len(), at = m, "split node");
 
         if block == ROOT {
-            let left = self.store.allocate()?;
-            let right = self.store.allocate()?;
+            let left = self.allocate(changed)?;
+            let right = self.allocate(changed)?;
             let right_page = node::build(right, level, &sep, None, None, prune, &entries[m..])?;
             self.publish(right, level, true, right_page, changed)?;
             let left_page = node::build(
@@ -94,11 +96,12 @@ impl<S: PageStore> BTree<S> {
             )?;
             self.publish(left, level, true, left_page, changed)?;
             let children = [internal_entry(low, left), internal_entry(&sep, right)];
-            let root = node::build(ROOT, level + 1, low, None, None, prune, &children)?;
+            let mut root = node::build(ROOT, level + 1, low, None, None, prune, &children)?;
+            self.keep_root_aux(&mut root)?;
             return self.publish(ROOT, level + 1, false, root, changed);
         }
 
-        let right = self.store.allocate()?;
+        let right = self.allocate(changed)?;
         let right_page = node::build(
             right,
             level,
@@ -155,7 +158,19 @@ impl<S: PageStore> BTree<S> {
         self.split_node(&parent, entries, append, changed)
     }
 
-    fn publish(
+    /// Copies the current root's spare words (its free list) into `page`, a rebuilt
+    /// root.
+    pub(super) fn keep_root_aux(&self, page: &mut Page) -> Result<()> {
+        let current = self.store.read(ROOT)?;
+        let current = SlottedPage::open(ROOT, &*current)?;
+        let mut rebuilt = SlottedPage::open(ROOT, page)?;
+        for i in 0..2 {
+            rebuilt.set_aux(i, current.aux(i));
+        }
+        Ok(())
+    }
+
+    pub(super) fn publish(
         &mut self,
         block: BlockNo,
         level: u16,

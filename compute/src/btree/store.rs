@@ -27,6 +27,9 @@ pub trait PageStore {
     fn write(&mut self, block: BlockNo, page: Box<Page>) -> Result<()>;
     /// Number of allocated blocks (blocks are `0..block_count()`).
     fn block_count(&self) -> u32;
+    /// A hint that `blocks` are about to be read (an out-of-line value's pages): a
+    /// store over a remote source may fetch them in one batch. Nothing by default.
+    fn prefetch(&self, _blocks: &[BlockNo]) {}
 }
 
 /// An in-memory [`PageStore`]. Cloning it is cheap (it shares pages) and

@@ -23,7 +23,7 @@ fn small_tree() -> BTree<MemPageStore> {
 fn scan(tree: &BTree<MemPageStore>, lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> Vec<Vec<u8>> {
     tree.range(lo, hi, Lsn::MAX)
         .expect("seek")
-        .map(|r| r.expect("scan").0)
+        .map(|r| r.expect("scan").key)
         .collect()
 }
 
@@ -87,8 +87,15 @@ fn limits_are_enforced() {
         tree.insert(&vec![1; l.max_key + 1], b""),
         Err(Error::KeyTooLarge { .. })
     ));
+    // A value too large for an entry goes out of line; only an in-line prefix that
+    // does not fit is refused.
+    tree.insert(b"k", &vec![1; l.max_entry]).unwrap();
+    assert_eq!(
+        tree.get(b"k", Lsn::MAX).unwrap(),
+        Some(vec![1; l.max_entry])
+    );
     assert!(matches!(
-        tree.insert(b"k", &vec![1; l.max_entry]),
+        tree.insert_parts(b"k", &vec![1; l.max_entry], b"rest"),
         Err(Error::RowTooLarge { .. })
     ));
     // The largest entries still split fine.
@@ -189,7 +196,7 @@ fn readers_find_keys_while_pages_are_published() {
                 let scanned: Vec<Vec<u8>> = view
                     .range(Bound::Unbounded, Bound::Unbounded, Lsn::MAX)
                     .unwrap()
-                    .map(|r| r.unwrap().0)
+                    .map(|r| r.unwrap().key)
                     .collect();
                 assert!(scanned.windows(2).all(|w| w[0] < w[1]), "scan out of order");
                 assert!(present.iter().all(|p| scanned.binary_search(p).is_ok()));

@@ -49,6 +49,7 @@ use super::codec;
 use super::pages::{Fetch, Overlay};
 use super::prepare;
 use super::records::{Changed, Layout, collect, emit, layout};
+use super::space;
 use super::txn::EngineTxn;
 use super::write_set::NetDdl;
 use super::write_set::PROVISIONAL_ROW_ID;
@@ -56,13 +57,23 @@ use super::{CommitState, Shared, storage_error};
 use crate::btree::{ChangedPages, Limits};
 use crate::mvcc::VersionedTree;
 
+/// The horizons one commit uses in all its passes (a large commit's passes must stage
+/// the same pages); `None` with [`EngineConfig::keep_history`].
+#[derive(Debug, Clone, Copy)]
+struct Horizons {
+    /// Full leaves about to split are pruned at it, and so is every leaf the record
+    /// writes or sweeps ([`super::space`]).
+    prune: Lsn,
+    /// Blocks freed by records that started before it may be reused.
+    reuse: Lsn,
+}
+
 /// Tree operations on the overlay, recording the pages each one changed.
 struct Writer<'o, 'a> {
     ov: &'o mut Overlay<'a>,
     limits: Limits,
     lsn: Lsn,
-    /// Prune horizon for full leaves about to split (`None`: never prune).
-    horizon: Option<Lsn>,
+    horizons: Option<Horizons>,
 }
 
 impl Writer<'_, '_> {
@@ -86,8 +97,8 @@ impl Writer<'_, '_> {
         let changed = {
             let limits = self.limits_for(rel);
             let mut tree = VersionedTree::open(self.ov.store(rel), limits);
-            if let Some(h) = self.horizon {
-                tree = tree.prune_before_split(h);
+            if let Some(h) = self.horizons {
+                tree = tree.prune_before_split(h.prune).reuse_below(h.reuse);
             }
             f(&mut tree).map_err(storage_error)?
         };
@@ -107,12 +118,11 @@ impl Writer<'_, '_> {
     fn live(&mut self, rel: RelId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let limits = self.limits_for(rel);
         let tree = VersionedTree::open(self.ov.store(rel), limits);
-        let newest = tree.versions(key, Lsn::MAX).map_err(storage_error)?;
-        Ok(newest
-            .into_iter()
-            .next()
-            .filter(|v| v.is_live())
-            .map(|v| v.payload))
+        let newest = tree.heads(key, Lsn::MAX).map_err(storage_error)?;
+        match newest.into_iter().next().filter(|v| v.is_live()) {
+            Some(head) => Ok(Some(tree.payload(&head, Lsn::MAX).map_err(storage_error)?)),
+            None => Ok(None),
+        }
     }
 
     /// Inserts or replaces the live version of `key`.
@@ -253,24 +263,37 @@ fn check_schema(txn: &EngineTxn, st: &CommitState) -> Result<(NetDdl, EngineCata
 
 type RowIds = HashMap<TableId, (i64, i64)>;
 
+/// What staging a write set leaves for the commit state, once its record is written.
+#[derive(Default)]
+struct Staged {
+    /// Hidden-row-id counters advanced.
+    row_ids: RowIds,
+    /// Sweep positions after the record's space maintenance.
+    sweep: Option<space::SweepCursors>,
+}
+
 /// The serial step, under the commit mutex. See the module docs.
 fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, Step> {
     let shared = &*txn.shared;
     let (net, next) = check_schema(txn, st).map_err(Step::Failed)?;
     let start = st.wal_end;
-    // One horizon for both passes of a large commit: they must stage the same pages.
-    let horizon = (!shared.config.keep_history).then(|| shared.prune_horizon());
+    // One pair of horizons for both passes of a large commit: they must stage the same
+    // pages.
+    let horizons = (!shared.config.keep_history).then(|| Horizons {
+        prune: shared.prune_horizon(),
+        reuse: shared.reuse_horizon(),
+    });
     let mut ov = Overlay::new(&shared.pages, fetch);
-    let outcome = stage(txn, st, &mut ov, &net, &next, start, horizon);
-    let (mut row_ids, mut changes) = finish_stage(shared, &ov, outcome)?;
+    let outcome = stage(txn, st, &mut ov, &net, &next, start, horizons);
+    let (mut staged, mut changes) = finish_stage(shared, &ov, outcome)?;
     let mut layout = layout(&changes, &shared.config, false).map_err(Step::Failed)?;
     let commit_start = layout.commit_start(start);
     if commit_start != start {
         // New pages go ahead in records of their own, so the versions must carry the
         // commit record's start: apply the write set again, stamped with it.
         ov = ov.restart();
-        let outcome = stage(txn, st, &mut ov, &net, &next, commit_start, horizon);
-        (row_ids, changes) = finish_stage(shared, &ov, outcome)?;
+        let outcome = stage(txn, st, &mut ov, &net, &next, commit_start, horizons);
+        (staged, changes) = finish_stage(shared, &ov, outcome)?;
         // Split again even if the restamped record happens to fit: the records ahead
         // must be the ones the stamps were computed for.
         layout = self::layout(&changes, &shared.config, true).map_err(Step::Failed)?;
@@ -308,7 +331,10 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
         ));
     }
     let end = super::tombstone::emit(shared, st, &freed, end);
-    st.row_ids.extend(row_ids);
+    st.row_ids.extend(staged.row_ids);
+    if let Some(sweep) = staged.sweep {
+        st.sweep = sweep;
+    }
     Ok(end)
 }
 
@@ -317,10 +343,10 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
 fn finish_stage(
     shared: &Shared,
     ov: &Overlay<'_>,
-    outcome: Result<RowIds>,
-) -> Result<(RowIds, Vec<Changed>), Step> {
+    outcome: Result<Staged>,
+) -> Result<(Staged, Vec<Changed>), Step> {
     shared.commit_stats.note_serial_fetches(ov.fetched());
-    let result = outcome.and_then(|row_ids| Ok((row_ids, collect(ov)?)));
+    let result = outcome.and_then(|staged| Ok((staged, collect(ov)?)));
     match result {
         Ok(r) => Ok(r),
         Err(e) => {
@@ -334,8 +360,8 @@ fn finish_stage(
     }
 }
 
-/// Applies the write set to `ov` with versions stamped `lsn`: DDL, rows, index builds.
-/// Returns the hidden-row-id counters it advanced.
+/// Applies the write set to `ov` with versions stamped `lsn`: DDL, rows, index builds,
+/// then the record's space maintenance ([`space::maintain`]).
 fn stage(
     txn: &EngineTxn,
     st: &CommitState,
@@ -343,14 +369,14 @@ fn stage(
     net: &NetDdl,
     next: &EngineCatalog,
     lsn: Lsn,
-    horizon: Option<Lsn>,
-) -> Result<RowIds> {
+    horizons: Option<Horizons>,
+) -> Result<Staged> {
     let shared = &*txn.shared;
     let mut w = Writer {
         ov,
         limits: shared.config.limits,
         lsn,
-        horizon,
+        horizons,
     };
 
     // DDL: trees for new relations, catalog rows.
@@ -444,11 +470,62 @@ fn stage(
         }
     }
 
-    // Opportunistic pruning of the leaves this record changes, logged in this record.
-    if let Some(horizon) = horizon {
-        super::horizon::prune_written(w.ov, horizon, shared.config.limits)?;
+    // Pruning, sweeping and merging, logged in this record.
+    let sweep = match horizons {
+        Some(h) => {
+            let m = space::Maintenance {
+                prune: h.prune,
+                reuse: h.reuse,
+                stamp: lsn,
+                limits: shared.config.limits,
+                sweep_leaves: shared.config.sweep_leaves,
+            };
+            Some(space::maintain(w.ov, &m, &st.sweep)?)
+        }
+        None => None,
+    };
+    Ok(Staged { row_ids, sweep })
+}
+
+/// A record of space maintenance alone ([`space::sweep`]) over every relation of the
+/// latest catalog: [`super::Engine::sweep`]. On a cached engine the leaves to visit are
+/// read first, outside the commit mutex; the step itself only reads what is in memory.
+pub(super) fn sweep(shared: &Shared, leaves_per_relation: usize) -> Result<Lsn> {
+    if shared.config.keep_history {
+        return Ok(Lsn::INVALID);
     }
-    Ok(row_ids)
+    shared.check_writable()?;
+    let (rels, cursors) = {
+        let st = shared.commit_state();
+        let mut rels = vec![CATALOG_REL];
+        for entry in st.latest.tables.values() {
+            rels.push(entry.rel());
+            rels.extend(entry.index_rels.values().copied());
+        }
+        (rels, st.sweep.clone())
+    };
+    let _pins = prepare::sweep(shared, &rels, &cursors, leaves_per_relation);
+    let fetch = match shared.pages.cache() {
+        Some(_) => Fetch::Forbidden,
+        None => Fetch::Allowed,
+    };
+    let mut st = shared.commit_state();
+    shared.check_writable()?;
+    let start = st.wal_end;
+    let mut ov = Overlay::new(&shared.pages, fetch);
+    let m = space::Maintenance {
+        prune: shared.prune_horizon(),
+        reuse: shared.reuse_horizon(),
+        stamp: start,
+        limits: shared.config.limits,
+        sweep_leaves: leaves_per_relation,
+    };
+    let cursors = space::sweep(&mut ov, &m, &rels, &st.sweep)?;
+    let changes = collect(&ov)?;
+    let layout = layout(&changes, &shared.config, false)?;
+    let end = emit(shared, &mut st, &changes, &layout, start, 0)?;
+    st.sweep = cursors;
+    Ok(end)
 }
 
 /// Hidden row ids reserved per catalog write.
@@ -553,25 +630,42 @@ pub(super) fn write_catalog_rows(
     )?;
     let mut st = shared.commit_state();
     let start = st.wal_end;
-    let horizon = (!shared.config.keep_history).then(|| shared.prune_horizon());
+    let horizons = (!shared.config.keep_history).then(|| Horizons {
+        prune: shared.prune_horizon(),
+        reuse: shared.reuse_horizon(),
+    });
     let mut ov = Overlay::new(&shared.pages, Fetch::Allowed);
     {
         let mut w = Writer {
             ov: &mut ov,
             limits: shared.config.limits,
             lsn: start,
-            horizon,
+            horizons,
         };
         for (key, payload) in &rows {
             w.put(CATALOG_REL, key, payload)?;
         }
     }
-    if let Some(h) = horizon {
-        super::horizon::prune_written(&mut ov, h, shared.config.limits)?;
-    }
+    // The same space maintenance as a commit's, logged in this record.
+    let sweep = match horizons {
+        Some(h) => {
+            let m = space::Maintenance {
+                prune: h.prune,
+                reuse: h.reuse,
+                stamp: start,
+                limits: shared.config.limits,
+                sweep_leaves: shared.config.sweep_leaves,
+            };
+            Some(space::maintain(&mut ov, &m, &st.sweep)?)
+        }
+        None => None,
+    };
     let changes = collect(&ov)?;
     let layout = Layout::single(&changes);
     let end = emit(shared, &mut st, &changes, &layout, start, 0)?;
+    if let Some(sweep) = sweep {
+        st.sweep = sweep;
+    }
     written(&mut st);
     Ok(end)
 }
@@ -585,7 +679,7 @@ pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
         ov: &mut ov,
         limits: shared.config.limits,
         lsn: start,
-        horizon: None,
+        horizons: None,
     };
     w.create(CATALOG_REL)?;
     let fresh = EngineCatalog::default();

@@ -257,7 +257,8 @@ impl EngineTxn {
             for item in scan {
                 let (pk, payload) = item.map_err(storage_error)?;
                 let row = self.decode(&entry, &payload)?;
-                entries.push((index_entry(&row, &index.columns, &pk), Vec::new()));
+                let max = self.shared.config.limits.max_key;
+                entries.push((checked_index_entry(&row, &index, &pk, max)?, Vec::new()));
             }
             entries.sort();
             build::build(&self.shared, rel, entries)?;
@@ -344,10 +345,11 @@ impl EngineTxn {
         };
         let stmt = self.stmt;
         for index in &def.indexes {
+            let max = self.shared.config.limits.max_key;
             let mut entries: Vec<(Vec<u8>, Vec<u8>)> = keyed
                 .iter()
-                .map(|(pk, row)| (index_entry(row, &index.columns, pk), Vec::new()))
-                .collect();
+                .map(|(pk, row)| Ok((checked_index_entry(row, index, pk, max)?, Vec::new())))
+                .collect::<Result<_>>()?;
             entries.sort();
             if index.unique {
                 let key_of = |(pk, row): &(Vec<u8>, Row)| -> Option<Vec<u8>> {
@@ -417,4 +419,18 @@ impl EngineTxn {
     pub(super) fn view_sql(&self) -> Arc<Catalog> {
         self.view_sql.clone()
     }
+}
+
+/// An index entry for a build, refused with 54000 past the B-tree's key limit (an entry
+/// also carries an 8-byte version stamp), as PostgreSQL refuses an over-long index row.
+fn checked_index_entry(row: &[Value], index: &IndexDef, pk: &[u8], max: usize) -> Result<Vec<u8>> {
+    let k = index_entry(row, &index.columns, pk);
+    if k.len() + 8 > max {
+        return Err(super::txn::index_row_too_large(
+            k.len() + 8,
+            max,
+            &index.name,
+        ));
+    }
+    Ok(k)
 }

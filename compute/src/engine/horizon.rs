@@ -1,5 +1,5 @@
-//! The prune horizon: which snapshots this compute still reads the latest pages at, and
-//! the opportunistic pruning the serial step does on the leaves its record changes.
+//! The prune and reuse horizons: which snapshots this compute still reads the latest
+//! pages at.
 //!
 //! ## Snapshot registry
 //! Every transaction statement that reads the latest pages holds its snapshot in the
@@ -29,28 +29,20 @@
 //! task logs it as "snapshot too old", and reads that would need its old page versions fail
 //! with the pageserver's "below the GC horizon" error — never with other data.
 //!
-//! ## Pruning in the serial step
-//! [`prune_written`] runs after the write set is applied and before the record is sealed:
-//! on every leaf the record already changes (table and secondary-index trees, and the
-//! catalog) it removes the versions with `deleted < horizon` and raises the leaf's
-//! `prune_lsn` to the horizon (like PostgreSQL's HOT pruning, but logged in the same
-//! record). The pruned leaves are part of the record's page changes, so the pageserver and
-//! read replicas see exactly the pages the primary has. The same horizon also lets an insert
-//! into a full leaf prune it before splitting it
-//! ([`crate::mvcc::VersionedTree::prune_before_split`]). Because `horizon <=` the durable
-//! LSN `<=` the record's start, a version deleted by the record itself is never pruned.
+//! ## The reuse horizon
+//! A fixed snapshot on a cached engine does hold one thing: the reuse of freed blocks. Its
+//! reader still walks this compute's latest pages until it meets a leaf pruned past it, so
+//! it may reach a block through a page version that predates the block's freeing; the
+//! block must not show it new content meanwhile. Fixed snapshots on a cached engine are therefore held in
+//! a second registry, `readers`, and the **reuse horizon** is the older of the prune
+//! horizon and the oldest of them ([`super::Shared::reuse_horizon`]). Pruning, sweeping
+//! and merging, which use these horizons, live in [`super::space`].
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use proto::{BlockNo, Lsn};
-
-use super::catalog::CATALOG_REL;
-use super::pages::Overlay;
-use super::storage_error;
-use crate::btree::Limits;
-use crate::mvcc::VersionedTree;
+use proto::Lsn;
 
 /// Active snapshots of this compute: `snapshot → holders`.
 #[derive(Debug, Default)]
@@ -172,38 +164,6 @@ impl Drop for SnapshotHold {
     fn drop(&mut self) {
         self.registry.release(self.lsn);
     }
-}
-
-/// Prunes, at `horizon`, every leaf the overlay's record changes (see the module docs).
-/// User relations use `limits`, the catalog whole pages.
-pub(super) fn prune_written(ov: &mut Overlay<'_>, horizon: Lsn, limits: Limits) -> sql::Result<()> {
-    if !horizon.is_valid() {
-        return Ok(());
-    }
-    let written: Vec<(proto::RelId, Vec<BlockNo>)> = ov
-        .changed()
-        .iter()
-        .map(|(rel, changed)| {
-            let leaves = changed.iter().filter(|p| p.level == 0).map(|p| p.block);
-            (*rel, leaves.collect())
-        })
-        .collect();
-    for (rel, leaves) in written {
-        if leaves.is_empty() {
-            continue;
-        }
-        let limits = if rel == CATALOG_REL {
-            Limits::FULL_PAGE
-        } else {
-            limits
-        };
-        let mut tree = VersionedTree::open(ov.store(rel), limits);
-        let pruned = tree.prune_leaves(leaves, horizon).map_err(storage_error)?;
-        if !pruned.is_empty() {
-            tracing::debug!(rel = rel.0, leaves = pruned.len(), %horizon, "pruned leaves");
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

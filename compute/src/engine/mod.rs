@@ -17,7 +17,8 @@
 //! | [`scan`]        | merging the write set with the trees at a snapshot                 |
 //! | [`prepare`]     | the prepare phase: fetch and pin a commit's pages before the mutex |
 //! | [`commit`]      | the serial step: write set → pages → WAL record(s)                 |
-//! | [`horizon`]     | snapshots in use, the prune horizon, pruning of written leaves     |
+//! | [`horizon`]     | snapshots in use: the prune and reuse horizons                     |
+//! | [`space`]       | pruning, sweeping and merging in each record; freed-block reuse    |
 //! | [`tombstone`]   | `DropRelation` records for the relations a DROP frees              |
 //! | [`ddl`]         | the DDL methods of [`EngineTxn`]                                   |
 //! | [`build`]       | relations built ahead of the commit (CREATE INDEX, rewrites)       |
@@ -81,9 +82,8 @@
 //! before the commit mutex.
 //!
 //! ## Not yet here
-//! A background sweep pruning leaves no commit writes again (pruning is only
-//! opportunistic: [`horizon`]), dropping a dropped relation's
-//! pages from this compute's page table (storage reclaims them: [`tombstone`]).
+//! Dropping a dropped relation's pages from this compute's page table (storage reclaims
+//! them: [`tombstone`]).
 
 pub mod build;
 pub mod catalog;
@@ -99,6 +99,7 @@ pub mod records;
 pub mod scan;
 pub mod sequences;
 pub mod serving;
+pub mod space;
 pub mod tombstone;
 pub mod txn;
 pub mod wal_sink;
@@ -142,10 +143,12 @@ pub struct EngineConfig {
     pub max_record_bytes: usize,
     /// Bound on any single lock wait (`None`: until granted or deadlocked).
     pub lock_timeout: Option<Duration>,
-    /// Never prune old row versions ([`horizon`]): every record boundary stays readable
-    /// from resident pages. For tests that time-travel without a pageserver; the table
-    /// then grows with every update.
+    /// Never prune old row versions, sweep, merge or reuse blocks ([`space`]): every
+    /// record boundary stays readable from resident pages. For tests that time-travel
+    /// without a pageserver; the table then grows with every update.
     pub keep_history: bool,
+    /// Leaves of each relation a record writes that its sweep also visits ([`space`]).
+    pub sweep_leaves: usize,
 }
 
 impl Default for EngineConfig {
@@ -159,6 +162,7 @@ impl Default for EngineConfig {
             max_record_bytes: proto::decoder::DEFAULT_MAX_RECORD_SIZE,
             lock_timeout: None,
             keep_history: false,
+            sweep_leaves: 2,
         }
     }
 }
@@ -172,6 +176,8 @@ pub struct CommitState {
     /// Hidden row ids per table: `(next to assign, reserved up to)`, learned from the
     /// catalog's reservation row on first use.
     pub row_ids: HashMap<TableId, (i64, i64)>,
+    /// Where each relation's sweep goes on ([`space`]).
+    pub(crate) sweep: space::SweepCursors,
     /// The RelId counter as durably stored: relations below it may have pages in the WAL
     /// (a build ahead of a commit reserves its RelId first, see [`build`]).
     pub reserved_rel: u32,
@@ -199,6 +205,9 @@ pub struct Shared {
     applied_lsn: AtomicU64,
     /// Snapshots in use: the prune horizon ([`horizon`]).
     pub(crate) snapshots: Arc<horizon::Snapshots>,
+    /// Fixed snapshots reading the latest pages without holding the prune horizon, by
+    /// the applied LSN when they began: they hold the reuse horizon ([`horizon`]).
+    pub(crate) readers: Arc<horizon::Snapshots>,
     /// Whether the engine still serves ([`serving`]).
     stop: serving::Stop,
 }
@@ -282,6 +291,14 @@ impl Shared {
     pub(crate) fn prune_horizon(&self) -> Lsn {
         self.snapshots.horizon(|| self.snapshot_lsn())
     }
+
+    /// The reuse horizon: every reader of the latest pages began after every record that
+    /// started below it, so blocks those records freed may be handed out again
+    /// ([`horizon`], [`crate::btree::freelist`]).
+    pub(crate) fn reuse_horizon(&self) -> Lsn {
+        let prune = self.prune_horizon();
+        self.readers.oldest().map_or(prune, |r| r.min(prune))
+    }
 }
 
 /// The storage engine. Cloning shares it — including the session cell of what its
@@ -359,6 +376,7 @@ impl Engine {
                 reserved_rel: latest.next_rel,
                 latest: Arc::new(latest),
                 row_ids: HashMap::new(),
+                sweep: Default::default(),
             }),
             commit_stats: prepare::CommitStats::default(),
             catalog_cache: Mutex::new(None),
@@ -366,6 +384,7 @@ impl Engine {
             next_txn: AtomicU64::new(1),
             applied_lsn: AtomicU64::new(wal_end.0),
             snapshots: horizon::Snapshots::new(),
+            readers: horizon::Snapshots::new(),
             stop: serving::Stop::new(wal.stopping()),
             wal,
             config,
@@ -433,6 +452,22 @@ impl Engine {
     /// ([`horizon`]).
     pub fn prune_horizon(&self) -> Lsn {
         self.shared.prune_horizon()
+    }
+
+    /// The reuse horizon now: blocks freed by records that started before it may be
+    /// handed out again ([`horizon`]).
+    pub fn reuse_horizon(&self) -> Lsn {
+        self.shared.reuse_horizon()
+    }
+
+    /// Space maintenance as a record of its own ([`space`]): every relation of the latest
+    /// catalog has up to `leaves_per_relation` more leaves swept from where its sweep
+    /// stopped (pruned at the prune horizon) and its under-full nodes merged. For
+    /// relations no commit writes any more (a compute server runs it periodically:
+    /// [`crate::sweeper`]).
+    /// Returns the record's end (`Lsn::INVALID` if nothing changed).
+    pub fn sweep(&self, leaves_per_relation: usize) -> sql::Result<Lsn> {
+        commit::sweep(&self.shared, leaves_per_relation)
     }
 
     /// The latest applied catalog (tests and tools look up relations' RelIds in it).

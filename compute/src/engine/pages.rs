@@ -12,7 +12,8 @@
 //! * only the serial step (under the engine's commit mutex) publishes, and it publishes the
 //!   pages of one record exactly as `proto::redo::apply` produced them (header `page_lsn` =
 //!   the record's end LSN, header CRC valid);
-//! * blocks of a relation are `0..block_count(rel)`; a block is never freed.
+//! * blocks of a relation are `0..block_count(rel)`; a relation never shrinks (blocks it
+//!   frees go on its free list, in its pages: [`crate::btree::freelist`]).
 //!
 //! [`Overlay`] is one commit's private scratch space: trees opened on an [`OverlayStore`]
 //! read the overlay's page if it has one, else the table's, and write only to the overlay.
@@ -23,6 +24,9 @@
 //! or may not ([`Fetch::Forbidden`], the serial step after a prepare phase pinned its
 //! pages): a miss is then noted ([`Overlay::missed`]) and the read fails, so the commit
 //! releases its mutex and prepares again instead of waiting on the pageserver under it.
+//! Work a record may skip (sweeping and merging, [`super::space`]) reads *quietly*
+//! ([`Overlay::set_quiet`]): a miss fails the read without being noted, and the work stops
+//! there.
 //!
 //! ## Two modes
 //! * **resident** ([`PageTable::new`]): every page in a map here — tests, WAL replay, a
@@ -34,7 +38,7 @@
 //!   A read may now fail (pageserver unreachable, corrupt page): `get` returns a `Result`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use proto::page::Page;
@@ -329,6 +333,8 @@ pub struct Overlay<'a> {
     fetch: Fetch,
     /// Base pages missed with [`Fetch::Forbidden`].
     missed: Mutex<Vec<PageKey>>,
+    /// Misses fail reads without being noted ([`Overlay::set_quiet`]).
+    quiet: AtomicBool,
     /// Base pages fetched from the pageserver (cached mode, [`Fetch::Allowed`]).
     fetched: AtomicUsize,
     /// Base pages this commit has read, pinned for its duration: each is fetched at most
@@ -346,6 +352,7 @@ impl<'a> Overlay<'a> {
             base,
             fetch,
             missed: Mutex::new(Vec::new()),
+            quiet: AtomicBool::new(false),
             fetched: AtomicUsize::new(0),
             pinned: Mutex::new(HashMap::new()),
             pages: HashMap::new(),
@@ -364,6 +371,13 @@ impl<'a> Overlay<'a> {
             fetched: AtomicUsize::new(0),
             ..self
         }
+    }
+
+    /// While set, a base page missed with [`Fetch::Forbidden`] fails the read without
+    /// being noted in [`Overlay::missed`]: for optional work that stops at a miss instead
+    /// of sending the commit back to prepare.
+    pub fn set_quiet(&self, quiet: bool) {
+        self.quiet.store(quiet, Ordering::Relaxed);
     }
 
     /// Base pages missed because fetching was forbidden.
@@ -436,10 +450,12 @@ impl<'a> Overlay<'a> {
     }
 
     fn miss(&self, key: PageKey) -> Error {
-        self.missed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(key);
+        if !self.quiet.load(Ordering::Relaxed) {
+            self.missed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(key);
+        }
         Error::PageUnavailable {
             block: key.block,
             reason: format!("page {key} was not prepared"),

@@ -12,7 +12,12 @@
 //!   from the leaves just pinned) and of the new row's entry;
 //! * catalog rows the serial step rewrites: each changed table's row, the RelId counter,
 //!   the hidden-row-id reservation of a table without a primary key;
+//! * the free-list pages of every relation written (the root names them; blocks freed
+//!   and reused go through them — [`crate::btree::freelist`]);
 //! * the size of every relation involved (learning it is a fetch, too).
+//!
+//! The record's sweeping and merging ([`super::space`]) read only what is in memory; a
+//! [`super::Engine::sweep`] record reads its leaves first here ([`sweep`]).
 //!
 //! All walks advance together, one tree level per round: the round's pages the cache does
 //! not hold go to the pageserver in **one** GetPages batch ([`PageCache::fetch_batch`]) and
@@ -45,9 +50,10 @@ use super::commit::index_entry;
 use super::pages::Fetch;
 use super::storage_error;
 use super::txn::EngineTxn;
-use crate::btree::{Node, Position, ROOT};
+use crate::btree::{Node, PageStore, Position, ROOT};
 use crate::mvcc::VersionedTree;
 use crate::page_cache::{PageCache, PinSet, metrics};
+use crate::slotted_page::SlottedPage;
 
 /// Serial steps that missed a page before the commit fetches under the mutex.
 pub const MAX_RETRIES: u32 = 3;
@@ -205,12 +211,103 @@ pub(super) fn prepare(txn: &EngineTxn, missed: &[PageKey]) -> Result<Prepared> {
         }
     }
     fetched += walk(cache, &mut pins, index_walks)?;
+    let free_lists: Vec<PageKey> = rels
+        .iter()
+        .filter(|rel| exists(**rel))
+        .flat_map(|rel| free_list_pages(cache, *rel))
+        .collect();
+    fetched += fetch_and_pin(cache, &mut pins, &free_lists)?.0;
     shared.commit_stats.note_prepare_pages(fetched);
     tracing::trace!(fetched, pinned = pins.len(), "prepared commit");
     Ok(Prepared {
         _pins: Some(pins),
         fetch,
     })
+}
+
+/// The free-list pages of `rel` a free or an allocation may read: the head, the tail and
+/// the tail's spare, as the root (already pinned) and the cached tail name them.
+fn free_list_pages(cache: &PageCache, rel: RelId) -> Vec<PageKey> {
+    let aux = |block: BlockNo| -> Option<(u32, u32, Option<BlockNo>)> {
+        let page = cache.cached(PageKey { rel, block })?;
+        let sp = SlottedPage::open(block, &*page).ok()?;
+        Some((sp.aux(0), sp.aux(1), sp.right_link()))
+    };
+    let Some((head, tail, _)) = aux(ROOT) else {
+        return Vec::new();
+    };
+    if head == 0 {
+        return Vec::new();
+    }
+    let mut blocks = vec![head, tail];
+    if let Some((_, _, Some(spare))) = aux(tail) {
+        blocks.push(spare);
+    }
+    blocks
+        .into_iter()
+        .map(|block| PageKey { rel, block })
+        .collect()
+}
+
+/// Reads the pages a sweep of `leaves` leaves from each relation's position in `cursors`
+/// will visit (each leaf, its right sibling, the relation's free-list pages), fetching
+/// what the cache misses, and pins them until the returned set drops: before the commit
+/// mutex, so the sweep's record never waits on the pageserver. Pages it cannot read are
+/// left out (the sweep stops there).
+pub(super) fn sweep(
+    shared: &super::Shared,
+    rels: &[RelId],
+    cursors: &super::space::SweepCursors,
+    leaves: usize,
+) -> Option<PinSet> {
+    let cache = shared.pages.cache()?;
+    let mut pins = PinSet::new(cache.clone());
+    for &rel in rels {
+        let cursor = cursors.get(&rel).cloned().unwrap_or_default();
+        match sweep_pages(shared, rel, cursor, leaves) {
+            Ok(mut keys) => {
+                keys.extend(free_list_pages(cache, rel));
+                if let Err(e) = fetch_and_pin(cache, &mut pins, &keys) {
+                    tracing::debug!(rel = rel.0, error = %e, "prepare a sweep");
+                }
+            }
+            Err(e) => tracing::debug!(rel = rel.0, error = %e, "prepare a sweep"),
+        }
+    }
+    Some(pins)
+}
+
+/// The pages of `rel` a sweep from `cursor` visits, read (and fetched) now.
+fn sweep_pages(
+    shared: &super::Shared,
+    rel: RelId,
+    mut cursor: Vec<u8>,
+    leaves: usize,
+) -> crate::Result<Vec<PageKey>> {
+    if shared.pages.try_block_count(rel)? == 0 {
+        return Ok(Vec::new());
+    }
+    let limits = if rel == CATALOG_REL {
+        crate::btree::Limits::FULL_PAGE
+    } else {
+        shared.config.limits
+    };
+    let tree = VersionedTree::open(shared.rel_pages_scan(rel), limits);
+    let mut keys = vec![PageKey { rel, block: ROOT }];
+    for _ in 0..leaves {
+        let (block, page) = tree.tree().descend(&cursor, 0)?;
+        keys.push(PageKey { rel, block });
+        let node = Node::open(block, &*page)?;
+        if let Some(right) = node.right_link() {
+            tree.tree().store().read(right)?;
+            keys.push(PageKey { rel, block: right });
+        }
+        match node.high_key()? {
+            Some(high) => cursor = high.to_vec(),
+            None => break,
+        }
+    }
+    Ok(keys)
 }
 
 /// Fetches and pins the B-link paths of `keys` (cached engines; `None` when resident), for
@@ -238,11 +335,12 @@ fn old_row(
     entry: &super::catalog::TableEntry,
     enc: &[u8],
 ) -> Option<Vec<sql::Value>> {
-    let newest = tree.versions(enc, Lsn::MAX).ok()?.into_iter().next()?;
+    let newest = tree.heads(enc, Lsn::MAX).ok()?.into_iter().next()?;
     if !newest.is_live() {
         return None;
     }
-    codec::decode_row(&newest.payload, &entry.column_types()).ok()
+    let payload = tree.payload(&newest, Lsn::MAX).ok()?;
+    codec::decode_row(&payload, &entry.column_types()).ok()
 }
 
 /// Pages the cache holds or that one batch fetched, pinned. Returns how many were fetched.
@@ -342,6 +440,9 @@ fn walk(
 /// (or the page is not what the walk expected; the serial step will find out).
 fn next_block(w: &Walk, page: &Page) -> Option<BlockNo> {
     let node = Node::open(w.block, page).ok()?;
+    if node.is_dead() {
+        return Some(node.right_link().unwrap_or(ROOT));
+    }
     if node.is_leaf() {
         // As the versions cursor: it leaves the leaf only when every entry from the key
         // on is within the key's versions and the high key is too.

@@ -48,7 +48,10 @@ impl Changed {
     }
 }
 
-/// Every page the overlay changed, per relation in B-link publish order, diffed.
+/// Every page the overlay changed, per relation in B-link publish order, diffed. A page
+/// new to the tree — allocated past the relation's end, or a free block reused — has no
+/// old version to diff against: it is logged as an image and may go ahead of the commit
+/// record (nothing reachable links to it before).
 pub(super) fn collect(ov: &Overlay<'_>) -> Result<Vec<Changed>> {
     let mut out = Vec::new();
     for (rel, changed) in ov.changed() {
@@ -58,7 +61,12 @@ pub(super) fn collect(ov: &Overlay<'_>) -> Result<Vec<Changed>> {
                 .new_page(key)
                 .map_err(storage_error)?
                 .ok_or_else(|| Error::Internal(format!("changed page {key} is missing")))?;
-            let old = ov.old(key).map_err(storage_error)?;
+            let is_new = changed.get(block).is_some_and(|p| p.is_new);
+            let old = if is_new {
+                None
+            } else {
+                ov.old(key).map_err(storage_error)?
+            };
             let change = proto::redo::diff(key, old.as_deref(), &new, Lsn::INVALID);
             let len = Record::commit(0, vec![change.clone()]).payload_len() - record_header_len();
             out.push(Changed {

@@ -36,7 +36,7 @@ use super::locks::{LockError, LockMode, LockTarget, TxnId};
 use super::serving::{Observed, Unknown};
 use super::write_set::{DdlOp, PROVISIONAL_ROW_ID, WriteSet};
 use super::{Shared, program_limit_exceeded, storage_error};
-use crate::mvcc::{Version, VersionedTree};
+use crate::mvcc::{VersionHead, VersionedTree};
 
 /// A transaction over [`super::Engine`].
 pub struct EngineTxn {
@@ -62,6 +62,13 @@ pub struct EngineTxn {
     observed: Arc<Observed>,
     next_provisional: i64,
     finished: bool,
+}
+
+/// PostgreSQL's 54000 for an index entry longer than a B-tree key may be.
+pub(super) fn index_row_too_large(size: usize, max: usize, index: &str) -> Error {
+    program_limit_exceeded(format!(
+        "index row size {size} exceeds btree version 4 maximum {max} for index \"{index}\""
+    ))
 }
 
 fn serialization_failure(what: &str) -> Error {
@@ -165,13 +172,13 @@ impl EngineTxn {
     }
 
     /// Every version of `enc`, newest first, as latest applied; notes the newest as seen.
-    fn latest_versions(&self, entry: &TableEntry, enc: &[u8]) -> Result<Vec<Version>> {
+    fn latest_versions(&self, entry: &TableEntry, enc: &[u8]) -> Result<Vec<VersionHead>> {
         if !self.rel_exists(entry.rel()) {
             return Ok(Vec::new());
         }
         let versions = self
             .tree(entry.rel())
-            .versions(enc, Lsn::MAX)
+            .heads(enc, Lsn::MAX)
             .map_err(storage_error)?;
         if let Some(newest) = versions.first() {
             let change = if newest.is_live() {
@@ -211,9 +218,18 @@ impl EngineTxn {
     /// The latest applied live row of `enc`, if any.
     fn latest_row(&self, entry: &TableEntry, enc: &[u8]) -> Result<Option<Row>> {
         match self.latest_versions(entry, enc)?.into_iter().next() {
-            Some(v) if v.is_live() => Ok(Some(self.decode(entry, &v.payload)?)),
+            Some(v) if v.is_live() => Ok(Some(self.latest_payload(entry, &v)?)),
             _ => Ok(None),
         }
+    }
+
+    /// The row of a version read at the latest state (its payload read only now).
+    fn latest_payload(&self, entry: &TableEntry, head: &VersionHead) -> Result<Row> {
+        let payload = self
+            .tree(entry.rel())
+            .payload(head, Lsn::MAX)
+            .map_err(storage_error)?;
+        self.decode(entry, &payload)
     }
 
     pub(super) fn decode(&self, entry: &TableEntry, payload: &[u8]) -> Result<Row> {
@@ -227,6 +243,29 @@ impl EngineTxn {
             Some(own) => Ok(own.cloned()),
             None => self.latest_row(entry, enc),
         }
+    }
+
+    /// Fails with 54000, PostgreSQL's "index row size N exceeds btree version 4 maximum M
+    /// for index …", when `row`'s primary key (encoded `enc`) or one of its index entries
+    /// is longer than a tree key may be. The sizes are our tree keys' (the encoded key with
+    /// its 8-byte version suffix); the maximum is this engine's, not PostgreSQL's 2704.
+    fn check_key_sizes(&self, entry: &TableEntry, enc: &[u8], row: &Row) -> Result<()> {
+        let max = self.shared.config.limits.max_key;
+        let def = &entry.def;
+        if !def.primary_key.is_empty() && enc.len() + 8 > max {
+            let name = def
+                .primary_key_name
+                .clone()
+                .unwrap_or_else(|| format!("{}_pkey", def.name));
+            return Err(index_row_too_large(enc.len() + 8, max, &name));
+        }
+        for index in &def.indexes {
+            let size = super::commit::index_entry(row, &index.columns, enc).len() + 8;
+            if size > max {
+                return Err(index_row_too_large(size, max, &index.name));
+            }
+        }
+        Ok(())
     }
 
     fn check_write_limit(&self) -> Result<()> {
@@ -425,12 +464,13 @@ impl EngineTxn {
 
     /// The snapshot for the statement beginning now, held in the engine's registry so
     /// that pruning keeps what it may read (the previous statement's hold is released).
-    /// A fixed snapshot served from storage holds nothing (see [`super::horizon`]).
+    /// A fixed snapshot served from storage holds only the reuse horizon, from the
+    /// applied LSN it begins reading the latest pages at (see [`super::horizon`]).
     fn take_snapshot(&mut self) -> Lsn {
         let shared = &self.shared;
         let hold = match self.fixed_snapshot {
             Some(s) if shared.pages.cache().is_some() => {
-                self.hold = None;
+                self.hold = Some(shared.readers.hold(|| shared.applied_lsn()));
                 return s;
             }
             Some(s) => shared.snapshots.hold(|| s),
@@ -640,7 +680,7 @@ impl Txn for EngineTxn {
             }
             return Ok(LockOutcome::Deleted);
         }
-        let row = self.decode(&entry, &newest.payload)?;
+        let row = self.latest_payload(&entry, &newest)?;
         if newest.created < snapshot {
             Ok(LockOutcome::Unchanged(row))
         } else if rr {
@@ -670,6 +710,7 @@ impl Txn for EngineTxn {
                 vec![Value::Int(PROVISIONAL_ROW_ID + self.next_provisional)]
             }
         };
+        self.check_key_sizes(&entry, &codec::encode_key(&key), &row)?;
         if let Some((name, cols, ckey, crow)) = self.find_conflict(&entry, &row, None)? {
             if let OnConflict::Report { constraint } = on_conflict
                 && constraint.as_ref().is_none_or(|c| *c == name)
@@ -706,6 +747,7 @@ impl Txn for EngineTxn {
             .def
             .primary_key_of(&row)
             .unwrap_or_else(|| key.clone());
+        self.check_key_sizes(&entry, &codec::encode_key(&new_key), &row)?;
         if let Some((name, cols, _, _)) = self.find_conflict(&entry, &row, Some(&old))? {
             return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
         }

@@ -14,6 +14,7 @@ mod engine_model;
 mod engine_prune;
 mod engine_scan;
 mod engine_slt;
+mod engine_space;
 mod frontend;
 mod frontend_auth;
 mod frontend_cancel;

@@ -228,7 +228,7 @@ fn run(ops: Vec<Op>, opportunistic: bool) {
                     }
                 }
                 let horizon = held.first().copied().unwrap_or(durable);
-                tree.prune(horizon).unwrap();
+                tree.prune(horizon, durable).unwrap();
             }
         }
         if n % 40 == 39 || n + 1 == ops.len() {
@@ -256,7 +256,7 @@ fn prune_written(
     if opportunistic {
         let horizon = held.first().copied().unwrap_or(record_start);
         let blocks: Vec<_> = changed.iter().map(|p| p.block).collect();
-        tree.prune_leaves(blocks, horizon).unwrap();
+        tree.prune_leaves(blocks, horizon, record_start).unwrap();
     }
 }
 

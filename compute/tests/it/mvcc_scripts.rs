@@ -84,7 +84,7 @@ fn run_command(
         let Some(h) = horizon else {
             return "ok".to_string();
         };
-        match tree.prune_leaves(changed.iter().map(|p| p.block).collect::<Vec<_>>(), h) {
+        match tree.prune_leaves(changed.iter().map(|p| p.block).collect::<Vec<_>>(), h, h) {
             Ok(pruned) if pruned.is_empty() => "ok".to_string(),
             Ok(pruned) => format!("ok, pruned {} page(s)", pruned.len()),
             Err(e) => show_err(&e),
@@ -163,7 +163,7 @@ fn run_command(
                 .join("\n"),
             Err(e) => show_err(&e),
         },
-        ["prune", horizon] => match tree.prune(lsn(horizon)) {
+        ["prune", horizon] => match tree.prune(lsn(horizon), lsn(horizon)) {
             Ok(changed) => format!("changed {} page(s)", changed.len()),
             Err(e) => show_err(&e),
         },

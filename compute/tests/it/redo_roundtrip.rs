@@ -85,7 +85,7 @@ fn run(batches: Vec<Vec<(u16, u8, u8)>>) {
         }
         if n % 4 == 3 {
             let horizon = snapshots[snapshots.len() / 2];
-            changed.extend(primary.prune(horizon).unwrap());
+            changed.extend(primary.prune(horizon, start).unwrap());
             snapshots.retain(|&s| s >= horizon);
         }
         let end = start + 16 + batch.len() as u64;

@@ -67,7 +67,7 @@ pub(super) enum Event {
 
 /// Appends waiting for the stream, merged when contiguous.
 #[derive(Debug, Default)]
-pub(super) struct AppendQueue {
+pub struct AppendQueue {
     queue: VecDeque<Append>,
     bytes: usize,
 }
@@ -80,6 +80,15 @@ impl AppendQueue {
 
     pub fn bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Appends queued.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
     }
 
     pub fn clear(&mut self) {

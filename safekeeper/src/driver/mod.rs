@@ -66,6 +66,7 @@ use tracing::Instrument;
 use crate::error::{Error, Result};
 use crate::messages::NodeId;
 use crate::proposer::{Proposer, ProposerConfig};
+pub use link::AppendQueue;
 pub use metrics::{DriverStats, Metrics};
 
 /// How to reach the safekeepers and how patient to be.

@@ -99,6 +99,14 @@ pub async fn run(config: Config, cancel: CancellationToken) -> Result<()> {
 /// Recovers the data directory, binds the gRPC listener and serves in the
 /// background until `cancel` fires.
 pub async fn start(config: Config, cancel: CancellationToken) -> Result<Running> {
+    if !crate::storage::layout::valid_segment_size(config.segment_size) {
+        return Err(Error::InvalidRequest(format!(
+            "WAL segment size {} is not a power of two from {} to {} bytes",
+            config.segment_size,
+            crate::storage::layout::MIN_SEGMENT_SIZE,
+            crate::storage::layout::MAX_SEGMENT_SIZE
+        )));
+    }
     let remote = match &config.object_store {
         Some(url) => Some(RemoteStorage::from_url(url, &config.s3)?),
         None => None,

@@ -35,7 +35,7 @@ use super::service::{invalid, status};
 use super::timeline::Timeline;
 use crate::error::{Error, Result};
 use crate::storage::StorageError;
-use crate::storage::layout::pieces;
+use crate::storage::layout::{pieces, segment_start};
 
 /// Target size of one `WalChunk`.
 pub const CHUNK_BYTES: u64 = 1 << 20;
@@ -155,10 +155,10 @@ impl Reader {
     /// object storage.
     async fn read_committed(&self, bound: Lsn, wal_start: Lsn) -> Result<Bytes, Status> {
         let end = window_end(self.pos, bound);
-        let buf = read_range(&self.tl, self.remote.as_ref(), self.pos, end, wal_start)
+        let range = read_range(&self.tl, self.remote.as_ref(), self.pos, end, wal_start)
             .await
             .map_err(status)?;
-        whole_frames(self.pos, buf, end == bound)
+        whole_frames(self.pos, range.bytes.clone(), end == bound).map_err(|e| range.locate(e))
     }
 
     /// Uncommitted WAL for a donor read, under the timeline lock.
@@ -176,7 +176,12 @@ impl Reader {
             })
             .await
             .map_err(donor_status)?;
-        whole_frames(pos, Bytes::from(buf), true)
+        whole_frames(pos, Bytes::from(buf), true).map_err(|bad| {
+            let segment = segment_start(bad.lsn, self.tl.segment_size());
+            let path = self.tl.reader().segment_path(segment);
+            let offset = bad.lsn.distance_from(segment);
+            locate(bad, &Origin::Local(path.display().to_string()), offset)
+        })
     }
 }
 
@@ -190,26 +195,59 @@ fn window_end(pos: Lsn, bound: Lsn) -> Lsn {
     }
 }
 
+/// WAL that does not cut into whole frames where it should: the LSN of the bad frame, and
+/// why.
+struct BadFrame {
+    lsn: Lsn,
+    message: String,
+}
+
+/// Where bytes of WAL were read from, to name it when they are damaged.
+enum Origin {
+    /// A local segment file.
+    Local(String),
+    /// An offloaded segment object.
+    Remote(String),
+}
+
+/// A `DATA_LOSS` status for `bad`, naming the file or object and the offset in it.
+fn locate(bad: BadFrame, origin: &Origin, offset: u64) -> Status {
+    let place = match origin {
+        Origin::Local(path) => format!("segment file {path}"),
+        Origin::Remote(key) => format!("offloaded segment object {key}"),
+    };
+    Status::data_loss(format!(
+        "{} at {} in {place}, offset {offset}",
+        bad.message, bad.lsn
+    ))
+}
+
 /// Cuts `buf` (starting at `pos`) after its last whole frame, at most
 /// [`CHUNK_BYTES`] past `pos` unless one frame is longer.
-fn whole_frames(pos: Lsn, buf: Bytes, ends_at_bound: bool) -> Result<Bytes, Status> {
+fn whole_frames(pos: Lsn, buf: Bytes, ends_at_bound: bool) -> Result<Bytes, BadFrame> {
     let (frames_end, _, err) = scan_frames(pos, &buf);
     if let Some(e) = err {
-        return Err(Status::data_loss(format!(
-            "no valid frame at {frames_end} (corrupt WAL, or a start_lsn that is not a frame boundary): {e}"
-        )));
+        return Err(BadFrame {
+            lsn: frames_end,
+            message: format!(
+                "no valid frame (corrupt WAL, or a start_lsn that is not a frame boundary: {e})"
+            ),
+        });
     }
     let mut len = frames_end.distance_from(pos) as usize;
     if len == 0 {
-        return Err(Status::data_loss(format!(
-            "no whole frame at {pos} in {} bytes of WAL{}",
-            buf.len(),
-            if ends_at_bound {
-                " up to the bound"
-            } else {
-                ""
-            }
-        )));
+        return Err(BadFrame {
+            lsn: pos,
+            message: format!(
+                "no whole frame in {} bytes of WAL{}",
+                buf.len(),
+                if ends_at_bound {
+                    " up to the bound"
+                } else {
+                    ""
+                }
+            ),
+        });
     }
     // Prefer to stop at a frame boundary near CHUNK_BYTES.
     if len as u64 > CHUNK_BYTES {
@@ -222,6 +260,31 @@ fn whole_frames(pos: Lsn, buf: Bytes, ends_at_bound: bool) -> Result<Bytes, Stat
     Ok(buf.slice(..len))
 }
 
+/// WAL bytes read by [`read_range`], and where each segment's piece came from.
+pub struct WalRange {
+    pub bytes: Bytes,
+    /// `(segment start, first LSN read from it, origin)`, ascending.
+    origins: Vec<(Lsn, Lsn, Origin)>,
+}
+
+impl WalRange {
+    /// A `DATA_LOSS` status for `bad`, naming the file or object holding its LSN.
+    fn locate(&self, bad: BadFrame) -> Status {
+        match self
+            .origins
+            .iter()
+            .rev()
+            .find(|(_, from, _)| *from <= bad.lsn)
+        {
+            Some((segment, _, origin)) => {
+                let offset = bad.lsn.distance_from(*segment);
+                locate(bad, origin, offset)
+            }
+            None => Status::data_loss(format!("{} at {}", bad.message, bad.lsn)),
+        }
+    }
+}
+
 /// Reads committed WAL `[from, to)`: each segment piece from the local
 /// segment if it is at or above `wal_start` (falling back to object storage
 /// if the segment was just deleted), else from object storage.
@@ -231,9 +294,10 @@ pub async fn read_range(
     from: Lsn,
     to: Lsn,
     wal_start: Lsn,
-) -> Result<Bytes> {
+) -> Result<WalRange> {
     let size = tl.segment_size();
     let mut out = Vec::with_capacity(to.distance_from(from) as usize);
+    let mut origins = Vec::new();
     for p in pieces(from, to, size) {
         let piece_start = p.segment + p.offset;
         let piece_end = piece_start + p.len;
@@ -250,22 +314,31 @@ pub async fn read_range(
         } else {
             None
         };
-        let bytes = match local {
-            Some(bytes) => bytes,
+        let (bytes, origin) = match local {
+            Some(bytes) => {
+                let path = tl.reader().segment_path(p.segment);
+                (bytes, Origin::Local(path.display().to_string()))
+            }
             None => {
                 let remote = remote.ok_or_else(|| {
                     Error::Unavailable(format!(
                         "WAL at {piece_start} is no longer held locally and no object store is configured"
                     ))
                 })?;
-                read_remote(remote, &tl.id, p.segment, p.offset..p.offset + p.len)
+                let key = remote_storage::layout::wal_segment_key(&tl.id, p.segment);
+                let bytes = read_remote(remote, &tl.id, p.segment, p.offset..p.offset + p.len)
                     .await?
-                    .to_vec()
+                    .to_vec();
+                (bytes, Origin::Remote(key))
             }
         };
+        origins.push((p.segment, piece_start, origin));
         out.extend_from_slice(&bytes);
     }
-    Ok(Bytes::from(out))
+    Ok(WalRange {
+        bytes: Bytes::from(out),
+        origins,
+    })
 }
 
 /// Bytes `range` (offsets in the segment) of an offloaded segment.

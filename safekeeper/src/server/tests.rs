@@ -16,6 +16,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 use super::{Config, Running, start};
+use crate::error::Error;
 
 const START: Lsn = Lsn::TIMELINE_START;
 const WAIT: Duration = Duration::from_secs(20);
@@ -240,6 +241,19 @@ where
             "timed out waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_segment_size_that_is_not_a_power_of_two_is_refused_at_start() {
+    let dir = TempDir::new("badsegment");
+    let mut c = config(1, dir.path());
+    c.segment_size = 3 << 20;
+    let cancel = CancellationToken::new();
+    match start(c, cancel).await {
+        Err(Error::InvalidRequest(m)) => assert!(m.contains("3145728"), "{m}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a 3 MiB segment size was accepted"),
     }
 }
 
@@ -569,6 +583,41 @@ async fn offload_scenario(name: &str, object_store: String, s3: remote_storage::
     assert_eq!(read_all(&mut c, &t, START).await, recs.concat());
     let mid = START + recs[0].len() as u64;
     assert_eq!(read_all(&mut c, &t, mid).await, recs[1..].concat());
+
+    // A flipped byte in an offloaded object is an error naming the object and the offset,
+    // never WAL handed on.
+    let key = &objects[0].key;
+    let mut damaged = remote.get(key).await.unwrap().to_vec();
+    let offset = START.0 % (8 << 10) + 100;
+    damaged[offset as usize] ^= 0x40;
+    remote.put(key, damaged.into()).await.unwrap();
+    let mut s = c
+        .read_wal(pb::ReadWalRequest {
+            timeline: Some(t.clone()),
+            start_lsn: START.0,
+            stop_at_commit: true,
+            include_uncommitted: false,
+            term: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let err = loop {
+        match tokio::time::timeout(WAIT, s.next()).await.expect("in time") {
+            Some(Ok(chunk)) => assert!(
+                chunk.start_lsn + (chunk.wal.len() as u64) <= START.0 + 100,
+                "WAL past the flipped byte was served"
+            ),
+            Some(Err(e)) => break e,
+            None => panic!("the damaged object was read without an error"),
+        }
+    };
+    assert_eq!(err.code(), tonic::Code::DataLoss, "{err}");
+    assert!(
+        err.message()
+            .contains(&format!("offloaded segment object {key}, offset")),
+        "{err}"
+    );
     node.stop().await;
 }
 

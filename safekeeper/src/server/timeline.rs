@@ -46,7 +46,7 @@ use tracing::{Instrument, debug, error, info, info_span, warn};
 use crate::acceptor::{Acceptor, Action};
 use crate::error::{Error, Result};
 use crate::messages::{NodeId, Reply, Request};
-use crate::storage::{ControlState, TimelineFiles, TimelineStore, WalReader};
+use crate::storage::{ControlState, Preallocation, TimelineFiles, TimelineStore, WalReader};
 
 use super::metrics::{TimelineMetrics, lsn_gauge};
 
@@ -210,17 +210,24 @@ impl Timeline {
         f: impl FnOnce(&Timeline, &mut Core) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let tl = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = tl.lock_core();
-            let core = tl.usable_core(&mut guard)?;
-            let out = f(&tl, core);
-            let snap = core.snapshot();
-            drop(guard);
-            tl.publish(snap);
-            out
-        })
-        .await
-        .map_err(|e| Error::Unavailable(format!("blocking task failed: {e}")))?
+        tokio::task::spawn_blocking(move || tl.with_core_blocking(f))
+            .await
+            .map_err(|e| Error::Unavailable(format!("blocking task failed: {e}")))?
+    }
+
+    /// [`Self::with_core`] on the calling thread, which must be allowed to
+    /// block (a blocking-pool thread, or the deterministic simulation).
+    pub fn with_core_blocking<T>(
+        &self,
+        f: impl FnOnce(&Timeline, &mut Core) -> Result<T>,
+    ) -> Result<T> {
+        let mut guard = self.lock_core();
+        let core = self.usable_core(&mut guard)?;
+        let out = f(self, core);
+        let snap = core.snapshot();
+        drop(guard);
+        self.publish(snap);
+        out
     }
 
     /// The writer loop: batches queued jobs (group commit) and persists a
@@ -300,28 +307,46 @@ impl Timeline {
         requests: Vec<Request>,
     ) -> std::result::Result<Vec<Result<Reply>>, String> {
         use tokio::runtime::{Handle, RuntimeFlavor};
-        if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-            let step = std::panic::AssertUnwindSafe(|| self.step_batch(requests));
-            tokio::task::block_in_place(|| std::panic::catch_unwind(step)).map_err(|p| {
-                p.downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".to_string())
-            })
-        } else {
-            let tl = self.clone();
-            tokio::task::spawn_blocking(move || tl.step_batch(requests))
-                .await
-                .map_err(|e| e.to_string())
+        let (results, prealloc) =
+            if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
+                let step = std::panic::AssertUnwindSafe(|| self.step_batch(requests));
+                tokio::task::block_in_place(|| std::panic::catch_unwind(step)).map_err(|p| {
+                    p.downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".to_string())
+                })?
+            } else {
+                let tl = self.clone();
+                tokio::task::spawn_blocking(move || tl.step_batch(requests))
+                    .await
+                    .map_err(|e| e.to_string())?
+            };
+        // Pre-allocate the next segment off the hot path.
+        if let Some(job) = prealloc {
+            tokio::task::spawn_blocking(move || {
+                let segment = job.segment();
+                if let Err(e) = job.run() {
+                    warn!(%segment, error = %e, "pre-allocate WAL segment");
+                }
+            });
         }
+        Ok(results)
     }
 
-    /// Steps every request and executes its actions with one WAL flush.
-    fn step_batch(&self, requests: Vec<Request>) -> Vec<Result<Reply>> {
+    /// Steps every request and executes its actions with one WAL flush, on
+    /// the calling thread (which may block). Returns the replies, in order,
+    /// and the pre-allocation of the next segment for the caller to run off
+    /// the write path. (The writer task calls it; so does the deterministic
+    /// simulation, which runs the job whenever its schedule says.)
+    pub fn step_batch(
+        &self,
+        requests: Vec<Request>,
+    ) -> (Vec<Result<Reply>>, Option<Preallocation>) {
         let mut guard = self.lock_core();
         let core = match self.usable_core(&mut guard) {
             Ok(core) => core,
-            Err(e) => return vec![Err(e); requests.len()],
+            Err(e) => return (vec![Err(e); requests.len()], None),
         };
         let mut results = Vec::with_capacity(requests.len());
         let mut pending_flush = false;
@@ -369,22 +394,13 @@ impl Timeline {
                 drop(guard);
                 self.publish(snap);
             }
-            return results;
+            return (results, None);
         }
-        // Pre-allocate the next segment off the hot path (this runs on a
-        // blocking-pool thread, which is inside the runtime).
-        if let Some(job) = core.files.wal.preallocate_ahead() {
-            tokio::task::spawn_blocking(move || {
-                let segment = job.segment();
-                if let Err(e) = job.run() {
-                    warn!(%segment, error = %e, "pre-allocate WAL segment");
-                }
-            });
-        }
+        let prealloc = core.files.wal.preallocate_ahead();
         let snap = core.snapshot();
         drop(guard);
         self.publish(snap);
-        results
+        (results, prealloc)
     }
 
     /// Executes one step's actions in order; WAL flushes are deferred to the

@@ -4,10 +4,13 @@
 //! nothing else: it does no consensus (the acceptor core decides *what* to
 //! write, truncate and persist) and no async (the shell calls it from
 //! `spawn_blocking` or a dedicated thread). All code here is plain
-//! synchronous `std::fs`; the pieces that can be pure are: LSN → segment
+//! synchronous file I/O through the [`Fs`] seam; the pieces that can be pure are: LSN → segment
 //! math and file names in [`layout`], the control-file codec in [`control`].
 //!
 //! ## Types
+//! - [`Fs`] / [`FsFile`] (`fs`): the I/O seam. Production uses [`StdFs`]
+//!   (plain `std::fs`, fsyncs through `remote_storage::durable`); the
+//!   deterministic simulation plugs in a disk that loses un-fsynced writes.
 //! - [`TimelineStore`]: the data directory; lists, creates and opens
 //!   timelines, handing out a [`TimelineFiles`] (control file + state + WAL).
 //! - [`Wal`]: one timeline's segments: `write` (whole frames, contiguous),
@@ -84,6 +87,7 @@
 //!   switch points, record ends); both check this by decoding the frame there.
 
 pub mod control;
+pub mod fs;
 pub mod layout;
 mod reader;
 mod recovery;
@@ -95,14 +99,13 @@ mod wal;
 #[cfg(test)]
 mod testutil;
 
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use proto::Lsn;
-use remote_storage::durable;
 
 pub use control::{ControlFile, ControlState};
+pub use fs::{Fs, FsFile, OpenMode, SharedFs, StdFs, std_fs};
 pub use layout::SEGMENT_SIZE;
 pub use reader::WalReader;
 pub use recovery::Recovered;
@@ -158,21 +161,23 @@ pub(crate) fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) ->
 
 /// fsyncs a directory, making creates, renames and deletes in it durable
 /// (a failed fsync is fatal: [`remote_storage::durable`]).
-pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    durable::sync_dir(dir).map_err(io_err("fsync directory", dir))
+pub(crate) fn sync_dir(fs: &dyn Fs, dir: &Path) -> Result<()> {
+    fs.sync_dir(dir).map_err(io_err("fsync directory", dir))
 }
 
 /// Replaces `dir/name` with `bytes` atomically: write `name.tmp`, fsync it,
 /// rename over `name`, fsync the directory. A crash leaves either the old or
 /// the new file (and maybe a stale `.tmp`, which readers ignore).
-pub(crate) fn atomic_write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
+pub(crate) fn atomic_write(fs: &dyn Fs, dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = dir.join(format!("{name}.tmp"));
     let path = dir.join(name);
-    let mut f = File::create(&tmp).map_err(io_err("create", &tmp))?;
-    f.write_all(bytes).map_err(io_err("write", &tmp))?;
-    durable::sync_all(&f, &tmp).map_err(io_err("fsync", &tmp))?;
+    let f = fs
+        .open(&tmp, OpenMode::CreateTruncate)
+        .map_err(io_err("create", &tmp))?;
+    f.write_all_at(bytes, 0).map_err(io_err("write", &tmp))?;
+    f.sync_all().map_err(io_err("fsync", &tmp))?;
     drop(f);
-    std::fs::rename(&tmp, &path).map_err(io_err("rename into place", &path))?;
-    sync_dir(dir)
+    fs.rename(&tmp, &path)
+        .map_err(io_err("rename into place", &path))?;
+    sync_dir(fs, dir)
 }

@@ -9,18 +9,18 @@
 //! bytes) and `to <= commit_lsn` (committed WAL is never truncated or
 //! rewritten, so it is safe to read while the writer appends).
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use proto::Lsn;
 
+use super::fs::{FsFile, OpenMode, SharedFs};
 use super::layout::{self, pieces};
 use super::{Result, StorageError, Wal, io_err};
 
 /// A cheap, cloneable, `Send` handle for reading a timeline's WAL.
 #[derive(Clone, Debug)]
 pub struct WalReader {
+    fs: SharedFs,
     dir: PathBuf,
     segment_size: u64,
 }
@@ -29,6 +29,7 @@ impl Wal {
     /// A reader of this WAL; see [`WalReader`] for what it may read.
     pub fn reader(&self) -> WalReader {
         WalReader {
+            fs: self.fs.clone(),
             dir: self.dir.clone(),
             segment_size: self.segment_size,
         }
@@ -36,6 +37,11 @@ impl Wal {
 }
 
 impl WalReader {
+    /// The path of the segment file starting at `segment`.
+    pub fn segment_path(&self, segment: Lsn) -> PathBuf {
+        self.dir.join(layout::segment_file_name(segment))
+    }
+
     /// Reads WAL `[from, to)`; see the module docs for the bounds the caller
     /// must respect.
     pub fn read(&self, from: Lsn, to: Lsn) -> Result<Vec<u8>> {
@@ -45,11 +51,14 @@ impl WalReader {
             )));
         }
         let mut out = vec![0u8; to.distance_from(from) as usize];
-        let mut open: Option<(Lsn, File)> = None;
+        let mut open: Option<(Lsn, Box<dyn FsFile>)> = None;
         for p in pieces(from, to, self.segment_size) {
             let path = self.dir.join(layout::segment_file_name(p.segment));
             if open.as_ref().is_none_or(|(s, _)| *s != p.segment) {
-                let f = File::open(&path).map_err(io_err("open WAL segment", &path))?;
+                let f = self
+                    .fs
+                    .open(&path, OpenMode::Read)
+                    .map_err(io_err("open WAL segment", &path))?;
                 open = Some((p.segment, f));
             }
             let (_, file) = open.as_ref().expect("opened above");

@@ -22,15 +22,13 @@
 //! is proportional to the WAL not yet trimmed by [`Wal::remove_below`].
 
 use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use proto::Lsn;
 use proto::frame::FrameDecoder;
-use remote_storage::durable;
 use tracing::{info, warn};
 
+use super::fs::{Fs, FsFile, OpenMode, SharedFs, std_fs};
 use super::layout::{self, segment_offset, segment_start};
 use super::wal::{Meta, remove_if_exists, zero_range};
 use super::{Result, StorageError, Wal, io_err, sync_dir};
@@ -64,20 +62,25 @@ impl Wal {
     /// Opens the WAL in `dir` and recovers its end; `commit_lsn` comes from
     /// the timeline's control file. See the module docs.
     pub fn open(dir: &Path, commit_lsn: Lsn) -> Result<(Wal, Recovered)> {
-        let meta = Meta::load(dir)?;
+        Wal::open_in(std_fs(), dir, commit_lsn)
+    }
+
+    /// [`Wal::open`] on the file system `fs`.
+    pub fn open_in(fs: SharedFs, dir: &Path, commit_lsn: Lsn) -> Result<(Wal, Recovered)> {
+        let meta = Meta::load(&*fs, dir)?;
         let size = meta.segment_size;
         let first = segment_start(meta.start_lsn, size);
-        let mut segments = list_segments(dir)?;
+        let mut segments = list_segments(&*fs, dir)?;
 
         // An interrupted remove_below leaves segments below start_lsn.
         for &s in segments.range(..first) {
             let path = dir.join(layout::segment_file_name(s));
             info!(path = %path.display(), "deleting WAL segment below the retained start");
-            remove_if_exists(&path).map_err(io_err("delete WAL segment", &path))?;
+            remove_if_exists(&*fs, &path).map_err(io_err("delete WAL segment", &path))?;
         }
         segments = segments.split_off(&first);
 
-        let scan = scan(dir, &meta, &segments)?;
+        let scan = scan(&*fs, dir, &meta, &segments)?;
         let end = scan.end;
         let end_segment = segment_start(end, size);
         let reason = match (&scan.stop, scan.partial) {
@@ -101,27 +104,22 @@ impl Wal {
         let mut changed = false;
         if segments.contains(&end_segment) {
             let path = dir.join(layout::segment_file_name(end_segment));
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&path)
+            let file = fs
+                .open(&path, OpenMode::ReadWrite)
                 .map_err(io_err("open WAL segment", &path))?;
-            let len = file
-                .metadata()
-                .map_err(io_err("stat WAL segment", &path))?
-                .len();
+            let len = file.size().map_err(io_err("stat WAL segment", &path))?;
             if len != size {
                 // Only possible when the scan stopped at its start.
                 warn!(path = %path.display(), len, "deleting WAL segment of the wrong size");
                 drop(file);
-                remove_if_exists(&path).map_err(io_err("delete WAL segment", &path))?;
+                remove_if_exists(&*fs, &path).map_err(io_err("delete WAL segment", &path))?;
                 segments.remove(&end_segment);
                 changed = true;
-            } else if !is_zero(&file, segment_offset(end, size), size)
+            } else if !is_zero(&*file, segment_offset(end, size), size)
                 .map_err(io_err("read WAL segment", &path))?
             {
-                zero_range(&file, segment_offset(end, size), size)
-                    .and_then(|()| durable::sync_data(&file, &path))
+                zero_range(&*file, segment_offset(end, size), size)
+                    .and_then(|()| file.sync_data())
                     .map_err(io_err("zero torn WAL tail", &path))?;
                 changed = true;
             }
@@ -129,12 +127,12 @@ impl Wal {
         let later: Vec<Lsn> = segments.range(end_segment + 1..).copied().collect();
         for &s in later.iter().rev() {
             let path = dir.join(layout::segment_file_name(s));
-            remove_if_exists(&path).map_err(io_err("delete WAL segment", &path))?;
+            remove_if_exists(&*fs, &path).map_err(io_err("delete WAL segment", &path))?;
             segments.remove(&s);
             changed = true;
         }
         if changed {
-            sync_dir(dir)?;
+            sync_dir(&*fs, dir)?;
             warn!(
                 dir = %dir.display(),
                 %end,
@@ -148,8 +146,8 @@ impl Wal {
         // What we read may have lived only in a crashed process's page cache.
         for &s in &segments {
             let path = dir.join(layout::segment_file_name(s));
-            File::open(&path)
-                .and_then(|f| durable::sync_data(&f, &path))
+            fs.open(&path, OpenMode::Read)
+                .and_then(|f| f.sync_data())
                 .map_err(io_err("fsync WAL segment", &path))?;
         }
 
@@ -160,27 +158,27 @@ impl Wal {
             torn_tail: changed
                 .then(|| reason.unwrap_or_else(|| "non-zero bytes past the last frame".into())),
         };
-        Ok((Wal::new(dir, meta, end), recovered))
+        Ok((Wal::new(fs, dir, meta, end), recovered))
     }
 }
 
 /// The segments present in `dir`, deleting leftover `.partial` files.
-fn list_segments(dir: &Path) -> Result<BTreeSet<Lsn>> {
+fn list_segments(fs: &dyn Fs, dir: &Path) -> Result<BTreeSet<Lsn>> {
     let mut segments = BTreeSet::new();
-    let entries = std::fs::read_dir(dir).map_err(io_err("list WAL directory", dir))?;
+    let entries = fs
+        .read_dir(dir)
+        .map_err(io_err("list WAL directory", dir))?;
     for entry in entries {
-        let entry = entry.map_err(io_err("list WAL directory", dir))?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            warn!(dir = %dir.display(), ?name, "ignoring a file with a non-UTF-8 name");
+        let Some(name) = entry.name.as_deref() else {
+            warn!(path = %entry.path.display(), "ignoring a file with a non-UTF-8 name");
             continue;
         };
         if let Some(start) = layout::parse_segment_file_name(name) {
             segments.insert(start);
         } else if name.ends_with(layout::PARTIAL_SUFFIX) {
-            let path = entry.path();
+            let path = &entry.path;
             info!(path = %path.display(), "deleting an incompletely pre-allocated WAL segment");
-            remove_if_exists(&path).map_err(io_err("delete partial WAL segment", &path))?;
+            remove_if_exists(fs, path).map_err(io_err("delete partial WAL segment", path))?;
         } else if name != Meta::NAME && name != "meta.tmp" {
             warn!(dir = %dir.display(), name, "ignoring an unknown file in the WAL directory");
         }
@@ -189,7 +187,7 @@ fn list_segments(dir: &Path) -> Result<BTreeSet<Lsn>> {
 }
 
 /// Scans frames from `meta.start_lsn` through the contiguous segments.
-fn scan(dir: &Path, meta: &Meta, segments: &BTreeSet<Lsn>) -> Result<Scan> {
+fn scan(fs: &dyn Fs, dir: &Path, meta: &Meta, segments: &BTreeSet<Lsn>) -> Result<Scan> {
     let size = meta.segment_size;
     let mut dec = FrameDecoder::new(meta.start_lsn);
     let mut record_end = meta.start_lsn;
@@ -197,11 +195,10 @@ fn scan(dir: &Path, meta: &Meta, segments: &BTreeSet<Lsn>) -> Result<Scan> {
     let mut chunk = vec![0u8; SCAN_CHUNK as usize];
     while segments.contains(&segment) {
         let path = dir.join(layout::segment_file_name(segment));
-        let file = File::open(&path).map_err(io_err("open WAL segment", &path))?;
-        let len = file
-            .metadata()
-            .map_err(io_err("stat WAL segment", &path))?
-            .len();
+        let file = fs
+            .open(&path, OpenMode::Read)
+            .map_err(io_err("open WAL segment", &path))?;
+        let len = file.size().map_err(io_err("stat WAL segment", &path))?;
         if len != size {
             return Ok(Scan {
                 end: dec.lsn(),
@@ -266,7 +263,7 @@ fn describe(e: &proto::Error) -> String {
 }
 
 /// Whether `[from, to)` of `file` is all zeros.
-fn is_zero(file: &File, from: u64, to: u64) -> std::io::Result<bool> {
+fn is_zero(file: &dyn FsFile, from: u64, to: u64) -> std::io::Result<bool> {
     let mut buf = vec![0u8; SCAN_CHUNK as usize];
     let mut pos = from;
     while pos < to {

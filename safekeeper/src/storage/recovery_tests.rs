@@ -1,6 +1,8 @@
 //! Recovery scenarios: clean reopen, torn tails, corruption below and above
 //! `commit_lsn`, leftovers of interrupted operations.
 
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 use super::*;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use proto::{TenantName, TimelineId, TimelineName};
 use tracing::{info, warn};
 
+use super::fs::{Fs, SharedFs, std_fs};
 use super::{ControlFile, ControlState, Recovered, Result, StorageError, Wal, io_err, sync_dir};
 
 /// The name of the WAL directory inside a timeline directory.
@@ -25,6 +26,7 @@ pub const WAL_DIR: &str = "wal";
 /// A safekeeper's data directory.
 #[derive(Clone, Debug)]
 pub struct TimelineStore {
+    fs: SharedFs,
     root: PathBuf,
 }
 
@@ -43,9 +45,36 @@ pub struct TimelineFiles {
 impl TimelineStore {
     /// Uses (and creates, if missing) the data directory `root`.
     pub fn open(root: impl Into<PathBuf>) -> Result<TimelineStore> {
+        TimelineStore::open_in(std_fs(), root)
+    }
+
+    /// [`TimelineStore::open`] on the file system `fs`.
+    pub fn open_in(fs: SharedFs, root: impl Into<PathBuf>) -> Result<TimelineStore> {
         let root = root.into();
-        std::fs::create_dir_all(&root).map_err(io_err("create data directory", &root))?;
-        Ok(TimelineStore { root })
+        // The directories this creates: their names must be durable too,
+        // or a power loss can take every timeline created in them.
+        let created: Vec<PathBuf> = root
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !fs.exists(d))
+            .map(Path::to_path_buf)
+            .collect();
+        fs.create_dir_all(&root)
+            .map_err(io_err("create data directory", &root))?;
+        for dir in created.iter().rev() {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(&*fs, parent)?;
+            }
+        }
+        Ok(TimelineStore { fs, root })
+    }
+
+    /// The file system the data directory is on.
+    pub fn fs(&self) -> &SharedFs {
+        &self.fs
+    }
+
+    fn control_file(&self, dir: PathBuf) -> ControlFile {
+        ControlFile::with_fs(self.fs.clone(), dir)
     }
 
     pub fn root(&self) -> &Path {
@@ -61,15 +90,15 @@ impl TimelineStore {
 
     /// Whether timeline `id` exists (its control file does).
     pub fn exists(&self, id: &TimelineId) -> bool {
-        ControlFile::new(self.timeline_dir(id)).exists()
+        self.control_file(self.timeline_dir(id)).exists()
     }
 
     /// Every timeline on disk, sorted.
     pub fn list(&self) -> Result<Vec<TimelineId>> {
         let mut out = Vec::new();
-        for (tenant, tenant_dir) in subdirs::<TenantName>(&self.root)? {
-            for (timeline, dir) in subdirs::<TimelineName>(&tenant_dir)? {
-                if ControlFile::new(&dir).exists() {
+        for (tenant, tenant_dir) in subdirs::<TenantName>(&*self.fs, &self.root)? {
+            for (timeline, dir) in subdirs::<TimelineName>(&*self.fs, &tenant_dir)? {
+                if self.control_file(dir.clone()).exists() {
                     out.push(TimelineId {
                         tenant: tenant.clone(),
                         timeline,
@@ -92,23 +121,26 @@ impl TimelineStore {
         segment_size: u64,
     ) -> Result<TimelineFiles> {
         let dir = self.timeline_dir(id);
-        let control = ControlFile::new(&dir);
+        let control = self.control_file(dir.clone());
         if control.exists() {
             return Err(StorageError::InvalidRequest(format!(
                 "timeline {id} already exists"
             )));
         }
-        if dir.exists() {
+        let fs = &*self.fs;
+        if fs.exists(&dir) {
             info!(dir = %dir.display(), "removing an incompletely created timeline");
-            std::fs::remove_dir_all(&dir).map_err(io_err("remove timeline directory", &dir))?;
+            fs.remove_dir_all(&dir)
+                .map_err(io_err("remove timeline directory", &dir))?;
         }
-        std::fs::create_dir_all(&dir).map_err(io_err("create timeline directory", &dir))?;
-        sync_dir(&self.root)?;
+        fs.create_dir_all(&dir)
+            .map_err(io_err("create timeline directory", &dir))?;
+        sync_dir(fs, &self.root)?;
         if let Some(tenant_dir) = dir.parent() {
-            sync_dir(tenant_dir)?;
+            sync_dir(fs, tenant_dir)?;
         }
         let start = state.timeline_start_lsn;
-        let wal = Wal::create(&dir.join(WAL_DIR), start, segment_size)?;
+        let wal = Wal::create_in(self.fs.clone(), &dir.join(WAL_DIR), start, segment_size)?;
         control.store(&state)?;
         info!(timeline = %id, start_lsn = %start, "created timeline storage");
         Ok(TimelineFiles {
@@ -128,9 +160,9 @@ impl TimelineStore {
     /// against the persisted `commit_lsn`.
     pub fn open_timeline(&self, id: &TimelineId) -> Result<TimelineFiles> {
         let dir = self.timeline_dir(id);
-        let control = ControlFile::new(&dir);
+        let control = self.control_file(dir.clone());
         let state = control.load()?;
-        let (wal, recovered) = Wal::open(&dir.join(WAL_DIR), state.commit_lsn)?;
+        let (wal, recovered) = Wal::open_in(self.fs.clone(), &dir.join(WAL_DIR), state.commit_lsn)?;
         Ok(TimelineFiles {
             id: id.clone(),
             control,
@@ -142,15 +174,13 @@ impl TimelineStore {
 }
 
 /// Sub-directories of `dir` whose names parse as `N`.
-fn subdirs<N: std::str::FromStr>(dir: &Path) -> Result<Vec<(N, PathBuf)>> {
+fn subdirs<N: std::str::FromStr>(fs: &dyn Fs, dir: &Path) -> Result<Vec<(N, PathBuf)>> {
     let mut out = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(io_err("list directory", dir))?;
+    let entries = fs.read_dir(dir).map_err(io_err("list directory", dir))?;
     for entry in entries {
-        let entry = entry.map_err(io_err("list directory", dir))?;
-        let path = entry.path();
-        let is_dir = entry.file_type().map_err(io_err("stat", &path))?.is_dir();
-        match entry.file_name().to_str().map(str::parse::<N>) {
-            Some(Ok(name)) if is_dir => out.push((name, path)),
+        let path = entry.path;
+        match entry.name.as_deref().map(str::parse::<N>) {
+            Some(Ok(name)) if entry.is_dir => out.push((name, path)),
             _ => {
                 warn!(path = %path.display(), "ignoring an entry that is not a tenant or timeline directory")
             }

@@ -21,21 +21,21 @@
 //! docs](super). Opening an existing WAL (recovery) lives in `recovery.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use proto::Lsn;
 use proto::frame::{FRAME_HEADER_SIZE, FrameDecoder, scan_frames};
-use remote_storage::durable;
 use tracing::{debug, info};
 
+use super::fs::{Fs, FsFile, OpenMode, SharedFs, std_fs};
 use super::layout::{self, pieces, segment_offset, segment_start};
 use super::{Result, StorageError, atomic_write, io_err, sync_dir};
 
 /// One timeline's WAL: see the module docs.
 #[derive(Debug)]
 pub struct Wal {
+    /// The file system it lives on ([`StdFs`](super::StdFs) outside the simulation).
+    pub(super) fs: SharedFs,
     pub(super) dir: PathBuf,
     pub(super) segment_size: u64,
     pub(super) start_lsn: Lsn,
@@ -43,7 +43,7 @@ pub struct Wal {
     pub(super) flush_lsn: Lsn,
     /// Open segment handles, by segment start. Dirty segments stay open until
     /// flushed; after a flush only the segment being written stays open.
-    pub(super) files: BTreeMap<Lsn, File>,
+    pub(super) files: BTreeMap<Lsn, Box<dyn FsFile>>,
     /// Segments written since the last flush.
     pub(super) dirty: BTreeSet<Lsn>,
     /// Why the WAL is unusable, after a failed write or fsync.
@@ -61,6 +61,11 @@ impl Wal {
     /// [`SEGMENT_SIZE`](super::SEGMENT_SIZE)). Segments are created on first
     /// write.
     pub fn create(dir: &Path, start_lsn: Lsn, segment_size: u64) -> Result<Wal> {
+        Wal::create_in(std_fs(), dir, start_lsn, segment_size)
+    }
+
+    /// [`Wal::create`] on the file system `fs`.
+    pub fn create_in(fs: SharedFs, dir: &Path, start_lsn: Lsn, segment_size: u64) -> Result<Wal> {
         if !start_lsn.is_valid() {
             return Err(StorageError::InvalidRequest(
                 "a WAL cannot start at LSN 0".into(),
@@ -74,28 +79,30 @@ impl Wal {
             )));
         }
         let meta_path = dir.join(Meta::NAME);
-        if meta_path.exists() {
+        if fs.exists(&meta_path) {
             return Err(StorageError::InvalidRequest(format!(
                 "{} already holds a WAL",
                 dir.display()
             )));
         }
-        std::fs::create_dir_all(dir).map_err(io_err("create WAL directory", dir))?;
+        fs.create_dir_all(dir)
+            .map_err(io_err("create WAL directory", dir))?;
         if let Some(parent) = dir.parent() {
-            sync_dir(parent)?;
+            sync_dir(&*fs, parent)?;
         }
         let meta = Meta {
             segment_size,
             start_lsn,
         };
-        atomic_write(dir, Meta::NAME, &meta.encode())?;
+        atomic_write(&*fs, dir, Meta::NAME, &meta.encode())?;
         info!(dir = %dir.display(), %start_lsn, segment_size, "created WAL");
-        Ok(Wal::new(dir, meta, start_lsn))
+        Ok(Wal::new(fs, dir, meta, start_lsn))
     }
 
     /// A `Wal` whose WAL ends (and is flushed) at `end`.
-    pub(super) fn new(dir: &Path, meta: Meta, end: Lsn) -> Wal {
+    pub(super) fn new(fs: SharedFs, dir: &Path, meta: Meta, end: Lsn) -> Wal {
         Wal {
+            fs,
             dir: dir.to_path_buf(),
             segment_size: meta.segment_size,
             start_lsn: meta.start_lsn,
@@ -187,7 +194,7 @@ impl Wal {
                 .files
                 .get(&segment)
                 .expect("a dirty segment stays open until flushed");
-            if let Err(e) = durable::sync_data(file, &self.segment_path(segment)) {
+            if let Err(e) = file.sync_data() {
                 return Err(self.fail("fsync WAL segment", segment, e));
             }
         }
@@ -214,7 +221,10 @@ impl Wal {
             let path = self.segment_path(p.segment);
             let read = match self.files.get(&p.segment) {
                 Some(f) => f.read_exact_at(buf, p.offset),
-                None => File::open(&path).and_then(|f| f.read_exact_at(buf, p.offset)),
+                None => self
+                    .fs
+                    .open(&path, OpenMode::Read)
+                    .and_then(|f| f.read_exact_at(buf, p.offset)),
             };
             read.map_err(io_err("read WAL segment", &path))?;
         }
@@ -252,10 +262,9 @@ impl Wal {
             self.segment_size
         };
         let zero_from = segment_offset(lsn, self.segment_size);
-        let path = self.segment_path(first);
         let zeroed = self.segment_for_write(first).and_then(|f| {
             zero_range(f, zero_from, zero_to)?;
-            durable::sync_data(f, &path)
+            f.sync_data()
         });
         if let Err(e) = zeroed {
             return Err(self.fail("zero WAL tail", first, e));
@@ -269,12 +278,12 @@ impl Wal {
             self.files.remove(&segment);
             self.dirty.remove(&segment);
             let path = self.segment_path(segment);
-            if let Err(e) = remove_if_exists(&path) {
+            if let Err(e) = remove_if_exists(&*self.fs, &path) {
                 return Err(self.fail("delete WAL segment", segment, e));
             }
             segment = Lsn(segment.0 - self.segment_size);
         }
-        sync_dir(&self.dir)?;
+        sync_dir(&*self.fs, &self.dir)?;
         self.write_lsn = lsn;
         self.flush_lsn = self.flush_lsn.min(lsn);
         self.preallocated = Lsn::INVALID;
@@ -304,7 +313,7 @@ impl Wal {
             segment_size: self.segment_size,
             start_lsn: lsn,
         };
-        atomic_write(&self.dir, Meta::NAME, &meta.encode())?;
+        atomic_write(&*self.fs, &self.dir, Meta::NAME, &meta.encode())?;
         self.start_lsn = lsn;
         let keep = segment_start(lsn, self.segment_size);
         let mut segment = segment_start(old_start, self.segment_size);
@@ -313,7 +322,7 @@ impl Wal {
             self.files.remove(&segment);
             self.dirty.remove(&segment);
             let path = self.segment_path(segment);
-            match std::fs::remove_file(&path) {
+            match self.fs.remove_file(&path) {
                 Ok(()) => removed += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io_err("delete WAL segment", &path)(e)),
@@ -321,7 +330,7 @@ impl Wal {
             segment = Lsn(segment.0 + self.segment_size);
         }
         if removed > 0 {
-            sync_dir(&self.dir)?;
+            sync_dir(&*self.fs, &self.dir)?;
         }
         info!(dir = %self.dir.display(), start_lsn = %lsn, removed, "removed old WAL segments");
         Ok(removed)
@@ -342,6 +351,7 @@ impl Wal {
         }
         self.preallocated = next;
         Some(Preallocation {
+            fs: self.fs.clone(),
             dir: self.dir.clone(),
             segment: next,
             size: self.segment_size,
@@ -397,19 +407,19 @@ impl Wal {
 
     /// The open handle of `segment`, creating the (zero-filled) segment if
     /// it does not exist.
-    fn segment_for_write(&mut self, segment: Lsn) -> std::io::Result<&File> {
+    fn segment_for_write(&mut self, segment: Lsn) -> std::io::Result<&dyn FsFile> {
         if !self.files.contains_key(&segment) {
             let path = self.segment_path(segment);
-            let file = match OpenOptions::new().read(true).write(true).open(&path) {
+            let file = match self.fs.open(&path, OpenMode::ReadWrite) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    create_segment(&self.dir, segment, self.segment_size)?
+                    create_segment(&*self.fs, &self.dir, segment, self.segment_size)?
                 }
                 Err(e) => return Err(e),
             };
             self.files.insert(segment, file);
         }
-        Ok(self
+        Ok(&**self
             .files
             .get(&segment)
             .expect("the segment was just opened"))
@@ -427,30 +437,33 @@ impl Wal {
 /// open. A `.seg` file therefore always has its full size and real
 /// (non-sparse) blocks, so later fdatasyncs have no allocation metadata to
 /// write. (Needs hard links: any local Linux file system.)
-fn create_segment(dir: &Path, segment: Lsn, size: u64) -> std::io::Result<File> {
+pub(super) fn create_segment(
+    fs: &dyn Fs,
+    dir: &Path,
+    segment: Lsn,
+    size: u64,
+) -> std::io::Result<Box<dyn FsFile>> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT_TAG: AtomicU64 = AtomicU64::new(0);
     let started = std::time::Instant::now();
     let path = dir.join(layout::segment_file_name(segment));
     let tag = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
     let partial = dir.join(layout::partial_file_name(segment, tag));
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&partial)?;
-    let linked = zero_range(&file, 0, size)
-        .and_then(|()| durable::sync_all(&file, &partial))
-        .and_then(|()| std::fs::hard_link(&partial, &path));
-    let _ = std::fs::remove_file(&partial);
+    let file = fs.open(&partial, OpenMode::CreateNew)?;
+    let linked = zero_range(&*file, 0, size)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| fs.hard_link(&partial, &path));
+    let _ = fs.remove_file(&partial);
     match linked {
         Ok(()) => {
-            durable::sync_dir(dir)?;
+            fs.sync_dir(dir)?;
             debug!(%segment, elapsed_us = started.elapsed().as_micros() as u64, "pre-allocated WAL segment");
-            Ok(file)
+            // Reopened by its final name, which a failed fsync then reports.
+            drop(file);
+            fs.open(&path, OpenMode::ReadWrite)
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            OpenOptions::new().read(true).write(true).open(&path)
+            fs.open(&path, OpenMode::ReadWrite)
         }
         Err(e) => Err(e),
     }
@@ -462,6 +475,7 @@ fn create_segment(dir: &Path, segment: Lsn, size: u64) -> std::io::Result<File> 
 /// with the `Wal`, and harmless if it completes after a truncate.
 #[derive(Clone, Debug)]
 pub struct Preallocation {
+    fs: SharedFs,
     dir: PathBuf,
     segment: Lsn,
     size: u64,
@@ -476,17 +490,17 @@ impl Preallocation {
     /// Creates the segment (a no-op if it exists).
     pub fn run(self) -> Result<()> {
         let path = self.dir.join(layout::segment_file_name(self.segment));
-        if path.exists() {
+        if self.fs.exists(&path) {
             return Ok(());
         }
-        create_segment(&self.dir, self.segment, self.size)
+        create_segment(&*self.fs, &self.dir, self.segment, self.size)
             .map(drop)
             .map_err(io_err("pre-allocate WAL segment", &path))
     }
 }
 
 /// Writes zeros over `[from, to)` of `file`.
-pub(super) fn zero_range(file: &File, from: u64, to: u64) -> std::io::Result<()> {
+pub(super) fn zero_range(file: &dyn FsFile, from: u64, to: u64) -> std::io::Result<()> {
     let zeros = vec![0u8; ZERO_CHUNK];
     let mut pos = from;
     while pos < to {
@@ -497,8 +511,8 @@ pub(super) fn zero_range(file: &File, from: u64, to: u64) -> std::io::Result<()>
     Ok(())
 }
 
-pub(super) fn remove_if_exists(path: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(path) {
+pub(super) fn remove_if_exists(fs: &dyn Fs, path: &Path) -> std::io::Result<()> {
+    match fs.remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
@@ -565,9 +579,9 @@ impl Meta {
         Ok(meta)
     }
 
-    pub fn load(dir: &Path) -> Result<Meta> {
+    pub fn load(fs: &dyn Fs, dir: &Path) -> Result<Meta> {
         let path = dir.join(Self::NAME);
-        match std::fs::read(&path) {
+        match fs.read(&path) {
             Ok(bytes) => Meta::decode(&bytes, &path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(StorageError::BadControlFile {

@@ -1,6 +1,9 @@
 //! Tests of `Wal` writes, flushes, reads, truncation and trimming, plus an
 //! ignored measurement of this disk's fdatasync latency and write speed.
 
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+
 use super::*;
 use crate::storage::testutil::{TempDir, record};
 use proptest::prelude::*;
@@ -186,6 +189,7 @@ fn preallocation_ahead_races_safely_with_the_writer() {
     for round in 0..20u8 {
         let segment = segment_start(wal.write_lsn(), SEG) + SEG;
         let job = Preallocation {
+            fs: std_fs(),
             dir: wal.dir().to_path_buf(),
             segment,
             size: SEG,
@@ -349,7 +353,7 @@ fn measure_disk() {
 
     // Pre-allocation cost of one 16 MiB segment.
     let t = Instant::now();
-    let f = create_segment(dir, Lsn(0), layout::SEGMENT_SIZE).unwrap();
+    let f = create_segment(&crate::storage::StdFs, dir, Lsn(0), layout::SEGMENT_SIZE).unwrap();
     let prealloc = t.elapsed();
     drop(f);
 

@@ -19,7 +19,12 @@ use proto::Lsn;
 use proto::record::Term;
 use safekeeper::messages::NodeId;
 
-use crate::disk::off;
+use crate::START;
+
+/// The offset of `lsn` in the timeline's WAL.
+pub fn off(lsn: Lsn) -> usize {
+    lsn.distance_from(START) as usize
+}
 
 #[derive(Default)]
 pub struct Checker {
@@ -32,27 +37,33 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// Checks acceptor `id`'s committed prefix `data[..commit]`.
-    pub fn check_acceptor(&mut self, id: NodeId, data: &[u8], commit: Lsn) -> Result<(), String> {
+    /// Checks acceptor `id`'s committed prefix (WAL up to `commit`); `read`
+    /// reads its WAL `[from, to)` from its storage.
+    pub fn check_acceptor(
+        &mut self,
+        id: NodeId,
+        commit: Lsn,
+        read: impl FnOnce(Lsn, Lsn) -> Result<Vec<u8>, String>,
+    ) -> Result<(), String> {
         let c = off(commit);
-        if c > data.len() {
-            return Err(format!(
-                "acceptor {id}: commit_lsn {commit} past its WAL ({} bytes)",
-                data.len()
-            ));
-        }
         let from = self.checked.get(&id).copied().unwrap_or(0).min(c);
+        if from == c {
+            return Ok(());
+        }
+        let data = read(START + from as u64, commit)
+            .map_err(|e| format!("acceptor {id}: committed WAL up to {commit} unreadable: {e}"))?;
         let shared = c.min(self.golden.len());
-        if from < shared && data[from..shared] != self.golden[from..shared] {
+        if from < shared && data[..shared - from] != self.golden[from..shared] {
             let at = (from..shared)
-                .find(|&i| data[i] != self.golden[i])
+                .find(|&i| data[i - from] != self.golden[i])
                 .expect("differs somewhere");
             return Err(format!(
                 "acceptor {id}: committed WAL diverges from another committed prefix at byte {at} (commit {commit})"
             ));
         }
         if c > self.golden.len() {
-            self.golden.extend_from_slice(&data[self.golden.len()..c]);
+            self.golden
+                .extend_from_slice(&data[self.golden.len() - from..c - from]);
             self.check_pending()?;
         }
         self.checked.insert(id, c);

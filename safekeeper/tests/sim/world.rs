@@ -1,28 +1,33 @@
 //! The simulated cluster and its seeded scheduler.
 //!
-//! Three acceptors (ids 1..=3) and two competing proposers (ids 100, 200)
+//! Three safekeepers (ids 1..=3, see `node.rs`: the real server timeline and
+//! storage over a simulated disk) and two competing proposers (ids 100, 200:
+//! the pure proposer core behind the driver's per-safekeeper link model,
+//! [`AppendQueue`] merging and at most `max_inflight` appends per stream)
 //! exchange messages through `net`, a bag from which each step delivers a
 //! random (mostly old) message, so messages are delayed and reordered; some
-//! are lost, and partitions drop messages between chosen pairs. Acceptors
-//! crash (losing un-fsynced WAL, sometimes half-way through a request's
-//! actions) and restart from their simulated disk; proposers crash (maybe
-//! half-way through sending a record) and restart with a new incarnation,
-//! which greets and re-elects with a new term. After every step the
-//! [`Checker`] verifies the invariants.
+//! are lost, and partitions drop messages between chosen pairs. Safekeepers
+//! run group-commit batches of what they received, crash (kill -9 or power
+//! loss, between batches or after any file-system call inside one or inside
+//! recovery), suffer failed writes and fsyncs, and restart from their disk;
+//! proposers crash (maybe half-way through sending a record) and restart
+//! with a new incarnation, which greets and re-elects with a new term.
+//! After every step the [`Checker`] verifies the invariants.
 
 use std::collections::BTreeSet;
 
 use bytes::Bytes;
 use proto::Lsn;
 use proto::record::Term;
-use safekeeper::acceptor::Action as AcceptorAction;
+use safekeeper::driver::AppendQueue;
 use safekeeper::messages::{NodeId, Reply, Request};
 use safekeeper::proposer::{Action, Phase};
-use safekeeper::{Acceptor, Error, Proposer, ProposerConfig};
+use safekeeper::{Error, Proposer, ProposerConfig};
 
 use crate::START;
 use crate::checker::Checker;
-use crate::disk::{Disk, Effect, off};
+use crate::fs::Faults;
+use crate::node::{Batch, Inbound, Node};
 use crate::rng::Rng;
 use crate::workload::random_record;
 
@@ -39,9 +44,17 @@ pub struct Counts {
     pub truncations: u64,
     pub term_start_after_partial: u64,
     pub acceptor_crashes: u64,
+    pub crashes_in_batch: u64,
+    pub crashes_in_recovery: u64,
     pub proposer_crashes: u64,
     pub fenced: u64,
     pub appends: u64,
+    pub batches: u64,
+    pub merged_appends: u64,
+    pub storage_errors: u64,
+    pub preallocations: u64,
+    pub fsync_failures: u64,
+    pub write_failures: u64,
 }
 
 impl Counts {
@@ -53,6 +66,14 @@ impl Counts {
         self.truncations += o.truncations;
         self.term_start_after_partial += o.term_start_after_partial;
         self.acceptor_crashes += o.acceptor_crashes;
+        self.crashes_in_batch += o.crashes_in_batch;
+        self.crashes_in_recovery += o.crashes_in_recovery;
+        self.batches += o.batches;
+        self.merged_appends += o.merged_appends;
+        self.storage_errors += o.storage_errors;
+        self.preallocations += o.preallocations;
+        self.fsync_failures += o.fsync_failures;
+        self.write_failures += o.write_failures;
         self.proposer_crashes += o.proposer_crashes;
         self.fenced += o.fenced;
         self.appends += o.appends;
@@ -71,14 +92,23 @@ struct Envelope {
     to: NodeId,
     /// The proposer incarnation that sent or is to receive it.
     incarnation: u64,
+    /// The Append stream it travels on (0: a unary call).
+    session: u64,
     payload: Payload,
 }
 
-struct SimAcceptor {
-    id: NodeId,
-    core: Option<Acceptor>,
-    disk: Disk,
+/// The driver's link to one safekeeper (`driver/link.rs`): appends queue
+/// and merge behind at most `max_inflight` outstanding ones; a stream that
+/// stays silent for `STALL_TICKS` is dropped with its queue and reopened.
+#[derive(Default)]
+struct Link {
+    queue: AppendQueue,
+    inflight: usize,
+    session: u64,
+    silent_ticks: u64,
 }
+
+const STALL_TICKS: u64 = 6;
 
 struct SimProposer {
     id: NodeId,
@@ -86,12 +116,15 @@ struct SimProposer {
     core: Option<Proposer>,
     /// Records this incarnation appended: start -> bytes.
     appended: std::collections::BTreeMap<Lsn, Bytes>,
+    links: Vec<Link>,
+    max_inflight: usize,
+    max_batch_bytes: usize,
 }
 
 pub struct World {
     rng: Rng,
     now: u64,
-    acceptors: Vec<SimAcceptor>,
+    acceptors: Vec<Node>,
     proposers: Vec<SimProposer>,
     net: Vec<Envelope>,
     cut: BTreeSet<(NodeId, NodeId)>,
@@ -104,18 +137,19 @@ type Check = Result<(), String>;
 
 impl World {
     pub fn new(seed: u64) -> World {
+        let faults = std::env::var("STRATA_SIM_NO_FAULTS").is_err();
+        let mut rng = Rng::new(seed);
+        let disk_faults = if faults {
+            Faults {
+                fsync_fail: 3,
+                write_fail: 3,
+            }
+        } else {
+            Faults::default()
+        };
         let acceptors = ACCEPTORS
             .iter()
-            .map(|&id| {
-                let (core, action) = Acceptor::create(id, START);
-                let mut disk = Disk::default();
-                disk.apply(action);
-                SimAcceptor {
-                    id,
-                    core: Some(core),
-                    disk,
-                }
-            })
+            .map(|&id| Node::create(id, rng.next_u64(), disk_faults))
             .collect();
         let proposers = PROPOSERS
             .iter()
@@ -124,16 +158,19 @@ impl World {
                 incarnation: 0,
                 core: None,
                 appended: Default::default(),
+                links: Vec::new(),
+                max_inflight: 1,
+                max_batch_bytes: 1,
             })
             .collect();
         let mut w = World {
-            rng: Rng::new(seed),
+            rng,
             now: 0,
             acceptors,
             proposers,
             net: Vec::new(),
             cut: BTreeSet::new(),
-            faults: std::env::var("SIM_NO_FAULTS").is_err(),
+            faults,
             checker: Checker::default(),
             counts: Counts::default(),
         };
@@ -146,12 +183,51 @@ impl World {
     /// Runs `steps` random steps, then heals everything and lets one
     /// proposer commit, then runs the end-of-run checks.
     pub fn run(&mut self, steps: u64) -> Check {
+        let trace = std::env::var("STRATA_SIM_TRACE").is_ok();
         for _ in 0..steps {
             self.step()?;
             self.check()?;
+            if trace && self.now.is_multiple_of(50) {
+                let up: Vec<String> = self
+                    .acceptors
+                    .iter()
+                    .map(|a| match &a.tl {
+                        Some(tl) => {
+                            let s = tl.snapshot().state;
+                            format!(
+                                "{}:t{} f{} c{} q{}",
+                                a.id,
+                                s.term,
+                                s.flush_lsn,
+                                s.commit_lsn,
+                                a.inbox.len()
+                            )
+                        }
+                        None => format!("{}:down", a.id),
+                    })
+                    .collect();
+                let ps: Vec<String> = self
+                    .proposers
+                    .iter()
+                    .map(|p| match &p.core {
+                        Some(c) => format!("{}:{:?}", p.id, c.phase()),
+                        None => format!("{}:none", p.id),
+                    })
+                    .collect();
+                eprintln!("step {} net {} {up:?} {ps:?}", self.now, self.net.len());
+            }
         }
         self.quiesce()?;
         self.final_checks()
+    }
+
+    /// Adds the disks' injected-fault counters to `counts`.
+    pub fn count_faults(&mut self) {
+        for a in &self.acceptors {
+            let (fsync, write) = a.disk.fault_counts();
+            self.counts.fsync_failures += fsync;
+            self.counts.write_failures += write;
+        }
     }
 
     fn step(&mut self) -> Check {
@@ -159,38 +235,57 @@ impl World {
         self.counts.steps += 1;
         let roll = self.rng.below(100);
         match roll {
-            0..55 => {
+            0..40 | 95..100 => {
                 for _ in 0..1 + self.rng.below(3) {
                     self.deliver()?;
                 }
                 Ok(())
             }
-            55..67 => {
+            40..57 => {
+                let busy: Vec<usize> = (0..self.acceptors.len())
+                    .filter(|&i| !self.acceptors[i].inbox.is_empty())
+                    .collect();
+                if busy.is_empty() {
+                    return Ok(());
+                }
+                let i = busy[self.rng.index(busy.len())];
+                self.batch(i)
+            }
+            57..65 => {
                 let i = self.rng.index(self.proposers.len());
                 self.tick(i)
             }
-            67..75 => {
+            65..72 => {
                 let i = self.rng.index(self.proposers.len());
                 self.client_append(i)
             }
-            75..76 => {
+            72..73 => {
                 let i = self.rng.index(self.acceptors.len());
-                self.crash_acceptor(i);
+                self.crash_acceptor(i, true);
                 Ok(())
             }
-            76..84 => {
+            73..80 => {
                 let i = self.rng.index(self.acceptors.len());
                 self.restart_acceptor(i)
             }
-            84..85 => {
+            80..81 => {
                 let i = self.rng.index(self.proposers.len());
                 if self.faults && self.rng.chance(50) {
                     self.crash_proposer(i);
                 }
                 Ok(())
             }
-            85..89 => Ok(()),
-            89..90 => {
+            81..84 => {
+                let i = self.rng.index(self.acceptors.len());
+                if !self.acceptors[i].prealloc.is_empty() {
+                    self.counts.preallocations += 1;
+                }
+                self.acceptors[i].run_prealloc();
+                self.after_io(i, false);
+                Ok(())
+            }
+            84..85 => Ok(()),
+            85..86 => {
                 let i = self.rng.index(self.proposers.len());
                 if self.proposers[i]
                     .core
@@ -201,32 +296,34 @@ impl World {
                 }
                 Ok(())
             }
-            90..95 => {
+            86..91 => {
                 self.repartition();
                 Ok(())
             }
             _ => {
                 let i = self.rng.index(self.acceptors.len());
-                let a = &mut self.acceptors[i];
-                if let Some(core) = a.core.as_mut()
-                    && let Some(action) = core.persist_if_dirty()
-                {
-                    a.disk.apply(action);
-                }
+                self.acceptors[i].persist();
+                self.after_io(i, false);
                 Ok(())
             }
         }
     }
 
+    /// A failed fsync outside a batch (persist, pre-allocation) kills the
+    /// process, as `remote_storage::durable` does.
+    fn after_io(&mut self, i: usize, in_batch: bool) {
+        if self.acceptors[i].is_up() && self.acceptors[i].disk.dead() {
+            self.acceptors[i].crash(&mut self.rng, true, !in_batch);
+            self.counts.acceptor_crashes += 1;
+        }
+    }
+
     fn check(&mut self) -> Check {
         for a in &self.acceptors {
-            if let Some(core) = &a.core {
-                if core.flush_lsn() != START + a.disk.data.len() as u64 {
-                    return Err(format!("acceptor {}: flush_lsn is not the WAL end", a.id));
-                }
-                self.checker
-                    .check_acceptor(a.id, &a.disk.data, core.commit_lsn())?;
-            }
+            let Some(tl) = &a.tl else { continue };
+            let commit = tl.snapshot().state.commit_lsn;
+            self.checker
+                .check_acceptor(a.id, commit, |from, to| a.read(from, to))?;
         }
         Ok(())
     }
@@ -243,11 +340,12 @@ impl World {
         }
     }
 
-    fn post(&mut self, from: NodeId, to: NodeId, incarnation: u64, payload: Payload) {
+    fn post(&mut self, from: NodeId, to: NodeId, incarnation: u64, session: u64, payload: Payload) {
         self.net.push(Envelope {
             from,
             to,
             incarnation,
+            session,
             payload,
         });
     }
@@ -273,19 +371,54 @@ impl World {
             return Ok(());
         }
         match env.payload {
-            Payload::Request(r) => self.acceptor_request(env.to, env.from, env.incarnation, r),
+            Payload::Request(request) => {
+                let a = &mut self.acceptors[Self::acceptor_index(env.to)];
+                if a.is_up() {
+                    a.inbox.push(Inbound {
+                        from: env.from,
+                        incarnation: env.incarnation,
+                        session: env.session,
+                        request,
+                    });
+                }
+                Ok(())
+            }
             Payload::ReadRequest { start, end, term } => {
                 self.acceptor_read(env.to, env.from, env.incarnation, start, end, term);
                 Ok(())
             }
             Payload::Reply(r) => {
-                self.proposer_input(env.to, env.incarnation, |p| p.on_reply(env.from, r))
+                let (from, session) = (env.from, env.session);
+                if let Reply::Append(_) = r
+                    && !self.stream_reply(env.to, env.incarnation, from, session)
+                {
+                    return Ok(());
+                }
+                self.proposer_input(env.to, env.incarnation, |p| p.on_reply(from, r))
             }
             Payload::ReadReply { start, wal } => {
                 let from = env.from;
                 self.proposer_input(env.to, env.incarnation, |p| p.on_wal_read(from, start, wal))
             }
         }
+    }
+
+    /// An Append reply arrives on stream `session` of proposer `id`'s link
+    /// to `from`; false if that stream is gone (its replies are lost).
+    fn stream_reply(&mut self, id: NodeId, incarnation: u64, from: NodeId, session: u64) -> bool {
+        let sp = &mut self.proposers[Self::proposer_index(id)];
+        if sp.incarnation != incarnation {
+            return false;
+        }
+        let Some(link) = sp.links.get_mut(Self::acceptor_index(from)) else {
+            return false;
+        };
+        if link.session != session {
+            return false;
+        }
+        link.inflight = link.inflight.saturating_sub(1);
+        link.silent_ticks = 0;
+        true
     }
 
     fn acceptor_index(id: NodeId) -> usize {
@@ -295,35 +428,51 @@ impl World {
             .expect("known acceptor")
     }
 
-    fn acceptor_request(
-        &mut self,
-        to: NodeId,
-        from: NodeId,
-        incarnation: u64,
-        request: Request,
-    ) -> Check {
-        let i = Self::acceptor_index(to);
-        let Some(core) = self.acceptors[i].core.as_mut() else {
+    fn proposer_index(id: NodeId) -> usize {
+        PROPOSERS
+            .iter()
+            .position(|&p| p == id)
+            .expect("known proposer")
+    }
+
+    /// Safekeeper `i` runs one group-commit batch of what it has received;
+    /// sometimes it dies after a random number of file-system calls.
+    fn batch(&mut self, i: usize) -> Check {
+        let a = &mut self.acceptors[i];
+        if !a.is_up() || a.inbox.is_empty() {
             return Ok(());
-        };
-        let out = match core.step(request) {
-            Ok(out) => out,
-            Err(e) => return Err(format!("acceptor {to} refused a request: {e}")),
-        };
-        for action in out.actions {
-            if self.faults && self.rng.below(1000) < 3 {
-                // Crash half-way through the actions: no reply escapes.
-                self.crash_acceptor(i);
-                return Ok(());
+        }
+        let n = 1 + self.rng.index(a.inbox.len());
+        let kill = (self.faults && self.rng.chance(5)).then(|| self.rng.below(8));
+        self.counts.batches += 1;
+        let a = &mut self.acceptors[i];
+        match a.batch(n, kill)? {
+            Batch::Died => {
+                self.counts.crashes_in_batch += 1;
+                self.crash_acceptor(i, false);
             }
-            if let AcceptorAction::TruncateWal { at } = &action {
-                self.checker.forget_above(to, off(*at));
-            }
-            if let Effect::Truncated = self.acceptors[i].disk.apply(action) {
-                self.counts.truncations += 1;
+            Batch::Done(results) => {
+                let id = self.acceptors[i].id;
+                self.counts.truncations += std::mem::take(&mut self.acceptors[i].truncations);
+                for (job, result) in results {
+                    match result {
+                        Ok(reply) => self.post(
+                            id,
+                            job.from,
+                            job.incarnation,
+                            job.session,
+                            Payload::Reply(reply),
+                        ),
+                        Err(Error::Storage(_) | Error::Unavailable(_)) if self.faults => {
+                            // The service answers with an error status; the
+                            // Append stream breaks (the link notices).
+                            self.counts.storage_errors += 1;
+                        }
+                        Err(e) => return Err(format!("safekeeper {id} refused a request: {e}")),
+                    }
+                }
             }
         }
-        self.post(to, from, incarnation, Payload::Reply(out.reply));
         Ok(())
     }
 
@@ -337,12 +486,11 @@ impl World {
         term: Term,
     ) {
         let a = &self.acceptors[Self::acceptor_index(to)];
-        let Some(core) = &a.core else { return };
-        if core.check_donor_read(term, start, end).is_err() {
+        let Some(wal) = a.donor_read(term, start, end) else {
             return;
-        }
-        let wal = Bytes::copy_from_slice(&a.disk.data[off(start)..off(end)]);
-        self.post(to, from, incarnation, Payload::ReadReply { start, wal });
+        };
+        let wal = Bytes::from(wal);
+        self.post(to, from, incarnation, 0, Payload::ReadReply { start, wal });
     }
 
     /// Feeds an input to proposer `id` if `incarnation` is still running,
@@ -353,10 +501,7 @@ impl World {
         incarnation: u64,
         f: impl FnOnce(&mut Proposer) -> Result<(), Error>,
     ) -> Check {
-        let i = PROPOSERS
-            .iter()
-            .position(|&p| p == id)
-            .expect("known proposer");
+        let i = Self::proposer_index(id);
         let sp = &mut self.proposers[i];
         if sp.incarnation != incarnation {
             return Ok(());
@@ -399,14 +544,20 @@ impl World {
                         return Ok(());
                     }
                     sent += 1;
-                    self.post(id, to, inc, Payload::Request(request));
+                    match request {
+                        Request::Append(a) => {
+                            let sp = &mut self.proposers[i];
+                            sp.links[Self::acceptor_index(to)].queue.push(a);
+                        }
+                        other => self.post(id, to, inc, 0, Payload::Request(other)),
+                    }
                 }
                 Action::ReadWal {
                     from,
                     start,
                     end,
                     term,
-                } => self.post(id, from, inc, Payload::ReadRequest { start, end, term }),
+                } => self.post(id, from, inc, 0, Payload::ReadRequest { start, end, term }),
                 Action::Elected { term, .. } => {
                     self.counts.elections += 1;
                     self.checker.elected(term, id * 1_000_000 + inc)?;
@@ -427,13 +578,57 @@ impl World {
                 }
             }
         }
+        self.pump(i);
         Ok(())
+    }
+
+    /// Sends what each link's queue may send now (`Link::session` in
+    /// `driver/link.rs`): merged batches up to `max_inflight` outstanding.
+    fn pump(&mut self, i: usize) {
+        let sp = &mut self.proposers[i];
+        let (id, inc, max_inflight, max_bytes) =
+            (sp.id, sp.incarnation, sp.max_inflight, sp.max_batch_bytes);
+        let mut out = Vec::new();
+        for (k, link) in sp.links.iter_mut().enumerate() {
+            while link.inflight < max_inflight {
+                let queued = link.queue.len();
+                let Some(batch) = link.queue.pop_batch(max_bytes) else {
+                    break;
+                };
+                if queued > link.queue.len() + 1 {
+                    self.counts.merged_appends += 1;
+                }
+                link.inflight += 1;
+                out.push((ACCEPTORS[k], link.session, batch));
+            }
+        }
+        for (to, session, batch) in out {
+            self.post(
+                id,
+                to,
+                inc,
+                session,
+                Payload::Request(Request::Append(batch)),
+            );
+        }
     }
 
     fn tick(&mut self, i: usize) -> Check {
         let clock = self.now as i64;
         let sp = &mut self.proposers[i];
         let (id, inc) = (sp.id, sp.incarnation);
+        for link in &mut sp.links {
+            if link.inflight > 0 {
+                link.silent_ticks += 1;
+                if link.silent_ticks > STALL_TICKS {
+                    // "no Append response: reconnecting"
+                    link.session += 1;
+                    link.queue.clear();
+                    link.inflight = 0;
+                    link.silent_ticks = 0;
+                }
+            }
+        }
         self.proposer_input(id, inc, |p| {
             p.tick(clock);
             Ok(())
@@ -463,33 +658,27 @@ impl World {
         self.route(i, limit)
     }
 
-    fn crash_acceptor(&mut self, i: usize) {
-        if !self.faults {
-            return;
-        }
-        let a = &mut self.acceptors[i];
-        if a.core.take().is_none() {
+    /// Safekeeper `i` dies: a kill -9 (the page cache survives) or a power
+    /// loss (un-fsynced writes are lost or torn), maybe between batches.
+    fn crash_acceptor(&mut self, i: usize, between_batches: bool) {
+        if !self.faults || !self.acceptors[i].is_up() {
             return;
         }
         self.counts.acceptor_crashes += 1;
-        let volatile = a.disk.data.len() - a.disk.durable;
-        let keep = self.rng.index(volatile + 1);
-        a.disk.crash(keep);
+        let power_loss = self.rng.chance(70);
+        let id = self.acceptors[i].id;
+        self.acceptors[i].crash(&mut self.rng, power_loss, between_batches);
+        self.checker.forget_above(id, 0);
     }
 
     fn restart_acceptor(&mut self, i: usize) -> Check {
-        let a = &mut self.acceptors[i];
-        if a.core.is_some() {
+        if self.acceptors[i].is_up() {
             return Ok(());
         }
-        let end = a.disk.recover();
-        let control = a.disk.control.clone().expect("created with a control file");
-        let commit = control.commit_lsn;
-        a.core = Some(
-            Acceptor::restore(a.id, control, end)
-                .map_err(|e| format!("acceptor {} cannot restart: {e}", a.id))?,
-        );
-        self.checker.forget_above(a.id, off(commit));
+        let kill = (self.faults && self.rng.chance(10)).then(|| self.rng.below(30));
+        if !self.acceptors[i].restart(&mut self.rng, kill)? {
+            self.counts.crashes_in_recovery += 1;
+        }
         Ok(())
     }
 
@@ -499,12 +688,18 @@ impl World {
             self.counts.proposer_crashes += 1;
         }
         sp.appended.clear();
+        sp.links.clear();
     }
 
     fn start_proposer(&mut self, i: usize) {
+        let max_inflight = 1 + self.rng.index(3);
+        let max_batch_bytes = 100 + self.rng.index(900);
         let sp = &mut self.proposers[i];
         sp.incarnation += 1;
         sp.appended.clear();
+        sp.links = ACCEPTORS.iter().map(|_| Link::default()).collect();
+        sp.max_inflight = max_inflight;
+        sp.max_batch_bytes = max_batch_bytes;
         let mut cfg = ProposerConfig::new(sp.id, ACCEPTORS.to_vec(), START);
         cfg.max_append_bytes = 100;
         cfg.max_inflight_bytes = 2000;
@@ -519,6 +714,9 @@ impl World {
     fn quiesce(&mut self) -> Check {
         self.faults = false;
         self.cut.clear();
+        for a in &self.acceptors {
+            a.disk.set_faults(Faults::default());
+        }
         for i in 0..self.acceptors.len() {
             self.restart_acceptor(i)?;
         }
@@ -532,19 +730,31 @@ impl World {
                 self.start_proposer(0);
             }
             let p = self.proposers[0].core.as_ref().expect("started");
-            if p.phase() == Phase::Ready && self.net.is_empty() {
+            let idle = self.net.is_empty() && self.acceptors.iter().all(|a| a.inbox.is_empty());
+            if p.phase() == Phase::Ready && idle {
                 let commit = p.commit_lsn();
-                if self
-                    .acceptors
-                    .iter()
-                    .all(|a| a.core.as_ref().is_some_and(|c| c.commit_lsn() == commit))
-                {
+                if self.acceptors.iter().all(|a| {
+                    a.tl.as_ref()
+                        .is_some_and(|t| t.snapshot().state.commit_lsn == commit)
+                }) {
                     return self.check();
                 }
             }
-            while !self.net.is_empty() {
-                self.deliver()?;
+            loop {
+                while !self.net.is_empty() {
+                    self.deliver()?;
+                }
+                let mut ran = false;
+                for i in 0..self.acceptors.len() {
+                    if !self.acceptors[i].inbox.is_empty() {
+                        self.batch(i)?;
+                        ran = true;
+                    }
+                }
                 self.check()?;
+                if !ran && self.net.is_empty() {
+                    break;
+                }
             }
             if round % 2 == 0 {
                 self.tick(0)?;

@@ -6,6 +6,7 @@ mod copy;
 mod ddl;
 mod eval_plan_qual;
 mod explain;
+mod fuzz;
 mod pg_check;
 mod pg_slt;
 mod session;

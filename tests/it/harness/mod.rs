@@ -11,6 +11,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -37,6 +39,41 @@ pub fn seed() -> u64 {
         });
     println!("seed: {seed} (replay with STRATA_TEST_SEED={seed})");
     seed
+}
+
+/// splitmix64: a small seeded generator, the same on every platform, for the choices of
+/// randomised tests (accounts, amounts, faults, their moments).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi` (bias is irrelevant here).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo + 1) as u64) as i64
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    /// A duration uniform in `lo..=hi`, to the millisecond.
+    pub fn duration(&mut self, lo: Duration, hi: Duration) -> Duration {
+        let (lo, hi) = (lo.as_millis() as i64, hi.as_millis() as i64);
+        Duration::from_millis(self.range(lo, hi) as u64)
+    }
 }
 
 /// The temporary directory all of a test's processes live in.
@@ -156,6 +193,12 @@ impl Process {
     /// Starts (or restarts, on the same data dir) and waits until it accepts
     /// connections.
     pub fn start(&mut self) {
+        self.spawn();
+        self.wait_ready(Duration::from_secs(30));
+    }
+
+    /// Spawns the child without waiting for it to serve.
+    fn spawn(&mut self) {
         assert!(self.child.is_none(), "{} is already running", self.name);
         std::fs::create_dir_all(&self.data_dir).expect("create the data dir");
         let log = File::options()
@@ -178,33 +221,40 @@ impl Process {
             .expect("spawn strata");
         println!("{}: started, pid {}", self.name, child.id());
         self.child = Some(child);
-        self.wait_ready(Duration::from_secs(30));
     }
 
     /// Waits (bounded) until the process accepts TCP connections; panics
     /// with its log tail if it exits or never does.
     pub fn wait_ready(&mut self, timeout: Duration) {
+        if let Err(e) = self.ready(timeout) {
+            panic!("{e}");
+        }
+    }
+
+    /// [`Process::wait_ready`], returning why it failed instead of panicking.
+    fn ready(&mut self, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
         loop {
             if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
-                return;
+                return Ok(());
             }
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!(
+                self.child = None;
+                return Err(format!(
                     "{} exited with {status} before accepting connections; log:\n{}",
                     self.name,
                     self.log_tail(40)
-                );
+                ));
             }
             if Instant::now() > deadline {
-                panic!(
+                return Err(format!(
                     "{} did not accept connections on {} within {timeout:?}; log:\n{}",
                     self.name,
                     self.addr,
                     self.log_tail(40)
-                );
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -230,6 +280,42 @@ impl Process {
 
     pub fn is_running(&self) -> bool {
         self.child.is_some()
+    }
+
+    /// Appends arguments (before [`Process::start`]); they may use `{addr}` and `{data_dir}`.
+    pub fn push_args(&mut self, args: &[&str]) {
+        for a in args {
+            self.args.push(
+                a.replace("{addr}", &self.addr.to_string())
+                    .replace("{data_dir}", &self.data_dir.display().to_string()),
+            );
+        }
+    }
+
+    /// The running child's pid.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Its exit status if it has exited by itself (reaped; it is then not running), else
+    /// `None` without waiting.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        self.child = None;
+        println!("{}: exited with {status}", self.name);
+        Some(status)
+    }
+
+    /// Starts it like [`Process::start`], but returns an error with the log's tail instead of
+    /// panicking when it exits or does not accept connections within `timeout` (it is then
+    /// killed).
+    pub fn try_start(&mut self, timeout: Duration) -> Result<(), String> {
+        self.spawn();
+        let ready = self.ready(timeout);
+        if ready.is_err() {
+            self.kill9();
+        }
+        ready
     }
 
     /// Sends `signal` (`STOP`, `CONT`, …) with kill(1); after `STOP`, waits (bounded) until
