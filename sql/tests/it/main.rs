@@ -2,6 +2,7 @@
 //! which keeps a debug build's disk use and link time small.
 
 mod common;
+mod copy;
 mod ddl;
 mod eval_plan_qual;
 mod explain;
