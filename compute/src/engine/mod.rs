@@ -155,7 +155,9 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             limits: Limits::FULL_PAGE,
-            write_set_limit: 64 << 20,
+            // Large enough for a bulk load in one transaction (`pgbench -i -s 10` COPYs a
+            // million accounts, ~150 MB of write set); the write set lives in memory.
+            write_set_limit: 1 << 30,
             record_split_bytes: 8 << 20,
             max_record_bytes: proto::decoder::DEFAULT_MAX_RECORD_SIZE,
             lock_timeout: None,

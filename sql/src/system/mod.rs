@@ -19,11 +19,13 @@
 //!   `pg_inherits`, `pg_rewrite`, `pg_statistic_ext`, `pg_publication*`, ...).
 //! * [`info_schema`] — `information_schema.tables`, `columns`, `schemata`, `views`,
 //!   `sequences`, `table_constraints`, `key_column_usage`, `referential_constraints`.
+//! * [`activity`] — `pg_stat_activity`, the server's sessions (from [`crate::env::Activity`]).
 //!
 //! Column types are PostgreSQL's (`oid`, `name`, `"char"`, `regproc`, arrays), so rows print
 //! and travel as PostgreSQL's do; `int2vector` / `oidvector` are text in their output form
 //! (`1 2`) and `pg_node_tree` is the expression's SQL text (what `pg_get_expr` deparses).
 
+mod activity;
 pub mod builtin;
 pub mod deparse;
 pub mod info_schema;
@@ -93,6 +95,7 @@ pub fn tables() -> &'static [SystemTable] {
         let mut v = relations::tables();
         v.extend(builtin::tables());
         v.extend(info_schema::tables());
+        v.push(activity::PG_STAT_ACTIVITY);
         v
     })
 }
