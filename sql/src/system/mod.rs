@@ -10,8 +10,8 @@
 //!
 //! * [`relations`] — what describes the user's objects: `pg_namespace`, `pg_class`,
 //!   `pg_attribute`, `pg_attrdef`, `pg_index`, `pg_constraint`, `pg_sequence`,
-//!   `pg_description`, `pg_depend`, and the views `pg_tables`, `pg_views`, `pg_indexes`,
-//!   `pg_sequences`.
+//!   `pg_description`, `pg_depend`.
+//! * [`views`] — `pg_tables`, `pg_views`, `pg_indexes`, `pg_sequences`.
 //! * [`builtin`] — what is fixed: `pg_type` (PostgreSQL's OIDs, which drivers hard-code),
 //!   `pg_am`, `pg_database`, the roles (`pg_roles`, `pg_authid`, `pg_user`,
 //!   `pg_auth_members`), `pg_collation`, `pg_tablespace`, `pg_proc` (the functions psql asks
@@ -30,6 +30,7 @@ pub mod builtin;
 pub mod deparse;
 pub mod info_schema;
 pub mod relations;
+pub mod views;
 
 use crate::storage::Oid;
 use crate::storage::Row;
@@ -94,6 +95,7 @@ pub fn tables() -> &'static [SystemTable] {
     TABLES.get_or_init(|| {
         let mut v = relations::tables();
         v.extend(builtin::tables());
+        v.extend(views::tables());
         v.extend(info_schema::tables());
         v.push(activity::PG_STAT_ACTIVITY);
         v

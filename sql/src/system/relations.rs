@@ -1,11 +1,10 @@
 //! The catalog relations that describe the user's objects, generated from the statement's
 //! [`Catalog`]: `pg_namespace`, `pg_class`, `pg_attribute`, `pg_attrdef`, `pg_index`,
-//! `pg_constraint`, `pg_sequence`, `pg_description`, `pg_depend`, and the views
-//! `pg_tables`, `pg_views`, `pg_indexes`, `pg_sequences`.
+//! `pg_constraint`, `pg_sequence`, `pg_description`, `pg_depend`.
 //!
 //! Every object is owned by the bootstrap superuser (OID 10; Strata has no per-object
-//! owners yet). A column's `attnum` is its position + 1 (a dropped column leaves no hole, as
-//! it does in PostgreSQL). Defaults, CHECK expressions and view queries are kept as SQL text:
+//! owners yet). A column's `attnum` is its position + 1 (a dropped column leaves no hole, unlike
+//! in PostgreSQL). Defaults, CHECK expressions and view queries are kept as SQL text:
 //! the `pg_node_tree` columns hold it and [`super::deparse`] prints it as PostgreSQL would.
 
 use super::val::*;
@@ -737,82 +736,6 @@ fn pg_depend(ctx: &Context) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-fn pg_tables(ctx: &Context) -> Result<Vec<Row>> {
-    let cat = &ctx.env.catalog;
-    Ok(cat
-        .tables
-        .iter()
-        .filter(|t| t.materialized.is_none())
-        .map(|t| {
-            vec![
-                text(cat.schema_name(t.schema)),
-                text(t.name.clone()),
-                text("postgres"),
-                null(),
-                b(!t.primary_key.is_empty() || !t.indexes.is_empty()),
-                b(false),
-                b(false),
-                b(false),
-            ]
-        })
-        .collect())
-}
-
-fn pg_views(ctx: &Context) -> Result<Vec<Row>> {
-    let cat = &ctx.env.catalog;
-    Ok(cat
-        .views
-        .iter()
-        .map(|v| {
-            vec![
-                text(cat.schema_name(v.schema)),
-                text(v.name.clone()),
-                text("postgres"),
-                text(super::deparse::view_definition(cat, v)),
-            ]
-        })
-        .collect())
-}
-
-fn pg_indexes(ctx: &Context) -> Result<Vec<Row>> {
-    let cat = &ctx.env.catalog;
-    let mut rows = Vec::new();
-    for t in &cat.tables {
-        for i in indexes(t) {
-            rows.push(vec![
-                text(cat.schema_name(t.schema)),
-                text(t.name.clone()),
-                text(i.name),
-                null(),
-                text(super::deparse::index_definition(cat, &i)),
-            ]);
-        }
-    }
-    Ok(rows)
-}
-
-fn pg_sequences(ctx: &Context) -> Result<Vec<Row>> {
-    let cat = &ctx.env.catalog;
-    let mut rows = Vec::new();
-    for s in &cat.sequences {
-        let (last, called) = ctx.env.services.sequence_state(s)?;
-        rows.push(vec![
-            text(cat.schema_name(s.schema)),
-            text(s.name.clone()),
-            text("postgres"),
-            Value::Reg(crate::types::oid::RegKind::Type, s.data_type.oid()),
-            int(s.start),
-            int(s.min),
-            int(s.max),
-            int(s.increment),
-            b(s.cycle),
-            int(s.cache),
-            if called { int(last) } else { null() },
-        ]);
-    }
-    Ok(rows)
-}
-
 /// The relations of this module.
 pub fn tables() -> Vec<SystemTable> {
     let t = |name, oid, columns, rows| SystemTable {
@@ -888,62 +811,6 @@ pub fn tables() -> Vec<SystemTable> {
                 ("deptype", "char"),
             ],
             pg_depend,
-        ),
-        t(
-            "pg_tables",
-            12004,
-            &[
-                ("schemaname", "name"),
-                ("tablename", "name"),
-                ("tableowner", "name"),
-                ("tablespace", "name"),
-                ("hasindexes", "bool"),
-                ("hasrules", "bool"),
-                ("hastriggers", "bool"),
-                ("rowsecurity", "bool"),
-            ],
-            pg_tables,
-        ),
-        t(
-            "pg_views",
-            12000,
-            &[
-                ("schemaname", "name"),
-                ("viewname", "name"),
-                ("viewowner", "name"),
-                ("definition", "text"),
-            ],
-            pg_views,
-        ),
-        t(
-            "pg_indexes",
-            12013,
-            &[
-                ("schemaname", "name"),
-                ("tablename", "name"),
-                ("indexname", "name"),
-                ("tablespace", "name"),
-                ("indexdef", "text"),
-            ],
-            pg_indexes,
-        ),
-        t(
-            "pg_sequences",
-            12017,
-            &[
-                ("schemaname", "name"),
-                ("sequencename", "name"),
-                ("sequenceowner", "name"),
-                ("data_type", "regtype"),
-                ("start_value", "int8"),
-                ("min_value", "int8"),
-                ("max_value", "int8"),
-                ("increment_by", "int8"),
-                ("cycle", "bool"),
-                ("cache_size", "int8"),
-                ("last_value", "int8"),
-            ],
-            pg_sequences,
         ),
     ]
 }
