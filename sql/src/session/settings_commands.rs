@@ -42,7 +42,31 @@ fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
                 value: ast::Value::Boolean(b),
                 ..
             }) => if *b { "on" } else { "off" }.to_string(),
-            other => other.to_string(),
+            ast::Expr::Value(ast::ValueWithSpan {
+                value: ast::Value::Null,
+                ..
+            }) => {
+                return Err(Error::SyntaxError(
+                    "syntax error at or near \"NULL\"".into(),
+                ));
+            }
+            v @ (ast::Expr::Value(_)
+            | ast::Expr::UnaryOp { .. }
+            | ast::Expr::CompoundIdentifier(_)) => v.to_string(),
+            // PostgreSQL's grammar takes names, strings and numbers only: `SET search_path =
+            // SELECT public` (parsed by sqlparser as a subquery) is a syntax error there.
+            other => {
+                let text = other.to_string();
+                let word = text
+                    .trim_start_matches('(')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                return Err(Error::SyntaxError(format!(
+                    "syntax error at or near \"{word}\""
+                )));
+            }
         };
         parts.push(if kind == Some(Kind::IdentList) {
             quote_ident(&text)
