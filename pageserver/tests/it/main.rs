@@ -4,6 +4,7 @@
 mod common;
 mod drop_relation;
 mod generations;
+mod local_damage;
 mod model;
 mod ondemand;
 mod retention;
