@@ -455,35 +455,61 @@ impl Pageserver {
         file: &std::path::Path,
         why: &str,
     ) -> Result<Arc<TimelineHandle>> {
-        let _g = self.attach_lock.lock().await;
         let id = handle.id.clone();
-        match self.timeline(&id) {
-            Ok(current) if Arc::ptr_eq(&current, handle) => {}
-            Ok(current) => return Ok(current),
-            Err(e) => return Err(e),
-        }
-        tracing::error!(timeline = %id, file = %file.display(), error = why, "local layer file damaged: attaching the timeline again from object storage");
-        metrics::LOCAL_DAMAGE_REATTACHES.inc();
-        handle.cancel.cancel();
-        // No flush, compaction or sync of the old handle is in flight past here.
-        let _m = handle.maintenance.lock().await;
-        self.timelines
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
-        // Every damaged layer file goes, not only the one found: attach
-        // keeps local files of the manifest's size, unread.
-        let dir = self.timeline_dir(&id);
-        let first = file.to_path_buf();
-        let removed = blocking(move || remove_damaged_layers(&dir, &first)).await?;
-        tracing::warn!(timeline = %id, removed = ?removed, "removed damaged local layer files");
-        match self.attach(id.clone()).await {
-            Ok(h) => Ok(h),
-            Err(e) => {
-                tracing::error!(timeline = %id, error = %e, "attach timeline again; it is broken");
-                self.lock_broken().insert(id, e.to_string());
-                Err(e)
+        {
+            let _g = self.attach_lock.lock().await;
+            match self.timeline(&id) {
+                Ok(current) if Arc::ptr_eq(&current, handle) => {}
+                Ok(current) => return Ok(current),
+                Err(e) => return Err(e),
             }
+            tracing::error!(timeline = %id, file = %file.display(), error = why, "local layer file damaged: attaching the timeline again from object storage");
+            metrics::LOCAL_DAMAGE_REATTACHES.inc();
+            handle.cancel.cancel();
+            // No flush, compaction or sync of the old handle is in flight past here.
+            let _m = handle.maintenance.lock().await;
+            self.timelines
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            self.lock_broken().insert(
+                id.clone(),
+                format!("being attached again after local damage ({why})"),
+            );
+            // Every damaged layer file goes, not only the one found: attach
+            // keeps local files of the manifest's size, unread.
+            let dir = self.timeline_dir(&id);
+            let first = file.to_path_buf();
+            let removed = blocking(move || remove_damaged_layers(&dir, &first)).await?;
+            tracing::warn!(timeline = %id, removed = ?removed, "removed damaged local layer files");
+        }
+        // Attach needs a generation from a majority of the safekeepers and the
+        // object store: retried (the timeline listed as broken meanwhile, with
+        // the reason) until it succeeds or the pageserver stops.
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let attempt = {
+                let _g = self.attach_lock.lock().await;
+                self.attach(id.clone()).await
+            };
+            match attempt {
+                Ok(h) => {
+                    tracing::info!(timeline = %id, generation = h.generation, "attached again after local damage");
+                    return Ok(h);
+                }
+                Err(e) => {
+                    tracing::warn!(timeline = %id, error = %e, ?backoff, "attach again after local damage; retrying");
+                    self.lock_broken().insert(
+                        id.clone(),
+                        format!("being attached again after local damage: {e}"),
+                    );
+                }
+            }
+            tokio::select! {
+                _ = self.cancel.cancelled() => return Err(Error::ShuttingDown),
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 

@@ -313,15 +313,21 @@ impl Cluster {
         let mut commit = Lsn(0);
         let mut flushed = Lsn(u64::MAX);
         for sk in &self.sks {
-            let s = sk_status(&sk.url()).await.map_err(|e| {
-                format!("{}: {e} (process state {:?})", sk.name, sk.state())
-            })?;
+            let s = sk_status(&sk.url())
+                .await
+                .map_err(|e| format!("{}: {e} (process state {:?})", sk.name, sk.state()))?;
             commit = commit.max(Lsn(s.commit_lsn));
             flushed = flushed.min(Lsn(s.flush_lsn));
         }
         let ingested = ps_status(&self.ps.url())
             .await
-            .map_err(|e| format!("{}: {e} (process state {:?})", self.ps.name, self.ps.state()))?
+            .map_err(|e| {
+                format!(
+                    "{}: {e} (process state {:?})",
+                    self.ps.name,
+                    self.ps.state()
+                )
+            })?
             .last_record_lsn;
         Ok((commit, flushed, Lsn(ingested)))
     }
