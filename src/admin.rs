@@ -1,4 +1,4 @@
-//! # admin: `strata timeline create|list` and `strata status`
+//! # admin: `strata timeline create|list`, and the gRPC plumbing `strata status` shares
 //!
 //! The operator's client side of the pageserver's and safekeepers' gRPC
 //! services. Each command is one async function that talks gRPC and returns
@@ -12,8 +12,7 @@
 //!   the acceptor has never seen and otherwise only checks the start LSN).
 //!   A majority must answer, or the command fails.
 //! - [`list_timelines`]: `ListTimelines` on the pageserver, as a table.
-//! - [`status`]: `TimelineStatus` on the pageserver and `Status` on each
-//!   safekeeper; fails unless the pageserver and a majority answer.
+//! - `strata status` lives in [`crate::status`] and uses the helpers here.
 //!
 //! Invariants: every RPC is bounded by [`RPC_TIMEOUT`]; a failure names the
 //! server's address and what was asked ([`AdminError`]); nothing here
@@ -54,6 +53,23 @@ pub enum AdminError {
     /// Fewer than a majority of the safekeepers answered.
     #[error("only {answered} of {total} safekeepers answered (a majority is needed)")]
     NoQuorum { answered: usize, total: usize },
+    /// A `--config` file that cannot be read or does not fit the command.
+    #[error("config file {}: {reason}", path.display())]
+    Config {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    /// No server addresses given and no usable `cluster.toml` to read them from.
+    #[error(
+        "no server addresses given and {}: {reason}; start a cluster there with \
+         `strata start --data-dir DIR`, point --data-dir at one, or name the servers \
+         (--pageserver, --safekeepers)",
+        path.display()
+    )]
+    NoCluster {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 /// Where a branch starts: an LSN (`X/Y`) or an RFC 3339 timestamp.
@@ -173,7 +189,7 @@ fn url(addr: &str) -> String {
     }
 }
 
-async fn channel(addr: &str) -> Result<Channel, AdminError> {
+pub(crate) async fn channel(addr: &str) -> Result<Channel, AdminError> {
     let unreachable = |reason: String| AdminError::Unreachable {
         addr: addr.to_string(),
         reason,
@@ -199,7 +215,7 @@ fn source_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-fn rpc_error(what: &'static str, addr: &str, s: tonic::Status) -> AdminError {
+pub(crate) fn rpc_error(what: &'static str, addr: &str, s: tonic::Status) -> AdminError {
     AdminError::Rpc {
         what,
         addr: addr.to_string(),
@@ -208,7 +224,7 @@ fn rpc_error(what: &'static str, addr: &str, s: tonic::Status) -> AdminError {
     }
 }
 
-fn timeline_id(tenant: &str, timeline: &str) -> Result<TimelineId, AdminError> {
+pub(crate) fn timeline_id(tenant: &str, timeline: &str) -> Result<TimelineId, AdminError> {
     TimelineId::new(tenant, timeline)
         .map_err(|e| AdminError::Invalid(format!("bad tenant/timeline {tenant}/{timeline}: {e}")))
 }
@@ -234,7 +250,7 @@ fn describe(t: &ps::TimelineInfo) -> String {
     s
 }
 
-fn majority(total: usize) -> usize {
+pub(crate) fn majority(total: usize) -> usize {
     total / 2 + 1
 }
 
@@ -386,97 +402,6 @@ pub async fn list_timelines(pageserver: &str, tenant: Option<&str>) -> Result<St
     }
     let _ = writeln!(out, "({} timelines)", list.timelines.len());
     Ok(out)
-}
-
-/// `strata status`: the timeline as the pageserver and each safekeeper see
-/// it. The text is returned with the error too, so partial answers print.
-pub async fn status(
-    pageserver: &str,
-    safekeepers: &[String],
-    tenant: &str,
-    timeline: &str,
-) -> (String, Result<(), AdminError>) {
-    let id = match timeline_id(tenant, timeline) {
-        Ok(id) => id,
-        Err(e) => return (String::new(), Err(e)),
-    };
-    let span = tracing::info_span!("status", tenant = %id.tenant, timeline = %id.timeline);
-    async {
-        let mut out = String::new();
-        let ps_result = async {
-            let mut client = PageserverClient::new(channel(pageserver).await?);
-            client
-                .timeline_status(ps::TimelineStatusRequest {
-                    tenant: id.tenant.to_string(),
-                    timeline: id.timeline.to_string(),
-                })
-                .await
-                .map(|r| r.into_inner())
-                .map_err(|s| rpc_error("timeline status", pageserver, s))
-        }
-        .await;
-        let ps_err = match ps_result {
-            Ok(info) => {
-                let _ = writeln!(out, "pageserver {pageserver}: {}", describe(&info));
-                None
-            }
-            Err(e) => {
-                let _ = writeln!(out, "pageserver {pageserver}: error: {e}");
-                Some(e)
-            }
-        };
-        let _ = writeln!(out, "safekeepers:");
-        let asks = safekeepers.iter().map(|addr| {
-            let id = &id;
-            async move {
-                let mut c = SafekeeperClient::new(channel(addr).await?);
-                c.status(sk::StatusRequest {
-                    timeline: Some(id.into()),
-                })
-                .await
-                .map(|r| r.into_inner())
-                .map_err(|s| rpc_error("status", addr, s))
-            }
-        });
-        let mut answered = 0;
-        for (addr, r) in safekeepers
-            .iter()
-            .zip(futures::future::join_all(asks).await)
-        {
-            match r {
-                Ok(s) => {
-                    answered += 1;
-                    let _ = writeln!(
-                        out,
-                        "  {addr} (node {}): term {}  flush_lsn {}  commit_lsn {}  backup_lsn {}  \
-                         start {}  pageserver generation {}  remote_consistent_lsn {}",
-                        s.node_id,
-                        s.term,
-                        Lsn(s.flush_lsn),
-                        Lsn(s.commit_lsn),
-                        Lsn(s.backup_lsn),
-                        Lsn(s.timeline_start_lsn),
-                        s.pageserver_generation,
-                        Lsn(s.remote_consistent_lsn),
-                    );
-                }
-                Err(e) => {
-                    let _ = writeln!(out, "  {addr}: error: {e}");
-                }
-            }
-        }
-        let result = match ps_err {
-            Some(e) => Err(e),
-            None if answered < majority(safekeepers.len()) => Err(AdminError::NoQuorum {
-                answered,
-                total: safekeepers.len(),
-            }),
-            None => Ok(()),
-        };
-        (out, result)
-    }
-    .instrument(span)
-    .await
 }
 
 #[cfg(test)]

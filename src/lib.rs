@@ -2,14 +2,21 @@
 //!
 //! The `strata` command (src/main.rs) is a thin clap front end over the
 //! component crates and the modules here: [`LocalCluster`] (`strata start`,
-//! a whole cluster in one process), [`admin`] (`strata timeline`, `strata
-//! status`), [`metrics_http`] (every server's `--metrics` endpoint) and
-//! [`waldump`] (`strata waldump`), and [`durations`] (the tuning flags' `2s` / `500ms`).
+//! a whole cluster in one process) with [`cluster_file`] (the addresses it
+//! chose, for the admin commands) and [`logging`] (its quiet terminal and
+//! rotated log files), [`admin`] (`strata timeline`) and [`status`] (`strata
+//! status`), [`config_file`] (`--config FILE` and `STRATA_*` variables),
+//! [`metrics_http`] (every server's `--metrics` endpoint), [`waldump`]
+//! (`strata waldump`), and [`durations`] (the tuning flags' `2s` / `500ms`).
 
 pub mod admin;
+pub mod cluster_file;
+pub mod config_file;
 pub mod durations;
 pub mod local_cluster;
+pub mod logging;
 pub mod metrics_http;
+pub mod status;
 pub mod waldump;
 
-pub use local_cluster::{LocalCluster, LocalClusterConfig};
+pub use local_cluster::{LocalCluster, LocalClusterConfig, Started};

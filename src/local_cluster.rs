@@ -9,13 +9,18 @@
 //! {data_dir}/safekeeper-1|2|3/   WAL segments and control files
 //! {data_dir}/pageserver/         the pageserver's local layer cache
 //! {data_dir}/objects/            the object store (file://), unless --object-store says otherwise
+//! {data_dir}/logs/               the components' logs (`strata start` sets this up, see crate::logging)
+//! {data_dir}/cluster.toml        the addresses chosen, while running (crate::cluster_file)
 //! ```
 //!
 //! Start order is the dependency order: safekeepers (on ports picked up
 //! front so each knows its peers), then the pageserver (which streams WAL from
 //! them), then the compute (which wins an election on the safekeepers and
-//! creates tenant `default` / timeline `main` on the pageserver if missing).
-//! [`LocalCluster::stop`] stops them in reverse order; the pageserver flushes
+//! creates tenant `default` / timeline `main` on the pageserver if missing);
+//! [`LocalCluster::start_reporting`] reports each as it comes up ([`Started`]).
+//! Once all serve, `cluster.toml` records their addresses for the admin
+//! commands. [`LocalCluster::stop`] stops them in reverse order and removes
+//! `cluster.toml`; the pageserver flushes
 //! and uploads what it ingested. Run again on the same directory, the cluster
 //! resumes with all its data: the safekeepers recover their WAL, the
 //! pageserver reattaches from the object store, and the new compute's
@@ -68,6 +73,15 @@ impl LocalClusterConfig {
     }
 }
 
+/// A component that came up, as [`LocalCluster::start_reporting`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Started {
+    Safekeepers(Vec<SocketAddr>),
+    Pageserver(SocketAddr),
+    /// The primary compute: PostgreSQL clients can connect here.
+    Compute(SocketAddr),
+}
+
 /// Why the cluster could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -93,6 +107,7 @@ pub struct LocalCluster {
     pub safekeepers: Vec<SocketAddr>,
     pub pageserver: SocketAddr,
     pub timeline: TimelineId,
+    data_dir: PathBuf,
     cancel: CancellationToken,
     /// The compute's supervisor (see the module docs).
     compute: JoinHandle<()>,
@@ -100,6 +115,11 @@ pub struct LocalCluster {
     ps_server: JoinHandle<pageserver::Result<()>>,
     sk_cancel: CancellationToken,
     sks: Vec<safekeeper::server::Running>,
+}
+
+/// `DATA_DIR/logs`: where `strata start` writes the components' logs.
+pub fn logs_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("logs")
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
@@ -123,6 +143,14 @@ fn pick_ports(n: usize) -> std::io::Result<Vec<u16>> {
 impl LocalCluster {
     /// Starts every component; returns once PostgreSQL clients can connect.
     pub async fn start(config: LocalClusterConfig) -> Result<LocalCluster, ClusterError> {
+        LocalCluster::start_reporting(config, |_| {}).await
+    }
+
+    /// [`LocalCluster::start`], calling `progress` as each component comes up.
+    pub async fn start_reporting(
+        config: LocalClusterConfig,
+        mut progress: impl FnMut(Started),
+    ) -> Result<LocalCluster, ClusterError> {
         let dir = &config.data_dir;
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let dir = std::path::absolute(dir).map_err(io(dir))?;
@@ -155,6 +183,7 @@ impl LocalCluster {
         }
         let safekeepers: Vec<SocketAddr> = sks.iter().map(|s| s.addr).collect();
         let sk_list: Vec<String> = safekeepers.iter().map(|a| a.to_string()).collect();
+        progress(Started::Safekeepers(safekeepers.clone()));
 
         // The pageserver streams WAL from them.
         let cancel = CancellationToken::new();
@@ -173,6 +202,7 @@ impl LocalCluster {
         let ps = pageserver::Pageserver::start(pc, remote, client.clone(), client, cancel.clone())
             .await?;
         let (pageserver, ps_server) = pageserver::grpc::spawn(ps.clone(), listen).await?;
+        progress(Started::Pageserver(pageserver));
 
         // The primary compute: election, timeline, engine, pgwire.
         let mut cc = compute::server::ServerConfig::new(
@@ -187,20 +217,56 @@ impl LocalCluster {
         cc.users_file = config.users_file.clone();
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
         let postgres_addr = compute.addr;
+        progress(Started::Compute(postgres_addr));
         cc.listen = postgres_addr; // a restarted compute serves on the same port
         let compute = tokio::spawn(supervise(compute, cc, cancel.clone()));
-        Ok(LocalCluster {
+        let cluster = LocalCluster {
             postgres_addr,
             safekeepers,
             pageserver,
             timeline: config.timeline,
+            data_dir: dir.clone(),
             cancel,
             compute,
             ps,
             ps_server,
             sk_cancel,
             sks,
-        })
+        };
+        let file = cluster.cluster_file(object_store);
+        if let Err(source) = crate::cluster_file::write(&dir, &file) {
+            cluster.stop().await;
+            return Err(ClusterError::Io {
+                path: crate::cluster_file::path(&dir),
+                source,
+            });
+        }
+        Ok(cluster)
+    }
+
+    /// What `cluster.toml` says about this cluster.
+    fn cluster_file(&self, object_store: String) -> crate::cluster_file::ClusterFile {
+        crate::cluster_file::ClusterFile {
+            pid: std::process::id(),
+            postgres: self.postgres_addr.to_string(),
+            connection_string: self.connection_string(),
+            pageserver: self.pageserver.to_string(),
+            safekeepers: self.safekeepers.iter().map(|a| a.to_string()).collect(),
+            tenant: self.timeline.tenant.to_string(),
+            timeline: self.timeline.timeline.to_string(),
+            object_store,
+            logs: self.logs_dir(),
+        }
+    }
+
+    /// The (absolute) data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Where `strata start` writes the components' logs: `DATA_DIR/logs`.
+    pub fn logs_dir(&self) -> PathBuf {
+        logs_dir(&self.data_dir)
     }
 
     /// A libpq connection string for psql and drivers.
@@ -212,9 +278,12 @@ impl LocalCluster {
         )
     }
 
-    /// Stops the compute, then the pageserver (flushing and uploading what
-    /// it ingested), then the safekeepers.
+    /// Removes `cluster.toml`, then stops the compute, then the pageserver
+    /// (flushing and uploading what it ingested), then the safekeepers.
     pub async fn stop(self) {
+        if let Err(e) = crate::cluster_file::remove(&self.data_dir) {
+            tracing::warn!(error = %e, "remove cluster.toml");
+        }
         self.cancel.cancel();
         if let Err(e) = self.compute.await {
             tracing::error!(error = %e, "compute supervisor failed");

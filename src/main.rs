@@ -1,11 +1,15 @@
 //! The `strata` command line. Each subcommand is a thin wrapper over the
 //! library (`strata::*`) or a component crate; `anyhow` lives only here.
+//!
+//! Parsing is two-step (see `strata::config_file`): the clap command gets a
+//! `STRATA_*` variable for every flag and, when a server subcommand is given
+//! `--config FILE`, the file's values as defaults; then the arguments parse.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use proto::Lsn;
 use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;
@@ -18,9 +22,14 @@ use tokio_util::sync::CancellationToken;
     long_about = "Strata: a PostgreSQL-compatible database with compute separated from storage.\n\n\
         Compute nodes stream WAL to a quorum of safekeepers; a pageserver rebuilds any page at \
         any LSN from that WAL and from layer files in object storage.\n\n\
-        Available today: `strata safekeeper`, `strata pageserver`, `strata compute`, \
-        `strata timeline create|list`, `strata users add`, `strata status` and `strata waldump`. The embedded \
-        cluster (`strata start`) is being built; see README.md."
+        Try it: `strata start` runs a whole cluster (three safekeepers, a pageserver and a \
+        primary compute) in one process on ./strata-data and prints how to connect; \
+        `strata status` shows its timelines. For real deployments run each server on its own: \
+        `strata safekeeper`, `strata pageserver`, `strata compute`.\n\n\
+        Configuration: every flag can also be set by an environment variable named after it \
+        (`--data-dir` is STRATA_DATA_DIR), and the server subcommands read a TOML file given with \
+        `--config FILE` (STRATA_CONFIG) whose keys are the flags' names. A flag wins over its \
+        variable, which wins over the file, which wins over the default. See README.md."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +52,8 @@ enum Cmd {
     /// among the reachable ones uploads each timeline's WAL to `--object-store`, and a lagging
     /// safekeeper pulls missing committed WAL from them.
     Safekeeper {
+        #[command(flatten)]
+        config: ConfigArg,
         /// This safekeeper's node id, unique in the cluster and stable across restarts.
         #[arg(long)]
         id: u64,
@@ -71,6 +82,8 @@ enum Cmd {
     /// Run a pageserver: WAL ingest from the safekeepers, GetPage@LSN over gRPC, layer files
     /// in object storage (local disk is a cache).
     Pageserver {
+        #[command(flatten)]
+        config: ConfigArg,
         /// gRPC address to listen on.
         #[arg(long)]
         listen: std::net::SocketAddr,
@@ -101,22 +114,37 @@ enum Cmd {
         #[command(subcommand)]
         cmd: TimelineCmd,
     },
-    /// Show a timeline as the pageserver and each safekeeper see it (LSNs, generation, layers).
+    /// Show each timeline as the pageserver and every safekeeper see it.
+    ///
+    /// Per timeline: each safekeeper's term and flush/commit LSN; the pageserver's generation,
+    /// ingested and remote-consistent LSN, layer counts and physical size in the object store;
+    /// the lag in bytes (committed but not ingested; ingested but not uploaded).
+    ///
+    /// With no addresses it reads DATA_DIR/cluster.toml, written by a running `strata start`.
+    /// Exits non-zero unless the pageserver and a majority of the safekeepers answered.
     Status {
-        /// The pageserver's gRPC address.
-        #[arg(long)]
-        pageserver: String,
-        /// The safekeepers' gRPC addresses, comma-separated.
-        #[arg(long, value_delimiter = ',', required = true)]
-        safekeepers: Vec<String>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// The tenant whose timelines to show.
         #[arg(long, default_value = "default")]
         tenant: String,
-        #[arg(long, default_value = "main")]
-        timeline: String,
+        /// Only this timeline (default: every timeline of the tenant).
+        #[arg(long)]
+        timeline: Option<String>,
+        /// Print JSON (for scripts) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Start a whole cluster in this process (3 safekeepers, a pageserver, a primary compute)
     /// on a local folder: the embedded default. Stops cleanly on Ctrl-C; run again to resume.
+    ///
+    /// Prints a line per component as it comes up, then the connection string and where data
+    /// and logs live. Logs go to DATA_DIR/logs/ (rotated daily, a week kept), and to the
+    /// terminal too with --verbose or when RUST_LOG is set. The addresses chosen are written
+    /// to DATA_DIR/cluster.toml, where `strata status` and `strata timeline` find them.
     Start {
+        #[command(flatten)]
+        config: ConfigArg,
         /// Where every component keeps its data; created if missing, resumed if present.
         #[arg(long, default_value = "./strata-data")]
         data_dir: PathBuf,
@@ -136,6 +164,9 @@ enum Cmd {
         /// Serve Prometheus metrics (all components) at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        /// Also print the components' logs on the terminal (stderr).
+        #[arg(long)]
+        verbose: bool,
         #[command(flatten)]
         s3: S3Args,
     },
@@ -150,6 +181,8 @@ enum Cmd {
     /// any other address the compute refuses to start without a users file, unless
     /// `--auth trust` says that is what you want.
     Compute {
+        #[command(flatten)]
+        config: ConfigArg,
         /// PostgreSQL wire-protocol address to listen on.
         #[arg(long)]
         listen: std::net::SocketAddr,
@@ -210,13 +243,13 @@ enum UsersCmd {
 #[derive(Subcommand)]
 enum TimelineCmd {
     /// Create a root timeline, or a branch of `--from` at its last record, an LSN or a time.
+    ///
+    /// The pageserver creates it, then a majority of the safekeepers must hold it. With no
+    /// addresses it reads DATA_DIR/cluster.toml, written by a running `strata start`.
     Create {
-        /// The pageserver's gRPC address.
-        #[arg(long)]
-        pageserver: String,
-        /// The safekeepers' gRPC addresses, comma-separated; a majority must hold the timeline.
-        #[arg(long, value_delimiter = ',', required = true)]
-        safekeepers: Vec<String>,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// The tenant to create the timeline in.
         #[arg(long, default_value = "default")]
         tenant: String,
         /// The new timeline's name.
@@ -229,15 +262,48 @@ enum TimelineCmd {
         #[arg(long, requires = "from")]
         at: Option<strata::admin::BranchPoint>,
     },
-    /// List a pageserver's timelines.
+    /// List a pageserver's timelines (with no address: the one in DATA_DIR/cluster.toml).
     List {
-        /// The pageserver's gRPC address.
+        /// The pageserver's gRPC address (default: from DATA_DIR/cluster.toml).
         #[arg(long)]
-        pageserver: String,
+        pageserver: Option<String>,
+        /// A running `strata start`'s data directory, whose cluster.toml names the pageserver.
+        #[arg(long, default_value = "./strata-data")]
+        data_dir: PathBuf,
         /// Only this tenant's timelines (all when absent).
         #[arg(long)]
         tenant: Option<String>,
     },
+}
+
+/// `--config FILE` of the server subcommands (read before parsing: see `strata::config_file`).
+#[derive(clap::Args, Debug)]
+struct ConfigArg {
+    /// A TOML file of settings: keys are this command's flag names (`data-dir = "..."`).
+    /// Precedence: flag > STRATA_* variable > this file > default.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The servers an admin command talks to: given, or read from a running
+/// `strata start`'s DATA_DIR/cluster.toml.
+#[derive(clap::Args, Debug)]
+struct ClusterArgs {
+    /// The pageserver's gRPC address (default: from DATA_DIR/cluster.toml).
+    #[arg(long)]
+    pageserver: Option<String>,
+    /// The safekeepers' gRPC addresses, comma-separated (default: from DATA_DIR/cluster.toml).
+    #[arg(long, value_delimiter = ',')]
+    safekeepers: Vec<String>,
+    /// A running `strata start`'s data directory, whose cluster.toml names the servers.
+    #[arg(long, default_value = "./strata-data")]
+    data_dir: PathBuf,
+}
+
+impl ClusterArgs {
+    fn resolve(self) -> Result<strata::cluster_file::Servers, strata::admin::AdminError> {
+        strata::cluster_file::resolve(self.pageserver, self.safekeepers, &self.data_dir, true)
+    }
 }
 
 /// Runs one admin client call: warnings to stderr, a small runtime; prints
@@ -245,13 +311,7 @@ enum TimelineCmd {
 fn run_client<F: Future<Output = (String, Result<(), strata::admin::AdminError>)>>(
     call: impl FnOnce() -> F,
 ) -> anyhow::Result<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
+    strata::logging::init_client();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -274,20 +334,34 @@ struct S3Args {
     s3_allow_http: bool,
 }
 
-/// Runs a server until Ctrl-C or SIGTERM: logging (RUST_LOG, default info),
-/// a tokio runtime, the Prometheus endpoint at `--metrics`, and one
-/// cancellation token that the signal handler fires.
+/// Fails with a message naming `flag` when `addr` cannot be bound (in use,
+/// or not an address of this machine). A port 0 is always free.
+fn ensure_free(addr: SocketAddr, flag: &str) -> anyhow::Result<()> {
+    if addr.port() == 0 {
+        return Ok(());
+    }
+    match std::net::TcpListener::bind(addr) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => anyhow::bail!(
+            "port {} ({addr}) is already in use: stop what listens there, or choose another \
+             with {flag}",
+            addr.port()
+        ),
+        Err(e) => anyhow::bail!("cannot listen on {addr} ({flag}): {e}"),
+    }
+}
+
+/// Runs a server until Ctrl-C or SIGTERM: a tokio runtime, the Prometheus
+/// endpoint at `--metrics`, and one cancellation token that the signal
+/// handler fires. Logging is set up by the caller (`strata::logging`).
 fn run_server<F, Fut>(metrics: Option<SocketAddr>, serve: F) -> anyhow::Result<()>
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
+    if let Some(addr) = metrics {
+        ensure_free(addr, "--metrics")?;
+    }
     tokio::runtime::Runtime::new()?.block_on(async move {
         let cancel = CancellationToken::new();
         if let Some(addr) = metrics {
@@ -311,8 +385,22 @@ where
     })
 }
 
+/// Parses the command line with `STRATA_*` variables and the `--config` file
+/// (see `strata::config_file`).
+fn parse() -> anyhow::Result<Cli> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut cmd = strata::config_file::with_env(Cli::command());
+    if let Some((sub, path)) =
+        strata::config_file::config_path(&args, std::env::var_os("STRATA_CONFIG"))
+    {
+        cmd = strata::config_file::apply_file(cmd, &sub, &path)?;
+    }
+    let matches = cmd.get_matches_from(args);
+    Ok(Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit()))
+}
+
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().cmd {
+    match parse()?.cmd {
         Cmd::Waldump { file, start } => {
             let mut f = File::open(&file).with_context(|| format!("open {}", file.display()))?;
             let stdout = std::io::stdout();
@@ -324,6 +412,7 @@ fn main() -> anyhow::Result<()> {
             );
         }
         Cmd::Safekeeper {
+            config: file,
             id,
             listen,
             data_dir,
@@ -343,6 +432,9 @@ fn main() -> anyhow::Result<()> {
                 allow_http: s3.s3_allow_http,
                 ..Default::default()
             };
+            strata::logging::init_server();
+            log_config(&file);
+            ensure_free(config.listen, "--listen")?;
             run_server(metrics, |cancel| async move {
                 safekeeper::server::run(config, cancel)
                     .await
@@ -350,6 +442,7 @@ fn main() -> anyhow::Result<()> {
             })?;
         }
         Cmd::Pageserver {
+            config: file,
             listen,
             data_dir,
             object_store,
@@ -369,6 +462,9 @@ fn main() -> anyhow::Result<()> {
                 allow_http: s3.s3_allow_http,
                 ..Default::default()
             };
+            strata::logging::init_server();
+            log_config(&file);
+            ensure_free(config.listen, "--listen")?;
             run_server(metrics, |cancel| async move {
                 pageserver::run(config, cancel)
                     .await
@@ -378,46 +474,79 @@ fn main() -> anyhow::Result<()> {
         Cmd::Timeline {
             cmd:
                 TimelineCmd::Create {
-                    pageserver,
-                    safekeepers,
+                    cluster,
                     tenant,
                     timeline,
                     from,
                     at,
                 },
-        } => run_client(|| {
-            strata::admin::create_timeline(
-                &pageserver,
-                &safekeepers,
-                &tenant,
-                &timeline,
-                from.as_deref(),
-                at,
-            )
-        })?,
+        } => {
+            let servers = cluster.resolve()?;
+            run_client(|| async move {
+                strata::admin::create_timeline(
+                    &servers.pageserver,
+                    &servers.safekeepers,
+                    &tenant,
+                    &timeline,
+                    from.as_deref(),
+                    at,
+                )
+                .await
+            })?
+        }
         Cmd::Timeline {
-            cmd: TimelineCmd::List { pageserver, tenant },
-        } => run_client(|| async move {
-            match strata::admin::list_timelines(&pageserver, tenant.as_deref()).await {
-                Ok(out) => (out, Ok(())),
-                Err(e) => (String::new(), Err(e)),
-            }
-        })?,
+            cmd:
+                TimelineCmd::List {
+                    pageserver,
+                    data_dir,
+                    tenant,
+                },
+        } => {
+            let servers = strata::cluster_file::resolve(pageserver, Vec::new(), &data_dir, false)?;
+            run_client(|| async move {
+                match strata::admin::list_timelines(&servers.pageserver, tenant.as_deref()).await {
+                    Ok(out) => (out, Ok(())),
+                    Err(e) => (String::new(), Err(e)),
+                }
+            })?
+        }
         Cmd::Status {
-            pageserver,
-            safekeepers,
+            cluster,
             tenant,
             timeline,
-        } => run_client(|| strata::admin::status(&pageserver, &safekeepers, &tenant, &timeline))?,
+            json,
+        } => {
+            let servers = cluster.resolve()?;
+            let req = strata::status::StatusRequest {
+                pageserver: servers.pageserver,
+                safekeepers: servers.safekeepers,
+                tenant,
+                timeline,
+            };
+            run_client(|| async move {
+                let (st, result) = strata::status::status(&req).await;
+                let text = if json { st.to_json() } else { st.to_text() };
+                (text, result)
+            })?
+        }
         Cmd::Start {
+            config: file,
             data_dir,
             object_store,
             port,
             cache_size,
             users_file,
             metrics,
+            verbose,
             s3,
         } => {
+            let data_dir = std::path::absolute(&data_dir)
+                .with_context(|| format!("data directory {}", data_dir.display()))?;
+            ensure_free(std::net::SocketAddr::from(([127, 0, 0, 1], port)), "--port")?;
+            let logs = strata::local_cluster::logs_dir(&data_dir);
+            let _log_guard = strata::logging::init_embedded(&logs, verbose)
+                .with_context(|| format!("set up logging in {}", logs.display()))?;
+            log_config(&file);
             let mut config = strata::LocalClusterConfig::new(data_dir);
             config.object_store = object_store;
             config.port = port;
@@ -429,21 +558,25 @@ fn main() -> anyhow::Result<()> {
                 allow_http: s3.s3_allow_http,
                 ..Default::default()
             };
-            let data_dir = config.data_dir.display().to_string();
             run_server(metrics, |cancel| async move {
-                let cluster = strata::LocalCluster::start(config)
-                    .await
-                    .context("start the local cluster")?;
-                println!("Strata is running (data in {data_dir}).");
-                println!("Connect with:  psql '{}'", cluster.connection_string());
-                println!("Press Ctrl-C to stop; run `strata start` again to resume.");
+                println!("Starting Strata in {}", config.data_dir.display());
+                let started = std::time::Instant::now();
+                let cluster = tokio::select! {
+                    c = strata::LocalCluster::start_reporting(config, |s| print_started(&s, started)) => {
+                        c.context("start the local cluster")?
+                    }
+                    _ = cancel.cancelled() => anyhow::bail!("interrupted while starting"),
+                };
+                print_running(&cluster, metrics);
                 cancel.cancelled().await;
+                println!("Stopping...");
                 cluster.stop().await;
                 println!("Strata stopped.");
                 Ok(())
             })?;
         }
         Cmd::Compute {
+            config: file,
             listen,
             pageserver,
             safekeepers,
@@ -464,6 +597,9 @@ fn main() -> anyhow::Result<()> {
             config.max_connections = max_connections;
             config.auth = auth;
             config.users_file = users_file;
+            strata::logging::init_server();
+            log_config(&file);
+            ensure_free(config.listen, "--listen")?;
             run_server(metrics, |cancel| async move {
                 compute::server::run(config, cancel)
                     .await
@@ -486,4 +622,76 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Logs which config file the settings came from.
+fn log_config(file: &ConfigArg) {
+    if let Some(path) = &file.config {
+        tracing::info!(config = %path.display(), "settings from a config file (flags and STRATA_* variables win)");
+    }
+}
+
+/// `strata start`'s progress line for a component that came up.
+fn print_started(s: &strata::Started, since: std::time::Instant) {
+    let secs = since.elapsed().as_secs_f64();
+    let (what, addrs) = match s {
+        strata::Started::Safekeepers(a) => ("safekeepers", a.clone()),
+        strata::Started::Pageserver(a) => ("pageserver", vec![*a]),
+        strata::Started::Compute(a) => ("compute", vec![*a]),
+    };
+    let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+    println!("  {what:<12} up at {}  ({secs:.1}s)", addrs.join(", "));
+}
+
+/// What `strata start` prints once the cluster serves.
+fn print_running(cluster: &strata::LocalCluster, metrics: Option<SocketAddr>) {
+    let dir = cluster.data_dir();
+    let quoted = shell_quote(dir);
+    println!("Strata is running.");
+    println!("  Connect:  psql '{}'", cluster.connection_string());
+    println!("  Data:     {}", dir.display());
+    println!("  Logs:     {}", cluster.logs_dir().display());
+    if let Some(m) = metrics {
+        println!("  Metrics:  http://{m}/metrics");
+    }
+    println!("  Status:   strata status --data-dir {quoted}");
+    println!("Press Ctrl-C to stop; run `strata start` again to resume.");
+}
+
+/// A path as a shell word (single-quoted when it needs to be).
+fn shell_quote(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subcommand says what it does and every flag what it means (`--help`).
+    #[test]
+    fn every_command_and_flag_has_help() {
+        fn check(cmd: &clap::Command, path: &str) {
+            assert!(cmd.get_about().is_some(), "`{path}` has no description");
+            for arg in cmd.get_arguments() {
+                assert!(
+                    arg.get_help().is_some() || arg.get_long_help().is_some(),
+                    "`{path}` --{} has no description",
+                    arg.get_id()
+                );
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let cmd = strata::config_file::with_env(Cli::command());
+        cmd.clone().debug_assert();
+        check(&cmd, "strata");
+    }
 }

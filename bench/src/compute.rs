@@ -81,7 +81,7 @@ async fn measure(conninfo: &str, o: &Opts) -> anyhow::Result<Figures> {
     })
 }
 
-fn start_strata(dir: &std::path::Path, port: u16) -> anyhow::Result<Child> {
+pub fn start_strata(dir: &std::path::Path, port: u16) -> anyhow::Result<Child> {
     let exe = std::env::current_exe()?.with_file_name("strata");
     let _ = std::fs::remove_dir_all(dir);
     let child = Command::new(&exe)

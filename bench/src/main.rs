@@ -8,6 +8,7 @@ mod disk;
 mod failover;
 mod getpages_paced;
 mod pageserver;
+mod pgbench;
 pub mod postgres;
 mod safekeepers;
 mod sql;
@@ -31,6 +32,10 @@ enum Cmd {
     /// `strata start` vs vanilla PostgreSQL: single-row INSERT commit latency and
     /// point SELECT latency, one client (needs `cargo build --release -p strata`).
     Compute(compute::Opts),
+    /// pgbench 15, unmodified, against `strata start` and PostgreSQL 15: load time, then
+    /// tpcb-like and select-only with -M prepared at 1/8/32 clients (needs
+    /// `cargo build --release -p strata`).
+    Pgbench(pgbench::Opts),
     /// SQL on `strata start` vs vanilla PostgreSQL: SQLite's sqllogictest corpus total time,
     /// and a 1M-row hash join + GROUP BY (needs `cargo build --release -p strata`).
     Sql(sql::Opts),
@@ -58,6 +63,7 @@ fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
         Cmd::Compute(o) => compute::run(o),
+        Cmd::Pgbench(o) => pgbench::run(o),
         Cmd::Sql(o) => sql::run(o),
         Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Pageserver(o) => pageserver::run(o),

@@ -52,6 +52,7 @@ pub mod page_cache;
 pub mod page_client;
 pub mod server;
 pub mod slotted_page;
+pub mod sweeper;
 pub mod values;
 
 pub use error::{Error, Result};

@@ -12,6 +12,7 @@
 //!  4. frontend::bind_and_serve(--listen, --max-connections): pgwire sessions over the Engine
 //!     + the lease task: the oldest held snapshot's LSN leased on the pageserver (LeaseLsn),
 //!     renewed before it expires ([`SnapshotLeases`])
+//!     + the sweeper: space maintenance of relations no commit writes ([`sweeper`])
 //!  5. cancel (Ctrl-C / SIGTERM) → stop accepting, close sessions, stop the proposer
 //!  6. the engine stops serving (Engine::stopping) → the same, and `run` fails
 //! ```
@@ -53,6 +54,7 @@ use crate::frontend::auth::{self, AuthMethod};
 use crate::frontend::{self, FrontendConfig};
 use crate::page_cache::{CacheConfig, PageCache};
 use crate::page_client::{PageClient, PageClientConfig};
+use crate::sweeper::{self, SweepConfig};
 
 /// Settings of one compute node (the `strata compute` flags).
 #[derive(Debug, Clone)]
@@ -119,6 +121,7 @@ pub struct Running {
     wal: Arc<ProposerWal>,
     serving: tokio::task::JoinHandle<()>,
     leasing: tokio::task::JoinHandle<()>,
+    sweeping: tokio::task::JoinHandle<u64>,
 }
 
 impl Running {
@@ -132,7 +135,7 @@ impl Running {
     }
 
     /// Waits until the front end has stopped (after `cancel`, or once the engine stopped
-    /// serving), stops the lease task, then stops the proposer.
+    /// serving), stops the lease task and the sweeper, then stops the proposer.
     pub async fn stopped(self) {
         if let Err(e) = self.serving.await {
             tracing::error!(error = %e, "front end task failed");
@@ -144,6 +147,12 @@ impl Running {
             && !e.is_cancelled()
         {
             tracing::error!(error = %e, "snapshot lease task failed");
+        }
+        // Cancelled with the front end (or stopped with the engine); an in-flight sweep
+        // finishes first, so its record is not cut off by the proposer's shutdown.
+        match self.sweeping.await {
+            Ok(n) => tracing::debug!(records = n, "sweeper stopped"),
+            Err(e) => tracing::error!(error = %e, "sweeper task failed"),
         }
         self.wal.proposer().shutdown();
     }
@@ -246,12 +255,17 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         SNAPSHOT_LEASE_TTL,
     )?;
     let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
+    let sweeping = tokio::spawn(
+        sweeper::run(engine.clone(), SweepConfig::default(), cancel.child_token())
+            .in_current_span(),
+    );
     Ok(Running {
         addr,
         engine,
         wal,
         serving,
         leasing,
+        sweeping,
     })
 }
 

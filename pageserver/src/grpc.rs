@@ -207,9 +207,11 @@ fn get_pages_batch_cached(
     })
 }
 
-async fn info(handle: &TimelineHandle) -> pb::TimelineInfo {
+async fn info(ps: &Pageserver, handle: &TimelineHandle) -> pb::TimelineInfo {
     let remote = handle.remote.lock().await;
     let gc_cutoff = handle.effective_gc_cutoff();
+    let layers = &remote.manifest.layers;
+    let count = |kind: &str| layers.iter().filter(|l| l.kind == kind).count() as u64;
     pb::TimelineInfo {
         tenant: handle.id.tenant.to_string(),
         timeline: handle.id.timeline.to_string(),
@@ -224,8 +226,11 @@ async fn info(handle: &TimelineHandle) -> pb::TimelineInfo {
         remote_consistent_lsn: remote.manifest.remote_consistent_lsn,
         gc_cutoff_lsn: gc_cutoff.0,
         generation: handle.generation,
-        layer_count: remote.manifest.layers.len() as u64,
-        layer_bytes: remote.manifest.layers.iter().map(|l| l.size).sum(),
+        layer_count: layers.len() as u64,
+        layer_bytes: layers.iter().map(|l| l.size).sum(),
+        image_layer_count: count("image"),
+        delta_layer_count: count("delta"),
+        object_store: ps.remote_storage().url().to_string(),
     }
 }
 
@@ -346,7 +351,7 @@ impl PageserverRpc for Service {
                 tracing::warn!(error = %e, "create timeline");
                 status(&e)
             })?;
-            Ok(Response::new(info(&handle).await))
+            Ok(Response::new(info(&self.ps, &handle).await))
         }
         .instrument(span)
         .await
@@ -362,7 +367,7 @@ impl PageserverRpc for Service {
             let tenant = (!r.tenant.is_empty()).then_some(r.tenant.as_str());
             let mut timelines = Vec::new();
             for h in self.ps.timelines(tenant) {
-                timelines.push(info(&h).await);
+                timelines.push(info(&self.ps, &h).await);
             }
             Ok(Response::new(pb::ListTimelinesResponse { timelines }))
         }
@@ -381,7 +386,7 @@ impl PageserverRpc for Service {
             let handle = timeline_id(&r.tenant, &r.timeline)
                 .and_then(|id| self.ps.timeline(&id))
                 .map_err(|e| status(&e))?;
-            Ok(Response::new(info(&handle).await))
+            Ok(Response::new(info(&self.ps, &handle).await))
         }
         .instrument(span)
         .await

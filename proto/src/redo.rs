@@ -31,7 +31,16 @@ const IMAGE_THRESHOLD: usize = PAGE_SIZE * 3 / 4;
 /// of the record carrying the change).
 pub fn apply(page: &mut Page, change: &PageChange, lsn: Lsn) -> Result<(), Error> {
     match &change.body {
-        PageBody::Image(img) => page.copy_from_slice(img),
+        PageBody::Image(img) => {
+            // Decoders only make full-page images; a value built in memory may not be.
+            if img.len() != page.len() {
+                return Err(Error::MalformedRecord {
+                    lsn,
+                    reason: "page image is not a whole page",
+                });
+            }
+            page.copy_from_slice(img)
+        }
         PageBody::Delta(delta) => {
             let found = page::page_lsn(page);
             if found != change.base_lsn {

@@ -2,11 +2,12 @@
 //! setting, the transaction's and statement's start times (`now()`,
 //! `statement_timestamp()`), the [`ObjectLookup`] that resolves `regclass` / `regproc`
 //! names, and the session's identity and settings ([`SessionInfo`]: `current_user`,
-//! `pg_backend_pid()`, `current_setting`, and `set_config`, which changes a setting), and
-//! — while a statement runs — its [`CatalogEnv`]: the statement's catalog, the
-//! storage's non-transactional [`Services`] (sequences, sizes), session state (`currval`,
-//! settings, the user) and the session list, which `nextval`, `pg_get_indexdef`,
-//! `current_setting`, the `pg_catalog` relations and their kin read.
+//! `pg_backend_pid()`; its [`Settings`] are the one store SET, SHOW, RESET,
+//! `current_setting` and `set_config` read and change), and — while a statement runs —
+//! its [`CatalogEnv`]: the statement's catalog, the storage's non-transactional
+//! [`Services`] (sequences, sizes), session state (`currval`, the user) and the server's
+//! session list ([`Activity`]), which `nextval`, `pg_get_indexdef`, `pg_stat_activity`,
+//! `pg_cancel_backend` and their kin read.
 //!
 //! Expressions are evaluated and values printed far from the session (in executor operators,
 //! in casts folded at bind time, in the pgwire encoder), so the environment is *installed*
@@ -19,9 +20,10 @@
 //! sees [`Env::default`]: UTC, and the current time for every timestamp.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::settings::Settings;
 use crate::storage::{Catalog, Oid, Services};
 use crate::types::datetime::zone::Zone;
 use crate::types::oid::ObjectLookup;
@@ -44,24 +46,20 @@ pub struct Env {
 }
 
 /// Who the session is (set by the front end from the startup packet) and its settings,
-/// shared by the [`Session`](crate::Session) (SET / SHOW) and the functions that read or
-/// change them.
+/// shared by the [`Session`](crate::Session) (SET / SHOW / RESET, transaction ends) and the
+/// functions that read or change them (`current_setting`, `set_config`): one store, so a
+/// `set_config` in a SELECT is seen by the next SHOW and undone by a ROLLBACK like a SET.
 #[derive(Debug)]
 pub struct SessionInfo {
     pub user: String,
     pub database: String,
     /// The backend process id the client was told (BackendKeyData).
     pub backend_pid: i32,
-    settings: Mutex<BTreeMap<String, String>>,
+    settings: Mutex<Settings>,
 }
 
 impl SessionInfo {
-    pub fn new(
-        user: &str,
-        database: &str,
-        backend_pid: i32,
-        settings: BTreeMap<String, String>,
-    ) -> SessionInfo {
+    pub fn new(user: &str, database: &str, backend_pid: i32, settings: Settings) -> SessionInfo {
         SessionInfo {
             user: user.to_string(),
             database: database.to_string(),
@@ -70,30 +68,22 @@ impl SessionInfo {
         }
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
-        // A poisoned lock only means a panic elsewhere; the map is still consistent.
+    /// The settings, to read or change. Never hold the guard across a statement's
+    /// execution: the functions it evaluates lock them too.
+    pub fn settings(&self) -> MutexGuard<'_, Settings> {
+        // A poisoned lock only means a panic elsewhere; every change is one map operation.
         self.settings.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A setting's value (names are lower case).
+    /// A setting's current value (`None`: unknown, or a custom one never set).
     pub fn setting(&self, name: &str) -> Option<String> {
-        self.map().get(name).cloned()
-    }
-
-    /// Sets a setting (the caller validated it).
-    pub fn set(&self, name: &str, value: String) {
-        self.map().insert(name.to_string(), value);
-    }
-
-    /// Every setting.
-    pub fn settings(&self) -> BTreeMap<String, String> {
-        self.map().clone()
+        self.settings().get(name)
     }
 }
 
 impl Default for SessionInfo {
     fn default() -> SessionInfo {
-        SessionInfo::new("postgres", "postgres", 0, BTreeMap::new())
+        SessionInfo::new("postgres", "postgres", 0, Settings::new())
     }
 }
 
@@ -104,27 +94,37 @@ pub struct SequenceValues {
     pub last: Option<Oid>,
 }
 
-/// One backend, as `pg_stat_activity` shows it.
-#[derive(Debug, Clone, PartialEq)]
+/// One backend, as `pg_stat_activity` shows it. Times are PostgreSQL microseconds (since
+/// 2000-01-01 00:00 UTC).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Backend {
     pub pid: i32,
+    pub database: String,
     pub user: String,
     pub application_name: String,
+    /// The client's IP address and port (`None` for a Unix socket or in-process).
     pub client_addr: Option<String>,
-    /// `active`, `idle`, `idle in transaction`, ...
+    pub client_port: Option<i32>,
+    /// `active`, `idle`, `idle in transaction` or `idle in transaction (aborted)`.
     pub state: String,
+    /// The running statement's text, or the last one's when idle.
     pub query: String,
-    /// When the backend started, in PostgreSQL microseconds (since 2000-01-01 UTC).
     pub backend_start: i64,
+    pub xact_start: Option<i64>,
+    pub query_start: Option<i64>,
+    pub state_change: Option<i64>,
 }
 
-/// The session list a front end provides (`pg_stat_activity`, `pg_cancel_backend`,
-/// `pg_terminate_backend`). Without one, a session knows only itself.
+/// The session list a server provides (`pg_stat_activity`, `pg_cancel_backend`,
+/// `pg_terminate_backend`): the compute front end's session registry implements it and
+/// gives it to each session ([`Session::set_activity`](crate::Session::set_activity)).
+/// Without one, a session knows only itself and can signal no one.
 pub trait Activity: Send + Sync {
+    /// Every client session, in pid order.
     fn backends(&self) -> Vec<Backend>;
     /// Cancels the running statement of backend `pid`; whether it exists.
     fn cancel(&self, pid: i32) -> bool;
-    /// Closes backend `pid`'s connection; whether it exists.
+    /// Ends backend `pid`'s session (its connection closes with 57P01); whether it exists.
     fn terminate(&self, pid: i32) -> bool;
 }
 
@@ -135,8 +135,6 @@ pub struct CatalogEnv {
     pub services: Arc<dyn Services>,
     /// Schemas searched for unqualified names.
     pub search_path: Vec<Oid>,
-    /// Session settings (`current_setting`, `pg_settings`).
-    pub settings: BTreeMap<String, String>,
     pub user: String,
     pub sequences: Arc<Mutex<SequenceValues>>,
     /// This backend (pid, state, the statement's text).

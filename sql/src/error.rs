@@ -132,6 +132,16 @@ pub enum Error {
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
+    /// 22P04: malformed COPY data (a missing or extra column, an unterminated CSV quote).
+    #[error("{0}")]
+    BadCopyFileFormat(String),
+    /// 22021: bytes that are not valid UTF-8.
+    #[error("{0}")]
+    CharacterNotInRepertoire(String),
+    /// Another error, with PostgreSQL's CONTEXT line (e.g. `COPY t, line 3, column x:
+    /// "abc"`); its SQLSTATE and DETAIL are the inner error's.
+    #[error("{error}")]
+    WithContext { error: Box<Error>, context: String },
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
@@ -238,6 +248,12 @@ pub enum Error {
     /// 42704 for SET/SHOW of an unknown parameter.
     #[error("unrecognized configuration parameter \"{0}\"")]
     UndefinedParameter(String),
+    /// 55P02: SET of a parameter that cannot be changed (e.g. `server_version`).
+    #[error("parameter \"{0}\" cannot be changed")]
+    CantChangeRuntimeParam(String),
+    /// 57014 with its own message (e.g. `COPY from stdin failed: ...` after a CopyFail).
+    #[error("{0}")]
+    QueryCanceledWith(String),
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
@@ -305,12 +321,15 @@ impl Error {
             IntervalFieldOverflow(_) => "22015",
             InvalidBinaryRepresentation(_) => "22P03",
             ArraySubscriptError(_) => "2202E",
-            NullValueNotAllowed(_) => "22004",
             DataException(_) => "22000",
             InvalidArgumentForLogarithm(_) => "2201E",
             InvalidArgumentForPowerFunction(_) => "2201F",
             UntranslatableCharacter(_) => "22P05",
             InvalidRowCountInLimit(_) => "2201W",
+            NullValueNotAllowed(_) => "22004",
+            BadCopyFileFormat(_) => "22P04",
+            CharacterNotInRepertoire(_) => "22021",
+            WithContext { error, .. } => error.code(),
             InvalidEscapeSequence(_) => "22025",
             SubstringError(_) => "22011",
             InvalidRegularExpression(_) => "2201B",
@@ -347,12 +366,13 @@ impl Error {
             UndefinedPreparedStatement(_) => "26000",
             DuplicatePreparedStatement(_) => "42P05",
             UndefinedParameter(_) => "42704",
+            CantChangeRuntimeParam(_) => "55P02",
             StackDepthExceeded => "54001",
             ProgramLimitExceeded(_) => "54000",
             OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
-            QueryCanceled => "57014",
+            QueryCanceled | QueryCanceledWith(_) => "57014",
             ConnectionFailure(_) => "08006",
             Internal(_) => "XX000",
         }
@@ -361,6 +381,7 @@ impl Error {
     /// PostgreSQL's DETAIL field, when the error has one.
     pub fn detail(&self) -> Option<&str> {
         match self {
+            Error::WithContext { error, .. } => error.detail(),
             Error::CheckViolation { detail, .. } if detail.is_empty() => None,
             Error::UniqueViolation { detail, .. }
             | Error::CheckViolation { detail, .. }
@@ -374,6 +395,7 @@ impl Error {
     /// PostgreSQL's HINT field, when the error has one.
     pub fn hint(&self) -> Option<&str> {
         match self {
+            Error::WithContext { error, .. } => error.hint(),
             Error::DependentObjectsStillExist { .. } => {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.")
             }
@@ -381,6 +403,30 @@ impl Error {
                 Some("Use OVERRIDING SYSTEM VALUE to override.")
             }
             _ => None,
+        }
+    }
+
+    /// PostgreSQL's CONTEXT field, when the error has one.
+    pub fn context(&self) -> Option<&str> {
+        match self {
+            Error::WithContext { context, .. } => Some(context),
+            _ => None,
+        }
+    }
+
+    /// The error under any CONTEXT wrapping.
+    pub fn innermost(&self) -> &Error {
+        match self {
+            Error::WithContext { error, .. } => error.innermost(),
+            e => e,
+        }
+    }
+
+    /// This error with a CONTEXT line.
+    pub fn with_context(self, context: impl Into<String>) -> Error {
+        Error::WithContext {
+            error: Box::new(self),
+            context: context.into(),
         }
     }
 

@@ -57,13 +57,15 @@
 //! * [`planner`] — plan nodes and access-path rules.
 //! * [`executor`] — operators.
 //! * [`storage`] — the storage contract; [`memory`] — the reference implementation.
-//! * [`session`] — transaction blocks, SET/SHOW, prepared statements.
+//! * [`session`] — transaction blocks, SET/SHOW/RESET, prepared statements, COPY.
+//! * [`settings`] — run-time parameters (GUCs); [`copy`] — COPY's statement and formats.
 //! * [`parse`] — SQL text to statements (`sqlparser`, plus the forms it refuses).
 //! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
 //! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
 //! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
 //!   statement's catalog and services) that evaluation and text output read, installed on
-//!   the session's thread.
+//!   the session's thread, with the session's identity, settings and server
+//!   ([`env::SessionInfo`], [`env::Activity`]).
 //!
 //! # Limits
 //!
@@ -85,12 +87,13 @@
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
-//! * `set_config(name, value, true)` (transaction-local) acts like `false`.
-//! * SQL-level PREPARE/EXECUTE and COPY are rejected with 0A000.
+//! * SQL-level PREPARE/EXECUTE and binary COPY are rejected with 0A000; COPY reads from
+//!   STDIN and writes to STDOUT only.
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (temporary tables, partial and
 //!   expression indexes, partitions and inheritance are refused with 0A000).
 
 pub mod binder;
+pub mod copy;
 pub mod ddl;
 pub mod env;
 mod error;
@@ -102,6 +105,7 @@ pub mod parse;
 pub mod planner;
 mod result;
 pub mod session;
+pub mod settings;
 #[cfg(feature = "slt")]
 pub mod slt;
 pub mod storage;

@@ -1,7 +1,12 @@
 //! [`Session`]: one client connection's SQL state — the transaction block state machine,
-//! session settings and prepared statements — and the entry points the pgwire front end
-//! calls: [`Session::execute`] (simple protocol) and [`Session::prepare`] /
-//! [`Session::execute_prepared`] (extended protocol).
+//! session settings, prepared statements and a running COPY — and the entry points the
+//! pgwire front end calls: [`Session::execute`] (simple protocol), [`Session::prepare`] /
+//! [`Session::execute_prepared`] (extended protocol) and the COPY calls (`session/copy.rs`).
+//!
+//! The session's identity and its settings live in one [`SessionInfo`] shared with the
+//! statement environment ([`crate::env`]): SET / SHOW / RESET (`session/settings_commands.rs`)
+//! and `current_setting` / `set_config` change the same [`crate::settings::Settings`], which
+//! follows the transaction (begin, commit, abort, savepoints) as PostgreSQL's GUCs do.
 //!
 //! Transaction states, as PostgreSQL's:
 //!
@@ -32,7 +37,10 @@ use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+mod copy;
+mod settings_commands;
 
 /// Transaction block state.
 enum Block<T> {
@@ -180,31 +188,6 @@ pub struct PreparedInfo {
     pub columns: Option<Vec<OutputColumn>>,
 }
 
-/// Session settings accepted by SET and reported by SHOW.
-const SETTINGS: &[(&str, &str)] = &[
-    ("application_name", ""),
-    ("client_encoding", "UTF8"),
-    ("client_min_messages", "notice"),
-    ("datestyle", "ISO, MDY"),
-    ("default_transaction_isolation", "read committed"),
-    ("extra_float_digits", "1"),
-    ("integer_datetimes", "on"),
-    ("intervalstyle", "postgres"),
-    ("lc_collate", "C"),
-    ("lc_ctype", "C"),
-    ("max_identifier_length", "63"),
-    ("search_path", "\"$user\", public"),
-    ("server_encoding", "UTF8"),
-    ("server_version", "15.0"),
-    ("server_version_num", "150000"),
-    ("standard_conforming_strings", "on"),
-    ("statement_timeout", "0"),
-    ("timezone", "UTC"),
-    // PostgreSQL's default is 4MB, past which it spills to disk; Strata fails with 53200
-    // instead (see `executor::memory`), so it allows more.
-    ("work_mem", "64MB"),
-];
-
 /// One client session over a storage engine. See the module docs.
 pub struct Session<S: Storage> {
     storage: S,
@@ -217,6 +200,8 @@ pub struct Session<S: Storage> {
     executing: Option<Arc<Prepared>>,
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
+    /// A COPY that runs: FROM STDIN waiting for data, or TO STDOUT just answered.
+    copy: copy::CopyState<S::Txn>,
     /// The authenticated user (`current_user`, `$user` in the search path).
     user: String,
     /// Sequence values this session obtained (`currval`, `lastval`).
@@ -225,7 +210,7 @@ pub struct Session<S: Storage> {
     activity: Option<Arc<dyn Activity>>,
     /// This backend as `pg_stat_activity` shows it when there is no `activity`.
     backend: Backend,
-    /// The `TimeZone` setting.
+    /// The `TimeZone` setting's zone (follows the setting, see [`Session::statement_env`]).
     time_zone: Zone,
     /// When the current transaction started (`now()`); reset when no block is open.
     txn_start: Option<i64>,
@@ -347,10 +332,6 @@ fn run_in_txn<T: Txn>(
 
 impl<S: Storage> Session<S> {
     pub fn new(storage: S) -> Self {
-        let settings = SETTINGS
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
         Session {
             storage,
             block: Block::Idle,
@@ -359,21 +340,21 @@ impl<S: Storage> Session<S> {
                 "postgres",
                 "postgres",
                 std::process::id() as i32,
-                settings,
+                crate::settings::Settings::new(),
             )),
             executing: None,
             implicit: false,
+            copy: copy::CopyState::None,
             user: "postgres".into(),
             sequences: Arc::new(Mutex::new(SequenceValues::default())),
             activity: None,
             backend: Backend {
                 pid: std::process::id() as i32,
+                database: "postgres".into(),
                 user: "postgres".into(),
-                application_name: String::new(),
-                client_addr: None,
                 state: "active".into(),
-                query: String::new(),
-                backend_start: 0,
+                backend_start: datetime::clock_now(),
+                ..Backend::default()
             },
             time_zone: Zone::utc(),
             txn_start: None,
@@ -382,17 +363,23 @@ impl<S: Storage> Session<S> {
     }
 
     /// Sets who the session is (the front end calls this after authentication): what
-    /// `current_user`, `current_database()` and `pg_backend_pid()` return.
+    /// `current_user`, `current_database()`, `pg_backend_pid()` and the
+    /// `session_authorization` setting say.
     pub fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
-        self.info = Arc::new(SessionInfo::new(
-            user,
-            database,
-            backend_pid,
-            self.info.settings(),
-        ));
+        let mut settings = self.info.settings().clone();
+        // A user name is a valid value of this string parameter: this cannot fail.
+        let _ = settings.set_startup("session_authorization", user);
+        self.info = Arc::new(SessionInfo::new(user, database, backend_pid, settings));
         self.user = user.to_string();
         self.backend.user = user.to_string();
+        self.backend.database = database.to_string();
         self.backend.pid = backend_pid;
+    }
+
+    /// The session's settings (SET / SHOW, the startup packet's parameters, the reported
+    /// ones). Do not hold the guard while running a statement.
+    pub fn settings(&self) -> MutexGuard<'_, crate::settings::Settings> {
+        self.info.settings()
     }
 
     /// Sets the session's user (`current_user`, `$user` in the search path).
@@ -421,7 +408,6 @@ impl<S: Storage> Session<S> {
             catalog,
             services: self.storage.services(),
             search_path: path,
-            settings: self.info.settings(),
             user: self.user.clone(),
             sequences: self.sequences.clone(),
             backend,
@@ -441,10 +427,25 @@ impl<S: Storage> Session<S> {
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
     /// install it ([`env::install`]) while formatting that statement's rows as text.
     pub fn env(&self) -> Arc<Env> {
+        let setting = self.info.setting("timezone").unwrap_or_default();
+        let time_zone = if setting == self.time_zone.name() {
+            self.time_zone.clone()
+        } else {
+            Zone::parse(&setting).unwrap_or_else(|_| Zone::utc())
+        };
         Arc::new(Env {
-            time_zone: self.time_zone.clone(),
+            time_zone,
             ..(*self.last_env).clone()
         })
+    }
+
+    /// Makes [`Session::time_zone`] the zone of the `TimeZone` setting (which SET, RESET,
+    /// set_config, the startup packet and a rolled-back transaction may have changed).
+    fn sync_time_zone(&mut self) {
+        let name = self.info.setting("timezone").unwrap_or_default();
+        if name != self.time_zone.name() {
+            self.time_zone = Zone::parse(&name).unwrap_or_else(|_| Zone::utc());
+        }
     }
 
     /// Starts a statement's environment: the statement's start time, and the transaction's
@@ -455,13 +456,7 @@ impl<S: Storage> Session<S> {
             self.txn_start = None;
         }
         let transaction_start = *self.txn_start.get_or_insert(now);
-        // `set_config('TimeZone', ...)` in an earlier statement changed the setting only.
-        if let Some(tz) = self.info.setting("timezone")
-            && tz != self.time_zone.name()
-            && let Ok(zone) = Zone::parse(&tz)
-        {
-            self.time_zone = zone;
-        }
+        self.sync_time_zone();
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
             transaction_start,
@@ -518,6 +513,7 @@ impl<S: Storage> Session<S> {
                         isolation,
                         savepoints: Vec::new(),
                     };
+                    self.info.settings().begin();
                     self.implicit = true;
                     self.txn_start = None;
                 }
@@ -525,7 +521,24 @@ impl<S: Storage> Session<S> {
             }
         }
         let mut out = Vec::new();
-        for stmt in &statements {
+        for (i, stmt) in statements.iter().enumerate() {
+            if let Statement::Copy(c) = stmt {
+                let r = if i + 1 < statements.len() {
+                    self.fail_block();
+                    Err(Error::unsupported(
+                        "COPY must be the last statement of a query string",
+                    ))
+                } else {
+                    let _env = env::install(self.statement_env());
+                    self.run_copy(c)
+                };
+                let failed = r.is_err();
+                out.push(r);
+                if failed || self.copy_in_pending() {
+                    break;
+                }
+                continue;
+            }
             if matches!(
                 stmt,
                 Statement::Sql(ast::Statement::StartTransaction { .. })
@@ -545,18 +558,33 @@ impl<S: Storage> Session<S> {
                 break;
             }
         }
-        if std::mem::take(&mut self.implicit) {
-            match std::mem::replace(&mut self.block, Block::Idle) {
-                Block::Open { txn: Some(txn), .. } => {
-                    if let Err(e) = txn.commit() {
-                        out.push(Err(e));
-                    }
-                }
-                Block::Failed { txn: Some(txn), .. } => txn.rollback(),
-                _ => {}
-            }
+        if !self.copy_in_pending() {
+            self.end_implicit(&mut out);
         }
         out
+    }
+
+    /// Ends the implicit block of a multi-statement query string, if one is open: commits
+    /// it, or rolls it back after an error (pushing a commit failure onto `out`).
+    fn end_implicit(&mut self, out: &mut Vec<Result<StatementResult>>) {
+        if std::mem::take(&mut self.implicit) {
+            match std::mem::replace(&mut self.block, Block::Idle) {
+                Block::Open { txn, .. } => match txn.map_or(Ok(()), |t| t.commit()) {
+                    Ok(()) => self.info.settings().commit(),
+                    Err(e) => {
+                        self.info.settings().abort();
+                        out.push(Err(e));
+                    }
+                },
+                Block::Failed { txn, .. } => {
+                    if let Some(txn) = txn {
+                        txn.rollback();
+                    }
+                    self.info.settings().abort();
+                }
+                Block::Idle => {}
+            }
+        }
     }
 
     /// Extended protocol Parse: stores `sql` (at most one statement) under `name` (the
@@ -582,6 +610,9 @@ impl<S: Storage> Session<S> {
         let statement = statements.pop();
         let (param_types, columns) = match &statement {
             Some(stmt) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
+            Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
+                (Vec::new(), Some(settings_commands::show_columns(variable)))
+            }
             _ => (
                 declared
                     .iter()
@@ -775,11 +806,26 @@ impl<S: Storage> Session<S> {
         if let Block::Failed { .. } = self.block {
             return Err(Error::InFailedTransaction);
         }
+        if let Statement::Copy(c) = stmt {
+            return self.run_copy(c);
+        }
         let r = match sql {
             Some(S::Savepoint { name }) => self.savepoint(&crate::binder::ident(name)),
             Some(S::ReleaseSavepoint { name }) => self.release(&crate::binder::ident(name)),
             Some(S::Set(set)) => self.set(set),
             Some(S::ShowVariable { variable }) => self.show(variable),
+            Some(S::Reset(reset)) => self.reset(reset),
+            // Protocol-level statements live in the front end's store under the client's
+            // names (closed by its Close messages); DEALLOCATE, which drivers send to forget
+            // them (psycopg after DDL), has nothing to drop here.
+            Some(S::Deallocate { name, .. }) => Ok(StatementResult::command(
+                if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+                    "DEALLOCATE ALL"
+                } else {
+                    "DEALLOCATE"
+                },
+            )),
+            Some(S::Discard { object_type }) => self.discard(object_type),
             _ => self.run_dml_or_ddl(stmt, params, types),
         };
         if r.is_err() {
@@ -878,6 +924,7 @@ impl<S: Storage> Session<S> {
                 isolation,
                 savepoints: Vec::new(),
             };
+            self.info.settings().begin();
         }
         // Inside a block PostgreSQL only warns "there is already a transaction in progress".
         Ok(StatementResult::command("BEGIN"))
@@ -887,15 +934,20 @@ impl<S: Storage> Session<S> {
         match std::mem::replace(&mut self.block, Block::Idle) {
             Block::Idle => Ok(StatementResult::command("COMMIT")),
             Block::Open { txn, .. } => {
-                if let Some(txn) = txn {
-                    txn.commit()?;
+                if let Some(txn) = txn
+                    && let Err(e) = txn.commit()
+                {
+                    self.info.settings().abort();
+                    return Err(e);
                 }
+                self.info.settings().commit();
                 Ok(StatementResult::command("COMMIT"))
             }
             Block::Failed { txn, .. } => {
                 if let Some(txn) = txn {
                     txn.rollback();
                 }
+                self.info.settings().abort();
                 Ok(StatementResult::command("ROLLBACK"))
             }
         }
@@ -908,6 +960,7 @@ impl<S: Storage> Session<S> {
             }
             _ => {}
         }
+        self.info.settings().abort();
     }
 
     fn savepoint(&mut self, name: &str) -> Result<StatementResult> {
@@ -924,6 +977,7 @@ impl<S: Storage> Session<S> {
         }
         let id = txn.as_mut().expect("started above").savepoint();
         savepoints.push((name.to_string(), id));
+        self.info.settings().savepoint();
         Ok(StatementResult::command("SAVEPOINT"))
     }
 
@@ -951,6 +1005,7 @@ impl<S: Storage> Session<S> {
             return Err(Error::UndefinedSavepoint(name.to_string()));
         };
         savepoints.truncate(pos + 1);
+        self.info.settings().rollback_to(pos);
         let mut txn = txn;
         if let Some(t) = txn.as_mut() {
             t.rollback_to(savepoints[pos].1)?;
@@ -972,174 +1027,7 @@ impl<S: Storage> Session<S> {
             .rposition(|(n, _)| n == name)
             .ok_or_else(|| Error::UndefinedSavepoint(name.to_string()))?;
         savepoints.truncate(pos);
+        self.info.settings().release(pos);
         Ok(StatementResult::command("RELEASE"))
-    }
-
-    fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
-        match set {
-            ast::Set::SingleAssignment {
-                variable, values, ..
-            } => {
-                let name = crate::binder::object_name(variable)?;
-                if self.info.setting(&name).is_none() {
-                    return Err(Error::UndefinedParameter(name));
-                }
-                if name == "timezone"
-                    && let [value] = values.as_slice()
-                {
-                    return self.set_time_zone(value);
-                }
-                let value = values
-                    .iter()
-                    .map(|v| match v {
-                        ast::Expr::Value(ast::ValueWithSpan {
-                            value: ast::Value::SingleQuotedString(s),
-                            ..
-                        }) => s.clone(),
-                        ast::Expr::Identifier(i) => i.value.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let value = if name == "default_transaction_isolation" {
-                    value.to_lowercase()
-                } else {
-                    value
-                };
-                if name == "default_transaction_isolation"
-                    && ![
-                        "read committed",
-                        "read uncommitted",
-                        "repeatable read",
-                        "serializable",
-                    ]
-                    .contains(&value.as_str())
-                {
-                    return Err(Error::InvalidParameterValue(format!(
-                        "invalid value for parameter \"default_transaction_isolation\": \"{value}\""
-                    )));
-                }
-                if name == "work_mem" && executor::memory::parse_memory(&value).is_none() {
-                    return Err(Error::InvalidParameterValue(format!(
-                        "invalid value for parameter \"work_mem\": \"{value}\""
-                    )));
-                }
-                self.info.set(&name, value);
-                Ok(StatementResult::command("SET"))
-            }
-            ast::Set::SetTimeZone { value, .. } => self.set_time_zone(value),
-            ast::Set::SetTransaction {
-                modes,
-                snapshot: None,
-                session: false,
-            } => {
-                let iso = isolation_of(modes)?;
-                match &mut self.block {
-                    Block::Open {
-                        txn: None,
-                        isolation,
-                        ..
-                    } => {
-                        if let Some(i) = iso {
-                            *isolation = i;
-                        }
-                        Ok(StatementResult::command("SET"))
-                    }
-                    Block::Open { .. } => Err(Error::ActiveTransaction(
-                        "SET TRANSACTION ISOLATION LEVEL must be called before any query".into(),
-                    )),
-                    _ => Ok(StatementResult::command("SET")),
-                }
-            }
-            other => Err(Error::unsupported(format!("{other} is not supported yet"))),
-        }
-    }
-
-    /// `SET TIME ZONE x` / `SET timezone = x`: a zone name, a POSIX specification, a number
-    /// of hours, an interval, or LOCAL / DEFAULT (UTC, the server's zone).
-    fn set_time_zone(&mut self, value: &ast::Expr) -> Result<StatementResult> {
-        let zone = match value {
-            ast::Expr::Value(v) => match &v.value {
-                ast::Value::SingleQuotedString(s) if s.eq_ignore_ascii_case("default") => {
-                    Zone::utc()
-                }
-                ast::Value::SingleQuotedString(s) => Zone::parse(s)?,
-                ast::Value::Number(n, _) => Zone::parse(n)?,
-                other => Zone::parse(&other.to_string())?,
-            },
-            ast::Expr::Identifier(i)
-                if i.value.eq_ignore_ascii_case("local")
-                    || i.value.eq_ignore_ascii_case("default") =>
-            {
-                Zone::utc()
-            }
-            ast::Expr::Identifier(i) => Zone::parse(&i.value)?,
-            ast::Expr::UnaryOp {
-                op: ast::UnaryOperator::Minus,
-                expr,
-            } => Zone::parse(&format!("-{expr}"))?,
-            ast::Expr::Interval(iv) => {
-                let text = match iv.value.as_ref() {
-                    ast::Expr::Value(v) => match &v.value {
-                        ast::Value::SingleQuotedString(s) => s.clone(),
-                        other => other.to_string(),
-                    },
-                    other => other.to_string(),
-                };
-                let iv = crate::types::Interval::parse(&text)?;
-                if iv.months != 0 || iv.days != 0 {
-                    return Err(Error::InvalidParameterValue(format!(
-                        "invalid interval value for time zone: {text}"
-                    )));
-                }
-                Zone::fixed((iv.micros / datetime::USECS_PER_SEC) as i32)?
-            }
-            other => Zone::parse(&other.to_string())?,
-        };
-        self.info.set("timezone", zone.name().to_string());
-        self.time_zone = zone;
-        Ok(StatementResult::command("SET"))
-    }
-
-    fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
-        let name = variable
-            .iter()
-            .map(crate::binder::ident)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let name = if name == "time zone" {
-            "timezone".to_string()
-        } else {
-            name
-        };
-        let value = match name.as_str() {
-            "transaction_isolation" | "transaction isolation level" => match &self.block {
-                Block::Open { isolation, .. } | Block::Failed { isolation, .. } => {
-                    isolation.name().to_string()
-                }
-                Block::Idle => self
-                    .info
-                    .setting("default_transaction_isolation")
-                    .unwrap_or_default(),
-            },
-            "time zone" | "timezone" => self.time_zone.name().to_string(),
-            n => self
-                .info
-                .setting(n)
-                .ok_or_else(|| Error::UndefinedParameter(n.to_string()))?,
-        };
-        let column = match name.as_str() {
-            "transaction isolation level" => "transaction_isolation".to_string(),
-            "timezone" => "TimeZone".to_string(),
-            _ => name,
-        };
-        Ok(StatementResult {
-            tag: "SHOW".into(),
-            columns: Some(vec![OutputColumn {
-                name: column,
-                data_type: DataType::Text,
-            }]),
-            rows: vec![vec![Value::Text(value)]],
-        })
     }
 }

@@ -4,6 +4,7 @@
 mod bank;
 mod big_table;
 mod cli;
+mod clients;
 mod compute_cluster;
 mod durable_answers;
 mod faults;
@@ -13,6 +14,9 @@ mod harness;
 mod isolation;
 mod local_cluster;
 mod pageserver_cluster;
+mod pgbench;
+mod rust_drivers;
 mod safekeeper_cluster;
 mod sqlite_corpus;
+mod start_cli;
 mod timeline_cli;

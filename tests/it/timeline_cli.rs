@@ -181,22 +181,30 @@ async fn timeline_create_list_and_status() {
     let out = strata(&[&["status"], &base[..], &["--timeline", "main"]].concat());
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
+    assert!(text.contains("timeline default/main\n"), "{text}");
     assert!(
-        text.contains(&format!("pageserver {ps_arg}: default/main")),
+        text.contains(&format!("  pageserver {ps_arg}: generation ")),
         "{text}"
     );
-    assert!(
-        text.contains(&format!("last_record_lsn {second}")),
-        "{text}"
-    );
+    assert!(text.contains(&format!("ingested_lsn {second}")), "{text}");
     for sk in &sks {
-        assert!(text.contains(&format!("  {} (node ", sk.addr)), "{text}");
+        assert!(
+            text.contains(&format!("  safekeeper {} (node ", sk.addr)),
+            "{text}"
+        );
     }
     assert_eq!(
-        text.matches(&format!("commit_lsn {second}")).count(),
+        text.matches(&format!("  commit_lsn {second}")).count(),
         3,
         "{text}"
     );
+    assert!(text.contains("lag: ingest 0 bytes"), "{text}");
+    // Without --timeline: every timeline of the tenant (main and its three branches).
+    let out = strata(&[&["status"], &base[..]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let timelines = text.lines().filter(|l| l.starts_with("timeline default/"));
+    assert_eq!(timelines.count(), 4, "{text}");
 
     // 5. Clear errors, non-zero exits.
     let out = strata(&[&["timeline", "create"], &base[..], &["--timeline", "main"]].concat());

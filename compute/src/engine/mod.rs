@@ -82,8 +82,7 @@
 //! before the commit mutex.
 //!
 //! ## Not yet here
-//! A background task running [`Engine::sweep`] for relations no commit writes any more;
-//! dropping a dropped relation's pages from this compute's page table (storage reclaims
+//! Dropping a dropped relation's pages from this compute's page table (storage reclaims
 //! them: [`tombstone`]).
 
 pub mod build;
@@ -156,7 +155,9 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             limits: Limits::FULL_PAGE,
-            write_set_limit: 64 << 20,
+            // Large enough for a bulk load in one transaction (`pgbench -i -s 10` COPYs a
+            // million accounts, ~150 MB of write set); the write set lives in memory.
+            write_set_limit: 1 << 30,
             record_split_bytes: 8 << 20,
             max_record_bytes: proto::decoder::DEFAULT_MAX_RECORD_SIZE,
             lock_timeout: None,
@@ -462,7 +463,8 @@ impl Engine {
     /// Space maintenance as a record of its own ([`space`]): every relation of the latest
     /// catalog has up to `leaves_per_relation` more leaves swept from where its sweep
     /// stopped (pruned at the prune horizon) and its under-full nodes merged. For
-    /// relations no commit writes any more (nothing runs it periodically yet).
+    /// relations no commit writes any more (a compute server runs it periodically:
+    /// [`crate::sweeper`]).
     /// Returns the record's end (`Lsn::INVALID` if nothing changed).
     pub fn sweep(&self, leaves_per_relation: usize) -> sql::Result<Lsn> {
         commit::sweep(&self.shared, leaves_per_relation)

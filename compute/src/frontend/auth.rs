@@ -14,7 +14,7 @@
 //!
 //! [`Startup`] is pgwire's startup handler for one connection: it runs the exchange with
 //! pgwire's SCRAM mechanism over the verifiers of [`super::users`], and on success registers
-//! the connection's backend key with the [`CancelRegistry`] (see [`super::cancel`]). A wrong
+//! the connection with the [`SessionRegistry`] (see [`super::registry`]). A wrong
 //! password and an unknown user fail alike, with FATAL 28P01 `password authentication failed
 //! for user "x"` after a full exchange, so users cannot be enumerated.
 
@@ -24,23 +24,23 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use super::params::{self, Reported, SessionParameters};
+use super::registry::{ConnectionInfo, SessionRegistry, now_us};
+use super::users::Users;
 use super::worker::SessionHandle;
+use crate::{Error, Result};
 use async_trait::async_trait;
 use futures::Sink;
 use pgwire::api::ClientInfo;
 use pgwire::api::auth::mechanism::AuthMechanismFactory;
 use pgwire::api::auth::sasl::scram::{ScramAuth, ScramSecret};
 use pgwire::api::auth::{
-    AuthDriver, AuthOutcome, AuthSource, DefaultServerParameterProvider, LoginInfo, Password,
-    StartupHandler, protocol_negotiation, save_startup_parameters_to_metadata,
+    AuthDriver, AuthOutcome, AuthSource, LoginInfo, Password, StartupHandler, protocol_negotiation,
+    save_startup_parameters_to_metadata,
 };
 use pgwire::api::{METADATA_DATABASE, METADATA_USER};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-
-use super::cancel::CancelRegistry;
-use super::users::Users;
-use crate::{Error, Result};
 
 /// How clients prove who they are (`--auth`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,22 +129,22 @@ impl AuthSource for UsersSource {
 
 /// What every connection of one front end shares for its startup.
 pub struct Authenticator {
-    driver: AuthDriver<DefaultServerParameterProvider>,
+    driver: AuthDriver<SessionParameters>,
     /// `None`: trust.
     scram: Option<ScramAuth>,
-    cancels: Arc<CancelRegistry>,
+    sessions: Arc<SessionRegistry>,
 }
 
 impl Authenticator {
-    pub fn new(auth: &Auth, cancels: Arc<CancelRegistry>) -> Arc<Authenticator> {
+    pub fn new(auth: &Auth, sessions: Arc<SessionRegistry>) -> Arc<Authenticator> {
         let scram = match auth {
             Auth::Trust => None,
             Auth::Scram(users) => Some(ScramAuth::new(Arc::new(UsersSource(users.clone())))),
         };
         Arc::new(Authenticator {
-            driver: AuthDriver::new(DefaultServerParameterProvider::default()),
+            driver: AuthDriver::new(SessionParameters),
             scram,
-            cancels,
+            sessions,
         })
     }
 }
@@ -157,13 +157,15 @@ pub struct Startup {
 
 impl Startup {
     /// A handler for the connection of `session`: once authenticated, its statements can
-    /// be canceled and it knows its user, database and backend pid.
+    /// be canceled and it knows its user, database, backend pid and the other sessions.
     pub fn new(shared: Arc<Authenticator>, session: SessionHandle) -> Startup {
         Startup { shared, session }
     }
 
-    /// Finishes the startup (AuthenticationOk, parameters, BackendKeyData, ReadyForQuery)
-    /// and makes the connection cancelable by its backend key.
+    /// Finishes the startup (AuthenticationOk, parameters, BackendKeyData, ReadyForQuery):
+    /// applies the startup packet's settings to the session (a bad one is FATAL, as in
+    /// PostgreSQL), reports the session's parameters, and makes the connection cancelable by
+    /// its backend key.
     async fn complete<C>(&self, client: &mut C, outcome: AuthOutcome) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -174,27 +176,53 @@ impl Startup {
             AuthOutcome::InProgress => return Ok(()),
             AuthOutcome::Authenticated { final_message, .. } => final_message,
         };
+        let user = client
+            .metadata()
+            .get(METADATA_USER)
+            .cloned()
+            .unwrap_or_default();
+        let requested = params::requested(client.metadata());
+        let reported = self
+            .session
+            .startup(&user, &requested)
+            .map_err(|f| fatal(f.code(), f.to_string()))?
+            .map_err(|e| fatal(e.code(), e.to_string()))?;
+        client.session_extensions().insert(Reported(reported));
         self.shared
             .driver
             .complete_authentication(client, final_message)
             .await?;
         let (pid, secret) = client.pid_and_secret_key();
-        let registration =
-            self.shared
-                .cancels
-                .register(pid, &secret, self.session.interrupt().clone());
-        client.session_extensions().insert(registration);
-        let metadata = client.metadata();
-        let user = metadata.get(METADATA_USER).cloned().unwrap_or_default();
         // PostgreSQL's default database is the user's name.
-        let database = metadata
+        let database = client
+            .metadata()
             .get(METADATA_DATABASE)
             .cloned()
             .unwrap_or_else(|| user.clone());
-        self.session.identify(&user, &database, pid);
+        let info = ConnectionInfo {
+            user: user.clone(),
+            database: database.clone(),
+            client: client.socket_addr(),
+            backend_start_us: now_us(),
+        };
+        let control = self.session.control().clone();
+        let registration = self.shared.sessions.register(pid, &secret, control, info);
+        client.session_extensions().insert(registration);
+        // SQL on this connection sees its identity and the other sessions.
+        self.session
+            .identify(&user, &database, pid, self.shared.sessions.clone());
         tracing::debug!(pid, user, "authenticated");
         Ok(())
     }
+}
+
+/// A FATAL error: the connection ends after it.
+fn fatal(code: &str, message: String) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".to_owned(),
+        code.to_owned(),
+        message,
+    )))
 }
 
 /// PostgreSQL's answer to a failed password exchange, whatever failed in it.

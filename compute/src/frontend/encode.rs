@@ -101,7 +101,21 @@ pub fn param(raw: Option<&[u8]>, binary: bool, ty: DataType) -> sql::Result<Valu
 
 /// An ErrorResponse for a SQL error, with its SQLSTATE.
 pub fn error_info(e: &sql::Error) -> ErrorInfo {
-    ErrorInfo::new("ERROR".to_owned(), e.code().to_owned(), e.to_string())
+    let mut info = ErrorInfo::new("ERROR".to_owned(), e.code().to_owned(), e.to_string());
+    info.detail = e.detail().map(str::to_string);
+    info.where_context = e.context().map(str::to_string);
+    // The object the error is about, as PostgreSQL names it (drivers expose these fields).
+    match e.innermost() {
+        sql::Error::UniqueViolation { constraint, .. } => {
+            info.constraint = Some(constraint.clone());
+        }
+        sql::Error::NotNullViolation { table, column } => {
+            info.table = Some(table.clone());
+            info.column = Some(column.clone());
+        }
+        _ => {}
+    }
+    info
 }
 
 /// A FATAL ErrorResponse: the server closes the connection after it.

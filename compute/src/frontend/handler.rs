@@ -9,7 +9,7 @@
 //! the statement, the session forgets it.
 //!
 //! The connection's startup is [`super::auth::Startup`] (trust or SCRAM) and its
-//! cancel requests go to the front end's [`super::cancel::CancelRegistry`]. When
+//! cancel requests go to the front end's [`super::registry::SessionRegistry`]. When
 //! the connection goes away, a statement still running for it is canceled.
 //!
 //! A [`Fatal`] from the session (an outcome the compute cannot know: 08006; the
@@ -23,37 +23,45 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use futures::{Sink, SinkExt, stream};
+use pgwire::api::copy::{send_copy_in_response, send_copy_out_response};
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response,
     send_ready_for_query,
 };
 use pgwire::api::results::{
-    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse,
-    Response, Tag,
+    CopyResponse, DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo,
+    QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::Entry;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{
     ClientInfo, ClientPortalStore, PgWireConnectionState, PgWireServerHandlers, Type,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::extendedquery::Sync as PgSync;
+use pgwire::messages::copy::CopyData;
+use pgwire::messages::data::{NoData, ParameterDescription};
+use pgwire::messages::extendedquery::{Describe, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 use sql::{PreparedInfo, StatementResult};
 
 use super::auth::{Authenticator, Startup};
-use super::cancel::{CancelRegistry, Canceler};
 use super::encode;
-use super::worker::{Fatal, SessionHandle};
+use super::params;
+use super::registry::{Canceler, SessionRegistry};
+use super::worker::{CopyMode, Fatal, SessionHandle};
 
 /// A statement parsed (prepared) in the session.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     info: PreparedInfo,
+    /// The statement's text (what `pg_stat_activity` shows while it runs).
+    sql: Arc<str>,
     guard: Arc<CloseOnDrop>,
 }
 
@@ -105,7 +113,7 @@ impl ConnectionHandlers {
     pub fn new(
         session: SessionHandle,
         auth: Arc<Authenticator>,
-        cancels: Arc<CancelRegistry>,
+        cancels: Arc<SessionRegistry>,
     ) -> ConnectionHandlers {
         let fatal_sent = Arc::new(AtomicBool::new(false));
         ConnectionHandlers {
@@ -143,6 +151,9 @@ impl PgWireServerHandlers for ConnectionHandlers {
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
         self.canceler.clone()
     }
+    fn copy_handler(&self) -> Arc<impl pgwire::api::copy::CopyHandler> {
+        self.inner.clone()
+    }
 }
 
 /// The handlers of a connection over `--max-connections`: a startup gets FATAL 53300 (as
@@ -153,7 +164,7 @@ pub struct OverLimitHandlers {
 }
 
 impl OverLimitHandlers {
-    pub fn new(cancels: Arc<CancelRegistry>) -> OverLimitHandlers {
+    pub fn new(cancels: Arc<SessionRegistry>) -> OverLimitHandlers {
         OverLimitHandlers {
             canceler: Arc::new(Canceler(cancels)),
         }
@@ -215,22 +226,24 @@ fn fatal(f: Fatal, sent: &AtomicBool) -> PgWireError {
 }
 
 impl Connection {
-    fn fatal(&self, f: Fatal) -> PgWireError {
+    pub(super) fn fatal(&self, f: Fatal) -> PgWireError {
         fatal(f, &self.fatal_sent)
     }
 
     /// Runs a simple query: the responses to send, then the FATAL error that ends the
     /// connection after them, if any.
     async fn run_simple(&self, query: &str) -> PgWireResult<(Vec<Response>, Option<PgWireError>)> {
-        let (results, status, fatal) = match self.session.simple(query.to_string()).await {
+        let (results, status, fatal, copy) = match self.session.simple(query.to_string()).await {
             Ok(r) => r,
             Err(f) => return Ok((Vec::new(), Some(self.fatal(f)))),
         };
         self.set_status(status);
         let _env = sql::env::install(self.session.env());
         let mut out = Vec::with_capacity(results.len());
-        for r in results {
+        let last = results.len().saturating_sub(1);
+        for (i, r) in results.into_iter().enumerate() {
             out.push(match r {
+                Ok(r) if i == last && copy != CopyMode::None => copy_response(r, copy),
                 Ok(r) => response(&r, |_| FieldFormat::Text)?,
                 Err(e) => Response::Error(Box::new(encode::error_info(&e))),
             });
@@ -238,11 +251,16 @@ impl Connection {
         Ok((out, fatal.map(|f| self.fatal(f))))
     }
 
-    fn set_status(&self, s: char) {
+    /// The connection's session.
+    pub(super) fn session(&self) -> &SessionHandle {
+        &self.session
+    }
+
+    pub(super) fn set_status(&self, s: char) {
         self.status.store(s as u8, Ordering::Relaxed);
     }
 
-    fn status(&self) -> TransactionStatus {
+    pub(super) fn status(&self) -> TransactionStatus {
         match self.status.load(Ordering::Relaxed) {
             b'T' => TransactionStatus::Transaction,
             b'E' => TransactionStatus::Error,
@@ -267,6 +285,31 @@ fn response(
     let command = r.tag.rsplit_once(' ').map_or(r.tag.as_str(), |(c, _)| c);
     q.set_command_tag(command);
     Ok(Response::Query(q))
+}
+
+/// The copy sub-protocol's opening for a COPY statement's result: CopyInResponse (the
+/// client sends data next), or CopyOutResponse with the result's lines as CopyData.
+fn copy_response(r: StatementResult, copy: CopyMode) -> Response {
+    match copy {
+        CopyMode::In { columns } => {
+            Response::CopyIn(CopyResponse::new(0, columns, stream::empty()))
+        }
+        CopyMode::Out { columns } => {
+            let lines: Vec<_> = r
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let line = match row.into_iter().next() {
+                        Some(sql::Value::Text(t)) => t,
+                        _ => String::new(),
+                    };
+                    Ok(CopyData::new(Bytes::from(line)))
+                })
+                .collect();
+            Response::CopyOut(CopyResponse::new(0, columns, stream::iter(lines)))
+        }
+        CopyMode::None => Response::EmptyQuery,
+    }
 }
 
 fn is_empty_query(q: &str) -> bool {
@@ -312,7 +355,16 @@ impl SimpleQueryHandler for Connection {
                             ))
                             .await?
                     }
-                    Response::CopyIn(_) | Response::CopyOut(_) | Response::CopyBoth(_) => {}
+                    Response::CopyIn(r) => {
+                        // COPY FROM STDIN: no ReadyForQuery until CopyDone or CopyFail
+                        // (the copy handler answers those).
+                        send_copy_in_response(client, r).await?;
+                        client.set_state(PgWireConnectionState::CopyInProgress(false));
+                        client.flush().await?;
+                        return Ok(());
+                    }
+                    Response::CopyOut(r) => send_copy_out_response(client, r).await?,
+                    Response::CopyBoth(_) => {}
                 }
             }
             if let Some(fatal) = fatal {
@@ -321,6 +373,7 @@ impl SimpleQueryHandler for Connection {
             }
         }
         let status = self.status();
+        params::send_changed(client, self.session.changed_reports()).await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await
@@ -360,6 +413,7 @@ impl QueryParser for Parser {
             .map_err(|e| user_error(&e))?;
         Ok(Some(Prepared {
             info,
+            sql: sql.into(),
             guard: Arc::new(CloseOnDrop {
                 name,
                 session: SessionDebug(self.session.clone()),
@@ -406,6 +460,7 @@ impl ExtendedQueryHandler for Connection {
     {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
         let status = self.status();
+        params::send_changed(client, self.session.changed_reports()).await?;
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await?;
         client.flush().await?;
@@ -439,15 +494,48 @@ impl ExtendedQueryHandler for Connection {
                     .push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
             }
         }
-        let (result, status) = self
+        let (result, status, copy) = self
             .session
-            .execute(stmt.guard.name.clone(), params)
+            .execute(stmt.guard.name.clone(), &stmt.sql, params)
             .await
             .map_err(|f| self.fatal(f))?;
         self.set_status(status);
         let result = result.map_err(|e| user_error(&e))?;
+        if copy != CopyMode::None {
+            return Ok(copy_response(result, copy));
+        }
         let _env = sql::env::install(self.session.env());
         response(&result, |i| portal.result_column_format.format_for(i))
+    }
+
+    /// Describe: as pgwire's, except that a statement returning no rows is described with
+    /// NoData even when it has parameters (pgwire sends an empty RowDescription then, which
+    /// makes JDBC take an INSERT for a query and report 0 rows for it).
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.target_type == TARGET_TYPE_BYTE_STATEMENT {
+            let name = message.name.as_deref().unwrap_or(pgwire::api::DEFAULT_NAME);
+            if let Some(Entry::Value(stmt)) = client.portal_store().get_statement(name)
+                && stmt.statement.info.columns.is_none()
+            {
+                let params = self.parser.get_parameter_types(&stmt.statement)?;
+                client
+                    .feed(PgWireBackendMessage::ParameterDescription(
+                        ParameterDescription::new(params.iter().map(|t| t.oid()).collect()),
+                    ))
+                    .await?;
+                client
+                    .send(PgWireBackendMessage::NoData(NoData::new()))
+                    .await?;
+                return Ok(());
+            }
+        }
+        self._on_describe(client, message).await
     }
 
     async fn do_describe_statement<C>(

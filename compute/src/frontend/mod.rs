@@ -30,14 +30,21 @@
 //!   values, parameters and errors (with their SQLSTATE).
 //! - [`auth`] authenticates at startup: trust, or SCRAM-SHA-256 against the
 //!   verifiers of a [`users`] file (FATAL 28P01 on any failure).
-//! - [`cancel`] maps backend keys to sessions, so a CancelRequest (psql's
-//!   Ctrl-C) cancels the target's running statement with 57014.
+//! - [`registry`] knows every session by backend pid: a CancelRequest (psql's
+//!   Ctrl-C) sessions the target's running statement with 57014, and SQL sees the
+//!   sessions as `pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`
+//!   (which closes the target like a shutdown does, FATAL 57P01).
+//! - [`params`] applies the startup packet's settings and reports the session's
+//!   parameters (startup message, then ParameterStatus whenever one changes).
+//! - [`copy`] serves the COPY FROM STDIN sub-protocol.
 
 pub mod auth;
 pub mod backend;
-pub mod cancel;
+pub mod copy;
 pub mod encode;
 pub mod handler;
+pub mod params;
+pub mod registry;
 pub mod users;
 pub mod worker;
 
@@ -52,8 +59,8 @@ use tokio_util::sync::CancellationToken;
 
 use auth::{Auth, Authenticator};
 pub use backend::Backend;
-use cancel::CancelRegistry;
 use handler::{ConnectionHandlers, OverLimitHandlers};
+use registry::SessionRegistry;
 use worker::SessionHandle;
 
 /// Front-end settings.
@@ -101,8 +108,8 @@ pub async fn serve<S, F>(
         }
     });
     let permits = Arc::new(Semaphore::new(config.max_connections));
-    let cancels = CancelRegistry::new();
-    let authenticator = Authenticator::new(&config.auth, cancels.clone());
+    let sessions = SessionRegistry::new();
+    let authenticator = Authenticator::new(&config.auth, sessions.clone());
     let next_id = AtomicU64::new(1);
     let mut backoff = Duration::from_millis(10);
     loop {
@@ -110,7 +117,7 @@ pub async fn serve<S, F>(
             _ = closing.cancelled() => {
                 // Running statements stop at their next check; each session then closes
                 // (see `close_session`). Wait, bounded, until every connection is gone.
-                let running = cancels.cancel_all();
+                let running = sessions.cancel_all();
                 let all = u32::try_from(config.max_connections).unwrap_or(u32::MAX);
                 let closed = tokio::time::timeout(
                     CLOSE_GRACE + Duration::from_secs(1),
@@ -135,7 +142,7 @@ pub async fn serve<S, F>(
         let _ = socket.set_nodelay(true);
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             // Over the limit: FATAL 53300, but a CancelRequest is still served.
-            let handlers = Arc::new(OverLimitHandlers::new(cancels.clone()));
+            let handlers = Arc::new(OverLimitHandlers::new(sessions.clone()));
             tokio::spawn(async move {
                 let served = pgwire::tokio::process_socket(socket, None, handlers);
                 let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
@@ -159,8 +166,10 @@ pub async fn serve<S, F>(
         };
         let session = SessionHandle::new(storage());
         let interrupt = session.interrupt().clone();
+        // pg_terminate_backend closes this one session as a shutdown closes all.
+        let terminate = session.control().terminate.clone();
         let closing = closing.clone();
-        let (auth, cancels) = (authenticator.clone(), cancels.clone());
+        let (auth, sessions) = (authenticator.clone(), sessions.clone());
         let serve_one = move || async move {
             let _permit = permit;
             let span = tracing::info_span!("connection", id, %peer);
@@ -172,7 +181,7 @@ pub async fn serve<S, F>(
                     return;
                 }
             };
-            let handlers = Arc::new(ConnectionHandlers::new(session.clone(), auth, cancels));
+            let handlers = Arc::new(ConnectionHandlers::new(session.clone(), auth, sessions));
             let fatal_sent = handlers.fatal_sent();
             let served = pgwire::tokio::process_socket(socket, None, handlers);
             tokio::pin!(served);
@@ -184,6 +193,7 @@ pub async fn serve<S, F>(
                     return;
                 }
                 _ = closing.cancelled() => {}
+                _ = terminate.cancelled() => {}
             }
             close_session(closer, served, &fatal_sent, session.stopped()).await;
         };

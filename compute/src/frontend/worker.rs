@@ -35,10 +35,33 @@ use sql::types::{DataType, Value};
 use sql::{Interrupt, PreparedInfo, Session, StatementResult};
 
 use super::backend::Backend;
+use super::registry::SessionControl;
+
+/// Whether a statement left the session in a COPY (the front end then speaks the copy
+/// sub-protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyMode {
+    None,
+    /// COPY FROM STDIN waits for `columns` columns of data.
+    In {
+        columns: usize,
+    },
+    /// The last result is a COPY TO STDOUT of `columns` columns: its rows are the lines.
+    Out {
+        columns: usize,
+    },
+}
 
 /// What the handlers ask of a session, with the storage type erased.
 trait SessionOps: Send {
     fn simple(&mut self, sql: &str) -> (Vec<sql::Result<StatementResult>>, char);
+    /// The COPY the last statement left the session in.
+    fn copy_mode(&mut self) -> CopyMode;
+    /// Whether a COPY FROM STDIN waits for data.
+    fn in_copy(&self) -> bool;
+    fn copy_data(&mut self, data: &[u8]) -> (sql::Result<()>, char);
+    fn copy_done(&mut self) -> (sql::Result<StatementResult>, char);
+    fn copy_fail(&mut self, message: &str) -> (sql::Error, char);
     fn prepare(
         &mut self,
         name: &str,
@@ -47,14 +70,59 @@ trait SessionOps: Send {
     ) -> sql::Result<PreparedInfo>;
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
     fn close(&mut self, name: &str);
+    fn startup(
+        &mut self,
+        user: &str,
+        params: &[(String, String)],
+    ) -> sql::Result<Vec<(&'static str, String)>>;
+    fn changed_reports(&mut self) -> Vec<(&'static str, String)>;
+    /// The transaction status ('I', 'T', 'E') and `application_name`, for `pg_stat_activity`.
+    fn activity(&self) -> (char, String);
     fn env(&self) -> Arc<sql::env::Env>;
-    fn identify(&mut self, user: &str, database: &str, backend_pid: i32);
+    fn identify(
+        &mut self,
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        activity: Arc<dyn sql::env::Activity>,
+    );
 }
 
 impl<S: Backend> SessionOps for Session<S> {
     fn simple(&mut self, sql: &str) -> (Vec<sql::Result<StatementResult>>, char) {
         let r = self.execute(sql);
         (r, self.transaction_status())
+    }
+
+    fn copy_mode(&mut self) -> CopyMode {
+        if let Some(info) = self.copy_in_info() {
+            return CopyMode::In {
+                columns: info.columns,
+            };
+        }
+        match self.take_copy_out() {
+            Some((_, columns)) => CopyMode::Out { columns },
+            None => CopyMode::None,
+        }
+    }
+
+    fn in_copy(&self) -> bool {
+        self.copy_in_pending()
+    }
+
+    fn copy_data(&mut self, data: &[u8]) -> (sql::Result<()>, char) {
+        let r = Session::copy_data(self, data);
+        (r, self.transaction_status())
+    }
+
+    fn copy_done(&mut self) -> (sql::Result<StatementResult>, char) {
+        let r = Session::copy_done(self);
+        (r, self.transaction_status())
+    }
+
+    fn copy_fail(&mut self, message: &str) -> (sql::Error, char) {
+        let e = Session::copy_fail(self, message);
+        (e, self.transaction_status())
     }
 
     fn prepare(
@@ -75,12 +143,43 @@ impl<S: Backend> SessionOps for Session<S> {
         self.close_prepared(name);
     }
 
+    fn startup(
+        &mut self,
+        user: &str,
+        params: &[(String, String)],
+    ) -> sql::Result<Vec<(&'static str, String)>> {
+        let mut settings = self.settings();
+        settings.set_startup("session_authorization", user)?;
+        for (name, value) in params {
+            settings.set_startup(name, value)?;
+        }
+        Ok(settings.startup_reports())
+    }
+
+    fn changed_reports(&mut self) -> Vec<(&'static str, String)> {
+        self.settings().take_changed_reports()
+    }
+
+    fn activity(&self) -> (char, String) {
+        (
+            self.transaction_status(),
+            self.settings().get("application_name").unwrap_or_default(),
+        )
+    }
+
     fn env(&self) -> Arc<sql::env::Env> {
         Session::env(self)
     }
 
-    fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
-        Session::identify(self, user, database, backend_pid)
+    fn identify(
+        &mut self,
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        activity: Arc<dyn sql::env::Activity>,
+    ) {
+        Session::identify(self, user, database, backend_pid);
+        self.set_activity(activity);
     }
 }
 
@@ -105,7 +204,7 @@ impl<S: Backend> Gate for S {
 pub struct SessionHandle {
     session: Arc<Mutex<Box<dyn SessionOps>>>,
     gate: Arc<dyn Gate>,
-    interrupt: Interrupt,
+    control: SessionControl,
 }
 
 /// Why a connection must end now: sent as a FATAL error, then the connection closes.
@@ -159,20 +258,32 @@ impl SessionHandle {
         SessionHandle {
             gate: Arc::new(storage.clone()),
             session: Arc::new(Mutex::new(Box::new(Session::new(storage)))),
-            interrupt: Interrupt::new(),
+            control: SessionControl::default(),
         }
     }
 
     /// The session's cancel signal.
     pub fn interrupt(&self) -> &Interrupt {
-        &self.interrupt
+        &self.control.interrupt
     }
 
-    /// Tells the session who it serves (after authentication): what `current_user`,
-    /// `current_database()` and `pg_backend_pid()` return.
-    pub fn identify(&self, user: &str, database: &str, backend_pid: i32) {
+    /// How the session registry reaches this session.
+    pub fn control(&self) -> &SessionControl {
+        &self.control
+    }
+
+    /// Tells the session who it serves (after authentication) — what `current_user`,
+    /// `current_database()` and `pg_backend_pid()` return — and the server's session list
+    /// (`pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`).
+    pub fn identify(
+        &self,
+        user: &str,
+        database: &str,
+        backend_pid: i32,
+        activity: Arc<dyn sql::env::Activity>,
+    ) {
         if let Ok(mut s) = self.session.lock() {
-            s.identify(user, database, backend_pid);
+            s.identify(user, database, backend_pid, activity);
         }
     }
 
@@ -182,16 +293,30 @@ impl SessionHandle {
     }
 
     /// Runs `f` on the session as one command (cancellable meanwhile), unless the compute
-    /// stopped serving; then settles the storage handle, so the caller may reply. A
-    /// poisoned lock means an earlier command panicked: the session is gone.
-    fn call<T>(&self, f: impl FnOnce(&mut dyn SessionOps) -> T) -> Result<T, Fatal> {
+    /// stopped serving; then settles the storage handle, so the caller may reply. A command
+    /// that starts running `query` shows it in `pg_stat_activity`; `None` continues the
+    /// running one (a COPY's data). A poisoned lock means an earlier command panicked: the
+    /// session is gone.
+    fn call<T>(
+        &self,
+        query: Option<&str>,
+        f: impl FnOnce(&mut dyn SessionOps) -> T,
+    ) -> Result<T, Fatal> {
         if let Some(why) = self.gate.stopped() {
             return Err(Fatal::Stopped(why));
         }
         let mut s = self.session.lock().map_err(|_| Fatal::Gone)?;
-        self.interrupt.start();
+        if let Some(query) = query {
+            self.control.command_started(query);
+        }
+        self.control.interrupt.start();
         let r = f(&mut **s);
-        self.interrupt.finish();
+        self.control.interrupt.finish();
+        // A COPY FROM that waits for data is still running.
+        if !s.in_copy() {
+            let (status, application_name) = s.activity();
+            self.control.command_finished(status, application_name);
+        }
         drop(s);
         // Before any reply: nothing the command observed may still be lost.
         self.gate.settle().map_err(|e| match e {
@@ -204,13 +329,64 @@ impl SessionHandle {
     /// Simple protocol: the results of every statement of `sql` that may go out
     /// ([`screen`]), the transaction status after them ('I', 'T' or 'E'), and the
     /// [`Fatal`] that ends the connection after them, if any.
+    /// The COPY the command left the session in comes with them.
     pub async fn simple(
         &self,
         sql: String,
-    ) -> Result<(Vec<sql::Result<StatementResult>>, char, Option<Fatal>), Fatal> {
-        let (results, status) = self.call(|s| s.simple(&sql))?;
+    ) -> Result<
+        (
+            Vec<sql::Result<StatementResult>>,
+            char,
+            Option<Fatal>,
+            CopyMode,
+        ),
+        Fatal,
+    > {
+        let (results, status, copy) = self.call(Some(&sql), |s| {
+            let (r, status) = s.simple(&sql);
+            (r, status, s.copy_mode())
+        })?;
         let (results, fatal) = screen(results, self.gate.stopped());
-        Ok((results, status, fatal))
+        Ok((results, status, fatal, copy))
+    }
+
+    /// A chunk of COPY FROM STDIN data.
+    pub fn copy_data(&self, data: &[u8]) -> Result<(sql::Result<()>, char), Fatal> {
+        self.call(None, |s| s.copy_data(data))
+    }
+
+    /// The end of COPY FROM STDIN data: the COPY's result.
+    pub fn copy_done(&self) -> Result<(sql::Result<StatementResult>, char), Fatal> {
+        let (r, status) = self.call(None, |s| s.copy_done())?;
+        let (mut results, fatal) = screen(vec![r], self.gate.stopped());
+        match (results.pop(), fatal) {
+            (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status)),
+            (_, Some(fatal)) => Err(fatal),
+            (None, None) => Err(Fatal::Gone),
+        }
+    }
+
+    /// The client abandoned the COPY.
+    pub fn copy_fail(&self, message: &str) -> Result<(sql::Error, char), Fatal> {
+        self.call(None, |s| s.copy_fail(message))
+    }
+
+    /// Applies the startup packet's settings (`user` becomes `session_authorization`);
+    /// returns the reported parameters for the startup message.
+    pub fn startup(
+        &self,
+        user: &str,
+        params: &[(String, String)],
+    ) -> Result<sql::Result<Vec<(&'static str, String)>>, Fatal> {
+        self.call(Some(""), |s| s.startup(user, params))
+    }
+
+    /// Reported parameters changed since the client last heard them.
+    pub fn changed_reports(&self) -> Vec<(&'static str, String)> {
+        match self.session.lock() {
+            Ok(mut s) => s.changed_reports(),
+            Err(_) => Vec::new(),
+        }
     }
 
     pub async fn prepare(
@@ -219,7 +395,7 @@ impl SessionHandle {
         sql: String,
         declared: Vec<Option<DataType>>,
     ) -> Result<sql::Result<PreparedInfo>, Fatal> {
-        self.call(|s| s.prepare(&name, &sql, &declared))
+        self.call(Some(&sql), |s| s.prepare(&name, &sql, &declared))
     }
 
     /// Extended protocol Execute: the result (if it may go out, see [`screen`]), the
@@ -227,13 +403,17 @@ impl SessionHandle {
     pub async fn execute(
         &self,
         name: String,
+        sql: &str,
         params: Vec<Value>,
-    ) -> Result<(sql::Result<StatementResult>, char), Fatal> {
-        let (result, status) = self.call(|s| s.execute(&name, &params))?;
+    ) -> Result<(sql::Result<StatementResult>, char, CopyMode), Fatal> {
+        let (result, status, copy) = self.call(Some(sql), |s| {
+            let (r, status) = s.execute(&name, &params);
+            (r, status, s.copy_mode())
+        })?;
         let (mut results, fatal) = screen(vec![result], self.gate.stopped());
         match (results.pop(), fatal) {
             // A definite error still goes out; the closing of idle sessions ends this one.
-            (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status)),
+            (Some(r @ Err(_)), _) | (Some(r), None) => Ok((r, status, copy)),
             (_, Some(fatal)) => Err(fatal),
             (None, None) => Err(Fatal::Gone),
         }

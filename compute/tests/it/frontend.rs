@@ -10,8 +10,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_util::sync::CancellationToken;
 
-struct Server {
-    addr: std::net::SocketAddr,
+pub struct Server {
+    pub addr: std::net::SocketAddr,
     cancel: CancellationToken,
 }
 
@@ -21,7 +21,7 @@ impl Drop for Server {
     }
 }
 
-async fn server(max_connections: usize) -> Server {
+pub async fn server(max_connections: usize) -> Server {
     let storage = MemoryStorage::new();
     let cancel = CancellationToken::new();
     let (addr, _task) = bind_and_serve(
@@ -196,7 +196,7 @@ async fn transactions_are_isolated_between_connections() {
 
 /// A minimal raw-protocol client, to send what well-behaved drivers refuse
 /// to send.
-mod raw {
+pub mod raw {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 
@@ -214,17 +214,90 @@ mod raw {
     }
 
     pub async fn startup(addr: std::net::SocketAddr) -> TcpStream {
+        startup_with(addr, &[]).await.0
+    }
+
+    /// Starts up as user `raw` with extra startup parameters; returns the socket and every
+    /// message up to the first ReadyForQuery (or the error that ended the startup).
+    pub async fn startup_with(
+        addr: std::net::SocketAddr,
+        params: &[(&str, &str)],
+    ) -> (TcpStream, Vec<(u8, Vec<u8>)>) {
         let mut s = TcpStream::connect(addr).await.unwrap();
         let mut body = 196608u32.to_be_bytes().to_vec();
-        for kv in ["user", "raw", "database", "raw"] {
-            body.extend(cstr(kv));
+        for (k, v) in [("user", "raw"), ("database", "raw")].iter().chain(params) {
+            body.extend(cstr(k));
+            body.extend(cstr(v));
         }
         body.push(0);
         let mut m = ((body.len() + 4) as u32).to_be_bytes().to_vec();
         m.extend(body);
         s.write_all(&m).await.unwrap();
-        until_ready(&mut s).await;
-        s
+        let msgs = until_ready_or_error(&mut s).await;
+        (s, msgs)
+    }
+
+    /// Like [`until_ready`], but also stops after an ErrorResponse (a FATAL startup error
+    /// closes the connection without a ReadyForQuery).
+    pub async fn until_ready_or_error(s: &mut TcpStream) -> Vec<(u8, Vec<u8>)> {
+        let mut out = Vec::new();
+        loop {
+            let mut hdr = [0u8; 5];
+            tokio::time::timeout(std::time::Duration::from_secs(5), s.read_exact(&mut hdr))
+                .await
+                .expect("server answers in time")
+                .unwrap();
+            let len = u32::from_be_bytes(hdr[1..5].try_into().unwrap()) as usize - 4;
+            let mut body = vec![0u8; len];
+            s.read_exact(&mut body).await.unwrap();
+            let done = hdr[0] == b'Z' || hdr[0] == b'E';
+            out.push((hdr[0], body));
+            if done {
+                return out;
+            }
+        }
+    }
+
+    /// The ParameterStatus messages among `msgs`, as (name, value).
+    pub fn parameters(msgs: &[(u8, Vec<u8>)]) -> Vec<(String, String)> {
+        msgs.iter()
+            .filter(|(t, _)| *t == b'S')
+            .map(|(_, body)| {
+                let mut parts = body.split(|b| *b == 0);
+                let name = String::from_utf8_lossy(parts.next().unwrap_or_default());
+                let value = String::from_utf8_lossy(parts.next().unwrap_or_default());
+                (name.into_owned(), value.into_owned())
+            })
+            .collect()
+    }
+
+    /// The text fields of every DataRow among `msgs`.
+    pub fn rows(msgs: &[(u8, Vec<u8>)]) -> Vec<Vec<Option<String>>> {
+        msgs.iter()
+            .filter(|(t, _)| *t == b'D')
+            .map(|(_, body)| {
+                let n = u16::from_be_bytes([body[0], body[1]]) as usize;
+                let mut at = 2;
+                (0..n)
+                    .map(|_| {
+                        let len = i32::from_be_bytes(body[at..at + 4].try_into().unwrap());
+                        at += 4;
+                        if len < 0 {
+                            return None;
+                        }
+                        let v = String::from_utf8_lossy(&body[at..at + len as usize]);
+                        at += len as usize;
+                        Some(v.into_owned())
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Sends a simple Query and reads up to ReadyForQuery.
+    pub async fn query(s: &mut TcpStream, sql: &str) -> Vec<(u8, Vec<u8>)> {
+        s.write_all(&msg(b'Q', &cstr(sql))).await.unwrap();
+        until_ready(s).await
     }
 
     /// Reads messages up to ReadyForQuery; returns (tag, body) of each.

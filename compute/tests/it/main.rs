@@ -18,6 +18,8 @@ mod engine_space;
 mod frontend;
 mod frontend_auth;
 mod frontend_cancel;
+mod frontend_copy;
+mod frontend_settings;
 mod frontend_types;
 mod large_commit;
 mod mvcc_model;

@@ -380,5 +380,25 @@ mod tests {
             bytes[i] ^= 1 << bit;
             prop_assert!(ControlState::decode(&bytes, Path::new("control")).is_err());
         }
+
+        /// Fuzzing (issue 13): arbitrary bytes, and arbitrary contents behind a valid
+        /// header with a matching checksum (what the field parser sees past the CRC), are
+        /// decoded or refused, never a panic or a huge allocation.
+        #[test]
+        fn arbitrary_and_checksummed_garbage_never_panics(
+            raw in prop::collection::vec(any::<u8>(), 0..300),
+            declared in any::<u32>(),
+        ) {
+            let _ = ControlState::decode(&raw, Path::new("control"));
+            let mut bytes = Vec::new();
+            bytes.extend_from_slice(&MAGIC);
+            bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+            let body_len = if declared % 2 == 0 { raw.len() as u32 } else { declared };
+            bytes.extend_from_slice(&body_len.to_le_bytes());
+            bytes.extend_from_slice(&raw);
+            let crc = crc32c::crc32c(&bytes);
+            bytes.extend_from_slice(&crc.to_le_bytes());
+            let _ = ControlState::decode(&bytes, Path::new("control"));
+        }
     }
 }

@@ -24,7 +24,7 @@ pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Functions whose result may change between calls in one statement: a subquery calling one
 /// is not reused across evaluations with equal correlation values.
-pub const VOLATILE_FUNCTIONS: [&str; 7] = [
+pub const VOLATILE_FUNCTIONS: [&str; 9] = [
     "random",
     "setseed",
     "clock_timestamp",
@@ -32,6 +32,8 @@ pub const VOLATILE_FUNCTIONS: [&str; 7] = [
     "nextval",
     "gen_random_uuid",
     "set_config",
+    "pg_cancel_backend",
+    "pg_terminate_backend",
 ];
 
 /// Where an expression is being bound.
@@ -214,7 +216,14 @@ impl Binder {
                         && ["current_schema", "current_catalog", "current_role"]
                             .contains(&ident(id).as_str()) =>
                 {
-                    self.bind_call(&ident(id), vec![])?
+                    if ident(id) == "current_schema" {
+                        let (f, t) =
+                            crate::expr::catalog_functions::CatalogFn::resolve("current_schema", 0)
+                                .expect("current_schema is a catalog function");
+                        (Expr::Call(Function::Catalog(f), vec![]), t)
+                    } else {
+                        self.bind_call(&ident(id), vec![])?
+                    }
                 }
                 r => r?,
             },

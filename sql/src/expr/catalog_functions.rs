@@ -1,6 +1,6 @@
 //! Functions that read more than their arguments: sequences (`nextval`, `currval`, `setval`,
 //! `lastval`), the search path (`current_schema`, `current_schemas`), and the helpers
-//! catalog code shares (`quote_ident`, resolving a relation name given as text — what
+//! catalog code shares (resolving a relation name given as text — what
 //! `'t'::regclass` does).
 //!
 //! They run inside a statement and read its [`crate::env::CatalogEnv`]. A function taking a
@@ -24,182 +24,9 @@ pub enum CatalogFn {
     CurrentSchema,
     /// `current_schemas(include_implicit)`, as text in array syntax.
     CurrentSchemas,
-    QuoteIdent,
 }
 
-/// PostgreSQL's keywords that `quote_ident` must quote (reserved, type/function-name and
-/// column-name keywords; unreserved keywords stay bare).
-const QUOTED_KEYWORDS: &[&str] = &[
-    "all",
-    "analyse",
-    "analyze",
-    "and",
-    "any",
-    "array",
-    "as",
-    "asc",
-    "asymmetric",
-    "authorization",
-    "between",
-    "bigint",
-    "binary",
-    "bit",
-    "boolean",
-    "both",
-    "case",
-    "cast",
-    "char",
-    "character",
-    "check",
-    "coalesce",
-    "collate",
-    "collation",
-    "column",
-    "concurrently",
-    "constraint",
-    "create",
-    "cross",
-    "current_catalog",
-    "current_date",
-    "current_role",
-    "current_schema",
-    "current_time",
-    "current_timestamp",
-    "current_user",
-    "dec",
-    "decimal",
-    "default",
-    "deferrable",
-    "desc",
-    "distinct",
-    "do",
-    "else",
-    "end",
-    "except",
-    "exists",
-    "extract",
-    "false",
-    "fetch",
-    "float",
-    "for",
-    "foreign",
-    "freeze",
-    "from",
-    "full",
-    "grant",
-    "greatest",
-    "group",
-    "grouping",
-    "having",
-    "ilike",
-    "in",
-    "initially",
-    "inner",
-    "inout",
-    "int",
-    "integer",
-    "intersect",
-    "interval",
-    "into",
-    "is",
-    "isnull",
-    "join",
-    "lateral",
-    "leading",
-    "least",
-    "left",
-    "like",
-    "limit",
-    "localtime",
-    "localtimestamp",
-    "national",
-    "natural",
-    "nchar",
-    "none",
-    "normalize",
-    "not",
-    "notnull",
-    "null",
-    "nullif",
-    "numeric",
-    "offset",
-    "on",
-    "only",
-    "or",
-    "order",
-    "out",
-    "outer",
-    "overlaps",
-    "overlay",
-    "placing",
-    "position",
-    "precision",
-    "primary",
-    "real",
-    "references",
-    "returning",
-    "right",
-    "row",
-    "select",
-    "session_user",
-    "setof",
-    "similar",
-    "smallint",
-    "some",
-    "substring",
-    "symmetric",
-    "table",
-    "tablesample",
-    "then",
-    "time",
-    "timestamp",
-    "to",
-    "trailing",
-    "treat",
-    "trim",
-    "true",
-    "union",
-    "unique",
-    "user",
-    "using",
-    "values",
-    "varchar",
-    "variadic",
-    "verbose",
-    "when",
-    "where",
-    "window",
-    "with",
-    "xmlattributes",
-    "xmlconcat",
-    "xmlelement",
-    "xmlexists",
-    "xmlforest",
-    "xmlnamespaces",
-    "xmlparse",
-    "xmlpi",
-    "xmlroot",
-    "xmlserialize",
-    "xmltable",
-];
-
-/// PostgreSQL's `quote_ident`: double-quoted unless a lower-case identifier that is not a
-/// keyword needing quotes.
-pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !QUOTED_KEYWORDS.contains(&name);
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+pub use super::functions::format::quote_ident;
 
 /// Splits a qualified name given as text (`public."My Table"`) into its parts: unquoted
 /// parts lower-cased, quoted ones kept (PostgreSQL's `stringToQualifiedNameList`).
@@ -324,9 +151,8 @@ impl CatalogFn {
             ("currval", 1) => (CatalogFn::CurrVal, T::Int8),
             ("setval", 2 | 3) => (CatalogFn::SetVal, T::Int8),
             ("lastval", 0) => (CatalogFn::LastVal, T::Int8),
-            ("current_schema", 0) => (CatalogFn::CurrentSchema, T::Text),
+            ("current_schema", 0) => (CatalogFn::CurrentSchema, T::Name),
             ("current_schemas", 1) => (CatalogFn::CurrentSchemas, T::Text),
-            ("quote_ident", 1) => (CatalogFn::QuoteIdent, T::Text),
             _ => return None,
         })
     }
@@ -409,10 +235,6 @@ impl CatalogFn {
                     .collect();
                 Value::Text(format!("{{{}}}", names.join(",")))
             }
-            CatalogFn::QuoteIdent => match &args[0] {
-                Value::Text(s) => Value::Text(quote_ident(s)),
-                other => Value::Text(quote_ident(&other.to_string())),
-            },
         })
     }
 }

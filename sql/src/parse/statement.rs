@@ -20,6 +20,9 @@ pub enum Statement {
     /// `CREATE TABLE name (col, ...) AS query`: column names without types, which
     /// `sqlparser` refuses.
     CreateTableAs(CreateTableAs),
+    /// `COPY ... FROM STDIN | TO STDOUT`, parsed by [`crate::copy::statement`] (sqlparser
+    /// misses some of its forms).
+    Copy(crate::copy::CopyStatement),
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -75,8 +78,34 @@ fn syntax(e: ParserError) -> Error {
     )
 }
 
-/// Parses every statement of `sql`.
+/// Parses every statement of `sql`. A string holding a COPY is cut into statements and
+/// its COPYs are parsed by hand.
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let first = parse_statements(sql);
+    if let Ok(statements) = &first
+        && !statements
+            .iter()
+            .any(|s| matches!(s, Statement::Sql(ast::Statement::Copy { .. })))
+    {
+        return first;
+    }
+    let pieces = crate::copy::statement::split(sql)?;
+    if !pieces.iter().any(|p| crate::copy::statement::is_copy(p)) {
+        return first;
+    }
+    let mut out = Vec::new();
+    for piece in pieces {
+        if crate::copy::statement::is_copy(&piece) {
+            out.push(Statement::Copy(crate::copy::statement::parse(&piece)?));
+        } else {
+            out.extend(parse_statements(&piece)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses every statement of `sql` (COPY as sqlparser reads it).
+fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     let dialect = super::StrataDialect::default();
     let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
     let mut out = Vec::new();

@@ -8,7 +8,9 @@
 //! [`Context`] built from the running statement's environment ([`crate::env`]).
 //! One file per group of relations:
 //!
-//! * [`namespace`] — `pg_namespace`, `pg_class`, `pg_attribute`, ... (filled in below).
+//! * [`activity`] — `pg_stat_activity`, the server's sessions (from [`crate::env::Activity`]).
+
+mod activity;
 
 use crate::storage::Oid;
 use crate::storage::Row;
@@ -51,13 +53,14 @@ pub fn column_type(text: &str) -> DataType {
         "int8" | "oid" | "regproc" | "xid" | "regclass" | "regtype" => DataType::Int8,
         "float4" => DataType::Float4,
         "float8" => DataType::Float8,
+        "timestamptz" => DataType::Timestamptz(None),
         _ => DataType::Text,
     }
 }
 
 /// Every virtual relation.
 pub fn tables() -> &'static [SystemTable] {
-    &[]
+    &[activity::PG_STAT_ACTIVITY]
 }
 
 /// The virtual relation `name` of schema `schema`, if there is one.

@@ -2,9 +2,11 @@
 //! which keeps a debug build's disk use and link time small.
 
 mod common;
+mod copy;
 mod ddl;
 mod eval_plan_qual;
 mod explain;
+mod fuzz;
 mod pg_check;
 mod pg_slt;
 mod session;

@@ -2,54 +2,22 @@
 //! (`/work/shared/testdata/pg-slt`, i.e. `../../shared/testdata` from this crate; see its
 //! SOURCE.md) on `Session` + `MemoryStorage`.
 //!
-//! `PASSING` lists the files the engine supports; each must keep passing. The others are run
-//! too and reported, so a newly passing file shows up in the output (move it to the list).
+//! `sql/tests/pg-slt-passing.txt` lists the files the engine supports; each must keep passing. The others are run
+//! too and reported, so a newly passing file shows up in the output (add it to the list).
 //! Expected results are never edited. When the corpus is absent the test prints a loud
 //! SKIPPING message, except under `CI=true`, where absence is a failure.
 
-const PASSING: &[&str] = &[
-    // risinglight: single-table DML, filters, NULLs, DISTINCT, GROUP BY, int8 aggregates
-    "risinglight/tests/sql/bigint.slt",
-    "risinglight/tests/sql/delete.slt",
-    "risinglight/tests/sql/distinct.slt",
-    "risinglight/tests/sql/filter_null.slt",
-    "risinglight/tests/sql/group_by.slt",
-    "risinglight/tests/sql/insert.slt",
-    "risinglight/tests/sql/insert_select_from.slt",
-    "risinglight/tests/sql/where.slt",
-    // views, expanded where they are named
-    "risinglight/tests/sql/view.slt",
-    // risingwave: count / count(distinct), min / max, ORDER BY (NULLS FIRST/LAST,
-    // positions, expressions, LIMIT/OFFSET)
-    "risingwave-adapted/e2e_test/batch/aggregate/count.slt.part",
-    "risingwave-adapted/e2e_test/batch/aggregate/distinct.slt.part",
-    "risingwave-adapted/e2e_test/batch/aggregate/min_max.slt.part",
-    "risingwave-adapted/e2e_test/batch/basic/order_by.slt.part",
-    "risingwave-adapted/e2e_test/batch/order/test_order_by.slt.part",
-    // nested-loop joins: comma, INNER, LEFT / RIGHT / FULL OUTER with ON, derived VALUES
-    "risingwave-adapted/e2e_test/batch/duckdb/join/full_outer/test_full_outer_join.slt.part",
-    "risingwave-adapted/e2e_test/batch/duckdb/join/inner/test_join.slt.part",
-    "risingwave-adapted/e2e_test/batch/duckdb/join/left_outer/test_left_outer.slt.part",
-    "risingwave-adapted/e2e_test/batch/join/natural_and_cross_join.slt",
-    // IS NOT DISTINCT FROM joins; a materialized view with an index on it
-    "risingwave-adapted/e2e_test/batch/join/inner/test_null_safe_equal_join.slt.part",
-    // RETURNING on INSERT / UPDATE / DELETE, `real` columns
-    "risingwave-adapted/e2e_test/batch/basic/dml_returning.slt.part",
-    // risingwave: DELETE then INSERT ... SELECT generate_series in one session (statement
-    // visibility), COMMIT/ROLLBACK outside a block, BEGIN inside one; boolean logic and casts
-    "risingwave-adapted/e2e_test/batch/transaction/same_session.slt",
-    "risingwave/e2e_test/batch/transaction/tolerance.slt",
-    "risingwave/e2e_test/batch/types/boolean.slt.part",
-    // numeric literals and arithmetic, avg/sum result types with FILTER, operator precedence
-    // (`^`, bitwise operators, unary minus)
-    "risingwave-adapted/e2e_test/batch/aggregate/avg.slt.part",
-    "risingwave/e2e_test/batch/types/number_arithmetic.slt.part",
-    "risingwave/e2e_test/batch/basic/precedence.slt.part",
-    // window functions over aggregates (`sum(sum(x)) OVER (PARTITION BY ... ORDER BY ...)`)
-    "risingwave/e2e_test/batch/aggregate/with_over_window.slt.part",
-    // operator precedence: `^`, bitwise `|` / `&`, unary minus, literal folding
-    "risingwave/e2e_test/batch/basic/precedence.slt.part",
-];
+/// The files that must keep passing (shared with the engine's run in the compute crate).
+const PASSING_LIST: &str = include_str!("../pg-slt-passing.txt");
+
+/// The paths of [`PASSING_LIST`].
+pub fn passing() -> Vec<&'static str> {
+    PASSING_LIST
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
 
 /// Every file of the corpus, relative to `pg-slt/`.
 const ALL: &[&str] = &[
@@ -107,10 +75,12 @@ fn pg_slt_corpus() {
     let mut regressions = Vec::new();
     for file in ALL {
         let result = crate::common::run_file(&root.join(file));
-        let expected = PASSING.contains(file);
+        let expected = passing().contains(file);
         match (&result, expected) {
             (Ok(()), true) => eprintln!("pass        {file}"),
-            (Ok(()), false) => eprintln!("NEWLY PASSES {file} (add it to PASSING)"),
+            (Ok(()), false) => {
+                eprintln!("NEWLY PASSES {file} (add it to sql/tests/pg-slt-passing.txt)")
+            }
             (Err(e), false) => {
                 eprintln!("unsupported {file}");
                 if std::env::var("PG_SLT_VERBOSE").is_ok() {
@@ -122,7 +92,7 @@ fn pg_slt_corpus() {
     }
     assert!(
         regressions.is_empty(),
-        "files in PASSING failed:\n{}",
+        "files listed in sql/tests/pg-slt-passing.txt failed:\n{}",
         regressions.join("\n\n")
     );
 }

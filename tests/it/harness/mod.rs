@@ -588,3 +588,22 @@ fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
     }
     Ok(body.to_string())
 }
+
+impl Process {
+    /// A whole cluster in one `strata start` process (three safekeepers, a pageserver, a
+    /// primary compute) on its own data directory; clients connect to `addr`.
+    pub fn local_cluster(dir: &TestDir, name: &str) -> Process {
+        let mut p = Process::new(dir, name, &["start", "--data-dir", "{data_dir}"]);
+        let port = p.addr.port().to_string();
+        p.args.extend(["--port".to_string(), port]);
+        p
+    }
+
+    /// `postgresql://strata@127.0.0.1:PORT/postgres`, for psql, pgbench and drivers.
+    pub fn pg_url(&self) -> String {
+        format!(
+            "postgresql://strata@127.0.0.1:{}/postgres",
+            self.addr.port()
+        )
+    }
+}

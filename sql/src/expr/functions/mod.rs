@@ -146,7 +146,6 @@ pub enum Function {
     // session information
     Version,
     CurrentDatabase,
-    CurrentSchema,
     /// `current_user`, `session_user`, `user`, `current_role`.
     CurrentUser,
     BackendPid,
@@ -154,6 +153,10 @@ pub enum Function {
     CurrentSetting,
     /// `set_config(name, value, is_local)`.
     SetConfig,
+    /// `pg_cancel_backend(pid)`.
+    CancelBackend,
+    /// `pg_terminate_backend(pid [, timeout])`.
+    TerminateBackend,
     // conditional
     /// `nullif(a, b)`.
     NullIf,
@@ -362,7 +365,6 @@ impl Function {
             }
             "version" => sig(Function::Version, &[], Text),
             "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
-            "current_schema" => sig(Function::CurrentSchema, &[], Name),
             "current_user" | "session_user" | "user" | "current_role" => {
                 sig(Function::CurrentUser, &[], Name)
             }
@@ -370,6 +372,9 @@ impl Function {
             "current_setting" => sig(Function::CurrentSetting, &[Text], Text)
                 .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
+            "pg_cancel_backend" => sig(Function::CancelBackend, &[Int4], Bool),
+            "pg_terminate_backend" => sig(Function::TerminateBackend, &[Int4], Bool)
+                .or_else(|| sig(Function::TerminateBackend, &[Int4, Int8], Bool)),
             "pg_typeof" => match args {
                 [t] => Some(Resolved::new(Function::TypeOf(*t), vec![Unknown], RegType)),
                 _ => None,
@@ -445,11 +450,12 @@ impl Function {
             self,
             Version
                 | CurrentDatabase
-                | CurrentSchema
                 | CurrentUser
                 | BackendPid
                 | CurrentSetting
                 | SetConfig
+                | CancelBackend
+                | TerminateBackend
         )
     }
 

@@ -1,51 +1,30 @@
-//! Session information functions: `version()`, `current_database()`, `current_schema`,
-//! `current_user` / `session_user` / `user` / `current_role`, `pg_backend_pid()`,
-//! `current_setting(name [, missing_ok])` and `set_config(name, value, is_local)`. They read
-//! the session the running statement belongs to ([`crate::env::SessionInfo`]).
+//! Session information and server signalling functions: `version()`,
+//! `current_database()`, `current_user` / `session_user` / `user` /
+//! `current_role`, `pg_backend_pid()`, `current_setting(name [, missing_ok])`,
+//! `set_config(name, value, is_local)`, `pg_cancel_backend(pid)` and
+//! `pg_terminate_backend(pid [, timeout])`. They read the session the running statement
+//! belongs to ([`crate::env::SessionInfo`]: its identity and its
+//! [`crate::settings::Settings`], the same store SET and SHOW use) and the server's session
+//! list ([`crate::env::Activity`]).
 //!
-//! `set_config` changes the session's setting at once; `is_local` (reset at the end of the
-//! transaction in PostgreSQL) is not distinguished. Names with a dot (`myapp.user_id`) are
-//! custom settings and may be created, as in PostgreSQL; other unknown names are 42704.
+//! `set_config` is a SET: checked and normalised the same way, undone when the transaction
+//! aborts, and with `is_local` a `SET LOCAL`. Names with a dot (`myapp.user_id`) are custom
+//! settings and may be created, as in PostgreSQL; other unknown names are 42704.
 
 use super::{Function, text};
 use crate::env;
 use crate::{Error, Result, Value};
 
-/// The text `version()` returns: PostgreSQL's form, which clients parse, with Strata's.
-fn version() -> String {
-    let server =
-        env::with(|e| e.session.setting("server_version")).unwrap_or_else(|| "15.0".into());
+/// The text `version()` returns: PostgreSQL's form, which drivers and ORMs parse for the
+/// version number, with Strata's.
+pub fn version() -> String {
+    let server = env::with(|e| e.session.setting("server_version"))
+        .unwrap_or_else(|| crate::settings::SERVER_VERSION.into());
     format!(
-        "PostgreSQL {server} (Strata {}) on {}-linux, compiled by rustc, 64-bit",
+        "PostgreSQL {server} (Strata {}) on {}-pc-linux-gnu, compiled by rustc, 64-bit",
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH
     )
-}
-
-/// Checks a new value of a setting, normalized as SET stores it.
-fn check_setting(name: &str, value: &str) -> Result<String> {
-    match name {
-        "timezone" => Ok(crate::types::datetime::zone::Zone::parse(value)?
-            .name()
-            .to_string()),
-        "default_transaction_isolation" => {
-            let v = value.to_lowercase();
-            let known = [
-                "read committed",
-                "read uncommitted",
-                "repeatable read",
-                "serializable",
-            ];
-            if known.contains(&v.as_str()) {
-                Ok(v)
-            } else {
-                Err(Error::InvalidParameterValue(format!(
-                    "invalid value for parameter \"default_transaction_isolation\": \"{value}\""
-                )))
-            }
-        }
-        _ => Ok(value.to_string()),
-    }
 }
 
 /// Calls a session information function (the caller handled strictness).
@@ -55,27 +34,44 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
     match f {
         Function::Version => t(version()),
         Function::CurrentDatabase => t(session.database.clone()),
-        Function::CurrentSchema => t("public".into()),
         Function::CurrentUser => t(session.user.clone()),
         Function::BackendPid => Ok(Value::Int(i64::from(session.backend_pid))),
         Function::CurrentSetting => {
-            let name = text(args.first().unwrap_or(&Value::Null))?.to_lowercase();
+            let name = text(args.first().unwrap_or(&Value::Null))?;
             let missing_ok = matches!(args.get(1), Some(Value::Bool(true)));
-            match session.setting(&name) {
-                Some(v) => t(v),
-                None if missing_ok => Ok(Value::Null),
-                None => Err(Error::UndefinedParameter(name)),
+            match session.settings().show(name) {
+                Ok(v) => t(v),
+                Err(Error::UndefinedParameter(_)) if missing_ok => Ok(Value::Null),
+                Err(e) => Err(e),
             }
         }
         Function::SetConfig => {
-            let name = text(args.first().unwrap_or(&Value::Null))?.to_lowercase();
+            let name = text(args.first().unwrap_or(&Value::Null))?;
             let value = text(args.get(1).unwrap_or(&Value::Null))?;
-            if session.setting(&name).is_none() && !name.contains('.') {
-                return Err(Error::UndefinedParameter(name));
-            }
-            let value = check_setting(&name, value)?;
-            session.set(&name, value.clone());
-            t(value)
+            let local = matches!(args.get(2), Some(Value::Bool(true)));
+            let mut settings = session.settings();
+            // The isolation level belongs to the transaction (SET TRANSACTION): checked only.
+            let v = if name.eq_ignore_ascii_case("transaction_isolation") {
+                settings.check(name, value)?
+            } else {
+                settings.set(name, value, local)?
+            };
+            t(v)
+        }
+        Function::CancelBackend | Function::TerminateBackend => {
+            let Some(Value::Int(pid)) = args.first() else {
+                return Ok(Value::Null);
+            };
+            let pid = i32::try_from(*pid).unwrap_or(0);
+            let activity = env::catalog()?.activity.clone();
+            let found = activity.is_some_and(|a| {
+                if f == Function::CancelBackend {
+                    a.cancel(pid)
+                } else {
+                    a.terminate(pid)
+                }
+            });
+            Ok(Value::Bool(found))
         }
         other => Err(Error::Internal(format!(
             "{other:?} is not a system function"

@@ -83,6 +83,9 @@ impl Zone {
         if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") {
             return Ok(Zone::utc());
         }
+        if let Some(secs) = fixed_name_offset(s) {
+            return Zone::fixed(secs);
+        }
         Zone::named(s).ok_or_else(|| {
             Error::InvalidParameterValue(format!(
                 "invalid value for parameter \"TimeZone\": \"{s}\""
@@ -185,6 +188,29 @@ pub fn offset_text(seconds_east: i32) -> String {
         out.push_str(&format!(":{s:02}"));
     }
     out
+}
+
+/// The offset of a name [`Zone::fixed`] gives (`<+05:30>-05:30`), so that a setting holding
+/// it reads back as the same zone.
+fn fixed_name_offset(s: &str) -> Option<i32> {
+    let inner = s.strip_prefix('<')?;
+    let (east, rest) = inner.split_once('>')?;
+    let sign = match east.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let mut secs = 0i32;
+    let mut unit = 3600;
+    for part in east[1..].split(':') {
+        if part.len() != 2 || unit == 0 {
+            return None;
+        }
+        secs += part.parse::<i32>().ok()? * unit;
+        unit /= 60;
+    }
+    let secs = sign * secs;
+    (rest == offset_text(-secs)).then_some(secs)
 }
 
 /// A zone written in date/time input: a fixed offset or a named zone's rules.

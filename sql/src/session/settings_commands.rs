@@ -1,0 +1,346 @@
+//! The session's configuration commands: `SET [SESSION | LOCAL]`, `SET TIME ZONE`,
+//! `SET NAMES`, `SET [SESSION CHARACTERISTICS AS] TRANSACTION`, `SHOW name | ALL`,
+//! `RESET name | ALL` and `DISCARD`, over the session's [`crate::settings::Settings`]
+//! (the one store, in its [`crate::env::SessionInfo`], that `current_setting` and
+//! `set_config` use too).
+
+use sqlparser::ast;
+
+use super::{Block, Session, isolation_of};
+use crate::binder::OutputColumn;
+use crate::result::StatementResult;
+use crate::settings::{Kind, Settings, catalog, quote_ident};
+use crate::storage::Storage;
+use crate::types::{DataType, Value};
+use crate::{Error, Result};
+
+/// One value of a SET list as PostgreSQL flattens it: `None` for `DEFAULT`.
+fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
+    let kind = catalog::find(name).map(|d| d.kind);
+    let list = matches!(kind, Some(Kind::IdentList | Kind::DateStyle));
+    if values.len() > 1 && !list {
+        return Err(Error::InvalidParameterValue(format!(
+            "SET {name} takes only one argument"
+        )));
+    }
+    let mut parts = Vec::with_capacity(values.len());
+    for v in values {
+        let text = match v {
+            ast::Expr::Value(ast::ValueWithSpan {
+                value: ast::Value::SingleQuotedString(s),
+                ..
+            }) => s.clone(),
+            ast::Expr::Identifier(i)
+                if i.quote_style.is_none()
+                    && values.len() == 1
+                    && i.value.eq_ignore_ascii_case("default") =>
+            {
+                return Ok(None);
+            }
+            ast::Expr::Identifier(i) => crate::binder::ident(i),
+            ast::Expr::Value(ast::ValueWithSpan {
+                value: ast::Value::Boolean(b),
+                ..
+            }) => if *b { "on" } else { "off" }.to_string(),
+            other => other.to_string(),
+        };
+        parts.push(if kind == Some(Kind::IdentList) {
+            quote_ident(&text)
+        } else {
+            text
+        });
+    }
+    Ok(Some(parts.join(", ")))
+}
+
+/// `SET TIME ZONE INTERVAL '...'`: a fixed offset (hours, minutes and seconds only), as the
+/// zone name the `TimeZone` setting takes.
+fn interval_zone(iv: &ast::Interval) -> Result<String> {
+    let text = match iv.value.as_ref() {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    };
+    let parsed = crate::types::Interval::parse(&text)?;
+    if parsed.months != 0 || parsed.days != 0 {
+        return Err(Error::InvalidParameterValue(format!(
+            "invalid interval value for time zone: {text}"
+        )));
+    }
+    let seconds = parsed.micros / crate::types::datetime::USECS_PER_SEC;
+    let zone =
+        crate::types::datetime::zone::Zone::fixed(i32::try_from(seconds).map_err(|_| {
+            Error::InvalidParameterValue(format!("invalid interval value for time zone: {text}"))
+        })?)?;
+    Ok(zone.name().to_string())
+}
+
+/// The name SHOW uses for its one column (`SHOW ALL` has three).
+fn show_name(variable: &[ast::Ident]) -> String {
+    variable
+        .iter()
+        .map(crate::binder::ident)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The columns a SHOW statement returns (its RowDescription, for the extended protocol).
+pub(super) fn show_columns(variable: &[ast::Ident]) -> Vec<OutputColumn> {
+    let text = |name: &str| OutputColumn {
+        name: name.to_string(),
+        data_type: DataType::Text,
+    };
+    match show_name(variable).as_str() {
+        "all" => vec![text("name"), text("setting"), text("description")],
+        "transaction_isolation" | "transaction isolation level" => {
+            vec![text("transaction_isolation")]
+        }
+        n => vec![text(&Settings::display_name(&n.replace(' ', ".")))],
+    }
+}
+
+fn one_text_column(name: String, value: String) -> StatementResult {
+    StatementResult {
+        tag: "SHOW".into(),
+        columns: Some(vec![OutputColumn {
+            name,
+            data_type: DataType::Text,
+        }]),
+        rows: vec![vec![Value::Text(value)]],
+    }
+}
+
+impl<S: Storage> Session<S> {
+    fn in_block(&self) -> bool {
+        !matches!(self.block, Block::Idle)
+    }
+
+    /// `SET name = value` with PostgreSQL's special parameters handled.
+    fn assign(&mut self, name: &str, value: Option<String>, local: bool) -> Result<()> {
+        match (name, value) {
+            ("transaction_isolation", Some(v)) => {
+                let level = v.to_ascii_lowercase();
+                self.info.settings().check(name, &level)?;
+                let mode = match level.as_str() {
+                    "repeatable read" => ast::TransactionIsolationLevel::RepeatableRead,
+                    "serializable" => ast::TransactionIsolationLevel::Serializable,
+                    _ => ast::TransactionIsolationLevel::ReadCommitted,
+                };
+                self.set_transaction(&[ast::TransactionMode::IsolationLevel(mode)])
+                    .map(|_| ())
+            }
+            (_, Some(v)) => self.info.settings().set(name, &v, local).map(|_| ()),
+            (_, None) => self.info.settings().reset(name, local),
+        }
+    }
+
+    pub(super) fn set(&mut self, set: &ast::Set) -> Result<StatementResult> {
+        let done = Ok(StatementResult::command("SET"));
+        match set {
+            ast::Set::SingleAssignment {
+                scope,
+                variable,
+                values,
+                ..
+            } => {
+                let name = variable
+                    .0
+                    .iter()
+                    .map(|p| match p {
+                        ast::ObjectNamePart::Identifier(i) => crate::binder::ident(i),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let local = matches!(scope, Some(ast::ContextModifier::Local));
+                let value = flatten(values, &name)?;
+                self.assign(&name, value, local)?;
+                done
+            }
+            ast::Set::SetTimeZone { value, local } => {
+                let value = match value {
+                    ast::Expr::Identifier(i)
+                        if i.quote_style.is_none()
+                            && (i.value.eq_ignore_ascii_case("local")
+                                || i.value.eq_ignore_ascii_case("default")) =>
+                    {
+                        None
+                    }
+                    ast::Expr::Interval(iv) => Some(interval_zone(iv)?),
+                    other => flatten(std::slice::from_ref(other), "timezone")?,
+                };
+                self.assign("timezone", value, *local)?;
+                done
+            }
+            ast::Set::SetNames { charset_name, .. } => {
+                self.assign("client_encoding", Some(charset_name.value.clone()), false)?;
+                done
+            }
+            ast::Set::SetTransaction {
+                modes,
+                snapshot: None,
+                session: true,
+            } => {
+                if let Some(level) = isolation_of(modes)? {
+                    let name = match level {
+                        crate::storage::Isolation::RepeatableRead => "repeatable read",
+                        crate::storage::Isolation::ReadCommitted => "read committed",
+                    };
+                    self.info
+                        .settings()
+                        .set("default_transaction_isolation", name, false)?;
+                }
+                for m in modes {
+                    if let ast::TransactionMode::AccessMode(access) = m {
+                        let ro = matches!(access, ast::TransactionAccessMode::ReadOnly);
+                        self.info.settings().set(
+                            "default_transaction_read_only",
+                            if ro { "on" } else { "off" },
+                            false,
+                        )?;
+                    }
+                }
+                done
+            }
+            ast::Set::SetTransaction {
+                modes,
+                snapshot: None,
+                session: false,
+            } => self.set_transaction(modes),
+            ast::Set::SetSessionAuthorization(param) => match &param.kind {
+                ast::SetSessionAuthorizationParamKind::Default => done,
+                ast::SetSessionAuthorizationParamKind::User(user) => {
+                    let user = crate::binder::ident(user);
+                    if self.info.settings().get("session_authorization").as_deref() == Some(&user) {
+                        done
+                    } else {
+                        Err(Error::unsupported(
+                            "SET SESSION AUTHORIZATION to another user is not supported",
+                        ))
+                    }
+                }
+            },
+            other => Err(Error::unsupported(format!("{other} is not supported yet"))),
+        }
+    }
+
+    /// `SET TRANSACTION ISOLATION LEVEL ...` (before the block's first query).
+    fn set_transaction(&mut self, modes: &[ast::TransactionMode]) -> Result<StatementResult> {
+        let iso = isolation_of(modes)?;
+        match &mut self.block {
+            Block::Open {
+                txn: None,
+                isolation,
+                ..
+            } => {
+                if let Some(i) = iso {
+                    *isolation = i;
+                }
+                Ok(StatementResult::command("SET"))
+            }
+            Block::Open { .. } if iso.is_some() => Err(Error::ActiveTransaction(
+                "SET TRANSACTION ISOLATION LEVEL must be called before any query".into(),
+            )),
+            // Outside a block PostgreSQL only warns; access modes are accepted.
+            _ => Ok(StatementResult::command("SET")),
+        }
+    }
+
+    pub(super) fn show(&mut self, variable: &[ast::Ident]) -> Result<StatementResult> {
+        let name = show_name(variable);
+        match name.as_str() {
+            "all" => Ok(self.show_all()),
+            "transaction_isolation" | "transaction isolation level" => Ok(one_text_column(
+                "transaction_isolation".into(),
+                self.transaction_isolation(),
+            )),
+            n => {
+                let n = n.replace(' ', ".");
+                let value = self.info.settings().show(&n)?;
+                Ok(one_text_column(Settings::display_name(&n), value))
+            }
+        }
+    }
+
+    /// The isolation level of the current transaction (or of the next one).
+    pub fn transaction_isolation(&self) -> String {
+        match &self.block {
+            Block::Open { isolation, .. } | Block::Failed { isolation, .. } => {
+                isolation.name().to_string()
+            }
+            Block::Idle => self
+                .info
+                .setting("default_transaction_isolation")
+                .unwrap_or_default(),
+        }
+    }
+
+    fn show_all(&self) -> StatementResult {
+        let column = |name: &str| OutputColumn {
+            name: name.into(),
+            data_type: DataType::Text,
+        };
+        let all = self.info.settings().all();
+        let rows = all
+            .into_iter()
+            .map(|(name, value, description)| {
+                let value = if name == "transaction_isolation" {
+                    self.transaction_isolation()
+                } else {
+                    value
+                };
+                vec![
+                    Value::Text(name),
+                    Value::Text(value),
+                    Value::Text(description),
+                ]
+            })
+            .collect();
+        StatementResult {
+            tag: "SHOW".into(),
+            columns: Some(vec![
+                column("name"),
+                column("setting"),
+                column("description"),
+            ]),
+            rows,
+        }
+    }
+
+    pub(super) fn reset(&mut self, reset: &ast::ResetStatement) -> Result<StatementResult> {
+        match &reset.reset {
+            ast::Reset::ALL => self.info.settings().reset_all(),
+            ast::Reset::SessionAuthorization => {}
+            ast::Reset::ConfigurationParameter(name) => {
+                let name = name
+                    .0
+                    .iter()
+                    .map(|p| match p {
+                        ast::ObjectNamePart::Identifier(i) => crate::binder::ident(i),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".");
+                self.assign(&name, None, false)?;
+            }
+        }
+        Ok(StatementResult::command("RESET"))
+    }
+
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`. ALL resets every setting; Strata keeps no
+    /// plans, sequence caches or temporary tables, so the rest have nothing to drop.
+    /// Protocol-level prepared statements are kept (the client's driver owns them).
+    pub(super) fn discard(&mut self, object: &ast::DiscardObject) -> Result<StatementResult> {
+        if matches!(object, ast::DiscardObject::ALL) {
+            if self.in_block() {
+                return Err(Error::ActiveTransaction(
+                    "DISCARD ALL cannot run inside a transaction block".into(),
+                ));
+            }
+            self.info.settings().reset_all();
+        }
+        Ok(StatementResult::command(format!("DISCARD {object}")))
+    }
+}

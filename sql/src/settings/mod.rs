@@ -1,0 +1,284 @@
+//! Run-time settings (PostgreSQL's GUCs): what `SET`, `SHOW`, `RESET`, `current_setting`,
+//! `set_config`, the startup packet and ParameterStatus messages read and write.
+//!
+//! [`Settings`] is one session's state. Every built-in parameter is described once in
+//! [`catalog`] (name, default, how values are checked and normalised, whether it is reported
+//! to the client); a name with a dot (`myapp.tenant`) is a custom parameter that holds any
+//! string once set; any other unknown name is 42704, as in PostgreSQL.
+//!
+//! Values are stored in their canonical text (what `SHOW` prints): `SET datestyle = iso`
+//! shows `ISO, MDY`, `SET statement_timeout = 60000` shows `1min`, `SET client_encoding =
+//! 'utf-8'` shows `UTF8` — each normaliser follows PostgreSQL 15's output.
+//!
+//! # Transactions
+//!
+//! As in PostgreSQL, settings are transactional:
+//!
+//! * `SET` (or `SET SESSION`) inside a transaction that later aborts is undone;
+//! * `SET LOCAL` lasts until the end of the current transaction, commit or abort;
+//! * `ROLLBACK TO SAVEPOINT` restores the values the savepoint saw.
+//!
+//! The session calls [`Settings::begin`], [`Settings::commit`], [`Settings::abort`],
+//! [`Settings::savepoint`] and [`Settings::rollback_to`] at those points.
+//!
+//! # Reporting
+//!
+//! Parameters flagged `report` (PostgreSQL's `GUC_REPORT`: `server_version`, `DateStyle`,
+//! `TimeZone`, `client_encoding`, ...) are sent to the client in the startup message and
+//! again, as ParameterStatus, whenever their value changes: [`Settings::take_changed_reports`]
+//! returns what changed since the last call, and the front end sends it before
+//! ReadyForQuery.
+
+pub mod catalog;
+mod normalize;
+
+use std::collections::BTreeMap;
+
+use crate::{Error, Result};
+pub use catalog::{Definition, Kind, SERVER_VERSION, SERVER_VERSION_NUM};
+pub use normalize::{parse_bool, quote_ident};
+
+/// One session's settings; see the module docs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Values the startup packet gave: this session's defaults (what RESET returns to).
+    startup: BTreeMap<String, String>,
+    /// Session values of parameters changed by SET (lower-case names as keys).
+    session: BTreeMap<String, String>,
+    /// `SET LOCAL` values of the current transaction.
+    local: BTreeMap<String, String>,
+    /// The session values at the start of the current transaction (restored on abort).
+    saved: Option<BTreeMap<String, String>>,
+    /// `(session, local)` per savepoint, innermost last.
+    savepoints: Vec<(BTreeMap<String, String>, BTreeMap<String, String>)>,
+    /// The reported parameters' values as the client last heard them.
+    reported: BTreeMap<&'static str, String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::new()
+    }
+}
+
+/// The key of a parameter name: PostgreSQL compares them case-insensitively.
+fn key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+impl Settings {
+    /// Every parameter at its default.
+    pub fn new() -> Settings {
+        Settings {
+            startup: BTreeMap::new(),
+            session: BTreeMap::new(),
+            local: BTreeMap::new(),
+            saved: None,
+            savepoints: Vec::new(),
+            reported: BTreeMap::new(),
+        }
+    }
+
+    /// The current value of `name` (`None`: an unknown parameter, or a custom one never set).
+    pub fn get(&self, name: &str) -> Option<String> {
+        let k = key(name);
+        if let Some(v) = self
+            .local
+            .get(&k)
+            .or_else(|| self.session.get(&k))
+            .or_else(|| self.startup.get(&k))
+        {
+            return Some(v.clone());
+        }
+        catalog::find(&k).map(|d| d.default.to_string())
+    }
+
+    /// The value `SHOW name` prints; 42704 for an unknown parameter.
+    pub fn show(&self, name: &str) -> Result<String> {
+        self.get(name)
+            .ok_or_else(|| Error::UndefinedParameter(key(name)))
+    }
+
+    /// The name `SHOW` uses as its column header: the canonical spelling (`DateStyle`).
+    pub fn display_name(name: &str) -> String {
+        let k = key(name);
+        catalog::find(&k).map_or(k, |d| d.name.to_string())
+    }
+
+    /// Checks and normalises `value` for `name` without setting it: the canonical value, or
+    /// PostgreSQL's error.
+    pub fn check(&self, name: &str, value: &str) -> Result<String> {
+        let k = key(name);
+        match catalog::find(&k) {
+            Some(def) => {
+                if def.read_only {
+                    return Err(Error::CantChangeRuntimeParam(def.name.to_string()));
+                }
+                let current = self.get(&k).unwrap_or_default();
+                normalize::value(def, value, &current)
+            }
+            None if k.contains('.') => Ok(value.to_string()),
+            None => Err(Error::UndefinedParameter(k)),
+        }
+    }
+
+    /// Whether a transaction is open ([`Settings::begin`] without its end yet).
+    fn in_transaction(&self) -> bool {
+        self.saved.is_some()
+    }
+
+    /// `SET [SESSION | LOCAL] name = value`; returns the canonical value. Outside a
+    /// transaction block `SET LOCAL` has no effect, as in PostgreSQL.
+    pub fn set(&mut self, name: &str, value: &str, local: bool) -> Result<String> {
+        let v = self.check(name, value)?;
+        let k = key(name);
+        if local {
+            if self.in_transaction() {
+                self.local.insert(k, v.clone());
+            }
+        } else {
+            self.local.remove(&k);
+            self.session.insert(k, v.clone());
+        }
+        Ok(v)
+    }
+
+    /// `SET name TO DEFAULT` / `RESET name`.
+    pub fn reset(&mut self, name: &str, local: bool) -> Result<()> {
+        let k = key(name);
+        match catalog::find(&k) {
+            Some(def) if def.read_only => {
+                return Err(Error::CantChangeRuntimeParam(def.name.to_string()));
+            }
+            Some(_) => {}
+            None if k.contains('.') => {}
+            None => return Err(Error::UndefinedParameter(k)),
+        }
+        if local {
+            if self.in_transaction() {
+                let reset = self.reset_value(&k);
+                self.local.insert(k, reset);
+            }
+        } else {
+            self.local.remove(&k);
+            let reset = self.reset_value(&k);
+            self.session.insert(k, reset);
+        }
+        Ok(())
+    }
+
+    /// What RESET returns `k` to: the startup packet's value, else the default (a custom
+    /// parameter stays defined, empty, as PostgreSQL's).
+    fn reset_value(&self, k: &str) -> String {
+        match self.startup.get(k) {
+            Some(v) => v.clone(),
+            None => catalog::find(k).map_or(String::new(), |d| d.default.to_string()),
+        }
+    }
+
+    /// `RESET ALL` (and part of `DISCARD ALL`): every settable parameter back to its default.
+    pub fn reset_all(&mut self) {
+        self.local.clear();
+        let keys: Vec<String> = self.session.keys().cloned().collect();
+        for k in keys {
+            let reset = self.reset_value(&k);
+            self.session.insert(k, reset);
+        }
+    }
+
+    /// Applies a parameter of the startup packet (`options=-c name=value` included): also
+    /// the value RESET goes back to. Unknown plain names are 42704, as PostgreSQL's FATAL.
+    pub fn set_startup(&mut self, name: &str, value: &str) -> Result<()> {
+        let v = self.check(name, value)?;
+        self.startup.insert(key(name), v);
+        Ok(())
+    }
+
+    /// Every built-in parameter with its current value and description, for `SHOW ALL` (in
+    /// name order, as PostgreSQL lists them).
+    pub fn all(&self) -> Vec<(String, String, String)> {
+        let mut rows: Vec<(String, String, String)> = catalog::DEFINITIONS
+            .iter()
+            .map(|d| {
+                (
+                    d.name.to_string(),
+                    self.get(d.name).unwrap_or_default(),
+                    d.description.to_string(),
+                )
+            })
+            .collect();
+        rows.sort_by_key(|r| r.0.to_ascii_lowercase());
+        rows
+    }
+
+    /// A transaction starts: remember the session values to restore on abort.
+    pub fn begin(&mut self) {
+        self.saved = Some(self.session.clone());
+        self.savepoints.clear();
+    }
+
+    /// The transaction committed: its session values stay, `SET LOCAL` values go.
+    pub fn commit(&mut self) {
+        self.saved = None;
+        self.local.clear();
+        self.savepoints.clear();
+    }
+
+    /// The transaction aborted: everything it set is undone.
+    pub fn abort(&mut self) {
+        if let Some(saved) = self.saved.take() {
+            self.session = saved;
+        }
+        self.local.clear();
+        self.savepoints.clear();
+    }
+
+    /// A savepoint is taken (innermost last).
+    pub fn savepoint(&mut self) {
+        self.savepoints
+            .push((self.session.clone(), self.local.clone()));
+    }
+
+    /// `ROLLBACK TO` the savepoint at depth `index` (0 = outermost); it stays valid.
+    pub fn rollback_to(&mut self, index: usize) {
+        if let Some((session, local)) = self.savepoints.get(index).cloned() {
+            self.session = session;
+            self.local = local;
+            self.savepoints.truncate(index + 1);
+        }
+    }
+
+    /// `RELEASE` the savepoint at depth `index` and the ones inside it.
+    pub fn release(&mut self, index: usize) {
+        self.savepoints.truncate(index);
+    }
+
+    /// The reported parameters (`GUC_REPORT`) with their current values, as the startup
+    /// message lists them; marks them all as heard by the client.
+    pub fn startup_reports(&mut self) -> Vec<(&'static str, String)> {
+        let all: Vec<(&'static str, String)> = catalog::DEFINITIONS
+            .iter()
+            .filter(|d| d.report)
+            .map(|d| (d.name, self.get(d.name).unwrap_or_default()))
+            .collect();
+        self.reported = all.iter().cloned().collect();
+        all
+    }
+
+    /// Reported parameters whose value changed since the client last heard them (sent as
+    /// ParameterStatus before the next ReadyForQuery).
+    pub fn take_changed_reports(&mut self) -> Vec<(&'static str, String)> {
+        let mut changed = Vec::new();
+        for d in catalog::DEFINITIONS.iter().filter(|d| d.report) {
+            let v = self.get(d.name).unwrap_or_default();
+            if self.reported.get(d.name) != Some(&v) {
+                self.reported.insert(d.name, v.clone());
+                changed.push((d.name, v));
+            }
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests;

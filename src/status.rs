@@ -1,0 +1,452 @@
+//! # status: `strata status`, each timeline as the pageserver and every safekeeper see it
+//!
+//! [`status`] asks the pageserver for its timelines (`ListTimelines`, or
+//! `TimelineStatus` of the one named) and every safekeeper for each
+//! timeline's `Status`, all at once and each bounded by
+//! [`crate::admin::RPC_TIMEOUT`]. The answers become a [`ClusterStatus`]:
+//! plain data that prints as text ([`ClusterStatus::to_text`]) or, for
+//! scripts, as JSON (`--json`, serde). Derived figures:
+//!
+//! - `commit_lsn`: the highest commit LSN among the safekeepers that answered;
+//! - `ingest_lag_bytes`: WAL committed on the safekeepers that the pageserver
+//!   has not ingested yet (`commit_lsn - ingested_lsn`);
+//! - `upload_lag_bytes`: WAL ingested but not yet in object storage
+//!   (`ingested_lsn - remote_consistent_lsn`, from the timeline's start
+//!   while nothing is uploaded), what a pageserver restart would re-ingest.
+//!
+//! Partial answers are reported, not hidden: an unreachable server is a line
+//! (a field) with its error, and the command's result is an error unless the
+//! pageserver and a majority of the safekeepers answered for every timeline.
+
+use std::fmt::Write as _;
+
+use proto::Lsn;
+use proto::grpc::pageserver as ps;
+use proto::grpc::pageserver::pageserver_client::PageserverClient;
+use proto::grpc::safekeeper as sk;
+use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::admin::{AdminError, channel, majority, rpc_error, timeline_id};
+
+/// What `strata status` was asked.
+#[derive(Clone, Debug)]
+pub struct StatusRequest {
+    pub pageserver: String,
+    pub safekeepers: Vec<String>,
+    pub tenant: String,
+    /// One timeline, or every timeline of the tenant when `None`.
+    pub timeline: Option<String>,
+}
+
+/// The cluster as the servers described it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterStatus {
+    pub pageserver: String,
+    pub safekeepers: Vec<String>,
+    pub tenant: String,
+    pub timelines: Vec<TimelineStatus>,
+    /// Why the timelines could not be listed, if they could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineStatus {
+    pub tenant: String,
+    pub timeline: String,
+    /// `None` with `pageserver_error` set when the pageserver did not answer.
+    pub pageserver: Option<PageserverView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pageserver_error: Option<String>,
+    pub safekeepers: Vec<SafekeeperView>,
+    /// The highest commit LSN among the safekeepers that answered.
+    pub commit_lsn: Option<String>,
+    pub ingest_lag_bytes: Option<u64>,
+    pub upload_lag_bytes: Option<u64>,
+}
+
+/// The pageserver's view of a timeline (LSNs as `X/Y`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PageserverView {
+    pub ancestor: Option<String>,
+    pub ancestor_lsn: Option<String>,
+    pub start_lsn: String,
+    /// The last WAL record ingested (`last_record_lsn`).
+    pub ingested_lsn: String,
+    /// Everything up to here is in object storage.
+    pub remote_consistent_lsn: String,
+    pub gc_cutoff_lsn: String,
+    pub generation: u64,
+    pub layers: u64,
+    pub image_layers: u64,
+    pub delta_layers: u64,
+    /// The layer files' total size in object storage.
+    pub physical_size_bytes: u64,
+    pub object_store: String,
+}
+
+/// One safekeeper's view of a timeline; `error` when it did not answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct SafekeeperView {
+    pub addr: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub term: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flush_lsn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_lsn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_lsn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn lsn(v: u64) -> String {
+    Lsn(v).to_string()
+}
+
+impl PageserverView {
+    fn new(t: &ps::TimelineInfo) -> PageserverView {
+        let has_ancestor = !t.ancestor.is_empty();
+        PageserverView {
+            ancestor: has_ancestor.then(|| t.ancestor.clone()),
+            ancestor_lsn: has_ancestor.then(|| lsn(t.ancestor_lsn)),
+            start_lsn: lsn(t.start_lsn),
+            ingested_lsn: lsn(t.last_record_lsn),
+            remote_consistent_lsn: lsn(t.remote_consistent_lsn),
+            gc_cutoff_lsn: lsn(t.gc_cutoff_lsn),
+            generation: t.generation,
+            layers: t.layer_count,
+            image_layers: t.image_layer_count,
+            delta_layers: t.delta_layer_count,
+            physical_size_bytes: t.layer_bytes,
+            object_store: t.object_store.clone(),
+        }
+    }
+}
+
+/// Assembles one timeline's status from the answers (pure).
+pub fn timeline_status(
+    tenant: &str,
+    timeline: &str,
+    pageserver: Result<&ps::TimelineInfo, &AdminError>,
+    safekeepers: &[(String, Result<sk::StatusResponse, AdminError>)],
+) -> TimelineStatus {
+    let commit = safekeepers
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().map(|s| s.commit_lsn))
+        .max();
+    let info = pageserver.ok();
+    TimelineStatus {
+        tenant: tenant.to_string(),
+        timeline: timeline.to_string(),
+        pageserver: info.map(PageserverView::new),
+        pageserver_error: pageserver.err().map(|e| e.to_string()),
+        safekeepers: safekeepers
+            .iter()
+            .map(|(addr, r)| match r {
+                Ok(s) => SafekeeperView {
+                    addr: addr.clone(),
+                    node_id: Some(s.node_id),
+                    term: Some(s.term),
+                    flush_lsn: Some(lsn(s.flush_lsn)),
+                    commit_lsn: Some(lsn(s.commit_lsn)),
+                    backup_lsn: Some(lsn(s.backup_lsn)),
+                    error: None,
+                },
+                Err(e) => SafekeeperView {
+                    addr: addr.clone(),
+                    node_id: None,
+                    term: None,
+                    flush_lsn: None,
+                    commit_lsn: None,
+                    backup_lsn: None,
+                    error: Some(e.to_string()),
+                },
+            })
+            .collect(),
+        commit_lsn: commit.map(lsn),
+        ingest_lag_bytes: commit
+            .zip(info)
+            .map(|(c, i)| c.saturating_sub(i.last_record_lsn)),
+        // Nothing uploaded yet (remote_consistent_lsn 0/0) lags from the timeline's start.
+        upload_lag_bytes: info.map(|i| {
+            let uploaded = i.remote_consistent_lsn.max(i.start_lsn);
+            i.last_record_lsn.saturating_sub(uploaded)
+        }),
+    }
+}
+
+impl ClusterStatus {
+    /// The human-readable form.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(e) = &self.error {
+            let _ = writeln!(out, "pageserver {}: error: {e}", self.pageserver);
+        } else if self.timelines.is_empty() {
+            let _ = writeln!(out, "no timelines of tenant {}", self.tenant);
+        }
+        for t in &self.timelines {
+            let _ = write!(out, "timeline {}/{}", t.tenant, t.timeline);
+            if let Some(p) = &t.pageserver
+                && let (Some(a), Some(l)) = (&p.ancestor, &p.ancestor_lsn)
+            {
+                let _ = write!(out, " (branch of {a} at {l})");
+            }
+            out.push('\n');
+            match (&t.pageserver, &t.pageserver_error) {
+                (Some(p), _) => {
+                    let _ = writeln!(
+                        out,
+                        "  pageserver {}: generation {}  ingested_lsn {}  remote_consistent_lsn {}  \
+                         gc_cutoff_lsn {}  start_lsn {}\n    layers {} ({} image, {} delta), \
+                         physical size {} bytes, object store {}",
+                        self.pageserver,
+                        p.generation,
+                        p.ingested_lsn,
+                        p.remote_consistent_lsn,
+                        p.gc_cutoff_lsn,
+                        p.start_lsn,
+                        p.layers,
+                        p.image_layers,
+                        p.delta_layers,
+                        p.physical_size_bytes,
+                        p.object_store,
+                    );
+                }
+                (None, e) => {
+                    let e = e.as_deref().unwrap_or("no answer");
+                    let _ = writeln!(out, "  pageserver {}: error: {e}", self.pageserver);
+                }
+            }
+            for s in &t.safekeepers {
+                match (&s.error, s.node_id, s.term) {
+                    (None, Some(node), Some(term)) => {
+                        let _ = writeln!(
+                            out,
+                            "  safekeeper {} (node {node}): term {term}  flush_lsn {}  \
+                             commit_lsn {}  backup_lsn {}",
+                            s.addr,
+                            s.flush_lsn.as_deref().unwrap_or("-"),
+                            s.commit_lsn.as_deref().unwrap_or("-"),
+                            s.backup_lsn.as_deref().unwrap_or("-"),
+                        );
+                    }
+                    (e, _, _) => {
+                        let e = e.as_deref().unwrap_or("no answer");
+                        let _ = writeln!(out, "  safekeeper {}: error: {e}", s.addr);
+                    }
+                }
+            }
+            let bytes = |b: Option<u64>| b.map_or("-".to_string(), |b| format!("{b} bytes"));
+            let _ = writeln!(
+                out,
+                "  lag: ingest {}, upload {} (commit_lsn {})",
+                bytes(t.ingest_lag_bytes),
+                bytes(t.upload_lag_bytes),
+                t.commit_lsn.as_deref().unwrap_or("-"),
+            );
+        }
+        out
+    }
+
+    /// The JSON form (`--json`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("plain data always serializes") + "\n"
+    }
+}
+
+/// `strata status`: every timeline asked about, as the servers see it. The
+/// status is returned with the error too, so partial answers print.
+pub async fn status(req: &StatusRequest) -> (ClusterStatus, Result<(), AdminError>) {
+    let span = tracing::info_span!("status", tenant = %req.tenant);
+    async {
+        let mut st = ClusterStatus {
+            pageserver: req.pageserver.clone(),
+            safekeepers: req.safekeepers.clone(),
+            tenant: req.tenant.clone(),
+            timelines: Vec::new(),
+            error: None,
+        };
+        let infos = match pageserver_infos(req).await {
+            Ok(infos) => infos,
+            Err(e) => {
+                st.error = Some(e.to_string());
+                return (st, Err(e));
+            }
+        };
+        let mut first_error = None;
+        for (name, info) in infos {
+            let asks = req
+                .safekeepers
+                .iter()
+                .map(|addr| safekeeper_status(addr, &req.tenant, &name));
+            let answers: Vec<(String, Result<sk::StatusResponse, AdminError>)> = req
+                .safekeepers
+                .iter()
+                .cloned()
+                .zip(futures::future::join_all(asks).await)
+                .collect();
+            let answered = answers.iter().filter(|(_, r)| r.is_ok()).count();
+            st.timelines
+                .push(timeline_status(&req.tenant, &name, info.as_ref(), &answers));
+            let problem = match info {
+                Err(e) => Some(e),
+                Ok(_) if answered < majority(req.safekeepers.len()) => Some(AdminError::NoQuorum {
+                    answered,
+                    total: req.safekeepers.len(),
+                }),
+                Ok(_) => None,
+            };
+            first_error = first_error.or(problem);
+        }
+        (st, first_error.map_or(Ok(()), Err))
+    }
+    .instrument(span)
+    .await
+}
+
+/// The pageserver's answer for each timeline asked about: the one named,
+/// or every timeline of the tenant.
+async fn pageserver_infos(
+    req: &StatusRequest,
+) -> Result<Vec<(String, Result<ps::TimelineInfo, AdminError>)>, AdminError> {
+    let addr = &req.pageserver;
+    if let Some(name) = &req.timeline {
+        let id = timeline_id(&req.tenant, name)?;
+        let info = async {
+            let mut client = PageserverClient::new(channel(addr).await?);
+            client
+                .timeline_status(ps::TimelineStatusRequest {
+                    tenant: id.tenant.to_string(),
+                    timeline: id.timeline.to_string(),
+                })
+                .await
+                .map(|r| r.into_inner())
+                .map_err(|s| rpc_error("timeline status", addr, s))
+        }
+        .await;
+        return Ok(vec![(name.clone(), info)]);
+    }
+    let mut client = PageserverClient::new(channel(addr).await?);
+    let list = client
+        .list_timelines(ps::ListTimelinesRequest {
+            tenant: req.tenant.clone(),
+        })
+        .await
+        .map_err(|s| rpc_error("list timelines", addr, s))?
+        .into_inner();
+    Ok(list
+        .timelines
+        .into_iter()
+        .map(|t| (t.timeline.clone(), Ok(t)))
+        .collect())
+}
+
+async fn safekeeper_status(
+    addr: &str,
+    tenant: &str,
+    timeline: &str,
+) -> Result<sk::StatusResponse, AdminError> {
+    let id = timeline_id(tenant, timeline)?;
+    let mut c = SafekeeperClient::new(channel(addr).await?);
+    c.status(sk::StatusRequest {
+        timeline: Some((&id).into()),
+    })
+    .await
+    .map(|r| r.into_inner())
+    .map_err(|s| rpc_error("status", addr, s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> ps::TimelineInfo {
+        ps::TimelineInfo {
+            tenant: "default".into(),
+            timeline: "main".into(),
+            start_lsn: 0x100_0000,
+            last_record_lsn: 0x100_0900,
+            remote_consistent_lsn: 0x100_0100,
+            generation: 3,
+            layer_count: 3,
+            image_layer_count: 1,
+            delta_layer_count: 2,
+            layer_bytes: 4096,
+            object_store: "memory://".into(),
+            ..Default::default()
+        }
+    }
+
+    fn sk(commit: u64) -> sk::StatusResponse {
+        sk::StatusResponse {
+            node_id: 1,
+            term: 2,
+            flush_lsn: commit,
+            commit_lsn: commit,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn lags_come_from_the_highest_commit_and_the_pageserver() {
+        let answers = vec![
+            ("a".to_string(), Ok(sk(0x100_0A00))),
+            ("b".to_string(), Ok(sk(0x100_0B00))),
+            (
+                "c".to_string(),
+                Err(AdminError::Invalid("down".to_string())),
+            ),
+        ];
+        let t = timeline_status("default", "main", Ok(&info()), &answers);
+        assert_eq!(t.commit_lsn.as_deref(), Some("0/1000B00"));
+        assert_eq!(t.ingest_lag_bytes, Some(0x200));
+        assert_eq!(t.upload_lag_bytes, Some(0x800));
+        assert_eq!(t.safekeepers[2].error.as_deref(), Some("down"));
+        let st = ClusterStatus {
+            pageserver: "ps".into(),
+            safekeepers: vec!["a".into(), "b".into(), "c".into()],
+            tenant: "default".into(),
+            timelines: vec![t],
+            error: None,
+        };
+        let text = st.to_text();
+        assert!(text.contains("ingested_lsn 0/1000900"), "{text}");
+        assert!(text.contains("layers 3 (1 image, 2 delta)"), "{text}");
+        assert!(text.contains("safekeeper c: error: down"), "{text}");
+        assert!(
+            text.contains("lag: ingest 512 bytes, upload 2048 bytes"),
+            "{text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&st.to_json()).expect("valid JSON");
+        assert_eq!(json["timelines"][0]["ingest_lag_bytes"].to_string(), "512");
+        assert_eq!(
+            json["timelines"][0]["pageserver"]["generation"].to_string(),
+            "3"
+        );
+    }
+
+    #[test]
+    fn lag_figures_need_their_answers() {
+        let err = AdminError::Invalid("unreachable".into());
+        let t = timeline_status("default", "main", Err(&err), &[]);
+        assert!(t.pageserver.is_none() && t.ingest_lag_bytes.is_none());
+        assert_eq!(t.pageserver_error.as_deref(), Some("unreachable"));
+        let fresh = ps::TimelineInfo {
+            remote_consistent_lsn: 0,
+            ..info()
+        };
+        let t = timeline_status("default", "main", Ok(&fresh), &[]);
+        assert_eq!(
+            t.upload_lag_bytes,
+            Some(0x900),
+            "from the start, not from 0/0"
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! Real PostgreSQL drivers and ORMs, unmodified, against a `strata start` cluster — and, as
+//! the oracle, against a throwaway PostgreSQL 15 (`testkit::postgres::PgServer`): each
+//! client script under `tests/clients/<client>/` (Python, Node, Java, psql) prints a transcript
+//! in named sections
+//! (`== name`), and every section must read the same on both servers.
+//!
+//! A section listed as pending in a driver's [`Client`] needs a piece another part of the
+//! project still builds (a type, the pg_catalog views); its differences are printed, not
+//! failed, and a pending section that starts to match is reported so it can leave the list.
+//! The clients come from the registries (`./scripts/test` installs psycopg, SQLAlchemy,
+//! node-postgres and the JDBC driver); a missing one fails under `CI=true` and is skipped
+//! loudly elsewhere.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{Process, TestDir};
+
+/// One client program and the sections of its transcript that wait for other work.
+struct Client {
+    name: &'static str,
+    /// The program and its arguments; the server's URL is appended.
+    command: Vec<String>,
+    /// Sections expected to differ for now, with what they wait for.
+    pending: &'static [(&'static str, &'static str)],
+}
+
+fn clients_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
+}
+
+/// Whether `program --version`-style probing succeeds.
+fn available(check: &mut Command) -> bool {
+    check
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn missing(what: &str) {
+    let msg = format!("{what} is not installed; ./scripts/test installs it");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{msg}");
+    }
+    eprintln!("\n\n!!!!! SKIPPING a client test: {msg} !!!!!\n\n");
+}
+
+/// Runs a client against `url`: its transcript, section by section.
+fn transcript(client: &Client, url: &str) -> BTreeMap<String, Vec<String>> {
+    let mut cmd = Command::new(&client.command[0]);
+    cmd.args(&client.command[1..])
+        .arg(url)
+        .current_dir(clients_dir());
+    let out = run_bounded(cmd, Duration::from_secs(240));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{} against {url} failed ({}):\n{stdout}\n{}",
+        client.name,
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut sections = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in stdout.lines() {
+        if let Some(name) = line.strip_prefix("== ") {
+            current = Some(name.trim().to_string());
+            sections.insert(name.trim().to_string(), Vec::new());
+        } else if let Some(c) = &current {
+            sections
+                .get_mut(c)
+                .expect("inserted above")
+                .push(line.to_string());
+        }
+    }
+    assert!(
+        !sections.is_empty(),
+        "{} printed no sections:\n{stdout}",
+        client.name
+    );
+    sections
+}
+
+/// Runs `cmd` to completion, killing it after `limit`.
+fn run_bounded(mut cmd: Command, limit: Duration) -> std::process::Output {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("collect the client's output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("{cmd:?} did not finish within {limit:?}");
+        }
+    }
+}
+
+/// Runs `client` against Strata and PostgreSQL and compares the transcripts.
+fn check(client: &Client) {
+    let Some(pg) = testkit::postgres::PgServer::start() else {
+        return;
+    };
+    let dir = TestDir::new(&format!("client-{}", client.name));
+    let mut strata = Process::local_cluster(&dir, "strata");
+    strata.start();
+    let want = transcript(client, &pg.url("postgres"));
+    let got = transcript(client, &strata.pg_url());
+    let mut failures = Vec::new();
+    for (section, expected) in &want {
+        let actual = got.get(section).cloned().unwrap_or_default();
+        let pending = client.pending.iter().find(|(s, _)| s == section);
+        match (actual == *expected, pending) {
+            (true, None) => println!("{}: {section}: same as PostgreSQL", client.name),
+            (true, Some(_)) => println!(
+                "{}: {section}: NOW THE SAME AS PostgreSQL — take it off the pending list",
+                client.name
+            ),
+            (false, Some((_, waits))) => println!(
+                "{}: {section}: pending ({waits}):\n  PostgreSQL: {expected:?}\n  Strata:     {actual:?}",
+                client.name
+            ),
+            (false, None) => failures.push(format!(
+                "{section}:\n  PostgreSQL: {expected:?}\n  Strata:     {actual:?}"
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} differs from PostgreSQL:\n{}",
+        client.name,
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn psycopg() {
+    if !available(Command::new("python3").args(["-c", "import psycopg"])) {
+        return missing("psycopg (pip install 'psycopg[binary]')");
+    }
+    check(&Client {
+        name: "psycopg",
+        command: vec!["python3".into(), "python/psycopg_test.py".into()],
+        pending: &[
+            ("jsonb", "the jsonb type (types)"),
+            ("type_info", "pg_type (catalog)"),
+        ],
+    });
+}
+
+#[test]
+fn sqlalchemy() {
+    if !available(Command::new("python3").args(["-c", "import sqlalchemy, psycopg"])) {
+        return missing("SQLAlchemy 2 (pip install 'SQLAlchemy>=2')");
+    }
+    // SQLAlchemy's psycopg dialect looks up `hstore` in pg_type at its first connection, so
+    // everything waits for the catalog's pg_type; then create_all and reflection need the
+    // rest of pg_catalog.
+    const CATALOG: &str = "pg_type, pg_class, pg_attribute ... (catalog)";
+    check(&Client {
+        name: "sqlalchemy",
+        command: vec!["python3".into(), "python/sqlalchemy_test.py".into()],
+        pending: &[
+            ("first_connect", "pg_type and to_regtype (catalog)"),
+            ("core_text", "pg_type (catalog), at the first connection"),
+            ("create_all", CATALOG),
+            ("orm_crud", CATALOG),
+            ("reflection", CATALOG),
+        ],
+    });
+}
+
+#[test]
+fn node_postgres() {
+    let module = clients_dir().join("node/node_modules/pg");
+    if !module.is_dir() || !available(Command::new("node").arg("--version")) {
+        return missing("node-postgres (cd tests/clients/node && npm install)");
+    }
+    check(&Client {
+        name: "node-postgres",
+        command: vec!["node".into(), "node/pg_test.js".into()],
+        pending: &[],
+    });
+}
+
+#[test]
+fn jdbc() {
+    let jar = Path::new("/usr/share/java/postgresql.jar");
+    if !jar.is_file() || !available(Command::new("java").arg("-version")) {
+        return missing(
+            "the PostgreSQL JDBC driver (apt libpostgresql-jdbc-java, default-jdk-headless)",
+        );
+    }
+    check(&Client {
+        name: "jdbc",
+        command: vec![
+            "java".into(),
+            "-cp".into(),
+            jar.display().to_string(),
+            "java/JdbcTest.java".into(),
+        ],
+        pending: &[(
+            "metadata",
+            "DatabaseMetaData's pg_catalog queries (catalog)",
+        )],
+    });
+}
+
+#[test]
+fn psql_copy() {
+    if !available(Command::new("psql").arg("--version")) {
+        return missing("psql (apt postgresql-client-15)");
+    }
+    check(&Client {
+        name: "psql-copy",
+        // psql prints errors on stderr: keep them in the transcript.
+        command: vec![
+            "sh".into(),
+            "-c".into(),
+            "psql -XAtq -f psql/copy.sql \"$0\" 2>&1".into(),
+        ],
+        pending: &[],
+    });
+}
