@@ -134,7 +134,7 @@ fn timeline_id(tenant: &str, timeline: &str) -> Result<TimelineId> {
 }
 
 /// Answers one batch.
-async fn get_pages_batch(ps: &Pageserver, batch: pb::GetPagesRequest) -> pb::GetPagesResponse {
+async fn get_pages_batch(ps: &Arc<Pageserver>, batch: pb::GetPagesRequest) -> pb::GetPagesResponse {
     let handle = timeline_id(&batch.tenant, &batch.timeline).and_then(|id| ps.timeline(&id));
     let pages = match handle {
         Err(e) => {
@@ -159,8 +159,17 @@ async fn get_pages_batch(ps: &Pageserver, batch: pb::GetPagesRequest) -> pb::Get
                 .iter()
                 .map(|r| PageRequest::try_from(r).expect("validated when the batch arrived"))
                 .collect();
-            read::get_pages(ps, &handle, reqs)
-                .await
+            let results = read::get_pages(ps, &handle, reqs).await;
+            // A damaged local file: this answer is an error, and the
+            // timeline is attached again from object storage for the next.
+            for r in &results {
+                if let Err(e) = r
+                    && ps.recover_if_damaged(&handle, e)
+                {
+                    break;
+                }
+            }
+            results
                 .into_iter()
                 .zip(&batch.pages)
                 .map(|(r, req)| page_result(req, r))

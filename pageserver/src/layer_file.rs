@@ -383,6 +383,64 @@ impl LayerFile {
     }
 }
 
+/// Verifies a whole layer file held in memory — footer, block index and
+/// every block's checksum and first entry — as [`LayerFile::open`] and reads
+/// would, naming `path` and the absolute offset of the first damage. Used
+/// before a local file's bytes are uploaded: the manifest's CRC32C is taken
+/// over these bytes, so damage that reached the disk after the file was
+/// written would otherwise be sealed in as valid.
+pub fn verify_bytes(path: &Path, bytes: &[u8]) -> Result<Summary> {
+    let corrupt = |offset: u64, reason: &str| Error::corrupt(path, offset, reason);
+    let len = bytes.len() as u64;
+    if len < FOOTER_SIZE as u64 {
+        return Err(corrupt(0, "file is shorter than a layer footer"));
+    }
+    let footer_at = len - FOOTER_SIZE as u64;
+    let footer: &[u8; FOOTER_SIZE] = bytes[footer_at as usize..]
+        .try_into()
+        .expect("the footer's size");
+    let (summary, index_offset, _) =
+        parse_footer(footer, footer_at).map_err(|(off, why)| corrupt(footer_at + off, why))?;
+    let index = parse_index(
+        &bytes[index_offset as usize..footer_at as usize],
+        index_offset,
+        &summary,
+    )
+    .map_err(|(off, why)| corrupt(index_offset + off, why))?;
+    let mut entries = 0u64;
+    for e in &index {
+        let block = &bytes[e.offset as usize..(e.offset + e.len as u64) as usize];
+        let at = |off: usize| e.offset + off as u64;
+        let payload = verify_block(block).map_err(|b| corrupt(at(b.offset), b.reason))?;
+        for (i, item) in Entries::new(payload).enumerate() {
+            let entry = item.map_err(|b| corrupt(at(b.offset), b.reason))?;
+            if i == 0 && (entry.key, entry.lsn) != e.first {
+                return Err(corrupt(
+                    e.offset,
+                    "block's first entry does not match the block index",
+                ));
+            }
+            if !summary.key_range.contains(entry.key)
+                || entry.lsn < summary.lsn_start
+                || entry.lsn >= summary.lsn_end
+            {
+                return Err(corrupt(
+                    at(entry.offset),
+                    "entry outside the layer's key or LSN range",
+                ));
+            }
+            entries += 1;
+        }
+    }
+    if entries != summary.entry_count {
+        return Err(corrupt(
+            footer_at + 12,
+            "entry count does not match the blocks",
+        ));
+    }
+    Ok(summary)
+}
+
 type ParseError = (u64, &'static str);
 
 fn le_u64(b: &[u8], at: usize) -> u64 {
@@ -533,6 +591,23 @@ mod tests {
         })
         .unwrap();
         assert_eq!(n, 60);
+    }
+
+    #[test]
+    fn verify_bytes_checks_every_byte_before_an_upload() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, bytes) = sample(dir.path(), 4);
+        let summary = verify_bytes(&path, &bytes).expect("an intact file verifies");
+        assert_eq!(summary, *LayerFile::open(&path).unwrap().summary());
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x40;
+            match verify_bytes(&path, &damaged) {
+                Err(Error::Corrupt { file, .. }) => assert_eq!(file, path),
+                other => panic!("flip at byte {i} was not detected: {other:?}"),
+            }
+        }
+        assert!(verify_bytes(&path, &bytes[..bytes.len() - 1]).is_err());
     }
 
     #[test]

@@ -47,6 +47,14 @@ pub static LAYERS_DOWNLOADED: LazyLock<IntCounter> = LazyLock::new(|| {
     .expect("register pageserver_layers_downloaded_total")
 });
 
+pub static LOCAL_DAMAGE_REATTACHES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "pageserver_local_damage_reattaches_total",
+        "Timelines attached again from object storage after a local layer file was found damaged"
+    )
+    .expect("register pageserver_local_damage_reattaches_total")
+});
+
 pub static UPLOAD_QUEUE: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!(
         "pageserver_upload_queue_layers",
@@ -98,6 +106,7 @@ pub fn register() {
     LazyLock::force(&CACHE_MISSES);
     LazyLock::force(&UPLOAD_QUEUE);
     LazyLock::force(&LAYERS_DOWNLOADED);
+    LazyLock::force(&LOCAL_DAMAGE_REATTACHES);
     LazyLock::force(&INGEST_LAG_BYTES);
     LazyLock::force(&LAST_RECORD_LSN);
     LazyLock::force(&REMOTE_CONSISTENT_LSN);

@@ -248,9 +248,11 @@ pub async fn prepare_local(
                 || name == retention::FILE_NAME => {}
             _ => {
                 tracing::debug!(file = %path.display(), "removing a local file the manifest does not list");
-                tokio::fs::remove_file(&path)
-                    .await
-                    .map_err(|e| Error::io("remove stale layer file", &path, e))?;
+                match tokio::fs::remove_file(&path).await {
+                    // Gone meanwhile (a download's temporary file renamed).
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    r => r.map_err(|e| Error::io("remove stale layer file", &path, e))?,
+                }
             }
         }
     }
@@ -499,6 +501,17 @@ pub async fn sync(
             let bytes = tokio::fs::read(path)
                 .await
                 .map_err(|e| Error::io("read layer file for upload", path, e))?;
+            // The manifest's CRC32C seals whatever bytes are uploaded: check
+            // every block first, so damage done on local disk after the
+            // file was written is never made the durable copy.
+            let summary = crate::layer_file::verify_bytes(path, &bytes)?;
+            if LayerName::of(&summary) != *name {
+                return Err(Error::corrupt(
+                    path,
+                    0,
+                    "layer file's footer does not match its name",
+                ));
+            }
             let entry = LayerEntry::new(*name, generation, &bytes);
             rs.put(&entry.object_key(&handle.id), Bytes::from(bytes))
                 .await?;

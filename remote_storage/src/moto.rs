@@ -4,7 +4,7 @@
 //! moto 5.2.5 (`pip install 'moto[s3]==5.2.5' flask flask-cors`) is the
 //! S3-compatible server found to honour conditional puts under races;
 //! MinIO cannot be installed on the project's machines. `./scripts/test`
-//! installs it. When `moto_server` is missing, [`MotoServer::start`] returns
+//! installs it. When moto is missing, [`MotoServer::start`] returns
 //! `None` so a test can skip loudly — except under `CI=true`, where it panics.
 
 use std::net::TcpListener;
@@ -15,7 +15,31 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{RemoteStorage, S3Options};
 
-/// A running `moto_server` on 127.0.0.1.
+/// Starts moto's server with its S3 PUT handler under one lock. moto checks
+/// `If-None-Match: *` and then stores the object in two steps on a threaded server, so two
+/// racing conditional creates can both win when the machine is loaded (seen in CI-like
+/// runs); real S3 and MinIO decide atomically, which the lock restores. Fails like a
+/// missing `moto_server` when moto is not installed.
+const LAUNCHER: &str = r#"
+import sys, threading
+try:
+    from moto.s3.responses import S3Response
+    from moto.server import main
+except ImportError as e:
+    sys.stderr.write(f"moto is not installed: {e}\n")
+    sys.exit(127)
+_lock = threading.Lock()
+def _locked(f):
+    def g(self, *a, **k):
+        with _lock:
+            return f(self, *a, **k)
+    return g
+S3Response.put_object = _locked(S3Response.put_object)
+sys.argv[0] = "moto_server"
+main(sys.argv[1:])
+"#;
+
+/// A running moto S3 server on 127.0.0.1.
 pub struct MotoServer {
     child: Child,
     pub endpoint: String,
@@ -26,24 +50,16 @@ impl MotoServer {
     /// Starts moto and waits (up to 30 s) until it answers.
     pub async fn start() -> Option<MotoServer> {
         let port = free_port();
-        let child = match Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let child = match Command::new("python3")
+            .args(["-c", LAUNCHER, "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
         {
             Ok(c) => c,
-            Err(e) => {
-                let msg =
-                    format!("moto_server not available ({e}); run ./scripts/test to install it");
-                if std::env::var("CI").as_deref() == Ok("true") {
-                    panic!("{msg}");
-                }
-                eprintln!("SKIPPING S3 test: {msg}");
-                return None;
-            }
+            Err(e) => return unavailable(&format!("python3: {e}")),
         };
-        let server = MotoServer {
+        let mut server = MotoServer {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
             port,
@@ -52,6 +68,9 @@ impl MotoServer {
         while Instant::now() < deadline {
             if http_request(port, "GET", "/").await.is_ok() {
                 return Some(server);
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return unavailable(&format!("the moto server exited with {status}"));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -78,6 +97,16 @@ impl MotoServer {
             secret_access_key: Some("testing".into()),
         }
     }
+}
+
+/// moto cannot run here: skip loudly, or fail under `CI=true`.
+fn unavailable(why: &str) -> Option<MotoServer> {
+    let msg = format!("moto not available ({why}); run ./scripts/test to install it");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPING S3 test: {msg}");
+    None
 }
 
 impl Drop for MotoServer {

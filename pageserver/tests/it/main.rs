@@ -5,6 +5,7 @@ mod common;
 mod drop_relation;
 mod fuzz_decoders;
 mod generations;
+mod local_damage;
 mod model;
 mod ondemand;
 mod retention;

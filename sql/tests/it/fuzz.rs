@@ -187,7 +187,8 @@ fn run(s: &mut Session<MemoryStorage>, sql: &str) -> Result<(), TestCaseError> {
 /// The session still answers after whatever came before.
 fn still_works(s: &mut Session<MemoryStorage>) -> Result<(), TestCaseError> {
     let _ = s.execute("ROLLBACK");
-    let r = s.execute("SELECT count(*) FROM t");
+    // (A mutated statement may legitimately have dropped `t` or changed the search path.)
+    let r = s.execute("SELECT 1");
     prop_assert!(
         matches!(r.last(), Some(Ok(_))),
         "the session is broken: {:?}",

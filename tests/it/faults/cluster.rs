@@ -259,6 +259,16 @@ impl Cluster {
         let mut target: Option<Lsn> = None;
         loop {
             self.supervise(shared)?;
+            // A server that died by itself is a finding, not something to restart quietly.
+            for p in self.sks.iter_mut().chain(std::iter::once(&mut self.ps)) {
+                if let Some(status) = p.exited() {
+                    return Err(format!(
+                        "{} exited by itself with {status}; its log ends:\n{}",
+                        p.name,
+                        p.log_tail(30)
+                    ));
+                }
+            }
             let state = self.rt.block_on(self.probe());
             let last = match state {
                 Ok((commit, flushed, ingested)) => {
@@ -305,13 +315,19 @@ impl Cluster {
         for sk in &self.sks {
             let s = sk_status(&sk.url())
                 .await
-                .map_err(|e| format!("{}: {e}", sk.name))?;
+                .map_err(|e| format!("{}: {e} (process state {:?})", sk.name, sk.state()))?;
             commit = commit.max(Lsn(s.commit_lsn));
             flushed = flushed.min(Lsn(s.flush_lsn));
         }
         let ingested = ps_status(&self.ps.url())
             .await
-            .map_err(|e| format!("{}: {e}", self.ps.name))?
+            .map_err(|e| {
+                format!(
+                    "{}: {e} (process state {:?})",
+                    self.ps.name,
+                    self.ps.state()
+                )
+            })?
             .last_record_lsn;
         Ok((commit, flushed, Lsn(ingested)))
     }

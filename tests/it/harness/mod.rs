@@ -299,6 +299,11 @@ impl Process {
 
     /// Its exit status if it has exited by itself (reaped; it is then not running), else
     /// `None` without waiting.
+    /// The process's state letter from `/proc` (`R`, `S`, `T` stopped, `Z`…), if it runs.
+    pub fn state(&self) -> Option<char> {
+        process_state(&self.pid()?.to_string())
+    }
+
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         let status = self.child.as_mut()?.try_wait().ok()??;
         self.child = None;
