@@ -38,6 +38,10 @@ pub enum PgFn {
     TotalRelationSize,
     TableSize,
     IndexesSize,
+    /// `to_regtype(text)` / `to_regclass(text)`: the name's OID, NULL where the cast
+    /// would fail (drivers probe types and relations with them).
+    ToRegType,
+    ToRegClass,
     SizePretty,
     EncodingToChar,
     /// `has_table_privilege` and friends.
@@ -87,6 +91,8 @@ impl PgFn {
             ("pg_total_relation_size", 1) => (PgFn::TotalRelationSize, vec![T::RegClass], T::Int8),
             ("pg_table_size", 1) => (PgFn::TableSize, vec![T::RegClass], T::Int8),
             ("pg_indexes_size", 1) => (PgFn::IndexesSize, vec![T::RegClass], T::Int8),
+            ("to_regtype", 1) => (PgFn::ToRegType, vec![text], T::RegType),
+            ("to_regclass", 1) => (PgFn::ToRegClass, vec![text], T::RegClass),
             ("pg_size_pretty", 1) => (PgFn::SizePretty, vec![T::Numeric(None)], text),
             ("pg_encoding_to_char", 1) => (PgFn::EncodingToChar, vec![T::Int4], T::Name),
             (
@@ -222,6 +228,15 @@ impl PgFn {
             PgFn::FunctionText => text(String::new()),
             PgFn::RelationSize | PgFn::TableSize => Value::Int(size(oid_arg(0))? as i64),
             PgFn::IndexesSize => Value::Int(indexes_size(oid_arg(0))? as i64),
+            PgFn::ToRegType | PgFn::ToRegClass => {
+                let to = if *self == PgFn::ToRegType {
+                    DataType::RegType
+                } else {
+                    DataType::RegClass
+                };
+                let name = args.first().cloned().unwrap_or(Value::Null);
+                crate::types::cast::cast(name, DataType::Text, to, true).unwrap_or(Value::Null)
+            }
             PgFn::TotalRelationSize => {
                 Value::Int((size(oid_arg(0))? + indexes_size(oid_arg(0))?) as i64)
             }
