@@ -243,23 +243,8 @@ impl Binder {
                     DataType::Bool,
                 ),
                 UnaryOperator::Minus => {
-                    // PostgreSQL's unary minus binds tighter than `^`: -3 ^ 2 is (-3) ^ 2.
-                    if let E::BinaryOp {
-                        left,
-                        op: ast::BinaryOperator::PGExp,
-                        right,
-                    } = expr.as_ref()
-                    {
-                        let rewritten = E::BinaryOp {
-                            left: Box::new(E::UnaryOp {
-                                op: UnaryOperator::Minus,
-                                expr: left.clone(),
-                            }),
-                            op: ast::BinaryOperator::PGExp,
-                            right: right.clone(),
-                        };
-                        return self.bind_expr(&rewritten, ctx);
-                    }
+                    // (-3 ^ 2 is (-3) ^ 2: the parser's dialect gives unary minus PostgreSQL's
+                    // precedence, see `parse::StrataDialect`.)
                     // PostgreSQL folds a minus into a numeric literal (so -2147483648 is an
                     // int4 and -(-2147483648) an int8).
                     if let Some(n) = signed_number(expr) {

@@ -5,8 +5,8 @@
 //! argument that is numeric picks the numeric version, anything else (integers, floats,
 //! unknown literals) the double precision one, as PostgreSQL's preference for `float8` in
 //! the numeric category does. `round(x, n)` and `trunc(x, n)` exist only for numeric.
-//! `exp`, `ln`, `log` and `power` of numeric arguments are not implemented (0A000) rather than
-//! computed in floating point with PostgreSQL's numeric result type.
+//! `exp`, `ln`, `log` and `power` of numeric arguments go through double precision (a
+//! known gap: PostgreSQL computes them in numeric and returns numeric).
 
 use super::functions::{Function, Resolved, accepts};
 use crate::types::numeric::MAX_DISPLAY_SCALE;
