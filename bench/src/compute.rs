@@ -82,11 +82,21 @@ async fn measure(conninfo: &str, o: &Opts) -> anyhow::Result<Figures> {
 }
 
 pub fn start_strata(dir: &std::path::Path, port: u16) -> anyhow::Result<Child> {
+    start_strata_with(dir, port, &[])
+}
+
+/// [`start_strata`] with extra `strata start` arguments (e.g. `--safekeepers 1`).
+pub fn start_strata_with(
+    dir: &std::path::Path,
+    port: u16,
+    extra: &[String],
+) -> anyhow::Result<Child> {
     let exe = std::env::current_exe()?.with_file_name("strata");
     let _ = std::fs::remove_dir_all(dir);
     let child = Command::new(&exe)
         .args(["start", "--port", &port.to_string(), "--data-dir"])
         .arg(dir)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -3,6 +3,7 @@
 //! BENCHMARKS.md together with the command that produced them.
 
 mod codec;
+mod commit;
 mod compute;
 mod disk;
 mod failover;
@@ -29,6 +30,9 @@ struct Args {
 enum Cmd {
     /// WAL decode + CRC throughput and redo (delta apply) rate, one core.
     Codec(codec::Opts),
+    /// One client's commit latency, `strata start` vs PostgreSQL 15 in alternating rounds
+    /// (`--tmpfs`: both on /dev/shm; `--perf FILE`: profile Strata's first round).
+    Commit(commit::Opts),
     /// `strata start` vs vanilla PostgreSQL: single-row INSERT commit latency and
     /// point SELECT latency, one client (needs `cargo build --release -p strata`).
     Compute(compute::Opts),
@@ -62,6 +66,7 @@ enum Cmd {
 fn main() -> anyhow::Result<()> {
     match Args::parse().cmd {
         Cmd::Codec(o) => codec::run(o),
+        Cmd::Commit(o) => commit::run(o),
         Cmd::Compute(o) => compute::run(o),
         Cmd::Pgbench(o) => pgbench::run(o),
         Cmd::Sql(o) => sql::run(o),

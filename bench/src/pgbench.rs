@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::compute::start_strata;
+use crate::compute::start_strata_with;
 use crate::postgres::{VanillaPostgres, free_port};
 
 #[derive(clap::Args)]
@@ -35,6 +35,9 @@ pub struct Opts {
     /// Where Strata keeps its data (a disk directory; wiped first).
     #[arg(long, default_value = "target/bench-pgbench")]
     dir: PathBuf,
+    /// Passed to `strata start --safekeepers` (the binary's default when absent).
+    #[arg(long)]
+    safekeepers: Option<usize>,
 }
 
 /// The built-in tpcb-like script without `mtime = CURRENT_TIMESTAMP`.
@@ -211,7 +214,11 @@ fn wait_for_port(port: u16, child: &mut Child) -> anyhow::Result<()> {
 
 pub fn run(o: Opts) -> anyhow::Result<()> {
     let port = free_port();
-    let mut child = start_strata(&o.dir, port)?;
+    let extra: Vec<String> = o
+        .safekeepers
+        .map(|n| vec!["--safekeepers".to_string(), n.to_string()])
+        .unwrap_or_default();
+    let mut child = start_strata_with(&o.dir, port, &extra)?;
     let strata_url = format!("postgresql://strata@127.0.0.1:{port}/postgres");
     let result = (|| {
         wait_for_port(port, &mut child)?;

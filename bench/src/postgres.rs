@@ -49,7 +49,15 @@ pub fn free_port() -> u16 {
 impl VanillaPostgres {
     /// initdb + start with the given extra `postgresql.conf` lines.
     pub fn start(extra_conf: &[&str]) -> anyhow::Result<VanillaPostgres> {
-        let dir = std::env::temp_dir().join(format!("strata-bench-pg-{}", std::process::id()));
+        Self::start_in(&std::env::temp_dir(), extra_conf)
+    }
+
+    /// [`Self::start`] with the cluster under `base` (e.g. `/dev/shm` for tmpfs).
+    pub fn start_in(
+        base: &std::path::Path,
+        extra_conf: &[&str],
+    ) -> anyhow::Result<VanillaPostgres> {
+        let dir = base.join(format!("strata-bench-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         if is_root() {
