@@ -1,12 +1,12 @@
 //! `strata start` as a library: a whole cluster in one process.
 //!
-//! [`LocalCluster`] runs three safekeepers, one pageserver and one primary
-//! compute, each exactly as its own `strata` subcommand would run it, talking
+//! [`LocalCluster`] runs three safekeepers (or one: [`LocalClusterConfig::safekeepers`]),
+//! one pageserver and one primary compute, each exactly as its own `strata` subcommand would run it, talking
 //! to each other over gRPC on loopback ports — only the process boundary is
 //! missing. Everything lives under one data directory:
 //!
 //! ```text
-//! {data_dir}/safekeeper-1|2|3/   WAL segments and control files
+//! {data_dir}/safekeeper-1|2|3/   WAL segments and control files (only -1 with one safekeeper)
 //! {data_dir}/pageserver/         the pageserver's local layer cache
 //! {data_dir}/objects/            the object store (file://), unless --object-store says otherwise
 //! {data_dir}/logs/               the components' logs (`strata start` sets this up, see crate::logging)
@@ -25,6 +25,13 @@
 //! resumes with all its data: the safekeepers recover their WAL, the
 //! pageserver reattaches from the object store, and the new compute's
 //! election fences nothing but its own previous run.
+//!
+//! How many safekeepers is fixed when the data directory is created: a directory made with
+//! three refuses to start with one (the one left might be the one that missed the
+//! committed tail) and the other way round (two empty newcomers would outvote the one that
+//! holds the WAL). One safekeeper makes a commit one fdatasync on this machine's disk
+//! instead of the second of three concurrent ones; on one machine with one disk the three
+//! copies add no protection against losing that disk, only against losing a file.
 //!
 //! The compute is supervised: if it stops serving — a commit's durability wait
 //! failed (its outcome unknown) or another proposer fenced it — its sessions are
@@ -56,6 +63,8 @@ pub struct LocalClusterConfig {
     /// SCRAM-SHA-256 users for the compute (`None`: trust, it listens on loopback only).
     pub users_file: Option<PathBuf>,
     pub timeline: TimelineId,
+    /// How many safekeepers: 3 (the default; a commit is durable on 2) or 1.
+    pub safekeepers: usize,
 }
 
 impl LocalClusterConfig {
@@ -69,6 +78,7 @@ impl LocalClusterConfig {
             cache_bytes: None,
             users_file: None,
             timeline: TimelineId::new("default", "main").expect("valid built-in names"),
+            safekeepers: 3,
         }
     }
 }
@@ -90,6 +100,8 @@ pub enum ClusterError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    SafekeeperCount(String),
     #[error("start safekeeper {id}: {source}")]
     Safekeeper { id: u64, source: safekeeper::Error },
     #[error("start the pageserver: {0}")]
@@ -140,6 +152,27 @@ fn pick_ports(n: usize) -> std::io::Result<Vec<u16>> {
         .collect()
 }
 
+/// Refuses a safekeeper count other than 1 or 3, or other than the one the data
+/// directory was made with (see the module docs).
+fn check_safekeeper_count(dir: &Path, n: usize) -> Result<(), ClusterError> {
+    if n != 1 && n != 3 {
+        return Err(ClusterError::SafekeeperCount(format!(
+            "--safekeepers must be 1 or 3, not {n}"
+        )));
+    }
+    let existing = (1..=3)
+        .filter(|id| dir.join(format!("safekeeper-{id}")).exists())
+        .count();
+    if existing != 0 && existing != n {
+        return Err(ClusterError::SafekeeperCount(format!(
+            "{} was created with {existing} safekeeper(s) and cannot be started with {n}: \
+             a different count could lose committed WAL",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 impl LocalCluster {
     /// Starts every component; returns once PostgreSQL clients can connect.
     pub async fn start(config: LocalClusterConfig) -> Result<LocalCluster, ClusterError> {
@@ -163,9 +196,10 @@ impl LocalCluster {
             }
         };
 
+        check_safekeeper_count(&dir, config.safekeepers)?;
         // Safekeepers first: the others need their addresses.
         let sk_cancel = CancellationToken::new();
-        let ports = pick_ports(3).map_err(io(&dir))?;
+        let ports = pick_ports(config.safekeepers).map_err(io(&dir))?;
         let peers: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
         let mut sks = Vec::new();
         for (i, port) in ports.iter().enumerate() {

@@ -167,6 +167,11 @@ enum Cmd {
         /// Also print the components' logs on the terminal (stderr).
         #[arg(long)]
         verbose: bool,
+        /// Safekeepers to run: 3 (a commit is durable on 2 of them) or 1 (one fdatasync per
+        /// commit; on one disk the three copies guard against losing a file, not the disk).
+        /// Fixed when the data directory is created.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
+        safekeepers: u8,
         #[command(flatten)]
         s3: S3Args,
     },
@@ -538,6 +543,7 @@ fn main() -> anyhow::Result<()> {
             users_file,
             metrics,
             verbose,
+            safekeepers,
             s3,
         } => {
             let data_dir = std::path::absolute(&data_dir)
@@ -552,6 +558,7 @@ fn main() -> anyhow::Result<()> {
             config.port = port;
             config.cache_bytes = Some(cache_size);
             config.users_file = users_file;
+            config.safekeepers = safekeepers as usize;
             config.s3 = remote_storage::S3Options {
                 endpoint: s3.s3_endpoint,
                 region: s3.s3_region,
