@@ -311,3 +311,36 @@ fn zeroed_space_reads_as_a_bad_length_not_a_record() {
     assert_eq!(record_end, frame_end);
     assert!(matches!(err, Some(Error::BadFrameLength { .. })));
 }
+
+#[test]
+fn walking_frames_without_the_crc_reads_only_headers() {
+    let a = frame::encode_record(&Record::commit(0, vec![]));
+    let b = frame::encode_record(&big_record(200));
+    let mut wal = a.to_vec();
+    wal.extend_from_slice(&b);
+    let last = wal.len() - 1;
+    wal[last] ^= 0xff; // damage the payload of the last frame
+    let spans = |check_crc| {
+        let mut spans = Vec::new();
+        let (end, err) = frame::walk_frames(Lsn(100), &wal, check_crc, |f| spans.push(f));
+        (spans, end, err)
+    };
+    // Without the CRC every frame is found and the walk ends at the end of the bytes.
+    let (all, end, err) = spans(false);
+    assert_eq!(end, Lsn(100 + wal.len() as u64));
+    assert!(err.is_none());
+    assert!(all.len() > 2, "the big record spans several frames");
+    assert_eq!(all[0].flags, FLAG_FIRST | FLAG_LAST);
+    assert_eq!(
+        all.iter().map(|f| f.len).sum::<usize>(),
+        wal.len(),
+        "the spans tile the input"
+    );
+    // With it, the damaged frame is where the walk stops, as the decoder and scan_frames say.
+    let (checked, end, err) = spans(true);
+    assert_eq!(checked.len(), all.len() - 1);
+    let damaged = all[all.len() - 1].start;
+    assert_eq!(end, damaged);
+    assert!(matches!(err, Some(Error::FrameChecksum { lsn }) if lsn == damaged));
+    assert_eq!(frame::scan_frames(Lsn(100), &wal).0, damaged);
+}

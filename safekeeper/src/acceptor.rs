@@ -42,7 +42,7 @@
 
 use bytes::Bytes;
 use proto::Lsn;
-use proto::frame::FrameDecoder;
+use proto::frame::scan_frames;
 use proto::grpc::TermSwitch;
 use proto::record::Term;
 
@@ -350,28 +350,20 @@ impl Acceptor {
     }
 }
 
-/// Checks that `bytes` (starting at `start`) are whole, valid frames.
+/// Checks that `bytes` (starting at `start`) are whole, valid frames: the one
+/// CRC check an append gets on a safekeeper (the shell writes the
+/// `WriteWal` bytes with [`crate::storage::Wal::write_validated`]).
 fn check_whole_frames(start: Lsn, bytes: &[u8]) -> Result<()> {
-    let mut dec = FrameDecoder::new(start);
-    dec.push(bytes);
-    loop {
-        match dec.next_frame() {
-            Ok(Some(_)) => {}
-            Ok(None) if dec.buffered() == 0 => return Ok(()),
-            Ok(None) => {
-                return Err(Error::InvalidRequest(format!(
-                    "append ends inside a frame at {}",
-                    dec.lsn()
-                )));
-            }
-            Err(source) => {
-                return Err(Error::CorruptWal {
-                    lsn: dec.lsn(),
-                    source,
-                });
-            }
-        }
+    let (end, _, err) = scan_frames(start, bytes);
+    if let Some(source) = err {
+        return Err(Error::CorruptWal { lsn: end, source });
     }
+    if end != start + bytes.len() as u64 {
+        return Err(Error::InvalidRequest(format!(
+            "append ends inside a frame at {end}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

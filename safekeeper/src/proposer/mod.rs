@@ -276,7 +276,8 @@ impl Proposer {
     pub fn append(&mut self, wal: Bytes) -> Result<(Lsn, Lsn)> {
         self.check_ready()?;
         let start = self.wal.end();
-        let frames = split_frames(start, &wal)?;
+        // The compute's own record: its frame CRCs were just computed (see split_frames).
+        let frames = split_frames(start, &wal, false)?;
         let n = frames.len();
         if n == 0 {
             return Err(Error::InvalidRequest("an empty record".into()));
@@ -492,7 +493,8 @@ impl Proposer {
             page_changes: Vec::new(),
         };
         let bytes = encode_record(&record).freeze();
-        let frames = split_frames(self.term_start_lsn, &bytes).expect("encode_record makes frames");
+        let frames =
+            split_frames(self.term_start_lsn, &bytes, false).expect("encode_record makes frames");
         self.push_record(frames, false);
         Ok(())
     }
@@ -579,7 +581,7 @@ impl Proposer {
         if end != self.wal.base() {
             return Ok(());
         }
-        let frames = split_frames(start, &wal)?;
+        let frames = split_frames(start, &wal, true)?;
         self.wal.push_front(frames)?;
         self.stats.donor_reads += 1;
         self.pump_all();

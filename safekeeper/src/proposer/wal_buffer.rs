@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 use proto::Lsn;
-use proto::frame::FrameDecoder;
+use proto::frame::walk_frames;
 
 use crate::error::{Error, Result};
 
@@ -29,38 +29,28 @@ impl RawFrame {
     }
 }
 
-/// Splits `bytes` (starting at `start`) into whole frames, checking CRCs;
-/// trailing bytes that are not a whole frame are an error.
-pub fn split_frames(start: Lsn, bytes: &Bytes) -> Result<Vec<RawFrame>> {
-    let mut dec = FrameDecoder::new(start);
-    dec.push(bytes);
+/// Splits `bytes` (starting at `start`) into whole frames, zero-copy;
+/// trailing bytes that are not a whole frame are an error. `check_crc` for
+/// WAL from another process (a donor's); the proposer's own records were
+/// framed by this process a moment ago, so only their headers are read.
+pub fn split_frames(start: Lsn, bytes: &Bytes, check_crc: bool) -> Result<Vec<RawFrame>> {
     let mut frames = Vec::new();
-    loop {
-        match dec.next_frame() {
-            Ok(Some(f)) => {
-                let from = f.start.distance_from(start) as usize;
-                let to = f.end.distance_from(start) as usize;
-                frames.push(RawFrame {
-                    start: f.start,
-                    flags: f.flags,
-                    bytes: bytes.slice(from..to),
-                });
-            }
-            Ok(None) if dec.buffered() == 0 => return Ok(frames),
-            Ok(None) => {
-                return Err(Error::InvalidRequest(format!(
-                    "WAL ends inside a frame at {}",
-                    dec.lsn()
-                )));
-            }
-            Err(source) => {
-                return Err(Error::CorruptWal {
-                    lsn: dec.lsn(),
-                    source,
-                });
-            }
-        }
+    let (end, err) = walk_frames(start, bytes, check_crc, |f| {
+        frames.push(RawFrame {
+            start: f.start,
+            flags: f.flags,
+            bytes: bytes.slice(f.offset..f.offset + f.len),
+        });
+    });
+    if let Some(source) = err {
+        return Err(Error::CorruptWal { lsn: end, source });
     }
+    if end != start + bytes.len() as u64 {
+        return Err(Error::InvalidRequest(format!(
+            "WAL ends inside a frame at {end}"
+        )));
+    }
+    Ok(frames)
 }
 
 #[derive(Debug)]
@@ -173,7 +163,7 @@ mod tests {
             all.extend_from_slice(&rec(i));
         }
         let all = all.freeze();
-        let frames = split_frames(start, &all).unwrap();
+        let frames = split_frames(start, &all, true).unwrap();
         assert_eq!(frames.len(), 4);
         let mut buf = WalBuffer::new(start + 2 * len);
         buf.push_back(frames[2..].to_vec());
@@ -194,6 +184,6 @@ mod tests {
         assert_eq!(buf.base(), start + len);
         assert!(buf.push_front(frames[..1].to_vec()).is_ok());
         assert!(buf.push_front(frames[..1].to_vec()).is_err());
-        assert!(split_frames(start, &all.slice(..5)).is_err());
+        assert!(split_frames(start, &all.slice(..5), true).is_err());
     }
 }

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use proto::Lsn;
-use proto::frame::{FRAME_HEADER_SIZE, FrameDecoder, scan_frames};
+use proto::frame::{FLAG_LAST, FRAME_HEADER_SIZE, FrameDecoder, walk_frames};
 use tracing::{debug, info};
 
 use super::fs::{Fs, FsFile, OpenMode, SharedFs, std_fs};
@@ -145,6 +145,17 @@ impl Wal {
     /// of the last whole record in `wal`, if any. Not durable until
     /// [`flush`](Self::flush).
     pub fn write(&mut self, lsn: Lsn, wal: &[u8]) -> Result<Option<Lsn>> {
+        self.write_frames(lsn, wal, true)
+    }
+
+    /// [`Self::write`] of frames whose CRCs the caller has just checked (the
+    /// acceptor checks every append it turns into a `WriteWal`): frame
+    /// boundaries are still checked, the CRCs are not computed a second time.
+    pub fn write_validated(&mut self, lsn: Lsn, wal: &[u8]) -> Result<Option<Lsn>> {
+        self.write_frames(lsn, wal, false)
+    }
+
+    fn write_frames(&mut self, lsn: Lsn, wal: &[u8], check_crc: bool) -> Result<Option<Lsn>> {
         self.check_usable()?;
         if lsn != self.write_lsn {
             return Err(StorageError::InvalidRequest(format!(
@@ -158,7 +169,12 @@ impl Wal {
         let end = lsn
             .checked_add(wal.len() as u64)
             .ok_or_else(|| StorageError::InvalidRequest(format!("write at {lsn} overflows")))?;
-        let (frames_end, record_end, error) = scan_frames(lsn, wal);
+        let mut record_end = lsn;
+        let (frames_end, error) = walk_frames(lsn, wal, check_crc, |f| {
+            if f.flags & FLAG_LAST != 0 {
+                record_end = f.start + f.len as u64;
+            }
+        });
         if let Some(e) = error {
             return Err(StorageError::InvalidRequest(format!(
                 "write at {lsn}..{end}: {e}"
