@@ -1,50 +1,43 @@
 //! [`ProposerWal`]: the engine's [`WalSink`] over the safekeepers' proposer driver.
 //!
-//! A commit's record becomes durable when a quorum of safekeepers has flushed it
-//! ([`safekeeper::driver::WalProposer::append`]). The engine calls the sink from plain
-//! session threads, in two halves:
+//! A commit's record becomes durable when a quorum of safekeepers has flushed it. The
+//! engine calls the sink from plain session threads, in two halves:
 //!
 //! ```text
-//!  session thread (commit mutex held)          tokio runtime
-//!  submit(record, start) ──enqueue, in order──▶ event loop ──Append──▶ safekeepers
-//!  (mutex released)                               │ commit_lsn watch
-//!  wait_durable(end) ◀── condvar ◀── follower task ┘
+//!  session thread (commit mutex held)
+//!  submit(record, start) ──core.append, in order──▶ links ──Append──▶ safekeepers
+//!  (mutex released)                                                       │
+//!  wait_durable(end) ◀── the driver's condvar ◀── commit_lsn ◀── replies ──┘
 //! ```
 //!
-//! - **Positions**: the driver places records one after another in the order their
-//!   appends reach its event loop, starting at [`WalProposer::ready_lsn`] (the end of the
-//!   term's `TermStart`). The engine starts its WAL at [`WalSink::end_lsn`], which is that
-//!   LSN, and `submit` hands the record to the driver *synchronously* (the append future is
-//!   polled once, on the calling thread, which queues it on the event loop's channel) under
-//!   this sink's own lock, so LSN order and queue order are the same. Each append's
-//!   `(start, end)` is checked against the prediction when it resolves; a mismatch is a
-//!   broken invariant and stops all further writes.
-//! - **No quorum wait in the serial step**: `submit` never waits for the network; the rest
-//!   of the append runs as a task on the runtime. Concurrent commits therefore have their
-//!   appends queued together, and the driver merges them into one `Append` message per
-//!   safekeeper (group commit).
-//! - **Durability**: a follower task copies the driver's `commit_lsn` (always a record
-//!   boundary) into a mutex + condvar; [`WalSink::wait_durable`] blocks the session thread
-//!   on it (never a runtime thread), bounded by a wait limit.
+//! - **Positions**: the driver places records one after another, starting at
+//!   [`WalProposer::ready_lsn`] (the end of the term's `TermStart`). The engine starts its
+//!   WAL at [`WalSink::end_lsn`], which is that LSN, and `submit` hands the record to the
+//!   driver *synchronously* ([`WalProposer::submit_wal`]: the core is stepped on the calling
+//!   thread and the `Append` requests go straight to the safekeeper links) under this sink's
+//!   own lock, with the start the engine predicted: the driver refuses a record that would
+//!   land anywhere else, so positions cannot diverge silently. The end LSN is the one the
+//!   driver computed while splitting the frames (the engine's own prediction, from
+//!   `record_framed_len`, is checked against it by the caller).
+//! - **No quorum wait in the serial step**: `submit` never waits for the network.
+//!   Concurrent commits' appends queue behind the one `Append` each link has in flight and
+//!   are merged into the next message (group commit).
+//! - **Durability**: one signal. [`WalSink::wait_durable`] blocks the session thread on the
+//!   driver's own condvar ([`WalProposer::wait_durable`]), which the driver's event loop
+//!   notifies as `commit_lsn` (always a record boundary) advances; no per-append channel,
+//!   no task per append, no follower task in between. Bounded by a wait limit.
 //! - **Fencing**: when the driver stops (a newer primary won a higher term — learned from
 //!   the reply to an append or to the driver's idle heartbeat — or shutdown), every waiter
 //!   below the durable LSN fails, every later `submit` fails at once with
 //!   [`WalError::ReadOnly`] and a message saying so, [`WalSink::stopped`] says why and
-//!   [`WalSink::stopping`] is cancelled: the engine stops serving (a waiter's record was
-//!   sent, so its commit's outcome is unknown; a refused `submit` is a definite failure).
-//! - **Cheap checks**: the durable LSN and the stopped flag are atomics beside the lock, so
-//!   the per-statement `durable_lsn` / `stopped` never take it.
-//!
-//! The driver's own byte budget (`max_pending_bytes`) must never make the first poll of an
-//! append wait, or the queue order could differ from the LSN order: [`ProposerWal::start`]
-//! sets it to the largest value the driver accepts. Backpressure comes from the sessions
-//! themselves, each waiting for its commit.
+//!   [`WalSink::stopping`] is cancelled (a task waits for the driver's stop token, once):
+//!   the engine stops serving (a waiter's record was sent, so its commit's outcome is
+//!   unknown; a refused `submit` is a definite failure).
+//! - **Cheap checks**: the durable LSN and the stopped flag are atomics, so the
+//!   per-statement `durable_lsn` / `stopped` take no lock.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use proto::{Lsn, Record};
@@ -54,61 +47,48 @@ use tokio_util::sync::CancellationToken;
 
 use super::wal_sink::{WalError, WalSink};
 
-/// What the sink knows, under one lock.
-struct State {
-    /// Where the next record starts (the driver places it there).
-    next: Lsn,
-    /// The quorum-durable LSN as last seen.
-    durable: Lsn,
-    /// Why writes stopped, once they have.
-    failed: Option<String>,
-}
-
 struct Inner {
-    state: Mutex<State>,
-    changed: Condvar,
+    /// Where the next record starts (the driver places it there); the submit lock.
+    next: Mutex<Lsn>,
+    /// Why writes stopped, once they have.
+    failed: Mutex<Option<String>>,
+    /// Whether `failed` is set, readable without the lock.
+    failed_flag: AtomicBool,
     timeline: String,
-    /// `State::durable`, readable without the lock (written under it).
-    durable: AtomicU64,
-    /// Whether `State::failed` is set, readable without the lock.
-    failed: AtomicBool,
-    /// Cancelled once `State::failed` is set.
+    /// Cancelled once `failed` is set.
     stopping: CancellationToken,
 }
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Only plain assignments happen under these locks; a panic leaves them consistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Only plain assignments happen under the lock; a panic leaves a consistent state.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn advance(&self, lsn: Lsn) {
-        let mut s = self.lock();
-        if lsn > s.durable {
-            s.durable = lsn;
-            self.durable.store(lsn.0, Ordering::Release);
-            drop(s);
-            self.changed.notify_all();
-        }
-    }
-
-    fn fail(&self, why: String) {
-        let mut s = self.lock();
-        if s.failed.is_none() {
+    fn fail(&self, why: String) -> String {
+        let mut f = lock(&self.failed);
+        if f.is_none() {
             tracing::warn!(timeline = %self.timeline, reason = %why, "WAL writes stopped");
-            s.failed = Some(why);
-            self.failed.store(true, Ordering::Release);
+            *f = Some(why);
+            self.failed_flag.store(true, Ordering::Release);
         }
-        drop(s);
-        self.changed.notify_all();
+        let why = f.clone().unwrap_or_default();
+        drop(f);
         self.stopping.cancel();
+        why
+    }
+
+    fn failed(&self) -> Option<String> {
+        if !self.failed_flag.load(Ordering::Acquire) {
+            return None;
+        }
+        lock(&self.failed).clone()
     }
 }
 
 /// A [`WalSink`] whose durability is a quorum of safekeepers. See the module docs.
 pub struct ProposerWal {
     proposer: Arc<WalProposer>,
-    runtime: Handle,
     inner: Arc<Inner>,
     wait_limit: Duration,
 }
@@ -136,51 +116,36 @@ impl ProposerWal {
     /// safekeepers, fencing any older primary) and returns the sink once the term's
     /// `TermStart` is durable. The engine's WAL then starts at the proposer's ready LSN.
     pub async fn start(
-        mut config: DriverConfig,
+        config: DriverConfig,
         runtime: Handle,
     ) -> Result<ProposerWal, safekeeper::Error> {
-        // See the module docs: the first poll of an append must never wait for budget.
-        config.max_pending_bytes = usize::MAX;
         let timeline = config.timeline.clone();
         let proposer = WalProposer::start(config).await?;
         Ok(Self::new(Arc::new(proposer), &timeline, runtime))
     }
 
-    /// A sink over an elected `proposer` whose budget never blocks (see the module docs).
-    /// Spawns the task that follows its commit LSN on `runtime`.
+    /// A sink over an elected `proposer`. Spawns, on `runtime`, the task that marks the
+    /// sink stopped when the driver stops.
     pub fn new(
         proposer: Arc<WalProposer>,
         timeline: &proto::TimelineId,
         runtime: Handle,
     ) -> ProposerWal {
         let timeline = format!("{}/{}", timeline.tenant, timeline.timeline);
-        let ready = proposer.ready_lsn();
         let inner = Arc::new(Inner {
-            state: Mutex::new(State {
-                next: ready,
-                durable: ready,
-                failed: None,
-            }),
-            changed: Condvar::new(),
+            next: Mutex::new(proposer.ready_lsn()),
+            failed: Mutex::new(None),
+            failed_flag: AtomicBool::new(false),
             timeline,
-            durable: AtomicU64::new(ready.0),
-            failed: AtomicBool::new(false),
             stopping: CancellationToken::new(),
         });
-        let follower = {
+        let watcher = {
             let inner = inner.clone();
             // Weak: dropping the sink drops the proposer, which stops the driver (and this).
             let weak = Arc::downgrade(&proposer);
-            let mut commit = proposer.commit_lsn();
+            let stopped = proposer.stopped();
             async move {
-                loop {
-                    let lsn = *commit.borrow_and_update();
-                    inner.advance(lsn);
-                    if commit.changed().await.is_err() {
-                        break;
-                    }
-                }
-                // The event loop ended: fenced or shut down.
+                stopped.cancelled().await;
                 let msg = match weak.upgrade() {
                     Some(proposer) => stopped_message(&proposer, &inner.timeline),
                     None => shut_down_message(&inner.timeline),
@@ -188,10 +153,9 @@ impl ProposerWal {
                 inner.fail(msg);
             }
         };
-        runtime.spawn(follower);
+        runtime.spawn(watcher);
         ProposerWal {
             proposer,
-            runtime,
             inner,
             wait_limit: Duration::from_secs(60),
         }
@@ -209,114 +173,61 @@ impl ProposerWal {
     }
 }
 
-/// An append on its way: resolves with where the driver placed the record.
-type Append = Pin<Box<dyn Future<Output = safekeeper::Result<(Lsn, Lsn)>> + Send>>;
-
-/// Acts on an append's outcome. Never called under the state lock.
-fn finish(
-    inner: &Inner,
-    proposer: &WalProposer,
-    (start, end): (Lsn, Lsn),
-    outcome: safekeeper::Result<(Lsn, Lsn)>,
-) {
-    match outcome {
-        Ok(placed) if placed == (start, end) => {}
-        Ok((got_start, got_end)) => inner.fail(format!(
-            "the proposer placed a record at {got_start}..{got_end}, the engine at \
-             {start}..{end}: WAL positions diverged; this compute no longer accepts writes"
-        )),
-        Err(e) => {
-            tracing::warn!(timeline = %inner.timeline, %start, %end, error = %e, "append failed");
-            inner.fail(stopped_message(proposer, &inner.timeline));
-        }
-    }
-}
-
 impl WalSink for ProposerWal {
     fn submit(&self, record: &Record, start: Lsn) -> Result<Lsn, WalError> {
-        let mut s = self.inner.lock();
-        if let Some(why) = &s.failed {
-            return Err(WalError::ReadOnly(why.clone()));
+        let mut next = lock(&self.inner.next);
+        if let Some(why) = self.inner.failed() {
+            return Err(WalError::ReadOnly(why));
         }
-        if start != s.next {
-            return Err(WalError::OutOfOrder { start, end: s.next });
+        if start != *next {
+            return Err(WalError::OutOfOrder { start, end: *next });
         }
         let wal = proto::frame::encode_record(record).freeze();
-        let end = Lsn(start.0 + wal.len() as u64);
-        let proposer = self.proposer.clone();
-        let mut append: Append = Box::pin(async move { proposer.append_wal(wal).await });
-        // Poll once here, under our lock: that queues the append on the driver's channel
-        // in LSN order (its budget never waits, see `start`). The runtime finishes it.
-        // The future only talks to the driver, so polling it under the lock cannot block.
-        let poll = {
-            let _guard = self.runtime.enter();
-            append
-                .as_mut()
-                .poll(&mut Context::from_waker(Waker::noop()))
-        };
-        if let Poll::Ready(outcome) = poll {
-            if matches!(outcome, Ok(placed) if placed == (start, end)) {
-                s.next = end;
-                return Ok(end);
+        match self.proposer.submit_wal(wal, start) {
+            Ok((_, end)) => {
+                *next = end;
+                Ok(end)
             }
-            // Resolved at once with an error: the driver had already stopped (fenced or
-            // shut down), so the record went nowhere and the WAL's end stays where it was.
-            drop(s);
-            finish(&self.inner, &self.proposer, (start, end), outcome);
-            let why = self.inner.lock().failed.clone();
-            return Err(WalError::ReadOnly(why.unwrap_or_else(|| {
-                stopped_message(&self.proposer, &self.inner.timeline)
-            })));
+            // Refused: the record went nowhere and the WAL's end stays where it was.
+            Err(e) => {
+                drop(next);
+                tracing::warn!(timeline = %self.inner.timeline, %start, error = %e, "append refused");
+                let msg = match e {
+                    safekeeper::Error::Invariant(why) => {
+                        format!("{why}; this compute no longer accepts writes")
+                    }
+                    _ => stopped_message(&self.proposer, &self.inner.timeline),
+                };
+                Err(WalError::ReadOnly(self.inner.fail(msg)))
+            }
         }
-        s.next = end;
-        drop(s);
-        let (proposer, inner) = (self.proposer.clone(), self.inner.clone());
-        self.runtime.spawn(async move {
-            let outcome = append.await;
-            finish(&inner, &proposer, (start, end), outcome);
-        });
-        Ok(end)
     }
 
     fn wait_durable(&self, end: Lsn) -> Result<(), WalError> {
-        let deadline = Instant::now() + self.wait_limit;
-        let mut s = self.inner.lock();
-        loop {
-            if s.durable >= end {
-                return Ok(());
-            }
-            if let Some(why) = &s.failed {
-                return Err(WalError::ReadOnly(why.clone()));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(WalError::Unavailable(format!(
-                    "{end} not durable on a quorum of safekeepers after {:?}",
-                    self.wait_limit
-                )));
-            }
-            s = self
-                .inner
-                .changed
-                .wait_timeout(s, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+        let started = Instant::now();
+        match self.proposer.wait_durable(end, self.wait_limit) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(WalError::Unavailable(format!(
+                "{end} not durable on a quorum of safekeepers after {:?}",
+                started.elapsed()
+            ))),
+            Err(_) => Err(WalError::ReadOnly(
+                self.inner
+                    .fail(stopped_message(&self.proposer, &self.inner.timeline)),
+            )),
         }
     }
 
     fn durable_lsn(&self) -> Lsn {
-        Lsn(self.inner.durable.load(Ordering::Acquire))
+        self.proposer.durable_lsn()
     }
 
     fn end_lsn(&self) -> Lsn {
-        self.inner.lock().next
+        *lock(&self.inner.next)
     }
 
     fn stopped(&self) -> Option<String> {
-        if !self.inner.failed.load(Ordering::Acquire) {
-            return None;
-        }
-        self.inner.lock().failed.clone()
+        self.inner.failed()
     }
 
     fn stopping(&self) -> CancellationToken {

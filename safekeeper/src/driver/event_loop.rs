@@ -1,46 +1,66 @@
-//! The driver's event loop: the one task that owns the [`Proposer`] core.
+//! The driver's event loop and the state it shares with the committing threads.
 //!
-//! Each turn waits for one input (a reply or donor read from a link, an
-//! append from a client, a timer tick), then takes every other input that is
-//! already queued (so all appends waiting at that moment enter the core
-//! together — the first half of group commit), then executes the core's
-//! actions once: requests go to the links, `Durable` resolves waiters,
-//! `Ready` resolves `start`. When the core stops (fenced, election timeout,
-//! broken invariant) every waiter fails with its error and the loop ends.
+//! The [`Proposer`] core lives in [`LoopState`] behind one mutex, held only for
+//! pure steps and channel sends (never across an await or any I/O). Two kinds
+//! of caller step it:
+//! - **Appends**, on the thread that commits ([`super::WalProposer::submit_wal`],
+//!   [`super::WalProposer::append_wal`]): the record enters the core and its
+//!   `Append` requests go to the links at once, with no hop through this task.
+//!   Group commit happens in the links: whatever queues behind the one `Append`
+//!   in flight is merged into the next message.
+//! - **This task**: each turn waits for one input (a reply or donor read from a
+//!   link, a timer tick), takes every other event already queued, and executes
+//!   the core's actions once: requests go to the links, `Durable` resolves the
+//!   async waiters, `Ready` resolves `start`, and the new `commit_lsn` is
+//!   published to [`Shared`] (which wakes blocked committers directly) and to the
+//!   watch channel. When the core stops (fenced, election timeout, broken
+//!   invariant) every waiter fails with its error and the loop ends.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use proto::{Lsn, Term};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
+use super::Shared;
 use super::link::{Event, LinkMsg};
 use super::metrics::Metrics;
-use super::{AppendCmd, Shared};
 use crate::error::{Error, Result};
 use crate::proposer::{Action, Phase, Proposer};
 
-type Waiter = oneshot::Sender<Result<(Lsn, Lsn)>>;
+pub(super) type Waiter = oneshot::Sender<Result<(Lsn, Lsn)>>;
 
-/// Inputs taken per turn before the core's actions are executed.
-const MAX_INPUTS_PER_TURN: usize = 4096;
+/// Events taken per turn before the core's actions are executed.
+const MAX_EVENTS_PER_TURN: usize = 4096;
 
-pub(super) struct EventLoop {
+/// The core and everything its actions touch; see the module docs.
+pub(super) struct LoopState {
     pub core: Proposer,
     /// Link of acceptor `id` at index `id - 1`.
     pub links: Vec<mpsc::UnboundedSender<LinkMsg>>,
-    pub events: mpsc::UnboundedReceiver<Event>,
-    pub cmds: mpsc::UnboundedReceiver<AppendCmd>,
-    /// Appends not yet durable, by end LSN.
+    /// Async appends not yet durable, by end LSN (blocking committers wait on
+    /// [`Shared`] instead and have no entry here).
     pub waiters: BTreeMap<Lsn, Waiter>,
     pub commit_tx: watch::Sender<Lsn>,
     pub ready: Option<oneshot::Sender<Result<(Term, Lsn)>>>,
     pub shared: Arc<Shared>,
     pub metrics: Arc<Metrics>,
-    pub tick: Duration,
+    /// Cancelled when the driver stops (stops the links and this loop).
+    pub cancel: CancellationToken,
+    /// Set once [`LoopState::stop`] ran: nothing is stepped any more.
+    pub stopped: bool,
+}
+
+/// Locks the state; a panic under the lock leaves the core half-stepped, so it
+/// is reported as a broken invariant rather than used.
+pub(super) fn lock(state: &Mutex<LoopState>) -> Result<MutexGuard<'_, LoopState>> {
+    state
+        .lock()
+        .map_err(|_| Error::Invariant("a panic interrupted the proposer's core".into()))
 }
 
 fn now_us() -> i64 {
@@ -50,64 +70,36 @@ fn now_us() -> i64 {
         .unwrap_or(0)
 }
 
-impl EventLoop {
-    pub async fn run(mut self, cancel: CancellationToken) {
-        let mut ticker = tokio::time::interval(self.tick);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        self.core.tick(now_us());
+impl LoopState {
+    /// Appends one record (whole frames) in the calling thread; its requests
+    /// are on their way to the links when this returns. With `expect_start`,
+    /// refuses (appending nothing) unless the record would start there.
+    pub fn append(
+        &mut self,
+        wal: Bytes,
+        expect_start: Option<Lsn>,
+        waiter: Option<Waiter>,
+    ) -> Result<(Lsn, Lsn)> {
+        if self.stopped {
+            return Err(self.shared.error().unwrap_or(Error::ShutDown));
+        }
+        if let Some(start) = expect_start
+            && self.core.end_lsn() != start
+        {
+            return Err(Error::Invariant(format!(
+                "a record for {start} reached the proposer at {}: WAL positions diverged",
+                self.core.end_lsn()
+            )));
+        }
+        let (start, end) = self.core.append(wal)?;
+        self.metrics.appends.inc();
+        if let Some(w) = waiter {
+            self.waiters.insert(end, w);
+        }
+        tracing::trace!(%start, %end, "append queued");
         self.execute();
-        loop {
-            tokio::select! {
-                biased;
-                _ = cancel.cancelled() => {
-                    self.stop(Error::ShutDown);
-                    return;
-                }
-                ev = self.events.recv() => match ev {
-                    Some(ev) => self.on_event(ev),
-                    None => {
-                        self.stop(Error::ShutDown);
-                        return;
-                    }
-                },
-                cmd = self.cmds.recv() => match cmd {
-                    Some(cmd) => self.on_append(cmd),
-                    // Every handle is gone (start gave up or the proposer was dropped).
-                    None => {
-                        self.stop(Error::ShutDown);
-                        return;
-                    }
-                },
-                _ = ticker.tick() => self.core.tick(now_us()),
-            }
-            self.drain_ready_inputs();
-            self.execute();
-            if self.core.phase() == Phase::Stopped {
-                let err = self.core.error().cloned().unwrap_or(Error::ShutDown);
-                tracing::warn!(error = %err, "proposer stopped");
-                self.stop(err);
-                cancel.cancel();
-                return;
-            }
-        }
-    }
-
-    /// Takes whatever else is already queued, so one turn carries many appends.
-    fn drain_ready_inputs(&mut self) {
-        for _ in 0..MAX_INPUTS_PER_TURN {
-            let mut any = false;
-            if let Ok(ev) = self.events.try_recv() {
-                self.on_event(ev);
-                any = true;
-            }
-            if let Ok(cmd) = self.cmds.try_recv() {
-                self.on_append(cmd);
-                any = true;
-            }
-            if !any {
-                break;
-            }
-        }
+        self.stop_if_core_stopped();
+        Ok((start, end))
     }
 
     fn on_event(&mut self, ev: Event) {
@@ -122,21 +114,12 @@ impl EventLoop {
         }
     }
 
-    fn on_append(&mut self, cmd: AppendCmd) {
-        match self.core.append(cmd.wal) {
-            Ok((start, end)) => {
-                self.metrics.appends.inc();
-                self.waiters.insert(end, cmd.done);
-                tracing::trace!(%start, %end, "append queued");
-            }
-            Err(e) => {
-                let _ = cmd.done.send(Err(e));
-            }
-        }
-    }
-
-    /// Executes the core's actions.
+    /// Executes the core's actions and publishes its `commit_lsn`.
     fn execute(&mut self) {
+        // The one durability signal, published before anything it resolves
+        // (`Ready`, `Durable`): wakes the committers blocked on it.
+        let commit = self.core.commit_lsn();
+        self.shared.advance(commit);
         for action in self.core.take_actions() {
             match action {
                 Action::Send { to, request } => self.to_link(to, LinkMsg::Request(request)),
@@ -164,7 +147,6 @@ impl EventLoop {
                 }
             }
         }
-        let commit = self.core.commit_lsn();
         self.commit_tx.send_if_modified(|c| {
             let moved = commit > *c;
             if moved {
@@ -184,8 +166,23 @@ impl EventLoop {
         let _ = link.send(msg);
     }
 
-    /// Fails everything still waiting with `err`.
-    fn stop(&mut self, err: Error) {
+    /// Stops everything if the core stopped. True if stopped.
+    fn stop_if_core_stopped(&mut self) -> bool {
+        if self.stopped {
+            return true;
+        }
+        if self.core.phase() != Phase::Stopped {
+            return false;
+        }
+        let err = self.core.error().cloned().unwrap_or(Error::ShutDown);
+        tracing::warn!(error = %err, "proposer stopped");
+        self.stop(err);
+        true
+    }
+
+    /// Fails everything still waiting with `err` and stops the driver.
+    pub fn stop(&mut self, err: Error) {
+        self.stopped = true;
         self.shared.set_error(err.clone());
         for (_, w) in std::mem::take(&mut self.waiters) {
             let _ = w.send(Err(err.clone()));
@@ -193,9 +190,84 @@ impl EventLoop {
         if let Some(ready) = self.ready.take() {
             let _ = ready.send(Err(err.clone()));
         }
-        self.cmds.close();
-        while let Ok(cmd) = self.cmds.try_recv() {
-            let _ = cmd.done.send(Err(err.clone()));
+        self.cancel.cancel();
+    }
+}
+
+pub(super) struct EventLoop {
+    pub state: Arc<Mutex<LoopState>>,
+    pub shared: Arc<Shared>,
+    pub events: mpsc::UnboundedReceiver<Event>,
+    pub tick: Duration,
+}
+
+impl EventLoop {
+    pub async fn run(mut self, cancel: CancellationToken) {
+        let mut ticker = tokio::time::interval(self.tick);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        if self.turn(None, true, &cancel) {
+            return;
         }
+        loop {
+            let ev = tokio::select! {
+                biased;
+                _ = cancel.cancelled() => {
+                    match lock(&self.state) {
+                        Ok(mut s) => s.stop(Error::ShutDown),
+                        Err(e) => self.shared.set_error(e),
+                    }
+                    return;
+                }
+                ev = self.events.recv() => match ev {
+                    Some(ev) => Some(ev),
+                    None => {
+                        match lock(&self.state) {
+                            Ok(mut s) => s.stop(Error::ShutDown),
+                            Err(e) => self.shared.set_error(e),
+                        }
+                        cancel.cancel();
+                        return;
+                    }
+                },
+                _ = ticker.tick() => None,
+            };
+            let tick = ev.is_none();
+            if self.turn(ev, tick, &cancel) {
+                return;
+            }
+        }
+    }
+
+    /// One turn under the lock: `ev`, every event already queued, a tick if
+    /// due, then the actions once. True when the driver stopped.
+    fn turn(&mut self, ev: Option<Event>, tick: bool, cancel: &CancellationToken) -> bool {
+        let mut s = match lock(&self.state) {
+            Ok(s) => s,
+            Err(e) => {
+                // Waiters held in the state are dropped with it: their
+                // receivers see the channel closed and report this error.
+                tracing::error!(error = %e, "proposer stopped");
+                self.shared.set_error(e);
+                cancel.cancel();
+                return true;
+            }
+        };
+        if s.stopped {
+            return true;
+        }
+        if let Some(ev) = ev {
+            s.on_event(ev);
+        }
+        for _ in 0..MAX_EVENTS_PER_TURN {
+            match self.events.try_recv() {
+                Ok(ev) => s.on_event(ev),
+                Err(_) => break,
+            }
+        }
+        if tick {
+            s.core.tick(now_us());
+        }
+        s.execute();
+        s.stop_if_core_stopped()
     }
 }

@@ -4,7 +4,10 @@
 //! A link moves messages and never decides anything: requests from the
 //! event loop go out (Greet/Vote/Elected as unary RPCs in their own tasks,
 //! appends on the stream, donor reads as `ReadWal` streams), replies come
-//! back as [`Event`]s. At most `max_inflight_appends` `Append` messages are
+//! back as [`Event`]s. At most `max_inflight_appends` `Append` messages
+//! carrying WAL are outstanding (an empty one, which only tells the acceptor
+//! the new `commit_lsn`, does not count: a commit's record must not wait for
+//! the round trip of the previous commit's heartbeat); the rest are
 //! outstanding; appends that queue up behind them are merged by
 //! [`AppendQueue`] into one message of contiguous WAL, so they share one
 //! fsync on the safekeeper.
@@ -234,7 +237,9 @@ impl Link {
 
     /// Opens the Append stream and serves it until it breaks.
     async fn session(&mut self, cancel: &CancellationToken) -> SessionEnd {
-        let (out_tx, out_rx) = mpsc::channel::<pb::AppendRequest>(self.max_inflight + 1);
+        // Heartbeats do not count against `max_inflight`, so the channel may
+        // hold more than that; the stream's flow control bounds it.
+        let (out_tx, out_rx) = mpsc::channel::<pb::AppendRequest>(self.max_inflight + 16);
         let mut client = self.client();
         let open = tokio::select! {
             _ = cancel.cancelled() => return SessionEnd::Stop,
@@ -253,6 +258,9 @@ impl Link {
         };
         tracing::debug!("Append stream open");
         let mut queue = AppendQueue::default();
+        // Whether each outstanding message carries WAL, oldest first (the
+        // safekeeper answers in order).
+        let mut outstanding: VecDeque<bool> = VecDeque::new();
         let mut inflight = 0usize;
         // A safekeeper that stops answering without closing the connection
         // (a partition, a hung disk) is treated like a broken stream.
@@ -264,7 +272,9 @@ impl Link {
                 _ = cancel.cancelled() => return SessionEnd::Stop,
                 resp = inbound.next() => match resp {
                     Some(Ok(resp)) => {
-                        inflight = inflight.saturating_sub(1);
+                        if outstanding.pop_front() == Some(true) {
+                            inflight -= 1;
+                        }
                         stalled.as_mut().reset(tokio::time::Instant::now() + self.rpc_timeout);
                         self.on_append_response(&resp);
                     }
@@ -277,7 +287,7 @@ impl Link {
                         return SessionEnd::Failed { was_up: true };
                     }
                 },
-                _ = &mut stalled, if inflight > 0 => {
+                _ = &mut stalled, if !outstanding.is_empty() => {
                     tracing::info!(timeout = ?self.rpc_timeout, "no Append response: reconnecting");
                     return SessionEnd::Failed { was_up: true };
                 }
@@ -298,9 +308,10 @@ impl Link {
             while inflight < self.max_inflight
                 && let Some(batch) = queue.pop_batch(self.max_batch_bytes)
             {
-                if !batch.wal.is_empty() {
+                let batch_wal = batch.wal.len();
+                if batch_wal > 0 {
                     self.metrics.append_messages.inc();
-                    self.metrics.append_bytes.inc_by(batch.wal.len() as u64);
+                    self.metrics.append_bytes.inc_by(batch_wal as u64);
                 }
                 if out_tx
                     .send(batch.to_proto(self.timeline.clone()))
@@ -309,12 +320,16 @@ impl Link {
                 {
                     return SessionEnd::Failed { was_up: true };
                 }
-                if inflight == 0 {
+                if outstanding.is_empty() {
                     stalled
                         .as_mut()
                         .reset(tokio::time::Instant::now() + self.rpc_timeout);
                 }
-                inflight += 1;
+                let carries_wal = batch_wal > 0;
+                outstanding.push_back(carries_wal);
+                if carries_wal {
+                    inflight += 1;
+                }
             }
         }
     }

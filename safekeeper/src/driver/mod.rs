@@ -1,13 +1,16 @@
 //! # The proposer's async driver: what a compute links to make WAL durable
 //!
-//! [`WalProposer`] is the tokio shell around the pure [`Proposer`] core. It
-//! owns one task that alone mutates the core (the *event loop*,
-//! `event_loop.rs`) and one task per safekeeper (a *link*, `link.rs`):
+//! [`WalProposer`] is the shell around the pure [`Proposer`] core. The core
+//! sits behind one mutex (`event_loop::LoopState`), stepped by the thread that
+//! appends and by one task (the *event loop*, `event_loop.rs`) that takes the
+//! links' replies and the timer; one task per safekeeper (a *link*,
+//! `link.rs`) moves messages:
 //!
 //! ```text
-//!  append(record) ──cmd──▶ event loop ──Send/ReadWal──▶ link 1 ──gRPC──▶ safekeeper 1
-//!       ▲                  (Proposer)  ◀──Reply/WalRead── link 2 ──gRPC──▶ safekeeper 2
-//!       └── oneshot on Durable ◀─┘  ▲ tick every `tick`     link 3 ──gRPC──▶ safekeeper 3
+//!  submit_wal(record) ─core.append─▶ Send ──────────▶ link 1 ──gRPC──▶ safekeeper 1
+//!  (committing thread)     (Proposer, locked)         link 2 ──gRPC──▶ safekeeper 2
+//!  wait_durable(end) ◀── commit_lsn ◀── event loop ◀── Reply ─ link 3 ──gRPC──▶ safekeeper 3
+//!   (condvar, Shared)                  ▲ tick every `tick`
 //! ```
 //!
 //! - **Election**: [`WalProposer::start`] greets every safekeeper, votes,
@@ -15,8 +18,12 @@
 //!   `include_uncommitted` and the term) and resolves once the term's
 //!   `TermStart` record is committed, returning the term and the first
 //!   snapshot LSN (the TermStart's end).
-//! - **Appends**: [`WalProposer::append`] resolves only when the record is
-//!   durable on a quorum (`commit_lsn >= end`). Greet, Vote and Elected are
+//! - **Appends**: [`WalProposer::submit_wal`] steps the core on the calling
+//!   thread and hands the `Append` requests straight to the links; the caller
+//!   then blocks in [`WalProposer::wait_durable`] until `commit_lsn >= end`,
+//!   the one durability signal, which the event loop publishes and which wakes
+//!   every blocked caller directly (no per-append channel, no follower task).
+//!   [`WalProposer::append`] is the async form (a oneshot per append). Greet, Vote and Elected are
 //!   unary RPCs; appends travel on one bidirectional `Append` stream per
 //!   safekeeper. At most `max_pending_bytes` of appends wait for
 //!   durability at once; further callers wait (backpressure while no quorum
@@ -39,7 +46,8 @@
 //!   [`WalProposer::error`]); the driver never retries in place.
 //!
 //! ## Invariants
-//! - Only the event loop touches the [`Proposer`]; links only move messages.
+//! - The [`Proposer`] is only stepped under its mutex, which is never held
+//!   across an await or I/O; links only move messages.
 //! - A waiter is resolved `Ok` only by the core's `Durable` action, i.e. when
 //!   a majority flushed the record under this term. Every other end (fenced,
 //!   shut down, invariant broken) resolves it with the error.
@@ -53,7 +61,8 @@ mod server_tests;
 #[cfg(test)]
 mod tests;
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -131,27 +140,48 @@ impl DriverConfig {
     }
 }
 
-/// One append waiting for durability.
-struct AppendCmd {
-    wal: Bytes,
-    done: oneshot::Sender<Result<(Lsn, Lsn)>>,
+/// The durable LSN and why the driver stopped, under one lock with a condvar:
+/// the one signal blocked committers wait on.
+#[derive(Default)]
+struct SharedState {
+    durable: Lsn,
+    /// Why the driver stopped (fenced, shut down, broken invariant).
+    stopped: Option<Error>,
 }
 
-/// What the event loop shares with the handles.
+/// What the core's state shares with the handles and the blocked committers.
 #[derive(Default)]
 struct Shared {
-    /// Why the driver stopped (fenced, shut down, broken invariant).
-    stopped: Mutex<Option<Error>>,
+    state: Mutex<SharedState>,
+    changed: Condvar,
+    /// `SharedState::durable`, readable without the lock (written under it).
+    durable: AtomicU64,
 }
 
 impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SharedState> {
+        // Only plain assignments happen under this lock.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
     fn error(&self) -> Option<Error> {
-        self.stopped.lock().expect("lock poisoned").clone()
+        self.lock().stopped.clone()
     }
     fn set_error(&self, err: Error) {
-        let mut s = self.stopped.lock().expect("lock poisoned");
-        if s.is_none() {
-            *s = Some(err);
+        let mut s = self.lock();
+        if s.stopped.is_none() {
+            s.stopped = Some(err);
+        }
+        drop(s);
+        self.changed.notify_all();
+    }
+    /// Publishes a new quorum-durable LSN and wakes every blocked committer.
+    fn advance(&self, lsn: Lsn) {
+        let mut s = self.lock();
+        if lsn > s.durable {
+            s.durable = lsn;
+            self.durable.store(lsn.0, Ordering::Release);
+            drop(s);
+            self.changed.notify_all();
         }
     }
 }
@@ -159,7 +189,7 @@ impl Shared {
 /// A running, elected proposer. See the module docs. Dropping it stops the
 /// driver's tasks (pending appends fail with [`Error::ShutDown`]).
 pub struct WalProposer {
-    cmds: mpsc::UnboundedSender<AppendCmd>,
+    state: Arc<Mutex<event_loop::LoopState>>,
     shared: Arc<Shared>,
     commit_rx: watch::Receiver<Lsn>,
     term: Term,
@@ -203,19 +233,24 @@ impl WalProposer {
         pcfg.resend_ticks = cfg.ticks(cfg.resend_after);
         pcfg.election_timeout_ticks = cfg.ticks(cfg.election_timeout);
         let core = Proposer::new(pcfg);
-        let (cmds_tx, cmds_rx) = mpsc::unbounded_channel();
+        shared.advance(core.commit_lsn());
         let (commit_tx, commit_rx) = watch::channel(core.commit_lsn());
         let (ready_tx, ready_rx) = oneshot::channel();
-        let event_loop = event_loop::EventLoop {
+        let state = Arc::new(Mutex::new(event_loop::LoopState {
             core,
             links,
-            events: events_rx,
-            cmds: cmds_rx,
             waiters: Default::default(),
             commit_tx,
             ready: Some(ready_tx),
             shared: shared.clone(),
             metrics: metrics.clone(),
+            cancel: cancel.clone(),
+            stopped: false,
+        }));
+        let event_loop = event_loop::EventLoop {
+            state: state.clone(),
+            shared: shared.clone(),
+            events: events_rx,
             tick: cfg.tick,
         };
         tokio::spawn(event_loop.run(cancel.clone()).instrument(span.clone()));
@@ -242,7 +277,7 @@ impl WalProposer {
         Ok(WalProposer {
             budget: Arc::new(Semaphore::new(budget_kib as usize)),
             budget_kib,
-            cmds: cmds_tx,
+            state,
             shared,
             commit_rx,
             term,
@@ -272,14 +307,60 @@ impl WalProposer {
             .await
             .expect("the budget semaphore is never closed");
         let (done, rx) = oneshot::channel();
-        self.cmds
-            .send(AppendCmd { wal, done })
-            .map_err(|_| self.stop_reason())?;
+        event_loop::lock(&self.state)?.append(wal, None, Some(done))?;
         let res = rx.await.map_err(|_| self.stop_reason())?;
         if res.is_ok() {
             self.metrics.observe_append(started.elapsed());
         }
         res
+    }
+
+    /// Appends one record already cut into frames, which must start at
+    /// `start` (the WAL's end as the caller predicted; otherwise nothing is
+    /// appended and a broken invariant is returned). Steps the core on the
+    /// calling thread and hands the `Append` requests to the links; never
+    /// waits for the network. Returns `[start, end)`; durability is
+    /// [`Self::wait_durable`]'s. Takes no budget: the caller bounds what it
+    /// has outstanding (each committer waits for its own record).
+    pub fn submit_wal(&self, wal: Bytes, start: Lsn) -> Result<(Lsn, Lsn)> {
+        event_loop::lock(&self.state)?.append(wal, Some(start), None)
+    }
+
+    /// Blocks the calling thread (never a runtime thread) until `end` is
+    /// durable on a quorum (`Ok(true)`), `timeout` passes (`Ok(false)`), or the
+    /// driver stops first (its error). Woken directly by every advance of
+    /// `commit_lsn`.
+    pub fn wait_durable(&self, end: Lsn, timeout: Duration) -> Result<bool> {
+        let deadline = Instant::now() + timeout;
+        let mut s = self.shared.lock();
+        loop {
+            if s.durable >= end {
+                return Ok(true);
+            }
+            if let Some(e) = &s.stopped {
+                return Err(e.clone());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            s = self
+                .shared
+                .changed
+                .wait_timeout(s, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    /// The quorum-durable LSN (a record boundary), without locking.
+    pub fn durable_lsn(&self) -> Lsn {
+        Lsn(self.shared.durable.load(Ordering::Acquire))
+    }
+
+    /// Cancelled once the driver has stopped ([`Self::error`] says why).
+    pub fn stopped(&self) -> CancellationToken {
+        self.cancel.child_token()
     }
 
     fn stop_reason(&self) -> Error {
