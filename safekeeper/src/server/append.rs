@@ -1,26 +1,33 @@
 //! The bidirectional `Append` stream.
 //!
 //! A proposer pipelines `AppendRequest`s on one stream and reads one
-//! `AppendResponse` per request, in order. Two tasks serve a stream:
+//! `AppendResponse` per request, in order. One task serves a stream, and
+//! does the work in place:
 //!
 //! ```text
-//! inbound ──> reader task: validate, route to the timeline's queue ──┐ (oneshot per request, in order)
-//!             (never waits for an ack, so everything the proposer    v
-//!              sent is queued and lands in one group-commit batch)  acker task: await each in
-//!                                                                    order, send the response
+//! inbound ──> read one request, then every request already received
+//!             validate each, step them through the acceptor as ONE batch:
+//!             write the WAL + one fdatasync (Timeline::step_now, blocking in
+//!             place on this task's worker), then send each response
 //! ```
+//!
+//! While a batch is being fdatasynced, the requests that arrive meanwhile
+//! wait in the connection's buffers and form the next batch (pipelining).
+//! No queue to a writer task, no oneshot per request, no acker task: the
+//! timeline's core mutex serializes this batch with the writer task's
+//! (Greet/Vote/Elected) and any other stream's.
 //!
 //! A request that fails validation, or an error from the acceptor (not a
 //! refusal: a refused append is an ack with `accepted = false`), ends the
-//! stream with that status after the acks before it. Both tasks stop when
-//! the client goes away or the server shuts down.
+//! stream with that status after the responses before it. The task stops
+//! when the client goes away or the server shuts down.
 
 use std::sync::Arc;
 
-use futures::Stream;
+use futures::{FutureExt, Stream};
 use proto::grpc::required_timeline;
 use proto::grpc::safekeeper as pb;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Status, Streaming};
 use tracing::{Instrument, Span, debug, field, info_span};
@@ -28,16 +35,12 @@ use tracing::{Instrument, Span, debug, field, info_span};
 use super::Context;
 use super::service::{invalid, status};
 use super::timeline::Timeline;
-use crate::error::Result;
 use crate::messages::{Append, Reply, Request};
 
-/// Requests queued but not yet acked, per stream.
+/// Responses buffered towards the client.
 const PIPELINE_DEPTH: usize = 4096;
-
-enum Pending {
-    Wait(oneshot::Receiver<Result<Reply>>),
-    Fail(Status),
-}
+/// Most requests stepped as one batch.
+const MAX_BATCH: usize = 1024;
 
 /// Serves one `Append` stream; returns the response stream.
 pub fn serve(
@@ -45,7 +48,6 @@ pub fn serve(
     mut inbound: Streaming<pb::AppendRequest>,
 ) -> impl Stream<Item = Result<pb::AppendResponse, Status>> + Send + 'static {
     let (out_tx, out_rx) = mpsc::channel(PIPELINE_DEPTH);
-    let (pending_tx, mut pending_rx) = mpsc::channel::<Pending>(PIPELINE_DEPTH);
     let cancel = ctx.cancel.clone();
     let span = info_span!(
         "append_stream",
@@ -59,47 +61,49 @@ pub fn serve(
             loop {
                 let msg = tokio::select! {
                     _ = cancel.cancelled() => return,
-                    _ = pending_tx.closed() => return,
+                    _ = out_tx.closed() => return,
                     msg = inbound.message() => msg,
                 };
-                let req = match msg {
-                    Ok(Some(req)) => req,
+                let mut batch = Vec::new();
+                let mut end = match msg {
+                    Ok(Some(req)) => {
+                        batch.push(req);
+                        None
+                    }
                     Ok(None) => return,
                     Err(e) => {
                         debug!(error = %e, "append stream ended");
                         return;
                     }
                 };
-                let pending = match route(&ctx, &mut current, req).await {
-                    Ok(rx) => Pending::Wait(rx),
-                    Err(s) => Pending::Fail(s),
-                };
-                let failed = matches!(pending, Pending::Fail(_));
-                if pending_tx.send(pending).await.is_err() || failed {
-                    return;
+                // Everything the proposer already sent joins this batch.
+                while batch.len() < MAX_BATCH {
+                    match inbound.message().now_or_never() {
+                        Some(Ok(Some(req))) => batch.push(req),
+                        Some(Ok(None)) => {
+                            end = Some(None);
+                            break;
+                        }
+                        Some(Err(e)) => {
+                            end = Some(Some(e));
+                            break;
+                        }
+                        None => break,
+                    }
                 }
-            }
-        }
-        .instrument(span.clone()),
-    );
-
-    tokio::spawn(
-        async move {
-            while let Some(pending) = pending_rx.recv().await {
-                let result = match pending {
-                    Pending::Fail(s) => Err(s),
-                    Pending::Wait(rx) => match rx.await {
-                        Ok(Ok(Reply::Append(r))) => Ok(r.into()),
-                        Ok(Ok(other)) => Err(Status::internal(format!(
-                            "the acceptor answered an append with {other:?}"
-                        ))),
-                        Ok(Err(e)) => Err(status(e)),
-                        Err(_) => Err(Status::unavailable("the safekeeper is shutting down")),
-                    },
-                };
-                let stop = result.is_err();
-                if out_tx.send(result).await.is_err() || stop {
-                    return;
+                for result in step(&ctx, &mut current, batch).await {
+                    let stop = result.is_err();
+                    if out_tx.send(result).await.is_err() || stop {
+                        return;
+                    }
+                }
+                match end {
+                    None => {}
+                    Some(None) => return,
+                    Some(Some(e)) => {
+                        debug!(error = %e, "append stream ended");
+                        return;
+                    }
                 }
             }
         }
@@ -109,12 +113,79 @@ pub fn serve(
     ReceiverStream::new(out_rx)
 }
 
-/// Validates one request and queues it on its timeline.
-async fn route(
+/// Validates `batch` and steps its appends on their timeline as one group
+/// commit; one response per request up to the first failure, which ends the
+/// list.
+async fn step(
+    ctx: &Context,
+    current: &mut Option<Arc<Timeline>>,
+    batch: Vec<pb::AppendRequest>,
+) -> Vec<Result<pb::AppendResponse, Status>> {
+    let mut out = Vec::with_capacity(batch.len());
+    let mut requests = Vec::with_capacity(batch.len());
+    let mut tl: Option<Arc<Timeline>> = None;
+    let mut invalid_at: Option<Status> = None;
+    for req in batch {
+        match route(ctx, current, req) {
+            Ok((t, append)) => {
+                if tl.as_ref().is_some_and(|x| !Arc::ptr_eq(x, &t)) {
+                    // Another timeline mid-batch: step what we have first.
+                    out.extend(run(tl.take(), std::mem::take(&mut requests)).await);
+                    if out.iter().any(|r| r.is_err()) {
+                        return out;
+                    }
+                }
+                tl = Some(t);
+                requests.push(Request::Append(append));
+            }
+            Err(s) => {
+                invalid_at = Some(s);
+                break;
+            }
+        }
+    }
+    out.extend(run(tl, requests).await);
+    if let Some(s) = invalid_at
+        && !out.iter().any(|r| r.is_err())
+    {
+        out.push(Err(s));
+    }
+    out
+}
+
+/// Steps `requests` on `tl` now and converts the replies, stopping at the
+/// first error.
+async fn run(
+    tl: Option<Arc<Timeline>>,
+    requests: Vec<Request>,
+) -> Vec<Result<pb::AppendResponse, Status>> {
+    let Some(tl) = tl else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(requests.len());
+    for result in tl.step_now(requests).await {
+        let r = match result {
+            Ok(Reply::Append(r)) => Ok(r.into()),
+            Ok(other) => Err(Status::internal(format!(
+                "the acceptor answered an append with {other:?}"
+            ))),
+            Err(e) => Err(status(e)),
+        };
+        let stop = r.is_err();
+        out.push(r);
+        if stop {
+            break;
+        }
+    }
+    out
+}
+
+/// Validates one request and finds its timeline.
+fn route(
     ctx: &Context,
     current: &mut Option<Arc<Timeline>>,
     req: pb::AppendRequest,
-) -> Result<oneshot::Receiver<Result<Reply>>, Status> {
+) -> Result<(Arc<Timeline>, Append), Status> {
     let id = required_timeline(req.timeline.as_ref()).map_err(invalid)?;
     let tl = match current {
         Some(tl) if tl.id == id => tl.clone(),
@@ -128,5 +199,5 @@ async fn route(
         }
     };
     let append = Append::try_from(req).map_err(invalid)?;
-    tl.submit(Request::Append(append)).await.map_err(status)
+    Ok((tl, append))
 }

@@ -1,9 +1,13 @@
 //! [`Timeline`]: one timeline on a running safekeeper — its [`Acceptor`],
 //! its storage, and the writer task that gives it group commit.
 //!
+//! Appends do not take the queue: an `Append` stream's own task steps what it
+//! has received as one batch ([`Timeline::step_now`], `append.rs`), under the
+//! same core mutex, and replies itself. Everything else goes through the
+//! writer task:
+//!
 //! ```text
-//!  Append streams ─┐                     writer task (one per timeline)
-//!  Greet/Vote/… ───┼─> queue (mpsc<Job>) ─> drain every queued job
+//!  Greet/Vote/… ───┬─> queue (mpsc<Job>) ─> drain every queued job
 //!                  │                        spawn_blocking: lock core,
 //!                  │                          step each request, execute
 //!                  │                          its actions in order (WAL
@@ -13,8 +17,9 @@
 //! ```
 //!
 //! ## Invariants
-//! - Every request of the consensus protocol goes through the queue, in
-//!   arrival order, and its reply is sent only after the actions of its
+//! - Every request of the consensus protocol is stepped in a batch under the
+//!   core mutex, in arrival order per stream (the queue's, or an `Append`
+//!   stream's), and its reply is sent only after the actions of its
 //!   whole batch are durable: a vote is fsynced, an append's WAL is
 //!   fdatasynced (once per batch: group commit), before the answer.
 //! - A control file naming a `commit_lsn` is written only after the WAL up to
@@ -280,18 +285,26 @@ impl Timeline {
     async fn run_batch(self: &Arc<Self>, batch: Vec<Job>) {
         let (requests, replies): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|j| (j.request, j.reply)).unzip();
-        let results = self.step_batch_off_runtime(requests).await;
-        let results = match results {
+        let results = self.step_now(requests).await;
+        for (reply, result) in replies.into_iter().zip(results) {
+            // A submitter that went away no longer needs its answer.
+            let _ = reply.send(result);
+        }
+    }
+
+    /// Steps `requests` as one group-commit batch on the calling task, bypassing
+    /// the queue (an `Append` stream's reader batches what it has received and
+    /// replies itself; the core mutex orders it with the writer's batches).
+    /// One reply per request, in order.
+    pub async fn step_now(self: &Arc<Self>, requests: Vec<Request>) -> Vec<Result<Reply>> {
+        let n = requests.len();
+        match self.step_batch_off_runtime(requests).await {
             Ok(r) => r,
             Err(e) => {
                 error!(error = %e, "group-commit batch panicked");
                 let err = Error::Unavailable(format!("batch failed: {e}"));
-                vec![Err(err); replies.len()]
+                vec![Err(err); n]
             }
-        };
-        for (reply, result) in replies.into_iter().zip(results) {
-            // A submitter that went away no longer needs its answer.
-            let _ = reply.send(result);
         }
     }
 
@@ -414,7 +427,8 @@ impl Timeline {
         for action in actions {
             match action {
                 Action::WriteWal { at, bytes } => {
-                    core.files.wal.write(at, &bytes)?;
+                    // The acceptor CRC-checked these frames (check_whole_frames).
+                    core.files.wal.write_validated(at, &bytes)?;
                     self.metrics.append_bytes.inc_by(bytes.len() as u64);
                 }
                 Action::FlushWal { .. } => *pending_flush = true,
