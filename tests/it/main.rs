@@ -5,6 +5,7 @@ mod bank;
 mod big_table;
 mod cli;
 mod clients;
+mod commit_outcomes;
 mod compute_cluster;
 mod durable_answers;
 mod faults;
