@@ -25,8 +25,10 @@
 //! - A control file naming a `commit_lsn` is written only after the WAL up to
 //!   it is flushed: a pending WAL flush is done before any `PersistControl`
 //!   or `TruncateWal`.
-//! - The [`Core`] mutex is only ever locked on blocking threads (it is held
-//!   across fsyncs); async code reads the published [`Snapshot`] instead.
+//! - The [`Core`] mutex is only ever waited for on blocking threads (it is
+//!   held across fsyncs); async code reads the published [`Snapshot`] instead,
+//!   or, for a batch of heartbeats that needs no storage action, takes the
+//!   lock only if it is free (`try_step_without_io`).
 //!   Outside a batch, all written WAL is flushed.
 //! - A failed fsync stops the whole process ([`remote_storage::durable`]):
 //!   the page cache may have dropped the unsynced WAL, so neither a retry nor
@@ -297,6 +299,9 @@ impl Timeline {
     /// replies itself; the core mutex orders it with the writer's batches).
     /// One reply per request, in order.
     pub async fn step_now(self: &Arc<Self>, requests: Vec<Request>) -> Vec<Result<Reply>> {
+        if let Some(results) = self.try_step_without_io(&requests) {
+            return results;
+        }
         let n = requests.len();
         match self.step_batch_off_runtime(requests).await {
             Ok(r) => r,
@@ -356,7 +361,42 @@ impl Timeline {
         &self,
         requests: Vec<Request>,
     ) -> (Vec<Result<Reply>>, Option<Preallocation>) {
-        let mut guard = self.lock_core();
+        let guard = self.lock_core();
+        self.step_batch_locked(guard, requests)
+    }
+
+    /// [`Self::step_batch`] on an async thread, if that cannot block: every
+    /// request is an `Append` without WAL (a heartbeat carrying `commit_lsn`,
+    /// which the acceptor answers without any storage action) and the core is
+    /// open and not locked by anyone else (who might be fsyncing). `None`:
+    /// take the blocking path. Saves handing a worker thread off
+    /// (`block_in_place`) for the heartbeat that follows every commit.
+    fn try_step_without_io(&self, requests: &[Request]) -> Option<Vec<Result<Reply>>> {
+        let io_free = requests
+            .iter()
+            .all(|r| matches!(r, Request::Append(a) if a.wal.is_empty()));
+        if !io_free {
+            return None;
+        }
+        let guard = self.core.try_lock().ok()?;
+        guard.as_ref()?;
+        let (results, prealloc) = self.step_batch_locked(guard, requests.to_vec());
+        if let Some(job) = prealloc {
+            tokio::task::spawn_blocking(move || {
+                let segment = job.segment();
+                if let Err(e) = job.run() {
+                    warn!(%segment, error = %e, "pre-allocate WAL segment");
+                }
+            });
+        }
+        Some(results)
+    }
+
+    fn step_batch_locked(
+        &self,
+        mut guard: MutexGuard<'_, Option<Core>>,
+        requests: Vec<Request>,
+    ) -> (Vec<Result<Reply>>, Option<Preallocation>) {
         let core = match self.usable_core(&mut guard) {
             Ok(core) => core,
             Err(e) => return (vec![Err(e); requests.len()], None),
