@@ -8,8 +8,11 @@
 //!   `Append` requests go to the links at once, with no hop through this task.
 //!   Group commit happens in the links: whatever queues behind the one `Append`
 //!   in flight is merged into the next message.
-//! - **This task**: each turn waits for one input (a reply or donor read from a
-//!   link, a timer tick), takes every other event already queued, and executes
+//! - **Links**, on their own task: an `Append` stream's reply is stepped into
+//!   the core where it arrives ([`LoopState::deliver`]), so the reply that
+//!   completes a quorum wakes the committers without a hop through this task.
+//! - **This task**: each turn waits for one input (a unary reply or donor read
+//!   from a link, a timer tick), takes every other event already queued, and executes
 //!   the core's actions once: requests go to the links, `Durable` resolves the
 //!   async waiters, `Ready` resolves `start`, and the new `commit_lsn` is
 //!   published to [`Shared`] (which wakes blocked committers directly) and to the
@@ -33,6 +36,11 @@ use crate::error::{Error, Result};
 use crate::proposer::{Action, Phase, Proposer};
 
 pub(super) type Waiter = oneshot::Sender<Result<(Lsn, Lsn)>>;
+
+/// The state, for the links to step their Append stream's replies into the
+/// core on their own task (no hop through the event loop); set once the state
+/// exists, before any link has a stream open.
+pub(super) type DirectState = Arc<std::sync::OnceLock<Arc<Mutex<LoopState>>>>;
 
 /// Events taken per turn before the core's actions are executed.
 const MAX_EVENTS_PER_TURN: usize = 4096;
@@ -100,6 +108,18 @@ impl LoopState {
         self.execute();
         self.stop_if_core_stopped();
         Ok((start, end))
+    }
+
+    /// Steps one event on the caller's task (a link's) and executes the
+    /// actions at once: the reply that completes a quorum advances
+    /// `commit_lsn` and wakes the committers from the link's task.
+    pub fn deliver(&mut self, ev: Event) {
+        if self.stopped {
+            return;
+        }
+        self.on_event(ev);
+        self.execute();
+        self.stop_if_core_stopped();
     }
 
     fn on_event(&mut self, ev: Event) {

@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::{Channel, Endpoint};
 
 use super::DriverConfig;
+use super::event_loop::DirectState;
 use super::metrics::Metrics;
 use crate::error::{Error, Result};
 use crate::messages::{
@@ -138,6 +139,8 @@ pub(super) struct Link {
     timeline: pb::TimelineRef,
     rx: mpsc::UnboundedReceiver<LinkMsg>,
     events: mpsc::UnboundedSender<Event>,
+    /// Where Append replies are stepped in place (see `event_loop::DirectState`).
+    direct: DirectState,
     metrics: Arc<Metrics>,
     rpc_timeout: Duration,
     /// Sent when the safekeeper does not know the timeline (it missed the
@@ -160,6 +163,7 @@ impl Link {
         addr: &str,
         cfg: &DriverConfig,
         events: mpsc::UnboundedSender<Event>,
+        direct: DirectState,
         metrics: Arc<Metrics>,
     ) -> Result<(Link, mpsc::UnboundedSender<LinkMsg>)> {
         let uri = if addr.contains("://") {
@@ -178,6 +182,7 @@ impl Link {
             timeline: (&cfg.timeline).into(),
             rx,
             events,
+            direct,
             metrics,
             rpc_timeout: cfg.rpc_timeout,
             greet: Greet {
@@ -343,7 +348,7 @@ impl Link {
 
     fn on_append_response(&self, resp: &pb::AppendResponse) {
         match AppendReply::try_from(resp) {
-            Ok(reply) => self.emit(Event::Reply {
+            Ok(reply) => self.deliver(Event::Reply {
                 from: self.id,
                 reply: Reply::Append(reply),
             }),
@@ -351,7 +356,15 @@ impl Link {
         }
     }
 
-    fn emit(&self, ev: Event) {
+    /// Steps `ev` into the core on this task if the state is there (and
+    /// sound), else hands it to the event loop.
+    fn deliver(&self, ev: Event) {
+        if let Some(state) = self.direct.get()
+            && let Ok(mut s) = super::event_loop::lock(state)
+        {
+            s.deliver(ev);
+            return;
+        }
         let _ = self.events.send(ev);
     }
 

@@ -9,8 +9,9 @@
 //! ```text
 //!  submit_wal(record) ─core.append─▶ Send ──────────▶ link 1 ──gRPC──▶ safekeeper 1
 //!  (committing thread)     (Proposer, locked)         link 2 ──gRPC──▶ safekeeper 2
-//!  wait_durable(end) ◀── commit_lsn ◀── event loop ◀── Reply ─ link 3 ──gRPC──▶ safekeeper 3
-//!   (condvar, Shared)                  ▲ tick every `tick`
+//!  wait_durable(end) ◀── commit_lsn ◀── core.on_reply ◀── link 3 ──gRPC──▶ safekeeper 3
+//!   (condvar, Shared)    (stepped on the link's task; the event loop takes
+//!                         unary replies, donor reads and the `tick`)
 //! ```
 //!
 //! - **Election**: [`WalProposer::start`] greets every safekeeper, votes,
@@ -219,11 +220,19 @@ impl WalProposer {
         let cancel = CancellationToken::new();
         let shared = Arc::new(Shared::default());
         let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let direct: event_loop::DirectState = Default::default();
         let mut links = Vec::with_capacity(cfg.safekeepers.len());
         let mut ids = Vec::with_capacity(cfg.safekeepers.len());
         for (i, addr) in cfg.safekeepers.iter().enumerate() {
             let id = i as NodeId + 1;
-            let (link, tx) = link::Link::new(id, addr, &cfg, events_tx.clone(), metrics.clone())?;
+            let (link, tx) = link::Link::new(
+                id,
+                addr,
+                &cfg,
+                events_tx.clone(),
+                direct.clone(),
+                metrics.clone(),
+            )?;
             let link_span = tracing::info_span!(parent: &span, "link", safekeeper = %addr);
             tokio::spawn(link.run(cancel.child_token()).instrument(link_span));
             links.push(tx);
@@ -247,6 +256,7 @@ impl WalProposer {
             cancel: cancel.clone(),
             stopped: false,
         }));
+        let _ = direct.set(state.clone());
         let event_loop = event_loop::EventLoop {
             state: state.clone(),
             shared: shared.clone(),
