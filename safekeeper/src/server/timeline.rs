@@ -61,6 +61,9 @@ use super::metrics::{TimelineMetrics, lsn_gauge};
 const MAX_BATCH: usize = 1024;
 /// Most WAL bytes in one group-commit batch.
 const MAX_BATCH_BYTES: usize = 32 << 20;
+/// A batch of appends runs in place on its async thread while the last
+/// fdatasync took less than this (see `Timeline::try_step_without_io`).
+const INLINE_FSYNC_US: u64 = 50;
 /// Queue depth per timeline before submitters wait.
 const QUEUE_DEPTH: usize = 4096;
 
@@ -110,6 +113,9 @@ pub struct Timeline {
     /// Milliseconds since `epoch` of the last accepted append (heartbeats
     /// included: they mean a proposer is alive).
     last_append_ms: AtomicU64,
+    /// How long the last WAL fdatasync took, in microseconds (`u64::MAX`
+    /// until one has run): decides whether a batch may run in place.
+    last_fsync_us: AtomicU64,
     epoch: Instant,
     pub metrics: TimelineMetrics,
 }
@@ -145,6 +151,7 @@ impl Timeline {
             reader,
             segment_size,
             last_append_ms: AtomicU64::new(0),
+            last_fsync_us: AtomicU64::new(u64::MAX),
             epoch: Instant::now(),
         });
         tl.publish_metrics(&tl.snapshot());
@@ -365,17 +372,21 @@ impl Timeline {
         self.step_batch_locked(guard, requests)
     }
 
-    /// [`Self::step_batch`] on an async thread, if that cannot block: every
-    /// request is an `Append` without WAL (a heartbeat carrying `commit_lsn`,
-    /// which the acceptor answers without any storage action) and the core is
-    /// open and not locked by anyone else (who might be fsyncing). `None`:
+    /// [`Self::step_batch`] on an async thread, if that cannot block for
+    /// long: the core is open and not locked by anyone else (who might be
+    /// fsyncing), and either every request is an `Append` without WAL (a
+    /// heartbeat carrying `commit_lsn`, which the acceptor answers without any
+    /// storage action) or only appends that the last fdatasync suggests take
+    /// microseconds (a tmpfs, a fast NVMe: under [`INLINE_FSYNC_US`]). `None`:
     /// take the blocking path. Saves handing a worker thread off
-    /// (`block_in_place`) for the heartbeat that follows every commit.
+    /// (`block_in_place`, a thread wake-up) where the disk is not the cost.
     fn try_step_without_io(&self, requests: &[Request]) -> Option<Vec<Result<Reply>>> {
         let io_free = requests
             .iter()
             .all(|r| matches!(r, Request::Append(a) if a.wal.is_empty()));
-        if !io_free {
+        let fast_disk = requests.iter().all(|r| matches!(r, Request::Append(_)))
+            && self.last_fsync_us.load(Ordering::Relaxed) < INLINE_FSYNC_US;
+        if !io_free && !fast_disk {
             return None;
         }
         let guard = self.core.try_lock().ok()?;
@@ -492,7 +503,10 @@ impl Timeline {
 
     fn flush(&self, core: &mut Core) -> Result<()> {
         let timer = self.metrics.fsync_seconds.start_timer();
+        let started = Instant::now();
         core.files.wal.flush()?;
+        let took = started.elapsed().as_micros().min(u64::MAX as u128 - 1) as u64;
+        self.last_fsync_us.store(took, Ordering::Relaxed);
         timer.observe_duration();
         self.metrics.fsyncs.inc();
         Ok(())
