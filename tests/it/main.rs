@@ -22,3 +22,4 @@ mod safekeeper_cluster;
 mod sqlite_corpus;
 mod start_cli;
 mod timeline_cli;
+mod tls;
