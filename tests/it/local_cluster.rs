@@ -235,3 +235,52 @@ async fn strata_start_binary_prints_how_to_connect_and_stops_on_sigterm() {
         assert!(status.success(), "exit status {status}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_safekeeper_cluster_keeps_its_data_and_refuses_another_count() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = LocalClusterConfig::new(dir.path().join("data"));
+    config.port = 0;
+    config.cache_bytes = Some(1 << 20);
+    config.safekeepers = 1;
+    let start = |config: LocalClusterConfig| async move {
+        tokio::time::timeout(Duration::from_secs(60), LocalCluster::start(config))
+            .await
+            .expect("start in time")
+    };
+
+    let cluster = start(config.clone())
+        .await
+        .expect("start with one safekeeper");
+    assert_eq!(cluster.safekeepers.len(), 1);
+    let c = connect(cluster.postgres_addr.port()).await;
+    c.batch_execute("CREATE TABLE kv (k int8 PRIMARY KEY, v text NOT NULL)")
+        .await
+        .unwrap();
+    for i in 0..20i64 {
+        c.execute("INSERT INTO kv VALUES ($1, 'x')", &[&i])
+            .await
+            .unwrap();
+    }
+    drop(c);
+    cluster.stop().await;
+    assert!(dir.path().join("data/safekeeper-1").exists());
+    assert!(!dir.path().join("data/safekeeper-2").exists());
+
+    // Three on a directory made with one: refused, nothing started.
+    let mut three = config.clone();
+    three.safekeepers = 3;
+    let err = match start(three).await {
+        Ok(_) => panic!("a one-safekeeper directory started with three"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("created with 1 safekeeper"), "{err}");
+    assert!(!dir.path().join("data/safekeeper-2").exists());
+
+    // Back with one: every committed row.
+    let cluster = start(config).await.expect("restart with one safekeeper");
+    let c = connect(cluster.postgres_addr.port()).await;
+    assert_eq!(count(&c).await, 20);
+    drop(c);
+    cluster.stop().await;
+}
