@@ -239,6 +239,7 @@ impl Binder {
                     name: n,
                     data_type: *t,
                     qualified_only: false,
+                    schema: None,
                 })
                 .collect(),
         };

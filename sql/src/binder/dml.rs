@@ -376,6 +376,7 @@ impl Binder {
                     both.columns.push(ScopeColumn {
                         table: Some("excluded".into()),
                         qualified_only: true,
+                        schema: None,
                         ..c.clone()
                     });
                 }

@@ -102,6 +102,9 @@ pub struct ScopeColumn {
     pub data_type: DataType,
     /// Only reachable with its qualifier (e.g. `excluded.x` in ON CONFLICT DO UPDATE).
     pub qualified_only: bool,
+    /// The schema of an unaliased relation in FROM, so `schema.table.column` finds it
+    /// (an alias hides the relation's name, as in PostgreSQL).
+    pub schema: Option<String>,
 }
 
 /// The columns an expression can reference, by position in the input row.
@@ -123,6 +126,7 @@ impl Scope {
                     name: c.name.clone(),
                     data_type: c.data_type,
                     qualified_only: false,
+                    schema: None,
                 })
                 .collect(),
         }
@@ -134,8 +138,22 @@ impl Scope {
         qualifier: Option<&str>,
         name: &str,
     ) -> Result<(crate::expr::Expr, DataType)> {
+        self.resolve_in(None, qualifier, name)
+    }
+
+    /// Resolves `[[schema.]qualifier.]name`: with a schema, only the columns of an unaliased
+    /// relation of that schema match.
+    pub fn resolve_in(
+        &self,
+        schema: Option<&str>,
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(crate::expr::Expr, DataType)> {
         let mut found = None;
         for (i, c) in self.columns.iter().enumerate() {
+            if schema.is_some() && c.schema.as_deref() != schema {
+                continue;
+            }
             let ok = match qualifier {
                 Some(q) => c.table.as_deref() == Some(q) && c.name == name,
                 None => !c.qualified_only && c.name == name,
@@ -148,7 +166,12 @@ impl Scope {
             }
         }
         found.ok_or_else(|| match qualifier {
-            Some(q) if !self.columns.iter().any(|c| c.table.as_deref() == Some(q)) => {
+            Some(q)
+                if !self.columns.iter().any(|c| {
+                    c.table.as_deref() == Some(q)
+                        && (schema.is_none() || c.schema.as_deref() == schema)
+                }) =>
+            {
                 Error::MissingFromEntry(q.to_string())
             }
             Some(q) => Error::UndefinedColumn(format!("{q}.{name}")),

@@ -132,6 +132,7 @@ impl Binder {
                     name: c.name.clone(),
                     data_type: resolved(c.data_type),
                     qualified_only: false,
+                    schema: None,
                 })
                 .collect(),
         };

@@ -79,9 +79,21 @@ impl Binder {
         let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
         let (f, params, ret) = SetFn::resolve(name, &types)
             .unwrap_or_else(|| Err(crate::expr::functions_undefined(name, &types)))?;
+        self.push_set_call(name, f, &params, args, ret)
+    }
+
+    /// Adds the resolved set-returning call `f` to the current select list's `ProjectSet`.
+    pub(super) fn push_set_call(
+        &mut self,
+        name: &str,
+        f: SetFn,
+        params: &[DataType],
+        args: Vec<(Expr, DataType)>,
+        ret: DataType,
+    ) -> Result<(Expr, DataType)> {
         let args = args
             .into_iter()
-            .zip(&params)
+            .zip(params)
             .map(|((e, t), want)| self.coerce(e, t, *want))
             .collect::<Result<Vec<_>>>()?;
         let Some(Some(collector)) = self.set_functions.last_mut() else {

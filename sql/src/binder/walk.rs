@@ -29,6 +29,8 @@ pub const AGGREGATES: &[&str] = &[
     "var_samp",
     "var_pop",
     "array_agg",
+    "jsonb_agg",
+    "jsonb_object_agg",
 ];
 
 /// The function's unqualified name, folded.

@@ -1,5 +1,5 @@
-//! Set-returning functions: `unnest(array)` and `generate_series` over integers, numerics
-//! and timestamps. They appear in FROM and in the select list (where several of them run in
+//! Set-returning functions: `unnest(array)`, `generate_series` over integers, numerics
+//! and timestamps, and the jsonb ones ([`super::jsonb_fns::JsonbSet`]). They appear in FROM and in the select list (where several of them run in
 //! lockstep, the shorter ones padded with NULLs, as PostgreSQL 10+ does); the
 //! [`crate::executor::ProjectSet`] operator drives them.
 
@@ -23,10 +23,20 @@ pub enum SetFn {
     /// `WITH ORDINALITY`'s row number: counts the rows of the other functions of its
     /// `ProjectSet` without extending them.
     Ordinality,
+    Jsonb(super::jsonb_fns::JsonbSet),
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 3] = ["unnest", "generate_series", "pg_partition_ancestors"];
+pub const NAMES: [&str; 8] = [
+    "unnest",
+    "generate_series",
+    "pg_partition_ancestors",
+    "jsonb_each",
+    "jsonb_each_text",
+    "jsonb_array_elements",
+    "jsonb_array_elements_text",
+    "jsonb_object_keys",
+];
 
 impl SetFn {
     /// Resolves a set-returning call: the function, its argument types, its row type.
@@ -35,6 +45,9 @@ impl SetFn {
         args: &[DataType],
     ) -> Option<Result<(SetFn, Vec<DataType>, DataType)>> {
         use DataType as T;
+        if let Some(r) = super::jsonb_fns::JsonbSet::resolve(name, args) {
+            return Some(r.map(|(f, ret)| (SetFn::Jsonb(f), vec![T::Jsonb], ret)));
+        }
         match name {
             "unnest" => Some(match args {
                 [DataType::Array(e)] => Ok((SetFn::Unnest, args.to_vec(), e.get())),
@@ -88,6 +101,7 @@ impl SetFn {
         let mut next = || args.next().unwrap_or(Value::Null);
         Ok(match self {
             SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
+            SetFn::Jsonb(f) => SetIter::Items(f.rows(next())?.into_iter()),
             SetFn::Ordinality => SetIter::Int {
                 next: Some(1),
                 stop: i64::MAX,

@@ -251,6 +251,8 @@ pub fn names(p: &Plan) -> Vec<String> {
                     AggFunc::Min => "min",
                     AggFunc::Max => "max",
                     AggFunc::StringAgg => "string_agg",
+                    AggFunc::JsonbAgg => "jsonb_agg",
+                    AggFunc::JsonbObjectAgg => "jsonb_object_agg",
                     AggFunc::BoolAnd => "bool_and",
                     AggFunc::BoolOr => "bool_or",
                     _ => "agg",
@@ -273,6 +275,7 @@ pub fn names(p: &Plan) -> Vec<String> {
                 SetFn::Unnest => "unnest".to_string(),
                 SetFn::PartitionAncestors => "pg_partition_ancestors".to_string(),
                 SetFn::Ordinality => "ordinality".to_string(),
+                SetFn::Jsonb(f) => f.name().to_string(),
                 _ => "generate_series".to_string(),
             }));
             v

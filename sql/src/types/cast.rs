@@ -384,7 +384,7 @@ pub fn cast(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Va
             super::Jsonb::Bool(b) => Value::Bool(b),
             other => return Err(jsonb_cast_error(&other, to)),
         },
-        (Value::Jsonb(j), Numeric(_) | Float4 | Float8) => match *j {
+        (Value::Jsonb(j), Numeric(_) | Float4 | Float8 | Int2 | Int4 | Int8) => match *j {
             super::Jsonb::Number(d) => cast(
                 Value::numeric(super::Numeric::Finite(d)),
                 Numeric(None),
