@@ -99,6 +99,7 @@ pub fn resolve_aggregate(
             (f, *t, same(*t))
         }
         ("jsonb_agg", [t]) => (AggFunc::JsonbAgg, T::Jsonb, same(known(*t))),
+        ("json_agg", [t]) => (AggFunc::JsonAgg, T::Json, same(known(*t))),
         ("jsonb_object_agg", [k, v]) => (
             AggFunc::JsonbObjectAgg,
             T::Jsonb,

@@ -31,6 +31,7 @@ pub const AGGREGATES: &[&str] = &[
     "array_agg",
     "jsonb_agg",
     "jsonb_object_agg",
+    "json_agg",
 ];
 
 /// The function's unqualified name, folded.

@@ -43,6 +43,8 @@ pub enum Accumulator {
     JsonbItems(Vec<crate::types::Jsonb>),
     /// `jsonb_object_agg`'s pairs, in input order.
     JsonbPairs(Vec<(String, crate::types::Jsonb)>),
+    /// `json_agg`'s elements, as json text.
+    JsonItems(Vec<String>),
 }
 
 impl Accumulator {
@@ -74,6 +76,7 @@ impl Accumulator {
             AggFunc::ArrayAgg => Accumulator::Items(Vec::new()),
             AggFunc::JsonbAgg => Accumulator::JsonbItems(Vec::new()),
             AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
+            AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new()),
         }
     }
 
@@ -103,6 +106,10 @@ impl Accumulator {
             items.push(jsonb_edit::from_value(v)?);
             return Ok(());
         }
+        if let Accumulator::JsonItems(items) = self {
+            items.push(jsonb_edit::json_text(v)?);
+            return Ok(());
+        }
         if let Accumulator::JsonbPairs(pairs) = self {
             if v.is_null() {
                 return Err(Error::InvalidParameterValue(
@@ -130,7 +137,10 @@ impl Accumulator {
                     }
                 });
             }
-            Accumulator::Items(_) | Accumulator::JsonbItems(_) | Accumulator::JsonbPairs(_) => {}
+            Accumulator::Items(_)
+            | Accumulator::JsonbItems(_)
+            | Accumulator::JsonbPairs(_)
+            | Accumulator::JsonItems(_) => {}
             Accumulator::Count(n) => *n += 1,
             Accumulator::SumInt(s) => {
                 let i = int_arg(v)?;
@@ -234,6 +244,8 @@ impl Accumulator {
             Accumulator::JsonbItems(items) => {
                 Value::Jsonb(Box::new(crate::types::Jsonb::Array(items.clone())))
             }
+            Accumulator::JsonItems(items) if items.is_empty() => Value::Null,
+            Accumulator::JsonItems(items) => Value::Json(format!("[{}]", items.join(", "))),
             Accumulator::JsonbPairs(pairs) if pairs.is_empty() => Value::Null,
             Accumulator::JsonbPairs(pairs) => {
                 Value::Jsonb(Box::new(crate::types::Jsonb::object(pairs.clone())))
@@ -326,7 +338,7 @@ impl CallState {
 fn skips_nulls(func: AggFunc) -> bool {
     !matches!(
         func,
-        AggFunc::ArrayAgg | AggFunc::JsonbAgg | AggFunc::JsonbObjectAgg
+        AggFunc::ArrayAgg | AggFunc::JsonbAgg | AggFunc::JsonbObjectAgg | AggFunc::JsonAgg
     )
 }
 

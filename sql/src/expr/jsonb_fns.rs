@@ -50,6 +50,11 @@ pub enum JsonbFn {
     Set,
     StripNulls,
     Pretty,
+    /// `json_build_object`, `json_build_array`, `to_json`: `json` text as PostgreSQL
+    /// writes it (`{"a" : 1}`, `[1, 2]`, arrays of `to_json` without spaces).
+    JsonBuildObject,
+    JsonBuildArray,
+    ToJson,
 }
 
 fn call(f: JsonbFn, args: Vec<DataType>, ret: DataType) -> Option<Result<Resolved>> {
@@ -86,6 +91,22 @@ impl JsonbFn {
                 call(BuildObject, vec![T::Unknown; args.len()], j)
             }
             "jsonb_build_array" => call(BuildArray, vec![T::Unknown; args.len()], j),
+            "json_build_object" => {
+                if args.len() % 2 == 1 {
+                    return Some(Err(Error::InvalidParameterValue(
+                        "argument list must have even number of elements".into(),
+                    )));
+                }
+                call(JsonBuildObject, vec![T::Unknown; args.len()], T::Json)
+            }
+            "json_build_array" => call(JsonBuildArray, vec![T::Unknown; args.len()], T::Json),
+            "to_json" => match args {
+                [T::Unknown] => Some(Err(Error::DatatypeMismatch(
+                    "could not determine polymorphic type because input has type unknown".into(),
+                ))),
+                [_] => call(ToJson, vec![T::Unknown], T::Json),
+                _ => undefined(),
+            },
             "to_jsonb" => match args {
                 [T::Unknown] => Some(Err(Error::DatatypeMismatch(
                     "could not determine polymorphic type because input has type unknown".into(),
@@ -196,7 +217,13 @@ impl JsonbFn {
 
     /// Whether a NULL argument gives NULL without a call.
     pub fn is_strict(&self) -> bool {
-        !matches!(self, JsonbFn::BuildObject | JsonbFn::BuildArray)
+        !matches!(
+            self,
+            JsonbFn::BuildObject
+                | JsonbFn::BuildArray
+                | JsonbFn::JsonBuildObject
+                | JsonbFn::JsonBuildArray
+        )
     }
 
     /// Calls the function on arguments of the resolved types.
@@ -218,6 +245,30 @@ impl JsonbFn {
                 return Ok(jsonb(Jsonb::Array(items)));
             }
             ToJsonb => return Ok(jsonb(edit::from_value(&it.next().unwrap_or(Value::Null))?)),
+            JsonBuildObject => {
+                let mut parts = Vec::new();
+                let mut i = 0;
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    i += 2;
+                    let mut s = String::new();
+                    crate::types::json::write_string(&mut s, &edit::key_text(&k, i - 1)?);
+                    s.push_str(" : ");
+                    s.push_str(&edit::json_text(&v)?);
+                    parts.push(s);
+                }
+                return Ok(Value::Json(format!("{{{}}}", parts.join(", "))));
+            }
+            JsonBuildArray => {
+                let parts = it
+                    .map(|v| edit::json_text(&v))
+                    .collect::<Result<Vec<_>>>()?;
+                return Ok(Value::Json(format!("[{}]", parts.join(", "))));
+            }
+            ToJson => {
+                return Ok(Value::Json(edit::json_text(
+                    &it.next().unwrap_or(Value::Null),
+                )?));
+            }
             _ => {}
         }
         let doc = take_jsonb(it.next())?;
@@ -298,7 +349,9 @@ impl JsonbFn {
             },
             StripNulls => jsonb(edit::strip_nulls(doc)),
             Pretty => Value::Text(edit::pretty(&doc)),
-            BuildObject | BuildArray | ToJsonb => unreachable!("handled above"),
+            BuildObject | BuildArray | ToJsonb | JsonBuildObject | JsonBuildArray | ToJson => {
+                unreachable!("handled above")
+            }
         })
     }
 }

@@ -73,6 +73,8 @@ pub enum AggFunc {
     /// `jsonb_object_agg(key, value)`: a jsonb object (NULL values as JSON null, a NULL key
     /// is an error, a later duplicate key wins).
     JsonbObjectAgg,
+    /// `json_agg(x)`: `json` text `[a, b]`.
+    JsonAgg,
     /// `bool_and` / `every`.
     BoolAnd,
     BoolOr,

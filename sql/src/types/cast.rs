@@ -164,6 +164,11 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::RegType => Ok(Value::Reg(oid::RegKind::Type, oid::parse_regtype(s)?)),
         DataType::RegProc => Ok(Value::Reg(oid::RegKind::Proc, oid::parse_regproc(s)?)),
         DataType::Array(e) => Ok(Value::Array(Box::new(Array::parse(s, e.get())?))),
+        DataType::Int2Vector | DataType::OidVector => {
+            let items = super::vector::items(&Value::Text(s.to_string()))?;
+            let text: Vec<String> = items.iter().map(Value::to_string).collect();
+            Ok(Value::Text(text.join(" ")))
+        }
     }
 }
 

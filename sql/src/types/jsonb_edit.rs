@@ -61,6 +61,31 @@ pub fn from_value(v: &Value) -> Result<Jsonb> {
     })
 }
 
+/// `to_json(v)`: the `json` text of any SQL value (arrays without spaces, `json` verbatim).
+pub fn json_text(v: &Value) -> Result<String> {
+    Ok(match v {
+        Value::Json(s) => s.clone(),
+        Value::Array(a) => {
+            let items = a.items.iter().map(json_text).collect::<Result<Vec<_>>>()?;
+            let mut level = items;
+            for d in a.dims.iter().skip(1).rev() {
+                let n = usize::try_from(d.len).unwrap_or(0).max(1);
+                let mut grouped = Vec::with_capacity(level.len() / n + 1);
+                let mut it = level.into_iter().peekable();
+                while it.peek().is_some() {
+                    grouped.push(format!(
+                        "[{}]",
+                        it.by_ref().take(n).collect::<Vec<_>>().join(",")
+                    ));
+                }
+                level = grouped;
+            }
+            format!("[{}]", level.join(","))
+        }
+        other => from_value(other)?.to_string(),
+    })
+}
+
 /// The text of a `jsonb_build_object` / `jsonb_object_agg` key.
 pub fn key_text(v: &Value, position: usize) -> Result<String> {
     match v {

@@ -33,6 +33,7 @@ pub mod numeric;
 pub mod oid;
 pub mod uuid;
 mod value;
+pub mod vector;
 
 pub use array::Array;
 pub use datetime::Interval;
@@ -79,6 +80,11 @@ pub enum DataType {
     RegProc,
     /// A one- or multi-dimensional array of the element type.
     Array(ElemType),
+    /// The catalogs' `int2vector` and `oidvector` (`pg_index.indkey`, ...): one-dimensional
+    /// arrays subscripted from 0 that print as `1 2`. Values are that text
+    /// ([`vector::items`] reads it); `unnest` and `generate_subscripts` take them.
+    Int2Vector,
+    OidVector,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -140,7 +146,7 @@ impl ElemType {
             RegClass => (22, 0),
             RegType => (23, 0),
             RegProc => (24, 0),
-            Array(_) | Unknown => return None,
+            Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
     }
@@ -248,6 +254,8 @@ impl DataType {
             RegType => 2206,
             Uuid => 2950,
             Jsonb => 3802,
+            Int2Vector => 22,
+            OidVector => 30,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -281,6 +289,8 @@ impl DataType {
             RegType => 2211,
             Uuid => 2951,
             Jsonb => 3807,
+            Int2Vector => 1006,
+            OidVector => 1013,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -364,6 +374,8 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            Int2Vector => "int2vector".into(),
+            OidVector => "oidvector".into(),
             Array(e) => format!("{}[]", e.get().name()),
             Unknown => "unknown".into(),
         }
@@ -398,6 +410,8 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            Int2Vector => "int2vector".into(),
+            OidVector => "oidvector".into(),
             Array(e) => format!("_{}", e.get().typname()),
             Unknown => "unknown".into(),
         }
@@ -414,7 +428,7 @@ impl DataType {
             Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
             Json | Jsonb | Bytea | Uuid => Category::UserDefined,
-            Array(_) => Category::Array,
+            Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
         }
     }
