@@ -11,6 +11,7 @@
 //! {data_dir}/objects/            the object store (file://), unless --object-store says otherwise
 //! {data_dir}/logs/               the components' logs (`strata start` sets this up, see crate::logging)
 //! {data_dir}/cluster.toml        the addresses chosen, while running (crate::cluster_file)
+//! {data_dir}/ports.toml          the safekeeper and pageserver ports, reused across restarts (crate::local_ports)
 //! ```
 //!
 //! Start order is the dependency order: safekeepers (on ports picked up
@@ -33,7 +34,7 @@
 //! or the cluster stops. The cluster owns its timeline, so a takeover by an
 //! outside proposer is treated like any other loss.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -129,17 +130,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
     }
 }
 
-/// Free loopback ports, reserved by binding and released just before use.
-fn pick_ports(n: usize) -> std::io::Result<Vec<u16>> {
-    let listeners = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    listeners
-        .iter()
-        .map(|l| l.local_addr().map(|a| a.port()))
-        .collect()
-}
-
 impl LocalCluster {
     /// Starts every component; returns once PostgreSQL clients can connect.
     pub async fn start(config: LocalClusterConfig) -> Result<LocalCluster, ClusterError> {
@@ -165,7 +155,8 @@ impl LocalCluster {
 
         // Safekeepers first: the others need their addresses.
         let sk_cancel = CancellationToken::new();
-        let ports = pick_ports(3).map_err(io(&dir))?;
+        let chosen = crate::local_ports::choose(&dir, 3).map_err(io(&dir))?;
+        let ports = &chosen.safekeepers;
         let peers: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
         let mut sks = Vec::new();
         for (i, port) in ports.iter().enumerate() {
@@ -188,7 +179,7 @@ impl LocalCluster {
         // The pageserver streams WAL from them.
         let cancel = CancellationToken::new();
         let mut pc = pageserver::Config::new(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
+            SocketAddr::from(([127, 0, 0, 1], chosen.pageserver)),
             dir.join("pageserver"),
             object_store.clone(),
         );

@@ -351,10 +351,15 @@ fn ensure_free(addr: SocketAddr, flag: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Runs a server until Ctrl-C or SIGTERM: a tokio runtime, the Prometheus
-/// endpoint at `--metrics`, and one cancellation token that the signal
-/// handler fires. Logging is set up by the caller (`strata::logging`).
-fn run_server<F, Fut>(metrics: Option<SocketAddr>, serve: F) -> anyhow::Result<()>
+/// Runs a server until Ctrl-C or SIGTERM: a tokio runtime, the Prometheus and health
+/// endpoint at `--metrics` (`/readyz` probes `service`, the server's own address), and one
+/// cancellation token that the signal handler fires. Logging is set up by the caller
+/// (`strata::logging`).
+fn run_server<F, Fut>(
+    metrics: Option<SocketAddr>,
+    service: Option<SocketAddr>,
+    serve: F,
+) -> anyhow::Result<()>
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -365,10 +370,11 @@ where
     tokio::runtime::Runtime::new()?.block_on(async move {
         let cancel = CancellationToken::new();
         if let Some(addr) = metrics {
-            let (bound, _) = strata::metrics_http::serve(addr, cancel.clone())
+            remote_storage::metrics::register();
+            let (bound, _) = strata::metrics_http::serve(addr, service, cancel.clone())
                 .await
                 .with_context(|| format!("serve metrics on {addr}"))?;
-            tracing::info!(%bound, "serving metrics at /metrics");
+            tracing::info!(%bound, "serving /metrics, /healthz and /readyz");
         }
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("install SIGTERM handler")?;
@@ -435,7 +441,7 @@ fn main() -> anyhow::Result<()> {
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
-            run_server(metrics, |cancel| async move {
+            run_server(metrics, Some(config.listen), |cancel| async move {
                 safekeeper::server::run(config, cancel)
                     .await
                     .context("run safekeeper")
@@ -465,7 +471,7 @@ fn main() -> anyhow::Result<()> {
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
-            run_server(metrics, |cancel| async move {
+            run_server(metrics, Some(config.listen), |cancel| async move {
                 pageserver::run(config, cancel)
                     .await
                     .context("run pageserver")
@@ -558,7 +564,9 @@ fn main() -> anyhow::Result<()> {
                 allow_http: s3.s3_allow_http,
                 ..Default::default()
             };
-            run_server(metrics, |cancel| async move {
+            // Port 0 lets the compute choose: then readiness is liveness.
+            let compute = (port != 0).then(|| std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+            run_server(metrics, compute, |cancel| async move {
                 println!("Starting Strata in {}", config.data_dir.display());
                 let started = std::time::Instant::now();
                 let cluster = tokio::select! {
@@ -600,7 +608,7 @@ fn main() -> anyhow::Result<()> {
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
-            run_server(metrics, |cancel| async move {
+            run_server(metrics, Some(config.listen), |cancel| async move {
                 compute::server::run(config, cancel)
                     .await
                     .context("run compute")

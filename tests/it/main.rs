@@ -6,6 +6,7 @@ mod big_table;
 mod cli;
 mod clients;
 mod compute_cluster;
+mod deploy;
 mod durable_answers;
 mod faults;
 mod fenced_compute;
