@@ -240,6 +240,7 @@ impl Binder {
                     data_type: *t,
                     qualified_only: false,
                     schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };

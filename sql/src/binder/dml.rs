@@ -377,6 +377,7 @@ impl Binder {
                         table: Some("excluded".into()),
                         qualified_only: true,
                         schema: None,
+                        whole_row: false,
                         ..c.clone()
                     });
                 }

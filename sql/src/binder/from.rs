@@ -219,6 +219,7 @@ impl Binder {
                 data_type: *t,
                 qualified_only: false,
                 schema: None,
+                whole_row: false,
             });
         }
         for (i, c) in ls.columns.iter().enumerate() {
@@ -238,12 +239,14 @@ impl Binder {
             scope.columns.push(ScopeColumn {
                 qualified_only: true,
                 schema: None,
+                whole_row: false,
                 ..ls.columns[li].clone()
             });
             exprs.push(Expr::Column(lw + ri));
             scope.columns.push(ScopeColumn {
                 qualified_only: true,
                 schema: None,
+                whole_row: false,
                 ..rs.columns[ri].clone()
             });
         }
@@ -443,6 +446,7 @@ impl Binder {
                     data_type: c.data_type,
                     qualified_only: false,
                     schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };
@@ -520,6 +524,7 @@ impl Binder {
                 data_type: ty,
                 qualified_only: false,
                 schema: None,
+                whole_row: false,
             }],
         };
         let mut it = exprs.into_iter();
@@ -594,6 +599,7 @@ impl Binder {
                 data_type,
                 qualified_only: false,
                 schema: None,
+                whole_row: single && alias.is_some(),
             })
             .collect();
         let plan = Plan::ProjectSet {
@@ -645,6 +651,7 @@ fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
                 data_type: *t,
                 qualified_only: false,
                 schema: None,
+                whole_row: false,
             })
             .collect(),
     }

@@ -105,6 +105,9 @@ pub struct ScopeColumn {
     /// The schema of an unaliased relation in FROM, so `schema.table.column` finds it
     /// (an alias hides the relation's name, as in PostgreSQL).
     pub schema: Option<String>,
+    /// The only column of a function in FROM that returns a scalar: its table name alone
+    /// also refers to it (PostgreSQL's whole-row reference to such a function is its value).
+    pub whole_row: bool,
 }
 
 /// The columns an expression can reference, by position in the input row.
@@ -127,6 +130,7 @@ impl Scope {
                     data_type: c.data_type,
                     qualified_only: false,
                     schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         }
@@ -162,6 +166,16 @@ impl Scope {
                 if found.is_some() {
                     return Err(Error::AmbiguousColumn(name.to_string()));
                 }
+                found = Some((crate::expr::Expr::Column(i), c.data_type));
+            }
+        }
+        if found.is_none() && qualifier.is_none() && schema.is_none() {
+            let mut whole = self
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.whole_row && c.table.as_deref() == Some(name));
+            if let (Some((i, c)), None) = (whole.next(), whole.next()) {
                 found = Some((crate::expr::Expr::Column(i), c.data_type));
             }
         }

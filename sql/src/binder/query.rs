@@ -133,6 +133,7 @@ impl Binder {
                     data_type: resolved(c.data_type),
                     qualified_only: false,
                     schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };

@@ -56,6 +56,7 @@ impl Binder {
                     data_type: c.data_type,
                     qualified_only: false,
                     schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };
