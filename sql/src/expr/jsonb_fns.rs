@@ -55,6 +55,19 @@ pub enum JsonbFn {
     JsonBuildObject,
     JsonBuildArray,
     ToJson,
+    /// `json -> key`, `->>` (`text`), `-> i`, `#>`, `#>>`: the selected text as written
+    /// ([`crate::types::json_text`]).
+    JsonField {
+        text: bool,
+    },
+    JsonElement {
+        text: bool,
+    },
+    JsonPath {
+        text: bool,
+    },
+    JsonTypeof,
+    JsonArrayLength,
 }
 
 fn call(f: JsonbFn, args: Vec<DataType>, ret: DataType) -> Option<Result<Resolved>> {
@@ -114,6 +127,13 @@ impl JsonbFn {
                 [_] => call(ToJsonb, vec![T::Unknown], j),
                 _ => undefined(),
             },
+            "json_typeof" | "json_array_length" => match args {
+                [T::Json | T::Unknown] if name == "json_typeof" => {
+                    call(JsonTypeof, vec![T::Json], T::Text)
+                }
+                [T::Json | T::Unknown] => call(JsonArrayLength, vec![T::Json], T::Int4),
+                _ => undefined(),
+            },
             "jsonb_typeof" | "jsonb_array_length" | "jsonb_strip_nulls" | "jsonb_pretty" => {
                 if args.len() != 1 || !first_jsonb {
                     return undefined();
@@ -164,6 +184,20 @@ impl JsonbFn {
         use JsonbFn::*;
         let j = T::Jsonb;
         let int = |t: DataType| matches!(t, T::Int2 | T::Int4);
+        if l == T::Json {
+            let text = sym.ends_with(">>");
+            let ret = if text { T::Text } else { T::Json };
+            return match sym {
+                "->" | "->>" if int(r) => call(JsonElement { text }, vec![T::Json, T::Int4], ret),
+                "->" | "->>" if r.is_string() => {
+                    call(JsonField { text }, vec![T::Json, T::Text], ret)
+                }
+                "#>" | "#>>" if text_array_like(r) => {
+                    call(JsonPath { text }, vec![T::Json, texts()], ret)
+                }
+                _ => None,
+            };
+        }
         match sym {
             "@>" | "<@" | "||" => {
                 let both = (l == j || r == j) && jsonb_like(l) && jsonb_like(r);
@@ -245,6 +279,11 @@ impl JsonbFn {
                 return Ok(jsonb(Jsonb::Array(items)));
             }
             ToJsonb => return Ok(jsonb(edit::from_value(&it.next().unwrap_or(Value::Null))?)),
+            JsonField { .. }
+            | JsonElement { .. }
+            | JsonPath { .. }
+            | JsonTypeof
+            | JsonArrayLength => return json_call(*self, it.next(), it.next()),
             JsonBuildObject => {
                 let mut parts = Vec::new();
                 let mut i = 0;
@@ -349,11 +388,51 @@ impl JsonbFn {
             },
             StripNulls => jsonb(edit::strip_nulls(doc)),
             Pretty => Value::Text(edit::pretty(&doc)),
-            BuildObject | BuildArray | ToJsonb | JsonBuildObject | JsonBuildArray | ToJson => {
-                unreachable!("handled above")
-            }
+            BuildObject
+            | BuildArray
+            | ToJsonb
+            | JsonBuildObject
+            | JsonBuildArray
+            | ToJson
+            | JsonField { .. }
+            | JsonElement { .. }
+            | JsonPath { .. }
+            | JsonTypeof
+            | JsonArrayLength => unreachable!("handled above"),
         })
     }
+}
+
+/// The `json` operators and functions, on the text as written.
+fn json_call(f: JsonbFn, doc: Option<Value>, arg: Option<Value>) -> Result<Value> {
+    use crate::types::json_text as jt;
+    let Some(Value::Json(doc)) = doc else {
+        return Err(Error::Internal(format!("expected json, got {doc:?}")));
+    };
+    let found = |v: Option<&str>, text: bool| match (v, text) {
+        (None, _) => Value::Null,
+        (Some(v), false) => Value::Json(v.to_string()),
+        (Some(v), true) => jt::as_text(v).map_or(Value::Null, Value::Text),
+    };
+    Ok(match f {
+        JsonbFn::JsonField { text } => found(jt::field(&doc, text_arg(&arg)?), text),
+        JsonbFn::JsonElement { text } => found(jt::element(&doc, int_arg(&arg)?), text),
+        JsonbFn::JsonPath { text } => found(jt::path(&doc, &path_items(arg)?), text),
+        JsonbFn::JsonTypeof => Value::Text(jt::type_name(&doc).into()),
+        _ => match jt::type_name(&doc) {
+            "array" => Value::Int(jt::elements(&doc).map_or(0, |e| e.len()) as i64),
+            "object" => {
+                return Err(Error::InvalidParameterValue(
+                    "cannot get array length of a non-array".into(),
+                ));
+            }
+            _ => {
+                return Err(Error::InvalidParameterValue(
+                    "cannot get array length of a scalar".into(),
+                ));
+            }
+        },
+    })
 }
 
 fn jsonb(j: Jsonb) -> Value {

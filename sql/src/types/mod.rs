@@ -13,7 +13,7 @@
 //! * [`format`] — PostgreSQL's text output of floats; each family formats its own values.
 //! * [`binary`] — PostgreSQL's binary send/receive formats (the wire's binary format).
 //! * One file per type family: [`numeric`], [`bpchar`], [`datetime`], [`bytea`], [`uuid`],
-//!   [`json`] (with [`jsonb_edit`]), [`array`], [`oid`].
+//!   [`json`] (with [`jsonb_edit`] and [`json_text`]), [`array`], [`oid`].
 //!
 //! Type names: [`DataType::name`] is PostgreSQL's `format_type` output (used in messages and
 //! by `pg_typeof`); [`names`] parses the names SQL text uses.
@@ -27,6 +27,7 @@ pub mod coerce;
 pub mod datetime;
 pub mod format;
 pub mod json;
+pub mod json_text;
 pub mod jsonb_edit;
 pub mod names;
 pub mod numeric;
