@@ -625,7 +625,8 @@ impl Binder {
         match SetFn::resolve(fname, &types).transpose()? {
             Some((SetFn::Jsonb(JsonbSet::EachRecord { text }), params, _)) => {
                 let mut cols = Vec::new();
-                for (f, name, ret) in JsonbSet::each_columns(text) {
+                let json = params.first() == Some(&DataType::Json);
+                for (f, name, ret) in JsonbSet::each_columns(text, json) {
                     self.push_set_call(fname, SetFn::Jsonb(f), &params, args.clone(), ret)?;
                     cols.push((ret, Some(name)));
                 }

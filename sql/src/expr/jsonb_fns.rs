@@ -525,9 +525,24 @@ pub enum JsonbSet {
 }
 
 impl JsonbSet {
-    /// Resolves a set-returning jsonb call: the function, its argument types, its row type.
-    pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<(JsonbSet, DataType)>> {
+    /// Resolves a set-returning jsonb (or json) call: the function, its argument type, its
+    /// row type. The json functions are the same ones over json's text.
+    pub fn resolve(
+        name: &str,
+        args: &[DataType],
+    ) -> Option<Result<(JsonbSet, DataType, DataType)>> {
         use DataType as T;
+        if let Some(jsonb_name) = name.strip_prefix("json_") {
+            let (f, _, ret) = match Self::resolve(&format!("jsonb_{jsonb_name}"), &[T::Jsonb])? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(e)),
+            };
+            let ret = if ret == T::Jsonb { T::Json } else { ret };
+            return Some(match args {
+                [T::Json | T::Unknown] => Ok((f, T::Json, ret)),
+                _ => Err(super::functions::undefined(name, args)),
+            });
+        }
         let (f, ret) = match name {
             "jsonb_each" => (JsonbSet::EachRecord { text: false }, T::Text),
             "jsonb_each_text" => (JsonbSet::EachRecord { text: true }, T::Text),
@@ -537,7 +552,7 @@ impl JsonbSet {
             _ => return None,
         };
         Some(match args {
-            [t] if jsonb_like(*t) => Ok((f, ret)),
+            [t] if jsonb_like(*t) => Ok((f, T::Jsonb, ret)),
             _ => Err(super::functions::undefined(name, args)),
         })
     }
@@ -563,12 +578,13 @@ impl JsonbSet {
         matches!(self, JsonbSet::Elements { .. }).then_some("value")
     }
 
-    /// The columns of `jsonb_each(_text)` in FROM: `key` and `value`.
-    pub fn each_columns(text: bool) -> [(JsonbSet, &'static str, DataType); 2] {
-        let value = if text {
-            DataType::Text
-        } else {
-            DataType::Jsonb
+    /// The columns of `jsonb_each(_text)` (`json`: `json_each(_text)`) in FROM: `key` and
+    /// `value`.
+    pub fn each_columns(text: bool, json: bool) -> [(JsonbSet, &'static str, DataType); 2] {
+        let value = match (text, json) {
+            (true, _) => DataType::Text,
+            (false, true) => DataType::Json,
+            (false, false) => DataType::Jsonb,
         };
         [
             (JsonbSet::EachKey, "key", DataType::Text),
@@ -578,6 +594,9 @@ impl JsonbSet {
 
     /// The rows of one call on `doc`.
     pub fn rows(&self, doc: Value) -> Result<Vec<Value>> {
+        if let Value::Json(text) = &doc {
+            return self.json_rows(text);
+        }
         let doc = take_jsonb(Some(doc))?;
         let what = |f: &str| match &doc {
             Jsonb::Array(_) => format!("cannot call {f} on an array"),
@@ -622,6 +641,52 @@ impl JsonbSet {
                 )));
             }
         })
+    }
+}
+
+impl JsonbSet {
+    /// The rows of the json functions: the text as written, duplicate keys kept.
+    fn json_rows(&self, doc: &str) -> Result<Vec<Value>> {
+        use crate::types::json_text as jt;
+        let value = |v: &str, text: bool| {
+            if text {
+                jt::as_text(v).map_or(Value::Null, Value::Text)
+            } else {
+                Value::Json(v.to_string())
+            }
+        };
+        let fail = |msg: String| Err(Error::InvalidParameterValue(msg));
+        let kind = jt::type_name(doc);
+        let f = self.name().replacen("jsonb", "json", 1);
+        match self {
+            JsonbSet::Elements { text } => match jt::elements(doc) {
+                Some(items) => Ok(items.into_iter().map(|e| value(e, *text)).collect()),
+                None => fail(format!("cannot call {f} on a non-array")),
+            },
+            _ => {
+                let Some(pairs) = jt::pairs(doc) else {
+                    let what = if kind == "array" {
+                        "an array"
+                    } else {
+                        "a scalar"
+                    };
+                    return match self {
+                        JsonbSet::ObjectKeys => fail(format!("cannot call {f} on {what}")),
+                        _ => fail(format!("cannot call {f} on a non-object")),
+                    };
+                };
+                Ok(pairs
+                    .into_iter()
+                    .map(|(k, v)| match self {
+                        JsonbSet::EachValue { text } => value(v, *text),
+                        JsonbSet::EachRecord { text } => {
+                            Value::Text(record(&[Value::Text(k), value(v, *text)]))
+                        }
+                        _ => Value::Text(k),
+                    })
+                    .collect())
+            }
+        }
     }
 }
 

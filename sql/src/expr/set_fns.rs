@@ -31,7 +31,7 @@ pub enum SetFn {
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 14] = [
     "unnest",
     "generate_subscripts",
     "generate_series",
@@ -41,6 +41,11 @@ pub const NAMES: [&str; 9] = [
     "jsonb_array_elements",
     "jsonb_array_elements_text",
     "jsonb_object_keys",
+    "json_each",
+    "json_each_text",
+    "json_array_elements",
+    "json_array_elements_text",
+    "json_object_keys",
 ];
 
 impl SetFn {
@@ -51,7 +56,7 @@ impl SetFn {
     ) -> Option<Result<(SetFn, Vec<DataType>, DataType)>> {
         use DataType as T;
         if let Some(r) = super::jsonb_fns::JsonbSet::resolve(name, args) {
-            return Some(r.map(|(f, ret)| (SetFn::Jsonb(f), vec![T::Jsonb], ret)));
+            return Some(r.map(|(f, arg, ret)| (SetFn::Jsonb(f), vec![arg], ret)));
         }
         match name {
             "unnest" => Some(match args {

@@ -89,28 +89,35 @@ fn unescape(literal: &str) -> Option<String> {
     serde_json::from_str::<String>(literal).ok()
 }
 
-/// `doc -> key`: the text of the key's value (the last one of duplicates).
-pub fn field<'a>(doc: &'a str, key: &str) -> Option<&'a str> {
+/// An object's pairs in written order, duplicates included: unescaped key, value text.
+pub fn pairs(doc: &str) -> Option<Vec<(String, &str)>> {
     let mut sc = Scanner::new(doc);
     sc.eat(b'{')?;
-    let mut found = None;
+    let mut out = Vec::new();
     sc.ws();
     if sc.peek()? == b'}' {
-        return None;
+        return Some(out);
     }
     loop {
         let (ks, ke) = sc.value()?;
         sc.eat(b':')?;
         let (vs, ve) = sc.value()?;
-        if unescape(&doc[ks..ke]).as_deref() == Some(key) {
-            found = Some(&doc[vs..ve]);
-        }
+        out.push((unescape(&doc[ks..ke])?, &doc[vs..ve]));
         sc.ws();
         match sc.peek()? {
             b',' => sc.i += 1,
-            _ => return found,
+            _ => return Some(out),
         }
     }
+}
+
+/// `doc -> key`: the text of the key's value (the last one of duplicates).
+pub fn field<'a>(doc: &'a str, key: &str) -> Option<&'a str> {
+    pairs(doc)?
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// The elements of a json array, as text.
