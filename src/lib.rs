@@ -8,7 +8,7 @@
 //! rotated log files), [`admin`] (`strata timeline`) and [`status`] (`strata
 //! status`), [`config_file`] (`--config FILE` and `STRATA_*` variables),
 //! [`metrics_http`] (every server's `--metrics` endpoint: metrics and health), [`waldump`]
-//! (`strata waldump`), and [`durations`] (the tuning flags' `2s` / `500ms`).
+//! (`strata waldump`), [`self_signed`] (`strata start --tls`), and [`durations`] (the tuning flags' `2s` / `500ms`).
 
 pub mod admin;
 pub mod cluster_file;
@@ -18,6 +18,7 @@ pub mod local_cluster;
 pub mod local_ports;
 pub mod logging;
 pub mod metrics_http;
+pub mod self_signed;
 pub mod status;
 pub mod waldump;
 

@@ -56,6 +56,10 @@ pub struct LocalClusterConfig {
     pub cache_bytes: Option<u64>,
     /// SCRAM-SHA-256 users for the compute (`None`: trust, it listens on loopback only).
     pub users_file: Option<PathBuf>,
+    /// TLS for PostgreSQL clients (`strata start --tls` makes a self-signed pair).
+    pub tls: Option<compute::frontend::tls::TlsFiles>,
+    /// Refuse PostgreSQL clients without TLS.
+    pub tls_required: bool,
     pub timeline: TimelineId,
 }
 
@@ -69,6 +73,8 @@ impl LocalClusterConfig {
             port: 55432,
             cache_bytes: None,
             users_file: None,
+            tls: None,
+            tls_required: false,
             timeline: TimelineId::new("default", "main").expect("valid built-in names"),
         }
     }
@@ -206,6 +212,8 @@ impl LocalCluster {
             cc.cache_bytes = bytes;
         }
         cc.users_file = config.users_file.clone();
+        cc.tls = config.tls.clone();
+        cc.tls_required = config.tls_required;
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
         let postgres_addr = compute.addr;
         progress(Started::Compute(postgres_addr));
