@@ -66,7 +66,7 @@ impl SystemTable {
 }
 
 /// The type of a system column given as SQL text: PostgreSQL's catalog types, with
-/// `int2vector` / `oidvector` / `pg_node_tree` / `aclitem` as text and `xid` as bigint.
+/// `pg_node_tree` / `aclitem` as text and `xid` as bigint.
 pub fn column_type(text: &str) -> DataType {
     if let Some(elem) = text.strip_suffix("[]") {
         return DataType::array_of(column_type(elem));
@@ -85,6 +85,8 @@ pub fn column_type(text: &str) -> DataType {
         "float4" => DataType::Float4,
         "float8" => DataType::Float8,
         "timestamptz" => DataType::Timestamptz(None),
+        "int2vector" => DataType::Int2Vector,
+        "oidvector" => DataType::OidVector,
         _ => DataType::Text,
     }
 }
