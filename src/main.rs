@@ -167,6 +167,10 @@ enum Cmd {
         /// Also print the components' logs on the terminal (stderr).
         #[arg(long)]
         verbose: bool,
+        /// Also start this many read replicas (each on a free port; their connection
+        /// strings are printed). Replicas refuse writes and follow the primary's commits.
+        #[arg(long, default_value_t = 0)]
+        replicas: usize,
         #[command(flatten)]
         s3: S3Args,
     },
@@ -215,6 +219,14 @@ enum Cmd {
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        /// Start a read replica: no election; it streams committed WAL from the
+        /// safekeepers, serves snapshots at the LSN it has applied and refuses writes
+        /// (SQLSTATE 25006). Any number may run beside the primary.
+        #[arg(long)]
+        read_only: bool,
+        /// With --read-only: the primary's address, named in the error writes get.
+        #[arg(long, requires = "read_only")]
+        primary: Option<String>,
     },
     /// Manage a compute's users file (`strata compute --users-file`).
     #[command(subcommand)]
@@ -538,6 +550,7 @@ fn main() -> anyhow::Result<()> {
             users_file,
             metrics,
             verbose,
+            replicas,
             s3,
         } => {
             let data_dir = std::path::absolute(&data_dir)
@@ -552,6 +565,7 @@ fn main() -> anyhow::Result<()> {
             config.port = port;
             config.cache_bytes = Some(cache_size);
             config.users_file = users_file;
+            config.replicas = replicas;
             config.s3 = remote_storage::S3Options {
                 endpoint: s3.s3_endpoint,
                 region: s3.s3_region,
@@ -587,6 +601,8 @@ fn main() -> anyhow::Result<()> {
             auth,
             users_file,
             metrics,
+            read_only,
+            primary,
         } => {
             let timeline = proto::TimelineId::new(&tenant, &timeline)
                 .with_context(|| format!("tenant {tenant:?} / timeline {timeline:?}"))?;
@@ -597,6 +613,8 @@ fn main() -> anyhow::Result<()> {
             config.max_connections = max_connections;
             config.auth = auth;
             config.users_file = users_file;
+            config.read_only = read_only;
+            config.primary = primary;
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
@@ -638,6 +656,7 @@ fn print_started(s: &strata::Started, since: std::time::Instant) {
         strata::Started::Safekeepers(a) => ("safekeepers", a.clone()),
         strata::Started::Pageserver(a) => ("pageserver", vec![*a]),
         strata::Started::Compute(a) => ("compute", vec![*a]),
+        strata::Started::Replica(a) => ("replica", vec![*a]),
     };
     let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     println!("  {what:<12} up at {}  ({secs:.1}s)", addrs.join(", "));
@@ -649,6 +668,12 @@ fn print_running(cluster: &strata::LocalCluster, metrics: Option<SocketAddr>) {
     let quoted = shell_quote(dir);
     println!("Strata is running.");
     println!("  Connect:  psql '{}'", cluster.connection_string());
+    for addr in cluster.replica_addrs() {
+        println!(
+            "  Replica:  psql '{}'  (read-only)",
+            strata::LocalCluster::replica_connection_string(addr)
+        );
+    }
     println!("  Data:     {}", dir.display());
     println!("  Logs:     {}", cluster.logs_dir().display());
     if let Some(m) = metrics {
