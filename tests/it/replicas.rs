@@ -421,3 +421,102 @@ async fn replicas_survive_primary_restart_and_safekeeper_loss() {
     }
     assert_eq!(one(&q, "SELECT count(*) FROM t").await, "7");
 }
+
+/// A Repeatable Read transaction on a replica keeps its snapshot while the primary updates
+/// every row many times over (its leaves pruned past the snapshot are read at the snapshot
+/// from the pageserver; the replica leases that LSN so GC keeps it), while a fresh
+/// statement on the replica sees the new values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_long_replica_snapshot_keeps_its_data() {
+    const ROWS: i64 = 300;
+    let c = cluster("replica-snapshot");
+    let p = c.primary.pg().await;
+    exec(
+        &p,
+        &format!(
+            "CREATE TABLE counters (id int PRIMARY KEY, v bigint NOT NULL); \
+             INSERT INTO counters SELECT g, 0 FROM generate_series(1, {ROWS}) g"
+        ),
+    )
+    .await;
+    let r = c.replica("replica");
+    let long = r.pg().await;
+    wait_lsn(&long, &primary_lsn(&p).await).await;
+    exec(&long, "BEGIN ISOLATION LEVEL REPEATABLE READ").await;
+    let sum = "SELECT sum(v), count(*) FROM counters";
+    let range = "SELECT sum(v) FROM counters WHERE id BETWEEN 50 AND 150";
+    let before = table_text(&long, sum).await;
+    assert_eq!(before[0][0].as_deref(), Some("0"));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let updates = Arc::new(AtomicU64::new(0));
+    let mut writers = Vec::new();
+    for w in 0..3u64 {
+        let client = c.primary.pg().await;
+        let (stop, updates) = (stop.clone(), updates.clone());
+        writers.push(tokio::spawn(async move {
+            let mut rng = Rng(harness::seed() + w);
+            while !stop.load(Ordering::Relaxed) {
+                let lo = rng.range(1, ROWS - 20);
+                let sql = format!(
+                    "UPDATE counters SET v = v + 1 WHERE id BETWEEN {lo} AND {}",
+                    lo + 20
+                );
+                match tokio::time::timeout(harness::SQL_STEP, client.batch_execute(&sql))
+                    .await
+                    .expect("an update answers in time")
+                {
+                    Ok(()) => {
+                        updates.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e)
+                        if matches!(
+                            e.code(),
+                            Some(&SqlState::T_R_DEADLOCK_DETECTED)
+                                | Some(&SqlState::T_R_SERIALIZATION_FAILURE)
+                        ) => {}
+                    Err(e) => panic!("{sql}: {e}"),
+                }
+            }
+        }));
+    }
+    let fresh = r.pg().await;
+    let started = Instant::now();
+    let mut checks = 0;
+    let mut fresh_grew = false;
+    while started.elapsed() < Duration::from_secs(8) {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            table_text(&long, sum).await,
+            before,
+            "the long snapshot changed"
+        );
+        assert_eq!(
+            table_text(&long, range).await[0][0].as_deref(),
+            Some("0"),
+            "the long snapshot's index range changed"
+        );
+        let now = table_text(&fresh, sum).await;
+        fresh_grew |= now[0][0].as_deref() != Some("0");
+        checks += 1;
+    }
+    stop.store(true, Ordering::SeqCst);
+    for w in writers {
+        tokio::time::timeout(Duration::from_secs(60), w)
+            .await
+            .expect("writers stop")
+            .expect("writer");
+    }
+    let n = updates.load(Ordering::Relaxed);
+    println!("{n} updates of 21 rows, {checks} checks of the long snapshot");
+    assert!(n > 50, "too few updates: {n}");
+    assert!(fresh_grew, "a fresh replica statement never saw an update");
+    assert_eq!(table_text(&long, sum).await, before);
+    exec(&long, "COMMIT").await;
+    wait_lsn(&fresh, &primary_lsn(&p).await).await;
+    assert_eq!(
+        table_text(&fresh, sum).await,
+        table_text(&p, sum).await,
+        "after the long transaction the replica shows the primary's state"
+    );
+}
