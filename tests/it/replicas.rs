@@ -18,8 +18,11 @@
 //! 5. the replica's Prometheus metrics show records applied and its lag.
 //!
 //! `replicas_survive_primary_restart_and_safekeeper_loss`: the primary killed -9 and a new
-//! one started (new term), and a safekeeper killed -9: the replica keeps serving and
-//! shows every later commit.
+//! one started (new term), each safekeeper killed -9 in turn, the pageserver killed -9 and
+//! restarted: the replica keeps serving and shows every later commit.
+//!
+//! `a_long_replica_snapshot_keeps_its_data`: a Repeatable Read snapshot on a replica reads
+//! the same data for 8 s of updates on the primary.
 //!
 //! Every wait is bounded.
 
@@ -420,6 +423,18 @@ async fn replicas_survive_primary_restart_and_safekeeper_loss() {
         c.sks[i].start();
     }
     assert_eq!(one(&q, "SELECT count(*) FROM t").await, "7");
+
+    // The pageserver killed -9 and restarted: the replica reconnects for pages it lacks.
+    c.ps.kill9();
+    c.ps.start();
+    exec(
+        &p2,
+        "CREATE TABLE u (id int PRIMARY KEY); INSERT INTO u VALUES (1)",
+    )
+    .await;
+    wait_lsn(&q, &primary_lsn(&p2).await).await;
+    assert_eq!(one(&q, "SELECT count(*) FROM t").await, "7");
+    assert_eq!(one(&q, "SELECT count(*) FROM u").await, "1");
 }
 
 /// A Repeatable Read transaction on a replica keeps its snapshot while the primary updates
