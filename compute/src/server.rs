@@ -51,6 +51,7 @@ use crate::Error;
 use crate::engine::horizon::{LeasePlan, Snapshots};
 use crate::engine::{Engine, EngineConfig, PageTable, ProposerWal, WalSink};
 use crate::frontend::auth::{self, AuthMethod};
+use crate::frontend::tls::{self, TlsFiles};
 use crate::frontend::{self, FrontendConfig};
 use crate::page_cache::{CacheConfig, PageCache};
 use crate::page_client::{PageClient, PageClientConfig};
@@ -84,6 +85,10 @@ pub struct ServerConfig {
     pub read_only: bool,
     /// `--primary`: where a replica tells clients to send writes (shown in its 25006).
     pub primary: Option<String>,
+    /// `--tls-cert` / `--tls-key`: TLS for clients that ask for it.
+    pub tls: Option<TlsFiles>,
+    /// `--tls-required`: refuse clients without TLS (needs `tls`).
+    pub tls_required: bool,
 }
 
 impl ServerConfig {
@@ -106,6 +111,8 @@ impl ServerConfig {
             users_file: None,
             read_only: false,
             primary: None,
+            tls: None,
+            tls_required: false,
         }
     }
 }
@@ -218,8 +225,14 @@ pub async fn start(config: ServerConfig, cancel: CancellationToken) -> Result<Ru
 
 async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<Running, Error> {
     let auth = auth::resolve(config.listen, config.auth, config.users_file.as_deref())?;
+    if config.tls_required && config.tls.is_none() {
+        return Err(Error::Config(
+            "--tls-required needs a certificate: give --tls-cert and --tls-key".into(),
+        ));
+    }
+    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
     if config.read_only {
-        return start_replica(config, auth, cancel).await;
+        return start_replica(config, auth, tls, cancel).await;
     }
     let runtime = tokio::runtime::Handle::current();
     // The timeline first: its start LSN is what the proposer greets the safekeepers with
@@ -270,6 +283,8 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         FrontendConfig {
             max_connections: config.max_connections,
             auth,
+            tls,
+            tls_required: config.tls_required,
         },
         move || served.for_session(),
         cancel.child_token(),
@@ -308,6 +323,7 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
 async fn start_replica(
     config: ServerConfig,
     auth: auth::Auth,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
     cancel: CancellationToken,
 ) -> Result<Running, Error> {
     let primary = config.primary.clone().unwrap_or_else(|| {
@@ -333,6 +349,8 @@ async fn start_replica(
         FrontendConfig {
             max_connections: config.max_connections,
             auth,
+            tls,
+            tls_required: config.tls_required,
         },
         move || served.for_session(),
         cancel.child_token(),
