@@ -14,6 +14,7 @@ mod fenced_compute;
 mod group_commit;
 mod harness;
 mod isolation;
+mod limits;
 mod local_cluster;
 mod pageserver_cluster;
 mod pgbench;

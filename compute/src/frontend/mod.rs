@@ -39,6 +39,7 @@
 //! - [`copy`] serves the COPY FROM STDIN sub-protocol.
 
 pub mod auth;
+pub mod auth_delay;
 pub mod backend;
 pub mod copy;
 pub mod encode;
@@ -216,7 +217,8 @@ pub async fn serve<S, F>(
                 _ = closing.cancelled() => {}
                 _ = terminate.cancelled() => {}
             }
-            close_session(closer, served, &fatal_sent, &secure, session.stopped()).await;
+            let why = session.control().ended();
+            close_session(closer, served, &fatal_sent, &secure, session.stopped(), why).await;
         };
         if let Err(e) = worker::spawn_connection(format!("session-{id}"), interrupt, serve_one) {
             tracing::error!(error = %e, "start a connection thread");
@@ -233,6 +235,7 @@ async fn close_session(
     fatal_sent: &AtomicBool,
     secure: &AtomicBool,
     stopped: Option<String>,
+    ended: Option<(&'static str, String)>,
 ) {
     use std::io::Write;
     use std::net::Shutdown;
@@ -245,14 +248,18 @@ async fn close_session(
     // On a TLS connection the raw socket carries TLS records: a clear-text message there
     // would only garble the stream, so the client just sees the connection close.
     if !fatal_sent.load(Ordering::SeqCst) && !secure.load(Ordering::SeqCst) {
-        let fatal = match stopped {
-            Some(why) => worker::Fatal::Stopped(why).to_string(),
-            None => "terminating connection due to administrator command".to_string(),
+        let (code, fatal) = match (stopped, ended) {
+            (Some(why), _) => ("57P01", worker::Fatal::Stopped(why).to_string()),
+            (None, Some((code, message))) => (code, message),
+            (None, None) => (
+                "57P01",
+                "terminating connection due to administrator command".to_string(),
+            ),
         };
-        tracing::info!(code = "57P01", reason = %fatal, "closing the connection");
+        tracing::info!(code, reason = %fatal, "closing the connection");
         // pgwire has let go of the socket (non-blocking; a small message on an idle
         // connection fits in the send buffer, and a failure only loses the message).
-        if let Ok(bytes) = encode::fatal_message("57P01", fatal) {
+        if let Ok(bytes) = encode::fatal_message(code, fatal) {
             let _ = (&closer).write_all(&bytes);
         }
     }
