@@ -20,6 +20,8 @@
 //! * [`info_schema`] — `information_schema.tables`, `columns`, `schemata`, `views`,
 //!   `sequences`, `table_constraints`, `key_column_usage`, `referential_constraints`.
 //! * [`activity`] — `pg_stat_activity`, the server's sessions (from [`crate::env::Activity`]).
+//! * [`replication`] — `strata_replication_status`, where the server's WAL stands (from
+//!   [`crate::storage::Services::replication`]).
 //!
 //! Column types are PostgreSQL's (`oid`, `name`, `"char"`, `regproc`, arrays), so rows print
 //! and travel as PostgreSQL's do; `int2vector` / `oidvector` are text in their output form
@@ -30,6 +32,7 @@ pub mod builtin;
 pub mod deparse;
 pub mod info_schema;
 pub mod relations;
+mod replication;
 pub mod views;
 
 use crate::storage::Oid;
@@ -100,6 +103,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(views::tables());
         v.extend(info_schema::tables());
         v.push(activity::PG_STAT_ACTIVITY);
+        v.push(replication::STRATA_REPLICATION_STATUS);
         v
     })
 }

@@ -459,6 +459,20 @@ impl Process {
         safekeepers: &str,
         cache_size: Option<&str>,
     ) -> Process {
+        Process::compute_with(dir, name, ps, safekeepers, "main", cache_size, &[])
+    }
+
+    /// A `strata compute` (not yet started) on timeline `default`/`timeline`, with
+    /// `extra` flags (e.g. `--read-only`).
+    pub fn compute_with(
+        dir: &TestDir,
+        name: &str,
+        ps: &Process,
+        safekeepers: &str,
+        timeline: &str,
+        cache_size: Option<&str>,
+        extra: &[&str],
+    ) -> Process {
         let ps_addr = ps.addr.to_string();
         let mut args = vec![
             "compute",
@@ -471,14 +485,37 @@ impl Process {
             "--tenant",
             "default",
             "--timeline",
-            "main",
+            timeline,
             "--max-connections",
             "64",
         ];
         if let Some(size) = cache_size {
             args.extend(["--cache-size", size]);
         }
+        args.extend(extra);
         Process::new(dir, name, &args)
+    }
+
+    /// A read replica (`--read-only`, not yet started) of `timeline`, naming `primary` as
+    /// where writes go.
+    pub fn replica(
+        dir: &TestDir,
+        name: &str,
+        ps: &Process,
+        safekeepers: &str,
+        timeline: &str,
+        primary: &Process,
+    ) -> Process {
+        let primary = primary.addr.to_string();
+        Process::compute_with(
+            dir,
+            name,
+            ps,
+            safekeepers,
+            timeline,
+            Some("16MiB"),
+            &["--read-only", "--primary", &primary],
+        )
     }
 
     /// Serves Prometheus metrics on a free loopback port (`--metrics`); call before
