@@ -172,6 +172,10 @@ enum Cmd {
         /// Fixed when the data directory is created.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
         safekeepers: u8,
+        /// Also start this many read replicas (each on a free port; their connection
+        /// strings are printed). Replicas refuse writes and follow the primary's commits.
+        #[arg(long, default_value_t = 0)]
+        replicas: usize,
         /// Serve TLS with a self-signed certificate made once in DATA_DIR/tls/ (names
         /// localhost, 127.0.0.1, ::1; clients verify it with sslrootcert=DATA_DIR/tls/server.crt).
         #[arg(long, conflicts_with = "tls_cert")]
@@ -226,6 +230,14 @@ enum Cmd {
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        /// Start a read replica: no election; it streams committed WAL from the
+        /// safekeepers, serves snapshots at the LSN it has applied and refuses writes
+        /// (SQLSTATE 25006). Any number may run beside the primary.
+        #[arg(long)]
+        read_only: bool,
+        /// With --read-only: the primary's address, named in the error writes get.
+        #[arg(long, requires = "read_only")]
+        primary: Option<String>,
         #[command(flatten)]
         tls_args: TlsArgs,
     },
@@ -582,6 +594,7 @@ fn main() -> anyhow::Result<()> {
             metrics,
             verbose,
             safekeepers,
+            replicas,
             tls,
             tls_args,
             s3,
@@ -599,6 +612,7 @@ fn main() -> anyhow::Result<()> {
             config.cache_bytes = Some(cache_size);
             config.users_file = users_file;
             config.safekeepers = safekeepers as usize;
+            config.replicas = replicas;
             config.tls = if tls {
                 let dir = config.data_dir.join("tls");
                 Some(strata::self_signed::ensure(&dir).with_context(|| {
@@ -646,6 +660,8 @@ fn main() -> anyhow::Result<()> {
             auth,
             users_file,
             metrics,
+            read_only,
+            primary,
             tls_args,
         } => {
             let timeline = proto::TimelineId::new(&tenant, &timeline)
@@ -657,6 +673,8 @@ fn main() -> anyhow::Result<()> {
             config.max_connections = max_connections;
             config.auth = auth;
             config.users_file = users_file;
+            config.read_only = read_only;
+            config.primary = primary;
             config.tls = tls_args.files();
             config.tls_required = tls_args.tls_required;
             strata::logging::init_server();
@@ -700,6 +718,7 @@ fn print_started(s: &strata::Started, since: std::time::Instant) {
         strata::Started::Safekeepers(a) => ("safekeepers", a.clone()),
         strata::Started::Pageserver(a) => ("pageserver", vec![*a]),
         strata::Started::Compute(a) => ("compute", vec![*a]),
+        strata::Started::Replica(a) => ("replica", vec![*a]),
     };
     let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     println!("  {what:<12} up at {}  ({secs:.1}s)", addrs.join(", "));
@@ -715,17 +734,19 @@ fn print_running(
     let dir = cluster.data_dir();
     let quoted = shell_quote(dir);
     println!("Strata is running.");
-    match tls {
-        Some(files) if self_signed => println!(
-            "  Connect:  psql '{}?sslmode=verify-full&sslrootcert={}'",
-            cluster.connection_string(),
-            files.cert.display()
-        ),
-        Some(_) => println!(
-            "  Connect:  psql '{}?sslmode=require'",
-            cluster.connection_string()
-        ),
-        None => println!("  Connect:  psql '{}'", cluster.connection_string()),
+    let ssl = match tls {
+        Some(files) if self_signed => {
+            format!("?sslmode=verify-full&sslrootcert={}", files.cert.display())
+        }
+        Some(_) => "?sslmode=require".to_string(),
+        None => String::new(),
+    };
+    println!("  Connect:  psql '{}{ssl}'", cluster.connection_string());
+    for addr in cluster.replica_addrs() {
+        println!(
+            "  Replica:  psql '{}{ssl}'  (read-only)",
+            strata::LocalCluster::replica_connection_string(addr)
+        );
     }
     println!("  Data:     {}", dir.display());
     println!("  Logs:     {}", cluster.logs_dir().display());

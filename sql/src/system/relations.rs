@@ -485,7 +485,11 @@ fn pg_index(ctx: &Context) -> Result<Vec<Row>> {
                 b(false), // indisreplident
                 vector(keys),
                 vector(colls),
-                vector(i.columns.iter().map(|_| 0)),
+                vector(
+                    i.columns
+                        .iter()
+                        .map(|&c| super::builtin::btree_opclass(&t.columns[c].data_type)),
+                ),
                 vector(i.columns.iter().map(|_| 0)),
                 null(),
                 null(),
