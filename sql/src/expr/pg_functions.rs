@@ -173,13 +173,12 @@ impl PgFn {
                     Some(Value::Int(c)) => *c as usize,
                     _ => 0,
                 };
+                let pretty = matches!(args.get(2), Some(Value::Bool(true)));
                 if column == 0 {
-                    text(deparse::index_definition(&env.catalog, &i))
+                    text(deparse::index_definition_mode(&env.catalog, &i, pretty))
                 } else {
-                    match i.columns.iter().chain(i.include).nth(column - 1) {
-                        Some(&c) => text(crate::expr::catalog_functions::quote_ident(
-                            &i.table.columns[c].name,
-                        )),
+                    match deparse::index_column(&i, column - 1, pretty) {
+                        Some(s) => text(s),
                         None => Value::Null,
                     }
                 }

@@ -20,6 +20,7 @@
 //! * `pg_catalog`, `pg_toast` and `information_schema` are built in ([`builtin_schemas`]);
 //!   `public` (2200) is an ordinary schema that exists from the start and may be dropped.
 
+pub mod index_keys;
 pub mod objects;
 pub mod oids;
 pub mod type_text;
@@ -250,10 +251,12 @@ impl TableDef {
         let fks_ok = self.foreign_keys.iter().all(|f| in_range(&f.columns));
         let checks_ok = self.checks.iter().all(|c| in_range(&c.columns));
         if !in_range(&self.primary_key)
-            || !self
-                .indexes
-                .iter()
-                .all(|i| in_range(&i.columns) && in_range(&i.include))
+            || !self.indexes.iter().all(|i| {
+                let keys_ok = i.columns.iter().enumerate().all(|(k, &c)| {
+                    c < n || (c == IndexDef::EXPRESSION && i.expr_text(k).is_some())
+                });
+                keys_ok && in_range(&i.include)
+            })
             || !fks_ok
             || !checks_ok
         {

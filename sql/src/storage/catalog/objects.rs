@@ -89,6 +89,15 @@ pub struct IndexDef {
     pub constraint: Option<Oid>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// Key elements that are expressions, by key position: the SQL text over the table's
+    /// columns (`lower(name)`); `columns` holds [`IndexDef::EXPRESSION`] at those positions.
+    /// Empty for an index on plain columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exprs: Vec<Option<String>>,
+    /// A partial index's `WHERE` predicate (SQL text over the table's columns): only rows for
+    /// which it is true have an entry (and take part in its uniqueness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
 }
 
 /// A CHECK constraint.
