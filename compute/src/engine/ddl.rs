@@ -413,6 +413,16 @@ impl EngineTxn {
         Ok(())
     }
 
+    pub(super) fn ddl_put_function(&mut self, def: sql::storage::FunctionDef) -> Result<()> {
+        self.push_object(Kind::Function, def.oid, Some(Object::Function(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_function(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Function, oid, None);
+        Ok(())
+    }
+
     pub(super) fn ddl_set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.push_object(Kind::Stats, table, Some(Object::Stats(stats)));
         Ok(())

@@ -587,6 +587,14 @@ impl Txn for EngineTxn {
         self.ddl_drop_view(oid)
     }
 
+    fn put_function(&mut self, def: sql::storage::FunctionDef) -> Result<()> {
+        self.ddl_put_function(def)
+    }
+
+    fn drop_function(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_function(oid)
+    }
+
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.ddl_set_stats(table, stats)
     }

@@ -412,6 +412,23 @@ impl Txn for MemoryTxn {
         self.ddl_drop_view(oid)
     }
 
+    fn put_function(&mut self, def: crate::storage::FunctionDef) -> Result<()> {
+        self.change_catalog(|c| {
+            match c.functions.iter_mut().find(|f| f.oid == def.oid) {
+                Some(f) => *f = def,
+                None => c.functions.push(def),
+            }
+            Ok(())
+        })
+    }
+
+    fn drop_function(&mut self, oid: Oid) -> Result<()> {
+        self.change_catalog(|c| {
+            c.functions.retain(|f| f.oid != oid);
+            Ok(())
+        })
+    }
+
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.ddl_set_stats(table, stats)
     }

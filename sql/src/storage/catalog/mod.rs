@@ -29,8 +29,8 @@ pub mod type_text;
 mod tests;
 
 pub use objects::{
-    CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, OwnedBy, SchemaDef,
-    SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
+    CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
+    OwnedBy, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -47,6 +47,8 @@ pub struct Catalog {
     pub sequences: Vec<SequenceDef>,
     /// ANALYZE results per table.
     pub stats: BTreeMap<TableId, TableStats>,
+    /// SQL functions (`CREATE FUNCTION ... LANGUAGE sql`).
+    pub functions: Vec<FunctionDef>,
 }
 
 impl Default for Catalog {
@@ -58,6 +60,7 @@ impl Default for Catalog {
             views: Vec::new(),
             sequences: Vec::new(),
             stats: BTreeMap::new(),
+            functions: Vec::new(),
         }
     }
 }
