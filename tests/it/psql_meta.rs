@@ -46,6 +46,10 @@ CREATE VIEW app.named AS SELECT k FROM app.items WHERE v IS NOT NULL;
 CREATE TABLE people (id int PRIMARY KEY, name text, a int, b int, active bool);
 CREATE UNIQUE INDEX people_lower ON people (lower(name));
 CREATE INDEX ON people ((a + b), upper(name)) WHERE active AND b > 0;
+CREATE FUNCTION add_em(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+CREATE FUNCTION app.names() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM authors';
+CREATE FUNCTION pairs_of(lo int) RETURNS TABLE (x int, y int) LANGUAGE sql
+    AS 'SELECT a, b FROM pairs WHERE a >= lo';
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -79,6 +83,7 @@ const COMMANDS: &[&str] = &[
     r"\l postgres",
     r"\du",
     r"\df",
+    r"\df app.*",
     r"\dT",
 ];
 

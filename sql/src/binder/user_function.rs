@@ -38,26 +38,63 @@ fn parse_expr(text: &str) -> Result<ast::Expr> {
     crate::parse::expression(text)
 }
 
-/// The body with parameters replaced by `args` (as SQL text of expressions).
-fn substituted(def: &FunctionDef, args: &[String]) -> Result<ast::Query> {
+/// The SQL text of parameter `i`'s value: the call's argument (or the parameter's DEFAULT)
+/// cast to the parameter's type.
+fn argument(def: &FunctionDef, args: &[String], i: usize) -> Result<String> {
+    let a = def
+        .args
+        .get(i)
+        .ok_or_else(|| Error::UndefinedParameter(format!("there is no parameter ${}", i + 1)))?;
+    let value = match args.get(i) {
+        Some(v) => v.clone(),
+        None => a.default.clone().unwrap_or_else(|| "NULL".into()),
+    };
+    Ok(format!(
+        "CAST(({value}) AS {})",
+        type_text::text(&a.data_type)
+    ))
+}
+
+/// `(SELECT arg1, ...) AS __strata_args(a1, ...)`: the arguments evaluated once, in the
+/// caller's scope, for a body with its own FROM to read as `__strata_args.aN` (so a name in
+/// an argument never resolves to the body's tables).
+fn arguments_table(def: &FunctionDef, args: &[String]) -> Result<String> {
+    if def.args.is_empty() {
+        return Ok("(SELECT 1) AS __strata_args(a0)".into());
+    }
+    let values: Vec<String> = (0..def.args.len())
+        .map(|i| argument(def, args, i))
+        .collect::<Result<_>>()?;
+    let names: Vec<String> = (1..=def.args.len()).map(|i| format!("a{i}")).collect();
+    Ok(format!(
+        "(SELECT {}) AS __strata_args({})",
+        values.join(", "),
+        names.join(", ")
+    ))
+}
+
+/// The body with parameters replaced by `replacement(i)` (SQL text of an expression).
+fn substituted(
+    def: &FunctionDef,
+    replacement: impl Fn(usize) -> Result<String>,
+) -> Result<ast::Query> {
     let mut stmts = crate::parse::statements(&def.body)?;
     let Some(ast::Statement::Query(mut q)) = stmts.pop() else {
         return Err(Error::unsupported(
             "a SQL function body must be a single query in Strata",
         ));
     };
+    if def.args.is_empty() {
+        return Ok(*q);
+    }
     let replacement = |i: usize| -> Result<ast::Expr> {
-        let a = def.args.get(i).ok_or_else(|| {
-            Error::UndefinedParameter(format!("there is no parameter ${}", i + 1))
-        })?;
-        let value = match args.get(i) {
-            Some(v) => v.clone(),
-            None => a.default.clone().unwrap_or_else(|| "NULL".into()),
-        };
-        parse_expr(&format!(
-            "CAST(({value}) AS {})",
-            type_text::text(&a.data_type)
-        ))
+        if i >= def.args.len() {
+            return Err(Error::UndefinedParameter(format!(
+                "there is no parameter ${}",
+                i + 1
+            )));
+        }
+        parse_expr(&replacement(i)?)
     };
     let position = |name: &str| {
         def.args
@@ -101,7 +138,7 @@ fn substituted(def: &FunctionDef, args: &[String]) -> Result<ast::Query> {
     }
 }
 
-/// `SELECT expr` with nothing else: the expression.
+/// `SELECT expr` with nothing else (and no subquery inside): the expression.
 fn bare_expression(q: &ast::Query) -> Option<&ast::Expr> {
     if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() {
         return None;
@@ -117,12 +154,25 @@ fn bare_expression(q: &ast::Query) -> Option<&ast::Expr> {
     {
         return None;
     }
-    match s.projection.as_slice() {
-        [ast::SelectItem::UnnamedExpr(e)] | [ast::SelectItem::ExprWithAlias { expr: e, .. }] => {
-            Some(e)
+    let e = match s.projection.as_slice() {
+        [ast::SelectItem::UnnamedExpr(e)] | [ast::SelectItem::ExprWithAlias { expr: e, .. }] => e,
+        _ => return None,
+    };
+    /// Stops at the first query inside an expression.
+    struct FindsQuery;
+    impl ast::Visitor for FindsQuery {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            ControlFlow::Break(())
         }
-        _ => None,
     }
+    use ast::Visit;
+    e.visit(&mut FindsQuery).is_continue().then_some(e)
+}
+
+/// The body as a query over `__strata_args` (see [`arguments_table`]).
+fn body_over_arguments(def: &FunctionDef) -> Result<ast::Query> {
+    substituted(def, |i| Ok(format!("__strata_args.a{}", i + 1)))
 }
 
 /// Runs `f` one expansion level deeper.
@@ -201,11 +251,15 @@ impl Binder {
                 def.name
             )));
         }
-        let q = substituted(&def, &args)?;
+        let q = substituted(&def, |i| argument(&def, &args, i))?;
         let result = type_text::text(&def.returns);
         let inner = match bare_expression(&q) {
             Some(e) => format!("CAST(({e}) AS {result})"),
-            None => format!("CAST((SELECT * FROM ({q}) AS __f LIMIT 1) AS {result})"),
+            None => format!(
+                "CAST((SELECT (SELECT * FROM ({}) AS __f LIMIT 1) FROM {}) AS {result})",
+                body_over_arguments(&def)?,
+                arguments_table(&def, &args)?
+            ),
         };
         let text = if def.strict && !args.is_empty() {
             let tests: Vec<String> = args.iter().map(|a| format!("({a}) IS NULL")).collect();
@@ -244,12 +298,12 @@ impl Binder {
         else {
             return Ok(None);
         };
-        let q = substituted(&def, &args)?;
-        let body = if def.returns_set {
-            format!("SELECT * FROM ({q}) AS __f")
-        } else {
-            format!("SELECT * FROM ({q}) AS __f LIMIT 1")
-        };
+        let q = body_over_arguments(&def)?;
+        let body = format!(
+            "SELECT __f.* FROM {}, LATERAL ({q}) AS __f{}",
+            arguments_table(&def, &args)?,
+            if def.returns_set { "" } else { " LIMIT 1" }
+        );
         let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
         let columns: Vec<String> = if !def.table_columns.is_empty() {
             def.table_columns.iter().map(|c| c.name.clone()).collect()

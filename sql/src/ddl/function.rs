@@ -148,10 +148,8 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
             old.oid
         }
         Some(_) => {
-            let types: Vec<String> = args.iter().map(|a| a.data_type.name()).collect();
             return Err(Error::DuplicateFunction(format!(
-                "function \"{name}\" already exists with same argument types ({})",
-                types.join(", ")
+                "function \"{name}\" already exists with same argument types"
             )));
         }
         None => ddl.txn.new_oid()?,
