@@ -11,6 +11,7 @@
 //! {data_dir}/objects/            the object store (file://), unless --object-store says otherwise
 //! {data_dir}/logs/               the components' logs (`strata start` sets this up, see crate::logging)
 //! {data_dir}/cluster.toml        the addresses chosen, while running (crate::cluster_file)
+//! {data_dir}/ports.toml          the safekeeper and pageserver ports, reused across restarts (crate::local_ports)
 //! ```
 //!
 //! Start order is the dependency order: safekeepers (on ports picked up
@@ -33,7 +34,7 @@
 //! or the cluster stops. The cluster owns its timeline, so a takeover by an
 //! outside proposer is treated like any other loss.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,10 @@ pub struct LocalClusterConfig {
     pub cache_bytes: Option<u64>,
     /// SCRAM-SHA-256 users for the compute (`None`: trust, it listens on loopback only).
     pub users_file: Option<PathBuf>,
+    /// TLS for PostgreSQL clients (`strata start --tls` makes a self-signed pair).
+    pub tls: Option<compute::frontend::tls::TlsFiles>,
+    /// Refuse PostgreSQL clients without TLS.
+    pub tls_required: bool,
     pub timeline: TimelineId,
 }
 
@@ -68,6 +73,8 @@ impl LocalClusterConfig {
             port: 55432,
             cache_bytes: None,
             users_file: None,
+            tls: None,
+            tls_required: false,
             timeline: TimelineId::new("default", "main").expect("valid built-in names"),
         }
     }
@@ -129,17 +136,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ClusterError + '_ {
     }
 }
 
-/// Free loopback ports, reserved by binding and released just before use.
-fn pick_ports(n: usize) -> std::io::Result<Vec<u16>> {
-    let listeners = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    listeners
-        .iter()
-        .map(|l| l.local_addr().map(|a| a.port()))
-        .collect()
-}
-
 impl LocalCluster {
     /// Starts every component; returns once PostgreSQL clients can connect.
     pub async fn start(config: LocalClusterConfig) -> Result<LocalCluster, ClusterError> {
@@ -165,7 +161,8 @@ impl LocalCluster {
 
         // Safekeepers first: the others need their addresses.
         let sk_cancel = CancellationToken::new();
-        let ports = pick_ports(3).map_err(io(&dir))?;
+        let chosen = crate::local_ports::choose(&dir, 3).map_err(io(&dir))?;
+        let ports = &chosen.safekeepers;
         let peers: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
         let mut sks = Vec::new();
         for (i, port) in ports.iter().enumerate() {
@@ -188,7 +185,7 @@ impl LocalCluster {
         // The pageserver streams WAL from them.
         let cancel = CancellationToken::new();
         let mut pc = pageserver::Config::new(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
+            SocketAddr::from(([127, 0, 0, 1], chosen.pageserver)),
             dir.join("pageserver"),
             object_store.clone(),
         );
@@ -215,6 +212,8 @@ impl LocalCluster {
             cc.cache_bytes = bytes;
         }
         cc.users_file = config.users_file.clone();
+        cc.tls = config.tls.clone();
+        cc.tls_required = config.tls_required;
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
         let postgres_addr = compute.addr;
         progress(Started::Compute(postgres_addr));

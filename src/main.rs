@@ -167,6 +167,12 @@ enum Cmd {
         /// Also print the components' logs on the terminal (stderr).
         #[arg(long)]
         verbose: bool,
+        /// Serve TLS with a self-signed certificate made once in DATA_DIR/tls/ (names
+        /// localhost, 127.0.0.1, ::1; clients verify it with sslrootcert=DATA_DIR/tls/server.crt).
+        #[arg(long, conflicts_with = "tls_cert")]
+        tls: bool,
+        #[command(flatten)]
+        tls_args: TlsArgs,
         #[command(flatten)]
         s3: S3Args,
     },
@@ -215,6 +221,8 @@ enum Cmd {
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        tls_args: TlsArgs,
     },
     /// Manage a compute's users file (`strata compute --users-file`).
     #[command(subcommand)]
@@ -334,6 +342,30 @@ struct S3Args {
     s3_allow_http: bool,
 }
 
+/// TLS on the PostgreSQL port (shared by `compute` and `start`).
+#[derive(clap::Args)]
+struct TlsArgs {
+    /// A PEM certificate chain (leaf first) for PostgreSQL clients: an SSLRequest is then
+    /// answered with TLS (sslmode=require / verify-full work). Needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Refuse clients that do not use TLS (FATAL 28000 before any password is asked).
+    #[arg(long)]
+    tls_required: bool,
+}
+
+impl TlsArgs {
+    fn files(&self) -> Option<compute::frontend::tls::TlsFiles> {
+        Some(compute::frontend::tls::TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+        })
+    }
+}
+
 /// Fails with a message naming `flag` when `addr` cannot be bound (in use,
 /// or not an address of this machine). A port 0 is always free.
 fn ensure_free(addr: SocketAddr, flag: &str) -> anyhow::Result<()> {
@@ -351,10 +383,15 @@ fn ensure_free(addr: SocketAddr, flag: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Runs a server until Ctrl-C or SIGTERM: a tokio runtime, the Prometheus
-/// endpoint at `--metrics`, and one cancellation token that the signal
-/// handler fires. Logging is set up by the caller (`strata::logging`).
-fn run_server<F, Fut>(metrics: Option<SocketAddr>, serve: F) -> anyhow::Result<()>
+/// Runs a server until Ctrl-C or SIGTERM: a tokio runtime, the Prometheus and health
+/// endpoint at `--metrics` (`/readyz` probes `service`, the server's own address), and one
+/// cancellation token that the signal handler fires. Logging is set up by the caller
+/// (`strata::logging`).
+fn run_server<F, Fut>(
+    metrics: Option<SocketAddr>,
+    service: Option<SocketAddr>,
+    serve: F,
+) -> anyhow::Result<()>
 where
     F: FnOnce(CancellationToken) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -365,10 +402,11 @@ where
     tokio::runtime::Runtime::new()?.block_on(async move {
         let cancel = CancellationToken::new();
         if let Some(addr) = metrics {
-            let (bound, _) = strata::metrics_http::serve(addr, cancel.clone())
+            remote_storage::metrics::register();
+            let (bound, _) = strata::metrics_http::serve(addr, service, cancel.clone())
                 .await
                 .with_context(|| format!("serve metrics on {addr}"))?;
-            tracing::info!(%bound, "serving metrics at /metrics");
+            tracing::info!(%bound, "serving /metrics, /healthz and /readyz");
         }
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("install SIGTERM handler")?;
@@ -435,7 +473,7 @@ fn main() -> anyhow::Result<()> {
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
-            run_server(metrics, |cancel| async move {
+            run_server(metrics, Some(config.listen), |cancel| async move {
                 safekeeper::server::run(config, cancel)
                     .await
                     .context("run safekeeper")
@@ -465,7 +503,7 @@ fn main() -> anyhow::Result<()> {
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
-            run_server(metrics, |cancel| async move {
+            run_server(metrics, Some(config.listen), |cancel| async move {
                 pageserver::run(config, cancel)
                     .await
                     .context("run pageserver")
@@ -538,6 +576,8 @@ fn main() -> anyhow::Result<()> {
             users_file,
             metrics,
             verbose,
+            tls,
+            tls_args,
             s3,
         } => {
             let data_dir = std::path::absolute(&data_dir)
@@ -552,13 +592,25 @@ fn main() -> anyhow::Result<()> {
             config.port = port;
             config.cache_bytes = Some(cache_size);
             config.users_file = users_file;
+            config.tls = if tls {
+                let dir = config.data_dir.join("tls");
+                Some(strata::self_signed::ensure(&dir).with_context(|| {
+                    format!("make a self-signed certificate in {}", dir.display())
+                })?)
+            } else {
+                tls_args.files()
+            };
+            config.tls_required = tls_args.tls_required;
+            let tls_files = config.tls.clone();
             config.s3 = remote_storage::S3Options {
                 endpoint: s3.s3_endpoint,
                 region: s3.s3_region,
                 allow_http: s3.s3_allow_http,
                 ..Default::default()
             };
-            run_server(metrics, |cancel| async move {
+            // Port 0 lets the compute choose: then readiness is liveness.
+            let compute = (port != 0).then(|| std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+            run_server(metrics, compute, |cancel| async move {
                 println!("Starting Strata in {}", config.data_dir.display());
                 let started = std::time::Instant::now();
                 let cluster = tokio::select! {
@@ -567,7 +619,7 @@ fn main() -> anyhow::Result<()> {
                     }
                     _ = cancel.cancelled() => anyhow::bail!("interrupted while starting"),
                 };
-                print_running(&cluster, metrics);
+                print_running(&cluster, metrics, tls_files.as_ref(), tls);
                 cancel.cancelled().await;
                 println!("Stopping...");
                 cluster.stop().await;
@@ -587,6 +639,7 @@ fn main() -> anyhow::Result<()> {
             auth,
             users_file,
             metrics,
+            tls_args,
         } => {
             let timeline = proto::TimelineId::new(&tenant, &timeline)
                 .with_context(|| format!("tenant {tenant:?} / timeline {timeline:?}"))?;
@@ -597,10 +650,12 @@ fn main() -> anyhow::Result<()> {
             config.max_connections = max_connections;
             config.auth = auth;
             config.users_file = users_file;
+            config.tls = tls_args.files();
+            config.tls_required = tls_args.tls_required;
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
-            run_server(metrics, |cancel| async move {
+            run_server(metrics, Some(config.listen), |cancel| async move {
                 compute::server::run(config, cancel)
                     .await
                     .context("run compute")
@@ -644,11 +699,27 @@ fn print_started(s: &strata::Started, since: std::time::Instant) {
 }
 
 /// What `strata start` prints once the cluster serves.
-fn print_running(cluster: &strata::LocalCluster, metrics: Option<SocketAddr>) {
+fn print_running(
+    cluster: &strata::LocalCluster,
+    metrics: Option<SocketAddr>,
+    tls: Option<&compute::frontend::tls::TlsFiles>,
+    self_signed: bool,
+) {
     let dir = cluster.data_dir();
     let quoted = shell_quote(dir);
     println!("Strata is running.");
-    println!("  Connect:  psql '{}'", cluster.connection_string());
+    match tls {
+        Some(files) if self_signed => println!(
+            "  Connect:  psql '{}?sslmode=verify-full&sslrootcert={}'",
+            cluster.connection_string(),
+            files.cert.display()
+        ),
+        Some(_) => println!(
+            "  Connect:  psql '{}?sslmode=require'",
+            cluster.connection_string()
+        ),
+        None => println!("  Connect:  psql '{}'", cluster.connection_string()),
+    }
     println!("  Data:     {}", dir.display());
     println!("  Logs:     {}", cluster.logs_dir().display());
     if let Some(m) = metrics {

@@ -396,8 +396,8 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
                 ph.secs
             );
         };
-        let hits = |m| scrape(m, "pageserver_page_cache_hits_total").unwrap_or(f64::NAN);
-        let misses = |m| scrape(m, "pageserver_page_cache_misses_total").unwrap_or(f64::NAN);
+        let hits = |m| scrape(m, "strata_pageserver_page_cache_hits_total").unwrap_or(f64::NAN);
+        let misses = |m| scrape(m, "strata_pageserver_page_cache_misses_total").unwrap_or(f64::NAN);
         let mut best_warm = 0f64;
         let mut last_warm: &[u32] = &[];
         for &k in &o.inflight {

@@ -51,6 +51,7 @@ use crate::Error;
 use crate::engine::horizon::{LeasePlan, Snapshots};
 use crate::engine::{Engine, EngineConfig, PageTable, ProposerWal, WalSink};
 use crate::frontend::auth::{self, AuthMethod};
+use crate::frontend::tls::{self, TlsFiles};
 use crate::frontend::{self, FrontendConfig};
 use crate::page_cache::{CacheConfig, PageCache};
 use crate::page_client::{PageClient, PageClientConfig};
@@ -79,6 +80,10 @@ pub struct ServerConfig {
     pub auth: Option<AuthMethod>,
     /// `--users-file`: SCRAM-SHA-256 verifiers of the users who may log in.
     pub users_file: Option<PathBuf>,
+    /// `--tls-cert` / `--tls-key`: TLS for clients that ask for it.
+    pub tls: Option<TlsFiles>,
+    /// `--tls-required`: refuse clients without TLS (needs `tls`).
+    pub tls_required: bool,
 }
 
 impl ServerConfig {
@@ -99,6 +104,8 @@ impl ServerConfig {
             start_timeout: Duration::from_secs(60),
             auth: None,
             users_file: None,
+            tls: None,
+            tls_required: false,
         }
     }
 }
@@ -193,6 +200,12 @@ pub async fn start(config: ServerConfig, cancel: CancellationToken) -> Result<Ru
 
 async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<Running, Error> {
     let auth = auth::resolve(config.listen, config.auth, config.users_file.as_deref())?;
+    if config.tls_required && config.tls.is_none() {
+        return Err(Error::Config(
+            "--tls-required needs a certificate: give --tls-cert and --tls-key".into(),
+        ));
+    }
+    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
     let runtime = tokio::runtime::Handle::current();
     let mut driver = DriverConfig::new(
         config.timeline.clone(),
@@ -238,6 +251,8 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         FrontendConfig {
             max_connections: config.max_connections,
             auth,
+            tls,
+            tls_required: config.tls_required,
         },
         move || served.for_session(),
         cancel.child_token(),

@@ -207,11 +207,20 @@ fn get_pages_batch_cached(
     })
 }
 
+/// The timeline's status. Never waits for the remote lock (an upload may hold it for as
+/// long as the object store takes): the manifest as last published is enough.
 async fn info(ps: &Pageserver, handle: &TimelineHandle) -> pb::TimelineInfo {
-    let remote = handle.remote.lock().await;
     let gc_cutoff = handle.effective_gc_cutoff();
-    let layers = &remote.manifest.layers;
-    let count = |kind: &str| layers.iter().filter(|l| l.kind == kind).count() as u64;
+    let (remote_consistent_lsn, layer_count, layer_bytes, images, deltas) = handle.published(|m| {
+        let count = |kind: &str| m.layers.iter().filter(|l| l.kind == kind).count() as u64;
+        (
+            m.remote_consistent_lsn,
+            m.layers.len() as u64,
+            m.layers.iter().map(|l| l.size).sum(),
+            count("image"),
+            count("delta"),
+        )
+    });
     pb::TimelineInfo {
         tenant: handle.id.tenant.to_string(),
         timeline: handle.id.timeline.to_string(),
@@ -223,13 +232,13 @@ async fn info(ps: &Pageserver, handle: &TimelineHandle) -> pb::TimelineInfo {
         ancestor_lsn: handle.ancestor.as_ref().map_or(0, |(_, l)| l.0),
         start_lsn: handle.start_lsn.0,
         last_record_lsn: handle.last_record_lsn().0,
-        remote_consistent_lsn: remote.manifest.remote_consistent_lsn,
+        remote_consistent_lsn,
         gc_cutoff_lsn: gc_cutoff.0,
         generation: handle.generation,
-        layer_count: layers.len() as u64,
-        layer_bytes: layers.iter().map(|l| l.size).sum(),
-        image_layer_count: count("image"),
-        delta_layer_count: count("delta"),
+        layer_count,
+        layer_bytes,
+        image_layer_count: images,
+        delta_layer_count: deltas,
         object_store: ps.remote_storage().url().to_string(),
     }
 }

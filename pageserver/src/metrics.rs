@@ -13,54 +13,54 @@ use prometheus::{
 pub static GETPAGE_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
     register_histogram!(
         HistogramOpts::new(
-            "pageserver_getpage_seconds",
+            "strata_pageserver_getpage_seconds",
             "Time to answer one GetPage (wait for WAL, cache, reconstruction)"
         )
         .buckets(vec![
             0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0, 10.0,
         ])
     )
-    .expect("register pageserver_getpage_seconds")
+    .expect("register strata_pageserver_getpage_seconds")
 });
 
 pub static CACHE_HITS: LazyLock<IntCounter> = LazyLock::new(|| {
     register_int_counter!(
-        "pageserver_page_cache_hits_total",
+        "strata_pageserver_page_cache_hits_total",
         "GetPages answered from the page cache"
     )
-    .expect("register pageserver_page_cache_hits_total")
+    .expect("register strata_pageserver_page_cache_hits_total")
 });
 
 pub static CACHE_MISSES: LazyLock<IntCounter> = LazyLock::new(|| {
     register_int_counter!(
-        "pageserver_page_cache_misses_total",
+        "strata_pageserver_page_cache_misses_total",
         "GetPages that reconstructed the page"
     )
-    .expect("register pageserver_page_cache_misses_total")
+    .expect("register strata_pageserver_page_cache_misses_total")
 });
 
 pub static LAYERS_DOWNLOADED: LazyLock<IntCounter> = LazyLock::new(|| {
     register_int_counter!(
-        "pageserver_layers_downloaded_total",
+        "strata_pageserver_layers_downloaded_total",
         "Layer files downloaded on demand from object storage"
     )
-    .expect("register pageserver_layers_downloaded_total")
+    .expect("register strata_pageserver_layers_downloaded_total")
 });
 
 pub static LOCAL_DAMAGE_REATTACHES: LazyLock<IntCounter> = LazyLock::new(|| {
     register_int_counter!(
-        "pageserver_local_damage_reattaches_total",
+        "strata_pageserver_local_damage_reattaches_total",
         "Timelines attached again from object storage after a local layer file was found damaged"
     )
-    .expect("register pageserver_local_damage_reattaches_total")
+    .expect("register strata_pageserver_local_damage_reattaches_total")
 });
 
 pub static UPLOAD_QUEUE: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!(
-        "pageserver_upload_queue_layers",
+        "strata_pageserver_upload_queue_layers",
         "Layer files written locally and not yet uploaded"
     )
-    .expect("register pageserver_upload_queue_layers")
+    .expect("register strata_pageserver_upload_queue_layers")
 });
 
 fn timeline_gauge(name: &str, help: &str) -> IntGaugeVec {
@@ -70,31 +70,31 @@ fn timeline_gauge(name: &str, help: &str) -> IntGaugeVec {
 
 pub static INGEST_LAG_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     timeline_gauge(
-        "pageserver_ingest_lag_bytes",
+        "strata_pageserver_ingest_lag_bytes",
         "Safekeeper commit_lsn minus last_record_lsn",
     )
 });
 
 pub static LAST_RECORD_LSN: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     timeline_gauge(
-        "pageserver_last_record_lsn",
+        "strata_pageserver_last_record_lsn",
         "End of the last ingested record",
     )
 });
 
 pub static REMOTE_CONSISTENT_LSN: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     timeline_gauge(
-        "pageserver_remote_consistent_lsn",
+        "strata_pageserver_remote_consistent_lsn",
         "Everything up to here is in object storage",
     )
 });
 
 pub static LAYER_COUNT: LazyLock<IntGaugeVec> =
-    LazyLock::new(|| timeline_gauge("pageserver_layers", "Layer files of the timeline"));
+    LazyLock::new(|| timeline_gauge("strata_pageserver_layers", "Layer files of the timeline"));
 
 pub static LAYER_BYTES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     timeline_gauge(
-        "pageserver_layer_bytes",
+        "strata_pageserver_layer_bytes",
         "Bytes of the timeline's uploaded layer files",
     )
 });

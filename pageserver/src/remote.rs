@@ -334,6 +334,7 @@ pub async fn claim(rs: &RemoteStorage, handle: &TimelineHandle) -> Result<()> {
     remote.manifest.claiming = false;
     let key = layout::index_key(&handle.id, handle.generation);
     rs.put(&key, remote.manifest.encode()).await?;
+    handle.publish(&remote.manifest);
     Ok(())
 }
 
@@ -422,6 +423,7 @@ pub async fn upload_retention(
     )
     .await?;
     remote.manifest = manifest;
+    handle.publish(&remote.manifest);
     check_not_fenced(rs, handle, &mut remote.fenced_by).await
 }
 
@@ -559,6 +561,7 @@ pub async fn sync(
     )
     .await?;
     remote.manifest = manifest;
+    handle.publish(&remote.manifest);
     report.uploaded = uploaded.iter().map(|l| l.name.clone()).collect();
     report.remote_consistent_lsn = remote_consistent;
     // The check after the manifest write that the delete rule (and the

@@ -563,16 +563,24 @@ impl Pageserver {
             .lock()
             .map(|t| t.elapsed() >= self.config.checkpoint_interval)
             .unwrap_or(true);
+        let t = std::time::Instant::now();
         let flushed = if stale {
             self.flush(handle).await?
         } else {
             self.flush_frozen(handle).await?
         };
+        warn_if_slow("flush", t);
         if flushed > 0 {
+            let t = std::time::Instant::now();
             self.compact(handle).await?;
+            warn_if_slow("compaction", t);
         }
+        let t = std::time::Instant::now();
         self.gc(handle, None).await?;
+        warn_if_slow("gc", t);
+        let t = std::time::Instant::now();
         self.sync(handle).await?;
+        warn_if_slow("sync (upload to the object store)", t);
         Ok(())
     }
 
@@ -738,5 +746,18 @@ impl Pageserver {
         self.cancel.cancel();
         self.tasks.close();
         self.tasks.wait().await;
+    }
+}
+
+/// Maintenance steps hold the timeline's maintenance lock (flushes wait behind them):
+/// one that takes long is worth a line in the log, naming the step.
+fn warn_if_slow(step: &str, started: std::time::Instant) {
+    let took = started.elapsed();
+    if took >= Duration::from_secs(10) {
+        tracing::warn!(
+            step,
+            took_ms = took.as_millis() as u64,
+            "slow maintenance step"
+        );
     }
 }

@@ -48,6 +48,10 @@ pub struct TimelineHandle {
     last_record: watch::Sender<Lsn>,
     pub commits: Mutex<CommitIndex>,
     pub remote: tokio::sync::Mutex<RemoteState>,
+    /// A copy of `remote.manifest` as last published, for readers that must never wait
+    /// behind an upload holding `remote` (status, health): updated with
+    /// [`TimelineHandle::publish`] whenever `remote.manifest` changes.
+    published: Mutex<Manifest>,
     /// Branch points and leases ([`crate::retention`]).
     pub retention: Mutex<Retention>,
     /// Serializes making `retention` durable (local file, then manifest),
@@ -93,6 +97,7 @@ impl TimelineHandle {
             last_record: watch::Sender::new(timeline.last_record_lsn()),
             storage: RwLock::new(timeline),
             commits: Mutex::new(commits),
+            published: Mutex::new(manifest.clone()),
             remote: tokio::sync::Mutex::new(RemoteState {
                 manifest,
                 fenced_by: None,
@@ -104,6 +109,18 @@ impl TimelineHandle {
             maintenance: tokio::sync::Mutex::new(()),
             cancel,
         }
+    }
+
+    /// Records `manifest` (the new `remote.manifest`) for [`TimelineHandle::published`].
+    pub fn publish(&self, manifest: &Manifest) {
+        *unpoison(self.published.lock()) = manifest.clone();
+    }
+
+    /// Reads the manifest as last published without waiting for the remote lock, which
+    /// an upload may hold for as long as the object store takes.
+    pub fn published<T>(&self, f: impl FnOnce(&Manifest) -> T) -> T {
+        let published = unpoison(self.published.lock());
+        f(&published)
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, Timeline> {

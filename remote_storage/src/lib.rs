@@ -29,6 +29,7 @@
 
 pub mod durable;
 pub mod layout;
+pub mod metrics;
 pub mod moto;
 
 use std::ops::Range;
@@ -99,6 +100,21 @@ pub enum Op {
     List,
     ListDir,
     Delete,
+}
+
+impl Op {
+    /// The operation's name in metrics and errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Put => "put",
+            Op::PutIfAbsent => "put_if_absent",
+            Op::Get => "get",
+            Op::GetRange => "get_range",
+            Op::List => "list",
+            Op::ListDir => "list_dir",
+            Op::Delete => "delete",
+        }
+    }
 }
 
 /// Runs before every call of the [`RemoteStorage`] it is installed on, with
@@ -197,6 +213,7 @@ impl RemoteStorage {
     }
 
     async fn step(&self, op: Op, key: &str) {
+        metrics::REQUESTS.with_label_values(&[op.name()]).inc();
         if let Some(i) = &self.intercept {
             i.before(op, key).await;
         }
@@ -239,12 +256,15 @@ impl RemoteStorage {
                 store: self.url.clone(),
                 key: key.into(),
             },
-            source => Error::Store {
-                op,
-                store: self.url.clone(),
-                key: key.into(),
-                source: Box::new(source),
-            },
+            source => {
+                metrics::ERRORS.with_label_values(&[op]).inc();
+                Error::Store {
+                    op,
+                    store: self.url.clone(),
+                    key: key.into(),
+                    source: Box::new(source),
+                }
+            }
         }
     }
 

@@ -762,6 +762,12 @@ impl<S: Storage> Session<S> {
         types: &[DataType],
     ) -> Result<StatementResult> {
         let _env = env::install(self.statement_env());
+        // statement_timeout as it is when the statement starts; each statement of a
+        // multi-statement query string gets its own, as in PostgreSQL.
+        let timeout = self.info.settings().millis("statement_timeout");
+        let _timeout = timeout
+            .filter(|&ms| ms > 0)
+            .and_then(|ms| crate::interrupt::arm_current(std::time::Duration::from_millis(ms)));
         self.run_statement(stmt, params, types)
     }
 

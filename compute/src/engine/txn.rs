@@ -145,7 +145,9 @@ impl EngineTxn {
             .map_err(|e| match e {
                 LockError::Deadlock => Error::DeadlockDetected,
                 LockError::Timeout => serialization_failure("update (lock wait timed out)"),
-                LockError::Canceled => Error::QueryCanceled,
+                LockError::Canceled => sql::interrupt::check()
+                    .err()
+                    .unwrap_or(Error::QueryCanceled),
             })
     }
 

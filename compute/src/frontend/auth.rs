@@ -23,6 +23,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::params::{self, Reported, SessionParameters};
 use super::registry::{ConnectionInfo, SessionRegistry, now_us};
@@ -132,11 +133,17 @@ pub struct Authenticator {
     driver: AuthDriver<SessionParameters>,
     /// `None`: trust.
     scram: Option<ScramAuth>,
+    /// `--tls-required`: a client without TLS is refused before authenticating.
+    tls_required: bool,
     sessions: Arc<SessionRegistry>,
 }
 
 impl Authenticator {
-    pub fn new(auth: &Auth, sessions: Arc<SessionRegistry>) -> Arc<Authenticator> {
+    pub fn new(
+        auth: &Auth,
+        tls_required: bool,
+        sessions: Arc<SessionRegistry>,
+    ) -> Arc<Authenticator> {
         let scram = match auth {
             Auth::Trust => None,
             Auth::Scram(users) => Some(ScramAuth::new(Arc::new(UsersSource(users.clone())))),
@@ -144,6 +151,7 @@ impl Authenticator {
         Arc::new(Authenticator {
             driver: AuthDriver::new(SessionParameters),
             scram,
+            tls_required,
             sessions,
         })
     }
@@ -153,13 +161,24 @@ impl Authenticator {
 pub struct Startup {
     shared: Arc<Authenticator>,
     session: SessionHandle,
+    /// The client negotiated TLS (known once its startup message arrives).
+    secure: Arc<AtomicBool>,
 }
 
 impl Startup {
     /// A handler for the connection of `session`: once authenticated, its statements can
     /// be canceled and it knows its user, database, backend pid and the other sessions.
     pub fn new(shared: Arc<Authenticator>, session: SessionHandle) -> Startup {
-        Startup { shared, session }
+        Startup {
+            shared,
+            session,
+            secure: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Set once the client's startup message arrived over TLS.
+    pub fn secure(&self) -> Arc<AtomicBool> {
+        self.secure.clone()
     }
 
     /// Finishes the startup (AuthenticationOk, parameters, BackendKeyData, ReadyForQuery):
@@ -225,6 +244,25 @@ fn fatal(code: &str, message: String) -> PgWireError {
     )))
 }
 
+/// `--tls-required` and a client that did not start TLS: FATAL 28000 (PostgreSQL's code
+/// for a `hostssl`-only pg_hba.conf), before any password is asked for.
+fn tls_required<C: ClientInfo>(client: &C) -> PgWireError {
+    let meta = client.metadata();
+    let user = meta.get(METADATA_USER).cloned().unwrap_or_default();
+    let database = meta
+        .get(METADATA_DATABASE)
+        .cloned()
+        .unwrap_or_else(|| user.clone());
+    tracing::info!(user, database, "refused a connection without TLS");
+    fatal(
+        "28000",
+        format!(
+            "connection without TLS refused for host \"{}\", user \"{user}\", database \"{database}\": this server requires TLS (connect with sslmode=require)",
+            client.socket_addr().ip()
+        ),
+    )
+}
+
 /// PostgreSQL's answer to a failed password exchange, whatever failed in it.
 fn password_failed(user: &str) -> PgWireError {
     tracing::info!(user, "password authentication failed");
@@ -252,6 +290,10 @@ impl StartupHandler for Startup {
             PgWireFrontendMessage::Startup(ref startup) => {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
+                self.secure.store(client.is_secure(), Ordering::SeqCst);
+                if self.shared.tls_required && !client.is_secure() {
+                    return Err(tls_required(client));
+                }
                 match &self.shared.scram {
                     None => AuthOutcome::Authenticated {
                         identity: None,

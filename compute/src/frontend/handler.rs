@@ -136,6 +136,11 @@ impl ConnectionHandlers {
     pub fn fatal_sent(&self) -> Arc<AtomicBool> {
         self.inner.fatal_sent.clone()
     }
+
+    /// Set at startup when the client negotiated TLS.
+    pub fn secure(&self) -> Arc<AtomicBool> {
+        self.startup.secure()
+    }
 }
 
 impl PgWireServerHandlers for ConnectionHandlers {

@@ -45,6 +45,7 @@ pub mod encode;
 pub mod handler;
 pub mod params;
 pub mod registry;
+pub mod tls;
 pub mod users;
 pub mod worker;
 
@@ -64,11 +65,26 @@ use registry::SessionRegistry;
 use worker::SessionHandle;
 
 /// Front-end settings.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FrontendConfig {
     pub max_connections: usize,
     /// How clients authenticate (trust by default: callers decide, see [`auth::resolve`]).
     pub auth: Auth,
+    /// TLS for clients that ask for it ([`tls::acceptor`]); `None` answers SSLRequest `N`.
+    pub tls: Option<pgwire::tokio::TlsAcceptor>,
+    /// Refuse clients that did not start TLS (FATAL 28000 at startup).
+    pub tls_required: bool,
+}
+
+impl std::fmt::Debug for FrontendConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrontendConfig")
+            .field("max_connections", &self.max_connections)
+            .field("auth", &self.auth)
+            .field("tls", &self.tls.is_some())
+            .field("tls_required", &self.tls_required)
+            .finish()
+    }
 }
 
 impl Default for FrontendConfig {
@@ -76,6 +92,8 @@ impl Default for FrontendConfig {
         FrontendConfig {
             max_connections: 100,
             auth: Auth::Trust,
+            tls: None,
+            tls_required: false,
         }
     }
 }
@@ -109,7 +127,7 @@ pub async fn serve<S, F>(
     });
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let sessions = SessionRegistry::new();
-    let authenticator = Authenticator::new(&config.auth, sessions.clone());
+    let authenticator = Authenticator::new(&config.auth, config.tls_required, sessions.clone());
     let next_id = AtomicU64::new(1);
     let mut backoff = Duration::from_millis(10);
     loop {
@@ -143,8 +161,9 @@ pub async fn serve<S, F>(
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             // Over the limit: FATAL 53300, but a CancelRequest is still served.
             let handlers = Arc::new(OverLimitHandlers::new(sessions.clone()));
+            let tls = config.tls.clone();
             tokio::spawn(async move {
-                let served = pgwire::tokio::process_socket(socket, None, handlers);
+                let served = pgwire::tokio::process_socket(socket, tls, handlers);
                 let _ = tokio::time::timeout(Duration::from_secs(5), served).await;
             });
             continue;
@@ -170,6 +189,7 @@ pub async fn serve<S, F>(
         let terminate = session.control().terminate.clone();
         let closing = closing.clone();
         let (auth, sessions) = (authenticator.clone(), sessions.clone());
+        let tls = config.tls.clone();
         let serve_one = move || async move {
             let _permit = permit;
             let span = tracing::info_span!("connection", id, %peer);
@@ -183,7 +203,8 @@ pub async fn serve<S, F>(
             };
             let handlers = Arc::new(ConnectionHandlers::new(session.clone(), auth, sessions));
             let fatal_sent = handlers.fatal_sent();
-            let served = pgwire::tokio::process_socket(socket, None, handlers);
+            let secure = handlers.secure();
+            let served = pgwire::tokio::process_socket(socket, tls, handlers);
             tokio::pin!(served);
             tokio::select! {
                 r = &mut served => {
@@ -195,7 +216,8 @@ pub async fn serve<S, F>(
                 _ = closing.cancelled() => {}
                 _ = terminate.cancelled() => {}
             }
-            close_session(closer, served, &fatal_sent, session.stopped()).await;
+            let why = session.control().ended();
+            close_session(closer, served, &fatal_sent, &secure, session.stopped(), why).await;
         };
         if let Err(e) = worker::spawn_connection(format!("session-{id}"), interrupt, serve_one) {
             tracing::error!(error = %e, "start a connection thread");
@@ -210,7 +232,9 @@ async fn close_session(
     closer: std::net::TcpStream,
     served: impl std::future::Future<Output = std::io::Result<()>>,
     fatal_sent: &AtomicBool,
+    secure: &AtomicBool,
     stopped: Option<String>,
+    ended: Option<(&'static str, String)>,
 ) {
     use std::io::Write;
     use std::net::Shutdown;
@@ -220,15 +244,21 @@ async fn close_session(
         let _ = closer.shutdown(Shutdown::Both);
         return;
     }
-    if !fatal_sent.load(Ordering::SeqCst) {
-        let fatal = match stopped {
-            Some(why) => worker::Fatal::Stopped(why).to_string(),
-            None => "terminating connection due to administrator command".to_string(),
+    // On a TLS connection the raw socket carries TLS records: a clear-text message there
+    // would only garble the stream, so the client just sees the connection close.
+    if !fatal_sent.load(Ordering::SeqCst) && !secure.load(Ordering::SeqCst) {
+        let (code, fatal) = match (stopped, ended) {
+            (Some(why), _) => ("57P01", worker::Fatal::Stopped(why).to_string()),
+            (None, Some((code, message))) => (code, message),
+            (None, None) => (
+                "57P01",
+                "terminating connection due to administrator command".to_string(),
+            ),
         };
-        tracing::info!(code = "57P01", reason = %fatal, "closing the connection");
+        tracing::info!(code, reason = %fatal, "closing the connection");
         // pgwire has let go of the socket (non-blocking; a small message on an idle
         // connection fits in the send buffer, and a failure only loses the message).
-        if let Ok(bytes) = encode::fatal_message("57P01", fatal) {
+        if let Ok(bytes) = encode::fatal_message(code, fatal) {
             let _ = (&closer).write_all(&bytes);
         }
     }

@@ -66,9 +66,59 @@ pub struct SessionControl {
     /// Fired by `pg_terminate_backend`: the connection ends.
     pub terminate: CancellationToken,
     pub activity: Arc<Mutex<ActivityState>>,
+    /// The FATAL a termination sends, when not `pg_terminate_backend`'s 57P01 (an idle
+    /// timeout's): SQLSTATE and message.
+    pub ended: Arc<Mutex<Option<(&'static str, String)>>>,
+    /// The armed idle timeout (`idle_in_transaction_session_timeout`,
+    /// `idle_session_timeout`), aborted when the next command starts.
+    pub idle_timer: Arc<Mutex<Option<tokio::task::AbortHandle>>>,
 }
 
 impl SessionControl {
+    /// Ends the connection with FATAL `code` `message`.
+    pub fn terminate_with(&self, code: &'static str, message: String) {
+        *self.ended.lock().unwrap_or_else(|p| p.into_inner()) = Some((code, message));
+        self.terminate.cancel();
+    }
+
+    /// Why the connection was ended, if [`SessionControl::terminate_with`] said.
+    pub fn ended(&self) -> Option<(&'static str, String)> {
+        self.ended.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Arms the idle timeout for the state the session is now in ('I', 'T' or 'E'), or
+    /// disarms it (`None`). Must be called on the connection's runtime.
+    pub fn arm_idle(&self, after: Option<(std::time::Duration, char)>) {
+        let mut timer = self.idle_timer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = timer.take() {
+            t.abort();
+        }
+        let Some((after, status)) = after else {
+            return;
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (code, message) = if status == 'I' {
+            (
+                "57P05",
+                "terminating connection due to idle-session timeout",
+            )
+        } else {
+            (
+                "25P03",
+                "terminating connection due to idle-in-transaction timeout",
+            )
+        };
+        let control = self.clone();
+        let task = rt.spawn(async move {
+            tokio::time::sleep(after).await;
+            tracing::info!(code, "{message}");
+            control.terminate_with(code, message.to_string());
+        });
+        *timer = Some(task.abort_handle());
+    }
+
     /// The activity state, whatever a panicking holder left in it.
     pub fn activity(&self) -> MutexGuard<'_, ActivityState> {
         self.activity.lock().unwrap_or_else(|p| p.into_inner())

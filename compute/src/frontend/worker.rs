@@ -78,6 +78,9 @@ trait SessionOps: Send {
     fn changed_reports(&mut self) -> Vec<(&'static str, String)>;
     /// The transaction status ('I', 'T', 'E') and `application_name`, for `pg_stat_activity`.
     fn activity(&self) -> (char, String);
+    /// How long the session may now stay idle ('I', 'T' or 'E'): the
+    /// `idle_in_transaction_session_timeout` or `idle_session_timeout` in force, if set.
+    fn idle_timeout(&self) -> Option<(std::time::Duration, char)>;
     fn env(&self) -> Arc<sql::env::Env>;
     fn identify(
         &mut self,
@@ -165,6 +168,19 @@ impl<S: Backend> SessionOps for Session<S> {
             self.transaction_status(),
             self.settings().get("application_name").unwrap_or_default(),
         )
+    }
+
+    fn idle_timeout(&self) -> Option<(std::time::Duration, char)> {
+        let status = self.transaction_status();
+        let name = if status == 'I' {
+            "idle_session_timeout"
+        } else {
+            "idle_in_transaction_session_timeout"
+        };
+        self.settings()
+            .millis(name)
+            .filter(|&ms| ms > 0)
+            .map(|ms| (std::time::Duration::from_millis(ms), status))
     }
 
     fn env(&self) -> Arc<sql::env::Env> {
@@ -305,6 +321,7 @@ impl SessionHandle {
         if let Some(why) = self.gate.stopped() {
             return Err(Fatal::Stopped(why));
         }
+        self.control.arm_idle(None);
         let mut s = self.session.lock().map_err(|_| Fatal::Gone)?;
         if let Some(query) = query {
             self.control.command_started(query);
@@ -316,6 +333,7 @@ impl SessionHandle {
         if !s.in_copy() {
             let (status, application_name) = s.activity();
             self.control.command_finished(status, application_name);
+            self.control.arm_idle(s.idle_timeout());
         }
         drop(s);
         // Before any reply: nothing the command observed may still be lost.

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::common::gate::Gate;
 use crate::common::service::{Env, Node};
@@ -249,4 +250,41 @@ async fn a_cleanup_superseded_after_its_listing_deletes_nothing() {
     check_all(&mut newest, &id(), &wl, "generation 3").await;
     stale.stop().await;
     newest.stop().await;
+}
+
+/// Status never waits behind an upload: a sync stopped inside its manifest upload (an
+/// object store that takes its time) holds the timeline's remote lock, and the timeline's
+/// status still answers at once, with what was last published; once the sync finishes,
+/// status shows its result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_answers_while_an_upload_is_stuck() {
+    let base = Env::new(RemoteStorage::from_url("memory://", &Default::default()).unwrap());
+    let gate = Gate::new();
+    let env = base.through(gate.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut node, h, _wl) = old_generation_with_pending_gc(&env, dir.path()).await;
+    let before = node.status(&id()).await;
+
+    gate.pause_at(Op::Put, "index-");
+    let (ps, h2) = (node.ps.clone(), h.clone());
+    let sync = tokio::spawn(async move { ps.sync(&h2).await });
+    let paused = gate.paused().await;
+    let during = tokio::time::timeout(Duration::from_secs(2), node.status(&id()))
+        .await
+        .expect("status answers while the manifest upload is stuck");
+    assert_eq!(
+        (during.layer_count, during.layer_bytes),
+        (before.layer_count, before.layer_bytes),
+        "the published manifest"
+    );
+    paused.release();
+    sync.await.unwrap().expect("the sync finishes");
+    let after = node.status(&id()).await;
+    assert_ne!(
+        (after.layer_count, after.layer_bytes),
+        (before.layer_count, before.layer_bytes),
+        "status shows the sync's manifest (compaction and GC changed the layers)"
+    );
+    drop(h);
+    node.stop().await;
 }

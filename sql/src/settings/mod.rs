@@ -93,6 +93,12 @@ impl Settings {
         catalog::find(&k).map(|d| d.default.to_string())
     }
 
+    /// A time parameter's current value in milliseconds (`statement_timeout`); `None` for
+    /// an unknown parameter or one that is not a time.
+    pub fn millis(&self, name: &str) -> Option<u64> {
+        normalize::millis(&self.get(name)?)
+    }
+
     /// The value `SHOW name` prints; 42704 for an unknown parameter.
     pub fn show(&self, name: &str) -> Result<String> {
         self.get(name)

@@ -87,6 +87,22 @@ const MEMORY_UNITS: &[(&str, f64)] = &[
     ("B", 1.0 / 1024.0),
 ];
 
+/// A time value as `SHOW` prints it (`5s`, `1min`, `250`: milliseconds) in milliseconds.
+pub fn millis(shown: &str) -> Option<u64> {
+    let t = shown.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let n: f64 = t[..split].parse().ok()?;
+    let suffix = t[split..].trim();
+    let factor = if suffix.is_empty() {
+        1.0
+    } else {
+        TIME_UNITS.iter().find(|(u, _)| *u == suffix)?.1
+    };
+    Some((n * factor).round() as u64)
+}
+
 fn int(def: &Definition, value: &str, min: i64, max: i64, unit: Unit) -> Result<String> {
     let t = value.trim();
     let split = t

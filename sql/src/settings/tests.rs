@@ -149,3 +149,17 @@ fn startup_values_are_the_reset_values_and_changes_are_reported_once() {
         vec![("application_name", "psql".to_string())]
     );
 }
+
+#[test]
+fn time_parameters_read_in_milliseconds() {
+    let mut s = Settings::new();
+    assert_eq!(s.millis("statement_timeout"), Some(0));
+    set(&mut s, "statement_timeout", "1.5s");
+    assert_eq!(s.millis("statement_timeout"), Some(1500));
+    set(&mut s, "statement_timeout", "2min");
+    assert_eq!(s.millis("statement_timeout"), Some(120_000));
+    set(&mut s, "statement_timeout", "250");
+    assert_eq!(s.millis("statement_timeout"), Some(250));
+    assert_eq!(s.millis("no_such_parameter"), None);
+    assert_eq!(s.millis("application_name"), None);
+}

@@ -568,7 +568,7 @@ impl Metrics {
 }
 
 /// `GET path` over HTTP/1.1 from `addr`; the body of a 200 answer.
-fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
+pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<String> {
     use std::io::{Read, Write};
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
