@@ -27,6 +27,11 @@
 //! pageserver reattaches from the object store, and the new compute's
 //! election fences nothing but its own previous run.
 //!
+//! Read replicas (`LocalClusterConfig::replicas`, [`LocalCluster::add_replica`],
+//! [`LocalCluster::remove_replica`]) are read-only computes on free loopback ports
+//! following the same timeline (`compute::replica`); they may come and go while the
+//! cluster runs and stop before the primary.
+//!
 //! The compute is supervised: if it stops serving — a commit's durability wait
 //! failed (its outcome unknown) or another proposer fenced it — its sessions are
 //! closed and a fresh compute (new election, empty caches) is started on the same
@@ -61,6 +66,9 @@ pub struct LocalClusterConfig {
     /// Refuse PostgreSQL clients without TLS.
     pub tls_required: bool,
     pub timeline: TimelineId,
+    /// Read replicas started with the cluster (`strata start --replicas N`); more can be
+    /// added and removed while it runs ([`LocalCluster::add_replica`]).
+    pub replicas: usize,
 }
 
 impl LocalClusterConfig {
@@ -76,6 +84,7 @@ impl LocalClusterConfig {
             tls: None,
             tls_required: false,
             timeline: TimelineId::new("default", "main").expect("valid built-in names"),
+            replicas: 0,
         }
     }
 }
@@ -87,6 +96,8 @@ pub enum Started {
     Pageserver(SocketAddr),
     /// The primary compute: PostgreSQL clients can connect here.
     Compute(SocketAddr),
+    /// A read replica: read-only PostgreSQL clients can connect here.
+    Replica(SocketAddr),
 }
 
 /// Why the cluster could not start.
@@ -122,6 +133,16 @@ pub struct LocalCluster {
     ps_server: JoinHandle<pageserver::Result<()>>,
     sk_cancel: CancellationToken,
     sks: Vec<safekeeper::server::Running>,
+    /// What a new replica is started with (read-only, on a free port).
+    replica_config: compute::server::ServerConfig,
+    replicas: std::sync::Mutex<Vec<ReplicaHandle>>,
+}
+
+/// One running read replica of the cluster.
+struct ReplicaHandle {
+    addr: SocketAddr,
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
 }
 
 /// `DATA_DIR/logs`: where `strata start` writes the components' logs.
@@ -217,6 +238,10 @@ impl LocalCluster {
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
         let postgres_addr = compute.addr;
         progress(Started::Compute(postgres_addr));
+        let mut replica_config = cc.clone();
+        replica_config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        replica_config.read_only = true;
+        replica_config.primary = Some(format!("postgresql://{postgres_addr}"));
         cc.listen = postgres_addr; // a restarted compute serves on the same port
         let compute = tokio::spawn(supervise(compute, cc, cancel.clone()));
         let cluster = LocalCluster {
@@ -231,7 +256,18 @@ impl LocalCluster {
             ps_server,
             sk_cancel,
             sks,
+            replica_config,
+            replicas: std::sync::Mutex::new(Vec::new()),
         };
+        for _ in 0..config.replicas {
+            match cluster.add_replica().await {
+                Ok(addr) => progress(Started::Replica(addr)),
+                Err(e) => {
+                    cluster.stop().await;
+                    return Err(e);
+                }
+            }
+        }
         let file = cluster.cluster_file(object_store);
         if let Err(source) = crate::cluster_file::write(&dir, &file) {
             cluster.stop().await;
@@ -277,6 +313,59 @@ impl LocalCluster {
         )
     }
 
+    fn replica_list(&self) -> std::sync::MutexGuard<'_, Vec<ReplicaHandle>> {
+        self.replicas.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts one more read replica (`strata compute --read-only` in this process, on a
+    /// free loopback port) and returns its PostgreSQL address once it serves.
+    pub async fn add_replica(&self) -> Result<SocketAddr, ClusterError> {
+        let cancel = self.cancel.child_token();
+        let running = compute::server::start(self.replica_config.clone(), cancel.clone()).await?;
+        let addr = running.addr;
+        let stop = cancel.clone();
+        let task = tokio::spawn(async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                why = running.lost() => {
+                    tracing::error!(%addr, reason = %why, "a read replica stopped serving");
+                }
+            }
+            running.stopped().await;
+        });
+        tracing::info!(%addr, "read replica serving");
+        self.replica_list()
+            .push(ReplicaHandle { addr, cancel, task });
+        Ok(addr)
+    }
+
+    /// Stops the read replica serving at `addr` (its sessions are closed); `false` if
+    /// there is none.
+    pub async fn remove_replica(&self, addr: SocketAddr) -> bool {
+        let handle = {
+            let mut list = self.replica_list();
+            let Some(i) = list.iter().position(|r| r.addr == addr) else {
+                return false;
+            };
+            list.remove(i)
+        };
+        handle.cancel.cancel();
+        if let Err(e) = handle.task.await {
+            tracing::error!(error = %e, "read replica task failed");
+        }
+        true
+    }
+
+    /// The PostgreSQL addresses of the running read replicas, oldest first.
+    pub fn replica_addrs(&self) -> Vec<SocketAddr> {
+        self.replica_list().iter().map(|r| r.addr).collect()
+    }
+
+    /// A libpq connection string for the read replica at `addr`.
+    pub fn replica_connection_string(addr: SocketAddr) -> String {
+        format!("postgresql://strata@{}:{}/postgres", addr.ip(), addr.port())
+    }
+
     /// Removes `cluster.toml`, then stops the compute, then the pageserver
     /// (flushing and uploading what it ingested), then the safekeepers.
     pub async fn stop(self) {
@@ -284,6 +373,12 @@ impl LocalCluster {
             tracing::warn!(error = %e, "remove cluster.toml");
         }
         self.cancel.cancel();
+        let replicas: Vec<ReplicaHandle> = std::mem::take(&mut *self.replica_list());
+        for r in replicas {
+            if let Err(e) = r.task.await {
+                tracing::error!(error = %e, "read replica task failed");
+            }
+        }
         if let Err(e) = self.compute.await {
             tracing::error!(error = %e, "compute supervisor failed");
         }

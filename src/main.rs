@@ -167,6 +167,10 @@ enum Cmd {
         /// Also print the components' logs on the terminal (stderr).
         #[arg(long)]
         verbose: bool,
+        /// Also start this many read replicas (each on a free port; their connection
+        /// strings are printed). Replicas refuse writes and follow the primary's commits.
+        #[arg(long, default_value_t = 0)]
+        replicas: usize,
         /// Serve TLS with a self-signed certificate made once in DATA_DIR/tls/ (names
         /// localhost, 127.0.0.1, ::1; clients verify it with sslrootcert=DATA_DIR/tls/server.crt).
         #[arg(long, conflicts_with = "tls_cert")]
@@ -221,6 +225,14 @@ enum Cmd {
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
+        /// Start a read replica: no election; it streams committed WAL from the
+        /// safekeepers, serves snapshots at the LSN it has applied and refuses writes
+        /// (SQLSTATE 25006). Any number may run beside the primary.
+        #[arg(long)]
+        read_only: bool,
+        /// With --read-only: the primary's address, named in the error writes get.
+        #[arg(long, requires = "read_only")]
+        primary: Option<String>,
         #[command(flatten)]
         tls_args: TlsArgs,
     },
@@ -576,6 +588,7 @@ fn main() -> anyhow::Result<()> {
             users_file,
             metrics,
             verbose,
+            replicas,
             tls,
             tls_args,
             s3,
@@ -592,6 +605,7 @@ fn main() -> anyhow::Result<()> {
             config.port = port;
             config.cache_bytes = Some(cache_size);
             config.users_file = users_file;
+            config.replicas = replicas;
             config.tls = if tls {
                 let dir = config.data_dir.join("tls");
                 Some(strata::self_signed::ensure(&dir).with_context(|| {
@@ -639,6 +653,8 @@ fn main() -> anyhow::Result<()> {
             auth,
             users_file,
             metrics,
+            read_only,
+            primary,
             tls_args,
         } => {
             let timeline = proto::TimelineId::new(&tenant, &timeline)
@@ -650,6 +666,8 @@ fn main() -> anyhow::Result<()> {
             config.max_connections = max_connections;
             config.auth = auth;
             config.users_file = users_file;
+            config.read_only = read_only;
+            config.primary = primary;
             config.tls = tls_args.files();
             config.tls_required = tls_args.tls_required;
             strata::logging::init_server();
@@ -693,6 +711,7 @@ fn print_started(s: &strata::Started, since: std::time::Instant) {
         strata::Started::Safekeepers(a) => ("safekeepers", a.clone()),
         strata::Started::Pageserver(a) => ("pageserver", vec![*a]),
         strata::Started::Compute(a) => ("compute", vec![*a]),
+        strata::Started::Replica(a) => ("replica", vec![*a]),
     };
     let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     println!("  {what:<12} up at {}  ({secs:.1}s)", addrs.join(", "));
@@ -708,17 +727,19 @@ fn print_running(
     let dir = cluster.data_dir();
     let quoted = shell_quote(dir);
     println!("Strata is running.");
-    match tls {
-        Some(files) if self_signed => println!(
-            "  Connect:  psql '{}?sslmode=verify-full&sslrootcert={}'",
-            cluster.connection_string(),
-            files.cert.display()
-        ),
-        Some(_) => println!(
-            "  Connect:  psql '{}?sslmode=require'",
-            cluster.connection_string()
-        ),
-        None => println!("  Connect:  psql '{}'", cluster.connection_string()),
+    let ssl = match tls {
+        Some(files) if self_signed => {
+            format!("?sslmode=verify-full&sslrootcert={}", files.cert.display())
+        }
+        Some(_) => "?sslmode=require".to_string(),
+        None => String::new(),
+    };
+    println!("  Connect:  psql '{}{ssl}'", cluster.connection_string());
+    for addr in cluster.replica_addrs() {
+        println!(
+            "  Replica:  psql '{}{ssl}'  (read-only)",
+            strata::LocalCluster::replica_connection_string(addr)
+        );
     }
     println!("  Data:     {}", dir.display());
     println!("  Logs:     {}", cluster.logs_dir().display());

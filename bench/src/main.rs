@@ -10,6 +10,7 @@ mod getpages_paced;
 mod pageserver;
 mod pgbench;
 pub mod postgres;
+mod replica;
 mod safekeepers;
 mod sql;
 
@@ -50,6 +51,9 @@ enum Cmd {
     /// Failover: kill -9 of the primary compute → first commit on its successor; a
     /// pageserver restarted on a wiped disk → first page served.
     Failover(failover::Opts),
+    /// Read replicas: lag (commit acknowledged on the primary → visible on a replica) at
+    /// paced write rates, and replica start time (needs `cargo build --release -p strata`).
+    Replica(replica::Opts),
     /// The disk's own fdatasync latency and sequential write rate (the
     /// physical limit for WAL durability), and a vanilla PostgreSQL start/stop check.
     Disk {
@@ -68,6 +72,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Safekeepers(o) => safekeepers::run(o),
         Cmd::Pageserver(o) => pageserver::run(o),
         Cmd::Failover(o) => failover::run(o),
+        Cmd::Replica(o) => replica::run(o),
         Cmd::Disk { dir } => {
             let d = disk::measure(&dir)?;
             match d.pg_fdatasync_ops {

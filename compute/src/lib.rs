@@ -19,6 +19,7 @@
 //! | [`page_cache`]    | dirty-page table, byte-bounded moka cache, last-written LSNs  |
 //! | [`page_client`]   | the batched, pipelined GetPages stream to the pageserver      |
 //! | [`server`]        | `strata compute`: election, engine over the page cache, pgwire |
+//! | [`replica`]       | `strata compute --read-only`: committed WAL applied, no writes |
 //! | [`error`]         | the crate's one error type                                    |
 //!
 //! ## A write, through this crate
@@ -50,6 +51,7 @@ pub mod keycodec;
 pub mod mvcc;
 pub mod page_cache;
 pub mod page_client;
+pub mod replica;
 pub mod server;
 pub mod slotted_page;
 pub mod sweeper;

@@ -80,6 +80,11 @@ pub struct ServerConfig {
     pub auth: Option<AuthMethod>,
     /// `--users-file`: SCRAM-SHA-256 verifiers of the users who may log in.
     pub users_file: Option<PathBuf>,
+    /// `--read-only`: a read replica ([`crate::replica`]): no election, committed WAL
+    /// streamed from the safekeepers, writes refused with 25006.
+    pub read_only: bool,
+    /// `--primary`: where a replica tells clients to send writes (shown in its 25006).
+    pub primary: Option<String>,
     /// `--tls-cert` / `--tls-key`: TLS for clients that ask for it.
     pub tls: Option<TlsFiles>,
     /// `--tls-required`: refuse clients without TLS (needs `tls`).
@@ -104,6 +109,8 @@ impl ServerConfig {
             start_timeout: Duration::from_secs(60),
             auth: None,
             users_file: None,
+            read_only: false,
+            primary: None,
             tls: None,
             tls_required: false,
         }
@@ -125,10 +132,15 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The engine (tests inspect it).
     pub engine: Engine,
-    wal: Arc<ProposerWal>,
+    /// A primary's WAL (`None` on a replica).
+    wal: Option<Arc<ProposerWal>>,
+    /// A replica's WAL sink (`None` on a primary).
+    replica: Option<Arc<crate::replica::ReplicaWal>>,
     serving: tokio::task::JoinHandle<()>,
     leasing: tokio::task::JoinHandle<()>,
-    sweeping: tokio::task::JoinHandle<u64>,
+    /// A primary's sweeper; a replica's WAL receiver.
+    sweeping: Option<tokio::task::JoinHandle<u64>>,
+    receiving: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -157,11 +169,24 @@ impl Running {
         }
         // Cancelled with the front end (or stopped with the engine); an in-flight sweep
         // finishes first, so its record is not cut off by the proposer's shutdown.
-        match self.sweeping.await {
-            Ok(n) => tracing::debug!(records = n, "sweeper stopped"),
-            Err(e) => tracing::error!(error = %e, "sweeper task failed"),
+        if let Some(sweeping) = self.sweeping {
+            match sweeping.await {
+                Ok(n) => tracing::debug!(records = n, "sweeper stopped"),
+                Err(e) => tracing::error!(error = %e, "sweeper task failed"),
+            }
         }
-        self.wal.proposer().shutdown();
+        if let Some(receiving) = self.receiving {
+            receiving.abort();
+            let _ = receiving.await;
+        }
+        if let Some(wal) = &self.wal {
+            wal.proposer().shutdown();
+        }
+    }
+
+    /// A replica's WAL sink (its applied LSN and lag), `None` on a primary.
+    pub fn replica(&self) -> Option<&Arc<crate::replica::ReplicaWal>> {
+        self.replica.as_ref()
     }
 }
 
@@ -206,19 +231,26 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         ));
     }
     let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    if config.read_only {
+        return start_replica(config, auth, tls, cancel).await;
+    }
     let runtime = tokio::runtime::Handle::current();
+    // The timeline first: its start LSN is what the proposer greets the safekeepers with
+    // (a branch's WAL starts at its branch point, a root's at `Lsn::TIMELINE_START`; a
+    // proposer greeting with the wrong one is refused by every safekeeper).
+    let start_lsn =
+        ensure_timeline(&config.pageserver, &config.timeline, config.start_timeout).await?;
     let mut driver = DriverConfig::new(
         config.timeline.clone(),
         config.safekeepers.clone(),
         config.proposer_id,
     );
+    driver.timeline_start_lsn = start_lsn;
     driver.registry = Some(prometheus::default_registry().clone());
     let wal = Arc::new(ProposerWal::start(driver, runtime.clone()).await?);
     let term = wal.proposer().term();
     let wal_end = wal.end_lsn();
-    tracing::info!(term, %wal_end, "elected primary");
-
-    ensure_timeline(&config.pageserver, &config.timeline, config.start_timeout).await?;
+    tracing::info!(term, %wal_end, %start_lsn, "elected primary");
 
     let client = PageClient::connect(
         &config.pageserver,
@@ -277,10 +309,74 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
     Ok(Running {
         addr,
         engine,
-        wal,
+        wal: Some(wal),
+        replica: None,
         serving,
         leasing,
-        sweeping,
+        sweeping: Some(sweeping),
+        receiving: None,
+    })
+}
+
+/// A read replica ([`crate::replica`]): the engine at the pageserver's ingested LSN, the
+/// WAL receiver, the front end and the lease task — no election, no sweeper.
+async fn start_replica(
+    config: ServerConfig,
+    auth: auth::Auth,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
+    cancel: CancellationToken,
+) -> Result<Running, Error> {
+    let primary = config.primary.clone().unwrap_or_else(|| {
+        format!(
+            "the primary compute of timeline {}/{}",
+            config.timeline.tenant, config.timeline.timeline
+        )
+    });
+    let started = crate::replica::start(
+        &config.pageserver,
+        &config.safekeepers,
+        &config.timeline,
+        config.cache_bytes,
+        &primary,
+        config.start_timeout,
+        cancel.child_token(),
+    )
+    .await?;
+    let engine = started.engine;
+    let served = engine.clone();
+    let (addr, serving) = frontend::bind_and_serve(
+        config.listen,
+        FrontendConfig {
+            max_connections: config.max_connections,
+            auth,
+            tls,
+            tls_required: config.tls_required,
+        },
+        move || served.for_session(),
+        cancel.child_token(),
+    )
+    .await
+    .map_err(|e| Error::Listen {
+        addr: config.listen,
+        reason: e.to_string(),
+    })?;
+    tracing::info!(%addr, applied = %started.wal.applied(), "read replica accepting connections");
+    let leases = SnapshotLeases::new(
+        &config.pageserver,
+        config.timeline.clone(),
+        engine.snapshots().clone(),
+        SNAPSHOT_LEASE_TTL,
+    )?;
+    let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
+    Ok(Running {
+        addr,
+        engine,
+        wal: None,
+        replica: Some(started.wal),
+        serving,
+        leasing,
+        sweeping: None,
+        receiving: Some(started.receiving),
     })
 }
 
@@ -383,8 +479,13 @@ impl SnapshotLeases {
 }
 
 /// Creates `timeline` on the pageserver unless it exists, retrying while the pageserver
-/// is unreachable (it may be starting) for up to `limit`.
-async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> Result<(), Error> {
+/// is unreachable (it may be starting) for up to `limit`. Returns where the timeline's WAL
+/// starts (a branch's branch point).
+pub async fn ensure_timeline(
+    addr: &str,
+    timeline: &TimelineId,
+    limit: Duration,
+) -> Result<Lsn, Error> {
     let url = grpc_url(addr);
     let deadline = Instant::now() + limit;
     let mut backoff = Duration::from_millis(50);
@@ -393,13 +494,25 @@ async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> 
             let mut client = PageserverClient::connect(url.clone())
                 .await
                 .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-            client
+            let created = client
                 .create_timeline(pb::CreateTimelineRequest {
                     tenant: timeline.tenant.to_string(),
                     timeline: timeline.timeline.to_string(),
                     ..Default::default()
                 })
-                .await
+                .await;
+            match created {
+                Err(s) if s.code() == tonic::Code::AlreadyExists => {
+                    tracing::debug!("the timeline exists on the pageserver");
+                    client
+                        .timeline_status(pb::TimelineStatusRequest {
+                            tenant: timeline.tenant.to_string(),
+                            timeline: timeline.timeline.to_string(),
+                        })
+                        .await
+                }
+                other => other,
+            }
         };
         let outcome = tokio::time::timeout(Duration::from_secs(10), attempt).await;
         let status = match outcome {
@@ -407,13 +520,14 @@ async fn ensure_timeline(addr: &str, timeline: &TimelineId, limit: Duration) -> 
                 let info = info.into_inner();
                 tracing::info!(
                     generation = info.generation,
-                    "created the timeline on the pageserver"
+                    start_lsn = %Lsn(info.start_lsn),
+                    ancestor = %info.ancestor,
+                    "the timeline is on the pageserver"
                 );
-                return Ok(());
-            }
-            Ok(Err(s)) if s.code() == tonic::Code::AlreadyExists => {
-                tracing::debug!("the timeline exists on the pageserver");
-                return Ok(());
+                if info.start_lsn == 0 {
+                    return Ok(Lsn::TIMELINE_START);
+                }
+                return Ok(Lsn(info.start_lsn));
             }
             Ok(Err(s)) => s,
             Err(_) => tonic::Status::deadline_exceeded("CreateTimeline took over 10s"),

@@ -32,8 +32,10 @@ pub enum Error {
     #[error("the proposer is elected at term {term} but has not committed its TermStart yet")]
     NotSynced { term: Term },
 
-    #[error("election did not complete within {ticks} ticks")]
-    ElectionTimeout { ticks: u64 },
+    /// `why` says what was missing: which acceptors refused the greeting and why, or
+    /// how many greets/votes came back against the majority needed.
+    #[error("election did not complete within {ticks} ticks: {why}")]
+    ElectionTimeout { ticks: u64, why: String },
 
     #[error("invalid request: {0}")]
     InvalidRequest(String),

@@ -175,7 +175,8 @@ async fn strata_start_binary_prints_how_to_connect_and_stops_on_sigterm() {
         .port();
     for round in 0..2 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["start", "--port", &port.to_string(), "--data-dir"])
+            .args(["start", "--replicas", "1", "--port", &port.to_string()])
+            .arg("--data-dir")
             .arg(dir.path().join("data"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -188,21 +189,37 @@ async fn strata_start_binary_prints_how_to_connect_and_stops_on_sigterm() {
                 let _ = tx.send(line);
             }
         });
+        // The primary's connection string, then the replica's (printed after it).
         let mut saw = false;
+        let mut replica_port = None;
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while std::time::Instant::now() < deadline {
-            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
-                && line.contains("psql 'postgresql://")
-                && line.contains(&port.to_string())
-            {
+        while std::time::Instant::now() < deadline && replica_port.is_none() {
+            let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
+                continue;
+            };
+            if line.contains("Connect:  psql 'postgresql://") && line.contains(&port.to_string()) {
                 saw = true;
-                break;
+            }
+            if let Some(rest) = line
+                .trim()
+                .strip_prefix("Replica:  psql 'postgresql://strata@127.0.0.1:")
+            {
+                replica_port = rest.split('/').next().and_then(|p| p.parse::<u16>().ok());
             }
         }
-        if !saw {
+        let Some(replica_port) = replica_port.filter(|_| saw) else {
             let _ = child.kill();
-            panic!("strata start did not print a connection string within 60 s");
-        }
+            panic!(
+                "strata start did not print the primary's and the replica's connection strings within 60 s"
+            );
+        };
+        let r = connect(replica_port).await;
+        let recovery: bool = r
+            .query_one("SELECT pg_is_in_recovery()", &[])
+            .await
+            .expect("ask the replica")
+            .get(0);
+        assert!(recovery, "the printed replica is a replica");
         let c = connect(port).await;
         if round == 0 {
             c.batch_execute("CREATE TABLE kv (k int8 PRIMARY KEY); INSERT INTO kv VALUES (1), (2)")
@@ -234,4 +251,66 @@ async fn strata_start_binary_prints_how_to_connect_and_stops_on_sigterm() {
         };
         assert!(status.success(), "exit status {status}");
     }
+}
+
+/// `LocalClusterConfig::replicas` starts read replicas with the cluster; more are added and
+/// removed while it runs; each follows the primary and refuses writes (25006).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_cluster_adds_and_removes_replicas_while_running() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = LocalClusterConfig::new(dir.path().join("data"));
+    config.port = 0;
+    config.cache_bytes = Some(1 << 20);
+    config.replicas = 1;
+    let cluster = tokio::time::timeout(Duration::from_secs(60), LocalCluster::start(config))
+        .await
+        .expect("start in time")
+        .expect("start");
+    let first = cluster.replica_addrs();
+    assert_eq!(first.len(), 1, "one replica started with the cluster");
+    let p = connect(cluster.postgres_addr.port()).await;
+    p.batch_execute("CREATE TABLE kv (k int8 PRIMARY KEY); INSERT INTO kv VALUES (1), (2)")
+        .await
+        .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(60), cluster.add_replica())
+        .await
+        .expect("add in time")
+        .expect("add a replica");
+    assert_eq!(cluster.replica_addrs(), vec![first[0], second]);
+    p.batch_execute("INSERT INTO kv VALUES (3)").await.unwrap();
+    let lsn: String = p
+        .query_one("SELECT pg_current_wal_lsn()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    for addr in [first[0], second] {
+        let r = connect(addr.port()).await;
+        r.query_one("SELECT strata_wait_lsn($1, 20000)", &[&lsn])
+            .await
+            .expect("the replica applies the primary's commits");
+        assert_eq!(count(&r).await, 3, "replica {addr}");
+        let e = r
+            .batch_execute("INSERT INTO kv VALUES (4)")
+            .await
+            .expect_err("a replica refuses writes");
+        assert_eq!(
+            e.code(),
+            Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION),
+            "{e}"
+        );
+    }
+    assert!(cluster.remove_replica(first[0]).await, "remove the first");
+    assert!(!cluster.remove_replica(first[0]).await, "already removed");
+    assert_eq!(cluster.replica_addrs(), vec![second]);
+    let s = format!(
+        "host=127.0.0.1 port={} user=strata dbname=postgres connect_timeout=5",
+        first[0].port()
+    );
+    assert!(
+        tokio_postgres::connect(&s, NoTls).await.is_err(),
+        "a removed replica no longer accepts connections"
+    );
+    tokio::time::timeout(Duration::from_secs(60), cluster.stop())
+        .await
+        .expect("stop in time");
 }

@@ -3,6 +3,7 @@
 
 mod bank;
 mod big_table;
+mod branch_compute;
 mod cli;
 mod clients;
 mod compute_cluster;
@@ -18,6 +19,7 @@ mod local_cluster;
 mod pageserver_cluster;
 mod pgbench;
 mod psql_meta;
+mod replicas;
 mod rust_drivers;
 mod safekeeper_cluster;
 mod sqlite_corpus;

@@ -27,6 +27,7 @@
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //! | [`serving`]     | durability waits for what was observed; 08006; the engine's stop   |
+//! | [`replica`]     | a read replica: committed records applied to cached pages; 25006   |
 //!
 //! ## MVCC by LSN
 //! The WAL sink reports a durable LSN, always a record boundary. A statement reads at
@@ -96,6 +97,7 @@ pub mod pages;
 pub mod prepare;
 pub mod proposer_wal;
 pub mod records;
+pub mod replica;
 pub mod scan;
 pub mod sequences;
 pub mod serving;
@@ -210,6 +212,8 @@ pub struct Shared {
     pub(crate) readers: Arc<horizon::Snapshots>,
     /// Whether the engine still serves ([`serving`]).
     stop: serving::Stop,
+    /// `Some(why)` on a read replica ([`replica`]): every write is refused with 25006.
+    pub(crate) read_only: Option<String>,
 }
 
 impl Shared {
@@ -363,6 +367,16 @@ impl Engine {
         config: EngineConfig,
         latest: Option<EngineCatalog>,
     ) -> sql::Result<Engine> {
+        Self::build(pages, wal, config, latest, None)
+    }
+
+    fn build(
+        pages: Arc<PageTable>,
+        wal: Arc<dyn WalSink>,
+        config: EngineConfig,
+        latest: Option<EngineCatalog>,
+        read_only: Option<String>,
+    ) -> sql::Result<Engine> {
         let latest = latest.unwrap_or_default();
         let wal_end = wal.end_lsn();
         let shared = Shared {
@@ -386,6 +400,7 @@ impl Engine {
             snapshots: horizon::Snapshots::new(),
             readers: horizon::Snapshots::new(),
             stop: serving::Stop::new(wal.stopping()),
+            read_only,
             wal,
             config,
         };

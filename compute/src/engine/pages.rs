@@ -234,6 +234,30 @@ impl PageTable {
         Ok(())
     }
 
+    /// A read replica applies a committed record (cached mode only): relation sizes it
+    /// knows are raised, and each change goes to the page cache
+    /// ([`PageCache::apply_replicated`]: applied to a cached page, dropped otherwise).
+    /// Returns `(applied, dropped)` change counts.
+    pub fn apply_replicated(&self, rec: &DecodedRecord) -> (usize, usize) {
+        let cache = self
+            .cache
+            .as_ref()
+            .expect("a replica's pages live in a page cache");
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let (mut applied, mut dropped) = (0, 0);
+        for change in &rec.record.page_changes {
+            if let Some(blocks) = inner.blocks.get_mut(&change.key.rel) {
+                *blocks = (*blocks).max(change.key.block + 1);
+            }
+            if cache.apply_replicated(change, rec.end) {
+                applied += 1;
+            } else {
+                dropped += 1;
+            }
+        }
+        (applied, dropped)
+    }
+
     /// Rebuilds a page table from framed WAL bytes starting at the record boundary
     /// `start`. Returns the table and the end of the last whole record.
     pub fn replay(start: Lsn, wal: &[u8]) -> std::result::Result<(PageTable, Lsn), proto::Error> {

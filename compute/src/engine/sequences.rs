@@ -107,6 +107,7 @@ fn covered(def: &SequenceDef, seq: &Seq, next: i64) -> bool {
 
 impl Services for EngineServices {
     fn nextval(&self, def: &SequenceDef) -> Result<i64> {
+        self.shared.refuse_writes("nextval()")?;
         let mut map = self.map();
         let mut seq = self.load(&mut map, def)?;
         let next = sequence::next_value(def, seq.last, seq.called)?;
@@ -129,6 +130,7 @@ impl Services for EngineServices {
     }
 
     fn setval(&self, def: &SequenceDef, value: i64, is_called: bool) -> Result<()> {
+        self.shared.refuse_writes("setval()")?;
         sequence::check_setval(def, value)?;
         let mut map = self.map();
         self.store(def.oid, value, is_called)?;
@@ -147,6 +149,24 @@ impl Services for EngineServices {
         let mut map = self.map();
         let seq = self.load(&mut map, def)?;
         Ok((seq.last, seq.called))
+    }
+
+    fn replication(&self) -> sql::storage::Replication {
+        let mut r = self.shared.wal.replication();
+        r.lsn = r.lsn.min(self.shared.snapshot_lsn().0);
+        r
+    }
+
+    fn wait_for_lsn(&self, lsn: u64, timeout: std::time::Duration) -> Result<u64> {
+        let reached = self
+            .shared
+            .wal
+            .wait_applied(proto::Lsn(lsn), timeout)
+            .map_err(|e| match e {
+                super::WalError::Unavailable(why) => sql::Error::QueryCanceledWith(why),
+                other => wal_error(other),
+            })?;
+        Ok(reached.0)
     }
 
     fn relation_size(&self, oid: Oid) -> Option<u64> {

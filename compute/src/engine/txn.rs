@@ -526,22 +526,27 @@ impl Txn for EngineTxn {
     }
 
     fn create_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.shared.refuse_writes("CREATE SCHEMA")?;
         self.ddl_create_schema(def)
     }
 
     fn alter_schema(&mut self, def: SchemaDef) -> Result<()> {
+        self.shared.refuse_writes("ALTER SCHEMA")?;
         self.ddl_alter_schema(def)
     }
 
     fn drop_schema(&mut self, oid: Oid) -> Result<()> {
+        self.shared.refuse_writes("DROP SCHEMA")?;
         self.ddl_drop_schema(oid)
     }
 
     fn create_table(&mut self, def: TableDef) -> Result<TableId> {
+        self.shared.refuse_writes("CREATE TABLE")?;
         self.ddl_create_table(def)
     }
 
     fn alter_table(&mut self, def: TableDef) -> Result<()> {
+        self.shared.refuse_writes("ALTER TABLE")?;
         self.ddl_alter_table(def)
     }
 
@@ -550,42 +555,52 @@ impl Txn for EngineTxn {
         def: TableDef,
         rows: &mut dyn Iterator<Item = Result<Row>>,
     ) -> Result<()> {
+        self.shared.refuse_writes("ALTER TABLE")?;
         self.ddl_rewrite_table(def, rows)
     }
 
     fn truncate(&mut self, table: TableId) -> Result<()> {
+        self.shared.refuse_writes("TRUNCATE TABLE")?;
         self.ddl_truncate(table)
     }
 
     fn drop_table(&mut self, table: TableId) -> Result<()> {
+        self.shared.refuse_writes("DROP TABLE")?;
         self.ddl_drop_table(table)
     }
 
     fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
+        self.shared.refuse_writes("CREATE INDEX")?;
         self.ddl_create_index(table, index)
     }
 
     fn drop_index(&mut self, oid: Oid) -> Result<()> {
+        self.shared.refuse_writes("DROP INDEX")?;
         self.ddl_drop_index(oid)
     }
 
     fn create_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.shared.refuse_writes("CREATE SEQUENCE")?;
         self.ddl_put_sequence(def, true)
     }
 
     fn alter_sequence(&mut self, def: SequenceDef) -> Result<()> {
+        self.shared.refuse_writes("ALTER SEQUENCE")?;
         self.ddl_put_sequence(def, false)
     }
 
     fn drop_sequence(&mut self, oid: Oid) -> Result<()> {
+        self.shared.refuse_writes("DROP SEQUENCE")?;
         self.ddl_drop_sequence(oid)
     }
 
     fn put_view(&mut self, def: ViewDef) -> Result<()> {
+        self.shared.refuse_writes("CREATE VIEW")?;
         self.ddl_put_view(def)
     }
 
     fn drop_view(&mut self, oid: Oid) -> Result<()> {
+        self.shared.refuse_writes("DROP VIEW")?;
         self.ddl_drop_view(oid)
     }
 
@@ -598,6 +613,7 @@ impl Txn for EngineTxn {
     }
 
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
+        self.shared.refuse_writes("ANALYZE")?;
         self.ddl_set_stats(table, stats)
     }
 
@@ -632,6 +648,7 @@ impl Txn for EngineTxn {
         constraint: &str,
         values: &[Value],
     ) -> Result<bool> {
+        self.shared.refuse_writes("SELECT FOR KEY SHARE")?;
         let entry = self.entry(table)?.clone();
         let def = &entry.def;
         let pk = if def.primary_key_name.as_deref() == Some(constraint) {
@@ -661,6 +678,8 @@ impl Txn for EngineTxn {
     }
 
     fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
+        self.shared
+            .refuse_writes("UPDATE, DELETE or SELECT FOR UPDATE/SHARE")?;
         let snapshot = self.snapshot()?;
         let entry = self.entry(table)?.clone();
         self.lock_table(table, false)?;
@@ -700,6 +719,7 @@ impl Txn for EngineTxn {
         row: Row,
         on_conflict: &OnConflict,
     ) -> Result<InsertOutcome> {
+        self.shared.refuse_writes("INSERT")?;
         let entry = self.entry(table)?.clone();
         if row.len() != entry.def.columns.len() {
             return Err(Error::Internal("row width does not match table".into()));
@@ -743,6 +763,7 @@ impl Txn for EngineTxn {
     }
 
     fn update(&mut self, table: TableId, key: &Key, row: Row) -> Result<Key> {
+        self.shared.refuse_writes("UPDATE")?;
         let entry = self.entry(table)?.clone();
         self.check_write_limit()?;
         self.lock_table(table, false)?;
@@ -764,6 +785,7 @@ impl Txn for EngineTxn {
     }
 
     fn delete(&mut self, table: TableId, key: &Key) -> Result<()> {
+        self.shared.refuse_writes("DELETE")?;
         let entry = self.entry(table)?.clone();
         self.check_write_limit()?;
         self.lock_table(table, false)?;

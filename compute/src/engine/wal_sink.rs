@@ -58,6 +58,20 @@ pub trait WalSink: Send + Sync {
     fn stopping(&self) -> CancellationToken {
         CancellationToken::new()
     }
+    /// Where the WAL stands, for `pg_is_in_recovery()` & co. A primary's sink: its
+    /// durable LSN; a read replica's (`crate::replica::ReplicaWal`) says more.
+    fn replication(&self) -> sql::storage::Replication {
+        sql::storage::Replication {
+            lsn: self.durable_lsn().0,
+            ..Default::default()
+        }
+    }
+    /// Blocks until the WAL up to `lsn` is applied here, at most `timeout`; the LSN
+    /// reached. A primary has applied everything it committed: it answers at once.
+    fn wait_applied(&self, lsn: Lsn, timeout: Duration) -> Result<Lsn, WalError> {
+        let _ = (lsn, timeout);
+        Ok(self.durable_lsn())
+    }
 }
 
 struct MemoryWalState {

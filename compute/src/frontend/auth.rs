@@ -12,6 +12,9 @@
 //! | `trust`  | —              | any            | trust (a warning when not on loopback)    |
 //! | `trust`  | FILE           | any            | refused: contradictory                    |
 //!
+//! Failed password exchanges are answered after a delay that grows per address
+//! ([`super::auth_delay`]), to slow password guessing.
+//!
 //! [`Startup`] is pgwire's startup handler for one connection: it runs the exchange with
 //! pgwire's SCRAM mechanism over the verifiers of [`super::users`], and on success registers
 //! the connection with the [`SessionRegistry`] (see [`super::registry`]). A wrong
@@ -25,6 +28,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::auth_delay::AuthDelay;
 use super::params::{self, Reported, SessionParameters};
 use super::registry::{ConnectionInfo, SessionRegistry, now_us};
 use super::users::Users;
@@ -135,6 +139,8 @@ pub struct Authenticator {
     scram: Option<ScramAuth>,
     /// `--tls-required`: a client without TLS is refused before authenticating.
     tls_required: bool,
+    /// Failed logins by address, to slow password guessing.
+    delay: AuthDelay,
     sessions: Arc<SessionRegistry>,
 }
 
@@ -152,6 +158,7 @@ impl Authenticator {
             driver: AuthDriver::new(SessionParameters),
             scram,
             tls_required,
+            delay: AuthDelay::default(),
             sessions,
         })
     }
@@ -195,6 +202,9 @@ impl Startup {
             AuthOutcome::InProgress => return Ok(()),
             AuthOutcome::Authenticated { final_message, .. } => final_message,
         };
+        if self.shared.scram.is_some() {
+            self.shared.delay.succeeded(client.socket_addr().ip());
+        }
         let user = client
             .metadata()
             .get(METADATA_USER)
@@ -312,6 +322,9 @@ impl StartupHandler for Startup {
                     Ok(outcome) => outcome,
                     Err(PgWireError::InvalidPassword(_)) => {
                         let user = client.metadata().get(METADATA_USER).cloned();
+                        let ip = client.socket_addr().ip();
+                        let wait = self.shared.delay.failed(ip, std::time::Instant::now());
+                        tokio::time::sleep(wait).await;
                         return Err(password_failed(user.as_deref().unwrap_or_default()));
                     }
                     Err(e) => return Err(e),

@@ -39,6 +39,7 @@
 //! - [`copy`] serves the COPY FROM STDIN sub-protocol.
 
 pub mod auth;
+pub mod auth_delay;
 pub mod backend;
 pub mod copy;
 pub mod encode;

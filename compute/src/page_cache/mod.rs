@@ -395,6 +395,41 @@ impl PageCache {
         metrics::DIRTY.set(st.dirty.len() as i64);
     }
 
+    /// A read replica applies `change` of a committed record ending at `end`: the cached
+    /// latest version of the page gets it through `proto::redo::apply` (an image is
+    /// cached whatever was there); a delta to a page not cached is dropped. Either way
+    /// later misses of the key ask the pageserver for a version no older than `end`
+    /// (its last-written LSN), and a fetch in flight for it is asked again. The result
+    /// stays in the clean cache: the pageserver ingests the same committed WAL, so an
+    /// evicted version can always be fetched back. Returns whether the page is cached.
+    pub fn apply_replicated(&self, change: &proto::PageChange, end: Lsn) -> bool {
+        let key = change.key;
+        let mut st = self.lock();
+        st.lwl.set(key, end);
+        st.latest = st.latest.max(end);
+        let base: Box<Page> = match &change.body {
+            proto::PageBody::Image(_) => proto::page::zeroed_page(),
+            _ => match self.clean.get(&(key, LATEST)) {
+                Some(p) => Box::new(*p),
+                None => return false,
+            },
+        };
+        let mut page = base;
+        match proto::redo::apply(&mut page, change, end) {
+            Ok(()) => {
+                self.clean.insert((key, LATEST), Arc::from(page));
+                true
+            }
+            Err(e) => {
+                // The cached version is not the one the change was made against: forget
+                // it, the pageserver rebuilds the page from the same WAL.
+                tracing::warn!(%key, %end, error = %e, "replica redo failed; page evicted");
+                self.clean.invalidate(&(key, LATEST));
+                false
+            }
+        }
+    }
+
     /// The pageserver has ingested up to `lsn`: dirty versions at or below it become clean.
     pub fn note_ingested(&self, lsn: Lsn) {
         let mut st = self.lock();

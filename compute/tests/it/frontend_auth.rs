@@ -113,6 +113,39 @@ async fn a_wrong_password_is_28p01() {
     assert_eq!(one(&alice).await, 1);
 }
 
+/// Guessing gets slower: each failure from the same address waits twice as long as the last
+/// (100, 200, 400, 800 ms), and a successful login forgets them.
+#[tokio::test]
+async fn repeated_failures_are_answered_ever_more_slowly() {
+    let s = server(&[("alice", "correct horse")]).await;
+    let mut took = Vec::new();
+    for _ in 0..4 {
+        let t = std::time::Instant::now();
+        connect(&s, "alice", Some("guess"))
+            .await
+            .expect_err("refused");
+        took.push(t.elapsed());
+    }
+    println!("failures answered after {took:?}");
+    for (i, t) in took.iter().enumerate() {
+        let floor = std::time::Duration::from_millis(100 << i);
+        assert!(
+            *t >= floor,
+            "failure {i} answered after {t:?}, before {floor:?}"
+        );
+    }
+    connect(&s, "alice", Some("correct horse")).await.unwrap();
+    let t = std::time::Instant::now();
+    connect(&s, "alice", Some("guess"))
+        .await
+        .expect_err("refused");
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(800),
+        "a success forgot the failures: {:?}",
+        t.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn an_unknown_user_fails_like_a_wrong_password() {
     let s = server(&[("alice", "correct horse")]).await;

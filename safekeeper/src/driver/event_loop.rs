@@ -114,6 +114,10 @@ impl EventLoop {
         let res = match ev {
             Event::Reply { from, reply } => self.core.on_reply(from, reply),
             Event::WalRead { from, start, wal } => self.core.on_wal_read(from, start, wal),
+            Event::Failed { from, why } => {
+                self.core.on_request_failed(from, why);
+                Ok(())
+            }
         };
         if let Err(e) = res
             && !matches!(e, Error::Fenced { .. })

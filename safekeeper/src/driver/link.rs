@@ -63,6 +63,11 @@ pub(super) enum Event {
         start: Lsn,
         wal: Bytes,
     },
+    /// A unary request or donor read failed (the safekeeper's error, or the RPC's).
+    Failed {
+        from: NodeId,
+        why: String,
+    },
 }
 
 /// Appends waiting for the stream, merged when contiguous.
@@ -368,7 +373,10 @@ impl Link {
                 Ok(ev) => {
                     let _ = events.send(ev);
                 }
-                Err(e) => tracing::debug!(error = %e, "request to safekeeper failed"),
+                Err(e) => {
+                    tracing::debug!(error = %e, "request to safekeeper failed");
+                    let _ = events.send(Event::Failed { from: id, why: e });
+                }
             }
         };
         tokio::spawn(tracing::Instrument::instrument(

@@ -234,6 +234,10 @@ impl WalProposer {
                 cancel.cancel();
                 return Err(Error::ElectionTimeout {
                     ticks: cfg.ticks(cfg.start_timeout),
+                    why: shared.error().map_or_else(
+                        || "no election and TermStart commit within the start timeout".to_string(),
+                        |e| e.to_string(),
+                    ),
                 });
             }
         };

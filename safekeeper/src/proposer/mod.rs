@@ -168,6 +168,9 @@ pub struct Proposer {
     term: Term,
     max_term_seen: Term,
     greets: BTreeMap<NodeId, GreetReply>,
+    /// Why an acceptor refused or failed a request since its last good reply (the
+    /// election timeout reports them).
+    refusals: BTreeMap<NodeId, String>,
     votes: BTreeMap<NodeId, VoteReply>,
     history: Vec<TermSwitch>,
     donor: NodeId,
@@ -202,6 +205,7 @@ impl Proposer {
             term: 0,
             max_term_seen: 0,
             greets: BTreeMap::new(),
+            refusals: BTreeMap::new(),
             votes: BTreeMap::new(),
             history: Vec::new(),
             donor: 0,
@@ -265,6 +269,45 @@ impl Proposer {
     /// The actions produced since the last call, in order.
     pub fn take_actions(&mut self) -> Vec<Action> {
         std::mem::take(&mut self.out)
+    }
+
+    /// A request to `from` failed or was refused (the acceptor's error, or the RPC's): kept
+    /// until its next good reply, for the election timeout's message.
+    pub fn on_request_failed(&mut self, from: NodeId, why: String) {
+        if self.peers.contains_key(&from) && matches!(self.phase, Phase::Greeting | Phase::Voting) {
+            self.refusals.insert(from, why);
+        }
+    }
+
+    /// What an election that timed out was missing, for the error.
+    fn election_stall(&self) -> String {
+        let need = self.majority();
+        let total = self.cfg.acceptors.len();
+        if !self.refusals.is_empty() {
+            let refused: Vec<String> = self
+                .refusals
+                .iter()
+                .map(|(a, why)| format!("acceptor {a}: {why}"))
+                .collect();
+            return format!(
+                "{} of {total} acceptors answered, {need} needed; {}",
+                self.greets.len(),
+                refused.join("; ")
+            );
+        }
+        match self.phase {
+            Phase::Greeting => format!(
+                "{} of {total} acceptors answered the greeting, {need} needed (the others \
+                 are unreachable or slow)",
+                self.greets.len()
+            ),
+            _ => format!(
+                "{} of {total} acceptors granted the vote for term {}, {need} needed \
+                 (a competing proposer may hold a newer term)",
+                self.votes.len(),
+                self.term
+            ),
+        }
     }
 
     fn majority(&self) -> usize {
@@ -332,8 +375,10 @@ impl Proposer {
             Phase::Stopped => {}
             Phase::Greeting | Phase::Voting => {
                 if stale(self.phase_tick, self.now, self.cfg.election_timeout_ticks) {
+                    let why = self.election_stall();
                     self.stop(Error::ElectionTimeout {
                         ticks: self.cfg.election_timeout_ticks,
+                        why,
                     });
                     return;
                 }
@@ -412,11 +457,15 @@ impl Proposer {
             return Ok(());
         }
         if r.timeline_start_lsn != self.cfg.timeline_start_lsn {
-            return Err(Error::InvalidRequest(format!(
-                "acceptor {from} has the timeline starting at {}",
-                r.timeline_start_lsn
-            )));
+            let why = format!(
+                "acceptor {from} has the timeline starting at {}, but this proposer was \
+                 started for a timeline starting at {} (a branch starts at its branch point)",
+                r.timeline_start_lsn, self.cfg.timeline_start_lsn
+            );
+            self.refusals.insert(from, why.clone());
+            return Err(Error::InvalidRequest(why));
         }
+        self.refusals.remove(&from);
         self.greets.insert(from, r);
         if self.greets.len() >= self.majority() {
             self.term = self.max_term_seen + 1;

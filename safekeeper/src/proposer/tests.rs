@@ -89,9 +89,14 @@ impl Harness {
                             continue;
                         }
                         let node = self.nodes.get_mut(&to).unwrap();
-                        let out = node.core.step(request).expect("acceptor step");
-                        node.apply(out.actions);
-                        let _ = p.on_reply(to, out.reply);
+                        match node.core.step(request) {
+                            Ok(out) => {
+                                node.apply(out.actions);
+                                let _ = p.on_reply(to, out.reply);
+                            }
+                            // A real safekeeper answers with an error status.
+                            Err(e) => p.on_request_failed(to, e.to_string()),
+                        }
                     }
                     Action::ReadWal {
                         from,
@@ -337,7 +342,33 @@ fn an_election_without_a_majority_times_out() {
         h.run(&mut p);
     }
     assert_eq!(p.phase(), Phase::Stopped);
-    assert!(matches!(p.error(), Some(Error::ElectionTimeout { .. })));
+    let Some(Error::ElectionTimeout { why, .. }) = p.error() else {
+        panic!("expected an election timeout, got {:?}", p.error());
+    };
+    assert!(why.contains("1 of 3 acceptors answered"), "{why}");
+}
+
+/// A compute started on a branch with the root's start LSN: every acceptor refuses the
+/// greeting, and the timeout says so (it once said only "within 250 ticks").
+#[test]
+fn an_election_with_the_wrong_timeline_start_says_why() {
+    let mut h = Harness::new();
+    let mut cfg = ProposerConfig::new(100, vec![1, 2, 3], Lsn(START.0 + 0x100));
+    cfg.max_append_bytes = 1;
+    let mut p = Proposer::new(cfg);
+    for _ in 0..40 {
+        p.tick(0);
+        h.run(&mut p);
+    }
+    assert_eq!(p.phase(), Phase::Stopped);
+    let Some(Error::ElectionTimeout { why, .. }) = p.error() else {
+        panic!("expected an election timeout, got {:?}", p.error());
+    };
+    assert!(why.contains("0 of 3 acceptors answered"), "{why}");
+    assert!(
+        why.contains("acceptor 1: invalid request: proposer 100 says the timeline starts at 0/1100, this acceptor has it at 0/1000"),
+        "{why}"
+    );
 }
 
 /// A record of `n` small frames (readers accept any frame size up to the

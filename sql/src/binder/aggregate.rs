@@ -65,6 +65,8 @@ pub fn resolve_aggregate(
     let same = |t: T| vec![t];
     let exact = |t: &T| t.is_integer() || matches!(t, T::Numeric(_));
     let num = T::Numeric(None);
+    // An unknown literal given to an `any` parameter is text.
+    let known = |t: T| if t == T::Unknown { T::Text } else { t };
     Ok(match (name, types) {
         ("count", [t]) => (AggFunc::Count, T::Int8, same(*t)),
         ("sum", [t]) if matches!(t, T::Int2 | T::Int4) => (AggFunc::SumInt, T::Int8, same(*t)),
@@ -96,6 +98,13 @@ pub fn resolve_aggregate(
             };
             (f, *t, same(*t))
         }
+        ("jsonb_agg", [t]) => (AggFunc::JsonbAgg, T::Jsonb, same(known(*t))),
+        ("json_agg", [t]) => (AggFunc::JsonAgg, T::Json, same(known(*t))),
+        ("jsonb_object_agg", [k, v]) => (
+            AggFunc::JsonbObjectAgg,
+            T::Jsonb,
+            vec![known(*k), known(*v)],
+        ),
         ("string_agg", [a, b]) if a.is_string() && b.is_string() => {
             (AggFunc::StringAgg, T::Text, vec![T::Text, T::Text])
         }

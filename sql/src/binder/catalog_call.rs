@@ -94,7 +94,7 @@ impl Binder {
             }
             let (x, t) = self.bind_expr(e, ctx)?;
             let want = match (func, i) {
-                (CatalogFn::SetVal, 1) => DataType::Int8,
+                (CatalogFn::SetVal, 1) | (CatalogFn::WaitLsn, 1) => DataType::Int8,
                 (CatalogFn::SetVal, 2) | (CatalogFn::CurrentSchemas, 0) => DataType::Bool,
                 _ => DataType::Text,
             };

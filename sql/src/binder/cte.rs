@@ -239,6 +239,8 @@ impl Binder {
                     name: n,
                     data_type: *t,
                     qualified_only: false,
+                    schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };

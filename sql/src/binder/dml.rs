@@ -376,6 +376,8 @@ impl Binder {
                     both.columns.push(ScopeColumn {
                         table: Some("excluded".into()),
                         qualified_only: true,
+                        schema: None,
+                        whole_row: false,
                         ..c.clone()
                     });
                 }

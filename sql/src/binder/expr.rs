@@ -229,6 +229,18 @@ impl Binder {
             },
             E::CompoundIdentifier(parts) => match parts.as_slice() {
                 [t, c] => self.resolve_column(ctx.scope, Some(&ident(t)), &ident(c))?,
+                [s, t, c] => {
+                    self.resolve_schema_column(ctx.scope, &ident(s), &ident(t), &ident(c))?
+                }
+                [d, s, t, c] => {
+                    let db = crate::env::with(|env| env.session.database.clone());
+                    if ident(d) != db {
+                        return Err(Error::unsupported(format!(
+                            "cross-database references are not implemented: {e}"
+                        )));
+                    }
+                    self.resolve_schema_column(ctx.scope, &ident(s), &ident(t), &ident(c))?
+                }
                 _ => {
                     return Err(Error::unsupported(format!(
                         "qualified name {e} is not supported"

@@ -218,6 +218,8 @@ impl Binder {
                 name: name.clone(),
                 data_type: *t,
                 qualified_only: false,
+                schema: None,
+                whole_row: false,
             });
         }
         for (i, c) in ls.columns.iter().enumerate() {
@@ -236,11 +238,15 @@ impl Binder {
             exprs.push(Expr::Column(li));
             scope.columns.push(ScopeColumn {
                 qualified_only: true,
+                schema: None,
+                whole_row: false,
                 ..ls.columns[li].clone()
             });
             exprs.push(Expr::Column(lw + ri));
             scope.columns.push(ScopeColumn {
                 qualified_only: true,
+                schema: None,
+                whole_row: false,
                 ..rs.columns[ri].clone()
             });
         }
@@ -364,8 +370,30 @@ impl Binder {
         name: &ast::ObjectName,
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Scope)> {
+        let found = self.resolve_relation(name)?;
+        let schema = match &found {
+            FromRelation::Table(t) => t.schema,
+            FromRelation::View(v) => v.schema,
+            FromRelation::Sequence(s) => s.schema,
+            FromRelation::System(t) => t.schema,
+        };
+        let (plan, mut scope) = self.bind_found_relation(found, alias)?;
+        if alias.is_none() {
+            let schema = self.catalog.schema_name(schema);
+            for c in &mut scope.columns {
+                c.schema = Some(schema.clone());
+            }
+        }
+        Ok((plan, scope))
+    }
+
+    fn bind_found_relation(
+        &mut self,
+        found: FromRelation,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Plan, Scope)> {
         let alias_name = alias.map(|a| ident(&a.name));
-        match self.resolve_relation(name)? {
+        match found {
             FromRelation::Table(table) => {
                 let mut scope = Scope::of_table(&table, alias_name.as_deref());
                 rename_columns(&mut scope, alias);
@@ -431,6 +459,8 @@ impl Binder {
                         .unwrap_or_else(|| c.name.clone()),
                     data_type: c.data_type,
                     qualified_only: false,
+                    schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };
@@ -507,6 +537,8 @@ impl Binder {
                 name: column,
                 data_type: ty,
                 qualified_only: false,
+                schema: None,
+                whole_row: false,
             }],
         };
         let mut it = exprs.into_iter();
@@ -535,9 +567,16 @@ impl Binder {
         };
         self.begin_set_functions(Some(0));
         let mut types = Vec::new();
+        // Columns named by the function rather than by the alias or the function's name.
+        let mut fixed_names: Vec<Option<&'static str>> = Vec::new();
         for args in calls {
-            match self.bind_set_call(fname, args) {
-                Ok((_, t)) => types.push(t),
+            match self.bind_from_set_call(fname, args) {
+                Ok(cols) => {
+                    for (t, n) in cols {
+                        types.push(t);
+                        fixed_names.push(n);
+                    }
+                }
                 Err(e) => {
                     self.end_set_functions();
                     return Err(e);
@@ -563,6 +602,7 @@ impl Binder {
                 name: alias
                     .and_then(|a| a.columns.get(i))
                     .map(|c| ident(&c.name))
+                    .or_else(|| fixed_names.get(i).copied().flatten().map(str::to_string))
                     .unwrap_or_else(|| {
                         if alias.is_some() && single {
                             table.clone()
@@ -572,6 +612,8 @@ impl Binder {
                     }),
                 data_type,
                 qualified_only: false,
+                schema: None,
+                whole_row: single && alias.is_some(),
             })
             .collect();
         let plan = Plan::ProjectSet {
@@ -581,6 +623,35 @@ impl Binder {
             functions,
         };
         Ok((plan, Scope { columns }))
+    }
+}
+
+impl Binder {
+    /// One set-returning call in FROM: its columns' types and fixed names. `jsonb_each` is
+    /// two calls in lockstep (`key`, `value`); `jsonb_array_elements`' column is `value`.
+    fn bind_from_set_call(
+        &mut self,
+        fname: &str,
+        args: Vec<(Expr, DataType)>,
+    ) -> Result<Vec<(DataType, Option<&'static str>)>> {
+        use crate::expr::jsonb_fns::JsonbSet;
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        match SetFn::resolve(fname, &types).transpose()? {
+            Some((SetFn::Jsonb(JsonbSet::EachRecord { text }), params, _)) => {
+                let mut cols = Vec::new();
+                let json = params.first() == Some(&DataType::Json);
+                for (f, name, ret) in JsonbSet::each_columns(text, json) {
+                    self.push_set_call(fname, SetFn::Jsonb(f), &params, args.clone(), ret)?;
+                    cols.push((ret, Some(name)));
+                }
+                Ok(cols)
+            }
+            Some((SetFn::Jsonb(f), params, ret)) => {
+                self.push_set_call(fname, SetFn::Jsonb(f), &params, args, ret)?;
+                Ok(vec![(ret, f.column_name())])
+            }
+            _ => Ok(vec![(self.bind_set_call(fname, args)?.1, None)]),
+        }
     }
 }
 
@@ -594,6 +665,8 @@ fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
                 name: n.clone(),
                 data_type: *t,
                 qualified_only: false,
+                schema: None,
+                whole_row: false,
             })
             .collect(),
     }

@@ -103,6 +103,12 @@ pub struct ScopeColumn {
     pub data_type: DataType,
     /// Only reachable with its qualifier (e.g. `excluded.x` in ON CONFLICT DO UPDATE).
     pub qualified_only: bool,
+    /// The schema of an unaliased relation in FROM, so `schema.table.column` finds it
+    /// (an alias hides the relation's name, as in PostgreSQL).
+    pub schema: Option<String>,
+    /// The only column of a function in FROM that returns a scalar: its table name alone
+    /// also refers to it (PostgreSQL's whole-row reference to such a function is its value).
+    pub whole_row: bool,
 }
 
 /// The columns an expression can reference, by position in the input row.
@@ -124,6 +130,8 @@ impl Scope {
                     name: c.name.clone(),
                     data_type: c.data_type,
                     qualified_only: false,
+                    schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         }
@@ -135,8 +143,22 @@ impl Scope {
         qualifier: Option<&str>,
         name: &str,
     ) -> Result<(crate::expr::Expr, DataType)> {
+        self.resolve_in(None, qualifier, name)
+    }
+
+    /// Resolves `[[schema.]qualifier.]name`: with a schema, only the columns of an unaliased
+    /// relation of that schema match.
+    pub fn resolve_in(
+        &self,
+        schema: Option<&str>,
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(crate::expr::Expr, DataType)> {
         let mut found = None;
         for (i, c) in self.columns.iter().enumerate() {
+            if schema.is_some() && c.schema.as_deref() != schema {
+                continue;
+            }
             let ok = match qualifier {
                 Some(q) => c.table.as_deref() == Some(q) && c.name == name,
                 None => !c.qualified_only && c.name == name,
@@ -148,8 +170,23 @@ impl Scope {
                 found = Some((crate::expr::Expr::Column(i), c.data_type));
             }
         }
+        if found.is_none() && qualifier.is_none() && schema.is_none() {
+            let mut whole = self
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.whole_row && c.table.as_deref() == Some(name));
+            if let (Some((i, c)), None) = (whole.next(), whole.next()) {
+                found = Some((crate::expr::Expr::Column(i), c.data_type));
+            }
+        }
         found.ok_or_else(|| match qualifier {
-            Some(q) if !self.columns.iter().any(|c| c.table.as_deref() == Some(q)) => {
+            Some(q)
+                if !self.columns.iter().any(|c| {
+                    c.table.as_deref() == Some(q)
+                        && (schema.is_none() || c.schema.as_deref() == schema)
+                }) =>
+            {
                 Error::MissingFromEntry(q.to_string())
             }
             Some(q) => Error::UndefinedColumn(format!("{q}.{name}")),

@@ -132,6 +132,8 @@ impl Binder {
                     name: c.name.clone(),
                     data_type: resolved(c.data_type),
                     qualified_only: false,
+                    schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };

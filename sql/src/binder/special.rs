@@ -79,9 +79,21 @@ impl Binder {
         let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
         let (f, params, ret) = SetFn::resolve(name, &types)
             .unwrap_or_else(|| Err(crate::expr::functions_undefined(name, &types)))?;
+        self.push_set_call(name, f, &params, args, ret)
+    }
+
+    /// Adds the resolved set-returning call `f` to the current select list's `ProjectSet`.
+    pub(super) fn push_set_call(
+        &mut self,
+        name: &str,
+        f: SetFn,
+        params: &[DataType],
+        args: Vec<(Expr, DataType)>,
+        ret: DataType,
+    ) -> Result<(Expr, DataType)> {
         let args = args
             .into_iter()
-            .zip(&params)
+            .zip(params)
             .map(|((e, t), want)| self.coerce(e, t, *want))
             .collect::<Result<Vec<_>>>()?;
         let Some(Some(collector)) = self.set_functions.last_mut() else {
@@ -207,6 +219,49 @@ impl Binder {
     }
 
     /// `a[i]`, `a[i][j]`, `a[lo:hi]`.
+    /// `j[a][b]...` on jsonb: the path `#>` follows, each subscript as text (an integer
+    /// one selects an array element, as PostgreSQL's jsonb subscripting does).
+    fn bind_jsonb_subscripts(
+        &mut self,
+        x: Expr,
+        chain: &[ast::AccessExpr],
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        use crate::expr::jsonb_fns::JsonbFn;
+        let mut args = vec![x];
+        for a in chain {
+            let e = match a {
+                ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => index,
+                ast::AccessExpr::Subscript(_) => {
+                    return Err(Error::DatatypeMismatch(
+                        "jsonb subscript does not support slices".into(),
+                    ));
+                }
+                ast::AccessExpr::Dot(_) => {
+                    return Err(Error::unsupported("field selection is not supported yet"));
+                }
+            };
+            let (ix, it) = self.bind_expr(e, ctx)?;
+            if !(it.is_integer() || it.is_string()) {
+                return Err(Error::DatatypeMismatch(format!(
+                    "subscript type {} is not supported",
+                    it.name()
+                )));
+            }
+            args.push(Expr::Cast {
+                expr: Box::new(ix),
+                from: it,
+                to: DataType::Text,
+                explicit: true,
+            });
+        }
+        let f = JsonbFn::Path {
+            text: false,
+            variadic: true,
+        };
+        Ok((Expr::Call(Function::Jsonb(f), args), DataType::Jsonb))
+    }
+
     fn bind_subscripts(
         &mut self,
         root: &ast::Expr,
@@ -215,6 +270,9 @@ impl Binder {
     ) -> Result<(Expr, DataType)> {
         use crate::expr::array_fns::ArrayFn;
         let (x, t) = self.bind_expr(root, ctx)?;
+        if t == DataType::Jsonb {
+            return self.bind_jsonb_subscripts(x, chain, ctx);
+        }
         let Some(elem) = t.elem() else {
             return Err(Error::DatatypeMismatch(format!(
                 "cannot subscript type {} because it does not support subscripting",

@@ -89,7 +89,28 @@ impl Binder {
         qualifier: Option<&str>,
         name: &str,
     ) -> Result<(Expr, DataType)> {
-        let local = scope.resolve(qualifier, name);
+        self.resolve_column_in(scope, None, qualifier, name)
+    }
+
+    /// `schema.table.column`: a column of an unaliased relation of that schema.
+    pub(super) fn resolve_schema_column(
+        &mut self,
+        scope: &Scope,
+        schema: &str,
+        table: &str,
+        name: &str,
+    ) -> Result<(Expr, DataType)> {
+        self.resolve_column_in(scope, Some(schema), Some(table), name)
+    }
+
+    fn resolve_column_in(
+        &mut self,
+        scope: &Scope,
+        schema: Option<&str>,
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Result<(Expr, DataType)> {
+        let local = scope.resolve_in(schema, qualifier, name);
         let look_outward = |r: &Result<(Expr, DataType)>| match r {
             Err(Error::MissingFromEntry(_)) => true,
             Err(Error::UndefinedColumn(_)) => qualifier.is_none(),
@@ -99,7 +120,7 @@ impl Binder {
             return local;
         }
         for level in (0..self.outer.len()).rev() {
-            let found = self.outer[level].scope.resolve(qualifier, name);
+            let found = self.outer[level].scope.resolve_in(schema, qualifier, name);
             if look_outward(&found) {
                 continue;
             }

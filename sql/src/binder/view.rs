@@ -55,6 +55,8 @@ impl Binder {
                         .unwrap_or_else(|| c.name.clone()),
                     data_type: c.data_type,
                     qualified_only: false,
+                    schema: None,
+                    whole_row: false,
                 })
                 .collect(),
         };

@@ -29,6 +29,9 @@ pub const AGGREGATES: &[&str] = &[
     "var_samp",
     "var_pop",
     "array_agg",
+    "jsonb_agg",
+    "jsonb_object_agg",
+    "json_agg",
 ];
 
 /// The function's unqualified name, folded.

@@ -39,6 +39,12 @@ pub enum Accumulator {
     },
     /// `array_agg`: every input, NULLs included.
     Items(Vec<Value>),
+    /// `jsonb_agg`'s elements.
+    JsonbItems(Vec<crate::types::Jsonb>),
+    /// `jsonb_object_agg`'s pairs, in input order.
+    JsonbPairs(Vec<(String, crate::types::Jsonb)>),
+    /// `json_agg`'s elements, as json text.
+    JsonItems(Vec<String>),
 }
 
 impl Accumulator {
@@ -68,6 +74,9 @@ impl Accumulator {
                 count: 0,
             },
             AggFunc::ArrayAgg => Accumulator::Items(Vec::new()),
+            AggFunc::JsonbAgg => Accumulator::JsonbItems(Vec::new()),
+            AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
+            AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new()),
         }
     }
 
@@ -92,6 +101,25 @@ impl Accumulator {
             items.push(v.clone());
             return Ok(());
         }
+        use crate::types::jsonb_edit;
+        if let Accumulator::JsonbItems(items) = self {
+            items.push(jsonb_edit::from_value(v)?);
+            return Ok(());
+        }
+        if let Accumulator::JsonItems(items) = self {
+            items.push(jsonb_edit::json_text(v)?);
+            return Ok(());
+        }
+        if let Accumulator::JsonbPairs(pairs) = self {
+            if v.is_null() {
+                return Err(Error::InvalidParameterValue(
+                    "field name must not be null".into(),
+                ));
+            }
+            let value = args.get(1).unwrap_or(&Value::Null);
+            pairs.push((jsonb_edit::key_text(v, 1)?, jsonb_edit::from_value(value)?));
+            return Ok(());
+        }
         if v.is_null() {
             return Ok(());
         }
@@ -109,7 +137,10 @@ impl Accumulator {
                     }
                 });
             }
-            Accumulator::Items(_) => {}
+            Accumulator::Items(_)
+            | Accumulator::JsonbItems(_)
+            | Accumulator::JsonbPairs(_)
+            | Accumulator::JsonItems(_) => {}
             Accumulator::Count(n) => *n += 1,
             Accumulator::SumInt(s) => {
                 let i = int_arg(v)?;
@@ -209,6 +240,16 @@ impl Accumulator {
                 }
                 (_, Some(s)) => s.clone(),
             },
+            Accumulator::JsonbItems(items) if items.is_empty() => Value::Null,
+            Accumulator::JsonbItems(items) => {
+                Value::Jsonb(Box::new(crate::types::Jsonb::Array(items.clone())))
+            }
+            Accumulator::JsonItems(items) if items.is_empty() => Value::Null,
+            Accumulator::JsonItems(items) => Value::Json(format!("[{}]", items.join(", "))),
+            Accumulator::JsonbPairs(pairs) if pairs.is_empty() => Value::Null,
+            Accumulator::JsonbPairs(pairs) => {
+                Value::Jsonb(Box::new(crate::types::Jsonb::object(pairs.clone())))
+            }
             Accumulator::Items(items) if items.is_empty() => Value::Null,
             Accumulator::Items(items) => {
                 let nested = matches!(items.first(), Some(Value::Array(_)));
@@ -293,9 +334,12 @@ impl CallState {
     }
 }
 
-/// Whether NULL inputs are ignored (all aggregates but `array_agg`).
+/// Whether NULL inputs are ignored (all aggregates but `array_agg` and the jsonb ones).
 fn skips_nulls(func: AggFunc) -> bool {
-    func != AggFunc::ArrayAgg
+    !matches!(
+        func,
+        AggFunc::ArrayAgg | AggFunc::JsonbAgg | AggFunc::JsonbObjectAgg | AggFunc::JsonAgg
+    )
 }
 
 /// Compares two rows of key values by ORDER BY keys.

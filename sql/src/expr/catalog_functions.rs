@@ -9,7 +9,7 @@
 //! runs.
 
 use crate::env;
-use crate::storage::{Catalog, Oid, SequenceDef};
+use crate::storage::{Catalog, Oid, SequenceDef, format_lsn, parse_lsn};
 use crate::types::oid::ObjectLookup;
 use crate::{Error, Result, Value};
 
@@ -24,7 +24,21 @@ pub enum CatalogFn {
     CurrentSchema,
     /// `current_schemas(include_implicit)`, as text in array syntax.
     CurrentSchemas,
+    /// `pg_is_in_recovery()`: true on a read replica.
+    IsInRecovery,
+    /// `pg_current_wal_lsn()`: a primary's durable WAL end (55000 on a replica).
+    CurrentWalLsn,
+    /// `pg_last_wal_replay_lsn()`: a replica's applied LSN (NULL on a primary).
+    LastReplayLsn,
+    /// `pg_last_wal_receive_lsn()`: the commit LSN a replica's WAL source reported.
+    LastReceiveLsn,
+    /// `strata_wait_lsn(lsn [, timeout_ms])`: waits until the server has applied `lsn`
+    /// (read-your-writes on a replica) and returns the LSN reached.
+    WaitLsn,
 }
+
+/// How long `strata_wait_lsn` waits without a timeout argument.
+pub const DEFAULT_WAIT_LSN_MS: u64 = 10_000;
 
 pub use super::functions::format::quote_ident;
 
@@ -153,6 +167,11 @@ impl CatalogFn {
             ("lastval", 0) => (CatalogFn::LastVal, T::Int8),
             ("current_schema", 0) => (CatalogFn::CurrentSchema, T::Name),
             ("current_schemas", 1) => (CatalogFn::CurrentSchemas, T::Text),
+            ("pg_is_in_recovery", 0) => (CatalogFn::IsInRecovery, T::Bool),
+            ("pg_current_wal_lsn", 0) => (CatalogFn::CurrentWalLsn, T::Text),
+            ("pg_last_wal_replay_lsn", 0) => (CatalogFn::LastReplayLsn, T::Text),
+            ("pg_last_wal_receive_lsn", 0) => (CatalogFn::LastReceiveLsn, T::Text),
+            ("strata_wait_lsn", 1 | 2) => (CatalogFn::WaitLsn, T::Text),
             _ => return None,
         })
     }
@@ -218,6 +237,56 @@ impl CatalogFn {
                     env.sequence_values().values.insert(seq.oid, v);
                 }
                 Value::Int(v)
+            }
+            CatalogFn::IsInRecovery => Value::Bool(env.services.replication().in_recovery),
+            CatalogFn::CurrentWalLsn => {
+                let r = env.services.replication();
+                if r.in_recovery {
+                    return Err(Error::ObjectNotInPrerequisiteState(
+                        "recovery is in progress (this is a read replica: \
+                         pg_last_wal_replay_lsn() tells how far it has applied the WAL)"
+                            .into(),
+                    ));
+                }
+                Value::Text(format_lsn(r.lsn))
+            }
+            CatalogFn::LastReplayLsn => {
+                let r = env.services.replication();
+                if !r.in_recovery {
+                    return Ok(Value::Null);
+                }
+                Value::Text(format_lsn(r.lsn))
+            }
+            CatalogFn::LastReceiveLsn => {
+                let r = env.services.replication();
+                if !r.in_recovery {
+                    return Ok(Value::Null);
+                }
+                Value::Text(format_lsn(r.received_lsn))
+            }
+            CatalogFn::WaitLsn => {
+                let text = match &args[0] {
+                    Value::Text(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                let lsn = parse_lsn(&text).ok_or_else(|| {
+                    Error::InvalidTextRepresentation(format!(
+                        "invalid input syntax for type pg_lsn: \"{text}\""
+                    ))
+                })?;
+                let ms = match args.get(1) {
+                    Some(Value::Int(ms)) if *ms >= 0 => *ms as u64,
+                    Some(Value::Int(_)) => {
+                        return Err(Error::InvalidParameterValue(
+                            "strata_wait_lsn: the timeout must not be negative".into(),
+                        ));
+                    }
+                    _ => DEFAULT_WAIT_LSN_MS,
+                };
+                let reached = env
+                    .services
+                    .wait_for_lsn(lsn, std::time::Duration::from_millis(ms))?;
+                Value::Text(format_lsn(reached))
             }
             CatalogFn::CurrentSchema => match crate::binder::creation_schema(&env.search_path) {
                 Ok(s) => Value::Text(env.catalog.schema_name(s)),

@@ -15,6 +15,7 @@ pub mod bytea_fns;
 pub mod catalog_functions;
 pub mod datetime_fns;
 pub mod functions;
+pub mod jsonb_fns;
 mod like;
 pub mod numeric_fns;
 pub mod operators;

@@ -1,7 +1,7 @@
 //! Binary operators on types other than plain numbers, resolved to function calls:
 //! PostgreSQL implements every operator as a function, and so does Strata for the ones whose
 //! operands have different types (`date + integer`, `timestamp - interval`,
-//! `jsonb -> text`, `anyarray @> anyarray`, ...). Same-typed arithmetic on numbers stays
+//! `jsonb -> text` ([`super::jsonb_fns`]), `anyarray @> anyarray`, ...). Same-typed arithmetic on numbers stays
 //! [`super::Expr::Arith`] (it carries its overflow width).
 //!
 //! [`resolve`] returns `None` when the operator is not one of these, so the caller falls
@@ -13,7 +13,8 @@ use crate::types::DataType;
 
 /// Resolves `left sym right` to a function call, if it is one of this module's operators.
 pub fn resolve(sym: &str, left: DataType, right: DataType) -> Option<Result<Resolved>> {
-    super::datetime_fns::resolve_operator(sym, left, right)
+    super::jsonb_fns::JsonbFn::resolve_operator(sym, left, right)
+        .or_else(|| super::datetime_fns::resolve_operator(sym, left, right))
         .or_else(|| super::numeric_fns::resolve_operator(sym, left, right))
         .or_else(|| super::bytea_fns::ByteaFn::resolve_operator(sym, left, right))
         .or_else(|| super::array_fns::ArrayFn::resolve_operator(sym, left, right))

@@ -1,5 +1,5 @@
-//! Set-returning functions: `unnest(array)` and `generate_series` over integers, numerics
-//! and timestamps. They appear in FROM and in the select list (where several of them run in
+//! Set-returning functions: `unnest(array)`, `generate_series` over integers, numerics
+//! and timestamps, and the jsonb ones ([`super::jsonb_fns::JsonbSet`]). They appear in FROM and in the select list (where several of them run in
 //! lockstep, the shorter ones padded with NULLs, as PostgreSQL 10+ does); the
 //! [`crate::executor::ProjectSet`] operator drives them.
 
@@ -12,6 +12,10 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SetFn {
     Unnest,
+    /// `unnest(int2vector | oidvector)`.
+    UnnestVector,
+    /// `generate_subscripts(array, dim [, reverse])`; `true` for a vector (subscripts from 0).
+    Subscripts(bool),
     /// `generate_series` over integers of this type.
     SeriesInt(DataType),
     SeriesNumeric,
@@ -23,10 +27,26 @@ pub enum SetFn {
     /// `WITH ORDINALITY`'s row number: counts the rows of the other functions of its
     /// `ProjectSet` without extending them.
     Ordinality,
+    Jsonb(super::jsonb_fns::JsonbSet),
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 3] = ["unnest", "generate_series", "pg_partition_ancestors"];
+pub const NAMES: [&str; 14] = [
+    "unnest",
+    "generate_subscripts",
+    "generate_series",
+    "pg_partition_ancestors",
+    "jsonb_each",
+    "jsonb_each_text",
+    "jsonb_array_elements",
+    "jsonb_array_elements_text",
+    "jsonb_object_keys",
+    "json_each",
+    "json_each_text",
+    "json_array_elements",
+    "json_array_elements_text",
+    "json_object_keys",
+];
 
 impl SetFn {
     /// Resolves a set-returning call: the function, its argument types, its row type.
@@ -35,12 +55,34 @@ impl SetFn {
         args: &[DataType],
     ) -> Option<Result<(SetFn, Vec<DataType>, DataType)>> {
         use DataType as T;
+        if let Some(r) = super::jsonb_fns::JsonbSet::resolve(name, args) {
+            return Some(r.map(|(f, arg, ret)| (SetFn::Jsonb(f), vec![arg], ret)));
+        }
         match name {
             "unnest" => Some(match args {
                 [DataType::Array(e)] => Ok((SetFn::Unnest, args.to_vec(), e.get())),
+                [v @ (T::Int2Vector | T::OidVector)] => Ok((
+                    SetFn::UnnestVector,
+                    args.to_vec(),
+                    crate::types::vector::elem(*v).unwrap_or(T::Int2),
+                )),
                 [DataType::Unknown] => Err(Error::UndefinedFunction(
                     "function unnest(unknown) is not unique".into(),
                 )),
+                _ => Err(super::functions::undefined(name, args)),
+            }),
+            "generate_subscripts" => Some(match args {
+                [a, d] | [a, d, _] if d.is_integer() || *d == T::Unknown => {
+                    let vector = matches!(a, T::Int2Vector | T::OidVector);
+                    if !vector && !matches!(a, T::Array(_)) {
+                        return Some(Err(super::functions::undefined(name, args)));
+                    }
+                    let mut params = vec![*a, T::Int4];
+                    if args.len() == 3 {
+                        params.push(T::Bool);
+                    }
+                    Ok((SetFn::Subscripts(vector), params, T::Int4))
+                }
                 _ => Err(super::functions::undefined(name, args)),
             }),
             "pg_partition_ancestors" => Some(match args {
@@ -88,11 +130,42 @@ impl SetFn {
         let mut next = || args.next().unwrap_or(Value::Null);
         Ok(match self {
             SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
+            SetFn::Jsonb(f) => SetIter::Items(f.rows(next())?.into_iter()),
             SetFn::Ordinality => SetIter::Int {
                 next: Some(1),
                 stop: i64::MAX,
                 step: 1,
             },
+            SetFn::UnnestVector => {
+                SetIter::Items(crate::types::vector::items(&next())?.into_iter())
+            }
+            SetFn::Subscripts(vector) => {
+                let (a, dim) = (next(), next());
+                let reverse = matches!(next(), Value::Bool(true));
+                let (lower, len) = match (a, vector) {
+                    (v, true) => (0, crate::types::vector::items(&v)?.len() as i64),
+                    (Value::Array(a), false) => match dim {
+                        Value::Int(d) if d >= 1 && (d as usize) <= a.dims.len() => {
+                            let d = &a.dims[d as usize - 1];
+                            (i64::from(d.lower), i64::from(d.len))
+                        }
+                        _ => (0, 0),
+                    },
+                    (other, _) => {
+                        return Err(Error::Internal(format!("generate_subscripts of {other:?}")));
+                    }
+                };
+                let len = if *vector && !matches!(dim, Value::Int(1)) {
+                    0
+                } else {
+                    len
+                };
+                let mut subs: Vec<Value> = (lower..lower + len).map(Value::Int).collect();
+                if reverse {
+                    subs.reverse();
+                }
+                SetIter::Items(subs.into_iter())
+            }
             SetFn::Unnest => match next() {
                 Value::Array(a) => SetIter::Items(a.items.into_iter()),
                 other => return Err(Error::Internal(format!("unnest of {other:?}"))),

@@ -255,6 +255,9 @@ pub fn names(p: &Plan) -> Vec<String> {
                     AggFunc::Min => "min",
                     AggFunc::Max => "max",
                     AggFunc::StringAgg => "string_agg",
+                    AggFunc::JsonbAgg => "jsonb_agg",
+                    AggFunc::JsonbObjectAgg => "jsonb_object_agg",
+                    AggFunc::JsonAgg => "json_agg",
                     AggFunc::BoolAnd => "bool_and",
                     AggFunc::BoolOr => "bool_or",
                     _ => "agg",
@@ -274,9 +277,11 @@ pub fn names(p: &Plan) -> Vec<String> {
         Plan::ProjectSet { input, functions } => {
             let mut v = names(input);
             v.extend(functions.iter().map(|(f, _)| match f {
-                SetFn::Unnest => "unnest".to_string(),
+                SetFn::Unnest | SetFn::UnnestVector => "unnest".to_string(),
+                SetFn::Subscripts(_) => "generate_subscripts".to_string(),
                 SetFn::PartitionAncestors => "pg_partition_ancestors".to_string(),
                 SetFn::Ordinality => "ordinality".to_string(),
+                SetFn::Jsonb(f) => f.name().to_string(),
                 _ => "generate_series".to_string(),
             }));
             v

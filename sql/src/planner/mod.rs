@@ -69,6 +69,13 @@ pub enum AggFunc {
     Max,
     /// `string_agg(value, delimiter)`.
     StringAgg,
+    /// `jsonb_agg(x)`: every input (NULL as JSON null) as a jsonb array.
+    JsonbAgg,
+    /// `jsonb_object_agg(key, value)`: a jsonb object (NULL values as JSON null, a NULL key
+    /// is an error, a later duplicate key wins).
+    JsonbObjectAgg,
+    /// `json_agg(x)`: `json` text `[a, b]`.
+    JsonAgg,
     /// `bool_and` / `every`.
     BoolAnd,
     BoolOr,

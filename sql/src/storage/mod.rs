@@ -225,6 +225,57 @@ pub trait Services: Send + Sync {
     /// The size in bytes of the relation (table or index) with OID `oid` in its latest
     /// committed state, `None` if there is no such stored relation.
     fn relation_size(&self, oid: Oid) -> Option<u64>;
+
+    /// Where this server's WAL stands (`pg_is_in_recovery()`, `pg_current_wal_lsn()`,
+    /// `pg_last_wal_replay_lsn()`, `strata_replication_status`). The default is a primary
+    /// that knows no LSN (the in-memory reference storage).
+    fn replication(&self) -> Replication {
+        Replication::default()
+    }
+
+    /// Blocks until this server has applied the WAL up to `lsn` (a read replica; a primary
+    /// has everything it committed), at most `timeout`; returns the LSN reached. Past the
+    /// timeout: 55000 naming both LSNs.
+    fn wait_for_lsn(&self, lsn: u64, timeout: std::time::Duration) -> Result<u64> {
+        let _ = timeout;
+        Ok(self.replication().lsn.max(lsn))
+    }
+}
+
+/// A server's replication state ([`Services::replication`]). LSNs are byte positions in
+/// the timeline's WAL (0: unknown), printed as PostgreSQL prints `pg_lsn` ([`format_lsn`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Replication {
+    /// `true` on a read replica (PostgreSQL's "in recovery").
+    pub in_recovery: bool,
+    /// A primary's durable WAL end; a replica's applied (replayed) LSN.
+    pub lsn: u64,
+    /// A replica: the highest commit LSN its WAL source has reported.
+    pub received_lsn: u64,
+    /// A replica: the safekeeper it streams from (empty while it has none).
+    pub source: String,
+    /// A replica: where writes go (the primary's address, or a description).
+    pub primary: String,
+    /// A replica: committed WAL bytes not applied yet.
+    pub lag_bytes: u64,
+    /// A replica: milliseconds between the last applied record's commit on the primary
+    /// and its application here (0 when caught up).
+    pub lag_ms: f64,
+    /// A replica: when (µs since the Unix epoch) the last record was applied.
+    pub last_applied_us: Option<i64>,
+}
+
+/// `lsn` in PostgreSQL's `pg_lsn` text form (`0/16B3748`).
+pub fn format_lsn(lsn: u64) -> String {
+    format!("{:X}/{:X}", lsn >> 32, lsn as u32)
+}
+
+/// Parses PostgreSQL's `pg_lsn` text form (`0/16B3748`); `None` if malformed.
+pub fn parse_lsn(text: &str) -> Option<u64> {
+    let (hi, lo) = text.trim().split_once('/')?;
+    let hi = u32::from_str_radix(hi, 16).ok()?;
+    let lo = u32::from_str_radix(lo, 16).ok()?;
+    Some((u64::from(hi) << 32) | u64::from(lo))
 }
 
 /// A storage engine: makes transactions.

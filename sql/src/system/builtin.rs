@@ -2,7 +2,8 @@
 //! objects: `pg_type` (PostgreSQL's OIDs, names and properties for every built-in type),
 //! `pg_am`, `pg_database` (the one database of the timeline, named as the session's),
 //! the roles (`pg_roles`, `pg_authid`, `pg_user`, `pg_auth_members`: the bootstrap
-//! superuser `postgres` and `pg_database_owner`), `pg_collation`, `pg_tablespace`,
+//! superuser `postgres` and `pg_database_owner`), `pg_collation`, `pg_opclass` (the default
+//! B-tree operator classes, PostgreSQL's OIDs), `pg_tablespace`,
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
 //! that are always empty because Strata has no such objects (triggers, policies,
 //! inheritance, rules, extended statistics, publications, partitioning, extensions, enums,
@@ -72,7 +73,10 @@ fn pg_type(_ctx: &Context) -> Result<Vec<Row>> {
             ch(','),
             oid(0), // typrelid
             proc0(),
-            oid(t.elem().map_or(0, |e| e.oid())),
+            oid(t
+                .elem()
+                .or_else(|| crate::types::vector::elem(t))
+                .map_or(0, |e| e.oid())),
             oid(arr),
             proc0(),
             proc0(),
@@ -258,6 +262,66 @@ fn pg_collation(_ctx: &Context) -> Result<Vec<Row>> {
         c(950, "C", 'c', Some("C")),
         c(951, "POSIX", 'c', Some("POSIX")),
     ])
+}
+
+/// The default B-tree operator classes: (oid, name, family, input type, key type), with
+/// PostgreSQL's OIDs.
+const BTREE_OPCLASSES: &[(u32, &str, u32, u32, u32)] = &[
+    (1978, "int4_ops", 1976, 23, 0),
+    (1979, "int2_ops", 1976, 21, 0),
+    (1981, "oid_ops", 1989, 26, 0),
+    (3122, "date_ops", 434, 1082, 0),
+    (3123, "float8_ops", 1970, 701, 0),
+    (3124, "int8_ops", 1976, 20, 0),
+    (3125, "numeric_ops", 1988, 1700, 0),
+    (3126, "text_ops", 1994, 25, 0),
+    (3127, "timestamptz_ops", 434, 1184, 0),
+    (3128, "timestamp_ops", 434, 1114, 0),
+    (10000, "array_ops", 397, 2277, 0),
+    (10003, "bool_ops", 424, 16, 0),
+    (10004, "bpchar_ops", 426, 1042, 0),
+    (10006, "bytea_ops", 428, 17, 0),
+    (10007, "char_ops", 429, 18, 0),
+    (10012, "float4_ops", 1970, 700, 0),
+    (10022, "interval_ops", 1982, 1186, 0),
+    (10028, "name_ops", 1994, 19, 2275),
+    (10032, "oidvector_ops", 1991, 30, 0),
+    (10038, "time_ops", 1996, 1083, 0),
+    (10065, "uuid_ops", 2968, 2950, 0),
+    (10088, "jsonb_ops", 4033, 3802, 0),
+];
+
+/// The default B-tree operator class of a key column's type (`pg_index.indclass`).
+pub fn btree_opclass(t: &DataType) -> u32 {
+    let input = match t {
+        DataType::Array(_) => 2277,
+        DataType::Varchar(_) | DataType::Unknown => 25,
+        DataType::RegClass | DataType::RegType | DataType::RegProc => 26,
+        t => t.oid(),
+    };
+    BTREE_OPCLASSES
+        .iter()
+        .find(|c| c.3 == input)
+        .map_or(0, |c| c.0)
+}
+
+fn pg_opclass(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(BTREE_OPCLASSES
+        .iter()
+        .map(|&(o, name, family, input, key)| {
+            vec![
+                oid(o),
+                oid(BTREE_AM),
+                text(name),
+                oid(PG_CATALOG_NAMESPACE),
+                oid(BOOTSTRAP_SUPERUSER),
+                oid(family),
+                oid(input),
+                b(true),
+                oid(key),
+            ]
+        })
+        .collect())
 }
 
 fn pg_tablespace(_ctx: &Context) -> Result<Vec<Row>> {
@@ -630,6 +694,22 @@ pub fn tables() -> Vec<SystemTable> {
                 ("collversion", "text"),
             ],
             pg_collation,
+        ),
+        t(
+            "pg_opclass",
+            2616,
+            &[
+                ("oid", "oid"),
+                ("opcmethod", "oid"),
+                ("opcname", "name"),
+                ("opcnamespace", "oid"),
+                ("opcowner", "oid"),
+                ("opcfamily", "oid"),
+                ("opcintype", "oid"),
+                ("opcdefault", "bool"),
+                ("opckeytype", "oid"),
+            ],
+            pg_opclass,
         ),
         t(
             "pg_tablespace",

@@ -20,6 +20,8 @@
 //! * [`info_schema`] — `information_schema.tables`, `columns`, `schemata`, `views`,
 //!   `sequences`, `table_constraints`, `key_column_usage`, `referential_constraints`.
 //! * [`activity`] — `pg_stat_activity`, the server's sessions (from [`crate::env::Activity`]).
+//! * [`replication`] — `strata_replication_status`, where the server's WAL stands (from
+//!   [`crate::storage::Services::replication`]).
 //!
 //! Column types are PostgreSQL's (`oid`, `name`, `"char"`, `regproc`, arrays), so rows print
 //! and travel as PostgreSQL's do; `int2vector` / `oidvector` are text in their output form
@@ -30,6 +32,7 @@ pub mod builtin;
 pub mod deparse;
 pub mod info_schema;
 pub mod relations;
+mod replication;
 pub mod views;
 
 use crate::storage::Oid;
@@ -66,7 +69,7 @@ impl SystemTable {
 }
 
 /// The type of a system column given as SQL text: PostgreSQL's catalog types, with
-/// `int2vector` / `oidvector` / `pg_node_tree` / `aclitem` as text and `xid` as bigint.
+/// `pg_node_tree` / `aclitem` as text and `xid` as bigint.
 pub fn column_type(text: &str) -> DataType {
     if let Some(elem) = text.strip_suffix("[]") {
         return DataType::array_of(column_type(elem));
@@ -85,6 +88,8 @@ pub fn column_type(text: &str) -> DataType {
         "float4" => DataType::Float4,
         "float8" => DataType::Float8,
         "timestamptz" => DataType::Timestamptz(None),
+        "int2vector" => DataType::Int2Vector,
+        "oidvector" => DataType::OidVector,
         _ => DataType::Text,
     }
 }
@@ -98,6 +103,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(views::tables());
         v.extend(info_schema::tables());
         v.push(activity::PG_STAT_ACTIVITY);
+        v.push(replication::STRATA_REPLICATION_STATUS);
         v
     })
 }

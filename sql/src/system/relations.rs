@@ -524,7 +524,11 @@ fn pg_index(ctx: &Context) -> Result<Vec<Row>> {
                 b(false), // indisreplident
                 vector(keys),
                 vector(colls),
-                vector(i.columns.iter().map(|_| 0)),
+                vector(
+                    key_columns(&i)
+                        .iter()
+                        .map(|(_, ty)| super::builtin::btree_opclass(ty)),
+                ),
                 vector(i.columns.iter().map(|_| 0)),
                 if exprs.is_empty() {
                     null()

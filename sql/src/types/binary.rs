@@ -40,6 +40,17 @@ pub fn send(v: &Value, ty: DataType) -> Vec<u8> {
 }
 
 fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
+    // int2vector / oidvector travel as one-dimensional arrays with lower bound 0.
+    if let Some(elem) = super::vector::elem(ty)
+        && let Ok(items) = super::vector::items(v)
+    {
+        let len = items.len() as i32;
+        let a = super::Array {
+            dims: vec![super::array::Dim { len, lower: 0 }],
+            items,
+        };
+        return write(out, &Value::Array(Box::new(a)), DataType::array_of(elem));
+    }
     match (v, ty) {
         (Value::Bool(b), _) => out.push(u8::from(*b)),
         (Value::Int(i), DataType::Int2) => out.extend_from_slice(&(*i as i16).to_be_bytes()),
@@ -258,6 +269,12 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
             Value::Jsonb(Box::new(super::Jsonb::parse(&utf8(r.rest(), ty)?)?))
         }
         Bytea => Value::Bytea(r.rest().to_vec()),
+        Int2Vector | OidVector => {
+            return Err(Error::InvalidBinaryRepresentation(format!(
+                "binary input of {} is not supported",
+                ty.name()
+            )));
+        }
         Uuid => Value::Uuid(r.array()?),
         Date => Value::Date(r.i32()?),
         Time(_) => {

@@ -164,6 +164,11 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::RegType => Ok(Value::Reg(oid::RegKind::Type, oid::parse_regtype(s)?)),
         DataType::RegProc => Ok(Value::Reg(oid::RegKind::Proc, oid::parse_regproc(s)?)),
         DataType::Array(e) => Ok(Value::Array(Box::new(Array::parse(s, e.get())?))),
+        DataType::Int2Vector | DataType::OidVector => {
+            let items = super::vector::items(&Value::Text(s.to_string()))?;
+            let text: Vec<String> = items.iter().map(Value::to_string).collect();
+            Ok(Value::Text(text.join(" ")))
+        }
     }
 }
 
@@ -384,7 +389,7 @@ pub fn cast(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Va
             super::Jsonb::Bool(b) => Value::Bool(b),
             other => return Err(jsonb_cast_error(&other, to)),
         },
-        (Value::Jsonb(j), Numeric(_) | Float4 | Float8) => match *j {
+        (Value::Jsonb(j), Numeric(_) | Float4 | Float8 | Int2 | Int4 | Int8) => match *j {
             super::Jsonb::Number(d) => cast(
                 Value::numeric(super::Numeric::Finite(d)),
                 Numeric(None),

@@ -386,6 +386,59 @@ mod tests {
         }
     }
 
+    mod props {
+        use super::super::Jsonb;
+        use crate::types::{DataType, Value, binary};
+        use bigdecimal::BigDecimal;
+        use proptest::prelude::*;
+
+        fn any_jsonb() -> impl Strategy<Value = Jsonb> {
+            let leaf = prop_oneof![
+                Just(Jsonb::Null),
+                any::<bool>().prop_map(Jsonb::Bool),
+                (any::<i64>(), -3i64..6)
+                    .prop_map(|(i, s)| Jsonb::Number(BigDecimal::new(i.into(), s))),
+                "[a-c\u{1}é\"\\\n]{0,4}".prop_map(Jsonb::String),
+            ];
+            leaf.prop_recursive(3, 16, 4, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4).prop_map(Jsonb::Array),
+                    proptest::collection::vec(("[a-c]{0,3}", inner), 0..4).prop_map(Jsonb::object),
+                ]
+            })
+        }
+
+        proptest! {
+            /// Text output parses back to an equal document that prints the same.
+            #[test]
+            fn text_round_trips(j in any_jsonb()) {
+                let back = Jsonb::parse(&j.to_string()).unwrap();
+                prop_assert_eq!(back.to_string(), j.to_string());
+            }
+
+            /// The binary wire format (version 1, then the text) round-trips.
+            #[test]
+            fn binary_round_trips(j in any_jsonb()) {
+                let v = Value::Jsonb(Box::new(j.clone()));
+                let bytes = binary::send(&v, DataType::Jsonb);
+                prop_assert_eq!(bytes[0], 1);
+                match binary::recv(&bytes, DataType::Jsonb).unwrap() {
+                    Value::Jsonb(back) => prop_assert_eq!(back.to_string(), j.to_string()),
+                    other => prop_assert!(false, "{other:?}"),
+                }
+            }
+
+            /// Any bytes from a client decode to a value or an error, never a panic.
+            #[test]
+            fn binary_garbage_never_panics(mut bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+                let _ = binary::recv(&bytes, DataType::Jsonb);
+                bytes.insert(0, 1);
+                let _ = binary::recv(&bytes, DataType::Jsonb);
+                let _ = Jsonb::parse(&String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+
     #[test]
     fn containment_and_existence() {
         assert!(j(r#"{"a": 1, "b": {"c": [1, 2]}}"#).contains(&j(r#"{"b": {"c": [2]}}"#)));

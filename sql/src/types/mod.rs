@@ -13,7 +13,7 @@
 //! * [`format`] — PostgreSQL's text output of floats; each family formats its own values.
 //! * [`binary`] — PostgreSQL's binary send/receive formats (the wire's binary format).
 //! * One file per type family: [`numeric`], [`bpchar`], [`datetime`], [`bytea`], [`uuid`],
-//!   [`json`], [`array`], [`oid`].
+//!   [`json`] (with [`jsonb_edit`] and [`json_text`]), [`array`], [`oid`].
 //!
 //! Type names: [`DataType::name`] is PostgreSQL's `format_type` output (used in messages and
 //! by `pg_typeof`); [`names`] parses the names SQL text uses.
@@ -27,11 +27,14 @@ pub mod coerce;
 pub mod datetime;
 pub mod format;
 pub mod json;
+pub mod json_text;
+pub mod jsonb_edit;
 pub mod names;
 pub mod numeric;
 pub mod oid;
 pub mod uuid;
 mod value;
+pub mod vector;
 
 pub use array::Array;
 pub use datetime::Interval;
@@ -78,6 +81,11 @@ pub enum DataType {
     RegProc,
     /// A one- or multi-dimensional array of the element type.
     Array(ElemType),
+    /// The catalogs' `int2vector` and `oidvector` (`pg_index.indkey`, ...): one-dimensional
+    /// arrays subscripted from 0 that print as `1 2`. Values are that text
+    /// ([`vector::items`] reads it); `unnest` and `generate_subscripts` take them.
+    Int2Vector,
+    OidVector,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -139,7 +147,7 @@ impl ElemType {
             RegClass => (22, 0),
             RegType => (23, 0),
             RegProc => (24, 0),
-            Array(_) | Unknown => return None,
+            Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
     }
@@ -247,6 +255,8 @@ impl DataType {
             RegType => 2206,
             Uuid => 2950,
             Jsonb => 3802,
+            Int2Vector => 22,
+            OidVector => 30,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -280,6 +290,8 @@ impl DataType {
             RegType => 2211,
             Uuid => 2951,
             Jsonb => 3807,
+            Int2Vector => 1006,
+            OidVector => 1013,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -363,6 +375,8 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            Int2Vector => "int2vector".into(),
+            OidVector => "oidvector".into(),
             Array(e) => format!("{}[]", e.get().name()),
             Unknown => "unknown".into(),
         }
@@ -397,6 +411,8 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            Int2Vector => "int2vector".into(),
+            OidVector => "oidvector".into(),
             Array(e) => format!("_{}", e.get().typname()),
             Unknown => "unknown".into(),
         }
@@ -413,7 +429,7 @@ impl DataType {
             Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
             Json | Jsonb | Bytea | Uuid => Category::UserDefined,
-            Array(_) => Category::Array,
+            Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
         }
     }

@@ -235,6 +235,8 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "regclass" => DataType::RegClass,
         "regtype" => DataType::RegType,
         "regproc" => DataType::RegProc,
+        "int2vector" => DataType::Int2Vector,
+        "oidvector" => DataType::OidVector,
         "timetz" => return Err(unsupported("time with time zone")),
         _ => return Err(undefined(word)),
     })

@@ -87,6 +87,8 @@ pub fn builtin_types() -> Vec<DataType> {
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));
+    all.push(Int2Vector);
+    all.push(OidVector);
     all.push(Unknown);
     all
 }

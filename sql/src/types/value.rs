@@ -227,7 +227,8 @@ impl Hash for Value {
             Date(_) | Timestamp(_) | Timestamptz(_) => self.instant().hash(state),
             Time(t) => t.hash(state),
             Interval(i) => i.hash(state),
-            Jsonb(j) => j.to_string().hash(state),
+            // BigDecimal hashes by value, as jsonb equality compares numbers (1.0 = 1)
+            Jsonb(j) => j.hash(state),
             Array(a) => {
                 a.items.len().hash(state);
                 for v in &a.items {

@@ -171,6 +171,23 @@ def uuid_values(conn):
 @section
 def jsonb(conn):
     show(*conn.execute("SELECT %s::jsonb -> 'a'", (Jsonb({"a": [1, 2]}),)).fetchone())
+    doc = Jsonb({"b": 1, "a": [1.5, None, "é"], "aa": {"x": True}})
+    # parameters in text (%t) and binary (%b) format
+    show(*conn.execute("SELECT %t::jsonb, %b::jsonb, %b::jsonb ->> 'b'", (doc, doc, doc)).fetchone())
+    conn.execute("DROP TABLE IF EXISTS jd")
+    conn.execute("CREATE TABLE jd (id int PRIMARY KEY, doc jsonb)")
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO jd VALUES (%s, %s)",
+                        [(1, Jsonb({"k": "v", "n": 2})), (2, Jsonb([1, 2])), (3, None)])
+    # results in text and binary format
+    q = "SELECT id, doc, doc::text, jsonb_typeof(doc) FROM jd ORDER BY id"
+    show(conn.execute(q).fetchall())
+    show(conn.cursor(binary=True).execute(q).fetchall())
+    show(conn.execute("SELECT id FROM jd WHERE doc @> %s", (Jsonb({"k": "v"}),)).fetchall())
+    try:
+        conn.execute("SELECT '{bad'::jsonb")
+    except psycopg.Error as e:
+        show(type(e).__name__, e.sqlstate)
 
 
 @section

@@ -86,6 +86,17 @@ def reflection(engine):
     t = sa.Table("sa_reflect", sa.MetaData(), autoload_with=engine)
     show([(c.name, str(c.type), c.nullable, c.primary_key) for c in t.columns])
     show(sa.inspect(engine).has_table("sa_reflect"), sa.inspect(engine).has_table("nope"))
+    with engine.begin() as c:
+        c.execute(sa.text("DROP TABLE IF EXISTS sa_child"))
+        c.execute(sa.text("CREATE TABLE sa_child (id int PRIMARY KEY, parent int REFERENCES sa_reflect (id), "
+                          "code text UNIQUE, a int, b int)"))
+        c.execute(sa.text("CREATE INDEX sa_child_ab ON sa_child (a, b)"))
+    insp = sa.inspect(engine)
+    show(insp.get_pk_constraint("sa_child"))
+    show(insp.get_foreign_keys("sa_child"))
+    show(sorted((i["name"], i["column_names"], i["unique"]) for i in insp.get_indexes("sa_child")))
+    show(insp.get_unique_constraints("sa_child"))
+    show(sorted(n for n in insp.get_table_names() if n.startswith("sa_")))
 
 
 for fn in SECTIONS:

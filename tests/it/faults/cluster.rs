@@ -283,12 +283,34 @@ impl Cluster {
                 Err(e) => e,
             };
             if Instant::now() > deadline {
+                let stacks = self.save_stacks_of_silent(&last);
                 return Err(format!(
-                    "the cluster did not recover within {limit:?}: {last}"
+                    "the cluster did not recover within {limit:?}: {last}{stacks}"
                 ));
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// When a server named in `why` stopped answering, saves every thread's stack (gdb) to
+    /// `{name}.stacks.txt` beside its log, so a hang can be read after the run; returns a
+    /// note saying where (empty when nothing was saved).
+    fn save_stacks_of_silent(&self, why: &str) -> String {
+        let mut note = String::new();
+        for p in self.sks.iter().chain(std::iter::once(&self.ps)) {
+            if !why.starts_with(&format!("{}:", p.name)) {
+                continue;
+            }
+            let Some(stacks) = p.thread_stacks() else {
+                continue;
+            };
+            let path = p.data_dir.with_extension("stacks.txt");
+            if std::fs::write(&path, &stacks).is_ok() {
+                note.push_str(&format!("; {}'s thread stacks: {}", p.name, path.display()));
+            }
+            println!("--- {} thread stacks ---\n{stacks}", p.name);
+        }
+        note
     }
 
     /// `(highest commit_lsn, lowest flush_lsn over the safekeepers, the pageserver's

@@ -260,6 +260,37 @@ impl Process {
         }
     }
 
+    /// Every thread's stack of the running process, by gdb (bounded to 60 s), for a
+    /// process that stopped answering; `None` when gdb is not installed or failed.
+    pub fn thread_stacks(&self) -> Option<String> {
+        let pid = self.pid()?;
+        let mut child = Command::new("gdb")
+            .args([
+                "-p",
+                &pid.to_string(),
+                "-batch",
+                "-ex",
+                "thread apply all bt 25",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().ok()?.is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let out = child.wait_with_output().ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.contains("Thread").then_some(text)
+    }
+
     /// SIGKILL, then reap.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -428,6 +459,20 @@ impl Process {
         safekeepers: &str,
         cache_size: Option<&str>,
     ) -> Process {
+        Process::compute_with(dir, name, ps, safekeepers, "main", cache_size, &[])
+    }
+
+    /// A `strata compute` (not yet started) on timeline `default`/`timeline`, with
+    /// `extra` flags (e.g. `--read-only`).
+    pub fn compute_with(
+        dir: &TestDir,
+        name: &str,
+        ps: &Process,
+        safekeepers: &str,
+        timeline: &str,
+        cache_size: Option<&str>,
+        extra: &[&str],
+    ) -> Process {
         let ps_addr = ps.addr.to_string();
         let mut args = vec![
             "compute",
@@ -440,14 +485,37 @@ impl Process {
             "--tenant",
             "default",
             "--timeline",
-            "main",
+            timeline,
             "--max-connections",
             "64",
         ];
         if let Some(size) = cache_size {
             args.extend(["--cache-size", size]);
         }
+        args.extend(extra);
         Process::new(dir, name, &args)
+    }
+
+    /// A read replica (`--read-only`, not yet started) of `timeline`, naming `primary` as
+    /// where writes go.
+    pub fn replica(
+        dir: &TestDir,
+        name: &str,
+        ps: &Process,
+        safekeepers: &str,
+        timeline: &str,
+        primary: &Process,
+    ) -> Process {
+        let primary = primary.addr.to_string();
+        Process::compute_with(
+            dir,
+            name,
+            ps,
+            safekeepers,
+            timeline,
+            Some("16MiB"),
+            &["--read-only", "--primary", &primary],
+        )
     }
 
     /// Serves Prometheus metrics on a free loopback port (`--metrics`); call before

@@ -18,7 +18,7 @@
 //! Each type family has its own file with its own function enum, tried before the general
 //! functions here: [`super::numeric_fns`] (so `round(42)` is `round(double precision)` and
 //! `round(42, 1)` is `round(numeric, integer)`, as PostgreSQL's resolution picks them),
-//! [`super::datetime_fns`], [`super::bytea_fns`], [`super::array_fns`].
+//! [`super::datetime_fns`], [`super::bytea_fns`], [`super::array_fns`], [`super::jsonb_fns`].
 
 pub mod format;
 pub mod math;
@@ -29,6 +29,7 @@ pub mod system;
 use super::array_fns::ArrayFn;
 use super::bytea_fns::ByteaFn;
 use super::datetime_fns::{self, DateTimeFn};
+use super::jsonb_fns::JsonbFn;
 use super::numeric_fns::NumericFn;
 use crate::types::oid::RegKind;
 use crate::types::{DataType, Value};
@@ -156,6 +157,7 @@ pub enum Function {
     DateTime(DateTimeFn),
     Bytea(ByteaFn),
     Array(ArrayFn),
+    Jsonb(JsonbFn),
     /// A function reading the catalog or session ([`super::catalog_functions`]).
     Catalog(super::catalog_functions::CatalogFn),
     /// A catalog information function ([`super::pg_functions`]).
@@ -210,6 +212,9 @@ impl Function {
             return r;
         }
         if let Some(r) = ArrayFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = JsonbFn::resolve(name, args) {
             return r;
         }
         // A signature of fixed parameter types.
@@ -362,6 +367,7 @@ impl Function {
     pub fn is_strict(&self) -> bool {
         match self {
             Function::Array(f) => return f.is_strict(),
+            Function::Jsonb(f) => return f.is_strict(),
             Function::Catalog(_) | Function::Pg(_) => return false,
             _ => {}
         }
@@ -395,6 +401,7 @@ impl Function {
             Function::DateTime(f) => f.call(args),
             Function::Bytea(f) => f.call(args),
             Function::Array(f) => f.call(args),
+            Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
             Function::NullIf => {
                 let mut it = args.into_iter();

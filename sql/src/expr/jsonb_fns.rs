@@ -1,0 +1,722 @@
+//! `jsonb` operators and functions.
+//!
+//! Operators: `->` and `->>` (object field by text, array element by integer, negative from
+//! the end), `#>` and `#>>` (a text[] path), `@>`, `<@`, `?`, `?|`, `?&`, `||`, `-` (text, int,
+//! text[]) and `#-`. Functions: `jsonb_build_object`, `jsonb_build_array`, `to_jsonb`,
+//! `jsonb_typeof`, `jsonb_array_length`, `jsonb_set`, `jsonb_strip_nulls`, `jsonb_pretty`,
+//! `jsonb_extract_path(_text)`; the set-returning `jsonb_each(_text)`,
+//! `jsonb_array_elements(_text)` and `jsonb_object_keys` ([`JsonbSet`]); the aggregates
+//! `jsonb_agg` and `jsonb_object_agg` live with the other aggregates. The edits themselves
+//! are [`crate::types::jsonb_edit`]'s.
+
+use super::functions::{Function, Resolved};
+use crate::types::jsonb_edit as edit;
+use crate::types::{DataType, Jsonb, Value};
+use crate::{Error, Result};
+
+/// A jsonb function or operator. See the module docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonbFn {
+    /// `j -> key` / `j ->> key` (`text`: the latter).
+    Field {
+        text: bool,
+    },
+    /// `j -> i` / `j ->> i`.
+    Element {
+        text: bool,
+    },
+    /// `j #> path` / `j #>> path`, and `jsonb_extract_path(_text)` (`variadic`: the path is
+    /// the arguments after the first).
+    Path {
+        text: bool,
+        variadic: bool,
+    },
+    Contains,
+    ContainedBy,
+    /// `?`, `?|` (`any`), `?&`.
+    Exists,
+    ExistsAny,
+    ExistsAll,
+    Concat,
+    DeleteKey,
+    DeleteIndex,
+    DeleteKeys,
+    DeletePath,
+    BuildObject,
+    BuildArray,
+    ToJsonb,
+    Typeof,
+    ArrayLength,
+    Set,
+    StripNulls,
+    Pretty,
+    /// `json_build_object`, `json_build_array`, `to_json`: `json` text as PostgreSQL
+    /// writes it (`{"a" : 1}`, `[1, 2]`, arrays of `to_json` without spaces).
+    JsonBuildObject,
+    JsonBuildArray,
+    ToJson,
+    /// `json -> key`, `->>` (`text`), `-> i`, `#>`, `#>>`: the selected text as written
+    /// ([`crate::types::json_text`]).
+    JsonField {
+        text: bool,
+    },
+    JsonElement {
+        text: bool,
+    },
+    JsonPath {
+        text: bool,
+    },
+    JsonTypeof,
+    JsonArrayLength,
+}
+
+fn call(f: JsonbFn, args: Vec<DataType>, ret: DataType) -> Option<Result<Resolved>> {
+    Some(Ok(Resolved::new(Function::Jsonb(f), args, ret)))
+}
+
+fn jsonb_like(t: DataType) -> bool {
+    matches!(t, DataType::Jsonb | DataType::Unknown)
+}
+
+fn texts() -> DataType {
+    DataType::array_of(DataType::Text)
+}
+
+fn text_array_like(t: DataType) -> bool {
+    t == DataType::Unknown || matches!(t, DataType::Array(e) if e.get().is_string())
+}
+
+impl JsonbFn {
+    /// Resolves a jsonb function by name (`None`: not this family's).
+    pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>> {
+        use DataType as T;
+        use JsonbFn::*;
+        let j = T::Jsonb;
+        let undefined = || Some(Err(super::functions::undefined(name, args)));
+        let first_jsonb = args.first().is_some_and(|t| jsonb_like(*t));
+        match name {
+            "jsonb_build_object" => {
+                if args.len() % 2 == 1 {
+                    return Some(Err(Error::InvalidParameterValue(
+                        "argument list must have even number of elements".into(),
+                    )));
+                }
+                call(BuildObject, vec![T::Unknown; args.len()], j)
+            }
+            "jsonb_build_array" => call(BuildArray, vec![T::Unknown; args.len()], j),
+            "json_build_object" => {
+                if args.len() % 2 == 1 {
+                    return Some(Err(Error::InvalidParameterValue(
+                        "argument list must have even number of elements".into(),
+                    )));
+                }
+                call(JsonBuildObject, vec![T::Unknown; args.len()], T::Json)
+            }
+            "json_build_array" => call(JsonBuildArray, vec![T::Unknown; args.len()], T::Json),
+            "to_json" => match args {
+                [T::Unknown] => Some(Err(Error::DatatypeMismatch(
+                    "could not determine polymorphic type because input has type unknown".into(),
+                ))),
+                [_] => call(ToJson, vec![T::Unknown], T::Json),
+                _ => undefined(),
+            },
+            "to_jsonb" => match args {
+                [T::Unknown] => Some(Err(Error::DatatypeMismatch(
+                    "could not determine polymorphic type because input has type unknown".into(),
+                ))),
+                [_] => call(ToJsonb, vec![T::Unknown], j),
+                _ => undefined(),
+            },
+            "json_typeof" | "json_array_length" => match args {
+                [T::Json | T::Unknown] if name == "json_typeof" => {
+                    call(JsonTypeof, vec![T::Json], T::Text)
+                }
+                [T::Json | T::Unknown] => call(JsonArrayLength, vec![T::Json], T::Int4),
+                _ => undefined(),
+            },
+            "jsonb_typeof" | "jsonb_array_length" | "jsonb_strip_nulls" | "jsonb_pretty" => {
+                if args.len() != 1 || !first_jsonb {
+                    return undefined();
+                }
+                match name {
+                    "jsonb_typeof" => call(Typeof, vec![j], T::Text),
+                    "jsonb_array_length" => call(ArrayLength, vec![j], T::Int4),
+                    "jsonb_strip_nulls" => call(StripNulls, vec![j], j),
+                    _ => call(Pretty, vec![j], T::Text),
+                }
+            }
+            "jsonb_set" => match args {
+                [a, p, n] | [a, p, n, _]
+                    if jsonb_like(*a) && text_array_like(*p) && jsonb_like(*n) =>
+                {
+                    let mut params = vec![j, texts(), j];
+                    if args.len() == 4 {
+                        params.push(T::Bool);
+                    }
+                    call(Set, params, j)
+                }
+                _ => undefined(),
+            },
+            "jsonb_extract_path" | "jsonb_extract_path_text" => {
+                if !first_jsonb || !args[1..].iter().all(DataType::is_string) {
+                    return undefined();
+                }
+                let mut params = vec![T::Text; args.len()];
+                params[0] = j;
+                let text = name.ends_with("_text");
+                let ret = if text { T::Text } else { j };
+                call(
+                    Path {
+                        text,
+                        variadic: true,
+                    },
+                    params,
+                    ret,
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// Resolves the jsonb operators (`None`: the operands are not jsonb).
+    pub fn resolve_operator(sym: &str, l: DataType, r: DataType) -> Option<Result<Resolved>> {
+        use DataType as T;
+        use JsonbFn::*;
+        let j = T::Jsonb;
+        let int = |t: DataType| matches!(t, T::Int2 | T::Int4);
+        if l == T::Json {
+            let text = sym.ends_with(">>");
+            let ret = if text { T::Text } else { T::Json };
+            return match sym {
+                "->" | "->>" if int(r) => call(JsonElement { text }, vec![T::Json, T::Int4], ret),
+                "->" | "->>" if r.is_string() => {
+                    call(JsonField { text }, vec![T::Json, T::Text], ret)
+                }
+                "#>" | "#>>" if text_array_like(r) => {
+                    call(JsonPath { text }, vec![T::Json, texts()], ret)
+                }
+                _ => None,
+            };
+        }
+        match sym {
+            "@>" | "<@" | "||" => {
+                let both = (l == j || r == j) && jsonb_like(l) && jsonb_like(r);
+                if !both {
+                    return None;
+                }
+                let f = match sym {
+                    "@>" => Contains,
+                    "<@" => ContainedBy,
+                    _ => Concat,
+                };
+                let ret = if sym == "||" { j } else { T::Bool };
+                call(f, vec![j, j], ret)
+            }
+            _ if l != j => None,
+            "->" | "->>" => {
+                let text = sym == "->>";
+                let ret = if text { T::Text } else { j };
+                if int(r) {
+                    call(Element { text }, vec![j, T::Int4], ret)
+                } else if r.is_string() {
+                    call(Field { text }, vec![j, T::Text], ret)
+                } else {
+                    None
+                }
+            }
+            "#>" | "#>>" if text_array_like(r) => {
+                let text = sym == "#>>";
+                let ret = if text { T::Text } else { j };
+                call(
+                    Path {
+                        text,
+                        variadic: false,
+                    },
+                    vec![j, texts()],
+                    ret,
+                )
+            }
+            "?" if r.is_string() => call(Exists, vec![j, T::Text], T::Bool),
+            "?|" | "?&" if text_array_like(r) => {
+                let f = if sym == "?|" { ExistsAny } else { ExistsAll };
+                call(f, vec![j, texts()], T::Bool)
+            }
+            "-" if r.is_string() => call(DeleteKey, vec![j, T::Text], j),
+            "-" if int(r) => call(DeleteIndex, vec![j, T::Int4], j),
+            "-" if text_array_like(r) => call(DeleteKeys, vec![j, texts()], j),
+            "#-" if text_array_like(r) => call(DeletePath, vec![j, texts()], j),
+            _ => None,
+        }
+    }
+
+    /// Whether a NULL argument gives NULL without a call.
+    pub fn is_strict(&self) -> bool {
+        !matches!(
+            self,
+            JsonbFn::BuildObject
+                | JsonbFn::BuildArray
+                | JsonbFn::JsonBuildObject
+                | JsonbFn::JsonBuildArray
+        )
+    }
+
+    /// Calls the function on arguments of the resolved types.
+    pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        use JsonbFn::*;
+        let mut it = args.into_iter();
+        match self {
+            BuildObject => {
+                let mut pairs = Vec::new();
+                let mut i = 0;
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    i += 2;
+                    pairs.push((edit::key_text(&k, i - 1)?, edit::from_value(&v)?));
+                }
+                return Ok(jsonb(Jsonb::object(pairs)));
+            }
+            BuildArray => {
+                let items = it.map(|v| edit::from_value(&v)).collect::<Result<_>>()?;
+                return Ok(jsonb(Jsonb::Array(items)));
+            }
+            ToJsonb => return Ok(jsonb(edit::from_value(&it.next().unwrap_or(Value::Null))?)),
+            JsonField { .. }
+            | JsonElement { .. }
+            | JsonPath { .. }
+            | JsonTypeof
+            | JsonArrayLength => return json_call(*self, it.next(), it.next()),
+            JsonBuildObject => {
+                let mut parts = Vec::new();
+                let mut i = 0;
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    i += 2;
+                    let mut s = String::new();
+                    crate::types::json::write_string(&mut s, &edit::key_text(&k, i - 1)?);
+                    s.push_str(" : ");
+                    s.push_str(&edit::json_text(&v)?);
+                    parts.push(s);
+                }
+                return Ok(Value::Json(format!("{{{}}}", parts.join(", "))));
+            }
+            JsonBuildArray => {
+                let parts = it
+                    .map(|v| edit::json_text(&v))
+                    .collect::<Result<Vec<_>>>()?;
+                return Ok(Value::Json(format!("[{}]", parts.join(", "))));
+            }
+            ToJson => {
+                return Ok(Value::Json(edit::json_text(
+                    &it.next().unwrap_or(Value::Null),
+                )?));
+            }
+            _ => {}
+        }
+        let doc = take_jsonb(it.next())?;
+        let arg = it.next();
+        Ok(match self {
+            Field { text } => {
+                let v = doc.get(text_arg(&arg)?).cloned();
+                out(v, *text)
+            }
+            Element { text } => {
+                let i = int_arg(&arg)?;
+                let v = match &doc {
+                    Jsonb::Array(_) | Jsonb::Object(_) => doc.index(i).cloned(),
+                    // a top-level scalar is a one-element array to `->`
+                    scalar => (i == 0 || i == -1).then(|| scalar.clone()),
+                };
+                out(v, *text)
+            }
+            Path { text, variadic } => {
+                let path: Vec<Option<String>> = if *variadic {
+                    std::iter::once(arg)
+                        .flatten()
+                        .chain(it)
+                        .map(|v| match v {
+                            Value::Text(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect()
+                } else {
+                    path_items(arg)?
+                };
+                out(follow(&doc, &path), *text)
+            }
+            Contains => Value::Bool(doc.contains(&take_jsonb(arg)?)),
+            ContainedBy => Value::Bool(take_jsonb(arg)?.contains(&doc)),
+            Exists => Value::Bool(doc.exists(text_arg(&arg)?)),
+            ExistsAny | ExistsAll => {
+                let keys: Vec<String> = path_items(arg)?.into_iter().flatten().collect();
+                let any = *self == ExistsAny;
+                let hit = |k: &String| doc.exists(k);
+                Value::Bool(if any {
+                    keys.iter().any(hit)
+                } else {
+                    keys.iter().all(hit)
+                })
+            }
+            Concat => jsonb(edit::concat(doc, take_jsonb(arg)?)),
+            DeleteKey => jsonb(edit::delete_key(doc, text_arg(&arg)?)?),
+            DeleteIndex => jsonb(edit::delete_index(doc, int_arg(&arg)?)?),
+            DeleteKeys => {
+                let keys: Vec<String> = path_items(arg)?.into_iter().flatten().collect();
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                jsonb(edit::delete_keys(doc, &keys)?)
+            }
+            DeletePath => {
+                let path = full_path(path_items(arg)?)?;
+                jsonb(edit::delete_path(doc, &path)?)
+            }
+            Set => {
+                let path = full_path(path_items(arg)?)?;
+                let new = take_jsonb(it.next())?;
+                let create = !matches!(it.next(), Some(Value::Bool(false)));
+                jsonb(edit::set_path(doc, &path, new, create)?)
+            }
+            Typeof => Value::Text(doc.type_name().into()),
+            ArrayLength => match &doc {
+                Jsonb::Array(items) => Value::Int(items.len() as i64),
+                Jsonb::Object(_) => {
+                    return Err(Error::InvalidParameterValue(
+                        "cannot get array length of a non-array".into(),
+                    ));
+                }
+                _ => {
+                    return Err(Error::InvalidParameterValue(
+                        "cannot get array length of a scalar".into(),
+                    ));
+                }
+            },
+            StripNulls => jsonb(edit::strip_nulls(doc)),
+            Pretty => Value::Text(edit::pretty(&doc)),
+            BuildObject
+            | BuildArray
+            | ToJsonb
+            | JsonBuildObject
+            | JsonBuildArray
+            | ToJson
+            | JsonField { .. }
+            | JsonElement { .. }
+            | JsonPath { .. }
+            | JsonTypeof
+            | JsonArrayLength => unreachable!("handled above"),
+        })
+    }
+}
+
+/// The `json` operators and functions, on the text as written.
+fn json_call(f: JsonbFn, doc: Option<Value>, arg: Option<Value>) -> Result<Value> {
+    use crate::types::json_text as jt;
+    let Some(Value::Json(doc)) = doc else {
+        return Err(Error::Internal(format!("expected json, got {doc:?}")));
+    };
+    let found = |v: Option<&str>, text: bool| match (v, text) {
+        (None, _) => Value::Null,
+        (Some(v), false) => Value::Json(v.to_string()),
+        (Some(v), true) => jt::as_text(v).map_or(Value::Null, Value::Text),
+    };
+    Ok(match f {
+        JsonbFn::JsonField { text } => found(jt::field(&doc, text_arg(&arg)?), text),
+        JsonbFn::JsonElement { text } => found(jt::element(&doc, int_arg(&arg)?), text),
+        JsonbFn::JsonPath { text } => found(jt::path(&doc, &path_items(arg)?), text),
+        JsonbFn::JsonTypeof => Value::Text(jt::type_name(&doc).into()),
+        _ => match jt::type_name(&doc) {
+            "array" => Value::Int(jt::elements(&doc).map_or(0, |e| e.len()) as i64),
+            "object" => {
+                return Err(Error::InvalidParameterValue(
+                    "cannot get array length of a non-array".into(),
+                ));
+            }
+            _ => {
+                return Err(Error::InvalidParameterValue(
+                    "cannot get array length of a scalar".into(),
+                ));
+            }
+        },
+    })
+}
+
+fn jsonb(j: Jsonb) -> Value {
+    Value::Jsonb(Box::new(j))
+}
+
+/// A found value as jsonb, or as `->>`'s text (a JSON null is SQL NULL there).
+fn out(v: Option<Jsonb>, text: bool) -> Value {
+    match (v, text) {
+        (None, _) => Value::Null,
+        (Some(j), false) => jsonb(j),
+        (Some(j), true) => j.to_text().map_or(Value::Null, Value::Text),
+    }
+}
+
+fn take_jsonb(v: Option<Value>) -> Result<Jsonb> {
+    match v {
+        Some(Value::Jsonb(j)) => Ok(*j),
+        other => Err(Error::Internal(format!("expected jsonb, got {other:?}"))),
+    }
+}
+
+fn text_arg(v: &Option<Value>) -> Result<&str> {
+    match v {
+        Some(Value::Text(s)) => Ok(s),
+        other => Err(Error::Internal(format!("expected text, got {other:?}"))),
+    }
+}
+
+fn int_arg(v: &Option<Value>) -> Result<i64> {
+    match v {
+        Some(Value::Int(i)) => Ok(*i),
+        other => Err(Error::Internal(format!(
+            "expected an integer, got {other:?}"
+        ))),
+    }
+}
+
+/// The elements of a text[] path (NULL elements as `None`).
+fn path_items(v: Option<Value>) -> Result<Vec<Option<String>>> {
+    match v {
+        Some(Value::Array(a)) => Ok(a
+            .items
+            .into_iter()
+            .map(|v| match v {
+                Value::Text(s) => Some(s),
+                _ => None,
+            })
+            .collect()),
+        other => Err(Error::Internal(format!("expected text[], got {other:?}"))),
+    }
+}
+
+/// A path for `jsonb_set` / `#-`, which refuse NULL elements.
+fn full_path(items: Vec<Option<String>>) -> Result<Vec<String>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.ok_or_else(|| {
+                Error::NullValueNotAllowed(format!("path element at position {} is null", i + 1))
+            })
+        })
+        .collect()
+}
+
+/// The value at `path` (`#>`): object keys, and array positions written as integers.
+fn follow<'a>(doc: &'a Jsonb, path: &[Option<String>]) -> Option<Jsonb> {
+    let mut cur: &'a Jsonb = doc;
+    for step in path {
+        let step = step.as_deref()?;
+        cur = match cur {
+            Jsonb::Object(_) => cur.get(step)?,
+            Jsonb::Array(_) => cur.index(step.trim().parse::<i64>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur.clone())
+}
+
+/// The set-returning jsonb functions. `jsonb_each` in FROM is two of them in lockstep (the
+/// key and the value columns); in a select list it yields `(key,value)` records as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonbSet {
+    EachKey,
+    EachValue { text: bool },
+    EachRecord { text: bool },
+    Elements { text: bool },
+    ObjectKeys,
+}
+
+impl JsonbSet {
+    /// Resolves a set-returning jsonb (or json) call: the function, its argument type, its
+    /// row type. The json functions are the same ones over json's text.
+    pub fn resolve(
+        name: &str,
+        args: &[DataType],
+    ) -> Option<Result<(JsonbSet, DataType, DataType)>> {
+        use DataType as T;
+        if let Some(jsonb_name) = name.strip_prefix("json_") {
+            let (f, _, ret) = match Self::resolve(&format!("jsonb_{jsonb_name}"), &[T::Jsonb])? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(e)),
+            };
+            let ret = if ret == T::Jsonb { T::Json } else { ret };
+            return Some(match args {
+                [T::Json | T::Unknown] => Ok((f, T::Json, ret)),
+                _ => Err(super::functions::undefined(name, args)),
+            });
+        }
+        let (f, ret) = match name {
+            "jsonb_each" => (JsonbSet::EachRecord { text: false }, T::Text),
+            "jsonb_each_text" => (JsonbSet::EachRecord { text: true }, T::Text),
+            "jsonb_array_elements" => (JsonbSet::Elements { text: false }, T::Jsonb),
+            "jsonb_array_elements_text" => (JsonbSet::Elements { text: true }, T::Text),
+            "jsonb_object_keys" => (JsonbSet::ObjectKeys, T::Text),
+            _ => return None,
+        };
+        Some(match args {
+            [t] if jsonb_like(*t) => Ok((f, T::Jsonb, ret)),
+            _ => Err(super::functions::undefined(name, args)),
+        })
+    }
+
+    /// The SQL function's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            JsonbSet::EachKey
+            | JsonbSet::EachValue { text: false }
+            | JsonbSet::EachRecord { text: false } => "jsonb_each",
+            JsonbSet::EachValue { text: true } | JsonbSet::EachRecord { text: true } => {
+                "jsonb_each_text"
+            }
+            JsonbSet::Elements { text: false } => "jsonb_array_elements",
+            JsonbSet::Elements { text: true } => "jsonb_array_elements_text",
+            JsonbSet::ObjectKeys => "jsonb_object_keys",
+        }
+    }
+
+    /// The name of the single column this function has in FROM, if it is not the
+    /// function's (or the alias's) name: `value` for `jsonb_array_elements(_text)`.
+    pub fn column_name(&self) -> Option<&'static str> {
+        matches!(self, JsonbSet::Elements { .. }).then_some("value")
+    }
+
+    /// The columns of `jsonb_each(_text)` (`json`: `json_each(_text)`) in FROM: `key` and
+    /// `value`.
+    pub fn each_columns(text: bool, json: bool) -> [(JsonbSet, &'static str, DataType); 2] {
+        let value = match (text, json) {
+            (true, _) => DataType::Text,
+            (false, true) => DataType::Json,
+            (false, false) => DataType::Jsonb,
+        };
+        [
+            (JsonbSet::EachKey, "key", DataType::Text),
+            (JsonbSet::EachValue { text }, "value", value),
+        ]
+    }
+
+    /// The rows of one call on `doc`.
+    pub fn rows(&self, doc: Value) -> Result<Vec<Value>> {
+        if let Value::Json(text) = &doc {
+            return self.json_rows(text);
+        }
+        let doc = take_jsonb(Some(doc))?;
+        let what = |f: &str| match &doc {
+            Jsonb::Array(_) => format!("cannot call {f} on an array"),
+            _ => format!("cannot call {f} on a scalar"),
+        };
+        Ok(match (self, doc.clone()) {
+            (JsonbSet::Elements { text }, Jsonb::Array(items)) => {
+                items.into_iter().map(|j| out(Some(j), *text)).collect()
+            }
+            (JsonbSet::Elements { .. }, Jsonb::Object(_)) => {
+                return Err(Error::InvalidParameterValue(
+                    "cannot extract elements from an object".into(),
+                ));
+            }
+            (JsonbSet::Elements { .. }, _) => {
+                return Err(Error::InvalidParameterValue(
+                    "cannot extract elements from a scalar".into(),
+                ));
+            }
+            (JsonbSet::ObjectKeys, Jsonb::Object(pairs)) => {
+                pairs.into_iter().map(|(k, _)| Value::Text(k)).collect()
+            }
+            (JsonbSet::ObjectKeys, _) => {
+                return Err(Error::InvalidParameterValue(what("jsonb_object_keys")));
+            }
+            (f, Jsonb::Object(pairs)) => pairs
+                .into_iter()
+                .map(|(k, v)| match f {
+                    JsonbSet::EachKey => Value::Text(k),
+                    JsonbSet::EachValue { text } => out(Some(v), *text),
+                    JsonbSet::EachRecord { text } => {
+                        let v = out(Some(v), *text);
+                        Value::Text(record(&[Value::Text(k), v]))
+                    }
+                    _ => Value::Null,
+                })
+                .collect(),
+            (f, _) => {
+                return Err(Error::InvalidParameterValue(format!(
+                    "cannot call {} on a non-object",
+                    f.name()
+                )));
+            }
+        })
+    }
+}
+
+impl JsonbSet {
+    /// The rows of the json functions: the text as written, duplicate keys kept.
+    fn json_rows(&self, doc: &str) -> Result<Vec<Value>> {
+        use crate::types::json_text as jt;
+        let value = |v: &str, text: bool| {
+            if text {
+                jt::as_text(v).map_or(Value::Null, Value::Text)
+            } else {
+                Value::Json(v.to_string())
+            }
+        };
+        let fail = |msg: String| Err(Error::InvalidParameterValue(msg));
+        let kind = jt::type_name(doc);
+        let f = self.name().replacen("jsonb", "json", 1);
+        match self {
+            JsonbSet::Elements { text } => match jt::elements(doc) {
+                Some(items) => Ok(items.into_iter().map(|e| value(e, *text)).collect()),
+                None => fail(format!("cannot call {f} on a non-array")),
+            },
+            _ => {
+                let Some(pairs) = jt::pairs(doc) else {
+                    let what = if kind == "array" {
+                        "an array"
+                    } else {
+                        "a scalar"
+                    };
+                    return match self {
+                        JsonbSet::ObjectKeys => fail(format!("cannot call {f} on {what}")),
+                        _ => fail(format!("cannot call {f} on a non-object")),
+                    };
+                };
+                Ok(pairs
+                    .into_iter()
+                    .map(|(k, v)| match self {
+                        JsonbSet::EachValue { text } => value(v, *text),
+                        JsonbSet::EachRecord { text } => {
+                            Value::Text(record(&[Value::Text(k), value(v, *text)]))
+                        }
+                        _ => Value::Text(k),
+                    })
+                    .collect())
+            }
+        }
+    }
+}
+
+/// A record's text output: fields quoted when empty or holding `"\(),` or whitespace.
+fn record(fields: &[Value]) -> String {
+    let mut s = String::from("(");
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        if f.is_null() {
+            continue;
+        }
+        let t = f.to_string();
+        let quote = t.is_empty()
+            || t.chars()
+                .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
+        if quote {
+            s.push('"');
+            for c in t.chars() {
+                if c == '"' || c == '\\' {
+                    s.push(c);
+                }
+                s.push(c);
+            }
+            s.push('"');
+        } else {
+            s.push_str(&t);
+        }
+    }
+    s.push(')');
+    s
+}
