@@ -47,6 +47,12 @@ pub enum Error {
     /// 42725: a function or operator call that matches several overloads equally well.
     #[error("{0}")]
     AmbiguousFunction(String),
+    /// 42723
+    #[error("{0}")]
+    DuplicateFunction(String),
+    /// 42P13
+    #[error("{0}")]
+    InvalidFunctionDefinition(String),
     /// 42704 (e.g. an unknown type name or index).
     #[error("{0}")]
     UndefinedObject(String),
@@ -300,6 +306,8 @@ impl Error {
             AmbiguousColumn(_) => "42702",
             UndefinedFunction(_) => "42883",
             AmbiguousFunction(_) => "42725",
+            DuplicateFunction(_) => "42723",
+            InvalidFunctionDefinition(_) => "42P13",
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
             WrongObjectType(_) => "42809",

@@ -43,6 +43,13 @@ CREATE VIEW priced AS SELECT id AS book_id, title, price * 2 AS double_price FRO
     WHERE price > 1 AND title <> 'x' ORDER BY title DESC;
 CREATE VIEW everyone AS SELECT * FROM authors;
 CREATE VIEW app.named AS SELECT k FROM app.items WHERE v IS NOT NULL;
+CREATE TABLE people (id int PRIMARY KEY, name text, a int, b int, active bool);
+CREATE UNIQUE INDEX people_lower ON people (lower(name));
+CREATE INDEX ON people ((a + b), upper(name)) WHERE active AND b > 0;
+CREATE FUNCTION add_em(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+CREATE FUNCTION app.names() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM authors';
+CREATE FUNCTION pairs_of(lo int) RETURNS TABLE (x int, y int) LANGUAGE sql
+    AS 'SELECT a, b FROM pairs WHERE a >= lo';
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -65,6 +72,9 @@ const COMMANDS: &[&str] = &[
     r"\d counter",
     r"\d authors_pkey",
     r"\d pairs_b_id",
+    r"\d people",
+    r"\d people_lower",
+    r"\d people_expr_upper_idx",
     r"\di",
     r"\ds",
     r"\dv",
@@ -73,6 +83,7 @@ const COMMANDS: &[&str] = &[
     r"\l postgres",
     r"\du",
     r"\df",
+    r"\df app.*",
     r"\dT",
 ];
 

@@ -141,11 +141,19 @@ impl Writer<'_, '_> {
     }
 }
 
-pub(super) fn index_entry(row: &[Value], columns: &[usize], pk: &[u8]) -> Vec<u8> {
-    let ikey: Vec<Value> = columns.iter().map(|&c| row[c].clone()).collect();
+/// `None` when a partial index does not cover `row`.
+pub(super) fn index_entry(
+    row: &[Value],
+    index: &sql::storage::IndexDef,
+    table: &sql::storage::TableDef,
+    pk: &[u8],
+) -> Result<Option<Vec<u8>>> {
+    let Some(ikey) = index.key_of(table, row)? else {
+        return Ok(None);
+    };
     let mut k = codec::encode_key(&ikey);
     k.extend_from_slice(pk);
-    k
+    Ok(Some(k))
 }
 
 /// Writes object `(kind, oid)`'s catalog rows for its change from `before` to `after`:
@@ -600,8 +608,14 @@ fn apply_row(
     }
     for &i in maintained {
         let (def, irel) = (&entry.def.indexes[i], entry.index_rel_at(i));
-        let old_k = old.as_ref().map(|r| index_entry(r, &def.columns, enc));
-        let new_k = new.map(|r| index_entry(r, &def.columns, enc));
+        let old_k = match &old {
+            Some(r) => index_entry(r, def, &entry.def, enc)?,
+            None => None,
+        };
+        let new_k = match new {
+            Some(r) => index_entry(r, def, &entry.def, enc)?,
+            None => None,
+        };
         if old_k == new_k {
             continue;
         }

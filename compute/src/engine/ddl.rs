@@ -231,14 +231,11 @@ impl EngineTxn {
             // The exclusive table lock keeps other writers out: the latest rows are final.
             let mut seen = std::collections::HashSet::new();
             for r in self.latest_rows(&entry)? {
-                let vals: Vec<Value> = index.columns.iter().map(|&c| r.row[c].clone()).collect();
+                let Some(vals) = index.key_of(&entry.def, &r.row)? else {
+                    continue;
+                };
                 if !vals.iter().any(Value::is_null) && !seen.insert(codec::encode_key(&vals)) {
-                    return Err(Self::duplicated(
-                        &entry.def,
-                        &index.name,
-                        &index.columns,
-                        &r.row,
-                    ));
+                    return Err(Self::duplicated(&entry.def, &index, &r.row));
                 }
             }
         }
@@ -258,7 +255,9 @@ impl EngineTxn {
                 let (pk, payload) = item.map_err(storage_error)?;
                 let row = self.decode(&entry, &payload)?;
                 let max = self.shared.config.limits.max_key;
-                entries.push((checked_index_entry(&row, &index, &pk, max)?, Vec::new()));
+                if let Some(k) = checked_index_entry(&row, &index, &entry.def, &pk, max)? {
+                    entries.push((k, Vec::new()));
+                }
             }
             entries.sort();
             build::build(&self.shared, rel, entries)?;
@@ -286,11 +285,14 @@ impl EngineTxn {
     }
 
     /// 23505 for a key a new unique index or rewrite finds twice.
-    fn duplicated(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
-        let names: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
-        let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
+    fn duplicated(def: &TableDef, index: &IndexDef, row: &Row) -> Error {
+        let names = index.key_names(def);
+        let vals: Vec<String> = match index.key_of(def, row) {
+            Ok(Some(k)) => k.iter().map(Value::to_string).collect(),
+            _ => Vec::new(),
+        };
         Error::UniqueViolation {
-            constraint: constraint.to_string(),
+            constraint: index.name.clone(),
             detail: format!(
                 "Key ({})=({}) is duplicated.",
                 names.join(", "),
@@ -335,7 +337,12 @@ impl EngineTxn {
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(w) = keyed.windows(2).find(|w| w[0].0 == w[1].0) {
             let name = def.primary_key_name.clone().unwrap_or_default();
-            return Err(Self::duplicated(&def, &name, &def.primary_key, &w[0].1));
+            let pk = IndexDef {
+                name: name.clone(),
+                columns: def.primary_key.clone(),
+                ..Default::default()
+            };
+            return Err(Self::duplicated(&def, &pk, &w[0].1));
         }
         let mut entry = TableEntry {
             def: def.clone(),
@@ -346,25 +353,21 @@ impl EngineTxn {
         let stmt = self.stmt;
         for index in &def.indexes {
             let max = self.shared.config.limits.max_key;
-            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = keyed
-                .iter()
-                .map(|(pk, row)| Ok((checked_index_entry(row, index, pk, max)?, Vec::new())))
-                .collect::<Result<_>>()?;
+            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            for (pk, row) in &keyed {
+                if let Some(k) = checked_index_entry(row, index, &def, pk, max)? {
+                    entries.push((k, Vec::new()));
+                }
+            }
             entries.sort();
             if index.unique {
-                let key_of = |(pk, row): &(Vec<u8>, Row)| -> Option<Vec<u8>> {
-                    let vals: Vec<Value> = index.columns.iter().map(|&c| row[c].clone()).collect();
-                    (!vals.iter().any(Value::is_null)).then(|| {
-                        let _ = pk;
-                        codec::encode_key(&vals)
-                    })
-                };
                 let mut seen = std::collections::HashSet::new();
-                for kr in &keyed {
-                    if let Some(k) = key_of(kr)
-                        && !seen.insert(k)
+                for (_, row) in &keyed {
+                    if let Some(vals) = index.key_of(&def, row)?
+                        && !vals.iter().any(Value::is_null)
+                        && !seen.insert(codec::encode_key(&vals))
                     {
-                        return Err(Self::duplicated(&def, &index.name, &index.columns, &kr.1));
+                        return Err(Self::duplicated(&def, index, row));
                     }
                 }
             }
@@ -410,6 +413,16 @@ impl EngineTxn {
         Ok(())
     }
 
+    pub(super) fn ddl_put_function(&mut self, def: sql::storage::FunctionDef) -> Result<()> {
+        self.push_object(Kind::Function, def.oid, Some(Object::Function(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_function(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Function, oid, None);
+        Ok(())
+    }
+
     pub(super) fn ddl_set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.push_object(Kind::Stats, table, Some(Object::Stats(stats)));
         Ok(())
@@ -423,8 +436,16 @@ impl EngineTxn {
 
 /// An index entry for a build, refused with 54000 past the B-tree's key limit (an entry
 /// also carries an 8-byte version stamp), as PostgreSQL refuses an over-long index row.
-fn checked_index_entry(row: &[Value], index: &IndexDef, pk: &[u8], max: usize) -> Result<Vec<u8>> {
-    let k = index_entry(row, &index.columns, pk);
+fn checked_index_entry(
+    row: &[Value],
+    index: &IndexDef,
+    table: &TableDef,
+    pk: &[u8],
+    max: usize,
+) -> Result<Option<Vec<u8>>> {
+    let Some(k) = index_entry(row, index, table, pk)? else {
+        return Ok(None);
+    };
     if k.len() + 8 > max {
         return Err(super::txn::index_row_too_large(
             k.len() + 8,
@@ -432,5 +453,5 @@ fn checked_index_entry(row: &[Value], index: &IndexDef, pk: &[u8], max: usize) -
             &index.name,
         ));
     }
-    Ok(k)
+    Ok(Some(k))
 }

@@ -205,7 +205,9 @@ pub(super) fn prepare(txn: &EngineTxn, missed: &[PageKey]) -> Result<Prepared> {
                     continue;
                 }
                 for row in [old.as_ref(), new].into_iter().flatten() {
-                    index_walks.insert((rel, index_entry(row, &def.columns, enc)));
+                    if let Some(k) = index_entry(row, def, &entry.def, enc)? {
+                        index_walks.insert((rel, k));
+                    }
                 }
             }
         }

@@ -140,33 +140,25 @@ impl EngineTxn {
                 "index \"{index}\" does not exist"
             )));
         };
-        let ikey_of =
-            |row: &[Value]| -> Vec<Value> { def.columns.iter().map(|&c| row[c].clone()).collect() };
-        let types: Vec<DataType> = def
-            .columns
-            .iter()
-            .map(|&c| entry.def.columns[c].data_type)
-            .collect();
+        // The row's index key; `None` outside a partial index.
+        let ikey_of = |row: &[Value]| def.key_of(&entry.def, row);
+        let types: Vec<DataType> = def.key_types(&entry.def)?;
         if !self.rel_exists(rel) {
             // An index this transaction created: no tree yet, so sort the table's rows.
-            let mut rows: Vec<(Vec<u8>, Vec<u8>, ScannedRow)> = self
-                .key_range_rows(entry, &KeyRange::ALL, snapshot, upto)?
-                .into_iter()
-                .filter(|r| range.contains(&ikey_of(&r.row)))
-                .map(|r| {
-                    (
-                        codec::encode_key(&ikey_of(&r.row)),
-                        codec::encode_key(&r.key),
-                        r,
-                    )
-                })
-                .collect();
+            let mut rows: Vec<(Vec<u8>, Vec<u8>, ScannedRow)> = Vec::new();
+            for r in self.key_range_rows(entry, &KeyRange::ALL, snapshot, upto)? {
+                if let Some(k) = ikey_of(&r.row)?
+                    && range.contains(&k)
+                {
+                    rows.push((codec::encode_key(&k), codec::encode_key(&r.key), r));
+                }
+            }
             rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
             return Ok(rows.into_iter().map(|(_, _, r)| r).collect());
         }
         let (lower, upper) = codec::encode_range(range, &types);
         let probe = IndexProbe {
-            columns: &def.columns,
+            index: def,
             lower: as_slice(&lower),
             upper: as_slice(&upper),
             snapshot,
@@ -183,7 +175,10 @@ impl EngineTxn {
         let mut hits = hits.map_err(storage_error)?;
         for (enc, kw) in self.writes.table(table) {
             if let Some(Some(row)) = kw.at(upto) {
-                let ikey = codec::encode_key(&ikey_of(row));
+                let Some(ikey) = ikey_of(row)? else {
+                    continue;
+                };
+                let ikey = codec::encode_key(&ikey);
                 hits.insert(
                     (ikey, enc.clone()),
                     ScannedRow {
@@ -193,10 +188,13 @@ impl EngineTxn {
                 );
             }
         }
-        Ok(hits
-            .into_values()
-            .filter(|r| range.contains(&ikey_of(&r.row)))
-            .collect())
+        let mut out = Vec::with_capacity(hits.len());
+        for r in hits.into_values() {
+            if ikey_of(&r.row)?.is_some_and(|k| range.contains(&k)) {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
 
     /// The committed rows an index probe finds at its snapshot, keyed by (encoded index
@@ -223,7 +221,7 @@ impl EngineTxn {
         let mut hits = BTreeMap::new();
         for item in index_tree.scan(probe.lower, probe.upper, probe.snapshot)? {
             let (entry_key, _) = item?;
-            let at = crate::keycodec::prefix_len(&entry_key, probe.columns.len())?;
+            let at = crate::keycodec::prefix_len(&entry_key, probe.index.columns.len())?;
             let (ienc, pk) = entry_key.split_at(at);
             if self.writes.row_at(table, pk, probe.upto).is_some() {
                 continue;
@@ -232,8 +230,14 @@ impl EngineTxn {
                 continue;
             };
             let row = codec::decode_row(&payload, &column_types)?;
-            let ikey: Vec<Value> = probe.columns.iter().map(|&c| row[c].clone()).collect();
-            if codec::encode_key(&ikey) != ienc {
+            let ikey = probe
+                .index
+                .key_of(&entry.def, &row)
+                .map_err(|e| crate::Error::Decode {
+                    what: "index expression",
+                    reason: e.to_string(),
+                })?;
+            if ikey.is_none_or(|k| codec::encode_key(&k) != ienc) {
                 continue; // a stale entry: the visible row has another index key
             }
             let key = codec::decode_key(pk, &key_types)?;
@@ -246,10 +250,10 @@ impl EngineTxn {
 /// Index scan hits by (encoded index key, encoded primary key).
 type IndexHits = BTreeMap<(Vec<u8>, Vec<u8>), ScannedRow>;
 
-/// What an index scan probes: the index columns, the encoded range, the snapshot and the
-/// last statement whose own writes show.
+/// What an index scan probes: the index, the encoded range, the snapshot and the last
+/// statement whose own writes show.
 struct IndexProbe<'a> {
-    columns: &'a [usize],
+    index: &'a sql::storage::IndexDef,
     lower: Bound<&'a [u8]>,
     upper: Bound<&'a [u8]>,
     snapshot: Lsn,

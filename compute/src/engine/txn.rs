@@ -262,7 +262,10 @@ impl EngineTxn {
             return Err(index_row_too_large(enc.len() + 8, max, &name));
         }
         for index in &def.indexes {
-            let size = super::commit::index_entry(row, &index.columns, enc).len() + 8;
+            let Some(k) = super::commit::index_entry(row, index, def, enc)? else {
+                continue;
+            };
+            let size = k.len() + 8;
             if size > max {
                 return Err(index_row_too_large(size, max, &index.name));
             }
@@ -303,13 +306,15 @@ impl EngineTxn {
             if !idx.unique {
                 continue;
             }
-            let vals: Vec<Value> = idx.columns.iter().map(|&c| row[c].clone()).collect();
+            let Some(vals) = idx.key_of(def, row)? else {
+                continue;
+            };
             if vals.iter().any(Value::is_null) {
                 continue;
             }
             let ienc = codec::encode_key(&vals);
             self.lock(LockTarget::Key(*rel, ienc.clone()), LockMode::Exclusive)?;
-            let same = |r: &Row| idx.columns.iter().map(|&c| &r[c]).eq(vals.iter());
+            let same = |r: &Row| idx.key_of(def, r).ok().flatten().as_ref() == Some(&vals);
             let own: Vec<Vec<u8>> = match self.writes.unique_candidates(def.id, *rel, &ienc) {
                 Some(candidates) => candidates,
                 None => self
@@ -393,16 +398,7 @@ impl EngineTxn {
     }
 
     fn unique_violation(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
-        let names: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
-        let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
-        Error::UniqueViolation {
-            constraint: constraint.to_string(),
-            detail: format!(
-                "Key ({})=({}) already exists.",
-                names.join(", "),
-                vals.join(", ")
-            ),
-        }
+        sql::storage::catalog::index_keys::unique_violation_of(def, constraint, cols, row)
     }
 
     /// Records a row write, noting its unique keys for later unique checks.
@@ -412,7 +408,9 @@ impl EngineTxn {
         self.writes.cover(def.id, unique().map(|(_, rel)| rel));
         if let Some(row) = &row {
             for (idx, rel) in unique() {
-                let vals: Vec<Value> = idx.columns.iter().map(|&c| row[c].clone()).collect();
+                let Ok(Some(vals)) = idx.key_of(def, row) else {
+                    continue;
+                };
                 if !vals.iter().any(Value::is_null) {
                     self.writes
                         .note_unique(rel, codec::encode_key(&vals), enc.clone());
@@ -606,6 +604,14 @@ impl Txn for EngineTxn {
         self.ddl_drop_view(oid)
     }
 
+    fn put_function(&mut self, def: sql::storage::FunctionDef) -> Result<()> {
+        self.ddl_put_function(def)
+    }
+
+    fn drop_function(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_function(oid)
+    }
+
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.shared.refuse_writes("ANALYZE")?;
         self.ddl_set_stats(table, stats)
@@ -621,20 +627,16 @@ impl Txn for EngineTxn {
                 let def = entry.def.index(index).ok_or_else(|| {
                     Error::UndefinedObject(format!("index \"{index}\" does not exist"))
                 })?;
-                let mut rows: Vec<_> = self
-                    .key_range_rows_latest(entry, &KeyRange::ALL)?
-                    .into_iter()
-                    .filter(|r| {
-                        let k: Vec<Value> = def.columns.iter().map(|&c| r.row[c].clone()).collect();
-                        range.contains(&k)
-                    })
-                    .collect();
-                rows.sort_by(|a, b| {
-                    let ka: Vec<&Value> = def.columns.iter().map(|&c| &a.row[c]).collect();
-                    let kb: Vec<&Value> = def.columns.iter().map(|&c| &b.row[c]).collect();
-                    ka.cmp(&kb).then_with(|| a.key.cmp(&b.key))
-                });
-                rows
+                let mut rows: Vec<(Vec<Value>, sql::storage::ScannedRow)> = Vec::new();
+                for r in self.key_range_rows_latest(entry, &KeyRange::ALL)? {
+                    if let Some(k) = def.key_of(&entry.def, &r.row)?
+                        && range.contains(&k)
+                    {
+                        rows.push((k, r));
+                    }
+                }
+                rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
+                rows.into_iter().map(|(_, r)| r).collect()
             }
         };
         Ok(Box::new(rows.into_iter().map(Ok)))

@@ -46,6 +46,8 @@ const SETUP: &str = "
     ALTER TABLE plain ADD PRIMARY KEY (k);
     ALTER TABLE plain ADD COLUMN w int DEFAULT 9;
     CREATE INDEX plain_v ON plain (v);
+    CREATE UNIQUE INDEX plain_lower ON plain (lower(v)) WHERE k > 1;
+    CREATE FUNCTION app.double_it(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2';
     CREATE TABLE gone (x int);
     INSERT INTO gone VALUES (1);
     TRUNCATE gone;
@@ -62,6 +64,31 @@ fn check_schema(s: &mut Session<Engine>) {
     );
     assert_eq!(rows(s, "SELECT count(*) FROM gone"), [["0"]]);
     assert!(exec(s, "INSERT INTO plain VALUES (1, 'dup', 0)").is_err_and(|e| e.code() == "23505"));
+    assert_eq!(rows(s, "SELECT app.double_it(21)"), [["42"]]);
+    // The partial expression index: its definition, its uniqueness over the rows it covers
+    // (k = 1 is outside it), and the planner choosing it.
+    assert_eq!(
+        rows(s, "SELECT pg_get_indexdef('plain_lower'::regclass)"),
+        [
+            [
+                "CREATE UNIQUE INDEX plain_lower ON public.plain USING btree (lower(v)) WHERE (k > 1)"
+            ]
+        ]
+    );
+    assert!(exec(s, "INSERT INTO plain VALUES (5, 'Y', 0)").is_err_and(|e| e.code() == "23505"));
+    exec(s, "INSERT INTO plain VALUES (6, 'X', 0)").unwrap();
+    let plan = rows(
+        s,
+        "EXPLAIN SELECT k FROM plain WHERE lower(v) = 'z' AND k > 1",
+    );
+    assert!(
+        plan.iter().any(|r| r[0].contains("using plain_lower")),
+        "{plan:?}"
+    );
+    assert_eq!(
+        rows(s, "SELECT k FROM plain WHERE lower(v) = 'z' AND k > 1"),
+        [["3"]]
+    );
     assert!(
         exec(s, "INSERT INTO app.child (parent, qty) VALUES (1, -1)")
             .is_err_and(|e| e.code() == "23514")

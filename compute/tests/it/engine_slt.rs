@@ -1,6 +1,6 @@
 //! The sql crate's `.slt` files (each checked against PostgreSQL 15), run on
 //! `sql::Session<compute::engine::Engine>`: the engine must give the reference storage's
-//! answers.
+//! answers. `STRATA_SLT_FILE=name` runs only the files whose path contains `name`.
 
 #[test]
 fn sql_slt_files_pass_on_the_engine() {
@@ -9,6 +9,10 @@ fn sql_slt_files_pass_on_the_engine() {
         .expect("sql/tests/slt exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .filter(|p| {
+            std::env::var("STRATA_SLT_FILE")
+                .map_or(true, |only| p.to_string_lossy().contains(only.as_str()))
+        })
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no .slt files in {}", dir.display());

@@ -61,7 +61,14 @@ impl Binder {
                 }
             }
         }
-        self.bind_call(&name, args)
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        match self.bind_call(&name, args) {
+            Err(Error::UndefinedFunction(m)) => match self.bind_user_call(f, Some(&types), ctx)? {
+                Some(bound) => Ok(bound),
+                None => Err(Error::UndefinedFunction(m)),
+            },
+            r => r,
+        }
     }
 
     /// A call of `name` over bound arguments.

@@ -334,7 +334,7 @@ impl Binder {
                         table
                             .indexes
                             .iter()
-                            .find(|i| i.unique && same(&i.columns))
+                            .find(|i| i.unique && i.is_plain() && same(&i.columns))
                             .ok_or_else(no_match)?
                             .name
                             .clone(),

@@ -40,6 +40,7 @@ mod select;
 mod set_op;
 mod special;
 mod subquery;
+mod user_function;
 mod view;
 mod walk;
 mod window;

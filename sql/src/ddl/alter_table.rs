@@ -245,9 +245,25 @@ impl Change {
                 self.cascade.push(obj);
             }
         }
+        // An expression or partial index goes with any column it reads (as in PostgreSQL).
+        let reads_dropped: Vec<crate::storage::Oid> = new
+            .indexes
+            .iter()
+            .filter(|x| {
+                !x.is_plain()
+                    && x.bound(&new).is_ok_and(|b| {
+                        let mut cols = Vec::new();
+                        for k in b.keys.iter().chain(&b.predicate) {
+                            crate::ddl::constraints::columns_read(k, &mut cols);
+                        }
+                        cols.contains(&i)
+                    })
+            })
+            .map(|x| x.oid)
+            .collect();
         new.columns.remove(i);
         let remap = |c: &mut usize| {
-            if *c > i {
+            if *c > i && *c != crate::storage::IndexDef::EXPRESSION {
                 *c -= 1;
             }
         };
@@ -259,7 +275,7 @@ impl Change {
             new.pk_constraint_oid = 0;
         }
         new.indexes
-            .retain(|x| !uses(&x.columns) && !uses(&x.include));
+            .retain(|x| !uses(&x.columns) && !uses(&x.include) && !reads_dropped.contains(&x.oid));
         new.checks.retain(|c| !uses(&c.columns));
         new.foreign_keys.retain(|f| !uses(&f.columns));
         for c in new.primary_key.iter_mut() {
@@ -350,6 +366,14 @@ impl Change {
         self.def.columns[i].name = new.clone();
         for c in &mut self.def.checks {
             c.expr = rename_word(&c.expr, &old, &new);
+        }
+        for x in &mut self.def.indexes {
+            for e in x.exprs.iter_mut().flatten() {
+                *e = rename_word(e, &old, &new);
+            }
+            if let Some(p) = &mut x.predicate {
+                *p = rename_word(p, &old, &new);
+            }
         }
         self.rename_in_views(ddl, &old, &new)
     }

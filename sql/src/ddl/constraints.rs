@@ -290,6 +290,7 @@ pub fn add(
                     include,
                     constraint: Some(ddl.txn.new_oid()?),
                     comment: None,
+                    ..Default::default()
                 });
             }
             Pending::ForeignKey {
@@ -406,7 +407,10 @@ fn referenced_columns(parent: &TableDef, names: &[String], n: usize) -> Result<V
             k == sorted
         };
         let unique = (!parent.primary_key.is_empty() && same(&parent.primary_key))
-            || parent.indexes.iter().any(|i| i.unique && same(&i.columns));
+            || parent
+                .indexes
+                .iter()
+                .any(|i| i.unique && i.is_plain() && same(&i.columns));
         if !unique {
             return Err(Error::InvalidForeignKey(format!(
                 "there is no unique constraint matching given keys for referenced table \"{}\"",

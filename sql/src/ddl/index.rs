@@ -1,31 +1,54 @@
 //! CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON table [USING btree]
 //! (columns) [INCLUDE (columns)], and ALTER INDEX ... RENAME TO. Unnamed indexes are named
-//! `{table}_{columns}_idx` (numbered on a collision). Every index is a B-tree; partial
-//! indexes (`WHERE`) and keys on expressions are refused with 0A000.
+//! `{table}_{columns}_idx` (numbered on a collision; an expression contributes its function's
+//! name or `expr`, as in PostgreSQL). Every index is a B-tree. Key elements may be expressions
+//! (`lower(name)`, `(a + b)`) and the index may be partial (`WHERE active`): both are kept as
+//! SQL text and evaluated per row by [`crate::storage::catalog::index_keys`].
 
 use super::Ddl;
 use super::names;
 use crate::binder::{ident, split_name};
+use crate::expr::Expr;
 use crate::result::StatementResult;
+use crate::storage::catalog::index_keys;
 use crate::storage::{IndexDef, IndexRef, Relation, TableDef};
 use crate::{Error, Result};
 use sqlparser::ast;
 
-fn key_columns(table: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>> {
-    let mut out = Vec::new();
+/// The key elements: column positions ([`IndexDef::EXPRESSION`] for an expression), the
+/// expressions' SQL text, and the name part each contributes to a generated index name.
+#[allow(clippy::type_complexity)]
+fn key_elements(
+    table: &TableDef,
+    cols: &[ast::IndexColumn],
+) -> Result<(Vec<usize>, Vec<Option<String>>, Vec<String>)> {
+    let (mut out, mut exprs, mut names) = (Vec::new(), Vec::new(), Vec::new());
     for c in cols {
-        let name = match &c.column.expr {
-            ast::Expr::Identifier(i) => ident(i),
-            other => {
-                return Err(Error::unsupported(format!(
-                    "index on expression {other} is not supported yet"
-                )));
+        let mut e = &c.column.expr;
+        while let ast::Expr::Nested(inner) = e {
+            e = inner;
+        }
+        let ty = if let ast::Expr::Identifier(i) = e {
+            let name = ident(i);
+            let i = table
+                .column_index(&name)
+                .ok_or_else(|| Error::UndefinedColumn(name.to_string()))?;
+            out.push(i);
+            exprs.push(None);
+            names.push(table.columns[i].name.clone());
+            table.columns[i].data_type
+        } else {
+            let (x, ty) = index_keys::bind_key_expr(table, e)?;
+            if x.any(&mut |x| matches!(x, Expr::Subquery(_))) {
+                return Err(Error::unsupported(
+                    "cannot use subquery in index expression",
+                ));
             }
+            out.push(IndexDef::EXPRESSION);
+            exprs.push(Some(e.to_string()));
+            names.push(expr_column_name(e));
+            ty
         };
-        let i = table
-            .column_index(&name)
-            .ok_or_else(|| Error::UndefinedColumn(name.to_string()))?;
-        let ty = table.columns[i].data_type;
         if !ty.is_orderable() {
             return Err(Error::UndefinedObject(format!(
                 "data type {} has no default operator class for access method \"btree\"",
@@ -34,17 +57,36 @@ fn key_columns(table: &TableDef, cols: &[ast::IndexColumn]) -> Result<Vec<usize>
         }
         // ASC/DESC/NULLS FIRST only change a B-tree's physical order; Strata's indexes are
         // ascending and the planner never relies on index order, so they are accepted as-is.
-        out.push(i);
     }
-    Ok(out)
+    if exprs.iter().all(Option::is_none) {
+        exprs.clear();
+    }
+    Ok((out, exprs, names))
+}
+
+/// The name PostgreSQL's `FigureColname` gives an index expression: a function's name, a
+/// cast's operand's (or its type's), `expr` otherwise.
+pub fn expr_column_name(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .map(|p| p.to_string().trim_matches('"').to_lowercase())
+            .unwrap_or_else(|| "expr".into()),
+        ast::Expr::Nested(x) => expr_column_name(x),
+        ast::Expr::Cast { expr, .. } => match expr_column_name(expr).as_str() {
+            "expr" => "expr".into(),
+            n => n.into(),
+        },
+        ast::Expr::Case { .. } => "case".into(),
+        _ => "expr".into(),
+    }
 }
 
 /// CREATE INDEX.
 pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
     let done = StatementResult::command("CREATE INDEX");
-    if c.predicate.is_some() {
-        return Err(Error::unsupported("partial indexes are not supported yet"));
-    }
     match &c.using {
         None | Some(ast::IndexType::BTree) => {}
         Some(other) => {
@@ -55,7 +97,17 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
         }
     }
     let table = ddl.table(&c.table_name)?;
-    let columns = key_columns(&table, &c.columns)?;
+    let (columns, exprs, key_names) = key_elements(&table, &c.columns)?;
+    let predicate = match &c.predicate {
+        Some(p) => {
+            let x = index_keys::bind_predicate(&table, p)?;
+            if x.any(&mut |x| matches!(x, Expr::Subquery(_))) {
+                return Err(Error::unsupported("cannot use subquery in index predicate"));
+            }
+            Some(p.to_string())
+        }
+        None => None,
+    };
     let mut include = Vec::new();
     for i in &c.include {
         let n = ident(i);
@@ -77,8 +129,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
             rel
         }
         None => {
-            let add =
-                names::columns_addition(columns.iter().map(|&c| table.columns[c].name.as_str()));
+            let add = names::columns_addition(key_names.iter().map(String::as_str));
             names::choose(&table.name, Some(&add), "idx", |n| {
                 names::relation_taken(&catalog, table.schema, n, &[])
             })
@@ -101,6 +152,8 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
             include,
             constraint: None,
             comment: None,
+            exprs,
+            predicate,
         },
     )?;
     Ok(done)

@@ -29,6 +29,7 @@ pub mod constraints;
 pub mod create_table;
 pub mod depend;
 pub mod drop;
+pub mod function;
 pub mod index;
 pub mod misc;
 pub mod names;
@@ -172,6 +173,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             *if_exists,
         )?,
         S::CreateDatabase { .. } => return Err(misc::one_database()),
+        S::CreateFunction(c) => function::create(ddl, c)?,
+        S::DropFunction(d) => function::drop(ddl, d)?,
         _ => return Ok(None),
     };
     Ok(Some(r))

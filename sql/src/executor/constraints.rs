@@ -115,7 +115,7 @@ fn unique_constraint(parent: &TableDef, cols: &[usize]) -> Option<(String, Vec<u
     parent
         .indexes
         .iter()
-        .filter(|i| i.unique)
+        .filter(|i| i.unique && i.is_plain())
         .find_map(|i| order(&i.columns).map(|o| (i.name.clone(), o)))
 }
 
@@ -428,7 +428,7 @@ fn referencing_rows(
     } else if let Some(i) = child
         .indexes
         .iter()
-        .find(|i| i.columns.starts_with(&fk.columns))
+        .find(|i| i.is_plain() && i.columns.starts_with(&fk.columns))
     {
         Access::IndexRange {
             index: i.name.clone(),

@@ -6,7 +6,9 @@
 //! NULL) and is not indexed, but is kept for RIGHT/FULL joins, which emit unmatched right
 //! rows padded with NULLs after the left input is exhausted. A left row's candidates are
 //! checked against `residual` (the rest of the join condition) on the concatenated row;
-//! LEFT/FULL joins emit a left row that matched nothing padded with NULLs.
+//! LEFT/FULL joins emit a left row that matched nothing padded with NULLs. Semi and anti joins
+//! (and NOT IN's null-aware anti join, see [`JoinKind::NotIn`]) emit the left row alone,
+//! once, when it has (has no) match.
 
 use super::memory::{Budget, collect_within, row_bytes};
 use super::{Context, Operator, Tuple};
@@ -30,6 +32,8 @@ struct Built {
     rows: Vec<Vec<Value>>,
     matched: Vec<bool>,
     table: HashMap<Vec<Value>, Vec<usize>>,
+    /// Some right row's key has a NULL (NOT IN's answer is then never true).
+    null_key: bool,
 }
 
 /// The key of `row`, or `None` if it has a NULL where NULL matches nothing.
@@ -69,17 +73,64 @@ impl HashJoin {
             .collect();
         let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
         let mut budget = Budget::new("hash join");
+        let mut null_key = false;
         for (i, row) in rows.iter().enumerate() {
-            if let Some(k) = key_of(&self.join.right_keys, &self.join.null_safe, row, ctx)? {
-                budget.charge(ctx, row_bytes(&k))?;
-                table.entry(k).or_default().push(i);
+            match key_of(&self.join.right_keys, &self.join.null_safe, row, ctx)? {
+                Some(k) => {
+                    budget.charge(ctx, row_bytes(&k))?;
+                    table.entry(k).or_default().push(i);
+                }
+                None => null_key = true,
             }
         }
         Ok(Built {
             matched: vec![false; rows.len()],
             rows,
             table,
+            null_key,
         })
+    }
+
+    /// Semi / anti / NOT IN joins: the next left row to keep.
+    fn next_left_only(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        let kind = self.join.kind;
+        while let Some(t) = self.left.next(ctx)? {
+            crate::interrupt::check()?;
+            let built = self.built.as_ref().expect("built before");
+            let key = key_of(&self.join.left_keys, &self.join.null_safe, &t.row, ctx)?;
+            if kind == JoinKind::NotIn {
+                let keep = built.rows.is_empty()
+                    || (key.as_ref().is_some_and(|k| !built.table.contains_key(k))
+                        && !built.null_key);
+                if keep {
+                    return Ok(Some(t));
+                }
+                continue;
+            }
+            let mut matched = false;
+            if let Some(k) = key
+                && let Some(candidates) = built.table.get(&k)
+            {
+                for &i in candidates {
+                    let ok = match &self.join.residual {
+                        Some(p) => {
+                            let mut row = t.row.clone();
+                            row.extend(built.rows[i].iter().cloned());
+                            p.is_true(&row, ctx)?
+                        }
+                        None => true,
+                    };
+                    if ok {
+                        matched = true;
+                        break;
+                    }
+                }
+            }
+            if matched == (kind == JoinKind::Semi) {
+                return Ok(Some(t));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -87,6 +138,9 @@ impl Operator for HashJoin {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         if self.built.is_none() {
             self.built = Some(self.build(ctx)?);
+        }
+        if self.join.kind.left_only() {
+            return self.next_left_only(ctx);
         }
         loop {
             if self.current.is_none() {

@@ -27,6 +27,13 @@ pub enum PgFn {
     /// `pg_type_is_visible`, `pg_function_is_visible`, ...: every such object is in
     /// `pg_catalog`, which is always searched.
     AlwaysVisible,
+    /// `pg_function_is_visible`: built-ins always; a SQL function when its schema is on the
+    /// search path.
+    FunctionIsVisible,
+    /// `pg_get_function_result` of a SQL function (NULL for built-ins).
+    FunctionResult,
+    /// `pg_get_function_arguments` of a SQL function.
+    FunctionArguments,
     GetIndexDef,
     GetConstraintDef,
     GetExpr,
@@ -65,9 +72,9 @@ impl PgFn {
             ("format_type", 2) => (PgFn::FormatType, vec![oid, T::Int4], text),
             ("pg_get_userbyid", 1) => (PgFn::GetUserById, vec![oid], T::Name),
             ("pg_table_is_visible", 1) => (PgFn::TableIsVisible, vec![oid], T::Bool),
+            ("pg_function_is_visible", 1) => (PgFn::FunctionIsVisible, vec![oid], T::Bool),
             (
                 "pg_type_is_visible"
-                | "pg_function_is_visible"
                 | "pg_collation_is_visible"
                 | "pg_opclass_is_visible"
                 | "pg_operator_is_visible"
@@ -114,9 +121,8 @@ impl PgFn {
                 (PgFn::Nothing, vec![T::Unknown; args], text)
             }
             ("pg_tablespace_location", 1) => (PgFn::FunctionText, vec![oid], text),
-            ("pg_get_function_result" | "pg_get_function_arguments", 1) => {
-                (PgFn::FunctionText, vec![oid], text)
-            }
+            ("pg_get_function_result", 1) => (PgFn::FunctionResult, vec![oid], text),
+            ("pg_get_function_arguments", 1) => (PgFn::FunctionArguments, vec![oid], text),
             _ => return None,
         };
         Some((f, params, ret))
@@ -160,6 +166,15 @@ impl PgFn {
             }
             PgFn::TableIsVisible => Value::Bool(table_is_visible(oid_arg(0))?),
             PgFn::AlwaysVisible | PgFn::HasPrivilege => Value::Bool(true),
+            PgFn::FunctionIsVisible => {
+                let env = env::catalog()?;
+                Value::Bool(
+                    match env.catalog.functions.iter().find(|f| f.oid == oid_arg(0)) {
+                        Some(f) => env.search_path.contains(&f.schema),
+                        None => true,
+                    },
+                )
+            }
             PgFn::RelationIsPublishable => {
                 let env = env::catalog()?;
                 Value::Bool(env.catalog.table_by_id(oid_arg(0)).is_some())
@@ -173,13 +188,12 @@ impl PgFn {
                     Some(Value::Int(c)) => *c as usize,
                     _ => 0,
                 };
+                let pretty = matches!(args.get(2), Some(Value::Bool(true)));
                 if column == 0 {
-                    text(deparse::index_definition(&env.catalog, &i))
+                    text(deparse::index_definition_mode(&env.catalog, &i, pretty))
                 } else {
-                    match i.columns.iter().chain(i.include).nth(column - 1) {
-                        Some(&c) => text(crate::expr::catalog_functions::quote_ident(
-                            &i.table.columns[c].name,
-                        )),
+                    match deparse::index_column(&i, column - 1, pretty) {
+                        Some(s) => text(s),
                         None => Value::Null,
                     }
                 }
@@ -226,6 +240,17 @@ impl PgFn {
             }
             PgFn::ShobjDescription | PgFn::Nothing => Value::Null,
             PgFn::FunctionText => text(String::new()),
+            PgFn::FunctionResult | PgFn::FunctionArguments => {
+                let env = env::catalog()?;
+                let Some(f) = env.catalog.functions.iter().find(|f| f.oid == oid_arg(0)) else {
+                    return Ok(Value::Null);
+                };
+                text(if *self == PgFn::FunctionResult {
+                    function_result(f)
+                } else {
+                    function_arguments(f)
+                })
+            }
             PgFn::RelationSize | PgFn::TableSize => Value::Int(size(oid_arg(0))? as i64),
             PgFn::IndexesSize => Value::Int(indexes_size(oid_arg(0))? as i64),
             PgFn::ToRegType | PgFn::ToRegClass => {
@@ -390,4 +415,53 @@ pub fn format_type(oid: Oid, typmod: Option<i32>) -> String {
 /// The `regclass` of relation `oid`, for set-returning wrappers.
 pub fn regclass(oid: Oid) -> Value {
     Value::Reg(RegKind::Class, oid)
+}
+
+/// `pg_get_function_result`: `integer`, `SETOF integer`, `TABLE(a integer, b text)`.
+pub fn function_result(f: &crate::storage::FunctionDef) -> String {
+    if !f.table_columns.is_empty() {
+        let cols: Vec<String> = f
+            .table_columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    crate::expr::catalog_functions::quote_ident(&c.name),
+                    c.data_type.name()
+                )
+            })
+            .collect();
+        return format!("TABLE({})", cols.join(", "));
+    }
+    let t = f.returns.name();
+    if f.returns_set {
+        format!("SETOF {t}")
+    } else {
+        t
+    }
+}
+
+/// `pg_get_function_arguments`: `a integer, b text DEFAULT 'x'::text`.
+pub fn function_arguments(f: &crate::storage::FunctionDef) -> String {
+    f.args
+        .iter()
+        .map(|a| {
+            let mut s = match &a.name {
+                Some(n) => format!(
+                    "{} {}",
+                    crate::expr::catalog_functions::quote_ident(n),
+                    a.data_type.name()
+                ),
+                None => a.data_type.name(),
+            };
+            if let Some(d) = &a.default {
+                s.push_str(&format!(
+                    " DEFAULT {}",
+                    crate::system::deparse::expr(d, None)
+                ));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -167,14 +167,11 @@ impl MemoryTxn {
             let rows = self.latest_rows(&shared, table);
             let mut seen = std::collections::BTreeSet::new();
             for row in rows.values() {
-                let vals: Vec<Value> = index.columns.iter().map(|&c| row[c].clone()).collect();
+                let Some(vals) = index.key_of(&def, row)? else {
+                    continue;
+                };
                 if !vals.iter().any(Value::is_null) && !seen.insert(vals) {
-                    return Err(Self::unique_violation(
-                        &def,
-                        &index.name,
-                        &index.columns,
-                        row,
-                    ));
+                    return Err(index.violation(&def, row));
                 }
             }
         }

@@ -147,12 +147,16 @@ impl MemoryTxn {
         row: &Row,
         replacing: Option<&Key>,
     ) -> Result<Option<(String, Vec<usize>, Key, Row)>> {
-        let mut constraints: Vec<(String, Vec<usize>)> = Vec::new();
+        // (constraint, columns, the row's key, the index when not the primary key)
+        let mut constraints: Vec<(String, Vec<usize>, Vec<Value>, Option<&IndexDef>)> = Vec::new();
         if let Some(name) = &def.primary_key_name {
-            constraints.push((name.clone(), def.primary_key.clone()));
+            let vals = def.primary_key.iter().map(|&c| row[c].clone()).collect();
+            constraints.push((name.clone(), def.primary_key.clone(), vals, None));
         }
         for idx in def.indexes.iter().filter(|i| i.unique) {
-            constraints.push((idx.name.clone(), idx.columns.clone()));
+            if let Some(vals) = idx.key_of(def, row)? {
+                constraints.push((idx.name.clone(), idx.columns.clone(), vals, Some(idx)));
+            }
         }
         // The primary key is the map key: look it up directly. Only unique secondary indexes
         // need the (linear) merged view of the latest rows.
@@ -162,8 +166,7 @@ impl MemoryTxn {
         } else {
             BTreeMap::new()
         };
-        for (name, cols) in &constraints {
-            let vals: Vec<Value> = cols.iter().map(|&c| row[c].clone()).collect();
+        for (name, cols, vals, idx) in &constraints {
             if vals.iter().any(Value::is_null) {
                 continue;
             }
@@ -175,26 +178,25 @@ impl MemoryTxn {
             {
                 return Err(serialization_failure("insert"));
             }
-            if *cols == def.primary_key {
-                if Some(&vals) == replacing {
+            let Some(idx) = idx else {
+                if Some(vals) == replacing {
                     continue;
                 }
-                if let Some(existing) = self.latest_row(shared, def.id, &vals) {
-                    return Ok(Some((name.clone(), cols.clone(), vals, existing)));
+                if let Some(existing) = self.latest_row(shared, def.id, vals) {
+                    return Ok(Some((name.clone(), cols.clone(), vals.clone(), existing)));
                 }
                 continue;
-            }
+            };
             for (k, r) in &latest {
                 if Some(k) == replacing {
                     continue;
                 }
-                if cols.iter().map(|&c| &r[c]).eq(vals.iter()) {
+                if idx.key_of(def, r)?.as_ref() == Some(vals) {
                     return Ok(Some((name.clone(), cols.clone(), k.clone(), r.clone())));
                 }
             }
         }
-        for (name, cols) in constraints {
-            let vals: Vec<Value> = cols.iter().map(|&c| row[c].clone()).collect();
+        for (name, _, vals, _) in constraints {
             if !vals.iter().any(Value::is_null) {
                 shared.key_locks.insert((def.id, name, vals), self.id);
             }
@@ -231,16 +233,7 @@ impl MemoryTxn {
         cols: &[usize],
         row: &Row,
     ) -> Error {
-        let names: Vec<&str> = cols.iter().map(|&c| def.columns[c].name.as_str()).collect();
-        let vals: Vec<String> = cols.iter().map(|&c| row[c].to_string()).collect();
-        Error::UniqueViolation {
-            constraint: constraint.to_string(),
-            detail: format!(
-                "Key ({})=({}) already exists.",
-                names.join(", "),
-                vals.join(", ")
-            ),
-        }
+        crate::storage::catalog::index_keys::unique_violation_of(def, constraint, cols, row)
     }
 
     /// Takes the row lock of `key` for a DDL's delete (first writer wins).
@@ -299,13 +292,13 @@ impl MemoryTxn {
                 })?;
                 let mut hits: Vec<(Vec<Value>, ScannedRow)> = rows
                     .into_iter()
-                    .map(|(key, row)| {
-                        let ikey: Vec<Value> =
-                            idx.columns.iter().map(|&c| row[c].clone()).collect();
-                        (ikey, ScannedRow { key, row })
+                    .filter_map(|(key, row)| match idx.key_of(&def, &row) {
+                        Ok(Some(ikey)) => Some(Ok((ikey, ScannedRow { key, row }))),
+                        Ok(None) => None,
+                        Err(e) => Some(Err(e)),
                     })
-                    .filter(|(ikey, _)| range.contains(ikey))
-                    .collect();
+                    .filter(|r| r.as_ref().map_or(true, |(ikey, _)| range.contains(ikey)))
+                    .collect::<Result<_>>()?;
                 hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
                 hits.into_iter().map(|(_, r)| r).collect()
             }
@@ -417,6 +410,23 @@ impl Txn for MemoryTxn {
 
     fn drop_view(&mut self, oid: Oid) -> Result<()> {
         self.ddl_drop_view(oid)
+    }
+
+    fn put_function(&mut self, def: crate::storage::FunctionDef) -> Result<()> {
+        self.change_catalog(|c| {
+            match c.functions.iter_mut().find(|f| f.oid == def.oid) {
+                Some(f) => *f = def,
+                None => c.functions.push(def),
+            }
+            Ok(())
+        })
+    }
+
+    fn drop_function(&mut self, oid: Oid) -> Result<()> {
+        self.change_catalog(|c| {
+            c.functions.retain(|f| f.oid != oid);
+            Ok(())
+        })
     }
 
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {

@@ -107,7 +107,12 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 /// Parses every statement of `sql` (COPY as sqlparser reads it).
 fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     let dialect = super::StrataDialect::default();
-    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
+    let mut tokens = sqlparser::tokenizer::Tokenizer::new(&dialect, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| syntax(e.into()))?;
+    comment_dollar_strings(&mut tokens);
+    let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     let mut expect_delimiter = false;
     loop {
@@ -122,6 +127,11 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
             return Err(syntax(
                 p.expected::<()>("end of statement", found)
                     .expect_err("expected() always fails"),
+            ));
+        }
+        if p.parse_keyword(Keyword::DO) {
+            return Err(Error::unsupported(
+                "DO (anonymous code blocks) is not supported",
             ));
         }
         let stmt = if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
@@ -139,6 +149,22 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         expect_delimiter = true;
     }
     Ok(out)
+}
+
+/// `COMMENT ON ... IS $$text$$`: sqlparser takes only a quoted string after IS, so a
+/// dollar-quoted string there (no expression may follow IS otherwise) becomes one.
+fn comment_dollar_strings(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
+    let mut previous_is = false;
+    for t in tokens.iter_mut() {
+        match &t.token {
+            Token::Whitespace(_) => continue,
+            Token::DollarQuotedString(d) if previous_is => {
+                t.token = Token::SingleQuotedString(d.value.clone());
+            }
+            _ => {}
+        }
+        previous_is = matches!(&t.token, Token::Word(w) if w.keyword == Keyword::IS);
+    }
 }
 
 /// Whether the next tokens are `CREATE [UNLOGGED | TEMP] TABLE [IF NOT EXISTS] name (a, b)

@@ -1,12 +1,15 @@
 //! Rule: choose a primary-key or secondary-index range scan for a filtered full scan.
 //!
-//! For `Filter(p, Scan(t, Full))`, the conjuncts of `p` of the form `col op const` (`op` one
-//! of `= < <= > >=`, `const` a literal or parameter, either side) and `col IN (consts...)`
+//! For `Filter(p, Scan(t, Full))`, the conjuncts of `p` of the form `key op const` (`op` one
+//! of `= < <= > >=`, `const` a literal or parameter, either side) and `key IN (consts...)`
 //! are matched against the primary key and every index: a key with equalities on its first
-//! `k` columns and optionally a range or an IN list on column `k+1` scores `2k (+1)`; an IN
-//! list becomes point lookups ([`AccessPlan::InList`]). The best key (the primary key on a
-//! tie) becomes the scan's range; with no match the scan stays full. The filter is kept, so
-//! the range need only contain every matching row.
+//! `k` elements and optionally a range or an IN list on element `k+1` scores `2k (+1)`; an IN
+//! list becomes point lookups ([`AccessPlan::InList`]). A key element is a column, or for an
+//! expression index the bound expression, matched by equality (`lower(name) = 'x'` uses an
+//! index on `lower(name)`). A partial index is a candidate only when every conjunct of its
+//! predicate is also a conjunct of `p` (so the index holds every row `p` keeps). The best
+//! key (the primary key on a tie) becomes the scan's range; with no match the scan stays
+//! full. The filter is kept, so the range need only contain every matching row.
 
 use super::{AccessPlan, Plan, RangePlan};
 use crate::expr::{CmpOp, Expr};
@@ -23,14 +26,18 @@ pub fn choose_access(plan: &mut Plan) {
     }
 }
 
-/// `(column, op, constant)` with the column on the left.
-fn column_predicates(predicate: &Expr) -> Vec<(usize, CmpOp, Expr)> {
+/// `(key expression, op, constant)` with the key expression on the left.
+fn column_predicates(predicate: &Expr) -> Vec<(Expr, CmpOp, Expr)> {
     let mut out = Vec::new();
     for c in predicate.conjuncts() {
         if let Expr::Compare(op, l, r) = c {
             match (l.as_ref(), r.as_ref()) {
-                (Expr::Column(i), k) if k.is_constant() => out.push((*i, *op, k.clone())),
-                (k, Expr::Column(i)) if k.is_constant() => out.push((*i, op.flip(), k.clone())),
+                (k, x) if x.is_constant() && !k.is_constant() => {
+                    out.push((k.clone(), *op, x.clone()))
+                }
+                (x, k) if x.is_constant() && !k.is_constant() => {
+                    out.push((k.clone(), op.flip(), x.clone()))
+                }
                 _ => {}
             }
         }
@@ -38,14 +45,11 @@ fn column_predicates(predicate: &Expr) -> Vec<(usize, CmpOp, Expr)> {
     out
 }
 
-/// The range over `key` columns implied by `preds`, and its score (0 = unusable).
-fn range_for(key: &[usize], preds: &[(usize, CmpOp, Expr)]) -> (u32, RangePlan) {
+/// The range over `key` elements implied by `preds`, and its score (0 = unusable).
+fn range_for(key: &[Expr], preds: &[(Expr, CmpOp, Expr)]) -> (u32, RangePlan) {
     let mut prefix = Vec::new();
-    for &col in key {
-        match preds
-            .iter()
-            .find(|(c, op, _)| *c == col && *op == CmpOp::Eq)
-        {
+    for col in key {
+        match preds.iter().find(|(c, op, _)| c == col && *op == CmpOp::Eq) {
             Some((_, _, k)) => prefix.push(k.clone()),
             None => break,
         }
@@ -57,14 +61,13 @@ fn range_for(key: &[usize], preds: &[(usize, CmpOp, Expr)]) -> (u32, RangePlan) 
         Bound::Included(prefix.clone())
     };
     let mut upper = lower.clone();
-    if let Some(&next) = key.get(prefix.len()) {
+    if let Some(next) = key.get(prefix.len()) {
         let with = |k: &Expr| {
             let mut v = prefix.clone();
             v.push(k.clone());
             v
         };
-        for (c, op, k) in preds.iter().filter(|(c, _, _)| *c == next) {
-            let _ = c;
+        for (_, op, k) in preds.iter().filter(|(c, _, _)| c == next) {
             match op {
                 CmpOp::Gt => lower = Bound::Excluded(with(k)),
                 CmpOp::GtEq => lower = Bound::Included(with(k)),
@@ -78,8 +81,8 @@ fn range_for(key: &[usize], preds: &[(usize, CmpOp, Expr)]) -> (u32, RangePlan) 
     (score, RangePlan { lower, upper })
 }
 
-/// `col IN (constants...)` conjuncts: the column and the list.
-fn in_lists(predicate: &Expr) -> Vec<(usize, Vec<Expr>)> {
+/// `key IN (constants...)` conjuncts: the key expression and the list.
+fn in_lists(predicate: &Expr) -> Vec<(Expr, Vec<Expr>)> {
     predicate
         .conjuncts()
         .into_iter()
@@ -88,10 +91,9 @@ fn in_lists(predicate: &Expr) -> Vec<(usize, Vec<Expr>)> {
                 expr,
                 list,
                 negated: false,
-            } if list.iter().all(Expr::is_constant) => match expr.as_ref() {
-                Expr::Column(i) => Some((*i, list.clone())),
-                _ => None,
-            },
+            } if list.iter().all(Expr::is_constant) && !expr.is_constant() => {
+                Some((expr.as_ref().clone(), list.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -99,24 +101,47 @@ fn in_lists(predicate: &Expr) -> Vec<(usize, Vec<Expr>)> {
 
 /// Point lookups on `key` for an IN list after an equality prefix, and their score.
 fn in_list_for(
-    key: &[usize],
-    preds: &[(usize, CmpOp, Expr)],
-    lists: &[(usize, Vec<Expr>)],
+    key: &[Expr],
+    preds: &[(Expr, CmpOp, Expr)],
+    lists: &[(Expr, Vec<Expr>)],
 ) -> Option<(u32, Vec<Expr>, Vec<Expr>)> {
     let mut prefix = Vec::new();
-    for &col in key {
-        if let Some((_, list)) = lists.iter().find(|(c, _)| *c == col) {
+    for col in key {
+        if let Some((_, list)) = lists.iter().find(|(c, _)| c == col) {
             return Some((2 * prefix.len() as u32 + 1, prefix, list.clone()));
         }
-        match preds
-            .iter()
-            .find(|(c, op, _)| *c == col && *op == CmpOp::Eq)
-        {
+        match preds.iter().find(|(c, op, _)| c == col && *op == CmpOp::Eq) {
             Some((_, _, k)) => prefix.push(k.clone()),
             None => return None,
         }
     }
     None
+}
+
+/// The key elements of every usable key of `table` under `predicate`: `None` for the primary
+/// key, else the index name.
+fn candidate_keys(table: &TableDef, predicate: &Expr) -> Vec<(Option<String>, Vec<Expr>)> {
+    let columns = |k: &[usize]| k.iter().map(|&c| Expr::Column(c)).collect::<Vec<_>>();
+    let mut out = Vec::new();
+    if !table.primary_key.is_empty() {
+        out.push((None, columns(&table.primary_key)));
+    }
+    let conjuncts = predicate.conjuncts();
+    for i in &table.indexes {
+        if i.is_plain() {
+            out.push((Some(i.name.clone()), columns(&i.columns)));
+            continue;
+        }
+        // An index whose expressions do not bind (it should not happen) is not used.
+        let Ok(b) = i.bound(table) else { continue };
+        if let Some(p) = &b.predicate
+            && !p.conjuncts().iter().all(|c| conjuncts.contains(c))
+        {
+            continue;
+        }
+        out.push((Some(i.name.clone()), b.keys.clone()));
+    }
+    out
 }
 
 /// The best access path for `table` under `predicate`.
@@ -127,15 +152,12 @@ pub fn best_access(table: &TableDef, predicate: &Expr) -> AccessPlan {
         return AccessPlan::Full;
     }
     let mut best = (0, AccessPlan::Full);
-    let keys = std::iter::once((None, &table.primary_key))
-        .filter(|(_, k)| !k.is_empty())
-        .chain(table.indexes.iter().map(|i| (Some(&i.name), &i.columns)));
-    for (index, key) in keys {
-        let (score, range) = range_for(key, &preds);
+    for (index, key) in candidate_keys(table, predicate) {
+        let (score, range) = range_for(&key, &preds);
         if score > best.0 {
             best = (
                 score,
-                match index {
+                match &index {
                     None => AccessPlan::Primary(range),
                     Some(i) => AccessPlan::Index {
                         index: i.clone(),
@@ -144,13 +166,13 @@ pub fn best_access(table: &TableDef, predicate: &Expr) -> AccessPlan {
                 },
             );
         }
-        if let Some((score, prefix, values)) = in_list_for(key, &preds, &lists)
+        if let Some((score, prefix, values)) = in_list_for(&key, &preds, &lists)
             && score > best.0
         {
             best = (
                 score,
                 AccessPlan::InList {
-                    index: index.cloned(),
+                    index,
                     prefix,
                     values,
                 },

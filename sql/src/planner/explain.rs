@@ -92,6 +92,9 @@ fn join_name(kind: JoinKind) -> &'static str {
         JoinKind::Left => " Left",
         JoinKind::Right => " Right",
         JoinKind::Full => " Full",
+        JoinKind::Semi => " Semi",
+        // NOT IN's null-aware anti join (PostgreSQL runs a hashed SubPlan instead).
+        JoinKind::Anti | JoinKind::NotIn => " Anti",
     }
 }
 
@@ -230,6 +233,7 @@ pub fn names(p: &Plan) -> Vec<String> {
             .map(|i| format!("\"*VALUES*\".column{i}"))
             .collect(),
         Plan::Series { .. } => vec!["generate_series".into()],
+        Plan::HashJoin { left, join, .. } if join.kind.left_only() => names(left),
         Plan::Join { left, right, .. } | Plan::HashJoin { left, right, .. } => {
             let mut v = names(left);
             v.extend(names(right));

@@ -42,7 +42,7 @@ fn key_for(table: &TableDef, cols: &[usize]) -> Option<Option<String>> {
     table
         .indexes
         .iter()
-        .find(|i| prefix(&i.columns))
+        .find(|i| i.is_plain() && prefix(&i.columns))
         .map(|i| Some(i.name.clone()))
 }
 

@@ -198,7 +198,11 @@ fn unique_match(table: &crate::storage::TableDef, predicate: &Expr) -> bool {
         })
         .collect();
     let covers = |cols: &[usize]| !cols.is_empty() && cols.iter().all(|c| fixed.contains(c));
-    covers(&table.primary_key) || table.indexes.iter().any(|i| i.unique && covers(&i.columns))
+    covers(&table.primary_key)
+        || table
+            .indexes
+            .iter()
+            .any(|i| i.unique && i.is_plain() && covers(&i.columns))
 }
 
 /// The sides of an equality usable as a hash key, and whether it is NULL-safe.

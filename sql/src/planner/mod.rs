@@ -35,6 +35,7 @@ pub mod explain;
 pub mod index_order;
 pub mod join_order;
 pub mod outer_join;
+pub mod semi_join;
 pub mod visit;
 
 use crate::expr::Expr;
@@ -190,6 +191,21 @@ pub enum JoinKind {
     Left,
     Right,
     Full,
+    /// Left rows with a match (each once); output rows are the left row only.
+    Semi,
+    /// Left rows without a match; output rows are the left row only.
+    Anti,
+    /// `x NOT IN (subquery)` with PostgreSQL's NULL semantics: every left row when the right
+    /// side is empty, else the left rows with a non-NULL key, no match and no NULL key on the
+    /// right side. Output rows are the left row only.
+    NotIn,
+}
+
+impl JoinKind {
+    /// Semi and anti joins, whose output is the left row only.
+    pub fn left_only(self) -> bool {
+        matches!(self, JoinKind::Semi | JoinKind::Anti | JoinKind::NotIn)
+    }
 }
 
 /// A set operation between two inputs of the same layout.
@@ -437,6 +453,7 @@ pub enum Plan {
 /// Applies the planner rules (see module docs).
 pub fn optimize(mut plan: Plan) -> Plan {
     join_order::reorder_joins(&mut plan);
+    visit::transform(&mut plan, &mut semi_join::decorrelate);
     visit::transform(&mut plan, &mut outer_join::hash_outer_joins);
     visit::transform(&mut plan, &mut access::choose_access);
     visit::transform(&mut plan, &mut index_order::order_by_index);

@@ -81,8 +81,9 @@ pub mod catalog;
 pub mod sequence;
 
 pub use catalog::{
-    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, IndexRef, Oid,
-    OwnedBy, Relation, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
+    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity,
+    IndexDef, IndexRef, Oid, OwnedBy, Relation, SchemaDef, SequenceDef, TableDef, TableId,
+    TableStats, ViewColumn, ViewDef,
 };
 
 use crate::{Result, Value};
@@ -370,6 +371,11 @@ pub trait Txn: Send {
     fn put_view(&mut self, def: ViewDef) -> Result<()>;
 
     fn drop_view(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates or replaces (same OID) a SQL function.
+    fn put_function(&mut self, def: FunctionDef) -> Result<()>;
+
+    fn drop_function(&mut self, oid: Oid) -> Result<()>;
 
     /// Records ANALYZE's statistics of a table.
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()>;

@@ -420,7 +420,71 @@ pub fn function_name(oid: u32) -> Option<&'static str> {
     FUNCTIONS.get(oid.checked_sub(9000)? as usize).copied()
 }
 
-fn pg_proc(_ctx: &Context) -> Result<Vec<Row>> {
+/// `pg_proc` rows of the SQL functions users created (language `sql`, OID 14).
+fn user_functions(ctx: &Context) -> Vec<Row> {
+    ctx.env
+        .catalog
+        .functions
+        .iter()
+        .map(|f| {
+            let table = !f.table_columns.is_empty();
+            let named = f.args.iter().any(|a| a.name.is_some()) || table;
+            let arg_oids: Vec<u32> = f.args.iter().map(|a| a.data_type.oid()).collect();
+            let all: Vec<u32> = arg_oids
+                .iter()
+                .copied()
+                .chain(f.table_columns.iter().map(|c| c.data_type.oid()))
+                .collect();
+            let names: Vec<Value> = f
+                .args
+                .iter()
+                .map(|a| text(a.name.clone().unwrap_or_default()))
+                .chain(f.table_columns.iter().map(|c| text(c.name.clone())))
+                .collect();
+            let modes: Vec<Value> = f
+                .args
+                .iter()
+                .map(|_| ch('i'))
+                .chain(f.table_columns.iter().map(|_| ch('t')))
+                .collect();
+            vec![
+                oid(f.oid),
+                text(f.name.clone()),
+                oid(f.schema),
+                oid(BOOTSTRAP_SUPERUSER),
+                oid(14), // sql
+                Value::Float4(100.0),
+                Value::Float4(if f.returns_set { 1000.0 } else { 0.0 }),
+                oid(0),
+                proc0(),
+                ch('f'),
+                b(false),
+                b(false),
+                b(f.strict),
+                b(f.returns_set),
+                ch(f.volatility),
+                ch('u'),
+                int(f.args.len() as i64),
+                int(f.args.iter().filter(|a| a.default.is_some()).count() as i64),
+                oid(if table { 2249 } else { f.returns.oid() }),
+                vector(arg_oids),
+                if table { int_array(all) } else { null() },
+                if table { array(modes) } else { null() },
+                if named { array(names) } else { null() },
+                null(),
+                null(),
+                text(f.body.clone()),
+                null(),
+                null(),
+                null(),
+                null(),
+            ]
+        })
+        .collect()
+}
+
+fn pg_proc(ctx: &Context) -> Result<Vec<Row>> {
+    let users = user_functions(ctx);
     Ok(FUNCTIONS
         .iter()
         .enumerate()
@@ -459,6 +523,7 @@ fn pg_proc(_ctx: &Context) -> Result<Vec<Row>> {
                 null(),
             ]
         })
+        .chain(users)
         .collect())
 }
 

@@ -30,6 +30,7 @@ pub fn expr(text: &str, table: Option<&TableDef>) -> String {
             Printer {
                 table,
                 qualifier: None,
+                parens: false,
             }
             .print(&e, None)
             .0
@@ -47,6 +48,7 @@ pub fn default_expr(text: &str, table: &TableDef, column: &DataType) -> String {
             let p = Printer {
                 table: Some(table),
                 qualifier: None,
+                parens: false,
             };
             let string = matches!(&e, Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_)));
             p.print(&e, string.then_some(*column)).0
@@ -55,27 +57,77 @@ pub fn default_expr(text: &str, table: &TableDef, column: &DataType) -> String {
     }
 }
 
-/// `pg_get_indexdef(oid)`.
-pub fn index_definition(cat: &Catalog, i: &IndexInfo) -> String {
+/// A stored expression in `ruleutils.c`'s pretty (`pretty`) or plain form (every operator
+/// expression parenthesized).
+pub fn expr_in_mode(text: &str, table: Option<&TableDef>, pretty: bool) -> String {
+    match crate::ddl::constraints::parse_expr(text) {
+        Ok(e) => {
+            Printer {
+                table,
+                qualifier: None,
+                parens: !pretty,
+            }
+            .print(&e, None)
+            .0
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
+/// Key element `k` of index `i` as `pg_get_indexdef(oid, k + 1, pretty)` prints it: a
+/// column's name, a function call as is, any other expression in parentheses.
+pub fn index_column(i: &IndexInfo, k: usize, pretty: bool) -> Option<String> {
     let t = i.table;
-    let cols = |c: &[usize]| {
-        c.iter()
-            .map(|&c| quote_ident(&t.columns[c].name))
-            .collect::<Vec<_>>()
-            .join(", ")
+    if let Some(text) = i.exprs.get(k).and_then(|e| e.as_deref()) {
+        let function = matches!(
+            crate::ddl::constraints::parse_expr(text),
+            Ok(Expr::Function(_))
+        );
+        let s = expr_in_mode(text, Some(t), pretty);
+        return Some(if function { s } else { format!("({s})") });
+    }
+    let c = *i.columns.iter().chain(i.include).nth(k)?;
+    Some(quote_ident(&t.columns.get(c)?.name))
+}
+
+/// `pg_get_indexdef(oid, 0, pretty)`; the schema is named unless `pretty`.
+pub fn index_definition_mode(cat: &Catalog, i: &IndexInfo, pretty: bool) -> String {
+    let t = i.table;
+    let keys: Vec<String> = (0..i.columns.len())
+        .filter_map(|k| index_column(i, k, pretty))
+        .collect();
+    let table = if pretty {
+        relation_name(t.id)
+    } else {
+        format!(
+            "{}.{}",
+            quote_ident(&cat.schema_name(t.schema)),
+            quote_ident(&t.name)
+        )
     };
     let mut s = format!(
-        "CREATE {}INDEX {} ON {}.{} USING btree ({})",
+        "CREATE {}INDEX {} ON {table} USING btree ({})",
         if i.unique { "UNIQUE " } else { "" },
         quote_ident(i.name),
-        quote_ident(&cat.schema_name(t.schema)),
-        quote_ident(&t.name),
-        cols(i.columns)
+        keys.join(", ")
     );
     if !i.include.is_empty() {
-        s.push_str(&format!(" INCLUDE ({})", cols(i.include)));
+        let cols: Vec<String> = i
+            .include
+            .iter()
+            .map(|&c| quote_ident(&t.columns[c].name))
+            .collect();
+        s.push_str(&format!(" INCLUDE ({})", cols.join(", ")));
+    }
+    if let Some(p) = i.predicate {
+        s.push_str(&format!(" WHERE {}", expr_in_mode(p, Some(t), pretty)));
     }
     s
+}
+
+/// `pg_get_indexdef(oid)`.
+pub fn index_definition(cat: &Catalog, i: &IndexInfo) -> String {
+    index_definition_mode(cat, i, false)
 }
 
 /// `pg_get_constraintdef(oid)`.
@@ -190,6 +242,7 @@ fn simple_view(cat: &Catalog, v: &ViewDef) -> Option<String> {
     let p = Printer {
         table: Some(table),
         qualifier: Some(quote_ident(&table.name)),
+        parens: false,
     };
     let mut items = Vec::new();
     for item in &sel.projection {
@@ -272,6 +325,9 @@ struct Printer<'a> {
     table: Option<&'a TableDef>,
     /// Columns print as `qualifier.column` (a view's query).
     qualifier: Option<String>,
+    /// Non-pretty mode: every operator expression in parentheses, as `ruleutils.c` prints
+    /// without `PRETTY_PAREN`.
+    parens: bool,
 }
 
 /// A constant typed `t`, as PostgreSQL prints it.
@@ -418,6 +474,9 @@ impl Printer<'_> {
                     _ => t,
                 };
                 let text = format!("{} {} {}", wrap(l, false), op, wrap(r, true));
+                if self.parens {
+                    return (format!("({text})"), result, ATOM);
+                }
                 (text, result, p)
             }
             Expr::Between {

@@ -29,6 +29,10 @@ pub struct IndexInfo<'a> {
     /// The constraint (PRIMARY KEY / UNIQUE) the index implements.
     pub constraint: Option<Oid>,
     pub comment: Option<&'a str>,
+    /// Key elements that are expressions (see [`crate::storage::IndexDef::exprs`]).
+    pub exprs: &'a [Option<String>],
+    /// A partial index's predicate.
+    pub predicate: Option<&'a str>,
 }
 
 /// Every index of `t`, the primary key's first.
@@ -45,6 +49,8 @@ pub fn indexes(t: &TableDef) -> Vec<IndexInfo<'_>> {
             primary: true,
             constraint: Some(t.pk_constraint_oid),
             comment: t.pk_comment.as_deref(),
+            exprs: &[],
+            predicate: None,
         });
     }
     for i in &t.indexes {
@@ -58,9 +64,36 @@ pub fn indexes(t: &TableDef) -> Vec<IndexInfo<'_>> {
             primary: false,
             constraint: i.constraint,
             comment: i.comment.as_deref(),
+            exprs: &i.exprs,
+            predicate: i.predicate.as_deref(),
         });
     }
     v
+}
+
+/// The name and type of every key element of `i` (an expression is named as PostgreSQL
+/// names its index column: its function's name, else `expr`).
+pub fn key_columns(i: &IndexInfo) -> Vec<(String, DataType)> {
+    let t = i.table;
+    let def = t.indexes.iter().find(|x| x.oid == i.oid);
+    let types = def.and_then(|d| d.key_types(t).ok());
+    i.columns
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| match i.exprs.get(k).and_then(|e| e.as_deref()) {
+            Some(text) => {
+                let name = crate::ddl::constraints::parse_expr(text)
+                    .map(|e| crate::ddl::index::expr_column_name(&e))
+                    .unwrap_or_else(|_| "expr".into());
+                let ty = types
+                    .as_ref()
+                    .and_then(|t| t.get(k).copied())
+                    .unwrap_or(DataType::Text);
+                (name, ty)
+            }
+            None => (t.columns[c].name.clone(), t.columns[c].data_type),
+        })
+        .collect()
 }
 
 /// The index with OID `oid`.
@@ -370,17 +403,12 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
             ));
         }
         for ix in indexes(t) {
-            for (k, &col) in ix.columns.iter().chain(ix.include).enumerate() {
-                let c = &t.columns[col];
-                rows.push(attribute(
-                    ix.oid,
-                    &c.name,
-                    &c.data_type,
-                    k + 1,
-                    false,
-                    false,
-                    '\0',
-                ));
+            let included = ix
+                .include
+                .iter()
+                .map(|&c| (t.columns[c].name.clone(), t.columns[c].data_type));
+            for (k, (name, ty)) in key_columns(&ix).into_iter().chain(included).enumerate() {
+                rows.push(attribute(ix.oid, &name, &ty, k + 1, false, false, '\0'));
             }
         }
     }
@@ -461,12 +489,23 @@ fn pg_index(ctx: &Context) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     for t in &ctx.env.catalog.tables {
         for i in indexes(t) {
-            let keys: Vec<usize> = i.columns.iter().chain(i.include).map(|c| c + 1).collect();
-            let colls: Vec<Oid> = i
+            let keys: Vec<usize> = i
                 .columns
                 .iter()
-                .map(|&c| collation_of(&t.columns[c].data_type))
+                .chain(i.include)
+                .map(|&c| {
+                    if c == crate::storage::IndexDef::EXPRESSION {
+                        0
+                    } else {
+                        c + 1
+                    }
+                })
                 .collect();
+            let colls: Vec<Oid> = key_columns(&i)
+                .iter()
+                .map(|(_, ty)| collation_of(ty))
+                .collect();
+            let exprs: Vec<&str> = i.exprs.iter().flatten().map(String::as_str).collect();
             rows.push(vec![
                 oid(i.oid),
                 oid(t.id),
@@ -486,13 +525,17 @@ fn pg_index(ctx: &Context) -> Result<Vec<Row>> {
                 vector(keys),
                 vector(colls),
                 vector(
-                    i.columns
+                    key_columns(&i)
                         .iter()
-                        .map(|&c| super::builtin::btree_opclass(&t.columns[c].data_type)),
+                        .map(|(_, ty)| super::builtin::btree_opclass(ty)),
                 ),
                 vector(i.columns.iter().map(|_| 0)),
-                null(),
-                null(),
+                if exprs.is_empty() {
+                    null()
+                } else {
+                    text(exprs.join(", "))
+                },
+                i.predicate.map_or_else(null, text),
             ]);
         }
     }

@@ -25,3 +25,20 @@ SELECT a FROM t WHERE a > 1 ORDER BY a LIMIT 2;
 EXPLAIN ANALYZE SELECT a FROM t ORDER BY a DESC LIMIT 2;
 EXPLAIN ANALYZE SELECT a FROM t ORDER BY c LIMIT 2;
 EXPLAIN ANALYZE SELECT a FROM t WHERE b = 10 ORDER BY a LIMIT 1;
+
+-- Expression and partial indexes: used when the query's expression is the key's and the
+-- index's predicate is a conjunct of the query's.
+CREATE TABLE e (id int PRIMARY KEY, name text, a int, active bool);
+INSERT INTO e VALUES (1, 'One', 1, true), (2, 'TWO', 2, false), (3, 'two', 3, true), (4, 'Four', 1, false);
+CREATE INDEX e_lower ON e (lower(name));
+CREATE INDEX e_sum ON e ((id + a));
+CREATE INDEX e_active_a ON e (a) WHERE active;
+EXPLAIN ANALYZE SELECT id FROM e WHERE lower(name) = 'two';
+SELECT id FROM e WHERE lower(name) = 'two' ORDER BY id;
+EXPLAIN ANALYZE SELECT id FROM e WHERE id + a >= 5;
+SELECT id FROM e WHERE id + a >= 5 ORDER BY id;
+EXPLAIN ANALYZE SELECT id FROM e WHERE a = 1 AND active;
+SELECT id FROM e WHERE a = 1 AND active;
+-- The predicate is not implied: a full scan.
+EXPLAIN ANALYZE SELECT id FROM e WHERE a = 1;
+SELECT id FROM e WHERE a = 1 ORDER BY id;

@@ -85,6 +85,12 @@ impl Txn for Interleaved {
     fn drop_view(&mut self, oid: Oid) -> Result<()> {
         self.inner.drop_view(oid)
     }
+    fn put_function(&mut self, def: sql::storage::FunctionDef) -> Result<()> {
+        self.inner.put_function(def)
+    }
+    fn drop_function(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_function(oid)
+    }
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.inner.set_stats(table, stats)
     }

@@ -7,6 +7,7 @@
 //! ["seq",    oid, part]           →     ... {"v":1,"def":SequenceDef}
 //! ["view",   oid, part]           →     ... {"v":1,"def":ViewDef}
 //! ["stats",  oid, part]           →     ... {"v":1,"def":TableStats}
+//! ["func",   oid, part]           →     ... {"v":1,"def":FunctionDef}
 //! ["seqval", oid]                 →     int8 last_value, bool is_called (a sequence's value)
 //! ["meta", "next_rel"]            →     int8: the next unassigned RelId
 //! ["meta", "next_oid"]            →     int8: the next unassigned OID
@@ -45,15 +46,17 @@ pub enum Kind {
     Sequence,
     View,
     Stats,
+    Function,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
         Kind::View,
         Kind::Stats,
+        Kind::Function,
     ];
 
     fn word(self) -> &'static str {
@@ -63,6 +66,7 @@ impl Kind {
             Kind::Sequence => "seq",
             Kind::View => "view",
             Kind::Stats => "stats",
+            Kind::Function => "func",
         }
     }
 }

@@ -24,7 +24,9 @@ use std::sync::Arc;
 use proto::{Lsn, RelId};
 use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
-use sql::storage::{Catalog, Oid, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewDef};
+use sql::storage::{
+    Catalog, FunctionDef, Oid, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewDef,
+};
 
 use crate::btree::{Limits, PageStore};
 use crate::error::{Error, Result};
@@ -111,6 +113,7 @@ pub struct EngineCatalog {
     pub sequences: BTreeMap<Oid, SequenceDef>,
     pub views: BTreeMap<Oid, ViewDef>,
     pub stats: BTreeMap<TableId, TableStats>,
+    pub functions: BTreeMap<Oid, FunctionDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
     /// The next unassigned OID, as of this version.
@@ -129,6 +132,7 @@ impl Default for EngineCatalog {
             sequences: BTreeMap::new(),
             views: BTreeMap::new(),
             stats: BTreeMap::new(),
+            functions: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
             schemas_stored: true,
@@ -144,6 +148,7 @@ pub enum Object {
     Sequence(SequenceDef),
     View(ViewDef),
     Stats(TableStats),
+    Function(FunctionDef),
 }
 
 impl EngineCatalog {
@@ -155,6 +160,7 @@ impl EngineCatalog {
             views: self.views.values().cloned().collect(),
             sequences: self.sequences.values().cloned().collect(),
             stats: self.stats.clone(),
+            functions: self.functions.values().cloned().collect(),
         }
     }
 
@@ -166,6 +172,7 @@ impl EngineCatalog {
             Kind::Sequence => self.sequences.get(&oid).cloned().map(Object::Sequence),
             Kind::View => self.views.get(&oid).cloned().map(Object::View),
             Kind::Stats => self.stats.get(&oid).cloned().map(Object::Stats),
+            Kind::Function => self.functions.get(&oid).cloned().map(Object::Function),
         }
     }
 
@@ -187,6 +194,9 @@ impl EngineCatalog {
             (_, Some(Object::Stats(s))) => {
                 self.stats.insert(oid, s);
             }
+            (_, Some(Object::Function(f))) => {
+                self.functions.insert(oid, f);
+            }
             (Kind::Schema, None) => {
                 self.schemas.remove(&oid);
             }
@@ -201,6 +211,9 @@ impl EngineCatalog {
             }
             (Kind::Stats, None) => {
                 self.stats.remove(&oid);
+            }
+            (Kind::Function, None) => {
+                self.functions.remove(&oid);
             }
         }
     }
@@ -217,6 +230,7 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::Sequence(s) => format::encode_doc(s, None, None),
         Object::View(v) => format::encode_doc(v, None, None),
         Object::Stats(s) => format::encode_doc(s, None, None),
+        Object::Function(f) => format::encode_doc(f, None, None),
     }
 }
 
@@ -245,6 +259,7 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::Sequence => Object::Sequence(format::decode_doc::<SequenceDef>(parts)?.def),
         Kind::View => Object::View(format::decode_doc::<ViewDef>(parts)?.def),
         Kind::Stats => Object::Stats(format::decode_doc::<TableStats>(parts)?.def),
+        Kind::Function => Object::Function(format::decode_doc::<FunctionDef>(parts)?.def),
     })
 }
 

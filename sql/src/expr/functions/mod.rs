@@ -61,24 +61,11 @@ pub enum Function {
     // numbers
     /// `abs` on a number of the given type.
     Abs(DataType),
-    /// `mod`, `gcd`, `lcm` on integers of the given type.
-    Mod(DataType),
+    /// `gcd`, `lcm` on integers of the given type. (`mod`, `div`, `round`, `trunc`,
+    /// `floor`, `ceil`, `sign`, `sqrt`, `cbrt`, `exp`, `ln`, `log`, `power` and `pi` are
+    /// [`super::numeric_fns`]'s, on numeric and on double precision alike.)
     Gcd(DataType),
     Lcm(DataType),
-    /// `div(a, b)`: the integer quotient (truncated).
-    Div,
-    Sign,
-    Round,
-    Trunc,
-    Floor,
-    Ceil,
-    Sqrt,
-    Cbrt,
-    Exp,
-    Ln,
-    Log10,
-    Power,
-    Pi,
     Degrees,
     Radians,
     Trig(Trig),
@@ -243,32 +230,17 @@ impl Function {
                 [Unknown] => Some(Resolved::new(Function::Abs(Float8), vec![Float8], Float8)),
                 _ => None,
             },
-            "mod" | "gcd" | "lcm" => match args {
+            "gcd" | "lcm" => match args {
                 [a, b] if int_or_unknown(*a) && int_or_unknown(*b) => {
                     let t = int_common(*a, *b);
                     let f = match name {
-                        "mod" => Function::Mod(t),
                         "gcd" => Function::Gcd(t),
                         _ => Function::Lcm(t),
                     };
-                    (name == "mod" || t != Int2).then(|| Resolved::new(f, vec![t, t], t))
+                    (t != Int2).then(|| Resolved::new(f, vec![t, t], t))
                 }
                 _ => None,
             },
-            "div" => sig(Function::Div, &[Int8, Int8], Int8)
-                .or_else(|| sig(Function::Div, &[Float8, Float8], Int8)),
-            "sign" => sig(Function::Sign, &[Float8], Float8),
-            "round" => sig(Function::Round, &[Float8], Float8),
-            "trunc" => sig(Function::Trunc, &[Float8], Float8),
-            "floor" => sig(Function::Floor, &[Float8], Float8),
-            "ceil" | "ceiling" => sig(Function::Ceil, &[Float8], Float8),
-            "sqrt" => sig(Function::Sqrt, &[Float8], Float8),
-            "cbrt" => sig(Function::Cbrt, &[Float8], Float8),
-            "exp" => sig(Function::Exp, &[Float8], Float8),
-            "ln" => sig(Function::Ln, &[Float8], Float8),
-            "log" | "log10" => sig(Function::Log10, &[Float8], Float8),
-            "power" | "pow" => sig(Function::Power, &[Float8, Float8], Float8),
-            "pi" => sig(Function::Pi, &[], Float8),
             "degrees" => sig(Function::Degrees, &[Float8], Float8),
             "radians" => sig(Function::Radians, &[Float8], Float8),
             "sin" | "cos" | "tan" | "cot" | "asin" | "acos" | "atan" => {
@@ -410,7 +382,6 @@ impl Function {
                 | Function::NullIf
                 | Function::TypeOf(_)
                 | Function::Random
-                | Function::Pi
         )
     }
 
@@ -475,29 +446,7 @@ impl Function {
         use Function::*;
         matches!(
             self,
-            Abs(_)
-                | Mod(_)
-                | Gcd(_)
-                | Lcm(_)
-                | Div
-                | Sign
-                | Round
-                | Trunc
-                | Floor
-                | Ceil
-                | Sqrt
-                | Cbrt
-                | Exp
-                | Ln
-                | Log10
-                | Power
-                | Pi
-                | Degrees
-                | Radians
-                | Trig(_)
-                | Atan2
-                | Random
-                | Setseed
+            Abs(_) | Gcd(_) | Lcm(_) | Degrees | Radians | Trig(_) | Atan2 | Random | Setseed
         )
     }
 }

@@ -20,6 +20,7 @@
 //! * `pg_catalog`, `pg_toast` and `information_schema` are built in ([`builtin_schemas`]);
 //!   `public` (2200) is an ordinary schema that exists from the start and may be dropped.
 
+pub mod index_keys;
 pub mod objects;
 pub mod oids;
 pub mod type_text;
@@ -28,8 +29,8 @@ pub mod type_text;
 mod tests;
 
 pub use objects::{
-    CheckDef, ColumnDef, FkAction, ForeignKeyDef, Identity, IndexDef, OwnedBy, SchemaDef,
-    SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
+    CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
+    OwnedBy, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -46,6 +47,8 @@ pub struct Catalog {
     pub sequences: Vec<SequenceDef>,
     /// ANALYZE results per table.
     pub stats: BTreeMap<TableId, TableStats>,
+    /// SQL functions (`CREATE FUNCTION ... LANGUAGE sql`).
+    pub functions: Vec<FunctionDef>,
 }
 
 impl Default for Catalog {
@@ -57,6 +60,7 @@ impl Default for Catalog {
             views: Vec::new(),
             sequences: Vec::new(),
             stats: BTreeMap::new(),
+            functions: Vec::new(),
         }
     }
 }
@@ -250,10 +254,12 @@ impl TableDef {
         let fks_ok = self.foreign_keys.iter().all(|f| in_range(&f.columns));
         let checks_ok = self.checks.iter().all(|c| in_range(&c.columns));
         if !in_range(&self.primary_key)
-            || !self
-                .indexes
-                .iter()
-                .all(|i| in_range(&i.columns) && in_range(&i.include))
+            || !self.indexes.iter().all(|i| {
+                let keys_ok = i.columns.iter().enumerate().all(|(k, &c)| {
+                    c < n || (c == IndexDef::EXPRESSION && i.expr_text(k).is_some())
+                });
+                keys_ok && in_range(&i.include)
+            })
             || !fks_ok
             || !checks_ok
         {

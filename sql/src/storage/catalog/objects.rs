@@ -89,6 +89,15 @@ pub struct IndexDef {
     pub constraint: Option<Oid>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// Key elements that are expressions, by key position: the SQL text over the table's
+    /// columns (`lower(name)`); `columns` holds [`IndexDef::EXPRESSION`] at those positions.
+    /// Empty for an index on plain columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exprs: Vec<Option<String>>,
+    /// A partial index's `WHERE` predicate (SQL text over the table's columns): only rows for
+    /// which it is true have an entry (and take part in its uniqueness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
 }
 
 /// A CHECK constraint.
@@ -270,6 +279,44 @@ pub struct ViewDef {
     pub depends_on: Vec<Oid>,
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// A function created with `CREATE FUNCTION ... LANGUAGE sql`: its body is SQL text,
+/// inlined into the calling query where it is called (see `binder/user_function.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionDef {
+    pub oid: Oid,
+    pub schema: Oid,
+    pub name: String,
+    pub args: Vec<FunctionArg>,
+    /// The result type (of each row, for a set-returning function; `record` for `RETURNS
+    /// TABLE`).
+    #[serde(with = "super::type_text")]
+    pub returns: DataType,
+    /// `RETURNS SETOF` / `RETURNS TABLE`.
+    pub returns_set: bool,
+    /// The columns of `RETURNS TABLE (...)`.
+    #[serde(default)]
+    pub table_columns: Vec<ViewColumn>,
+    /// The body's SQL text.
+    pub body: String,
+    /// `provolatile`: `i`mmutable, `s`table or `v`olatile.
+    pub volatility: char,
+    /// STRICT / RETURNS NULL ON NULL INPUT.
+    pub strict: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// One parameter of a [`FunctionDef`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionArg {
+    pub name: Option<String>,
+    #[serde(with = "super::type_text")]
+    pub data_type: DataType,
+    /// The DEFAULT expression's SQL text.
+    #[serde(default)]
+    pub default: Option<String>,
 }
 
 /// One output column of a view.

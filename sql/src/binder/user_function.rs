@@ -1,0 +1,345 @@
+//! Calls of SQL functions (`CREATE FUNCTION ... LANGUAGE sql`, [`FunctionDef`]), inlined.
+//!
+//! A call is expanded in the syntax tree and the expansion is bound in the caller's place:
+//! the body's parameters — `$n`, a parameter's name, or `function.name` — become the call's
+//! arguments cast to the parameter types (`CAST((arg) AS type)`), missing trailing arguments
+//! their DEFAULTs. A body that is a bare `SELECT expr` becomes that expression (cast to the
+//! result type; `CASE WHEN arg IS NULL ... THEN NULL` around it for a STRICT function); any
+//! other body becomes a scalar subquery of its first row (`(SELECT * FROM (body) LIMIT 1)`),
+//! correlated through the arguments like any subquery. In FROM, a function's body is a
+//! derived table named after the function, its columns those of `RETURNS TABLE (...)` or the
+//! function's name (PostgreSQL's naming). A set-returning function in a select list is
+//! refused (0A000).
+//!
+//! Known differences from PostgreSQL: an argument used twice in the body is evaluated twice;
+//! a parameter name in the body is replaced even where a column of the same name exists
+//! (PostgreSQL prefers the column); overloads are chosen by argument count, then exact
+//! argument types; user functions are looked up only when no built-in function matches.
+
+use super::{Binder, ExprCtx, ident};
+use crate::expr::Expr;
+use crate::storage::catalog::type_text;
+use crate::storage::{FunctionDef, Oid};
+use crate::types::DataType;
+use crate::{Error, Result};
+use sqlparser::ast;
+use std::cell::Cell;
+use std::ops::ControlFlow;
+
+thread_local! {
+    /// Nesting of expansions (a function calling itself would expand forever).
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Expansions nested deeper than this fail with 54001, as PostgreSQL's stack depth limit.
+const MAX_DEPTH: usize = 64;
+
+fn parse_expr(text: &str) -> Result<ast::Expr> {
+    crate::parse::expression(text)
+}
+
+/// The SQL text of parameter `i`'s value: the call's argument (or the parameter's DEFAULT)
+/// cast to the parameter's type.
+fn argument(def: &FunctionDef, args: &[String], i: usize) -> Result<String> {
+    let a = def
+        .args
+        .get(i)
+        .ok_or_else(|| Error::UndefinedParameter(format!("there is no parameter ${}", i + 1)))?;
+    let value = match args.get(i) {
+        Some(v) => v.clone(),
+        None => a.default.clone().unwrap_or_else(|| "NULL".into()),
+    };
+    Ok(format!(
+        "CAST(({value}) AS {})",
+        type_text::text(&a.data_type)
+    ))
+}
+
+/// `(SELECT arg1, ...) AS __strata_args(a1, ...)`: the arguments evaluated once, in the
+/// caller's scope, for a body with its own FROM to read as `__strata_args.aN` (so a name in
+/// an argument never resolves to the body's tables).
+fn arguments_table(def: &FunctionDef, args: &[String]) -> Result<String> {
+    if def.args.is_empty() {
+        return Ok("(SELECT 1) AS __strata_args(a0)".into());
+    }
+    let values: Vec<String> = (0..def.args.len())
+        .map(|i| argument(def, args, i))
+        .collect::<Result<_>>()?;
+    let names: Vec<String> = (1..=def.args.len()).map(|i| format!("a{i}")).collect();
+    Ok(format!(
+        "(SELECT {}) AS __strata_args({})",
+        values.join(", "),
+        names.join(", ")
+    ))
+}
+
+/// The body with parameters replaced by `replacement(i)` (SQL text of an expression).
+fn substituted(
+    def: &FunctionDef,
+    replacement: impl Fn(usize) -> Result<String>,
+) -> Result<ast::Query> {
+    let mut stmts = crate::parse::statements(&def.body)?;
+    let Some(ast::Statement::Query(mut q)) = stmts.pop() else {
+        return Err(Error::unsupported(
+            "a SQL function body must be a single query in Strata",
+        ));
+    };
+    if def.args.is_empty() {
+        return Ok(*q);
+    }
+    let replacement = |i: usize| -> Result<ast::Expr> {
+        if i >= def.args.len() {
+            return Err(Error::UndefinedParameter(format!(
+                "there is no parameter ${}",
+                i + 1
+            )));
+        }
+        parse_expr(&replacement(i)?)
+    };
+    let position = |name: &str| {
+        def.args
+            .iter()
+            .position(|a| a.name.as_deref() == Some(name))
+    };
+    let mut failed = None;
+    let _ = ast::visit_expressions_mut(&mut *q, |e| {
+        let i = match e {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Placeholder(p) => p
+                    .strip_prefix('$')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .and_then(|n| n.checked_sub(1)),
+                _ => None,
+            },
+            ast::Expr::Identifier(id) => position(&ident(id)),
+            ast::Expr::CompoundIdentifier(parts) if parts.len() == 2 => {
+                if ident(&parts[0]) == def.name {
+                    position(&ident(&parts[1]))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some(i) = i {
+            match replacement(i) {
+                Ok(r) => *e = ast::Expr::Nested(Box::new(r)),
+                Err(err) => {
+                    failed = Some(err);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(*q),
+    }
+}
+
+/// `SELECT expr` with nothing else (and no subquery inside): the expression.
+fn bare_expression(q: &ast::Query) -> Option<&ast::Expr> {
+    if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() {
+        return None;
+    }
+    let ast::SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
+    if !s.from.is_empty()
+        || s.selection.is_some()
+        || s.having.is_some()
+        || s.distinct.is_some()
+        || !matches!(&s.group_by, ast::GroupByExpr::Expressions(g, _) if g.is_empty())
+    {
+        return None;
+    }
+    let e = match s.projection.as_slice() {
+        [ast::SelectItem::UnnamedExpr(e)] | [ast::SelectItem::ExprWithAlias { expr: e, .. }] => e,
+        _ => return None,
+    };
+    /// Stops at the first query inside an expression.
+    struct FindsQuery;
+    impl ast::Visitor for FindsQuery {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &ast::Query) -> ControlFlow<()> {
+            ControlFlow::Break(())
+        }
+    }
+    use ast::Visit;
+    e.visit(&mut FindsQuery).is_continue().then_some(e)
+}
+
+/// The body as a query over `__strata_args` (see [`arguments_table`]).
+fn body_over_arguments(def: &FunctionDef) -> Result<ast::Query> {
+    substituted(def, |i| Ok(format!("__strata_args.a{}", i + 1)))
+}
+
+/// Runs `f` one expansion level deeper.
+fn nested<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let d = DEPTH.with(|d| d.get());
+    if d >= MAX_DEPTH {
+        return Err(Error::ProgramLimitExceeded(
+            "stack depth limit exceeded".into(),
+        ));
+    }
+    DEPTH.with(|c| c.set(d + 1));
+    let r = f();
+    DEPTH.with(|c| c.set(d));
+    r
+}
+
+impl Binder {
+    /// The SQL functions `name` (possibly qualified) may call with `n` arguments of types
+    /// `types` (when known), best first.
+    fn user_functions(
+        &self,
+        name: &ast::ObjectName,
+        n: usize,
+        types: Option<&[DataType]>,
+    ) -> Result<Vec<FunctionDef>> {
+        if self.catalog.functions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (schema, fname) = super::split_name(name)?;
+        let schemas: Vec<Oid> = match &schema {
+            Some(s) => self.catalog.schema(s).map(|s| s.oid).into_iter().collect(),
+            None => self.search_path.clone(),
+        };
+        let mut found: Vec<(usize, bool, FunctionDef)> = Vec::new();
+        for f in &self.catalog.functions {
+            let Some(rank) = schemas.iter().position(|s| *s == f.schema) else {
+                continue;
+            };
+            let required = f.args.iter().filter(|a| a.default.is_none()).count();
+            if f.name != fname || n < required || n > f.args.len() {
+                continue;
+            }
+            let exact = types.is_some_and(|t| {
+                t.iter()
+                    .zip(&f.args)
+                    .all(|(t, a)| *t == a.data_type || *t == DataType::Unknown)
+            });
+            found.push((rank, !exact, f.clone()));
+        }
+        found.sort_by_key(|(rank, inexact, _)| (*rank, *inexact));
+        Ok(found.into_iter().map(|(_, _, f)| f).collect())
+    }
+
+    /// A call of a SQL function in an expression, bound; `None` when no SQL function has
+    /// that name and arity.
+    pub(super) fn bind_user_call(
+        &mut self,
+        f: &ast::Function,
+        types: Option<&[DataType]>,
+        ctx: &mut ExprCtx,
+    ) -> Result<Option<(Expr, DataType)>> {
+        let args: Vec<String> = super::aggregate::function_args(f)
+            .into_iter()
+            .map(|a| a.to_string())
+            .collect();
+        let Some(def) = self
+            .user_functions(&f.name, args.len(), types)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        if def.returns_set {
+            return Err(Error::unsupported(format!(
+                "set-returning function {}() is supported only in FROM",
+                def.name
+            )));
+        }
+        let q = substituted(&def, |i| argument(&def, &args, i))?;
+        let result = type_text::text(&def.returns);
+        let inner = match bare_expression(&q) {
+            Some(e) => format!("CAST(({e}) AS {result})"),
+            None => format!(
+                "CAST((SELECT (SELECT * FROM ({}) AS __f LIMIT 1) FROM {}) AS {result})",
+                body_over_arguments(&def)?,
+                arguments_table(&def, &args)?
+            ),
+        };
+        let text = if def.strict && !args.is_empty() {
+            let tests: Vec<String> = args.iter().map(|a| format!("({a}) IS NULL")).collect();
+            format!(
+                "CASE WHEN {} THEN CAST(NULL AS {result}) ELSE {inner} END",
+                tests.join(" OR ")
+            )
+        } else {
+            inner
+        };
+        let e = parse_expr(&text)?;
+        nested(|| self.bind_expr(&e, ctx)).map(Some)
+    }
+
+    /// A SQL function in FROM as the derived table it expands to; `None` when no SQL function
+    /// has that name and arity.
+    pub(super) fn user_function_factor(
+        &self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+        args: &ast::TableFunctionArgs,
+    ) -> Result<Option<ast::TableFactor>> {
+        let args: Vec<String> =
+            args.args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(x) => x.to_string(),
+                    ast::FunctionArg::Named { arg, .. }
+                    | ast::FunctionArg::ExprNamed { arg, .. } => arg.to_string(),
+                })
+                .collect();
+        let Some(def) = self
+            .user_functions(name, args.len(), None)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let q = body_over_arguments(&def)?;
+        let body = format!(
+            "SELECT __f.* FROM {}, LATERAL ({q}) AS __f{}",
+            arguments_table(&def, &args)?,
+            if def.returns_set { "" } else { " LIMIT 1" }
+        );
+        let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
+        let columns: Vec<String> = if !def.table_columns.is_empty() {
+            def.table_columns.iter().map(|c| c.name.clone()).collect()
+        } else if alias.is_some_and(|a| a.columns.is_empty()) {
+            vec![table.clone()]
+        } else {
+            vec![def.name.clone()]
+        };
+        let given: Vec<String> = alias
+            .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
+            .unwrap_or_default();
+        let names: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| crate::expr::catalog_functions::quote_ident(given.get(i).unwrap_or(c)))
+            .collect();
+        let text = format!(
+            "SELECT * FROM ({body}) AS {}({})",
+            crate::expr::catalog_functions::quote_ident(&table),
+            names.join(", ")
+        );
+        let mut stmts = crate::parse::statements(&text)?;
+        let Some(ast::Statement::Query(q)) = stmts.pop() else {
+            return Err(Error::Internal("expanded function did not parse".into()));
+        };
+        let ast::SetExpr::Select(s) = *q.body else {
+            return Err(Error::Internal("expanded function did not parse".into()));
+        };
+        Ok(s.from.into_iter().next().map(|t| t.relation))
+    }
+
+    /// Binds the factor a SQL function in FROM expands to.
+    pub(super) fn nested_factor<T>(
+        &mut self,
+        f: impl FnOnce(&mut Binder) -> Result<T>,
+    ) -> Result<T> {
+        nested(|| f(self))
+    }
+}

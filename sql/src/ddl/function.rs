@@ -1,0 +1,218 @@
+//! CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql and DROP FUNCTION.
+//!
+//! A SQL function is stored as its body's text with its parameters (names, types, defaults),
+//! result type (`RETURNS type`, `RETURNS SETOF type`, `RETURNS TABLE (...)`), volatility and
+//! strictness ([`FunctionDef`]); the binder inlines the body where the function is called
+//! (`binder/user_function.rs`). Other languages (plpgsql, C) are refused with 0A000, as is
+//! `DO`. The body is parsed at creation (42601 for a syntax error) and must be one query.
+//! Functions are identified by name and parameter types: OR REPLACE keeps the OID of the
+//! function with the same signature; a second signature is an overload.
+
+use super::Ddl;
+use crate::binder::ident;
+use crate::result::StatementResult;
+use crate::storage::{Catalog, FunctionArg, FunctionDef, Oid, ViewColumn};
+use crate::types::DataType;
+use crate::{Error, Result};
+use sqlparser::ast;
+
+/// The body's text: `AS 'text'` / `AS $$text$$` / `RETURN expr`.
+fn body_text(c: &ast::CreateFunction) -> Result<String> {
+    let text = |e: &ast::Expr| -> Result<String> {
+        match e {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => Ok(s.clone()),
+                ast::Value::DollarQuotedString(d) => Ok(d.value.clone()),
+                _ => Err(Error::SyntaxError(format!("invalid function body {e}"))),
+            },
+            _ => Err(Error::SyntaxError(format!("invalid function body {e}"))),
+        }
+    };
+    match &c.function_body {
+        Some(ast::CreateFunctionBody::AsBeforeOptions { body, .. })
+        | Some(ast::CreateFunctionBody::AsAfterOptions(body)) => text(body),
+        Some(ast::CreateFunctionBody::Return(e)) => Ok(format!("SELECT {e}")),
+        Some(_) => Err(Error::unsupported(
+            "this form of function body is not supported",
+        )),
+        None => Err(Error::InvalidFunctionDefinition(
+            "no function body specified".into(),
+        )),
+    }
+}
+
+/// The parameters' types, as a signature.
+pub fn signature(args: &[FunctionArg]) -> Vec<DataType> {
+    args.iter().map(|a| a.data_type).collect()
+}
+
+fn arg_types(args: &Option<Vec<ast::OperateFunctionArg>>) -> Result<Vec<FunctionArg>> {
+    let mut out = Vec::new();
+    for a in args.iter().flatten() {
+        if matches!(a.mode, Some(ast::ArgMode::Out) | Some(ast::ArgMode::InOut)) {
+            return Err(Error::unsupported("OUT parameters are not supported yet"));
+        }
+        out.push(FunctionArg {
+            name: a.name.as_ref().map(ident),
+            data_type: DataType::from_sql(&a.data_type)?,
+            default: a.default_expr.as_ref().map(|e| e.to_string()),
+        });
+    }
+    Ok(out)
+}
+
+/// The function `name` in `schema` taking exactly `types`.
+pub fn find<'c>(
+    catalog: &'c Catalog,
+    schema: Oid,
+    name: &str,
+    types: &[DataType],
+) -> Option<&'c FunctionDef> {
+    catalog
+        .functions
+        .iter()
+        .find(|f| f.schema == schema && f.name == name && signature(&f.args) == types)
+}
+
+/// CREATE [OR REPLACE] FUNCTION.
+pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult> {
+    let language = c.language.as_ref().map(ident);
+    match language.as_deref() {
+        Some("sql") => {}
+        Some("plpgsql" | "c" | "internal") => {
+            return Err(Error::unsupported(format!(
+                "functions in language {} are not supported",
+                language.unwrap_or_default()
+            )));
+        }
+        Some(other) => {
+            return Err(Error::UndefinedObject(format!(
+                "language \"{other}\" does not exist"
+            )));
+        }
+        None => {
+            return Err(Error::InvalidFunctionDefinition(
+                "no language specified".into(),
+            ));
+        }
+    }
+    let (schema, name) = ddl.target(&c.name)?;
+    let args = arg_types(&c.args)?;
+    let (returns, returns_set, table_columns) = match &c.return_type {
+        Some(ast::FunctionReturnType::DataType(ast::DataType::Table(Some(cols)))) => {
+            let mut out = Vec::new();
+            for col in cols {
+                out.push(ViewColumn {
+                    name: ident(&col.name),
+                    data_type: DataType::from_sql(&col.data_type)?,
+                    comment: None,
+                });
+            }
+            // `record`; the stored type is not used for RETURNS TABLE.
+            (DataType::Text, true, out)
+        }
+        Some(ast::FunctionReturnType::DataType(t)) => (DataType::from_sql(t)?, false, Vec::new()),
+        Some(ast::FunctionReturnType::SetOf(t)) => (DataType::from_sql(t)?, true, Vec::new()),
+        None => {
+            return Err(Error::InvalidFunctionDefinition(
+                "function result type must be specified".into(),
+            ));
+        }
+    };
+    let body = body_text(c)?;
+    let parsed = crate::parse::statements(&body)?;
+    if parsed.len() != 1 || !matches!(parsed[0], ast::Statement::Query(_)) {
+        return Err(Error::unsupported(
+            "a SQL function body must be a single query in Strata",
+        ));
+    }
+    let volatility = match c.behavior {
+        Some(ast::FunctionBehavior::Immutable) => 'i',
+        Some(ast::FunctionBehavior::Stable) => 's',
+        _ => 'v',
+    };
+    let strict = matches!(
+        c.called_on_null,
+        Some(ast::FunctionCalledOnNull::Strict)
+            | Some(ast::FunctionCalledOnNull::ReturnsNullOnNullInput)
+    );
+    let catalog = ddl.catalog()?;
+    let existing = find(&catalog, schema, &name, &signature(&args)).cloned();
+    let oid = match &existing {
+        Some(old) if c.or_replace => {
+            if old.returns != returns || old.returns_set != returns_set {
+                return Err(Error::InvalidFunctionDefinition(
+                    "cannot change return type of existing function".into(),
+                ));
+            }
+            old.oid
+        }
+        Some(_) => {
+            return Err(Error::DuplicateFunction(format!(
+                "function \"{name}\" already exists with same argument types"
+            )));
+        }
+        None => ddl.txn.new_oid()?,
+    };
+    ddl.txn.put_function(FunctionDef {
+        oid,
+        schema,
+        name,
+        args,
+        returns,
+        returns_set,
+        table_columns,
+        body,
+        volatility,
+        strict,
+        comment: existing.and_then(|e| e.comment),
+    })?;
+    Ok(StatementResult::command("CREATE FUNCTION"))
+}
+
+/// DROP FUNCTION [IF EXISTS] name [(types)], ...
+pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
+    let catalog = ddl.catalog()?;
+    for f in &d.func_desc {
+        let (schema, name) = crate::binder::split_name(&f.name)?;
+        let schemas: Vec<Oid> = match &schema {
+            Some(s) => match catalog.schema(s) {
+                Some(s) => vec![s.oid],
+                None => Vec::new(),
+            },
+            None => ddl.search_path.clone(),
+        };
+        let types = match &f.args {
+            Some(a) => Some(signature(&arg_types(&Some(a.clone()))?)),
+            None => None,
+        };
+        let found: Vec<&FunctionDef> = catalog
+            .functions
+            .iter()
+            .filter(|x| schemas.contains(&x.schema) && x.name == name)
+            .filter(|x| types.as_ref().is_none_or(|t| signature(&x.args) == *t))
+            .collect();
+        match found.as_slice() {
+            [one] => ddl.txn.drop_function(one.oid)?,
+            [] if d.if_exists => {}
+            [] => {
+                let shown = match &types {
+                    Some(t) => format!(
+                        "{name}({})",
+                        t.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                    ),
+                    None => name.clone(),
+                };
+                return Err(Error::UndefinedFunction(format!(
+                    "function {shown} does not exist"
+                )));
+            }
+            _ => {
+                return Err(Error::AmbiguousFunction(format!(
+                    "function name \"{name}\" is not unique"
+                )));
+            }
+        }
+    }
+    Ok(StatementResult::command("DROP FUNCTION"))
+}
