@@ -277,31 +277,8 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
             .map_err(|e| Error::EngineStart(e.to_string()))?;
     tracing::info!(snapshot = %engine.durable_lsn(), "engine ready");
 
-    let served = engine.clone();
-    let (addr, serving) = frontend::bind_and_serve(
-        config.listen,
-        FrontendConfig {
-            max_connections: config.max_connections,
-            auth,
-            tls,
-            tls_required: config.tls_required,
-        },
-        move || served.for_session(),
-        cancel.child_token(),
-    )
-    .await
-    .map_err(|e| Error::Listen {
-        addr: config.listen,
-        reason: e.to_string(),
-    })?;
+    let (addr, serving, leasing) = serve(&config, auth, tls, &engine, &cancel).await?;
     tracing::info!(%addr, max_connections = config.max_connections, "accepting connections");
-    let leases = SnapshotLeases::new(
-        &config.pageserver,
-        config.timeline.clone(),
-        engine.snapshots().clone(),
-        SNAPSHOT_LEASE_TTL,
-    )?;
-    let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
     let sweeping = tokio::spawn(
         sweeper::run(engine.clone(), SweepConfig::default(), cancel.child_token())
             .in_current_span(),
@@ -343,6 +320,37 @@ async fn start_replica(
     )
     .await?;
     let engine = started.engine;
+    let (addr, serving, leasing) = serve(&config, auth, tls, &engine, &cancel).await?;
+    tracing::info!(%addr, applied = %started.wal.applied(), "read replica accepting connections");
+    Ok(Running {
+        addr,
+        engine,
+        wal: None,
+        replica: Some(started.wal),
+        serving,
+        leasing,
+        sweeping: None,
+        receiving: Some(started.receiving),
+    })
+}
+
+/// What a primary and a replica both run once their engine is up: the front end on
+/// `config.listen` and the lease task on the oldest snapshot. Returns the bound address and
+/// the two tasks.
+async fn serve(
+    config: &ServerConfig,
+    auth: auth::Auth,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
+    engine: &Engine,
+    cancel: &CancellationToken,
+) -> Result<
+    (
+        SocketAddr,
+        tokio::task::JoinHandle<()>,
+        tokio::task::JoinHandle<()>,
+    ),
+    Error,
+> {
     let served = engine.clone();
     let (addr, serving) = frontend::bind_and_serve(
         config.listen,
@@ -360,7 +368,6 @@ async fn start_replica(
         addr: config.listen,
         reason: e.to_string(),
     })?;
-    tracing::info!(%addr, applied = %started.wal.applied(), "read replica accepting connections");
     let leases = SnapshotLeases::new(
         &config.pageserver,
         config.timeline.clone(),
@@ -368,16 +375,7 @@ async fn start_replica(
         SNAPSHOT_LEASE_TTL,
     )?;
     let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
-    Ok(Running {
-        addr,
-        engine,
-        wal: None,
-        replica: Some(started.wal),
-        serving,
-        leasing,
-        sweeping: None,
-        receiving: Some(started.receiving),
-    })
+    Ok((addr, serving, leasing))
 }
 
 /// How long the lease on the oldest snapshot lasts; renewed after a third of it.
