@@ -38,7 +38,7 @@ struct Counters {
 
 /// One transfer as one transaction; `Err` is the server's error (the transaction is rolled
 /// back when `tx` drops).
-async fn transfer(
+pub(crate) async fn transfer(
     c: &mut Client,
     from: i64,
     to: i64,

@@ -66,24 +66,6 @@ async fn error_of(c: &Client, sql: &str) -> tokio_postgres::error::DbError {
         .clone()
 }
 
-async fn transfer(
-    c: &mut Client,
-    from: i64,
-    to: i64,
-    amount: i64,
-) -> Result<(), tokio_postgres::Error> {
-    let tx = c.transaction().await?;
-    tx.batch_execute(&format!(
-        "UPDATE accounts SET balance = balance - {amount} WHERE id = {from}"
-    ))
-    .await?;
-    tx.batch_execute(&format!(
-        "UPDATE accounts SET balance = balance + {amount} WHERE id = {to}"
-    ))
-    .await?;
-    tx.commit().await
-}
-
 /// Transfers until `stop`, retrying 40001/40P01.
 async fn bank_client(mut c: Client, seed: u64, stop: Arc<AtomicBool>, done: Arc<AtomicU64>) {
     let mut rng = Rng(seed);
@@ -92,9 +74,12 @@ async fn bank_client(mut c: Client, seed: u64, stop: Arc<AtomicBool>, done: Arc<
         let to = (from + rng.range(1, ACCOUNTS - 1) - 1) % ACCOUNTS + 1;
         let amount = rng.range(1, 100);
         for attempt in 1.. {
-            let r = tokio::time::timeout(harness::SQL_STEP, transfer(&mut c, from, to, amount))
-                .await
-                .expect("a transfer answers in time");
+            let r = tokio::time::timeout(
+                harness::SQL_STEP,
+                crate::bank::transfer(&mut c, from, to, amount),
+            )
+            .await
+            .expect("a transfer answers in time");
             match r {
                 Ok(()) => {
                     done.fetch_add(1, Ordering::Relaxed);
