@@ -263,6 +263,11 @@ pub enum Error {
     /// 57014: the statement was canceled (a client's CancelRequest); see [`crate::interrupt`].
     #[error("canceling statement due to user request")]
     QueryCanceled,
+    /// 57P01: the server is closing the session while the statement ran (it stops serving or
+    /// shuts down). The front end sends it as FATAL and closes the connection, as
+    /// PostgreSQL's fast shutdown does.
+    #[error("terminating connection due to administrator command")]
+    AdminShutdown,
     /// 53200: an operator's rows or hash table would exceed `work_mem` (no spilling yet).
     #[error("out of memory: {0}")]
     OutOfMemory(String),
@@ -381,6 +386,7 @@ impl Error {
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
             QueryCanceled | QueryCanceledWith(_) => "57014",
+            AdminShutdown => "57P01",
             ConnectionFailure(_) => "08006",
             Internal(_) => "XX000",
         }

@@ -37,6 +37,7 @@ const IDLE: u8 = 0;
 const RUNNING: u8 = 1;
 const CANCELED: u8 = 2;
 const TIMED_OUT: u8 = 3;
+const SHUT_DOWN: u8 = 4;
 
 /// A cancel signal for one session's commands. Clones share the signal. See the module docs.
 #[derive(Clone, Debug, Default)]
@@ -80,6 +81,19 @@ impl Interrupt {
             .is_ok()
     }
 
+    /// Stops the running command because the server is closing its sessions: the command
+    /// fails with [`Error::AdminShutdown`] (57P01), which the front end sends as the FATAL
+    /// that ends the connection — never as a 57014 the client could retry on this server.
+    /// Returns whether a command was running.
+    pub fn shut_down(&self) -> bool {
+        self.0
+            .state
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |s| {
+                matches!(s, RUNNING | CANCELED | TIMED_OUT).then_some(SHUT_DOWN)
+            })
+            .is_ok()
+    }
+
     /// Stops the command of `ticket` for its statement timeout, if it still runs.
     pub fn time_out(&self, ticket: u64) -> bool {
         self.0.command.load(Ordering::SeqCst) == ticket
@@ -90,9 +104,12 @@ impl Interrupt {
                 .is_ok()
     }
 
-    /// Whether the running command has been asked to stop (canceled or timed out).
+    /// Whether the running command has been asked to stop (canceled, timed out or shut down).
     pub fn is_canceled(&self) -> bool {
-        matches!(self.0.state.load(Ordering::Relaxed), CANCELED | TIMED_OUT)
+        matches!(
+            self.0.state.load(Ordering::Relaxed),
+            CANCELED | TIMED_OUT | SHUT_DOWN
+        )
     }
 
     /// The error a stopped command fails with (`None`: it was not stopped).
@@ -102,6 +119,7 @@ impl Interrupt {
             TIMED_OUT => Some(Error::QueryCanceledWith(
                 "canceling statement due to statement timeout".into(),
             )),
+            SHUT_DOWN => Some(Error::AdminShutdown),
             _ => None,
         }
     }
@@ -322,5 +340,19 @@ mod tests {
         i.start();
         let r = session.execute("SELECT 1");
         assert!(r[0].is_ok(), "{r:?}");
+    }
+
+    #[test]
+    fn a_shutdown_stops_the_running_command_with_57p01_and_only_it() {
+        let i = Interrupt::new();
+        assert!(!i.shut_down(), "nothing runs: nothing to stop");
+        let _g = i.install();
+        i.start();
+        assert!(i.cancel());
+        assert!(i.shut_down(), "a shutdown overrides a pending cancel");
+        assert_eq!(check(), Err(Error::AdminShutdown));
+        assert_eq!(Error::AdminShutdown.code(), "57P01");
+        i.finish();
+        assert_eq!(check(), Ok(()));
     }
 }

@@ -136,7 +136,7 @@ pub async fn serve<S, F>(
             _ = closing.cancelled() => {
                 // Running statements stop at their next check; each session then closes
                 // (see `close_session`). Wait, bounded, until every connection is gone.
-                let running = sessions.cancel_all();
+                let running = sessions.shut_down_all();
                 let all = u32::try_from(config.max_connections).unwrap_or(u32::MAX);
                 let closed = tokio::time::timeout(
                     CLOSE_GRACE + Duration::from_secs(1),

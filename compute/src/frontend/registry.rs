@@ -227,15 +227,15 @@ impl SessionRegistry {
         }
     }
 
-    /// Cancels the running statement of every session (the server is closing them all);
-    /// returns how many were running one.
-    pub fn cancel_all(&self) -> usize {
+    /// Stops the running statement of every session with 57P01 (the server is closing them
+    /// all, see [`Interrupt::shut_down`]); returns how many were running one.
+    pub fn shut_down_all(&self) -> usize {
         let sessions: Vec<Interrupt> = self
             .lock()
             .values()
             .map(|e| e.control.interrupt.clone())
             .collect();
-        sessions.iter().filter(|i| i.cancel()).count()
+        sessions.iter().filter(|i| i.shut_down()).count()
     }
 
     fn control(&self, pid: i32) -> Option<SessionControl> {

@@ -232,6 +232,9 @@ pub enum Fatal {
     /// The compute stopped serving (57P01 admin_shutdown).
     #[error("terminating connection because this compute stopped serving: {0}")]
     Stopped(String),
+    /// The server closed the session while its command ran (57P01 admin_shutdown).
+    #[error("terminating connection due to administrator command")]
+    Shutdown,
     /// The outcome of what the client asked is unknown (08006 connection_failure).
     #[error("{0}")]
     OutcomeUnknown(String),
@@ -242,15 +245,15 @@ impl Fatal {
     pub fn code(&self) -> &'static str {
         match self {
             Fatal::Gone => "XX000",
-            Fatal::Stopped(_) => "57P01",
+            Fatal::Stopped(_) | Fatal::Shutdown => "57P01",
             Fatal::OutcomeUnknown(_) => "08006",
         }
     }
 }
 
-/// The results of one command as they may go out: every result up to an 08006 error
-/// (which becomes the [`Fatal`] that follows them); once the compute has `stopped`, only
-/// the definite errors, then [`Fatal::Stopped`].
+/// The results of one command as they may go out: every result up to an 08006 or 57P01
+/// error (which becomes the [`Fatal`] that follows them); once the compute has `stopped`,
+/// only the definite errors, then [`Fatal::Stopped`].
 pub fn screen<R>(
     results: Vec<sql::Result<R>>,
     stopped: Option<String>,
@@ -260,6 +263,10 @@ pub fn screen<R>(
         match r {
             Err(sql::Error::ConnectionFailure(msg)) => {
                 return (out, Some(Fatal::OutcomeUnknown(msg)));
+            }
+            // The server closed the session under the command: the FATAL says why.
+            Err(sql::Error::AdminShutdown) => {
+                return (out, Some(stopped.map_or(Fatal::Shutdown, Fatal::Stopped)));
             }
             Ok(_) if stopped.is_some() => {}
             r => out.push(r),
@@ -479,4 +486,33 @@ where
         rt.block_on(serve());
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_stopped_by_a_shutdown_ends_the_connection_with_57p01() {
+        let results: Vec<sql::Result<u32>> = vec![Ok(1), Err(sql::Error::AdminShutdown), Ok(2)];
+        let (out, fatal) = screen(results.clone(), None);
+        assert_eq!(out, vec![Ok(1)]);
+        assert_eq!(fatal, Some(Fatal::Shutdown));
+        assert_eq!(Fatal::Shutdown.code(), "57P01");
+        // A compute that stopped serving says why, and no success goes out.
+        let (out, fatal) = screen(results, Some("a newer primary took over".into()));
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(
+            fatal,
+            Some(Fatal::Stopped("a newer primary took over".into()))
+        );
+    }
+
+    #[test]
+    fn a_definite_error_still_goes_out_before_the_stop() {
+        let results: Vec<sql::Result<u32>> = vec![Err(sql::Error::QueryCanceled)];
+        let (out, fatal) = screen(results, Some("stopped".into()));
+        assert_eq!(out, vec![Err(sql::Error::QueryCanceled)]);
+        assert_eq!(fatal, Some(Fatal::Stopped("stopped".into())));
+    }
 }
