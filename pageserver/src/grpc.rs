@@ -135,7 +135,12 @@ fn timeline_id(tenant: &str, timeline: &str) -> Result<TimelineId> {
 
 /// Answers one batch.
 async fn get_pages_batch(ps: &Arc<Pageserver>, batch: pb::GetPagesRequest) -> pb::GetPagesResponse {
-    let handle = timeline_id(&batch.tenant, &batch.timeline).and_then(|id| ps.timeline(&id));
+    // A timeline being attached again after local damage is waited for, as WAL is.
+    let wait = ps.config().wait_lsn_timeout;
+    let handle = match timeline_id(&batch.tenant, &batch.timeline) {
+        Ok(id) => ps.timeline_when_attached(&id, wait).await,
+        Err(e) => Err(e),
+    };
     let pages = match handle {
         Err(e) => {
             let msg = e.to_string();
@@ -154,20 +159,20 @@ async fn get_pages_batch(ps: &Arc<Pageserver>, batch: pb::GetPagesRequest) -> pb
                 .collect()
         }
         Ok(handle) => {
-            let reqs = batch
+            let reqs: Vec<PageRequest> = batch
                 .pages
                 .iter()
                 .map(|r| PageRequest::try_from(r).expect("validated when the batch arrived"))
                 .collect();
-            let results = read::get_pages(ps, &handle, reqs).await;
-            // A damaged local file: this answer is an error, and the
-            // timeline is attached again from object storage for the next.
-            for r in &results {
-                if let Err(e) = r
-                    && ps.recover_if_damaged(&handle, e)
-                {
-                    break;
-                }
+            let mut results = read::get_pages(ps, &handle, reqs.clone()).await;
+            // A damaged local file: the timeline is attached again from object storage,
+            // and the batch answered from that attachment (an error only if it does not
+            // come in time).
+            let damaged = results
+                .iter()
+                .any(|r| matches!(r, Err(e) if ps.recover_if_damaged(&handle, e)));
+            if damaged && let Some(fresh) = ps.replacement_of(&handle, wait).await {
+                results = read::get_pages(ps, &fresh, reqs).await;
             }
             results
                 .into_iter()

@@ -19,7 +19,7 @@
 //! One [`CancellationToken`] tree stops everything; [`Pageserver::shutdown`]
 //! waits for the tasks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -43,40 +43,9 @@ use crate::retention::Retention;
 use crate::tenant::TimelineHandle;
 use crate::timeline::GcReport;
 use crate::wal_source::WalSource;
-use crate::{Error, Result, Timeline, blocking, ingest, metrics};
+use crate::{Error, Result, Timeline, blocking, ingest};
 
-/// Deletes `known` and every layer file in `dir` that fails
-/// [`layer_file::verify_bytes`](crate::layer_file::verify_bytes); returns
-/// the paths deleted.
-fn remove_damaged_layers(dir: &std::path::Path, known: &std::path::Path) -> Result<Vec<PathBuf>> {
-    let remove = |path: &std::path::Path| match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(Error::io("remove a damaged layer file", path, e))
-        }
-        _ => Ok(()),
-    };
-    remove(known)?;
-    let mut removed = vec![known.to_path_buf()];
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| Error::io("list timeline directory", dir, e))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(name) = crate::LayerName::parse(&entry.file_name().to_string_lossy()) else {
-            continue;
-        };
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue; // gone meanwhile; attach looks again
-        };
-        let whole = crate::layer_file::verify_bytes(&path, &bytes)
-            .is_ok_and(|s| crate::LayerName::of(&s) == name);
-        if !whole {
-            remove(&path)?;
-            removed.push(path);
-        }
-    }
-    crate::layer_file::sync_dir(dir)?;
-    Ok(removed)
-}
+mod local_damage;
 
 /// A validated `CreateTimeline` request.
 #[derive(Debug, Clone)]
@@ -98,6 +67,10 @@ pub struct Pageserver {
     generations: Arc<dyn Generations>,
     timelines: RwLock<BTreeMap<TimelineId, Arc<TimelineHandle>>>,
     broken: Mutex<BTreeMap<TimelineId, String>>,
+    /// Timelines being attached again after local damage (see [`local_damage`]).
+    reattaching: Mutex<BTreeSet<TimelineId>>,
+    /// Woken whenever a timeline is installed or a re-attach ends.
+    attached: tokio::sync::Notify,
     /// Serializes timeline creation and attachment.
     attach_lock: tokio::sync::Mutex<()>,
     cache: PageCache,
@@ -147,6 +120,8 @@ impl Pageserver {
             generations,
             timelines: RwLock::new(BTreeMap::new()),
             broken: Mutex::new(BTreeMap::new()),
+            reattaching: Mutex::new(BTreeSet::new()),
+            attached: tokio::sync::Notify::new(),
             attach_lock: tokio::sync::Mutex::new(()),
             cancel,
             tasks: TaskTracker::new(),
@@ -186,6 +161,10 @@ impl Pageserver {
 
     fn lock_broken(&self) -> std::sync::MutexGuard<'_, BTreeMap<TimelineId, String>> {
         self.broken.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_reattaching(&self) -> std::sync::MutexGuard<'_, BTreeSet<TimelineId>> {
+        self.reattaching.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn timeline_dir(&self, id: &TimelineId) -> PathBuf {
@@ -421,6 +400,7 @@ impl Pageserver {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(handle.id.clone(), handle.clone());
+        self.attached.notify_waiters();
         self.tasks
             .spawn(ingest::run(handle.clone(), self.wal.clone()));
         if let Some(every) = self.config.maintenance_interval {
@@ -428,109 +408,6 @@ impl Pageserver {
             self.tasks
                 .spawn(async move { ps.maintenance_loop(handle, every).await });
         }
-    }
-
-    /// The file of `id`'s local directory that `e` says holds damaged bytes
-    /// (`None` for other errors, and for objects downloaded from the store).
-    fn damaged_locally<'e>(&self, id: &TimelineId, e: &'e Error) -> Option<&'e std::path::Path> {
-        match e {
-            Error::Corrupt { file, .. } if file.starts_with(self.timeline_dir(id)) => Some(file),
-            _ => None,
-        }
-    }
-
-    /// Recovers `handle`'s timeline after a file in its local directory was
-    /// found damaged (`file`, for the reason `why`): local disk is
-    /// a cache of object storage plus the WAL after `remote_consistent_lsn`
-    /// (which the safekeepers keep), so the timeline is detached — its tasks
-    /// stopped, the damaged file deleted — and attached again under a new
-    /// generation: layers the manifest does not list (never uploaded, so
-    /// possibly the damaged one) are dropped, listed ones the disk lacks are
-    /// downloaded when read, and the WAL after the manifest is re-ingested.
-    /// Does nothing if `handle` was already replaced. Returns the handle now
-    /// serving the timeline.
-    pub async fn reattach_after_damage(
-        self: &Arc<Self>,
-        handle: &Arc<TimelineHandle>,
-        file: &std::path::Path,
-        why: &str,
-    ) -> Result<Arc<TimelineHandle>> {
-        let id = handle.id.clone();
-        {
-            let _g = self.attach_lock.lock().await;
-            match self.timeline(&id) {
-                Ok(current) if Arc::ptr_eq(&current, handle) => {}
-                Ok(current) => return Ok(current),
-                Err(e) => return Err(e),
-            }
-            tracing::error!(timeline = %id, file = %file.display(), error = why, "local layer file damaged: attaching the timeline again from object storage");
-            metrics::LOCAL_DAMAGE_REATTACHES.inc();
-            handle.cancel.cancel();
-            // No flush, compaction or sync of the old handle is in flight past here.
-            let _m = handle.maintenance.lock().await;
-            self.timelines
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
-            self.lock_broken().insert(
-                id.clone(),
-                format!("being attached again after local damage ({why})"),
-            );
-            // Every damaged layer file goes, not only the one found: attach
-            // keeps local files of the manifest's size, unread.
-            let dir = self.timeline_dir(&id);
-            let first = file.to_path_buf();
-            let removed = blocking(move || remove_damaged_layers(&dir, &first)).await?;
-            tracing::warn!(timeline = %id, removed = ?removed, "removed damaged local layer files");
-        }
-        // Attach needs a generation from a majority of the safekeepers and the
-        // object store: retried (the timeline listed as broken meanwhile, with
-        // the reason) until it succeeds or the pageserver stops.
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let attempt = {
-                let _g = self.attach_lock.lock().await;
-                self.attach(id.clone()).await
-            };
-            match attempt {
-                Ok(h) => {
-                    tracing::info!(timeline = %id, generation = h.generation, "attached again after local damage");
-                    return Ok(h);
-                }
-                Err(e) => {
-                    tracing::warn!(timeline = %id, error = %e, ?backoff, "attach again after local damage; retrying");
-                    self.lock_broken().insert(
-                        id.clone(),
-                        format!("being attached again after local damage: {e}"),
-                    );
-                }
-            }
-            tokio::select! {
-                _ = self.cancel.cancelled() => return Err(Error::ShuttingDown),
-                _ = tokio::time::sleep(backoff) => {}
-            }
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        }
-    }
-
-    /// Starts [`Self::reattach_after_damage`] in the background if `e` says
-    /// a local file of `handle`'s timeline is damaged; true if it did.
-    pub fn recover_if_damaged(self: &Arc<Self>, handle: &Arc<TimelineHandle>, e: &Error) -> bool {
-        let Some(file) = self.damaged_locally(&handle.id, e) else {
-            return false;
-        };
-        let (ps, handle, file, why) = (
-            self.clone(),
-            handle.clone(),
-            file.to_path_buf(),
-            e.to_string(),
-        );
-        self.tasks.spawn(async move {
-            if let Err(e) = ps.reattach_after_damage(&handle, &file, &why).await {
-                tracing::error!(timeline = %handle.id, error = %e, "recover from a damaged layer file");
-            }
-        });
-        true
     }
 
     async fn maintenance_loop(self: Arc<Self>, handle: Arc<TimelineHandle>, every: Duration) {
