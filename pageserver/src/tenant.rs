@@ -13,6 +13,7 @@
 //! with branch creation and lease grants, so a branch point or lease is
 //! never granted below a cutoff GC has just applied.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -45,6 +46,9 @@ pub struct TimelineHandle {
     pub ancestor: Option<(Arc<TimelineHandle>, Lsn)>,
     pub generation: u64,
     storage: RwLock<Timeline>,
+    /// The timeline's own GC cutoff ([`Timeline::gc_cutoff_cell`]), read
+    /// without `storage`'s lock.
+    local_gc_cutoff: Arc<AtomicU64>,
     last_record: watch::Sender<Lsn>,
     pub commits: Mutex<CommitIndex>,
     pub remote: tokio::sync::Mutex<RemoteState>,
@@ -95,6 +99,7 @@ impl TimelineHandle {
             ancestor,
             generation,
             last_record: watch::Sender::new(timeline.last_record_lsn()),
+            local_gc_cutoff: timeline.gc_cutoff_cell(),
             storage: RwLock::new(timeline),
             commits: Mutex::new(commits),
             published: Mutex::new(manifest.clone()),
@@ -207,12 +212,20 @@ impl TimelineHandle {
     /// Reads below this LSN are refused: this timeline's GC cutoff, or, for a
     /// branch, its ancestor's (reads below the branch point are the
     /// ancestor's history).
+    ///
+    /// Lock-free (safe on an async thread): it reads the published cutoffs.
     pub fn effective_gc_cutoff(&self) -> Lsn {
-        let own = self.read().gc_cutoff();
+        let own = self.gc_cutoff();
         match &self.ancestor {
             None => own,
             Some((a, _)) => own.max(a.effective_gc_cutoff()),
         }
+    }
+
+    /// This timeline's own GC cutoff, without its lock. GC stores it under
+    /// the write lock and the retention lock, right after persisting it.
+    pub fn gc_cutoff(&self) -> Lsn {
+        Lsn(self.local_gc_cutoff.load(Ordering::Acquire))
     }
 
     /// The lowest LSN GC must keep readable, given a wanted cutoff: no
@@ -230,7 +243,8 @@ impl TimelineHandle {
     /// (`Pageserver::lease`).
     pub fn lease(&self, lsn: Lsn, ttl: Duration) -> Result<u64> {
         let mut r = self.retention();
-        let cutoff = self.read().gc_cutoff();
+        // GC applies its cutoff under the retention lock held here.
+        let cutoff = self.gc_cutoff();
         if lsn < cutoff {
             return Err(Error::BelowGcHorizon { lsn, cutoff });
         }

@@ -142,6 +142,9 @@ pub struct Timeline {
     meta: TimelineMetadata,
     quarantine: Mutex<BTreeMap<PageKey, QuarantinedPage>>,
     counters: CounterCells,
+    /// `meta.gc_cutoff`, for readers that must not take the timeline's
+    /// lock ([`Self::gc_cutoff_cell`]).
+    gc_cutoff_cell: Arc<AtomicU64>,
 }
 
 impl Timeline {
@@ -254,6 +257,7 @@ impl Timeline {
             dir: dir.to_path_buf(),
             config,
             layers: map,
+            gc_cutoff_cell: Arc::new(AtomicU64::new(meta.gc_cutoff.0)),
             meta,
             quarantine: Mutex::new(BTreeMap::new()),
             counters: CounterCells::default(),
@@ -285,6 +289,13 @@ impl Timeline {
     /// Reads below this LSN are refused.
     pub fn gc_cutoff(&self) -> Lsn {
         self.meta.gc_cutoff
+    }
+
+    /// A lock-free copy of [`Self::gc_cutoff`], stored by [`Self::gc`] as
+    /// soon as the new cutoff is persisted (and before any layer goes): the
+    /// async shell reads it without the timeline's lock.
+    pub fn gc_cutoff_cell(&self) -> Arc<AtomicU64> {
+        self.gc_cutoff_cell.clone()
     }
 
     pub fn counters(&self) -> Counters {
@@ -580,6 +591,7 @@ impl Timeline {
             };
             meta.store(&self.dir)?;
             self.meta = meta;
+            self.gc_cutoff_cell.store(cutoff.0, Ordering::Release);
         }
         let names: Vec<LayerName> = self.layers.historic_names().collect();
         let dropped = self.layers.tombstones().ranges_upto(cutoff);
