@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::commit_index::CommitIndex;
 use crate::manifest::Manifest;
+use crate::ondemand::with_downloads;
 use crate::retention::Retention;
 use crate::{Error, Result, Timeline};
 
@@ -188,19 +189,26 @@ impl TimelineHandle {
     }
 
     /// The page `key` as of `lsn`, reading through to the ancestor below the
-    /// branch point. Blocking (disk reads and redo): call it off the async
-    /// runtime.
+    /// branch point. Blocking (disk reads, redo, downloads): call it off the
+    /// async runtime. Layers still in object storage are downloaded holding
+    /// no lock ([`with_downloads`]).
     pub fn get_page(&self, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
-        let tl = self.read();
-        self.get_page_locked(&tl, key, lsn)
+        with_downloads(|| {
+            let tl = self.read();
+            self.get_page_locked(&tl, key, lsn)
+        })
     }
 
-    /// [`Self::get_page`] with this timeline's read lock already held.
+    /// [`Self::get_page`] with this timeline's read lock already held: never
+    /// downloads, here or in the ancestor; a layer still in object storage is
+    /// [`Error::NotResident`], which the caller handles by dropping the lock,
+    /// fetching the layer and calling again.
     pub fn get_page_locked(&self, tl: &Timeline, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
         match &self.ancestor {
-            None => tl.get_page(key, lsn),
-            Some((ancestor, branch_lsn)) => tl.get_page_with(key, lsn, || {
-                match ancestor.get_page(key, lsn.min(*branch_lsn)) {
+            None => tl.get_page_resident_with(key, lsn, || Ok(None)),
+            Some((ancestor, branch_lsn)) => tl.get_page_resident_with(key, lsn, || {
+                let atl = ancestor.read();
+                match ancestor.get_page_locked(&atl, key, lsn.min(*branch_lsn)) {
                     Ok(page) => Ok(Some(page)),
                     Err(Error::NeverWritten { .. }) => Ok(None),
                     Err(e) => Err(e),

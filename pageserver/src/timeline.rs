@@ -51,7 +51,7 @@ use crate::layer_file::{sync_dir, write_file};
 use crate::layer_map::LayerMap;
 use crate::layer_name::LayerName;
 use crate::metadata::{self, TimelineMetadata};
-use crate::ondemand::Download;
+use crate::ondemand::{Download, Downloads};
 use crate::tombstones::{self, Tombstones};
 use crate::{Error, Result, gc, reconstruct};
 
@@ -456,6 +456,29 @@ impl Timeline {
         lsn: Lsn,
         ancestor: impl FnOnce() -> Result<Option<Box<Page>>>,
     ) -> Result<Box<Page>> {
+        self.read_page(key, lsn, Downloads::Inline, ancestor)
+    }
+
+    /// [`Self::get_page_with`] for a caller holding the timeline's lock:
+    /// never downloads; a layer still in object storage is
+    /// [`Error::NotResident`] (fetch it unlocked and retry,
+    /// [`crate::ondemand::with_downloads`]).
+    pub fn get_page_resident_with(
+        &self,
+        key: PageKey,
+        lsn: Lsn,
+        ancestor: impl FnOnce() -> Result<Option<Box<Page>>>,
+    ) -> Result<Box<Page>> {
+        self.read_page(key, lsn, Downloads::Deferred, ancestor)
+    }
+
+    fn read_page(
+        &self,
+        key: PageKey,
+        lsn: Lsn,
+        downloads: Downloads,
+        ancestor: impl FnOnce() -> Result<Option<Box<Page>>>,
+    ) -> Result<Box<Page>> {
         if lsn < self.meta.gc_cutoff {
             return Err(Error::BelowGcHorizon {
                 lsn,
@@ -465,14 +488,15 @@ impl Timeline {
         if self.is_dropped(key, lsn) {
             return Err(Error::NeverWritten { key, lsn });
         }
-        let rebuilt = reconstruct::collect(&self.layers, key, lsn).and_then(|mut history| {
-            if history.needs_base()
-                && let Some(page) = ancestor()?
-            {
-                history.base = Some((proto::page::page_lsn(&page), page));
-            }
-            history.replay()
-        });
+        let rebuilt =
+            reconstruct::collect_with(&self.layers, key, lsn, downloads).and_then(|mut history| {
+                if history.needs_base()
+                    && let Some(page) = ancestor()?
+                {
+                    history.base = Some((proto::page::page_lsn(&page), page));
+                }
+                history.replay()
+            });
         match rebuilt {
             Ok(page) => {
                 bump(&self.counters.pages_reconstructed, 1);
@@ -487,9 +511,10 @@ impl Timeline {
                 // Listed only while the latest state still replays the bad
                 // change: a historical read below a superseding image does
                 // not re-list a healed page.
-                let latest_broken = reconstruct::collect(&self.layers, key, Lsn::MAX)
-                    .map(|h| h.changes.iter().any(|(l, _)| *l == bad))
-                    .unwrap_or(true);
+                let latest_broken =
+                    reconstruct::collect_with(&self.layers, key, Lsn::MAX, downloads)
+                        .map(|h| h.changes.iter().any(|(l, _)| *l == bad))
+                        .unwrap_or(true);
                 let mut q = self.lock_quarantine();
                 if latest_broken && !q.contains_key(&key) {
                     tracing::warn!(?key, lsn = %bad, %reason, "quarantining page: redo failed");
