@@ -303,3 +303,157 @@ impl Download for RemoteLayers {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key_range::KeyRange;
+    use proto::page::{seal, set_page_lsn, zeroed_page};
+    use proto::{Lsn, PageKey};
+    use std::sync::mpsc;
+
+    /// One image layer file's name and bytes.
+    fn image_bytes() -> (LayerName, Vec<u8>) {
+        let mut p = zeroed_page();
+        p[1000] = 7;
+        set_page_lsn(&mut p, Lsn(50));
+        seal(&mut p);
+        let key = PageKey::new(2, 1);
+        let keys = KeyRange::new(PageKey::new(2, 0), PageKey::new(2, 10));
+        let (summary, bytes) = crate::image_layer::build([(key, &*p)], keys, Lsn(80), 8192);
+        (LayerName::of(&summary), bytes)
+    }
+
+    /// Writes the layer when told to (`go`), then runs `after` (a GC, say).
+    #[derive(Debug)]
+    struct Fake {
+        bytes: Vec<u8>,
+        go: Mutex<Option<mpsc::Receiver<()>>>,
+        retire_after: Mutex<Option<Arc<LazyFile>>>,
+    }
+
+    impl Download for Fake {
+        fn download(&self, _name: &LayerName, path: &Path) -> Result<()> {
+            if let Some(go) = self.go.lock().unwrap().take() {
+                go.recv().unwrap();
+            }
+            write_file(path, &self.bytes)?;
+            if let Some(f) = self.retire_after.lock().unwrap().take() {
+                f.retire();
+            }
+            Ok(())
+        }
+    }
+
+    fn remote(dir: &Path, fake: Fake) -> (Arc<LazyFile>, Arc<Fake>) {
+        let (name, _) = image_bytes();
+        let fake = Arc::new(fake);
+        let file = LazyFile::remote(name, dir.join(name.to_string()), fake.clone());
+        (Arc::new(file), fake)
+    }
+
+    fn fake(go: Option<mpsc::Receiver<()>>) -> Fake {
+        Fake {
+            bytes: image_bytes().1,
+            go: Mutex::new(go),
+            retire_after: Mutex::new(None),
+        }
+    }
+
+    #[test]
+    fn a_residency_check_never_waits_for_a_download() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let (file, _) = remote(dir.path(), fake(Some(rx)));
+        let f = file.clone();
+        let downloading = std::thread::spawn(move || f.fetch());
+        // The download is stuck (it waits for `tx`); the checks answer at once.
+        let (done_tx, done) = mpsc::channel();
+        let f = file.clone();
+        std::thread::spawn(move || {
+            for _ in 0..3 {
+                let resident = f.is_resident();
+                let required = f.require_resident();
+                let asked = matches!(required, Err(Error::NotResident { file: ref g, .. }) if Arc::ptr_eq(g, &f));
+                done_tx.send((resident, asked)).unwrap();
+            }
+        });
+        for _ in 0..3 {
+            let (resident, asked) = done
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .expect("a residency check answers while a download runs");
+            assert!(!resident && asked);
+        }
+        tx.send(()).unwrap();
+        downloading.join().unwrap().unwrap();
+        assert!(file.is_resident());
+        assert!(file.require_resident().is_ok());
+        assert!(file.get().is_ok());
+    }
+
+    #[test]
+    fn a_layer_retired_during_its_download_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, gc) = remote(dir.path(), fake(None));
+        *gc.retire_after.lock().unwrap() = Some(file.clone());
+        file.fetch().unwrap();
+        assert!(!file.is_resident());
+        assert!(!file.path().exists(), "the download deleted what it wrote");
+        // Retired before a fetch: nothing is downloaded at all.
+        let (file, _) = remote(dir.path(), fake(None));
+        file.retire();
+        file.fetch().unwrap();
+        assert!(!file.path().exists());
+        assert!(matches!(file.get(), Err(Error::NotResident { .. })));
+    }
+
+    #[test]
+    fn with_downloads_fetches_what_the_read_asks_for_and_retries() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, _) = remote(dir.path(), fake(None));
+        let mut attempts = 0;
+        let got = with_downloads(|| {
+            attempts += 1;
+            file.require_resident()?;
+            Ok(file.get()?.summary().lsn_start)
+        });
+        assert_eq!(got.unwrap(), Lsn(80));
+        assert_eq!(attempts, 2, "one attempt before the download, one after");
+    }
+
+    #[test]
+    fn a_failing_download_is_reported_when_the_retry_needs_it_again() {
+        #[derive(Debug)]
+        struct Broken;
+        impl Download for Broken {
+            fn download(&self, name: &LayerName, _: &Path) -> Result<()> {
+                Err(Error::InvalidRequest(format!("no object for {name}")))
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (name, _) = image_bytes();
+        let file = Arc::new(LazyFile::remote(
+            name,
+            dir.path().join(name.to_string()),
+            Arc::new(Broken),
+        ));
+        let mut attempts = 0;
+        let got = with_downloads(|| {
+            attempts += 1;
+            file.require_resident()
+        });
+        assert!(matches!(got, Err(Error::InvalidRequest(_))), "{got:?}");
+        assert_eq!(attempts, 2);
+        // A read that no longer needs the layer after the failure succeeds.
+        let mut attempts = 0;
+        let got = with_downloads(|| {
+            attempts += 1;
+            if attempts == 1 {
+                file.require_resident()
+            } else {
+                Ok(())
+            }
+        });
+        assert!(got.is_ok());
+    }
+}
