@@ -33,6 +33,7 @@ pub mod deparse;
 pub mod info_schema;
 pub mod relations;
 mod replication;
+mod view_def;
 pub mod views;
 
 use crate::storage::Oid;
