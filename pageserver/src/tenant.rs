@@ -12,6 +12,14 @@
 //! no cycle); writers take one timeline's lock. `gc_guard` serializes GC
 //! with branch creation and lease grants, so a branch point or lease is
 //! never granted below a cutoff GC has just applied.
+//!
+//! The storage lock is std's, which admits no new reader while a writer
+//! waits, so it is taken only on the blocking pool (an async thread may only
+//! `try_read`) and never held across object-store I/O (on-demand downloads
+//! happen between attempts, [`crate::ondemand`]). Async code reads published
+//! copies instead: `last_record_lsn` (a watch), the manifest
+//! ([`TimelineHandle::published`]) and the GC cutoff
+//! ([`TimelineHandle::gc_cutoff`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
