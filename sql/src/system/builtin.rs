@@ -7,7 +7,8 @@
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
 //! that are always empty because Strata has no such objects (triggers, policies,
 //! inheritance, rules, extended statistics, publications, partitioning, extensions, enums,
-//! event triggers, procedural languages, default privileges, per-role settings).
+//! event triggers, default privileges, per-role settings); `pg_language` has PostgreSQL's
+//! built-in languages (internal, c, sql) and no procedural one.
 
 use super::relations::{align_of, collation_of, storage_of};
 use super::val::*;
@@ -134,6 +135,29 @@ const PG_TYPE: &[(&str, &str)] = &[
     ("typdefault", "text"),
     ("typacl", "aclitem[]"),
 ];
+
+/// The languages functions can be written in: PostgreSQL's built-in three (no procedural
+/// language is installed, so psql's `\dL` lists none), with their OIDs and validators.
+fn pg_language(_ctx: &Context) -> Result<Vec<Row>> {
+    let lang = |o: u32, name: &str, trusted: bool, validator: u32| {
+        vec![
+            oid(o),
+            text(name),
+            oid(BOOTSTRAP_SUPERUSER),
+            b(false),
+            b(trusted),
+            oid(0),
+            oid(0),
+            oid(validator),
+            null(),
+        ]
+    };
+    Ok(vec![
+        lang(12, "internal", false, 2246),
+        lang(13, "c", false, 2247),
+        lang(14, "sql", true, 2248),
+    ])
+}
 
 fn pg_am(_ctx: &Context) -> Result<Vec<Row>> {
     Ok(vec![
@@ -874,7 +898,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("evttags", "text[]"),
             ],
         ),
-        e(
+        t(
             "pg_language",
             2612,
             &[
@@ -888,6 +912,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("lanvalidator", "oid"),
                 ("lanacl", "aclitem[]"),
             ],
+            pg_language,
         ),
         e(
             "pg_default_acl",
