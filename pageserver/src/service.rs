@@ -317,7 +317,7 @@ impl Pageserver {
                 }
                 // Atomic with GC: GC applies its cutoff under this lock.
                 let mut retention = a.retention();
-                let cutoff = a.read().gc_cutoff();
+                let cutoff = a.gc_cutoff();
                 if lsn < cutoff {
                     return Err(Error::BelowGcHorizon { lsn, cutoff });
                 }
