@@ -11,7 +11,7 @@ use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::AggCall;
 use crate::{Result, Value};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub struct Aggregate {
     input: Box<dyn Operator>,
@@ -33,17 +33,23 @@ pub fn feed(
         {
             continue;
         }
-        let args = call
-            .args
-            .iter()
-            .map(|a| a.eval(row, ctx))
-            .collect::<Result<Vec<_>>>()?;
         let keys = call
             .order_by
             .iter()
             .map(|k| k.expr.eval(row, ctx))
             .collect::<Result<Vec<_>>>()?;
-        state.add(args, keys)?;
+        // No allocation for the common zero- and one-argument calls.
+        match call.args.as_slice() {
+            [] => state.add(&[], keys)?,
+            [a] => state.add(std::slice::from_ref(&a.eval(row, ctx)?), keys)?,
+            many => {
+                let args = many
+                    .iter()
+                    .map(|a| a.eval(row, ctx))
+                    .collect::<Result<Vec<_>>>()?;
+                state.add(&args, keys)?;
+            }
+        }
     }
     Ok(())
 }
@@ -59,20 +65,25 @@ impl Aggregate {
     }
 
     fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
-        let mut groups: HashMap<Vec<Value>, Vec<CallState>> = HashMap::new();
+        let mut groups: FxHashMap<Vec<Value>, Vec<CallState>> = FxHashMap::default();
+        let mut key: Vec<Value> = Vec::with_capacity(self.groups.len());
         let mut budget = Budget::new("aggregate");
         let per_group = self.calls.len() * std::mem::size_of::<CallState>();
         let fresh = |calls: &[AggCall]| calls.iter().map(CallState::new).collect::<Vec<_>>();
         while let Some(t) = self.input.next(ctx)? {
-            let key = self
-                .groups
-                .iter()
-                .map(|g| g.eval(&t.row, ctx))
-                .collect::<Result<Vec<_>>>()?;
-            if !groups.contains_key(&key) {
-                budget.charge(ctx, row_bytes(&key) + per_group)?;
+            // The key is built in a reused buffer and copied only for a new group.
+            key.clear();
+            for g in &self.groups {
+                key.push(g.eval(&t.row, ctx)?);
             }
-            let states = groups.entry(key).or_insert_with(|| fresh(&self.calls));
+            if let Some(states) = groups.get_mut(key.as_slice()) {
+                feed(&self.calls, states, &t.row, ctx)?;
+                continue;
+            }
+            budget.charge(ctx, row_bytes(&key) + per_group)?;
+            let states = groups
+                .entry(key.clone())
+                .or_insert_with(|| fresh(&self.calls));
             feed(&self.calls, states, &t.row, ctx)?;
         }
         if groups.is_empty() && self.groups.is_empty() {
