@@ -5,7 +5,9 @@
 //!
 //! Left out because they differ on purpose (see ARCHITECTURE.md, "pg_catalog"): plain `\l`
 //! (PostgreSQL also lists template0/template1, which Strata does not have — `\l postgres` is
-//! compared instead) and the `+` listings with sizes (sequences occupy no pages here).
+//! compared instead), `\dL` and `\dx` (PostgreSQL installs PL/pgSQL; Strata has no
+//! procedural language: its `pg_language` lists internal, c and sql, which `\dL` hides) and
+//! the `+` listings with sizes (sequences occupy no pages here).
 //!
 //! Skipped, loudly, when psql or PostgreSQL 15 is not installed outside CI (testkit panics
 //! under `CI=true`).
@@ -50,6 +52,19 @@ CREATE FUNCTION add_em(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABL
 CREATE FUNCTION app.names() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM authors';
 CREATE FUNCTION pairs_of(lo int) RETURNS TABLE (x int, y int) LANGUAGE sql
     AS 'SELECT a, b FROM pairs WHERE a >= lo';
+CREATE VIEW author_books AS SELECT a.name, b.title FROM authors a JOIN books b
+    ON a.id = b.author_id WHERE b.price > 5;
+CREATE VIEW all_authors AS SELECT authors.name, books.title AS t, price FROM authors
+    LEFT OUTER JOIN books ON authors.id = books.author_id ORDER BY name;
+CREATE VIEW triple AS SELECT a.name, b.title, p.b FROM authors a INNER JOIN books b
+    ON a.id = b.author_id LEFT JOIN pairs p ON p.id = a.id AND b.title <> 'x';
+CREATE VIEW commas AS SELECT a.name, b.title FROM authors a, books b
+    WHERE a.id = b.author_id AND b.price < 10.5;
+CREATE VIEW using_id AS SELECT name, title FROM authors JOIN books USING (id);
+CREATE VIEW crossed AS SELECT a.name FROM authors a CROSS JOIN app.items;
+CREATE VIEW outer_both AS SELECT a.name, b.title FROM authors a RIGHT JOIN books b
+    ON a.id = b.author_id FULL JOIN pairs p ON p.id = a.id;
+CREATE VIEW starred AS SELECT * FROM app.items i JOIN pairs p ON i.k = p.a;
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -69,6 +84,14 @@ const COMMANDS: &[&str] = &[
     r"\d+ priced",
     r"\d+ everyone",
     r"\d+ app.named",
+    r"\d+ author_books",
+    r"\d+ all_authors",
+    r"\d+ triple",
+    r"\d+ commas",
+    r"\d+ using_id",
+    r"\d+ crossed",
+    r"\d+ outer_both",
+    r"\d+ starred",
     r"\d counter",
     r"\d authors_pkey",
     r"\d pairs_b_id",
@@ -85,6 +108,11 @@ const COMMANDS: &[&str] = &[
     r"\df",
     r"\df app.*",
     r"\dT",
+    r"\dc",
+    r"\des",
+    r"\dew",
+    r"\deu",
+    r"\det",
 ];
 
 fn psql_available() -> bool {

@@ -109,6 +109,8 @@ pub struct ScopeColumn {
     /// The only column of a function in FROM that returns a scalar: its table name alone
     /// also refers to it (PostgreSQL's whole-row reference to such a function is its value).
     pub whole_row: bool,
+    /// A system column (`tableoid`): referenced by name, never part of `*` or `t.*`.
+    pub system: bool,
 }
 
 /// The columns an expression can reference, by position in the input row.
@@ -132,6 +134,7 @@ impl Scope {
                     qualified_only: false,
                     schema: None,
                     whole_row: false,
+                    system: false,
                 })
                 .collect(),
         }

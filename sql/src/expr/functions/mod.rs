@@ -137,6 +137,10 @@ pub enum Function {
     /// `current_user`, `session_user`, `user`, `current_role`.
     CurrentUser,
     BackendPid,
+    /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
+    /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
+    /// as an empty string.
+    StatsNoOp,
     /// `current_setting(name [, missing_ok])`.
     CurrentSetting,
     /// `set_config(name, value, is_local)`.
@@ -348,6 +352,9 @@ impl Function {
                 sig(Function::CurrentUser, &[], Name)
             }
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
+            "pg_stat_force_next_flush" | "pg_stat_clear_snapshot" => {
+                sig(Function::StatsNoOp, &[], Text)
+            }
             "current_setting" => sig(Function::CurrentSetting, &[Text], Text)
                 .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
@@ -435,6 +442,7 @@ impl Function {
                 | CurrentDatabase
                 | CurrentUser
                 | BackendPid
+                | StatsNoOp
                 | CurrentSetting
                 | SetConfig
                 | CancelBackend

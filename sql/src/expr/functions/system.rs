@@ -36,6 +36,7 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
         Function::CurrentDatabase => t(session.database.clone()),
         Function::CurrentUser => t(session.user.clone()),
         Function::BackendPid => Ok(Value::Int(i64::from(session.backend_pid))),
+        Function::StatsNoOp => t(String::new()),
         Function::CurrentSetting => {
             let name = text(args.first().unwrap_or(&Value::Null))?;
             let missing_ok = matches!(args.get(1), Some(Value::Bool(true)));
