@@ -65,7 +65,11 @@ impl Aggregate {
     }
 
     fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
-        let mut groups: FxHashMap<Vec<Value>, Vec<CallState>> = FxHashMap::default();
+        // Groups in arrival order, found through `index` by key, or through `ints` by a
+        // single integer key (one `i64` hashed and compared instead of a `Vec<Value>`).
+        let mut groups: Vec<(Vec<Value>, Vec<CallState>)> = Vec::new();
+        let mut index: FxHashMap<Vec<Value>, usize> = FxHashMap::default();
+        let mut ints: FxHashMap<i64, usize> = FxHashMap::default();
         let mut key: Vec<Value> = Vec::with_capacity(self.groups.len());
         let mut budget = Budget::new("aggregate");
         let per_group = self.calls.len() * std::mem::size_of::<CallState>();
@@ -76,20 +80,37 @@ impl Aggregate {
             for g in &self.groups {
                 key.push(g.eval(&t.row, ctx)?);
             }
-            if let Some(states) = groups.get_mut(key.as_slice()) {
-                feed(&self.calls, states, &t.row, ctx)?;
-                continue;
-            }
-            budget.charge(ctx, row_bytes(&key) + per_group)?;
-            let states = groups
-                .entry(key.clone())
-                .or_insert_with(|| fresh(&self.calls));
-            feed(&self.calls, states, &t.row, ctx)?;
+            let found = match key.as_slice() {
+                [Value::Int(i)] => match ints.get(i) {
+                    Some(&g) => Some(g),
+                    None => {
+                        let g = index.get(key.as_slice()).copied();
+                        if let Some(g) = g {
+                            ints.insert(*i, g);
+                        }
+                        g
+                    }
+                },
+                k => index.get(k).copied(),
+            };
+            let g = match found {
+                Some(g) => g,
+                None => {
+                    budget.charge(ctx, row_bytes(&key) + per_group)?;
+                    let g = groups.len();
+                    index.insert(key.clone(), g);
+                    if let [Value::Int(i)] = key.as_slice() {
+                        ints.insert(*i, g);
+                    }
+                    groups.push((key.clone(), fresh(&self.calls)));
+                    g
+                }
+            };
+            feed(&self.calls, &mut groups[g].1, &t.row, ctx)?;
         }
         if groups.is_empty() && self.groups.is_empty() {
-            groups.insert(Vec::new(), fresh(&self.calls));
+            groups.push((Vec::new(), fresh(&self.calls)));
         }
-        let mut groups: Vec<(Vec<Value>, Vec<CallState>)> = groups.into_iter().collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut out = Vec::with_capacity(groups.len());
         for (mut key, states) in groups {

@@ -36,6 +36,10 @@ struct Built {
     matched: Vec<bool>,
     /// Key → index of its bucket in `buckets` (the right rows with that key, in input order).
     table: FxHashMap<Vec<Value>, usize>,
+    /// The same map by integer, when there is one key and every build key is an integer
+    /// (the common join on an int column): an integer probe then hashes and compares one
+    /// `i64` instead of a `Vec<Value>`. Other probes use `table`.
+    ints: Option<FxHashMap<i64, usize>>,
     buckets: Vec<Vec<usize>>,
     /// Some right row's key has a NULL (NOT IN's answer is then never true).
     null_key: bool,
@@ -58,6 +62,16 @@ fn key_of(
         out.push(v);
     }
     Ok(true)
+}
+
+impl Built {
+    /// The bucket of right rows whose key equals `key`.
+    fn bucket(&self, key: &[Value]) -> Option<usize> {
+        match (&self.ints, key) {
+            (Some(ints), [Value::Int(i)]) => ints.get(i).copied(),
+            _ => self.table.get(key).copied(),
+        }
+    }
 }
 
 impl HashJoin {
@@ -103,10 +117,18 @@ impl HashJoin {
                 }
             }
         }
+        let ints = table
+            .iter()
+            .map(|(k, b)| match k.as_slice() {
+                [Value::Int(i)] => Some((*i, *b)),
+                _ => None,
+            })
+            .collect::<Option<FxHashMap<i64, usize>>>();
         Ok(Built {
             matched: vec![false; rows.len()],
             rows,
             table,
+            ints,
             buckets,
             null_key,
         })
@@ -126,7 +148,7 @@ impl HashJoin {
                 &mut self.key,
             )?;
             let bucket = if has_key {
-                built.table.get(self.key.as_slice()).copied()
+                built.bucket(&self.key)
             } else {
                 None
             };
@@ -182,7 +204,7 @@ impl Operator for HashJoin {
                     ctx,
                     &mut self.key,
                 )? {
-                    built.table.get(self.key.as_slice()).copied()
+                    built.bucket(&self.key)
                 } else {
                     None
                 };
