@@ -309,20 +309,46 @@ impl KeyRangeStream {
         )?;
         let key_types: Vec<Option<&DataType>> = self.key_types.iter().map(Option::as_ref).collect();
         let mut read = 0;
+        // The last key read when the write set took it over (else it is the last row kept):
+        // the next batch (or a retry after an error) starts after it. Tracked so that no
+        // key is copied per row.
+        let mut last_skipped: Option<Vec<u8>> = None;
+        let mut done = true;
+        let mut result = Ok(());
         for item in scan {
-            let (enc, payload) = item?;
+            let (enc, payload) = match item {
+                Ok(i) => i,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
             read += 1;
-            self.next_lower = Bound::Excluded(enc.clone());
-            if !self.touched.contains(&enc) {
-                let key = codec::decode_key(&enc, &key_types)?;
-                let row = codec::decode_row(&payload, &self.column_types)?;
+            if self.touched.contains(&enc) {
+                last_skipped = Some(enc);
+            } else {
+                let decoded = codec::decode_key(&enc, &key_types)
+                    .and_then(|key| Ok((key, codec::decode_row(&payload, &self.column_types)?)));
+                let (key, row) = match decoded {
+                    Ok(d) => d,
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                };
+                last_skipped = None;
                 self.tree_rows.push_back((enc, ScannedRow { key, row }));
             }
             if read == BATCH {
-                return Ok(());
+                done = false;
+                break;
             }
         }
-        self.tree_done = true;
+        if let Some(last) = last_skipped.or_else(|| self.tree_rows.back().map(|(e, _)| e.clone())) {
+            self.next_lower = Bound::Excluded(last);
+        }
+        result?;
+        self.tree_done = done;
         Ok(())
     }
 }

@@ -19,7 +19,10 @@ use super::expr::ExprCtx;
 use super::walk::{AGGREGATES, contains_aggregate, contains_window, function_name};
 use super::{Binder, Scope, ident};
 use crate::expr::Expr;
-use crate::planner::{FrameBound, FrameUnits, OrderKey, WindowCall, WindowFrame, WindowFunc};
+use crate::parse::exclude::take_marker;
+use crate::planner::{
+    FrameBound, FrameExclude, FrameUnits, OrderKey, WindowCall, WindowFrame, WindowFunc,
+};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -32,21 +35,22 @@ pub const WINDOW_REF_BASE: usize = usize::MAX / 2;
 #[derive(Debug, Default)]
 pub struct WindowState {
     pub calls: Vec<(WindowCall, DataType)>,
-    named: Vec<(String, ast::WindowSpec)>,
+    /// Each named window with its frame's EXCLUDE.
+    named: Vec<(String, ast::WindowSpec, FrameExclude)>,
 }
 
 impl WindowState {
     /// The `WINDOW name AS (...)` definitions of a SELECT.
     pub fn new(defs: &[ast::NamedWindowDefinition]) -> Result<WindowState> {
-        let mut named: Vec<(String, ast::WindowSpec)> = Vec::new();
+        let mut named: Vec<(String, ast::WindowSpec, FrameExclude)> = Vec::new();
         for ast::NamedWindowDefinition(name, def) in defs {
             let name = ident(name);
-            if named.iter().any(|(n, _)| *n == name) {
+            if named.iter().any(|(n, _, _)| *n == name) {
                 return Err(Error::WindowingError(format!(
                     "window \"{name}\" is already defined"
                 )));
             }
-            let spec = match def {
+            let mut spec = match def {
                 ast::NamedWindowExpr::WindowSpec(s) => s.clone(),
                 ast::NamedWindowExpr::NamedWindow(other) => ast::WindowSpec {
                     window_name: Some(other.clone()),
@@ -55,8 +59,9 @@ impl WindowState {
                     window_frame: None,
                 },
             };
-            let spec = resolve_spec(&named, spec, false)?;
-            named.push((name, spec));
+            let exclude = take_marker(&mut spec.partition_by);
+            let (spec, exclude) = resolve_spec(&named, spec, false, exclude)?;
+            named.push((name, spec, exclude));
         }
         Ok(WindowState {
             calls: Vec::new(),
@@ -65,23 +70,26 @@ impl WindowState {
     }
 }
 
-/// `spec` with the window it names merged in (`copy`: `OVER w`, which takes the frame too).
+/// `spec` with the window it names merged in (`copy`: `OVER w`, which takes the frame too),
+/// and the EXCLUDE of the resulting frame (`exclude` is `spec`'s own).
 fn resolve_spec(
-    named: &[(String, ast::WindowSpec)],
+    named: &[(String, ast::WindowSpec, FrameExclude)],
     spec: ast::WindowSpec,
     copy: bool,
-) -> Result<ast::WindowSpec> {
+    exclude: FrameExclude,
+) -> Result<(ast::WindowSpec, FrameExclude)> {
     let Some(base_name) = &spec.window_name else {
-        return Ok(spec);
+        return Ok((spec, exclude));
     };
     let base_name = ident(base_name);
     let base = named
         .iter()
-        .find(|(n, _)| *n == base_name)
-        .map(|(_, s)| s)
+        .find(|(n, _, _)| *n == base_name)
+        .map(|(_, s, x)| (s, *x))
         .ok_or_else(|| Error::UndefinedObject(format!("window \"{base_name}\" does not exist")))?;
+    let (base, base_exclude) = base;
     if copy {
-        return Ok(base.clone());
+        return Ok((base.clone(), base_exclude));
     }
     if !spec.partition_by.is_empty() {
         return Err(Error::WindowingError(format!(
@@ -98,16 +106,19 @@ fn resolve_spec(
             "cannot copy window \"{base_name}\" because it has a frame clause"
         )));
     }
-    Ok(ast::WindowSpec {
-        window_name: None,
-        partition_by: base.partition_by.clone(),
-        order_by: if spec.order_by.is_empty() {
-            base.order_by.clone()
-        } else {
-            spec.order_by
+    Ok((
+        ast::WindowSpec {
+            window_name: None,
+            partition_by: base.partition_by.clone(),
+            order_by: if spec.order_by.is_empty() {
+                base.order_by.clone()
+            } else {
+                spec.order_by
+            },
+            window_frame: spec.window_frame,
         },
-        window_frame: spec.window_frame,
-    })
+        exclude,
+    ))
 }
 
 /// Rewrites window-result placeholders to columns past the `Window` node's input of
@@ -135,8 +146,12 @@ impl Binder {
                 ctx.clause
             )));
         };
-        let spec = match f.over.as_ref().expect("a window call has OVER") {
-            ast::WindowType::WindowSpec(s) => resolve_spec(&state.named, s.clone(), false)?,
+        let (spec, exclude) = match f.over.as_ref().expect("a window call has OVER") {
+            ast::WindowType::WindowSpec(s) => {
+                let mut s = s.clone();
+                let exclude = take_marker(&mut s.partition_by);
+                resolve_spec(&state.named, s, false, exclude)?
+            }
             ast::WindowType::NamedWindow(n) => {
                 let copy = ast::WindowSpec {
                     window_name: Some(n.clone()),
@@ -144,7 +159,7 @@ impl Binder {
                     order_by: vec![],
                     window_frame: None,
                 };
-                resolve_spec(&state.named, copy, true)?
+                resolve_spec(&state.named, copy, true, FrameExclude::NoOthers)?
             }
         };
         let mut inner = ExprCtx {
@@ -169,7 +184,8 @@ impl Binder {
             });
             order_types.push(t);
         }
-        let frame = self.bind_frame(spec.window_frame.as_ref(), &order_types)?;
+        let mut frame = self.bind_frame(spec.window_frame.as_ref(), &order_types)?;
+        frame.exclude = exclude;
         let name = function_name(f);
         let (func, args, filter, ty) = if AGGREGATES.contains(&name.as_str()) {
             let (call, ty) = self.bind_agg_call(f, &mut inner, true)?;
@@ -345,7 +361,12 @@ impl Binder {
             }
             _ => {}
         }
-        Ok(WindowFrame { units, start, end })
+        Ok(WindowFrame {
+            units,
+            start,
+            end,
+            exclude: FrameExclude::NoOthers,
+        })
     }
 
     fn bind_frame_bound(
@@ -366,12 +387,7 @@ impl Binder {
         let want = match units {
             FrameUnits::Rows | FrameUnits::Groups => DataType::Int8,
             FrameUnits::Range => match order_types {
-                [t] if t.is_numeric() => *t,
-                [_] => {
-                    return Err(Error::unsupported(
-                        "RANGE with offset PRECEDING/FOLLOWING is supported only for numeric ORDER BY columns",
-                    ));
-                }
+                [o] => range_offset_type(*o, t)?,
                 _ => {
                     return Err(Error::WindowingError(
                         "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column"
@@ -386,5 +402,46 @@ impl Binder {
         } else {
             FrameBound::Following(e)
         })
+    }
+}
+
+/// The type a RANGE offset is computed in for an ORDER BY column of type `order` (the
+/// `in_range` support functions PostgreSQL has: integers with integer offsets, floats with
+/// float8, numeric with numeric, date and time types with interval), or 0A000 as
+/// PostgreSQL's `transformFrameOffset` reports it.
+fn range_offset_type(order: DataType, offset: DataType) -> Result<DataType> {
+    use DataType as T;
+    let want = match order.without_typmod() {
+        T::Int2 | T::Int4 | T::Int8 => offset.is_integer().then_some(T::Int8),
+        T::Float4 | T::Float8 => (offset.is_integer()
+            || matches!(offset, T::Float4 | T::Float8 | T::Numeric(_)))
+        .then_some(T::Float8),
+        T::Numeric(_) => {
+            (offset.is_integer() || matches!(offset, T::Numeric(_))).then_some(T::Numeric(None))
+        }
+        T::Date | T::Time(_) | T::Timestamp(_) | T::Timestamptz(_) | T::Interval => {
+            (offset == T::Interval).then_some(T::Interval)
+        }
+        other => {
+            return Err(Error::unsupported(format!(
+                "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {}",
+                other.name()
+            )));
+        }
+    };
+    let unknown = offset == T::Unknown;
+    match want {
+        Some(t) => Ok(t),
+        None if unknown => Ok(match order.without_typmod() {
+            t @ (T::Int2 | T::Int4 | T::Int8) => t,
+            T::Float4 | T::Float8 => T::Float8,
+            T::Numeric(_) => T::Numeric(None),
+            _ => T::Interval,
+        }),
+        None => Err(Error::unsupported(format!(
+            "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {} and offset type {}",
+            order.name(),
+            offset.name()
+        ))),
     }
 }

@@ -297,18 +297,18 @@ impl CallState {
     }
 
     /// Feeds one row: its argument values and its ORDER BY key values.
-    pub fn add(&mut self, args: Vec<Value>, keys: Vec<Value>) -> Result<()> {
+    pub fn add(&mut self, args: &[Value], keys: Vec<Value>) -> Result<()> {
         if let Some(b) = &mut self.buffered {
-            b.push((keys, args));
+            b.push((keys, args.to_vec()));
             return Ok(());
         }
         let null = skips_nulls(self.func) && args.iter().any(Value::is_null);
         if let Some(seen) = &mut self.seen
-            && (null || !seen.insert(args.clone()))
+            && (null || !seen.insert(args.to_vec()))
         {
             return Ok(());
         }
-        self.acc.add(&args)
+        self.acc.add(args)
     }
 
     /// The call's value (sorting buffered rows first).

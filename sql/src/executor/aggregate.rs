@@ -11,7 +11,7 @@ use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::AggCall;
 use crate::{Result, Value};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub struct Aggregate {
     input: Box<dyn Operator>,
@@ -33,17 +33,23 @@ pub fn feed(
         {
             continue;
         }
-        let args = call
-            .args
-            .iter()
-            .map(|a| a.eval(row, ctx))
-            .collect::<Result<Vec<_>>>()?;
         let keys = call
             .order_by
             .iter()
             .map(|k| k.expr.eval(row, ctx))
             .collect::<Result<Vec<_>>>()?;
-        state.add(args, keys)?;
+        // No allocation for the common zero- and one-argument calls.
+        match call.args.as_slice() {
+            [] => state.add(&[], keys)?,
+            [a] => state.add(std::slice::from_ref(&a.eval(row, ctx)?), keys)?,
+            many => {
+                let args = many
+                    .iter()
+                    .map(|a| a.eval(row, ctx))
+                    .collect::<Result<Vec<_>>>()?;
+                state.add(&args, keys)?;
+            }
+        }
     }
     Ok(())
 }
@@ -59,26 +65,52 @@ impl Aggregate {
     }
 
     fn run(&mut self, ctx: &mut Context) -> Result<Vec<Tuple>> {
-        let mut groups: HashMap<Vec<Value>, Vec<CallState>> = HashMap::new();
+        // Groups in arrival order, found through `index` by key, or through `ints` by a
+        // single integer key (one `i64` hashed and compared instead of a `Vec<Value>`).
+        let mut groups: Vec<(Vec<Value>, Vec<CallState>)> = Vec::new();
+        let mut index: FxHashMap<Vec<Value>, usize> = FxHashMap::default();
+        let mut ints: FxHashMap<i64, usize> = FxHashMap::default();
+        let mut key: Vec<Value> = Vec::with_capacity(self.groups.len());
         let mut budget = Budget::new("aggregate");
         let per_group = self.calls.len() * std::mem::size_of::<CallState>();
         let fresh = |calls: &[AggCall]| calls.iter().map(CallState::new).collect::<Vec<_>>();
         while let Some(t) = self.input.next(ctx)? {
-            let key = self
-                .groups
-                .iter()
-                .map(|g| g.eval(&t.row, ctx))
-                .collect::<Result<Vec<_>>>()?;
-            if !groups.contains_key(&key) {
-                budget.charge(ctx, row_bytes(&key) + per_group)?;
+            // The key is built in a reused buffer and copied only for a new group.
+            key.clear();
+            for g in &self.groups {
+                key.push(g.eval(&t.row, ctx)?);
             }
-            let states = groups.entry(key).or_insert_with(|| fresh(&self.calls));
-            feed(&self.calls, states, &t.row, ctx)?;
+            let found = match key.as_slice() {
+                [Value::Int(i)] => match ints.get(i) {
+                    Some(&g) => Some(g),
+                    None => {
+                        let g = index.get(key.as_slice()).copied();
+                        if let Some(g) = g {
+                            ints.insert(*i, g);
+                        }
+                        g
+                    }
+                },
+                k => index.get(k).copied(),
+            };
+            let g = match found {
+                Some(g) => g,
+                None => {
+                    budget.charge(ctx, row_bytes(&key) + per_group)?;
+                    let g = groups.len();
+                    index.insert(key.clone(), g);
+                    if let [Value::Int(i)] = key.as_slice() {
+                        ints.insert(*i, g);
+                    }
+                    groups.push((key.clone(), fresh(&self.calls)));
+                    g
+                }
+            };
+            feed(&self.calls, &mut groups[g].1, &t.row, ctx)?;
         }
         if groups.is_empty() && self.groups.is_empty() {
-            groups.insert(Vec::new(), fresh(&self.calls));
+            groups.push((Vec::new(), fresh(&self.calls)));
         }
-        let mut groups: Vec<(Vec<Value>, Vec<CallState>)> = groups.into_iter().collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut out = Vec::with_capacity(groups.len());
         for (mut key, states) in groups {

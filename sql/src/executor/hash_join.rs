@@ -15,43 +15,63 @@ use super::{Context, Operator, Tuple};
 use crate::expr::Expr;
 use crate::planner::{EquiJoin, JoinKind};
 use crate::{Result, Value};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub struct HashJoin {
     left: Box<dyn Operator>,
     right: Box<dyn Operator>,
     join: EquiJoin,
     built: Option<Built>,
-    /// The current left row, its candidate right rows, the next candidate, whether it matched.
-    current: Option<(Vec<Value>, Vec<usize>, usize, bool)>,
+    /// The current left row, its bucket of candidate right rows (if any), the next candidate,
+    /// whether it matched.
+    current: Option<(Vec<Value>, Option<usize>, usize, bool)>,
     /// Index of the next right row to consider for the unmatched tail.
     tail: usize,
+    /// The probe key of the current left row, reused across rows (no allocation per row).
+    key: Vec<Value>,
 }
 
 struct Built {
     rows: Vec<Vec<Value>>,
     matched: Vec<bool>,
-    table: HashMap<Vec<Value>, Vec<usize>>,
+    /// Key → index of its bucket in `buckets` (the right rows with that key, in input order).
+    table: FxHashMap<Vec<Value>, usize>,
+    /// The same map by integer, when there is one key and every build key is an integer
+    /// (the common join on an int column): an integer probe then hashes and compares one
+    /// `i64` instead of a `Vec<Value>`. Other probes use `table`.
+    ints: Option<FxHashMap<i64, usize>>,
+    buckets: Vec<Vec<usize>>,
     /// Some right row's key has a NULL (NOT IN's answer is then never true).
     null_key: bool,
 }
 
-/// The key of `row`, or `None` if it has a NULL where NULL matches nothing.
+/// Evaluates the key of `row` into `out`; false if it has a NULL where NULL matches nothing.
 fn key_of(
     keys: &[Expr],
     null_safe: &[bool],
     row: &[Value],
     ctx: &Context,
-) -> Result<Option<Vec<Value>>> {
-    let mut out = Vec::with_capacity(keys.len());
+    out: &mut Vec<Value>,
+) -> Result<bool> {
+    out.clear();
     for (k, safe) in keys.iter().zip(null_safe) {
         let v = k.eval(row, ctx)?;
         if v.is_null() && !safe {
-            return Ok(None);
+            return Ok(false);
         }
         out.push(v);
     }
-    Ok(Some(out))
+    Ok(true)
+}
+
+impl Built {
+    /// The bucket of right rows whose key equals `key`.
+    fn bucket(&self, key: &[Value]) -> Option<usize> {
+        match (&self.ints, key) {
+            (Some(ints), [Value::Int(i)]) => ints.get(i).copied(),
+            _ => self.table.get(key).copied(),
+        }
+    }
 }
 
 impl HashJoin {
@@ -63,6 +83,7 @@ impl HashJoin {
             built: None,
             current: None,
             tail: 0,
+            key: Vec::new(),
         }
     }
 
@@ -71,22 +92,44 @@ impl HashJoin {
             .into_iter()
             .map(|t| t.row)
             .collect();
-        let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
+        let mut table: FxHashMap<Vec<Value>, usize> = FxHashMap::default();
+        let mut buckets: Vec<Vec<usize>> = Vec::new();
         let mut budget = Budget::new("hash join");
         let mut null_key = false;
+        let mut key = Vec::new();
         for (i, row) in rows.iter().enumerate() {
-            match key_of(&self.join.right_keys, &self.join.null_safe, row, ctx)? {
-                Some(k) => {
-                    budget.charge(ctx, row_bytes(&k))?;
-                    table.entry(k).or_default().push(i);
+            if !key_of(
+                &self.join.right_keys,
+                &self.join.null_safe,
+                row,
+                ctx,
+                &mut key,
+            )? {
+                null_key = true;
+                continue;
+            }
+            match table.get(key.as_slice()) {
+                Some(&b) => buckets[b].push(i),
+                None => {
+                    budget.charge(ctx, row_bytes(&key))?;
+                    table.insert(key.clone(), buckets.len());
+                    buckets.push(vec![i]);
                 }
-                None => null_key = true,
             }
         }
+        let ints = table
+            .iter()
+            .map(|(k, b)| match k.as_slice() {
+                [Value::Int(i)] => Some((*i, *b)),
+                _ => None,
+            })
+            .collect::<Option<FxHashMap<i64, usize>>>();
         Ok(Built {
             matched: vec![false; rows.len()],
             rows,
             table,
+            ints,
+            buckets,
             null_key,
         })
     }
@@ -97,21 +140,29 @@ impl HashJoin {
         while let Some(t) = self.left.next(ctx)? {
             crate::interrupt::check()?;
             let built = self.built.as_ref().expect("built before");
-            let key = key_of(&self.join.left_keys, &self.join.null_safe, &t.row, ctx)?;
+            let has_key = key_of(
+                &self.join.left_keys,
+                &self.join.null_safe,
+                &t.row,
+                ctx,
+                &mut self.key,
+            )?;
+            let bucket = if has_key {
+                built.bucket(&self.key)
+            } else {
+                None
+            };
             if kind == JoinKind::NotIn {
-                let keep = built.rows.is_empty()
-                    || (key.as_ref().is_some_and(|k| !built.table.contains_key(k))
-                        && !built.null_key);
+                let keep =
+                    built.rows.is_empty() || (has_key && bucket.is_none() && !built.null_key);
                 if keep {
                     return Ok(Some(t));
                 }
                 continue;
             }
             let mut matched = false;
-            if let Some(k) = key
-                && let Some(candidates) = built.table.get(&k)
-            {
-                for &i in candidates {
+            if let Some(b) = bucket {
+                for &i in &built.buckets[b] {
                     let ok = match &self.join.residual {
                         Some(p) => {
                             let mut row = t.row.clone();
@@ -146,29 +197,56 @@ impl Operator for HashJoin {
             if self.current.is_none() {
                 let Some(t) = self.left.next(ctx)? else { break };
                 let built = self.built.as_ref().expect("built above");
-                let candidates =
-                    match key_of(&self.join.left_keys, &self.join.null_safe, &t.row, ctx)? {
-                        Some(k) => built.table.get(&k).cloned().unwrap_or_default(),
-                        None => Vec::new(),
-                    };
-                self.current = Some((t.row, candidates, 0, false));
+                let bucket = if key_of(
+                    &self.join.left_keys,
+                    &self.join.null_safe,
+                    &t.row,
+                    ctx,
+                    &mut self.key,
+                )? {
+                    built.bucket(&self.key)
+                } else {
+                    None
+                };
+                self.current = Some((t.row, bucket, 0, false));
             }
             let built = self.built.as_mut().expect("built above");
-            let (left_row, candidates, pos, matched) = self.current.as_mut().expect("set above");
+            let (left_row, bucket, pos, matched) = self.current.as_mut().expect("set above");
+            let candidates: &[usize] = match bucket {
+                Some(b) => &built.buckets[*b],
+                None => &[],
+            };
             while *pos < candidates.len() {
                 let i = candidates[*pos];
                 *pos += 1;
-                let mut row = left_row.clone();
-                row.extend(built.rows[i].iter().cloned());
-                let ok = match &self.join.residual {
-                    Some(p) => p.is_true(&row, ctx)?,
-                    None => true,
+                let right = &built.rows[i];
+                let row = match &self.join.residual {
+                    Some(p) => {
+                        let mut row = Vec::with_capacity(left_row.len() + right.len());
+                        row.extend_from_slice(left_row);
+                        row.extend_from_slice(right);
+                        if !p.is_true(&row, ctx)? {
+                            continue;
+                        }
+                        row
+                    }
+                    // The last candidate without a residual: the left row is not needed
+                    // again (it matched), so it moves into the output instead of a copy.
+                    None if *pos == candidates.len() => {
+                        let mut row = std::mem::take(left_row);
+                        row.extend_from_slice(right);
+                        row
+                    }
+                    None => {
+                        let mut row = Vec::with_capacity(left_row.len() + right.len());
+                        row.extend_from_slice(left_row);
+                        row.extend_from_slice(right);
+                        row
+                    }
                 };
-                if ok {
-                    *matched = true;
-                    built.matched[i] = true;
-                    return Ok(Some(Tuple::derived(row)));
-                }
+                *matched = true;
+                built.matched[i] = true;
+                return Ok(Some(Tuple::derived(row)));
             }
             let (left_row, _, _, matched) = self.current.take().expect("set above");
             if !matched && matches!(self.join.kind, JoinKind::Left | JoinKind::Full) {

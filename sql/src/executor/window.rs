@@ -6,14 +6,14 @@
 //! keys; the whole partition without ORDER BY) give the ranking functions, and frames
 //! (`window_frame.rs`) give the value functions and the aggregates. An aggregate whose
 //! frame starts at UNBOUNDED PRECEDING is accumulated incrementally (the frame only grows);
-//! others are recomputed per row. Rows come out in the order of the last call's sort, as in
+//! others (and frames with an EXCLUDE) are recomputed per row. Rows come out in the order of the last call's sort, as in
 //! PostgreSQL; a query's ORDER BY sorts them afterwards anyway.
 
 use super::accumulator::{CallState, compare_keys};
 use super::aggregate::feed;
 use super::window_frame::{self, Bound, Partition};
 use super::{Context, Operator, Tuple, collect};
-use crate::planner::{AggCall, WindowCall, WindowFunc};
+use crate::planner::{AggCall, FrameExclude, WindowCall, WindowFunc};
 use crate::storage::Row;
 use crate::{Error, Result, Value};
 
@@ -91,8 +91,9 @@ fn evaluate_call(
             .then_with(|| compare_keys(&call.order_by, &a.1, &b.1))
     });
     let eval_offset = |e: &crate::expr::Expr| e.eval(&[], ctx);
-    let start = window_frame::evaluate(&call.frame.start, true, &eval_offset)?;
-    let end = window_frame::evaluate(&call.frame.end, false, &eval_offset)?;
+    let range = call.frame.units == crate::planner::FrameUnits::Range;
+    let start = window_frame::evaluate(&call.frame.start, true, range, &eval_offset)?;
+    let end = window_frame::evaluate(&call.frame.end, false, range, &eval_offset)?;
     let mut p = 0;
     while p < keyed.len() {
         let mut q = p + 1;
@@ -153,6 +154,18 @@ fn evaluate_partition(
         }
     };
     let frame = |pos: usize| layout.frame(&call.frame, start, end, pos);
+    // The positions of the frame of `pos`, less the rows its EXCLUDE takes out.
+    let exclude = call.frame.exclude;
+    let excluded = |pos: usize, p: usize| match exclude {
+        FrameExclude::NoOthers => false,
+        FrameExclude::CurrentRow => p == pos,
+        FrameExclude::Group => (peers[pos].0..peers[pos].1).contains(&p),
+        FrameExclude::Ties => p != pos && (peers[pos].0..peers[pos].1).contains(&p),
+    };
+    let members = |pos: usize| {
+        let (s, e) = frame(pos);
+        (s..e).filter(move |p| !excluded(pos, *p))
+    };
     let mut out = Vec::with_capacity(n);
     match call.func {
         WindowFunc::RowNumber => out.extend((1..=n).map(|r| Value::Int(r as i64))),
@@ -204,10 +217,9 @@ fn evaluate_partition(
         }
         WindowFunc::FirstValue | WindowFunc::LastValue | WindowFunc::NthValue => {
             for pos in 0..n {
-                let (s, e) = frame(pos);
                 let target = match call.func {
-                    WindowFunc::FirstValue => (s < e).then_some(s),
-                    WindowFunc::LastValue => (s < e).then(|| e - 1),
+                    WindowFunc::FirstValue => members(pos).next(),
+                    WindowFunc::LastValue => members(pos).next_back(),
                     _ => match arg(1, pos)? {
                         Value::Int(k) if k <= 0 => {
                             return Err(Error::InvalidArgumentForNthValue(
@@ -216,8 +228,7 @@ fn evaluate_partition(
                         }
                         Value::Int(k) => usize::try_from(k - 1)
                             .ok()
-                            .and_then(|k| s.checked_add(k))
-                            .filter(|t| *t < e),
+                            .and_then(|k| members(pos).nth(k)),
                         _ => None,
                     },
                 };
@@ -236,8 +247,10 @@ fn evaluate_partition(
                 order_by: Vec::new(),
             };
             let calls = std::slice::from_ref(&agg);
-            // From UNBOUNDED PRECEDING the frame's end only moves forward.
-            let growing = matches!(start, Bound::UnboundedPreceding);
+            // From UNBOUNDED PRECEDING the frame's end only moves forward (unless EXCLUDE
+            // takes rows out of its middle).
+            let growing =
+                matches!(start, Bound::UnboundedPreceding) && exclude == FrameExclude::NoOthers;
             let mut running = [CallState::new(&agg)];
             let mut fed = 0;
             for pos in 0..n {
@@ -250,7 +263,7 @@ fn evaluate_partition(
                     out.push(running[0].finish(&agg)?);
                 } else {
                     let mut state = [CallState::new(&agg)];
-                    for p in s..e {
+                    for p in (s..e).filter(|p| !excluded(pos, *p)) {
                         feed(calls, &mut state, row(p), ctx)?;
                     }
                     out.push(state[0].finish(&agg)?);

@@ -27,6 +27,7 @@ pub enum Bound {
 pub fn evaluate(
     bound: &FrameBound,
     start: bool,
+    range: bool,
     eval: &dyn Fn(&crate::expr::Expr) -> Result<Value>,
 ) -> Result<Bound> {
     let which = if start { "starting" } else { "ending" };
@@ -37,10 +38,18 @@ pub fn evaluate(
                 "frame {which} offset must not be null"
             )));
         }
-        if v < Value::Int(0) {
-            return Err(Error::InvalidPrecedingOrFollowingSize(format!(
-                "frame {which} offset must not be negative"
-            )));
+        let negative = match &v {
+            Value::Interval(iv) => iv.span() < 0,
+            // RANGE offsets are checked by PostgreSQL's in_range functions, with their message.
+            Value::Float(f) if f.is_nan() => true,
+            other => *other < Value::Int(0),
+        };
+        if negative {
+            return Err(Error::InvalidPrecedingOrFollowingSize(if range {
+                "invalid preceding or following size in window function".into()
+            } else {
+                format!("frame {which} offset must not be negative")
+            }));
         }
         Ok(v)
     };
@@ -167,14 +176,65 @@ impl Partition<'_> {
     }
 }
 
-/// `v + k` (`up`) or `v - k`, saturating at the ends of the integer range.
+/// `v + k` (`up`) or `v - k`, saturating at the ends of the integer and timestamp ranges
+/// (PostgreSQL's in_range functions treat an overflowing bound as unbounded). Dates move as
+/// timestamps; times by the interval's time part only, without wrapping around midnight;
+/// timestamptz in the session's time zone.
 fn shift(v: &Value, k: &Value, up: bool) -> Value {
+    use crate::types::datetime::arith;
+    let saturated = || if up { i64::MAX } else { i64::MIN };
+    let moved = |ts: i64,
+                 iv: &crate::types::Interval,
+                 zone: Option<&crate::types::datetime::zone::Zone>| {
+        let r = if up {
+            arith::add_interval(ts, iv, zone)
+        } else {
+            arith::sub_interval(ts, iv, zone)
+        };
+        r.unwrap_or_else(|_| saturated())
+    };
     match (v, k) {
         (Value::Int(a), Value::Int(b)) => Value::Int(if up {
             a.saturating_add(*b)
         } else {
             a.saturating_sub(*b)
         }),
+        (Value::Numeric(a), Value::Numeric(b)) => {
+            let r = if up { a.add(b) } else { a.sub(b) };
+            match r {
+                Ok(n) => Value::numeric(n),
+                Err(_) => Value::Float(if up { f64::INFINITY } else { f64::NEG_INFINITY }),
+            }
+        }
+        (Value::Date(d), Value::Interval(iv)) => match arith::date_to_timestamp(*d) {
+            Ok(ts) => Value::Timestamp(moved(ts, iv, None)),
+            Err(_) => v.clone(),
+        },
+        (Value::Timestamp(ts), Value::Interval(iv)) => Value::Timestamp(moved(*ts, iv, None)),
+        (Value::Timestamptz(ts), Value::Interval(iv)) => {
+            let zone = crate::env::current().time_zone.clone();
+            Value::Timestamptz(moved(*ts, iv, Some(&zone)))
+        }
+        (Value::Time(t), Value::Interval(iv)) => Value::Time(if up {
+            t.saturating_add(iv.micros)
+        } else {
+            t.saturating_sub(iv.micros)
+        }),
+        (Value::Interval(a), Value::Interval(b)) => {
+            let r = if up {
+                a.checked_add(b)
+            } else {
+                b.checked_neg().and_then(|n| a.checked_add(&n))
+            };
+            match r {
+                Ok(iv) => Value::Interval(iv),
+                Err(_) => Value::Interval(crate::types::Interval {
+                    months: if up { i32::MAX } else { i32::MIN },
+                    days: 0,
+                    micros: 0,
+                }),
+            }
+        }
         _ => {
             let (a, b) = (v.as_f64().unwrap_or(0.0), k.as_f64().unwrap_or(0.0));
             Value::Float(if up { a + b } else { a - b })

@@ -3,6 +3,7 @@
 //! `statement.rs`), and parse errors as 42601.
 
 mod dialect;
+pub mod exclude;
 mod statement;
 
 pub use dialect::StrataDialect;
@@ -23,7 +24,9 @@ fn syntax_error(e: ParserError) -> Error {
 
 /// Parses the statements of `sql`.
 pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
-    Parser::parse_sql(&StrataDialect::default(), sql).map_err(syntax_error)
+    let dialect = StrataDialect::default();
+    let rewritten = exclude::rewrite(&dialect, sql);
+    Parser::parse_sql(&dialect, rewritten.as_deref().unwrap_or(sql)).map_err(syntax_error)
 }
 
 /// Parses one expression (a stored DEFAULT).

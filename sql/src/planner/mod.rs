@@ -163,6 +163,19 @@ pub struct WindowFrame {
     pub units: FrameUnits,
     pub start: FrameBound,
     pub end: FrameBound,
+    pub exclude: FrameExclude,
+}
+
+/// A frame's `EXCLUDE` clause: which rows around the current one leave its frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FrameExclude {
+    #[default]
+    NoOthers,
+    CurrentRow,
+    /// The current row and its peers.
+    Group,
+    /// The current row's peers, not the row itself.
+    Ties,
 }
 
 impl Default for WindowFrame {
@@ -171,6 +184,7 @@ impl Default for WindowFrame {
             units: FrameUnits::Range,
             start: FrameBound::UnboundedPreceding,
             end: FrameBound::CurrentRow,
+            exclude: FrameExclude::NoOthers,
         }
     }
 }
