@@ -112,6 +112,11 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
         query: v.query.to_string(),
         search_path,
         depends_on,
+        owner: existing
+            .as_ref()
+            .map(|e| e.owner)
+            .unwrap_or_else(|| crate::privilege::current(&catalog).oid),
+        acl: existing.as_ref().and_then(|e| e.acl.clone()),
         comment: existing.and_then(|e| e.comment),
     })?;
     Ok(StatementResult::command("CREATE VIEW"))

@@ -134,8 +134,10 @@ pub enum Function {
     // session information
     Version,
     CurrentDatabase,
-    /// `current_user`, `session_user`, `user`, `current_role`.
+    /// `current_user`, `user`, `current_role`: the role statements run as (`SET ROLE`).
     CurrentUser,
+    /// `session_user`: the session's user (`SET SESSION AUTHORIZATION`).
+    SessionUser,
     BackendPid,
     /// `current_setting(name [, missing_ok])`.
     CurrentSetting,
@@ -344,9 +346,8 @@ impl Function {
             }
             "version" => sig(Function::Version, &[], Text),
             "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
-            "current_user" | "session_user" | "user" | "current_role" => {
-                sig(Function::CurrentUser, &[], Name)
-            }
+            "current_user" | "user" | "current_role" => sig(Function::CurrentUser, &[], Name),
+            "session_user" => sig(Function::SessionUser, &[], Name),
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
             "current_setting" => sig(Function::CurrentSetting, &[Text], Text)
                 .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
@@ -434,6 +435,7 @@ impl Function {
             Version
                 | CurrentDatabase
                 | CurrentUser
+                | SessionUser
                 | BackendPid
                 | CurrentSetting
                 | SetConfig
