@@ -50,6 +50,12 @@ CREATE FUNCTION add_em(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABL
 CREATE FUNCTION app.names() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM authors';
 CREATE FUNCTION pairs_of(lo int) RETURNS TABLE (x int, y int) LANGUAGE sql
     AS 'SELECT a, b FROM pairs WHERE a >= lo';
+CREATE ROLE meta_reader LOGIN CREATEDB;
+CREATE ROLE meta_admin SUPERUSER NOLOGIN;
+GRANT SELECT ON authors TO meta_reader;
+GRANT SELECT, INSERT ON books, cheap_books TO PUBLIC;
+GRANT USAGE ON SCHEMA app TO meta_reader;
+GRANT ALL ON ALL TABLES IN SCHEMA app TO meta_reader;
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -82,6 +88,8 @@ const COMMANDS: &[&str] = &[
     r"\dn+",
     r"\l postgres",
     r"\du",
+    r"\dp",
+    r"\dp app.*",
     r"\df",
     r"\df app.*",
     r"\dT",
