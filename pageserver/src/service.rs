@@ -229,7 +229,6 @@ impl Pageserver {
             let dir = self.timeline_dir(&id);
             let missing = remote::prepare_local(&id, &manifest, &dir).await?;
             let start = Lsn(manifest.start_lsn);
-            let cfg = self.config.timeline.clone();
             let download: Arc<dyn Download> = Arc::new(RemoteLayers::new(
                 self.remote.clone(),
                 id.clone(),
@@ -237,10 +236,7 @@ impl Pageserver {
                 self.downloads.clone(),
                 tokio::runtime::Handle::current(),
             ));
-            let tl = blocking(move || {
-                Timeline::open_with_remote(&dir, cfg, start, &missing, Some(download))
-            })
-            .await?;
+            let tl = self.open_local(&id, dir, start, missing, download).await?;
             let handle = Arc::new(TimelineHandle::new(
                 id.clone(),
                 start,

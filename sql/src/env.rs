@@ -140,6 +140,8 @@ pub struct CatalogEnv {
     /// This backend (pid, state, the statement's text).
     pub backend: Backend,
     pub activity: Option<Arc<dyn Activity>>,
+    /// What the statement's operators did to each table (`pg_stat_user_tables`).
+    pub counts: Arc<crate::system::table_stats::StatementCounts>,
 }
 
 impl CatalogEnv {

@@ -219,6 +219,8 @@ pub struct Session<S: Storage> {
     sequences: Arc<Mutex<SequenceValues>>,
     /// The front end's session list, if it provides one.
     activity: Option<Arc<dyn Activity>>,
+    /// The open transaction's uncommitted live/dead row changes (`pg_stat_user_tables`).
+    table_counts: crate::system::table_stats::PendingCounts,
     /// This backend as `pg_stat_activity` shows it when there is no `activity`.
     backend: Backend,
     /// The `TimeZone` setting's zone (follows the setting, see [`Session::statement_env`]).
@@ -361,6 +363,7 @@ impl<S: Storage> Session<S> {
             authenticated: "postgres".into(),
             sequences: Arc::new(Mutex::new(SequenceValues::default())),
             activity: None,
+            table_counts: Default::default(),
             backend: Backend {
                 pid: std::process::id() as i32,
                 database: "postgres".into(),
@@ -431,6 +434,7 @@ impl<S: Storage> Session<S> {
             sequences: self.sequences.clone(),
             backend,
             activity: self.activity.clone(),
+            counts: Default::default(),
         })
     }
 
@@ -589,9 +593,9 @@ impl<S: Storage> Session<S> {
         if std::mem::take(&mut self.implicit) {
             match std::mem::replace(&mut self.block, Block::Idle) {
                 Block::Open { txn, .. } => match txn.map_or(Ok(()), |t| t.commit()) {
-                    Ok(()) => self.info.settings().commit(),
+                    Ok(()) => self.txn_committed(),
                     Err(e) => {
-                        self.info.settings().abort();
+                        self.txn_aborted();
                         out.push(Err(e));
                     }
                 },
@@ -599,7 +603,7 @@ impl<S: Storage> Session<S> {
                     if let Some(txn) = txn {
                         txn.rollback();
                     }
-                    self.info.settings().abort();
+                    self.txn_aborted();
                 }
                 Block::Idle => {}
             }
@@ -888,8 +892,30 @@ impl<S: Storage> Session<S> {
             catalog: None,
             ..(*env).clone()
         });
+        let counts = env.catalog.as_ref().map(|c| c.counts.clone());
         let _env = env::install(env);
-        run_in_txn(txn, stmt, params, types, &opts, &path)
+        let r = run_in_txn(txn, stmt, params, types, &opts, &path);
+        if let Some(counts) = counts
+            && let Some(server) = self.storage.services().table_activity()
+        {
+            self.table_counts.statement_done(counts.take(), &server);
+        }
+        r
+    }
+
+    /// The transaction ended with a commit: its settings and row counts take effect.
+    fn txn_committed(&mut self) {
+        self.info.settings().commit();
+        if let Some(server) = self.storage.services().table_activity() {
+            self.table_counts.commit(&server);
+        }
+    }
+
+    /// The transaction ended without a commit.
+    fn txn_aborted(&mut self) {
+        self.info.settings().abort();
+        let server = self.storage.services().table_activity();
+        self.table_counts.abort(server.as_deref());
     }
 
     fn run_dml_or_ddl(
@@ -923,13 +949,19 @@ impl<S: Storage> Session<S> {
                 txn.begin_statement()?;
                 let r = self.run_with_env(&mut txn, stmt, params, types);
                 txn.end_statement(r.is_ok());
-                match r {
+                let r = match r {
                     Ok(res) => txn.commit().map(|()| res),
                     Err(e) => {
                         txn.rollback();
                         Err(e)
                     }
+                };
+                // A single-statement transaction: only its row counts settle here.
+                match (&r, self.storage.services().table_activity()) {
+                    (Ok(_), Some(server)) => self.table_counts.commit(&server),
+                    (_, server) => self.table_counts.abort(server.as_deref()),
                 }
+                r
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),
         };
@@ -962,17 +994,17 @@ impl<S: Storage> Session<S> {
                 if let Some(txn) = txn
                     && let Err(e) = txn.commit()
                 {
-                    self.info.settings().abort();
+                    self.txn_aborted();
                     return Err(e);
                 }
-                self.info.settings().commit();
+                self.txn_committed();
                 Ok(StatementResult::command("COMMIT"))
             }
             Block::Failed { txn, .. } => {
                 if let Some(txn) = txn {
                     txn.rollback();
                 }
-                self.info.settings().abort();
+                self.txn_aborted();
                 Ok(StatementResult::command("ROLLBACK"))
             }
         }
@@ -985,7 +1017,7 @@ impl<S: Storage> Session<S> {
             }
             _ => {}
         }
-        self.info.settings().abort();
+        self.txn_aborted();
     }
 
     fn savepoint(&mut self, name: &str) -> Result<StatementResult> {

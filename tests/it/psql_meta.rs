@@ -50,6 +50,19 @@ CREATE FUNCTION add_em(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABL
 CREATE FUNCTION app.names() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM authors';
 CREATE FUNCTION pairs_of(lo int) RETURNS TABLE (x int, y int) LANGUAGE sql
     AS 'SELECT a, b FROM pairs WHERE a >= lo';
+CREATE VIEW author_books AS SELECT a.name, b.title FROM authors a JOIN books b
+    ON a.id = b.author_id WHERE b.price > 5;
+CREATE VIEW all_authors AS SELECT authors.name, books.title AS t, price FROM authors
+    LEFT OUTER JOIN books ON authors.id = books.author_id ORDER BY name;
+CREATE VIEW triple AS SELECT a.name, b.title, p.b FROM authors a INNER JOIN books b
+    ON a.id = b.author_id LEFT JOIN pairs p ON p.id = a.id AND b.title <> 'x';
+CREATE VIEW commas AS SELECT a.name, b.title FROM authors a, books b
+    WHERE a.id = b.author_id AND b.price < 10.5;
+CREATE VIEW using_id AS SELECT name, title FROM authors JOIN books USING (id);
+CREATE VIEW crossed AS SELECT a.name FROM authors a CROSS JOIN app.items;
+CREATE VIEW outer_both AS SELECT a.name, b.title FROM authors a RIGHT JOIN books b
+    ON a.id = b.author_id FULL JOIN pairs p ON p.id = a.id;
+CREATE VIEW starred AS SELECT * FROM app.items i JOIN pairs p ON i.k = p.a;
 CREATE ROLE meta_reader LOGIN CREATEDB;
 CREATE ROLE meta_admin SUPERUSER NOLOGIN;
 GRANT SELECT ON authors TO meta_reader;
@@ -75,6 +88,14 @@ const COMMANDS: &[&str] = &[
     r"\d+ priced",
     r"\d+ everyone",
     r"\d+ app.named",
+    r"\d+ author_books",
+    r"\d+ all_authors",
+    r"\d+ triple",
+    r"\d+ commas",
+    r"\d+ using_id",
+    r"\d+ crossed",
+    r"\d+ outer_both",
+    r"\d+ starred",
     r"\d counter",
     r"\d authors_pkey",
     r"\d pairs_b_id",

@@ -214,6 +214,8 @@ pub struct Shared {
     stop: serving::Stop,
     /// `Some(why)` on a read replica ([`replica`]): every write is refused with 25006.
     pub(crate) read_only: Option<String>,
+    /// Per-table activity counters (`pg_stat_user_tables`), for this process's life.
+    pub(crate) table_activity: Arc<sql::system::table_stats::TableActivity>,
 }
 
 impl Shared {
@@ -401,6 +403,7 @@ impl Engine {
             readers: horizon::Snapshots::new(),
             stop: serving::Stop::new(wal.stopping()),
             read_only,
+            table_activity: Default::default(),
             wal,
             config,
         };

@@ -106,6 +106,10 @@ fn covered(def: &SequenceDef, seq: &Seq, next: i64) -> bool {
 }
 
 impl Services for EngineServices {
+    fn table_activity(&self) -> Option<Arc<sql::system::table_stats::TableActivity>> {
+        Some(self.shared.table_activity.clone())
+    }
+
     fn nextval(&self, def: &SequenceDef) -> Result<i64> {
         self.shared.refuse_writes("nextval()")?;
         let mut map = self.map();

@@ -10,7 +10,9 @@
 //!   ([`Pageserver::replacement_of`]) — a client sees latency, never a corrupt-page error
 //!   for bytes object storage still holds;
 //! * every waiter is woken when a timeline is installed or a re-attach ends, whatever the
-//!   outcome (a [`Reattached`] guard), so no reader waits past its bound for nothing.
+//!   outcome (a [`Reattached`] guard), so no reader waits past its bound for nothing;
+//! * attaching never fails on a damaged local copy of a layer the manifest lists: the file
+//!   is deleted and read from object storage when needed ([`Pageserver::open_local`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,8 +21,10 @@ use std::time::Duration;
 use proto::TimelineId;
 
 use super::Pageserver;
+use crate::LayerName;
+use crate::ondemand::Download;
 use crate::tenant::TimelineHandle;
-use crate::{Error, Result, blocking, metrics};
+use crate::{Error, Result, Timeline, blocking, metrics};
 
 /// Deletes `known` and every layer file in `dir` that fails
 /// [`layer_file::verify_bytes`](crate::layer_file::verify_bytes); returns
@@ -56,6 +60,51 @@ fn remove_damaged_layers(dir: &std::path::Path, known: &std::path::Path) -> Resu
 }
 
 impl Pageserver {
+    /// Opens the timeline in `dir`, whose listed layers are those of its manifest (the ones
+    /// in `missing` left in object storage until read). A local layer file whose footer or
+    /// index fails its checksum is deleted and left to object storage too (the manifest
+    /// lists it, so it is there), and the open is tried again: a damaged disk never makes a
+    /// timeline broken while object storage holds a sound copy.
+    pub(super) async fn open_local(
+        &self,
+        id: &TimelineId,
+        dir: PathBuf,
+        start: proto::Lsn,
+        mut missing: Vec<LayerName>,
+        download: Arc<dyn Download>,
+    ) -> Result<Timeline> {
+        loop {
+            let (d, cfg, m, dl) = (
+                dir.clone(),
+                self.config.timeline.clone(),
+                missing.clone(),
+                download.clone(),
+            );
+            let opened =
+                blocking(move || Timeline::open_with_remote(&d, cfg, start, &m, Some(dl))).await;
+            let damaged = match &opened {
+                Err(Error::Corrupt { file, .. }) if file.parent() == Some(dir.as_path()) => file
+                    .file_name()
+                    .and_then(|n| LayerName::parse(&n.to_string_lossy()))
+                    .filter(|n| !missing.contains(n)),
+                _ => None,
+            };
+            let Some(name) = damaged else {
+                return opened;
+            };
+            let path = dir.join(name.to_string());
+            tracing::error!(timeline = %id, file = %path.display(), error = %opened.err().map(|e| e.to_string()).unwrap_or_default(), "local layer file damaged: reading it from object storage instead");
+            metrics::LOCAL_DAMAGE_REATTACHES.inc();
+            match tokio::fs::remove_file(&path).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io("remove a damaged layer file", &path, e));
+                }
+                _ => {}
+            }
+            missing.push(name);
+        }
+    }
+
     /// The file of `id`'s local directory that `e` says holds damaged bytes
     /// (`None` for other errors, and for objects downloaded from the store).
     fn damaged_locally<'e>(&self, id: &TimelineId, e: &'e Error) -> Option<&'e std::path::Path> {

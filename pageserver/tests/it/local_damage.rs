@@ -43,15 +43,20 @@ fn local_layers(data_dir: &Path, id: &TimelineId) -> Vec<PathBuf> {
 
 /// Flips one byte inside the first block's payload (past its 8-byte header).
 fn flip(path: &Path) {
+    flip_at(path, 12);
+}
+
+/// Flips the byte at `offset` of `path`.
+fn flip_at(path: &Path, offset: u64) {
     let f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .unwrap();
     let mut b = [0u8; 1];
-    f.read_exact_at(&mut b, 12).unwrap();
+    f.read_exact_at(&mut b, offset).unwrap();
     b[0] ^= 0x40;
-    f.write_all_at(&b, 12).unwrap();
+    f.write_all_at(&b, offset).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,6 +137,20 @@ async fn a_layer_damaged_before_its_upload_is_never_uploaded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_uploaded_layer_damaged_locally_is_fetched_again() {
+    uploaded_layers_damaged_locally_are_fetched_again(|_| 12).await;
+}
+
+/// A flipped byte in a layer's block index (read when the timeline is opened, not when a
+/// page is): the attach at start-up must not leave the timeline broken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_layer_with_a_damaged_index_is_fetched_again_at_start_up() {
+    let footer = pageserver::layer_file::FOOTER_SIZE as u64;
+    uploaded_layers_damaged_locally_are_fetched_again(|len| len - footer - 6).await;
+}
+
+/// Writes, uploads, stops; flips the byte at `offset(file length)` of every local layer
+/// file; restarts on that disk; every page must read back right on the first try.
+async fn uploaded_layers_damaged_locally_are_fetched_again(offset: impl Fn(u64) -> u64) {
     let env = Env::new(RemoteStorage::from_url("memory://", &Default::default()).unwrap());
     let id = TimelineId::new("acme", "main").unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -152,8 +171,10 @@ async fn an_uploaded_layer_damaged_locally_is_fetched_again() {
     // copy is the one read (same size as the manifest says).
     node.stop().await;
     let layers = local_layers(dir.path(), &id);
+    assert!(!layers.is_empty(), "the flush wrote layer files");
     for l in &layers {
-        flip(l);
+        let len = std::fs::metadata(l).unwrap().len();
+        flip_at(l, offset(len));
     }
     let mut node = Node::start(&env, dir.path()).await;
     node.wait_ingested(&id, wl.end()).await;

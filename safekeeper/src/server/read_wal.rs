@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::Stream;
-use proto::frame::{MAX_FRAME_SIZE, scan_frames};
+use proto::frame::{FRAME_HEADER_SIZE, MAX_FRAME_SIZE, scan_frames};
 use proto::grpc::required_timeline;
 use proto::grpc::safekeeper as pb;
 use proto::{Lsn, TimelineId};
@@ -195,10 +195,11 @@ fn window_end(pos: Lsn, bound: Lsn) -> Lsn {
     }
 }
 
-/// WAL that does not cut into whole frames where it should: the LSN of the bad frame, and
-/// why.
+/// WAL that does not cut into whole frames where it should: the LSN of the bad frame, where
+/// its header says it ends (if it says anything sane), and why.
 struct BadFrame {
     lsn: Lsn,
+    end: Option<Lsn>,
     message: String,
 }
 
@@ -210,15 +211,22 @@ enum Origin {
     Remote(String),
 }
 
+impl Origin {
+    fn describe(&self) -> String {
+        match self {
+            Origin::Local(path) => format!("segment file {path}"),
+            Origin::Remote(key) => format!("offloaded segment object {key}"),
+        }
+    }
+}
+
 /// A `DATA_LOSS` status for `bad`, naming the file or object and the offset in it.
 fn locate(bad: BadFrame, origin: &Origin, offset: u64) -> Status {
-    let place = match origin {
-        Origin::Local(path) => format!("segment file {path}"),
-        Origin::Remote(key) => format!("offloaded segment object {key}"),
-    };
     Status::data_loss(format!(
-        "{} at {} in {place}, offset {offset}",
-        bad.message, bad.lsn
+        "{} at {} in {}, offset {offset}",
+        bad.message,
+        bad.lsn,
+        origin.describe()
     ))
 }
 
@@ -227,8 +235,17 @@ fn locate(bad: BadFrame, origin: &Origin, offset: u64) -> Status {
 fn whole_frames(pos: Lsn, buf: Bytes, ends_at_bound: bool) -> Result<Bytes, BadFrame> {
     let (frames_end, _, err) = scan_frames(pos, &buf);
     if let Some(e) = err {
+        // The bad frame's claimed extent: a damaged byte may lie anywhere in it, and it
+        // may continue past the segment it starts in.
+        let at = frames_end.distance_from(pos) as usize;
+        let end = buf
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .filter(|&len| len > 0 && len <= MAX_FRAME_SIZE - FRAME_HEADER_SIZE)
+            .map(|len| frames_end + (FRAME_HEADER_SIZE + len) as u64);
         return Err(BadFrame {
             lsn: frames_end,
+            end,
             message: format!(
                 "no valid frame (corrupt WAL, or a start_lsn that is not a frame boundary: {e})"
             ),
@@ -238,6 +255,7 @@ fn whole_frames(pos: Lsn, buf: Bytes, ends_at_bound: bool) -> Result<Bytes, BadF
     if len == 0 {
         return Err(BadFrame {
             lsn: pos,
+            end: None,
             message: format!(
                 "no whole frame in {} bytes of WAL{}",
                 buf.len(),
@@ -268,20 +286,36 @@ pub struct WalRange {
 }
 
 impl WalRange {
-    /// A `DATA_LOSS` status for `bad`, naming the file or object holding its LSN.
+    /// A `DATA_LOSS` status for `bad`, naming the file or object holding its LSN — and every
+    /// later one the frame runs into, since the damaged byte may be in any of them.
     fn locate(&self, bad: BadFrame) -> Status {
-        match self
+        let holding = self
             .origins
             .iter()
-            .rev()
-            .find(|(_, from, _)| *from <= bad.lsn)
-        {
-            Some((segment, _, origin)) => {
-                let offset = bad.lsn.distance_from(*segment);
-                locate(bad, origin, offset)
-            }
-            None => Status::data_loss(format!("{} at {}", bad.message, bad.lsn)),
+            .rposition(|(_, from, _)| *from <= bad.lsn);
+        let Some(i) = holding else {
+            return Status::data_loss(format!("{} at {}", bad.message, bad.lsn));
+        };
+        let continues: Vec<String> = match bad.end {
+            Some(end) => self.origins[i + 1..]
+                .iter()
+                .filter(|(_, from, _)| *from < end)
+                .map(|(_, _, origin)| origin.describe())
+                .collect(),
+            None => Vec::new(),
+        };
+        let (segment, _, origin) = &self.origins[i];
+        let offset = bad.lsn.distance_from(*segment);
+        if continues.is_empty() {
+            return locate(bad, origin, offset);
         }
+        Status::data_loss(format!(
+            "{} at {} in {}, offset {offset} (the frame continues into {})",
+            bad.message,
+            bad.lsn,
+            origin.describe(),
+            continues.join(", ")
+        ))
     }
 }
 
@@ -350,4 +384,45 @@ pub async fn read_remote(
 ) -> Result<Bytes> {
     let key = remote_storage::layout::wal_segment_key(id, segment);
     Ok(remote.get_range(&key, range).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame that starts near the end of one segment object and ends in the next, with a
+    /// byte flipped in the second: the error names both objects.
+    #[test]
+    fn a_bad_frame_across_two_objects_names_both() {
+        let segment = Lsn(1 << 24);
+        let start = Lsn(segment.0 - 100);
+        let mut wal = bytes::BytesMut::new();
+        proto::frame::encode_frames(&[7u8; 4000], &mut wal);
+        wal[3000] ^= 0x40;
+        let range = WalRange {
+            bytes: wal.freeze(),
+            origins: vec![
+                (Lsn(0), start, Origin::Remote("wal/A".into())),
+                (segment, segment, Origin::Remote("wal/B".into())),
+            ],
+        };
+        let bad = match whole_frames(start, range.bytes.clone(), true) {
+            Err(bad) => bad,
+            Ok(b) => panic!("{} bytes of damaged WAL served", b.len()),
+        };
+        let err = range.locate(bad);
+        assert_eq!(err.code(), tonic::Code::DataLoss);
+        let msg = err.message();
+        assert!(
+            msg.contains(&format!(
+                "offloaded segment object wal/A, offset {}",
+                start.0
+            )),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("the frame continues into offloaded segment object wal/B"),
+            "{msg}"
+        );
+    }
 }

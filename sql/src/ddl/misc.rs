@@ -60,6 +60,11 @@ pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
     crate::privilege::check(&catalog, &crate::privilege::current(&catalog), &needs)?;
     for def in &tables {
         ddl.txn.truncate(def.id)?;
+        let truncated = crate::system::table_stats::Delta {
+            truncated: true,
+            ..Default::default()
+        };
+        crate::system::table_stats::note(def.id, truncated);
     }
     if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)) {
         let services = crate::env::catalog()?.services.clone();
@@ -273,10 +278,24 @@ pub fn maintenance(ddl: &mut Ddl, m: &Maintenance) -> Result<StatementResult> {
             .map(|n| ddl.table(n))
             .collect::<Result<_>>()?
     };
+    let activity = crate::env::catalog()
+        .ok()
+        .and_then(|c| c.services.table_activity());
+    let now = crate::env::current().statement_start;
     if m.analyze {
         for t in &tables {
             let stats = analyze_table(ddl, t)?;
+            if let Some(a) = &activity {
+                a.analyzed(t.id, stats.rows, now);
+            }
             ddl.txn.set_stats(t.id, stats)?;
+        }
+    }
+    if m.vacuum
+        && let Some(a) = &activity
+    {
+        for t in &tables {
+            a.vacuumed(t.id, now);
         }
     }
     Ok(StatementResult::command(if m.vacuum {

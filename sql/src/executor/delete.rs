@@ -13,6 +13,8 @@ pub struct Delete {
     predicate: Option<Expr>,
     returning: Option<Vec<Expr>>,
     constraints: Constraints,
+    /// Rows deleted, for `pg_stat_user_tables` (noted when the operator is dropped).
+    counts: crate::system::table_stats::Delta,
 }
 
 impl Delete {
@@ -28,7 +30,14 @@ impl Delete {
             input,
             predicate,
             returning,
+            counts: Default::default(),
         }
+    }
+}
+
+impl Drop for Delete {
+    fn drop(&mut self) {
+        crate::system::table_stats::note(self.table.id, self.counts);
     }
 }
 
@@ -41,6 +50,7 @@ impl Operator for Delete {
                 continue;
             };
             ctx.txn_mut()?.delete(self.table.id, &key)?;
+            self.counts.del += 1;
             self.constraints.after_delete(ctx, &current)?;
             return Ok(Some(returning_row(&self.returning, &current, ctx)?));
         }

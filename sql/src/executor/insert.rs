@@ -25,6 +25,8 @@ pub struct Insert {
     /// Keys this statement wrote, for the 21000 check.
     written: BTreeSet<Key>,
     constraints: Constraints,
+    /// Rows inserted and updated, for `pg_stat_user_tables` (noted when dropped).
+    counts: crate::system::table_stats::Delta,
 }
 
 impl Insert {
@@ -43,6 +45,7 @@ impl Insert {
             arbiter,
             returning,
             written: BTreeSet::new(),
+            counts: Default::default(),
         }
     }
 
@@ -57,6 +60,7 @@ impl Insert {
             {
                 InsertOutcome::Inserted(key) => {
                     self.written.insert(key);
+                    self.counts.ins += 1;
                     self.constraints.after_insert(ctx, &row)?;
                     return Ok(Some(row));
                 }
@@ -94,6 +98,7 @@ impl Insert {
                         .txn_mut()?
                         .update(self.table.id, &key, new_row.clone())?;
                     self.written.insert(new_key);
+                    self.counts.upd += 1;
                     self.constraints.after_update(ctx, &existing, &new_row)?;
                     return Ok(Some(new_row));
                 }
@@ -102,6 +107,12 @@ impl Insert {
         Err(Error::SerializationFailure(
             "could not serialize access due to concurrent delete".into(),
         ))
+    }
+}
+
+impl Drop for Insert {
+    fn drop(&mut self) {
+        crate::system::table_stats::note(self.table.id, self.counts);
     }
 }
 

@@ -12,6 +12,8 @@ pub struct Scan {
     table: TableDef,
     access: AccessPlan,
     stream: Option<RowStream>,
+    /// Rows read, for `pg_stat_user_tables` (noted when the operator is dropped).
+    fetched: u64,
 }
 
 impl Scan {
@@ -20,6 +22,7 @@ impl Scan {
             table,
             access,
             stream: None,
+            fetched: 0,
         }
     }
 
@@ -93,6 +96,21 @@ impl Scan {
     }
 }
 
+impl Drop for Scan {
+    fn drop(&mut self) {
+        if self.stream.is_none() {
+            return;
+        }
+        let mut d = crate::system::table_stats::Delta::default();
+        if matches!(self.access, AccessPlan::Full) {
+            (d.seq_scan, d.seq_tup_read) = (1, self.fetched);
+        } else {
+            (d.idx_scan, d.idx_tup_fetch) = (1, self.fetched);
+        }
+        crate::system::table_stats::note(self.table.id, d);
+    }
+}
+
 impl Operator for Scan {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         crate::interrupt::check()?;
@@ -125,6 +143,7 @@ impl Operator for Scan {
         match stream.next() {
             Some(r) => {
                 let r = r?;
+                self.fetched += 1;
                 Ok(Some(Tuple {
                     key: Some(r.key),
                     row: r.row,

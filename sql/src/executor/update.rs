@@ -17,6 +17,8 @@ pub struct Update {
     assignments: Vec<(usize, Expr)>,
     returning: Option<Vec<Expr>>,
     constraints: Constraints,
+    /// Rows updated, for `pg_stat_user_tables` (noted when the operator is dropped).
+    counts: crate::system::table_stats::Delta,
 }
 
 impl Update {
@@ -34,7 +36,14 @@ impl Update {
             predicate,
             assignments,
             returning,
+            counts: Default::default(),
         }
+    }
+}
+
+impl Drop for Update {
+    fn drop(&mut self) {
+        crate::system::table_stats::note(self.table.id, self.counts);
     }
 }
 
@@ -54,6 +63,7 @@ impl Operator for Update {
             self.constraints.before_update(ctx, &new_row)?;
             ctx.txn_mut()?
                 .update(self.table.id, &key, new_row.clone())?;
+            self.counts.upd += 1;
             self.constraints.after_update(ctx, &current, &new_row)?;
             return Ok(Some(returning_row(&self.returning, &new_row, ctx)?));
         }

@@ -108,6 +108,7 @@ impl Shared {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStorage {
     shared: Arc<Mutex<Shared>>,
+    activity: Arc<crate::system::table_stats::TableActivity>,
 }
 
 impl MemoryStorage {
@@ -137,6 +138,7 @@ impl Storage for MemoryStorage {
     fn services(&self) -> Arc<dyn Services> {
         Arc::new(services::MemoryServices {
             shared: self.shared.clone(),
+            activity: self.activity.clone(),
         })
     }
 }

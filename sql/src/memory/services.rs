@@ -8,12 +8,17 @@ use std::sync::{Arc, Mutex};
 
 pub(super) struct MemoryServices {
     pub(super) shared: Arc<Mutex<Shared>>,
+    pub(super) activity: Arc<crate::system::table_stats::TableActivity>,
 }
 
 /// Bytes a row is counted as for relation sizes (there are no pages here).
 const ROW_BYTES: u64 = 64;
 
 impl Services for MemoryServices {
+    fn table_activity(&self) -> Option<Arc<crate::system::table_stats::TableActivity>> {
+        Some(self.activity.clone())
+    }
+
     fn nextval(&self, seq: &SequenceDef) -> Result<i64> {
         let mut s = lock(&self.shared);
         let (last, called) = s

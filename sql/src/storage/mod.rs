@@ -233,6 +233,11 @@ pub trait Services: Send + Sync {
         Replication::default()
     }
 
+    /// The server's per-table activity counters (`pg_stat_user_tables`); `None` keeps none.
+    fn table_activity(&self) -> Option<Arc<crate::system::table_stats::TableActivity>> {
+        None
+    }
+
     /// Blocks until this server has applied the WAL up to `lsn` (a read replica; a primary
     /// has everything it committed), at most `timeout`; returns the LSN reached. Past the
     /// timeout: 55000 naming both LSNs.

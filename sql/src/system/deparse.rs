@@ -13,8 +13,9 @@
 //! sqlparser prints them.
 
 use super::relations::{ConstraintRef, IndexInfo};
+pub use super::view_def::view_definition;
 use crate::expr::catalog_functions::quote_ident;
-use crate::storage::{Catalog, TableDef, ViewDef};
+use crate::storage::{Catalog, TableDef};
 use crate::types::DataType;
 use sqlparser::ast::{self, BinaryOperator as B, Expr, UnaryOperator};
 
@@ -28,8 +29,7 @@ pub fn expr(text: &str, table: Option<&TableDef>) -> String {
     match crate::ddl::constraints::parse_expr(text) {
         Ok(e) => {
             Printer {
-                table,
-                qualifier: None,
+                scope: table.into_iter().map(|t| (None, t)).collect(),
                 parens: false,
             }
             .print(&e, None)
@@ -46,8 +46,7 @@ pub fn default_expr(text: &str, table: &TableDef, column: &DataType) -> String {
     match crate::ddl::constraints::parse_expr(text) {
         Ok(e) => {
             let p = Printer {
-                table: Some(table),
-                qualifier: None,
+                scope: vec![(None, table)],
                 parens: false,
             };
             let string = matches!(&e, Expr::Value(v) if matches!(v.value, ast::Value::SingleQuotedString(_)));
@@ -63,8 +62,7 @@ pub fn expr_in_mode(text: &str, table: Option<&TableDef>, pretty: bool) -> Strin
     match crate::ddl::constraints::parse_expr(text) {
         Ok(e) => {
             Printer {
-                table,
-                qualifier: None,
+                scope: table.into_iter().map(|t| (None, t)).collect(),
                 parens: !pretty,
             }
             .print(&e, None)
@@ -176,139 +174,6 @@ pub fn constraint_definition(cat: &Catalog, c: &ConstraintRef) -> String {
     }
 }
 
-/// `pg_get_viewdef(oid)` in PostgreSQL's pretty layout. A query over one table (select
-/// list, WHERE, ORDER BY) is re-printed as PostgreSQL does — columns qualified by the table,
-/// one output column per line, constants typed; other queries are given as written, with
-/// PostgreSQL's leading space and closing semicolon.
-pub fn view_definition(cat: &Catalog, v: &ViewDef) -> String {
-    simple_view(cat, v).unwrap_or_else(|| format!(" {};", v.query.trim().trim_end_matches(';')))
-}
-
-fn simple_view(cat: &Catalog, v: &ViewDef) -> Option<String> {
-    let dialect = sqlparser::dialect::PostgreSqlDialect {};
-    let mut stmts = sqlparser::parser::Parser::parse_sql(&dialect, &v.query).ok()?;
-    let Some(ast::Statement::Query(q)) = stmts.pop() else {
-        return None;
-    };
-    if q.with.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
-        return None;
-    }
-    let ast::SetExpr::Select(sel) = q.body.as_ref() else {
-        return None;
-    };
-    if sel.distinct.is_some()
-        || sel.having.is_some()
-        || !matches!(&sel.group_by, ast::GroupByExpr::Expressions(g, m) if g.is_empty() && m.is_empty())
-        || sel.from.len() != 1
-        || !sel.from[0].joins.is_empty()
-    {
-        return None;
-    }
-    let ast::TableFactor::Table {
-        name,
-        alias: None,
-        args: None,
-        ..
-    } = &sel.from[0].relation
-    else {
-        return None;
-    };
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| match p {
-            ast::ObjectNamePart::Identifier(i) => crate::binder::ident(i),
-            other => other.to_string(),
-        })
-        .collect();
-    let table = match parts.as_slice() {
-        [n] => v
-            .search_path
-            .iter()
-            .filter_map(|s| cat.schema(s))
-            .find_map(|s| {
-                cat.tables
-                    .iter()
-                    .find(|t| t.schema == s.oid && &t.name == n)
-            }),
-        [s, n] => {
-            let s = cat.schema(s)?;
-            cat.tables
-                .iter()
-                .find(|t| t.schema == s.oid && &t.name == n)
-        }
-        _ => None,
-    }?;
-    let p = Printer {
-        table: Some(table),
-        qualifier: Some(quote_ident(&table.name)),
-        parens: false,
-    };
-    let mut items = Vec::new();
-    for item in &sel.projection {
-        match item {
-            ast::SelectItem::Wildcard(_) => {
-                items.extend(table.columns.iter().map(|c| (c.name.clone(), None)));
-            }
-            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
-                let direct = match e {
-                    Expr::Identifier(i) => Some(crate::binder::ident(i)),
-                    _ => None,
-                };
-                items.push((direct.unwrap_or_default(), Some(e)));
-            }
-            _ => return None,
-        }
-    }
-    if items.len() != v.columns.len() {
-        return None;
-    }
-    let columns: Vec<String> = items
-        .iter()
-        .zip(&v.columns)
-        .map(|((direct, e), out)| {
-            let text = match e {
-                Some(e) => p.print(e, None).0,
-                None => format!("{}.{}", quote_ident(&table.name), quote_ident(direct)),
-            };
-            if *direct == out.name {
-                text
-            } else {
-                format!("{text} AS {}", quote_ident(&out.name))
-            }
-        })
-        .collect();
-    let from = relation_name(table.id);
-    let mut s = format!(" SELECT {}\n   FROM {from}", columns.join(",\n    "));
-    if let Some(w) = &sel.selection {
-        s.push_str(&format!("\n  WHERE {}", p.print(w, None).0));
-    }
-    if let Some(ob) = &q.order_by {
-        let ast::OrderByKind::Expressions(exprs) = &ob.kind else {
-            return None;
-        };
-        let keys: Vec<String> = exprs
-            .iter()
-            .map(|o| {
-                let mut k = p.print(&o.expr, None).0;
-                let desc = matches!(&o.options.sort, Some(ast::OrderBySort::Desc));
-                if desc {
-                    k.push_str(" DESC");
-                }
-                match (desc, o.options.nulls_first) {
-                    (true, Some(false)) => k.push_str(" NULLS LAST"),
-                    (false, Some(true)) => k.push_str(" NULLS FIRST"),
-                    _ => {}
-                }
-                k
-            })
-            .collect();
-        s.push_str(&format!("\n  ORDER BY {}", keys.join(", ")));
-    }
-    s.push(';');
-    Some(s)
-}
-
 /// Operator precedence, higher binds tighter (PostgreSQL's grammar).
 fn precedence(op: &B) -> u8 {
     match op {
@@ -321,13 +186,13 @@ fn precedence(op: &B) -> u8 {
     }
 }
 
-struct Printer<'a> {
-    table: Option<&'a TableDef>,
-    /// Columns print as `qualifier.column` (a view's query).
-    qualifier: Option<String>,
+pub(super) struct Printer<'a> {
+    /// What column names resolve against: each range variable's name — columns of it print
+    /// as `name.column` (a view's query), or unqualified when `None` — and its table.
+    pub(super) scope: Vec<(Option<String>, &'a TableDef)>,
     /// Non-pretty mode: every operator expression in parentheses, as `ruleutils.c` prints
     /// without `PRETTY_PAREN`.
-    parens: bool,
+    pub(super) parens: bool,
 }
 
 /// A constant typed `t`, as PostgreSQL prints it.
@@ -350,12 +215,16 @@ fn typed_const(literal: &str, t: &DataType) -> String {
 }
 
 impl Printer<'_> {
-    fn column_type(&self, name: &str) -> Option<DataType> {
-        let t = self.table?;
-        t.columns
+    /// The range variable holding column `name` (the one named `range`, if given): its
+    /// qualifier and the column's type.
+    fn column(&self, range: Option<&str>, name: &str) -> Option<(Option<&str>, DataType)> {
+        self.scope
             .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.data_type)
+            .filter(|(q, _)| range.is_none() || q.as_deref() == range)
+            .find_map(|(q, t)| {
+                let c = t.columns.iter().find(|c| c.name == name)?;
+                Some((q.as_deref(), c.data_type))
+            })
     }
 
     /// The number's own type: int4, int8 past int4's range, numeric with a point.
@@ -424,7 +293,7 @@ impl Printer<'_> {
     }
 
     /// `(text, type, precedence of the top operator)`.
-    fn print(&self, e: &Expr, want: Option<DataType>) -> (String, Option<DataType>, u8) {
+    pub(super) fn print(&self, e: &Expr, want: Option<DataType>) -> (String, Option<DataType>, u8) {
         const ATOM: u8 = 10;
         if let Some((s, t)) = self.constant(e, want) {
             let p = if s.starts_with('\'') || !s.starts_with('-') {
@@ -438,12 +307,27 @@ impl Printer<'_> {
             Expr::Nested(inner) => self.print(inner, want),
             Expr::Identifier(i) => {
                 let name = crate::binder::ident(i);
-                let t = self.column_type(&name);
-                let text = match &self.qualifier {
-                    Some(q) => format!("{q}.{}", quote_ident(&name)),
-                    None => quote_ident(&name),
+                let (text, t) = match self.column(None, &name) {
+                    Some((Some(q), t)) => (
+                        format!("{}.{}", quote_ident(q), quote_ident(&name)),
+                        Some(t),
+                    ),
+                    Some((None, t)) => (quote_ident(&name), Some(t)),
+                    None => (quote_ident(&name), None),
                 };
                 (text, t, ATOM)
+            }
+            Expr::CompoundIdentifier(parts) if parts.len() == 2 => {
+                let (range, name) = (
+                    crate::binder::ident(&parts[0]),
+                    crate::binder::ident(&parts[1]),
+                );
+                let t = self.column(Some(&range), &name).map(|(_, t)| t);
+                (
+                    format!("{}.{}", quote_ident(&range), quote_ident(&name)),
+                    t,
+                    ATOM,
+                )
             }
             Expr::BinaryOp { left, op, right } => {
                 let p = precedence(op);

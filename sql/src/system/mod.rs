@@ -20,6 +20,8 @@
 //! * [`info_schema`] — `information_schema.tables`, `columns`, `schemata`, `views`,
 //!   `sequences`, `table_constraints`, `key_column_usage`, `referential_constraints`.
 //! * [`activity`] — `pg_stat_activity`, the server's sessions (from [`crate::env::Activity`]).
+//! * [`table_stats`] — `pg_stat_user_tables`, per-table activity counters and row estimates
+//!   (from [`crate::storage::Services::table_activity`]).
 //! * [`replication`] — `strata_replication_status`, where the server's WAL stands (from
 //!   [`crate::storage::Services::replication`]).
 //!
@@ -33,6 +35,8 @@ pub mod deparse;
 pub mod info_schema;
 pub mod relations;
 mod replication;
+pub mod table_stats;
+mod view_def;
 pub mod views;
 
 use crate::storage::Oid;
@@ -104,6 +108,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(info_schema::tables());
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(replication::STRATA_REPLICATION_STATUS);
+        v.push(table_stats::PG_STAT_USER_TABLES);
         v
     })
 }

@@ -139,6 +139,10 @@ pub enum Function {
     /// `session_user`: the session's user (`SET SESSION AUTHORIZATION`).
     SessionUser,
     BackendPid,
+    /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
+    /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
+    /// as an empty string.
+    StatsNoOp,
     /// `current_setting(name [, missing_ok])`.
     CurrentSetting,
     /// `set_config(name, value, is_local)`.
@@ -349,6 +353,9 @@ impl Function {
             "current_user" | "user" | "current_role" => sig(Function::CurrentUser, &[], Name),
             "session_user" => sig(Function::SessionUser, &[], Name),
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
+            "pg_stat_force_next_flush" | "pg_stat_clear_snapshot" => {
+                sig(Function::StatsNoOp, &[], Text)
+            }
             "current_setting" => sig(Function::CurrentSetting, &[Text], Text)
                 .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
@@ -437,6 +444,7 @@ impl Function {
                 | CurrentUser
                 | SessionUser
                 | BackendPid
+                | StatsNoOp
                 | CurrentSetting
                 | SetConfig
                 | CancelBackend

@@ -38,6 +38,7 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             .unwrap_or_else(|| session.user.clone())),
         Function::SessionUser => t(session.user.clone()),
         Function::BackendPid => Ok(Value::Int(i64::from(session.backend_pid))),
+        Function::StatsNoOp => t(String::new()),
         Function::CurrentSetting => {
             let name = text(args.first().unwrap_or(&Value::Null))?;
             let missing_ok = matches!(args.get(1), Some(Value::Bool(true)));
