@@ -41,14 +41,24 @@ pub fn change_owner(owner: &mut Oid, acl: &mut Option<Vec<AclItem>>, new: Oid) {
     let old = *owner;
     *owner = new;
     if let Some(items) = acl {
-        for i in items.iter_mut() {
+        let mut merged: Vec<AclItem> = Vec::with_capacity(items.len());
+        for mut i in items.drain(..) {
             if i.grantee == old {
                 i.grantee = new;
             }
             if i.grantor == old {
                 i.grantor = new;
             }
+            // Entries that now name the same grantee and grantor become one.
+            match merged
+                .iter_mut()
+                .find(|m| m.grantee == i.grantee && m.grantor == i.grantor)
+            {
+                Some(m) => m.privileges |= i.privileges,
+                None => merged.push(i),
+            }
         }
+        *items = merged;
     }
 }
 

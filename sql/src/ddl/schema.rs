@@ -71,6 +71,7 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterSchema) -> Result<StatementResult> {
         }
         return Err(crate::storage::catalog::undefined_schema(&name));
     };
+    super::role::require_schema_owner(&catalog, def.oid)?;
     for op in &a.operations {
         match op {
             ast::AlterSchemaOperation::Rename { name } => {
@@ -81,7 +82,10 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterSchema) -> Result<StatementResult> {
                 check_reserved(&new)?;
                 def.name = new;
             }
-            ast::AlterSchemaOperation::OwnerTo { .. } => {}
+            ast::AlterSchemaOperation::OwnerTo { owner } => {
+                let new = super::role::owner_oid(&catalog, owner)?;
+                super::role::change_owner(&mut def.owner, &mut def.acl, new);
+            }
             other => {
                 return Err(Error::unsupported(format!(
                     "ALTER SCHEMA {other} is not supported"
