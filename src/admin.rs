@@ -180,13 +180,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `http://` + `addr` unless it already has a scheme.
+/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
 fn url(addr: &str) -> String {
-    if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    }
+    proto::grpc::url(addr)
 }
 
 pub(crate) async fn channel(addr: &str) -> Result<Channel, AdminError> {

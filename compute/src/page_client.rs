@@ -153,11 +153,7 @@ impl PageClient {
         runtime: tokio::runtime::Handle,
         config: PageClientConfig,
     ) -> Result<Arc<PageClient>, PageError> {
-        let url = if addr.contains("://") {
-            addr.to_string()
-        } else {
-            format!("http://{addr}")
-        };
+        let url = proto::grpc::url(addr);
         let endpoint = Endpoint::from_shared(url.clone())
             .map_err(|e| PageError::Unavailable(format!("pageserver address {url}: {e}")))?
             .connect_timeout(Duration::from_secs(5))

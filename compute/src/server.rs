@@ -549,13 +549,9 @@ pub async fn ensure_timeline(
     }
 }
 
-/// The gRPC URL of a pageserver address (`host:port`, or already a URL).
+/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
 fn grpc_url(addr: &str) -> String {
-    if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    }
+    proto::grpc::url(addr)
 }
 
 /// Parses a size with an optional binary unit: `1048576`, `64KiB`, `256MiB`, `1GiB`

@@ -136,7 +136,7 @@ pub fn build<'a>(
 /// An open delta layer file.
 #[derive(Debug)]
 pub struct DeltaLayer {
-    file: LazyFile,
+    file: Arc<LazyFile>,
     name: LayerName,
 }
 
@@ -149,7 +149,7 @@ impl DeltaLayer {
         }
         let name = LayerName::of(file.summary());
         Ok(DeltaLayer {
-            file: LazyFile::resident(name, file),
+            file: Arc::new(LazyFile::resident(name, file)),
             name,
         })
     }
@@ -157,7 +157,7 @@ impl DeltaLayer {
     /// A delta layer in object storage only, downloaded on first read.
     pub fn remote(name: LayerName, path: PathBuf, download: Arc<dyn Download>) -> DeltaLayer {
         DeltaLayer {
-            file: LazyFile::remote(name, path, download),
+            file: Arc::new(LazyFile::remote(name, path, download)),
             name,
         }
     }
@@ -165,6 +165,16 @@ impl DeltaLayer {
     /// Whether the file is on local disk.
     pub fn is_resident(&self) -> bool {
         self.file.is_resident()
+    }
+
+    /// [`LazyFile::require_resident`]: for reads that must not download.
+    pub fn require_resident(&self) -> Result<()> {
+        self.file.require_resident()
+    }
+
+    /// [`LazyFile::retire`]: GC removed this layer from the layer map.
+    pub fn retire(&self) {
+        self.file.retire()
     }
 
     pub fn name(&self) -> LayerName {

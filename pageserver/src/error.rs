@@ -29,6 +29,9 @@
 //! - [`Error::Broken`]: the timeline could not be attached (e.g. a layer in
 //!   object storage failed its checksum); reads fail naming the reason.
 //! - [`Error::ShuttingDown`]: the pageserver is stopping.
+//! - [`Error::NotResident`]: internal, never reported: a read under the
+//!   timeline's lock needs a layer that is still in object storage; the shell
+//!   drops the lock, fetches it and retries ([`crate::ondemand`]).
 
 use std::path::PathBuf;
 
@@ -106,6 +109,12 @@ pub enum Error {
 
     #[error("the pageserver is shutting down")]
     ShuttingDown,
+
+    #[error("layer {layer} is not on local disk yet")]
+    NotResident {
+        layer: crate::LayerName,
+        file: std::sync::Arc<crate::ondemand::LazyFile>,
+    },
 }
 
 impl From<proto::Error> for Error {

@@ -41,7 +41,7 @@ pub fn build<'a>(
 /// An open image layer file.
 #[derive(Debug)]
 pub struct ImageLayer {
-    file: LazyFile,
+    file: Arc<LazyFile>,
     name: LayerName,
 }
 
@@ -59,7 +59,7 @@ impl ImageLayer {
         }
         let name = LayerName::of(s);
         Ok(ImageLayer {
-            file: LazyFile::resident(name, file),
+            file: Arc::new(LazyFile::resident(name, file)),
             name,
         })
     }
@@ -67,7 +67,7 @@ impl ImageLayer {
     /// An image layer in object storage only, downloaded on first read.
     pub fn remote(name: LayerName, path: PathBuf, download: Arc<dyn Download>) -> ImageLayer {
         ImageLayer {
-            file: LazyFile::remote(name, path, download),
+            file: Arc::new(LazyFile::remote(name, path, download)),
             name,
         }
     }
@@ -75,6 +75,16 @@ impl ImageLayer {
     /// Whether the file is on local disk.
     pub fn is_resident(&self) -> bool {
         self.file.is_resident()
+    }
+
+    /// [`LazyFile::require_resident`]: for reads that must not download.
+    pub fn require_resident(&self) -> Result<()> {
+        self.file.require_resident()
+    }
+
+    /// [`LazyFile::retire`]: GC removed this layer from the layer map.
+    pub fn retire(&self) {
+        self.file.retire()
     }
 
     pub fn name(&self) -> LayerName {

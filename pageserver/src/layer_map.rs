@@ -146,13 +146,15 @@ impl LayerMap {
         deltas.chain(self.images.iter().map(|i| i.name()))
     }
 
-    /// Removes the named file layers from the map (not from disk); returns
-    /// the removed layers' paths.
+    /// Removes the named file layers from the map (not from disk), retiring
+    /// them (a download in flight deletes what it wrote, see
+    /// [`crate::ondemand`]); returns the removed layers' paths.
     pub fn remove(&mut self, names: &[LayerName]) -> Vec<std::path::PathBuf> {
         let mut paths = Vec::new();
         self.deltas.retain(|d| {
             let gone = names.contains(&d.name());
             if gone {
+                d.retire();
                 paths.push(d.path().to_path_buf());
             }
             !gone
@@ -160,6 +162,7 @@ impl LayerMap {
         self.images.retain(|i| {
             let gone = names.contains(&i.name());
             if gone {
+                i.retire();
                 paths.push(i.path().to_path_buf());
             }
             !gone

@@ -11,7 +11,8 @@
 //! ([`get_pages_cached`]), and here again after a wait for WAL. Other
 //! batches run together on the blocking pool under one read lock of the
 //! timeline, bounded by a semaphore so reconstruction never occupies the
-//! async runtime's threads. Each request checks the GC horizon first, then
+//! async runtime's threads; the lock is dropped while a layer that is still
+//! in object storage is downloaded ([`crate::ondemand`]). Each request checks the GC horizon first, then
 //! the [`crate::cache::PageCache`], then reconstructs (falling through to
 //! the ancestor below a branch point).
 
@@ -23,6 +24,7 @@ use proto::Lsn;
 use proto::grpc::PageRequest;
 
 use crate::cache::PageCache;
+use crate::ondemand::Fetcher;
 use crate::service::Pageserver;
 use crate::tenant::TimelineHandle;
 use crate::{Error, Result, Timeline, blocking, metrics};
@@ -61,34 +63,68 @@ pub async fn get_pages(
     let timeout = ps.config().wait_lsn_timeout;
     let results = blocking(move || {
         let _permit = permit;
-        let ancestor_cutoff = ancestor_cutoff(&h);
-        let tl = h.read();
-        let ctx = Ctx::new(&h, &tl, &cache, ancestor_cutoff, timeout);
-        let out = reqs
-            .iter()
-            .map(|req| match ctx.answer_cached(req) {
-                Some((r, hit)) => {
-                    if hit {
-                        metrics::CACHE_HITS.inc();
-                    }
-                    r
-                }
-                None => {
-                    metrics::CACHE_MISSES.inc();
-                    let page = h.get_page_locked(&tl, req.key, req.request_lsn)?;
-                    let page = Bytes::copy_from_slice(&page[..]);
-                    cache.insert(&h.id, req.key, page.clone(), req.request_lsn, ctx.last);
-                    Ok(page)
-                }
-            })
-            .collect::<Vec<_>>();
-        Ok(out)
+        Ok(answer_batch(&h, &cache, &reqs, timeout))
     })
     .await;
     observe(started, n);
     // The closure itself never fails: an error is the blocking pool
     // shutting down.
     results.unwrap_or_else(|_| (0..n).map(|_| Err(Error::ShuttingDown)).collect())
+}
+
+/// Answers `reqs` under one read lock of the timeline, except that a layer
+/// still in object storage is fetched with the lock dropped (a download may
+/// take long, and a writer waiting for the lock would stop every other
+/// reader behind it): the lock is then taken again and the request retried
+/// against the layer map as it is now.
+fn answer_batch(
+    h: &TimelineHandle,
+    cache: &PageCache,
+    reqs: &[PageRequest],
+    timeout: std::time::Duration,
+) -> Vec<Result<Bytes>> {
+    let mut fetcher = Fetcher::default();
+    let mut tl = h.read();
+    let mut ctx = Ctx::new(h, &tl, cache, ancestor_cutoff(h), timeout);
+    let mut out = Vec::with_capacity(reqs.len());
+    for req in reqs {
+        let mut missed = false;
+        let answer = loop {
+            match ctx.answer_cached(&tl, req) {
+                Some((r, hit)) => {
+                    if hit {
+                        metrics::CACHE_HITS.inc();
+                    }
+                    break r;
+                }
+                None if !missed => {
+                    metrics::CACHE_MISSES.inc();
+                    missed = true;
+                }
+                None => {}
+            }
+            match h.get_page_locked(&tl, req.key, req.request_lsn) {
+                Ok(page) => {
+                    let page = Bytes::copy_from_slice(&page[..]);
+                    cache.insert(&h.id, req.key, page.clone(), req.request_lsn, ctx.last);
+                    break Ok(page);
+                }
+                Err(Error::NotResident { file, .. }) => {
+                    drop(tl);
+                    let fetched = fetcher.fetch(file);
+                    // Taken again either way: the next request needs it.
+                    tl = h.read();
+                    ctx = Ctx::new(h, &tl, cache, ancestor_cutoff(h), timeout);
+                    if let Err(e) = fetched {
+                        break Err(e);
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        out.push(answer);
+    }
+    out
 }
 
 /// [`get_pages`] if the cache answers the whole batch with no waiting
@@ -142,7 +178,7 @@ fn answer_all_cached(
     let mut out = Vec::with_capacity(reqs.len());
     let mut hits = 0;
     for req in reqs {
-        let (r, hit) = ctx.answer_cached(req)?;
+        let (r, hit) = ctx.answer_cached(&tl, req)?;
         hits += u64::from(hit);
         out.push(r);
     }
@@ -150,10 +186,10 @@ fn answer_all_cached(
     Some(out)
 }
 
-/// What answering one batch under one read lock needs.
+/// What answering one batch under one read lock needs (taken from the
+/// timeline under that lock).
 struct Ctx<'a> {
     h: &'a TimelineHandle,
-    tl: &'a Timeline,
     cache: &'a PageCache,
     last: Lsn,
     cutoff: Lsn,
@@ -170,7 +206,6 @@ impl<'a> Ctx<'a> {
     ) -> Ctx<'a> {
         Ctx {
             h,
-            tl,
             cache,
             last: tl.last_record_lsn(),
             cutoff: tl.gc_cutoff().max(ancestor_cutoff),
@@ -180,7 +215,7 @@ impl<'a> Ctx<'a> {
 
     /// The answer to `req` from the checks and the cache, and whether it was
     /// a cache hit; `None` when the page must be reconstructed.
-    fn answer_cached(&self, req: &PageRequest) -> Option<(Result<Bytes>, bool)> {
+    fn answer_cached(&self, tl: &Timeline, req: &PageRequest) -> Option<(Result<Bytes>, bool)> {
         if req.not_modified_since > self.last {
             return Some((
                 Err(Error::WaitTimeout {
@@ -200,7 +235,7 @@ impl<'a> Ctx<'a> {
                 false,
             ));
         }
-        if self.tl.is_dropped(req.key, req.request_lsn) {
+        if tl.is_dropped(req.key, req.request_lsn) {
             return Some((
                 Err(Error::NeverWritten {
                     key: req.key,
@@ -209,9 +244,7 @@ impl<'a> Ctx<'a> {
                 false,
             ));
         }
-        let page = self
-            .cache
-            .get(&self.h.id, req, self.tl.layer_map(), self.last)?;
+        let page = self.cache.get(&self.h.id, req, tl.layer_map(), self.last)?;
         Some((Ok(page), true))
     }
 }

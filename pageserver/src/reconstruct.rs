@@ -13,6 +13,12 @@
 //!    its LSN. Redo checks each delta's `base_lsn` against the page and the
 //!    page's CRC after every change.
 //!
+//! A layer that is still in object storage is downloaded in line
+//! ([`Downloads::Inline`], for callers holding no timeline lock) or reported
+//! as [`Error::NotResident`] before anything is read from it
+//! ([`Downloads::Deferred`], for callers holding the timeline's lock: they
+//! fetch it unlocked and retry, see [`crate::ondemand`]).
+//!
 //! Outcomes: the page; [`Error::NeverWritten`] when there is neither a base
 //! nor a change; [`Error::Quarantined`] naming the page and the LSN of the
 //! change redo refused (the caller records the quarantine; a later full
@@ -23,6 +29,7 @@ use proto::page::{Page, zeroed_page};
 use proto::{Lsn, PageBody, PageChange, PageKey};
 
 use crate::layer_map::{LayerMap, LayerRef};
+use crate::ondemand::Downloads;
 use crate::{Error, Result};
 
 /// What reconstructing one page at one LSN needs.
@@ -82,8 +89,21 @@ impl History {
     }
 }
 
-/// Gathers the base page and changes that rebuild `key` at `lsn`.
+/// Gathers the base page and changes that rebuild `key` at `lsn`,
+/// downloading remote layers in line.
 pub fn collect(map: &LayerMap, key: PageKey, lsn: Lsn) -> Result<History> {
+    collect_with(map, key, lsn, Downloads::Inline)
+}
+
+/// [`collect`], with remote layers downloaded or reported as `downloads`
+/// says.
+pub fn collect_with(
+    map: &LayerMap,
+    key: PageKey,
+    lsn: Lsn,
+    downloads: Downloads,
+) -> Result<History> {
+    let deferred = downloads == Downloads::Deferred;
     let layers = map.search(key, lsn);
     let floor = match layers.last() {
         Some(LayerRef::Image(image)) => image.lsn(),
@@ -95,8 +115,16 @@ pub fn collect(map: &LayerMap, key: PageKey, lsn: Lsn) -> Result<History> {
     for layer in layers {
         let mut chunk = match layer {
             LayerRef::InMemory(l) => l.changes(key, floor, lsn),
-            LayerRef::Delta(d) => d.changes(key, floor, lsn)?,
+            LayerRef::Delta(d) => {
+                if deferred {
+                    d.require_resident()?;
+                }
+                d.changes(key, floor, lsn)?
+            }
             LayerRef::Image(image) => {
+                if deferred {
+                    image.require_resident()?;
+                }
                 base = image.get(key)?.map(|page| (image.lsn(), page));
                 break;
             }

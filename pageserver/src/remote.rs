@@ -96,6 +96,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use proto::{Lsn, TimelineId};
@@ -435,37 +436,52 @@ pub struct SyncReport {
     pub remote_consistent_lsn: Lsn,
 }
 
+/// The local layers (name, path), `disk_consistent_lsn`, GC cutoff and the
+/// tombstones at or below `disk_consistent_lsn`, under the timeline's read lock.
+#[allow(clippy::type_complexity)]
+fn local_state(
+    handle: &TimelineHandle,
+) -> (
+    Vec<(LayerName, std::path::PathBuf)>,
+    Option<Lsn>,
+    Lsn,
+    Vec<(u32, u64)>,
+) {
+    let tl = handle.read();
+    let map = tl.layer_map();
+    let deltas = map
+        .delta_layers()
+        .iter()
+        .map(|d| (d.name(), d.path().to_path_buf()));
+    let images = map
+        .image_layers()
+        .iter()
+        .map(|i| (i.name(), i.path().to_path_buf()));
+    let local: Vec<(LayerName, std::path::PathBuf)> = deltas.chain(images).collect();
+    let consistent = tl.disk_consistent_lsn().unwrap_or(Lsn::INVALID);
+    let dropped: Vec<(u32, u64)> = map
+        .tombstones()
+        .upto(consistent)
+        .iter()
+        .map(|(rel, lsn)| (rel.0, lsn.0))
+        .collect();
+    (local, tl.disk_consistent_lsn(), tl.gc_cutoff(), dropped)
+}
+
 /// Uploads the layers written since the last sync, then the manifest; then
 /// deletes the objects of layers GC removed (after re-checking the
 /// generation), and reports `remote_consistent_lsn` to the safekeepers.
 pub async fn sync(
     rs: &RemoteStorage,
     gens: &dyn Generations,
-    handle: &TimelineHandle,
+    handle: &Arc<TimelineHandle>,
 ) -> Result<SyncReport> {
     let mut remote = handle.remote.lock().await;
     still_unfenced(handle, remote.fenced_by)?;
-    let (local, disk_consistent, gc_cutoff, dropped) = {
-        let tl = handle.read();
-        let map = tl.layer_map();
-        let deltas = map
-            .delta_layers()
-            .iter()
-            .map(|d| (d.name(), d.path().to_path_buf()));
-        let images = map
-            .image_layers()
-            .iter()
-            .map(|i| (i.name(), i.path().to_path_buf()));
-        let local: Vec<(LayerName, std::path::PathBuf)> = deltas.chain(images).collect();
-        let consistent = tl.disk_consistent_lsn().unwrap_or(Lsn::INVALID);
-        let dropped: Vec<(u32, u64)> = map
-            .tombstones()
-            .upto(consistent)
-            .iter()
-            .map(|(rel, lsn)| (rel.0, lsn.0))
-            .collect();
-        (local, tl.disk_consistent_lsn(), tl.gc_cutoff(), dropped)
-    };
+    // The timeline's lock is never taken on an async thread.
+    let h = handle.clone();
+    let (local, disk_consistent, gc_cutoff, dropped) =
+        blocking(move || Ok(local_state(&h))).await?;
     let retention = {
         let mut r = handle.retention();
         r.expire(std::time::SystemTime::now());

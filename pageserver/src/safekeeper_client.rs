@@ -42,11 +42,7 @@ impl SafekeeperClient {
     }
 
     async fn connect(addr: &str) -> Result<Client<Channel>> {
-        let url = if addr.contains("://") {
-            addr.to_string()
-        } else {
-            format!("http://{addr}")
-        };
+        let url = proto::grpc::url(addr);
         let channel = Endpoint::from_shared(url)
             .map_err(|e| Error::Safekeeper(format!("bad safekeeper address {addr:?}: {e}")))?
             .connect_timeout(CALL_TIMEOUT)

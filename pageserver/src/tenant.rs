@@ -12,7 +12,16 @@
 //! no cycle); writers take one timeline's lock. `gc_guard` serializes GC
 //! with branch creation and lease grants, so a branch point or lease is
 //! never granted below a cutoff GC has just applied.
+//!
+//! The storage lock is std's, which admits no new reader while a writer
+//! waits, so it is taken only on the blocking pool (an async thread may only
+//! `try_read`) and never held across object-store I/O (on-demand downloads
+//! happen between attempts, [`crate::ondemand`]). Async code reads published
+//! copies instead: `last_record_lsn` (a watch), the manifest
+//! ([`TimelineHandle::published`]) and the GC cutoff
+//! ([`TimelineHandle::gc_cutoff`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -23,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::commit_index::CommitIndex;
 use crate::manifest::Manifest;
+use crate::ondemand::with_downloads;
 use crate::retention::Retention;
 use crate::{Error, Result, Timeline};
 
@@ -45,6 +55,9 @@ pub struct TimelineHandle {
     pub ancestor: Option<(Arc<TimelineHandle>, Lsn)>,
     pub generation: u64,
     storage: RwLock<Timeline>,
+    /// The timeline's own GC cutoff ([`Timeline::gc_cutoff_cell`]), read
+    /// without `storage`'s lock.
+    local_gc_cutoff: Arc<AtomicU64>,
     last_record: watch::Sender<Lsn>,
     pub commits: Mutex<CommitIndex>,
     pub remote: tokio::sync::Mutex<RemoteState>,
@@ -95,6 +108,7 @@ impl TimelineHandle {
             ancestor,
             generation,
             last_record: watch::Sender::new(timeline.last_record_lsn()),
+            local_gc_cutoff: timeline.gc_cutoff_cell(),
             storage: RwLock::new(timeline),
             commits: Mutex::new(commits),
             published: Mutex::new(manifest.clone()),
@@ -183,19 +197,26 @@ impl TimelineHandle {
     }
 
     /// The page `key` as of `lsn`, reading through to the ancestor below the
-    /// branch point. Blocking (disk reads and redo): call it off the async
-    /// runtime.
+    /// branch point. Blocking (disk reads, redo, downloads): call it off the
+    /// async runtime. Layers still in object storage are downloaded holding
+    /// no lock ([`with_downloads`]).
     pub fn get_page(&self, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
-        let tl = self.read();
-        self.get_page_locked(&tl, key, lsn)
+        with_downloads(|| {
+            let tl = self.read();
+            self.get_page_locked(&tl, key, lsn)
+        })
     }
 
-    /// [`Self::get_page`] with this timeline's read lock already held.
+    /// [`Self::get_page`] with this timeline's read lock already held: never
+    /// downloads, here or in the ancestor; a layer still in object storage is
+    /// [`Error::NotResident`], which the caller handles by dropping the lock,
+    /// fetching the layer and calling again.
     pub fn get_page_locked(&self, tl: &Timeline, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
         match &self.ancestor {
-            None => tl.get_page(key, lsn),
-            Some((ancestor, branch_lsn)) => tl.get_page_with(key, lsn, || {
-                match ancestor.get_page(key, lsn.min(*branch_lsn)) {
+            None => tl.get_page_resident_with(key, lsn, || Ok(None)),
+            Some((ancestor, branch_lsn)) => tl.get_page_resident_with(key, lsn, || {
+                let atl = ancestor.read();
+                match ancestor.get_page_locked(&atl, key, lsn.min(*branch_lsn)) {
                     Ok(page) => Ok(Some(page)),
                     Err(Error::NeverWritten { .. }) => Ok(None),
                     Err(e) => Err(e),
@@ -207,12 +228,20 @@ impl TimelineHandle {
     /// Reads below this LSN are refused: this timeline's GC cutoff, or, for a
     /// branch, its ancestor's (reads below the branch point are the
     /// ancestor's history).
+    ///
+    /// Lock-free (safe on an async thread): it reads the published cutoffs.
     pub fn effective_gc_cutoff(&self) -> Lsn {
-        let own = self.read().gc_cutoff();
+        let own = self.gc_cutoff();
         match &self.ancestor {
             None => own,
             Some((a, _)) => own.max(a.effective_gc_cutoff()),
         }
+    }
+
+    /// This timeline's own GC cutoff, without its lock. GC stores it under
+    /// the write lock and the retention lock, right after persisting it.
+    pub fn gc_cutoff(&self) -> Lsn {
+        Lsn(self.local_gc_cutoff.load(Ordering::Acquire))
     }
 
     /// The lowest LSN GC must keep readable, given a wanted cutoff: no
@@ -230,7 +259,8 @@ impl TimelineHandle {
     /// (`Pageserver::lease`).
     pub fn lease(&self, lsn: Lsn, ttl: Duration) -> Result<u64> {
         let mut r = self.retention();
-        let cutoff = self.read().gc_cutoff();
+        // GC applies its cutoff under the retention lock held here.
+        let cutoff = self.gc_cutoff();
         if lsn < cutoff {
             return Err(Error::BelowGcHorizon { lsn, cutoff });
         }

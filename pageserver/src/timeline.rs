@@ -51,7 +51,7 @@ use crate::layer_file::{sync_dir, write_file};
 use crate::layer_map::LayerMap;
 use crate::layer_name::LayerName;
 use crate::metadata::{self, TimelineMetadata};
-use crate::ondemand::Download;
+use crate::ondemand::{Download, Downloads};
 use crate::tombstones::{self, Tombstones};
 use crate::{Error, Result, gc, reconstruct};
 
@@ -142,6 +142,9 @@ pub struct Timeline {
     meta: TimelineMetadata,
     quarantine: Mutex<BTreeMap<PageKey, QuarantinedPage>>,
     counters: CounterCells,
+    /// `meta.gc_cutoff`, for readers that must not take the timeline's
+    /// lock ([`Self::gc_cutoff_cell`]).
+    gc_cutoff_cell: Arc<AtomicU64>,
 }
 
 impl Timeline {
@@ -254,6 +257,7 @@ impl Timeline {
             dir: dir.to_path_buf(),
             config,
             layers: map,
+            gc_cutoff_cell: Arc::new(AtomicU64::new(meta.gc_cutoff.0)),
             meta,
             quarantine: Mutex::new(BTreeMap::new()),
             counters: CounterCells::default(),
@@ -285,6 +289,13 @@ impl Timeline {
     /// Reads below this LSN are refused.
     pub fn gc_cutoff(&self) -> Lsn {
         self.meta.gc_cutoff
+    }
+
+    /// A lock-free copy of [`Self::gc_cutoff`], stored by [`Self::gc`] as
+    /// soon as the new cutoff is persisted (and before any layer goes): the
+    /// async shell reads it without the timeline's lock.
+    pub fn gc_cutoff_cell(&self) -> Arc<AtomicU64> {
+        self.gc_cutoff_cell.clone()
     }
 
     pub fn counters(&self) -> Counters {
@@ -445,6 +456,29 @@ impl Timeline {
         lsn: Lsn,
         ancestor: impl FnOnce() -> Result<Option<Box<Page>>>,
     ) -> Result<Box<Page>> {
+        self.read_page(key, lsn, Downloads::Inline, ancestor)
+    }
+
+    /// [`Self::get_page_with`] for a caller holding the timeline's lock:
+    /// never downloads; a layer still in object storage is
+    /// [`Error::NotResident`] (fetch it unlocked and retry,
+    /// [`crate::ondemand::with_downloads`]).
+    pub fn get_page_resident_with(
+        &self,
+        key: PageKey,
+        lsn: Lsn,
+        ancestor: impl FnOnce() -> Result<Option<Box<Page>>>,
+    ) -> Result<Box<Page>> {
+        self.read_page(key, lsn, Downloads::Deferred, ancestor)
+    }
+
+    fn read_page(
+        &self,
+        key: PageKey,
+        lsn: Lsn,
+        downloads: Downloads,
+        ancestor: impl FnOnce() -> Result<Option<Box<Page>>>,
+    ) -> Result<Box<Page>> {
         if lsn < self.meta.gc_cutoff {
             return Err(Error::BelowGcHorizon {
                 lsn,
@@ -454,14 +488,15 @@ impl Timeline {
         if self.is_dropped(key, lsn) {
             return Err(Error::NeverWritten { key, lsn });
         }
-        let rebuilt = reconstruct::collect(&self.layers, key, lsn).and_then(|mut history| {
-            if history.needs_base()
-                && let Some(page) = ancestor()?
-            {
-                history.base = Some((proto::page::page_lsn(&page), page));
-            }
-            history.replay()
-        });
+        let rebuilt =
+            reconstruct::collect_with(&self.layers, key, lsn, downloads).and_then(|mut history| {
+                if history.needs_base()
+                    && let Some(page) = ancestor()?
+                {
+                    history.base = Some((proto::page::page_lsn(&page), page));
+                }
+                history.replay()
+            });
         match rebuilt {
             Ok(page) => {
                 bump(&self.counters.pages_reconstructed, 1);
@@ -476,9 +511,10 @@ impl Timeline {
                 // Listed only while the latest state still replays the bad
                 // change: a historical read below a superseding image does
                 // not re-list a healed page.
-                let latest_broken = reconstruct::collect(&self.layers, key, Lsn::MAX)
-                    .map(|h| h.changes.iter().any(|(l, _)| *l == bad))
-                    .unwrap_or(true);
+                let latest_broken =
+                    reconstruct::collect_with(&self.layers, key, Lsn::MAX, downloads)
+                        .map(|h| h.changes.iter().any(|(l, _)| *l == bad))
+                        .unwrap_or(true);
                 let mut q = self.lock_quarantine();
                 if latest_broken && !q.contains_key(&key) {
                     tracing::warn!(?key, lsn = %bad, %reason, "quarantining page: redo failed");
@@ -580,6 +616,7 @@ impl Timeline {
             };
             meta.store(&self.dir)?;
             self.meta = meta;
+            self.gc_cutoff_cell.store(cutoff.0, Ordering::Release);
         }
         let names: Vec<LayerName> = self.layers.historic_names().collect();
         let dropped = self.layers.tombstones().ranges_upto(cutoff);

@@ -40,6 +40,16 @@ impl TryFrom<&safekeeper::TimelineRef> for TimelineId {
     }
 }
 
+/// The URL tonic connects to for a component's address: `host:port` becomes
+/// `http://host:port`; an address that already has a scheme is kept.
+pub fn url(addr: &str) -> String {
+    if addr.contains("://") {
+        addr.to_string()
+    } else {
+        format!("http://{addr}")
+    }
+}
+
 /// The timeline a safekeeper request names (the field is required).
 pub fn required_timeline(r: Option<&safekeeper::TimelineRef>) -> Result<TimelineId, Error> {
     TimelineId::try_from(r.ok_or_else(|| Error::invalid("timeline", "missing"))?)
@@ -172,6 +182,12 @@ pub fn page_image(bytes: Bytes) -> Result<Bytes, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_becomes_a_url_once() {
+        assert_eq!(url("127.0.0.1:5"), "http://127.0.0.1:5");
+        assert_eq!(url("https://ps.example:443"), "https://ps.example:443");
+    }
 
     #[test]
     fn page_requests_are_validated() {

@@ -5,7 +5,9 @@
 //!
 //! Left out because they differ on purpose (see ARCHITECTURE.md, "pg_catalog"): plain `\l`
 //! (PostgreSQL also lists template0/template1, which Strata does not have — `\l postgres` is
-//! compared instead) and the `+` listings with sizes (sequences occupy no pages here).
+//! compared instead), `\dL` and `\dx` (PostgreSQL installs PL/pgSQL; Strata has no
+//! procedural language: its `pg_language` lists internal, c and sql, which `\dL` hides) and
+//! the `+` listings with sizes (sequences occupy no pages here).
 //!
 //! Skipped, loudly, when psql or PostgreSQL 15 is not installed outside CI (testkit panics
 //! under `CI=true`).
@@ -114,6 +116,11 @@ const COMMANDS: &[&str] = &[
     r"\df",
     r"\df app.*",
     r"\dT",
+    r"\dc",
+    r"\des",
+    r"\dew",
+    r"\deu",
+    r"\det",
 ];
 
 fn psql_available() -> bool {

@@ -60,11 +60,7 @@ async fn start_point(
         addr: pageserver.to_string(),
         reason,
     };
-    let url = if pageserver.contains("://") {
-        pageserver.to_string()
-    } else {
-        format!("http://{pageserver}")
-    };
+    let url = proto::grpc::url(pageserver);
     let runtime = tokio::runtime::Handle::current();
     let mut last = String::from("not asked yet");
     loop {

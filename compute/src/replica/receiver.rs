@@ -36,12 +36,9 @@ pub struct Receiver {
     pub wal: Arc<ReplicaWal>,
 }
 
+/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
 fn url(addr: &str) -> String {
-    if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    }
+    proto::grpc::url(addr)
 }
 
 async fn connect(addr: &str) -> Result<SafekeeperClient<Channel>, String> {

@@ -41,6 +41,39 @@ fn local_layers(data_dir: &Path, id: &TimelineId) -> Vec<PathBuf> {
     files
 }
 
+/// Reads every key once, right after the damage: the read that finds it, and the batches
+/// that arrive while the timeline is attached again, are answered from the new attachment —
+/// no client sees an error — within 30 s, and no damaged file is kept.
+async fn first_read_is_right(
+    node: &mut Node,
+    id: &TimelineId,
+    wl: &Workload,
+    cutoff: Lsn,
+    data: &Path,
+) {
+    let reqs: Vec<_> = (0..KEYS).map(|b| (key(b), wl.end(), wl.end())).collect();
+    let started = Instant::now();
+    let results = node.get_pages(id, &reqs).await;
+    let bad: Vec<String> = reqs
+        .iter()
+        .zip(&results)
+        .filter_map(|(&(k, lsn, _), r)| check(wl, k, lsn, cutoff, r).err())
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "reads while the pageserver recovered from damage failed: {bad:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    for l in local_layers(data, id) {
+        let bytes = std::fs::read(&l).unwrap();
+        pageserver::layer_file::verify_bytes(&l, &bytes).expect("no damaged file is kept");
+    }
+}
+
 /// Flips one byte inside the first block's payload (past its 8-byte header).
 fn flip(path: &Path) {
     flip_at(path, 12);
@@ -92,29 +125,7 @@ async fn a_layer_damaged_before_its_upload_is_never_uploaded() {
     // damage fails (nothing damaged is served), the timeline is attached
     // again, and the pages come back right from the WAL.
     let cutoff = Lsn(node.status(&id).await.gc_cutoff_lsn);
-    let reqs: Vec<_> = (0..KEYS).map(|b| (key(b), wl.end(), wl.end())).collect();
-    // The first read finds the damage: it, and the batches that arrive while the timeline
-    // is attached again, are answered from the new attachment — no client sees an error.
-    let started = Instant::now();
-    let results = node.get_pages(&id, &reqs).await;
-    let bad: Vec<String> = reqs
-        .iter()
-        .zip(&results)
-        .filter_map(|(&(k, lsn, _), r)| check(&wl, k, lsn, cutoff, r).err())
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "reads while the damaged pageserver recovered failed: {bad:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        started.elapsed()
-    );
-    for l in local_layers(dir.path(), &id) {
-        let bytes = std::fs::read(&l).unwrap();
-        pageserver::layer_file::verify_bytes(&l, &bytes).expect("no damaged file is kept");
-    }
+    first_read_is_right(&mut node, &id, &wl, cutoff, dir.path()).await;
     let h = node.ps.timeline(&id).unwrap();
     node.wait_ingested(&id, wl.end()).await;
     node.ps.flush(&h).await.unwrap();
@@ -128,6 +139,7 @@ async fn a_layer_damaged_before_its_upload_is_never_uploaded() {
     let wiped = tempfile::tempdir().unwrap();
     let mut node = Node::start(&env, wiped.path()).await;
     node.wait_ingested(&id, wl.end()).await;
+    let reqs: Vec<_> = (0..KEYS).map(|b| (key(b), wl.end(), wl.end())).collect();
     let results = node.get_pages(&id, &reqs).await;
     for (&(k, lsn, _), r) in reqs.iter().zip(&results) {
         check(&wl, k, lsn, cutoff, r).expect("every page, after a wiped disk");
@@ -179,28 +191,6 @@ async fn uploaded_layers_damaged_locally_are_fetched_again(offset: impl Fn(u64) 
     let mut node = Node::start(&env, dir.path()).await;
     node.wait_ingested(&id, wl.end()).await;
     let cutoff = Lsn(node.status(&id).await.gc_cutoff_lsn);
-    let reqs: Vec<_> = (0..KEYS).map(|b| (key(b), wl.end(), wl.end())).collect();
-    // The first read finds the damage: it, and the batches that arrive while the timeline
-    // is attached again, are answered from the new attachment — no client sees an error.
-    let started = Instant::now();
-    let results = node.get_pages(&id, &reqs).await;
-    let bad: Vec<String> = reqs
-        .iter()
-        .zip(&results)
-        .filter_map(|(&(k, lsn, _), r)| check(&wl, k, lsn, cutoff, r).err())
-        .collect();
-    assert!(
-        bad.is_empty(),
-        "reads while the pageserver recovered from its damaged disk failed: {bad:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "{:?}",
-        started.elapsed()
-    );
-    for l in local_layers(dir.path(), &id) {
-        let bytes = std::fs::read(&l).unwrap();
-        pageserver::layer_file::verify_bytes(&l, &bytes).expect("no damaged file is kept");
-    }
+    first_read_is_right(&mut node, &id, &wl, cutoff, dir.path()).await;
     node.stop().await;
 }

@@ -6,6 +6,7 @@ mod drop_relation;
 mod fuzz_decoders;
 mod generations;
 mod local_damage;
+mod locking;
 mod model;
 mod ondemand;
 mod retention;

@@ -171,11 +171,7 @@ impl Link {
         direct: DirectState,
         metrics: Arc<Metrics>,
     ) -> Result<(Link, mpsc::UnboundedSender<LinkMsg>)> {
-        let uri = if addr.contains("://") {
-            addr.to_string()
-        } else {
-            format!("http://{addr}")
-        };
+        let uri = proto::grpc::url(addr);
         let endpoint = Endpoint::from_shared(uri)
             .map_err(|e| Error::InvalidRequest(format!("safekeeper address {addr:?}: {e}")))?
             .connect_timeout(cfg.rpc_timeout)

@@ -68,11 +68,7 @@ impl Config {
     }
 }
 
-/// Turns `host:port` into the `http://host:port` URI tonic connects to.
+/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
 pub(crate) fn peer_uri(addr: &str) -> String {
-    if addr.contains("://") {
-        addr.to_string()
-    } else {
-        format!("http://{addr}")
-    }
+    proto::grpc::url(addr)
 }

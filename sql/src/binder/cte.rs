@@ -241,6 +241,7 @@ impl Binder {
                     qualified_only: false,
                     schema: None,
                     whole_row: false,
+                    system: false,
                 })
                 .collect(),
         };

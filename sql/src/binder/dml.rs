@@ -396,6 +396,7 @@ impl Binder {
                         qualified_only: true,
                         schema: None,
                         whole_row: false,
+                        system: false,
                         ..c.clone()
                     });
                 }

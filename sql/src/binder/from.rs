@@ -220,6 +220,7 @@ impl Binder {
                 qualified_only: false,
                 schema: None,
                 whole_row: false,
+                system: false,
             });
         }
         for (i, c) in ls.columns.iter().enumerate() {
@@ -240,6 +241,7 @@ impl Binder {
                 qualified_only: true,
                 schema: None,
                 whole_row: false,
+                system: false,
                 ..ls.columns[li].clone()
             });
             exprs.push(Expr::Column(lw + ri));
@@ -247,6 +249,7 @@ impl Binder {
                 qualified_only: true,
                 schema: None,
                 whole_row: false,
+                system: false,
                 ..rs.columns[ri].clone()
             });
         }
@@ -423,8 +426,19 @@ impl Binder {
             }
             FromRelation::System(t) => {
                 let columns = t.column_types();
-                let mut scope = generated_scope(alias_name.unwrap_or(t.name.to_string()), &columns);
+                let qualifier = alias_name.unwrap_or(t.name.to_string());
+                let mut scope = generated_scope(qualifier.clone(), &columns);
                 rename_columns(&mut scope, alias);
+                // The rows carry the relation's OID last: PostgreSQL's `tableoid`.
+                scope.columns.push(ScopeColumn {
+                    table: Some(qualifier),
+                    name: "tableoid".into(),
+                    data_type: DataType::Oid,
+                    qualified_only: false,
+                    schema: None,
+                    whole_row: false,
+                    system: true,
+                });
                 Ok((
                     Plan::SystemScan {
                         source: SystemSource::Table {
@@ -465,6 +479,7 @@ impl Binder {
                     qualified_only: false,
                     schema: None,
                     whole_row: false,
+                    system: false,
                 })
                 .collect(),
         };
@@ -543,6 +558,7 @@ impl Binder {
                 qualified_only: false,
                 schema: None,
                 whole_row: false,
+                system: false,
             }],
         };
         let mut it = exprs.into_iter();
@@ -618,6 +634,7 @@ impl Binder {
                 qualified_only: false,
                 schema: None,
                 whole_row: single && alias.is_some(),
+                system: false,
             })
             .collect();
         let plan = Plan::ProjectSet {
@@ -671,6 +688,7 @@ fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
                 qualified_only: false,
                 schema: None,
                 whole_row: false,
+                system: false,
             })
             .collect(),
     }

@@ -43,6 +43,7 @@ mod subquery;
 mod user_function;
 mod view;
 mod walk;
+mod whole_row;
 mod window;
 
 use crate::planner::Plan;
@@ -56,6 +57,7 @@ pub use catalog_call::first_arg;
 pub use names::{DATABASE_NAME, FromRelation, creation_schema, search_path, split_name};
 pub use view::parse_view_query;
 pub use walk::function_name;
+pub use whole_row::{JSON_AGG_ROWS, JSON_ROW};
 
 pub use aggregate::AggState;
 pub use expr::ExprCtx;
@@ -109,6 +111,8 @@ pub struct ScopeColumn {
     /// The only column of a function in FROM that returns a scalar: its table name alone
     /// also refers to it (PostgreSQL's whole-row reference to such a function is its value).
     pub whole_row: bool,
+    /// A system column (`tableoid`): referenced by name, never part of `*` or `t.*`.
+    pub system: bool,
 }
 
 /// The columns an expression can reference, by position in the input row.
@@ -132,6 +136,7 @@ impl Scope {
                     qualified_only: false,
                     schema: None,
                     whole_row: false,
+                    system: false,
                 })
                 .collect(),
         }

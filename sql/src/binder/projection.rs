@@ -44,6 +44,7 @@ impl Binder {
                         // `*` shows a NATURAL / USING column once; `t.*` shows all of t.
                         if (only.is_some() && c.table != only)
                             || (only.is_none() && c.qualified_only)
+                            || c.system
                         {
                             continue;
                         }

@@ -59,6 +59,7 @@ impl Binder {
                     qualified_only: false,
                     schema: None,
                     whole_row: false,
+                    system: false,
                 })
                 .collect(),
         };

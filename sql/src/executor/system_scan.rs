@@ -1,6 +1,7 @@
 //! `SystemScan`: rows generated when the scan opens — a virtual `pg_catalog` /
 //! `information_schema` relation from the statement's catalog ([`crate::system`]), or a
-//! sequence's one row (`last_value, log_cnt, is_called`).
+//! sequence's one row (`last_value, log_cnt, is_called`). A virtual relation's rows end with
+//! its OID, the `tableoid` system column the binder adds to its scope.
 
 use super::{Context, Operator, Tuple};
 use crate::planner::SystemSource;
@@ -23,7 +24,12 @@ impl SystemScan {
             SystemSource::Table { schema, name } => {
                 let t = crate::system::lookup(*schema, name)
                     .ok_or_else(|| Error::Internal(format!("no system relation {name}")))?;
-                (t.rows)(&crate::system::Context { env: &env })
+                // The binder's scope ends with the `tableoid` system column.
+                let mut rows = (t.rows)(&crate::system::Context { env: &env })?;
+                for r in &mut rows {
+                    r.push(Value::Int(i64::from(t.oid)));
+                }
+                Ok(rows)
             }
             SystemSource::Sequence(oid) => {
                 let seq = env

@@ -82,6 +82,11 @@ impl PgFn {
                 | "pg_collation_is_visible"
                 | "pg_opclass_is_visible"
                 | "pg_operator_is_visible"
+                | "pg_conversion_is_visible"
+                | "pg_ts_config_is_visible"
+                | "pg_ts_dict_is_visible"
+                | "pg_ts_parser_is_visible"
+                | "pg_ts_template_is_visible"
                 | "pg_statistics_obj_is_visible",
                 1,
             ) => (PgFn::AlwaysVisible, vec![oid], T::Bool),

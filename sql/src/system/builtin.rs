@@ -7,7 +7,10 @@
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
 //! that are always empty because Strata has no such objects (triggers, policies,
 //! inheritance, rules, extended statistics, publications, partitioning, extensions, enums,
-//! event triggers, procedural languages, default privileges, per-role settings).
+//! event triggers, default privileges, per-role settings, encoding conversions, foreign
+//! data wrappers and servers, text search objects, security labels, large objects,
+//! transforms, range types, replication slots); `pg_language` has PostgreSQL's
+//! built-in languages (internal, c, sql) and no procedural one.
 
 use super::relations::{align_of, collation_of, storage_of};
 use super::val::*;
@@ -133,6 +136,29 @@ const PG_TYPE: &[(&str, &str)] = &[
     ("typdefault", "text"),
     ("typacl", "aclitem[]"),
 ];
+
+/// The languages functions can be written in: PostgreSQL's built-in three (no procedural
+/// language is installed, so psql's `\dL` lists none), with their OIDs and validators.
+fn pg_language(_ctx: &Context) -> Result<Vec<Row>> {
+    let lang = |o: u32, name: &str, trusted: bool, validator: u32| {
+        vec![
+            oid(o),
+            text(name),
+            oid(BOOTSTRAP_SUPERUSER),
+            b(false),
+            b(trusted),
+            oid(0),
+            oid(0),
+            oid(validator),
+            null(),
+        ]
+    };
+    Ok(vec![
+        lang(12, "internal", false, 2246),
+        lang(13, "c", false, 2247),
+        lang(14, "sql", true, 2248),
+    ])
+}
 
 fn pg_am(_ctx: &Context) -> Result<Vec<Row>> {
     Ok(vec![
@@ -877,6 +903,220 @@ pub fn tables() -> Vec<SystemTable> {
                 ("extcondition", "text[]"),
             ],
         ),
+        // Objects Strata has none of: encoding conversions, foreign data, text search,
+        // security labels, shared comments, large objects, transforms, range types,
+        // replication slots.
+        e(
+            "pg_conversion",
+            2607,
+            &[
+                ("oid", "oid"),
+                ("conname", "name"),
+                ("connamespace", "oid"),
+                ("conowner", "oid"),
+                ("conforencoding", "int4"),
+                ("contoencoding", "int4"),
+                ("conproc", "regproc"),
+                ("condefault", "bool"),
+            ],
+        ),
+        e(
+            "pg_foreign_server",
+            1417,
+            &[
+                ("oid", "oid"),
+                ("srvname", "name"),
+                ("srvowner", "oid"),
+                ("srvfdw", "oid"),
+                ("srvtype", "text"),
+                ("srvversion", "text"),
+                ("srvacl", "aclitem[]"),
+                ("srvoptions", "text[]"),
+            ],
+        ),
+        e(
+            "pg_foreign_data_wrapper",
+            2328,
+            &[
+                ("oid", "oid"),
+                ("fdwname", "name"),
+                ("fdwowner", "oid"),
+                ("fdwhandler", "oid"),
+                ("fdwvalidator", "oid"),
+                ("fdwacl", "aclitem[]"),
+                ("fdwoptions", "text[]"),
+            ],
+        ),
+        e(
+            "pg_user_mapping",
+            1418,
+            &[
+                ("oid", "oid"),
+                ("umuser", "oid"),
+                ("umserver", "oid"),
+                ("umoptions", "text[]"),
+            ],
+        ),
+        e(
+            "pg_foreign_table",
+            3118,
+            &[
+                ("ftrelid", "oid"),
+                ("ftserver", "oid"),
+                ("ftoptions", "text[]"),
+            ],
+        ),
+        e(
+            "pg_ts_parser",
+            3601,
+            &[
+                ("oid", "oid"),
+                ("prsname", "name"),
+                ("prsnamespace", "oid"),
+                ("prsstart", "regproc"),
+                ("prstoken", "regproc"),
+                ("prsend", "regproc"),
+                ("prsheadline", "regproc"),
+                ("prslextype", "regproc"),
+            ],
+        ),
+        e(
+            "pg_ts_config",
+            3602,
+            &[
+                ("oid", "oid"),
+                ("cfgname", "name"),
+                ("cfgnamespace", "oid"),
+                ("cfgowner", "oid"),
+                ("cfgparser", "oid"),
+            ],
+        ),
+        e(
+            "pg_ts_config_map",
+            3603,
+            &[
+                ("mapcfg", "oid"),
+                ("maptokentype", "int4"),
+                ("mapseqno", "int4"),
+                ("mapdict", "oid"),
+            ],
+        ),
+        e(
+            "pg_ts_dict",
+            3600,
+            &[
+                ("oid", "oid"),
+                ("dictname", "name"),
+                ("dictnamespace", "oid"),
+                ("dictowner", "oid"),
+                ("dicttemplate", "oid"),
+                ("dictinitoption", "text"),
+            ],
+        ),
+        e(
+            "pg_ts_template",
+            3764,
+            &[
+                ("oid", "oid"),
+                ("tmplname", "name"),
+                ("tmplnamespace", "oid"),
+                ("tmplinit", "regproc"),
+                ("tmpllexize", "regproc"),
+            ],
+        ),
+        e(
+            "pg_seclabel",
+            3596,
+            &[
+                ("objoid", "oid"),
+                ("classoid", "oid"),
+                ("objsubid", "int4"),
+                ("provider", "text"),
+                ("label", "text"),
+            ],
+        ),
+        e(
+            "pg_shdescription",
+            2396,
+            &[
+                ("objoid", "oid"),
+                ("classoid", "oid"),
+                ("description", "text"),
+            ],
+        ),
+        e(
+            "pg_largeobject_metadata",
+            2995,
+            &[("oid", "oid"), ("lomowner", "oid"), ("lomacl", "aclitem[]")],
+        ),
+        e(
+            "pg_transform",
+            3576,
+            &[
+                ("oid", "oid"),
+                ("trftype", "oid"),
+                ("trflang", "oid"),
+                ("trffromsql", "regproc"),
+                ("trftosql", "regproc"),
+            ],
+        ),
+        e(
+            "pg_init_privs",
+            3394,
+            &[
+                ("objoid", "oid"),
+                ("classoid", "oid"),
+                ("objsubid", "int4"),
+                ("privtype", "char"),
+                ("initprivs", "aclitem[]"),
+            ],
+        ),
+        e(
+            "pg_range",
+            3541,
+            &[
+                ("rngtypid", "oid"),
+                ("rngsubtype", "oid"),
+                ("rngmultitypid", "oid"),
+                ("rngcollation", "oid"),
+                ("rngsubopc", "oid"),
+                ("rngcanonical", "regproc"),
+                ("rngsubdiff", "regproc"),
+            ],
+        ),
+        e(
+            "pg_replication_slots",
+            12257,
+            &[
+                ("slot_name", "name"),
+                ("plugin", "name"),
+                ("slot_type", "text"),
+                ("datoid", "oid"),
+                ("database", "name"),
+                ("temporary", "bool"),
+                ("active", "bool"),
+                ("active_pid", "int4"),
+                ("xmin", "xid"),
+                ("catalog_xmin", "xid"),
+                ("restart_lsn", "pg_lsn"),
+                ("confirmed_flush_lsn", "pg_lsn"),
+                ("wal_status", "text"),
+                ("safe_wal_size", "int8"),
+                ("two_phase", "bool"),
+            ],
+        ),
+        e(
+            "pg_user_mappings",
+            12_327,
+            &[
+                ("umid", "oid"),
+                ("srvid", "oid"),
+                ("srvname", "name"),
+                ("umuser", "oid"),
+                ("usename", "name"),
+                ("umoptions", "text[]"),
+            ],
+        ),
         e(
             "pg_event_trigger",
             3466,
@@ -890,7 +1130,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("evttags", "text[]"),
             ],
         ),
-        e(
+        t(
             "pg_language",
             2612,
             &[
@@ -904,6 +1144,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("lanvalidator", "oid"),
                 ("lanacl", "aclitem[]"),
             ],
+            pg_language,
         ),
         e(
             "pg_default_acl",

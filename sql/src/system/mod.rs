@@ -109,6 +109,8 @@ pub fn tables() -> &'static [SystemTable] {
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(replication::STRATA_REPLICATION_STATUS);
         v.push(table_stats::PG_STAT_USER_TABLES);
+        v.push(table_stats::PG_STAT_ALL_TABLES);
+        v.push(table_stats::PG_STAT_SYS_TABLES);
         v
     })
 }

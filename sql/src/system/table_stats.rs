@@ -235,37 +235,59 @@ impl TableActivity {
     }
 }
 
-/// The relation.
+/// The columns of `pg_stat_*_tables`.
+const COLUMNS: &[(&str, &str)] = &[
+    ("relid", "oid"),
+    ("schemaname", "name"),
+    ("relname", "name"),
+    ("seq_scan", "int8"),
+    ("seq_tup_read", "int8"),
+    ("idx_scan", "int8"),
+    ("idx_tup_fetch", "int8"),
+    ("n_tup_ins", "int8"),
+    ("n_tup_upd", "int8"),
+    ("n_tup_del", "int8"),
+    ("n_tup_hot_upd", "int8"),
+    ("n_live_tup", "int8"),
+    ("n_dead_tup", "int8"),
+    ("n_mod_since_analyze", "int8"),
+    ("n_ins_since_vacuum", "int8"),
+    ("last_vacuum", "timestamptz"),
+    ("last_autovacuum", "timestamptz"),
+    ("last_analyze", "timestamptz"),
+    ("last_autoanalyze", "timestamptz"),
+    ("vacuum_count", "int8"),
+    ("autovacuum_count", "int8"),
+    ("analyze_count", "int8"),
+    ("autoanalyze_count", "int8"),
+];
+
+/// The user's tables.
 pub const PG_STAT_USER_TABLES: SystemTable = SystemTable {
     schema: PG_CATALOG_NAMESPACE,
     name: "pg_stat_user_tables",
     oid: 12_161,
-    columns: &[
-        ("relid", "oid"),
-        ("schemaname", "name"),
-        ("relname", "name"),
-        ("seq_scan", "int8"),
-        ("seq_tup_read", "int8"),
-        ("idx_scan", "int8"),
-        ("idx_tup_fetch", "int8"),
-        ("n_tup_ins", "int8"),
-        ("n_tup_upd", "int8"),
-        ("n_tup_del", "int8"),
-        ("n_tup_hot_upd", "int8"),
-        ("n_live_tup", "int8"),
-        ("n_dead_tup", "int8"),
-        ("n_mod_since_analyze", "int8"),
-        ("n_ins_since_vacuum", "int8"),
-        ("last_vacuum", "timestamptz"),
-        ("last_autovacuum", "timestamptz"),
-        ("last_analyze", "timestamptz"),
-        ("last_autoanalyze", "timestamptz"),
-        ("vacuum_count", "int8"),
-        ("autovacuum_count", "int8"),
-        ("analyze_count", "int8"),
-        ("autoanalyze_count", "int8"),
-    ],
+    columns: COLUMNS,
     rows,
+};
+
+/// Every table: the user's (the catalog's relations are virtual here, nothing is stored or
+/// counted for them).
+pub const PG_STAT_ALL_TABLES: SystemTable = SystemTable {
+    schema: PG_CATALOG_NAMESPACE,
+    name: "pg_stat_all_tables",
+    oid: 12_142,
+    columns: COLUMNS,
+    rows,
+};
+
+/// The catalog's tables: none stored.
+pub const PG_STAT_SYS_TABLES: SystemTable = SystemTable {
+    schema: PG_CATALOG_NAMESPACE,
+    name: "pg_stat_sys_tables",
+    oid: 12_152,
+    columns: COLUMNS,
+    rows: |_| Ok(Vec::new()),
 };
 
 fn rows(ctx: &Context) -> Result<Vec<Row>> {
