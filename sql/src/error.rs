@@ -211,6 +211,12 @@ pub enum Error {
     /// 42501
     #[error("{0}")]
     InsufficientPrivilege(String),
+    /// 0LP01: e.g. a privilege that does not apply to the object's kind.
+    #[error("{0}")]
+    InvalidGrantOperation(String),
+    /// 55006: e.g. DROP ROLE of the current user.
+    #[error("{0}")]
+    ObjectInUse(String),
     /// 42939: e.g. a schema name starting with `pg_`.
     #[error("{0}")]
     ReservedName(String),
@@ -367,6 +373,8 @@ impl Error {
 
             InsufficientPrivilege(_) => "42501",
             ReservedName(_) => "42939",
+            InvalidGrantOperation(_) => "0LP01",
+            ObjectInUse(_) => "55006",
             InvalidObjectDefinition(_) => "42P17",
             InvalidName(_) => "42602",
             SerializationFailure(_) => "40001",
@@ -397,6 +405,7 @@ impl Error {
         match self {
             Error::WithContext { error, .. } => error.detail(),
             Error::CheckViolation { detail, .. } if detail.is_empty() => None,
+            Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::UniqueViolation { detail, .. }
             | Error::CheckViolation { detail, .. }
             | Error::ForeignKeyViolation { detail, .. }
@@ -410,7 +419,10 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::WithContext { error, .. } => error.hint(),
-            Error::DependentObjectsStillExist { .. } => {
+            // DROP ROLE's refusal has no hint: CASCADE does not apply to roles.
+            Error::DependentObjectsStillExist { message, .. }
+                if !message.starts_with("role ") && !message.starts_with("cannot drop role") =>
+            {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.")
             }
             Error::GeneratedAlways { message, .. } if message.starts_with("cannot insert") => {

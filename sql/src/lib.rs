@@ -103,7 +103,9 @@ pub mod interrupt;
 pub mod memory;
 pub mod parse;
 pub mod planner;
+pub mod privilege;
 mod result;
+pub mod scram;
 pub mod session;
 pub mod settings;
 #[cfg(feature = "slt")]

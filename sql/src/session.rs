@@ -81,6 +81,7 @@ struct CachedPlan {
     catalog: Arc<Catalog>,
     search_path: Vec<crate::storage::Oid>,
     bound: BoundStatement,
+    needs: Vec<crate::privilege::Need>,
 }
 
 impl Prepared {
@@ -94,15 +95,15 @@ impl Prepared {
         search_path: &[crate::storage::Oid],
         stmt: &ast::Statement,
         types: &[DataType],
-    ) -> Result<BoundStatement> {
+    ) -> Result<(BoundStatement, Vec<crate::privilege::Need>)> {
         let mut cached = self.plan.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = cached.as_ref()
             && c.search_path == search_path
             && (Arc::ptr_eq(&c.catalog, catalog) || *c.catalog == **catalog)
         {
-            return Ok(c.bound.clone());
+            return Ok((c.bound.clone(), c.needs.clone()));
         }
-        let bound = bind_and_plan(catalog, search_path, stmt, types)?;
+        let (bound, needs) = bind_and_plan(catalog, search_path, stmt, types)?;
         self.binds
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let columns = match &bound {
@@ -123,21 +124,28 @@ impl Prepared {
             catalog: catalog.clone(),
             search_path: search_path.to_vec(),
             bound: bound.clone(),
+            needs: needs.clone(),
         });
-        Ok(bound)
+        Ok((bound, needs))
     }
 }
 
-/// Binds `stmt` against `catalog` and optimizes its plan.
+/// Binds `stmt` against `catalog` and optimizes its plan; also the privileges it needs.
 fn bind_and_plan(
     catalog: &Arc<Catalog>,
     search_path: &[crate::storage::Oid],
     stmt: &ast::Statement,
     types: &[DataType],
-) -> Result<BoundStatement> {
+) -> Result<(BoundStatement, Vec<crate::privilege::Need>)> {
     let mut binder = Binder::new(catalog.clone(), types.iter().map(|t| Some(*t)).collect())
         .with_search_path(search_path.to_vec());
-    Ok(match binder.bind(stmt)? {
+    let bound = binder.bind(stmt)?;
+    Ok((optimize_bound(bound), binder.needs))
+}
+
+/// A bound statement with its plan optimized.
+fn optimize_bound(bound: BoundStatement) -> BoundStatement {
+    match bound {
         BoundStatement::Query {
             kind,
             plan,
@@ -169,7 +177,7 @@ fn bind_and_plan(
                 query: Box::new(other),
             },
         },
-    })
+    }
 }
 
 /// What one statement's execution takes from the session besides its text and parameters.
@@ -202,8 +210,11 @@ pub struct Session<S: Storage> {
     implicit: bool,
     /// A COPY that runs: FROM STDIN waiting for data, or TO STDOUT just answered.
     copy: copy::CopyState<S::Txn>,
-    /// The authenticated user (`current_user`, `$user` in the search path).
+    /// The role statements run as (`current_user`, `$user` in the search path): the
+    /// session user, or the role `SET ROLE` chose.
     user: String,
+    /// The user that authenticated (who may `SET SESSION AUTHORIZATION`).
+    authenticated: String,
     /// Sequence values this session obtained (`currval`, `lastval`).
     sequences: Arc<Mutex<SequenceValues>>,
     /// The front end's session list, if it provides one.
@@ -278,10 +289,11 @@ fn run_in_txn<T: Txn>(
     };
     let catalog = txn.catalog()?;
     let work_mem = opts.work_mem;
-    let bound = match &opts.prepared {
+    let (bound, needs) = match &opts.prepared {
         Some(p) => p.plan(&catalog, search_path, stmt, types)?,
         None => bind_and_plan(&catalog, search_path, stmt, types)?,
     };
+    crate::privilege::check(&catalog, &crate::privilege::current(&catalog), &needs)?;
     match bound {
         BoundStatement::Explain { analyze, query } => {
             let BoundStatement::Query { plan, .. } = *query else {
@@ -348,6 +360,7 @@ impl<S: Storage> Session<S> {
             implicit: false,
             copy: copy::CopyState::None,
             user: "postgres".into(),
+            authenticated: "postgres".into(),
             sequences: Arc::new(Mutex::new(SequenceValues::default())),
             activity: None,
             table_counts: Default::default(),
@@ -369,6 +382,12 @@ impl<S: Storage> Session<S> {
     /// `current_user`, `current_database()`, `pg_backend_pid()` and the
     /// `session_authorization` setting say.
     pub fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
+        self.authenticated = user.to_string();
+        self.become_session_user(user, database, backend_pid);
+    }
+
+    /// Makes `user` the session user (and current role).
+    fn become_session_user(&mut self, user: &str, database: &str, backend_pid: i32) {
         let mut settings = self.info.settings().clone();
         // A user name is a valid value of this string parameter: this cannot fail.
         let _ = settings.set_startup("session_authorization", user);

@@ -21,6 +21,7 @@ mod pageserver_cluster;
 mod pgbench;
 mod psql_meta;
 mod replicas;
+mod roles;
 mod rust_drivers;
 mod safekeeper_cluster;
 mod sqlite_corpus;

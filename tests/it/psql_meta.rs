@@ -65,6 +65,12 @@ CREATE VIEW crossed AS SELECT a.name FROM authors a CROSS JOIN app.items;
 CREATE VIEW outer_both AS SELECT a.name, b.title FROM authors a RIGHT JOIN books b
     ON a.id = b.author_id FULL JOIN pairs p ON p.id = a.id;
 CREATE VIEW starred AS SELECT * FROM app.items i JOIN pairs p ON i.k = p.a;
+CREATE ROLE meta_reader LOGIN CREATEDB;
+CREATE ROLE meta_admin SUPERUSER NOLOGIN;
+GRANT SELECT ON authors TO meta_reader;
+GRANT SELECT, INSERT ON books, cheap_books TO PUBLIC;
+GRANT USAGE ON SCHEMA app TO meta_reader;
+GRANT ALL ON ALL TABLES IN SCHEMA app TO meta_reader;
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -105,6 +111,8 @@ const COMMANDS: &[&str] = &[
     r"\dn+",
     r"\l postgres",
     r"\du",
+    r"\dp",
+    r"\dp app.*",
     r"\df",
     r"\df app.*",
     r"\dT",

@@ -423,6 +423,16 @@ impl EngineTxn {
         Ok(())
     }
 
+    pub(super) fn ddl_put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
+        self.push_object(Kind::Role, def.oid, Some(Object::Role(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_role(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Role, oid, None);
+        Ok(())
+    }
+
     pub(super) fn ddl_set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.push_object(Kind::Stats, table, Some(Object::Stats(stats)));
         Ok(())

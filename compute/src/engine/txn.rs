@@ -612,6 +612,14 @@ impl Txn for EngineTxn {
         self.ddl_drop_function(oid)
     }
 
+    fn put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
+        self.ddl_put_role(def)
+    }
+
+    fn drop_role(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_role(oid)
+    }
+
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.shared.refuse_writes("ANALYZE")?;
         self.ddl_set_stats(table, stats)

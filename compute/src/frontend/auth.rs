@@ -20,6 +20,14 @@
 //! the connection with the [`SessionRegistry`] (see [`super::registry`]). A wrong
 //! password and an unknown user fail alike, with FATAL 28P01 `password authentication failed
 //! for user "x"` after a full exchange, so users cannot be enumerated.
+//!
+//! Roles of the catalog (`CREATE ROLE ... LOGIN PASSWORD`) are looked up first
+//! ([`RoleLookup`], read from the storage at each login): a role with a password verifier
+//! authenticates with it, unless its `VALID UNTIL` has passed (then it fails like a wrong
+//! password, as in PostgreSQL). A name without a catalog password — the built-in `postgres`,
+//! or a user only the users file knows — is checked against the users file, which stays
+//! the way to bootstrap a database. After authenticating (SCRAM or trust), a catalog role
+//! without LOGIN is refused with FATAL 28000 `role "x" is not permitted to log in`.
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
@@ -114,9 +122,74 @@ pub fn resolve(
     }
 }
 
-/// The users file as pgwire's credential source.
-#[derive(Debug)]
-struct UsersSource(Arc<Users>);
+/// Finds a catalog role by name at login time (`None`: no such role, or the catalog could
+/// not be read).
+pub type RoleLookup = Arc<dyn Fn(&str) -> Option<sql::storage::RoleDef> + Send + Sync>;
+
+/// The catalog roles of `storage`, read in a short transaction per login.
+pub fn catalog_roles<S: sql::storage::Storage + 'static>(storage: S) -> RoleLookup {
+    use sql::storage::Txn as _;
+    Arc::new(move |name: &str| {
+        let mut txn = storage.begin(sql::storage::Isolation::ReadCommitted).ok()?;
+        let catalog = txn.begin_statement().and_then(|()| txn.catalog());
+        txn.end_statement(catalog.is_ok());
+        txn.rollback();
+        catalog.ok()?.role(name)
+    })
+}
+
+/// Whether a role's `VALID UNTIL` has passed.
+fn expired(role: &sql::storage::RoleDef) -> bool {
+    let Some(until) = &role.valid_until else {
+        return false;
+    };
+    match sql::types::cast::cast(
+        sql::Value::Text(until.clone()),
+        sql::DataType::Text,
+        sql::DataType::Timestamptz(None),
+        true,
+    ) {
+        Ok(sql::Value::Timestamptz(t)) => t < sql::types::datetime::clock_now(),
+        _ => true,
+    }
+}
+
+/// The catalog's roles, then the users file, as pgwire's credential source.
+struct UsersSource {
+    users: Arc<Users>,
+    roles: RoleLookup,
+}
+
+impl Debug for UsersSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsersSource")
+            .field("users", &self.users)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UsersSource {
+    /// The secret to check `user`'s proof against (a mock one no password matches when
+    /// there is none).
+    fn secret(&self, user: &str) -> ScramSecret {
+        if let Some(role) = (self.roles)(user)
+            && let Some(verifier) = &role.password
+        {
+            return match super::users::Verifier::parse(verifier) {
+                Ok(v) if !expired(&role) => v.to_secret(),
+                Ok(_) => {
+                    tracing::info!(user, "login of a role whose VALID UNTIL has passed");
+                    self.users.mock_secret(user)
+                }
+                Err(e) => {
+                    tracing::warn!(user, error = %e, "a catalog role's password verifier is malformed");
+                    self.users.mock_secret(user)
+                }
+            };
+        }
+        self.users.secret_for(user)
+    }
+}
 
 #[async_trait]
 impl AuthSource for UsersSource {
@@ -128,7 +201,7 @@ impl AuthSource for UsersSource {
     }
 
     async fn get_scram_secret(&self, login: &LoginInfo) -> PgWireResult<(ScramSecret, Option<()>)> {
-        Ok((self.0.secret_for(login.user().unwrap_or_default()), None))
+        Ok((self.secret(login.user().unwrap_or_default()), None))
     }
 }
 
@@ -142,6 +215,8 @@ pub struct Authenticator {
     /// Failed logins by address, to slow password guessing.
     delay: AuthDelay,
     sessions: Arc<SessionRegistry>,
+    /// The catalog's roles (LOGIN is checked after authentication).
+    roles: RoleLookup,
 }
 
 impl Authenticator {
@@ -149,10 +224,14 @@ impl Authenticator {
         auth: &Auth,
         tls_required: bool,
         sessions: Arc<SessionRegistry>,
+        roles: RoleLookup,
     ) -> Arc<Authenticator> {
         let scram = match auth {
             Auth::Trust => None,
-            Auth::Scram(users) => Some(ScramAuth::new(Arc::new(UsersSource(users.clone())))),
+            Auth::Scram(users) => Some(ScramAuth::new(Arc::new(UsersSource {
+                users: users.clone(),
+                roles: roles.clone(),
+            }))),
         };
         Arc::new(Authenticator {
             driver: AuthDriver::new(SessionParameters),
@@ -160,6 +239,7 @@ impl Authenticator {
             tls_required,
             delay: AuthDelay::default(),
             sessions,
+            roles,
         })
     }
 }
@@ -210,6 +290,13 @@ impl Startup {
             .get(METADATA_USER)
             .cloned()
             .unwrap_or_default();
+        if (self.shared.roles)(&user).is_some_and(|r| !r.login) {
+            tracing::info!(user, "refused a role without LOGIN");
+            return Err(fatal(
+                "28000",
+                format!("role \"{user}\" is not permitted to log in"),
+            ));
+        }
         let requested = params::requested(client.metadata());
         let reported = self
             .session

@@ -128,7 +128,12 @@ pub async fn serve<S, F>(
     });
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let sessions = SessionRegistry::new();
-    let authenticator = Authenticator::new(&config.auth, config.tls_required, sessions.clone());
+    let authenticator = Authenticator::new(
+        &config.auth,
+        config.tls_required,
+        sessions.clone(),
+        auth::catalog_roles(storage()),
+    );
     let next_id = AtomicU64::new(1);
     let mut backoff = Duration::from_millis(10);
     loop {

@@ -222,6 +222,11 @@ impl Users {
         if let Some(v) = self.get(user) {
             return v.to_secret();
         }
+        self.mock_secret(user)
+    }
+
+    /// A secret no password matches, with a salt stable per name.
+    pub fn mock_secret(&self, user: &str) -> ScramSecret {
         // One PBKDF2 round keyed by the name: an HMAC of the per-process secret.
         let salt = gen_salted_password(user, &self.mock_secret, 1)[..16].to_vec();
         ScramSecret::Verifier {

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::expr::Expr;
 use crate::planner::{AccessPlan, ConflictAction, Plan};
+use crate::storage::catalog::acl;
 use crate::storage::{OnConflict, TableDef};
 use crate::types::{DataType, Value, cast};
 use crate::{Error, Result};
@@ -150,6 +151,23 @@ impl Binder {
             return Err(Error::unsupported("this INSERT form is not supported"));
         }
         let table = self.table(name)?;
+        let do_update = matches!(
+            &ins.on,
+            Some(ast::OnInsert::OnConflict(ast::OnConflict {
+                action: ast::OnConflictAction::DoUpdate(_),
+                ..
+            }))
+        );
+        self.need(
+            table.id,
+            acl::INSERT
+                | if ins.returning.is_some() {
+                    acl::SELECT
+                } else {
+                    0
+                }
+                | if do_update { acl::UPDATE } else { 0 },
+        );
         let alias = ins.table_alias.as_ref().map(|a| ident(&a.alias));
         let targets: Vec<usize> = if ins.columns.is_empty() {
             (0..table.columns.len()).collect()
@@ -498,6 +516,10 @@ impl Binder {
             ));
         }
         let (table, alias) = self.dml_target(&u.table)?;
+        let reads = u.selection.is_some()
+            || u.returning.is_some()
+            || u.assignments.iter().any(|a| reads_columns(&a.value));
+        self.need(table.id, acl::UPDATE | if reads { acl::SELECT } else { 0 });
         let scope = Scope::of_table(&table, alias.as_deref());
         let assignments = self.bind_assignments(&u.assignments, &table, &scope)?;
         let (input, predicate) = self.filtered_scan(&table, &scope, u.selection.as_ref())?;
@@ -534,6 +556,8 @@ impl Binder {
             ));
         };
         let (table, alias) = self.dml_target(target)?;
+        let reads = d.selection.is_some() || d.returning.is_some();
+        self.need(table.id, acl::DELETE | if reads { acl::SELECT } else { 0 });
         let scope = Scope::of_table(&table, alias.as_deref());
         let (input, predicate) = self.filtered_scan(&table, &scope, d.selection.as_ref())?;
         let (returning, columns) = self.bind_returning(d.returning.as_ref(), &scope)?;
@@ -551,4 +575,15 @@ impl Binder {
             returns_rows,
         })
     }
+}
+
+/// Whether an expression reads a column (so the statement needs SELECT, as PostgreSQL's
+/// column-level check of the columns an UPDATE's SET reads).
+fn reads_columns(e: &ast::Expr) -> bool {
+    use std::ops::ControlFlow;
+    let found = sqlparser::ast::visit_expressions(e, |e| match e {
+        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break()
 }

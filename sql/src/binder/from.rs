@@ -398,6 +398,7 @@ impl Binder {
         let alias_name = alias.map(|a| ident(&a.name));
         match found {
             FromRelation::Table(table) => {
+                self.need(table.id, crate::storage::catalog::acl::SELECT);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref());
                 rename_columns(&mut scope, alias);
                 Ok((
@@ -408,7 +409,10 @@ impl Binder {
                     scope,
                 ))
             }
-            FromRelation::View(v) => self.bind_view(&v, alias),
+            FromRelation::View(v) => {
+                self.need(v.oid, crate::storage::catalog::acl::SELECT);
+                self.bind_view(&v, alias)
+            }
             FromRelation::Sequence(s) => {
                 let columns = crate::system::sequence_columns();
                 let mut scope = generated_scope(alias_name.unwrap_or(s.name.clone()), &columns);

@@ -246,6 +246,10 @@ pub struct Binder {
     pub search_path: Vec<Oid>,
     /// Relations the statement reads (tables, views, sequences), by OID.
     pub referenced: Vec<Oid>,
+    /// Privileges the statement needs, checked when it executes ([`crate::privilege`]).
+    pub needs: Vec<crate::privilege::Need>,
+    /// Inside a view's query: its owner, as whom the relations it reads are checked.
+    view_owner: Option<Oid>,
     /// Views being expanded, innermost last (to refuse a view that reaches itself).
     expanding: Vec<Oid>,
     /// The query levels enclosing the query being bound, outermost first (`subquery.rs`).
@@ -271,6 +275,8 @@ impl Binder {
                 crate::storage::catalog::oids::PUBLIC_NAMESPACE,
             ],
             referenced: Vec::new(),
+            needs: Vec::new(),
+            view_owner: None,
             expanding: Vec::new(),
             outer: Vec::new(),
             ctes: Vec::new(),
@@ -308,6 +314,15 @@ impl Binder {
                 t.name
             ))),
         }
+    }
+
+    /// Notes that the statement needs `privileges` on relation `relation`.
+    pub fn need(&mut self, relation: Oid, privileges: u16) {
+        self.needs.push(crate::privilege::Need {
+            relation,
+            privileges,
+            as_role: self.view_owner,
+        });
     }
 
     /// Binds one statement (transaction control and SET/SHOW are the session's business).

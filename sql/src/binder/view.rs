@@ -37,8 +37,10 @@ impl Binder {
         inner.search_path = super::names::search_path(&self.catalog, &v.search_path.join(","), "");
         inner.expanding = self.expanding.clone();
         inner.expanding.push(v.oid);
+        inner.view_owner = Some(v.owner);
         let (plan, columns): (Plan, Vec<OutputColumn>) = inner.bind_query(&q)?;
         self.referenced.extend(inner.referenced);
+        self.needs.extend(inner.needs);
         let table = alias
             .map(|a| super::ident(&a.name))
             .unwrap_or_else(|| v.name.clone());

@@ -67,6 +67,8 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
         None if a.if_exists => return Ok(done),
         None => return Err(Error::UndefinedTable(rel)),
     };
+    let catalog = ddl.catalog()?;
+    crate::privilege::require_owner(&catalog, &crate::storage::Relation::Table(&def))?;
     let mut change = Change {
         def,
         steps: Vec::new(),
@@ -158,7 +160,13 @@ impl Change {
                     )))
                 }
             }
-            O::OwnerTo { .. } | O::SetLogged | O::SetUnlogged => Ok(()),
+            O::OwnerTo { new_owner } => {
+                let catalog = ddl.catalog()?;
+                let new = super::role::owner_oid(&catalog, new_owner)?;
+                super::role::change_owner(&mut self.def.owner, &mut self.def.acl, new);
+                Ok(())
+            }
+            O::SetLogged | O::SetUnlogged => Ok(()),
             other => Err(Error::unsupported(format!(
                 "ALTER TABLE {other} is not supported yet"
             ))),

@@ -80,6 +80,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
         schema,
         name: name.clone(),
         options: storage_options(&c.table_options)?,
+        owner: crate::privilege::current(&*ddl.catalog()?).oid,
         ..Default::default()
     };
     let mut taken = vec![name];
@@ -131,6 +132,7 @@ pub fn ctas(
         schema,
         name,
         materialized,
+        owner: crate::privilege::current(&*ddl.catalog()?).oid,
         ..Default::default()
     };
     for (i, c) in columns.iter().enumerate() {

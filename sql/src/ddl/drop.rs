@@ -59,6 +59,9 @@ pub fn execute(
     let tag = format!("DROP {}", kind_word(kind).to_uppercase());
     match kind {
         ast::ObjectType::Database => return Err(super::misc::one_database()),
+        ast::ObjectType::Role | ast::ObjectType::User => {
+            return super::role::drop(ddl, names, if_exists);
+        }
         ast::ObjectType::Table
         | ast::ObjectType::View
         | ast::ObjectType::MaterializedView
@@ -88,6 +91,21 @@ pub fn execute(
                     )),
                 });
             }
+        }
+    }
+    for t in &targets {
+        match t {
+            Obj::Table(oid) | Obj::View(oid) | Obj::Index(oid) => {
+                if let Some(rel) = catalog.relation_by_oid(*oid) {
+                    let rel = match rel {
+                        Relation::Index { table, .. } => Relation::Table(table),
+                        r => r,
+                    };
+                    crate::privilege::require_owner(&catalog, &rel)?;
+                }
+            }
+            Obj::Schema(oid) => super::role::require_schema_owner(&catalog, *oid)?,
+            _ => {}
         }
     }
     drop_objects(ddl, &targets, cascade)?;

@@ -97,6 +97,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
         }
     }
     let table = ddl.table(&c.table_name)?;
+    crate::privilege::require_owner(&*ddl.catalog()?, &crate::storage::Relation::Table(&table))?;
     let (columns, exprs, key_names) = key_elements(&table, &c.columns)?;
     let predicate = match &c.predicate {
         Some(p) => {

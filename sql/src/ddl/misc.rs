@@ -49,6 +49,15 @@ pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
         }
         i += 1;
     }
+    let needs: Vec<crate::privilege::Need> = tables
+        .iter()
+        .map(|t| crate::privilege::Need {
+            relation: t.id,
+            privileges: crate::storage::catalog::acl::TRUNCATE,
+            as_role: None,
+        })
+        .collect();
+    crate::privilege::check(&catalog, &crate::privilege::current(&catalog), &needs)?;
     for def in &tables {
         ddl.txn.truncate(def.id)?;
         let truncated = crate::system::table_stats::Delta {

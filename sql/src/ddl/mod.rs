@@ -22,6 +22,8 @@
 //! | [`view`]          | CREATE [OR REPLACE] VIEW, ALTER VIEW, REFRESH MATERIALIZED VIEW   |
 //! | [`schema`]        | CREATE / ALTER SCHEMA                                             |
 //! | [`misc`]          | TRUNCATE, COMMENT ON, VACUUM / ANALYZE, CREATE / DROP DATABASE    |
+//! | [`role`]          | CREATE / ALTER / DROP ROLE (USER), OWNER TO                       |
+//! | [`grant`]         | GRANT / REVOKE on tables, views and schemas                       |
 
 pub mod alter_table;
 pub mod columns;
@@ -30,9 +32,11 @@ pub mod create_table;
 pub mod depend;
 pub mod drop;
 pub mod function;
+pub mod grant;
 pub mod index;
 pub mod misc;
 pub mod names;
+pub mod role;
 pub mod schema;
 pub mod sequence;
 pub mod view;
@@ -78,6 +82,11 @@ impl<'a> Ddl<'a> {
             }
             None => crate::binder::creation_schema(&self.search_path)?,
         };
+        crate::privilege::require_schema(
+            &*self.catalog()?,
+            oid,
+            crate::storage::catalog::acl::CREATE,
+        )?;
         Ok((oid, rel))
     }
 
@@ -110,6 +119,8 @@ impl<'a> Ddl<'a> {
         let mut b = self.binder()?;
         b.params = self.params.iter().map(|_| None).collect();
         let (plan, columns) = b.bind_query(q)?;
+        let catalog = self.catalog()?;
+        crate::privilege::check(&catalog, &crate::privilege::current(&catalog), &b.needs)?;
         let rows = self.run(plan)?;
         Ok((columns, rows))
     }
@@ -175,6 +186,10 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         S::CreateDatabase { .. } => return Err(misc::one_database()),
         S::CreateFunction(c) => function::create(ddl, c)?,
         S::DropFunction(d) => function::drop(ddl, d)?,
+        S::CreateRole(c) => role::create(ddl, c)?,
+        S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
+        S::Grant(g) => grant::execute(ddl, &g.privileges, g.objects.as_ref(), &g.grantees, true)?,
+        S::Revoke(r) => grant::execute(ddl, &r.privileges, r.objects.as_ref(), &r.grantees, false)?,
         _ => return Ok(None),
     };
     Ok(Some(r))

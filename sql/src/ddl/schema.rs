@@ -5,7 +5,6 @@ use super::Ddl;
 use crate::binder::{ident, object_name};
 use crate::result::StatementResult;
 use crate::storage::SchemaDef;
-use crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER;
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -37,12 +36,21 @@ pub fn create(
         return Err(Error::DuplicateSchema(name));
     }
     check_reserved(&name)?;
+    let catalog = ddl.catalog()?;
+    let who = crate::privilege::current(&catalog);
+    if !who.superuser {
+        return Err(Error::InsufficientPrivilege(format!(
+            "permission denied for database {}",
+            crate::env::with(|e| e.session.database.clone())
+        )));
+    }
     let oid = ddl.txn.new_oid()?;
     ddl.txn.create_schema(SchemaDef {
         oid,
         name,
-        owner: BOOTSTRAP_SUPERUSER,
+        owner: who.oid,
         comment: None,
+        acl: None,
     })?;
     Ok(done)
 }
@@ -63,6 +71,7 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterSchema) -> Result<StatementResult> {
         }
         return Err(crate::storage::catalog::undefined_schema(&name));
     };
+    super::role::require_schema_owner(&catalog, def.oid)?;
     for op in &a.operations {
         match op {
             ast::AlterSchemaOperation::Rename { name } => {
@@ -73,7 +82,10 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterSchema) -> Result<StatementResult> {
                 check_reserved(&new)?;
                 def.name = new;
             }
-            ast::AlterSchemaOperation::OwnerTo { .. } => {}
+            ast::AlterSchemaOperation::OwnerTo { owner } => {
+                let new = super::role::owner_oid(&catalog, owner)?;
+                super::role::change_owner(&mut def.owner, &mut def.acl, new);
+            }
             other => {
                 return Err(Error::unsupported(format!(
                     "ALTER SCHEMA {other} is not supported"

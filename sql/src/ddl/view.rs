@@ -112,6 +112,11 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
         query: v.query.to_string(),
         search_path,
         depends_on,
+        owner: existing
+            .as_ref()
+            .map(|e| e.owner)
+            .unwrap_or_else(|| crate::privilege::current(&catalog).oid),
+        acl: existing.as_ref().and_then(|e| e.acl.clone()),
         comment: existing.and_then(|e| e.comment),
     })?;
     Ok(StatementResult::command("CREATE VIEW"))
@@ -164,6 +169,8 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterView) -> Result<StatementResult> {
         }
         return Err(Error::UndefinedTable(split_name(&a.name)?.1));
     };
+    let catalog = ddl.catalog()?;
+    crate::privilege::require_owner(&catalog, &crate::storage::Relation::View(&v))?;
     match &a.operation {
         ast::AlterViewOperation::RenameTo { new_name } => {
             let new = split_name(new_name)?.1;
@@ -200,7 +207,10 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterView) -> Result<StatementResult> {
                 .ok_or_else(|| crate::storage::catalog::undefined_schema(&s))?
                 .oid;
         }
-        ast::AlterViewOperation::OwnerTo(_) => return Ok(done),
+        ast::AlterViewOperation::OwnerTo(owner) => {
+            let new = super::role::owner_oid(&catalog, owner)?;
+            super::role::change_owner(&mut v.owner, &mut v.acl, new);
+        }
         other => {
             return Err(Error::unsupported(format!(
                 "ALTER VIEW {other} is not supported"

@@ -13,7 +13,7 @@
 use crate::env;
 use crate::storage::Oid;
 use crate::storage::catalog::oids::{PG_CLASS_OID, PG_NAMESPACE_OID};
-use crate::system::{builtin, deparse, relations};
+use crate::system::{deparse, relations};
 use crate::types::oid::RegKind;
 use crate::types::{DataType, NumericTypmod, Value};
 use crate::{Error, Result};
@@ -53,6 +53,10 @@ pub enum PgFn {
     EncodingToChar,
     /// `has_table_privilege` and friends.
     HasPrivilege,
+    /// `has_table_privilege`, answered from the tables' ACLs.
+    HasTablePrivilege,
+    /// `has_schema_privilege`, answered from the schemas' ACLs.
+    HasSchemaPrivilege,
     GetSerialSequence,
     RelationIsPublishable,
     /// Functions about objects Strata has none of (`pg_get_triggerdef`, ...): NULL.
@@ -107,6 +111,12 @@ impl PgFn {
             ("to_regclass", 1) => (PgFn::ToRegClass, vec![text], T::RegClass),
             ("pg_size_pretty", 1) => (PgFn::SizePretty, vec![T::Numeric(None)], text),
             ("pg_encoding_to_char", 1) => (PgFn::EncodingToChar, vec![T::Int4], T::Name),
+            ("has_table_privilege", 2 | 3) => {
+                (PgFn::HasTablePrivilege, vec![T::Unknown; args], T::Bool)
+            }
+            ("has_schema_privilege", 2 | 3) => {
+                (PgFn::HasSchemaPrivilege, vec![T::Unknown; args], T::Bool)
+            }
             (
                 "has_table_privilege"
                 | "has_schema_privilege"
@@ -164,13 +174,15 @@ impl PgFn {
             },
             PgFn::GetUserById => {
                 let o = oid_arg(0);
-                text(
-                    builtin::role_name(o)
-                        .map_or_else(|| format!("unknown (OID={o})"), str::to_string),
-                )
+                text(match env::catalog() {
+                    Ok(c) => c.catalog.role_name(o),
+                    Err(_) => crate::storage::Catalog::default().role_name(o),
+                })
             }
             PgFn::TableIsVisible => Value::Bool(table_is_visible(oid_arg(0))?),
             PgFn::AlwaysVisible | PgFn::HasPrivilege => Value::Bool(true),
+            PgFn::HasTablePrivilege => crate::privilege::has_privilege(false, &args)?,
+            PgFn::HasSchemaPrivilege => crate::privilege::has_privilege(true, &args)?,
             PgFn::FunctionIsVisible => {
                 let env = env::catalog()?;
                 Value::Bool(

@@ -429,6 +429,23 @@ impl Txn for MemoryTxn {
         })
     }
 
+    fn put_role(&mut self, def: crate::storage::RoleDef) -> Result<()> {
+        self.change_catalog(|c| {
+            match c.roles.iter_mut().find(|r| r.oid == def.oid) {
+                Some(r) => *r = def,
+                None => c.roles.push(def),
+            }
+            Ok(())
+        })
+    }
+
+    fn drop_role(&mut self, oid: Oid) -> Result<()> {
+        self.change_catalog(|c| {
+            c.roles.retain(|r| r.oid != oid);
+            Ok(())
+        })
+    }
+
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.ddl_set_stats(table, stats)
     }

@@ -142,6 +142,16 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
             Statement::Maintenance(maintenance(&mut p, true).map_err(syntax)?)
         } else if p.parse_keyword(Keyword::ANALYZE) {
             Statement::Maintenance(maintenance(&mut p, false).map_err(syntax)?)
+        } else if is_create_user(&p) {
+            // CREATE USER is CREATE ROLE with LOGIN by default (sqlparser reads another
+            // dialect's CREATE USER).
+            p.advance_token();
+            p.advance_token();
+            let mut c = p
+                .parse_create_role(ast::RoleKeyword::Role)
+                .map_err(syntax)?;
+            c.login = Some(c.login.unwrap_or(true));
+            Statement::Sql(ast::Statement::CreateRole(c))
         } else if is_ctas_with_names(&p) {
             Statement::CreateTableAs(create_table_as(&mut p).map_err(syntax)?)
         } else {
@@ -167,6 +177,17 @@ fn comment_dollar_strings(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
         }
         previous_is = matches!(&t.token, Token::Word(w) if w.keyword == Keyword::IS);
     }
+}
+
+/// Whether the next tokens are `CREATE USER` (not `CREATE USER MAPPING`).
+fn is_create_user(p: &Parser) -> bool {
+    let kw = |n: usize| match p.peek_nth_token_ref(n).token {
+        Token::Word(ref w) => Some(w.keyword),
+        _ => None,
+    };
+    kw(0) == Some(Keyword::CREATE)
+        && kw(1) == Some(Keyword::USER)
+        && kw(2) != Some(Keyword::MAPPING)
 }
 
 /// Whether the next tokens are `CREATE [UNLOGGED | TEMP] TABLE [IF NOT EXISTS] name (a, b)

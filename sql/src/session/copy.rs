@@ -250,6 +250,15 @@ impl<S: Storage> Session<S> {
             });
             let _env = env::install(env.clone());
             let table = copy_table(&catalog, name, &path)?;
+            crate::privilege::check(
+                &catalog,
+                &crate::privilege::current(&catalog),
+                &[crate::privilege::Need {
+                    relation: table.id,
+                    privileges: crate::storage::catalog::acl::INSERT,
+                    as_role: None,
+                }],
+            )?;
             let mut targets = Vec::new();
             for col in columns {
                 let i = table.column_index(col).ok_or_else(|| {

@@ -233,21 +233,82 @@ impl<S: Storage> Session<S> {
                 snapshot: None,
                 session: false,
             } => self.set_transaction(modes),
-            ast::Set::SetSessionAuthorization(param) => match &param.kind {
-                ast::SetSessionAuthorizationParamKind::Default => done,
-                ast::SetSessionAuthorizationParamKind::User(user) => {
-                    let user = crate::binder::ident(user);
-                    if self.info.settings().get("session_authorization").as_deref() == Some(&user) {
-                        done
-                    } else {
-                        Err(Error::unsupported(
-                            "SET SESSION AUTHORIZATION to another user is not supported",
-                        ))
+            ast::Set::SetSessionAuthorization(param) => {
+                let user = match &param.kind {
+                    ast::SetSessionAuthorizationParamKind::Default => None,
+                    ast::SetSessionAuthorizationParamKind::User(user) => {
+                        Some(crate::binder::ident(user))
                     }
-                }
-            },
+                };
+                self.set_session_authorization(user)?;
+                done
+            }
+            ast::Set::SetRole { role_name, .. } => {
+                self.set_role(role_name.as_ref().map(crate::binder::ident))?;
+                done
+            }
             other => Err(Error::unsupported(format!("{other} is not supported yet"))),
         }
+    }
+
+    /// The catalog as the session sees it now (for SET ROLE's checks).
+    fn catalog_now(&mut self) -> Result<std::sync::Arc<crate::storage::Catalog>> {
+        use crate::storage::Txn as _;
+        if let Block::Open { txn: Some(t), .. } = &self.block {
+            return t.catalog();
+        }
+        let mut txn = self
+            .storage
+            .begin(crate::storage::Isolation::ReadCommitted)?;
+        let c = txn.begin_statement().and_then(|()| txn.catalog());
+        txn.end_statement(c.is_ok());
+        txn.rollback();
+        c
+    }
+
+    /// `SET SESSION AUTHORIZATION user | DEFAULT`: only an authenticated superuser may
+    /// become another user (42501), as in PostgreSQL.
+    fn set_session_authorization(&mut self, user: Option<String>) -> Result<()> {
+        let target = user.unwrap_or_else(|| self.authenticated.clone());
+        let catalog = self.catalog_now()?;
+        if target != self.authenticated {
+            if !crate::privilege::who(&catalog, &self.authenticated).superuser {
+                return Err(Error::InsufficientPrivilege(
+                    "permission denied to set session authorization".into(),
+                ));
+            }
+            if catalog.role(&target).is_none() {
+                return Err(Error::UndefinedObject(format!(
+                    "role \"{target}\" does not exist"
+                )));
+            }
+        }
+        let (database, pid) = (self.info.database.clone(), self.info.backend_pid);
+        self.become_session_user(&target, &database, pid);
+        Ok(())
+    }
+
+    /// `SET ROLE role | NONE`: a superuser session may become any role, another session
+    /// only itself (role membership is not modelled); 42501 otherwise.
+    fn set_role(&mut self, role: Option<String>) -> Result<()> {
+        let session_user = self.info.user.clone();
+        let Some(role) = role.filter(|r| r != "none") else {
+            self.user = session_user;
+            return Ok(());
+        };
+        let catalog = self.catalog_now()?;
+        if catalog.role(&role).is_none() {
+            return Err(Error::UndefinedObject(format!(
+                "role \"{role}\" does not exist"
+            )));
+        }
+        if role != session_user && !crate::privilege::who(&catalog, &session_user).superuser {
+            return Err(Error::InsufficientPrivilege(format!(
+                "permission denied to set role \"{role}\""
+            )));
+        }
+        self.user = role;
+        Ok(())
     }
 
     /// `SET TRANSACTION ISOLATION LEVEL ...` (before the block's first query).
@@ -336,7 +397,12 @@ impl<S: Storage> Session<S> {
     pub(super) fn reset(&mut self, reset: &ast::ResetStatement) -> Result<StatementResult> {
         match &reset.reset {
             ast::Reset::ALL => self.info.settings().reset_all(),
-            ast::Reset::SessionAuthorization => {}
+            ast::Reset::SessionAuthorization => self.set_session_authorization(None)?,
+            ast::Reset::ConfigurationParameter(name)
+                if name.to_string().eq_ignore_ascii_case("role") =>
+            {
+                self.set_role(None)?
+            }
             ast::Reset::ConfigurationParameter(name) => {
                 let name = name
                     .0

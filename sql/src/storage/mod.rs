@@ -82,7 +82,7 @@ pub mod sequence;
 
 pub use catalog::{
     Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity,
-    IndexDef, IndexRef, Oid, OwnedBy, Relation, SchemaDef, SequenceDef, TableDef, TableId,
+    IndexDef, IndexRef, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
     TableStats, ViewColumn, ViewDef,
 };
 
@@ -381,6 +381,11 @@ pub trait Txn: Send {
     fn put_function(&mut self, def: FunctionDef) -> Result<()>;
 
     fn drop_function(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates or replaces (same OID) a role.
+    fn put_role(&mut self, def: RoleDef) -> Result<()>;
+
+    fn drop_role(&mut self, oid: Oid) -> Result<()>;
 
     /// Records ANALYZE's statistics of a table.
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()>;

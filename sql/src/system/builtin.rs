@@ -18,7 +18,6 @@ use super::{Context, SystemTable};
 use crate::storage::Row;
 use crate::storage::catalog::oids::{
     BOOTSTRAP_SUPERUSER, BTREE_AM, DATABASE_OID, DEFAULT_TABLESPACE, HEAP_AM, PG_CATALOG_NAMESPACE,
-    PG_DATABASE_OWNER,
 };
 use crate::types::Category;
 use crate::{DataType, Result};
@@ -191,76 +190,93 @@ fn pg_database(_ctx: &Context) -> Result<Vec<Row>> {
     ]])
 }
 
-/// The roles: `(oid, name, superuser, can_login)`.
-pub const ROLES: &[(u32, &str, bool, bool)] = &[
-    (BOOTSTRAP_SUPERUSER, "postgres", true, true),
-    (PG_DATABASE_OWNER, "pg_database_owner", false, false),
-];
-
-/// The name of role `oid`.
-pub fn role_name(oid: u32) -> Option<&'static str> {
-    ROLES.iter().find(|r| r.0 == oid).map(|r| r.1)
+/// The roles of the catalog (built-in ones first).
+fn roles(ctx: &Context) -> Vec<crate::storage::RoleDef> {
+    ctx.env.catalog.all_roles()
 }
 
-fn pg_roles(_ctx: &Context) -> Result<Vec<Row>> {
-    Ok(ROLES
+/// `rolvaliduntil` as a `timestamptz` value.
+fn valid_until(r: &crate::storage::RoleDef) -> Value {
+    r.valid_until
+        .as_ref()
+        .and_then(|t| {
+            crate::types::cast::cast(
+                Value::Text(t.clone()),
+                DataType::Text,
+                DataType::Timestamptz(None),
+                true,
+            )
+            .ok()
+        })
+        .unwrap_or(Value::Null)
+}
+
+fn pg_roles(ctx: &Context) -> Result<Vec<Row>> {
+    Ok(roles(ctx)
         .iter()
-        .map(|&(o, name, sup, login)| {
+        .map(|r| {
             vec![
-                text(name),
-                b(sup),
-                b(true),
-                b(sup),
-                b(sup),
-                b(login),
-                b(sup),
-                int(-1),
+                text(r.name.clone()),
+                b(r.superuser),
+                b(r.inherit),
+                b(r.create_role),
+                b(r.create_db),
+                b(r.login),
+                b(r.replication),
+                int(r.connection_limit as i64),
                 text("********"),
+                valid_until(r),
+                b(r.bypass_rls),
                 null(),
-                b(sup),
-                null(),
-                oid(o),
+                oid(r.oid),
             ]
         })
         .collect())
 }
 
-fn pg_authid(_ctx: &Context) -> Result<Vec<Row>> {
-    Ok(ROLES
+/// `pg_authid`: readable by superusers only, as in PostgreSQL (it holds the verifiers).
+fn pg_authid(ctx: &Context) -> Result<Vec<Row>> {
+    let catalog = &ctx.env.catalog;
+    if !crate::privilege::who(catalog, &ctx.env.user).superuser {
+        return Err(crate::Error::InsufficientPrivilege(
+            "permission denied for table pg_authid".into(),
+        ));
+    }
+    Ok(roles(ctx)
         .iter()
-        .map(|&(o, name, sup, login)| {
+        .map(|r| {
             vec![
-                oid(o),
-                text(name),
-                b(sup),
-                b(true),
-                b(sup),
-                b(sup),
-                b(login),
-                b(sup),
-                b(sup),
-                int(-1),
-                null(),
-                null(),
+                oid(r.oid),
+                text(r.name.clone()),
+                b(r.superuser),
+                b(r.inherit),
+                b(r.create_role),
+                b(r.create_db),
+                b(r.login),
+                b(r.replication),
+                b(r.bypass_rls),
+                int(r.connection_limit as i64),
+                r.password.clone().map_or(null(), text),
+                valid_until(r),
             ]
         })
         .collect())
 }
 
-fn pg_user(_ctx: &Context) -> Result<Vec<Row>> {
-    Ok(ROLES
+fn pg_user(ctx: &Context) -> Result<Vec<Row>> {
+    Ok(roles(ctx)
         .iter()
-        .filter(|r| r.3)
-        .map(|&(o, name, sup, _)| {
+        .filter(|r| r.login)
+        .map(|r| {
             vec![
-                text(name),
-                oid(o),
-                b(sup),
-                b(sup),
-                b(sup),
-                b(sup),
+                text(r.name.clone()),
+                oid(r.oid),
+                b(r.create_db),
+                b(r.superuser),
+                b(r.replication),
+                b(r.bypass_rls),
                 text("********"),
-                null(),
+                valid_until(r),
                 null(),
             ]
         })

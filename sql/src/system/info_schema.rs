@@ -182,7 +182,7 @@ fn schemata_rows(ctx: &Context) -> Result<Vec<Row>> {
         .all_schemas()
         .into_iter()
         .map(|s| {
-            let owner = super::builtin::role_name(s.owner).unwrap_or("postgres");
+            let owner = ctx.env.catalog.role_name(s.owner);
             vec![
                 database(),
                 text(s.name),

@@ -184,7 +184,9 @@ fn rel_row(
     natts: usize,
     table: Option<(&TableDef, f32, bool)>,
     options: Option<&[String]>,
+    owner_acl: (Oid, Value),
 ) -> Row {
+    let (owner, relacl) = owner_acl;
     let (checks, has_index, tuples, triggers) = match table {
         Some((t, tuples, triggers)) => (
             t.checks.len(),
@@ -204,7 +206,7 @@ fn rel_row(
         oid(schema),
         oid(0), // reltype
         oid(0), // reloftype
-        oid(BOOTSTRAP_SUPERUSER),
+        oid(owner),
         oid(am),
         oid(if kind == 'v' { 0 } else { rel }), // relfilenode
         oid(0),                                 // reltablespace
@@ -229,7 +231,7 @@ fn rel_row(
         oid(0),   // relrewrite
         int(0),   // relfrozenxid
         int(0),   // relminmxid
-        null(),   // relacl
+        relacl,
         options,
         null(), // relpartbound
     ]
@@ -254,11 +256,20 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
                 !t.foreign_keys.is_empty() || !cat.referencing(t.id).is_empty(),
             )),
             Some(&t.options),
+            (t.owner, acl_value(cat, t.acl.as_deref())),
         ));
         for i in indexes(t) {
             let n = i.columns.len() + i.include.len();
             rows.push(rel_row(
-                i.oid, i.name, t.schema, BTREE_AM, 'i', n, None, None,
+                i.oid,
+                i.name,
+                t.schema,
+                BTREE_AM,
+                'i',
+                n,
+                None,
+                None,
+                (t.owner, null()),
             ));
         }
     }
@@ -272,10 +283,21 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
             v.columns.len(),
             None,
             None,
+            (v.owner, acl_value(cat, v.acl.as_deref())),
         ));
     }
     for s in &cat.sequences {
-        rows.push(rel_row(s.oid, &s.name, s.schema, 0, 'S', 3, None, None));
+        rows.push(rel_row(
+            s.oid,
+            &s.name,
+            s.schema,
+            0,
+            'S',
+            3,
+            None,
+            None,
+            (BOOTSTRAP_SUPERUSER, null()),
+        ));
     }
     Ok(rows)
 }
@@ -323,14 +345,17 @@ fn pg_namespace(ctx: &Context) -> Result<Vec<Row>> {
         .all_schemas()
         .into_iter()
         .map(|s| {
-            // `public`'s default privileges since PostgreSQL 15 (Strata does not check them).
-            let acl = if s.oid == crate::storage::catalog::oids::PUBLIC_NAMESPACE {
-                array(vec![
-                    text("pg_database_owner=UC/pg_database_owner"),
-                    text("=U/pg_database_owner"),
-                ])
-            } else {
-                null()
+            // `public` has PostgreSQL 15's default privileges shown; other schemas' default
+            // is NULL, as in PostgreSQL.
+            let acl = match &s.acl {
+                Some(items) => acl_value(&ctx.env.catalog, Some(items)),
+                None if s.oid == crate::storage::catalog::oids::PUBLIC_NAMESPACE => acl_value(
+                    &ctx.env.catalog,
+                    Some(&crate::storage::catalog::acl::default_schema_acl(
+                        s.oid, s.owner,
+                    )),
+                ),
+                None => null(),
             };
             vec![oid(s.oid), text(s.name), oid(s.owner), acl]
         })
@@ -860,4 +885,20 @@ pub fn tables() -> Vec<SystemTable> {
             pg_depend,
         ),
     ]
+}
+
+/// An `aclitem[]` value (NULL for the default ACL), each item as its text.
+pub fn acl_value(
+    catalog: &crate::storage::Catalog,
+    acl: Option<&[crate::storage::catalog::acl::AclItem]>,
+) -> Value {
+    match acl {
+        None => null(),
+        Some(items) => array(
+            items
+                .iter()
+                .map(|i| text(crate::storage::catalog::acl::item_text(catalog, i)))
+                .collect(),
+        ),
+    }
 }

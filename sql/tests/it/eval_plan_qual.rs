@@ -91,6 +91,12 @@ impl Txn for Interleaved {
     fn drop_function(&mut self, oid: Oid) -> Result<()> {
         self.inner.drop_function(oid)
     }
+    fn put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
+        self.inner.put_role(def)
+    }
+    fn drop_role(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_role(oid)
+    }
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.inner.set_stats(table, stats)
     }

@@ -8,6 +8,7 @@
 //! ["view",   oid, part]           →     ... {"v":1,"def":ViewDef}
 //! ["stats",  oid, part]           →     ... {"v":1,"def":TableStats}
 //! ["func",   oid, part]           →     ... {"v":1,"def":FunctionDef}
+//! ["role",   oid, part]           →     ... {"v":1,"def":RoleDef}
 //! ["seqval", oid]                 →     int8 last_value, bool is_called (a sequence's value)
 //! ["meta", "next_rel"]            →     int8: the next unassigned RelId
 //! ["meta", "next_oid"]            →     int8: the next unassigned OID
@@ -47,16 +48,18 @@ pub enum Kind {
     View,
     Stats,
     Function,
+    Role,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
         Kind::View,
         Kind::Stats,
         Kind::Function,
+        Kind::Role,
     ];
 
     fn word(self) -> &'static str {
@@ -67,6 +70,7 @@ impl Kind {
             Kind::View => "view",
             Kind::Stats => "stats",
             Kind::Function => "func",
+            Kind::Role => "role",
         }
     }
 }

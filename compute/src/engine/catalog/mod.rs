@@ -25,7 +25,8 @@ use proto::{Lsn, RelId};
 use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
 use sql::storage::{
-    Catalog, FunctionDef, Oid, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewDef,
+    Catalog, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
+    ViewDef,
 };
 
 use crate::btree::{Limits, PageStore};
@@ -114,6 +115,7 @@ pub struct EngineCatalog {
     pub views: BTreeMap<Oid, ViewDef>,
     pub stats: BTreeMap<TableId, TableStats>,
     pub functions: BTreeMap<Oid, FunctionDef>,
+    pub roles: BTreeMap<Oid, RoleDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
     /// The next unassigned OID, as of this version.
@@ -133,6 +135,7 @@ impl Default for EngineCatalog {
             views: BTreeMap::new(),
             stats: BTreeMap::new(),
             functions: BTreeMap::new(),
+            roles: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
             schemas_stored: true,
@@ -149,6 +152,7 @@ pub enum Object {
     View(ViewDef),
     Stats(TableStats),
     Function(FunctionDef),
+    Role(RoleDef),
 }
 
 impl EngineCatalog {
@@ -161,6 +165,7 @@ impl EngineCatalog {
             sequences: self.sequences.values().cloned().collect(),
             stats: self.stats.clone(),
             functions: self.functions.values().cloned().collect(),
+            roles: self.roles.values().cloned().collect(),
         }
     }
 
@@ -173,6 +178,7 @@ impl EngineCatalog {
             Kind::View => self.views.get(&oid).cloned().map(Object::View),
             Kind::Stats => self.stats.get(&oid).cloned().map(Object::Stats),
             Kind::Function => self.functions.get(&oid).cloned().map(Object::Function),
+            Kind::Role => self.roles.get(&oid).cloned().map(Object::Role),
         }
     }
 
@@ -212,8 +218,14 @@ impl EngineCatalog {
             (Kind::Stats, None) => {
                 self.stats.remove(&oid);
             }
+            (_, Some(Object::Role(r))) => {
+                self.roles.insert(oid, r);
+            }
             (Kind::Function, None) => {
                 self.functions.remove(&oid);
+            }
+            (Kind::Role, None) => {
+                self.roles.remove(&oid);
             }
         }
     }
@@ -231,6 +243,7 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::View(v) => format::encode_doc(v, None, None),
         Object::Stats(s) => format::encode_doc(s, None, None),
         Object::Function(f) => format::encode_doc(f, None, None),
+        Object::Role(r) => format::encode_doc(r, None, None),
     }
 }
 
@@ -260,6 +273,7 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::View => Object::View(format::decode_doc::<ViewDef>(parts)?.def),
         Kind::Stats => Object::Stats(format::decode_doc::<TableStats>(parts)?.def),
         Kind::Function => Object::Function(format::decode_doc::<FunctionDef>(parts)?.def),
+        Kind::Role => Object::Role(format::decode_doc::<RoleDef>(parts)?.def),
     })
 }
 

@@ -134,8 +134,10 @@ pub enum Function {
     // session information
     Version,
     CurrentDatabase,
-    /// `current_user`, `session_user`, `user`, `current_role`.
+    /// `current_user`, `user`, `current_role`: the role statements run as (`SET ROLE`).
     CurrentUser,
+    /// `session_user`: the session's user (`SET SESSION AUTHORIZATION`).
+    SessionUser,
     BackendPid,
     /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
     /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
@@ -348,9 +350,8 @@ impl Function {
             }
             "version" => sig(Function::Version, &[], Text),
             "current_database" | "current_catalog" => sig(Function::CurrentDatabase, &[], Name),
-            "current_user" | "session_user" | "user" | "current_role" => {
-                sig(Function::CurrentUser, &[], Name)
-            }
+            "current_user" | "user" | "current_role" => sig(Function::CurrentUser, &[], Name),
+            "session_user" => sig(Function::SessionUser, &[], Name),
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
             "pg_stat_force_next_flush" | "pg_stat_clear_snapshot" => {
                 sig(Function::StatsNoOp, &[], Text)
@@ -441,6 +442,7 @@ impl Function {
             Version
                 | CurrentDatabase
                 | CurrentUser
+                | SessionUser
                 | BackendPid
                 | StatsNoOp
                 | CurrentSetting

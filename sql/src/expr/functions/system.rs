@@ -34,7 +34,9 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
     match f {
         Function::Version => t(version()),
         Function::CurrentDatabase => t(session.database.clone()),
-        Function::CurrentUser => t(session.user.clone()),
+        Function::CurrentUser => t(env::with(|e| e.catalog.as_ref().map(|c| c.user.clone()))
+            .unwrap_or_else(|| session.user.clone())),
+        Function::SessionUser => t(session.user.clone()),
         Function::BackendPid => Ok(Value::Int(i64::from(session.backend_pid))),
         Function::StatsNoOp => t(String::new()),
         Function::CurrentSetting => {

@@ -20,6 +20,7 @@
 //! * `pg_catalog`, `pg_toast` and `information_schema` are built in ([`builtin_schemas`]);
 //!   `public` (2200) is an ordinary schema that exists from the start and may be dropped.
 
+pub mod acl;
 pub mod index_keys;
 pub mod objects;
 pub mod oids;
@@ -30,7 +31,7 @@ mod tests;
 
 pub use objects::{
     CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
-    OwnedBy, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
+    OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -49,6 +50,8 @@ pub struct Catalog {
     pub stats: BTreeMap<TableId, TableStats>,
     /// SQL functions (`CREATE FUNCTION ... LANGUAGE sql`).
     pub functions: Vec<FunctionDef>,
+    /// Stored roles (`CREATE ROLE`); the built-in ones are [`acl::builtin_roles`].
+    pub roles: Vec<RoleDef>,
 }
 
 impl Default for Catalog {
@@ -61,6 +64,7 @@ impl Default for Catalog {
             sequences: Vec::new(),
             stats: BTreeMap::new(),
             functions: Vec::new(),
+            roles: Vec::new(),
         }
     }
 }
@@ -72,6 +76,7 @@ pub fn public_schema() -> SchemaDef {
         name: "public".into(),
         owner: oids::PG_DATABASE_OWNER,
         comment: Some("standard public schema".into()),
+        acl: None,
     }
 }
 
@@ -82,6 +87,7 @@ pub fn builtin_schemas() -> [SchemaDef; 3] {
         name: name.into(),
         owner: oids::BOOTSTRAP_SUPERUSER,
         comment: Some(comment.into()),
+        acl: None,
     };
     [
         s(

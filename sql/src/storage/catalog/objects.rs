@@ -11,6 +11,7 @@
 //! Column positions (`usize`) index [`TableDef::columns`]; everything that refers to a column
 //! by position (keys, indexes, constraints, `OWNED BY`) is remapped when a column is dropped.
 
+use super::acl::AclItem;
 use super::oids::{BOOTSTRAP_SUPERUSER, Oid};
 use crate::types::DataType;
 use serde::{Deserialize, Serialize};
@@ -27,10 +28,17 @@ pub struct SchemaDef {
     pub owner: Oid,
     #[serde(default)]
     pub comment: Option<String>,
+    /// `nspacl`: `None` is the default (the owner has USAGE and CREATE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 fn superuser() -> Oid {
     BOOTSTRAP_SUPERUSER
+}
+
+fn is_superuser(oid: &Oid) -> bool {
+    *oid == BOOTSTRAP_SUPERUSER
 }
 
 /// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY`: values come from an internal sequence.
@@ -199,6 +207,12 @@ pub struct TableDef {
     /// Comment on the primary key's index.
     #[serde(default)]
     pub pk_comment: Option<String>,
+    /// The owning role (`relowner`): its creator, or `ALTER TABLE ... OWNER TO`.
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+    /// `relacl`: `None` is the default (the owner has every privilege).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 fn public() -> Oid {
@@ -224,6 +238,8 @@ impl Default for TableDef {
             materialized: None,
             comment: None,
             pk_comment: None,
+            owner: BOOTSTRAP_SUPERUSER,
+            acl: None,
         }
     }
 }
@@ -279,6 +295,12 @@ pub struct ViewDef {
     pub depends_on: Vec<Oid>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The owning role: the relations the view reads are checked as this role.
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+    /// `relacl`: `None` is the default (the owner has every privilege).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// A function created with `CREATE FUNCTION ... LANGUAGE sql`: its body is SQL text,
@@ -339,4 +361,39 @@ pub struct TableStats {
     /// Fraction of NULLs per column.
     #[serde(default)]
     pub null_frac: Vec<f64>,
+}
+
+/// A role (`pg_authid`): `CREATE ROLE` / `CREATE USER`, changed by `ALTER ROLE`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleDef {
+    pub oid: Oid,
+    pub name: String,
+    pub superuser: bool,
+    #[serde(default = "yes")]
+    pub inherit: bool,
+    pub create_role: bool,
+    pub create_db: bool,
+    pub login: bool,
+    #[serde(default)]
+    pub replication: bool,
+    #[serde(default)]
+    pub bypass_rls: bool,
+    /// `CONNECTION LIMIT` (-1: none).
+    #[serde(default = "no_limit")]
+    pub connection_limit: i32,
+    /// A SCRAM-SHA-256 verifier in PostgreSQL's `rolpassword` format
+    /// (`SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>`), never a password.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `VALID UNTIL`, as `timestamptz` text.
+    #[serde(default)]
+    pub valid_until: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn no_limit() -> i32 {
+    -1
 }

@@ -43,4 +43,21 @@ fn table_documents_of_every_version_decode() {
     assert_eq!(m.schema, super::oids::PUBLIC_NAMESPACE);
     assert_eq!(m.columns, vec![ColumnDef::new("a", DataType::Text)]);
     assert!(m.checks.is_empty() && m.foreign_keys.is_empty() && m.comment.is_none());
+    // Documents from before owners and privileges: the bootstrap superuser owns the table,
+    // with the default ACL.
+    assert_eq!(m.owner, super::oids::BOOTSTRAP_SUPERUSER);
+    assert!(m.acl.is_none());
+}
+
+#[test]
+fn owners_and_acls_round_trip() {
+    let mut t: TableDef = serde_json::from_str(TABLE_MINIMAL).unwrap();
+    t.owner = 16400;
+    t.acl = Some(vec![super::acl::AclItem {
+        grantee: 0,
+        grantor: 16400,
+        privileges: super::acl::SELECT,
+    }]);
+    let text = serde_json::to_string(&t).unwrap();
+    assert_eq!(serde_json::from_str::<TableDef>(&text).unwrap(), t);
 }

@@ -1,0 +1,247 @@
+//! GRANT / REVOKE of table and schema privileges: `ON [TABLE] t, ...`, `ON ALL TABLES IN
+//! SCHEMA s`, `ON SCHEMA s`, to or from roles and `PUBLIC`. The grantor recorded is the
+//! object's owner (as PostgreSQL records it when a superuser grants); only the owner or a
+//! superuser may grant (grant options are not modelled). The first GRANT or REVOKE turns
+//! the object's default ACL into a stored one (see [`crate::storage::catalog::acl`]).
+
+use super::Ddl;
+use crate::binder::{ident, split_name};
+use crate::privilege;
+use crate::result::StatementResult;
+use crate::storage::catalog::acl::{self, AclItem};
+use crate::storage::{Catalog, Oid, Relation, TableDef, ViewDef};
+use crate::{Error, Result};
+use sqlparser::ast;
+
+/// What a GRANT or REVOKE names.
+enum Target {
+    Table(TableDef),
+    View(ViewDef),
+    Schema(Oid),
+}
+
+/// The privilege bits of `privileges` for objects whose full set is `all` (`kind` names
+/// them in errors: `table`, `schema`).
+fn bits(privileges: &ast::Privileges, all: u16, kind: &str) -> Result<u16> {
+    let actions = match privileges {
+        ast::Privileges::All { .. } => return Ok(all),
+        ast::Privileges::Actions(a) => a,
+    };
+    let mut out = 0;
+    for a in actions {
+        let (bit, word) = match a {
+            ast::Action::Select { columns }
+            | ast::Action::Insert { columns }
+            | ast::Action::Update { columns }
+            | ast::Action::References { columns } => {
+                if columns.is_some() {
+                    return Err(Error::unsupported(
+                        "column privileges are not supported yet",
+                    ));
+                }
+                let word = match a {
+                    ast::Action::Select { .. } => "SELECT",
+                    ast::Action::Insert { .. } => "INSERT",
+                    ast::Action::Update { .. } => "UPDATE",
+                    _ => "REFERENCES",
+                };
+                (acl::privilege_by_name(word), word)
+            }
+            ast::Action::Delete => (Some(acl::DELETE), "DELETE"),
+            ast::Action::Truncate => (Some(acl::TRUNCATE), "TRUNCATE"),
+            ast::Action::Trigger => (Some(acl::TRIGGER), "TRIGGER"),
+            ast::Action::Usage => (Some(acl::USAGE), "USAGE"),
+            ast::Action::Create { obj_type: None } => (Some(acl::CREATE), "CREATE"),
+            other => {
+                return Err(Error::unsupported(format!(
+                    "privilege {other} is not supported"
+                )));
+            }
+        };
+        let bit = bit.unwrap_or(0);
+        if bit & all == 0 {
+            return Err(Error::InvalidGrantOperation(format!(
+                "invalid privilege type {word} for {kind}"
+            )));
+        }
+        out |= bit;
+    }
+    Ok(out)
+}
+
+/// The grantee OIDs (0 for PUBLIC).
+fn grantees(catalog: &Catalog, grantees: &[ast::Grantee]) -> Result<Vec<Oid>> {
+    let mut out = Vec::new();
+    for g in grantees {
+        if g.grantee_type == ast::GranteesType::Public {
+            out.push(acl::PUBLIC);
+            continue;
+        }
+        let Some(ast::GranteeName::ObjectName(n)) = &g.name else {
+            return Err(Error::unsupported("this grantee is not supported"));
+        };
+        let ids = &n.0;
+        let name = match ids.as_slice() {
+            [part] => match part.as_ident() {
+                Some(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("public") => {
+                    out.push(acl::PUBLIC);
+                    continue;
+                }
+                Some(i) => ident(i),
+                None => return Err(Error::unsupported("this grantee is not supported")),
+            },
+            _ => return Err(Error::SyntaxError("a role name cannot be qualified".into())),
+        };
+        let role = catalog
+            .role(&name)
+            .ok_or_else(|| Error::UndefinedObject(format!("role \"{name}\" does not exist")))?;
+        out.push(role.oid);
+    }
+    Ok(out)
+}
+
+/// The objects named, with the privilege set that applies to them.
+fn targets(ddl: &Ddl, catalog: &Catalog, objects: &ast::GrantObjects) -> Result<Vec<Target>> {
+    let mut out = Vec::new();
+    let schema_oid = |n: &ast::ObjectName| -> Result<Oid> {
+        let (_, s) = split_name(n)?;
+        catalog
+            .schema(&s)
+            .map(|s| s.oid)
+            .ok_or_else(|| crate::storage::catalog::undefined_schema(&s))
+    };
+    match objects {
+        ast::GrantObjects::Tables(names) => {
+            for n in names {
+                let (schema, rel) = split_name(n)?;
+                match catalog.resolve(schema.as_deref(), &rel, &ddl.search_path)? {
+                    Some(Relation::Table(t)) => out.push(Target::Table(t.clone())),
+                    Some(Relation::View(v)) => out.push(Target::View(v.clone())),
+                    Some(Relation::Sequence(_)) => {
+                        return Err(Error::unsupported(
+                            "privileges on sequences are not supported yet",
+                        ));
+                    }
+                    Some(Relation::Index { .. }) => {
+                        return Err(Error::WrongObjectType(format!("\"{rel}\" is an index")));
+                    }
+                    None => return Err(Error::UndefinedTable(rel)),
+                }
+            }
+        }
+        ast::GrantObjects::AllTablesInSchema { schemas } => {
+            for n in schemas {
+                let oid = schema_oid(n)?;
+                out.extend(
+                    catalog
+                        .tables
+                        .iter()
+                        .filter(|t| t.schema == oid)
+                        .cloned()
+                        .map(Target::Table),
+                );
+                out.extend(
+                    catalog
+                        .views
+                        .iter()
+                        .filter(|v| v.schema == oid)
+                        .cloned()
+                        .map(Target::View),
+                );
+            }
+        }
+        ast::GrantObjects::Schemas(names) => {
+            for n in names {
+                out.push(Target::Schema(schema_oid(n)?));
+            }
+        }
+        other => {
+            return Err(Error::unsupported(format!(
+                "GRANT ON {other} is not supported yet"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// GRANT (`grant`) or REVOKE `privileges` ON `objects` TO / FROM `to`.
+pub fn execute(
+    ddl: &mut Ddl,
+    privileges: &ast::Privileges,
+    objects: Option<&ast::GrantObjects>,
+    to: &[ast::Grantee],
+    grant: bool,
+) -> Result<StatementResult> {
+    let tag = StatementResult::command(if grant { "GRANT" } else { "REVOKE" });
+    let Some(objects) = objects else {
+        return Err(Error::unsupported("GRANT without ON is not supported"));
+    };
+    let catalog = ddl.catalog()?;
+    let who = privilege::current(&catalog);
+    let grantees = grantees(&catalog, to)?;
+    for target in targets(ddl, &catalog, objects)? {
+        match target {
+            Target::Table(mut t) => {
+                let rel = Relation::Table(&t);
+                let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
+                allowed(&who, t.owner, || privilege::denied(&rel))?;
+                edit(&mut t.acl, t.owner, acl::ALL_RELATION, &grantees, p, grant);
+                ddl.txn.alter_table(t)?;
+            }
+            Target::View(mut v) => {
+                let rel = Relation::View(&v);
+                let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
+                allowed(&who, v.owner, || privilege::denied(&rel))?;
+                edit(&mut v.acl, v.owner, acl::ALL_RELATION, &grantees, p, grant);
+                ddl.txn.put_view(v)?;
+            }
+            Target::Schema(oid) => {
+                let p = bits(privileges, acl::ALL_SCHEMA, "schema")?;
+                let Some(mut s) = catalog.schemas.iter().find(|s| s.oid == oid).cloned() else {
+                    return Err(Error::InsufficientPrivilege(format!(
+                        "permission denied for schema {}",
+                        catalog.schema_name(oid)
+                    )));
+                };
+                allowed(&who, s.owner, || {
+                    Error::InsufficientPrivilege(format!("permission denied for schema {}", s.name))
+                })?;
+                let mut items = s
+                    .acl
+                    .take()
+                    .unwrap_or_else(|| acl::default_schema_acl(s.oid, s.owner));
+                for &g in &grantees {
+                    acl::edit(&mut items, g, s.owner, p, grant);
+                }
+                s.acl = Some(items);
+                ddl.txn.alter_schema(s)?;
+            }
+        }
+    }
+    Ok(tag)
+}
+
+/// Only the owner or a superuser grants.
+fn allowed(who: &privilege::Who, owner: Oid, denied: impl FnOnce() -> Error) -> Result<()> {
+    if who.superuser || who.oid == owner {
+        Ok(())
+    } else {
+        Err(denied())
+    }
+}
+
+/// Applies a grant or revoke to a relation's ACL (materializing its default first).
+fn edit(
+    acl: &mut Option<Vec<AclItem>>,
+    owner: Oid,
+    all: u16,
+    grantees: &[Oid],
+    privileges: u16,
+    grant: bool,
+) {
+    let mut items = acl.take().unwrap_or_else(|| acl::default_acl(owner, all));
+    for &g in grantees {
+        acl::edit(&mut items, g, owner, privileges, grant);
+    }
+    *acl = Some(items);
+}

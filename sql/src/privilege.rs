@@ -1,0 +1,301 @@
+//! Privilege checks: who the statement runs as, and whether that role may do what the
+//! statement does, with PostgreSQL's 42501 messages.
+//!
+//! The binder records what each statement needs ([`Need`]: a relation and privilege bits,
+//! and for relations read through a view the view's owner to check as, as PostgreSQL's
+//! rewriter does); the session checks the list every time the statement executes — also a
+//! cached plan of a prepared statement — against the catalog the statement sees, before
+//! anything runs (PostgreSQL's `ExecCheckPermissions`). DDL checks ownership and schema
+//! privileges itself through [`require_owner`] and [`require_schema`].
+//!
+//! The running role is the session's current user (`SET ROLE` changes it). A user that is
+//! not a role of the catalog — one from the users file or accepted by trust, the bootstrap
+//! path — acts as the bootstrap superuser, so a fresh database is administered as before.
+
+use crate::storage::catalog::acl::{self, AclItem};
+use crate::storage::{Catalog, Oid, Relation};
+use crate::{Error, Result};
+
+/// A privilege a statement needs on a relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    pub relation: Oid,
+    pub privileges: u16,
+    /// Check as this role instead of the current one (the owner of the view it is read
+    /// through).
+    pub as_role: Option<Oid>,
+}
+
+/// The role a statement runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub oid: Oid,
+    pub name: String,
+    pub superuser: bool,
+}
+
+/// The role called `name` as a statement sees it (the bootstrap superuser for a name the
+/// catalog does not know; see the module docs).
+pub fn who(catalog: &Catalog, name: &str) -> Who {
+    // Stored roles first, without building the built-in ones: this runs for every statement.
+    if let Some(r) = catalog.roles.iter().find(|r| r.name == name) {
+        return Who {
+            oid: r.oid,
+            name: r.name.clone(),
+            superuser: r.superuser,
+        };
+    }
+    if name == "pg_database_owner" {
+        return Who {
+            oid: crate::storage::catalog::oids::PG_DATABASE_OWNER,
+            name: name.to_string(),
+            superuser: false,
+        };
+    }
+    Who {
+        oid: crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER,
+        name: name.to_string(),
+        superuser: true,
+    }
+}
+
+/// The running statement's role (from the installed environment).
+pub fn current(catalog: &Catalog) -> Who {
+    let name = crate::env::with(|e| e.catalog.as_ref().map(|c| c.user.clone()))
+        .unwrap_or_else(|| "postgres".into());
+    who(catalog, &name)
+}
+
+/// Role `oid` as a checker sees it.
+fn who_by_oid(catalog: &Catalog, oid: Oid) -> Who {
+    match catalog.role_by_oid(oid) {
+        Some(r) => Who {
+            oid: r.oid,
+            name: r.name,
+            superuser: r.superuser,
+        },
+        None => Who {
+            oid,
+            name: String::new(),
+            superuser: false,
+        },
+    }
+}
+
+/// A relation's owner and its ACL (the default when none is stored).
+pub fn relation_acl(rel: &Relation) -> (Oid, Vec<AclItem>) {
+    let (owner, acl) = match rel {
+        Relation::Table(t) | Relation::Index { table: t, .. } => (t.owner, t.acl.clone()),
+        Relation::View(v) => (v.owner, v.acl.clone()),
+        Relation::Sequence(_) => (crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER, None),
+    };
+    (
+        owner,
+        acl.unwrap_or_else(|| acl::default_acl(owner, acl::ALL_RELATION)),
+    )
+}
+
+/// The privileges `who` holds on `rel` (all of them for a superuser).
+pub fn relation_privileges(who: &Who, rel: &Relation) -> u16 {
+    if who.superuser {
+        return acl::ALL_RELATION;
+    }
+    let (_, acl) = relation_acl(rel);
+    acl::held(&acl, who.oid)
+}
+
+/// The privileges `who` holds on schema `oid`.
+pub fn schema_privileges(catalog: &Catalog, who: &Who, oid: Oid) -> u16 {
+    if who.superuser {
+        return acl::ALL_SCHEMA;
+    }
+    let Some(s) = catalog.schema_by_oid(oid) else {
+        return 0;
+    };
+    let acl = s
+        .acl
+        .clone()
+        .unwrap_or_else(|| acl::default_schema_acl(s.oid, s.owner));
+    // Built-in schemas are readable by everyone.
+    if s.oid == crate::storage::catalog::oids::PG_CATALOG_NAMESPACE
+        || s.oid == crate::storage::catalog::oids::INFORMATION_SCHEMA_NAMESPACE
+    {
+        return acl::USAGE;
+    }
+    acl::held(&acl, who.oid)
+}
+
+/// 42501 `permission denied for table t` (view, sequence, ... as the kind is).
+pub fn denied(rel: &Relation) -> Error {
+    Error::InsufficientPrivilege(format!(
+        "permission denied for {} {}",
+        rel.kind_name(),
+        rel.name()
+    ))
+}
+
+/// Checks every need of a statement as `who`.
+pub fn check(catalog: &Catalog, who: &Who, needs: &[Need]) -> Result<()> {
+    // A superuser passes, unless a view owned by another role is read.
+    if who.superuser && needs.iter().all(|n| n.as_role.is_none()) {
+        return Ok(());
+    }
+    for need in needs {
+        let checker = match need.as_role {
+            Some(owner) => who_by_oid(catalog, owner),
+            None => who.clone(),
+        };
+        if checker.superuser {
+            continue;
+        }
+        let Some(rel) = catalog.relation_by_oid(need.relation) else {
+            continue;
+        };
+        if relation_privileges(&checker, &rel) & need.privileges != need.privileges {
+            return Err(denied(&rel));
+        }
+    }
+    Ok(())
+}
+
+/// 42501 `must be owner of table t` unless the current role owns `rel` or is a superuser.
+pub fn require_owner(catalog: &Catalog, rel: &Relation) -> Result<()> {
+    let who = current(catalog);
+    let (owner, _) = relation_acl(rel);
+    if who.superuser || owner == who.oid {
+        return Ok(());
+    }
+    Err(Error::InsufficientPrivilege(format!(
+        "must be owner of {} {}",
+        rel.kind_name(),
+        rel.name()
+    )))
+}
+
+/// 42501 `permission denied for schema s` unless the current role holds `privileges` on it.
+pub fn require_schema(catalog: &Catalog, schema: Oid, privileges: u16) -> Result<()> {
+    let who = current(catalog);
+    if schema_privileges(catalog, &who, schema) & privileges == privileges {
+        return Ok(());
+    }
+    Err(Error::InsufficientPrivilege(format!(
+        "permission denied for schema {}",
+        catalog.schema_name(schema)
+    )))
+}
+
+/// A name given as text to a privilege function: `a.b` parts, unquoted ones lower-cased.
+fn name_parts(text: &str) -> Vec<String> {
+    text.split('.')
+        .map(
+            |p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(q) => q.replace("\"\"", "\""),
+                None => p.trim().to_lowercase(),
+            },
+        )
+        .collect()
+}
+
+/// `has_table_privilege([user,] table, privilege)` (`schema`: `has_schema_privilege`):
+/// whether the role holds any of the comma-separated privileges, from the real ACLs.
+pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value> {
+    use crate::Value;
+    let env = crate::env::catalog()?;
+    let catalog = &env.catalog;
+    let (user, object, privileges) = match args {
+        [o, p] => (None, o, p),
+        [u, o, p] => (Some(u), o, p),
+        _ => return Ok(Value::Null),
+    };
+    if args.iter().any(|a| a.is_null()) {
+        return Ok(Value::Null);
+    }
+    let who = match user {
+        None => who(catalog, &env.user),
+        Some(Value::Int(o)) => who_by_oid(catalog, *o as Oid),
+        Some(Value::Reg(_, o)) => who_by_oid(catalog, *o),
+        Some(u) => {
+            let name = u.to_string();
+            match catalog.role(&name) {
+                Some(_) => who(catalog, &name),
+                None => {
+                    return Err(Error::UndefinedObject(format!(
+                        "role \"{name}\" does not exist"
+                    )));
+                }
+            }
+        }
+    };
+    let mut wanted = 0u16;
+    for p in privileges.to_string().split(',') {
+        let word = p.trim().to_lowercase();
+        let word = word
+            .strip_suffix(" with grant option")
+            .unwrap_or(&word)
+            .trim();
+        let bit = acl::privilege_by_name(word)
+            .filter(|b| {
+                if schema {
+                    b & acl::ALL_SCHEMA != 0
+                } else {
+                    b & acl::ALL_RELATION != 0
+                }
+            })
+            .ok_or_else(|| {
+                Error::InvalidParameterValue(format!(
+                    "unrecognized privilege type: \"{}\"",
+                    p.trim()
+                ))
+            })?;
+        wanted |= bit;
+    }
+    let held = if schema {
+        let oid = match object {
+            Value::Int(o) => *o as Oid,
+            Value::Reg(_, o) => *o,
+            other => {
+                let name = other.to_string();
+                let parts = name_parts(&name);
+                let n = parts.last().cloned().unwrap_or_default();
+                match catalog.schema(&n) {
+                    Some(s) => s.oid,
+                    None => return Err(crate::storage::catalog::undefined_schema(&n)),
+                }
+            }
+        };
+        if catalog.schema_by_oid(oid).is_none() {
+            return Ok(Value::Null);
+        }
+        schema_privileges(catalog, &who, oid)
+    } else {
+        let rel = match object {
+            Value::Int(o) => catalog.relation_by_oid(*o as Oid),
+            Value::Reg(_, o) => catalog.relation_by_oid(*o),
+            other => {
+                let parts = name_parts(&other.to_string());
+                let (s, n) = match parts.as_slice() {
+                    [n] => (None, n.clone()),
+                    [s, n] => (Some(s.as_str()), n.clone()),
+                    _ => return Err(Error::UndefinedTable(other.to_string())),
+                };
+                match catalog.resolve(s, &n, &env.search_path)? {
+                    Some(r) => Some(r),
+                    None if crate::system::lookup(
+                        crate::storage::catalog::oids::PG_CATALOG_NAMESPACE,
+                        &n,
+                    )
+                    .is_some() =>
+                    {
+                        return Ok(Value::Bool(wanted & (acl::SELECT) != 0 || who.superuser));
+                    }
+                    None => return Err(Error::UndefinedTable(n)),
+                }
+            }
+        };
+        match rel {
+            Some(r) => relation_privileges(&who, &r),
+            None => return Ok(Value::Null),
+        }
+    };
+    Ok(Value::Bool(held & wanted != 0))
+}
