@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use proto::{Lsn, TimelineId, TimelineName, TimestampUs};
@@ -90,12 +90,7 @@ impl std::fmt::Debug for Pageserver {
     }
 }
 
-fn now_us() -> TimestampUs {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as TimestampUs)
-        .unwrap_or(0)
-}
+use proto::now_us;
 
 impl Pageserver {
     /// Attaches every timeline found in `remote` and starts their tasks.

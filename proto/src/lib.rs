@@ -36,4 +36,4 @@ pub use error::Error;
 pub use ids::{BlockNo, PageKey, RelId, TenantName, TimelineId, TimelineName};
 pub use lsn::Lsn;
 pub use page::{PAGE_SIZE, Page};
-pub use record::{Delta, PageBody, PageChange, Record, RecordKind, Term, TimestampUs};
+pub use record::{Delta, PageBody, PageChange, Record, RecordKind, Term, TimestampUs, now_us};

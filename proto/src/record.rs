@@ -31,6 +31,14 @@ pub const RECORD_FORMAT_VERSION: u8 = 1;
 /// Microseconds since the Unix epoch.
 pub type TimestampUs = i64;
 
+/// Now, in microseconds since the Unix epoch (0 if the clock reads before it): the clock
+/// commit records are stamped with and every component's "now" for WAL-related times.
+pub fn now_us() -> TimestampUs {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as TimestampUs)
+}
+
 /// A consensus term.
 pub type Term = u64;
 

@@ -15,12 +15,7 @@ use super::{
     wal_error,
 };
 
-pub(super) fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
+pub(super) use proto::now_us;
 
 /// One changed page: its version before the commit (`None`: allocated by it), after, and
 /// the change between them (its `crc_after` is filled in once the record's end is known).

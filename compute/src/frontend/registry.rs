@@ -21,7 +21,6 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -32,12 +31,7 @@ use sql::Interrupt;
 use sql::env::{Activity, Backend};
 use tokio_util::sync::CancellationToken;
 
-/// Microseconds since the Unix epoch, now.
-pub fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
+pub use proto::now_us;
 
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 00:00 UTC).
 const PG_EPOCH_US: i64 = 946_684_800_000_000;

@@ -6,7 +6,7 @@
 //! lag) and wakes `strata_wait_lsn` callers.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use proto::{Lsn, Record};
 use tokio_util::sync::CancellationToken;
@@ -37,11 +37,7 @@ pub struct ReplicaWal {
 }
 
 /// Microseconds since the Unix epoch now (the primary stamps records with the same clock).
-pub(crate) fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
-}
+pub(crate) use proto::now_us;
 
 impl ReplicaWal {
     /// A replica whose pages are at `start` (a record boundary); `primary` is where writes

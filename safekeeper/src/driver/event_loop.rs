@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use proto::{Lsn, Term};
@@ -71,12 +71,7 @@ pub(super) fn lock(state: &Mutex<LoopState>) -> Result<MutexGuard<'_, LoopState>
         .map_err(|_| Error::Invariant("a panic interrupted the proposer's core".into()))
 }
 
-fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
+use proto::now_us;
 
 impl LoopState {
     /// Appends one record (whole frames) in the calling thread; its requests

@@ -100,6 +100,9 @@ pub fn resolve_aggregate(
         }
         ("jsonb_agg", [t]) => (AggFunc::JsonbAgg, T::Jsonb, same(known(*t))),
         ("json_agg", [t]) => (AggFunc::JsonAgg, T::Json, same(known(*t))),
+        (super::whole_row::JSON_AGG_ROWS, [T::Json]) => {
+            (AggFunc::JsonAggRows, T::Json, same(T::Json))
+        }
         ("jsonb_object_agg", [k, v]) => (
             AggFunc::JsonbObjectAgg,
             T::Jsonb,
@@ -158,6 +161,9 @@ impl Binder {
         ctx: &mut ExprCtx,
         window: bool,
     ) -> Result<(AggCall, DataType)> {
+        if let Some(rewritten) = super::whole_row::rewrite(f, ctx) {
+            return self.bind_agg_call(&rewritten, ctx, window);
+        }
         let name = function_name(f);
         if !f.within_group.is_empty() {
             return Err(Error::unsupported("WITHIN GROUP is not supported yet"));

@@ -24,6 +24,9 @@ impl Binder {
         f: &ast::Function,
         ctx: &mut ExprCtx,
     ) -> Result<(Expr, DataType)> {
+        if let Some(rewritten) = super::whole_row::rewrite(f, ctx) {
+            return self.bind_function(&rewritten, ctx);
+        }
         let name = function_name(f);
         if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
             self.mark_volatile();

@@ -43,6 +43,7 @@ mod subquery;
 mod user_function;
 mod view;
 mod walk;
+mod whole_row;
 mod window;
 
 use crate::planner::Plan;
@@ -56,6 +57,7 @@ pub use catalog_call::first_arg;
 pub use names::{DATABASE_NAME, FromRelation, creation_schema, search_path, split_name};
 pub use view::parse_view_query;
 pub use walk::function_name;
+pub use whole_row::{JSON_AGG_ROWS, JSON_ROW};
 
 pub use aggregate::AggState;
 pub use expr::ExprCtx;

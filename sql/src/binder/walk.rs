@@ -32,6 +32,7 @@ pub const AGGREGATES: &[&str] = &[
     "jsonb_agg",
     "jsonb_object_agg",
     "json_agg",
+    super::whole_row::JSON_AGG_ROWS,
 ];
 
 /// The function's unqualified name, folded.

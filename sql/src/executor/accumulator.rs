@@ -43,8 +43,8 @@ pub enum Accumulator {
     JsonbItems(Vec<crate::types::Jsonb>),
     /// `jsonb_object_agg`'s pairs, in input order.
     JsonbPairs(Vec<(String, crate::types::Jsonb)>),
-    /// `json_agg`'s elements, as json text.
-    JsonItems(Vec<String>),
+    /// `json_agg`'s elements, as json text, and their separator.
+    JsonItems(Vec<String>, &'static str),
 }
 
 impl Accumulator {
@@ -76,7 +76,8 @@ impl Accumulator {
             AggFunc::ArrayAgg => Accumulator::Items(Vec::new()),
             AggFunc::JsonbAgg => Accumulator::JsonbItems(Vec::new()),
             AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
-            AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new()),
+            AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new(), ", "),
+            AggFunc::JsonAggRows => Accumulator::JsonItems(Vec::new(), ", \n "),
         }
     }
 
@@ -106,7 +107,7 @@ impl Accumulator {
             items.push(jsonb_edit::from_value(v)?);
             return Ok(());
         }
-        if let Accumulator::JsonItems(items) = self {
+        if let Accumulator::JsonItems(items, _) = self {
             items.push(jsonb_edit::json_text(v)?);
             return Ok(());
         }
@@ -140,7 +141,7 @@ impl Accumulator {
             Accumulator::Items(_)
             | Accumulator::JsonbItems(_)
             | Accumulator::JsonbPairs(_)
-            | Accumulator::JsonItems(_) => {}
+            | Accumulator::JsonItems(..) => {}
             Accumulator::Count(n) => *n += 1,
             Accumulator::SumInt(s) => {
                 let i = int_arg(v)?;
@@ -244,8 +245,8 @@ impl Accumulator {
             Accumulator::JsonbItems(items) => {
                 Value::Jsonb(Box::new(crate::types::Jsonb::Array(items.clone())))
             }
-            Accumulator::JsonItems(items) if items.is_empty() => Value::Null,
-            Accumulator::JsonItems(items) => Value::Json(format!("[{}]", items.join(", "))),
+            Accumulator::JsonItems(items, _) if items.is_empty() => Value::Null,
+            Accumulator::JsonItems(items, sep) => Value::Json(format!("[{}]", items.join(sep))),
             Accumulator::JsonbPairs(pairs) if pairs.is_empty() => Value::Null,
             Accumulator::JsonbPairs(pairs) => {
                 Value::Jsonb(Box::new(crate::types::Jsonb::object(pairs.clone())))
@@ -338,7 +339,11 @@ impl CallState {
 fn skips_nulls(func: AggFunc) -> bool {
     !matches!(
         func,
-        AggFunc::ArrayAgg | AggFunc::JsonbAgg | AggFunc::JsonbObjectAgg | AggFunc::JsonAgg
+        AggFunc::ArrayAgg
+            | AggFunc::JsonbAgg
+            | AggFunc::JsonbObjectAgg
+            | AggFunc::JsonAgg
+            | AggFunc::JsonAggRows
     )
 }
 

@@ -53,6 +53,10 @@ pub enum JsonbFn {
     /// `json_build_object`, `json_build_array`, `to_json`: `json` text as PostgreSQL
     /// writes it (`{"a" : 1}`, `[1, 2]`, arrays of `to_json` without spaces).
     JsonBuildObject,
+    /// A whole row as `json` (the binder's rewrite of `row_to_json(t)` / `to_json(t)`):
+    /// arguments alternate column name and value; written `{"a":1,"b":"x"}` as PostgreSQL
+    /// writes a composite.
+    JsonRow,
     JsonBuildArray,
     ToJson,
     /// `json -> key`, `->>` (`text`), `-> i`, `#>`, `#>>`: the selected text as written
@@ -113,6 +117,7 @@ impl JsonbFn {
                 call(JsonBuildObject, vec![T::Unknown; args.len()], T::Json)
             }
             "json_build_array" => call(JsonBuildArray, vec![T::Unknown; args.len()], T::Json),
+            crate::binder::JSON_ROW => call(JsonRow, vec![T::Unknown; args.len()], T::Json),
             "to_json" => match args {
                 [T::Unknown] => Some(Err(Error::DatatypeMismatch(
                     "could not determine polymorphic type because input has type unknown".into(),
@@ -256,6 +261,7 @@ impl JsonbFn {
             JsonbFn::BuildObject
                 | JsonbFn::BuildArray
                 | JsonbFn::JsonBuildObject
+                | JsonbFn::JsonRow
                 | JsonbFn::JsonBuildArray
         )
     }
@@ -296,6 +302,17 @@ impl JsonbFn {
                     parts.push(s);
                 }
                 return Ok(Value::Json(format!("{{{}}}", parts.join(", "))));
+            }
+            JsonRow => {
+                let mut parts = Vec::new();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    let mut s = String::new();
+                    crate::types::json::write_string(&mut s, &edit::key_text(&k, 1)?);
+                    s.push(':');
+                    s.push_str(&edit::json_text(&v)?);
+                    parts.push(s);
+                }
+                return Ok(Value::Json(format!("{{{}}}", parts.join(","))));
             }
             JsonBuildArray => {
                 let parts = it
@@ -392,6 +409,7 @@ impl JsonbFn {
             | BuildArray
             | ToJsonb
             | JsonBuildObject
+            | JsonRow
             | JsonBuildArray
             | ToJson
             | JsonField { .. }

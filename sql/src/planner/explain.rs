@@ -257,7 +257,7 @@ pub fn names(p: &Plan) -> Vec<String> {
                     AggFunc::StringAgg => "string_agg",
                     AggFunc::JsonbAgg => "jsonb_agg",
                     AggFunc::JsonbObjectAgg => "jsonb_object_agg",
-                    AggFunc::JsonAgg => "json_agg",
+                    AggFunc::JsonAgg | AggFunc::JsonAggRows => "json_agg",
                     AggFunc::BoolAnd => "bool_and",
                     AggFunc::BoolOr => "bool_or",
                     _ => "agg",

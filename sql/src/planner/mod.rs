@@ -76,6 +76,9 @@ pub enum AggFunc {
     JsonbObjectAgg,
     /// `json_agg(x)`: `json` text `[a, b]`.
     JsonAgg,
+    /// `json_agg(row)` of whole rows (the binder's rewrite of `json_agg(t)`): elements are
+    /// the rows' `json` objects, separated as PostgreSQL separates composites (`, \n `).
+    JsonAggRows,
     /// `bool_and` / `every`.
     BoolAnd,
     BoolOr,
