@@ -6,6 +6,7 @@
 //! |----------------------|--------------------------------------------------|----------|
 //! | `Corrupt`            | quarantine the page, report it, abort            | XX001    |
 //! | `PageUnavailable`    | retry the page fetch, then abort                 | 58030    |
+//! | `SnapshotTooOld`     | abort; a new snapshot (new transaction) works    | 72000    |
 //! | `RowTooLarge`        | abort the statement                              | 54000    |
 //! | `KeyTooLarge`        | abort the statement                              | 54000    |
 //! | `NeedsOldSnapshot`   | re-traverse at the snapshot with pageserver pages| —        |
@@ -43,6 +44,16 @@ pub enum Error {
     /// The page store could not produce a block.
     #[error("page at block {block} unavailable: {reason}")]
     PageUnavailable { block: BlockNo, reason: String },
+
+    /// A read at `snapshot` needs page versions the pageserver no longer keeps: its GC
+    /// cutoff passed the snapshot (past the PITR window, no lease holding it). Not
+    /// retryable at that snapshot.
+    #[error("snapshot {snapshot} is too old for block {block}: {reason}")]
+    SnapshotTooOld {
+        block: BlockNo,
+        snapshot: Lsn,
+        reason: String,
+    },
 
     /// A row (or its version item) does not fit in one page.
     #[error("row of {size} bytes exceeds the maximum of {max} bytes")]

@@ -96,6 +96,12 @@ impl PageError {
             PageError::Corrupt { .. } | PageError::Quarantined { .. } => {
                 crate::Error::corrupt(block, self.to_string())
             }
+            // Only reads at an old snapshot ask below the cutoff (the latest LSN never is).
+            PageError::BelowGcHorizon { lsn, message, .. } => crate::Error::SnapshotTooOld {
+                block,
+                snapshot: lsn,
+                reason: message,
+            },
             other => crate::Error::PageUnavailable {
                 block,
                 reason: other.to_string(),

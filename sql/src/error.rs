@@ -292,6 +292,12 @@ pub enum Error {
     /// a page fetch failed after its retries). The statement may succeed when retried.
     #[error("could not read from storage: {0}")]
     StorageUnavailable(String),
+    /// 72000 (snapshot_too_old): the statement's snapshot is older than what storage still
+    /// keeps (the pageserver's GC passed it: past the PITR window, with no lease holding it).
+    /// PostgreSQL's wording; the detail says which LSN and why. Retrying with a new
+    /// snapshot (a new transaction) succeeds.
+    #[error("snapshot too old")]
+    SnapshotTooOld(String),
     /// 08006 (connection_failure): the server lost what it needs to answer truthfully —
     /// e.g. its WAL while a commit was on its way, so the transaction may or may not have
     /// committed. The front end sends it as FATAL and closes the connection, as a client
@@ -393,6 +399,7 @@ impl Error {
             OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",
             StorageUnavailable(_) => "58030",
+            SnapshotTooOld(_) => "72000",
             QueryCanceled | QueryCanceledWith(_) => "57014",
             AdminShutdown => "57P01",
             ConnectionFailure(_) => "08006",
@@ -406,6 +413,7 @@ impl Error {
             Error::WithContext { error, .. } => error.detail(),
             Error::CheckViolation { detail, .. } if detail.is_empty() => None,
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
+            Error::SnapshotTooOld(detail) => Some(detail),
             Error::UniqueViolation { detail, .. }
             | Error::CheckViolation { detail, .. }
             | Error::ForeignKeyViolation { detail, .. }
@@ -475,5 +483,12 @@ mod tests {
         assert_eq!(Error::StorageUnavailable("down".into()).code(), "58030");
         assert_eq!(Error::Internal("x".into()).code(), "XX000");
         assert_eq!(Error::ConnectionFailure("lost".into()).code(), "08006");
+        let old = Error::SnapshotTooOld("snapshot 0/100 is below the GC cutoff 0/200".into());
+        assert_eq!(old.code(), "72000");
+        assert_eq!(old.to_string(), "snapshot too old");
+        assert_eq!(
+            old.detail(),
+            Some("snapshot 0/100 is below the GC cutoff 0/200")
+        );
     }
 }

@@ -918,12 +918,37 @@ impl<S: Storage> Session<S> {
         self.table_counts.abort(server.as_deref());
     }
 
+    /// `strata.wait_lsn` (read-your-writes on a read replica): waits, at most
+    /// `strata.wait_lsn_timeout`, until the server has applied the WAL up to it, before the
+    /// statement takes its snapshot. The same wait, and error, as `strata_wait_lsn()`.
+    fn wait_for_lsn_setting(&mut self) -> Result<()> {
+        let (lsn, ms) = {
+            let settings = self.info.settings();
+            let lsn = settings
+                .get("strata.wait_lsn")
+                .and_then(|v| crate::storage::parse_lsn(&v))
+                .filter(|&lsn| lsn > 0);
+            let ms = settings
+                .millis("strata.wait_lsn_timeout")
+                .unwrap_or(crate::expr::catalog_functions::DEFAULT_WAIT_LSN_MS);
+            (lsn, ms)
+        };
+        let Some(lsn) = lsn else {
+            return Ok(());
+        };
+        self.storage
+            .services()
+            .wait_for_lsn(lsn, std::time::Duration::from_millis(ms))
+            .map(|_| ())
+    }
+
     fn run_dml_or_ddl(
         &mut self,
         stmt: &Statement,
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
+        self.wait_for_lsn_setting()?;
         let mut block = std::mem::replace(&mut self.block, Block::Idle);
         let r = match &mut block {
             Block::Open { txn, isolation, .. } => {

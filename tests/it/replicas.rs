@@ -15,7 +15,10 @@
 //!    balance and every log row exactly as the primary does;
 //! 4. DDL is followed: a table created, altered and filled on the primary is readable on
 //!    the replica after `strata_wait_lsn`, and gone (42P01) after DROP TABLE;
-//! 5. the replica's Prometheus metrics show records applied and its lag.
+//! 5. read-your-writes by session setting: with `SET strata.wait_lsn` to the primary's LSN
+//!    after each of 40 commits, the replica's next SELECT sees that commit; an LSN never
+//!    reached fails after `strata.wait_lsn_timeout` with 57014;
+//! 6. the replica's Prometheus metrics show records applied and its lag.
 //!
 //! `replicas_survive_primary_restart_and_safekeeper_loss`: the primary killed -9 and a new
 //! one started (new term), each safekeeper killed -9 in turn, the pageserver killed -9 and
@@ -64,6 +67,43 @@ async fn error_of(c: &Client, sql: &str) -> tokio_postgres::error::DbError {
     e.as_db_error()
         .unwrap_or_else(|| panic!("{sql}: not a server error: {e}"))
         .clone()
+}
+
+/// `SET strata.wait_lsn` on the replica to the primary's LSN after each commit: the
+/// replica's next statements see that commit (each of 40 in a row, with no other wait); an
+/// LSN the primary never wrote fails the statement after `strata.wait_lsn_timeout` with
+/// `strata_wait_lsn`'s error (57014), and RESET ends the waits.
+async fn read_your_writes(p: &Client, q: &Client) {
+    exec(p, "CREATE TABLE ryw (id int8 PRIMARY KEY)").await;
+    wait_lsn(q, &primary_lsn(p).await).await;
+    for i in 1..=40 {
+        exec(p, &format!("INSERT INTO ryw VALUES ({i})")).await;
+        let lsn = primary_lsn(p).await;
+        exec(q, &format!("SET strata.wait_lsn = '{lsn}'")).await;
+        assert_eq!(
+            one(q, "SELECT count(*) FROM ryw").await,
+            i.to_string(),
+            "commit {i} (at {lsn}) not visible"
+        );
+    }
+    let e = error_of(q, "SET strata.wait_lsn = 'soon'").await;
+    assert_eq!(e.code(), &SqlState::INVALID_PARAMETER_VALUE, "{e}");
+    exec(
+        q,
+        "SET strata.wait_lsn_timeout = '300ms'; SET strata.wait_lsn = 'FF/0'",
+    )
+    .await;
+    let started = Instant::now();
+    let e = error_of(q, "SELECT count(*) FROM ryw").await;
+    assert_eq!(e.code(), &SqlState::QUERY_CANCELED, "{e}");
+    assert!(e.message().contains("FF/0"), "{e}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "no wait: {:?}",
+        started.elapsed()
+    );
+    exec(q, "RESET strata.wait_lsn").await;
+    assert_eq!(one(q, "SELECT count(*) FROM ryw").await, "40");
 }
 
 /// Transfers until `stop`, retrying 40001/40P01.
@@ -351,7 +391,10 @@ async fn replicas_follow_the_primary() {
     let e = error_of(&q1, "SELECT * FROM t2").await;
     assert_eq!(e.code(), &SqlState::UNDEFINED_TABLE, "{e}");
 
-    // 5. Metrics.
+    // 5. Read-your-writes by session setting: each statement waits for the LSN set.
+    read_your_writes(&p, &q1).await;
+
+    // 6. Metrics.
     let m = r1.scrape_metrics();
     assert!(
         m.sum("strata_replica_records_applied_total") > 0.0,

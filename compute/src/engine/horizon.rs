@@ -27,7 +27,7 @@
 //! snapshot, renew a third of the way into the lease, move the lease forward then); the
 //! task around it is [`crate::server`]'s. A snapshot GC already passed cannot be leased: the
 //! task logs it as "snapshot too old", and reads that would need its old page versions fail
-//! with the pageserver's "below the GC horizon" error — never with other data.
+//! with "snapshot too old" (72000, [`crate::Error::SnapshotTooOld`]) — never with other data.
 //!
 //! ## The reuse horizon
 //! A fixed snapshot on a cached engine does hold one thing: the reuse of freed blocks. Its

@@ -546,6 +546,10 @@ pub(crate) fn storage_error(e: crate::Error) -> sql::Error {
         E::RowTooLarge { .. } | E::KeyTooLarge { .. } => program_limit_exceeded(e.to_string()),
         E::Corrupt { .. } | E::Decode { .. } => data_corrupted(e.to_string()),
         E::PageUnavailable { .. } => sql::Error::StorageUnavailable(e.to_string()),
+        E::SnapshotTooOld { .. } => sql::Error::SnapshotTooOld(format!(
+            "{e}; the pageserver keeps history for its PITR window (and what leases hold). \
+             Retry in a new transaction."
+        )),
         E::KeyNotFound | E::DuplicateKey => {
             sql::Error::SerializationFailure(format!("could not serialize access: {e}"))
         }

@@ -2,7 +2,8 @@
 //! a table updated over and over stays the same size once no snapshot needs its old
 //! versions; a transaction's snapshot holds them while it lives; an old fixed snapshot on a
 //! cached engine (real pageserver in process) reads pruned leaves as of its LSN from the
-//! pageserver.
+//! pageserver, and once the pageserver's GC passed such a snapshot, fails with "snapshot
+//! too old" (72000).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -188,6 +189,59 @@ fn an_old_fixed_snapshot_reads_pruned_leaves_from_the_pageserver() {
     let mut again = e.begin_at(before);
     again.begin_statement().unwrap();
     assert!(again.catalog().unwrap().table("t").is_some());
+}
+
+/// Past what the pageserver keeps: once its GC passed an old snapshot (no lease holds it),
+/// a read of a leaf pruned past the snapshot fails with PostgreSQL's "snapshot too old"
+/// (72000), never with other rows, on a table scan and an index probe alike; a new
+/// transaction reads the current rows.
+#[test]
+fn a_snapshot_gc_passed_fails_with_snapshot_too_old() {
+    let env = start_pageserver();
+    let (e, _cache) = cached_engine_with(&env, Lsn::TIMELINE_START, small_cache(), small_pages());
+    let mut s = Session::new(e.clone());
+    let (table, _) = setup(&e, &mut s);
+    let before = e.durable_lsn();
+    let mut old = e.begin_at(before);
+    old.begin_statement().unwrap();
+    let id = old.catalog().unwrap().table("t").unwrap().id;
+    update_all(&mut s, 30);
+    assert!(
+        pruned_leaves(&e, table, before) > 0,
+        "nothing pruned past it"
+    );
+    let cutoff = env.gc_to(e.durable_lsn());
+    assert!(cutoff > before, "GC did not pass the snapshot: {cutoff}");
+
+    let scanned = old
+        .scan(id, &Access::Full)
+        .and_then(|rows| rows.collect::<sql::Result<Vec<_>>>());
+    let err = scanned.expect_err("a snapshot GC passed read rows");
+    assert_eq!(err.code(), "72000", "{err:?}");
+    assert_eq!(err.to_string(), "snapshot too old");
+    let detail = err.detail().unwrap_or_default();
+    assert!(
+        detail.contains(&before.to_string()) && detail.contains("GC horizon"),
+        "{detail}"
+    );
+    let probe = old
+        .scan(
+            id,
+            &Access::IndexRange {
+                index: "t_n".into(),
+                range: sql::storage::KeyRange::ALL,
+            },
+        )
+        .and_then(|rows| rows.collect::<sql::Result<Vec<_>>>());
+    assert_eq!(probe.expect_err("index probe").code(), "72000");
+    old.rollback();
+
+    // A new snapshot is above the cutoff: its reads work.
+    let (sum, via_index) = answers(&mut s);
+    assert_eq!(
+        (sum, via_index),
+        (((ROWS - 1) * ROWS / 2).to_string(), ROWS as usize)
+    );
 }
 
 /// Transfers commit (and prune) concurrently with Repeatable Read readers that sum the

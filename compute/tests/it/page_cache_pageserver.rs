@@ -51,7 +51,22 @@ pub(crate) struct Env {
     addr: std::net::SocketAddr,
     wal: Arc<pageserver::MemoryWal>,
     id: TimelineId,
+    ps: Arc<Pageserver>,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl Env {
+    /// Runs the pageserver's GC with the wanted cutoff `lsn` once it has ingested up to
+    /// it (no PITR window, no leases unless a test takes them): the cutoff it applied.
+    pub(crate) fn gc_to(&self, lsn: Lsn) -> Lsn {
+        self.rt.block_on(async {
+            let h = self.ps.timeline(&self.id).expect("the timeline");
+            h.wait_for(lsn, Duration::from_secs(30))
+                .await
+                .expect("ingested");
+            self.ps.gc(&h, Some(lsn)).await.expect("gc").cutoff
+        })
+    }
 }
 
 pub(crate) fn start_pageserver() -> Env {
@@ -68,7 +83,7 @@ fn start_pageserver_at(listen: std::net::SocketAddr) -> Env {
     let objects = tempfile::tempdir().expect("tempdir");
     let wal = Arc::new(pageserver::MemoryWal::new(64 << 10));
     let id = TimelineId::new("acme", "main").expect("valid name");
-    let addr = rt.block_on(async {
+    let (addr, ps) = rt.block_on(async {
         let remote = remote_storage::RemoteStorage::local(objects.path()).expect("local store");
         let mut config = Config::new(
             "127.0.0.1:0".parse().expect("an address"),
@@ -95,14 +110,15 @@ fn start_pageserver_at(listen: std::net::SocketAddr) -> Env {
         })
         .await
         .expect("create timeline");
-        let (addr, _server) = grpc::spawn(ps, listen).await.expect("serve gRPC");
-        addr
+        let (addr, _server) = grpc::spawn(ps.clone(), listen).await.expect("serve gRPC");
+        (addr, ps)
     });
     Env {
         rt,
         addr,
         wal,
         id,
+        ps,
         _dirs: (data, objects),
     }
 }

@@ -34,6 +34,8 @@ pub enum Kind {
     Encoding,
     /// A list of identifiers (`search_path`), shown quoted where needed.
     IdentList,
+    /// A WAL position in `pg_lsn` text (`0/16B3748`, shown upper case), or empty (none).
+    Lsn,
 }
 
 /// The unit of an integer parameter given as a plain number.
@@ -438,6 +440,19 @@ pub static DEFINITIONS: &[Definition] = &[
         "0",
         MS,
         "Sets the maximum allowed duration of any statement.",
+    ),
+    def(
+        "strata.wait_lsn",
+        "",
+        Kind::Lsn,
+        "Makes each following statement wait until this server (a read replica) has \
+         applied the WAL up to this LSN (read-your-writes; empty: no wait).",
+    ),
+    def(
+        "strata.wait_lsn_timeout",
+        "10s",
+        MS,
+        "Sets the maximum time a statement waits for strata.wait_lsn.",
     ),
     def(
         "synchronous_commit",

@@ -45,6 +45,10 @@ pub fn value(def: &Definition, value: &str, current: &str) -> Result<String> {
         Kind::DateStyle => date_style(def, value, current),
         Kind::TimeZone => time_zone(def, value),
         Kind::Encoding => encoding(value),
+        Kind::Lsn if value.trim().is_empty() => Ok(String::new()),
+        Kind::Lsn => crate::storage::parse_lsn(value)
+            .map(crate::storage::format_lsn)
+            .ok_or_else(|| invalid(def, value)),
     }
 }
 

@@ -163,3 +163,23 @@ fn time_parameters_read_in_milliseconds() {
     assert_eq!(s.millis("no_such_parameter"), None);
     assert_eq!(s.millis("application_name"), None);
 }
+
+/// Strata's own `strata.wait_lsn` (no PostgreSQL counterpart): an LSN in `pg_lsn` text,
+/// shown upper case, or empty; anything else is refused at SET.
+#[test]
+fn strata_wait_lsn_holds_an_lsn_or_nothing() {
+    let mut s = Settings::new();
+    assert_eq!(s.show("strata.wait_lsn").unwrap(), "");
+    assert_eq!(s.show("strata.wait_lsn_timeout").unwrap(), "10s");
+    assert_eq!(s.millis("strata.wait_lsn_timeout"), Some(10_000));
+    assert_eq!(set(&mut s, "strata.wait_lsn", "0/16b3748"), "0/16B3748");
+    assert_eq!(set(&mut s, "STRATA.WAIT_LSN", " 1/0 "), "1/0");
+    assert_eq!(set(&mut s, "strata.wait_lsn", ""), "");
+    let e = s.set("strata.wait_lsn", "16B3748", false).unwrap_err();
+    assert_eq!(e.code(), "22023");
+    assert_eq!(
+        e.to_string(),
+        "invalid value for parameter \"strata.wait_lsn\": \"16B3748\""
+    );
+    assert_eq!(set(&mut s, "strata.wait_lsn_timeout", "250"), "250ms");
+}
