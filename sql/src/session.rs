@@ -221,6 +221,8 @@ pub struct Session<S: Storage> {
     activity: Option<Arc<dyn Activity>>,
     /// The open transaction's uncommitted live/dead row changes (`pg_stat_user_tables`).
     table_counts: crate::system::table_stats::PendingCounts,
+    /// `(current_user, session_user)` when the open transaction block began.
+    user_at_begin: Option<(String, String)>,
     /// This backend as `pg_stat_activity` shows it when there is no `activity`.
     backend: Backend,
     /// The `TimeZone` setting's zone (follows the setting, see [`Session::statement_env`]).
@@ -364,6 +366,7 @@ impl<S: Storage> Session<S> {
             sequences: Arc::new(Mutex::new(SequenceValues::default())),
             activity: None,
             table_counts: Default::default(),
+            user_at_begin: None,
             backend: Backend {
                 pid: std::process::id() as i32,
                 database: "postgres".into(),
@@ -536,7 +539,7 @@ impl<S: Storage> Session<S> {
                         isolation,
                         savepoints: Vec::new(),
                     };
-                    self.info.settings().begin();
+                    self.txn_began();
                     self.implicit = true;
                     self.txn_start = None;
                 }
@@ -904,7 +907,15 @@ impl<S: Storage> Session<S> {
     }
 
     /// The transaction ended with a commit: its settings and row counts take effect.
+    /// A transaction block begins: settings, and who the session is (SET ROLE, SET SESSION
+    /// AUTHORIZATION), are restored if it does not commit.
+    fn txn_began(&mut self) {
+        self.info.settings().begin();
+        self.user_at_begin = Some((self.user.clone(), self.info.user.clone()));
+    }
+
     fn txn_committed(&mut self) {
+        self.user_at_begin = None;
         self.info.settings().commit();
         if let Some(server) = self.storage.services().table_activity() {
             self.table_counts.commit(&server);
@@ -914,6 +925,14 @@ impl<S: Storage> Session<S> {
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
         self.info.settings().abort();
+        // A rolled-back SET ROLE / SET SESSION AUTHORIZATION is undone, as in PostgreSQL.
+        if let Some((user, session_user)) = self.user_at_begin.take() {
+            if session_user != self.info.user {
+                let (database, pid) = (self.info.database.clone(), self.info.backend_pid);
+                self.become_session_user(&session_user, &database, pid);
+            }
+            self.user = user;
+        }
         let server = self.storage.services().table_activity();
         self.table_counts.abort(server.as_deref());
     }
@@ -1006,7 +1025,7 @@ impl<S: Storage> Session<S> {
                 isolation,
                 savepoints: Vec::new(),
             };
-            self.info.settings().begin();
+            self.txn_began();
         }
         // Inside a block PostgreSQL only warns "there is already a transaction in progress".
         Ok(StatementResult::command("BEGIN"))
