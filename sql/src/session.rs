@@ -223,6 +223,8 @@ pub struct Session<S: Storage> {
     table_counts: crate::system::table_stats::PendingCounts,
     /// `(current_user, session_user)` when the open transaction block began.
     user_at_begin: Option<(String, String)>,
+    /// The block's SET ROLE was `SET LOCAL ROLE`: undone when the block ends either way.
+    role_is_local: bool,
     /// This backend as `pg_stat_activity` shows it when there is no `activity`.
     backend: Backend,
     /// The `TimeZone` setting's zone (follows the setting, see [`Session::statement_env`]).
@@ -367,6 +369,7 @@ impl<S: Storage> Session<S> {
             activity: None,
             table_counts: Default::default(),
             user_at_begin: None,
+            role_is_local: false,
             backend: Backend {
                 pid: std::process::id() as i32,
                 database: "postgres".into(),
@@ -915,7 +918,12 @@ impl<S: Storage> Session<S> {
     }
 
     fn txn_committed(&mut self) {
-        self.user_at_begin = None;
+        let began = self.user_at_begin.take();
+        if std::mem::take(&mut self.role_is_local)
+            && let Some((user, _)) = began
+        {
+            self.user = user;
+        }
         self.info.settings().commit();
         if let Some(server) = self.storage.services().table_activity() {
             self.table_counts.commit(&server);
@@ -926,6 +934,7 @@ impl<S: Storage> Session<S> {
     fn txn_aborted(&mut self) {
         self.info.settings().abort();
         // A rolled-back SET ROLE / SET SESSION AUTHORIZATION is undone, as in PostgreSQL.
+        self.role_is_local = false;
         if let Some((user, session_user)) = self.user_at_begin.take() {
             if session_user != self.info.user {
                 let (database, pid) = (self.info.database.clone(), self.info.backend_pid);

@@ -243,8 +243,19 @@ impl<S: Storage> Session<S> {
                 self.set_session_authorization(user)?;
                 done
             }
-            ast::Set::SetRole { role_name, .. } => {
+            ast::Set::SetRole {
+                role_name,
+                context_modifier,
+            } => {
+                let local = matches!(context_modifier, Some(ast::ContextModifier::Local));
+                // Outside a transaction block PostgreSQL only warns that SET LOCAL has no
+                // effect.
+                if local && !matches!(self.block, Block::Open { .. }) {
+                    return done;
+                }
                 self.set_role(role_name.as_ref().map(crate::binder::ident))?;
+                // SET LOCAL ROLE lasts until the block ends; a later plain SET ROLE outlives it.
+                self.role_is_local = local;
                 done
             }
             other => Err(Error::unsupported(format!("{other} is not supported yet"))),
