@@ -180,17 +180,12 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
-fn url(addr: &str) -> String {
-    proto::grpc::url(addr)
-}
-
 pub(crate) async fn channel(addr: &str) -> Result<Channel, AdminError> {
     let unreachable = |reason: String| AdminError::Unreachable {
         addr: addr.to_string(),
         reason,
     };
-    Endpoint::from_shared(url(addr))
+    Endpoint::from_shared(proto::grpc::url(addr))
         .map_err(|e| AdminError::Invalid(format!("bad address {addr:?}: {e}")))?
         .connect_timeout(RPC_TIMEOUT)
         .timeout(RPC_TIMEOUT)

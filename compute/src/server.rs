@@ -406,7 +406,7 @@ impl SnapshotLeases {
         snapshots: Arc<Snapshots>,
         ttl: Duration,
     ) -> Result<SnapshotLeases, Error> {
-        let channel = Endpoint::from_shared(grpc_url(addr))
+        let channel = Endpoint::from_shared(proto::grpc::url(addr))
             .map_err(|e| Error::Config(format!("pageserver address {addr:?}: {e}")))?
             .connect_timeout(Duration::from_secs(5))
             .connect_lazy();
@@ -484,7 +484,7 @@ pub async fn ensure_timeline(
     timeline: &TimelineId,
     limit: Duration,
 ) -> Result<Lsn, Error> {
-    let url = grpc_url(addr);
+    let url = proto::grpc::url(addr);
     let deadline = Instant::now() + limit;
     let mut backoff = Duration::from_millis(50);
     loop {
@@ -547,11 +547,6 @@ pub async fn ensure_timeline(
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(1));
     }
-}
-
-/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
-fn grpc_url(addr: &str) -> String {
-    proto::grpc::url(addr)
 }
 
 /// Parses a size with an optional binary unit: `1048576`, `64KiB`, `256MiB`, `1GiB`

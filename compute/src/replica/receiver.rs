@@ -36,13 +36,8 @@ pub struct Receiver {
     pub wal: Arc<ReplicaWal>,
 }
 
-/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
-fn url(addr: &str) -> String {
-    proto::grpc::url(addr)
-}
-
 async fn connect(addr: &str) -> Result<SafekeeperClient<Channel>, String> {
-    let channel = Endpoint::from_shared(url(addr))
+    let channel = Endpoint::from_shared(proto::grpc::url(addr))
         .map_err(|e| format!("bad safekeeper address {addr:?}: {e}"))?
         .connect_timeout(CALL_TIMEOUT)
         .connect()

@@ -67,8 +67,3 @@ impl Config {
         }
     }
 }
-
-/// `host:port` as a gRPC URL (see [`proto::grpc::url`]).
-pub(crate) fn peer_uri(addr: &str) -> String {
-    proto::grpc::url(addr)
-}

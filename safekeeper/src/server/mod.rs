@@ -268,7 +268,7 @@ pub struct Peer {
 
 impl Peer {
     fn new(addr: &str) -> Result<Peer> {
-        let endpoint = Endpoint::from_shared(config::peer_uri(addr))
+        let endpoint = Endpoint::from_shared(proto::grpc::url(addr))
             .map_err(|e| Error::InvalidRequest(format!("peer address {addr:?}: {e}")))?
             .connect_timeout(Duration::from_secs(2));
         let client = SafekeeperClient::new(endpoint.connect_lazy())
