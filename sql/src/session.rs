@@ -350,6 +350,7 @@ fn run_in_txn<T: Txn>(
 
 impl<S: Storage> Session<S> {
     pub fn new(storage: S) -> Self {
+        let table_activity = storage.services().table_activity();
         Session {
             storage,
             block: Block::Idle,
@@ -367,7 +368,7 @@ impl<S: Storage> Session<S> {
             authenticated: "postgres".into(),
             sequences: Arc::new(Mutex::new(SequenceValues::default())),
             activity: None,
-            table_counts: Default::default(),
+            table_counts: crate::system::table_stats::PendingCounts::new(table_activity),
             user_at_begin: None,
             role_is_local: false,
             backend: Backend {
@@ -901,15 +902,12 @@ impl<S: Storage> Session<S> {
         let counts = env.catalog.as_ref().map(|c| c.counts.clone());
         let _env = env::install(env);
         let r = run_in_txn(txn, stmt, params, types, &opts, &path);
-        if let Some(counts) = counts
-            && let Some(server) = self.storage.services().table_activity()
-        {
-            self.table_counts.statement_done(counts.take(), &server);
+        if let Some(counts) = counts {
+            self.table_counts.statement_done(counts.take());
         }
         r
     }
 
-    /// The transaction ended with a commit: its settings and row counts take effect.
     /// A transaction block begins: settings, and who the session is (SET ROLE, SET SESSION
     /// AUTHORIZATION), are restored if it does not commit.
     fn txn_began(&mut self) {
@@ -917,6 +915,7 @@ impl<S: Storage> Session<S> {
         self.user_at_begin = Some((self.user.clone(), self.info.user.clone()));
     }
 
+    /// The transaction ended with a commit: its settings and row counts take effect.
     fn txn_committed(&mut self) {
         let began = self.user_at_begin.take();
         if std::mem::take(&mut self.role_is_local)
@@ -925,9 +924,7 @@ impl<S: Storage> Session<S> {
             self.user = user;
         }
         self.info.settings().commit();
-        if let Some(server) = self.storage.services().table_activity() {
-            self.table_counts.commit(&server);
-        }
+        self.table_counts.ended(true);
     }
 
     /// The transaction ended without a commit.
@@ -942,8 +939,7 @@ impl<S: Storage> Session<S> {
             }
             self.user = user;
         }
-        let server = self.storage.services().table_activity();
-        self.table_counts.abort(server.as_deref());
+        self.table_counts.ended(false);
     }
 
     /// `strata.wait_lsn` (read-your-writes on a read replica): waits, at most
@@ -1010,10 +1006,7 @@ impl<S: Storage> Session<S> {
                     }
                 };
                 // A single-statement transaction: only its row counts settle here.
-                match (&r, self.storage.services().table_activity()) {
-                    (Ok(_), Some(server)) => self.table_counts.commit(&server),
-                    (_, server) => self.table_counts.abort(server.as_deref()),
-                }
+                self.table_counts.ended(r.is_ok());
                 r
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),

@@ -24,9 +24,6 @@ impl Binder {
         f: &ast::Function,
         ctx: &mut ExprCtx,
     ) -> Result<(Expr, DataType)> {
-        if let Some(rewritten) = super::whole_row::rewrite(f, ctx) {
-            return self.bind_function(&rewritten, ctx);
-        }
         let name = function_name(f);
         if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
             self.mark_volatile();
@@ -36,6 +33,10 @@ impl Binder {
         }
         if is_aggregate_call(f) {
             return self.bind_aggregate(f, ctx);
+        }
+        // Aggregate and window calls rewrite theirs in `bind_agg_call`.
+        if let Some(rewritten) = super::whole_row::rewrite(f, ctx) {
+            return self.bind_function(&rewritten, ctx);
         }
         if f.filter.is_some() {
             return Err(Error::WrongObjectType(format!(

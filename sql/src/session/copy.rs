@@ -371,22 +371,17 @@ impl<S: Storage> Session<S> {
             return Err(Error::Internal("no COPY FROM STDIN is running".into()));
         };
         let tag = format!("COPY {}", state.rows);
-        if let Some(server) = self.storage.services().table_activity() {
-            let d = crate::system::table_stats::Delta {
-                ins: state.rows,
-                ..Default::default()
-            };
-            let counts = std::collections::BTreeMap::from([(state.table.id, d)]);
-            self.table_counts.statement_done(counts, &server);
-        }
+        let d = crate::system::table_stats::Delta {
+            ins: state.rows,
+            ..Default::default()
+        };
+        self.table_counts
+            .statement_done(std::collections::BTreeMap::from([(state.table.id, d)]));
         let committed = match state.own_txn {
             Some(mut t) => {
                 t.end_statement(true);
                 let r = t.commit();
-                match (&r, self.storage.services().table_activity()) {
-                    (Ok(()), Some(server)) => self.table_counts.commit(&server),
-                    (_, server) => self.table_counts.abort(server.as_deref()),
-                }
+                self.table_counts.ended(r.is_ok());
                 r
             }
             None => {

@@ -18,7 +18,7 @@
 //! these do not). Invariant: `n_live_tup` and `n_dead_tup` never go below zero.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::val::{int, null, oid, text};
 use super::{Context, SystemTable};
@@ -78,9 +78,13 @@ pub fn note(table: Oid, d: Delta) {
     }
 }
 
-/// A transaction's row changes per table, counted when it ends.
+/// A session's open transaction: its row changes per table, counted into the server's
+/// [`TableActivity`] (if the storage keeps one) when the transaction ends.
 #[derive(Debug, Default)]
-pub struct PendingCounts(BTreeMap<Oid, Pending>);
+pub struct PendingCounts {
+    server: Option<Arc<TableActivity>>,
+    tables: BTreeMap<Oid, Pending>,
+}
 
 /// One table's changes in the open transaction: rows inserted, updated and deleted — since
 /// its TRUNCATE if it ran one, with the counts from before it kept for a rollback (which
@@ -99,12 +103,23 @@ struct Rows {
 }
 
 impl PendingCounts {
-    /// Folds in a finished statement: its scans go to `server` now, its row changes wait
+    /// Counts for a session of a server that keeps `server`'s counters (`None`: none).
+    pub fn new(server: Option<Arc<TableActivity>>) -> PendingCounts {
+        PendingCounts {
+            server,
+            tables: BTreeMap::new(),
+        }
+    }
+
+    /// Folds in a finished statement: its scans go to the server now, its row changes wait
     /// for the transaction's end.
-    pub fn statement_done(&mut self, counts: BTreeMap<Oid, Delta>, server: &TableActivity) {
+    pub fn statement_done(&mut self, counts: BTreeMap<Oid, Delta>) {
+        let Some(server) = &self.server else {
+            return;
+        };
         for (table, d) in counts {
             server.scanned(table, &d);
-            let e = self.0.entry(table).or_default();
+            let e = self.tables.entry(table).or_default();
             if d.truncated {
                 if e.before_truncate.is_none() {
                     e.before_truncate = Some(e.rows);
@@ -117,18 +132,14 @@ impl PendingCounts {
         }
     }
 
-    pub fn commit(&mut self, server: &TableActivity) {
-        for (table, p) in std::mem::take(&mut self.0) {
-            server.ended(table, p, true);
-        }
-    }
-
-    /// The transaction rolled back: its rows count as attempted work, what it inserted or
-    /// updated is dead, what it deleted stays live (as PostgreSQL counts).
-    pub fn abort(&mut self, server: Option<&TableActivity>) {
-        for (table, p) in std::mem::take(&mut self.0) {
-            if let Some(server) = server {
-                server.ended(table, p, false);
+    /// The transaction ended: with a commit, or rolled back — then its rows count as
+    /// attempted work, what it inserted or updated is dead, what it deleted stays live (as
+    /// PostgreSQL counts).
+    pub fn ended(&mut self, committed: bool) {
+        let tables = std::mem::take(&mut self.tables);
+        if let Some(server) = &self.server {
+            for (table, p) in tables {
+                server.ended(table, p, committed);
             }
         }
     }
@@ -338,8 +349,8 @@ mod tests {
 
     #[test]
     fn live_rows_change_only_when_the_transaction_ends() {
-        let server = TableActivity::default();
-        let mut txn = PendingCounts::default();
+        let server = Arc::new(TableActivity::default());
+        let mut txn = PendingCounts::new(Some(server.clone()));
         let d = |ins, upd, del, truncated| Delta {
             ins,
             upd,
@@ -352,11 +363,11 @@ mod tests {
             seq_tup_read: 3,
             ..d(5, 0, 1, false)
         };
-        txn.statement_done(BTreeMap::from([(7, scan)]), &server);
+        txn.statement_done(BTreeMap::from([(7, scan)]));
         let c = server.get(7);
         assert_eq!((c.seq_scan, c.seq_tup_read), (1, 3), "scans count at once");
         assert_eq!((c.n_tup_ins, c.n_live_tup), (0, 0), "rows at the end");
-        txn.commit(&server);
+        txn.ended(true);
         let c = server.get(7);
         assert_eq!(
             (c.n_tup_ins, c.n_tup_del, c.n_live_tup, c.n_dead_tup),
@@ -364,8 +375,8 @@ mod tests {
         );
         assert_eq!(c.n_mod_since_analyze, 6);
         // Rolled back: attempted work, dead inserts, no modifications for ANALYZE.
-        txn.statement_done(BTreeMap::from([(7, d(2, 0, 10, false))]), &server);
-        txn.abort(Some(&server));
+        txn.statement_done(BTreeMap::from([(7, d(2, 0, 10, false))]));
+        txn.ended(false);
         let c = server.get(7);
         assert_eq!(
             (c.n_tup_ins, c.n_tup_del, c.n_live_tup, c.n_dead_tup),
@@ -373,9 +384,9 @@ mod tests {
         );
         assert_eq!(c.n_mod_since_analyze, 6);
         // TRUNCATE then inserts, committed: only what followed it counts.
-        txn.statement_done(BTreeMap::from([(7, d(1, 0, 0, false))]), &server);
-        txn.statement_done(BTreeMap::from([(7, d(2, 0, 0, true))]), &server);
-        txn.commit(&server);
+        txn.statement_done(BTreeMap::from([(7, d(1, 0, 0, false))]));
+        txn.statement_done(BTreeMap::from([(7, d(2, 0, 0, true))]));
+        txn.ended(true);
         let c = server.get(7);
         assert_eq!((c.n_tup_ins, c.n_live_tup, c.n_dead_tup), (9, 2, 0));
         assert_eq!(c.n_ins_since_vacuum, 2);
