@@ -9,7 +9,6 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::common::START;
 use crate::common::Workload;
 use crate::common::service::{Env, Node, check};
 use pageserver::LayerName;
@@ -99,13 +98,9 @@ async fn a_layer_damaged_before_its_upload_is_never_uploaded() {
     let dir = tempfile::tempdir().unwrap();
     let mut node = Node::start(&env, dir.path()).await;
     node.create(&id, "", 0, 0).await.unwrap();
-    let mut wl = Workload::new();
-    for b in 0..KEYS {
-        let page = wl.edited(key(b), |p| p[100..300].fill(b as u8 + 1));
-        wl.write(vec![(key(b), page, true)]);
-    }
-    env.publish(&id, START, &wl, START);
-    node.wait_ingested(&id, wl.end()).await;
+    let wl = node
+        .ingest_one_image_per_key(&env, &id, (0..KEYS).map(key))
+        .await;
     let h = node.ps.timeline(&id).unwrap();
     node.ps.flush(&h).await.unwrap();
     let layers = local_layers(dir.path(), &id);
@@ -168,13 +163,9 @@ async fn uploaded_layers_damaged_locally_are_fetched_again(offset: impl Fn(u64) 
     let dir = tempfile::tempdir().unwrap();
     let mut node = Node::start(&env, dir.path()).await;
     node.create(&id, "", 0, 0).await.unwrap();
-    let mut wl = Workload::new();
-    for b in 0..KEYS {
-        let page = wl.edited(key(b), |p| p[100..300].fill(b as u8 + 1));
-        wl.write(vec![(key(b), page, true)]);
-    }
-    env.publish(&id, START, &wl, START);
-    node.wait_ingested(&id, wl.end()).await;
+    let wl = node
+        .ingest_one_image_per_key(&env, &id, (0..KEYS).map(key))
+        .await;
     let h = node.ps.timeline(&id).unwrap();
     node.ps.flush(&h).await.unwrap();
     node.ps.sync(&h).await.unwrap();

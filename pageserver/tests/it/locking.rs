@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::START;
 use crate::common::gate::Gate;
 use crate::common::service::{Env, Node};
-use crate::common::{START, Workload};
 use pageserver::tenant::TimelineHandle;
 use proto::grpc::PageRequest;
 use proto::{Lsn, PageKey, TimelineId};
@@ -47,13 +47,9 @@ async fn a_stuck_layer_download_stops_neither_ingest_nor_status() {
     let dir = tempfile::tempdir().unwrap();
     let mut node = Node::start(&env, dir.path()).await;
     node.create(&id, "", 0, 0).await.unwrap();
-    let mut wl = Workload::new();
-    for b in 0..KEYS {
-        let page = wl.edited(key(b), |p| p[100..300].fill(b as u8 + 1));
-        wl.write(vec![(key(b), page, true)]);
-    }
-    env.publish(&id, START, &wl, START);
-    node.wait_ingested(&id, wl.end()).await;
+    let mut wl = node
+        .ingest_one_image_per_key(&env, &id, (0..KEYS).map(key))
+        .await;
     let h = node.ps.timeline(&id).unwrap();
     node.ps.flush(&h).await.unwrap();
     node.ps.sync(&h).await.unwrap();

@@ -46,13 +46,9 @@ async fn a_wiped_disk_downloads_only_the_layers_reads_touch() {
     node.create(&id, "", 0, 0).await.unwrap();
     // One full image per key, keys spread out: the flush partitions them
     // into several delta files by key range.
-    let mut wl = Workload::new();
-    for b in 0..KEYS {
-        let page = wl.edited(key(b), |p| p[100..300].fill(b as u8 + 1));
-        wl.write(vec![(key(b), page, true)]);
-    }
-    env.publish(&id, START, &wl, START);
-    node.wait_ingested(&id, wl.end()).await;
+    let wl = node
+        .ingest_one_image_per_key(&env, &id, (0..KEYS).map(key))
+        .await;
     let h = node.ps.timeline(&id).unwrap();
     node.ps.flush(&h).await.unwrap();
     let sync = node.ps.sync(&h).await.unwrap();

@@ -165,6 +165,25 @@ impl Node {
             .into_inner()
     }
 
+    /// Publishes WAL from `START` with one full image per key of `keys` (bytes 100..300
+    /// set to the key's index + 1) and waits until `id` has ingested it; returns what was
+    /// written.
+    pub async fn ingest_one_image_per_key(
+        &self,
+        env: &Env,
+        id: &TimelineId,
+        keys: impl IntoIterator<Item = PageKey>,
+    ) -> Workload {
+        let mut wl = Workload::new();
+        for (i, k) in keys.into_iter().enumerate() {
+            let page = wl.edited(k, |p| p[100..300].fill(i as u8 + 1));
+            wl.write(vec![(k, page, true)]);
+        }
+        env.publish(id, super::START, &wl, super::START);
+        self.wait_ingested(id, wl.end()).await;
+        wl
+    }
+
     /// Waits (up to 30 s) until `id` has ingested up to `lsn`.
     pub async fn wait_ingested(&self, id: &TimelineId, lsn: Lsn) {
         let h = self.ps.timeline(id).expect("timeline attached");
