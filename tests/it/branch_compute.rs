@@ -12,26 +12,10 @@
 //!
 //! Every wait is bounded.
 
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::harness::{self, Process, TestDir, exec, text_rows};
+use crate::harness::{self, Process, TestDir, exec, strata, text_rows};
 use tokio_postgres::Client;
-
-fn strata(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .output()
-        .expect("run strata");
-    println!(
-        "$ strata {}\n{}{}-> {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        out.status
-    );
-    out
-}
 
 async fn one(c: &Client, sql: &str) -> String {
     text_rows(c, sql).await[0][0]

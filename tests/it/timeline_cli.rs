@@ -16,10 +16,10 @@
 //!
 //! Every wait is bounded.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
-use crate::harness::{Process, TestDir};
+use crate::harness::{Process, TestDir, strata};
 use proto::frame::record_framed_len;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
@@ -28,21 +28,6 @@ use proto::redo::diff;
 use proto::{Lsn, PageKey, Record, TimelineId};
 use safekeeper::driver::{DriverConfig, WalProposer};
 use tokio::time::timeout;
-
-fn strata(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
-        .args(args)
-        .output()
-        .expect("run strata");
-    println!(
-        "$ strata {}\n{}{}-> {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-        out.status
-    );
-    out
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -21,6 +21,22 @@ use std::time::{Duration, Instant};
 
 /// A port the OS just handed out on 127.0.0.1 (released for the child to
 /// bind; a race with another process is possible but unlikely).
+/// Runs the `strata` binary with `args` and prints the command and what it said.
+pub fn strata(args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .output()
+        .expect("run strata");
+    println!(
+        "$ strata {}\n{}{}-> {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status
+    );
+    out
+}
+
 pub fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     l.local_addr().expect("bound socket has an address").port()
