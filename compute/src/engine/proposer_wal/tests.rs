@@ -112,10 +112,17 @@ fn commits_are_quorum_durable_and_grouped() {
         t.join().expect("inserter");
     }
     assert_eq!(count(&mut s), "81");
-    // Every commit is durable on a quorum: the proposer's commit LSN is the WAL's end.
+    // Every commit is durable on a quorum: the proposer's commit LSN reaches the WAL's end
+    // (its watch is published just after the durability signal the committers wait for).
+    assert_eq!(wal.durable_lsn(), wal.end_lsn());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while *wal.proposer().commit_lsn().borrow() < wal.end_lsn()
+        && std::time::Instant::now() < deadline
+    {
+        thread::sleep(std::time::Duration::from_millis(1));
+    }
     let commit = *wal.proposer().commit_lsn().borrow();
     assert_eq!(commit, wal.end_lsn());
-    assert_eq!(wal.durable_lsn(), wal.end_lsn());
     let after = wal.proposer().stats();
     let (appends, messages) = (
         after.appends - before.appends,
