@@ -18,6 +18,8 @@
 //! - [`history`]: term histories and where two WALs diverge.
 //! - [`storage`]: the durable side the acceptor's actions land on: WAL
 //!   segment files and the control file ([`ControlState`]).
+//! - [`wire`]: the lean length-prefixed wire of the hot `Append` stream
+//!   (same port as gRPC; the links use it, tonic keeps the control plane).
 //! - [`server`]: the running safekeeper — the tonic service around the
 //!   acceptor and storage (group commit, WAL streaming, offload, peer
 //!   recovery, pageserver generations); `strata safekeeper` runs it.
@@ -37,6 +39,7 @@ pub mod messages;
 pub mod proposer;
 pub mod server;
 pub mod storage;
+pub mod wire;
 
 pub use acceptor::Acceptor;
 pub use error::{Error, Result};

@@ -3,7 +3,9 @@
 //!
 //! A link moves messages and never decides anything: requests from the
 //! event loop go out (Greet/Vote/Elected as unary RPCs in their own tasks,
-//! appends on the stream, donor reads as `ReadWal` streams), replies come
+//! appends on the lean Append wire of [`crate::wire`] — a TCP connection to
+//! the same port that this task writes and reads itself — and donor reads
+//! as `ReadWal` streams), replies come
 //! back as [`Event`]s. At most `max_inflight_appends` `Append` messages
 //! carrying WAL are outstanding (an empty one, which only tells the acceptor
 //! the new `commit_lsn`, does not count: a commit's record must not wait for
@@ -27,8 +29,8 @@ use futures::StreamExt;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Lsn, Term};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::{Channel, Endpoint};
 
@@ -39,6 +41,7 @@ use crate::error::{Error, Result};
 use crate::messages::{
     Append, AppendReply, ElectedReply, Greet, GreetReply, NodeId, Reply, Request, VoteReply,
 };
+use crate::wire;
 
 /// Largest gRPC message either way (a merged append, a WAL chunk).
 const MAX_MESSAGE_BYTES: usize = 64 << 20;
@@ -140,6 +143,8 @@ impl AppendQueue {
 
 pub(super) struct Link {
     id: NodeId,
+    /// `host:port` or `http://host:port`: gRPC and the lean Append wire.
+    addr: String,
     channel: Channel,
     timeline: pb::TimelineRef,
     rx: mpsc::UnboundedReceiver<LinkMsg>,
@@ -179,6 +184,7 @@ impl Link {
         let (tx, rx) = mpsc::unbounded_channel();
         let link = Link {
             id,
+            addr: addr.to_string(),
             channel: endpoint.connect_lazy(),
             timeline: (&cfg.timeline).into(),
             rx,
@@ -241,24 +247,18 @@ impl Link {
         }
     }
 
-    /// Opens the Append stream and serves it until it breaks.
+    /// Opens the Append stream (the lean wire, [`crate::wire`]) and serves
+    /// it until it breaks. This task writes the requests to the socket and
+    /// reads the replies itself: no HTTP/2 connection task in between.
     async fn session(&mut self, cancel: &CancellationToken) -> SessionEnd {
-        // Heartbeats do not count against `max_inflight`, so the channel may
-        // hold more than that; the stream's flow control bounds it.
-        let (out_tx, out_rx) = mpsc::channel::<pb::AppendRequest>(self.max_inflight + 16);
-        let mut client = self.client();
         let open = tokio::select! {
             _ = cancel.cancelled() => return SessionEnd::Stop,
-            r = tokio::time::timeout(self.rpc_timeout, client.append(ReceiverStream::new(out_rx))) => r,
+            r = wire::connect(&self.addr, self.rpc_timeout) => r,
         };
-        let mut inbound = match open {
-            Ok(Ok(resp)) => resp.into_inner(),
-            Ok(Err(status)) => {
-                tracing::debug!(code = ?status.code(), message = status.message(), "open Append stream");
-                return SessionEnd::Failed { was_up: false };
-            }
-            Err(_) => {
-                tracing::debug!("open Append stream: timed out");
+        let (mut inbound, mut out) = match open {
+            Ok(halves) => halves,
+            Err(e) => {
+                tracing::debug!(error = %e, "open Append stream");
                 return SessionEnd::Failed { was_up: false };
             }
         };
@@ -268,6 +268,7 @@ impl Link {
         // safekeeper answers in order).
         let mut outstanding: VecDeque<bool> = VecDeque::new();
         let mut inflight = 0usize;
+        let mut buf = BytesMut::new();
         // A safekeeper that stops answering without closing the connection
         // (a partition, a hung disk) is treated like a broken stream.
         let stalled = tokio::time::sleep(self.rpc_timeout);
@@ -276,16 +277,20 @@ impl Link {
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return SessionEnd::Stop,
-                resp = inbound.next() => match resp {
-                    Some(Ok(resp)) => {
+                frame = inbound.next() => match frame.map(|f| f.and_then(|f| wire::decode_response(f.freeze()))) {
+                    Some(Ok(Ok(resp))) => {
                         if outstanding.pop_front() == Some(true) {
                             inflight -= 1;
                         }
                         stalled.as_mut().reset(tokio::time::Instant::now() + self.rpc_timeout);
                         self.on_append_response(&resp);
                     }
-                    Some(Err(status)) => {
-                        tracing::info!(code = ?status.code(), message = status.message(), "Append stream broke");
+                    Some(Ok(Err(why))) => {
+                        tracing::info!(error = %why, "Append stream broke");
+                        return SessionEnd::Failed { was_up: true };
+                    }
+                    Some(Err(e)) => {
+                        tracing::info!(error = %e, "Append stream broke");
                         return SessionEnd::Failed { was_up: true };
                     }
                     None => {
@@ -311,6 +316,8 @@ impl Link {
                 tracing::debug!(bytes = queue.bytes(), "append queue over budget: dropped");
                 queue.clear();
             }
+            // Everything sendable now goes out in one write.
+            buf.clear();
             while inflight < self.max_inflight
                 && let Some(batch) = queue.pop_batch(self.max_batch_bytes)
             {
@@ -319,11 +326,10 @@ impl Link {
                     self.metrics.append_messages.inc();
                     self.metrics.append_bytes.inc_by(batch_wal as u64);
                 }
-                if out_tx
-                    .send(batch.to_proto(self.timeline.clone()))
-                    .await
-                    .is_err()
+                if let Err(e) =
+                    wire::encode_request(&batch.to_proto(self.timeline.clone()), &mut buf)
                 {
+                    tracing::warn!(error = %e, "Append not sent");
                     return SessionEnd::Failed { was_up: true };
                 }
                 if outstanding.is_empty() {
@@ -335,6 +341,19 @@ impl Link {
                 outstanding.push_back(carries_wal);
                 if carries_wal {
                     inflight += 1;
+                }
+            }
+            if !buf.is_empty() {
+                match tokio::time::timeout(self.rpc_timeout, out.write_all(&buf)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::info!(error = %e, "Append stream broke");
+                        return SessionEnd::Failed { was_up: true };
+                    }
+                    Err(_) => {
+                        tracing::info!(timeout = ?self.rpc_timeout, "Append write stalled: reconnecting");
+                        return SessionEnd::Failed { was_up: true };
+                    }
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! In-process tests of the driver against fake safekeepers: a tonic service
-//! around the pure [`Acceptor`] core with its WAL in memory, on loopback
-//! ports. A fake can be taken "down" (every RPC fails, open streams break)
+//! (and the lean Append wire) around the pure [`Acceptor`] core with its WAL
+//! in memory, on loopback ports. A fake can be taken "down" (every RPC fails, open streams break)
 //! and brought back with its state intact, like a restart on the same disk.
 
 use std::net::SocketAddr;
@@ -13,7 +13,7 @@ use futures::StreamExt;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_server::{Safekeeper, SafekeeperServer};
 use proto::{Lsn, Record, TimelineId, WalDecoder};
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{DriverConfig, WalProposer};
@@ -218,12 +218,52 @@ async fn spawn_fake(id: u64) -> (Fake, SocketAddr) {
         tl: Arc::default(),
     };
     let svc = SafekeeperServer::new(fake.clone());
+    let lean = fake.clone();
+    let incoming = crate::wire::split_incoming(
+        listener,
+        tokio_util::sync::CancellationToken::new(),
+        move |s| {
+            tokio::spawn(lean.clone().serve_lean(s));
+        },
+    );
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(svc)
-            .serve_with_incoming(TcpListenerStream::new(listener)),
+            .serve_with_incoming(incoming),
     );
     (fake, addr)
+}
+
+impl Fake {
+    /// The Append stream on the lean wire (what the driver's links speak):
+    /// refused while down; a request that fails ends it with an error frame.
+    async fn serve_lean(self, s: tokio::net::TcpStream) {
+        use tokio::io::AsyncWriteExt;
+        if self.check_up().is_err() {
+            return;
+        }
+        let Ok((mut inbound, mut out)) = crate::wire::accept(s, Duration::from_secs(5)).await
+        else {
+            return;
+        };
+        while let Some(Ok(frame)) = inbound.next().await {
+            let res = crate::wire::decode_request(frame.freeze())
+                .map_err(|e| Status::invalid_argument(e.to_string()))
+                .and_then(|r| messages::Append::try_from(r).map_err(bad))
+                .and_then(|m| self.step(messages::Request::Append(m)));
+            let res = match res {
+                Ok(Reply::Append(a)) => Ok(a.into()),
+                Ok(_) => Err("wrong reply".to_string()),
+                Err(s) => Err(s.message().to_string()),
+            };
+            let failed = res.is_err();
+            let mut buf = bytes::BytesMut::new();
+            crate::wire::encode_response(&res, &mut buf).expect("small frame");
+            if out.write_all(&buf).await.is_err() || failed {
+                return;
+            }
+        }
+    }
 }
 
 async fn cluster() -> (Vec<Fake>, DriverConfig) {

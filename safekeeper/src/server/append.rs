@@ -21,12 +21,20 @@
 //! refusal: a refused append is an ack with `accepted = false`), ends the
 //! stream with that status after the responses before it. The task stops
 //! when the client goes away or the server shuts down.
+//!
+//! The same stream is served on two wires: gRPC ([`serve`], for any tonic
+//! client) and the lean length-prefixed wire of [`crate::wire`]
+//! ([`serve_lean`], what the driver's links use), where this task reads the
+//! socket and writes a batch's responses with one write itself.
 
 use std::sync::Arc;
 
-use futures::{FutureExt, Stream};
+use bytes::BytesMut;
+use futures::{FutureExt, Stream, StreamExt};
 use proto::grpc::required_timeline;
 use proto::grpc::safekeeper as pb;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Status, Streaming};
@@ -36,6 +44,7 @@ use super::Context;
 use super::service::{invalid, status};
 use super::timeline::Timeline;
 use crate::messages::{Append, Reply, Request};
+use crate::wire;
 
 /// Responses buffered towards the client.
 const PIPELINE_DEPTH: usize = 4096;
@@ -111,6 +120,104 @@ pub fn serve(
     );
 
     ReceiverStream::new(out_rx)
+}
+
+/// Serves one lean Append connection (see [`crate::wire`]) on this task:
+/// reads a request and every one already received, steps them as one
+/// batch, writes their responses with one write, until the client goes
+/// away, a request fails or the server shuts down.
+pub async fn serve_lean(ctx: Arc<Context>, stream: TcpStream) {
+    let span = info_span!(
+        "append_stream",
+        tenant = field::Empty,
+        timeline = field::Empty
+    );
+    async move {
+        let (mut inbound, mut out) = match wire::accept(stream, wire::HANDSHAKE_TIMEOUT).await {
+            Ok(halves) => halves,
+            Err(e) => {
+                debug!(error = %e, "lean Append handshake");
+                return;
+            }
+        };
+        let cancel = ctx.cancel.clone();
+        let mut current: Option<Arc<Timeline>> = None;
+        let mut buf = BytesMut::new();
+        loop {
+            let frame = tokio::select! {
+                _ = cancel.cancelled() => return,
+                f = inbound.next() => f,
+            };
+            let mut batch = Vec::new();
+            // `Some(why)`: the stream ends after this batch (with an error
+            // frame if `why` is not empty).
+            let mut end: Option<String> = None;
+            let mut take = |f: Option<std::io::Result<bytes::BytesMut>>,
+                            batch: &mut Vec<pb::AppendRequest>|
+             -> bool {
+                match f {
+                    Some(Ok(frame)) => match wire::decode_request(frame.freeze()) {
+                        Ok(req) => {
+                            batch.push(req);
+                            true
+                        }
+                        Err(e) => {
+                            end = Some(e.to_string());
+                            false
+                        }
+                    },
+                    Some(Err(e)) => {
+                        debug!(error = %e, "append stream ended");
+                        end = Some(String::new());
+                        false
+                    }
+                    None => {
+                        end = Some(String::new());
+                        false
+                    }
+                }
+            };
+            if take(frame, &mut batch) {
+                // Everything the proposer already sent joins this batch.
+                while batch.len() < MAX_BATCH {
+                    match inbound.next().now_or_never() {
+                        Some(f) => {
+                            if !take(f, &mut batch) {
+                                break;
+                            }
+                        }
+                        None => break,
+                    }
+                }
+            }
+            buf.clear();
+            let mut stop = false;
+            for result in step(&ctx, &mut current, batch).await {
+                let result = result.map_err(|s| format!("{:?}: {}", s.code(), s.message()));
+                stop = result.is_err();
+                if wire::encode_response(&result, &mut buf).is_err() {
+                    return;
+                }
+                if stop {
+                    break;
+                }
+            }
+            if !stop
+                && let Some(why) = &end
+                && !why.is_empty()
+            {
+                let _ = wire::encode_response(&Err(why.clone()), &mut buf);
+            }
+            if !buf.is_empty() && out.write_all(&buf).await.is_err() {
+                return;
+            }
+            if stop || end.is_some() {
+                return;
+            }
+        }
+    }
+    .instrument(span)
+    .await
 }
 
 /// Validates `batch` and steps its appends on their timeline as one group

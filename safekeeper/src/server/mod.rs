@@ -167,15 +167,14 @@ pub async fn start(config: Config, cancel: CancellationToken) -> Result<Running>
     let service = SafekeeperServer::new(service::Service::new(ctx.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    // Small request/ack messages: Nagle's algorithm would add tens of ms.
-    let incoming = tokio_stream::StreamExt::map(
-        tokio_stream::wrappers::TcpListenerStream::new(listener),
-        |conn| {
-            conn.inspect(|s| {
-                let _ = s.set_nodelay(true);
-            })
-        },
-    );
+    // The hot Append stream's lean wire and gRPC share the port (see
+    // `crate::wire`); both with TCP_NODELAY.
+    let lean_ctx = ctx.clone();
+    let incoming = crate::wire::split_incoming(listener, cancel.clone(), move |s| {
+        lean_ctx
+            .tracker
+            .spawn(append::serve_lean(lean_ctx.clone(), s));
+    });
     let task = tokio::spawn(async move {
         let served = tonic::transport::Server::builder()
             .add_service(service)

@@ -460,6 +460,89 @@ async fn group_commit_shares_fsyncs() {
     node.stop().await;
 }
 
+/// The lean Append wire (`crate::wire`) on the gRPC port: 32 pipelined
+/// appends sent in one write share a few fsyncs and get one reply each, in
+/// order; a request without a timeline ends the stream with an error frame;
+/// a connection that does not send the magic is not answered as lean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lean_append_wire_group_commits_and_ends_on_bad_input() {
+    use tokio::io::AsyncWriteExt;
+    let dir = TempDir::new("lean");
+    let t = tl("lean-wire");
+    let mut node = Node::start(config(1, dir.path())).await;
+    elect(&mut node.client, &t, 1, 100).await;
+    let before = fsyncs(1, "lean-wire");
+    let (mut inbound, mut out) = crate::wire::connect(&node.addr(), WAIT)
+        .await
+        .expect("lean connection");
+    let mut buf = BytesMut::new();
+    let mut lsn = START;
+    for i in 0..32u8 {
+        let r = record(200, i);
+        let end = lsn + r.len() as u64;
+        let req = pb::AppendRequest {
+            timeline: Some(t.clone()),
+            term: 1,
+            begin_lsn: lsn.0,
+            wal: r,
+            commit_lsn: end.0,
+            truncate_lsn: 0,
+        };
+        crate::wire::encode_request(&req, &mut buf).unwrap();
+        lsn = end;
+    }
+    out.write_all(&buf).await.unwrap();
+    let mut flushed = Vec::new();
+    for _ in 0..32 {
+        let frame = tokio::time::timeout(WAIT, inbound.next())
+            .await
+            .expect("reply in time")
+            .expect("a reply per request")
+            .expect("readable");
+        let ack = crate::wire::decode_response(frame.freeze())
+            .expect("well-formed")
+            .expect("not an error");
+        assert!(ack.accepted);
+        flushed.push(ack.flush_lsn);
+    }
+    assert!(flushed.is_sorted(), "replies out of order: {flushed:?}");
+    assert_eq!(*flushed.last().unwrap(), lsn.0);
+    let used = fsyncs(1, "lean-wire") - before;
+    assert!((1..=8).contains(&used), "32 appends took {used} fsyncs");
+
+    let mut buf = BytesMut::new();
+    let bad = pb::AppendRequest {
+        timeline: None,
+        term: 1,
+        begin_lsn: lsn.0,
+        wal: Bytes::new(),
+        commit_lsn: 0,
+        truncate_lsn: 0,
+    };
+    crate::wire::encode_request(&bad, &mut buf).unwrap();
+    out.write_all(&buf).await.unwrap();
+    let frame = tokio::time::timeout(WAIT, inbound.next())
+        .await
+        .expect("error in time")
+        .expect("an error frame")
+        .expect("readable");
+    let why = crate::wire::decode_response(frame.freeze())
+        .expect("well-formed")
+        .expect_err("a request without a timeline is refused");
+    assert!(why.contains("InvalidArgument"), "{why}");
+    let after = tokio::time::timeout(WAIT, inbound.next())
+        .await
+        .expect("closed in time");
+    assert!(
+        after.is_none_or(|r| r.is_err()),
+        "the stream ends after an error"
+    );
+
+    // gRPC still works on the same port after lean connections came and went.
+    assert_eq!(status(&mut node.client, &t).await.flush_lsn, lsn.0);
+    node.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generations_and_feedback() {
     let dir = TempDir::new("gens");
