@@ -14,6 +14,11 @@
 //! [`AppendQueue`] into one message of contiguous WAL, so they share one
 //! fsync on the safekeeper.
 //!
+//! An `Append` without WAL (the core's heartbeat carrying a new
+//! `commit_lsn`) is held back for up to `HEARTBEAT_DELAY`, so that under load
+//! it rides on the next commit's `Append` instead of costing each safekeeper
+//! a message, a wake-up and a reply of its own.
+//!
 //! Failures are message loss: when the stream breaks, the queue is dropped
 //! and the link reconnects with exponential backoff; the core resends from
 //! the acceptor's acknowledged position on its tick. While the stream is
@@ -45,6 +50,13 @@ use crate::wire;
 
 /// Largest gRPC message either way (a merged append, a WAL chunk).
 const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// How long an `Append` that only carries a new `commit_lsn` (no WAL) waits
+/// for the next commit's WAL to merge with before it is sent alone. Only the
+/// safekeepers' copy of `commit_lsn` (what readers of committed WAL — the
+/// pageserver, replicas — may see) lags by this much; the compute's own
+/// durability signal does not wait for it.
+const HEARTBEAT_DELAY: Duration = Duration::from_millis(1);
 
 /// From the event loop to a link.
 #[derive(Debug)]
@@ -273,6 +285,11 @@ impl Link {
         // (a partition, a hung disk) is treated like a broken stream.
         let stalled = tokio::time::sleep(self.rpc_timeout);
         tokio::pin!(stalled);
+        // Heartbeat-only appends wait here for a commit's WAL to ride on.
+        let heartbeat = tokio::time::sleep(HEARTBEAT_DELAY);
+        tokio::pin!(heartbeat);
+        let mut heartbeat_armed = false;
+        let mut heartbeat_due = false;
         loop {
             tokio::select! {
                 biased;
@@ -298,6 +315,7 @@ impl Link {
                         return SessionEnd::Failed { was_up: true };
                     }
                 },
+                _ = &mut heartbeat, if heartbeat_armed => heartbeat_due = true,
                 _ = &mut stalled, if !outstanding.is_empty() => {
                     tracing::info!(timeout = ?self.rpc_timeout, "no Append response: reconnecting");
                     return SessionEnd::Failed { was_up: true };
@@ -316,6 +334,21 @@ impl Link {
                 tracing::debug!(bytes = queue.bytes(), "append queue over budget: dropped");
                 queue.clear();
             }
+            // A queue of heartbeats only (no WAL: the core's new commit_lsn
+            // for this safekeeper) waits up to HEARTBEAT_DELAY for the next
+            // commit's Append, into which it merges; under load that saves a
+            // message and a safekeeper wake-up per commit.
+            if queue.bytes() == 0 && !queue.is_empty() && !heartbeat_due {
+                if !heartbeat_armed {
+                    heartbeat
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + HEARTBEAT_DELAY);
+                    heartbeat_armed = true;
+                }
+                continue;
+            }
+            heartbeat_armed = false;
+            heartbeat_due = false;
             // Everything sendable now goes out in one write.
             buf.clear();
             while inflight < self.max_inflight
