@@ -67,6 +67,8 @@ pub struct LocalClusterConfig {
     pub cache_bytes: Option<u64>,
     /// SCRAM-SHA-256 users for the compute (`None`: trust, it listens on loopback only).
     pub users_file: Option<PathBuf>,
+    /// Who may connect from where, and how (`--auth-rules`, pg_hba.conf-like).
+    pub auth_rules: Option<PathBuf>,
     /// TLS for PostgreSQL clients (`strata start --tls` makes a self-signed pair).
     pub tls: Option<compute::frontend::tls::TlsFiles>,
     /// Refuse PostgreSQL clients without TLS.
@@ -92,6 +94,7 @@ impl LocalClusterConfig {
             port: 55432,
             cache_bytes: None,
             users_file: None,
+            auth_rules: None,
             tls: None,
             tls_required: false,
             timeline: TimelineId::new("default", "main").expect("valid built-in names"),
@@ -302,6 +305,7 @@ impl LocalCluster {
             cc.cache_bytes = bytes;
         }
         cc.users_file = config.users_file.clone();
+        cc.auth_rules = config.auth_rules.clone();
         cc.tls = config.tls.clone();
         cc.tls_required = config.tls_required;
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;

@@ -161,6 +161,12 @@ enum Cmd {
         /// without it anyone may connect, on 127.0.0.1 only.
         #[arg(long)]
         users_file: Option<PathBuf>,
+        /// Rules deciding per connection who may connect and how, first match wins, one
+        /// `TYPE DATABASE USER ADDRESS METHOD` a line as in pg_hba.conf (host/hostssl/
+        /// hostnossl; all or name lists; all, an IP or CIDR; trust, scram-sha-256 or reject).
+        /// A client no rule matches is refused. Passwords: catalog roles, then --users-file.
+        #[arg(long)]
+        auth_rules: Option<PathBuf>,
         /// Serve Prometheus metrics (all components) at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
@@ -233,6 +239,12 @@ enum Cmd {
         /// (PostgreSQL's rolpassword format; make lines with `strata users add`).
         #[arg(long)]
         users_file: Option<PathBuf>,
+        /// Rules deciding per connection who may connect and how, first match wins, one
+        /// `TYPE DATABASE USER ADDRESS METHOD` a line as in pg_hba.conf (host/hostssl/
+        /// hostnossl; all or name lists; all, an IP or CIDR; trust, scram-sha-256 or reject).
+        /// A client no rule matches is refused. Passwords: catalog roles, then --users-file.
+        #[arg(long)]
+        auth_rules: Option<PathBuf>,
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
@@ -597,6 +609,7 @@ fn main() -> anyhow::Result<()> {
             port,
             cache_size,
             users_file,
+            auth_rules,
             metrics,
             verbose,
             safekeepers,
@@ -618,6 +631,7 @@ fn main() -> anyhow::Result<()> {
             config.port = port;
             config.cache_bytes = Some(cache_size);
             config.users_file = users_file;
+            config.auth_rules = auth_rules;
             config.safekeepers = safekeepers as usize;
             config.replicas = replicas;
             if branch != "main" {
@@ -671,6 +685,7 @@ fn main() -> anyhow::Result<()> {
             max_connections,
             auth,
             users_file,
+            auth_rules,
             metrics,
             read_only,
             primary,
@@ -685,6 +700,7 @@ fn main() -> anyhow::Result<()> {
             config.max_connections = max_connections;
             config.auth = auth;
             config.users_file = users_file;
+            config.auth_rules = auth_rules;
             config.read_only = read_only;
             config.primary = primary;
             config.tls = tls_args.files();
