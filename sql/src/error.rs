@@ -434,6 +434,11 @@ impl Error {
             Error::WithContext { error, .. } => error.hint(),
             // DROP ROLE's refusal has no hint: CASCADE does not apply to roles.
             Error::DependentObjectsStillExist { message, .. }
+                if message == "dependent privileges exist" =>
+            {
+                Some("Use CASCADE to revoke them too.")
+            }
+            Error::DependentObjectsStillExist { message, .. }
                 if !message.starts_with("role ") && !message.starts_with("cannot drop role") =>
             {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.")

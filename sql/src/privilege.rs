@@ -46,7 +46,20 @@ impl Who {
 
     /// The privileges it holds in `acl` (through its own grants, PUBLIC's and its
     /// inherited roles').
-    fn held(&self, acl: &[AclItem]) -> u16 {
+    /// The privileges it may grant on an object owned by `owner` with ACL `acl` (all of
+    /// them, `all`, as the owner or a superuser).
+    pub fn grant_options(&self, owner: Oid, acl: &[AclItem], all: u16) -> u16 {
+        if self.superuser || self.acts_as(owner) {
+            return all;
+        }
+        self.inherited
+            .iter()
+            .fold(acl::held_options(acl, self.oid), |o, r| {
+                o | acl::held_options(acl, *r)
+            })
+    }
+
+    pub fn held(&self, acl: &[AclItem]) -> u16 {
         self.inherited
             .iter()
             .fold(acl::held(acl, self.oid), |p, r| p | acl::held(acl, *r))
@@ -254,13 +267,13 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
             }
         }
     };
-    let mut wanted = 0u16;
+    let (mut wanted, mut wanted_options) = (0u16, 0u16);
     for p in privileges.to_string().split(',') {
         let word = p.trim().to_lowercase();
-        let word = word
-            .strip_suffix(" with grant option")
-            .unwrap_or(&word)
-            .trim();
+        let (word, option) = match word.strip_suffix(" with grant option") {
+            Some(w) => (w.trim(), true),
+            None => (word.as_str(), false),
+        };
         let bit = acl::privilege_by_name(word)
             .filter(|b| {
                 if schema {
@@ -275,7 +288,11 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
                     p.trim()
                 ))
             })?;
-        wanted |= bit;
+        if option {
+            wanted_options |= bit;
+        } else {
+            wanted |= bit;
+        }
     }
     let held = if schema {
         let oid = match object {
@@ -291,10 +308,15 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
                 }
             }
         };
-        if catalog.schema_by_oid(oid).is_none() {
+        let Some(s) = catalog.schema_by_oid(oid) else {
             return Ok(Value::Null);
-        }
-        schema_privileges(catalog, &who, oid)
+        };
+        let acl = s
+            .acl
+            .clone()
+            .unwrap_or_else(|| acl::default_schema_acl(s.oid, s.owner));
+        let options = who.grant_options(s.owner, &acl, acl::ALL_SCHEMA);
+        (schema_privileges(catalog, &who, oid), options)
     } else {
         let rel = match object {
             Value::Int(o) => catalog.relation_by_oid(*o as Oid),
@@ -314,18 +336,27 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
                     )
                     .is_some() =>
                     {
-                        return Ok(Value::Bool(wanted & (acl::SELECT) != 0 || who.superuser));
+                        return Ok(Value::Bool(
+                            (wanted | wanted_options) & acl::SELECT != 0 || who.superuser,
+                        ));
                     }
                     None => return Err(Error::UndefinedTable(n)),
                 }
             }
         };
         match rel {
-            Some(r) => relation_privileges(&who, &r),
+            Some(r) => {
+                let (owner, acl) = relation_acl(&r);
+                let options = who.grant_options(owner, &acl, acl::ALL_RELATION);
+                (relation_privileges(&who, &r), options)
+            }
             None => return Ok(Value::Null),
         }
     };
-    Ok(Value::Bool(held & wanted != 0))
+    let (held, held_options) = held;
+    Ok(Value::Bool(
+        held & wanted != 0 || held_options & wanted_options != 0,
+    ))
 }
 
 /// A role given to a privilege function: by OID or by name (42704 for an unknown name).

@@ -189,8 +189,25 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         S::DropFunction(d) => function::drop(ddl, d)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
-        S::Grant(g) => grant::execute(ddl, &g.privileges, g.objects.as_ref(), &g.grantees, true)?,
-        S::Revoke(r) => grant::execute(ddl, &r.privileges, r.objects.as_ref(), &r.grantees, false)?,
+        S::Grant(g) => grant::execute(
+            ddl,
+            &g.privileges,
+            g.objects.as_ref(),
+            &g.grantees,
+            grant::Change::Grant {
+                with_grant_option: g.with_grant_option,
+            },
+        )?,
+        S::Revoke(r) => grant::execute(
+            ddl,
+            &r.privileges,
+            r.objects.as_ref(),
+            &r.grantees,
+            grant::Change::Revoke {
+                grant_option_for: r.grant_option_for,
+                cascade: matches!(r.cascade, Some(ast::CascadeOption::Cascade)),
+            },
+        )?,
         S::GrantRole(g) => role_membership::grant(ddl, g)?,
         S::RevokeRole(r) => role_membership::revoke(ddl, r)?,
         _ => return Ok(None),
