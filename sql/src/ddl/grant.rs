@@ -201,14 +201,8 @@ pub fn execute(
             Target::Table(mut t) => {
                 let rel = Relation::Table(&t);
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
-                let denied = privilege::denied(&rel);
-                let mut items = t
-                    .acl
-                    .take()
-                    .unwrap_or_else(|| acl::default_acl(t.owner, acl::ALL_RELATION));
-                let owner = t.owner;
-                let all = acl::ALL_RELATION;
-                let object = Object { owner, all, denied };
+                let object = Object::relation(&rel);
+                let mut items = object.acl(t.acl.take());
                 apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
                 t.acl = Some(items);
                 ddl.txn.alter_table(t)?;
@@ -216,13 +210,8 @@ pub fn execute(
             Target::View(mut v) => {
                 let rel = Relation::View(&v);
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
-                let denied = privilege::denied(&rel);
-                let mut items = v
-                    .acl
-                    .take()
-                    .unwrap_or_else(|| acl::default_acl(v.owner, acl::ALL_RELATION));
-                let (owner, all) = (v.owner, acl::ALL_RELATION);
-                let object = Object { owner, all, denied };
+                let object = Object::relation(&rel);
+                let mut items = object.acl(v.acl.take());
                 apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
                 v.acl = Some(items);
                 ddl.txn.put_view(v)?;
@@ -263,6 +252,21 @@ struct Object {
     owner: Oid,
     all: u16,
     denied: Error,
+}
+
+impl Object {
+    fn relation(rel: &Relation) -> Object {
+        Object {
+            owner: privilege::relation_acl(rel).0,
+            all: acl::ALL_RELATION,
+            denied: privilege::denied(rel),
+        }
+    }
+
+    /// Its ACL: the stored one, or the default.
+    fn acl(&self, stored: Option<Vec<AclItem>>) -> Vec<AclItem> {
+        stored.unwrap_or_else(|| acl::default_acl(self.owner, self.all))
+    }
 }
 
 /// The grant options `role` holds in `items` (through itself or a role it inherits from;
