@@ -36,6 +36,7 @@ pub mod grant;
 pub mod index;
 pub mod misc;
 pub mod names;
+pub mod owned;
 pub mod role;
 pub mod role_membership;
 pub mod schema;
@@ -133,6 +134,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
     let stmt = match stmt {
         Statement::AlterSequence(a) => return sequence::alter(ddl, a).map(Some),
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
+        Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
+        Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) => return Ok(None),

@@ -54,7 +54,10 @@ pub fn change_owner(owner: &mut Oid, acl: &mut Option<Vec<AclItem>>, new: Oid) {
                 .iter_mut()
                 .find(|m| m.grantee == i.grantee && m.grantor == i.grantor)
             {
-                Some(m) => m.privileges |= i.privileges,
+                Some(m) => {
+                    m.privileges |= i.privileges;
+                    m.grant_options |= i.grant_options;
+                }
                 None => merged.push(i),
             }
         }
