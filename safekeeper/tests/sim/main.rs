@@ -17,6 +17,7 @@
 //! A failing seed is printed with the command that replays it.
 
 mod checker;
+mod driver;
 mod fs;
 mod node;
 mod rng;

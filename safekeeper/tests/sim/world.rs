@@ -19,17 +19,17 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 use proto::Lsn;
 use proto::record::Term;
-use safekeeper::driver::AppendQueue;
+use safekeeper::Error;
+use safekeeper::driver::core::{Event, Input};
 use safekeeper::messages::{NodeId, Reply, Request};
-use safekeeper::proposer::{Action, Phase};
-use safekeeper::{Error, Proposer, ProposerConfig};
+use safekeeper::proposer::Phase;
 
 use crate::START;
 use crate::checker::Checker;
+use crate::driver::SimProposer;
 use crate::fs::Faults;
 use crate::node::{Batch, Inbound, Node};
 use crate::rng::Rng;
-use crate::workload::random_record;
 
 pub const ACCEPTORS: [NodeId; 3] = [1, 2, 3];
 pub const PROPOSERS: [NodeId; 2] = [100, 200];
@@ -55,6 +55,8 @@ pub struct Counts {
     pub preallocations: u64,
     pub fsync_failures: u64,
     pub write_failures: u64,
+    pub stream_breaks: u64,
+    pub reconnects: u64,
 }
 
 impl Counts {
@@ -77,14 +79,27 @@ impl Counts {
         self.proposer_crashes += o.proposer_crashes;
         self.fenced += o.fenced;
         self.appends += o.appends;
+        self.stream_breaks += o.stream_breaks;
+        self.reconnects += o.reconnects;
     }
 }
 
-enum Payload {
+pub enum Payload {
     Request(Request),
     Reply(Reply),
-    ReadRequest { start: Lsn, end: Lsn, term: Term },
-    ReadReply { start: Lsn, wal: Bytes },
+    ReadRequest {
+        start: Lsn,
+        end: Lsn,
+        term: Term,
+    },
+    ReadReply {
+        start: Lsn,
+        wal: Bytes,
+    },
+    /// A unary call or donor read failed (the safekeeper is down).
+    Failed {
+        why: String,
+    },
 }
 
 struct Envelope {
@@ -97,38 +112,14 @@ struct Envelope {
     payload: Payload,
 }
 
-/// The driver's link to one safekeeper (`driver/link.rs`): appends queue
-/// and merge behind at most `max_inflight` outstanding ones; a stream that
-/// stays silent for `STALL_TICKS` is dropped with its queue and reopened.
-#[derive(Default)]
-struct Link {
-    queue: AppendQueue,
-    inflight: usize,
-    session: u64,
-    silent_ticks: u64,
-}
-
-const STALL_TICKS: u64 = 6;
-
-struct SimProposer {
-    id: NodeId,
-    incarnation: u64,
-    core: Option<Proposer>,
-    /// Records this incarnation appended: start -> bytes.
-    appended: std::collections::BTreeMap<Lsn, Bytes>,
-    links: Vec<Link>,
-    max_inflight: usize,
-    max_batch_bytes: usize,
-}
-
 pub struct World {
-    rng: Rng,
-    now: u64,
-    acceptors: Vec<Node>,
-    proposers: Vec<SimProposer>,
+    pub(crate) rng: Rng,
+    pub(crate) now: u64,
+    pub(crate) acceptors: Vec<Node>,
+    pub(crate) proposers: Vec<SimProposer>,
     net: Vec<Envelope>,
-    cut: BTreeSet<(NodeId, NodeId)>,
-    faults: bool,
+    pub(crate) cut: BTreeSet<(NodeId, NodeId)>,
+    pub(crate) faults: bool,
     pub checker: Checker,
     pub counts: Counts,
 }
@@ -151,18 +142,7 @@ impl World {
             .iter()
             .map(|&id| Node::create(id, rng.next_u64(), disk_faults))
             .collect();
-        let proposers = PROPOSERS
-            .iter()
-            .map(|&id| SimProposer {
-                id,
-                incarnation: 0,
-                core: None,
-                appended: Default::default(),
-                links: Vec::new(),
-                max_inflight: 1,
-                max_batch_bytes: 1,
-            })
-            .collect();
+        let proposers = PROPOSERS.iter().map(|&id| SimProposer::new(id)).collect();
         let mut w = World {
             rng,
             now: 0,
@@ -209,7 +189,7 @@ impl World {
                 let ps: Vec<String> = self
                     .proposers
                     .iter()
-                    .map(|p| match &p.core {
+                    .map(|p| match p.core() {
                         Some(c) => format!("{}:{:?}", p.id, c.phase()),
                         None => format!("{}:none", p.id),
                     })
@@ -284,14 +264,19 @@ impl World {
                 self.after_io(i, false);
                 Ok(())
             }
-            84..85 => Ok(()),
+            84..85 => {
+                // A connection drops (a proxy restarts, a NAT forgets it).
+                if self.faults {
+                    let i = self.rng.index(self.proposers.len());
+                    let (id, inc) = (self.proposers[i].id, self.proposers[i].incarnation);
+                    let to = ACCEPTORS[self.rng.index(ACCEPTORS.len())];
+                    self.break_stream(id, inc, to, 0);
+                }
+                Ok(())
+            }
             85..86 => {
                 let i = self.rng.index(self.proposers.len());
-                if self.proposers[i]
-                    .core
-                    .as_ref()
-                    .is_none_or(|p| p.phase() == Phase::Stopped)
-                {
+                if !self.proposers[i].running() {
                     self.start_proposer(i);
                 }
                 Ok(())
@@ -315,6 +300,8 @@ impl World {
         if self.acceptors[i].is_up() && self.acceptors[i].disk.dead() {
             self.acceptors[i].crash(&mut self.rng, true, !in_batch);
             self.counts.acceptor_crashes += 1;
+            let id = self.acceptors[i].id;
+            self.break_streams_to(id);
         }
     }
 
@@ -340,7 +327,14 @@ impl World {
         }
     }
 
-    fn post(&mut self, from: NodeId, to: NodeId, incarnation: u64, session: u64, payload: Payload) {
+    pub(crate) fn post(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        incarnation: u64,
+        session: u64,
+        payload: Payload,
+    ) {
         self.net.push(Envelope {
             from,
             to,
@@ -380,6 +374,16 @@ impl World {
                         session: env.session,
                         request,
                     });
+                } else if env.session == 0 {
+                    // Connection refused: the unary call fails at once.
+                    let why = "unavailable: connection refused".to_string();
+                    self.post(
+                        env.to,
+                        env.from,
+                        env.incarnation,
+                        0,
+                        Payload::Failed { why },
+                    );
                 }
                 Ok(())
             }
@@ -394,41 +398,32 @@ impl World {
                 {
                     return Ok(());
                 }
-                self.proposer_input(env.to, env.incarnation, |p| p.on_reply(from, r))
+                let ev = Event::Reply { from, reply: r };
+                self.proposer_input(env.to, env.incarnation, Input::Event(ev))
             }
             Payload::ReadReply { start, wal } => {
                 let from = env.from;
-                self.proposer_input(env.to, env.incarnation, |p| p.on_wal_read(from, start, wal))
+                let ev = Event::WalRead { from, start, wal };
+                self.proposer_input(env.to, env.incarnation, Input::Event(ev))
+            }
+            Payload::Failed { why } => {
+                let ev = Event::Failed {
+                    from: env.from,
+                    why,
+                };
+                self.proposer_input(env.to, env.incarnation, Input::Event(ev))
             }
         }
     }
 
-    /// An Append reply arrives on stream `session` of proposer `id`'s link
-    /// to `from`; false if that stream is gone (its replies are lost).
-    fn stream_reply(&mut self, id: NodeId, incarnation: u64, from: NodeId, session: u64) -> bool {
-        let sp = &mut self.proposers[Self::proposer_index(id)];
-        if sp.incarnation != incarnation {
-            return false;
-        }
-        let Some(link) = sp.links.get_mut(Self::acceptor_index(from)) else {
-            return false;
-        };
-        if link.session != session {
-            return false;
-        }
-        link.inflight = link.inflight.saturating_sub(1);
-        link.silent_ticks = 0;
-        true
-    }
-
-    fn acceptor_index(id: NodeId) -> usize {
+    pub(crate) fn acceptor_index(id: NodeId) -> usize {
         ACCEPTORS
             .iter()
             .position(|&a| a == id)
             .expect("known acceptor")
     }
 
-    fn proposer_index(id: NodeId) -> usize {
+    pub(crate) fn proposer_index(id: NodeId) -> usize {
         PROPOSERS
             .iter()
             .position(|&p| p == id)
@@ -463,10 +458,17 @@ impl World {
                             job.session,
                             Payload::Reply(reply),
                         ),
-                        Err(Error::Storage(_) | Error::Unavailable(_)) if self.faults => {
-                            // The service answers with an error status; the
-                            // Append stream breaks (the link notices).
+                        Err(e @ (Error::Storage(_) | Error::Unavailable(_))) if self.faults => {
+                            // The service answers with an error status: an
+                            // Append stream breaks, a unary call fails.
                             self.counts.storage_errors += 1;
+                            if job.session != 0 {
+                                self.break_stream(job.from, job.incarnation, id, job.session);
+                            } else {
+                                let why = e.to_string();
+                                let p = Payload::Failed { why };
+                                self.post(id, job.from, job.incarnation, 0, p);
+                            }
                         }
                         Err(e) => return Err(format!("safekeeper {id} refused a request: {e}")),
                     }
@@ -493,171 +495,6 @@ impl World {
         self.post(to, from, incarnation, 0, Payload::ReadReply { start, wal });
     }
 
-    /// Feeds an input to proposer `id` if `incarnation` is still running,
-    /// then routes its actions.
-    fn proposer_input(
-        &mut self,
-        id: NodeId,
-        incarnation: u64,
-        f: impl FnOnce(&mut Proposer) -> Result<(), Error>,
-    ) -> Check {
-        let i = Self::proposer_index(id);
-        let sp = &mut self.proposers[i];
-        if sp.incarnation != incarnation {
-            return Ok(());
-        }
-        let Some(core) = sp.core.as_mut() else {
-            return Ok(());
-        };
-        let reads = core.stats().donor_reads;
-        let was_running = core.phase() != Phase::Stopped;
-        match f(core) {
-            Ok(()) | Err(Error::Fenced { .. } | Error::ElectionTimeout { .. }) => {}
-            Err(e) => return Err(format!("proposer {id}: {e}")),
-        }
-        if was_running && matches!(core.error(), Some(Error::Fenced { .. })) {
-            self.counts.fenced += 1;
-        }
-        if let Some(e @ (Error::Invariant(_) | Error::CorruptWal { .. })) = core.error() {
-            return Err(format!("proposer {id} stopped: {e}"));
-        }
-        if core.stats().donor_reads > reads {
-            self.counts.donor_syncs += 1;
-        }
-        self.route(i, usize::MAX)
-    }
-
-    /// Sends proposer `i`'s actions; after `limit` sends it crashes.
-    fn route(&mut self, i: usize, limit: usize) -> Check {
-        let sp = &mut self.proposers[i];
-        let (id, inc) = (sp.id, sp.incarnation);
-        let Some(core) = sp.core.as_mut() else {
-            return Ok(());
-        };
-        let actions = core.take_actions();
-        let mut sent = 0;
-        for action in actions {
-            match action {
-                Action::Send { to, request } => {
-                    if sent == limit {
-                        self.crash_proposer(i);
-                        return Ok(());
-                    }
-                    sent += 1;
-                    match request {
-                        Request::Append(a) => {
-                            let sp = &mut self.proposers[i];
-                            sp.links[Self::acceptor_index(to)].queue.push(a);
-                        }
-                        other => self.post(id, to, inc, 0, Payload::Request(other)),
-                    }
-                }
-                Action::ReadWal {
-                    from,
-                    start,
-                    end,
-                    term,
-                } => self.post(id, from, inc, 0, Payload::ReadRequest { start, end, term }),
-                Action::Elected { term, .. } => {
-                    self.counts.elections += 1;
-                    self.checker.elected(term, id * 1_000_000 + inc)?;
-                }
-                Action::Ready { .. } => {}
-                Action::Durable { start, end } => {
-                    let bytes = self.proposers[i]
-                        .appended
-                        .remove(&start)
-                        .ok_or_else(|| format!("proposer {id}: durable {start} never appended"))?;
-                    if start + bytes.len() as u64 != end {
-                        return Err(format!(
-                            "proposer {id}: durable [{start}, {end}) has the wrong length"
-                        ));
-                    }
-                    self.counts.durable += 1;
-                    self.checker.durable(start, bytes)?;
-                }
-            }
-        }
-        self.pump(i);
-        Ok(())
-    }
-
-    /// Sends what each link's queue may send now (`Link::session` in
-    /// `driver/link.rs`): merged batches up to `max_inflight` outstanding.
-    fn pump(&mut self, i: usize) {
-        let sp = &mut self.proposers[i];
-        let (id, inc, max_inflight, max_bytes) =
-            (sp.id, sp.incarnation, sp.max_inflight, sp.max_batch_bytes);
-        let mut out = Vec::new();
-        for (k, link) in sp.links.iter_mut().enumerate() {
-            while link.inflight < max_inflight {
-                let queued = link.queue.len();
-                let Some(batch) = link.queue.pop_batch(max_bytes) else {
-                    break;
-                };
-                if queued > link.queue.len() + 1 {
-                    self.counts.merged_appends += 1;
-                }
-                link.inflight += 1;
-                out.push((ACCEPTORS[k], link.session, batch));
-            }
-        }
-        for (to, session, batch) in out {
-            self.post(
-                id,
-                to,
-                inc,
-                session,
-                Payload::Request(Request::Append(batch)),
-            );
-        }
-    }
-
-    fn tick(&mut self, i: usize) -> Check {
-        let clock = self.now as i64;
-        let sp = &mut self.proposers[i];
-        let (id, inc) = (sp.id, sp.incarnation);
-        for link in &mut sp.links {
-            if link.inflight > 0 {
-                link.silent_ticks += 1;
-                if link.silent_ticks > STALL_TICKS {
-                    // "no Append response: reconnecting"
-                    link.session += 1;
-                    link.queue.clear();
-                    link.inflight = 0;
-                    link.silent_ticks = 0;
-                }
-            }
-        }
-        self.proposer_input(id, inc, |p| {
-            p.tick(clock);
-            Ok(())
-        })
-    }
-
-    fn client_append(&mut self, i: usize) -> Check {
-        let record = random_record(&mut self.rng, self.now as i64);
-        let crash_mid_send = self.faults && self.rng.chance(3);
-        let limit = if crash_mid_send {
-            self.rng.index(4)
-        } else {
-            usize::MAX
-        };
-        let sp = &mut self.proposers[i];
-        let Some(core) = sp.core.as_mut() else {
-            return Ok(());
-        };
-        if core.phase() != Phase::Ready {
-            return Ok(());
-        }
-        let (start, _) = core
-            .append(record.clone())
-            .map_err(|e| format!("proposer {}: append refused when ready: {e}", sp.id))?;
-        sp.appended.insert(start, record);
-        self.counts.appends += 1;
-        self.route(i, limit)
-    }
-
     /// Safekeeper `i` dies: a kill -9 (the page cache survives) or a power
     /// loss (un-fsynced writes are lost or torn), maybe between batches.
     fn crash_acceptor(&mut self, i: usize, between_batches: bool) {
@@ -669,6 +506,7 @@ impl World {
         let id = self.acceptors[i].id;
         self.acceptors[i].crash(&mut self.rng, power_loss, between_batches);
         self.checker.forget_above(id, 0);
+        self.break_streams_to(id);
     }
 
     fn restart_acceptor(&mut self, i: usize) -> Check {
@@ -680,33 +518,6 @@ impl World {
             self.counts.crashes_in_recovery += 1;
         }
         Ok(())
-    }
-
-    fn crash_proposer(&mut self, i: usize) {
-        let sp = &mut self.proposers[i];
-        if sp.core.take().is_some() {
-            self.counts.proposer_crashes += 1;
-        }
-        sp.appended.clear();
-        sp.links.clear();
-    }
-
-    fn start_proposer(&mut self, i: usize) {
-        let max_inflight = 1 + self.rng.index(3);
-        let max_batch_bytes = 100 + self.rng.index(900);
-        let sp = &mut self.proposers[i];
-        sp.incarnation += 1;
-        sp.appended.clear();
-        sp.links = ACCEPTORS.iter().map(|_| Link::default()).collect();
-        sp.max_inflight = max_inflight;
-        sp.max_batch_bytes = max_batch_bytes;
-        let mut cfg = ProposerConfig::new(sp.id, ACCEPTORS.to_vec(), START);
-        cfg.max_append_bytes = 100;
-        cfg.max_inflight_bytes = 2000;
-        cfg.resend_ticks = 3;
-        cfg.election_timeout_ticks = 25;
-        sp.core = Some(Proposer::new(cfg));
-        let _ = self.route(i, usize::MAX);
     }
 
     /// No more faults: heal, restart every acceptor, keep one proposer and
@@ -722,14 +533,13 @@ impl World {
         }
         self.crash_proposer(1);
         for round in 0..400 {
-            let stopped = self.proposers[0]
-                .core
-                .as_ref()
-                .is_none_or(|p| p.phase() == Phase::Stopped);
+            // Time passes: broken streams reopen after their backoff.
+            self.now += 5;
+            let stopped = !self.proposers[0].running();
             if stopped {
                 self.start_proposer(0);
             }
-            let p = self.proposers[0].core.as_ref().expect("started");
+            let p = self.proposers[0].core().expect("started");
             let idle = self.net.is_empty() && self.acceptors.iter().all(|a| a.inbox.is_empty());
             if p.phase() == Phase::Ready && idle {
                 let commit = p.commit_lsn();
