@@ -263,7 +263,8 @@ impl World {
     /// A client commits a record on proposer `i` (if it is ready); with
     /// faults the proposer may crash half-way through sending it.
     pub fn client_append(&mut self, i: usize) -> Check {
-        let record = crate::workload::random_record(&mut self.rng, self.now as i64);
+        let record =
+            crate::workload::random_record(&mut self.rng, self.now as i64, self.record_max);
         let crash_mid_send = self.faults && self.rng.chance(3);
         let limit = if crash_mid_send {
             self.rng.index(4)

@@ -20,14 +20,15 @@ use bytes::Bytes;
 use proto::Lsn;
 use proto::record::Term;
 use safekeeper::Error;
-use safekeeper::driver::core::{Event, Input};
-use safekeeper::messages::{NodeId, Reply, Request};
+use safekeeper::driver::core::{Event, Input, greets_when_missing};
+use safekeeper::messages::{Greet, NodeId, Reply, Request};
 use safekeeper::proposer::Phase;
 
 use crate::START;
 use crate::checker::Checker;
 use crate::driver::SimProposer;
 use crate::fs::Faults;
+use crate::maint::{Pageserver, Store};
 use crate::node::{Batch, Inbound, Node};
 use crate::rng::Rng;
 
@@ -57,6 +58,13 @@ pub struct Counts {
     pub write_failures: u64,
     pub stream_breaks: u64,
     pub reconnects: u64,
+    pub timelines_created: u64,
+    pub crashes_in_creation: u64,
+    pub uploads: u64,
+    pub trims: u64,
+    pub pageserver_restarts: u64,
+    pub peer_recoveries: u64,
+    pub committed_bytes: u64,
 }
 
 impl Counts {
@@ -81,6 +89,13 @@ impl Counts {
         self.appends += o.appends;
         self.stream_breaks += o.stream_breaks;
         self.reconnects += o.reconnects;
+        self.timelines_created += o.timelines_created;
+        self.crashes_in_creation += o.crashes_in_creation;
+        self.uploads += o.uploads;
+        self.trims += o.trims;
+        self.pageserver_restarts += o.pageserver_restarts;
+        self.peer_recoveries += o.peer_recoveries;
+        self.committed_bytes += o.committed_bytes;
     }
 }
 
@@ -120,6 +135,11 @@ pub struct World {
     net: Vec<Envelope>,
     pub(crate) cut: BTreeSet<(NodeId, NodeId)>,
     pub(crate) faults: bool,
+    /// Largest client record payload (per seed: small records, or WAL
+    /// that fills segments fast enough to offload and trim).
+    pub(crate) record_max: usize,
+    pub(crate) store: Store,
+    pub(crate) pageserver: Pageserver,
     pub checker: Checker,
     pub counts: Counts,
 }
@@ -138,9 +158,16 @@ impl World {
         } else {
             Faults::default()
         };
+        // A quarter of the safekeepers join without the timeline: the first
+        // Greet creates it (a safekeeper added to the cluster, or one that
+        // missed the timeline's creation).
         let acceptors = ACCEPTORS
             .iter()
-            .map(|&id| Node::create(id, rng.next_u64(), disk_faults))
+            .map(|&id| {
+                let seed = rng.next_u64();
+                let with_timeline = !rng.chance(25);
+                Node::create(id, seed, disk_faults, with_timeline)
+            })
             .collect();
         let proposers = PROPOSERS.iter().map(|&id| SimProposer::new(id)).collect();
         let mut w = World {
@@ -151,9 +178,13 @@ impl World {
             net: Vec::new(),
             cut: BTreeSet::new(),
             faults,
+            record_max: 0,
+            store: Store::default(),
+            pageserver: Pageserver::default(),
             checker: Checker::default(),
             counts: Counts::default(),
         };
+        w.record_max = 300;
         for i in 0..w.proposers.len() {
             w.start_proposer(i);
         }
@@ -198,6 +229,7 @@ impl World {
             }
         }
         self.quiesce()?;
+        self.offload_phase()?;
         self.final_checks()
     }
 
@@ -213,8 +245,17 @@ impl World {
     fn step(&mut self) -> Check {
         self.now += 1;
         self.counts.steps += 1;
-        let roll = self.rng.below(100);
+        let roll = self.rng.below(112);
         match roll {
+            100..104 => {
+                let i = self.rng.index(self.acceptors.len());
+                self.maintain(i)
+            }
+            104..109 => self.pageserver_step(),
+            109..112 => {
+                let i = self.rng.index(self.acceptors.len());
+                self.peer_recover(i)
+            }
             0..40 | 95..100 => {
                 for _ in 0..1 + self.rng.below(3) {
                     self.deliver()?;
@@ -236,8 +277,12 @@ impl World {
                 self.tick(i)
             }
             65..72 => {
+                // A burst of commits from one compute's clients.
                 let i = self.rng.index(self.proposers.len());
-                self.client_append(i)
+                for _ in 0..1 + self.rng.below(4) {
+                    self.client_append(i)?;
+                }
+                Ok(())
             }
             72..73 => {
                 let i = self.rng.index(self.acceptors.len());
@@ -296,7 +341,7 @@ impl World {
 
     /// A failed fsync outside a batch (persist, pre-allocation) kills the
     /// process, as `remote_storage::durable` does.
-    fn after_io(&mut self, i: usize, in_batch: bool) {
+    pub(crate) fn after_io(&mut self, i: usize, in_batch: bool) {
         if self.acceptors[i].is_up() && self.acceptors[i].disk.dead() {
             self.acceptors[i].crash(&mut self.rng, true, !in_batch);
             self.counts.acceptor_crashes += 1;
@@ -305,10 +350,13 @@ impl World {
         }
     }
 
-    fn check(&mut self) -> Check {
+    pub(crate) fn check(&mut self) -> Check {
         for a in &self.acceptors {
             let Some(tl) = &a.tl else { continue };
-            let commit = tl.snapshot().state.commit_lsn;
+            let snap = tl.snapshot();
+            let commit = snap.state.commit_lsn;
+            self.checker
+                .trimmed_below(a.id, crate::checker::off(snap.wal_start));
             self.checker
                 .check_acceptor(a.id, commit, |from, to| a.read(from, to))?;
         }
@@ -366,7 +414,18 @@ impl World {
         }
         match env.payload {
             Payload::Request(request) => {
-                let a = &mut self.acceptors[Self::acceptor_index(env.to)];
+                let i = Self::acceptor_index(env.to);
+                if self.acceptors[i].is_up()
+                    && self.acceptors[i].tl.is_none()
+                    && !self.without_timeline(
+                        i,
+                        (env.from, env.to, env.incarnation, env.session),
+                        &request,
+                    )?
+                {
+                    return Ok(());
+                }
+                let a = &mut self.acceptors[i];
                 if a.is_up() {
                     a.inbox.push(Inbound {
                         from: env.from,
@@ -388,8 +447,7 @@ impl World {
                 Ok(())
             }
             Payload::ReadRequest { start, end, term } => {
-                self.acceptor_read(env.to, env.from, env.incarnation, start, end, term);
-                Ok(())
+                self.acceptor_read(env.to, env.from, env.incarnation, start, end, term)
             }
             Payload::Reply(r) => {
                 let (from, session) = (env.from, env.session);
@@ -486,18 +544,74 @@ impl World {
         start: Lsn,
         end: Lsn,
         term: Term,
-    ) {
+    ) -> Check {
         let a = &self.acceptors[Self::acceptor_index(to)];
+        // Donor reads are served from local WAL only: the proposer must
+        // never need WAL its donor trimmed.
+        if let Some(tl) = &a.tl
+            && start < tl.snapshot().wal_start
+            && a.donor_read(term, start, end).is_none()
+            && tl.snapshot().state.term == term
+        {
+            return Err(format!(
+                "proposer {from}'s donor read needs WAL at {start} that safekeeper {to} trimmed \
+                 (its WAL starts at {})",
+                tl.snapshot().wal_start
+            ));
+        }
         let Some(wal) = a.donor_read(term, start, end) else {
-            return;
+            return Ok(());
         };
         let wal = Bytes::from(wal);
         self.post(to, from, incarnation, 0, Payload::ReadReply { start, wal });
+        Ok(())
+    }
+
+    /// A request reached node `i`, which is up without the timeline: a
+    /// Greet creates it (true: go on and queue it); anything else is
+    /// NOT_FOUND — a unary call fails (and the link greets the node for a
+    /// Vote or Elected, `greets_when_missing`), a stream breaks.
+    fn without_timeline(
+        &mut self,
+        i: usize,
+        (from, to, incarnation, session): (NodeId, NodeId, u64, u64),
+        request: &Request,
+    ) -> Result<bool, String> {
+        if let Request::Greet(_) = request {
+            let kill = (self.faults && self.rng.chance(10)).then(|| self.rng.below(12));
+            if self.acceptors[i].create_timeline(kill)? {
+                self.counts.timelines_created += 1;
+                return Ok(true);
+            }
+            if self.acceptors[i].disk.dead() {
+                self.counts.crashes_in_creation += 1;
+                self.crash_acceptor(i, false);
+            } else {
+                let why = "storage error while creating the timeline".to_string();
+                self.post(to, from, incarnation, 0, Payload::Failed { why });
+            }
+            return Ok(false);
+        }
+        if session != 0 {
+            self.break_stream(from, incarnation, to, session);
+            return Ok(false);
+        }
+        let why = "NOT_FOUND: no such timeline".to_string();
+        self.post(to, from, incarnation, 0, Payload::Failed { why });
+        if greets_when_missing(request) {
+            // The link's own Greet: its answer is dropped (incarnation 0).
+            let greet = Greet {
+                proposer_id: from,
+                timeline_start_lsn: START,
+            };
+            self.post(from, to, 0, 0, Payload::Request(Request::Greet(greet)));
+        }
+        Ok(false)
     }
 
     /// Safekeeper `i` dies: a kill -9 (the page cache survives) or a power
     /// loss (un-fsynced writes are lost or torn), maybe between batches.
-    fn crash_acceptor(&mut self, i: usize, between_batches: bool) {
+    pub(crate) fn crash_acceptor(&mut self, i: usize, between_batches: bool) {
         if !self.faults || !self.acceptors[i].is_up() {
             return;
         }
@@ -522,7 +636,7 @@ impl World {
 
     /// No more faults: heal, restart every acceptor, keep one proposer and
     /// run until it has committed and every acceptor knows its commit_lsn.
-    fn quiesce(&mut self) -> Check {
+    pub(crate) fn quiesce(&mut self) -> Check {
         self.faults = false;
         self.cut.clear();
         for a in &self.acceptors {
@@ -600,6 +714,24 @@ impl World {
             return Err("committed WAL ends inside a record".into());
         }
         self.counts.term_start_after_partial += dec.dropped_partials();
+        if self.checker.pending_objects() > 0 {
+            return Err(format!(
+                "{} offloaded objects hold WAL that never became committed",
+                self.checker.pending_objects()
+            ));
+        }
+        // Nobody ever needs trimmed WAL: the pageserver can resume from its
+        // consistent LSN on every safekeeper.
+        for k in 0..self.acceptors.len() {
+            let commit = self.acceptors[k]
+                .tl
+                .as_ref()
+                .map_or(START, |t| t.snapshot().state.commit_lsn);
+            let from = self.pageserver.consistent.max(START);
+            if commit > from {
+                self.committed_read(k, from, commit, "the restarted pageserver")?;
+            }
+        }
         Ok(())
     }
 }
