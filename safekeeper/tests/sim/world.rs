@@ -720,6 +720,24 @@ impl World {
                 self.checker.pending_objects()
             ));
         }
+        // `backup_lsn` means offloaded: every segment below it is in the
+        // object store, whole.
+        for a in &self.acceptors {
+            let Some(tl) = &a.tl else { continue };
+            let backup = tl.snapshot().state.backup_lsn;
+            let mut seg = START;
+            while seg + crate::node::SEGMENT_SIZE <= backup {
+                if self.store.objects.get(&seg).map(|o| o.len() as u64)
+                    != Some(crate::node::SEGMENT_SIZE)
+                {
+                    return Err(format!(
+                        "safekeeper {} has backup_lsn {backup} but the segment at {seg} was never offloaded",
+                        a.id
+                    ));
+                }
+                seg = seg + crate::node::SEGMENT_SIZE;
+            }
+        }
         // Nobody ever needs trimmed WAL: the pageserver can resume from its
         // consistent LSN on every safekeeper.
         for k in 0..self.acceptors.len() {
