@@ -406,3 +406,111 @@ impl LinkCore {
         self.stall_deadline().is_some_and(|d| now >= d)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn limits() -> LinkLimits {
+        LinkLimits {
+            max_batch_bytes: 2,
+            max_inflight: 1,
+            max_queue_bytes: 8,
+            rpc_timeout: 100 * MS,
+            backoff_min: 10 * MS,
+            backoff_max: 35 * MS,
+        }
+    }
+
+    fn append(begin: u64, wal: &'static [u8]) -> Append {
+        Append {
+            term: 2,
+            begin_lsn: Lsn(begin),
+            wal: Bytes::from_static(wal),
+            commit_lsn: Lsn(100),
+            truncate_lsn: Lsn(100),
+        }
+    }
+
+    #[test]
+    fn appends_wait_behind_the_inflight_bound_but_heartbeats_take_no_slot() {
+        let mut link = LinkCore::new(limits());
+        assert!(!link.push(append(100, b"ab")), "queued while down");
+        link.opened(Duration::ZERO);
+        // A heartbeat (no WAL) in flight does not hold back the next WAL.
+        link.push(append(100, b""));
+        assert_eq!(link.take_batches(Duration::ZERO).len(), 1);
+        assert!(link.push(append(100, b"ab")));
+        let sent = link.take_batches(Duration::ZERO);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(&sent[0].append.wal[..], b"ab");
+        // WAL waits for the answer to the WAL in flight (answers come in
+        // order: the heartbeat's, then ab's).
+        link.push(append(102, b"cd"));
+        assert!(
+            link.take_batches(Duration::ZERO).is_empty(),
+            "one in flight"
+        );
+        link.on_response(MS);
+        assert!(link.take_batches(MS).is_empty(), "that was the heartbeat's");
+        link.on_response(2 * MS);
+        let sent = link.take_batches(2 * MS);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(&sent[0].append.wal[..], b"cd");
+    }
+
+    #[test]
+    fn a_silent_stream_stalls_after_the_rpc_timeout() {
+        let mut link = LinkCore::new(limits());
+        link.opened(Duration::ZERO);
+        assert_eq!(link.stall_deadline(), None, "nothing outstanding");
+        link.push(append(100, b"ab"));
+        link.take_batches(5 * MS);
+        assert!(!link.stalled(104 * MS));
+        assert!(link.stalled(105 * MS));
+        link.on_response(50 * MS);
+        assert_eq!(link.stall_deadline(), None);
+        assert!(!link.stalled(500 * MS));
+    }
+
+    #[test]
+    fn reconnects_back_off_and_a_broken_stream_forgets_its_queue() {
+        let mut link = LinkCore::new(limits());
+        // Failed opens double the delay up to the cap.
+        let delays: Vec<_> = (0..4).map(|_| link.broke()).collect();
+        assert_eq!(delays, vec![10 * MS, 20 * MS, 35 * MS, 35 * MS]);
+        link.opened(Duration::ZERO);
+        link.push(append(100, b"ab"));
+        link.take_batches(Duration::ZERO);
+        link.push(append(102, b"cd"));
+        assert_eq!(link.broke(), 10 * MS, "a stream that was up starts over");
+        assert!(!link.is_up());
+        link.opened(MS);
+        assert_eq!(link.queued(), 0);
+        assert_eq!(
+            link.stall_deadline(),
+            None,
+            "the lost message is not awaited"
+        );
+        link.push(append(102, b"cd"));
+        assert_eq!(link.take_batches(MS).len(), 1, "the in-flight slot is free");
+    }
+
+    #[test]
+    fn a_queue_over_budget_is_dropped() {
+        let mut link = LinkCore::new(LinkLimits {
+            max_inflight: 1,
+            ..limits()
+        });
+        link.opened(Duration::ZERO);
+        link.push(append(100, b"ab"));
+        link.take_batches(Duration::ZERO);
+        for i in 0..5 {
+            link.push(append(102 + 2 * i, b"xy"));
+        }
+        assert!(link.take_batches(Duration::ZERO).is_empty());
+        assert_eq!(link.queued(), 0, "10 bytes queued over a budget of 8");
+    }
+}
