@@ -15,8 +15,9 @@
 //!    `backup_lsn` after each upload;
 //! 4. deletes local segments below `min(remote_consistent_lsn of the
 //!    highest-generation pageserver, backup_lsn, peer_horizon)`
-//!    (`Wal::remove_below`); nothing is deleted until a pageserver has
-//!    reported;
+//!    (`Wal::remove_below`), after persisting the control file so the
+//!    `backup_lsn` it trims by is durable first; nothing is deleted until a
+//!    pageserver has reported;
 //! 5. gives [peer recovery](super::peer_recovery) a chance to run.
 //!
 //! ## Frame boundaries
@@ -268,13 +269,21 @@ async fn maintain(
     let Some((at, limit)) = offload.trim_point(&snap, &ps, tl.segment_size()) else {
         return Ok(());
     };
-    let removed = tl
-        .with_core(move |_, core| Ok(core.files.wal.remove_below(at)?))
-        .await?;
+    let removed = tl.with_core(move |tl, core| trim(tl, core, at)).await?;
     offload.trimmed(at);
     tl.metrics.removed.inc_by(removed as u64);
     info!(start_lsn = %at, removed, %limit, "trimmed local WAL");
     Ok(())
+}
+
+/// Removes local WAL below `at` (step 4, under the core lock), after making
+/// the lazily persisted state durable: `backup_lsn` must never be found
+/// below the local WAL's start after a crash, or the uploader could never
+/// upload again (the scan resumes at `backup_lsn`) and offload would stop
+/// for the whole timeline.
+pub fn trim(tl: &Timeline, core: &mut Core, at: Lsn) -> Result<usize> {
+    tl.persist_if_dirty(core)?;
+    Ok(core.files.wal.remove_below(at)?)
 }
 
 /// Applies step 2's findings to the acceptor (under the core lock).

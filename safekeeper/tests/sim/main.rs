@@ -158,6 +158,10 @@ fn regression_seeds() {
             34,
             "a failing stat of the control file made the timeline look absent",
         ),
+        (
+            785,
+            "a trim outran the lazily persisted backup_lsn: after a crash the uploader was stuck",
+        ),
     ] {
         if let Err(e) = run_seed(seed, 3000) {
             panic!(

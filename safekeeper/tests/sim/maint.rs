@@ -2,7 +2,7 @@
 //! rules of `server/offload.rs`, `server/peer_recovery.rs` and
 //! `server/generations.rs` (the pure [`Offload`] decisions, `choose_donor`,
 //! `elected_from`, `recovery_append`, `take_feedback`) and the real storage
-//! (`Wal::remove_below`, `WalReader`):
+//! (`offload::trim`: persist, then `Wal::remove_below`; `WalReader`):
 //!
 //! - **Offload and trimming** (`maintain`): a node polls its peers' status
 //!   (a peer that is down, lacks the timeline or is unreachable answers
@@ -32,7 +32,7 @@ use proto::grpc::safekeeper::StatusResponse;
 use safekeeper::Error;
 use safekeeper::messages::{Reply, Request};
 use safekeeper::server::generations::take_feedback;
-use safekeeper::server::offload::{Offload, apply_learned, is_uploader};
+use safekeeper::server::offload::{Offload, apply_learned, is_uploader, trim};
 use safekeeper::server::peer_recovery::{appended, choose_donor, elected_from, recovery_append};
 use safekeeper::storage::layout::pieces;
 
@@ -127,8 +127,7 @@ impl World {
             .offload
             .trim_point(&snap, &ps, SEGMENT_SIZE)
         {
-            let removed =
-                tl.with_core_blocking(move |_, core| Ok(core.files.wal.remove_below(at)?));
+            let removed = tl.with_core_blocking(move |tl, core| trim(tl, core, at));
             if removed.is_ok() {
                 self.acceptors[i].offload.trimmed(at);
                 self.counts.trims += 1;
