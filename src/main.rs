@@ -176,6 +176,12 @@ enum Cmd {
         /// strings are printed). Replicas refuse writes and follow the primary's commits.
         #[arg(long, default_value_t = 0)]
         replicas: usize,
+        /// Serve this branch (timeline of tenant `default`) instead of `main`: the compute and
+        /// the replicas run on it. A branch that does not exist yet is created from `main` at
+        /// its latest commit; for another parent or point in time, create it first with
+        /// `strata timeline create --from ... --at ...` while the cluster runs.
+        #[arg(long, default_value = "main")]
+        branch: String,
         /// Serve TLS with a self-signed certificate made once in DATA_DIR/tls/ (names
         /// localhost, 127.0.0.1, ::1; clients verify it with sslrootcert=DATA_DIR/tls/server.crt).
         #[arg(long, conflicts_with = "tls_cert")]
@@ -595,6 +601,7 @@ fn main() -> anyhow::Result<()> {
             verbose,
             safekeepers,
             replicas,
+            branch,
             tls,
             tls_args,
             s3,
@@ -613,6 +620,11 @@ fn main() -> anyhow::Result<()> {
             config.users_file = users_file;
             config.safekeepers = safekeepers as usize;
             config.replicas = replicas;
+            if branch != "main" {
+                config.timeline = proto::TimelineId::new("default", &branch)
+                    .with_context(|| format!("--branch {branch:?}"))?;
+                config.branch_from = Some("main".into());
+            }
             config.tls = if tls {
                 let dir = config.data_dir.join("tls");
                 Some(strata::self_signed::ensure(&dir).with_context(|| {
@@ -719,6 +731,10 @@ fn print_started(s: &strata::Started, since: std::time::Instant) {
         strata::Started::Pageserver(a) => ("pageserver", vec![*a]),
         strata::Started::Compute(a) => ("compute", vec![*a]),
         strata::Started::Replica(a) => ("replica", vec![*a]),
+        strata::Started::Branched { from, at } => {
+            println!("  branch       created from {from} at {at}  ({secs:.1}s)");
+            return;
+        }
     };
     let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     println!("  {what:<12} up at {}  ({secs:.1}s)", addrs.join(", "));
@@ -747,6 +763,9 @@ fn print_running(
             "  Replica:  psql '{}{ssl}'  (read-only)",
             strata::LocalCluster::replica_connection_string(addr)
         );
+    }
+    if cluster.timeline.timeline.to_string() != "main" {
+        println!("  Branch:   {}", cluster.timeline.timeline);
     }
     println!("  Data:     {}", dir.display());
     println!("  Logs:     {}", cluster.logs_dir().display());
