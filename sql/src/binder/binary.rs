@@ -231,6 +231,8 @@ impl Binder {
             B::QuestionPipe => Some("?|"),
             B::QuestionAnd => Some("?&"),
             B::HashMinus => Some("#-"),
+            B::AtQuestion => Some("@?"),
+            B::AtAt => Some("@@"),
             _ => None,
         };
         if let Some(sym) = other {

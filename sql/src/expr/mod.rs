@@ -16,6 +16,7 @@ pub mod catalog_functions;
 pub mod datetime_fns;
 pub mod functions;
 pub mod jsonb_fns;
+pub mod jsonpath_exec;
 mod like;
 pub mod numeric_fns;
 pub mod operators;

@@ -29,6 +29,7 @@ pub mod format;
 pub mod json;
 pub mod json_text;
 pub mod jsonb_edit;
+pub mod jsonpath;
 pub mod names;
 pub mod numeric;
 pub mod oid;
