@@ -70,7 +70,7 @@ fn bits(privileges: &ast::Privileges, all: u16, kind: &str) -> Result<u16> {
 }
 
 /// The grantee OIDs (0 for PUBLIC).
-fn grantees(catalog: &Catalog, grantees: &[ast::Grantee]) -> Result<Vec<Oid>> {
+pub(super) fn grantees(catalog: &Catalog, grantees: &[ast::Grantee]) -> Result<Vec<Oid>> {
     let mut out = Vec::new();
     for g in grantees {
         if g.grantee_type == ast::GranteesType::Public {
@@ -223,7 +223,7 @@ pub fn execute(
 
 /// Only the owner or a superuser grants.
 fn allowed(who: &privilege::Who, owner: Oid, denied: impl FnOnce() -> Error) -> Result<()> {
-    if who.superuser || who.oid == owner {
+    if who.superuser || who.acts_as(owner) {
         Ok(())
     } else {
         Err(denied())

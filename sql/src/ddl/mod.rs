@@ -37,6 +37,7 @@ pub mod index;
 pub mod misc;
 pub mod names;
 pub mod role;
+pub mod role_membership;
 pub mod schema;
 pub mod sequence;
 pub mod view;
@@ -190,6 +191,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
         S::Grant(g) => grant::execute(ddl, &g.privileges, g.objects.as_ref(), &g.grantees, true)?,
         S::Revoke(r) => grant::execute(ddl, &r.privileges, r.objects.as_ref(), &r.grantees, false)?,
+        S::GrantRole(g) => role_membership::grant(ddl, g)?,
+        S::RevokeRole(r) => role_membership::revoke(ddl, r)?,
         _ => return Ok(None),
     };
     Ok(Some(r))

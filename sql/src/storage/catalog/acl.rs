@@ -96,6 +96,7 @@ pub fn builtin_roles() -> [RoleDef; 2] {
         connection_limit: -1,
         password: None,
         valid_until: None,
+        member_of: Vec::new(),
     };
     [
         role(BOOTSTRAP_SUPERUSER, "postgres", true),
@@ -213,6 +214,30 @@ impl Catalog {
             .into_iter()
             .find(|r| r.oid == oid)
             .or_else(|| self.roles.iter().find(|r| r.oid == oid).cloned())
+    }
+
+    /// The roles `oid` is a member of, directly or through other roles, each once, nearest
+    /// first. `privileges`: only those whose privileges `oid` holds without `SET ROLE` —
+    /// memberships are followed only from roles with INHERIT, as PostgreSQL's
+    /// `has_privs_of_role` does (else every membership, as `is_member_of_role`).
+    pub fn memberships(&self, oid: Oid, privileges: bool) -> Vec<Oid> {
+        let mut out: Vec<Oid> = Vec::new();
+        let mut next = vec![oid];
+        while let Some(r) = next.pop() {
+            let Some(def) = self.roles.iter().find(|d| d.oid == r) else {
+                continue;
+            };
+            if privileges && !def.inherit {
+                continue;
+            }
+            for m in &def.member_of {
+                if m.role != oid && !out.contains(&m.role) {
+                    out.push(m.role);
+                    next.push(m.role);
+                }
+            }
+        }
+        out
     }
 
     /// The name of role `oid` (`unknown (OID=n)` as PostgreSQL's `pg_get_userbyid`).
