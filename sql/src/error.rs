@@ -135,6 +135,10 @@ pub enum Error {
     /// 22P05: e.g. `\u0000` in jsonb text.
     #[error("{0}")]
     UntranslatableCharacter(String),
+    /// The SQL/JSON path errors (22033, 22038, 22039, 2203A, 2203B, 2203C, ...): the
+    /// SQLSTATE and the message.
+    #[error("{1}")]
+    SqlJson(&'static str, String),
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
@@ -343,6 +347,7 @@ impl Error {
             InvalidTextRepresentation(_) => "22P02",
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
+            SqlJson(code, _) => code,
             StringDataRightTruncation(_) => "22001",
             InvalidDatetimeFormat(_) => "22007",
             DatetimeFieldOverflow(_) => "22008",
