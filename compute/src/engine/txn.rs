@@ -819,6 +819,7 @@ impl Txn for EngineTxn {
             // A stopped engine sends nothing more: a definite failure.
             self.shared
                 .check_writable()
+                .and_then(|()| self.build_new_tables())
                 .and_then(|()| super::commit::apply(&self))
         };
         if applied.is_err() {

@@ -222,6 +222,13 @@ impl WriteSet {
         self.stashed.push(Stash { stmt, table, rows });
     }
 
+    /// Takes every row the transaction wrote to `table` out of the set (at commit, once
+    /// they are built into the table's new relation: [`super::load`]).
+    pub fn take_table(&mut self, table: TableId) -> BTreeMap<Vec<u8>, KeyWrites> {
+        self.covered.remove(&table);
+        self.rows.remove(&table).unwrap_or_default()
+    }
+
     /// Notes a relation built ahead of the commit by statement `stmt`.
     pub fn note_prebuilt(&mut self, stmt: u64, rel: RelId) {
         self.prebuilt.push((stmt, rel));
