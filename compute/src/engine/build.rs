@@ -63,7 +63,7 @@ pub(super) fn build(
     let mut n = 0u64;
     let entries = entries.into_iter().map_while(|e| {
         n += 1;
-        if n % 4096 == 0 {
+        if n.is_multiple_of(4096) {
             interrupted = sql::interrupt::check();
             if interrupted.is_err() {
                 return None;
