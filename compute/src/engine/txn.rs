@@ -728,7 +728,12 @@ impl Txn for EngineTxn {
         on_conflict: &OnConflict,
     ) -> Result<InsertOutcome> {
         self.shared.refuse_writes("INSERT")?;
-        let entry = self.entry(table)?.clone();
+        // The view's own entry (an Arc, not a copy of the definition per row of a COPY).
+        let view = self.view.clone();
+        let entry = view
+            .tables
+            .get(&table)
+            .ok_or_else(|| Error::UndefinedTable(format!("#{table}")))?;
         if row.len() != entry.def.columns.len() {
             return Err(Error::Internal("row width does not match table".into()));
         }
