@@ -245,6 +245,26 @@ pub(crate) fn majority(total: usize) -> usize {
     total / 2 + 1
 }
 
+/// The pageserver's description of `tenant`/`timeline`, `None` if it has no such timeline.
+pub async fn timeline_info(
+    pageserver: &str,
+    tenant: &str,
+    timeline: &str,
+) -> Result<Option<ps::TimelineInfo>, AdminError> {
+    let mut client = PageserverClient::new(channel(pageserver).await?);
+    match client
+        .timeline_status(ps::TimelineStatusRequest {
+            tenant: tenant.to_string(),
+            timeline: timeline.to_string(),
+        })
+        .await
+    {
+        Ok(info) => Ok(Some(info.into_inner())),
+        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
+        Err(s) => Err(rpc_error("TimelineStatus", pageserver, s)),
+    }
+}
+
 /// `strata timeline create`: creates the timeline on the pageserver, then
 /// on the safekeepers (a majority must hold it). Returns the text to print,
 /// which may be partial when the result is an error.

@@ -67,11 +67,16 @@ pub struct LocalClusterConfig {
     pub cache_bytes: Option<u64>,
     /// SCRAM-SHA-256 users for the compute (`None`: trust, it listens on loopback only).
     pub users_file: Option<PathBuf>,
+    /// Who may connect from where, and how (`--auth-rules`, pg_hba.conf-like).
+    pub auth_rules: Option<PathBuf>,
     /// TLS for PostgreSQL clients (`strata start --tls` makes a self-signed pair).
     pub tls: Option<compute::frontend::tls::TlsFiles>,
     /// Refuse PostgreSQL clients without TLS.
     pub tls_required: bool,
     pub timeline: TimelineId,
+    /// Create `timeline` as a branch of this timeline (of the same tenant, at its latest
+    /// commit) when it does not exist yet (`strata start --branch NAME`).
+    pub branch_from: Option<String>,
     /// How many safekeepers: 3 (the default; a commit is durable on 2) or 1.
     pub safekeepers: usize,
     /// Read replicas started with the cluster (`strata start --replicas N`); more can be
@@ -89,9 +94,11 @@ impl LocalClusterConfig {
             port: 55432,
             cache_bytes: None,
             users_file: None,
+            auth_rules: None,
             tls: None,
             tls_required: false,
             timeline: TimelineId::new("default", "main").expect("valid built-in names"),
+            branch_from: None,
             safekeepers: 3,
             replicas: 0,
         }
@@ -107,6 +114,12 @@ pub enum Started {
     Compute(SocketAddr),
     /// A read replica: read-only PostgreSQL clients can connect here.
     Replica(SocketAddr),
+    /// The timeline was created as a branch of `from` (see
+    /// [`LocalClusterConfig::branch_from`]).
+    Branched {
+        from: String,
+        at: String,
+    },
 }
 
 /// Why the cluster could not start.
@@ -127,6 +140,12 @@ pub enum ClusterError {
     ObjectStore(#[from] remote_storage::Error),
     #[error("start the compute: {0}")]
     Compute(#[from] compute::Error),
+    #[error("branch {timeline} from {from}: {source}")]
+    Branch {
+        timeline: String,
+        from: String,
+        source: crate::admin::AdminError,
+    },
 }
 
 /// A running local cluster.
@@ -254,6 +273,26 @@ impl LocalCluster {
             .await?;
         let (pageserver, ps_server) = pageserver::grpc::spawn(ps.clone(), listen).await?;
         progress(Started::Pageserver(pageserver));
+        if let Some(from) = &config.branch_from {
+            let branched =
+                branch_if_missing(&pageserver.to_string(), &sk_list, &config.timeline, from).await;
+            match branched {
+                Ok(Some(at)) => progress(Started::Branched {
+                    from: from.clone(),
+                    at,
+                }),
+                Ok(None) => {}
+                Err(source) => {
+                    cancel.cancel();
+                    sk_cancel.cancel();
+                    return Err(ClusterError::Branch {
+                        timeline: config.timeline.timeline.to_string(),
+                        from: from.clone(),
+                        source,
+                    });
+                }
+            }
+        }
 
         // The primary compute: election, timeline, engine, pgwire.
         let mut cc = compute::server::ServerConfig::new(
@@ -266,6 +305,7 @@ impl LocalCluster {
             cc.cache_bytes = bytes;
         }
         cc.users_file = config.users_file.clone();
+        cc.auth_rules = config.auth_rules.clone();
         cc.tls = config.tls.clone();
         cc.tls_required = config.tls_required;
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
@@ -472,4 +512,65 @@ async fn supervise(
         };
         tracing::info!(addr = %running.addr, "the compute serves again");
     }
+}
+
+/// Creates `timeline` as a branch of `from` at `from`'s last commit unless it exists; the
+/// branch point (`X/Y`) when it made one. The last commit is the highest commit LSN the
+/// safekeepers know; the pageserver is waited for (bounded) until it has ingested it.
+async fn branch_if_missing(
+    pageserver: &str,
+    safekeepers: &[String],
+    timeline: &TimelineId,
+    from: &str,
+) -> Result<Option<String>, crate::admin::AdminError> {
+    use crate::admin::{AdminError, BranchPoint, create_timeline, timeline_info};
+    let (tenant, name) = (timeline.tenant.to_string(), timeline.timeline.to_string());
+    if timeline_info(pageserver, &tenant, &name).await?.is_some() {
+        return Ok(None);
+    }
+    if timeline_info(pageserver, &tenant, from).await?.is_none() {
+        return Err(AdminError::Invalid(format!(
+            "timeline {from:?} does not exist yet: start the cluster without --branch first"
+        )));
+    }
+    let mut commit = 0;
+    for sk in safekeepers {
+        if let Ok(s) = crate::status::safekeeper_status(sk, &tenant, from).await {
+            commit = commit.max(s.commit_lsn);
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let info = timeline_info(pageserver, &tenant, from)
+            .await?
+            .ok_or_else(|| AdminError::Invalid(format!("timeline {from:?} vanished")))?;
+        if info.last_record_lsn >= commit {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(AdminError::Invalid(format!(
+                "the pageserver has ingested {from} up to {} but its last commit is {} \
+                 (waited 30 s)",
+                proto::Lsn(info.last_record_lsn),
+                proto::Lsn(commit)
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (_, result) = create_timeline(
+        pageserver,
+        safekeepers,
+        &tenant,
+        &name,
+        Some(from),
+        (commit > 0).then_some(BranchPoint::Lsn(proto::Lsn(commit))),
+    )
+    .await;
+    result?;
+    let info = timeline_info(pageserver, &tenant, &name)
+        .await?
+        .ok_or_else(|| {
+            AdminError::Invalid(format!("timeline {name:?} vanished after its creation"))
+        })?;
+    Ok(Some(proto::Lsn(info.ancestor_lsn).to_string()))
 }

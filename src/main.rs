@@ -161,6 +161,12 @@ enum Cmd {
         /// without it anyone may connect, on 127.0.0.1 only.
         #[arg(long)]
         users_file: Option<PathBuf>,
+        /// Rules deciding per connection who may connect and how, first match wins, one
+        /// `TYPE DATABASE USER ADDRESS METHOD` a line as in pg_hba.conf (host/hostssl/
+        /// hostnossl; all or name lists; all, an IP or CIDR; trust, scram-sha-256 or reject).
+        /// A client no rule matches is refused. Passwords: catalog roles, then --users-file.
+        #[arg(long)]
+        auth_rules: Option<PathBuf>,
         /// Serve Prometheus metrics (all components) at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
@@ -176,6 +182,12 @@ enum Cmd {
         /// strings are printed). Replicas refuse writes and follow the primary's commits.
         #[arg(long, default_value_t = 0)]
         replicas: usize,
+        /// Serve this branch (timeline of tenant `default`) instead of `main`: the compute and
+        /// the replicas run on it. A branch that does not exist yet is created from `main` at
+        /// its latest commit; for another parent or point in time, create it first with
+        /// `strata timeline create --from ... --at ...` while the cluster runs.
+        #[arg(long, default_value = "main")]
+        branch: String,
         /// Serve TLS with a self-signed certificate made once in DATA_DIR/tls/ (names
         /// localhost, 127.0.0.1, ::1; clients verify it with sslrootcert=DATA_DIR/tls/server.crt).
         #[arg(long, conflicts_with = "tls_cert")]
@@ -227,6 +239,12 @@ enum Cmd {
         /// (PostgreSQL's rolpassword format; make lines with `strata users add`).
         #[arg(long)]
         users_file: Option<PathBuf>,
+        /// Rules deciding per connection who may connect and how, first match wins, one
+        /// `TYPE DATABASE USER ADDRESS METHOD` a line as in pg_hba.conf (host/hostssl/
+        /// hostnossl; all or name lists; all, an IP or CIDR; trust, scram-sha-256 or reject).
+        /// A client no rule matches is refused. Passwords: catalog roles, then --users-file.
+        #[arg(long)]
+        auth_rules: Option<PathBuf>,
         /// Serve Prometheus metrics at http://ADDR/metrics.
         #[arg(long)]
         metrics: Option<std::net::SocketAddr>,
@@ -591,10 +609,12 @@ fn main() -> anyhow::Result<()> {
             port,
             cache_size,
             users_file,
+            auth_rules,
             metrics,
             verbose,
             safekeepers,
             replicas,
+            branch,
             tls,
             tls_args,
             s3,
@@ -611,8 +631,14 @@ fn main() -> anyhow::Result<()> {
             config.port = port;
             config.cache_bytes = Some(cache_size);
             config.users_file = users_file;
+            config.auth_rules = auth_rules;
             config.safekeepers = safekeepers as usize;
             config.replicas = replicas;
+            if branch != "main" {
+                config.timeline = proto::TimelineId::new("default", &branch)
+                    .with_context(|| format!("--branch {branch:?}"))?;
+                config.branch_from = Some("main".into());
+            }
             config.tls = if tls {
                 let dir = config.data_dir.join("tls");
                 Some(strata::self_signed::ensure(&dir).with_context(|| {
@@ -659,6 +685,7 @@ fn main() -> anyhow::Result<()> {
             max_connections,
             auth,
             users_file,
+            auth_rules,
             metrics,
             read_only,
             primary,
@@ -673,6 +700,7 @@ fn main() -> anyhow::Result<()> {
             config.max_connections = max_connections;
             config.auth = auth;
             config.users_file = users_file;
+            config.auth_rules = auth_rules;
             config.read_only = read_only;
             config.primary = primary;
             config.tls = tls_args.files();
@@ -719,6 +747,10 @@ fn print_started(s: &strata::Started, since: std::time::Instant) {
         strata::Started::Pageserver(a) => ("pageserver", vec![*a]),
         strata::Started::Compute(a) => ("compute", vec![*a]),
         strata::Started::Replica(a) => ("replica", vec![*a]),
+        strata::Started::Branched { from, at } => {
+            println!("  branch       created from {from} at {at}  ({secs:.1}s)");
+            return;
+        }
     };
     let addrs: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     println!("  {what:<12} up at {}  ({secs:.1}s)", addrs.join(", "));
@@ -747,6 +779,9 @@ fn print_running(
             "  Replica:  psql '{}{ssl}'  (read-only)",
             strata::LocalCluster::replica_connection_string(addr)
         );
+    }
+    if cluster.timeline.timeline.to_string() != "main" {
+        println!("  Branch:   {}", cluster.timeline.timeline);
     }
     println!("  Data:     {}", dir.display());
     println!("  Logs:     {}", cluster.logs_dir().display());

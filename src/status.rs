@@ -348,7 +348,7 @@ async fn pageserver_infos(
         .collect())
 }
 
-async fn safekeeper_status(
+pub(crate) async fn safekeeper_status(
     addr: &str,
     tenant: &str,
     timeline: &str,

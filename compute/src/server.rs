@@ -80,6 +80,8 @@ pub struct ServerConfig {
     pub auth: Option<AuthMethod>,
     /// `--users-file`: SCRAM-SHA-256 verifiers of the users who may log in.
     pub users_file: Option<PathBuf>,
+    /// `--auth-rules`: who may connect from where, and how ([`frontend::auth_rules`]).
+    pub auth_rules: Option<PathBuf>,
     /// `--read-only`: a read replica ([`crate::replica`]): no election, committed WAL
     /// streamed from the safekeepers, writes refused with 25006.
     pub read_only: bool,
@@ -109,6 +111,7 @@ impl ServerConfig {
             start_timeout: Duration::from_secs(60),
             auth: None,
             users_file: None,
+            auth_rules: None,
             read_only: false,
             primary: None,
             tls: None,
@@ -224,7 +227,12 @@ pub async fn start(config: ServerConfig, cancel: CancellationToken) -> Result<Ru
 }
 
 async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<Running, Error> {
-    let auth = auth::resolve(config.listen, config.auth, config.users_file.as_deref())?;
+    let auth = auth::resolve_with_rules(
+        config.listen,
+        config.auth,
+        config.users_file.as_deref(),
+        config.auth_rules.as_deref(),
+    )?;
     if config.tls_required && config.tls.is_none() {
         return Err(Error::Config(
             "--tls-required needs a certificate: give --tls-cert and --tls-key".into(),

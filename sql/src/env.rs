@@ -142,6 +142,8 @@ pub struct CatalogEnv {
     pub activity: Option<Arc<dyn Activity>>,
     /// What the statement's operators did to each table (`pg_stat_user_tables`).
     pub counts: Arc<crate::system::table_stats::StatementCounts>,
+    /// The session's named prepared statements (`pg_prepared_statements`).
+    pub prepared: crate::session::NamedStatements,
 }
 
 impl CatalogEnv {

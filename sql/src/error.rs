@@ -261,6 +261,9 @@ pub enum Error {
     /// 42P05
     #[error("prepared statement \"{0}\" already exists")]
     DuplicatePreparedStatement(String),
+    /// 42601: EXECUTE with another number of arguments than the statement has parameters.
+    #[error("wrong number of parameters for prepared statement \"{name}\"")]
+    WrongParameterCount { name: String, detail: String },
     /// 42704 for SET/SHOW of an unknown parameter.
     #[error("unrecognized configuration parameter \"{0}\"")]
     UndefinedParameter(String),
@@ -396,6 +399,7 @@ impl Error {
             UndefinedSavepoint(_) => "3B001",
             UndefinedPreparedStatement(_) => "26000",
             DuplicatePreparedStatement(_) => "42P05",
+            WrongParameterCount { .. } => "42601",
             UndefinedParameter(_) => "42704",
             CantChangeRuntimeParam(_) => "55P02",
             StackDepthExceeded => "54001",
@@ -423,7 +427,8 @@ impl Error {
             | Error::CheckViolation { detail, .. }
             | Error::ForeignKeyViolation { detail, .. }
             | Error::DependentObjectsStillExist { detail, .. }
-            | Error::GeneratedAlways { detail, .. } => Some(detail),
+            | Error::GeneratedAlways { detail, .. }
+            | Error::WrongParameterCount { detail, .. } => Some(detail),
             _ => None,
         }
     }
@@ -433,6 +438,11 @@ impl Error {
         match self {
             Error::WithContext { error, .. } => error.hint(),
             // DROP ROLE's refusal has no hint: CASCADE does not apply to roles.
+            Error::DependentObjectsStillExist { message, .. }
+                if message == "dependent privileges exist" =>
+            {
+                Some("Use CASCADE to revoke them too.")
+            }
             Error::DependentObjectsStillExist { message, .. }
                 if !message.starts_with("role ") && !message.starts_with("cannot drop role") =>
             {

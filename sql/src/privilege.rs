@@ -11,6 +11,8 @@
 //! The running role is the session's current user (`SET ROLE` changes it). A user that is
 //! not a role of the catalog — one from the users file or accepted by trust, the bootstrap
 //! path — acts as the bootstrap superuser, so a fresh database is administered as before.
+//! A role also holds the privileges (and ownerships) of the roles it is a member of through
+//! roles with INHERIT ([`Who::inherited`]); SUPERUSER is never inherited.
 
 use crate::storage::catalog::acl::{self, AclItem};
 use crate::storage::{Catalog, Oid, Relation};
@@ -32,6 +34,36 @@ pub struct Who {
     pub oid: Oid,
     pub name: String,
     pub superuser: bool,
+    /// The roles whose privileges it holds besides its own (memberships through INHERIT).
+    pub inherited: Vec<Oid>,
+}
+
+impl Who {
+    /// Whether it holds role `oid`'s privileges: it is that role or inherits from it.
+    pub fn acts_as(&self, oid: Oid) -> bool {
+        self.oid == oid || self.inherited.contains(&oid)
+    }
+
+    /// The privileges it holds in `acl` (through its own grants, PUBLIC's and its
+    /// inherited roles').
+    /// The privileges it may grant on an object owned by `owner` with ACL `acl` (all of
+    /// them, `all`, as the owner or a superuser).
+    pub fn grant_options(&self, owner: Oid, acl: &[AclItem], all: u16) -> u16 {
+        if self.superuser || self.acts_as(owner) {
+            return all;
+        }
+        self.inherited
+            .iter()
+            .fold(acl::held_options(acl, self.oid), |o, r| {
+                o | acl::held_options(acl, *r)
+            })
+    }
+
+    pub fn held(&self, acl: &[AclItem]) -> u16 {
+        self.inherited
+            .iter()
+            .fold(acl::held(acl, self.oid), |p, r| p | acl::held(acl, *r))
+    }
 }
 
 /// The role called `name` as a statement sees it (the bootstrap superuser for a name the
@@ -43,6 +75,11 @@ pub fn who(catalog: &Catalog, name: &str) -> Who {
             oid: r.oid,
             name: r.name.clone(),
             superuser: r.superuser,
+            inherited: if r.member_of.is_empty() {
+                Vec::new()
+            } else {
+                catalog.memberships(r.oid, true)
+            },
         };
     }
     if name == "pg_database_owner" {
@@ -50,12 +87,14 @@ pub fn who(catalog: &Catalog, name: &str) -> Who {
             oid: crate::storage::catalog::oids::PG_DATABASE_OWNER,
             name: name.to_string(),
             superuser: false,
+            inherited: Vec::new(),
         };
     }
     Who {
         oid: crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER,
         name: name.to_string(),
         superuser: true,
+        inherited: Vec::new(),
     }
 }
 
@@ -71,13 +110,15 @@ fn who_by_oid(catalog: &Catalog, oid: Oid) -> Who {
     match catalog.role_by_oid(oid) {
         Some(r) => Who {
             oid: r.oid,
-            name: r.name,
             superuser: r.superuser,
+            inherited: catalog.memberships(r.oid, true),
+            name: r.name,
         },
         None => Who {
             oid,
             name: String::new(),
             superuser: false,
+            inherited: Vec::new(),
         },
     }
 }
@@ -101,7 +142,7 @@ pub fn relation_privileges(who: &Who, rel: &Relation) -> u16 {
         return acl::ALL_RELATION;
     }
     let (_, acl) = relation_acl(rel);
-    acl::held(&acl, who.oid)
+    who.held(&acl)
 }
 
 /// The privileges `who` holds on schema `oid`.
@@ -122,7 +163,7 @@ pub fn schema_privileges(catalog: &Catalog, who: &Who, oid: Oid) -> u16 {
     {
         return acl::USAGE;
     }
-    acl::held(&acl, who.oid)
+    who.held(&acl)
 }
 
 /// 42501 `permission denied for table t` (view, sequence, ... as the kind is).
@@ -162,7 +203,7 @@ pub fn check(catalog: &Catalog, who: &Who, needs: &[Need]) -> Result<()> {
 pub fn require_owner(catalog: &Catalog, rel: &Relation) -> Result<()> {
     let who = current(catalog);
     let (owner, _) = relation_acl(rel);
-    if who.superuser || owner == who.oid {
+    if who.superuser || who.acts_as(owner) {
         return Ok(());
     }
     Err(Error::InsufficientPrivilege(format!(
@@ -226,13 +267,13 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
             }
         }
     };
-    let mut wanted = 0u16;
+    let (mut wanted, mut wanted_options) = (0u16, 0u16);
     for p in privileges.to_string().split(',') {
         let word = p.trim().to_lowercase();
-        let word = word
-            .strip_suffix(" with grant option")
-            .unwrap_or(&word)
-            .trim();
+        let (word, option) = match word.strip_suffix(" with grant option") {
+            Some(w) => (w.trim(), true),
+            None => (word.as_str(), false),
+        };
         let bit = acl::privilege_by_name(word)
             .filter(|b| {
                 if schema {
@@ -247,7 +288,11 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
                     p.trim()
                 ))
             })?;
-        wanted |= bit;
+        if option {
+            wanted_options |= bit;
+        } else {
+            wanted |= bit;
+        }
     }
     let held = if schema {
         let oid = match object {
@@ -263,10 +308,15 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
                 }
             }
         };
-        if catalog.schema_by_oid(oid).is_none() {
+        let Some(s) = catalog.schema_by_oid(oid) else {
             return Ok(Value::Null);
-        }
-        schema_privileges(catalog, &who, oid)
+        };
+        let acl = s
+            .acl
+            .clone()
+            .unwrap_or_else(|| acl::default_schema_acl(s.oid, s.owner));
+        let options = who.grant_options(s.owner, &acl, acl::ALL_SCHEMA);
+        (schema_privileges(catalog, &who, oid), options)
     } else {
         let rel = match object {
             Value::Int(o) => catalog.relation_by_oid(*o as Oid),
@@ -286,16 +336,96 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
                     )
                     .is_some() =>
                     {
-                        return Ok(Value::Bool(wanted & (acl::SELECT) != 0 || who.superuser));
+                        return Ok(Value::Bool(
+                            (wanted | wanted_options) & acl::SELECT != 0 || who.superuser,
+                        ));
                     }
                     None => return Err(Error::UndefinedTable(n)),
                 }
             }
         };
         match rel {
-            Some(r) => relation_privileges(&who, &r),
+            Some(r) => {
+                let (owner, acl) = relation_acl(&r);
+                let options = who.grant_options(owner, &acl, acl::ALL_RELATION);
+                (relation_privileges(&who, &r), options)
+            }
             None => return Ok(Value::Null),
         }
     };
-    Ok(Value::Bool(held & wanted != 0))
+    let (held, held_options) = held;
+    Ok(Value::Bool(
+        held & wanted != 0 || held_options & wanted_options != 0,
+    ))
+}
+
+/// A role given to a privilege function: by OID or by name (42704 for an unknown name).
+fn role_arg(catalog: &Catalog, v: &crate::Value) -> Result<Who> {
+    use crate::Value;
+    match v {
+        Value::Int(o) => Ok(who_by_oid(catalog, *o as Oid)),
+        Value::Reg(_, o) => Ok(who_by_oid(catalog, *o)),
+        v => {
+            let name = v.to_string();
+            match catalog.role(&name) {
+                Some(_) => Ok(who(catalog, &name)),
+                None => Err(Error::UndefinedObject(format!(
+                    "role \"{name}\" does not exist"
+                ))),
+            }
+        }
+    }
+}
+
+/// `pg_has_role([user,] role, privilege)`: whether the user has any of the comma-separated
+/// privileges on the role — MEMBER (a member of it, directly or not, INHERIT or not),
+/// USAGE (holds its privileges), either WITH ADMIN (or GRANT) OPTION (may grant it; never
+/// a role on itself). A superuser has them all.
+pub fn has_role(args: &[crate::Value]) -> Result<crate::Value> {
+    use crate::Value;
+    if args.iter().any(|a| a.is_null()) {
+        return Ok(Value::Null);
+    }
+    let env = crate::env::catalog()?;
+    let catalog = &env.catalog;
+    let (user, role, privileges) = match args {
+        [r, p] => (who(catalog, &env.user), r, p),
+        [u, r, p] => (role_arg(catalog, u)?, r, p),
+        _ => return Ok(Value::Null),
+    };
+    let role = role_arg(catalog, role)?;
+    let mut any = false;
+    for p in privileges.to_string().split(',') {
+        let word = p.trim().to_lowercase();
+        let (kind, admin) = match word
+            .strip_suffix(" with admin option")
+            .or_else(|| word.strip_suffix(" with grant option"))
+        {
+            Some(k) => (k.trim(), true),
+            None => (word.as_str(), false),
+        };
+        let held = if user.superuser {
+            true
+        } else if admin {
+            matches!(kind, "member" | "usage")
+                && user.oid != role.oid
+                && crate::ddl::role_membership::is_admin_of(catalog, user.oid, role.oid)
+        } else {
+            match kind {
+                "member" => {
+                    user.oid == role.oid || catalog.memberships(user.oid, false).contains(&role.oid)
+                }
+                "usage" => user.acts_as(role.oid),
+                _ => false,
+            }
+        };
+        if !matches!(kind, "member" | "usage") {
+            return Err(Error::InvalidParameterValue(format!(
+                "unrecognized privilege type: \"{}\"",
+                p.trim()
+            )));
+        }
+        any |= held;
+    }
+    Ok(Value::Bool(any))
 }

@@ -40,7 +40,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 mod copy;
+mod named_statements;
+mod prepare_commands;
 mod settings_commands;
+
+pub use named_statements::{NamedStatement, NamedStatements};
 
 /// Transaction block state.
 enum Block<T> {
@@ -73,6 +77,8 @@ struct Prepared {
     plan: std::sync::Mutex<Option<CachedPlan>>,
     /// How many times the statement was bound (Parse's describe not counted).
     binds: std::sync::atomic::AtomicU64,
+    /// How many times it ran (`pg_prepared_statements`).
+    executions: std::sync::atomic::AtomicU64,
 }
 
 /// A prepared statement's plan and what it was bound against.
@@ -85,6 +91,21 @@ struct CachedPlan {
 }
 
 impl Prepared {
+    fn new(
+        statement: Option<Statement>,
+        param_types: Vec<DataType>,
+        columns: Option<Vec<OutputColumn>>,
+    ) -> Prepared {
+        Prepared {
+            statement,
+            param_types,
+            columns,
+            plan: std::sync::Mutex::new(None),
+            binds: std::sync::atomic::AtomicU64::new(0),
+            executions: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
     /// The plan for `catalog`: the cached one while the catalog is unchanged (the same
     /// snapshot, or equal contents) and the search path the same, else bound and optimized
     /// anew. A new plan may not change
@@ -200,8 +221,13 @@ pub struct PreparedInfo {
 pub struct Session<S: Storage> {
     storage: S,
     block: Block<S::Txn>,
-    /// Shared, so executing one does not copy its syntax tree.
+    /// Shared, so executing one does not copy its syntax tree. Keyed by the front end's
+    /// names (see [`named_statements`] for the client's).
     prepared: BTreeMap<String, Arc<Prepared>>,
+    /// The named statements by the client's names (`PREPARE`, named Parse).
+    named: NamedStatements,
+    /// The query string being run, while it holds a `PREPARE` (its listed source text).
+    query_source: Option<Arc<str>>,
     /// Identity and settings, shared with the functions that read them.
     info: Arc<SessionInfo>,
     /// The prepared statement `execute_prepared` is running (its plan cache is used).
@@ -225,6 +251,8 @@ pub struct Session<S: Storage> {
     user_at_begin: Option<(String, String)>,
     /// The block's SET ROLE was `SET LOCAL ROLE`: undone when the block ends either way.
     role_is_local: bool,
+    /// `(current_user, session_user)` at each open savepoint: ROLLBACK TO restores them.
+    roles_at_savepoints: Vec<(String, String)>,
     /// This backend as `pg_stat_activity` shows it when there is no `activity`.
     backend: Backend,
     /// The `TimeZone` setting's zone (follows the setting, see [`Session::statement_env`]).
@@ -355,6 +383,8 @@ impl<S: Storage> Session<S> {
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
+            named: NamedStatements::default(),
+            query_source: None,
             info: Arc::new(SessionInfo::new(
                 "postgres",
                 "postgres",
@@ -371,6 +401,7 @@ impl<S: Storage> Session<S> {
             table_counts: crate::system::table_stats::PendingCounts::new(table_activity),
             user_at_begin: None,
             role_is_local: false,
+            roles_at_savepoints: Vec::new(),
             backend: Backend {
                 pid: std::process::id() as i32,
                 database: "postgres".into(),
@@ -442,6 +473,7 @@ impl<S: Storage> Session<S> {
             backend,
             activity: self.activity.clone(),
             counts: Default::default(),
+            prepared: self.named.clone(),
         })
     }
 
@@ -535,6 +567,10 @@ impl<S: Storage> Session<S> {
                 return vec![Err(e)];
             }
         };
+        self.query_source = statements
+            .iter()
+            .any(|s| matches!(s, Statement::Sql(ast::Statement::Prepare { .. })))
+            .then(|| Arc::from(sql));
         if statements.len() > 1 && matches!(self.block, Block::Idle) {
             match self.default_isolation() {
                 Ok(isolation) => {
@@ -625,8 +661,25 @@ impl<S: Storage> Session<S> {
         sql: &str,
         declared: &[Option<DataType>],
     ) -> Result<PreparedInfo> {
+        self.prepare_as(name, name, sql, declared)
+    }
+
+    /// [`Session::prepare`] for a front end that keeps statements under its own names:
+    /// `name` is the front end's, `client_name` the one the client gave (`""` for the
+    /// unnamed statement), by which `EXECUTE`, `DEALLOCATE` and `pg_prepared_statements`
+    /// know it.
+    pub fn prepare_as(
+        &mut self,
+        name: &str,
+        client_name: &str,
+        sql: &str,
+        declared: &[Option<DataType>],
+    ) -> Result<PreparedInfo> {
         if !name.is_empty() && self.prepared.contains_key(name) {
             return Err(Error::DuplicatePreparedStatement(name.to_string()));
+        }
+        if !client_name.is_empty() && self.named.taken_by_sql(client_name) {
+            return Err(Error::DuplicatePreparedStatement(client_name.to_string()));
         }
         if let Block::Failed { .. } = self.block {
             return Err(Error::InFailedTransaction);
@@ -643,6 +696,16 @@ impl<S: Storage> Session<S> {
             Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
                 (Vec::new(), Some(settings_commands::show_columns(variable)))
             }
+            Some(Statement::Sql(ast::Statement::Execute {
+                name: Some(target), ..
+            })) => {
+                let target = crate::binder::object_name(target)?;
+                let columns = self
+                    .named
+                    .get(&target)
+                    .and_then(|s| s.prepared.columns.clone());
+                (Vec::new(), columns)
+            }
             _ => (
                 declared
                     .iter()
@@ -651,16 +714,23 @@ impl<S: Storage> Session<S> {
                 None,
             ),
         };
-        self.prepared.insert(
-            name.to_string(),
-            Arc::new(Prepared {
-                statement,
-                param_types: param_types.clone(),
-                columns: columns.clone(),
-                plan: std::sync::Mutex::new(None),
-                binds: std::sync::atomic::AtomicU64::new(0),
-            }),
-        );
+        let prepared = Arc::new(Prepared::new(
+            statement,
+            param_types.clone(),
+            columns.clone(),
+        ));
+        if !client_name.is_empty() {
+            self.named.insert(
+                client_name.to_string(),
+                NamedStatement {
+                    prepared: prepared.clone(),
+                    internal: Some(name.to_string()),
+                    source: Arc::from(sql),
+                    prepared_at: datetime::clock_now(),
+                },
+            );
+        }
+        self.prepared.insert(name.to_string(), prepared);
         Ok(PreparedInfo {
             param_types,
             columns,
@@ -678,17 +748,18 @@ impl<S: Storage> Session<S> {
     /// Drops a prepared statement (Close).
     pub fn close_prepared(&mut self, name: &str) {
         self.prepared.remove(name);
+        self.named.closed(name);
     }
 
     /// Extended protocol Bind + Execute: runs prepared statement `name` with `params`, which
     /// must already have the described types (see [`crate::types::cast::parse_text`] for
     /// text-format parameters).
     pub fn execute_prepared(&mut self, name: &str, params: &[Value]) -> Result<StatementResult> {
-        let p = self
-            .prepared
-            .get(name)
-            .cloned()
-            .ok_or_else(|| Error::UndefinedPreparedStatement(name.to_string()))?;
+        let p = self.prepared.get(name).cloned().ok_or_else(|| {
+            // DEALLOCATE dropped it while the front end still held it.
+            let client = self.named.deallocated(name);
+            Error::UndefinedPreparedStatement(client.unwrap_or_else(|| name.to_string()))
+        })?;
         if params.len() != p.param_types.len() {
             return Err(Error::InvalidParameterValue(format!(
                 "bind message supplies {} parameters, but prepared statement \"{name}\" requires {}",
@@ -696,6 +767,8 @@ impl<S: Storage> Session<S> {
                 p.param_types.len()
             )));
         }
+        p.executions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match &p.statement {
             Some(stmt) => {
                 self.executing = Some(p.clone());
@@ -716,6 +789,26 @@ impl<S: Storage> Session<S> {
         }
     }
 
+    /// The catalog a statement starting now would see: the open transaction's, or the
+    /// latest committed one.
+    fn statement_catalog(&mut self) -> Result<Arc<Catalog>> {
+        match &mut self.block {
+            Block::Open { txn: Some(txn), .. } => {
+                txn.begin_statement()?;
+                let c = txn.catalog();
+                txn.end_statement(true);
+                c
+            }
+            _ => {
+                let mut txn = self.storage.begin(Isolation::ReadCommitted)?;
+                txn.begin_statement()?;
+                let c = txn.catalog();
+                txn.rollback();
+                c
+            }
+        }
+    }
+
     /// Binds `stmt` against the current catalog to find its parameter and result types.
     fn describe(
         &mut self,
@@ -725,21 +818,7 @@ impl<S: Storage> Session<S> {
         let Statement::Sql(stmt) = stmt else {
             return Ok((Vec::new(), None));
         };
-        let catalog = match &mut self.block {
-            Block::Open { txn: Some(txn), .. } => {
-                txn.begin_statement()?;
-                let c = txn.catalog();
-                txn.end_statement(true);
-                c?
-            }
-            _ => {
-                let mut txn = self.storage.begin(Isolation::ReadCommitted)?;
-                txn.begin_statement()?;
-                let c = txn.catalog();
-                txn.rollback();
-                c?
-            }
-        };
+        let catalog = self.statement_catalog()?;
         let cenv = self.catalog_env(catalog.clone());
         let path = cenv.search_path.clone();
         let lookup: Arc<dyn ObjectLookup> = cenv.clone();
@@ -851,16 +930,24 @@ impl<S: Storage> Session<S> {
             Some(S::Set(set)) => self.set(set),
             Some(S::ShowVariable { variable }) => self.show(variable),
             Some(S::Reset(reset)) => self.reset(reset),
-            // Protocol-level statements live in the front end's store under the client's
-            // names (closed by its Close messages); DEALLOCATE, which drivers send to forget
-            // them (psycopg after DDL), has nothing to drop here.
-            Some(S::Deallocate { name, .. }) => Ok(StatementResult::command(
-                if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
-                    "DEALLOCATE ALL"
-                } else {
-                    "DEALLOCATE"
-                },
-            )),
+            // DEALLOCATE drops named statements of both kinds (psycopg sends it after DDL
+            // and when its statement cache evicts one).
+            Some(S::Deallocate { name, .. }) => self.deallocate_sql(name),
+            Some(S::Prepare {
+                name,
+                data_types,
+                statement,
+            }) => self.prepare_sql(name, data_types, statement),
+            Some(S::Execute {
+                name: Some(name),
+                parameters,
+                immediate: false,
+                into,
+                using,
+                output: false,
+                default: false,
+                ..
+            }) if into.is_empty() && using.is_empty() => self.execute_sql(name, parameters),
             Some(S::Discard { object_type }) => self.discard(object_type),
             _ => self.run_dml_or_ddl(stmt, params, types),
         };
@@ -917,6 +1004,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended with a commit: its settings and row counts take effect.
     fn txn_committed(&mut self) {
+        self.roles_at_savepoints.clear();
         let began = self.user_at_begin.take();
         if std::mem::take(&mut self.role_is_local)
             && let Some((user, _)) = began
@@ -929,6 +1017,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        self.roles_at_savepoints.clear();
         self.info.settings().abort();
         // A rolled-back SET ROLE / SET SESSION AUTHORIZATION is undone, as in PostgreSQL.
         self.role_is_local = false;
@@ -1081,6 +1170,8 @@ impl<S: Storage> Session<S> {
         let id = txn.as_mut().expect("started above").savepoint();
         savepoints.push((name.to_string(), id));
         self.info.settings().savepoint();
+        self.roles_at_savepoints
+            .push((self.user.clone(), self.info.user.clone()));
         Ok(StatementResult::command("SAVEPOINT"))
     }
 
@@ -1109,6 +1200,15 @@ impl<S: Storage> Session<S> {
         };
         savepoints.truncate(pos + 1);
         self.info.settings().rollback_to(pos);
+        self.roles_at_savepoints.truncate(pos + 1);
+        if let Some((user, session_user)) = self.roles_at_savepoints.get(pos).cloned() {
+            // SET ROLE / SET SESSION AUTHORIZATION since the savepoint are undone.
+            if session_user != self.info.user {
+                let (database, pid) = (self.info.database.clone(), self.info.backend_pid);
+                self.become_session_user(&session_user, &database, pid);
+            }
+            self.user = user;
+        }
         let mut txn = txn;
         if let Some(t) = txn.as_mut() {
             t.rollback_to(savepoints[pos].1)?;
@@ -1131,6 +1231,7 @@ impl<S: Storage> Session<S> {
             .ok_or_else(|| Error::UndefinedSavepoint(name.to_string()))?;
         savepoints.truncate(pos);
         self.info.settings().release(pos);
+        self.roles_at_savepoints.truncate(pos);
         Ok(StatementResult::command("RELEASE"))
     }
 }

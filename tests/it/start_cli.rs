@@ -4,7 +4,7 @@
 //! so `strata status --data-dir` and `strata timeline list --data-dir` need no
 //! address (text and `--json`), removes it on a clean stop; a port in use is
 //! an error that names the port and the flag; and settings come from flag >
-//! `STRATA_*` variable > `--config` file > default.
+//! `STRATA_*` variable > `--config` file > default; `--branch` serves a branch of main.
 //!
 //! Every child is killed on drop; every wait is bounded.
 
@@ -468,4 +468,52 @@ fn readme_config_examples_parse() {
         checked += 1;
     }
     assert_eq!(checked, 2, "the pageserver and start examples");
+}
+
+/// `psql -c SQL` against the cluster on `port`: the only line of its unaligned output.
+fn psql(port: u16, sql: &str) -> String {
+    let mut cmd = Command::new("psql");
+    cmd.args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .arg(format!("postgresql://strata@127.0.0.1:{port}/postgres"));
+    let o = run(cmd, Duration::from_secs(30));
+    assert!(o.status.success(), "{sql}: {}", text(&o.stderr));
+    text(&o.stdout).trim().to_string()
+}
+
+/// `strata start --branch dev` serves a branch made from main's last commit: it sees main's
+/// rows, its own writes stay off main (and main's later ones off it), and the next start on
+/// it resumes the branch instead of making it again.
+#[test]
+fn start_on_a_branch_serves_it_apart_from_main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("utf-8 path");
+    let port = free_port();
+    let port_arg = port.to_string();
+    let ids = "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM t";
+
+    let main = start(&["--port", &port_arg, "--data-dir", data]);
+    psql(port, "CREATE TABLE t (id int PRIMARY KEY)");
+    psql(port, "INSERT INTO t VALUES (1), (2)");
+    stop(main);
+
+    let dev = start(&["--port", &port_arg, "--data-dir", data, "--branch", "dev"]);
+    let out = dev.stdout.join("\n");
+    assert!(out.contains("created from main at "), "{out}");
+    assert!(out.contains("Branch:   dev"), "{out}");
+    assert_eq!(psql(port, ids), "1,2");
+    psql(port, "INSERT INTO t VALUES (100)");
+    stop(dev);
+
+    let main = start(&["--port", &port_arg, "--data-dir", data]);
+    assert!(!main.stdout.join("\n").contains("Branch:"));
+    assert_eq!(psql(port, ids), "1,2");
+    psql(port, "INSERT INTO t VALUES (3)");
+    stop(main);
+
+    let dev = start(&["--port", &port_arg, "--data-dir", data, "--branch", "dev"]);
+    let out = dev.stdout.join("\n");
+    assert!(!out.contains("created from"), "made again:\n{out}");
+    assert_eq!(psql(port, ids), "1,2,100");
+    stop(dev);
 }

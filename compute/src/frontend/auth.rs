@@ -12,6 +12,12 @@
 //! | `trust`  | —              | any            | trust (a warning when not on loopback)    |
 //! | `trust`  | FILE           | any            | refused: contradictory                    |
 //!
+//! With `--auth-rules FILE` ([`super::auth_rules`]) the first rule matching the client's
+//! address, TLS, database and user decides instead: trust, SCRAM-SHA-256 (against the
+//! catalog's roles, then the users file if one is given), or a refusal (FATAL 28000, as
+//! PostgreSQL refuses by pg_hba.conf); a client no rule matches is refused too. `--auth
+//! trust` contradicts a rules file.
+//!
 //! Failed password exchanges are answered after a delay that grows per address
 //! ([`super::auth_delay`]), to slow password guessing.
 //!
@@ -37,6 +43,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::auth_delay::AuthDelay;
+use super::auth_rules::{AuthRules, RuleMethod};
 use super::params::{self, Reported, SessionParameters};
 use super::registry::{ConnectionInfo, SessionRegistry, now_us};
 use super::users::Users;
@@ -86,6 +93,12 @@ pub enum Auth {
     Trust,
     /// SCRAM-SHA-256 against these users.
     Scram(Arc<Users>),
+    /// Per connection, as the first matching rule says; passwords from the catalog's
+    /// roles, then these users.
+    Rules {
+        rules: Arc<AuthRules>,
+        users: Arc<Users>,
+    },
 }
 
 /// Decides the authentication of a compute listening on `listen`; see the module docs.
@@ -94,6 +107,36 @@ pub fn resolve(
     method: Option<AuthMethod>,
     users_file: Option<&Path>,
 ) -> Result<Auth> {
+    resolve_with_rules(listen, method, users_file, None)
+}
+
+/// [`resolve`], with `--auth-rules FILE` (which decides per connection when given).
+pub fn resolve_with_rules(
+    listen: SocketAddr,
+    method: Option<AuthMethod>,
+    users_file: Option<&Path>,
+    rules_file: Option<&Path>,
+) -> Result<Auth> {
+    if let Some(path) = rules_file {
+        if method == Some(AuthMethod::Trust) {
+            return Err(Error::Config(
+                "--auth trust and --auth-rules contradict each other: say trust in the rules"
+                    .into(),
+            ));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("read the auth rules {}: {e}", path.display())))?;
+        let rules = AuthRules::parse(&text)
+            .map_err(|e| Error::Config(format!("auth rules {}: {e}", path.display())))?;
+        let users = match users_file {
+            Some(file) => Users::load(file)?,
+            None => Users::parse("", "no users file")?,
+        };
+        return Ok(Auth::Rules {
+            rules: Arc::new(rules),
+            users: Arc::new(users),
+        });
+    }
     match (method, users_file) {
         (Some(AuthMethod::Trust), Some(_)) => Err(Error::Config(
             "--auth trust and --users-file contradict each other: choose one".into(),
@@ -208,8 +251,10 @@ impl AuthSource for UsersSource {
 /// What every connection of one front end shares for its startup.
 pub struct Authenticator {
     driver: AuthDriver<SessionParameters>,
-    /// `None`: trust.
+    /// `None`: trust (unless rules ask for passwords).
     scram: Option<ScramAuth>,
+    /// `--auth-rules`: decides per connection.
+    rules: Option<Arc<AuthRules>>,
     /// `--tls-required`: a client without TLS is refused before authenticating.
     tls_required: bool,
     /// Failed logins by address, to slow password guessing.
@@ -226,16 +271,21 @@ impl Authenticator {
         sessions: Arc<SessionRegistry>,
         roles: RoleLookup,
     ) -> Arc<Authenticator> {
-        let scram = match auth {
-            Auth::Trust => None,
-            Auth::Scram(users) => Some(ScramAuth::new(Arc::new(UsersSource {
+        let scram_over = |users: &Arc<Users>| {
+            ScramAuth::new(Arc::new(UsersSource {
                 users: users.clone(),
                 roles: roles.clone(),
-            }))),
+            }))
+        };
+        let (scram, rules) = match auth {
+            Auth::Trust => (None, None),
+            Auth::Scram(users) => (Some(scram_over(users)), None),
+            Auth::Rules { rules, users } => (Some(scram_over(users)), Some(rules.clone())),
         };
         Arc::new(Authenticator {
             driver: AuthDriver::new(SessionParameters),
             scram,
+            rules,
             tls_required,
             delay: AuthDelay::default(),
             sessions,
@@ -360,6 +410,46 @@ fn tls_required<C: ClientInfo>(client: &C) -> PgWireError {
     )
 }
 
+/// The method the first matching rule gives the client: trust or SCRAM; a rule saying
+/// reject, and no matching rule, refuse it (FATAL 28000, PostgreSQL's words with "auth
+/// rules" for pg_hba.conf).
+fn by_rules<C: ClientInfo>(client: &C, rules: &AuthRules) -> PgWireResult<RuleMethod> {
+    let meta = client.metadata();
+    let user = meta.get(METADATA_USER).cloned().unwrap_or_default();
+    let database = meta
+        .get(METADATA_DATABASE)
+        .cloned()
+        .unwrap_or_else(|| user.clone());
+    let ip = client.socket_addr().ip();
+    let tls = client.is_secure();
+    let encryption = if tls {
+        "SSL encryption"
+    } else {
+        "no encryption"
+    };
+    match rules.decide(ip, tls, &database, &user) {
+        Some(d) if d.method != RuleMethod::Reject => Ok(d.method),
+        Some(d) => {
+            tracing::info!(user, database, %ip, line = d.line, "refused by an auth rule");
+            Err(fatal(
+                "28000",
+                format!(
+                    "auth rules reject connection for host \"{ip}\", user \"{user}\", database \"{database}\", {encryption}"
+                ),
+            ))
+        }
+        None => {
+            tracing::info!(user, database, %ip, "no auth rule matches");
+            Err(fatal(
+                "28000",
+                format!(
+                    "no auth rule for host \"{ip}\", user \"{user}\", database \"{database}\", {encryption}"
+                ),
+            ))
+        }
+    }
+}
+
 /// PostgreSQL's answer to a failed password exchange, whatever failed in it.
 fn password_failed(user: &str) -> PgWireError {
     tracing::info!(user, "password authentication failed");
@@ -391,7 +481,14 @@ impl StartupHandler for Startup {
                 if self.shared.tls_required && !client.is_secure() {
                     return Err(tls_required(client));
                 }
-                match &self.shared.scram {
+                let scram = match &self.shared.rules {
+                    None => self.shared.scram.as_ref(),
+                    Some(rules) => match by_rules(client, rules)? {
+                        RuleMethod::Trust => None,
+                        _ => self.shared.scram.as_ref(),
+                    },
+                };
+                match scram {
                     None => AuthOutcome::Authenticated {
                         identity: None,
                         final_message: None,
@@ -472,6 +569,29 @@ mod tests {
         let missing = dir.path().join("nope");
         let err = resolve(addr("127.0.0.1:5432"), None, Some(&missing)).unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn auth_rules_are_read_and_checked_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        std::fs::write(&rules, "host all all all trust\n").unwrap();
+        let a = resolve_with_rules(addr("0.0.0.0:5432"), None, None, Some(&rules)).unwrap();
+        assert!(matches!(a, Auth::Rules { .. }));
+        let e = resolve_with_rules(
+            addr("127.0.0.1:5432"),
+            Some(AuthMethod::Trust),
+            None,
+            Some(&rules),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("contradict"), "{e}");
+        std::fs::write(&rules, "host all all all trust\nhost all all\n").unwrap();
+        let e = resolve_with_rules(addr("127.0.0.1:5432"), None, None, Some(&rules)).unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let missing = dir.path().join("missing");
+        let e = resolve_with_rules(addr("127.0.0.1:5432"), None, None, Some(&missing)).unwrap_err();
+        assert!(e.to_string().contains("missing"), "{e}");
     }
 
     #[test]

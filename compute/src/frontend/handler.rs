@@ -45,7 +45,9 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::{NoData, ParameterDescription};
-use pgwire::messages::extendedquery::{Describe, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT};
+use pgwire::messages::extendedquery::{
+    Describe, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT,
+};
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 use sql::{PreparedInfo, StatementResult};
@@ -395,6 +397,39 @@ impl SimpleQueryHandler for Connection {
     }
 }
 
+impl Parser {
+    /// Parses `sql` into the session under a new front-end name; the client calls it
+    /// `client_name` (`""` for the unnamed statement).
+    async fn parse_as(
+        &self,
+        client_name: &str,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Prepared> {
+        let name = format!("pgwire_{}", self.next_id.fetch_add(1, Ordering::Relaxed));
+        let declared = types.iter().map(encode::declared_type).collect();
+        let info = self
+            .session
+            .prepare(
+                name.clone(),
+                client_name.to_string(),
+                sql.to_string(),
+                declared,
+            )
+            .await
+            .map_err(|f| fatal(f, &self.fatal_sent))?
+            .map_err(|e| user_error(&e))?;
+        Ok(Prepared {
+            info,
+            sql: sql.into(),
+            guard: Arc::new(CloseOnDrop {
+                name,
+                session: SessionDebug(self.session.clone()),
+            }),
+        })
+    }
+}
+
 #[async_trait]
 impl QueryParser for Parser {
     type Statement = Prepared;
@@ -408,22 +443,7 @@ impl QueryParser for Parser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let name = format!("pgwire_{}", self.next_id.fetch_add(1, Ordering::Relaxed));
-        let declared = types.iter().map(encode::declared_type).collect();
-        let info = self
-            .session
-            .prepare(name.clone(), sql.to_string(), declared)
-            .await
-            .map_err(|f| fatal(f, &self.fatal_sent))?
-            .map_err(|e| user_error(&e))?;
-        Ok(Some(Prepared {
-            info,
-            sql: sql.into(),
-            guard: Arc::new(CloseOnDrop {
-                name,
-                session: SessionDebug(self.session.clone()),
-            }),
-        }))
+        self.parse_as("", sql, types).await.map(Some)
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
@@ -454,6 +474,42 @@ impl ExtendedQueryHandler for Connection {
 
     fn query_parser(&self) -> Arc<Parser> {
         self.parser.clone()
+    }
+
+    /// Parse: as pgwire's, except that the session learns the client's name for the
+    /// statement (`EXECUTE`, `DEALLOCATE` and `pg_prepared_statements` use it).
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let client_name = message.name.clone().unwrap_or_default();
+        let name = message
+            .name
+            .clone()
+            .unwrap_or_else(|| pgwire::api::DEFAULT_NAME.to_owned());
+        if is_empty_query(&message.query) {
+            client.portal_store().put_empty_statement(&name);
+        } else {
+            let types: Vec<Option<Type>> = message
+                .type_oids
+                .iter()
+                .map(|o| Type::from_oid(*o))
+                .collect();
+            let statement = self
+                .parser
+                .parse_as(&client_name, &message.query, &types)
+                .await?;
+            client
+                .portal_store()
+                .put_statement(Arc::new(StoredStatement::new(name, statement, types)));
+        }
+        client
+            .send(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .await?;
+        Ok(())
     }
 
     async fn on_sync<C>(&self, client: &mut C, _message: PgSync) -> PgWireResult<()>

@@ -40,6 +40,7 @@
 
 pub mod auth;
 pub mod auth_delay;
+pub mod auth_rules;
 pub mod backend;
 pub mod copy;
 pub mod encode;

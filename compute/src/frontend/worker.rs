@@ -62,9 +62,11 @@ trait SessionOps: Send {
     fn copy_data(&mut self, data: &[u8]) -> (sql::Result<()>, char);
     fn copy_done(&mut self) -> (sql::Result<StatementResult>, char);
     fn copy_fail(&mut self, message: &str) -> (sql::Error, char);
+    /// Parse: `name` is the front end's, `client_name` the client's (`""`: unnamed).
     fn prepare(
         &mut self,
         name: &str,
+        client_name: &str,
         sql: &str,
         declared: &[Option<DataType>],
     ) -> sql::Result<PreparedInfo>;
@@ -131,10 +133,11 @@ impl<S: Backend> SessionOps for Session<S> {
     fn prepare(
         &mut self,
         name: &str,
+        client_name: &str,
         sql: &str,
         declared: &[Option<DataType>],
     ) -> sql::Result<PreparedInfo> {
-        Session::prepare(self, name, sql, declared)
+        Session::prepare_as(self, name, client_name, sql, declared)
     }
 
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char) {
@@ -414,13 +417,18 @@ impl SessionHandle {
         }
     }
 
+    /// Parse: stores `sql` under the front end's `name`; the client knows it as
+    /// `client_name` (`""` for the unnamed statement).
     pub async fn prepare(
         &self,
         name: String,
+        client_name: String,
         sql: String,
         declared: Vec<Option<DataType>>,
     ) -> Result<sql::Result<PreparedInfo>, Fatal> {
-        self.call(Some(&sql), |s| s.prepare(&name, &sql, &declared))
+        self.call(Some(&sql), |s| {
+            s.prepare(&name, &client_name, &sql, &declared)
+        })
     }
 
     /// Extended protocol Execute: the result (if it may go out, see [`screen`]), the

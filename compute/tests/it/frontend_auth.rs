@@ -1,6 +1,6 @@
 //! Authentication, black-box: tokio-postgres against the pgwire front end with a users file
-//! of SCRAM-SHA-256 verifiers (right password, wrong password, unknown user), and trust on
-//! loopback as `auth::resolve` decides it.
+//! of SCRAM-SHA-256 verifiers (right password, wrong password, unknown user), trust on
+//! loopback as `auth::resolve` decides it, and `--auth-rules` deciding per connection.
 
 use std::net::SocketAddr;
 
@@ -26,14 +26,32 @@ impl Drop for Server {
 /// A front end on 127.0.0.1 whose authentication `resolve` picks from `users` (name,
 /// password): a users file when there are any, else nothing (trust on loopback).
 async fn server(users: &[(&str, &str)]) -> Server {
+    server_with_rules(users, None).await
+}
+
+/// [`server`], with an `--auth-rules` file of `rules` when given.
+async fn server_with_rules(users: &[(&str, &str)], rules: Option<&str>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("users");
     for (user, password) in users {
         users::set_password(&file, user, password).unwrap();
     }
+    let rules_file = dir.path().join("rules");
+    if let Some(text) = rules {
+        std::fs::write(&rules_file, text).unwrap();
+    }
     let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let auth = auth::resolve(listen, None, (!users.is_empty()).then_some(file.as_path())).unwrap();
-    assert_eq!(matches!(auth, Auth::Scram(_)), !users.is_empty());
+    let auth = auth::resolve_with_rules(
+        listen,
+        None,
+        (!users.is_empty()).then_some(file.as_path()),
+        rules.is_some().then_some(rules_file.as_path()),
+    )
+    .unwrap();
+    match rules {
+        Some(_) => assert!(matches!(auth, Auth::Rules { .. })),
+        None => assert_eq!(matches!(auth, Auth::Scram(_)), !users.is_empty()),
+    }
     let storage = MemoryStorage::new();
     let cancel = CancellationToken::new();
     let (addr, _task) = bind_and_serve(
@@ -59,12 +77,21 @@ async fn connect(
     user: &str,
     password: Option<&str>,
 ) -> Result<Client, tokio_postgres::Error> {
+    connect_to(s, "db", user, password).await
+}
+
+async fn connect_to(
+    s: &Server,
+    database: &str,
+    user: &str,
+    password: Option<&str>,
+) -> Result<Client, tokio_postgres::Error> {
     let mut config = tokio_postgres::Config::new();
     config
         .host("127.0.0.1")
         .port(s.addr.port())
         .user(user)
-        .dbname("db")
+        .dbname(database)
         .connect_timeout(std::time::Duration::from_secs(10));
     if let Some(p) = password {
         config.password(p);
@@ -176,4 +203,46 @@ async fn trust_on_loopback_lets_anyone_in() {
     }
     let c = connect(&s, "bob", Some("ignored")).await.unwrap();
     assert_eq!(one(&c).await, 1);
+}
+
+/// `--auth-rules`: the first rule matching address, database and user decides — a password
+/// for alice, a refusal for the `secret` database, trust for the rest of loopback — and a
+/// client no rule matches is refused.
+#[tokio::test]
+async fn auth_rules_decide_per_connection() {
+    let rules = "# TYPE DATABASE USER ADDRESS METHOD
+        host  all     alice  127.0.0.1/32  scram-sha-256
+        host  secret  all    127.0.0.0/8   reject
+        host  all     all    127.0.0.1     trust
+    ";
+    let s = server_with_rules(&[("alice", "correct horse")], Some(rules)).await;
+    let alice = connect(&s, "alice", Some("correct horse")).await.unwrap();
+    assert_eq!(one(&alice).await, 1);
+    let e = connect(&s, "alice", Some("wrong"))
+        .await
+        .expect_err("refused");
+    assert_eq!(db_error(&e).code(), &SqlState::INVALID_PASSWORD);
+    assert!(connect(&s, "alice", None).await.is_err());
+
+    let bob = connect(&s, "bob", None).await.unwrap();
+    assert_eq!(one(&bob).await, 1);
+    let e = connect_to(&s, "secret", "bob", None)
+        .await
+        .expect_err("refused");
+    let db = db_error(&e);
+    assert_eq!(db.code(), &SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
+    assert_eq!(db.severity(), "FATAL");
+    assert_eq!(
+        db.message(),
+        "auth rules reject connection for host \"127.0.0.1\", user \"bob\", database \"secret\", no encryption"
+    );
+
+    let s = server_with_rules(&[], Some("host all all 10.0.0.0/8 trust")).await;
+    let e = connect(&s, "bob", None).await.expect_err("refused");
+    let db = db_error(&e);
+    assert_eq!(db.code(), &SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
+    assert_eq!(
+        db.message(),
+        "no auth rule for host \"127.0.0.1\", user \"bob\", database \"db\", no encryption"
+    );
 }

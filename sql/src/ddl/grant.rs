@@ -70,7 +70,7 @@ fn bits(privileges: &ast::Privileges, all: u16, kind: &str) -> Result<u16> {
 }
 
 /// The grantee OIDs (0 for PUBLIC).
-fn grantees(catalog: &Catalog, grantees: &[ast::Grantee]) -> Result<Vec<Oid>> {
+pub(super) fn grantees(catalog: &Catalog, grantees: &[ast::Grantee]) -> Result<Vec<Oid>> {
     let mut out = Vec::new();
     for g in grantees {
         if g.grantee_type == ast::GranteesType::Public {
@@ -164,15 +164,32 @@ fn targets(ddl: &Ddl, catalog: &Catalog, objects: &ast::GrantObjects) -> Result<
     Ok(out)
 }
 
-/// GRANT (`grant`) or REVOKE `privileges` ON `objects` TO / FROM `to`.
+/// What a GRANT or REVOKE of privileges does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Grant {
+        with_grant_option: bool,
+    },
+    /// `grant_option_for`: only the right to grant goes; `cascade`: so do the privileges
+    /// granted with it.
+    Revoke {
+        grant_option_for: bool,
+        cascade: bool,
+    },
+}
+
+/// GRANT or REVOKE `privileges` ON `objects` TO / FROM `to`.
 pub fn execute(
     ddl: &mut Ddl,
     privileges: &ast::Privileges,
     objects: Option<&ast::GrantObjects>,
     to: &[ast::Grantee],
-    grant: bool,
+    change: Change,
 ) -> Result<StatementResult> {
-    let tag = StatementResult::command(if grant { "GRANT" } else { "REVOKE" });
+    let tag = StatementResult::command(match change {
+        Change::Grant { .. } => "GRANT",
+        Change::Revoke { .. } => "REVOKE",
+    });
     let Some(objects) = objects else {
         return Err(Error::unsupported("GRANT without ON is not supported"));
     };
@@ -184,15 +201,19 @@ pub fn execute(
             Target::Table(mut t) => {
                 let rel = Relation::Table(&t);
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
-                allowed(&who, t.owner, || privilege::denied(&rel))?;
-                edit(&mut t.acl, t.owner, acl::ALL_RELATION, &grantees, p, grant);
+                let object = Object::relation(&rel);
+                let mut items = object.acl(t.acl.take());
+                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
+                t.acl = Some(items);
                 ddl.txn.alter_table(t)?;
             }
             Target::View(mut v) => {
                 let rel = Relation::View(&v);
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
-                allowed(&who, v.owner, || privilege::denied(&rel))?;
-                edit(&mut v.acl, v.owner, acl::ALL_RELATION, &grantees, p, grant);
+                let object = Object::relation(&rel);
+                let mut items = object.acl(v.acl.take());
+                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
+                v.acl = Some(items);
                 ddl.txn.put_view(v)?;
             }
             Target::Schema(oid) => {
@@ -203,16 +224,20 @@ pub fn execute(
                         catalog.schema_name(oid)
                     )));
                 };
-                allowed(&who, s.owner, || {
-                    Error::InsufficientPrivilege(format!("permission denied for schema {}", s.name))
-                })?;
+                let denied = Error::InsufficientPrivilege(format!(
+                    "permission denied for schema {}",
+                    s.name
+                ));
                 let mut items = s
                     .acl
                     .take()
                     .unwrap_or_else(|| acl::default_schema_acl(s.oid, s.owner));
-                for &g in &grantees {
-                    acl::edit(&mut items, g, s.owner, p, grant);
-                }
+                let object = Object {
+                    owner: s.owner,
+                    all: acl::ALL_SCHEMA,
+                    denied,
+                };
+                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
                 s.acl = Some(items);
                 ddl.txn.alter_schema(s)?;
             }
@@ -221,27 +246,96 @@ pub fn execute(
     Ok(tag)
 }
 
-/// Only the owner or a superuser grants.
-fn allowed(who: &privilege::Who, owner: Oid, denied: impl FnOnce() -> Error) -> Result<()> {
-    if who.superuser || who.oid == owner {
-        Ok(())
-    } else {
-        Err(denied())
+/// The object a GRANT or REVOKE changes: its owner, every privilege it has, and the error
+/// for a role with no right on it.
+struct Object {
+    owner: Oid,
+    all: u16,
+    denied: Error,
+}
+
+impl Object {
+    fn relation(rel: &Relation) -> Object {
+        Object {
+            owner: privilege::relation_acl(rel).0,
+            all: acl::ALL_RELATION,
+            denied: privilege::denied(rel),
+        }
+    }
+
+    /// Its ACL: the stored one, or the default.
+    fn acl(&self, stored: Option<Vec<AclItem>>) -> Vec<AclItem> {
+        stored.unwrap_or_else(|| acl::default_acl(self.owner, self.all))
     }
 }
 
-/// Applies a grant or revoke to a relation's ACL (materializing its default first).
-fn edit(
-    acl: &mut Option<Vec<AclItem>>,
-    owner: Oid,
-    all: u16,
+/// The grant options `role` holds in `items` (through itself or a role it inherits from;
+/// all of them for the owner, whose options are implicit).
+fn options_of(catalog: &Catalog, object: &Object, items: &[AclItem], role: Oid) -> u16 {
+    if role == object.owner {
+        return object.all;
+    }
+    let inherited = catalog.memberships(role, true);
+    std::iter::once(role).chain(inherited).fold(0, |o, r| {
+        o | if r == object.owner {
+            object.all
+        } else {
+            acl::held_options(items, r)
+        }
+    })
+}
+
+/// Applies a grant or revoke to an object's ACL `items` as PostgreSQL does: the owner (or
+/// a superuser) acts as the owner; another role as the role (itself or one it inherits
+/// from) holding the most grant options, for the privileges it may grant — none at all is
+/// no change (PostgreSQL warns), no privilege at all is 42501. A revoke removes what that
+/// grantor granted, and the privileges others granted on the strength of it: with CASCADE,
+/// else 2BP01 "dependent privileges exist".
+fn apply(
+    catalog: &Catalog,
+    who: &privilege::Who,
+    object: &Object,
+    items: &mut Vec<AclItem>,
     grantees: &[Oid],
     privileges: u16,
-    grant: bool,
-) {
-    let mut items = acl.take().unwrap_or_else(|| acl::default_acl(owner, all));
-    for &g in grantees {
-        acl::edit(&mut items, g, owner, privileges, grant);
+    change: Change,
+) -> Result<()> {
+    let (grantor, available) = if who.superuser || who.acts_as(object.owner) {
+        (object.owner, object.all)
+    } else {
+        std::iter::once(who.oid)
+            .chain(who.inherited.iter().copied())
+            .map(|r| (r, acl::held_options(items, r)))
+            .max_by_key(|(r, o)| (o.count_ones(), *r == who.oid))
+            .unwrap_or((who.oid, 0))
+    };
+    if available == 0 {
+        if who.held(items) == 0 {
+            return Err(object.denied.clone());
+        }
+        return Ok(());
     }
-    *acl = Some(items);
+    let privileges = privileges & available;
+    for &g in grantees {
+        match change {
+            Change::Grant { with_grant_option } => {
+                let options = if with_grant_option { privileges } else { 0 };
+                acl::grant(items, g, grantor, privileges, options);
+            }
+            Change::Revoke {
+                grant_option_for, ..
+            } => acl::revoke(items, g, grantor, privileges, grant_option_for),
+        }
+    }
+    if let Change::Revoke { cascade, .. } = change
+        && !acl::revoke_dependents(items, cascade, |acl, role| {
+            options_of(catalog, object, acl, role)
+        })
+    {
+        return Err(Error::DependentObjectsStillExist {
+            message: "dependent privileges exist".into(),
+            detail: String::new(),
+        });
+    }
+    Ok(())
 }

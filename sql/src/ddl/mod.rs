@@ -36,7 +36,9 @@ pub mod grant;
 pub mod index;
 pub mod misc;
 pub mod names;
+pub mod owned;
 pub mod role;
+pub mod role_membership;
 pub mod schema;
 pub mod sequence;
 pub mod view;
@@ -132,6 +134,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
     let stmt = match stmt {
         Statement::AlterSequence(a) => return sequence::alter(ddl, a).map(Some),
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
+        Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
+        Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) => return Ok(None),
@@ -188,8 +192,27 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         S::DropFunction(d) => function::drop(ddl, d)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
-        S::Grant(g) => grant::execute(ddl, &g.privileges, g.objects.as_ref(), &g.grantees, true)?,
-        S::Revoke(r) => grant::execute(ddl, &r.privileges, r.objects.as_ref(), &r.grantees, false)?,
+        S::Grant(g) => grant::execute(
+            ddl,
+            &g.privileges,
+            g.objects.as_ref(),
+            &g.grantees,
+            grant::Change::Grant {
+                with_grant_option: g.with_grant_option,
+            },
+        )?,
+        S::Revoke(r) => grant::execute(
+            ddl,
+            &r.privileges,
+            r.objects.as_ref(),
+            &r.grantees,
+            grant::Change::Revoke {
+                grant_option_for: r.grant_option_for,
+                cascade: matches!(r.cascade, Some(ast::CascadeOption::Cascade)),
+            },
+        )?,
+        S::GrantRole(g) => role_membership::grant(ddl, g)?,
+        S::RevokeRole(r) => role_membership::revoke(ddl, r)?,
         _ => return Ok(None),
     };
     Ok(Some(r))

@@ -54,7 +54,10 @@ pub fn change_owner(owner: &mut Oid, acl: &mut Option<Vec<AclItem>>, new: Oid) {
                 .iter_mut()
                 .find(|m| m.grantee == i.grantee && m.grantor == i.grantor)
             {
-                Some(m) => m.privileges |= i.privileges,
+                Some(m) => {
+                    m.privileges |= i.privileges;
+                    m.grant_options |= i.grant_options;
+                }
                 None => merged.push(i),
             }
         }
@@ -66,7 +69,7 @@ pub fn change_owner(owner: &mut Oid, acl: &mut Option<Vec<AclItem>>, new: Oid) {
 pub fn require_schema_owner(catalog: &Catalog, oid: Oid) -> Result<()> {
     let who = privilege::current(catalog);
     match catalog.schema_by_oid(oid) {
-        Some(s) if !who.superuser && s.owner != who.oid => Err(Error::InsufficientPrivilege(
+        Some(s) if !who.superuser && !who.acts_as(s.owner) => Err(Error::InsufficientPrivilege(
             format!("must be owner of schema {}", s.name),
         )),
         _ => Ok(()),
@@ -141,16 +144,8 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateRole) -> Result<StatementResult> {
     let catalog = ddl.catalog()?;
     let superuser = c.superuser.unwrap_or(false);
     require_createrole(&catalog, superuser, "create")?;
-    if c.connection_limit.is_some()
-        || !c.in_role.is_empty()
-        || !c.in_group.is_empty()
-        || !c.role.is_empty()
-        || !c.user.is_empty()
-        || !c.admin.is_empty()
-    {
-        return Err(Error::unsupported(
-            "CONNECTION LIMIT and role membership (IN ROLE, ROLE, ADMIN) are not supported yet",
-        ));
+    if c.connection_limit.is_some() {
+        return Err(Error::unsupported("CONNECTION LIMIT is not supported yet"));
     }
     for n in &c.names {
         let (_, name) = split_name(n)?;
@@ -185,8 +180,10 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateRole) -> Result<StatementResult> {
             connection_limit: -1,
             password: c.password.as_ref().map(password).transpose()?.flatten(),
             valid_until: c.valid_until.as_ref().map(valid_until).transpose()?,
+            member_of: Vec::new(),
         };
-        ddl.txn.put_role(def)?;
+        ddl.txn.put_role(def.clone())?;
+        super::role_membership::create_memberships(ddl, &def, c)?;
     }
     Ok(StatementResult::command("CREATE ROLE"))
 }
@@ -340,6 +337,7 @@ pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result
                 detail: detail.join("\n"),
             });
         }
+        super::role_membership::forget_role(ddl, def.oid)?;
         ddl.txn.drop_role(def.oid)?;
     }
     Ok(StatementResult::command("DROP ROLE"))

@@ -57,6 +57,8 @@ pub enum PgFn {
     HasTablePrivilege,
     /// `has_schema_privilege`, answered from the schemas' ACLs.
     HasSchemaPrivilege,
+    /// `pg_has_role`, answered from the roles' memberships.
+    HasRole,
     GetSerialSequence,
     RelationIsPublishable,
     /// Functions about objects Strata has none of (`pg_get_triggerdef`, ...): NULL.
@@ -117,6 +119,7 @@ impl PgFn {
             ("has_schema_privilege", 2 | 3) => {
                 (PgFn::HasSchemaPrivilege, vec![T::Unknown; args], T::Bool)
             }
+            ("pg_has_role", 2 | 3) => (PgFn::HasRole, vec![T::Unknown; args], T::Bool),
             (
                 "has_table_privilege"
                 | "has_schema_privilege"
@@ -183,6 +186,7 @@ impl PgFn {
             PgFn::AlwaysVisible | PgFn::HasPrivilege => Value::Bool(true),
             PgFn::HasTablePrivilege => crate::privilege::has_privilege(false, &args)?,
             PgFn::HasSchemaPrivilege => crate::privilege::has_privilege(true, &args)?,
+            PgFn::HasRole => crate::privilege::has_role(&args)?,
             PgFn::FunctionIsVisible => {
                 let env = env::catalog()?;
                 Value::Bool(

@@ -4,6 +4,7 @@
 
 mod dialect;
 pub mod exclude;
+pub mod owned;
 mod statement;
 
 pub use dialect::StrataDialect;

@@ -23,6 +23,10 @@ pub enum Statement {
     /// `COPY ... FROM STDIN | TO STDOUT`, parsed by [`crate::copy::statement`] (sqlparser
     /// misses some of its forms).
     Copy(crate::copy::CopyStatement),
+    /// `REASSIGN OWNED BY ... TO ...` ([`super::owned`]).
+    ReassignOwned(super::owned::ReassignOwned),
+    /// `DROP OWNED BY ...` ([`super::owned`]).
+    DropOwned(super::owned::DropOwned),
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -136,7 +140,11 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
                 "DO (anonymous code blocks) is not supported",
             ));
         }
-        let stmt = if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
+        let stmt = if super::owned::starts_reassign(&mut p) {
+            Statement::ReassignOwned(super::owned::reassign(&mut p).map_err(syntax)?)
+        } else if super::owned::starts_drop(&mut p) {
+            Statement::DropOwned(super::owned::drop(&mut p).map_err(syntax)?)
+        } else if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
             Statement::AlterSequence(alter_sequence(&mut p).map_err(syntax)?)
         } else if p.parse_keyword(Keyword::VACUUM) {
             Statement::Maintenance(maintenance(&mut p, true).map_err(syntax)?)

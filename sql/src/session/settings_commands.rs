@@ -300,7 +300,8 @@ impl<S: Storage> Session<S> {
     }
 
     /// `SET ROLE role | NONE`: a superuser session may become any role, another session
-    /// only itself (role membership is not modelled); 42501 otherwise.
+    /// itself and the roles it is a member of (directly or through others, INHERIT or
+    /// not); 42501 otherwise.
     fn set_role(&mut self, role: Option<String>) -> Result<()> {
         let session_user = self.info.user.clone();
         let Some(role) = role.filter(|r| r != "none") else {
@@ -308,12 +309,18 @@ impl<S: Storage> Session<S> {
             return Ok(());
         };
         let catalog = self.catalog_now()?;
-        if catalog.role(&role).is_none() {
+        let Some(target) = catalog.role(&role) else {
             return Err(Error::UndefinedObject(format!(
                 "role \"{role}\" does not exist"
             )));
-        }
-        if role != session_user && !crate::privilege::who(&catalog, &session_user).superuser {
+        };
+        let session = crate::privilege::who(&catalog, &session_user);
+        if role != session_user
+            && !session.superuser
+            && !catalog
+                .memberships(session.oid, false)
+                .contains(&target.oid)
+        {
             return Err(Error::InsufficientPrivilege(format!(
                 "permission denied to set role \"{role}\""
             )));

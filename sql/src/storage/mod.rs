@@ -82,8 +82,8 @@ pub mod sequence;
 
 pub use catalog::{
     Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity,
-    IndexDef, IndexRef, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, ViewColumn, ViewDef,
+    IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef,
+    TableDef, TableId, TableStats, ViewColumn, ViewDef,
 };
 
 use crate::{Result, Value};

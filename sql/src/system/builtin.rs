@@ -1,8 +1,8 @@
 //! The catalog relations whose rows are fixed by the server rather than by the user's
 //! objects: `pg_type` (PostgreSQL's OIDs, names and properties for every built-in type),
 //! `pg_am`, `pg_database` (the one database of the timeline, named as the session's),
-//! the roles (`pg_roles`, `pg_authid`, `pg_user`, `pg_auth_members`: the bootstrap
-//! superuser `postgres` and `pg_database_owner`), `pg_collation`, `pg_opclass` (the default
+//! the roles (`pg_roles`, `pg_authid`, `pg_user`: the bootstrap superuser `postgres` and
+//! `pg_database_owner`, then the catalog's; `pg_auth_members`: their memberships), `pg_collation`, `pg_opclass` (the default
 //! B-tree operator classes, PostgreSQL's OIDs), `pg_tablespace`,
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
 //! that are always empty because Strata has no such objects (triggers, policies,
@@ -235,6 +235,17 @@ fn pg_roles(ctx: &Context) -> Result<Vec<Row>> {
 }
 
 /// `pg_authid`: readable by superusers only, as in PostgreSQL (it holds the verifiers).
+/// `pg_auth_members`: every role membership (kept on the member role).
+fn pg_auth_members(ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for r in &ctx.env.catalog.roles {
+        for m in &r.member_of {
+            rows.push(vec![oid(m.role), oid(r.oid), oid(m.grantor), b(m.admin)]);
+        }
+    }
+    Ok(rows)
+}
+
 fn pg_authid(ctx: &Context) -> Result<Vec<Row>> {
     let catalog = &ctx.env.catalog;
     if !crate::privilege::who(catalog, &ctx.env.user).superuser {
@@ -709,7 +720,7 @@ pub fn tables() -> Vec<SystemTable> {
             ],
             pg_user,
         ),
-        e(
+        t(
             "pg_auth_members",
             1261,
             &[
@@ -718,6 +729,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("grantor", "oid"),
                 ("admin_option", "bool"),
             ],
+            pg_auth_members,
         ),
         t(
             "pg_collation",

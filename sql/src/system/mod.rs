@@ -31,8 +31,10 @@
 
 mod activity;
 pub mod builtin;
+mod database_stats;
 pub mod deparse;
 pub mod info_schema;
+mod prepared;
 pub mod relations;
 mod replication;
 pub mod table_stats;
@@ -107,6 +109,8 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(views::tables());
         v.extend(info_schema::tables());
         v.push(activity::PG_STAT_ACTIVITY);
+        v.push(prepared::PG_PREPARED_STATEMENTS);
+        v.push(database_stats::PG_STAT_DATABASE);
         v.push(replication::STRATA_REPLICATION_STATUS);
         v.push(table_stats::PG_STAT_USER_TABLES);
         v.push(table_stats::PG_STAT_ALL_TABLES);

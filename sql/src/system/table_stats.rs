@@ -138,6 +138,7 @@ impl PendingCounts {
     pub fn ended(&mut self, committed: bool) {
         let tables = std::mem::take(&mut self.tables);
         if let Some(server) = &self.server {
+            server.transaction_ended(committed);
             for (table, p) in tables {
                 server.ended(table, p, committed);
             }
@@ -146,7 +147,7 @@ impl PendingCounts {
 }
 
 /// One table's counters, as `pg_stat_user_tables` shows them.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TableCounters {
     pub seq_scan: i64,
     pub seq_tup_read: i64,
@@ -166,14 +167,70 @@ pub struct TableCounters {
     pub analyze_count: i64,
 }
 
-/// The server's counters for every table it has seen used.
+impl TableCounters {
+    /// Adds `o`'s activity counts (not its row estimates or times).
+    fn add(&mut self, o: &TableCounters) {
+        self.seq_scan += o.seq_scan;
+        self.seq_tup_read += o.seq_tup_read;
+        self.idx_scan += o.idx_scan;
+        self.idx_tup_fetch += o.idx_tup_fetch;
+        self.n_tup_ins += o.n_tup_ins;
+        self.n_tup_upd += o.n_tup_upd;
+        self.n_tup_del += o.n_tup_del;
+    }
+}
+
+/// The server's counters for every table it has seen used, and its transactions
+/// (`pg_stat_database`).
 #[derive(Debug, Default)]
-pub struct TableActivity(Mutex<BTreeMap<Oid, TableCounters>>);
+pub struct TableActivity {
+    tables: Mutex<BTreeMap<Oid, TableCounters>>,
+    transactions: Mutex<Transactions>,
+}
+
+/// Transactions ended, and the row counts of tables since dropped (a database's totals
+/// keep them, as PostgreSQL's do).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Transactions {
+    pub committed: i64,
+    pub rolled_back: i64,
+    pub dropped: TableCounters,
+}
 
 impl TableActivity {
     fn with(&self, table: Oid, f: impl FnOnce(&mut TableCounters)) {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.tables.lock().unwrap_or_else(|p| p.into_inner());
         f(m.entry(table).or_default());
+    }
+
+    fn transactions(&self) -> std::sync::MutexGuard<'_, Transactions> {
+        self.transactions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A transaction ended (committed or rolled back).
+    fn transaction_ended(&self, committed: bool) {
+        let mut t = self.transactions();
+        if committed {
+            t.committed += 1;
+        } else {
+            t.rolled_back += 1;
+        }
+    }
+
+    /// The database's totals: its transactions, and every table's counters summed (those
+    /// of dropped tables included).
+    pub fn database(&self) -> (Transactions, TableCounters) {
+        let t = *self.transactions();
+        let mut sum = t.dropped;
+        for c in self
+            .tables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            sum.add(c);
+        }
+        (t, sum)
     }
 
     fn scanned(&self, table: Oid, d: &Delta) {
@@ -233,16 +290,20 @@ impl TableActivity {
 
     /// `table`'s counters (zeros if it was never used).
     pub fn get(&self, table: Oid) -> TableCounters {
-        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let m = self.tables.lock().unwrap_or_else(|p| p.into_inner());
         m.get(&table).cloned().unwrap_or_default()
     }
 
     /// A dropped table's counters go with it.
     pub fn forget(&self, table: Oid) {
-        self.0
+        let removed = self
+            .tables
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&table);
+        if let Some(c) = removed {
+            self.transactions().dropped.add(&c);
+        }
     }
 }
 

@@ -495,3 +495,42 @@ fn prepared_plans_are_reused_until_the_catalog_changes() {
     assert_eq!(err.code(), "0A000");
     assert_eq!(err.to_string(), "cached plan must not change result type");
 }
+
+/// `pg_stat_database`'s counters move as PostgreSQL's do: every transaction counts as
+/// committed or rolled back (the SELECT reading them included), and rows inserted by a
+/// rolled-back transaction still count as inserted.
+#[test]
+fn pg_stat_database_counts_transactions_and_rows() {
+    let mut s = session();
+    let read = |s: &mut Session<MemoryStorage>| -> Vec<i64> {
+        let r = run(
+            s,
+            "SELECT numbackends, xact_commit, xact_rollback, tup_inserted, tup_deleted \
+             FROM pg_stat_database WHERE datid <> 0",
+        );
+        assert_eq!(r.rows.len(), 1);
+        r.rows[0]
+            .iter()
+            .map(|v| match v {
+                Value::Int(i) => *i,
+                v => panic!("not a count: {v:?}"),
+            })
+            .collect()
+    };
+    let before = read(&mut s);
+    run(&mut s, "CREATE TABLE t (a int)");
+    run(&mut s, "INSERT INTO t VALUES (1), (2)");
+    run(&mut s, "BEGIN");
+    run(&mut s, "INSERT INTO t VALUES (3)");
+    run(&mut s, "ROLLBACK");
+    run(&mut s, "DELETE FROM t WHERE a = 1");
+    // A dropped table's rows stay in the database's totals.
+    run(&mut s, "DROP TABLE t");
+    let after = read(&mut s);
+    assert_eq!(before[0], 1, "one backend: this session");
+    // The first SELECT, CREATE, INSERT, DELETE and DROP committed; one block rolled back.
+    assert_eq!(after[1] - before[1], 5, "{before:?} → {after:?}");
+    assert_eq!(after[2] - before[2], 1);
+    assert_eq!(after[3] - before[3], 3);
+    assert_eq!(after[4] - before[4], 1);
+}

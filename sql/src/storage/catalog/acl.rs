@@ -53,6 +53,10 @@ pub struct AclItem {
     pub grantee: Oid,
     pub grantor: Oid,
     pub privileges: u16,
+    /// The privileges the grantee may grant on (`WITH GRANT OPTION`; a subset of
+    /// `privileges`).
+    #[serde(default)]
+    pub grant_options: u16,
 }
 
 /// The privilege named `word` (`select`, `usage`, ...), as GRANT spells it.
@@ -96,6 +100,7 @@ pub fn builtin_roles() -> [RoleDef; 2] {
         connection_limit: -1,
         password: None,
         valid_until: None,
+        member_of: Vec::new(),
     };
     [
         role(BOOTSTRAP_SUPERUSER, "postgres", true),
@@ -109,6 +114,7 @@ pub fn default_acl(owner: Oid, all: u16) -> Vec<AclItem> {
         grantee: owner,
         grantor: owner,
         privileges: all,
+        grant_options: 0,
     }]
 }
 
@@ -120,11 +126,13 @@ pub fn default_schema_acl(oid: Oid, owner: Oid) -> Vec<AclItem> {
                 grantee: PG_DATABASE_OWNER,
                 grantor: PG_DATABASE_OWNER,
                 privileges: ALL_SCHEMA,
+                grant_options: 0,
             },
             AclItem {
                 grantee: PUBLIC,
                 grantor: PG_DATABASE_OWNER,
                 privileges: USAGE,
+                grant_options: 0,
             },
         ]
     } else {
@@ -144,13 +152,84 @@ pub fn edit(acl: &mut Vec<AclItem>, grantee: Oid, grantor: Oid, privileges: u16,
                 grantee,
                 grantor,
                 privileges,
+                grant_options: 0,
             }),
         }
     } else {
         for i in acl.iter_mut().filter(|i| i.grantee == grantee) {
             i.privileges &= !privileges;
+            i.grant_options &= !privileges;
         }
         acl.retain(|i| i.privileges != 0);
+    }
+}
+
+/// Grants `privileges` to `grantee` as `grantor`, with the grant option for `options`
+/// (a subset of them).
+pub fn grant(acl: &mut Vec<AclItem>, grantee: Oid, grantor: Oid, privileges: u16, options: u16) {
+    edit(acl, grantee, grantor, privileges, true);
+    if let Some(i) = acl
+        .iter_mut()
+        .find(|i| i.grantee == grantee && i.grantor == grantor)
+    {
+        i.grant_options |= options & privileges;
+    }
+}
+
+/// Revokes what `grantor` granted `grantee` of `privileges` — only the grant option for
+/// them with `options_only` (`REVOKE GRANT OPTION FOR`).
+pub fn revoke(
+    acl: &mut Vec<AclItem>,
+    grantee: Oid,
+    grantor: Oid,
+    privileges: u16,
+    options_only: bool,
+) {
+    for i in acl
+        .iter_mut()
+        .filter(|i| i.grantee == grantee && i.grantor == grantor)
+    {
+        i.grant_options &= !privileges;
+        if !options_only {
+            i.privileges &= !privileges;
+        }
+    }
+    acl.retain(|i| i.privileges != 0);
+}
+
+/// The grant options `role` holds in `acl`.
+pub fn held_options(acl: &[AclItem], role: Oid) -> u16 {
+    acl.iter()
+        .filter(|i| i.grantee == role)
+        .fold(0, |p, i| p | i.grant_options)
+}
+
+/// Privileges granted by a role that no longer holds the grant option for them (after a
+/// revoke): with `cascade` they are revoked too, over and over until none is left; without,
+/// `false` (PostgreSQL's "dependent privileges exist"). `options_of(role)` is what a role
+/// may grant given the ACL (the owner's implicit options included).
+pub fn revoke_dependents(
+    acl: &mut Vec<AclItem>,
+    cascade: bool,
+    options_of: impl Fn(&[AclItem], Oid) -> u16,
+) -> bool {
+    loop {
+        let mut changed = false;
+        for k in 0..acl.len() {
+            let unbacked = acl[k].privileges & !options_of(acl, acl[k].grantor);
+            if unbacked != 0 {
+                if !cascade {
+                    return false;
+                }
+                acl[k].privileges &= !unbacked;
+                acl[k].grant_options &= !unbacked;
+                changed = true;
+            }
+        }
+        acl.retain(|i| i.privileges != 0);
+        if !changed {
+            return true;
+        }
     }
 }
 
@@ -170,12 +249,15 @@ pub fn item_text(catalog: &Catalog, item: &AclItem) -> String {
             quote_role(&catalog.role_name(oid))
         }
     };
-    format!(
-        "{}={}/{}",
-        name(item.grantee),
-        letters(item.privileges),
-        name(item.grantor)
-    )
+    let letters: String = LETTERS
+        .iter()
+        .filter(|(bit, _)| item.privileges & bit != 0)
+        .flat_map(|(bit, c)| {
+            let star = (item.grant_options & bit != 0).then_some('*');
+            std::iter::once(*c).chain(star)
+        })
+        .collect();
+    format!("{}={letters}/{}", name(item.grantee), name(item.grantor))
 }
 
 /// A role name as `aclitem` prints it (quoted when it is not a plain identifier).
@@ -213,6 +295,30 @@ impl Catalog {
             .into_iter()
             .find(|r| r.oid == oid)
             .or_else(|| self.roles.iter().find(|r| r.oid == oid).cloned())
+    }
+
+    /// The roles `oid` is a member of, directly or through other roles, each once, nearest
+    /// first. `privileges`: only those whose privileges `oid` holds without `SET ROLE` —
+    /// memberships are followed only from roles with INHERIT, as PostgreSQL's
+    /// `has_privs_of_role` does (else every membership, as `is_member_of_role`).
+    pub fn memberships(&self, oid: Oid, privileges: bool) -> Vec<Oid> {
+        let mut out: Vec<Oid> = Vec::new();
+        let mut next = vec![oid];
+        while let Some(r) = next.pop() {
+            let Some(def) = self.roles.iter().find(|d| d.oid == r) else {
+                continue;
+            };
+            if privileges && !def.inherit {
+                continue;
+            }
+            for m in &def.member_of {
+                if m.role != oid && !out.contains(&m.role) {
+                    out.push(m.role);
+                    next.push(m.role);
+                }
+            }
+        }
+        out
     }
 
     /// The name of role `oid` (`unknown (OID=n)` as PostgreSQL's `pg_get_userbyid`).

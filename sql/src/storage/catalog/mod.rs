@@ -31,7 +31,8 @@ mod tests;
 
 pub use objects::{
     CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
-    OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
+    Membership, OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
+    ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 

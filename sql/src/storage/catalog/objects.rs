@@ -388,6 +388,20 @@ pub struct RoleDef {
     /// `VALID UNTIL`, as `timestamptz` text.
     #[serde(default)]
     pub valid_until: Option<String>,
+    /// The roles this one is a member of (`GRANT role TO this`; `pg_auth_members`).
+    #[serde(default)]
+    pub member_of: Vec<Membership>,
+}
+
+/// One membership of a role in another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The role whose member this is.
+    pub role: Oid,
+    /// Who granted it.
+    pub grantor: Oid,
+    /// `WITH ADMIN OPTION`: may grant `role` to others.
+    pub admin: bool,
 }
 
 fn yes() -> bool {

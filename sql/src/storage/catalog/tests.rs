@@ -57,6 +57,7 @@ fn owners_and_acls_round_trip() {
         grantee: 0,
         grantor: 16400,
         privileges: super::acl::SELECT,
+        grant_options: 0,
     }]);
     let text = serde_json::to_string(&t).unwrap();
     assert_eq!(serde_json::from_str::<TableDef>(&text).unwrap(), t);
