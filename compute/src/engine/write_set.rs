@@ -111,7 +111,12 @@ fn text_len(v: &sql::Value) -> usize {
     match v {
         Value::Null => 4,
         Value::Bool(_) => 1,
-        Value::Int(i) => i.unsigned_abs().checked_ilog10().map_or(1, |d| d as usize + 1) + usize::from(*i < 0),
+        Value::Int(i) => {
+            i.unsigned_abs()
+                .checked_ilog10()
+                .map_or(1, |d| d as usize + 1)
+                + usize::from(*i < 0)
+        }
         Value::Text(s) | Value::Bpchar(s) | Value::Json(s) => s.len(),
         v => v.to_string().len(),
     }
