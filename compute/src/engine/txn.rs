@@ -747,8 +747,8 @@ impl Txn for EngineTxn {
                 vec![Value::Int(PROVISIONAL_ROW_ID + self.next_provisional)]
             }
         };
-        self.check_key_sizes(&entry, &codec::encode_key(&key), &row)?;
-        if let Some((name, cols, ckey, crow)) = self.find_conflict(&entry, &row, None)? {
+        self.check_key_sizes(entry, &codec::encode_key(&key), &row)?;
+        if let Some((name, cols, ckey, crow)) = self.find_conflict(entry, &row, None)? {
             if let OnConflict::Report { constraint } = on_conflict
                 && constraint.as_ref().is_none_or(|c| *c == name)
             {
@@ -756,7 +756,7 @@ impl Txn for EngineTxn {
                 let own = self.writes.row_at(table, &cenc, u64::MAX).is_some();
                 if self.isolation == Isolation::RepeatableRead && !own {
                     let visible = self
-                        .latest_versions(&entry, &cenc)?
+                        .latest_versions(entry, &cenc)?
                         .first()
                         .is_some_and(|v| v.is_visible(snapshot));
                     if !visible {
@@ -771,7 +771,7 @@ impl Txn for EngineTxn {
             return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
         }
         let enc = codec::encode_key(&key);
-        self.record_write(&entry, enc, key.clone(), Some(row));
+        self.record_write(entry, enc, key.clone(), Some(row));
         Ok(InsertOutcome::Inserted(key))
     }
 
