@@ -178,6 +178,10 @@ pub enum Error {
     /// 23505. `detail` is PostgreSQL's DETAIL line, e.g. `Key (id)=(1) already exists.`
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String, detail: String },
+    /// 23505 from building a unique index (CREATE UNIQUE INDEX, ADD PRIMARY KEY or UNIQUE)
+    /// over rows that hold a key twice; `detail` is `Key (id)=(1) is duplicated.`
+    #[error("could not create unique index \"{index}\"")]
+    UniqueIndexDuplicate { index: String, detail: String },
     /// 23514: `detail` is PostgreSQL's `Failing row contains (...)`, empty when existing
     /// rows are validated.
     #[error("{message}")]
@@ -370,7 +374,7 @@ impl Error {
             InvalidArgumentForNtile(_) => "22014",
             InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
-            UniqueViolation { .. } => "23505",
+            UniqueViolation { .. } | UniqueIndexDuplicate { .. } => "23505",
             CardinalityViolation(_) => "21000",
             CheckViolation { .. } => "23514",
             ExistingNullValues { .. } => "23502",
@@ -424,6 +428,7 @@ impl Error {
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
             Error::UniqueViolation { detail, .. }
+            | Error::UniqueIndexDuplicate { detail, .. }
             | Error::CheckViolation { detail, .. }
             | Error::ForeignKeyViolation { detail, .. }
             | Error::DependentObjectsStillExist { detail, .. }
