@@ -1,7 +1,8 @@
 //! `strata-bench pgbench`: pgbench 15, unmodified, against `strata start` and a vanilla
 //! PostgreSQL 15 (fsync on, synchronous_commit on) in one run: the load (`pgbench -i -s N`)
 //! timed, then the built-in tpcb-like and select-only scripts with `-M prepared` at 1, 8 and
-//! 32 clients for a fixed time each. Prints a table of transactions per second and the
+//! 32 clients for a fixed time each, then (`--init-scale M`) `pgbench -i -s M` timed again
+//! (`--init-only` times the loads alone). Prints a table of transactions per second and the
 //! ratios, for BENCHMARKS.md.
 //!
 //! When Strata cannot yet run `pgbench -i` (it needs TRUNCATE, VACUUM, ALTER TABLE ADD
@@ -38,6 +39,13 @@ pub struct Opts {
     /// Passed to `strata start --safekeepers` (the binary's default when absent).
     #[arg(long)]
     safekeepers: Option<usize>,
+    /// Also time `pgbench -i -s N` (the default steps, after the runs) for each system:
+    /// the load target is at scale 10.
+    #[arg(long)]
+    init_scale: Option<u32>,
+    /// Only time the loads (`--scale`, and `--init-scale` if given): no pgbench runs.
+    #[arg(long)]
+    init_only: bool,
 }
 
 /// The built-in tpcb-like script without `mtime = CURRENT_TIMESTAMP`.
@@ -144,6 +152,8 @@ fn hand_made_load(url: &str, scale: u32) -> anyhow::Result<()> {
 /// One system's figures.
 struct Figures {
     load_seconds: f64,
+    /// `pgbench -i -s init_scale`, when asked for.
+    init_seconds: Option<f64>,
     /// (script, clients, tps)
     runs: Vec<(&'static str, u32, f64)>,
 }
@@ -177,6 +187,9 @@ fn measure(url: &str, o: &Opts, builtin: bool, script: &str) -> anyhow::Result<F
         ),
         ("select-only", vec!["-S".to_string()]),
     ] {
+        if o.init_only {
+            break;
+        }
         for &c in &o.clients {
             let mut a = args.clone();
             a.extend([
@@ -195,7 +208,24 @@ fn measure(url: &str, o: &Opts, builtin: bool, script: &str) -> anyhow::Result<F
             runs.push((name, c, t));
         }
     }
-    Ok(Figures { load_seconds, runs })
+    let init_seconds = match o.init_scale {
+        Some(scale) if builtin => {
+            let started = Instant::now();
+            pgbench(
+                url,
+                &["-i".into(), "-q".into(), "-s".into(), scale.to_string()],
+            )?;
+            let s = started.elapsed().as_secs_f64();
+            eprintln!("  pgbench -i -s {scale} in {s:.1} s");
+            Some(s)
+        }
+        _ => None,
+    };
+    Ok(Figures {
+        load_seconds,
+        init_seconds,
+        runs,
+    })
 }
 
 fn wait_for_port(port: u16, child: &mut Child) -> anyhow::Result<()> {
@@ -272,6 +302,12 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
         p.load_seconds,
         s.load_seconds / p.load_seconds
     );
+    if let (Some(scale), Some(si), Some(pi)) = (o.init_scale, s.init_seconds, p.init_seconds) {
+        println!(
+            "| pgbench -i -s {scale} (s, lower is better) | {si:.1} | {pi:.1} | {:.2}x |",
+            si / pi
+        );
+    }
     for ((name, c, st), (_, _, pt)) in s.runs.iter().zip(&p.runs) {
         println!(
             "| {name}, {c} clients (tps) | {st:.0} | {pt:.0} | {:.2}x |",

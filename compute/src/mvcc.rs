@@ -197,6 +197,38 @@ impl<S: PageStore> VersionedTree<S> {
         ))
     }
 
+    /// A versioned tree built in the empty `store` from `entries` (user keys strictly
+    /// increasing, payloads), every version live and created at `lsn`: the same versions
+    /// [`VersionedTree::insert`] would write one by one, packed bottom-up
+    /// ([`BTree::bulk_load`]). A user key repeated or out of order fails with
+    /// [`Error::DuplicateKey`].
+    pub fn bulk_load<I>(store: S, limits: Limits, entries: I, lsn: Lsn) -> Result<VersionedTree<S>>
+    where
+        I: IntoIterator<Item = (Vec<u8>, Vec<u8>)>,
+    {
+        let max_key = limits.max_key - SUFFIX;
+        let mut too_long = None;
+        let versions = entries.into_iter().map_while(|(key, payload)| {
+            if key.len() > max_key {
+                too_long = Some(key.len());
+                return None;
+            }
+            Some((
+                version_key(&key, lsn),
+                Lsn::MAX.0.to_be_bytes().to_vec(),
+                payload,
+            ))
+        });
+        let tree = BTree::bulk_load(store, limits, versions)?;
+        if let Some(size) = too_long {
+            return Err(Error::KeyTooLarge { size, max: max_key });
+        }
+        Ok(VersionedTree {
+            tree,
+            reuse_below: None,
+        })
+    }
+
     /// A versioned tree already in `store`.
     pub fn open(store: S, limits: Limits) -> VersionedTree<S> {
         VersionedTree {

@@ -135,6 +135,10 @@ pub enum Error {
     /// 22P05: e.g. `\u0000` in jsonb text.
     #[error("{0}")]
     UntranslatableCharacter(String),
+    /// The SQL/JSON path errors (22033, 22038, 22039, 2203A, 2203B, 2203C, ...): the
+    /// SQLSTATE and the message.
+    #[error("{1}")]
+    SqlJson(&'static str, String),
     /// 2201W / 2201X
     #[error("{0}")]
     InvalidRowCountInLimit(String),
@@ -174,6 +178,10 @@ pub enum Error {
     /// 23505. `detail` is PostgreSQL's DETAIL line, e.g. `Key (id)=(1) already exists.`
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String, detail: String },
+    /// 23505 from building a unique index (CREATE UNIQUE INDEX, ADD PRIMARY KEY or UNIQUE)
+    /// over rows that hold a key twice; `detail` is `Key (id)=(1) is duplicated.`
+    #[error("could not create unique index \"{index}\"")]
+    UniqueIndexDuplicate { index: String, detail: String },
     /// 23514: `detail` is PostgreSQL's `Failing row contains (...)`, empty when existing
     /// rows are validated.
     #[error("{message}")]
@@ -343,6 +351,7 @@ impl Error {
             InvalidTextRepresentation(_) => "22P02",
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
+            SqlJson(code, _) => code,
             StringDataRightTruncation(_) => "22001",
             InvalidDatetimeFormat(_) => "22007",
             DatetimeFieldOverflow(_) => "22008",
@@ -365,7 +374,7 @@ impl Error {
             InvalidArgumentForNtile(_) => "22014",
             InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
-            UniqueViolation { .. } => "23505",
+            UniqueViolation { .. } | UniqueIndexDuplicate { .. } => "23505",
             CardinalityViolation(_) => "21000",
             CheckViolation { .. } => "23514",
             ExistingNullValues { .. } => "23502",
@@ -419,6 +428,7 @@ impl Error {
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
             Error::UniqueViolation { detail, .. }
+            | Error::UniqueIndexDuplicate { detail, .. }
             | Error::CheckViolation { detail, .. }
             | Error::ForeignKeyViolation { detail, .. }
             | Error::DependentObjectsStillExist { detail, .. }

@@ -251,6 +251,8 @@ pub struct Session<S: Storage> {
     user_at_begin: Option<(String, String)>,
     /// The block's SET ROLE was `SET LOCAL ROLE`: undone when the block ends either way.
     role_is_local: bool,
+    /// `(current_user, session_user)` at each open savepoint: ROLLBACK TO restores them.
+    roles_at_savepoints: Vec<(String, String)>,
     /// This backend as `pg_stat_activity` shows it when there is no `activity`.
     backend: Backend,
     /// The `TimeZone` setting's zone (follows the setting, see [`Session::statement_env`]).
@@ -399,6 +401,7 @@ impl<S: Storage> Session<S> {
             table_counts: crate::system::table_stats::PendingCounts::new(table_activity),
             user_at_begin: None,
             role_is_local: false,
+            roles_at_savepoints: Vec::new(),
             backend: Backend {
                 pid: std::process::id() as i32,
                 database: "postgres".into(),
@@ -1001,6 +1004,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended with a commit: its settings and row counts take effect.
     fn txn_committed(&mut self) {
+        self.roles_at_savepoints.clear();
         let began = self.user_at_begin.take();
         if std::mem::take(&mut self.role_is_local)
             && let Some((user, _)) = began
@@ -1013,6 +1017,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        self.roles_at_savepoints.clear();
         self.info.settings().abort();
         // A rolled-back SET ROLE / SET SESSION AUTHORIZATION is undone, as in PostgreSQL.
         self.role_is_local = false;
@@ -1165,6 +1170,8 @@ impl<S: Storage> Session<S> {
         let id = txn.as_mut().expect("started above").savepoint();
         savepoints.push((name.to_string(), id));
         self.info.settings().savepoint();
+        self.roles_at_savepoints
+            .push((self.user.clone(), self.info.user.clone()));
         Ok(StatementResult::command("SAVEPOINT"))
     }
 
@@ -1193,6 +1200,15 @@ impl<S: Storage> Session<S> {
         };
         savepoints.truncate(pos + 1);
         self.info.settings().rollback_to(pos);
+        self.roles_at_savepoints.truncate(pos + 1);
+        if let Some((user, session_user)) = self.roles_at_savepoints.get(pos).cloned() {
+            // SET ROLE / SET SESSION AUTHORIZATION since the savepoint are undone.
+            if session_user != self.info.user {
+                let (database, pid) = (self.info.database.clone(), self.info.backend_pid);
+                self.become_session_user(&session_user, &database, pid);
+            }
+            self.user = user;
+        }
         let mut txn = txn;
         if let Some(t) = txn.as_mut() {
             t.rollback_to(savepoints[pos].1)?;
@@ -1215,6 +1231,7 @@ impl<S: Storage> Session<S> {
             .ok_or_else(|| Error::UndefinedSavepoint(name.to_string()))?;
         savepoints.truncate(pos);
         self.info.settings().release(pos);
+        self.roles_at_savepoints.truncate(pos);
         Ok(StatementResult::command("RELEASE"))
     }
 }

@@ -68,6 +68,7 @@
 //! [`Error::NeedsOldSnapshot`] on any leaf whose `prune_lsn > S` (see
 //! [`crate::mvcc`]). Reads at [`Lsn::MAX`] never do.
 
+pub mod bulk;
 pub mod check;
 pub mod cursor;
 pub mod freelist;
@@ -399,13 +400,27 @@ impl<S: PageStore> BTree<S> {
     /// it fits, else with `inline` in the entry and `rest` out of line ([`overflow`]).
     /// A replaced value's out-of-line pages are freed.
     pub fn insert_parts(&mut self, key: &[u8], inline: &[u8], rest: &[u8]) -> Result<ChangedPages> {
+        let mut changed = ChangedPages::default();
+        let entry = self.leaf_entry_for(key, inline, rest, &mut changed)?;
+        self.insert_entry(key, &entry, &mut changed)?;
+        Ok(changed)
+    }
+
+    /// The leaf entry storing `key` → `inline ++ rest`: whole if it fits, else `inline`
+    /// in line and the rest written out of line now.
+    fn leaf_entry_for(
+        &mut self,
+        key: &[u8],
+        inline: &[u8],
+        rest: &[u8],
+        changed: &mut ChangedPages,
+    ) -> Result<Vec<u8>> {
         if key.len() > self.limits.max_key {
             return Err(Error::KeyTooLarge {
                 size: key.len(),
                 max: self.limits.max_key,
             });
         }
-        let mut changed = ChangedPages::default();
         let whole = 2 + key.len() + inline.len() + rest.len();
         let entry = if whole <= self.limits.max_entry {
             let mut value = Vec::with_capacity(inline.len() + rest.len());
@@ -420,11 +435,10 @@ impl<S: PageStore> BTree<S> {
                     max: self.limits.max_entry,
                 });
             }
-            let oref = self.write_overflow(rest, &mut changed)?;
+            let oref = self.write_overflow(rest, changed)?;
             node::external_leaf_entry(key, inline, &oref)
         };
-        self.insert_entry(key, &entry, &mut changed)?;
-        Ok(changed)
+        Ok(entry)
     }
 
     /// Overwrites the first `prefix.len()` bytes of `key`'s value, wherever the rest of

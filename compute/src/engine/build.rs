@@ -1,8 +1,8 @@
 //! Building a relation's pages ahead of the commit: the new table of a rewrite (ALTER TABLE
 //! ... TYPE, ADD PRIMARY KEY, ...) and the index of a CREATE INDEX over existing rows.
 //!
-//! The tree is built from its sorted entries in private pages ([`MemPageStore`]) while no
-//! engine lock is held — the caller holds only the table's exclusive lock, which keeps the
+//! The tree is built bottom-up from its sorted entries ([`VersionedTree::bulk_load`]) in
+//! private pages ([`MemPageStore`]) while no engine lock is held — the caller holds only the table's exclusive lock, which keeps the
 //! table's writers out and nobody else. The pages then go to the WAL as full images in
 //! `Commit` records of at most [`super::EngineConfig::record_split_bytes`], each appended
 //! under the commit mutex for just the time to checksum and submit it, so other
@@ -59,14 +59,22 @@ pub(super) fn build(
 ) -> Result<()> {
     reserve_rel(shared, rel)?;
     let limits: Limits = shared.config.limits;
-    let (mut tree, _) =
-        VersionedTree::create(MemPageStore::new(), limits).map_err(storage_error)?;
-    for (key, payload) in entries {
-        sql::interrupt::check()?;
-        tree.insert(&key, &payload, BUILD_STAMP)
-            .map_err(storage_error)?;
-    }
-    let pages = tree.into_store().into_pages();
+    let mut interrupted = Ok(());
+    let mut n = 0u64;
+    let entries = entries.into_iter().map_while(|e| {
+        n += 1;
+        if n.is_multiple_of(4096) {
+            interrupted = sql::interrupt::check();
+            if interrupted.is_err() {
+                return None;
+            }
+        }
+        Some(e)
+    });
+    let tree = VersionedTree::bulk_load(MemPageStore::new(), limits, entries, BUILD_STAMP)
+        .map_err(storage_error);
+    interrupted?;
+    let pages = tree?.into_store().into_pages();
     write_pages(shared, rel, pages)
 }
 

@@ -46,6 +46,9 @@ pub fn to_stored(v: &sql::Value) -> Stored {
             dims: a.dims.iter().map(|d| (d.len, d.lower)).collect(),
             items: a.items.iter().map(to_stored).collect(),
         }),
+        // No column has a record type (CREATE TABLE refuses one): a record reaching storage
+        // (a temporary row) keeps its text form.
+        sql::Value::Record(r) => Stored::Text(r.to_string()),
     }
 }
 

@@ -286,19 +286,7 @@ impl EngineTxn {
 
     /// 23505 for a key a new unique index or rewrite finds twice.
     fn duplicated(def: &TableDef, index: &IndexDef, row: &Row) -> Error {
-        let names = index.key_names(def);
-        let vals: Vec<String> = match index.key_of(def, row) {
-            Ok(Some(k)) => k.iter().map(Value::to_string).collect(),
-            _ => Vec::new(),
-        };
-        Error::UniqueViolation {
-            constraint: index.name.clone(),
-            detail: format!(
-                "Key ({})=({}) is duplicated.",
-                names.join(", "),
-                vals.join(", ")
-            ),
-        }
+        index.build_violation(def, row)
     }
 
     pub(super) fn ddl_rewrite_table(

@@ -22,6 +22,7 @@
 //! | [`tombstone`]   | `DropRelation` records for the relations a DROP frees              |
 //! | [`ddl`]         | the DDL methods of [`EngineTxn`]                                   |
 //! | [`build`]       | relations built ahead of the commit (CREATE INDEX, rewrites)       |
+//! | [`load`]        | a transaction's rows into relations it created, built ahead        |
 //! | [`records`]     | a commit's WAL records: diff, layout, emit                         |
 //! | [`sequences`]   | sequence values reserved ahead in small records; relation sizes    |
 //! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
@@ -92,6 +93,7 @@ pub mod codec;
 pub mod commit;
 pub mod ddl;
 pub mod horizon;
+pub mod load;
 pub mod locks;
 pub mod pages;
 pub mod prepare;
@@ -151,6 +153,9 @@ pub struct EngineConfig {
     pub keep_history: bool,
     /// Leaves of each relation a record writes that its sweep also visits ([`space`]).
     pub sweep_leaves: usize,
+    /// A transaction that wrote at least this many rows to a table whose relations it
+    /// created (CREATE TABLE or TRUNCATE) builds them ahead of its commit ([`load`]).
+    pub bulk_load_rows: usize,
 }
 
 impl Default for EngineConfig {
@@ -165,6 +170,7 @@ impl Default for EngineConfig {
             lock_timeout: None,
             keep_history: false,
             sweep_leaves: 2,
+            bulk_load_rows: 1000,
         }
     }
 }

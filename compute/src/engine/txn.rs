@@ -728,7 +728,12 @@ impl Txn for EngineTxn {
         on_conflict: &OnConflict,
     ) -> Result<InsertOutcome> {
         self.shared.refuse_writes("INSERT")?;
-        let entry = self.entry(table)?.clone();
+        // The view's own entry (an Arc, not a copy of the definition per row of a COPY).
+        let view = self.view.clone();
+        let entry = view
+            .tables
+            .get(&table)
+            .ok_or_else(|| Error::UndefinedTable(format!("#{table}")))?;
         if row.len() != entry.def.columns.len() {
             return Err(Error::Internal("row width does not match table".into()));
         }
@@ -742,8 +747,8 @@ impl Txn for EngineTxn {
                 vec![Value::Int(PROVISIONAL_ROW_ID + self.next_provisional)]
             }
         };
-        self.check_key_sizes(&entry, &codec::encode_key(&key), &row)?;
-        if let Some((name, cols, ckey, crow)) = self.find_conflict(&entry, &row, None)? {
+        self.check_key_sizes(entry, &codec::encode_key(&key), &row)?;
+        if let Some((name, cols, ckey, crow)) = self.find_conflict(entry, &row, None)? {
             if let OnConflict::Report { constraint } = on_conflict
                 && constraint.as_ref().is_none_or(|c| *c == name)
             {
@@ -751,7 +756,7 @@ impl Txn for EngineTxn {
                 let own = self.writes.row_at(table, &cenc, u64::MAX).is_some();
                 if self.isolation == Isolation::RepeatableRead && !own {
                     let visible = self
-                        .latest_versions(&entry, &cenc)?
+                        .latest_versions(entry, &cenc)?
                         .first()
                         .is_some_and(|v| v.is_visible(snapshot));
                     if !visible {
@@ -766,7 +771,7 @@ impl Txn for EngineTxn {
             return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
         }
         let enc = codec::encode_key(&key);
-        self.record_write(&entry, enc, key.clone(), Some(row));
+        self.record_write(entry, enc, key.clone(), Some(row));
         Ok(InsertOutcome::Inserted(key))
     }
 
@@ -819,6 +824,7 @@ impl Txn for EngineTxn {
             // A stopped engine sends nothing more: a definite failure.
             self.shared
                 .check_writable()
+                .and_then(|()| self.build_new_tables())
                 .and_then(|()| super::commit::apply(&self))
         };
         if applied.is_err() {

@@ -100,8 +100,26 @@ pub struct WriteSet {
 }
 
 fn row_size(key: &[u8], row: &Option<Row>) -> usize {
-    let values: usize = row.iter().flatten().map(|v| 16 + v.to_string().len()).sum();
+    let values: usize = row.iter().flatten().map(|v| 16 + text_len(v)).sum();
     64 + key.len() + values
+}
+
+/// The length of `v`'s text form, without formatting the common kinds (this runs for
+/// every row of a COPY).
+fn text_len(v: &sql::Value) -> usize {
+    use sql::Value;
+    match v {
+        Value::Null => 4,
+        Value::Bool(_) => 1,
+        Value::Int(i) => {
+            i.unsigned_abs()
+                .checked_ilog10()
+                .map_or(1, |d| d as usize + 1)
+                + usize::from(*i < 0)
+        }
+        Value::Text(s) | Value::Bpchar(s) | Value::Json(s) => s.len(),
+        v => v.to_string().len(),
+    }
 }
 
 impl WriteSet {
@@ -222,6 +240,13 @@ impl WriteSet {
         self.stashed.push(Stash { stmt, table, rows });
     }
 
+    /// Takes every row the transaction wrote to `table` out of the set (at commit, once
+    /// they are built into the table's new relation: [`super::load`]).
+    pub fn take_table(&mut self, table: TableId) -> BTreeMap<Vec<u8>, KeyWrites> {
+        self.covered.remove(&table);
+        self.rows.remove(&table).unwrap_or_default()
+    }
+
     /// Notes a relation built ahead of the commit by statement `stmt`.
     pub fn note_prebuilt(&mut self, stmt: u64, rel: RelId) {
         self.prebuilt.push((stmt, rel));
@@ -279,5 +304,32 @@ impl WriteSet {
         }
         self.ddl.retain(|(s, _)| *s <= mark);
         self.bytes = bytes + 256 * self.ddl.len();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sql::Value;
+
+    #[test]
+    fn text_len_is_the_length_of_the_text_form() {
+        let values = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(0),
+            Value::Int(9),
+            Value::Int(10),
+            Value::Int(-1),
+            Value::Int(-100),
+            Value::Int(i64::MAX),
+            Value::Int(i64::MIN),
+            Value::Text("héllo".into()),
+            Value::Bpchar("ab  ".into()),
+            Value::Float(1.5),
+            Value::Date(17),
+        ];
+        for v in values {
+            assert_eq!(super::text_len(&v), v.to_string().len(), "{v:?}");
+        }
     }
 }

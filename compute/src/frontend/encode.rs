@@ -106,7 +106,10 @@ pub fn error_info(e: &sql::Error) -> ErrorInfo {
     info.where_context = e.context().map(str::to_string);
     // The object the error is about, as PostgreSQL names it (drivers expose these fields).
     match e.innermost() {
-        sql::Error::UniqueViolation { constraint, .. } => {
+        sql::Error::UniqueViolation { constraint, .. }
+        | sql::Error::UniqueIndexDuplicate {
+            index: constraint, ..
+        } => {
             info.constraint = Some(constraint.clone());
         }
         sql::Error::NotNullViolation { table, column } => {

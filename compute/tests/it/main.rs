@@ -2,6 +2,7 @@
 //! which keeps a debug build's disk use and link time small.
 
 mod btree_model;
+mod bulk_load;
 mod commit_prepare;
 mod durable_replies;
 mod engine_commit;

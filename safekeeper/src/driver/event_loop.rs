@@ -1,6 +1,6 @@
 //! The driver's event loop and the state it shares with the committing threads.
 //!
-//! The [`Proposer`] core lives in [`LoopState`] behind one mutex, held only for
+//! The [`DriverCore`] (the `Proposer` and its decisions) lives in [`LoopState`] behind one mutex, held only for
 //! pure steps and channel sends (never across an await or any I/O). Two kinds
 //! of caller step it:
 //! - **Appends**, on the thread that commits ([`super::WalProposer::submit_wal`],
@@ -30,10 +30,10 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use super::link::{Event, LinkMsg};
+use super::core::{DriverCore, Event, Input, Output, Step};
+use super::link::LinkMsg;
 use super::metrics::Metrics;
 use crate::error::{Error, Result};
-use crate::proposer::{Action, Phase, Proposer};
 
 pub(super) type Waiter = oneshot::Sender<Result<(Lsn, Lsn)>>;
 
@@ -45,9 +45,10 @@ pub(super) type DirectState = Arc<std::sync::OnceLock<Arc<Mutex<LoopState>>>>;
 /// Events taken per turn before the core's actions are executed.
 const MAX_EVENTS_PER_TURN: usize = 4096;
 
-/// The core and everything its actions touch; see the module docs.
+/// The core and everything its outputs touch; see the module docs.
 pub(super) struct LoopState {
-    pub core: Proposer,
+    /// The decisions ([`DriverCore`]); this state only carries them out.
+    pub core: DriverCore,
     /// Link of acceptor `id` at index `id - 1`.
     pub links: Vec<mpsc::UnboundedSender<LinkMsg>>,
     /// Async appends not yet durable, by end LSN (blocking committers wait on
@@ -59,8 +60,6 @@ pub(super) struct LoopState {
     pub metrics: Arc<Metrics>,
     /// Cancelled when the driver stops (stops the links and this loop).
     pub cancel: CancellationToken,
-    /// Set once [`LoopState::stop`] ran: nothing is stepped any more.
-    pub stopped: bool,
 }
 
 /// Locks the state; a panic under the lock leaves the core half-stepped, so it
@@ -83,83 +82,54 @@ impl LoopState {
         expect_start: Option<Lsn>,
         waiter: Option<Waiter>,
     ) -> Result<(Lsn, Lsn)> {
-        if self.stopped {
+        if self.core.is_stopped() {
             return Err(self.shared.error().unwrap_or(Error::ShutDown));
         }
-        if let Some(start) = expect_start
-            && self.core.end_lsn() != start
-        {
-            return Err(Error::Invariant(format!(
-                "a record for {start} reached the proposer at {}: WAL positions diverged",
-                self.core.end_lsn()
-            )));
-        }
-        let (start, end) = self.core.append(wal)?;
+        let ((start, end), step) = self.core.append(wal, expect_start)?;
         self.metrics.appends.inc();
         if let Some(w) = waiter {
             self.waiters.insert(end, w);
         }
         tracing::trace!(%start, %end, "append queued");
-        self.execute();
-        self.stop_if_core_stopped();
+        self.execute(step);
         Ok((start, end))
     }
 
     /// Steps one event on the caller's task (a link's) and executes the
-    /// actions at once: the reply that completes a quorum advances
+    /// outputs at once: the reply that completes a quorum advances
     /// `commit_lsn` and wakes the committers from the link's task.
     pub fn deliver(&mut self, ev: Event) {
-        if self.stopped {
+        if self.core.is_stopped() {
             return;
         }
-        self.on_event(ev);
-        self.execute();
-        self.stop_if_core_stopped();
+        let step = self.core.step(Input::Event(ev));
+        self.execute(step);
     }
 
-    fn on_event(&mut self, ev: Event) {
-        let res = match ev {
-            Event::Reply { from, reply } => self.core.on_reply(from, reply),
-            Event::WalRead { from, start, wal } => self.core.on_wal_read(from, start, wal),
-            Event::Failed { from, why } => {
-                self.core.on_request_failed(from, why);
-                Ok(())
-            }
-        };
-        if let Err(e) = res
-            && !matches!(e, Error::Fenced { .. })
-        {
-            tracing::warn!(error = %e, "reply rejected");
-        }
-    }
-
-    /// Executes the core's actions and publishes its `commit_lsn`.
-    fn execute(&mut self) {
+    /// Carries out one step: publishes its `commit_lsn`, executes the
+    /// outputs, and stops the driver if the core stopped.
+    fn execute(&mut self, step: Step) {
         // The one durability signal, published before anything it resolves
         // (`Ready`, `Durable`): wakes the committers blocked on it.
-        let commit = self.core.commit_lsn();
+        let commit = step.commit_lsn;
         self.shared.advance(commit);
-        for action in self.core.take_actions() {
-            match action {
-                Action::Send { to, request } => self.to_link(to, LinkMsg::Request(request)),
-                Action::ReadWal {
-                    from,
-                    start,
-                    end,
-                    term,
-                } => {
-                    tracing::info!(donor = from, %start, %end, term, "reading WAL from the donor");
-                    self.to_link(from, LinkMsg::ReadWal { start, end, term });
+        for output in step.outputs {
+            match output {
+                Output::ToLink { to, msg } => {
+                    if let LinkMsg::ReadWal { start, end, term } = &msg {
+                        tracing::info!(donor = to, %start, %end, term, "reading WAL from the donor");
+                    }
+                    self.to_link(to, msg);
                 }
-                Action::Elected { term, start_lsn } => {
+                Output::Elected { term, start_lsn } => {
                     tracing::info!(term, %start_lsn, "elected");
                 }
-                Action::Ready { term, lsn } => {
+                Output::Ready { term, lsn } => {
                     if let Some(ready) = self.ready.take() {
                         let _ = ready.send(Ok((term, lsn)));
                     }
                 }
-                Action::Durable { start, end } => {
+                Output::Durable { start, end } => {
                     if let Some(w) = self.waiters.remove(&end) {
                         let _ = w.send(Ok((start, end)));
                     }
@@ -174,6 +144,10 @@ impl LoopState {
             moved
         });
         self.metrics.commit_lsn.set(commit.0 as i64);
+        if let Some(err) = step.stopped {
+            tracing::warn!(error = %err, "proposer stopped");
+            self.stop(err);
+        }
     }
 
     fn to_link(&self, to: u64, msg: LinkMsg) {
@@ -185,23 +159,9 @@ impl LoopState {
         let _ = link.send(msg);
     }
 
-    /// Stops everything if the core stopped. True if stopped.
-    fn stop_if_core_stopped(&mut self) -> bool {
-        if self.stopped {
-            return true;
-        }
-        if self.core.phase() != Phase::Stopped {
-            return false;
-        }
-        let err = self.core.error().cloned().unwrap_or(Error::ShutDown);
-        tracing::warn!(error = %err, "proposer stopped");
-        self.stop(err);
-        true
-    }
-
     /// Fails everything still waiting with `err` and stops the driver.
     pub fn stop(&mut self, err: Error) {
-        self.stopped = true;
+        self.core.stop();
         self.shared.set_error(err.clone());
         for (_, w) in std::mem::take(&mut self.waiters) {
             let _ = w.send(Err(err.clone()));
@@ -271,22 +231,23 @@ impl EventLoop {
                 return true;
             }
         };
-        if s.stopped {
+        if s.core.is_stopped() {
             return true;
         }
         if let Some(ev) = ev {
-            s.on_event(ev);
+            s.core.feed(Input::Event(ev));
         }
         for _ in 0..MAX_EVENTS_PER_TURN {
             match self.events.try_recv() {
-                Ok(ev) => s.on_event(ev),
+                Ok(ev) => s.core.feed(Input::Event(ev)),
                 Err(_) => break,
             }
         }
         if tick {
-            s.core.tick(now_us());
+            s.core.feed(Input::Tick { clock_us: now_us() });
         }
-        s.execute();
-        s.stop_if_core_stopped()
+        let step = s.core.take_step();
+        s.execute(step);
+        s.core.is_stopped()
     }
 }

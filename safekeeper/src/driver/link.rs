@@ -1,12 +1,12 @@
 //! One safekeeper, as the driver sees it: a connection, an `Append` stream
 //! and the queue that merges appends (the second half of group commit).
 //!
-//! A link moves messages and never decides anything: requests from the
+//! A link moves messages and never decides anything (the stream's
+//! decisions are [`LinkCore`]'s, pure, also driven by the simulation): requests from the
 //! event loop go out (Greet/Vote/Elected as unary RPCs in their own tasks,
 //! appends on the lean Append wire of [`crate::wire`] — a TCP connection to
 //! the same port that this task writes and reads itself — and donor reads
-//! as `ReadWal` streams), replies come
-//! back as [`Event`]s. At most `max_inflight_appends` `Append` messages
+//! as `ReadWal` streams), replies come back as [`Event`]s. At most `max_inflight_appends` `Append` messages
 //! carrying WAL are outstanding (an empty one, which only tells the acceptor
 //! the new `commit_lsn`, does not count: a commit's record must not wait for
 //! the round trip of the previous commit's heartbeat); the rest are
@@ -15,9 +15,9 @@
 //! fsync on the safekeeper.
 //!
 //! An `Append` without WAL (the core's heartbeat carrying a new
-//! `commit_lsn`) is held back for up to `HEARTBEAT_DELAY`, so that under load
-//! it rides on the next commit's `Append` instead of costing each safekeeper
-//! a message, a wake-up and a reply of its own.
+//! `commit_lsn`) is held back for up to [`super::core::HEARTBEAT_HOLD`]
+//! (`LinkCore`'s decision; this shell only arms the timer), so that under
+//! load it rides on the next commit's `Append`.
 //!
 //! Failures are message loss: when the stream breaks, the queue is dropped
 //! and the link reconnects with exponential backoff; the core resends from
@@ -40,6 +40,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::{Channel, Endpoint};
 
 use super::DriverConfig;
+use super::core::{HEARTBEAT_HOLD, LinkCore, LinkLimits, greets_when_missing};
 use super::event_loop::DirectState;
 use super::metrics::Metrics;
 use crate::error::{Error, Result};
@@ -51,43 +52,7 @@ use crate::wire;
 /// Largest gRPC message either way (a merged append, a WAL chunk).
 const MAX_MESSAGE_BYTES: usize = 64 << 20;
 
-/// How long an `Append` that only carries a new `commit_lsn` (no WAL) waits
-/// for the next commit's WAL to merge with before it is sent alone. Only the
-/// safekeepers' copy of `commit_lsn` (what readers of committed WAL — the
-/// pageserver, replicas — may see) lags by this much; the compute's own
-/// durability signal does not wait for it.
-const HEARTBEAT_DELAY: Duration = Duration::from_millis(1);
-
-/// From the event loop to a link.
-#[derive(Debug)]
-pub(super) enum LinkMsg {
-    Request(Request),
-    /// Read WAL `[start, end)` from this safekeeper as the donor of `term`.
-    ReadWal {
-        start: Lsn,
-        end: Lsn,
-        term: Term,
-    },
-}
-
-/// From a link to the event loop.
-#[derive(Debug)]
-pub(super) enum Event {
-    Reply {
-        from: NodeId,
-        reply: Reply,
-    },
-    WalRead {
-        from: NodeId,
-        start: Lsn,
-        wal: Bytes,
-    },
-    /// A unary request or donor read failed (the safekeeper's error, or the RPC's).
-    Failed {
-        from: NodeId,
-        why: String,
-    },
-}
+pub(super) use super::core::{Event, LinkMsg};
 
 /// Appends waiting for the stream, merged when contiguous.
 #[derive(Debug, Default)]
@@ -169,13 +134,10 @@ pub(super) struct Link {
     /// election's Greet): the Greet creates it, and the core's resend of
     /// Vote/Elected then succeeds.
     greet: Greet,
-    max_batch_bytes: usize,
-    max_inflight: usize,
-    /// Drop the queue beyond this (the acceptor is not keeping up; the core
-    /// resends what it still needs).
-    max_queue_bytes: usize,
-    backoff_min: Duration,
-    backoff_max: Duration,
+    /// The stream's decisions (queue, in-flight bound, stall, backoff).
+    core: LinkCore,
+    /// The link's clock starts here (`LinkCore` takes time since then).
+    epoch: tokio::time::Instant,
 }
 
 impl Link {
@@ -208,11 +170,16 @@ impl Link {
                 proposer_id: cfg.proposer_id,
                 timeline_start_lsn: cfg.timeline_start_lsn,
             },
-            max_batch_bytes: cfg.max_batch_bytes.max(1),
-            max_inflight: cfg.max_inflight_appends.max(1),
-            max_queue_bytes: (cfg.max_batch_bytes * 8).max(16 << 20),
-            backoff_min: cfg.backoff_min,
-            backoff_max: cfg.backoff_max.max(cfg.backoff_min),
+            core: LinkCore::new(LinkLimits {
+                max_batch_bytes: cfg.max_batch_bytes.max(1),
+                max_inflight: cfg.max_inflight_appends.max(1),
+                max_queue_bytes: (cfg.max_batch_bytes * 8).max(16 << 20),
+                rpc_timeout: cfg.rpc_timeout,
+                backoff_min: cfg.backoff_min,
+                backoff_max: cfg.backoff_max.max(cfg.backoff_min),
+                heartbeat_hold: HEARTBEAT_HOLD,
+            }),
+            epoch: tokio::time::Instant::now(),
         };
         Ok((link, tx))
     }
@@ -223,21 +190,19 @@ impl Link {
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }
 
+    fn now(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
     pub async fn run(mut self, cancel: CancellationToken) {
-        let mut backoff = self.backoff_min;
         loop {
-            match self.session(&cancel).await {
-                SessionEnd::Stop => return,
-                SessionEnd::Failed { was_up } => {
-                    if was_up {
-                        backoff = self.backoff_min;
-                    }
-                }
+            if let SessionEnd::Stop = self.session(&cancel).await {
+                return;
             }
+            let backoff = self.core.broke();
             if !self.wait_backoff(backoff, &cancel).await {
                 return;
             }
-            backoff = (backoff * 2).min(self.backoff_max);
         }
     }
 
@@ -252,7 +217,10 @@ impl Link {
                 _ = &mut sleep => return true,
                 msg = self.rx.recv() => match msg {
                     None => return false,
-                    Some(LinkMsg::Request(Request::Append(_))) => {}
+                    Some(LinkMsg::Request(Request::Append(a))) => {
+                        let queued = self.core.push(a);
+                        debug_assert!(!queued, "the stream is down");
+                    }
                     Some(msg) => self.spawn_rpc(msg),
                 },
             }
@@ -271,109 +239,78 @@ impl Link {
             Ok(halves) => halves,
             Err(e) => {
                 tracing::debug!(error = %e, "open Append stream");
-                return SessionEnd::Failed { was_up: false };
+                return SessionEnd::Failed;
             }
         };
         tracing::debug!("Append stream open");
-        let mut queue = AppendQueue::default();
-        // Whether each outstanding message carries WAL, oldest first (the
-        // safekeeper answers in order).
-        let mut outstanding: VecDeque<bool> = VecDeque::new();
-        let mut inflight = 0usize;
+        self.core.opened(self.now());
         let mut buf = BytesMut::new();
         // A safekeeper that stops answering without closing the connection
-        // (a partition, a hung disk) is treated like a broken stream.
+        // (a partition, a hung disk) is treated like a broken stream
+        // (`LinkCore::stall_deadline`).
         let stalled = tokio::time::sleep(self.rpc_timeout);
         tokio::pin!(stalled);
-        // Heartbeat-only appends wait here for a commit's WAL to ride on.
-        let heartbeat = tokio::time::sleep(HEARTBEAT_DELAY);
-        tokio::pin!(heartbeat);
-        let mut heartbeat_armed = false;
-        let mut heartbeat_due = false;
+        // Held heartbeats go out when this fires (`LinkCore::hold_deadline`).
+        let hold = tokio::time::sleep(HEARTBEAT_HOLD);
+        tokio::pin!(hold);
         loop {
+            let deadline = self.core.stall_deadline();
+            if let Some(d) = deadline {
+                stalled.as_mut().reset(self.epoch + d);
+            }
+            let held = self.core.hold_deadline();
+            if let Some(d) = held {
+                hold.as_mut().reset(self.epoch + d);
+            }
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return SessionEnd::Stop,
                 frame = inbound.next() => match frame.map(|f| f.and_then(|f| wire::decode_response(f.freeze()))) {
                     Some(Ok(Ok(resp))) => {
-                        if outstanding.pop_front() == Some(true) {
-                            inflight -= 1;
-                        }
-                        stalled.as_mut().reset(tokio::time::Instant::now() + self.rpc_timeout);
+                        self.core.on_response(self.now());
                         self.on_append_response(&resp);
                     }
                     Some(Ok(Err(why))) => {
                         tracing::info!(error = %why, "Append stream broke");
-                        return SessionEnd::Failed { was_up: true };
+                        return SessionEnd::Failed;
                     }
                     Some(Err(e)) => {
                         tracing::info!(error = %e, "Append stream broke");
-                        return SessionEnd::Failed { was_up: true };
+                        return SessionEnd::Failed;
                     }
                     None => {
                         tracing::info!("Append stream closed by the safekeeper");
-                        return SessionEnd::Failed { was_up: true };
+                        return SessionEnd::Failed;
                     }
                 },
-                _ = &mut heartbeat, if heartbeat_armed => heartbeat_due = true,
-                _ = &mut stalled, if !outstanding.is_empty() => {
+                _ = &mut stalled, if deadline.is_some() => {
                     tracing::info!(timeout = ?self.rpc_timeout, "no Append response: reconnecting");
-                    return SessionEnd::Failed { was_up: true };
+                    return SessionEnd::Failed;
                 }
+                _ = &mut hold, if held.is_some() => {}
                 msg = self.rx.recv() => match msg {
                     None => return SessionEnd::Stop,
                     Some(msg) => {
-                        self.take(msg, &mut queue);
+                        self.take(msg);
                         while let Ok(msg) = self.rx.try_recv() {
-                            self.take(msg, &mut queue);
+                            self.take(msg);
                         }
                     }
                 },
             }
-            if queue.bytes() > self.max_queue_bytes {
-                tracing::debug!(bytes = queue.bytes(), "append queue over budget: dropped");
-                queue.clear();
-            }
-            // A queue of heartbeats only (no WAL: the core's new commit_lsn
-            // for this safekeeper) waits up to HEARTBEAT_DELAY for the next
-            // commit's Append, into which it merges; under load that saves a
-            // message and a safekeeper wake-up per commit.
-            if queue.bytes() == 0 && !queue.is_empty() && !heartbeat_due {
-                if !heartbeat_armed {
-                    heartbeat
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + HEARTBEAT_DELAY);
-                    heartbeat_armed = true;
-                }
-                continue;
-            }
-            heartbeat_armed = false;
-            heartbeat_due = false;
             // Everything sendable now goes out in one write.
             buf.clear();
-            while inflight < self.max_inflight
-                && let Some(batch) = queue.pop_batch(self.max_batch_bytes)
-            {
-                let batch_wal = batch.wal.len();
+            for batch in self.core.take_batches(self.now()) {
+                let batch_wal = batch.append.wal.len();
                 if batch_wal > 0 {
                     self.metrics.append_messages.inc();
                     self.metrics.append_bytes.inc_by(batch_wal as u64);
                 }
                 if let Err(e) =
-                    wire::encode_request(&batch.to_proto(self.timeline.clone()), &mut buf)
+                    wire::encode_request(&batch.append.to_proto(self.timeline.clone()), &mut buf)
                 {
                     tracing::warn!(error = %e, "Append not sent");
-                    return SessionEnd::Failed { was_up: true };
-                }
-                if outstanding.is_empty() {
-                    stalled
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + self.rpc_timeout);
-                }
-                let carries_wal = batch_wal > 0;
-                outstanding.push_back(carries_wal);
-                if carries_wal {
-                    inflight += 1;
+                    return SessionEnd::Failed;
                 }
             }
             if !buf.is_empty() {
@@ -381,20 +318,22 @@ impl Link {
                     Ok(Ok(())) => {}
                     Ok(Err(e)) => {
                         tracing::info!(error = %e, "Append stream broke");
-                        return SessionEnd::Failed { was_up: true };
+                        return SessionEnd::Failed;
                     }
                     Err(_) => {
                         tracing::info!(timeout = ?self.rpc_timeout, "Append write stalled: reconnecting");
-                        return SessionEnd::Failed { was_up: true };
+                        return SessionEnd::Failed;
                     }
                 }
             }
         }
     }
 
-    fn take(&self, msg: LinkMsg, queue: &mut AppendQueue) {
+    fn take(&mut self, msg: LinkMsg) {
         match msg {
-            LinkMsg::Request(Request::Append(a)) => queue.push(a),
+            LinkMsg::Request(Request::Append(a)) => {
+                self.core.push(a);
+            }
             other => self.spawn_rpc(other),
         }
     }
@@ -468,7 +407,7 @@ impl Link {
 
 enum SessionEnd {
     Stop,
-    Failed { was_up: bool },
+    Failed,
 }
 
 fn rpc_err(what: &str, status: tonic::Status) -> String {
@@ -486,7 +425,10 @@ async fn unary(
     req: Request,
     greet: Greet,
 ) -> std::result::Result<Event, String> {
-    let missing = |s: &tonic::Status| s.code() == tonic::Code::NotFound;
+    // NOT_FOUND: the safekeeper lacks the timeline; greet it if the core
+    // says so (the Greet creates it, the core's resend then succeeds).
+    let greets = greets_when_missing(&req);
+    let missing = |s: &tonic::Status| greets && s.code() == tonic::Code::NotFound;
     let reply = match req {
         Request::Greet(m) => {
             let r = client

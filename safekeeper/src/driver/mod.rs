@@ -54,6 +54,7 @@
 //!   shut down, invariant broken) resolves it with the error.
 //! - `commit_lsn()` never goes backwards and is always a record boundary.
 
+pub mod core;
 mod event_loop;
 mod link;
 mod metrics;
@@ -246,7 +247,7 @@ impl WalProposer {
         let (commit_tx, commit_rx) = watch::channel(core.commit_lsn());
         let (ready_tx, ready_rx) = oneshot::channel();
         let state = Arc::new(Mutex::new(event_loop::LoopState {
-            core,
+            core: core::DriverCore::new(core),
             links,
             waiters: Default::default(),
             commit_tx,
@@ -254,7 +255,6 @@ impl WalProposer {
             shared: shared.clone(),
             metrics: metrics.clone(),
             cancel: cancel.clone(),
-            stopped: false,
         }));
         let _ = direct.set(state.clone());
         let event_loop = event_loop::EventLoop {

@@ -23,7 +23,7 @@ use proto::Lsn;
 use proto::grpc::safekeeper as pb;
 use tracing::info;
 
-use super::timeline::Timeline;
+use super::timeline::{PageserverState, Timeline};
 use crate::error::{Error, Result};
 
 /// The timeline's state as `StatusResponse`.
@@ -62,6 +62,21 @@ pub async fn issue(tl: &Arc<Timeline>, pageserver_id: &str) -> Result<pb::Genera
     })
 }
 
+/// The feedback rule (pure): takes `lsn` from `generation` if it is the
+/// highest seen. Returns whether it was accepted and the highest generation.
+pub fn take_feedback(ps: &mut PageserverState, generation: u64, lsn: Lsn) -> (bool, u64) {
+    if generation < ps.generation {
+        return (false, ps.generation);
+    }
+    if generation > ps.generation {
+        ps.generation = generation;
+        ps.remote_consistent_lsn = lsn;
+    } else {
+        ps.remote_consistent_lsn = ps.remote_consistent_lsn.max(lsn);
+    }
+    (true, ps.generation)
+}
+
 /// Takes a pageserver's `remote_consistent_lsn` if its generation is the
 /// highest seen.
 pub async fn feedback(tl: &Arc<Timeline>, r: &pb::FeedbackRequest) -> Result<pb::FeedbackResponse> {
@@ -78,18 +93,7 @@ pub async fn feedback(tl: &Arc<Timeline>, r: &pb::FeedbackRequest) -> Result<pb:
     }
     let (accepted, highest) = tl
         .with_core(move |tl, core| {
-            tl.update_pageserver(core, false, |ps| {
-                if generation < ps.generation {
-                    return (false, ps.generation);
-                }
-                if generation > ps.generation {
-                    ps.generation = generation;
-                    ps.remote_consistent_lsn = lsn;
-                } else {
-                    ps.remote_consistent_lsn = ps.remote_consistent_lsn.max(lsn);
-                }
-                (true, ps.generation)
-            })
+            tl.update_pageserver(core, false, |ps| take_feedback(ps, generation, lsn))
         })
         .await?;
     if !accepted {

@@ -15,8 +15,9 @@
 //!    `backup_lsn` after each upload;
 //! 4. deletes local segments below `min(remote_consistent_lsn of the
 //!    highest-generation pageserver, backup_lsn, peer_horizon)`
-//!    (`Wal::remove_below`); nothing is deleted until a pageserver has
-//!    reported;
+//!    (`Wal::remove_below`), after persisting the control file so the
+//!    `backup_lsn` it trims by is durable first; nothing is deleted until a
+//!    pageserver has reported;
 //! 5. gives [peer recovery](super::peer_recovery) a chance to run.
 //!
 //! ## Frame boundaries
@@ -39,8 +40,9 @@ use tracing::{debug, info, warn};
 
 use super::Context;
 use super::peer_recovery;
-use super::timeline::Timeline;
+use super::timeline::{Core, PageserverState, Snapshot, Timeline};
 use crate::error::{Error, Result};
+use crate::storage::ControlState;
 use crate::storage::layout::segment_start;
 
 /// Most segments uploaded per maintenance round (keeps rounds short).
@@ -48,13 +50,146 @@ const MAX_UPLOADS_PER_ROUND: usize = 16;
 /// How long a peer may take to answer `Status`.
 const PEER_STATUS_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// What this timeline's maintenance remembers between rounds.
+/// What this timeline's maintenance remembers between rounds, and its
+/// decisions (pure: [`maintain`] carries them out over gRPC and object
+/// storage, the deterministic simulation over its simulated store).
 #[derive(Debug, Default)]
-struct Offload {
+pub struct Offload {
     /// The next segment to upload (`None`: derive from `backup_lsn`).
     next_upload: Option<Lsn>,
     /// Frame boundaries known to be in object storage, ascending.
     boundaries: Vec<Lsn>,
+}
+
+/// What a round learns from the peers' status (step 2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Learned {
+    /// The new peer horizon, if every peer answered.
+    pub horizon: Option<Lsn>,
+    /// A peer's `backup_lsn` above ours (and within our `commit_lsn`).
+    pub peer_backup: Option<Lsn>,
+}
+
+impl Learned {
+    /// Whether the acceptor's state changes.
+    pub fn news(&self, me: &ControlState) -> bool {
+        self.horizon.is_some_and(|h| h > me.peer_horizon_lsn) || self.peer_backup.is_some()
+    }
+}
+
+/// One sealed segment to upload (step 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Upload {
+    pub segment: Lsn,
+    pub end: Lsn,
+    /// The previous boundary: where the frame scan resumes.
+    scan_from: Lsn,
+    read_from: Lsn,
+}
+
+impl Upload {
+    /// The WAL to read for this upload, `[from, to)`.
+    pub fn read_range(&self) -> (Lsn, Lsn) {
+        (self.read_from, self.end)
+    }
+
+    /// The segment object's bytes, out of what [`Self::read_range`] read.
+    pub fn object(&self, read: &Bytes) -> Bytes {
+        read.slice(self.segment.distance_from(self.read_from) as usize..)
+    }
+}
+
+impl Offload {
+    /// Step 2: the peer horizon and a peer's upload.
+    pub fn learn(me: &ControlState, peers: &[Option<pb::StatusResponse>]) -> Learned {
+        Learned {
+            horizon: peer_horizon(me.flush_lsn, peers),
+            peer_backup: peers
+                .iter()
+                .flatten()
+                .map(|p| Lsn(p.backup_lsn))
+                .max()
+                .filter(|&b| b > me.backup_lsn && b <= me.commit_lsn),
+        }
+    }
+
+    /// The acceptor took what [`Self::learn`] found.
+    pub fn learned(&mut self, l: &Learned) {
+        if let Some(b) = l.peer_backup {
+            remember(&mut self.boundaries, b);
+        }
+    }
+
+    /// Step 3: the next sealed segment to upload, if any.
+    pub fn next_upload(&mut self, snap: &Snapshot, segment_size: u64) -> Result<Option<Upload>> {
+        let s = &snap.state;
+        // A peer's upload may have moved backup_lsn past our own position.
+        let segment = self
+            .next_upload
+            .unwrap_or(Lsn::INVALID)
+            .max(segment_start(s.backup_lsn, segment_size));
+        self.next_upload = Some(segment);
+        let end = segment + segment_size;
+        if end > s.commit_lsn {
+            return Ok(None);
+        }
+        let scan_from = s.backup_lsn.max(s.timeline_start_lsn);
+        if scan_from < snap.wal_start || scan_from > segment + segment_size {
+            return Err(Error::Invariant(format!(
+                "backup_lsn {scan_from} is outside the local WAL {}.. (segment {segment})",
+                snap.wal_start
+            )));
+        }
+        Ok(Some(Upload {
+            segment,
+            end,
+            scan_from,
+            read_from: scan_from.min(segment),
+        }))
+    }
+
+    /// The upload's object is stored: the new `backup_lsn` (the last frame
+    /// boundary in it).
+    pub fn uploaded(&mut self, up: &Upload, read: &Bytes) -> Result<Lsn> {
+        let scan = read.slice(up.scan_from.distance_from(up.read_from) as usize..);
+        let (boundary, _, err) = scan_frames(up.scan_from, &scan);
+        if let Some(e) = err {
+            return Err(Error::CorruptWal {
+                lsn: boundary,
+                source: e,
+            });
+        }
+        remember(&mut self.boundaries, boundary);
+        self.next_upload = Some(up.end);
+        Ok(boundary)
+    }
+
+    /// Step 4: where to trim local WAL, if anywhere: the highest known
+    /// boundary below `min(remote_consistent_lsn, backup_lsn, peer horizon)`,
+    /// and only once a pageserver has reported.
+    pub fn trim_point(
+        &mut self,
+        snap: &Snapshot,
+        ps: &PageserverState,
+        segment_size: u64,
+    ) -> Option<(Lsn, Lsn)> {
+        if ps.generation == 0 || !ps.remote_consistent_lsn.is_valid() {
+            return None;
+        }
+        let s = &snap.state;
+        let limit = ps
+            .remote_consistent_lsn
+            .min(s.backup_lsn)
+            .min(s.peer_horizon_lsn);
+        remember(&mut self.boundaries, s.backup_lsn);
+        let at = trim_point(&self.boundaries, limit, snap.wal_start, segment_size)?;
+        Some((at, limit))
+    }
+
+    /// Local WAL below `at` was removed.
+    pub fn trimmed(&mut self, at: Lsn) {
+        self.boundaries.retain(|&b| b >= at);
+    }
 }
 
 /// Runs until the server shuts down.
@@ -110,27 +245,14 @@ async fn maintain(
 ) -> Result<()> {
     let me = tl.snapshot().state;
     // 2. Peer horizon and peers' uploads.
-    let horizon = peer_horizon(me.flush_lsn, peers);
-    let peer_backup = peers
-        .iter()
-        .flatten()
-        .map(|p| Lsn(p.backup_lsn))
-        .max()
-        .filter(|&b| b > me.backup_lsn && b <= me.commit_lsn);
-    if horizon.is_some_and(|h| h > me.peer_horizon_lsn) || peer_backup.is_some() {
+    let learned = Offload::learn(&me, peers);
+    if learned.news(&me) {
         tl.with_core(move |_, core| {
-            if let Some(h) = horizon {
-                core.acceptor.advance_peer_horizon_lsn(h);
-            }
-            if let Some(b) = peer_backup {
-                core.acceptor.advance_backup_lsn(b);
-            }
+            apply_learned(core, &learned);
             Ok(())
         })
         .await?;
-        if let Some(b) = peer_backup {
-            remember(&mut offload.boundaries, b);
-        }
+        offload.learned(&learned);
     }
 
     // 3. Upload.
@@ -144,30 +266,34 @@ async fn maintain(
     // 4. Trim.
     let snap = tl.snapshot();
     let ps = tl.pageserver_state();
-    if ps.generation == 0 || !ps.remote_consistent_lsn.is_valid() {
-        return Ok(());
-    }
-    let s = &snap.state;
-    let limit = ps
-        .remote_consistent_lsn
-        .min(s.backup_lsn)
-        .min(s.peer_horizon_lsn);
-    remember(&mut offload.boundaries, s.backup_lsn);
-    let Some(at) = trim_point(
-        &offload.boundaries,
-        limit,
-        snap.wal_start,
-        tl.segment_size(),
-    ) else {
+    let Some((at, limit)) = offload.trim_point(&snap, &ps, tl.segment_size()) else {
         return Ok(());
     };
-    let removed = tl
-        .with_core(move |_, core| Ok(core.files.wal.remove_below(at)?))
-        .await?;
-    offload.boundaries.retain(|&b| b >= at);
+    let removed = tl.with_core(move |tl, core| trim(tl, core, at)).await?;
+    offload.trimmed(at);
     tl.metrics.removed.inc_by(removed as u64);
     info!(start_lsn = %at, removed, %limit, "trimmed local WAL");
     Ok(())
+}
+
+/// Removes local WAL below `at` (step 4, under the core lock), after making
+/// the lazily persisted state durable: `backup_lsn` must never be found
+/// below the local WAL's start after a crash, or the uploader could never
+/// upload again (the scan resumes at `backup_lsn`) and offload would stop
+/// for the whole timeline.
+pub fn trim(tl: &Timeline, core: &mut Core, at: Lsn) -> Result<usize> {
+    tl.persist_if_dirty(core)?;
+    Ok(core.files.wal.remove_below(at)?)
+}
+
+/// Applies step 2's findings to the acceptor (under the core lock).
+pub fn apply_learned(core: &mut Core, l: &Learned) {
+    if let Some(h) = l.horizon {
+        core.acceptor.advance_peer_horizon_lsn(h);
+    }
+    if let Some(b) = l.peer_backup {
+        core.acceptor.advance_backup_lsn(b);
+    }
 }
 
 /// Uploads sealed segments from `next_upload` on, advancing `backup_lsn`.
@@ -182,52 +308,25 @@ async fn upload_sealed(
         if ctx.cancel.is_cancelled() {
             return Ok(());
         }
-        let snap = tl.snapshot();
-        let s = &snap.state;
-        // A peer's upload may have moved backup_lsn past our own position.
-        let segment = offload
-            .next_upload
-            .unwrap_or(Lsn::INVALID)
-            .max(segment_start(s.backup_lsn, size));
-        offload.next_upload = Some(segment);
-        let end = segment + size;
-        if end > s.commit_lsn {
+        let Some(up) = offload.next_upload(&tl.snapshot(), size)? else {
             return Ok(());
-        }
-        // The previous boundary: where the frame scan resumes.
-        let scan_from = s.backup_lsn.max(s.timeline_start_lsn);
-        if scan_from < snap.wal_start || scan_from > segment + size {
-            return Err(Error::Invariant(format!(
-                "backup_lsn {scan_from} is outside the local WAL {}.. (segment {segment})",
-                snap.wal_start
-            )));
-        }
+        };
         let reader = tl.reader().clone();
-        let read_from = scan_from.min(segment);
-        let bytes = tokio::task::spawn_blocking(move || reader.read(read_from, end))
+        let (from, to) = up.read_range();
+        let bytes = tokio::task::spawn_blocking(move || reader.read(from, to))
             .await
             .map_err(|e| Error::Unavailable(format!("read task failed: {e}")))??;
         let bytes = Bytes::from(bytes);
-        let seg_bytes = bytes.slice(segment.distance_from(read_from) as usize..);
-        let key = remote_storage::layout::wal_segment_key(&tl.id, segment);
-        remote.put(&key, seg_bytes).await?;
+        let key = remote_storage::layout::wal_segment_key(&tl.id, up.segment);
+        remote.put(&key, up.object(&bytes)).await?;
         tl.metrics.uploaded.inc();
-        let scan = bytes.slice(scan_from.distance_from(read_from) as usize..);
-        let (boundary, _, err) = scan_frames(scan_from, &scan);
-        if let Some(e) = err {
-            return Err(Error::CorruptWal {
-                lsn: boundary,
-                source: e,
-            });
-        }
+        let boundary = offload.uploaded(&up, &bytes)?;
         tl.with_core(move |_, core| {
             core.acceptor.advance_backup_lsn(boundary);
             Ok(())
         })
         .await?;
-        remember(&mut offload.boundaries, boundary);
-        offload.next_upload = Some(end);
-        debug!(%segment, backup_lsn = %boundary, "uploaded WAL segment");
+        debug!(segment = %up.segment, backup_lsn = %boundary, "uploaded WAL segment");
     }
     Ok(())
 }
@@ -240,7 +339,7 @@ fn remember(boundaries: &mut Vec<Lsn>, b: Lsn) {
 
 /// The lowest `flush_lsn` of this safekeeper and all its peers, or `None`
 /// if some peer did not answer (its WAL is unknown).
-fn peer_horizon(own_flush: Lsn, peers: &[Option<pb::StatusResponse>]) -> Option<Lsn> {
+pub fn peer_horizon(own_flush: Lsn, peers: &[Option<pb::StatusResponse>]) -> Option<Lsn> {
     peers.iter().try_fold(own_flush, |h, p| {
         p.as_ref().map(|p| h.min(Lsn(p.flush_lsn)))
     })
@@ -249,7 +348,7 @@ fn peer_horizon(own_flush: Lsn, peers: &[Option<pb::StatusResponse>]) -> Option<
 /// Whether this safekeeper uploads: it has the lowest node id among itself
 /// and the peers that answered for this timeline (`--peers` may list this
 /// safekeeper itself, which answers with its own id).
-fn is_uploader(node_id: u64, peers: &[Option<pb::StatusResponse>]) -> bool {
+pub fn is_uploader(node_id: u64, peers: &[Option<pb::StatusResponse>]) -> bool {
     peers.iter().flatten().all(|p| p.node_id >= node_id)
 }
 

@@ -31,6 +31,7 @@ use super::Context;
 use super::timeline::Timeline;
 use crate::error::{Error, Result};
 use crate::messages::{Append, Elected, Reply, Request};
+use crate::storage::ControlState;
 
 /// Pulls committed WAL from the most advanced peer if this timeline is idle
 /// and behind. `peers` is [`poll_peers`](super::offload::poll_peers)'s
@@ -45,19 +46,10 @@ pub async fn maybe_recover(
         return Ok(());
     }
     let me = tl.snapshot().state;
-    let donor = peers
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
-        .filter(|(_, p)| {
-            Lsn(p.commit_lsn) > me.commit_lsn
-                && p.term >= me.term
-                && p.term_history.last().is_some_and(|e| e.term == p.term)
-        })
-        .max_by_key(|(_, p)| (p.commit_lsn, p.term));
-    let Some((i, peer)) = donor else {
+    let Some(i) = choose_donor(&me, peers) else {
         return Ok(());
     };
+    let peer = peers[i].as_ref().expect("the donor answered");
     let addr = &ctx.peers[i].addr;
     info!(
         peer = %addr,
@@ -67,13 +59,8 @@ pub async fn maybe_recover(
         "behind with no active proposer: recovering WAL from a peer"
     );
     let term = peer.term;
-    let history = term_history(&peer.term_history)
+    let elected = elected_from(&me, peer)
         .map_err(|e| Error::InvalidRequest(format!("peer {addr} term history: {e}")))?;
-    let elected = Elected {
-        term,
-        term_history: history,
-        commit_lsn: me.commit_lsn,
-    };
     let mut pos = match tl.step(Request::Elected(elected)).await? {
         Reply::Elected(r) if r.accepted => r.flush_lsn,
         Reply::Elected(r) => {
@@ -121,13 +108,7 @@ pub async fn maybe_recover(
         }
         commit = commit.max(Lsn(chunk.commit_lsn));
         let len = chunk.wal.len() as u64;
-        let append = Append {
-            term,
-            begin_lsn: pos,
-            wal: chunk.wal,
-            commit_lsn: commit,
-            truncate_lsn: Lsn::INVALID,
-        };
+        let append = recovery_append(term, pos, chunk.wal, commit);
         if !appended(tl.step(Request::Append(append)).await?) {
             return Ok(());
         }
@@ -136,20 +117,55 @@ pub async fn maybe_recover(
         tl.metrics.recovered_bytes.inc_by(len);
     }
     // A heartbeat so commit_lsn is learned even when no bytes were missing.
-    let heartbeat = Append {
-        term,
-        begin_lsn: pos,
-        wal: bytes::Bytes::new(),
-        commit_lsn: commit,
-        truncate_lsn: Lsn::INVALID,
-    };
+    let heartbeat = recovery_append(term, pos, bytes::Bytes::new(), commit);
     appended(tl.step(Request::Append(heartbeat)).await?);
     let now = tl.snapshot().state;
     info!(peer = %addr, pulled, flush_lsn = %now.flush_lsn, commit_lsn = %now.commit_lsn, "peer recovery done");
     Ok(())
 }
 
-fn appended(reply: Reply) -> bool {
+/// The peer to recover from (an index into `peers`): the one with the
+/// highest `commit_lsn` above ours whose term is not below ours and whose
+/// `Elected` it accepted (its history ends with its term).
+pub fn choose_donor(me: &ControlState, peers: &[Option<pb::StatusResponse>]) -> Option<usize> {
+    peers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
+        .filter(|(_, p)| {
+            Lsn(p.commit_lsn) > me.commit_lsn
+                && p.term >= me.term
+                && p.term_history.last().is_some_and(|e| e.term == p.term)
+        })
+        .max_by_key(|(_, p)| (p.commit_lsn, p.term))
+        .map(|(i, _)| i)
+}
+
+/// The `Elected` that adopts the donor's term and history (step 1).
+pub fn elected_from(
+    me: &ControlState,
+    peer: &pb::StatusResponse,
+) -> std::result::Result<Elected, proto::Error> {
+    Ok(Elected {
+        term: peer.term,
+        term_history: term_history(&peer.term_history)?,
+        commit_lsn: me.commit_lsn,
+    })
+}
+
+/// Pulled WAL at `pos`, stepped as an append in the donor's term (step 2).
+pub fn recovery_append(term: proto::Term, pos: Lsn, wal: bytes::Bytes, commit: Lsn) -> Append {
+    Append {
+        term,
+        begin_lsn: pos,
+        wal,
+        commit_lsn: commit,
+        truncate_lsn: Lsn::INVALID,
+    }
+}
+
+/// Whether recovery goes on after this reply to one of its appends.
+pub fn appended(reply: Reply) -> bool {
     match reply {
         Reply::Append(r) if r.accepted => true,
         Reply::Append(r) => {

@@ -218,8 +218,12 @@ impl ControlFile {
     }
 
     /// Whether the file exists (a timeline exists once it does).
-    pub fn exists(&self) -> bool {
-        self.fs.is_file(&self.path())
+    /// A failing `stat` is an error, never "missing".
+    pub fn exists(&self) -> Result<bool> {
+        let path = self.path();
+        self.fs
+            .is_file(&path)
+            .map_err(crate::storage::io_err("stat control file", &path))
     }
 
     /// Reads and verifies the state.
@@ -278,7 +282,7 @@ mod tests {
     fn round_trip_on_disk_and_atomic_replace() {
         let dir = TempDir::new("control-round-trip");
         let cf = ControlFile::new(dir.path());
-        assert!(!cf.exists());
+        assert!(!cf.exists().unwrap());
         let mut state = sample();
         cf.store(&state).unwrap();
         assert_eq!(cf.load().unwrap(), state);

@@ -56,8 +56,11 @@ pub trait Fs: Send + Sync + fmt::Debug {
     fn create_dir_all(&self, path: &Path) -> io::Result<()>;
     fn remove_dir_all(&self, path: &Path) -> io::Result<()>;
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>>;
-    fn exists(&self, path: &Path) -> bool;
-    fn is_file(&self, path: &Path) -> bool;
+    /// Whether `path` exists. An error is not "no": a failing `stat`
+    /// (EIO, EACCES) must never make a timeline look absent.
+    fn exists(&self, path: &Path) -> io::Result<bool>;
+    /// Whether `path` is a file (errors as for [`Fs::exists`]).
+    fn is_file(&self, path: &Path) -> io::Result<bool>;
     /// Makes creates, renames, links and deletes in `dir` durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
 }
@@ -138,11 +141,15 @@ impl Fs for StdFs {
         }
         Ok(out)
     }
-    fn exists(&self, path: &Path) -> bool {
-        path.exists()
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        path.try_exists()
     }
-    fn is_file(&self, path: &Path) -> bool {
-        path.is_file()
+    fn is_file(&self, path: &Path) -> io::Result<bool> {
+        match std::fs::metadata(path) {
+            Ok(m) => Ok(m.is_file()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
     }
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         durable::sync_dir(dir)

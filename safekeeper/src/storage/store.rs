@@ -53,11 +53,13 @@ impl TimelineStore {
         let root = root.into();
         // The directories this creates: their names must be durable too,
         // or a power loss can take every timeline created in them.
-        let created: Vec<PathBuf> = root
-            .ancestors()
-            .take_while(|d| !d.as_os_str().is_empty() && !fs.exists(d))
-            .map(Path::to_path_buf)
-            .collect();
+        let mut created: Vec<PathBuf> = Vec::new();
+        for d in root.ancestors() {
+            if d.as_os_str().is_empty() || fs.exists(d).map_err(io_err("stat directory", d))? {
+                break;
+            }
+            created.push(d.to_path_buf());
+        }
         fs.create_dir_all(&root)
             .map_err(io_err("create data directory", &root))?;
         for dir in created.iter().rev() {
@@ -89,7 +91,7 @@ impl TimelineStore {
     }
 
     /// Whether timeline `id` exists (its control file does).
-    pub fn exists(&self, id: &TimelineId) -> bool {
+    pub fn exists(&self, id: &TimelineId) -> Result<bool> {
         self.control_file(self.timeline_dir(id)).exists()
     }
 
@@ -98,7 +100,7 @@ impl TimelineStore {
         let mut out = Vec::new();
         for (tenant, tenant_dir) in subdirs::<TenantName>(&*self.fs, &self.root)? {
             for (timeline, dir) in subdirs::<TimelineName>(&*self.fs, &tenant_dir)? {
-                if self.control_file(dir.clone()).exists() {
+                if self.control_file(dir.clone()).exists()? {
                     out.push(TimelineId {
                         tenant: tenant.clone(),
                         timeline,
@@ -122,13 +124,16 @@ impl TimelineStore {
     ) -> Result<TimelineFiles> {
         let dir = self.timeline_dir(id);
         let control = self.control_file(dir.clone());
-        if control.exists() {
+        if control.exists()? {
             return Err(StorageError::InvalidRequest(format!(
                 "timeline {id} already exists"
             )));
         }
         let fs = &*self.fs;
-        if fs.exists(&dir) {
+        if fs
+            .exists(&dir)
+            .map_err(io_err("stat timeline directory", &dir))?
+        {
             info!(dir = %dir.display(), "removing an incompletely created timeline");
             fs.remove_dir_all(&dir)
                 .map_err(io_err("remove timeline directory", &dir))?;
@@ -192,8 +197,10 @@ fn subdirs<N: std::str::FromStr>(fs: &dyn Fs, dir: &Path) -> Result<Vec<(N, Path
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::StdFs;
     use crate::storage::testutil::{TempDir, record};
     use proto::Lsn;
+    use std::sync::Arc;
 
     #[test]
     fn create_list_open() {
@@ -231,7 +238,7 @@ mod tests {
         // A half-created timeline is replaced by create.
         let half = TimelineId::new("default", "half").unwrap();
         store.create(&half, state, 1 << 16).unwrap();
-        assert!(store.exists(&half));
+        assert!(store.exists(&half).unwrap());
     }
 
     #[test]
@@ -243,7 +250,90 @@ mod tests {
             .create(&id, ControlState::default(), 1 << 16)
             .unwrap_err();
         assert!(matches!(err, StorageError::InvalidRequest(_)), "{err}");
-        assert!(!store.exists(&id));
+        assert!(!store.exists(&id).unwrap());
         assert!(store.list().unwrap().is_empty());
+    }
+
+    /// The real file system, except that `stat` of a control file fails
+    /// (EIO, EACCES, a flaky NFS mount).
+    #[derive(Debug)]
+    struct StatFails;
+
+    impl Fs for StatFails {
+        fn open(
+            &self,
+            path: &Path,
+            mode: crate::storage::OpenMode,
+        ) -> std::io::Result<Box<dyn crate::storage::FsFile>> {
+            StdFs.open(path, mode)
+        }
+        fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+            StdFs.read(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            StdFs.rename(from, to)
+        }
+        fn hard_link(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+            StdFs.hard_link(from, to)
+        }
+        fn remove_file(&self, path: &Path) -> std::io::Result<()> {
+            StdFs.remove_file(path)
+        }
+        fn create_dir_all(&self, path: &Path) -> std::io::Result<()> {
+            StdFs.create_dir_all(path)
+        }
+        fn remove_dir_all(&self, path: &Path) -> std::io::Result<()> {
+            StdFs.remove_dir_all(path)
+        }
+        fn read_dir(&self, path: &Path) -> std::io::Result<Vec<crate::storage::fs::DirEntry>> {
+            StdFs.read_dir(path)
+        }
+        fn exists(&self, path: &Path) -> std::io::Result<bool> {
+            StdFs.exists(path)
+        }
+        fn is_file(&self, path: &Path) -> std::io::Result<bool> {
+            if path.ends_with("control") {
+                return Err(std::io::Error::other("stat: input/output error"));
+            }
+            StdFs.is_file(path)
+        }
+        fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+            StdFs.sync_dir(dir)
+        }
+    }
+
+    /// A timeline whose control file cannot be stat'ed is neither skipped
+    /// at start nor "replaced as half-created" by a Greet's create: both
+    /// used to treat the error as "missing", and create then deleted the
+    /// timeline with its acknowledged WAL and votes (found by the
+    /// simulation: a process dying inside `list` saw no timeline).
+    #[test]
+    fn a_failing_stat_never_makes_a_timeline_look_absent() {
+        let tmp = TempDir::new("store-stat-fails");
+        let root = tmp.path().join("data");
+        let id = TimelineId::new("default", "main").unwrap();
+        let state = ControlState {
+            timeline_start_lsn: Lsn::TIMELINE_START,
+            term: 5,
+            voted_for: Some(7),
+            ..ControlState::default()
+        };
+        TimelineStore::open(&root)
+            .unwrap()
+            .create(&id, state.clone(), 1 << 16)
+            .unwrap();
+
+        let flaky = TimelineStore::open_in(Arc::new(StatFails), &root).unwrap();
+        assert!(flaky.list().is_err(), "a timeline was skipped at start");
+        assert!(flaky.exists(&id).is_err());
+        assert!(
+            flaky.create(&id, state.clone(), 1 << 16).is_err(),
+            "create went ahead over an existing timeline"
+        );
+
+        let store = TimelineStore::open(&root).unwrap();
+        assert_eq!(store.list().unwrap(), vec![id.clone()]);
+        let files = store.open_timeline(&id).unwrap();
+        assert_eq!((files.state.term, files.state.voted_for), (5, Some(7)));
     }
 }

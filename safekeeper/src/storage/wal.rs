@@ -79,7 +79,10 @@ impl Wal {
             )));
         }
         let meta_path = dir.join(Meta::NAME);
-        if fs.exists(&meta_path) {
+        if fs
+            .exists(&meta_path)
+            .map_err(io_err("stat WAL meta", &meta_path))?
+        {
             return Err(StorageError::InvalidRequest(format!(
                 "{} already holds a WAL",
                 dir.display()
@@ -506,7 +509,11 @@ impl Preallocation {
     /// Creates the segment (a no-op if it exists).
     pub fn run(self) -> Result<()> {
         let path = self.dir.join(layout::segment_file_name(self.segment));
-        if self.fs.exists(&path) {
+        if self
+            .fs
+            .exists(&path)
+            .map_err(io_err("stat WAL segment", &path))?
+        {
             return Ok(());
         }
         create_segment(&*self.fs, &self.dir, self.segment, self.size)

@@ -34,6 +34,8 @@ pub struct Checker {
     pending: BTreeMap<usize, Bytes>,
     pub durable_verified: u64,
     leaders: BTreeMap<Term, NodeId>,
+    /// Offloaded objects not yet covered by `golden`: start offset -> bytes.
+    objects: BTreeMap<usize, Bytes>,
 }
 
 impl Checker {
@@ -65,9 +67,18 @@ impl Checker {
             self.golden
                 .extend_from_slice(&data[self.golden.len() - from..c - from]);
             self.check_pending()?;
+            self.check_objects()?;
         }
         self.checked.insert(id, c);
         Ok(())
+    }
+
+    /// The acceptor trimmed its WAL below `at`: committed WAL that was
+    /// verified before it was trimmed (trimming stays below `commit_lsn`,
+    /// which never goes back) and is no longer read.
+    pub fn trimmed_below(&mut self, id: NodeId, at: usize) {
+        let c = self.checked.entry(id).or_default();
+        *c = (*c).max(at);
     }
 
     /// The acceptor's WAL may change at and past `at` (truncation, restart).
@@ -98,6 +109,36 @@ impl Checker {
             self.durable_verified += 1;
         }
         Ok(())
+    }
+
+    /// An object uploaded for the segment at `segment`: it must be
+    /// committed WAL, byte for byte.
+    pub fn offloaded(&mut self, segment: Lsn, object: &Bytes) -> Result<(), String> {
+        self.objects.insert(off(segment), object.clone());
+        self.check_objects()
+    }
+
+    fn check_objects(&mut self) -> Result<(), String> {
+        let golden = &self.golden;
+        let mut bad = None;
+        self.objects.retain(|&start, object| {
+            let end = (start + object.len()).min(golden.len());
+            if start < end && golden[start..end] != object[..end - start] {
+                bad.get_or_insert(start);
+            }
+            start + object.len() > golden.len()
+        });
+        match bad {
+            Some(start) => Err(format!(
+                "the object offloaded for the segment at offset {start} is not committed WAL"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Offloaded objects whose WAL never became committed.
+    pub fn pending_objects(&self) -> usize {
+        self.objects.len()
     }
 
     pub fn pending_durable(&self) -> usize {

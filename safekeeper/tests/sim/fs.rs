@@ -442,13 +442,12 @@ impl Fs for SimFs {
             .collect())
     }
 
-    fn exists(&self, path: &Path) -> bool {
-        self.state().is_ok_and(|s| s.names.contains_key(path))
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        Ok(self.state()?.names.contains_key(path))
     }
 
-    fn is_file(&self, path: &Path) -> bool {
-        self.state()
-            .is_ok_and(|s| matches!(s.names.get(path), Some(Node::File(_))))
+    fn is_file(&self, path: &Path) -> io::Result<bool> {
+        Ok(matches!(self.state()?.names.get(path), Some(Node::File(_))))
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {

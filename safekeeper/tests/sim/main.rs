@@ -17,7 +17,9 @@
 //! A failing seed is printed with the command that replays it.
 
 mod checker;
+mod driver;
 mod fs;
+mod maint;
 mod node;
 mod rng;
 mod workload;
@@ -45,6 +47,7 @@ fn run_seed(seed: u64, steps: u64) -> Result<Counts, String> {
     let mut world = World::new(seed);
     world.run(steps)?;
     world.counts.durable = world.checker.durable_verified;
+    world.counts.committed_bytes = world.checker.golden.len() as u64;
     world.count_faults();
     Ok(world.counts)
 }
@@ -123,7 +126,17 @@ fn sim() {
         ("failed fsync", c.fsync_failures),
         ("failed write", c.write_failures),
         ("merged append", c.merged_appends),
+        ("heartbeat held for a commit's Append", c.held_heartbeats),
         ("segment pre-allocation", c.preallocations),
+        // The driver's links and the maintenance really ran.
+        ("broken Append stream", c.stream_breaks),
+        ("reconnected Append stream", c.reconnects),
+        ("timeline created by a Greet", c.timelines_created),
+        ("crash inside a timeline creation", c.crashes_in_creation),
+        ("offloaded segment", c.uploads),
+        ("trimmed WAL", c.trims),
+        ("pageserver restart", c.pageserver_restarts),
+        ("peer recovery", c.peer_recoveries),
     ] {
         assert!(n > 0, "no {what} in the whole run: {c:?}");
     }
@@ -141,6 +154,14 @@ fn regression_seeds() {
         (
             397,
             "an injected write error inside recovery stopped the start",
+        ),
+        (
+            34,
+            "a failing stat of the control file made the timeline look absent",
+        ),
+        (
+            785,
+            "a trim outran the lazily persisted backup_lsn: after a crash the uploader was stuck",
         ),
     ] {
         if let Err(e) = run_seed(seed, 3000) {

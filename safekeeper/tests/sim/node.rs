@@ -20,6 +20,7 @@ use proto::{Lsn, TimelineId};
 use safekeeper::Error;
 use safekeeper::acceptor::initial_state;
 use safekeeper::messages::{NodeId, Reply, Request};
+use safekeeper::server::offload::Offload;
 use safekeeper::server::timeline::Timeline;
 use safekeeper::storage::{Preallocation, StorageError, TimelineStore};
 
@@ -55,7 +56,13 @@ pub struct Acked {
 pub struct Node {
     pub id: NodeId,
     pub disk: SimDisk,
+    /// The process runs (its data directory is open).
+    up: bool,
+    store: Option<TimelineStore>,
+    /// The timeline, once created (on a Greet) and while the node is up.
     pub tl: Option<Arc<Timeline>>,
+    /// The maintenance task's memory (lost with the process).
+    pub offload: Offload,
     pub inbox: Vec<Inbound>,
     pub prealloc: Vec<Preallocation>,
     pub acked: Acked,
@@ -79,19 +86,27 @@ fn open(fs: Arc<crate::fs::SimFs>) -> safekeeper::Result<TimelineStore> {
 }
 
 impl Node {
-    /// A node whose timeline was created (durably) before the run.
-    pub fn create(id: NodeId, seed: u64, faults: Faults) -> Node {
+    /// A node whose timeline was created (durably) before the run, or
+    /// (`with_timeline` false) one that creates it on the first Greet.
+    pub fn create(id: NodeId, seed: u64, faults: Faults, with_timeline: bool) -> Node {
         let disk = SimDisk::new(seed, Faults::default());
         let store = open(disk.boot()).expect("create the sim data directory");
-        let files = store
-            .create(&timeline_id(), initial_state(START), SEGMENT_SIZE)
-            .expect("create the sim timeline");
-        let (tl, _queue) = Timeline::new(id, store, files).expect("wrap the sim timeline");
+        let tl = with_timeline.then(|| {
+            let files = store
+                .create(&timeline_id(), initial_state(START), SEGMENT_SIZE)
+                .expect("create the sim timeline");
+            Timeline::new(id, store.clone(), files)
+                .expect("wrap the sim timeline")
+                .0
+        });
         disk.set_faults(faults);
         Node {
             id,
             disk,
-            tl: Some(tl),
+            up: true,
+            store: Some(store),
+            tl,
+            offload: Offload::default(),
             inbox: Vec::new(),
             prealloc: Vec::new(),
             acked: Acked::default(),
@@ -101,14 +116,48 @@ impl Node {
     }
 
     pub fn is_up(&self) -> bool {
-        self.tl.is_some()
+        self.up
+    }
+
+    /// Creates the timeline as a Greet does (`Context::get_or_create`):
+    /// `Ok(false)` if the process died inside the creation (the scheduler
+    /// killed it after `kill_after` file-system calls) or a write failed.
+    pub fn create_timeline(&mut self, kill_after: Option<u64>) -> Result<bool, String> {
+        if self.tl.is_some() {
+            return Ok(true);
+        }
+        let Some(store) = self.store.clone() else {
+            return Ok(false);
+        };
+        if let Some(n) = kill_after {
+            self.disk.kill_after(n);
+        }
+        let created = store.create(&timeline_id(), initial_state(START), SEGMENT_SIZE);
+        if self.disk.dead() {
+            return Ok(false);
+        }
+        self.disk.clear_kill();
+        let files = match created {
+            Ok(files) => files,
+            // An injected write error: the Greet fails, the proposer retries.
+            Err(StorageError::Io { .. }) => return Ok(false),
+            Err(e) => return Err(format!("safekeeper {}: create the timeline: {e}", self.id)),
+        };
+        let (tl, _queue) = Timeline::new(self.id, store, files)
+            .map_err(|e| format!("safekeeper {}: wrap the new timeline: {e}", self.id))?;
+        self.tl = Some(tl);
+        Ok(true)
     }
 
     /// kill -9 or power loss. `between_batches`: no batch was running.
     pub fn crash(&mut self, rng: &mut Rng, power_loss: bool, between_batches: bool) {
-        if self.tl.take().is_none() {
+        if !self.up {
             return;
         }
+        self.up = false;
+        self.tl = None;
+        self.store = None;
+        self.offload = Offload::default();
         self.exact_on_restart = between_batches;
         self.inbox.clear();
         self.prealloc.clear();
@@ -128,7 +177,11 @@ impl Node {
         }
         let store = open(fs);
         let files = store.and_then(|s| {
-            let files = s.open_timeline(&timeline_id())?;
+            // As `server::start`: every timeline whose creation finished.
+            let files = match s.list()?.contains(&timeline_id()) {
+                true => Some(s.open_timeline(&timeline_id())?),
+                false => None,
+            };
             Ok((s, files))
         });
         let (store, files) = match files {
@@ -145,13 +198,36 @@ impl Node {
             }
             Err(e) => return Err(format!("safekeeper {} cannot recover: {e}", self.id)),
         };
+        if self.disk.dead() {
+            // Killed inside recovery, after calls that "succeeded".
+            self.disk.crash(rng, true);
+            return Ok(false);
+        }
         self.disk.clear_kill();
+        self.up = true;
+        self.store = Some(store.clone());
+        let Some(files) = files else {
+            if self.acked.term > 0 {
+                return Err(format!(
+                    "safekeeper {}: its acknowledged timeline vanished across a restart",
+                    self.id
+                ));
+            }
+            return Ok(true);
+        };
         let state = files.state.clone();
         let flush = files.recovered.flush_lsn;
-        let wal = files
-            .wal
-            .read(START, flush)
-            .map_err(|e| format!("safekeeper {}: read recovered WAL: {e}", self.id))?;
+        // WAL below the local start was trimmed (it is committed, so it
+        // never changes): only the rest is compared and re-read.
+        let wal_start = files.wal.start_lsn();
+        let below = (wal_start.distance_from(START) as usize).min(self.acked.wal.len());
+        let mut wal = self.acked.wal[..below].to_vec();
+        wal.extend(
+            files
+                .wal
+                .read(START + below as u64, flush)
+                .map_err(|e| format!("safekeeper {}: read recovered WAL: {e}", self.id))?,
+        );
         let (tl, _queue) = Timeline::new(self.id, store, files)
             .map_err(|e| format!("safekeeper {} cannot restore its acceptor: {e}", self.id))?;
         if state.term < self.acked.term {
@@ -194,9 +270,6 @@ impl Node {
     /// Runs a batch of the first `n` queued requests; with `kill_after`, the
     /// process dies after that many more file-system calls.
     pub fn batch(&mut self, n: usize, kill_after: Option<u64>) -> Result<Batch, String> {
-        let Some(tl) = self.tl.clone() else {
-            return Ok(Batch::Died);
-        };
         let jobs: Vec<Inbound> = self.inbox.drain(..n.min(self.inbox.len())).collect();
         let (requests, jobs): (Vec<Request>, Vec<Inbound>) = jobs
             .into_iter()
@@ -205,18 +278,46 @@ impl Node {
                 (r, j)
             })
             .unzip();
+        Ok(match self.step_local(requests, kill_after)? {
+            None => Batch::Died,
+            Some(results) => Batch::Done(jobs.into_iter().zip(results).collect()),
+        })
+    }
+
+    /// Runs `requests` as one group-commit batch (what the writer task does
+    /// with the queue, also for the node's own peer recovery); `None` if
+    /// the process died inside it.
+    pub fn step_local(
+        &mut self,
+        requests: Vec<Request>,
+        kill_after: Option<u64>,
+    ) -> Result<Option<Vec<safekeeper::Result<Reply>>>, String> {
+        let Some(tl) = self.tl.clone() else {
+            return Err(format!(
+                "safekeeper {}: a request reached no timeline",
+                self.id
+            ));
+        };
         let commit_before = tl.snapshot().state.commit_lsn;
         if let Some(n) = kill_after {
             self.disk.kill_after(n);
         }
         let (results, prealloc) = tl.step_batch(requests);
         if self.disk.dead() {
-            return Ok(Batch::Died);
+            return Ok(None);
         }
         self.disk.clear_kill();
         self.prealloc.extend(prealloc);
         self.refresh_acked(commit_before)?;
-        Ok(Batch::Done(jobs.into_iter().zip(results).collect()))
+        Ok(Some(results))
+    }
+
+    /// The timeline's status as `Status` answers it (`None`: down or no
+    /// timeline: a peer sees NOT_FOUND or nothing).
+    pub fn status(&self) -> Option<proto::grpc::safekeeper::StatusResponse> {
+        self.tl
+            .as_ref()
+            .map(|tl| safekeeper::server::generations::status(tl))
     }
 
     /// Brings `acked` up to the node's state after a batch: committed WAL

@@ -12,9 +12,10 @@ use crate::rng::Rng;
 
 pub const FRAME_PAYLOAD: usize = 48;
 
-/// A commit record of 1 to ~8 small frames with random content.
-pub fn random_record(rng: &mut Rng, ts: i64) -> Bytes {
-    let len = 1 + rng.index(300);
+/// A commit record of small frames with up to `max_len` bytes of random
+/// content.
+pub fn random_record(rng: &mut Rng, ts: i64, max_len: usize) -> Bytes {
+    let len = 1 + rng.index(max_len);
     let data: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
     let change = PageChange {
         key: PageKey::new(1 + rng.below(4) as u32, rng.below(8) as u32),

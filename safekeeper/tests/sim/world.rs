@@ -19,17 +19,18 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 use proto::Lsn;
 use proto::record::Term;
-use safekeeper::driver::AppendQueue;
-use safekeeper::messages::{NodeId, Reply, Request};
-use safekeeper::proposer::{Action, Phase};
-use safekeeper::{Error, Proposer, ProposerConfig};
+use safekeeper::Error;
+use safekeeper::driver::core::{Event, Input, greets_when_missing};
+use safekeeper::messages::{Greet, NodeId, Reply, Request};
+use safekeeper::proposer::Phase;
 
 use crate::START;
 use crate::checker::Checker;
+use crate::driver::SimProposer;
 use crate::fs::Faults;
+use crate::maint::{Pageserver, Store};
 use crate::node::{Batch, Inbound, Node};
 use crate::rng::Rng;
-use crate::workload::random_record;
 
 pub const ACCEPTORS: [NodeId; 3] = [1, 2, 3];
 pub const PROPOSERS: [NodeId; 2] = [100, 200];
@@ -51,10 +52,20 @@ pub struct Counts {
     pub appends: u64,
     pub batches: u64,
     pub merged_appends: u64,
+    pub held_heartbeats: u64,
     pub storage_errors: u64,
     pub preallocations: u64,
     pub fsync_failures: u64,
     pub write_failures: u64,
+    pub stream_breaks: u64,
+    pub reconnects: u64,
+    pub timelines_created: u64,
+    pub crashes_in_creation: u64,
+    pub uploads: u64,
+    pub trims: u64,
+    pub pageserver_restarts: u64,
+    pub peer_recoveries: u64,
+    pub committed_bytes: u64,
 }
 
 impl Counts {
@@ -70,6 +81,7 @@ impl Counts {
         self.crashes_in_recovery += o.crashes_in_recovery;
         self.batches += o.batches;
         self.merged_appends += o.merged_appends;
+        self.held_heartbeats += o.held_heartbeats;
         self.storage_errors += o.storage_errors;
         self.preallocations += o.preallocations;
         self.fsync_failures += o.fsync_failures;
@@ -77,14 +89,34 @@ impl Counts {
         self.proposer_crashes += o.proposer_crashes;
         self.fenced += o.fenced;
         self.appends += o.appends;
+        self.stream_breaks += o.stream_breaks;
+        self.reconnects += o.reconnects;
+        self.timelines_created += o.timelines_created;
+        self.crashes_in_creation += o.crashes_in_creation;
+        self.uploads += o.uploads;
+        self.trims += o.trims;
+        self.pageserver_restarts += o.pageserver_restarts;
+        self.peer_recoveries += o.peer_recoveries;
+        self.committed_bytes += o.committed_bytes;
     }
 }
 
-enum Payload {
+pub enum Payload {
     Request(Request),
     Reply(Reply),
-    ReadRequest { start: Lsn, end: Lsn, term: Term },
-    ReadReply { start: Lsn, wal: Bytes },
+    ReadRequest {
+        start: Lsn,
+        end: Lsn,
+        term: Term,
+    },
+    ReadReply {
+        start: Lsn,
+        wal: Bytes,
+    },
+    /// A unary call or donor read failed (the safekeeper is down).
+    Failed {
+        why: String,
+    },
 }
 
 struct Envelope {
@@ -97,38 +129,19 @@ struct Envelope {
     payload: Payload,
 }
 
-/// The driver's link to one safekeeper (`driver/link.rs`): appends queue
-/// and merge behind at most `max_inflight` outstanding ones; a stream that
-/// stays silent for `STALL_TICKS` is dropped with its queue and reopened.
-#[derive(Default)]
-struct Link {
-    queue: AppendQueue,
-    inflight: usize,
-    session: u64,
-    silent_ticks: u64,
-}
-
-const STALL_TICKS: u64 = 6;
-
-struct SimProposer {
-    id: NodeId,
-    incarnation: u64,
-    core: Option<Proposer>,
-    /// Records this incarnation appended: start -> bytes.
-    appended: std::collections::BTreeMap<Lsn, Bytes>,
-    links: Vec<Link>,
-    max_inflight: usize,
-    max_batch_bytes: usize,
-}
-
 pub struct World {
-    rng: Rng,
-    now: u64,
-    acceptors: Vec<Node>,
-    proposers: Vec<SimProposer>,
+    pub(crate) rng: Rng,
+    pub(crate) now: u64,
+    pub(crate) acceptors: Vec<Node>,
+    pub(crate) proposers: Vec<SimProposer>,
     net: Vec<Envelope>,
-    cut: BTreeSet<(NodeId, NodeId)>,
-    faults: bool,
+    pub(crate) cut: BTreeSet<(NodeId, NodeId)>,
+    pub(crate) faults: bool,
+    /// Largest client record payload (per seed: small records, or WAL
+    /// that fills segments fast enough to offload and trim).
+    pub(crate) record_max: usize,
+    pub(crate) store: Store,
+    pub(crate) pageserver: Pageserver,
     pub checker: Checker,
     pub counts: Counts,
 }
@@ -147,22 +160,18 @@ impl World {
         } else {
             Faults::default()
         };
+        // A quarter of the safekeepers join without the timeline: the first
+        // Greet creates it (a safekeeper added to the cluster, or one that
+        // missed the timeline's creation).
         let acceptors = ACCEPTORS
             .iter()
-            .map(|&id| Node::create(id, rng.next_u64(), disk_faults))
-            .collect();
-        let proposers = PROPOSERS
-            .iter()
-            .map(|&id| SimProposer {
-                id,
-                incarnation: 0,
-                core: None,
-                appended: Default::default(),
-                links: Vec::new(),
-                max_inflight: 1,
-                max_batch_bytes: 1,
+            .map(|&id| {
+                let seed = rng.next_u64();
+                let with_timeline = !rng.chance(25);
+                Node::create(id, seed, disk_faults, with_timeline)
             })
             .collect();
+        let proposers = PROPOSERS.iter().map(|&id| SimProposer::new(id)).collect();
         let mut w = World {
             rng,
             now: 0,
@@ -171,9 +180,13 @@ impl World {
             net: Vec::new(),
             cut: BTreeSet::new(),
             faults,
+            record_max: 0,
+            store: Store::default(),
+            pageserver: Pageserver::default(),
             checker: Checker::default(),
             counts: Counts::default(),
         };
+        w.record_max = 300;
         for i in 0..w.proposers.len() {
             w.start_proposer(i);
         }
@@ -209,7 +222,7 @@ impl World {
                 let ps: Vec<String> = self
                     .proposers
                     .iter()
-                    .map(|p| match &p.core {
+                    .map(|p| match p.core() {
                         Some(c) => format!("{}:{:?}", p.id, c.phase()),
                         None => format!("{}:none", p.id),
                     })
@@ -218,6 +231,7 @@ impl World {
             }
         }
         self.quiesce()?;
+        self.offload_phase()?;
         self.final_checks()
     }
 
@@ -233,8 +247,17 @@ impl World {
     fn step(&mut self) -> Check {
         self.now += 1;
         self.counts.steps += 1;
-        let roll = self.rng.below(100);
+        let roll = self.rng.below(112);
         match roll {
+            100..104 => {
+                let i = self.rng.index(self.acceptors.len());
+                self.maintain(i)
+            }
+            104..109 => self.pageserver_step(),
+            109..112 => {
+                let i = self.rng.index(self.acceptors.len());
+                self.peer_recover(i)
+            }
             0..40 | 95..100 => {
                 for _ in 0..1 + self.rng.below(3) {
                     self.deliver()?;
@@ -256,8 +279,12 @@ impl World {
                 self.tick(i)
             }
             65..72 => {
+                // A burst of commits from one compute's clients.
                 let i = self.rng.index(self.proposers.len());
-                self.client_append(i)
+                for _ in 0..1 + self.rng.below(4) {
+                    self.client_append(i)?;
+                }
+                Ok(())
             }
             72..73 => {
                 let i = self.rng.index(self.acceptors.len());
@@ -284,14 +311,19 @@ impl World {
                 self.after_io(i, false);
                 Ok(())
             }
-            84..85 => Ok(()),
+            84..85 => {
+                // A connection drops (a proxy restarts, a NAT forgets it).
+                if self.faults {
+                    let i = self.rng.index(self.proposers.len());
+                    let (id, inc) = (self.proposers[i].id, self.proposers[i].incarnation);
+                    let to = ACCEPTORS[self.rng.index(ACCEPTORS.len())];
+                    self.break_stream(id, inc, to, 0);
+                }
+                Ok(())
+            }
             85..86 => {
                 let i = self.rng.index(self.proposers.len());
-                if self.proposers[i]
-                    .core
-                    .as_ref()
-                    .is_none_or(|p| p.phase() == Phase::Stopped)
-                {
+                if !self.proposers[i].running() {
                     self.start_proposer(i);
                 }
                 Ok(())
@@ -311,17 +343,22 @@ impl World {
 
     /// A failed fsync outside a batch (persist, pre-allocation) kills the
     /// process, as `remote_storage::durable` does.
-    fn after_io(&mut self, i: usize, in_batch: bool) {
+    pub(crate) fn after_io(&mut self, i: usize, in_batch: bool) {
         if self.acceptors[i].is_up() && self.acceptors[i].disk.dead() {
             self.acceptors[i].crash(&mut self.rng, true, !in_batch);
             self.counts.acceptor_crashes += 1;
+            let id = self.acceptors[i].id;
+            self.break_streams_to(id);
         }
     }
 
-    fn check(&mut self) -> Check {
+    pub(crate) fn check(&mut self) -> Check {
         for a in &self.acceptors {
             let Some(tl) = &a.tl else { continue };
-            let commit = tl.snapshot().state.commit_lsn;
+            let snap = tl.snapshot();
+            let commit = snap.state.commit_lsn;
+            self.checker
+                .trimmed_below(a.id, crate::checker::off(snap.wal_start));
             self.checker
                 .check_acceptor(a.id, commit, |from, to| a.read(from, to))?;
         }
@@ -340,7 +377,14 @@ impl World {
         }
     }
 
-    fn post(&mut self, from: NodeId, to: NodeId, incarnation: u64, session: u64, payload: Payload) {
+    pub(crate) fn post(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        incarnation: u64,
+        session: u64,
+        payload: Payload,
+    ) {
         self.net.push(Envelope {
             from,
             to,
@@ -372,7 +416,18 @@ impl World {
         }
         match env.payload {
             Payload::Request(request) => {
-                let a = &mut self.acceptors[Self::acceptor_index(env.to)];
+                let i = Self::acceptor_index(env.to);
+                if self.acceptors[i].is_up()
+                    && self.acceptors[i].tl.is_none()
+                    && !self.without_timeline(
+                        i,
+                        (env.from, env.to, env.incarnation, env.session),
+                        &request,
+                    )?
+                {
+                    return Ok(());
+                }
+                let a = &mut self.acceptors[i];
                 if a.is_up() {
                     a.inbox.push(Inbound {
                         from: env.from,
@@ -380,12 +435,21 @@ impl World {
                         session: env.session,
                         request,
                     });
+                } else if env.session == 0 {
+                    // Connection refused: the unary call fails at once.
+                    let why = "unavailable: connection refused".to_string();
+                    self.post(
+                        env.to,
+                        env.from,
+                        env.incarnation,
+                        0,
+                        Payload::Failed { why },
+                    );
                 }
                 Ok(())
             }
             Payload::ReadRequest { start, end, term } => {
-                self.acceptor_read(env.to, env.from, env.incarnation, start, end, term);
-                Ok(())
+                self.acceptor_read(env.to, env.from, env.incarnation, start, end, term)
             }
             Payload::Reply(r) => {
                 let (from, session) = (env.from, env.session);
@@ -394,41 +458,32 @@ impl World {
                 {
                     return Ok(());
                 }
-                self.proposer_input(env.to, env.incarnation, |p| p.on_reply(from, r))
+                let ev = Event::Reply { from, reply: r };
+                self.proposer_input(env.to, env.incarnation, Input::Event(ev))
             }
             Payload::ReadReply { start, wal } => {
                 let from = env.from;
-                self.proposer_input(env.to, env.incarnation, |p| p.on_wal_read(from, start, wal))
+                let ev = Event::WalRead { from, start, wal };
+                self.proposer_input(env.to, env.incarnation, Input::Event(ev))
+            }
+            Payload::Failed { why } => {
+                let ev = Event::Failed {
+                    from: env.from,
+                    why,
+                };
+                self.proposer_input(env.to, env.incarnation, Input::Event(ev))
             }
         }
     }
 
-    /// An Append reply arrives on stream `session` of proposer `id`'s link
-    /// to `from`; false if that stream is gone (its replies are lost).
-    fn stream_reply(&mut self, id: NodeId, incarnation: u64, from: NodeId, session: u64) -> bool {
-        let sp = &mut self.proposers[Self::proposer_index(id)];
-        if sp.incarnation != incarnation {
-            return false;
-        }
-        let Some(link) = sp.links.get_mut(Self::acceptor_index(from)) else {
-            return false;
-        };
-        if link.session != session {
-            return false;
-        }
-        link.inflight = link.inflight.saturating_sub(1);
-        link.silent_ticks = 0;
-        true
-    }
-
-    fn acceptor_index(id: NodeId) -> usize {
+    pub(crate) fn acceptor_index(id: NodeId) -> usize {
         ACCEPTORS
             .iter()
             .position(|&a| a == id)
             .expect("known acceptor")
     }
 
-    fn proposer_index(id: NodeId) -> usize {
+    pub(crate) fn proposer_index(id: NodeId) -> usize {
         PROPOSERS
             .iter()
             .position(|&p| p == id)
@@ -463,10 +518,17 @@ impl World {
                             job.session,
                             Payload::Reply(reply),
                         ),
-                        Err(Error::Storage(_) | Error::Unavailable(_)) if self.faults => {
-                            // The service answers with an error status; the
-                            // Append stream breaks (the link notices).
+                        Err(e @ (Error::Storage(_) | Error::Unavailable(_))) if self.faults => {
+                            // The service answers with an error status: an
+                            // Append stream breaks, a unary call fails.
                             self.counts.storage_errors += 1;
+                            if job.session != 0 {
+                                self.break_stream(job.from, job.incarnation, id, job.session);
+                            } else {
+                                let why = e.to_string();
+                                let p = Payload::Failed { why };
+                                self.post(id, job.from, job.incarnation, 0, p);
+                            }
                         }
                         Err(e) => return Err(format!("safekeeper {id} refused a request: {e}")),
                     }
@@ -484,183 +546,74 @@ impl World {
         start: Lsn,
         end: Lsn,
         term: Term,
-    ) {
+    ) -> Check {
         let a = &self.acceptors[Self::acceptor_index(to)];
+        // Donor reads are served from local WAL only: the proposer must
+        // never need WAL its donor trimmed.
+        if let Some(tl) = &a.tl
+            && start < tl.snapshot().wal_start
+            && a.donor_read(term, start, end).is_none()
+            && tl.snapshot().state.term == term
+        {
+            return Err(format!(
+                "proposer {from}'s donor read needs WAL at {start} that safekeeper {to} trimmed \
+                 (its WAL starts at {})",
+                tl.snapshot().wal_start
+            ));
+        }
         let Some(wal) = a.donor_read(term, start, end) else {
-            return;
+            return Ok(());
         };
         let wal = Bytes::from(wal);
         self.post(to, from, incarnation, 0, Payload::ReadReply { start, wal });
-    }
-
-    /// Feeds an input to proposer `id` if `incarnation` is still running,
-    /// then routes its actions.
-    fn proposer_input(
-        &mut self,
-        id: NodeId,
-        incarnation: u64,
-        f: impl FnOnce(&mut Proposer) -> Result<(), Error>,
-    ) -> Check {
-        let i = Self::proposer_index(id);
-        let sp = &mut self.proposers[i];
-        if sp.incarnation != incarnation {
-            return Ok(());
-        }
-        let Some(core) = sp.core.as_mut() else {
-            return Ok(());
-        };
-        let reads = core.stats().donor_reads;
-        let was_running = core.phase() != Phase::Stopped;
-        match f(core) {
-            Ok(()) | Err(Error::Fenced { .. } | Error::ElectionTimeout { .. }) => {}
-            Err(e) => return Err(format!("proposer {id}: {e}")),
-        }
-        if was_running && matches!(core.error(), Some(Error::Fenced { .. })) {
-            self.counts.fenced += 1;
-        }
-        if let Some(e @ (Error::Invariant(_) | Error::CorruptWal { .. })) = core.error() {
-            return Err(format!("proposer {id} stopped: {e}"));
-        }
-        if core.stats().donor_reads > reads {
-            self.counts.donor_syncs += 1;
-        }
-        self.route(i, usize::MAX)
-    }
-
-    /// Sends proposer `i`'s actions; after `limit` sends it crashes.
-    fn route(&mut self, i: usize, limit: usize) -> Check {
-        let sp = &mut self.proposers[i];
-        let (id, inc) = (sp.id, sp.incarnation);
-        let Some(core) = sp.core.as_mut() else {
-            return Ok(());
-        };
-        let actions = core.take_actions();
-        let mut sent = 0;
-        for action in actions {
-            match action {
-                Action::Send { to, request } => {
-                    if sent == limit {
-                        self.crash_proposer(i);
-                        return Ok(());
-                    }
-                    sent += 1;
-                    match request {
-                        Request::Append(a) => {
-                            let sp = &mut self.proposers[i];
-                            sp.links[Self::acceptor_index(to)].queue.push(a);
-                        }
-                        other => self.post(id, to, inc, 0, Payload::Request(other)),
-                    }
-                }
-                Action::ReadWal {
-                    from,
-                    start,
-                    end,
-                    term,
-                } => self.post(id, from, inc, 0, Payload::ReadRequest { start, end, term }),
-                Action::Elected { term, .. } => {
-                    self.counts.elections += 1;
-                    self.checker.elected(term, id * 1_000_000 + inc)?;
-                }
-                Action::Ready { .. } => {}
-                Action::Durable { start, end } => {
-                    let bytes = self.proposers[i]
-                        .appended
-                        .remove(&start)
-                        .ok_or_else(|| format!("proposer {id}: durable {start} never appended"))?;
-                    if start + bytes.len() as u64 != end {
-                        return Err(format!(
-                            "proposer {id}: durable [{start}, {end}) has the wrong length"
-                        ));
-                    }
-                    self.counts.durable += 1;
-                    self.checker.durable(start, bytes)?;
-                }
-            }
-        }
-        self.pump(i);
         Ok(())
     }
 
-    /// Sends what each link's queue may send now (`Link::session` in
-    /// `driver/link.rs`): merged batches up to `max_inflight` outstanding.
-    fn pump(&mut self, i: usize) {
-        let sp = &mut self.proposers[i];
-        let (id, inc, max_inflight, max_bytes) =
-            (sp.id, sp.incarnation, sp.max_inflight, sp.max_batch_bytes);
-        let mut out = Vec::new();
-        for (k, link) in sp.links.iter_mut().enumerate() {
-            while link.inflight < max_inflight {
-                let queued = link.queue.len();
-                let Some(batch) = link.queue.pop_batch(max_bytes) else {
-                    break;
-                };
-                if queued > link.queue.len() + 1 {
-                    self.counts.merged_appends += 1;
-                }
-                link.inflight += 1;
-                out.push((ACCEPTORS[k], link.session, batch));
+    /// A request reached node `i`, which is up without the timeline: a
+    /// Greet creates it (true: go on and queue it); anything else is
+    /// NOT_FOUND — a unary call fails (and the link greets the node for a
+    /// Vote or Elected, `greets_when_missing`), a stream breaks.
+    fn without_timeline(
+        &mut self,
+        i: usize,
+        (from, to, incarnation, session): (NodeId, NodeId, u64, u64),
+        request: &Request,
+    ) -> Result<bool, String> {
+        if let Request::Greet(_) = request {
+            let kill = (self.faults && self.rng.chance(10)).then(|| self.rng.below(12));
+            if self.acceptors[i].create_timeline(kill)? {
+                self.counts.timelines_created += 1;
+                return Ok(true);
             }
-        }
-        for (to, session, batch) in out {
-            self.post(
-                id,
-                to,
-                inc,
-                session,
-                Payload::Request(Request::Append(batch)),
-            );
-        }
-    }
-
-    fn tick(&mut self, i: usize) -> Check {
-        let clock = self.now as i64;
-        let sp = &mut self.proposers[i];
-        let (id, inc) = (sp.id, sp.incarnation);
-        for link in &mut sp.links {
-            if link.inflight > 0 {
-                link.silent_ticks += 1;
-                if link.silent_ticks > STALL_TICKS {
-                    // "no Append response: reconnecting"
-                    link.session += 1;
-                    link.queue.clear();
-                    link.inflight = 0;
-                    link.silent_ticks = 0;
-                }
+            if self.acceptors[i].disk.dead() {
+                self.counts.crashes_in_creation += 1;
+                self.crash_acceptor(i, false);
+            } else {
+                let why = "storage error while creating the timeline".to_string();
+                self.post(to, from, incarnation, 0, Payload::Failed { why });
             }
+            return Ok(false);
         }
-        self.proposer_input(id, inc, |p| {
-            p.tick(clock);
-            Ok(())
-        })
-    }
-
-    fn client_append(&mut self, i: usize) -> Check {
-        let record = random_record(&mut self.rng, self.now as i64);
-        let crash_mid_send = self.faults && self.rng.chance(3);
-        let limit = if crash_mid_send {
-            self.rng.index(4)
-        } else {
-            usize::MAX
-        };
-        let sp = &mut self.proposers[i];
-        let Some(core) = sp.core.as_mut() else {
-            return Ok(());
-        };
-        if core.phase() != Phase::Ready {
-            return Ok(());
+        if session != 0 {
+            self.break_stream(from, incarnation, to, session);
+            return Ok(false);
         }
-        let (start, _) = core
-            .append(record.clone())
-            .map_err(|e| format!("proposer {}: append refused when ready: {e}", sp.id))?;
-        sp.appended.insert(start, record);
-        self.counts.appends += 1;
-        self.route(i, limit)
+        let why = "NOT_FOUND: no such timeline".to_string();
+        self.post(to, from, incarnation, 0, Payload::Failed { why });
+        if greets_when_missing(request) {
+            // The link's own Greet: its answer is dropped (incarnation 0).
+            let greet = Greet {
+                proposer_id: from,
+                timeline_start_lsn: START,
+            };
+            self.post(from, to, 0, 0, Payload::Request(Request::Greet(greet)));
+        }
+        Ok(false)
     }
 
     /// Safekeeper `i` dies: a kill -9 (the page cache survives) or a power
     /// loss (un-fsynced writes are lost or torn), maybe between batches.
-    fn crash_acceptor(&mut self, i: usize, between_batches: bool) {
+    pub(crate) fn crash_acceptor(&mut self, i: usize, between_batches: bool) {
         if !self.faults || !self.acceptors[i].is_up() {
             return;
         }
@@ -669,6 +622,7 @@ impl World {
         let id = self.acceptors[i].id;
         self.acceptors[i].crash(&mut self.rng, power_loss, between_batches);
         self.checker.forget_above(id, 0);
+        self.break_streams_to(id);
     }
 
     fn restart_acceptor(&mut self, i: usize) -> Check {
@@ -682,36 +636,9 @@ impl World {
         Ok(())
     }
 
-    fn crash_proposer(&mut self, i: usize) {
-        let sp = &mut self.proposers[i];
-        if sp.core.take().is_some() {
-            self.counts.proposer_crashes += 1;
-        }
-        sp.appended.clear();
-        sp.links.clear();
-    }
-
-    fn start_proposer(&mut self, i: usize) {
-        let max_inflight = 1 + self.rng.index(3);
-        let max_batch_bytes = 100 + self.rng.index(900);
-        let sp = &mut self.proposers[i];
-        sp.incarnation += 1;
-        sp.appended.clear();
-        sp.links = ACCEPTORS.iter().map(|_| Link::default()).collect();
-        sp.max_inflight = max_inflight;
-        sp.max_batch_bytes = max_batch_bytes;
-        let mut cfg = ProposerConfig::new(sp.id, ACCEPTORS.to_vec(), START);
-        cfg.max_append_bytes = 100;
-        cfg.max_inflight_bytes = 2000;
-        cfg.resend_ticks = 3;
-        cfg.election_timeout_ticks = 25;
-        sp.core = Some(Proposer::new(cfg));
-        let _ = self.route(i, usize::MAX);
-    }
-
     /// No more faults: heal, restart every acceptor, keep one proposer and
     /// run until it has committed and every acceptor knows its commit_lsn.
-    fn quiesce(&mut self) -> Check {
+    pub(crate) fn quiesce(&mut self) -> Check {
         self.faults = false;
         self.cut.clear();
         for a in &self.acceptors {
@@ -722,14 +649,13 @@ impl World {
         }
         self.crash_proposer(1);
         for round in 0..400 {
-            let stopped = self.proposers[0]
-                .core
-                .as_ref()
-                .is_none_or(|p| p.phase() == Phase::Stopped);
+            // Time passes: broken streams reopen after their backoff.
+            self.now += 5;
+            let stopped = !self.proposers[0].running();
             if stopped {
                 self.start_proposer(0);
             }
-            let p = self.proposers[0].core.as_ref().expect("started");
+            let p = self.proposers[0].core().expect("started");
             let idle = self.net.is_empty() && self.acceptors.iter().all(|a| a.inbox.is_empty());
             if p.phase() == Phase::Ready && idle {
                 let commit = p.commit_lsn();
@@ -790,6 +716,42 @@ impl World {
             return Err("committed WAL ends inside a record".into());
         }
         self.counts.term_start_after_partial += dec.dropped_partials();
+        if self.checker.pending_objects() > 0 {
+            return Err(format!(
+                "{} offloaded objects hold WAL that never became committed",
+                self.checker.pending_objects()
+            ));
+        }
+        // `backup_lsn` means offloaded: every segment below it is in the
+        // object store, whole.
+        for a in &self.acceptors {
+            let Some(tl) = &a.tl else { continue };
+            let backup = tl.snapshot().state.backup_lsn;
+            let mut seg = START;
+            while seg + crate::node::SEGMENT_SIZE <= backup {
+                if self.store.objects.get(&seg).map(|o| o.len() as u64)
+                    != Some(crate::node::SEGMENT_SIZE)
+                {
+                    return Err(format!(
+                        "safekeeper {} has backup_lsn {backup} but the segment at {seg} was never offloaded",
+                        a.id
+                    ));
+                }
+                seg = seg + crate::node::SEGMENT_SIZE;
+            }
+        }
+        // Nobody ever needs trimmed WAL: the pageserver can resume from its
+        // consistent LSN on every safekeeper.
+        for k in 0..self.acceptors.len() {
+            let commit = self.acceptors[k]
+                .tl
+                .as_ref()
+                .map_or(START, |t| t.snapshot().state.commit_lsn);
+            let from = self.pageserver.consistent.max(START);
+            if commit > from {
+                self.committed_read(k, from, commit, "the restarted pageserver")?;
+            }
+        }
         Ok(())
     }
 }

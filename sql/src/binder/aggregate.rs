@@ -188,10 +188,24 @@ impl Binder {
         }
         let mut args = Vec::new();
         for a in raw.iter().filter(|_| !star) {
-            let ast::FunctionArgExpr::Expr(a) = a else {
-                return Err(Error::SyntaxError(format!(
-                    "syntax error in call of {name}"
-                )));
+            let a = match a {
+                ast::FunctionArgExpr::Expr(a) => a,
+                // `t.*` as an argument is t's whole row.
+                ast::FunctionArgExpr::QualifiedWildcard(n) => {
+                    let t = super::object_name(n)?;
+                    let row = self.bind_whole_row(ctx.scope, &t).unwrap_or_else(|| {
+                        Err(Error::MissingFromEntry(format!(
+                            "missing FROM-clause entry for table \"{t}\""
+                        )))
+                    })?;
+                    args.push(row);
+                    continue;
+                }
+                _ => {
+                    return Err(Error::SyntaxError(format!(
+                        "syntax error in call of {name}"
+                    )));
+                }
             };
             if !window && contains_aggregate(a) {
                 return Err(Error::GroupingError(

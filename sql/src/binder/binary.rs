@@ -87,9 +87,15 @@ impl Binder {
         e: &ast::Expr,
         ctx: &mut ExprCtx,
     ) -> Result<(Expr, DataType)> {
+        if super::record::is_row_comparison(e) {
+            return self.bind_row_comparison(e, ctx);
+        }
         let mut spine: Vec<(&BinaryOperator, &ast::Expr)> = Vec::new();
         let mut cur = e;
         while let ast::Expr::BinaryOp { left, op, right } = cur {
+            if super::record::is_row_comparison(cur) {
+                break;
+            }
             // In aggregate mode every node may match a GROUP BY expression: no shortcut.
             if !spine.is_empty() && ctx.agg.is_some() {
                 break;
@@ -225,6 +231,8 @@ impl Binder {
             B::QuestionPipe => Some("?|"),
             B::QuestionAnd => Some("?&"),
             B::HashMinus => Some("#-"),
+            B::AtQuestion => Some("@?"),
+            B::AtAt => Some("@@"),
             _ => None,
         };
         if let Some(sym) = other {

@@ -34,6 +34,9 @@ impl Binder {
         if is_aggregate_call(f) {
             return self.bind_aggregate(f, ctx);
         }
+        if let Some(items) = super::record::row_items(&ast::Expr::Function(f.clone())) {
+            return self.bind_row(&items, ctx);
+        }
         // Aggregate and window calls rewrite theirs in `bind_agg_call`.
         if let Some(rewritten) = super::whole_row::rewrite(f, ctx) {
             return self.bind_function(&rewritten, ctx);

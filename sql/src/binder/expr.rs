@@ -210,19 +210,16 @@ impl Binder {
         use ast::Expr as E;
         Ok(match e {
             E::Identifier(id) => match self.resolve_column(ctx.scope, None, &ident(id)) {
-                // SQL's parameterless functions that sqlparser reads as names.
-                Err(Error::UndefinedColumn(_))
-                    if id.quote_style.is_none()
-                        && ["current_schema", "current_catalog", "current_role"]
-                            .contains(&ident(id).as_str()) =>
-                {
-                    if ident(id) == "current_schema" {
-                        let (f, t) =
-                            crate::expr::catalog_functions::CatalogFn::resolve("current_schema", 0)
-                                .expect("current_schema is a catalog function");
-                        (Expr::Call(Function::Catalog(f), vec![]), t)
-                    } else {
-                        self.bind_call(&ident(id), vec![])?
+                // `current_schema` and friends, else a FROM item's name: its whole row.
+                Err(Error::UndefinedColumn(m)) => {
+                    match self.bind_parameterless(id, Error::UndefinedColumn(m)) {
+                        Err(Error::UndefinedColumn(m)) => {
+                            match self.bind_whole_row(ctx.scope, &ident(id)) {
+                                Some(r) => r?,
+                                None => return Err(Error::UndefinedColumn(m)),
+                            }
+                        }
+                        r => r?,
                     }
                 }
                 r => r?,
@@ -404,6 +401,9 @@ impl Binder {
                 negated,
                 ..
             } => {
+                if let Some(r) = self.bind_row_in_list(expr, list, *negated, ctx) {
+                    return r;
+                }
                 let (x, xt) = self.bind_expr(expr, ctx)?;
                 let mut t = xt;
                 let mut items = Vec::new();
@@ -536,6 +536,24 @@ impl Binder {
                 }
             },
         })
+    }
+
+    /// SQL's parameterless functions that sqlparser reads as names (`current_schema`, ...),
+    /// or `err` for any other unknown name.
+    fn bind_parameterless(&mut self, id: &ast::Ident, err: Error) -> Result<(Expr, DataType)> {
+        let name = ident(id);
+        if id.quote_style.is_some()
+            || !["current_schema", "current_catalog", "current_role"].contains(&name.as_str())
+        {
+            return Err(err);
+        }
+        if name == "current_schema" {
+            let (f, t) = crate::expr::catalog_functions::CatalogFn::resolve("current_schema", 0)
+                .expect("current_schema is a catalog function");
+            Ok((Expr::Call(Function::Catalog(f), vec![]), t))
+        } else {
+            self.bind_call(&name, vec![])
+        }
     }
 
     fn bind_value(&mut self, v: &ast::Value) -> Result<(Expr, DataType)> {

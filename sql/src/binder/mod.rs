@@ -36,6 +36,7 @@ mod group;
 mod names;
 mod projection;
 mod query;
+mod record;
 mod select;
 mod set_op;
 mod special;

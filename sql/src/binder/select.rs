@@ -74,6 +74,18 @@ pub fn column_name(e: &ast::Expr) -> String {
         E::Floor { .. } => "floor".into(),
         E::Overlay { .. } => "overlay".into(),
         E::Subquery(q) => subquery_column_name(q),
+        E::Tuple(_) => "row".into(),
+        E::CompoundFieldAccess { access_chain, .. }
+            if matches!(
+                access_chain.last(),
+                Some(ast::AccessExpr::Dot(E::Identifier(_)))
+            ) =>
+        {
+            match access_chain.last() {
+                Some(ast::AccessExpr::Dot(E::Identifier(i))) => ident(i),
+                _ => "?column?".into(),
+            }
+        }
         _ => "?column?".into(),
     }
 }

@@ -146,7 +146,14 @@ impl Binder {
             } => self.call_function("timezone", &[time_zone.as_ref(), timestamp.as_ref()], ctx),
             E::Array(arr) => self.bind_array(&arr.elem, ctx),
             E::CompoundFieldAccess { root, access_chain } => {
-                self.bind_subscripts(root, access_chain, ctx)
+                match self.bind_field_select(root, access_chain, ctx) {
+                    Some(r) => r,
+                    None => self.bind_subscripts(root, access_chain, ctx),
+                }
+            }
+            E::Tuple(items) => {
+                let items: Vec<&ast::Expr> = items.iter().collect();
+                self.bind_row(&items, ctx)
             }
             E::AnyOp {
                 left,

@@ -1,8 +1,8 @@
-//! Whole-row references (`t` or `t.*` naming a row of FROM item `t`) where applications
-//! use them most: to turn rows into JSON and to count them.
+//! Whole-row references (`t` or `t.*` naming a row of FROM item `t`) turned into JSON.
 //!
-//! Strata has no composite (record) type yet, so a whole-row reference is rewritten, before
-//! binding, into the call that gives PostgreSQL's result from the row's columns:
+//! A `record` value has no field names (Strata has no named composite types), so these
+//! calls are rewritten, before binding, into calls that give PostgreSQL's result from the
+//! row's columns and their names:
 //!
 //! | written                        | bound as                                            |
 //! |--------------------------------|-----------------------------------------------------|
@@ -10,11 +10,10 @@
 //! | `to_jsonb(t)`                  | `jsonb_build_object('a', t.a, ...)`                  |
 //! | `json_agg(t)`                  | `strata_json_agg_rows(strata_json_row(...))` (`, \n ` between rows) |
 //! | `jsonb_agg(t)`                 | `jsonb_agg(jsonb_build_object(...))`                 |
-//! | `count(t)`                     | `count(*)` (a row is never NULL as a whole)          |
 //!
 //! Aggregate modifiers (DISTINCT, ORDER BY, FILTER) stay on the rewritten call. A column
-//! of the same name wins over the row, as in PostgreSQL. Other uses of a whole row still
-//! fail with 42703.
+//! of the same name wins over the row, as in PostgreSQL. Every other use of a whole row
+//! binds to a `record` value ([`super::record`]).
 
 use super::expr::ExprCtx;
 use super::walk::function_name;
@@ -30,7 +29,7 @@ pub(super) fn rewrite(f: &ast::Function, ctx: &ExprCtx) -> Option<ast::Function>
     let name = function_name(f);
     if !matches!(
         name.as_str(),
-        "row_to_json" | "to_json" | "to_jsonb" | "json_agg" | "jsonb_agg" | "count"
+        "row_to_json" | "to_json" | "to_jsonb" | "json_agg" | "jsonb_agg"
     ) {
         return None;
     }

@@ -528,6 +528,7 @@ impl Change {
     ) -> Result<()> {
         let to = DataType::from_sql(ty)?;
         let col = self.def.columns[i].clone();
+        crate::types::record::check_column_type(&col.name, to)?;
         let mut b = binder_over(ddl, &self.def)?;
         let scope = Scope::of_table(&self.def, None);
         let expr = match using {

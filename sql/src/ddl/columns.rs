@@ -96,6 +96,7 @@ pub fn column(
         Some(t) => t,
         None => DataType::from_sql(&col.data_type)?,
     };
+    crate::types::record::check_column_type(&ident(&col.name), data_type)?;
     let mut def = ColumnDef::new(ident(&col.name), data_type);
     let mut constraints = Vec::new();
     let mut sequence = None;

@@ -148,6 +148,7 @@ pub fn ctas(
         } else {
             c.data_type
         };
+        crate::types::record::check_storable(&name, c.data_type)?;
         def.columns.push(ColumnDef::new(name, ty));
     }
     let id = ddl.txn.create_table(def)?;

@@ -57,6 +57,7 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
         } else {
             c.data_type
         };
+        crate::types::record::check_storable(&name, c.data_type)?;
         columns.push(ViewColumn {
             name,
             data_type,

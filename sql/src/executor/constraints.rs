@@ -217,6 +217,10 @@ impl Constraints {
         row: &Row,
     ) -> Result<()> {
         let c = self.compiled(ctx, table)?;
+        if c.parents.is_empty() {
+            // No foreign key: nothing to copy per row (a COPY runs this for every row).
+            return Ok(());
+        }
         let parents = c.parents.clone();
         let def = c.def.clone();
         for (fk, parent, constraint, order) in &parents {

@@ -41,8 +41,9 @@ struct Built {
     /// `i64` instead of a `Vec<Value>`. Other probes use `table`.
     ints: Option<FxHashMap<i64, usize>>,
     buckets: Vec<Vec<usize>>,
-    /// Some right row's key has a NULL (NOT IN's answer is then never true).
-    null_key: bool,
+    /// NOT IN only: each group's correlation key (the keys but the last) → whether the
+    /// group has a NULL value (see [`JoinKind::NotIn`]).
+    groups: FxHashMap<Vec<Value>, bool>,
 }
 
 /// Evaluates the key of `row` into `out`; false if it has a NULL where NULL matches nothing.
@@ -95,17 +96,43 @@ impl HashJoin {
         let mut table: FxHashMap<Vec<Value>, usize> = FxHashMap::default();
         let mut buckets: Vec<Vec<usize>> = Vec::new();
         let mut budget = Budget::new("hash join");
-        let mut null_key = false;
+        let mut groups: FxHashMap<Vec<Value>, bool> = FxHashMap::default();
+        let not_in = self.join.kind == JoinKind::NotIn;
         let mut key = Vec::new();
         for (i, row) in rows.iter().enumerate() {
-            if !key_of(
+            if not_in {
+                // The correlation key (all keys but the value) names the row's group; a
+                // NULL there puts the row in no group.
+                let n = self.join.right_keys.len().saturating_sub(1);
+                if !key_of(
+                    &self.join.right_keys[..n],
+                    &self.join.null_safe[..n],
+                    row,
+                    ctx,
+                    &mut key,
+                )? {
+                    continue;
+                }
+                let value = self.join.right_keys[n].eval(row, ctx)?;
+                let null = value.is_null();
+                match groups.get_mut(key.as_slice()) {
+                    Some(has_null) => *has_null |= null,
+                    None => {
+                        budget.charge(ctx, row_bytes(&key))?;
+                        groups.insert(key.clone(), null);
+                    }
+                }
+                if null {
+                    continue;
+                }
+                key.push(value);
+            } else if !key_of(
                 &self.join.right_keys,
                 &self.join.null_safe,
                 row,
                 ctx,
                 &mut key,
             )? {
-                null_key = true;
                 continue;
             }
             match table.get(key.as_slice()) {
@@ -130,8 +157,32 @@ impl HashJoin {
             table,
             ints,
             buckets,
-            null_key,
+            groups,
         })
+    }
+
+    /// Whether NOT IN keeps left row `row` (see [`JoinKind::NotIn`]).
+    fn keep_not_in(&mut self, row: &[Value], ctx: &Context) -> Result<bool> {
+        let built = self.built.as_ref().expect("built before");
+        let n = self.join.left_keys.len().saturating_sub(1);
+        if !key_of(
+            &self.join.left_keys[..n],
+            &self.join.null_safe[..n],
+            row,
+            ctx,
+            &mut self.key,
+        )? {
+            return Ok(true); // a NULL correlation key: the group is empty
+        }
+        let Some(&has_null) = built.groups.get(self.key.as_slice()) else {
+            return Ok(true); // an empty group
+        };
+        let value = self.join.left_keys[n].eval(row, ctx)?;
+        if value.is_null() || has_null {
+            return Ok(false);
+        }
+        self.key.push(value);
+        Ok(built.bucket(&self.key).is_none())
     }
 
     /// Semi / anti / NOT IN joins: the next left row to keep.
@@ -139,6 +190,12 @@ impl HashJoin {
         let kind = self.join.kind;
         while let Some(t) = self.left.next(ctx)? {
             crate::interrupt::check()?;
+            if kind == JoinKind::NotIn {
+                if self.keep_not_in(&t.row, ctx)? {
+                    return Ok(Some(t));
+                }
+                continue;
+            }
             let built = self.built.as_ref().expect("built before");
             let has_key = key_of(
                 &self.join.left_keys,
@@ -152,14 +209,6 @@ impl HashJoin {
             } else {
                 None
             };
-            if kind == JoinKind::NotIn {
-                let keep =
-                    built.rows.is_empty() || (has_key && bucket.is_none() && !built.null_key);
-                if keep {
-                    return Ok(Some(t));
-                }
-                continue;
-            }
             let mut matched = false;
             if let Some(b) = bucket {
                 for &i in &built.buckets[b] {

@@ -72,13 +72,20 @@ pub enum JsonbFn {
     },
     JsonTypeof,
     JsonArrayLength,
+    /// `jsonb_path_exists / _match / _query_array / _query_first(j, path [, vars [,
+    /// silent]])`, and (`op`) the silent operators `j @? path`, `j @@ path`
+    /// ([`super::jsonpath_exec`]).
+    SqlPath {
+        kind: super::jsonpath_exec::PathKind,
+        op: bool,
+    },
 }
 
 fn call(f: JsonbFn, args: Vec<DataType>, ret: DataType) -> Option<Result<Resolved>> {
     Some(Ok(Resolved::new(Function::Jsonb(f), args, ret)))
 }
 
-fn jsonb_like(t: DataType) -> bool {
+pub(super) fn jsonb_like(t: DataType) -> bool {
     matches!(t, DataType::Jsonb | DataType::Unknown)
 }
 
@@ -162,6 +169,21 @@ impl JsonbFn {
                 }
                 _ => undefined(),
             },
+            "jsonb_path_exists"
+            | "jsonb_path_match"
+            | "jsonb_path_query_array"
+            | "jsonb_path_query_first" => {
+                let Some(params) = super::jsonpath_exec::params(args) else {
+                    return undefined();
+                };
+                let (kind, ret) = match name {
+                    "jsonb_path_exists" => (super::jsonpath_exec::PathKind::Exists, T::Bool),
+                    "jsonb_path_match" => (super::jsonpath_exec::PathKind::Match, T::Bool),
+                    "jsonb_path_query_array" => (super::jsonpath_exec::PathKind::QueryArray, j),
+                    _ => (super::jsonpath_exec::PathKind::QueryFirst, j),
+                };
+                call(SqlPath { kind, op: false }, params, ret)
+            }
             "jsonb_extract_path" | "jsonb_extract_path_text" => {
                 if !first_jsonb || !args[1..].iter().all(DataType::is_string) {
                     return undefined();
@@ -242,6 +264,14 @@ impl JsonbFn {
                 )
             }
             "?" if r.is_string() => call(Exists, vec![j, T::Text], T::Bool),
+            "@?" | "@@" if r.is_string() => {
+                let kind = if sym == "@?" {
+                    super::jsonpath_exec::PathKind::Exists
+                } else {
+                    super::jsonpath_exec::PathKind::Match
+                };
+                call(SqlPath { kind, op: true }, vec![j, T::Text], T::Bool)
+            }
             "?|" | "?&" if text_array_like(r) => {
                 let f = if sym == "?|" { ExistsAny } else { ExistsAll };
                 call(f, vec![j, texts()], T::Bool)
@@ -290,6 +320,7 @@ impl JsonbFn {
             | JsonPath { .. }
             | JsonTypeof
             | JsonArrayLength => return json_call(*self, it.next(), it.next()),
+            SqlPath { kind, op } => return super::jsonpath_exec::call(*kind, *op, it.collect()),
             JsonBuildObject => {
                 let mut parts = Vec::new();
                 let mut i = 0;
@@ -416,7 +447,8 @@ impl JsonbFn {
             | JsonElement { .. }
             | JsonPath { .. }
             | JsonTypeof
-            | JsonArrayLength => unreachable!("handled above"),
+            | JsonArrayLength
+            | SqlPath { .. } => unreachable!("handled above"),
         })
     }
 }
@@ -466,7 +498,7 @@ fn out(v: Option<Jsonb>, text: bool) -> Value {
     }
 }
 
-fn take_jsonb(v: Option<Value>) -> Result<Jsonb> {
+pub(super) fn take_jsonb(v: Option<Value>) -> Result<Jsonb> {
     match v {
         Some(Value::Jsonb(j)) => Ok(*j),
         other => Err(Error::Internal(format!("expected jsonb, got {other:?}"))),

@@ -16,6 +16,7 @@ pub mod catalog_functions;
 pub mod datetime_fns;
 pub mod functions;
 pub mod jsonb_fns;
+pub mod jsonpath_exec;
 mod like;
 pub mod numeric_fns;
 pub mod operators;
@@ -129,6 +130,9 @@ pub enum Expr {
     },
     Coalesce(Vec<Expr>),
     Call(Function, Vec<Expr>),
+    /// A `record` built from its fields (`ROW(...)`, `(a, b)`, a whole-row reference `t`),
+    /// with the fields' types ([`crate::types::Record`]).
+    Row(Vec<Expr>, std::sync::Arc<[DataType]>),
 }
 
 impl Expr {
@@ -176,6 +180,7 @@ impl Expr {
                 if l.is_null() || r.is_null() {
                     Ok(Value::Null)
                 } else {
+                    crate::types::record::check_comparable(&l, &r)?;
                     Ok(Value::Bool(op.holds(l.cmp(&r))))
                 }
             }
@@ -254,6 +259,7 @@ impl Expr {
                 if l.is_null() || r.is_null() {
                     Value::Null
                 } else {
+                    crate::types::record::check_comparable(&l, &r)?;
                     Value::Bool(op.holds(l.cmp(&r)))
                 }
             }
@@ -263,15 +269,19 @@ impl Expr {
                 negated,
             } => {
                 let (l, r) = (left.eval(row, env)?, right.eval(row, env)?);
+                crate::types::record::check_comparable(&l, &r)?;
                 Value::Bool((l != r) != *negated)
             }
             Expr::Concat(a, b) => match (a.eval(row, env)?, b.eval(row, env)?) {
                 (Value::Null, _) | (_, Value::Null) => Value::Null,
                 (l, r) => Value::Text(format!("{}{}", text_of(l), text_of(r))),
             },
-            Expr::IsNull { expr, negated } => {
-                Value::Bool(expr.eval(row, env)?.is_null() != *negated)
-            }
+            // A row IS NULL when all its fields are, IS NOT NULL when none is.
+            Expr::IsNull { expr, negated } => Value::Bool(match expr.eval(row, env)? {
+                Value::Record(r) if *negated => r.none_null(),
+                Value::Record(r) => r.all_null(),
+                v => v.is_null() != *negated,
+            }),
             Expr::IsBool {
                 expr,
                 value,
@@ -339,6 +349,16 @@ impl Expr {
                     .map(|a| a.eval(row, env))
                     .collect::<Result<Vec<_>>>()?;
                 f.call(vals)?
+            }
+            Expr::Row(items, types) => {
+                let values = items
+                    .iter()
+                    .map(|a| a.eval(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::Record(Box::new(crate::types::Record {
+                    types: types.clone(),
+                    values,
+                }))
             }
         })
     }

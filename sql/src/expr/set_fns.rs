@@ -28,11 +28,14 @@ pub enum SetFn {
     /// `ProjectSet` without extending them.
     Ordinality,
     Jsonb(super::jsonb_fns::JsonbSet),
+    /// `jsonb_path_query(j, path [, vars [, silent]])`.
+    JsonbPathQuery,
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 14] = [
+pub const NAMES: [&str; 15] = [
     "unnest",
+    "jsonb_path_query",
     "generate_subscripts",
     "generate_series",
     "pg_partition_ancestors",
@@ -59,6 +62,11 @@ impl SetFn {
             return Some(r.map(|(f, arg, ret)| (SetFn::Jsonb(f), vec![arg], ret)));
         }
         match name {
+            "jsonb_path_query" => Some(
+                super::jsonpath_exec::params(args)
+                    .map(|p| (SetFn::JsonbPathQuery, p, T::Jsonb))
+                    .ok_or_else(|| super::functions::undefined(name, args)),
+            ),
             "unnest" => Some(match args {
                 [DataType::Array(e)] => Ok((SetFn::Unnest, args.to_vec(), e.get())),
                 [v @ (T::Int2Vector | T::OidVector)] => Ok((
@@ -131,6 +139,15 @@ impl SetFn {
         Ok(match self {
             SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
             SetFn::Jsonb(f) => SetIter::Items(f.rows(next())?.into_iter()),
+            SetFn::JsonbPathQuery => {
+                let items = super::jsonpath_exec::items(args.collect(), false)?;
+                let rows: Vec<Value> = items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|j| Value::Jsonb(Box::new(j)))
+                    .collect();
+                SetIter::Items(rows.into_iter())
+            }
             SetFn::Ordinality => SetIter::Int {
                 next: Some(1),
                 stop: i64::MAX,

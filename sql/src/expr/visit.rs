@@ -35,7 +35,9 @@ macro_rules! expr_children {
                 v.extend(otherwise.$deref());
                 v
             }
-            Expr::Coalesce(items) | Expr::Call(_, items) => items.$iter().collect(),
+            Expr::Coalesce(items) | Expr::Call(_, items) | Expr::Row(items, _) => {
+                items.$iter().collect()
+            }
             Expr::Subquery(s) => {
                 let s = &$($m)? **s;
                 let mut v: Vec<_> = s.args.$iter().collect();

@@ -136,7 +136,14 @@ impl MemoryTxn {
         self.delete_all(table)?;
         self.replace_table(def)?;
         for row in rows {
-            self.insert_row(table, row?)?;
+            // A key found twice fails the index build, worded as PostgreSQL's.
+            self.insert_row(table, row?).map_err(|e| match e {
+                Error::UniqueViolation { constraint, detail } => Error::UniqueIndexDuplicate {
+                    index: constraint,
+                    detail: detail.replace("already exists.", "is duplicated."),
+                },
+                e => e,
+            })?;
         }
         Ok(())
     }
@@ -171,7 +178,7 @@ impl MemoryTxn {
                     continue;
                 };
                 if !vals.iter().any(Value::is_null) && !seen.insert(vals) {
-                    return Err(index.violation(&def, row));
+                    return Err(index.build_violation(&def, row));
                 }
             }
         }

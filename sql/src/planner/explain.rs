@@ -395,6 +395,10 @@ pub fn show(e: &Expr, names: &[String]) -> String {
             let items: Vec<String> = items.iter().map(s).collect();
             format!("COALESCE({})", items.join(", "))
         }
+        Expr::Row(items, _) => {
+            let items: Vec<String> = items.iter().map(s).collect();
+            format!("ROW({})", items.join(", "))
+        }
         Expr::Call(Function::Like { case_insensitive }, args) if args.len() == 2 => {
             let op = if *case_insensitive { "~~*" } else { "~~" };
             format!("({} {op} {})", s(&args[0]), s(&args[1]))

@@ -212,9 +212,12 @@ pub enum JoinKind {
     Semi,
     /// Left rows without a match; output rows are the left row only.
     Anti,
-    /// `x NOT IN (subquery)` with PostgreSQL's NULL semantics: every left row when the right
-    /// side is empty, else the left rows with a non-NULL key, no match and no NULL key on the
-    /// right side. Output rows are the left row only.
+    /// `x NOT IN (subquery)` with PostgreSQL's NULL semantics. The last key pair is `x` and
+    /// the subquery's value; the ones before it (none when the subquery is uncorrelated) are
+    /// correlation keys, which pick the right rows that belong to a left row (its *group*;
+    /// a NULL correlation key matches no right row). A left row is kept when its group is
+    /// empty, or when `x` is not NULL, equals no value of the group and the group has no
+    /// NULL value. Output rows are the left row only.
     NotIn,
 }
 

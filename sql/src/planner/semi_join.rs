@@ -15,9 +15,12 @@
 //!   keeps outer rows with a NULL key.
 //! * `lhs IN (SELECT e ...)`, correlated the same way or not: a semi join that adds the key
 //!   pair `lhs = e` (a row whose `IN` is NULL is dropped by WHERE like a false one).
-//! * `x NOT IN (SELECT e ...)`, uncorrelated and one column: [`JoinKind::NotIn`], which
-//!   implements NOT IN's NULL rules (an empty subquery keeps every row; otherwise a NULL `x`
-//!   or a NULL among the subquery's values makes the test NULL, and the row is dropped).
+//! * `x NOT IN (SELECT e ...)`, one column, uncorrelated or correlated the same way:
+//!   [`JoinKind::NotIn`], which implements NOT IN's NULL rules per outer row (an empty
+//!   subquery result keeps the row; otherwise a NULL `x` or a NULL among the values makes the
+//!   test NULL, and the row is dropped). The correlation keys select each outer row's
+//!   values, so a correlated NOT IN costs one pass over the subquery's rows, not one per
+//!   outer row.
 //!
 //! Anything else (aggregates, LIMIT or DISTINCT in the subquery, correlation outside such
 //! equalities, the subquery under OR or NOT other than as above) is left as a subquery.
@@ -138,11 +141,13 @@ fn as_join(c: &Expr) -> Option<(JoinKind, Plan, Vec<Expr>, Vec<Expr>)> {
                 return None;
             }
             if negated {
-                // NOT IN: only the uncorrelated one-column form.
-                if !left_keys.is_empty() || lhs.len() != 1 {
+                // NOT IN: one column; the correlation keys come first, the value last.
+                if lhs.len() != 1 {
                     return None;
                 }
-                return Some((JoinKind::NotIn, right, lhs.clone(), out));
+                left_keys.extend(lhs.iter().cloned());
+                right_keys.extend(out);
+                return Some((JoinKind::NotIn, right, left_keys, right_keys));
             }
             left_keys.extend(lhs.iter().cloned());
             right_keys.extend(out);

@@ -264,17 +264,9 @@ impl<S: Storage> Session<S> {
 
     /// The catalog as the session sees it now (for SET ROLE's checks).
     fn catalog_now(&mut self) -> Result<std::sync::Arc<crate::storage::Catalog>> {
-        use crate::storage::Txn as _;
-        if let Block::Open { txn: Some(t), .. } = &self.block {
-            return t.catalog();
-        }
-        let mut txn = self
-            .storage
-            .begin(crate::storage::Isolation::ReadCommitted)?;
-        let c = txn.begin_statement().and_then(|()| txn.catalog());
-        txn.end_statement(c.is_ok());
-        txn.rollback();
-        c
+        // Within a statement's snapshot: a block's transaction opened by SAVEPOINT has run
+        // no statement yet, and an engine transaction sees its catalog only inside one.
+        self.statement_catalog()
     }
 
     /// `SET SESSION AUTHORIZATION user | DEFAULT`: only an authenticated superuser may

@@ -14,6 +14,7 @@
 //! | time, timestamp, timestamptz  | i64 microseconds                                      |
 //! | interval                      | i64 microseconds, i32 days, i32 months                |
 //! | jsonb                         | version byte 1, then the text                         |
+//! | record                        | field count, then per field its type OID, i32 length (-1: NULL) and bytes |
 //! | arrays                        | ndim, has-nulls flag, element OID, (length, lower bound) per dimension, then each item as i32 length (-1: NULL) + its bytes |
 //!
 //! [`recv`] never panics on malformed input: it fails with 22P03.
@@ -106,6 +107,7 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
                 }
             }
         }
+        (Value::Record(r), _) => super::record::send(r, out),
         (Value::Null, _) => {}
     }
 }
@@ -269,6 +271,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
             Value::Jsonb(Box::new(super::Jsonb::parse(&utf8(r.rest(), ty)?)?))
         }
         Bytea => Value::Bytea(r.rest().to_vec()),
+        Record => return Err(super::record::anonymous_input()),
         Int2Vector | OidVector => {
             return Err(Error::InvalidBinaryRepresentation(format!(
                 "binary input of {} is not supported",

@@ -169,6 +169,7 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
             let text: Vec<String> = items.iter().map(Value::to_string).collect();
             Ok(Value::Text(text.join(" ")))
         }
+        DataType::Record => Err(super::record::anonymous_input()),
     }
 }
 
@@ -298,6 +299,9 @@ pub fn cast(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Va
             from.name(),
             to.name()
         )));
+    }
+    if from == to && (to == Record || to.elem() == Some(Record)) {
+        return Ok(v);
     }
     // Casts to string types go through the output function.
     match to {

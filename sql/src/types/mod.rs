@@ -29,9 +29,11 @@ pub mod format;
 pub mod json;
 pub mod json_text;
 pub mod jsonb_edit;
+pub mod jsonpath;
 pub mod names;
 pub mod numeric;
 pub mod oid;
+pub mod record;
 pub mod uuid;
 mod value;
 pub mod vector;
@@ -40,6 +42,7 @@ pub use array::Array;
 pub use datetime::Interval;
 pub use json::Jsonb;
 pub use numeric::Numeric;
+pub use record::Record;
 pub use value::Value;
 
 /// A SQL data type. See the module docs.
@@ -86,6 +89,9 @@ pub enum DataType {
     /// ([`vector::items`] reads it); `unnest` and `generate_subscripts` take them.
     Int2Vector,
     OidVector,
+    /// An anonymous composite (`record`): `ROW(...)`, `(a, b)`, a whole-row reference `t`.
+    /// Its field types travel with its values ([`Record`]).
+    Record,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -147,6 +153,7 @@ impl ElemType {
             RegClass => (22, 0),
             RegType => (23, 0),
             RegProc => (24, 0),
+            Record => (25, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -184,6 +191,7 @@ impl ElemType {
             21 => Oid,
             22 => RegClass,
             23 => RegType,
+            25 => Record,
             _ => RegProc,
         }
     }
@@ -257,6 +265,7 @@ impl DataType {
             Jsonb => 3802,
             Int2Vector => 22,
             OidVector => 30,
+            Record => 2249,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -292,6 +301,7 @@ impl DataType {
             Jsonb => 3807,
             Int2Vector => 1006,
             OidVector => 1013,
+            Record => 2287,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -377,6 +387,7 @@ impl DataType {
             RegProc => "regproc".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
+            Record => "record".into(),
             Array(e) => format!("{}[]", e.get().name()),
             Unknown => "unknown".into(),
         }
@@ -413,6 +424,7 @@ impl DataType {
             RegProc => "regproc".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
+            Record => "record".into(),
             Array(e) => format!("_{}", e.get().typname()),
             Unknown => "unknown".into(),
         }
@@ -431,6 +443,7 @@ impl DataType {
             Json | Jsonb | Bytea | Uuid => Category::UserDefined,
             Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
+            Record => Category::Other,
         }
     }
 

@@ -237,6 +237,7 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "regproc" => DataType::RegProc,
         "int2vector" => DataType::Int2Vector,
         "oidvector" => DataType::OidVector,
+        "record" => DataType::Record,
         "timetz" => return Err(unsupported("time with time zone")),
         _ => return Err(undefined(word)),
     })

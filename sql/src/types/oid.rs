@@ -93,9 +93,14 @@ pub fn builtin_types() -> Vec<DataType> {
     all
 }
 
-/// The built-in type with this OID.
+/// The built-in type with this OID (including `record` and `record[]`, which no column
+/// has).
 pub fn builtin_type(oid: u32) -> Option<DataType> {
-    builtin_types().into_iter().find(|t| t.oid() == oid)
+    let record = [DataType::Record, DataType::array_of(DataType::Record)];
+    builtin_types()
+        .into_iter()
+        .chain(record)
+        .find(|t| t.oid() == oid)
 }
 
 /// `regtype` input: a type name as SQL writes it, or a number.

@@ -18,7 +18,7 @@ use bigdecimal::ToPrimitive;
 
 use super::datetime::{self, Interval};
 use super::oid::RegKind;
-use super::{Array, Jsonb, Numeric};
+use super::{Array, Jsonb, Numeric, Record};
 
 /// One SQL datum. See the module docs and [`crate::types`] for the integer-width invariant.
 #[derive(Debug, Clone)]
@@ -52,6 +52,8 @@ pub enum Value {
     Array(Box<Array>),
     /// `regclass`, `regtype`, `regproc`: an OID that prints as a name.
     Reg(RegKind, u32),
+    /// A `record` ([`super::record`]).
+    Record(Box<Record>),
 }
 
 impl Value {
@@ -102,7 +104,8 @@ impl Value {
             Value::Interval(_) => 7,
             Value::Jsonb(_) => 8,
             Value::Array(_) => 9,
-            Value::Null => 10,
+            Value::Record(_) => 10,
+            Value::Null => 11,
         }
     }
 
@@ -175,6 +178,7 @@ impl Ord for Value {
             }
             (Jsonb(a), Jsonb(b)) => a.total_cmp(b),
             (Array(a), Array(b)) => a.total_cmp(b),
+            (Record(a), Record(b)) => a.total_cmp(b),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
     }
@@ -235,6 +239,12 @@ impl Hash for Value {
                     v.hash(state);
                 }
             }
+            Record(r) => {
+                r.values.len().hash(state);
+                for v in &r.values {
+                    v.hash(state);
+                }
+            }
         }
     }
 }
@@ -263,6 +273,7 @@ impl std::fmt::Display for Value {
             Value::Interval(i) => write!(f, "{i}"),
             Value::Jsonb(j) => write!(f, "{j}"),
             Value::Array(a) => write!(f, "{a}"),
+            Value::Record(r) => write!(f, "{r}"),
             Value::Reg(kind, oid) => f.write_str(&super::oid::format(*kind, *oid)),
         }
     }

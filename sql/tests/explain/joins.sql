@@ -63,3 +63,7 @@ EXPLAIN ANALYZE SELECT id FROM o WHERE k NOT IN (SELECT k FROM i WHERE flag);
 SELECT id FROM o WHERE k NOT IN (SELECT k FROM i WHERE flag) ORDER BY id;
 SELECT id FROM o WHERE k NOT IN (SELECT k FROM i WHERE i.k IS NOT NULL) ORDER BY id;
 SELECT id FROM o WHERE k NOT IN (SELECT k FROM i WHERE false) ORDER BY id;
+-- A correlated NOT IN: the correlation keys pick each outer row's values (one pass over i).
+EXPLAIN ANALYZE SELECT id FROM o WHERE k NOT IN (SELECT i.k FROM i WHERE i.id = o.id);
+SELECT id FROM o WHERE k NOT IN (SELECT i.k FROM i WHERE i.id = o.id) ORDER BY id;
+SELECT id FROM o WHERE k NOT IN (SELECT i.k FROM i WHERE i.id = o.id - 1 AND flag) ORDER BY id;

@@ -496,6 +496,46 @@ fn prepared_plans_are_reused_until_the_catalog_changes() {
     assert_eq!(err.to_string(), "cached plan must not change result type");
 }
 
+/// Records: the `record` type OID in RowDescription, PostgreSQL's column names, the binary
+/// form a driver asking for binary results gets, and the Strata-specific refusal to store a
+/// record column (PostgreSQL would create a column of the table's row type).
+#[test]
+fn records_describe_encode_and_refuse_storage() {
+    let mut s = session();
+    run(&mut s, "CREATE TABLE t (a int, b text)");
+    run(&mut s, "INSERT INTO t VALUES (7, NULL)");
+    let r = run(&mut s, "SELECT t, ROW(1, 'x'), (2, 3), (t).a FROM t");
+    let cols: Vec<(String, u32)> = r
+        .columns
+        .expect("columns")
+        .into_iter()
+        .map(|c| (c.name, c.data_type.oid()))
+        .collect();
+    let got: Vec<(&str, u32)> = cols.iter().map(|(n, o)| (n.as_str(), *o)).collect();
+    assert_eq!(
+        got,
+        vec![("t", 2249), ("row", 2249), ("row", 2249), ("a", 23)]
+    );
+    let bytes = sql::types::binary::send(&r.rows[0][0], DataType::Record);
+    let mut want = Vec::new();
+    for part in [2i32.to_be_bytes(), 23i32.to_be_bytes(), 4i32.to_be_bytes()] {
+        want.extend_from_slice(&part);
+    }
+    want.extend_from_slice(&7i32.to_be_bytes());
+    want.extend_from_slice(&25i32.to_be_bytes());
+    want.extend_from_slice(&(-1i32).to_be_bytes());
+    assert_eq!(bytes, want);
+    assert_eq!(
+        error_code(&mut s, "CREATE TABLE c AS SELECT t FROM t"),
+        "0A000"
+    );
+    assert_eq!(
+        error_code(&mut s, "CREATE VIEW v AS SELECT (1, 2) AS r"),
+        "0A000"
+    );
+    assert!(matches!(&r.rows[0][1], Value::Record(_)));
+}
+
 /// `pg_stat_database`'s counters move as PostgreSQL's do: every transaction counts as
 /// committed or rolled back (the SELECT reading them included), and rows inserted by a
 /// rolled-back transaction still count as inserted.

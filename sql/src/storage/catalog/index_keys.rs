@@ -201,6 +201,25 @@ impl IndexDef {
     }
 }
 
+impl IndexDef {
+    /// The 23505 error of building this (unique) index over rows where `row`'s key is
+    /// not the only one, worded as PostgreSQL's.
+    pub fn build_violation(&self, def: &TableDef, row: &[Value]) -> Error {
+        let vals: Vec<String> = match self.key_of(def, row) {
+            Ok(Some(k)) => k.iter().map(Value::to_string).collect(),
+            _ => Vec::new(),
+        };
+        Error::UniqueIndexDuplicate {
+            index: self.name.clone(),
+            detail: format!(
+                "Key ({})=({}) is duplicated.",
+                self.key_names(def).join(", "),
+                vals.join(", ")
+            ),
+        }
+    }
+}
+
 fn violation(constraint: &str, names: Vec<String>, vals: Vec<String>) -> Error {
     Error::UniqueViolation {
         constraint: constraint.to_string(),
