@@ -335,11 +335,7 @@ impl Startup {
         if self.shared.scram.is_some() {
             self.shared.delay.succeeded(client.socket_addr().ip());
         }
-        let user = client
-            .metadata()
-            .get(METADATA_USER)
-            .cloned()
-            .unwrap_or_default();
+        let (user, database) = user_and_database(client);
         if (self.shared.roles)(&user).is_some_and(|r| !r.login) {
             tracing::info!(user, "refused a role without LOGIN");
             return Err(fatal(
@@ -359,12 +355,6 @@ impl Startup {
             .complete_authentication(client, final_message)
             .await?;
         let (pid, secret) = client.pid_and_secret_key();
-        // PostgreSQL's default database is the user's name.
-        let database = client
-            .metadata()
-            .get(METADATA_DATABASE)
-            .cloned()
-            .unwrap_or_else(|| user.clone());
         let info = ConnectionInfo {
             user: user.clone(),
             database: database.clone(),
@@ -391,15 +381,22 @@ fn fatal(code: &str, message: String) -> PgWireError {
     )))
 }
 
-/// `--tls-required` and a client that did not start TLS: FATAL 28000 (PostgreSQL's code
-/// for a `hostssl`-only pg_hba.conf), before any password is asked for.
-fn tls_required<C: ClientInfo>(client: &C) -> PgWireError {
+/// The startup packet's user and database (PostgreSQL's default database is the user's
+/// name).
+fn user_and_database<C: ClientInfo>(client: &C) -> (String, String) {
     let meta = client.metadata();
     let user = meta.get(METADATA_USER).cloned().unwrap_or_default();
     let database = meta
         .get(METADATA_DATABASE)
         .cloned()
         .unwrap_or_else(|| user.clone());
+    (user, database)
+}
+
+/// `--tls-required` and a client that did not start TLS: FATAL 28000 (PostgreSQL's code
+/// for a `hostssl`-only pg_hba.conf), before any password is asked for.
+fn tls_required<C: ClientInfo>(client: &C) -> PgWireError {
+    let (user, database) = user_and_database(client);
     tracing::info!(user, database, "refused a connection without TLS");
     fatal(
         "28000",
@@ -414,12 +411,7 @@ fn tls_required<C: ClientInfo>(client: &C) -> PgWireError {
 /// reject, and no matching rule, refuse it (FATAL 28000, PostgreSQL's words with "auth
 /// rules" for pg_hba.conf).
 fn by_rules<C: ClientInfo>(client: &C, rules: &AuthRules) -> PgWireResult<RuleMethod> {
-    let meta = client.metadata();
-    let user = meta.get(METADATA_USER).cloned().unwrap_or_default();
-    let database = meta
-        .get(METADATA_DATABASE)
-        .cloned()
-        .unwrap_or_else(|| user.clone());
+    let (user, database) = user_and_database(client);
     let ip = client.socket_addr().ip();
     let tls = client.is_secure();
     let encryption = if tls {

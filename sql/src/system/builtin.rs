@@ -234,7 +234,6 @@ fn pg_roles(ctx: &Context) -> Result<Vec<Row>> {
         .collect())
 }
 
-/// `pg_authid`: readable by superusers only, as in PostgreSQL (it holds the verifiers).
 /// `pg_auth_members`: every role membership (kept on the member role).
 fn pg_auth_members(ctx: &Context) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
@@ -246,6 +245,7 @@ fn pg_auth_members(ctx: &Context) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// `pg_authid`: readable by superusers only, as in PostgreSQL (it holds the verifiers).
 fn pg_authid(ctx: &Context) -> Result<Vec<Row>> {
     let catalog = &ctx.env.catalog;
     if !crate::privilege::who(catalog, &ctx.env.user).superuser {
