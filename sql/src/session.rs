@@ -79,6 +79,9 @@ struct Prepared {
     binds: std::sync::atomic::AtomicU64,
     /// How many times it ran (`pg_prepared_statements`).
     executions: std::sync::atomic::AtomicU64,
+    /// The Parse's text when the statement is a SQL `PREPARE` (the source text that
+    /// `pg_prepared_statements` shows for the statement it prepares).
+    prepare_source: Option<Arc<str>>,
 }
 
 /// A prepared statement's plan and what it was bound against.
@@ -103,6 +106,7 @@ impl Prepared {
             plan: std::sync::Mutex::new(None),
             binds: std::sync::atomic::AtomicU64::new(0),
             executions: std::sync::atomic::AtomicU64::new(0),
+            prepare_source: None,
         }
     }
 
@@ -226,7 +230,8 @@ pub struct Session<S: Storage> {
     prepared: BTreeMap<String, Arc<Prepared>>,
     /// The named statements by the client's names (`PREPARE`, named Parse).
     named: NamedStatements,
-    /// The query string being run, while it holds a `PREPARE` (its listed source text).
+    /// The query string being run when it holds a `PREPARE` (its listed source text): a
+    /// simple query's, or the Parse text of the prepared statement being executed.
     query_source: Option<Arc<str>>,
     /// Identity and settings, shared with the functions that read them.
     info: Arc<SessionInfo>,
@@ -714,11 +719,15 @@ impl<S: Storage> Session<S> {
                 None,
             ),
         };
-        let prepared = Arc::new(Prepared::new(
+        let prepare_source = matches!(
             statement,
-            param_types.clone(),
-            columns.clone(),
-        ));
+            Some(Statement::Sql(ast::Statement::Prepare { .. }))
+        )
+        .then(|| Arc::from(sql));
+        let prepared = Arc::new(Prepared {
+            prepare_source,
+            ..Prepared::new(statement, param_types.clone(), columns.clone())
+        });
         if !client_name.is_empty() {
             self.named.insert(
                 client_name.to_string(),
@@ -769,6 +778,7 @@ impl<S: Storage> Session<S> {
         }
         p.executions
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.query_source = p.prepare_source.clone();
         match &p.statement {
             Some(stmt) => {
                 self.executing = Some(p.clone());

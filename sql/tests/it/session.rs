@@ -574,3 +574,33 @@ fn pg_stat_database_counts_transactions_and_rows() {
     assert_eq!(after[3] - before[3], 3);
     assert_eq!(after[4] - before[4], 1);
 }
+
+/// A `PREPARE` sent over the extended protocol lists its own Parse text in
+/// `pg_prepared_statements`, not the text of an earlier simple query.
+#[test]
+fn a_protocol_prepare_lists_its_own_text() {
+    let mut s = session();
+    run(&mut s, "PREPARE a AS SELECT 1");
+    s.prepare("", "PREPARE b AS SELECT 2", &[]).unwrap();
+    s.execute_prepared("", &[]).unwrap();
+    let r = run(
+        &mut s,
+        "SELECT name, statement FROM pg_prepared_statements ORDER BY name",
+    );
+    let text = |v: &Value| match v {
+        Value::Text(t) => t.clone(),
+        v => panic!("not text: {v:?}"),
+    };
+    let listed: Vec<(String, String)> = r
+        .rows
+        .iter()
+        .map(|row| (text(&row[0]), text(&row[1])))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("a".to_string(), "PREPARE a AS SELECT 1".to_string()),
+            ("b".to_string(), "PREPARE b AS SELECT 2".to_string()),
+        ]
+    );
+}
