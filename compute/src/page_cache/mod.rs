@@ -26,11 +26,13 @@
 //! carry the ingest position, and an idle compute must still drain.)
 //!
 //! ## Why a fetched page is current
-//! A miss reads `nms = LWL(key)` under the state lock, fetches, and admits the answer into
-//! the latest slot only if, again under the lock, `LWL(key)` is still `nms` and the key has
-//! no dirty version; otherwise the fetch is retried (a commit published a newer version
-//! meanwhile). Publishing sets `LWL(key)` under the same lock, so a stale answer can never
-//! overwrite a newer version in the cache.
+//! A miss reads `nms = LWL(key)` and the request LSN `R` under the state lock and
+//! registers the fetch ([`inflight`]). When the answer (the page as of `R`) arrives, again
+//! under the lock: a dirty version wins; a version this compute published meanwhile makes
+//! it ask again; changes a read replica applied meanwhile are replayed onto the answer
+//! before it enters the latest slot. Publishing and replica redo go through the same lock,
+//! so a stale answer can never overwrite a newer version in the cache, and a hot page on a
+//! replica is read in one round trip however fast the primary writes it.
 //!
 //! ## Pins: the commit's prepare phase
 //! A commit fetches the pages its write set will touch *before* the commit mutex
@@ -46,6 +48,7 @@
 //! per read-ahead window, not per page.
 
 pub mod dirty;
+pub mod inflight;
 pub mod lwl;
 pub mod metrics;
 pub mod pins;
@@ -59,6 +62,7 @@ use proto::{Lsn, PageKey, RelId};
 
 use crate::page_client::{PageClient, PageError};
 use dirty::DirtyPages;
+use inflight::{CatchUp, InFlight};
 use lwl::LwlMap;
 use pins::Pins;
 
@@ -104,6 +108,8 @@ struct State {
     latest: Lsn,
     /// The pageserver's ingest position as last seen.
     ingested: Lsn,
+    /// Keys being fetched and the changes made to them meanwhile.
+    inflight: InFlight,
 }
 
 /// Dirty-page table + byte-bounded clean cache + last-written-LSN map over a [`PageClient`].
@@ -140,6 +146,7 @@ impl PageCache {
                 pins: Pins::default(),
                 latest: start,
                 ingested: Lsn::INVALID,
+                inflight: InFlight::default(),
             }),
             room: Condvar::new(),
             client: client.clone(),
@@ -289,15 +296,16 @@ impl PageCache {
             .unwrap_or(Err(PageError::Unavailable("empty batch answer".into())))
     }
 
-    /// Fetches the latest versions of `keys` in one batch (retrying keys a concurrent
-    /// commit changed), admitting each into the clean cache. Per-key results; the batch
-    /// fails only if the pageserver cannot be reached.
+    /// Fetches the latest versions of `keys` in one batch, admitting each into the clean
+    /// cache. A replicated change that overtakes an answer is replayed onto it
+    /// ([`inflight`]); a key this compute published meanwhile is asked again. Per-key
+    /// results; the batch fails only if the pageserver cannot be reached.
     fn fetch_latest(&self, keys: &[PageKey]) -> Result<Vec<Lookup>, PageError> {
         let mut out: Vec<Option<Lookup>> = vec![None; keys.len()];
         for _attempt in 0..16 {
             let mut todo = Vec::new();
             {
-                let st = self.lock();
+                let mut st = self.lock();
                 for (i, key) in keys.iter().enumerate() {
                     if out[i].is_some() {
                         continue;
@@ -307,6 +315,7 @@ impl PageCache {
                         continue;
                     }
                     let nms = st.lwl.get(*key);
+                    st.inflight.begin(*key);
                     todo.push((
                         i,
                         PageRequest {
@@ -320,24 +329,21 @@ impl PageCache {
             if todo.is_empty() {
                 break;
             }
-            let results = self.client.fetch(todo.iter().map(|(_, r)| *r).collect())?;
-            let st = self.lock();
+            let fetched = self.client.fetch(todo.iter().map(|(_, r)| *r).collect());
+            let mut st = self.lock();
+            let results = match fetched {
+                Ok(results) => results,
+                Err(e) => {
+                    for (_, req) in &todo {
+                        st.inflight.end(req.key);
+                    }
+                    return Err(e);
+                }
+            };
             for ((i, req), result) in todo.into_iter().zip(results) {
-                if let Some(p) = st.dirty.get(req.key) {
-                    out[i] = Some(Ok(Some(p)));
-                    continue;
-                }
-                if st.lwl.get(req.key) != req.not_modified_since {
-                    continue; // changed while in flight: ask again
-                }
-                out[i] = Some(match result {
-                    Ok(bytes) => to_page(req.key, &bytes).map(|page| {
-                        self.clean.insert((req.key, LATEST), page.clone());
-                        Some(page)
-                    }),
-                    Err(PageError::NeverWritten(_)) => Ok(None),
-                    Err(e) => Err(e),
-                });
+                let admitted = self.admit(&mut st, req, result);
+                st.inflight.end(req.key);
+                out[i] = admitted;
             }
         }
         out.into_iter()
@@ -348,6 +354,36 @@ impl PageCache {
                 })
             })
             .collect()
+    }
+
+    /// The outcome of one fetched answer, brought up to date and cached; `None`: ask
+    /// again.
+    fn admit(
+        &self,
+        st: &mut State,
+        req: PageRequest,
+        result: crate::page_client::PageResult,
+    ) -> Option<Lookup> {
+        if let Some(p) = st.dirty.get(req.key) {
+            return Some(Ok(Some(p)));
+        }
+        let answer = match result {
+            Ok(bytes) => match to_page(req.key, &bytes) {
+                Ok(page) => Some(Box::new(*page)),
+                Err(e) => return Some(Err(e)),
+            },
+            Err(PageError::NeverWritten(_)) => None,
+            Err(e) => return Some(Err(e)),
+        };
+        match st.inflight.catch_up(req.key, req.request_lsn, answer) {
+            CatchUp::Refetch => None,
+            CatchUp::Current(None) => Some(Ok(None)),
+            CatchUp::Current(Some(page)) => {
+                let page: Arc<Page> = Arc::from(page);
+                self.clean.insert((req.key, LATEST), page.clone());
+                Some(Ok(Some(page)))
+            }
+        }
     }
 
     /// The version of `key` at the record boundary `lsn` (an old snapshot), cached under
@@ -384,6 +420,7 @@ impl PageCache {
     pub fn publish(&self, key: PageKey, page: Arc<Page>, end: Lsn) {
         let mut st = self.lock();
         st.lwl.set(key, end);
+        st.inflight.note_published(key, end);
         st.pins.refresh(key, &page);
         st.latest = st.latest.max(end);
         if end <= st.ingested {
@@ -406,6 +443,7 @@ impl PageCache {
         let key = change.key;
         let mut st = self.lock();
         st.lwl.set(key, end);
+        st.inflight.note_replicated(change, end);
         st.latest = st.latest.max(end);
         let base: Box<Page> = match &change.body {
             proto::PageBody::Image(_) => proto::page::zeroed_page(),

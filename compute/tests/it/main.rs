@@ -29,5 +29,6 @@ mod mvcc_scripts;
 mod outcome_unknown;
 mod page_cache_pageserver;
 mod redo_roundtrip;
+mod replica_hot_page;
 mod serving_common;
 mod snapshot_lease;

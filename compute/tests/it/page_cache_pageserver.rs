@@ -47,10 +47,10 @@ impl WalSink for TeeWal {
 }
 
 pub(crate) struct Env {
-    rt: tokio::runtime::Runtime,
-    addr: std::net::SocketAddr,
-    wal: Arc<pageserver::MemoryWal>,
-    id: TimelineId,
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) addr: std::net::SocketAddr,
+    pub(crate) wal: Arc<pageserver::MemoryWal>,
+    pub(crate) id: TimelineId,
     ps: Arc<Pageserver>,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
