@@ -346,6 +346,28 @@ impl ObjectLookup for env::CatalogEnv {
             oid,
         ))
     }
+
+    /// The built-in functions `pg_proc` lists, those behind `pg_operator` and `pg_cast`,
+    /// then the user's SQL functions.
+    fn function_oid(&self, name: &str) -> Option<u32> {
+        let bare = name.strip_prefix("pg_catalog.").unwrap_or(name);
+        crate::system::builtin::function_by_name(bare)
+            .or_else(|| crate::system::proc_names::function_oid(bare))
+            .or_else(|| {
+                let f = self.catalog.functions.iter().find(|f| f.name == name)?;
+                Some(f.oid)
+            })
+    }
+
+    fn function_name(&self, oid: u32) -> Option<String> {
+        crate::system::builtin::function_name(oid)
+            .or_else(|| crate::system::proc_names::function_name(oid))
+            .map(str::to_string)
+            .or_else(|| {
+                let f = self.catalog.functions.iter().find(|f| f.oid == oid)?;
+                Some(f.name.clone())
+            })
+    }
 }
 
 /// `name` quoted as needed, qualified with its schema unless the search path finds this

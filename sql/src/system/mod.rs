@@ -24,6 +24,10 @@
 //!   (from [`crate::storage::Services::table_activity`]).
 //! * [`replication`] — `strata_replication_status`, where the server's WAL stands (from
 //!   [`crate::storage::Services::replication`]).
+//! * [`casts`] — `pg_cast`, PostgreSQL's built-in casts between Strata's types;
+//!   [`operators`] — `pg_operator`, the operators Strata evaluates; [`proc_names`] — the
+//!   names of the functions behind both (for `regproc` output); [`locks`] — `pg_locks`,
+//!   with PostgreSQL's columns and no rows.
 //!
 //! Column types are PostgreSQL's (`oid`, `name`, `"char"`, `regproc`, arrays), so rows print
 //! and travel as PostgreSQL's do; `int2vector` / `oidvector` are text in their output form
@@ -31,10 +35,14 @@
 
 mod activity;
 pub mod builtin;
+pub mod casts;
 mod database_stats;
 pub mod deparse;
 pub mod info_schema;
+mod locks;
+pub mod operators;
 mod prepared;
+pub mod proc_names;
 pub mod relations;
 mod replication;
 pub mod table_stats;
@@ -115,6 +123,9 @@ pub fn tables() -> &'static [SystemTable] {
         v.push(table_stats::PG_STAT_USER_TABLES);
         v.push(table_stats::PG_STAT_ALL_TABLES);
         v.push(table_stats::PG_STAT_SYS_TABLES);
+        v.push(casts::PG_CAST);
+        v.push(operators::PG_OPERATOR);
+        v.push(locks::PG_LOCKS);
         v
     })
 }
