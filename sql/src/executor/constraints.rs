@@ -201,6 +201,13 @@ impl Constraints {
         Ok(())
     }
 
+    /// Whether [`Constraints::after_insert`] has anything to check (the table has foreign
+    /// keys): without, a caller can hand its row to the insert instead of a copy.
+    pub fn checks_after_insert(&mut self, ctx: &mut Context) -> Result<bool> {
+        let table = self.table;
+        Ok(!self.compiled(ctx, table)?.parents.is_empty())
+    }
+
     /// After a row was inserted: its foreign keys.
     pub fn after_insert(&mut self, ctx: &mut Context, row: &Row) -> Result<()> {
         let table = self.table;

@@ -146,6 +146,14 @@ impl<T: Txn> CopyIn<T> {
             self.constraints
                 .before_insert(&mut ctx, &row)
                 .map_err(|e| e.with_context(context()))?;
+            if !self.constraints.checks_after_insert(&mut ctx)? {
+                // No foreign key to check after the insert: the row itself goes in.
+                ctx.txn_mut()?
+                    .insert(self.table.id, row, &OnConflict::Error)
+                    .map_err(|e| e.with_context(context()))?;
+                self.rows += 1;
+                continue;
+            }
             ctx.txn_mut()?
                 .insert(self.table.id, row.clone(), &OnConflict::Error)
                 .map_err(|e| e.with_context(context()))?;

@@ -1,6 +1,7 @@
 //! COPY through the session API on the in-memory storage: rows in chunks of any size, the
 //! error context of PostgreSQL, statement-level rollback of a failed COPY (in and out of a
-//! transaction block), CopyFail, COPY TO in text and CSV. Expected texts are PostgreSQL 15's.
+//! transaction block), CopyFail, COPY TO in text and CSV, the foreign keys of copied rows.
+//! Expected texts are PostgreSQL 15's.
 
 use sql::Session;
 use sql::memory::MemoryStorage;
@@ -160,4 +161,48 @@ fn copy_to_writes_text_and_csv() {
     assert_eq!(s.copy_done().unwrap().tag, "COPY 1");
     assert_eq!(s.transaction_status(), 'I');
     assert_eq!(run(&mut s, "SELECT a FROM t"), vec![vec![Some("9".into())]]);
+}
+
+/// A COPY into a table with foreign keys checks each row's parent (rows copied earlier in
+/// the same COPY count as parents); one without hands its rows straight to the insert.
+#[test]
+fn foreign_keys_are_checked_for_every_copied_row() {
+    let mut s = session();
+    run(&mut s, "CREATE TABLE p (id int PRIMARY KEY)");
+    run(&mut s, "INSERT INTO p VALUES (1), (2)");
+    run(
+        &mut s,
+        "CREATE TABLE c (id int PRIMARY KEY, p int REFERENCES p)",
+    );
+    let err = copy_in(&mut s, "COPY c FROM STDIN", b"1\t1\n2\t9\n3\t2\n", 5).unwrap_err();
+    assert_eq!(err.code(), "23503");
+    assert_eq!(
+        err.to_string(),
+        "insert or update on table \"c\" violates foreign key constraint \"c_p_fkey\""
+    );
+    assert_eq!(
+        run(&mut s, "SELECT count(*) FROM c"),
+        vec![vec![Some("0".into())]]
+    );
+    let tag = copy_in(&mut s, "COPY c FROM STDIN", b"1\t1\n2\t\\N\n3\t2\n", 5).unwrap();
+    assert_eq!(tag, "COPY 3");
+
+    run(
+        &mut s,
+        "CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree)",
+    );
+    let tag = copy_in(&mut s, "COPY tree FROM STDIN", b"1\t\\N\n2\t1\n3\t3\n", 3).unwrap();
+    assert_eq!(tag, "COPY 3");
+    let err = copy_in(&mut s, "COPY tree FROM STDIN", b"4\t5\n", 3).unwrap_err();
+    assert_eq!(err.code(), "23503");
+
+    let tag = copy_in(&mut s, "COPY t FROM STDIN", b"1\tone\t1\n2\ttwo\t2\n", 4).unwrap();
+    assert_eq!(tag, "COPY 2");
+    assert_eq!(
+        run(&mut s, "SELECT a, b, c FROM t ORDER BY a"),
+        vec![
+            vec![Some("1".into()), Some("one".into()), Some("1".into())],
+            vec![Some("2".into()), Some("two".into()), Some("2".into())],
+        ]
+    );
 }
