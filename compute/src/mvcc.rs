@@ -208,16 +208,14 @@ impl<S: PageStore> VersionedTree<S> {
     {
         let max_key = limits.max_key - SUFFIX;
         let mut too_long = None;
-        let versions = entries.into_iter().map_while(|(key, payload)| {
+        let versions = entries.into_iter().map_while(|(mut key, payload)| {
             if key.len() > max_key {
                 too_long = Some(key.len());
                 return None;
             }
-            Some((
-                version_key(&key, lsn),
-                Lsn::MAX.0.to_be_bytes().to_vec(),
-                payload,
-            ))
+            // The version key is the user key with its suffix: extended in place.
+            key.extend_from_slice(&(!lsn.0).to_be_bytes());
+            Some((key, Lsn::MAX.0.to_be_bytes().to_vec(), payload))
         });
         let tree = BTree::bulk_load(store, limits, versions)?;
         if let Some(size) = too_long {

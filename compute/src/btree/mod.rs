@@ -423,10 +423,7 @@ impl<S: PageStore> BTree<S> {
         }
         let whole = 2 + key.len() + inline.len() + rest.len();
         let entry = if whole <= self.limits.max_entry {
-            let mut value = Vec::with_capacity(inline.len() + rest.len());
-            value.extend_from_slice(inline);
-            value.extend_from_slice(rest);
-            node::leaf_entry(key, &value)
+            node::leaf_entry_of_parts(key, inline, rest)
         } else {
             let size = 2 + key.len() + inline.len() + overflow::REF_LEN;
             if size > self.limits.max_entry {

@@ -83,10 +83,17 @@ fn key_len(key: &[u8]) -> [u8; 2] {
 
 /// Encodes a leaf entry (`key` at most [`super::Limits::max_key`] bytes).
 pub fn leaf_entry(key: &[u8], value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(2 + key.len() + value.len());
+    leaf_entry_of_parts(key, value, &[])
+}
+
+/// Encodes a leaf entry whose value is `head` followed by `tail`, in one allocation (a bulk
+/// load builds a million of them).
+pub fn leaf_entry_of_parts(key: &[u8], head: &[u8], tail: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2 + key.len() + head.len() + tail.len());
     out.extend_from_slice(&key_len(key));
     out.extend_from_slice(key);
-    out.extend_from_slice(value);
+    out.extend_from_slice(head);
+    out.extend_from_slice(tail);
     out
 }
 

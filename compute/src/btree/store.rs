@@ -66,7 +66,11 @@ impl PageStore for MemPageStore {
             block: BlockNo::MAX,
             reason: "relation has 2^32 blocks".into(),
         })?;
-        self.pages.push(Arc::new([0u8; proto::PAGE_SIZE]));
+        // Pages are replaced wholesale on write, so every new block can share one zero
+        // page (a bulk load allocates thousands and writes each once).
+        static ZERO: std::sync::OnceLock<Arc<Page>> = std::sync::OnceLock::new();
+        let zero = ZERO.get_or_init(|| Arc::from(proto::page::zeroed_page()));
+        self.pages.push(Arc::clone(zero));
         Ok(block)
     }
 
