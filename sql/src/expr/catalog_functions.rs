@@ -227,7 +227,7 @@ impl CatalogFn {
                 };
                 let oid = last.ok_or_else(not_yet)?;
                 let seq = env.catalog.sequence_by_id(oid).ok_or_else(not_yet)?;
-                privilege::require_sequence(&env.catalog, &seq, acl::USAGE | acl::SELECT)?;
+                privilege::require_sequence(&env.catalog, seq, acl::USAGE | acl::SELECT)?;
                 let v = env.sequence_values().values.get(&seq.oid).copied();
                 Value::Int(v.ok_or_else(not_yet)?)
             }
