@@ -280,6 +280,9 @@ fn dependents(catalog: &Catalog, oid: Oid) -> Vec<String> {
     for v in &catalog.views {
         relation(Relation::View(v));
     }
+    for s in &catalog.sequences {
+        relation(Relation::Sequence(s));
+    }
     for s in &catalog.schemas {
         if s.owner == oid {
             owns.push((s.oid, format!("owner of schema {}", s.name)));
@@ -296,6 +299,7 @@ fn dependents(catalog: &Catalog, oid: Oid) -> Vec<String> {
     owns.into_iter()
         .chain(privileges)
         .map(|(_, line)| line)
+        .chain(super::default_privileges::dependents(catalog, oid))
         .collect()
 }
 
