@@ -73,12 +73,7 @@ fn sort(items: &mut [AclItem]) {
     items.sort_by_key(|i| (i.grantee, i.grantor, i.privileges, i.grant_options));
 }
 
-fn entry(
-    catalog: &Catalog,
-    role: Oid,
-    schema: Oid,
-    objtype: char,
-) -> Option<&DefaultAclDef> {
+fn entry(catalog: &Catalog, role: Oid, schema: Oid, objtype: char) -> Option<&DefaultAclDef> {
     catalog
         .default_acls
         .iter()
