@@ -78,6 +78,13 @@ fn owned_sequence(
         table: table.id,
         column,
     });
+    seq.owner = table.owner;
+    seq.acl = super::default_privileges::initial_acl(
+        &catalog,
+        super::default_privileges::SEQUENCES,
+        seq.owner,
+        seq.schema,
+    );
     Ok(seq)
 }
 

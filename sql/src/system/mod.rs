@@ -37,6 +37,7 @@ mod activity;
 pub mod builtin;
 pub mod casts;
 mod database_stats;
+mod default_acl;
 pub mod deparse;
 pub mod info_schema;
 mod locks;
@@ -118,6 +119,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(info_schema::tables());
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(prepared::PG_PREPARED_STATEMENTS);
+        v.push(default_acl::PG_DEFAULT_ACL);
         v.push(database_stats::PG_STAT_DATABASE);
         v.push(replication::STRATA_REPLICATION_STATUS);
         v.push(table_stats::PG_STAT_USER_TABLES);

@@ -25,8 +25,8 @@ use proto::{Lsn, RelId};
 use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
 use sql::storage::{
-    Catalog, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
-    ViewDef,
+    Catalog, DefaultAclDef, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
+    TableStats, ViewDef,
 };
 
 use crate::btree::{Limits, PageStore};
@@ -116,6 +116,7 @@ pub struct EngineCatalog {
     pub stats: BTreeMap<TableId, TableStats>,
     pub functions: BTreeMap<Oid, FunctionDef>,
     pub roles: BTreeMap<Oid, RoleDef>,
+    pub default_acls: BTreeMap<Oid, DefaultAclDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
     /// The next unassigned OID, as of this version.
@@ -136,6 +137,7 @@ impl Default for EngineCatalog {
             stats: BTreeMap::new(),
             functions: BTreeMap::new(),
             roles: BTreeMap::new(),
+            default_acls: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
             schemas_stored: true,
@@ -153,6 +155,7 @@ pub enum Object {
     Stats(TableStats),
     Function(FunctionDef),
     Role(RoleDef),
+    DefaultAcl(DefaultAclDef),
 }
 
 impl EngineCatalog {
@@ -166,6 +169,7 @@ impl EngineCatalog {
             stats: self.stats.clone(),
             functions: self.functions.values().cloned().collect(),
             roles: self.roles.values().cloned().collect(),
+            default_acls: self.default_acls.values().cloned().collect(),
         }
     }
 
@@ -179,6 +183,7 @@ impl EngineCatalog {
             Kind::Stats => self.stats.get(&oid).cloned().map(Object::Stats),
             Kind::Function => self.functions.get(&oid).cloned().map(Object::Function),
             Kind::Role => self.roles.get(&oid).cloned().map(Object::Role),
+            Kind::DefaultAcl => self.default_acls.get(&oid).cloned().map(Object::DefaultAcl),
         }
     }
 
@@ -227,6 +232,12 @@ impl EngineCatalog {
             (Kind::Role, None) => {
                 self.roles.remove(&oid);
             }
+            (_, Some(Object::DefaultAcl(d))) => {
+                self.default_acls.insert(oid, d);
+            }
+            (Kind::DefaultAcl, None) => {
+                self.default_acls.remove(&oid);
+            }
         }
     }
 }
@@ -244,6 +255,7 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::Stats(s) => format::encode_doc(s, None, None),
         Object::Function(f) => format::encode_doc(f, None, None),
         Object::Role(r) => format::encode_doc(r, None, None),
+        Object::DefaultAcl(d) => format::encode_doc(d, None, None),
     }
 }
 
@@ -274,6 +286,7 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::Stats => Object::Stats(format::decode_doc::<TableStats>(parts)?.def),
         Kind::Function => Object::Function(format::decode_doc::<FunctionDef>(parts)?.def),
         Kind::Role => Object::Role(format::decode_doc::<RoleDef>(parts)?.def),
+        Kind::DefaultAcl => Object::DefaultAcl(format::decode_doc::<DefaultAclDef>(parts)?.def),
     })
 }
 

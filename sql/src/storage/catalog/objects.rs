@@ -270,6 +270,13 @@ pub struct SequenceDef {
     pub owned_by: Option<OwnedBy>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The owning role (`relowner`): its creator, the owning table's owner for a serial or
+    /// identity column's sequence, or `ALTER SEQUENCE ... OWNER TO`.
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+    /// `relacl`: `None` is the default (the owner has USAGE, SELECT and UPDATE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 impl SequenceDef {
@@ -410,4 +417,18 @@ fn yes() -> bool {
 
 fn no_limit() -> i32 {
     -1
+}
+
+/// An `ALTER DEFAULT PRIVILEGES` entry (`pg_default_acl`): the privileges objects of kind
+/// `objtype` get when `role` creates them later — in schema `schema`, or anywhere when it
+/// is 0. See `ddl::default_privileges` for how entries combine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultAclDef {
+    pub oid: Oid,
+    pub role: Oid,
+    /// 0: every schema (a global entry, which replaces the built-in default).
+    pub schema: Oid,
+    /// `r` relations, `S` sequences, `f` functions, `T` types, `n` schemas.
+    pub objtype: char,
+    pub acl: Vec<AclItem>,
 }
