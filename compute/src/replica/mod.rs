@@ -55,6 +55,7 @@ async fn start_point(
     timeline: &TimelineId,
     cache_bytes: u64,
     deadline: Instant,
+    token: &proto::auth::Token,
 ) -> Result<(Lsn, Arc<PageCache>), Error> {
     let fail = |reason: String| Error::Pageserver {
         addr: pageserver.to_string(),
@@ -71,9 +72,12 @@ async fn start_point(
             )));
         }
         let status = async {
-            let mut c = PageserverClient::connect(url.clone())
+            let channel = tonic::transport::Endpoint::from_shared(url.clone())
+                .map_err(|e| e.to_string())?
+                .connect()
                 .await
                 .map_err(|e| e.to_string())?;
+            let mut c = PageserverClient::new(proto::auth::channel(channel, token));
             c.timeline_status(pb::TimelineStatusRequest {
                 tenant: timeline.tenant.to_string(),
                 timeline: timeline.timeline.to_string(),
@@ -89,7 +93,10 @@ async fn start_point(
                     pageserver,
                     timeline.clone(),
                     runtime.clone(),
-                    PageClientConfig::default(),
+                    PageClientConfig {
+                        auth_token: token.clone(),
+                        ..PageClientConfig::default()
+                    },
                 )
                 .map_err(|e| fail(e.to_string()))?;
                 let cache = PageCache::new(
@@ -134,18 +141,18 @@ pub struct Started {
 }
 
 /// Steps 1–3 of the module docs: the engine at the start point and the WAL receiver
-/// running (until `cancel`).
+/// running (until `cancel`), for `config`'s pageserver, safekeepers, timeline, cache size,
+/// start timeout and token; writes are sent to `primary`.
 pub async fn start(
-    pageserver: &str,
-    safekeepers: &[String],
-    timeline: &TimelineId,
-    cache_bytes: u64,
+    config: &crate::server::ServerConfig,
     primary: &str,
-    limit: Duration,
     cancel: CancellationToken,
 ) -> Result<Started, Error> {
-    let deadline = Instant::now() + limit;
-    let (start, cache) = start_point(pageserver, timeline, cache_bytes, deadline).await?;
+    let (pageserver, safekeepers, timeline) =
+        (&config.pageserver, &config.safekeepers, &config.timeline);
+    let (cache_bytes, token) = (config.cache_bytes, &config.auth_token);
+    let deadline = Instant::now() + config.start_timeout;
+    let (start, cache) = start_point(pageserver, timeline, cache_bytes, deadline, token).await?;
     let wal = Arc::new(ReplicaWal::new(start, primary, timeline));
     let pages = Arc::new(PageTable::cached(cache));
     let sink: Arc<dyn WalSink> = wal.clone();
@@ -162,6 +169,7 @@ pub async fn start(
         safekeepers: safekeepers.to_vec(),
         engine: engine.clone(),
         wal: wal.clone(),
+        token: token.clone(),
     };
     let receiving = tokio::spawn(receiver.run(cancel).in_current_span());
     Ok(Started {
