@@ -140,18 +140,36 @@ pub struct Started {
     pub receiving: tokio::task::JoinHandle<()>,
 }
 
+/// What a replica starts from.
+pub struct ReplicaConfig<'a> {
+    pub pageserver: &'a str,
+    pub safekeepers: &'a [String],
+    pub timeline: &'a TimelineId,
+    pub cache_bytes: u64,
+    /// Named in the error of a write (25006).
+    pub primary: &'a str,
+    /// How the safekeepers list this replica in their `Status`.
+    pub name: String,
+    /// How long to wait for a start point.
+    pub limit: Duration,
+    /// The compute's token for the pageserver and the safekeepers.
+    pub token: &'a proto::auth::Token,
+}
+
 /// Steps 1–3 of the module docs: the engine at the start point and the WAL receiver
-/// running (until `cancel`), for `config`'s pageserver, safekeepers, timeline, cache size,
-/// start timeout and token; writes are sent to `primary`.
-pub async fn start(
-    config: &crate::server::ServerConfig,
-    primary: &str,
-    cancel: CancellationToken,
-) -> Result<Started, Error> {
-    let (pageserver, safekeepers, timeline) =
-        (&config.pageserver, &config.safekeepers, &config.timeline);
-    let (cache_bytes, token) = (config.cache_bytes, &config.auth_token);
-    let deadline = Instant::now() + config.start_timeout;
+/// running (until `cancel`).
+pub async fn start(config: ReplicaConfig<'_>, cancel: CancellationToken) -> Result<Started, Error> {
+    let ReplicaConfig {
+        pageserver,
+        safekeepers,
+        timeline,
+        cache_bytes,
+        primary,
+        name,
+        limit,
+        token,
+    } = config;
+    let deadline = Instant::now() + limit;
     let (start, cache) = start_point(pageserver, timeline, cache_bytes, deadline, token).await?;
     let wal = Arc::new(ReplicaWal::new(start, primary, timeline));
     let pages = Arc::new(PageTable::cached(cache));
@@ -170,6 +188,7 @@ pub async fn start(
         engine: engine.clone(),
         wal: wal.clone(),
         token: token.clone(),
+        name,
     };
     let receiving = tokio::spawn(receiver.run(cancel).in_current_span());
     Ok(Started {

@@ -37,6 +37,8 @@ pub struct Receiver {
     pub wal: Arc<ReplicaWal>,
     /// The compute's token for the safekeepers.
     pub token: proto::auth::Token,
+    /// How the safekeepers list this replica in their `Status`.
+    pub name: String,
 }
 
 async fn connect(
@@ -129,6 +131,7 @@ impl Receiver {
                 start_lsn: start.0,
                 stop_at_commit: false,
                 include_uncommitted: false,
+                reader: self.name.clone(),
                 ..Default::default()
             };
             let stream = match tokio::time::timeout(CALL_TIMEOUT, client.read_wal(req)).await {

@@ -219,9 +219,12 @@ impl Safekeeper for Service {
             Method::SkReadWal,
             request.get_ref().timeline.as_ref(),
         )?;
+        let peer = request
+            .remote_addr()
+            .map_or_else(|| "unknown".to_string(), |a| a.to_string());
         let r = request.into_inner();
         let span = span("read_wal", r.timeline.as_ref());
-        let stream = super::read_wal::serve(self.ctx.clone(), r)
+        let stream = super::read_wal::serve(self.ctx.clone(), r, peer)
             .instrument(span)
             .await?;
         Ok(Response::new(Box::pin(stream)))
