@@ -437,7 +437,7 @@ impl Grant {
         };
         check(claims, method, tenant, timeline).map_err(|e| {
             tracing::warn!(
-                peer = ?self.peer,
+                peer = %peer_name(self.peer),
                 method = method.name(),
                 role = %claims.role,
                 token_tenant = claims.tenant.as_deref().unwrap_or("*"),
@@ -447,6 +447,11 @@ impl Grant {
             Status::permission_denied(e.to_string())
         })
     }
+}
+
+/// The caller's address for the log.
+fn peer_name(peer: Option<SocketAddr>) -> String {
+    peer.map_or_else(|| "unknown".to_string(), |a| a.to_string())
 }
 
 /// The token from `metadata`'s `authorization: Bearer …`, if any.
@@ -490,7 +495,12 @@ pub fn authenticate_token(
             peer,
         }),
         Err(e) => {
-            tracing::warn!(?peer, method = method.name(), error = %e, "refused a gRPC call");
+            tracing::warn!(
+                peer = %peer_name(peer),
+                method = method.name(),
+                error = %e,
+                "refused a gRPC call"
+            );
             Err(Status::unauthenticated(e.to_string()))
         }
     }
