@@ -18,7 +18,8 @@
 //! each tenant/timeline the call names (the token's role may call the method
 //! — [`Method::roles`] is the one table of that — and its scope covers what
 //! the request names: else `PermissionDenied`). Refusals are logged with the
-//! peer's address; the status text says why without naming other tenants.
+//! peer's address and counted in `strata_grpc_auth_refused_total{method,
+//! code}`; the status text says why without naming other tenants.
 //! A server without a key lets everything through, as before auth existed.
 //!
 //! The rules of [`check`] are pure; clients attach their token with the
@@ -28,7 +29,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -444,9 +445,28 @@ impl Grant {
                 error = %e,
                 "refused a gRPC call"
             );
+            REFUSED
+                .with_label_values(&[method.name(), "permission_denied"])
+                .inc();
             Status::permission_denied(e.to_string())
         })
     }
+}
+
+/// Refused calls, by method and status code (Prometheus' default registry).
+static REFUSED: LazyLock<prometheus::IntCounterVec> = LazyLock::new(|| {
+    prometheus::register_int_counter_vec!(
+        "strata_grpc_auth_refused_total",
+        "gRPC calls refused by component auth (no, bad or expired token; wrong role or scope)",
+        &["method", "code"]
+    )
+    .expect("register strata_grpc_auth_refused_total")
+});
+
+/// How many calls of `method` were refused with `code` (`unauthenticated` or
+/// `permission_denied`) in this process.
+pub fn refused_count(method: Method, code: &str) -> u64 {
+    REFUSED.with_label_values(&[method.name(), code]).get()
 }
 
 /// The caller's address for the log.
@@ -501,6 +521,9 @@ pub fn authenticate_token(
                 error = %e,
                 "refused a gRPC call"
             );
+            REFUSED
+                .with_label_values(&[method.name(), "unauthenticated"])
+                .inc();
             Err(Status::unauthenticated(e.to_string()))
         }
     }

@@ -10,7 +10,8 @@
 //!    token reading pages, and the compute token claiming a generation are
 //!    `PermissionDenied`; the lean Append wire closes a connection without a
 //!    token;
-//! 4. the servers logged each refusal with the peer's address.
+//! 4. the servers logged each refusal with the peer's address, and the
+//!    pageserver counted them in `strata_grpc_auth_refused_total`.
 //!
 //! Every wait is bounded.
 
@@ -142,7 +143,7 @@ async fn tokens_are_checked_per_role_and_tenant() {
     sk1.push_args(&["--auth-public-key", &public, "--auth-token-file", &sk_token]);
     sk1.start();
     let sk_arg = sk1.addr.to_string();
-    let mut ps = Process::pageserver(&dir, &sk_arg);
+    let mut ps = Process::pageserver(&dir, &sk_arg).with_metrics();
     ps.push_args(&["--auth-public-key", &public, "--auth-token-file", &ps_token]);
     ps.start();
     let ps_arg = ps.addr.to_string();
@@ -296,7 +297,12 @@ async fn tokens_are_checked_per_role_and_tenant() {
     // The compute still commits (nothing above fenced it).
     exec(&c, "INSERT INTO t VALUES (3, 'c')").await;
 
-    // 4. Refusals are logged with the peer.
+    // 4. Refusals are counted and logged with the peer. The pageserver refused: timeline
+    // create without a token and with a compute token, TimelineStatus and GetPages on
+    // tenant b, CreateTimeline with a compute token, no token, an expired token, and
+    // GetPages with a pageserver token.
+    let refused = ps.scrape_metrics().sum("strata_grpc_auth_refused_total");
+    assert_eq!(refused, 8.0, "refusals counted by the pageserver");
     for (p, method) in [
         (&ps, "pageserver.GetPages"),
         (&ps, "pageserver.CreateTimeline"),

@@ -159,8 +159,13 @@ fn scopes_are_checked_per_request() {
 fn calls_without_a_good_token_are_unauthenticated() {
     let (signer, verifier) = keys();
     let req = Request::new(());
-    let e = authenticate(Some(&verifier), &req, Method::PsGetPages).unwrap_err();
+    let before = refused_count(Method::PsLeaseLsn, "unauthenticated");
+    let e = authenticate(Some(&verifier), &req, Method::PsLeaseLsn).unwrap_err();
     assert_eq!(e.code(), tonic::Code::Unauthenticated);
+    assert_eq!(
+        refused_count(Method::PsLeaseLsn, "unauthenticated"),
+        before + 1
+    );
     // No verifier: everything passes.
     let open = authenticate(None, &req, Method::PsCreateTimeline).unwrap();
     assert!(
@@ -168,23 +173,24 @@ fn calls_without_a_good_token_are_unauthenticated() {
             .is_ok()
     );
 
+    // What the client interceptor sends is what the server reads.
     let token = Token::new(&signer.token(Role::Compute, Some("a"), None, HOUR).unwrap()).unwrap();
-    let mut req = Request::new(());
-    token
-        .bearer()
-        .call(Request::new(()))
-        .map(|r| *req.metadata_mut() = r.metadata().clone())
-        .unwrap();
+    let req = token.bearer().call(Request::new(())).unwrap();
     let grant = authenticate(Some(&verifier), &req, Method::PsGetPages).unwrap();
     assert!(
         grant
             .permit(Method::PsGetPages, Some("a"), Some("main"))
             .is_ok()
     );
+    let before = refused_count(Method::PsGetPages, "permission_denied");
     let denied = grant
         .permit(Method::PsGetPages, Some("b"), Some("main"))
         .unwrap_err();
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    assert_eq!(
+        refused_count(Method::PsGetPages, "permission_denied"),
+        before + 1
+    );
     assert_eq!(format!("{token:?}"), "Token(..)");
     assert!(!token.as_str().is_empty());
 }
