@@ -33,13 +33,14 @@ use std::sync::{Arc, mpsc as std_mpsc};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use proto::auth::AuthChannel;
 use proto::grpc::PageRequest;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::{Lsn, PageKey, TimelineId};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 /// Why a page could not be read.
@@ -120,6 +121,8 @@ pub struct PageClientConfig {
     pub request_timeout: Duration,
     /// First reconnect delay (doubles up to a second).
     pub reconnect_backoff: Duration,
+    /// The compute's token for the pageserver (`--auth-token-file`).
+    pub auth_token: proto::auth::Token,
 }
 
 impl Default for PageClientConfig {
@@ -127,6 +130,7 @@ impl Default for PageClientConfig {
         PageClientConfig {
             request_timeout: Duration::from_secs(30),
             reconnect_backoff: Duration::from_millis(20),
+            auth_token: proto::auth::Token::none(),
         }
     }
 }
@@ -142,7 +146,7 @@ struct Batch {
 /// The compute's connection to its pageserver for one timeline.
 pub struct PageClient {
     timeline: TimelineId,
-    channel: Channel,
+    channel: AuthChannel,
     submit: mpsc::UnboundedSender<Batch>,
     runtime: tokio::runtime::Handle,
     config: PageClientConfig,
@@ -166,7 +170,7 @@ impl PageClient {
             .tcp_nodelay(true);
         let channel = {
             let _guard = runtime.enter();
-            endpoint.connect_lazy()
+            proto::auth::channel(endpoint.connect_lazy(), &config.auth_token)
         };
         let (submit, batches) = mpsc::unbounded_channel();
         let span = tracing::info_span!(
@@ -271,7 +275,7 @@ impl PageClient {
 /// The driver: keeps one GetPages stream open, sends batches as they come and routes
 /// responses by batch id; on a broken stream, reconnects and re-sends what is in flight.
 async fn drive(
-    mut client: PageserverClient<Channel>,
+    mut client: PageserverClient<AuthChannel>,
     timeline: TimelineId,
     mut batches: mpsc::UnboundedReceiver<Batch>,
     backoff: Duration,
@@ -279,7 +283,7 @@ async fn drive(
 ) {
     let mut in_flight: HashMap<u64, Batch> = HashMap::new();
     let mut next_id: u64 = 1;
-    let mut delay = backoff;
+    let mut delay = proto::backoff::Backoff::new(backoff, Duration::from_secs(1));
     let request = |id: u64, pages: &[PageRequest]| pb::GetPagesRequest {
         tenant: timeline.tenant.to_string(),
         timeline: timeline.timeline.to_string(),
@@ -298,13 +302,13 @@ async fn drive(
         }
         let mut responses = match client.get_pages(ReceiverStream::new(rx)).await {
             Ok(r) => {
-                delay = backoff;
+                delay.reset();
                 r.into_inner()
             }
             Err(status) => {
-                tracing::warn!(%status, ?delay, "open GetPages stream");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(1));
+                let wait = delay.next_delay();
+                tracing::warn!(%status, ?wait, "open GetPages stream");
+                tokio::time::sleep(wait).await;
                 if batches.is_closed() && in_flight.is_empty() {
                     return;
                 }
@@ -344,7 +348,7 @@ async fn drive(
                 },
             }
         }
-        tokio::time::sleep(delay).await;
+        tokio::time::sleep(delay.peek()).await;
     }
 }
 

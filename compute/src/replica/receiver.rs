@@ -14,11 +14,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use proto::auth::AuthChannel;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Lsn, RecordKind, TimelineId, WalDecoder};
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use super::metrics;
 use super::wal::ReplicaWal;
@@ -34,24 +35,30 @@ pub struct Receiver {
     pub safekeepers: Vec<String>,
     pub engine: Engine,
     pub wal: Arc<ReplicaWal>,
+    /// The compute's token for the safekeepers.
+    pub token: proto::auth::Token,
     /// How the safekeepers list this replica in their `Status`.
     pub name: String,
 }
 
-async fn connect(addr: &str) -> Result<SafekeeperClient<Channel>, String> {
+async fn connect(
+    addr: &str,
+    token: &proto::auth::Token,
+) -> Result<SafekeeperClient<AuthChannel>, String> {
     let channel = Endpoint::from_shared(proto::grpc::url(addr))
         .map_err(|e| format!("bad safekeeper address {addr:?}: {e}"))?
         .connect_timeout(CALL_TIMEOUT)
         .connect()
         .await
         .map_err(|e| format!("connect to {addr}: {e}"))?;
-    Ok(SafekeeperClient::new(channel))
+    Ok(SafekeeperClient::new(proto::auth::channel(channel, token)))
 }
 
 impl Receiver {
     /// Runs until `cancel`, reopening streams as needed.
     pub async fn run(self, cancel: CancellationToken) {
-        let mut backoff = Duration::from_millis(50);
+        let mut backoff =
+            proto::backoff::Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
         let mut first = true;
         loop {
             if !first {
@@ -68,13 +75,12 @@ impl Receiver {
                 tracing::warn!(error = %e, applied = %self.wal.applied(), "WAL stream ended");
             }
             if self.wal.applied() > started {
-                backoff = Duration::from_millis(50);
+                backoff.reset();
             }
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
             }
-            backoff = (backoff * 2).min(Duration::from_secs(1));
         }
     }
 
@@ -83,7 +89,7 @@ impl Receiver {
         let ask = |addr: String| {
             let id = self.timeline.clone();
             async move {
-                let mut c = connect(&addr).await.ok()?;
+                let mut c = connect(&addr, &self.token).await.ok()?;
                 let req = pb::StatusRequest {
                     timeline: Some((&id).into()),
                 };
@@ -113,7 +119,7 @@ impl Receiver {
         let mut last_err = String::new();
         for (commit, i) in order {
             let addr = &self.safekeepers[i];
-            let mut client = match connect(addr).await {
+            let mut client = match connect(addr, &self.token).await {
                 Ok(c) => c,
                 Err(e) => {
                     last_err = e;
