@@ -49,10 +49,11 @@ pub enum Kind {
     Stats,
     Function,
     Role,
+    Type,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
@@ -60,6 +61,7 @@ impl Kind {
         Kind::Stats,
         Kind::Function,
         Kind::Role,
+        Kind::Type,
     ];
 
     fn word(self) -> &'static str {
@@ -71,6 +73,7 @@ impl Kind {
             Kind::Stats => "stats",
             Kind::Function => "func",
             Kind::Role => "role",
+            Kind::Type => "type",
         }
     }
 }

@@ -26,7 +26,7 @@ use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
 use sql::storage::{
     Catalog, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
-    ViewDef,
+    TypeDef, ViewDef,
 };
 
 use crate::btree::{Limits, PageStore};
@@ -116,6 +116,7 @@ pub struct EngineCatalog {
     pub stats: BTreeMap<TableId, TableStats>,
     pub functions: BTreeMap<Oid, FunctionDef>,
     pub roles: BTreeMap<Oid, RoleDef>,
+    pub types: BTreeMap<Oid, TypeDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
     /// The next unassigned OID, as of this version.
@@ -136,6 +137,7 @@ impl Default for EngineCatalog {
             stats: BTreeMap::new(),
             functions: BTreeMap::new(),
             roles: BTreeMap::new(),
+            types: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
             schemas_stored: true,
@@ -153,6 +155,7 @@ pub enum Object {
     Stats(TableStats),
     Function(FunctionDef),
     Role(RoleDef),
+    Type(TypeDef),
 }
 
 impl EngineCatalog {
@@ -166,6 +169,7 @@ impl EngineCatalog {
             stats: self.stats.clone(),
             functions: self.functions.values().cloned().collect(),
             roles: self.roles.values().cloned().collect(),
+            types: self.types.values().cloned().collect(),
         }
     }
 
@@ -179,6 +183,7 @@ impl EngineCatalog {
             Kind::Stats => self.stats.get(&oid).cloned().map(Object::Stats),
             Kind::Function => self.functions.get(&oid).cloned().map(Object::Function),
             Kind::Role => self.roles.get(&oid).cloned().map(Object::Role),
+            Kind::Type => self.types.get(&oid).cloned().map(Object::Type),
         }
     }
 
@@ -227,6 +232,12 @@ impl EngineCatalog {
             (Kind::Role, None) => {
                 self.roles.remove(&oid);
             }
+            (_, Some(Object::Type(t))) => {
+                self.types.insert(oid, t);
+            }
+            (Kind::Type, None) => {
+                self.types.remove(&oid);
+            }
         }
     }
 }
@@ -244,6 +255,7 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::Stats(s) => format::encode_doc(s, None, None),
         Object::Function(f) => format::encode_doc(f, None, None),
         Object::Role(r) => format::encode_doc(r, None, None),
+        Object::Type(t) => format::encode_doc(t, None, None),
     }
 }
 
@@ -274,6 +286,7 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::Stats => Object::Stats(format::decode_doc::<TableStats>(parts)?.def),
         Kind::Function => Object::Function(format::decode_doc::<FunctionDef>(parts)?.def),
         Kind::Role => Object::Role(format::decode_doc::<RoleDef>(parts)?.def),
+        Kind::Type => Object::Type(format::decode_doc::<TypeDef>(parts)?.def),
     })
 }
 

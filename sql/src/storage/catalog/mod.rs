@@ -31,7 +31,7 @@ mod tests;
 
 pub use objects::{
     CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
-    Membership, OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
+    Membership, OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeDef,
     ViewColumn, ViewDef,
 };
 pub use oids::Oid;
@@ -53,6 +53,8 @@ pub struct Catalog {
     pub functions: Vec<FunctionDef>,
     /// Stored roles (`CREATE ROLE`); the built-in ones are [`acl::builtin_roles`].
     pub roles: Vec<RoleDef>,
+    /// Composite types (`CREATE TYPE ... AS (...)`).
+    pub types: Vec<TypeDef>,
 }
 
 impl Default for Catalog {
@@ -66,6 +68,7 @@ impl Default for Catalog {
             stats: BTreeMap::new(),
             functions: Vec::new(),
             roles: Vec::new(),
+            types: Vec::new(),
         }
     }
 }
