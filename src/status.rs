@@ -12,7 +12,11 @@
 //!   has not ingested yet (`commit_lsn - ingested_lsn`);
 //! - `upload_lag_bytes`: WAL ingested but not yet in object storage
 //!   (`ingested_lsn - remote_consistent_lsn`, from the timeline's start
-//!   while nothing is uploaded), what a pageserver restart would re-ingest.
+//!   while nothing is uploaded), what a pageserver restart would re-ingest;
+//! - per safekeeper, the WAL streams attached to it (read replicas, the
+//!   pageserver, recovering peers: `StatusResponse.readers`), each with
+//!   `lag_bytes = commit_lsn - sent_lsn`, and how long ago a primary last
+//!   appended (heartbeats included: a primary is attached).
 //!
 //! Partial answers are reported, not hidden: an unreachable server is a line
 //! (a field) with its error, and the command's result is an error unless the
@@ -102,8 +106,43 @@ pub struct SafekeeperView {
     pub commit_lsn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_lsn: Option<String>,
+    /// Milliseconds since a primary last appended (heartbeats included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_append_ms_ago: Option<u64>,
+    /// The WAL streams this safekeeper serves now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readers: Vec<ReaderView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// One WAL stream a safekeeper serves (a read replica, the pageserver, a peer).
+#[derive(Clone, Debug, Serialize)]
+pub struct ReaderView {
+    pub name: String,
+    pub peer: String,
+    pub sent_lsn: String,
+    /// Committed WAL not yet sent to it.
+    pub lag_bytes: u64,
+    pub connected_for_s: u64,
+}
+
+impl ReaderView {
+    fn new(r: &sk::WalReader, commit_lsn: u64, now_unix_ms: u64) -> ReaderView {
+        ReaderView {
+            name: r.name.clone(),
+            peer: r.peer.clone(),
+            sent_lsn: lsn(r.sent_lsn),
+            lag_bytes: commit_lsn.saturating_sub(r.sent_lsn),
+            connected_for_s: now_unix_ms.saturating_sub(r.since_unix_ms) / 1000,
+        }
+    }
+}
+
+fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn lsn(v: u64) -> String {
@@ -130,12 +169,14 @@ impl PageserverView {
     }
 }
 
-/// Assembles one timeline's status from the answers (pure).
+/// Assembles one timeline's status from the answers (pure; `now_unix_ms` dates the
+/// readers' connection times).
 pub fn timeline_status(
     tenant: &str,
     timeline: &str,
     pageserver: Result<&ps::TimelineInfo, &AdminError>,
     safekeepers: &[(String, Result<sk::StatusResponse, AdminError>)],
+    now_unix_ms: u64,
 ) -> TimelineStatus {
     let commit = safekeepers
         .iter()
@@ -157,6 +198,12 @@ pub fn timeline_status(
                     flush_lsn: Some(lsn(s.flush_lsn)),
                     commit_lsn: Some(lsn(s.commit_lsn)),
                     backup_lsn: Some(lsn(s.backup_lsn)),
+                    last_append_ms_ago: s.last_append_ms_ago,
+                    readers: s
+                        .readers
+                        .iter()
+                        .map(|r| ReaderView::new(r, s.commit_lsn, now_unix_ms))
+                        .collect(),
                     error: None,
                 },
                 Err(e) => SafekeeperView {
@@ -166,6 +213,8 @@ pub fn timeline_status(
                     flush_lsn: None,
                     commit_lsn: None,
                     backup_lsn: None,
+                    last_append_ms_ago: None,
+                    readers: Vec::new(),
                     error: Some(e.to_string()),
                 },
             })
@@ -227,7 +276,7 @@ impl ClusterStatus {
             for s in &t.safekeepers {
                 match (&s.error, s.node_id, s.term) {
                     (None, Some(node), Some(term)) => {
-                        let _ = writeln!(
+                        let _ = write!(
                             out,
                             "  safekeeper {} (node {node}): term {term}  flush_lsn {}  \
                              commit_lsn {}  backup_lsn {}",
@@ -236,6 +285,19 @@ impl ClusterStatus {
                             s.commit_lsn.as_deref().unwrap_or("-"),
                             s.backup_lsn.as_deref().unwrap_or("-"),
                         );
+                        match s.last_append_ms_ago {
+                            Some(ms) => writeln!(out, "  primary appended {ms} ms ago"),
+                            None => writeln!(out, "  no primary appended since start"),
+                        }
+                        .expect("writing to a String");
+                        for r in &s.readers {
+                            let _ = writeln!(
+                                out,
+                                "    streaming to {} ({}): sent_lsn {}  lag {} bytes  \
+                                 connected {} s",
+                                r.name, r.peer, r.sent_lsn, r.lag_bytes, r.connected_for_s,
+                            );
+                        }
                     }
                     (e, _, _) => {
                         let e = e.as_deref().unwrap_or("no answer");
@@ -293,8 +355,13 @@ pub async fn status(req: &StatusRequest) -> (ClusterStatus, Result<(), AdminErro
                 .zip(futures::future::join_all(asks).await)
                 .collect();
             let answered = answers.iter().filter(|(_, r)| r.is_ok()).count();
-            st.timelines
-                .push(timeline_status(&req.tenant, &name, info.as_ref(), &answers));
+            st.timelines.push(timeline_status(
+                &req.tenant,
+                &name,
+                info.as_ref(),
+                &answers,
+                now_unix_ms(),
+            ));
             let problem = match info {
                 Err(e) => Some(e),
                 Ok(_) if answered < majority(req.safekeepers.len()) => Some(AdminError::NoQuorum {
@@ -390,6 +457,14 @@ mod tests {
             term: 2,
             flush_lsn: commit,
             commit_lsn: commit,
+            last_append_ms_ago: Some(7),
+            readers: vec![sk::WalReader {
+                name: "replica 127.0.0.1:5433".into(),
+                peer: "127.0.0.1:40000".into(),
+                start_lsn: 0x100_0000,
+                sent_lsn: 0x100_0A00,
+                since_unix_ms: 20_000,
+            }],
             ..Default::default()
         }
     }
@@ -404,8 +479,10 @@ mod tests {
                 Err(AdminError::Invalid("down".to_string())),
             ),
         ];
-        let t = timeline_status("default", "main", Ok(&info()), &answers);
+        let t = timeline_status("default", "main", Ok(&info()), &answers, 50_000);
         assert_eq!(t.commit_lsn.as_deref(), Some("0/1000B00"));
+        assert_eq!(t.safekeepers[1].readers[0].lag_bytes, 0x100);
+        assert_eq!(t.safekeepers[1].readers[0].connected_for_s, 30);
         assert_eq!(t.ingest_lag_bytes, Some(0x200));
         assert_eq!(t.upload_lag_bytes, Some(0x800));
         assert_eq!(t.safekeepers[2].error.as_deref(), Some("down"));
@@ -420,6 +497,14 @@ mod tests {
         assert!(text.contains("ingested_lsn 0/1000900"), "{text}");
         assert!(text.contains("layers 3 (1 image, 2 delta)"), "{text}");
         assert!(text.contains("safekeeper c: error: down"), "{text}");
+        assert!(text.contains("primary appended 7 ms ago"), "{text}");
+        assert!(
+            text.contains(
+                "streaming to replica 127.0.0.1:5433 (127.0.0.1:40000): sent_lsn 0/1000A00  \
+                 lag 256 bytes  connected 30 s"
+            ),
+            "{text}"
+        );
         assert!(
             text.contains("lag: ingest 512 bytes, upload 2048 bytes"),
             "{text}"
@@ -430,19 +515,23 @@ mod tests {
             json["timelines"][0]["pageserver"]["generation"].to_string(),
             "3"
         );
+        assert_eq!(
+            json["timelines"][0]["safekeepers"][1]["readers"][0]["lag_bytes"].to_string(),
+            "256"
+        );
     }
 
     #[test]
     fn lag_figures_need_their_answers() {
         let err = AdminError::Invalid("unreachable".into());
-        let t = timeline_status("default", "main", Err(&err), &[]);
+        let t = timeline_status("default", "main", Err(&err), &[], 0);
         assert!(t.pageserver.is_none() && t.ingest_lag_bytes.is_none());
         assert_eq!(t.pageserver_error.as_deref(), Some("unreachable"));
         let fresh = ps::TimelineInfo {
             remote_consistent_lsn: 0,
             ..info()
         };
-        let t = timeline_status("default", "main", Ok(&fresh), &[]);
+        let t = timeline_status("default", "main", Ok(&fresh), &[], 0);
         assert_eq!(
             t.upload_lag_bytes,
             Some(0x900),

@@ -285,7 +285,8 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
             .map_err(|e| Error::EngineStart(e.to_string()))?;
     tracing::info!(snapshot = %engine.durable_lsn(), "engine ready");
 
-    let (addr, serving, leasing) = serve(&config, auth, tls, &engine, &cancel).await?;
+    let listener = bind(config.listen).await?;
+    let (addr, serving, leasing) = serve(&config, listener, auth, tls, &engine, &cancel).await?;
     tracing::info!(%addr, max_connections = config.max_connections, "accepting connections");
     let sweeping = tokio::spawn(
         sweeper::run(engine.clone(), SweepConfig::default(), cancel.child_token())
@@ -317,18 +318,27 @@ async fn start_replica(
             config.timeline.tenant, config.timeline.timeline
         )
     });
+    // Bound first: the safekeepers list the replica by the address it serves on.
+    let listener = bind(config.listen).await?;
+    let addr = listener.local_addr().map_err(|e| Error::Listen {
+        addr: config.listen,
+        reason: e.to_string(),
+    })?;
     let started = crate::replica::start(
-        &config.pageserver,
-        &config.safekeepers,
-        &config.timeline,
-        config.cache_bytes,
-        &primary,
-        config.start_timeout,
+        crate::replica::ReplicaConfig {
+            pageserver: &config.pageserver,
+            safekeepers: &config.safekeepers,
+            timeline: &config.timeline,
+            cache_bytes: config.cache_bytes,
+            primary: &primary,
+            name: format!("replica {addr}"),
+            limit: config.start_timeout,
+        },
         cancel.child_token(),
     )
     .await?;
     let engine = started.engine;
-    let (addr, serving, leasing) = serve(&config, auth, tls, &engine, &cancel).await?;
+    let (addr, serving, leasing) = serve(&config, listener, auth, tls, &engine, &cancel).await?;
     tracing::info!(%addr, applied = %started.wal.applied(), "read replica accepting connections");
     Ok(Running {
         addr,
@@ -342,11 +352,22 @@ async fn start_replica(
     })
 }
 
+/// The pgwire listener on `addr` (`--listen`).
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, Error> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Listen {
+            addr,
+            reason: e.to_string(),
+        })
+}
+
 /// What a primary and a replica both run once their engine is up: the front end on
-/// `config.listen` and the lease task on the oldest snapshot. Returns the bound address and
-/// the two tasks.
+/// `listener` (bound to `config.listen`) and the lease task on the oldest snapshot.
+/// Returns the bound address and the two tasks.
 async fn serve(
     config: &ServerConfig,
+    listener: tokio::net::TcpListener,
     auth: auth::Auth,
     tls: Option<pgwire::tokio::TlsAcceptor>,
     engine: &Engine,
@@ -360,8 +381,12 @@ async fn serve(
     Error,
 > {
     let served = engine.clone();
-    let (addr, serving) = frontend::bind_and_serve(
-        config.listen,
+    let addr = listener.local_addr().map_err(|e| Error::Listen {
+        addr: config.listen,
+        reason: e.to_string(),
+    })?;
+    let serving = tokio::spawn(frontend::serve(
+        listener,
         FrontendConfig {
             max_connections: config.max_connections,
             auth,
@@ -370,12 +395,7 @@ async fn serve(
         },
         move || served.for_session(),
         cancel.child_token(),
-    )
-    .await
-    .map_err(|e| Error::Listen {
-        addr: config.listen,
-        reason: e.to_string(),
-    })?;
+    ));
     let leases = SnapshotLeases::new(
         &config.pageserver,
         config.timeline.clone(),

@@ -72,6 +72,7 @@ impl SafekeeperClient {
             start_lsn: start.0,
             stop_at_commit: false,
             include_uncommitted: false,
+            reader: "pageserver".into(),
             ..Default::default()
         };
         let stream = c

@@ -15,7 +15,7 @@
 //! roles with INHERIT ([`Who::inherited`]); SUPERUSER is never inherited.
 
 use crate::storage::catalog::acl::{self, AclItem};
-use crate::storage::{Catalog, Oid, Relation};
+use crate::storage::{Catalog, Oid, Relation, SequenceDef};
 use crate::{Error, Result};
 
 /// A privilege a statement needs on a relation.
@@ -128,7 +128,13 @@ pub fn relation_acl(rel: &Relation) -> (Oid, Vec<AclItem>) {
     let (owner, acl) = match rel {
         Relation::Table(t) | Relation::Index { table: t, .. } => (t.owner, t.acl.clone()),
         Relation::View(v) => (v.owner, v.acl.clone()),
-        Relation::Sequence(_) => (crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER, None),
+        Relation::Sequence(s) => {
+            let acl = s.acl.clone();
+            return (
+                s.owner,
+                acl.unwrap_or_else(|| acl::default_acl(s.owner, acl::ALL_SEQUENCE)),
+            );
+        }
     };
     (
         owner,
@@ -136,10 +142,30 @@ pub fn relation_acl(rel: &Relation) -> (Oid, Vec<AclItem>) {
     )
 }
 
+/// Every privilege a relation of `rel`'s kind has.
+pub fn all_privileges(rel: &Relation) -> u16 {
+    match rel {
+        Relation::Sequence(_) => acl::ALL_SEQUENCE,
+        _ => acl::ALL_RELATION,
+    }
+}
+
+/// 42501 `permission denied for sequence s` unless the current role holds one of `any` on
+/// sequence `seq` (`nextval` needs USAGE or UPDATE, `currval` USAGE or SELECT, `setval`
+/// UPDATE).
+pub fn require_sequence(catalog: &Catalog, seq: &SequenceDef, any: u16) -> Result<()> {
+    let who = current(catalog);
+    let rel = Relation::Sequence(seq);
+    if who.superuser || relation_privileges(&who, &rel) & any != 0 {
+        return Ok(());
+    }
+    Err(denied(&rel))
+}
+
 /// The privileges `who` holds on `rel` (all of them for a superuser).
 pub fn relation_privileges(who: &Who, rel: &Relation) -> u16 {
     if who.superuser {
-        return acl::ALL_RELATION;
+        return all_privileges(rel);
     }
     let (_, acl) = relation_acl(rel);
     who.held(&acl)
@@ -237,9 +263,19 @@ fn name_parts(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `has_table_privilege([user,] table, privilege)` (`schema`: `has_schema_privilege`):
-/// whether the role holds any of the comma-separated privileges, from the real ACLs.
-pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value> {
+/// What a `has_*_privilege` function asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivilegeOn {
+    Table,
+    Sequence,
+    Schema,
+}
+
+/// `has_table_privilege([user,] table, privilege)` (and `has_sequence_privilege`,
+/// `has_schema_privilege`): whether the role holds any of the comma-separated privileges,
+/// from the real ACLs.
+pub fn has_privilege(on: PrivilegeOn, args: &[crate::Value]) -> Result<crate::Value> {
+    let schema = on == PrivilegeOn::Schema;
     use crate::Value;
     let env = crate::env::catalog()?;
     let catalog = &env.catalog;
@@ -276,11 +312,11 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
         };
         let bit = acl::privilege_by_name(word)
             .filter(|b| {
-                if schema {
-                    b & acl::ALL_SCHEMA != 0
-                } else {
-                    b & acl::ALL_RELATION != 0
-                }
+                b & match on {
+                    PrivilegeOn::Schema => acl::ALL_SCHEMA,
+                    PrivilegeOn::Sequence => acl::ALL_SEQUENCE,
+                    PrivilegeOn::Table => acl::ALL_RELATION,
+                } != 0
             })
             .ok_or_else(|| {
                 Error::InvalidParameterValue(format!(
@@ -345,9 +381,15 @@ pub fn has_privilege(schema: bool, args: &[crate::Value]) -> Result<crate::Value
             }
         };
         match rel {
+            Some(r) if on == PrivilegeOn::Sequence && !matches!(r, Relation::Sequence(_)) => {
+                return Err(Error::WrongObjectType(format!(
+                    "\"{}\" is not a sequence",
+                    r.name()
+                )));
+            }
             Some(r) => {
                 let (owner, acl) = relation_acl(&r);
-                let options = who.grant_options(owner, &acl, acl::ALL_RELATION);
+                let options = who.grant_options(owner, &acl, all_privileges(&r));
                 (relation_privileges(&who, &r), options)
             }
             None => return Ok(Value::Null),

@@ -238,6 +238,7 @@ async fn strata_start_binary_prints_how_to_connect_and_stops_on_sigterm() {
                 .unwrap();
         } else {
             assert_eq!(count(&c).await, 2, "data is back on the second run");
+            attached_streams_are_listed(&dir.path().join("data"), replica_port);
         }
         drop(c);
         // SIGTERM: a clean stop with exit code 0.
@@ -373,4 +374,50 @@ async fn one_safekeeper_cluster_keeps_its_data_and_refuses_another_count() {
     assert_eq!(count(&c).await, 20);
     drop(c);
     cluster.stop().await;
+}
+
+/// `strata status --json` lists, on the safekeepers, the WAL streams attached to the
+/// timeline: the read replica (by the address it serves on) and the pageserver, each with
+/// its lag, and that a primary appends.
+fn attached_streams_are_listed(data: &std::path::Path, replica_port: u16) {
+    let replica = format!("replica 127.0.0.1:{replica_port}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["status", "--json", "--data-dir"])
+            .arg(data)
+            .output()
+            .expect("run strata status");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status --json");
+        let sks = json["timelines"][0]["safekeepers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let readers: Vec<&serde_json::Value> = sks
+            .iter()
+            .flat_map(|s| s["readers"].as_array().into_iter().flatten())
+            .collect();
+        let named = |name: &str| readers.iter().find(|r| r["name"] == name);
+        let appended = sks.iter().any(|s| s["last_append_ms_ago"].is_u64());
+        if let (Some(r), Some(p)) = (named(&replica), named("pageserver"))
+            && appended
+        {
+            assert!(r["lag_bytes"].is_u64() && p["lag_bytes"].is_u64(), "{json}");
+            assert!(
+                r["sent_lsn"].as_str().is_some_and(|l| l.contains('/')),
+                "{json}"
+            );
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "status never listed {replica:?}, the pageserver and a primary's appends: {json}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -157,6 +157,7 @@ async fn read_back(url: &str, start: Lsn, end: Lsn) -> Result<Vec<proto::Decoded
         stop_at_commit: false,
         include_uncommitted: false,
         term: 0,
+        reader: String::new(),
     };
     let mut stream = client
         .read_wal(req)

@@ -133,17 +133,32 @@ pub struct Started {
     pub receiving: tokio::task::JoinHandle<()>,
 }
 
+/// What a replica starts from.
+pub struct ReplicaConfig<'a> {
+    pub pageserver: &'a str,
+    pub safekeepers: &'a [String],
+    pub timeline: &'a TimelineId,
+    pub cache_bytes: u64,
+    /// Named in the error of a write (25006).
+    pub primary: &'a str,
+    /// How the safekeepers list this replica in their `Status`.
+    pub name: String,
+    /// How long to wait for a start point.
+    pub limit: Duration,
+}
+
 /// Steps 1–3 of the module docs: the engine at the start point and the WAL receiver
 /// running (until `cancel`).
-pub async fn start(
-    pageserver: &str,
-    safekeepers: &[String],
-    timeline: &TimelineId,
-    cache_bytes: u64,
-    primary: &str,
-    limit: Duration,
-    cancel: CancellationToken,
-) -> Result<Started, Error> {
+pub async fn start(config: ReplicaConfig<'_>, cancel: CancellationToken) -> Result<Started, Error> {
+    let ReplicaConfig {
+        pageserver,
+        safekeepers,
+        timeline,
+        cache_bytes,
+        primary,
+        name,
+        limit,
+    } = config;
     let deadline = Instant::now() + limit;
     let (start, cache) = start_point(pageserver, timeline, cache_bytes, deadline).await?;
     let wal = Arc::new(ReplicaWal::new(start, primary, timeline));
@@ -162,6 +177,7 @@ pub async fn start(
         safekeepers: safekeepers.to_vec(),
         engine: engine.clone(),
         wal: wal.clone(),
+        name,
     };
     let receiving = tokio::spawn(receiver.run(cancel).in_current_span());
     Ok(Started {

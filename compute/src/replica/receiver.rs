@@ -34,6 +34,8 @@ pub struct Receiver {
     pub safekeepers: Vec<String>,
     pub engine: Engine,
     pub wal: Arc<ReplicaWal>,
+    /// How the safekeepers list this replica in their `Status`.
+    pub name: String,
 }
 
 async fn connect(addr: &str) -> Result<SafekeeperClient<Channel>, String> {
@@ -123,6 +125,7 @@ impl Receiver {
                 start_lsn: start.0,
                 stop_at_commit: false,
                 include_uncommitted: false,
+                reader: self.name.clone(),
                 ..Default::default()
             };
             let stream = match tokio::time::timeout(CALL_TIMEOUT, client.read_wal(req)).await {

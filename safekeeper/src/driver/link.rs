@@ -479,6 +479,7 @@ async fn read_wal(
         stop_at_commit: false,
         include_uncommitted: true,
         term,
+        reader: "proposer (syncing a safekeeper)".into(),
     };
     let mut stream = client
         .read_wal(req)

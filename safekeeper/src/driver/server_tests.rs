@@ -56,6 +56,7 @@ async fn read_committed(addr: &str, start: Lsn, end: Lsn) -> Vec<proto::DecodedR
         stop_at_commit: false,
         include_uncommitted: false,
         term: 0,
+        reader: String::new(),
     };
     let mut stream = client.read_wal(req).await.expect("read_wal").into_inner();
     let mut dec = WalDecoder::new(start);

@@ -42,6 +42,8 @@ pub fn status(tl: &Timeline) -> pb::StatusResponse {
         term_history: s.term_history.iter().map(|&e| e.into()).collect(),
         timeline_start_lsn: s.timeline_start_lsn.0,
         pageserver_generation: ps.generation,
+        readers: tl.readers().list(),
+        last_append_ms_ago: tl.idle_for().map(|d| d.as_millis() as u64),
     }
 }
 

@@ -43,6 +43,7 @@ pub mod metrics;
 pub mod offload;
 pub mod peer_recovery;
 pub mod read_wal;
+pub mod readers;
 pub mod service;
 pub mod timeline;
 

@@ -80,6 +80,7 @@ pub async fn maybe_recover(
         stop_at_commit: true,
         include_uncommitted: false,
         term: 0,
+        reader: format!("safekeeper {} (peer recovery)", tl.node_id()),
     };
     let mut stream = client
         .read_wal(req)

@@ -15,6 +15,8 @@
 //!   frame) and carries the current `commit_lsn` and term. At the bound the
 //!   stream ends if `stop_at_commit`, else it waits on the timeline's watch
 //!   channel for the bound to advance. Any number of readers run at once.
+//! - A reader that names itself (`ReadWalRequest.reader`) is listed in
+//!   `Status` with its progress while its stream runs ([`super::readers`]).
 
 use std::sync::Arc;
 
@@ -31,6 +33,7 @@ use tonic::Status;
 use tracing::{Instrument, debug};
 
 use super::Context;
+use super::readers::Registration;
 use super::service::{invalid, status};
 use super::timeline::Timeline;
 use crate::error::{Error, Result};
@@ -44,6 +47,7 @@ pub const CHUNK_BYTES: u64 = 1 << 20;
 pub async fn serve(
     ctx: Arc<Context>,
     r: pb::ReadWalRequest,
+    peer: String,
 ) -> Result<impl Stream<Item = Result<pb::WalChunk, Status>> + Send + 'static, Status> {
     let id = required_timeline(r.timeline.as_ref()).map_err(invalid)?;
     if r.start_lsn == 0 {
@@ -65,7 +69,10 @@ pub async fn serve(
             .map_err(donor_status)?;
     }
     let (tx, rx) = mpsc::channel(4);
+    let registration =
+        (!r.reader.is_empty()).then(|| tl.readers().register(&r.reader, &peer, start));
     let reader = Reader {
+        registration,
         tl,
         remote: ctx.remote.clone(),
         pos: start,
@@ -98,6 +105,8 @@ fn donor_status(e: Error) -> Status {
 }
 
 struct Reader {
+    /// Listed in `Status` while the stream runs (a named reader).
+    registration: Option<Registration>,
     tl: Arc<Timeline>,
     remote: Option<RemoteStorage>,
     pos: Lsn,
@@ -130,6 +139,9 @@ impl Reader {
                 self.pos = self.pos + wal.len() as u64;
                 if tx.send(Ok(chunk)).await.is_err() {
                     return Ok(());
+                }
+                if let Some(r) = &self.registration {
+                    r.sent(self.pos);
                 }
                 continue;
             }

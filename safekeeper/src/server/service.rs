@@ -174,9 +174,12 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::ReadWalRequest>,
     ) -> Result<Response<Self::ReadWalStream>, Status> {
+        let peer = request
+            .remote_addr()
+            .map_or_else(|| "unknown".to_string(), |a| a.to_string());
         let r = request.into_inner();
         let span = span("read_wal", r.timeline.as_ref());
-        let stream = super::read_wal::serve(self.ctx.clone(), r)
+        let stream = super::read_wal::serve(self.ctx.clone(), r, peer)
             .instrument(span)
             .await?;
         Ok(Response::new(Box::pin(stream)))

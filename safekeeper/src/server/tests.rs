@@ -205,6 +205,7 @@ async fn read_all(c: &mut SafekeeperClient<Channel>, t: &pb::TimelineRef, from: 
             stop_at_commit: true,
             include_uncommitted: false,
             term: 0,
+            reader: String::new(),
         })
         .await
         .unwrap()
@@ -358,13 +359,14 @@ async fn read_wal_tails_live_appends_and_checks_the_donor_term() {
     elect(&mut node.client, &t, 1, 100).await;
     // Two live readers at once.
     let mut tails = Vec::new();
-    for _ in 0..2 {
+    for i in 0..2 {
         let req = pb::ReadWalRequest {
             timeline: Some(t.clone()),
             start_lsn: START.0,
             stop_at_commit: false,
             include_uncommitted: false,
             term: 0,
+            reader: format!("replica {i}"),
         };
         tails.push(node.client.read_wal(req).await.unwrap().into_inner());
     }
@@ -391,6 +393,33 @@ async fn read_wal_tails_live_appends_and_checks_the_donor_term() {
         }
         at = end;
     }
+    // Status lists both live streams with what they were sent; unnamed ones
+    // (read_all below) are not listed.
+    let st = status(&mut node.client, &t).await;
+    let mut names: Vec<(String, u64)> = st
+        .readers
+        .iter()
+        .map(|r| (r.name.clone(), r.sent_lsn))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            ("replica 0".to_string(), at.0),
+            ("replica 1".to_string(), at.0)
+        ]
+    );
+    assert!(st.last_append_ms_ago.is_some());
+    // A stream whose reader went away is no longer listed.
+    drop(tails);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !status(&mut node.client, &t).await.readers.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "readers still listed"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     // Uncommitted WAL: invisible to readers, served to a donor read of the
     // right term only.
     let (_, end) = append(&mut node.client, &t, 1, at, &[record(300, 9)], false).await;
@@ -403,6 +432,7 @@ async fn read_wal_tails_live_appends_and_checks_the_donor_term() {
             stop_at_commit: true,
             include_uncommitted: true,
             term: 1,
+            reader: String::new(),
         })
         .await
         .unwrap()
@@ -420,6 +450,7 @@ async fn read_wal_tails_live_appends_and_checks_the_donor_term() {
             stop_at_commit: true,
             include_uncommitted: true,
             term: 5,
+            reader: String::new(),
         })
         .await
         .expect_err("a donor read for another term fails");
@@ -681,6 +712,7 @@ async fn offload_scenario(name: &str, object_store: String, s3: remote_storage::
             stop_at_commit: true,
             include_uncommitted: false,
             term: 0,
+            reader: String::new(),
         })
         .await
         .unwrap()

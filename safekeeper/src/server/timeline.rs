@@ -56,6 +56,7 @@ use crate::messages::{NodeId, Reply, Request};
 use crate::storage::{ControlState, Preallocation, TimelineFiles, TimelineStore, WalReader};
 
 use super::metrics::{TimelineMetrics, lsn_gauge};
+use super::readers::Readers;
 
 /// Most jobs in one group-commit batch.
 const MAX_BATCH: usize = 1024;
@@ -117,6 +118,8 @@ pub struct Timeline {
     /// until one has run): decides whether a batch may run in place.
     last_fsync_us: AtomicU64,
     epoch: Instant,
+    /// The named `ReadWal` streams running now.
+    readers: Arc<Readers>,
     pub metrics: TimelineMetrics,
 }
 
@@ -153,6 +156,7 @@ impl Timeline {
             last_append_ms: AtomicU64::new(0),
             last_fsync_us: AtomicU64::new(u64::MAX),
             epoch: Instant::now(),
+            readers: Arc::default(),
         });
         tl.publish_metrics(&tl.snapshot());
         Ok((tl, TimelineQueue(rx)))
@@ -189,6 +193,11 @@ impl Timeline {
             let now = self.epoch.elapsed().as_millis() as u64;
             Duration::from_millis(now.saturating_sub(last))
         })
+    }
+
+    /// The named `ReadWal` streams running now.
+    pub fn readers(&self) -> &Arc<Readers> {
+        &self.readers
     }
 
     /// How long this timeline has been served (since startup or creation).

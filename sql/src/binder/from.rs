@@ -417,6 +417,7 @@ impl Binder {
                 self.bind_view(&v, alias)
             }
             FromRelation::Sequence(s) => {
+                self.need(s.oid, crate::storage::catalog::acl::SELECT);
                 let columns = crate::system::sequence_columns();
                 let mut scope = generated_scope(alias_name.unwrap_or(s.name.clone()), &columns);
                 rename_columns(&mut scope, alias);

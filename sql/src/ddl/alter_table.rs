@@ -164,6 +164,14 @@ impl Change {
                 let catalog = ddl.catalog()?;
                 let new = super::role::owner_oid(&catalog, new_owner)?;
                 super::role::change_owner(&mut self.def.owner, &mut self.def.acl, new);
+                // The sequences of its serial and identity columns go with it.
+                for s in &catalog.sequences {
+                    if s.owned_by.is_some_and(|by| by.table == self.def.id) {
+                        let mut s = s.clone();
+                        super::role::change_owner(&mut s.owner, &mut s.acl, new);
+                        ddl.txn.alter_sequence(s)?;
+                    }
+                }
                 Ok(())
             }
             O::SetLogged | O::SetUnlogged => Ok(()),

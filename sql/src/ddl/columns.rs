@@ -78,6 +78,7 @@ fn owned_sequence(
         table: table.id,
         column,
     });
+    seq.owner = table.owner;
     Ok(seq)
 }
 

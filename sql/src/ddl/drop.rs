@@ -96,7 +96,7 @@ pub fn execute(
     }
     for t in &targets {
         match t {
-            Obj::Table(oid) | Obj::View(oid) | Obj::Index(oid) => {
+            Obj::Table(oid) | Obj::View(oid) | Obj::Index(oid) | Obj::Sequence(oid) => {
                 if let Some(rel) = catalog.relation_by_oid(*oid) {
                     let rel = match rel {
                         Relation::Index { table, .. } => Relation::Table(table),

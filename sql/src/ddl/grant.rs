@@ -1,5 +1,7 @@
-//! GRANT / REVOKE of table and schema privileges: `ON [TABLE] t, ...`, `ON ALL TABLES IN
-//! SCHEMA s`, `ON SCHEMA s`, to or from roles and `PUBLIC`. The grantor recorded is the
+//! GRANT / REVOKE of table, sequence and schema privileges: `ON [TABLE] t, ...`, `ON ALL
+//! TABLES IN SCHEMA s`, `ON SEQUENCE q, ...`, `ON ALL SEQUENCES IN SCHEMA s`, `ON SCHEMA
+//! s`, to or from roles and `PUBLIC`. A sequence named in the TABLE form takes only the
+//! privileges a sequence has (USAGE, SELECT, UPDATE; PostgreSQL warns about the rest). The grantor recorded is the
 //! object's owner (as PostgreSQL records it when a superuser grants); only the owner or a
 //! superuser may grant (grant options are not modelled). The first GRANT or REVOKE turns
 //! the object's default ACL into a stored one (see [`crate::storage::catalog::acl`]).
@@ -9,7 +11,7 @@ use crate::binder::{ident, split_name};
 use crate::privilege;
 use crate::result::StatementResult;
 use crate::storage::catalog::acl::{self, AclItem};
-use crate::storage::{Catalog, Oid, Relation, TableDef, ViewDef};
+use crate::storage::{Catalog, Oid, Relation, SequenceDef, TableDef, ViewDef};
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -17,6 +19,11 @@ use sqlparser::ast;
 enum Target {
     Table(TableDef),
     View(ViewDef),
+    /// `table_form`: named by `ON [TABLE]` rather than `ON SEQUENCE`.
+    Sequence {
+        def: SequenceDef,
+        table_form: bool,
+    },
     Schema(Oid),
 }
 
@@ -117,11 +124,10 @@ fn targets(ddl: &Ddl, catalog: &Catalog, objects: &ast::GrantObjects) -> Result<
                 match catalog.resolve(schema.as_deref(), &rel, &ddl.search_path)? {
                     Some(Relation::Table(t)) => out.push(Target::Table(t.clone())),
                     Some(Relation::View(v)) => out.push(Target::View(v.clone())),
-                    Some(Relation::Sequence(_)) => {
-                        return Err(Error::unsupported(
-                            "privileges on sequences are not supported yet",
-                        ));
-                    }
+                    Some(Relation::Sequence(s)) => out.push(Target::Sequence {
+                        def: s.clone(),
+                        table_form: true,
+                    }),
                     Some(Relation::Index { .. }) => {
                         return Err(Error::WrongObjectType(format!("\"{rel}\" is an index")));
                     }
@@ -147,6 +153,38 @@ fn targets(ddl: &Ddl, catalog: &Catalog, objects: &ast::GrantObjects) -> Result<
                         .filter(|v| v.schema == oid)
                         .cloned()
                         .map(Target::View),
+                );
+            }
+        }
+        ast::GrantObjects::Sequences(names) => {
+            for n in names {
+                let (schema, rel) = split_name(n)?;
+                match catalog.resolve(schema.as_deref(), &rel, &ddl.search_path)? {
+                    Some(Relation::Sequence(s)) => out.push(Target::Sequence {
+                        def: s.clone(),
+                        table_form: false,
+                    }),
+                    Some(_) => {
+                        return Err(Error::WrongObjectType(format!(
+                            "\"{rel}\" is not a sequence"
+                        )));
+                    }
+                    None => return Err(Error::UndefinedTable(rel)),
+                }
+            }
+        }
+        ast::GrantObjects::AllSequencesInSchema { schemas } => {
+            for n in schemas {
+                let oid = schema_oid(n)?;
+                out.extend(
+                    catalog
+                        .sequences
+                        .iter()
+                        .filter(|s| s.schema == oid)
+                        .map(|s| Target::Sequence {
+                            def: s.clone(),
+                            table_form: false,
+                        }),
                 );
             }
         }
@@ -216,6 +254,26 @@ pub fn execute(
                 v.acl = Some(items);
                 ddl.txn.put_view(v)?;
             }
+            Target::Sequence {
+                mut def,
+                table_form,
+            } => {
+                let p = if table_form {
+                    bits(
+                        privileges,
+                        acl::ALL_RELATION | acl::ALL_SEQUENCE,
+                        "relation",
+                    )? & acl::ALL_SEQUENCE
+                } else {
+                    bits(privileges, acl::ALL_SEQUENCE, "sequence")?
+                };
+                let rel = Relation::Sequence(&def);
+                let object = Object::relation(&rel);
+                let mut items = object.acl(def.acl.take());
+                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
+                def.acl = Some(items);
+                ddl.txn.alter_sequence(def)?;
+            }
             Target::Schema(oid) => {
                 let p = bits(privileges, acl::ALL_SCHEMA, "schema")?;
                 let Some(mut s) = catalog.schemas.iter().find(|s| s.oid == oid).cloned() else {
@@ -258,7 +316,7 @@ impl Object {
     fn relation(rel: &Relation) -> Object {
         Object {
             owner: privilege::relation_acl(rel).0,
-            all: acl::ALL_RELATION,
+            all: privilege::all_privileges(rel),
             denied: privilege::denied(rel),
         }
     }

@@ -1,4 +1,4 @@
-//! `REASSIGN OWNED BY old TO new` (every table, view and schema `old` owns goes to `new`,
+//! `REASSIGN OWNED BY old TO new` (every table, view, sequence and schema `old` owns goes to `new`,
 //! its ACL rewritten as ALTER ... OWNER TO does) and `DROP OWNED BY role [CASCADE]` (the
 //! privileges granted to the role on other objects are revoked, and what it owns is
 //! dropped, with the dependency rules of DROP: 2BP01 for an object of another role that
@@ -53,6 +53,11 @@ pub fn reassign(ddl: &mut Ddl, r: &ReassignOwned) -> Result<StatementResult> {
         super::role::change_owner(&mut v.owner, &mut v.acl, to);
         ddl.txn.put_view(v)?;
     }
+    for s in catalog.sequences.iter().filter(|s| from.contains(&s.owner)) {
+        let mut s = s.clone();
+        super::role::change_owner(&mut s.owner, &mut s.acl, to);
+        ddl.txn.alter_sequence(s)?;
+    }
     for s in catalog.schemas.iter().filter(|s| from.contains(&s.owner)) {
         let mut s = s.clone();
         super::role::change_owner(&mut s.owner, &mut s.acl, to);
@@ -93,6 +98,17 @@ pub fn drop(ddl: &mut Ddl, d: &DropOwned) -> Result<StatementResult> {
             let mut v = v.clone();
             if revoke_from(&mut v.acl, &roles) {
                 ddl.txn.put_view(v)?;
+            }
+        }
+    }
+    for s in &catalog.sequences {
+        // A serial column's sequence goes with its table.
+        if roles.contains(&s.owner) && s.owned_by.is_none() {
+            owned.push(Obj::Sequence(s.oid));
+        } else if !roles.contains(&s.owner) {
+            let mut s = s.clone();
+            if revoke_from(&mut s.acl, &roles) {
+                ddl.txn.alter_sequence(s)?;
             }
         }
     }

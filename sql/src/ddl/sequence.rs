@@ -50,6 +50,8 @@ pub fn default_def(
         cycle: false,
         owned_by: None,
         comment: None,
+        owner: crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER,
+        acl: None,
     })
 }
 
@@ -254,6 +256,7 @@ pub fn create(
     }
     let oid = ddl.txn.new_oid()?;
     let mut def = default_def(oid, schema, rel, DataType::Int8)?;
+    def.owner = crate::privilege::current(&*ddl.catalog()?).oid;
     let opts: Vec<SequenceOption> = options
         .iter()
         .cloned()
@@ -289,8 +292,22 @@ pub fn alter(ddl: &mut Ddl, a: &AlterSequence) -> Result<StatementResult> {
         }
         return Err(Error::UndefinedTable(crate::binder::split_name(&a.name)?.1));
     };
+    crate::privilege::require_owner(&*ddl.catalog()?, &Relation::Sequence(&def))?;
     match &a.action {
         AlterSequenceAction::Accepted => {}
+        AlterSequenceAction::OwnerTo(owner) => {
+            let catalog = ddl.catalog()?;
+            let new = super::role::owner_oid(&catalog, owner)?;
+            // PostgreSQL's DETAIL: the sequence is linked to its table.
+            if def.owned_by.is_some() && new != def.owner {
+                return Err(Error::FeatureNotSupported(format!(
+                    "cannot change owner of sequence \"{}\"",
+                    def.name
+                )));
+            }
+            super::role::change_owner(&mut def.owner, &mut def.acl, new);
+            ddl.txn.alter_sequence(def)?;
+        }
         AlterSequenceAction::RenameTo(n) => {
             let new = crate::binder::ident(n);
             if ddl.catalog()?.relation_exists(def.schema, &new) {

@@ -9,6 +9,8 @@
 //! runs.
 
 use crate::env;
+use crate::privilege;
+use crate::storage::catalog::acl;
 use crate::storage::{Catalog, Oid, SequenceDef, format_lsn, parse_lsn};
 use crate::types::oid::ObjectLookup;
 use crate::{Error, Result, Value};
@@ -198,6 +200,7 @@ impl CatalogFn {
         Ok(match self {
             CatalogFn::NextVal => {
                 let seq = sequence(&env, &args[0])?;
+                privilege::require_sequence(&env.catalog, &seq, acl::USAGE | acl::UPDATE)?;
                 let v = env.services.nextval(&seq)?;
                 let mut vals = env.sequence_values();
                 vals.values.insert(seq.oid, v);
@@ -206,6 +209,7 @@ impl CatalogFn {
             }
             CatalogFn::CurrVal => {
                 let seq = sequence(&env, &args[0])?;
+                privilege::require_sequence(&env.catalog, &seq, acl::USAGE | acl::SELECT)?;
                 let v = env.sequence_values().values.get(&seq.oid).copied();
                 Value::Int(v.ok_or_else(|| {
                     Error::ObjectNotInPrerequisiteState(format!(
@@ -223,11 +227,13 @@ impl CatalogFn {
                 };
                 let oid = last.ok_or_else(not_yet)?;
                 let seq = env.catalog.sequence_by_id(oid).ok_or_else(not_yet)?;
+                privilege::require_sequence(&env.catalog, seq, acl::USAGE | acl::SELECT)?;
                 let v = env.sequence_values().values.get(&seq.oid).copied();
                 Value::Int(v.ok_or_else(not_yet)?)
             }
             CatalogFn::SetVal => {
                 let seq = sequence(&env, &args[0])?;
+                privilege::require_sequence(&env.catalog, &seq, acl::UPDATE)?;
                 let Value::Int(v) = args[1] else {
                     return Err(Error::Internal("setval value is not an integer".into()));
                 };

@@ -57,6 +57,8 @@ pub enum PgFn {
     HasTablePrivilege,
     /// `has_schema_privilege`, answered from the schemas' ACLs.
     HasSchemaPrivilege,
+    /// `has_sequence_privilege`, answered from the sequences' ACLs.
+    HasSequencePrivilege,
     /// `pg_has_role`, answered from the roles' memberships.
     HasRole,
     GetSerialSequence,
@@ -118,6 +120,9 @@ impl PgFn {
             }
             ("has_schema_privilege", 2 | 3) => {
                 (PgFn::HasSchemaPrivilege, vec![T::Unknown; args], T::Bool)
+            }
+            ("has_sequence_privilege", 2 | 3) => {
+                (PgFn::HasSequencePrivilege, vec![T::Unknown; args], T::Bool)
             }
             ("pg_has_role", 2 | 3) => (PgFn::HasRole, vec![T::Unknown; args], T::Bool),
             (
@@ -184,8 +189,15 @@ impl PgFn {
             }
             PgFn::TableIsVisible => Value::Bool(table_is_visible(oid_arg(0))?),
             PgFn::AlwaysVisible | PgFn::HasPrivilege => Value::Bool(true),
-            PgFn::HasTablePrivilege => crate::privilege::has_privilege(false, &args)?,
-            PgFn::HasSchemaPrivilege => crate::privilege::has_privilege(true, &args)?,
+            PgFn::HasTablePrivilege => {
+                crate::privilege::has_privilege(crate::privilege::PrivilegeOn::Table, &args)?
+            }
+            PgFn::HasSequencePrivilege => {
+                crate::privilege::has_privilege(crate::privilege::PrivilegeOn::Sequence, &args)?
+            }
+            PgFn::HasSchemaPrivilege => {
+                crate::privilege::has_privilege(crate::privilege::PrivilegeOn::Schema, &args)?
+            }
             PgFn::HasRole => crate::privilege::has_role(&args)?,
             PgFn::FunctionIsVisible => {
                 let env = env::catalog()?;

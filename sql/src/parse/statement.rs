@@ -54,7 +54,8 @@ pub enum AlterSequenceAction {
     Options(Vec<SequenceOption>),
     RenameTo(ast::Ident),
     SetSchema(ast::Ident),
-    /// `OWNER TO ...`, `SET LOGGED / UNLOGGED`: accepted, nothing to change.
+    OwnerTo(ast::Owner),
+    /// `SET LOGGED / UNLOGGED`: accepted, nothing to change.
     Accepted,
 }
 
@@ -336,8 +337,15 @@ fn alter_sequence(p: &mut Parser) -> Result<AlterSequence, ParserError> {
     } else if p.parse_keywords(&[Keyword::SET, Keyword::SCHEMA]) {
         AlterSequenceAction::SetSchema(p.parse_identifier()?)
     } else if p.parse_keywords(&[Keyword::OWNER, Keyword::TO]) {
-        p.next_token();
-        AlterSequenceAction::Accepted
+        AlterSequenceAction::OwnerTo(if p.parse_keyword(Keyword::CURRENT_USER) {
+            ast::Owner::CurrentUser
+        } else if p.parse_keyword(Keyword::CURRENT_ROLE) {
+            ast::Owner::CurrentRole
+        } else if p.parse_keyword(Keyword::SESSION_USER) {
+            ast::Owner::SessionUser
+        } else {
+            ast::Owner::Ident(p.parse_identifier()?)
+        })
     } else if p.parse_keyword(Keyword::SET) {
         p.expect_one_of_keywords(&[Keyword::LOGGED, Keyword::UNLOGGED])?;
         AlterSequenceAction::Accepted

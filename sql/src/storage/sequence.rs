@@ -90,6 +90,8 @@ mod tests {
             cycle,
             owned_by: None,
             comment: None,
+            owner: crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER,
+            acl: None,
         }
     }
 

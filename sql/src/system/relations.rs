@@ -10,8 +10,7 @@
 use super::val::*;
 use super::{Context, SystemTable};
 use crate::storage::catalog::oids::{
-    BOOTSTRAP_SUPERUSER, BTREE_AM, HEAP_AM, PG_CATALOG_NAMESPACE, PG_CLASS_OID, PG_CONSTRAINT_OID,
-    PG_NAMESPACE_OID,
+    BTREE_AM, HEAP_AM, PG_CATALOG_NAMESPACE, PG_CLASS_OID, PG_CONSTRAINT_OID, PG_NAMESPACE_OID,
 };
 use crate::storage::{Catalog, Oid, Row, TableDef};
 use crate::types::Value;
@@ -296,7 +295,7 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
             3,
             None,
             None,
-            (BOOTSTRAP_SUPERUSER, null()),
+            (s.owner, acl_value(cat, s.acl.as_deref())),
         ));
     }
     Ok(rows)

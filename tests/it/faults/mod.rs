@@ -348,6 +348,7 @@ async fn check_wal_objects(url: &str, flipped: &[damage::FlippedObject]) -> Resu
                 stop_at_commit: true,
                 include_uncommitted: false,
                 term: 0,
+                reader: "fault checker".into(),
             })
             .await
             .map_err(|s| s.message().to_string())?

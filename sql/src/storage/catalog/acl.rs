@@ -33,6 +33,8 @@ pub const CREATE: u16 = 1 << 9;
 pub const ALL_RELATION: u16 = INSERT | SELECT | UPDATE | DELETE | TRUNCATE | REFERENCES | TRIGGER;
 /// Every privilege a schema can have.
 pub const ALL_SCHEMA: u16 = USAGE | CREATE;
+/// Every privilege a sequence has (`rwU`).
+pub const ALL_SEQUENCE: u16 = USAGE | SELECT | UPDATE;
 
 const LETTERS: [(u16, char); 10] = [
     (INSERT, 'a'),

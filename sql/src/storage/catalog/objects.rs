@@ -270,6 +270,13 @@ pub struct SequenceDef {
     pub owned_by: Option<OwnedBy>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The owning role (`relowner`): its creator, the owning table's owner for a serial or
+    /// identity column's sequence, or `ALTER SEQUENCE ... OWNER TO`.
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+    /// `relacl`: `None` is the default (the owner has USAGE, SELECT and UPDATE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 impl SequenceDef {
