@@ -22,12 +22,13 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 use std::time::Duration;
 
+use proto::auth::{AuthChannel, Token};
 use proto::grpc::pageserver as ps;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::grpc::safekeeper as sk;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Lsn, TimelineId, TimelineName, TimestampUs};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 /// Bound on connecting and on each RPC.
@@ -180,7 +181,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-pub(crate) async fn channel(addr: &str) -> Result<Channel, AdminError> {
+/// A channel to `addr` whose calls carry `token` (`--auth-token-file`).
+pub(crate) async fn channel(addr: &str, token: &Token) -> Result<AuthChannel, AdminError> {
     let unreachable = |reason: String| AdminError::Unreachable {
         addr: addr.to_string(),
         reason,
@@ -191,6 +193,7 @@ pub(crate) async fn channel(addr: &str) -> Result<Channel, AdminError> {
         .timeout(RPC_TIMEOUT)
         .connect()
         .await
+        .map(|c| proto::auth::channel(c, token))
         .map_err(|e| unreachable(source_chain(&e)))
 }
 
@@ -250,8 +253,9 @@ pub async fn timeline_info(
     pageserver: &str,
     tenant: &str,
     timeline: &str,
+    token: &Token,
 ) -> Result<Option<ps::TimelineInfo>, AdminError> {
-    let mut client = PageserverClient::new(channel(pageserver).await?);
+    let mut client = PageserverClient::new(channel(pageserver, token).await?);
     match client
         .timeline_status(ps::TimelineStatusRequest {
             tenant: tenant.to_string(),
@@ -275,18 +279,13 @@ pub async fn create_timeline(
     timeline: &str,
     from: Option<&str>,
     at: Option<BranchPoint>,
+    token: &Token,
 ) -> (String, Result<(), AdminError>) {
     let mut out = String::new();
-    let result = create(
-        &mut out,
-        pageserver,
-        safekeepers,
-        tenant,
-        timeline,
-        from,
-        at,
-    )
-    .await;
+    let result = match timeline_id(tenant, timeline) {
+        Ok(id) => create(&mut out, pageserver, safekeepers, id, from, at, token).await,
+        Err(e) => Err(e),
+    };
     (out, result)
 }
 
@@ -294,12 +293,11 @@ async fn create(
     out: &mut String,
     pageserver: &str,
     safekeepers: &[String],
-    tenant: &str,
-    timeline: &str,
+    id: TimelineId,
     from: Option<&str>,
     at: Option<BranchPoint>,
+    token: &Token,
 ) -> Result<(), AdminError> {
-    let id = timeline_id(tenant, timeline)?;
     if let Some(f) = from {
         TimelineName::new(f).map_err(|e| AdminError::Invalid(format!("bad --from {f:?}: {e}")))?;
     } else if at.is_some() {
@@ -310,7 +308,7 @@ async fn create(
     }
     let span = tracing::info_span!("timeline_create", tenant = %id.tenant, timeline = %id.timeline);
     async {
-        let mut client = PageserverClient::new(channel(pageserver).await?);
+        let mut client = PageserverClient::new(channel(pageserver, token).await?);
         let (ancestor_lsn, ancestor_timestamp_us) = match at {
             None => (0, 0),
             Some(BranchPoint::Lsn(l)) => (l.0, 0),
@@ -331,7 +329,7 @@ async fn create(
         let start = Lsn(info.start_lsn);
         let id = &id;
         let greets = safekeepers.iter().map(|addr| async move {
-            let mut c = SafekeeperClient::new(channel(addr).await?);
+            let mut c = SafekeeperClient::new(channel(addr, token).await?);
             c.greet(sk::GreetRequest {
                 timeline: Some(id.into()),
                 proposer_id: 0,
@@ -374,8 +372,12 @@ async fn create(
 }
 
 /// `strata timeline list`: the pageserver's timelines (of `tenant`, or all).
-pub async fn list_timelines(pageserver: &str, tenant: Option<&str>) -> Result<String, AdminError> {
-    let mut client = PageserverClient::new(channel(pageserver).await?);
+pub async fn list_timelines(
+    pageserver: &str,
+    tenant: Option<&str>,
+    token: &Token,
+) -> Result<String, AdminError> {
+    let mut client = PageserverClient::new(channel(pageserver, token).await?);
     let list = client
         .list_timelines(ps::ListTimelinesRequest {
             tenant: tenant.unwrap_or_default().to_string(),

@@ -94,6 +94,22 @@ pub struct Servers {
     pub safekeepers: Vec<String>,
 }
 
+/// The token an admin command sends: `--auth-token-file` if given, else the
+/// admin token a `strata start` in `data_dir` wrote (`crate::auth_files`),
+/// else none (servers without `--auth-public-key`).
+pub fn admin_token(
+    token_file: Option<&Path>,
+    data_dir: &Path,
+) -> Result<proto::auth::Token, AdminError> {
+    let local = crate::auth_files::admin_token_path(data_dir);
+    let path = match token_file {
+        Some(p) => Some(p.to_path_buf()),
+        None => local.exists().then_some(local),
+    };
+    proto::auth::Token::from_optional_file(path.as_deref())
+        .map_err(|e| AdminError::Invalid(e.to_string()))
+}
+
 /// The addresses given as flags, completed from `data_dir/cluster.toml`
 /// when one is missing (`pageserver` absent, or `safekeepers` empty while
 /// `need_safekeepers`). The file is read only when needed.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-/// Parses `text` as a duration with a unit (`ms`, `s`, `m`, `h`; none means seconds).
+/// Parses `text` as a duration with a unit (`ms`, `s`, `m`, `h`, `d`; none means seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -16,9 +16,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "" | "s" => n.checked_mul(1_000),
         "m" | "min" => n.checked_mul(60_000),
         "h" => n.checked_mul(3_600_000),
+        "d" => n.checked_mul(86_400_000),
         other => {
             return Err(format!(
-                "invalid duration unit {other:?} in {text:?}: use ms, s, m or h"
+                "invalid duration unit {other:?} in {text:?}: use ms, s, m, h or d"
             ));
         }
     };

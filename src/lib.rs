@@ -6,11 +6,12 @@
 //! chose, for the admin commands), [`local_ports`] (the ports it reuses across
 //! restarts) and [`logging`] (its quiet terminal and
 //! rotated log files), [`admin`] (`strata timeline`) and [`status`] (`strata
-//! status`), [`config_file`] (`--config FILE` and `STRATA_*` variables),
+//! status`), [`auth_files`] (`strata auth`, the embedded cluster's keys and tokens), [`config_file`] (`--config FILE` and `STRATA_*` variables),
 //! [`metrics_http`] (every server's `--metrics` endpoint: metrics and health), [`waldump`]
 //! (`strata waldump`), [`self_signed`] (`strata start --tls`), and [`durations`] (the tuning flags' `2s` / `500ms`).
 
 pub mod admin;
+pub mod auth_files;
 pub mod cluster_file;
 pub mod config_file;
 pub mod durations;

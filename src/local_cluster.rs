@@ -12,6 +12,7 @@
 //! {data_dir}/logs/               the components' logs (`strata start` sets this up, see crate::logging)
 //! {data_dir}/cluster.toml        the addresses chosen, while running (crate::cluster_file)
 //! {data_dir}/ports.toml          the safekeeper and pageserver ports, reused across restarts (crate::local_ports)
+//! {data_dir}/auth/               the key pair and admin token of component auth (crate::auth_files)
 //! ```
 //!
 //! Start order is the dependency order: safekeepers (on ports picked up
@@ -37,6 +38,12 @@
 //! [`LocalCluster::remove_replica`]) are read-only computes on free loopback ports
 //! following the same timeline (`compute::replica`); they may come and go while the
 //! cluster runs and stop before the primary.
+//!
+//! Component auth is on unless [`LocalClusterConfig::auth`] is false: every gRPC call
+//! between the components carries a token of its role (compute, pageserver, safekeeper,
+//! admin) signed with the data directory's key, and every server checks it
+//! (`proto::auth`); the timeline is created with the admin token before the compute
+//! starts, since a compute token may not create timelines.
 //!
 //! The compute is supervised: if it stops serving — a commit's durability wait
 //! failed (its outcome unknown) or another proposer fenced it — its sessions are
@@ -82,6 +89,8 @@ pub struct LocalClusterConfig {
     /// Read replicas started with the cluster (`strata start --replicas N`); more can be
     /// added and removed while it runs ([`LocalCluster::add_replica`]).
     pub replicas: usize,
+    /// Component auth (see the module docs); on by default.
+    pub auth: bool,
 }
 
 impl LocalClusterConfig {
@@ -101,6 +110,7 @@ impl LocalClusterConfig {
             branch_from: None,
             safekeepers: 3,
             replicas: 0,
+            auth: true,
         }
     }
 }
@@ -140,6 +150,13 @@ pub enum ClusterError {
     ObjectStore(#[from] remote_storage::Error),
     #[error("start the compute: {0}")]
     Compute(#[from] compute::Error),
+    #[error("component auth: {0}")]
+    Auth(#[from] proto::auth::AuthError),
+    #[error("create timeline {timeline}: {source}")]
+    Timeline {
+        timeline: String,
+        source: compute::Error,
+    },
     #[error("branch {timeline} from {from}: {source}")]
     Branch {
         timeline: String,
@@ -166,6 +183,8 @@ pub struct LocalCluster {
     /// What a new replica is started with (read-only, on a free port).
     replica_config: compute::server::ServerConfig,
     replicas: std::sync::Mutex<Vec<ReplicaHandle>>,
+    /// The admin token (none without component auth).
+    admin_token: proto::auth::Token,
 }
 
 /// One running read replica of the cluster.
@@ -232,6 +251,16 @@ impl LocalCluster {
         };
 
         check_safekeeper_count(&dir, config.safekeepers)?;
+        let auth = if config.auth {
+            Some(crate::auth_files::ensure_local(&dir, &config.timeline)?)
+        } else {
+            None
+        };
+        let verifier = auth.as_ref().map(|a| a.verifier.clone());
+        let token = |pick: fn(&crate::auth_files::LocalAuth) -> &proto::auth::Token| {
+            auth.as_ref().map(pick).cloned().unwrap_or_default()
+        };
+        let admin_token = token(|a| &a.admin);
         // Safekeepers first: the others need their addresses.
         let sk_cancel = CancellationToken::new();
         let chosen = crate::local_ports::choose(&dir, config.safekeepers).map_err(io(&dir))?;
@@ -246,6 +275,8 @@ impl LocalCluster {
             c.object_store = Some(object_store.clone());
             c.peers = peers.clone();
             c.s3 = config.s3.clone();
+            c.auth = verifier.clone();
+            c.auth_token = token(|a| &a.safekeeper);
             let running = safekeeper::server::start(c, sk_cancel.clone())
                 .await
                 .map_err(|source| ClusterError::Safekeeper { id, source })?;
@@ -264,18 +295,27 @@ impl LocalCluster {
         );
         pc.safekeepers = sk_list.clone();
         pc.s3 = config.s3.clone();
+        pc.auth = verifier.clone();
+        pc.auth_token = token(|a| &a.pageserver);
         let remote = remote_storage::RemoteStorage::from_url(&pc.object_store, &pc.s3)?;
-        let client = Arc::new(pageserver::safekeeper_client::SafekeeperClient::new(
-            sk_list.clone(),
-        ));
+        let client = Arc::new(
+            pageserver::safekeeper_client::SafekeeperClient::new(sk_list.clone())
+                .with_token(pc.auth_token.clone()),
+        );
         let listen = pc.listen;
         let ps = pageserver::Pageserver::start(pc, remote, client.clone(), client, cancel.clone())
             .await?;
         let (pageserver, ps_server) = pageserver::grpc::spawn(ps.clone(), listen).await?;
         progress(Started::Pageserver(pageserver));
         if let Some(from) = &config.branch_from {
-            let branched =
-                branch_if_missing(&pageserver.to_string(), &sk_list, &config.timeline, from).await;
+            let branched = branch_if_missing(
+                &pageserver.to_string(),
+                &sk_list,
+                &config.timeline,
+                from,
+                &admin_token,
+            )
+            .await;
             match branched {
                 Ok(Some(at)) => progress(Started::Branched {
                     from: from.clone(),
@@ -294,6 +334,23 @@ impl LocalCluster {
             }
         }
 
+        // The timeline, with the admin's token (a compute's may not create one).
+        if let Err(source) = compute::server::ensure_timeline(
+            &pageserver.to_string(),
+            &config.timeline,
+            std::time::Duration::from_secs(60),
+            &admin_token,
+        )
+        .await
+        {
+            cancel.cancel();
+            sk_cancel.cancel();
+            return Err(ClusterError::Timeline {
+                timeline: config.timeline.to_string(),
+                source,
+            });
+        }
+
         // The primary compute: election, timeline, engine, pgwire.
         let mut cc = compute::server::ServerConfig::new(
             SocketAddr::from(([127, 0, 0, 1], config.port)),
@@ -308,6 +365,7 @@ impl LocalCluster {
         cc.auth_rules = config.auth_rules.clone();
         cc.tls = config.tls.clone();
         cc.tls_required = config.tls_required;
+        cc.auth_token = token(|a| &a.compute);
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
         let postgres_addr = compute.addr;
         progress(Started::Compute(postgres_addr));
@@ -331,6 +389,7 @@ impl LocalCluster {
             sks,
             replica_config,
             replicas: std::sync::Mutex::new(Vec::new()),
+            admin_token,
         };
         for _ in 0..config.replicas {
             match cluster.add_replica().await {
@@ -368,6 +427,12 @@ impl LocalCluster {
     }
 
     /// The (absolute) data directory.
+    /// The admin token every component accepts (none without component auth); the same
+    /// one `DATA_DIR/auth/admin.token` holds.
+    pub fn admin_token(&self) -> &proto::auth::Token {
+        &self.admin_token
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -522,26 +587,33 @@ async fn branch_if_missing(
     safekeepers: &[String],
     timeline: &TimelineId,
     from: &str,
+    token: &proto::auth::Token,
 ) -> Result<Option<String>, crate::admin::AdminError> {
     use crate::admin::{AdminError, BranchPoint, create_timeline, timeline_info};
     let (tenant, name) = (timeline.tenant.to_string(), timeline.timeline.to_string());
-    if timeline_info(pageserver, &tenant, &name).await?.is_some() {
+    if timeline_info(pageserver, &tenant, &name, token)
+        .await?
+        .is_some()
+    {
         return Ok(None);
     }
-    if timeline_info(pageserver, &tenant, from).await?.is_none() {
+    if timeline_info(pageserver, &tenant, from, token)
+        .await?
+        .is_none()
+    {
         return Err(AdminError::Invalid(format!(
             "timeline {from:?} does not exist yet: start the cluster without --branch first"
         )));
     }
     let mut commit = 0;
     for sk in safekeepers {
-        if let Ok(s) = crate::status::safekeeper_status(sk, &tenant, from).await {
+        if let Ok(s) = crate::status::safekeeper_status(sk, &tenant, from, token).await {
             commit = commit.max(s.commit_lsn);
         }
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let info = timeline_info(pageserver, &tenant, from)
+        let info = timeline_info(pageserver, &tenant, from, token)
             .await?
             .ok_or_else(|| AdminError::Invalid(format!("timeline {from:?} vanished")))?;
         if info.last_record_lsn >= commit {
@@ -564,10 +636,11 @@ async fn branch_if_missing(
         &name,
         Some(from),
         (commit > 0).then_some(BranchPoint::Lsn(proto::Lsn(commit))),
+        token,
     )
     .await;
     result?;
-    let info = timeline_info(pageserver, &tenant, &name)
+    let info = timeline_info(pageserver, &tenant, &name, token)
         .await?
         .ok_or_else(|| {
             AdminError::Invalid(format!("timeline {name:?} vanished after its creation"))

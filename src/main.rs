@@ -78,6 +78,8 @@ enum Cmd {
         wal_segment_size: u64,
         #[command(flatten)]
         s3: S3Args,
+        #[command(flatten)]
+        auth: ServerAuthArgs,
     },
     /// Run a pageserver: WAL ingest from the safekeepers, GetPage@LSN over gRPC, layer files
     /// in object storage (local disk is a cache).
@@ -108,6 +110,8 @@ enum Cmd {
         checkpoint_interval: std::time::Duration,
         #[command(flatten)]
         s3: S3Args,
+        #[command(flatten)]
+        auth: ServerAuthArgs,
     },
     /// Create or list timelines (branches) on a pageserver.
     Timeline {
@@ -258,10 +262,74 @@ enum Cmd {
         primary: Option<String>,
         #[command(flatten)]
         tls_args: TlsArgs,
+        /// A compute token (`strata auth token --role compute --tenant T`) sent with every
+        /// call to the safekeepers and the pageserver, when they run with --auth-public-key.
+        #[arg(long, value_name = "FILE")]
+        auth_token_file: Option<PathBuf>,
     },
+    /// Component auth: make a key pair and sign tokens for `--auth-public-key` servers.
+    #[command(subcommand)]
+    Auth(AuthCmd),
     /// Manage a compute's users file (`strata compute --users-file`).
     #[command(subcommand)]
     Users(UsersCmd),
+}
+
+/// `strata auth ...`
+#[derive(Subcommand)]
+enum AuthCmd {
+    /// Write a new Ed25519 key pair to DIR: auth_key.pem (private, mode 0600: signs
+    /// tokens) and auth_key.pub.pem (public: every server's --auth-public-key).
+    Keygen {
+        /// The directory to write the two files to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a token (a JWT signed with the private key) for one role and scope.
+    Token {
+        /// The private key (auth_key.pem from `strata auth keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// compute (needs --tenant), pageserver, safekeeper or admin.
+        #[arg(long)]
+        role: proto::auth::Role,
+        /// Only this tenant (a compute's tenant); every tenant when absent.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Only this timeline of --tenant.
+        #[arg(long, requires = "tenant")]
+        timeline: Option<String>,
+        /// How long the token is valid, e.g. 1h, 30m, 7d.
+        #[arg(long, default_value = "1h", value_parser = strata::durations::parse_duration)]
+        ttl: std::time::Duration,
+    },
+}
+
+/// `--auth-public-key` / `--auth-token-file` of the safekeeper and the pageserver.
+#[derive(clap::Args, Debug)]
+struct ServerAuthArgs {
+    /// Check every gRPC call's token against this Ed25519 public key (PEM, from
+    /// `strata auth keygen`); without it the server answers anyone who reaches its port.
+    #[arg(long, value_name = "FILE")]
+    auth_public_key: Option<PathBuf>,
+    /// The token this server sends to the safekeepers it calls (a safekeeper's peers,
+    /// a pageserver's safekeepers): `strata auth token --role safekeeper|pageserver`.
+    #[arg(long, value_name = "FILE")]
+    auth_token_file: Option<PathBuf>,
+}
+
+impl ServerAuthArgs {
+    fn load(&self) -> anyhow::Result<(proto::auth::SharedVerifier, proto::auth::Token)> {
+        let verifier = match &self.auth_public_key {
+            Some(p) => Some(std::sync::Arc::new(
+                proto::auth::Verifier::from_file(p).context("--auth-public-key")?,
+            )),
+            None => None,
+        };
+        let token = proto::auth::Token::from_optional_file(self.auth_token_file.as_deref())
+            .context("--auth-token-file")?;
+        Ok((verifier, token))
+    }
 }
 
 /// `strata users ...`
@@ -316,6 +384,9 @@ enum TimelineCmd {
         /// Only this tenant's timelines (all when absent).
         #[arg(long)]
         tenant: Option<String>,
+        /// An admin token to send (default: DATA_DIR/auth/admin.token if it exists).
+        #[arg(long, value_name = "FILE")]
+        auth_token_file: Option<PathBuf>,
     },
 }
 
@@ -341,9 +412,16 @@ struct ClusterArgs {
     /// A running `strata start`'s data directory, whose cluster.toml names the servers.
     #[arg(long, default_value = "./strata-data")]
     data_dir: PathBuf,
+    /// An admin token to send (default: DATA_DIR/auth/admin.token if it exists).
+    #[arg(long, value_name = "FILE")]
+    auth_token_file: Option<PathBuf>,
 }
 
 impl ClusterArgs {
+    fn token(&self) -> Result<proto::auth::Token, strata::admin::AdminError> {
+        strata::cluster_file::admin_token(self.auth_token_file.as_deref(), &self.data_dir)
+    }
+
     fn resolve(self) -> Result<strata::cluster_file::Servers, strata::admin::AdminError> {
         strata::cluster_file::resolve(self.pageserver, self.safekeepers, &self.data_dir, true)
     }
@@ -494,8 +572,10 @@ fn main() -> anyhow::Result<()> {
             metrics,
             wal_segment_size,
             s3,
+            auth,
         } => {
             let mut config = safekeeper::server::Config::new(id, listen, data_dir);
+            (config.auth, config.auth_token) = auth.load()?;
             config.object_store = object_store;
             config.segment_size = wal_segment_size;
             config.peers = peers.into_iter().filter(|p| !p.is_empty()).collect();
@@ -524,8 +604,10 @@ fn main() -> anyhow::Result<()> {
             maintenance_interval,
             checkpoint_interval,
             s3,
+            auth,
         } => {
             let mut config = pageserver::Config::new(listen, data_dir, object_store);
+            (config.auth, config.auth_token) = auth.load()?;
             config.maintenance_interval = Some(maintenance_interval);
             config.checkpoint_interval = checkpoint_interval;
             config.safekeepers = safekeepers.into_iter().filter(|s| !s.is_empty()).collect();
@@ -554,6 +636,7 @@ fn main() -> anyhow::Result<()> {
                     at,
                 },
         } => {
+            let token = cluster.token()?;
             let servers = cluster.resolve()?;
             run_client(|| async move {
                 strata::admin::create_timeline(
@@ -563,6 +646,7 @@ fn main() -> anyhow::Result<()> {
                     &timeline,
                     from.as_deref(),
                     at,
+                    &token,
                 )
                 .await
             })?
@@ -573,11 +657,15 @@ fn main() -> anyhow::Result<()> {
                     pageserver,
                     data_dir,
                     tenant,
+                    auth_token_file,
                 },
         } => {
+            let token = strata::cluster_file::admin_token(auth_token_file.as_deref(), &data_dir)?;
             let servers = strata::cluster_file::resolve(pageserver, Vec::new(), &data_dir, false)?;
             run_client(|| async move {
-                match strata::admin::list_timelines(&servers.pageserver, tenant.as_deref()).await {
+                match strata::admin::list_timelines(&servers.pageserver, tenant.as_deref(), &token)
+                    .await
+                {
                     Ok(out) => (out, Ok(())),
                     Err(e) => (String::new(), Err(e)),
                 }
@@ -589,8 +677,10 @@ fn main() -> anyhow::Result<()> {
             timeline,
             json,
         } => {
+            let token = cluster.token()?;
             let servers = cluster.resolve()?;
             let req = strata::status::StatusRequest {
+                token,
                 pageserver: servers.pageserver,
                 safekeepers: servers.safekeepers,
                 tenant,
@@ -690,6 +780,7 @@ fn main() -> anyhow::Result<()> {
             read_only,
             primary,
             tls_args,
+            auth_token_file,
         } => {
             let timeline = proto::TimelineId::new(&tenant, &timeline)
                 .with_context(|| format!("tenant {tenant:?} / timeline {timeline:?}"))?;
@@ -705,6 +796,8 @@ fn main() -> anyhow::Result<()> {
             config.primary = primary;
             config.tls = tls_args.files();
             config.tls_required = tls_args.tls_required;
+            config.auth_token = proto::auth::Token::from_optional_file(auth_token_file.as_deref())
+                .context("--auth-token-file")?;
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
@@ -713,6 +806,27 @@ fn main() -> anyhow::Result<()> {
                     .await
                     .context("run compute")
             })?;
+        }
+        Cmd::Auth(AuthCmd::Keygen { out }) => {
+            let (private, public) = strata::auth_files::keygen(&out)?;
+            println!(
+                "private key (signs tokens; keep it secret): {}",
+                private.display()
+            );
+            println!("public key (--auth-public-key): {}", public.display());
+        }
+        Cmd::Auth(AuthCmd::Token {
+            key,
+            role,
+            tenant,
+            timeline,
+            ttl,
+        }) => {
+            let signer = proto::auth::Signer::from_file(&key)?;
+            println!(
+                "{}",
+                signer.token(role, tenant.as_deref(), timeline.as_deref(), ttl)?
+            );
         }
         Cmd::Users(UsersCmd::Add { file, user }) => {
             use std::io::IsTerminal;

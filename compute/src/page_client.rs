@@ -33,13 +33,14 @@ use std::sync::{Arc, mpsc as std_mpsc};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use proto::auth::AuthChannel;
 use proto::grpc::PageRequest;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::{Lsn, PageKey, TimelineId};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 /// Why a page could not be read.
@@ -120,6 +121,8 @@ pub struct PageClientConfig {
     pub request_timeout: Duration,
     /// First reconnect delay (doubles up to a second).
     pub reconnect_backoff: Duration,
+    /// The compute's token for the pageserver (`--auth-token-file`).
+    pub auth_token: proto::auth::Token,
 }
 
 impl Default for PageClientConfig {
@@ -127,6 +130,7 @@ impl Default for PageClientConfig {
         PageClientConfig {
             request_timeout: Duration::from_secs(30),
             reconnect_backoff: Duration::from_millis(20),
+            auth_token: proto::auth::Token::none(),
         }
     }
 }
@@ -142,7 +146,7 @@ struct Batch {
 /// The compute's connection to its pageserver for one timeline.
 pub struct PageClient {
     timeline: TimelineId,
-    channel: Channel,
+    channel: AuthChannel,
     submit: mpsc::UnboundedSender<Batch>,
     runtime: tokio::runtime::Handle,
     config: PageClientConfig,
@@ -166,7 +170,7 @@ impl PageClient {
             .tcp_nodelay(true);
         let channel = {
             let _guard = runtime.enter();
-            endpoint.connect_lazy()
+            proto::auth::channel(endpoint.connect_lazy(), &config.auth_token)
         };
         let (submit, batches) = mpsc::unbounded_channel();
         let span = tracing::info_span!(
@@ -271,7 +275,7 @@ impl PageClient {
 /// The driver: keeps one GetPages stream open, sends batches as they come and routes
 /// responses by batch id; on a broken stream, reconnects and re-sends what is in flight.
 async fn drive(
-    mut client: PageserverClient<Channel>,
+    mut client: PageserverClient<AuthChannel>,
     timeline: TimelineId,
     mut batches: mpsc::UnboundedReceiver<Batch>,
     backoff: Duration,

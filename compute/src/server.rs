@@ -39,12 +39,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use proto::auth::AuthChannel;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::{Lsn, TimelineId};
 use safekeeper::driver::DriverConfig;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 use crate::Error;
@@ -91,6 +92,8 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     /// `--tls-required`: refuse clients without TLS (needs `tls`).
     pub tls_required: bool,
+    /// `--auth-token-file`: the compute token sent to the safekeepers and the pageserver.
+    pub auth_token: proto::auth::Token,
 }
 
 impl ServerConfig {
@@ -116,6 +119,7 @@ impl ServerConfig {
             primary: None,
             tls: None,
             tls_required: false,
+            auth_token: proto::auth::Token::none(),
         }
     }
 }
@@ -246,8 +250,13 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
     // The timeline first: its start LSN is what the proposer greets the safekeepers with
     // (a branch's WAL starts at its branch point, a root's at `Lsn::TIMELINE_START`; a
     // proposer greeting with the wrong one is refused by every safekeeper).
-    let start_lsn =
-        ensure_timeline(&config.pageserver, &config.timeline, config.start_timeout).await?;
+    let start_lsn = ensure_timeline(
+        &config.pageserver,
+        &config.timeline,
+        config.start_timeout,
+        &config.auth_token,
+    )
+    .await?;
     let mut driver = DriverConfig::new(
         config.timeline.clone(),
         config.safekeepers.clone(),
@@ -255,6 +264,7 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
     );
     driver.timeline_start_lsn = start_lsn;
     driver.registry = Some(prometheus::default_registry().clone());
+    driver.auth_token = config.auth_token.clone();
     let wal = Arc::new(ProposerWal::start(driver, runtime.clone()).await?);
     let term = wal.proposer().term();
     let wal_end = wal.end_lsn();
@@ -264,7 +274,10 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         &config.pageserver,
         config.timeline.clone(),
         runtime.clone(),
-        PageClientConfig::default(),
+        PageClientConfig {
+            auth_token: config.auth_token.clone(),
+            ..PageClientConfig::default()
+        },
     )
     .map_err(|e| Error::Pageserver {
         addr: config.pageserver.clone(),
@@ -333,6 +346,7 @@ async fn start_replica(
             primary: &primary,
             name: format!("replica {addr}"),
             limit: config.start_timeout,
+            token: &config.auth_token,
         },
         cancel.child_token(),
     )
@@ -401,6 +415,7 @@ async fn serve(
         config.timeline.clone(),
         engine.snapshots().clone(),
         SNAPSHOT_LEASE_TTL,
+        &config.auth_token,
     )?;
     let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
     Ok((addr, serving, leasing))
@@ -418,7 +433,7 @@ const LEASE_POLL: Duration = Duration::from_millis(500);
 /// and reads needing its old page versions fail with the pageserver's GC-horizon error.
 pub struct SnapshotLeases {
     addr: String,
-    client: PageserverClient<Channel>,
+    client: PageserverClient<AuthChannel>,
     timeline: TimelineId,
     snapshots: Arc<Snapshots>,
     plan: LeasePlan,
@@ -433,6 +448,7 @@ impl SnapshotLeases {
         timeline: TimelineId,
         snapshots: Arc<Snapshots>,
         ttl: Duration,
+        token: &proto::auth::Token,
     ) -> Result<SnapshotLeases, Error> {
         let channel = Endpoint::from_shared(proto::grpc::url(addr))
             .map_err(|e| Error::Config(format!("pageserver address {addr:?}: {e}")))?
@@ -440,7 +456,7 @@ impl SnapshotLeases {
             .connect_lazy();
         Ok(SnapshotLeases {
             addr: addr.to_string(),
-            client: PageserverClient::new(channel),
+            client: PageserverClient::new(proto::auth::channel(channel, token)),
             timeline,
             snapshots,
             plan: LeasePlan::new(ttl),
@@ -506,20 +522,33 @@ impl SnapshotLeases {
 
 /// Creates `timeline` on the pageserver unless it exists, retrying while the pageserver
 /// is unreachable (it may be starting) for up to `limit`. Returns where the timeline's WAL
-/// starts (a branch's branch point).
+/// starts (a branch's branch point). An existing timeline is only looked at, so a compute
+/// token (which may not create timelines) starts a compute on a timeline an admin made.
 pub async fn ensure_timeline(
     addr: &str,
     timeline: &TimelineId,
     limit: Duration,
+    token: &proto::auth::Token,
 ) -> Result<Lsn, Error> {
     let url = proto::grpc::url(addr);
     let deadline = Instant::now() + limit;
     let mut backoff = Duration::from_millis(50);
     loop {
         let attempt = async {
-            let mut client = PageserverClient::connect(url.clone())
+            let channel = Endpoint::from_shared(url.clone())
+                .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
+                .connect()
                 .await
                 .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+            let mut client = PageserverClient::new(proto::auth::channel(channel, token));
+            let status_request = pb::TimelineStatusRequest {
+                tenant: timeline.tenant.to_string(),
+                timeline: timeline.timeline.to_string(),
+            };
+            match client.timeline_status(status_request.clone()).await {
+                Err(s) if s.code() == tonic::Code::NotFound => {}
+                other => return other,
+            }
             let created = client
                 .create_timeline(pb::CreateTimelineRequest {
                     tenant: timeline.tenant.to_string(),
@@ -530,12 +559,7 @@ pub async fn ensure_timeline(
             match created {
                 Err(s) if s.code() == tonic::Code::AlreadyExists => {
                     tracing::debug!("the timeline exists on the pageserver");
-                    client
-                        .timeline_status(pb::TimelineStatusRequest {
-                            tenant: timeline.tenant.to_string(),
-                            timeline: timeline.timeline.to_string(),
-                        })
-                        .await
+                    client.timeline_status(status_request).await
                 }
                 other => other,
             }

@@ -40,6 +40,10 @@ pub struct Config {
     pub checkpoint_interval: Duration,
     /// GC keeps this much history (by commit timestamp).
     pub pitr_window: Duration,
+    /// Checks every call's token (`--auth-public-key`); `None` serves anyone.
+    pub auth: proto::auth::SharedVerifier,
+    /// The token sent to the safekeepers (`--auth-token-file`).
+    pub auth_token: proto::auth::Token,
 }
 
 impl Config {
@@ -60,6 +64,8 @@ impl Config {
             maintenance_interval: Some(Duration::from_secs(10)),
             checkpoint_interval: Duration::from_secs(600),
             pitr_window: Duration::from_secs(7 * 24 * 3600),
+            auth: None,
+            auth_token: proto::auth::Token::none(),
         }
     }
 }

@@ -9,12 +9,14 @@
 //! [`pb::PageResult`]. `GetPages` handles up to [`MAX_INFLIGHT_BATCHES`]
 //! batches of one stream concurrently; each response echoes its batch id,
 //! so responses may overtake each other and clients pipeline.
-//! Every request runs in a span with `tenant` and `timeline` fields.
+//! Every request runs in a span with `tenant` and `timeline` fields, after
+//! its token is checked (`proto::auth`) when the pageserver has a key.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use proto::auth::{self, Grant, Method};
 use proto::grpc::PageRequest;
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_server::{Pageserver as PageserverRpc, PageserverServer};
@@ -42,6 +44,25 @@ pub struct Service {
 impl Service {
     pub fn new(ps: Arc<Pageserver>) -> Service {
         Service { ps }
+    }
+
+    fn authenticate<T>(&self, request: &Request<T>, method: Method) -> Result<Grant, Status> {
+        auth::authenticate(self.ps.config().auth.as_deref(), request, method)
+    }
+
+    /// Authenticates the call and checks its role and what it names (an
+    /// empty tenant or timeline names none).
+    fn allow<T>(
+        &self,
+        request: &Request<T>,
+        method: Method,
+        tenant: &str,
+        timeline: &str,
+    ) -> Result<(), Status> {
+        let named = |s: &str| (!s.is_empty()).then_some(s.to_string());
+        let (tenant, timeline) = (named(tenant), named(timeline));
+        self.authenticate(request, method)?
+            .permit(method, tenant.as_deref(), timeline.as_deref())
     }
 }
 
@@ -287,6 +308,8 @@ impl PageserverRpc for Service {
         &self,
         request: Request<Streaming<pb::GetPagesRequest>>,
     ) -> Result<Response<Self::GetPagesStream>, Status> {
+        // Each batch names its timeline: checked batch by batch.
+        let grant = self.authenticate(&request, Method::PsGetPages)?;
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(MAX_INFLIGHT_BATCHES);
         let ps = self.ps.clone();
@@ -308,6 +331,14 @@ impl PageserverRpc for Service {
                         return;
                     }
                 };
+                if let Err(denied) = grant.permit(
+                    Method::PsGetPages,
+                    Some(batch.tenant.as_str()),
+                    Some(batch.timeline.as_str()),
+                ) {
+                    let _ = tx.send(Err(denied)).await;
+                    return;
+                }
                 if let Some(bad) = batch
                     .pages
                     .iter()
@@ -356,6 +387,12 @@ impl PageserverRpc for Service {
         &self,
         request: Request<pb::CreateTimelineRequest>,
     ) -> Result<Response<pb::TimelineInfo>, Status> {
+        self.allow(
+            &request,
+            Method::PsCreateTimeline,
+            &request.get_ref().tenant,
+            &request.get_ref().timeline,
+        )?;
         let r = request.into_inner();
         let span =
             tracing::info_span!("create_timeline", tenant = %r.tenant, timeline = %r.timeline);
@@ -375,6 +412,12 @@ impl PageserverRpc for Service {
         &self,
         request: Request<pb::ListTimelinesRequest>,
     ) -> Result<Response<pb::ListTimelinesResponse>, Status> {
+        self.allow(
+            &request,
+            Method::PsListTimelines,
+            &request.get_ref().tenant,
+            "",
+        )?;
         let r = request.into_inner();
         let span = tracing::info_span!("list_timelines", tenant = %r.tenant);
         async {
@@ -393,6 +436,12 @@ impl PageserverRpc for Service {
         &self,
         request: Request<pb::TimelineStatusRequest>,
     ) -> Result<Response<pb::TimelineInfo>, Status> {
+        self.allow(
+            &request,
+            Method::PsTimelineStatus,
+            &request.get_ref().tenant,
+            &request.get_ref().timeline,
+        )?;
         let r = request.into_inner();
         let span =
             tracing::info_span!("timeline_status", tenant = %r.tenant, timeline = %r.timeline);
@@ -410,6 +459,12 @@ impl PageserverRpc for Service {
         &self,
         request: Request<pb::LeaseRequest>,
     ) -> Result<Response<pb::LeaseResponse>, Status> {
+        self.allow(
+            &request,
+            Method::PsLeaseLsn,
+            &request.get_ref().tenant,
+            &request.get_ref().timeline,
+        )?;
         let r = request.into_inner();
         let span = tracing::info_span!("lease_lsn", tenant = %r.tenant, timeline = %r.timeline, lsn = %Lsn(r.lsn));
         async {

@@ -113,9 +113,10 @@ use tokio_util::sync::CancellationToken;
 /// and flushes and uploads what was ingested.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     let remote = remote_storage::RemoteStorage::from_url(&config.object_store, &config.s3)?;
-    let safekeepers = Arc::new(safekeeper_client::SafekeeperClient::new(
-        config.safekeepers.clone(),
-    ));
+    let safekeepers = Arc::new(
+        safekeeper_client::SafekeeperClient::new(config.safekeepers.clone())
+            .with_token(config.auth_token.clone()),
+    );
     let listen = config.listen;
     let ps = Pageserver::start(config, remote, safekeepers.clone(), safekeepers, shutdown).await?;
     let (addr, server) = grpc::spawn(ps.clone(), listen).await?;

@@ -18,10 +18,11 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
+use proto::auth::AuthChannel;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient as Client;
 use proto::{Lsn, TimelineId};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use crate::generations::{Generations, max_over_majority};
 use crate::wal_source::{WalChunk, WalSource, WalStream};
@@ -33,15 +34,25 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct SafekeeperClient {
     addrs: Vec<String>,
+    token: proto::auth::Token,
 }
 
 impl SafekeeperClient {
     /// `addrs` are `host:port` (or full `http://` URLs).
     pub fn new(addrs: Vec<String>) -> SafekeeperClient {
-        SafekeeperClient { addrs }
+        SafekeeperClient {
+            addrs,
+            token: proto::auth::Token::none(),
+        }
     }
 
-    async fn connect(addr: &str) -> Result<Client<Channel>> {
+    /// Sends `token` (a pageserver token, `--auth-token-file`) with every call.
+    pub fn with_token(mut self, token: proto::auth::Token) -> SafekeeperClient {
+        self.token = token;
+        self
+    }
+
+    async fn connect(&self, addr: &str) -> Result<Client<AuthChannel>> {
         let url = proto::grpc::url(addr);
         let channel = Endpoint::from_shared(url)
             .map_err(|e| Error::Safekeeper(format!("bad safekeeper address {addr:?}: {e}")))?
@@ -49,12 +60,12 @@ impl SafekeeperClient {
             .connect()
             .await
             .map_err(|e| Error::Safekeeper(format!("connect to {addr}: {e}")))?;
-        Ok(Client::new(channel))
+        Ok(Client::new(proto::auth::channel(channel, &self.token)))
     }
 
     /// `commit_lsn` of `id` on the safekeeper at `addr`.
-    async fn commit_lsn(addr: &str, id: &TimelineId) -> Result<Lsn> {
-        let mut c = Self::connect(addr).await?;
+    async fn commit_lsn(&self, addr: &str, id: &TimelineId) -> Result<Lsn> {
+        let mut c = self.connect(addr).await?;
         let req = pb::StatusRequest {
             timeline: Some(id.into()),
         };
@@ -65,8 +76,8 @@ impl SafekeeperClient {
         Ok(Lsn(resp.into_inner().commit_lsn))
     }
 
-    async fn stream_from(addr: &str, id: &TimelineId, start: Lsn) -> Result<WalStream> {
-        let mut c = Self::connect(addr).await?;
+    async fn stream_from(&self, addr: &str, id: &TimelineId, start: Lsn) -> Result<WalStream> {
+        let mut c = self.connect(addr).await?;
         let req = pb::ReadWalRequest {
             timeline: Some(id.into()),
             start_lsn: start.0,
@@ -96,7 +107,7 @@ impl WalSource for SafekeeperClient {
     fn read_wal<'a>(&'a self, id: &'a TimelineId, start: Lsn) -> BoxFuture<'a, Result<WalStream>> {
         Box::pin(async move {
             let statuses =
-                futures::future::join_all(self.addrs.iter().map(|a| Self::commit_lsn(a, id))).await;
+                futures::future::join_all(self.addrs.iter().map(|a| self.commit_lsn(a, id))).await;
             let mut order: Vec<(Lsn, usize)> = statuses
                 .iter()
                 .enumerate()
@@ -110,7 +121,7 @@ impl WalSource for SafekeeperClient {
             ));
             for (commit, i) in order {
                 let addr = &self.addrs[i];
-                match Self::stream_from(addr, id, start).await {
+                match self.stream_from(addr, id, start).await {
                     Ok(s) => {
                         tracing::info!(%addr, %commit, %start, "streaming WAL");
                         return Ok(s);
@@ -134,7 +145,7 @@ impl Generations for SafekeeperClient {
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let ask = |addr: &'a String| async move {
-                let mut c = Self::connect(addr).await?;
+                let mut c = self.connect(addr).await?;
                 let req = pb::GenerationRequest {
                     timeline: Some(id.into()),
                     pageserver_id: pageserver_id.to_string(),
@@ -163,7 +174,7 @@ impl Generations for SafekeeperClient {
             // A Greet creates a timeline the acceptor has never seen (and
             // otherwise only checks the start LSN); it changes no term.
             let ask = |addr: &'a String| async move {
-                let mut c = Self::connect(addr).await?;
+                let mut c = self.connect(addr).await?;
                 let req = pb::GreetRequest {
                     timeline: Some(id.into()),
                     proposer_id: 0,
@@ -204,7 +215,7 @@ impl Generations for SafekeeperClient {
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let send = |addr: &'a String| async move {
-                let mut c = Self::connect(addr).await?;
+                let mut c = self.connect(addr).await?;
                 let req = pb::FeedbackRequest {
                     timeline: Some(id.into()),
                     generation,

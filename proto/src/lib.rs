@@ -8,10 +8,12 @@
 //!   into checksummed frames of at most 1 MiB; [`decoder`]: the streaming
 //!   decoder from byte chunks to `[start, end)`-tagged records.
 //! - [`redo`]: the one redo function `apply(page, change, lsn)` and `diff`.
+//! - [`auth`]: the tokens (JWT, Ed25519) every gRPC call between components
+//!   may carry, and which role and scope each method needs.
 //! - [`grpc`]: the safekeeper and pageserver gRPC services, with `TryFrom`
 //!   conversions that validate at the boundary.
 //!
-//! Everything here is pure (no I/O) so it can be property-tested and fuzzed.
+//! Everything here is pure (no I/O; `auth` reads its key and token files) so it can be property-tested and fuzzed.
 //!
 //! ## A write, as bytes
 //! The compute computes `diff(key, old, new, end_lsn)` for each page its
@@ -21,6 +23,7 @@
 //! replicas feed those bytes to a [`WalDecoder`] and run [`redo::apply`] on
 //! every change, at the record's end LSN.
 
+pub mod auth;
 pub mod decoder;
 pub mod error;
 pub mod frame;

@@ -8,11 +8,17 @@
 //! client with [`MAGIC`] (first byte `0xF0`, never ASCII).
 //!
 //! ```text
-//! client ── MAGIC ──────────────────────────▶ server   (once per connection)
+//! client ── MAGIC [len u16 BE][token] ───────▶ server   (once per connection)
 //! client ◀─ MAGIC ─────────────────────────── server   (accepted: stream is up)
 //! client ── [len u32 BE][pb::AppendRequest] ─▶ server   (any number, pipelined)
 //! client ◀─ [len u32 BE][0][pb::AppendResponse] or [len][1][error text]
 //! ```
+//!
+//! The token is the client's JWT (`proto::auth`, empty without one): a
+//! server with `--auth-public-key` verifies it before echoing [`MAGIC`] and
+//! closes the connection instead when it is missing, expired or wrongly
+//! signed; each request's timeline is then checked against its scope, as on
+//! the gRPC stream.
 //!
 //! One response per request, in order, exactly as on the gRPC stream (the
 //! messages are the same protobuf types); an error frame ends the stream.
@@ -36,7 +42,9 @@ use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
 use tokio_util::sync::CancellationToken;
 
 /// The first bytes of a lean Append connection, echoed by the server.
-pub const MAGIC: [u8; 8] = *b"\xF0SKAPND1";
+pub const MAGIC: [u8; 8] = *b"\xF0SKAPND2";
+/// Longest token the handshake accepts.
+pub const MAX_TOKEN_BYTES: usize = 8 << 10;
 /// Largest frame either way (a merged append).
 pub const MAX_FRAME_BYTES: usize = 64 << 20;
 
@@ -122,15 +130,31 @@ fn host_port(addr: &str) -> &str {
 }
 
 /// Opens a lean Append connection to the safekeeper at `addr` (`host:port`
-/// or `http://host:port`): connect, send [`MAGIC`], await its echo, all
-/// within `timeout`.
-pub async fn connect(addr: &str, timeout: Duration) -> io::Result<(Frames, OwnedWriteHalf)> {
+/// or `http://host:port`): connect, send [`MAGIC`] and `token` (empty for
+/// none), await the echo, all within `timeout`.
+pub async fn connect(
+    addr: &str,
+    token: &str,
+    timeout: Duration,
+) -> io::Result<(Frames, OwnedWriteHalf)> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(bad("token over MAX_TOKEN_BYTES"));
+    }
     let open = async {
         let mut s = TcpStream::connect(host_port(addr)).await?;
         s.set_nodelay(true)?;
-        s.write_all(&MAGIC).await?;
+        let mut hello = Vec::with_capacity(MAGIC.len() + 2 + token.len());
+        hello.extend_from_slice(&MAGIC);
+        hello.extend_from_slice(&(token.len() as u16).to_be_bytes());
+        hello.extend_from_slice(token.as_bytes());
+        s.write_all(&hello).await?;
         let mut echo = [0u8; MAGIC.len()];
-        s.read_exact(&mut echo).await?;
+        s.read_exact(&mut echo).await.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("the safekeeper closed the Append handshake (refused token?): {e}"),
+            )
+        })?;
         if echo != MAGIC {
             return Err(bad("the server did not accept the lean Append wire"));
         }
@@ -143,21 +167,38 @@ pub async fn connect(addr: &str, timeout: Duration) -> io::Result<(Frames, Owned
 }
 
 /// The server's half of the handshake on a connection whose first byte was
-/// [`MAGIC`]'s: reads the magic and echoes it.
-pub async fn accept(mut s: TcpStream, timeout: Duration) -> io::Result<(Frames, OwnedWriteHalf)> {
+/// [`MAGIC`]'s: reads the magic and the token, asks `admit` about the
+/// token (empty when the client sent none) and echoes the magic only if it
+/// admits it; a refused connection is closed without an echo.
+pub async fn accept<G>(
+    mut s: TcpStream,
+    timeout: Duration,
+    admit: impl FnOnce(&str) -> Result<G, String>,
+) -> io::Result<(Frames, OwnedWriteHalf, G)> {
     let handshake = async {
         let mut magic = [0u8; MAGIC.len()];
         s.read_exact(&mut magic).await?;
         if magic != MAGIC {
             return Err(bad("not the lean Append wire"));
         }
-        s.write_all(&MAGIC).await
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).await?;
+        let len = u16::from_be_bytes(len) as usize;
+        if len > MAX_TOKEN_BYTES {
+            return Err(bad("token over MAX_TOKEN_BYTES"));
+        }
+        let mut token = vec![0u8; len];
+        s.read_exact(&mut token).await?;
+        let token = String::from_utf8(token).map_err(|_| bad("token is not UTF-8"))?;
+        let grant = admit(&token).map_err(|why| bad(&why))?;
+        s.write_all(&MAGIC).await?;
+        Ok(grant)
     };
-    tokio::time::timeout(timeout, handshake)
+    let grant = tokio::time::timeout(timeout, handshake)
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "Append handshake"))??;
     let (rd, wr) = s.into_split();
-    Ok((frames(rd), wr))
+    Ok((frames(rd), wr, grant))
 }
 
 /// How long a new connection may take to send its first byte, and the
@@ -256,6 +297,40 @@ mod tests {
             Err("fenced".to_string())
         );
         assert!(decode_response(Bytes::from_static(&[7, 1])).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_handshake_carries_the_token_and_a_refusal_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let server = tokio::spawn(async move {
+            let (mut seen, mut kept) = (Vec::new(), Vec::new());
+            for _ in 0..2 {
+                let (s, _) = listener.accept().await.unwrap();
+                let admitted = accept(s, Duration::from_secs(5), |t: &str| {
+                    seen.push(t.to_string());
+                    if t == "good" {
+                        Ok(())
+                    } else {
+                        Err("refused".to_string())
+                    }
+                })
+                .await;
+                // An admitted connection stays open until the test ends.
+                if let Ok(halves) = admitted {
+                    kept.push(halves);
+                }
+            }
+            (seen, kept.len())
+        });
+        assert!(connect(&addr, "good", Duration::from_secs(5)).await.is_ok());
+        let refused = connect(&addr, "bad", Duration::from_secs(5)).await;
+        assert!(refused.is_err(), "a refused token must not get the echo");
+        let (seen, admitted) = server.await.unwrap();
+        assert_eq!(seen, vec!["good".to_string(), "bad".to_string()]);
+        assert_eq!(admitted, 1);
+        let long = "x".repeat(MAX_TOKEN_BYTES + 1);
+        assert!(connect(&addr, &long, Duration::from_secs(1)).await.is_err());
     }
 
     #[test]

@@ -114,12 +114,11 @@ async fn local_cluster_replaces_a_compute_that_stopped_serving() {
     }
 
     let safekeepers = cluster.safekeepers.iter().map(|a| a.to_string()).collect();
-    let intruder = safekeeper::driver::WalProposer::start(safekeeper::driver::DriverConfig::new(
-        cluster.timeline.clone(),
-        safekeepers,
-        4242,
-    ))
-    .await;
+    // An outside proposer with a token the safekeepers accept (without one it is refused).
+    let mut outside_config =
+        safekeeper::driver::DriverConfig::new(cluster.timeline.clone(), safekeepers, 4242);
+    outside_config.auth_token = cluster.admin_token().clone();
+    let intruder = safekeeper::driver::WalProposer::start(outside_config).await;
     // Elected, it fences the compute; the cluster may start the replacement (a newer term)
     // before the outside proposer has finished its own start, which then reports the fence.
     let outside = match intruder {

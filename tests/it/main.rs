@@ -7,6 +7,7 @@ mod branch_compute;
 mod cli;
 mod clients;
 mod commit_outcomes;
+mod component_auth;
 mod compute_cluster;
 mod deploy;
 mod durable_answers;

@@ -431,6 +431,16 @@ impl EngineTxn {
         Ok(())
     }
 
+    pub(super) fn ddl_put_default_acl(&mut self, def: sql::storage::DefaultAclDef) -> Result<()> {
+        self.push_object(Kind::DefaultAcl, def.oid, Some(Object::DefaultAcl(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_default_acl(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::DefaultAcl, oid, None);
+        Ok(())
+    }
+
     pub(super) fn ddl_set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.push_object(Kind::Stats, table, Some(Object::Stats(stats)));
         Ok(())

@@ -630,6 +630,14 @@ impl Txn for EngineTxn {
         self.ddl_drop_role(oid)
     }
 
+    fn put_default_acl(&mut self, def: sql::storage::DefaultAclDef) -> Result<()> {
+        self.ddl_put_default_acl(def)
+    }
+
+    fn drop_default_acl(&mut self, oid: Oid) -> Result<()> {
+        self.ddl_drop_default_acl(oid)
+    }
+
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.shared.refuse_writes("ANALYZE")?;
         self.ddl_set_stats(table, stats)

@@ -33,7 +33,9 @@
 //! password, as in PostgreSQL). A name without a catalog password — the built-in `postgres`,
 //! or a user only the users file knows — is checked against the users file, which stays
 //! the way to bootstrap a database. After authenticating (SCRAM or trust), a catalog role
-//! without LOGIN is refused with FATAL 28000 `role "x" is not permitted to log in`.
+//! without LOGIN is refused with FATAL 28000 `role "x" is not permitted to log in`, and a
+//! role already at its CONNECTION LIMIT (superusers exempt) with FATAL 53300 `too many
+//! connections for role "x"` (counted in the session registry).
 
 use std::fmt::Debug;
 use std::net::SocketAddr;
@@ -336,11 +338,26 @@ impl Startup {
             self.shared.delay.succeeded(client.socket_addr().ip());
         }
         let (user, database) = user_and_database(client);
-        if (self.shared.roles)(&user).is_some_and(|r| !r.login) {
+        let role = (self.shared.roles)(&user);
+        if role.as_ref().is_some_and(|r| !r.login) {
             tracing::info!(user, "refused a role without LOGIN");
             return Err(fatal(
                 "28000",
                 format!("role \"{user}\" is not permitted to log in"),
+            ));
+        }
+        // The role's CONNECTION LIMIT (superusers are exempt, as in PostgreSQL).
+        if let Some(r) = role.filter(|r| !r.superuser && r.connection_limit >= 0)
+            && self.shared.sessions.count_user(&user) >= r.connection_limit as usize
+        {
+            tracing::info!(
+                user,
+                limit = r.connection_limit,
+                "refused: role connection limit"
+            );
+            return Err(fatal(
+                "53300",
+                format!("too many connections for role \"{user}\""),
             ));
         }
         let requested = params::requested(client.metadata());

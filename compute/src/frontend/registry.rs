@@ -200,6 +200,11 @@ impl SessionRegistry {
         }
     }
 
+    /// Number of registered sessions of `user` (for its role's CONNECTION LIMIT).
+    pub fn count_user(&self, user: &str) -> usize {
+        self.lock().values().filter(|e| e.info.user == user).count()
+    }
+
     /// Cancels the running statement of the session with this backend key; returns whether
     /// one was running.
     pub fn cancel(&self, pid: i32, secret: &SecretKey) -> bool {

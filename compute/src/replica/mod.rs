@@ -55,6 +55,7 @@ async fn start_point(
     timeline: &TimelineId,
     cache_bytes: u64,
     deadline: Instant,
+    token: &proto::auth::Token,
 ) -> Result<(Lsn, Arc<PageCache>), Error> {
     let fail = |reason: String| Error::Pageserver {
         addr: pageserver.to_string(),
@@ -71,9 +72,12 @@ async fn start_point(
             )));
         }
         let status = async {
-            let mut c = PageserverClient::connect(url.clone())
+            let channel = tonic::transport::Endpoint::from_shared(url.clone())
+                .map_err(|e| e.to_string())?
+                .connect()
                 .await
                 .map_err(|e| e.to_string())?;
+            let mut c = PageserverClient::new(proto::auth::channel(channel, token));
             c.timeline_status(pb::TimelineStatusRequest {
                 tenant: timeline.tenant.to_string(),
                 timeline: timeline.timeline.to_string(),
@@ -89,7 +93,10 @@ async fn start_point(
                     pageserver,
                     timeline.clone(),
                     runtime.clone(),
-                    PageClientConfig::default(),
+                    PageClientConfig {
+                        auth_token: token.clone(),
+                        ..PageClientConfig::default()
+                    },
                 )
                 .map_err(|e| fail(e.to_string()))?;
                 let cache = PageCache::new(
@@ -145,6 +152,8 @@ pub struct ReplicaConfig<'a> {
     pub name: String,
     /// How long to wait for a start point.
     pub limit: Duration,
+    /// The compute's token for the pageserver and the safekeepers.
+    pub token: &'a proto::auth::Token,
 }
 
 /// Steps 1–3 of the module docs: the engine at the start point and the WAL receiver
@@ -158,9 +167,10 @@ pub async fn start(config: ReplicaConfig<'_>, cancel: CancellationToken) -> Resu
         primary,
         name,
         limit,
+        token,
     } = config;
     let deadline = Instant::now() + limit;
-    let (start, cache) = start_point(pageserver, timeline, cache_bytes, deadline).await?;
+    let (start, cache) = start_point(pageserver, timeline, cache_bytes, deadline, token).await?;
     let wal = Arc::new(ReplicaWal::new(start, primary, timeline));
     let pages = Arc::new(PageTable::cached(cache));
     let sink: Arc<dyn WalSink> = wal.clone();
@@ -177,6 +187,7 @@ pub async fn start(config: ReplicaConfig<'_>, cancel: CancellationToken) -> Resu
         safekeepers: safekeepers.to_vec(),
         engine: engine.clone(),
         wal: wal.clone(),
+        token: token.clone(),
         name,
     };
     let receiving = tokio::spawn(receiver.run(cancel).in_current_span());

@@ -14,11 +14,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use proto::auth::AuthChannel;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Lsn, RecordKind, TimelineId, WalDecoder};
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use super::metrics;
 use super::wal::ReplicaWal;
@@ -34,18 +35,23 @@ pub struct Receiver {
     pub safekeepers: Vec<String>,
     pub engine: Engine,
     pub wal: Arc<ReplicaWal>,
+    /// The compute's token for the safekeepers.
+    pub token: proto::auth::Token,
     /// How the safekeepers list this replica in their `Status`.
     pub name: String,
 }
 
-async fn connect(addr: &str) -> Result<SafekeeperClient<Channel>, String> {
+async fn connect(
+    addr: &str,
+    token: &proto::auth::Token,
+) -> Result<SafekeeperClient<AuthChannel>, String> {
     let channel = Endpoint::from_shared(proto::grpc::url(addr))
         .map_err(|e| format!("bad safekeeper address {addr:?}: {e}"))?
         .connect_timeout(CALL_TIMEOUT)
         .connect()
         .await
         .map_err(|e| format!("connect to {addr}: {e}"))?;
-    Ok(SafekeeperClient::new(channel))
+    Ok(SafekeeperClient::new(proto::auth::channel(channel, token)))
 }
 
 impl Receiver {
@@ -83,7 +89,7 @@ impl Receiver {
         let ask = |addr: String| {
             let id = self.timeline.clone();
             async move {
-                let mut c = connect(&addr).await.ok()?;
+                let mut c = connect(&addr, &self.token).await.ok()?;
                 let req = pb::StatusRequest {
                     timeline: Some((&id).into()),
                 };
@@ -113,7 +119,7 @@ impl Receiver {
         let mut last_err = String::new();
         for (commit, i) in order {
             let addr = &self.safekeepers[i];
-            let mut client = match connect(addr).await {
+            let mut client = match connect(addr, &self.token).await {
                 Ok(c) => c,
                 Err(e) => {
                     last_err = e;

@@ -246,3 +246,47 @@ async fn auth_rules_decide_per_connection() {
         "no auth rule for host \"127.0.0.1\", user \"bob\", database \"db\", no encryption"
     );
 }
+
+/// A role's CONNECTION LIMIT: one more login is FATAL 53300 (PostgreSQL's words); a closed
+/// session frees its slot; ALTER ROLE lifts the limit; a superuser is never limited.
+#[tokio::test]
+async fn a_role_connection_limit_refuses_one_more_session() {
+    let s = server(&[]).await;
+    let admin = connect(&s, "postgres", None).await.unwrap();
+    admin
+        .batch_execute("CREATE ROLE lim LOGIN CONNECTION LIMIT 1")
+        .await
+        .unwrap();
+    let first = connect(&s, "lim", None).await.unwrap();
+    assert_eq!(one(&first).await, 1);
+    let e = connect(&s, "lim", None).await.expect_err("over the limit");
+    let db = db_error(&e);
+    assert_eq!(db.code().code(), "53300");
+    assert_eq!(db.message(), "too many connections for role \"lim\"");
+    // Other roles are not limited by it.
+    assert_eq!(one(&connect(&s, "postgres", None).await.unwrap()).await, 1);
+    drop(first);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let again = loop {
+        match connect(&s, "lim", None).await {
+            Ok(c) => break c,
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert_eq!(db_error(&e).code().code(), "53300");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("the closed session's slot was never freed: {e}"),
+        }
+    };
+    assert_eq!(one(&again).await, 1);
+    admin
+        .batch_execute("ALTER ROLE lim CONNECTION LIMIT -1")
+        .await
+        .unwrap();
+    let more = connect(&s, "lim", None).await.unwrap();
+    assert_eq!(one(&more).await, 1);
+    admin
+        .batch_execute("ALTER ROLE lim SUPERUSER CONNECTION LIMIT 0")
+        .await
+        .unwrap();
+    assert_eq!(one(&connect(&s, "lim", None).await.unwrap()).await, 1);
+}

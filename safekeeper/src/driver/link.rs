@@ -31,13 +31,14 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
+use proto::auth::AuthChannel;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Lsn, Term};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 use super::DriverConfig;
 use super::core::{HEARTBEAT_HOLD, LinkCore, LinkLimits, greets_when_missing};
@@ -122,7 +123,9 @@ pub(super) struct Link {
     id: NodeId,
     /// `host:port` or `http://host:port`: gRPC and the lean Append wire.
     addr: String,
-    channel: Channel,
+    channel: AuthChannel,
+    /// Sent in the lean wire's handshake.
+    token: proto::auth::Token,
     timeline: pb::TimelineRef,
     rx: mpsc::UnboundedReceiver<LinkMsg>,
     events: mpsc::UnboundedSender<Event>,
@@ -159,7 +162,8 @@ impl Link {
         let link = Link {
             id,
             addr: addr.to_string(),
-            channel: endpoint.connect_lazy(),
+            channel: proto::auth::channel(endpoint.connect_lazy(), &cfg.auth_token),
+            token: cfg.auth_token.clone(),
             timeline: (&cfg.timeline).into(),
             rx,
             events,
@@ -184,7 +188,7 @@ impl Link {
         Ok((link, tx))
     }
 
-    fn client(&self) -> SafekeeperClient<Channel> {
+    fn client(&self) -> SafekeeperClient<AuthChannel> {
         SafekeeperClient::new(self.channel.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
@@ -233,7 +237,7 @@ impl Link {
     async fn session(&mut self, cancel: &CancellationToken) -> SessionEnd {
         let open = tokio::select! {
             _ = cancel.cancelled() => return SessionEnd::Stop,
-            r = wire::connect(&self.addr, self.rpc_timeout) => r,
+            r = wire::connect(&self.addr, self.token.as_str(), self.rpc_timeout) => r,
         };
         let (mut inbound, mut out) = match open {
             Ok(halves) => halves,
@@ -420,7 +424,7 @@ fn bad_reply(what: &str, e: proto::Error) -> String {
 
 /// Sends one Greet, Vote or Elected and converts the answer.
 async fn unary(
-    mut client: SafekeeperClient<Channel>,
+    mut client: SafekeeperClient<AuthChannel>,
     timeline: pb::TimelineRef,
     req: Request,
     greet: Greet,
@@ -466,7 +470,7 @@ async fn unary(
 
 /// Reads `[start, end)` from a donor that must still be at `term`.
 async fn read_wal(
-    mut client: SafekeeperClient<Channel>,
+    mut client: SafekeeperClient<AuthChannel>,
     timeline: pb::TimelineRef,
     start: Lsn,
     end: Lsn,

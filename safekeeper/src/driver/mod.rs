@@ -113,6 +113,8 @@ pub struct DriverConfig {
     pub backoff_max: Duration,
     /// Register the driver's metrics here (a private registry if `None`).
     pub registry: Option<prometheus::Registry>,
+    /// The compute's token for the safekeepers (`--auth-token-file`).
+    pub auth_token: proto::auth::Token,
 }
 
 impl DriverConfig {
@@ -133,6 +135,7 @@ impl DriverConfig {
             backoff_min: Duration::from_millis(20),
             backoff_max: Duration::from_millis(500),
             registry: None,
+            auth_token: proto::auth::Token::none(),
         }
     }
 

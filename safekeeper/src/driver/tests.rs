@@ -242,7 +242,9 @@ impl Fake {
         if self.check_up().is_err() {
             return;
         }
-        let Ok((mut inbound, mut out)) = crate::wire::accept(s, Duration::from_secs(5)).await
+        let admit = |_: &str| Ok::<(), String>(());
+        let Ok((mut inbound, mut out, ())) =
+            crate::wire::accept(s, Duration::from_secs(5), admit).await
         else {
             return;
         };

@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use futures::{FutureExt, Stream, StreamExt};
+use proto::auth::{self, Grant};
 use proto::grpc::required_timeline;
 use proto::grpc::safekeeper as pb;
 use tokio::io::AsyncWriteExt;
@@ -54,6 +55,7 @@ const MAX_BATCH: usize = 1024;
 /// Serves one `Append` stream; returns the response stream.
 pub fn serve(
     ctx: Arc<Context>,
+    grant: Grant,
     mut inbound: Streaming<pb::AppendRequest>,
 ) -> impl Stream<Item = Result<pb::AppendResponse, Status>> + Send + 'static {
     let (out_tx, out_rx) = mpsc::channel(PIPELINE_DEPTH);
@@ -100,7 +102,7 @@ pub fn serve(
                         None => break,
                     }
                 }
-                for result in step(&ctx, &mut current, batch).await {
+                for result in step(&ctx, &grant, &mut current, batch).await {
                     let stop = result.is_err();
                     if out_tx.send(result).await.is_err() || stop {
                         return;
@@ -133,13 +135,21 @@ pub async fn serve_lean(ctx: Arc<Context>, stream: TcpStream) {
         timeline = field::Empty
     );
     async move {
-        let (mut inbound, mut out) = match wire::accept(stream, wire::HANDSHAKE_TIMEOUT).await {
-            Ok(halves) => halves,
-            Err(e) => {
-                debug!(error = %e, "lean Append handshake");
-                return;
-            }
+        let peer = stream.peer_addr().ok();
+        let verifier = ctx.config.auth.clone();
+        let admit = |token: &str| match &verifier {
+            None => Ok(Grant::open()),
+            Some(v) => auth::authenticate_token(v, Some(token), peer, auth::Method::SkAppend)
+                .map_err(|s| s.message().to_string()),
         };
+        let (mut inbound, mut out, grant) =
+            match wire::accept(stream, wire::HANDSHAKE_TIMEOUT, admit).await {
+                Ok(halves) => halves,
+                Err(e) => {
+                    debug!(error = %e, "lean Append handshake");
+                    return;
+                }
+            };
         let cancel = ctx.cancel.clone();
         let mut current: Option<Arc<Timeline>> = None;
         let mut buf = BytesMut::new();
@@ -192,7 +202,7 @@ pub async fn serve_lean(ctx: Arc<Context>, stream: TcpStream) {
             }
             buf.clear();
             let mut stop = false;
-            for result in step(&ctx, &mut current, batch).await {
+            for result in step(&ctx, &grant, &mut current, batch).await {
                 let result = result.map_err(|s| format!("{:?}: {}", s.code(), s.message()));
                 stop = result.is_err();
                 if wire::encode_response(&result, &mut buf).is_err() {
@@ -225,6 +235,7 @@ pub async fn serve_lean(ctx: Arc<Context>, stream: TcpStream) {
 /// list.
 async fn step(
     ctx: &Context,
+    grant: &Grant,
     current: &mut Option<Arc<Timeline>>,
     batch: Vec<pb::AppendRequest>,
 ) -> Vec<Result<pb::AppendResponse, Status>> {
@@ -233,7 +244,7 @@ async fn step(
     let mut tl: Option<Arc<Timeline>> = None;
     let mut invalid_at: Option<Status> = None;
     for req in batch {
-        match route(ctx, current, req) {
+        match route(ctx, grant, current, req) {
             Ok((t, append)) => {
                 if tl.as_ref().is_some_and(|x| !Arc::ptr_eq(x, &t)) {
                     // Another timeline mid-batch: step what we have first.
@@ -287,9 +298,11 @@ async fn run(
     out
 }
 
-/// Validates one request and finds its timeline.
+/// Validates one request, checks the caller may append to its timeline
+/// (once per timeline switch) and finds the timeline.
 fn route(
     ctx: &Context,
+    grant: &Grant,
     current: &mut Option<Arc<Timeline>>,
     req: pb::AppendRequest,
 ) -> Result<(Arc<Timeline>, Append), Status> {
@@ -297,6 +310,11 @@ fn route(
     let tl = match current {
         Some(tl) if tl.id == id => tl.clone(),
         _ => {
+            grant.permit(
+                auth::Method::SkAppend,
+                Some(id.tenant.as_str()),
+                Some(id.timeline.as_str()),
+            )?;
             let tl = ctx.get(&id).map_err(status)?;
             let span = Span::current();
             span.record("tenant", id.tenant.as_str());

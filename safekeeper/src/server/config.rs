@@ -48,6 +48,10 @@ pub struct Config {
     /// A timeline with no appends for this long is considered to have no
     /// active proposer, so it may pull missing WAL from a peer.
     pub recovery_idle: Duration,
+    /// Checks every call's token (`--auth-public-key`); `None` serves anyone.
+    pub auth: proto::auth::SharedVerifier,
+    /// The token this safekeeper sends its peers (`--auth-token-file`).
+    pub auth_token: proto::auth::Token,
 }
 
 impl Config {
@@ -64,6 +68,8 @@ impl Config {
             persist_interval: Duration::from_secs(1),
             maintenance_interval: Duration::from_secs(1),
             recovery_idle: Duration::from_secs(5),
+            auth: None,
+            auth_token: proto::auth::Token::none(),
         }
     }
 }

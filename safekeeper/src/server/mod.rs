@@ -55,6 +55,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use proto::auth::AuthChannel;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::grpc::safekeeper::safekeeper_server::SafekeeperServer;
 use proto::{Lsn, TimelineId};
@@ -62,7 +63,7 @@ use remote_storage::RemoteStorage;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use tracing::{Instrument, info, info_span};
 
 pub use config::Config;
@@ -128,7 +129,7 @@ pub async fn start(config: Config, cancel: CancellationToken) -> Result<Running>
     let peers = config
         .peers
         .iter()
-        .map(|addr| Peer::new(addr))
+        .map(|addr| Peer::new(addr, &config.auth_token))
         .collect::<Result<Vec<_>>>()?;
     let ctx = Arc::new(Context {
         config,
@@ -263,15 +264,15 @@ impl Context {
 #[derive(Clone, Debug)]
 pub struct Peer {
     pub addr: String,
-    pub client: SafekeeperClient<Channel>,
+    pub client: SafekeeperClient<AuthChannel>,
 }
 
 impl Peer {
-    fn new(addr: &str) -> Result<Peer> {
+    fn new(addr: &str, token: &proto::auth::Token) -> Result<Peer> {
         let endpoint = Endpoint::from_shared(proto::grpc::url(addr))
             .map_err(|e| Error::InvalidRequest(format!("peer address {addr:?}: {e}")))?
             .connect_timeout(Duration::from_secs(2));
-        let client = SafekeeperClient::new(endpoint.connect_lazy())
+        let client = SafekeeperClient::new(proto::auth::channel(endpoint.connect_lazy(), token))
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         Ok(Peer {

@@ -6,11 +6,14 @@
 //! [`Error`]s into gRPC statuses with [`status`]. The consensus requests
 //! (Greet, Vote, Elected, Append) go through the timeline's group-commit
 //! queue, so each reply is sent only once its effects are durable.
+//! Every handler first checks the caller's token (`proto::auth`) against the
+//! method and the timeline it names; a server without a key skips that.
 
 use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::Stream;
+use proto::auth::{self, Grant, Method};
 use proto::grpc::required_timeline;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_server::Safekeeper;
@@ -73,6 +76,26 @@ fn unexpected(reply: &Reply) -> Status {
 }
 
 impl Service {
+    /// The caller's grant for this call (`Unauthenticated` without a good
+    /// token when the server has a key).
+    fn authenticate<T>(&self, request: &Request<T>, method: Method) -> Result<Grant, Status> {
+        auth::authenticate(self.ctx.config.auth.as_deref(), request, method)
+    }
+
+    /// Authenticates the call and checks its role and the timeline it names.
+    fn allow<T>(
+        &self,
+        request: &Request<T>,
+        method: Method,
+        r: Option<&pb::TimelineRef>,
+    ) -> Result<(), Status> {
+        self.authenticate(request, method)?.permit(
+            method,
+            r.map(|r| r.tenant.as_str()),
+            r.map(|r| r.timeline.as_str()),
+        )
+    }
+
     fn timeline(&self, r: Option<&pb::TimelineRef>) -> Result<Arc<Timeline>, Status> {
         let id = required_timeline(r).map_err(invalid)?;
         self.ctx.get(&id).map_err(status)
@@ -92,6 +115,11 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::GreetRequest>,
     ) -> Result<Response<pb::GreetResponse>, Status> {
+        self.allow(
+            &request,
+            Method::SkGreet,
+            request.get_ref().timeline.as_ref(),
+        )?;
         let r = request.into_inner();
         async {
             let id = required_timeline(r.timeline.as_ref()).map_err(invalid)?;
@@ -118,6 +146,11 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::VoteRequest>,
     ) -> Result<Response<pb::VoteResponse>, Status> {
+        self.allow(
+            &request,
+            Method::SkVote,
+            request.get_ref().timeline.as_ref(),
+        )?;
         let r = request.into_inner();
         async {
             let tl = self.timeline(r.timeline.as_ref())?;
@@ -142,6 +175,11 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::ElectedRequest>,
     ) -> Result<Response<pb::ElectedResponse>, Status> {
+        self.allow(
+            &request,
+            Method::SkElected,
+            request.get_ref().timeline.as_ref(),
+        )?;
         let r = request.into_inner();
         async {
             let tl = self.timeline(r.timeline.as_ref())?;
@@ -164,7 +202,9 @@ impl Safekeeper for Service {
         &self,
         request: Request<Streaming<pb::AppendRequest>>,
     ) -> Result<Response<Self::AppendStream>, Status> {
-        let stream = super::append::serve(self.ctx.clone(), request.into_inner());
+        // Each request's timeline is checked as the stream switches to it.
+        let grant = self.authenticate(&request, Method::SkAppend)?;
+        let stream = super::append::serve(self.ctx.clone(), grant, request.into_inner());
         Ok(Response::new(Box::pin(stream)))
     }
 
@@ -174,6 +214,11 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::ReadWalRequest>,
     ) -> Result<Response<Self::ReadWalStream>, Status> {
+        self.allow(
+            &request,
+            Method::SkReadWal,
+            request.get_ref().timeline.as_ref(),
+        )?;
         let peer = request
             .remote_addr()
             .map_or_else(|| "unknown".to_string(), |a| a.to_string());
@@ -189,6 +234,11 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::StatusRequest>,
     ) -> Result<Response<pb::StatusResponse>, Status> {
+        self.allow(
+            &request,
+            Method::SkStatus,
+            request.get_ref().timeline.as_ref(),
+        )?;
         let r = request.into_inner();
         let _span = span("status", r.timeline.as_ref()).entered();
         let tl = self.timeline(r.timeline.as_ref())?;
@@ -197,8 +247,9 @@ impl Safekeeper for Service {
 
     async fn list_timelines(
         &self,
-        _request: Request<pb::ListTimelinesRequest>,
+        request: Request<pb::ListTimelinesRequest>,
     ) -> Result<Response<pb::ListTimelinesResponse>, Status> {
+        self.allow(&request, Method::SkListTimelines, None)?;
         let timelines = self.ctx.list().iter().map(pb::TimelineRef::from).collect();
         Ok(Response::new(pb::ListTimelinesResponse { timelines }))
     }
@@ -207,6 +258,11 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::FeedbackRequest>,
     ) -> Result<Response<pb::FeedbackResponse>, Status> {
+        self.allow(
+            &request,
+            Method::SkPageserverFeedback,
+            request.get_ref().timeline.as_ref(),
+        )?;
         let r = request.into_inner();
         async {
             let tl = self.timeline(r.timeline.as_ref())?;
@@ -223,6 +279,11 @@ impl Safekeeper for Service {
         &self,
         request: Request<pb::GenerationRequest>,
     ) -> Result<Response<pb::GenerationResponse>, Status> {
+        self.allow(
+            &request,
+            Method::SkIssueGeneration,
+            request.get_ref().timeline.as_ref(),
+        )?;
         let r = request.into_inner();
         async {
             let tl = self.timeline(r.timeline.as_ref())?;

@@ -79,6 +79,12 @@ fn owned_sequence(
         column,
     });
     seq.owner = table.owner;
+    seq.acl = super::default_privileges::initial_acl(
+        &catalog,
+        super::default_privileges::SEQUENCES,
+        seq.owner,
+        seq.schema,
+    );
     Ok(seq)
 }
 

@@ -83,6 +83,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
         owner: crate::privilege::current(&*ddl.catalog()?).oid,
         ..Default::default()
     };
+    def.acl = initial_acl(ddl, &def)?;
     let mut taken = vec![name];
     let mut pending = Vec::new();
     let mut sequences = Vec::new();
@@ -135,6 +136,7 @@ pub fn ctas(
         owner: crate::privilege::current(&*ddl.catalog()?).oid,
         ..Default::default()
     };
+    def.acl = initial_acl(ddl, &def)?;
     for (i, c) in columns.iter().enumerate() {
         let name = column_names
             .get(i)
@@ -203,4 +205,17 @@ pub fn select_into(ddl: &mut Ddl, q: &ast::Query) -> Result<StatementResult> {
         return Err(Error::DuplicateTable(name));
     }
     ctas(ddl, schema, name, &[], &q, true, None)
+}
+
+/// The ACL a new table starts with (`ALTER DEFAULT PRIVILEGES` of its owner).
+fn initial_acl(
+    ddl: &Ddl,
+    def: &TableDef,
+) -> Result<Option<Vec<crate::storage::catalog::acl::AclItem>>> {
+    Ok(super::default_privileges::initial_acl(
+        &*ddl.catalog()?,
+        super::default_privileges::RELATIONS,
+        def.owner,
+        def.schema,
+    ))
 }

@@ -29,7 +29,7 @@ enum Target {
 
 /// The privilege bits of `privileges` for objects whose full set is `all` (`kind` names
 /// them in errors: `table`, `schema`).
-fn bits(privileges: &ast::Privileges, all: u16, kind: &str) -> Result<u16> {
+pub(super) fn bits(privileges: &ast::Privileges, all: u16, kind: &str) -> Result<u16> {
     let actions = match privileges {
         ast::Privileges::All { .. } => return Ok(all),
         ast::Privileges::Actions(a) => a,
@@ -58,6 +58,7 @@ fn bits(privileges: &ast::Privileges, all: u16, kind: &str) -> Result<u16> {
             ast::Action::Truncate => (Some(acl::TRUNCATE), "TRUNCATE"),
             ast::Action::Trigger => (Some(acl::TRIGGER), "TRIGGER"),
             ast::Action::Usage => (Some(acl::USAGE), "USAGE"),
+            ast::Action::Execute { obj_type: None } => (Some(acl::EXECUTE), "EXECUTE"),
             ast::Action::Create { obj_type: None } => (Some(acl::CREATE), "CREATE"),
             other => {
                 return Err(Error::unsupported(format!(

@@ -29,6 +29,7 @@ pub mod alter_table;
 pub mod columns;
 pub mod constraints;
 pub mod create_table;
+pub mod default_privileges;
 pub mod depend;
 pub mod drop;
 pub mod function;
@@ -216,6 +217,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
                 cascade: matches!(r.cascade, Some(ast::CascadeOption::Cascade)),
             },
         )?,
+        S::AlterDefaultPrivileges(a) => default_privileges::execute(ddl, a)?,
         S::GrantRole(g) => role_membership::grant(ddl, g)?,
         S::RevokeRole(r) => role_membership::revoke(ddl, r)?,
         _ => return Ok(None),

@@ -122,6 +122,7 @@ pub fn drop(ddl: &mut Ddl, d: &DropOwned) -> Result<StatementResult> {
             }
         }
     }
+    super::default_privileges::drop_owned(ddl, &catalog, &roles)?;
     if !owned.is_empty() {
         super::drop::drop_objects(ddl, &owned, d.cascade)?;
     }

@@ -76,6 +76,27 @@ pub fn require_schema_owner(catalog: &Catalog, oid: Oid) -> Result<()> {
     }
 }
 
+/// `CONNECTION LIMIT n`: -1 (no limit) or more (22023 below, as PostgreSQL).
+fn connection_limit(e: &ast::Expr) -> Result<i32> {
+    let text = match e {
+        ast::Expr::Value(v) => v.value.to_string(),
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => format!("-{expr}"),
+        other => other.to_string(),
+    };
+    let n: i32 = text
+        .parse()
+        .map_err(|_| Error::SyntaxError(format!("syntax error at or near \"{text}\"")))?;
+    if n < -1 {
+        return Err(Error::InvalidParameterValue(format!(
+            "invalid connection limit: {n}"
+        )));
+    }
+    Ok(n)
+}
+
 /// A string constant (PASSWORD, VALID UNTIL).
 fn string(e: &ast::Expr, what: &str) -> Result<String> {
     match e {
@@ -144,9 +165,12 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateRole) -> Result<StatementResult> {
     let catalog = ddl.catalog()?;
     let superuser = c.superuser.unwrap_or(false);
     require_createrole(&catalog, superuser, "create")?;
-    if c.connection_limit.is_some() {
-        return Err(Error::unsupported("CONNECTION LIMIT is not supported yet"));
-    }
+    let connection_limit = c
+        .connection_limit
+        .as_ref()
+        .map(connection_limit)
+        .transpose()?
+        .unwrap_or(-1);
     for n in &c.names {
         let (_, name) = split_name(n)?;
         if name.starts_with("pg_") {
@@ -177,7 +201,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateRole) -> Result<StatementResult> {
             login: c.login.unwrap_or(false),
             replication: c.replication.unwrap_or(false),
             bypass_rls: c.bypassrls.unwrap_or(false),
-            connection_limit: -1,
+            connection_limit,
             password: c.password.as_ref().map(password).transpose()?.flatten(),
             valid_until: c.valid_until.as_ref().map(valid_until).transpose()?,
             member_of: Vec::new(),
@@ -227,8 +251,8 @@ pub fn alter(
                     ast::RoleOption::BypassRLS(b) => def.bypass_rls = *b,
                     ast::RoleOption::Password(p) => def.password = password(p)?,
                     ast::RoleOption::ValidUntil(e) => def.valid_until = Some(valid_until(e)?),
-                    ast::RoleOption::ConnectionLimit(_) => {
-                        return Err(Error::unsupported("CONNECTION LIMIT is not supported yet"));
+                    ast::RoleOption::ConnectionLimit(e) => {
+                        def.connection_limit = connection_limit(e)?;
                     }
                 }
             }
@@ -280,6 +304,9 @@ fn dependents(catalog: &Catalog, oid: Oid) -> Vec<String> {
     for v in &catalog.views {
         relation(Relation::View(v));
     }
+    for s in &catalog.sequences {
+        relation(Relation::Sequence(s));
+    }
     for s in &catalog.schemas {
         if s.owner == oid {
             owns.push((s.oid, format!("owner of schema {}", s.name)));
@@ -296,6 +323,7 @@ fn dependents(catalog: &Catalog, oid: Oid) -> Vec<String> {
     owns.into_iter()
         .chain(privileges)
         .map(|(_, line)| line)
+        .chain(super::default_privileges::dependents(catalog, oid))
         .collect()
 }
 

@@ -50,7 +50,12 @@ pub fn create(
         name,
         owner: who.oid,
         comment: None,
-        acl: None,
+        acl: super::default_privileges::initial_acl(
+            &catalog,
+            super::default_privileges::SCHEMAS,
+            who.oid,
+            0,
+        ),
     })?;
     Ok(done)
 }

@@ -256,7 +256,14 @@ pub fn create(
     }
     let oid = ddl.txn.new_oid()?;
     let mut def = default_def(oid, schema, rel, DataType::Int8)?;
-    def.owner = crate::privilege::current(&*ddl.catalog()?).oid;
+    let catalog = ddl.catalog()?;
+    def.owner = crate::privilege::current(&catalog).oid;
+    def.acl = super::default_privileges::initial_acl(
+        &catalog,
+        super::default_privileges::SEQUENCES,
+        def.owner,
+        schema,
+    );
     let opts: Vec<SequenceOption> = options
         .iter()
         .cloned()

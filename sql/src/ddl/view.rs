@@ -117,7 +117,18 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
             .as_ref()
             .map(|e| e.owner)
             .unwrap_or_else(|| crate::privilege::current(&catalog).oid),
-        acl: existing.as_ref().and_then(|e| e.acl.clone()),
+        acl: match &existing {
+            Some(e) => e.acl.clone(),
+            None => {
+                let owner = crate::privilege::current(&catalog).oid;
+                super::default_privileges::initial_acl(
+                    &catalog,
+                    super::default_privileges::RELATIONS,
+                    owner,
+                    schema,
+                )
+            }
+        },
         comment: existing.and_then(|e| e.comment),
     })?;
     Ok(StatementResult::command("CREATE VIEW"))

@@ -106,6 +106,12 @@ pub fn resolve_relation_text(catalog: &Catalog, text: &str, path: &[Oid]) -> Res
             )));
         }
     };
+    // As a qualified name in SQL: a schema without USAGE is 42501, and the path skips it.
+    let who = Some(privilege::current(catalog)).filter(|w| !w.superuser);
+    let usable = |oid: Oid| {
+        who.as_ref()
+            .is_none_or(|w| privilege::schema_privileges(catalog, w, oid) & acl::USAGE != 0)
+    };
     if let Some(s) = schema {
         let sch = catalog
             .schema(s)
@@ -113,9 +119,14 @@ pub fn resolve_relation_text(catalog: &Catalog, text: &str, path: &[Oid]) -> Res
         if let Some(t) = crate::system::lookup(sch.oid, name) {
             return Ok(Some(t.oid));
         }
+        if !usable(sch.oid) {
+            return Err(Error::InsufficientPrivilege(format!(
+                "permission denied for schema {s}"
+            )));
+        }
         return Ok(catalog.relation(sch.oid, name).map(|r| r.oid()));
     }
-    for &s in path {
+    for &s in path.iter().filter(|&&s| usable(s)) {
         if let Some(t) = crate::system::lookup(s, name) {
             return Ok(Some(t.oid));
         }

@@ -456,6 +456,23 @@ impl Txn for MemoryTxn {
         })
     }
 
+    fn put_default_acl(&mut self, def: crate::storage::DefaultAclDef) -> Result<()> {
+        self.change_catalog(|c| {
+            match c.default_acls.iter_mut().find(|d| d.oid == def.oid) {
+                Some(d) => *d = def,
+                None => c.default_acls.push(def),
+            }
+            Ok(())
+        })
+    }
+
+    fn drop_default_acl(&mut self, oid: Oid) -> Result<()> {
+        self.change_catalog(|c| {
+            c.default_acls.retain(|d| d.oid != oid);
+            Ok(())
+        })
+    }
+
     fn drop_role(&mut self, oid: Oid) -> Result<()> {
         self.change_catalog(|c| {
             c.roles.retain(|r| r.oid != oid);

@@ -81,9 +81,9 @@ pub mod catalog;
 pub mod sequence;
 
 pub use catalog::{
-    Catalog, CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity,
-    IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef,
-    TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
+    Catalog, CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
+    Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef,
+    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
 
 use crate::{Result, Value};
@@ -391,6 +391,11 @@ pub trait Txn: Send {
     fn put_role(&mut self, def: RoleDef) -> Result<()>;
 
     fn drop_role(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates or replaces (same OID) an `ALTER DEFAULT PRIVILEGES` entry.
+    fn put_default_acl(&mut self, def: DefaultAclDef) -> Result<()>;
+
+    fn drop_default_acl(&mut self, oid: Oid) -> Result<()>;
 
     /// Records ANALYZE's statistics of a table.
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()>;

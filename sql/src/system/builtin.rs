@@ -1205,17 +1205,6 @@ pub fn tables() -> Vec<SystemTable> {
             pg_language,
         ),
         e(
-            "pg_default_acl",
-            826,
-            &[
-                ("oid", "oid"),
-                ("defaclrole", "oid"),
-                ("defaclnamespace", "oid"),
-                ("defaclobjtype", "char"),
-                ("defaclacl", "aclitem[]"),
-            ],
-        ),
-        e(
             "pg_db_role_setting",
             2964,
             &[

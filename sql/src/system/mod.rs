@@ -32,6 +32,7 @@
 mod activity;
 pub mod builtin;
 mod database_stats;
+mod default_acl;
 pub mod deparse;
 pub mod info_schema;
 mod prepared;
@@ -110,6 +111,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(info_schema::tables());
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(prepared::PG_PREPARED_STATEMENTS);
+        v.push(default_acl::PG_DEFAULT_ACL);
         v.push(database_stats::PG_STAT_DATABASE);
         v.push(replication::STRATA_REPLICATION_STATUS);
         v.push(table_stats::PG_STAT_USER_TABLES);

@@ -103,6 +103,12 @@ impl Txn for Interleaved {
     fn drop_role(&mut self, oid: Oid) -> Result<()> {
         self.inner.drop_role(oid)
     }
+    fn put_default_acl(&mut self, def: sql::storage::DefaultAclDef) -> Result<()> {
+        self.inner.put_default_acl(def)
+    }
+    fn drop_default_acl(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_default_acl(oid)
+    }
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()> {
         self.inner.set_stats(table, stats)
     }

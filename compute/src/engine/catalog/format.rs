@@ -9,6 +9,7 @@
 //! ["stats",  oid, part]           →     ... {"v":1,"def":TableStats}
 //! ["func",   oid, part]           →     ... {"v":1,"def":FunctionDef}
 //! ["role",   oid, part]           →     ... {"v":1,"def":RoleDef}
+//! ["defacl", oid, part]           →     ... {"v":1,"def":DefaultAclDef}
 //! ["seqval", oid]                 →     int8 last_value, bool is_called (a sequence's value)
 //! ["meta", "next_rel"]            →     int8: the next unassigned RelId
 //! ["meta", "next_oid"]            →     int8: the next unassigned OID
@@ -49,11 +50,12 @@ pub enum Kind {
     Stats,
     Function,
     Role,
+    DefaultAcl,
     Type,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
@@ -61,6 +63,7 @@ impl Kind {
         Kind::Stats,
         Kind::Function,
         Kind::Role,
+        Kind::DefaultAcl,
         Kind::Type,
     ];
 
@@ -73,6 +76,7 @@ impl Kind {
             Kind::Stats => "stats",
             Kind::Function => "func",
             Kind::Role => "role",
+            Kind::DefaultAcl => "defacl",
             Kind::Type => "type",
         }
     }

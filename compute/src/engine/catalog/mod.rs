@@ -25,8 +25,8 @@ use proto::{Lsn, RelId};
 use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
 use sql::storage::{
-    Catalog, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
-    TypeDef, ViewDef,
+    Catalog, DefaultAclDef, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
+    TableStats, TypeDef, ViewDef,
 };
 
 use crate::btree::{Limits, PageStore};
@@ -116,6 +116,7 @@ pub struct EngineCatalog {
     pub stats: BTreeMap<TableId, TableStats>,
     pub functions: BTreeMap<Oid, FunctionDef>,
     pub roles: BTreeMap<Oid, RoleDef>,
+    pub default_acls: BTreeMap<Oid, DefaultAclDef>,
     pub types: BTreeMap<Oid, TypeDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
@@ -137,6 +138,7 @@ impl Default for EngineCatalog {
             stats: BTreeMap::new(),
             functions: BTreeMap::new(),
             roles: BTreeMap::new(),
+            default_acls: BTreeMap::new(),
             types: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
@@ -155,6 +157,7 @@ pub enum Object {
     Stats(TableStats),
     Function(FunctionDef),
     Role(RoleDef),
+    DefaultAcl(DefaultAclDef),
     Type(TypeDef),
 }
 
@@ -169,6 +172,7 @@ impl EngineCatalog {
             stats: self.stats.clone(),
             functions: self.functions.values().cloned().collect(),
             roles: self.roles.values().cloned().collect(),
+            default_acls: self.default_acls.values().cloned().collect(),
             types: self.types.values().cloned().collect(),
         }
     }
@@ -183,6 +187,7 @@ impl EngineCatalog {
             Kind::Stats => self.stats.get(&oid).cloned().map(Object::Stats),
             Kind::Function => self.functions.get(&oid).cloned().map(Object::Function),
             Kind::Role => self.roles.get(&oid).cloned().map(Object::Role),
+            Kind::DefaultAcl => self.default_acls.get(&oid).cloned().map(Object::DefaultAcl),
             Kind::Type => self.types.get(&oid).cloned().map(Object::Type),
         }
     }
@@ -232,6 +237,12 @@ impl EngineCatalog {
             (Kind::Role, None) => {
                 self.roles.remove(&oid);
             }
+            (_, Some(Object::DefaultAcl(d))) => {
+                self.default_acls.insert(oid, d);
+            }
+            (Kind::DefaultAcl, None) => {
+                self.default_acls.remove(&oid);
+            }
             (_, Some(Object::Type(t))) => {
                 self.types.insert(oid, t);
             }
@@ -255,6 +266,7 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::Stats(s) => format::encode_doc(s, None, None),
         Object::Function(f) => format::encode_doc(f, None, None),
         Object::Role(r) => format::encode_doc(r, None, None),
+        Object::DefaultAcl(d) => format::encode_doc(d, None, None),
         Object::Type(t) => format::encode_doc(t, None, None),
     }
 }
@@ -286,6 +298,7 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::Stats => Object::Stats(format::decode_doc::<TableStats>(parts)?.def),
         Kind::Function => Object::Function(format::decode_doc::<FunctionDef>(parts)?.def),
         Kind::Role => Object::Role(format::decode_doc::<RoleDef>(parts)?.def),
+        Kind::DefaultAcl => Object::DefaultAcl(format::decode_doc::<DefaultAclDef>(parts)?.def),
         Kind::Type => Object::Type(format::decode_doc::<TypeDef>(parts)?.def),
     })
 }

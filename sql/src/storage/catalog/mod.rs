@@ -30,9 +30,9 @@ pub mod type_text;
 mod tests;
 
 pub use objects::{
-    CheckDef, ColumnDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
-    Membership, OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeDef,
-    ViewColumn, ViewDef,
+    CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
+    Identity, IndexDef, Membership, OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
+    TableStats, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -53,6 +53,8 @@ pub struct Catalog {
     pub functions: Vec<FunctionDef>,
     /// Stored roles (`CREATE ROLE`); the built-in ones are [`acl::builtin_roles`].
     pub roles: Vec<RoleDef>,
+    /// `ALTER DEFAULT PRIVILEGES` entries.
+    pub default_acls: Vec<DefaultAclDef>,
     /// Composite types (`CREATE TYPE ... AS (...)`).
     pub types: Vec<TypeDef>,
 }
@@ -68,6 +70,7 @@ impl Default for Catalog {
             stats: BTreeMap::new(),
             functions: Vec::new(),
             roles: Vec::new(),
+            default_acls: Vec::new(),
             types: Vec::new(),
         }
     }

@@ -431,3 +431,17 @@ fn yes() -> bool {
 fn no_limit() -> i32 {
     -1
 }
+
+/// An `ALTER DEFAULT PRIVILEGES` entry (`pg_default_acl`): the privileges objects of kind
+/// `objtype` get when `role` creates them later — in schema `schema`, or anywhere when it
+/// is 0. See `ddl::default_privileges` for how entries combine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultAclDef {
+    pub oid: Oid,
+    pub role: Oid,
+    /// 0: every schema (a global entry, which replaces the built-in default).
+    pub schema: Oid,
+    /// `r` relations, `S` sequences, `f` functions, `T` types, `n` schemas.
+    pub objtype: char,
+    pub acl: Vec<AclItem>,
+}
