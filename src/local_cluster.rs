@@ -557,7 +557,8 @@ async fn supervise(
         };
         tracing::error!(reason = %why, "the compute stopped serving; starting a fresh one");
         running.stopped().await;
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff =
+            proto::backoff::Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
         running = loop {
             let attempt = tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -566,12 +567,12 @@ async fn supervise(
             match attempt {
                 Ok(r) => break r,
                 Err(e) => {
-                    tracing::error!(error = %e, retry_in = ?backoff, "restart the compute");
+                    let wait = backoff.next_delay();
+                    tracing::error!(error = %e, retry_in = ?wait, "restart the compute");
                     tokio::select! {
                         _ = cancel.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
+                        _ = tokio::time::sleep(wait) => {}
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
             }
         };

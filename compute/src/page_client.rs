@@ -283,7 +283,7 @@ async fn drive(
 ) {
     let mut in_flight: HashMap<u64, Batch> = HashMap::new();
     let mut next_id: u64 = 1;
-    let mut delay = backoff;
+    let mut delay = proto::backoff::Backoff::new(backoff, Duration::from_secs(1));
     let request = |id: u64, pages: &[PageRequest]| pb::GetPagesRequest {
         tenant: timeline.tenant.to_string(),
         timeline: timeline.timeline.to_string(),
@@ -302,13 +302,13 @@ async fn drive(
         }
         let mut responses = match client.get_pages(ReceiverStream::new(rx)).await {
             Ok(r) => {
-                delay = backoff;
+                delay.reset();
                 r.into_inner()
             }
             Err(status) => {
-                tracing::warn!(%status, ?delay, "open GetPages stream");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(1));
+                let wait = delay.next_delay();
+                tracing::warn!(%status, ?wait, "open GetPages stream");
+                tokio::time::sleep(wait).await;
                 if batches.is_closed() && in_flight.is_empty() {
                     return;
                 }
@@ -348,7 +348,7 @@ async fn drive(
                 },
             }
         }
-        tokio::time::sleep(delay).await;
+        tokio::time::sleep(delay.peek()).await;
     }
 }
 

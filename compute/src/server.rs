@@ -532,7 +532,8 @@ pub async fn ensure_timeline(
 ) -> Result<Lsn, Error> {
     let url = proto::grpc::url(addr);
     let deadline = Instant::now() + limit;
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff =
+        proto::backoff::Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
     loop {
         let attempt = async {
             let channel = Endpoint::from_shared(url.clone())
@@ -586,7 +587,7 @@ pub async fn ensure_timeline(
             status.code(),
             tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown
         );
-        if !retry || Instant::now() + backoff > deadline {
+        if !retry || Instant::now() + backoff.peek() > deadline {
             return Err(Error::Pageserver {
                 addr: addr.to_string(),
                 reason: format!(
@@ -596,8 +597,7 @@ pub async fn ensure_timeline(
             });
         }
         tracing::warn!(error = %status, "pageserver not ready; retrying");
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(1));
+        tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 

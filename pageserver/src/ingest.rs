@@ -32,7 +32,7 @@ pub async fn run(handle: Arc<TimelineHandle>, source: Arc<dyn WalSource>) {
     let span =
         tracing::info_span!("ingest", tenant = %handle.id.tenant, timeline = %handle.id.timeline);
     async move {
-        let mut backoff = MIN_BACKOFF;
+        let mut backoff = proto::backoff::Backoff::new(MIN_BACKOFF, MAX_BACKOFF);
         loop {
             let r = tokio::select! {
                 r = stream_once(&handle, &*source) => r,
@@ -42,16 +42,18 @@ pub async fn run(handle: Arc<TimelineHandle>, source: Arc<dyn WalSource>) {
                 Ok(progressed) => {
                     tracing::info!("WAL stream ended; reconnecting");
                     if progressed {
-                        backoff = MIN_BACKOFF;
+                        backoff.reset();
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, ?backoff, "WAL stream failed; reconnecting"),
+                Err(e) => {
+                    let backoff = backoff.peek();
+                    tracing::warn!(error = %e, ?backoff, "WAL stream failed; reconnecting")
+                }
             }
             tokio::select! {
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
                 _ = handle.cancel.cancelled() => return,
             }
-            backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
     .instrument(span)

@@ -24,6 +24,7 @@
 //! every change, at the record's end LSN.
 
 pub mod auth;
+pub mod backoff;
 pub mod decoder;
 pub mod error;
 pub mod frame;

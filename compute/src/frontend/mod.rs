@@ -136,7 +136,8 @@ pub async fn serve<S, F>(
         auth::catalog_roles(storage()),
     );
     let next_id = AtomicU64::new(1);
-    let mut backoff = Duration::from_millis(10);
+    let mut backoff =
+        proto::backoff::Backoff::new(Duration::from_millis(10), Duration::from_secs(1));
     loop {
         let (socket, peer) = tokio::select! {
             _ = closing.cancelled() => {
@@ -155,11 +156,10 @@ pub async fn serve<S, F>(
                 return;
             }
             accepted = listener.accept() => match accepted {
-                Ok(a) => { backoff = Duration::from_millis(10); a }
+                Ok(a) => { backoff.reset(); a }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed; backing off");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    tokio::time::sleep(backoff.next_delay()).await;
                     continue;
                 }
             },

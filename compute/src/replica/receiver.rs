@@ -57,7 +57,8 @@ async fn connect(
 impl Receiver {
     /// Runs until `cancel`, reopening streams as needed.
     pub async fn run(self, cancel: CancellationToken) {
-        let mut backoff = Duration::from_millis(50);
+        let mut backoff =
+            proto::backoff::Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
         let mut first = true;
         loop {
             if !first {
@@ -74,13 +75,12 @@ impl Receiver {
                 tracing::warn!(error = %e, applied = %self.wal.applied(), "WAL stream ended");
             }
             if self.wal.applied() > started {
-                backoff = Duration::from_millis(50);
+                backoff.reset();
             }
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
             }
-            backoff = (backoff * 2).min(Duration::from_secs(1));
         }
     }
 

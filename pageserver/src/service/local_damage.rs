@@ -165,7 +165,8 @@ impl Pageserver {
         // Attach needs a generation from a majority of the safekeepers and the
         // object store: retried (the timeline listed as broken meanwhile, with
         // the reason) until it succeeds or the pageserver stops.
-        let mut backoff = Duration::from_millis(100);
+        let mut backoff =
+            proto::backoff::Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
         loop {
             let attempt = {
                 let _g = self.attach_lock.lock().await;
@@ -177,6 +178,7 @@ impl Pageserver {
                     return Ok(h);
                 }
                 Err(e) => {
+                    let backoff = backoff.peek();
                     tracing::warn!(timeline = %id, error = %e, ?backoff, "attach again after local damage; retrying");
                     self.lock_broken().insert(
                         id.clone(),
@@ -186,9 +188,8 @@ impl Pageserver {
             }
             tokio::select! {
                 _ = self.cancel.cancelled() => return Err(Error::ShuttingDown),
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
             }
-            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 
