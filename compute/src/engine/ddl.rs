@@ -411,6 +411,16 @@ impl EngineTxn {
         Ok(())
     }
 
+    pub(super) fn ddl_put_type(&mut self, def: sql::storage::TypeDef) -> Result<()> {
+        self.push_object(Kind::Type, def.oid, Some(Object::Type(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_type(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Type, oid, None);
+        Ok(())
+    }
+
     pub(super) fn ddl_put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
         self.push_object(Kind::Role, def.oid, Some(Object::Role(def)));
         Ok(())

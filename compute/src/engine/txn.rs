@@ -612,6 +612,16 @@ impl Txn for EngineTxn {
         self.ddl_drop_function(oid)
     }
 
+    fn put_type(&mut self, def: sql::storage::TypeDef) -> Result<()> {
+        self.shared.refuse_writes("CREATE TYPE")?;
+        self.ddl_put_type(def)
+    }
+
+    fn drop_type(&mut self, oid: Oid) -> Result<()> {
+        self.shared.refuse_writes("DROP TYPE")?;
+        self.ddl_drop_type(oid)
+    }
+
     fn put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
         self.ddl_put_role(def)
     }

@@ -48,6 +48,9 @@ const SETUP: &str = "
     CREATE INDEX plain_v ON plain (v);
     CREATE UNIQUE INDEX plain_lower ON plain (lower(v)) WHERE k > 1;
     CREATE FUNCTION app.double_it(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2';
+    CREATE TYPE app.pair AS (f1 int, f2 text);
+    CREATE TYPE app.dropped AS (x int);
+    DROP TYPE app.dropped;
     CREATE TABLE gone (x int);
     INSERT INTO gone VALUES (1);
     TRUNCATE gone;
@@ -65,6 +68,13 @@ fn check_schema(s: &mut Session<Engine>) {
     assert_eq!(rows(s, "SELECT count(*) FROM gone"), [["0"]]);
     assert!(exec(s, "INSERT INTO plain VALUES (1, 'dup', 0)").is_err_and(|e| e.code() == "23505"));
     assert_eq!(rows(s, "SELECT app.double_it(21)"), [["42"]]);
+    assert_eq!(
+        rows(
+            s,
+            "SELECT typname, typtype FROM pg_type WHERE typname IN ('pair', 'dropped')"
+        ),
+        [["pair", "c"]]
+    );
     // The partial expression index: its definition, its uniqueness over the rows it covers
     // (k = 1 is outside it), and the planner choosing it.
     assert_eq!(

@@ -119,6 +119,17 @@ impl Binder {
             J::CrossJoin(_) => (JoinKind::Inner, None),
             _ => return Err(Error::unsupported("this join type is not supported yet")),
         };
+        let Factor {
+            plan,
+            scope,
+            lateral,
+        } = right;
+        let (left, (plan, scope)) = self.mark_null_sides(left, (plan, scope), kind);
+        let right = Factor {
+            plan,
+            scope,
+            lateral,
+        };
         let on = match constraint {
             None | Some(ast::JoinConstraint::None) => None,
             Some(ast::JoinConstraint::On(e)) => Some(e),
@@ -223,35 +234,27 @@ impl Binder {
                 system: false,
             });
         }
-        for (i, c) in ls.columns.iter().enumerate() {
-            if !merged.iter().any(|(li, ..)| *li == i) {
-                exprs.push(Expr::Column(i));
-                scope.columns.push(c.clone());
+        // Each side's columns keep their order (its own copy of a merged column reachable
+        // qualified only), so `t.*` and `t`'s whole row list them as in `t`.
+        let sides = [(&ls, 0, true), (&rs, lw, false)];
+        for (side, base, is_left) in sides {
+            for (i, c) in side.columns.iter().enumerate() {
+                exprs.push(Expr::Column(base + i));
+                let is_merged = merged
+                    .iter()
+                    .any(|(li, ri, ..)| if is_left { *li == i } else { *ri == i });
+                scope.columns.push(if is_merged {
+                    ScopeColumn {
+                        qualified_only: true,
+                        schema: None,
+                        whole_row: false,
+                        system: false,
+                        ..c.clone()
+                    }
+                } else {
+                    c.clone()
+                });
             }
-        }
-        for (i, c) in rs.columns.iter().enumerate() {
-            if !merged.iter().any(|(_, ri, ..)| *ri == i) {
-                exprs.push(Expr::Column(lw + i));
-                scope.columns.push(c.clone());
-            }
-        }
-        for &(li, ri, ..) in &merged {
-            exprs.push(Expr::Column(li));
-            scope.columns.push(ScopeColumn {
-                qualified_only: true,
-                schema: None,
-                whole_row: false,
-                system: false,
-                ..ls.columns[li].clone()
-            });
-            exprs.push(Expr::Column(lw + ri));
-            scope.columns.push(ScopeColumn {
-                qualified_only: true,
-                schema: None,
-                whole_row: false,
-                system: false,
-                ..rs.columns[ri].clone()
-            });
         }
         Ok((
             Plan::Project {

@@ -34,6 +34,7 @@ pub mod expr;
 mod from;
 mod group;
 mod names;
+mod null_side;
 mod projection;
 mod query;
 mod record;
@@ -259,6 +260,8 @@ pub struct Binder {
     ctes: Vec<cte::CteBinding>,
     /// The next id for a subquery or CTE of this statement.
     next_id: usize,
+    /// The names the statement may use as whole rows (`None`: any), see `null_side.rs`.
+    whole_row_names: Option<std::collections::HashSet<String>>,
 }
 
 impl Binder {
@@ -279,6 +282,7 @@ impl Binder {
             needs: Vec::new(),
             view_owner: None,
             expanding: Vec::new(),
+            whole_row_names: None,
             outer: Vec::new(),
             ctes: Vec::new(),
             next_id: 0,
@@ -329,6 +333,9 @@ impl Binder {
     /// Binds one statement (transaction control and SET/SHOW are the session's business).
     pub fn bind(&mut self, stmt: &ast::Statement) -> Result<BoundStatement> {
         use ast::Statement as S;
+        if self.whole_row_names.is_none() {
+            self.whole_row_names = Some(null_side::whole_row_candidates(stmt));
+        }
         match stmt {
             S::Query(q) => {
                 let (plan, columns) = self.bind_query(q)?;

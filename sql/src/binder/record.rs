@@ -101,13 +101,15 @@ impl Binder {
                 .collect()
         };
         let mut columns = columns_of(scope);
+        let mut markers = Binder::markers_of(scope, name);
         if columns.is_empty() {
-            columns = self
+            let outer = self
                 .outer
                 .iter()
                 .rev()
-                .map(|f| columns_of(&f.scope))
-                .find(|c| !c.is_empty())?;
+                .find(|f| !columns_of(&f.scope).is_empty())?;
+            columns = columns_of(&outer.scope);
+            markers = Binder::markers_of(&outer.scope, name);
         }
         let mut fields = Vec::with_capacity(columns.len());
         let mut types = Vec::with_capacity(columns.len());
@@ -120,7 +122,18 @@ impl Binder {
                 Err(e) => return Some(Err(e)),
             }
         }
-        Some(Ok((Expr::Row(fields, types.into()), DataType::Record)))
+        let mut bound = Vec::with_capacity(markers.len());
+        for m in &markers {
+            match self.resolve_column(scope, Some(name), m) {
+                Ok((x, _)) => bound.push(x),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let row = Expr::Row(fields, types.into());
+        Some(Ok((
+            super::null_side::null_when_extended(row, bound),
+            DataType::Record,
+        )))
     }
 
     /// `(t).col`: a column of a whole-row reference (`None` when `root` is not one).

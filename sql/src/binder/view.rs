@@ -38,6 +38,7 @@ impl Binder {
         inner.expanding = self.expanding.clone();
         inner.expanding.push(v.oid);
         inner.view_owner = Some(v.owner);
+        inner.whole_row_names = Some(super::null_side::whole_row_candidates(&q));
         let (plan, columns): (Plan, Vec<OutputColumn>) = inner.bind_query(&q)?;
         self.referenced.extend(inner.referenced);
         self.needs.extend(inner.needs);

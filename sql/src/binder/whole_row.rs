@@ -73,12 +73,23 @@ pub(super) fn rewrite(f: &ast::Function, ctx: &ExprCtx) -> Option<ast::Function>
             ]
         })
         .collect();
-    let call = |name: &str, args: Vec<ast::Expr>| ast::Expr::Function(plain_call(name, args));
+    let markers = super::Binder::markers_of(ctx.scope, &range);
+    let call = |name: &str, args: Vec<ast::Expr>| {
+        super::null_side::null_when_extended_ast(
+            ast::Expr::Function(plain_call(name, args)),
+            &range,
+            &markers,
+        )
+    };
     let json_row = || call(JSON_ROW, pairs.clone());
     let jsonb_row = || call("jsonb_build_object", pairs.clone());
     let (name, arg) = match name.as_str() {
-        "row_to_json" | "to_json" => return Some(plain_call(JSON_ROW, pairs)),
-        "to_jsonb" => return Some(plain_call("jsonb_build_object", pairs)),
+        "row_to_json" | "to_json" if markers.is_empty() => {
+            return Some(plain_call(JSON_ROW, pairs));
+        }
+        "to_jsonb" if markers.is_empty() => return Some(plain_call("jsonb_build_object", pairs)),
+        "row_to_json" | "to_json" => ("coalesce", Some(json_row())),
+        "to_jsonb" => ("coalesce", Some(jsonb_row())),
         "json_agg" => (JSON_AGG_ROWS, Some(json_row())),
         "jsonb_agg" => ("jsonb_agg", Some(jsonb_row())),
         _ => ("count", None),

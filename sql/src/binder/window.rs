@@ -388,36 +388,8 @@ impl Binder {
             ast::WindowFrameBound::Preceding(Some(e)) => (e, true),
             ast::WindowFrameBound::Following(Some(e)) => (e, false),
         };
-        // sqlparser reads a quoted offset (`'1' PRECEDING`) as a bare INTERVAL literal; it is
-        // an unknown literal that takes the ORDER BY column's offset type, as in PostgreSQL,
-        // unless that column is a date/time one (where an interval is what it becomes).
-        let datetime_order = matches!(
-            order_types,
-            [DataType::Date
-                | DataType::Time(_)
-                | DataType::Timestamp(_)
-                | DataType::Timestamptz(_)
-                | DataType::Interval]
-        );
-        let offset = match offset.as_ref() {
-            ast::Expr::Interval(iv)
-                if !datetime_order
-                    && iv.leading_field.is_none()
-                    && iv.last_field.is_none()
-                    && iv.leading_precision.is_none()
-                    && iv.fractional_seconds_precision.is_none()
-                    && matches!(
-                        iv.value.as_ref(),
-                        ast::Expr::Value(ast::ValueWithSpan {
-                            value: ast::Value::SingleQuotedString(_),
-                            ..
-                        })
-                    ) =>
-            {
-                iv.value.as_ref()
-            }
-            other => other,
-        };
+        // A quoted offset arrives parenthesized (`parse::statement`): an unknown literal that
+        // takes the ORDER BY column's offset type, as in PostgreSQL.
         let scope = Scope::default();
         let (e, t) = self.bind_expr(offset, &mut ExprCtx::plain(&scope, "window definition"))?;
         let want = match units {

@@ -21,6 +21,8 @@ pub enum Obj {
     View(Oid),
     Sequence(Oid),
     Index(Oid),
+    /// A composite type (`CREATE TYPE ... AS (...)`).
+    Type(Oid),
     /// A foreign key constraint (OID) of table `table`.
     ForeignKey {
         table: Oid,
@@ -65,6 +67,10 @@ pub fn describe(catalog: &Catalog, path: &[Oid], obj: Obj) -> String {
         Obj::Sequence(o) => match catalog.sequence_by_id(o) {
             Some(s) => format!("sequence {}", qualified(catalog, path, s.schema, &s.name)),
             None => format!("sequence {o}"),
+        },
+        Obj::Type(o) => match catalog.types.iter().find(|t| t.oid == o) {
+            Some(t) => format!("type {}", qualified(catalog, path, t.schema, &t.name)),
+            None => format!("type {o}"),
         },
         Obj::Index(o) => match catalog.relation_by_oid(o) {
             Some(r) => format!("index {}", qualified(catalog, path, r.schema(), r.name())),
@@ -162,6 +168,13 @@ pub fn dependents(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
                     .filter(|q| q.schema == s && q.owned_by.is_none())
                     .map(|q| Obj::Sequence(q.oid)),
             );
+            out.extend(
+                catalog
+                    .types
+                    .iter()
+                    .filter(|t| t.schema == s)
+                    .map(|t| Obj::Type(t.oid)),
+            );
         }
         Obj::Table(o) | Obj::View(o) | Obj::Sequence(o) => {
             out.extend(
@@ -197,7 +210,7 @@ pub fn dependents(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
                 }
             }
         }
-        Obj::Index(_) | Obj::ForeignKey { .. } | Obj::Default { .. } => {}
+        Obj::Index(_) | Obj::Type(_) | Obj::ForeignKey { .. } | Obj::Default { .. } => {}
     }
     out
 }

@@ -58,6 +58,7 @@ pub fn execute(
 ) -> Result<StatementResult> {
     let tag = format!("DROP {}", kind_word(kind).to_uppercase());
     match kind {
+        ast::ObjectType::Type => return super::types::drop(ddl, names, if_exists),
         ast::ObjectType::Database => return Err(super::misc::one_database()),
         ast::ObjectType::Role | ast::ObjectType::User => {
             return super::role::drop(ddl, names, if_exists);
@@ -268,7 +269,7 @@ pub fn drop_objects(ddl: &mut Ddl, targets: &[Obj], cascade: bool) -> Result<()>
         Obj::View(_) => 1,
         Obj::Index(_) => 2,
         Obj::Table(_) => 3,
-        Obj::Sequence(_) => 4,
+        Obj::Sequence(_) | Obj::Type(_) => 4,
         Obj::Schema(_) => 5,
     });
     for obj in all {
@@ -298,6 +299,7 @@ fn drop_one(ddl: &mut Ddl, obj: Obj) -> Result<()> {
             Ok(())
         }
         Obj::View(o) => ddl.txn.drop_view(o),
+        Obj::Type(o) => ddl.txn.drop_type(o),
         Obj::Sequence(o) => {
             if catalog.sequence_by_id(o).is_some() {
                 ddl.txn.drop_sequence(o)?;

@@ -42,6 +42,7 @@ pub mod role;
 pub mod role_membership;
 pub mod schema;
 pub mod sequence;
+pub mod types;
 pub mod view;
 
 use crate::binder::{Binder, OutputColumn, split_name};
@@ -190,6 +191,10 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         )?,
         S::CreateDatabase { .. } => return Err(misc::one_database()),
         S::CreateFunction(c) => function::create(ddl, c)?,
+        S::CreateType {
+            name,
+            representation,
+        } => types::create(ddl, name, representation.as_ref())?,
         S::DropFunction(d) => function::drop(ddl, d)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,

@@ -116,6 +116,32 @@ pub struct Exec<'a> {
     /// An error a predicate met that is not an evaluation error (a missing `$var`): it
     /// fails the whole evaluation instead of making the predicate unknown.
     fatal: std::cell::RefCell<Option<Error>>,
+    /// Inside the accessors after a `.**`: strict mode's structural errors (a member of a
+    /// non-object, a subscript out of bounds) skip the item instead, as in PostgreSQL.
+    ignore_structural: std::cell::Cell<bool>,
+}
+
+/// Restores [`Exec::ignore_structural`] when dropped.
+struct IgnoreGuard<'c>(&'c std::cell::Cell<bool>, bool);
+
+impl Drop for IgnoreGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.1);
+    }
+}
+
+/// Whether `node` is an accessor chain with a `.**` in it.
+fn after_any_path(node: &Node) -> bool {
+    match node {
+        Node::AnyPath(..) => true,
+        Node::Key(b, _)
+        | Node::AnyKey(b)
+        | Node::AnyIndex(b)
+        | Node::Index(b, _)
+        | Node::Filter(b, _)
+        | Node::Method(b, _) => after_any_path(b),
+        _ => false,
+    }
 }
 
 /// The items `path` selects from `doc` (`vars`: the `$name` values; `silent`: evaluation
@@ -138,6 +164,7 @@ pub fn query(
         root: doc,
         vars,
         fatal: std::cell::RefCell::new(None),
+        ignore_structural: std::cell::Cell::new(false),
     };
     let result = exec.items(&path.expr, doc, None);
     if let Some(e) = exec.fatal.borrow_mut().take() {
@@ -166,6 +193,18 @@ fn from_numeric(n: Numeric) -> Result<Jsonb> {
 }
 
 impl Exec<'_> {
+    /// Ignores structural errors while the guard lives if `base` follows a `.**`.
+    fn structural(&self, base: &Node) -> IgnoreGuard<'_> {
+        let saved = self.ignore_structural.get();
+        self.ignore_structural.set(saved || after_any_path(base));
+        IgnoreGuard(&self.ignore_structural, saved)
+    }
+
+    /// Whether a structural error is one (strict mode, not after a `.**`).
+    fn strict_structure(&self) -> bool {
+        self.strict && !self.ignore_structural.get()
+    }
+
     /// The items of `node` with `cur` as `@` (and `last` inside a subscript).
     fn items(&self, node: &Node, cur: &Jsonb, last: Option<i64>) -> Result<Vec<Jsonb>> {
         Ok(match node {
@@ -190,24 +229,40 @@ impl Exec<'_> {
             Node::Literal(j) => vec![j.clone()],
             Node::Key(base, key) => {
                 let mut out = Vec::new();
-                for item in self.items(base, cur, last)? {
+                let items = self.items(base, cur, last)?;
+                let _ignore = self.structural(base);
+                for item in items {
                     self.member(&item, key, true, &mut out)?;
                 }
                 out
             }
             Node::AnyKey(base) => {
                 let mut out = Vec::new();
-                for item in self.items(base, cur, last)? {
+                let items = self.items(base, cur, last)?;
+                let _ignore = self.structural(base);
+                for item in items {
                     self.any_member(&item, true, &mut out)?;
+                }
+                out
+            }
+            Node::AnyPath(base, lo, hi) => {
+                let mut out = Vec::new();
+                for item in self.items(base, cur, last)? {
+                    if *lo == 0 {
+                        out.push(item.clone());
+                    }
+                    descendants(&item, 1, (*lo, *hi), &mut out);
                 }
                 out
             }
             Node::AnyIndex(base) => {
                 let mut out = Vec::new();
-                for item in self.items(base, cur, last)? {
+                let items = self.items(base, cur, last)?;
+                let _ignore = self.structural(base);
+                for item in items {
                     match item {
                         Jsonb::Array(a) => out.extend(a),
-                        _ if self.strict => {
+                        _ if self.strict_structure() => {
                             return Err(err(
                                 "22039",
                                 "jsonpath wildcard array accessor can only be applied to an array",
@@ -272,6 +327,20 @@ impl Exec<'_> {
                 }
                 out
             }
+            Node::Method(base, Method::KeyValue) => {
+                let mut out = Vec::new();
+                for item in self.items(base, cur, last)? {
+                    match item {
+                        Jsonb::Array(a) if !self.strict => {
+                            for e in a {
+                                self.key_value(&e, &mut out)?;
+                            }
+                        }
+                        other => self.key_value(&other, &mut out)?,
+                    }
+                }
+                out
+            }
             Node::Method(base, m) => {
                 let mut out = Vec::new();
                 for item in self.items(base, cur, last)? {
@@ -322,6 +391,40 @@ impl Exec<'_> {
                 Truth::Unknown => Jsonb::Null,
             }],
         })
+    }
+
+    /// `.keyvalue()` of `item`: `{"id": .., "key": .., "value": ..}` per pair, where `id` is
+    /// PostgreSQL's: the object's byte offset in the document's binary form (0 for the
+    /// document itself; see [`pg_offsets`]).
+    fn key_value(&self, item: &Jsonb, out: &mut Vec<Jsonb>) -> Result<()> {
+        let Jsonb::Object(pairs) = item else {
+            return Err(err(
+                "2203C",
+                "jsonpath item method .keyvalue() can only be applied to an object",
+            ));
+        };
+        let id = if std::ptr::eq(item, self.root) || item == self.root {
+            0
+        } else {
+            let mut found = Vec::new();
+            pg_offsets(self.root, item, &mut 0, &mut found);
+            match found.as_slice() {
+                [one] => *one,
+                _ => {
+                    return Err(Error::unsupported(
+                        "jsonpath item method .keyvalue() is supported only for an object that occurs once in the document",
+                    ));
+                }
+            }
+        };
+        for (k, v) in pairs {
+            out.push(Jsonb::Object(vec![
+                ("id".into(), Jsonb::Number(BigDecimal::from(id as i64))),
+                ("key".into(), Jsonb::String(k.clone())),
+                ("value".into(), v.clone()),
+            ]));
+        }
+        Ok(())
     }
 
     /// The items of `node`, arrays among them unwrapped one level in lax mode.
@@ -383,7 +486,7 @@ impl Exec<'_> {
         match item {
             Jsonb::Object(_) => match item.get(key) {
                 Some(v) => out.push(v.clone()),
-                None if self.strict => {
+                None if self.strict_structure() => {
                     return Err(err(
                         "2203A",
                         format!("JSON object does not contain key \"{key}\""),
@@ -396,7 +499,7 @@ impl Exec<'_> {
                     self.member(e, key, false, out)?;
                 }
             }
-            _ if self.strict => {
+            _ if self.strict_structure() => {
                 return Err(err(
                     "2203A",
                     "jsonpath member accessor can only be applied to an object",
@@ -415,7 +518,7 @@ impl Exec<'_> {
                     self.any_member(e, false, out)?;
                 }
             }
-            _ if self.strict => {
+            _ if self.strict_structure() => {
                 return Err(err(
                     "2203C",
                     "jsonpath wildcard member accessor can only be applied to an object",
@@ -572,6 +675,103 @@ fn like_regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
         .map_err(|e| Error::InvalidRegularExpression(format!("invalid regular expression: {e}")))
 }
 
+/// `.**`: the descendants of `item` from `level` down, those within `levels` (inclusive,
+/// `u32::MAX` unbounded) in document order, each before its own descendants; `{last}`
+/// (both bounds `u32::MAX`) selects the scalars at any level, as PostgreSQL does.
+fn descendants(item: &Jsonb, level: u32, levels: (u32, u32), out: &mut Vec<Jsonb>) {
+    let children: Vec<&Jsonb> = match item {
+        Jsonb::Array(a) => a.iter().collect(),
+        Jsonb::Object(pairs) => pairs.iter().map(|(_, v)| v).collect(),
+        _ => return,
+    };
+    for c in children {
+        let leaves_only = levels == (u32::MAX, u32::MAX);
+        let scalar = !matches!(c, Jsonb::Array(_) | Jsonb::Object(_));
+        if (level >= levels.0 && level <= levels.1) || (leaves_only && scalar) {
+            out.push(c.clone());
+        }
+        if level < levels.1 {
+            descendants(c, level + 1, levels, out);
+        }
+    }
+}
+
+/// Walks `node` laid out as PostgreSQL's jsonb binary form from byte `offset` (relative to
+/// the root container), noting the offset of every object equal to `target`: containers
+/// are 4-byte aligned, with a 4-byte header and a 4-byte entry per element (two per pair),
+/// then object keys, then the values; strings are their bytes, numerics 4-byte aligned
+/// `numeric` varlenas, booleans and null take no data.
+fn pg_offsets(node: &Jsonb, target: &Jsonb, offset: &mut usize, found: &mut Vec<usize>) {
+    let align = |o: &mut usize| *o = o.div_ceil(4) * 4;
+    match node {
+        Jsonb::Null | Jsonb::Bool(_) => {}
+        Jsonb::String(s) => *offset += s.len(),
+        Jsonb::Number(n) => {
+            align(offset);
+            *offset += numeric_varlena_size(n);
+        }
+        Jsonb::Array(items) => {
+            align(offset);
+            *offset += 4 + 4 * items.len();
+            for i in items {
+                pg_offsets(i, target, offset, found);
+            }
+        }
+        Jsonb::Object(pairs) => {
+            align(offset);
+            if node == target {
+                found.push(*offset);
+            }
+            *offset += 4 + 8 * pairs.len();
+            for (k, _) in pairs {
+                *offset += k.len();
+            }
+            for (_, v) in pairs {
+                pg_offsets(v, target, offset, found);
+            }
+        }
+    }
+}
+
+/// The size of PostgreSQL's on-disk `numeric` for `n`: a 4-byte length, a 2-byte header (4
+/// bytes when the weight or display scale does not fit the short form), 2 bytes per
+/// base-10000 digit (leading and trailing zero digits dropped).
+fn numeric_varlena_size(n: &BigDecimal) -> usize {
+    let (digits, scale) = n.abs().as_bigint_and_exponent();
+    let text = digits.to_string();
+    let scale_digits = usize::try_from(scale.max(0)).unwrap_or(0);
+    // Integer and fraction digits as decimal text.
+    let (int_part, frac_part) = if scale >= 0 {
+        let pad = scale_digits.saturating_sub(text.len());
+        let full = format!("{}{text}", "0".repeat(pad + 1));
+        let cut = full.len() - scale_digits;
+        (full[..cut].to_string(), full[cut..].to_string())
+    } else {
+        let zeros = usize::try_from(-scale).unwrap_or(0);
+        (format!("{text}{}", "0".repeat(zeros)), String::new())
+    };
+    let int_part = int_part.trim_start_matches('0');
+    let int_groups = int_part.len().div_ceil(4);
+    let int_text = format!("{}{int_part}", "0".repeat(int_groups * 4 - int_part.len()));
+    let frac_groups = frac_part.len().div_ceil(4);
+    let frac_text = format!(
+        "{frac_part}{}",
+        "0".repeat(frac_groups * 4 - frac_part.len())
+    );
+    let all = format!("{int_text}{frac_text}");
+    let groups: Vec<&str> = (0..all.len() / 4).map(|i| &all[i * 4..i * 4 + 4]).collect();
+    let lead = groups.iter().take_while(|g| **g == "0000").count();
+    let trail = groups.iter().rev().take_while(|g| **g == "0000").count();
+    let ndigits = groups.len().saturating_sub(lead + trail);
+    let weight = if ndigits == 0 {
+        0
+    } else {
+        int_groups as i64 - 1 - lead as i64
+    };
+    let short = scale_digits <= 63 && (-64..=63).contains(&weight);
+    4 + if short { 2 } else { 4 } + 2 * ndigits
+}
+
 fn method(m: Method, item: Jsonb, strict: bool) -> Result<Jsonb> {
     let bad = |what: &str| {
         let code = if m == Method::Size { "22039" } else { "22036" };
@@ -618,5 +818,6 @@ fn method(m: Method, item: Jsonb, strict: bool) -> Result<Jsonb> {
                 _ => n.ceil(),
             })?
         }
+        Method::KeyValue => return Err(Error::Internal("keyvalue() is evaluated by Exec".into())),
     })
 }

@@ -429,6 +429,23 @@ impl Txn for MemoryTxn {
         })
     }
 
+    fn put_type(&mut self, def: crate::storage::TypeDef) -> Result<()> {
+        self.change_catalog(|c| {
+            match c.types.iter_mut().find(|t| t.oid == def.oid) {
+                Some(t) => *t = def,
+                None => c.types.push(def),
+            }
+            Ok(())
+        })
+    }
+
+    fn drop_type(&mut self, oid: Oid) -> Result<()> {
+        self.change_catalog(|c| {
+            c.types.retain(|t| t.oid != oid);
+            Ok(())
+        })
+    }
+
     fn put_role(&mut self, def: crate::storage::RoleDef) -> Result<()> {
         self.change_catalog(|c| {
             match c.roles.iter_mut().find(|r| r.oid == def.oid) {

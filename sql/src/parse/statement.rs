@@ -119,6 +119,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .tokenize_with_location()
         .map_err(|e| syntax(e.into()))?;
     comment_dollar_strings(&mut tokens);
+    parenthesize_frame_offsets(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     let mut expect_delimiter = false;
@@ -185,6 +186,50 @@ fn comment_dollar_strings(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
             _ => {}
         }
         previous_is = matches!(&t.token, Token::Word(w) if w.keyword == Keyword::IS);
+    }
+}
+
+/// A window frame's quoted offset (`RANGE BETWEEN '1' PRECEDING ...`) is an unknown literal
+/// in PostgreSQL, but sqlparser reads a string there as a bare INTERVAL literal, which then
+/// cannot be told from `INTERVAL '1' PRECEDING` (an interval, refused for an integer ORDER
+/// BY). Parenthesized, the string is read as the plain literal it is.
+fn parenthesize_frame_offsets(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k);
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let mut strings = Vec::new();
+    for (n, &i) in solid.iter().enumerate() {
+        if !matches!(tokens[i].token, Token::SingleQuotedString(_)) || n == 0 {
+            continue;
+        }
+        let prev = &tokens[solid[n - 1]].token;
+        let next = solid.get(n + 1).map(|&j| &tokens[j].token);
+        let starts_bound = [
+            Keyword::BETWEEN,
+            Keyword::AND,
+            Keyword::RANGE,
+            Keyword::ROWS,
+            Keyword::GROUPS,
+        ]
+        .iter()
+        .any(|&k| word(prev, k));
+        let ends_bound =
+            next.is_some_and(|t| word(t, Keyword::PRECEDING) || word(t, Keyword::FOLLOWING));
+        if starts_bound && ends_bound {
+            strings.push(i);
+        }
+    }
+    for i in strings.into_iter().rev() {
+        let span = tokens[i].span;
+        tokens.insert(
+            i + 1,
+            sqlparser::tokenizer::TokenWithSpan::new(Token::RParen, span),
+        );
+        tokens.insert(
+            i,
+            sqlparser::tokenizer::TokenWithSpan::new(Token::LParen, span),
+        );
     }
 }
 

@@ -83,7 +83,7 @@ pub mod sequence;
 pub use catalog::{
     Catalog, CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
     Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef,
-    SequenceDef, TableDef, TableId, TableStats, ViewColumn, ViewDef,
+    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
 
 use crate::{Result, Value};
@@ -381,6 +381,11 @@ pub trait Txn: Send {
     fn put_function(&mut self, def: FunctionDef) -> Result<()>;
 
     fn drop_function(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates or replaces (same OID) a composite type.
+    fn put_type(&mut self, def: TypeDef) -> Result<()>;
+
+    fn drop_type(&mut self, oid: Oid) -> Result<()>;
 
     /// Creates or replaces (same OID) a role.
     fn put_role(&mut self, def: RoleDef) -> Result<()>;

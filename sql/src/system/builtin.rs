@@ -52,8 +52,8 @@ fn preferred(t: &DataType) -> bool {
     )
 }
 
-fn pg_type(_ctx: &Context) -> Result<Vec<Row>> {
-    let mut rows = Vec::new();
+fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = composite_types(ctx);
     for t in crate::types::oid::builtin_types() {
         let is_array = t.elem().is_some();
         let arr = if is_array || t == DataType::Unknown {
@@ -100,6 +100,52 @@ fn pg_type(_ctx: &Context) -> Result<Vec<Row>> {
         ]);
     }
     Ok(rows)
+}
+
+/// The `pg_type` rows of `CREATE TYPE ... AS (...)` types: `typtype = 'c'`, no array type
+/// and no `pg_class` row (`typrelid = 0`, where PostgreSQL has a relation of kind 'c').
+fn composite_types(ctx: &Context) -> Vec<Row> {
+    ctx.env
+        .catalog
+        .types
+        .iter()
+        .map(|t| {
+            vec![
+                oid(t.oid),
+                text(t.name.clone()),
+                oid(t.schema),
+                oid(t.owner),
+                int(-1),
+                b(false),
+                ch('c'),
+                ch('C'),
+                b(false),
+                b(true),
+                ch(','),
+                oid(0), // typrelid
+                proc0(),
+                oid(0),
+                oid(0),
+                proc0(),
+                proc0(),
+                proc0(),
+                proc0(),
+                proc0(),
+                proc0(),
+                proc0(),
+                ch('d'),
+                ch('x'),
+                b(false),
+                oid(0),
+                int(-1),
+                int(0),
+                oid(0),
+                null(),
+                null(),
+                null(),
+            ]
+        })
+        .collect()
 }
 
 const PG_TYPE: &[(&str, &str)] = &[

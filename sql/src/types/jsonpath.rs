@@ -1,10 +1,11 @@
 //! SQL/JSON path language (`jsonpath`): the parser, for the common subset PostgreSQL 15
 //! implements — `lax`/`strict` mode, `$`, `@`, `$var`, `last`, literals, member accessors
 //! (`.key`, `."key"`, `.*`), array accessors (`[1]`, `[1 to last]`, `[*]`), filters
-//! (`? (...)`), the item methods `type() size() double() abs() floor() ceiling()`,
+//! (`? (...)`), the recursive wildcard `.**` with optional levels (`.**{2}`, `.**{1 to last}`),
+//! the item methods `type() size() double() abs() floor() ceiling() keyvalue()`,
 //! arithmetic (`+ - * / %`, unary `-`/`+`), comparisons (`== != <> < <= > >=`), `&&`, `||`,
 //! `!`, `exists (...)`, `starts with`, `like_regex` and `(...) is unknown`. Not supported:
-//! `.**`, `.keyvalue()`, `.datetime()`. Evaluation is [`crate::expr::jsonpath_exec`]'s.
+//! `.datetime()`. Evaluation is [`crate::expr::jsonpath_exec`]'s.
 //!
 //! Syntax errors are 42601 with PostgreSQL's wording (`syntax error at or near "x" of
 //! jsonpath input`).
@@ -31,6 +32,9 @@ pub enum Node {
     Literal(Jsonb),
     Key(Box<Node>, String),
     AnyKey(Box<Node>),
+    /// `.**{first to last}`: the item and its descendants at those levels (the item itself
+    /// is level 0; `u32::MAX` is `last`).
+    AnyPath(Box<Node>, u32, u32),
     /// `[i, j to k, ...]`.
     Index(Box<Node>, Vec<(Node, Option<Node>)>),
     AnyIndex(Box<Node>),
@@ -105,6 +109,7 @@ pub enum Method {
     Abs,
     Floor,
     Ceiling,
+    KeyValue,
 }
 
 impl Method {
@@ -116,6 +121,7 @@ impl Method {
             Method::Abs => "abs",
             Method::Floor => "floor",
             Method::Ceiling => "ceiling",
+            Method::KeyValue => "keyvalue",
         }
     }
 }
@@ -152,9 +158,9 @@ fn syntax(near: Option<&Tok>) -> Error {
     })
 }
 
-const PUNCT: [&str; 22] = [
-    "==", "!=", "<>", "<=", ">=", "&&", "||", "<", ">", "!", ".", ",", "[", "]", "(", ")", "?",
-    "*", "+", "-", "/", "%",
+const PUNCT: [&str; 25] = [
+    "==", "!=", "<>", "<=", ">=", "&&", "||", "**", "<", ">", "!", ".", ",", "[", "]", "(", ")",
+    "?", "*", "+", "-", "/", "%", "{", "}",
 ];
 
 fn lex(s: &str) -> Result<Vec<Tok>> {
@@ -425,6 +431,11 @@ impl Parser {
                         self.pos += 1;
                         Node::AnyKey(Box::new(node))
                     }
+                    Some(Tok::Punct("**")) => {
+                        self.pos += 1;
+                        let (first, last) = self.any_path_levels()?;
+                        Node::AnyPath(Box::new(node), first, last)
+                    }
                     Some(Tok::Str(k)) => {
                         self.pos += 1;
                         Node::Key(Box::new(node), k)
@@ -439,6 +450,7 @@ impl Parser {
                                 "abs" => Method::Abs,
                                 "floor" => Method::Floor,
                                 "ceiling" => Method::Ceiling,
+                                "keyvalue" => Method::KeyValue,
                                 _ => return Err(syntax(self.peek())),
                             };
                             self.pos += 1;
@@ -483,6 +495,37 @@ impl Parser {
                 return Ok(node);
             }
         }
+    }
+
+    /// The optional `{n}` / `{n to m}` after `.**` (`last` for a level is `u32::MAX`);
+    /// without it, every level.
+    fn any_path_levels(&mut self) -> Result<(u32, u32)> {
+        if !self.eat("{") {
+            return Ok((0, u32::MAX));
+        }
+        let first = self.level()?;
+        let last = if self.is_word("to") {
+            self.pos += 1;
+            self.level()?
+        } else {
+            first
+        };
+        self.expect("}")?;
+        Ok((first, last))
+    }
+
+    fn level(&mut self) -> Result<u32> {
+        let t = self.peek().cloned();
+        let n = match &t {
+            Some(Tok::Word(w)) if w == "last" => u32::MAX,
+            Some(Tok::Num(n)) => n
+                .to_string()
+                .parse::<u32>()
+                .map_err(|_| syntax(t.as_ref()))?,
+            _ => return Err(syntax(t.as_ref())),
+        };
+        self.pos += 1;
+        Ok(n)
     }
 
     fn primary(&mut self) -> Result<Node> {

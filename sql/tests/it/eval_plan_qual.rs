@@ -91,6 +91,12 @@ impl Txn for Interleaved {
     fn drop_function(&mut self, oid: Oid) -> Result<()> {
         self.inner.drop_function(oid)
     }
+    fn put_type(&mut self, def: sql::storage::TypeDef) -> Result<()> {
+        self.inner.put_type(def)
+    }
+    fn drop_type(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_type(oid)
+    }
     fn put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
         self.inner.put_role(def)
     }

@@ -51,10 +51,11 @@ pub enum Kind {
     Function,
     Role,
     DefaultAcl,
+    Type,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
@@ -63,6 +64,7 @@ impl Kind {
         Kind::Function,
         Kind::Role,
         Kind::DefaultAcl,
+        Kind::Type,
     ];
 
     fn word(self) -> &'static str {
@@ -75,6 +77,7 @@ impl Kind {
             Kind::Function => "func",
             Kind::Role => "role",
             Kind::DefaultAcl => "defacl",
+            Kind::Type => "type",
         }
     }
 }

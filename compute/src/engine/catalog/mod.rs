@@ -26,7 +26,7 @@ use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
 use sql::storage::{
     Catalog, DefaultAclDef, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, ViewDef,
+    TableStats, TypeDef, ViewDef,
 };
 
 use crate::btree::{Limits, PageStore};
@@ -117,6 +117,7 @@ pub struct EngineCatalog {
     pub functions: BTreeMap<Oid, FunctionDef>,
     pub roles: BTreeMap<Oid, RoleDef>,
     pub default_acls: BTreeMap<Oid, DefaultAclDef>,
+    pub types: BTreeMap<Oid, TypeDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
     /// The next unassigned OID, as of this version.
@@ -138,6 +139,7 @@ impl Default for EngineCatalog {
             functions: BTreeMap::new(),
             roles: BTreeMap::new(),
             default_acls: BTreeMap::new(),
+            types: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
             schemas_stored: true,
@@ -156,6 +158,7 @@ pub enum Object {
     Function(FunctionDef),
     Role(RoleDef),
     DefaultAcl(DefaultAclDef),
+    Type(TypeDef),
 }
 
 impl EngineCatalog {
@@ -170,6 +173,7 @@ impl EngineCatalog {
             functions: self.functions.values().cloned().collect(),
             roles: self.roles.values().cloned().collect(),
             default_acls: self.default_acls.values().cloned().collect(),
+            types: self.types.values().cloned().collect(),
         }
     }
 
@@ -184,6 +188,7 @@ impl EngineCatalog {
             Kind::Function => self.functions.get(&oid).cloned().map(Object::Function),
             Kind::Role => self.roles.get(&oid).cloned().map(Object::Role),
             Kind::DefaultAcl => self.default_acls.get(&oid).cloned().map(Object::DefaultAcl),
+            Kind::Type => self.types.get(&oid).cloned().map(Object::Type),
         }
     }
 
@@ -238,6 +243,12 @@ impl EngineCatalog {
             (Kind::DefaultAcl, None) => {
                 self.default_acls.remove(&oid);
             }
+            (_, Some(Object::Type(t))) => {
+                self.types.insert(oid, t);
+            }
+            (Kind::Type, None) => {
+                self.types.remove(&oid);
+            }
         }
     }
 }
@@ -256,6 +267,7 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::Function(f) => format::encode_doc(f, None, None),
         Object::Role(r) => format::encode_doc(r, None, None),
         Object::DefaultAcl(d) => format::encode_doc(d, None, None),
+        Object::Type(t) => format::encode_doc(t, None, None),
     }
 }
 
@@ -287,6 +299,7 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::Function => Object::Function(format::decode_doc::<FunctionDef>(parts)?.def),
         Kind::Role => Object::Role(format::decode_doc::<RoleDef>(parts)?.def),
         Kind::DefaultAcl => Object::DefaultAcl(format::decode_doc::<DefaultAclDef>(parts)?.def),
+        Kind::Type => Object::Type(format::decode_doc::<TypeDef>(parts)?.def),
     })
 }
 

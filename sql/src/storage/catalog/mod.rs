@@ -32,7 +32,7 @@ mod tests;
 pub use objects::{
     CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
     Identity, IndexDef, Membership, OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, ViewColumn, ViewDef,
+    TableStats, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -55,6 +55,8 @@ pub struct Catalog {
     pub roles: Vec<RoleDef>,
     /// `ALTER DEFAULT PRIVILEGES` entries.
     pub default_acls: Vec<DefaultAclDef>,
+    /// Composite types (`CREATE TYPE ... AS (...)`).
+    pub types: Vec<TypeDef>,
 }
 
 impl Default for Catalog {
@@ -69,6 +71,7 @@ impl Default for Catalog {
             functions: Vec::new(),
             roles: Vec::new(),
             default_acls: Vec::new(),
+            types: Vec::new(),
         }
     }
 }

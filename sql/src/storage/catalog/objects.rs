@@ -348,6 +348,19 @@ pub struct FunctionArg {
     pub default: Option<String>,
 }
 
+/// A composite type (`CREATE TYPE name AS (f1 int, f2 text)`): its fields in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeDef {
+    pub oid: Oid,
+    pub schema: Oid,
+    pub name: String,
+    pub fields: Vec<ViewColumn>,
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
 /// One output column of a view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ViewColumn {

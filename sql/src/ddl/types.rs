@@ -1,0 +1,152 @@
+//! `CREATE TYPE name AS (field type, ...)` and `DROP TYPE`: composite types kept in the
+//! catalog ([`TypeDef`]) and listed in `pg_type` with `typtype = 'c'`.
+//!
+//! A type's name shares PostgreSQL's namespace of types with the row types of tables, views
+//! and sequences (42710 when taken); DROP TYPE of a relation's row type is 42809. Enum and
+//! range types are refused (0A000).
+
+use super::Ddl;
+use crate::binder::{ident, split_name};
+use crate::result::StatementResult;
+use crate::storage::{Catalog, Oid, TypeDef, ViewColumn};
+use crate::types::DataType;
+use crate::{Error, Result};
+use sqlparser::ast;
+
+/// CREATE TYPE.
+pub fn create(
+    ddl: &mut Ddl,
+    name: &ast::ObjectName,
+    representation: Option<&ast::UserDefinedTypeRepresentation>,
+) -> Result<StatementResult> {
+    let attributes = match representation {
+        Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => attributes,
+        Some(ast::UserDefinedTypeRepresentation::Enum { .. }) => {
+            return Err(Error::unsupported("enum types are not supported"));
+        }
+        Some(_) => return Err(Error::unsupported("this kind of type is not supported")),
+        None => return Err(Error::unsupported("shell types are not supported")),
+    };
+    let (schema, type_name) = ddl.target(name)?;
+    let catalog = ddl.catalog()?;
+    if type_taken(&catalog, schema, &type_name) {
+        return Err(Error::DuplicateObject(format!(
+            "type \"{type_name}\" already exists"
+        )));
+    }
+    let mut fields: Vec<ViewColumn> = Vec::with_capacity(attributes.len());
+    for a in attributes {
+        let field = ident(&a.name);
+        if fields.iter().any(|f| f.name == field) {
+            return Err(Error::DuplicateColumn(format!(
+                "column \"{field}\" specified more than once"
+            )));
+        }
+        let data_type = DataType::from_sql(&a.data_type)?;
+        crate::types::record::check_storable(&field, data_type)?;
+        fields.push(ViewColumn {
+            name: field,
+            data_type,
+            comment: None,
+        });
+    }
+    let oid = ddl.txn.new_oid()?;
+    ddl.txn.put_type(TypeDef {
+        oid,
+        schema,
+        name: type_name,
+        fields,
+        owner: crate::privilege::current(&catalog).oid,
+        comment: None,
+    })?;
+    Ok(StatementResult::command("CREATE TYPE"))
+}
+
+/// Whether `name` is a type of `schema` already: a composite type or a relation's row type.
+fn type_taken(catalog: &Catalog, schema: Oid, name: &str) -> bool {
+    catalog
+        .types
+        .iter()
+        .any(|t| t.schema == schema && t.name == name)
+        || catalog
+            .tables
+            .iter()
+            .any(|t| t.schema == schema && t.name == name)
+        || catalog
+            .views
+            .iter()
+            .any(|v| v.schema == schema && v.name == name)
+        || catalog
+            .sequences
+            .iter()
+            .any(|s| s.schema == schema && s.name == name)
+}
+
+/// The composite type `name` names: in its schema, or the first schema of the search path
+/// that has it.
+pub fn find<'c>(
+    catalog: &'c Catalog,
+    search_path: &[Oid],
+    name: &ast::ObjectName,
+) -> Result<Option<&'c TypeDef>> {
+    let (schema, type_name) = split_name(name)?;
+    Ok(match schema {
+        Some(s) => {
+            let s = catalog
+                .schema(&s)
+                .ok_or_else(|| crate::storage::catalog::undefined_schema(&s))?;
+            catalog
+                .types
+                .iter()
+                .find(|t| t.schema == s.oid && t.name == type_name)
+        }
+        None => search_path.iter().find_map(|s| {
+            catalog
+                .types
+                .iter()
+                .find(|t| t.schema == *s && t.name == type_name)
+        }),
+    })
+}
+
+/// DROP TYPE [IF EXISTS] name, ... (no column can use a composite type yet, so nothing
+/// depends on one and CASCADE has nothing to drop).
+pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result<StatementResult> {
+    let catalog = ddl.catalog()?;
+    let mut targets = Vec::new();
+    for n in names {
+        match find(&catalog, &ddl.search_path, n)? {
+            Some(t) => {
+                let who = crate::privilege::current(&catalog);
+                if !who.superuser && !who.acts_as(t.owner) {
+                    return Err(Error::InsufficientPrivilege(format!(
+                        "must be owner of type {}",
+                        t.name
+                    )));
+                }
+                targets.push(t.oid);
+            }
+            None => {
+                let (schema, type_name) = split_name(n)?;
+                let path = match &schema {
+                    Some(s) => catalog.schema(s).map(|s| vec![s.oid]).unwrap_or_default(),
+                    None => ddl.search_path.clone(),
+                };
+                if path.iter().any(|s| type_taken(&catalog, *s, &type_name)) {
+                    return Err(Error::WrongObjectType(format!(
+                        "\"{type_name}\" is not a composite type created by CREATE TYPE"
+                    )));
+                }
+                if !if_exists {
+                    return Err(Error::UndefinedObject(format!(
+                        "type \"{type_name}\" does not exist"
+                    )));
+                }
+            }
+        }
+    }
+    for oid in targets {
+        ddl.txn.drop_type(oid)?;
+    }
+    Ok(StatementResult::command("DROP TYPE"))
+}
