@@ -11,8 +11,9 @@
 //!    poll that saw it minus its acknowledgement (0 if the replica showed it before the
 //!    client got the ack); the poll period (one round trip) is the resolution.
 //! 2. **Replica start**, `--rounds` times: `strata compute --read-only` spawned against the
-//!    running cluster (addresses from its `cluster.toml`): spawn → listening, and spawn →
-//!    the first `SELECT` answered.
+//!    running cluster (addresses from its `cluster.toml`, token from its `auth/`): spawn →
+//!    listening (the listener is bound before the replica is ready), and spawn → the first
+//!    `SELECT` answered.
 //!
 //! Every wait is bounded; the children are stopped at the end.
 
@@ -240,6 +241,13 @@ async fn replica_start(dir: &Path, primary: u16) -> anyhow::Result<(f64, f64)> {
         ])
         .args(["--pageserver", &pageserver, "--safekeepers", &sks.join(",")])
         .args(["--primary", &format!("127.0.0.1:{primary}")])
+        // `strata start` runs with component auth on: the replica needs a token.
+        .args(
+            Some(dir.join("auth").join("admin.token"))
+                .filter(|t| t.exists())
+                .map(|t| vec!["--auth-token-file".into(), t.into_os_string()])
+                .unwrap_or_default(),
+        )
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
