@@ -328,23 +328,47 @@ impl CatalogFn {
 /// Relation names and OIDs for `regclass` (the types' [`ObjectLookup`]), resolved through the
 /// running statement's catalog and search path.
 impl ObjectLookup for env::CatalogEnv {
-    fn relation_oid(&self, name: &str) -> Option<u32> {
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         let parts: Vec<&str> = name.split('.').collect();
         let (schema, rel) = match parts.as_slice() {
             [n] => (None, *n),
             [s, n] => (Some(*s), *n),
             [_, s, n] => (Some(*s), *n),
-            _ => return None,
+            _ => return Ok(None),
+        };
+        // As a name in SQL: a schema without USAGE is 42501, and the path skips it.
+        let who = Some(privilege::current(&self.catalog)).filter(|w| !w.superuser);
+        let usable = |oid: Oid| {
+            who.as_ref().is_none_or(|w| {
+                privilege::schema_privileges(&self.catalog, w, oid) & acl::USAGE != 0
+            })
         };
         let schemas: Vec<Oid> = match schema {
-            Some(s) => vec![self.catalog.schema(s)?.oid],
-            None => self.search_path.clone(),
+            Some(s) => {
+                let oid = self
+                    .catalog
+                    .schema(s)
+                    .ok_or_else(|| crate::storage::catalog::undefined_schema(s))?
+                    .oid;
+                if !usable(oid) {
+                    return Err(Error::InsufficientPrivilege(format!(
+                        "permission denied for schema {s}"
+                    )));
+                }
+                vec![oid]
+            }
+            None => self
+                .search_path
+                .iter()
+                .copied()
+                .filter(|&s| usable(s))
+                .collect(),
         };
-        schemas.into_iter().find_map(|s| {
+        Ok(schemas.into_iter().find_map(|s| {
             crate::system::lookup(s, rel)
                 .map(|t| t.oid)
                 .or_else(|| self.catalog.relation(s, rel).map(|r| r.oid()))
-        })
+        }))
     }
 
     fn relation_name(&self, oid: u32) -> Option<String> {

@@ -33,7 +33,8 @@ impl RegKind {
 /// catalog layer; `None` means "no such object".
 pub trait ObjectLookup: Send + Sync {
     /// A relation's OID by (possibly schema-qualified) name, as `'t'::regclass`.
-    fn relation_oid(&self, name: &str) -> Option<u32>;
+    /// 3F000 for a schema that does not exist, 42501 for one without USAGE.
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>>;
     /// A relation's name for `regclass` output (qualified when not on the search path).
     fn relation_name(&self, oid: u32) -> Option<String>;
     /// A function's OID by name (`'now'::regproc`).
@@ -123,7 +124,9 @@ pub fn parse_regclass(s: &str) -> Result<u32> {
         return Ok(n);
     }
     let name = normalize_name(t);
-    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.relation_oid(&name)))
+    crate::env::with(|e| e.lookup.as_ref().map(|l| l.relation_oid(&name)))
+        .transpose()?
+        .flatten()
         .ok_or(Error::UndefinedTable(name))
 }
 
