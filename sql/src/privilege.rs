@@ -239,6 +239,37 @@ pub fn require_owner(catalog: &Catalog, rel: &Relation) -> Result<()> {
     )))
 }
 
+/// The schemas a relation name is looked up in, as PostgreSQL's namespace lookup: the one
+/// `schema` names (3F000 when absent; 42501 `permission denied for schema s` without USAGE
+/// on it), or the search `path` without the schemas the current role has no USAGE on.
+/// `check: false` (a view's query, resolved when the view was made) skips the USAGE checks;
+/// a superuser always passes them.
+pub fn lookup_schemas(
+    catalog: &Catalog,
+    schema: Option<&str>,
+    path: &[Oid],
+    check: bool,
+) -> Result<Vec<Oid>> {
+    let who = check.then(|| current(catalog)).filter(|w| !w.superuser);
+    let usable = |oid: Oid| {
+        who.as_ref()
+            .is_none_or(|w| schema_privileges(catalog, w, oid) & acl::USAGE != 0)
+    };
+    let Some(s) = schema else {
+        return Ok(path.iter().copied().filter(|&oid| usable(oid)).collect());
+    };
+    let oid = catalog
+        .schema(s)
+        .ok_or_else(|| crate::storage::catalog::undefined_schema(s))?
+        .oid;
+    if !usable(oid) {
+        return Err(Error::InsufficientPrivilege(format!(
+            "permission denied for schema {s}"
+        )));
+    }
+    Ok(vec![oid])
+}
+
 /// 42501 `permission denied for schema s` unless the current role holds `privileges` on it.
 pub fn require_schema(catalog: &Catalog, schema: Oid, privileges: u16) -> Result<()> {
     let who = current(catalog);

@@ -114,39 +114,12 @@ impl Binder {
     /// 42501, and the search path skips it. (A view's query is not checked: PostgreSQL
     /// resolved its names when the view was created.)
     pub fn lookup(&self, schema: Option<&str>, name: &str) -> Result<Option<FromRelation>> {
-        let who = self
-            .view_owner
-            .is_none()
-            .then(|| crate::privilege::current(&self.catalog))
-            .filter(|w| !w.superuser);
-        let usable = |oid: Oid| {
-            who.as_ref().is_none_or(|w| {
-                crate::privilege::schema_privileges(&self.catalog, w, oid)
-                    & crate::storage::catalog::acl::USAGE
-                    != 0
-            })
-        };
-        let schemas: Vec<Oid> = match schema {
-            Some(s) => {
-                let oid = self
-                    .catalog
-                    .schema(s)
-                    .ok_or_else(|| crate::storage::catalog::undefined_schema(s))?
-                    .oid;
-                if !usable(oid) {
-                    return Err(Error::InsufficientPrivilege(format!(
-                        "permission denied for schema {s}"
-                    )));
-                }
-                vec![oid]
-            }
-            None => self
-                .search_path
-                .iter()
-                .copied()
-                .filter(|&oid| usable(oid))
-                .collect(),
-        };
+        let schemas = crate::privilege::lookup_schemas(
+            &self.catalog,
+            schema,
+            &self.search_path,
+            self.view_owner.is_none(),
+        )?;
         for oid in schemas {
             if let Some(t) = crate::system::lookup(oid, name) {
                 return Ok(Some(FromRelation::System(t)));

@@ -106,35 +106,23 @@ pub fn resolve_relation_text(catalog: &Catalog, text: &str, path: &[Oid]) -> Res
             )));
         }
     };
-    // As a qualified name in SQL: a schema without USAGE is 42501, and the path skips it.
-    let who = Some(privilege::current(catalog)).filter(|w| !w.superuser);
-    let usable = |oid: Oid| {
-        who.as_ref()
-            .is_none_or(|w| privilege::schema_privileges(catalog, w, oid) & acl::USAGE != 0)
-    };
-    if let Some(s) = schema {
-        let sch = catalog
-            .schema(s)
-            .ok_or_else(|| crate::storage::catalog::undefined_schema(s))?;
-        if let Some(t) = crate::system::lookup(sch.oid, name) {
-            return Ok(Some(t.oid));
-        }
-        if !usable(sch.oid) {
-            return Err(Error::InsufficientPrivilege(format!(
-                "permission denied for schema {s}"
-            )));
-        }
-        return Ok(catalog.relation(sch.oid, name).map(|r| r.oid()));
-    }
-    for &s in path.iter().filter(|&&s| usable(s)) {
-        if let Some(t) = crate::system::lookup(s, name) {
-            return Ok(Some(t.oid));
-        }
-        if let Some(r) = catalog.relation(s, name) {
-            return Ok(Some(r.oid()));
-        }
-    }
-    Ok(None)
+    find_relation(catalog, schema, name, path)
+}
+
+/// The OID of relation `name` in `schema` or along `path`, looked up as a name in SQL is
+/// ([`privilege::lookup_schemas`]: USAGE on the schema), system relations included.
+fn find_relation(
+    catalog: &Catalog,
+    schema: Option<&str>,
+    name: &str,
+    path: &[Oid],
+) -> Result<Option<Oid>> {
+    let schemas = privilege::lookup_schemas(catalog, schema, path, true)?;
+    Ok(schemas.into_iter().find_map(|s| {
+        crate::system::lookup(s, name)
+            .map(|t| t.oid)
+            .or_else(|| catalog.relation(s, name).map(|r| r.oid()))
+    }))
 }
 
 /// A bound `nextval(<oid>)` call.
@@ -336,39 +324,7 @@ impl ObjectLookup for env::CatalogEnv {
             [_, s, n] => (Some(*s), *n),
             _ => return Ok(None),
         };
-        // As a name in SQL: a schema without USAGE is 42501, and the path skips it.
-        let who = Some(privilege::current(&self.catalog)).filter(|w| !w.superuser);
-        let usable = |oid: Oid| {
-            who.as_ref().is_none_or(|w| {
-                privilege::schema_privileges(&self.catalog, w, oid) & acl::USAGE != 0
-            })
-        };
-        let schemas: Vec<Oid> = match schema {
-            Some(s) => {
-                let oid = self
-                    .catalog
-                    .schema(s)
-                    .ok_or_else(|| crate::storage::catalog::undefined_schema(s))?
-                    .oid;
-                if !usable(oid) {
-                    return Err(Error::InsufficientPrivilege(format!(
-                        "permission denied for schema {s}"
-                    )));
-                }
-                vec![oid]
-            }
-            None => self
-                .search_path
-                .iter()
-                .copied()
-                .filter(|&s| usable(s))
-                .collect(),
-        };
-        Ok(schemas.into_iter().find_map(|s| {
-            crate::system::lookup(s, rel)
-                .map(|t| t.oid)
-                .or_else(|| self.catalog.relation(s, rel).map(|r| r.oid()))
-        }))
+        find_relation(&self.catalog, schema, rel, &self.search_path)
     }
 
     fn relation_name(&self, oid: u32) -> Option<String> {
