@@ -51,7 +51,8 @@ fn kind(t: &ast::DefaultPrivilegesObjectType) -> Result<(char, u16, &'static str
     })
 }
 
-/// The built-in ACL of a new object of kind `objtype` owned by `owner` (`acldefault`).
+/// The built-in ACL of a new object of kind `objtype` owned by `owner` (`acldefault`),
+/// already in [`sort`]'s order (PUBLIC, 0, before the owner).
 pub fn builtin(objtype: char, owner: Oid) -> Vec<AclItem> {
     let item = |grantee, privileges| AclItem {
         grantee,
@@ -71,6 +72,16 @@ pub fn builtin(objtype: char, owner: Oid) -> Vec<AclItem> {
 /// PostgreSQL's order of ACL items in `pg_default_acl` and merged ACLs.
 fn sort(items: &mut [AclItem]) {
     items.sort_by_key(|i| (i.grantee, i.grantor, i.privileges, i.grant_options));
+}
+
+/// What an entry of `role` in `schema` (0: global) starts from, and is removed when it is
+/// back to: the built-in default for a global entry, nothing for a schema's.
+fn starting_point(objtype: char, role: Oid, schema: Oid) -> Vec<AclItem> {
+    if schema == 0 {
+        builtin(objtype, role)
+    } else {
+        Vec::new()
+    }
 }
 
 fn entry(catalog: &Catalog, role: Oid, schema: Oid, objtype: char) -> Option<&DefaultAclDef> {
@@ -107,8 +118,6 @@ pub fn initial_acl(
         );
     }
     sort(&mut acl);
-    let mut default = default;
-    sort(&mut default);
     (acl != default).then_some(acl)
 }
 
@@ -179,11 +188,7 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterDefaultPrivileges) -> Result<Stateme
     }
     for &role in &roles {
         for &schema in &schemas {
-            let start = if schema == 0 {
-                builtin(objtype, role)
-            } else {
-                Vec::new()
-            };
+            let start = starting_point(objtype, role, schema);
             let existing = entry(&catalog, role, schema, objtype);
             let mut items = existing.map_or_else(|| start.clone(), |e| e.acl.clone());
             for &g in &grantees {
@@ -195,8 +200,6 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterDefaultPrivileges) -> Result<Stateme
                 }
             }
             sort(&mut items);
-            let mut start = start;
-            sort(&mut start);
             if items == start {
                 if let Some(e) = existing {
                     ddl.txn.drop_default_acl(e.oid)?;
@@ -262,13 +265,7 @@ pub fn drop_owned(ddl: &mut Ddl, catalog: &Catalog, roles: &[Oid]) -> Result<()>
         let before = d.acl.len();
         d.acl.retain(|i| !roles.contains(&i.grantee));
         if d.acl.len() != before {
-            let mut start = if d.schema == 0 {
-                builtin(d.objtype, d.role)
-            } else {
-                Vec::new()
-            };
-            sort(&mut start);
-            if d.acl == start {
+            if d.acl == starting_point(d.objtype, d.role, d.schema) {
                 ddl.txn.drop_default_acl(d.oid)?;
             } else {
                 ddl.txn.put_default_acl(d)?;
