@@ -56,30 +56,74 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
     let mut rows = composite_types(ctx);
     for t in crate::types::oid::builtin_types() {
         let is_array = t.elem().is_some();
-        let arr = if is_array || t == DataType::Unknown {
-            0
-        } else {
-            t.array_oid()
-        };
-        rows.push(vec![
-            oid(t.oid()),
-            text(t.typname()),
-            oid(PG_CATALOG_NAMESPACE),
-            oid(BOOTSTRAP_SUPERUSER),
-            int(t.type_len()),
-            b(t.type_len() > 0 && t.type_len() <= 8),
-            ch(if t == DataType::Unknown { 'p' } else { 'b' }),
-            ch(category_code(&t)),
-            b(preferred(&t)),
+        rows.push(
+            TypeRow {
+                oid: t.oid(),
+                name: t.typname().to_string(),
+                namespace: PG_CATALOG_NAMESPACE,
+                owner: BOOTSTRAP_SUPERUSER,
+                len: t.type_len().into(),
+                by_value: t.type_len() > 0 && t.type_len() <= 8,
+                kind: if t == DataType::Unknown { 'p' } else { 'b' },
+                category: category_code(&t),
+                preferred: preferred(&t),
+                elem: t
+                    .elem()
+                    .or_else(|| crate::types::vector::elem(t))
+                    .map_or(0, |e| e.oid()),
+                array: if is_array || t == DataType::Unknown {
+                    0
+                } else {
+                    t.array_oid()
+                },
+                align: align_of(&t),
+                storage: storage_of(&t),
+                collation: collation_of(&t),
+            }
+            .row(),
+        );
+    }
+    Ok(rows)
+}
+
+/// The columns of a `pg_type` row that differ between types; the others (delimiter `,`,
+/// no I/O functions listed, `typrelid` 0, ...) are the same for every type here.
+struct TypeRow {
+    oid: crate::storage::Oid,
+    name: String,
+    namespace: crate::storage::Oid,
+    owner: crate::storage::Oid,
+    len: i64,
+    by_value: bool,
+    /// `typtype`: `b` base, `p` pseudo, `c` composite.
+    kind: char,
+    category: char,
+    preferred: bool,
+    elem: crate::storage::Oid,
+    array: crate::storage::Oid,
+    align: char,
+    storage: char,
+    collation: crate::storage::Oid,
+}
+
+impl TypeRow {
+    fn row(self) -> Row {
+        vec![
+            oid(self.oid),
+            text(self.name),
+            oid(self.namespace),
+            oid(self.owner),
+            int(self.len),
+            b(self.by_value),
+            ch(self.kind),
+            ch(self.category),
+            b(self.preferred),
             b(true),
             ch(','),
             oid(0), // typrelid
             proc0(),
-            oid(t
-                .elem()
-                .or_else(|| crate::types::vector::elem(t))
-                .map_or(0, |e| e.oid())),
-            oid(arr),
+            oid(self.elem),
+            oid(self.array),
             proc0(),
             proc0(),
             proc0(),
@@ -87,19 +131,18 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
             proc0(),
             proc0(),
             proc0(),
-            ch(align_of(&t)),
-            ch(storage_of(&t)),
+            ch(self.align),
+            ch(self.storage),
             b(false),
             oid(0),
             int(-1),
             int(0),
-            oid(collation_of(&t)),
+            oid(self.collation),
             null(),
             null(),
             null(),
-        ]);
+        ]
     }
-    Ok(rows)
 }
 
 /// The `pg_type` rows of `CREATE TYPE ... AS (...)` types: `typtype = 'c'`, no array type
@@ -110,40 +153,23 @@ fn composite_types(ctx: &Context) -> Vec<Row> {
         .types
         .iter()
         .map(|t| {
-            vec![
-                oid(t.oid),
-                text(t.name.clone()),
-                oid(t.schema),
-                oid(t.owner),
-                int(-1),
-                b(false),
-                ch('c'),
-                ch('C'),
-                b(false),
-                b(true),
-                ch(','),
-                oid(0), // typrelid
-                proc0(),
-                oid(0),
-                oid(0),
-                proc0(),
-                proc0(),
-                proc0(),
-                proc0(),
-                proc0(),
-                proc0(),
-                proc0(),
-                ch('d'),
-                ch('x'),
-                b(false),
-                oid(0),
-                int(-1),
-                int(0),
-                oid(0),
-                null(),
-                null(),
-                null(),
-            ]
+            TypeRow {
+                oid: t.oid,
+                name: t.name.clone(),
+                namespace: t.schema,
+                owner: t.owner,
+                len: -1,
+                by_value: false,
+                kind: 'c',
+                category: 'C',
+                preferred: false,
+                elem: 0,
+                array: 0,
+                align: 'd',
+                storage: 'x',
+                collation: 0,
+            }
+            .row()
         })
         .collect()
 }
