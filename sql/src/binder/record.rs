@@ -18,7 +18,7 @@
 
 use super::expr::ExprCtx;
 use super::{Binder, Scope, ident};
-use crate::expr::{CmpOp, Expr};
+use crate::expr::{CmpOp, Expr, Function};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -136,28 +136,37 @@ impl Binder {
         )))
     }
 
-    /// `(t).col`: a column of a whole-row reference (`None` when `root` is not one).
+    /// `(x).f`, `(x).f.g`: fields of a composite value, or the column of a whole-row
+    /// reference `(t).col` (`None` when the chain is not made of field names).
     pub(super) fn bind_field_select(
         &mut self,
         root: &ast::Expr,
         chain: &[ast::AccessExpr],
         ctx: &mut ExprCtx,
     ) -> Option<Result<(Expr, DataType)>> {
-        let [ast::AccessExpr::Dot(ast::Expr::Identifier(field))] = chain else {
-            return None;
-        };
+        let mut fields = Vec::with_capacity(chain.len());
+        for a in chain {
+            match a {
+                ast::AccessExpr::Dot(ast::Expr::Identifier(f)) => fields.push(ident(f)),
+                _ => return None,
+            }
+        }
         let mut inner = root;
         while let ast::Expr::Nested(x) = inner {
             inner = x;
         }
-        let ast::Expr::Identifier(table) = inner else {
-            return None;
-        };
-        let table = ident(table);
-        if ctx.scope.resolve(None, &table).is_ok() {
-            return None;
+        if let (ast::Expr::Identifier(table), [field]) = (inner, fields.as_slice()) {
+            let table = ident(table);
+            if ctx.scope.resolve(None, &table).is_err() {
+                return Some(self.resolve_column(ctx.scope, Some(&table), field));
+            }
         }
-        Some(self.resolve_column(ctx.scope, Some(&table), &ident(field)))
+        Some(self.bind_expr(root, ctx).and_then(|(mut x, mut t)| {
+            for f in &fields {
+                (x, t) = select_field(x, t, f)?;
+            }
+            Ok((x, t))
+        }))
     }
 
     /// `ROW(...) op ROW(...)`: see the module docs.
@@ -234,6 +243,31 @@ impl Binder {
         };
         Some(Ok((out, DataType::Bool)))
     }
+}
+
+/// Field `name` of `x`, a value of type `t`, with PostgreSQL's errors for a type without
+/// fields (42809) or without that field (42703).
+pub(super) fn select_field(x: Expr, t: DataType, name: &str) -> Result<(Expr, DataType)> {
+    let DataType::Composite(oid) = t else {
+        if t == DataType::Record {
+            return Err(Error::UndefinedColumn(format!(
+                "could not identify column \"{name}\" in record data type"
+            )));
+        }
+        return Err(Error::WrongObjectType(format!(
+            "column notation .{name} applied to type {}, which is not a composite type",
+            t.name()
+        )));
+    };
+    let ty = crate::types::record::fields_of(oid)?;
+    let Some(i) = ty.fields.iter().position(|(n, _)| n == name) else {
+        return Err(Error::UndefinedColumn(format!(
+            "column \"{name}\" not found in data type {}",
+            ty.name
+        )));
+    };
+    let field_type = ty.fields[i].1;
+    Ok((Expr::Call(Function::Field(i), vec![x]), field_type))
 }
 
 /// The field-wise comparison of two rows (`pairs` of coerced fields, at least one).

@@ -82,6 +82,54 @@ fn type_taken(catalog: &Catalog, schema: Oid, name: &str) -> bool {
             .any(|s| s.schema == schema && s.name == name)
 }
 
+/// A composite type's fields: name and type, in order.
+pub type Fields = Vec<(String, DataType)>;
+
+/// The composite type with OID `oid`: a `CREATE TYPE` type, or a table's or view's row
+/// type (whose OID is the relation's): its schema, name and fields.
+pub fn by_oid(catalog: &Catalog, oid: Oid) -> Option<(Oid, String, Fields)> {
+    if let Some(t) = catalog.types.iter().find(|t| t.oid == oid) {
+        let fields = t
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.data_type))
+            .collect();
+        return Some((t.schema, t.name.clone(), fields));
+    }
+    if let Some(t) = catalog.table_by_id(oid) {
+        let fields = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type))
+            .collect();
+        return Some((t.schema, t.name.clone(), fields));
+    }
+    let v = catalog.view_by_id(oid)?;
+    let fields = v
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.data_type))
+        .collect();
+    Some((v.schema, v.name.clone(), fields))
+}
+
+/// The OID of the composite type called `name` in schema `schema`: a `CREATE TYPE` type
+/// or a table's or view's row type.
+pub fn oid_in(catalog: &Catalog, schema: Oid, name: &str) -> Option<Oid> {
+    if let Some(t) = catalog
+        .types
+        .iter()
+        .find(|t| t.schema == schema && t.name == name)
+    {
+        return Some(t.oid);
+    }
+    match catalog.relation(schema, name)? {
+        crate::storage::Relation::Table(t) => Some(t.id),
+        crate::storage::Relation::View(v) => Some(v.oid),
+        _ => None,
+    }
+}
+
 /// The composite type `name` names: in its schema, or the first schema of the search path
 /// that has it.
 pub fn find<'c>(

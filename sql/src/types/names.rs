@@ -159,6 +159,7 @@ fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier]) -> Result<DataType
     let last = match parts.as_slice() {
         [one] => *one,
         [schema, one] if schema.value.eq_ignore_ascii_case("pg_catalog") => *one,
+        [_, _] if mods.is_empty() => return catalog_type(&parts),
         _ => return Err(undefined(&name.to_string())),
     };
     let quoted = last.quote_style.is_some();
@@ -200,8 +201,28 @@ fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier]) -> Result<DataType
         ("timestamptz", [p]) => Ok(DataType::Timestamptz(Some((*p).clamp(0, 6) as u8))),
         ("timestamp", [p]) => Ok(DataType::Timestamp(Some((*p).clamp(0, 6) as u8))),
         ("time", [p]) => Ok(DataType::Time(Some((*p).clamp(0, 6) as u8))),
-        _ => no_mods(simple_name(&word, quoted)?),
+        _ => match simple_name(&word, quoted) {
+            Err(Error::UndefinedObject(_)) if nums.is_empty() => catalog_type(&parts),
+            other => no_mods(other?),
+        },
     }
+}
+
+/// A type the catalog defines (a composite type or a relation's row type), by its
+/// possibly schema-qualified name, through the statement's environment.
+fn catalog_type(parts: &[&ast::Ident]) -> Result<DataType> {
+    let fold = |i: &ast::Ident| {
+        if i.quote_style.is_some() {
+            i.value.clone()
+        } else {
+            i.value.to_lowercase()
+        }
+    };
+    let text = parts.iter().map(|p| fold(p)).collect::<Vec<_>>().join(".");
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(&text)))
+        .filter(|oid| super::record::lookup(*oid).is_some())
+        .map(DataType::Composite)
+        .ok_or_else(|| undefined(&text))
 }
 
 /// A type by its single-word name (internal or SQL spelling).
