@@ -427,9 +427,24 @@ impl Binder {
             let ast::AssignmentTarget::ColumnName(name) = &a.target else {
                 return Err(Error::unsupported("tuple assignment is not supported yet"));
             };
-            let n = match name.0.last() {
-                Some(ast::ObjectNamePart::Identifier(i)) => ident(i),
-                _ => return Err(Error::SyntaxError(format!("bad assignment target {name}"))),
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .map(|p| match p {
+                    ast::ObjectNamePart::Identifier(i) => Ok(ident(i)),
+                    _ => Err(Error::SyntaxError(format!("bad assignment target {name}"))),
+                })
+                .collect::<Result<_>>()?;
+            if let [column, field] = parts.as_slice()
+                && let Some(col) = table.column_index(column)
+            {
+                let x = self.bind_field_assignment(table, col, field, &a.value, &out, scope)?;
+                out.retain(|(c, _)| *c != col);
+                out.push((col, x));
+                continue;
+            }
+            let Some(n) = parts.last().cloned() else {
+                return Err(Error::SyntaxError(format!("bad assignment target {name}")));
             };
             let col = Self::target_column(table, &n)?;
             if out.iter().any(|(c, _)| *c == col) {
@@ -450,6 +465,62 @@ impl Binder {
             out.push((col, x));
         }
         Ok(out)
+    }
+
+    /// `SET col.field = value`: the column's record with one field replaced (a NULL
+    /// record's other fields stay NULL, as in PostgreSQL); earlier assignments to other
+    /// fields of the same column in this SET are kept.
+    fn bind_field_assignment(
+        &mut self,
+        table: &TableDef,
+        col: usize,
+        field: &str,
+        value: &ast::Expr,
+        done: &[(usize, Expr)],
+        scope: &Scope,
+    ) -> Result<Expr> {
+        let c = &table.columns[col];
+        let DataType::Composite(oid) = c.data_type else {
+            return Err(Error::DatatypeMismatch(format!(
+                "cannot assign to field \"{field}\" of column \"{}\" because its type {} is not a composite type",
+                c.name,
+                c.data_type.name()
+            )));
+        };
+        let ty = crate::types::record::fields_of(oid)?;
+        let Some(i) = ty.fields.iter().position(|(n, _)| n == field) else {
+            return Err(Error::UndefinedColumn(format!(
+                "cannot assign to field \"{field}\" of column \"{}\" because there is no such column in data type {}",
+                c.name, ty.name
+            )));
+        };
+        let base = match done.iter().find(|(d, _)| *d == col) {
+            Some((_, x)) => x.clone(),
+            None => {
+                let column = ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone()));
+                self.bind_expr(&column, &mut ExprCtx::plain(scope, "UPDATE"))?
+                    .0
+            }
+        };
+        let (x, t) = self.bind_expr(value, &mut ExprCtx::plain(scope, "UPDATE"))?;
+        let (field_name, field_type) = ty.fields[i].clone();
+        let new = self.assign(x, t, field_type, &field_name)?;
+        let fields = (0..ty.fields.len())
+            .map(|j| {
+                if j == i {
+                    new.clone()
+                } else {
+                    Expr::Call(crate::expr::Function::Field(j), vec![base.clone()])
+                }
+            })
+            .collect();
+        let types: Vec<DataType> = ty.fields.iter().map(|(_, t)| *t).collect();
+        Ok(Expr::Cast {
+            expr: Box::new(Expr::Row(fields, types.into())),
+            from: DataType::Record,
+            to: c.data_type,
+            explicit: false,
+        })
     }
 
     fn bind_where(&mut self, w: &ast::Expr, scope: &Scope) -> Result<Expr> {

@@ -402,6 +402,8 @@ impl Binder {
         match found {
             FromRelation::Table(table) => {
                 self.need(table.id, crate::storage::catalog::acl::SELECT);
+                let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
+                self.row_types.insert(qualifier, table.id);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref());
                 rename_columns(&mut scope, alias);
                 Ok((
@@ -414,6 +416,8 @@ impl Binder {
             }
             FromRelation::View(v) => {
                 self.need(v.oid, crate::storage::catalog::acl::SELECT);
+                let qualifier = alias_name.clone().unwrap_or_else(|| v.name.clone());
+                self.row_types.insert(qualifier, v.oid);
                 self.bind_view(&v, alias)
             }
             FromRelation::Sequence(s) => {

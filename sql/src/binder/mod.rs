@@ -262,6 +262,9 @@ pub struct Binder {
     next_id: usize,
     /// The names the statement may use as whole rows (`None`: any), see `null_side.rs`.
     whole_row_names: Option<std::collections::HashSet<String>>,
+    /// The row types of the tables and views bound in FROM, by qualifier: a whole-row
+    /// reference to one has that composite type (`record.rs`).
+    row_types: std::collections::HashMap<String, Oid>,
 }
 
 impl Binder {
@@ -283,6 +286,7 @@ impl Binder {
             view_owner: None,
             expanding: Vec::new(),
             whole_row_names: None,
+            row_types: std::collections::HashMap::new(),
             outer: Vec::new(),
             ctes: Vec::new(),
             next_id: 0,

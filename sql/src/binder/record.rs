@@ -129,11 +129,26 @@ impl Binder {
                 Err(e) => return Some(Err(e)),
             }
         }
+        let ty = self.row_type(name, &types);
         let row = Expr::Row(fields, types.into());
-        Some(Ok((
-            super::null_side::null_when_extended(row, bound),
-            DataType::Record,
-        )))
+        Some(Ok((super::null_side::null_when_extended(row, bound), ty)))
+    }
+
+    /// The type of FROM item `name`'s whole row with fields of `types`: the row type of the
+    /// table or view it names when its columns are that type's, else `record`.
+    fn row_type(&self, name: &str, types: &[DataType]) -> DataType {
+        let Some(&oid) = self.row_types.get(name) else {
+            return DataType::Record;
+        };
+        match crate::ddl::types::by_oid(&self.catalog, oid) {
+            Some((_, _, fields))
+                if fields.len() == types.len()
+                    && fields.iter().zip(types).all(|((_, f), t)| f == t) =>
+            {
+                DataType::Composite(oid)
+            }
+            _ => DataType::Record,
+        }
     }
 
     /// `(x).f`, `(x).f.g`: fields of a composite value, or the column of a whole-row

@@ -5,13 +5,17 @@
 //!   `(x BETWEEN a AND b OR x BETWEEN b AND a)` (NOT: both negated, joined by AND).
 //! * Unary minus and plus bind tighter than `^`, `AT TIME ZONE` and `COLLATE` (PostgreSQL's
 //!   precedence table), so `-3 ^ 2` is 9; sqlparser parses it as `-(3 ^ 2)`.
+//! * `(expr).*`, the fields of a composite value, which sqlparser refuses: it becomes a
+//!   field access whose last step is a wildcard (`CompoundFieldAccess { root: (expr),
+//!   access_chain: [Dot(Wildcard)] }`), which the select list expands.
 //!
 //! The dialect reports itself as `PostgreSqlDialect` (the parser asks `dialect_of!` in many
 //! places) and forwards every method `PostgreSqlDialect` overrides — generated from
 //! sqlparser 0.64's source; `tests::parses_like_postgres_dialect` checks on a corpus that
 //! nothing else changed. Re-check the list when upgrading sqlparser.
 
-use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator};
+use sqlparser::ast::helpers::attached_token::AttachedToken;
+use sqlparser::ast::{AccessExpr, BinaryOperator, Expr, UnaryOperator};
 use sqlparser::dialect::{BindPlaceholderStyle, Dialect, PostgreSqlDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -40,6 +44,41 @@ fn between_form(parser: &Parser) -> Option<(bool, bool)> {
     }
 }
 
+/// Whether the parenthesized expression starting at the next token is followed by `.*`.
+fn parenthesized_then_star(parser: &Parser) -> bool {
+    let mut depth = 0usize;
+    let mut n = 0;
+    loop {
+        match &parser.peek_nth_token_ref(n).token {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Token::EOF => return false,
+            _ => {}
+        }
+        n += 1;
+    }
+    parser.peek_nth_token_ref(n + 1).token == Token::Period
+        && parser.peek_nth_token_ref(n + 2).token == Token::Mul
+}
+
+/// `(expr).*` (see the module docs); the next tokens are known to have that shape.
+fn fields_of_parenthesized(parser: &mut Parser) -> Result<Expr, ParserError> {
+    parser.expect_token(&Token::LParen)?;
+    let inner = parser.parse_expr()?;
+    parser.expect_token(&Token::RParen)?;
+    parser.expect_token(&Token::Period)?;
+    let star = parser.next_token();
+    Ok(Expr::CompoundFieldAccess {
+        root: Box::new(Expr::Nested(Box::new(inner))),
+        access_chain: vec![AccessExpr::Dot(Expr::Wildcard(AttachedToken(star)))],
+    })
+}
+
 fn between(expr: &Expr, negated: bool, low: &Expr, high: &Expr) -> Expr {
     Expr::Between {
         expr: Box::new(expr.clone()),
@@ -61,6 +100,9 @@ impl Dialect for StrataDialect {
         let op = match parser.peek_token_ref().token {
             Token::Minus => UnaryOperator::Minus,
             Token::Plus => UnaryOperator::Plus,
+            Token::LParen if parenthesized_then_star(parser) => {
+                return Some(fields_of_parenthesized(parser));
+            }
             _ => return None,
         };
         parser.next_token();

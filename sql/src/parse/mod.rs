@@ -60,7 +60,7 @@ mod tests {
                     .collect::<Vec<_>>()
                     .join("\n");
                 let upper = sql.to_uppercase();
-                let corrected = ["SYMMETRIC", "^", "COLLATE", "AT TIME ZONE"]
+                let corrected = ["SYMMETRIC", "^", "COLLATE", "AT TIME ZONE", ").*"]
                     .iter()
                     .any(|c| upper.contains(c));
                 if sql.is_empty() || corrected {

@@ -9,8 +9,8 @@
 //!   to: an unknown literal takes the other side's type; numbers promote along
 //!   int2 → int4 → int8 → numeric → float8 (a `real` mixed with an integer or numeric is
 //!   float8, as PostgreSQL resolves it); `date` → `timestamp` → `timestamptz`; `char(n)` with
-//!   `text` is `text`; `oid` absorbs integers; arrays unify their elements; a record
-//!   meets a composite type as that type.
+//!   `text` is `text`; `oid` absorbs integers; arrays unify their elements; a composite
+//!   type meets `record` as `record`.
 
 use super::DataType;
 
@@ -133,7 +133,8 @@ pub fn common(a: DataType, b: DataType) -> Option<DataType> {
             _ => Some(Text),
         },
         (Char, t) | (t, Char) if is_string_type(t) => Some(Text),
-        (Composite(c), Record) | (Record, Composite(c)) => Some(Composite(c)),
+        // `p = ROW(...)` is record_eq(record, record), as PostgreSQL resolves it
+        (Composite(_), Record) | (Record, Composite(_)) => Some(Record),
         (Oid, t) | (t, Oid) if t.is_integer() || is_reg(t) => Some(Oid),
         (r, t) | (t, r) if is_reg(r) && t.is_integer() => Some(r),
         (Float4, Int2 | Int4 | Int8 | Numeric(_)) | (Int2 | Int4 | Int8 | Numeric(_), Float4) => {
