@@ -58,7 +58,7 @@ pub fn execute(
 ) -> Result<StatementResult> {
     let tag = format!("DROP {}", kind_word(kind).to_uppercase());
     match kind {
-        ast::ObjectType::Type => return super::types::drop(ddl, names, if_exists),
+        ast::ObjectType::Type => return super::types::drop(ddl, names, if_exists, cascade),
         ast::ObjectType::Database => return Err(super::misc::one_database()),
         ast::ObjectType::Role | ast::ObjectType::User => {
             return super::role::drop(ddl, names, if_exists);
@@ -264,7 +264,13 @@ pub fn drop_objects(ddl: &mut Ddl, targets: &[Obj], cascade: bool) -> Result<()>
         }
     }
     // Dependents first: constraints and defaults, views, then the rest.
+    // Columns of one table go last first, so the positions of the others hold.
     all.sort_by_key(|o| match o {
+        Obj::Column { column, .. } => (0, usize::MAX - column),
+        _ => (1, 0),
+    });
+    all.sort_by_key(|o| match o {
+        Obj::Column { .. } => 0,
         Obj::ForeignKey { .. } | Obj::Default { .. } => 0,
         Obj::View(_) => 1,
         Obj::Index(_) => 2,
@@ -322,6 +328,30 @@ fn drop_one(ddl: &mut Ddl, obj: Obj) -> Result<()> {
                 c.default = None;
             }
             ddl.txn.alter_table(t)
+        }
+        Obj::Column { table, column } => {
+            let Some(t) = catalog.table_by_id(table) else {
+                return Ok(());
+            };
+            let Some(c) = t.columns.get(column) else {
+                return Ok(());
+            };
+            // ALTER TABLE ... DROP COLUMN ... CASCADE does the table's rewrite.
+            let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            let sql = format!(
+                "ALTER TABLE {}.{} DROP COLUMN {} CASCADE",
+                quote(&catalog.schema_name(t.schema)),
+                quote(&t.name),
+                quote(&c.name)
+            );
+            let stmts = crate::parse::statements(&sql)?;
+            match stmts.first() {
+                Some(ast::Statement::AlterTable(a)) => {
+                    super::alter_table::execute(ddl, a)?;
+                    Ok(())
+                }
+                _ => Err(Error::Internal(format!("could not parse {sql}"))),
+            }
         }
     }
 }

@@ -157,9 +157,14 @@ pub fn find<'c>(
     })
 }
 
-/// DROP TYPE [IF EXISTS] name, ... (no column can use a composite type yet, so nothing
-/// depends on one and CASCADE has nothing to drop).
-pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result<StatementResult> {
+/// DROP TYPE [IF EXISTS] name, ... [CASCADE]: columns and composite types using the type
+/// block it (2BP01) or, with CASCADE, are dropped with it.
+pub fn drop(
+    ddl: &mut Ddl,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> Result<StatementResult> {
     let catalog = ddl.catalog()?;
     let mut targets = Vec::new();
     for n in names {
@@ -193,8 +198,8 @@ pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result
             }
         }
     }
-    for oid in targets {
-        ddl.txn.drop_type(oid)?;
-    }
+    let targets: Vec<super::depend::Obj> =
+        targets.into_iter().map(super::depend::Obj::Type).collect();
+    super::drop::drop_objects(ddl, &targets, cascade)?;
     Ok(StatementResult::command("DROP TYPE"))
 }

@@ -24,7 +24,32 @@ use std::any::TypeId;
 
 /// PostgreSQL's dialect with BETWEEN SYMMETRIC. See the module docs.
 #[derive(Debug, Default)]
-pub struct StrataDialect(PostgreSqlDialect);
+pub struct StrataDialect(PostgreSqlDialect, FieldsStar);
+
+/// Whether the text may contain `(expr).*` (a `)`, `.` and `*` in a row): only then does
+/// a parenthesized expression look ahead for it, which costs a scan to its closing
+/// parenthesis.
+#[derive(Debug, Default, Clone, Copy)]
+struct FieldsStar(bool);
+
+impl StrataDialect {
+    /// The dialect for parsing `sql` (see [`FieldsStar`]).
+    pub fn for_sql(sql: &str) -> StrataDialect {
+        let mut rest = sql;
+        let mut found = false;
+        while let Some(i) = rest.find(')') {
+            rest = &rest[i + 1..];
+            let after = rest.trim_start();
+            if let Some(dot) = after.strip_prefix('.')
+                && dot.trim_start().starts_with('*')
+            {
+                found = true;
+                break;
+            }
+        }
+        StrataDialect(PostgreSqlDialect {}, FieldsStar(found))
+    }
+}
 
 /// Whether `parser`'s next tokens are `[NOT] BETWEEN [A]SYMMETRIC`: `(negated, symmetric)`.
 fn between_form(parser: &Parser) -> Option<(bool, bool)> {
@@ -100,7 +125,7 @@ impl Dialect for StrataDialect {
         let op = match parser.peek_token_ref().token {
             Token::Minus => UnaryOperator::Minus,
             Token::Plus => UnaryOperator::Plus,
-            Token::LParen if parenthesized_then_star(parser) => {
+            Token::LParen if self.1.0 && parenthesized_then_star(parser) => {
                 return Some(fields_of_parenthesized(parser));
             }
             _ => return None,

@@ -25,7 +25,7 @@ fn syntax_error(e: ParserError) -> Error {
 
 /// Parses the statements of `sql`.
 pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
-    let dialect = StrataDialect::default();
+    let dialect = StrataDialect::for_sql(sql);
     let rewritten = exclude::rewrite(&dialect, sql);
     Parser::parse_sql(&dialect, rewritten.as_deref().unwrap_or(sql)).map_err(syntax_error)
 }
@@ -66,7 +66,7 @@ mod tests {
                 if sql.is_empty() || corrected {
                     continue;
                 }
-                let ours = Parser::parse_sql(&StrataDialect::default(), &sql);
+                let ours = Parser::parse_sql(&StrataDialect::for_sql(&sql), &sql);
                 let theirs = Parser::parse_sql(&PostgreSqlDialect {}, &sql);
                 assert_eq!(
                     format!("{ours:?}"),

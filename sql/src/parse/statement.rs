@@ -111,7 +111,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 
 /// Parses every statement of `sql` (COPY as sqlparser reads it).
 fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
-    let dialect = super::StrataDialect::default();
+    let dialect = super::StrataDialect::for_sql(sql);
     let rewritten = super::exclude::rewrite(&dialect, sql);
     let sql = rewritten.as_deref().unwrap_or(sql);
     let mut tokens = sqlparser::tokenizer::Tokenizer::new(&dialect, sql)
