@@ -138,9 +138,14 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
                 .zip(&types)
                 .map(|((_, v), t)| from_stored(v, Some(t)))
                 .collect();
+            let type_oid = match ty {
+                Some(DataType::Composite(oid)) => *oid,
+                _ => 0,
+            };
             sql::Value::Record(Box::new(sql::types::Record {
                 types: types.into(),
                 values,
+                type_oid,
             }))
         }
     }

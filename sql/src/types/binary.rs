@@ -379,6 +379,7 @@ fn read_record(r: &mut Reader<'_>, oid: u32) -> Result<Value> {
     Ok(Value::Record(Box::new(super::Record {
         types: types.into(),
         values,
+        type_oid: oid,
     })))
 }
 

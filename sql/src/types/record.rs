@@ -30,9 +30,24 @@ pub struct Record {
     /// The field types (`Unknown` fields were resolved to `text` by the binder).
     pub types: Arc<[DataType]>,
     pub values: Vec<Value>,
+    /// The composite type's OID, or 0 for an anonymous `record`: a value read from a
+    /// composite column or cast to a composite type knows its field names through it
+    /// (for `to_jsonb`, `row_to_json`).
+    pub type_oid: u32,
 }
 
 impl Record {
+    /// The field names of a composite value (`None` for an anonymous record or outside a
+    /// statement).
+    pub fn field_names(&self) -> Option<Vec<String>> {
+        if self.type_oid == 0 {
+            return None;
+        }
+        let ty = lookup(self.type_oid)?;
+        (ty.fields.len() == self.values.len())
+            .then(|| ty.fields.into_iter().map(|(n, _)| n).collect())
+    }
+
     /// `ROW(...) IS NULL`: every field is NULL (PostgreSQL's row semantics).
     pub fn all_null(&self) -> bool {
         self.values.iter().all(Value::is_null)
@@ -171,6 +186,7 @@ pub fn parse(s: &str, oid: u32) -> Result<Value> {
     Ok(Value::Record(Box::new(Record {
         types: types.into(),
         values,
+        type_oid: oid,
     })))
 }
 
@@ -200,6 +216,7 @@ pub fn to_composite(r: Record, oid: u32, explicit: bool) -> Result<Value> {
     Ok(Value::Record(Box::new(Record {
         types: types.into(),
         values,
+        type_oid: oid,
     })))
 }
 
@@ -292,6 +309,7 @@ mod tests {
         Record {
             types: types.into(),
             values,
+            type_oid: 0,
         }
     }
 
@@ -332,6 +350,7 @@ mod tests {
         let r = Record {
             types: vec![DataType::Int4, DataType::Text].into(),
             values: vec![Value::Int(7), Value::Null],
+            type_oid: 0,
         };
         let mut out = Vec::new();
         send(&r, &mut out);
