@@ -96,6 +96,12 @@ pub enum Error {
     /// 22P02
     #[error("{0}")]
     InvalidTextRepresentation(String),
+    /// 42846 with PostgreSQL's DETAIL (`cannot cast type record to t`).
+    #[error("{message}")]
+    CannotCoerceDetail { message: String, detail: String },
+    /// 22P02 with PostgreSQL's DETAIL (`malformed record literal: "..."`).
+    #[error("{message}")]
+    MalformedLiteral { message: String, detail: String },
     /// 22003
     #[error("{0}")]
     NumericValueOutOfRange(String),
@@ -339,7 +345,7 @@ impl Error {
             UndefinedObject(_) => "42704",
             DatatypeMismatch(_) => "42804",
             WrongObjectType(_) => "42809",
-            CannotCoerce(_) => "42846",
+            CannotCoerce(_) | CannotCoerceDetail { .. } => "42846",
             GroupingError(_) => "42803",
             DuplicateAlias(_) => "42712",
             InvalidRecursion(_) => "42P19",
@@ -348,7 +354,7 @@ impl Error {
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
             InvalidParameterValue(_) => "22023",
-            InvalidTextRepresentation(_) => "22P02",
+            InvalidTextRepresentation(_) | MalformedLiteral { .. } => "22P02",
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
             SqlJson(code, _) => code,
@@ -433,6 +439,8 @@ impl Error {
             | Error::ForeignKeyViolation { detail, .. }
             | Error::DependentObjectsStillExist { detail, .. }
             | Error::GeneratedAlways { detail, .. }
+            | Error::MalformedLiteral { detail, .. }
+            | Error::CannotCoerceDetail { detail, .. }
             | Error::WrongParameterCount { detail, .. } => Some(detail),
             _ => None,
         }

@@ -115,7 +115,10 @@ pub fn typname(oid: u32) -> String {
 }
 
 fn malformed(s: &str, detail: &str) -> Error {
-    Error::InvalidTextRepresentation(format!("malformed record literal: \"{s}\" ({detail})"))
+    Error::MalformedLiteral {
+        message: format!("malformed record literal: \"{s}\""),
+        detail: detail.into(),
+    }
 }
 
 /// `record_in`: the text `s` as a value of composite type `oid` (see the module docs).
@@ -201,10 +204,10 @@ pub fn to_composite(r: Record, oid: u32, explicit: bool) -> Result<Value> {
         } else {
             "few"
         };
-        return Err(Error::CannotCoerce(format!(
-            "cannot cast type record to {} (Input has too {which} columns.)",
-            ty.name
-        )));
+        return Err(Error::CannotCoerceDetail {
+            message: format!("cannot cast type record to {}", ty.name),
+            detail: format!("Input has too {which} columns."),
+        });
     }
     let mut values = Vec::with_capacity(r.values.len());
     for (i, v) in r.values.into_iter().enumerate() {
