@@ -467,62 +467,6 @@ impl Binder {
         Ok(out)
     }
 
-    /// `SET col.field = value`: the column's record with one field replaced (a NULL
-    /// record's other fields stay NULL, as in PostgreSQL); earlier assignments to other
-    /// fields of the same column in this SET are kept.
-    fn bind_field_assignment(
-        &mut self,
-        table: &TableDef,
-        col: usize,
-        field: &str,
-        value: &ast::Expr,
-        done: &[(usize, Expr)],
-        scope: &Scope,
-    ) -> Result<Expr> {
-        let c = &table.columns[col];
-        let DataType::Composite(oid) = c.data_type else {
-            return Err(Error::DatatypeMismatch(format!(
-                "cannot assign to field \"{field}\" of column \"{}\" because its type {} is not a composite type",
-                c.name,
-                c.data_type.name()
-            )));
-        };
-        let ty = crate::types::record::fields_of(oid)?;
-        let Some(i) = ty.fields.iter().position(|(n, _)| n == field) else {
-            return Err(Error::UndefinedColumn(format!(
-                "cannot assign to field \"{field}\" of column \"{}\" because there is no such column in data type {}",
-                c.name, ty.name
-            )));
-        };
-        let base = match done.iter().find(|(d, _)| *d == col) {
-            Some((_, x)) => x.clone(),
-            None => {
-                let column = ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone()));
-                self.bind_expr(&column, &mut ExprCtx::plain(scope, "UPDATE"))?
-                    .0
-            }
-        };
-        let (x, t) = self.bind_expr(value, &mut ExprCtx::plain(scope, "UPDATE"))?;
-        let (field_name, field_type) = ty.fields[i].clone();
-        let new = self.assign(x, t, field_type, &field_name)?;
-        let fields = (0..ty.fields.len())
-            .map(|j| {
-                if j == i {
-                    new.clone()
-                } else {
-                    Expr::Call(crate::expr::Function::Field(j), vec![base.clone()])
-                }
-            })
-            .collect();
-        let types: Vec<DataType> = ty.fields.iter().map(|(_, t)| *t).collect();
-        Ok(Expr::Cast {
-            expr: Box::new(Expr::Row(fields, types.into())),
-            from: DataType::Record,
-            to: c.data_type,
-            explicit: false,
-        })
-    }
-
     fn bind_where(&mut self, w: &ast::Expr, scope: &Scope) -> Result<Expr> {
         let (p, t) = self.bind_expr(w, &mut ExprCtx::plain(scope, "WHERE"))?;
         match t {

@@ -11,7 +11,9 @@
 //!   fields are equal to each other and sort last, and records of different lengths are
 //!   42804 at run time.
 //! * `(a, b) [NOT] IN ((1, 2), (3, 4))` is the OR (NOT of the OR) of row equalities.
-//! * `(t).col` selects a column of a whole-row reference.
+//! * `(t).col` selects a column of a whole-row reference; `(x).f` a field of a composite
+//!   value ([`select_field`]). A whole-row reference to a table or view has its row type.
+//! * `UPDATE ... SET col.f = v` replaces one field of a composite column.
 //!
 //! `ROW(...) IS [NOT] NULL` is evaluated in [`crate::expr`]: a row is NULL when all its
 //! fields are, NOT NULL when none is.
@@ -182,6 +184,62 @@ impl Binder {
             }
             Ok((x, t))
         }))
+    }
+
+    /// `SET col.field = value`: the column's record with one field replaced (a NULL
+    /// record's other fields stay NULL, as in PostgreSQL); earlier assignments to other
+    /// fields of the same column in this SET are kept.
+    pub(super) fn bind_field_assignment(
+        &mut self,
+        table: &crate::storage::TableDef,
+        col: usize,
+        field: &str,
+        value: &ast::Expr,
+        done: &[(usize, Expr)],
+        scope: &Scope,
+    ) -> Result<Expr> {
+        let c = &table.columns[col];
+        let DataType::Composite(oid) = c.data_type else {
+            return Err(Error::DatatypeMismatch(format!(
+                "cannot assign to field \"{field}\" of column \"{}\" because its type {} is not a composite type",
+                c.name,
+                c.data_type.name()
+            )));
+        };
+        let ty = crate::types::record::fields_of(oid)?;
+        let Some(i) = ty.fields.iter().position(|(n, _)| n == field) else {
+            return Err(Error::UndefinedColumn(format!(
+                "cannot assign to field \"{field}\" of column \"{}\" because there is no such column in data type {}",
+                c.name, ty.name
+            )));
+        };
+        let base = match done.iter().find(|(d, _)| *d == col) {
+            Some((_, x)) => x.clone(),
+            None => {
+                let column = ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone()));
+                self.bind_expr(&column, &mut ExprCtx::plain(scope, "UPDATE"))?
+                    .0
+            }
+        };
+        let (x, t) = self.bind_expr(value, &mut ExprCtx::plain(scope, "UPDATE"))?;
+        let (field_name, field_type) = ty.fields[i].clone();
+        let new = self.assign(x, t, field_type, &field_name)?;
+        let fields = (0..ty.fields.len())
+            .map(|j| {
+                if j == i {
+                    new.clone()
+                } else {
+                    Expr::Call(crate::expr::Function::Field(j), vec![base.clone()])
+                }
+            })
+            .collect();
+        let types: Vec<DataType> = ty.fields.iter().map(|(_, t)| *t).collect();
+        Ok(Expr::Cast {
+            expr: Box::new(Expr::Row(fields, types.into())),
+            from: DataType::Record,
+            to: c.data_type,
+            explicit: false,
+        })
     }
 
     /// `ROW(...) op ROW(...)`: see the module docs.

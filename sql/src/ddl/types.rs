@@ -203,3 +203,38 @@ pub fn drop(
     super::drop::drop_objects(ddl, &targets, cascade)?;
     Ok(StatementResult::command("DROP TYPE"))
 }
+
+/// Whether `op` changes the table's columns (and so its row type's fields).
+pub fn changes_row_type(op: &ast::AlterTableOperation) -> bool {
+    use ast::AlterTableOperation as O;
+    matches!(
+        op,
+        O::AddColumn { .. }
+            | O::DropColumn { .. }
+            | O::AlterColumn {
+                op: ast::AlterColumnOperation::SetDataType { .. },
+                ..
+            }
+    )
+}
+
+/// 0A000 when a column of another table has this table's row type: stored values of it
+/// keep the fields they were written with (PostgreSQL refuses only a type change; it adds
+/// and drops the fields of stored values, which Strata does not).
+pub fn row_type_unused(
+    catalog: &crate::storage::Catalog,
+    def: &crate::storage::TableDef,
+) -> Result<()> {
+    let own = DataType::Composite(def.id);
+    for t in &catalog.tables {
+        for c in &t.columns {
+            if c.data_type == own || c.data_type.elem() == Some(own) {
+                return Err(Error::unsupported(format!(
+                    "cannot alter table \"{}\" because column \"{}.{}\" uses its row type",
+                    def.name, t.name, c.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
