@@ -336,6 +336,7 @@ pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result
         let (_, name) = split_name(n)?;
         let Some(def) = catalog.role(&name) else {
             if if_exists {
+                crate::notice::skipping_missing("role", &name);
                 continue;
             }
             return Err(undefined_role(&name));
