@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 mod copy;
 mod named_statements;
 mod prepare_commands;
-mod settings_commands;
+pub(crate) mod settings_commands;
 
 pub use named_statements::{NamedStatement, NamedStatements};
 
@@ -429,6 +429,29 @@ impl<S: Storage> Session<S> {
     pub fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
         self.authenticated = user.to_string();
         self.become_session_user(user, database, backend_pid);
+        self.apply_role_defaults(user);
+    }
+
+    /// The logged-in role's `ALTER ROLE ... SET` defaults, those for this database first
+    /// (they win), under what the startup packet set. A default that no longer checks is
+    /// skipped, as PostgreSQL only warns about it.
+    fn apply_role_defaults(&mut self, user: &str) {
+        let Ok(catalog) = self.statement_catalog() else {
+            return;
+        };
+        let Some(role) = catalog.role(user) else {
+            return;
+        };
+        let mut settings = self.info.settings();
+        for scoped in [true, false] {
+            for c in role
+                .config
+                .iter()
+                .filter(|c| c.database.is_some() == scoped)
+            {
+                let _ = settings.set_login_default(&c.name, &c.value);
+            }
+        }
     }
 
     /// Makes `user` the session user (and current role).

@@ -71,6 +71,9 @@ GRANT SELECT ON authors TO meta_reader;
 GRANT SELECT, INSERT ON books, cheap_books TO PUBLIC;
 GRANT USAGE ON SCHEMA app TO meta_reader;
 GRANT ALL ON ALL TABLES IN SCHEMA app TO meta_reader;
+ALTER ROLE meta_reader SET work_mem = '8MB';
+ALTER ROLE meta_reader SET search_path = app;
+ALTER ROLE meta_admin IN DATABASE postgres SET statement_timeout = '5s';
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -111,6 +114,7 @@ const COMMANDS: &[&str] = &[
     r"\dn+",
     r"\l postgres",
     r"\du",
+    r"\drds",
     r"\dp",
     r"\dp app.*",
     r"\df",

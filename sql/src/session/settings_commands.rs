@@ -15,7 +15,7 @@ use crate::types::{DataType, Value};
 use crate::{Error, Result};
 
 /// One value of a SET list as PostgreSQL flattens it: `None` for `DEFAULT`.
-fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
+pub(crate) fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
     let kind = catalog::find(name).map(|d| d.kind);
     let list = matches!(kind, Some(Kind::IdentList | Kind::DateStyle));
     if values.len() > 1 && !list {
