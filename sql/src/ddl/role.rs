@@ -290,6 +290,9 @@ pub fn alter(
                 ast::SetConfigValue::FromCurrent => {
                     Some(crate::env::with(|e| e.session.settings().show(&name))?)
                 }
+                ast::SetConfigValue::Value(ast::Expr::Tuple(list)) => {
+                    crate::session::settings_commands::flatten(list, &name)?
+                }
                 ast::SetConfigValue::Value(v) => {
                     crate::session::settings_commands::flatten(std::slice::from_ref(v), &name)?
                 }
