@@ -61,42 +61,6 @@ fn arg_types(args: &Option<Vec<ast::OperateFunctionArg>>) -> Result<Vec<Function
     Ok(out)
 }
 
-/// A type as PostgreSQL's DROP ... IF EXISTS notice spells it: the grammar's keyword types
-/// (`int`, `varchar(3)`, `double precision`) by their qualified internal names without
-/// modifiers (`pg_catalog.int4`), every other name as written.
-fn written_type(t: &ast::DataType) -> String {
-    use ast::DataType as T;
-    let internal = match t {
-        T::Int(_) | T::Integer(_) => "int4",
-        T::SmallInt(_) => "int2",
-        T::BigInt(_) => "int8",
-        T::Real => "float4",
-        T::Float(
-            ast::ExactNumberInfo::Precision(p) | ast::ExactNumberInfo::PrecisionAndScale(p, _),
-        ) if *p <= 24 => "float4",
-        T::DoublePrecision | T::Float(_) => "float8",
-        T::Numeric(_) | T::Decimal(_) | T::Dec(_) => "numeric",
-        T::Boolean => "bool",
-        T::Varchar(_) | T::CharacterVarying(_) | T::CharVarying(_) => "varchar",
-        T::Char(_) | T::Character(_) => "bpchar",
-        T::Time(_, ast::TimezoneInfo::WithTimeZone) => "timetz",
-        T::Time(_, _) => "time",
-        T::Timestamp(_, ast::TimezoneInfo::Tz) => return "timestamptz".into(),
-        T::Timestamp(_, ast::TimezoneInfo::WithTimeZone) => "timestamptz",
-        T::Timestamp(_, _) => "timestamp",
-        T::Interval { .. } => "interval",
-        T::Bit(_) => "bit",
-        T::BitVarying(_) | T::VarBit(_) => "varbit",
-        T::Array(
-            ast::ArrayElemTypeDef::SquareBracket(e, _) | ast::ArrayElemTypeDef::AngleBracket(e),
-        ) => {
-            return format!("{}[]", written_type(e));
-        }
-        other => return other.to_string().to_lowercase(),
-    };
-    format!("pg_catalog.{internal}")
-}
-
 /// The function `name` in `schema` taking exactly `types`.
 pub fn find<'c>(
     catalog: &'c Catalog,
@@ -232,7 +196,9 @@ pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
             [one] => ddl.txn.drop_function(one.oid)?,
             [] if d.if_exists => {
                 let args = f.args.iter().flatten();
-                let written: Vec<String> = args.map(|a| written_type(&a.data_type)).collect();
+                let written: Vec<String> = args
+                    .map(|a| crate::types::names::as_written(&a.data_type))
+                    .collect();
                 crate::notice::emit(crate::notice::Notice::new(
                     "00000",
                     format!(
