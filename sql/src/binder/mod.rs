@@ -30,6 +30,7 @@ mod call;
 mod catalog_call;
 mod cte;
 mod dml;
+mod dml_from;
 pub mod expr;
 mod from;
 mod group;

@@ -195,6 +195,12 @@ pub fn drop(
                         "type \"{type_name}\" does not exist"
                     )));
                 }
+                match schema {
+                    Some(s) if catalog.schema(&s).is_none() => {
+                        crate::notice::skipping_missing("schema", &s)
+                    }
+                    _ => crate::notice::skipping_missing("type", &type_name),
+                }
             }
         }
     }
