@@ -320,7 +320,7 @@ fn report_cascade(
             | Obj::Index(x)
             | Obj::Type(x) => x,
             Obj::ForeignKey { oid, .. } => oid,
-            Obj::Default { table, .. } => table,
+            Obj::Default { table, .. } | Obj::Column { table, .. } => table,
         }
     }
     fn walk(catalog: &Catalog, obj: Obj, seen: &mut BTreeSet<Obj>, record: &mut Vec<Obj>) {
