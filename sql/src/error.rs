@@ -291,6 +291,15 @@ pub enum Error {
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
+    /// 54001 (statement_too_complex): e.g. more than 4096 grouping sets.
+    #[error("{0}")]
+    StatementTooComplex(String),
+    /// 54011 (too_many_columns): e.g. a CUBE of more than 12 elements.
+    #[error("{0}")]
+    TooManyColumns(String),
+    /// 54023 (too_many_arguments): e.g. GROUPING with 32 or more arguments.
+    #[error("{0}")]
+    TooManyArguments(String),
     /// 54000: a configured limit of the system was hit (a row or key too large for a page,
     /// a transaction's write set or WAL record over its maximum).
     #[error("{0}")]
@@ -407,7 +416,9 @@ impl Error {
             WrongParameterCount { .. } => "42601",
             UndefinedParameter(_) => "42704",
             CantChangeRuntimeParam(_) => "55P02",
-            StackDepthExceeded => "54001",
+            StackDepthExceeded | StatementTooComplex(_) => "54001",
+            TooManyColumns(_) => "54011",
+            TooManyArguments(_) => "54023",
             ProgramLimitExceeded(_) => "54000",
             OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",

@@ -8,6 +8,7 @@ use super::Binder;
 use super::expr::ExprCtx;
 use super::walk::contains_window;
 pub use super::walk::{contains_aggregate, function_name};
+use super::walk::{contains_aggregate_or_grouping, contains_grouping};
 use crate::expr::Expr;
 use crate::planner::{AggCall, AggFunc, OrderKey};
 use crate::types::DataType;
@@ -19,7 +20,13 @@ use sqlparser::ast;
 pub struct AggState {
     pub groups: Vec<(Expr, DataType)>,
     pub calls: Vec<(AggCall, DataType)>,
+    /// The grouping sets (indices into `groups`) when GROUP BY has ROLLUP, CUBE, GROUPING
+    /// SETS or `()` and is not just one set of every group (`group.rs`).
+    pub sets: Option<Vec<Vec<usize>>>,
 }
+
+/// PostgreSQL's limit on GROUPING's arguments (its result is a 32-bit integer).
+const MAX_GROUPING_ARGS: usize = 31;
 
 /// The call's arguments, whatever their form.
 pub fn function_args(f: &ast::Function) -> Vec<&ast::FunctionArgExpr> {
@@ -207,7 +214,7 @@ impl Binder {
                     )));
                 }
             };
-            if !window && contains_aggregate(a) {
+            if !window && contains_aggregate_or_grouping(a) {
                 return Err(Error::GroupingError(
                     "aggregate function calls cannot be nested".into(),
                 ));
@@ -234,6 +241,11 @@ impl Binder {
                 if contains_aggregate(w) && !window {
                     return Err(Error::GroupingError(
                         "aggregate functions are not allowed in FILTER".into(),
+                    ));
+                }
+                if contains_grouping(w) {
+                    return Err(Error::GroupingError(
+                        "grouping operations are not allowed in FILTER".into(),
                     ));
                 }
                 Some(self.bind_bool(w, ctx, "FILTER")?)
@@ -290,6 +302,77 @@ impl Binder {
             }
         };
         Ok(float8_result(Expr::Column(agg.groups.len() + pos), ty))
+    }
+}
+
+impl Binder {
+    /// Binds `GROUPING(a, ...)`: an [`AggFunc::Grouping`] call of the aggregate whose
+    /// arguments are the positions of `a, ...` among the grouping expressions (literals, so
+    /// no rewrite of the aggregate's input columns touches them). Its value, an `integer`,
+    /// has bit `n - 1 - i` set when argument `i` is not in the row's grouping set.
+    pub(super) fn bind_grouping(
+        &mut self,
+        f: &ast::Function,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        if f.over.is_some() {
+            return Err(Error::SyntaxError(
+                "syntax error at or near \"over\"".into(),
+            ));
+        }
+        if ctx.agg.is_none() {
+            return Err(Error::GroupingError(format!(
+                "grouping operations are not allowed in {}",
+                ctx.clause
+            )));
+        }
+        let raw = function_args(f);
+        let clauses = matches!(&f.args, ast::FunctionArguments::List(l)
+            if l.duplicate_treatment.is_some() || !l.clauses.is_empty());
+        if raw.is_empty() || clauses || f.filter.is_some() || !f.within_group.is_empty() {
+            return Err(Error::SyntaxError(
+                "syntax error in call of GROUPING".into(),
+            ));
+        }
+        if raw.len() > MAX_GROUPING_ARGS {
+            return Err(Error::TooManyArguments(format!(
+                "GROUPING must have fewer than {} arguments",
+                MAX_GROUPING_ARGS + 1
+            )));
+        }
+        let mut args = Vec::with_capacity(raw.len());
+        for a in raw {
+            let ast::FunctionArgExpr::Expr(a) = a else {
+                return Err(Error::SyntaxError(
+                    "syntax error in call of GROUPING".into(),
+                ));
+            };
+            let (x, _) = self.bind_expr(a, &mut ExprCtx::plain(ctx.scope, ctx.clause))?;
+            let agg = ctx.agg.as_deref().expect("checked above");
+            let Some(k) = agg.groups.iter().position(|(g, _)| *g == x) else {
+                return Err(Error::GroupingError(
+                    "arguments to GROUPING must be grouping expressions of the associated query level"
+                        .into(),
+                ));
+            };
+            args.push(Expr::Literal(crate::Value::Int(k as i64)));
+        }
+        let call = AggCall {
+            func: AggFunc::Grouping,
+            args,
+            distinct: false,
+            filter: None,
+            order_by: Vec::new(),
+        };
+        let agg = ctx.agg.as_deref_mut().expect("checked above");
+        let pos = match agg.calls.iter().position(|(c, _)| *c == call) {
+            Some(p) => p,
+            None => {
+                agg.calls.push((call, DataType::Int4));
+                agg.calls.len() - 1
+            }
+        };
+        Ok((Expr::Column(agg.groups.len() + pos), DataType::Int4))
     }
 }
 

@@ -52,6 +52,11 @@ pub fn is_aggregate_call(f: &ast::Function) -> bool {
     f.over.is_none() && AGGREGATES.contains(&function_name(f).as_str())
 }
 
+/// Whether `f` is a call of `GROUPING(...)` (not an aggregate, but allowed where they are).
+pub fn is_grouping_call(f: &ast::Function) -> bool {
+    f.name.0.len() == 1 && function_name(f) == "grouping"
+}
+
 struct Finder<P> {
     /// Nesting depth of expressions.
     depth: usize,
@@ -121,6 +126,23 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
     find(
         e,
         |x| matches!(x, ast::Expr::Function(f) if is_aggregate_call(f)),
+    )
+}
+
+/// Whether `e` contains a GROUPING call of its own query level.
+pub fn contains_grouping(e: &ast::Expr) -> bool {
+    find(
+        e,
+        |x| matches!(x, ast::Expr::Function(f) if is_grouping_call(f)),
+    )
+}
+
+/// Whether `e` contains an aggregate or GROUPING call of its own query level: either makes
+/// a SELECT aggregate, and neither may be nested in an aggregate's arguments.
+pub fn contains_aggregate_or_grouping(e: &ast::Expr) -> bool {
+    find(
+        e,
+        |x| matches!(x, ast::Expr::Function(f) if is_aggregate_call(f) || is_grouping_call(f)),
     )
 }
 

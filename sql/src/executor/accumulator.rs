@@ -50,7 +50,8 @@ pub enum Accumulator {
 impl Accumulator {
     pub fn new(func: AggFunc) -> Accumulator {
         match func {
-            AggFunc::CountStar | AggFunc::Count => Accumulator::Count(0),
+            // GROUPING is computed by `Aggregate` from the grouping set, never fed.
+            AggFunc::CountStar | AggFunc::Count | AggFunc::Grouping => Accumulator::Count(0),
             AggFunc::SumInt => Accumulator::SumInt(None),
             AggFunc::SumFloat => Accumulator::SumFloat(None),
             AggFunc::Avg | AggFunc::Variance { .. } | AggFunc::Stddev { .. } => {

@@ -167,7 +167,13 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             input,
             groups,
             calls,
-        } => Box::new(Aggregate::new(child(input), groups.clone(), calls.clone())),
+            sets,
+        } => Box::new(Aggregate::new(
+            child(input),
+            groups.clone(),
+            calls.clone(),
+            sets.clone(),
+        )),
         Plan::Window { input, calls } => Box::new(Window::new(child(input), calls.clone())),
         Plan::SetOp {
             op: SetOpKind::Union,

@@ -90,6 +90,10 @@ pub enum AggFunc {
     Stddev {
         pop: bool,
     },
+    /// `GROUPING(a, ...)`: not fed rows; its arguments are literal positions among the
+    /// `Aggregate`'s group keys, its value the bit mask of those not in the row's grouping
+    /// set (the first argument the highest bit).
+    Grouping,
 }
 
 /// A sort key over an expression (ORDER BY inside an aggregate or a window).
@@ -381,11 +385,14 @@ pub enum Plan {
         on: Option<Expr>,
         right_width: usize,
     },
-    /// Output rows are `[group values..., aggregate values...]`.
+    /// Output rows are `[group values..., aggregate values...]`. With `sets` (grouping
+    /// sets: indices into `groups`), each input row is grouped once per set, and a group's
+    /// values not in its set are NULL; an empty set yields one row even for no input.
     Aggregate {
         input: Box<Plan>,
         groups: Vec<Expr>,
         calls: Vec<AggCall>,
+        sets: Option<Vec<Vec<usize>>>,
     },
     /// Window functions over the input rows: output rows are `[input..., results...]`.
     Window {
