@@ -7,8 +7,8 @@
 use super::Binder;
 use super::expr::ExprCtx;
 use super::walk::contains_window;
+use super::walk::{ORDERED_SET_AGGREGATES, contains_aggregate_or_grouping, contains_grouping};
 pub use super::walk::{contains_aggregate, function_name};
-use super::walk::{contains_aggregate_or_grouping, contains_grouping};
 use crate::expr::Expr;
 use crate::planner::{AggCall, AggFunc, OrderKey};
 use crate::types::DataType;
@@ -122,6 +122,14 @@ pub fn resolve_aggregate(
             (AggFunc::BoolAnd, T::Bool, same(T::Bool))
         }
         ("bool_or", [T::Bool | T::Unknown]) => (AggFunc::BoolOr, T::Bool, same(T::Bool)),
+        ("bit_and" | "bit_or" | "bit_xor", [t]) if t.is_integer() => {
+            let f = match name {
+                "bit_and" => AggFunc::BitAnd,
+                "bit_or" => AggFunc::BitOr,
+                _ => AggFunc::BitXor,
+            };
+            (f, *t, same(*t))
+        }
         ("variance" | "var_samp" | "var_pop", [t]) if numeric(t) => (
             AggFunc::Variance {
                 pop: name == "var_pop",
@@ -172,8 +180,8 @@ impl Binder {
             return self.bind_agg_call(&rewritten, ctx, window);
         }
         let name = function_name(f);
-        if !f.within_group.is_empty() {
-            return Err(Error::unsupported("WITHIN GROUP is not supported yet"));
+        if !f.within_group.is_empty() || ORDERED_SET_AGGREGATES.contains(&name.as_str()) {
+            return self.bind_ordered_set(f, &name, ctx, window);
         }
         let distinct = matches!(&f.args, ast::FunctionArguments::List(l)
             if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
@@ -274,6 +282,103 @@ impl Binder {
             distinct,
             filter,
             order_by: keys,
+        };
+        Ok((call, ty))
+    }
+
+    /// Binds an ordered-set aggregate `name(direct args) WITHIN GROUP (ORDER BY x)` (or a
+    /// WITHIN GROUP on another aggregate, which no function matches, as in PostgreSQL):
+    /// the call is fed `[x, direct args...]` sorted by the ORDER BY.
+    fn bind_ordered_set(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        ctx: &mut ExprCtx,
+        window: bool,
+    ) -> Result<(AggCall, DataType)> {
+        if window && ORDERED_SET_AGGREGATES.contains(&name) {
+            return Err(Error::unsupported(format!(
+                "OVER is not supported for ordered-set aggregate {name}"
+            )));
+        }
+        if matches!(&f.args, ast::FunctionArguments::List(l) if l.duplicate_treatment.is_some()) {
+            return Err(Error::SyntaxError(
+                "cannot use DISTINCT with WITHIN GROUP".into(),
+            ));
+        }
+        let mut direct = Vec::new();
+        for a in function_args(f) {
+            let ast::FunctionArgExpr::Expr(a) = a else {
+                return Err(Error::SyntaxError(format!(
+                    "syntax error in call of {name}"
+                )));
+            };
+            if contains_aggregate_or_grouping(a) {
+                return Err(Error::GroupingError(
+                    "aggregate function calls cannot be nested".into(),
+                ));
+            }
+            direct.push(self.bind_expr(a, ctx)?);
+        }
+        let mut within = Vec::new();
+        for o in &f.within_group {
+            within.push((self.bind_expr(&o.expr, ctx)?, o));
+        }
+        let number = |t: DataType| t.is_numeric() || t == DataType::Unknown;
+        let types: Vec<DataType> = direct
+            .iter()
+            .map(|(_, t)| *t)
+            .chain(within.iter().map(|((_, t), _)| *t))
+            .collect();
+        let (func, ty, want_x, want_direct) = match (name, types.as_slice()) {
+            ("percentile_cont", [p, x]) if number(*p) && number(*x) => (
+                AggFunc::PercentileCont,
+                DataType::Float8,
+                DataType::Float8,
+                Some(DataType::Float8),
+            ),
+            ("percentile_disc", [p, x]) if number(*p) && x.is_orderable() => {
+                (AggFunc::PercentileDisc, *x, *x, Some(DataType::Float8))
+            }
+            ("mode", [x]) if x.is_orderable() => (AggFunc::Mode, *x, *x, None),
+            _ => {
+                let args: Vec<String> = types.iter().map(|t| t.name()).collect();
+                return Err(Error::UndefinedFunction(format!(
+                    "function {name}({}) does not exist",
+                    args.join(", ")
+                )));
+            }
+        };
+        let (((x, xt), o), mut direct) = match (within.pop(), direct.pop()) {
+            (Some(w), d) => (w, d),
+            (None, _) => return Err(Error::Internal("WITHIN GROUP without a key".into())),
+        };
+        let x = self.coerce(x, xt, want_x)?;
+        let mut args = vec![x.clone()];
+        if let (Some((e, t)), Some(w)) = (direct.take(), want_direct) {
+            args.push(self.coerce(e, t, w)?);
+        }
+        let filter = match &f.filter {
+            Some(w) if contains_aggregate_or_grouping(w) => {
+                return Err(Error::GroupingError(
+                    "aggregate functions are not allowed in FILTER".into(),
+                ));
+            }
+            Some(w) => Some(self.bind_bool(w, ctx, "FILTER")?),
+            None => None,
+        };
+        let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+        let key = OrderKey {
+            expr: x,
+            desc,
+            nulls_first: o.options.nulls_first.unwrap_or(desc),
+        };
+        let call = AggCall {
+            func,
+            args,
+            distinct: false,
+            filter,
+            order_by: vec![key],
         };
         Ok((call, ty))
     }

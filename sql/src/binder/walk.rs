@@ -33,7 +33,16 @@ pub const AGGREGATES: &[&str] = &[
     "jsonb_object_agg",
     "json_agg",
     super::whole_row::JSON_AGG_ROWS,
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
 ];
+
+/// The ordered-set aggregates (`name(direct args) WITHIN GROUP (ORDER BY x)`).
+pub const ORDERED_SET_AGGREGATES: &[&str] = &["percentile_cont", "percentile_disc", "mode"];
 
 /// The function's unqualified name, folded.
 pub fn function_name(f: &ast::Function) -> String {

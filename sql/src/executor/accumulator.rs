@@ -45,6 +45,18 @@ pub enum Accumulator {
     JsonbPairs(Vec<(String, crate::types::Jsonb)>),
     /// `json_agg`'s elements, as json text, and their separator.
     JsonItems(Vec<String>, &'static str),
+    /// `bit_and` / `bit_or` / `bit_xor`.
+    Bits {
+        func: AggFunc,
+        value: Option<i64>,
+    },
+    /// The ordered-set aggregates: the non-NULL values in the call's ORDER BY order and
+    /// the fraction (a direct argument: `None` when NULL, or for `mode`).
+    Ordered {
+        func: AggFunc,
+        items: Vec<Value>,
+        fraction: Option<f64>,
+    },
 }
 
 impl Accumulator {
@@ -79,6 +91,16 @@ impl Accumulator {
             AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
             AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new(), ", "),
             AggFunc::JsonAggRows => Accumulator::JsonItems(Vec::new(), ", \n "),
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => {
+                Accumulator::Bits { func, value: None }
+            }
+            AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode => {
+                Accumulator::Ordered {
+                    func,
+                    items: Vec::new(),
+                    fraction: None,
+                }
+            }
         }
     }
 
@@ -90,6 +112,23 @@ impl Accumulator {
             }
             return Ok(());
         };
+        if let Accumulator::Ordered {
+            func,
+            items,
+            fraction,
+        } = self
+        {
+            if *func != AggFunc::Mode {
+                *fraction = match args.get(1) {
+                    None | Some(Value::Null) => None,
+                    Some(p) => Some(percentile(float_arg(p)?)?),
+                };
+            }
+            if !v.is_null() {
+                items.push(v.clone());
+            }
+            return Ok(());
+        }
         if let Accumulator::Items(items) = self {
             // Sub-arrays must agree in shape (they become one more dimension).
             if let (Some(Value::Array(first)), Value::Array(a)) = (items.first(), v)
@@ -142,8 +181,18 @@ impl Accumulator {
             Accumulator::Items(_)
             | Accumulator::JsonbItems(_)
             | Accumulator::JsonbPairs(_)
+            | Accumulator::Ordered { .. }
             | Accumulator::JsonItems(..) => {}
             Accumulator::Count(n) => *n += 1,
+            Accumulator::Bits { func, value } => {
+                let i = int_arg(v)?;
+                *value = Some(match (*value, func) {
+                    (None, _) => i,
+                    (Some(b), AggFunc::BitAnd) => b & i,
+                    (Some(b), AggFunc::BitOr) => b | i,
+                    (Some(b), _) => b ^ i,
+                });
+            }
             Accumulator::SumInt(s) => {
                 let i = int_arg(v)?;
                 *s = Some(
@@ -210,6 +259,7 @@ impl Accumulator {
         match self {
             Accumulator::Count(n) => Value::Int(*n),
             Accumulator::SumInt(s) => s.map_or(Value::Null, Value::Int),
+            Accumulator::Bits { value, .. } => value.map_or(Value::Null, Value::Int),
             Accumulator::SumFloat(s) => s.map_or(Value::Null, Value::Float),
             Accumulator::Moments(func, n, sx, sxx) => {
                 let (n, sx, sxx) = (*n, *sx, *sxx);
@@ -252,6 +302,11 @@ impl Accumulator {
             Accumulator::JsonbPairs(pairs) => {
                 Value::Jsonb(Box::new(crate::types::Jsonb::object(pairs.clone())))
             }
+            Accumulator::Ordered {
+                func,
+                items,
+                fraction,
+            } => ordered_set_final(*func, items, *fraction),
             Accumulator::Items(items) if items.is_empty() => Value::Null,
             Accumulator::Items(items) => {
                 let nested = matches!(items.first(), Some(Value::Array(_)));
@@ -259,6 +314,54 @@ impl Accumulator {
             }
         }
     }
+}
+
+/// A percentile's fraction, checked as PostgreSQL checks it (22003 outside [0, 1]).
+fn percentile(p: f64) -> Result<f64> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(Error::NumericValueOutOfRange(format!(
+            "percentile value {p} is not between 0 and 1"
+        )));
+    }
+    Ok(p)
+}
+
+/// The value of an ordered-set aggregate over its sorted values, as PostgreSQL's final
+/// functions compute it (`percentile_cont` interpolates `lo + (hi - lo) * proportion`).
+fn ordered_set_final(func: AggFunc, items: &[Value], fraction: Option<f64>) -> Value {
+    if items.is_empty() {
+        return Value::Null;
+    }
+    if func == AggFunc::Mode {
+        // The longest run of equal values; the first one on ties.
+        let (mut best, mut best_len) = (0, 0);
+        let mut start = 0;
+        for i in 1..=items.len() {
+            if i == items.len() || items[i] != items[start] {
+                if i - start > best_len {
+                    (best, best_len) = (start, i - start);
+                }
+                start = i;
+            }
+        }
+        return items[best].clone();
+    }
+    let Some(p) = fraction else {
+        return Value::Null;
+    };
+    let n = items.len();
+    if func == AggFunc::PercentileDisc {
+        let row = (p * n as f64).ceil() as usize;
+        return items[row.clamp(1, n) - 1].clone();
+    }
+    let pos = p * (n - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    let value = |i: usize| items.get(i).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    if lo == hi {
+        return Value::Float(value(lo));
+    }
+    let (first, second) = (value(lo), value(hi));
+    Value::Float(first + (second - first) * (pos - lo as f64))
 }
 
 fn int_arg(v: &Value) -> Result<i64> {

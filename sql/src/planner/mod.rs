@@ -90,6 +90,17 @@ pub enum AggFunc {
     Stddev {
         pop: bool,
     },
+    /// `bit_and` / `bit_or` / `bit_xor` over integers.
+    BitAnd,
+    BitOr,
+    BitXor,
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY x)`: fed `[x, f]` in the ORDER BY's order,
+    /// float8 interpolation between the two nearest values.
+    PercentileCont,
+    /// `percentile_disc(f) WITHIN GROUP (ORDER BY x)`: the first value at or past fraction f.
+    PercentileDisc,
+    /// `mode() WITHIN GROUP (ORDER BY x)`: the most frequent value (the first in order on ties).
+    Mode,
     /// `GROUPING(a, ...)`: not fed rows; its arguments are literal positions among the
     /// `Aggregate`'s group keys, its value the bit mask of those not in the row's grouping
     /// set (the first argument the highest bit).
