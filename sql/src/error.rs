@@ -291,6 +291,12 @@ pub enum Error {
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
+    /// 2202H (invalid_tablesample_argument): a NULL or out-of-range sample percentage.
+    #[error("{0}")]
+    InvalidTablesampleArgument(String),
+    /// 2202G (invalid_tablesample_repeat): a NULL REPEATABLE seed.
+    #[error("{0}")]
+    InvalidTablesampleRepeat(String),
     /// 54001 (statement_too_complex): e.g. more than 4096 grouping sets.
     #[error("{0}")]
     StatementTooComplex(String),
@@ -418,6 +424,8 @@ impl Error {
             CantChangeRuntimeParam(_) => "55P02",
             StackDepthExceeded | StatementTooComplex(_) => "54001",
             TooManyColumns(_) => "54011",
+            InvalidTablesampleArgument(_) => "2202H",
+            InvalidTablesampleRepeat(_) => "2202G",
             TooManyArguments(_) => "54023",
             ProgramLimitExceeded(_) => "54000",
             OutOfMemory(_) => "53200",

@@ -290,18 +290,37 @@ impl Binder {
 
     fn bind_factor(&mut self, f: &ast::TableFactor, left: Option<&Scope>) -> Result<Factor> {
         match f {
+            // TABLESAMPLE applies to tables only (PostgreSQL's grammar).
+            ast::TableFactor::Table {
+                args: Some(_),
+                sample: Some(_),
+                ..
+            }
+            | ast::TableFactor::Derived {
+                sample: Some(_), ..
+            } => Err(Error::SyntaxError(
+                "syntax error at or near \"tablesample\"".into(),
+            )),
             ast::TableFactor::Table {
                 name,
                 alias,
                 args: None,
+                sample,
                 ..
             } => {
-                if let [ast::ObjectNamePart::Identifier(id)] = name.0.as_slice()
-                    && let Some(cte) = self.cte_reference(&ident(id), alias.as_ref())?
-                {
-                    return Ok(Factor::plain(cte));
+                let (mut plan, scope) = match name.0.as_slice() {
+                    [ast::ObjectNamePart::Identifier(id)] => {
+                        match self.cte_reference(&ident(id), alias.as_ref())? {
+                            Some(cte) => cte,
+                            None => self.bind_relation(name, alias.as_ref())?,
+                        }
+                    }
+                    _ => self.bind_relation(name, alias.as_ref())?,
+                };
+                if let Some(sample) = sample {
+                    plan = self.bind_sample(plan, sample)?;
                 }
-                self.bind_relation(name, alias.as_ref()).map(Factor::plain)
+                Ok(Factor::plain((plan, scope)))
             }
             ast::TableFactor::Table {
                 name,

@@ -169,6 +169,7 @@ fn title(p: &Plan) -> String {
         Plan::Project { .. } => "Result".into(),
         Plan::Sort { .. } => "Sort".into(),
         Plan::Limit { .. } => "Limit".into(),
+        Plan::Sample { .. } => "Sample".into(),
         Plan::Insert { table, .. } => format!("Insert on {}", table.name),
         Plan::Update { table, .. } => format!("Update on {}", table.name),
         Plan::Delete { table, .. } => format!("Delete on {}", table.name),
@@ -200,6 +201,13 @@ fn details(p: &Plan) -> Vec<String> {
             v
         }
         Plan::Join { on: Some(on), .. } => vec![format!("Join Filter: {}", show(on, &names(p)))],
+        Plan::Sample { percent, seed, .. } => {
+            let mut line = format!("Sampling: ({})", show(percent, &[]));
+            if let Some(s) = seed {
+                line.push_str(&format!(" REPEATABLE ({s})"));
+            }
+            vec![line]
+        }
         Plan::Aggregate {
             input,
             groups,
@@ -334,6 +342,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         | Plan::Distinct { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
+        | Plan::Sample { input, .. }
         | Plan::Window { input, .. }
         | Plan::With { input, .. } => names(input),
         Plan::SetOp { left, .. } => names(left),

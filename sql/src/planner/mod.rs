@@ -405,6 +405,14 @@ pub enum Plan {
         calls: Vec<AggCall>,
         sets: Option<Vec<Vec<usize>>>,
     },
+    /// TABLESAMPLE BERNOULLI / SYSTEM: each input row is kept with probability `percent` /
+    /// 100 (`percent` is evaluated once and checked: NULL or outside [0, 100] is 2202H);
+    /// with `seed` (REPEATABLE) the draws are the same on every run over the same rows.
+    Sample {
+        input: Box<Plan>,
+        percent: Expr,
+        seed: Option<f64>,
+    },
     /// Window functions over the input rows: output rows are `[input..., results...]`.
     Window {
         input: Box<Plan>,
