@@ -318,6 +318,31 @@ pub fn match_groups(s: &str, pattern: &str, flags: &str) -> Result<Value> {
     Ok(text_array(groups))
 }
 
+/// `regexp_matches(s, pattern, flags)`: the groups of each match (as [`match_groups`]
+/// gives them), every match with flag `g`, else the first.
+pub fn all_match_groups(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
+    let re = compile(pattern, flags)?;
+    let global = flags.contains('g');
+    let mut out = Vec::new();
+    for caps in re.captures_iter(s) {
+        let groups: Vec<Value> = if re.captures_len() > 1 {
+            (1..re.captures_len())
+                .map(|i| {
+                    caps.get(i)
+                        .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
+                })
+                .collect()
+        } else {
+            vec![Value::Text(caps[0].to_string())]
+        };
+        out.push(text_array(groups));
+        if !global {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// `regexp_split_to_array(s, pattern, flags)`: the text between matches (empty matches
 /// split between characters, as in PostgreSQL).
 pub fn split(s: &str, pattern: &str, flags: &str) -> Result<Value> {
