@@ -122,6 +122,19 @@ pub fn resolve_aggregate(
             (AggFunc::BoolAnd, T::Bool, same(T::Bool))
         }
         ("bool_or", [T::Bool | T::Unknown]) => (AggFunc::BoolOr, T::Bool, same(T::Bool)),
+        (_, [y, x])
+            if crate::planner::RegrFunc::from_name(name).is_some()
+                && (numeric(y) || *y == T::Unknown)
+                && (numeric(x) || *x == T::Unknown) =>
+        {
+            let f = crate::planner::RegrFunc::from_name(name).expect("matched above");
+            let ty = if f == crate::planner::RegrFunc::Count {
+                T::Int8
+            } else {
+                T::Float8
+            };
+            (AggFunc::Regr(f), ty, vec![T::Float8, T::Float8])
+        }
         ("bit_and" | "bit_or" | "bit_xor", [t]) if t.is_integer() => {
             let f = match name {
                 "bit_and" => AggFunc::BitAnd,

@@ -39,6 +39,18 @@ pub const AGGREGATES: &[&str] = &[
     "bit_and",
     "bit_or",
     "bit_xor",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "regr_count",
+    "regr_avgx",
+    "regr_avgy",
+    "regr_sxx",
+    "regr_syy",
+    "regr_sxy",
+    "regr_slope",
+    "regr_intercept",
+    "regr_r2",
 ];
 
 /// The ordered-set aggregates (`name(direct args) WITHIN GROUP (ORDER BY x)`).

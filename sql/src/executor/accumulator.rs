@@ -8,7 +8,7 @@
 //! match PostgreSQL's to the last digit.
 
 use super::sort::compare_values;
-use crate::planner::{AggCall, AggFunc, OrderKey};
+use crate::planner::{AggCall, AggFunc, OrderKey, RegrFunc};
 use crate::types::DataType;
 use crate::types::cast::int_out_of_range;
 use crate::{Error, Result, Value};
@@ -45,6 +45,8 @@ pub enum Accumulator {
     JsonbPairs(Vec<(String, crate::types::Jsonb)>),
     /// `json_agg`'s elements, as json text, and their separator.
     JsonItems(Vec<String>, &'static str),
+    /// `corr`, `covar_*`, `regr_*`: PostgreSQL's `[N, Sx, Sxx, Sy, Syy, Sxy]`.
+    Regr(RegrFunc, [f64; 6]),
     /// `bit_and` / `bit_or` / `bit_xor`.
     Bits {
         func: AggFunc,
@@ -91,6 +93,7 @@ impl Accumulator {
             AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
             AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new(), ", "),
             AggFunc::JsonAggRows => Accumulator::JsonItems(Vec::new(), ", \n "),
+            AggFunc::Regr(f) => Accumulator::Regr(f, [0.0; 6]),
             AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => {
                 Accumulator::Bits { func, value: None }
             }
@@ -126,6 +129,12 @@ impl Accumulator {
             }
             if !v.is_null() {
                 items.push(v.clone());
+            }
+            return Ok(());
+        }
+        if let Accumulator::Regr(_, state) = self {
+            if let (Some(y), Some(x)) = (v.as_f64(), args.get(1).and_then(Value::as_f64)) {
+                regr_accum(state, y, x);
             }
             return Ok(());
         }
@@ -182,6 +191,7 @@ impl Accumulator {
             | Accumulator::JsonbItems(_)
             | Accumulator::JsonbPairs(_)
             | Accumulator::Ordered { .. }
+            | Accumulator::Regr(..)
             | Accumulator::JsonItems(..) => {}
             Accumulator::Count(n) => *n += 1,
             Accumulator::Bits { func, value } => {
@@ -260,6 +270,7 @@ impl Accumulator {
             Accumulator::Count(n) => Value::Int(*n),
             Accumulator::SumInt(s) => s.map_or(Value::Null, Value::Int),
             Accumulator::Bits { value, .. } => value.map_or(Value::Null, Value::Int),
+            Accumulator::Regr(f, state) => regr_final(*f, state),
             Accumulator::SumFloat(s) => s.map_or(Value::Null, Value::Float),
             Accumulator::Moments(func, n, sx, sxx) => {
                 let (n, sx, sxx) = (*n, *sx, *sxx);
@@ -314,6 +325,60 @@ impl Accumulator {
             }
         }
     }
+}
+
+/// PostgreSQL's `float8_regr_accum` (Youngs–Cramer) for one `(y, x)` pair.
+fn regr_accum(s: &mut [f64; 6], y: f64, x: f64) {
+    let [n, sx, sxx, sy, syy, sxy] = s;
+    let old_n = *n;
+    *n += 1.0;
+    *sx += x;
+    *sy += y;
+    if old_n > 0.0 {
+        let tmp_x = x * *n - *sx;
+        let tmp_y = y * *n - *sy;
+        let scale = 1.0 / (*n * old_n);
+        *sxx += tmp_x * tmp_x * scale;
+        *syy += tmp_y * tmp_y * scale;
+        *sxy += tmp_x * tmp_y * scale;
+    } else {
+        if !x.is_finite() {
+            *sxx = f64::NAN;
+            *sxy = f64::NAN;
+        }
+        if !y.is_finite() {
+            *syy = f64::NAN;
+            *sxy = f64::NAN;
+        }
+    }
+}
+
+/// The final functions of PostgreSQL's two-argument statistics aggregates.
+fn regr_final(f: RegrFunc, s: &[f64; 6]) -> Value {
+    let [n, sx, sxx, sy, syy, sxy] = *s;
+    if f == RegrFunc::Count {
+        return Value::Int(n as i64);
+    }
+    let r = match f {
+        _ if n < 1.0 => None,
+        RegrFunc::CovarSamp if n < 2.0 => None,
+        RegrFunc::CovarSamp => Some(sxy / (n - 1.0)),
+        RegrFunc::CovarPop => Some(sxy / n),
+        RegrFunc::AvgX => Some(sx / n),
+        RegrFunc::AvgY => Some(sy / n),
+        RegrFunc::Sxx => Some(sxx),
+        RegrFunc::Syy => Some(syy),
+        RegrFunc::Sxy => Some(sxy),
+        RegrFunc::Corr if sxx <= 0.0 || syy <= 0.0 => None,
+        RegrFunc::Corr => Some(sxy / (sxx * syy).sqrt()),
+        RegrFunc::Slope | RegrFunc::Intercept | RegrFunc::R2 if sxx <= 0.0 => None,
+        RegrFunc::R2 if syy <= 0.0 => Some(1.0),
+        RegrFunc::R2 => Some((sxy * sxy) / (sxx * syy)),
+        RegrFunc::Slope => Some(sxy / sxx),
+        RegrFunc::Intercept => Some((sy - sx * sxy / sxx) / n),
+        RegrFunc::Count => None,
+    };
+    r.map_or(Value::Null, Value::Float)
 }
 
 /// A percentile's fraction, checked as PostgreSQL checks it (22003 outside [0, 1]).

@@ -90,6 +90,8 @@ pub enum AggFunc {
     Stddev {
         pop: bool,
     },
+    /// The two-argument statistics `f(y, x)` over float8 (corr, covar_*, regr_*).
+    Regr(RegrFunc),
     /// `bit_and` / `bit_or` / `bit_xor` over integers.
     BitAnd,
     BitOr,
@@ -105,6 +107,45 @@ pub enum AggFunc {
     /// `Aggregate`'s group keys, its value the bit mask of those not in the row's grouping
     /// set (the first argument the highest bit).
     Grouping,
+}
+
+/// The statistics aggregates of two float8 arguments `(y, x)`, all accumulated as
+/// PostgreSQL's `float8_regr_accum` does (N, Sx, Sxx, Sy, Syy, Sxy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegrFunc {
+    Corr,
+    CovarPop,
+    CovarSamp,
+    Count,
+    AvgX,
+    AvgY,
+    Sxx,
+    Syy,
+    Sxy,
+    Slope,
+    Intercept,
+    R2,
+}
+
+impl RegrFunc {
+    /// The aggregate of this name, if it is one of these.
+    pub fn from_name(name: &str) -> Option<RegrFunc> {
+        Some(match name {
+            "corr" => RegrFunc::Corr,
+            "covar_pop" => RegrFunc::CovarPop,
+            "covar_samp" => RegrFunc::CovarSamp,
+            "regr_count" => RegrFunc::Count,
+            "regr_avgx" => RegrFunc::AvgX,
+            "regr_avgy" => RegrFunc::AvgY,
+            "regr_sxx" => RegrFunc::Sxx,
+            "regr_syy" => RegrFunc::Syy,
+            "regr_sxy" => RegrFunc::Sxy,
+            "regr_slope" => RegrFunc::Slope,
+            "regr_intercept" => RegrFunc::Intercept,
+            "regr_r2" => RegrFunc::R2,
+            _ => return None,
+        })
+    }
 }
 
 /// A sort key over an expression (ORDER BY inside an aggregate or a window).
