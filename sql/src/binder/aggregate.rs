@@ -343,6 +343,9 @@ impl Binder {
             .map(|(_, t)| *t)
             .chain(within.iter().map(|((_, t), _)| *t))
             .collect();
+        // An array of fractions gives an array of results.
+        let fractions = |t: DataType| t.elem().is_some_and(number);
+        let float8s = DataType::array_of(DataType::Float8);
         let (func, ty, want_x, want_direct) = match (name, types.as_slice()) {
             ("percentile_cont", [p, x]) if number(*p) && number(*x) => (
                 AggFunc::PercentileCont,
@@ -350,8 +353,28 @@ impl Binder {
                 DataType::Float8,
                 Some(DataType::Float8),
             ),
+            ("percentile_cont", [p, x]) if fractions(*p) && number(*x) => (
+                AggFunc::PercentileCont,
+                float8s,
+                DataType::Float8,
+                Some(float8s),
+            ),
             ("percentile_disc", [p, x]) if number(*p) && x.is_orderable() => {
                 (AggFunc::PercentileDisc, *x, *x, Some(DataType::Float8))
+            }
+            ("percentile_disc", [p, x])
+                if fractions(*p) && x.is_orderable() && !matches!(x, DataType::Array(_)) =>
+            {
+                let ty = crate::types::ElemType::new(x.without_typmod())
+                    .map(DataType::Array)
+                    .ok_or_else(|| {
+                        Error::UndefinedFunction(format!(
+                            "function {name}({}, {}) does not exist",
+                            p.name(),
+                            x.name()
+                        ))
+                    })?;
+                (AggFunc::PercentileDisc, ty, *x, Some(float8s))
             }
             ("mode", [x]) if x.is_orderable() => (AggFunc::Mode, *x, *x, None),
             _ => {

@@ -14,6 +14,14 @@ use crate::types::cast::int_out_of_range;
 use crate::{Error, Result, Value};
 use std::collections::BTreeSet;
 
+/// A percentile's direct argument: one fraction, or an array of them (NULL elements give
+/// NULL results).
+#[derive(Debug, Clone)]
+pub enum Fraction {
+    One(f64),
+    Many(Vec<Option<f64>>),
+}
+
 /// The running value of one aggregate function.
 #[derive(Debug, Clone)]
 pub enum Accumulator {
@@ -57,7 +65,7 @@ pub enum Accumulator {
     Ordered {
         func: AggFunc,
         items: Vec<Value>,
-        fraction: Option<f64>,
+        fraction: Option<Fraction>,
     },
 }
 
@@ -124,7 +132,16 @@ impl Accumulator {
             if *func != AggFunc::Mode {
                 *fraction = match args.get(1) {
                     None | Some(Value::Null) => None,
-                    Some(p) => Some(percentile(float_arg(p)?)?),
+                    Some(Value::Array(a)) => Some(Fraction::Many(
+                        a.items
+                            .iter()
+                            .map(|p| match p {
+                                Value::Null => Ok(None),
+                                p => percentile(float_arg(p)?).map(Some),
+                            })
+                            .collect::<Result<_>>()?,
+                    )),
+                    Some(p) => Some(Fraction::One(percentile(float_arg(p)?)?)),
                 };
             }
             if !v.is_null() {
@@ -317,7 +334,7 @@ impl Accumulator {
                 func,
                 items,
                 fraction,
-            } => ordered_set_final(*func, items, *fraction),
+            } => ordered_set_final(*func, items, fraction.clone()),
             Accumulator::Items(items) if items.is_empty() => Value::Null,
             Accumulator::Items(items) => {
                 let nested = matches!(items.first(), Some(Value::Array(_)));
@@ -393,7 +410,7 @@ fn percentile(p: f64) -> Result<f64> {
 
 /// The value of an ordered-set aggregate over its sorted values, as PostgreSQL's final
 /// functions compute it (`percentile_cont` interpolates `lo + (hi - lo) * proportion`).
-fn ordered_set_final(func: AggFunc, items: &[Value], fraction: Option<f64>) -> Value {
+fn ordered_set_final(func: AggFunc, items: &[Value], fraction: Option<Fraction>) -> Value {
     if items.is_empty() {
         return Value::Null;
     }
@@ -411,9 +428,21 @@ fn ordered_set_final(func: AggFunc, items: &[Value], fraction: Option<f64>) -> V
         }
         return items[best].clone();
     }
-    let Some(p) = fraction else {
-        return Value::Null;
-    };
+    match fraction {
+        None => Value::Null,
+        Some(Fraction::One(p)) => percentile_of(func, items, p),
+        Some(Fraction::Many(ps)) => {
+            let values = ps
+                .into_iter()
+                .map(|p| p.map_or(Value::Null, |p| percentile_of(func, items, p)))
+                .collect();
+            Value::Array(Box::new(crate::types::Array::from_items(values)))
+        }
+    }
+}
+
+/// One percentile of the sorted, non-empty `items`.
+fn percentile_of(func: AggFunc, items: &[Value], p: f64) -> Value {
     let n = items.len();
     if func == AggFunc::PercentileDisc {
         let row = (p * n as f64).ceil() as usize;
