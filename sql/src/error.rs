@@ -56,6 +56,9 @@ pub enum Error {
     /// 42704 (e.g. an unknown type name or index).
     #[error("{0}")]
     UndefinedObject(String),
+    /// 3D000: a database that does not exist.
+    #[error("{0}")]
+    UndefinedDatabase(String),
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
@@ -352,6 +355,7 @@ impl Error {
             DuplicateFunction(_) => "42723",
             InvalidFunctionDefinition(_) => "42P13",
             UndefinedObject(_) => "42704",
+            UndefinedDatabase(_) => "3D000",
             DatatypeMismatch(_) => "42804",
             WrongObjectType(_) => "42809",
             CannotCoerce(_) => "42846",

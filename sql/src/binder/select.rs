@@ -46,23 +46,30 @@ pub fn column_name(e: &ast::Expr) -> String {
                 other => other.to_string(),
             })
             .unwrap_or_else(|| "?column?".into()),
+        // A cast keeps a strong name from inside (a column, a function) and otherwise takes
+        // its type's: PostgreSQL ranks `case` and a cast's own type name as weak.
         E::Cast {
             expr, data_type, ..
-        } => match column_name(expr).as_str() {
-            "?column?" => match DataType::from_sql(data_type) {
-                Ok(DataType::Bool) => "bool".into(),
-                Ok(DataType::Int2) => "int2".into(),
-                Ok(DataType::Int4) => "int4".into(),
-                Ok(DataType::Int8) => "int8".into(),
-                Ok(DataType::Float8) => "float8".into(),
-                Ok(DataType::Float4) => "float4".into(),
-                Ok(DataType::Text) => "text".into(),
-                Ok(DataType::Varchar(_)) => "varchar".into(),
-                _ => "?column?".into(),
-            },
-            name => name.into(),
-        },
-        E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => "bool".into(),
+        } => {
+            let mut inner = expr.as_ref();
+            while let E::Nested(x) = inner {
+                inner = x;
+            }
+            match column_name(inner).as_str() {
+                _ if matches!(inner, E::Cast { .. } | E::TypedString(_) | E::Case { .. }) => {
+                    type_column_name(data_type)
+                }
+                "?column?" => type_column_name(data_type),
+                name => name.into(),
+            }
+        }
+        // `date '2024-01-01'`, `interval '1 day'`: a cast of a literal.
+        E::TypedString(t) => type_column_name(&t.data_type),
+        E::Interval(_) => "interval".into(),
+        E::Extract { .. } => "extract".into(),
+        E::AtTimeZone { .. } => "timezone".into(),
+        E::Array(_) => "array".into(),
+        E::Collate { expr, .. } => column_name(expr),
         E::Case { .. } => "case".into(),
         E::Exists { .. } => "exists".into(),
         E::Trim { trim_where, .. } => match trim_where {
@@ -90,6 +97,14 @@ pub fn column_name(e: &ast::Expr) -> String {
         }
         _ => "?column?".into(),
     }
+}
+
+/// The column name of a cast to `t`: the type's last name as the parser leaves it
+/// (`int4` for `integer`, `bpchar` for `char(3)`, `text` for `text[]`).
+fn type_column_name(t: &ast::DataType) -> String {
+    let written = crate::types::names::as_written(t);
+    let last = written.rsplit('.').next().unwrap_or(&written);
+    last.trim_end_matches("[]").to_string()
 }
 
 /// The name of a scalar subquery's column: its first output column's name.

@@ -142,6 +142,12 @@ pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result
                         "type \"{type_name}\" does not exist"
                     )));
                 }
+                match schema {
+                    Some(s) if catalog.schema(&s).is_none() => {
+                        crate::notice::skipping_missing("schema", &s)
+                    }
+                    _ => crate::notice::skipping_missing("type", &type_name),
+                }
             }
         }
     }

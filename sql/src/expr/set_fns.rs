@@ -30,18 +30,17 @@ pub enum SetFn {
     Jsonb(super::jsonb_fns::JsonbSet),
     /// `jsonb_path_query(j, path [, vars [, silent]])`.
     JsonbPathQuery,
-    /// `regexp_split_to_table(s, pattern [, flags])`: `regexp_split_to_array`'s items.
-    RegexpSplit,
-    /// `regexp_matches(s, pattern [, flags])`: each match's groups as text[] (only the
-    /// first match without flag `g`).
+    /// `regexp_matches(s, pattern [, flags])`: text[] per match.
     RegexpMatches,
+    /// `regexp_split_to_table(s, pattern [, flags])`.
+    RegexpSplit,
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
 pub const NAMES: [&str; 17] = [
     "unnest",
-    "regexp_split_to_table",
     "regexp_matches",
+    "regexp_split_to_table",
     "jsonb_path_query",
     "generate_subscripts",
     "generate_series",
@@ -100,18 +99,18 @@ impl SetFn {
                 }
                 _ => Err(super::functions::undefined(name, args)),
             }),
-            "regexp_split_to_table" | "regexp_matches" => {
+            "regexp_matches" | "regexp_split_to_table" => {
                 let (f, ret) = if name == "regexp_matches" {
-                    (SetFn::RegexpMatches, DataType::array_of(T::Text))
+                    (SetFn::RegexpMatches, T::array_of(T::Text))
                 } else {
                     (SetFn::RegexpSplit, T::Text)
                 };
-                let text = |t: &T| t.is_string() || *t == T::Unknown;
-                Some(match args {
-                    [a, b] | [a, b, _] if text(a) && text(b) && args.iter().all(text) => {
-                        Ok((f, vec![T::Text; args.len()], ret))
-                    }
-                    _ => Err(super::functions::undefined(name, args)),
+                let ok = matches!(args.len(), 2 | 3)
+                    && args.iter().all(|t| t.is_string() || *t == T::Unknown);
+                Some(if ok {
+                    Ok((f, vec![T::Text; args.len()], ret))
+                } else {
+                    Err(super::functions::undefined(name, args))
                 })
             }
             "pg_partition_ancestors" => Some(match args {
@@ -159,30 +158,18 @@ impl SetFn {
         let mut next = || args.next().unwrap_or(Value::Null);
         Ok(match self {
             SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
-            SetFn::RegexpSplit | SetFn::RegexpMatches => {
+            SetFn::RegexpMatches | SetFn::RegexpSplit => {
                 let text = |v: Value| match v {
-                    Value::Text(t) => Ok(t),
-                    other => Err(Error::Internal(format!("regexp of {other:?}"))),
+                    Value::Text(t) => t,
+                    _ => String::new(),
                 };
-                let (s, pattern) = (text(next())?, text(next())?);
-                let flags = match next() {
-                    Value::Null => String::new(),
-                    v => text(v)?,
-                };
-                use super::functions::regex;
-                let items = if *self == SetFn::RegexpMatches {
-                    regex::all_match_groups(&s, &pattern, &flags)?
-                } else if flags.contains('g') {
-                    return Err(Error::InvalidParameterValue(
-                        "regexp_split_to_table() does not support the \"global\" option".into(),
-                    ));
+                let (s, pattern, flags) = (text(next()), text(next()), text(next()));
+                let rows = if *self == SetFn::RegexpMatches {
+                    super::functions::regex::all_matches(&s, &pattern, &flags)?
                 } else {
-                    match regex::split(&s, &pattern, &flags)? {
-                        Value::Array(a) => a.items,
-                        _ => Vec::new(),
-                    }
+                    super::functions::regex::split_rows(&s, &pattern, &flags)?
                 };
-                SetIter::Items(items.into_iter())
+                SetIter::Items(rows.into_iter())
             }
             SetFn::Jsonb(f) => SetIter::Items(f.rows(next())?.into_iter()),
             SetFn::JsonbPathQuery => {

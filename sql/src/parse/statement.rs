@@ -166,12 +166,42 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         } else if is_ctas_with_names(&p) {
             Statement::CreateTableAs(create_table_as(&mut p).map_err(syntax)?)
         } else {
-            Statement::Sql(p.parse_statement().map_err(syntax)?)
+            let mut stmt = p.parse_statement().map_err(syntax)?;
+            role_setting_list(&mut p, &mut stmt).map_err(syntax)?;
+            Statement::Sql(stmt)
         };
         out.push(stmt);
         expect_delimiter = true;
     }
     Ok(out)
+}
+
+/// `ALTER ROLE r SET search_path = a, b`: sqlparser reads one value; the rest of the list
+/// joins it as a tuple (`(a, b)`), which the DDL flattens as SET flattens a list.
+fn role_setting_list(
+    p: &mut Parser,
+    stmt: &mut ast::Statement,
+) -> std::result::Result<(), ParserError> {
+    let ast::Statement::AlterRole {
+        operation:
+            ast::AlterRoleOperation::Set {
+                config_value: ast::SetConfigValue::Value(first),
+                ..
+            },
+        ..
+    } = stmt
+    else {
+        return Ok(());
+    };
+    if p.peek_token().token != Token::Comma {
+        return Ok(());
+    }
+    let mut values = vec![first.clone()];
+    while p.consume_token(&Token::Comma) {
+        values.push(p.parse_expr()?);
+    }
+    *first = ast::Expr::Tuple(values);
+    Ok(())
 }
 
 /// `COMMENT ON ... IS $$text$$`: sqlparser takes only a quoted string after IS, so a

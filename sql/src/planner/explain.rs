@@ -334,6 +334,8 @@ pub fn names(p: &Plan) -> Vec<String> {
                 SetFn::PartitionAncestors => "pg_partition_ancestors".to_string(),
                 SetFn::Ordinality => "ordinality".to_string(),
                 SetFn::Jsonb(f) => f.name().to_string(),
+                SetFn::RegexpMatches => "regexp_matches".to_string(),
+                SetFn::RegexpSplit => "regexp_split_to_table".to_string(),
                 _ => "generate_series".to_string(),
             }));
             v

@@ -299,11 +299,48 @@ fn pg_roles(ctx: &Context) -> Result<Vec<Row>> {
                 text("********"),
                 valid_until(r),
                 b(r.bypass_rls),
-                null(),
+                role_config(r, None),
                 oid(r.oid),
             ]
         })
         .collect())
+}
+
+/// A role's `ALTER ROLE ... SET` defaults for `database` (`None`: every database) as
+/// `name=value` items, NULL when there are none (`rolconfig`, `setconfig`).
+fn role_config(r: &crate::storage::RoleDef, database: Option<crate::storage::Oid>) -> Value {
+    let items: Vec<Value> = r
+        .config
+        .iter()
+        .filter(|c| c.database == database)
+        .map(|c| text(format!("{}={}", c.name, c.value)))
+        .collect();
+    if items.is_empty() {
+        null()
+    } else {
+        array(items)
+    }
+}
+
+/// `pg_db_role_setting`: one row per role and database scope that has defaults.
+fn pg_db_role_setting(ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for r in &ctx.env.catalog.roles {
+        let mut scopes: Vec<Option<crate::storage::Oid>> = Vec::new();
+        for c in &r.config {
+            if !scopes.contains(&c.database) {
+                scopes.push(c.database);
+            }
+        }
+        for scope in scopes {
+            rows.push(vec![
+                oid(scope.unwrap_or(0)),
+                oid(r.oid),
+                role_config(r, scope),
+            ]);
+        }
+    }
+    Ok(rows)
 }
 
 /// `pg_auth_members`: every role membership (kept on the member role).
@@ -360,7 +397,7 @@ fn pg_user(ctx: &Context) -> Result<Vec<Row>> {
                 b(r.bypass_rls),
                 text("********"),
                 valid_until(r),
-                null(),
+                role_config(r, None),
             ]
         })
         .collect())
@@ -1230,7 +1267,7 @@ pub fn tables() -> Vec<SystemTable> {
             ],
             pg_language,
         ),
-        e(
+        t(
             "pg_db_role_setting",
             2964,
             &[
@@ -1238,6 +1275,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("setrole", "oid"),
                 ("setconfig", "text[]"),
             ],
+            pg_db_role_setting,
         ),
         e(
             "pg_enum",

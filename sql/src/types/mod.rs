@@ -32,6 +32,7 @@ pub mod jsonb_edit;
 pub mod jsonpath;
 pub mod names;
 pub mod numeric;
+pub mod numeric_math;
 pub mod oid;
 pub mod record;
 pub mod uuid;

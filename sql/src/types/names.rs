@@ -7,6 +7,42 @@ use sqlparser::ast::{self, CharacterLength, ExactNumberInfo, TimezoneInfo};
 use super::{DataType, NumericTypmod};
 use crate::{Error, Result};
 
+/// A type name as PostgreSQL's parser leaves it (what a DROP ... IF EXISTS notice prints):
+/// the grammar's keyword types (`int`, `varchar(3)`, `double precision`) by their qualified
+/// internal names without modifiers (`pg_catalog.int4`), every other name as written.
+pub fn as_written(t: &ast::DataType) -> String {
+    use ast::DataType as T;
+    let internal = match t {
+        T::Int(_) | T::Integer(_) => "int4",
+        T::SmallInt(_) => "int2",
+        T::BigInt(_) => "int8",
+        T::Real => "float4",
+        T::Float(
+            ast::ExactNumberInfo::Precision(p) | ast::ExactNumberInfo::PrecisionAndScale(p, _),
+        ) if *p <= 24 => "float4",
+        T::DoublePrecision | T::Float(_) => "float8",
+        T::Numeric(_) | T::Decimal(_) | T::Dec(_) => "numeric",
+        T::Boolean => "bool",
+        T::Varchar(_) | T::CharacterVarying(_) | T::CharVarying(_) => "varchar",
+        T::Char(_) | T::Character(_) => "bpchar",
+        T::Time(_, ast::TimezoneInfo::WithTimeZone) => "timetz",
+        T::Time(_, _) => "time",
+        T::Timestamp(_, ast::TimezoneInfo::Tz) => return "timestamptz".into(),
+        T::Timestamp(_, ast::TimezoneInfo::WithTimeZone) => "timestamptz",
+        T::Timestamp(_, _) => "timestamp",
+        T::Interval { .. } => "interval",
+        T::Bit(_) => "bit",
+        T::BitVarying(_) | T::VarBit(_) => "varbit",
+        T::Array(
+            ast::ArrayElemTypeDef::SquareBracket(e, _) | ast::ArrayElemTypeDef::AngleBracket(e),
+        ) => {
+            return format!("{}[]", as_written(e));
+        }
+        other => return other.to_string().to_lowercase(),
+    };
+    format!("pg_catalog.{internal}")
+}
+
 /// The longest `varchar(n)` / `char(n)` (PostgreSQL's MaxAttrSize in characters).
 const MAX_LENGTH: u64 = 10_485_760;
 

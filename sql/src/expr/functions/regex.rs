@@ -318,14 +318,13 @@ pub fn match_groups(s: &str, pattern: &str, flags: &str) -> Result<Value> {
     Ok(text_array(groups))
 }
 
-/// `regexp_matches(s, pattern, flags)`: the groups of each match (as [`match_groups`]
-/// gives them), every match with flag `g`, else the first.
-pub fn all_match_groups(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
-    let re = compile(pattern, flags)?;
+/// `regexp_matches(s, pattern [, flags])`: one text[] of groups per match — every match
+/// with `g`, else the first — as `regexp_match` builds it.
+pub fn all_matches(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
     let global = flags.contains('g');
-    let mut out = Vec::new();
-    for caps in re.captures_iter(s) {
-        let groups: Vec<Value> = if re.captures_len() > 1 {
+    let re = compile(pattern, &flags.replace('g', ""))?;
+    let groups = |caps: &Captures| -> Value {
+        let items = if re.captures_len() > 1 {
             (1..re.captures_len())
                 .map(|i| {
                     caps.get(i)
@@ -335,12 +334,26 @@ pub fn all_match_groups(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value
         } else {
             vec![Value::Text(caps[0].to_string())]
         };
-        out.push(text_array(groups));
-        if !global {
-            break;
-        }
+        text_array(items)
+    };
+    Ok(if global {
+        re.captures_iter(s).map(|c| groups(&c)).collect()
+    } else {
+        re.captures(s).map(|c| groups(&c)).into_iter().collect()
+    })
+}
+
+/// `regexp_split_to_table(s, pattern [, flags])`: `regexp_split_to_array`'s items as rows.
+pub fn split_rows(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
+    if flags.contains('g') {
+        return Err(Error::InvalidParameterValue(
+            "regexp_split_to_table() does not support the \"global\" option".into(),
+        ));
     }
-    Ok(out)
+    Ok(match split(s, pattern, flags)? {
+        Value::Array(a) => a.items,
+        _ => Vec::new(),
+    })
 }
 
 /// `regexp_split_to_array(s, pattern, flags)`: the text between matches (empty matches
