@@ -300,6 +300,21 @@ pub enum Error {
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
+    /// 2202H (invalid_tablesample_argument): a NULL or out-of-range sample percentage.
+    #[error("{0}")]
+    InvalidTablesampleArgument(String),
+    /// 2202G (invalid_tablesample_repeat): a NULL REPEATABLE seed.
+    #[error("{0}")]
+    InvalidTablesampleRepeat(String),
+    /// 54001 (statement_too_complex): e.g. more than 4096 grouping sets.
+    #[error("{0}")]
+    StatementTooComplex(String),
+    /// 54011 (too_many_columns): e.g. a CUBE of more than 12 elements.
+    #[error("{0}")]
+    TooManyColumns(String),
+    /// 54023 (too_many_arguments): e.g. GROUPING with 32 or more arguments.
+    #[error("{0}")]
+    TooManyArguments(String),
     /// 54000: a configured limit of the system was hit (a row or key too large for a page,
     /// a transaction's write set or WAL record over its maximum).
     #[error("{0}")]
@@ -417,7 +432,11 @@ impl Error {
             WrongParameterCount { .. } => "42601",
             UndefinedParameter(_) => "42704",
             CantChangeRuntimeParam(_) => "55P02",
-            StackDepthExceeded => "54001",
+            StackDepthExceeded | StatementTooComplex(_) => "54001",
+            TooManyColumns(_) => "54011",
+            InvalidTablesampleArgument(_) => "2202H",
+            InvalidTablesampleRepeat(_) => "2202G",
+            TooManyArguments(_) => "54023",
             ProgramLimitExceeded(_) => "54000",
             OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",

@@ -39,6 +39,7 @@ mod null_side;
 mod projection;
 mod query;
 mod record;
+mod sample;
 mod select;
 mod set_op;
 mod special;

@@ -12,12 +12,14 @@
 //! ORDER BY follows PostgreSQL: an output column name or position first, else an expression
 //! over the input (reusing an equal select-list expression, else a hidden column; with
 //! DISTINCT it must be in the select list). GROUP BY: an input column name first, else an
-//! output column name or position, else an expression over the input (`group.rs`).
+//! output column name or position, else an expression over the input; ROLLUP, CUBE and
+//! GROUPING SETS expand to grouping sets (`group.rs`).
 
-use super::aggregate::{AggState, contains_aggregate};
+use super::aggregate::AggState;
 use super::expr::ExprCtx;
 use super::query::{Tail, output_reference, sort_key};
 use super::set_op::common_type_of;
+use super::walk::contains_aggregate_or_grouping;
 use super::window::{WindowState, resolve_window_refs};
 use super::{Binder, OutputColumn, Scope, ident};
 use crate::expr::Expr;
@@ -196,14 +198,7 @@ impl Binder {
             };
         }
         let items = self.expand_select_items(&s.projection, &scope)?;
-        let group_exprs: &[ast::Expr] = match &s.group_by {
-            ast::GroupByExpr::Expressions(e, m) if m.is_empty() => e,
-            _ => {
-                return Err(Error::unsupported(
-                    "GROUP BY ALL / ROLLUP / CUBE are not supported yet",
-                ));
-            }
-        };
+        let (group_distinct, group_exprs) = super::group::group_by_items(&s.group_by)?;
         let distinct_on: &[ast::Expr] = match &s.distinct {
             Some(ast::Distinct::On(exprs)) => exprs,
             _ => &[],
@@ -211,11 +206,13 @@ impl Binder {
         let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
         let aggregating = !group_exprs.is_empty()
             || s.having.is_some()
-            || items.iter().any(|(e, _)| contains_aggregate(e))
-            || order_by.iter().any(|o| contains_aggregate(&o.expr));
+            || items.iter().any(|(e, _)| contains_aggregate_or_grouping(e))
+            || order_by
+                .iter()
+                .any(|o| contains_aggregate_or_grouping(&o.expr));
         let mut agg = AggState::default();
         if aggregating {
-            self.bind_group_by(group_exprs, &items, &scope, &mut agg)?;
+            self.bind_group_by(group_exprs, group_distinct, &items, &scope, &mut agg)?;
         }
         let mut windows = WindowState::new(&s.named_window)?;
         let mut ctx = ExprCtx {
@@ -273,6 +270,7 @@ impl Binder {
                 input: Box::new(plan),
                 groups,
                 calls,
+                sets: agg.sets,
             };
             if let Some(h) = having {
                 plan = Plan::Filter {

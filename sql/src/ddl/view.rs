@@ -247,7 +247,7 @@ pub fn refresh(ddl: &mut Ddl, r: &ast::RefreshMaterializedView) -> Result<Statem
             def.name
         )));
     };
-    let q = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+    let q = sqlparser::parser::Parser::new(&crate::parse::StrataDialect::default())
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_query())
         .map_err(|e| Error::Internal(format!("stored query does not parse: {e}")))?;

@@ -3,6 +3,10 @@
 //! * `x [NOT] BETWEEN SYMMETRIC a AND b` (and `BETWEEN ASYMMETRIC`, the default), which
 //!   sqlparser does not parse. As PostgreSQL's own grammar does, the symmetric form becomes
 //!   `(x BETWEEN a AND b OR x BETWEEN b AND a)` (NOT: both negated, joined by AND).
+//! * `GROUPING SETS (...)` nested inside another grouping set (`GROUPING SETS (a, GROUPING
+//!   SETS (b, ()))`): sqlparser parses GROUPING SETS only as a whole GROUP BY item, and
+//!   elements of a set as plain expressions. Here it is an expression prefix, parsed into
+//!   `Expr::GroupingSets`; the binder refuses it anywhere but in GROUP BY.
 //! * Unary minus and plus bind tighter than `^`, `AT TIME ZONE` and `COLLATE` (PostgreSQL's
 //!   precedence table), so `-3 ^ 2` is 9; sqlparser parses it as `-(3 ^ 2)`.
 //! * `(expr).*`, the fields of a composite value, which sqlparser refuses: it becomes a
@@ -113,6 +117,40 @@ fn between(expr: &Expr, negated: bool, low: &Expr, high: &Expr) -> Expr {
     }
 }
 
+/// Whether `parser`'s next tokens are `GROUPING SETS (`.
+fn grouping_sets_ahead(parser: &Parser) -> bool {
+    let kw = |n: usize, k: Keyword| {
+        matches!(&parser.peek_nth_token_ref(n).token,
+            Token::Word(w) if w.keyword == k && w.quote_style.is_none())
+    };
+    kw(0, Keyword::GROUPING)
+        && kw(1, Keyword::SETS)
+        && parser.peek_nth_token_ref(2).token == Token::LParen
+}
+
+/// `GROUPING SETS (element, ...)`, each element `()`, `(a, b)` or one expression (which may
+/// be a `ROLLUP (...)` / `CUBE (...)` call or another GROUPING SETS), as sqlparser's own
+/// GROUP BY parser reads them.
+fn parse_grouping_sets(parser: &mut Parser) -> Result<Expr, ParserError> {
+    parser.next_token();
+    parser.next_token();
+    parser.expect_token(&Token::LParen)?;
+    let sets = parser.parse_comma_separated(|p| {
+        if p.peek_token_ref().token != Token::LParen {
+            return Ok(vec![p.parse_expr()?]);
+        }
+        p.next_token();
+        if p.consume_token(&Token::RParen) {
+            return Ok(vec![]);
+        }
+        let list = p.parse_comma_separated(Parser::parse_expr)?;
+        p.expect_token(&Token::RParen)?;
+        Ok(list)
+    })?;
+    parser.expect_token(&Token::RParen)?;
+    Ok(Expr::GroupingSets(sets))
+}
+
 /// The precedence a unary minus's operand is parsed at: above COLLATE, below `[ ]` and `::`.
 const UNARY_OPERAND_PREC: u8 = 120;
 
@@ -122,6 +160,9 @@ impl Dialect for StrataDialect {
     }
 
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if grouping_sets_ahead(parser) {
+            return Some(parse_grouping_sets(parser));
+        }
         let op = match parser.peek_token_ref().token {
             Token::Minus => UnaryOperator::Minus,
             Token::Plus => UnaryOperator::Plus,

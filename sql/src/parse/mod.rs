@@ -4,6 +4,7 @@
 
 mod dialect;
 pub mod exclude;
+pub mod group_by;
 pub mod owned;
 mod statement;
 
@@ -27,7 +28,16 @@ fn syntax_error(e: ParserError) -> Error {
 pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
     let dialect = StrataDialect::for_sql(sql);
     let rewritten = exclude::rewrite(&dialect, sql);
-    Parser::parse_sql(&dialect, rewritten.as_deref().unwrap_or(sql)).map_err(syntax_error)
+    let sql = rewritten.as_deref().unwrap_or(sql);
+    let mut tokens = sqlparser::tokenizer::Tokenizer::new(&dialect, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| syntax_error(e.into()))?;
+    group_by::rewrite(&mut tokens);
+    Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(syntax_error)
 }
 
 /// Parses one expression (a stored DEFAULT).
@@ -60,7 +70,14 @@ mod tests {
                     .collect::<Vec<_>>()
                     .join("\n");
                 let upper = sql.to_uppercase();
-                let corrected = ["SYMMETRIC", "^", "COLLATE", "AT TIME ZONE", ").*"]
+                let corrected = [
+                    "SYMMETRIC",
+                    "^",
+                    "COLLATE",
+                    "AT TIME ZONE",
+                    ").*",
+                    "GROUPING SETS",
+                ]
                     .iter()
                     .any(|c| upper.contains(c));
                 if sql.is_empty() || corrected {
