@@ -146,7 +146,8 @@ impl Scope {
         }
     }
 
-    /// Resolves `[qualifier.]name` to a column expression and its type.
+    /// Resolves `[qualifier.]name` to a column expression and its type (a
+    /// [`positional_name`] to the column at that position).
     pub fn resolve(
         &self,
         qualifier: Option<&str>,
@@ -163,6 +164,13 @@ impl Scope {
         qualifier: Option<&str>,
         name: &str,
     ) -> Result<(crate::expr::Expr, DataType)> {
+        if let Some(at) = name
+            .strip_prefix(POSITIONAL)
+            .and_then(|i| i.parse::<usize>().ok())
+            && let Some(c) = self.columns.get(at)
+        {
+            return Ok((crate::expr::Expr::Column(at), c.data_type));
+        }
         let mut found = None;
         for (i, c) in self.columns.iter().enumerate() {
             if schema.is_some() && c.schema.as_deref() != schema {
@@ -396,4 +404,13 @@ impl Binder {
             ))),
         }
     }
+}
+
+/// The prefix of [`positional_name`]s: a control character no SQL identifier holds.
+const POSITIONAL: char = '\u{1}';
+
+/// A name that resolves to the scope's column at `at`, for `*` over a relation with a
+/// column name twice (`unnest(a, b)`).
+pub(crate) fn positional_name(at: usize) -> String {
+    format!("{POSITIONAL}{at}")
 }

@@ -60,12 +60,30 @@ impl Binder {
                         {
                             continue;
                         }
-                        // Qualified, so a name present in several joined tables still binds.
+                        // Qualified, so a name present in several joined tables still binds;
+                        // a name twice in one table (`unnest(a, b)`) by position.
+                        let twice = scope
+                            .columns
+                            .iter()
+                            .filter(|d| d.table == c.table && d.name == c.name)
+                            .count()
+                            > 1;
                         let parts = vec![
                             ast::Ident::with_quote('"', c.table.clone().unwrap_or_default()),
                             ast::Ident::with_quote('"', c.name.clone()),
                         ];
                         let e = match &c.table {
+                            _ if twice => {
+                                let at = scope
+                                    .columns
+                                    .iter()
+                                    .position(|d| std::ptr::eq(d, c))
+                                    .expect("c is one of the scope's columns");
+                                ast::Expr::Identifier(ast::Ident::with_quote(
+                                    '"',
+                                    super::positional_name(at),
+                                ))
+                            }
                             Some(_) => ast::Expr::CompoundIdentifier(parts),
                             None => {
                                 ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone()))

@@ -78,8 +78,8 @@ mod tests {
                     ").*",
                     "GROUPING SETS",
                 ]
-                    .iter()
-                    .any(|c| upper.contains(c));
+                .iter()
+                .any(|c| upper.contains(c));
                 if sql.is_empty() || corrected {
                     continue;
                 }
