@@ -9,7 +9,9 @@
 //! * **join** — `fact` (N rows, default 1M) joined to `dim` (1000 rows) on an equality and
 //!   grouped by a `dim` column: `SELECT d.grp, count(*), sum(f.v) FROM fact f JOIN dim d ON
 //!   f.dim_id = d.id GROUP BY d.grp` (hash join + hash aggregate), best of 3 runs after one
-//!   warm-up, answers compared between the two systems.
+//!   warm-up, answers compared between the two systems. Strata is timed only once its
+//!   pageserver has ingested, uploaded and compacted the load (`--metrics` scraped), as
+//!   PostgreSQL is after its `VACUUM ANALYZE`.
 //!
 //! Strata is the release `strata` binary next to this one (`cargo build --release -p strata
 //! -p bench`).
@@ -22,6 +24,7 @@ use anyhow::{Context, bail};
 use testkit::sqllogic::{self, PgClient};
 
 use crate::postgres::{VanillaPostgres, free_port};
+use crate::safekeepers::scrape;
 
 #[derive(clap::Args)]
 pub struct Opts {
@@ -46,6 +49,8 @@ const JOIN: &str = "SELECT d.grp, count(*), sum(f.v) FROM fact f JOIN dim d ON f
 struct Strata {
     child: Child,
     port: u16,
+    /// Its `--metrics` endpoint (all components), for [`Strata::settle`].
+    metrics: std::net::SocketAddr,
 }
 
 impl Strata {
@@ -53,14 +58,20 @@ impl Strata {
         let exe = std::env::current_exe()?.with_file_name("strata");
         let _ = std::fs::remove_dir_all(dir);
         let port = free_port();
+        let metrics: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse()?;
         let child = Command::new(&exe)
-            .args(["start", "--port", &port.to_string(), "--data-dir"])
+            .args(["start", "--port", &port.to_string()])
+            .args(["--metrics", &metrics.to_string(), "--data-dir"])
             .arg(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("run {} (cargo build --release -p strata)", exe.display()))?;
-        let s = Strata { child, port };
+        let s = Strata {
+            child,
+            port,
+            metrics,
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         while PgClient::connect(&s.conninfo(), Duration::from_secs(2)).is_err() {
             if Instant::now() > deadline {
@@ -71,12 +82,59 @@ impl Strata {
         Ok(s)
     }
 
+    /// Waits (at most 120 s) until the pageserver has ingested all WAL and uploaded every
+    /// layer and the `strata` process has been idle (under 5% of a core) for two seconds
+    /// in a row (layer flushes and compaction done): timing the join while the load's WAL
+    /// is still being ingested and compacted in the same process measured that work, not
+    /// the query (runs right after a load took up to 10x the settled time). Returns how
+    /// long it waited.
+    fn settle(&self) -> anyhow::Result<Duration> {
+        let t = Instant::now();
+        let mut cpu = cpu_seconds(self.child.id());
+        let mut idle = 0;
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let lag = scrape(self.metrics, "strata_pageserver_ingest_lag_bytes")?;
+            let queue = scrape(self.metrics, "strata_pageserver_upload_queue_layers")?;
+            let now = cpu_seconds(self.child.id());
+            let busy = match (cpu, now) {
+                (Some(a), Some(b)) => b - a,
+                _ => 0.0, // no /proc: the metrics alone
+            };
+            cpu = now;
+            idle = if lag == 0.0 && queue == 0.0 && busy < 0.05 {
+                idle + 1
+            } else {
+                0
+            };
+            if idle == 2 {
+                return Ok(t.elapsed());
+            }
+            if t.elapsed() > Duration::from_secs(120) {
+                bail!(
+                    "the pageserver did not settle within 120 s (lag {lag} bytes, {queue} uploads queued, {busy:.2} s CPU in the last second)"
+                );
+            }
+        }
+    }
+
     fn conninfo(&self) -> String {
         format!(
             "host=127.0.0.1 port={} user=strata dbname=postgres",
             self.port
         )
     }
+}
+
+/// CPU time (user + system) process `pid` has used, from `/proc` (`None` elsewhere).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces), which ends at the last ')'.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // In clock ticks of USER_HZ, which is 100 in the /proc interface.
+    Some(ticks / 100.0)
 }
 
 impl Drop for Strata {
@@ -217,6 +275,10 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
             "loaded {} fact rows into Strata in {:.1?}",
             o.rows,
             t.elapsed()
+        );
+        println!(
+            "waited {:.1?} for the pageserver to ingest and compact the load",
+            s.settle()?
         );
         let (st_time, st_answer) = time_join(&mut c)?;
         if st_answer != pg_answer {
