@@ -518,6 +518,58 @@ impl<S: PageStore> Scan<'_, S> {
         self.newest
     }
 
+    /// Calls `f(user key, payload)` for each row with a version visible at the snapshot, in
+    /// key order, on the entries in place: no key or in-line payload is copied (the
+    /// iterator copies both for every version). Stops when `f` returns false — the rest
+    /// of that row's versions unread, so resume after its key — or at the end of the
+    /// range; returns whether the range ended. Not to be mixed with [`Iterator::next`].
+    pub fn visit(&mut self, mut f: impl FnMut(&[u8], &[u8]) -> Result<bool>) -> Result<bool> {
+        debug_assert!(self.peeked.is_none(), "visit after next");
+        let tree = self.tree;
+        let snapshot = self.snapshot;
+        // The user key whose versions are being read, and whether one was visible.
+        let mut current: Vec<u8> = Vec::new();
+        let mut started = false;
+        let mut found = false;
+        while let Some(entry) = self.cursor.next_ref()? {
+            let (user_key, created) = split_key(entry.key)?;
+            let (deleted, inline) = split_value(entry.value)?;
+            if !started || current.as_slice() != user_key {
+                current.clear();
+                current.extend_from_slice(user_key);
+                started = true;
+                found = false;
+            }
+            let change = if deleted == Lsn::MAX {
+                created
+            } else {
+                deleted
+            };
+            self.newest = self.newest.max(change);
+            if found || !is_visible(created, deleted, snapshot) {
+                continue;
+            }
+            found = true;
+            let more = match entry.overflow {
+                None => f(user_key, inline)?,
+                Some(oref) if inline.is_empty() => {
+                    let payload = tree.tree.read_overflow(&oref, snapshot)?;
+                    f(user_key, &payload)?
+                }
+                Some(_) => {
+                    return Err(Error::decode(
+                        "version",
+                        "payload both in line and out of line",
+                    ));
+                }
+            };
+            if !more {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn next_row(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
         let mut current: Option<Vec<u8>> = None;
         let mut found: Option<VersionHead> = None;
@@ -661,6 +713,74 @@ mod tests {
                 (b"c".to_vec(), b"1".to_vec())
             ]
         );
+    }
+
+    /// `visit` (stopped every few rows and resumed after the last key, as the engine's
+    /// batched scan does) yields exactly what the iterator does, at every snapshot, with
+    /// several versions per key, deleted keys and out-of-line payloads.
+    #[test]
+    fn visit_matches_the_iterator() {
+        let mut t = tree();
+        let mut lsn = 10;
+        let mut x: u64 = 7;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut live = std::collections::BTreeSet::new();
+        for _ in 0..600 {
+            let k = format!("k{:03}", next() % 150).into_bytes();
+            let len = if next() % 20 == 0 {
+                3000
+            } else {
+                1 + next() as usize % 40
+            };
+            let payload = vec![b'a' + (lsn % 26) as u8; len];
+            if live.contains(&k) {
+                if next() % 3 == 0 {
+                    t.delete(&k, Lsn(lsn)).unwrap();
+                    live.remove(&k);
+                } else {
+                    t.update(&k, &payload, Lsn(lsn)).unwrap();
+                }
+            } else {
+                t.insert(&k, &payload, Lsn(lsn)).unwrap();
+                live.insert(k);
+            }
+            lsn += 10;
+        }
+        for snapshot in (5..lsn + 10).step_by(45).map(Lsn) {
+            let mut expected = t
+                .scan(Bound::Unbounded, Bound::Unbounded, snapshot)
+                .unwrap();
+            let rows: Vec<_> = expected.by_ref().map(|r| r.unwrap()).collect();
+            for batch in [1, 7, 1000] {
+                let mut got = Vec::new();
+                let mut lower: Option<Vec<u8>> = None;
+                loop {
+                    let lo = lower.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+                    let mut scan = t.scan(lo, Bound::Unbounded, snapshot).unwrap();
+                    let mut n = 0;
+                    let ended = scan
+                        .visit(|k, p| {
+                            got.push((k.to_vec(), p.to_vec()));
+                            n += 1;
+                            Ok(n < batch)
+                        })
+                        .unwrap();
+                    if ended {
+                        if batch == 1000 {
+                            assert_eq!(scan.newest_change(), expected.newest_change());
+                        }
+                        break;
+                    }
+                    lower = got.last().map(|(k, _)| k.clone());
+                }
+                assert_eq!(got, rows, "snapshot {snapshot:?}, batches of {batch}");
+            }
+        }
     }
 
     #[test]

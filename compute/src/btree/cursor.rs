@@ -113,21 +113,23 @@ impl<'a, S: PageStore> Cursor<'a, S> {
         }
     }
 
-    fn next_entry(&mut self) -> Result<Option<Entry>> {
+    /// Moves to the next entry within the range: returns its position in the current
+    /// leaf (`self.leaf`), or `None` at the end.
+    fn advance(&mut self) -> Result<Option<usize>> {
         loop {
-            let Some((block, page)) = self.leaf.clone() else {
+            let Some((block, page)) = &self.leaf else {
                 return Ok(None);
             };
-            let node = Node::open(block, &*page)?;
+            let block = *block;
+            let node = Node::open(block, &**page)?;
             if self.pos < node.len() {
                 let key = node.key(self.pos)?;
                 if !self.below_upper(key) {
                     self.leaf = None;
                     return Ok(None);
                 }
-                let item = Entry::read(&node, self.pos)?;
                 self.pos += 1;
-                return Ok(Some(item));
+                return Ok(Some(self.pos - 1));
             }
             let high = match node.high_key()? {
                 Some(high) if self.below_upper(high) => high.to_vec(),
@@ -162,6 +164,65 @@ impl<'a, S: PageStore> Cursor<'a, S> {
             self.pos = 0;
         }
     }
+
+    fn next_entry(&mut self) -> Result<Option<Entry>> {
+        let Some(i) = self.advance()? else {
+            return Ok(None);
+        };
+        let (block, page) = self.leaf.as_ref().expect("advance keeps the entry's leaf");
+        Ok(Some(Entry::read(&Node::open(*block, &**page)?, i)?))
+    }
+
+    /// The next entry, borrowed from the current leaf instead of copied (what a scan
+    /// that decodes rows in place reads); like [`Iterator::next`], it ends the cursor
+    /// after an error.
+    pub fn next_ref(&mut self) -> Result<Option<EntryRef<'_>>> {
+        let read = |cursor: &mut Self| -> Result<Option<(usize, usize, usize, usize, _)>> {
+            let Some(i) = cursor.advance()? else {
+                return Ok(None);
+            };
+            let (block, page) = cursor
+                .leaf
+                .as_ref()
+                .expect("advance keeps the entry's leaf");
+            let node = Node::open(*block, &**page)?;
+            let base = page.as_ptr() as usize;
+            let key = node.key(i)?;
+            let (value, overflow) = node.value_parts(i)?;
+            Ok(Some((
+                key.as_ptr() as usize - base,
+                key.len(),
+                value.as_ptr() as usize - base,
+                value.len(),
+                overflow,
+            )))
+        };
+        match read(self) {
+            Ok(Some((k, klen, v, vlen, overflow))) => {
+                let (_, page) = self.leaf.as_ref().expect("advance keeps the entry's leaf");
+                Ok(Some(EntryRef {
+                    key: &page[k..k + klen],
+                    value: &page[v..v + vlen],
+                    overflow,
+                }))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.leaf = None;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A leaf entry as [`Cursor::next_ref`] lends it: slices of the cursor's current leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    pub key: &'a [u8],
+    /// The value, or for an out-of-line value its in-line prefix.
+    pub value: &'a [u8],
+    /// Where the rest of an out-of-line value is.
+    pub overflow: Option<OverflowRef>,
 }
 
 impl<S: PageStore> Cursor<'_, S> {

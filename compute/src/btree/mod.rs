@@ -86,7 +86,7 @@ use proto::page::Page;
 use proto::{BlockNo, Lsn};
 
 pub use check::TreeStats;
-pub use cursor::{Cursor, Entry};
+pub use cursor::{Cursor, Entry, EntryRef};
 pub use freelist::FreeList;
 pub use node::{Node, Position};
 pub use overflow::OverflowRef;

@@ -159,18 +159,15 @@ pub fn encode_row(row: &[sql::Value]) -> Vec<u8> {
 
 /// Decodes a version payload into a row of columns typed `types`.
 pub fn decode_row(bytes: &[u8], types: &[DataType]) -> Result<Vec<sql::Value>> {
-    let stored = values::decode_row(bytes)?;
-    if stored.len() != types.len() {
+    // Straight into SQL values (no row of stored values in between).
+    let row = values::decode_row_with(bytes, |i, v| from_stored(v, types.get(i)))?;
+    if row.len() != types.len() {
         return Err(crate::Error::decode(
             "row",
-            format!("{} values for {} columns", stored.len(), types.len()),
+            format!("{} values for {} columns", row.len(), types.len()),
         ));
     }
-    Ok(stored
-        .into_iter()
-        .zip(types)
-        .map(|(v, t)| from_stored(v, Some(t)))
-        .collect())
+    Ok(row)
 }
 
 /// Encodes a key (primary key, hidden row id or index key).
@@ -181,12 +178,15 @@ pub fn encode_key(key: &[sql::Value]) -> Vec<u8> {
 
 /// Decodes a key whose columns have types `types` (`None` for a hidden row id).
 pub fn decode_key(bytes: &[u8], types: &[Option<&DataType>]) -> Result<Vec<sql::Value>> {
-    let stored = keycodec::decode_key(bytes)?;
-    Ok(stored
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| from_stored(v, types.get(i).copied().flatten()))
-        .collect())
+    // Value by value (no key of stored values in between); sized for the usual key.
+    let mut out = Vec::with_capacity(types.len());
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let (v, used) = keycodec::decode_value(&bytes[pos..])?;
+        out.push(from_stored(v, types.get(out.len()).copied().flatten()));
+        pos += used;
+    }
+    Ok(out)
 }
 
 /// Whether `v` is stored with the same keycodec tag as values of column type `ty`.

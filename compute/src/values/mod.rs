@@ -415,11 +415,17 @@ fn decode_value(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
 
 /// Decodes a row written by [`encode_row`].
 pub fn decode_row(bytes: &[u8]) -> Result<Vec<Value>> {
+    decode_row_with(bytes, |_, v| v)
+}
+
+/// Decodes a row as [`decode_row`] does, each value `i` turned by `f(i, value)` as it is
+/// decoded: one vector for the row, none in between (a scan's per-row cost).
+pub fn decode_row_with<T>(bytes: &[u8], mut f: impl FnMut(usize, Value) -> T) -> Result<Vec<T>> {
     let mut r = Reader::new(bytes, "row");
     let n = u16::from_le_bytes(r.array()?) as usize;
     let mut row = Vec::with_capacity(n.min(bytes.len()));
-    for _ in 0..n {
-        row.push(decode_value(&mut r, 0)?);
+    for i in 0..n {
+        row.push(f(i, decode_value(&mut r, 0)?));
     }
     if r.pos != bytes.len() {
         return Err(Error::decode(
