@@ -105,6 +105,7 @@ pub mod sequences;
 pub mod serving;
 pub mod space;
 pub mod tombstone;
+pub mod tree_reader;
 pub mod txn;
 pub mod wal_sink;
 pub mod write_set;

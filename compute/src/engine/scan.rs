@@ -16,8 +16,10 @@
 //! Key-order scans stream ([`KeyRangeStream`]): the tree is read in batches at `S`, each
 //! re-seeking after the last key (pages at a snapshot do not change under MVCC), and the
 //! own writes are copied when the scan starts — so the stream is detached from later
-//! writes, as the contract asks, without holding the table in memory. Index scans are
-//! still materialized (they sort own rows into index order).
+//! writes, as the contract asks, without holding the table in memory. Rows are decoded
+//! from the leaf entries in place, and a scan longer than one batch reads ahead on a
+//! thread of its own ([`super::tree_reader`]). Index scans are still materialized (they
+//! sort own rows into index order).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Bound;
@@ -30,8 +32,8 @@ use super::catalog::TableEntry;
 use super::codec;
 use super::pages::RelPages;
 use super::storage_error;
+use super::tree_reader::{FIRST_BATCH, ReadAhead, TreeReader};
 use super::txn::EngineTxn;
-use crate::btree::Limits;
 use crate::mvcc::VersionedTree;
 
 impl EngineTxn {
@@ -49,6 +51,18 @@ impl EngineTxn {
                 Box::new(rows.into_iter().map(Ok))
             }
         })
+    }
+
+    /// The rows of a full scan of `entry`, their keys left empty for those from the tree
+    /// (see [`sql::storage::Txn::scan_rows_only`]).
+    pub(super) fn full_scan_rows_only(&self, entry: &TableEntry) -> Result<KeyRangeStream> {
+        let snapshot = self.snapshot()?;
+        let upto = self.stmt.saturating_sub(1);
+        let mut stream = self.key_range_stream(entry, &KeyRange::ALL, snapshot, upto);
+        if let Source::Inline(reader) = &mut stream.source {
+            reader.keys = false;
+        }
+        Ok(stream)
     }
 
     /// The live rows of `range` as latest applied, merged with all own writes (what
@@ -109,19 +123,24 @@ impl EngineTxn {
                 }
             }
         }
-        KeyRangeStream {
+        let reader = TreeReader {
             pages: self.shared.rel_pages_scan(entry.rel()),
             limits: self.shared.config.limits,
             snapshot,
-            range: range.clone(),
             next_lower: lower,
             upper,
             column_types: entry.column_types(),
             key_types: entry.key_types().into_iter().map(|t| t.copied()).collect(),
             touched,
+            merging: !own.is_empty(),
+            keys: true,
+            done: !self.rel_exists(entry.rel()),
+        };
+        KeyRangeStream {
+            range: range.clone(),
+            source: Source::Inline(Box::new(reader)),
             own,
             tree_rows: VecDeque::new(),
-            tree_done: !self.rel_exists(entry.rel()),
             failed: false,
         }
     }
@@ -260,95 +279,47 @@ struct IndexProbe<'a> {
     upto: u64,
 }
 
-/// Rows read from the tree per batch; each batch re-seeks after the last key (the pages at
-/// a snapshot do not change under MVCC, so batches join up exactly).
-const BATCH: usize = 256;
+/// Where a [`KeyRangeStream`]'s tree rows come from.
+enum Source {
+    /// Read on the statement's thread (the first batch, or when no thread could start).
+    Inline(Box<TreeReader>),
+    /// Read ahead on a thread of its own.
+    Ahead(ReadAhead),
+    Done,
+}
 
 /// A lazy key-order scan; see the module docs.
 pub struct KeyRangeStream {
-    pages: RelPages,
-    limits: Limits,
-    snapshot: Lsn,
     range: KeyRange,
-    next_lower: Bound<Vec<u8>>,
-    upper: Bound<Vec<u8>>,
-    column_types: Vec<DataType>,
-    key_types: Vec<Option<DataType>>,
-    /// Keys whose state comes from the write set (skipped in the tree).
-    touched: BTreeSet<Vec<u8>>,
+    source: Source,
     /// Own rows, in key order.
     own: VecDeque<(Vec<u8>, ScannedRow)>,
     tree_rows: VecDeque<(Vec<u8>, ScannedRow)>,
-    tree_done: bool,
     failed: bool,
 }
 
 impl KeyRangeStream {
+    /// Refills `tree_rows` with the next batch (or ends the source).
     fn refill(&mut self) -> Result<()> {
-        match self.refill_from_tree() {
-            // A leaf was pruned past the snapshot: continue the scan (it re-seeks after
-            // the last key) on the pages as of `S`, fetched from the pageserver. Rows
-            // already taken came from leaves whose prune LSN was <= S, so they stand.
-            Err(crate::Error::NeedsOldSnapshot { .. })
-                if self.pages.at.is_none() && self.pages.table.cache().is_some() =>
-            {
-                self.pages = RelPages::at(self.pages.table.clone(), self.pages.rel, self.snapshot);
-                self.refill_from_tree()
-            }
-            r => r,
-        }
-        .map_err(storage_error)
-    }
-
-    fn refill_from_tree(&mut self) -> crate::Result<()> {
-        let tree = VersionedTree::open(self.pages.clone(), self.limits);
-        let scan = tree.scan(
-            as_slice(&self.next_lower),
-            as_slice(&self.upper),
-            self.snapshot,
-        )?;
-        let key_types: Vec<Option<&DataType>> = self.key_types.iter().map(Option::as_ref).collect();
-        let mut read = 0;
-        // The last key read when the write set took it over (else it is the last row kept):
-        // the next batch (or a retry after an error) starts after it. Tracked so that no
-        // key is copied per row.
-        let mut last_skipped: Option<Vec<u8>> = None;
-        let mut done = true;
-        let mut result = Ok(());
-        for item in scan {
-            let (enc, payload) = match item {
-                Ok(i) => i,
-                Err(e) => {
-                    result = Err(e);
-                    break;
+        match std::mem::replace(&mut self.source, Source::Done) {
+            Source::Inline(mut reader) => {
+                self.tree_rows = reader.next_batch(FIRST_BATCH).map_err(storage_error)?;
+                if !reader.done {
+                    // More than one batch: read the rest ahead on another thread.
+                    self.source = match ReadAhead::start(*reader) {
+                        Ok(ahead) => Source::Ahead(ahead),
+                        Err(reader) => Source::Inline(Box::new(reader)),
+                    };
                 }
-            };
-            read += 1;
-            if self.touched.contains(&enc) {
-                last_skipped = Some(enc);
-            } else {
-                let decoded = codec::decode_key(&enc, &key_types)
-                    .and_then(|key| Ok((key, codec::decode_row(&payload, &self.column_types)?)));
-                let (key, row) = match decoded {
-                    Ok(d) => d,
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                };
-                last_skipped = None;
-                self.tree_rows.push_back((enc, ScannedRow { key, row }));
             }
-            if read == BATCH {
-                done = false;
-                break;
+            Source::Ahead(ahead) => {
+                if let Some(batch) = ahead.next_batch() {
+                    self.tree_rows = batch.map_err(storage_error)?;
+                    self.source = Source::Ahead(ahead);
+                }
             }
+            Source::Done => {}
         }
-        if let Some(last) = last_skipped.or_else(|| self.tree_rows.back().map(|(e, _)| e.clone())) {
-            self.next_lower = Bound::Excluded(last);
-        }
-        result?;
-        self.tree_done = done;
         Ok(())
     }
 }
@@ -361,7 +332,7 @@ impl Iterator for KeyRangeStream {
             if self.failed {
                 return None;
             }
-            if self.tree_rows.is_empty() && !self.tree_done {
+            if self.tree_rows.is_empty() && !matches!(self.source, Source::Done) {
                 if let Err(e) = self.refill() {
                     self.failed = true;
                     return Some(Err(e));

@@ -84,3 +84,50 @@ fn a_stream_is_detached_from_later_writes() {
     txn.end_statement(true);
     txn.rollback();
 }
+
+#[test]
+fn a_long_scan_read_ahead_sees_its_snapshot_and_can_stop_early() {
+    let (e, _wal) = engine(small_pages());
+    let mut s = Session::new(e.clone());
+    let mut other = Session::new(e.clone());
+    exec(&mut s, "CREATE TABLE t (id int PRIMARY KEY, v int)").unwrap();
+    exec(
+        &mut s,
+        "INSERT INTO t SELECT g, g FROM generate_series(1, 5000) AS g",
+    )
+    .unwrap();
+    exec(&mut s, "BEGIN ISOLATION LEVEL REPEATABLE READ").unwrap();
+    assert_eq!(rows(&mut s, "SELECT count(*) FROM t"), [["5000"]]);
+    // Committed after the snapshot, all over the range the read-ahead thread reads.
+    exec(&mut other, "DELETE FROM t WHERE id % 3 = 0").unwrap();
+    exec(&mut other, "UPDATE t SET v = -v").unwrap();
+    exec(
+        &mut other,
+        "INSERT INTO t SELECT g, 1 FROM generate_series(5001, 9000) AS g",
+    )
+    .unwrap();
+    assert_eq!(
+        rows(&mut s, "SELECT count(*), sum(v), min(v), max(id) FROM t"),
+        [["5000", "12502500", "1", "5000"]]
+    );
+    // Own writes of the transaction merge into the batches read ahead.
+    exec(
+        &mut s,
+        "INSERT INTO t SELECT g, 0 FROM generate_series(-999, 0) AS g",
+    )
+    .unwrap();
+    assert_eq!(
+        rows(&mut s, "SELECT count(*), sum(v), min(id), max(id) FROM t"),
+        [["6000", "12502500", "-999", "5000"]]
+    );
+    // A scan dropped after a few rows (its read-ahead thread stops on its own).
+    assert_eq!(
+        rows(&mut s, "SELECT id FROM t LIMIT 3"),
+        [["-999"], ["-998"], ["-997"]]
+    );
+    exec(&mut s, "COMMIT").unwrap();
+    assert_eq!(
+        rows(&mut s, "SELECT count(*), sum(v) FROM t"),
+        [["8334", "-8332667"]]
+    );
+}
