@@ -703,6 +703,15 @@ impl Txn for EngineTxn {
         self.scan_rows(entry, access)
     }
 
+    fn scan_rows_only(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        let entry = self.entry(table)?;
+        match access {
+            // Without a range to check keys against, the tree's keys are not decoded.
+            Access::Full => Ok(Box::new(self.full_scan_rows_only(entry)?)),
+            _ => self.scan_rows(entry, access),
+        }
+    }
+
     fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
         self.shared
             .refuse_writes("UPDATE, DELETE or SELECT FOR UPDATE/SHARE")?;

@@ -25,4 +25,8 @@ impl Operator for Counted {
         }
         Ok(t)
     }
+
+    fn discard_keys(&mut self) {
+        self.input.discard_keys();
+    }
 }

@@ -25,4 +25,8 @@ impl Operator for Filter {
         }
         Ok(None)
     }
+
+    fn discard_keys(&mut self) {
+        self.input.discard_keys();
+    }
 }

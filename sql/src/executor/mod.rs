@@ -98,6 +98,12 @@ impl Tuple {
 pub trait Operator {
     /// The next output tuple, or `None` when exhausted.
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>>;
+
+    /// Tells the operator, before its first `next`, that its consumer never uses the
+    /// tuples' storage keys (it makes derived rows): a scan then reads its rows without
+    /// them ([`crate::storage::Txn::scan_rows_only`]). Operators that pass their input's
+    /// tuples through forward it; the others ignore it.
+    fn discard_keys(&mut self) {}
 }
 
 /// Builds the operator tree for `plan`.
@@ -121,8 +127,14 @@ pub fn build_counted(
 fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) -> Box<dyn Operator> {
     match plan {
         Plan::HashJoin { left, right, join } => {
-            let left = child(left);
-            Box::new(HashJoin::new(left, child(right), join.clone()))
+            let mut left = child(left);
+            let mut right = child(right);
+            right.discard_keys();
+            // Semi and anti joins emit the left tuples themselves (DELETE ... WHERE EXISTS).
+            if !join.kind.left_only() {
+                left.discard_keys();
+            }
+            Box::new(HashJoin::new(left, right, join.clone()))
         }
         Plan::Scan { table, access } => Box::new(Scan::new(table.clone(), access.clone())),
         Plan::Values { rows } => Box::new(Values::new(rows.clone())),
@@ -170,7 +182,11 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             calls,
             sets,
         } => Box::new(Aggregate::new(
-            child(input),
+            {
+                let mut input = child(input);
+                input.discard_keys();
+                input
+            },
             groups.clone(),
             calls.clone(),
             sets.clone(),
@@ -202,7 +218,11 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             recursive.as_ref().clone(),
         )),
         Plan::WorkTable { id } => Box::new(WorkTable::new(*id)),
-        Plan::Project { input, exprs } => Box::new(Project::new(child(input), exprs.clone())),
+        Plan::Project { input, exprs } => {
+            let mut input = child(input);
+            input.discard_keys();
+            Box::new(Project::new(input, exprs.clone()))
+        }
         Plan::Distinct { input, on } => Box::new(Distinct::new(child(input), on.clone())),
         Plan::Sort { input, keys } => Box::new(Sort::new(child(input), keys.clone())),
         Plan::Sample {

@@ -14,6 +14,8 @@ pub struct Scan {
     stream: Option<RowStream>,
     /// Rows read, for `pg_stat_user_tables` (noted when the operator is dropped).
     fetched: u64,
+    /// Whether tuples carry their storage key (see [`Operator::discard_keys`]).
+    keys: bool,
 }
 
 impl Scan {
@@ -23,6 +25,7 @@ impl Scan {
             access,
             stream: None,
             fetched: 0,
+            keys: true,
         }
     }
 
@@ -135,7 +138,8 @@ impl Operator for Scan {
                     },
                     _,
                 ) => self.points(ctx, index, prefix, values)?,
-                (_, Some(a)) => ctx.txn().scan(self.table.id, &a)?,
+                (_, Some(a)) if self.keys => ctx.txn().scan(self.table.id, &a)?,
+                (_, Some(a)) => ctx.txn().scan_rows_only(self.table.id, &a)?,
                 (_, None) => Box::new(std::iter::empty()),
             });
         }
@@ -145,11 +149,15 @@ impl Operator for Scan {
                 let r = r?;
                 self.fetched += 1;
                 Ok(Some(Tuple {
-                    key: Some(r.key),
+                    key: self.keys.then_some(r.key),
                     row: r.row,
                 }))
             }
             None => Ok(None),
         }
+    }
+
+    fn discard_keys(&mut self) {
+        self.keys = false;
     }
 }

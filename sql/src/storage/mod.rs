@@ -403,6 +403,13 @@ pub trait Txn: Send {
     /// Rows of `table` visible to the current statement, in the order `access` implies.
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream>;
 
+    /// Like [`Txn::scan`], for a reader that never writes the rows back (the input of a
+    /// join or an aggregate): the rows' keys may come back empty, which spares the storage
+    /// decoding them. By default the same as `scan`.
+    fn scan_rows_only(&self, table: TableId, access: &Access) -> Result<RowStream> {
+        self.scan(table, access)
+    }
+
     /// Like [`Txn::scan`], but over the *latest* committed rows (plus every own write):
     /// what a foreign key check must see whatever the snapshot.
     fn scan_latest(&self, table: TableId, access: &Access) -> Result<RowStream>;
