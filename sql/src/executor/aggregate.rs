@@ -45,11 +45,16 @@ pub fn feed(
         {
             continue;
         }
-        let keys = call
-            .order_by
-            .iter()
-            .map(|k| k.expr.eval(row, ctx))
-            .collect::<Result<Vec<_>>>()?;
+        // The common call without ORDER BY skips the collecting adapter (a measurable
+        // share of a large aggregate's time).
+        let keys = if call.order_by.is_empty() {
+            Vec::new()
+        } else {
+            call.order_by
+                .iter()
+                .map(|k| k.expr.eval(row, ctx))
+                .collect::<Result<Vec<_>>>()?
+        };
         // No allocation for the common zero- and one-argument calls.
         match call.args.as_slice() {
             [] => state.add(&[], keys)?,

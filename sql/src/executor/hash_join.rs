@@ -40,6 +40,9 @@ struct Built {
     /// (the common join on an int column): an integer probe then hashes and compares one
     /// `i64` instead of a `Vec<Value>`. Other probes use `table`.
     ints: Option<FxHashMap<i64, usize>>,
+    /// The same again as an array indexed by `key - min`, when the integer keys are dense
+    /// (a join on a surrogate key, ids 1..n): a probe is then one bounds check and one load.
+    dense: Option<(i64, Vec<Option<usize>>)>,
     buckets: Vec<Vec<usize>>,
     /// NOT IN only: each group's correlation key (the keys but the last) → whether the
     /// group has a NULL value (see [`JoinKind::NotIn`]).
@@ -68,11 +71,34 @@ fn key_of(
 impl Built {
     /// The bucket of right rows whose key equals `key`.
     fn bucket(&self, key: &[Value]) -> Option<usize> {
-        match (&self.ints, key) {
-            (Some(ints), [Value::Int(i)]) => ints.get(i).copied(),
+        match (&self.dense, &self.ints, key) {
+            (Some((min, slots)), _, [Value::Int(i)]) => i
+                .checked_sub(*min)
+                .and_then(|at| usize::try_from(at).ok())
+                .and_then(|at| slots.get(at).copied().flatten()),
+            (None, Some(ints), [Value::Int(i)]) => ints.get(i).copied(),
             _ => self.table.get(key).copied(),
         }
     }
+}
+
+/// The dense array for `ints` (see [`Built::dense`]): when its keys span at most four
+/// slots per key (or 64) and at most 2^18 slots (4 MiB, uncharged: a fraction of what
+/// the keys themselves were charged).
+fn dense(ints: &FxHashMap<i64, usize>) -> Option<(i64, Vec<Option<usize>>)> {
+    let min = *ints.keys().min()?;
+    let max = *ints.keys().max()?;
+    let span = usize::try_from(max.checked_sub(min)?)
+        .ok()?
+        .checked_add(1)?;
+    if span > (ints.len() * 4).max(64) || span > 1 << 18 {
+        return None;
+    }
+    let mut slots = vec![None; span];
+    for (k, b) in ints {
+        slots[usize::try_from(k - min).ok()?] = Some(*b);
+    }
+    Some((min, slots))
 }
 
 impl HashJoin {
@@ -151,11 +177,13 @@ impl HashJoin {
                 _ => None,
             })
             .collect::<Option<FxHashMap<i64, usize>>>();
+        let dense = ints.as_ref().and_then(dense);
         Ok(Built {
             matched: vec![false; rows.len()],
             rows,
             table,
             ints,
+            dense,
             buckets,
             groups,
         })
