@@ -22,6 +22,7 @@ mod fs;
 mod maint;
 mod node;
 mod rng;
+mod scenario;
 mod workload;
 mod world;
 

@@ -318,7 +318,7 @@ impl World {
 
     /// Steps one request through node `i`'s group-commit queue (it may die
     /// inside); `None` if it died or the step failed.
-    fn local(&mut self, i: usize, request: Request) -> Result<Option<Reply>, String> {
+    pub(crate) fn local(&mut self, i: usize, request: Request) -> Result<Option<Reply>, String> {
         let kill = (self.faults && self.rng.chance(5)).then(|| self.rng.below(8));
         match self.acceptors[i].step_local(vec![request], kill)? {
             None => {

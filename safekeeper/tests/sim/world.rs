@@ -151,6 +151,20 @@ type Check = Result<(), String>;
 impl World {
     pub fn new(seed: u64) -> World {
         let faults = std::env::var("STRATA_SIM_NO_FAULTS").is_err();
+        let mut w = World::build(seed, faults, false);
+        for i in 0..w.proposers.len() {
+            w.start_proposer(i);
+        }
+        w
+    }
+
+    /// A world for a scripted scenario (`scenario.rs`): no faults, every
+    /// safekeeper has the timeline, no proposer runs.
+    pub fn scripted(seed: u64) -> World {
+        World::build(seed, false, true)
+    }
+
+    fn build(seed: u64, faults: bool, all_with_timeline: bool) -> World {
         let mut rng = Rng::new(seed);
         let disk_faults = if faults {
             Faults {
@@ -167,7 +181,7 @@ impl World {
             .iter()
             .map(|&id| {
                 let seed = rng.next_u64();
-                let with_timeline = !rng.chance(25);
+                let with_timeline = !rng.chance(25) || all_with_timeline;
                 Node::create(id, seed, disk_faults, with_timeline)
             })
             .collect();
@@ -187,9 +201,6 @@ impl World {
             counts: Counts::default(),
         };
         w.record_max = 300;
-        for i in 0..w.proposers.len() {
-            w.start_proposer(i);
-        }
         w
     }
 
