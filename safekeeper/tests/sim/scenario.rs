@@ -197,7 +197,7 @@ impl Lagging {
     /// Safekeeper `i` holds exactly the committed WAL `[START, end)` (read
     /// from its local start, the rest through the committed read, which
     /// falls back to the offloaded segments), and nothing past `end`.
-    fn holds_exactly(&self, i: usize, expected: &[u8]) -> Check {
+    fn holds_exactly(&mut self, i: usize, expected: &[u8]) -> Check {
         let tl = self.w.acceptors[i].tl.as_ref().ok_or("no timeline")?;
         let s = tl.snapshot().state;
         let end = START + expected.len() as u64;
