@@ -186,6 +186,11 @@ fn regression_seeds() {
              trimmed what the proposer's donor read needed to catch it up",
         ),
         (
+            1180,
+            "the check took a proposer's stale view of a caught-up safekeeper (acks lost with \
+             its stream) for one that needs WAL its donor trimmed",
+        ),
+        (
             966,
             "a late pre-allocation re-created a trimmed segment, zero-filled, and a read from a \
              snapshot older than the trim took it for WAL",

@@ -25,7 +25,8 @@
 //!
 //! Checked: every committed read (pageserver, older-WAL reader, peer
 //! recovery) finds its WAL locally or offloaded and it is the committed WAL;
-//! a proposer's donor read never asks for WAL its donor trimmed; every
+//! no safekeeper of a proposer's term needs WAL its donor trimmed
+//! (`World::acceptor_read`); every
 //! offloaded object is committed WAL (byte for byte the checker's committed
 //! prefix).
 

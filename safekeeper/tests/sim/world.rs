@@ -580,17 +580,30 @@ impl World {
     ) -> Check {
         let a = &self.acceptors[Self::acceptor_index(to)];
         // Donor reads are served from local WAL only: the proposer must
-        // never need WAL its donor trimmed.
+        // never need WAL its donor trimmed. Its view of a safekeeper may be
+        // stale (acks lost with a broken stream): the read is then refused
+        // like any other and the next reply corrects the view. It is a bug
+        // only if a safekeeper that took this term's Elected really holds
+        // less than the donor still has.
         if let Some(tl) = &a.tl
             && start < tl.snapshot().wal_start
             && a.donor_read(term, start, end).is_none()
             && tl.snapshot().state.term == term
         {
-            return Err(format!(
-                "proposer {from}'s donor read needs WAL at {start} that safekeeper {to} trimmed \
-                 (its WAL starts at {})",
-                tl.snapshot().wal_start
-            ));
+            let wal_start = tl.snapshot().wal_start;
+            let behind = self.acceptors.iter().find_map(|k| {
+                let s = k.tl.as_ref()?.snapshot().state;
+                let of_term =
+                    s.term == term && s.term_history.last().is_some_and(|e| e.term == term);
+                (of_term && s.flush_lsn < wal_start).then_some((k.id, s.flush_lsn))
+            });
+            if let Some((k, flush)) = behind {
+                return Err(format!(
+                    "proposer {from}'s donor read needs WAL at {start} that safekeeper {to} \
+                     trimmed (its WAL starts at {wal_start}): safekeeper {k} of term {term} \
+                     holds WAL only up to {flush}"
+                ));
+            }
         }
         let Some(wal) = a.donor_read(term, start, end) else {
             return Ok(());
