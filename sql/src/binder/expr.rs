@@ -153,6 +153,9 @@ impl Binder {
         self.depth += 1;
         let r = self.bind_expr_at_depth(e, ctx);
         self.depth -= 1;
+        if let Err(err) = &r {
+            super::position::mark(err, e);
+        }
         r
     }
 
@@ -216,7 +219,16 @@ impl Binder {
                         Err(Error::UndefinedColumn(m)) => {
                             match self.bind_whole_row(ctx.scope, &ident(id)) {
                                 Some(r) => r?,
-                                None => return Err(Error::UndefinedColumn(m)),
+                                None => {
+                                    let e = Error::UndefinedColumn(m);
+                                    return Err(match ctx.scope.suggest(&ident(id)) {
+                                        Some(hint) => Error::WithHint {
+                                            error: Box::new(e),
+                                            hint,
+                                        },
+                                        None => e,
+                                    });
+                                }
                             }
                         }
                         r => r?,
