@@ -82,7 +82,6 @@
 //!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
 //!   fits), not decorrelated into semi/anti joins.
-//! * `variance`/`stddev` of integers are float8 where PostgreSQL says numeric.
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.

@@ -24,7 +24,7 @@ pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Functions whose result may change between calls in one statement: a subquery calling one
 /// is not reused across evaluations with equal correlation values.
-pub const VOLATILE_FUNCTIONS: [&str; 9] = [
+pub const VOLATILE_FUNCTIONS: [&str; 10] = [
     "random",
     "setseed",
     "clock_timestamp",
@@ -34,6 +34,7 @@ pub const VOLATILE_FUNCTIONS: [&str; 9] = [
     "set_config",
     "pg_cancel_backend",
     "pg_terminate_backend",
+    "pg_blocking_pids",
 ];
 
 /// Where an expression is being bound.
