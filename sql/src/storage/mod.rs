@@ -238,6 +238,41 @@ pub trait Services: Send + Sync {
         None
     }
 
+    /// The locks transactions hold and wait for (`pg_locks`, `pg_blocking_pids`); none by
+    /// default.
+    fn locks(&self) -> Vec<LockInfo> {
+        Vec::new()
+    }
+
+    /// Takes the advisory lock `key` for the session `pid` (`xact`: until its transaction
+    /// ends, else until unlocked or the session ends), waiting if `wait`; whether it was
+    /// taken. Locks of one session never conflict with each other and count: each lock is
+    /// undone by one unlock.
+    fn advisory_lock(
+        &self,
+        pid: i32,
+        key: AdvisoryKey,
+        shared: bool,
+        xact: bool,
+        wait: bool,
+    ) -> Result<bool> {
+        let _ = (pid, key, shared, xact, wait);
+        Err(crate::Error::unsupported("advisory locks need the engine"))
+    }
+
+    /// Undoes one session-level `pg_advisory_lock` of `key` by `pid`; false (PostgreSQL
+    /// warns) when the session holds none.
+    fn advisory_unlock(&self, pid: i32, key: AdvisoryKey, shared: bool) -> Result<bool> {
+        let _ = (pid, key, shared);
+        Err(crate::Error::unsupported("advisory locks need the engine"))
+    }
+
+    /// Releases the advisory locks of session `pid`: those of its transaction (`xact_only`,
+    /// at the transaction's end), or all of them (`pg_advisory_unlock_all`, the session's end).
+    fn advisory_release(&self, pid: i32, xact_only: bool) {
+        let _ = (pid, xact_only);
+    }
+
     /// Blocks until this server has applied the WAL up to `lsn` (a read replica; a primary
     /// has everything it committed), at most `timeout`; returns the LSN reached. Past the
     /// timeout: 55000 naming both LSNs.
@@ -245,6 +280,38 @@ pub trait Services: Send + Sync {
         let _ = timeout;
         Ok(self.replication().lsn.max(lsn))
     }
+}
+
+/// An advisory lock's key: a bigint, or two int4s packed high-low (`two_part`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdvisoryKey {
+    pub key: i64,
+    pub two_part: bool,
+}
+
+/// One lock held or waited for ([`Services::locks`]), in `pg_locks`' terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockInfo {
+    /// `relation` (a table or index), `tuple` (a row or a unique key of one), `object` (a
+    /// relation name being created).
+    pub locktype: &'static str,
+    /// The table or index locked (`relation`, `tuple`).
+    pub relation: Option<Oid>,
+    /// An advisory lock's `(classid, objid, objsubid)`: the key's high and low 32 bits, and
+    /// 1 for a bigint key, 2 for two int4 keys.
+    pub object: Option<(u32, u32, i16)>,
+    /// PostgreSQL's name for the mode with the same conflicts (`AccessShareLock`,
+    /// `AccessExclusiveLock`, `ExclusiveLock`).
+    pub mode: &'static str,
+    pub granted: bool,
+    /// The holder's or waiter's backend pid.
+    pub pid: i32,
+    /// The storage's transaction identity.
+    pub txn: u64,
+    /// For a waiter: when its wait began (PostgreSQL microseconds since 2000-01-01 UTC).
+    pub wait_start: Option<i64>,
+    /// For a waiter: the pids it waits for.
+    pub blocked_by: Vec<i32>,
 }
 
 /// A server's replication state ([`Services::replication`]). LSNs are byte positions in
