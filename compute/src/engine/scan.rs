@@ -306,9 +306,9 @@ impl KeyRangeStream {
                 self.tree_rows = reader.next_batch(FIRST_BATCH).map_err(storage_error)?;
                 if !reader.done {
                     // More than one batch: read the rest ahead on another thread.
-                    self.source = match ReadAhead::start(*reader) {
+                    self.source = match ReadAhead::start(reader) {
                         Ok(ahead) => Source::Ahead(ahead),
-                        Err(reader) => Source::Inline(Box::new(reader)),
+                        Err(reader) => Source::Inline(reader),
                     };
                 }
             }

@@ -133,15 +133,17 @@ pub(super) struct ReadAhead {
 impl ReadAhead {
     /// Starts reading `reader`'s remaining batches on a new thread; gives the reader back
     /// if no thread could be started (the caller then reads on).
-    pub(super) fn start(reader: TreeReader) -> std::result::Result<ReadAhead, TreeReader> {
+    pub(super) fn start(
+        reader: Box<TreeReader>,
+    ) -> std::result::Result<ReadAhead, Box<TreeReader>> {
         let (tx, rx) = sync_channel(AHEAD);
         // The reader is handed over once the thread runs, so a failed spawn keeps it.
-        let (give, take) = sync_channel::<TreeReader>(1);
+        let (give, take) = sync_channel::<Box<TreeReader>>(1);
         let spawned = std::thread::Builder::new()
             .name("scan-ahead".into())
             .spawn(move || {
                 if let Ok(reader) = take.recv() {
-                    read_ahead(reader, tx);
+                    read_ahead(*reader, tx);
                 }
             });
         if let Err(e) = spawned {
