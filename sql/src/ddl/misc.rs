@@ -22,6 +22,47 @@ pub fn one_database() -> Error {
 /// not truncated with it needs CASCADE, which truncates that table too. RESTART IDENTITY
 /// restarts the sequences the tables' columns own — at once, not at commit (PostgreSQL
 /// does it transactionally).
+/// `LOCK [TABLE] t, ... [IN mode MODE] [NOWAIT]` (inside a transaction block; the session
+/// checks that). Strata's table locks have two modes: PostgreSQL's `ACCESS SHARE`, `ROW
+/// SHARE` and `ROW EXCLUSIVE` take the shared one (what reads and DML take), the stronger
+/// modes — the default `ACCESS EXCLUSIVE` among them — the exclusive one, which also keeps
+/// readers out (PostgreSQL's `SHARE` / `EXCLUSIVE` let readers through). Privileges as
+/// PostgreSQL asks them: SELECT (or any write privilege) for `ACCESS SHARE`, a write
+/// privilege for `ROW EXCLUSIVE`, UPDATE / DELETE / TRUNCATE for the rest.
+pub fn lock_tables(ddl: &mut Ddl, l: &ast::Lock) -> Result<StatementResult> {
+    use crate::storage::catalog::acl::{DELETE, INSERT, SELECT, TRUNCATE, UPDATE};
+    use ast::LockTableMode as M;
+    let mode = l.lock_mode.as_ref().unwrap_or(&M::AccessExclusive);
+    let exclusive = !matches!(mode, M::AccessShare | M::RowShare | M::RowExclusive);
+    let any_of: &[u16] = match mode {
+        M::AccessShare => &[SELECT, INSERT, UPDATE, DELETE, TRUNCATE],
+        M::RowExclusive => &[INSERT, UPDATE, DELETE, TRUNCATE],
+        _ => &[UPDATE, DELETE, TRUNCATE],
+    };
+    let catalog = ddl.catalog()?;
+    let who = crate::privilege::current(&catalog);
+    for target in &l.tables {
+        let def = ddl.table(&target.name)?;
+        let allowed = any_of
+            .iter()
+            .fold(None, |found: Option<Result<()>>, &p| match found {
+                Some(Ok(())) => Some(Ok(())),
+                _ => Some(crate::privilege::check(
+                    &catalog,
+                    &who,
+                    &[crate::privilege::Need {
+                        relation: def.id,
+                        privileges: p,
+                        as_role: None,
+                    }],
+                )),
+            });
+        allowed.unwrap_or(Ok(()))?;
+        ddl.txn.lock_table(def.id, exclusive, l.nowait)?;
+    }
+    Ok(StatementResult::command("LOCK TABLE"))
+}
+
 pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
     let mut tables: Vec<TableDef> = Vec::new();
     for target in &t.table_names {

@@ -467,6 +467,14 @@ pub trait Txn: Send {
     /// Records ANALYZE's statistics of a table.
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()>;
 
+    /// `LOCK TABLE`: takes `table`'s lock for the rest of the transaction — shared (the
+    /// lock DML and reads take) or exclusive (DDL's) — waiting for conflicting holders, or
+    /// failing with 55P03 at once when `nowait`. The in-memory storage has no locks.
+    fn lock_table(&mut self, table: TableId, exclusive: bool, nowait: bool) -> Result<()> {
+        let _ = (table, exclusive, nowait);
+        Ok(())
+    }
+
     /// Rows of `table` visible to the current statement, in the order `access` implies.
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream>;
 
