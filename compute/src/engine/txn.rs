@@ -703,6 +703,10 @@ impl Txn for EngineTxn {
         self.scan_rows(entry, access)
     }
 
+    fn sample(&self, table: TableId, sample: &mut sql::storage::Reservoir) -> Result<()> {
+        self.sample_rows(table, sample)
+    }
+
     fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
         self.shared
             .refuse_writes("UPDATE, DELETE or SELECT FOR UPDATE/SHARE")?;
