@@ -56,6 +56,9 @@ pub enum Error {
     /// 42704 (e.g. an unknown type name or index).
     #[error("{0}")]
     UndefinedObject(String),
+    /// 3D000: a database that does not exist.
+    #[error("{0}")]
+    UndefinedDatabase(String),
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
@@ -96,6 +99,12 @@ pub enum Error {
     /// 22P02
     #[error("{0}")]
     InvalidTextRepresentation(String),
+    /// 42846 with PostgreSQL's DETAIL (`cannot cast type record to t`).
+    #[error("{message}")]
+    CannotCoerceDetail { message: String, detail: String },
+    /// 22P02 with PostgreSQL's DETAIL (`malformed record literal: "..."`).
+    #[error("{message}")]
+    MalformedLiteral { message: String, detail: String },
     /// 22003
     #[error("{0}")]
     NumericValueOutOfRange(String),
@@ -291,6 +300,21 @@ pub enum Error {
     /// 54001: an expression nested deeper than the binder accepts.
     #[error("stack depth limit exceeded")]
     StackDepthExceeded,
+    /// 2202H (invalid_tablesample_argument): a NULL or out-of-range sample percentage.
+    #[error("{0}")]
+    InvalidTablesampleArgument(String),
+    /// 2202G (invalid_tablesample_repeat): a NULL REPEATABLE seed.
+    #[error("{0}")]
+    InvalidTablesampleRepeat(String),
+    /// 54001 (statement_too_complex): e.g. more than 4096 grouping sets.
+    #[error("{0}")]
+    StatementTooComplex(String),
+    /// 54011 (too_many_columns): e.g. a CUBE of more than 12 elements.
+    #[error("{0}")]
+    TooManyColumns(String),
+    /// 54023 (too_many_arguments): e.g. GROUPING with 32 or more arguments.
+    #[error("{0}")]
+    TooManyArguments(String),
     /// 54000: a configured limit of the system was hit (a row or key too large for a page,
     /// a transaction's write set or WAL record over its maximum).
     #[error("{0}")]
@@ -337,9 +361,10 @@ impl Error {
             DuplicateFunction(_) => "42723",
             InvalidFunctionDefinition(_) => "42P13",
             UndefinedObject(_) => "42704",
+            UndefinedDatabase(_) => "3D000",
             DatatypeMismatch(_) => "42804",
             WrongObjectType(_) => "42809",
-            CannotCoerce(_) => "42846",
+            CannotCoerce(_) | CannotCoerceDetail { .. } => "42846",
             GroupingError(_) => "42803",
             DuplicateAlias(_) => "42712",
             InvalidRecursion(_) => "42P19",
@@ -348,7 +373,7 @@ impl Error {
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
             InvalidParameterValue(_) => "22023",
-            InvalidTextRepresentation(_) => "22P02",
+            InvalidTextRepresentation(_) | MalformedLiteral { .. } => "22P02",
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
             SqlJson(code, _) => code,
@@ -407,7 +432,11 @@ impl Error {
             WrongParameterCount { .. } => "42601",
             UndefinedParameter(_) => "42704",
             CantChangeRuntimeParam(_) => "55P02",
-            StackDepthExceeded => "54001",
+            StackDepthExceeded | StatementTooComplex(_) => "54001",
+            TooManyColumns(_) => "54011",
+            InvalidTablesampleArgument(_) => "2202H",
+            InvalidTablesampleRepeat(_) => "2202G",
+            TooManyArguments(_) => "54023",
             ProgramLimitExceeded(_) => "54000",
             OutOfMemory(_) => "53200",
             DataCorrupted(_) => "XX001",
@@ -433,6 +462,8 @@ impl Error {
             | Error::ForeignKeyViolation { detail, .. }
             | Error::DependentObjectsStillExist { detail, .. }
             | Error::GeneratedAlways { detail, .. }
+            | Error::MalformedLiteral { detail, .. }
+            | Error::CannotCoerceDetail { detail, .. }
             | Error::WrongParameterCount { detail, .. } => Some(detail),
             _ => None,
         }

@@ -62,6 +62,7 @@
 //! * [`parse`] — SQL text to statements (`sqlparser`, plus the forms it refuses).
 //! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
 //! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
+//! * [`notice`] — NOTICE / WARNING messages a statement raises for its client.
 //! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
 //!   statement's catalog and services) that evaluation and text output read, installed on
 //!   the session's thread, with the session's identity, settings and server
@@ -101,6 +102,7 @@ pub mod executor;
 pub mod expr;
 pub mod interrupt;
 pub mod memory;
+pub mod notice;
 pub mod parse;
 pub mod planner;
 pub mod privilege;

@@ -2,6 +2,7 @@
 //! statements the RowDescription columns and the rows.
 
 use crate::binder::OutputColumn;
+use crate::notice::Notice;
 use crate::storage::Row;
 
 /// The outcome of one statement.
@@ -12,6 +13,9 @@ pub struct StatementResult {
     /// Result columns, for statements that return rows (SELECT, SHOW, DML with RETURNING).
     pub columns: Option<Vec<OutputColumn>>,
     pub rows: Vec<Row>,
+    /// NOTICE / WARNING messages the statement raised, to send before its result (already
+    /// filtered by `client_min_messages`).
+    pub notices: Vec<Notice>,
 }
 
 impl StatementResult {
@@ -21,6 +25,7 @@ impl StatementResult {
             tag: tag.into(),
             columns: None,
             rows: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 mod copy;
 mod named_statements;
 mod prepare_commands;
-mod settings_commands;
+pub(crate) mod settings_commands;
 
 pub use named_statements::{NamedStatement, NamedStatements};
 
@@ -350,6 +350,7 @@ fn run_in_txn<T: Txn>(
                 tag: "EXPLAIN".into(),
                 columns: Some(explain_columns()),
                 rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+                notices: Vec::new(),
             })
         }
         BoundStatement::Query {
@@ -373,6 +374,7 @@ fn run_in_txn<T: Txn>(
                     tag,
                     columns: Some(columns),
                     rows: tuples.into_iter().map(|t| t.row).collect(),
+                    notices: Vec::new(),
                 })
             } else {
                 Ok(StatementResult::command(tag))
@@ -427,6 +429,29 @@ impl<S: Storage> Session<S> {
     pub fn identify(&mut self, user: &str, database: &str, backend_pid: i32) {
         self.authenticated = user.to_string();
         self.become_session_user(user, database, backend_pid);
+        self.apply_role_defaults(user);
+    }
+
+    /// The logged-in role's `ALTER ROLE ... SET` defaults, those for this database first
+    /// (they win), under what the startup packet set. A default that no longer checks is
+    /// skipped, as PostgreSQL only warns about it.
+    fn apply_role_defaults(&mut self, user: &str) {
+        let Ok(catalog) = self.statement_catalog() else {
+            return;
+        };
+        let Some(role) = catalog.role(user) else {
+            return;
+        };
+        let mut settings = self.info.settings();
+        for scoped in [true, false] {
+            for c in role
+                .config
+                .iter()
+                .filter(|c| c.database.is_some() == scoped)
+            {
+                let _ = settings.set_login_default(&c.name, &c.value);
+            }
+        }
     }
 
     /// Makes `user` the session user (and current role).
@@ -887,7 +912,20 @@ impl<S: Storage> Session<S> {
         let _timeout = timeout
             .filter(|&ms| ms > 0)
             .and_then(|ms| crate::interrupt::arm_current(std::time::Duration::from_millis(ms)));
-        self.run_statement(stmt, params, types)
+        crate::notice::take(); // nothing of an earlier statement's
+        let mut r = self.run_statement(stmt, params, types);
+        let notices = crate::notice::take();
+        if let Ok(r) = &mut r {
+            let min = self.info.setting("client_min_messages");
+            r.notices = notices
+                .into_iter()
+                .filter(|n| {
+                    min.as_deref()
+                        .is_none_or(|m| crate::notice::passes(n.severity, m))
+                })
+                .collect();
+        }
+        r
     }
 
     fn run_statement(
@@ -918,6 +956,7 @@ impl<S: Storage> Session<S> {
                     chain: false,
                     savepoint: None,
                 } => {
+                    self.warn_no_block();
                     self.abort();
                     return Ok(StatementResult::command("ROLLBACK"));
                 }
@@ -1127,12 +1166,17 @@ impl<S: Storage> Session<S> {
                 savepoints: Vec::new(),
             };
             self.txn_began();
+        } else {
+            crate::notice::emit(crate::notice::Notice::warning(
+                "25001",
+                "there is already a transaction in progress",
+            ));
         }
-        // Inside a block PostgreSQL only warns "there is already a transaction in progress".
         Ok(StatementResult::command("BEGIN"))
     }
 
     fn commit(&mut self) -> Result<StatementResult> {
+        self.warn_no_block();
         match std::mem::replace(&mut self.block, Block::Idle) {
             Block::Idle => Ok(StatementResult::command("COMMIT")),
             Block::Open { txn, .. } => {
@@ -1152,6 +1196,17 @@ impl<S: Storage> Session<S> {
                 self.txn_aborted();
                 Ok(StatementResult::command("ROLLBACK"))
             }
+        }
+    }
+
+    /// PostgreSQL's WARNING for COMMIT or ROLLBACK with no block the client began (none, or
+    /// only the implicit one of a multi-statement query string).
+    fn warn_no_block(&self) {
+        if matches!(self.block, Block::Idle) || self.implicit {
+            crate::notice::emit(crate::notice::Notice::warning(
+                "25P01",
+                "there is no transaction in progress",
+            ));
         }
     }
 

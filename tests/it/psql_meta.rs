@@ -71,6 +71,9 @@ GRANT SELECT ON authors TO meta_reader;
 GRANT SELECT, INSERT ON books, cheap_books TO PUBLIC;
 GRANT USAGE ON SCHEMA app TO meta_reader;
 GRANT ALL ON ALL TABLES IN SCHEMA app TO meta_reader;
+ALTER ROLE meta_reader SET work_mem = '8MB';
+ALTER ROLE meta_reader SET search_path = app;
+ALTER ROLE meta_admin IN DATABASE postgres SET statement_timeout = '5s';
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -111,6 +114,7 @@ const COMMANDS: &[&str] = &[
     r"\dn+",
     r"\l postgres",
     r"\du",
+    r"\drds",
     r"\dp",
     r"\dp app.*",
     r"\df",
@@ -248,4 +252,57 @@ fn psql_meta_commands_print_what_postgresql_prints() {
         COMMANDS.len(),
         differing.join("\n")
     );
+}
+
+/// Scripts whose psql printout must be PostgreSQL's, byte for byte (LOCATION lines, which
+/// name PostgreSQL's C source, aside): `notices.sql` (the NOTICE and WARNING messages of DROP
+/// ... IF EXISTS, CREATE ... IF NOT EXISTS, CASCADE, transaction commands out of place,
+/// `client_min_messages`: same text, SQLSTATE, DETAIL and order) and `column_names.sql`
+/// (result column names).
+#[test]
+fn psql_scripts_print_what_postgresql_prints() {
+    if !psql_available() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "psql is missing"
+        );
+        eprintln!("\n!!!!! SKIPPING psql scripts: no psql binary !!!!!\n");
+        return;
+    }
+    let Some(pg) = testkit::postgres::PgServer::start() else {
+        return;
+    };
+    let strata = Strata::start();
+    for name in ["notices.sql", "column_names.sql"] {
+        let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
+        let run = |port| {
+            psql(port, &["-f", &script])
+                .lines()
+                .filter(|l| !l.starts_with("LOCATION:"))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        };
+        let expected = run(pg.port());
+        assert!(
+            !expected.contains("ERROR:"),
+            "PostgreSQL fails {name}: {expected}"
+        );
+        let actual = run(strata.port);
+        if expected != actual {
+            let diff: Vec<String> = expected
+                .lines()
+                .zip(actual.lines())
+                .filter(|(e, a)| e != a)
+                .map(|(e, a)| format!("- {e}\n+ {a}"))
+                .collect();
+            panic!(
+                "{name} prints differently from PostgreSQL 15 ({} vs {} lines); first \
+                 differing lines:\n{}\n--- PostgreSQL 15\n{expected}--- Strata\n{actual}",
+                expected.lines().count(),
+                actual.lines().count(),
+                diff.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
 }

@@ -3,7 +3,9 @@
 //! * Rows: `sql::Value` → [`crate::values::Value`] → [`crate::values::encode_row`]. Integers
 //!   (and OIDs) are stored as int8, floats as float8 (`real` widens exactly to f64 and
 //!   narrows back by the column's type on decode), `char(n)` as its padded text, `json` as
-//!   its text; the column type turns them back into the same `sql::Value`s.
+//!   its text; the column type turns them back into the same `sql::Value`s. A record (a
+//!   composite column's value) keeps each field's type OID, which gives back its fields'
+//!   types.
 //! * Keys: the same conversion (but `char(n)` without trailing spaces, which its equality
 //!   ignores), then [`crate::keycodec::encode_key`] (memcmp order = the SQL order of
 //!   same-typed tuples, NULLs last, as `sql::Value`'s `Ord`).
@@ -46,10 +48,28 @@ pub fn to_stored(v: &sql::Value) -> Stored {
             dims: a.dims.iter().map(|d| (d.len, d.lower)).collect(),
             items: a.items.iter().map(to_stored).collect(),
         }),
-        // No column has a record type (CREATE TABLE refuses one): a record reaching storage
-        // (a temporary row) keeps its text form.
-        sql::Value::Record(r) => Stored::Text(r.to_string()),
+        sql::Value::Record(r) => stored_record(r, to_stored),
     }
+}
+
+/// A record's fields as stored: each with its type's OID, converted by `field`.
+fn stored_record(r: &sql::types::Record, field: fn(&sql::Value) -> Stored) -> Stored {
+    Stored::Record(
+        r.values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let oid = r.types.get(i).map_or(DataType::Text.oid(), |t| t.oid());
+                (oid, field(v))
+            })
+            .collect(),
+    )
+}
+
+/// The type of a stored record field from its OID: a built-in type (without modifier,
+/// which no stored value needs) or a composite type.
+fn field_type(oid: u32) -> DataType {
+    sql::types::oid::builtin_type(oid).unwrap_or(DataType::Composite(oid))
 }
 
 /// The storage form of a key value: as [`to_stored`], but `char(n)` without its trailing
@@ -57,6 +77,7 @@ pub fn to_stored(v: &sql::Value) -> Stored {
 fn to_stored_key(v: &sql::Value) -> Stored {
     match v {
         sql::Value::Bpchar(s) => Stored::Text(sql::types::bpchar::trimmed(s).to_string()),
+        sql::Value::Record(r) => stored_record(r, to_stored_key),
         other => to_stored(other),
     }
 }
@@ -108,6 +129,23 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
                     .into_iter()
                     .map(|v| from_stored(v, elem.as_ref()))
                     .collect(),
+            }))
+        }
+        Stored::Record(fields) => {
+            let types: Vec<DataType> = fields.iter().map(|(oid, _)| field_type(*oid)).collect();
+            let values = fields
+                .into_iter()
+                .zip(&types)
+                .map(|((_, v), t)| from_stored(v, Some(t)))
+                .collect();
+            let type_oid = match ty {
+                Some(DataType::Composite(oid)) => *oid,
+                _ => 0,
+            };
+            sql::Value::Record(Box::new(sql::types::Record {
+                types: types.into(),
+                values,
+                type_oid,
             }))
         }
     }
@@ -167,6 +205,7 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         (V::Time(_), T::Time(_)) | (V::Interval(_), T::Interval) => true,
         (V::Timestamp(_), T::Timestamp(_)) | (V::Timestamptz(_), T::Timestamptz(_)) => true,
         (V::Jsonb(_), T::Jsonb) => true,
+        (V::Record(_), T::Composite(_) | T::Record) => true,
         (V::Array(a), T::Array(e)) => {
             let elem = e.get();
             a.items.iter().all(|i| i.is_null() || same_kind(i, &elem))

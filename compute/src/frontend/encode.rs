@@ -121,6 +121,18 @@ pub fn error_info(e: &sql::Error) -> ErrorInfo {
     info
 }
 
+/// A statement's NOTICE or WARNING as the fields of a NoticeResponse.
+pub fn notice_info(n: &sql::notice::Notice) -> ErrorInfo {
+    let mut info = ErrorInfo::new(
+        n.severity.as_str().to_owned(),
+        n.code.to_owned(),
+        n.message.clone(),
+    );
+    info.detail = n.detail.clone();
+    info.hint = n.hint.clone();
+    info
+}
+
 /// A FATAL ErrorResponse: the server closes the connection after it.
 pub fn fatal(code: &str, message: impl Into<String>) -> ErrorInfo {
     ErrorInfo::new("FATAL".to_owned(), code.to_owned(), message.into())

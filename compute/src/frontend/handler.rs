@@ -46,7 +46,7 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
-    Describe, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT,
+    Describe, Execute, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
@@ -103,6 +103,8 @@ pub struct Connection {
     status: AtomicU8,
     /// Set once a FATAL error was handed to pgwire (which then closes the connection).
     fatal_sent: Arc<AtomicBool>,
+    /// Notices of the extended protocol's last Execute, sent once pgwire has sent its result.
+    notices: std::sync::Mutex<Vec<sql::notice::Notice>>,
 }
 
 pub struct Parser {
@@ -130,6 +132,7 @@ impl ConnectionHandlers {
                 session,
                 status: AtomicU8::new(b'I'),
                 fatal_sent,
+                notices: std::sync::Mutex::new(Vec::new()),
             }),
         }
     }
@@ -237,9 +240,9 @@ impl Connection {
         fatal(f, &self.fatal_sent)
     }
 
-    /// Runs a simple query: the responses to send, then the FATAL error that ends the
-    /// connection after them, if any.
-    async fn run_simple(&self, query: &str) -> PgWireResult<(Vec<Response>, Option<PgWireError>)> {
+    /// Runs a simple query: the responses to send, each after the notices its statement
+    /// raised, then the FATAL error that ends the connection after them, if any.
+    async fn run_simple(&self, query: &str) -> PgWireResult<(Vec<Reply>, Option<PgWireError>)> {
         let (results, status, fatal, copy) = match self.session.simple(query.to_string()).await {
             Ok(r) => r,
             Err(f) => return Ok((Vec::new(), Some(self.fatal(f)))),
@@ -249,11 +252,16 @@ impl Connection {
         let mut out = Vec::with_capacity(results.len());
         let last = results.len().saturating_sub(1);
         for (i, r) in results.into_iter().enumerate() {
-            out.push(match r {
+            let notices = match &r {
+                Ok(r) => r.notices.iter().map(encode::notice_info).collect(),
+                Err(_) => Vec::new(),
+            };
+            let response = match r {
                 Ok(r) if i == last && copy != CopyMode::None => copy_response(r, copy),
                 Ok(r) => response(&r, |_| FieldFormat::Text)?,
                 Err(e) => Response::Error(Box::new(encode::error_info(&e))),
-            });
+            };
+            out.push(Reply { notices, response });
         }
         Ok((out, fatal.map(|f| self.fatal(f))))
     }
@@ -274,6 +282,26 @@ impl Connection {
             _ => TransactionStatus::Idle,
         }
     }
+}
+
+/// One statement's answer in a simple query: its notices, then its response.
+struct Reply {
+    notices: Vec<ErrorInfo>,
+    response: Response,
+}
+
+/// Feeds NoticeResponses to the client.
+async fn send_notices<C>(client: &mut C, notices: Vec<ErrorInfo>) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    for n in notices {
+        client
+            .feed(PgWireBackendMessage::NoticeResponse(n.into()))
+            .await?;
+    }
+    Ok(())
 }
 
 /// One statement's result as a pgwire response.
@@ -343,9 +371,10 @@ impl SimpleQueryHandler for Connection {
                 ))
                 .await?;
         } else {
-            let (responses, fatal) = self.run_simple(&query.query).await?;
-            for r in responses {
-                match r {
+            let (replies, fatal) = self.run_simple(&query.query).await?;
+            for Reply { notices, response } in replies {
+                send_notices(client, notices).await?;
+                match response {
                     Response::Query(q) => send_query_response(client, q, true).await?,
                     Response::Execution(tag)
                     | Response::TransactionStart(tag)
@@ -391,7 +420,7 @@ impl SimpleQueryHandler for Connection {
         C: ClientInfo + Unpin + Send + Sync,
     {
         match self.run_simple(query).await? {
-            (out, None) => Ok(out),
+            (out, None) => Ok(out.into_iter().map(|r| r.response).collect()),
             (_, Some(fatal)) => Err(fatal),
         }
     }
@@ -474,6 +503,23 @@ impl ExtendedQueryHandler for Connection {
 
     fn query_parser(&self) -> Arc<Parser> {
         self.parser.clone()
+    }
+
+    /// Execute: as pgwire's, then the notices the statement raised. They follow its
+    /// CommandComplete (PostgreSQL sends them before it): pgwire sends the result from
+    /// inside its Execute handling, and clients take a notice at any point before
+    /// ReadyForQuery.
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let result = self._on_execute(client, message).await;
+        let notices = std::mem::take(&mut *self.notices.lock().unwrap_or_else(|e| e.into_inner()));
+        send_notices(client, notices.iter().map(encode::notice_info).collect()).await?;
+        result
     }
 
     /// Parse: as pgwire's, except that the session learns the client's name for the
@@ -561,7 +607,9 @@ impl ExtendedQueryHandler for Connection {
             .await
             .map_err(|f| self.fatal(f))?;
         self.set_status(status);
-        let result = result.map_err(|e| user_error(&e))?;
+        let mut result = result.map_err(|e| user_error(&e))?;
+        *self.notices.lock().unwrap_or_else(|e| e.into_inner()) =
+            std::mem::take(&mut result.notices);
         if copy != CopyMode::None {
             return Ok(copy_response(result, copy));
         }

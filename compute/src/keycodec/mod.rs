@@ -31,6 +31,9 @@
 //! array       0x10  per item 0x02 then the item's encoding, then 0x01; then ndims u8
 //!                   and per dimension length and lower bound (4 bytes each, sign
 //!                   flipped): items first, fewer items first, then the shape
+//! record      0x11  per field 0x02, its type OID (4 bytes big-endian, the same for every
+//!                   value of a column) and its encoding, then 0x01: field by field, NULL
+//!                   fields last (`record_cmp`'s order)
 //! NULL        0xFF  (no payload): above every tag, so NULLs sort last
 //! ```
 //!
@@ -72,6 +75,10 @@ const TAG_BYTEA: u8 = 0x0D;
 const TAG_UUID: u8 = 0x0E;
 const TAG_JSONB: u8 = 0x0F;
 const TAG_ARRAY: u8 = 0x10;
+const TAG_RECORD: u8 = 0x11;
+
+/// How deeply records (and arrays in them) may nest in a key.
+const MAX_DEPTH: usize = 32;
 const TAG_NULL: u8 = 0xFF;
 
 const ESCAPE: u8 = 0x00;
@@ -214,6 +221,15 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(&flip32(*lower));
             }
         }
+        Value::Record(fields) => {
+            out.push(TAG_RECORD);
+            for (oid, v) in fields {
+                out.push(ITEM);
+                out.extend_from_slice(&oid.to_be_bytes());
+                encode_value(v, out);
+            }
+            out.push(END_ITEMS);
+        }
     }
 }
 
@@ -332,8 +348,8 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
             (Value::Jsonb(j), used + 1)
         }
         TAG_ARRAY => {
-            if depth > 0 {
-                return Err(Error::decode("key", "nested array"));
+            if depth > MAX_DEPTH {
+                return Err(Error::decode("key", "array nested too deeply"));
             }
             let mut pos = 1;
             let mut items = Vec::new();
@@ -376,7 +392,32 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
             if !consistent || ndims > 6 {
                 return Err(Error::decode("key", "array shape does not match its items"));
             }
+            if items.iter().any(|i| matches!(i, Value::Array(_))) {
+                return Err(Error::decode("key", "nested array"));
+            }
             (Value::Array(StoredArray { dims, items }), pos)
+        }
+        TAG_RECORD => {
+            if depth > MAX_DEPTH {
+                return Err(Error::decode("key", "record nested too deeply"));
+            }
+            let mut pos = 1;
+            let mut fields = Vec::new();
+            loop {
+                match bytes.get(pos) {
+                    Some(&ITEM) => {
+                        let oid = bytes
+                            .get(pos + 1..pos + 5)
+                            .ok_or_else(|| Error::decode("key", "truncated record"))?;
+                        let oid = u32::from_be_bytes(oid.try_into().expect("4 bytes"));
+                        let (v, used) = decode_at(&bytes[pos + 5..], depth + 1)?;
+                        fields.push((oid, v));
+                        pos += 5 + used;
+                    }
+                    Some(&END_ITEMS) => break (Value::Record(fields), pos + 1),
+                    _ => return Err(Error::decode("key", "bad record field marker")),
+                }
+            }
         }
         t => return Err(Error::decode("key", format!("unknown tag {t:#x}"))),
     })

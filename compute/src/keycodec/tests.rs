@@ -89,6 +89,12 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
             .prop_map(Value::Uuid)
             .boxed(),
         14 => small_jsonb().prop_map(Value::Jsonb).boxed(),
+        16 => (
+            prop_oneof![3 => (-3i64..3).prop_map(Value::Int8), 1 => Just(Value::Null)],
+            prop_oneof![3 => "[ab]{0,2}".prop_map(Value::Text), 1 => Just(Value::Null)],
+        )
+            .prop_map(|(a, b)| Value::Record(vec![(23, a), (25, b)]))
+            .boxed(),
         _ => proptest::collection::vec(
             prop_oneof![4 => (-3i32..3).prop_map(Value::Int4), 1 => Just(Value::Null)],
             0..4,
@@ -108,7 +114,7 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
 
 /// Two tuples with the same column types.
 fn tuple_pair() -> impl Strategy<Value = (Vec<Value>, Vec<Value>)> {
-    proptest::collection::vec(0u8..16, 1..4).prop_flat_map(|types| {
+    proptest::collection::vec(0u8..17, 1..4).prop_flat_map(|types| {
         let one = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         let two = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         (one, two)
@@ -158,7 +164,7 @@ proptest! {
     }
 
     #[test]
-    fn tagged_garbage_never_panics(tag in 0x07u8..=0x10, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+    fn tagged_garbage_never_panics(tag in 0x07u8..=0x11, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
         let mut b = vec![tag];
         b.extend(bytes);
         let _ = decode_key(&b);

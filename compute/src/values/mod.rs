@@ -29,6 +29,8 @@
 //! 16   jsonb         len u32, jsonb body ([`jsonb`])
 //! 17   array         ndims u8, (len i32, lower bound i32) per dimension, count u32,
 //!                    then `count` tagged values (NULL items are tag 0)
+//! 18   record        count u32, then per field its type OID u32 and a tagged value
+//!                    (a composite column's value; the OIDs give back each field's type)
 //!
 //! numeric body: kind u8 (0 finite, 1 NaN, 2 +Infinity, 3 -Infinity); finite values then
 //!               display scale u32, sign u8 (0 non-negative, 1 negative), len u32,
@@ -67,6 +69,8 @@ pub enum Value {
     Json(String),
     Jsonb(Jsonb),
     Array(StoredArray),
+    /// A composite value: per field its type OID and value.
+    Record(Vec<(u32, Value)>),
 }
 
 /// An array as stored: dimensions (length, lower bound) and items in row-major order.
@@ -94,6 +98,10 @@ const TAG_UUID: u8 = 14;
 const TAG_JSON: u8 = 15;
 const TAG_JSONB: u8 = 16;
 const TAG_ARRAY: u8 = 17;
+const TAG_RECORD: u8 = 18;
+
+/// How deeply records (and arrays in them) may nest in a stored value.
+const MAX_DEPTH: usize = 32;
 
 /// The most dimensions an array may have (PostgreSQL's MAXDIM).
 const MAX_DIMS: usize = 6;
@@ -217,6 +225,14 @@ fn encode_value(v: &Value, out: &mut Vec<u8>) {
             put_len(out, a.items.len());
             for item in &a.items {
                 encode_value(item, out);
+            }
+        }
+        Value::Record(fields) => {
+            out.push(TAG_RECORD);
+            put_len(out, fields.len());
+            for (oid, v) in fields {
+                out.extend_from_slice(&oid.to_le_bytes());
+                encode_value(v, out);
             }
         }
     }
@@ -346,8 +362,8 @@ fn decode_value(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
             Value::Jsonb(jsonb::decode(body)?)
         }
         TAG_ARRAY => {
-            if depth > 0 {
-                return Err(r.fail("nested array value"));
+            if depth > MAX_DEPTH {
+                return Err(r.fail("array nested too deeply"));
             }
             let ndims = r.u8()? as usize;
             if ndims > MAX_DIMS {
@@ -373,7 +389,25 @@ fn decode_value(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
             for _ in 0..count {
                 items.push(decode_value(r, depth + 1)?);
             }
+            if items.iter().any(|i| matches!(i, Value::Array(_))) {
+                return Err(r.fail("nested array value"));
+            }
             Value::Array(StoredArray { dims, items })
+        }
+        TAG_RECORD => {
+            if depth > MAX_DEPTH {
+                return Err(r.fail("record nested too deeply"));
+            }
+            let count = u64::from(r.u32()?);
+            if count > (r.buf.len() - r.pos) as u64 {
+                return Err(r.fail("record longer than its row"));
+            }
+            let mut fields = Vec::with_capacity(count as usize);
+            for _ in 0..count {
+                let oid = r.u32()?;
+                fields.push((oid, decode_value(r, depth + 1)?));
+            }
+            Value::Record(fields)
         }
         t => return Err(r.fail(format!("unknown tag {t}"))),
     })
@@ -437,10 +471,14 @@ pub(crate) mod tests {
         ]
     }
 
-    /// Any value, arrays of scalars included.
+    /// Any value, arrays of scalars and records (of scalars and records) included.
     pub(crate) fn any_value() -> impl Strategy<Value = Value> {
+        let record = any_scalar().prop_recursive(2, 8, 3, |inner| {
+            proptest::collection::vec((any::<u32>(), inner), 0..3).prop_map(Value::Record)
+        });
         prop_oneof![
             6 => any_scalar(),
+            1 => record,
             1 => proptest::collection::vec(any_scalar(), 0..5).prop_map(|items| {
                 let dims = if items.is_empty() { vec![] } else { vec![(items.len() as i32, 1)] };
                 Value::Array(StoredArray { dims, items })
@@ -459,6 +497,12 @@ pub(crate) mod tests {
                     (i.months, i.days, i.micros) == (j.months, j.days, j.micros)
                 }
                 (Value::Array(p), Value::Array(q)) => p.dims == q.dims && same(&p.items, &q.items),
+                (Value::Record(p), Value::Record(q)) => {
+                    p.len() == q.len()
+                        && p.iter().zip(q).all(|((o, x), (u, y))| {
+                            o == u && same(std::slice::from_ref(x), std::slice::from_ref(y))
+                        })
+                }
                 _ => x == y,
             })
     }

@@ -204,3 +204,65 @@ async fn pg_stat_activity_shows_the_sessions_and_terminate_ends_one() {
     let none = raw::rows(&raw::query(&mut a, "SELECT pg_terminate_backend(424242)").await);
     assert_eq!(none, vec![vec![s("f")]]);
 }
+
+/// `ALTER ROLE ... SET` defaults apply when that role logs in (this database's first), under
+/// the startup packet's parameters, and RESET returns to them.
+#[tokio::test]
+async fn role_defaults_apply_at_login_under_the_startup_packet() {
+    use tokio_postgres::NoTls;
+    let s = server(10).await;
+    let connect = |user: &'static str, options: &'static str| {
+        let conn_str = format!(
+            "host=127.0.0.1 port={} user={user} dbname=db options='{options}'",
+            s.addr.port()
+        );
+        async move {
+            let (client, conn) = tokio_postgres::connect(&conn_str, NoTls).await.unwrap();
+            tokio::spawn(conn);
+            client
+        }
+    };
+    let admin = connect("anyone", "").await;
+    admin
+        .batch_execute(
+            "CREATE ROLE defaults_user LOGIN; \
+             ALTER ROLE defaults_user SET work_mem = '32MB'; \
+             ALTER ROLE defaults_user SET statement_timeout = '7s'; \
+             ALTER ROLE defaults_user IN DATABASE db SET statement_timeout = '9s'",
+        )
+        .await
+        .unwrap();
+
+    let user = connect("defaults_user", "").await;
+    assert_eq!(show(&user, "work_mem").await, "32MB");
+    assert_eq!(
+        show(&user, "statement_timeout").await,
+        "9s",
+        "the database's wins"
+    );
+    user.batch_execute("SET work_mem = '1MB'; RESET work_mem")
+        .await
+        .unwrap();
+    assert_eq!(
+        show(&user, "work_mem").await,
+        "32MB",
+        "RESET goes back to it"
+    );
+
+    let overridden = connect("defaults_user", "-c work_mem=2MB").await;
+    assert_eq!(
+        show(&overridden, "work_mem").await,
+        "2MB",
+        "the startup packet wins"
+    );
+
+    // Others are untouched.
+    assert_ne!(show(&admin, "work_mem").await, "32MB");
+}
+
+async fn show(c: &tokio_postgres::Client, name: &str) -> String {
+    c.query_one(&format!("SHOW {name}"), &[])
+        .await
+        .unwrap()
+        .get::<_, String>(0)
+}

@@ -7,6 +7,7 @@
 use super::Binder;
 use super::expr::ExprCtx;
 use super::walk::contains_window;
+use super::walk::{ORDERED_SET_AGGREGATES, contains_aggregate_or_grouping, contains_grouping};
 pub use super::walk::{contains_aggregate, function_name};
 use crate::expr::Expr;
 use crate::planner::{AggCall, AggFunc, OrderKey};
@@ -19,7 +20,13 @@ use sqlparser::ast;
 pub struct AggState {
     pub groups: Vec<(Expr, DataType)>,
     pub calls: Vec<(AggCall, DataType)>,
+    /// The grouping sets (indices into `groups`) when GROUP BY has ROLLUP, CUBE, GROUPING
+    /// SETS or `()` and is not just one set of every group (`group.rs`).
+    pub sets: Option<Vec<Vec<usize>>>,
 }
+
+/// PostgreSQL's limit on GROUPING's arguments (its result is a 32-bit integer).
+const MAX_GROUPING_ARGS: usize = 31;
 
 /// The call's arguments, whatever their form.
 pub fn function_args(f: &ast::Function) -> Vec<&ast::FunctionArgExpr> {
@@ -115,6 +122,27 @@ pub fn resolve_aggregate(
             (AggFunc::BoolAnd, T::Bool, same(T::Bool))
         }
         ("bool_or", [T::Bool | T::Unknown]) => (AggFunc::BoolOr, T::Bool, same(T::Bool)),
+        (_, [y, x])
+            if crate::planner::RegrFunc::from_name(name).is_some()
+                && (numeric(y) || *y == T::Unknown)
+                && (numeric(x) || *x == T::Unknown) =>
+        {
+            let f = crate::planner::RegrFunc::from_name(name).expect("matched above");
+            let ty = if f == crate::planner::RegrFunc::Count {
+                T::Int8
+            } else {
+                T::Float8
+            };
+            (AggFunc::Regr(f), ty, vec![T::Float8, T::Float8])
+        }
+        ("bit_and" | "bit_or" | "bit_xor", [t]) if t.is_integer() => {
+            let f = match name {
+                "bit_and" => AggFunc::BitAnd,
+                "bit_or" => AggFunc::BitOr,
+                _ => AggFunc::BitXor,
+            };
+            (f, *t, same(*t))
+        }
         ("variance" | "var_samp" | "var_pop", [t]) if numeric(t) => (
             AggFunc::Variance {
                 pop: name == "var_pop",
@@ -165,8 +193,8 @@ impl Binder {
             return self.bind_agg_call(&rewritten, ctx, window);
         }
         let name = function_name(f);
-        if !f.within_group.is_empty() {
-            return Err(Error::unsupported("WITHIN GROUP is not supported yet"));
+        if !f.within_group.is_empty() || ORDERED_SET_AGGREGATES.contains(&name.as_str()) {
+            return self.bind_ordered_set(f, &name, ctx, window);
         }
         let distinct = matches!(&f.args, ast::FunctionArguments::List(l)
             if matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)));
@@ -207,7 +235,7 @@ impl Binder {
                     )));
                 }
             };
-            if !window && contains_aggregate(a) {
+            if !window && contains_aggregate_or_grouping(a) {
                 return Err(Error::GroupingError(
                     "aggregate function calls cannot be nested".into(),
                 ));
@@ -234,6 +262,11 @@ impl Binder {
                 if contains_aggregate(w) && !window {
                     return Err(Error::GroupingError(
                         "aggregate functions are not allowed in FILTER".into(),
+                    ));
+                }
+                if contains_grouping(w) {
+                    return Err(Error::GroupingError(
+                        "grouping operations are not allowed in FILTER".into(),
                     ));
                 }
                 Some(self.bind_bool(w, ctx, "FILTER")?)
@@ -266,6 +299,126 @@ impl Binder {
         Ok((call, ty))
     }
 
+    /// Binds an ordered-set aggregate `name(direct args) WITHIN GROUP (ORDER BY x)` (or a
+    /// WITHIN GROUP on another aggregate, which no function matches, as in PostgreSQL):
+    /// the call is fed `[x, direct args...]` sorted by the ORDER BY.
+    fn bind_ordered_set(
+        &mut self,
+        f: &ast::Function,
+        name: &str,
+        ctx: &mut ExprCtx,
+        window: bool,
+    ) -> Result<(AggCall, DataType)> {
+        if window && ORDERED_SET_AGGREGATES.contains(&name) {
+            return Err(Error::unsupported(format!(
+                "OVER is not supported for ordered-set aggregate {name}"
+            )));
+        }
+        if matches!(&f.args, ast::FunctionArguments::List(l) if l.duplicate_treatment.is_some()) {
+            return Err(Error::SyntaxError(
+                "cannot use DISTINCT with WITHIN GROUP".into(),
+            ));
+        }
+        let mut direct = Vec::new();
+        for a in function_args(f) {
+            let ast::FunctionArgExpr::Expr(a) = a else {
+                return Err(Error::SyntaxError(format!(
+                    "syntax error in call of {name}"
+                )));
+            };
+            if contains_aggregate_or_grouping(a) {
+                return Err(Error::GroupingError(
+                    "aggregate function calls cannot be nested".into(),
+                ));
+            }
+            direct.push(self.bind_expr(a, ctx)?);
+        }
+        let mut within = Vec::new();
+        for o in &f.within_group {
+            within.push((self.bind_expr(&o.expr, ctx)?, o));
+        }
+        let number = |t: DataType| t.is_numeric() || t == DataType::Unknown;
+        let types: Vec<DataType> = direct
+            .iter()
+            .map(|(_, t)| *t)
+            .chain(within.iter().map(|((_, t), _)| *t))
+            .collect();
+        // An array of fractions gives an array of results.
+        let fractions = |t: DataType| t.elem().is_some_and(number);
+        let float8s = DataType::array_of(DataType::Float8);
+        let (func, ty, want_x, want_direct) = match (name, types.as_slice()) {
+            ("percentile_cont", [p, x]) if number(*p) && number(*x) => (
+                AggFunc::PercentileCont,
+                DataType::Float8,
+                DataType::Float8,
+                Some(DataType::Float8),
+            ),
+            ("percentile_cont", [p, x]) if fractions(*p) && number(*x) => (
+                AggFunc::PercentileCont,
+                float8s,
+                DataType::Float8,
+                Some(float8s),
+            ),
+            ("percentile_disc", [p, x]) if number(*p) && x.is_orderable() => {
+                (AggFunc::PercentileDisc, *x, *x, Some(DataType::Float8))
+            }
+            ("percentile_disc", [p, x])
+                if fractions(*p) && x.is_orderable() && !matches!(x, DataType::Array(_)) =>
+            {
+                let ty = crate::types::ElemType::new(x.without_typmod())
+                    .map(DataType::Array)
+                    .ok_or_else(|| {
+                        Error::UndefinedFunction(format!(
+                            "function {name}({}, {}) does not exist",
+                            p.name(),
+                            x.name()
+                        ))
+                    })?;
+                (AggFunc::PercentileDisc, ty, *x, Some(float8s))
+            }
+            ("mode", [x]) if x.is_orderable() => (AggFunc::Mode, *x, *x, None),
+            _ => {
+                let args: Vec<String> = types.iter().map(|t| t.name()).collect();
+                return Err(Error::UndefinedFunction(format!(
+                    "function {name}({}) does not exist",
+                    args.join(", ")
+                )));
+            }
+        };
+        let (((x, xt), o), mut direct) = match (within.pop(), direct.pop()) {
+            (Some(w), d) => (w, d),
+            (None, _) => return Err(Error::Internal("WITHIN GROUP without a key".into())),
+        };
+        let x = self.coerce(x, xt, want_x)?;
+        let mut args = vec![x.clone()];
+        if let (Some((e, t)), Some(w)) = (direct.take(), want_direct) {
+            args.push(self.coerce(e, t, w)?);
+        }
+        let filter = match &f.filter {
+            Some(w) if contains_aggregate_or_grouping(w) => {
+                return Err(Error::GroupingError(
+                    "aggregate functions are not allowed in FILTER".into(),
+                ));
+            }
+            Some(w) => Some(self.bind_bool(w, ctx, "FILTER")?),
+            None => None,
+        };
+        let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+        let key = OrderKey {
+            expr: x,
+            desc,
+            nulls_first: o.options.nulls_first.unwrap_or(desc),
+        };
+        let call = AggCall {
+            func,
+            args,
+            distinct: false,
+            filter,
+            order_by: vec![key],
+        };
+        Ok((call, ty))
+    }
+
     /// Binds an aggregate call in aggregate mode: records it in the [`AggState`] and
     /// returns the column of the aggregate's output row that holds its value.
     pub(super) fn bind_aggregate(
@@ -290,6 +443,77 @@ impl Binder {
             }
         };
         Ok(float8_result(Expr::Column(agg.groups.len() + pos), ty))
+    }
+}
+
+impl Binder {
+    /// Binds `GROUPING(a, ...)`: an [`AggFunc::Grouping`] call of the aggregate whose
+    /// arguments are the positions of `a, ...` among the grouping expressions (literals, so
+    /// no rewrite of the aggregate's input columns touches them). Its value, an `integer`,
+    /// has bit `n - 1 - i` set when argument `i` is not in the row's grouping set.
+    pub(super) fn bind_grouping(
+        &mut self,
+        f: &ast::Function,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        if f.over.is_some() {
+            return Err(Error::SyntaxError(
+                "syntax error at or near \"over\"".into(),
+            ));
+        }
+        if ctx.agg.is_none() {
+            return Err(Error::GroupingError(format!(
+                "grouping operations are not allowed in {}",
+                ctx.clause
+            )));
+        }
+        let raw = function_args(f);
+        let clauses = matches!(&f.args, ast::FunctionArguments::List(l)
+            if l.duplicate_treatment.is_some() || !l.clauses.is_empty());
+        if raw.is_empty() || clauses || f.filter.is_some() || !f.within_group.is_empty() {
+            return Err(Error::SyntaxError(
+                "syntax error in call of GROUPING".into(),
+            ));
+        }
+        if raw.len() > MAX_GROUPING_ARGS {
+            return Err(Error::TooManyArguments(format!(
+                "GROUPING must have fewer than {} arguments",
+                MAX_GROUPING_ARGS + 1
+            )));
+        }
+        let mut args = Vec::with_capacity(raw.len());
+        for a in raw {
+            let ast::FunctionArgExpr::Expr(a) = a else {
+                return Err(Error::SyntaxError(
+                    "syntax error in call of GROUPING".into(),
+                ));
+            };
+            let (x, _) = self.bind_expr(a, &mut ExprCtx::plain(ctx.scope, ctx.clause))?;
+            let agg = ctx.agg.as_deref().expect("checked above");
+            let Some(k) = agg.groups.iter().position(|(g, _)| *g == x) else {
+                return Err(Error::GroupingError(
+                    "arguments to GROUPING must be grouping expressions of the associated query level"
+                        .into(),
+                ));
+            };
+            args.push(Expr::Literal(crate::Value::Int(k as i64)));
+        }
+        let call = AggCall {
+            func: AggFunc::Grouping,
+            args,
+            distinct: false,
+            filter: None,
+            order_by: Vec::new(),
+        };
+        let agg = ctx.agg.as_deref_mut().expect("checked above");
+        let pos = match agg.calls.iter().position(|(c, _)| *c == call) {
+            Some(p) => p,
+            None => {
+                agg.calls.push((call, DataType::Int4));
+                agg.calls.len() - 1
+            }
+        };
+        Ok((Expr::Column(agg.groups.len() + pos), DataType::Int4))
     }
 }
 

@@ -18,6 +18,13 @@ pub const MAX_OPERATOR_CHAIN: usize = 2 * MAX_EXPR_DEPTH;
 /// The common type of the operands of `lt sym rt` (a comparison or `IS DISTINCT FROM`), or
 /// PostgreSQL's "operator does not exist" (42883).
 pub fn operand_type(lt: DataType, sym: &str, rt: DataType) -> Result<DataType> {
+    // A composite type's operators are record's: an unknown literal beside one is a
+    // `record` (whose input PostgreSQL refuses, 0A000).
+    if let (DataType::Composite(_), DataType::Unknown)
+    | (DataType::Unknown, DataType::Composite(_)) = (lt, rt)
+    {
+        return Ok(DataType::Record);
+    }
     // `json` has no comparison operators (no btree order)
     DataType::common(lt, rt)
         .filter(DataType::is_orderable)

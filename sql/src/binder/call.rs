@@ -10,7 +10,7 @@
 use super::aggregate::function_args;
 use super::expr::{ExprCtx, VOLATILE_FUNCTIONS};
 use super::set_op::common_type_of;
-use super::walk::{function_name, is_aggregate_call};
+use super::walk::{function_name, is_aggregate_call, is_grouping_call};
 use super::{Binder, ident};
 use crate::expr::functions::TrimSide;
 use crate::expr::{Expr, Function};
@@ -27,6 +27,9 @@ impl Binder {
         let name = function_name(f);
         if VOLATILE_FUNCTIONS.contains(&name.as_str()) {
             self.mark_volatile();
+        }
+        if is_grouping_call(f) {
+            return self.bind_grouping(f, ctx);
         }
         if f.over.is_some() {
             return self.bind_window_call(f, ctx);

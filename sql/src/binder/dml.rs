@@ -427,9 +427,24 @@ impl Binder {
             let ast::AssignmentTarget::ColumnName(name) = &a.target else {
                 return Err(Error::unsupported("tuple assignment is not supported yet"));
             };
-            let n = match name.0.last() {
-                Some(ast::ObjectNamePart::Identifier(i)) => ident(i),
-                _ => return Err(Error::SyntaxError(format!("bad assignment target {name}"))),
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .map(|p| match p {
+                    ast::ObjectNamePart::Identifier(i) => Ok(ident(i)),
+                    _ => Err(Error::SyntaxError(format!("bad assignment target {name}"))),
+                })
+                .collect::<Result<_>>()?;
+            if let [column, field] = parts.as_slice()
+                && let Some(col) = table.column_index(column)
+            {
+                let x = self.bind_field_assignment(table, col, field, &a.value, &out, scope)?;
+                out.retain(|(c, _)| *c != col);
+                out.push((col, x));
+                continue;
+            }
+            let Some(n) = parts.last().cloned() else {
+                return Err(Error::SyntaxError(format!("bad assignment target {name}")));
             };
             let col = Self::target_column(table, &n)?;
             if out.iter().any(|(c, _)| *c == col) {
@@ -510,12 +525,16 @@ impl Binder {
     }
 
     pub(super) fn bind_update(&mut self, u: &ast::Update) -> Result<BoundStatement> {
-        if u.from.is_some() || !u.order_by.is_empty() || u.limit.is_some() || u.or.is_some() {
+        if !u.order_by.is_empty() || u.limit.is_some() || u.or.is_some() {
             return Err(Error::unsupported(
-                "UPDATE ... FROM / ORDER BY / LIMIT is not supported yet",
+                "UPDATE ... ORDER BY / LIMIT is not supported",
             ));
         }
         let (table, alias) = self.dml_target(&u.table)?;
+        if u.from.is_some() {
+            let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+            return self.bind_update(&super::dml_from::update_from(u, &columns)?);
+        }
         let reads = u.selection.is_some()
             || u.returning.is_some()
             || u.assignments.iter().any(|a| reads_columns(&a.value));
@@ -541,11 +560,13 @@ impl Binder {
     }
 
     pub(super) fn bind_delete(&mut self, d: &ast::Delete) -> Result<BoundStatement> {
-        if !d.tables.is_empty() || d.using.is_some() || !d.order_by.is_empty() || d.limit.is_some()
-        {
+        if !d.tables.is_empty() || !d.order_by.is_empty() || d.limit.is_some() {
             return Err(Error::unsupported(
-                "DELETE ... USING / ORDER BY / LIMIT is not supported yet",
+                "DELETE ... ORDER BY / LIMIT is not supported",
             ));
+        }
+        if d.using.is_some() {
+            return self.bind_delete(&super::dml_from::delete_using(d)?);
         }
         let from = match &d.from {
             ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,

@@ -7,9 +7,9 @@
 //! key column, and any other column reference is a grouping error (42803), exactly as
 //! PostgreSQL reports it.
 
-use super::aggregate::{AggState, contains_aggregate};
+use super::aggregate::AggState;
 use super::subquery::SubqueryUse;
-use super::walk::{contains_window, is_aggregate_call};
+use super::walk::{contains_aggregate_or_grouping, contains_window, is_aggregate_call};
 use super::window::WindowState;
 use super::{Binder, Scope, ident};
 use crate::expr::{CmpOp, Expr, Function};
@@ -174,7 +174,7 @@ impl Binder {
                         ..
                     }
             ) || contains_window(e);
-            if !maps_itself && !contains_aggregate(e) {
+            if !maps_itself && !contains_aggregate_or_grouping(e) {
                 let (x, t) = self.bind_expr(e, &mut ExprCtx::plain(ctx.scope, ctx.clause))?;
                 let agg = ctx.agg.as_deref().expect("checked is_some above");
                 if let Some(i) = agg.groups.iter().position(|(g, _)| *g == x) {

@@ -290,18 +290,37 @@ impl Binder {
 
     fn bind_factor(&mut self, f: &ast::TableFactor, left: Option<&Scope>) -> Result<Factor> {
         match f {
+            // TABLESAMPLE applies to tables only (PostgreSQL's grammar).
+            ast::TableFactor::Table {
+                args: Some(_),
+                sample: Some(_),
+                ..
+            }
+            | ast::TableFactor::Derived {
+                sample: Some(_), ..
+            } => Err(Error::SyntaxError(
+                "syntax error at or near \"tablesample\"".into(),
+            )),
             ast::TableFactor::Table {
                 name,
                 alias,
                 args: None,
+                sample,
                 ..
             } => {
-                if let [ast::ObjectNamePart::Identifier(id)] = name.0.as_slice()
-                    && let Some(cte) = self.cte_reference(&ident(id), alias.as_ref())?
-                {
-                    return Ok(Factor::plain(cte));
+                let (mut plan, scope) = match name.0.as_slice() {
+                    [ast::ObjectNamePart::Identifier(id)] => {
+                        match self.cte_reference(&ident(id), alias.as_ref())? {
+                            Some(cte) => cte,
+                            None => self.bind_relation(name, alias.as_ref())?,
+                        }
+                    }
+                    _ => self.bind_relation(name, alias.as_ref())?,
+                };
+                if let Some(sample) = sample {
+                    plan = self.bind_sample(plan, sample)?;
                 }
-                self.bind_relation(name, alias.as_ref()).map(Factor::plain)
+                Ok(Factor::plain((plan, scope)))
             }
             ast::TableFactor::Table {
                 name,
@@ -331,7 +350,7 @@ impl Binder {
                 alias,
                 array_exprs,
                 with_offset: false,
-                with_ordinality: false,
+                with_ordinality,
                 ..
             } => self.bind_lateral(left, |b| {
                 let scope = Scope::default();
@@ -339,8 +358,35 @@ impl Binder {
                 for e in array_exprs {
                     bound.push(b.bind_expr(e, &mut ExprCtx::plain(&scope, "FROM"))?);
                 }
+                b.ordinality = *with_ordinality;
                 b.bind_table_function("unnest", alias.as_ref(), bound)
             }),
+            // `LATERAL f(...)`: a function in FROM, lateral anyway (as in PostgreSQL).
+            ast::TableFactor::Function {
+                name,
+                args,
+                with_ordinality,
+                alias,
+                ..
+            } => {
+                let table = ast::TableFactor::Table {
+                    name: name.clone(),
+                    alias: alias.clone(),
+                    args: Some(ast::TableFunctionArgs {
+                        args: args.clone(),
+                        settings: None,
+                    }),
+                    with_hints: Vec::new(),
+                    version: None,
+                    with_ordinality: *with_ordinality,
+                    partitions: Vec::new(),
+                    json_path: None,
+                    sample: None,
+                    index_directives: Vec::new(),
+                    inheritance: None,
+                };
+                self.bind_factor(&table, left)
+            }
             ast::TableFactor::Derived {
                 lateral,
                 subquery,
@@ -402,6 +448,8 @@ impl Binder {
         match found {
             FromRelation::Table(table) => {
                 self.need(table.id, crate::storage::catalog::acl::SELECT);
+                let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
+                self.row_types.insert(qualifier, table.id);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref());
                 rename_columns(&mut scope, alias);
                 Ok((
@@ -414,6 +462,8 @@ impl Binder {
             }
             FromRelation::View(v) => {
                 self.need(v.oid, crate::storage::catalog::acl::SELECT);
+                let qualifier = alias_name.clone().unwrap_or_else(|| v.name.clone());
+                self.row_types.insert(qualifier, v.oid);
                 self.bind_view(&v, alias)
             }
             FromRelation::Sequence(s) => {
@@ -607,16 +657,19 @@ impl Binder {
                 }
             }
         }
+        // A single-column function aliased without column names takes the alias as its
+        // column name (`unnest(a) AS x` has column `x`), WITH ORDINALITY or not.
+        let single_function = types.len() == 1;
         if std::mem::take(&mut self.ordinality) {
             if let Some(Some(collector)) = self.set_functions.last_mut() {
                 collector.calls.push((SetFn::Ordinality, Vec::new()));
             }
             types.push(DataType::Int8);
+            fixed_names.resize(types.len() - 1, None);
+            fixed_names.push(Some("ordinality"));
         }
         let functions = self.end_set_functions();
         let table = alias.map_or_else(|| fname.to_string(), |a| ident(&a.name));
-        // A single-column function aliased without column names takes the alias as its
-        // column name (`unnest(a) AS x` has column `x`).
         let single = types.len() == 1;
         let columns = types
             .into_iter()
@@ -628,7 +681,7 @@ impl Binder {
                     .map(|c| ident(&c.name))
                     .or_else(|| fixed_names.get(i).copied().flatten().map(str::to_string))
                     .unwrap_or_else(|| {
-                        if alias.is_some() && single {
+                        if alias.is_some() && single_function {
                             table.clone()
                         } else {
                             fname.to_string()

@@ -30,6 +30,7 @@ mod call;
 mod catalog_call;
 mod cte;
 mod dml;
+mod dml_from;
 pub mod expr;
 mod from;
 mod group;
@@ -38,6 +39,7 @@ mod null_side;
 mod projection;
 mod query;
 mod record;
+mod sample;
 mod select;
 mod set_op;
 mod special;
@@ -144,7 +146,8 @@ impl Scope {
         }
     }
 
-    /// Resolves `[qualifier.]name` to a column expression and its type.
+    /// Resolves `[qualifier.]name` to a column expression and its type (a
+    /// [`positional_name`] to the column at that position).
     pub fn resolve(
         &self,
         qualifier: Option<&str>,
@@ -161,6 +164,13 @@ impl Scope {
         qualifier: Option<&str>,
         name: &str,
     ) -> Result<(crate::expr::Expr, DataType)> {
+        if let Some(at) = name
+            .strip_prefix(POSITIONAL)
+            .and_then(|i| i.parse::<usize>().ok())
+            && let Some(c) = self.columns.get(at)
+        {
+            return Ok((crate::expr::Expr::Column(at), c.data_type));
+        }
         let mut found = None;
         for (i, c) in self.columns.iter().enumerate() {
             if schema.is_some() && c.schema.as_deref() != schema {
@@ -262,6 +272,9 @@ pub struct Binder {
     next_id: usize,
     /// The names the statement may use as whole rows (`None`: any), see `null_side.rs`.
     whole_row_names: Option<std::collections::HashSet<String>>,
+    /// The row types of the tables and views bound in FROM, by qualifier: a whole-row
+    /// reference to one has that composite type (`record.rs`).
+    row_types: std::collections::HashMap<String, Oid>,
 }
 
 impl Binder {
@@ -283,6 +296,7 @@ impl Binder {
             view_owner: None,
             expanding: Vec::new(),
             whole_row_names: None,
+            row_types: std::collections::HashMap::new(),
             outer: Vec::new(),
             ctes: Vec::new(),
             next_id: 0,
@@ -390,4 +404,13 @@ impl Binder {
             ))),
         }
     }
+}
+
+/// The prefix of [`positional_name`]s: a control character no SQL identifier holds.
+const POSITIONAL: char = '\u{1}';
+
+/// A name that resolves to the scope's column at `at`, for `*` over a relation with a
+/// column name twice (`unnest(a, b)`).
+pub(crate) fn positional_name(at: usize) -> String {
+    format!("{POSITIONAL}{at}")
 }

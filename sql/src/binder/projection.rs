@@ -1,5 +1,6 @@
-//! The select list: `*` and `t.*` expanded to the columns of the FROM scope, each item with
-//! its output name (an alias, or PostgreSQL's FigureColname — see [`super::select`]).
+//! The select list: `*` and `t.*` expanded to the columns of the FROM scope, `(x).*` to the
+//! fields of composite value `x`, each item with its output name (an alias, or
+//! PostgreSQL's FigureColname — see [`super::select`]).
 
 use super::select::column_name;
 use super::{Binder, Scope, ident};
@@ -11,13 +12,24 @@ impl Binder {
     /// The select list's expressions with their output names. Expressions are borrowed, not
     /// cloned: cloning a deep AST would recurse as deep as the AST.
     pub(super) fn expand_select_items<'a>(
-        &self,
+        &mut self,
         projection: &'a [ast::SelectItem],
         scope: &Scope,
     ) -> Result<Vec<(Cow<'a, ast::Expr>, String)>> {
         let mut items: Vec<(Cow<'a, ast::Expr>, String)> = Vec::new();
         for item in projection {
             match item {
+                ast::SelectItem::UnnamedExpr(ast::Expr::CompoundFieldAccess {
+                    root,
+                    access_chain,
+                }) if matches!(
+                    access_chain.last(),
+                    Some(ast::AccessExpr::Dot(ast::Expr::Wildcard(_)))
+                ) =>
+                {
+                    let prefix = &access_chain[..access_chain.len() - 1];
+                    items.extend(self.expand_fields(root, prefix, scope)?);
+                }
                 ast::SelectItem::UnnamedExpr(e) => items.push((Cow::Borrowed(e), column_name(e))),
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
                     items.push((Cow::Borrowed(expr), ident(alias)))
@@ -48,12 +60,30 @@ impl Binder {
                         {
                             continue;
                         }
-                        // Qualified, so a name present in several joined tables still binds.
+                        // Qualified, so a name present in several joined tables still binds;
+                        // a name twice in one table (`unnest(a, b)`) by position.
+                        let twice = scope
+                            .columns
+                            .iter()
+                            .filter(|d| d.table == c.table && d.name == c.name)
+                            .count()
+                            > 1;
                         let parts = vec![
                             ast::Ident::with_quote('"', c.table.clone().unwrap_or_default()),
                             ast::Ident::with_quote('"', c.name.clone()),
                         ];
                         let e = match &c.table {
+                            _ if twice => {
+                                let at = scope
+                                    .columns
+                                    .iter()
+                                    .position(|d| std::ptr::eq(d, c))
+                                    .expect("c is one of the scope's columns");
+                                ast::Expr::Identifier(ast::Ident::with_quote(
+                                    '"',
+                                    super::positional_name(at),
+                                ))
+                            }
                             Some(_) => ast::Expr::CompoundIdentifier(parts),
                             None => {
                                 ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone()))
@@ -70,5 +100,46 @@ impl Binder {
             }
         }
         Ok(items)
+    }
+
+    /// `(x).*`: one item `(x).f` per field of `x`'s composite type.
+    fn expand_fields<'a>(
+        &mut self,
+        root: &ast::Expr,
+        prefix: &[ast::AccessExpr],
+        scope: &Scope,
+    ) -> Result<Vec<(Cow<'a, ast::Expr>, String)>> {
+        let base = if prefix.is_empty() {
+            root.clone()
+        } else {
+            ast::Expr::CompoundFieldAccess {
+                root: Box::new(root.clone()),
+                access_chain: prefix.to_vec(),
+            }
+        };
+        let mut ctx = super::expr::ExprCtx::plain(scope, "SELECT");
+        let (_, t) = self.bind_expr(&base, &mut ctx)?;
+        let crate::types::DataType::Composite(oid) = t else {
+            return Err(Error::WrongObjectType(format!(
+                "type {} is not composite",
+                t.name()
+            )));
+        };
+        let ty = crate::types::record::fields_of(oid)?;
+        Ok(ty
+            .fields
+            .iter()
+            .map(|(name, _)| {
+                let mut chain = prefix.to_vec();
+                chain.push(ast::AccessExpr::Dot(ast::Expr::Identifier(
+                    ast::Ident::with_quote('"', name.clone()),
+                )));
+                let e = ast::Expr::CompoundFieldAccess {
+                    root: Box::new(root.clone()),
+                    access_chain: chain,
+                };
+                (Cow::Owned(e), name.clone())
+            })
+            .collect())
     }
 }

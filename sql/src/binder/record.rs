@@ -11,14 +11,16 @@
 //!   fields are equal to each other and sort last, and records of different lengths are
 //!   42804 at run time.
 //! * `(a, b) [NOT] IN ((1, 2), (3, 4))` is the OR (NOT of the OR) of row equalities.
-//! * `(t).col` selects a column of a whole-row reference.
+//! * `(t).col` selects a column of a whole-row reference; `(x).f` a field of a composite
+//!   value ([`select_field`]). A whole-row reference to a table or view has its row type.
+//! * `UPDATE ... SET col.f = v` replaces one field of a composite column.
 //!
 //! `ROW(...) IS [NOT] NULL` is evaluated in [`crate::expr`]: a row is NULL when all its
 //! fields are, NOT NULL when none is.
 
 use super::expr::ExprCtx;
 use super::{Binder, Scope, ident};
-use crate::expr::{CmpOp, Expr};
+use crate::expr::{CmpOp, Expr, Function};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -129,35 +131,115 @@ impl Binder {
                 Err(e) => return Some(Err(e)),
             }
         }
+        let ty = self.row_type(name, &types);
         let row = Expr::Row(fields, types.into());
-        Some(Ok((
-            super::null_side::null_when_extended(row, bound),
-            DataType::Record,
-        )))
+        Some(Ok((super::null_side::null_when_extended(row, bound), ty)))
     }
 
-    /// `(t).col`: a column of a whole-row reference (`None` when `root` is not one).
+    /// The type of FROM item `name`'s whole row with fields of `types`: the row type of the
+    /// table or view it names when its columns are that type's, else `record`.
+    fn row_type(&self, name: &str, types: &[DataType]) -> DataType {
+        let Some(&oid) = self.row_types.get(name) else {
+            return DataType::Record;
+        };
+        match crate::ddl::types::by_oid(&self.catalog, oid) {
+            Some((_, _, fields))
+                if fields.len() == types.len()
+                    && fields.iter().zip(types).all(|((_, f), t)| f == t) =>
+            {
+                DataType::Composite(oid)
+            }
+            _ => DataType::Record,
+        }
+    }
+
+    /// `(x).f`, `(x).f.g`: fields of a composite value, or the column of a whole-row
+    /// reference `(t).col` (`None` when the chain is not made of field names).
     pub(super) fn bind_field_select(
         &mut self,
         root: &ast::Expr,
         chain: &[ast::AccessExpr],
         ctx: &mut ExprCtx,
     ) -> Option<Result<(Expr, DataType)>> {
-        let [ast::AccessExpr::Dot(ast::Expr::Identifier(field))] = chain else {
-            return None;
-        };
+        let mut fields = Vec::with_capacity(chain.len());
+        for a in chain {
+            match a {
+                ast::AccessExpr::Dot(ast::Expr::Identifier(f)) => fields.push(ident(f)),
+                _ => return None,
+            }
+        }
         let mut inner = root;
         while let ast::Expr::Nested(x) = inner {
             inner = x;
         }
-        let ast::Expr::Identifier(table) = inner else {
-            return None;
-        };
-        let table = ident(table);
-        if ctx.scope.resolve(None, &table).is_ok() {
-            return None;
+        if let (ast::Expr::Identifier(table), [field]) = (inner, fields.as_slice()) {
+            let table = ident(table);
+            if ctx.scope.resolve(None, &table).is_err() {
+                return Some(self.resolve_column(ctx.scope, Some(&table), field));
+            }
         }
-        Some(self.resolve_column(ctx.scope, Some(&table), &ident(field)))
+        Some(self.bind_expr(root, ctx).and_then(|(mut x, mut t)| {
+            for f in &fields {
+                (x, t) = select_field(x, t, f)?;
+            }
+            Ok((x, t))
+        }))
+    }
+
+    /// `SET col.field = value`: the column's record with one field replaced (a NULL
+    /// record's other fields stay NULL, as in PostgreSQL); earlier assignments to other
+    /// fields of the same column in this SET are kept.
+    pub(super) fn bind_field_assignment(
+        &mut self,
+        table: &crate::storage::TableDef,
+        col: usize,
+        field: &str,
+        value: &ast::Expr,
+        done: &[(usize, Expr)],
+        scope: &Scope,
+    ) -> Result<Expr> {
+        let c = &table.columns[col];
+        let DataType::Composite(oid) = c.data_type else {
+            return Err(Error::DatatypeMismatch(format!(
+                "cannot assign to field \"{field}\" of column \"{}\" because its type {} is not a composite type",
+                c.name,
+                c.data_type.name()
+            )));
+        };
+        let ty = crate::types::record::fields_of(oid)?;
+        let Some(i) = ty.fields.iter().position(|(n, _)| n == field) else {
+            return Err(Error::UndefinedColumn(format!(
+                "cannot assign to field \"{field}\" of column \"{}\" because there is no such column in data type {}",
+                c.name, ty.name
+            )));
+        };
+        let base = match done.iter().find(|(d, _)| *d == col) {
+            Some((_, x)) => x.clone(),
+            None => {
+                let column = ast::Expr::Identifier(ast::Ident::with_quote('"', c.name.clone()));
+                self.bind_expr(&column, &mut ExprCtx::plain(scope, "UPDATE"))?
+                    .0
+            }
+        };
+        let (x, t) = self.bind_expr(value, &mut ExprCtx::plain(scope, "UPDATE"))?;
+        let (field_name, field_type) = ty.fields[i].clone();
+        let new = self.assign(x, t, field_type, &field_name)?;
+        let fields = (0..ty.fields.len())
+            .map(|j| {
+                if j == i {
+                    new.clone()
+                } else {
+                    Expr::Call(crate::expr::Function::Field(j), vec![base.clone()])
+                }
+            })
+            .collect();
+        let types: Vec<DataType> = ty.fields.iter().map(|(_, t)| *t).collect();
+        Ok(Expr::Cast {
+            expr: Box::new(Expr::Row(fields, types.into())),
+            from: DataType::Record,
+            to: c.data_type,
+            explicit: false,
+        })
     }
 
     /// `ROW(...) op ROW(...)`: see the module docs.
@@ -234,6 +316,31 @@ impl Binder {
         };
         Some(Ok((out, DataType::Bool)))
     }
+}
+
+/// Field `name` of `x`, a value of type `t`, with PostgreSQL's errors for a type without
+/// fields (42809) or without that field (42703).
+pub(super) fn select_field(x: Expr, t: DataType, name: &str) -> Result<(Expr, DataType)> {
+    let DataType::Composite(oid) = t else {
+        if t == DataType::Record {
+            return Err(Error::UndefinedColumn(format!(
+                "could not identify column \"{name}\" in record data type"
+            )));
+        }
+        return Err(Error::WrongObjectType(format!(
+            "column notation .{name} applied to type {}, which is not a composite type",
+            t.name()
+        )));
+    };
+    let ty = crate::types::record::fields_of(oid)?;
+    let Some(i) = ty.fields.iter().position(|(n, _)| n == name) else {
+        return Err(Error::UndefinedColumn(format!(
+            "column \"{name}\" not found in data type {}",
+            ty.name
+        )));
+    };
+    let field_type = ty.fields[i].1;
+    Ok((Expr::Call(Function::Field(i), vec![x]), field_type))
 }
 
 /// The field-wise comparison of two rows (`pairs` of coerced fields, at least one).

@@ -12,12 +12,14 @@
 //! ORDER BY follows PostgreSQL: an output column name or position first, else an expression
 //! over the input (reusing an equal select-list expression, else a hidden column; with
 //! DISTINCT it must be in the select list). GROUP BY: an input column name first, else an
-//! output column name or position, else an expression over the input (`group.rs`).
+//! output column name or position, else an expression over the input; ROLLUP, CUBE and
+//! GROUPING SETS expand to grouping sets (`group.rs`).
 
-use super::aggregate::{AggState, contains_aggregate};
+use super::aggregate::AggState;
 use super::expr::ExprCtx;
 use super::query::{Tail, output_reference, sort_key};
 use super::set_op::common_type_of;
+use super::walk::contains_aggregate_or_grouping;
 use super::window::{WindowState, resolve_window_refs};
 use super::{Binder, OutputColumn, Scope, ident};
 use crate::expr::Expr;
@@ -44,23 +46,30 @@ pub fn column_name(e: &ast::Expr) -> String {
                 other => other.to_string(),
             })
             .unwrap_or_else(|| "?column?".into()),
+        // A cast keeps a strong name from inside (a column, a function) and otherwise takes
+        // its type's: PostgreSQL ranks `case` and a cast's own type name as weak.
         E::Cast {
             expr, data_type, ..
-        } => match column_name(expr).as_str() {
-            "?column?" => match DataType::from_sql(data_type) {
-                Ok(DataType::Bool) => "bool".into(),
-                Ok(DataType::Int2) => "int2".into(),
-                Ok(DataType::Int4) => "int4".into(),
-                Ok(DataType::Int8) => "int8".into(),
-                Ok(DataType::Float8) => "float8".into(),
-                Ok(DataType::Float4) => "float4".into(),
-                Ok(DataType::Text) => "text".into(),
-                Ok(DataType::Varchar(_)) => "varchar".into(),
-                _ => "?column?".into(),
-            },
-            name => name.into(),
-        },
-        E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => "bool".into(),
+        } => {
+            let mut inner = expr.as_ref();
+            while let E::Nested(x) = inner {
+                inner = x;
+            }
+            match column_name(inner).as_str() {
+                _ if matches!(inner, E::Cast { .. } | E::TypedString(_) | E::Case { .. }) => {
+                    type_column_name(data_type)
+                }
+                "?column?" => type_column_name(data_type),
+                name => name.into(),
+            }
+        }
+        // `date '2024-01-01'`, `interval '1 day'`: a cast of a literal.
+        E::TypedString(t) => type_column_name(&t.data_type),
+        E::Interval(_) => "interval".into(),
+        E::Extract { .. } => "extract".into(),
+        E::AtTimeZone { .. } => "timezone".into(),
+        E::Array(_) => "array".into(),
+        E::Collate { expr, .. } => column_name(expr),
         E::Case { .. } => "case".into(),
         E::Exists { .. } => "exists".into(),
         E::Trim { trim_where, .. } => match trim_where {
@@ -88,6 +97,14 @@ pub fn column_name(e: &ast::Expr) -> String {
         }
         _ => "?column?".into(),
     }
+}
+
+/// The column name of a cast to `t`: the type's last name as the parser leaves it
+/// (`int4` for `integer`, `bpchar` for `char(3)`, `text` for `text[]`).
+fn type_column_name(t: &ast::DataType) -> String {
+    let written = crate::types::names::as_written(t);
+    let last = written.rsplit('.').next().unwrap_or(&written);
+    last.trim_end_matches("[]").to_string()
 }
 
 /// The name of a scalar subquery's column: its first output column's name.
@@ -181,14 +198,7 @@ impl Binder {
             };
         }
         let items = self.expand_select_items(&s.projection, &scope)?;
-        let group_exprs: &[ast::Expr] = match &s.group_by {
-            ast::GroupByExpr::Expressions(e, m) if m.is_empty() => e,
-            _ => {
-                return Err(Error::unsupported(
-                    "GROUP BY ALL / ROLLUP / CUBE are not supported yet",
-                ));
-            }
-        };
+        let (group_distinct, group_exprs) = super::group::group_by_items(&s.group_by)?;
         let distinct_on: &[ast::Expr] = match &s.distinct {
             Some(ast::Distinct::On(exprs)) => exprs,
             _ => &[],
@@ -196,11 +206,13 @@ impl Binder {
         let distinct = matches!(s.distinct, Some(ast::Distinct::Distinct));
         let aggregating = !group_exprs.is_empty()
             || s.having.is_some()
-            || items.iter().any(|(e, _)| contains_aggregate(e))
-            || order_by.iter().any(|o| contains_aggregate(&o.expr));
+            || items.iter().any(|(e, _)| contains_aggregate_or_grouping(e))
+            || order_by
+                .iter()
+                .any(|o| contains_aggregate_or_grouping(&o.expr));
         let mut agg = AggState::default();
         if aggregating {
-            self.bind_group_by(group_exprs, &items, &scope, &mut agg)?;
+            self.bind_group_by(group_exprs, group_distinct, &items, &scope, &mut agg)?;
         }
         let mut windows = WindowState::new(&s.named_window)?;
         let mut ctx = ExprCtx {
@@ -258,6 +270,7 @@ impl Binder {
                 input: Box::new(plan),
                 groups,
                 calls,
+                sets: agg.sets,
             };
             if let Some(h) = having {
                 plan = Plan::Filter {

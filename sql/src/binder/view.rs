@@ -7,12 +7,12 @@ use crate::planner::Plan;
 use crate::storage::ViewDef;
 use crate::{Error, Result};
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-/// Parses a view's stored query text.
+/// Parses a view's stored query text (written from the syntax tree our dialect parsed, so
+/// read back with it: nested GROUPING SETS, unary minus binding as PostgreSQL's).
 pub fn parse_view_query(text: &str) -> Result<ast::Query> {
-    Parser::new(&PostgreSqlDialect {})
+    Parser::new(&crate::parse::StrataDialect::default())
         .try_with_sql(text)
         .and_then(|mut p| p.parse_query())
         .map(|q| *q)

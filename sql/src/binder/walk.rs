@@ -33,7 +33,28 @@ pub const AGGREGATES: &[&str] = &[
     "jsonb_object_agg",
     "json_agg",
     super::whole_row::JSON_AGG_ROWS,
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "regr_count",
+    "regr_avgx",
+    "regr_avgy",
+    "regr_sxx",
+    "regr_syy",
+    "regr_sxy",
+    "regr_slope",
+    "regr_intercept",
+    "regr_r2",
 ];
+
+/// The ordered-set aggregates (`name(direct args) WITHIN GROUP (ORDER BY x)`).
+pub const ORDERED_SET_AGGREGATES: &[&str] = &["percentile_cont", "percentile_disc", "mode"];
 
 /// The function's unqualified name, folded.
 pub fn function_name(f: &ast::Function) -> String {
@@ -50,6 +71,11 @@ pub fn function_name(f: &ast::Function) -> String {
 /// Whether `f` is an aggregate call (an aggregate function without OVER).
 pub fn is_aggregate_call(f: &ast::Function) -> bool {
     f.over.is_none() && AGGREGATES.contains(&function_name(f).as_str())
+}
+
+/// Whether `f` is a call of `GROUPING(...)` (not an aggregate, but allowed where they are).
+pub fn is_grouping_call(f: &ast::Function) -> bool {
+    f.name.0.len() == 1 && function_name(f) == "grouping"
 }
 
 struct Finder<P> {
@@ -121,6 +147,23 @@ pub fn contains_aggregate(e: &ast::Expr) -> bool {
     find(
         e,
         |x| matches!(x, ast::Expr::Function(f) if is_aggregate_call(f)),
+    )
+}
+
+/// Whether `e` contains a GROUPING call of its own query level.
+pub fn contains_grouping(e: &ast::Expr) -> bool {
+    find(
+        e,
+        |x| matches!(x, ast::Expr::Function(f) if is_grouping_call(f)),
+    )
+}
+
+/// Whether `e` contains an aggregate or GROUPING call of its own query level: either makes
+/// a SELECT aggregate, and neither may be nested in an aggregate's arguments.
+pub fn contains_aggregate_or_grouping(e: &ast::Expr) -> bool {
+    find(
+        e,
+        |x| matches!(x, ast::Expr::Function(f) if is_aggregate_call(f) || is_grouping_call(f)),
     )
 }
 

@@ -64,7 +64,10 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
     let def = match b.lookup(schema.as_deref(), &rel)? {
         Some(crate::binder::FromRelation::Table(t)) => t,
         Some(_) => return Err(Error::WrongObjectType(format!("\"{rel}\" is not a table"))),
-        None if a.if_exists => return Ok(done),
+        None if a.if_exists => {
+            crate::notice::skipping_missing("relation", &rel);
+            return Ok(done);
+        }
         None => return Err(Error::UndefinedTable(rel)),
     };
     let catalog = ddl.catalog()?;
@@ -82,6 +85,9 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
         views: Vec::new(),
     };
     for op in &a.operations {
+        if super::types::changes_row_type(op) {
+            super::types::row_type_unused(&catalog, &change.def)?;
+        }
         change.operation(ddl, op)?;
     }
     change.apply(ddl)?;
@@ -115,7 +121,13 @@ impl Change {
                     let n = ident(c);
                     match self.def.column_index(&n) {
                         Some(i) => self.drop_column(ddl, i, cascade)?,
-                        None if *if_exists => {}
+                        None if *if_exists => crate::notice::emit(crate::notice::Notice::new(
+                            "00000",
+                            format!(
+                                "column \"{n}\" of relation \"{}\" does not exist, skipping",
+                                self.def.name
+                            ),
+                        )),
                         None => return Err(undefined_column(&self.def, &n)),
                     }
                 }
@@ -190,6 +202,13 @@ impl Change {
         let name = ident(&col.name);
         if self.def.column_index(&name).is_some() {
             if if_not_exists {
+                crate::notice::emit(crate::notice::Notice::new(
+                    "42701",
+                    format!(
+                        "column \"{name}\" of relation \"{}\" already exists, skipping",
+                        self.def.name
+                    ),
+                ));
                 return Ok(());
             }
             return Err(Error::DuplicateColumn(format!(
@@ -683,6 +702,14 @@ impl Change {
                 "constraint \"{name}\" of relation \"{}\" does not exist",
                 def.name
             )));
+        } else {
+            crate::notice::emit(crate::notice::Notice::new(
+                "00000",
+                format!(
+                    "constraint \"{name}\" of relation \"{}\" does not exist, skipping",
+                    def.name
+                ),
+            ));
         }
         Ok(())
     }

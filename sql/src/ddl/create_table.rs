@@ -66,7 +66,12 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
     let (schema, name) = ddl.target(&c.name)?;
     if ddl.catalog()?.relation_exists(schema, &name) {
         if c.if_not_exists {
-            return Ok(StatementResult::command("CREATE TABLE"));
+            crate::notice::skipping_existing("42P07", "relation", &name);
+            let tag = match c.query {
+                Some(_) => "CREATE TABLE AS",
+                None => "CREATE TABLE",
+            };
+            return Ok(StatementResult::command(tag));
         }
         return Err(Error::DuplicateTable(name));
     }
@@ -170,6 +175,7 @@ pub fn create_as(ddl: &mut Ddl, c: &crate::parse::CreateTableAs) -> Result<State
     let (schema, name) = ddl.target(&c.name)?;
     if ddl.catalog()?.relation_exists(schema, &name) {
         if c.if_not_exists {
+            crate::notice::skipping_existing("42P07", "relation", &name);
             return Ok(StatementResult::command("CREATE TABLE AS"));
         }
         return Err(Error::DuplicateTable(name));

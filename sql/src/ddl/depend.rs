@@ -4,6 +4,8 @@
 //! * a foreign key constraint depends on the table it references;
 //! * a column DEFAULT calling `nextval` depends on the sequence;
 //! * everything in a schema depends on the schema;
+//! * a column of a composite type (or an array of one), and a composite type with a field
+//!   of one, depend on that type — a `CREATE TYPE` type or a relation's row type;
 //! * an identity column's sequence, a sequence `OWNED BY` a column, a table's indexes and
 //!   constraints belong to the table and go with it (no CASCADE needed).
 //!
@@ -30,6 +32,11 @@ pub enum Obj {
     },
     /// The DEFAULT of a column.
     Default {
+        table: Oid,
+        column: usize,
+    },
+    /// A table column whose type is (or is an array of) a composite type.
+    Column {
         table: Oid,
         column: usize,
     },
@@ -98,6 +105,37 @@ pub fn describe(catalog: &Catalog, path: &[Oid], obj: Obj) -> String {
             ),
             None => format!("default value of {table}"),
         },
+        Obj::Column { table, column } => match catalog.table_by_id(table) {
+            Some(t) => format!(
+                "column {} of table {}",
+                t.columns.get(column).map_or("?", |c| c.name.as_str()),
+                table_name(catalog, path, t)
+            ),
+            None => format!("column of {table}"),
+        },
+    }
+}
+
+/// The columns and composite types that use composite type `oid` (a `CREATE TYPE` type or
+/// a relation's row type).
+fn users_of_type(catalog: &Catalog, oid: Oid, out: &mut Vec<Obj>) {
+    let uses = |t: &crate::types::DataType| {
+        t.elem().unwrap_or(*t) == crate::types::DataType::Composite(oid)
+    };
+    for t in &catalog.tables {
+        for (i, c) in t.columns.iter().enumerate() {
+            if uses(&c.data_type) && t.id != oid {
+                out.push(Obj::Column {
+                    table: t.id,
+                    column: i,
+                });
+            }
+        }
+    }
+    for t in &catalog.types {
+        if t.oid != oid && t.fields.iter().any(|f| uses(&f.data_type)) {
+            out.push(Obj::Type(t.oid));
+        }
     }
 }
 
@@ -177,6 +215,7 @@ pub fn dependents(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
             );
         }
         Obj::Table(o) | Obj::View(o) | Obj::Sequence(o) => {
+            users_of_type(catalog, o, &mut out);
             out.extend(
                 catalog
                     .views
@@ -210,7 +249,8 @@ pub fn dependents(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
                 }
             }
         }
-        Obj::Index(_) | Obj::Type(_) | Obj::ForeignKey { .. } | Obj::Default { .. } => {}
+        Obj::Type(o) => users_of_type(catalog, o, &mut out),
+        Obj::Index(_) | Obj::ForeignKey { .. } | Obj::Default { .. } | Obj::Column { .. } => {}
     }
     out
 }
@@ -232,7 +272,9 @@ pub fn owned(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
 /// Whether `obj` belongs to one of `tables` (and so goes with it).
 pub fn part_of(obj: Obj, tables: &[Oid]) -> bool {
     match obj {
-        Obj::ForeignKey { table, .. } | Obj::Default { table, .. } => tables.contains(&table),
+        Obj::ForeignKey { table, .. } | Obj::Default { table, .. } | Obj::Column { table, .. } => {
+            tables.contains(&table)
+        }
         _ => false,
     }
 }

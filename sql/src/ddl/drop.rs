@@ -58,7 +58,7 @@ pub fn execute(
 ) -> Result<StatementResult> {
     let tag = format!("DROP {}", kind_word(kind).to_uppercase());
     match kind {
-        ast::ObjectType::Type => return super::types::drop(ddl, names, if_exists),
+        ast::ObjectType::Type => return super::types::drop(ddl, names, if_exists, cascade),
         ast::ObjectType::Database => return Err(super::misc::one_database()),
         ast::ObjectType::Role | ast::ObjectType::User => {
             return super::role::drop(ddl, names, if_exists);
@@ -78,7 +78,16 @@ pub fn execute(
     for n in names {
         match find(ddl, &catalog, kind, n, if_exists)? {
             Some(obj) => targets.push(obj),
-            None if if_exists => {}
+            None if if_exists => {
+                // A qualified name in a missing schema names the schema, as PostgreSQL does.
+                let (schema, rel) = split_name(n)?;
+                match schema {
+                    Some(s) if kind != ast::ObjectType::Schema && catalog.schema(&s).is_none() => {
+                        crate::notice::skipping_missing("schema", &s)
+                    }
+                    _ => crate::notice::skipping_missing(kind_word(kind), &rel),
+                }
+            }
             None => {
                 let (_, rel) = split_name(n)?;
                 return Err(match kind {
@@ -171,6 +180,8 @@ pub fn drop_objects(ddl: &mut Ddl, targets: &[Obj], cascade: bool) -> Result<()>
     let mut seen = BTreeSet::new();
     let mut queue: Vec<Obj> = targets.to_vec();
     let mut blocking: Vec<(Obj, Obj)> = Vec::new();
+    // What CASCADE takes beyond the targets and what they own, for the NOTICE.
+    let mut cascaded: Vec<Obj> = Vec::new();
     let target_tables: Vec<u32> = targets
         .iter()
         .filter_map(|t| match t {
@@ -220,6 +231,9 @@ pub fn drop_objects(ddl: &mut Ddl, targets: &[Obj], cascade: bool) -> Result<()>
                 continue;
             }
             if cascade {
+                if !cascaded.contains(&dep) {
+                    cascaded.push(dep);
+                }
                 queue.push(dep);
             } else {
                 blocking.push((dep, obj));
@@ -263,8 +277,15 @@ pub fn drop_objects(ddl: &mut Ddl, targets: &[Obj], cascade: bool) -> Result<()>
             });
         }
     }
+    report_cascade(&catalog, &path, targets, &cascaded);
     // Dependents first: constraints and defaults, views, then the rest.
+    // Columns of one table go last first, so the positions of the others hold.
     all.sort_by_key(|o| match o {
+        Obj::Column { column, .. } => (0, usize::MAX - column),
+        _ => (1, 0),
+    });
+    all.sort_by_key(|o| match o {
+        Obj::Column { .. } => 0,
         Obj::ForeignKey { .. } | Obj::Default { .. } => 0,
         Obj::View(_) => 1,
         Obj::Index(_) => 2,
@@ -276,6 +297,92 @@ pub fn drop_objects(ddl: &mut Ddl, targets: &[Obj], cascade: bool) -> Result<()>
         drop_one(ddl, obj)?;
     }
     Ok(())
+}
+
+/// PostgreSQL's NOTICE for what a CASCADE drops besides the named objects: `drop cascades
+/// to view v`, or for several `drop cascades to N other objects` with one DETAIL line each.
+///
+/// The lines come in PostgreSQL's order: its dependency walk is depth first over each
+/// object's dependents newest first, records an object after its dependents, and reports
+/// the record backwards (so a view comes right before the views built on it).
+fn report_cascade(
+    catalog: &Catalog,
+    path: &[crate::storage::Oid],
+    targets: &[Obj],
+    cascaded: &[Obj],
+) {
+    fn key(o: &Obj) -> u32 {
+        match *o {
+            Obj::Schema(x)
+            | Obj::Table(x)
+            | Obj::View(x)
+            | Obj::Sequence(x)
+            | Obj::Index(x)
+            | Obj::Type(x) => x,
+            Obj::ForeignKey { oid, .. } => oid,
+            Obj::Default { table, .. } | Obj::Column { table, .. } => table,
+        }
+    }
+    fn walk(catalog: &Catalog, obj: Obj, seen: &mut BTreeSet<Obj>, record: &mut Vec<Obj>) {
+        let all = depend::dependents(catalog, obj);
+        // A view records every relation its query reads, also through other views;
+        // PostgreSQL's walk reaches it through the view it names.
+        let mut next: Vec<Obj> = all
+            .iter()
+            .filter(|d| {
+                !matches!(d, Obj::View(_))
+                    || !all.iter().any(|e| {
+                        e != *d
+                            && matches!(e, Obj::View(_))
+                            && depend::dependents(catalog, *e).contains(d)
+                    })
+            })
+            .copied()
+            .collect();
+        next.extend(depend::owned(catalog, obj));
+        next.sort_by_key(|o| std::cmp::Reverse(key(o)));
+        for dep in next {
+            if seen.insert(dep) {
+                walk(catalog, dep, seen, record);
+                record.push(dep);
+            }
+        }
+    }
+    if cascaded.is_empty() {
+        return;
+    }
+    let mut seen: BTreeSet<Obj> = targets.iter().copied().collect();
+    let mut record = Vec::new();
+    for t in targets {
+        walk(catalog, *t, &mut seen, &mut record);
+    }
+    // Anything the walk missed still gets reported, last.
+    let mut ordered: Vec<Obj> = record
+        .into_iter()
+        .rev()
+        .filter(|o| cascaded.contains(o))
+        .collect();
+    ordered.extend(
+        cascaded
+            .iter()
+            .filter(|o| !ordered.contains(o))
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    let lines: Vec<String> = ordered
+        .iter()
+        .map(|o| format!("drop cascades to {}", depend::describe(catalog, path, *o)))
+        .collect();
+    match lines.as_slice() {
+        [one] => crate::notice::emit(crate::notice::Notice::new("00000", one.clone())),
+        many => crate::notice::emit(
+            crate::notice::Notice::new(
+                "00000",
+                format!("drop cascades to {} other objects", many.len()),
+            )
+            .with_detail(many.join("\n")),
+        ),
+    }
 }
 
 /// `(table, column)` of the identity column sequence `seq` belongs to.
@@ -322,6 +429,30 @@ fn drop_one(ddl: &mut Ddl, obj: Obj) -> Result<()> {
                 c.default = None;
             }
             ddl.txn.alter_table(t)
+        }
+        Obj::Column { table, column } => {
+            let Some(t) = catalog.table_by_id(table) else {
+                return Ok(());
+            };
+            let Some(c) = t.columns.get(column) else {
+                return Ok(());
+            };
+            // ALTER TABLE ... DROP COLUMN ... CASCADE does the table's rewrite.
+            let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            let sql = format!(
+                "ALTER TABLE {}.{} DROP COLUMN {} CASCADE",
+                quote(&catalog.schema_name(t.schema)),
+                quote(&t.name),
+                quote(&c.name)
+            );
+            let stmts = crate::parse::statements(&sql)?;
+            match stmts.first() {
+                Some(ast::Statement::AlterTable(a)) => {
+                    super::alter_table::execute(ddl, a)?;
+                    Ok(())
+                }
+                _ => Err(Error::Internal(format!("could not parse {sql}"))),
+            }
         }
     }
 }

@@ -194,7 +194,19 @@ pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
             .collect();
         match found.as_slice() {
             [one] => ddl.txn.drop_function(one.oid)?,
-            [] if d.if_exists => {}
+            [] if d.if_exists => {
+                let args = f.args.iter().flatten();
+                let written: Vec<String> = args
+                    .map(|a| crate::types::names::as_written(&a.data_type))
+                    .collect();
+                crate::notice::emit(crate::notice::Notice::new(
+                    "00000",
+                    format!(
+                        "function {name}({}) does not exist, skipping",
+                        written.join(",")
+                    ),
+                ));
+            }
             [] => {
                 let shown = match &types {
                     Some(t) => format!(

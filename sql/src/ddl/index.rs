@@ -138,6 +138,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
     };
     if catalog.relation_exists(table.schema, &name) {
         if c.if_not_exists {
+            crate::notice::skipping_existing("42P07", "relation", &name);
             return Ok(done);
         }
         return Err(Error::DuplicateTable(name));

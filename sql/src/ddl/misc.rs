@@ -45,6 +45,10 @@ pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
                     child.name, tables[i].name
                 )));
             }
+            crate::notice::emit(crate::notice::Notice::new(
+                "00000",
+                format!("truncate cascades to table \"{}\"", child.name),
+            ));
             tables.push(child.clone());
         }
         i += 1;

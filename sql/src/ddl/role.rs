@@ -10,6 +10,7 @@ use super::Ddl;
 use crate::binder::{ident, split_name};
 use crate::privilege;
 use crate::result::StatementResult;
+use crate::storage::catalog::RoleSetting;
 use crate::storage::catalog::acl::AclItem;
 use crate::storage::{Catalog, Oid, Relation, RoleDef};
 use crate::types::{DataType, Value, cast};
@@ -205,6 +206,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateRole) -> Result<StatementResult> {
             password: c.password.as_ref().map(password).transpose()?.flatten(),
             valid_until: c.valid_until.as_ref().map(valid_until).transpose()?,
             member_of: Vec::new(),
+            config: Vec::new(),
         };
         ddl.txn.put_role(def.clone())?;
         super::role_membership::create_memberships(ddl, &def, c)?;
@@ -275,6 +277,41 @@ pub fn alter(
             }
             def.name = new;
         }
+        ast::AlterRoleOperation::Set {
+            config_name,
+            config_value,
+            in_database,
+        } => {
+            require_config_rights(&catalog, &who, &def)?;
+            let database = in_database.as_ref().map(database_oid).transpose()?;
+            let name = parameter_name(config_name);
+            let value = match config_value {
+                ast::SetConfigValue::Default => None,
+                ast::SetConfigValue::FromCurrent => {
+                    Some(crate::env::with(|e| e.session.settings().show(&name))?)
+                }
+                ast::SetConfigValue::Value(ast::Expr::Tuple(list)) => {
+                    crate::session::settings_commands::flatten(list, &name)?
+                }
+                ast::SetConfigValue::Value(v) => {
+                    crate::session::settings_commands::flatten(std::slice::from_ref(v), &name)?
+                }
+            };
+            set_config(&mut def, database, &name, value)?;
+        }
+        ast::AlterRoleOperation::Reset {
+            config_name,
+            in_database,
+        } => {
+            require_config_rights(&catalog, &who, &def)?;
+            let database = in_database.as_ref().map(database_oid).transpose()?;
+            match config_name {
+                ast::ResetConfig::ALL => def.config.retain(|c| c.database != database),
+                ast::ResetConfig::ConfigName(n) => {
+                    set_config(&mut def, database, &parameter_name(n), None)?;
+                }
+            }
+        }
         other => {
             return Err(Error::unsupported(format!(
                 "ALTER ROLE {other} is not supported yet"
@@ -283,6 +320,79 @@ pub fn alter(
     }
     ddl.txn.put_role(def)?;
     Ok(StatementResult::command("ALTER ROLE"))
+}
+
+/// Who may change a role's session defaults: the role itself, or whoever may alter it.
+fn require_config_rights(catalog: &Catalog, who: &privilege::Who, def: &RoleDef) -> Result<()> {
+    if who.oid == def.oid {
+        return Ok(());
+    }
+    require_createrole(catalog, def.superuser, "alter")
+}
+
+/// A parameter's name as written (`work_mem`, `my.custom`).
+fn parameter_name(name: &ast::ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(i) => ident(i),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// `IN DATABASE name`: the one database there is (3D000 for any other name).
+fn database_oid(name: &ast::ObjectName) -> Result<Oid> {
+    let name = crate::binder::object_name(name)?;
+    if crate::env::with(|e| e.session.database == name) {
+        Ok(crate::storage::catalog::oids::DATABASE_OID)
+    } else {
+        Err(Error::UndefinedDatabase(format!(
+            "database \"{name}\" does not exist"
+        )))
+    }
+}
+
+/// Sets (or with `None` removes) `role`'s default for `name` in `database`, validated as
+/// SET would validate it; a new name goes last, a known one keeps its place.
+fn set_config(
+    role: &mut RoleDef,
+    database: Option<Oid>,
+    name: &str,
+    value: Option<String>,
+) -> Result<()> {
+    let check = crate::settings::Settings::new();
+    if let Some(v) = &value {
+        check.check(name, v)?;
+    } else {
+        // RESET of an unknown name is 42704 too.
+        check.show(name).or_else(|e| {
+            if name.contains('.') {
+                Ok(String::new())
+            } else {
+                Err(e)
+            }
+        })?;
+    }
+    let name = crate::settings::Settings::display_name(name);
+    let at = role
+        .config
+        .iter()
+        .position(|c| c.database == database && c.name.eq_ignore_ascii_case(&name));
+    match (at, value) {
+        (Some(i), Some(value)) => role.config[i].value = value,
+        (None, Some(value)) => role.config.push(RoleSetting {
+            database,
+            name,
+            value,
+        }),
+        (Some(i), None) => {
+            role.config.remove(i);
+        }
+        (None, None) => {}
+    }
+    Ok(())
 }
 
 /// What role `oid` owns or holds privileges on, as DROP ROLE's DETAIL lines.
@@ -336,6 +446,7 @@ pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result
         let (_, name) = split_name(n)?;
         let Some(def) = catalog.role(&name) else {
             if if_exists {
+                crate::notice::skipping_missing("role", &name);
                 continue;
             }
             return Err(undefined_role(&name));

@@ -31,6 +31,7 @@ pub fn create(
     let done = StatementResult::command("CREATE SCHEMA");
     if ddl.catalog()?.schema(&name).is_some() {
         if if_not_exists {
+            crate::notice::skipping_existing("42P06", "schema", &name);
             return Ok(done);
         }
         return Err(Error::DuplicateSchema(name));

@@ -250,6 +250,7 @@ pub fn create(
     let (schema, rel) = ddl.target(name)?;
     if ddl.catalog()?.relation_exists(schema, &rel) {
         if if_not_exists {
+            crate::notice::skipping_existing("42P07", "relation", &rel);
             return Ok(StatementResult::command("CREATE SEQUENCE"));
         }
         return Err(Error::DuplicateTable(rel));
@@ -294,10 +295,12 @@ pub fn find(ddl: &Ddl, name: &ast::ObjectName) -> Result<Option<SequenceDef>> {
 pub fn alter(ddl: &mut Ddl, a: &AlterSequence) -> Result<StatementResult> {
     let done = StatementResult::command("ALTER SEQUENCE");
     let Some(mut def) = find(ddl, &a.name)? else {
+        let rel = crate::binder::split_name(&a.name)?.1;
         if a.if_exists {
+            crate::notice::skipping_missing("relation", &rel);
             return Ok(done);
         }
-        return Err(Error::UndefinedTable(crate::binder::split_name(&a.name)?.1));
+        return Err(Error::UndefinedTable(rel));
     };
     crate::privilege::require_owner(&*ddl.catalog()?, &Relation::Sequence(&def))?;
     match &a.action {

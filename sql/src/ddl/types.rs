@@ -82,6 +82,54 @@ fn type_taken(catalog: &Catalog, schema: Oid, name: &str) -> bool {
             .any(|s| s.schema == schema && s.name == name)
 }
 
+/// A composite type's fields: name and type, in order.
+pub type Fields = Vec<(String, DataType)>;
+
+/// The composite type with OID `oid`: a `CREATE TYPE` type, or a table's or view's row
+/// type (whose OID is the relation's): its schema, name and fields.
+pub fn by_oid(catalog: &Catalog, oid: Oid) -> Option<(Oid, String, Fields)> {
+    if let Some(t) = catalog.types.iter().find(|t| t.oid == oid) {
+        let fields = t
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.data_type))
+            .collect();
+        return Some((t.schema, t.name.clone(), fields));
+    }
+    if let Some(t) = catalog.table_by_id(oid) {
+        let fields = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type))
+            .collect();
+        return Some((t.schema, t.name.clone(), fields));
+    }
+    let v = catalog.view_by_id(oid)?;
+    let fields = v
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.data_type))
+        .collect();
+    Some((v.schema, v.name.clone(), fields))
+}
+
+/// The OID of the composite type called `name` in schema `schema`: a `CREATE TYPE` type
+/// or a table's or view's row type.
+pub fn oid_in(catalog: &Catalog, schema: Oid, name: &str) -> Option<Oid> {
+    if let Some(t) = catalog
+        .types
+        .iter()
+        .find(|t| t.schema == schema && t.name == name)
+    {
+        return Some(t.oid);
+    }
+    match catalog.relation(schema, name)? {
+        crate::storage::Relation::Table(t) => Some(t.id),
+        crate::storage::Relation::View(v) => Some(v.oid),
+        _ => None,
+    }
+}
+
 /// The composite type `name` names: in its schema, or the first schema of the search path
 /// that has it.
 pub fn find<'c>(
@@ -109,9 +157,14 @@ pub fn find<'c>(
     })
 }
 
-/// DROP TYPE [IF EXISTS] name, ... (no column can use a composite type yet, so nothing
-/// depends on one and CASCADE has nothing to drop).
-pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result<StatementResult> {
+/// DROP TYPE [IF EXISTS] name, ... [CASCADE]: columns and composite types using the type
+/// block it (2BP01) or, with CASCADE, are dropped with it.
+pub fn drop(
+    ddl: &mut Ddl,
+    names: &[ast::ObjectName],
+    if_exists: bool,
+    cascade: bool,
+) -> Result<StatementResult> {
     let catalog = ddl.catalog()?;
     let mut targets = Vec::new();
     for n in names {
@@ -142,11 +195,52 @@ pub fn drop(ddl: &mut Ddl, names: &[ast::ObjectName], if_exists: bool) -> Result
                         "type \"{type_name}\" does not exist"
                     )));
                 }
+                match schema {
+                    Some(s) if catalog.schema(&s).is_none() => {
+                        crate::notice::skipping_missing("schema", &s)
+                    }
+                    _ => crate::notice::skipping_missing("type", &type_name),
+                }
             }
         }
     }
-    for oid in targets {
-        ddl.txn.drop_type(oid)?;
-    }
+    let targets: Vec<super::depend::Obj> =
+        targets.into_iter().map(super::depend::Obj::Type).collect();
+    super::drop::drop_objects(ddl, &targets, cascade)?;
     Ok(StatementResult::command("DROP TYPE"))
+}
+
+/// Whether `op` changes the table's columns (and so its row type's fields).
+pub fn changes_row_type(op: &ast::AlterTableOperation) -> bool {
+    use ast::AlterTableOperation as O;
+    matches!(
+        op,
+        O::AddColumn { .. }
+            | O::DropColumn { .. }
+            | O::AlterColumn {
+                op: ast::AlterColumnOperation::SetDataType { .. },
+                ..
+            }
+    )
+}
+
+/// 0A000 when a column of another table has this table's row type: stored values of it
+/// keep the fields they were written with (PostgreSQL refuses only a type change; it adds
+/// and drops the fields of stored values, which Strata does not).
+pub fn row_type_unused(
+    catalog: &crate::storage::Catalog,
+    def: &crate::storage::TableDef,
+) -> Result<()> {
+    let own = DataType::Composite(def.id);
+    for t in &catalog.tables {
+        for c in &t.columns {
+            if c.data_type == own || c.data_type.elem() == Some(own) {
+                return Err(Error::unsupported(format!(
+                    "cannot alter table \"{}\" because column \"{}.{}\" uses its row type",
+                    def.name, t.name, c.name
+                )));
+            }
+        }
+    }
+    Ok(())
 }

@@ -26,7 +26,8 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
     if v.materialized {
         if catalog.relation_exists(schema, &name) {
             if v.if_not_exists {
-                return Ok(StatementResult::command("SELECT 0"));
+                crate::notice::skipping_existing("42P07", "relation", &name);
+                return Ok(StatementResult::command("CREATE MATERIALIZED VIEW"));
             }
             return Err(Error::DuplicateTable(name));
         }
@@ -35,7 +36,10 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
     }
     let existing = match catalog.relation(schema, &name) {
         Some(Relation::View(old)) if v.or_replace => Some(old.clone()),
-        Some(_) if v.if_not_exists => return Ok(StatementResult::command("CREATE VIEW")),
+        Some(_) if v.if_not_exists => {
+            crate::notice::skipping_existing("42P07", "relation", &name);
+            return Ok(StatementResult::command("CREATE VIEW"));
+        }
         Some(_) => return Err(Error::DuplicateTable(name)),
         None => None,
     };
@@ -177,6 +181,7 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterView) -> Result<StatementResult> {
     }
     let Some(mut v) = find_view(ddl, &a.name)? else {
         if a.if_exists {
+            crate::notice::skipping_missing("relation", &split_name(&a.name)?.1);
             return Ok(done);
         }
         return Err(Error::UndefinedTable(split_name(&a.name)?.1));
@@ -242,7 +247,7 @@ pub fn refresh(ddl: &mut Ddl, r: &ast::RefreshMaterializedView) -> Result<Statem
             def.name
         )));
     };
-    let q = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+    let q = sqlparser::parser::Parser::new(&crate::parse::StrataDialect::default())
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_query())
         .map_err(|e| Error::Internal(format!("stored query does not parse: {e}")))?;

@@ -8,11 +8,19 @@
 //! match PostgreSQL's to the last digit.
 
 use super::sort::compare_values;
-use crate::planner::{AggCall, AggFunc, OrderKey};
+use crate::planner::{AggCall, AggFunc, OrderKey, RegrFunc};
 use crate::types::DataType;
 use crate::types::cast::int_out_of_range;
 use crate::{Error, Result, Value};
 use std::collections::BTreeSet;
+
+/// A percentile's direct argument: one fraction, or an array of them (NULL elements give
+/// NULL results).
+#[derive(Debug, Clone)]
+pub enum Fraction {
+    One(f64),
+    Many(Vec<Option<f64>>),
+}
 
 /// The running value of one aggregate function.
 #[derive(Debug, Clone)]
@@ -45,12 +53,27 @@ pub enum Accumulator {
     JsonbPairs(Vec<(String, crate::types::Jsonb)>),
     /// `json_agg`'s elements, as json text, and their separator.
     JsonItems(Vec<String>, &'static str),
+    /// `corr`, `covar_*`, `regr_*`: PostgreSQL's `[N, Sx, Sxx, Sy, Syy, Sxy]`.
+    Regr(RegrFunc, [f64; 6]),
+    /// `bit_and` / `bit_or` / `bit_xor`.
+    Bits {
+        func: AggFunc,
+        value: Option<i64>,
+    },
+    /// The ordered-set aggregates: the non-NULL values in the call's ORDER BY order and
+    /// the fraction (a direct argument: `None` when NULL, or for `mode`).
+    Ordered {
+        func: AggFunc,
+        items: Vec<Value>,
+        fraction: Option<Fraction>,
+    },
 }
 
 impl Accumulator {
     pub fn new(func: AggFunc) -> Accumulator {
         match func {
-            AggFunc::CountStar | AggFunc::Count => Accumulator::Count(0),
+            // GROUPING is computed by `Aggregate` from the grouping set, never fed.
+            AggFunc::CountStar | AggFunc::Count | AggFunc::Grouping => Accumulator::Count(0),
             AggFunc::SumInt => Accumulator::SumInt(None),
             AggFunc::SumFloat => Accumulator::SumFloat(None),
             AggFunc::Avg | AggFunc::Variance { .. } | AggFunc::Stddev { .. } => {
@@ -78,6 +101,17 @@ impl Accumulator {
             AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
             AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new(), ", "),
             AggFunc::JsonAggRows => Accumulator::JsonItems(Vec::new(), ", \n "),
+            AggFunc::Regr(f) => Accumulator::Regr(f, [0.0; 6]),
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => {
+                Accumulator::Bits { func, value: None }
+            }
+            AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode => {
+                Accumulator::Ordered {
+                    func,
+                    items: Vec::new(),
+                    fraction: None,
+                }
+            }
         }
     }
 
@@ -89,6 +123,38 @@ impl Accumulator {
             }
             return Ok(());
         };
+        if let Accumulator::Ordered {
+            func,
+            items,
+            fraction,
+        } = self
+        {
+            if *func != AggFunc::Mode {
+                *fraction = match args.get(1) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(a)) => Some(Fraction::Many(
+                        a.items
+                            .iter()
+                            .map(|p| match p {
+                                Value::Null => Ok(None),
+                                p => percentile(float_arg(p)?).map(Some),
+                            })
+                            .collect::<Result<_>>()?,
+                    )),
+                    Some(p) => Some(Fraction::One(percentile(float_arg(p)?)?)),
+                };
+            }
+            if !v.is_null() {
+                items.push(v.clone());
+            }
+            return Ok(());
+        }
+        if let Accumulator::Regr(_, state) = self {
+            if let (Some(y), Some(x)) = (v.as_f64(), args.get(1).and_then(Value::as_f64)) {
+                regr_accum(state, y, x);
+            }
+            return Ok(());
+        }
         if let Accumulator::Items(items) = self {
             // Sub-arrays must agree in shape (they become one more dimension).
             if let (Some(Value::Array(first)), Value::Array(a)) = (items.first(), v)
@@ -141,8 +207,19 @@ impl Accumulator {
             Accumulator::Items(_)
             | Accumulator::JsonbItems(_)
             | Accumulator::JsonbPairs(_)
+            | Accumulator::Ordered { .. }
+            | Accumulator::Regr(..)
             | Accumulator::JsonItems(..) => {}
             Accumulator::Count(n) => *n += 1,
+            Accumulator::Bits { func, value } => {
+                let i = int_arg(v)?;
+                *value = Some(match (*value, func) {
+                    (None, _) => i,
+                    (Some(b), AggFunc::BitAnd) => b & i,
+                    (Some(b), AggFunc::BitOr) => b | i,
+                    (Some(b), _) => b ^ i,
+                });
+            }
             Accumulator::SumInt(s) => {
                 let i = int_arg(v)?;
                 *s = Some(
@@ -209,6 +286,8 @@ impl Accumulator {
         match self {
             Accumulator::Count(n) => Value::Int(*n),
             Accumulator::SumInt(s) => s.map_or(Value::Null, Value::Int),
+            Accumulator::Bits { value, .. } => value.map_or(Value::Null, Value::Int),
+            Accumulator::Regr(f, state) => regr_final(*f, state),
             Accumulator::SumFloat(s) => s.map_or(Value::Null, Value::Float),
             Accumulator::Moments(func, n, sx, sxx) => {
                 let (n, sx, sxx) = (*n, *sx, *sxx);
@@ -251,6 +330,11 @@ impl Accumulator {
             Accumulator::JsonbPairs(pairs) => {
                 Value::Jsonb(Box::new(crate::types::Jsonb::object(pairs.clone())))
             }
+            Accumulator::Ordered {
+                func,
+                items,
+                fraction,
+            } => ordered_set_final(*func, items, fraction.clone()),
             Accumulator::Items(items) if items.is_empty() => Value::Null,
             Accumulator::Items(items) => {
                 let nested = matches!(items.first(), Some(Value::Array(_)));
@@ -258,6 +342,120 @@ impl Accumulator {
             }
         }
     }
+}
+
+/// PostgreSQL's `float8_regr_accum` (Youngs–Cramer) for one `(y, x)` pair.
+fn regr_accum(s: &mut [f64; 6], y: f64, x: f64) {
+    let [n, sx, sxx, sy, syy, sxy] = s;
+    let old_n = *n;
+    *n += 1.0;
+    *sx += x;
+    *sy += y;
+    if old_n > 0.0 {
+        let tmp_x = x * *n - *sx;
+        let tmp_y = y * *n - *sy;
+        let scale = 1.0 / (*n * old_n);
+        *sxx += tmp_x * tmp_x * scale;
+        *syy += tmp_y * tmp_y * scale;
+        *sxy += tmp_x * tmp_y * scale;
+    } else {
+        if !x.is_finite() {
+            *sxx = f64::NAN;
+            *sxy = f64::NAN;
+        }
+        if !y.is_finite() {
+            *syy = f64::NAN;
+            *sxy = f64::NAN;
+        }
+    }
+}
+
+/// The final functions of PostgreSQL's two-argument statistics aggregates.
+fn regr_final(f: RegrFunc, s: &[f64; 6]) -> Value {
+    let [n, sx, sxx, sy, syy, sxy] = *s;
+    if f == RegrFunc::Count {
+        return Value::Int(n as i64);
+    }
+    let r = match f {
+        _ if n < 1.0 => None,
+        RegrFunc::CovarSamp if n < 2.0 => None,
+        RegrFunc::CovarSamp => Some(sxy / (n - 1.0)),
+        RegrFunc::CovarPop => Some(sxy / n),
+        RegrFunc::AvgX => Some(sx / n),
+        RegrFunc::AvgY => Some(sy / n),
+        RegrFunc::Sxx => Some(sxx),
+        RegrFunc::Syy => Some(syy),
+        RegrFunc::Sxy => Some(sxy),
+        RegrFunc::Corr if sxx <= 0.0 || syy <= 0.0 => None,
+        RegrFunc::Corr => Some(sxy / (sxx * syy).sqrt()),
+        RegrFunc::Slope | RegrFunc::Intercept | RegrFunc::R2 if sxx <= 0.0 => None,
+        RegrFunc::R2 if syy <= 0.0 => Some(1.0),
+        RegrFunc::R2 => Some((sxy * sxy) / (sxx * syy)),
+        RegrFunc::Slope => Some(sxy / sxx),
+        RegrFunc::Intercept => Some((sy - sx * sxy / sxx) / n),
+        RegrFunc::Count => None,
+    };
+    r.map_or(Value::Null, Value::Float)
+}
+
+/// A percentile's fraction, checked as PostgreSQL checks it (22003 outside [0, 1]).
+fn percentile(p: f64) -> Result<f64> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(Error::NumericValueOutOfRange(format!(
+            "percentile value {p} is not between 0 and 1"
+        )));
+    }
+    Ok(p)
+}
+
+/// The value of an ordered-set aggregate over its sorted values, as PostgreSQL's final
+/// functions compute it (`percentile_cont` interpolates `lo + (hi - lo) * proportion`).
+fn ordered_set_final(func: AggFunc, items: &[Value], fraction: Option<Fraction>) -> Value {
+    if items.is_empty() {
+        return Value::Null;
+    }
+    if func == AggFunc::Mode {
+        // The longest run of equal values; the first one on ties.
+        let (mut best, mut best_len) = (0, 0);
+        let mut start = 0;
+        for i in 1..=items.len() {
+            if i == items.len() || items[i] != items[start] {
+                if i - start > best_len {
+                    (best, best_len) = (start, i - start);
+                }
+                start = i;
+            }
+        }
+        return items[best].clone();
+    }
+    match fraction {
+        None => Value::Null,
+        Some(Fraction::One(p)) => percentile_of(func, items, p),
+        Some(Fraction::Many(ps)) => {
+            let values = ps
+                .into_iter()
+                .map(|p| p.map_or(Value::Null, |p| percentile_of(func, items, p)))
+                .collect();
+            Value::Array(Box::new(crate::types::Array::from_items(values)))
+        }
+    }
+}
+
+/// One percentile of the sorted, non-empty `items`.
+fn percentile_of(func: AggFunc, items: &[Value], p: f64) -> Value {
+    let n = items.len();
+    if func == AggFunc::PercentileDisc {
+        let row = (p * n as f64).ceil() as usize;
+        return items[row.clamp(1, n) - 1].clone();
+    }
+    let pos = p * (n - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    let value = |i: usize| items.get(i).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    if lo == hi {
+        return Value::Float(value(lo));
+    }
+    let (first, second) = (value(lo), value(hi));
+    Value::Float(first + (second - first) * (pos - lo as f64))
 }
 
 fn int_arg(v: &Value) -> Result<i64> {

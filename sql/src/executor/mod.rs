@@ -36,6 +36,7 @@ pub mod memory;
 mod project;
 mod project_set;
 mod recursive_union;
+mod sample;
 mod scan;
 mod series;
 mod set_op;
@@ -167,7 +168,13 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             input,
             groups,
             calls,
-        } => Box::new(Aggregate::new(child(input), groups.clone(), calls.clone())),
+            sets,
+        } => Box::new(Aggregate::new(
+            child(input),
+            groups.clone(),
+            calls.clone(),
+            sets.clone(),
+        )),
         Plan::Window { input, calls } => Box::new(Window::new(child(input), calls.clone())),
         Plan::SetOp {
             op: SetOpKind::Union,
@@ -198,6 +205,11 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
         Plan::Project { input, exprs } => Box::new(Project::new(child(input), exprs.clone())),
         Plan::Distinct { input, on } => Box::new(Distinct::new(child(input), on.clone())),
         Plan::Sort { input, keys } => Box::new(Sort::new(child(input), keys.clone())),
+        Plan::Sample {
+            input,
+            percent,
+            seed,
+        } => Box::new(sample::Sample::new(child(input), percent.clone(), *seed)),
         Plan::Limit {
             input,
             limit,

@@ -356,6 +356,46 @@ impl ObjectLookup for env::CatalogEnv {
             })
     }
 
+    /// Composite types and relations' row types, by possibly qualified name.
+    fn type_oid(&self, name: &str) -> Option<u32> {
+        use crate::ddl::types::oid_in;
+        match name.split('.').collect::<Vec<_>>().as_slice() {
+            [n] => self
+                .search_path
+                .iter()
+                .find_map(|s| oid_in(&self.catalog, *s, n)),
+            [s, n] | [_, s, n] => oid_in(&self.catalog, self.catalog.schema(s)?.oid, n),
+            _ => None,
+        }
+    }
+
+    fn type_name(&self, oid: u32) -> Option<String> {
+        Some(self.composite_type(oid)?.name)
+    }
+
+    fn composite_type(&self, oid: u32) -> Option<crate::types::record::CompositeType> {
+        let (schema, name, fields) = crate::ddl::types::by_oid(&self.catalog, oid)?;
+        let visible = self
+            .search_path
+            .iter()
+            .find_map(|s| crate::ddl::types::oid_in(&self.catalog, *s, &name))
+            == Some(oid);
+        let qualified = if visible {
+            quote_ident(&name)
+        } else {
+            format!(
+                "{}.{}",
+                quote_ident(&self.catalog.schema_name(schema)),
+                quote_ident(&name)
+            )
+        };
+        Some(crate::types::record::CompositeType {
+            name: qualified,
+            typname: name,
+            fields,
+        })
+    }
+
     fn function_name(&self, oid: u32) -> Option<String> {
         crate::system::builtin::function_name(oid)
             .or_else(|| crate::system::proc_names::function_name(oid))

@@ -132,6 +132,11 @@ impl JsonbFn {
                 [_] => call(ToJson, vec![T::Unknown], T::Json),
                 _ => undefined(),
             },
+            // `row_to_json(composite)`; a whole row `t` is rewritten before binding.
+            "row_to_json" => match args {
+                [T::Composite(_) | T::Record] => call(ToJson, vec![T::Unknown], T::Json),
+                _ => undefined(),
+            },
             "to_jsonb" => match args {
                 [T::Unknown] => Some(Err(Error::DatatypeMismatch(
                     "could not determine polymorphic type because input has type unknown".into(),

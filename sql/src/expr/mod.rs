@@ -358,6 +358,7 @@ impl Expr {
                 Value::Record(Box::new(crate::types::Record {
                     types: types.clone(),
                     values,
+                    type_oid: 0,
                 }))
             }
         })

@@ -5,15 +5,17 @@
 //! argument that is numeric picks the numeric version, anything else (integers, floats,
 //! unknown literals) the double precision one, as PostgreSQL's preference for `float8` in
 //! the numeric category does. `round(x, n)` and `trunc(x, n)` exist only for numeric.
-//! `exp`, `ln`, `log` and `power` of numeric arguments go through double precision (a
-//! known gap: PostgreSQL computes them in numeric and returns numeric).
+//! `exp`, `ln`, `log`, `log10`, `power` and `^` of numeric arguments are computed in decimal
+//! ([`crate::types::numeric_math`]); `cbrt` has only a double precision version, as in
+//! PostgreSQL.
 
 use super::functions::{Function, Resolved, accepts};
 use crate::types::numeric::MAX_DISPLAY_SCALE;
+use crate::types::numeric_math;
 use crate::types::{DataType, Numeric, Value, cast::check_int};
 use crate::{Error, Result};
 use bigdecimal::num_bigint::BigInt;
-use bigdecimal::{BigDecimal, Zero};
+use bigdecimal::{BigDecimal, One, Zero};
 
 /// A number function. See the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +44,12 @@ pub enum NumericFn {
     Log10,
     LogBase,
     Power,
+    /// `exp`, `ln`, `log10`, `log(b, x)` and `power` of numeric.
+    NumExp,
+    NumLn,
+    NumLog10,
+    NumLogBase,
+    NumPower,
     Pi,
     /// Bitwise operators on integers of the given type: `&`, `|`, `#`, `<<`, `>>`, `~`.
     BitAnd(DataType),
@@ -111,9 +119,18 @@ impl NumericFn {
                     ))
                 })
             }
-            // Numeric arguments go through double precision (a known gap: PostgreSQL
-            // computes these in numeric).
-            ("cbrt" | "exp" | "ln" | "log" | "log10", 1) => {
+            ("exp", 1) => unary(NumExp, Exp),
+            ("ln", 1) => unary(NumLn, Ln),
+            ("log" | "log10", 1) => unary(NumLog10, Log10),
+            ("power" | "pow" | "log", 2) if numeric_arg && accepts(args, &[NUMERIC, NUMERIC]) => {
+                let f = if name == "log" { NumLogBase } else { NumPower };
+                Some(Ok(Resolved::new(
+                    Function::Numeric(f),
+                    vec![NUMERIC, NUMERIC],
+                    NUMERIC,
+                )))
+            }
+            ("cbrt", 1) => {
                 let f = match name {
                     "cbrt" => Cbrt,
                     "exp" => Exp,
@@ -244,6 +261,11 @@ impl NumericFn {
                 Value::Float(x.ln() / b.ln())
             }
             Power => Value::Float(float_power(float(0)?, float(1)?)?),
+            NumExp => Value::numeric(numeric_exp(num(0)?)?),
+            NumLn => Value::numeric(numeric_ln(num(0)?)?),
+            NumLog10 => Value::numeric(numeric_log(Numeric::from_i64(10), num(0)?)?),
+            NumLogBase => Value::numeric(numeric_log(num(0)?, num(1)?)?),
+            NumPower => Value::numeric(numeric_power(num(0)?, num(1)?)?),
             Pi => Value::Float(std::f64::consts::PI),
             BitAnd(_) => Value::Int(int(0)? & int(1)?),
             BitOr(_) => Value::Int(int(0)? | int(1)?),
@@ -315,6 +337,11 @@ pub fn resolve_operator(sym: &str, l: DataType, r: DataType) -> Option<Result<Re
         Some(Ok(Resolved::new(Function::Numeric(f), args, ret)))
     };
     match sym {
+        "^" if (is_numeric_arg(l) || is_numeric_arg(r))
+            && accepts(&[l, r], &[NUMERIC, NUMERIC]) =>
+        {
+            op(NumPower, vec![NUMERIC, NUMERIC], NUMERIC)
+        }
         "^" if accepts(&[l, r], &[FLOAT8, FLOAT8]) => op(Power, vec![FLOAT8, FLOAT8], FLOAT8),
         "&" | "|" | "#" => {
             let t = int_pair()?;
@@ -361,6 +388,104 @@ pub fn float_power(x: f64, y: f64) -> Result<f64> {
         ));
     }
     Ok(r)
+}
+
+fn negative_log() -> Error {
+    Error::InvalidArgumentForLogarithm("cannot take logarithm of a negative number".into())
+}
+
+/// `exp(numeric)`, infinities and NaN as PostgreSQL.
+fn numeric_exp(x: Numeric) -> Result<Numeric> {
+    Ok(match x {
+        Numeric::Finite(d) => Numeric::Finite(numeric_math::exp(&d)?),
+        Numeric::NegInfinity => Numeric::zero(),
+        special => special,
+    })
+}
+
+/// `ln(numeric)`, infinities and NaN as PostgreSQL.
+fn numeric_ln(x: Numeric) -> Result<Numeric> {
+    Ok(match x {
+        Numeric::Finite(d) => Numeric::Finite(numeric_math::ln(&d)?),
+        Numeric::NegInfinity => return Err(negative_log()),
+        special => special,
+    })
+}
+
+/// `log(base, x)` on numeric, with PostgreSQL's rules for NaN and the infinities.
+fn numeric_log(base: Numeric, x: Numeric) -> Result<Numeric> {
+    use Numeric::*;
+    if let (Finite(b), Finite(v)) = (&base, &x) {
+        return Ok(Finite(numeric_math::log(b, v)?));
+    }
+    if base.is_nan() || x.is_nan() {
+        return Ok(NaN);
+    }
+    if base.signum() < 0 || x.signum() < 0 {
+        return Err(negative_log());
+    }
+    if base.signum() == 0 || x.signum() == 0 {
+        return Err(Error::InvalidArgumentForLogarithm(
+            "cannot take logarithm of zero".into(),
+        ));
+    }
+    Ok(match (base, x) {
+        (Infinity, Infinity) => NaN,
+        (Infinity, _) => Numeric::zero(),
+        _ => Infinity,
+    })
+}
+
+/// `power(numeric, numeric)` with PostgreSQL's (POSIX `pow`) rules for NaN and the
+/// infinities.
+fn numeric_power(base: Numeric, exp: Numeric) -> Result<Numeric> {
+    use Numeric::*;
+    let one = || Numeric::from_i64(1);
+    let is_one = |n: &Numeric| matches!(n, Finite(d) if d.is_one());
+    let zero_exp = |n: &Numeric| matches!(n, Finite(d) if d.is_zero());
+    if let (Finite(b), Finite(e)) = (&base, &exp) {
+        return Ok(Finite(numeric_math::power(b, e)?));
+    }
+    if base.is_nan() {
+        return Ok(if zero_exp(&exp) { one() } else { NaN });
+    }
+    if exp.is_nan() {
+        return Ok(if is_one(&base) { one() } else { NaN });
+    }
+    if base.signum() == 0 && exp.signum() < 0 {
+        return Err(Error::InvalidArgumentForPowerFunction(
+            "zero raised to a negative power is undefined".into(),
+        ));
+    }
+    if let (NegInfinity | Infinity, Finite(e)) = (&base, &exp) {
+        if e.is_zero() {
+            return Ok(one());
+        }
+        if e.sign() == bigdecimal::num_bigint::Sign::Minus {
+            return Ok(Numeric::zero());
+        }
+        let odd = e.is_integer() && (e % BigDecimal::from(2)).abs().is_one();
+        return Ok(if matches!(base, NegInfinity) && odd {
+            NegInfinity
+        } else {
+            Infinity
+        });
+    }
+    // A finite base, an infinite exponent.
+    let Finite(b) = &base else {
+        // Both infinite.
+        return Ok(match (base, exp) {
+            (_, NegInfinity) => Numeric::zero(),
+            (NegInfinity, _) => Infinity,
+            _ => Infinity,
+        });
+    };
+    let magnitude = b.abs().cmp(&BigDecimal::from(1));
+    Ok(match (magnitude, matches!(exp, Infinity)) {
+        (std::cmp::Ordering::Equal, _) => one(),
+        (std::cmp::Ordering::Less, true) | (std::cmp::Ordering::Greater, false) => Numeric::zero(),
+        _ => Infinity,
+    })
 }
 
 /// `sqrt(numeric)` with PostgreSQL's result scale (at least 16 significant digits).

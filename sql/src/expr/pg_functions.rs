@@ -412,7 +412,7 @@ pub fn format_type(oid: Oid, typmod: Option<i32>) -> String {
         return "-".into();
     }
     let Some(base) = crate::types::oid::builtin_type(oid) else {
-        return "???".into();
+        return crate::types::record::lookup(oid).map_or_else(|| "???".into(), |t| t.name);
     };
     let with_mod = |t: DataType| -> DataType {
         let Some(m) = typmod.filter(|m| *m >= 0) else {

@@ -30,11 +30,17 @@ pub enum SetFn {
     Jsonb(super::jsonb_fns::JsonbSet),
     /// `jsonb_path_query(j, path [, vars [, silent]])`.
     JsonbPathQuery,
+    /// `regexp_matches(s, pattern [, flags])`: text[] per match.
+    RegexpMatches,
+    /// `regexp_split_to_table(s, pattern [, flags])`.
+    RegexpSplit,
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 15] = [
+pub const NAMES: [&str; 17] = [
     "unnest",
+    "regexp_matches",
+    "regexp_split_to_table",
     "jsonb_path_query",
     "generate_subscripts",
     "generate_series",
@@ -93,6 +99,20 @@ impl SetFn {
                 }
                 _ => Err(super::functions::undefined(name, args)),
             }),
+            "regexp_matches" | "regexp_split_to_table" => {
+                let (f, ret) = if name == "regexp_matches" {
+                    (SetFn::RegexpMatches, T::array_of(T::Text))
+                } else {
+                    (SetFn::RegexpSplit, T::Text)
+                };
+                let ok = matches!(args.len(), 2 | 3)
+                    && args.iter().all(|t| t.is_string() || *t == T::Unknown);
+                Some(if ok {
+                    Ok((f, vec![T::Text; args.len()], ret))
+                } else {
+                    Err(super::functions::undefined(name, args))
+                })
+            }
             "pg_partition_ancestors" => Some(match args {
                 [_] => Ok((
                     SetFn::PartitionAncestors,
@@ -138,6 +158,19 @@ impl SetFn {
         let mut next = || args.next().unwrap_or(Value::Null);
         Ok(match self {
             SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
+            SetFn::RegexpMatches | SetFn::RegexpSplit => {
+                let text = |v: Value| match v {
+                    Value::Text(t) => t,
+                    _ => String::new(),
+                };
+                let (s, pattern, flags) = (text(next()), text(next()), text(next()));
+                let rows = if *self == SetFn::RegexpMatches {
+                    super::functions::regex::all_matches(&s, &pattern, &flags)?
+                } else {
+                    super::functions::regex::split_rows(&s, &pattern, &flags)?
+                };
+                SetIter::Items(rows.into_iter())
+            }
             SetFn::Jsonb(f) => SetIter::Items(f.rows(next())?.into_iter()),
             SetFn::JsonbPathQuery => {
                 let items = super::jsonpath_exec::items(args.collect(), false)?;

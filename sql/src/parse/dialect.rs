@@ -3,15 +3,23 @@
 //! * `x [NOT] BETWEEN SYMMETRIC a AND b` (and `BETWEEN ASYMMETRIC`, the default), which
 //!   sqlparser does not parse. As PostgreSQL's own grammar does, the symmetric form becomes
 //!   `(x BETWEEN a AND b OR x BETWEEN b AND a)` (NOT: both negated, joined by AND).
+//! * `GROUPING SETS (...)` nested inside another grouping set (`GROUPING SETS (a, GROUPING
+//!   SETS (b, ()))`): sqlparser parses GROUPING SETS only as a whole GROUP BY item, and
+//!   elements of a set as plain expressions. Here it is an expression prefix, parsed into
+//!   `Expr::GroupingSets`; the binder refuses it anywhere but in GROUP BY.
 //! * Unary minus and plus bind tighter than `^`, `AT TIME ZONE` and `COLLATE` (PostgreSQL's
 //!   precedence table), so `-3 ^ 2` is 9; sqlparser parses it as `-(3 ^ 2)`.
+//! * `(expr).*`, the fields of a composite value, which sqlparser refuses: it becomes a
+//!   field access whose last step is a wildcard (`CompoundFieldAccess { root: (expr),
+//!   access_chain: [Dot(Wildcard)] }`), which the select list expands.
 //!
 //! The dialect reports itself as `PostgreSqlDialect` (the parser asks `dialect_of!` in many
 //! places) and forwards every method `PostgreSqlDialect` overrides — generated from
 //! sqlparser 0.64's source; `tests::parses_like_postgres_dialect` checks on a corpus that
 //! nothing else changed. Re-check the list when upgrading sqlparser.
 
-use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator};
+use sqlparser::ast::helpers::attached_token::AttachedToken;
+use sqlparser::ast::{AccessExpr, BinaryOperator, Expr, UnaryOperator};
 use sqlparser::dialect::{BindPlaceholderStyle, Dialect, PostgreSqlDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -20,7 +28,32 @@ use std::any::TypeId;
 
 /// PostgreSQL's dialect with BETWEEN SYMMETRIC. See the module docs.
 #[derive(Debug, Default)]
-pub struct StrataDialect(PostgreSqlDialect);
+pub struct StrataDialect(PostgreSqlDialect, FieldsStar);
+
+/// Whether the text may contain `(expr).*` (a `)`, `.` and `*` in a row): only then does
+/// a parenthesized expression look ahead for it, which costs a scan to its closing
+/// parenthesis.
+#[derive(Debug, Default, Clone, Copy)]
+struct FieldsStar(bool);
+
+impl StrataDialect {
+    /// The dialect for parsing `sql` (see [`FieldsStar`]).
+    pub fn for_sql(sql: &str) -> StrataDialect {
+        let mut rest = sql;
+        let mut found = false;
+        while let Some(i) = rest.find(')') {
+            rest = &rest[i + 1..];
+            let after = rest.trim_start();
+            if let Some(dot) = after.strip_prefix('.')
+                && dot.trim_start().starts_with('*')
+            {
+                found = true;
+                break;
+            }
+        }
+        StrataDialect(PostgreSqlDialect {}, FieldsStar(found))
+    }
+}
 
 /// Whether `parser`'s next tokens are `[NOT] BETWEEN [A]SYMMETRIC`: `(negated, symmetric)`.
 fn between_form(parser: &Parser) -> Option<(bool, bool)> {
@@ -40,6 +73,41 @@ fn between_form(parser: &Parser) -> Option<(bool, bool)> {
     }
 }
 
+/// Whether the parenthesized expression starting at the next token is followed by `.*`.
+fn parenthesized_then_star(parser: &Parser) -> bool {
+    let mut depth = 0usize;
+    let mut n = 0;
+    loop {
+        match &parser.peek_nth_token_ref(n).token {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Token::EOF => return false,
+            _ => {}
+        }
+        n += 1;
+    }
+    parser.peek_nth_token_ref(n + 1).token == Token::Period
+        && parser.peek_nth_token_ref(n + 2).token == Token::Mul
+}
+
+/// `(expr).*` (see the module docs); the next tokens are known to have that shape.
+fn fields_of_parenthesized(parser: &mut Parser) -> Result<Expr, ParserError> {
+    parser.expect_token(&Token::LParen)?;
+    let inner = parser.parse_expr()?;
+    parser.expect_token(&Token::RParen)?;
+    parser.expect_token(&Token::Period)?;
+    let star = parser.next_token();
+    Ok(Expr::CompoundFieldAccess {
+        root: Box::new(Expr::Nested(Box::new(inner))),
+        access_chain: vec![AccessExpr::Dot(Expr::Wildcard(AttachedToken(star)))],
+    })
+}
+
 fn between(expr: &Expr, negated: bool, low: &Expr, high: &Expr) -> Expr {
     Expr::Between {
         expr: Box::new(expr.clone()),
@@ -47,6 +115,40 @@ fn between(expr: &Expr, negated: bool, low: &Expr, high: &Expr) -> Expr {
         low: Box::new(low.clone()),
         high: Box::new(high.clone()),
     }
+}
+
+/// Whether `parser`'s next tokens are `GROUPING SETS (`.
+fn grouping_sets_ahead(parser: &Parser) -> bool {
+    let kw = |n: usize, k: Keyword| {
+        matches!(&parser.peek_nth_token_ref(n).token,
+            Token::Word(w) if w.keyword == k && w.quote_style.is_none())
+    };
+    kw(0, Keyword::GROUPING)
+        && kw(1, Keyword::SETS)
+        && parser.peek_nth_token_ref(2).token == Token::LParen
+}
+
+/// `GROUPING SETS (element, ...)`, each element `()`, `(a, b)` or one expression (which may
+/// be a `ROLLUP (...)` / `CUBE (...)` call or another GROUPING SETS), as sqlparser's own
+/// GROUP BY parser reads them.
+fn parse_grouping_sets(parser: &mut Parser) -> Result<Expr, ParserError> {
+    parser.next_token();
+    parser.next_token();
+    parser.expect_token(&Token::LParen)?;
+    let sets = parser.parse_comma_separated(|p| {
+        if p.peek_token_ref().token != Token::LParen {
+            return Ok(vec![p.parse_expr()?]);
+        }
+        p.next_token();
+        if p.consume_token(&Token::RParen) {
+            return Ok(vec![]);
+        }
+        let list = p.parse_comma_separated(Parser::parse_expr)?;
+        p.expect_token(&Token::RParen)?;
+        Ok(list)
+    })?;
+    parser.expect_token(&Token::RParen)?;
+    Ok(Expr::GroupingSets(sets))
 }
 
 /// The precedence a unary minus's operand is parsed at: above COLLATE, below `[ ]` and `::`.
@@ -58,9 +160,15 @@ impl Dialect for StrataDialect {
     }
 
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if grouping_sets_ahead(parser) {
+            return Some(parse_grouping_sets(parser));
+        }
         let op = match parser.peek_token_ref().token {
             Token::Minus => UnaryOperator::Minus,
             Token::Plus => UnaryOperator::Plus,
+            Token::LParen if self.1.0 && parenthesized_then_star(parser) => {
+                return Some(fields_of_parenthesized(parser));
+            }
             _ => return None,
         };
         parser.next_token();

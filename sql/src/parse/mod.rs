@@ -4,6 +4,7 @@
 
 mod dialect;
 pub mod exclude;
+pub mod group_by;
 pub mod owned;
 mod statement;
 
@@ -25,9 +26,18 @@ fn syntax_error(e: ParserError) -> Error {
 
 /// Parses the statements of `sql`.
 pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
-    let dialect = StrataDialect::default();
+    let dialect = StrataDialect::for_sql(sql);
     let rewritten = exclude::rewrite(&dialect, sql);
-    Parser::parse_sql(&dialect, rewritten.as_deref().unwrap_or(sql)).map_err(syntax_error)
+    let sql = rewritten.as_deref().unwrap_or(sql);
+    let mut tokens = sqlparser::tokenizer::Tokenizer::new(&dialect, sql)
+        .with_unescape(true)
+        .tokenize_with_location()
+        .map_err(|e| syntax_error(e.into()))?;
+    group_by::rewrite(&mut tokens);
+    Parser::new(&dialect)
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
+        .map_err(syntax_error)
 }
 
 /// Parses one expression (a stored DEFAULT).
@@ -60,13 +70,20 @@ mod tests {
                     .collect::<Vec<_>>()
                     .join("\n");
                 let upper = sql.to_uppercase();
-                let corrected = ["SYMMETRIC", "^", "COLLATE", "AT TIME ZONE"]
-                    .iter()
-                    .any(|c| upper.contains(c));
+                let corrected = [
+                    "SYMMETRIC",
+                    "^",
+                    "COLLATE",
+                    "AT TIME ZONE",
+                    ").*",
+                    "GROUPING SETS",
+                ]
+                .iter()
+                .any(|c| upper.contains(c));
                 if sql.is_empty() || corrected {
                     continue;
                 }
-                let ours = Parser::parse_sql(&StrataDialect::default(), &sql);
+                let ours = Parser::parse_sql(&StrataDialect::for_sql(&sql), &sql);
                 let theirs = Parser::parse_sql(&PostgreSqlDialect {}, &sql);
                 assert_eq!(
                     format!("{ours:?}"),

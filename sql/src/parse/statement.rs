@@ -111,7 +111,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 
 /// Parses every statement of `sql` (COPY as sqlparser reads it).
 fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
-    let dialect = super::StrataDialect::default();
+    let dialect = super::StrataDialect::for_sql(sql);
     let rewritten = super::exclude::rewrite(&dialect, sql);
     let sql = rewritten.as_deref().unwrap_or(sql);
     let mut tokens = sqlparser::tokenizer::Tokenizer::new(&dialect, sql)
@@ -120,6 +120,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .map_err(|e| syntax(e.into()))?;
     comment_dollar_strings(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
+    super::group_by::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     let mut expect_delimiter = false;
@@ -165,12 +166,42 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         } else if is_ctas_with_names(&p) {
             Statement::CreateTableAs(create_table_as(&mut p).map_err(syntax)?)
         } else {
-            Statement::Sql(p.parse_statement().map_err(syntax)?)
+            let mut stmt = p.parse_statement().map_err(syntax)?;
+            role_setting_list(&mut p, &mut stmt).map_err(syntax)?;
+            Statement::Sql(stmt)
         };
         out.push(stmt);
         expect_delimiter = true;
     }
     Ok(out)
+}
+
+/// `ALTER ROLE r SET search_path = a, b`: sqlparser reads one value; the rest of the list
+/// joins it as a tuple (`(a, b)`), which the DDL flattens as SET flattens a list.
+fn role_setting_list(
+    p: &mut Parser,
+    stmt: &mut ast::Statement,
+) -> std::result::Result<(), ParserError> {
+    let ast::Statement::AlterRole {
+        operation:
+            ast::AlterRoleOperation::Set {
+                config_value: ast::SetConfigValue::Value(first),
+                ..
+            },
+        ..
+    } = stmt
+    else {
+        return Ok(());
+    };
+    if p.peek_token().token != Token::Comma {
+        return Ok(());
+    }
+    let mut values = vec![first.clone()];
+    while p.consume_token(&Token::Comma) {
+        values.push(p.parse_expr()?);
+    }
+    *first = ast::Expr::Tuple(values);
+    Ok(())
 }
 
 /// `COMMENT ON ... IS $$text$$`: sqlparser takes only a quoted string after IS, so a

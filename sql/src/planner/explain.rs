@@ -130,6 +130,16 @@ fn title(p: &Plan) -> String {
             k => format!("Nested Loop{} Join", join_name(*k)),
         },
         Plan::HashJoin { join, .. } => format!("Hash{} Join", join_name(join.kind)),
+        Plan::Aggregate {
+            sets: Some(sets), ..
+        } => {
+            let empty = sets.iter().filter(|s| s.is_empty()).count();
+            match empty {
+                0 => "HashAggregate".into(),
+                n if n == sets.len() => "Aggregate".into(),
+                _ => "MixedAggregate".into(),
+            }
+        }
         Plan::Aggregate { groups, .. } if groups.is_empty() => "Aggregate".into(),
         Plan::Aggregate { .. } | Plan::Distinct { on: None, .. } => "HashAggregate".into(),
         Plan::Distinct { .. } => "Unique".into(),
@@ -159,6 +169,7 @@ fn title(p: &Plan) -> String {
         Plan::Project { .. } => "Result".into(),
         Plan::Sort { .. } => "Sort".into(),
         Plan::Limit { .. } => "Limit".into(),
+        Plan::Sample { .. } => "Sample".into(),
         Plan::Insert { table, .. } => format!("Insert on {}", table.name),
         Plan::Update { table, .. } => format!("Update on {}", table.name),
         Plan::Delete { table, .. } => format!("Delete on {}", table.name),
@@ -190,6 +201,31 @@ fn details(p: &Plan) -> Vec<String> {
             v
         }
         Plan::Join { on: Some(on), .. } => vec![format!("Join Filter: {}", show(on, &names(p)))],
+        Plan::Sample { percent, seed, .. } => {
+            let mut line = format!("Sampling: ({})", show(percent, &[]));
+            if let Some(s) = seed {
+                line.push_str(&format!(" REPEATABLE ({s})"));
+            }
+            vec![line]
+        }
+        Plan::Aggregate {
+            input,
+            groups,
+            sets: Some(sets),
+            ..
+        } => {
+            // PostgreSQL's MixedAggregate lists the hashed sets, then the empty ones.
+            let n = names(input);
+            let hashed = sets.iter().filter(|s| !s.is_empty()).map(|s| {
+                let keys: Vec<String> = s.iter().map(|&k| show(&groups[k], &n)).collect();
+                format!("Hash Key: {}", keys.join(", "))
+            });
+            let empty = sets
+                .iter()
+                .filter(|s| s.is_empty())
+                .map(|_| "Group Key: ()".to_string());
+            hashed.chain(empty).collect()
+        }
         Plan::Aggregate { input, groups, .. } if !groups.is_empty() => {
             let n = names(input);
             let keys: Vec<String> = groups.iter().map(|g| show(g, &n)).collect();
@@ -243,11 +279,27 @@ pub fn names(p: &Plan) -> Vec<String> {
             input,
             groups,
             calls,
+            ..
         } => {
             let n = names(input);
-            let mut v: Vec<String> = groups.iter().map(|g| show(g, &n)).collect();
+            let keys: Vec<String> = groups.iter().map(|g| show(g, &n)).collect();
+            let mut v = keys.clone();
             v.extend(calls.iter().map(|c| {
                 let f = match c.func {
+                    AggFunc::Grouping => {
+                        let args: Vec<String> = c
+                            .args
+                            .iter()
+                            .map(|a| match a {
+                                Expr::Literal(crate::Value::Int(k)) => usize::try_from(*k)
+                                    .ok()
+                                    .and_then(|k| keys.get(k).cloned())
+                                    .unwrap_or_else(|| "?".into()),
+                                _ => "?".into(),
+                            })
+                            .collect();
+                        return format!("GROUPING({})", args.join(", "));
+                    }
                     AggFunc::CountStar => return "count(*)".to_string(),
                     AggFunc::Count => "count",
                     AggFunc::SumInt | AggFunc::SumFloat => "sum",
@@ -282,6 +334,8 @@ pub fn names(p: &Plan) -> Vec<String> {
                 SetFn::PartitionAncestors => "pg_partition_ancestors".to_string(),
                 SetFn::Ordinality => "ordinality".to_string(),
                 SetFn::Jsonb(f) => f.name().to_string(),
+                SetFn::RegexpMatches => "regexp_matches".to_string(),
+                SetFn::RegexpSplit => "regexp_split_to_table".to_string(),
                 _ => "generate_series".to_string(),
             }));
             v
@@ -290,6 +344,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         | Plan::Distinct { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
+        | Plan::Sample { input, .. }
         | Plan::Window { input, .. }
         | Plan::With { input, .. } => names(input),
         Plan::SetOp { left, .. } => names(left),

@@ -173,6 +173,21 @@ pub fn estimate(p: &Plan) -> f64 {
             }
             rows.max(1.0)
         }
+        // Grouping sets: each non-empty set as a GROUP BY, one row per empty set.
+        Plan::Aggregate {
+            input,
+            sets: Some(sets),
+            ..
+        } => sets
+            .iter()
+            .map(|s| {
+                if s.is_empty() {
+                    1.0
+                } else {
+                    (estimate(input) * 0.1).max(1.0)
+                }
+            })
+            .sum(),
         Plan::Aggregate { groups, input, .. } if !groups.is_empty() => {
             (estimate(input) * 0.1).max(1.0)
         }

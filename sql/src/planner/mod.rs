@@ -90,6 +90,62 @@ pub enum AggFunc {
     Stddev {
         pop: bool,
     },
+    /// The two-argument statistics `f(y, x)` over float8 (corr, covar_*, regr_*).
+    Regr(RegrFunc),
+    /// `bit_and` / `bit_or` / `bit_xor` over integers.
+    BitAnd,
+    BitOr,
+    BitXor,
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY x)`: fed `[x, f]` in the ORDER BY's order,
+    /// float8 interpolation between the two nearest values.
+    PercentileCont,
+    /// `percentile_disc(f) WITHIN GROUP (ORDER BY x)`: the first value at or past fraction f.
+    PercentileDisc,
+    /// `mode() WITHIN GROUP (ORDER BY x)`: the most frequent value (the first in order on ties).
+    Mode,
+    /// `GROUPING(a, ...)`: not fed rows; its arguments are literal positions among the
+    /// `Aggregate`'s group keys, its value the bit mask of those not in the row's grouping
+    /// set (the first argument the highest bit).
+    Grouping,
+}
+
+/// The statistics aggregates of two float8 arguments `(y, x)`, all accumulated as
+/// PostgreSQL's `float8_regr_accum` does (N, Sx, Sxx, Sy, Syy, Sxy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegrFunc {
+    Corr,
+    CovarPop,
+    CovarSamp,
+    Count,
+    AvgX,
+    AvgY,
+    Sxx,
+    Syy,
+    Sxy,
+    Slope,
+    Intercept,
+    R2,
+}
+
+impl RegrFunc {
+    /// The aggregate of this name, if it is one of these.
+    pub fn from_name(name: &str) -> Option<RegrFunc> {
+        Some(match name {
+            "corr" => RegrFunc::Corr,
+            "covar_pop" => RegrFunc::CovarPop,
+            "covar_samp" => RegrFunc::CovarSamp,
+            "regr_count" => RegrFunc::Count,
+            "regr_avgx" => RegrFunc::AvgX,
+            "regr_avgy" => RegrFunc::AvgY,
+            "regr_sxx" => RegrFunc::Sxx,
+            "regr_syy" => RegrFunc::Syy,
+            "regr_sxy" => RegrFunc::Sxy,
+            "regr_slope" => RegrFunc::Slope,
+            "regr_intercept" => RegrFunc::Intercept,
+            "regr_r2" => RegrFunc::R2,
+            _ => return None,
+        })
+    }
 }
 
 /// A sort key over an expression (ORDER BY inside an aggregate or a window).
@@ -381,11 +437,22 @@ pub enum Plan {
         on: Option<Expr>,
         right_width: usize,
     },
-    /// Output rows are `[group values..., aggregate values...]`.
+    /// Output rows are `[group values..., aggregate values...]`. With `sets` (grouping
+    /// sets: indices into `groups`), each input row is grouped once per set, and a group's
+    /// values not in its set are NULL; an empty set yields one row even for no input.
     Aggregate {
         input: Box<Plan>,
         groups: Vec<Expr>,
         calls: Vec<AggCall>,
+        sets: Option<Vec<Vec<usize>>>,
+    },
+    /// TABLESAMPLE BERNOULLI / SYSTEM: each input row is kept with probability `percent` /
+    /// 100 (`percent` is evaluated once and checked: NULL or outside [0, 100] is 2202H);
+    /// with `seed` (REPEATABLE) the draws are the same on every run over the same rows.
+    Sample {
+        input: Box<Plan>,
+        percent: Expr,
+        seed: Option<f64>,
     },
     /// Window functions over the input rows: output rows are `[input..., results...]`.
     Window {

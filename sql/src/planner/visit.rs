@@ -25,6 +25,7 @@ macro_rules! plan_children {
             | Plan::Distinct { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
+            | Plan::Sample { input, .. }
             | Plan::Insert { input, .. }
             | Plan::Update { input, .. }
             | Plan::Delete { input, .. } => vec![input],
@@ -105,6 +106,7 @@ macro_rules! plan_exprs {
             }
             Plan::Project { exprs, .. } => v.extend(exprs.$iter()),
             Plan::Limit { limit, offset, .. } => v.extend(limit.$iter().chain(offset.$iter())),
+            Plan::Sample { percent, .. } => v.push(percent),
             Plan::Insert {
                 on_conflict,
                 returning,

@@ -505,6 +505,7 @@ impl<S: Storage> Session<S> {
             tag: format!("COPY {n}"),
             columns: None,
             rows: lines,
+            notices: Vec::new(),
         })
     }
 }

@@ -15,7 +15,7 @@ use crate::types::{DataType, Value};
 use crate::{Error, Result};
 
 /// One value of a SET list as PostgreSQL flattens it: `None` for `DEFAULT`.
-fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
+pub(crate) fn flatten(values: &[ast::Expr], name: &str) -> Result<Option<String>> {
     let kind = catalog::find(name).map(|d| d.kind);
     let list = matches!(kind, Some(Kind::IdentList | Kind::DateStyle));
     if values.len() > 1 && !list {
@@ -133,12 +133,24 @@ fn one_text_column(name: String, value: String) -> StatementResult {
             data_type: DataType::Text,
         }]),
         rows: vec![vec![Value::Text(value)]],
+        notices: Vec::new(),
     }
 }
 
 impl<S: Storage> Session<S> {
     fn in_block(&self) -> bool {
         !matches!(self.block, Block::Idle)
+    }
+
+    /// PostgreSQL's WARNING for a command (`what`) that only means something in a transaction
+    /// block, when `applies` and no block is open.
+    fn warn_outside_block(&self, applies: bool, what: &str) {
+        if applies && !self.in_block() {
+            crate::notice::emit(crate::notice::Notice::warning(
+                "25P01",
+                format!("{what} can only be used in transaction blocks"),
+            ));
+        }
     }
 
     /// `SET name = value` with PostgreSQL's special parameters handled.
@@ -180,6 +192,7 @@ impl<S: Storage> Session<S> {
                     .join(".");
                 let local = matches!(scope, Some(ast::ContextModifier::Local));
                 let value = flatten(values, &name)?;
+                self.warn_outside_block(local, "SET LOCAL");
                 self.assign(&name, value, local)?;
                 done
             }
@@ -195,6 +208,7 @@ impl<S: Storage> Session<S> {
                     ast::Expr::Interval(iv) => Some(interval_zone(iv)?),
                     other => flatten(std::slice::from_ref(other), "timezone")?,
                 };
+                self.warn_outside_block(*local, "SET LOCAL");
                 self.assign("timezone", value, *local)?;
                 done
             }
@@ -251,6 +265,7 @@ impl<S: Storage> Session<S> {
                 // Outside a transaction block PostgreSQL only warns that SET LOCAL has no
                 // effect.
                 if local && !matches!(self.block, Block::Open { .. }) {
+                    self.warn_outside_block(true, "SET LOCAL");
                     return done;
                 }
                 self.set_role(role_name.as_ref().map(crate::binder::ident))?;
@@ -339,7 +354,10 @@ impl<S: Storage> Session<S> {
                 "SET TRANSACTION ISOLATION LEVEL must be called before any query".into(),
             )),
             // Outside a block PostgreSQL only warns; access modes are accepted.
-            _ => Ok(StatementResult::command("SET")),
+            _ => {
+                self.warn_outside_block(true, "SET TRANSACTION");
+                Ok(StatementResult::command("SET"))
+            }
         }
     }
 
@@ -401,6 +419,7 @@ impl<S: Storage> Session<S> {
                 column("description"),
             ]),
             rows,
+            notices: Vec::new(),
         }
     }
 

@@ -200,6 +200,15 @@ impl Settings {
         Ok(())
     }
 
+    /// Applies a role's `ALTER ROLE ... SET` default at login: like a startup parameter
+    /// (RESET returns to it), unless the startup packet gave the parameter, which wins.
+    pub fn set_login_default(&mut self, name: &str, value: &str) -> Result<()> {
+        if self.startup.contains_key(&key(name)) {
+            return Ok(());
+        }
+        self.set_startup(name, value)
+    }
+
     /// Every built-in parameter with its current value and description, for `SHOW ALL` (in
     /// name order, as PostgreSQL lists them).
     pub fn all(&self) -> Vec<(String, String, String)> {

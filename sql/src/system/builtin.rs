@@ -65,6 +65,7 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
                 len: t.type_len().into(),
                 by_value: t.type_len() > 0 && t.type_len() <= 8,
                 kind: if t == DataType::Unknown { 'p' } else { 'b' },
+                relid: 0,
                 category: category_code(&t),
                 preferred: preferred(&t),
                 elem: t
@@ -97,6 +98,8 @@ struct TypeRow {
     by_value: bool,
     /// `typtype`: `b` base, `p` pseudo, `c` composite.
     kind: char,
+    /// `typrelid`: the relation of a row type.
+    relid: crate::storage::Oid,
     category: char,
     preferred: bool,
     elem: crate::storage::Oid,
@@ -120,7 +123,7 @@ impl TypeRow {
             b(self.preferred),
             b(true),
             ch(','),
-            oid(0), // typrelid
+            oid(self.relid),
             proc0(),
             oid(self.elem),
             oid(self.array),
@@ -145,19 +148,34 @@ impl TypeRow {
     }
 }
 
-/// The `pg_type` rows of `CREATE TYPE ... AS (...)` types: `typtype = 'c'`, no array type
-/// and no `pg_class` row (`typrelid = 0`, where PostgreSQL has a relation of kind 'c').
+/// The `pg_type` rows of composite types: `CREATE TYPE ... AS (...)` types (no `pg_class`
+/// row: `typrelid = 0`, where PostgreSQL has a relation of kind 'c') and the row types of
+/// tables and views (whose OID, here, is the relation's, and `typrelid` too); no array
+/// types.
 fn composite_types(ctx: &Context) -> Vec<Row> {
-    ctx.env
-        .catalog
+    let catalog = &ctx.env.catalog;
+    let created = catalog
         .types
         .iter()
-        .map(|t| {
+        .map(|t| (t.oid, t.name.clone(), t.schema, t.owner, 0));
+    let tables = catalog
+        .tables
+        .iter()
+        .map(|t| (t.id, t.name.clone(), t.schema, t.owner, t.id));
+    let views = catalog
+        .views
+        .iter()
+        .map(|v| (v.oid, v.name.clone(), v.schema, v.owner, v.oid));
+    created
+        .chain(tables)
+        .chain(views)
+        .map(|(oid, name, namespace, owner, relid)| {
             TypeRow {
-                oid: t.oid,
-                name: t.name.clone(),
-                namespace: t.schema,
-                owner: t.owner,
+                oid,
+                name,
+                namespace,
+                owner,
+                relid,
                 len: -1,
                 by_value: false,
                 kind: 'c',
@@ -299,11 +317,48 @@ fn pg_roles(ctx: &Context) -> Result<Vec<Row>> {
                 text("********"),
                 valid_until(r),
                 b(r.bypass_rls),
-                null(),
+                role_config(r, None),
                 oid(r.oid),
             ]
         })
         .collect())
+}
+
+/// A role's `ALTER ROLE ... SET` defaults for `database` (`None`: every database) as
+/// `name=value` items, NULL when there are none (`rolconfig`, `setconfig`).
+fn role_config(r: &crate::storage::RoleDef, database: Option<crate::storage::Oid>) -> Value {
+    let items: Vec<Value> = r
+        .config
+        .iter()
+        .filter(|c| c.database == database)
+        .map(|c| text(format!("{}={}", c.name, c.value)))
+        .collect();
+    if items.is_empty() {
+        null()
+    } else {
+        array(items)
+    }
+}
+
+/// `pg_db_role_setting`: one row per role and database scope that has defaults.
+fn pg_db_role_setting(ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for r in &ctx.env.catalog.roles {
+        let mut scopes: Vec<Option<crate::storage::Oid>> = Vec::new();
+        for c in &r.config {
+            if !scopes.contains(&c.database) {
+                scopes.push(c.database);
+            }
+        }
+        for scope in scopes {
+            rows.push(vec![
+                oid(scope.unwrap_or(0)),
+                oid(r.oid),
+                role_config(r, scope),
+            ]);
+        }
+    }
+    Ok(rows)
 }
 
 /// `pg_auth_members`: every role membership (kept on the member role).
@@ -360,7 +415,7 @@ fn pg_user(ctx: &Context) -> Result<Vec<Row>> {
                 b(r.bypass_rls),
                 text("********"),
                 valid_until(r),
-                null(),
+                role_config(r, None),
             ]
         })
         .collect())
@@ -1230,7 +1285,7 @@ pub fn tables() -> Vec<SystemTable> {
             ],
             pg_language,
         ),
-        e(
+        t(
             "pg_db_role_setting",
             2964,
             &[
@@ -1238,6 +1293,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("setrole", "oid"),
                 ("setconfig", "text[]"),
             ],
+            pg_db_role_setting,
         ),
         e(
             "pg_enum",

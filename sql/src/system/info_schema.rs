@@ -82,6 +82,7 @@ fn type_info(t: &DataType) -> (String, Value, Value, Value, Value, Value) {
         }
         DataType::Interval => ("interval".into(), n(), n(), n(), n(), int(6)),
         DataType::Array(_) => ("ARRAY".into(), n(), n(), n(), n(), n()),
+        DataType::Composite(_) => ("USER-DEFINED".into(), n(), n(), n(), n(), n()),
         t => (t.name(), n(), n(), n(), n(), n()),
     }
 }
@@ -93,6 +94,13 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
         let (name, t, nullable, default, identity) = c;
         let (dt, len, prec, radix, scale, dtp) = type_info(t);
         let udt = t.typname();
+        // A composite type's (or its array's) schema is its own; built-in types are
+        // pg_catalog's.
+        let udt_schema = match t.elem().unwrap_or(*t) {
+            DataType::Composite(oid) => crate::ddl::types::by_oid(cat, oid)
+                .map_or_else(|| "pg_catalog".into(), |(s, _, _)| cat.schema_name(s)),
+            _ => "pg_catalog".to_string(),
+        };
         let mut row = vec![
             database(),
             text(cat.schema_name(schema)),
@@ -108,7 +116,7 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
             radix,
             scale,
             dtp,
-            text("pg_catalog"),
+            text(udt_schema),
             text(udt),
             yes(identity),
             text("NEVER"),

@@ -203,7 +203,12 @@ fn rel_row(
         oid(rel),
         text(name),
         oid(schema),
-        oid(0), // reltype
+        // A table's or view's row type has the relation's OID (PostgreSQL: its own).
+        oid(if matches!(kind, 'r' | 'v' | 'm') {
+            rel
+        } else {
+            0
+        }), // reltype
         oid(0), // reloftype
         oid(owner),
         oid(am),

@@ -14,7 +14,7 @@
 //! | time, timestamp, timestamptz  | i64 microseconds                                      |
 //! | interval                      | i64 microseconds, i32 days, i32 months                |
 //! | jsonb                         | version byte 1, then the text                         |
-//! | record                        | field count, then per field its type OID, i32 length (-1: NULL) and bytes |
+//! | record, composite types       | field count, then per field its type OID, i32 length (-1: NULL) and bytes (only composite types are read) |
 //! | arrays                        | ndim, has-nulls flag, element OID, (length, lower bound) per dimension, then each item as i32 length (-1: NULL) + its bytes |
 //!
 //! [`recv`] never panics on malformed input: it fails with 22P03.
@@ -272,6 +272,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         }
         Bytea => Value::Bytea(r.rest().to_vec()),
         Record => return Err(super::record::anonymous_input()),
+        Composite(oid) => read_record(r, oid)?,
         Int2Vector | OidVector => {
             return Err(Error::InvalidBinaryRepresentation(format!(
                 "binary input of {} is not supported",
@@ -344,6 +345,42 @@ fn read_numeric(r: &mut Reader<'_>) -> Result<Numeric> {
     };
     let n = Numeric::Finite(value.with_scale(i64::from(dscale)));
     n.checked()
+}
+
+/// `record_recv` for composite type `oid`: the field count and each field's type OID must
+/// be the type's (42804, PostgreSQL's messages).
+fn read_record(r: &mut Reader<'_>, oid: u32) -> Result<Value> {
+    let ty = super::record::fields_of(oid)?;
+    let count = r.i32()?;
+    if count != ty.fields.len() as i32 {
+        return Err(Error::DatatypeMismatch(format!(
+            "wrong number of columns: {count}, expected {}",
+            ty.fields.len()
+        )));
+    }
+    let mut values = Vec::with_capacity(ty.fields.len());
+    for (_, field) in &ty.fields {
+        let got = u32::from_be_bytes(r.array()?);
+        if got != field.oid() {
+            return Err(Error::DatatypeMismatch(format!(
+                "wrong data type: {got}, expected {}",
+                field.oid()
+            )));
+        }
+        let len = r.i32()?;
+        if len == -1 {
+            values.push(Value::Null);
+            continue;
+        }
+        let len = usize::try_from(len).map_err(|_| bad(*field))?;
+        values.push(recv(r.take(len)?, *field)?);
+    }
+    let types: Vec<DataType> = ty.fields.iter().map(|(_, t)| *t).collect();
+    Ok(Value::Record(Box::new(super::Record {
+        types: types.into(),
+        values,
+        type_oid: oid,
+    })))
 }
 
 fn read_array(r: &mut Reader<'_>, elem: DataType) -> Result<Array> {

@@ -170,6 +170,7 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
             Ok(Value::Text(text.join(" ")))
         }
         DataType::Record => Err(super::record::anonymous_input()),
+        DataType::Composite(oid) => super::record::parse(s, oid),
     }
 }
 
@@ -303,6 +304,18 @@ pub fn cast(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Va
     if from == to && (to == Record || to.elem() == Some(Record)) {
         return Ok(v);
     }
+    match (v, to) {
+        (Value::Record(r), Composite(oid)) if from != to => {
+            super::record::to_composite(*r, oid, explicit)
+        }
+        (v @ Value::Record(_), Record | Composite(_)) => Ok(v),
+        (v, _) => cast_scalar(v, from, to, explicit),
+    }
+}
+
+/// [`cast`] of a value that is not a record.
+fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Value> {
+    use DataType::*;
     // Casts to string types go through the output function.
     match to {
         Text | Unknown => return Ok(Value::Text(text_of(v))),

@@ -9,7 +9,8 @@
 //!   to: an unknown literal takes the other side's type; numbers promote along
 //!   int2 → int4 → int8 → numeric → float8 (a `real` mixed with an integer or numeric is
 //!   float8, as PostgreSQL resolves it); `date` → `timestamp` → `timestamptz`; `char(n)` with
-//!   `text` is `text`; `oid` absorbs integers; arrays unify their elements.
+//!   `text` is `text`; `oid` absorbs integers; arrays unify their elements; a composite
+//!   type meets `record` as `record`.
 
 use super::DataType;
 
@@ -82,6 +83,8 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
         (Timestamptz(_), Timestamp(_) | Date | Time(_)) => Assignment,
         (Timestamp(_), Date | Time(_)) => Assignment,
         (Interval, Time(_)) => Assignment,
+        // records: any composite is a record; a record becomes a composite field by field
+        (Composite(_), Record) | (Record, Composite(_)) => Implicit,
         // json
         (Json, Jsonb) | (Jsonb, Json) => Assignment,
         (Jsonb, Bool | Numeric(_) | Int2 | Int4 | Int8 | Float4 | Float8) => Explicit,
@@ -130,6 +133,8 @@ pub fn common(a: DataType, b: DataType) -> Option<DataType> {
             _ => Some(Text),
         },
         (Char, t) | (t, Char) if is_string_type(t) => Some(Text),
+        // `p = ROW(...)` is record_eq(record, record), as PostgreSQL resolves it
+        (Composite(_), Record) | (Record, Composite(_)) => Some(Record),
         (Oid, t) | (t, Oid) if t.is_integer() || is_reg(t) => Some(Oid),
         (r, t) | (t, r) if is_reg(r) && t.is_integer() => Some(r),
         (Float4, Int2 | Int4 | Int8 | Numeric(_)) | (Int2 | Int4 | Int8 | Numeric(_), Float4) => {

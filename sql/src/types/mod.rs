@@ -32,6 +32,7 @@ pub mod jsonb_edit;
 pub mod jsonpath;
 pub mod names;
 pub mod numeric;
+pub mod numeric_math;
 pub mod oid;
 pub mod record;
 pub mod uuid;
@@ -92,6 +93,11 @@ pub enum DataType {
     /// An anonymous composite (`record`): `ROW(...)`, `(a, b)`, a whole-row reference `t`.
     /// Its field types travel with its values ([`Record`]).
     Record,
+    /// A named composite type, by its `pg_type` OID: a `CREATE TYPE name AS (...)` type or
+    /// a table's row type (whose OID is the table's). Its values are [`Value::Record`]s;
+    /// its name and fields live in the catalog and are found through the statement's
+    /// environment ([`record::fields_of`]).
+    Composite(u32),
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -154,6 +160,7 @@ impl ElemType {
             RegType => (23, 0),
             RegProc => (24, 0),
             Record => (25, 0),
+            Composite(oid) => (26, oid),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -192,6 +199,7 @@ impl ElemType {
             22 => RegClass,
             23 => RegType,
             25 => Record,
+            26 => Composite(self.arg),
             _ => RegProc,
         }
     }
@@ -214,6 +222,8 @@ pub enum Category {
     Timespan,
     UserDefined,
     Array,
+    /// Composite types (`typcategory` 'C').
+    Composite,
     Unknown,
     Other,
 }
@@ -266,6 +276,7 @@ impl DataType {
             Int2Vector => 22,
             OidVector => 30,
             Record => 2249,
+            Composite(oid) => *oid,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -301,7 +312,8 @@ impl DataType {
             Jsonb => 3807,
             Int2Vector => 1006,
             OidVector => 1013,
-            Record => 2287,
+            // Composite types have no array types of their own here: `record[]`'s.
+            Record | Composite(_) => 2287,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -388,6 +400,7 @@ impl DataType {
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
+            Composite(oid) => record::type_name(*oid),
             Array(e) => format!("{}[]", e.get().name()),
             Unknown => "unknown".into(),
         }
@@ -425,6 +438,7 @@ impl DataType {
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
+            Composite(oid) => record::type_name(*oid),
             Array(e) => format!("_{}", e.get().typname()),
             Unknown => "unknown".into(),
         }
@@ -444,6 +458,7 @@ impl DataType {
             Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
             Record => Category::Other,
+            Composite(_) => Category::Composite,
         }
     }
 

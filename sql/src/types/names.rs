@@ -7,6 +7,42 @@ use sqlparser::ast::{self, CharacterLength, ExactNumberInfo, TimezoneInfo};
 use super::{DataType, NumericTypmod};
 use crate::{Error, Result};
 
+/// A type name as PostgreSQL's parser leaves it (what a DROP ... IF EXISTS notice prints):
+/// the grammar's keyword types (`int`, `varchar(3)`, `double precision`) by their qualified
+/// internal names without modifiers (`pg_catalog.int4`), every other name as written.
+pub fn as_written(t: &ast::DataType) -> String {
+    use ast::DataType as T;
+    let internal = match t {
+        T::Int(_) | T::Integer(_) => "int4",
+        T::SmallInt(_) => "int2",
+        T::BigInt(_) => "int8",
+        T::Real => "float4",
+        T::Float(
+            ast::ExactNumberInfo::Precision(p) | ast::ExactNumberInfo::PrecisionAndScale(p, _),
+        ) if *p <= 24 => "float4",
+        T::DoublePrecision | T::Float(_) => "float8",
+        T::Numeric(_) | T::Decimal(_) | T::Dec(_) => "numeric",
+        T::Boolean => "bool",
+        T::Varchar(_) | T::CharacterVarying(_) | T::CharVarying(_) => "varchar",
+        T::Char(_) | T::Character(_) => "bpchar",
+        T::Time(_, ast::TimezoneInfo::WithTimeZone) => "timetz",
+        T::Time(_, _) => "time",
+        T::Timestamp(_, ast::TimezoneInfo::Tz) => return "timestamptz".into(),
+        T::Timestamp(_, ast::TimezoneInfo::WithTimeZone) => "timestamptz",
+        T::Timestamp(_, _) => "timestamp",
+        T::Interval { .. } => "interval",
+        T::Bit(_) => "bit",
+        T::BitVarying(_) | T::VarBit(_) => "varbit",
+        T::Array(
+            ast::ArrayElemTypeDef::SquareBracket(e, _) | ast::ArrayElemTypeDef::AngleBracket(e),
+        ) => {
+            return format!("{}[]", as_written(e));
+        }
+        other => return other.to_string().to_lowercase(),
+    };
+    format!("pg_catalog.{internal}")
+}
+
 /// The longest `varchar(n)` / `char(n)` (PostgreSQL's MaxAttrSize in characters).
 const MAX_LENGTH: u64 = 10_485_760;
 
@@ -159,6 +195,7 @@ fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier]) -> Result<DataType
     let last = match parts.as_slice() {
         [one] => *one,
         [schema, one] if schema.value.eq_ignore_ascii_case("pg_catalog") => *one,
+        [_, _] if mods.is_empty() => return catalog_type(&parts),
         _ => return Err(undefined(&name.to_string())),
     };
     let quoted = last.quote_style.is_some();
@@ -200,8 +237,28 @@ fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier]) -> Result<DataType
         ("timestamptz", [p]) => Ok(DataType::Timestamptz(Some((*p).clamp(0, 6) as u8))),
         ("timestamp", [p]) => Ok(DataType::Timestamp(Some((*p).clamp(0, 6) as u8))),
         ("time", [p]) => Ok(DataType::Time(Some((*p).clamp(0, 6) as u8))),
-        _ => no_mods(simple_name(&word, quoted)?),
+        _ => match simple_name(&word, quoted) {
+            Err(Error::UndefinedObject(_)) if nums.is_empty() => catalog_type(&parts),
+            other => no_mods(other?),
+        },
     }
+}
+
+/// A type the catalog defines (a composite type or a relation's row type), by its
+/// possibly schema-qualified name, through the statement's environment.
+fn catalog_type(parts: &[&ast::Ident]) -> Result<DataType> {
+    let fold = |i: &ast::Ident| {
+        if i.quote_style.is_some() {
+            i.value.clone()
+        } else {
+            i.value.to_lowercase()
+        }
+    };
+    let text = parts.iter().map(|p| fold(p)).collect::<Vec<_>>().join(".");
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(&text)))
+        .filter(|oid| super::record::lookup(*oid).is_some())
+        .map(DataType::Composite)
+        .ok_or_else(|| undefined(&text))
 }
 
 /// A type by its single-word name (internal or SQL spelling).

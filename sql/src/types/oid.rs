@@ -53,6 +53,10 @@ pub trait ObjectLookup: Send + Sync {
     fn type_name(&self, _oid: u32) -> Option<String> {
         None
     }
+    /// A composite type (a `CREATE TYPE ... AS` type or a relation's row type) by OID.
+    fn composite_type(&self, _oid: u32) -> Option<super::record::CompositeType> {
+        None
+    }
 }
 
 /// Every built-in type a column can have, without type modifiers: what `regtype` and
@@ -113,7 +117,8 @@ pub fn parse_regtype(s: &str) -> Result<u32> {
     if let Ok(ty) = super::names::parse(t) {
         return Ok(ty.oid());
     }
-    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(t)))
+    let name = normalize_name(t);
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(&name)))
         .ok_or_else(|| Error::UndefinedObject(format!("type \"{t}\" does not exist")))
 }
 

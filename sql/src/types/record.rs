@@ -13,6 +13,10 @@
 //!   the order among them is by length only so that `Ord` stays total.
 //! * Binary form (`record_send`): i32 field count, then per field the type OID (u32), the
 //!   length (i32, -1 for NULL) and the field's binary form.
+//! * Named composite types ([`DataType::Composite`]): their names and fields are the
+//!   catalog's, found through the statement's environment ([`lookup`]); text input is
+//!   `record_in`'s ([`parse`]) and a record becomes one by casting each field to the
+//!   field's type ([`to_composite`]).
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -26,9 +30,24 @@ pub struct Record {
     /// The field types (`Unknown` fields were resolved to `text` by the binder).
     pub types: Arc<[DataType]>,
     pub values: Vec<Value>,
+    /// The composite type's OID, or 0 for an anonymous `record`: a value read from a
+    /// composite column or cast to a composite type knows its field names through it
+    /// (for `to_jsonb`, `row_to_json`).
+    pub type_oid: u32,
 }
 
 impl Record {
+    /// The field names of a composite value (`None` for an anonymous record or outside a
+    /// statement).
+    pub fn field_names(&self) -> Option<Vec<String>> {
+        if self.type_oid == 0 {
+            return None;
+        }
+        let ty = lookup(self.type_oid)?;
+        (ty.fields.len() == self.values.len())
+            .then(|| ty.fields.into_iter().map(|(n, _)| n).collect())
+    }
+
     /// `ROW(...) IS NULL`: every field is NULL (PostgreSQL's row semantics).
     pub fn all_null(&self) -> bool {
         self.values.iter().all(Value::is_null)
@@ -61,6 +80,147 @@ pub fn check_comparable(a: &Value, b: &Value) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// What the catalog says of a composite type: its name as `format_type` prints it
+/// (schema-qualified when not on the search path), its bare `typname`, and its fields.
+#[derive(Debug, Clone)]
+pub struct CompositeType {
+    pub name: String,
+    pub typname: String,
+    pub fields: Vec<(String, DataType)>,
+}
+
+/// The composite type `oid`, through the running statement's catalog (`None` outside a
+/// statement or for an OID that names no composite type).
+pub fn lookup(oid: u32) -> Option<CompositeType> {
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.composite_type(oid)))
+}
+
+/// The composite type `oid` (XX000 when the catalog has none: a dropped type's column is
+/// dropped with it).
+pub fn fields_of(oid: u32) -> Result<CompositeType> {
+    lookup(oid).ok_or_else(|| Error::Internal(format!("cache lookup failed for type {oid}")))
+}
+
+/// A composite type's name for messages and `format_type` (its OID if the catalog is out
+/// of reach).
+pub fn type_name(oid: u32) -> String {
+    lookup(oid).map_or_else(|| oid.to_string(), |t| t.name)
+}
+
+/// A composite type's bare `typname`.
+pub fn typname(oid: u32) -> String {
+    lookup(oid).map_or_else(|| oid.to_string(), |t| t.typname)
+}
+
+fn malformed(s: &str, detail: &str) -> Error {
+    Error::MalformedLiteral {
+        message: format!("malformed record literal: \"{s}\""),
+        detail: detail.into(),
+    }
+}
+
+/// `record_in`: the text `s` as a value of composite type `oid` (see the module docs).
+/// Each field's text goes through its type's input function; an empty field is NULL,
+/// quotes and backslashes are taken as `record_out` writes them, and white space outside
+/// quotes is part of the field.
+pub fn parse(s: &str, oid: u32) -> Result<Value> {
+    let ty = fields_of(oid)?;
+    let chars: Vec<char> = s.chars().collect();
+    let mut pos = chars
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(chars.len());
+    if chars.get(pos) != Some(&'(') {
+        return Err(malformed(s, "Missing left parenthesis."));
+    }
+    pos += 1;
+    let mut values = Vec::with_capacity(ty.fields.len());
+    for (i, (_, field_type)) in ty.fields.iter().enumerate() {
+        if i > 0 {
+            if chars.get(pos) == Some(&',') {
+                pos += 1;
+            } else {
+                return Err(malformed(s, "Too few columns."));
+            }
+        }
+        if matches!(chars.get(pos), Some(',' | ')')) {
+            values.push(Value::Null);
+            continue;
+        }
+        let mut text = String::new();
+        let mut quoted = false;
+        loop {
+            let Some(&c) = chars.get(pos) else {
+                return Err(malformed(s, "Unexpected end of input."));
+            };
+            if !quoted && (c == ',' || c == ')') {
+                break;
+            }
+            pos += 1;
+            match c {
+                '\\' => {
+                    let Some(&next) = chars.get(pos) else {
+                        return Err(malformed(s, "Unexpected end of input."));
+                    };
+                    text.push(next);
+                    pos += 1;
+                }
+                '"' if !quoted => quoted = true,
+                '"' if chars.get(pos) == Some(&'"') => {
+                    text.push('"');
+                    pos += 1;
+                }
+                '"' => quoted = false,
+                c => text.push(c),
+            }
+        }
+        values.push(super::cast::parse_text(*field_type, &text)?);
+    }
+    if chars.get(pos) != Some(&')') {
+        return Err(malformed(s, "Too many columns."));
+    }
+    pos += 1;
+    if chars[pos..].iter().any(|c| !c.is_ascii_whitespace()) {
+        return Err(malformed(s, "Junk after right parenthesis."));
+    }
+    let types: Vec<DataType> = ty.fields.iter().map(|(_, t)| *t).collect();
+    Ok(Value::Record(Box::new(Record {
+        types: types.into(),
+        values,
+        type_oid: oid,
+    })))
+}
+
+/// A record (of any record or composite type) as a value of composite type `oid`: each
+/// field cast to the field's type (`explicit` as the cast is); a different number of
+/// fields is 42846, as PostgreSQL's `coerce_record_to_complex` says it.
+pub fn to_composite(r: Record, oid: u32, explicit: bool) -> Result<Value> {
+    let ty = fields_of(oid)?;
+    if r.values.len() != ty.fields.len() {
+        let which = if r.values.len() > ty.fields.len() {
+            "many"
+        } else {
+            "few"
+        };
+        return Err(Error::CannotCoerceDetail {
+            message: format!("cannot cast type record to {}", ty.name),
+            detail: format!("Input has too {which} columns."),
+        });
+    }
+    let mut values = Vec::with_capacity(r.values.len());
+    for (i, v) in r.values.into_iter().enumerate() {
+        let from = r.types.get(i).copied().unwrap_or(DataType::Text);
+        let to = ty.fields[i].1;
+        values.push(super::cast::cast(v, from, to, explicit)?);
+    }
+    let types: Vec<DataType> = ty.fields.iter().map(|(_, t)| *t).collect();
+    Ok(Value::Record(Box::new(Record {
+        types: types.into(),
+        values,
+        type_oid: oid,
+    })))
 }
 
 /// 0A000: PostgreSQL reads no anonymous record from text or binary input.
@@ -152,6 +312,7 @@ mod tests {
         Record {
             types: types.into(),
             values,
+            type_oid: 0,
         }
     }
 
@@ -192,6 +353,7 @@ mod tests {
         let r = Record {
             types: vec![DataType::Int4, DataType::Text].into(),
             values: vec![Value::Int(7), Value::Null],
+            type_oid: 0,
         };
         let mut out = Vec::new();
         send(&r, &mut out);

@@ -83,7 +83,7 @@ fn column_names_and_types_match_postgres() {
         ("?column?", 23),
         ("int4", 23),
         ("text", 25),
-        ("bool", 16),
+        ("?column?", 16), // PostgreSQL 15: a boolean constant is no cast
         ("case", 23),
         ("z", 23),
         ("sum", 20),
@@ -512,9 +512,15 @@ fn records_describe_encode_and_refuse_storage() {
         .map(|c| (c.name, c.data_type.oid()))
         .collect();
     let got: Vec<(&str, u32)> = cols.iter().map(|(n, o)| (n.as_str(), *o)).collect();
+    // A whole row of t has t's row type (its OID is the table's); row constructors are
+    // anonymous records.
+    let t_oid = match &run(&mut s, "SELECT 't'::regclass::oid").rows[0][0] {
+        Value::Int(o) => *o as u32,
+        v => panic!("not an oid: {v:?}"),
+    };
     assert_eq!(
         got,
-        vec![("t", 2249), ("row", 2249), ("row", 2249), ("a", 23)]
+        vec![("t", t_oid), ("row", 2249), ("row", 2249), ("a", 23)]
     );
     let bytes = sql::types::binary::send(&r.rows[0][0], DataType::Record);
     let mut want = Vec::new();
@@ -525,10 +531,8 @@ fn records_describe_encode_and_refuse_storage() {
     want.extend_from_slice(&25i32.to_be_bytes());
     want.extend_from_slice(&(-1i32).to_be_bytes());
     assert_eq!(bytes, want);
-    assert_eq!(
-        error_code(&mut s, "CREATE TABLE c AS SELECT t FROM t"),
-        "0A000"
-    );
+    // A column of t's row type can be stored; one of an anonymous record cannot.
+    run(&mut s, "CREATE TABLE c AS SELECT t FROM t");
     assert_eq!(
         error_code(&mut s, "CREATE VIEW v AS SELECT (1, 2) AS r"),
         "0A000"

@@ -158,6 +158,8 @@ pub enum Function {
     Least,
     /// `pg_typeof(x)`: the argument's type, as a `regtype`.
     TypeOf(DataType),
+    /// `(r).f`: field `i` of a composite value (NULL for a NULL record).
+    Field(usize),
     // type families
     Numeric(NumericFn),
     DateTime(DateTimeFn),
@@ -411,6 +413,10 @@ impl Function {
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
+            Function::Field(i) => match args.into_iter().next() {
+                Some(Value::Record(r)) => Ok(r.values.into_iter().nth(*i).unwrap_or(Value::Null)),
+                _ => Ok(Value::Null),
+            },
             Function::NullIf => {
                 let mut it = args.into_iter();
                 let (a, b) = (it.next(), it.next());

@@ -318,6 +318,44 @@ pub fn match_groups(s: &str, pattern: &str, flags: &str) -> Result<Value> {
     Ok(text_array(groups))
 }
 
+/// `regexp_matches(s, pattern [, flags])`: one text[] of groups per match — every match
+/// with `g`, else the first — as `regexp_match` builds it.
+pub fn all_matches(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
+    let global = flags.contains('g');
+    let re = compile(pattern, &flags.replace('g', ""))?;
+    let groups = |caps: &Captures| -> Value {
+        let items = if re.captures_len() > 1 {
+            (1..re.captures_len())
+                .map(|i| {
+                    caps.get(i)
+                        .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
+                })
+                .collect()
+        } else {
+            vec![Value::Text(caps[0].to_string())]
+        };
+        text_array(items)
+    };
+    Ok(if global {
+        re.captures_iter(s).map(|c| groups(&c)).collect()
+    } else {
+        re.captures(s).map(|c| groups(&c)).into_iter().collect()
+    })
+}
+
+/// `regexp_split_to_table(s, pattern [, flags])`: `regexp_split_to_array`'s items as rows.
+pub fn split_rows(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
+    if flags.contains('g') {
+        return Err(Error::InvalidParameterValue(
+            "regexp_split_to_table() does not support the \"global\" option".into(),
+        ));
+    }
+    Ok(match split(s, pattern, flags)? {
+        Value::Array(a) => a.items,
+        _ => Vec::new(),
+    })
+}
+
 /// `regexp_split_to_array(s, pattern, flags)`: the text between matches (empty matches
 /// split between characters, as in PostgreSQL).
 pub fn split(s: &str, pattern: &str, flags: &str) -> Result<Value> {

@@ -103,6 +103,7 @@ pub fn builtin_roles() -> [RoleDef; 2] {
         password: None,
         valid_until: None,
         member_of: Vec::new(),
+        config: Vec::new(),
     };
     [
         role(BOOTSTRAP_SUPERUSER, "postgres", true),

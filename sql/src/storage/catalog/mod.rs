@@ -31,8 +31,8 @@ mod tests;
 
 pub use objects::{
     CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
-    Identity, IndexDef, Membership, OwnedBy, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, TypeDef, ViewColumn, ViewDef,
+    Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef, SequenceDef,
+    TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 

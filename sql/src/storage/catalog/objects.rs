@@ -411,6 +411,21 @@ pub struct RoleDef {
     /// The roles this one is a member of (`GRANT role TO this`; `pg_auth_members`).
     #[serde(default)]
     pub member_of: Vec<Membership>,
+    /// `ALTER ROLE ... [IN DATABASE d] SET name = value`: defaults for its sessions, in the
+    /// order set (`pg_db_role_setting`).
+    #[serde(default)]
+    pub config: Vec<RoleSetting>,
+}
+
+/// One `ALTER ROLE ... SET` default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSetting {
+    /// `IN DATABASE`'s database, `None` for every database.
+    pub database: Option<Oid>,
+    /// The parameter's canonical name (`TimeZone`, `work_mem`, `my.custom`).
+    pub name: String,
+    /// The value as written (`64MB`, `a, b`).
+    pub value: String,
 }
 
 /// One membership of a role in another.

@@ -19,6 +19,8 @@ fn every_column_type_round_trips_through_its_stored_text() {
         DataType::Timestamptz(Some(3)),
         DataType::Time(Some(0)),
         DataType::array_of(DataType::Varchar(Some(5))),
+        DataType::Composite(16390),
+        DataType::array_of(DataType::Composite(16391)),
     ]);
     for t in types {
         let text = type_text::text(&t);
