@@ -35,6 +35,9 @@ pub enum Error {
     /// 42703
     #[error("column \"{0}\" does not exist")]
     UndefinedColumn(String),
+    /// 42703 for `qualifier.column` (PostgreSQL writes it unquoted).
+    #[error("column {0} does not exist")]
+    UndefinedQualifiedColumn(String),
     /// 42701
     #[error("column \"{0}\" specified more than once")]
     DuplicateColumn(String),
@@ -161,6 +164,13 @@ pub enum Error {
     /// "abc"`); its SQLSTATE and DETAIL are the inner error's.
     #[error("{error}")]
     WithContext { error: Box<Error>, context: String },
+    /// Another error, with PostgreSQL's HINT (e.g. the column a misspelt name may mean).
+    #[error("{error}")]
+    WithHint { error: Box<Error>, hint: String },
+    /// Another error, with the position in the query text it points at (PostgreSQL's `P`
+    /// field: 1-based, in characters; see [`crate::position`]).
+    #[error("{error}")]
+    Positioned { error: Box<Error>, position: u32 },
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
@@ -353,7 +363,7 @@ impl Error {
             FeatureNotSupported(_) => "0A000",
             UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
             DuplicateTable(_) => "42P07",
-            UndefinedColumn(_) => "42703",
+            UndefinedColumn(_) | UndefinedQualifiedColumn(_) => "42703",
             DuplicateColumn(_) => "42701",
             AmbiguousColumn(_) => "42702",
             UndefinedFunction(_) => "42883",
@@ -391,7 +401,9 @@ impl Error {
             NullValueNotAllowed(_) => "22004",
             BadCopyFileFormat(_) => "22P04",
             CharacterNotInRepertoire(_) => "22021",
-            WithContext { error, .. } => error.code(),
+            WithContext { error, .. } | Positioned { error, .. } | WithHint { error, .. } => {
+                error.code()
+            }
             InvalidEscapeSequence(_) => "22025",
             SubstringError(_) => "22011",
             InvalidRegularExpression(_) => "2201B",
@@ -452,7 +464,9 @@ impl Error {
     /// PostgreSQL's DETAIL field, when the error has one.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            Error::WithContext { error, .. } => error.detail(),
+            Error::WithContext { error, .. }
+            | Error::Positioned { error, .. }
+            | Error::WithHint { error, .. } => error.detail(),
             Error::CheckViolation { detail, .. } if detail.is_empty() => None,
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
@@ -472,7 +486,18 @@ impl Error {
     /// PostgreSQL's HINT field, when the error has one.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::WithContext { error, .. } => error.hint(),
+            Error::WithHint { hint, .. } => Some(hint),
+            Error::WithContext { error, .. } | Error::Positioned { error, .. } => error.hint(),
+            Error::UndefinedFunction(m)
+                if m.starts_with("function ") && m.ends_with(" does not exist") =>
+            {
+                Some(
+                    "No function matches the given name and argument types. You might need to add explicit type casts.",
+                )
+            }
+            Error::UndefinedFunction(m) if m.starts_with("operator does not exist") => Some(
+                "No operator matches the given name and argument types. You might need to add explicit type casts.",
+            ),
             // DROP ROLE's refusal has no hint: CASCADE does not apply to roles.
             Error::DependentObjectsStillExist { message, .. }
                 if message == "dependent privileges exist" =>
@@ -495,6 +520,7 @@ impl Error {
     pub fn context(&self) -> Option<&str> {
         match self {
             Error::WithContext { context, .. } => Some(context),
+            Error::Positioned { error, .. } | Error::WithHint { error, .. } => error.context(),
             _ => None,
         }
     }
@@ -502,7 +528,9 @@ impl Error {
     /// The error under any CONTEXT wrapping.
     pub fn innermost(&self) -> &Error {
         match self {
-            Error::WithContext { error, .. } => error.innermost(),
+            Error::WithContext { error, .. }
+            | Error::Positioned { error, .. }
+            | Error::WithHint { error, .. } => error.innermost(),
             e => e,
         }
     }
@@ -512,6 +540,26 @@ impl Error {
         Error::WithContext {
             error: Box::new(self),
             context: context.into(),
+        }
+    }
+
+    /// The position in the query text this error points at, if it has one.
+    pub fn position(&self) -> Option<u32> {
+        match self {
+            Error::Positioned { position, .. } => Some(*position),
+            Error::WithContext { error, .. } | Error::WithHint { error, .. } => error.position(),
+            _ => None,
+        }
+    }
+
+    /// This error pointing at `position` (none: unchanged).
+    pub fn at_position(self, position: Option<u32>) -> Error {
+        match position {
+            Some(position) if self.position().is_none() => Error::Positioned {
+                error: Box::new(self),
+                position,
+            },
+            _ => self,
         }
     }
 

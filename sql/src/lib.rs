@@ -63,6 +63,7 @@
 //! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
 //! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
 //! * [`notice`] — NOTICE / WARNING messages a statement raises for its client.
+//! * [`position`] — where in the query text an error points (PostgreSQL's `P` field).
 //! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
 //!   statement's catalog and services) that evaluation and text output read, installed on
 //!   the session's thread, with the session's identity, settings and server
@@ -81,10 +82,6 @@
 //!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
 //!   subqueries are re-run per distinct correlation values (using a key lookup when one
 //!   fits), not decorrelated into semi/anti joins.
-//! * `json`/`jsonb` and the OID types have values, casts, text and binary formats and
-//!   storage encodings, but their operators and functions are not bound yet; numeric
-//!   `exp`/`ln`/`log`/`power`/`^` are computed in double precision; `variance`/`stddev` of integers are float8 where
-//!   PostgreSQL says numeric.
 //! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
@@ -105,6 +102,7 @@ pub mod memory;
 pub mod notice;
 pub mod parse;
 pub mod planner;
+pub mod position;
 pub mod privilege;
 mod result;
 pub mod scram;

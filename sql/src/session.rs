@@ -269,7 +269,7 @@ pub struct Session<S: Storage> {
 }
 
 fn parse(sql: &str) -> Result<Vec<Statement>> {
-    crate::parse::parse(sql)
+    crate::parse::parse(sql).map_err(|e| crate::position::reword_syntax_error(e, sql))
 }
 
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
@@ -644,7 +644,9 @@ impl<S: Storage> Session<S> {
                 out.push(Ok(StatementResult::command("BEGIN")));
                 continue;
             }
-            let r = self.run(stmt, &[], &[]);
+            let r = self
+                .run(stmt, &[], &[])
+                .map_err(|e| crate::position::attach(e, sql));
             if matches!(self.block, Block::Idle) {
                 self.implicit = false; // COMMIT / ROLLBACK ended the implicit block
             }
@@ -699,6 +701,18 @@ impl<S: Storage> Session<S> {
     /// unnamed statement), by which `EXECUTE`, `DEALLOCATE` and `pg_prepared_statements`
     /// know it.
     pub fn prepare_as(
+        &mut self,
+        name: &str,
+        client_name: &str,
+        sql: &str,
+        declared: &[Option<DataType>],
+    ) -> Result<PreparedInfo> {
+        crate::position::clear();
+        self.prepare_unpositioned(name, client_name, sql, declared)
+            .map_err(|e| crate::position::attach(e, sql))
+    }
+
+    fn prepare_unpositioned(
         &mut self,
         name: &str,
         client_name: &str,
@@ -913,6 +927,7 @@ impl<S: Storage> Session<S> {
             .filter(|&ms| ms > 0)
             .and_then(|ms| crate::interrupt::arm_current(std::time::Duration::from_millis(ms)));
         crate::notice::take(); // nothing of an earlier statement's
+        crate::position::clear();
         let mut r = self.run_statement(stmt, params, types);
         let notices = crate::notice::take();
         if let Ok(r) = &mut r {

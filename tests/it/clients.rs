@@ -7,6 +7,9 @@
 //! A section listed as pending in a driver's [`Client`] needs a piece another part of the
 //! project still builds (a type, the pg_catalog views); its differences are printed, not
 //! failed, and a pending section that starts to match is reported so it can leave the list.
+//! Strata runs with `--tls --tls-required` (a self-signed certificate, plaintext refused),
+//! so every transcript on its side is also a driver's TLS session (each driver's URL asks
+//! for TLS without verification: `sslmode=require`, node-postgres' `no-verify`).
 //! The clients come from the registries (`./scripts/test` installs psycopg, SQLAlchemy,
 //! node-postgres and the JDBC driver); a missing one fails under `CI=true` and is skipped
 //! loudly elsewhere.
@@ -25,6 +28,9 @@ struct Client {
     command: Vec<String>,
     /// Sections expected to differ for now, with what they wait for.
     pending: &'static [(&'static str, &'static str)],
+    /// The URL query that makes this driver use TLS without verifying the certificate
+    /// (Strata's side runs with `--tls --tls-required`, so a transcript proves TLS).
+    tls: &'static str,
 }
 
 fn clients_dir() -> PathBuf {
@@ -112,9 +118,11 @@ fn check(client: &Client) {
     };
     let dir = TestDir::new(&format!("client-{}", client.name));
     let mut strata = Process::local_cluster(&dir, "strata");
+    // A self-signed certificate, and plaintext refused: the drivers speak TLS to Strata.
+    strata.push_args(&["--tls", "--tls-required"]);
     strata.start();
     let want = transcript(client, &pg.url("postgres"));
-    let got = transcript(client, &strata.pg_url());
+    let got = transcript(client, &format!("{}?{}", strata.pg_url(), client.tls));
     let mut failures = Vec::new();
     for (section, expected) in &want {
         let actual = got.get(section).cloned().unwrap_or_default();
@@ -151,6 +159,7 @@ fn psycopg() {
         name: "psycopg",
         command: vec!["python3".into(), "python/psycopg_test.py".into()],
         pending: &[],
+        tls: "sslmode=require",
     });
 }
 
@@ -165,6 +174,7 @@ fn sqlalchemy() {
         name: "sqlalchemy",
         command: vec!["python3".into(), "python/sqlalchemy_test.py".into()],
         pending: &[],
+        tls: "sslmode=require",
     });
 }
 
@@ -178,6 +188,8 @@ fn node_postgres() {
         name: "node-postgres",
         command: vec!["node".into(), "node/pg_test.js".into()],
         pending: &[],
+        // node-postgres reads `require` as verify-full.
+        tls: "sslmode=no-verify",
     });
 }
 
@@ -198,6 +210,7 @@ fn jdbc() {
             "java/JdbcTest.java".into(),
         ],
         pending: &[],
+        tls: "sslmode=require",
     });
 }
 
@@ -215,5 +228,6 @@ fn psql_copy() {
             "psql -XAtq -f psql/copy.sql \"$0\" 2>&1".into(),
         ],
         pending: &[],
+        tls: "sslmode=require",
     });
 }

@@ -226,3 +226,105 @@ async fn serializable_is_refused_with_0a000() {
     drop(c);
     stop(cluster).await;
 }
+
+/// A session blocked on a row lock is visible as PostgreSQL shows it: `pg_locks` lists the
+/// holder's granted locks and the waiter's ungranted one (with `waitstart`),
+/// `pg_blocking_pids` names the holder, `pg_stat_activity` shows the waiter in a `Lock`
+/// wait; once the holder commits the waiter goes on and the locks are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_session_shows_in_pg_locks_and_pg_blocking_pids() {
+    let (_dir, cluster) = cluster().await;
+    let port = cluster.postgres_addr.port();
+    let holder = pg_connect(port).await;
+    let waiter = Arc::new(pg_connect(port).await);
+    let watcher = pg_connect(port).await;
+    exec(
+        &holder,
+        "CREATE TABLE t (id int4 PRIMARY KEY, v int8 NOT NULL); INSERT INTO t VALUES (1, 0)",
+    )
+    .await;
+    let holder_pid = value(&holder, "SELECT pg_backend_pid()").await;
+    let waiter_pid = value(&waiter, "SELECT pg_backend_pid()").await;
+    exec(&holder, "BEGIN; UPDATE t SET v = 1 WHERE id = 1").await;
+    let blocked = {
+        let waiter = waiter.clone();
+        tokio::spawn(async move { exec(&waiter, "UPDATE t SET v = 2 WHERE id = 1").await })
+    };
+    // The waiter's lock appears, ungranted, with the holder as its blocker.
+    let deadline = tokio::time::Instant::now() + SQL_STEP;
+    let waiting = format!(
+        "SELECT locktype, relation::regclass::text, mode, waitstart IS NOT NULL
+           FROM pg_locks WHERE pid = {waiter_pid} AND NOT granted"
+    );
+    let row = loop {
+        let rows = text_rows(&watcher, &waiting).await;
+        if let Some(r) = rows.into_iter().next() {
+            break r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the waiter never blocked"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let row: Vec<String> = row.into_iter().map(Option::unwrap_or_default).collect();
+    assert_eq!(row, ["tuple", "t", "ExclusiveLock", "t"]);
+    assert_eq!(
+        value(
+            &watcher,
+            &format!("SELECT pg_blocking_pids({waiter_pid})::text")
+        )
+        .await,
+        format!("{{{holder_pid}}}")
+    );
+    assert_eq!(
+        value(
+            &watcher,
+            &format!("SELECT pg_blocking_pids({holder_pid})::text")
+        )
+        .await,
+        "{}"
+    );
+    assert_eq!(
+        value(
+            &watcher,
+            &format!(
+                "SELECT wait_event_type || '/' || wait_event FROM pg_stat_activity WHERE pid = {waiter_pid}"
+            )
+        )
+        .await,
+        "Lock/tuple"
+    );
+    // The holder's locks: the table (shared, as DML takes it) and the row.
+    let held = text_rows(
+        &watcher,
+        &format!(
+            "SELECT locktype, mode FROM pg_locks WHERE pid = {holder_pid} AND granted ORDER BY 1, 2"
+        ),
+    )
+    .await;
+    let held: Vec<Vec<String>> = held
+        .into_iter()
+        .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+        .collect();
+    assert!(
+        held.contains(&vec!["tuple".to_string(), "ExclusiveLock".to_string()])
+            && held.contains(&vec!["relation".to_string(), "AccessShareLock".to_string()]),
+        "{held:?}"
+    );
+    exec(&holder, "COMMIT").await;
+    tokio::time::timeout(SQL_STEP, blocked)
+        .await
+        .expect("the waiter goes on once the holder commits")
+        .expect("waiter task");
+    assert_eq!(value(&watcher, "SELECT v FROM t WHERE id = 1").await, "2");
+    assert_eq!(
+        value(
+            &watcher,
+            &format!("SELECT count(*) FROM pg_locks WHERE pid IN ({holder_pid}, {waiter_pid})")
+        )
+        .await,
+        "0"
+    );
+    stop(cluster).await;
+}

@@ -257,8 +257,9 @@ fn psql_meta_commands_print_what_postgresql_prints() {
 /// Scripts whose psql printout must be PostgreSQL's, byte for byte (LOCATION lines, which
 /// name PostgreSQL's C source, aside): `notices.sql` (the NOTICE and WARNING messages of DROP
 /// ... IF EXISTS, CREATE ... IF NOT EXISTS, CASCADE, transaction commands out of place,
-/// `client_min_messages`: same text, SQLSTATE, DETAIL and order) and `column_names.sql`
-/// (result column names).
+/// `client_min_messages`: same text, SQLSTATE, DETAIL and order), `column_names.sql`
+/// (result column names) and `errors.sql` (error messages with their positions — psql's
+/// `LINE n:` and caret — and HINTs).
 #[test]
 fn psql_scripts_print_what_postgresql_prints() {
     if !psql_available() {
@@ -274,7 +275,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         return;
     };
     let strata = Strata::start();
-    for name in ["notices.sql", "column_names.sql"] {
+    for name in ["notices.sql", "column_names.sql", "errors.sql"] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {
             psql(port, &["-f", &script])
@@ -284,8 +285,9 @@ fn psql_scripts_print_what_postgresql_prints() {
                 .collect::<String>()
         };
         let expected = run(pg.port());
+        // errors.sql fails on purpose; the others must not (a typo would hide a case).
         assert!(
-            !expected.contains("ERROR:"),
+            name == "errors.sql" || !expected.contains("ERROR:"),
             "PostgreSQL fails {name}: {expected}"
         );
         let actual = run(strata.port);

@@ -18,6 +18,10 @@
 //! what they wait for → ...); if the walk comes back to the waiter, the waiter closes a cycle
 //! and fails with 40P01, which breaks it. An optional timeout bounds any single wait, and a
 //! canceled statement ([`sql::interrupt`]) stops waiting within one sleep slice.
+//!
+//! Each transaction's client session (its backend pid, from the session environment of
+//! the thread that takes the lock) is kept beside its locks, so [`LockManager::snapshot`]
+//! can list holders and waiters for `pg_locks` and `pg_blocking_pids`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -61,6 +65,30 @@ struct Inner {
     holders: HashMap<LockTarget, HashMap<TxnId, LockMode>>,
     held: HashMap<TxnId, Vec<LockTarget>>,
     waiting: HashMap<TxnId, (LockTarget, LockMode)>,
+    /// The backend (client session pid) of each transaction that took or waits for a
+    /// lock, and when its current wait began (`pg_locks`).
+    owners: HashMap<TxnId, Owner>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    pid: i32,
+    wait_start: Option<std::time::SystemTime>,
+}
+
+/// One lock held or waited for, as `pg_locks` lists it ([`LockManager::snapshot`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockEntry {
+    pub txn: TxnId,
+    /// The client session's backend pid (0 outside a session).
+    pub pid: i32,
+    pub target: LockTarget,
+    pub mode: LockMode,
+    pub granted: bool,
+    /// For a waiter: when it began waiting.
+    pub wait_start: Option<std::time::SystemTime>,
+    /// For a waiter: the pids of the transactions it waits for.
+    pub blocked_by: Vec<i32>,
 }
 
 impl Inner {
@@ -96,6 +124,17 @@ impl Inner {
             }
         }
         false
+    }
+
+    /// `txn` gives up its wait (deadlock, timeout, cancel).
+    fn stop_waiting(&mut self, txn: TxnId) {
+        self.waiting.remove(&txn);
+        if let Some(o) = self.owners.get_mut(&txn) {
+            o.wait_start = None;
+        }
+        if !self.held.contains_key(&txn) {
+            self.owners.remove(&txn);
+        }
     }
 
     fn grant(&mut self, txn: TxnId, target: LockTarget, mode: LockMode) {
@@ -139,20 +178,32 @@ impl LockManager {
     pub fn acquire(&self, txn: TxnId, target: LockTarget, mode: LockMode) -> Result<(), LockError> {
         let deadline = self.timeout.map(|t| Instant::now() + t);
         let mut inner = self.lock();
+        inner.owners.entry(txn).or_insert_with(|| Owner {
+            pid: sql::env::with(|e| e.session.backend_pid),
+            wait_start: None,
+        });
         loop {
             if inner.blockers(txn, &target, mode).is_empty() {
                 inner.waiting.remove(&txn);
+                if let Some(o) = inner.owners.get_mut(&txn) {
+                    o.wait_start = None;
+                }
                 inner.grant(txn, target, mode);
                 return Ok(());
             }
+            if !inner.waiting.contains_key(&txn)
+                && let Some(o) = inner.owners.get_mut(&txn)
+            {
+                o.wait_start = Some(std::time::SystemTime::now());
+            }
             inner.waiting.insert(txn, (target.clone(), mode));
             if inner.closes_cycle(txn) {
-                inner.waiting.remove(&txn);
+                inner.stop_waiting(txn);
                 tracing::debug!(txn, ?target, "deadlock detected");
                 return Err(LockError::Deadlock);
             }
             if sql::interrupt::check().is_err() {
-                inner.waiting.remove(&txn);
+                inner.stop_waiting(txn);
                 return Err(LockError::Canceled);
             }
             // Sleep in short slices so a cycle formed by a later waiter, or a cancel, is seen.
@@ -160,7 +211,7 @@ impl LockManager {
             if let Some(d) = deadline {
                 let now = Instant::now();
                 if now >= d {
-                    inner.waiting.remove(&txn);
+                    inner.stop_waiting(txn);
                     return Err(LockError::Timeout);
                 }
                 slice = slice.min(d - now);
@@ -186,10 +237,58 @@ impl LockManager {
         self.lock().waiting.len()
     }
 
+    /// Every lock held and every wait, grouped by transaction (holders first, then the
+    /// lock it waits for): what `pg_locks` and `pg_blocking_pids` show.
+    pub fn snapshot(&self) -> Vec<LockEntry> {
+        let inner = self.lock();
+        let pid = |t: &TxnId| inner.owners.get(t).map_or(0, |o| o.pid);
+        let mut txns: Vec<TxnId> = inner
+            .held
+            .keys()
+            .chain(inner.waiting.keys())
+            .copied()
+            .collect();
+        txns.sort_unstable();
+        txns.dedup();
+        let mut out = Vec::new();
+        for txn in txns {
+            for target in inner.held.get(&txn).into_iter().flatten() {
+                if let Some(mode) = inner.holders.get(target).and_then(|h| h.get(&txn)) {
+                    out.push(LockEntry {
+                        txn,
+                        pid: pid(&txn),
+                        target: target.clone(),
+                        mode: *mode,
+                        granted: true,
+                        wait_start: None,
+                        blocked_by: Vec::new(),
+                    });
+                }
+            }
+            if let Some((target, mode)) = inner.waiting.get(&txn) {
+                let mut blocked_by: Vec<i32> =
+                    inner.blockers(txn, target, *mode).iter().map(pid).collect();
+                blocked_by.sort_unstable();
+                blocked_by.dedup();
+                out.push(LockEntry {
+                    txn,
+                    pid: pid(&txn),
+                    target: target.clone(),
+                    mode: *mode,
+                    granted: false,
+                    wait_start: inner.owners.get(&txn).and_then(|o| o.wait_start),
+                    blocked_by,
+                });
+            }
+        }
+        out
+    }
+
     /// Releases every lock `txn` holds and wakes all waiters.
     pub fn release_all(&self, txn: TxnId) {
         let mut inner = self.lock();
         inner.waiting.remove(&txn);
+        inner.owners.remove(&txn);
         for target in inner.held.remove(&txn).unwrap_or_default() {
             if let Some(h) = inner.holders.get_mut(&target) {
                 h.remove(&txn);
@@ -200,6 +299,45 @@ impl LockManager {
         }
         drop(inner);
         self.released.notify_all();
+    }
+}
+
+/// `e` as `pg_locks` shows it: a table lock is a `relation` lock whose PostgreSQL mode has
+/// the same conflicts (shared: `AccessShareLock`, conflicting only with exclusive:
+/// `AccessExclusiveLock`), a row or unique-key lock a `tuple` lock on the table or index, a
+/// name being created an `object` lock.
+pub fn lock_info(e: LockEntry, catalog: &super::catalog::EngineCatalog) -> sql::storage::LockInfo {
+    let (locktype, relation, mode) = match &e.target {
+        LockTarget::Table(t) => (
+            "relation",
+            Some(*t),
+            match e.mode {
+                LockMode::Shared => "AccessShareLock",
+                LockMode::Exclusive => "AccessExclusiveLock",
+            },
+        ),
+        LockTarget::Row(t, _) => ("tuple", Some(*t), "ExclusiveLock"),
+        LockTarget::Key(rel, _) => {
+            let index = catalog.tables.values().find_map(|t| {
+                t.index_rels
+                    .iter()
+                    .find(|(_, r)| *r == rel)
+                    .map(|(oid, _)| *oid)
+                    .or_else(|| (t.rel == *rel).then_some(t.def.id))
+            });
+            ("tuple", index, "ExclusiveLock")
+        }
+        LockTarget::Name(_) => ("object", None, "AccessExclusiveLock"),
+    };
+    sql::storage::LockInfo {
+        locktype,
+        relation,
+        mode,
+        granted: e.granted,
+        pid: e.pid,
+        txn: e.txn,
+        wait_start: e.wait_start.map(sql::types::datetime::from_system_time),
+        blocked_by: e.blocked_by,
     }
 }
 
@@ -232,5 +370,38 @@ mod tests {
         assert_eq!(waiter.join().expect("waiter"), Err(LockError::Canceled));
         assert_eq!(locks.waiters(), 0);
         assert!(locks.holds(1, &target) && !locks.holds(2, &target));
+    }
+
+    #[test]
+    fn a_snapshot_lists_holders_and_waiters() {
+        let locks = std::sync::Arc::new(LockManager::new(None));
+        let row = LockTarget::Row(7, b"k".to_vec());
+        locks
+            .acquire(1, LockTarget::Table(7), LockMode::Shared)
+            .unwrap();
+        locks.acquire(1, row.clone(), LockMode::Exclusive).unwrap();
+        let waiter = {
+            let (locks, row) = (locks.clone(), row.clone());
+            std::thread::spawn(move || locks.acquire(2, row, LockMode::Exclusive))
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while locks.waiters() == 0 {
+            assert!(Instant::now() < deadline, "the waiter never blocked");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let snap = locks.snapshot();
+        let summary: Vec<(TxnId, bool)> = snap.iter().map(|e| (e.txn, e.granted)).collect();
+        assert_eq!(summary, [(1, true), (1, true), (2, false)]);
+        let wait = &snap[2];
+        assert_eq!(wait.target, row);
+        assert!(wait.wait_start.is_some());
+        assert_eq!(wait.blocked_by, [0], "the holder's pid (no session here)");
+        locks.release_all(1);
+        assert_eq!(waiter.join().expect("waiter"), Ok(()));
+        let snap = locks.snapshot();
+        assert_eq!(snap.len(), 1);
+        assert!(snap[0].granted && snap[0].txn == 2 && snap[0].wait_start.is_none());
+        locks.release_all(2);
+        assert!(locks.snapshot().is_empty());
     }
 }

@@ -110,6 +110,18 @@ impl Services for EngineServices {
         Some(self.shared.table_activity.clone())
     }
 
+    fn locks(&self) -> Vec<sql::storage::LockInfo> {
+        let entries = self.shared.locks.snapshot();
+        if entries.is_empty() {
+            return Vec::new();
+        }
+        let catalog = self.shared.commit_state().latest.clone();
+        entries
+            .into_iter()
+            .map(|e| super::locks::lock_info(e, &catalog))
+            .collect()
+    }
+
     fn nextval(&self, def: &SequenceDef) -> Result<i64> {
         self.shared.refuse_writes("nextval()")?;
         let mut map = self.map();

@@ -103,6 +103,8 @@ pub fn param(raw: Option<&[u8]>, binary: bool, ty: DataType) -> sql::Result<Valu
 pub fn error_info(e: &sql::Error) -> ErrorInfo {
     let mut info = ErrorInfo::new("ERROR".to_owned(), e.code().to_owned(), e.to_string());
     info.detail = e.detail().map(str::to_string);
+    info.hint = e.hint().map(str::to_string);
+    info.position = e.position().map(|p| p.to_string());
     info.where_context = e.context().map(str::to_string);
     // The object the error is about, as PostgreSQL names it (drivers expose these fields).
     match e.innermost() {

@@ -20,6 +20,7 @@ mod frontend;
 mod frontend_auth;
 mod frontend_cancel;
 mod frontend_copy;
+mod frontend_errors;
 mod frontend_notices;
 mod frontend_prepared;
 mod frontend_settings;

@@ -143,6 +143,20 @@ pub fn resolve_aggregate(
             };
             (f, *t, same(*t))
         }
+        ("variance" | "var_samp" | "var_pop", [t]) if exact(t) => (
+            AggFunc::VarianceNumeric {
+                pop: name == "var_pop",
+            },
+            num,
+            same(num),
+        ),
+        ("stddev" | "stddev_samp" | "stddev_pop", [t]) if exact(t) => (
+            AggFunc::StddevNumeric {
+                pop: name == "stddev_pop",
+            },
+            num,
+            same(num),
+        ),
         ("variance" | "var_samp" | "var_pop", [t]) if numeric(t) => (
             AggFunc::Variance {
                 pop: name == "var_pop",

@@ -75,7 +75,10 @@ impl Binder {
         match self.bind_call(&name, args) {
             Err(Error::UndefinedFunction(m)) => match self.bind_user_call(f, Some(&types), ctx)? {
                 Some(bound) => Ok(bound),
-                None => Err(Error::UndefinedFunction(m)),
+                None if window_only(&name, types.len()) => Err(Error::WrongObjectType(format!(
+                    "window function {name} requires an OVER clause"
+                ))),
+                None => Err(Error::UndefinedFunction(as_written(m, &name, f))),
             },
             r => r,
         }
@@ -363,4 +366,38 @@ impl Binder {
 
 fn resolved(t: DataType) -> DataType {
     super::subquery::resolved(t)
+}
+
+/// An unknown function's message naming it as written (`pg_catalog.f(integer)`), as
+/// PostgreSQL's does.
+fn as_written(message: String, name: &str, f: &ast::Function) -> String {
+    let prefix = format!("function {name}(");
+    match message.strip_prefix(&prefix) {
+        Some(rest) if f.name.0.len() > 1 => {
+            let written = f
+                .name
+                .0
+                .iter()
+                .map(|p| match p {
+                    ast::ObjectNamePart::Identifier(i) => super::ident(i),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            format!("function {written}({rest}")
+        }
+        _ => message,
+    }
+}
+
+/// Whether `name` with `arity` arguments is a window function that is not an aggregate
+/// (called without OVER, PostgreSQL says it needs one).
+fn window_only(name: &str, arity: usize) -> bool {
+    match name {
+        "row_number" | "rank" | "dense_rank" | "percent_rank" | "cume_dist" => arity == 0,
+        "ntile" | "first_value" | "last_value" => arity == 1,
+        "lag" | "lead" => (1..=3).contains(&arity),
+        "nth_value" => arity == 2,
+        _ => false,
+    }
 }

@@ -130,10 +130,15 @@ impl Binder {
         Ok((Some(exprs), columns))
     }
 
-    fn target_column(table: &TableDef, name: &str) -> Result<usize> {
-        table
-            .column_index(name)
-            .ok_or_else(|| Error::UndefinedColumn(format!("{name}\" of relation \"{}", table.name)))
+    /// The column `name` (written as `written`) of the target table.
+    fn target_column(table: &TableDef, name: &str, written: &ast::ObjectName) -> Result<usize> {
+        table.column_index(name).ok_or_else(|| {
+            let e = Error::UndefinedColumn(format!("{name}\" of relation \"{}", table.name));
+            if let Some(ast::ObjectNamePart::Identifier(id)) = written.0.first() {
+                crate::position::note(&e, id.span, &id.value);
+            }
+            e
+        })
     }
 
     pub(super) fn bind_insert(&mut self, ins: &ast::Insert) -> Result<BoundStatement> {
@@ -175,7 +180,7 @@ impl Binder {
             let mut t = Vec::new();
             for c in &ins.columns {
                 let n = object_name(c)?;
-                let i = Self::target_column(&table, &n)?;
+                let i = Self::target_column(&table, &n, c)?;
                 if t.contains(&i) {
                     return Err(Error::DuplicateColumn(n));
                 }
@@ -237,7 +242,11 @@ impl Binder {
                             let (x, t) =
                                 self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?;
                             let c = &table.columns[col];
-                            row[col] = Some(self.assign(x, t, c.data_type, &c.name)?);
+                            let x = self.assign(x, t, c.data_type, &c.name);
+                            if let Err(err) = &x {
+                                super::position::mark_coerced(err, e);
+                            }
+                            row[col] = Some(x?);
                         }
                         let mut full = Vec::new();
                         for (i, cell) in row.into_iter().enumerate() {
@@ -446,7 +455,7 @@ impl Binder {
             let Some(n) = parts.last().cloned() else {
                 return Err(Error::SyntaxError(format!("bad assignment target {name}")));
             };
-            let col = Self::target_column(table, &n)?;
+            let col = Self::target_column(table, &n, name)?;
             if out.iter().any(|(c, _)| *c == col) {
                 return Err(Error::SyntaxError(format!(
                     "multiple assignments to same column \"{n}\""
@@ -460,7 +469,11 @@ impl Binder {
                 self.default_expr(table, col)?
             } else {
                 let (x, t) = self.bind_expr(&a.value, &mut ExprCtx::plain(scope, "UPDATE"))?;
-                self.assign(x, t, c.data_type, &c.name)?
+                let x = self.assign(x, t, c.data_type, &c.name);
+                if let Err(err) = &x {
+                    super::position::mark_coerced(err, &a.value);
+                }
+                x?
             };
             out.push((col, x));
         }

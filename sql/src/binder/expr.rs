@@ -24,7 +24,7 @@ pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Functions whose result may change between calls in one statement: a subquery calling one
 /// is not reused across evaluations with equal correlation values.
-pub const VOLATILE_FUNCTIONS: [&str; 9] = [
+pub const VOLATILE_FUNCTIONS: [&str; 10] = [
     "random",
     "setseed",
     "clock_timestamp",
@@ -34,6 +34,7 @@ pub const VOLATILE_FUNCTIONS: [&str; 9] = [
     "set_config",
     "pg_cancel_backend",
     "pg_terminate_backend",
+    "pg_blocking_pids",
 ];
 
 /// Where an expression is being bound.
@@ -153,6 +154,9 @@ impl Binder {
         self.depth += 1;
         let r = self.bind_expr_at_depth(e, ctx);
         self.depth -= 1;
+        if let Err(err) = &r {
+            super::position::mark(err, e);
+        }
         r
     }
 
@@ -216,7 +220,16 @@ impl Binder {
                         Err(Error::UndefinedColumn(m)) => {
                             match self.bind_whole_row(ctx.scope, &ident(id)) {
                                 Some(r) => r?,
-                                None => return Err(Error::UndefinedColumn(m)),
+                                None => {
+                                    let e = Error::UndefinedColumn(m);
+                                    return Err(match ctx.scope.suggest(&ident(id)) {
+                                        Some(hint) => Error::WithHint {
+                                            error: Box::new(e),
+                                            hint,
+                                        },
+                                        None => e,
+                                    });
+                                }
                             }
                         }
                         r => r?,

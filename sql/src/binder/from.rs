@@ -549,9 +549,19 @@ impl Binder {
     ) -> Result<(Plan, Scope)> {
         let fname = super::object_name(name)?;
         if !crate::expr::set_fns::NAMES.contains(&fname.as_str()) {
-            return Err(Error::UndefinedFunction(format!(
-                "function {fname} does not exist"
-            )));
+            let mut types = Vec::new();
+            for a in &args.args {
+                if let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a {
+                    let (_, t) =
+                        self.bind_expr(e, &mut ExprCtx::plain(&Scope::default(), "FROM"))?;
+                    types.push(t);
+                }
+            }
+            let e = crate::expr::functions::undefined(&fname, &types);
+            if let Some(ast::ObjectNamePart::Identifier(id)) = name.0.first() {
+                crate::position::note(&e, id.span, &id.value);
+            }
+            return Err(e);
         }
         let scope = Scope::default();
         let mut bound = Vec::new();

@@ -248,7 +248,7 @@ impl Binder {
         let target = match g {
             ast::Expr::Value(ast::ValueWithSpan {
                 value: ast::Value::Number(n, _),
-                ..
+                span,
             }) => {
                 let pos: usize = n.parse().unwrap_or(0);
                 Some(
@@ -256,9 +256,11 @@ impl Binder {
                         .get(pos.wrapping_sub(1))
                         .map(|(e, _)| e.clone())
                         .ok_or_else(|| {
-                            Error::InvalidColumnReference(format!(
+                            let e = Error::InvalidColumnReference(format!(
                                 "GROUP BY position {n} is not in select list"
-                            ))
+                            ));
+                            crate::position::note(&e, *span, n);
+                            e
                         })?,
                 )
             }

@@ -36,6 +36,7 @@ mod from;
 mod group;
 mod names;
 mod null_side;
+mod position;
 mod projection;
 mod query;
 mod record;
@@ -206,9 +207,45 @@ impl Scope {
             {
                 Error::MissingFromEntry(q.to_string())
             }
-            Some(q) => Error::UndefinedColumn(format!("{q}.{name}")),
+            Some(q) => Error::UndefinedQualifiedColumn(format!("{q}.{name}")),
             None => Error::UndefinedColumn(name.to_string()),
         })
+    }
+
+    /// PostgreSQL's HINT for a column name that is not in scope: the column (or the two
+    /// columns of different relations) nearest to it in edit distance, when at most 3 edits
+    /// and at most half of the name's characters away.
+    pub fn suggest(&self, name: &str) -> Option<String> {
+        let limit = (name.chars().count() / 2).min(3);
+        let mut best: Vec<&ScopeColumn> = Vec::new();
+        let mut best_distance = usize::MAX;
+        for c in self.columns.iter().filter(|c| !c.system && !c.whole_row) {
+            let d = levenshtein(name, &c.name);
+            if d > limit || d > best_distance {
+                continue;
+            }
+            if d < best_distance {
+                best.clear();
+                best_distance = d;
+            }
+            best.push(c);
+        }
+        let qualified = |c: &ScopeColumn| match &c.table {
+            Some(t) => format!("{t}.{}", c.name),
+            None => c.name.clone(),
+        };
+        match best.as_slice() {
+            [c] => Some(format!(
+                "Perhaps you meant to reference the column \"{}\".",
+                qualified(c)
+            )),
+            [a, b] if a.table != b.table => Some(format!(
+                "Perhaps you meant to reference the column \"{}\" or the column \"{}\".",
+                qualified(a),
+                qualified(b)
+            )),
+            _ => None,
+        }
     }
 
     /// `table.column` for a column expression, for error messages.
@@ -413,4 +450,23 @@ const POSITIONAL: char = '\u{1}';
 /// column name twice (`unnest(a, b)`).
 pub(crate) fn positional_name(at: usize) -> String {
     format!("{POSITIONAL}{at}")
+}
+
+/// The edit distance between `a` and `b` (insertions, deletions and substitutions of
+/// characters, each costing 1), as PostgreSQL's `levenshtein`.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }

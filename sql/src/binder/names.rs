@@ -84,6 +84,14 @@ pub fn creation_schema(path: &[Oid]) -> Result<Oid> {
 impl Binder {
     /// Resolves a relation name (42P01 when nothing has it) and notes it as referenced.
     pub fn resolve_relation(&mut self, name: &ast::ObjectName) -> Result<FromRelation> {
+        let r = self.resolve_relation_unmarked(name);
+        if let Err(e) = &r {
+            super::position::mark_relation(e, name);
+        }
+        r
+    }
+
+    fn resolve_relation_unmarked(&mut self, name: &ast::ObjectName) -> Result<FromRelation> {
         let (schema, rel) = split_name(name)?;
         let missing = || match &schema {
             Some(s) => Error::UndefinedTable(format!("{s}.{rel}")),

@@ -242,14 +242,18 @@ pub fn output_reference<'a>(
     match e {
         ast::Expr::Value(ast::ValueWithSpan {
             value: ast::Value::Number(n, _),
-            ..
+            span,
         }) => {
             let count = names.clone().count();
             match n.parse::<usize>() {
                 Ok(p) if (1..=count).contains(&p) => Ok(Some(p - 1)),
-                _ => Err(Error::InvalidColumnReference(format!(
-                    "ORDER BY position {n} is not in select list"
-                ))),
+                _ => {
+                    let e = Error::InvalidColumnReference(format!(
+                        "ORDER BY position {n} is not in select list"
+                    ));
+                    crate::position::note(&e, *span, n);
+                    Err(e)
+                }
             }
         }
         ast::Expr::Identifier(id) => {

@@ -2,9 +2,12 @@
 //! TABLES IN SCHEMA s`, `ON SEQUENCE q, ...`, `ON ALL SEQUENCES IN SCHEMA s`, `ON SCHEMA
 //! s`, to or from roles and `PUBLIC`. A sequence named in the TABLE form takes only the
 //! privileges a sequence has (USAGE, SELECT, UPDATE; PostgreSQL warns about the rest). The grantor recorded is the
-//! object's owner (as PostgreSQL records it when a superuser grants); only the owner or a
-//! superuser may grant (grant options are not modelled). The first GRANT or REVOKE turns
-//! the object's default ACL into a stored one (see [`crate::storage::catalog::acl`]).
+//! object's owner when the owner or a superuser grants (as PostgreSQL records it); another
+//! role grants what its grant options allow, as the role holding the most of them. What it
+//! may not grant or revoke is left out with PostgreSQL's WARNINGs (01007 / 01006: `no
+//! privileges were granted for "t"`, `not all privileges could be revoked for column "c" of
+//! relation "t"`, ...). The first GRANT or REVOKE turns the object's default ACL into a stored
+//! one (see [`crate::storage::catalog::acl`]).
 
 use super::Ddl;
 use crate::binder::{ident, split_name};
@@ -235,6 +238,7 @@ pub fn execute(
     let catalog = ddl.catalog()?;
     let who = privilege::current(&catalog);
     let grantees = grantees(&catalog, to)?;
+    let all = matches!(privileges, ast::Privileges::All { .. });
     for target in targets(ddl, &catalog, objects)? {
         match target {
             Target::Table(mut t) => {
@@ -242,7 +246,15 @@ pub fn execute(
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
                 let object = Object::relation(&rel);
                 let mut items = object.acl(t.acl.take());
-                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
+                apply(
+                    &catalog,
+                    &who,
+                    &object,
+                    &mut items,
+                    &grantees,
+                    (p, all),
+                    change,
+                )?;
                 t.acl = Some(items);
                 ddl.txn.alter_table(t)?;
             }
@@ -251,7 +263,15 @@ pub fn execute(
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
                 let object = Object::relation(&rel);
                 let mut items = object.acl(v.acl.take());
-                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
+                apply(
+                    &catalog,
+                    &who,
+                    &object,
+                    &mut items,
+                    &grantees,
+                    (p, all),
+                    change,
+                )?;
                 v.acl = Some(items);
                 ddl.txn.put_view(v)?;
             }
@@ -260,18 +280,36 @@ pub fn execute(
                 table_form,
             } => {
                 let p = if table_form {
-                    bits(
+                    let p = bits(
                         privileges,
                         acl::ALL_RELATION | acl::ALL_SEQUENCE,
                         "relation",
-                    )? & acl::ALL_SEQUENCE
+                    )?;
+                    if !all && p & !acl::ALL_SEQUENCE != 0 {
+                        crate::notice::emit(crate::notice::Notice::warning(
+                            "0LP01",
+                            format!(
+                                "sequence \"{}\" only supports USAGE, SELECT, and UPDATE privileges",
+                                def.name
+                            ),
+                        ));
+                    }
+                    p & acl::ALL_SEQUENCE
                 } else {
                     bits(privileges, acl::ALL_SEQUENCE, "sequence")?
                 };
                 let rel = Relation::Sequence(&def);
                 let object = Object::relation(&rel);
                 let mut items = object.acl(def.acl.take());
-                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
+                apply(
+                    &catalog,
+                    &who,
+                    &object,
+                    &mut items,
+                    &grantees,
+                    (p, all),
+                    change,
+                )?;
                 def.acl = Some(items);
                 ddl.txn.alter_sequence(def)?;
             }
@@ -295,8 +333,18 @@ pub fn execute(
                     owner: s.owner,
                     all: acl::ALL_SCHEMA,
                     denied,
+                    name: s.name.clone(),
+                    columns: Vec::new(),
                 };
-                apply(&catalog, &who, &object, &mut items, &grantees, p, change)?;
+                apply(
+                    &catalog,
+                    &who,
+                    &object,
+                    &mut items,
+                    &grantees,
+                    (p, all),
+                    change,
+                )?;
                 s.acl = Some(items);
                 ddl.txn.alter_schema(s)?;
             }
@@ -311,20 +359,101 @@ struct Object {
     owner: Oid,
     all: u16,
     denied: Error,
+    /// Its name in WARNINGs.
+    name: String,
+    /// The columns a REVOKE's column WARNINGs name, in PostgreSQL's order (a table's
+    /// system columns first; none for sequences and schemas).
+    columns: Vec<String>,
 }
 
 impl Object {
     fn relation(rel: &Relation) -> Object {
+        const SYSTEM: [&str; 6] = ["tableoid", "cmax", "xmax", "cmin", "xmin", "ctid"];
+        let (name, columns) = match rel {
+            Relation::Table(t) => (
+                t.name.clone(),
+                SYSTEM
+                    .iter()
+                    .map(|c| c.to_string())
+                    .chain(t.columns.iter().map(|c| c.name.clone()))
+                    .collect(),
+            ),
+            Relation::View(v) => (
+                v.name.clone(),
+                v.columns.iter().map(|c| c.name.clone()).collect(),
+            ),
+            Relation::Sequence(s) => (s.name.clone(), Vec::new()),
+            Relation::Index { .. } => (String::new(), Vec::new()),
+        };
         Object {
             owner: privilege::relation_acl(rel).0,
             all: privilege::all_privileges(rel),
             denied: privilege::denied(rel),
+            name,
+            columns,
         }
     }
 
     /// Its ACL: the stored one, or the default.
     fn acl(&self, stored: Option<Vec<AclItem>>) -> Vec<AclItem> {
         stored.unwrap_or_else(|| acl::default_acl(self.owner, self.all))
+    }
+}
+
+/// PostgreSQL's WARNINGs for the part of `requested` a grantor with grant options
+/// `available` may not grant or revoke (`restrict_and_check_grant`): for the object, then,
+/// for a REVOKE of column privileges on a table or view, for each column.
+fn warn_unavailable(
+    object: &Object,
+    requested: u16,
+    available: u16,
+    all_privileges: bool,
+    change: Change,
+) {
+    let revoke = matches!(change, Change::Revoke { .. });
+    let warn = |granted: u16, requested: u16, all: bool, what: &str| {
+        let (code, none, some) = if revoke {
+            (
+                "01006",
+                "no privileges could be revoked",
+                "not all privileges could be revoked",
+            )
+        } else {
+            (
+                "01007",
+                "no privileges were granted",
+                "not all privileges were granted",
+            )
+        };
+        let message = if granted == 0 {
+            none
+        } else if !all && granted != requested {
+            some
+        } else {
+            return;
+        };
+        crate::notice::emit(crate::notice::Notice::warning(
+            code,
+            format!("{message} for {what}"),
+        ));
+    };
+    warn(
+        requested & available,
+        requested,
+        all_privileges,
+        &format!("\"{}\"", object.name),
+    );
+    let column_rights = acl::SELECT | acl::INSERT | acl::UPDATE | acl::REFERENCES;
+    let columns = requested & column_rights;
+    if revoke && columns != 0 {
+        for c in &object.columns {
+            warn(
+                columns & available,
+                columns,
+                columns == column_rights,
+                &format!("column \"{c}\" of relation \"{}\"", object.name),
+            );
+        }
     }
 }
 
@@ -356,7 +485,7 @@ fn apply(
     object: &Object,
     items: &mut Vec<AclItem>,
     grantees: &[Oid],
-    privileges: u16,
+    (privileges, all_privileges): (u16, bool),
     change: Change,
 ) -> Result<()> {
     let (grantor, available) = if who.superuser || who.acts_as(object.owner) {
@@ -368,10 +497,11 @@ fn apply(
             .max_by_key(|(r, o)| (o.count_ones(), *r == who.oid))
             .unwrap_or((who.oid, 0))
     };
+    if available == 0 && who.held(items) == 0 {
+        return Err(object.denied.clone());
+    }
+    warn_unavailable(object, privileges, available, all_privileges, change);
     if available == 0 {
-        if who.held(items) == 0 {
-            return Err(object.denied.clone());
-        }
         return Ok(());
     }
     let privileges = privileges & available;

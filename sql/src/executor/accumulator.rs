@@ -30,6 +30,16 @@ pub enum Accumulator {
     SumFloat(Option<f64>),
     /// `(N, Sx, Sxx)` of PostgreSQL's float8_accum, for avg / variance / stddev.
     Moments(AggFunc, f64, f64, f64),
+    /// Exact `(N, Sx, Sxx)` for the variance and standard deviation of integers and
+    /// numeric (PostgreSQL's numeric / int128 accumulators); `special` is NaN or an infinity
+    /// seen among the inputs.
+    NumericMoments {
+        func: AggFunc,
+        n: i64,
+        sx: bigdecimal::BigDecimal,
+        sxx: bigdecimal::BigDecimal,
+        special: bool,
+    },
     Extreme {
         value: Option<Value>,
         max: bool,
@@ -78,6 +88,15 @@ impl Accumulator {
             AggFunc::SumFloat => Accumulator::SumFloat(None),
             AggFunc::Avg | AggFunc::Variance { .. } | AggFunc::Stddev { .. } => {
                 Accumulator::Moments(func, 0.0, 0.0, 0.0)
+            }
+            AggFunc::VarianceNumeric { .. } | AggFunc::StddevNumeric { .. } => {
+                Accumulator::NumericMoments {
+                    func,
+                    n: 0,
+                    sx: bigdecimal::BigDecimal::from(0),
+                    sxx: bigdecimal::BigDecimal::from(0),
+                    special: false,
+                }
             }
             AggFunc::Min | AggFunc::Max => Accumulator::Extreme {
                 value: None,
@@ -146,6 +165,37 @@ impl Accumulator {
             }
             if !v.is_null() {
                 items.push(v.clone());
+            }
+            return Ok(());
+        }
+        if let Accumulator::NumericMoments {
+            n,
+            sx,
+            sxx,
+            special,
+            ..
+        } = self
+        {
+            match v {
+                Value::Null => {}
+                Value::Numeric(x) => match x.as_ref() {
+                    crate::types::Numeric::Finite(d) => {
+                        *n += 1;
+                        *sxx += d * d;
+                        *sx += d;
+                    }
+                    _ => {
+                        *n += 1;
+                        *special = true;
+                    }
+                },
+                Value::Int(i) => {
+                    let d = bigdecimal::BigDecimal::from(*i);
+                    *n += 1;
+                    *sxx += &d * &d;
+                    *sx += d;
+                }
+                _ => {}
             }
             return Ok(());
         }
@@ -229,6 +279,8 @@ impl Accumulator {
                 );
             }
             Accumulator::SumFloat(s) => *s = Some(s.unwrap_or(0.0) + float_arg(v)?),
+            // Fed above, before the NULL check.
+            Accumulator::NumericMoments { .. } => {}
             Accumulator::Moments(_, n, sx, sxx) => {
                 let x = float_arg(v)?;
                 let old_n = *n;
@@ -306,6 +358,29 @@ impl Accumulator {
                     _ => None,
                 };
                 r.map_or(Value::Null, Value::Float)
+            }
+            Accumulator::NumericMoments {
+                func,
+                n,
+                sx,
+                sxx,
+                special,
+            } => {
+                let (pop, root) = match func {
+                    AggFunc::VarianceNumeric { pop } => (*pop, false),
+                    AggFunc::StddevNumeric { pop } => (*pop, true),
+                    _ => return Value::Null,
+                };
+                if *n == 0 || (!pop && *n == 1) {
+                    Value::Null
+                } else if *special {
+                    Value::numeric(crate::types::Numeric::NaN)
+                } else {
+                    crate::types::numeric_math::variance(*n, sx, sxx, pop, root)
+                        .map_or(Value::Null, |d| {
+                            Value::numeric(crate::types::Numeric::Finite(d))
+                        })
+                }
             }
             Accumulator::Extreme { value, .. } => value.clone().unwrap_or(Value::Null),
             Accumulator::StringAgg(s) => s.clone().map_or(Value::Null, Value::Text),

@@ -14,7 +14,6 @@ use crate::types::numeric::MAX_DISPLAY_SCALE;
 use crate::types::numeric_math;
 use crate::types::{DataType, Numeric, Value, cast::check_int};
 use crate::{Error, Result};
-use bigdecimal::num_bigint::BigInt;
 use bigdecimal::{BigDecimal, One, Zero};
 
 /// A number function. See the module docs.
@@ -504,20 +503,9 @@ fn numeric_sqrt(n: &Numeric) -> Result<Numeric> {
     let rscale = (16 - sweight)
         .max(d.fractional_digit_count())
         .clamp(0, MAX_DISPLAY_SCALE);
-    if d.is_zero() {
-        return Ok(Numeric::Finite(BigDecimal::new(BigInt::zero(), rscale)));
-    }
-    // isqrt(x * 10^(2(rscale+1))) gives rscale+1 digits; round the last one.
-    let (int, scale) = d.as_bigint_and_exponent();
-    let shift = 2 * (rscale + 1) - scale;
-    let x = if shift >= 0 {
-        int * BigInt::from(10u8).pow(shift as u32)
-    } else {
-        int / BigInt::from(10u8).pow((-shift) as u32)
-    };
-    let root = x.sqrt();
-    let rounded = (root + 5u8) / 10u8;
-    Ok(Numeric::Finite(BigDecimal::new(rounded, rscale)))
+    Ok(Numeric::Finite(crate::types::numeric_math::sqrt_to_scale(
+        d, rscale,
+    )))
 }
 
 #[cfg(test)]

@@ -90,6 +90,15 @@ pub enum AggFunc {
     Stddev {
         pop: bool,
     },
+    /// `variance` / `var_samp` / `var_pop` of integers and numeric: numeric, computed
+    /// exactly as PostgreSQL's `numeric_stddev_internal`.
+    VarianceNumeric {
+        pop: bool,
+    },
+    /// `stddev` / `stddev_samp` / `stddev_pop` of integers and numeric: numeric.
+    StddevNumeric {
+        pop: bool,
+    },
     /// The two-argument statistics `f(y, x)` over float8 (corr, covar_*, regr_*).
     Regr(RegrFunc),
     /// `bit_and` / `bit_or` / `bit_xor` over integers.

@@ -241,6 +241,12 @@ pub trait Services: Send + Sync {
         None
     }
 
+    /// The locks transactions hold and wait for (`pg_locks`, `pg_blocking_pids`); none by
+    /// default.
+    fn locks(&self) -> Vec<LockInfo> {
+        Vec::new()
+    }
+
     /// Blocks until this server has applied the WAL up to `lsn` (a read replica; a primary
     /// has everything it committed), at most `timeout`; returns the LSN reached. Past the
     /// timeout: 55000 naming both LSNs.
@@ -248,6 +254,28 @@ pub trait Services: Send + Sync {
         let _ = timeout;
         Ok(self.replication().lsn.max(lsn))
     }
+}
+
+/// One lock held or waited for ([`Services::locks`]), in `pg_locks`' terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockInfo {
+    /// `relation` (a table or index), `tuple` (a row or a unique key of one), `object` (a
+    /// relation name being created).
+    pub locktype: &'static str,
+    /// The table or index locked (`relation`, `tuple`).
+    pub relation: Option<Oid>,
+    /// PostgreSQL's name for the mode with the same conflicts (`AccessShareLock`,
+    /// `AccessExclusiveLock`, `ExclusiveLock`).
+    pub mode: &'static str,
+    pub granted: bool,
+    /// The holder's or waiter's backend pid.
+    pub pid: i32,
+    /// The storage's transaction identity.
+    pub txn: u64,
+    /// For a waiter: when its wait began (PostgreSQL microseconds since 2000-01-01 UTC).
+    pub wait_start: Option<i64>,
+    /// For a waiter: the pids it waits for.
+    pub blocked_by: Vec<i32>,
 }
 
 /// A server's replication state ([`Services::replication`]). LSNs are byte positions in

@@ -1,7 +1,8 @@
 //! `pg_catalog.pg_stat_activity`: one row per client session of the server, PostgreSQL
 //! 15's columns, from the session list the front end provides ([`crate::env::Activity`];
 //! without one, the running session alone). Columns of types Strata does not have yet are
-//! text (`name`, `inet`) or NULL (object ids, transaction ids, wait events).
+//! text (`name`, `inet`) or NULL (object ids, transaction ids). A session waiting for a lock
+//! shows `wait_event_type` `Lock` and the lock's type.
 
 use super::{Context, SystemTable};
 use crate::storage::Row;
@@ -54,11 +55,13 @@ fn int(i: Option<i32>) -> Value {
 }
 
 fn rows(ctx: &Context) -> Result<Vec<Row>> {
+    let locks = ctx.env.services.locks();
     Ok(ctx
         .env
         .backends()
         .into_iter()
         .map(|b| {
+            let waiting = super::locks::wait_event(&locks, b.pid);
             vec![
                 Value::Int(i64::from(DATABASE_OID)),
                 Value::Text(b.database),
@@ -74,8 +77,8 @@ fn rows(ctx: &Context) -> Result<Vec<Row>> {
                 time(b.xact_start),
                 time(b.query_start),
                 time(b.state_change),
-                Value::Null,
-                Value::Null,
+                text(waiting.map(|_| "Lock".to_string())),
+                text(waiting.map(str::to_string)),
                 Value::Text(b.state),
                 Value::Null,
                 Value::Null,

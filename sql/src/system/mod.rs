@@ -40,7 +40,7 @@ mod database_stats;
 mod default_acl;
 pub mod deparse;
 pub mod info_schema;
-mod locks;
+pub mod locks;
 pub mod operators;
 mod prepared;
 pub mod proc_names;

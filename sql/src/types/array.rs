@@ -33,7 +33,10 @@ pub struct Array {
 }
 
 fn malformed(s: &str, detail: &str) -> Error {
-    Error::InvalidTextRepresentation(format!("malformed array literal: \"{s}\" ({detail})"))
+    Error::MalformedLiteral {
+        message: format!("malformed array literal: \"{s}\""),
+        detail: detail.to_string(),
+    }
 }
 
 impl Array {

@@ -483,7 +483,7 @@ impl Numeric {
 }
 
 /// PostgreSQL's `select_div_scale`.
-fn select_div_scale(a: &BigDecimal, b: &BigDecimal) -> i64 {
+pub(super) fn select_div_scale(a: &BigDecimal, b: &BigDecimal) -> i64 {
     let (w1, f1) = Numeric::nbase_weight_and_first(a);
     let (w2, f2) = Numeric::nbase_weight_and_first(b);
     let mut qweight = w1 - w2;
@@ -498,7 +498,7 @@ fn select_div_scale(a: &BigDecimal, b: &BigDecimal) -> i64 {
 }
 
 /// `a / b` to `scale` places, rounded half away from zero or truncated.
-fn div_to_scale(a: &BigDecimal, b: &BigDecimal, scale: i64, round: bool) -> Numeric {
+pub(super) fn div_to_scale(a: &BigDecimal, b: &BigDecimal, scale: i64, round: bool) -> Numeric {
     let (ai, sa) = a.as_bigint_and_exponent();
     let (bi, sb) = b.as_bigint_and_exponent();
     // q = ai/bi * 10^(sb - sa + scale)

@@ -8,6 +8,9 @@
 //! rounds half away from zero once at the end, so results are PostgreSQL's except, rarely,
 //! in the last digit of a value that lies within the guard error of a rounding boundary.
 //!
+//! Also the variance and standard deviation of integers and numerics, as PostgreSQL's
+//! `numeric_stddev_internal` computes them from exact sums.
+//!
 //! Pure functions of finite values; the callers handle NaN and the infinities.
 
 use bigdecimal::num_bigint::{BigInt, Sign};
@@ -558,5 +561,92 @@ mod tests {
         ));
         let zero = super::super::Numeric::Finite(exp(&d("-6000")).unwrap()).to_string();
         assert_eq!(zero, format!("0.{}", "0".repeat(1000)));
+    }
+}
+
+/// `var_samp` / `var_pop` (or, with `root`, `stddev_samp` / `stddev_pop`) of `n` values
+/// whose sum is `sx` and sum of squares `sxx`, as PostgreSQL's `numeric_stddev_internal`:
+/// `(n·Sxx − Sx²) / (n·(n−1))` (or `/ n²`) at `select_div_scale`'s scale, rounded, its
+/// square root at the same scale; 0 when the numerator is not positive. `None` when the
+/// sample has fewer than two values (one for the population).
+pub fn variance(
+    n: i64,
+    sx: &BigDecimal,
+    sxx: &BigDecimal,
+    pop: bool,
+    root: bool,
+) -> Option<BigDecimal> {
+    if n == 0 || (!pop && n == 1) {
+        return None;
+    }
+    let count = BigDecimal::from(n);
+    let numerator = &count * sxx - sx * sx;
+    if numerator.sign() != Sign::Plus {
+        return Some(BigDecimal::zero());
+    }
+    let denominator = if pop {
+        &count * &count
+    } else {
+        &count * BigDecimal::from(n - 1)
+    };
+    let rscale = super::numeric::select_div_scale(&numerator, &denominator);
+    let var = match super::numeric::div_to_scale(&numerator, &denominator, rscale, true) {
+        super::Numeric::Finite(d) => d,
+        _ => return None,
+    };
+    Some(if root {
+        sqrt_to_scale(&var, rscale)
+    } else {
+        var
+    })
+}
+
+/// The square root of a non-negative `x` to `scale` places, rounded half up.
+pub fn sqrt_to_scale(x: &BigDecimal, scale: i64) -> BigDecimal {
+    if x.is_zero() {
+        return BigDecimal::new(BigInt::zero(), scale);
+    }
+    // isqrt(x · 10^(2(scale+1))) has scale+1 places; round the last one.
+    let (int, s) = x.as_bigint_and_exponent();
+    let shift = 2 * (scale + 1) - s;
+    let v = if shift >= 0 {
+        int * pow10(shift)
+    } else {
+        int / pow10(-shift)
+    };
+    let rounded = (v.sqrt() + 5u8) / 10u8;
+    BigDecimal::new(rounded, scale)
+}
+
+#[cfg(test)]
+mod variance_tests {
+    use super::*;
+
+    fn d(s: &str) -> BigDecimal {
+        s.parse().unwrap()
+    }
+
+    fn run(values: &[&str], pop: bool, root: bool) -> Option<String> {
+        let (mut sx, mut sxx) = (BigDecimal::zero(), BigDecimal::zero());
+        for v in values {
+            let x = d(v);
+            sxx += &x * &x;
+            sx += x;
+        }
+        variance(values.len() as i64, &sx, &sxx, pop, root).map(|v| v.to_string())
+    }
+
+    /// Values from PostgreSQL 15.
+    #[test]
+    fn matches_postgresql() {
+        let v = ["1", "2", "4"];
+        assert_eq!(run(&v, false, false).as_deref(), Some("2.3333333333333333"));
+        assert_eq!(run(&v, true, false).as_deref(), Some("1.5555555555555556"));
+        assert_eq!(run(&v, false, true).as_deref(), Some("1.5275252316519467"));
+        assert_eq!(run(&v, true, true).as_deref(), Some("1.2472191289246471"));
+        assert_eq!(run(&["1"], false, false), None);
+        assert_eq!(run(&["1"], true, false).as_deref(), Some("0"));
+        assert_eq!(run(&["1.50", "1.50"], false, false).as_deref(), Some("0"));
+        assert_eq!(run(&[], true, false), None);
     }
 }

@@ -33,10 +33,16 @@ public class JdbcTest {
     }
 
     public static void main(String[] args) throws Exception {
-        // postgresql://user@host:port/db → jdbc:postgresql://host:port/db?user=user
+        // postgresql://user@host:port/db[?q] → jdbc:postgresql://host:port/db?user=user[&q]
         String rest = args[0].substring("postgresql://".length());
+        String query = "";
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            query = "&" + rest.substring(q + 1);
+            rest = rest.substring(0, q);
+        }
         int at = rest.indexOf('@');
-        String url = "jdbc:postgresql://" + rest.substring(at + 1) + "?user=" + rest.substring(0, at);
+        String url = "jdbc:postgresql://" + rest.substring(at + 1) + "?user=" + rest.substring(0, at) + query;
         LinkedHashMap<String, Section> sections = new LinkedHashMap<>();
         sections.put("connect", c -> {
             DatabaseMetaData md = c.getMetaData();

@@ -151,6 +151,8 @@ pub enum Function {
     CancelBackend,
     /// `pg_terminate_backend(pid [, timeout])`.
     TerminateBackend,
+    /// `pg_blocking_pids(pid)`: the sessions holding locks `pid` waits for.
+    BlockingPids,
     // conditional
     /// `nullif(a, b)`.
     NullIf,
@@ -362,6 +364,7 @@ impl Function {
                 .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
             "pg_cancel_backend" => sig(Function::CancelBackend, &[Int4], Bool),
+            "pg_blocking_pids" => sig(Function::BlockingPids, &[Int4], DataType::array_of(Int4)),
             "pg_terminate_backend" => sig(Function::TerminateBackend, &[Int4], Bool)
                 .or_else(|| sig(Function::TerminateBackend, &[Int4, Int8], Bool)),
             "pg_typeof" => match args {
@@ -455,6 +458,7 @@ impl Function {
                 | SetConfig
                 | CancelBackend
                 | TerminateBackend
+                | BlockingPids
         )
     }
 

@@ -76,6 +76,17 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             });
             Ok(Value::Bool(found))
         }
+        Function::BlockingPids => {
+            let Some(Value::Int(pid)) = args.first() else {
+                return Ok(Value::Null);
+            };
+            let locks = env::catalog()?.services.locks();
+            let pids =
+                crate::system::locks::blocking_pids(&locks, i32::try_from(*pid).unwrap_or(0));
+            Ok(Value::Array(Box::new(crate::types::Array::from_items(
+                pids.into_iter().map(|p| Value::Int(i64::from(p))).collect(),
+            ))))
+        }
         other => Err(Error::Internal(format!(
             "{other:?} is not a system function"
         ))),

@@ -228,7 +228,12 @@ impl Fields {
 
 /// The current time from the system clock, in PostgreSQL microseconds.
 pub fn clock_now() -> i64 {
-    let unix = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+    from_system_time(std::time::SystemTime::now())
+}
+
+/// A system time in PostgreSQL microseconds (since 2000-01-01 00:00 UTC).
+pub fn from_system_time(t: std::time::SystemTime) -> i64 {
+    let unix = match t.duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => d.as_micros() as i64,
         Err(e) => -(e.duration().as_micros() as i64),
     };
