@@ -56,6 +56,11 @@ pub struct SessionInfo {
     /// The backend process id the client was told (BackendKeyData).
     pub backend_pid: i32,
     settings: Mutex<Settings>,
+    /// Whether the session took advisory locks: transaction-level ones in its current
+    /// transaction (released when it ends), session-level ones ever (released at the
+    /// session's end).
+    pub advisory_xact: std::sync::atomic::AtomicBool,
+    pub advisory_session: std::sync::atomic::AtomicBool,
 }
 
 impl SessionInfo {
@@ -65,6 +70,8 @@ impl SessionInfo {
             database: database.to_string(),
             backend_pid,
             settings: Mutex::new(settings),
+            advisory_xact: Default::default(),
+            advisory_session: Default::default(),
         }
     }
 

@@ -383,6 +383,19 @@ fn run_in_txn<T: Txn>(
     }
 }
 
+impl<S: Storage> Drop for Session<S> {
+    /// The session's advisory locks go with it.
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering;
+        let xact = self.info.advisory_xact.swap(false, Ordering::Relaxed);
+        if self.info.advisory_session.load(Ordering::Relaxed) || xact {
+            self.storage
+                .services()
+                .advisory_release(self.info.backend_pid, false);
+        }
+    }
+}
+
 impl<S: Storage> Session<S> {
     pub fn new(storage: S) -> Self {
         let table_activity = storage.services().table_activity();
@@ -459,7 +472,18 @@ impl<S: Storage> Session<S> {
         let mut settings = self.info.settings().clone();
         // A user name is a valid value of this string parameter: this cannot fail.
         let _ = settings.set_startup("session_authorization", user);
-        self.info = Arc::new(SessionInfo::new(user, database, backend_pid, settings));
+        let info = SessionInfo::new(user, database, backend_pid, settings);
+        // The advisory locks taken so far stay the session's.
+        for (new, old) in [
+            (&info.advisory_xact, &self.info.advisory_xact),
+            (&info.advisory_session, &self.info.advisory_session),
+        ] {
+            new.store(
+                old.load(std::sync::atomic::Ordering::Relaxed),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        self.info = Arc::new(info);
         self.user = user.to_string();
         self.backend.user = user.to_string();
         self.backend.database = database.to_string();
@@ -1066,8 +1090,22 @@ impl<S: Storage> Session<S> {
         self.user_at_begin = Some((self.user.clone(), self.info.user.clone()));
     }
 
+    /// The transaction ended: its transaction-level advisory locks go.
+    fn release_xact_advisory(&self) {
+        if self
+            .info
+            .advisory_xact
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.storage
+                .services()
+                .advisory_release(self.info.backend_pid, true);
+        }
+    }
+
     /// The transaction ended with a commit: its settings and row counts take effect.
     fn txn_committed(&mut self) {
+        self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         let began = self.user_at_begin.take();
         if std::mem::take(&mut self.role_is_local)
@@ -1081,6 +1119,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         self.info.settings().abort();
         // A rolled-back SET ROLE / SET SESSION AUTHORIZATION is undone, as in PostgreSQL.
@@ -1158,8 +1197,10 @@ impl<S: Storage> Session<S> {
                         Err(e)
                     }
                 };
-                // A single-statement transaction: only its row counts settle here.
+                // A single-statement transaction: only its row counts and advisory locks
+                // settle here.
                 self.table_counts.ended(r.is_ok());
+                self.release_xact_advisory();
                 r
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),

@@ -328,3 +328,81 @@ async fn a_blocked_session_shows_in_pg_locks_and_pg_blocking_pids() {
     );
     stop(cluster).await;
 }
+
+/// Advisory locks between sessions, as migration tools use them: a held key makes another
+/// session's `pg_try_advisory_lock` false and its `pg_advisory_lock` wait (visible in
+/// `pg_locks` and `pg_blocking_pids`) until the holder's session ends; a transaction-level
+/// lock goes at COMMIT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advisory_locks_exclude_other_sessions_until_released() {
+    let (_dir, cluster) = cluster().await;
+    let port = cluster.postgres_addr.port();
+    let a = pg_connect(port).await;
+    let b = Arc::new(pg_connect(port).await);
+    let watcher = pg_connect(port).await;
+    let a_pid = value(&a, "SELECT pg_backend_pid()").await;
+    let b_pid = value(&b, "SELECT pg_backend_pid()").await;
+
+    // Transaction level: released by COMMIT.
+    exec(&a, "BEGIN; SELECT pg_advisory_xact_lock(11)").await;
+    assert_eq!(
+        value(&b, "SELECT pg_try_advisory_lock(11)::text").await,
+        "false"
+    );
+    exec(&a, "COMMIT").await;
+    assert_eq!(
+        value(&b, "SELECT pg_try_advisory_lock(11)::text").await,
+        "true"
+    );
+    assert_eq!(
+        value(&b, "SELECT pg_advisory_unlock(11)::text").await,
+        "true"
+    );
+
+    // Session level: a waiter blocks until the holder's session ends.
+    exec(&a, "SELECT pg_advisory_lock(10)").await;
+    assert_eq!(
+        value(&b, "SELECT pg_try_advisory_lock(10)::text").await,
+        "false"
+    );
+    let waiting = {
+        let b = b.clone();
+        tokio::spawn(async move { exec(&b, "SELECT pg_advisory_lock(10)").await })
+    };
+    let deadline = tokio::time::Instant::now() + SQL_STEP;
+    loop {
+        let blockers = value(&watcher, &format!("SELECT pg_blocking_pids({b_pid})::text")).await;
+        if blockers == format!("{{{a_pid}}}") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the waiter never showed as blocked: {blockers}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        value(
+            &watcher,
+            &format!(
+                "SELECT locktype || ' ' || objid || ' ' || mode FROM pg_locks WHERE pid = {b_pid} AND NOT granted"
+            )
+        )
+        .await,
+        "advisory 10 ExclusiveLock"
+    );
+    drop(a);
+    tokio::time::timeout(SQL_STEP, waiting)
+        .await
+        .expect("the waiter gets the lock once the holder's session ends")
+        .expect("waiter task");
+    assert_eq!(
+        value(
+            &watcher,
+            &format!("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = {b_pid} AND granted")
+        )
+        .await,
+        "1"
+    );
+    stop(cluster).await;
+}

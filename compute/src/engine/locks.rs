@@ -40,6 +40,12 @@ pub enum LockTarget {
     Row(TableId, Vec<u8>),
     Key(RelId, Vec<u8>),
     Name(String),
+    /// An advisory lock (`pg_advisory_lock`): a bigint key, or two int4 keys packed
+    /// (`two_part`), held by a session's advisory owner ([`super::advisory`]).
+    Advisory {
+        key: i64,
+        two_part: bool,
+    },
 }
 
 /// Lock modes: shared locks are compatible with each other only.
@@ -224,6 +230,43 @@ impl LockManager {
         }
     }
 
+    /// Takes `target` in `mode` for `txn` if no one else holds it in a conflicting mode;
+    /// never waits.
+    pub fn try_acquire(&self, txn: TxnId, target: LockTarget, mode: LockMode) -> bool {
+        let mut inner = self.lock();
+        if !inner.blockers(txn, &target, mode).is_empty() {
+            return false;
+        }
+        inner.owners.entry(txn).or_insert_with(|| Owner {
+            pid: sql::env::with(|e| e.session.backend_pid),
+            wait_start: None,
+        });
+        inner.grant(txn, target, mode);
+        true
+    }
+
+    /// Releases `txn`'s hold on `target` alone and wakes all waiters.
+    pub fn release(&self, txn: TxnId, target: &LockTarget) {
+        let mut inner = self.lock();
+        if let Some(h) = inner.holders.get_mut(target) {
+            h.remove(&txn);
+            if h.is_empty() {
+                inner.holders.remove(target);
+            }
+        }
+        if let Some(held) = inner.held.get_mut(&txn) {
+            held.retain(|t| t != target);
+            if held.is_empty() {
+                inner.held.remove(&txn);
+                if !inner.waiting.contains_key(&txn) {
+                    inner.owners.remove(&txn);
+                }
+            }
+        }
+        drop(inner);
+        self.released.notify_all();
+    }
+
     /// Whether `txn` holds `target` (in any mode).
     pub fn holds(&self, txn: TxnId, target: &LockTarget) -> bool {
         self.lock()
@@ -328,10 +371,27 @@ pub fn lock_info(e: LockEntry, catalog: &super::catalog::EngineCatalog) -> sql::
             ("tuple", index, "ExclusiveLock")
         }
         LockTarget::Name(_) => ("object", None, "AccessExclusiveLock"),
+        LockTarget::Advisory { .. } => (
+            "advisory",
+            None,
+            match e.mode {
+                LockMode::Shared => "ShareLock",
+                LockMode::Exclusive => "ExclusiveLock",
+            },
+        ),
+    };
+    let object = match &e.target {
+        LockTarget::Advisory { key, two_part } => Some((
+            (*key >> 32) as u32,
+            *key as u32,
+            if *two_part { 2 } else { 1 },
+        )),
+        _ => None,
     };
     sql::storage::LockInfo {
         locktype,
         relation,
+        object,
         mode,
         granted: e.granted,
         pid: e.pid,

@@ -13,6 +13,7 @@
 //! | [`codec`]       | SQL values ⇄ stored rows and memcmp keys                           |
 //! | [`write_set`]   | a transaction's private, statement-tagged writes and DDL           |
 //! | [`locks`]       | table/row/key/name locks, waits, deadlock detection (40P01)        |
+//! | [`advisory`]    | sessions' advisory locks (counted) over the lock table             |
 //! | [`txn`]         | [`EngineTxn`]: the `sql::storage::Txn` contract                    |
 //! | [`scan`]        | merging the write set with the trees at a snapshot                 |
 //! | [`sample`]      | ANALYZE's sample: rows counted, only the kept ones decoded         |
@@ -88,6 +89,7 @@
 //! Dropping a dropped relation's pages from this compute's page table (storage reclaims
 //! them: [`tombstone`]).
 
+pub mod advisory;
 pub mod build;
 pub mod catalog;
 pub mod codec;
@@ -198,6 +200,8 @@ pub struct Shared {
     pub(crate) pages: Arc<PageTable>,
     pub(crate) wal: Arc<dyn WalSink>,
     pub(crate) locks: LockManager,
+    /// The sessions' advisory lock counts (held in `locks`).
+    pub(crate) advisory: advisory::AdvisoryLocks,
     pub(crate) config: EngineConfig,
     pub(crate) commit: Mutex<CommitState>,
     pub(crate) commit_stats: prepare::CommitStats,
@@ -392,6 +396,7 @@ impl Engine {
         let shared = Shared {
             pages,
             locks: LockManager::new(config.lock_timeout),
+            advisory: advisory::AdvisoryLocks::default(),
             next_rel: AtomicU32::new(latest.next_rel),
             next_oid: AtomicU32::new(latest.next_oid),
             sequences: sequences::SequenceState::default(),

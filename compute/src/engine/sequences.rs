@@ -110,6 +110,38 @@ impl Services for EngineServices {
         Some(self.shared.table_activity.clone())
     }
 
+    fn advisory_lock(
+        &self,
+        pid: i32,
+        key: sql::storage::AdvisoryKey,
+        shared: bool,
+        xact: bool,
+        wait: bool,
+    ) -> Result<bool> {
+        self.shared
+            .advisory
+            .lock(&self.shared.locks, pid, key, shared, xact, wait)
+            .map_err(super::txn::lock_error)
+    }
+
+    fn advisory_unlock(
+        &self,
+        pid: i32,
+        key: sql::storage::AdvisoryKey,
+        shared: bool,
+    ) -> Result<bool> {
+        Ok(self
+            .shared
+            .advisory
+            .unlock(&self.shared.locks, pid, key, shared))
+    }
+
+    fn advisory_release(&self, pid: i32, xact_only: bool) {
+        self.shared
+            .advisory
+            .release(&self.shared.locks, pid, xact_only);
+    }
+
     fn locks(&self) -> Vec<sql::storage::LockInfo> {
         let entries = self.shared.locks.snapshot();
         if entries.is_empty() {

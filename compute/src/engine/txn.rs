@@ -142,13 +142,7 @@ impl EngineTxn {
         self.shared
             .locks
             .acquire(self.id, target, mode)
-            .map_err(|e| match e {
-                LockError::Deadlock => Error::DeadlockDetected,
-                LockError::Timeout => serialization_failure("update (lock wait timed out)"),
-                LockError::Canceled => sql::interrupt::check()
-                    .err()
-                    .unwrap_or(Error::QueryCanceled),
-            })
+            .map_err(lock_error)
     }
 
     pub(super) fn lock_table(&mut self, table: TableId, exclusive: bool) -> Result<()> {
@@ -875,5 +869,16 @@ impl Txn for EngineTxn {
     fn rollback(mut self) {
         self.free_prebuilt();
         self.finish();
+    }
+}
+
+/// The SQL error of a lock wait that failed.
+pub(super) fn lock_error(e: LockError) -> Error {
+    match e {
+        LockError::Deadlock => Error::DeadlockDetected,
+        LockError::Timeout => serialization_failure("update (lock wait timed out)"),
+        LockError::Canceled => sql::interrupt::check()
+            .err()
+            .unwrap_or(Error::QueryCanceled),
     }
 }

@@ -2,10 +2,13 @@
 //!
 //! Every `maintenance_interval` each timeline:
 //! 1. asks every configured peer for its `Status` of the timeline;
-//! 2. advances the **peer horizon** to the lowest `flush_lsn` of all
-//!    safekeepers (only when every peer answered; with no peers configured,
-//!    to its own `flush_lsn`), and learns `backup_lsn` from peers that
-//!    uploaded;
+//! 2. advances the **peer horizon** to how far every safekeeper holds the
+//!    same WAL as this one: the lowest, over the peers, of the end of the
+//!    last term its history shares with ours (capped by its `flush_lsn`),
+//!    and our own `flush_lsn` (only when every peer answered; with no peers
+//!    configured, to its own `flush_lsn`); a peer's `flush_lsn` alone would
+//!    count an old term's uncommitted tail it holds ([`agreement`]); it also
+//!    learns `backup_lsn` from peers that uploaded;
 //! 3. if it is the timeline's **uploader** — the lowest node id among itself
 //!    and the peers that answered, so exactly one safekeeper uploads while
 //!    they can see each other, and another takes over when it is gone — it
@@ -36,12 +39,14 @@ use bytes::Bytes;
 use proto::Lsn;
 use proto::frame::scan_frames;
 use proto::grpc::safekeeper as pb;
+use proto::grpc::{TermSwitch, term_history};
 use tracing::{debug, info, warn};
 
 use super::Context;
 use super::peer_recovery;
 use super::timeline::{Core, PageserverState, Snapshot, Timeline};
 use crate::error::{Error, Result};
+use crate::history;
 use crate::storage::ControlState;
 use crate::storage::layout::segment_start;
 
@@ -103,7 +108,7 @@ impl Offload {
     /// Step 2: the peer horizon and a peer's upload.
     pub fn learn(me: &ControlState, peers: &[Option<pb::StatusResponse>]) -> Learned {
         Learned {
-            horizon: peer_horizon(me.flush_lsn, peers),
+            horizon: peer_horizon(me, peers),
             peer_backup: peers
                 .iter()
                 .flatten()
@@ -337,12 +342,30 @@ fn remember(boundaries: &mut Vec<Lsn>, b: Lsn) {
     }
 }
 
-/// The lowest `flush_lsn` of this safekeeper and all its peers, or `None`
-/// if some peer did not answer (its WAL is unknown).
-pub fn peer_horizon(own_flush: Lsn, peers: &[Option<pb::StatusResponse>]) -> Option<Lsn> {
-    peers.iter().try_fold(own_flush, |h, p| {
-        p.as_ref().map(|p| h.min(Lsn(p.flush_lsn)))
+/// How far this safekeeper and all its peers hold the same WAL: the lowest
+/// of its own `flush_lsn` and each peer's [`agreement`] with it, or `None`
+/// if some peer did not answer (its WAL is unknown) or sent a history that
+/// makes no sense.
+pub fn peer_horizon(me: &ControlState, peers: &[Option<pb::StatusResponse>]) -> Option<Lsn> {
+    let mine = history::up_to(&me.term_history, me.flush_lsn);
+    peers.iter().try_fold(me.flush_lsn, |h, p| {
+        Some(h.min(agreement(&mine, me.timeline_start_lsn, p.as_ref()?)?))
     })
+}
+
+/// How far `peer`'s WAL is this safekeeper's (effective history `mine`):
+/// the end of the last term both histories share, at most the peer's
+/// `flush_lsn`. Not the `flush_lsn` itself: a peer that missed a term may
+/// hold an older term's uncommitted tail past the point where its WAL
+/// stops agreeing with ours; the next `Elected` it accepts cuts the tail
+/// off, and the proposer then catches it up from there with a donor read,
+/// which is served from local WAL only: WAL above that point must not be
+/// trimmed here yet.
+fn agreement(mine: &[TermSwitch], timeline_start: Lsn, peer: &pb::StatusResponse) -> Option<Lsn> {
+    let flush = Lsn(peer.flush_lsn);
+    let theirs = history::up_to(&term_history(&peer.term_history).ok()?, flush);
+    let common = history::highest_common_point(mine, &theirs, flush).ok()?;
+    Some(common.unwrap_or(timeline_start).min(flush))
 }
 
 /// Whether this safekeeper uploads: it has the lowest node id among itself
@@ -364,32 +387,80 @@ mod tests {
     use super::*;
 
     fn peer(node_id: u64, flush: u64) -> Option<pb::StatusResponse> {
+        peer_with(node_id, flush, &[(1, 10)])
+    }
+
+    fn hist(entries: &[(u64, u64)]) -> Vec<TermSwitch> {
+        entries
+            .iter()
+            .map(|&(term, lsn)| TermSwitch {
+                term,
+                start_lsn: Lsn(lsn),
+            })
+            .collect()
+    }
+
+    fn peer_with(node_id: u64, flush: u64, h: &[(u64, u64)]) -> Option<pb::StatusResponse> {
         Some(pb::StatusResponse {
             node_id,
             flush_lsn: flush,
+            term_history: hist(h).into_iter().map(Into::into).collect(),
             ..Default::default()
         })
+    }
+
+    fn me(flush: u64, h: &[(u64, u64)]) -> ControlState {
+        ControlState {
+            flush_lsn: Lsn(flush),
+            term_history: hist(h),
+            timeline_start_lsn: Lsn(10),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn the_lowest_reachable_node_id_uploads() {
         assert!(is_uploader(1, &[peer(2, 0), peer(3, 0)]));
-        assert!(!is_uploader(2, &[peer(1, 0), peer(3, 0)]));
+        assert!(!is_uploader(2, &[peer(1, 10), peer(3, 0)]));
         // Node 1 is unreachable: node 2 takes over.
         assert!(is_uploader(2, &[None, peer(3, 0)]));
         assert!(is_uploader(7, &[]));
         // The peer list may include this safekeeper itself.
-        assert!(is_uploader(1, &[peer(1, 0), peer(2, 0)]));
+        assert!(is_uploader(1, &[peer(1, 10), peer(2, 0)]));
     }
 
     #[test]
     fn the_peer_horizon_needs_every_peer() {
-        assert_eq!(peer_horizon(Lsn(100), &[]), Some(Lsn(100)));
+        let me = me(100, &[(1, 10)]);
+        assert_eq!(peer_horizon(&me, &[]), Some(Lsn(100)));
         assert_eq!(
-            peer_horizon(Lsn(100), &[peer(2, 80), peer(3, 120)]),
+            peer_horizon(&me, &[peer(2, 80), peer(3, 120)]),
             Some(Lsn(80))
         );
-        assert_eq!(peer_horizon(Lsn(100), &[peer(2, 80), None]), None);
+        assert_eq!(peer_horizon(&me, &[peer(2, 80), None]), None);
+    }
+
+    /// A peer that missed term 2 holds term 1's uncommitted tail up to 900;
+    /// its WAL is ours only up to 500, where term 2 began here.
+    #[test]
+    fn the_peer_horizon_stops_where_a_peer_diverges() {
+        let me = me(2000, &[(1, 10), (2, 500)]);
+        let lagging = peer_with(3, 900, &[(1, 10)]);
+        assert_eq!(
+            peer_horizon(&me, &[peer_with(2, 2000, &[(1, 10), (2, 500)]), lagging]),
+            Some(Lsn(500))
+        );
+        // A peer that already took term 3's Elected (history past its WAL)
+        // still holds term 2 up to its flush.
+        let ahead = peer_with(2, 1500, &[(1, 10), (2, 500), (3, 2000)]);
+        assert_eq!(peer_horizon(&me, &[ahead]), Some(Lsn(1500)));
+        // The peer is in a newer term that began at 1200 (it has term 2 up
+        // to there, then term 3's WAL we do not have).
+        let newer = peer_with(2, 3000, &[(1, 10), (2, 500), (3, 1200)]);
+        assert_eq!(peer_horizon(&me, &[newer]), Some(Lsn(1200)));
+        // No history in common: nothing is shared past the timeline start.
+        let empty = peer_with(2, 700, &[]);
+        assert_eq!(peer_horizon(&me, &[empty]), Some(Lsn(10)));
     }
 
     #[test]

@@ -166,11 +166,11 @@ impl Reader {
     /// Committed WAL `[pos, ≤ bound)`, whole frames, from local segments or
     /// object storage.
     async fn read_committed(&self, bound: Lsn, wal_start: Lsn) -> Result<Bytes, Status> {
-        let end = window_end(self.pos, bound);
-        let range = read_range(&self.tl, self.remote.as_ref(), self.pos, end, wal_start)
-            .await
-            .map_err(status)?;
-        whole_frames(self.pos, range.bytes.clone(), end == bound).map_err(|e| range.locate(e))
+        let source = ServerWal {
+            tl: &self.tl,
+            remote: self.remote.as_ref(),
+        };
+        committed_chunk(&source, self.pos, bound, wal_start).await
     }
 
     /// Uncommitted WAL for a donor read, under the timeline lock.
@@ -331,51 +331,120 @@ impl WalRange {
     }
 }
 
+/// Where a committed read gets its bytes: a timeline's local segments and
+/// its offloaded segment objects. The server reads through [`ServerWal`]
+/// (the blocking pool and `RemoteStorage`), the deterministic simulation
+/// through its simulated disk and object store, so both run the same
+/// [`committed_chunk`] and [`read_range`].
+pub trait CommittedWal {
+    fn segment_size(&self) -> u64;
+    /// Local WAL `[from, to)`, within one segment: the read's own result
+    /// (an I/O error if a trim deleted the segment meanwhile) inside the
+    /// outcome of running it.
+    fn read_local(&self, from: Lsn, to: Lsn) -> impl Future<Output = Result<LocalRead>> + Send;
+    /// Whether offloaded segments can be read at all.
+    fn has_remote(&self) -> bool;
+    /// Bytes `range` (offsets in the segment) of the segment object at `segment`.
+    fn read_remote(
+        &self,
+        segment: Lsn,
+        range: std::ops::Range<u64>,
+    ) -> impl Future<Output = Result<Bytes>> + Send;
+    /// The local segment file's name, for errors.
+    fn local_name(&self, segment: Lsn) -> String;
+    /// The segment object's name, for errors.
+    fn remote_name(&self, segment: Lsn) -> String;
+}
+
+/// A read of local WAL segments.
+pub type LocalRead = std::result::Result<Vec<u8>, StorageError>;
+
+/// A server timeline's committed WAL: local reads on the blocking pool,
+/// offloaded segments from `remote`.
+pub struct ServerWal<'a> {
+    pub tl: &'a Arc<Timeline>,
+    pub remote: Option<&'a RemoteStorage>,
+}
+
+impl CommittedWal for ServerWal<'_> {
+    fn segment_size(&self) -> u64 {
+        self.tl.segment_size()
+    }
+
+    async fn read_local(&self, from: Lsn, to: Lsn) -> Result<LocalRead> {
+        let reader = self.tl.reader().clone();
+        tokio::task::spawn_blocking(move || reader.read(from, to))
+            .await
+            .map_err(|e| Error::Unavailable(format!("read task failed: {e}")))
+    }
+
+    fn has_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    async fn read_remote(&self, segment: Lsn, range: std::ops::Range<u64>) -> Result<Bytes> {
+        let remote = self.remote.ok_or_else(|| {
+            Error::Unavailable(format!(
+                "WAL at {} is no longer held locally and no object store is configured",
+                segment + range.start
+            ))
+        })?;
+        read_remote(remote, &self.tl.id, segment, range).await
+    }
+
+    fn local_name(&self, segment: Lsn) -> String {
+        self.tl.reader().segment_path(segment).display().to_string()
+    }
+
+    fn remote_name(&self, segment: Lsn) -> String {
+        remote_storage::layout::wal_segment_key(&self.tl.id, segment)
+    }
+}
+
+/// The next chunk of a committed read at `pos`: WAL `[pos, ≤ bound)` cut
+/// after its last whole frame (at most [`CHUNK_BYTES`] plus one frame), read
+/// by [`read_range`]; damaged WAL is `DATA_LOSS` naming the file or object.
+pub async fn committed_chunk(
+    src: &impl CommittedWal,
+    pos: Lsn,
+    bound: Lsn,
+    wal_start: Lsn,
+) -> Result<Bytes, Status> {
+    let end = window_end(pos, bound);
+    let range = read_range(src, pos, end, wal_start).await.map_err(status)?;
+    whole_frames(pos, range.bytes.clone(), end == bound).map_err(|e| range.locate(e))
+}
+
 /// Reads committed WAL `[from, to)`: each segment piece from the local
 /// segment if it is at or above `wal_start` (falling back to object storage
 /// if the segment was just deleted), else from object storage.
 pub async fn read_range(
-    tl: &Arc<Timeline>,
-    remote: Option<&RemoteStorage>,
+    src: &impl CommittedWal,
     from: Lsn,
     to: Lsn,
     wal_start: Lsn,
 ) -> Result<WalRange> {
-    let size = tl.segment_size();
     let mut out = Vec::with_capacity(to.distance_from(from) as usize);
     let mut origins = Vec::new();
-    for p in pieces(from, to, size) {
+    for p in pieces(from, to, src.segment_size()) {
         let piece_start = p.segment + p.offset;
         let piece_end = piece_start + p.len;
         let local = if piece_start >= wal_start {
-            let reader = tl.reader().clone();
-            let read = tokio::task::spawn_blocking(move || reader.read(piece_start, piece_end))
-                .await
-                .map_err(|e| Error::Unavailable(format!("read task failed: {e}")))?;
-            match read {
+            match src.read_local(piece_start, piece_end).await? {
                 Ok(bytes) => Some(bytes),
-                Err(StorageError::Io { .. }) if remote.is_some() => None,
+                Err(StorageError::Io { .. }) if src.has_remote() => None,
                 Err(e) => return Err(e.into()),
             }
         } else {
             None
         };
         let (bytes, origin) = match local {
-            Some(bytes) => {
-                let path = tl.reader().segment_path(p.segment);
-                (bytes, Origin::Local(path.display().to_string()))
-            }
+            Some(bytes) => (bytes, Origin::Local(src.local_name(p.segment))),
             None => {
-                let remote = remote.ok_or_else(|| {
-                    Error::Unavailable(format!(
-                        "WAL at {piece_start} is no longer held locally and no object store is configured"
-                    ))
-                })?;
-                let key = remote_storage::layout::wal_segment_key(&tl.id, p.segment);
-                let bytes = read_remote(remote, &tl.id, p.segment, p.offset..p.offset + p.len)
-                    .await?
-                    .to_vec();
-                (bytes, Origin::Remote(key))
+                let bytes = src
+                    .read_remote(p.segment, p.offset..p.offset + p.len)
+                    .await?;
+                (bytes.to_vec(), Origin::Remote(src.remote_name(p.segment)))
             }
         };
         origins.push((p.segment, piece_start, origin));

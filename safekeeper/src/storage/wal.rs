@@ -491,7 +491,11 @@ pub(super) fn create_segment(
 /// Pre-allocation of the next segment, to run off the write path (see
 /// [`Wal::preallocate_ahead`]). It only ever creates a zero-filled segment
 /// that does not exist yet, so it is safe to run on any thread, concurrently
-/// with the `Wal`, and harmless if it completes after a truncate.
+/// with the `Wal`, and harmless if it completes after a truncate. It never
+/// creates a segment below the WAL's start (`wal/meta`): a job that runs
+/// late, after the writer filled its segment and a trim deleted it, would
+/// otherwise bring back a zero-filled file that a committed read racing
+/// with the trim takes for the trimmed WAL, and that no trim deletes again.
 #[derive(Clone, Debug)]
 pub struct Preallocation {
     fs: SharedFs,
@@ -506,19 +510,33 @@ impl Preallocation {
         self.segment
     }
 
-    /// Creates the segment (a no-op if it exists).
+    /// Creates the segment (a no-op if it exists or was trimmed).
     pub fn run(self) -> Result<()> {
         let path = self.dir.join(layout::segment_file_name(self.segment));
-        if self
-            .fs
-            .exists(&path)
-            .map_err(io_err("stat WAL segment", &path))?
+        if self.trimmed()?
+            || self
+                .fs
+                .exists(&path)
+                .map_err(io_err("stat WAL segment", &path))?
         {
             return Ok(());
         }
         create_segment(&*self.fs, &self.dir, self.segment, self.size)
             .map(drop)
-            .map_err(io_err("pre-allocate WAL segment", &path))
+            .map_err(io_err("pre-allocate WAL segment", &path))?;
+        // A trim that wrote its new start after the check above deletes
+        // from its old start on, which may have missed this file: check
+        // again (`remove_below` writes the start before it deletes).
+        if self.trimmed()? {
+            remove_if_exists(&*self.fs, &path).map_err(io_err("delete WAL segment", &path))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the segment lies wholly below the WAL's start.
+    fn trimmed(&self) -> Result<bool> {
+        let meta = Meta::load(&*self.fs, &self.dir)?;
+        Ok(self.segment < segment_start(meta.start_lsn, meta.segment_size))
     }
 }
 

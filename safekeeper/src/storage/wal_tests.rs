@@ -208,6 +208,40 @@ fn preallocation_ahead_races_safely_with_the_writer() {
     assert_eq!(rec.flush_lsn, end);
 }
 
+/// A pre-allocation that runs late — after the writer filled its segment
+/// and a trim deleted it — must not bring the segment back: a zero-filled
+/// file below the WAL's start would be read by a `ReadWal` whose snapshot
+/// predates the trim (zeros instead of the offloaded object: a spurious
+/// DATA_LOSS) and would never be deleted. Found by the simulation.
+#[test]
+fn a_late_preallocation_never_recreates_a_trimmed_segment() {
+    let tmp = TempDir::new("wal-prealloc-trim");
+    let mut wal = new_wal(&tmp);
+    append(&mut wal, &[SEG as usize / 2 + 100]);
+    let job = wal.preallocate_ahead().expect("past the middle");
+    assert_eq!(job.segment(), START + SEG);
+    // The writer fills segment 1 itself and moves on to segment 2.
+    let ends = append(&mut wal, &[SEG as usize, SEG as usize, 100]);
+    wal.flush().unwrap();
+    assert_eq!(segment_start(ends[2], SEG), START + 2 * SEG);
+    assert_eq!(wal.remove_below(ends[2]).unwrap(), 2);
+    assert!(!wal.segment_path(START + SEG).exists());
+    job.run().unwrap();
+    assert!(
+        !wal.segment_path(START + SEG).exists(),
+        "a trimmed segment came back"
+    );
+    // A job for a segment at or past the start still runs.
+    let ahead = Preallocation {
+        fs: std_fs(),
+        dir: wal.dir().to_path_buf(),
+        segment: segment_start(ends[2], SEG) + SEG,
+        size: SEG,
+    };
+    ahead.run().unwrap();
+    assert!(wal.segment_path(segment_start(ends[2], SEG) + SEG).exists());
+}
+
 #[test]
 fn a_failed_write_poisons_until_reopened() {
     let tmp = TempDir::new("wal-poison");

@@ -5,7 +5,12 @@
 //! writes, under message delay, reordering, loss, partitions, crashes at any
 //! file-system call, and failed writes and fsyncs (see `world.rs` for the
 //! schedule, `fs.rs` for the disk, `checker.rs` and `node.rs` for the
-//! invariants). The whole run is a function of the seed.
+//! invariants). Offload to a simulated object store, trimming and peer
+//! recovery run throughout (`maint.rs`); two thirds in, a burst of
+//! committed WAL gives the faults that follow something to offload and
+//! trim, in half the seeds with one safekeeper left behind holding an old
+//! term's uncommitted tail. `scenario.rs` scripts that lagging-peer case
+//! step by step. The whole run is a function of the seed.
 //!
 //! ```text
 //! cargo nextest run -p safekeeper --test sim                  # the CI set: 500 seeds
@@ -22,6 +27,7 @@ mod fs;
 mod maint;
 mod node;
 mod rng;
+mod scenario;
 mod workload;
 mod world;
 
@@ -135,6 +141,17 @@ fn sim() {
         ("crash inside a timeline creation", c.crashes_in_creation),
         ("offloaded segment", c.uploads),
         ("trimmed WAL", c.trims),
+        // Offload and trimming also run while faults are injected (not
+        // only in the calm phase), die half-way, and trimmed WAL is read
+        // back from the offloaded segments.
+        ("trim while faults were injected", c.trims_under_faults),
+        ("upload while faults were injected", c.uploads_under_faults),
+        ("crash inside a trim", c.crashes_in_trim),
+        (
+            "safekeeper left behind with an old term's tail",
+            c.left_behind,
+        ),
+        ("committed read from an offloaded segment", c.object_reads),
         ("pageserver restart", c.pageserver_restarts),
         ("peer recovery", c.peer_recoveries),
     ] {
@@ -162,6 +179,21 @@ fn regression_seeds() {
         (
             785,
             "a trim outran the lazily persisted backup_lsn: after a crash the uploader was stuck",
+        ),
+        (
+            260,
+            "the peer horizon took a lagging peer's old-term tail for shared WAL: its peers \
+             trimmed what the proposer's donor read needed to catch it up",
+        ),
+        (
+            1180,
+            "the check took a proposer's stale view of a caught-up safekeeper (acks lost with \
+             its stream) for one that needs WAL its donor trimmed",
+        ),
+        (
+            966,
+            "a late pre-allocation re-created a trimmed segment, zero-filled, and a read from a \
+             snapshot older than the trim took it for WAL",
         ),
     ] {
         if let Err(e) = run_seed(seed, 3000) {

@@ -1,30 +1,38 @@
 //! The safekeepers' maintenance in the simulated world, over the real
 //! rules of `server/offload.rs`, `server/peer_recovery.rs` and
 //! `server/generations.rs` (the pure [`Offload`] decisions, `choose_donor`,
-//! `elected_from`, `recovery_append`, `take_feedback`) and the real storage
-//! (`offload::trim`: persist, then `Wal::remove_below`; `WalReader`):
+//! `elected_from`, `recovery_append`, `take_feedback`), the real storage
+//! (`offload::trim`: persist, then `Wal::remove_below`; `WalReader`) and the
+//! real committed read (`read_wal::committed_chunk`, over [`SimWal`]):
 //!
 //! - **Offload and trimming** (`maintain`): a node polls its peers' status
 //!   (a peer that is down, lacks the timeline or is unreachable answers
 //!   nothing), advances its peer horizon, uploads sealed segments to the
 //!   simulated object store if it is the uploader (a put may fail), and
 //!   trims local WAL below `min(remote_consistent_lsn, backup_lsn, peer
-//!   horizon)`.
-//! - **A pageserver** ingests committed WAL from a random safekeeper (local
-//!   segments, else the offloaded objects, as `read_wal::read_range`
-//!   serves it), makes it "remote consistent" now and then and reports that
-//!   as feedback to some safekeepers; a crash restarts it from its
-//!   consistent LSN.
+//!   horizon)` — and may die anywhere inside the trim.
+//! - **A pageserver** ingests committed WAL from a random safekeeper through
+//!   the committed read (local segments, else the offloaded objects, and a
+//!   stream's snapshot may predate the last trim), makes it "remote
+//!   consistent" now and then and reports that as feedback to some
+//!   safekeepers; a crash restarts it from its consistent LSN. A reader of
+//!   older WAL (a branch point, a replica's snapshot) streams from a record
+//!   boundary the pageserver once reached: below a node's local start, out
+//!   of the offloaded segments.
 //! - **Peer recovery**: an idle node behind a peer adopts the peer's term
 //!   and history and pulls the committed WAL it lacks through its own
 //!   acceptor.
 //!
-//! Checked: every committed read (pageserver, peer recovery) finds its WAL
-//! locally or offloaded and it is the committed WAL; a proposer's donor read
-//! never asks for WAL its donor trimmed; every offloaded object is committed
-//! WAL (byte for byte the checker's committed prefix).
+//! Checked: every committed read (pageserver, older-WAL reader, peer
+//! recovery) finds its WAL locally or offloaded and it is the committed WAL;
+//! no safekeeper of a proposer's term needs WAL its donor trimmed
+//! (`World::acceptor_read`); every
+//! offloaded object is committed WAL (byte for byte the checker's committed
+//! prefix).
 
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use proto::Lsn;
@@ -34,7 +42,8 @@ use safekeeper::messages::{Reply, Request};
 use safekeeper::server::generations::take_feedback;
 use safekeeper::server::offload::{Offload, apply_learned, is_uploader, trim};
 use safekeeper::server::peer_recovery::{appended, choose_donor, elected_from, recovery_append};
-use safekeeper::storage::layout::pieces;
+use safekeeper::server::read_wal::{CommittedWal, LocalRead, committed_chunk};
+use safekeeper::server::timeline::Timeline;
 
 use crate::checker::off;
 use crate::node::SEGMENT_SIZE;
@@ -46,6 +55,62 @@ pub struct Store {
     pub objects: BTreeMap<Lsn, Bytes>,
 }
 
+/// A node's committed WAL as `read_wal` reads it: local segments through
+/// the timeline's `WalReader`, offloaded ones from the simulated store.
+struct SimWal<'a> {
+    tl: &'a Timeline,
+    store: &'a Store,
+    /// Pieces read from the store.
+    remote_pieces: AtomicU64,
+}
+
+impl CommittedWal for SimWal<'_> {
+    fn segment_size(&self) -> u64 {
+        SEGMENT_SIZE
+    }
+
+    async fn read_local(&self, from: Lsn, to: Lsn) -> safekeeper::Result<LocalRead> {
+        Ok(self.tl.reader().read(from, to))
+    }
+
+    fn has_remote(&self) -> bool {
+        true
+    }
+
+    async fn read_remote(&self, segment: Lsn, range: Range<u64>) -> safekeeper::Result<Bytes> {
+        self.remote_pieces.fetch_add(1, Ordering::Relaxed);
+        match self.store.objects.get(&segment) {
+            Some(o) if o.len() as u64 >= range.end => {
+                Ok(o.slice(range.start as usize..range.end as usize))
+            }
+            _ => Err(Error::Unavailable(format!(
+                "WAL at {} was trimmed and never offloaded (no object for the segment at \
+                 {segment})",
+                segment + range.start
+            ))),
+        }
+    }
+
+    fn local_name(&self, segment: Lsn) -> String {
+        self.tl.reader().segment_path(segment).display().to_string()
+    }
+
+    fn remote_name(&self, segment: Lsn) -> String {
+        format!("sim object {segment}")
+    }
+}
+
+/// Runs a future of the simulated committed read, which never waits (its
+/// disk and store answer at once).
+fn now_or_never<T>(f: impl Future<Output = T>) -> T {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("a simulated committed read waited"),
+    }
+}
+
 /// The simulated pageserver (generation 1).
 #[derive(Default)]
 pub struct Pageserver {
@@ -53,6 +118,9 @@ pub struct Pageserver {
     pub ingested: Lsn,
     /// Ingested and uploaded as layers: where a restart resumes.
     pub consistent: Lsn,
+    /// Some record boundaries it ingested up to: where a reader of older
+    /// WAL may start.
+    pub points: Vec<Lsn>,
 }
 
 type Check = Result<(), String>;
@@ -111,6 +179,7 @@ impl World {
                 self.checker.offloaded(up.segment, &object)?;
                 self.store.objects.insert(up.segment, object);
                 self.counts.uploads += 1;
+                self.counts.uploads_under_faults += u64::from(self.faults);
                 let boundary = self.acceptors[i]
                     .offload
                     .uploaded(&up, &read)
@@ -127,53 +196,82 @@ impl World {
             .offload
             .trim_point(&snap, &ps, SEGMENT_SIZE)
         {
+            // The process may die anywhere inside the trim: persisting the
+            // control file, the new WAL start, the deletes, the fsyncs.
+            let kill = (self.faults && self.rng.chance(15)).then(|| self.rng.below(12));
+            if let Some(n) = kill {
+                self.acceptors[i].disk.kill_after(n);
+            }
+            self.acceptors[i].before_trim = snap.wal_start;
             let removed = tl.with_core_blocking(move |tl, core| trim(tl, core, at));
+            if self.acceptors[i].disk.dead() {
+                // Between batches: it must recover exactly what it acked.
+                self.counts.crashes_in_trim += 1;
+                self.crash_acceptor(i, true);
+                return Ok(());
+            }
+            self.acceptors[i].disk.clear_kill();
             if removed.is_ok() {
                 self.acceptors[i].offload.trimmed(at);
                 self.counts.trims += 1;
+                self.counts.trims_under_faults += u64::from(self.faults);
             }
         }
         self.after_io(i, false);
         Ok(())
     }
 
-    /// Committed WAL `[from, to)` as node `k` serves it
-    /// (`read_wal::read_range`): each segment piece from the local WAL if
-    /// it is at or above `wal_start`, else from the object store. `who`
+    /// Committed WAL `[from, to)` as node `k`'s `ReadWal` serves it with
+    /// `stop_at_commit` (the pageserver's and a recovering peer's read): the
+    /// real `read_wal::committed_chunk` — chunks cut at whole frames, each
+    /// segment piece from the local WAL at or above `wal_start`, else (or if
+    /// the local segment is gone) from the object store — over the node's
+    /// `WalReader` on the simulated disk and the simulated store. `who`
     /// names the reader for the error.
-    pub fn committed_read(&self, k: usize, from: Lsn, to: Lsn, who: &str) -> Result<Bytes, String> {
+    pub fn committed_read(
+        &mut self,
+        k: usize,
+        from: Lsn,
+        to: Lsn,
+        who: &str,
+    ) -> Result<Bytes, String> {
         let node = &self.acceptors[k];
         let tl = node.tl.as_ref().ok_or("no timeline")?;
-        let wal_start = tl.snapshot().wal_start;
+        let src = SimWal {
+            tl,
+            store: &self.store,
+            remote_pieces: AtomicU64::new(0),
+        };
         let mut out = Vec::with_capacity(to.distance_from(from) as usize);
-        for p in pieces(from, to, SEGMENT_SIZE) {
-            let start = p.segment + p.offset;
-            let end = start + p.len;
-            if start >= wal_start {
-                out.extend_from_slice(&node.read(start, end)?);
-                continue;
-            }
-            let object = self
-                .store
-                .objects
-                .get(&p.segment)
-                .filter(|o| o.len() as u64 >= p.offset + p.len);
-            let Some(object) = object else {
-                return Err(format!(
-                    "{who} needs WAL at {start} that safekeeper {} trimmed (its WAL starts at \
-                     {wal_start}) and that was never offloaded",
-                    node.id
-                ));
+        let mut pos = from;
+        // Sometimes the stream's snapshot predates the last trim.
+        let stale = self.rng.chance(30);
+        while pos < to {
+            let now = tl.snapshot().wal_start;
+            let wal_start = if stale {
+                now.min(node.before_trim)
+            } else {
+                now
             };
-            out.extend_from_slice(&object[p.offset as usize..(p.offset + p.len) as usize]);
+            let chunk = now_or_never(committed_chunk(&src, pos, to, wal_start)).map_err(|s| {
+                format!(
+                    "{who} cannot read committed WAL at {pos} from safekeeper {} (its WAL \
+                     starts at {wal_start}): {}",
+                    node.id,
+                    s.message()
+                )
+            })?;
+            pos = pos + chunk.len() as u64;
+            out.extend_from_slice(&chunk);
         }
+        let (id, remote) = (node.id, src.remote_pieces.into_inner());
+        self.counts.object_reads += remote;
         let golden = &self.checker.golden;
         let (a, b) = (off(from), off(to));
         if b > golden.len() || golden[a..b] != out[..] {
             return Err(format!(
-                "{who} read committed WAL [{from}, {to}) from safekeeper {} that is not the \
-                 committed WAL",
-                node.id
+                "{who} read committed WAL [{from}, {to}) from safekeeper {id} that is not the \
+                 committed WAL"
             ));
         }
         Ok(Bytes::from(out))
@@ -181,7 +279,7 @@ impl World {
 
     /// The pageserver: crash, ingest, or upload and report.
     pub fn pageserver_step(&mut self) -> Check {
-        match self.rng.below(10) {
+        match self.rng.below(11) {
             0 if self.faults => {
                 self.pageserver.ingested = self.pageserver.consistent;
                 self.counts.pageserver_restarts += 1;
@@ -199,6 +297,32 @@ impl World {
                 }
                 self.committed_read(k, from, commit, "the pageserver")?;
                 self.pageserver.ingested = commit;
+                let points = &mut self.pageserver.points;
+                if points.len() < 32 {
+                    points.push(commit);
+                } else {
+                    points[self.rng.index(32)] = commit;
+                }
+                Ok(())
+            }
+            6 => {
+                // A reader of older WAL (a pageserver attaching a branch
+                // point, a replica starting from its snapshot) streams
+                // committed WAL from a record boundary it knows: below a
+                // safekeeper's local start that comes from the offloaded
+                // segments, at any offset in them.
+                if self.pageserver.points.is_empty() {
+                    return Ok(());
+                }
+                let from = self.pageserver.points[self.rng.index(self.pageserver.points.len())];
+                let k = self.rng.index(self.acceptors.len());
+                let Some(tl) = self.acceptors[k].tl.as_ref() else {
+                    return Ok(());
+                };
+                let commit = tl.snapshot().state.commit_lsn;
+                if commit > from {
+                    self.committed_read(k, from, commit, "a reader of older WAL")?;
+                }
                 Ok(())
             }
             _ => {
@@ -318,7 +442,7 @@ impl World {
 
     /// Steps one request through node `i`'s group-commit queue (it may die
     /// inside); `None` if it died or the step failed.
-    fn local(&mut self, i: usize, request: Request) -> Result<Option<Reply>, String> {
+    pub(crate) fn local(&mut self, i: usize, request: Request) -> Result<Option<Reply>, String> {
         let kill = (self.faults && self.rng.chance(5)).then(|| self.rng.below(8));
         match self.acceptors[i].step_local(vec![request], kill)? {
             None => {

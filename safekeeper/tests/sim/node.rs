@@ -63,6 +63,10 @@ pub struct Node {
     pub tl: Option<Arc<Timeline>>,
     /// The maintenance task's memory (lost with the process).
     pub offload: Offload,
+    /// The local WAL start before the last trim: a `ReadWal` stream that
+    /// took its snapshot then still reads from it (its local reads of the
+    /// deleted segments fail and fall back to the offloaded objects).
+    pub before_trim: Lsn,
     pub inbox: Vec<Inbound>,
     pub prealloc: Vec<Preallocation>,
     pub acked: Acked,
@@ -107,6 +111,7 @@ impl Node {
             store: Some(store),
             tl,
             offload: Offload::default(),
+            before_trim: START,
             inbox: Vec::new(),
             prealloc: Vec::new(),
             acked: Acked::default(),

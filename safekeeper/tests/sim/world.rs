@@ -34,6 +34,11 @@ use crate::rng::Rng;
 
 pub const ACCEPTORS: [NodeId; 3] = [1, 2, 3];
 pub const PROPOSERS: [NodeId; 2] = [100, 200];
+/// The disks' injected failures while faults run (per mille of calls).
+const DISK_FAULTS: Faults = Faults {
+    fsync_fail: 3,
+    write_fail: 3,
+};
 
 /// Counters summed over seeds.
 #[derive(Clone, Copy, Debug, Default)]
@@ -63,6 +68,15 @@ pub struct Counts {
     pub crashes_in_creation: u64,
     pub uploads: u64,
     pub trims: u64,
+    /// Trims while faults were still being injected.
+    pub trims_under_faults: u64,
+    /// Uploads while faults were still being injected.
+    pub uploads_under_faults: u64,
+    pub crashes_in_trim: u64,
+    /// Safekeepers left behind with an old term's tail by a burst.
+    pub left_behind: u64,
+    /// Committed reads that took WAL from an offloaded segment.
+    pub object_reads: u64,
     pub pageserver_restarts: u64,
     pub peer_recoveries: u64,
     pub committed_bytes: u64,
@@ -95,6 +109,11 @@ impl Counts {
         self.crashes_in_creation += o.crashes_in_creation;
         self.uploads += o.uploads;
         self.trims += o.trims;
+        self.trims_under_faults += o.trims_under_faults;
+        self.uploads_under_faults += o.uploads_under_faults;
+        self.crashes_in_trim += o.crashes_in_trim;
+        self.left_behind += o.left_behind;
+        self.object_reads += o.object_reads;
         self.pageserver_restarts += o.pageserver_restarts;
         self.peer_recoveries += o.peer_recoveries;
         self.committed_bytes += o.committed_bytes;
@@ -151,12 +170,23 @@ type Check = Result<(), String>;
 impl World {
     pub fn new(seed: u64) -> World {
         let faults = std::env::var("STRATA_SIM_NO_FAULTS").is_err();
+        let mut w = World::build(seed, faults, false);
+        for i in 0..w.proposers.len() {
+            w.start_proposer(i);
+        }
+        w
+    }
+
+    /// A world for a scripted scenario (`scenario.rs`): no faults, every
+    /// safekeeper has the timeline, no proposer runs.
+    pub fn scripted(seed: u64) -> World {
+        World::build(seed, false, true)
+    }
+
+    fn build(seed: u64, faults: bool, all_with_timeline: bool) -> World {
         let mut rng = Rng::new(seed);
         let disk_faults = if faults {
-            Faults {
-                fsync_fail: 3,
-                write_fail: 3,
-            }
+            DISK_FAULTS
         } else {
             Faults::default()
         };
@@ -167,7 +197,7 @@ impl World {
             .iter()
             .map(|&id| {
                 let seed = rng.next_u64();
-                let with_timeline = !rng.chance(25);
+                let with_timeline = !rng.chance(25) || all_with_timeline;
                 Node::create(id, seed, disk_faults, with_timeline)
             })
             .collect();
@@ -187,17 +217,18 @@ impl World {
             counts: Counts::default(),
         };
         w.record_max = 300;
-        for i in 0..w.proposers.len() {
-            w.start_proposer(i);
-        }
         w
     }
 
-    /// Runs `steps` random steps, then heals everything and lets one
-    /// proposer commit, then runs the end-of-run checks.
+    /// Runs `steps` random steps, with a burst of committed WAL two thirds
+    /// in ([`Self::burst`]), then heals everything and lets one proposer
+    /// commit, then runs the end-of-run checks.
     pub fn run(&mut self, steps: u64) -> Check {
         let trace = std::env::var("STRATA_SIM_TRACE").is_ok();
-        for _ in 0..steps {
+        for n in 0..steps {
+            if n == steps * 2 / 3 {
+                self.burst()?;
+            }
             self.step()?;
             self.check()?;
             if trace && self.now.is_multiple_of(50) {
@@ -411,7 +442,7 @@ impl World {
         } else {
             (env.to, env.from)
         };
-        if self.faults && (self.cut.contains(&pair) || self.rng.chance(4)) {
+        if self.cut.contains(&pair) || (self.faults && self.rng.chance(4)) {
             return Ok(());
         }
         match env.payload {
@@ -549,17 +580,30 @@ impl World {
     ) -> Check {
         let a = &self.acceptors[Self::acceptor_index(to)];
         // Donor reads are served from local WAL only: the proposer must
-        // never need WAL its donor trimmed.
+        // never need WAL its donor trimmed. Its view of a safekeeper may be
+        // stale (acks lost with a broken stream): the read is then refused
+        // like any other and the next reply corrects the view. It is a bug
+        // only if a safekeeper that took this term's Elected really holds
+        // less than the donor still has.
         if let Some(tl) = &a.tl
             && start < tl.snapshot().wal_start
             && a.donor_read(term, start, end).is_none()
             && tl.snapshot().state.term == term
         {
-            return Err(format!(
-                "proposer {from}'s donor read needs WAL at {start} that safekeeper {to} trimmed \
-                 (its WAL starts at {})",
-                tl.snapshot().wal_start
-            ));
+            let wal_start = tl.snapshot().wal_start;
+            let behind = self.acceptors.iter().find_map(|k| {
+                let s = k.tl.as_ref()?.snapshot().state;
+                let of_term =
+                    s.term == term && s.term_history.last().is_some_and(|e| e.term == term);
+                (of_term && s.flush_lsn < wal_start).then_some((k.id, s.flush_lsn))
+            });
+            if let Some((k, flush)) = behind {
+                return Err(format!(
+                    "proposer {from}'s donor read needs WAL at {start} that safekeeper {to} \
+                     trimmed (its WAL starts at {wal_start}): safekeeper {k} of term {term} \
+                     holds WAL only up to {flush}"
+                ));
+            }
         }
         let Some(wal) = a.donor_read(term, start, end) else {
             return Ok(());
@@ -636,6 +680,53 @@ impl World {
         Ok(())
     }
 
+    /// The faults pause long enough for the cluster to heal and commit a
+    /// few segments of WAL (under faults it commits little: a few KiB in a
+    /// whole run), with neither the pageserver nor maintenance running; then
+    /// they resume, so offloading and trimming that WAL happen under
+    /// crashes (inside the trim too), torn writes, failed fsyncs and
+    /// partitions, not only in the calm phase at the end.
+    ///
+    /// In half the seeds one safekeeper is left behind for it with an old
+    /// term's uncommitted tail and stays cut off from proposer 0 until the
+    /// schedule heals the partition: its peers offload and trim meanwhile,
+    /// and the proposer must then still catch it up with a donor read.
+    fn burst(&mut self) -> Check {
+        let faults = self.faults;
+        self.quiesce()?;
+        let record_max = self.record_max;
+        self.record_max = 1200;
+        let lagging = (faults && self.rng.chance(50)).then(|| self.rng.index(self.acceptors.len()));
+        if let Some(l) = lagging {
+            self.leave_behind(l)?;
+            self.counts.left_behind += 1;
+        }
+        for _ in 0..16 {
+            self.client_append(0)?;
+        }
+        let lagging_id = lagging.map(|l| ACCEPTORS[l]);
+        self.settle("the burst was not committed", |w| {
+            let p = w.proposers[0].core().expect("started");
+            let commit = p.commit_lsn();
+            p.phase() == Phase::Ready
+                && w.acceptors
+                    .iter()
+                    .filter(|a| Some(a.id) != lagging_id)
+                    .all(|a| {
+                        a.tl.as_ref()
+                            .is_some_and(|t| t.snapshot().state.commit_lsn == commit)
+                    })
+        })?;
+        self.record_max = record_max;
+        if faults {
+            self.faults = true;
+            for a in &self.acceptors {
+                a.disk.set_faults(DISK_FAULTS);
+            }
+        }
+        Ok(())
+    }
+
     /// No more faults: heal, restart every acceptor, keep one proposer and
     /// run until it has committed and every acceptor knows its commit_lsn.
     pub(crate) fn quiesce(&mut self) -> Check {
@@ -648,6 +739,24 @@ impl World {
             self.restart_acceptor(i)?;
         }
         self.crash_proposer(1);
+        self.settle(
+            "the cluster did not converge after the faults stopped",
+            |w| {
+                let p = w.proposers[0].core().expect("started");
+                let commit = p.commit_lsn();
+                p.phase() == Phase::Ready
+                    && w.acceptors.iter().all(|a| {
+                        a.tl.as_ref()
+                            .is_some_and(|t| t.snapshot().state.commit_lsn == commit)
+                    })
+            },
+        )
+    }
+
+    /// Runs the cluster without faults (but with `cut`) — proposer 0
+    /// restarted whenever it stopped, every message delivered, every batch
+    /// run, a tick every other round — until it is idle and `done`.
+    fn settle(&mut self, what: &str, done: impl Fn(&World) -> bool) -> Check {
         for round in 0..400 {
             // Time passes: broken streams reopen after their backoff.
             self.now += 5;
@@ -655,16 +764,9 @@ impl World {
             if stopped {
                 self.start_proposer(0);
             }
-            let p = self.proposers[0].core().expect("started");
             let idle = self.net.is_empty() && self.acceptors.iter().all(|a| a.inbox.is_empty());
-            if p.phase() == Phase::Ready && idle {
-                let commit = p.commit_lsn();
-                if self.acceptors.iter().all(|a| {
-                    a.tl.as_ref()
-                        .is_some_and(|t| t.snapshot().state.commit_lsn == commit)
-                }) {
-                    return self.check();
-                }
+            if idle && done(self) {
+                return self.check();
             }
             loop {
                 while !self.net.is_empty() {
@@ -686,7 +788,35 @@ impl World {
                 self.tick(0)?;
             }
         }
-        Err("the cluster did not converge after the faults stopped".into())
+        Err(what.into())
+    }
+
+    /// Leaves safekeeper `l` behind with an old term's uncommitted tail
+    /// (the state of the lagging-peer scenario, `scenario.rs`): proposer 0
+    /// appends records only `l` receives, dies, and a new incarnation,
+    /// cut off from `l`, is elected by the other two.
+    fn leave_behind(&mut self, l: usize) -> Check {
+        let p = PROPOSERS[0];
+        for (k, &a) in ACCEPTORS.iter().enumerate() {
+            if k != l {
+                self.cut.insert((p, a));
+            }
+        }
+        for _ in 0..2 + self.rng.below(6) {
+            self.client_append(0)?;
+        }
+        self.settle("the records did not reach the lagging safekeeper", |_| true)?;
+        self.crash_proposer(0);
+        self.cut.clear();
+        self.cut.insert((p, ACCEPTORS[l]));
+        self.settle(
+            "no proposer was elected without the lagging safekeeper",
+            |w| {
+                w.proposers[0]
+                    .core()
+                    .is_some_and(|c| c.phase() == Phase::Ready)
+            },
+        )
     }
 
     fn final_checks(&mut self) -> Check {

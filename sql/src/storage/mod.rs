@@ -247,6 +247,35 @@ pub trait Services: Send + Sync {
         Vec::new()
     }
 
+    /// Takes the advisory lock `key` for the session `pid` (`xact`: until its transaction
+    /// ends, else until unlocked or the session ends), waiting if `wait`; whether it was
+    /// taken. Locks of one session never conflict with each other and count: each lock is
+    /// undone by one unlock.
+    fn advisory_lock(
+        &self,
+        pid: i32,
+        key: AdvisoryKey,
+        shared: bool,
+        xact: bool,
+        wait: bool,
+    ) -> Result<bool> {
+        let _ = (pid, key, shared, xact, wait);
+        Err(crate::Error::unsupported("advisory locks need the engine"))
+    }
+
+    /// Undoes one session-level `pg_advisory_lock` of `key` by `pid`; false (PostgreSQL
+    /// warns) when the session holds none.
+    fn advisory_unlock(&self, pid: i32, key: AdvisoryKey, shared: bool) -> Result<bool> {
+        let _ = (pid, key, shared);
+        Err(crate::Error::unsupported("advisory locks need the engine"))
+    }
+
+    /// Releases the advisory locks of session `pid`: those of its transaction (`xact_only`,
+    /// at the transaction's end), or all of them (`pg_advisory_unlock_all`, the session's end).
+    fn advisory_release(&self, pid: i32, xact_only: bool) {
+        let _ = (pid, xact_only);
+    }
+
     /// Blocks until this server has applied the WAL up to `lsn` (a read replica; a primary
     /// has everything it committed), at most `timeout`; returns the LSN reached. Past the
     /// timeout: 55000 naming both LSNs.
@@ -254,6 +283,13 @@ pub trait Services: Send + Sync {
         let _ = timeout;
         Ok(self.replication().lsn.max(lsn))
     }
+}
+
+/// An advisory lock's key: a bigint, or two int4s packed high-low (`two_part`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdvisoryKey {
+    pub key: i64,
+    pub two_part: bool,
 }
 
 /// One lock held or waited for ([`Services::locks`]), in `pg_locks`' terms.
@@ -264,6 +300,9 @@ pub struct LockInfo {
     pub locktype: &'static str,
     /// The table or index locked (`relation`, `tuple`).
     pub relation: Option<Oid>,
+    /// An advisory lock's `(classid, objid, objsubid)`: the key's high and low 32 bits, and
+    /// 1 for a bigint key, 2 for two int4 keys.
+    pub object: Option<(u32, u32, i16)>,
     /// PostgreSQL's name for the mode with the same conflicts (`AccessShareLock`,
     /// `AccessExclusiveLock`, `ExclusiveLock`).
     pub mode: &'static str,

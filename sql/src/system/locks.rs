@@ -4,7 +4,8 @@
 //! with `pg_stat_activity` on `pid`, `pg_blocking_pids`) find who blocks whom. Strata has
 //! two table lock modes, listed under the PostgreSQL mode with the same conflicts
 //! (`AccessShareLock`, `AccessExclusiveLock`); row and unique-key locks are `tuple` locks
-//! without page and tuple numbers (rows have no ctid); there are no `virtualxid` /
+//! without page and tuple numbers (rows have no ctid); advisory locks are `advisory` locks
+//! with PostgreSQL's classid / objid / objsubid for their key; there are no `virtualxid` /
 //! `transactionid` rows (transactions do not lock their own ids).
 
 use super::{Context, SystemTable};
@@ -18,17 +19,21 @@ fn rows(ctx: &Context) -> Result<Vec<Row>> {
 
 fn row(l: LockInfo) -> Row {
     let oid = |o: Option<u32>| o.map_or(Value::Null, |o| Value::Int(i64::from(o)));
+    let (classid, objid, objsubid) = match l.object {
+        Some((c, o, s)) => (Some(c), Some(o), Value::Int(i64::from(s))),
+        None => (None, None, Value::Null),
+    };
     vec![
         Value::Text(l.locktype.to_string()),
-        oid(l.relation.map(|_| DATABASE_OID)),
+        oid((l.relation.is_some() || l.object.is_some()).then_some(DATABASE_OID)),
         oid(l.relation),
         Value::Null,
         Value::Null,
         Value::Null,
         Value::Null,
-        Value::Null,
-        Value::Null,
-        Value::Null,
+        oid(classid),
+        oid(objid),
+        objsubid,
         Value::Text(format!("{}/{}", l.pid, l.txn)),
         Value::Int(i64::from(l.pid)),
         Value::Text(l.mode.to_string()),

@@ -103,3 +103,18 @@ drop view pw_v;
 drop schema pw_sch;
 drop sequence pw_s;
 drop role pw_c;
+-- advisory locks: counts, modes, two-part keys, transaction-level, pg_locks rows, unlock warnings
+select pg_advisory_lock(1), pg_try_advisory_lock(2), pg_try_advisory_lock(1, 2);
+select locktype, classid, objid, objsubid, mode, granted from pg_locks where locktype = 'advisory' order by objid, objsubid;
+select pg_advisory_unlock(1), pg_advisory_unlock(1), pg_advisory_unlock_shared(2);
+select pg_advisory_lock_shared(5), pg_try_advisory_lock_shared(5);
+begin;
+select pg_advisory_xact_lock(7), pg_try_advisory_xact_lock_shared(8);
+select count(*) from pg_locks where locktype = 'advisory';
+commit;
+select count(*) from pg_locks where locktype = 'advisory';
+select pg_advisory_unlock_all();
+select count(*) from pg_locks where locktype = 'advisory';
+select pg_advisory_lock(-1), pg_advisory_lock(4294967296);
+select classid, objid, objsubid from pg_locks where locktype = 'advisory' order by 1, 2;
+select pg_advisory_unlock_all();

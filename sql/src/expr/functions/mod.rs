@@ -35,6 +35,52 @@ use crate::types::oid::RegKind;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 
+/// What an advisory lock function does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AdvisoryCall {
+    /// Lock (waiting unless `try_`), or unlock.
+    pub unlock: bool,
+    pub try_: bool,
+    pub shared: bool,
+    /// Held until the transaction ends.
+    pub xact: bool,
+}
+
+impl AdvisoryCall {
+    /// The call `name` names, if it is an advisory lock function.
+    fn from_name(name: &str) -> Option<AdvisoryCall> {
+        let rest = name.strip_prefix("pg_")?;
+        let (try_, rest) = match rest.strip_prefix("try_") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let rest = rest.strip_prefix("advisory_")?;
+        let (xact, rest) = match rest.strip_prefix("xact_") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let (shared, op) = match rest.strip_suffix("_shared") {
+            Some(op) => (true, op),
+            None => (false, rest),
+        };
+        match op {
+            "lock" => Some(AdvisoryCall {
+                unlock: false,
+                try_,
+                shared,
+                xact,
+            }),
+            "unlock" if !try_ && !xact => Some(AdvisoryCall {
+                unlock: true,
+                try_,
+                shared,
+                xact,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// A trigonometric function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trig {
@@ -153,6 +199,11 @@ pub enum Function {
     TerminateBackend,
     /// `pg_blocking_pids(pid)`: the sessions holding locks `pid` waits for.
     BlockingPids,
+    /// `pg_[try_]advisory_[xact_]lock[_shared]` and `pg_advisory_unlock[_shared]` over a
+    /// bigint key or two int4 keys.
+    Advisory(AdvisoryCall),
+    /// `pg_advisory_unlock_all()`.
+    AdvisoryUnlockAll,
     // conditional
     /// `nullif(a, b)`.
     NullIf,
@@ -364,6 +415,14 @@ impl Function {
                 .or_else(|| sig(Function::CurrentSetting, &[Text, Bool], Text)),
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
             "pg_cancel_backend" => sig(Function::CancelBackend, &[Int4], Bool),
+            "pg_advisory_unlock_all" => sig(Function::AdvisoryUnlockAll, &[], Text),
+            n if AdvisoryCall::from_name(n).is_some() => {
+                let call = AdvisoryCall::from_name(n).expect("checked");
+                // `void` prints as an empty string (see `StatsNoOp`).
+                let ret = if call.try_ || call.unlock { Bool } else { Text };
+                sig(Function::Advisory(call), &[Int8], ret)
+                    .or_else(|| sig(Function::Advisory(call), &[Int4, Int4], ret))
+            }
             "pg_blocking_pids" => sig(Function::BlockingPids, &[Int4], DataType::array_of(Int4)),
             "pg_terminate_backend" => sig(Function::TerminateBackend, &[Int4], Bool)
                 .or_else(|| sig(Function::TerminateBackend, &[Int4, Int8], Bool)),
@@ -459,6 +518,8 @@ impl Function {
                 | CancelBackend
                 | TerminateBackend
                 | BlockingPids
+                | Advisory(_)
+                | AdvisoryUnlockAll
         )
     }
 

@@ -76,6 +76,13 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             });
             Ok(Value::Bool(found))
         }
+        Function::Advisory(call) => advisory(&session, call, &args),
+        Function::AdvisoryUnlockAll => {
+            env::catalog()?
+                .services
+                .advisory_release(session.backend_pid, false);
+            t(String::new())
+        }
         Function::BlockingPids => {
             let Some(Value::Int(pid)) = args.first() else {
                 return Ok(Value::Null);
@@ -91,4 +98,55 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             "{other:?} is not a system function"
         ))),
     }
+}
+
+/// An advisory lock function over its key (a bigint, or two int4s packed high-low).
+fn advisory(
+    session: &env::SessionInfo,
+    call: super::AdvisoryCall,
+    args: &[Value],
+) -> Result<Value> {
+    use std::sync::atomic::Ordering;
+    let key = match args {
+        [Value::Int(k)] => crate::storage::AdvisoryKey {
+            key: *k,
+            two_part: false,
+        },
+        [Value::Int(hi), Value::Int(lo)] => crate::storage::AdvisoryKey {
+            key: (*hi << 32) | i64::from(*lo as u32),
+            two_part: true,
+        },
+        _ => return Ok(Value::Null),
+    };
+    let services = env::catalog()?.services.clone();
+    let pid = session.backend_pid;
+    if call.unlock {
+        let released = services.advisory_unlock(pid, key, call.shared)?;
+        if !released {
+            let mode = if call.shared {
+                "ShareLock"
+            } else {
+                "ExclusiveLock"
+            };
+            crate::notice::emit(crate::notice::Notice::warning(
+                "01000",
+                format!("you don't own a lock of type {mode}"),
+            ));
+        }
+        return Ok(Value::Bool(released));
+    }
+    let taken = services.advisory_lock(pid, key, call.shared, call.xact, !call.try_)?;
+    if taken {
+        let flag = if call.xact {
+            &session.advisory_xact
+        } else {
+            &session.advisory_session
+        };
+        flag.store(true, Ordering::Relaxed);
+    }
+    Ok(if call.try_ {
+        Value::Bool(taken)
+    } else {
+        Value::Text(String::new())
+    })
 }
