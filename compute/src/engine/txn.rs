@@ -732,6 +732,10 @@ impl Txn for EngineTxn {
         EngineTxn::lock_table(self, table, exclusive)
     }
 
+    fn sample(&self, table: TableId, sample: &mut sql::storage::Reservoir) -> Result<()> {
+        self.sample_rows(table, sample)
+    }
+
     fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
         self.shared
             .refuse_writes("UPDATE, DELETE or SELECT FOR UPDATE/SHARE")?;

@@ -5,7 +5,7 @@ use super::Ddl;
 use crate::binder::split_name;
 use crate::parse::Maintenance;
 use crate::result::StatementResult;
-use crate::storage::{Access, IndexRef, Relation, TableDef, TableStats};
+use crate::storage::{IndexRef, Relation, Reservoir, TableDef, TableStats};
 use crate::{Error, Result, Value};
 use sqlparser::ast;
 use std::collections::HashMap;
@@ -257,25 +257,10 @@ const SAMPLE_ROWS: usize = 30_000;
 /// the number of distinct values, estimated from a sample of [`SAMPLE_ROWS`] rows with
 /// PostgreSQL's estimator (Haas and Stokes' Duj1) when the table is larger.
 pub fn analyze_table(ddl: &mut Ddl, table: &TableDef) -> Result<TableStats> {
-    let mut sample: Vec<Vec<Value>> = Vec::new();
-    let mut rows: u64 = 0;
-    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
-    for r in ddl.txn.scan(table.id, &Access::Full)? {
-        let row = r?.row;
-        rows += 1;
-        if sample.len() < SAMPLE_ROWS {
-            sample.push(row);
-        } else {
-            // Reservoir sampling (Algorithm R) with a fixed-seed generator: repeatable.
-            rng = rng
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let j = (rng >> 11) % rows;
-            if (j as usize) < SAMPLE_ROWS {
-                sample[j as usize] = row;
-            }
-        }
-    }
+    let mut reservoir = Reservoir::new(SAMPLE_ROWS);
+    ddl.txn.sample(table.id, &mut reservoir)?;
+    let rows = reservoir.seen();
+    let sample = reservoir.rows();
     let n = sample.len() as f64;
     let total = rows as f64;
     let mut distinct = Vec::new();
@@ -283,7 +268,7 @@ pub fn analyze_table(ddl: &mut Ddl, table: &TableDef) -> Result<TableStats> {
     for c in 0..table.columns.len() {
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut nulls = 0u64;
-        for row in &sample {
+        for row in sample {
             match &row[c] {
                 Value::Null => nulls += 1,
                 v => *counts.entry(format!("{v:?}")).or_default() += 1,

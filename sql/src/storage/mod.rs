@@ -78,6 +78,7 @@
 //! [`Storage::services`], which also reports relation sizes.
 
 pub mod catalog;
+pub mod sample;
 pub mod sequence;
 
 pub use catalog::{
@@ -85,6 +86,8 @@ pub use catalog::{
     Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef,
     SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
+
+pub use sample::Reservoir;
 
 use crate::{Result, Value};
 use std::ops::Bound;
@@ -477,6 +480,16 @@ pub trait Txn: Send {
 
     /// Rows of `table` visible to the current statement, in the order `access` implies.
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream>;
+
+    /// Offers every row a full [`Txn::scan`] of `table` returns, in its order, to
+    /// `sample` (which counts them and keeps some). A storage may count the rows it is
+    /// not asked for without decoding them.
+    fn sample(&self, table: TableId, sample: &mut Reservoir) -> Result<()> {
+        for r in self.scan(table, &Access::Full)? {
+            sample.add(r?.row);
+        }
+        Ok(())
+    }
 
     /// Like [`Txn::scan`], but over the *latest* committed rows (plus every own write):
     /// what a foreign key check must see whatever the snapshot.
