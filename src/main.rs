@@ -5,6 +5,12 @@
 //! `STRATA_*` variable for every flag and, when a server subcommand is given
 //! `--config FILE`, the file's values as defaults; then the arguments parse.
 
+/// mimalloc instead of glibc's malloc: a bulk load allocates and frees a few small values
+/// per row, and glibc's free lists (`_int_free`, `unlink_chunk`, `malloc_consolidate`) were
+/// a quarter of the session thread's time in `pgbench -i` (BENCHMARKS.md, issue 9).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 

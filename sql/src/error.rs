@@ -272,6 +272,9 @@ pub enum Error {
     /// whose timeline a newer primary took over).
     #[error("{0}")]
     ReadOnlySqlTransaction(String),
+    /// 55P03: a lock that NOWAIT would have had to wait for.
+    #[error("{0}")]
+    LockNotAvailable(String),
     /// 25P01: e.g. SAVEPOINT outside a transaction block.
     #[error("{0} can only be used in transaction blocks")]
     NoActiveTransaction(&'static str),
@@ -438,6 +441,7 @@ impl Error {
             ActiveTransaction(_) => "25001",
             ReadOnlySqlTransaction(_) => "25006",
             NoActiveTransaction(_) => "25P01",
+            LockNotAvailable(_) => "55P03",
             UndefinedSavepoint(_) => "3B001",
             UndefinedPreparedStatement(_) => "26000",
             DuplicatePreparedStatement(_) => "42P05",

@@ -986,6 +986,11 @@ impl<S: Storage> Session<S> {
             self.fail_block();
             return Err(e);
         }
+        if let Some(S::Lock(_)) = sql
+            && matches!(self.block, Block::Idle)
+        {
+            return Err(Error::NoActiveTransaction("LOCK TABLE"));
+        }
         match sql {
             None => {}
             Some(stmt) => match stmt {

@@ -406,3 +406,29 @@ async fn advisory_locks_exclude_other_sessions_until_released() {
     );
     stop(cluster).await;
 }
+
+/// LOCK TABLE holds the table against other sessions until the transaction ends; NOWAIT
+/// fails at once with 55P03 instead of waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_table_excludes_other_sessions_and_nowait_fails_at_once() {
+    let (_dir, cluster) = cluster().await;
+    let port = cluster.postgres_addr.port();
+    let a = pg_connect(port).await;
+    let b = pg_connect(port).await;
+    exec(&a, "CREATE TABLE lt (id int4 PRIMARY KEY)").await;
+    exec(&a, "BEGIN; LOCK TABLE lt IN ACCESS EXCLUSIVE MODE").await;
+    exec(&b, "BEGIN").await;
+    assert_eq!(
+        error_code(&b, "LOCK TABLE lt IN ROW EXCLUSIVE MODE NOWAIT").await,
+        SqlState::LOCK_NOT_AVAILABLE
+    );
+    exec(&b, "ROLLBACK").await;
+    exec(&a, "COMMIT").await;
+    exec(
+        &b,
+        "BEGIN; LOCK TABLE lt IN SHARE MODE NOWAIT; INSERT INTO lt VALUES (1); COMMIT",
+    )
+    .await;
+    assert_eq!(value(&a, "SELECT count(*) FROM lt").await, "1");
+    stop(cluster).await;
+}

@@ -322,7 +322,12 @@ impl EngineTxn {
             };
             keyed.push((codec::encode_key(&key), row));
         }
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        // The table's tree already holds exactly these entries (ADD PRIMARY KEY on a table
+        // whose hidden row ids equal the new key, as after pgbench's load): keep it.
+        let reuse = self.tree_matches(&old, &def, &keyed)?;
+        if !reuse {
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        }
         if let Some(w) = keyed.windows(2).find(|w| w[0].0 == w[1].0) {
             let name = def.primary_key_name.clone().unwrap_or_default();
             let pk = IndexDef {
@@ -334,7 +339,7 @@ impl EngineTxn {
         }
         let mut entry = TableEntry {
             def: def.clone(),
-            rel: self.new_rel(),
+            rel: if reuse { old.rel } else { self.new_rel() },
             index_rels: BTreeMap::new(),
             legacy: false,
         };
@@ -364,17 +369,61 @@ impl EngineTxn {
             self.writes.note_prebuilt(stmt, rel);
             entry.index_rels.insert(index.oid, rel);
         }
-        let payloads = keyed
-            .into_iter()
-            .map(|(k, row)| (k, codec::encode_row(&row)));
-        build::build(&self.shared, entry.rel, payloads)?;
-        self.writes.note_prebuilt(stmt, entry.rel);
+        if !reuse {
+            let payloads = keyed
+                .into_iter()
+                .map(|(k, row)| (k, codec::encode_row(&row)));
+            build::build(&self.shared, entry.rel, payloads)?;
+            self.writes.note_prebuilt(stmt, entry.rel);
+        }
         self.writes.stash_table(stmt, def.id);
         if def.primary_key.is_empty() {
             self.writes.note_row_id_floor(stmt, def.id, next_id);
         }
         self.push_object(Kind::Table, def.id, Some(Object::Table(entry)));
         Ok(())
+    }
+
+    /// Whether the committed tree of `old` (the table before a rewrite to `def`) already
+    /// holds exactly `keyed` — the same keys and encoded rows, in its order, one visible
+    /// version each — so the rewrite can keep it instead of building a copy. This is
+    /// ADD PRIMARY KEY over a table without one whose hidden row ids equal the new key
+    /// (`pgbench -i`: `aid` 1..n loaded in order). Only for a table this transaction has
+    /// not written to and whose tree it did not build, and when no version is newer than
+    /// what it read (the exclusive lock keeps it so). The key encodes the same, so every
+    /// existing reader of the tree, at any snapshot, reads the same rows.
+    fn tree_matches(
+        &self,
+        old: &TableEntry,
+        def: &TableDef,
+        keyed: &[(Vec<u8>, Row)],
+    ) -> Result<bool> {
+        if def.primary_key.is_empty()
+            || keyed.is_empty()
+            || old.def.columns.len() != def.columns.len()
+            || self.writes.table(def.id).next().is_some()
+            || self.writes.prebuilt().any(|r| r == old.rel)
+            || !self.rel_exists(old.rel)
+        {
+            return Ok(false);
+        }
+        let tree = self.tree(old.rel);
+        let scan = tree
+            .scan(
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Unbounded,
+                Lsn::MAX,
+            )
+            .map_err(storage_error)?;
+        let mut want = keyed.iter();
+        for item in scan {
+            let (key, payload) = item.map_err(storage_error)?;
+            match want.next() {
+                Some((k, row)) if *k == key && codec::encode_row(row) == payload => {}
+                _ => return Ok(false),
+            }
+        }
+        Ok(want.next().is_none())
     }
 
     pub(super) fn ddl_put_sequence(&mut self, def: SequenceDef, creating: bool) -> Result<()> {

@@ -16,6 +16,7 @@
 //! | [`advisory`]    | sessions' advisory locks (counted) over the lock table             |
 //! | [`txn`]         | [`EngineTxn`]: the `sql::storage::Txn` contract                    |
 //! | [`scan`]        | merging the write set with the trees at a snapshot                 |
+//! | [`sample`]      | ANALYZE's sample: rows counted, only the kept ones decoded         |
 //! | [`prepare`]     | the prepare phase: fetch and pin a commit's pages before the mutex |
 //! | [`commit`]      | the serial step: write set → pages → WAL record(s)                 |
 //! | [`horizon`]     | snapshots in use: the prune and reuse horizons                     |
@@ -102,6 +103,7 @@ pub mod prepare;
 pub mod proposer_wal;
 pub mod records;
 pub mod replica;
+pub mod sample;
 pub mod scan;
 pub mod sequences;
 pub mod serving;

@@ -706,6 +706,45 @@ impl Txn for EngineTxn {
         }
     }
 
+    fn lock_table(&mut self, table: TableId, exclusive: bool, nowait: bool) -> Result<()> {
+        if nowait
+            && !self.table_locks.contains(&(table, true))
+            && !self.table_locks.contains(&(table, exclusive))
+        {
+            let mode = if exclusive {
+                LockMode::Exclusive
+            } else {
+                LockMode::Shared
+            };
+            if !self
+                .shared
+                .locks
+                .try_acquire(self.id, LockTarget::Table(table), mode)
+            {
+                let name = self
+                    .catalog()
+                    .ok()
+                    .and_then(|c| {
+                        c.tables
+                            .iter()
+                            .find(|t| t.id == table)
+                            .map(|t| t.name.clone())
+                    })
+                    .unwrap_or_default();
+                return Err(Error::LockNotAvailable(format!(
+                    "could not obtain lock on relation \"{name}\""
+                )));
+            }
+            self.table_locks.insert((table, exclusive));
+            return Ok(());
+        }
+        EngineTxn::lock_table(self, table, exclusive)
+    }
+
+    fn sample(&self, table: TableId, sample: &mut sql::storage::Reservoir) -> Result<()> {
+        self.sample_rows(table, sample)
+    }
+
     fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
         self.shared
             .refuse_writes("UPDATE, DELETE or SELECT FOR UPDATE/SHARE")?;

@@ -110,6 +110,9 @@ pub fn resolve_aggregate(
         (super::whole_row::JSON_AGG_ROWS, [T::Json]) => {
             (AggFunc::JsonAggRows, T::Json, same(T::Json))
         }
+        ("json_object_agg", [k, v]) => {
+            (AggFunc::JsonObjectAgg, T::Json, vec![known(*k), known(*v)])
+        }
         ("jsonb_object_agg", [k, v]) => (
             AggFunc::JsonbObjectAgg,
             T::Jsonb,

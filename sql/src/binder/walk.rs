@@ -31,6 +31,7 @@ pub const AGGREGATES: &[&str] = &[
     "array_agg",
     "jsonb_agg",
     "jsonb_object_agg",
+    "json_object_agg",
     "json_agg",
     super::whole_row::JSON_AGG_ROWS,
     "percentile_cont",

@@ -239,40 +239,33 @@ pub fn execute(
     let who = privilege::current(&catalog);
     let grantees = grantees(&catalog, to)?;
     let all = matches!(privileges, ast::Privileges::All { .. });
+    // The object's ACL `items` with the change applied.
+    let changed = |object: &Object, mut items: Vec<AclItem>, p: u16| -> Result<Vec<AclItem>> {
+        apply(
+            &catalog,
+            &who,
+            object,
+            &mut items,
+            &grantees,
+            (p, all),
+            change,
+        )?;
+        Ok(items)
+    };
     for target in targets(ddl, &catalog, objects)? {
         match target {
             Target::Table(mut t) => {
                 let rel = Relation::Table(&t);
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
                 let object = Object::relation(&rel);
-                let mut items = object.acl(t.acl.take());
-                apply(
-                    &catalog,
-                    &who,
-                    &object,
-                    &mut items,
-                    &grantees,
-                    (p, all),
-                    change,
-                )?;
-                t.acl = Some(items);
+                t.acl = Some(changed(&object, object.acl(t.acl.take()), p)?);
                 ddl.txn.alter_table(t)?;
             }
             Target::View(mut v) => {
                 let rel = Relation::View(&v);
                 let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
                 let object = Object::relation(&rel);
-                let mut items = object.acl(v.acl.take());
-                apply(
-                    &catalog,
-                    &who,
-                    &object,
-                    &mut items,
-                    &grantees,
-                    (p, all),
-                    change,
-                )?;
-                v.acl = Some(items);
+                v.acl = Some(changed(&object, object.acl(v.acl.take()), p)?);
                 ddl.txn.put_view(v)?;
             }
             Target::Sequence {
@@ -300,17 +293,7 @@ pub fn execute(
                 };
                 let rel = Relation::Sequence(&def);
                 let object = Object::relation(&rel);
-                let mut items = object.acl(def.acl.take());
-                apply(
-                    &catalog,
-                    &who,
-                    &object,
-                    &mut items,
-                    &grantees,
-                    (p, all),
-                    change,
-                )?;
-                def.acl = Some(items);
+                def.acl = Some(changed(&object, object.acl(def.acl.take()), p)?);
                 ddl.txn.alter_sequence(def)?;
             }
             Target::Schema(oid) => {
@@ -325,7 +308,7 @@ pub fn execute(
                     "permission denied for schema {}",
                     s.name
                 ));
-                let mut items = s
+                let items = s
                     .acl
                     .take()
                     .unwrap_or_else(|| acl::default_schema_acl(s.oid, s.owner));
@@ -336,16 +319,7 @@ pub fn execute(
                     name: s.name.clone(),
                     columns: Vec::new(),
                 };
-                apply(
-                    &catalog,
-                    &who,
-                    &object,
-                    &mut items,
-                    &grantees,
-                    (p, all),
-                    change,
-                )?;
-                s.acl = Some(items);
+                s.acl = Some(changed(&object, items, p)?);
                 ddl.txn.alter_schema(s)?;
             }
         }

@@ -5,7 +5,7 @@ use super::Ddl;
 use crate::binder::split_name;
 use crate::parse::Maintenance;
 use crate::result::StatementResult;
-use crate::storage::{Access, IndexRef, Relation, TableDef, TableStats};
+use crate::storage::{IndexRef, Relation, Reservoir, TableDef, TableStats};
 use crate::{Error, Result, Value};
 use sqlparser::ast;
 use std::collections::HashMap;
@@ -22,6 +22,47 @@ pub fn one_database() -> Error {
 /// not truncated with it needs CASCADE, which truncates that table too. RESTART IDENTITY
 /// restarts the sequences the tables' columns own — at once, not at commit (PostgreSQL
 /// does it transactionally).
+/// `LOCK [TABLE] t, ... [IN mode MODE] [NOWAIT]` (inside a transaction block; the session
+/// checks that). Strata's table locks have two modes: PostgreSQL's `ACCESS SHARE`, `ROW
+/// SHARE` and `ROW EXCLUSIVE` take the shared one (what reads and DML take), the stronger
+/// modes — the default `ACCESS EXCLUSIVE` among them — the exclusive one, which also keeps
+/// readers out (PostgreSQL's `SHARE` / `EXCLUSIVE` let readers through). Privileges as
+/// PostgreSQL asks them: SELECT (or any write privilege) for `ACCESS SHARE`, a write
+/// privilege for `ROW EXCLUSIVE`, UPDATE / DELETE / TRUNCATE for the rest.
+pub fn lock_tables(ddl: &mut Ddl, l: &ast::Lock) -> Result<StatementResult> {
+    use crate::storage::catalog::acl::{DELETE, INSERT, SELECT, TRUNCATE, UPDATE};
+    use ast::LockTableMode as M;
+    let mode = l.lock_mode.as_ref().unwrap_or(&M::AccessExclusive);
+    let exclusive = !matches!(mode, M::AccessShare | M::RowShare | M::RowExclusive);
+    let any_of: &[u16] = match mode {
+        M::AccessShare => &[SELECT, INSERT, UPDATE, DELETE, TRUNCATE],
+        M::RowExclusive => &[INSERT, UPDATE, DELETE, TRUNCATE],
+        _ => &[UPDATE, DELETE, TRUNCATE],
+    };
+    let catalog = ddl.catalog()?;
+    let who = crate::privilege::current(&catalog);
+    for target in &l.tables {
+        let def = ddl.table(&target.name)?;
+        let allowed = any_of
+            .iter()
+            .fold(None, |found: Option<Result<()>>, &p| match found {
+                Some(Ok(())) => Some(Ok(())),
+                _ => Some(crate::privilege::check(
+                    &catalog,
+                    &who,
+                    &[crate::privilege::Need {
+                        relation: def.id,
+                        privileges: p,
+                        as_role: None,
+                    }],
+                )),
+            });
+        allowed.unwrap_or(Ok(()))?;
+        ddl.txn.lock_table(def.id, exclusive, l.nowait)?;
+    }
+    Ok(StatementResult::command("LOCK TABLE"))
+}
+
 pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
     let mut tables: Vec<TableDef> = Vec::new();
     for target in &t.table_names {
@@ -216,25 +257,10 @@ const SAMPLE_ROWS: usize = 30_000;
 /// the number of distinct values, estimated from a sample of [`SAMPLE_ROWS`] rows with
 /// PostgreSQL's estimator (Haas and Stokes' Duj1) when the table is larger.
 pub fn analyze_table(ddl: &mut Ddl, table: &TableDef) -> Result<TableStats> {
-    let mut sample: Vec<Vec<Value>> = Vec::new();
-    let mut rows: u64 = 0;
-    let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
-    for r in ddl.txn.scan(table.id, &Access::Full)? {
-        let row = r?.row;
-        rows += 1;
-        if sample.len() < SAMPLE_ROWS {
-            sample.push(row);
-        } else {
-            // Reservoir sampling (Algorithm R) with a fixed-seed generator: repeatable.
-            rng = rng
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let j = (rng >> 11) % rows;
-            if (j as usize) < SAMPLE_ROWS {
-                sample[j as usize] = row;
-            }
-        }
-    }
+    let mut reservoir = Reservoir::new(SAMPLE_ROWS);
+    ddl.txn.sample(table.id, &mut reservoir)?;
+    let rows = reservoir.seen();
+    let sample = reservoir.rows();
     let n = sample.len() as f64;
     let total = rows as f64;
     let mut distinct = Vec::new();
@@ -242,7 +268,7 @@ pub fn analyze_table(ddl: &mut Ddl, table: &TableDef) -> Result<TableStats> {
     for c in 0..table.columns.len() {
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut nulls = 0u64;
-        for row in &sample {
+        for row in sample {
             match &row[c] {
                 Value::Null => nulls += 1,
                 v => *counts.entry(format!("{v:?}")).or_default() += 1,

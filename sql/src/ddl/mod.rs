@@ -176,6 +176,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             ..
         } => drop::execute(ddl, *object_type, names, *if_exists, *cascade)?,
         S::Truncate(t) => misc::truncate(ddl, t)?,
+        S::Lock(l) => misc::lock_tables(ddl, l)?,
         S::Comment {
             object_type,
             object_name,

@@ -61,6 +61,8 @@ pub enum Accumulator {
     JsonbItems(Vec<crate::types::Jsonb>),
     /// `jsonb_object_agg`'s pairs, in input order.
     JsonbPairs(Vec<(String, crate::types::Jsonb)>),
+    /// `json_object_agg`'s `"key" : value` members, as json text.
+    JsonMembers(Vec<String>),
     /// `json_agg`'s elements, as json text, and their separator.
     JsonItems(Vec<String>, &'static str),
     /// `corr`, `covar_*`, `regr_*`: PostgreSQL's `[N, Sx, Sxx, Sy, Syy, Sxy]`.
@@ -118,6 +120,7 @@ impl Accumulator {
             AggFunc::ArrayAgg => Accumulator::Items(Vec::new()),
             AggFunc::JsonbAgg => Accumulator::JsonbItems(Vec::new()),
             AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
+            AggFunc::JsonObjectAgg => Accumulator::JsonMembers(Vec::new()),
             AggFunc::JsonAgg => Accumulator::JsonItems(Vec::new(), ", "),
             AggFunc::JsonAggRows => Accumulator::JsonItems(Vec::new(), ", \n "),
             AggFunc::Regr(f) => Accumulator::Regr(f, [0.0; 6]),
@@ -227,6 +230,17 @@ impl Accumulator {
             items.push(jsonb_edit::json_text(v)?);
             return Ok(());
         }
+        if let Accumulator::JsonMembers(members) = self {
+            if v.is_null() {
+                return Err(Error::InvalidParameterValue(
+                    "field name must not be null".into(),
+                ));
+            }
+            let key = jsonb_edit::json_text(&Value::Text(jsonb_edit::key_text(v, 1)?))?;
+            let value = jsonb_edit::json_text(args.get(1).unwrap_or(&Value::Null))?;
+            members.push(format!("{key} : {value}"));
+            return Ok(());
+        }
         if let Accumulator::JsonbPairs(pairs) = self {
             if v.is_null() {
                 return Err(Error::InvalidParameterValue(
@@ -280,7 +294,7 @@ impl Accumulator {
             }
             Accumulator::SumFloat(s) => *s = Some(s.unwrap_or(0.0) + float_arg(v)?),
             // Fed above, before the NULL check.
-            Accumulator::NumericMoments { .. } => {}
+            Accumulator::NumericMoments { .. } | Accumulator::JsonMembers(_) => {}
             Accumulator::Moments(_, n, sx, sxx) => {
                 let x = float_arg(v)?;
                 let old_n = *n;
@@ -401,6 +415,8 @@ impl Accumulator {
             }
             Accumulator::JsonItems(items, _) if items.is_empty() => Value::Null,
             Accumulator::JsonItems(items, sep) => Value::Json(format!("[{}]", items.join(sep))),
+            Accumulator::JsonMembers(m) if m.is_empty() => Value::Null,
+            Accumulator::JsonMembers(m) => Value::Json(format!("{{ {} }}", m.join(", "))),
             Accumulator::JsonbPairs(pairs) if pairs.is_empty() => Value::Null,
             Accumulator::JsonbPairs(pairs) => {
                 Value::Jsonb(Box::new(crate::types::Jsonb::object(pairs.clone())))

@@ -16,6 +16,8 @@ pub enum ByteaFn {
     GetByte,
     SetByte,
     GenRandomUuid,
+    /// `sha224` / `sha256` / `sha384` / `sha512`: the digest's bit length.
+    Sha(u16),
 }
 
 impl ByteaFn {
@@ -30,6 +32,10 @@ impl ByteaFn {
             ("get_byte", _) if accepts(args, &[b, i]) => (GetByte, vec![b, i], i),
             ("set_byte", _) if accepts(args, &[b, i, i]) => (SetByte, vec![b, i, i], b),
             ("gen_random_uuid", []) => (GenRandomUuid, vec![], DataType::Uuid),
+            ("sha224" | "sha256" | "sha384" | "sha512", _) if accepts(args, &[b]) => {
+                let bits = name[3..].parse().expect("matched a digest name");
+                (Sha(bits), vec![b], b)
+            }
             _ => return None,
         };
         Some(Ok(Resolved::new(Function::Bytea(f), params, ret)))
@@ -99,6 +105,16 @@ impl ByteaFn {
                 Value::Bytea(b)
             }
             GenRandomUuid => Value::Uuid(uuid::random()),
+            Sha(bits) => {
+                use sha2::Digest;
+                let data = bytes(0)?;
+                Value::Bytea(match bits {
+                    224 => sha2::Sha224::digest(data).to_vec(),
+                    256 => sha2::Sha256::digest(data).to_vec(),
+                    384 => sha2::Sha384::digest(data).to_vec(),
+                    _ => sha2::Sha512::digest(data).to_vec(),
+                })
+            }
         })
     }
 }

@@ -119,6 +119,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .tokenize_with_location()
         .map_err(|e| syntax(e.into()))?;
     comment_dollar_strings(&mut tokens);
+    drop_index_concurrently(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
     super::group_by::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
@@ -217,6 +218,28 @@ fn comment_dollar_strings(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
             _ => {}
         }
         previous_is = matches!(&t.token, Token::Word(w) if w.keyword == Keyword::IS);
+    }
+}
+
+/// `DROP INDEX CONCURRENTLY`: sqlparser refuses the word. An index drop here is a catalog
+/// change that never holds up other tables' commits, so the word changes nothing and goes
+/// (also inside a transaction block, which PostgreSQL refuses).
+fn drop_index_concurrently(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let found: Vec<usize> = solid
+        .windows(3)
+        .filter(|w| {
+            word(&tokens[w[0]].token, Keyword::DROP)
+                && word(&tokens[w[1]].token, Keyword::INDEX)
+                && word(&tokens[w[2]].token, Keyword::CONCURRENTLY)
+        })
+        .map(|w| w[2])
+        .collect();
+    for i in found.into_iter().rev() {
+        tokens.remove(i);
     }
 }
 

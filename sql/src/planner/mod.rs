@@ -74,6 +74,8 @@ pub enum AggFunc {
     /// `jsonb_object_agg(key, value)`: a jsonb object (NULL values as JSON null, a NULL key
     /// is an error, a later duplicate key wins).
     JsonbObjectAgg,
+    /// `json_object_agg(k, v)`: a json object, in input order (duplicate keys kept).
+    JsonObjectAgg,
     /// `json_agg(x)`: `json` text `[a, b]`.
     JsonAgg,
     /// `json_agg(row)` of whole rows (the binder's rewrite of `json_agg(t)`): elements are

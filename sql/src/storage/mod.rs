@@ -78,6 +78,7 @@
 //! [`Storage::services`], which also reports relation sizes.
 
 pub mod catalog;
+pub mod sample;
 pub mod sequence;
 
 pub use catalog::{
@@ -85,6 +86,8 @@ pub use catalog::{
     Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef,
     SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
+
+pub use sample::Reservoir;
 
 use crate::{Result, Value};
 use std::ops::Bound;
@@ -467,6 +470,14 @@ pub trait Txn: Send {
     /// Records ANALYZE's statistics of a table.
     fn set_stats(&mut self, table: TableId, stats: TableStats) -> Result<()>;
 
+    /// `LOCK TABLE`: takes `table`'s lock for the rest of the transaction — shared (the
+    /// lock DML and reads take) or exclusive (DDL's) — waiting for conflicting holders, or
+    /// failing with 55P03 at once when `nowait`. The in-memory storage has no locks.
+    fn lock_table(&mut self, table: TableId, exclusive: bool, nowait: bool) -> Result<()> {
+        let _ = (table, exclusive, nowait);
+        Ok(())
+    }
+
     /// Rows of `table` visible to the current statement, in the order `access` implies.
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream>;
 
@@ -475,6 +486,16 @@ pub trait Txn: Send {
     /// decoding them. By default the same as `scan`.
     fn scan_rows_only(&self, table: TableId, access: &Access) -> Result<RowStream> {
         self.scan(table, access)
+    }
+
+    /// Offers every row a full [`Txn::scan`] of `table` returns, in its order, to
+    /// `sample` (which counts them and keeps some). A storage may count the rows it is
+    /// not asked for without decoding them.
+    fn sample(&self, table: TableId, sample: &mut Reservoir) -> Result<()> {
+        for r in self.scan(table, &Access::Full)? {
+            sample.add(r?.row);
+        }
+        Ok(())
     }
 
     /// Like [`Txn::scan`], but over the *latest* committed rows (plus every own write):

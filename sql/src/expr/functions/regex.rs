@@ -305,7 +305,13 @@ pub fn match_groups(s: &str, pattern: &str, flags: &str) -> Result<Value> {
     let Some(caps) = re.captures(s) else {
         return Ok(Value::Null);
     };
-    let groups: Vec<Value> = if re.captures_len() > 1 {
+    Ok(groups_array(&re, &caps))
+}
+
+/// A match as `regexp_match` gives it: a text[] of its capture groups (NULL for a group
+/// that did not take part), or of the whole match when the pattern has no groups.
+fn groups_array(re: &Regex, caps: &Captures) -> Value {
+    let items = if re.captures_len() > 1 {
         (1..re.captures_len())
             .map(|i| {
                 caps.get(i)
@@ -315,7 +321,7 @@ pub fn match_groups(s: &str, pattern: &str, flags: &str) -> Result<Value> {
     } else {
         vec![Value::Text(caps[0].to_string())]
     };
-    Ok(text_array(groups))
+    text_array(items)
 }
 
 /// `regexp_matches(s, pattern [, flags])`: one text[] of groups per match — every match
@@ -323,19 +329,7 @@ pub fn match_groups(s: &str, pattern: &str, flags: &str) -> Result<Value> {
 pub fn all_matches(s: &str, pattern: &str, flags: &str) -> Result<Vec<Value>> {
     let global = flags.contains('g');
     let re = compile(pattern, &flags.replace('g', ""))?;
-    let groups = |caps: &Captures| -> Value {
-        let items = if re.captures_len() > 1 {
-            (1..re.captures_len())
-                .map(|i| {
-                    caps.get(i)
-                        .map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))
-                })
-                .collect()
-        } else {
-            vec![Value::Text(caps[0].to_string())]
-        };
-        text_array(items)
-    };
+    let groups = |caps: &Captures| groups_array(&re, caps);
     Ok(if global {
         re.captures_iter(s).map(|c| groups(&c)).collect()
     } else {
