@@ -43,6 +43,8 @@ pub enum PgFn {
     ShobjDescription,
     RelationSize,
     TotalRelationSize,
+    /// `pg_database_size(name | oid)`: the current database's tables and indexes.
+    DatabaseSize,
     TableSize,
     IndexesSize,
     /// `to_regtype(text)` / `to_regclass(text)`: the name's OID, NULL where the cast
@@ -109,6 +111,7 @@ impl PgFn {
             ("pg_relation_size", 1) => (PgFn::RelationSize, vec![T::RegClass], T::Int8),
             ("pg_relation_size", 2) => (PgFn::RelationSize, vec![T::RegClass, text], T::Int8),
             ("pg_total_relation_size", 1) => (PgFn::TotalRelationSize, vec![T::RegClass], T::Int8),
+            ("pg_database_size", 1) => (PgFn::DatabaseSize, vec![T::Unknown], T::Int8),
             ("pg_table_size", 1) => (PgFn::TableSize, vec![T::RegClass], T::Int8),
             ("pg_indexes_size", 1) => (PgFn::IndexesSize, vec![T::RegClass], T::Int8),
             ("to_regtype", 1) => (PgFn::ToRegType, vec![text], T::RegType),
@@ -294,6 +297,28 @@ impl PgFn {
                 };
                 let name = args.first().cloned().unwrap_or(Value::Null);
                 crate::types::cast::cast(name, DataType::Text, to, true).unwrap_or(Value::Null)
+            }
+            PgFn::DatabaseSize => {
+                let database = env::with(|e| e.session.database.clone());
+                match &args[0] {
+                    Value::Int(oid)
+                        if *oid != i64::from(crate::storage::catalog::oids::DATABASE_OID) =>
+                    {
+                        return Ok(Value::Null);
+                    }
+                    Value::Text(name) if *name != database => {
+                        return Err(Error::UndefinedDatabase(format!(
+                            "database \"{name}\" does not exist"
+                        )));
+                    }
+                    _ => {}
+                }
+                let env = env::catalog()?;
+                let mut total = 0;
+                for t in &env.catalog.tables {
+                    total += size(t.id)? + indexes_size(t.id)?;
+                }
+                Value::Int(total as i64)
             }
             PgFn::TotalRelationSize => {
                 Value::Int((size(oid_arg(0))? + indexes_size(oid_arg(0))?) as i64)
