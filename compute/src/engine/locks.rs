@@ -132,6 +132,15 @@ impl Inner {
         false
     }
 
+    /// Records `txn`'s client session (the pid of the session environment of the thread
+    /// taking the lock) the first time it takes or waits for a lock.
+    fn note_owner(&mut self, txn: TxnId) {
+        self.owners.entry(txn).or_insert_with(|| Owner {
+            pid: sql::env::with(|e| e.session.backend_pid),
+            wait_start: None,
+        });
+    }
+
     /// `txn` gives up its wait (deadlock, timeout, cancel).
     fn stop_waiting(&mut self, txn: TxnId) {
         self.waiting.remove(&txn);
@@ -184,10 +193,7 @@ impl LockManager {
     pub fn acquire(&self, txn: TxnId, target: LockTarget, mode: LockMode) -> Result<(), LockError> {
         let deadline = self.timeout.map(|t| Instant::now() + t);
         let mut inner = self.lock();
-        inner.owners.entry(txn).or_insert_with(|| Owner {
-            pid: sql::env::with(|e| e.session.backend_pid),
-            wait_start: None,
-        });
+        inner.note_owner(txn);
         loop {
             if inner.blockers(txn, &target, mode).is_empty() {
                 inner.waiting.remove(&txn);
@@ -237,10 +243,7 @@ impl LockManager {
         if !inner.blockers(txn, &target, mode).is_empty() {
             return false;
         }
-        inner.owners.entry(txn).or_insert_with(|| Owner {
-            pid: sql::env::with(|e| e.session.backend_pid),
-            wait_start: None,
-        });
+        inner.note_owner(txn);
         inner.grant(txn, target, mode);
         true
     }

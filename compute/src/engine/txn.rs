@@ -146,19 +146,33 @@ impl EngineTxn {
     }
 
     pub(super) fn lock_table(&mut self, table: TableId, exclusive: bool) -> Result<()> {
+        self.take_table_lock(table, exclusive, true).map(|_| ())
+    }
+
+    /// Takes `table`'s lock for the rest of the transaction, waiting for conflicting
+    /// holders if `wait`; false when it would have had to wait and `wait` is not set.
+    fn take_table_lock(&mut self, table: TableId, exclusive: bool, wait: bool) -> Result<bool> {
         if self.table_locks.contains(&(table, true))
             || self.table_locks.contains(&(table, exclusive))
         {
-            return Ok(());
+            return Ok(true);
         }
         let mode = if exclusive {
             LockMode::Exclusive
         } else {
             LockMode::Shared
         };
-        self.lock(LockTarget::Table(table), mode)?;
+        if wait {
+            self.lock(LockTarget::Table(table), mode)?;
+        } else if !self
+            .shared
+            .locks
+            .try_acquire(self.id, LockTarget::Table(table), mode)
+        {
+            return Ok(false);
+        }
         self.table_locks.insert((table, exclusive));
-        Ok(())
+        Ok(true)
     }
 
     /// Whether `rel` has pages yet (a table or index created by an uncommitted
@@ -707,38 +721,17 @@ impl Txn for EngineTxn {
     }
 
     fn lock_table(&mut self, table: TableId, exclusive: bool, nowait: bool) -> Result<()> {
-        if nowait
-            && !self.table_locks.contains(&(table, true))
-            && !self.table_locks.contains(&(table, exclusive))
-        {
-            let mode = if exclusive {
-                LockMode::Exclusive
-            } else {
-                LockMode::Shared
-            };
-            if !self
-                .shared
-                .locks
-                .try_acquire(self.id, LockTarget::Table(table), mode)
-            {
-                let name = self
-                    .catalog()
-                    .ok()
-                    .and_then(|c| {
-                        c.tables
-                            .iter()
-                            .find(|t| t.id == table)
-                            .map(|t| t.name.clone())
-                    })
-                    .unwrap_or_default();
-                return Err(Error::LockNotAvailable(format!(
-                    "could not obtain lock on relation \"{name}\""
-                )));
-            }
-            self.table_locks.insert((table, exclusive));
+        if self.take_table_lock(table, exclusive, !nowait)? {
             return Ok(());
         }
-        EngineTxn::lock_table(self, table, exclusive)
+        let name = self
+            .catalog()
+            .ok()
+            .and_then(|c| c.table_by_id(table).map(|t| t.name.clone()))
+            .unwrap_or_default();
+        Err(Error::LockNotAvailable(format!(
+            "could not obtain lock on relation \"{name}\""
+        )))
     }
 
     fn sample(&self, table: TableId, sample: &mut sql::storage::Reservoir) -> Result<()> {
