@@ -99,6 +99,9 @@ pub enum Error {
     /// 08P01 / 22023 style problems with bound parameters.
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// 22023 with PostgreSQL's DETAIL line.
+    #[error("{message}")]
+    InvalidParameterValueDetail { message: String, detail: String },
     /// 22P02
     #[error("{0}")]
     InvalidTextRepresentation(String),
@@ -385,7 +388,7 @@ impl Error {
             InvalidColumnReference(_) => "42P10",
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
-            InvalidParameterValue(_) => "22023",
+            InvalidParameterValue(_) | InvalidParameterValueDetail { .. } => "22023",
             InvalidTextRepresentation(_) | MalformedLiteral { .. } => "22P02",
             NumericValueOutOfRange(_) => "22003",
             DivisionByZero => "22012",
@@ -482,6 +485,7 @@ impl Error {
             | Error::GeneratedAlways { detail, .. }
             | Error::MalformedLiteral { detail, .. }
             | Error::CannotCoerceDetail { detail, .. }
+            | Error::InvalidParameterValueDetail { detail, .. }
             | Error::WrongParameterCount { detail, .. } => Some(detail),
             _ => None,
         }

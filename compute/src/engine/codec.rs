@@ -49,6 +49,7 @@ pub fn to_stored(v: &sql::Value) -> Stored {
             items: a.items.iter().map(to_stored).collect(),
         }),
         sql::Value::Record(r) => stored_record(r, to_stored),
+        sql::Value::Enum(e) => Stored::Int8(sql::types::enums::pack(*e)),
     }
 }
 
@@ -94,6 +95,7 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
             Some(DataType::RegClass) => sql::Value::Reg(RegKind::Class, i as u32),
             Some(DataType::RegType) => sql::Value::Reg(RegKind::Type, i as u32),
             Some(DataType::RegProc) => sql::Value::Reg(RegKind::Proc, i as u32),
+            Some(DataType::Enum(_)) => sql::Value::Enum(sql::types::enums::unpack(i)),
             _ => sql::Value::Int(i),
         },
         Stored::Float8(f) if ty == Some(&DataType::Float4) => sql::Value::Float4(f as f32),
@@ -204,7 +206,7 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         (V::Bytea(_), T::Bytea) | (V::Uuid(_), T::Uuid) | (V::Date(_), T::Date) => true,
         (V::Time(_), T::Time(_)) | (V::Interval(_), T::Interval) => true,
         (V::Timestamp(_), T::Timestamp(_)) | (V::Timestamptz(_), T::Timestamptz(_)) => true,
-        (V::Jsonb(_), T::Jsonb) => true,
+        (V::Jsonb(_), T::Jsonb) | (V::Enum(_), T::Enum(_)) => true,
         (V::Record(_), T::Composite(_) | T::Record) => true,
         (V::Array(a), T::Array(e)) => {
             let elem = e.get();

@@ -120,11 +120,12 @@ pub fn describe(catalog: &Catalog, path: &[Oid], obj: Obj) -> String {
 /// a relation's row type).
 fn users_of_type(catalog: &Catalog, oid: Oid, out: &mut Vec<Obj>) {
     let uses = |t: &crate::types::DataType| {
-        t.elem().unwrap_or(*t) == crate::types::DataType::Composite(oid)
+        let t = t.elem().unwrap_or(*t);
+        t == crate::types::DataType::Composite(oid) || t == crate::types::DataType::Enum(oid)
     };
     for t in &catalog.tables {
         for (i, c) in t.columns.iter().enumerate() {
-            if uses(&c.data_type) && t.id != oid {
+            if (uses(&c.data_type) || c.domain == Some(oid)) && t.id != oid {
                 out.push(Obj::Column {
                     table: t.id,
                     column: i,

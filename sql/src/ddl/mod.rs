@@ -24,6 +24,9 @@
 //! | [`misc`]          | TRUNCATE, COMMENT ON, VACUUM / ANALYZE, CREATE / DROP DATABASE    |
 //! | [`role`]          | CREATE / ALTER / DROP ROLE (USER), OWNER TO                       |
 //! | [`grant`]         | GRANT / REVOKE on tables, views and schemas                       |
+//! | [`types`]         | CREATE TYPE AS (...) (composite), DROP TYPE                       |
+//! | [`enums`]         | CREATE TYPE AS ENUM, ALTER TYPE                                   |
+//! | [`domains`]       | CREATE / ALTER / DROP DOMAIN                                      |
 
 pub mod alter_table;
 pub mod columns;
@@ -31,7 +34,9 @@ pub mod constraints;
 pub mod create_table;
 pub mod default_privileges;
 pub mod depend;
+pub mod domains;
 pub mod drop;
+pub mod enums;
 pub mod function;
 pub mod grant;
 pub mod index;
@@ -197,6 +202,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             representation,
         } => types::create(ddl, name, representation.as_ref())?,
         S::DropFunction(d) => function::drop(ddl, d)?,
+        S::AlterType(a) => enums::alter(ddl, a)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
         S::Grant(g) => grant::execute(

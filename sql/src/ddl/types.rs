@@ -2,8 +2,9 @@
 //! catalog ([`TypeDef`]) and listed in `pg_type` with `typtype = 'c'`.
 //!
 //! A type's name shares PostgreSQL's namespace of types with the row types of tables, views
-//! and sequences (42710 when taken); DROP TYPE of a relation's row type is 42809. Enum and
-//! range types are refused (0A000).
+//! and sequences (42710 when taken); DROP TYPE of a relation's row type is 42809. Enum
+//! types are made in [`super::enums`], domains in [`super::domains`] (DROP TYPE drops them
+//! too, as in PostgreSQL); range types are refused (0A000).
 
 use super::Ddl;
 use crate::binder::{ident, split_name};
@@ -21,8 +22,8 @@ pub fn create(
 ) -> Result<StatementResult> {
     let attributes = match representation {
         Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => attributes,
-        Some(ast::UserDefinedTypeRepresentation::Enum { .. }) => {
-            return Err(Error::unsupported("enum types are not supported"));
+        Some(ast::UserDefinedTypeRepresentation::Enum { labels }) => {
+            return super::enums::create(ddl, name, labels);
         }
         Some(_) => return Err(Error::unsupported("this kind of type is not supported")),
         None => return Err(Error::unsupported("shell types are not supported")),
@@ -58,12 +59,14 @@ pub fn create(
         fields,
         owner: crate::privilege::current(&catalog).oid,
         comment: None,
+        body: crate::storage::TypeBody::Composite,
+        array_oid: 0,
     })?;
     Ok(StatementResult::command("CREATE TYPE"))
 }
 
 /// Whether `name` is a type of `schema` already: a composite type or a relation's row type.
-fn type_taken(catalog: &Catalog, schema: Oid, name: &str) -> bool {
+pub fn type_taken(catalog: &Catalog, schema: Oid, name: &str) -> bool {
     catalog
         .types
         .iter()
@@ -89,6 +92,9 @@ pub type Fields = Vec<(String, DataType)>;
 /// type (whose OID is the relation's): its schema, name and fields.
 pub fn by_oid(catalog: &Catalog, oid: Oid) -> Option<(Oid, String, Fields)> {
     if let Some(t) = catalog.types.iter().find(|t| t.oid == oid) {
+        if !t.body.is_composite() {
+            return None;
+        }
         let fields = t
             .fields
             .iter()

@@ -370,7 +370,15 @@ impl ObjectLookup for env::CatalogEnv {
     }
 
     fn type_name(&self, oid: u32) -> Option<String> {
-        Some(self.composite_type(oid)?.name)
+        if let Some(c) = self.composite_type(oid) {
+            return Some(c.name);
+        }
+        let types = &self.catalog.types;
+        if let Some(t) = types.iter().find(|t| t.oid == oid) {
+            return Some(self.user_type_name(t));
+        }
+        let t = types.iter().find(|t| t.array_oid == oid && oid != 0)?;
+        Some(format!("{}[]", self.user_type_name(t)))
     }
 
     fn composite_type(&self, oid: u32) -> Option<crate::types::record::CompositeType> {
@@ -396,6 +404,36 @@ impl ObjectLookup for env::CatalogEnv {
         })
     }
 
+    fn enum_type(&self, oid: u32) -> Option<crate::types::enums::EnumType> {
+        let t = self.catalog.types.iter().find(|t| t.oid == oid)?;
+        let crate::storage::TypeBody::Enum(labels) = &t.body else {
+            return None;
+        };
+        Some(crate::types::enums::EnumType {
+            name: self.user_type_name(t),
+            typname: t.name.clone(),
+            array_oid: t.array_oid,
+            labels: labels
+                .iter()
+                .map(|l| crate::types::enums::Label {
+                    oid: l.oid,
+                    sort: l.sort,
+                    label: l.label.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    fn enum_label(&self, oid: u32) -> Option<String> {
+        self.catalog.types.iter().find_map(|t| match &t.body {
+            crate::storage::TypeBody::Enum(labels) => labels
+                .iter()
+                .find(|l| l.oid == oid)
+                .map(|l| l.label.clone()),
+            _ => None,
+        })
+    }
+
     fn function_name(&self, oid: u32) -> Option<String> {
         crate::system::builtin::function_name(oid)
             .or_else(|| crate::system::proc_names::function_name(oid))
@@ -404,6 +442,27 @@ impl ObjectLookup for env::CatalogEnv {
                 let f = self.catalog.functions.iter().find(|f| f.oid == oid)?;
                 Some(f.name.clone())
             })
+    }
+}
+
+impl env::CatalogEnv {
+    /// A `CREATE TYPE` / `CREATE DOMAIN` type's name as `format_type` prints it: quoted as
+    /// needed, qualified unless the search path finds this very type under the bare name.
+    fn user_type_name(&self, t: &crate::storage::TypeDef) -> String {
+        let visible = self
+            .search_path
+            .iter()
+            .find_map(|s| crate::ddl::types::oid_in(&self.catalog, *s, &t.name))
+            == Some(t.oid);
+        if visible {
+            quote_ident(&t.name)
+        } else {
+            format!(
+                "{}.{}",
+                quote_ident(&self.catalog.schema_name(t.schema)),
+                quote_ident(&t.name)
+            )
+        }
     }
 }
 

@@ -437,7 +437,9 @@ pub fn format_type(oid: Oid, typmod: Option<i32>) -> String {
         return "-".into();
     }
     let Some(base) = crate::types::oid::builtin_type(oid) else {
-        return crate::types::record::lookup(oid).map_or_else(|| "???".into(), |t| t.name);
+        // A composite, enum or domain type, or an array of one.
+        return crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_name(oid)))
+            .unwrap_or_else(|| "???".into());
     };
     let with_mod = |t: DataType| -> DataType {
         let Some(m) = typmod.filter(|m| *m >= 0) else {

@@ -82,9 +82,10 @@ pub mod sample;
 pub mod sequence;
 
 pub use catalog::{
-    Catalog, CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
-    Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef,
-    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
+    Catalog, CheckDef, ColumnDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel, FkAction,
+    ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef, IndexRef, Membership, Oid,
+    OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeBody,
+    TypeDef, ViewColumn, ViewDef,
 };
 
 pub use sample::Reservoir;

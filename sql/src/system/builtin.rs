@@ -6,7 +6,7 @@
 //! B-tree operator classes, PostgreSQL's OIDs), `pg_tablespace`,
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
 //! that are always empty because Strata has no such objects (triggers, policies,
-//! inheritance, rules, extended statistics, publications, partitioning, extensions, enums,
+//! inheritance, rules, extended statistics, publications, partitioning, extensions,
 //! event triggers, default privileges, per-role settings, encoding conversions, foreign
 //! data wrappers and servers, text search objects, security labels, large objects,
 //! transforms, range types, replication slots); `pg_language` has PostgreSQL's
@@ -23,7 +23,7 @@ use crate::types::Category;
 use crate::{DataType, Result};
 
 /// `typcategory`.
-fn category_code(t: &DataType) -> char {
+pub(super) fn category_code(t: &DataType) -> char {
     match t {
         DataType::Char => 'Z',
         DataType::Bytea | DataType::Uuid | DataType::Json | DataType::Jsonb => 'U',
@@ -34,6 +34,7 @@ fn category_code(t: &DataType) -> char {
             Category::DateTime => 'D',
             Category::Timespan => 'T',
             Category::Array => 'A',
+            Category::Enum => 'E',
             Category::Unknown => 'X',
             _ => 'U',
         },
@@ -54,6 +55,7 @@ fn preferred(t: &DataType) -> bool {
 
 fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
     let mut rows = composite_types(ctx);
+    rows.extend(super::user_types::pg_type_rows(ctx));
     for t in crate::types::oid::builtin_types() {
         let is_array = t.elem().is_some();
         rows.push(
@@ -80,6 +82,7 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
                 align: align_of(&t),
                 storage: storage_of(&t),
                 collation: collation_of(&t),
+                ..TypeRow::default()
             }
             .row(),
         );
@@ -89,28 +92,35 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
 
 /// The columns of a `pg_type` row that differ between types; the others (delimiter `,`,
 /// no I/O functions listed, `typrelid` 0, ...) are the same for every type here.
-struct TypeRow {
-    oid: crate::storage::Oid,
-    name: String,
-    namespace: crate::storage::Oid,
-    owner: crate::storage::Oid,
-    len: i64,
-    by_value: bool,
-    /// `typtype`: `b` base, `p` pseudo, `c` composite.
-    kind: char,
+#[derive(Default)]
+pub(super) struct TypeRow {
+    pub oid: crate::storage::Oid,
+    pub name: String,
+    pub namespace: crate::storage::Oid,
+    pub owner: crate::storage::Oid,
+    pub len: i64,
+    pub by_value: bool,
+    /// `typtype`: `b` base, `p` pseudo, `c` composite, `e` enum, `d` domain.
+    pub kind: char,
     /// `typrelid`: the relation of a row type.
-    relid: crate::storage::Oid,
-    category: char,
-    preferred: bool,
-    elem: crate::storage::Oid,
-    array: crate::storage::Oid,
-    align: char,
-    storage: char,
-    collation: crate::storage::Oid,
+    pub relid: crate::storage::Oid,
+    pub category: char,
+    pub preferred: bool,
+    pub elem: crate::storage::Oid,
+    pub array: crate::storage::Oid,
+    pub align: char,
+    pub storage: char,
+    pub collation: crate::storage::Oid,
+    /// A domain's `typnotnull`, `typbasetype`, `typtypmod` (-1: none, for a non-domain)
+    /// and `typdefault`.
+    pub not_null: bool,
+    pub base: crate::storage::Oid,
+    pub typmod: Option<i32>,
+    pub default: Option<String>,
 }
 
 impl TypeRow {
-    fn row(self) -> Row {
+    pub(super) fn row(self) -> Row {
         vec![
             oid(self.oid),
             text(self.name),
@@ -136,13 +146,13 @@ impl TypeRow {
             proc0(),
             ch(self.align),
             ch(self.storage),
-            b(false),
-            oid(0),
-            int(-1),
+            b(self.not_null),
+            oid(self.base),
+            int(i64::from(self.typmod.unwrap_or(-1))),
             int(0),
             oid(self.collation),
             null(),
-            null(),
+            self.default.map_or(null(), text),
             null(),
         ]
     }
@@ -157,6 +167,7 @@ fn composite_types(ctx: &Context) -> Vec<Row> {
     let created = catalog
         .types
         .iter()
+        .filter(|t| t.body.is_composite())
         .map(|t| (t.oid, t.name.clone(), t.schema, t.owner, 0));
     let tables = catalog
         .tables
@@ -186,6 +197,7 @@ fn composite_types(ctx: &Context) -> Vec<Row> {
                 align: 'd',
                 storage: 'x',
                 collation: 0,
+                ..TypeRow::default()
             }
             .row()
         })
@@ -1295,7 +1307,7 @@ pub fn tables() -> Vec<SystemTable> {
             ],
             pg_db_role_setting,
         ),
-        e(
+        t(
             "pg_enum",
             3501,
             &[
@@ -1304,6 +1316,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("enumsortorder", "float4"),
                 ("enumlabel", "name"),
             ],
+            super::user_types::pg_enum,
         ),
     ]
 }

@@ -82,7 +82,9 @@ fn type_info(t: &DataType) -> (String, Value, Value, Value, Value, Value) {
         }
         DataType::Interval => ("interval".into(), n(), n(), n(), n(), int(6)),
         DataType::Array(_) => ("ARRAY".into(), n(), n(), n(), n(), n()),
-        DataType::Composite(_) => ("USER-DEFINED".into(), n(), n(), n(), n(), n()),
+        DataType::Composite(_) | DataType::Enum(_) => {
+            ("USER-DEFINED".into(), n(), n(), n(), n(), n())
+        }
         t => (t.name(), n(), n(), n(), n(), n()),
     }
 }
@@ -99,6 +101,11 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
         let udt_schema = match t.elem().unwrap_or(*t) {
             DataType::Composite(oid) => crate::ddl::types::by_oid(cat, oid)
                 .map_or_else(|| "pg_catalog".into(), |(s, _, _)| cat.schema_name(s)),
+            DataType::Enum(oid) => cat
+                .types
+                .iter()
+                .find(|t| t.oid == oid)
+                .map_or_else(|| "pg_catalog".into(), |t| cat.schema_name(t.schema)),
             _ => "pg_catalog".to_string(),
         };
         let mut row = vec![

@@ -47,6 +47,7 @@ pub mod proc_names;
 pub mod relations;
 mod replication;
 pub mod table_stats;
+pub mod user_types;
 mod view_def;
 pub mod views;
 

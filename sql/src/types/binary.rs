@@ -14,6 +14,7 @@
 //! | time, timestamp, timestamptz  | i64 microseconds                                      |
 //! | interval                      | i64 microseconds, i32 days, i32 months                |
 //! | jsonb                         | version byte 1, then the text                         |
+//! | enum types                    | the label's UTF-8 bytes                               |
 //! | record, composite types       | field count, then per field its type OID, i32 length (-1: NULL) and bytes (only composite types are read) |
 //! | arrays                        | ndim, has-nulls flag, element OID, (length, lower bound) per dimension, then each item as i32 length (-1: NULL) + its bytes |
 //!
@@ -108,6 +109,7 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
             }
         }
         (Value::Record(r), _) => super::record::send(r, out),
+        (Value::Enum(e), _) => out.extend_from_slice(super::enums::label_text(e.oid).as_bytes()),
         (Value::Null, _) => {}
     }
 }
@@ -273,6 +275,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         Bytea => Value::Bytea(r.rest().to_vec()),
         Record => return Err(super::record::anonymous_input()),
         Composite(oid) => read_record(r, oid)?,
+        Enum(oid) => super::enums::parse(&utf8(r.rest(), ty)?, oid)?,
         Int2Vector | OidVector => {
             return Err(Error::InvalidBinaryRepresentation(format!(
                 "binary input of {} is not supported",

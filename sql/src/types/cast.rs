@@ -171,6 +171,7 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         }
         DataType::Record => Err(super::record::anonymous_input()),
         DataType::Composite(oid) => super::record::parse(s, oid),
+        DataType::Enum(oid) => super::enums::parse(s, oid),
     }
 }
 
@@ -440,7 +441,7 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
                 items,
             }))
         }
-        (v @ (Value::Bytea(_) | Value::Uuid(_)), _)
+        (v @ (Value::Bytea(_) | Value::Uuid(_) | Value::Enum(_)), _)
             if from.without_typmod() == to.without_typmod() =>
         {
             v

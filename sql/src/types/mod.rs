@@ -25,6 +25,7 @@ pub mod bytea;
 pub mod cast;
 pub mod coerce;
 pub mod datetime;
+pub mod enums;
 pub mod format;
 pub mod json;
 pub mod json_text;
@@ -98,6 +99,9 @@ pub enum DataType {
     /// its name and fields live in the catalog and are found through the statement's
     /// environment ([`record::fields_of`]).
     Composite(u32),
+    /// An enum type (`CREATE TYPE name AS ENUM (...)`), by its `pg_type` OID; values are
+    /// [`Value::Enum`] ([`enums`]).
+    Enum(u32),
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -161,6 +165,7 @@ impl ElemType {
             RegProc => (24, 0),
             Record => (25, 0),
             Composite(oid) => (26, oid),
+            Enum(oid) => (27, oid),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -200,6 +205,7 @@ impl ElemType {
             23 => RegType,
             25 => Record,
             26 => Composite(self.arg),
+            27 => Enum(self.arg),
             _ => RegProc,
         }
     }
@@ -224,6 +230,8 @@ pub enum Category {
     Array,
     /// Composite types (`typcategory` 'C').
     Composite,
+    /// Enum types (`typcategory` 'E').
+    Enum,
     Unknown,
     Other,
 }
@@ -276,7 +284,7 @@ impl DataType {
             Int2Vector => 22,
             OidVector => 30,
             Record => 2249,
-            Composite(oid) => *oid,
+            Composite(oid) | Enum(oid) => *oid,
             Array(e) => e.get().array_oid(),
         }
     }
@@ -314,6 +322,7 @@ impl DataType {
             OidVector => 1013,
             // Composite types have no array types of their own here: `record[]`'s.
             Record | Composite(_) => 2287,
+            Enum(oid) => enums::array_oid(*oid),
             Array(e) => e.get().array_oid(),
         }
     }
@@ -324,7 +333,7 @@ impl DataType {
         match self {
             Bool | Char => 1,
             Int2 => 2,
-            Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc => 4,
+            Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | Enum(_) => 4,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
             Interval | Uuid => 16,
             Name => 64,
@@ -401,6 +410,7 @@ impl DataType {
             OidVector => "oidvector".into(),
             Record => "record".into(),
             Composite(oid) => record::type_name(*oid),
+            Enum(oid) => enums::type_name(*oid),
             Array(e) => format!("{}[]", e.get().name()),
             Unknown => "unknown".into(),
         }
@@ -439,6 +449,7 @@ impl DataType {
             OidVector => "oidvector".into(),
             Record => "record".into(),
             Composite(oid) => record::type_name(*oid),
+            Enum(oid) => enums::typname(*oid),
             Array(e) => format!("_{}", e.get().typname()),
             Unknown => "unknown".into(),
         }
@@ -459,6 +470,7 @@ impl DataType {
             Unknown => Category::Unknown,
             Record => Category::Other,
             Composite(_) => Category::Composite,
+            Enum(_) => Category::Enum,
         }
     }
 

@@ -244,8 +244,8 @@ fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier]) -> Result<DataType
     }
 }
 
-/// A type the catalog defines (a composite type or a relation's row type), by its
-/// possibly schema-qualified name, through the statement's environment.
+/// A type the catalog defines (a composite type, a relation's row type or an enum type),
+/// by its possibly schema-qualified name, through the statement's environment.
 fn catalog_type(parts: &[&ast::Ident]) -> Result<DataType> {
     let fold = |i: &ast::Ident| {
         if i.quote_style.is_some() {
@@ -255,10 +255,15 @@ fn catalog_type(parts: &[&ast::Ident]) -> Result<DataType> {
         }
     };
     let text = parts.iter().map(|p| fold(p)).collect::<Vec<_>>().join(".");
-    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(&text)))
-        .filter(|oid| super::record::lookup(*oid).is_some())
-        .map(DataType::Composite)
-        .ok_or_else(|| undefined(&text))
+    let oid = crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(&text)))
+        .ok_or_else(|| undefined(&text))?;
+    if super::record::lookup(oid).is_some() {
+        Ok(DataType::Composite(oid))
+    } else if super::enums::lookup(oid).is_some() {
+        Ok(DataType::Enum(oid))
+    } else {
+        Err(undefined(&text))
+    }
 }
 
 /// A type by its single-word name (internal or SQL spelling).

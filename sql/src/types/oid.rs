@@ -57,6 +57,14 @@ pub trait ObjectLookup: Send + Sync {
     fn composite_type(&self, _oid: u32) -> Option<super::record::CompositeType> {
         None
     }
+    /// An enum type by OID.
+    fn enum_type(&self, _oid: u32) -> Option<super::enums::EnumType> {
+        None
+    }
+    /// An enum label's text by its `pg_enum` OID.
+    fn enum_label(&self, _oid: u32) -> Option<String> {
+        None
+    }
 }
 
 /// Every built-in type a column can have, without type modifiers: what `regtype` and

@@ -54,6 +54,8 @@ pub enum Value {
     Reg(RegKind, u32),
     /// A `record` ([`super::record`]).
     Record(Box<Record>),
+    /// A value of an enum type ([`super::enums`]).
+    Enum(super::enums::EnumValue),
 }
 
 impl Value {
@@ -105,7 +107,8 @@ impl Value {
             Value::Jsonb(_) => 8,
             Value::Array(_) => 9,
             Value::Record(_) => 10,
-            Value::Null => 11,
+            Value::Enum(_) => 11,
+            Value::Null => 12,
         }
     }
 
@@ -179,6 +182,7 @@ impl Ord for Value {
             (Jsonb(a), Jsonb(b)) => a.total_cmp(b),
             (Array(a), Array(b)) => a.total_cmp(b),
             (Record(a), Record(b)) => a.total_cmp(b),
+            (Enum(a), Enum(b)) => a.total_cmp(b),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
     }
@@ -206,6 +210,7 @@ impl Hash for Value {
             Bool(b) => b.hash(state),
             // Integral numbers hash as integers, so 1, 1.0 and 1.00 agree.
             Int(i) => i.hash(state),
+            Enum(e) => e.oid.hash(state),
             Reg(_, o) => i64::from(*o).hash(state),
             Float(_) | Float4(_) => {
                 let f = self.as_f64().unwrap_or(0.0);
@@ -275,6 +280,7 @@ impl std::fmt::Display for Value {
             Value::Array(a) => write!(f, "{a}"),
             Value::Record(r) => write!(f, "{r}"),
             Value::Reg(kind, oid) => f.write_str(&super::oid::format(*kind, *oid)),
+            Value::Enum(e) => f.write_str(&super::enums::label_text(e.oid)),
         }
     }
 }

@@ -213,6 +213,16 @@ pub enum Function {
     TypeOf(DataType),
     /// `(r).f`: field `i` of a composite value (NULL for a NULL record).
     Field(usize),
+    /// `enum_first(x)` / `enum_last(x)` of enum type `oid` (the argument's value unused).
+    EnumEnd {
+        oid: u32,
+        last: bool,
+    },
+    /// `enum_range(x)` (one argument: every label) or `enum_range(a, b)` (NULL: open).
+    EnumRange {
+        oid: u32,
+        bounded: bool,
+    },
     // type families
     Numeric(NumericFn),
     DateTime(DateTimeFn),
@@ -430,6 +440,36 @@ impl Function {
                 [t] => Some(Resolved::new(Function::TypeOf(*t), vec![Unknown], RegType)),
                 _ => None,
             },
+            "enum_first" | "enum_last" => match args {
+                [Enum(oid)] => Some(Resolved::new(
+                    Function::EnumEnd {
+                        oid: *oid,
+                        last: name == "enum_last",
+                    },
+                    vec![Enum(*oid)],
+                    Enum(*oid),
+                )),
+                _ => None,
+            },
+            "enum_range" => {
+                let of = |t: &DataType| match t {
+                    Enum(o) => Some(*o),
+                    _ => None,
+                };
+                let oid = args.iter().find_map(of);
+                let fits = |o: u32| args.iter().all(|t| *t == Unknown || of(t) == Some(o));
+                match oid {
+                    Some(oid) if (1..=2).contains(&args.len()) && fits(oid) => Some(Resolved::new(
+                        Function::EnumRange {
+                            oid,
+                            bounded: args.len() == 2,
+                        },
+                        vec![Enum(oid); args.len()],
+                        DataType::array_of(Enum(oid)),
+                    )),
+                    _ => None,
+                }
+            }
             _ => None,
         };
         r.ok_or_else(|| undefined(name, args))
@@ -454,6 +494,8 @@ impl Function {
                 | Function::NullIf
                 | Function::TypeOf(_)
                 | Function::Random
+                | Function::EnumEnd { .. }
+                | Function::EnumRange { .. }
         )
     }
 
@@ -475,6 +517,15 @@ impl Function {
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
+            Function::EnumEnd { oid, last } => crate::types::enums::first_or_last(*oid, *last),
+            Function::EnumRange { oid, bounded } => {
+                let none = Value::Null;
+                let (lo, hi) = match (bounded, args.as_slice()) {
+                    (true, [a, b]) => (a, b),
+                    _ => (&none, &none),
+                };
+                crate::types::enums::range(*oid, lo, hi)
+            }
             Function::Field(i) => match args.into_iter().next() {
                 Some(Value::Record(r)) => Ok(r.values.into_iter().nth(*i).unwrap_or(Value::Null)),
                 _ => Ok(Value::Null),

@@ -30,9 +30,9 @@ pub mod type_text;
 mod tests;
 
 pub use objects::{
-    CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
-    Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef, SequenceDef,
-    TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
+    CheckDef, ColumnDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel, FkAction, ForeignKeyDef,
+    FunctionArg, FunctionDef, Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting,
+    SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeBody, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 

@@ -63,6 +63,10 @@ pub struct ColumnDef {
     pub identity: Option<Identity>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The domain the column was declared with (`data_type` is its base type): its
+    /// default and constraints apply to the column's values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<Oid>,
 }
 
 impl ColumnDef {
@@ -75,6 +79,7 @@ impl ColumnDef {
             default: None,
             identity: None,
             comment: None,
+            domain: None,
         }
     }
 }
@@ -348,17 +353,73 @@ pub struct FunctionArg {
     pub default: Option<String>,
 }
 
-/// A composite type (`CREATE TYPE name AS (f1 int, f2 text)`): its fields in order.
+/// A type made by `CREATE TYPE` or `CREATE DOMAIN`: a composite type (`CREATE TYPE name AS
+/// (f1 int, f2 text)`: its fields in order), an enum type or a domain ([`TypeBody`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TypeDef {
     pub oid: Oid,
     pub schema: Oid,
     pub name: String,
+    /// A composite type's fields (empty for enums and domains).
     pub fields: Vec<ViewColumn>,
     #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
     pub owner: Oid,
     #[serde(default)]
     pub comment: Option<String>,
+    /// Composite, enum or domain (documents written before enums are composite).
+    #[serde(default, skip_serializing_if = "TypeBody::is_composite")]
+    pub body: TypeBody,
+    /// `typarray`: the OID of the type's array type (0: none, as for composite types).
+    #[serde(default)]
+    pub array_oid: Oid,
+}
+
+/// What kind of type a [`TypeDef`] is.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub enum TypeBody {
+    #[default]
+    Composite,
+    /// An enum type's labels (`pg_enum`), in sort order.
+    Enum(Vec<EnumLabel>),
+    Domain(DomainDef),
+}
+
+impl TypeBody {
+    pub fn is_composite(&self) -> bool {
+        matches!(self, TypeBody::Composite)
+    }
+}
+
+/// One label of an enum type: its `pg_enum` OID, `enumsortorder` and text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnumLabel {
+    pub oid: Oid,
+    pub sort: f32,
+    pub label: String,
+}
+
+/// A domain (`CREATE DOMAIN name AS base ...`): its base type, default and constraints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainDef {
+    #[serde(with = "super::type_text")]
+    pub base: DataType,
+    pub not_null: bool,
+    /// The DEFAULT expression's SQL text.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// CHECK constraints, in creation order (evaluated in name order, as PostgreSQL does).
+    #[serde(default)]
+    pub checks: Vec<DomainCheck>,
+}
+
+/// A domain's CHECK constraint (a `pg_constraint` row with `contypid`); `VALUE` in its
+/// expression is the value being checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainCheck {
+    pub oid: Oid,
+    pub name: String,
+    /// The expression's SQL text (without the CHECK and parentheses).
+    pub expr: String,
 }
 
 /// One output column of a view.

@@ -19,10 +19,22 @@ pub fn parse(text: &str) -> crate::Result<DataType> {
             .map_err(|_| crate::Error::Internal(format!("bad stored type {text:?}")))?;
         return Ok(if array { DataType::array_of(t) } else { t });
     }
+    if let Some(rest) = text.strip_prefix(ENUM) {
+        let (oid, array) = match rest.strip_suffix("[]") {
+            Some(oid) => (oid, true),
+            None => (rest, false),
+        };
+        let t = oid
+            .parse()
+            .map(DataType::Enum)
+            .map_err(|_| crate::Error::Internal(format!("bad stored type {text:?}")))?;
+        return Ok(if array { DataType::array_of(t) } else { t });
+    }
     crate::types::names::parse(text)
 }
 
 const COMPOSITE: &str = "composite ";
+const ENUM: &str = "enum ";
 
 /// A type's stored text: its SQL name, except that an unbounded `bpchar` stays `bpchar`
 /// (`character` alone would read back as character(1)).
@@ -31,6 +43,7 @@ pub fn text(t: &DataType) -> String {
         DataType::Bpchar(None) => "bpchar".into(),
         DataType::Array(e) => format!("{}[]", text(&e.get())),
         DataType::Composite(oid) => format!("{COMPOSITE}{oid}"),
+        DataType::Enum(oid) => format!("{ENUM}{oid}"),
         t => t.name(),
     }
 }

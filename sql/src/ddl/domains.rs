@@ -1,0 +1,1 @@
+//! `CREATE DOMAIN`, `ALTER DOMAIN`, `DROP DOMAIN` (filled in below).

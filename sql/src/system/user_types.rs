@@ -1,0 +1,111 @@
+//! The catalog rows of enum types and domains ([`crate::storage::TypeBody`]): their
+//! `pg_type` rows and those of their array types (`_name`), and `pg_enum`'s labels.
+//! (Composite types' rows are `builtin`'s; domains' CHECK constraints are `pg_constraint`
+//! rows, in `relations`.)
+
+use super::Context;
+use super::builtin::{TypeRow, category_code};
+use super::relations::{align_of, collation_of, storage_of};
+use super::val::*;
+use crate::Result;
+use crate::storage::{Row, TypeBody};
+
+/// The `pg_type` rows of enum types and domains and of their array types.
+pub(super) fn pg_type_rows(ctx: &Context) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for t in &ctx.env.catalog.types {
+        let (row, elem_align) = match &t.body {
+            TypeBody::Composite => continue,
+            TypeBody::Enum(_) => (
+                TypeRow {
+                    oid: t.oid,
+                    name: t.name.clone(),
+                    namespace: t.schema,
+                    owner: t.owner,
+                    len: 4,
+                    by_value: true,
+                    kind: 'e',
+                    category: 'E',
+                    array: t.array_oid,
+                    align: 'i',
+                    storage: 'p',
+                    ..TypeRow::default()
+                },
+                'i',
+            ),
+            TypeBody::Domain(d) => {
+                let base = d.base;
+                (
+                    TypeRow {
+                        oid: t.oid,
+                        name: t.name.clone(),
+                        namespace: t.schema,
+                        owner: t.owner,
+                        len: base.type_len().into(),
+                        by_value: base.type_len() > 0 && base.type_len() <= 8,
+                        kind: 'd',
+                        category: category_code(&base),
+                        array: t.array_oid,
+                        align: align_of(&base),
+                        storage: storage_of(&base),
+                        collation: collation_of(&base),
+                        not_null: d.not_null,
+                        base: base.oid(),
+                        typmod: Some(base.typmod()),
+                        default: d.default.clone(),
+                        elem: base.elem().map_or(0, |e| e.oid()),
+                        ..TypeRow::default()
+                    },
+                    match align_of(&base) {
+                        'd' => 'd',
+                        _ => 'i',
+                    },
+                )
+            }
+        };
+        rows.push(row.row());
+        if t.array_oid != 0 {
+            rows.push(
+                TypeRow {
+                    oid: t.array_oid,
+                    name: format!("_{}", t.name),
+                    namespace: t.schema,
+                    owner: t.owner,
+                    len: -1,
+                    kind: 'b',
+                    category: 'A',
+                    elem: t.oid,
+                    align: elem_align,
+                    storage: 'x',
+                    ..TypeRow::default()
+                }
+                .row(),
+            );
+        }
+    }
+    rows
+}
+
+/// `pg_enum`: every label of every enum type.
+pub(super) fn pg_enum(ctx: &Context) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for t in &ctx.env.catalog.types {
+        if let TypeBody::Enum(labels) = &t.body {
+            for l in labels {
+                rows.push(vec![
+                    oid(l.oid),
+                    oid(t.oid),
+                    crate::Value::Float4(l.sort),
+                    text(l.label.clone()),
+                ]);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The type a column of a domain or enum type reports in the catalogs (`atttypid`):
+/// the domain's OID where the column was declared with one, else its type's.
+pub fn column_type_oid(c: &crate::storage::ColumnDef) -> u32 {
+    c.domain.unwrap_or_else(|| c.data_type.oid())
+}
