@@ -197,6 +197,10 @@ pub enum Error {
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
     )]
     NotNullViolation { table: String, column: String },
+    /// 23502 of a domain: `domain d does not allow null values`, `column "c" of table "t"
+    /// contains null values` (ALTER DOMAIN ... SET NOT NULL).
+    #[error("{0}")]
+    DomainNotNull(String),
     /// 23505. `detail` is PostgreSQL's DETAIL line, e.g. `Key (id)=(1) already exists.`
     #[error("duplicate key value violates unique constraint \"{constraint}\"")]
     UniqueViolation { constraint: String, detail: String },
@@ -418,6 +422,7 @@ impl Error {
             InvalidArgumentForNthValue(_) => "22016",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } | UniqueIndexDuplicate { .. } => "23505",
+            DomainNotNull(_) => "23502",
             CardinalityViolation(_) => "21000",
             CheckViolation { .. } => "23514",
             ExistingNullValues { .. } => "23502",

@@ -68,13 +68,16 @@ impl Binder {
         }
     }
 
-    /// The bound DEFAULT of column `i` (NULL when it has none).
+    /// The bound DEFAULT of column `i` (NULL when it has none): its own, or its domain's.
     pub fn default_expr(&mut self, table: &TableDef, i: usize) -> Result<Expr> {
         let col = &table.columns[i];
         if let Some(id) = col.identity {
             return Ok(crate::expr::catalog_functions::nextval_call(id.sequence));
         }
-        let Some(text) = &col.default else {
+        let domain_default = col.domain.and_then(|d| {
+            crate::ddl::domains::domain(&self.catalog, d).and_then(|(_, d)| d.default.clone())
+        });
+        let Some(text) = col.default.as_ref().or(domain_default.as_ref()) else {
             return Ok(Expr::Literal(Value::Null));
         };
         let ast = crate::parse::expression(text)

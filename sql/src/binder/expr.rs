@@ -481,17 +481,34 @@ impl Binder {
                         to.name()
                     )));
                 }
+                let domain = crate::ddl::domains::named(data_type);
                 match x {
-                    Expr::Literal(v) => (Expr::Literal(cast::cast(v, from, to, true)?), to),
-                    x => (
-                        Expr::Cast {
-                            expr: Box::new(x),
-                            from,
-                            to,
-                            explicit: true,
-                        },
-                        to,
-                    ),
+                    Expr::Literal(v) => {
+                        let v = cast::cast(v, from, to, true)?;
+                        if let Some(d) = domain
+                            && let Some(c) =
+                                crate::ddl::domains::Checker::new(self.catalog.clone(), d)?
+                        {
+                            c.check(&v)?;
+                        }
+                        (Expr::Literal(v), to)
+                    }
+                    x => {
+                        let cast = if from == to {
+                            x
+                        } else {
+                            Expr::Cast {
+                                expr: Box::new(x),
+                                from,
+                                to,
+                                explicit: true,
+                            }
+                        };
+                        match domain {
+                            Some(d) => (Expr::Call(Function::DomainCheck(d), vec![cast]), to),
+                            None => (cast, to),
+                        }
+                    }
                 }
             }
             E::Function(f) => self.bind_function(f, ctx)?,

@@ -105,6 +105,9 @@ pub fn column(
     };
     crate::types::record::check_column_type(&ident(&col.name), data_type)?;
     let mut def = ColumnDef::new(ident(&col.name), data_type);
+    if serial.is_none() {
+        def.domain = super::domains::named(&col.data_type);
+    }
     let mut constraints = Vec::new();
     let mut sequence = None;
     let mut draft = table.clone();

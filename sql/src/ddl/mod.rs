@@ -144,6 +144,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
         Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
+        Statement::CreateDomain(c) => return domains::create(ddl, c).map(Some),
+        Statement::AlterDomain(a) => return domains::alter(ddl, a).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) => return Ok(None),
     };
@@ -203,6 +205,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         } => types::create(ddl, name, representation.as_ref())?,
         S::DropFunction(d) => function::drop(ddl, d)?,
         S::AlterType(a) => enums::alter(ddl, a)?,
+        S::DropDomain(d) => domains::drop(ddl, d)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
         S::Grant(g) => grant::execute(

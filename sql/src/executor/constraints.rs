@@ -3,7 +3,8 @@
 //! and the storage).
 //!
 //! * CHECK: evaluated on every new row version before it is written; `false` fails with
-//!   23514 (NULL passes, as in SQL).
+//!   23514 (NULL passes, as in SQL). The constraints of a column's domain come first
+//!   ([`crate::ddl::domains::Checker`]).
 //! * FOREIGN KEY, referencing side: after a row is written with a non-NULL key (MATCH
 //!   SIMPLE; MATCH FULL refuses a partly NULL key), the referenced row is locked shared
 //!   ([`crate::storage::Txn::lock_key_share`], PostgreSQL's `FOR KEY SHARE`) and must exist
@@ -33,6 +34,8 @@ const MAX_DEPTH: usize = 64;
 /// One table's constraints, ready to evaluate.
 struct Compiled {
     def: TableDef,
+    /// The constraints of the columns declared with a domain, by column position.
+    domains: Vec<(usize, crate::ddl::domains::Checker)>,
     checks: Vec<(String, Expr)>,
     /// Foreign keys of this table, with the referenced table and the referenced unique
     /// constraint's name and column order (positions into the foreign key's columns).
@@ -147,6 +150,14 @@ impl Constraints {
                 let (x, _) = crate::ddl::constraints::bind_check(catalog.clone(), &def, &e)?;
                 checks.push((c.name.clone(), x));
             }
+            let mut domains = Vec::new();
+            for (i, c) in def.columns.iter().enumerate() {
+                if let Some(d) = c.domain
+                    && let Some(checker) = crate::ddl::domains::Checker::new(catalog.clone(), d)?
+                {
+                    domains.push((i, checker));
+                }
+            }
             let mut parents = Vec::new();
             for fk in &def.foreign_keys {
                 let parent = catalog
@@ -169,6 +180,7 @@ impl Constraints {
                 .collect();
             slot.insert(Compiled {
                 def,
+                domains,
                 checks,
                 parents,
                 children,
@@ -187,6 +199,9 @@ impl Constraints {
     fn check(&mut self, ctx: &mut Context, table: TableId, row: &Row) -> Result<()> {
         let params = ctx.params;
         let c = self.compiled(ctx, table)?;
+        for (i, d) in &c.domains {
+            d.check(&row[*i])?;
+        }
         for (name, x) in &c.checks {
             if x.eval(row, &crate::expr::Params(params))? == Value::Bool(false) {
                 return Err(Error::CheckViolation {

@@ -424,6 +424,10 @@ impl ObjectLookup for env::CatalogEnv {
         })
     }
 
+    fn domain_base(&self, oid: u32) -> Option<crate::types::DataType> {
+        crate::ddl::domains::domain(&self.catalog, oid).map(|(_, d)| d.base)
+    }
+
     fn enum_label(&self, oid: u32) -> Option<String> {
         self.catalog.types.iter().find_map(|t| match &t.body {
             crate::storage::TypeBody::Enum(labels) => labels

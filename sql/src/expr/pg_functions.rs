@@ -238,7 +238,15 @@ impl PgFn {
                 let env = env::catalog()?;
                 match relations::constraint_by_oid(&env.catalog, oid_arg(0)) {
                     Some(c) => text(deparse::constraint_definition(&env.catalog, &c)),
-                    None => Value::Null,
+                    None => {
+                        let pretty = matches!(args.get(1), Some(Value::Bool(true)));
+                        crate::system::user_types::domain_constraint_definition(
+                            &env.catalog,
+                            oid_arg(0),
+                            pretty,
+                        )
+                        .map_or(Value::Null, text)
+                    }
                 }
             }
             PgFn::GetExpr => {

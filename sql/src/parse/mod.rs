@@ -3,6 +3,7 @@
 //! `statement.rs`), and parse errors as 42601.
 
 mod dialect;
+pub mod domain;
 pub mod exclude;
 pub mod group_by;
 pub mod owned;

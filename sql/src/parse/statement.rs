@@ -27,6 +27,10 @@ pub enum Statement {
     ReassignOwned(super::owned::ReassignOwned),
     /// `DROP OWNED BY ...` ([`super::owned`]).
     DropOwned(super::owned::DropOwned),
+    /// `CREATE DOMAIN` ([`super::domain`]).
+    CreateDomain(super::domain::CreateDomain),
+    /// `ALTER DOMAIN` ([`super::domain`]).
+    AlterDomain(super::domain::AlterDomain),
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -148,6 +152,10 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
             Statement::ReassignOwned(super::owned::reassign(&mut p).map_err(syntax)?)
         } else if super::owned::starts_drop(&mut p) {
             Statement::DropOwned(super::owned::drop(&mut p).map_err(syntax)?)
+        } else if p.parse_keywords(&[Keyword::CREATE, Keyword::DOMAIN]) {
+            Statement::CreateDomain(super::domain::create(&mut p).map_err(syntax)?)
+        } else if p.parse_keywords(&[Keyword::ALTER, Keyword::DOMAIN]) {
+            Statement::AlterDomain(super::domain::alter(&mut p).map_err(syntax)?)
         } else if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
             Statement::AlterSequence(alter_sequence(&mut p).map_err(syntax)?)
         } else if p.parse_keyword(Keyword::VACUUM) {

@@ -421,7 +421,7 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 Some(_) => 'd',
                 None => '\0',
             };
-            rows.push(attribute(
+            let mut row = attribute(
                 t.id,
                 &c.name,
                 &c.data_type,
@@ -429,7 +429,13 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 c.not_null,
                 c.default.is_some(),
                 identity,
-            ));
+            );
+            if let Some(d) = c.domain {
+                // A domain column reports the domain (its typmod is the domain's).
+                row[2] = oid(d);
+                row[8] = int(-1);
+            }
+            rows.push(row);
         }
         for ix in indexes(t) {
             let included = ix
@@ -683,6 +689,7 @@ fn pg_constraint(ctx: &Context) -> Result<Vec<Row>> {
             ]);
         }
     }
+    rows.extend(super::user_types::domain_constraints(ctx));
     Ok(rows)
 }
 

@@ -104,6 +104,81 @@ pub(super) fn pg_enum(ctx: &Context) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// The `pg_constraint` rows of domains' CHECK constraints (`contypid` the domain).
+pub(super) fn domain_constraints(ctx: &Context) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for t in &ctx.env.catalog.types {
+        let TypeBody::Domain(d) = &t.body else {
+            continue;
+        };
+        for c in &d.checks {
+            rows.push(vec![
+                oid(c.oid),
+                text(c.name.clone()),
+                oid(t.schema),
+                ch('c'),
+                b(false),
+                b(false),
+                b(true),
+                oid(0),
+                oid(t.oid),
+                oid(0),
+                oid(0),
+                oid(0),
+                ch(' '),
+                ch(' '),
+                ch(' '),
+                b(true),
+                int(0),
+                b(false),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                text(c.expr.clone()),
+            ]);
+        }
+    }
+    rows
+}
+
+/// `pg_get_constraintdef` of a domain's CHECK constraint, if `oid` is one.
+pub fn domain_constraint_definition(
+    cat: &crate::storage::Catalog,
+    oid: crate::storage::Oid,
+    pretty: bool,
+) -> Option<String> {
+    cat.types.iter().find_map(|t| match &t.body {
+        TypeBody::Domain(d) => d.checks.iter().find(|c| c.oid == oid).map(|c| {
+            let e = super::deparse::expr_in_mode(&c.expr, None, pretty);
+            format!("CHECK ({})", upper_value(&e))
+        }),
+        _ => None,
+    })
+}
+
+/// `VALUE` written as PostgreSQL prints it in a domain's CHECK (the deparser prints the
+/// unquoted identifier in lower case); strings and quoted names are left alone.
+fn upper_value(text: &str) -> String {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, text).tokenize() else {
+        return text.to_string();
+    };
+    tokens
+        .iter()
+        .map(|t| match t {
+            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("value") => {
+                "VALUE".to_string()
+            }
+            t => t.to_string(),
+        })
+        .collect()
+}
+
 /// The type a column of a domain or enum type reports in the catalogs (`atttypid`):
 /// the domain's OID where the column was declared with one, else its type's.
 pub fn column_type_oid(c: &crate::storage::ColumnDef) -> u32 {

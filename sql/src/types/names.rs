@@ -261,6 +261,11 @@ fn catalog_type(parts: &[&ast::Ident]) -> Result<DataType> {
         Ok(DataType::Composite(oid))
     } else if super::enums::lookup(oid).is_some() {
         Ok(DataType::Enum(oid))
+    } else if let Some(base) =
+        crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.domain_base(oid)))
+    {
+        // A domain is its base type in expressions (see `crate::ddl::domains`).
+        Ok(base)
     } else {
         Err(undefined(&text))
     }

@@ -57,6 +57,10 @@ pub trait ObjectLookup: Send + Sync {
     fn composite_type(&self, _oid: u32) -> Option<super::record::CompositeType> {
         None
     }
+    /// A domain's base type by the domain's OID.
+    fn domain_base(&self, _oid: u32) -> Option<DataType> {
+        None
+    }
     /// An enum type by OID.
     fn enum_type(&self, _oid: u32) -> Option<super::enums::EnumType> {
         None
@@ -122,10 +126,18 @@ pub fn parse_regtype(s: &str) -> Result<u32> {
     if let Ok(n) = t.parse::<u32>() {
         return Ok(n);
     }
+    let name = normalize_name(t);
+    // A domain's name parses as its base type; regtype names the domain itself.
+    if let Some(oid) = crate::env::with(|e| {
+        e.lookup
+            .as_ref()
+            .and_then(|l| l.type_oid(&name).filter(|o| l.domain_base(*o).is_some()))
+    }) {
+        return Ok(oid);
+    }
     if let Ok(ty) = super::names::parse(t) {
         return Ok(ty.oid());
     }
-    let name = normalize_name(t);
     crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_oid(&name)))
         .ok_or_else(|| Error::UndefinedObject(format!("type \"{t}\" does not exist")))
 }

@@ -213,6 +213,9 @@ pub enum Function {
     TypeOf(DataType),
     /// `(r).f`: field `i` of a composite value (NULL for a NULL record).
     Field(usize),
+    /// `CAST(x AS d)` of domain `d`: `x` (of the base type) after checking it against the
+    /// domain's constraints.
+    DomainCheck(u32),
     /// `enum_first(x)` / `enum_last(x)` of enum type `oid` (the argument's value unused).
     EnumEnd {
         oid: u32,
@@ -496,6 +499,7 @@ impl Function {
                 | Function::Random
                 | Function::EnumEnd { .. }
                 | Function::EnumRange { .. }
+                | Function::DomainCheck(_)
         )
     }
 
@@ -517,6 +521,11 @@ impl Function {
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
+            Function::DomainCheck(d) => {
+                let v = args.into_iter().next().unwrap_or(Value::Null);
+                crate::ddl::domains::check_value(*d, &v)?;
+                Ok(v)
+            }
             Function::EnumEnd { oid, last } => crate::types::enums::first_or_last(*oid, *last),
             Function::EnumRange { oid, bounded } => {
                 let none = Value::Null;
