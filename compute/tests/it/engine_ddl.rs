@@ -54,6 +54,14 @@ const SETUP: &str = "
     CREATE TABLE gone (x int);
     INSERT INTO gone VALUES (1);
     TRUNCATE gone;
+    CREATE TYPE app.mood AS ENUM ('sad', 'happy');
+    ALTER TYPE app.mood ADD VALUE 'ok' BEFORE 'happy';
+    ALTER TYPE app.mood RENAME VALUE 'sad' TO 'blue';
+    CREATE DOMAIN app.posint AS int DEFAULT 5 CHECK (VALUE > 0);
+    ALTER DOMAIN app.posint ADD CONSTRAINT small CHECK (VALUE < 100);
+    CREATE TABLE app.feelings (m app.mood PRIMARY KEY, n app.posint);
+    INSERT INTO app.feelings VALUES ('happy', 1), ('blue', 2);
+    INSERT INTO app.feelings (m) VALUES ('ok');
 ";
 
 fn check_schema(s: &mut Session<Engine>) {
@@ -68,6 +76,22 @@ fn check_schema(s: &mut Session<Engine>) {
     assert_eq!(rows(s, "SELECT count(*) FROM gone"), [["0"]]);
     assert!(exec(s, "INSERT INTO plain VALUES (1, 'dup', 0)").is_err_and(|e| e.code() == "23505"));
     assert_eq!(rows(s, "SELECT app.double_it(21)"), [["42"]]);
+    // Enum types and domains: labels, order, stored values and constraints.
+    assert_eq!(
+        rows(s, "SELECT m::text, n FROM app.feelings f ORDER BY f.m"),
+        [["blue", "2"], ["ok", "5"], ["happy", "1"]]
+    );
+    assert_eq!(
+        rows(s, "SELECT enum_range(NULL::app.mood)::text"),
+        [["{blue,ok,happy}"]]
+    );
+    assert!(
+        exec(s, "INSERT INTO app.feelings VALUES ('sad', 1)").is_err_and(|e| e.code() == "22P02")
+    );
+    assert!(
+        exec(s, "INSERT INTO app.feelings (m, n) VALUES ('ok', 100)")
+            .is_err_and(|e| e.code() == "23514")
+    );
     assert_eq!(
         rows(
             s,
