@@ -68,9 +68,15 @@ fn stored_record(r: &sql::types::Record, field: fn(&sql::Value) -> Stored) -> St
 }
 
 /// The type of a stored record field from its OID: a built-in type (without modifier,
-/// which no stored value needs) or a composite type.
+/// which no stored value needs), an enum type or a composite type.
 fn field_type(oid: u32) -> DataType {
-    sql::types::oid::builtin_type(oid).unwrap_or(DataType::Composite(oid))
+    sql::types::oid::builtin_type(oid).unwrap_or_else(|| {
+        if sql::types::enums::lookup(oid).is_some() {
+            DataType::Enum(oid)
+        } else {
+            DataType::Composite(oid)
+        }
+    })
 }
 
 /// The storage form of a key value: as [`to_stored`], but `char(n)` without its trailing

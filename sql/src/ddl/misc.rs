@@ -241,6 +241,23 @@ pub fn comment(
                 }
             }
         }
+        K::Type | K::Domain => {
+            let Some(t) = super::types::find(&catalog, &ddl.search_path, name)? else {
+                let n = split_name(name)?.1;
+                return Err(Error::UndefinedObject(format!(
+                    "type \"{n}\" does not exist"
+                )));
+            };
+            let mut t = t.clone();
+            if matches!(kind, K::Domain) && !matches!(t.body, crate::storage::TypeBody::Domain(_)) {
+                return Err(Error::WrongObjectType(format!(
+                    "\"{}\" is not a domain",
+                    t.name
+                )));
+            }
+            t.comment = text;
+            ddl.txn.put_type(t)?;
+        }
         other => {
             return Err(Error::unsupported(format!(
                 "COMMENT ON {other} is not supported"

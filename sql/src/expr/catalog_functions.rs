@@ -167,7 +167,7 @@ impl CatalogFn {
             ("setval", 2 | 3) => (CatalogFn::SetVal, T::Int8),
             ("lastval", 0) => (CatalogFn::LastVal, T::Int8),
             ("current_schema", 0) => (CatalogFn::CurrentSchema, T::Name),
-            ("current_schemas", 1) => (CatalogFn::CurrentSchemas, T::Text),
+            ("current_schemas", 1) => (CatalogFn::CurrentSchemas, T::array_of(T::Name)),
             ("pg_is_in_recovery", 0) => (CatalogFn::IsInRecovery, T::Bool),
             ("pg_current_wal_lsn", 0) => (CatalogFn::CurrentWalLsn, T::Text),
             ("pg_last_wal_replay_lsn", 0) => (CatalogFn::LastReplayLsn, T::Text),
@@ -307,7 +307,9 @@ impl CatalogFn {
                     })
                     .map(|&s| env.catalog.schema_name(s))
                     .collect();
-                Value::Text(format!("{{{}}}", names.join(",")))
+                Value::Array(Box::new(crate::types::Array::from_items(
+                    names.into_iter().map(Value::Text).collect(),
+                )))
             }
         })
     }

@@ -24,7 +24,10 @@ pub enum PgFn {
     FormatType,
     GetUserById,
     TableIsVisible,
-    /// `pg_type_is_visible`, `pg_function_is_visible`, ...: every such object is in
+    /// `pg_type_is_visible`: built-in types always; a `CREATE TYPE` / `CREATE DOMAIN` type
+    /// (or its array type) or a relation's row type when the search path finds it.
+    TypeIsVisible,
+    /// `pg_collation_is_visible`, `pg_opclass_is_visible`, ...: every such object is in
     /// `pg_catalog`, which is always searched.
     AlwaysVisible,
     /// `pg_function_is_visible`: built-ins always; a SQL function when its schema is on the
@@ -83,9 +86,9 @@ impl PgFn {
             ("pg_get_userbyid", 1) => (PgFn::GetUserById, vec![oid], T::Name),
             ("pg_table_is_visible", 1) => (PgFn::TableIsVisible, vec![oid], T::Bool),
             ("pg_function_is_visible", 1) => (PgFn::FunctionIsVisible, vec![oid], T::Bool),
+            ("pg_type_is_visible", 1) => (PgFn::TypeIsVisible, vec![oid], T::Bool),
             (
-                "pg_type_is_visible"
-                | "pg_collation_is_visible"
+                "pg_collation_is_visible"
                 | "pg_opclass_is_visible"
                 | "pg_operator_is_visible"
                 | "pg_conversion_is_visible"
@@ -191,6 +194,7 @@ impl PgFn {
                 })
             }
             PgFn::TableIsVisible => Value::Bool(table_is_visible(oid_arg(0))?),
+            PgFn::TypeIsVisible => Value::Bool(type_is_visible(oid_arg(0))?),
             PgFn::AlwaysVisible | PgFn::HasPrivilege => Value::Bool(true),
             PgFn::HasTablePrivilege => {
                 crate::privilege::has_privilege(crate::privilege::PrivilegeOn::Table, &args)?
@@ -271,6 +275,7 @@ impl PgFn {
                     _ => match args.get(1) {
                         Some(Value::Text(c)) if c == "pg_class" => (Some(PG_CLASS_OID), 0),
                         Some(Value::Text(c)) if c == "pg_namespace" => (Some(PG_NAMESPACE_OID), 0),
+                        Some(Value::Text(c)) if c == "pg_type" => (Some(1247), 0),
                         Some(Value::Text(_)) => return Ok(Value::Null),
                         _ => (None, 0),
                     },
@@ -403,6 +408,26 @@ fn table_is_visible(oid: Oid) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+fn type_is_visible(oid: Oid) -> Result<bool> {
+    let env = env::catalog()?;
+    let cat = &env.catalog;
+    let Some(t) = cat
+        .types
+        .iter()
+        .find(|t| t.oid == oid || (t.array_oid == oid && oid != 0))
+    else {
+        return match cat.relation_by_oid(oid) {
+            Some(_) => table_is_visible(oid),
+            None => Ok(true),
+        };
+    };
+    let found = env
+        .search_path
+        .iter()
+        .find_map(|s| crate::ddl::types::oid_in(cat, *s, &t.name));
+    Ok(found == Some(t.oid))
 }
 
 fn size(oid: Oid) -> Result<u64> {

@@ -772,8 +772,14 @@ pub fn comments(cat: &Catalog) -> Vec<(Oid, Oid, i64, String)> {
     for s in &cat.sequences {
         add(s.oid, PG_CLASS_OID, 0, &s.comment);
     }
+    for t in &cat.types {
+        add(t.oid, PG_TYPE_OID, 0, &t.comment);
+    }
     v
 }
+
+/// `pg_type`'s OID (the class of a type's comment).
+const PG_TYPE_OID: Oid = 1247;
 
 fn pg_description(ctx: &Context) -> Result<Vec<Row>> {
     Ok(comments(&ctx.env.catalog)
