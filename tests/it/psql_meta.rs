@@ -259,8 +259,8 @@ fn psql_meta_commands_print_what_postgresql_prints() {
 /// ... IF EXISTS, CREATE ... IF NOT EXISTS, CASCADE, transaction commands out of place,
 /// `client_min_messages`: same text, SQLSTATE, DETAIL and order), `column_names.sql`
 /// (result column names), `errors.sql` (error messages with their positions — psql's
-/// `LINE n:` and caret — and HINTs) and `types.sql` (enum types and domains: `\\dT`,
-/// `\\dT+`, `\\dD`, `\\d`).
+/// `LINE n:` and caret — and HINTs) and `types.sql` (enum types and domains: `\dT`,
+/// `\dT+`, `\dD`, `\d`).
 #[test]
 fn psql_scripts_print_what_postgresql_prints() {
     if !psql_available() {

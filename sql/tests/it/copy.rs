@@ -206,3 +206,38 @@ fn foreign_keys_are_checked_for_every_copied_row() {
         ]
     );
 }
+
+/// COPY into enum and domain columns: labels are read by the enum's input function (22P02
+/// with PostgreSQL's context), domain constraints are checked, a missing domain column
+/// takes the domain's default. Expected texts are PostgreSQL 15's.
+#[test]
+fn copy_checks_enum_labels_and_domain_constraints() {
+    let mut s = Session::new(MemoryStorage::new());
+    run(&mut s, "CREATE TYPE mood AS ENUM ('sad', 'happy')");
+    run(
+        &mut s,
+        "CREATE DOMAIN posint AS int DEFAULT 3 CHECK (VALUE > 0)",
+    );
+    run(&mut s, "CREATE TABLE f (m mood, n posint)");
+    let err = copy_in(&mut s, "COPY f FROM STDIN", b"happy\t1\nangry\t2\n", 100).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid input value for enum mood: \"angry\""
+    );
+    assert_eq!(err.code(), "22P02");
+    let err = copy_in(&mut s, "COPY f FROM STDIN", b"happy\t-1\n", 100).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "value for domain posint violates check constraint \"posint_check\""
+    );
+    assert_eq!(err.code(), "23514");
+    let tag = copy_in(&mut s, "COPY f (m) FROM STDIN", b"sad\nhappy\n", 100).unwrap();
+    assert_eq!(tag, "COPY 2");
+    assert_eq!(
+        run(&mut s, "SELECT m::text, n FROM f ORDER BY f.m DESC"),
+        vec![
+            vec![Some("happy".into()), Some("3".into())],
+            vec![Some("sad".into()), Some("3".into())],
+        ]
+    );
+}
