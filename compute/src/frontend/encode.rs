@@ -20,9 +20,21 @@ use sql::binder::OutputColumn;
 use sql::types::{binary, cast::parse_text, oid::builtin_type};
 use sql::{DataType, Value};
 
-/// The wire type of a SQL type.
+/// The wire type of a SQL type: a built-in one, or (an enum or composite type, or an
+/// array of one) a type known by its OID alone, which is all the wire carries.
 pub fn wire_type(t: DataType) -> Type {
-    Type::from_oid(t.oid()).unwrap_or(Type::TEXT)
+    let oid = t.oid();
+    Type::from_oid(oid).unwrap_or_else(|| {
+        if oid == 0 {
+            return Type::TEXT;
+        }
+        Type::new(
+            t.typname(),
+            oid,
+            postgres_types::Kind::Simple,
+            String::new(),
+        )
+    })
 }
 
 /// The SQL type a client declared for a parameter (`None`: let the server

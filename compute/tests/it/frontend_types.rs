@@ -332,3 +332,111 @@ impl ToSql for Raw {
 
     to_sql_checked!();
 }
+
+/// An enum value as tokio-postgres reads it in binary: the label's bytes.
+#[derive(Debug, PartialEq)]
+struct Label(String);
+
+impl<'a> FromSql<'a> for Label {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn Error + Sync + Send>> {
+        Ok(Label(std::str::from_utf8(raw)?.to_string()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), tokio_postgres::types::Kind::Enum(_))
+    }
+}
+
+impl ToSql for Label {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), tokio_postgres::types::Kind::Enum(_))
+    }
+
+    to_sql_checked!();
+}
+
+#[tokio::test]
+async fn enums_and_domains_over_the_wire() {
+    let s = start().await;
+    let c = &s.client;
+    c.batch_execute(
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+         CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+         CREATE TABLE f (m mood PRIMARY KEY, ms mood[], n posint)",
+    )
+    .await
+    .unwrap();
+    // tokio-postgres learns the enum's labels from pg_type and pg_enum (its typeinfo
+    // queries), sends and reads labels in binary.
+    let stmt = c
+        .prepare("INSERT INTO f VALUES ($1, $2, $3) RETURNING m, ms, n")
+        .await
+        .unwrap();
+    let t = &stmt.params()[0];
+    assert_eq!(t.name(), "mood");
+    assert_eq!(
+        t.kind(),
+        &tokio_postgres::types::Kind::Enum(vec!["sad".into(), "ok".into(), "happy".into()])
+    );
+    // A domain is its base type on the wire.
+    assert_eq!(stmt.params()[2], Type::INT4);
+    assert_eq!(stmt.columns()[2].type_(), &Type::INT4);
+    let row = c
+        .query_one(
+            &stmt,
+            &[
+                &Label("ok".into()),
+                &vec![Label("happy".into()), Label("sad".into())],
+                &5i32,
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, Label>(0), Label("ok".into()));
+    assert_eq!(
+        row.get::<_, Vec<Label>>(1),
+        vec![Label("happy".into()), Label("sad".into())]
+    );
+    assert_eq!(row.get::<_, i32>(2), 5);
+    let err = c
+        .query_one(&stmt, &[&Label("angry".into()), &None::<Vec<Label>>, &1i32])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().unwrap().code(), "22P02", "{err}");
+    let err = c
+        .query_one(&stmt, &[&Label("sad".into()), &None::<Vec<Label>>, &0i32])
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().unwrap().code(), "23514", "{err}");
+    // Text format: labels; order by declaration.
+    let msgs = c
+        .simple_query("INSERT INTO f VALUES ('happy', NULL, 1), ('sad', '{ok}', 2); SELECT m, ms FROM f ORDER BY m")
+        .await
+        .unwrap();
+    let rows: Vec<(String, Option<String>)> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => {
+                Some((r.get(0).unwrap().to_string(), r.get(1).map(str::to_string)))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("sad".to_string(), Some("{ok}".to_string())),
+            ("ok".to_string(), Some("{happy,sad}".to_string())),
+            ("happy".to_string(), None),
+        ]
+    );
+}

@@ -47,8 +47,7 @@ pub fn create(
             "type \"{type_name}\" already exists"
         )));
     }
-    let oid = ddl.txn.new_oid()?;
-    let array_oid = ddl.txn.new_oid()?;
+    let (oid, array_oid) = consecutive_oids(ddl)?;
     let mut out: Vec<EnumLabel> = Vec::with_capacity(labels.len());
     for (i, l) in labels.iter().enumerate() {
         check_label(&l.value)?;
@@ -178,6 +177,24 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterType) -> Result<StatementResult> {
     }
     ddl.txn.put_type(def)?;
     Ok(StatementResult::command("ALTER TYPE"))
+}
+
+/// Two consecutive OIDs: an enum type's and its array type's, so that the array type's
+/// OID follows from the type's without the catalog ([`crate::types::enums::array_oid`],
+/// needed where no statement environment is installed, as when a prepared statement's
+/// parameters are described).
+fn consecutive_oids(ddl: &mut Ddl) -> Result<(u32, u32)> {
+    let mut a = ddl.txn.new_oid()?;
+    for _ in 0..100 {
+        let b = ddl.txn.new_oid()?;
+        if b == a.wrapping_add(1) {
+            return Ok((a, b));
+        }
+        a = b;
+    }
+    Err(Error::Internal(
+        "could not allocate two consecutive OIDs".into(),
+    ))
 }
 
 fn not_enum(def: &TypeDef) -> Error {

@@ -82,9 +82,10 @@ pub fn typname(oid: u32) -> String {
     lookup(oid).map_or_else(|| oid.to_string(), |t| t.typname)
 }
 
-/// The OID of an enum type's array type (`typarray`).
+/// The OID of an enum type's array type (`typarray`): always the type's OID + 1 (CREATE
+/// TYPE allocates them so), known without the catalog.
 pub fn array_oid(oid: u32) -> u32 {
-    lookup(oid).map_or(0, |t| t.array_oid)
+    oid.wrapping_add(1)
 }
 
 /// A label's text, by its `pg_enum` OID (the OID itself out of the catalog's reach).
