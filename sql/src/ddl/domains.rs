@@ -87,13 +87,11 @@ impl Checker {
     /// Checks `v` (a value of the base type): 23502 for a NULL of a NOT NULL domain,
     /// 23514 for a CHECK that is false.
     pub fn check(&self, v: &Value) -> Result<()> {
-        if v.is_null() {
-            if self.not_null {
-                return Err(Error::DomainNotNull(format!(
-                    "domain {} does not allow null values",
-                    self.name
-                )));
-            }
+        if v.is_null() && self.not_null {
+            return Err(Error::DomainNotNull(format!(
+                "domain {} does not allow null values",
+                self.name
+            )));
         }
         let row = [v.clone()];
         for (name, x) in &self.checks {
