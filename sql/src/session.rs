@@ -659,13 +659,29 @@ impl<S: Storage> Session<S> {
                 }
                 continue;
             }
-            if matches!(
-                stmt,
-                Statement::Sql(ast::Statement::StartTransaction { .. })
-            ) && self.implicit
+            if let Statement::Sql(ast::Statement::StartTransaction { modes, .. }) = stmt
+                && self.implicit
             {
+                // A query before it took the snapshot (PostgreSQL's FirstSnapshotSet).
+                let queried = statements[..i].iter().any(|s| {
+                    matches!(
+                        s,
+                        Statement::Sql(
+                            ast::Statement::Query(_)
+                                | ast::Statement::Insert(_)
+                                | ast::Statement::Update(_)
+                                | ast::Statement::Delete(_)
+                        )
+                    )
+                });
+                let r = self.begin_in_implicit(modes, queried);
+                let failed = r.is_err();
+                out.push(r);
+                if failed {
+                    self.fail_block();
+                    break;
+                }
                 self.implicit = false;
-                out.push(Ok(StatementResult::command("BEGIN")));
                 continue;
             }
             let r = self
@@ -1232,6 +1248,28 @@ impl<S: Storage> Session<S> {
                 "25001",
                 "there is already a transaction in progress",
             ));
+        }
+        Ok(StatementResult::command("BEGIN"))
+    }
+
+    /// `BEGIN` among the statements of an implicit block, which becomes an explicit one:
+    /// its isolation level applies unless a statement already took the snapshot (`queried`
+    /// or an open storage transaction; then a different level is 25001, as in PostgreSQL).
+    fn begin_in_implicit(
+        &mut self,
+        modes: &[ast::TransactionMode],
+        queried: bool,
+    ) -> Result<StatementResult> {
+        if let Some(iso) = isolation_of(modes)?
+            && let Block::Open { txn, isolation, .. } = &mut self.block
+            && *isolation != iso
+        {
+            if queried || txn.is_some() {
+                return Err(Error::ActiveTransaction(
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query".into(),
+                ));
+            }
+            *isolation = iso;
         }
         Ok(StatementResult::command("BEGIN"))
     }
