@@ -126,6 +126,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     drop_index_concurrently(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
     super::group_by::rewrite(&mut tokens);
+    super::locking::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     let mut expect_delimiter = false;
