@@ -31,6 +31,8 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::CreateTableAs(_) => Some("CREATE TABLE AS".into()),
         Statement::ReassignOwned(_) => Some("REASSIGN OWNED".into()),
         Statement::DropOwned(_) => Some("DROP OWNED".into()),
+        Statement::CreateDomain(_) => Some("CREATE DOMAIN".into()),
+        Statement::AlterDomain(_) => Some("ALTER DOMAIN".into()),
     }
 }
 
