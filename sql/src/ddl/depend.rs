@@ -4,8 +4,9 @@
 //! * a foreign key constraint depends on the table it references;
 //! * a column DEFAULT calling `nextval` depends on the sequence;
 //! * everything in a schema depends on the schema;
-//! * a column of a composite type (or an array of one), and a composite type with a field
-//!   of one, depend on that type — a `CREATE TYPE` type or a relation's row type;
+//! * a column of a composite or enum type (or an array of one), a column declared with a
+//!   domain, a composite type with a field of one and a domain over one depend on that
+//!   type — a `CREATE TYPE` type, a domain or a relation's row type;
 //! * an identity column's sequence, a sequence `OWNED BY` a column, a table's indexes and
 //!   constraints belong to the table and go with it (no CASCADE needed).
 //!
@@ -134,7 +135,8 @@ fn users_of_type(catalog: &Catalog, oid: Oid, out: &mut Vec<Obj>) {
         }
     }
     for t in &catalog.types {
-        if t.oid != oid && t.fields.iter().any(|f| uses(&f.data_type)) {
+        let domain_over = matches!(&t.body, crate::storage::TypeBody::Domain(d) if uses(&d.base));
+        if t.oid != oid && (domain_over || t.fields.iter().any(|f| uses(&f.data_type))) {
             out.push(Obj::Type(t.oid));
         }
     }
