@@ -509,5 +509,92 @@ pub fn tables() -> Vec<SystemTable> {
             ],
             referential_constraints_rows,
         ),
+        t("domains", 13308, DOMAINS, domains_rows),
     ]
 }
+
+/// `information_schema.domains`: one row per domain, its base type described as
+/// `columns` describes a column's.
+fn domains_rows(ctx: &Context) -> Result<Vec<Row>> {
+    let cat = &ctx.env.catalog;
+    let mut rows = Vec::new();
+    for t in &cat.types {
+        let crate::storage::TypeBody::Domain(d) = &t.body else {
+            continue;
+        };
+        let (dt, len, prec, radix, scale, dtp) = type_info(&d.base);
+        let octets = match &len {
+            Value::Int(l) => int(l * 4),
+            _ if d.base.is_string() => int(1_073_741_824),
+            _ => null(),
+        };
+        let default = d.default.as_ref().map_or(null(), |e| {
+            text(super::deparse::default_expr(
+                e,
+                &crate::storage::TableDef::default(),
+                &d.base,
+            ))
+        });
+        rows.push(vec![
+            database(),
+            text(cat.schema_name(t.schema)),
+            text(t.name.clone()),
+            text(dt),
+            len,
+            octets,
+            null(),
+            null(),
+            null(),
+            // A domain has no collation of its own unless it declares one.
+            null(),
+            null(),
+            null(),
+            prec,
+            radix,
+            scale,
+            dtp,
+            null(),
+            null(),
+            default,
+            database(),
+            text("pg_catalog"),
+            text(d.base.typname()),
+            null(),
+            null(),
+            null(),
+            null(),
+            text("1"),
+        ]);
+    }
+    Ok(rows)
+}
+
+const DOMAINS: &[(&str, &str)] = &[
+    ("domain_catalog", "name"),
+    ("domain_schema", "name"),
+    ("domain_name", "name"),
+    ("data_type", "text"),
+    ("character_maximum_length", "int4"),
+    ("character_octet_length", "int4"),
+    ("character_set_catalog", "name"),
+    ("character_set_schema", "name"),
+    ("character_set_name", "name"),
+    ("collation_catalog", "name"),
+    ("collation_schema", "name"),
+    ("collation_name", "name"),
+    ("numeric_precision", "int4"),
+    ("numeric_precision_radix", "int4"),
+    ("numeric_scale", "int4"),
+    ("datetime_precision", "int4"),
+    ("interval_type", "text"),
+    ("interval_precision", "int4"),
+    ("domain_default", "text"),
+    ("udt_catalog", "name"),
+    ("udt_schema", "name"),
+    ("udt_name", "name"),
+    ("scope_catalog", "name"),
+    ("scope_schema", "name"),
+    ("scope_name", "name"),
+    ("maximum_cardinality", "int4"),
+    ("dtd_identifier", "name"),
+];
