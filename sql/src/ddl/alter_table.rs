@@ -581,8 +581,15 @@ impl Change {
                 b.assign(Expr::Column(i), col.data_type, to, &col.name)?
             }
         };
+        let domain = super::domains::named(ty);
+        // Converted values of a domain are checked against its constraints.
+        let expr = match domain {
+            Some(d) => Expr::Call(crate::expr::Function::DomainCheck(d), vec![expr]),
+            None => expr,
+        };
         let mut new = self.def.clone();
         new.columns[i].data_type = to;
+        new.columns[i].domain = domain;
         if let Some(d) = &col.default {
             let e = constraints::parse_expr(d)?;
             let scope = Scope::default();
