@@ -110,10 +110,50 @@ fn violation(domain: &str, constraint: &str) -> Error {
     }
 }
 
-/// `CAST(v AS d)` for domain `oid`: checks `v` through the running statement's catalog.
+thread_local! {
+    /// The checkers [`check_value`] bound, for one catalog (held, so that its address is
+    /// not reused while the cache names it).
+    static CHECKERS: std::cell::RefCell<Option<CheckerCache>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+struct CheckerCache {
+    catalog: Arc<Catalog>,
+    checkers: std::collections::HashMap<Oid, Option<std::rc::Rc<Checker>>>,
+}
+
+/// `CAST(v AS d)` for domain `oid`: checks `v` through the running statement's catalog
+/// (the domain's constraints are bound once per catalog and thread).
 pub fn check_value(oid: Oid, v: &Value) -> Result<()> {
     let catalog = crate::env::catalog()?.catalog.clone();
-    match Checker::new(catalog, oid)? {
+    let cached = CHECKERS.with(|c| {
+        let mut c = c.borrow_mut();
+        match c.as_mut() {
+            Some(cache) if Arc::ptr_eq(&cache.catalog, &catalog) => {
+                cache.checkers.get(&oid).cloned()
+            }
+            _ => {
+                *c = Some(CheckerCache {
+                    catalog: catalog.clone(),
+                    checkers: Default::default(),
+                });
+                None
+            }
+        }
+    });
+    let checker = match cached {
+        Some(c) => c,
+        None => {
+            let c = Checker::new(catalog, oid)?.map(std::rc::Rc::new);
+            CHECKERS.with(|cache| {
+                if let Some(cache) = cache.borrow_mut().as_mut() {
+                    cache.checkers.insert(oid, c.clone());
+                }
+            });
+            c
+        }
+    };
+    match checker {
         Some(c) => c.check(v),
         None => Ok(()),
     }
