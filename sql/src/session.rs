@@ -45,6 +45,7 @@ mod named_statements;
 mod prepare_commands;
 mod read_only;
 pub(crate) mod settings_commands;
+mod temp;
 
 pub use named_statements::{NamedStatement, NamedStatements};
 
@@ -273,6 +274,8 @@ pub struct Session<S: Storage> {
     in_recovery: bool,
     /// Open cursors by name (`session/cursors.rs`).
     cursors: BTreeMap<String, cursors::Cursor>,
+    /// Temporary tables' `ON COMMIT` actions (`session/temp.rs`).
+    on_commit: Vec<temp::OnCommitAction>,
 }
 
 fn parse(sql: &str) -> Result<Vec<Statement>> {
@@ -394,6 +397,12 @@ impl<S: Storage> Drop for Session<S> {
     /// The session's advisory locks go with it.
     fn drop(&mut self) {
         use std::sync::atomic::Ordering;
+        if self.info.temp_schema.load(Ordering::Relaxed) {
+            // The session's temporary tables go with it (best effort: a compute that
+            // stops first leaves the schema to the next session with this pid).
+            self.abort();
+            let _ = self.drop_temp_schema();
+        }
         let xact = self.info.advisory_xact.swap(false, Ordering::Relaxed);
         if self.info.advisory_session.load(Ordering::Relaxed) || xact {
             self.storage
@@ -415,6 +424,7 @@ impl<S: Storage> Session<S> {
         Session {
             in_recovery,
             cursors: BTreeMap::new(),
+            on_commit: Vec::new(),
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
@@ -723,6 +733,14 @@ impl<S: Storage> Session<S> {
     /// Ends the implicit block of a multi-statement query string, if one is open: commits
     /// it, or rolls it back after an error (pushing a commit failure onto `out`).
     fn end_implicit(&mut self, out: &mut Vec<Result<StatementResult>>) {
+        if self.implicit
+            && let Block::Open { .. } = self.block
+            && !self.on_commit.is_empty()
+            && let Err(e) = self.before_commit()
+        {
+            self.fail_block();
+            out.push(Err(e));
+        }
         if std::mem::take(&mut self.implicit) {
             match std::mem::replace(&mut self.block, Block::Idle) {
                 Block::Open { txn, .. } => match txn.map_or(Ok(()), |t| t.commit()) {
@@ -1118,7 +1136,9 @@ impl<S: Storage> Session<S> {
                 ..
             }) if into.is_empty() && using.is_empty() => self.execute_sql(name, parameters),
             Some(S::Discard { object_type }) => self.discard(object_type),
-            _ => self.run_dml_or_ddl(stmt, params, types),
+            _ => self
+                .run_dml_or_ddl(stmt, params, types)
+                .and_then(|r| self.note_on_commit(stmt).map(|()| r)),
         };
         if r.is_err() {
             self.fail_block();
@@ -1203,6 +1223,7 @@ impl<S: Storage> Session<S> {
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
         self.end_cursors(false);
+        self.forget_on_commit();
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         self.info.settings().abort();
@@ -1350,6 +1371,11 @@ impl<S: Storage> Session<S> {
 
     fn commit(&mut self) -> Result<StatementResult> {
         self.warn_no_block();
+        if let Block::Open { .. } = self.block
+            && !self.on_commit.is_empty()
+        {
+            self.before_commit()?;
+        }
         match std::mem::replace(&mut self.block, Block::Idle) {
             Block::Idle => Ok(StatementResult::command("COMMIT")),
             Block::Open { txn, .. } => {
