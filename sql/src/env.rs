@@ -64,6 +64,8 @@ pub struct SessionInfo {
     /// The running statement's transaction is read-only (`nextval()` and `setval()`
     /// refuse to run; see `session/read_only.rs`).
     pub read_only: std::sync::atomic::AtomicBool,
+    /// The session created its temporary schema (it drops it when it ends).
+    pub temp_schema: std::sync::atomic::AtomicBool,
 }
 
 impl SessionInfo {
@@ -76,6 +78,7 @@ impl SessionInfo {
             advisory_xact: Default::default(),
             advisory_session: Default::default(),
             read_only: Default::default(),
+            temp_schema: Default::default(),
         }
     }
 

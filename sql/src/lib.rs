@@ -87,8 +87,8 @@
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * SQL-level PREPARE/EXECUTE and binary COPY are rejected with 0A000; COPY reads from
 //!   STDIN and writes to STDOUT only.
-//! * DDL: see [`ddl`] for what differs from PostgreSQL (temporary tables, partial and
-//!   expression indexes, partitions and inheritance are refused with 0A000).
+//! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are
+//!   refused with 0A000; temporary tables are ordinary tables in a per-session schema).
 
 pub mod binder;
 pub mod copy;

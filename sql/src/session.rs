@@ -40,10 +40,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 mod copy;
+mod cursors;
 mod named_statements;
 mod prepare_commands;
 mod read_only;
 pub(crate) mod settings_commands;
+mod temp;
 
 pub use named_statements::{NamedStatement, NamedStatements};
 
@@ -270,6 +272,10 @@ pub struct Session<S: Storage> {
     /// The storage is a read replica: every transaction is read-only (the storage refuses
     /// writes itself, naming the primary).
     in_recovery: bool,
+    /// Open cursors by name (`session/cursors.rs`).
+    cursors: BTreeMap<String, cursors::Cursor>,
+    /// Temporary tables' `ON COMMIT` actions (`session/temp.rs`).
+    on_commit: Vec<temp::OnCommitAction>,
 }
 
 fn parse(sql: &str) -> Result<Vec<Statement>> {
@@ -391,6 +397,12 @@ impl<S: Storage> Drop for Session<S> {
     /// The session's advisory locks go with it.
     fn drop(&mut self) {
         use std::sync::atomic::Ordering;
+        if self.info.temp_schema.load(Ordering::Relaxed) {
+            // The session's temporary tables go with it (best effort: a compute that
+            // stops first leaves the schema to the next session with this pid).
+            self.abort();
+            let _ = self.drop_temp_schema();
+        }
         let xact = self.info.advisory_xact.swap(false, Ordering::Relaxed);
         if self.info.advisory_session.load(Ordering::Relaxed) || xact {
             self.storage
@@ -411,6 +423,8 @@ impl<S: Storage> Session<S> {
         }
         Session {
             in_recovery,
+            cursors: BTreeMap::new(),
+            on_commit: Vec::new(),
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
@@ -719,6 +733,14 @@ impl<S: Storage> Session<S> {
     /// Ends the implicit block of a multi-statement query string, if one is open: commits
     /// it, or rolls it back after an error (pushing a commit failure onto `out`).
     fn end_implicit(&mut self, out: &mut Vec<Result<StatementResult>>) {
+        if self.implicit
+            && let Block::Open { .. } = self.block
+            && !self.on_commit.is_empty()
+            && let Err(e) = self.before_commit()
+        {
+            self.fail_block();
+            out.push(Err(e));
+        }
         if std::mem::take(&mut self.implicit) {
             match std::mem::replace(&mut self.block, Block::Idle) {
                 Block::Open { txn, .. } => match txn.map_or(Ok(()), |t| t.commit()) {
@@ -793,6 +815,18 @@ impl<S: Storage> Session<S> {
             Some(stmt) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
             Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
                 (Vec::new(), Some(settings_commands::show_columns(variable)))
+            }
+            Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Fetch {
+                name,
+                move_only: false,
+                ..
+            })) => (Vec::new(), self.cursor_columns(name)),
+            // DECLARE's parameters are its query's.
+            Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Declare {
+                query, ..
+            })) => {
+                let query = Statement::Sql(ast::Statement::Query(query.clone()));
+                (self.describe(&query, declared)?.0, None)
             }
             Some(Statement::Sql(ast::Statement::Execute {
                 name: Some(target), ..
@@ -1070,6 +1104,13 @@ impl<S: Storage> Session<S> {
         if let Statement::Copy(c) = stmt {
             return self.run_copy(c);
         }
+        if let Statement::Cursor(c) = stmt {
+            let r = self.run_cursor(c, params, types);
+            if r.is_err() {
+                self.fail_block();
+            }
+            return r;
+        }
         let r = match sql {
             Some(S::Savepoint { name }) => self.savepoint(&crate::binder::ident(name)),
             Some(S::ReleaseSavepoint { name }) => self.release(&crate::binder::ident(name)),
@@ -1095,7 +1136,9 @@ impl<S: Storage> Session<S> {
                 ..
             }) if into.is_empty() && using.is_empty() => self.execute_sql(name, parameters),
             Some(S::Discard { object_type }) => self.discard(object_type),
-            _ => self.run_dml_or_ddl(stmt, params, types),
+            _ => self
+                .run_dml_or_ddl(stmt, params, types)
+                .and_then(|r| self.note_on_commit(stmt).map(|()| r)),
         };
         if r.is_err() {
             self.fail_block();
@@ -1164,6 +1207,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended with a commit: its settings and row counts take effect.
     fn txn_committed(&mut self) {
+        self.end_cursors(true);
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         let began = self.user_at_begin.take();
@@ -1178,6 +1222,8 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        self.end_cursors(false);
+        self.forget_on_commit();
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         self.info.settings().abort();
@@ -1325,6 +1371,11 @@ impl<S: Storage> Session<S> {
 
     fn commit(&mut self) -> Result<StatementResult> {
         self.warn_no_block();
+        if let Block::Open { .. } = self.block
+            && !self.on_commit.is_empty()
+        {
+            self.before_commit()?;
+        }
         match std::mem::replace(&mut self.block, Block::Idle) {
             Block::Idle => Ok(StatementResult::command("COMMIT")),
             Block::Open { txn, .. } => {

@@ -28,5 +28,6 @@ mod rust_drivers;
 mod safekeeper_cluster;
 mod sqlite_corpus;
 mod start_cli;
+mod temp_tables;
 mod timeline_cli;
 mod tls;

@@ -259,8 +259,9 @@ fn psql_meta_commands_print_what_postgresql_prints() {
 /// ... IF EXISTS, CREATE ... IF NOT EXISTS, CASCADE, transaction commands out of place,
 /// `client_min_messages`: same text, SQLSTATE, DETAIL and order), `column_names.sql`
 /// (result column names), `errors.sql` (error messages with their positions — psql's
-/// `LINE n:` and caret — and HINTs) and `types.sql` (enum types and domains: `\dT`,
-/// `\dT+`, `\dD`, `\d`).
+/// `LINE n:` and caret — and HINTs), `cursors.sql` (DECLARE / FETCH / MOVE / CLOSE and
+/// psql's `FETCH_COUNT`) and `types.sql` (enum types and domains: `\dT`, `\dT+`, `\dD`,
+/// `\d`).
 #[test]
 fn psql_scripts_print_what_postgresql_prints() {
     if !psql_available() {
@@ -276,7 +277,13 @@ fn psql_scripts_print_what_postgresql_prints() {
         return;
     };
     let strata = Strata::start();
-    for name in ["notices.sql", "column_names.sql", "errors.sql", "types.sql"] {
+    for name in [
+        "notices.sql",
+        "column_names.sql",
+        "errors.sql",
+        "cursors.sql",
+        "types.sql",
+    ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {
             psql(port, &["-f", &script])
@@ -286,9 +293,10 @@ fn psql_scripts_print_what_postgresql_prints() {
                 .collect::<String>()
         };
         let expected = run(pg.port());
-        // errors.sql fails on purpose; the others must not (a typo would hide a case).
+        // errors.sql and cursors.sql fail on purpose; the others must not (a typo would
+        // hide a case).
         assert!(
-            name == "errors.sql" || !expected.contains("ERROR:"),
+            ["errors.sql", "cursors.sql"].contains(&name) || !expected.contains("ERROR:"),
             "PostgreSQL fails {name}: {expected}"
         );
         let actual = run(strata.port);

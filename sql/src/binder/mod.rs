@@ -60,7 +60,10 @@ use sqlparser::ast;
 use std::sync::Arc;
 
 pub use catalog_call::first_arg;
-pub use names::{DATABASE_NAME, FromRelation, creation_schema, search_path, split_name};
+pub use names::{
+    DATABASE_NAME, FromRelation, TEMP_SCHEMA_PREFIX, creation_schema, search_path, split_name,
+    temp_schema_name,
+};
 pub use view::parse_view_query;
 pub use walk::function_name;
 pub use whole_row::{JSON_AGG_ROWS, JSON_ROW};

@@ -49,16 +49,18 @@ pub fn split_name(name: &ast::ObjectName) -> Result<(Option<String>, String)> {
 /// that do not exist are skipped, as in PostgreSQL.
 pub fn search_path(catalog: &Catalog, setting: &str, user: &str) -> Vec<Oid> {
     let mut out = Vec::new();
+    // The session's temporary schema, once it has one, is searched first (as `pg_temp`).
+    let temp = catalog.schema(&temp_schema_name()).map(|s| s.oid);
     for item in setting.split(',') {
         let item = item.trim();
         let name = match item.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
             Some(quoted) => quoted.replace("\"\"", "\""),
             None => item.to_lowercase(),
         };
-        let name = if name == "$user" {
-            user.to_string()
-        } else {
-            name
+        let name = match name.as_str() {
+            "$user" => user.to_string(),
+            "pg_temp" => temp_schema_name(),
+            _ => name,
         };
         if let Some(s) = catalog.schema(&name)
             && !out.contains(&s.oid)
@@ -69,16 +71,35 @@ pub fn search_path(catalog: &Catalog, setting: &str, user: &str) -> Vec<Oid> {
     if !out.contains(&PG_CATALOG_NAMESPACE) {
         out.insert(0, PG_CATALOG_NAMESPACE);
     }
+    if let Some(temp) = temp {
+        out.retain(|&s| s != temp);
+        out.insert(0, temp);
+    }
     out
 }
 
 /// The schema new objects go to: the first schema of the path other than the implicit
-/// `pg_catalog` (3F000 when there is none).
-pub fn creation_schema(path: &[Oid]) -> Result<Oid> {
+/// `pg_catalog` and the session's temporary schema (3F000 when there is none).
+pub fn creation_schema(catalog: &Catalog, path: &[Oid]) -> Result<Oid> {
+    let temp = catalog.schema(&temp_schema_name()).map(|s| s.oid);
     path.iter()
         .copied()
-        .find(|&s| s != PG_CATALOG_NAMESPACE && s != INFORMATION_SCHEMA_NAMESPACE)
+        .find(|&s| {
+            s != PG_CATALOG_NAMESPACE && s != INFORMATION_SCHEMA_NAMESPACE && Some(s) != temp
+        })
         .ok_or_else(|| Error::InvalidSchemaName("no schema has been selected to create in".into()))
+}
+
+/// The prefix of the sessions' temporary schemas (`pg_temp_<backend pid>`).
+pub const TEMP_SCHEMA_PREFIX: &str = "pg_temp_";
+
+/// The running session's temporary schema: where its `CREATE TEMP TABLE`s go, searched
+/// first and named `pg_temp` in qualified names and `search_path`.
+pub fn temp_schema_name() -> String {
+    format!(
+        "{TEMP_SCHEMA_PREFIX}{}",
+        crate::env::with(|e| e.session.backend_pid)
+    )
 }
 
 impl Binder {

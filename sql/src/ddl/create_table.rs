@@ -49,9 +49,6 @@ fn storage_options(opts: &ast::CreateTableOptions) -> Result<Vec<String>> {
 
 /// CREATE TABLE.
 pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
-    if c.temporary {
-        return Err(Error::unsupported("temporary tables are not supported yet"));
-    }
     if c.like.is_some()
         || c.clone.is_some()
         || c.or_replace
@@ -63,7 +60,11 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
             "CREATE TABLE ... LIKE / INHERITS / PARTITION is not supported yet",
         ));
     }
-    let (schema, name) = ddl.target(&c.name)?;
+    let (schema, name) = if c.temporary {
+        ddl.temp_target(&c.name)?
+    } else {
+        ddl.target(&c.name)?
+    };
     if ddl.catalog()?.relation_exists(schema, &name) {
         if c.if_not_exists {
             crate::notice::skipping_existing("42P07", "relation", &name);
@@ -169,10 +170,11 @@ pub fn ctas(
 
 /// `CREATE TABLE name (a, b) AS query`: column names given without types.
 pub fn create_as(ddl: &mut Ddl, c: &crate::parse::CreateTableAs) -> Result<StatementResult> {
-    if c.temporary {
-        return Err(Error::unsupported("temporary tables are not supported yet"));
-    }
-    let (schema, name) = ddl.target(&c.name)?;
+    let (schema, name) = if c.temporary {
+        ddl.temp_target(&c.name)?
+    } else {
+        ddl.target(&c.name)?
+    };
     if ddl.catalog()?.relation_exists(schema, &name) {
         if c.if_not_exists {
             crate::notice::skipping_existing("42P07", "relation", &name);
@@ -198,15 +200,16 @@ pub fn select_into(ddl: &mut Ddl, q: &ast::Query) -> Result<StatementResult> {
     let Some(into) = s.into.take() else {
         return Err(Error::Internal("SELECT INTO without INTO".into()));
     };
-    if into.temporary {
-        return Err(Error::unsupported("temporary tables are not supported yet"));
-    }
     let target = match into.targets.as_slice() {
         [ast::Expr::Identifier(i)] => ast::ObjectName::from(vec![i.clone()]),
         [ast::Expr::CompoundIdentifier(parts)] => ast::ObjectName::from(parts.clone()),
         _ => return Err(Error::SyntaxError("SELECT INTO names one table".into())),
     };
-    let (schema, name) = ddl.target(&target)?;
+    let (schema, name) = if into.temporary {
+        ddl.temp_target(&target)?
+    } else {
+        ddl.target(&target)?
+    };
     if ddl.catalog()?.relation_exists(schema, &name) {
         return Err(Error::DuplicateTable(name));
     }

@@ -89,13 +89,47 @@ impl<'a> Ddl<'a> {
                     .ok_or_else(|| crate::storage::catalog::undefined_schema(&s))?
                     .oid
             }
-            None => crate::binder::creation_schema(&self.search_path)?,
+            None => crate::binder::creation_schema(&*self.catalog()?, &self.search_path)?,
         };
         crate::privilege::require_schema(
             &*self.catalog()?,
             oid,
             crate::storage::catalog::acl::CREATE,
         )?;
+        Ok((oid, rel))
+    }
+
+    /// Where `CREATE TEMP TABLE name` goes: the session's temporary schema, created on
+    /// first use (a leftover of an earlier session with the same backend pid, which ended
+    /// without dropping it, is emptied first, as PostgreSQL does). A schema other than
+    /// `pg_temp` in `name` is 42P16.
+    pub fn temp_target(&mut self, name: &ast::ObjectName) -> Result<(Oid, String)> {
+        let (schema, rel) = split_name(name)?;
+        let temp = crate::binder::temp_schema_name();
+        if let Some(s) = schema
+            && s != "pg_temp"
+            && s != temp
+        {
+            return Err(Error::InvalidTableDefinition(
+                "cannot create temporary relation in non-temporary schema".into(),
+            ));
+        }
+        let used = crate::env::with(|e| {
+            e.session
+                .temp_schema
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        });
+        if !used && self.catalog()?.schema(&temp).is_some() {
+            let drop = crate::parse::parse(&format!("DROP SCHEMA {temp} CASCADE"))?;
+            for stmt in &drop {
+                execute(self, stmt)?;
+            }
+            crate::notice::take(); // the cascade's NOTICEs are not the user's business
+        }
+        let oid = match self.catalog()?.schema(&temp) {
+            Some(s) => s.oid,
+            None => schema::create_temp(self, &temp)?,
+        };
         Ok((oid, rel))
     }
 
@@ -147,7 +181,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::CreateDomain(c) => return domains::create(ddl, c).map(Some),
         Statement::AlterDomain(a) => return domains::alter(ddl, a).map(Some),
         Statement::Sql(s) => s,
-        Statement::Copy(_) => return Ok(None),
+        Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),
     };
     let r = match stmt {
         S::CreateTable(c) => create_table::create(ddl, c)?,

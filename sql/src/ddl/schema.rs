@@ -61,6 +61,22 @@ pub fn create(
     Ok(done)
 }
 
+/// Creates the session's temporary schema `name` (any role may: PostgreSQL's TEMP privilege
+/// on the database, which every role has by default).
+pub fn create_temp(ddl: &mut Ddl, name: &str) -> Result<crate::storage::Oid> {
+    let catalog = ddl.catalog()?;
+    let who = crate::privilege::current(&catalog);
+    let oid = ddl.txn.new_oid()?;
+    ddl.txn.create_schema(SchemaDef {
+        oid,
+        name: name.to_string(),
+        owner: who.oid,
+        comment: None,
+        acl: None,
+    })?;
+    Ok(oid)
+}
+
 /// ALTER SCHEMA.
 pub fn alter(ddl: &mut Ddl, a: &ast::AlterSchema) -> Result<StatementResult> {
     let done = StatementResult::command("ALTER SCHEMA");

@@ -295,10 +295,12 @@ impl CatalogFn {
                     .wait_for_lsn(lsn, std::time::Duration::from_millis(ms))?;
                 Value::Text(format_lsn(reached))
             }
-            CatalogFn::CurrentSchema => match crate::binder::creation_schema(&env.search_path) {
-                Ok(s) => Value::Text(env.catalog.schema_name(s)),
-                Err(_) => Value::Null,
-            },
+            CatalogFn::CurrentSchema => {
+                match crate::binder::creation_schema(&env.catalog, &env.search_path) {
+                    Ok(s) => Value::Text(env.catalog.schema_name(s)),
+                    Err(_) => Value::Null,
+                }
+            }
             CatalogFn::CurrentSchemas => {
                 let implicit = args[0] == Value::Bool(true);
                 let names: Vec<String> = env

@@ -33,6 +33,10 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::DropOwned(_) => Some("DROP OWNED".into()),
         Statement::CreateDomain(_) => Some("CREATE DOMAIN".into()),
         Statement::AlterDomain(_) => Some("ALTER DOMAIN".into()),
+        Statement::Cursor(crate::parse::cursor::CursorCommand::Declare { query, .. }) => {
+            refused_query(query)
+        }
+        Statement::Cursor(_) => None,
     }
 }
 

@@ -475,6 +475,11 @@ impl<S: Storage> Session<S> {
                 ));
             }
             self.info.settings().reset_all();
+            self.cursors.clear();
+            self.drop_temp_schema()?;
+        }
+        if matches!(object, ast::DiscardObject::TEMP) {
+            self.drop_temp_schema()?;
         }
         Ok(StatementResult::command(format!("DISCARD {object}")))
     }

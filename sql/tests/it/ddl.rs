@@ -18,8 +18,8 @@ fn refused_with_feature_not_supported() {
     for sql in [
         "CREATE DATABASE other",
         "DROP DATABASE other",
-        "CREATE TEMP TABLE tmp (x int)",
-        "CREATE TEMPORARY TABLE tmp AS SELECT 1",
+        "CREATE TEMP VIEW tmpv AS SELECT 1",
+        "CREATE TEMP SEQUENCE tmps",
         "CREATE INDEX ON t USING hash (a)",
         "CREATE TABLE part (x int) PARTITION BY RANGE (x)",
         "DO $$ BEGIN END $$",

@@ -299,6 +299,13 @@ impl Catalog {
 
     /// The schema called `name` (built in or stored).
     pub fn schema(&self, name: &str) -> Option<SchemaDef> {
+        let temp;
+        let name = if name == "pg_temp" {
+            temp = crate::binder::temp_schema_name();
+            temp.as_str()
+        } else {
+            name
+        };
         builtin_schemas()
             .into_iter()
             .find(|s| s.name == name)
