@@ -160,7 +160,7 @@ fn advisory(
 /// `pg_sleep`: sleeps in short slices so a cancel or `statement_timeout` ends it (57014).
 fn sleep(secs: f64) -> Result<()> {
     const SLICE: std::time::Duration = std::time::Duration::from_millis(10);
-    if !(secs > 0.0) {
+    if secs.is_nan() || secs <= 0.0 {
         return Ok(());
     }
     let total = std::time::Duration::try_from_secs_f64(secs).unwrap_or(std::time::Duration::MAX);
