@@ -167,6 +167,9 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
                 .map_err(syntax)?;
             c.login = Some(c.login.unwrap_or(true));
             Statement::Sql(ast::Statement::CreateRole(c))
+        } else if p.peek_keyword(Keyword::TABLE) {
+            // `TABLE name`: PostgreSQL's `SELECT * FROM name`.
+            Statement::Sql(ast::Statement::Query(p.parse_query().map_err(syntax)?))
         } else if super::cursor::starts(&p) {
             Statement::Cursor(super::cursor::parse(&mut p).map_err(syntax)?)
         } else if is_ctas_with_names(&p) {
