@@ -91,6 +91,7 @@
 //!   expression indexes, partitions and inheritance are refused with 0A000).
 
 pub mod binder;
+pub mod column_privilege;
 pub mod copy;
 pub mod ddl;
 pub mod env;

@@ -106,6 +106,7 @@ impl Binder {
                 schema: None,
                 whole_row: false,
                 system: true,
+                origin: None,
             });
         }
         (

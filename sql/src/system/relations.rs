@@ -421,7 +421,7 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 Some(_) => 'd',
                 None => '\0',
             };
-            rows.push(attribute(
+            let mut row = attribute(
                 t.id,
                 &c.name,
                 &c.data_type,
@@ -429,7 +429,11 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 c.not_null,
                 c.default.is_some(),
                 identity,
-            ));
+            );
+            if let Some(items) = &c.acl {
+                row[ATTACL] = acl_value(cat, Some(items));
+            }
+            rows.push(row);
         }
         for ix in indexes(t) {
             let included = ix
@@ -461,6 +465,9 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
     }
     Ok(rows)
 }
+
+/// The position of `attacl` in [`PG_ATTRIBUTE`].
+const ATTACL: usize = 22;
 
 const PG_ATTRIBUTE: &[(&str, &str)] = &[
     ("attrelid", "oid"),
