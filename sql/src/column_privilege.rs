@@ -65,6 +65,55 @@ pub fn allows(who: &Who, rel: &Relation, need: &Need, held: u16) -> bool {
         })
 }
 
+/// Whether constraint errors of a statement with `needs`, run by `who`, must not show row
+/// values: it writes a table it may not read in full (it lacks the table's SELECT — reading
+/// through column privileges, or not at all). PostgreSQL then shows only the columns the
+/// role may see; Strata leaves the DETAIL out.
+pub fn hides_rows(catalog: &Catalog, who: &Who, needs: &[Need]) -> bool {
+    !who.superuser
+        && needs
+            .iter()
+            .filter(|n| {
+                n.as_role.is_none() && n.privileges & (acl::INSERT | acl::UPDATE | acl::DELETE) != 0
+            })
+            .any(|n| {
+                catalog
+                    .relation_by_oid(n.relation)
+                    .is_some_and(|rel| privilege::relation_privileges(who, &rel) & acl::SELECT == 0)
+            })
+}
+
+/// `e` without the row values its DETAIL shows (unique, check and foreign key violations).
+pub fn without_row_values(e: Error) -> Error {
+    match e {
+        Error::UniqueViolation { constraint, .. } => Error::UniqueViolation {
+            constraint,
+            detail: String::new(),
+        },
+        Error::CheckViolation { message, .. } => Error::CheckViolation {
+            message,
+            detail: String::new(),
+        },
+        Error::ForeignKeyViolation { message, .. } => Error::ForeignKeyViolation {
+            message,
+            detail: String::new(),
+        },
+        Error::WithContext { error, context } => Error::WithContext {
+            error: Box::new(without_row_values(*error)),
+            context,
+        },
+        Error::WithHint { error, hint } => Error::WithHint {
+            error: Box::new(without_row_values(*error)),
+            hint,
+        },
+        Error::Positioned { error, position } => Error::Positioned {
+            error: Box::new(without_row_values(*error)),
+            position,
+        },
+        other => other,
+    }
+}
+
 /// The column privileges (and grant options) `who` holds on column `i` of `rel`: the
 /// table's plus the column's own.
 fn held_on_column(who: &Who, rel: &Relation, i: usize) -> (u16, u16) {

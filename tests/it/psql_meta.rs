@@ -275,7 +275,12 @@ fn psql_scripts_print_what_postgresql_prints() {
         return;
     };
     let strata = Strata::start();
-    for name in ["notices.sql", "column_names.sql", "errors.sql", "privileges.sql"] {
+    for name in [
+        "notices.sql",
+        "column_names.sql",
+        "errors.sql",
+        "privileges.sql",
+    ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {
             psql(port, &["-f", &script])
