@@ -12,7 +12,7 @@
 
 use crate::privilege::{self, Need, Who};
 use crate::storage::catalog::acl::{self, AclItem};
-use crate::storage::{Catalog, Relation, Row, TableDef};
+use crate::storage::{Catalog, Relation, Row};
 use crate::types::Value;
 use crate::{Error, Result};
 
@@ -22,12 +22,22 @@ pub const WHOLE_ROW: usize = usize::MAX;
 /// The privileges a column can have.
 pub const COLUMN_RIGHTS: u16 = acl::SELECT | acl::INSERT | acl::UPDATE | acl::REFERENCES;
 
-/// The privileges `who` holds on column `i` of `t` through the column's own ACL.
-fn column_held(who: &Who, t: &TableDef, i: usize) -> u16 {
-    t.columns
-        .get(i)
-        .and_then(|c| c.acl.as_deref())
-        .map_or(0, |a| who.held(a))
+/// The ACL of column `i` of a table or view (`None`: none stored, or no such column).
+fn column_acl<'a>(rel: &Relation<'a>, i: usize) -> Option<&'a [AclItem]> {
+    match rel {
+        Relation::Table(t) => t.columns.get(i).and_then(|c| c.acl.as_deref()),
+        Relation::View(v) => v.columns.get(i).and_then(|c| c.acl.as_deref()),
+        _ => None,
+    }
+}
+
+/// The number of columns of a table or view.
+fn column_count(rel: &Relation) -> usize {
+    match rel {
+        Relation::Table(t) => t.columns.len(),
+        Relation::View(v) => v.columns.len(),
+        _ => 0,
+    }
 }
 
 /// Whether column privileges make up for what `held` (the table privileges of `who`) lacks
@@ -37,11 +47,8 @@ pub fn allows(who: &Who, rel: &Relation, need: &Need, held: u16) -> bool {
     if need.table_level || remaining & !(acl::SELECT | acl::INSERT | acl::UPDATE) != 0 {
         return false;
     }
-    let Relation::Table(t) = rel else {
-        return false;
-    };
-    let n = t.columns.len();
-    let has = |i: usize, bit: u16| column_held(who, t, i) & bit != 0;
+    let n = column_count(rel);
+    let has = |i: usize, bit: u16| column_acl(rel, i).is_some_and(|a| who.held(a) & bit != 0);
     let wanted = [
         (acl::SELECT, &need.selected),
         (acl::INSERT, &need.inserted),
@@ -121,9 +128,7 @@ fn held_on_column(who: &Who, rel: &Relation, i: usize) -> (u16, u16) {
     let all = privilege::all_privileges(rel);
     let mut held = privilege::relation_privileges(who, rel);
     let mut options = who.grant_options(owner, &items, all);
-    if let Relation::Table(t) = rel
-        && let Some(column_acl) = t.columns.get(i).and_then(|c| c.acl.as_deref())
-    {
+    if let Some(column_acl) = column_acl(rel, i) {
         held |= who.held(column_acl);
         options |= who.grant_options(owner, column_acl, all);
     }
@@ -292,6 +297,9 @@ pub fn information_schema_rows(catalog: &Catalog, role_only: bool) -> Vec<Row> {
         let (owner, items) = privilege::relation_acl(&Relation::View(v));
         for c in &v.columns {
             add(&schema, &v.name, owner, &c.name, &items, &mut rows);
+            if let Some(own) = &c.acl {
+                add(&schema, &v.name, owner, &c.name, own, &mut rows);
+            }
         }
     }
     rows

@@ -266,6 +266,11 @@ pub fn execute(
                 if p != 0 || named.is_empty() {
                     t.acl = Some(changed(&object, object.acl(t.acl.take()), p)?);
                 }
+                let mut columns: Vec<grant_columns::Column> = t
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.acl.clone()))
+                    .collect();
                 grant_columns::ColumnChange {
                     catalog: &catalog,
                     who: &who,
@@ -273,20 +278,38 @@ pub fn execute(
                     grantees: &grantees,
                     change,
                 }
-                .apply(&mut t, &named, p)?;
+                .apply(&mut columns, t.acl.as_deref(), &named, p)?;
+                for (c, (_, acl)) in t.columns.iter_mut().zip(columns) {
+                    c.acl = acl;
+                }
                 ddl.txn.alter_table(t)?;
             }
             Target::View(mut v) => {
                 let rel = Relation::View(&v);
                 let (p, named) =
                     grant_columns::split(privileges, acl::ALL_RELATION, rel.kind_name())?;
-                if !named.is_empty() {
-                    return Err(Error::unsupported(
-                        "column privileges on views are not supported yet",
-                    ));
-                }
                 let object = Object::relation(&rel);
-                v.acl = Some(changed(&object, object.acl(v.acl.take()), p)?);
+                let names: Vec<String> = v.columns.iter().map(|c| c.name.clone()).collect();
+                let named = grant_columns::resolve(&v.name, &names, &named)?;
+                if p != 0 || named.is_empty() {
+                    v.acl = Some(changed(&object, object.acl(v.acl.take()), p)?);
+                }
+                let mut columns: Vec<grant_columns::Column> = v
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.acl.clone()))
+                    .collect();
+                grant_columns::ColumnChange {
+                    catalog: &catalog,
+                    who: &who,
+                    object: &object,
+                    grantees: &grantees,
+                    change,
+                }
+                .apply(&mut columns, v.acl.as_deref(), &named, p)?;
+                for (c, (_, acl)) in v.columns.iter_mut().zip(columns) {
+                    c.acl = acl;
+                }
                 ddl.txn.put_view(v)?;
             }
             Target::Sequence {

@@ -1,6 +1,6 @@
 //! Column privileges in GRANT / REVOKE: `GRANT SELECT (a, b), UPDATE (c) ON t TO r`, as
-//! PostgreSQL's `ExecGrant_Attribute` does them. Each column keeps its own ACL
-//! (`ColumnDef::acl`, PostgreSQL's `pg_attribute.attacl`), empty by default (the owner's
+//! PostgreSQL's `ExecGrant_Attribute` does them, on tables and views. Each column keeps its
+//! own ACL (`ColumnDef::acl` / `ViewColumn::acl`, PostgreSQL's `pg_attribute.attacl`), empty by default (the owner's
 //! rights come from the table) and `None` again when its last item goes. The grantor is chosen
 //! over the table's and the column's ACL together; a role that holds nothing on a column
 //! named is 42501 `permission denied for column "c" of relation "t"`, one without the grant
@@ -11,7 +11,7 @@
 use super::grant::{Change, Object, warn_one};
 use crate::privilege;
 use crate::storage::catalog::acl::{self, AclItem};
-use crate::storage::{Catalog, Oid, TableDef};
+use crate::storage::{Catalog, Oid};
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -89,6 +89,9 @@ pub(super) fn resolve(
     Ok(out)
 }
 
+/// A column as a GRANT changes it: its name and its ACL.
+pub(super) type Column = (String, Option<Vec<AclItem>>);
+
 /// What a GRANT or REVOKE does to a table's columns.
 pub(super) struct ColumnChange<'a> {
     pub catalog: &'a Catalog,
@@ -99,41 +102,38 @@ pub(super) struct ColumnChange<'a> {
 }
 
 impl ColumnChange<'_> {
-    /// Applies the change to `table`'s columns: the ones `named` (with their checks and
-    /// WARNINGs) and, for a REVOKE of the table privileges `table_bits`, the column
-    /// privileges among them on every column.
+    /// Applies the change to a relation's `columns` (name and ACL each; `table_acl` is the
+    /// relation's stored ACL): the ones `named` (with their checks and WARNINGs) and, for a
+    /// REVOKE of the table privileges `table_bits`, the column privileges among them on
+    /// every column.
     pub fn apply(
         &self,
-        table: &mut TableDef,
+        columns: &mut [Column],
+        table_acl: Option<&[AclItem]>,
         named: &[(usize, u16)],
         table_bits: u16,
     ) -> Result<()> {
-        let table_items = self.object_acl(table);
+        let table_items = table_acl
+            .map(<[AclItem]>::to_vec)
+            .unwrap_or_else(|| acl::default_acl(self.object.owner, self.object.all));
         for &(i, bits) in named {
-            self.apply_one(table, &table_items, i, bits, true)?;
+            self.apply_one(columns, &table_items, i, bits, true)?;
         }
         if matches!(self.change, Change::Revoke { .. }) && table_bits & COLUMN_RIGHTS != 0 {
-            for i in 0..table.columns.len() {
-                if table.columns[i].acl.is_some() {
-                    self.apply_one(table, &table_items, i, table_bits & COLUMN_RIGHTS, false)?;
+            for i in 0..columns.len() {
+                if columns[i].1.is_some() {
+                    self.apply_one(columns, &table_items, i, table_bits & COLUMN_RIGHTS, false)?;
                 }
             }
         }
         Ok(())
     }
 
-    fn object_acl(&self, table: &TableDef) -> Vec<AclItem> {
-        table
-            .acl
-            .clone()
-            .unwrap_or_else(|| acl::default_acl(self.object.owner, self.object.all))
-    }
-
     /// One column: `explicit` when the statement names it (then a grantor holding nothing
     /// on it is refused, and partial grants warn).
     fn apply_one(
         &self,
-        table: &mut TableDef,
+        columns: &mut [Column],
         table_items: &[AclItem],
         i: usize,
         privileges: u16,
@@ -141,8 +141,8 @@ impl ColumnChange<'_> {
     ) -> Result<()> {
         let who = self.who;
         let owner = self.object.owner;
-        let column = &table.columns[i];
-        let mut items = column.acl.clone().unwrap_or_default();
+        let (column, column_acl) = &columns[i];
+        let mut items = column_acl.clone().unwrap_or_default();
         let merged: Vec<AclItem> = table_items.iter().chain(&items).copied().collect();
         let as_owner = who.superuser || who.acts_as(owner);
         let (grantor, available) = if as_owner {
@@ -154,10 +154,7 @@ impl ColumnChange<'_> {
                 .max_by_key(|(r, o)| (o.count_ones(), *r == who.oid))
                 .unwrap_or((who.oid, 0))
         };
-        let what = format!(
-            "column \"{}\" of relation \"{}\"",
-            column.name, self.object.name
-        );
+        let what = format!("column \"{column}\" of relation \"{}\"", self.object.name);
         if explicit {
             if available == 0 && who.held(&items) == 0 {
                 return Err(Error::InsufficientPrivilege(format!(
@@ -200,7 +197,7 @@ impl ColumnChange<'_> {
                 });
             }
         }
-        table.columns[i].acl = (!items.is_empty()).then_some(items);
+        columns[i].1 = (!items.is_empty()).then_some(items);
         Ok(())
     }
 }

@@ -66,6 +66,7 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
             name,
             data_type,
             comment: None,
+            acl: None,
         });
     }
     let mut depends_on = b.referenced.clone();
@@ -94,6 +95,7 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
                     )));
                 }
                 new.comment = old.comment.clone();
+                new.acl = old.acl.clone();
             }
             old.oid
         }

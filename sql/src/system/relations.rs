@@ -447,15 +447,11 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
     }
     for v in &cat.views {
         for (i, c) in v.columns.iter().enumerate() {
-            rows.push(attribute(
-                v.oid,
-                &c.name,
-                &c.data_type,
-                i + 1,
-                false,
-                false,
-                '\0',
-            ));
+            let mut row = attribute(v.oid, &c.name, &c.data_type, i + 1, false, false, '\0');
+            if let Some(items) = &c.acl {
+                row[ATTACL] = acl_value(cat, Some(items));
+            }
+            rows.push(row);
         }
     }
     for s in &cat.sequences {

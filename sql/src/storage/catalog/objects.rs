@@ -374,6 +374,9 @@ pub struct ViewColumn {
     pub data_type: DataType,
     #[serde(default)]
     pub comment: Option<String>,
+    /// `attacl` of a view's column, as [`ColumnDef::acl`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// What ANALYZE last learned about a table, for the planner and `pg_class.reltuples`.
