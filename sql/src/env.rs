@@ -61,6 +61,9 @@ pub struct SessionInfo {
     /// session's end).
     pub advisory_xact: std::sync::atomic::AtomicBool,
     pub advisory_session: std::sync::atomic::AtomicBool,
+    /// The running statement's transaction is read-only (`nextval()` and `setval()`
+    /// refuse to run; see `session/read_only.rs`).
+    pub read_only: std::sync::atomic::AtomicBool,
 }
 
 impl SessionInfo {
@@ -72,6 +75,7 @@ impl SessionInfo {
             settings: Mutex::new(settings),
             advisory_xact: Default::default(),
             advisory_session: Default::default(),
+            read_only: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 mod dialect;
 pub mod exclude;
 pub mod group_by;
+pub mod locking;
 pub mod owned;
 mod statement;
 
@@ -34,6 +35,7 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
         .tokenize_with_location()
         .map_err(|e| syntax_error(e.into()))?;
     group_by::rewrite(&mut tokens);
+    locking::rewrite(&mut tokens);
     Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
         .parse_statements()

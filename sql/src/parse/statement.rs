@@ -123,6 +123,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     parenthesize_frame_offsets(&mut tokens);
     all_column_privileges(&mut tokens);
     super::group_by::rewrite(&mut tokens);
+    super::locking::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     let mut expect_delimiter = false;
