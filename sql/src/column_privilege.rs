@@ -72,26 +72,73 @@ pub fn allows(who: &Who, rel: &Relation, need: &Need, held: u16) -> bool {
         })
 }
 
-/// Whether constraint errors of a statement with `needs`, run by `who`, must not show row
-/// values: it writes a table it may not read in full (it lacks the table's SELECT — reading
-/// through column privileges, or not at all). PostgreSQL then shows only the columns the
-/// role may see; Strata leaves the DETAIL out.
-pub fn hides_rows(catalog: &Catalog, who: &Who, needs: &[Need]) -> bool {
-    !who.superuser
-        && needs
-            .iter()
-            .filter(|n| {
-                n.as_role.is_none() && n.privileges & (acl::INSERT | acl::UPDATE | acl::DELETE) != 0
-            })
-            .any(|n| {
-                catalog
-                    .relation_by_oid(n.relation)
-                    .is_some_and(|rel| privilege::relation_privileges(who, &rel) & acl::SELECT == 0)
-            })
+/// A constraint error of a statement with `needs` run by `who`, with no row values the role
+/// may not see. A role writing a table it may not read in full (it lacks the table's SELECT,
+/// writing through column privileges or none) sees a unique violation's key only with SELECT
+/// on every key column, as PostgreSQL's `BuildIndexValueDescription`; check and foreign key
+/// violations lose their DETAIL (PostgreSQL shows the columns the role may read there).
+pub fn scrub(catalog: &Catalog, who: &Who, needs: &[Need], e: Error) -> Error {
+    if who.superuser {
+        return e;
+    }
+    let hidden: Vec<&crate::storage::TableDef> = needs
+        .iter()
+        .filter(|n| {
+            n.as_role.is_none() && n.privileges & (acl::INSERT | acl::UPDATE | acl::DELETE) != 0
+        })
+        .filter_map(|n| match catalog.relation_by_oid(n.relation) {
+            Some(rel @ Relation::Table(t))
+                if privilege::relation_privileges(who, &rel) & acl::SELECT == 0 =>
+            {
+                Some(t)
+            }
+            _ => None,
+        })
+        .collect();
+    if hidden.is_empty() {
+        return e;
+    }
+    if let Some(name) = unique_constraint(&e) {
+        let key = hidden.iter().find_map(|t| {
+            if t.primary_key_name.as_deref() == Some(name) {
+                Some((*t, t.primary_key.clone()))
+            } else {
+                t.indexes
+                    .iter()
+                    .find(|i| i.unique && i.name == name)
+                    .map(|i| (*t, i.columns.clone()))
+            }
+        });
+        let visible = match key {
+            // A key over a table the role reads in full.
+            None => true,
+            Some((t, columns)) => {
+                let rel = Relation::Table(t);
+                columns
+                    .iter()
+                    .all(|&c| column_acl(&rel, c).is_some_and(|a| who.held(a) & acl::SELECT != 0))
+            }
+        };
+        if visible {
+            return e;
+        }
+    }
+    without_row_values(e)
+}
+
+/// The constraint a unique violation names.
+fn unique_constraint(e: &Error) -> Option<&str> {
+    match e {
+        Error::UniqueViolation { constraint, .. } => Some(constraint),
+        Error::WithContext { error, .. }
+        | Error::WithHint { error, .. }
+        | Error::Positioned { error, .. } => unique_constraint(error),
+        _ => None,
+    }
 }
 
 /// `e` without the row values its DETAIL shows (unique, check and foreign key violations).
-pub fn without_row_values(e: Error) -> Error {
+fn without_row_values(e: Error) -> Error {
     match e {
         Error::UniqueViolation { constraint, .. } => Error::UniqueViolation {
             constraint,

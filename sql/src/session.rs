@@ -336,15 +336,9 @@ fn run_in_txn<T: Txn>(
     };
     let who = crate::privilege::current(&catalog);
     crate::privilege::check(&catalog, &who, &needs)?;
-    // A role that may not read the whole table sees no row values in constraint errors.
-    let hide = crate::column_privilege::hides_rows(&catalog, &who, &needs);
-    let scrub = |e: Error| {
-        if hide {
-            crate::column_privilege::without_row_values(e)
-        } else {
-            e
-        }
-    };
+    // A role that may not read the whole table sees no row values it may not read in
+    // constraint errors.
+    let scrub = |e: Error| crate::column_privilege::scrub(&catalog, &who, &needs, e);
     match bound {
         BoundStatement::Explain { analyze, query } => {
             let BoundStatement::Query { plan, .. } = *query else {

@@ -610,8 +610,9 @@ fn a_protocol_prepare_lists_its_own_text() {
 }
 
 /// A role that writes a table through column privileges, without the table's SELECT,
-/// never sees row values in a constraint error's DETAIL (PostgreSQL shows only what it may
-/// read); the owner still does.
+/// sees no row values it may not read in a constraint error's DETAIL: a unique key only with
+/// SELECT on its columns, no check violation's row (PostgreSQL shows the readable columns
+/// there); the owner sees them all.
 #[test]
 fn constraint_errors_hide_rows_from_column_privileged_roles() {
     let mut s = session();
@@ -638,4 +639,13 @@ fn constraint_errors_hide_rows_from_column_privileged_roles() {
     );
     assert_eq!(detail(&mut s, "UPDATE cp SET n = -1"), ("23514", None));
     assert_eq!(detail(&mut s, "SELECT secret FROM cp"), ("42501", None));
+    // SELECT on every key column shows the key again, as PostgreSQL does.
+    run(&mut s, "RESET ROLE");
+    run(&mut s, "GRANT SELECT (id) ON cp TO colpriv_writer");
+    run(&mut s, "SET ROLE colpriv_writer");
+    assert_eq!(
+        detail(&mut s, "INSERT INTO cp (id, n) VALUES (1, 1)"),
+        ("23505", Some("Key (id)=(1) already exists.".into()))
+    );
+    assert_eq!(detail(&mut s, "UPDATE cp SET n = -1"), ("23514", None));
 }
