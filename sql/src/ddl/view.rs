@@ -228,6 +228,8 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterView) -> Result<StatementResult> {
         }
         ast::AlterViewOperation::OwnerTo(owner) => {
             let new = super::role::owner_oid(&catalog, owner)?;
+            let columns = v.columns.iter_mut().map(|c| &mut c.acl);
+            super::role::change_column_owners(columns, v.owner, new);
             super::role::change_owner(&mut v.owner, &mut v.acl, new);
         }
         other => {

@@ -649,3 +649,35 @@ fn constraint_errors_hide_rows_from_column_privileged_roles() {
     );
     assert_eq!(detail(&mut s, "UPDATE cp SET n = -1"), ("23514", None));
 }
+
+/// DROP ROLE of a role holding column privileges lists them as PostgreSQL 15 does: after
+/// the table's own line, by column number.
+#[test]
+fn drop_role_lists_column_privileges() {
+    let mut s = session();
+    for sql in [
+        "CREATE ROLE colpriv_holder",
+        "CREATE TABLE t9 (a int, b int)",
+        "CREATE TABLE t10 (x int)",
+        "GRANT SELECT (a, b) ON t9 TO colpriv_holder",
+        "GRANT SELECT ON t10 TO colpriv_holder",
+        "GRANT UPDATE (x) ON t10 TO colpriv_holder",
+    ] {
+        run(&mut s, sql);
+    }
+    match s.execute("DROP ROLE colpriv_holder").pop() {
+        Some(Err(e)) => assert_eq!(
+            (e.code(), e.detail()),
+            (
+                "2BP01",
+                Some(
+                    "privileges for column a of table t9\nprivileges for column b of table t9\n\
+                     privileges for table t10\nprivileges for column x of table t10"
+                )
+            )
+        ),
+        other => panic!("DROP ROLE: {other:?}"),
+    }
+    run(&mut s, "DROP OWNED BY colpriv_holder");
+    run(&mut s, "DROP ROLE colpriv_holder");
+}
