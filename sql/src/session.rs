@@ -40,6 +40,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 mod copy;
+mod cursors;
 mod named_statements;
 mod prepare_commands;
 mod read_only;
@@ -270,6 +271,8 @@ pub struct Session<S: Storage> {
     /// The storage is a read replica: every transaction is read-only (the storage refuses
     /// writes itself, naming the primary).
     in_recovery: bool,
+    /// Open cursors by name (`session/cursors.rs`).
+    cursors: BTreeMap<String, cursors::Cursor>,
 }
 
 fn parse(sql: &str) -> Result<Vec<Statement>> {
@@ -415,6 +418,7 @@ impl<S: Storage> Session<S> {
         }
         Session {
             in_recovery,
+            cursors: BTreeMap::new(),
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
@@ -798,6 +802,18 @@ impl<S: Storage> Session<S> {
             Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
                 (Vec::new(), Some(settings_commands::show_columns(variable)))
             }
+            Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Fetch {
+                name,
+                move_only: false,
+                ..
+            })) => (Vec::new(), self.cursor_columns(name)),
+            // DECLARE's parameters are its query's.
+            Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Declare {
+                query, ..
+            })) => {
+                let query = Statement::Sql(ast::Statement::Query(query.clone()));
+                (self.describe(&query, declared)?.0, None)
+            }
             Some(Statement::Sql(ast::Statement::Execute {
                 name: Some(target), ..
             })) => {
@@ -1074,6 +1090,13 @@ impl<S: Storage> Session<S> {
         if let Statement::Copy(c) = stmt {
             return self.run_copy(c);
         }
+        if let Statement::Cursor(c) = stmt {
+            let r = self.run_cursor(c, params, types);
+            if r.is_err() {
+                self.fail_block();
+            }
+            return r;
+        }
         let r = match sql {
             Some(S::Savepoint { name }) => self.savepoint(&crate::binder::ident(name)),
             Some(S::ReleaseSavepoint { name }) => self.release(&crate::binder::ident(name)),
@@ -1168,6 +1191,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended with a commit: its settings and row counts take effect.
     fn txn_committed(&mut self) {
+        self.end_cursors(true);
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         let began = self.user_at_begin.take();
@@ -1182,6 +1206,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        self.end_cursors(false);
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         self.info.settings().abort();

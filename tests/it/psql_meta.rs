@@ -258,8 +258,9 @@ fn psql_meta_commands_print_what_postgresql_prints() {
 /// name PostgreSQL's C source, aside): `notices.sql` (the NOTICE and WARNING messages of DROP
 /// ... IF EXISTS, CREATE ... IF NOT EXISTS, CASCADE, transaction commands out of place,
 /// `client_min_messages`: same text, SQLSTATE, DETAIL and order), `column_names.sql`
-/// (result column names) and `errors.sql` (error messages with their positions — psql's
-/// `LINE n:` and caret — and HINTs).
+/// (result column names), `errors.sql` (error messages with their positions — psql's
+/// `LINE n:` and caret — and HINTs) and `cursors.sql` (DECLARE / FETCH / MOVE / CLOSE and
+/// psql's `FETCH_COUNT`).
 #[test]
 fn psql_scripts_print_what_postgresql_prints() {
     if !psql_available() {
@@ -280,6 +281,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         "column_names.sql",
         "errors.sql",
         "privileges.sql",
+        "cursors.sql",
     ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {
@@ -290,9 +292,10 @@ fn psql_scripts_print_what_postgresql_prints() {
                 .collect::<String>()
         };
         let expected = run(pg.port());
-        // errors.sql fails on purpose; the others must not (a typo would hide a case).
+        // errors.sql and cursors.sql fail on purpose; the others must not (a typo would
+        // hide a case).
         assert!(
-            name == "errors.sql" || !expected.contains("ERROR:"),
+            ["errors.sql", "cursors.sql"].contains(&name) || !expected.contains("ERROR:"),
             "PostgreSQL fails {name}: {expected}"
         );
         let actual = run(strata.port);

@@ -141,7 +141,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::Sql(s) => s,
-        Statement::Copy(_) => return Ok(None),
+        Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),
     };
     let r = match stmt {
         S::CreateTable(c) => create_table::create(ddl, c)?,

@@ -2,6 +2,7 @@
 //! the syntax sqlparser lacks), the statements it does not know ([`Statement`], in
 //! `statement.rs`), and parse errors as 42601.
 
+pub mod cursor;
 mod dialect;
 pub mod exclude;
 pub mod group_by;

@@ -27,6 +27,8 @@ pub enum Statement {
     ReassignOwned(super::owned::ReassignOwned),
     /// `DROP OWNED BY ...` ([`super::owned`]).
     DropOwned(super::owned::DropOwned),
+    /// `DECLARE`, `FETCH`, `MOVE`, `CLOSE` ([`super::cursor`]).
+    Cursor(super::cursor::CursorCommand),
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -166,6 +168,8 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
                 .map_err(syntax)?;
             c.login = Some(c.login.unwrap_or(true));
             Statement::Sql(ast::Statement::CreateRole(c))
+        } else if super::cursor::starts(&p) {
+            Statement::Cursor(super::cursor::parse(&mut p).map_err(syntax)?)
         } else if is_ctas_with_names(&p) {
             Statement::CreateTableAs(create_table_as(&mut p).map_err(syntax)?)
         } else {

@@ -31,6 +31,10 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::CreateTableAs(_) => Some("CREATE TABLE AS".into()),
         Statement::ReassignOwned(_) => Some("REASSIGN OWNED".into()),
         Statement::DropOwned(_) => Some("DROP OWNED".into()),
+        Statement::Cursor(crate::parse::cursor::CursorCommand::Declare { query, .. }) => {
+            refused_query(query)
+        }
+        Statement::Cursor(_) => None,
     }
 }
 

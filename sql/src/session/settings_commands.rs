@@ -475,6 +475,7 @@ impl<S: Storage> Session<S> {
                 ));
             }
             self.info.settings().reset_all();
+            self.cursors.clear();
         }
         Ok(StatementResult::command(format!("DISCARD {object}")))
     }
