@@ -280,6 +280,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         "notices.sql",
         "column_names.sql",
         "errors.sql",
+        "privileges.sql",
         "cursors.sql",
     ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));

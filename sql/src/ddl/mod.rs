@@ -34,6 +34,7 @@ pub mod depend;
 pub mod drop;
 pub mod function;
 pub mod grant;
+pub(crate) mod grant_columns;
 pub mod index;
 pub mod misc;
 pub mod names;

@@ -421,7 +421,7 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 Some(_) => 'd',
                 None => '\0',
             };
-            rows.push(attribute(
+            let mut row = attribute(
                 t.id,
                 &c.name,
                 &c.data_type,
@@ -429,7 +429,11 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 c.not_null,
                 c.default.is_some(),
                 identity,
-            ));
+            );
+            if let Some(items) = &c.acl {
+                row[ATTACL] = acl_value(cat, Some(items));
+            }
+            rows.push(row);
         }
         for ix in indexes(t) {
             let included = ix
@@ -443,15 +447,11 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
     }
     for v in &cat.views {
         for (i, c) in v.columns.iter().enumerate() {
-            rows.push(attribute(
-                v.oid,
-                &c.name,
-                &c.data_type,
-                i + 1,
-                false,
-                false,
-                '\0',
-            ));
+            let mut row = attribute(v.oid, &c.name, &c.data_type, i + 1, false, false, '\0');
+            if let Some(items) = &c.acl {
+                row[ATTACL] = acl_value(cat, Some(items));
+            }
+            rows.push(row);
         }
     }
     for s in &cat.sequences {
@@ -461,6 +461,9 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
     }
     Ok(rows)
 }
+
+/// The position of `attacl` in [`PG_ATTRIBUTE`].
+const ATTACL: usize = 22;
 
 const PG_ATTRIBUTE: &[(&str, &str)] = &[
     ("attrelid", "oid"),

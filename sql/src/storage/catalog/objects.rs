@@ -63,6 +63,10 @@ pub struct ColumnDef {
     pub identity: Option<Identity>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// `attacl`: column privileges granted beyond the table's (`GRANT SELECT (c) ...`);
+    /// `None` when there are none, as PostgreSQL stores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 impl ColumnDef {
@@ -75,6 +79,7 @@ impl ColumnDef {
             default: None,
             identity: None,
             comment: None,
+            acl: None,
         }
     }
 }
@@ -369,6 +374,9 @@ pub struct ViewColumn {
     pub data_type: DataType,
     #[serde(default)]
     pub comment: Option<String>,
+    /// `attacl` of a view's column, as [`ColumnDef::acl`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// What ANALYZE last learned about a table, for the planner and `pg_class.reltuples`.
