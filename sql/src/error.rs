@@ -487,7 +487,13 @@ impl Error {
             Error::WithContext { error, .. }
             | Error::Positioned { error, .. }
             | Error::WithHint { error, .. } => error.detail(),
-            Error::CheckViolation { detail, .. } if detail.is_empty() => None,
+            Error::CheckViolation { detail, .. }
+            | Error::UniqueViolation { detail, .. }
+            | Error::ForeignKeyViolation { detail, .. }
+                if detail.is_empty() =>
+            {
+                None
+            }
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
             Error::UniqueViolation { detail, .. }

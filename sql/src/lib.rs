@@ -91,6 +91,7 @@
 //!   refused with 0A000; temporary tables are ordinary tables in a per-session schema).
 
 pub mod binder;
+pub mod column_privilege;
 pub mod copy;
 pub mod ddl;
 pub mod env;

@@ -19,13 +19,21 @@ use crate::storage::{Catalog, Oid, Relation, SequenceDef};
 use crate::{Error, Result};
 
 /// A privilege a statement needs on a relation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Need {
     pub relation: Oid,
     pub privileges: u16,
     /// Check as this role instead of the current one (the owner of the view it is read
     /// through).
     pub as_role: Option<Oid>,
+    /// The columns (positions) the statement reads — [`crate::column_privilege::WHOLE_ROW`]
+    /// for all of them —, inserts and updates: what a role with only column privileges
+    /// needs them on (PostgreSQL's `selectedCols`, `insertedCols`, `updatedCols`).
+    pub selected: Vec<usize>,
+    pub inserted: Vec<usize>,
+    pub updated: Vec<usize>,
+    /// Only table privileges count (LOCK TABLE), as PostgreSQL's `pg_class_aclcheck`.
+    pub table_level: bool,
 }
 
 /// The role a statement runs as.
@@ -106,7 +114,7 @@ pub fn current(catalog: &Catalog) -> Who {
 }
 
 /// Role `oid` as a checker sees it.
-fn who_by_oid(catalog: &Catalog, oid: Oid) -> Who {
+pub(crate) fn who_by_oid(catalog: &Catalog, oid: Oid) -> Who {
     match catalog.role_by_oid(oid) {
         Some(r) => Who {
             oid: r.oid,
@@ -218,7 +226,10 @@ pub fn check(catalog: &Catalog, who: &Who, needs: &[Need]) -> Result<()> {
         let Some(rel) = catalog.relation_by_oid(need.relation) else {
             continue;
         };
-        if relation_privileges(&checker, &rel) & need.privileges != need.privileges {
+        let held = relation_privileges(&checker, &rel);
+        if held & need.privileges != need.privileges
+            && !crate::column_privilege::allows(&checker, &rel, need, held)
+        {
             return Err(denied(&rel));
         }
     }
@@ -283,7 +294,7 @@ pub fn require_schema(catalog: &Catalog, schema: Oid, privileges: u16) -> Result
 }
 
 /// A name given as text to a privilege function: `a.b` parts, unquoted ones lower-cased.
-fn name_parts(text: &str) -> Vec<String> {
+pub(crate) fn name_parts(text: &str) -> Vec<String> {
     text.split('.')
         .map(
             |p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
@@ -433,7 +444,7 @@ pub fn has_privilege(on: PrivilegeOn, args: &[crate::Value]) -> Result<crate::Va
 }
 
 /// A role given to a privilege function: by OID or by name (42704 for an unknown name).
-fn role_arg(catalog: &Catalog, v: &crate::Value) -> Result<Who> {
+pub(crate) fn role_arg(catalog: &Catalog, v: &crate::Value) -> Result<Who> {
     use crate::Value;
     match v {
         Value::Int(o) => Ok(who_by_oid(catalog, *o as Oid)),

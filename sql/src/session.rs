@@ -340,7 +340,11 @@ fn run_in_txn<T: Txn>(
         Some(p) => p.plan(&catalog, search_path, stmt, types)?,
         None => bind_and_plan(&catalog, search_path, stmt, types)?,
     };
-    crate::privilege::check(&catalog, &crate::privilege::current(&catalog), &needs)?;
+    let who = crate::privilege::current(&catalog);
+    crate::privilege::check(&catalog, &who, &needs)?;
+    // A role that may not read the whole table sees no row values it may not read in
+    // constraint errors.
+    let scrub = |e: Error| crate::column_privilege::scrub(&catalog, &who, &needs, e);
     match bound {
         BoundStatement::Explain { analyze, query } => {
             let BoundStatement::Query { plan, .. } = *query else {
@@ -350,7 +354,7 @@ fn run_in_txn<T: Txn>(
                 let mut counters = Vec::new();
                 let mut op = executor::build_counted(&plan, &mut counters);
                 let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
-                executor::collect(op.as_mut(), &mut ctx)?;
+                executor::collect(op.as_mut(), &mut ctx).map_err(scrub)?;
                 let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
                 planner::explain::explain(&plan, Some(&counts))
             } else {
@@ -371,7 +375,7 @@ fn run_in_txn<T: Txn>(
         } => {
             let mut op = executor::build(&plan);
             let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
-            let tuples = executor::collect(op.as_mut(), &mut ctx)?;
+            let tuples = executor::collect(op.as_mut(), &mut ctx).map_err(scrub)?;
             let n = tuples.len();
             let tag = match kind {
                 CommandKind::Select => format!("SELECT {n}"),

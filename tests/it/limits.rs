@@ -1,6 +1,6 @@
 //! Limits a database service enforces, side by side with PostgreSQL 15 (the same transcript
 //! from both): `statement_timeout` stops a statement with 57014 "canceling statement due to
-//! statement timeout", the session goes on, a transaction it hit is aborted (25P02), `SET
+//! statement timeout" (a query or a `pg_sleep`), the session goes on, a transaction it hit is aborted (25P02), `SET
 //! LOCAL` scopes it to the transaction and 0 turns it off; `idle_in_transaction_session_timeout`
 //! and `idle_session_timeout` end an idle connection with FATAL 25P03 / 57P05.
 
@@ -52,6 +52,11 @@ async fn transcript(conn: &str) -> Vec<String> {
         "stopped near its timeout, took {took:?}"
     );
     run("SELECT 1").await;
+    let took = run("SELECT pg_sleep(30)").await;
+    assert!(
+        took < Duration::from_secs(20),
+        "pg_sleep stopped, took {took:?}"
+    );
     run("BEGIN").await;
     run(ENDLESS).await;
     run("SELECT 1").await;

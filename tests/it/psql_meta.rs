@@ -281,6 +281,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         "notices.sql",
         "column_names.sql",
         "errors.sql",
+        "privileges.sql",
         "cursors.sql",
         "types.sql",
     ] {

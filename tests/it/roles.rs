@@ -1,9 +1,9 @@
 //! Roles and privileges over the real wire, as a client sees them: `strata start` with a
 //! users file (the bootstrap administrator), a role created in SQL with a password logs in
 //! with SCRAM from tokio-postgres, is refused a table it was not granted (42501), reads it
-//! after GRANT, and still exists — password, grant and all — after the cluster is killed and
-//! restarted (the role is catalog data in the WAL). A wrong password and a NOLOGIN role are
-//! refused.
+//! after GRANT (of the table, or of some of its columns), and still exists — password,
+//! grants and all — after the cluster is killed and restarted (the role and the ACLs are
+//! catalog data in the WAL). A wrong password and a NOLOGIN role are refused.
 
 use std::time::Duration;
 
@@ -103,6 +103,23 @@ async fn a_created_role_logs_in_is_refused_then_granted_and_survives_a_restart()
             sqlstate(&app, "INSERT INTO secrets VALUES (3, 'c')").await,
             "42501"
         );
+
+        // Column privileges: some columns readable, the others not, over both protocols.
+        admin
+            .batch_execute(
+                "CREATE TABLE cols (id int, pub text, secret text); \
+                 INSERT INTO cols VALUES (1, 'p', 's'); \
+                 GRANT SELECT (id, pub) ON cols TO app",
+            )
+            .await
+            .expect("column grant");
+        assert_eq!(count(&app, "SELECT count(pub) FROM cols").await, 1);
+        assert_eq!(sqlstate(&app, "SELECT secret FROM cols").await, "42501");
+        let err = app
+            .query("SELECT pub FROM cols WHERE secret = $1", &[&"s"])
+            .await
+            .expect_err("no SELECT on secret");
+        assert_eq!(err.code().map(|c| c.code()), Some("42501"), "{err}");
     })
     .await
     .expect("the scenario finishes");
@@ -116,6 +133,8 @@ async fn a_created_role_logs_in_is_refused_then_granted_and_survives_a_restart()
             .expect("app logs in after the restart");
         assert_eq!(count(&app, "SELECT count(*) FROM secrets").await, 2);
         assert_eq!(sqlstate(&app, "DELETE FROM secrets").await, "42501");
+        assert_eq!(count(&app, "SELECT count(pub) FROM cols").await, 1);
+        assert_eq!(sqlstate(&app, "SELECT * FROM cols").await, "42501");
         let admin = connect(port, "admin", "admin-pw")
             .await
             .expect("admin logs in");

@@ -115,6 +115,7 @@ impl Binder {
                 ast::SelectItem::UnnamedExpr(e) => push(self, e, column_name(e))?,
                 ast::SelectItem::ExprWithAlias { expr, alias } => push(self, expr, ident(alias))?,
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    self.read_scope(scope);
                     for (i, c) in scope.columns.iter().enumerate() {
                         exprs.push(Expr::Column(i));
                         columns.push(OutputColumn {
@@ -166,15 +167,10 @@ impl Binder {
                 ..
             }))
         );
-        self.need(
+        // SELECT comes with the columns RETURNING and ON CONFLICT read (`read_column`).
+        let need = self.need(
             table.id,
-            acl::INSERT
-                | if ins.returning.is_some() {
-                    acl::SELECT
-                } else {
-                    0
-                }
-                | if do_update { acl::UPDATE } else { 0 },
+            acl::INSERT | if do_update { acl::UPDATE } else { 0 },
         );
         let alias = ins.table_alias.as_ref().map(|a| ident(&a.alias));
         let targets: Vec<usize> = if ins.columns.is_empty() {
@@ -208,6 +204,7 @@ impl Binder {
         let always = |col: usize| {
             !overriding_system && table.columns[col].identity.is_some_and(|i| i.always)
         };
+        let mut inserted_width = 0;
         let input = match ins.source.as_ref().map(|s| (s, s.body.as_ref())) {
             // DEFAULT VALUES: one row of defaults.
             None => {
@@ -223,6 +220,7 @@ impl Binder {
                 {
                     let scope = Scope::default();
                     let mut rows = Vec::new();
+                    inserted_width = v.rows.iter().map(|r| r.content.len()).max().unwrap_or(0);
                     for r in &v.rows {
                         if r.content.len() > targets.len() {
                             return Err(Error::SyntaxError(
@@ -264,6 +262,7 @@ impl Binder {
                 }
                 _ => {
                     let (plan, cols) = self.bind_query(source)?;
+                    inserted_width = cols.len();
                     if cols.len() > targets.len() {
                         return Err(Error::SyntaxError(
                             "INSERT has more expressions than target columns".into(),
@@ -301,8 +300,12 @@ impl Binder {
             },
         };
 
-        let scope = Scope::of_table(&table, alias.as_deref());
-        let (on_conflict, arbiter) = self.bind_on_conflict(ins.on.as_ref(), &table, &scope)?;
+        // The columns given values (all of a VALUES row's or the query's, DEFAULT too; none
+        // for DEFAULT VALUES): INSERT on each, or on some column when there are none.
+        self.needs[need].inserted = targets[..inserted_width.min(targets.len())].to_vec();
+        let scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
+        let (on_conflict, arbiter) =
+            self.bind_on_conflict(ins.on.as_ref(), &table, &scope, need)?;
         let (returning, columns) = self.bind_returning(ins.returning.as_ref(), &scope)?;
         let returns_rows = returning.is_some();
         let plan = Plan::Insert {
@@ -325,6 +328,7 @@ impl Binder {
         on: Option<&ast::OnInsert>,
         table: &TableDef,
         scope: &Scope,
+        need: usize,
     ) -> Result<(ConflictAction, OnConflict)> {
         let Some(on) = on else {
             return Ok((ConflictAction::Error, OnConflict::Error));
@@ -350,6 +354,10 @@ impl Binder {
                 for c in columns {
                     let n = ident(c);
                     cols.push(table.column_index(&n).ok_or(Error::UndefinedColumn(n))?);
+                }
+                // The arbiter's columns are read (SELECT on them, as PostgreSQL's inference).
+                for &c in &cols {
+                    self.read_column(Some((need, c)));
                 }
                 cols.sort_unstable();
                 let same = |k: &[usize]| {
@@ -381,6 +389,20 @@ impl Binder {
                         table.name
                     )));
                 }
+                // The constraint's columns are read, as when they are named.
+                let columns = if table.primary_key_name.as_deref() == Some(&n) {
+                    table.primary_key.clone()
+                } else {
+                    table
+                        .indexes
+                        .iter()
+                        .find(|i| i.unique && i.name == n)
+                        .map(|i| i.columns.clone())
+                        .unwrap_or_default()
+                };
+                for c in columns.into_iter().filter(|&c| c < table.columns.len()) {
+                    self.read_column(Some((need, c)));
+                }
                 Some(n)
             }
             Some(_) => {
@@ -403,16 +425,19 @@ impl Binder {
                 }
                 let mut both = scope.clone();
                 for c in &scope.columns {
+                    // The proposed row is not read from the table: no privilege needed.
                     both.columns.push(ScopeColumn {
                         table: Some("excluded".into()),
                         qualified_only: true,
                         schema: None,
                         whole_row: false,
                         system: false,
+                        origin: None,
                         ..c.clone()
                     });
                 }
                 let assignments = self.bind_assignments(&du.assignments, table, &both)?;
+                self.needs[need].updated = assignments.iter().map(|(c, _)| *c).collect();
                 let predicate = match &du.selection {
                     Some(w) => Some(self.bind_where(w, &both)?),
                     None => None,
@@ -552,12 +577,11 @@ impl Binder {
             let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
             return self.bind_update(&super::dml_from::update_from(u, &columns)?);
         }
-        let reads = u.selection.is_some()
-            || u.returning.is_some()
-            || u.assignments.iter().any(|a| reads_columns(&a.value));
-        self.need(table.id, acl::UPDATE | if reads { acl::SELECT } else { 0 });
-        let scope = Scope::of_table(&table, alias.as_deref());
+        // SELECT comes with the columns WHERE, SET and RETURNING read (`read_column`).
+        let need = self.need(table.id, acl::UPDATE);
+        let scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
         let assignments = self.bind_assignments(&u.assignments, &table, &scope)?;
+        self.needs[need].updated = assignments.iter().map(|(c, _)| *c).collect();
         let (input, predicate) = self.filtered_scan(&table, &scope, u.selection.as_ref())?;
         let (returning, columns) = self.bind_returning(u.returning.as_ref(), &scope)?;
         let returns_rows = returning.is_some();
@@ -594,9 +618,8 @@ impl Binder {
             ));
         };
         let (table, alias) = self.dml_target(target)?;
-        let reads = d.selection.is_some() || d.returning.is_some();
-        self.need(table.id, acl::DELETE | if reads { acl::SELECT } else { 0 });
-        let scope = Scope::of_table(&table, alias.as_deref());
+        let need = self.need(table.id, acl::DELETE);
+        let scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
         let (input, predicate) = self.filtered_scan(&table, &scope, d.selection.as_ref())?;
         let (returning, columns) = self.bind_returning(d.returning.as_ref(), &scope)?;
         let returns_rows = returning.is_some();
@@ -613,15 +636,4 @@ impl Binder {
             returns_rows,
         })
     }
-}
-
-/// Whether an expression reads a column (so the statement needs SELECT, as PostgreSQL's
-/// column-level check of the columns an UPDATE's SET reads).
-fn reads_columns(e: &ast::Expr) -> bool {
-    use std::ops::ControlFlow;
-    let found = sqlparser::ast::visit_expressions(e, |e| match e {
-        ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_) => ControlFlow::Break(()),
-        _ => ControlFlow::Continue(()),
-    });
-    found.is_break()
 }

@@ -200,6 +200,9 @@ impl Binder {
                 }
             };
             let (li, ri) = (find(&left.1)?, find(&right.scope)?);
+            // The join condition reads both columns.
+            self.read_column(left.1.columns[li].origin);
+            self.read_column(right.scope.columns[ri].origin);
             let (lt, rt) = (
                 left.1.columns[li].data_type,
                 right.scope.columns[ri].data_type,
@@ -232,6 +235,7 @@ impl Binder {
                 schema: None,
                 whole_row: false,
                 system: false,
+                origin: None,
             });
         }
         // Each side's columns keep their order (its own copy of a merged column reachable
@@ -447,10 +451,10 @@ impl Binder {
         let alias_name = alias.map(|a| ident(&a.name));
         match found {
             FromRelation::Table(table) => {
-                self.need(table.id, crate::storage::catalog::acl::SELECT);
+                let need = self.need(table.id, crate::storage::catalog::acl::SELECT);
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
                 self.row_types.insert(qualifier.clone(), table.id);
-                let mut scope = Scope::of_table(&table, alias_name.as_deref());
+                let mut scope = Scope::of_table(&table, alias_name.as_deref()).with_origin(need);
                 rename_columns(&mut scope, alias);
                 let key_columns = self.mark_for_locking(&table, &qualifier, &mut scope);
                 Ok((
@@ -463,10 +467,11 @@ impl Binder {
                 ))
             }
             FromRelation::View(v) => {
-                self.need(v.oid, crate::storage::catalog::acl::SELECT);
+                let need = self.need(v.oid, crate::storage::catalog::acl::SELECT);
                 let qualifier = alias_name.clone().unwrap_or_else(|| v.name.clone());
                 self.row_types.insert(qualifier, v.oid);
-                self.bind_view(&v, alias)
+                let (plan, scope) = self.bind_view(&v, alias)?;
+                Ok((plan, scope.with_origin(need)))
             }
             FromRelation::Sequence(s) => {
                 self.need(s.oid, crate::storage::catalog::acl::SELECT);
@@ -494,6 +499,7 @@ impl Binder {
                     schema: None,
                     whole_row: false,
                     system: true,
+                    origin: None,
                 });
                 Ok((
                     Plan::SystemScan {
@@ -536,6 +542,7 @@ impl Binder {
                     schema: None,
                     whole_row: false,
                     system: false,
+                    origin: None,
                 })
                 .collect(),
         };
@@ -625,6 +632,7 @@ impl Binder {
                 schema: None,
                 whole_row: false,
                 system: false,
+                origin: None,
             }],
         };
         let mut it = exprs.into_iter();
@@ -704,6 +712,7 @@ impl Binder {
                 schema: None,
                 whole_row: single && alias.is_some(),
                 system: false,
+                origin: None,
             })
             .collect();
         let plan = Plan::ProjectSet {
@@ -758,6 +767,7 @@ fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
                 schema: None,
                 whole_row: false,
                 system: false,
+                origin: None,
             })
             .collect(),
     }

@@ -203,6 +203,7 @@ impl Binder {
                 schema: None,
                 whole_row: false,
                 system: true,
+                origin: None,
             });
         }
         locks.marked.push(Marked {

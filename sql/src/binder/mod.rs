@@ -122,6 +122,9 @@ pub struct ScopeColumn {
     pub whole_row: bool,
     /// A system column (`tableoid`): referenced by name, never part of `*` or `t.*`.
     pub system: bool,
+    /// The relation column it reads: the statement's need (index into [`Binder::needs`])
+    /// and the column's position, noted when an expression reads it (column privileges).
+    pub origin: Option<(usize, usize)>,
 }
 
 /// The columns an expression can reference, by position in the input row.
@@ -146,9 +149,18 @@ impl Scope {
                     schema: None,
                     whole_row: false,
                     system: false,
+                    origin: None,
                 })
                 .collect(),
         }
+    }
+
+    /// Marks its columns as read from need `need` (see [`ScopeColumn::origin`]).
+    pub fn with_origin(mut self, need: usize) -> Scope {
+        for (i, c) in self.columns.iter_mut().enumerate() {
+            c.origin = Some((need, i));
+        }
+        self
     }
 
     /// Resolves `[qualifier.]name` to a column expression and its type (a
@@ -379,13 +391,39 @@ impl Binder {
         }
     }
 
-    /// Notes that the statement needs `privileges` on relation `relation`.
-    pub fn need(&mut self, relation: Oid, privileges: u16) {
+    /// Notes that the statement needs `privileges` on relation `relation`; the need's index
+    /// (for the columns it then reads, see [`Binder::read_column`]).
+    pub fn need(&mut self, relation: Oid, privileges: u16) -> usize {
         self.needs.push(crate::privilege::Need {
             relation,
             privileges,
             as_role: self.view_owner,
+            ..Default::default()
         });
+        self.needs.len() - 1
+    }
+
+    /// Notes that the statement reads the relation column a scope column came from (a
+    /// [`crate::column_privilege::WHOLE_ROW`] position for all of them): it needs SELECT
+    /// on it.
+    pub fn read_column(&mut self, origin: Option<(usize, usize)>) {
+        if let Some((need, column)) = origin
+            && let Some(n) = self.needs.get_mut(need)
+        {
+            n.privileges |= crate::storage::catalog::acl::SELECT;
+            if !n.selected.contains(&column) {
+                n.selected.push(column);
+            }
+        }
+    }
+
+    /// Notes every column of `scope` as read (`*`, a whole-row reference).
+    pub fn read_scope(&mut self, scope: &Scope) {
+        for c in &scope.columns {
+            if !c.system {
+                self.read_column(c.origin);
+            }
+        }
     }
 
     /// Binds one statement (transaction control and SET/SHOW are the session's business).

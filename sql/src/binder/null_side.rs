@@ -111,6 +111,7 @@ impl Binder {
                 schema: None,
                 whole_row: false,
                 system: true,
+                origin: None,
             });
         }
         (

@@ -145,6 +145,7 @@ impl Binder {
                     schema: None,
                     whole_row: false,
                     system: false,
+                    origin: None,
                 })
                 .collect(),
         };

@@ -60,6 +60,20 @@ impl Binder {
             ast::SetExpr::Select(s) => self.bind_select(s, &[], &Default::default()),
             ast::SetExpr::Values(v) => self.bind_values(v),
             ast::SetExpr::Query(q) => self.bind_query_raw(q),
+            ast::SetExpr::Table(t) => {
+                let Some(table) = &t.table_name else {
+                    return Err(Error::SyntaxError("TABLE needs a table name".into()));
+                };
+                let name = match &t.schema_name {
+                    Some(s) => format!("{s}.{table}"),
+                    None => table.to_string(),
+                };
+                let q = crate::parse::statements(&format!("SELECT * FROM {name}"))?;
+                let Some(ast::Statement::Query(q)) = q.first() else {
+                    return Err(Error::Internal("TABLE did not become a query".into()));
+                };
+                self.bind_query_raw(q)
+            }
             ast::SetExpr::SetOperation {
                 op,
                 set_quantifier,

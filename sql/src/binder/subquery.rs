@@ -117,6 +117,9 @@ impl Binder {
             _ => false,
         };
         if !look_outward(&local) {
+            if let Ok((Expr::Column(i), _)) = &local {
+                self.read_column(scope.columns.get(*i).and_then(|c| c.origin));
+            }
             return local;
         }
         for level in (0..self.outer.len()).rev() {
@@ -125,6 +128,14 @@ impl Binder {
                 continue;
             }
             let (e, t) = found?;
+            if let Expr::Column(i) = &e {
+                let origin = self.outer[level]
+                    .scope
+                    .columns
+                    .get(*i)
+                    .and_then(|c| c.origin);
+                self.read_column(origin);
+            }
             return Ok((self.thread_outer(level, e), t));
         }
         local

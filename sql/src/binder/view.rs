@@ -61,6 +61,7 @@ impl Binder {
                     schema: None,
                     whole_row: false,
                     system: false,
+                    origin: None,
                 })
                 .collect(),
         };

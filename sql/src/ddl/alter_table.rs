@@ -175,6 +175,9 @@ impl Change {
             O::OwnerTo { new_owner } => {
                 let catalog = ddl.catalog()?;
                 let new = super::role::owner_oid(&catalog, new_owner)?;
+                let old = self.def.owner;
+                let columns = self.def.columns.iter_mut().map(|c| &mut c.acl);
+                super::role::change_column_owners(columns, old, new);
                 super::role::change_owner(&mut self.def.owner, &mut self.def.acl, new);
                 // The sequences of its serial and identity columns go with it.
                 for s in &catalog.sequences {

@@ -106,6 +106,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
                     name: ident(&col.name),
                     data_type: DataType::from_sql(&col.data_type)?,
                     comment: None,
+                    acl: None,
                 });
             }
             // `record`; the stored type is not used for RETURNS TABLE.

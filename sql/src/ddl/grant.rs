@@ -10,6 +10,7 @@
 //! one (see [`crate::storage::catalog::acl`]).
 
 use super::Ddl;
+use super::grant_columns;
 use crate::binder::{ident, split_name};
 use crate::privilege;
 use crate::result::StatementResult;
@@ -256,22 +257,71 @@ pub fn execute(
         match target {
             Target::Table(mut t) => {
                 let rel = Relation::Table(&t);
-                let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
+                let (p, named) =
+                    grant_columns::split(privileges, acl::ALL_RELATION, rel.kind_name())?;
                 let object = Object::relation(&rel);
-                t.acl = Some(changed(&object, object.acl(t.acl.take()), p)?);
+                let names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+                let named = grant_columns::resolve(&t.name, &names, &named)?;
+                // Only column privileges named: the table's own ACL stays as it is.
+                if p != 0 || named.is_empty() {
+                    t.acl = Some(changed(&object, object.acl(t.acl.take()), p)?);
+                }
+                let mut columns: Vec<grant_columns::Column> = t
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.acl.clone()))
+                    .collect();
+                grant_columns::ColumnChange {
+                    catalog: &catalog,
+                    who: &who,
+                    object: &object,
+                    grantees: &grantees,
+                    change,
+                }
+                .apply(&mut columns, t.acl.as_deref(), &named, p)?;
+                for (c, (_, acl)) in t.columns.iter_mut().zip(columns) {
+                    c.acl = acl;
+                }
                 ddl.txn.alter_table(t)?;
             }
             Target::View(mut v) => {
                 let rel = Relation::View(&v);
-                let p = bits(privileges, acl::ALL_RELATION, rel.kind_name())?;
+                let (p, named) =
+                    grant_columns::split(privileges, acl::ALL_RELATION, rel.kind_name())?;
                 let object = Object::relation(&rel);
-                v.acl = Some(changed(&object, object.acl(v.acl.take()), p)?);
+                let names: Vec<String> = v.columns.iter().map(|c| c.name.clone()).collect();
+                let named = grant_columns::resolve(&v.name, &names, &named)?;
+                if p != 0 || named.is_empty() {
+                    v.acl = Some(changed(&object, object.acl(v.acl.take()), p)?);
+                }
+                let mut columns: Vec<grant_columns::Column> = v
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.acl.clone()))
+                    .collect();
+                grant_columns::ColumnChange {
+                    catalog: &catalog,
+                    who: &who,
+                    object: &object,
+                    grantees: &grantees,
+                    change,
+                }
+                .apply(&mut columns, v.acl.as_deref(), &named, p)?;
+                for (c, (_, acl)) in v.columns.iter_mut().zip(columns) {
+                    c.acl = acl;
+                }
                 ddl.txn.put_view(v)?;
             }
             Target::Sequence {
                 mut def,
                 table_form,
             } => {
+                if let Some(name) = grant_columns::first_column(privileges) {
+                    return Err(Error::UndefinedColumn(format!(
+                        "{name}\" of relation \"{}",
+                        def.name
+                    )));
+                }
                 let p = if table_form {
                     let p = bits(
                         privileges,
@@ -329,12 +379,12 @@ pub fn execute(
 
 /// The object a GRANT or REVOKE changes: its owner, every privilege it has, and the error
 /// for a role with no right on it.
-struct Object {
-    owner: Oid,
-    all: u16,
+pub(super) struct Object {
+    pub owner: Oid,
+    pub all: u16,
     denied: Error,
     /// Its name in WARNINGs.
-    name: String,
+    pub name: String,
     /// The columns a REVOKE's column WARNINGs name, in PostgreSQL's order (a table's
     /// system columns first; none for sequences and schemas).
     columns: Vec<String>,
@@ -386,30 +436,7 @@ fn warn_unavailable(
 ) {
     let revoke = matches!(change, Change::Revoke { .. });
     let warn = |granted: u16, requested: u16, all: bool, what: &str| {
-        let (code, none, some) = if revoke {
-            (
-                "01006",
-                "no privileges could be revoked",
-                "not all privileges could be revoked",
-            )
-        } else {
-            (
-                "01007",
-                "no privileges were granted",
-                "not all privileges were granted",
-            )
-        };
-        let message = if granted == 0 {
-            none
-        } else if !all && granted != requested {
-            some
-        } else {
-            return;
-        };
-        crate::notice::emit(crate::notice::Notice::warning(
-            code,
-            format!("{message} for {what}"),
-        ));
+        warn_one(revoke, granted, requested, all, what)
     };
     warn(
         requested & available,
@@ -429,6 +456,35 @@ fn warn_unavailable(
             );
         }
     }
+}
+
+/// PostgreSQL's WARNING for a grant or revoke of `requested` on `what` of which only
+/// `granted` could be given or taken (none, or not all unless ALL was asked for).
+pub(super) fn warn_one(revoke: bool, granted: u16, requested: u16, all: bool, what: &str) {
+    let (code, none, some) = if revoke {
+        (
+            "01006",
+            "no privileges could be revoked",
+            "not all privileges could be revoked",
+        )
+    } else {
+        (
+            "01007",
+            "no privileges were granted",
+            "not all privileges were granted",
+        )
+    };
+    let message = if granted == 0 {
+        none
+    } else if !all && granted != requested {
+        some
+    } else {
+        return;
+    };
+    crate::notice::emit(crate::notice::Notice::warning(
+        code,
+        format!("{message} for {what}"),
+    ));
 }
 
 /// The grant options `role` holds in `items` (through itself or a role it inherits from;

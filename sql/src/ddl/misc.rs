@@ -53,7 +53,8 @@ pub fn lock_tables(ddl: &mut Ddl, l: &ast::Lock) -> Result<StatementResult> {
                     &[crate::privilege::Need {
                         relation: def.id,
                         privileges: p,
-                        as_role: None,
+                        table_level: true,
+                        ..Default::default()
                     }],
                 )),
             });
@@ -99,7 +100,7 @@ pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
         .map(|t| crate::privilege::Need {
             relation: t.id,
             privileges: crate::storage::catalog::acl::TRUNCATE,
-            as_role: None,
+            ..Default::default()
         })
         .collect();
     crate::privilege::check(&catalog, &crate::privilege::current(&catalog), &needs)?;

@@ -39,6 +39,7 @@ pub mod drop;
 pub mod enums;
 pub mod function;
 pub mod grant;
+pub(crate) mod grant_columns;
 pub mod index;
 pub mod misc;
 pub mod names;

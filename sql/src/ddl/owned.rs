@@ -45,11 +45,15 @@ pub fn reassign(ddl: &mut Ddl, r: &ReassignOwned) -> Result<StatementResult> {
     let to = to[0];
     for t in catalog.tables.iter().filter(|t| from.contains(&t.owner)) {
         let mut t = t.clone();
+        let columns = t.columns.iter_mut().map(|c| &mut c.acl);
+        super::role::change_column_owners(columns, t.owner, to);
         super::role::change_owner(&mut t.owner, &mut t.acl, to);
         ddl.txn.alter_table(t)?;
     }
     for v in catalog.views.iter().filter(|v| from.contains(&v.owner)) {
         let mut v = v.clone();
+        let columns = v.columns.iter_mut().map(|c| &mut c.acl);
+        super::role::change_column_owners(columns, v.owner, to);
         super::role::change_owner(&mut v.owner, &mut v.acl, to);
         ddl.txn.put_view(v)?;
     }
@@ -76,6 +80,24 @@ fn revoke_from(acl: &mut Option<Vec<AclItem>>, roles: &[Oid]) -> bool {
     items.len() != before
 }
 
+/// [`revoke_from`] for column ACLs, which become `None` when emptied (as PostgreSQL's
+/// `attacl`).
+fn revoke_from_columns<'a>(
+    acls: impl Iterator<Item = &'a mut Option<Vec<AclItem>>>,
+    roles: &[Oid],
+) -> bool {
+    let mut any = false;
+    for acl in acls {
+        if revoke_from(acl, roles) {
+            any = true;
+            if acl.as_ref().is_some_and(Vec::is_empty) {
+                *acl = None;
+            }
+        }
+    }
+    any
+}
+
 /// `DROP OWNED BY role, ... [CASCADE]`.
 pub fn drop(ddl: &mut Ddl, d: &DropOwned) -> Result<StatementResult> {
     let catalog = ddl.catalog()?;
@@ -86,7 +108,8 @@ pub fn drop(ddl: &mut Ddl, d: &DropOwned) -> Result<StatementResult> {
             owned.push(Obj::Table(t.id));
         } else {
             let mut t = t.clone();
-            if revoke_from(&mut t.acl, &roles) {
+            let columns = revoke_from_columns(t.columns.iter_mut().map(|c| &mut c.acl), &roles);
+            if revoke_from(&mut t.acl, &roles) | columns {
                 ddl.txn.alter_table(t)?;
             }
         }
@@ -96,7 +119,8 @@ pub fn drop(ddl: &mut Ddl, d: &DropOwned) -> Result<StatementResult> {
             owned.push(Obj::View(v.oid));
         } else {
             let mut v = v.clone();
-            if revoke_from(&mut v.acl, &roles) {
+            let columns = revoke_from_columns(v.columns.iter_mut().map(|c| &mut c.acl), &roles);
+            if revoke_from(&mut v.acl, &roles) | columns {
                 ddl.txn.put_view(v)?;
             }
         }

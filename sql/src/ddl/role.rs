@@ -66,6 +66,19 @@ pub fn change_owner(owner: &mut Oid, acl: &mut Option<Vec<AclItem>>, new: Oid) {
     }
 }
 
+/// [`change_owner`] for the column ACLs of a relation owned by `old` (PostgreSQL's
+/// `change_owner_fix_column_acls`).
+pub fn change_column_owners<'a>(
+    acls: impl Iterator<Item = &'a mut Option<Vec<AclItem>>>,
+    old: Oid,
+    new: Oid,
+) {
+    for acl in acls {
+        let mut owner = old;
+        change_owner(&mut owner, acl, new);
+    }
+}
+
 /// 42501 `must be owner of schema s` unless the current role owns it or is a superuser.
 pub fn require_schema_owner(catalog: &Catalog, oid: Oid) -> Result<()> {
     let who = privilege::current(catalog);
@@ -399,13 +412,39 @@ fn set_config(
 fn dependents(catalog: &Catalog, oid: Oid) -> Vec<String> {
     let mut owns = Vec::new();
     let mut privileges = Vec::new();
+    let names = |items: &[AclItem]| items.iter().any(|i| i.grantee == oid || i.grantor == oid);
     let mut relation = |rel: Relation| {
         let (owner, acl) = privilege::relation_acl(&rel);
         let what = format!("{} {}", rel.kind_name(), rel.name());
         if owner == oid {
-            owns.push((rel.oid(), format!("owner of {what}")));
-        } else if acl.iter().any(|i| i.grantee == oid || i.grantor == oid) {
-            privileges.push((rel.oid(), format!("privileges for {what}")));
+            owns.push((rel.oid(), 0, format!("owner of {what}")));
+            return;
+        }
+        if names(&acl) {
+            privileges.push((rel.oid(), 0, format!("privileges for {what}")));
+        }
+        // Column privileges after the relation's, by column number.
+        let columns: Vec<(&str, Option<&[AclItem]>)> = match &rel {
+            Relation::Table(t) => t
+                .columns
+                .iter()
+                .map(|c| (c.name.as_str(), c.acl.as_deref()))
+                .collect(),
+            Relation::View(v) => v
+                .columns
+                .iter()
+                .map(|c| (c.name.as_str(), c.acl.as_deref()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (i, (column, acl)) in columns.into_iter().enumerate() {
+            if acl.is_some_and(names) {
+                privileges.push((
+                    rel.oid(),
+                    i + 1,
+                    format!("privileges for column {column} of {what}"),
+                ));
+            }
         }
     };
     for t in &catalog.tables {
@@ -419,20 +458,20 @@ fn dependents(catalog: &Catalog, oid: Oid) -> Vec<String> {
     }
     for s in &catalog.schemas {
         if s.owner == oid {
-            owns.push((s.oid, format!("owner of schema {}", s.name)));
+            owns.push((s.oid, 0, format!("owner of schema {}", s.name)));
         } else if s
             .acl
             .as_ref()
             .is_some_and(|a| a.iter().any(|i| i.grantee == oid || i.grantor == oid))
         {
-            privileges.push((s.oid, format!("privileges for schema {}", s.name)));
+            privileges.push((s.oid, 0, format!("privileges for schema {}", s.name)));
         }
     }
     owns.sort();
     privileges.sort();
     owns.into_iter()
         .chain(privileges)
-        .map(|(_, line)| line)
+        .map(|(_, _, line)| line)
         .chain(super::default_privileges::dependents(catalog, oid))
         .collect()
 }

@@ -49,6 +49,7 @@ pub fn create(
             name: field,
             data_type,
             comment: None,
+            acl: None,
         });
     }
     let oid = ddl.txn.new_oid()?;

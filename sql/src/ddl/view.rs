@@ -66,6 +66,7 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
             name,
             data_type,
             comment: None,
+            acl: None,
         });
     }
     let mut depends_on = b.referenced.clone();
@@ -94,6 +95,7 @@ pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
                     )));
                 }
                 new.comment = old.comment.clone();
+                new.acl = old.acl.clone();
             }
             old.oid
         }
@@ -226,6 +228,8 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterView) -> Result<StatementResult> {
         }
         ast::AlterViewOperation::OwnerTo(owner) => {
             let new = super::role::owner_oid(&catalog, owner)?;
+            let columns = v.columns.iter_mut().map(|c| &mut c.acl);
+            super::role::change_column_owners(columns, v.owner, new);
             super::role::change_owner(&mut v.owner, &mut v.acl, new);
         }
         other => {

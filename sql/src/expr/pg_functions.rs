@@ -66,6 +66,8 @@ pub enum PgFn {
     HasSequencePrivilege,
     /// `pg_has_role`, answered from the roles' memberships.
     HasRole,
+    /// `has_column_privilege`, answered from the tables' and columns' ACLs.
+    HasColumnPrivilege,
     GetSerialSequence,
     RelationIsPublishable,
     /// Functions about objects Strata has none of (`pg_get_triggerdef`, ...): NULL.
@@ -131,6 +133,9 @@ impl PgFn {
                 (PgFn::HasSequencePrivilege, vec![T::Unknown; args], T::Bool)
             }
             ("pg_has_role", 2 | 3) => (PgFn::HasRole, vec![T::Unknown; args], T::Bool),
+            ("has_column_privilege", 3 | 4) => {
+                (PgFn::HasColumnPrivilege, vec![T::Unknown; args], T::Bool)
+            }
             (
                 "has_table_privilege"
                 | "has_schema_privilege"
@@ -206,6 +211,7 @@ impl PgFn {
                 crate::privilege::has_privilege(crate::privilege::PrivilegeOn::Schema, &args)?
             }
             PgFn::HasRole => crate::privilege::has_role(&args)?,
+            PgFn::HasColumnPrivilege => crate::column_privilege::has_column_privilege(&args)?,
             PgFn::FunctionIsVisible => {
                 let env = env::catalog()?;
                 Value::Bool(

@@ -127,6 +127,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     comment_dollar_strings(&mut tokens);
     drop_index_concurrently(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
+    all_column_privileges(&mut tokens);
     super::group_by::rewrite(&mut tokens);
     super::locking::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
@@ -175,6 +176,9 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
                 .map_err(syntax)?;
             c.login = Some(c.login.unwrap_or(true));
             Statement::Sql(ast::Statement::CreateRole(c))
+        } else if p.peek_keyword(Keyword::TABLE) {
+            // `TABLE name`: PostgreSQL's `SELECT * FROM name`.
+            Statement::Sql(ast::Statement::Query(p.parse_query().map_err(syntax)?))
         } else if super::cursor::starts(&p) {
             Statement::Cursor(super::cursor::parse(&mut p).map_err(syntax)?)
         } else if is_ctas_with_names(&p) {
@@ -297,6 +301,63 @@ fn parenthesize_frame_offsets(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSp
             i,
             sqlparser::tokenizer::TokenWithSpan::new(Token::LParen, span),
         );
+    }
+}
+
+/// `GRANT | REVOKE ALL [PRIVILEGES] (a, b) ON t`: every column privilege on those columns,
+/// which sqlparser does not parse; spelled out as `SELECT (a, b), INSERT (a, b), UPDATE (a,
+/// b), REFERENCES (a, b)`.
+fn all_column_privileges(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let mut found = Vec::new();
+    for n in 1..solid.len() {
+        let (prev, at) = (&tokens[solid[n - 1]].token, &tokens[solid[n]].token);
+        let after_verb = word(prev, Keyword::GRANT)
+            || word(prev, Keyword::REVOKE)
+            || (word(prev, Keyword::FOR)
+                && n >= 3
+                && word(&tokens[solid[n - 2]].token, Keyword::OPTION)
+                && word(&tokens[solid[n - 3]].token, Keyword::GRANT));
+        if !after_verb || !word(at, Keyword::ALL) {
+            continue;
+        }
+        let mut open = n + 1;
+        if solid
+            .get(open)
+            .is_some_and(|&i| word(&tokens[i].token, Keyword::PRIVILEGES))
+        {
+            open += 1;
+        }
+        if solid
+            .get(open)
+            .is_some_and(|&i| tokens[i].token == Token::LParen)
+            && let Some(close) =
+                (open..solid.len()).find(|&k| tokens[solid[k]].token == Token::RParen)
+        {
+            found.push((solid[n], solid[open], solid[close]));
+        }
+    }
+    for (all, open, close) in found.into_iter().rev() {
+        let span = tokens[all].span;
+        let list: Vec<_> = tokens[open..=close].to_vec();
+        let mut out = Vec::new();
+        for (k, name) in ["SELECT", "INSERT", "UPDATE", "REFERENCES"]
+            .iter()
+            .enumerate()
+        {
+            if k > 0 {
+                out.push(sqlparser::tokenizer::TokenWithSpan::new(Token::Comma, span));
+            }
+            out.push(sqlparser::tokenizer::TokenWithSpan::new(
+                Token::make_keyword(name),
+                span,
+            ));
+            out.extend(list.iter().cloned());
+        }
+        tokens.splice(all..=close, out);
     }
 }
 

@@ -260,15 +260,6 @@ impl<S: Storage> Session<S> {
             });
             let _env = env::install(env.clone());
             let table = copy_table(&catalog, name, &path)?;
-            crate::privilege::check(
-                &catalog,
-                &crate::privilege::current(&catalog),
-                &[crate::privilege::Need {
-                    relation: table.id,
-                    privileges: crate::storage::catalog::acl::INSERT,
-                    as_role: None,
-                }],
-            )?;
             let mut targets = Vec::new();
             for col in columns {
                 let i = table.column_index(col).ok_or_else(|| {
@@ -282,6 +273,17 @@ impl<S: Storage> Session<S> {
             if targets.is_empty() {
                 targets = (0..table.columns.len()).collect();
             }
+            // INSERT on the table, or on each column copied into.
+            crate::privilege::check(
+                &catalog,
+                &crate::privilege::current(&catalog),
+                &[crate::privilege::Need {
+                    relation: table.id,
+                    privileges: crate::storage::catalog::acl::INSERT,
+                    inserted: targets.clone(),
+                    ..Default::default()
+                }],
+            )?;
             let mut binder = Binder::new(catalog, Vec::new()).with_search_path(path);
             let mut defaults = Vec::new();
             for i in (0..table.columns.len()).filter(|i| !targets.contains(i)) {

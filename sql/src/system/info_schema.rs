@@ -1,6 +1,6 @@
 //! `information_schema`: the SQL-standard views ORMs read — `tables`, `columns`,
 //! `schemata`, `views`, `sequences`, `table_constraints`, `key_column_usage`,
-//! `referential_constraints` — generated from the same catalog as `pg_catalog`.
+//! `referential_constraints`, `column_privileges`, `role_column_grants` — generated from the same catalog as `pg_catalog`.
 //! PostgreSQL's domains print as their base types: `sql_identifier` as `name`,
 //! `character_data` / `yes_or_no` as text, `cardinal_number` as `int4`.
 
@@ -509,7 +509,19 @@ pub fn tables() -> Vec<SystemTable> {
             ],
             referential_constraints_rows,
         ),
-        t("domains", 13308, DOMAINS, domains_rows),
+        t("column_privileges", 13308, COLUMN_PRIVILEGES, |ctx| {
+            Ok(crate::column_privilege::information_schema_rows(
+                &ctx.env.catalog,
+                false,
+            ))
+        }),
+        t("role_column_grants", 13309, COLUMN_PRIVILEGES, |ctx| {
+            Ok(crate::column_privilege::information_schema_rows(
+                &ctx.env.catalog,
+                true,
+            ))
+        }),
+        t("domains", 13310, DOMAINS, domains_rows),
     ]
 }
 
@@ -597,4 +609,16 @@ const DOMAINS: &[(&str, &str)] = &[
     ("scope_name", "name"),
     ("maximum_cardinality", "int4"),
     ("dtd_identifier", "name"),
+];
+
+/// The columns of `column_privileges` and `role_column_grants`.
+const COLUMN_PRIVILEGES: &[(&str, &str)] = &[
+    ("grantor", "name"),
+    ("grantee", "name"),
+    ("table_catalog", "name"),
+    ("table_schema", "name"),
+    ("table_name", "name"),
+    ("column_name", "name"),
+    ("privilege_type", "text"),
+    ("is_grantable", "text"),
 ];

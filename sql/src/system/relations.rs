@@ -435,6 +435,9 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 row[2] = oid(d);
                 row[8] = int(-1);
             }
+            if let Some(items) = &c.acl {
+                row[ATTACL] = acl_value(cat, Some(items));
+            }
             rows.push(row);
         }
         for ix in indexes(t) {
@@ -449,15 +452,11 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
     }
     for v in &cat.views {
         for (i, c) in v.columns.iter().enumerate() {
-            rows.push(attribute(
-                v.oid,
-                &c.name,
-                &c.data_type,
-                i + 1,
-                false,
-                false,
-                '\0',
-            ));
+            let mut row = attribute(v.oid, &c.name, &c.data_type, i + 1, false, false, '\0');
+            if let Some(items) = &c.acl {
+                row[ATTACL] = acl_value(cat, Some(items));
+            }
+            rows.push(row);
         }
     }
     for s in &cat.sequences {
@@ -467,6 +466,9 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
     }
     Ok(rows)
 }
+
+/// The position of `attacl` in [`PG_ATTRIBUTE`].
+const ATTACL: usize = 22;
 
 const PG_ATTRIBUTE: &[(&str, &str)] = &[
     ("attrelid", "oid"),

@@ -608,3 +608,76 @@ fn a_protocol_prepare_lists_its_own_text() {
         ]
     );
 }
+
+/// A role that writes a table through column privileges, without the table's SELECT,
+/// sees no row values it may not read in a constraint error's DETAIL: a unique key only with
+/// SELECT on its columns, no check violation's row (PostgreSQL shows the readable columns
+/// there); the owner sees them all.
+#[test]
+fn constraint_errors_hide_rows_from_column_privileged_roles() {
+    let mut s = session();
+    for sql in [
+        "CREATE ROLE colpriv_writer",
+        "CREATE TABLE cp (id int PRIMARY KEY, secret text, n int CHECK (n > 0))",
+        "INSERT INTO cp VALUES (1, 'hidden', 1)",
+        "GRANT INSERT (id, n), UPDATE (n) ON cp TO colpriv_writer",
+    ] {
+        run(&mut s, sql);
+    }
+    let detail = |s: &mut Session<MemoryStorage>, sql: &str| match s.execute(sql).pop() {
+        Some(Err(e)) => (e.code(), e.detail().map(str::to_string)),
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(
+        detail(&mut s, "INSERT INTO cp (id, n) VALUES (1, 1)"),
+        ("23505", Some("Key (id)=(1) already exists.".into()))
+    );
+    run(&mut s, "SET ROLE colpriv_writer");
+    assert_eq!(
+        detail(&mut s, "INSERT INTO cp (id, n) VALUES (1, 1)"),
+        ("23505", None)
+    );
+    assert_eq!(detail(&mut s, "UPDATE cp SET n = -1"), ("23514", None));
+    assert_eq!(detail(&mut s, "SELECT secret FROM cp"), ("42501", None));
+    // SELECT on every key column shows the key again, as PostgreSQL does.
+    run(&mut s, "RESET ROLE");
+    run(&mut s, "GRANT SELECT (id) ON cp TO colpriv_writer");
+    run(&mut s, "SET ROLE colpriv_writer");
+    assert_eq!(
+        detail(&mut s, "INSERT INTO cp (id, n) VALUES (1, 1)"),
+        ("23505", Some("Key (id)=(1) already exists.".into()))
+    );
+    assert_eq!(detail(&mut s, "UPDATE cp SET n = -1"), ("23514", None));
+}
+
+/// DROP ROLE of a role holding column privileges lists them as PostgreSQL 15 does: after
+/// the table's own line, by column number.
+#[test]
+fn drop_role_lists_column_privileges() {
+    let mut s = session();
+    for sql in [
+        "CREATE ROLE colpriv_holder",
+        "CREATE TABLE t9 (a int, b int)",
+        "CREATE TABLE t10 (x int)",
+        "GRANT SELECT (a, b) ON t9 TO colpriv_holder",
+        "GRANT SELECT ON t10 TO colpriv_holder",
+        "GRANT UPDATE (x) ON t10 TO colpriv_holder",
+    ] {
+        run(&mut s, sql);
+    }
+    match s.execute("DROP ROLE colpriv_holder").pop() {
+        Some(Err(e)) => assert_eq!(
+            (e.code(), e.detail()),
+            (
+                "2BP01",
+                Some(
+                    "privileges for column a of table t9\nprivileges for column b of table t9\n\
+                     privileges for table t10\nprivileges for column x of table t10"
+                )
+            )
+        ),
+        other => panic!("DROP ROLE: {other:?}"),
+    }
+    run(&mut s, "DROP OWNED BY colpriv_holder");
+    run(&mut s, "DROP ROLE colpriv_holder");
+}

@@ -185,6 +185,8 @@ pub enum Function {
     /// `session_user`: the session's user (`SET SESSION AUTHORIZATION`).
     SessionUser,
     BackendPid,
+    /// `pg_sleep(seconds)`: waits, ended early by a cancel or `statement_timeout`.
+    Sleep,
     /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
     /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
     /// as an empty string.
@@ -421,6 +423,7 @@ impl Function {
             "current_user" | "user" | "current_role" => sig(Function::CurrentUser, &[], Name),
             "session_user" => sig(Function::SessionUser, &[], Name),
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
+            "pg_sleep" => sig(Function::Sleep, &[Float8], Text),
             "pg_stat_force_next_flush" | "pg_stat_clear_snapshot" => {
                 sig(Function::StatsNoOp, &[], Text)
             }
@@ -572,6 +575,7 @@ impl Function {
                 | CurrentUser
                 | SessionUser
                 | BackendPid
+                | Sleep
                 | StatsNoOp
                 | CurrentSetting
                 | SetConfig

@@ -1,6 +1,6 @@
 //! Session information and server signalling functions: `version()`,
 //! `current_database()`, `current_user` / `session_user` / `user` /
-//! `current_role`, `pg_backend_pid()`, `current_setting(name [, missing_ok])`,
+//! `current_role`, `pg_backend_pid()`, `pg_sleep(seconds)`, `current_setting(name [, missing_ok])`,
 //! `set_config(name, value, is_local)`, `pg_cancel_backend(pid)` and
 //! `pg_terminate_backend(pid [, timeout])`. They read the session the running statement
 //! belongs to ([`crate::env::SessionInfo`]: its identity and its
@@ -38,6 +38,12 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             .unwrap_or_else(|| session.user.clone())),
         Function::SessionUser => t(session.user.clone()),
         Function::BackendPid => Ok(Value::Int(i64::from(session.backend_pid))),
+        Function::Sleep => {
+            if let Some(Value::Float(secs)) = args.first() {
+                sleep(*secs)?;
+            }
+            t(String::new())
+        }
         Function::StatsNoOp => t(String::new()),
         Function::CurrentSetting => {
             let name = text(args.first().unwrap_or(&Value::Null))?;
@@ -149,4 +155,24 @@ fn advisory(
     } else {
         Value::Text(String::new())
     })
+}
+
+/// `pg_sleep`: sleeps in short slices so a cancel or `statement_timeout` ends it (57014).
+fn sleep(secs: f64) -> Result<()> {
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(10);
+    if secs.is_nan() || secs <= 0.0 {
+        return Ok(());
+    }
+    let total = std::time::Duration::try_from_secs_f64(secs).unwrap_or(std::time::Duration::MAX);
+    let end = std::time::Instant::now().checked_add(total);
+    loop {
+        crate::interrupt::check()?;
+        let now = std::time::Instant::now();
+        let left = match end {
+            Some(end) if end > now => end - now,
+            Some(_) => return Ok(()),
+            None => SLICE,
+        };
+        std::thread::sleep(left.min(SLICE));
+    }
 }

@@ -67,6 +67,10 @@ pub struct ColumnDef {
     /// default and constraints apply to the column's values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<Oid>,
+    /// `attacl`: column privileges granted beyond the table's (`GRANT SELECT (c) ...`);
+    /// `None` when there are none, as PostgreSQL stores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 impl ColumnDef {
@@ -80,6 +84,7 @@ impl ColumnDef {
             identity: None,
             comment: None,
             domain: None,
+            acl: None,
         }
     }
 }
@@ -430,6 +435,9 @@ pub struct ViewColumn {
     pub data_type: DataType,
     #[serde(default)]
     pub comment: Option<String>,
+    /// `attacl` of a view's column, as [`ColumnDef::acl`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<AclItem>>,
 }
 
 /// What ANALYZE last learned about a table, for the planner and `pg_class.reltuples`.
