@@ -235,7 +235,7 @@ impl EngineTxn {
                     continue;
                 };
                 if !vals.iter().any(Value::is_null) && !seen.insert(codec::encode_key(&vals)) {
-                    return Err(Self::duplicated(&entry.def, &index, &r.row));
+                    return Err(self.duplicated(&entry.def, &index, &r.row));
                 }
             }
         }
@@ -285,8 +285,8 @@ impl EngineTxn {
     }
 
     /// 23505 for a key a new unique index or rewrite finds twice.
-    fn duplicated(def: &TableDef, index: &IndexDef, row: &Row) -> Error {
-        index.build_violation(def, row)
+    fn duplicated(&self, def: &TableDef, index: &IndexDef, row: &Row) -> Error {
+        index.build_violation(&self.view_sql(), def, row)
     }
 
     pub(super) fn ddl_rewrite_table(
@@ -335,7 +335,7 @@ impl EngineTxn {
                 columns: def.primary_key.clone(),
                 ..Default::default()
             };
-            return Err(Self::duplicated(&def, &pk, &w[0].1));
+            return Err(self.duplicated(&def, &pk, &w[0].1));
         }
         let mut entry = TableEntry {
             def: def.clone(),
@@ -360,7 +360,7 @@ impl EngineTxn {
                         && !vals.iter().any(Value::is_null)
                         && !seen.insert(codec::encode_key(&vals))
                     {
-                        return Err(Self::duplicated(&def, index, row));
+                        return Err(self.duplicated(&def, index, row));
                     }
                 }
             }

@@ -405,8 +405,9 @@ impl EngineTxn {
         Ok(None)
     }
 
-    fn unique_violation(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
-        sql::storage::catalog::index_keys::unique_violation_of(def, constraint, cols, row)
+    fn unique_violation(&self, def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
+        let catalog = self.view_sql();
+        sql::storage::catalog::index_keys::unique_violation_of(&catalog, def, constraint, cols, row)
     }
 
     /// Records a row write, noting its unique keys for later unique checks.
@@ -821,7 +822,7 @@ impl Txn for EngineTxn {
                     row: crow,
                 });
             }
-            return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
+            return Err(self.unique_violation(&entry.def, &name, &cols, &row));
         }
         let enc = codec::encode_key(&key);
         self.record_write(entry, enc, key.clone(), Some(row));
@@ -840,7 +841,7 @@ impl Txn for EngineTxn {
             .unwrap_or_else(|| key.clone());
         self.check_key_sizes(&entry, &codec::encode_key(&new_key), &row)?;
         if let Some((name, cols, _, _)) = self.find_conflict(&entry, &row, Some(&old))? {
-            return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
+            return Err(self.unique_violation(&entry.def, &name, &cols, &row));
         }
         let new = codec::encode_key(&new_key);
         if new != old {

@@ -228,12 +228,14 @@ impl MemoryTxn {
     }
 
     pub(super) fn unique_violation(
+        &self,
         def: &TableDef,
         constraint: &str,
         cols: &[usize],
         row: &Row,
     ) -> Error {
-        crate::storage::catalog::index_keys::unique_violation_of(def, constraint, cols, row)
+        let catalog = self.current_catalog();
+        crate::storage::catalog::index_keys::unique_violation_of(&catalog, def, constraint, cols, row)
     }
 
     /// Takes the row lock of `key` for a DDL's delete (first writer wins).
@@ -631,7 +633,7 @@ impl Txn for MemoryTxn {
                     row: crow,
                 });
             }
-            return Err(Self::unique_violation(&def, &name, &cols, &row));
+            return Err(self.unique_violation(&def, &name, &cols, &row));
         }
         drop(shared);
         self.push_write(table, key.clone(), Some(row));
@@ -643,7 +645,7 @@ impl Txn for MemoryTxn {
         let mut shared = lock(&self.shared);
         let new_key = def.primary_key_of(&row).unwrap_or_else(|| key.clone());
         if let Some((name, cols, _, _)) = self.check_unique(&mut shared, &def, &row, Some(key))? {
-            return Err(Self::unique_violation(&def, &name, &cols, &row));
+            return Err(self.unique_violation(&def, &name, &cols, &row));
         }
         drop(shared);
         if new_key != *key {
