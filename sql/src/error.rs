@@ -182,6 +182,13 @@ pub enum Error {
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 39000 (external_routine_invocation_exception): e.g. pgcrypto's `Length not in range`.
+    #[error("{0}")]
+    ExternalRoutine(String),
+    /// 0A000 for `CREATE EXTENSION` of an extension Strata does not ship, with PostgreSQL's
+    /// DETAIL (the control file it would read) and HINT.
+    #[error("extension \"{name}\" is not available")]
+    ExtensionNotAvailable { name: String, detail: String },
     /// 22011
     #[error("{0}")]
     SubstringError(String),
@@ -459,6 +466,8 @@ impl Error {
             | WithHint { error, .. }
             | OnObject { error, .. } => error.code(),
             InvalidEscapeSequence(_) => "22025",
+            ExternalRoutine(_) => "39000",
+            ExtensionNotAvailable { .. } => "0A000",
             SubstringError(_) => "22011",
             InvalidRegularExpression(_) => "2201B",
             InvalidPrecedingOrFollowingSize(_) => "22013",
@@ -526,6 +535,7 @@ impl Error {
             Error::CheckViolation { detail, .. } if detail.is_empty() => None,
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
+            Error::ExtensionNotAvailable { detail, .. } => Some(detail),
             Error::UniqueViolation { detail, .. }
             | Error::UniqueIndexDuplicate { detail, .. }
             | Error::CheckViolation { detail, .. }
@@ -568,6 +578,9 @@ impl Error {
             {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.")
             }
+            Error::ExtensionNotAvailable { .. } => Some(
+                "The extension must first be installed on the system where PostgreSQL is running.",
+            ),
             Error::GeneratedAlways { message, .. } if message.starts_with("cannot insert") => {
                 Some("Use OVERRIDING SYSTEM VALUE to override.")
             }

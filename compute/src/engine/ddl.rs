@@ -470,6 +470,16 @@ impl EngineTxn {
         Ok(())
     }
 
+    pub(super) fn ddl_put_extension(&mut self, def: sql::storage::ExtensionDef) -> Result<()> {
+        self.push_object(Kind::Extension, def.oid, Some(Object::Extension(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_extension(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Extension, oid, None);
+        Ok(())
+    }
+
     pub(super) fn ddl_put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
         self.push_object(Kind::Role, def.oid, Some(Object::Role(def)));
         Ok(())

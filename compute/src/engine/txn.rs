@@ -405,7 +405,13 @@ impl EngineTxn {
         Ok(None)
     }
 
-    fn unique_violation(&self, def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
+    fn unique_violation(
+        &self,
+        def: &TableDef,
+        constraint: &str,
+        cols: &[usize],
+        row: &Row,
+    ) -> Error {
         let catalog = self.view_sql();
         sql::storage::catalog::index_keys::unique_violation_of(&catalog, def, constraint, cols, row)
     }
@@ -629,6 +635,16 @@ impl Txn for EngineTxn {
     fn drop_type(&mut self, oid: Oid) -> Result<()> {
         self.shared.refuse_writes("DROP TYPE")?;
         self.ddl_drop_type(oid)
+    }
+
+    fn put_extension(&mut self, def: sql::storage::ExtensionDef) -> Result<()> {
+        self.shared.refuse_writes("CREATE EXTENSION")?;
+        self.ddl_put_extension(def)
+    }
+
+    fn drop_extension(&mut self, oid: Oid) -> Result<()> {
+        self.shared.refuse_writes("DROP EXTENSION")?;
+        self.ddl_drop_extension(oid)
     }
 
     fn put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {

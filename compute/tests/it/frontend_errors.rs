@@ -139,7 +139,10 @@ async fn constraint_violations_name_their_schema_table_column_and_constraint() {
         async move { object(c.query(sql, &[]).await.unwrap_err()) }
     };
     let p = |n: &str| ("23505".to_string(), named("app", "p", None, Some(n)));
-    assert_eq!(fails("INSERT INTO app.p VALUES (1, 'a', 0, 1)").await, p("p_pkey"));
+    assert_eq!(
+        fails("INSERT INTO app.p VALUES (1, 'a', 0, 1)").await,
+        p("p_pkey")
+    );
     assert_eq!(
         fails("INSERT INTO app.ch VALUES (1, 1)").await,
         ("23505".into(), named("app", "ch", None, Some("ch_u_key")))

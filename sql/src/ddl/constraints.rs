@@ -506,7 +506,9 @@ pub fn validate_foreign_key(ddl: &mut Ddl, table: &TableDef, fk: &ForeignKeyDef)
     for r in ddl.txn.scan(table.id, &Access::Full)? {
         let row = r?.row;
         let key: Vec<Value> = fk.columns.iter().map(|&c| row[c].clone()).collect();
-        if let Some(e) = crate::executor::constraints::key_problem(&catalog, table, fk, &parent, &key)? {
+        if let Some(e) =
+            crate::executor::constraints::key_problem(&catalog, table, fk, &parent, &key)?
+        {
             return Err(e);
         }
         if key.iter().any(Value::is_null) {

@@ -24,6 +24,7 @@
 //! | [`misc`]          | TRUNCATE, COMMENT ON, VACUUM / ANALYZE, CREATE / DROP DATABASE    |
 //! | [`role`]          | CREATE / ALTER / DROP ROLE (USER), OWNER TO                       |
 //! | [`grant`]         | GRANT / REVOKE on tables, views and schemas                       |
+//! | [`extension`]     | CREATE / DROP EXTENSION                                           |
 
 pub mod alter_table;
 pub mod columns;
@@ -32,6 +33,7 @@ pub mod create_table;
 pub mod default_privileges;
 pub mod depend;
 pub mod drop;
+pub mod extension;
 pub mod function;
 pub mod grant;
 pub mod index;
@@ -197,6 +199,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             representation,
         } => types::create(ddl, name, representation.as_ref())?,
         S::DropFunction(d) => function::drop(ddl, d)?,
+        S::CreateExtension(c) => extension::create(ddl, c)?,
+        S::DropExtension(d) => extension::drop(ddl, d)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
         S::Grant(g) => grant::execute(

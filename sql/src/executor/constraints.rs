@@ -98,14 +98,16 @@ pub fn key_problem(
 ) -> Result<Option<Error>> {
     let nulls = key.iter().filter(|v| v.is_null()).count();
     if fk.match_full && nulls > 0 && nulls < key.len() {
-        return Ok(Some(Error::ForeignKeyViolation {
-            message: format!(
-                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                child.name, fk.name
-            ),
-            detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
-        }
-        .on(violated(catalog, child, &fk.name))));
+        return Ok(Some(
+            Error::ForeignKeyViolation {
+                message: format!(
+                    "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                    child.name, fk.name
+                ),
+                detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
+            }
+            .on(violated(catalog, child, &fk.name)),
+        ));
     }
     Ok(None)
 }

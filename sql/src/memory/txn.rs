@@ -235,7 +235,9 @@ impl MemoryTxn {
         row: &Row,
     ) -> Error {
         let catalog = self.current_catalog();
-        crate::storage::catalog::index_keys::unique_violation_of(&catalog, def, constraint, cols, row)
+        crate::storage::catalog::index_keys::unique_violation_of(
+            &catalog, def, constraint, cols, row,
+        )
     }
 
     /// Takes the row lock of `key` for a DDL's delete (first writer wins).
@@ -444,6 +446,23 @@ impl Txn for MemoryTxn {
     fn drop_type(&mut self, oid: Oid) -> Result<()> {
         self.change_catalog(|c| {
             c.types.retain(|t| t.oid != oid);
+            Ok(())
+        })
+    }
+
+    fn put_extension(&mut self, def: crate::storage::ExtensionDef) -> Result<()> {
+        self.change_catalog(|c| {
+            match c.extensions.iter_mut().find(|e| e.oid == def.oid) {
+                Some(e) => *e = def,
+                None => c.extensions.push(def),
+            }
+            Ok(())
+        })
+    }
+
+    fn drop_extension(&mut self, oid: Oid) -> Result<()> {
+        self.change_catalog(|c| {
+            c.extensions.retain(|e| e.oid != oid);
             Ok(())
         })
     }

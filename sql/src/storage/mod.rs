@@ -82,9 +82,9 @@ pub mod sample;
 pub mod sequence;
 
 pub use catalog::{
-    Catalog, CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
-    Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef,
-    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
+    Catalog, CheckDef, ColumnDef, DefaultAclDef, ExtensionDef, FkAction, ForeignKeyDef,
+    FunctionArg, FunctionDef, Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation,
+    RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
 
 pub use sample::Reservoir;
@@ -456,6 +456,11 @@ pub trait Txn: Send {
     fn put_type(&mut self, def: TypeDef) -> Result<()>;
 
     fn drop_type(&mut self, oid: Oid) -> Result<()>;
+
+    /// Creates or replaces (same OID) an extension's catalog entry.
+    fn put_extension(&mut self, def: ExtensionDef) -> Result<()>;
+
+    fn drop_extension(&mut self, oid: Oid) -> Result<()>;
 
     /// Creates or replaces (same OID) a role.
     fn put_role(&mut self, def: RoleDef) -> Result<()>;

@@ -52,10 +52,11 @@ pub enum Kind {
     Role,
     DefaultAcl,
     Type,
+    Extension,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
@@ -65,6 +66,7 @@ impl Kind {
         Kind::Role,
         Kind::DefaultAcl,
         Kind::Type,
+        Kind::Extension,
     ];
 
     fn word(self) -> &'static str {
@@ -78,6 +80,7 @@ impl Kind {
             Kind::Role => "role",
             Kind::DefaultAcl => "defacl",
             Kind::Type => "type",
+            Kind::Extension => "ext",
         }
     }
 }

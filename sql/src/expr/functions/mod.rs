@@ -217,6 +217,8 @@ pub enum Function {
     Numeric(NumericFn),
     DateTime(DateTimeFn),
     Bytea(ByteaFn),
+    /// A function of an installed extension ([`super::extension_fns`]).
+    Extension(super::extension_fns::ExtensionFn),
     Array(ArrayFn),
     Jsonb(JsonbFn),
     /// A function reading the catalog or session ([`super::catalog_functions`]).
@@ -270,6 +272,9 @@ impl Function {
             return r;
         }
         if let Some(r) = ByteaFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = super::extension_fns::ExtensionFn::resolve(name, args) {
             return r;
         }
         if let Some(r) = ArrayFn::resolve(name, args) {
@@ -472,6 +477,7 @@ impl Function {
             Function::Numeric(f) => f.call(args),
             Function::DateTime(f) => f.call(args),
             Function::Bytea(f) => f.call(args),
+            Function::Extension(f) => f.call(args),
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),

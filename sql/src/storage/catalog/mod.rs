@@ -30,9 +30,9 @@ pub mod type_text;
 mod tests;
 
 pub use objects::{
-    CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
-    Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef, SequenceDef,
-    TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
+    CheckDef, ColumnDef, DefaultAclDef, ExtensionDef, FkAction, ForeignKeyDef, FunctionArg,
+    FunctionDef, Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef,
+    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -57,6 +57,8 @@ pub struct Catalog {
     pub default_acls: Vec<DefaultAclDef>,
     /// Composite types (`CREATE TYPE ... AS (...)`).
     pub types: Vec<TypeDef>,
+    /// Installed extensions (`CREATE EXTENSION`); see [`crate::ddl::extension`].
+    pub extensions: Vec<ExtensionDef>,
 }
 
 impl Default for Catalog {
@@ -72,6 +74,7 @@ impl Default for Catalog {
             roles: Vec::new(),
             default_acls: Vec::new(),
             types: Vec::new(),
+            extensions: Vec::new(),
         }
     }
 }

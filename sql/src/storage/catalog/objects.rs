@@ -361,6 +361,19 @@ pub struct TypeDef {
     pub comment: Option<String>,
 }
 
+/// An installed extension (`CREATE EXTENSION`): the row of `pg_extension`. Its functions
+/// are built in and callable while it is installed ([`crate::ddl::extension`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtensionDef {
+    pub oid: Oid,
+    pub name: String,
+    /// The schema its functions are in (`WITH SCHEMA`, else the creation schema).
+    pub schema: Oid,
+    pub version: String,
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+}
+
 /// One output column of a view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ViewColumn {
