@@ -571,6 +571,10 @@ impl<S: Storage> Session<S> {
         if matches!(self.block, Block::Idle) {
             self.txn_start = None;
         }
+        if self.txn_start.is_none() {
+            // A new transaction: no transaction id yet.
+            self.info.xid.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
         let transaction_start = *self.txn_start.get_or_insert(now);
         self.sync_time_zone();
         let env = Arc::new(Env {

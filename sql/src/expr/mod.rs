@@ -28,6 +28,7 @@ pub mod resolve;
 pub mod set_fns;
 pub mod subquery;
 mod to_char;
+mod to_number;
 mod visit;
 
 pub use functions::{Function, Resolved, undefined as functions_undefined};

@@ -185,6 +185,9 @@ pub enum Function {
     /// `session_user`: the session's user (`SET SESSION AUTHORIZATION`).
     SessionUser,
     BackendPid,
+    /// `txid_current()` / `pg_current_xact_id()` (`false`), and their `_if_assigned`
+    /// forms (`true`): see [`system::transaction_id`].
+    TransactionId(bool),
     /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
     /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
     /// as an empty string.
@@ -413,6 +416,10 @@ impl Function {
             "current_user" | "user" | "current_role" => sig(Function::CurrentUser, &[], Name),
             "session_user" => sig(Function::SessionUser, &[], Name),
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
+            "txid_current" | "pg_current_xact_id" => sig(Function::TransactionId(false), &[], Int8),
+            "txid_current_if_assigned" | "pg_current_xact_id_if_assigned" => {
+                sig(Function::TransactionId(true), &[], Int8)
+            }
             "pg_stat_force_next_flush" | "pg_stat_clear_snapshot" => {
                 sig(Function::StatsNoOp, &[], Text)
             }
@@ -518,6 +525,7 @@ impl Function {
                 | CurrentUser
                 | SessionUser
                 | BackendPid
+                | TransactionId(_)
                 | StatsNoOp
                 | CurrentSetting
                 | SetConfig
