@@ -281,6 +281,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         "errors.sql",
         "constraints.sql",
         "extensions.sql",
+        "ddl_settings.sql",
     ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {
@@ -293,8 +294,10 @@ fn psql_scripts_print_what_postgresql_prints() {
         let expected = run(pg.port());
         // errors.sql fails on purpose; the others must not (a typo would hide a case).
         assert!(
-            matches!(name, "errors.sql" | "constraints.sql" | "extensions.sql")
-                || !expected.contains("ERROR:"),
+            matches!(
+                name,
+                "errors.sql" | "constraints.sql" | "extensions.sql" | "ddl_settings.sql"
+            ) || !expected.contains("ERROR:"),
             "PostgreSQL fails {name}: {expected}"
         );
         let actual = run(strata.port);

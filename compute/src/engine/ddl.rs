@@ -470,6 +470,11 @@ impl EngineTxn {
         Ok(())
     }
 
+    pub(super) fn ddl_put_database(&mut self, def: sql::storage::DatabaseDef) -> Result<()> {
+        self.push_object(Kind::Database, def.oid, Some(Object::Database(def)));
+        Ok(())
+    }
+
     pub(super) fn ddl_put_extension(&mut self, def: sql::storage::ExtensionDef) -> Result<()> {
         self.push_object(Kind::Extension, def.oid, Some(Object::Extension(def)));
         Ok(())

@@ -637,6 +637,11 @@ impl Txn for EngineTxn {
         self.ddl_drop_type(oid)
     }
 
+    fn put_database(&mut self, def: sql::storage::DatabaseDef) -> Result<()> {
+        self.shared.refuse_writes("ALTER DATABASE")?;
+        self.ddl_put_database(def)
+    }
+
     fn put_extension(&mut self, def: sql::storage::ExtensionDef) -> Result<()> {
         self.shared.refuse_writes("CREATE EXTENSION")?;
         self.ddl_put_extension(def)

@@ -53,6 +53,7 @@ const SETUP: &str = "
     CREATE EXTENSION \"uuid-ossp\" WITH SCHEMA app;
     CREATE EXTENSION pgcrypto;
     DROP EXTENSION pgcrypto;
+    ALTER DATABASE postgres SET work_mem = '8MB';
     DROP TYPE app.dropped;
     CREATE TABLE gone (x int);
     INSERT INTO gone VALUES (1);
@@ -74,6 +75,13 @@ fn check_schema(s: &mut Session<Engine>) {
     assert_eq!(
         rows(s, "SELECT extname FROM pg_extension ORDER BY 1"),
         [["plpgsql"], ["uuid-ossp"]]
+    );
+    assert_eq!(
+        rows(
+            s,
+            "SELECT setrole, array_to_string(setconfig, ',') FROM pg_db_role_setting"
+        ),
+        [["0", "work_mem=8MB"]]
     );
     assert_eq!(
         rows(s, "SELECT app.uuid_nil()"),

@@ -205,3 +205,48 @@ async fn constraint_violations_name_their_schema_table_column_and_constraint() {
         .unwrap_err();
     assert_eq!(object(e), p("p_pkey"));
 }
+
+/// `ALTER DATABASE ... SET` and `ALTER ROLE ... SET` are defaults of new sessions: the
+/// role's for this database win over the role's, which win over the database's.
+#[tokio::test]
+async fn database_and_role_settings_apply_to_new_sessions() {
+    let s = server(8).await;
+    let c = connect(s.addr.port()).await;
+    let show = |c: Client, name: &'static str| async move {
+        let rows = c.simple_query(&format!("SHOW {name}")).await.unwrap();
+        rows.iter()
+            .find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap().to_string()),
+                _ => None,
+            })
+            .expect("a row")
+    };
+    let default = show(connect(s.addr.port()).await, "work_mem").await;
+    c.batch_execute(
+        "ALTER DATABASE db SET work_mem = '8MB';
+         ALTER DATABASE db SET statement_timeout TO '7s';",
+    )
+    .await
+    .unwrap();
+    let e = c
+        .batch_execute("ALTER DATABASE nosuch SET work_mem = '8MB'")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().unwrap().code(), "3D000");
+    let fresh = connect(s.addr.port()).await;
+    assert_eq!(show(fresh, "work_mem").await, "8MB");
+    c.batch_execute(
+        "CREATE ROLE anyone SUPERUSER LOGIN; ALTER ROLE CURRENT_USER SET work_mem = '16MB'",
+    )
+    .await
+    .unwrap();
+    let fresh = connect(s.addr.port()).await;
+    assert_eq!(show(fresh, "work_mem").await, "16MB");
+    let fresh = connect(s.addr.port()).await;
+    assert_eq!(show(fresh, "statement_timeout").await, "7s");
+    c.batch_execute("ALTER ROLE CURRENT_USER RESET ALL; ALTER DATABASE db RESET ALL")
+        .await
+        .unwrap();
+    let fresh = connect(s.addr.port()).await;
+    assert_eq!(show(fresh, "work_mem").await, default);
+}

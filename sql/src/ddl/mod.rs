@@ -25,11 +25,13 @@
 //! | [`role`]          | CREATE / ALTER / DROP ROLE (USER), OWNER TO                       |
 //! | [`grant`]         | GRANT / REVOKE on tables, views and schemas                       |
 //! | [`extension`]     | CREATE / DROP EXTENSION                                           |
+//! | [`database`]      | ALTER DATABASE ... SET / RESET                                    |
 
 pub mod alter_table;
 pub mod columns;
 pub mod constraints;
 pub mod create_table;
+pub mod database;
 pub mod default_privileges;
 pub mod depend;
 pub mod drop;
@@ -140,6 +142,12 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
         Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
         Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
+        Statement::RenameIndexIfExists { name, new_name } => {
+            return index::rename_if_exists(ddl, name, new_name).map(Some);
+        }
+        Statement::AlterDatabase { name, operation } => {
+            return database::alter(ddl, name, operation).map(Some);
+        }
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) => return Ok(None),

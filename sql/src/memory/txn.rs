@@ -450,6 +450,14 @@ impl Txn for MemoryTxn {
         })
     }
 
+    fn put_database(&mut self, def: crate::storage::DatabaseDef) -> Result<()> {
+        self.change_catalog(|c| {
+            c.databases.retain(|d| d.oid != def.oid);
+            c.databases.push(def);
+            Ok(())
+        })
+    }
+
     fn put_extension(&mut self, def: crate::storage::ExtensionDef) -> Result<()> {
         self.change_catalog(|c| {
             match c.extensions.iter_mut().find(|e| e.oid == def.oid) {

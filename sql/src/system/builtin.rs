@@ -343,6 +343,16 @@ fn role_config(r: &crate::storage::RoleDef, database: Option<crate::storage::Oid
 /// `pg_db_role_setting`: one row per role and database scope that has defaults.
 fn pg_db_role_setting(ctx: &Context) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
+    for d in &ctx.env.catalog.databases {
+        if !d.config.is_empty() {
+            let items = d
+                .config
+                .iter()
+                .map(|c| text(format!("{}={}", c.name, c.value)))
+                .collect();
+            rows.push(vec![oid(d.oid), oid(0), array(items)]);
+        }
+    }
     for r in &ctx.env.catalog.roles {
         let mut scopes: Vec<Option<crate::storage::Oid>> = Vec::new();
         for c in &r.config {

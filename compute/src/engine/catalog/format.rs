@@ -53,10 +53,11 @@ pub enum Kind {
     DefaultAcl,
     Type,
     Extension,
+    Database,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
@@ -67,6 +68,7 @@ impl Kind {
         Kind::DefaultAcl,
         Kind::Type,
         Kind::Extension,
+        Kind::Database,
     ];
 
     fn word(self) -> &'static str {
@@ -81,6 +83,7 @@ impl Kind {
             Kind::DefaultAcl => "defacl",
             Kind::Type => "type",
             Kind::Extension => "ext",
+            Kind::Database => "db",
         }
     }
 }

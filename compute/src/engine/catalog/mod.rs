@@ -25,8 +25,8 @@ use proto::{Lsn, RelId};
 use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
 use sql::storage::{
-    Catalog, DefaultAclDef, ExtensionDef, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef,
-    TableDef, TableId, TableStats, TypeDef, ViewDef,
+    Catalog, DatabaseDef, DefaultAclDef, ExtensionDef, FunctionDef, Oid, RoleDef, SchemaDef,
+    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewDef,
 };
 
 use crate::btree::{Limits, PageStore};
@@ -119,6 +119,7 @@ pub struct EngineCatalog {
     pub default_acls: BTreeMap<Oid, DefaultAclDef>,
     pub types: BTreeMap<Oid, TypeDef>,
     pub extensions: BTreeMap<Oid, ExtensionDef>,
+    pub databases: BTreeMap<Oid, DatabaseDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
     /// The next unassigned OID, as of this version.
@@ -142,6 +143,7 @@ impl Default for EngineCatalog {
             default_acls: BTreeMap::new(),
             types: BTreeMap::new(),
             extensions: BTreeMap::new(),
+            databases: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
             schemas_stored: true,
@@ -162,6 +164,7 @@ pub enum Object {
     DefaultAcl(DefaultAclDef),
     Type(TypeDef),
     Extension(ExtensionDef),
+    Database(DatabaseDef),
 }
 
 impl EngineCatalog {
@@ -178,6 +181,7 @@ impl EngineCatalog {
             default_acls: self.default_acls.values().cloned().collect(),
             types: self.types.values().cloned().collect(),
             extensions: self.extensions.values().cloned().collect(),
+            databases: self.databases.values().cloned().collect(),
         }
     }
 
@@ -194,6 +198,7 @@ impl EngineCatalog {
             Kind::DefaultAcl => self.default_acls.get(&oid).cloned().map(Object::DefaultAcl),
             Kind::Type => self.types.get(&oid).cloned().map(Object::Type),
             Kind::Extension => self.extensions.get(&oid).cloned().map(Object::Extension),
+            Kind::Database => self.databases.get(&oid).cloned().map(Object::Database),
         }
     }
 
@@ -260,6 +265,12 @@ impl EngineCatalog {
             (Kind::Extension, None) => {
                 self.extensions.remove(&oid);
             }
+            (_, Some(Object::Database(d))) => {
+                self.databases.insert(oid, d);
+            }
+            (Kind::Database, None) => {
+                self.databases.remove(&oid);
+            }
         }
     }
 }
@@ -280,6 +291,7 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::DefaultAcl(d) => format::encode_doc(d, None, None),
         Object::Type(t) => format::encode_doc(t, None, None),
         Object::Extension(e) => format::encode_doc(e, None, None),
+        Object::Database(d) => format::encode_doc(d, None, None),
     }
 }
 
@@ -313,6 +325,7 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::DefaultAcl => Object::DefaultAcl(format::decode_doc::<DefaultAclDef>(parts)?.def),
         Kind::Type => Object::Type(format::decode_doc::<TypeDef>(parts)?.def),
         Kind::Extension => Object::Extension(format::decode_doc::<ExtensionDef>(parts)?.def),
+        Kind::Database => Object::Database(format::decode_doc::<DatabaseDef>(parts)?.def),
     })
 }
 

@@ -30,9 +30,9 @@ pub mod type_text;
 mod tests;
 
 pub use objects::{
-    CheckDef, ColumnDef, DefaultAclDef, ExtensionDef, FkAction, ForeignKeyDef, FunctionArg,
-    FunctionDef, Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef,
-    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
+    CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, ExtensionDef, FkAction, ForeignKeyDef,
+    FunctionArg, FunctionDef, Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting,
+    SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -59,6 +59,8 @@ pub struct Catalog {
     pub types: Vec<TypeDef>,
     /// Installed extensions (`CREATE EXTENSION`); see [`crate::ddl::extension`].
     pub extensions: Vec<ExtensionDef>,
+    /// The database's `ALTER DATABASE ... SET` defaults (at most one entry).
+    pub databases: Vec<DatabaseDef>,
 }
 
 impl Default for Catalog {
@@ -75,6 +77,7 @@ impl Default for Catalog {
             default_acls: Vec::new(),
             types: Vec::new(),
             extensions: Vec::new(),
+            databases: Vec::new(),
         }
     }
 }

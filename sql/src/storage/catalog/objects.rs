@@ -430,6 +430,15 @@ pub struct RoleDef {
     pub config: Vec<RoleSetting>,
 }
 
+/// The database's own settings (`ALTER DATABASE name SET ...`): defaults for every session
+/// of it (`pg_db_role_setting` with `setrole = 0`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseDef {
+    pub oid: Oid,
+    /// In the order set; `database` of each is `None`.
+    pub config: Vec<RoleSetting>,
+}
+
 /// One `ALTER ROLE ... SET` default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleSetting {
