@@ -282,6 +282,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         "constraints.sql",
         "extensions.sql",
         "ddl_settings.sql",
+        "json_errors.sql",
     ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {
@@ -296,7 +297,11 @@ fn psql_scripts_print_what_postgresql_prints() {
         assert!(
             matches!(
                 name,
-                "errors.sql" | "constraints.sql" | "extensions.sql" | "ddl_settings.sql"
+                "errors.sql"
+                    | "constraints.sql"
+                    | "extensions.sql"
+                    | "ddl_settings.sql"
+                    | "json_errors.sql"
             ) || !expected.contains("ERROR:"),
             "PostgreSQL fails {name}: {expected}"
         );
