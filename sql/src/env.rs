@@ -64,6 +64,9 @@ pub struct SessionInfo {
     /// The current transaction's id once `txid_current()` assigned one (0: none yet); see
     /// [`crate::expr::functions::system::transaction_id`].
     pub xid: std::sync::atomic::AtomicU64,
+    /// The running statement's transaction is read-only (`nextval()` and `setval()`
+    /// refuse to run; see `session/read_only.rs`).
+    pub read_only: std::sync::atomic::AtomicBool,
 }
 
 impl SessionInfo {
@@ -76,6 +79,7 @@ impl SessionInfo {
             advisory_xact: Default::default(),
             advisory_session: Default::default(),
             xid: Default::default(),
+            read_only: Default::default(),
         }
     }
 

@@ -301,6 +301,12 @@ pub enum Error {
     /// 3B001
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
+    /// 34000
+    #[error("cursor \"{0}\" does not exist")]
+    InvalidCursorName(String),
+    /// 42P03
+    #[error("cursor \"{0}\" already exists")]
+    DuplicateCursor(String),
     /// 26000
     #[error("prepared statement \"{0}\" does not exist")]
     UndefinedPreparedStatement(String),
@@ -503,6 +509,8 @@ impl Error {
             NoActiveTransaction(_) => "25P01",
             LockNotAvailable(_) => "55P03",
             UndefinedSavepoint(_) => "3B001",
+            InvalidCursorName(_) => "34000",
+            DuplicateCursor(_) => "42P03",
             UndefinedPreparedStatement(_) => "26000",
             DuplicatePreparedStatement(_) => "42P05",
             WrongParameterCount { .. } => "42601",

@@ -40,8 +40,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 mod copy;
+mod cursors;
 mod named_statements;
 mod prepare_commands;
+mod read_only;
 pub(crate) mod settings_commands;
 
 pub use named_statements::{NamedStatement, NamedStatements};
@@ -266,6 +268,11 @@ pub struct Session<S: Storage> {
     txn_start: Option<i64>,
     /// The environment of the last statement (see [`Session::env`]).
     last_env: Arc<Env>,
+    /// The storage is a read replica: every transaction is read-only (the storage refuses
+    /// writes itself, naming the primary).
+    in_recovery: bool,
+    /// Open cursors by name (`session/cursors.rs`).
+    cursors: BTreeMap<String, cursors::Cursor>,
 }
 
 fn parse(sql: &str) -> Result<Vec<Statement>> {
@@ -399,7 +406,15 @@ impl<S: Storage> Drop for Session<S> {
 impl<S: Storage> Session<S> {
     pub fn new(storage: S) -> Self {
         let table_activity = storage.services().table_activity();
+        let in_recovery = storage.services().replication().in_recovery;
+        let mut settings = crate::settings::Settings::new();
+        if in_recovery {
+            // libpq's target_session_attrs and drivers read it to tell replicas apart.
+            settings.set_server("in_hot_standby", "on");
+        }
         Session {
+            in_recovery,
+            cursors: BTreeMap::new(),
             storage,
             block: Block::Idle,
             prepared: BTreeMap::new(),
@@ -409,7 +424,7 @@ impl<S: Storage> Session<S> {
                 "postgres",
                 "postgres",
                 std::process::id() as i32,
-                crate::settings::Settings::new(),
+                settings,
             )),
             executing: None,
             implicit: false,
@@ -668,13 +683,32 @@ impl<S: Storage> Session<S> {
                 }
                 continue;
             }
-            if matches!(
-                stmt,
-                Statement::Sql(ast::Statement::StartTransaction { .. })
-            ) && self.implicit
+            if let Statement::Sql(ast::Statement::StartTransaction { modes, begin, .. }) = stmt
+                && self.implicit
             {
+                // A query before it took the snapshot (PostgreSQL's FirstSnapshotSet).
+                let queried = statements[..i].iter().any(|s| {
+                    matches!(
+                        s,
+                        Statement::Sql(
+                            ast::Statement::Query(_)
+                                | ast::Statement::Insert(_)
+                                | ast::Statement::Update(_)
+                                | ast::Statement::Delete(_)
+                        )
+                    )
+                });
+                let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
+                let r = self
+                    .begin_in_implicit(modes, queried)
+                    .map(|_| StatementResult::command(tag));
+                let failed = r.is_err();
+                out.push(r);
+                if failed {
+                    self.fail_block();
+                    break;
+                }
                 self.implicit = false;
-                out.push(Ok(StatementResult::command("BEGIN")));
                 continue;
             }
             let r = self
@@ -772,6 +806,18 @@ impl<S: Storage> Session<S> {
             Some(stmt) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
             Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
                 (Vec::new(), Some(settings_commands::show_columns(variable)))
+            }
+            Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Fetch {
+                name,
+                move_only: false,
+                ..
+            })) => (Vec::new(), self.cursor_columns(name)),
+            // DECLARE's parameters are its query's.
+            Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Declare {
+                query, ..
+            })) => {
+                let query = Statement::Sql(ast::Statement::Query(query.clone()));
+                (self.describe(&query, declared)?.0, None)
             }
             Some(Statement::Sql(ast::Statement::Execute {
                 name: Some(target), ..
@@ -1003,7 +1049,10 @@ impl<S: Storage> Session<S> {
         match sql {
             None => {}
             Some(stmt) => match stmt {
-                S::StartTransaction { modes, .. } => return self.begin(modes),
+                S::StartTransaction { modes, begin, .. } => {
+                    let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
+                    return self.begin(modes).map(|_| StatementResult::command(tag));
+                }
                 S::Commit { chain: false, .. } => return self.commit(),
                 S::Rollback {
                     chain: false,
@@ -1023,8 +1072,35 @@ impl<S: Storage> Session<S> {
         if let Block::Failed { .. } = self.block {
             return Err(Error::InFailedTransaction);
         }
+        let read_only = self.transaction_read_only();
+        self.info.read_only.store(
+            read_only && !self.in_recovery,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        if let Block::Open { .. } = self.block {
+            // `current_setting('transaction_isolation')` reads the block's level.
+            let level = self.transaction_isolation();
+            let _ = self
+                .info
+                .settings()
+                .set("transaction_isolation", &level, true);
+        }
+        if read_only
+            && !self.in_recovery
+            && let Some(what) = read_only::refused_command(stmt)
+        {
+            self.fail_block();
+            return Err(read_only::refusal(&what));
+        }
         if let Statement::Copy(c) = stmt {
             return self.run_copy(c);
+        }
+        if let Statement::Cursor(c) = stmt {
+            let r = self.run_cursor(c, params, types);
+            if r.is_err() {
+                self.fail_block();
+            }
+            return r;
         }
         let r = match sql {
             Some(S::Savepoint { name }) => self.savepoint(&crate::binder::ident(name)),
@@ -1102,6 +1178,7 @@ impl<S: Storage> Session<S> {
     fn txn_began(&mut self) {
         self.info.settings().begin();
         self.user_at_begin = Some((self.user.clone(), self.info.user.clone()));
+        self.start_access_mode();
     }
 
     /// The transaction ended: its transaction-level advisory locks go.
@@ -1119,6 +1196,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended with a commit: its settings and row counts take effect.
     fn txn_committed(&mut self) {
+        self.end_cursors(true);
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         let began = self.user_at_begin.take();
@@ -1133,6 +1211,7 @@ impl<S: Storage> Session<S> {
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        self.end_cursors(false);
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         self.info.settings().abort();
@@ -1236,11 +1315,44 @@ impl<S: Storage> Session<S> {
                 savepoints: Vec::new(),
             };
             self.txn_began();
+            if let Some(read_only) = Self::access_mode_of(modes) {
+                self.set_access_mode(read_only)?;
+            }
         } else {
             crate::notice::emit(crate::notice::Notice::warning(
                 "25001",
                 "there is already a transaction in progress",
             ));
+        }
+        Ok(StatementResult::command("BEGIN"))
+    }
+
+    /// `BEGIN` among the statements of an implicit block, which becomes an explicit one:
+    /// its isolation level applies unless a statement already took the snapshot (`queried`
+    /// or an open storage transaction; then a different level is 25001, as in PostgreSQL).
+    fn begin_in_implicit(
+        &mut self,
+        modes: &[ast::TransactionMode],
+        queried: bool,
+    ) -> Result<StatementResult> {
+        if let Some(iso) = isolation_of(modes)?
+            && let Block::Open { txn, isolation, .. } = &mut self.block
+            && *isolation != iso
+        {
+            if queried || txn.is_some() {
+                return Err(Error::ActiveTransaction(
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query".into(),
+                ));
+            }
+            *isolation = iso;
+        }
+        if let Some(read_only) = Self::access_mode_of(modes) {
+            if !read_only && queried && self.transaction_read_only() {
+                return Err(Error::ActiveTransaction(
+                    "transaction read-write mode must be set before any query".into(),
+                ));
+            }
+            self.set_access_mode(read_only)?;
         }
         Ok(StatementResult::command("BEGIN"))
     }

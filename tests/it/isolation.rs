@@ -21,7 +21,7 @@ use tokio_postgres::error::SqlState;
 
 use crate::harness::{SQL_STEP, exec, pg_connect, text_rows};
 
-async fn cluster() -> (tempfile::TempDir, LocalCluster) {
+pub(crate) async fn cluster() -> (tempfile::TempDir, LocalCluster) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = LocalClusterConfig::new(dir.path().join("data"));
     config.port = 0;
@@ -33,21 +33,21 @@ async fn cluster() -> (tempfile::TempDir, LocalCluster) {
     (dir, cluster)
 }
 
-async fn stop(cluster: LocalCluster) {
+pub(crate) async fn stop(cluster: LocalCluster) {
     tokio::time::timeout(Duration::from_secs(60), cluster.stop())
         .await
         .expect("stop in time");
 }
 
 /// The single value of `sql`'s single row, as text.
-async fn value(c: &Client, sql: &str) -> String {
+pub(crate) async fn value(c: &Client, sql: &str) -> String {
     let rows = text_rows(c, sql).await;
     assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
     rows[0][0].clone().unwrap_or_else(|| panic!("{sql}: NULL"))
 }
 
 /// The SQLSTATE `sql` fails with; panics if it succeeds.
-async fn error_code(c: &Client, sql: &str) -> SqlState {
+pub(crate) async fn error_code(c: &Client, sql: &str) -> SqlState {
     let e = tokio::time::timeout(SQL_STEP, c.batch_execute(sql))
         .await
         .unwrap_or_else(|_| panic!("{sql}: no answer within {SQL_STEP:?}"))

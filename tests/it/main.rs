@@ -23,6 +23,7 @@ mod pgbench;
 mod psql_meta;
 mod replicas;
 mod roles;
+mod row_locks;
 mod rust_drivers;
 mod safekeeper_cluster;
 mod sqlite_corpus;

@@ -258,8 +258,9 @@ fn psql_meta_commands_print_what_postgresql_prints() {
 /// name PostgreSQL's C source, aside): `notices.sql` (the NOTICE and WARNING messages of DROP
 /// ... IF EXISTS, CREATE ... IF NOT EXISTS, CASCADE, transaction commands out of place,
 /// `client_min_messages`: same text, SQLSTATE, DETAIL and order), `column_names.sql`
-/// (result column names) and `errors.sql` (error messages with their positions — psql's
-/// `LINE n:` and caret — and HINTs).
+/// (result column names), `errors.sql` (error messages with their positions — psql's
+/// `LINE n:` and caret — and HINTs) and `cursors.sql` (DECLARE / FETCH / MOVE / CLOSE and
+/// psql's `FETCH_COUNT`).
 #[test]
 fn psql_scripts_print_what_postgresql_prints() {
     if !psql_available() {
@@ -279,6 +280,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         "notices.sql",
         "column_names.sql",
         "errors.sql",
+        "cursors.sql",
         "constraints.sql",
         "extensions.sql",
         "ddl_settings.sql",
@@ -293,16 +295,18 @@ fn psql_scripts_print_what_postgresql_prints() {
                 .collect::<String>()
         };
         let expected = run(pg.port());
-        // errors.sql fails on purpose; the others must not (a typo would hide a case).
+        // These fail on purpose; the others must not (a typo would hide a case).
         assert!(
-            matches!(
-                name,
-                "errors.sql"
-                    | "constraints.sql"
-                    | "extensions.sql"
-                    | "ddl_settings.sql"
-                    | "json_errors.sql"
-            ) || !expected.contains("ERROR:"),
+            [
+                "errors.sql",
+                "cursors.sql",
+                "constraints.sql",
+                "extensions.sql",
+                "ddl_settings.sql",
+                "json_errors.sql",
+            ]
+            .contains(&name)
+                || !expected.contains("ERROR:"),
             "PostgreSQL fails {name}: {expected}"
         );
         let actual = run(strata.port);

@@ -2,7 +2,8 @@
 //! `strata safekeeper`s, a `strata pageserver`, a primary `strata compute` and replicas.
 //!
 //! `replicas_follow_the_primary`:
-//! 1. a replica started on an existing database reports `pg_is_in_recovery()`, refuses
+//! 1. a replica started on an existing database reports `pg_is_in_recovery()` (and
+//!    `in_hot_standby`, `transaction_read_only`), refuses
 //!    INSERT, CREATE TABLE and `nextval` with 25006 naming the primary, and lists itself in
 //!    `strata_replication_status`;
 //! 2. while 4 clients move money between 200 accounts on the primary and a writer appends
@@ -258,6 +259,14 @@ async fn replicas_follow_the_primary() {
     wait_lsn(&q1, &primary_lsn(&p).await).await;
     assert_eq!(one(&q1, "SELECT pg_is_in_recovery()").await, "t");
     assert_eq!(one(&p, "SELECT pg_is_in_recovery()").await, "f");
+    // What libpq's target_session_attrs and drivers read to tell a replica from a primary.
+    for (sql, replica, primary) in [
+        ("SHOW in_hot_standby", "on", "off"),
+        ("SHOW transaction_read_only", "on", "off"),
+    ] {
+        assert_eq!(one(&q1, sql).await, replica, "{sql} on the replica");
+        assert_eq!(one(&p, sql).await, primary, "{sql} on the primary");
+    }
     assert_eq!(
         one(&q1, "SELECT count(*) FROM accounts").await,
         ACCOUNTS.to_string()

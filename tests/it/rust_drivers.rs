@@ -1,6 +1,6 @@
 //! The Rust drivers, unmodified, against a `strata start` cluster and a throwaway PostgreSQL
 //! 15 side by side: tokio-postgres (prepared statements with typed parameters, binary
-//! results, transactions and savepoints, SQLSTATEs) and sqlx (its runtime-checked `query` and
+//! results, transactions and savepoints, server-side cursors, SQLSTATEs) and sqlx (its runtime-checked `query` and
 //! `query_as` — the `query!` macros need a database at compile time —, statement caching,
 //! pools, transactions). Each scenario writes a transcript; both servers must write the same.
 
@@ -111,10 +111,49 @@ async fn tokio_postgres_scenario(url: String) -> Vec<String> {
         .await
         .expect("count");
     out.push(format!("{} {}", row.get::<_, i64>(0), row.get::<_, f64>(1)));
+    // A server-side cursor over the extended protocol: DECLARE with a typed parameter,
+    // FETCHes described with the cursor's columns, row locks on the way.
+    let mut t = c.transaction().await.expect("begin");
+    t.execute(
+        "DECLARE cur CURSOR FOR SELECT id, name FROM tp WHERE id >= $1 ORDER BY id FOR UPDATE",
+        &[&15i32],
+    )
+    .await
+    .expect("declare");
+    t.execute(
+        "DECLARE back SCROLL CURSOR FOR SELECT id, name FROM tp WHERE id < $1 ORDER BY id",
+        &[&4i32],
+    )
+    .await
+    .expect("declare scroll");
+    for fetch in [
+        "FETCH 2 FROM cur",
+        "FETCH ALL FROM cur",
+        "FETCH BACKWARD 1 FROM cur",
+        "FETCH LAST FROM back",
+        "FETCH BACKWARD 2 FROM back",
+    ] {
+        let sp = t.savepoint("f").await.expect("savepoint");
+        match sp.query(fetch, &[]).await {
+            Ok(rows) => {
+                let ids: Vec<(i32, Option<String>)> =
+                    rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+                out.push(format!("{fetch}: {ids:?}"));
+                sp.commit().await.expect("release");
+            }
+            Err(e) => {
+                out.push(format!("{fetch}: {:?}", e.code().map(|s| s.code())));
+                sp.rollback().await.expect("rollback to savepoint");
+            }
+        }
+    }
+    t.execute("CLOSE cur", &[]).await.expect("close");
+    t.commit().await.expect("commit");
     for sql in [
         "SELECT * FROM nope",
         "SELECT 1/0",
         "INSERT INTO tp (id) VALUES (1)",
+        "FETCH 1 FROM cur",
     ] {
         let e = c.simple_query(sql).await.expect_err(sql);
         out.push(format!("{sql}: {:?}", e.code().map(|s| s.code())));

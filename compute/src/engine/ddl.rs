@@ -147,7 +147,7 @@ impl EngineTxn {
             .map(|i| (i.oid, self.new_rel()))
             .collect();
         let id = def.id;
-        self.lock_table(id, true)?;
+        self.hold_table(id, true)?;
         let entry = TableEntry {
             def,
             rel,
@@ -179,7 +179,7 @@ impl EngineTxn {
                 "alter_table changes how rows are stored: use rewrite_table".into(),
             ));
         }
-        self.lock_table(def.id, true)?;
+        self.hold_table(def.id, true)?;
         let old_names: Vec<String> = old.relation_names().map(str::to_string).collect();
         for n in def.relation_names() {
             if !old_names.iter().any(|o| o == n) {
@@ -197,7 +197,7 @@ impl EngineTxn {
 
     pub(super) fn ddl_drop_table(&mut self, table: TableId) -> Result<()> {
         self.entry(table)?;
-        self.lock_table(table, true)?;
+        self.hold_table(table, true)?;
         self.push_object(Kind::Table, table, None);
         if self.view.stats.contains_key(&table) {
             self.push_object(Kind::Stats, table, None);
@@ -207,7 +207,7 @@ impl EngineTxn {
 
     pub(super) fn ddl_truncate(&mut self, table: TableId) -> Result<()> {
         let mut entry = self.entry(table)?.clone();
-        self.lock_table(table, true)?;
+        self.hold_table(table, true)?;
         entry.rel = self.new_rel();
         for rel in entry.index_rels.values_mut() {
             *rel = self.new_rel();
@@ -221,7 +221,7 @@ impl EngineTxn {
     pub(super) fn ddl_create_index(&mut self, table: TableId, mut index: IndexDef) -> Result<()> {
         let mut entry = self.entry(table)?.clone();
         self.claim_name(entry.def.schema, &index.name, None)?;
-        self.lock_table(table, true)?;
+        self.hold_table(table, true)?;
         if index.oid == 0 {
             index.oid = self.ddl_new_oid();
         }
@@ -276,7 +276,7 @@ impl EngineTxn {
                 "index with OID {oid} does not exist"
             )));
         };
-        self.lock_table(table, true)?;
+        self.hold_table(table, true)?;
         let mut entry = self.entry(table)?.clone();
         entry.def.indexes.retain(|x| x.oid != oid);
         entry.index_rels.remove(&oid);
@@ -297,7 +297,7 @@ impl EngineTxn {
         def.validate()?;
         self.assign_oids(&mut def);
         let old = self.entry(def.id)?.clone();
-        self.lock_table(def.id, true)?;
+        self.hold_table(def.id, true)?;
         self.saw_latest();
         let old_names: Vec<String> = old.def.relation_names().map(str::to_string).collect();
         for n in def.relation_names() {

@@ -24,8 +24,8 @@ use std::sync::Arc;
 use proto::Lsn;
 use sql::storage::{
     Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, KeyRange, LockOutcome, Oid,
-    OnConflict, Row, RowStream, SchemaDef, SequenceDef, TableDef, TableId, TableStats, Txn,
-    ViewDef,
+    OnConflict, Row, RowLock, RowStream, SchemaDef, SequenceDef, TableDef, TableId, TableStats,
+    Txn, ViewDef,
 };
 use sql::{Error, Result, Value};
 
@@ -55,7 +55,9 @@ pub struct EngineTxn {
     base_sql: Arc<Catalog>,
     pub(super) view: Arc<EngineCatalog>,
     pub(super) view_sql: Arc<Catalog>,
-    table_locks: HashSet<(TableId, bool)>,
+    /// Table locks held (`exclusive`); behind a mutex so a subquery's `FOR UPDATE`, which
+    /// sees the transaction shared, can take them.
+    table_locks: std::sync::Mutex<HashSet<(TableId, bool)>>,
     /// End of the newest record beyond the snapshot whose effects this transaction
     /// observed (see the module docs); also noted in `observed`, its session's cell.
     max_seen: Cell<Lsn>,
@@ -103,7 +105,7 @@ impl EngineTxn {
             base_sql: empty_sql.clone(),
             view: empty,
             view_sql: empty_sql,
-            table_locks: HashSet::new(),
+            table_locks: std::sync::Mutex::new(HashSet::new()),
             max_seen: Cell::new(Lsn::INVALID),
             observed,
             next_provisional: 0,
@@ -138,23 +140,26 @@ impl EngineTxn {
         }
     }
 
-    pub(super) fn lock(&mut self, target: LockTarget, mode: LockMode) -> Result<()> {
+    pub(super) fn lock(&self, target: LockTarget, mode: LockMode) -> Result<()> {
         self.shared
             .locks
             .acquire(self.id, target, mode)
             .map_err(lock_error)
     }
 
-    pub(super) fn lock_table(&mut self, table: TableId, exclusive: bool) -> Result<()> {
+    /// Takes `table`'s lock for the rest of the transaction, waiting for conflicting holders.
+    pub(super) fn hold_table(&self, table: TableId, exclusive: bool) -> Result<()> {
         self.take_table_lock(table, exclusive, true).map(|_| ())
     }
 
     /// Takes `table`'s lock for the rest of the transaction, waiting for conflicting
     /// holders if `wait`; false when it would have had to wait and `wait` is not set.
-    fn take_table_lock(&mut self, table: TableId, exclusive: bool, wait: bool) -> Result<bool> {
-        if self.table_locks.contains(&(table, true))
-            || self.table_locks.contains(&(table, exclusive))
-        {
+    fn take_table_lock(&self, table: TableId, exclusive: bool, wait: bool) -> Result<bool> {
+        let held = |t: &Self| {
+            let locks = t.table_locks.lock().unwrap_or_else(|e| e.into_inner());
+            locks.contains(&(table, true)) || locks.contains(&(table, exclusive))
+        };
+        if held(self) {
             return Ok(true);
         }
         let mode = if exclusive {
@@ -171,7 +176,10 @@ impl EngineTxn {
         {
             return Ok(false);
         }
-        self.table_locks.insert((table, exclusive));
+        self.table_locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((table, exclusive));
         Ok(true)
     }
 
@@ -760,22 +768,32 @@ impl Txn for EngineTxn {
         self.sample_rows(table, sample)
     }
 
-    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
+    fn lock_row_as(&self, table: TableId, key: &Key, how: RowLock) -> Result<Option<LockOutcome>> {
         self.shared
             .refuse_writes("UPDATE, DELETE or SELECT FOR UPDATE/SHARE")?;
         let snapshot = self.snapshot()?;
         let entry = self.entry(table)?.clone();
-        self.lock_table(table, false)?;
+        self.hold_table(table, false)?;
         let enc = codec::encode_key(key);
-        self.lock(LockTarget::Row(table, enc.clone()), LockMode::Exclusive)?;
+        let target = LockTarget::Row(table, enc.clone());
+        let mode = if how.exclusive {
+            LockMode::Exclusive
+        } else {
+            LockMode::Shared
+        };
+        if how.wait {
+            self.lock(target, mode)?;
+        } else if !self.shared.locks.try_acquire(self.id, target, mode) {
+            return Ok(None);
+        }
         if let Some(own) = self.writes.row_at(table, &enc, u64::MAX) {
-            return Ok(match own {
+            return Ok(Some(match own {
                 Some(row) => LockOutcome::Unchanged(row.clone()),
                 None => LockOutcome::Deleted,
-            });
+            }));
         }
         let Some(newest) = self.latest_versions(&entry, &enc)?.into_iter().next() else {
-            return Ok(LockOutcome::Deleted);
+            return Ok(Some(LockOutcome::Deleted));
         };
         let rr = self.isolation == Isolation::RepeatableRead;
         // `latest_versions` noted the newest version as seen: a newer one than the
@@ -784,15 +802,15 @@ impl Txn for EngineTxn {
             if rr && newest.is_visible(snapshot) {
                 return Err(serialization_failure("delete"));
             }
-            return Ok(LockOutcome::Deleted);
+            return Ok(Some(LockOutcome::Deleted));
         }
         let row = self.latest_payload(&entry, &newest)?;
         if newest.created < snapshot {
-            Ok(LockOutcome::Unchanged(row))
+            Ok(Some(LockOutcome::Unchanged(row)))
         } else if rr {
             Err(serialization_failure("update"))
         } else {
-            Ok(LockOutcome::Changed(row))
+            Ok(Some(LockOutcome::Changed(row)))
         }
     }
 
@@ -814,7 +832,7 @@ impl Txn for EngineTxn {
         }
         self.check_write_limit()?;
         let snapshot = self.snapshot()?;
-        self.lock_table(table, false)?;
+        self.hold_table(table, false)?;
         let key = match entry.def.primary_key_of(&row) {
             Some(k) => k,
             None => {
@@ -854,7 +872,7 @@ impl Txn for EngineTxn {
         self.shared.refuse_writes("UPDATE")?;
         let entry = self.entry(table)?.clone();
         self.check_write_limit()?;
-        self.lock_table(table, false)?;
+        self.hold_table(table, false)?;
         let old = codec::encode_key(key);
         let new_key = entry
             .def
@@ -876,7 +894,7 @@ impl Txn for EngineTxn {
         self.shared.refuse_writes("DELETE")?;
         let entry = self.entry(table)?.clone();
         self.check_write_limit()?;
-        self.lock_table(table, false)?;
+        self.hold_table(table, false)?;
         let enc = codec::encode_key(key);
         self.record_write(&entry, enc, key.clone(), None);
         Ok(())

@@ -521,6 +521,7 @@ impl Binder {
         let scan = Plan::Scan {
             table: table.clone(),
             access: AccessPlan::Full,
+            key_columns: false,
         };
         match selection {
             Some(w) => {

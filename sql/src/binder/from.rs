@@ -449,13 +449,15 @@ impl Binder {
             FromRelation::Table(table) => {
                 self.need(table.id, crate::storage::catalog::acl::SELECT);
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
-                self.row_types.insert(qualifier, table.id);
+                self.row_types.insert(qualifier.clone(), table.id);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref());
                 rename_columns(&mut scope, alias);
+                let key_columns = self.mark_for_locking(&table, &qualifier, &mut scope);
                 Ok((
                     Plan::Scan {
                         table,
                         access: AccessPlan::Full,
+                        key_columns,
                     },
                     scope,
                 ))

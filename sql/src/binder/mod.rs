@@ -34,6 +34,7 @@ mod dml_from;
 pub mod expr;
 mod from;
 mod group;
+mod locking;
 mod names;
 mod null_side;
 mod position;
@@ -312,6 +313,8 @@ pub struct Binder {
     /// The row types of the tables and views bound in FROM, by qualifier: a whole-row
     /// reference to one has that composite type (`record.rs`).
     row_types: std::collections::HashMap<String, Oid>,
+    /// The locking clauses of the SELECT whose FROM list is being bound (`locking.rs`).
+    from_locks: Option<locking::FromLocks>,
 }
 
 impl Binder {
@@ -337,6 +340,7 @@ impl Binder {
             outer: Vec::new(),
             ctes: Vec::new(),
             next_id: 0,
+            from_locks: None,
         }
     }
 

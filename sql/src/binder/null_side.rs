@@ -72,6 +72,11 @@ impl Binder {
             JoinKind::Full => (true, true),
             _ => (false, false),
         };
+        for (extended, side) in [(l, &left.1), (r, &right.1)] {
+            if extended {
+                self.note_null_extended(side);
+            }
+        }
         let left = if l { self.add_markers(left) } else { left };
         let right = if r { self.add_markers(right) } else { right };
         (left, right)

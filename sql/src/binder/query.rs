@@ -21,6 +21,8 @@ pub struct Tail<'a> {
     limit: Option<&'a ast::Expr>,
     offset: Option<&'a ast::Expr>,
     fetch: Option<&'a ast::Fetch>,
+    /// `FOR UPDATE` and the other locking clauses.
+    pub locks: &'a [ast::LockClause],
 }
 
 impl<'a> Tail<'a> {
@@ -47,6 +49,7 @@ impl<'a> Tail<'a> {
             limit,
             offset,
             fetch: q.fetch.as_ref(),
+            locks: &q.locks,
         })
     }
 }
@@ -76,11 +79,6 @@ impl Binder {
     /// Like [`Binder::bind_query`], but keeps `unknown` output types (a set operation
     /// resolves them over all its inputs).
     pub(super) fn bind_query_raw(&mut self, q: &ast::Query) -> Result<(Plan, Vec<OutputColumn>)> {
-        if !q.locks.is_empty() {
-            return Err(Error::unsupported(
-                "SELECT ... FOR UPDATE / FOR SHARE is not supported yet",
-            ));
-        }
         let ctes_before = self.ctes.len();
         let r = self.bind_with_and_body(q);
         self.ctes.truncate(ctes_before);
@@ -97,6 +95,18 @@ impl Binder {
         let (plan, columns) = match q.body.as_ref() {
             ast::SetExpr::Select(s) => self.bind_select(s, order_by, &tail)?,
             body => {
+                if let Some(locks) = super::locking::FromLocks::new(tail.locks)? {
+                    let what = locks.what();
+                    return Err(match body {
+                        ast::SetExpr::Values(_) => {
+                            Error::unsupported(format!("FOR {what} cannot be applied to VALUES"))
+                        }
+                        ast::SetExpr::SetOperation { .. } => {
+                            super::locking::refuse(what, "UNION/INTERSECT/EXCEPT")
+                        }
+                        _ => Error::unsupported(format!("FOR {what} is not supported here")),
+                    });
+                }
                 let (plan, columns) = self.bind_set_expr(body)?;
                 let set_op = matches!(body, ast::SetExpr::SetOperation { .. });
                 let plan = self.order_by_output(plan, &columns, order_by, &tail, set_op)?;

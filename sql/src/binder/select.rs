@@ -17,6 +17,7 @@
 
 use super::aggregate::AggState;
 use super::expr::ExprCtx;
+use super::locking::FromLocks;
 use super::query::{Tail, output_reference, sort_key};
 use super::set_op::common_type_of;
 use super::walk::contains_aggregate_or_grouping;
@@ -189,9 +190,22 @@ impl Binder {
         {
             return Err(Error::unsupported("this SELECT clause is not supported"));
         }
-        let (mut plan, scope) = self.bind_from(&s.from)?;
+        // This SELECT's locking clauses apply to its own FROM list only.
+        let locks = FromLocks::new(tail.locks)?;
+        let outer_locks = std::mem::replace(&mut self.from_locks, locks);
+        let from = self.bind_from(&s.from);
+        let locks = std::mem::replace(&mut self.from_locks, outer_locks);
+        let (mut plan, scope) = from?;
+        let (locking, marks) = match locks {
+            Some(l) => (Some(l.what()), l.finish(&scope)?),
+            None => (None, Vec::new()),
+        };
+        let mut recheck = None;
         if let Some(w) = &s.selection {
             let predicate = self.bind_bool(w, &mut ExprCtx::plain(&scope, "WHERE"), "WHERE")?;
+            if !marks.is_empty() {
+                recheck = Some(predicate.clone());
+            }
             plan = Plan::Filter {
                 input: Box::new(plan),
                 predicate,
@@ -263,6 +277,26 @@ impl Binder {
         if !on_columns.is_empty() {
             check_distinct_on_prefix(&on_columns, &keys)?;
         }
+        if let Some(what) = locking {
+            let with = if s.distinct.is_some() {
+                Some("DISTINCT clause")
+            } else if !group_exprs.is_empty() {
+                Some("GROUP BY clause")
+            } else if s.having.is_some() {
+                Some("HAVING clause")
+            } else if aggregating {
+                Some("aggregate functions")
+            } else if !windows.calls.is_empty() {
+                Some("window functions")
+            } else if !set_functions.is_empty() {
+                Some("set-returning functions in the target list")
+            } else {
+                None
+            };
+            if let Some(with) = with {
+                return Err(super::locking::refuse(what, with));
+            }
+        }
         if aggregating {
             let groups = agg.groups.into_iter().map(|(e, _)| e).collect();
             let calls = agg.calls.into_iter().map(|(c, _)| c).collect();
@@ -289,7 +323,13 @@ impl Binder {
                 calls: windows.calls.into_iter().map(|(c, _)| c).collect(),
             };
         }
-        let width = exprs.len();
+        let mut width = exprs.len();
+        // A locking SELECT carries its FROM row past its outputs, up to the lock.
+        let outputs = (!marks.is_empty()).then(|| exprs.clone());
+        if outputs.is_some() {
+            exprs.extend((0..scope.columns.len()).map(Expr::Column));
+            width = exprs.len();
+        }
         if !set_functions.is_empty() {
             plan = Plan::ProjectSet {
                 input: Box::new(plan),
@@ -326,6 +366,14 @@ impl Binder {
             plan = Plan::Distinct {
                 input: Box::new(plan),
                 on: Some(on_columns),
+            };
+        }
+        if let Some(outputs) = outputs {
+            plan = Plan::LockRows {
+                input: Box::new(plan),
+                marks,
+                recheck,
+                outputs,
             };
         }
         plan = self.bind_tail(plan, tail, &keys)?;

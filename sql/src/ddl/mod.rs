@@ -150,7 +150,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         }
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::Sql(s) => s,
-        Statement::Copy(_) => return Ok(None),
+        Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),
     };
     let r = match stmt {
         S::CreateTable(c) => create_table::create(ddl, c)?,

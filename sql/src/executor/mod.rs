@@ -32,6 +32,7 @@ mod insert;
 mod join;
 mod lateral_join;
 mod limit;
+mod lock_rows;
 pub mod memory;
 mod project;
 mod project_set;
@@ -136,7 +137,11 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             }
             Box::new(HashJoin::new(left, right, join.clone()))
         }
-        Plan::Scan { table, access } => Box::new(Scan::new(table.clone(), access.clone())),
+        Plan::Scan {
+            table,
+            access,
+            key_columns,
+        } => Box::new(Scan::new(table.clone(), access.clone()).with_key_columns(*key_columns)),
         Plan::Values { rows } => Box::new(Values::new(rows.clone())),
         Plan::SystemScan { source } => Box::new(SystemScan::new(source.clone())),
         Plan::Series { start, stop, step } => {
@@ -230,6 +235,17 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             percent,
             seed,
         } => Box::new(sample::Sample::new(child(input), percent.clone(), *seed)),
+        Plan::LockRows {
+            input,
+            marks,
+            recheck,
+            outputs,
+        } => Box::new(lock_rows::LockRows::new(
+            child(input),
+            marks.clone(),
+            recheck.clone(),
+            outputs.clone(),
+        )),
         Plan::Limit {
             input,
             limit,

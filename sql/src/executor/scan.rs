@@ -16,6 +16,8 @@ pub struct Scan {
     fetched: u64,
     /// Whether tuples carry their storage key (see [`Operator::discard_keys`]).
     keys: bool,
+    /// Whether each row is followed by its key's values (`Plan::Scan::key_columns`).
+    key_columns: bool,
 }
 
 impl Scan {
@@ -26,7 +28,14 @@ impl Scan {
             stream: None,
             fetched: 0,
             keys: true,
+            key_columns: false,
         }
+    }
+
+    /// Makes each row end with its key's values (for `SELECT ... FOR UPDATE`).
+    pub fn with_key_columns(mut self, key_columns: bool) -> Self {
+        self.key_columns = key_columns;
+        self
     }
 
     /// Evaluates the planned bounds; `None` if a bound is NULL (empty result).
@@ -138,7 +147,9 @@ impl Operator for Scan {
                     },
                     _,
                 ) => self.points(ctx, index, prefix, values)?,
-                (_, Some(a)) if self.keys => ctx.txn().scan(self.table.id, &a)?,
+                (_, Some(a)) if self.keys || self.key_columns => {
+                    ctx.txn().scan(self.table.id, &a)?
+                }
                 (_, Some(a)) => ctx.txn().scan_rows_only(self.table.id, &a)?,
                 (_, None) => Box::new(std::iter::empty()),
             });
@@ -146,8 +157,11 @@ impl Operator for Scan {
         let stream = self.stream.as_mut().expect("opened above");
         match stream.next() {
             Some(r) => {
-                let r = r?;
+                let mut r = r?;
                 self.fetched += 1;
+                if self.key_columns {
+                    r.row.extend(r.key.iter().cloned());
+                }
                 Ok(Some(Tuple {
                     key: self.keys.then_some(r.key),
                     row: r.row,

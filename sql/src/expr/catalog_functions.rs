@@ -198,6 +198,7 @@ impl CatalogFn {
         let env = env::catalog()?;
         Ok(match self {
             CatalogFn::NextVal => {
+                refuse_if_read_only("nextval()")?;
                 let seq = sequence(&env, &args[0])?;
                 privilege::require_sequence(&env.catalog, &seq, acl::USAGE | acl::UPDATE)?;
                 let v = env.services.nextval(&seq)?;
@@ -231,6 +232,7 @@ impl CatalogFn {
                 Value::Int(v.ok_or_else(not_yet)?)
             }
             CatalogFn::SetVal => {
+                refuse_if_read_only("setval()")?;
                 let seq = sequence(&env, &args[0])?;
                 privilege::require_sequence(&env.catalog, &seq, acl::UPDATE)?;
                 let Value::Int(v) = args[1] else {
@@ -430,4 +432,18 @@ pub fn qualified_name(
             quote_ident(name)
         )
     }
+}
+
+/// 25006 when the running statement's transaction is read-only.
+fn refuse_if_read_only(what: &str) -> Result<()> {
+    if env::current()
+        .session
+        .read_only
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return Err(Error::ReadOnlySqlTransaction(format!(
+            "cannot execute {what} in a read-only transaction"
+        )));
+    }
+    Ok(())
 }

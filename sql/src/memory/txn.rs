@@ -4,7 +4,8 @@
 use super::{Shared, TxnId, Version, lock};
 use crate::storage::{
     Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, Oid, OnConflict, Row,
-    RowStream, ScannedRow, SchemaDef, SequenceDef, TableDef, TableId, TableStats, Txn, ViewDef,
+    RowLock, RowStream, ScannedRow, SchemaDef, SequenceDef, TableDef, TableId, TableStats, Txn,
+    ViewDef,
 };
 use crate::{Error, Result, Value};
 use std::collections::BTreeMap;
@@ -568,7 +569,7 @@ impl Txn for MemoryTxn {
         Ok(Box::new(out.into_iter().map(Ok)))
     }
 
-    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
+    fn lock_row_as(&self, table: TableId, key: &Key, how: RowLock) -> Result<Option<LockOutcome>> {
         let snapshot = self.snapshot()?;
         let mut shared = lock(&self.shared);
         let lock_key = (table, key.clone());
@@ -576,12 +577,25 @@ impl Txn for MemoryTxn {
             .share_locks
             .get(&lock_key)
             .is_some_and(|h| h.iter().any(|t| *t != self.id));
-        match shared.row_locks.get(&lock_key) {
-            Some(holder) if *holder != self.id => return Err(serialization_failure("update")),
-            _ if shared_by_other => return Err(serialization_failure("update")),
-            _ => {
-                shared.row_locks.insert(lock_key, self.id);
+        let written_by_other = shared
+            .row_locks
+            .get(&lock_key)
+            .is_some_and(|h| *h != self.id);
+        // The reference storage never waits: where the engine would wait, it fails.
+        if written_by_other || (how.exclusive && shared_by_other) {
+            if !how.wait {
+                return Ok(None);
             }
+            return Err(serialization_failure("update"));
+        }
+        if how.exclusive {
+            shared.row_locks.insert(lock_key, self.id);
+        } else {
+            shared
+                .share_locks
+                .entry(lock_key)
+                .or_default()
+                .insert(self.id);
         }
         if let Some((_, own)) = self
             .writes
@@ -589,10 +603,10 @@ impl Txn for MemoryTxn {
             .and_then(|w| w.get(key))
             .and_then(|e| e.last())
         {
-            return Ok(match own {
+            return Ok(Some(match own {
                 Some(row) => LockOutcome::Unchanged(row.clone()),
                 None => LockOutcome::Deleted,
-            });
+            }));
         }
         let Some(latest) = shared
             .tables
@@ -600,21 +614,21 @@ impl Txn for MemoryTxn {
             .and_then(|t| t.get(key))
             .and_then(|v| v.last())
         else {
-            return Ok(LockOutcome::Deleted);
+            return Ok(Some(LockOutcome::Deleted));
         };
         let rr = self.isolation == Isolation::RepeatableRead;
         if latest.deleted.is_some() {
             if rr && latest.visible_at(snapshot) {
                 return Err(serialization_failure("delete"));
             }
-            return Ok(LockOutcome::Deleted);
+            return Ok(Some(LockOutcome::Deleted));
         }
         if latest.created <= snapshot {
-            Ok(LockOutcome::Unchanged(latest.row.clone()))
+            Ok(Some(LockOutcome::Unchanged(latest.row.clone())))
         } else if rr {
             Err(serialization_failure("update"))
         } else {
-            Ok(LockOutcome::Changed(latest.row.clone()))
+            Ok(Some(LockOutcome::Changed(latest.row.clone())))
         }
     }
 

@@ -2,9 +2,11 @@
 //! the syntax sqlparser lacks), the statements it does not know ([`Statement`], in
 //! `statement.rs`), and parse errors as 42601.
 
+pub mod cursor;
 mod dialect;
 pub mod exclude;
 pub mod group_by;
+pub mod locking;
 pub mod owned;
 mod statement;
 
@@ -34,6 +36,7 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
         .tokenize_with_location()
         .map_err(|e| syntax_error(e.into()))?;
     group_by::rewrite(&mut tokens);
+    locking::rewrite(&mut tokens);
     Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
         .parse_statements()

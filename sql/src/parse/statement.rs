@@ -38,6 +38,8 @@ pub enum Statement {
         name: ast::ObjectName,
         new_name: ast::ObjectName,
     },
+    /// `DECLARE`, `FETCH`, `MOVE`, `CLOSE` ([`super::cursor`]).
+    Cursor(super::cursor::CursorCommand),
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -133,6 +135,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     drop_index_concurrently(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
     super::group_by::rewrite(&mut tokens);
+    super::locking::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     let mut expect_delimiter = false;
@@ -202,6 +205,8 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
                 .map_err(syntax)?;
             c.login = Some(c.login.unwrap_or(true));
             Statement::Sql(ast::Statement::CreateRole(c))
+        } else if super::cursor::starts(&p) {
+            Statement::Cursor(super::cursor::parse(&mut p).map_err(syntax)?)
         } else if is_ctas_with_names(&p) {
             Statement::CreateTableAs(create_table_as(&mut p).map_err(syntax)?)
         } else {

@@ -19,7 +19,7 @@ use std::ops::Bound;
 /// The rule for one node (see [`super::visit::transform`] for applying it everywhere).
 pub fn choose_access(plan: &mut Plan) {
     if let Plan::Filter { input, predicate } = plan
-        && let Plan::Scan { table, access } = input.as_mut()
+        && let Plan::Scan { table, access, .. } = input.as_mut()
         && *access == AccessPlan::Full
     {
         *access = best_access(table, predicate);

@@ -100,7 +100,7 @@ fn join_name(kind: JoinKind) -> &'static str {
 
 fn title(p: &Plan) -> String {
     match p {
-        Plan::Scan { table, access } => match access {
+        Plan::Scan { table, access, .. } => match access {
             AccessPlan::Full => format!("Seq Scan on {}", table.name),
             AccessPlan::Primary(_) | AccessPlan::InList { index: None, .. } => format!(
                 "Index Scan using {} on {}",
@@ -170,6 +170,7 @@ fn title(p: &Plan) -> String {
         Plan::Sort { .. } => "Sort".into(),
         Plan::Limit { .. } => "Limit".into(),
         Plan::Sample { .. } => "Sample".into(),
+        Plan::LockRows { .. } => "LockRows".into(),
         Plan::Insert { table, .. } => format!("Insert on {}", table.name),
         Plan::Update { table, .. } => format!("Update on {}", table.name),
         Plan::Delete { table, .. } => format!("Delete on {}", table.name),
@@ -345,6 +346,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
         | Plan::Sample { input, .. }
+        | Plan::LockRows { input, .. }
         | Plan::Window { input, .. }
         | Plan::With { input, .. } => names(input),
         Plan::SetOp { left, .. } => names(left),

@@ -6,7 +6,8 @@
 //! columns are a prefix of the primary key or of an index: the scan reads that key in order
 //! (a full scan becomes an unbounded range on it; a range scan on the same key already is
 //! ordered) and the `Sort` is dropped, so the `Limit` stops the scan after a few rows.
-//! Scans on another key keep their `Sort`.
+//! Scans on another key keep their `Sort`. A `LockRows` (`FOR UPDATE`) between the `Limit`
+//! and the `Sort` stays where it is.
 
 use super::{AccessPlan, Plan, RangePlan, SortKey};
 use crate::expr::Expr;
@@ -17,6 +18,11 @@ use std::ops::Bound;
 pub fn order_by_index(plan: &mut Plan) {
     let Plan::Limit { input, .. } = plan else {
         return;
+    };
+    // `FOR UPDATE` locks between the sort and the limit.
+    let input = match input.as_mut() {
+        Plan::LockRows { input, .. } => input,
+        _ => input,
     };
     if !matches!(input.as_ref(), Plan::Sort { .. }) {
         return;
@@ -79,12 +85,21 @@ fn ordered(input: Plan, keys: &[SortKey]) -> Result<Plan, Box<Plan>> {
             exprs,
         }
     };
-    let Plan::Scan { table, access } = scan else {
+    let Plan::Scan {
+        table,
+        access,
+        key_columns,
+    } = scan
+    else {
         return Err(Box::new(rebuild(scan, filter, exprs)));
     };
     let Some(key) = cols.as_deref().and_then(|c| key_for(&table, c)) else {
         return Err(Box::new(rebuild(
-            Plan::Scan { table, access },
+            Plan::Scan {
+                table,
+                access,
+                key_columns,
+            },
             filter,
             exprs,
         )));
@@ -104,9 +119,18 @@ fn ordered(input: Plan, keys: &[SortKey]) -> Result<Plan, Box<Plan>> {
             let scan = Plan::Scan {
                 table,
                 access: other,
+                key_columns,
             };
             return Err(Box::new(rebuild(scan, filter, exprs)));
         }
     };
-    Ok(rebuild(Plan::Scan { table, access }, filter, exprs))
+    Ok(rebuild(
+        Plan::Scan {
+            table,
+            access,
+            key_columns,
+        },
+        filter,
+        exprs,
+    ))
 }

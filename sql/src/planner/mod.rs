@@ -375,6 +375,32 @@ pub enum ConflictAction {
     },
 }
 
+/// A table whose rows `LockRows` locks, and where they sit in its FROM row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMark {
+    pub table: crate::storage::TableId,
+    pub table_name: String,
+    /// The table's first column in the FROM row; its `width` columns are followed by its
+    /// key's `key_len` values (a scan with `key_columns`).
+    pub first: usize,
+    pub width: usize,
+    pub key_len: usize,
+    /// `FOR [NO KEY] UPDATE` (exclusive) or `FOR [KEY] SHARE`.
+    pub exclusive: bool,
+    pub wait: WaitPolicy,
+}
+
+/// What `SELECT ... FOR UPDATE` does about a row another transaction has locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitPolicy {
+    /// Wait for that transaction to end.
+    Block,
+    /// Fail with 55P03.
+    NoWait,
+    /// Leave the row out.
+    SkipLocked,
+}
+
 /// Where a `SystemScan`'s rows come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SystemSource {
@@ -390,10 +416,13 @@ pub enum SystemSource {
 /// A logical/physical plan node. See the module docs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
-    /// Rows of a table.
+    /// Rows of a table. With `key_columns` (a table `SELECT ... FOR UPDATE` locks), each row
+    /// is followed by its storage key's values, so the lock finds the row after joins and
+    /// sorts.
     Scan {
         table: TableDef,
         access: AccessPlan,
+        key_columns: bool,
     },
     /// Rows generated when the scan opens (see [`SystemSource`]).
     SystemScan {
@@ -522,6 +551,17 @@ pub enum Plan {
     /// The previous round's rows inside a `RecursiveUnion` with the same `id`.
     WorkTable {
         id: usize,
+    },
+    /// `SELECT ... FOR UPDATE / FOR SHARE`: for each input row, locks the table rows it
+    /// was made of ([`RowMark`]). A row another transaction deleted drops the output row;
+    /// one it changed (Read Committed) puts the newest version into the FROM row, which
+    /// must still satisfy `recheck` (WHERE), and `outputs` are computed again over it
+    /// (PostgreSQL's EvalPlanQual). Input and output rows are `[outputs..., FROM row...]`.
+    LockRows {
+        input: Box<Plan>,
+        marks: Vec<RowMark>,
+        recheck: Option<Expr>,
+        outputs: Vec<Expr>,
     },
     /// Input rows are full table rows; yields RETURNING rows (or empty rows).
     Insert {

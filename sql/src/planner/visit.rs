@@ -26,6 +26,7 @@ macro_rules! plan_children {
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
             | Plan::Sample { input, .. }
+            | Plan::LockRows { input, .. }
             | Plan::Insert { input, .. }
             | Plan::Update { input, .. }
             | Plan::Delete { input, .. } => vec![input],
@@ -107,6 +108,12 @@ macro_rules! plan_exprs {
             Plan::Project { exprs, .. } => v.extend(exprs.$iter()),
             Plan::Limit { limit, offset, .. } => v.extend(limit.$iter().chain(offset.$iter())),
             Plan::Sample { percent, .. } => v.push(percent),
+            Plan::LockRows {
+                recheck, outputs, ..
+            } => {
+                v.extend(recheck.$iter());
+                v.extend(outputs.$iter());
+            }
             Plan::Insert {
                 on_conflict,
                 returning,

@@ -173,7 +173,9 @@ impl<S: Storage> Session<S> {
         if let Block::Failed { .. } = self.block {
             return Err(Error::InFailedTransaction);
         }
-        let r = if c.from {
+        let r = if c.from && self.transaction_read_only() {
+            Err(super::read_only::refusal("COPY FROM"))
+        } else if c.from {
             self.copy_in_begin(c)
         } else {
             self.copy_out(c)

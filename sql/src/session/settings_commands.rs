@@ -167,6 +167,10 @@ impl<S: Storage> Session<S> {
                 self.set_transaction(&[ast::TransactionMode::IsolationLevel(mode)])
                     .map(|_| ())
             }
+            ("transaction_read_only", Some(v)) => {
+                let on = self.info.settings().check(name, &v)? == "on";
+                self.set_access_mode(on)
+            }
             (_, Some(v)) => self.info.settings().set(name, &v, local).map(|_| ()),
             (_, None) => self.info.settings().reset(name, local),
         }
@@ -339,6 +343,9 @@ impl<S: Storage> Session<S> {
     /// `SET TRANSACTION ISOLATION LEVEL ...` (before the block's first query).
     fn set_transaction(&mut self, modes: &[ast::TransactionMode]) -> Result<StatementResult> {
         let iso = isolation_of(modes)?;
+        if let Some(read_only) = Self::access_mode_of(modes) {
+            self.set_access_mode(read_only)?;
+        }
         match &mut self.block {
             Block::Open {
                 txn: None,
@@ -368,6 +375,15 @@ impl<S: Storage> Session<S> {
             "transaction_isolation" | "transaction isolation level" => Ok(one_text_column(
                 "transaction_isolation".into(),
                 self.transaction_isolation(),
+            )),
+            "transaction_read_only" => Ok(one_text_column(
+                "transaction_read_only".into(),
+                if self.transaction_read_only() {
+                    "on"
+                } else {
+                    "off"
+                }
+                .into(),
             )),
             n => {
                 let n = n.replace(' ', ".");
@@ -459,6 +475,7 @@ impl<S: Storage> Session<S> {
                 ));
             }
             self.info.settings().reset_all();
+            self.cursors.clear();
         }
         Ok(StatementResult::command(format!("DISCARD {object}")))
     }

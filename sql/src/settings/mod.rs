@@ -200,6 +200,12 @@ impl Settings {
         Ok(())
     }
 
+    /// Sets a value the server decides (a replica's `in_hot_standby`), as the startup
+    /// packet would, even for a parameter users cannot change.
+    pub fn set_server(&mut self, name: &str, value: &str) {
+        self.startup.insert(key(name), value.to_string());
+    }
+
     /// Applies a role's `ALTER ROLE ... SET` default at login: like a startup parameter
     /// (RESET returns to it), unless the startup packet gave the parameter, which wins.
     pub fn set_login_default(&mut self, name: &str, value: &str) -> Result<()> {

@@ -189,6 +189,24 @@ pub enum LockOutcome {
     Deleted,
 }
 
+/// How [`Txn::lock_row_as`] locks a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowLock {
+    /// Exclusive (UPDATE, DELETE, `FOR [NO KEY] UPDATE`) or shared (`FOR [KEY] SHARE`).
+    pub exclusive: bool,
+    /// Wait for a transaction holding a conflicting lock to end; when false, such a lock
+    /// makes the call return `None` at once (NOWAIT, SKIP LOCKED).
+    pub wait: bool,
+}
+
+impl RowLock {
+    /// The lock UPDATE and DELETE take.
+    pub const WRITE: RowLock = RowLock {
+        exclusive: true,
+        wait: true,
+    };
+}
+
 /// What [`Txn::insert`] does about a unique key that already exists.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OnConflict {
@@ -522,8 +540,17 @@ pub trait Txn: Send {
         values: &[Value],
     ) -> Result<bool>;
 
-    /// Locks the row with `key` and reports its latest version; see the module docs.
-    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome>;
+    /// Locks the row with `key` for writing and reports its latest version; see the
+    /// module docs.
+    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
+        self.lock_row_as(table, key, RowLock::WRITE)?
+            .ok_or_else(|| crate::Error::Internal("a waiting row lock was not taken".into()))
+    }
+
+    /// Like [`Txn::lock_row`], in the mode `how` says (`SELECT ... FOR UPDATE / SHARE`);
+    /// `None` when `how.wait` is false and another transaction holds a conflicting lock.
+    /// Takes the transaction shared: a subquery's `FOR UPDATE` locks too.
+    fn lock_row_as(&self, table: TableId, key: &Key, how: RowLock) -> Result<Option<LockOutcome>>;
 
     /// Inserts a row (NOT NULL and types are already checked by the executor).
     fn insert(

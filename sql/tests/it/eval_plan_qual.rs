@@ -7,7 +7,8 @@ use sql::executor::{self, Context};
 use sql::memory::{MemoryStorage, MemoryTxn};
 use sql::storage::{
     Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, Oid, OnConflict, Row,
-    RowStream, SchemaDef, SequenceDef, Storage, TableDef, TableId, TableStats, Txn, ViewDef,
+    RowLock, RowStream, SchemaDef, SequenceDef, Storage, TableDef, TableId, TableStats, Txn,
+    ViewDef,
 };
 use sql::{Result, Session, Value, planner};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 /// Delegates to a `MemoryTxn`, running `before_first_lock` once, just before the first lock.
 struct Interleaved {
     inner: MemoryTxn,
-    before_first_lock: Option<Box<dyn FnOnce() + Send>>,
+    before_first_lock: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Txn for Interleaved {
@@ -135,11 +136,16 @@ impl Txn for Interleaved {
     fn scan(&self, table: TableId, access: &Access) -> Result<RowStream> {
         self.inner.scan(table, access)
     }
-    fn lock_row(&mut self, table: TableId, key: &Key) -> Result<LockOutcome> {
-        if let Some(f) = self.before_first_lock.take() {
+    fn lock_row_as(&self, table: TableId, key: &Key, how: RowLock) -> Result<Option<LockOutcome>> {
+        let first = self
+            .before_first_lock
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(f) = first {
             f();
         }
-        self.inner.lock_row(table, key)
+        self.inner.lock_row_as(table, key, how)
     }
     fn insert(
         &mut self,
@@ -177,15 +183,25 @@ fn run_interleaved(
     sql: &str,
     concurrent: &'static str,
 ) -> Result<usize> {
+    run_interleaved_rows(storage, isolation, sql, concurrent).map(|rows| rows.len())
+}
+
+/// [`run_interleaved`], returning the statement's rows.
+fn run_interleaved_rows(
+    storage: &MemoryStorage,
+    isolation: Isolation,
+    sql: &str,
+    concurrent: &'static str,
+) -> Result<Vec<Row>> {
     let other = storage.clone();
     let mut txn = Interleaved {
         inner: storage.begin(isolation)?,
-        before_first_lock: Some(Box::new(move || {
+        before_first_lock: std::sync::Mutex::new(Some(Box::new(move || {
             let mut s = Session::new(other);
             for r in s.execute(concurrent) {
                 r.expect("concurrent statement");
             }
-        })),
+        }))),
     };
     txn.begin_statement()?;
     let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql)
@@ -197,10 +213,13 @@ fn run_interleaved(
         panic!("not DML");
     };
     let mut op = executor::build(&planner::optimize(plan));
-    let n = executor::collect(op.as_mut(), &mut Context::new(&mut txn, &[]))?.len();
+    let rows = executor::collect(op.as_mut(), &mut Context::new(&mut txn, &[]))?
+        .into_iter()
+        .map(|t| t.row)
+        .collect();
     txn.end_statement(true);
     txn.commit()?;
-    Ok(n)
+    Ok(rows)
 }
 
 fn setup() -> (MemoryStorage, Session<MemoryStorage>) {
@@ -294,4 +313,66 @@ fn repeatable_read_fails_with_40001() {
             vec![Value::Int(2), Value::Int(20)]
         ]
     );
+}
+
+#[test]
+fn read_committed_select_for_update_returns_the_new_version_when_it_still_matches() {
+    let (storage, _s) = setup();
+    let rows = run_interleaved_rows(
+        &storage,
+        Isolation::ReadCommitted,
+        "SELECT id, v * 10 FROM t WHERE v >= 10 ORDER BY id FOR UPDATE",
+        "UPDATE t SET v = 15 WHERE id = 1",
+    )
+    .expect("select");
+    assert_eq!(
+        rows,
+        vec![
+            vec![Value::Int(1), Value::Int(150)],
+            vec![Value::Int(2), Value::Int(200)]
+        ]
+    );
+}
+
+#[test]
+fn read_committed_select_for_share_drops_a_row_that_no_longer_matches() {
+    let (storage, _s) = setup();
+    let rows = run_interleaved_rows(
+        &storage,
+        Isolation::ReadCommitted,
+        "SELECT id FROM t WHERE v >= 10 ORDER BY id FOR SHARE",
+        "UPDATE t SET v = 5 WHERE id = 1",
+    )
+    .expect("select");
+    assert_eq!(rows, vec![vec![Value::Int(2)]]);
+}
+
+#[test]
+fn read_committed_select_for_update_drops_a_deleted_row() {
+    let (storage, _s) = setup();
+    let rows = run_interleaved_rows(
+        &storage,
+        Isolation::ReadCommitted,
+        "SELECT id FROM t ORDER BY id LIMIT 1 FOR UPDATE",
+        "DELETE FROM t WHERE id = 1",
+    )
+    .expect("select");
+    assert_eq!(
+        rows,
+        vec![vec![Value::Int(2)]],
+        "the LIMIT takes the next row"
+    );
+}
+
+#[test]
+fn repeatable_read_select_for_update_of_a_changed_row_fails_with_40001() {
+    let (storage, _s) = setup();
+    let e = run_interleaved_rows(
+        &storage,
+        Isolation::RepeatableRead,
+        "SELECT id FROM t WHERE id = 1 FOR UPDATE",
+        "UPDATE t SET v = 15 WHERE id = 1",
+    )
+    .expect_err("serialization failure");
+    assert_eq!(e.code(), "40001");
 }

@@ -1,0 +1,236 @@
+//! The locking clauses of a SELECT (`FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF
+//! name, ...] [NOWAIT | SKIP LOCKED]`), bound to a `LockRows` plan node.
+//!
+//! While the FROM list of such a SELECT is bound, every table a clause applies to (all of
+//! them without `OF`) is scanned with its key's values after its columns, reachable
+//! through system columns no SQL name reaches ([`KEY_COLUMN`]); the SELECT then carries the
+//! whole FROM row as hidden columns past its outputs, up to the `LockRows` node between
+//! ORDER BY and LIMIT (see [`crate::executor`]'s `lock_rows.rs`).
+//!
+//! Differences from PostgreSQL, written in ARCHITECTURE.md: the rows of subqueries and
+//! views in FROM are not locked (PostgreSQL locks their tables' rows too), the engine has
+//! two lock modes (`FOR NO KEY UPDATE` is `FOR UPDATE`, `FOR KEY SHARE` is `FOR SHARE`),
+//! and a changed row re-checks WHERE but not the join conditions.
+
+use super::{Binder, Scope, ScopeColumn};
+use crate::parse::locking::{Strength, strength_of};
+use crate::planner::{RowMark, WaitPolicy};
+use crate::storage::TableDef;
+use crate::types::DataType;
+use crate::{Error, Result};
+use sqlparser::ast;
+
+/// The prefix of a key column's name.
+const KEY_COLUMN: &str = "\0row-lock-key#";
+
+/// One locking clause.
+#[derive(Debug, Clone)]
+struct Clause {
+    strength: Strength,
+    /// The FROM item it names; `None`: all of them.
+    of: Option<String>,
+    wait: WaitPolicy,
+}
+
+/// A table of FROM a clause applies to.
+#[derive(Debug)]
+struct Marked {
+    qualifier: String,
+    mark: RowMark,
+    /// The name of its first key column in the scope.
+    key_column: String,
+}
+
+/// The locking clauses of the SELECT whose FROM list is being bound.
+#[derive(Debug)]
+pub(super) struct FromLocks {
+    clauses: Vec<Clause>,
+    marked: Vec<Marked>,
+    /// A locked table is on the NULL-extended side of an outer join.
+    nullable: bool,
+}
+
+impl FromLocks {
+    /// The clauses of a query (`None` when it has none).
+    pub(super) fn new(locks: &[ast::LockClause]) -> Result<Option<FromLocks>> {
+        if locks.is_empty() {
+            return Ok(None);
+        }
+        let mut clauses = Vec::new();
+        for c in locks {
+            let (strength, of) = strength_of(c);
+            let of = match of.as_deref() {
+                None => None,
+                Some([name]) => Some(super::ident(name)),
+                Some(_) => {
+                    return Err(Error::SyntaxError(format!(
+                        "FOR {} must specify unqualified relation names",
+                        strength.name()
+                    )));
+                }
+            };
+            let wait = match c.nonblock {
+                None => WaitPolicy::Block,
+                Some(ast::NonBlock::Nowait) => WaitPolicy::NoWait,
+                Some(ast::NonBlock::SkipLocked) => WaitPolicy::SkipLocked,
+            };
+            clauses.push(Clause { strength, of, wait });
+        }
+        Ok(Some(FromLocks {
+            clauses,
+            marked: Vec::new(),
+            nullable: false,
+        }))
+    }
+
+    /// The first clause's strength, which PostgreSQL names in its messages.
+    pub(super) fn what(&self) -> &'static str {
+        self.clauses[0].strength.name()
+    }
+
+    /// The strength and wait policy for the FROM item `qualifier`: the strongest of the
+    /// clauses that apply; NOWAIT if any says so, else SKIP LOCKED if any says so.
+    fn applying_to(&self, qualifier: &str) -> Option<(Strength, WaitPolicy)> {
+        let mut found: Option<(Strength, WaitPolicy)> = None;
+        for c in &self.clauses {
+            if c.of.as_deref().is_some_and(|n| n != qualifier) {
+                continue;
+            }
+            let rank = |w: WaitPolicy| match w {
+                WaitPolicy::Block => 0,
+                WaitPolicy::SkipLocked => 1,
+                WaitPolicy::NoWait => 2,
+            };
+            found = Some(match found {
+                None => (c.strength, c.wait),
+                Some((s, w)) => (
+                    s.max(c.strength),
+                    if rank(c.wait) > rank(w) { c.wait } else { w },
+                ),
+            });
+        }
+        found
+    }
+
+    /// The row marks of the FROM list bound to `scope`: each clause's `OF` name must be a
+    /// table of FROM, and no locked table may be NULL-extended.
+    pub(super) fn finish(self, scope: &Scope) -> Result<Vec<RowMark>> {
+        let what = self.what();
+        for c in &self.clauses {
+            let Some(name) = &c.of else { continue };
+            if self.marked.iter().any(|m| &m.qualifier == name) {
+                continue;
+            }
+            if scope
+                .columns
+                .iter()
+                .any(|col| col.table.as_deref() == Some(name.as_str()))
+            {
+                return Err(Error::unsupported(format!(
+                    "FOR {what} of \"{name}\", which is not a table, is not supported"
+                )));
+            }
+            return Err(Error::NoSuchRelation(format!(
+                "relation \"{name}\" in FOR {what} clause not found in FROM clause"
+            )));
+        }
+        if self.nullable {
+            return Err(Error::unsupported(format!(
+                "FOR {what} cannot be applied to the nullable side of an outer join"
+            )));
+        }
+        let mut marks = Vec::new();
+        for m in self.marked {
+            let at = scope
+                .columns
+                .iter()
+                .position(|c| c.system && c.name == m.key_column)
+                .ok_or_else(|| Error::Internal("a locked table's key is not in FROM".into()))?;
+            let first = at
+                .checked_sub(m.mark.width)
+                .filter(|&f| {
+                    scope.columns[f..at]
+                        .iter()
+                        .all(|c| !c.system && c.table.as_deref() == Some(m.qualifier.as_str()))
+                })
+                .ok_or_else(|| {
+                    Error::Internal("a locked table's columns are not before its key".into())
+                })?;
+            marks.push(RowMark { first, ..m.mark });
+        }
+        Ok(marks)
+    }
+}
+
+/// The strength's check: PostgreSQL's message for a SELECT feature locking cannot go with.
+pub(super) fn refuse(what: &str, with: &str) -> Error {
+    Error::unsupported(format!("FOR {what} is not allowed with {with}"))
+}
+
+impl Binder {
+    /// For a table bound in the FROM list of a locking SELECT: whether a clause applies to
+    /// it (as `qualifier`); if so, its key columns are added to `scope`, UPDATE privilege is
+    /// needed, and the scan must produce the key (`Plan::Scan::key_columns`).
+    pub(super) fn mark_for_locking(
+        &mut self,
+        table: &TableDef,
+        qualifier: &str,
+        scope: &mut Scope,
+    ) -> bool {
+        let Some(locks) = self.from_locks.as_mut() else {
+            return false;
+        };
+        let Some((strength, wait)) = locks.applying_to(qualifier) else {
+            return false;
+        };
+        let key_types: Vec<DataType> = if table.primary_key.is_empty() {
+            vec![DataType::Int8]
+        } else {
+            table
+                .primary_key
+                .iter()
+                .map(|&c| table.columns[c].data_type)
+                .collect()
+        };
+        let n = locks.marked.len();
+        let key_column = format!("{KEY_COLUMN}{n}#0");
+        for (i, t) in key_types.iter().enumerate() {
+            scope.columns.push(ScopeColumn {
+                table: Some(qualifier.to_string()),
+                name: format!("{KEY_COLUMN}{n}#{i}"),
+                data_type: *t,
+                qualified_only: true,
+                schema: None,
+                whole_row: false,
+                system: true,
+            });
+        }
+        locks.marked.push(Marked {
+            qualifier: qualifier.to_string(),
+            mark: RowMark {
+                table: table.id,
+                table_name: table.name.clone(),
+                first: 0,
+                width: table.columns.len(),
+                key_len: key_types.len(),
+                exclusive: strength.exclusive(),
+                wait,
+            },
+            key_column,
+        });
+        self.need(table.id, crate::storage::catalog::acl::UPDATE);
+        true
+    }
+
+    /// Notes that an outer join NULL-extends `scope`: a locked table in it is an error.
+    pub(super) fn note_null_extended(&mut self, scope: &Scope) {
+        if let Some(locks) = self.from_locks.as_mut()
+            && scope
+                .columns
+                .iter()
+                .any(|c| c.system && c.name.starts_with(KEY_COLUMN))
+        {
+            locks.nullable = true;
+        }
+    }
+}

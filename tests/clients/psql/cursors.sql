@@ -1,0 +1,42 @@
+-- Cursors (DECLARE, FETCH and MOVE in every direction, CLOSE, WITH HOLD, psql's
+-- FETCH_COUNT): run by tests/it/psql_meta.rs through psql against PostgreSQL 15 and Strata;
+-- the two outputs (LOCATION lines aside) must be identical. Some statements fail on purpose.
+\set VERBOSITY verbose
+create table pr (id serial primary key, v text);
+insert into pr (v) select 'v' || g from generate_series(1,5) g;
+BEGIN;
+DECLARE c SCROLL CURSOR FOR SELECT id, v FROM pr ORDER BY id;
+FETCH 2 FROM c;
+FETCH NEXT FROM c;
+MOVE 1 IN c;
+FETCH ALL FROM c;
+FETCH BACKWARD 2 FROM c;
+FETCH PRIOR FROM c;
+FETCH FIRST FROM c;
+FETCH LAST FROM c;
+FETCH ABSOLUTE -3 FROM c;
+FETCH RELATIVE -1 FROM c;
+FETCH RELATIVE 0 FROM c;
+FETCH c;
+FETCH FORWARD c;
+FETCH -1 FROM c;
+MOVE ABSOLUTE 0 IN c;
+FETCH FORWARD 10 FROM c;
+CLOSE c;
+FETCH 1 FROM c;
+ROLLBACK;
+DECLARE h CURSOR WITH HOLD FOR SELECT id FROM pr ORDER BY id;
+FETCH 2 FROM h;
+BEGIN; FETCH 1 FROM h; COMMIT;
+FETCH 1 FROM h;
+CLOSE h;
+DECLARE n CURSOR FOR SELECT 1;
+BEGIN; DECLARE n NO SCROLL CURSOR FOR SELECT 1; FETCH 1 FROM n; FETCH BACKWARD 1 FROM n; ROLLBACK;
+BEGIN; DECLARE d CURSOR FOR SELECT 1; DECLARE d CURSOR FOR SELECT 2; ROLLBACK;
+BEGIN; DECLARE a CURSOR FOR SELECT 1; DECLARE b CURSOR FOR SELECT 2; CLOSE ALL; FETCH a; ROLLBACK;
+BEGIN; DECLARE w CURSOR WITH HOLD FOR SELECT 1; ROLLBACK;
+FETCH w;
+-- psql's FETCH_COUNT reads a query through a cursor.
+\set FETCH_COUNT 2
+select id, v from pr order by id;
+\unset FETCH_COUNT
