@@ -50,6 +50,10 @@ const SETUP: &str = "
     CREATE FUNCTION app.double_it(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2';
     CREATE TYPE app.pair AS (f1 int, f2 text);
     CREATE TYPE app.dropped AS (x int);
+    CREATE EXTENSION \"uuid-ossp\" WITH SCHEMA app;
+    CREATE EXTENSION pgcrypto;
+    DROP EXTENSION pgcrypto;
+    ALTER DATABASE postgres SET work_mem = '8MB';
     DROP TYPE app.dropped;
     CREATE TABLE gone (x int);
     INSERT INTO gone VALUES (1);
@@ -68,6 +72,21 @@ fn check_schema(s: &mut Session<Engine>) {
     assert_eq!(rows(s, "SELECT count(*) FROM gone"), [["0"]]);
     assert!(exec(s, "INSERT INTO plain VALUES (1, 'dup', 0)").is_err_and(|e| e.code() == "23505"));
     assert_eq!(rows(s, "SELECT app.double_it(21)"), [["42"]]);
+    assert_eq!(
+        rows(s, "SELECT extname FROM pg_extension ORDER BY 1"),
+        [["plpgsql"], ["uuid-ossp"]]
+    );
+    assert_eq!(
+        rows(
+            s,
+            "SELECT setrole, array_to_string(setconfig, ',') FROM pg_db_role_setting"
+        ),
+        [["0", "work_mem=8MB"]]
+    );
+    assert_eq!(
+        rows(s, "SELECT app.uuid_nil()"),
+        [["00000000-0000-0000-0000-000000000000"]]
+    );
     assert_eq!(
         rows(
             s,

@@ -24,14 +24,18 @@
 //! | [`misc`]          | TRUNCATE, COMMENT ON, VACUUM / ANALYZE, CREATE / DROP DATABASE    |
 //! | [`role`]          | CREATE / ALTER / DROP ROLE (USER), OWNER TO                       |
 //! | [`grant`]         | GRANT / REVOKE on tables, views and schemas                       |
+//! | [`extension`]     | CREATE / DROP EXTENSION                                           |
+//! | [`database`]      | ALTER DATABASE ... SET / RESET                                    |
 
 pub mod alter_table;
 pub mod columns;
 pub mod constraints;
 pub mod create_table;
+pub mod database;
 pub mod default_privileges;
 pub mod depend;
 pub mod drop;
+pub mod extension;
 pub mod function;
 pub mod grant;
 pub(crate) mod grant_columns;
@@ -173,6 +177,12 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
         Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
         Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
+        Statement::RenameIndexIfExists { name, new_name } => {
+            return index::rename_if_exists(ddl, name, new_name).map(Some);
+        }
+        Statement::AlterDatabase { name, operation } => {
+            return database::alter(ddl, name, operation).map(Some);
+        }
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),
@@ -232,6 +242,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             representation,
         } => types::create(ddl, name, representation.as_ref())?,
         S::DropFunction(d) => function::drop(ddl, d)?,
+        S::CreateExtension(c) => extension::create(ddl, c)?,
+        S::DropExtension(d) => extension::drop(ddl, d)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
         S::Grant(g) => grant::execute(

@@ -23,7 +23,7 @@ use crate::expr::Expr;
 use crate::storage::{
     Access, Catalog, FkAction, ForeignKeyDef, Key, LockOutcome, Row, TableDef, TableId,
 };
-use crate::{Error, Result, Value};
+use crate::{Error, ErrorObject, Result, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -60,8 +60,15 @@ fn key_text(def: &TableDef, cols: &[usize], vals: &[Value]) -> String {
     )
 }
 
+/// The error fields of a violation of constraint `name` of table `def` (PostgreSQL names
+/// the schema, the table and the constraint).
+pub fn violated(catalog: &Catalog, def: &TableDef, name: &str) -> ErrorObject {
+    ErrorObject::table(&catalog.schema_name(def.schema), &def.name).constraint(name)
+}
+
 /// 23503 for a referencing row whose key is missing from `parent`.
 pub fn missing_parent(
+    catalog: &Catalog,
     child: &TableDef,
     fk: &ForeignKeyDef,
     parent: &TableDef,
@@ -78,10 +85,12 @@ pub fn missing_parent(
             parent.name
         ),
     }
+    .on(violated(catalog, child, &fk.name))
 }
 
 /// A MATCH FULL key mixing NULLs and values (23503); `None` when the key is acceptable.
 pub fn key_problem(
+    catalog: &Catalog,
     child: &TableDef,
     fk: &ForeignKeyDef,
     _parent: &TableDef,
@@ -89,13 +98,16 @@ pub fn key_problem(
 ) -> Result<Option<Error>> {
     let nulls = key.iter().filter(|v| v.is_null()).count();
     if fk.match_full && nulls > 0 && nulls < key.len() {
-        return Ok(Some(Error::ForeignKeyViolation {
-            message: format!(
-                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                child.name, fk.name
-            ),
-            detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
-        }));
+        return Ok(Some(
+            Error::ForeignKeyViolation {
+                message: format!(
+                    "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                    child.name, fk.name
+                ),
+                detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
+            }
+            .on(violated(catalog, child, &fk.name)),
+        ));
     }
     Ok(None)
 }
@@ -186,7 +198,9 @@ impl Constraints {
 
     fn check(&mut self, ctx: &mut Context, table: TableId, row: &Row) -> Result<()> {
         let params = ctx.params;
-        let c = self.compiled(ctx, table)?;
+        self.compiled(ctx, table)?;
+        let catalog = self.catalog.as_deref().expect("set by compiled");
+        let c = &self.compiled[&table];
         for (name, x) in &c.checks {
             if x.eval(row, &crate::expr::Params(params))? == Value::Bool(false) {
                 return Err(Error::CheckViolation {
@@ -195,7 +209,8 @@ impl Constraints {
                         c.def.name
                     ),
                     detail: crate::ddl::constraints::failing_row(row),
-                });
+                }
+                .on(violated(catalog, &c.def, name)));
             }
         }
         Ok(())
@@ -237,7 +252,8 @@ impl Constraints {
             {
                 continue;
             }
-            if let Some(e) = key_problem(&def, fk, parent, &key)? {
+            let catalog = self.catalog.clone().expect("set by compiled");
+            if let Some(e) = key_problem(&catalog, &def, fk, parent, &key)? {
                 return Err(e);
             }
             if key.iter().any(Value::is_null) {
@@ -248,7 +264,7 @@ impl Constraints {
                 .txn_mut()?
                 .lock_key_share(parent.id, constraint, &values)?
             {
-                return Err(missing_parent(&def, fk, parent, &key));
+                return Err(missing_parent(&catalog, &def, fk, parent, &key));
             }
         }
         Ok(())
@@ -332,7 +348,12 @@ impl Constraints {
                             key_text(&parent_def, &fk.ref_columns, &key),
                             child.name
                         ),
-                    });
+                    }
+                    .on(violated(
+                        self.catalog.as_deref().expect("set by compiled"),
+                        child,
+                        &fk.name,
+                    )));
                 }
                 FkAction::Cascade => {
                     for (k, _) in referencing {
@@ -394,7 +415,7 @@ impl Constraints {
         depth: usize,
         recheck: bool,
     ) -> Result<()> {
-        super::check_not_null(child, &row)?;
+        super::check_not_null(ctx, child, &row)?;
         self.check(ctx, child.id, &row)?;
         ctx.txn_mut()?.update(child.id, key, row.clone())?;
         self.check_parents(ctx, child.id, (!recheck).then_some(old), &row)?;

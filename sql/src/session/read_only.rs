@@ -31,6 +31,8 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::CreateTableAs(_) => Some("CREATE TABLE AS".into()),
         Statement::ReassignOwned(_) => Some("REASSIGN OWNED".into()),
         Statement::DropOwned(_) => Some("DROP OWNED".into()),
+        Statement::AlterDatabase { .. } => Some("ALTER DATABASE".into()),
+        Statement::RenameIndexIfExists { .. } => Some("ALTER INDEX".into()),
         Statement::Cursor(crate::parse::cursor::CursorCommand::Declare { query, .. }) => {
             refused_query(query)
         }

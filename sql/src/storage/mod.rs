@@ -82,9 +82,10 @@ pub mod sample;
 pub mod sequence;
 
 pub use catalog::{
-    Catalog, CheckDef, ColumnDef, DefaultAclDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef,
-    Identity, IndexDef, IndexRef, Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef,
-    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewColumn, ViewDef,
+    Catalog, CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, ExtensionDef, FkAction,
+    ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef, IndexRef, Membership, Oid,
+    OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeDef,
+    ViewColumn, ViewDef,
 };
 
 pub use sample::Reservoir;
@@ -474,6 +475,14 @@ pub trait Txn: Send {
     fn put_type(&mut self, def: TypeDef) -> Result<()>;
 
     fn drop_type(&mut self, oid: Oid) -> Result<()>;
+
+    /// Sets the database's settings (`ALTER DATABASE ... SET`).
+    fn put_database(&mut self, def: DatabaseDef) -> Result<()>;
+
+    /// Creates or replaces (same OID) an extension's catalog entry.
+    fn put_extension(&mut self, def: ExtensionDef) -> Result<()>;
+
+    fn drop_extension(&mut self, oid: Oid) -> Result<()>;
 
     /// Creates or replaces (same OID) a role.
     fn put_role(&mut self, def: RoleDef) -> Result<()>;

@@ -768,6 +768,7 @@ pub fn comments(cat: &Catalog) -> Vec<(Oid, Oid, i64, String)> {
     for s in &cat.sequences {
         add(s.oid, PG_CLASS_OID, 0, &s.comment);
     }
+    v.extend(super::extensions::comments(cat));
     v
 }
 

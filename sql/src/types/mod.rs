@@ -27,6 +27,7 @@ pub mod coerce;
 pub mod datetime;
 pub mod format;
 pub mod json;
+pub(crate) mod json_errors;
 pub mod json_text;
 pub mod jsonb_edit;
 pub mod jsonpath;
