@@ -61,6 +61,9 @@ pub struct SessionInfo {
     /// session's end).
     pub advisory_xact: std::sync::atomic::AtomicBool,
     pub advisory_session: std::sync::atomic::AtomicBool,
+    /// The current transaction's id once `txid_current()` assigned one (0: none yet); see
+    /// [`crate::expr::functions::system::transaction_id`].
+    pub xid: std::sync::atomic::AtomicU64,
     /// The running statement's transaction is read-only (`nextval()` and `setval()`
     /// refuse to run; see `session/read_only.rs`).
     pub read_only: std::sync::atomic::AtomicBool,
@@ -77,6 +80,7 @@ impl SessionInfo {
             settings: Mutex::new(settings),
             advisory_xact: Default::default(),
             advisory_session: Default::default(),
+            xid: Default::default(),
             read_only: Default::default(),
             temp_schema: Default::default(),
         }

@@ -174,9 +174,24 @@ pub enum Error {
     /// field: 1-based, in characters; see [`crate::position`]).
     #[error("{error}")]
     Positioned { error: Box<Error>, position: u32 },
+    /// Another error, with the object it is about (PostgreSQL's schema, table, column,
+    /// datatype and constraint name fields, which ORMs read to tell which constraint a
+    /// violation broke); its SQLSTATE, DETAIL and CONTEXT are the inner error's.
+    #[error("{error}")]
+    OnObject {
+        error: Box<Error>,
+        object: Box<ErrorObject>,
+    },
     /// 22025
     #[error("{0}")]
     InvalidEscapeSequence(String),
+    /// 39000 (external_routine_invocation_exception): e.g. pgcrypto's `Length not in range`.
+    #[error("{0}")]
+    ExternalRoutine(String),
+    /// 0A000 for `CREATE EXTENSION` of an extension Strata does not ship, with PostgreSQL's
+    /// DETAIL (the control file it would read) and HINT.
+    #[error("extension \"{name}\" is not available")]
+    ExtensionNotAvailable { name: String, detail: String },
     /// 22011
     #[error("{0}")]
     SubstringError(String),
@@ -196,7 +211,12 @@ pub enum Error {
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
     )]
-    NotNullViolation { table: String, column: String },
+    NotNullViolation {
+        table: String,
+        column: String,
+        /// `Failing row contains (...)`.
+        detail: String,
+    },
     /// 23502 of a domain: `domain d does not allow null values`, `column "c" of table "t"
     /// contains null values` (ALTER DOMAIN ... SET NOT NULL).
     #[error("{0}")]
@@ -370,6 +390,43 @@ pub enum Error {
     Internal(String),
 }
 
+/// The object an error is about, as PostgreSQL's ErrorResponse names it: `s` (schema), `t`
+/// (table), `c` (column), `d` (datatype) and `n` (constraint). PostgreSQL 15 sends them on
+/// integrity violations only: 23505 and 23503 and 23514 name schema, table and constraint;
+/// 23502 names schema, table and column; a domain's violation names schema, datatype (and
+/// constraint). Data errors such as 22001 and 22003 name none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErrorObject {
+    pub schema: Option<String>,
+    pub table: Option<String>,
+    pub column: Option<String>,
+    pub datatype: Option<String>,
+    pub constraint: Option<String>,
+}
+
+impl ErrorObject {
+    /// Table `table` of schema `schema`.
+    pub fn table(schema: &str, table: &str) -> ErrorObject {
+        ErrorObject {
+            schema: Some(schema.to_string()),
+            table: Some(table.to_string()),
+            ..ErrorObject::default()
+        }
+    }
+
+    /// Constraint `name` of this object.
+    pub fn constraint(mut self, name: &str) -> ErrorObject {
+        self.constraint = Some(name.to_string());
+        self
+    }
+
+    /// Column `name` of this object.
+    pub fn column(mut self, name: &str) -> ErrorObject {
+        self.column = Some(name.to_string());
+        self
+    }
+}
+
 impl Error {
     /// The PostgreSQL SQLSTATE of this error.
     pub fn code(&self) -> &'static str {
@@ -417,10 +474,13 @@ impl Error {
             NullValueNotAllowed(_) => "22004",
             BadCopyFileFormat(_) => "22P04",
             CharacterNotInRepertoire(_) => "22021",
-            WithContext { error, .. } | Positioned { error, .. } | WithHint { error, .. } => {
-                error.code()
-            }
+            WithContext { error, .. }
+            | Positioned { error, .. }
+            | WithHint { error, .. }
+            | OnObject { error, .. } => error.code(),
             InvalidEscapeSequence(_) => "22025",
+            ExternalRoutine(_) => "39000",
+            ExtensionNotAvailable { .. } => "0A000",
             SubstringError(_) => "22011",
             InvalidRegularExpression(_) => "2201B",
             InvalidPrecedingOrFollowingSize(_) => "22013",
@@ -486,7 +546,8 @@ impl Error {
         match self {
             Error::WithContext { error, .. }
             | Error::Positioned { error, .. }
-            | Error::WithHint { error, .. } => error.detail(),
+            | Error::WithHint { error, .. }
+            | Error::OnObject { error, .. } => error.detail(),
             Error::CheckViolation { detail, .. }
             | Error::UniqueViolation { detail, .. }
             | Error::ForeignKeyViolation { detail, .. }
@@ -496,9 +557,11 @@ impl Error {
             }
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
+            Error::ExtensionNotAvailable { detail, .. } => Some(detail),
             Error::UniqueViolation { detail, .. }
             | Error::UniqueIndexDuplicate { detail, .. }
             | Error::CheckViolation { detail, .. }
+            | Error::NotNullViolation { detail, .. }
             | Error::ForeignKeyViolation { detail, .. }
             | Error::DependentObjectsStillExist { detail, .. }
             | Error::GeneratedAlways { detail, .. }
@@ -514,7 +577,9 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::WithHint { hint, .. } => Some(hint),
-            Error::WithContext { error, .. } | Error::Positioned { error, .. } => error.hint(),
+            Error::WithContext { error, .. }
+            | Error::Positioned { error, .. }
+            | Error::OnObject { error, .. } => error.hint(),
             Error::UndefinedFunction(m)
                 if m.starts_with("function ") && m.ends_with(" does not exist") =>
             {
@@ -536,6 +601,9 @@ impl Error {
             {
                 Some("Use DROP ... CASCADE to drop the dependent objects too.")
             }
+            Error::ExtensionNotAvailable { .. } => Some(
+                "The extension must first be installed on the system where PostgreSQL is running.",
+            ),
             Error::GeneratedAlways { message, .. } if message.starts_with("cannot insert") => {
                 Some("Use OVERRIDING SYSTEM VALUE to override.")
             }
@@ -547,7 +615,9 @@ impl Error {
     pub fn context(&self) -> Option<&str> {
         match self {
             Error::WithContext { context, .. } => Some(context),
-            Error::Positioned { error, .. } | Error::WithHint { error, .. } => error.context(),
+            Error::Positioned { error, .. }
+            | Error::WithHint { error, .. }
+            | Error::OnObject { error, .. } => error.context(),
             _ => None,
         }
     }
@@ -557,7 +627,8 @@ impl Error {
         match self {
             Error::WithContext { error, .. }
             | Error::Positioned { error, .. }
-            | Error::WithHint { error, .. } => error.innermost(),
+            | Error::WithHint { error, .. }
+            | Error::OnObject { error, .. } => error.innermost(),
             e => e,
         }
     }
@@ -574,7 +645,9 @@ impl Error {
     pub fn position(&self) -> Option<u32> {
         match self {
             Error::Positioned { position, .. } => Some(*position),
-            Error::WithContext { error, .. } | Error::WithHint { error, .. } => error.position(),
+            Error::WithContext { error, .. }
+            | Error::WithHint { error, .. }
+            | Error::OnObject { error, .. } => error.position(),
             _ => None,
         }
     }
@@ -587,6 +660,25 @@ impl Error {
                 position,
             },
             _ => self,
+        }
+    }
+
+    /// The object this error is about, if it names one (see [`ErrorObject`]).
+    pub fn object(&self) -> Option<&ErrorObject> {
+        match self {
+            Error::OnObject { object, .. } => Some(object),
+            Error::WithContext { error, .. }
+            | Error::Positioned { error, .. }
+            | Error::WithHint { error, .. } => error.object(),
+            _ => None,
+        }
+    }
+
+    /// This error about `object` (PostgreSQL's s/t/c/d/n fields).
+    pub fn on(self, object: ErrorObject) -> Error {
+        Error::OnObject {
+            error: Box::new(self),
+            object: Box::new(object),
         }
     }
 

@@ -115,7 +115,7 @@ pub mod storage;
 pub mod system;
 pub mod types;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorObject, Result};
 pub use interrupt::Interrupt;
 pub use result::StatementResult;
 pub use session::{PreparedInfo, Session};

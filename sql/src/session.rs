@@ -481,16 +481,21 @@ impl<S: Storage> Session<S> {
         let Ok(catalog) = self.statement_catalog() else {
             return;
         };
-        let Some(role) = catalog.role(user) else {
-            return;
-        };
         let mut settings = self.info.settings();
-        for scoped in [true, false] {
-            for c in role
-                .config
-                .iter()
-                .filter(|c| c.database.is_some() == scoped)
-            {
+        if let Some(role) = catalog.role(user) {
+            for scoped in [true, false] {
+                for c in role
+                    .config
+                    .iter()
+                    .filter(|c| c.database.is_some() == scoped)
+                {
+                    let _ = settings.set_login_default(&c.name, &c.value);
+                }
+            }
+        }
+        // Then the database's (`ALTER DATABASE ... SET`): the role's win.
+        for d in &catalog.databases {
+            for c in &d.config {
                 let _ = settings.set_login_default(&c.name, &c.value);
             }
         }
@@ -599,6 +604,10 @@ impl<S: Storage> Session<S> {
         let now = datetime::clock_now();
         if matches!(self.block, Block::Idle) {
             self.txn_start = None;
+        }
+        if self.txn_start.is_none() {
+            // A new transaction: no transaction id yet.
+            self.info.xid.store(0, std::sync::atomic::Ordering::Relaxed);
         }
         let transaction_start = *self.txn_start.get_or_insert(now);
         self.sync_time_zone();

@@ -284,6 +284,10 @@ fn psql_scripts_print_what_postgresql_prints() {
         "privileges.sql",
         "cursors.sql",
         "types.sql",
+        "constraints.sql",
+        "extensions.sql",
+        "ddl_settings.sql",
+        "json_errors.sql",
     ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {
@@ -294,10 +298,18 @@ fn psql_scripts_print_what_postgresql_prints() {
                 .collect::<String>()
         };
         let expected = run(pg.port());
-        // errors.sql and cursors.sql fail on purpose; the others must not (a typo would
-        // hide a case).
+        // These fail on purpose; the others must not (a typo would hide a case).
         assert!(
-            ["errors.sql", "cursors.sql"].contains(&name) || !expected.contains("ERROR:"),
+            [
+                "errors.sql",
+                "cursors.sql",
+                "constraints.sql",
+                "extensions.sql",
+                "ddl_settings.sql",
+                "json_errors.sql",
+            ]
+            .contains(&name)
+                || !expected.contains("ERROR:"),
             "PostgreSQL fails {name}: {expected}"
         );
         let actual = run(strata.port);

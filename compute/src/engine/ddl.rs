@@ -235,7 +235,7 @@ impl EngineTxn {
                     continue;
                 };
                 if !vals.iter().any(Value::is_null) && !seen.insert(codec::encode_key(&vals)) {
-                    return Err(Self::duplicated(&entry.def, &index, &r.row));
+                    return Err(self.duplicated(&entry.def, &index, &r.row));
                 }
             }
         }
@@ -285,8 +285,8 @@ impl EngineTxn {
     }
 
     /// 23505 for a key a new unique index or rewrite finds twice.
-    fn duplicated(def: &TableDef, index: &IndexDef, row: &Row) -> Error {
-        index.build_violation(def, row)
+    fn duplicated(&self, def: &TableDef, index: &IndexDef, row: &Row) -> Error {
+        index.build_violation(&self.view_sql(), def, row)
     }
 
     pub(super) fn ddl_rewrite_table(
@@ -335,7 +335,7 @@ impl EngineTxn {
                 columns: def.primary_key.clone(),
                 ..Default::default()
             };
-            return Err(Self::duplicated(&def, &pk, &w[0].1));
+            return Err(self.duplicated(&def, &pk, &w[0].1));
         }
         let mut entry = TableEntry {
             def: def.clone(),
@@ -360,7 +360,7 @@ impl EngineTxn {
                         && !vals.iter().any(Value::is_null)
                         && !seen.insert(codec::encode_key(&vals))
                     {
-                        return Err(Self::duplicated(&def, index, row));
+                        return Err(self.duplicated(&def, index, row));
                     }
                 }
             }
@@ -467,6 +467,21 @@ impl EngineTxn {
 
     pub(super) fn ddl_drop_type(&mut self, oid: Oid) -> Result<()> {
         self.push_object(Kind::Type, oid, None);
+        Ok(())
+    }
+
+    pub(super) fn ddl_put_database(&mut self, def: sql::storage::DatabaseDef) -> Result<()> {
+        self.push_object(Kind::Database, def.oid, Some(Object::Database(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_put_extension(&mut self, def: sql::storage::ExtensionDef) -> Result<()> {
+        self.push_object(Kind::Extension, def.oid, Some(Object::Extension(def)));
+        Ok(())
+    }
+
+    pub(super) fn ddl_drop_extension(&mut self, oid: Oid) -> Result<()> {
+        self.push_object(Kind::Extension, oid, None);
         Ok(())
     }
 

@@ -413,8 +413,15 @@ impl EngineTxn {
         Ok(None)
     }
 
-    fn unique_violation(def: &TableDef, constraint: &str, cols: &[usize], row: &Row) -> Error {
-        sql::storage::catalog::index_keys::unique_violation_of(def, constraint, cols, row)
+    fn unique_violation(
+        &self,
+        def: &TableDef,
+        constraint: &str,
+        cols: &[usize],
+        row: &Row,
+    ) -> Error {
+        let catalog = self.view_sql();
+        sql::storage::catalog::index_keys::unique_violation_of(&catalog, def, constraint, cols, row)
     }
 
     /// Records a row write, noting its unique keys for later unique checks.
@@ -638,6 +645,21 @@ impl Txn for EngineTxn {
         self.ddl_drop_type(oid)
     }
 
+    fn put_database(&mut self, def: sql::storage::DatabaseDef) -> Result<()> {
+        self.shared.refuse_writes("ALTER DATABASE")?;
+        self.ddl_put_database(def)
+    }
+
+    fn put_extension(&mut self, def: sql::storage::ExtensionDef) -> Result<()> {
+        self.shared.refuse_writes("CREATE EXTENSION")?;
+        self.ddl_put_extension(def)
+    }
+
+    fn drop_extension(&mut self, oid: Oid) -> Result<()> {
+        self.shared.refuse_writes("DROP EXTENSION")?;
+        self.ddl_drop_extension(oid)
+    }
+
     fn put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
         self.ddl_put_role(def)
     }
@@ -839,7 +861,7 @@ impl Txn for EngineTxn {
                     row: crow,
                 });
             }
-            return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
+            return Err(self.unique_violation(&entry.def, &name, &cols, &row));
         }
         let enc = codec::encode_key(&key);
         self.record_write(entry, enc, key.clone(), Some(row));
@@ -858,7 +880,7 @@ impl Txn for EngineTxn {
             .unwrap_or_else(|| key.clone());
         self.check_key_sizes(&entry, &codec::encode_key(&new_key), &row)?;
         if let Some((name, cols, _, _)) = self.find_conflict(&entry, &row, Some(&old))? {
-            return Err(Self::unique_violation(&entry.def, &name, &cols, &row));
+            return Err(self.unique_violation(&entry.def, &name, &cols, &row));
         }
         let new = codec::encode_key(&new_key);
         if new != old {

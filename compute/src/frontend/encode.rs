@@ -118,19 +118,13 @@ pub fn error_info(e: &sql::Error) -> ErrorInfo {
     info.hint = e.hint().map(str::to_string);
     info.position = e.position().map(|p| p.to_string());
     info.where_context = e.context().map(str::to_string);
-    // The object the error is about, as PostgreSQL names it (drivers expose these fields).
-    match e.innermost() {
-        sql::Error::UniqueViolation { constraint, .. }
-        | sql::Error::UniqueIndexDuplicate {
-            index: constraint, ..
-        } => {
-            info.constraint = Some(constraint.clone());
-        }
-        sql::Error::NotNullViolation { table, column } => {
-            info.table = Some(table.clone());
-            info.column = Some(column.clone());
-        }
-        _ => {}
+    // The object the error is about, as PostgreSQL names it (drivers and ORMs read these).
+    if let Some(o) = e.object() {
+        info.schema = o.schema.clone();
+        info.table = o.table.clone();
+        info.column = o.column.clone();
+        info.datatype = o.datatype.clone();
+        info.constraint = o.constraint.clone();
     }
     info
 }

@@ -50,6 +50,10 @@ const SETUP: &str = "
     CREATE FUNCTION app.double_it(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2';
     CREATE TYPE app.pair AS (f1 int, f2 text);
     CREATE TYPE app.dropped AS (x int);
+    CREATE EXTENSION \"uuid-ossp\" WITH SCHEMA app;
+    CREATE EXTENSION pgcrypto;
+    DROP EXTENSION pgcrypto;
+    ALTER DATABASE postgres SET work_mem = '8MB';
     DROP TYPE app.dropped;
     CREATE TABLE gone (x int);
     INSERT INTO gone VALUES (1);
@@ -91,6 +95,21 @@ fn check_schema(s: &mut Session<Engine>) {
     assert!(
         exec(s, "INSERT INTO app.feelings (m, n) VALUES ('ok', 100)")
             .is_err_and(|e| e.code() == "23514")
+    );
+    assert_eq!(
+        rows(s, "SELECT extname FROM pg_extension ORDER BY 1"),
+        [["plpgsql"], ["uuid-ossp"]]
+    );
+    assert_eq!(
+        rows(
+            s,
+            "SELECT setrole, array_to_string(setconfig, ',') FROM pg_db_role_setting"
+        ),
+        [["0", "work_mem=8MB"]]
+    );
+    assert_eq!(
+        rows(s, "SELECT app.uuid_nil()"),
+        [["00000000-0000-0000-0000-000000000000"]]
     );
     assert_eq!(
         rows(

@@ -253,9 +253,7 @@ impl Binder {
                 }
             };
             if !window && contains_aggregate_or_grouping(a) {
-                return Err(Error::GroupingError(
-                    "aggregate function calls cannot be nested".into(),
-                ));
+                return Err(nested_aggregate(a));
             }
             if contains_window(a) {
                 return Err(if window {
@@ -344,9 +342,7 @@ impl Binder {
                 )));
             };
             if contains_aggregate_or_grouping(a) {
-                return Err(Error::GroupingError(
-                    "aggregate function calls cannot be nested".into(),
-                ));
+                return Err(nested_aggregate(a));
             }
             direct.push(self.bind_expr(a, ctx)?);
         }
@@ -546,4 +542,14 @@ pub fn float8_result(e: Expr, ty: DataType) -> (Expr, DataType) {
         return (cast, ty);
     }
     (e, ty)
+}
+
+/// 42803 for an aggregate call inside the argument `arg` of another, pointing at the inner
+/// call as PostgreSQL does.
+fn nested_aggregate(arg: &ast::Expr) -> Error {
+    let err = Error::GroupingError("aggregate function calls cannot be nested".into());
+    if let Some(inner) = super::walk::first_aggregate_name(arg) {
+        crate::position::note(&err, inner.span, &inner.value);
+    }
+    err
 }

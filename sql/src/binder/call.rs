@@ -72,7 +72,12 @@ impl Binder {
             }
         }
         let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
-        match self.bind_call(&name, args) {
+        let bound = if self.extension_hidden(&name, f) {
+            Err(crate::expr::functions::undefined(&name, &types))
+        } else {
+            self.bind_call(&name, args)
+        };
+        match bound {
             Err(Error::UndefinedFunction(m)) => match self.bind_user_call(f, Some(&types), ctx)? {
                 Some(bound) => Ok(bound),
                 None if window_only(&name, types.len()) => Err(Error::WrongObjectType(format!(
@@ -82,6 +87,24 @@ impl Binder {
             },
             r => r,
         }
+    }
+
+    /// Whether `name` is a function of an extension that is not installed where the call
+    /// `f` can see it (see [`crate::ddl::extension::callable`]).
+    fn extension_hidden(&self, name: &str, f: &ast::Function) -> bool {
+        let Some(extension) = crate::expr::extension_fns::extension_of(name) else {
+            return false;
+        };
+        let qualifier = match f.name.0.as_slice() {
+            [.., ast::ObjectNamePart::Identifier(s), _] => Some(ident(s)),
+            _ => None,
+        };
+        !crate::ddl::extension::callable(
+            &self.catalog,
+            extension,
+            qualifier.as_deref(),
+            &self.search_path,
+        )
     }
 
     /// A call of `name` over bound arguments.

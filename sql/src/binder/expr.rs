@@ -24,7 +24,7 @@ pub const MAX_EXPR_DEPTH: usize = 256;
 
 /// Functions whose result may change between calls in one statement: a subquery calling one
 /// is not reused across evaluations with equal correlation values.
-pub const VOLATILE_FUNCTIONS: [&str; 10] = [
+pub const VOLATILE_FUNCTIONS: [&str; 15] = [
     "random",
     "setseed",
     "clock_timestamp",
@@ -35,6 +35,11 @@ pub const VOLATILE_FUNCTIONS: [&str; 10] = [
     "pg_cancel_backend",
     "pg_terminate_backend",
     "pg_blocking_pids",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "gen_random_bytes",
+    "gen_salt",
 ];
 
 /// Where an expression is being bound.

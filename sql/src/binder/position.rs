@@ -71,6 +71,16 @@ fn quoted_in(err: &Error, e: &ast::Expr) -> Option<ast::ValueWithSpan> {
             ast::Value::SingleQuotedString(s) if message.contains(&format!("\"{s}\"")) => {
                 ControlFlow::Break(v.clone())
             }
+            // Malformed JSON: the message does not quote it; the literal whose text gives
+            // the same DETAIL and CONTEXT does.
+            ast::Value::SingleQuotedString(s)
+                if message == "invalid input syntax for type json"
+                    && crate::types::json_errors::describe(s).is_some_and(|(d, c)| {
+                        err.detail() == Some(d.as_str()) && err.context() == Some(c.as_str())
+                    }) =>
+            {
+                ControlFlow::Break(v.clone())
+            }
             _ => ControlFlow::Continue(()),
         }
     });

@@ -168,6 +168,24 @@ pub fn contains_aggregate_or_grouping(e: &ast::Expr) -> bool {
     )
 }
 
+/// The name (first part) of the first aggregate or GROUPING call in `e`, where PostgreSQL
+/// points a nested aggregate's error.
+pub fn first_aggregate_name(e: &ast::Expr) -> Option<ast::Ident> {
+    let found = ast::visit_expressions(e, |x| match x {
+        ast::Expr::Function(f) if is_aggregate_call(f) || is_grouping_call(f) => {
+            match f.name.0.first() {
+                Some(ast::ObjectNamePart::Identifier(id)) => ControlFlow::Break(id.clone()),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    match found {
+        ControlFlow::Break(id) => Some(id),
+        ControlFlow::Continue(()) => None,
+    }
+}
+
 /// Whether `e` contains a window function call of its own query level.
 pub fn contains_window(e: &ast::Expr) -> bool {
     find(

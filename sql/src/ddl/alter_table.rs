@@ -804,13 +804,16 @@ impl Change {
         } else {
             self.validate_not_null.clone()
         };
+        let schema = ddl.catalog()?.schema_name(def.schema);
+        let object = || crate::ErrorObject::table(&schema, &def.name);
         let check_row = |row: &[Value]| -> Result<()> {
             for &c in &not_null {
                 if row[c].is_null() {
                     return Err(Error::ExistingNullValues {
                         table: def.name.clone(),
                         column: def.columns[c].name.clone(),
-                    });
+                    }
+                    .on(object().column(&def.columns[c].name)));
                 }
             }
             for (name, x) in &checks {
@@ -821,7 +824,8 @@ impl Change {
                             def.name
                         ),
                         detail: String::new(),
-                    });
+                    }
+                    .on(object().constraint(name)));
                 }
             }
             Ok(())

@@ -460,7 +460,12 @@ pub fn validate_check(ddl: &mut Ddl, table: &TableDef, check: &CheckDef) -> Resu
                     check.name, table.name
                 ),
                 detail: String::new(),
-            });
+            }
+            .on(crate::executor::constraints::violated(
+                &*ddl.catalog()?,
+                table,
+                &check.name,
+            )));
         }
     }
     Ok(())
@@ -470,10 +475,12 @@ pub fn validate_check(ddl: &mut Ddl, table: &TableDef, check: &CheckDef) -> Resu
 pub fn validate_not_null(ddl: &mut Ddl, table: &TableDef, col: usize) -> Result<()> {
     for r in ddl.txn.scan(table.id, &Access::Full)? {
         if r?.row[col].is_null() {
+            let schema = ddl.catalog()?.schema_name(table.schema);
             return Err(Error::ExistingNullValues {
                 table: table.name.clone(),
                 column: table.columns[col].name.clone(),
-            });
+            }
+            .on(crate::ErrorObject::table(&schema, &table.name).column(&table.columns[col].name)));
         }
     }
     Ok(())
@@ -499,7 +506,9 @@ pub fn validate_foreign_key(ddl: &mut Ddl, table: &TableDef, fk: &ForeignKeyDef)
     for r in ddl.txn.scan(table.id, &Access::Full)? {
         let row = r?.row;
         let key: Vec<Value> = fk.columns.iter().map(|&c| row[c].clone()).collect();
-        if let Some(e) = crate::executor::constraints::key_problem(table, fk, &parent, &key)? {
+        if let Some(e) =
+            crate::executor::constraints::key_problem(&catalog, table, fk, &parent, &key)?
+        {
             return Err(e);
         }
         if key.iter().any(Value::is_null) {
@@ -507,7 +516,7 @@ pub fn validate_foreign_key(ddl: &mut Ddl, table: &TableDef, fk: &ForeignKeyDef)
         }
         if !keys.contains(&key) {
             return Err(crate::executor::constraints::missing_parent(
-                table, fk, &parent, &key,
+                &catalog, table, fk, &parent, &key,
             ));
         }
     }

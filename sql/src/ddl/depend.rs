@@ -26,6 +26,8 @@ pub enum Obj {
     Index(Oid),
     /// A composite type (`CREATE TYPE ... AS (...)`).
     Type(Oid),
+    /// An installed extension (in the schema it was created in).
+    Extension(Oid),
     /// A foreign key constraint (OID) of table `table`.
     ForeignKey {
         table: Oid,
@@ -79,6 +81,10 @@ pub fn describe(catalog: &Catalog, path: &[Oid], obj: Obj) -> String {
         Obj::Type(o) => match catalog.types.iter().find(|t| t.oid == o) {
             Some(t) => format!("type {}", qualified(catalog, path, t.schema, &t.name)),
             None => format!("type {o}"),
+        },
+        Obj::Extension(o) => match catalog.extensions.iter().find(|e| e.oid == o) {
+            Some(e) => format!("extension {}", e.name),
+            None => format!("extension {o}"),
         },
         Obj::Index(o) => match catalog.relation_by_oid(o) {
             Some(r) => format!("index {}", qualified(catalog, path, r.schema(), r.name())),
@@ -216,6 +222,11 @@ pub fn dependents(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
                     .filter(|t| t.schema == s)
                     .map(|t| Obj::Type(t.oid)),
             );
+            out.extend(
+                super::extension::in_schema(catalog, s)
+                    .into_iter()
+                    .map(|e| Obj::Extension(e.oid)),
+            );
         }
         Obj::Table(o) | Obj::View(o) | Obj::Sequence(o) => {
             users_of_type(catalog, o, &mut out);
@@ -253,7 +264,11 @@ pub fn dependents(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
             }
         }
         Obj::Type(o) => users_of_type(catalog, o, &mut out),
-        Obj::Index(_) | Obj::ForeignKey { .. } | Obj::Default { .. } | Obj::Column { .. } => {}
+        Obj::Index(_)
+        | Obj::Extension(_)
+        | Obj::ForeignKey { .. }
+        | Obj::Default { .. }
+        | Obj::Column { .. } => {}
     }
     out
 }

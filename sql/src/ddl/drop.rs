@@ -290,7 +290,7 @@ pub fn drop_objects(ddl: &mut Ddl, targets: &[Obj], cascade: bool) -> Result<()>
         Obj::View(_) => 1,
         Obj::Index(_) => 2,
         Obj::Table(_) => 3,
-        Obj::Sequence(_) | Obj::Type(_) => 4,
+        Obj::Sequence(_) | Obj::Type(_) | Obj::Extension(_) => 4,
         Obj::Schema(_) => 5,
     });
     for obj in all {
@@ -318,7 +318,8 @@ fn report_cascade(
             | Obj::View(x)
             | Obj::Sequence(x)
             | Obj::Index(x)
-            | Obj::Type(x) => x,
+            | Obj::Type(x)
+            | Obj::Extension(x) => x,
             Obj::ForeignKey { oid, .. } => oid,
             Obj::Default { table, .. } | Obj::Column { table, .. } => table,
         }
@@ -407,6 +408,7 @@ fn drop_one(ddl: &mut Ddl, obj: Obj) -> Result<()> {
         }
         Obj::View(o) => ddl.txn.drop_view(o),
         Obj::Type(o) => ddl.txn.drop_type(o),
+        Obj::Extension(o) => ddl.txn.drop_extension(o),
         Obj::Sequence(o) => {
             if catalog.sequence_by_id(o).is_some() {
                 ddl.txn.drop_sequence(o)?;

@@ -173,6 +173,25 @@ pub fn alter(
     Ok(StatementResult::command("ALTER INDEX"))
 }
 
+/// `ALTER INDEX IF EXISTS name RENAME TO new`: a NOTICE when there is no such relation.
+pub fn rename_if_exists(
+    ddl: &mut Ddl,
+    name: &ast::ObjectName,
+    new_name: &ast::ObjectName,
+) -> Result<StatementResult> {
+    let (schema, rel) = split_name(name)?;
+    let catalog = ddl.catalog()?;
+    if catalog
+        .resolve(schema.as_deref(), &rel, &ddl.search_path)?
+        .is_none()
+    {
+        crate::notice::skipping_missing("relation", &rel);
+    } else {
+        rename_index(ddl, name, &split_name(new_name)?.1)?;
+    }
+    Ok(StatementResult::command("ALTER INDEX"))
+}
+
 /// Renames the index `name` (and the constraint it implements).
 pub fn rename_index(ddl: &mut Ddl, name: &ast::ObjectName, new: &str) -> Result<()> {
     let (schema, rel) = split_name(name)?;

@@ -27,16 +27,20 @@
 //! | [`types`]         | CREATE TYPE AS (...) (composite), DROP TYPE                       |
 //! | [`enums`]         | CREATE TYPE AS ENUM, ALTER TYPE                                   |
 //! | [`domains`]       | CREATE / ALTER / DROP DOMAIN                                      |
+//! | [`extension`]     | CREATE / DROP EXTENSION                                           |
+//! | [`database`]      | ALTER DATABASE ... SET / RESET                                    |
 
 pub mod alter_table;
 pub mod columns;
 pub mod constraints;
 pub mod create_table;
+pub mod database;
 pub mod default_privileges;
 pub mod depend;
 pub mod domains;
 pub mod drop;
 pub mod enums;
+pub mod extension;
 pub mod function;
 pub mod grant;
 pub(crate) mod grant_columns;
@@ -178,6 +182,12 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
         Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
         Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
+        Statement::RenameIndexIfExists { name, new_name } => {
+            return index::rename_if_exists(ddl, name, new_name).map(Some);
+        }
+        Statement::AlterDatabase { name, operation } => {
+            return database::alter(ddl, name, operation).map(Some);
+        }
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::CreateDomain(c) => return domains::create(ddl, c).map(Some),
         Statement::AlterDomain(a) => return domains::alter(ddl, a).map(Some),
@@ -241,6 +251,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         S::DropFunction(d) => function::drop(ddl, d)?,
         S::AlterType(a) => enums::alter(ddl, a)?,
         S::DropDomain(d) => domains::drop(ddl, d)?,
+        S::CreateExtension(c) => extension::create(ddl, c)?,
+        S::DropExtension(d) => extension::drop(ddl, d)?,
         S::CreateRole(c) => role::create(ddl, c)?,
         S::AlterRole { name, operation } => role::alter(ddl, name, operation)?,
         S::Grant(g) => grant::execute(

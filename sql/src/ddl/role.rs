@@ -234,7 +234,12 @@ pub fn alter(
     op: &ast::AlterRoleOperation,
 ) -> Result<StatementResult> {
     let catalog = ddl.catalog()?;
-    let name = ident(name);
+    // CURRENT_USER / CURRENT_ROLE / SESSION_USER (unquoted) name the session's roles.
+    let name = match (name.quote_style, name.value.to_ascii_lowercase().as_str()) {
+        (None, "current_user" | "current_role") => privilege::current(&catalog).name,
+        (None, "session_user") => crate::env::with(|e| e.session.user.clone()),
+        _ => ident(name),
+    };
     let mut def = role(&catalog, &name)?;
     if !catalog.roles.iter().any(|r| r.oid == def.oid) {
         return Err(Error::InsufficientPrivilege(format!(
@@ -297,20 +302,8 @@ pub fn alter(
         } => {
             require_config_rights(&catalog, &who, &def)?;
             let database = in_database.as_ref().map(database_oid).transpose()?;
-            let name = parameter_name(config_name);
-            let value = match config_value {
-                ast::SetConfigValue::Default => None,
-                ast::SetConfigValue::FromCurrent => {
-                    Some(crate::env::with(|e| e.session.settings().show(&name))?)
-                }
-                ast::SetConfigValue::Value(ast::Expr::Tuple(list)) => {
-                    crate::session::settings_commands::flatten(list, &name)?
-                }
-                ast::SetConfigValue::Value(v) => {
-                    crate::session::settings_commands::flatten(std::slice::from_ref(v), &name)?
-                }
-            };
-            set_config(&mut def, database, &name, value)?;
+            let (name, value) = setting(config_name, config_value)?;
+            set_config(&mut def.config, database, &name, value)?;
         }
         ast::AlterRoleOperation::Reset {
             config_name,
@@ -321,7 +314,7 @@ pub fn alter(
             match config_name {
                 ast::ResetConfig::ALL => def.config.retain(|c| c.database != database),
                 ast::ResetConfig::ConfigName(n) => {
-                    set_config(&mut def, database, &parameter_name(n), None)?;
+                    set_config(&mut def.config, database, &parameter_name(n), None)?;
                 }
             }
         }
@@ -344,7 +337,29 @@ fn require_config_rights(catalog: &Catalog, who: &privilege::Who, def: &RoleDef)
 }
 
 /// A parameter's name as written (`work_mem`, `my.custom`).
-fn parameter_name(name: &ast::ObjectName) -> String {
+/// The parameter and value of `SET name { TO | = } value | DEFAULT | FROM CURRENT` in ALTER
+/// ROLE / ALTER DATABASE (`None`: DEFAULT, i.e. remove it).
+pub fn setting(
+    config_name: &ast::ObjectName,
+    config_value: &ast::SetConfigValue,
+) -> Result<(String, Option<String>)> {
+    let name = parameter_name(config_name);
+    let value = match config_value {
+        ast::SetConfigValue::Default => None,
+        ast::SetConfigValue::FromCurrent => {
+            Some(crate::env::with(|e| e.session.settings().show(&name))?)
+        }
+        ast::SetConfigValue::Value(ast::Expr::Tuple(list)) => {
+            crate::session::settings_commands::flatten(list, &name)?
+        }
+        ast::SetConfigValue::Value(v) => {
+            crate::session::settings_commands::flatten(std::slice::from_ref(v), &name)?
+        }
+    };
+    Ok((name, value))
+}
+
+pub fn parameter_name(name: &ast::ObjectName) -> String {
     name.0
         .iter()
         .map(|p| match p {
@@ -369,8 +384,8 @@ fn database_oid(name: &ast::ObjectName) -> Result<Oid> {
 
 /// Sets (or with `None` removes) `role`'s default for `name` in `database`, validated as
 /// SET would validate it; a new name goes last, a known one keeps its place.
-fn set_config(
-    role: &mut RoleDef,
+pub fn set_config(
+    config: &mut Vec<RoleSetting>,
     database: Option<Oid>,
     name: &str,
     value: Option<String>,
@@ -389,19 +404,18 @@ fn set_config(
         })?;
     }
     let name = crate::settings::Settings::display_name(name);
-    let at = role
-        .config
+    let at = config
         .iter()
         .position(|c| c.database == database && c.name.eq_ignore_ascii_case(&name));
     match (at, value) {
-        (Some(i), Some(value)) => role.config[i].value = value,
-        (None, Some(value)) => role.config.push(RoleSetting {
+        (Some(i), Some(value)) => config[i].value = value,
+        (None, Some(value)) => config.push(RoleSetting {
             database,
             name,
             value,
         }),
         (Some(i), None) => {
-            role.config.remove(i);
+            config.remove(i);
         }
         (None, None) => {}
     }

@@ -24,7 +24,7 @@ use crate::expr::Expr;
 use crate::storage::{
     Access, Catalog, FkAction, ForeignKeyDef, Key, LockOutcome, Row, TableDef, TableId,
 };
-use crate::{Error, Result, Value};
+use crate::{Error, ErrorObject, Result, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -63,8 +63,15 @@ fn key_text(def: &TableDef, cols: &[usize], vals: &[Value]) -> String {
     )
 }
 
+/// The error fields of a violation of constraint `name` of table `def` (PostgreSQL names
+/// the schema, the table and the constraint).
+pub fn violated(catalog: &Catalog, def: &TableDef, name: &str) -> ErrorObject {
+    ErrorObject::table(&catalog.schema_name(def.schema), &def.name).constraint(name)
+}
+
 /// 23503 for a referencing row whose key is missing from `parent`.
 pub fn missing_parent(
+    catalog: &Catalog,
     child: &TableDef,
     fk: &ForeignKeyDef,
     parent: &TableDef,
@@ -81,10 +88,12 @@ pub fn missing_parent(
             parent.name
         ),
     }
+    .on(violated(catalog, child, &fk.name))
 }
 
 /// A MATCH FULL key mixing NULLs and values (23503); `None` when the key is acceptable.
 pub fn key_problem(
+    catalog: &Catalog,
     child: &TableDef,
     fk: &ForeignKeyDef,
     _parent: &TableDef,
@@ -92,13 +101,16 @@ pub fn key_problem(
 ) -> Result<Option<Error>> {
     let nulls = key.iter().filter(|v| v.is_null()).count();
     if fk.match_full && nulls > 0 && nulls < key.len() {
-        return Ok(Some(Error::ForeignKeyViolation {
-            message: format!(
-                "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                child.name, fk.name
-            ),
-            detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
-        }));
+        return Ok(Some(
+            Error::ForeignKeyViolation {
+                message: format!(
+                    "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
+                    child.name, fk.name
+                ),
+                detail: "MATCH FULL does not allow mixing of null and nonnull key values.".into(),
+            }
+            .on(violated(catalog, child, &fk.name)),
+        ));
     }
     Ok(None)
 }
@@ -198,7 +210,9 @@ impl Constraints {
 
     fn check(&mut self, ctx: &mut Context, table: TableId, row: &Row) -> Result<()> {
         let params = ctx.params;
-        let c = self.compiled(ctx, table)?;
+        self.compiled(ctx, table)?;
+        let catalog = self.catalog.as_deref().expect("set by compiled");
+        let c = &self.compiled[&table];
         for (i, d) in &c.domains {
             d.check(&row[*i])?;
         }
@@ -210,7 +224,8 @@ impl Constraints {
                         c.def.name
                     ),
                     detail: crate::ddl::constraints::failing_row(row),
-                });
+                }
+                .on(violated(catalog, &c.def, name)));
             }
         }
         Ok(())
@@ -252,7 +267,8 @@ impl Constraints {
             {
                 continue;
             }
-            if let Some(e) = key_problem(&def, fk, parent, &key)? {
+            let catalog = self.catalog.clone().expect("set by compiled");
+            if let Some(e) = key_problem(&catalog, &def, fk, parent, &key)? {
                 return Err(e);
             }
             if key.iter().any(Value::is_null) {
@@ -263,7 +279,7 @@ impl Constraints {
                 .txn_mut()?
                 .lock_key_share(parent.id, constraint, &values)?
             {
-                return Err(missing_parent(&def, fk, parent, &key));
+                return Err(missing_parent(&catalog, &def, fk, parent, &key));
             }
         }
         Ok(())
@@ -347,7 +363,12 @@ impl Constraints {
                             key_text(&parent_def, &fk.ref_columns, &key),
                             child.name
                         ),
-                    });
+                    }
+                    .on(violated(
+                        self.catalog.as_deref().expect("set by compiled"),
+                        child,
+                        &fk.name,
+                    )));
                 }
                 FkAction::Cascade => {
                     for (k, _) in referencing {
@@ -409,7 +430,7 @@ impl Constraints {
         depth: usize,
         recheck: bool,
     ) -> Result<()> {
-        super::check_not_null(child, &row)?;
+        super::check_not_null(ctx, child, &row)?;
         self.check(ctx, child.id, &row)?;
         ctx.txn_mut()?.update(child.id, key, row.clone())?;
         self.check_parents(ctx, child.id, (!recheck).then_some(old), &row)?;

@@ -92,7 +92,7 @@ impl Insert {
                     for (col, e) in assignments {
                         new_row[*col] = e.eval(&both, ctx)?;
                     }
-                    check_not_null(&self.table, &new_row)?;
+                    check_not_null(ctx, &self.table, &new_row)?;
                     self.constraints.before_update(ctx, &new_row)?;
                     let new_key = ctx
                         .txn_mut()?
@@ -119,7 +119,7 @@ impl Drop for Insert {
 impl Operator for Insert {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         while let Some(t) = self.input.next(ctx)? {
-            check_not_null(&self.table, &t.row)?;
+            check_not_null(ctx, &self.table, &t.row)?;
             if let Some(stored) = self.insert_row(ctx, t.row)? {
                 return Ok(Some(returning_row(&self.returning, &stored, ctx)?));
             }

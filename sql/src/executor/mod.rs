@@ -297,14 +297,18 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
     }
 }
 
-/// Checks NOT NULL constraints of `table` on `row` (23502).
-pub fn check_not_null(table: &TableDef, row: &[Value]) -> Result<()> {
+/// Checks NOT NULL constraints of `table` on `row` (23502, naming the schema, table and
+/// column as PostgreSQL does, with the failing row as DETAIL).
+pub fn check_not_null(ctx: &Context, table: &TableDef, row: &[Value]) -> Result<()> {
     for (c, v) in table.columns.iter().zip(row) {
         if c.not_null && v.is_null() {
+            let schema = ctx.txn().catalog()?.schema_name(table.schema);
             return Err(Error::NotNullViolation {
                 table: table.name.clone(),
                 column: c.name.clone(),
-            });
+                detail: crate::ddl::constraints::failing_row(row),
+            }
+            .on(crate::ErrorObject::table(&schema, &table.name).column(&c.name)));
         }
     }
     Ok(())

@@ -59,7 +59,7 @@ impl Operator for Update {
             for (col, e) in &self.assignments {
                 new_row[*col] = e.eval(&current, ctx)?;
             }
-            check_not_null(&self.table, &new_row)?;
+            check_not_null(ctx, &self.table, &new_row)?;
             self.constraints.before_update(ctx, &new_row)?;
             ctx.txn_mut()?
                 .update(self.table.id, &key, new_row.clone())?;

@@ -13,7 +13,9 @@
 pub mod array_fns;
 pub mod bytea_fns;
 pub mod catalog_functions;
+mod crypt;
 pub mod datetime_fns;
+pub mod extension_fns;
 pub mod functions;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;
@@ -26,6 +28,7 @@ pub mod resolve;
 pub mod set_fns;
 pub mod subquery;
 mod to_char;
+mod to_number;
 mod visit;
 
 pub use functions::{Function, Resolved, undefined as functions_undefined};

@@ -19,6 +19,8 @@ use bigdecimal::{BigDecimal, One, Zero};
 /// A number function. See the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NumericFn {
+    /// `to_number(text, format)` ([`super::to_number`]).
+    ToNumber,
     Round,
     RoundTo,
     Trunc,
@@ -81,6 +83,16 @@ impl NumericFn {
             accepts(args, &[ty]).then(|| Ok(Resolved::new(Function::Numeric(f), vec![ty], ty)))
         };
         let r = match (name, args.len()) {
+            ("to_number", 2) => {
+                let want = [DataType::Text, DataType::Text];
+                accepts(args, &want).then(|| {
+                    Ok(Resolved::new(
+                        Function::Numeric(ToNumber),
+                        want.to_vec(),
+                        NUMERIC,
+                    ))
+                })
+            }
             ("round", 1) => unary(Round, FloatRound),
             ("trunc", 1) => unary(Trunc, FloatTrunc),
             ("ceil" | "ceiling", 1) => unary(Ceil, FloatCeil),
@@ -185,6 +197,14 @@ impl NumericFn {
             }
         };
         Ok(match self {
+            ToNumber => {
+                let text = |i: usize| {
+                    args.get(i)
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| Error::Internal("text argument expected".into()))
+                };
+                return super::to_number::to_number(text(0)?, text(1)?);
+            }
             Round => Value::numeric(num(0)?.round(0)),
             RoundTo => Value::numeric(num(0)?.round(int(1)?)),
             Trunc => Value::numeric(num(0)?.trunc(0)),

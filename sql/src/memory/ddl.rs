@@ -138,9 +138,16 @@ impl MemoryTxn {
         for row in rows {
             // A key found twice fails the index build, worded as PostgreSQL's.
             self.insert_row(table, row?).map_err(|e| match e {
-                Error::UniqueViolation { constraint, detail } => Error::UniqueIndexDuplicate {
-                    index: constraint,
-                    detail: detail.replace("already exists.", "is duplicated."),
+                Error::OnObject { error, object } => match *error {
+                    Error::UniqueViolation { constraint, detail } => Error::UniqueIndexDuplicate {
+                        index: constraint,
+                        detail: detail.replace("already exists.", "is duplicated."),
+                    }
+                    .on(*object),
+                    error => Error::OnObject {
+                        error: Box::new(error),
+                        object,
+                    },
                 },
                 e => e,
             })?;
@@ -178,7 +185,7 @@ impl MemoryTxn {
                     continue;
                 };
                 if !vals.iter().any(Value::is_null) && !seen.insert(vals) {
-                    return Err(index.build_violation(&def, row));
+                    return Err(index.build_violation(&self.current_catalog(), &def, row));
                 }
             }
         }

@@ -229,12 +229,16 @@ impl MemoryTxn {
     }
 
     pub(super) fn unique_violation(
+        &self,
         def: &TableDef,
         constraint: &str,
         cols: &[usize],
         row: &Row,
     ) -> Error {
-        crate::storage::catalog::index_keys::unique_violation_of(def, constraint, cols, row)
+        let catalog = self.current_catalog();
+        crate::storage::catalog::index_keys::unique_violation_of(
+            &catalog, def, constraint, cols, row,
+        )
     }
 
     /// Takes the row lock of `key` for a DDL's delete (first writer wins).
@@ -447,6 +451,31 @@ impl Txn for MemoryTxn {
         })
     }
 
+    fn put_database(&mut self, def: crate::storage::DatabaseDef) -> Result<()> {
+        self.change_catalog(|c| {
+            c.databases.retain(|d| d.oid != def.oid);
+            c.databases.push(def);
+            Ok(())
+        })
+    }
+
+    fn put_extension(&mut self, def: crate::storage::ExtensionDef) -> Result<()> {
+        self.change_catalog(|c| {
+            match c.extensions.iter_mut().find(|e| e.oid == def.oid) {
+                Some(e) => *e = def,
+                None => c.extensions.push(def),
+            }
+            Ok(())
+        })
+    }
+
+    fn drop_extension(&mut self, oid: Oid) -> Result<()> {
+        self.change_catalog(|c| {
+            c.extensions.retain(|e| e.oid != oid);
+            Ok(())
+        })
+    }
+
     fn put_role(&mut self, def: crate::storage::RoleDef) -> Result<()> {
         self.change_catalog(|c| {
             match c.roles.iter_mut().find(|r| r.oid == def.oid) {
@@ -645,7 +674,7 @@ impl Txn for MemoryTxn {
                     row: crow,
                 });
             }
-            return Err(Self::unique_violation(&def, &name, &cols, &row));
+            return Err(self.unique_violation(&def, &name, &cols, &row));
         }
         drop(shared);
         self.push_write(table, key.clone(), Some(row));
@@ -657,7 +686,7 @@ impl Txn for MemoryTxn {
         let mut shared = lock(&self.shared);
         let new_key = def.primary_key_of(&row).unwrap_or_else(|| key.clone());
         if let Some((name, cols, _, _)) = self.check_unique(&mut shared, &def, &row, Some(key))? {
-            return Err(Self::unique_violation(&def, &name, &cols, &row));
+            return Err(self.unique_violation(&def, &name, &cols, &row));
         }
         drop(shared);
         if new_key != *key {

@@ -31,6 +31,17 @@ pub enum Statement {
     CreateDomain(super::domain::CreateDomain),
     /// `ALTER DOMAIN` ([`super::domain`]).
     AlterDomain(super::domain::AlterDomain),
+    /// `ALTER DATABASE name SET ... | RESET ...` (read with sqlparser's ALTER ROLE syntax,
+    /// which sqlparser has no ALTER DATABASE for).
+    AlterDatabase {
+        name: ast::Ident,
+        operation: ast::AlterRoleOperation,
+    },
+    /// `ALTER INDEX IF EXISTS name RENAME TO new` (sqlparser has no IF EXISTS there).
+    RenameIndexIfExists {
+        name: ast::ObjectName,
+        new_name: ast::ObjectName,
+    },
     /// `DECLARE`, `FETCH`, `MOVE`, `CLOSE` ([`super::cursor`]).
     Cursor(super::cursor::CursorCommand),
 }
@@ -160,6 +171,33 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
             Statement::CreateDomain(super::domain::create(&mut p).map_err(syntax)?)
         } else if p.parse_keywords(&[Keyword::ALTER, Keyword::DOMAIN]) {
             Statement::AlterDomain(super::domain::alter(&mut p).map_err(syntax)?)
+        } else if p.parse_keywords(&[Keyword::ALTER, Keyword::INDEX, Keyword::IF, Keyword::EXISTS])
+        {
+            let name = p.parse_object_name(false).map_err(syntax)?;
+            p.expect_keywords(&[Keyword::RENAME, Keyword::TO])
+                .map_err(syntax)?;
+            let new_name = p.parse_object_name(false).map_err(syntax)?;
+            Statement::RenameIndexIfExists { name, new_name }
+        } else if p.parse_keywords(&[Keyword::ALTER, Keyword::DATABASE]) {
+            let mut stmt = p.parse_alter_role().map_err(syntax)?;
+            role_setting_list(&mut p, &mut stmt).map_err(syntax)?;
+            match stmt {
+                ast::Statement::AlterRole {
+                    name,
+                    operation:
+                        operation @ (ast::AlterRoleOperation::Set {
+                            in_database: None, ..
+                        }
+                        | ast::AlterRoleOperation::Reset {
+                            in_database: None, ..
+                        }),
+                } => Statement::AlterDatabase { name, operation },
+                _ => {
+                    return Err(Error::unsupported(
+                        "ALTER DATABASE is supported only with SET and RESET",
+                    ));
+                }
+            }
         } else if p.parse_keywords(&[Keyword::ALTER, Keyword::SEQUENCE]) {
             Statement::AlterSequence(alter_sequence(&mut p).map_err(syntax)?)
         } else if p.parse_keyword(Keyword::VACUUM) {

@@ -141,7 +141,7 @@ impl<T: Txn> CopyIn<T> {
             for (col, e) in &self.defaults {
                 row[*col] = e.eval(&[], &crate::expr::Params(&[]))?;
             }
-            check_not_null(&self.table, &row).map_err(|e| e.with_context(line_context()))?;
+            check_not_null(&ctx, &self.table, &row).map_err(|e| e.with_context(line_context()))?;
             let context = || format!("COPY {}, line {}", self.table.name, raw.line);
             self.constraints
                 .before_insert(&mut ctx, &row)

@@ -33,6 +33,8 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::DropOwned(_) => Some("DROP OWNED".into()),
         Statement::CreateDomain(_) => Some("CREATE DOMAIN".into()),
         Statement::AlterDomain(_) => Some("ALTER DOMAIN".into()),
+        Statement::AlterDatabase { .. } => Some("ALTER DATABASE".into()),
+        Statement::RenameIndexIfExists { .. } => Some("ALTER INDEX".into()),
         Statement::Cursor(crate::parse::cursor::CursorCommand::Declare { query, .. }) => {
             refused_query(query)
         }

@@ -82,10 +82,10 @@ pub mod sample;
 pub mod sequence;
 
 pub use catalog::{
-    Catalog, CheckDef, ColumnDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel, FkAction,
-    ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef, IndexRef, Membership, Oid,
-    OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeBody,
-    TypeDef, ViewColumn, ViewDef,
+    Catalog, CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel,
+    ExtensionDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef, IndexRef,
+    Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
+    TableStats, TypeBody, TypeDef, ViewColumn, ViewDef,
 };
 
 pub use sample::Reservoir;
@@ -475,6 +475,14 @@ pub trait Txn: Send {
     fn put_type(&mut self, def: TypeDef) -> Result<()>;
 
     fn drop_type(&mut self, oid: Oid) -> Result<()>;
+
+    /// Sets the database's settings (`ALTER DATABASE ... SET`).
+    fn put_database(&mut self, def: DatabaseDef) -> Result<()>;
+
+    /// Creates or replaces (same OID) an extension's catalog entry.
+    fn put_extension(&mut self, def: ExtensionDef) -> Result<()>;
+
+    fn drop_extension(&mut self, oid: Oid) -> Result<()>;
 
     /// Creates or replaces (same OID) a role.
     fn put_role(&mut self, def: RoleDef) -> Result<()>;

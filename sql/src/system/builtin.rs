@@ -6,7 +6,7 @@
 //! B-tree operator classes, PostgreSQL's OIDs), `pg_tablespace`,
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
 //! that are always empty because Strata has no such objects (triggers, policies,
-//! inheritance, rules, extended statistics, publications, partitioning, extensions,
+//! inheritance, rules, extended statistics, publications, partitioning,
 //! event triggers, default privileges, per-role settings, encoding conversions, foreign
 //! data wrappers and servers, text search objects, security labels, large objects,
 //! transforms, range types, replication slots); `pg_language` has PostgreSQL's
@@ -355,6 +355,16 @@ fn role_config(r: &crate::storage::RoleDef, database: Option<crate::storage::Oid
 /// `pg_db_role_setting`: one row per role and database scope that has defaults.
 fn pg_db_role_setting(ctx: &Context) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
+    for d in &ctx.env.catalog.databases {
+        if !d.config.is_empty() {
+            let items = d
+                .config
+                .iter()
+                .map(|c| text(format!("{}={}", c.name, c.value)))
+                .collect();
+            rows.push(vec![oid(d.oid), oid(0), array(items)]);
+        }
+    }
     for r in &ctx.env.catalog.roles {
         let mut scopes: Vec<Option<crate::storage::Oid>> = Vec::new();
         for c in &r.config {
@@ -1038,20 +1048,6 @@ pub fn tables() -> Vec<SystemTable> {
                 ("partclass", "oidvector"),
                 ("partcollation", "oidvector"),
                 ("partexprs", "pg_node_tree"),
-            ],
-        ),
-        e(
-            "pg_extension",
-            3079,
-            &[
-                ("oid", "oid"),
-                ("extname", "name"),
-                ("extowner", "oid"),
-                ("extnamespace", "oid"),
-                ("extrelocatable", "bool"),
-                ("extversion", "text"),
-                ("extconfig", "oid[]"),
-                ("extcondition", "text[]"),
             ],
         ),
         // Objects Strata has none of: encoding conversions, foreign data, text search,

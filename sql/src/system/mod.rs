@@ -39,6 +39,7 @@ pub mod casts;
 mod database_stats;
 mod default_acl;
 pub mod deparse;
+pub mod extensions;
 pub mod info_schema;
 pub mod locks;
 pub mod operators;
@@ -121,6 +122,8 @@ pub fn tables() -> &'static [SystemTable] {
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(prepared::PG_PREPARED_STATEMENTS);
         v.push(default_acl::PG_DEFAULT_ACL);
+        v.push(extensions::PG_EXTENSION);
+        v.push(extensions::PG_AVAILABLE_EXTENSIONS);
         v.push(database_stats::PG_STAT_DATABASE);
         v.push(replication::STRATA_REPLICATION_STATUS);
         v.push(table_stats::PG_STAT_USER_TABLES);

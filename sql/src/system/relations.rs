@@ -777,6 +777,7 @@ pub fn comments(cat: &Catalog) -> Vec<(Oid, Oid, i64, String)> {
     for t in &cat.types {
         add(t.oid, PG_TYPE_OID, 0, &t.comment);
     }
+    v.extend(super::extensions::comments(cat));
     v
 }
 

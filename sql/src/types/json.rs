@@ -42,17 +42,30 @@ fn syntax(ty: &str, detail: impl std::fmt::Display) -> Error {
     Error::InvalidTextRepresentation(format!("invalid input syntax for type {ty}: {detail}"))
 }
 
+/// 22P02 for `s`, which serde_json refused with `e`: with PostgreSQL's DETAIL and CONTEXT
+/// where its grammar refuses `s` too ([`super::json_errors`]).
+fn json_syntax(s: &str, e: serde_json::Error) -> Error {
+    match super::json_errors::describe(s) {
+        Some((detail, context)) => Error::MalformedLiteral {
+            message: "invalid input syntax for type json".into(),
+            detail,
+        }
+        .with_context(context),
+        None => syntax("json", e),
+    }
+}
+
 /// Checks that `s` is valid JSON (the `json` input function).
 pub fn validate_json(s: &str) -> Result<()> {
     serde_json::from_str::<serde::de::IgnoredAny>(s)
         .map(|_| ())
-        .map_err(|e| syntax("json", e))
+        .map_err(|e| json_syntax(s, e))
 }
 
 impl Jsonb {
     /// The `jsonb` input function.
     pub fn parse(s: &str) -> Result<Jsonb> {
-        let v: serde_json::Value = serde_json::from_str(s).map_err(|e| syntax("json", e))?;
+        let v: serde_json::Value = serde_json::from_str(s).map_err(|e| json_syntax(s, e))?;
         Jsonb::from_serde(v)
     }
 

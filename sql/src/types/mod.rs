@@ -28,6 +28,7 @@ pub mod datetime;
 pub mod enums;
 pub mod format;
 pub mod json;
+pub(crate) mod json_errors;
 pub mod json_text;
 pub mod jsonb_edit;
 pub mod jsonpath;

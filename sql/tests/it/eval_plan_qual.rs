@@ -98,6 +98,15 @@ impl Txn for Interleaved {
     fn drop_type(&mut self, oid: Oid) -> Result<()> {
         self.inner.drop_type(oid)
     }
+    fn put_database(&mut self, def: sql::storage::DatabaseDef) -> Result<()> {
+        self.inner.put_database(def)
+    }
+    fn put_extension(&mut self, def: sql::storage::ExtensionDef) -> Result<()> {
+        self.inner.put_extension(def)
+    }
+    fn drop_extension(&mut self, oid: Oid) -> Result<()> {
+        self.inner.drop_extension(oid)
+    }
     fn put_role(&mut self, def: sql::storage::RoleDef) -> Result<()> {
         self.inner.put_role(def)
     }

@@ -52,10 +52,12 @@ pub enum Kind {
     Role,
     DefaultAcl,
     Type,
+    Extension,
+    Database,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Schema,
         Kind::Table,
         Kind::Sequence,
@@ -65,6 +67,8 @@ impl Kind {
         Kind::Role,
         Kind::DefaultAcl,
         Kind::Type,
+        Kind::Extension,
+        Kind::Database,
     ];
 
     fn word(self) -> &'static str {
@@ -78,6 +82,8 @@ impl Kind {
             Kind::Role => "role",
             Kind::DefaultAcl => "defacl",
             Kind::Type => "type",
+            Kind::Extension => "ext",
+            Kind::Database => "db",
         }
     }
 }

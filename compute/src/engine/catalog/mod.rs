@@ -25,8 +25,8 @@ use proto::{Lsn, RelId};
 use sql::DataType;
 use sql::storage::catalog::oids::FIRST_NORMAL_OID;
 use sql::storage::{
-    Catalog, DefaultAclDef, FunctionDef, Oid, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, TypeDef, ViewDef,
+    Catalog, DatabaseDef, DefaultAclDef, ExtensionDef, FunctionDef, Oid, RoleDef, SchemaDef,
+    SequenceDef, TableDef, TableId, TableStats, TypeDef, ViewDef,
 };
 
 use crate::btree::{Limits, PageStore};
@@ -118,6 +118,8 @@ pub struct EngineCatalog {
     pub roles: BTreeMap<Oid, RoleDef>,
     pub default_acls: BTreeMap<Oid, DefaultAclDef>,
     pub types: BTreeMap<Oid, TypeDef>,
+    pub extensions: BTreeMap<Oid, ExtensionDef>,
+    pub databases: BTreeMap<Oid, DatabaseDef>,
     /// The next unassigned RelId, as of this version.
     pub next_rel: u32,
     /// The next unassigned OID, as of this version.
@@ -140,6 +142,8 @@ impl Default for EngineCatalog {
             roles: BTreeMap::new(),
             default_acls: BTreeMap::new(),
             types: BTreeMap::new(),
+            extensions: BTreeMap::new(),
+            databases: BTreeMap::new(),
             next_rel: FIRST_USER_REL,
             next_oid: FIRST_NORMAL_OID,
             schemas_stored: true,
@@ -159,6 +163,8 @@ pub enum Object {
     Role(RoleDef),
     DefaultAcl(DefaultAclDef),
     Type(TypeDef),
+    Extension(ExtensionDef),
+    Database(DatabaseDef),
 }
 
 impl EngineCatalog {
@@ -174,6 +180,8 @@ impl EngineCatalog {
             roles: self.roles.values().cloned().collect(),
             default_acls: self.default_acls.values().cloned().collect(),
             types: self.types.values().cloned().collect(),
+            extensions: self.extensions.values().cloned().collect(),
+            databases: self.databases.values().cloned().collect(),
         }
     }
 
@@ -189,6 +197,8 @@ impl EngineCatalog {
             Kind::Role => self.roles.get(&oid).cloned().map(Object::Role),
             Kind::DefaultAcl => self.default_acls.get(&oid).cloned().map(Object::DefaultAcl),
             Kind::Type => self.types.get(&oid).cloned().map(Object::Type),
+            Kind::Extension => self.extensions.get(&oid).cloned().map(Object::Extension),
+            Kind::Database => self.databases.get(&oid).cloned().map(Object::Database),
         }
     }
 
@@ -249,6 +259,18 @@ impl EngineCatalog {
             (Kind::Type, None) => {
                 self.types.remove(&oid);
             }
+            (_, Some(Object::Extension(e))) => {
+                self.extensions.insert(oid, e);
+            }
+            (Kind::Extension, None) => {
+                self.extensions.remove(&oid);
+            }
+            (_, Some(Object::Database(d))) => {
+                self.databases.insert(oid, d);
+            }
+            (Kind::Database, None) => {
+                self.databases.remove(&oid);
+            }
         }
     }
 }
@@ -268,6 +290,8 @@ pub fn encode_object(obj: &Object) -> Vec<Vec<u8>> {
         Object::Role(r) => format::encode_doc(r, None, None),
         Object::DefaultAcl(d) => format::encode_doc(d, None, None),
         Object::Type(t) => format::encode_doc(t, None, None),
+        Object::Extension(e) => format::encode_doc(e, None, None),
+        Object::Database(d) => format::encode_doc(d, None, None),
     }
 }
 
@@ -300,6 +324,8 @@ fn decode_object(kind: Kind, parts: &[Vec<u8>]) -> Result<Object> {
         Kind::Role => Object::Role(format::decode_doc::<RoleDef>(parts)?.def),
         Kind::DefaultAcl => Object::DefaultAcl(format::decode_doc::<DefaultAclDef>(parts)?.def),
         Kind::Type => Object::Type(format::decode_doc::<TypeDef>(parts)?.def),
+        Kind::Extension => Object::Extension(format::decode_doc::<ExtensionDef>(parts)?.def),
+        Kind::Database => Object::Database(format::decode_doc::<DatabaseDef>(parts)?.def),
     })
 }
 

@@ -187,6 +187,9 @@ pub enum Function {
     BackendPid,
     /// `pg_sleep(seconds)`: waits, ended early by a cancel or `statement_timeout`.
     Sleep,
+    /// `txid_current()` / `pg_current_xact_id()` (`false`), and their `_if_assigned`
+    /// forms (`true`): see [`system::transaction_id`].
+    TransactionId(bool),
     /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
     /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
     /// as an empty string.
@@ -232,6 +235,8 @@ pub enum Function {
     Numeric(NumericFn),
     DateTime(DateTimeFn),
     Bytea(ByteaFn),
+    /// A function of an installed extension ([`super::extension_fns`]).
+    Extension(super::extension_fns::ExtensionFn),
     Array(ArrayFn),
     Jsonb(JsonbFn),
     /// A function reading the catalog or session ([`super::catalog_functions`]).
@@ -285,6 +290,9 @@ impl Function {
             return r;
         }
         if let Some(r) = ByteaFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = super::extension_fns::ExtensionFn::resolve(name, args) {
             return r;
         }
         if let Some(r) = ArrayFn::resolve(name, args) {
@@ -424,6 +432,10 @@ impl Function {
             "session_user" => sig(Function::SessionUser, &[], Name),
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
             "pg_sleep" => sig(Function::Sleep, &[Float8], Text),
+            "txid_current" | "pg_current_xact_id" => sig(Function::TransactionId(false), &[], Int8),
+            "txid_current_if_assigned" | "pg_current_xact_id_if_assigned" => {
+                sig(Function::TransactionId(true), &[], Int8)
+            }
             "pg_stat_force_next_flush" | "pg_stat_clear_snapshot" => {
                 sig(Function::StatsNoOp, &[], Text)
             }
@@ -521,6 +533,7 @@ impl Function {
             Function::Numeric(f) => f.call(args),
             Function::DateTime(f) => f.call(args),
             Function::Bytea(f) => f.call(args),
+            Function::Extension(f) => f.call(args),
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
@@ -576,6 +589,7 @@ impl Function {
                 | SessionUser
                 | BackendPid
                 | Sleep
+                | TransactionId(_)
                 | StatsNoOp
                 | CurrentSetting
                 | SetConfig

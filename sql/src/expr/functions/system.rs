@@ -44,6 +44,9 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             }
             t(String::new())
         }
+        Function::TransactionId(if_assigned) => {
+            Ok(transaction_id(&session, if_assigned).map_or(Value::Null, |x| Value::Int(x as i64)))
+        }
         Function::StatsNoOp => t(String::new()),
         Function::CurrentSetting => {
             let name = text(args.first().unwrap_or(&Value::Null))?;
@@ -103,6 +106,35 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
         other => Err(Error::Internal(format!(
             "{other:?} is not a system function"
         ))),
+    }
+}
+
+/// The current transaction's id (`txid_current()`, `pg_current_xact_id()`), assigned on
+/// the first call in the transaction and the same for the rest of it; with `if_assigned`
+/// (`..._if_assigned()`), `None` when no call assigned one yet.
+///
+/// Strata's MVCC orders transactions by commit LSN and has no PostgreSQL xid, so these ids
+/// come from one counter per server process, started at the wall clock in microseconds: they
+/// increase across transactions, also across restarts (unless a process started more than
+/// a million transactions a second), and are unique per server but are not WAL positions,
+/// not shared between computes, and not assigned by writes alone (PostgreSQL also assigns one
+/// at a transaction's first write, which `_if_assigned` would then report).
+pub fn transaction_id(session: &env::SessionInfo, if_assigned: bool) -> Option<u64> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: std::sync::LazyLock<AtomicU64> = std::sync::LazyLock::new(|| {
+        let micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_micros() as u64);
+        AtomicU64::new(micros.max(1))
+    });
+    match session.xid.load(Ordering::Relaxed) {
+        0 if if_assigned => None,
+        0 => {
+            let id = NEXT.fetch_add(1, Ordering::Relaxed);
+            session.xid.store(id, Ordering::Relaxed);
+            Some(id)
+        }
+        id => Some(id),
     }
 }
 

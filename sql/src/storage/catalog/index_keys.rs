@@ -17,7 +17,7 @@ use super::{Catalog, IndexDef, TableDef};
 use crate::binder::{Binder, ExprCtx, Scope};
 use crate::expr::{Expr, Params};
 use crate::types::{DataType, Value};
-use crate::{Error, Result};
+use crate::{Error, ErrorObject, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -173,8 +173,9 @@ impl IndexDef {
 }
 
 /// The 23505 error for a duplicate key of `row` in `constraint` (the primary key, whose
-/// columns are `cols`, or an index of `def`).
+/// columns are `cols`, or an index of `def`), naming the schema as `catalog` does.
 pub fn unique_violation_of(
+    catalog: &Catalog,
     def: &TableDef,
     constraint: &str,
     cols: &[usize],
@@ -188,6 +189,7 @@ pub fn unique_violation_of(
             cols.iter().map(|&c| row[c].to_string()).collect(),
         ),
     }
+    .on(ErrorObject::table(&catalog.schema_name(def.schema), &def.name).constraint(constraint))
 }
 
 impl IndexDef {
@@ -203,8 +205,8 @@ impl IndexDef {
 
 impl IndexDef {
     /// The 23505 error of building this (unique) index over rows where `row`'s key is
-    /// not the only one, worded as PostgreSQL's.
-    pub fn build_violation(&self, def: &TableDef, row: &[Value]) -> Error {
+    /// not the only one, worded as PostgreSQL's (and naming the index as its constraint).
+    pub fn build_violation(&self, catalog: &Catalog, def: &TableDef, row: &[Value]) -> Error {
         let vals: Vec<String> = match self.key_of(def, row) {
             Ok(Some(k)) => k.iter().map(Value::to_string).collect(),
             _ => Vec::new(),
@@ -217,6 +219,7 @@ impl IndexDef {
                 vals.join(", ")
             ),
         }
+        .on(ErrorObject::table(&catalog.schema_name(def.schema), &def.name).constraint(&self.name))
     }
 }
 

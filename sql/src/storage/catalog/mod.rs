@@ -30,9 +30,10 @@ pub mod type_text;
 mod tests;
 
 pub use objects::{
-    CheckDef, ColumnDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel, FkAction, ForeignKeyDef,
-    FunctionArg, FunctionDef, Identity, IndexDef, Membership, OwnedBy, RoleDef, RoleSetting,
-    SchemaDef, SequenceDef, TableDef, TableId, TableStats, TypeBody, TypeDef, ViewColumn, ViewDef,
+    CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel,
+    ExtensionDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
+    Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef, SequenceDef, TableDef, TableId,
+    TableStats, TypeBody, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 
@@ -57,6 +58,10 @@ pub struct Catalog {
     pub default_acls: Vec<DefaultAclDef>,
     /// Composite types (`CREATE TYPE ... AS (...)`).
     pub types: Vec<TypeDef>,
+    /// Installed extensions (`CREATE EXTENSION`); see [`crate::ddl::extension`].
+    pub extensions: Vec<ExtensionDef>,
+    /// The database's `ALTER DATABASE ... SET` defaults (at most one entry).
+    pub databases: Vec<DatabaseDef>,
 }
 
 impl Default for Catalog {
@@ -72,6 +77,8 @@ impl Default for Catalog {
             roles: Vec::new(),
             default_acls: Vec::new(),
             types: Vec::new(),
+            extensions: Vec::new(),
+            databases: Vec::new(),
         }
     }
 }

@@ -427,6 +427,19 @@ pub struct DomainCheck {
     pub expr: String,
 }
 
+/// An installed extension (`CREATE EXTENSION`): the row of `pg_extension`. Its functions
+/// are built in and callable while it is installed ([`crate::ddl::extension`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtensionDef {
+    pub oid: Oid,
+    pub name: String,
+    /// The schema its functions are in (`WITH SCHEMA`, else the creation schema).
+    pub schema: Oid,
+    pub version: String,
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+}
+
 /// One output column of a view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ViewColumn {
@@ -483,6 +496,15 @@ pub struct RoleDef {
     /// `ALTER ROLE ... [IN DATABASE d] SET name = value`: defaults for its sessions, in the
     /// order set (`pg_db_role_setting`).
     #[serde(default)]
+    pub config: Vec<RoleSetting>,
+}
+
+/// The database's own settings (`ALTER DATABASE name SET ...`): defaults for every session
+/// of it (`pg_db_role_setting` with `setrole = 0`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseDef {
+    pub oid: Oid,
+    /// In the order set; `database` of each is `None`.
     pub config: Vec<RoleSetting>,
 }
 
