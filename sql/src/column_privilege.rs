@@ -132,7 +132,8 @@ fn unique_constraint(e: &Error) -> Option<&str> {
         Error::UniqueViolation { constraint, .. } => Some(constraint),
         Error::WithContext { error, .. }
         | Error::WithHint { error, .. }
-        | Error::Positioned { error, .. } => unique_constraint(error),
+        | Error::Positioned { error, .. }
+        | Error::OnObject { error, .. } => unique_constraint(error),
         _ => None,
     }
 }
@@ -163,6 +164,10 @@ fn without_row_values(e: Error) -> Error {
         Error::Positioned { error, position } => Error::Positioned {
             error: Box::new(without_row_values(*error)),
             position,
+        },
+        Error::OnObject { error, object } => Error::OnObject {
+            error: Box::new(without_row_values(*error)),
+            object,
         },
         other => other,
     }
