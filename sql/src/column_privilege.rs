@@ -244,27 +244,8 @@ pub fn has_column_privilege(args: &[Value]) -> Result<Value> {
             })?
         }
     };
-    let (mut wanted, mut wanted_options) = (0u16, 0u16);
-    for p in privileges.to_string().split(',') {
-        let word = p.trim().to_lowercase();
-        let (word, option) = match word.strip_suffix(" with grant option") {
-            Some(w) => (w.trim(), true),
-            None => (word.as_str(), false),
-        };
-        let bit = acl::privilege_by_name(word)
-            .filter(|b| b & COLUMN_RIGHTS != 0)
-            .ok_or_else(|| {
-                Error::InvalidParameterValue(format!(
-                    "unrecognized privilege type: \"{}\"",
-                    p.trim()
-                ))
-            })?;
-        if option {
-            wanted_options |= bit;
-        } else {
-            wanted |= bit;
-        }
-    }
+    let (wanted, wanted_options) =
+        crate::privilege::wanted_privileges(&privileges.to_string(), COLUMN_RIGHTS)?;
     let (held, options) = held_on_column(&who, &rel, i);
     Ok(Value::Bool(
         held & wanted != 0 || options & wanted_options != 0,

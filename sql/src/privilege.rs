@@ -345,33 +345,14 @@ pub fn has_privilege(on: PrivilegeOn, args: &[crate::Value]) -> Result<crate::Va
             }
         }
     };
-    let (mut wanted, mut wanted_options) = (0u16, 0u16);
-    for p in privileges.to_string().split(',') {
-        let word = p.trim().to_lowercase();
-        let (word, option) = match word.strip_suffix(" with grant option") {
-            Some(w) => (w.trim(), true),
-            None => (word.as_str(), false),
-        };
-        let bit = acl::privilege_by_name(word)
-            .filter(|b| {
-                b & match on {
-                    PrivilegeOn::Schema => acl::ALL_SCHEMA,
-                    PrivilegeOn::Sequence => acl::ALL_SEQUENCE,
-                    PrivilegeOn::Table => acl::ALL_RELATION,
-                } != 0
-            })
-            .ok_or_else(|| {
-                Error::InvalidParameterValue(format!(
-                    "unrecognized privilege type: \"{}\"",
-                    p.trim()
-                ))
-            })?;
-        if option {
-            wanted_options |= bit;
-        } else {
-            wanted |= bit;
-        }
-    }
+    let (wanted, wanted_options) = wanted_privileges(
+        &privileges.to_string(),
+        match on {
+            PrivilegeOn::Schema => acl::ALL_SCHEMA,
+            PrivilegeOn::Sequence => acl::ALL_SEQUENCE,
+            PrivilegeOn::Table => acl::ALL_RELATION,
+        },
+    )?;
     let held = if schema {
         let oid = match object {
             Value::Int(o) => *o as Oid,
@@ -512,4 +493,32 @@ pub fn has_role(args: &[crate::Value]) -> Result<crate::Value> {
         any |= held;
     }
     Ok(Value::Bool(any))
+}
+
+/// The privileges a `has_*_privilege` text names (`'SELECT, UPDATE WITH GRANT OPTION'`):
+/// those wanted, and those whose grant option is wanted; each must be one of `allowed`
+/// (22023 `unrecognized privilege type` otherwise).
+pub fn wanted_privileges(text: &str, allowed: u16) -> Result<(u16, u16)> {
+    let (mut wanted, mut wanted_options) = (0u16, 0u16);
+    for p in text.split(',') {
+        let word = p.trim().to_lowercase();
+        let (word, option) = match word.strip_suffix(" with grant option") {
+            Some(w) => (w.trim(), true),
+            None => (word.as_str(), false),
+        };
+        let bit = acl::privilege_by_name(word)
+            .filter(|b| b & allowed != 0)
+            .ok_or_else(|| {
+                Error::InvalidParameterValue(format!(
+                    "unrecognized privilege type: \"{}\"",
+                    p.trim()
+                ))
+            })?;
+        if option {
+            wanted_options |= bit;
+        } else {
+            wanted |= bit;
+        }
+    }
+    Ok((wanted, wanted_options))
 }

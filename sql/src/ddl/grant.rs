@@ -253,60 +253,52 @@ pub fn execute(
         )?;
         Ok(items)
     };
+    // A table's or view's own ACL (`own`) and its `columns`' ACLs with the change applied:
+    // the privileges named without columns go to the relation (unless only column
+    // privileges are named), those with columns to the columns.
+    let on_relation = |object: &Object,
+                       kind: &str,
+                       name: &str,
+                       own: &mut Option<Vec<AclItem>>,
+                       mut columns: Vec<grant_columns::Column>|
+     -> Result<Vec<grant_columns::Column>> {
+        let (p, named) = grant_columns::split(privileges, acl::ALL_RELATION, kind)?;
+        let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
+        let named = grant_columns::resolve(name, &names, &named)?;
+        if p != 0 || named.is_empty() {
+            *own = Some(changed(object, object.acl(own.take()), p)?);
+        }
+        grant_columns::ColumnChange {
+            catalog: &catalog,
+            who: &who,
+            object,
+            grantees: &grantees,
+            change,
+        }
+        .apply(&mut columns, own.as_deref(), &named, p)?;
+        Ok(columns)
+    };
     for target in targets(ddl, &catalog, objects)? {
         match target {
             Target::Table(mut t) => {
-                let rel = Relation::Table(&t);
-                let (p, named) =
-                    grant_columns::split(privileges, acl::ALL_RELATION, rel.kind_name())?;
-                let object = Object::relation(&rel);
-                let names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
-                let named = grant_columns::resolve(&t.name, &names, &named)?;
-                // Only column privileges named: the table's own ACL stays as it is.
-                if p != 0 || named.is_empty() {
-                    t.acl = Some(changed(&object, object.acl(t.acl.take()), p)?);
-                }
-                let mut columns: Vec<grant_columns::Column> = t
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), c.acl.clone()))
-                    .collect();
-                grant_columns::ColumnChange {
-                    catalog: &catalog,
-                    who: &who,
-                    object: &object,
-                    grantees: &grantees,
-                    change,
-                }
-                .apply(&mut columns, t.acl.as_deref(), &named, p)?;
+                let (object, kind) = {
+                    let rel = Relation::Table(&t);
+                    (Object::relation(&rel), rel.kind_name())
+                };
+                let columns = t.columns.iter().map(|c| (c.name.clone(), c.acl.clone()));
+                let columns = on_relation(&object, kind, &t.name, &mut t.acl, columns.collect())?;
                 for (c, (_, acl)) in t.columns.iter_mut().zip(columns) {
                     c.acl = acl;
                 }
                 ddl.txn.alter_table(t)?;
             }
             Target::View(mut v) => {
-                let rel = Relation::View(&v);
-                let (p, named) =
-                    grant_columns::split(privileges, acl::ALL_RELATION, rel.kind_name())?;
-                let object = Object::relation(&rel);
-                let names: Vec<String> = v.columns.iter().map(|c| c.name.clone()).collect();
-                let named = grant_columns::resolve(&v.name, &names, &named)?;
-                if p != 0 || named.is_empty() {
-                    v.acl = Some(changed(&object, object.acl(v.acl.take()), p)?);
-                }
-                let mut columns: Vec<grant_columns::Column> = v
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), c.acl.clone()))
-                    .collect();
-                grant_columns::ColumnChange {
-                    catalog: &catalog,
-                    who: &who,
-                    object: &object,
-                    grantees: &grantees,
-                    change,
-                }
-                .apply(&mut columns, v.acl.as_deref(), &named, p)?;
+                let (object, kind) = {
+                    let rel = Relation::View(&v);
+                    (Object::relation(&rel), rel.kind_name())
+                };
+                let columns = v.columns.iter().map(|c| (c.name.clone(), c.acl.clone()));
+                let columns = on_relation(&object, kind, &v.name, &mut v.acl, columns.collect())?;
                 for (c, (_, acl)) in v.columns.iter_mut().zip(columns) {
                     c.acl = acl;
                 }
