@@ -469,6 +469,7 @@ impl Binder {
             FromRelation::View(v) => {
                 let need = self.need(v.oid, crate::storage::catalog::acl::SELECT);
                 let qualifier = alias_name.clone().unwrap_or_else(|| v.name.clone());
+                self.note_unlockable(&qualifier);
                 self.row_types.insert(qualifier, v.oid);
                 let (plan, scope) = self.bind_view(&v, alias)?;
                 Ok((plan, scope.with_origin(need)))
@@ -516,6 +517,7 @@ impl Binder {
 
     /// A subquery in FROM with its alias (and column aliases).
     fn bind_derived(&mut self, q: &ast::Query, alias: &ast::TableAlias) -> Result<(Plan, Scope)> {
+        self.note_unlockable(&ident(&alias.name));
         let (plan, columns) = self.bind_query(q)?;
         if alias.columns.len() > columns.len() {
             return Err(Error::InvalidColumnReference(format!(

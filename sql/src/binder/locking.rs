@@ -7,8 +7,9 @@
 //! whole FROM row as hidden columns past its outputs, up to the `LockRows` node between
 //! ORDER BY and LIMIT (see [`crate::executor`]'s `lock_rows.rs`).
 //!
-//! Differences from PostgreSQL, written in ARCHITECTURE.md: the rows of subqueries and
-//! views in FROM are not locked (PostgreSQL locks their tables' rows too), the engine has
+//! Differences from PostgreSQL, written in ARCHITECTURE.md: a clause that applies to a
+//! subquery or view in FROM is refused with 0A000 (PostgreSQL locks the rows of the tables
+//! under it), the engine has
 //! two lock modes (`FOR NO KEY UPDATE` is `FOR UPDATE`, `FOR KEY SHARE` is `FOR SHARE`),
 //! and a changed row re-checks WHERE but not the join conditions.
 
@@ -48,6 +49,8 @@ pub(super) struct FromLocks {
     marked: Vec<Marked>,
     /// A locked table is on the NULL-extended side of an outer join.
     nullable: bool,
+    /// A view or subquery in FROM a clause applies to (whose rows PostgreSQL would lock).
+    unlockable: Option<String>,
 }
 
 impl FromLocks {
@@ -80,6 +83,7 @@ impl FromLocks {
             clauses,
             marked: Vec::new(),
             nullable: false,
+            unlockable: None,
         }))
     }
 
@@ -132,6 +136,11 @@ impl FromLocks {
             }
             return Err(Error::NoSuchRelation(format!(
                 "relation \"{name}\" in FOR {what} clause not found in FROM clause"
+            )));
+        }
+        if let Some(name) = &self.unlockable {
+            return Err(Error::unsupported(format!(
+                "FOR {what} of the view or subquery \"{name}\" in FROM is not supported"
             )));
         }
         if self.nullable {
@@ -223,6 +232,18 @@ impl Binder {
         true
     }
 
+    /// Notes a view or subquery in FROM (as `qualifier`): if a clause applies to it, the
+    /// statement is refused rather than run without the locks PostgreSQL would take on the
+    /// rows under it.
+    pub(super) fn note_unlockable(&mut self, qualifier: &str) {
+        if let Some(locks) = self.from_locks.as_mut()
+            && locks.unlockable.is_none()
+            && locks.applying_to(qualifier).is_some()
+        {
+            locks.unlockable = Some(qualifier.to_string());
+        }
+    }
+
     /// Notes that an outer join NULL-extends `scope`: a locked table in it is an error.
     pub(super) fn note_null_extended(&mut self, scope: &Scope) {
         if let Some(locks) = self.from_locks.as_mut()
@@ -233,5 +254,49 @@ impl Binder {
         {
             locks.nullable = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Session;
+    use crate::memory::MemoryStorage;
+
+    fn code(s: &mut Session<MemoryStorage>, sql: &str) -> String {
+        match s.execute(sql).pop() {
+            Some(Ok(_)) => "ok".into(),
+            Some(Err(e)) => format!("{} {e}", e.code()),
+            None => "none".into(),
+        }
+    }
+
+    /// PostgreSQL locks the rows under a view or subquery in FROM; Strata refuses rather
+    /// than answer without those locks.
+    #[test]
+    fn a_view_or_subquery_a_clause_applies_to_is_refused() {
+        let mut s = Session::new(MemoryStorage::new());
+        for sql in [
+            "CREATE TABLE lk (id int PRIMARY KEY)",
+            "CREATE VIEW lkv AS SELECT * FROM lk",
+        ] {
+            assert_eq!(code(&mut s, sql), "ok", "{sql}");
+        }
+        for sql in [
+            "SELECT * FROM (SELECT * FROM lk) s FOR UPDATE",
+            "SELECT * FROM lkv FOR SHARE",
+            "SELECT * FROM lk, lkv FOR UPDATE OF lkv",
+        ] {
+            assert!(
+                code(&mut s, sql).starts_with("0A000"),
+                "{sql}: {}",
+                code(&mut s, sql)
+            );
+        }
+        // A clause that names only the table leaves the subquery alone.
+        assert_eq!(
+            code(&mut s, "SELECT * FROM lk, (SELECT 1) s FOR UPDATE OF lk"),
+            "ok"
+        );
+        assert_eq!(code(&mut s, "SELECT * FROM lk, lkv FOR UPDATE OF lk"), "ok");
     }
 }
