@@ -49,8 +49,11 @@ pub fn split_name(name: &ast::ObjectName) -> Result<(Option<String>, String)> {
 /// that do not exist are skipped, as in PostgreSQL.
 pub fn search_path(catalog: &Catalog, setting: &str, user: &str) -> Vec<Oid> {
     let mut out = Vec::new();
-    // The session's temporary schema, once it has one, is searched first (as `pg_temp`).
-    let temp = catalog.schema(&temp_schema_name()).map(|s| s.oid);
+    // The session's temporary schema, once it made one, is searched first (as `pg_temp`);
+    // a leftover of an ended session with the same pid is not this session's.
+    let temp = uses_temp_schema()
+        .then(|| catalog.schema(&temp_schema_name()).map(|s| s.oid))
+        .flatten();
     for item in setting.split(',') {
         let item = item.trim();
         let name = match item.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
@@ -92,6 +95,15 @@ pub fn creation_schema(catalog: &Catalog, path: &[Oid]) -> Result<Oid> {
 
 /// The prefix of the sessions' temporary schemas (`pg_temp_<backend pid>`).
 pub const TEMP_SCHEMA_PREFIX: &str = "pg_temp_";
+
+/// Whether the running session made its temporary schema (a `CREATE TEMP TABLE`).
+pub fn uses_temp_schema() -> bool {
+    crate::env::with(|e| {
+        e.session
+            .temp_schema
+            .load(std::sync::atomic::Ordering::Relaxed)
+    })
+}
 
 /// The running session's temporary schema: where its `CREATE TEMP TABLE`s go, searched
 /// first and named `pg_temp` in qualified names and `search_path`.

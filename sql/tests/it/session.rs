@@ -681,3 +681,30 @@ fn drop_role_lists_column_privileges() {
     run(&mut s, "DROP OWNED BY colpriv_holder");
     run(&mut s, "DROP ROLE colpriv_holder");
 }
+
+/// A temporary schema left by a session that ended without dropping it (a compute that
+/// died) is not another session's, even one given the same backend pid: its tables are not
+/// on that session's search path, and its first CREATE TEMP TABLE empties the schema.
+#[test]
+fn a_leftover_temporary_schema_is_not_the_next_sessions() {
+    let storage = MemoryStorage::new();
+    let mut old = Session::new(storage.clone());
+    run(&mut old, "CREATE TEMP TABLE leftover (x int)");
+    // The in-memory sessions share the process id, as a restarted compute's might.
+    std::mem::forget(old);
+    let mut new = Session::new(storage);
+    let e = new
+        .execute("SELECT * FROM leftover")
+        .pop()
+        .expect("a result")
+        .expect_err("not on the new session's path");
+    assert_eq!(e.code(), "42P01");
+    run(&mut new, "CREATE TEMP TABLE mine (y int)");
+    let e = new
+        .execute("SELECT * FROM pg_temp.leftover")
+        .pop()
+        .expect("a result")
+        .expect_err("emptied");
+    assert_eq!(e.code(), "42P01");
+    assert_eq!(run(&mut new, "SELECT count(*) FROM mine").rows.len(), 1);
+}
