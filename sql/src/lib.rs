@@ -78,15 +78,13 @@
 //!
 //! # Known gaps (this slice)
 //!
-//! * Equi-joins are hash joins, other joins nested loops (no index nested loop yet); join
-//!   order comes from heuristic estimates (no ANALYZE statistics yet). Correlated
-//!   subqueries are re-run per distinct correlation values (using a key lookup when one
-//!   fits), not decorrelated into semi/anti joins.
-//! * Window frames: RANGE with offsets only over one numeric ORDER BY column; no EXCLUDE.
+//! * Join order comes from estimates (ANALYZE's row counts and distinct values where it
+//!   ran); correlated subqueries other than EXISTS / IN (which become semi and anti joins)
+//!   are re-run per distinct correlation values, using a key lookup when one fits.
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
-//! * SQL-level PREPARE/EXECUTE and binary COPY are rejected with 0A000; COPY reads from
-//!   STDIN and writes to STDOUT only.
+//! * COPY reads from STDIN and writes to STDOUT only (no server-side files).
+//! * No LISTEN / NOTIFY, no PL/pgSQL, no temporary views or sequences.
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are
 //!   refused with 0A000; temporary tables are ordinary tables in a per-session schema).
 
