@@ -201,22 +201,8 @@ pub fn has_column_privilege(args: &[Value]) -> Result<Value> {
         [u, t, c, p] => (privilege::role_arg(catalog, u)?, t, c, p),
         _ => return Ok(Value::Null),
     };
-    let rel = match table {
-        Value::Int(o) => catalog.relation_by_oid(*o as crate::storage::Oid),
-        Value::Reg(_, o) => catalog.relation_by_oid(*o),
-        other => {
-            let parts = privilege::name_parts(&other.to_string());
-            let (s, n) = match parts.as_slice() {
-                [n] => (None, n.clone()),
-                [s, n] => (Some(s.as_str()), n.clone()),
-                _ => return Err(Error::UndefinedTable(other.to_string())),
-            };
-            match catalog.resolve(s, &n, &env.search_path)? {
-                Some(r) => Some(r),
-                None => return Err(Error::UndefinedTable(n)),
-            }
-        }
-    };
+    let rel = privilege::relation_arg(catalog, &env.search_path, table)?
+        .map_err(Error::UndefinedTable)?;
     let Some(rel) = rel else {
         return Ok(Value::Null);
     };

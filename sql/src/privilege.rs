@@ -377,31 +377,20 @@ pub fn has_privilege(on: PrivilegeOn, args: &[crate::Value]) -> Result<crate::Va
         let options = who.grant_options(s.owner, &acl, acl::ALL_SCHEMA);
         (schema_privileges(catalog, &who, oid), options)
     } else {
-        let rel = match object {
-            Value::Int(o) => catalog.relation_by_oid(*o as Oid),
-            Value::Reg(_, o) => catalog.relation_by_oid(*o),
-            other => {
-                let parts = name_parts(&other.to_string());
-                let (s, n) = match parts.as_slice() {
-                    [n] => (None, n.clone()),
-                    [s, n] => (Some(s.as_str()), n.clone()),
-                    _ => return Err(Error::UndefinedTable(other.to_string())),
-                };
-                match catalog.resolve(s, &n, &env.search_path)? {
-                    Some(r) => Some(r),
-                    None if crate::system::lookup(
-                        crate::storage::catalog::oids::PG_CATALOG_NAMESPACE,
-                        &n,
-                    )
-                    .is_some() =>
-                    {
-                        return Ok(Value::Bool(
-                            (wanted | wanted_options) & acl::SELECT != 0 || who.superuser,
-                        ));
-                    }
-                    None => return Err(Error::UndefinedTable(n)),
-                }
+        let rel = match relation_arg(catalog, &env.search_path, object)? {
+            Ok(rel) => rel,
+            Err(n)
+                if crate::system::lookup(
+                    crate::storage::catalog::oids::PG_CATALOG_NAMESPACE,
+                    &n,
+                )
+                .is_some() =>
+            {
+                return Ok(Value::Bool(
+                    (wanted | wanted_options) & acl::SELECT != 0 || who.superuser,
+                ));
             }
+            Err(n) => return Err(Error::UndefinedTable(n)),
         };
         match rel {
             Some(r) if on == PrivilegeOn::Sequence && !matches!(r, Relation::Sequence(_)) => {
@@ -521,4 +510,30 @@ pub fn wanted_privileges(text: &str, allowed: u16) -> Result<(u16, u16)> {
         }
     }
     Ok((wanted, wanted_options))
+}
+
+/// The relation a `has_*_privilege` argument names: by OID (`None` when no relation has
+/// it) or by a possibly schema-qualified name on `search_path` (`Err(name)` when no stored
+/// relation has that name).
+pub fn relation_arg<'c>(
+    catalog: &'c Catalog,
+    search_path: &[Oid],
+    arg: &crate::Value,
+) -> Result<std::result::Result<Option<Relation<'c>>, String>> {
+    Ok(match arg {
+        crate::Value::Int(o) => Ok(catalog.relation_by_oid(*o as Oid)),
+        crate::Value::Reg(_, o) => Ok(catalog.relation_by_oid(*o)),
+        other => {
+            let parts = name_parts(&other.to_string());
+            let (s, n) = match parts.as_slice() {
+                [n] => (None, n.clone()),
+                [s, n] => (Some(s.as_str()), n.clone()),
+                _ => return Ok(Err(other.to_string())),
+            };
+            match catalog.resolve(s, &n, search_path)? {
+                Some(r) => Ok(Some(r)),
+                None => Err(n),
+            }
+        }
+    })
 }

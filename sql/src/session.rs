@@ -1099,14 +1099,6 @@ impl<S: Storage> Session<S> {
             read_only && !self.in_recovery,
             std::sync::atomic::Ordering::Relaxed,
         );
-        if let Block::Open { .. } = self.block {
-            // `current_setting('transaction_isolation')` reads the block's level.
-            let level = self.transaction_isolation();
-            let _ = self
-                .info
-                .settings()
-                .set("transaction_isolation", &level, true);
-        }
         if read_only
             && !self.in_recovery
             && let Some(what) = read_only::refused_command(stmt)
@@ -1203,6 +1195,19 @@ impl<S: Storage> Session<S> {
         self.info.settings().begin();
         self.user_at_begin = Some((self.user.clone(), self.info.user.clone()));
         self.start_access_mode();
+        self.note_isolation();
+    }
+
+    /// Keeps the open block's isolation level in the transaction-local
+    /// `transaction_isolation`, which `current_setting` reads.
+    fn note_isolation(&mut self) {
+        if let Block::Open { isolation, .. } = &self.block {
+            let level = isolation.name();
+            let _ = self
+                .info
+                .settings()
+                .set("transaction_isolation", level, true);
+        }
     }
 
     /// The transaction ended: its transaction-level advisory locks go.
@@ -1370,6 +1375,7 @@ impl<S: Storage> Session<S> {
                 ));
             }
             *isolation = iso;
+            self.note_isolation();
         }
         if let Some(read_only) = Self::access_mode_of(modes) {
             if !read_only && queried && self.transaction_read_only() {

@@ -106,14 +106,14 @@ impl ByteaFn {
             }
             GenRandomUuid => Value::Uuid(uuid::random()),
             Sha(bits) => {
-                use sha2::Digest;
-                let data = bytes(0)?;
-                Value::Bytea(match bits {
-                    224 => sha2::Sha224::digest(data).to_vec(),
-                    256 => sha2::Sha256::digest(data).to_vec(),
-                    384 => sha2::Sha384::digest(data).to_vec(),
-                    _ => sha2::Sha512::digest(data).to_vec(),
-                })
+                use super::extension_fns::Hash;
+                let hash = match bits {
+                    224 => Hash::Sha224,
+                    256 => Hash::Sha256,
+                    384 => Hash::Sha384,
+                    _ => Hash::Sha512,
+                };
+                Value::Bytea(hash.digest(&bytes(0)?))
             }
         })
     }

@@ -163,9 +163,10 @@ impl ExtensionFn {
 /// The node id of `uuid_generate_v1()`: random, chosen once per process.
 static NODE_ID: LazyLock<[u8; 6]> = LazyLock::new(rand::random);
 
-/// A digest algorithm of pgcrypto's `digest` and `hmac`.
+/// A digest algorithm of pgcrypto's `digest` and `hmac` (and of the built-in `sha224` ...
+/// `sha512`).
 #[derive(Debug, Clone, Copy)]
-enum Hash {
+pub(super) enum Hash {
     Md5,
     Sha1,
     Sha224,
@@ -192,7 +193,7 @@ impl Hash {
         })
     }
 
-    fn digest(self, data: &[u8]) -> Vec<u8> {
+    pub(super) fn digest(self, data: &[u8]) -> Vec<u8> {
         use sha2::Digest as _;
         match self {
             Hash::Md5 => {

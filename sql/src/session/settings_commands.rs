@@ -354,6 +354,7 @@ impl<S: Storage> Session<S> {
             } => {
                 if let Some(i) = iso {
                     *isolation = i;
+                    self.note_isolation();
                 }
                 Ok(StatementResult::command("SET"))
             }
