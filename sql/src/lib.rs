@@ -99,6 +99,7 @@ pub mod expr;
 pub mod interrupt;
 pub mod memory;
 pub mod notice;
+pub mod notify;
 pub mod parse;
 pub mod planner;
 pub mod position;

@@ -209,6 +209,10 @@ pub enum Function {
     Advisory(AdvisoryCall),
     /// `pg_advisory_unlock_all()`.
     AdvisoryUnlockAll,
+    /// `pg_notify(channel, payload)`: NOTIFY (NULLs are empty strings).
+    Notify,
+    /// `pg_notification_queue_usage()`.
+    NotificationQueueUsage,
     // conditional
     /// `nullif(a, b)`.
     NullIf,
@@ -444,6 +448,9 @@ impl Function {
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
             "pg_cancel_backend" => sig(Function::CancelBackend, &[Int4], Bool),
             "pg_advisory_unlock_all" => sig(Function::AdvisoryUnlockAll, &[], Text),
+            // `void` prints as an empty string (see `StatsNoOp`).
+            "pg_notify" => sig(Function::Notify, &[Text, Text], Text),
+            "pg_notification_queue_usage" => sig(Function::NotificationQueueUsage, &[], Float8),
             n if AdvisoryCall::from_name(n).is_some() => {
                 let call = AdvisoryCall::from_name(n).expect("checked");
                 // `void` prints as an empty string (see `StatsNoOp`).
@@ -515,6 +522,7 @@ impl Function {
                 | Function::EnumEnd { .. }
                 | Function::EnumRange { .. }
                 | Function::DomainCheck(_)
+                | Function::Notify
         )
     }
 
@@ -598,6 +606,8 @@ impl Function {
                 | BlockingPids
                 | Advisory(_)
                 | AdvisoryUnlockAll
+                | Notify
+                | NotificationQueueUsage
         )
     }
 
