@@ -382,8 +382,13 @@ impl Startup {
         let registration = self.shared.sessions.register(pid, &secret, control, info);
         client.session_extensions().insert(registration);
         // SQL on this connection sees its identity and the other sessions.
-        self.session
-            .identify(&user, &database, pid, self.shared.sessions.clone());
+        self.session.identify(
+            &user,
+            &database,
+            pid,
+            self.shared.sessions.clone(),
+            self.shared.sessions.notify.clone(),
+        );
         tracing::debug!(pid, user, "authenticated");
         Ok(())
     }

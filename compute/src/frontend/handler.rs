@@ -48,7 +48,7 @@ use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
     Describe, Execute, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT,
 };
-use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
+use pgwire::messages::response::{EmptyQueryResponse, NotificationResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 use sql::{PreparedInfo, StatementResult};
 
@@ -166,6 +166,14 @@ impl PgWireServerHandlers for ConnectionHandlers {
     }
 }
 
+impl ConnectionHandlers {
+    /// The connection's handlers of queries (what the connection loop delivers
+    /// notifications through).
+    pub(super) fn connection(&self) -> &Arc<Connection> {
+        &self.inner
+    }
+}
+
 /// The handlers of a connection over `--max-connections`: a startup gets FATAL 53300 (as
 /// PostgreSQL answers), while a CancelRequest is still served, so Ctrl-C works on a full
 /// server.
@@ -236,6 +244,38 @@ fn fatal(f: Fatal, sent: &AtomicBool) -> PgWireError {
 }
 
 impl Connection {
+    /// Whether notifications may go out now: the session is outside a transaction block
+    /// (PostgreSQL holds them back until the block ends).
+    pub(super) fn idle(&self) -> bool {
+        self.status() == TransactionStatus::Idle
+    }
+
+    /// Fires when a notification arrives for the session.
+    pub(super) fn arrived(&self) -> Arc<tokio::sync::Notify> {
+        self.session.arrived()
+    }
+
+    /// Feeds the notifications that arrived as NotificationResponses, if the session is idle
+    /// outside a block (PostgreSQL sends them just before ReadyForQuery, or at once to an idle
+    /// session: see [`super::connection`]).
+    pub(super) async fn send_notifications<C>(&self, client: &mut C) -> PgWireResult<()>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !self.idle() {
+            return Ok(());
+        }
+        for n in self.session.notifications() {
+            client
+                .feed(PgWireBackendMessage::NotificationResponse(
+                    NotificationResponse::new(n.pid, n.channel, n.payload),
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(super) fn fatal(&self, f: Fatal) -> PgWireError {
         fatal(f, &self.fatal_sent)
     }
@@ -410,6 +450,7 @@ impl SimpleQueryHandler for Connection {
         }
         let status = self.status();
         params::send_changed(client, self.session.changed_reports()).await?;
+        self.send_notifications(client).await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await
@@ -568,6 +609,7 @@ impl ExtendedQueryHandler for Connection {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
         let status = self.status();
         params::send_changed(client, self.session.changed_reports()).await?;
+        self.send_notifications(client).await?;
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await?;
         client.flush().await?;
