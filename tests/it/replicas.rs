@@ -296,7 +296,10 @@ async fn replicas_follow_the_primary() {
     ] {
         let e = error_of(&q1, sql).await;
         assert_eq!(e.code(), &SqlState::READ_ONLY_SQL_TRANSACTION, "{sql}: {e}");
-        assert_eq!(e.message(), format!("cannot execute {what} during recovery"));
+        assert_eq!(
+            e.message(),
+            format!("cannot execute {what} during recovery")
+        );
     }
     assert_eq!(one(&q1, "UNLISTEN *; SELECT 'ok'").await, "ok");
     let status = table_text(

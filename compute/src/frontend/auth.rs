@@ -338,6 +338,13 @@ impl Startup {
             self.shared.delay.succeeded(client.socket_addr().ip());
         }
         let (user, database) = user_and_database(client);
+        // `pg_database` lists PostgreSQL's template0 with datallowconn false.
+        if database == "template0" {
+            return Err(fatal(
+                "55000",
+                format!("database \"{database}\" is not currently accepting connections"),
+            ));
+        }
         let role = (self.shared.roles)(&user);
         if role.as_ref().is_some_and(|r| !r.login) {
             tracing::info!(user, "refused a role without LOGIN");
