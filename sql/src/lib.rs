@@ -84,7 +84,8 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * COPY reads from STDIN and writes to STDOUT only (no server-side files).
-//! * No LISTEN / NOTIFY, no PL/pgSQL, no temporary views or sequences.
+//! * No PL/pgSQL, no temporary views or sequences. LISTEN / NOTIFY reach the sessions of one
+//!   compute only ([`notify`]), not a whole cluster.
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are
 //!   refused with 0A000; temporary tables are ordinary tables in a per-session schema).
 

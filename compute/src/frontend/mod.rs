@@ -8,7 +8,7 @@
 //!                               | yes
 //!                               v
 //!   thread "session-N" (current-thread runtime):
-//!   pgwire::process_socket(ConnectionHandlers) --> SessionHandle --> sql::Session<S: Storage>
+//!   connection::process_socket(ConnectionHandlers) --> SessionHandle --> sql::Session<S: Storage>
 //!        simple Query / Parse/Bind/Describe/Execute/Sync   (called inline, no hand-off)
 //! ```
 //!
