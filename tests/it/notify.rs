@@ -3,7 +3,7 @@
 //! (`Connection::poll_message`). A notification reaches a listener only when the sending
 //! transaction commits (none on rollback, duplicates folded), reaches an idle listener
 //! without it sending anything, waits while the listener is inside a transaction block, and
-//! stops after UNLISTEN *. Single-session behaviour (pg_listening_channels, the errors) is in
+//! stops after UNLISTEN *; the extended protocol delivers at its Sync. Single-session behaviour (pg_listening_channels, the errors) is in
 //! `sql/tests/slt/listen_notify.slt`.
 
 use std::time::Duration;
@@ -122,6 +122,23 @@ async fn notifications_reach_listeners_at_commit_even_when_idle() {
         )
         .await,
         "jobs,mine"
+    );
+
+    // The extended protocol: parameters to pg_notify; a session's own NOTIFY through
+    // Parse/Bind/Execute is delivered before the ReadyForQuery of its Sync.
+    b.execute("SELECT pg_notify($1, $2)", &[&"jobs", &"bound"])
+        .await
+        .expect("pg_notify with parameters");
+    assert_eq!(
+        next(&mut a_rx).await,
+        ("jobs".into(), "bound".into(), b_pid)
+    );
+    a.execute("NOTIFY mine, 'extended'", &[])
+        .await
+        .expect("NOTIFY through the extended protocol");
+    assert_eq!(
+        next(&mut a_rx).await,
+        ("mine".into(), "extended".into(), a_pid)
     );
 
     // UNLISTEN *: nothing more.
