@@ -42,6 +42,7 @@ pub mod auth;
 pub mod auth_delay;
 pub mod auth_rules;
 pub mod backend;
+mod batched;
 pub mod copy;
 pub mod encode;
 pub mod handler;
