@@ -44,6 +44,7 @@ pub mod auth;
 pub mod auth_delay;
 pub mod auth_rules;
 pub mod backend;
+mod batched;
 pub mod connection;
 pub mod copy;
 pub mod encode;
