@@ -16,7 +16,16 @@
 //! - per safekeeper, the WAL streams attached to it (read replicas, the
 //!   pageserver, recovering peers: `StatusResponse.readers`), each with
 //!   `lag_bytes = commit_lsn - sent_lsn`, and how long ago a primary last
-//!   appended (heartbeats included: a primary is attached).
+//!   appended (heartbeats included: a primary is attached);
+//! - each lag also in seconds ([`lag_seconds`]), as PostgreSQL's
+//!   `pg_stat_replication.replay_lag`: the age of the oldest WAL the reader
+//!   (replica, pageserver ingest, upload) lacks, 0 when it lacks none, dated by
+//!   the safekeeper's record of when its WAL became durable
+//!   (`StatusResponse.wal_ages`, [`safekeeper::server::wal_times`]);
+//!   ingest and upload lags use the safekeeper with the highest commit LSN;
+//! - `logical_size_bytes`: the sum of the timeline's relation sizes at the
+//!   ingested LSN, as the pageserver computes it from its layers
+//!   ([`pageserver::logical_size`]); `physical_size_bytes` is the layer files'.
 //!
 //! Partial answers are reported, not hidden: an unreachable server is a line
 //! (a field) with its error, and the command's result is an error unless the
@@ -71,7 +80,11 @@ pub struct TimelineStatus {
     /// The highest commit LSN among the safekeepers that answered.
     pub commit_lsn: Option<String>,
     pub ingest_lag_bytes: Option<u64>,
+    /// Age of the oldest committed WAL the pageserver has not ingested (0: none).
+    pub ingest_lag_seconds: Option<f64>,
     pub upload_lag_bytes: Option<u64>,
+    /// Age of the oldest ingested WAL not yet in object storage (0: none).
+    pub upload_lag_seconds: Option<f64>,
 }
 
 /// The pageserver's view of a timeline (LSNs as `X/Y`).
@@ -91,6 +104,9 @@ pub struct PageserverView {
     pub delta_layers: u64,
     /// The layer files' total size in object storage.
     pub physical_size_bytes: u64,
+    /// The sum of the relations' sizes at `ingested_lsn` (`None`: the
+    /// pageserver could not read its layers).
+    pub logical_size_bytes: Option<u64>,
     pub object_store: String,
 }
 
@@ -126,19 +142,34 @@ pub struct ReaderView {
     pub sent_lsn: String,
     /// Committed WAL not yet sent to it.
     pub lag_bytes: u64,
+    /// Age of the oldest committed WAL not yet sent to it (0: none).
+    pub lag_seconds: f64,
     pub connected_for_s: u64,
 }
 
 impl ReaderView {
-    fn new(r: &sk::WalReader, commit_lsn: u64, now_unix_ms: u64) -> ReaderView {
+    fn new(r: &sk::WalReader, s: &sk::StatusResponse, now_unix_ms: u64) -> ReaderView {
         ReaderView {
             name: r.name.clone(),
             peer: r.peer.clone(),
             sent_lsn: lsn(r.sent_lsn),
-            lag_bytes: commit_lsn.saturating_sub(r.sent_lsn),
+            lag_bytes: s.commit_lsn.saturating_sub(r.sent_lsn),
+            lag_seconds: lag_seconds(&s.wal_ages, r.sent_lsn, s.commit_lsn),
             connected_for_s: now_unix_ms.saturating_sub(r.since_unix_ms) / 1000,
         }
     }
+}
+
+/// The lag in seconds of a reader that has WAL up to `have` and should have it
+/// up to `upto`: 0 if it has it all, else the age of the oldest WAL after
+/// `have` by the safekeeper's `wal_ages` (oldest first; an LSN older than every
+/// sample is dated by the oldest, a lower bound). Millisecond precision.
+pub fn lag_seconds(wal_ages: &[sk::WalAge], have: u64, upto: u64) -> f64 {
+    if have >= upto {
+        return 0.0;
+    }
+    let ages: Vec<(Lsn, u64)> = wal_ages.iter().map(|a| (Lsn(a.lsn), a.ms_ago)).collect();
+    safekeeper::server::wal_times::lag_ms(&ages, Lsn(have)) as f64 / 1000.0
 }
 
 fn now_unix_ms() -> u64 {
@@ -166,6 +197,7 @@ impl PageserverView {
             image_layers: t.image_layer_count,
             delta_layers: t.delta_layer_count,
             physical_size_bytes: t.layer_bytes,
+            logical_size_bytes: t.logical_size_bytes,
             object_store: t.object_store.clone(),
         }
     }
@@ -180,10 +212,13 @@ pub fn timeline_status(
     safekeepers: &[(String, Result<sk::StatusResponse, AdminError>)],
     now_unix_ms: u64,
 ) -> TimelineStatus {
-    let commit = safekeepers
+    // The safekeeper with the highest commit LSN dates the ingest and upload lags.
+    let newest = safekeepers
         .iter()
-        .filter_map(|(_, r)| r.as_ref().ok().map(|s| s.commit_lsn))
-        .max();
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .max_by_key(|s| s.commit_lsn);
+    let commit = newest.map(|s| s.commit_lsn);
+    let ages = newest.map_or(&[][..], |s| &s.wal_ages[..]);
     let info = pageserver.ok();
     TimelineStatus {
         tenant: tenant.to_string(),
@@ -204,7 +239,7 @@ pub fn timeline_status(
                     readers: s
                         .readers
                         .iter()
-                        .map(|r| ReaderView::new(r, s.commit_lsn, now_unix_ms))
+                        .map(|r| ReaderView::new(r, s, now_unix_ms))
                         .collect(),
                     error: None,
                 },
@@ -225,10 +260,17 @@ pub fn timeline_status(
         ingest_lag_bytes: commit
             .zip(info)
             .map(|(c, i)| c.saturating_sub(i.last_record_lsn)),
+        ingest_lag_seconds: commit
+            .zip(info)
+            .map(|(c, i)| lag_seconds(ages, i.last_record_lsn, c)),
         // Nothing uploaded yet (remote_consistent_lsn 0/0) lags from the timeline's start.
         upload_lag_bytes: info.map(|i| {
             let uploaded = i.remote_consistent_lsn.max(i.start_lsn);
             i.last_record_lsn.saturating_sub(uploaded)
+        }),
+        upload_lag_seconds: newest.zip(info).map(|(_, i)| {
+            let uploaded = i.remote_consistent_lsn.max(i.start_lsn);
+            lag_seconds(ages, uploaded, i.last_record_lsn)
         }),
     }
 }
@@ -255,14 +297,16 @@ impl ClusterStatus {
                     let _ = writeln!(
                         out,
                         "  pageserver {}: generation {}  ingested_lsn {}  remote_consistent_lsn {}  \
-                         gc_cutoff_lsn {}  start_lsn {}\n    layers {} ({} image, {} delta), \
-                         physical size {} bytes, object store {}",
+                         gc_cutoff_lsn {}  start_lsn {}\n    logical size {}, layers {} ({} image, \
+                         {} delta), physical size {} bytes, object store {}",
                         self.pageserver,
                         p.generation,
                         p.ingested_lsn,
                         p.remote_consistent_lsn,
                         p.gc_cutoff_lsn,
                         p.start_lsn,
+                        p.logical_size_bytes
+                            .map_or("unknown".to_string(), |b| format!("{b} bytes")),
                         p.layers,
                         p.image_layers,
                         p.delta_layers,
@@ -294,9 +338,14 @@ impl ClusterStatus {
                         for r in &s.readers {
                             let _ = writeln!(
                                 out,
-                                "    streaming to {} ({}): sent_lsn {}  lag {} bytes  \
+                                "    streaming to {} ({}): sent_lsn {}  lag {} bytes {:.3} s  \
                                  connected {} s",
-                                r.name, r.peer, r.sent_lsn, r.lag_bytes, r.connected_for_s,
+                                r.name,
+                                r.peer,
+                                r.sent_lsn,
+                                r.lag_bytes,
+                                r.lag_seconds,
+                                r.connected_for_s,
                             );
                         }
                     }
@@ -306,12 +355,16 @@ impl ClusterStatus {
                     }
                 }
             }
-            let bytes = |b: Option<u64>| b.map_or("-".to_string(), |b| format!("{b} bytes"));
+            let lag = |b: Option<u64>, s: Option<f64>| match (b, s) {
+                (Some(b), Some(s)) => format!("{b} bytes {s:.3} s"),
+                (Some(b), None) => format!("{b} bytes"),
+                _ => "-".to_string(),
+            };
             let _ = writeln!(
                 out,
                 "  lag: ingest {}, upload {} (commit_lsn {})",
-                bytes(t.ingest_lag_bytes),
-                bytes(t.upload_lag_bytes),
+                lag(t.ingest_lag_bytes, t.ingest_lag_seconds),
+                lag(t.upload_lag_bytes, t.upload_lag_seconds),
                 t.commit_lsn.as_deref().unwrap_or("-"),
             );
         }
@@ -449,6 +502,7 @@ mod tests {
             delta_layer_count: 2,
             layer_bytes: 4096,
             object_store: "memory://".into(),
+            logical_size_bytes: Some(5 * 8192),
             ..Default::default()
         }
     }
@@ -460,6 +514,21 @@ mod tests {
             flush_lsn: commit,
             commit_lsn: commit,
             last_append_ms_ago: Some(7),
+            // Durable at 0/1000800 5 s ago, 0/1000A00 2 s ago, `commit` 1 s ago.
+            wal_ages: vec![
+                sk::WalAge {
+                    lsn: 0x100_0800,
+                    ms_ago: 5_000,
+                },
+                sk::WalAge {
+                    lsn: 0x100_0A00,
+                    ms_ago: 2_000,
+                },
+                sk::WalAge {
+                    lsn: commit,
+                    ms_ago: 1_000,
+                },
+            ],
             readers: vec![sk::WalReader {
                 name: "replica 127.0.0.1:5433".into(),
                 peer: "127.0.0.1:40000".into(),
@@ -484,6 +553,12 @@ mod tests {
         let t = timeline_status("default", "main", Ok(&info()), &answers, 50_000);
         assert_eq!(t.commit_lsn.as_deref(), Some("0/1000B00"));
         assert_eq!(t.safekeepers[1].readers[0].lag_bytes, 0x100);
+        assert_eq!(t.safekeepers[1].readers[0].lag_seconds, 1.0);
+        assert_eq!(t.safekeepers[0].readers[0].lag_seconds, 0.0, "caught up");
+        // The pageserver has 0/1000900: the oldest WAL it lacks was durable 2 s ago.
+        assert_eq!(t.ingest_lag_seconds, Some(2.0));
+        // Uploaded up to 0/1000100: what follows is older than every sample (5 s).
+        assert_eq!(t.upload_lag_seconds, Some(5.0));
         assert_eq!(t.safekeepers[1].readers[0].connected_for_s, 30);
         assert_eq!(t.ingest_lag_bytes, Some(0x200));
         assert_eq!(t.upload_lag_bytes, Some(0x800));
@@ -497,22 +572,33 @@ mod tests {
         };
         let text = st.to_text();
         assert!(text.contains("ingested_lsn 0/1000900"), "{text}");
-        assert!(text.contains("layers 3 (1 image, 2 delta)"), "{text}");
+        assert!(
+            text.contains("logical size 40960 bytes, layers 3 (1 image, 2 delta)"),
+            "{text}"
+        );
         assert!(text.contains("safekeeper c: error: down"), "{text}");
         assert!(text.contains("primary appended 7 ms ago"), "{text}");
         assert!(
             text.contains(
                 "streaming to replica 127.0.0.1:5433 (127.0.0.1:40000): sent_lsn 0/1000A00  \
-                 lag 256 bytes  connected 30 s"
+                 lag 256 bytes 1.000 s  connected 30 s"
             ),
             "{text}"
         );
         assert!(
-            text.contains("lag: ingest 512 bytes, upload 2048 bytes"),
+            text.contains("lag: ingest 512 bytes 2.000 s, upload 2048 bytes 5.000 s"),
             "{text}"
         );
         let json: serde_json::Value = serde_json::from_str(&st.to_json()).expect("valid JSON");
         assert_eq!(json["timelines"][0]["ingest_lag_bytes"].to_string(), "512");
+        assert_eq!(
+            json["timelines"][0]["ingest_lag_seconds"].to_string(),
+            "2.0"
+        );
+        assert_eq!(
+            json["timelines"][0]["pageserver"]["logical_size_bytes"].to_string(),
+            "40960"
+        );
         assert_eq!(
             json["timelines"][0]["pageserver"]["generation"].to_string(),
             "3"
@@ -528,6 +614,7 @@ mod tests {
         let err = AdminError::Invalid("unreachable".into());
         let t = timeline_status("default", "main", Err(&err), &[], 0);
         assert!(t.pageserver.is_none() && t.ingest_lag_bytes.is_none());
+        assert!(t.ingest_lag_seconds.is_none() && t.upload_lag_seconds.is_none());
         assert_eq!(t.pageserver_error.as_deref(), Some("unreachable"));
         let fresh = ps::TimelineInfo {
             remote_consistent_lsn: 0,

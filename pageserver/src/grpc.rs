@@ -235,7 +235,7 @@ fn get_pages_batch_cached(
 
 /// The timeline's status. Never waits for the remote lock (an upload may hold it for as
 /// long as the object store takes): the manifest as last published is enough.
-async fn info(ps: &Pageserver, handle: &TimelineHandle) -> pb::TimelineInfo {
+async fn info(ps: &Pageserver, handle: &Arc<TimelineHandle>) -> pb::TimelineInfo {
     let gc_cutoff = handle.effective_gc_cutoff();
     let (remote_consistent_lsn, layer_count, layer_bytes, images, deltas) = handle.published(|m| {
         let count = |kind: &str| m.layers.iter().filter(|l| l.kind == kind).count() as u64;
@@ -247,6 +247,20 @@ async fn info(ps: &Pageserver, handle: &TimelineHandle) -> pb::TimelineInfo {
             count("delta"),
         )
     });
+    let last_record_lsn = handle.last_record_lsn();
+    let sizer = handle.clone();
+    let logical_size =
+        match tokio::task::spawn_blocking(move || sizer.logical_size(last_record_lsn)).await {
+            Ok(Ok(bytes)) => Some(bytes),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "compute logical size");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "compute logical size: task failed");
+                None
+            }
+        };
     pb::TimelineInfo {
         tenant: handle.id.tenant.to_string(),
         timeline: handle.id.timeline.to_string(),
@@ -257,7 +271,7 @@ async fn info(ps: &Pageserver, handle: &TimelineHandle) -> pb::TimelineInfo {
             .unwrap_or_default(),
         ancestor_lsn: handle.ancestor.as_ref().map_or(0, |(_, l)| l.0),
         start_lsn: handle.start_lsn.0,
-        last_record_lsn: handle.last_record_lsn().0,
+        last_record_lsn: last_record_lsn.0,
         remote_consistent_lsn,
         gc_cutoff_lsn: gc_cutoff.0,
         generation: handle.generation,
@@ -266,6 +280,7 @@ async fn info(ps: &Pageserver, handle: &TimelineHandle) -> pb::TimelineInfo {
         image_layer_count: images,
         delta_layer_count: deltas,
         object_store: ps.remote_storage().url().to_string(),
+        logical_size_bytes: logical_size,
     }
 }
 

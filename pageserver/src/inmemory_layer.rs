@@ -129,10 +129,17 @@ impl InMemoryLayer {
 
     /// Every key with a change here, in order.
     pub fn keys(&self) -> impl Iterator<Item = PageKey> + '_ {
+        self.keys_upto(Lsn::MAX)
+    }
+
+    /// Every key with a change at or below `upto`, in order.
+    pub fn keys_upto(&self, upto: Lsn) -> impl Iterator<Item = PageKey> + '_ {
         let mut prev = None;
-        self.changes.keys().filter_map(move |&(k, _)| {
-            let new = prev != Some(k);
-            prev = Some(k);
+        self.changes.keys().filter_map(move |&(k, lsn)| {
+            let new = prev != Some(k) && lsn <= upto;
+            if new {
+                prev = Some(k);
+            }
             new.then_some(k)
         })
     }

@@ -74,6 +74,7 @@ pub mod key_range;
 pub mod layer_file;
 pub mod layer_map;
 pub mod layer_name;
+pub mod logical_size;
 pub mod manifest;
 pub mod metadata;
 pub mod metrics;

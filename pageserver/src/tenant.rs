@@ -31,6 +31,7 @@ use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::commit_index::CommitIndex;
+use crate::logical_size::RelSizes;
 use crate::manifest::Manifest;
 use crate::ondemand::with_downloads;
 use crate::retention::Retention;
@@ -223,6 +224,25 @@ impl TimelineHandle {
                 }
             }),
         }
+    }
+
+    /// The timeline's logical size at `lsn` in bytes: its relations' sizes,
+    /// a branch's ancestor's at the branch point included, without the
+    /// relations dropped at or below `lsn` ([`crate::logical_size`]).
+    /// Blocking (layer files are read, remote ones downloaded): call it off the
+    /// async runtime.
+    pub fn logical_size(&self, lsn: Lsn) -> Result<u64> {
+        with_downloads(|| self.rel_sizes(lsn)).map(|s| s.bytes())
+    }
+
+    fn rel_sizes(&self, lsn: Lsn) -> Result<RelSizes> {
+        let tl = self.read();
+        let mut sizes = tl.rel_sizes(lsn)?;
+        if let Some((ancestor, branch_lsn)) = &self.ancestor {
+            sizes.merge(&ancestor.rel_sizes(lsn.min(*branch_lsn))?);
+            sizes.drop_tombstoned(tl.layer_map().tombstones(), lsn);
+        }
+        Ok(sizes)
     }
 
     /// Reads below this LSN are refused: this timeline's GC cutoff, or, for a

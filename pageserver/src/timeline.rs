@@ -53,7 +53,7 @@ use crate::layer_name::LayerName;
 use crate::metadata::{self, TimelineMetadata};
 use crate::ondemand::{Download, Downloads};
 use crate::tombstones::{self, Tombstones};
-use crate::{Error, Result, gc, reconstruct};
+use crate::{Error, Result, gc, logical_size, reconstruct};
 
 /// Sizes and thresholds of one timeline's storage.
 #[derive(Debug, Clone)]
@@ -145,6 +145,8 @@ pub struct Timeline {
     /// `meta.gc_cutoff`, for readers that must not take the timeline's
     /// lock ([`Self::gc_cutoff_cell`]).
     gc_cutoff_cell: Arc<AtomicU64>,
+    /// Relation sizes of whole layer files ([`Self::rel_sizes`]).
+    sizes: logical_size::Cache,
 }
 
 impl Timeline {
@@ -261,7 +263,14 @@ impl Timeline {
             meta,
             quarantine: Mutex::new(BTreeMap::new()),
             counters: CounterCells::default(),
+            sizes: logical_size::Cache::default(),
         })
+    }
+
+    /// This timeline's own relation sizes at `lsn` ([`crate::logical_size`]);
+    /// a branch's caller adds its ancestor's.
+    pub fn rel_sizes(&self, lsn: Lsn) -> Result<logical_size::RelSizes> {
+        logical_size::rel_sizes(&self.layers, &self.sizes, lsn)
     }
 
     pub fn dir(&self) -> &Path {

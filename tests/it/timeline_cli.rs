@@ -9,7 +9,8 @@
 //! 3. branches are created at the pageserver's last record, at an LSN and at
 //!    an RFC 3339 time, and `timeline list` shows them with their branch
 //!    points;
-//! 4. `status` prints the pageserver's and each safekeeper's view;
+//! 4. `status` prints the pageserver's and each safekeeper's view, the
+//!    timelines' logical sizes (growing with a third commit) and lags in seconds;
 //! 5. bad requests (an existing name, a branch point past the WAL, a garbled
 //!    `--at`, an unreachable pageserver) fail with a non-zero exit and a
 //!    message saying why.
@@ -190,6 +191,64 @@ async fn timeline_create_list_and_status() {
     let text = stdout(&out);
     let timelines = text.lines().filter(|l| l.starts_with("timeline default/"));
     assert_eq!(timelines.count(), 4, "{text}");
+
+    // Logical size and lag in seconds (`--json`): main's relation 5 has blocks 0..=2;
+    // each branch has its ancestor's relations at its branch point.
+    let status_json = |timeline: Option<&str>| {
+        let mut args = [&["status", "--json"], &base[..]].concat();
+        if let Some(t) = timeline {
+            args.extend(["--timeline", t]);
+        }
+        let out = strata(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+        json
+    };
+    let json = status_json(None);
+    let logical = |json: &serde_json::Value, name: &str| {
+        let t = json["timelines"]
+            .as_array()
+            .expect("timelines")
+            .iter()
+            .find(|t| t["timeline"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {json}"));
+        t["pageserver"]["logical_size_bytes"]
+            .as_u64()
+            .expect("logical size")
+    };
+    assert_eq!(logical(&json, "main"), 3 * 8192, "{json}");
+    assert_eq!(logical(&json, "latest"), 3 * 8192, "{json}");
+    assert_eq!(logical(&json, "at-lsn"), 2 * 8192, "{json}");
+    // More data: the logical size grows; once ingested, the ingest lag is 0 s.
+    let third = commit(&p, second, PageKey::new(5, 9), t0 + 20_000_000).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let main = loop {
+        let json = status_json(Some("main"));
+        let t = &json["timelines"][0];
+        if t["pageserver"]["ingested_lsn"] == third.to_string() {
+            break t.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not ingested: {json}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        main["pageserver"]["logical_size_bytes"],
+        10 * 8192,
+        "{main}"
+    );
+    assert_eq!(main["ingest_lag_seconds"], 0.0, "{main}");
+    let upload = main["upload_lag_seconds"]
+        .as_f64()
+        .expect("upload lag seconds");
+    assert!((0.0..120.0).contains(&upload), "{main}");
+    let text = stdout(&strata(
+        &[&["status"], &base[..], &["--timeline", "main"]].concat(),
+    ));
+    assert!(text.contains("logical size 81920 bytes"), "{text}");
+    assert!(text.contains("lag: ingest 0 bytes 0.000 s"), "{text}");
 
     // 5. Clear errors, non-zero exits.
     let out = strata(&[&["timeline", "create"], &base[..], &["--timeline", "main"]].concat());

@@ -7,6 +7,7 @@ mod fuzz_decoders;
 mod generations;
 mod local_damage;
 mod locking;
+mod logical_size;
 mod model;
 mod ondemand;
 mod retention;

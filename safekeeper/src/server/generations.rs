@@ -44,6 +44,11 @@ pub fn status(tl: &Timeline) -> pb::StatusResponse {
         pageserver_generation: ps.generation,
         readers: tl.readers().list(),
         last_append_ms_ago: tl.idle_for().map(|d| d.as_millis() as u64),
+        wal_ages: tl
+            .wal_ages()
+            .into_iter()
+            .map(|(lsn, ms_ago)| pb::WalAge { lsn: lsn.0, ms_ago })
+            .collect(),
     }
 }
 

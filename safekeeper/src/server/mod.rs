@@ -46,6 +46,7 @@ pub mod read_wal;
 pub mod readers;
 pub mod service;
 pub mod timeline;
+pub mod wal_times;
 
 #[cfg(test)]
 mod tests;

@@ -410,6 +410,10 @@ async fn read_wal_tails_live_appends_and_checks_the_donor_term() {
         ]
     );
     assert!(st.last_append_ms_ago.is_some());
+    // The WAL written is dated, its newest sample at the durable end.
+    let newest = st.wal_ages.last().expect("WAL dated");
+    assert_eq!(newest.lsn, st.flush_lsn);
+    assert!(newest.ms_ago < 60_000, "{newest:?}");
     // A stream whose reader went away is no longer listed.
     drop(tails);
     let deadline = tokio::time::Instant::now() + WAIT;

@@ -57,6 +57,7 @@ use crate::storage::{ControlState, Preallocation, TimelineFiles, TimelineStore, 
 
 use super::metrics::{TimelineMetrics, lsn_gauge};
 use super::readers::Readers;
+use super::wal_times::WalTimes;
 
 /// Most jobs in one group-commit batch.
 const MAX_BATCH: usize = 1024;
@@ -120,6 +121,8 @@ pub struct Timeline {
     epoch: Instant,
     /// The named `ReadWal` streams running now.
     readers: Arc<Readers>,
+    /// When the durable end of WAL grew, for lag in seconds ([`WalTimes`]).
+    wal_times: Mutex<WalTimes>,
     pub metrics: TimelineMetrics,
 }
 
@@ -157,6 +160,7 @@ impl Timeline {
             last_fsync_us: AtomicU64::new(u64::MAX),
             epoch: Instant::now(),
             readers: Arc::default(),
+            wal_times: Mutex::default(),
         });
         tl.publish_metrics(&tl.snapshot());
         Ok((tl, TimelineQueue(rx)))
@@ -198,6 +202,11 @@ impl Timeline {
     /// The named `ReadWal` streams running now.
     pub fn readers(&self) -> &Arc<Readers> {
         &self.readers
+    }
+
+    /// When the durable end of WAL reached each LSN, as `(lsn, ms ago)`, oldest first.
+    pub fn wal_ages(&self) -> Vec<(Lsn, u64)> {
+        lock(&self.wal_times).ages(self.epoch.elapsed().as_millis() as u64)
     }
 
     /// How long this timeline has been served (since startup or creation).
@@ -634,6 +643,8 @@ impl Timeline {
 
     fn publish(&self, snap: Snapshot) {
         self.publish_metrics(&snap);
+        let now_ms = self.epoch.elapsed().as_millis() as u64;
+        lock(&self.wal_times).note(snap.state.flush_lsn, now_ms);
         self.snapshot.send_if_modified(|old| {
             let changed = *old != snap;
             *old = snap;
