@@ -1,86 +1,27 @@
 //! Navigation in `json` values, which keep their text as written: `->`, `->>`, `#>` and `#>>`
 //! return the part of the text a key or a position selects (for duplicate keys the last one,
 //! as PostgreSQL's json functions do), so `'{"a": {"b" :  1}}'::json -> 'a'` is
-//! `{"b" :  1}`. The text was validated on input; malformed text just finds nothing.
+//! `{"b" :  1}`. The text was validated on input; malformed text just finds nothing. The
+//! text is walked with the same lexer that words input errors ([`super::json_lexer`]).
 
-/// A position in json text.
-struct Scanner<'a> {
-    s: &'a [u8],
-    i: usize,
+use super::json_lexer::{Lexer, Tok};
+
+/// The text of the value after the lexer's position (moved past it), without the
+/// whitespace before it.
+fn value<'a>(lex: &mut Lexer<'_>, doc: &'a str) -> Option<&'a str> {
+    let from = lex.end;
+    lex.value().ok()?;
+    Some(
+        doc.get(from..lex.end)?
+            .trim_start_matches([' ', '\t', '\n', '\r']),
+    )
 }
 
-impl<'a> Scanner<'a> {
-    fn new(s: &'a str) -> Scanner<'a> {
-        Scanner {
-            s: s.as_bytes(),
-            i: 0,
-        }
-    }
-
-    fn ws(&mut self) {
-        while self.s.get(self.i).is_some_and(u8::is_ascii_whitespace) {
-            self.i += 1;
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-
-    fn eat(&mut self, b: u8) -> Option<()> {
-        self.ws();
-        (self.peek()? == b).then(|| self.i += 1)
-    }
-
-    /// Skips a string starting at the current `"`.
-    fn skip_string(&mut self) -> Option<()> {
-        self.i += 1;
-        loop {
-            match self.peek()? {
-                b'\\' => self.i += 2,
-                b'"' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => self.i += 1,
-            }
-        }
-    }
-
-    /// Skips one value; returns its span (without surrounding whitespace).
-    fn value(&mut self) -> Option<(usize, usize)> {
-        self.ws();
-        let start = self.i;
-        match self.peek()? {
-            b'"' => self.skip_string()?,
-            b'{' | b'[' => {
-                let mut depth = 0usize;
-                loop {
-                    match self.peek()? {
-                        b'"' => {
-                            self.skip_string()?;
-                            continue;
-                        }
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => depth -= 1,
-                        _ => {}
-                    }
-                    self.i += 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-            }
-            _ => {
-                while self
-                    .peek()
-                    .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
-                {
-                    self.i += 1;
-                }
-            }
-        }
-        (self.i > start).then_some((start, self.i))
+/// After a value: `true` past a comma (more follow), `false` at the container's end.
+fn more(lex: &mut Lexer<'_>) -> Option<bool> {
+    match lex.next().ok()? {
+        Tok::Comma => Some(true),
+        _ => Some(false),
     }
 }
 
@@ -91,22 +32,19 @@ fn unescape(literal: &str) -> Option<String> {
 
 /// An object's pairs in written order, duplicates included: unescaped key, value text.
 pub fn pairs(doc: &str) -> Option<Vec<(String, &str)>> {
-    let mut sc = Scanner::new(doc);
-    sc.eat(b'{')?;
+    let mut lex = Lexer::new(doc);
+    (lex.next().ok()? == Tok::ObjectStart).then_some(())?;
     let mut out = Vec::new();
-    sc.ws();
-    if sc.peek()? == b'}' {
+    if lex.peek().ok()? == Tok::ObjectEnd {
         return Some(out);
     }
     loop {
-        let (ks, ke) = sc.value()?;
-        sc.eat(b':')?;
-        let (vs, ve) = sc.value()?;
-        out.push((unescape(&doc[ks..ke])?, &doc[vs..ve]));
-        sc.ws();
-        match sc.peek()? {
-            b',' => sc.i += 1,
-            _ => return Some(out),
+        (lex.next().ok()? == Tok::String).then_some(())?;
+        let key = unescape(std::str::from_utf8(lex.token()).ok()?)?;
+        (lex.next().ok()? == Tok::Colon).then_some(())?;
+        out.push((key, value(&mut lex, doc)?));
+        if !more(&mut lex)? {
+            return Some(out);
         }
     }
 }
@@ -122,20 +60,16 @@ pub fn field<'a>(doc: &'a str, key: &str) -> Option<&'a str> {
 
 /// The elements of a json array, as text.
 pub fn elements(doc: &str) -> Option<Vec<&str>> {
-    let mut sc = Scanner::new(doc);
-    sc.eat(b'[')?;
+    let mut lex = Lexer::new(doc);
+    (lex.next().ok()? == Tok::ArrayStart).then_some(())?;
     let mut out = Vec::new();
-    sc.ws();
-    if sc.peek()? == b']' {
+    if lex.peek().ok()? == Tok::ArrayEnd {
         return Some(out);
     }
     loop {
-        let (s, e) = sc.value()?;
-        out.push(&doc[s..e]);
-        sc.ws();
-        match sc.peek()? {
-            b',' => sc.i += 1,
-            _ => return Some(out),
+        out.push(value(&mut lex, doc)?);
+        if !more(&mut lex)? {
+            return Some(out);
         }
     }
 }
@@ -205,5 +139,24 @@ mod tests {
         assert_eq!(as_text("null"), None);
         assert_eq!(field("[1]", "a"), None);
         assert_eq!(type_name(" [1]"), "array");
+    }
+
+    #[test]
+    fn walks_empty_containers_escapes_and_line_breaks() {
+        assert_eq!(elements("[ \n ]"), Some(vec![]));
+        assert_eq!(pairs("{\r\n}"), Some(vec![]));
+        assert_eq!(
+            pairs("{\"a\\u0062\" :\n [ {} , [] ],\"c\":true}"),
+            Some(vec![
+                ("ab".to_string(), "[ {} , [] ]"),
+                ("c".to_string(), "true")
+            ])
+        );
+        assert_eq!(
+            elements("[-1.5e3,\"é\", null]"),
+            Some(vec!["-1.5e3", "\"é\"", "null"])
+        );
+        assert_eq!(pairs("{\"a\" 1}"), None, "malformed text finds nothing");
+        assert_eq!(elements("[1,"), None);
     }
 }

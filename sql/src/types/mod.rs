@@ -29,6 +29,7 @@ pub mod enums;
 pub mod format;
 pub mod json;
 pub(crate) mod json_errors;
+pub(crate) mod json_lexer;
 pub mod json_text;
 pub mod jsonb_edit;
 pub mod jsonpath;
