@@ -315,7 +315,12 @@ impl Binder {
                 let (mut plan, scope) = match name.0.as_slice() {
                     [ast::ObjectNamePart::Identifier(id)] => {
                         match self.cte_reference(&ident(id), alias.as_ref())? {
-                            Some(cte) => cte,
+                            Some(cte) => {
+                                let qualifier =
+                                    alias.as_ref().map_or_else(|| ident(id), |a| ident(&a.name));
+                                self.note_with_query(&qualifier);
+                                cte
+                            }
                             None => self.bind_relation(name, alias.as_ref())?,
                         }
                     }
@@ -517,7 +522,7 @@ impl Binder {
 
     /// A subquery in FROM with its alias (and column aliases).
     fn bind_derived(&mut self, q: &ast::Query, alias: &ast::TableAlias) -> Result<(Plan, Scope)> {
-        self.note_unlockable(&ident(&alias.name));
+        self.note_locked_subquery(&ident(&alias.name), q)?;
         let (plan, columns) = self.bind_query(q)?;
         if alias.columns.len() > columns.len() {
             return Err(Error::InvalidColumnReference(format!(
