@@ -461,7 +461,8 @@ impl Binder {
                 self.row_types.insert(qualifier.clone(), table.id);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref()).with_origin(need);
                 rename_columns(&mut scope, alias);
-                let key_columns = self.mark_for_locking(&table, &qualifier, &mut scope);
+                let key_columns = self.mark_for_locking(&table, &qualifier, &mut scope)
+                    || self.row_id_for_ctid(&table, &qualifier, &mut scope);
                 Ok((
                     Plan::Scan {
                         table,

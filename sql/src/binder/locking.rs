@@ -22,7 +22,7 @@ use crate::{Error, Result};
 use sqlparser::ast;
 
 /// The prefix of a key column's name.
-const KEY_COLUMN: &str = "\0row-lock-key#";
+pub(super) const KEY_COLUMN: &str = "\0row-lock-key#";
 
 /// One locking clause.
 #[derive(Debug, Clone)]

@@ -395,6 +395,7 @@ impl Change {
     fn rename_column(&mut self, ddl: &mut Ddl, old: &ast::Ident, new: &ast::Ident) -> Result<()> {
         let i = self.column(old)?;
         let (old, new) = (ident(old), ident(new));
+        crate::binder::system_columns::check_column_name(&new)?;
         if self.def.column_index(&new).is_some() {
             return Err(Error::DuplicateColumn(format!(
                 "{new}\" of relation \"{}\" already exists; column \"{new}",

@@ -167,7 +167,7 @@ pub fn align_of(t: &DataType) -> char {
             _ => 'i',
         },
         DataType::Bool | DataType::Char | DataType::Name | DataType::Uuid => 'c',
-        DataType::Int2 => 's',
+        DataType::Int2 | DataType::Tid => 's',
         t if t.type_len() == 8 || *t == DataType::Interval => 'd',
         _ => 'i',
     }

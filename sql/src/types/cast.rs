@@ -172,6 +172,8 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Record => Err(super::record::anonymous_input()),
         DataType::Composite(oid) => super::record::parse(s, oid),
         DataType::Enum(oid) => super::enums::parse(s, oid),
+        DataType::Tid => super::tid::parse_tid(s),
+        DataType::Xid | DataType::Cid => Ok(super::tid::parse_xid(s)),
     }
 }
 

@@ -101,6 +101,9 @@ pub fn builtin_types() -> Vec<DataType> {
         RegClass,
         RegType,
         RegProc,
+        Tid,
+        Xid,
+        Cid,
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));

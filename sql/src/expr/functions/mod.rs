@@ -25,6 +25,7 @@ pub mod math;
 pub mod regex;
 pub mod string;
 pub mod system;
+pub mod system_columns;
 
 use super::array_fns::ArrayFn;
 use super::bytea_fns::ByteaFn;
@@ -190,6 +191,8 @@ pub enum Function {
     /// `txid_current()` / `pg_current_xact_id()` (`false`), and their `_if_assigned`
     /// forms (`true`): see [`system::transaction_id`].
     TransactionId(bool),
+    /// A table's computed system column (`xmin`, `ctid`): [`system_columns`].
+    SystemColumn(system_columns::SystemColumn),
     /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
     /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
     /// as an empty string.
@@ -515,6 +518,7 @@ impl Function {
                 | Function::EnumEnd { .. }
                 | Function::EnumRange { .. }
                 | Function::DomainCheck(_)
+                | Function::SystemColumn(_)
         )
     }
 
@@ -537,6 +541,7 @@ impl Function {
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
+            Function::SystemColumn(c) => Ok(system_columns::call(*c, &args)),
             Function::DomainCheck(d) => {
                 let v = args.into_iter().next().unwrap_or(Value::Null);
                 crate::ddl::domains::check_value(*d, &v)?;
