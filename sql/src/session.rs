@@ -1236,10 +1236,12 @@ impl<S: Storage> Session<S> {
         }
         self.info.settings().commit();
         self.table_counts.ended(true);
+        crate::expr::functions::system::transaction_ended(&self.info, true);
     }
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        crate::expr::functions::system::transaction_ended(&self.info, false);
         self.end_cursors(false);
         self.forget_on_commit();
         self.release_xact_advisory();
@@ -1320,9 +1322,10 @@ impl<S: Storage> Session<S> {
                         Err(e)
                     }
                 };
-                // A single-statement transaction: only its row counts and advisory locks
-                // settle here.
+                // A single-statement transaction: only its row counts, advisory locks and
+                // transaction id settle here.
                 self.table_counts.ended(r.is_ok());
+                crate::expr::functions::system::transaction_ended(&self.info, r.is_ok());
                 self.release_xact_advisory();
                 r
             }

@@ -258,6 +258,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         Int2 => Value::Int(i64::from(r.i16()?)),
         Int4 => Value::Int(i64::from(r.i32()?)),
         Int8 => Value::Int(i64::from_be_bytes(r.array()?)),
+        Xid8 => Value::Int(i64::from_be_bytes(r.array()?)),
         Oid | Xid | Cid => Value::Int(i64::from(u32::from_be_bytes(r.array()?))),
         Tid => Value::Tid(
             u32::from_be_bytes(r.array()?),

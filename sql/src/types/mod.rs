@@ -110,6 +110,8 @@ pub enum DataType {
     Xid,
     /// `cid`: a command id (`cmin`, `cmax`); values are `Value::Int`.
     Cid,
+    /// `xid8`: a 64-bit transaction id (`pg_current_xact_id()`); values are `Value::Int`.
+    Xid8,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -177,6 +179,7 @@ impl ElemType {
             Tid => (28, 0),
             Xid => (29, 0),
             Cid => (30, 0),
+            Xid8 => (31, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -220,6 +223,7 @@ impl ElemType {
             28 => Tid,
             29 => Xid,
             30 => Cid,
+            31 => Xid8,
             _ => RegProc,
         }
     }
@@ -282,6 +286,7 @@ impl DataType {
             Tid => 27,
             Xid => 28,
             Cid => 29,
+            Xid8 => 5069,
             Json => 114,
             Float4 => 700,
             Float8 => 701,
@@ -321,6 +326,7 @@ impl DataType {
             Tid => 1010,
             Xid => 1011,
             Cid => 1012,
+            Xid8 => 271,
             Bpchar(_) => 1014,
             Varchar(_) => 1015,
             Int8 => 1016,
@@ -355,6 +361,7 @@ impl DataType {
             Int2 => 2,
             Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | Enum(_) | Xid | Cid => 4,
             Tid => 6,
+            Xid8 => 8,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
             Interval | Uuid => 16,
             Name => 64,
@@ -430,6 +437,7 @@ impl DataType {
             Tid => "tid".into(),
             Xid => "xid".into(),
             Cid => "cid".into(),
+            Xid8 => "xid8".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -472,6 +480,7 @@ impl DataType {
             Tid => "tid".into(),
             Xid => "xid".into(),
             Cid => "cid".into(),
+            Xid8 => "xid8".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -492,7 +501,7 @@ impl DataType {
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
             Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
-            Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid => Category::UserDefined,
+            Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,
             Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
             Record => Category::Other,

@@ -305,6 +305,7 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "tid" => DataType::Tid,
         "xid" => DataType::Xid,
         "cid" => DataType::Cid,
+        "xid8" => DataType::Xid8,
         "int2vector" => DataType::Int2Vector,
         "oidvector" => DataType::OidVector,
         "record" => DataType::Record,

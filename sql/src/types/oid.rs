@@ -104,6 +104,7 @@ pub fn builtin_types() -> Vec<DataType> {
         Tid,
         Xid,
         Cid,
+        Xid8,
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));

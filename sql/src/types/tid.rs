@@ -8,6 +8,11 @@ use crate::{Error, Result};
 /// PostgreSQL 15's `xidin` and `cidin` accept any text this way (`'abc'` is 0, `'-1'`
 /// 4294967295, `'0x10'` 16).
 pub fn parse_xid(s: &str) -> Value {
+    Value::Int(i64::from(strtoul(s) as u32))
+}
+
+/// glibc's `strtoul(s, NULL, 0)` on a 64-bit machine.
+fn strtoul(s: &str) -> u64 {
     let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
     let (negative, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -37,14 +42,19 @@ pub fn parse_xid(s: &str) -> Value {
             None => overflow = true,
         }
     }
-    let n = if overflow {
+    if overflow {
         u64::MAX
     } else if negative {
         n.wrapping_neg()
     } else {
         n
-    };
-    Value::Int(i64::from(n as u32))
+    }
+}
+
+/// `xid8in` in PostgreSQL 15: `strtoul` without truncation (`'abc'` is 0); values past
+/// 2^63 wrap (Strata keeps them in an `i64`).
+pub fn parse_xid8(s: &str) -> Value {
+    Value::Int(strtoul(s) as i64)
 }
 
 /// `tidin`: `(block,offset)`, the block up to 4294967295 (or negative down to -2147483648,
