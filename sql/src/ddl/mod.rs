@@ -210,12 +210,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             if_not_exists,
             name,
             sequence_options,
-        } => {
-            if *temporary {
-                return Err(Error::unsupported("temporary sequences are not supported"));
-            }
-            sequence::create(ddl, name, *if_not_exists, sequence_options)?
-        }
+        } => sequence::create(ddl, name, *temporary, *if_not_exists, sequence_options)?,
         S::CreateView(v) => view::create(ddl, v)?,
         S::AlterView(v) => view::alter(ddl, v)?,
         S::RefreshMaterializedView(r) => view::refresh(ddl, r)?,
