@@ -53,6 +53,7 @@ pub mod role_membership;
 pub mod schema;
 pub mod sequence;
 pub mod types;
+pub mod utility;
 pub mod view;
 
 use crate::binder::{Binder, OutputColumn, split_name};
@@ -180,6 +181,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
     let stmt = match stmt {
         Statement::AlterSequence(a) => return sequence::alter(ddl, a).map(Some),
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
+        Statement::Utility(u) => return utility::execute(ddl, u).map(Some),
         Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
         Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
         Statement::RenameIndexIfExists { name, new_name } => {

@@ -10,6 +10,7 @@ pub mod group_by;
 pub mod locking;
 pub mod owned;
 mod statement;
+pub mod utility;
 
 pub use dialect::StrataDialect;
 pub use statement::*;
