@@ -178,6 +178,18 @@ impl Binder {
     }
 }
 
+/// The strength of the first locking clause of a parenthesized operand of a set operation
+/// (`(SELECT ... FOR UPDATE) UNION ...`), which PostgreSQL refuses.
+fn locked_operand(e: &ast::SetExpr) -> Option<&'static str> {
+    let ast::SetExpr::Query(q) = e else {
+        return None;
+    };
+    match q.locks.first() {
+        Some(c) => Some(crate::parse::locking::strength_of(c).0.name()),
+        None => locked_operand(&q.body),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,17 +213,5 @@ mod tests {
             e.to_string(),
             "UNION types integer and boolean cannot be matched"
         );
-    }
-}
-
-/// The strength of the first locking clause of a parenthesized operand of a set operation
-/// (`(SELECT ... FOR UPDATE) UNION ...`), which PostgreSQL refuses.
-fn locked_operand(e: &ast::SetExpr) -> Option<&'static str> {
-    let ast::SetExpr::Query(q) = e else {
-        return None;
-    };
-    match q.locks.first() {
-        Some(c) => Some(crate::parse::locking::strength_of(c).0.name()),
-        None => locked_operand(&q.body),
     }
 }

@@ -190,6 +190,10 @@ impl Change {
                 Ok(())
             }
             O::SetLogged | O::SetUnlogged => Ok(()),
+            O::SetOptionsParens { options } => {
+                super::reloptions::set(&mut self.def.options, options)
+            }
+            O::ResetOptions { options } => super::reloptions::reset(&mut self.def.options, options),
             other => Err(Error::unsupported(format!(
                 "ALTER TABLE {other} is not supported yet"
             ))),
@@ -462,6 +466,9 @@ impl Change {
             ))
         };
         match op {
+            C::GenericOptions { options } => {
+                self.def.columns[i].stat_target = super::reloptions::statistics(options)?;
+            }
             C::SetNotNull => {
                 if !self.def.columns[i].not_null {
                     self.def.columns[i].not_null = true;
@@ -540,11 +547,6 @@ impl Change {
                     self.new_sequences.push(seq.clone());
                 }
                 self.def.columns[i].identity = nc.def.identity;
-            }
-            other => {
-                return Err(Error::unsupported(format!(
-                    "ALTER COLUMN {other} is not supported"
-                )));
             }
         }
         Ok(())

@@ -48,6 +48,7 @@ pub mod index;
 pub mod misc;
 pub mod names;
 pub mod owned;
+pub mod reloptions;
 pub mod role;
 pub mod role_membership;
 pub mod schema;

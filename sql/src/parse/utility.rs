@@ -1,10 +1,76 @@
 //! `CHECKPOINT`, `CLUSTER` and `REINDEX`, which sqlparser does not parse, read here with its
-//! parser ([`super::Statement::Utility`]); carried out by `crate::ddl::utility`.
+//! parser ([`super::Statement::Utility`]); carried out by `crate::ddl::utility`. Also
+//! `ALTER COLUMN c SET STATISTICS n`, rewritten in the token stream to a column `OPTIONS`
+//! clause sqlparser parses ([`set_statistics`]).
 
 use sqlparser::ast;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
+
+/// The option name `SET STATISTICS n` becomes (`OPTIONS (SET "<this>" "n")`).
+pub const STATISTICS: &str = "\0set statistics";
+
+/// Rewrites `SET STATISTICS [-]n` to `OPTIONS (SET "<STATISTICS>" "[-]n")`.
+pub fn set_statistics(tokens: &mut Vec<TokenWithSpan>) {
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |n: usize, k: Keyword| {
+        solid.get(n).is_some_and(|&i| {
+            matches!(&tokens[i].token, Token::Word(w) if w.keyword == k && w.quote_style.is_none())
+        })
+    };
+    let mut edits = Vec::new();
+    let mut n = 0;
+    while n + 2 < solid.len() {
+        if !(word(n, Keyword::SET) && word(n + 1, Keyword::STATISTICS)) {
+            n += 1;
+            continue;
+        }
+        let mut m = n + 2;
+        let mut value = String::new();
+        if tokens[solid[m]].token == Token::Minus {
+            value.push('-');
+            m += 1;
+        }
+        let Some(Token::Number(digits, _)) = solid.get(m).map(|&i| &tokens[i].token) else {
+            n += 1;
+            continue;
+        };
+        value.push_str(digits);
+        let quoted = |v: &str| {
+            Token::Word(Word {
+                value: v.to_string(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            })
+        };
+        let out = vec![
+            Token::make_keyword("OPTIONS"),
+            Token::LParen,
+            Token::make_keyword("SET"),
+            quoted(STATISTICS),
+            quoted(&value),
+            Token::RParen,
+        ];
+        edits.push((solid[n], solid[m], out));
+        n = m + 1;
+    }
+    for (first, last, out) in edits.into_iter().rev() {
+        let span = tokens[first].span;
+        let spaced = out.into_iter().flat_map(|t| {
+            [
+                TokenWithSpan::new(t, span),
+                TokenWithSpan::new(
+                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                    span,
+                ),
+            ]
+        });
+        tokens.splice(first..=last, spaced);
+    }
+}
 
 /// What REINDEX names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -430,6 +430,9 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 c.default.is_some(),
                 identity,
             );
+            if let Some(n) = c.stat_target {
+                row[3] = int(i64::from(n));
+            }
             if let Some(d) = c.domain {
                 // A domain column reports the domain (its typmod is the domain's).
                 row[2] = oid(d);
