@@ -84,7 +84,12 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * COPY reads from STDIN and writes to STDOUT only (no server-side files).
-//! * No LISTEN / NOTIFY, no PL/pgSQL, no temporary views or sequences.
+//! * No LISTEN / NOTIFY, no PL/pgSQL.
+//! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
+//!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key only
+//!   in SELECT; none in `pg_attribute`.
+//! * `CLUSTER`, `REINDEX`, `CHECKPOINT` are checked no-ops; enum labels cannot be renumbered
+//!   (about 20 `ADD VALUE ... BEFORE` into one gap is 0A000).
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are
 //!   refused with 0A000; temporary tables are ordinary tables in a per-session schema).
 
