@@ -88,8 +88,8 @@
 //! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
 //!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key only
 //!   in SELECT; none in `pg_attribute`.
-//! * `CLUSTER`, `REINDEX`, `CHECKPOINT` are checked no-ops; enum labels cannot be renumbered
-//!   (about 20 `ADD VALUE ... BEFORE` into one gap is 0A000).
+//! * `CLUSTER`, `REINDEX`, `CHECKPOINT` are checked no-ops; renumbering an enum's labels
+//!   rewrites the tables that store it, and is refused where it is inside a composite.
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are
 //!   refused with 0A000; temporary tables are ordinary tables in a per-session schema).
 
