@@ -69,6 +69,9 @@ pub struct SessionInfo {
     pub read_only: std::sync::atomic::AtomicBool,
     /// The session created its temporary schema (it drops it when it ends).
     pub temp_schema: std::sync::atomic::AtomicBool,
+    /// LISTEN / NOTIFY state (`pg_notify`, `pg_listening_channels`); kept when the session
+    /// user changes.
+    pub notify: Arc<crate::notify::SessionNotify>,
 }
 
 impl SessionInfo {
@@ -83,6 +86,7 @@ impl SessionInfo {
             xid: Default::default(),
             read_only: Default::default(),
             temp_schema: Default::default(),
+            notify: Default::default(),
         }
     }
 

@@ -84,7 +84,8 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * COPY reads from STDIN and writes to STDOUT only (no server-side files).
-//! * No LISTEN / NOTIFY, no PL/pgSQL.
+//! * No PL/pgSQL. LISTEN / NOTIFY reach the sessions of one compute only ([`notify`]), not
+//!   a whole cluster.
 //! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
 //!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key only
 //!   in SELECT; none in `pg_attribute`.
@@ -104,6 +105,7 @@ pub mod expr;
 pub mod interrupt;
 pub mod memory;
 pub mod notice;
+pub mod notify;
 pub mod parse;
 pub mod planner;
 pub mod position;

@@ -41,12 +41,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod copy;
 mod cursors;
+mod listen;
 mod named_statements;
 mod prepare_commands;
 mod read_only;
 pub(crate) mod settings_commands;
 mod temp;
 
+pub(crate) use listen::during_recovery;
 pub use named_statements::{NamedStatement, NamedStatements};
 
 /// Transaction block state.
@@ -407,6 +409,7 @@ impl<S: Storage> Drop for Session<S> {
             self.abort();
             let _ = self.drop_temp_schema();
         }
+        self.info.notify.exit();
         let xact = self.info.advisory_xact.swap(false, Ordering::Relaxed);
         if self.info.advisory_session.load(Ordering::Relaxed) || xact {
             self.storage
@@ -506,7 +509,9 @@ impl<S: Storage> Session<S> {
         let mut settings = self.info.settings().clone();
         // A user name is a valid value of this string parameter: this cannot fail.
         let _ = settings.set_startup("session_authorization", user);
-        let info = SessionInfo::new(user, database, backend_pid, settings);
+        let mut info = SessionInfo::new(user, database, backend_pid, settings);
+        // LISTEN / NOTIFY state stays the session's.
+        info.notify = self.info.notify.clone();
         // The advisory locks taken so far stay the session's.
         for (new, old) in [
             (&info.advisory_xact, &self.info.advisory_xact),
@@ -544,6 +549,17 @@ impl<S: Storage> Session<S> {
     /// Installs the front end's session list (`pg_stat_activity`, `pg_cancel_backend`).
     pub fn set_activity(&mut self, activity: Arc<dyn Activity>) {
         self.activity = Some(activity);
+    }
+
+    /// Joins the server's LISTEN / NOTIFY hub (without one the session hears only itself).
+    pub fn set_notify_hub(&mut self, hub: Arc<crate::notify::Hub>) {
+        self.info.notify.set_hub(hub);
+    }
+
+    /// The session's LISTEN / NOTIFY state: the front end takes the notifications that
+    /// arrived from it when the session is idle ([`crate::notify::SessionNotify::take`]).
+    pub fn notifications(&self) -> Arc<crate::notify::SessionNotify> {
+        self.info.notify.clone()
     }
 
     /// The catalog environment of a statement reading `catalog` (see [`crate::env`]).
@@ -1141,6 +1157,9 @@ impl<S: Storage> Session<S> {
                 ..
             }) if into.is_empty() && using.is_empty() => self.execute_sql(name, parameters),
             Some(S::Discard { object_type }) => self.discard(object_type),
+            Some(S::LISTEN { .. } | S::UNLISTEN { .. } | S::NOTIFY { .. }) => {
+                self.listen_notify(sql.expect("matched"))
+            }
             _ => self
                 .run_dml_or_ddl(stmt, params, types)
                 .and_then(|r| self.note_on_commit(stmt).map(|()| r)),
@@ -1237,6 +1256,7 @@ impl<S: Storage> Session<S> {
         self.info.settings().commit();
         self.table_counts.ended(true);
         crate::expr::functions::system::transaction_ended(&self.info, true);
+        self.info.notify.committed(self.info.backend_pid);
     }
 
     /// The transaction ended without a commit.
@@ -1247,6 +1267,7 @@ impl<S: Storage> Session<S> {
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         self.info.settings().abort();
+        self.info.notify.aborted();
         // A rolled-back SET ROLE / SET SESSION AUTHORIZATION is undone, as in PostgreSQL.
         self.role_is_local = false;
         if let Some((user, session_user)) = self.user_at_begin.take() {
@@ -1322,11 +1343,16 @@ impl<S: Storage> Session<S> {
                         Err(e)
                     }
                 };
-                // A single-statement transaction: only its row counts, advisory locks and
-                // transaction id settle here.
+                // A single-statement transaction: only its row counts, advisory locks,
+                // transaction id and notifications (`pg_notify`) settle here.
                 self.table_counts.ended(r.is_ok());
                 crate::expr::functions::system::transaction_ended(&self.info, r.is_ok());
                 self.release_xact_advisory();
+                if r.is_ok() {
+                    self.info.notify.committed(self.info.backend_pid);
+                } else {
+                    self.info.notify.aborted();
+                }
                 r
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),
@@ -1456,6 +1482,7 @@ impl<S: Storage> Session<S> {
         let id = txn.as_mut().expect("started above").savepoint();
         savepoints.push((name.to_string(), id));
         self.info.settings().savepoint();
+        self.info.notify.savepoint();
         self.roles_at_savepoints
             .push((self.user.clone(), self.info.user.clone()));
         Ok(StatementResult::command("SAVEPOINT"))
@@ -1486,6 +1513,7 @@ impl<S: Storage> Session<S> {
         };
         savepoints.truncate(pos + 1);
         self.info.settings().rollback_to(pos);
+        self.info.notify.rollback_to(pos);
         self.roles_at_savepoints.truncate(pos + 1);
         if let Some((user, session_user)) = self.roles_at_savepoints.get(pos).cloned() {
             // SET ROLE / SET SESSION AUTHORIZATION since the savepoint are undone.
@@ -1517,6 +1545,7 @@ impl<S: Storage> Session<S> {
             .ok_or_else(|| Error::UndefinedSavepoint(name.to_string()))?;
         savepoints.truncate(pos);
         self.info.settings().release(pos);
+        self.info.notify.release(pos);
         self.roles_at_savepoints.truncate(pos);
         Ok(StatementResult::command("RELEASE"))
     }

@@ -18,6 +18,7 @@ mod harness;
 mod isolation;
 mod limits;
 mod local_cluster;
+mod notify;
 mod pageserver_cluster;
 mod pgbench;
 mod psql_meta;

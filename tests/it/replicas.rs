@@ -287,6 +287,21 @@ async fn replicas_follow_the_primary() {
             e.message()
         );
     }
+    // As PostgreSQL's hot standby: no LISTEN or NOTIFY (a replica never hears the
+    // primary's notifications); UNLISTEN does nothing.
+    for (sql, what) in [
+        ("LISTEN jobs", "LISTEN"),
+        ("NOTIFY jobs", "NOTIFY"),
+        ("SELECT pg_notify('jobs', 'x')", "NOTIFY"),
+    ] {
+        let e = error_of(&q1, sql).await;
+        assert_eq!(e.code(), &SqlState::READ_ONLY_SQL_TRANSACTION, "{sql}: {e}");
+        assert_eq!(
+            e.message(),
+            format!("cannot execute {what} during recovery")
+        );
+    }
+    assert_eq!(one(&q1, "UNLISTEN *; SELECT 'ok'").await, "ok");
     let status = table_text(
         &q1,
         "SELECT role, applied_lsn, source IS NOT NULL, primary_conninfo FROM strata_replication_status",

@@ -338,6 +338,13 @@ impl Startup {
             self.shared.delay.succeeded(client.socket_addr().ip());
         }
         let (user, database) = user_and_database(client);
+        // `pg_database` lists PostgreSQL's template0 with datallowconn false.
+        if database == "template0" {
+            return Err(fatal(
+                "55000",
+                format!("database \"{database}\" is not currently accepting connections"),
+            ));
+        }
         let role = (self.shared.roles)(&user);
         if role.as_ref().is_some_and(|r| !r.login) {
             tracing::info!(user, "refused a role without LOGIN");
@@ -382,8 +389,13 @@ impl Startup {
         let registration = self.shared.sessions.register(pid, &secret, control, info);
         client.session_extensions().insert(registration);
         // SQL on this connection sees its identity and the other sessions.
-        self.session
-            .identify(&user, &database, pid, self.shared.sessions.clone());
+        self.session.identify(
+            &user,
+            &database,
+            pid,
+            self.shared.sessions.clone(),
+            self.shared.sessions.notify.clone(),
+        );
         tracing::debug!(pid, user, "authenticated");
         Ok(())
     }

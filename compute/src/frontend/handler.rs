@@ -46,13 +46,15 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
-    Describe, Execute, Parse, ParseComplete, Sync as PgSync, TARGET_TYPE_BYTE_STATEMENT,
+    Bind, BindComplete, Describe, Execute, Parse, ParseComplete, Sync as PgSync,
+    TARGET_TYPE_BYTE_STATEMENT,
 };
-use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
+use pgwire::messages::response::{EmptyQueryResponse, NotificationResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 use sql::{PreparedInfo, StatementResult};
 
 use super::auth::{Authenticator, Startup};
+use super::batched::Batched;
 use super::encode;
 use super::params;
 use super::registry::{Canceler, SessionRegistry};
@@ -166,6 +168,14 @@ impl PgWireServerHandlers for ConnectionHandlers {
     }
 }
 
+impl ConnectionHandlers {
+    /// The connection's handlers of queries (what the connection loop delivers
+    /// notifications through).
+    pub(super) fn connection(&self) -> &Arc<Connection> {
+        &self.inner
+    }
+}
+
 /// The handlers of a connection over `--max-connections`: a startup gets FATAL 53300 (as
 /// PostgreSQL answers), while a CancelRequest is still served, so Ctrl-C works on a full
 /// server.
@@ -236,6 +246,38 @@ fn fatal(f: Fatal, sent: &AtomicBool) -> PgWireError {
 }
 
 impl Connection {
+    /// Whether notifications may go out now: the session is outside a transaction block
+    /// (PostgreSQL holds them back until the block ends).
+    pub(super) fn idle(&self) -> bool {
+        self.status() == TransactionStatus::Idle
+    }
+
+    /// Fires when a notification arrives for the session.
+    pub(super) fn arrived(&self) -> Arc<tokio::sync::Notify> {
+        self.session.arrived()
+    }
+
+    /// Feeds the notifications that arrived as NotificationResponses, if the session is idle
+    /// outside a block (PostgreSQL sends them just before ReadyForQuery, or at once to an idle
+    /// session: see [`super::connection`]).
+    pub(super) async fn send_notifications<C>(&self, client: &mut C) -> PgWireResult<()>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !self.idle() {
+            return Ok(());
+        }
+        for n in self.session.notifications() {
+            client
+                .feed(PgWireBackendMessage::NotificationResponse(
+                    NotificationResponse::new(n.pid, n.channel, n.payload),
+                ))
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(super) fn fatal(&self, f: Fatal) -> PgWireError {
         fatal(f, &self.fatal_sent)
     }
@@ -410,6 +452,7 @@ impl SimpleQueryHandler for Connection {
         }
         let status = self.status();
         params::send_changed(client, self.session.changed_reports()).await?;
+        self.send_notifications(client).await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await
@@ -516,10 +559,58 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let result = self._on_execute(client, message).await;
+        let result = self._on_execute(&mut Batched(client), message).await;
         let notices = std::mem::take(&mut *self.notices.lock().unwrap_or_else(|e| e.into_inner()));
         send_notices(client, notices.iter().map(encode::notice_info).collect()).await?;
+        if matches!(client.state(), PgWireConnectionState::CopyInProgress(_)) {
+            // CopyInResponse: the client sends its data next, without a Sync first.
+            client.flush().await?;
+        }
         result
+    }
+
+    /// Bind: as pgwire's, except that BindComplete waits in the buffer for the next Sync
+    /// or Flush ([`Batched`]).
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement_name = message
+            .statement_name
+            .as_deref()
+            .unwrap_or(pgwire::api::DEFAULT_NAME);
+        let portal_name = message
+            .portal_name
+            .as_deref()
+            .unwrap_or(pgwire::api::DEFAULT_NAME);
+        match client.portal_store().get_statement(statement_name) {
+            Some(Entry::Value(statement)) => {
+                let portal = Portal::try_new(&message, statement)?;
+                client.portal_store().put_portal(Arc::new(portal));
+            }
+            Some(Entry::Empty) => {
+                if !message.parameters.is_empty() {
+                    return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                        "ERROR".to_owned(),
+                        "08P01".to_owned(),
+                        format!(
+                            "bind message supplies {} parameters, but prepared statement \"{}\" requires 0",
+                            message.parameters.len(),
+                            statement_name
+                        ),
+                    ))));
+                }
+                client.portal_store().put_empty_portal(portal_name);
+            }
+            None => return Err(PgWireError::StatementNotFound(statement_name.to_owned())),
+        }
+        client
+            .feed(PgWireBackendMessage::BindComplete(BindComplete::new()))
+            .await?;
+        Ok(())
     }
 
     /// Parse: as pgwire's, except that the session learns the client's name for the
@@ -553,7 +644,7 @@ impl ExtendedQueryHandler for Connection {
                 .put_statement(Arc::new(StoredStatement::new(name, statement, types)));
         }
         client
-            .send(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .feed(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
             .await?;
         Ok(())
     }
@@ -568,6 +659,7 @@ impl ExtendedQueryHandler for Connection {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
         let status = self.status();
         params::send_changed(client, self.session.changed_reports()).await?;
+        self.send_notifications(client).await?;
         client.set_transaction_status(status);
         send_ready_for_query(client, status).await?;
         client.flush().await?;
@@ -627,6 +719,7 @@ impl ExtendedQueryHandler for Connection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let client = &mut Batched(client);
         if message.target_type == TARGET_TYPE_BYTE_STATEMENT {
             let name = message.name.as_deref().unwrap_or(pgwire::api::DEFAULT_NAME);
             if let Some(Entry::Value(stmt)) = client.portal_store().get_statement(name)
@@ -639,7 +732,7 @@ impl ExtendedQueryHandler for Connection {
                     ))
                     .await?;
                 client
-                    .send(PgWireBackendMessage::NoData(NoData::new()))
+                    .feed(PgWireBackendMessage::NoData(NoData::new()))
                     .await?;
                 return Ok(());
             }

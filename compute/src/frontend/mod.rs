@@ -8,7 +8,7 @@
 //!                               | yes
 //!                               v
 //!   thread "session-N" (current-thread runtime):
-//!   pgwire::process_socket(ConnectionHandlers) --> SessionHandle --> sql::Session<S: Storage>
+//!   connection::process_socket(ConnectionHandlers) --> SessionHandle --> sql::Session<S: Storage>
 //!        simple Query / Parse/Bind/Describe/Execute/Sync   (called inline, no hand-off)
 //! ```
 //!
@@ -26,6 +26,8 @@
 //! - [`worker`] runs each connection — socket and session — on its own
 //!   thread with its own current-thread runtime: the SQL layer is
 //!   synchronous by design, and a statement costs no thread hand-off.
+//! - [`connection`] is each connection's message loop (pgwire's, which also delivers
+//!   LISTEN / NOTIFY notifications to an idle session as they arrive).
 //! - [`handler`] maps the protocol onto the session; [`encode`] converts
 //!   values, parameters and errors (with their SQLSTATE).
 //! - [`auth`] authenticates at startup: trust, or SCRAM-SHA-256 against the
@@ -42,6 +44,8 @@ pub mod auth;
 pub mod auth_delay;
 pub mod auth_rules;
 pub mod backend;
+mod batched;
+pub mod connection;
 pub mod copy;
 pub mod encode;
 pub mod handler;
@@ -211,7 +215,7 @@ pub async fn serve<S, F>(
             let handlers = Arc::new(ConnectionHandlers::new(session.clone(), auth, sessions));
             let fatal_sent = handlers.fatal_sent();
             let secure = handlers.secure();
-            let served = pgwire::tokio::process_socket(socket, tls, handlers);
+            let served = connection::process_socket(socket, tls, handlers);
             tokio::pin!(served);
             tokio::select! {
                 r = &mut served => {

@@ -167,6 +167,8 @@ struct Entry {
 #[derive(Default)]
 pub struct SessionRegistry {
     sessions: Mutex<BTreeMap<i32, Entry>>,
+    /// The server's LISTEN / NOTIFY hub: every session of this front end hears the others.
+    pub notify: Arc<sql::notify::Hub>,
 }
 
 impl SessionRegistry {

@@ -90,6 +90,7 @@ trait SessionOps: Send {
         database: &str,
         backend_pid: i32,
         activity: Arc<dyn sql::env::Activity>,
+        hub: Arc<sql::notify::Hub>,
     );
 }
 
@@ -196,9 +197,11 @@ impl<S: Backend> SessionOps for Session<S> {
         database: &str,
         backend_pid: i32,
         activity: Arc<dyn sql::env::Activity>,
+        hub: Arc<sql::notify::Hub>,
     ) {
         Session::identify(self, user, database, backend_pid);
         self.set_activity(activity);
+        self.set_notify_hub(hub);
     }
 }
 
@@ -224,6 +227,10 @@ pub struct SessionHandle {
     session: Arc<Mutex<Box<dyn SessionOps>>>,
     gate: Arc<dyn Gate>,
     control: SessionControl,
+    /// The session's LISTEN / NOTIFY state, and what wakes the connection when a
+    /// notification arrives for it.
+    notify: Arc<sql::notify::SessionNotify>,
+    arrived: Arc<tokio::sync::Notify>,
 }
 
 /// Why a connection must end now: sent as a FATAL error, then the connection closes.
@@ -281,11 +288,31 @@ pub fn screen<R>(
 impl SessionHandle {
     /// A session over `storage`, to be used on one connection's thread.
     pub fn new<S: Backend + Clone>(storage: S) -> SessionHandle {
+        let session = Session::new(storage.clone());
+        let notify = session.notifications();
+        let arrived = Arc::new(tokio::sync::Notify::new());
+        notify.set_waker(Arc::new({
+            let arrived = arrived.clone();
+            move || arrived.notify_one()
+        }));
         SessionHandle {
-            gate: Arc::new(storage.clone()),
-            session: Arc::new(Mutex::new(Box::new(Session::new(storage)))),
+            gate: Arc::new(storage),
+            session: Arc::new(Mutex::new(Box::new(session))),
             control: SessionControl::default(),
+            notify,
+            arrived,
         }
+    }
+
+    /// The notifications that arrived for the session (deliver them only while it is idle
+    /// outside a transaction block, as PostgreSQL does).
+    pub fn notifications(&self) -> Vec<sql::notify::Notification> {
+        self.notify.take()
+    }
+
+    /// Fires when a notification arrives for the session (a permit is kept if nobody waits).
+    pub fn arrived(&self) -> Arc<tokio::sync::Notify> {
+        self.arrived.clone()
     }
 
     /// The session's cancel signal.
@@ -299,17 +326,19 @@ impl SessionHandle {
     }
 
     /// Tells the session who it serves (after authentication) — what `current_user`,
-    /// `current_database()` and `pg_backend_pid()` return — and the server's session list
-    /// (`pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`).
+    /// `current_database()` and `pg_backend_pid()` return — the server's session list
+    /// (`pg_stat_activity`, `pg_cancel_backend`, `pg_terminate_backend`) and its LISTEN /
+    /// NOTIFY hub.
     pub fn identify(
         &self,
         user: &str,
         database: &str,
         backend_pid: i32,
         activity: Arc<dyn sql::env::Activity>,
+        hub: Arc<sql::notify::Hub>,
     ) {
         if let Ok(mut s) = self.session.lock() {
-            s.identify(user, database, backend_pid, activity);
+            s.identify(user, database, backend_pid, activity, hub);
         }
     }
 

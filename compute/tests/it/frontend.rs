@@ -389,6 +389,52 @@ async fn wrong_parameter_counts_and_malformed_parameters_are_errors() {
     assert!(row.1.ends_with(b"42"), "{msgs:?}");
 }
 
+/// Replies to Parse, Bind, Describe and Execute wait in the buffer until the client sends
+/// Flush or Sync, as PostgreSQL's do: one write per round trip, not one per message.
+#[tokio::test]
+async fn extended_protocol_replies_wait_for_flush_or_sync() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = server(10).await;
+    let mut sock = raw::startup(s.addr).await;
+    let mut parse = raw::cstr("");
+    parse.extend(raw::cstr("SELECT 42"));
+    parse.extend(0u16.to_be_bytes());
+    let mut bind = raw::cstr("");
+    bind.extend(raw::cstr(""));
+    bind.extend(0u16.to_be_bytes());
+    bind.extend(0u16.to_be_bytes());
+    bind.extend(0u16.to_be_bytes());
+    let mut m = raw::msg(b'P', &parse);
+    m.extend(raw::msg(b'B', &bind));
+    m.extend(raw::msg(b'D', &[b'P', 0]));
+    m.extend(raw::msg(b'E', &[0, 0, 0, 0, 0]));
+    sock.write_all(&m).await.unwrap();
+    let mut byte = [0u8; 1];
+    let early =
+        tokio::time::timeout(std::time::Duration::from_millis(300), sock.read(&mut byte)).await;
+    assert!(early.is_err(), "a reply went out before Flush or Sync");
+
+    // Flush: every reply so far, without ReadyForQuery.
+    sock.write_all(&raw::msg(b'H', &[])).await.unwrap();
+    let mut tags = Vec::new();
+    while tags.last() != Some(&b'C') {
+        let mut hdr = [0u8; 5];
+        tokio::time::timeout(std::time::Duration::from_secs(5), sock.read_exact(&mut hdr))
+            .await
+            .expect("the replies arrive after Flush")
+            .unwrap();
+        let len = u32::from_be_bytes(hdr[1..5].try_into().unwrap()) as usize - 4;
+        let mut body = vec![0u8; len];
+        sock.read_exact(&mut body).await.unwrap();
+        tags.push(hdr[0]);
+    }
+    assert_eq!(tags, b"12TDC".to_vec());
+
+    sock.write_all(&raw::msg(b'S', &[])).await.unwrap();
+    let msgs = raw::until_ready(&mut sock).await;
+    assert_eq!(msgs.last().map(|(t, _)| *t), Some(b'Z'), "{msgs:?}");
+}
+
 #[tokio::test]
 async fn connection_limit_is_enforced_with_53300() {
     let s = server(1).await;

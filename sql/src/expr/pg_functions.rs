@@ -293,7 +293,14 @@ impl PgFn {
                     })
                     .map_or(Value::Null, |(_, _, _, d)| text(d))
             }
-            PgFn::ShobjDescription | PgFn::Nothing => Value::Null,
+            PgFn::ShobjDescription => match args.get(1) {
+                Some(Value::Text(c)) if c == "pg_database" => {
+                    crate::system::builtin::database_description(oid_arg(0))
+                        .map_or(Value::Null, |d| text(d.to_string()))
+                }
+                _ => Value::Null,
+            },
+            PgFn::Nothing => Value::Null,
             PgFn::FunctionText => text(String::new()),
             PgFn::FunctionResult | PgFn::FunctionArguments => {
                 let env = env::catalog()?;
@@ -319,6 +326,18 @@ impl PgFn {
             }
             PgFn::DatabaseSize => {
                 let database = env::with(|e| e.session.database.clone());
+                // PostgreSQL's template databases, listed in `pg_database`, hold nothing here.
+                let template = crate::system::builtin::TEMPLATES.iter().any(|(o, n, _)| {
+                    *n != database
+                        && match &args[0] {
+                            Value::Int(oid) => *oid == i64::from(*o),
+                            Value::Text(name) => name == n,
+                            _ => false,
+                        }
+                });
+                if template {
+                    return Ok(Value::Int(0));
+                }
                 match &args[0] {
                     Value::Int(oid)
                         if *oid != i64::from(crate::storage::catalog::oids::DATABASE_OID) =>

@@ -24,6 +24,8 @@ pub enum SetFn {
     /// `pg_partition_ancestors(regclass)`: the relation and its ancestors — just the
     /// relation, as Strata has no partitions.
     PartitionAncestors,
+    /// `pg_listening_channels()`: the session's committed LISTEN channels.
+    ListeningChannels,
     /// `WITH ORDINALITY`'s row number: counts the rows of the other functions of its
     /// `ProjectSet` without extending them.
     Ordinality,
@@ -37,8 +39,9 @@ pub enum SetFn {
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 17] = [
+pub const NAMES: [&str; 18] = [
     "unnest",
+    "pg_listening_channels",
     "regexp_matches",
     "regexp_split_to_table",
     "jsonb_path_query",
@@ -113,6 +116,10 @@ impl SetFn {
                     Err(super::functions::undefined(name, args))
                 })
             }
+            "pg_listening_channels" => Some(match args {
+                [] => Ok((SetFn::ListeningChannels, Vec::new(), T::Text)),
+                _ => Err(super::functions::undefined(name, args)),
+            }),
             "pg_partition_ancestors" => Some(match args {
                 [_] => Ok((
                     SetFn::PartitionAncestors,
@@ -158,6 +165,16 @@ impl SetFn {
         let mut next = || args.next().unwrap_or(Value::Null);
         Ok(match self {
             SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
+            SetFn::ListeningChannels => {
+                let channels = crate::env::with(|e| e.session.notify.channels());
+                SetIter::Items(
+                    channels
+                        .into_iter()
+                        .map(Value::Text)
+                        .collect::<Vec<_>>()
+                        .into_iter(),
+                )
+            }
             SetFn::RegexpMatches | SetFn::RegexpSplit => {
                 let text = |v: Value| match v {
                     Value::Text(t) => t,

@@ -333,6 +333,7 @@ pub fn names(p: &Plan) -> Vec<String> {
                 SetFn::Unnest | SetFn::UnnestVector => "unnest".to_string(),
                 SetFn::Subscripts(_) => "generate_subscripts".to_string(),
                 SetFn::PartitionAncestors => "pg_partition_ancestors".to_string(),
+                SetFn::ListeningChannels => "pg_listening_channels".to_string(),
                 SetFn::Ordinality => "ordinality".to_string(),
                 SetFn::Jsonb(f) => f.name().to_string(),
                 SetFn::RegexpMatches => "regexp_matches".to_string(),

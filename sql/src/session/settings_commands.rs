@@ -465,7 +465,8 @@ impl<S: Storage> Session<S> {
         Ok(StatementResult::command("RESET"))
     }
 
-    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`. ALL resets every setting; Strata keeps no
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`. ALL resets every setting and stops listening
+    /// (UNLISTEN *); Strata keeps no
     /// plans, sequence caches or temporary tables, so the rest have nothing to drop.
     /// Protocol-level prepared statements are kept (the client's driver owns them).
     pub(super) fn discard(&mut self, object: &ast::DiscardObject) -> Result<StatementResult> {
@@ -477,6 +478,9 @@ impl<S: Storage> Session<S> {
             }
             self.info.settings().reset_all();
             self.cursors.clear();
+            // As PostgreSQL's: UNLISTEN * (outside a block, so at once).
+            self.info.notify.unlisten(None);
+            self.info.notify.committed(self.info.backend_pid);
             self.drop_temp_schema()?;
         }
         if matches!(object, ast::DiscardObject::TEMP) {

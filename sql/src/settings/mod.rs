@@ -47,12 +47,18 @@ pub struct Settings {
     session: BTreeMap<String, String>,
     /// `SET LOCAL` values of the current transaction.
     local: BTreeMap<String, String>,
-    /// The session values at the start of the current transaction (restored on abort).
+    /// Whether a transaction is open ([`Settings::begin`] without its end yet).
+    in_transaction: bool,
+    /// The session values at the start of the current transaction (restored on abort),
+    /// copied when the transaction first changes one: most transactions set nothing.
     saved: Option<BTreeMap<String, String>>,
     /// `(session, local)` per savepoint, innermost last.
     savepoints: Vec<(BTreeMap<String, String>, BTreeMap<String, String>)>,
     /// The reported parameters' values as the client last heard them.
     reported: BTreeMap<&'static str, String>,
+    /// Whether a value may have changed since [`Settings::take_changed_reports`] last
+    /// compared them (every change of a map sets it), so the comparison runs only then.
+    maybe_changed: bool,
 }
 
 impl Default for Settings {
@@ -66,6 +72,15 @@ fn key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+/// [`key`] without a copy when `name` is already one (the code's own lookups).
+fn key_ref(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(key(name))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
 impl Settings {
     /// Every parameter at its default.
     pub fn new() -> Settings {
@@ -73,24 +88,27 @@ impl Settings {
             startup: BTreeMap::new(),
             session: BTreeMap::new(),
             local: BTreeMap::new(),
+            in_transaction: false,
             saved: None,
             savepoints: Vec::new(),
             reported: BTreeMap::new(),
+            maybe_changed: true,
         }
     }
 
     /// The current value of `name` (`None`: an unknown parameter, or a custom one never set).
     pub fn get(&self, name: &str) -> Option<String> {
-        let k = key(name);
+        let k = key_ref(name);
+        let k = k.as_ref();
         if let Some(v) = self
             .local
-            .get(&k)
-            .or_else(|| self.session.get(&k))
-            .or_else(|| self.startup.get(&k))
+            .get(k)
+            .or_else(|| self.session.get(k))
+            .or_else(|| self.startup.get(k))
         {
             return Some(v.clone());
         }
-        catalog::find(&k).map(|d| d.default.to_string())
+        catalog::find(k).map(|d| d.default.to_string())
     }
 
     /// A time parameter's current value in milliseconds (`statement_timeout`); `None` for
@@ -130,7 +148,16 @@ impl Settings {
 
     /// Whether a transaction is open ([`Settings::begin`] without its end yet).
     fn in_transaction(&self) -> bool {
-        self.saved.is_some()
+        self.in_transaction
+    }
+
+    /// Called before any change to the session values: keeps the transaction's starting
+    /// values for an abort, and marks the reported values for comparison.
+    fn changing(&mut self) {
+        self.maybe_changed = true;
+        if self.in_transaction && self.saved.is_none() {
+            self.saved = Some(self.session.clone());
+        }
     }
 
     /// `SET [SESSION | LOCAL] name = value`; returns the canonical value. Outside a
@@ -138,6 +165,7 @@ impl Settings {
     pub fn set(&mut self, name: &str, value: &str, local: bool) -> Result<String> {
         let v = self.check(name, value)?;
         let k = key(name);
+        self.changing();
         if local {
             if self.in_transaction() {
                 self.local.insert(k, v.clone());
@@ -160,6 +188,7 @@ impl Settings {
             None if k.contains('.') => {}
             None => return Err(Error::UndefinedParameter(k)),
         }
+        self.changing();
         if local {
             if self.in_transaction() {
                 let reset = self.reset_value(&k);
@@ -184,6 +213,7 @@ impl Settings {
 
     /// `RESET ALL` (and part of `DISCARD ALL`): every settable parameter back to its default.
     pub fn reset_all(&mut self) {
+        self.changing();
         self.local.clear();
         let keys: Vec<String> = self.session.keys().cloned().collect();
         for k in keys {
@@ -196,6 +226,7 @@ impl Settings {
     /// the value RESET goes back to. Unknown plain names are 42704, as PostgreSQL's FATAL.
     pub fn set_startup(&mut self, name: &str, value: &str) -> Result<()> {
         let v = self.check(name, value)?;
+        self.maybe_changed = true;
         self.startup.insert(key(name), v);
         Ok(())
     }
@@ -203,6 +234,7 @@ impl Settings {
     /// Sets a value the server decides (a replica's `in_hot_standby`), as the startup
     /// packet would, even for a parameter users cannot change.
     pub fn set_server(&mut self, name: &str, value: &str) {
+        self.maybe_changed = true;
         self.startup.insert(key(name), value.to_string());
     }
 
@@ -234,23 +266,33 @@ impl Settings {
 
     /// A transaction starts: remember the session values to restore on abort.
     pub fn begin(&mut self) {
-        self.saved = Some(self.session.clone());
+        self.in_transaction = true;
+        self.saved = None;
         self.savepoints.clear();
     }
 
     /// The transaction committed: its session values stay, `SET LOCAL` values go.
     pub fn commit(&mut self) {
+        self.in_transaction = false;
         self.saved = None;
-        self.local.clear();
+        if !self.local.is_empty() {
+            self.maybe_changed = true;
+            self.local.clear();
+        }
         self.savepoints.clear();
     }
 
     /// The transaction aborted: everything it set is undone.
     pub fn abort(&mut self) {
+        self.in_transaction = false;
         if let Some(saved) = self.saved.take() {
+            self.maybe_changed = true;
             self.session = saved;
         }
-        self.local.clear();
+        if !self.local.is_empty() {
+            self.maybe_changed = true;
+            self.local.clear();
+        }
         self.savepoints.clear();
     }
 
@@ -263,6 +305,7 @@ impl Settings {
     /// `ROLLBACK TO` the savepoint at depth `index` (0 = outermost); it stays valid.
     pub fn rollback_to(&mut self, index: usize) {
         if let Some((session, local)) = self.savepoints.get(index).cloned() {
+            self.changing();
             self.session = session;
             self.local = local;
             self.savepoints.truncate(index + 1);
@@ -283,6 +326,7 @@ impl Settings {
             .map(|d| (d.name, self.get(d.name).unwrap_or_default()))
             .collect();
         self.reported = all.iter().cloned().collect();
+        self.maybe_changed = false;
         all
     }
 
@@ -290,6 +334,9 @@ impl Settings {
     /// ParameterStatus before the next ReadyForQuery).
     pub fn take_changed_reports(&mut self) -> Vec<(&'static str, String)> {
         let mut changed = Vec::new();
+        if !std::mem::take(&mut self.maybe_changed) {
+            return changed;
+        }
         for d in catalog::DEFINITIONS.iter().filter(|d| d.report) {
             let v = self.get(d.name).unwrap_or_default();
             if self.reported.get(d.name) != Some(&v) {

@@ -183,3 +183,41 @@ fn strata_wait_lsn_holds_an_lsn_or_nothing() {
     );
     assert_eq!(set(&mut s, "strata.wait_lsn_timeout", "250"), "250ms");
 }
+
+#[test]
+fn values_a_transaction_end_takes_back_are_reported_again() {
+    let mut s = Settings::new();
+    s.startup_reports();
+    // SET LOCAL: reported while it lasts, and again when the commit ends it.
+    s.begin();
+    s.set("application_name", "local", true).unwrap();
+    assert_eq!(
+        s.take_changed_reports(),
+        vec![("application_name", "local".to_string())]
+    );
+    s.commit();
+    assert_eq!(
+        s.take_changed_reports(),
+        vec![("application_name", String::new())]
+    );
+    // An aborted SET, and one undone by ROLLBACK TO a savepoint taken before any change.
+    s.begin();
+    s.savepoint();
+    set(&mut s, "application_name", "doomed");
+    s.rollback_to(0);
+    assert_eq!(s.show("application_name").unwrap(), "");
+    set(&mut s, "application_name", "also doomed");
+    assert_eq!(s.take_changed_reports().len(), 1);
+    s.abort();
+    assert_eq!(s.show("application_name").unwrap(), "");
+    assert_eq!(
+        s.take_changed_reports(),
+        vec![("application_name", String::new())]
+    );
+    // Transactions that change nothing report nothing.
+    s.begin();
+    s.commit();
+    s.begin();
+    s.abort();
+    assert!(s.take_changed_reports().is_empty());
+}

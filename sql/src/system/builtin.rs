@@ -1,6 +1,7 @@
 //! The catalog relations whose rows are fixed by the server rather than by the user's
 //! objects: `pg_type` (PostgreSQL's OIDs, names and properties for every built-in type),
-//! `pg_am`, `pg_database` (the one database of the timeline, named as the session's),
+//! `pg_am`, `pg_database` (the one database of the timeline, named as the session's, and
+//! PostgreSQL's `template1` and `template0`; `pg_shdescription` describes them as initdb does),
 //! the roles (`pg_roles`, `pg_authid`, `pg_user`: the bootstrap superuser `postgres` and
 //! `pg_database_owner`, then the catalog's; `pg_auth_members`: their memberships), `pg_collation`, `pg_opclass` (the default
 //! B-tree operator classes, PostgreSQL's OIDs), `pg_tablespace`,
@@ -269,27 +270,69 @@ fn pg_am(_ctx: &Context) -> Result<Vec<Row>> {
     ])
 }
 
-fn pg_database(_ctx: &Context) -> Result<Vec<Row>> {
+/// PostgreSQL's `template1` and `template0` (initdb's OIDs), which Strata lists but does
+/// not serve: template0 refuses connections (`datallowconn`), template1 is the database
+/// Strata serves under another name, so connecting to it reaches the same data.
+pub const TEMPLATES: [(u32, &str, bool); 2] = [(1, "template1", true), (4, "template0", false)];
+
+/// The descriptions initdb gives its databases (`pg_shdescription`, psql's `\l+`).
+const DATABASE_DESCRIPTIONS: [(u32, &str); 3] = [
+    (DATABASE_OID, "default administrative connection database"),
+    (1, "default template for new databases"),
+    (4, "unmodifiable empty database"),
+];
+
+fn pg_database(ctx: &Context) -> Result<Vec<Row>> {
     let name = crate::env::with(|e| e.session.database.clone());
-    Ok(vec![vec![
-        oid(DATABASE_OID),
-        text(name),
-        oid(BOOTSTRAP_SUPERUSER),
-        int(6), // UTF8
-        ch('c'),
-        b(false),
-        b(true),
-        int(-1),
-        int(0),
-        int(0),
-        oid(DEFAULT_TABLESPACE),
-        // Strata compares text by bytes: the C collation.
-        text("C"),
-        text("C"),
-        null(),
-        null(),
-        null(),
-    ]])
+    let owner = ctx.env.catalog.role_name(BOOTSTRAP_SUPERUSER);
+    let row = |oid_: u32, name: String, template: bool, allow: bool, acl: Value| {
+        vec![
+            oid(oid_),
+            text(name),
+            oid(BOOTSTRAP_SUPERUSER),
+            int(6), // UTF8
+            ch('c'),
+            b(template),
+            b(allow),
+            int(-1),
+            int(0),
+            int(0),
+            oid(DEFAULT_TABLESPACE),
+            // Strata compares text by bytes: the C collation.
+            text("C"),
+            text("C"),
+            null(),
+            null(),
+            acl,
+        ]
+    };
+    let mut rows = vec![row(DATABASE_OID, name.clone(), false, true, null())];
+    for (template_oid, template, allow) in TEMPLATES {
+        if template != name {
+            // initdb's ACL for the templates: everyone may connect, the owner has all.
+            let acl = array(vec![
+                text(format!("=c/{owner}")),
+                text(format!("{owner}=CTc/{owner}")),
+            ]);
+            rows.push(row(template_oid, template.to_string(), true, allow, acl));
+        }
+    }
+    Ok(rows)
+}
+
+/// The description of database `oid` (`shobj_description(oid, 'pg_database')`).
+pub fn database_description(oid: u32) -> Option<&'static str> {
+    DATABASE_DESCRIPTIONS
+        .iter()
+        .find(|(o, _)| *o == oid)
+        .map(|(_, d)| *d)
+}
+
+fn pg_shdescription(_ctx: &Context) -> Result<Vec<Row>> {
+    Ok(DATABASE_DESCRIPTIONS
+        .iter()
+        .map(|(o, d)| vec![oid(*o), oid(1262), text(*d)])
+        .collect())
 }
 
 /// The roles of the catalog (built-in ones first).
@@ -1182,7 +1225,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("label", "text"),
             ],
         ),
-        e(
+        t(
             "pg_shdescription",
             2396,
             &[
@@ -1190,6 +1233,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("classoid", "oid"),
                 ("description", "text"),
             ],
+            pg_shdescription,
         ),
         e(
             "pg_largeobject_metadata",

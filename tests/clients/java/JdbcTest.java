@@ -125,6 +125,41 @@ public class JdbcTest {
                 }
             }
         });
+        sections.put("listen_notify", c -> {
+            // An idle listener waiting in getNotifications(timeout) hears another session's
+            // committed NOTIFY (folded, a rolled-back one never arrives).
+            try (Statement s = c.createStatement()) {
+                s.execute("LISTEN jobs");
+            }
+            try (Connection other = DriverManager.getConnection(url)) {
+                other.setAutoCommit(false);
+                try (Statement s = other.createStatement()) {
+                    s.execute("NOTIFY jobs, 'rolled back'");
+                    other.rollback();
+                    s.execute("NOTIFY jobs, 'one'");
+                    s.execute("NOTIFY jobs, 'one'");
+                }
+                try (PreparedStatement p = other.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    p.setString(1, "jobs");
+                    p.setString(2, "two");
+                    p.executeQuery();
+                }
+                other.commit();
+                int pid = other.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+                org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+                List<String> got = new ArrayList<>();
+                long deadline = System.currentTimeMillis() + 10000;
+                while (got.size() < 2 && System.currentTimeMillis() < deadline) {
+                    org.postgresql.PGNotification[] ns = pg.getNotifications(500);
+                    if (ns == null) continue;
+                    for (org.postgresql.PGNotification n : ns) {
+                        got.add(n.getName() + "," + n.getParameter() + "," + (n.getPID() == pid));
+                    }
+                }
+                org.postgresql.PGNotification[] more = pg.getNotifications(300);
+                show(got, more == null ? 0 : more.length);
+            }
+        });
         for (Map.Entry<String, Section> e : sections.entrySet()) {
             System.out.println("== " + e.getKey());
             try (Connection c = DriverManager.getConnection(url)) {

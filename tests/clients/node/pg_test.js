@@ -79,6 +79,34 @@ section('errors', async (c) => {
   show((await c.query('SELECT 42 AS x')).rows);
 });
 
+section('listen_notify', async (c) => {
+  // An idle listener gets the 'notification' event when another session commits a NOTIFY
+  // (folded duplicates, nothing from a rollback), without sending a query itself.
+  const got = [];
+  let wake = () => {};
+  c.on('notification', (n) => { got.push(n); wake(); });
+  await c.query('LISTEN jobs');
+  const other = new Client({ connectionString: url });
+  await other.connect();
+  try {
+    await other.query("BEGIN; NOTIFY jobs, 'rolled back'; ROLLBACK");
+    await other.query('BEGIN');
+    await other.query("NOTIFY jobs, 'one'");
+    await other.query('SELECT pg_notify($1, $2)', ['jobs', 'two']);
+    await other.query("NOTIFY jobs, 'one'");
+    await other.query('COMMIT');
+    const pid = other.processID;
+    const deadline = Date.now() + 10000;
+    while (got.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 100); });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    show(got.map((n) => [n.channel, n.payload, n.processId === pid]));
+  } finally {
+    await other.end().catch(() => {});
+  }
+});
+
 (async () => {
   for (const [name, fn] of sections) {
     console.log(`== ${name}`);

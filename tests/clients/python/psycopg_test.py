@@ -191,6 +191,26 @@ def jsonb(conn):
 
 
 @section
+def listen_notify(conn):
+    # An idle listener hears a committed NOTIFY while it waits on its socket (psycopg's
+    # `notifies()` sends nothing); a rolled-back one never arrives; duplicates are folded.
+    conn.autocommit = True
+    conn.execute("LISTEN jobs")
+    with psycopg.connect(URL) as other:
+        other.execute("NOTIFY jobs, 'rolled back'")
+        other.rollback()
+        other.execute("NOTIFY jobs, 'one'")
+        other.execute("SELECT pg_notify('jobs', %s)", ("two",))
+        other.execute("NOTIFY jobs, 'one'")
+        other.commit()
+        pid = other.info.backend_pid
+        for n in conn.notifies(timeout=10, stop_after=2):
+            show(n.channel, n.payload, n.pid == pid)
+    show(list(conn.notifies(timeout=0.3)))
+    show(conn.execute("SELECT pg_listening_channels()").fetchall())
+
+
+@section
 def type_info(conn):
     from psycopg.types import TypeInfo
     t = TypeInfo.fetch(conn, "int4")

@@ -214,6 +214,10 @@ pub enum Function {
     Advisory(AdvisoryCall),
     /// `pg_advisory_unlock_all()`.
     AdvisoryUnlockAll,
+    /// `pg_notify(channel, payload)`: NOTIFY (NULLs are empty strings).
+    Notify,
+    /// `pg_notification_queue_usage()`.
+    NotificationQueueUsage,
     // conditional
     /// `nullif(a, b)`.
     NullIf,
@@ -451,6 +455,9 @@ impl Function {
             "set_config" => sig(Function::SetConfig, &[Text, Text, Bool], Text),
             "pg_cancel_backend" => sig(Function::CancelBackend, &[Int4], Bool),
             "pg_advisory_unlock_all" => sig(Function::AdvisoryUnlockAll, &[], Text),
+            // `void` prints as an empty string (see `StatsNoOp`).
+            "pg_notify" => sig(Function::Notify, &[Text, Text], Text),
+            "pg_notification_queue_usage" => sig(Function::NotificationQueueUsage, &[], Float8),
             n if AdvisoryCall::from_name(n).is_some() => {
                 let call = AdvisoryCall::from_name(n).expect("checked");
                 // `void` prints as an empty string (see `StatsNoOp`).
@@ -523,6 +530,7 @@ impl Function {
                 | Function::EnumRange { .. }
                 | Function::DomainCheck(_)
                 | Function::SystemColumn(_)
+                | Function::Notify
         )
     }
 
@@ -608,6 +616,8 @@ impl Function {
                 | BlockingPids
                 | Advisory(_)
                 | AdvisoryUnlockAll
+                | Notify
+                | NotificationQueueUsage
         )
     }
 

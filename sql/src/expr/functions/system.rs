@@ -98,6 +98,19 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
                 .advisory_release(session.backend_pid, false);
             t(String::new())
         }
+        Function::Notify => {
+            let arg = |i: usize| match args.get(i) {
+                Some(Value::Text(t)) => t.as_str(),
+                _ => "",
+            };
+            let cenv = env::catalog()?;
+            if cenv.services.replication().in_recovery {
+                return Err(crate::session::during_recovery("NOTIFY"));
+            }
+            session.notify.notify(arg(0), arg(1))?;
+            t(String::new())
+        }
+        Function::NotificationQueueUsage => Ok(Value::Float(session.notify.queue_usage())),
         Function::BlockingPids => {
             let Some(Value::Int(pid)) = args.first() else {
                 return Ok(Value::Null);
