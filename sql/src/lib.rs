@@ -87,8 +87,8 @@
 //! * No PL/pgSQL. LISTEN / NOTIFY reach the sessions of one compute only ([`notify`]), not
 //!   a whole cluster.
 //! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
-//!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key only
-//!   in SELECT; none in `pg_attribute`.
+//!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key not in
+//!   INSERT ... RETURNING; none in `pg_attribute`.
 //! * `CLUSTER`, `REINDEX`, `CHECKPOINT` are checked no-ops; renumbering an enum's labels
 //!   rewrites the tables that store it, and is refused where it is inside a composite.
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are

@@ -5,7 +5,8 @@
 //! ([`crate::expr::functions::system_columns`]), or a constant — `tableoid` the table's OID,
 //! `xmax`, `cmin` and `cmax` 0. `ctid` of a table without a primary key reads its hidden row
 //! id, which the scan then returns as a hidden scope column when the statement names `ctid`
-//! anywhere ([`mentions_ctid`]). A user column may not take one of these names (42701,
+//! anywhere ([`mentions_ctid`]); UPDATE and DELETE then give their expressions the row
+//! followed by its key (`executor::with_key`). A user column may not take one of these names (42701,
 //! [`check_column_name`]).
 
 use super::{Binder, Scope, ScopeColumn};
@@ -138,7 +139,7 @@ impl Binder {
                         && (c.name == ROW_ID || c.name.starts_with(super::locking::KEY_COLUMN))
                 }) else {
                     return Some(Err(Error::unsupported(format!(
-                        "ctid of table \"{}\", which has no primary key, is only supported in SELECT",
+                        "ctid of table \"{}\", which has no primary key, is not supported here",
                         table.name
                     ))));
                 };
