@@ -88,7 +88,7 @@
 //!   a whole cluster.
 //! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
 //!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key not in
-//!   INSERT ... RETURNING; none in `pg_attribute`.
+//!   INSERT ... RETURNING.
 //! * `CLUSTER`, `REINDEX`, `CHECKPOINT` are checked no-ops; renumbering an enum's labels
 //!   rewrites the tables that store it, and is refused where it is inside a composite.
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are
