@@ -94,9 +94,12 @@ struct Prepared {
 struct CachedPlan {
     catalog: Arc<Catalog>,
     search_path: Vec<crate::storage::Oid>,
-    bound: BoundStatement,
-    needs: Vec<crate::privilege::Need>,
+    planned: Arc<Planned>,
 }
+
+/// A bound and optimized statement and the privileges it needs: shared, not copied, by
+/// every execution of a prepared statement.
+type Planned = (BoundStatement, Vec<crate::privilege::Need>);
 
 impl Prepared {
     fn new(
@@ -125,13 +128,13 @@ impl Prepared {
         search_path: &[crate::storage::Oid],
         stmt: &ast::Statement,
         types: &[DataType],
-    ) -> Result<(BoundStatement, Vec<crate::privilege::Need>)> {
+    ) -> Result<Arc<Planned>> {
         let mut cached = self.plan.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = cached.as_ref()
             && c.search_path == search_path
             && (Arc::ptr_eq(&c.catalog, catalog) || *c.catalog == **catalog)
         {
-            return Ok((c.bound.clone(), c.needs.clone()));
+            return Ok(c.planned.clone());
         }
         let (bound, needs) = bind_and_plan(catalog, search_path, stmt, types)?;
         self.binds
@@ -150,13 +153,13 @@ impl Prepared {
                 "cached plan must not change result type",
             ));
         }
+        let planned = Arc::new((bound, needs));
         *cached = Some(CachedPlan {
             catalog: catalog.clone(),
             search_path: search_path.to_vec(),
-            bound: bound.clone(),
-            needs: needs.clone(),
+            planned: planned.clone(),
         });
-        Ok((bound, needs))
+        Ok(planned)
     }
 }
 
@@ -338,29 +341,30 @@ fn run_in_txn<T: Txn>(
     };
     let catalog = txn.catalog()?;
     let work_mem = opts.work_mem;
-    let (bound, needs) = match &opts.prepared {
+    let planned = match &opts.prepared {
         Some(p) => p.plan(&catalog, search_path, stmt, types)?,
-        None => bind_and_plan(&catalog, search_path, stmt, types)?,
+        None => Arc::new(bind_and_plan(&catalog, search_path, stmt, types)?),
     };
+    let (bound, needs) = &*planned;
     let who = crate::privilege::current(&catalog);
-    crate::privilege::check(&catalog, &who, &needs)?;
+    crate::privilege::check(&catalog, &who, needs)?;
     // A role that may not read the whole table sees no row values it may not read in
     // constraint errors.
-    let scrub = |e: Error| crate::column_privilege::scrub(&catalog, &who, &needs, e);
+    let scrub = |e: Error| crate::column_privilege::scrub(&catalog, &who, needs, e);
     match bound {
         BoundStatement::Explain { analyze, query } => {
-            let BoundStatement::Query { plan, .. } = *query else {
+            let BoundStatement::Query { plan, .. } = &**query else {
                 return Err(Error::Internal("EXPLAIN of a non-query".into()));
             };
-            let lines = if analyze {
+            let lines = if *analyze {
                 let mut counters = Vec::new();
-                let mut op = executor::build_counted(&plan, &mut counters);
+                let mut op = executor::build_counted(plan, &mut counters);
                 let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
                 executor::collect(op.as_mut(), &mut ctx).map_err(scrub)?;
                 let counts: Vec<u64> = counters.iter().map(|c| c.get()).collect();
-                planner::explain::explain(&plan, Some(&counts))
+                planner::explain::explain(plan, Some(&counts))
             } else {
-                planner::explain::explain(&plan, None)
+                planner::explain::explain(plan, None)
             };
             Ok(StatementResult {
                 tag: "EXPLAIN".into(),
@@ -375,7 +379,7 @@ fn run_in_txn<T: Txn>(
             columns,
             returns_rows,
         } => {
-            let mut op = executor::build(&plan);
+            let mut op = executor::build(plan);
             let mut ctx = Context::new(txn, params).with_work_mem(work_mem);
             let tuples = executor::collect(op.as_mut(), &mut ctx).map_err(scrub)?;
             let n = tuples.len();
@@ -385,10 +389,10 @@ fn run_in_txn<T: Txn>(
                 CommandKind::Update => format!("UPDATE {n}"),
                 CommandKind::Delete => format!("DELETE {n}"),
             };
-            if returns_rows {
+            if *returns_rows {
                 Ok(StatementResult {
                     tag,
-                    columns: Some(columns),
+                    columns: Some(columns.clone()),
                     rows: tuples.into_iter().map(|t| t.row).collect(),
                     notices: Vec::new(),
                 })

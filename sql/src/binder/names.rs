@@ -52,7 +52,7 @@ pub fn search_path(catalog: &Catalog, setting: &str, user: &str) -> Vec<Oid> {
     // The session's temporary schema, once it made one, is searched first (as `pg_temp`);
     // a leftover of an ended session with the same pid is not this session's.
     let temp = uses_temp_schema()
-        .then(|| catalog.schema(&temp_schema_name()).map(|s| s.oid))
+        .then(|| catalog.schema_oid(&temp_schema_name()))
         .flatten();
     for item in setting.split(',') {
         let item = item.trim();
@@ -65,10 +65,10 @@ pub fn search_path(catalog: &Catalog, setting: &str, user: &str) -> Vec<Oid> {
             "pg_temp" => temp_schema_name(),
             _ => name,
         };
-        if let Some(s) = catalog.schema(&name)
-            && !out.contains(&s.oid)
+        if let Some(oid) = catalog.schema_oid(&name)
+            && !out.contains(&oid)
         {
-            out.push(s.oid);
+            out.push(oid);
         }
     }
     if !out.contains(&PG_CATALOG_NAMESPACE) {

@@ -522,9 +522,20 @@ pub static DEFINITIONS: &[Definition] = &[
     ),
 ];
 
-/// The definition of the parameter with lower-case name `key`.
-pub fn find(key: &str) -> Option<&'static Definition> {
-    DEFINITIONS
-        .iter()
-        .find(|d| d.name.eq_ignore_ascii_case(key))
+/// The definition of the parameter named `name` (in any case).
+pub fn find(name: &str) -> Option<&'static Definition> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        BY_KEY.get(&name.to_ascii_lowercase()).copied()
+    } else {
+        BY_KEY.get(name).copied()
+    }
 }
+
+/// [`DEFINITIONS`] by lower-case name: statements read settings all the time.
+static BY_KEY: std::sync::LazyLock<std::collections::HashMap<String, &'static Definition>> =
+    std::sync::LazyLock::new(|| {
+        DEFINITIONS
+            .iter()
+            .map(|d| (d.name.to_ascii_lowercase(), d))
+            .collect()
+    });

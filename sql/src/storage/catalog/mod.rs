@@ -96,6 +96,14 @@ pub fn public_schema() -> SchemaDef {
 
 /// The schemas every database has and nobody can change.
 pub fn builtin_schemas() -> [SchemaDef; 3] {
+    BUILTIN_SCHEMAS.clone()
+}
+
+/// [`builtin_schemas`], made once: name lookups run for every statement.
+static BUILTIN_SCHEMAS: std::sync::LazyLock<[SchemaDef; 3]> =
+    std::sync::LazyLock::new(make_builtin_schemas);
+
+fn make_builtin_schemas() -> [SchemaDef; 3] {
     let s = |oid, name: &str, comment: &str| SchemaDef {
         oid,
         name: name.into(),
@@ -313,10 +321,23 @@ impl Catalog {
         } else {
             name
         };
-        builtin_schemas()
-            .into_iter()
+        self.schema_def(name).cloned()
+    }
+
+    /// The OID of the schema named `name` (as [`Catalog::schema`] finds it), without a copy
+    /// of its definition.
+    pub fn schema_oid(&self, name: &str) -> Option<Oid> {
+        if name == "pg_temp" {
+            return self.schema(name).map(|s| s.oid);
+        }
+        self.schema_def(name).map(|s| s.oid)
+    }
+
+    fn schema_def(&self, name: &str) -> Option<&SchemaDef> {
+        BUILTIN_SCHEMAS
+            .iter()
             .find(|s| s.name == name)
-            .or_else(|| self.schemas.iter().find(|s| s.name == name).cloned())
+            .or_else(|| self.schemas.iter().find(|s| s.name == name))
     }
 
     pub fn schema_by_oid(&self, oid: Oid) -> Option<SchemaDef> {
