@@ -3,7 +3,9 @@
 //! timed, then the built-in tpcb-like and select-only scripts with `-M prepared` at 1, 8 and
 //! 32 clients for a fixed time each, then (`--init-scale M`) `pgbench -i -s M` timed again
 //! (`--init-only` times the loads alone). Prints a table of transactions per second and the
-//! ratios, for BENCHMARKS.md.
+//! ratios, for BENCHMARKS.md, and each server's CPU time per transaction (the `strata start`
+//! process; the postmaster with its exited backends), which tells a server that is slower
+//! from one that waits.
 //!
 //! When Strata cannot yet run `pgbench -i` (it needs TRUNCATE, VACUUM, ALTER TABLE ADD
 //! PRIMARY KEY and `CURRENT_TIMESTAMP`, which other work brings), both systems get the same
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::compute::start_strata_with;
-use crate::postgres::{VanillaPostgres, free_port};
+use crate::postgres::{VanillaPostgres, cpu_seconds, free_port};
 
 #[derive(clap::Args)]
 pub struct Opts {
@@ -154,11 +156,28 @@ struct Figures {
     load_seconds: f64,
     /// `pgbench -i -s init_scale`, when asked for.
     init_seconds: Option<f64>,
-    /// (script, clients, tps)
-    runs: Vec<(&'static str, u32, f64)>,
+    /// (script, clients, tps, server CPU microseconds per transaction)
+    runs: Vec<(&'static str, u32, f64, Option<f64>)>,
 }
 
-fn measure(url: &str, o: &Opts, builtin: bool, script: &str) -> anyhow::Result<Figures> {
+/// `pgbench`'s count of processed transactions.
+fn transactions(report: &str) -> Option<f64> {
+    report
+        .lines()
+        .find_map(|l| l.strip_prefix("number of transactions actually processed: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// Measures the server at `url`; `server_pid` is the process whose CPU time (with its
+/// reaped children's) is charged to the runs.
+fn measure(
+    url: &str,
+    o: &Opts,
+    builtin: bool,
+    script: &str,
+    server_pid: Option<u32>,
+) -> anyhow::Result<Figures> {
     let started = Instant::now();
     if builtin {
         pgbench(
@@ -203,9 +222,20 @@ fn measure(url: &str, o: &Opts, builtin: bool, script: &str) -> anyhow::Result<F
                 "-T".into(),
                 o.seconds.to_string(),
             ]);
-            let t = tps(&pgbench(url, &a)?)?;
-            eprintln!("  {name} {c} clients: {t:.0} tps");
-            runs.push((name, c, t));
+            let cpu_before = server_pid.and_then(cpu_seconds);
+            let report = pgbench(url, &a)?;
+            // A backend's time reaches its postmaster once the backend has exited.
+            std::thread::sleep(Duration::from_millis(300));
+            let cpu = match (cpu_before, server_pid.and_then(cpu_seconds), transactions(&report)) {
+                (Some(b), Some(a), Some(n)) if n > 0.0 => Some((a - b) / n * 1e6),
+                _ => None,
+            };
+            let t = tps(&report)?;
+            eprintln!(
+                "  {name} {c} clients: {t:.0} tps, {} µs server CPU per transaction",
+                cpu.map_or("?".to_string(), |c| format!("{c:.0}"))
+            );
+            runs.push((name, c, t, cpu));
         }
     }
     let init_seconds = match o.init_scale {
@@ -265,7 +295,7 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
             }
         );
         eprintln!("Strata:");
-        let s = measure(&strata_url, &o, builtin, &script)?;
+        let s = measure(&strata_url, &o, builtin, &script, Some(child.id()))?;
         Ok::<_, anyhow::Error>((builtin, script, s))
     })();
     let _ = Command::new("kill")
@@ -281,7 +311,7 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
     ])?;
     let pg_url = format!("postgresql://postgres@127.0.0.1:{}/postgres", pg.port);
     eprintln!("PostgreSQL 15:");
-    let p = measure(&pg_url, &o, builtin, &script)?;
+    let p = measure(&pg_url, &o, builtin, &script, pg.postmaster_pid())?;
     drop(pg);
 
     println!(
@@ -308,11 +338,17 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
             si / pi
         );
     }
-    for ((name, c, st), (_, _, pt)) in s.runs.iter().zip(&p.runs) {
+    for ((name, c, st, scpu), (_, _, pt, pcpu)) in s.runs.iter().zip(&p.runs) {
         println!(
             "| {name}, {c} clients (tps) | {st:.0} | {pt:.0} | {:.2}x |",
             st / pt
         );
+        if let (Some(sc), Some(pc)) = (scpu, pcpu) {
+            println!(
+                "| {name}, {c} clients (server CPU µs per transaction, lower is better) | {sc:.0} | {pc:.0} | {:.2}x |",
+                sc / pc
+            );
+        }
     }
     Ok(())
 }

@@ -46,7 +46,45 @@ pub fn free_port() -> u16 {
         .expect("bind a loopback port")
 }
 
+/// CPU seconds `pid` used, with those of its children it has reaped (a postmaster's
+/// backends once their connections end): `/proc/PID/stat`'s utime + stime + cutime + cstime.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing paren.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14-17 of the whole line are 12-15 after the name.
+    let ticks: u64 = fields
+        .get(11..15)?
+        .iter()
+        .map(|f| f.parse::<u64>().ok())
+        .sum::<Option<u64>>()?;
+    Some(ticks as f64 / clock_ticks_per_second())
+}
+
+/// The unit of `/proc/PID/stat`'s times (`getconf CLK_TCK`; 100 on Linux).
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .filter(|t: &f64| *t > 0.0)
+        .unwrap_or(100.0)
+}
+
 impl VanillaPostgres {
+    /// The postmaster's pid (the first line of `postmaster.pid`).
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.join("data").join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     /// initdb + start with the given extra `postgresql.conf` lines.
     pub fn start(extra_conf: &[&str]) -> anyhow::Result<VanillaPostgres> {
         Self::start_in(&std::env::temp_dir(), extra_conf)

@@ -41,6 +41,9 @@ pub enum Error {
     /// 42701
     #[error("column \"{0}\" specified more than once")]
     DuplicateColumn(String),
+    /// 42701 for a user column named like a system column.
+    #[error("column name \"{0}\" conflicts with a system column name")]
+    SystemColumnName(String),
     /// 42702
     #[error("column reference \"{0}\" is ambiguous")]
     AmbiguousColumn(String),
@@ -437,7 +440,7 @@ impl Error {
             UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
             DuplicateTable(_) => "42P07",
             UndefinedColumn(_) | UndefinedQualifiedColumn(_) => "42703",
-            DuplicateColumn(_) => "42701",
+            DuplicateColumn(_) | SystemColumnName(_) => "42701",
             AmbiguousColumn(_) => "42702",
             UndefinedFunction(_) => "42883",
             AmbiguousFunction(_) => "42725",

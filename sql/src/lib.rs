@@ -84,8 +84,13 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * COPY reads from STDIN and writes to STDOUT only (no server-side files).
-//! * No PL/pgSQL, no temporary views or sequences. LISTEN / NOTIFY reach the sessions of one
-//!   compute only ([`notify`]), not a whole cluster.
+//! * No PL/pgSQL. LISTEN / NOTIFY reach the sessions of one compute only ([`notify`]), not
+//!   a whole cluster.
+//! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
+//!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key not in
+//!   INSERT ... RETURNING.
+//! * `CLUSTER`, `REINDEX`, `CHECKPOINT` are checked no-ops; renumbering an enum's labels
+//!   rewrites the tables that store it, and is refused where it is inside a composite.
 //! * DDL: see [`ddl`] for what differs from PostgreSQL (partitions and inheritance are
 //!   refused with 0A000; temporary tables are ordinary tables in a per-session schema).
 

@@ -1259,11 +1259,13 @@ impl<S: Storage> Session<S> {
         }
         self.info.settings().commit();
         self.table_counts.ended(true);
+        crate::expr::functions::system::transaction_ended(&self.info, true);
         self.info.notify.committed(self.info.backend_pid);
     }
 
     /// The transaction ended without a commit.
     fn txn_aborted(&mut self) {
+        crate::expr::functions::system::transaction_ended(&self.info, false);
         self.end_cursors(false);
         self.forget_on_commit();
         self.release_xact_advisory();
@@ -1345,9 +1347,10 @@ impl<S: Storage> Session<S> {
                         Err(e)
                     }
                 };
-                // A single-statement transaction: only its row counts, advisory locks and
-                // notifications (`pg_notify`) settle here.
+                // A single-statement transaction: only its row counts, advisory locks,
+                // transaction id and notifications (`pg_notify`) settle here.
                 self.table_counts.ended(r.is_ok());
+                crate::expr::functions::system::transaction_ended(&self.info, r.is_ok());
                 self.release_xact_advisory();
                 if r.is_ok() {
                     self.info.notify.committed(self.info.backend_pid);

@@ -1,6 +1,7 @@
 //! Temporary tables between sessions, through the real front end (tokio-postgres clients
 //! against a `strata::LocalCluster`): two sessions each have their own table of one name,
-//! neither sees the other's, and a session's temporary schema is gone once it disconnects.
+//! neither sees the other's, and a session's temporary schema — its temporary tables, views
+//! and sequences — is gone once it disconnects.
 //! Single-session behaviour (search order, `pg_temp.`, ON COMMIT, DISCARD TEMP) is in
 //! `sql/tests/slt/temp_tables.slt`.
 
@@ -23,7 +24,10 @@ async fn each_session_has_its_own_temporary_tables_until_it_ends() {
     exec(
         &a,
         "CREATE TEMP TABLE scratch (x int4); INSERT INTO scratch VALUES (1);
-         CREATE TEMP TABLE shared (x int4); INSERT INTO shared VALUES (1)",
+         CREATE TEMP TABLE shared (x int4); INSERT INTO shared VALUES (1);
+         CREATE TEMP VIEW scratch_v AS SELECT x FROM scratch;
+         CREATE VIEW scratch_w AS SELECT x FROM scratch;
+         CREATE TEMP SEQUENCE scratch_s",
     )
     .await;
     exec(
@@ -43,6 +47,16 @@ async fn each_session_has_its_own_temporary_tables_until_it_ends() {
         "0",
         "the permanent one"
     );
+    assert_eq!(value(&a, "SELECT sum(x) FROM scratch_w").await, "1");
+    assert_eq!(value(&a, "SELECT nextval('scratch_s')").await, "1");
+    let temp_objects = "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = \
+                        c.relnamespace WHERE n.nspname LIKE 'pg_temp%' \
+                        AND c.relname IN ('scratch_v', 'scratch_w', 'scratch_s')";
+    assert_eq!(
+        value(&b, temp_objects).await,
+        "3",
+        "temporary views and sequence"
+    );
     let temp_schemas = "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'pg_temp%'";
     assert_eq!(value(&b, temp_schemas).await, "2");
     drop(a);
@@ -60,5 +74,10 @@ async fn each_session_has_its_own_temporary_tables_until_it_ends() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(value(&b, "SELECT sum(x) FROM scratch").await, "4");
+    assert_eq!(
+        value(&b, temp_objects).await,
+        "0",
+        "gone with their session"
+    );
     stop(cluster).await;
 }

@@ -31,6 +31,8 @@ pub fn to_stored(v: &sql::Value) -> Stored {
         sql::Value::Bool(b) => Stored::Bool(*b),
         sql::Value::Int(i) => Stored::Int8(*i),
         sql::Value::Reg(_, oid) => Stored::Int8(i64::from(*oid)),
+        // Block and offset packed so the integers sort as the tids do.
+        sql::Value::Tid(b, o) => Stored::Int8((i64::from(*b) << 16) | i64::from(*o)),
         sql::Value::Float(f) => Stored::Float8(*f),
         sql::Value::Float4(f) => Stored::Float8(f64::from(*f)),
         sql::Value::Text(s) | sql::Value::Bpchar(s) => Stored::Text(s.clone()),
@@ -102,6 +104,7 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
             Some(DataType::RegType) => sql::Value::Reg(RegKind::Type, i as u32),
             Some(DataType::RegProc) => sql::Value::Reg(RegKind::Proc, i as u32),
             Some(DataType::Enum(_)) => sql::Value::Enum(sql::types::enums::unpack(i)),
+            Some(DataType::Tid) => sql::Value::Tid((i >> 16) as u32, (i & 0xffff) as u16),
             _ => sql::Value::Int(i),
         },
         Stored::Float8(f) if ty == Some(&DataType::Float4) => sql::Value::Float4(f as f32),
@@ -203,7 +206,8 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
     use sql::Value as V;
     match (v, ty) {
         (V::Bool(_), T::Bool) => true,
-        (V::Int(_), T::Int2 | T::Int4 | T::Int8 | T::Oid)
+        (V::Int(_), T::Int2 | T::Int4 | T::Int8 | T::Oid | T::Xid | T::Cid | T::Xid8)
+        | (V::Tid(..), T::Tid)
         | (V::Int(_) | V::Reg(..), T::RegClass | T::RegType | T::RegProc) => true,
         (V::Float(_) | V::Float4(_), T::Float4 | T::Float8) => true,
         (V::Text(_), T::Text | T::Varchar(_) | T::Name | T::Char | T::Unknown) => true,

@@ -266,8 +266,11 @@ impl LockManager {
                 }
             }
         }
+        let anyone_waiting = !inner.waiting.is_empty();
         drop(inner);
-        self.released.notify_all();
+        if anyone_waiting {
+            self.released.notify_all();
+        }
     }
 
     /// Whether `txn` holds `target` (in any mode).
@@ -343,8 +346,14 @@ impl LockManager {
                 }
             }
         }
+        // Waiters register under the mutex before they sleep: with none registered there
+        // is no one to wake, and the wake-up (a futex call even then) is skipped — it ran
+        // at the end of every transaction.
+        let anyone_waiting = !inner.waiting.is_empty();
         drop(inner);
-        self.released.notify_all();
+        if anyone_waiting {
+            self.released.notify_all();
+        }
     }
 }
 

@@ -120,6 +120,11 @@ impl Binder {
                 "LIMIT in a recursive query is not implemented",
             ));
         }
+        if !q.locks.is_empty() {
+            return Err(Error::unsupported(
+                "FOR UPDATE/SHARE in a recursive query is not implemented",
+            ));
+        }
         if q.with.is_some() {
             return Err(Error::unsupported(
                 "WITH inside a recursive query is not supported yet",

@@ -545,11 +545,12 @@ impl Binder {
         table: &TableDef,
         scope: &Scope,
         selection: Option<&ast::Expr>,
+        key_columns: bool,
     ) -> Result<(Plan, Option<Expr>)> {
         let scan = Plan::Scan {
             table: table.clone(),
             access: AccessPlan::Full,
-            key_columns: false,
+            key_columns,
         };
         match selection {
             Some(w) => {
@@ -579,10 +580,13 @@ impl Binder {
         }
         // SELECT comes with the columns WHERE, SET and RETURNING read (`read_column`).
         let need = self.need(table.id, acl::UPDATE);
-        let scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
+        let mut scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
+        let qualifier = alias.clone().unwrap_or_else(|| table.name.clone());
+        let key_columns = self.row_id_for_ctid(&table, &qualifier, &mut scope);
         let assignments = self.bind_assignments(&u.assignments, &table, &scope)?;
         self.needs[need].updated = assignments.iter().map(|(c, _)| *c).collect();
-        let (input, predicate) = self.filtered_scan(&table, &scope, u.selection.as_ref())?;
+        let (input, predicate) =
+            self.filtered_scan(&table, &scope, u.selection.as_ref(), key_columns)?;
         let (returning, columns) = self.bind_returning(u.returning.as_ref(), &scope)?;
         let returns_rows = returning.is_some();
         let plan = Plan::Update {
@@ -619,8 +623,11 @@ impl Binder {
         };
         let (table, alias) = self.dml_target(target)?;
         let need = self.need(table.id, acl::DELETE);
-        let scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
-        let (input, predicate) = self.filtered_scan(&table, &scope, d.selection.as_ref())?;
+        let mut scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
+        let qualifier = alias.clone().unwrap_or_else(|| table.name.clone());
+        let key_columns = self.row_id_for_ctid(&table, &qualifier, &mut scope);
+        let (input, predicate) =
+            self.filtered_scan(&table, &scope, d.selection.as_ref(), key_columns)?;
         let (returning, columns) = self.bind_returning(d.returning.as_ref(), &scope)?;
         let returns_rows = returning.is_some();
         let plan = Plan::Delete {

@@ -315,7 +315,12 @@ impl Binder {
                 let (mut plan, scope) = match name.0.as_slice() {
                     [ast::ObjectNamePart::Identifier(id)] => {
                         match self.cte_reference(&ident(id), alias.as_ref())? {
-                            Some(cte) => cte,
+                            Some(cte) => {
+                                let qualifier =
+                                    alias.as_ref().map_or_else(|| ident(id), |a| ident(&a.name));
+                                self.note_with_query(&qualifier);
+                                cte
+                            }
                             None => self.bind_relation(name, alias.as_ref())?,
                         }
                     }
@@ -456,7 +461,8 @@ impl Binder {
                 self.row_types.insert(qualifier.clone(), table.id);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref()).with_origin(need);
                 rename_columns(&mut scope, alias);
-                let key_columns = self.mark_for_locking(&table, &qualifier, &mut scope);
+                let key_columns = self.mark_for_locking(&table, &qualifier, &mut scope)
+                    || self.row_id_for_ctid(&table, &qualifier, &mut scope);
                 Ok((
                     Plan::Scan {
                         table,
@@ -517,7 +523,7 @@ impl Binder {
 
     /// A subquery in FROM with its alias (and column aliases).
     fn bind_derived(&mut self, q: &ast::Query, alias: &ast::TableAlias) -> Result<(Plan, Scope)> {
-        self.note_unlockable(&ident(&alias.name));
+        self.note_locked_subquery(&ident(&alias.name), q)?;
         let (plan, columns) = self.bind_query(q)?;
         if alias.columns.len() > columns.len() {
             return Err(Error::InvalidColumnReference(format!(

@@ -22,7 +22,7 @@ use crate::{Error, Result};
 use sqlparser::ast;
 
 /// The prefix of a key column's name.
-const KEY_COLUMN: &str = "\0row-lock-key#";
+pub(super) const KEY_COLUMN: &str = "\0row-lock-key#";
 
 /// One locking clause.
 #[derive(Debug, Clone)]
@@ -51,6 +51,10 @@ pub(super) struct FromLocks {
     nullable: bool,
     /// A view or subquery in FROM a clause applies to (whose rows PostgreSQL would lock).
     unlockable: Option<String>,
+    /// The names of WITH queries in FROM, which `OF` may not name.
+    with_queries: Vec<String>,
+    /// Subqueries in FROM with nothing to lock (VALUES, a SELECT without FROM).
+    lockless: Vec<String>,
 }
 
 impl FromLocks {
@@ -84,6 +88,8 @@ impl FromLocks {
             marked: Vec::new(),
             nullable: false,
             unlockable: None,
+            with_queries: Vec::new(),
+            lockless: Vec::new(),
         }))
     }
 
@@ -122,8 +128,13 @@ impl FromLocks {
         let what = self.what();
         for c in &self.clauses {
             let Some(name) = &c.of else { continue };
-            if self.marked.iter().any(|m| &m.qualifier == name) {
+            if self.marked.iter().any(|m| &m.qualifier == name) || self.lockless.contains(name) {
                 continue;
+            }
+            if self.with_queries.contains(name) {
+                return Err(Error::unsupported(format!(
+                    "FOR {what} cannot be applied to a WITH query"
+                )));
             }
             if scope
                 .columns
@@ -241,6 +252,48 @@ impl Binder {
             && locks.applying_to(qualifier).is_some()
         {
             locks.unlockable = Some(qualifier.to_string());
+        }
+    }
+
+    /// Notes a subquery in FROM (as `qualifier`) a clause may apply to. PostgreSQL pushes
+    /// the clause into it: a set operation there is refused as at top level, and one with
+    /// nothing to lock (VALUES, a SELECT without FROM) is left alone; any other is
+    /// [`Binder::note_unlockable`].
+    pub(super) fn note_locked_subquery(&mut self, qualifier: &str, q: &ast::Query) -> Result<()> {
+        let Some(locks) = self.from_locks.as_mut() else {
+            return Ok(());
+        };
+        if locks.applying_to(qualifier).is_none() {
+            return Ok(());
+        }
+        let mut body = q.body.as_ref();
+        while let ast::SetExpr::Query(inner) = body {
+            body = inner.body.as_ref();
+        }
+        match body {
+            ast::SetExpr::SetOperation { .. } => {
+                Err(refuse(locks.what(), "UNION/INTERSECT/EXCEPT"))
+            }
+            ast::SetExpr::Values(_) => {
+                locks.lockless.push(qualifier.to_string());
+                Ok(())
+            }
+            ast::SetExpr::Select(s) if s.from.is_empty() => {
+                locks.lockless.push(qualifier.to_string());
+                Ok(())
+            }
+            _ => {
+                self.note_unlockable(qualifier);
+                Ok(())
+            }
+        }
+    }
+
+    /// Notes a WITH query in FROM (as `qualifier`): PostgreSQL locks nothing through one,
+    /// and refuses a clause that names it.
+    pub(super) fn note_with_query(&mut self, qualifier: &str) {
+        if let Some(locks) = self.from_locks.as_mut() {
+            locks.with_queries.push(qualifier.to_string());
         }
     }
 

@@ -46,6 +46,7 @@ mod select;
 mod set_op;
 mod special;
 mod subquery;
+pub mod system_columns;
 mod user_function;
 mod view;
 mod walk;
@@ -330,6 +331,8 @@ pub struct Binder {
     row_types: std::collections::HashMap<String, Oid>,
     /// The locking clauses of the SELECT whose FROM list is being bound (`locking.rs`).
     from_locks: Option<locking::FromLocks>,
+    /// The statement names a `ctid` (`system_columns.rs`).
+    wants_ctid: bool,
 }
 
 impl Binder {
@@ -356,6 +359,7 @@ impl Binder {
             ctes: Vec::new(),
             next_id: 0,
             from_locks: None,
+            wants_ctid: false,
         }
     }
 
@@ -431,6 +435,7 @@ impl Binder {
         use ast::Statement as S;
         if self.whole_row_names.is_none() {
             self.whole_row_names = Some(null_side::whole_row_candidates(stmt));
+            self.wants_ctid = system_columns::mentions_ctid(stmt);
         }
         match stmt {
             S::Query(q) => {

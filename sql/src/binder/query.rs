@@ -97,7 +97,11 @@ impl Binder {
             body => {
                 if let Some(locks) = super::locking::FromLocks::new(tail.locks)? {
                     let what = locks.what();
-                    return Err(match body {
+                    let mut inner = body;
+                    while let ast::SetExpr::Query(q) = inner {
+                        inner = q.body.as_ref();
+                    }
+                    return Err(match inner {
                         ast::SetExpr::Values(_) => {
                             Error::unsupported(format!("FOR {what} cannot be applied to VALUES"))
                         }

@@ -100,6 +100,11 @@ impl Binder {
                         )));
                     }
                 };
+                for operand in [left.as_ref(), right.as_ref()] {
+                    if let Some(what) = locked_operand(operand) {
+                        return Err(super::locking::refuse(what, "UNION/INTERSECT/EXCEPT"));
+                    }
+                }
                 let left = self.bind_set_expr(left)?;
                 let right = self.bind_set_expr(right)?;
                 self.set_operation(op, all, left, right)
@@ -170,6 +175,18 @@ impl Binder {
             input: Box::new(plan),
             exprs,
         })
+    }
+}
+
+/// The strength of the first locking clause of a parenthesized operand of a set operation
+/// (`(SELECT ... FOR UPDATE) UNION ...`), which PostgreSQL refuses.
+fn locked_operand(e: &ast::SetExpr) -> Option<&'static str> {
+    let ast::SetExpr::Query(q) = e else {
+        return None;
+    };
+    match q.locks.first() {
+        Some(c) => Some(crate::parse::locking::strength_of(c).0.name()),
+        None => locked_operand(&q.body),
     }
 }
 

@@ -110,7 +110,16 @@ impl Binder {
         qualifier: Option<&str>,
         name: &str,
     ) -> Result<(Expr, DataType)> {
-        let local = scope.resolve_in(schema, qualifier, name);
+        let mut local = scope.resolve_in(schema, qualifier, name);
+        if schema.is_none()
+            && matches!(
+                local,
+                Err(Error::UndefinedColumn(_) | Error::UndefinedQualifiedColumn(_))
+            )
+            && let Some(found) = self.system_column(scope, qualifier, name)
+        {
+            local = found;
+        }
         let look_outward = |r: &Result<(Expr, DataType)>| match r {
             Err(Error::MissingFromEntry(_)) => true,
             Err(Error::UndefinedColumn(_)) => qualifier.is_none(),
@@ -123,7 +132,19 @@ impl Binder {
             return local;
         }
         for level in (0..self.outer.len()).rev() {
-            let found = self.outer[level].scope.resolve_in(schema, qualifier, name);
+            let mut found = self.outer[level].scope.resolve_in(schema, qualifier, name);
+            if schema.is_none()
+                && super::system_columns::NAMES.contains(&name)
+                && matches!(
+                    found,
+                    Err(Error::UndefinedColumn(_) | Error::UndefinedQualifiedColumn(_))
+                )
+            {
+                let outer_scope = self.outer[level].scope.clone();
+                if let Some(f) = self.system_column(&outer_scope, qualifier, name) {
+                    found = f;
+                }
+            }
             if look_outward(&found) {
                 continue;
             }

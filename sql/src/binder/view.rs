@@ -39,6 +39,7 @@ impl Binder {
         inner.expanding.push(v.oid);
         inner.view_owner = Some(v.owner);
         inner.whole_row_names = Some(super::null_side::whole_row_candidates(&q));
+        inner.wants_ctid = super::system_columns::mentions_ctid(&q);
         let (plan, columns): (Plan, Vec<OutputColumn>) = inner.bind_query(&q)?;
         self.referenced.extend(inner.referenced);
         self.needs.extend(inner.needs);

@@ -190,6 +190,10 @@ impl Change {
                 Ok(())
             }
             O::SetLogged | O::SetUnlogged => Ok(()),
+            O::SetOptionsParens { options } => {
+                super::reloptions::set(&mut self.def.options, options)
+            }
+            O::ResetOptions { options } => super::reloptions::reset(&mut self.def.options, options),
             other => Err(Error::unsupported(format!(
                 "ALTER TABLE {other} is not supported yet"
             ))),
@@ -395,6 +399,7 @@ impl Change {
     fn rename_column(&mut self, ddl: &mut Ddl, old: &ast::Ident, new: &ast::Ident) -> Result<()> {
         let i = self.column(old)?;
         let (old, new) = (ident(old), ident(new));
+        crate::binder::system_columns::check_column_name(&new)?;
         if self.def.column_index(&new).is_some() {
             return Err(Error::DuplicateColumn(format!(
                 "{new}\" of relation \"{}\" already exists; column \"{new}",
@@ -461,6 +466,9 @@ impl Change {
             ))
         };
         match op {
+            C::GenericOptions { options } => {
+                self.def.columns[i].stat_target = super::reloptions::statistics(options)?;
+            }
             C::SetNotNull => {
                 if !self.def.columns[i].not_null {
                     self.def.columns[i].not_null = true;
@@ -539,11 +547,6 @@ impl Change {
                     self.new_sequences.push(seq.clone());
                 }
                 self.def.columns[i].identity = nc.def.identity;
-            }
-            other => {
-                return Err(Error::unsupported(format!(
-                    "ALTER COLUMN {other} is not supported"
-                )));
             }
         }
         Ok(())

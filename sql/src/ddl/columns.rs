@@ -98,6 +98,7 @@ pub fn column(
     col: &ast::ColumnDef,
     taken: &[String],
 ) -> Result<NewColumn> {
+    crate::binder::system_columns::check_column_name(&ident(&col.name))?;
     let serial = serial_type(&col.data_type);
     let data_type = match serial {
         Some(t) => t,

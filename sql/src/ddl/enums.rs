@@ -5,9 +5,12 @@
 //! * CREATE gives the labels sort orders 1, 2, 3, ... and each an OID.
 //! * `ADD VALUE 'x'` appends (order = last + 1); `BEFORE 'y'` / `AFTER 'y'` takes the
 //!   midpoint between `y` and its neighbour (or `y` ∓ 1 at an end), as PostgreSQL does.
-//!   When no `real` lies between the neighbours PostgreSQL renumbers the type's labels;
-//!   Strata cannot (stored values carry their order, see [`crate::types::enums`]) and
-//!   refuses with 0A000.
+//!   When no `real` lies between the neighbours the type's labels are renumbered 1, 2, 3,
+//!   ... first, as PostgreSQL does. Stored values carry their label's order (see
+//!   [`crate::types::enums`]), so every table with a column of the type (or an array of
+//!   it) is then rewritten with the new orders, its indexes rebuilt ([`renumber`]); where
+//!   the type is inside a composite type, which would need every value of that type
+//!   rewritten too, the renumbering is refused with 0A000.
 //! * `RENAME VALUE 'a' TO 'b'` changes the label's text only; `RENAME TO` the type's name
 //!   (any `CREATE TYPE` type).
 //!
@@ -18,6 +21,7 @@ use super::Ddl;
 use crate::binder::ident;
 use crate::result::StatementResult;
 use crate::storage::{EnumLabel, TypeBody, TypeDef};
+use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -96,6 +100,7 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterType) -> Result<StatementResult> {
             def.name
         )));
     }
+    let mut renumbered = false;
     match &a.operation {
         ast::AlterTypeOperation::Rename(r) => {
             let new = ident(&r.new_name);
@@ -140,7 +145,18 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterType) -> Result<StatementResult> {
                                 "\"{neighbour}\" is not an existing enum label"
                             ))
                         })?;
-                    between(labels, i, before)?
+                    match between(labels, i, before) {
+                        Some(found) => found,
+                        None => {
+                            renumbered = true;
+                            for (k, l) in labels.iter_mut().enumerate() {
+                                l.sort = (k + 1) as f32;
+                            }
+                            between(labels, i, before).ok_or_else(|| {
+                                Error::Internal("no room between renumbered labels".into())
+                            })?
+                        }
+                    }
                 }
             };
             labels.insert(
@@ -175,8 +191,91 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterType) -> Result<StatementResult> {
             l.label = to.clone();
         }
     }
+    if renumbered {
+        renumber(ddl, &def)?;
+    }
     ddl.txn.put_type(def)?;
     Ok(StatementResult::command("ALTER TYPE"))
+}
+
+/// Whether `t` holds values of enum `oid` inside a composite value (a composite type's or a
+/// table's row type's field, at any depth).
+fn in_composite(catalog: &crate::storage::Catalog, t: DataType, oid: u32, depth: usize) -> bool {
+    let t = t.elem().unwrap_or(t);
+    let DataType::Composite(c) = t else {
+        return false;
+    };
+    if depth > 32 {
+        return true;
+    }
+    let fields: Vec<DataType> = match catalog.types.iter().find(|x| x.oid == c) {
+        Some(x) => x.fields.iter().map(|f| f.data_type).collect(),
+        None => match catalog.table_by_id(c) {
+            Some(tb) => tb.columns.iter().map(|f| f.data_type).collect(),
+            None => return false,
+        },
+    };
+    fields.into_iter().any(|f| {
+        f.elem().unwrap_or(f) == DataType::Enum(oid) || in_composite(catalog, f, oid, depth + 1)
+    })
+}
+
+/// After the labels of `def` were renumbered: rewrites every table that stores values of
+/// the type with their labels' new orders (see the module docs).
+fn renumber(ddl: &mut Ddl, def: &TypeDef) -> Result<()> {
+    let TypeBody::Enum(labels) = &def.body else {
+        return Ok(());
+    };
+    let sorts: std::collections::HashMap<u32, f32> =
+        labels.iter().map(|l| (l.oid, l.sort)).collect();
+    let catalog = ddl.catalog()?;
+    let is_enum = |t: DataType| t.elem().unwrap_or(t) == DataType::Enum(def.oid);
+    let nested = catalog
+        .tables
+        .iter()
+        .flat_map(|t| &t.columns)
+        .map(|c| c.data_type)
+        .chain(
+            catalog
+                .types
+                .iter()
+                .flat_map(|t| t.fields.iter().map(|f| f.data_type)),
+        )
+        .any(|t| in_composite(&catalog, t, def.oid, 0));
+    if nested {
+        return Err(Error::unsupported(
+            "no room for another enum label here, and its type is used inside a composite type, whose values Strata cannot renumber",
+        ));
+    }
+    for table in &catalog.tables {
+        let columns: Vec<usize> = (0..table.columns.len())
+            .filter(|&i| is_enum(table.columns[i].data_type))
+            .collect();
+        if columns.is_empty() {
+            continue;
+        }
+        let relabel = |v: &mut Value| {
+            if let Value::Enum(e) = v
+                && let Some(s) = sorts.get(&e.oid)
+            {
+                e.sort = *s;
+            }
+        };
+        let mut rows = Vec::new();
+        for r in ddl.txn.scan(table.id, &crate::storage::Access::Full)? {
+            let mut row = r?.row;
+            for &i in &columns {
+                match &mut row[i] {
+                    Value::Array(a) => a.items.iter_mut().for_each(relabel),
+                    v => relabel(v),
+                }
+            }
+            rows.push(row);
+        }
+        ddl.txn
+            .rewrite_table(table.clone(), &mut rows.into_iter().map(Ok))?;
+    }
+    Ok(())
 }
 
 /// Two consecutive OIDs: an enum type's and its array type's, so that the array type's
@@ -202,8 +301,9 @@ fn not_enum(def: &TypeDef) -> Error {
 }
 
 /// Where a label placed before or after label `i` goes, and its sort order: the midpoint
-/// between `i` and its neighbour on that side, or `i`'s order ∓ 1 at an end.
-fn between(labels: &[EnumLabel], i: usize, before: bool) -> Result<(usize, f32)> {
+/// between `i` and its neighbour on that side, or `i`'s order ∓ 1 at an end; `None` when no
+/// `real` lies between them.
+fn between(labels: &[EnumLabel], i: usize, before: bool) -> Option<(usize, f32)> {
     let here = labels[i].sort;
     let (at, other) = if before {
         (i, i.checked_sub(1).map(|j| labels[j].sort))
@@ -216,14 +316,12 @@ fn between(labels: &[EnumLabel], i: usize, before: bool) -> Result<(usize, f32)>
         Some(o) => {
             let mid = (here + o) / 2.0;
             if mid == here || mid == o {
-                return Err(Error::unsupported(
-                    "no room for another enum label here (PostgreSQL would renumber the type's labels)",
-                ));
+                return None;
             }
             mid
         }
     };
-    Ok((at, sort))
+    Some((at, sort))
 }
 
 #[cfg(test)]
@@ -250,6 +348,6 @@ mod tests {
         assert_eq!(between(&l, 0, true).unwrap(), (0, 0.0));
         assert_eq!(between(&l, 2, false).unwrap(), (3, 4.0));
         let tight = labels(&[1.0, f32::from_bits(1.0f32.to_bits() + 1)]);
-        assert!(between(&tight, 1, true).is_err());
+        assert!(between(&tight, 1, true).is_none());
     }
 }

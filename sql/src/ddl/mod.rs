@@ -48,11 +48,13 @@ pub mod index;
 pub mod misc;
 pub mod names;
 pub mod owned;
+pub mod reloptions;
 pub mod role;
 pub mod role_membership;
 pub mod schema;
 pub mod sequence;
 pub mod types;
+pub mod utility;
 pub mod view;
 
 use crate::binder::{Binder, OutputColumn, split_name};
@@ -180,6 +182,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
     let stmt = match stmt {
         Statement::AlterSequence(a) => return sequence::alter(ddl, a).map(Some),
         Statement::Maintenance(m) => return misc::maintenance(ddl, m).map(Some),
+        Statement::Utility(u) => return utility::execute(ddl, u).map(Some),
         Statement::ReassignOwned(r) => return owned::reassign(ddl, r).map(Some),
         Statement::DropOwned(d) => return owned::drop(ddl, d).map(Some),
         Statement::RenameIndexIfExists { name, new_name } => {
@@ -210,12 +213,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             if_not_exists,
             name,
             sequence_options,
-        } => {
-            if *temporary {
-                return Err(Error::unsupported("temporary sequences are not supported"));
-            }
-            sequence::create(ddl, name, *if_not_exists, sequence_options)?
-        }
+        } => sequence::create(ddl, name, *temporary, *if_not_exists, sequence_options)?,
         S::CreateView(v) => view::create(ddl, v)?,
         S::AlterView(v) => view::alter(ddl, v)?,
         S::RefreshMaterializedView(r) => view::refresh(ddl, r)?,

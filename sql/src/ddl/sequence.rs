@@ -244,10 +244,15 @@ fn owned_by(ddl: &Ddl, target: &ast::ObjectName, schema: u32) -> Result<OwnedBy>
 pub fn create(
     ddl: &mut Ddl,
     name: &ast::ObjectName,
+    temporary: bool,
     if_not_exists: bool,
     options: &[ast::SequenceOptions],
 ) -> Result<StatementResult> {
-    let (schema, rel) = ddl.target(name)?;
+    let (schema, rel) = if temporary {
+        ddl.temp_target(name)?
+    } else {
+        ddl.target(name)?
+    };
     if ddl.catalog()?.relation_exists(schema, &rel) {
         if if_not_exists {
             crate::notice::skipping_existing("42P07", "relation", &rel);

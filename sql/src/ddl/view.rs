@@ -5,6 +5,11 @@
 //! path it was created under and the relations it reads (its dependencies); the binder
 //! expands it where it is named (`crate::binder` `view.rs`). OR REPLACE keeps the OID and
 //! may only add columns at the end, as PostgreSQL requires (42P16).
+//!
+//! A temporary view (`CREATE TEMP VIEW`, or one that reads a temporary relation, with
+//! PostgreSQL's NOTICE) goes into the session's temporary schema like a temporary table
+//! (`Ddl::temp_target`) and is dropped with it; a materialized view may not read one
+//! (0A000).
 
 use super::Ddl;
 use super::create_table;
@@ -17,10 +22,33 @@ use sqlparser::ast;
 
 /// CREATE [OR REPLACE] [MATERIALIZED] VIEW.
 pub fn create(ddl: &mut Ddl, v: &ast::CreateView) -> Result<StatementResult> {
-    if v.temporary {
-        return Err(Error::unsupported("temporary views are not supported yet"));
+    let reads_temp = {
+        let mut b = ddl.binder()?;
+        b.bind_query(&v.query)?;
+        let catalog = ddl.catalog()?;
+        b.referenced.iter().any(|&o| is_temporary(&catalog, o))
+    };
+    if v.materialized && (reads_temp || v.temporary) {
+        return Err(Error::unsupported(if v.temporary {
+            "materialized views cannot be temporary"
+        } else {
+            "materialized views must not use temporary tables or views"
+        }));
     }
-    let (schema, name) = ddl.target(&v.name)?;
+    if reads_temp && !v.temporary {
+        crate::notice::emit(crate::notice::Notice::new(
+            "00000",
+            format!(
+                "view \"{}\" will be a temporary view",
+                split_name(&v.name)?.1
+            ),
+        ));
+    }
+    let (schema, name) = if v.temporary || reads_temp {
+        ddl.temp_target(&v.name)?
+    } else {
+        ddl.target(&v.name)?
+    };
     let names: Vec<String> = v.columns.iter().map(|c| ident(&c.name)).collect();
     let catalog = ddl.catalog()?;
     if v.materialized {
@@ -263,4 +291,17 @@ pub fn refresh(ddl: &mut Ddl, r: &ast::RefreshMaterializedView) -> Result<Statem
     };
     ddl.txn.rewrite_table(def, &mut rows.into_iter().map(Ok))?;
     Ok(StatementResult::command("REFRESH MATERIALIZED VIEW"))
+}
+
+/// Whether relation `oid` is in a temporary schema.
+fn is_temporary(catalog: &crate::storage::Catalog, oid: crate::storage::Oid) -> bool {
+    let schema = match catalog.relation_by_oid(oid) {
+        Some(Relation::Table(t)) => t.schema,
+        Some(Relation::View(v)) => v.schema,
+        Some(Relation::Sequence(s)) => s.schema,
+        _ => return false,
+    };
+    catalog
+        .schema_name(schema)
+        .starts_with(crate::binder::TEMP_SCHEMA_PREFIX)
 }

@@ -15,6 +15,8 @@ pub struct Delete {
     constraints: Constraints,
     /// Rows deleted, for `pg_stat_user_tables` (noted when the operator is dropped).
     counts: crate::system::table_stats::Delta,
+    /// The expressions read the row's key after its columns (`ctid`).
+    with_key: bool,
 }
 
 impl Delete {
@@ -24,7 +26,12 @@ impl Delete {
         predicate: Option<Expr>,
         returning: Option<Vec<Expr>>,
     ) -> Self {
+        let with_key = super::reads_key(
+            table.columns.len(),
+            predicate.iter().chain(returning.iter().flatten()),
+        );
         Delete {
+            with_key,
             constraints: Constraints::new(&table),
             table,
             input,
@@ -52,7 +59,12 @@ impl Operator for Delete {
             ctx.txn_mut()?.delete(self.table.id, &key)?;
             self.counts.del += 1;
             self.constraints.after_delete(ctx, &current)?;
-            return Ok(Some(returning_row(&self.returning, &current, ctx)?));
+            let out = if self.with_key {
+                super::with_key(&current, &key)
+            } else {
+                current
+            };
+            return Ok(Some(returning_row(&self.returning, &out, ctx)?));
         }
         Ok(None)
     }

@@ -332,11 +332,27 @@ pub fn lock_for_write(
     Ok(match ctx.txn_mut()?.lock_row(table.id, &key)? {
         LockOutcome::Unchanged(row) => Some((key, row)),
         LockOutcome::Changed(row) => match predicate {
-            Some(p) if !p.is_true(&row, ctx)? => None,
+            // The predicate may read the key after the row (a `ctid`, binder/system_columns.rs).
+            Some(p) if !p.is_true(&with_key(&row, &key), ctx)? => None,
             _ => Some((key, row)),
         },
         LockOutcome::Deleted => None,
     })
+}
+
+/// `row` followed by its key's values: the row a scan with `key_columns` returns.
+pub fn with_key(row: &[Value], key: &Key) -> Vec<Value> {
+    let mut r = row.to_vec();
+    r.extend(key.iter().cloned());
+    r
+}
+
+/// Whether any of `exprs` reads a column past the table's `width` (its key, see
+/// [`with_key`]).
+pub fn reads_key<'a>(width: usize, exprs: impl IntoIterator<Item = &'a crate::expr::Expr>) -> bool {
+    exprs
+        .into_iter()
+        .any(|e| e.any(&mut |x| matches!(x, crate::expr::Expr::Column(i) if *i >= width)))
 }
 
 /// Evaluates RETURNING expressions (or yields an empty row when there are none).

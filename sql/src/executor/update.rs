@@ -19,6 +19,8 @@ pub struct Update {
     constraints: Constraints,
     /// Rows updated, for `pg_stat_user_tables` (noted when the operator is dropped).
     counts: crate::system::table_stats::Delta,
+    /// The expressions read the row's key after its columns (`ctid`).
+    with_key: bool,
 }
 
 impl Update {
@@ -29,7 +31,15 @@ impl Update {
         assignments: Vec<(usize, Expr)>,
         returning: Option<Vec<Expr>>,
     ) -> Self {
+        let with_key = super::reads_key(
+            table.columns.len(),
+            predicate
+                .iter()
+                .chain(assignments.iter().map(|(_, e)| e))
+                .chain(returning.iter().flatten()),
+        );
         Update {
+            with_key,
             constraints: Constraints::new(&table),
             table,
             input,
@@ -56,16 +66,27 @@ impl Operator for Update {
                 continue;
             };
             let mut new_row = current.clone();
+            let input = if self.with_key {
+                super::with_key(&current, &key)
+            } else {
+                current.clone()
+            };
             for (col, e) in &self.assignments {
-                new_row[*col] = e.eval(&current, ctx)?;
+                new_row[*col] = e.eval(&input, ctx)?;
             }
             check_not_null(ctx, &self.table, &new_row)?;
             self.constraints.before_update(ctx, &new_row)?;
-            ctx.txn_mut()?
+            let new_key = ctx
+                .txn_mut()?
                 .update(self.table.id, &key, new_row.clone())?;
             self.counts.upd += 1;
             self.constraints.after_update(ctx, &current, &new_row)?;
-            return Ok(Some(returning_row(&self.returning, &new_row, ctx)?));
+            let out = if self.with_key {
+                super::with_key(&new_row, &new_key)
+            } else {
+                new_row
+            };
+            return Ok(Some(returning_row(&self.returning, &out, ctx)?));
         }
         Ok(None)
     }

@@ -9,6 +9,7 @@
 //!   `Expr::GroupingSets`; the binder refuses it anywhere but in GROUP BY.
 //! * Unary minus and plus bind tighter than `^`, `AT TIME ZONE` and `COLLATE` (PostgreSQL's
 //!   precedence table), so `-3 ^ 2` is 9; sqlparser parses it as `-(3 ^ 2)`.
+//! * FOR is never an implicit column alias (`SELECT 1 FOR UPDATE`), as in PostgreSQL.
 //! * `(expr).*`, the fields of a composite value, which sqlparser refuses: it becomes a
 //!   field access whose last step is a wildcard (`CompoundFieldAccess { root: (expr),
 //!   access_chain: [Dot(Wildcard)] }`), which the select list expands.
@@ -253,6 +254,12 @@ impl Dialect for StrataDialect {
 
     fn is_table_alias(&self, kw: &Keyword, parser: &mut Parser) -> bool {
         self.0.is_table_alias(kw, parser)
+    }
+
+    /// FOR is reserved in PostgreSQL: `SELECT 1 FOR UPDATE` locks, it does not name the
+    /// column `for` (sqlparser takes it as an alias when no FROM follows the select list).
+    fn is_column_alias(&self, kw: &Keyword, parser: &mut Parser) -> bool {
+        *kw != Keyword::FOR && self.0.is_column_alias(kw, parser)
     }
 
     fn supports_string_literal_column_alias(&self, explicit: bool) -> bool {

@@ -44,6 +44,8 @@ pub enum Statement {
     },
     /// `DECLARE`, `FETCH`, `MOVE`, `CLOSE` ([`super::cursor`]).
     Cursor(super::cursor::CursorCommand),
+    /// `CHECKPOINT`, `CLUSTER`, `REINDEX` ([`super::utility`]).
+    Utility(super::utility::Utility),
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -139,6 +141,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     drop_index_concurrently(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
     all_column_privileges(&mut tokens);
+    super::utility::set_statistics(&mut tokens);
     super::group_by::rewrite(&mut tokens);
     super::locking::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
@@ -217,6 +220,8 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         } else if p.peek_keyword(Keyword::TABLE) {
             // `TABLE name`: PostgreSQL's `SELECT * FROM name`.
             Statement::Sql(ast::Statement::Query(p.parse_query().map_err(syntax)?))
+        } else if super::utility::starts(&p) {
+            Statement::Utility(super::utility::parse(&mut p).map_err(syntax)?)
         } else if super::cursor::starts(&p) {
             Statement::Cursor(super::cursor::parse(&mut p).map_err(syntax)?)
         } else if is_ctas_with_names(&p) {

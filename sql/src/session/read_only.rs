@@ -39,6 +39,13 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
             refused_query(query)
         }
         Statement::Cursor(_) => None,
+        Statement::Utility(crate::parse::utility::Utility::Checkpoint) => None,
+        Statement::Utility(crate::parse::utility::Utility::Cluster { .. }) => {
+            Some("CLUSTER".into())
+        }
+        Statement::Utility(crate::parse::utility::Utility::Reindex { .. }) => {
+            Some("REINDEX".into())
+        }
     }
 }
 

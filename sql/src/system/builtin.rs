@@ -66,7 +66,7 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
                 namespace: PG_CATALOG_NAMESPACE,
                 owner: BOOTSTRAP_SUPERUSER,
                 len: t.type_len().into(),
-                by_value: t.type_len() > 0 && t.type_len() <= 8,
+                by_value: matches!(t.type_len(), 1 | 2 | 4 | 8),
                 kind: if t == DataType::Unknown { 'p' } else { 'b' },
                 relid: 0,
                 category: category_code(&t),

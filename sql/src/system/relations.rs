@@ -167,7 +167,7 @@ pub fn align_of(t: &DataType) -> char {
             _ => 'i',
         },
         DataType::Bool | DataType::Char | DataType::Name | DataType::Uuid => 'c',
-        DataType::Int2 => 's',
+        DataType::Int2 | DataType::Tid => 's',
         t if t.type_len() == 8 || *t == DataType::Interval => 'd',
         _ => 'i',
     }
@@ -387,7 +387,7 @@ fn attribute(
         int(i64::from(t.elem().is_some())),
         int(-1), // attcacheoff
         int(t.typmod()),
-        b(t.type_len() > 0 && t.type_len() <= 8),
+        b(matches!(t.type_len(), 1 | 2 | 4 | 8)),
         ch(align_of(t)),
         ch(storage_of(t)),
         text(""), // attcompression ("char" zero byte prints empty)
@@ -430,6 +430,9 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 c.default.is_some(),
                 identity,
             );
+            if let Some(n) = c.stat_target {
+                row[3] = int(i64::from(n));
+            }
             if let Some(d) = c.domain {
                 // A domain column reports the domain (its typmod is the domain's).
                 row[2] = oid(d);
@@ -440,6 +443,7 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
             }
             rows.push(row);
         }
+        rows.extend(system_attributes(t.id));
         for ix in indexes(t) {
             let included = ix
                 .include
@@ -463,8 +467,32 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
         for (i, (n, t)) in super::sequence_columns().iter().enumerate() {
             rows.push(attribute(s.oid, n, t, i + 1, true, false, '\0'));
         }
+        rows.extend(system_attributes(s.oid));
     }
     Ok(rows)
+}
+
+/// The system columns of a table or sequence (`binder/system_columns.rs`), attnum -1 to -6
+/// as in PostgreSQL.
+fn system_attributes(rel: Oid) -> impl Iterator<Item = Row> {
+    let types = [
+        DataType::Tid,
+        DataType::Xid,
+        DataType::Cid,
+        DataType::Xid,
+        DataType::Cid,
+        DataType::Oid,
+    ];
+    crate::binder::system_columns::NAMES
+        .iter()
+        .zip(types)
+        .enumerate()
+        .map(move |(i, (name, t))| {
+            let mut row = attribute(rel, name, &t, 0, true, false, '\0');
+            row[3] = int(0); // attstattarget
+            row[5] = int(-(i as i64) - 1); // attnum
+            row
+        })
 }
 
 /// The position of `attacl` in [`PG_ATTRIBUTE`].

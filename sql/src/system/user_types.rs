@@ -42,7 +42,7 @@ pub(super) fn pg_type_rows(ctx: &Context) -> Vec<Row> {
                         namespace: t.schema,
                         owner: t.owner,
                         len: base.type_len().into(),
-                        by_value: base.type_len() > 0 && base.type_len() <= 8,
+                        by_value: matches!(base.type_len(), 1 | 2 | 4 | 8),
                         kind: 'd',
                         category: category_code(&base),
                         array: t.array_oid,

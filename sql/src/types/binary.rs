@@ -59,10 +59,19 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
         (Value::Int(i), DataType::Int4) => out.extend_from_slice(&(*i as i32).to_be_bytes()),
         (
             Value::Int(i),
-            DataType::Oid | DataType::RegClass | DataType::RegType | DataType::RegProc,
+            DataType::Oid
+            | DataType::RegClass
+            | DataType::RegType
+            | DataType::RegProc
+            | DataType::Xid
+            | DataType::Cid,
         ) => out.extend_from_slice(&(*i as u32).to_be_bytes()),
         (Value::Int(i), _) => out.extend_from_slice(&i.to_be_bytes()),
         (Value::Reg(_, o), _) => out.extend_from_slice(&o.to_be_bytes()),
+        (Value::Tid(b, o), _) => {
+            out.extend_from_slice(&b.to_be_bytes());
+            out.extend_from_slice(&o.to_be_bytes());
+        }
         (Value::Float(f), DataType::Float4) => out.extend_from_slice(&(*f as f32).to_be_bytes()),
         (Value::Float(f), _) => out.extend_from_slice(&f.to_be_bytes()),
         (Value::Float4(f), DataType::Float8) => out.extend_from_slice(&f64::from(*f).to_be_bytes()),
@@ -249,7 +258,12 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         Int2 => Value::Int(i64::from(r.i16()?)),
         Int4 => Value::Int(i64::from(r.i32()?)),
         Int8 => Value::Int(i64::from_be_bytes(r.array()?)),
-        Oid => Value::Int(i64::from(u32::from_be_bytes(r.array()?))),
+        Xid8 => Value::Int(i64::from_be_bytes(r.array()?)),
+        Oid | Xid | Cid => Value::Int(i64::from(u32::from_be_bytes(r.array()?))),
+        Tid => Value::Tid(
+            u32::from_be_bytes(r.array()?),
+            u16::from_be_bytes(r.array()?),
+        ),
         RegClass => Value::Reg(RegKind::Class, u32::from_be_bytes(r.array()?)),
         RegType => Value::Reg(RegKind::Type, u32::from_be_bytes(r.array()?)),
         RegProc => Value::Reg(RegKind::Proc, u32::from_be_bytes(r.array()?)),

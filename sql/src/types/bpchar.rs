@@ -24,7 +24,14 @@ pub fn fit(s: &str, n: Option<u32>, explicit: bool) -> Result<String> {
     if len <= n {
         let mut out = String::with_capacity(s.len() + (n - len));
         out.push_str(s);
-        out.extend(std::iter::repeat_n(' ', n - len));
+        // By slices, not a char at a time: COPY pads every row's char(n) fields.
+        const SPACES: &str = "                                                                ";
+        let mut pad = n - len;
+        while pad > 0 {
+            let k = pad.min(SPACES.len());
+            out.push_str(&SPACES[..k]);
+            pad -= k;
+        }
         return Ok(out);
     }
     let head: String = s.chars().take(n).collect();
@@ -55,5 +62,8 @@ mod tests {
         assert_eq!(compare("a  ", "a"), Ordering::Equal);
         assert_eq!(compare("a\u{1}", "a "), Ordering::Greater);
         assert_eq!(fit("x", None, false).unwrap(), "x");
+        let wide = fit("é", Some(150), false).unwrap();
+        assert_eq!(wide.chars().count(), 150);
+        assert!(wide.starts_with('é') && wide[2..].bytes().all(|b| b == b' '));
     }
 }

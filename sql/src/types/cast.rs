@@ -172,6 +172,9 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Record => Err(super::record::anonymous_input()),
         DataType::Composite(oid) => super::record::parse(s, oid),
         DataType::Enum(oid) => super::enums::parse(s, oid),
+        DataType::Tid => super::tid::parse_tid(s),
+        DataType::Xid | DataType::Cid => Ok(super::tid::parse_xid(s)),
+        DataType::Xid8 => Ok(super::tid::parse_xid8(s)),
     }
 }
 
@@ -388,6 +391,7 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
             }
         }
         (Value::Int(i), Numeric(_)) => Value::numeric(super::Numeric::from_i64(i)),
+        (Value::Int(i), Xid) if from == Xid8 => Value::Int(i64::from(i as u32)),
         (Value::Float(f), Numeric(_)) => Value::numeric(super::Numeric::from_f64(f)?),
         (Value::Float4(f), Numeric(_)) => Value::numeric(super::Numeric::from_f32(f)?),
         (Value::Numeric(n), Numeric(_)) => Value::Numeric(n),

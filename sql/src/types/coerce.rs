@@ -63,6 +63,7 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
         (Float8, Float4) => Assignment,
         (Float4 | Float8, Numeric(_)) => Assignment,
         (Bool, Int4) | (Int4, Bool) => Explicit,
+        (Xid8, Xid) => Explicit,
         (Int4, Char) | (Char, Int4) => Explicit,
         // OIDs
         (Int2 | Int4 | Int8, Oid | RegClass | RegType | RegProc) => Implicit,

@@ -38,6 +38,7 @@ pub mod numeric;
 pub mod numeric_math;
 pub mod oid;
 pub mod record;
+pub mod tid;
 pub mod uuid;
 mod value;
 pub mod vector;
@@ -104,6 +105,14 @@ pub enum DataType {
     /// An enum type (`CREATE TYPE name AS ENUM (...)`), by its `pg_type` OID; values are
     /// [`Value::Enum`] ([`enums`]).
     Enum(u32),
+    /// `tid`: a row's `ctid` (`(block,offset)`), values [`Value::Tid`].
+    Tid,
+    /// `xid`: a 32-bit transaction id (`xmin`, `xmax`); values are `Value::Int`.
+    Xid,
+    /// `cid`: a command id (`cmin`, `cmax`); values are `Value::Int`.
+    Cid,
+    /// `xid8`: a 64-bit transaction id (`pg_current_xact_id()`); values are `Value::Int`.
+    Xid8,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -168,6 +177,10 @@ impl ElemType {
             Record => (25, 0),
             Composite(oid) => (26, oid),
             Enum(oid) => (27, oid),
+            Tid => (28, 0),
+            Xid => (29, 0),
+            Cid => (30, 0),
+            Xid8 => (31, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -208,6 +221,10 @@ impl ElemType {
             25 => Record,
             26 => Composite(self.arg),
             27 => Enum(self.arg),
+            28 => Tid,
+            29 => Xid,
+            30 => Cid,
+            31 => Xid8,
             _ => RegProc,
         }
     }
@@ -267,6 +284,10 @@ impl DataType {
             RegProc => 24,
             Text => 25,
             Oid => 26,
+            Tid => 27,
+            Xid => 28,
+            Cid => 29,
+            Xid8 => 5069,
             Json => 114,
             Float4 => 700,
             Float8 => 701,
@@ -303,6 +324,10 @@ impl DataType {
             Int4 => 1007,
             RegProc => 1008,
             Text | Unknown => 1009,
+            Tid => 1010,
+            Xid => 1011,
+            Cid => 1012,
+            Xid8 => 271,
             Bpchar(_) => 1014,
             Varchar(_) => 1015,
             Int8 => 1016,
@@ -335,7 +360,9 @@ impl DataType {
         match self {
             Bool | Char => 1,
             Int2 => 2,
-            Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | Enum(_) => 4,
+            Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | Enum(_) | Xid | Cid => 4,
+            Tid => 6,
+            Xid8 => 8,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
             Interval | Uuid => 16,
             Name => 64,
@@ -408,6 +435,10 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            Tid => "tid".into(),
+            Xid => "xid".into(),
+            Cid => "cid".into(),
+            Xid8 => "xid8".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -447,6 +478,10 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            Tid => "tid".into(),
+            Xid => "xid".into(),
+            Cid => "cid".into(),
+            Xid8 => "xid8".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -467,7 +502,7 @@ impl DataType {
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
             Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
-            Json | Jsonb | Bytea | Uuid => Category::UserDefined,
+            Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,
             Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
             Record => Category::Other,

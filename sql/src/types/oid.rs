@@ -101,6 +101,10 @@ pub fn builtin_types() -> Vec<DataType> {
         RegClass,
         RegType,
         RegProc,
+        Tid,
+        Xid,
+        Cid,
+        Xid8,
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));

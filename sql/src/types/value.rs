@@ -56,6 +56,8 @@ pub enum Value {
     Record(Box<Record>),
     /// A value of an enum type ([`super::enums`]).
     Enum(super::enums::EnumValue),
+    /// A `tid`: block number and offset, printed `(block,offset)`.
+    Tid(u32, u16),
 }
 
 impl Value {
@@ -108,7 +110,8 @@ impl Value {
             Value::Array(_) => 9,
             Value::Record(_) => 10,
             Value::Enum(_) => 11,
-            Value::Null => 12,
+            Value::Tid(..) => 12,
+            Value::Null => 13,
         }
     }
 
@@ -183,6 +186,7 @@ impl Ord for Value {
             (Array(a), Array(b)) => a.total_cmp(b),
             (Record(a), Record(b)) => a.total_cmp(b),
             (Enum(a), Enum(b)) => a.total_cmp(b),
+            (Tid(ab, ao), Tid(bb, bo)) => (ab, ao).cmp(&(bb, bo)),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
     }
@@ -233,6 +237,7 @@ impl Hash for Value {
             Bpchar(s) => super::bpchar::trimmed(s).hash(state),
             Bytea(b) => b.hash(state),
             Uuid(u) => u.hash(state),
+            Tid(b, o) => (b, o).hash(state),
             Date(_) | Timestamp(_) | Timestamptz(_) => self.instant().hash(state),
             Time(t) => t.hash(state),
             Interval(i) => i.hash(state),
@@ -281,6 +286,7 @@ impl std::fmt::Display for Value {
             Value::Record(r) => write!(f, "{r}"),
             Value::Reg(kind, oid) => f.write_str(&super::oid::format(*kind, *oid)),
             Value::Enum(e) => f.write_str(&super::enums::label_text(e.oid)),
+            Value::Tid(b, o) => write!(f, "({b},{o})"),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! DDL where Strata differs from PostgreSQL on purpose (so no .slt can say it): one database
-//! per timeline, no temporary tables, partial and expression indexes refused.
+//! per timeline, partial and expression indexes refused.
 
 use sql::Session;
 use sql::memory::MemoryStorage;
@@ -18,8 +18,6 @@ fn refused_with_feature_not_supported() {
     for sql in [
         "CREATE DATABASE other",
         "DROP DATABASE other",
-        "CREATE TEMP VIEW tmpv AS SELECT 1",
-        "CREATE TEMP SEQUENCE tmps",
         "CREATE INDEX ON t USING hash (a)",
         "CREATE TABLE part (x int) PARTITION BY RANGE (x)",
         "DO $$ BEGIN END $$",

@@ -25,6 +25,7 @@ pub mod math;
 pub mod regex;
 pub mod string;
 pub mod system;
+pub mod system_columns;
 
 use super::array_fns::ArrayFn;
 use super::bytea_fns::ByteaFn;
@@ -190,6 +191,10 @@ pub enum Function {
     /// `txid_current()` / `pg_current_xact_id()` (`false`), and their `_if_assigned`
     /// forms (`true`): see [`system::transaction_id`].
     TransactionId(bool),
+    /// `pg_xact_status(xid8)`, `txid_status(bigint)`: see [`system::xact_status`].
+    XactStatus,
+    /// A table's computed system column (`xmin`, `ctid`): [`system_columns`].
+    SystemColumn(system_columns::SystemColumn),
     /// `pg_stat_force_next_flush()`, `pg_stat_clear_snapshot()`: statistics are never
     /// pending or cached here (see `system::table_stats`), so nothing to do. `void` prints
     /// as an empty string.
@@ -436,10 +441,12 @@ impl Function {
             "session_user" => sig(Function::SessionUser, &[], Name),
             "pg_backend_pid" => sig(Function::BackendPid, &[], Int4),
             "pg_sleep" => sig(Function::Sleep, &[Float8], Text),
-            "txid_current" | "pg_current_xact_id" => sig(Function::TransactionId(false), &[], Int8),
-            "txid_current_if_assigned" | "pg_current_xact_id_if_assigned" => {
-                sig(Function::TransactionId(true), &[], Int8)
-            }
+            "txid_current" => sig(Function::TransactionId(false), &[], Int8),
+            "pg_current_xact_id" => sig(Function::TransactionId(false), &[], Xid8),
+            "txid_current_if_assigned" => sig(Function::TransactionId(true), &[], Int8),
+            "pg_current_xact_id_if_assigned" => sig(Function::TransactionId(true), &[], Xid8),
+            "pg_xact_status" => sig(Function::XactStatus, &[Xid8], Text),
+            "txid_status" => sig(Function::XactStatus, &[Int8], Text),
             "pg_stat_force_next_flush" | "pg_stat_clear_snapshot" => {
                 sig(Function::StatsNoOp, &[], Text)
             }
@@ -522,6 +529,7 @@ impl Function {
                 | Function::EnumEnd { .. }
                 | Function::EnumRange { .. }
                 | Function::DomainCheck(_)
+                | Function::SystemColumn(_)
                 | Function::Notify
         )
     }
@@ -545,6 +553,7 @@ impl Function {
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
             Function::TypeOf(t) => Ok(Value::Reg(RegKind::Type, t.oid())),
+            Function::SystemColumn(c) => Ok(system_columns::call(*c, &args)),
             Function::DomainCheck(d) => {
                 let v = args.into_iter().next().unwrap_or(Value::Null);
                 crate::ddl::domains::check_value(*d, &v)?;
@@ -598,6 +607,7 @@ impl Function {
                 | BackendPid
                 | Sleep
                 | TransactionId(_)
+                | XactStatus
                 | StatsNoOp
                 | CurrentSetting
                 | SetConfig

@@ -47,6 +47,12 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
         Function::TransactionId(if_assigned) => {
             Ok(transaction_id(&session, if_assigned).map_or(Value::Null, |x| Value::Int(x as i64)))
         }
+        Function::XactStatus => match args.first() {
+            Some(Value::Int(x)) => {
+                Ok(xact_status(*x as u64)?.map_or(Value::Null, |s| Value::Text(s.into())))
+            }
+            _ => Ok(Value::Null),
+        },
         Function::StatsNoOp => t(String::new()),
         Function::CurrentSetting => {
             let name = text(args.first().unwrap_or(&Value::Null))?;
@@ -133,22 +139,94 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
 /// not shared between computes, and not assigned by writes alone (PostgreSQL also assigns one
 /// at a transaction's first write, which `_if_assigned` would then report).
 pub fn transaction_id(session: &env::SessionInfo, if_assigned: bool) -> Option<u64> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: std::sync::LazyLock<AtomicU64> = std::sync::LazyLock::new(|| {
-        let micros = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_micros() as u64);
-        AtomicU64::new(micros.max(1))
-    });
+    use std::sync::atomic::Ordering;
     match session.xid.load(Ordering::Relaxed) {
         0 if if_assigned => None,
         0 => {
-            let id = NEXT.fetch_add(1, Ordering::Relaxed);
+            let id = XIDS.next.fetch_add(1, Ordering::Relaxed);
             session.xid.store(id, Ordering::Relaxed);
+            XIDS.set(id, XactStatus::InProgress);
             Some(id)
         }
         id => Some(id),
     }
+}
+
+/// The outcome of a transaction that had an id ([`transaction_id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum XactStatus {
+    InProgress,
+    Committed,
+    Aborted,
+}
+
+/// The ids this server process handed out and the outcomes of their transactions (the
+/// newest [`Xids::KEPT`]).
+struct Xids {
+    /// The first id of this process.
+    first: u64,
+    next: std::sync::atomic::AtomicU64,
+    status: std::sync::Mutex<std::collections::BTreeMap<u64, XactStatus>>,
+}
+
+impl Xids {
+    const KEPT: usize = 1 << 16;
+
+    fn set(&self, id: u64, s: XactStatus) {
+        let mut m = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        m.insert(id, s);
+        while m.len() > Self::KEPT {
+            m.pop_first();
+        }
+    }
+}
+
+static XIDS: std::sync::LazyLock<Xids> = std::sync::LazyLock::new(|| {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_micros() as u64)
+        .max(1);
+    Xids {
+        first: micros,
+        next: std::sync::atomic::AtomicU64::new(micros),
+        status: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+    }
+});
+
+/// Records how the session's transaction ended, if it had an id.
+pub fn transaction_ended(session: &env::SessionInfo, committed: bool) {
+    let id = session.xid.swap(0, std::sync::atomic::Ordering::Relaxed);
+    if id != 0 {
+        XIDS.set(
+            id,
+            if committed {
+                XactStatus::Committed
+            } else {
+                XactStatus::Aborted
+            },
+        );
+    }
+}
+
+/// `pg_xact_status(xid)`: `in progress`, `committed` or `aborted` for an id this process
+/// handed out among the newest [`Xids::KEPT`]; NULL for an older one (PostgreSQL: one
+/// whose commit log is truncated), which includes the ids of other computes and of earlier
+/// runs; 22023 for one not handed out yet.
+pub fn xact_status(id: u64) -> Result<Option<&'static str>> {
+    if id >= XIDS.next.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::InvalidParameterValue(format!(
+            "transaction ID {id} is in the future"
+        )));
+    }
+    if id < XIDS.first {
+        return Ok(None);
+    }
+    let m = XIDS.status.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(m.get(&id).map(|s| match s {
+        XactStatus::InProgress => "in progress",
+        XactStatus::Committed => "committed",
+        XactStatus::Aborted => "aborted",
+    }))
 }
 
 /// An advisory lock function over its key (a bigint, or two int4s packed high-low).

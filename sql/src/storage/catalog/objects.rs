@@ -71,6 +71,9 @@ pub struct ColumnDef {
     /// `None` when there are none, as PostgreSQL stores it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Vec<AclItem>>,
+    /// `attstattarget` set by `ALTER COLUMN ... SET STATISTICS` (`None`: -1, the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stat_target: Option<i32>,
 }
 
 impl ColumnDef {
@@ -85,6 +88,7 @@ impl ColumnDef {
             comment: None,
             domain: None,
             acl: None,
+            stat_target: None,
         }
     }
 }

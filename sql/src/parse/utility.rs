@@ -1,0 +1,210 @@
+//! `CHECKPOINT`, `CLUSTER` and `REINDEX`, which sqlparser does not parse, read here with its
+//! parser ([`super::Statement::Utility`]); carried out by `crate::ddl::utility`. Also
+//! `ALTER COLUMN c SET STATISTICS n`, rewritten in the token stream to a column `OPTIONS`
+//! clause sqlparser parses ([`set_statistics`]).
+
+use sqlparser::ast;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
+
+/// The option name `SET STATISTICS n` becomes (`OPTIONS (SET "<this>" "n")`).
+pub const STATISTICS: &str = "\0set statistics";
+
+/// Rewrites `SET STATISTICS [-]n` to `OPTIONS (SET "<STATISTICS>" "[-]n")`.
+pub fn set_statistics(tokens: &mut Vec<TokenWithSpan>) {
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |n: usize, k: Keyword| {
+        solid.get(n).is_some_and(|&i| {
+            matches!(&tokens[i].token, Token::Word(w) if w.keyword == k && w.quote_style.is_none())
+        })
+    };
+    let mut edits = Vec::new();
+    let mut n = 0;
+    while n + 2 < solid.len() {
+        if !(word(n, Keyword::SET) && word(n + 1, Keyword::STATISTICS)) {
+            n += 1;
+            continue;
+        }
+        let mut m = n + 2;
+        let mut value = String::new();
+        if tokens[solid[m]].token == Token::Minus {
+            value.push('-');
+            m += 1;
+        }
+        let Some(Token::Number(digits, _)) = solid.get(m).map(|&i| &tokens[i].token) else {
+            n += 1;
+            continue;
+        };
+        value.push_str(digits);
+        let quoted = |v: &str| {
+            Token::Word(Word {
+                value: v.to_string(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            })
+        };
+        let out = vec![
+            Token::make_keyword("OPTIONS"),
+            Token::LParen,
+            Token::make_keyword("SET"),
+            quoted(STATISTICS),
+            quoted(&value),
+            Token::RParen,
+        ];
+        edits.push((solid[n], solid[m], out));
+        n = m + 1;
+    }
+    for (first, last, out) in edits.into_iter().rev() {
+        let span = tokens[first].span;
+        let spaced = out.into_iter().flat_map(|t| {
+            [
+                TokenWithSpan::new(t, span),
+                TokenWithSpan::new(
+                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                    span,
+                ),
+            ]
+        });
+        tokens.splice(first..=last, spaced);
+    }
+}
+
+/// What REINDEX names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReindexKind {
+    Index,
+    Table,
+    Schema,
+    Database,
+    System,
+}
+
+/// One of the statements of this module.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Utility {
+    Checkpoint,
+    /// `CLUSTER [VERBOSE] [table [USING index]]`.
+    Cluster {
+        table: Option<ast::ObjectName>,
+        index: Option<ast::Ident>,
+    },
+    /// `REINDEX [(options)] kind [CONCURRENTLY] name` (DATABASE and SYSTEM may omit it).
+    Reindex {
+        kind: ReindexKind,
+        name: Option<ast::ObjectName>,
+    },
+}
+
+fn is_word(p: &Parser, n: usize, word: &str) -> bool {
+    matches!(&p.peek_nth_token_ref(n).token,
+        Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
+}
+
+/// Whether the next tokens start one of this module's statements.
+pub fn starts(p: &Parser) -> bool {
+    is_word(p, 0, "checkpoint") || is_word(p, 0, "cluster") || is_word(p, 0, "reindex")
+}
+
+/// Parses the statement [`starts`] found.
+pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
+    if is_word(p, 0, "checkpoint") {
+        p.advance_token();
+        return Ok(Utility::Checkpoint);
+    }
+    if is_word(p, 0, "cluster") {
+        p.advance_token();
+        let _ = p.parse_keyword(Keyword::VERBOSE);
+        if matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+            return Ok(Utility::Cluster {
+                table: None,
+                index: None,
+            });
+        }
+        let table = p.parse_object_name(false)?;
+        let index = if p.parse_keyword(Keyword::USING) {
+            Some(p.parse_identifier()?)
+        } else {
+            None
+        };
+        return Ok(Utility::Cluster {
+            table: Some(table),
+            index,
+        });
+    }
+    p.expect_keyword(Keyword::REINDEX)?;
+    if p.consume_token(&Token::LParen) {
+        // Options (VERBOSE, CONCURRENTLY, TABLESPACE x) change nothing here.
+        let mut depth = 1;
+        while depth > 0 {
+            match p.next_token().token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::EOF => return p.expected(")", p.peek_token()),
+                _ => {}
+            }
+        }
+    }
+    let kind = match p.parse_one_of_keywords(&[
+        Keyword::INDEX,
+        Keyword::TABLE,
+        Keyword::SCHEMA,
+        Keyword::DATABASE,
+        Keyword::SYSTEM,
+    ]) {
+        Some(Keyword::INDEX) => ReindexKind::Index,
+        Some(Keyword::TABLE) => ReindexKind::Table,
+        Some(Keyword::SCHEMA) => ReindexKind::Schema,
+        Some(Keyword::DATABASE) => ReindexKind::Database,
+        Some(_) => ReindexKind::System,
+        None => return p.expected("INDEX, TABLE, SCHEMA, DATABASE or SYSTEM", p.peek_token()),
+    };
+    let _ = p.parse_keyword(Keyword::CONCURRENTLY);
+    let name = match (kind, &p.peek_token_ref().token) {
+        (ReindexKind::Database | ReindexKind::System, Token::EOF | Token::SemiColon) => None,
+        _ => Some(p.parse_object_name(false)?),
+    };
+    Ok(Utility::Reindex { kind, name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Statement;
+
+    #[test]
+    fn parses_each_form() {
+        let one = |sql: &str| match crate::parse::parse(sql).expect(sql).remove(0) {
+            Statement::Utility(u) => u,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(one("checkpoint"), Utility::Checkpoint);
+        assert!(matches!(
+            one("CLUSTER VERBOSE t USING i"),
+            Utility::Cluster {
+                table: Some(_),
+                index: Some(_)
+            }
+        ));
+        assert!(matches!(
+            one("CLUSTER"),
+            Utility::Cluster { table: None, .. }
+        ));
+        assert!(matches!(
+            one("REINDEX (VERBOSE) TABLE CONCURRENTLY s.t"),
+            Utility::Reindex {
+                kind: ReindexKind::Table,
+                name: Some(_)
+            }
+        ));
+        assert!(matches!(
+            one("reindex system"),
+            Utility::Reindex {
+                kind: ReindexKind::System,
+                name: None
+            }
+        ));
+    }
+}
