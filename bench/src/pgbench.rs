@@ -226,7 +226,11 @@ fn measure(
             let report = pgbench(url, &a)?;
             // A backend's time reaches its postmaster once the backend has exited.
             std::thread::sleep(Duration::from_millis(300));
-            let cpu = match (cpu_before, server_pid.and_then(cpu_seconds), transactions(&report)) {
+            let cpu = match (
+                cpu_before,
+                server_pid.and_then(cpu_seconds),
+                transactions(&report),
+            ) {
                 (Some(b), Some(a), Some(n)) if n > 0.0 => Some((a - b) / n * 1e6),
                 _ => None,
             };

@@ -251,7 +251,7 @@ async fn info(ps: &Pageserver, handle: &Arc<TimelineHandle>) -> pb::TimelineInfo
     let sizer = handle.clone();
     let logical_size =
         match tokio::task::spawn_blocking(move || sizer.logical_size(last_record_lsn)).await {
-            Ok(Ok(bytes)) => Some(bytes),
+            Ok(Ok(bytes)) => bytes,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "compute logical size");
                 None

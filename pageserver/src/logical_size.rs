@@ -17,7 +17,8 @@
 //! scanned with an LSN filter. In-memory layers are walked every time (they
 //! are in memory). A branch adds its ancestor's sizes at the branch point
 //! ([`RelSizes::merge`]) before its own tombstones are applied
-//! (`TimelineHandle::logical_size`).
+//! (`TimelineHandle::logical_size`). Status never waits for it: with a storage
+//! lock busy or a needed layer only in object storage, the size is unknown.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -114,15 +115,20 @@ fn of_keys(keys: Vec<PageKey>) -> RelSizes {
 
 /// The relation sizes of the layer map at `lsn`, this timeline's own data
 /// only, without the relations its tombstones drop at or below `lsn`. Reads
-/// layer files (a remote one answers `Error::NotResident`).
+/// resident layer files only: a file still in object storage (and not yet
+/// cached) answers `Error::NotResident` rather than being downloaded.
 pub fn rel_sizes(map: &LayerMap, cache: &Cache, lsn: Lsn) -> Result<RelSizes> {
     let mut sizes = RelSizes::default();
     cache.retain_in(map);
     for d in map.delta_layers().iter().filter(|d| d.lsn_start() <= lsn) {
         if d.lsn_end() <= lsn + 1 {
-            let whole = cache.get_or(d.name(), || Ok(of_keys(d.keys()?)))?;
+            let whole = cache.get_or(d.name(), || {
+                d.require_resident()?;
+                Ok(of_keys(d.keys()?))
+            })?;
             sizes.merge(&whole);
         } else {
+            d.require_resident()?;
             d.file()?.scan_all(|e| {
                 if e.lsn <= lsn {
                     sizes.note(e.key);
@@ -132,7 +138,10 @@ pub fn rel_sizes(map: &LayerMap, cache: &Cache, lsn: Lsn) -> Result<RelSizes> {
         }
     }
     for i in map.image_layers().iter().filter(|i| i.lsn() <= lsn) {
-        let whole = cache.get_or(i.name(), || Ok(of_keys(i.keys()?)))?;
+        let whole = cache.get_or(i.name(), || {
+            i.require_resident()?;
+            Ok(of_keys(i.keys()?))
+        })?;
         sizes.merge(&whole);
     }
     let open = std::iter::once(map.open_layer());

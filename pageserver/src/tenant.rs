@@ -229,20 +229,31 @@ impl TimelineHandle {
     /// The timeline's logical size at `lsn` in bytes: its relations' sizes,
     /// a branch's ancestor's at the branch point included, without the
     /// relations dropped at or below `lsn` ([`crate::logical_size`]).
-    /// Blocking (layer files are read, remote ones downloaded): call it off the
-    /// async runtime.
-    pub fn logical_size(&self, lsn: Lsn) -> Result<u64> {
-        with_downloads(|| self.rel_sizes(lsn)).map(|s| s.bytes())
+    /// `None` when it cannot be had without waiting: a storage lock is held
+    /// by a writer (or a reader a writer waits behind), or a layer it needs is
+    /// only in object storage (status never waits for a download). Reads
+    /// resident layer files: call it off the async runtime.
+    pub fn logical_size(&self, lsn: Lsn) -> Result<Option<u64>> {
+        match self.rel_sizes(lsn) {
+            Ok(Some(sizes)) => Ok(Some(sizes.bytes())),
+            Ok(None) | Err(Error::NotResident { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
-    fn rel_sizes(&self, lsn: Lsn) -> Result<RelSizes> {
-        let tl = self.read();
+    fn rel_sizes(&self, lsn: Lsn) -> Result<Option<RelSizes>> {
+        let Some(tl) = self.try_read() else {
+            return Ok(None);
+        };
         let mut sizes = tl.rel_sizes(lsn)?;
         if let Some((ancestor, branch_lsn)) = &self.ancestor {
-            sizes.merge(&ancestor.rel_sizes(lsn.min(*branch_lsn))?);
+            let Some(theirs) = ancestor.rel_sizes(lsn.min(*branch_lsn))? else {
+                return Ok(None);
+            };
+            sizes.merge(&theirs);
             sizes.drop_tombstoned(tl.layer_map().tombstones(), lsn);
         }
-        Ok(sizes)
+        Ok(Some(sizes))
     }
 
     /// Reads below this LSN are refused: this timeline's GC cutoff, or, for a
