@@ -171,19 +171,7 @@ pub fn rewrite(tokens: &mut Vec<TokenWithSpan>) {
         }
         n = m;
     }
-    for (first, last, out) in edits.into_iter().rev() {
-        let span = tokens[first].span;
-        let spaced = out.into_iter().flat_map(|t| {
-            [
-                TokenWithSpan::new(t, span),
-                TokenWithSpan::new(
-                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
-                    span,
-                ),
-            ]
-        });
-        tokens.splice(first..=last, spaced);
-    }
+    super::replace_tokens(tokens, edits);
 }
 
 #[cfg(test)]

@@ -53,6 +53,43 @@ pub fn expression(sql: &str) -> Result<ast::Expr> {
         .map_err(syntax_error)
 }
 
+/// Replaces each `(first, last, out)` token range (indexes into `tokens`, in ascending order
+/// and not overlapping) by `out`, space-separated and carrying the span of the range's first
+/// token (so errors still point at the user's text): how the token-level rewrites of this
+/// module hand sqlparser a form it parses.
+pub(crate) fn replace_tokens(
+    tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>,
+    edits: Vec<(usize, usize, Vec<sqlparser::tokenizer::Token>)>,
+) {
+    use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace};
+    for (first, last, out) in edits.into_iter().rev() {
+        let span = tokens[first].span;
+        let spaced = out.into_iter().flat_map(|t| {
+            [
+                TokenWithSpan::new(t, span),
+                TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span),
+            ]
+        });
+        tokens.splice(first..=last, spaced);
+    }
+}
+
+/// Skips a parenthesized list whose `(` was just consumed, nested parentheses included,
+/// up to and including its `)`: options the statement accepts and ignores.
+pub(crate) fn skip_parenthesized(p: &mut Parser) -> std::result::Result<(), ParserError> {
+    use sqlparser::tokenizer::Token;
+    let mut depth = 1;
+    while depth > 0 {
+        match p.next_token().token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::EOF => return p.expected(")", p.peek_token()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -473,15 +473,7 @@ fn create_table_as(p: &mut Parser) -> Result<CreateTableAs, ParserError> {
     if p.parse_keyword(Keyword::WITH) {
         // storage options: accepted and ignored
         p.expect_token(&Token::LParen)?;
-        let mut depth = 1;
-        while depth > 0 {
-            match p.next_token().token {
-                Token::LParen => depth += 1,
-                Token::RParen => depth -= 1,
-                Token::EOF => return p.expected(")", p.peek_token()),
-                _ => {}
-            }
-        }
+        super::skip_parenthesized(p)?;
     }
     p.expect_keyword(Keyword::AS)?;
     let query = p.parse_query()?;

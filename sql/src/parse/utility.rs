@@ -57,19 +57,7 @@ pub fn set_statistics(tokens: &mut Vec<TokenWithSpan>) {
         edits.push((solid[n], solid[m], out));
         n = m + 1;
     }
-    for (first, last, out) in edits.into_iter().rev() {
-        let span = tokens[first].span;
-        let spaced = out.into_iter().flat_map(|t| {
-            [
-                TokenWithSpan::new(t, span),
-                TokenWithSpan::new(
-                    Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
-                    span,
-                ),
-            ]
-        });
-        tokens.splice(first..=last, spaced);
-    }
+    super::replace_tokens(tokens, edits);
 }
 
 /// What REINDEX names.
@@ -137,15 +125,7 @@ pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
     p.expect_keyword(Keyword::REINDEX)?;
     if p.consume_token(&Token::LParen) {
         // Options (VERBOSE, CONCURRENTLY, TABLESPACE x) change nothing here.
-        let mut depth = 1;
-        while depth > 0 {
-            match p.next_token().token {
-                Token::LParen => depth += 1,
-                Token::RParen => depth -= 1,
-                Token::EOF => return p.expected(")", p.peek_token()),
-                _ => {}
-            }
-        }
+        super::skip_parenthesized(p)?;
     }
     let kind = match p.parse_one_of_keywords(&[
         Keyword::INDEX,
