@@ -135,16 +135,18 @@ impl WriteSet {
     /// Records a write of `key` (encoded `enc`) by statement `stmt`.
     pub fn push(&mut self, table: TableId, enc: Vec<u8>, key: Key, stmt: u64, row: Option<Row>) {
         self.bytes += row_size(&enc, &row);
-        self.rows
-            .entry(table)
-            .or_default()
-            .entry(enc)
-            .or_insert_with(|| KeyWrites {
-                key,
-                entries: Vec::new(),
-            })
-            .entries
-            .push((stmt, row));
+        use std::collections::btree_map::Entry;
+        match self.rows.entry(table).or_default().entry(enc) {
+            // Most keys are written once (every row of a COPY): room for one entry, not the
+            // four a first push reserves.
+            Entry::Vacant(v) => {
+                v.insert(KeyWrites {
+                    key,
+                    entries: vec![(stmt, row)],
+                });
+            }
+            Entry::Occupied(mut o) => o.get_mut().entries.push((stmt, row)),
+        }
     }
 
     /// Starts the unique-key view of `table` with its unique indexes `rels` (only the first
