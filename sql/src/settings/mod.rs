@@ -264,7 +264,8 @@ impl Settings {
         rows
     }
 
-    /// A transaction starts: remember the session values to restore on abort.
+    /// A transaction starts: its first change of the session values keeps a copy of them
+    /// to restore on abort ([`Settings::changing`]).
     pub fn begin(&mut self) {
         self.in_transaction = true;
         self.saved = None;
