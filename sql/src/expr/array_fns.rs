@@ -8,6 +8,7 @@
 //! `array_to_string` and `string_to_array`. The polymorphic signatures (`anyarray`,
 //! `anyelement`) are resolved here: the element type comes from whichever argument has one.
 
+use super::fn_args::{int, text};
 use super::functions::{Function, Resolved};
 use super::ops::CmpOp;
 use crate::types::array::{Array, Dim, MAX_DIMS};
@@ -458,20 +459,6 @@ impl ArrayFn {
             }
         })
     }
-}
-
-fn int(v: &Value) -> Result<i64> {
-    match v {
-        Value::Int(i) => Ok(*i),
-        other => Err(Error::Internal(format!(
-            "integer argument expected: {other:?}"
-        ))),
-    }
-}
-
-fn text(v: &Value) -> Result<&str> {
-    v.as_str()
-        .ok_or_else(|| Error::Internal(format!("text argument expected: {v:?}")))
 }
 
 fn opt_array(args: &mut [Value], i: usize) -> Result<Option<Array>> {

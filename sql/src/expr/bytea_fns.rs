@@ -63,17 +63,8 @@ impl ByteaFn {
                 "bytea argument expected: {other:?}"
             ))),
         };
-        let text = |i: usize| {
-            args.get(i)
-                .and_then(Value::as_str)
-                .ok_or_else(|| Error::Internal("text argument expected".into()))
-        };
-        let int = |i: usize| match args.get(i) {
-            Some(Value::Int(n)) => Ok(*n),
-            other => Err(Error::Internal(format!(
-                "integer argument expected: {other:?}"
-            ))),
-        };
+        let text = |i: usize| super::fn_args::arg(&args, i).and_then(super::fn_args::text);
+        let int = |i: usize| super::fn_args::arg(&args, i).and_then(super::fn_args::int);
         let index = |b: &[u8], n: i64| -> Result<usize> {
             usize::try_from(n)
                 .ok()

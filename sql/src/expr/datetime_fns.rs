@@ -14,6 +14,7 @@
 //! Overloads resolve with [`super::resolve::choose`]; timestamptz work happens in the
 //! session's `TimeZone` ([`crate::env`]).
 
+use super::fn_args::{int, text};
 use super::functions::{Function, Resolved};
 use super::resolve::{Candidate, Target, choose};
 use crate::env;
@@ -271,20 +272,6 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
 pub fn resolve(name: &str, args: &[T]) -> Option<Result<Resolved>> {
     let cands = function_candidates(name)?;
     Some(choose(Target::Function(name), args, &cands).map(resolved))
-}
-
-fn text(v: &Value) -> Result<&str> {
-    v.as_str()
-        .ok_or_else(|| Error::Internal(format!("text argument expected: {v:?}")))
-}
-
-fn int(v: &Value) -> Result<i64> {
-    match v {
-        Value::Int(i) => Ok(*i),
-        other => Err(Error::Internal(format!(
-            "integer argument expected: {other:?}"
-        ))),
-    }
 }
 
 fn float(v: &Value) -> Result<f64> {

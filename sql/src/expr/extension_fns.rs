@@ -103,17 +103,8 @@ impl ExtensionFn {
                 None => Err(Error::Internal("missing argument".into())),
             }
         };
-        let text = |i: usize| {
-            args.get(i)
-                .and_then(Value::as_str)
-                .ok_or_else(|| Error::Internal("text argument expected".into()))
-        };
-        let int = |i: usize| match args.get(i) {
-            Some(Value::Int(n)) => Ok(*n),
-            other => Err(Error::Internal(format!(
-                "integer argument expected: {other:?}"
-            ))),
-        };
+        let text = |i: usize| super::fn_args::arg(&args, i).and_then(super::fn_args::text);
+        let int = |i: usize| super::fn_args::arg(&args, i).and_then(super::fn_args::int);
         let uuid_arg = |i: usize| match args.get(i) {
             Some(Value::Uuid(u)) => Ok(uuid::Uuid::from_bytes(*u)),
             other => Err(Error::Internal(format!(

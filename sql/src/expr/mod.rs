@@ -16,6 +16,7 @@ pub mod catalog_functions;
 mod crypt;
 pub mod datetime_fns;
 pub mod extension_fns;
+mod fn_args;
 pub mod functions;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;

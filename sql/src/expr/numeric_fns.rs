@@ -188,21 +188,10 @@ impl NumericFn {
                 .and_then(Value::as_f64)
                 .ok_or_else(|| Error::Internal("float argument expected".into()))
         };
-        let int = |i: usize| -> Result<i64> {
-            match args.get(i) {
-                Some(Value::Int(n)) => Ok(*n),
-                other => Err(Error::Internal(format!(
-                    "integer argument expected: {other:?}"
-                ))),
-            }
-        };
+        let int = |i: usize| super::fn_args::arg(&args, i).and_then(super::fn_args::int);
         Ok(match self {
             ToNumber => {
-                let text = |i: usize| {
-                    args.get(i)
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| Error::Internal("text argument expected".into()))
-                };
+                let text = |i: usize| super::fn_args::arg(&args, i).and_then(super::fn_args::text);
                 return super::to_number::to_number(text(0)?, text(1)?);
             }
             Round => Value::numeric(num(0)?.round(0)),
