@@ -270,6 +270,7 @@ enum Cmd {
         tls_args: TlsArgs,
         /// A compute token (`strata auth token --role compute --tenant T`) sent with every
         /// call to the safekeepers and the pageserver, when they run with --auth-public-key.
+        /// Read again on SIGHUP and every 10 s (renew short-lived tokens in place).
         #[arg(long, value_name = "FILE")]
         auth_token_file: Option<PathBuf>,
     },
@@ -316,10 +317,14 @@ enum AuthCmd {
 struct ServerAuthArgs {
     /// Check every gRPC call's token against this Ed25519 public key (PEM, from
     /// `strata auth keygen`); without it the server answers anyone who reaches its port.
+    /// The file may hold several keys, or be a directory of `*.pem` files: a token signed by
+    /// any of them is accepted, and the keys are read again on SIGHUP and every 10 s, so
+    /// keys rotate without a restart.
     #[arg(long, value_name = "FILE")]
     auth_public_key: Option<PathBuf>,
     /// The token this server sends to the safekeepers it calls (a safekeeper's peers,
     /// a pageserver's safekeepers): `strata auth token --role safekeeper|pageserver`.
+    /// Read again on SIGHUP and every 10 s (renew short-lived tokens in place).
     #[arg(long, value_name = "FILE")]
     auth_token_file: Option<PathBuf>,
 }
@@ -459,6 +464,32 @@ struct S3Args {
     /// Allow plain-HTTP S3 endpoints.
     #[arg(long)]
     s3_allow_http: bool,
+    /// Server-side encryption of every object written: AES256 (SSE-S3), aws:kms (SSE-KMS),
+    /// aws:kms:dsse, or sse-c (key in AWS_SSE_CUSTOMER_KEY_BASE64). Default:
+    /// AWS_SERVER_SIDE_ENCRYPTION, else the bucket's default encryption.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(remote_storage::SSE_MODES))]
+    s3_sse: Option<String>,
+    /// The KMS key (id, ARN or alias) for --s3-sse aws:kms / aws:kms:dsse (default:
+    /// AWS_SSE_KMS_KEY_ID, else the AWS-managed key).
+    #[arg(long)]
+    s3_sse_kms_key_id: Option<String>,
+    /// Use S3 Bucket Keys with SSE-KMS (fewer KMS requests).
+    #[arg(long)]
+    s3_sse_bucket_key: bool,
+}
+
+impl S3Args {
+    fn options(self) -> remote_storage::S3Options {
+        remote_storage::S3Options {
+            endpoint: self.s3_endpoint,
+            region: self.s3_region,
+            allow_http: self.s3_allow_http,
+            sse: self.s3_sse,
+            sse_kms_key_id: self.s3_sse_kms_key_id,
+            sse_bucket_key: self.s3_sse_bucket_key.then_some(true),
+            ..Default::default()
+        }
+    }
 }
 
 /// TLS on the PostgreSQL port (shared by `compute` and `start`).
@@ -585,16 +616,13 @@ fn main() -> anyhow::Result<()> {
             config.object_store = object_store;
             config.segment_size = wal_segment_size;
             config.peers = peers.into_iter().filter(|p| !p.is_empty()).collect();
-            config.s3 = safekeeper::server::config::S3Options {
-                endpoint: s3.s3_endpoint,
-                region: s3.s3_region,
-                allow_http: s3.s3_allow_http,
-                ..Default::default()
-            };
+            config.s3 = s3.options();
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
+            let auth_files = (config.auth.clone(), config.auth_token.clone());
             run_server(metrics, Some(config.listen), |cancel| async move {
+                strata::auth_reload::spawn(auth_files.0, auth_files.1, cancel.clone());
                 safekeeper::server::run(config, cancel)
                     .await
                     .context("run safekeeper")
@@ -617,16 +645,13 @@ fn main() -> anyhow::Result<()> {
             config.maintenance_interval = Some(maintenance_interval);
             config.checkpoint_interval = checkpoint_interval;
             config.safekeepers = safekeepers.into_iter().filter(|s| !s.is_empty()).collect();
-            config.s3 = pageserver::S3Options {
-                endpoint: s3.s3_endpoint,
-                region: s3.s3_region,
-                allow_http: s3.s3_allow_http,
-                ..Default::default()
-            };
+            config.s3 = s3.options();
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
+            let auth_files = (config.auth.clone(), config.auth_token.clone());
             run_server(metrics, Some(config.listen), |cancel| async move {
+                strata::auth_reload::spawn(auth_files.0, auth_files.1, cancel.clone());
                 pageserver::run(config, cancel)
                     .await
                     .context("run pageserver")
@@ -745,12 +770,7 @@ fn main() -> anyhow::Result<()> {
             };
             config.tls_required = tls_args.tls_required;
             let tls_files = config.tls.clone();
-            config.s3 = remote_storage::S3Options {
-                endpoint: s3.s3_endpoint,
-                region: s3.s3_region,
-                allow_http: s3.s3_allow_http,
-                ..Default::default()
-            };
+            config.s3 = s3.options();
             // Port 0 lets the compute choose: then readiness is liveness.
             let compute = (port != 0).then(|| std::net::SocketAddr::from(([127, 0, 0, 1], port)));
             run_server(metrics, compute, |cancel| async move {
@@ -807,7 +827,9 @@ fn main() -> anyhow::Result<()> {
             strata::logging::init_server();
             log_config(&file);
             ensure_free(config.listen, "--listen")?;
+            let token = config.auth_token.clone();
             run_server(metrics, Some(config.listen), |cancel| async move {
+                strata::auth_reload::spawn(None, token, cancel.clone());
                 compute::server::run(config, cancel)
                     .await
                     .context("run compute")

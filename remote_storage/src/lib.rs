@@ -10,7 +10,9 @@
 //! - `s3://bucket/prefix` — S3 and anything S3-compatible (MinIO, moto):
 //!   endpoint, region and `allow_http` from [`S3Options`], keys from the
 //!   usual `AWS_*` variables or the options. Path-style requests, conditional
-//!   puts with `If-None-Match: *`.
+//!   puts with `If-None-Match: *`. Server-side encryption (SSE-S3, SSE-KMS with
+//!   an optional key and Bucket Keys, DSSE-KMS, SSE-C) is asked for on every
+//!   write when [`S3Options::sse`] or `AWS_SERVER_SIDE_ENCRYPTION` says so.
 //!
 //! Keys are `/`-separated strings relative to the URL's prefix; where every
 //! component's objects live is [`layout`]'s job. Invariants callers rely on:
@@ -58,7 +60,20 @@ pub struct S3Options {
     /// Credentials; default to `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
+    /// Server-side encryption of every object written: `AES256` (SSE-S3), `aws:kms`
+    /// (SSE-KMS), `aws:kms:dsse` or `sse-c` (then the key comes from
+    /// `AWS_SSE_CUSTOMER_KEY_BASE64`); default `AWS_SERVER_SIDE_ENCRYPTION`, else the
+    /// bucket's default encryption.
+    pub sse: Option<String>,
+    /// The KMS key for `aws:kms` / `aws:kms:dsse` (default `AWS_SSE_KMS_KEY_ID`, else the
+    /// account's AWS-managed key).
+    pub sse_kms_key_id: Option<String>,
+    /// S3 Bucket Keys for SSE-KMS (fewer KMS calls); default `AWS_SSE_BUCKET_KEY_ENABLED`.
+    pub sse_bucket_key: Option<bool>,
 }
+
+/// The encryption modes [`S3Options::sse`] takes, as S3 names them.
+pub const SSE_MODES: [&str; 4] = ["AES256", "aws:kms", "aws:kms:dsse", "sse-c"];
 
 /// What went wrong, by what the caller does about it.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +140,47 @@ pub trait Intercept: Send + Sync + std::fmt::Debug + 'static {
     fn before<'a>(&'a self, op: Op, key: &'a str) -> BoxFuture<'a, ()>;
 }
 
+/// `b` with [`S3Options`]' server-side encryption settings (over the `AWS_*` variables
+/// `from_env` read). A KMS key or a Bucket Key without an encryption mode that takes it is
+/// refused here, where object_store would silently ignore it.
+fn with_encryption(mut b: AmazonS3Builder, s3: &S3Options) -> Result<AmazonS3Builder, String> {
+    use object_store::aws::AmazonS3ConfigKey;
+    // The encryption keys' enum is not exported: name them as the AWS_* variables do.
+    let key = |name: &str| -> AmazonS3ConfigKey {
+        name.parse()
+            .expect("object_store knows its own encryption config keys")
+    };
+    let (mode_key, kms_key, bucket_key) = (
+        key("aws_server_side_encryption"),
+        key("aws_sse_kms_key_id"),
+        key("aws_sse_bucket_key_enabled"),
+    );
+    if let Some(mode) = &s3.sse {
+        if !SSE_MODES.contains(&mode.as_str()) {
+            return Err(format!(
+                "unknown server-side encryption {mode:?} (expected one of {})",
+                SSE_MODES.join(", ")
+            ));
+        }
+        b = b.with_config(mode_key, mode);
+    }
+    if let Some(id) = &s3.sse_kms_key_id {
+        b = b.with_config(kms_key, id);
+    }
+    if let Some(on) = s3.sse_bucket_key {
+        b = b.with_config(bucket_key, on.to_string());
+    }
+    let mode = b.get_config_value(&mode_key);
+    let kms = matches!(mode.as_deref(), Some("aws:kms" | "aws:kms:dsse"));
+    if !kms && b.get_config_value(&kms_key).is_some() {
+        return Err("a KMS key id needs server-side encryption aws:kms or aws:kms:dsse".into());
+    }
+    if !kms && s3.sse_bucket_key == Some(true) {
+        return Err("S3 Bucket Keys need server-side encryption aws:kms or aws:kms:dsse".into());
+    }
+    Ok(b)
+}
+
 /// Object storage opened from a URL.
 #[derive(Clone, Debug)]
 pub struct RemoteStorage {
@@ -182,6 +238,7 @@ impl RemoteStorage {
                 if let Some(k) = &s3.secret_access_key {
                     b = b.with_secret_access_key(k);
                 }
+                b = with_encryption(b, s3).map_err(invalid)?;
                 let s3store = b.build().map_err(|e| invalid(e.to_string()))?;
                 let prefix = parsed.path().trim_matches('/');
                 if prefix.is_empty() {

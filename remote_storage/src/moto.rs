@@ -95,7 +95,20 @@ impl MotoServer {
             allow_http: true,
             access_key_id: Some("testing".into()),
             secret_access_key: Some("testing".into()),
+            ..S3Options::default()
         }
+    }
+}
+
+impl MotoServer {
+    /// moto's whole state as JSON (`GET /moto-api/data.json`): every object with its
+    /// `bucket_name`, `name`, `encryption`, `kms_key_id` under `s3.FakeKey`, to see what
+    /// the server stored with an object (its objects are not readable unsigned).
+    pub async fn state_json(&self) -> std::io::Result<String> {
+        let text = http_exchange(self.port, "GET", "/moto-api/data.json").await?;
+        text.split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .ok_or_else(|| std::io::Error::other(format!("bad HTTP response: {text:.80}")))
     }
 }
 
@@ -125,6 +138,15 @@ fn free_port() -> u16 {
 
 /// A minimal HTTP/1.1 request; returns the status code.
 async fn http_request(port: u16, method: &str, path: &str) -> std::io::Result<u16> {
+    let text = http_exchange(port, method, path).await?;
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad HTTP response: {text:.80}")))
+}
+
+/// A minimal HTTP/1.1 request; returns the whole response as text.
+async fn http_exchange(port: u16, method: &str, path: &str) -> std::io::Result<String> {
     let mut s = tokio::time::timeout(
         Duration::from_secs(5),
         tokio::net::TcpStream::connect(("127.0.0.1", port)),
@@ -136,9 +158,5 @@ async fn http_request(port: u16, method: &str, path: &str) -> std::io::Result<u1
     s.write_all(req.as_bytes()).await?;
     let mut buf = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf)).await??;
-    let text = String::from_utf8_lossy(&buf);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad HTTP response: {text:.80}")))
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }

@@ -110,6 +110,80 @@ async fn s3_compatible_server() {
     );
 }
 
+/// Every object written carries the encryption asked for (SSE-S3, SSE-KMS with its key),
+/// and the server says so when asked; without settings, none is asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_server_side_encryption_is_asked_for_on_every_write() {
+    let Some(moto) = MotoServer::start().await else {
+        return;
+    };
+    for (bucket, sse, key_id) in [
+        ("plain", None, None),
+        ("sse-s3", Some("AES256"), None),
+        ("sse-kms", Some("aws:kms"), Some("alias/strata-layers")),
+    ] {
+        moto.storage(bucket, "").await;
+        let options = S3Options {
+            sse: sse.map(str::to_string),
+            sse_kms_key_id: key_id.map(str::to_string),
+            ..moto.options()
+        };
+        let s = RemoteStorage::from_url(&format!("s3://{bucket}/p"), &options).unwrap();
+        s.put("layer", Bytes::from_static(b"x")).await.unwrap();
+        s.put_if_absent("index", Bytes::from_static(b"y"))
+            .await
+            .unwrap();
+        let state: serde_json::Value =
+            serde_json::from_str(&moto.state_json().await.unwrap()).unwrap();
+        for key in ["p/layer", "p/index"] {
+            let object = state["s3"]["FakeKey"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["bucket_name"] == bucket && o["name"] == key)
+                .unwrap_or_else(|| panic!("{bucket}/{key} not in moto's state"));
+            assert_eq!(
+                object["encryption"].as_str(),
+                sse,
+                "{bucket}/{key}: {object}"
+            );
+            assert_eq!(
+                object["kms_key_id"].as_str(),
+                key_id,
+                "{bucket}/{key}: {object}"
+            );
+        }
+        assert_eq!(s.get("layer").await.unwrap(), Bytes::from_static(b"x"));
+    }
+}
+
+#[test]
+fn bad_encryption_settings_are_explained() {
+    for (sse, key_id, bucket_key, needle) in [
+        (
+            Some("aes"),
+            None,
+            None,
+            "unknown server-side encryption \"aes\"",
+        ),
+        (None, Some("k"), None, "a KMS key id needs"),
+        (Some("AES256"), Some("k"), None, "a KMS key id needs"),
+        (Some("AES256"), None, Some(true), "Bucket Keys need"),
+    ] {
+        let options = S3Options {
+            sse: sse.map(str::to_string),
+            sse_kms_key_id: key_id.map(str::to_string),
+            sse_bucket_key: bucket_key,
+            ..S3Options::default()
+        };
+        let err = RemoteStorage::from_url("s3://b", &options).unwrap_err();
+        assert!(
+            err.to_string().contains(needle),
+            "{sse:?} {key_id:?}: {err}"
+        );
+    }
+}
+
 /// Records every call it sees.
 #[derive(Debug, Default)]
 struct Record(Mutex<Vec<(Op, String)>>);
