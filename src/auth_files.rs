@@ -133,16 +133,16 @@ mod tests {
         let a = ensure_local(dir.path(), &id).expect("first start");
         let claims = a
             .verifier
-            .verify(a.compute.as_str())
+            .verify(&a.compute.secret())
             .expect("compute token");
         assert_eq!(claims.role, Role::Compute);
         assert_eq!(claims.tenant.as_deref(), Some("default"));
         // A second start keeps the key: the first start's tokens stay valid.
         let b = ensure_local(dir.path(), &id).expect("second start");
-        assert!(b.verifier.verify(a.admin.as_str()).is_ok());
+        assert!(b.verifier.verify(&a.admin.secret()).is_ok());
         let saved = Token::from_file(&admin_token_path(dir.path())).expect("admin token file");
         assert_eq!(
-            b.verifier.verify(saved.as_str()).expect("valid").role,
+            b.verifier.verify(&saved.secret()).expect("valid").role,
             Role::Admin
         );
         assert!(

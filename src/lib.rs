@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod auth_files;
+pub mod auth_reload;
 pub mod cluster_file;
 pub mod config_file;
 pub mod durations;

@@ -28,8 +28,8 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::{Arc, LazyLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -216,44 +216,151 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Checks tokens against one public key (`--auth-public-key`).
+/// Checks tokens against the public keys of `--auth-public-key`: one PEM file holding one
+/// or more keys, or a directory of `*.pem` files. A token signed by any of them is good, so
+/// keys rotate without downtime: add the new public key, move the signers to the new
+/// private key, then remove the old public key. [`Verifier::reload`] re-reads the source
+/// (the servers do on SIGHUP and every few seconds); clones share the keys.
 #[derive(Clone)]
 pub struct Verifier {
-    key: DecodingKey,
+    keys: Arc<RwLock<Vec<DecodingKey>>>,
+    source: Option<PathBuf>,
     validation: Validation,
 }
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Verifier(Ed25519)")
+        write!(f, "Verifier(Ed25519 x{})", self.key_count())
     }
 }
 
-impl Verifier {
-    /// From an Ed25519 public key in PEM (`-----BEGIN PUBLIC KEY-----`).
-    pub fn from_pem(pem: &[u8]) -> Result<Verifier, AuthError> {
-        let key = DecodingKey::from_ed_pem(pem)
+/// The Ed25519 public keys in `pem` (every `PUBLIC KEY` block); at least one.
+fn public_keys(pem: &[u8]) -> Result<Vec<DecodingKey>, AuthError> {
+    const END: &str = "-----END PUBLIC KEY-----";
+    let text = std::str::from_utf8(pem)
+        .map_err(|_| AuthError::Invalid("a public key PEM must be text".into()))?;
+    let mut keys = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("-----BEGIN PUBLIC KEY-----") {
+        let block = &rest[at..];
+        let end = block
+            .find(END)
+            .ok_or_else(|| AuthError::Invalid("unterminated PUBLIC KEY block".into()))?;
+        let key = DecodingKey::from_ed_pem(&block.as_bytes()[..end + END.len()])
             .map_err(|e| AuthError::Invalid(format!("not an Ed25519 public key PEM: {e}")))?;
+        keys.push(key);
+        rest = &block[end + END.len()..];
+    }
+    if keys.is_empty() {
+        return Err(AuthError::Invalid(
+            "not an Ed25519 public key PEM: no PUBLIC KEY block".into(),
+        ));
+    }
+    Ok(keys)
+}
+
+/// The keys of a file, or of every `*.pem` file of a directory (in name order).
+fn keys_at(path: &Path) -> Result<Vec<DecodingKey>, AuthError> {
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|e| AuthError::Invalid(format!("read {}: {e}", p.display())))
+    };
+    if !path.is_dir() {
+        return public_keys(&read(path)?)
+            .map_err(|e| AuthError::Invalid(format!("{}: {e}", path.display())));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| AuthError::Invalid(format!("read {}: {e}", path.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pem") && p.is_file())
+        .collect();
+    files.sort();
+    let mut keys = Vec::new();
+    for f in &files {
+        keys.extend(
+            public_keys(&read(f)?)
+                .map_err(|e| AuthError::Invalid(format!("{}: {e}", f.display())))?,
+        );
+    }
+    if keys.is_empty() {
+        return Err(AuthError::Invalid(format!(
+            "{}: no *.pem public key in the directory",
+            path.display()
+        )));
+    }
+    Ok(keys)
+}
+
+impl Verifier {
+    fn with_keys(keys: Vec<DecodingKey>, source: Option<PathBuf>) -> Verifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_required_spec_claims(&["exp"]);
         validation.leeway = 5;
         validation.validate_exp = true;
-        Ok(Verifier { key, validation })
+        Verifier {
+            keys: Arc::new(RwLock::new(keys)),
+            source,
+            validation,
+        }
     }
 
-    /// From a PEM file.
+    /// From Ed25519 public keys in PEM (`-----BEGIN PUBLIC KEY-----`, one or more).
+    pub fn from_pem(pem: &[u8]) -> Result<Verifier, AuthError> {
+        Ok(Verifier::with_keys(public_keys(pem)?, None))
+    }
+
+    /// From a PEM file, or a directory of `*.pem` files; [`Verifier::reload`] reads it again.
     pub fn from_file(path: &Path) -> Result<Verifier, AuthError> {
-        let pem = std::fs::read(path)
-            .map_err(|e| AuthError::Invalid(format!("read {}: {e}", path.display())))?;
-        Verifier::from_pem(&pem)
+        Ok(Verifier::with_keys(
+            keys_at(path)?,
+            Some(path.to_path_buf()),
+        ))
     }
 
-    /// The claims of a well-signed, unexpired token. A compute token must be
-    /// scoped to a tenant, a timeline scope needs a tenant.
+    /// How many keys tokens are checked against.
+    pub fn key_count(&self) -> usize {
+        self.keys.read().map_or(0, |k| k.len())
+    }
+
+    /// Reads the keys' file or directory again and uses what it holds now; on an error
+    /// the keys in use stay. Returns the new key count (`None`: not from a file).
+    pub fn reload(&self) -> Result<Option<usize>, AuthError> {
+        let Some(path) = &self.source else {
+            return Ok(None);
+        };
+        let keys = keys_at(path)?;
+        let n = keys.len();
+        *self
+            .keys
+            .write()
+            .map_err(|_| AuthError::Invalid("the key set's lock is poisoned".into()))? = keys;
+        Ok(Some(n))
+    }
+
+    /// The claims of a token signed by one of the keys and unexpired. A compute token must
+    /// be scoped to a tenant, a timeline scope needs a tenant.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| AuthError::Unauthenticated(format!("invalid token: {e}")))?;
-        let claims = data.claims;
+        let keys = self
+            .keys
+            .read()
+            .map_err(|_| AuthError::Invalid("the key set's lock is poisoned".into()))?;
+        let mut result = Err(AuthError::Unauthenticated("no public key".into()));
+        for key in keys.iter() {
+            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => {
+                    result = Ok(data.claims);
+                    break;
+                }
+                // Signed by another key (or not at all): the next key may know it.
+                Err(e) if *e.kind() == jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                    result = Err(AuthError::Unauthenticated(format!("invalid token: {e}")));
+                }
+                Err(e) => {
+                    result = Err(AuthError::Unauthenticated(format!("invalid token: {e}")));
+                    break;
+                }
+            }
+        }
+        let claims = result?;
         if claims.role == Role::Compute && claims.tenant.is_none() {
             return Err(AuthError::Unauthenticated(
                 "a compute token must name its tenant".into(),
@@ -323,14 +430,22 @@ pub fn generate_key_pair() -> Result<(String, String), AuthError> {
     Ok((pair.serialize_pem(), pair.public_key_pem()))
 }
 
-/// A client's token (`--auth-token-file`), or none; cheap to clone.
+/// A client's token (`--auth-token-file`), or none; cheap to clone (clones share it).
+/// One read from a file is read again by [`Token::reload`] (the processes do on SIGHUP and
+/// every few seconds), so short-lived tokens can be replaced in place.
 #[derive(Clone, Default)]
-pub struct Token(Option<AsciiMetadataValue>);
+pub struct Token(Arc<TokenSource>);
+
+#[derive(Default)]
+struct TokenSource {
+    value: RwLock<Option<AsciiMetadataValue>>,
+    path: Option<PathBuf>,
+}
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never print the secret.
-        f.write_str(if self.0.is_some() {
+        f.write_str(if self.is_some() {
             "Token(..)"
         } else {
             "Token(none)"
@@ -338,28 +453,41 @@ impl fmt::Debug for Token {
     }
 }
 
+fn bearer_value(token: &str) -> Result<AsciiMetadataValue, AuthError> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(AuthError::Invalid("empty token".into()));
+    }
+    AsciiMetadataValue::try_from(format!("Bearer {token}"))
+        .map_err(|_| AuthError::Invalid("a token must be printable ASCII".into()))
+}
+
+fn read_token(path: &Path) -> Result<AsciiMetadataValue, AuthError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AuthError::Invalid(format!("read {}: {e}", path.display())))?;
+    bearer_value(&text).map_err(|e| AuthError::Invalid(format!("{}: {e}", path.display())))
+}
+
 impl Token {
     /// No token: for servers without auth.
     pub fn none() -> Token {
-        Token(None)
+        Token::default()
     }
 
     /// A token string (surrounding whitespace ignored).
     pub fn new(token: &str) -> Result<Token, AuthError> {
-        let token = token.trim();
-        if token.is_empty() {
-            return Err(AuthError::Invalid("empty token".into()));
-        }
-        let value = AsciiMetadataValue::try_from(format!("Bearer {token}"))
-            .map_err(|_| AuthError::Invalid("a token must be printable ASCII".into()))?;
-        Ok(Token(Some(value)))
+        Ok(Token(Arc::new(TokenSource {
+            value: RwLock::new(Some(bearer_value(token)?)),
+            path: None,
+        })))
     }
 
     /// The token in `path` (as `strata auth token` prints it).
     pub fn from_file(path: &Path) -> Result<Token, AuthError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| AuthError::Invalid(format!("read {}: {e}", path.display())))?;
-        Token::new(&text)
+        Ok(Token(Arc::new(TokenSource {
+            value: RwLock::new(Some(read_token(path)?)),
+            path: Some(path.to_path_buf()),
+        })))
     }
 
     /// `--auth-token-file` if given, else no token.
@@ -367,17 +495,39 @@ impl Token {
         path.map_or(Ok(Token::none()), Token::from_file)
     }
 
-    pub fn is_some(&self) -> bool {
-        self.0.is_some()
+    /// Reads the token's file again; on an error the token in use stays. Returns whether
+    /// it changed.
+    pub fn reload(&self) -> Result<bool, AuthError> {
+        let Some(path) = &self.0.path else {
+            return Ok(false);
+        };
+        let new = read_token(path)?;
+        let mut value = self
+            .0
+            .value
+            .write()
+            .map_err(|_| AuthError::Invalid("the token's lock is poisoned".into()))?;
+        let changed = value.as_ref() != Some(&new);
+        *value = Some(new);
+        Ok(changed)
     }
 
-    /// The bare token (the lean Append wire sends it in its handshake).
-    pub fn as_str(&self) -> &str {
-        self.0
+    fn value(&self) -> Option<AsciiMetadataValue> {
+        self.0.value.read().ok().and_then(|v| v.clone())
+    }
+
+    pub fn is_some(&self) -> bool {
+        self.value().is_some()
+    }
+
+    /// The bare token (the lean Append wire sends it in its handshake); empty for none.
+    pub fn secret(&self) -> String {
+        self.value()
             .as_ref()
             .and_then(|v| v.to_str().ok())
             .and_then(|s| s.strip_prefix("Bearer "))
             .unwrap_or("")
+            .to_string()
     }
 
     /// `Bearer` interceptor for a client on `channel`.
@@ -392,8 +542,8 @@ pub struct Bearer(Token);
 
 impl Interceptor for Bearer {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(v) = &(self.0).0 {
-            request.metadata_mut().insert("authorization", v.clone());
+        if let Some(v) = self.0.value() {
+            request.metadata_mut().insert("authorization", v);
         }
         Ok(request)
     }

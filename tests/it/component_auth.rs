@@ -288,7 +288,7 @@ async fn tokens_are_checked_per_role_and_tenant() {
         "the lean wire accepted a connection without a token"
     );
     assert!(
-        safekeeper::wire::connect(&sk_arg, compute_a.as_str(), STEP)
+        safekeeper::wire::connect(&sk_arg, &compute_a.secret(), STEP)
             .await
             .is_ok(),
         "the lean wire refused a compute token"
@@ -317,4 +317,158 @@ async fn tokens_are_checked_per_role_and_tenant() {
             "{method}: {log}"
         );
     }
+}
+
+/// Whether `token` gets past the pageserver's authentication (any answer but
+/// Unauthenticated), within [`STEP`].
+async fn accepted(ps: &str, token: &str) -> bool {
+    let token = Token::from_file(Path::new(token)).expect("token file");
+    let mut c = ps_client(ps, &token).await;
+    !matches!(
+        c.timeline_status(status_of("default")).await,
+        Err(s) if s.code() == Code::Unauthenticated
+    )
+}
+
+/// Waits (bounded) until `token`'s acceptance by the pageserver is `want`.
+async fn until_accepted(ps: &str, token: &str, want: bool) {
+    let deadline = tokio::time::Instant::now() + STEP;
+    while accepted(ps, token).await != want {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{token}: accepted should be {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Key rotation without a restart: the servers' `--auth-public-key` file gains the new key
+/// (SIGHUP), the processes' token files are rewritten with tokens of the new key (read
+/// again by the processes themselves), the old key is removed (SIGHUP): the old key's
+/// tokens are then refused, and the cluster — whose pageserver and compute now speak with
+/// the new tokens — still serves SQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_and_tokens_renew_without_a_restart() {
+    let dir = TestDir::new("auth-rotation");
+    let d = dir.path();
+    let keygen = |name: &str| {
+        let out = strata(&[
+            "auth",
+            "keygen",
+            "--out",
+            &d.join(name).display().to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let read = |f: &str| std::fs::read_to_string(d.join(name).join(f)).expect("key file");
+        (d.join(name).join("auth_key.pem"), read("auth_key.pub.pem"))
+    };
+    let (old_private, old_public) = keygen("old");
+    let (new_private, new_public) = keygen("new");
+    let keys = d.join("keys.pem");
+    std::fs::write(&keys, &old_public).expect("write keys");
+    let keys_arg = keys.display().to_string();
+    let role = |key: &Path, name: &str, role: &str| {
+        let args: &[&str] = if role == "compute" {
+            &["--role", "compute", "--tenant", "default"]
+        } else {
+            &["--role", role]
+        };
+        token_file(d, key, name, args)
+    };
+    let sk_token = role(&old_private, "sk.token", "safekeeper");
+    let ps_token = role(&old_private, "ps.token", "pageserver");
+    let compute_token = role(&old_private, "compute.token", "compute");
+    let admin_old = role(&old_private, "admin-old.token", "admin");
+    let admin_new = role(&new_private, "admin-new.token", "admin");
+
+    let mut sk1 = Process::safekeeper(&dir, 1);
+    sk1.push_args(&[
+        "--auth-public-key",
+        &keys_arg,
+        "--auth-token-file",
+        &sk_token,
+    ]);
+    sk1.start();
+    let sk_arg = sk1.addr.to_string();
+    let mut ps = Process::pageserver(&dir, &sk_arg);
+    ps.push_args(&[
+        "--auth-public-key",
+        &keys_arg,
+        "--auth-token-file",
+        &ps_token,
+    ]);
+    ps.start();
+    let ps_arg = ps.addr.to_string();
+    assert!(accepted(&ps_arg, &admin_old).await);
+    assert!(!accepted(&ps_arg, &admin_new).await);
+
+    // 1. Both keys: the new key's tokens are accepted after a SIGHUP.
+    std::fs::write(&keys, format!("{old_public}{new_public}")).expect("write keys");
+    ps.signal("HUP");
+    sk1.signal("HUP");
+    until_accepted(&ps_arg, &admin_new, true).await;
+    assert!(accepted(&ps_arg, &admin_old).await);
+
+    // 2. Every token file now holds a token of the new key (the processes read them again
+    // by themselves, within their 10 s poll); then the old key goes.
+    for (name, r) in [
+        ("sk.token", "safekeeper"),
+        ("ps.token", "pageserver"),
+        ("compute.token", "compute"),
+    ] {
+        role(&new_private, name, r);
+    }
+    std::fs::write(&keys, &new_public).expect("write keys");
+    ps.signal("HUP");
+    sk1.signal("HUP");
+    until_accepted(&ps_arg, &admin_old, false).await;
+    assert!(accepted(&ps_arg, &admin_new).await);
+
+    // 3. The cluster works with only the new key: the timeline is made with the new admin
+    // token, and the compute's and the pageserver's calls carry new-key tokens.
+    let out = strata(&[
+        "timeline",
+        "create",
+        "--pageserver",
+        &ps_arg,
+        "--safekeepers",
+        &sk_arg,
+        "--timeline",
+        "main",
+        "--auth-token-file",
+        &admin_new,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The pageserver's own token must have been renewed before it can read the WAL.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let log = ps.log_tail(200);
+        if log.contains("reloaded --auth-token-file") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the pageserver never reloaded its token: {log}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut compute = Process::compute(&dir, "compute", &ps, &sk_arg, Some("16MiB"));
+    compute.push_args(&["--auth-token-file", &compute_token]);
+    compute.start();
+    let c = pg_connect(compute.addr.port()).await;
+    exec(
+        &c,
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)",
+    )
+    .await;
+    let rows = text_rows(&c, "SELECT count(*) FROM t").await;
+    assert_eq!(rows, vec![vec![Some("2".to_string())]]);
 }

@@ -192,5 +192,112 @@ fn calls_without_a_good_token_are_unauthenticated() {
         before + 1
     );
     assert_eq!(format!("{token:?}"), "Token(..)");
-    assert!(!token.as_str().is_empty());
+    assert!(!token.secret().is_empty());
+}
+
+/// Rotation: a file of two keys accepts tokens of either; after the old key is removed from
+/// the file and the verifier reloads, the old key's tokens are refused and the new one's
+/// still accepted. A bad file on reload keeps the keys in use.
+#[test]
+fn keys_rotate_by_reloading_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.pem");
+    let (old_private, old_public) = generate_key_pair().unwrap();
+    let (new_private, new_public) = generate_key_pair().unwrap();
+    let old = Signer::from_pem(old_private.as_bytes()).unwrap();
+    let new = Signer::from_pem(new_private.as_bytes()).unwrap();
+    let old_token = old.token(Role::Admin, None, None, HOUR).unwrap();
+    let new_token = new.token(Role::Admin, None, None, HOUR).unwrap();
+
+    std::fs::write(&path, &old_public).unwrap();
+    let v = Verifier::from_file(&path).unwrap();
+    assert!(v.verify(&old_token).is_ok());
+    assert!(v.verify(&new_token).is_err());
+
+    std::fs::write(&path, format!("{old_public}\n{new_public}")).unwrap();
+    assert_eq!(v.reload().unwrap(), Some(2));
+    let shared = v.clone();
+    assert!(shared.verify(&old_token).is_ok());
+    assert!(shared.verify(&new_token).is_ok());
+
+    std::fs::write(&path, &new_public).unwrap();
+    assert_eq!(v.reload().unwrap(), Some(1));
+    assert!(matches!(
+        shared.verify(&old_token),
+        Err(AuthError::Unauthenticated(_))
+    ));
+    assert!(shared.verify(&new_token).is_ok());
+
+    std::fs::write(&path, "not a key").unwrap();
+    assert!(v.reload().is_err());
+    assert!(
+        shared.verify(&new_token).is_ok(),
+        "a failed reload keeps the keys"
+    );
+    // An expired token of a known key is refused as expired, not tried on other keys.
+    let expired = new
+        .sign(&Claims {
+            role: Role::Admin,
+            tenant: None,
+            timeline: None,
+            exp: now_secs() - 60,
+        })
+        .unwrap();
+    assert!(
+        matches!(shared.verify(&expired), Err(AuthError::Unauthenticated(m)) if m.contains("xpired"))
+    );
+}
+
+/// A directory of `*.pem` files holds the key set; other files are ignored.
+#[test]
+fn a_directory_of_pem_files_is_a_key_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a_private, a_public) = generate_key_pair().unwrap();
+    let (b_private, b_public) = generate_key_pair().unwrap();
+    std::fs::write(dir.path().join("a.pem"), &a_public).unwrap();
+    std::fs::write(dir.path().join("README"), "not a key").unwrap();
+    let v = Verifier::from_file(dir.path()).unwrap();
+    assert_eq!(v.key_count(), 1);
+    let b = Signer::from_pem(b_private.as_bytes()).unwrap();
+    let a = Signer::from_pem(a_private.as_bytes()).unwrap();
+    assert!(
+        v.verify(&b.token(Role::Admin, None, None, HOUR).unwrap())
+            .is_err()
+    );
+    std::fs::write(dir.path().join("b.pem"), &b_public).unwrap();
+    assert_eq!(v.reload().unwrap(), Some(2));
+    assert!(
+        v.verify(&a.token(Role::Admin, None, None, HOUR).unwrap())
+            .is_ok()
+    );
+    assert!(
+        v.verify(&b.token(Role::Admin, None, None, HOUR).unwrap())
+            .is_ok()
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let err = Verifier::from_file(empty.path()).unwrap_err();
+    assert!(err.to_string().contains("no *.pem public key"), "{err}");
+}
+
+/// A token read from a file follows the file when reloaded; clones (the interceptors of
+/// open channels) see the new token.
+#[test]
+fn a_token_file_is_read_again_on_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    std::fs::write(&path, "one\n").unwrap();
+    let t = Token::from_file(&path).unwrap();
+    let clone = t.clone();
+    assert_eq!(clone.secret(), "one");
+    assert!(!t.reload().unwrap(), "unchanged");
+    std::fs::write(&path, "two").unwrap();
+    assert!(t.reload().unwrap());
+    assert_eq!(clone.secret(), "two");
+    std::fs::write(&path, "").unwrap();
+    assert!(t.reload().is_err());
+    assert_eq!(clone.secret(), "two", "a failed reload keeps the token");
+    assert!(
+        !Token::new("x").unwrap().reload().unwrap(),
+        "not from a file"
+    );
 }

@@ -235,9 +235,10 @@ impl Link {
     /// it until it breaks. This task writes the requests to the socket and
     /// reads the replies itself: no HTTP/2 connection task in between.
     async fn session(&mut self, cancel: &CancellationToken) -> SessionEnd {
+        let secret = self.token.secret();
         let open = tokio::select! {
             _ = cancel.cancelled() => return SessionEnd::Stop,
-            r = wire::connect(&self.addr, self.token.as_str(), self.rpc_timeout) => r,
+            r = wire::connect(&self.addr, &secret, self.rpc_timeout) => r,
         };
         let (mut inbound, mut out) = match open {
             Ok(halves) => halves,
