@@ -26,6 +26,7 @@ mod driver;
 mod fs;
 mod maint;
 mod node;
+mod pageserver;
 mod rng;
 mod scenario;
 mod workload;
@@ -154,6 +155,11 @@ fn sim() {
         ("committed read from an offloaded segment", c.object_reads),
         ("pageserver restart", c.pageserver_restarts),
         ("peer recovery", c.peer_recoveries),
+        // The real pageserver ingest served acknowledged writes.
+        (
+            "acknowledged write read back from the pageserver",
+            c.acked_pages_read,
+        ),
     ] {
         assert!(n > 0, "no {what} in the whole run: {c:?}");
     }

@@ -111,11 +111,15 @@ impl Lagging {
     }
 
     /// Client records filling at least `segments` segments.
-    fn records(&mut self, segments: u64) -> Bytes {
+    /// (Term `term`'s writer's records, starting at `start`.)
+    fn records(&mut self, term: Term, start: Lsn, segments: u64) -> Bytes {
+        let mut writer = crate::workload::Writer::new(term as u32);
         let mut out = BytesMut::new();
         while (out.len() as u64) < segments * SEGMENT_SIZE {
             let ts = out.len() as i64;
-            out.extend_from_slice(&crate::workload::random_record(&mut self.w.rng, ts, 1200));
+            let at = start + out.len() as u64;
+            let w = writer.record(&mut self.w.rng, ts, 1200, at);
+            out.extend_from_slice(&w.wal);
         }
         out.freeze()
     }
@@ -131,7 +135,8 @@ impl Lagging {
         // Term 1 (proposer 100) on all three: committed up to c1.
         let h1 = history(&[(1, START)]);
         let mut wal1 = BytesMut::from(&term_start(1)[..]);
-        wal1.extend_from_slice(&s.records(3));
+        let at = START + wal1.len() as u64;
+        wal1.extend_from_slice(&s.records(1, at, 3));
         let wal1 = wal1.freeze();
         let c1 = START + wal1.len() as u64;
         for i in 0..3 {
@@ -140,13 +145,14 @@ impl Lagging {
             s.append(i, 1, START, wal1.clone(), c1)?;
         }
         // Term 1's last records reach safekeeper 3 only: never committed.
-        let tail = s.records(3);
+        let tail = s.records(1, c1, 3);
         s.append(LAGGING, 1, c1, tail.clone(), c1)?;
         // Term 2 (proposer 200) elected by safekeepers 1 and 2, committing
         // several segments past safekeeper 3's tail.
         let h2 = history(&[(1, START), (2, c1)]);
         let mut wal2 = BytesMut::from(&term_start(2)[..]);
-        wal2.extend_from_slice(&s.records(8));
+        let at = c1 + wal2.len() as u64;
+        wal2.extend_from_slice(&s.records(2, at, 8));
         let wal2 = wal2.freeze();
         let c2 = c1 + wal2.len() as u64;
         for i in 0..2 {
