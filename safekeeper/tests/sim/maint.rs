@@ -35,7 +35,7 @@ use proto::grpc::safekeeper::StatusResponse;
 use safekeeper::Error;
 use safekeeper::messages::{Reply, Request};
 use safekeeper::server::generations::take_feedback;
-use safekeeper::server::offload::{Offload, apply_learned, is_uploader, trim};
+use safekeeper::server::offload::{apply_learned, is_uploader, trim};
 use safekeeper::server::peer_recovery::{appended, choose_donor, elected_from, recovery_append};
 use safekeeper::server::read_wal::{CommittedWal, LocalRead, committed_chunk};
 use safekeeper::server::timeline::Timeline;
@@ -133,15 +133,20 @@ impl World {
             self.peers_of(i).into_iter().map(|(_, p)| p).collect();
         let me = tl.snapshot().state;
         // 2. Peer horizon and peers' uploads.
-        let learned = Offload::learn(&me, &peers);
+        let learned = self.acceptors[i].offload.learn(&me, &peers);
         if learned.news(&me) {
             let l = learned;
-            let _ = tl.with_core_blocking(move |_, core| {
-                apply_learned(core, &l);
-                Ok(())
-            });
-            self.acceptors[i].offload.learned(&learned);
+            if tl
+                .with_core_blocking(move |_, core| {
+                    apply_learned(core, &l);
+                    Ok(())
+                })
+                .is_err()
+            {
+                return Ok(());
+            }
         }
+        self.acceptors[i].offload.learned(&learned);
         // 3. Upload.
         if is_uploader(id, &peers) {
             for _ in 0..4 {
