@@ -6,7 +6,11 @@
 //! file-system call, and failed writes and fsyncs (see `world.rs` for the
 //! schedule, `fs.rs` for the disk, `checker.rs` and `node.rs` for the
 //! invariants). Offload to a simulated object store, trimming and peer
-//! recovery run throughout (`maint.rs`); two thirds in, a burst of
+//! recovery run throughout (`maint.rs`), and a pageserver running the
+//! `pageserver` crate's own stream decoding, in-memory layers and redo
+//! must serve every acknowledged commit at its LSN and nothing that was
+//! never committed (`pageserver.rs`, over the real page changes the
+//! clients write, `workload.rs`); two thirds in, a burst of
 //! committed WAL gives the faults that follow something to offload and
 //! trim, in half the seeds with one safekeeper left behind holding an old
 //! term's uncommitted tail. `scenario.rs` scripts that lagging-peer case
