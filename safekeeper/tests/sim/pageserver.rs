@@ -3,11 +3,12 @@
 //!
 //! - **Ingest** (`pageserver_ingest`): committed WAL from a random
 //!   safekeeper (`World::committed_chunks`: the real `read_wal`
-//!   chunks, locally or from offloaded segments) goes, chunk by chunk, into
-//!   the pageserver's stream core (`ingest::StreamDecoder`: skip what was
-//!   consumed, refuse gaps, whole records out, a partial record dropped by
-//!   the next term's `TermStart`), sometimes with part of the previous chunk
-//!   resent in front; the records go into the real in-memory layers
+//!   chunks, locally or from offloaded segments), cut into pieces of 1 to 8
+//!   whole frames, goes piece by piece into the pageserver's stream core
+//!   (`ingest::StreamDecoder`: skip what was consumed, refuse gaps, whole
+//!   records out, a partial record dropped by the next term's `TermStart`),
+//!   a quarter of them with part of the stream's previous piece resent in
+//!   front; the records go into the real in-memory layers
 //!   (`LayerMap::ingest`, frozen at a small size). A stream reconnects now
 //!   and then at the last record boundary, as `ingest::run` does.
 //! - **Flush** (`pageserver_flush`): the open layer is frozen; the frozen
@@ -32,11 +33,13 @@ use pageserver::ingest::StreamDecoder;
 use pageserver::inmemory_layer::InMemoryLayer;
 use pageserver::tombstones::Tombstones;
 use pageserver::{LayerMap, reconstruct};
+use proto::frame::FRAME_HEADER_SIZE;
 use proto::{DecodedRecord, Lsn, PageKey, RecordKind};
 use safekeeper::server::generations::take_feedback;
 
 use crate::START;
 use crate::checker::off;
+use crate::rng::Rng;
 use crate::workload::Write;
 use crate::world::World;
 
@@ -53,6 +56,8 @@ pub struct Pageserver {
     flushed: Vec<Arc<InMemoryLayer>>,
     /// The WAL stream, while connected.
     stream: Option<StreamDecoder>,
+    /// The stream's last chunk (a source may send part of it again).
+    last_chunk: Option<(Lsn, Bytes)>,
     /// Flushed and reported: where a restart resumes.
     pub consistent: Lsn,
     /// Some record boundaries it ingested up to: where a reader of older
@@ -66,6 +71,7 @@ impl Default for Pageserver {
             layers: LayerMap::new(InMemoryLayer::new(START, START)),
             flushed: Vec::new(),
             stream: None,
+            last_chunk: None,
             consistent: Lsn::INVALID,
             points: Vec::new(),
         }
@@ -81,7 +87,29 @@ impl Pageserver {
     fn restart(&mut self) {
         self.layers = LayerMap::with_frozen(START, self.flushed.clone(), Tombstones::default());
         self.stream = None;
+        self.last_chunk = None;
     }
+}
+
+/// `wal` (whole frames from `start`) cut into chunks of 1 to 8 whole
+/// frames, as a source with a small chunk size sends them.
+fn split_at_frames(rng: &mut Rng, start: Lsn, wal: Bytes) -> Vec<(Lsn, Bytes)> {
+    let mut out = Vec::new();
+    let (mut from, mut at, mut frames) = (0, 0, 0);
+    let mut want = 1 + rng.below(8);
+    while at + FRAME_HEADER_SIZE <= wal.len() {
+        let len = u32::from_le_bytes(wal[at..at + 4].try_into().expect("4 bytes")) as usize;
+        at = (at + FRAME_HEADER_SIZE + len).min(wal.len());
+        frames += 1;
+        if frames == want {
+            out.push((start + from as u64, wal.slice(from..at)));
+            (from, frames, want) = (at, 0, 1 + rng.below(8));
+        }
+    }
+    if from < wal.len() {
+        out.push((start + from as u64, wal.slice(from..)));
+    }
+    out
 }
 
 /// What the clients wrote and which of it is committed and acknowledged.
@@ -244,17 +272,20 @@ impl World {
         let ps = &mut self.pageserver;
         if reconnect || ps.stream.is_none() {
             ps.stream = Some(StreamDecoder::new(ps.last_record_lsn()));
+            ps.last_chunk = None;
         }
         let from = ps.stream.as_ref().map_or(START, |s| s.pos());
         if commit <= from {
             return Ok(());
         }
-        let chunks = self.committed_chunks(k, from, commit, "the pageserver")?;
-        let mut prev: Option<(Lsn, Bytes)> = None;
+        let mut chunks = Vec::new();
+        for (start, wal) in self.committed_chunks(k, from, commit, "the pageserver")? {
+            chunks.extend(split_at_frames(&mut self.rng, start, wal));
+        }
         for (start, wal) in chunks {
             // A source may resend what was consumed (ingest skips it).
-            let (start, wal) = match prev.take() {
-                Some((p, pw)) if self.rng.chance(15) => {
+            let (start, wal) = match self.pageserver.last_chunk.take() {
+                Some((p, pw)) if self.rng.chance(25) => {
                     let cut = self.rng.index(pw.len());
                     let mut both = BytesMut::from(&pw[cut..]);
                     both.extend_from_slice(&wal);
@@ -274,7 +305,7 @@ impl World {
                     format!("the pageserver refused the record at {}: {e}", rec.start)
                 })?;
             }
-            prev = Some((start, wal));
+            self.pageserver.last_chunk = Some((start, wal));
         }
         let last = self.pageserver.last_record_lsn();
         let points = &mut self.pageserver.points;
