@@ -26,8 +26,9 @@
 
 use std::sync::Arc;
 
-use proto::{Lsn, PageKey};
+use proto::{DecodedRecord, Lsn, PageKey, RecordKind};
 
+use crate::Result;
 use crate::delta_layer::DeltaLayer;
 use crate::image_layer::ImageLayer;
 use crate::inmemory_layer::InMemoryLayer;
@@ -67,6 +68,49 @@ impl LayerMap {
             images: Vec::new(),
             tombstones: Tombstones::default(),
         }
+    }
+
+    /// The state a restart resumes from when flushed layers are kept in
+    /// memory (the safekeepers' deterministic simulation: its frozen layers
+    /// stand for the delta files written from them): `frozen`, oldest first
+    /// and contiguous, with `tombstones`, and a new open layer right after
+    /// the last of them (or at `start`, a record boundary, if none).
+    pub fn with_frozen(
+        start: Lsn,
+        frozen: Vec<Arc<InMemoryLayer>>,
+        tombstones: Tombstones,
+    ) -> LayerMap {
+        assert!(frozen.iter().all(|l| l.is_frozen()), "a layer not frozen");
+        assert!(
+            frozen
+                .windows(2)
+                .all(|w| w[0].end_lsn() == w[1].start_lsn()),
+            "frozen layers with a gap or an overlap"
+        );
+        let open = match frozen.last() {
+            Some(l) => InMemoryLayer::new(l.end_lsn(), l.last_record_lsn()),
+            None => InMemoryLayer::new(start, start),
+        };
+        LayerMap {
+            open,
+            frozen,
+            deltas: Vec::new(),
+            images: Vec::new(),
+            tombstones,
+        }
+    }
+
+    /// Ingests one decoded WAL record (records come in WAL order): its page
+    /// changes into the open layer, a `DropRelation`'s tombstone; then
+    /// freezes the open layer if it holds `freeze_size` bytes or more.
+    /// Returns whether it froze.
+    pub fn ingest(&mut self, rec: &DecodedRecord, freeze_size: usize) -> Result<bool> {
+        self.open.ingest(rec)?;
+        if let RecordKind::DropRelation { rel } = rec.record.kind {
+            tracing::info!(rel = rel.0, lsn = %rec.end, "relation dropped");
+            self.tombstones.record(rel, rec.end);
+        }
+        Ok(self.open.size() >= freeze_size && self.freeze_open())
     }
 
     /// The relations dropped so far.
@@ -281,5 +325,32 @@ mod tests {
         assert_eq!(kinds(map.search(PageKey::new(1, 0), Lsn(45))), "mi");
         assert_eq!(kinds(map.search(PageKey::new(1, 0), Lsn(30))), "i");
         assert_eq!(kinds(map.search(PageKey::new(1, 0), Lsn(29))), "d");
+    }
+
+    /// Ingest freezes at the size, and a map resumed from the frozen layers
+    /// reads what they hold and ingests after them.
+    #[test]
+    fn ingest_freezes_and_a_map_resumes_from_frozen_layers() {
+        let mut map = LayerMap::new(InMemoryLayer::new(Lsn(1), Lsn(1)));
+        let mut froze = 0;
+        for end in 10..20 {
+            froze += usize::from(
+                map.ingest(&rec(end, 1), 2 * proto::page::PAGE_SIZE)
+                    .unwrap(),
+            );
+        }
+        assert!(froze >= 4, "froze {froze} times");
+        assert_eq!(map.frozen_layers().len(), froze);
+        let frozen = map.frozen_layers().to_vec();
+        let last = frozen.last().unwrap().last_record_lsn();
+        let mut resumed = LayerMap::with_frozen(Lsn(1), frozen, Tombstones::default());
+        assert_eq!(resumed.open_layer().last_record_lsn(), last);
+        let key = PageKey::new(1, 1);
+        assert_eq!(resumed.search(key, last).len(), froze);
+        let page = crate::reconstruct::reconstruct(&resumed, key, last).unwrap();
+        assert_eq!(proto::page::page_lsn(&page), last);
+        resumed.ingest(&rec(last.0 + 1, 1), usize::MAX).unwrap();
+        assert!(resumed.ingest(&rec(last.0, 1), usize::MAX).is_err());
+        assert_eq!(resumed.search(key, last + 1).len(), froze + 1);
     }
 }

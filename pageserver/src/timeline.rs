@@ -41,7 +41,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use proto::page::{PAGE_SIZE, Page};
-use proto::{DecodedRecord, Lsn, PageBody, PageKey, RecordKind};
+use proto::{DecodedRecord, Lsn, PageBody, PageKey};
 
 use crate::compaction::{self, CompactionReport};
 use crate::delta_layer::DeltaLayer;
@@ -336,11 +336,10 @@ impl Timeline {
     /// Ingests one decoded WAL record (records must come in WAL order);
     /// freezes the open layer when it reaches the configured size.
     pub fn ingest(&mut self, rec: &DecodedRecord) -> Result<()> {
-        self.layers.open_layer_mut().ingest(rec)?;
+        let froze = self.layers.ingest(rec, self.config.freeze_size)?;
         bump(&self.counters.records_ingested, 1);
-        if let RecordKind::DropRelation { rel } = rec.record.kind {
-            tracing::info!(rel = rel.0, lsn = %rec.end, "relation dropped");
-            self.layers.tombstones_mut().record(rel, rec.end);
+        if froze {
+            bump(&self.counters.freezes, 1);
         }
         let mut quarantine = self.lock_quarantine();
         for c in &rec.record.page_changes {
@@ -352,9 +351,6 @@ impl Timeline {
             }
         }
         drop(quarantine);
-        if self.layers.open_layer().size() >= self.config.freeze_size {
-            self.freeze();
-        }
         Ok(())
     }
 

@@ -182,6 +182,14 @@ impl Acceptor {
         self.state.peer_horizon_lsn = self.state.peer_horizon_lsn.max(lsn.min(self.flush_lsn));
     }
 
+    /// Lowers the peer horizon to `lsn` if it is above it: a horizon loaded
+    /// from the control file may have been computed by an older, wrong
+    /// rule, and the first one this process computes replaces it
+    /// (`server::offload`).
+    pub fn clamp_peer_horizon_lsn(&mut self, lsn: Lsn) {
+        self.state.peer_horizon_lsn = self.state.peer_horizon_lsn.min(lsn);
+    }
+
     /// Whether this acceptor may serve `[start, end)` to the proposer of
     /// `term` (a donor read during sync): only while it is still at that
     /// term, so the bytes cannot have been truncated by a later proposer.

@@ -8,7 +8,10 @@
 //!    and our own `flush_lsn` (only when every peer answered; with no peers
 //!    configured, to its own `flush_lsn`); a peer's `flush_lsn` alone would
 //!    count an old term's uncommitted tail it holds ([`agreement`]); it also
-//!    learns `backup_lsn` from peers that uploaded;
+//!    learns `backup_lsn` from peers that uploaded. The horizon is persisted
+//!    and only advances, but a loaded one is not trusted (an older release
+//!    took the lowest `flush_lsn`): the first horizon a process computes
+//!    replaces it even if lower, and nothing is trimmed before that;
 //! 3. if it is the timeline's **uploader** — the lowest node id among itself
 //!    and the peers that answered, so exactly one safekeeper uploads while
 //!    they can see each other, and another takes over when it is gone — it
@@ -45,6 +48,7 @@ use tracing::{debug, info, warn};
 use super::Context;
 use super::peer_recovery;
 use super::timeline::{Core, PageserverState, Snapshot, Timeline};
+use crate::acceptor::Acceptor;
 use crate::error::{Error, Result};
 use crate::history;
 use crate::storage::ControlState;
@@ -64,6 +68,9 @@ pub struct Offload {
     next_upload: Option<Lsn>,
     /// Frame boundaries known to be in object storage, ascending.
     boundaries: Vec<Lsn>,
+    /// Whether this process has computed a peer horizon (every peer
+    /// answered once): until then the persisted one is not trusted.
+    horizon_checked: bool,
 }
 
 /// What a round learns from the peers' status (step 2).
@@ -71,6 +78,9 @@ pub struct Offload {
 pub struct Learned {
     /// The new peer horizon, if every peer answered.
     pub horizon: Option<Lsn>,
+    /// The horizon replaces the persisted one even if lower (the first
+    /// horizon this process computes).
+    pub clamp: bool,
     /// A peer's `backup_lsn` above ours (and within our `commit_lsn`).
     pub peer_backup: Option<Lsn>,
 }
@@ -78,7 +88,10 @@ pub struct Learned {
 impl Learned {
     /// Whether the acceptor's state changes.
     pub fn news(&self, me: &ControlState) -> bool {
-        self.horizon.is_some_and(|h| h > me.peer_horizon_lsn) || self.peer_backup.is_some()
+        let h = me.peer_horizon_lsn;
+        self.horizon
+            .is_some_and(|new| new > h || (self.clamp && new < h))
+            || self.peer_backup.is_some()
     }
 }
 
@@ -106,9 +119,10 @@ impl Upload {
 
 impl Offload {
     /// Step 2: the peer horizon and a peer's upload.
-    pub fn learn(me: &ControlState, peers: &[Option<pb::StatusResponse>]) -> Learned {
+    pub fn learn(&self, me: &ControlState, peers: &[Option<pb::StatusResponse>]) -> Learned {
         Learned {
             horizon: peer_horizon(me, peers),
+            clamp: !self.horizon_checked,
             peer_backup: peers
                 .iter()
                 .flatten()
@@ -118,11 +132,12 @@ impl Offload {
         }
     }
 
-    /// The acceptor took what [`Self::learn`] found.
+    /// The acceptor took what [`Self::learn`] found ([`apply_learned`]).
     pub fn learned(&mut self, l: &Learned) {
         if let Some(b) = l.peer_backup {
             remember(&mut self.boundaries, b);
         }
+        self.horizon_checked |= l.horizon.is_some();
     }
 
     /// Step 3: the next sealed segment to upload, if any.
@@ -171,14 +186,18 @@ impl Offload {
 
     /// Step 4: where to trim local WAL, if anywhere: the highest known
     /// boundary below `min(remote_consistent_lsn, backup_lsn, peer horizon)`,
-    /// and only once a pageserver has reported.
+    /// only once a pageserver has reported, and only once this process has
+    /// computed the peer horizon itself (a horizon loaded from the control
+    /// file may come from an older rule that counted a lagging peer's
+    /// old-term tail; the first computed one replaces it, see
+    /// [`apply_learned`]).
     pub fn trim_point(
         &mut self,
         snap: &Snapshot,
         ps: &PageserverState,
         segment_size: u64,
     ) -> Option<(Lsn, Lsn)> {
-        if ps.generation == 0 || !ps.remote_consistent_lsn.is_valid() {
+        if ps.generation == 0 || !ps.remote_consistent_lsn.is_valid() || !self.horizon_checked {
             return None;
         }
         let s = &snap.state;
@@ -250,15 +269,15 @@ async fn maintain(
 ) -> Result<()> {
     let me = tl.snapshot().state;
     // 2. Peer horizon and peers' uploads.
-    let learned = Offload::learn(&me, peers);
+    let learned = offload.learn(&me, peers);
     if learned.news(&me) {
         tl.with_core(move |_, core| {
             apply_learned(core, &learned);
             Ok(())
         })
         .await?;
-        offload.learned(&learned);
     }
+    offload.learned(&learned);
 
     // 3. Upload.
     let Some(remote) = &ctx.remote else {
@@ -293,11 +312,21 @@ pub fn trim(tl: &Timeline, core: &mut Core, at: Lsn) -> Result<usize> {
 
 /// Applies step 2's findings to the acceptor (under the core lock).
 pub fn apply_learned(core: &mut Core, l: &Learned) {
+    apply_to(&mut core.acceptor, l);
+}
+
+/// [`apply_learned`] on the acceptor: the horizon only advances, except
+/// that the first one this process computes also lowers a persisted one
+/// above it.
+fn apply_to(acceptor: &mut Acceptor, l: &Learned) {
     if let Some(h) = l.horizon {
-        core.acceptor.advance_peer_horizon_lsn(h);
+        if l.clamp {
+            acceptor.clamp_peer_horizon_lsn(h);
+        }
+        acceptor.advance_peer_horizon_lsn(h);
     }
     if let Some(b) = l.peer_backup {
-        core.acceptor.advance_backup_lsn(b);
+        acceptor.advance_backup_lsn(b);
     }
 }
 
@@ -474,5 +503,71 @@ mod tests {
         // Nothing to delete: the boundary is in the first local segment.
         assert_eq!(trim_point(&b, Lsn(8000), Lsn(4096), 4096), None);
         assert_eq!(trim_point(&b, Lsn(100), Lsn(4096), 4096), None);
+    }
+
+    /// A horizon saved by the release that took the lowest `flush_lsn`
+    /// (900: a lagging peer's old-term tail; its WAL is ours only up to
+    /// 500) is loaded after an upgrade: no trim passes 500.
+    #[test]
+    fn a_horizon_saved_by_an_older_rule_never_lets_a_trim_pass_the_safe_point() {
+        let mut state = me(2000, &[(1, 10), (2, 500)]);
+        state.peer_horizon_lsn = Lsn(900);
+        state.commit_lsn = Lsn(2000);
+        state.backup_lsn = Lsn(2000);
+        let mut acceptor = Acceptor::restore(1, state, Lsn(2000)).unwrap();
+        let snap = |a: &Acceptor| Snapshot {
+            state: a.state().clone(),
+            wal_start: Lsn(10),
+        };
+        let ps = PageserverState {
+            generation: 1,
+            remote_consistent_lsn: Lsn(2000),
+            dirty: false,
+        };
+        let mut offload = Offload::default();
+        for b in [450, 800, 1900] {
+            remember(&mut offload.boundaries, Lsn(b));
+        }
+        fn round(
+            offload: &mut Offload,
+            acceptor: &mut Acceptor,
+            peers: &[Option<pb::StatusResponse>],
+        ) {
+            let l = offload.learn(acceptor.state(), peers);
+            if l.news(acceptor.state()) {
+                apply_to(acceptor, &l);
+            }
+            offload.learned(&l);
+        }
+        // On the loaded horizon alone, nothing is trimmed; nor while a peer
+        // does not answer (no horizon computed).
+        assert_eq!(offload.trim_point(&snap(&acceptor), &ps, 128), None);
+        let caught_up = peer_with(2, 2000, &[(1, 10), (2, 500)]);
+        round(&mut offload, &mut acceptor, &[caught_up.clone(), None]);
+        assert_eq!(offload.trim_point(&snap(&acceptor), &ps, 128), None);
+        // Every peer answers: the current rule's horizon replaces the
+        // saved one, and the trim stays below it.
+        let lagging = peer_with(3, 900, &[(1, 10)]);
+        round(
+            &mut offload,
+            &mut acceptor,
+            &[caught_up.clone(), lagging.clone()],
+        );
+        assert_eq!(acceptor.state().peer_horizon_lsn, Lsn(500));
+        assert_eq!(
+            offload.trim_point(&snap(&acceptor), &ps, 128),
+            Some((Lsn(450), Lsn(500)))
+        );
+        // Later it only advances: the lagging peer caught up...
+        round(
+            &mut offload,
+            &mut acceptor,
+            &[caught_up.clone(), caught_up.clone()],
+        );
+        assert_eq!(acceptor.state().peer_horizon_lsn, Lsn(2000));
+        // ... and a horizon computed lower later (a peer truncated above
+        // commit) does not take it back.
+        round(&mut offload, &mut acceptor, &[caught_up, lagging]);
+        assert_eq!(acceptor.state().peer_horizon_lsn, Lsn(2000));
     }
 }

@@ -29,6 +29,7 @@ use safekeeper::proposer::Phase;
 use safekeeper::{Error, Proposer, ProposerConfig};
 
 use crate::START;
+use crate::workload::Writer;
 use crate::world::{ACCEPTORS, Payload, World};
 
 /// One link: the real stream core, and when a broken stream may reopen.
@@ -44,6 +45,8 @@ pub struct SimProposer {
     /// Records this incarnation appended: start -> bytes.
     pub appended: BTreeMap<Lsn, Bytes>,
     pub links: Vec<SimLink>,
+    /// This incarnation's client pages, once it is elected.
+    pub writer: Option<Writer>,
 }
 
 impl SimProposer {
@@ -54,6 +57,7 @@ impl SimProposer {
             driver: None,
             appended: BTreeMap::new(),
             links: Vec::new(),
+            writer: None,
         }
     }
 
@@ -138,6 +142,7 @@ impl World {
                         ));
                     }
                     self.counts.durable += 1;
+                    self.model.acknowledged(start, &bytes)?;
                     self.checker.durable(start, bytes)?;
                 }
             }
@@ -271,8 +276,6 @@ impl World {
     /// A client commits a record on proposer `i` (if it is ready); with
     /// faults the proposer may crash half-way through sending it.
     pub fn client_append(&mut self, i: usize) -> Check {
-        let record =
-            crate::workload::random_record(&mut self.rng, self.now as i64, self.record_max);
         let crash_mid_send = self.faults && self.rng.chance(3);
         let limit = if crash_mid_send {
             self.rng.index(4)
@@ -286,10 +289,17 @@ impl World {
         if driver.proposer().phase() != Phase::Ready {
             return Ok(());
         }
+        let (term, start) = (driver.proposer().term(), driver.proposer().end_lsn());
+        let write = sp
+            .writer
+            .get_or_insert_with(|| Writer::new(term as u32))
+            .record(&mut self.rng, self.now as i64, self.record_max, start);
+        let record = write.wal.clone();
         let ((start, _), step) = driver
-            .append(record.clone(), Some(driver.proposer().end_lsn()))
+            .append(record.clone(), Some(start))
             .map_err(|e| format!("proposer {}: append refused when ready: {e}", sp.id))?;
         sp.appended.insert(start, record);
+        self.model.written(write);
         self.counts.appends += 1;
         self.execute(i, step, limit)
     }
@@ -301,6 +311,7 @@ impl World {
         }
         sp.appended.clear();
         sp.links.clear();
+        sp.writer = None;
     }
 
     /// A new incarnation of proposer `i` (a compute starting): links with
@@ -319,6 +330,7 @@ impl World {
         let sp = &mut self.proposers[i];
         sp.incarnation += 1;
         sp.appended.clear();
+        sp.writer = None;
         sp.links = ACCEPTORS
             .iter()
             .map(|_| {

@@ -11,14 +11,9 @@
 //!   simulated object store if it is the uploader (a put may fail), and
 //!   trims local WAL below `min(remote_consistent_lsn, backup_lsn, peer
 //!   horizon)` — and may die anywhere inside the trim.
-//! - **A pageserver** ingests committed WAL from a random safekeeper through
-//!   the committed read (local segments, else the offloaded objects, and a
-//!   stream's snapshot may predate the last trim), makes it "remote
-//!   consistent" now and then and reports that as feedback to some
-//!   safekeepers; a crash restarts it from its consistent LSN. A reader of
-//!   older WAL (a branch point, a replica's snapshot) streams from a record
-//!   boundary the pageserver once reached: below a node's local start, out
-//!   of the offloaded segments.
+//! - **A pageserver** (`pageserver.rs`) reads committed WAL from a random
+//!   safekeeper through the committed read (local segments, else the
+//!   offloaded objects, and a stream's snapshot may predate the last trim).
 //! - **Peer recovery**: an idle node behind a peer adopts the peer's term
 //!   and history and pulls the committed WAL it lacks through its own
 //!   acceptor.
@@ -40,7 +35,7 @@ use proto::grpc::safekeeper::StatusResponse;
 use safekeeper::Error;
 use safekeeper::messages::{Reply, Request};
 use safekeeper::server::generations::take_feedback;
-use safekeeper::server::offload::{Offload, apply_learned, is_uploader, trim};
+use safekeeper::server::offload::{apply_learned, is_uploader, trim};
 use safekeeper::server::peer_recovery::{appended, choose_donor, elected_from, recovery_append};
 use safekeeper::server::read_wal::{CommittedWal, LocalRead, committed_chunk};
 use safekeeper::server::timeline::Timeline;
@@ -111,18 +106,6 @@ fn now_or_never<T>(f: impl Future<Output = T>) -> T {
     }
 }
 
-/// The simulated pageserver (generation 1).
-#[derive(Default)]
-pub struct Pageserver {
-    /// Committed WAL ingested so far.
-    pub ingested: Lsn,
-    /// Ingested and uploaded as layers: where a restart resumes.
-    pub consistent: Lsn,
-    /// Some record boundaries it ingested up to: where a reader of older
-    /// WAL may start.
-    pub points: Vec<Lsn>,
-}
-
 type Check = Result<(), String>;
 
 impl World {
@@ -150,15 +133,20 @@ impl World {
             self.peers_of(i).into_iter().map(|(_, p)| p).collect();
         let me = tl.snapshot().state;
         // 2. Peer horizon and peers' uploads.
-        let learned = Offload::learn(&me, &peers);
+        let learned = self.acceptors[i].offload.learn(&me, &peers);
         if learned.news(&me) {
             let l = learned;
-            let _ = tl.with_core_blocking(move |_, core| {
-                apply_learned(core, &l);
-                Ok(())
-            });
-            self.acceptors[i].offload.learned(&learned);
+            if tl
+                .with_core_blocking(move |_, core| {
+                    apply_learned(core, &l);
+                    Ok(())
+                })
+                .is_err()
+            {
+                return Ok(());
+            }
         }
+        self.acceptors[i].offload.learned(&learned);
         // 3. Upload.
         if is_uploader(id, &peers) {
             for _ in 0..4 {
@@ -235,6 +223,24 @@ impl World {
         to: Lsn,
         who: &str,
     ) -> Result<Bytes, String> {
+        let chunks = self.committed_chunks(k, from, to, who)?;
+        Ok(Bytes::from(
+            chunks
+                .iter()
+                .flat_map(|(_, c)| &c[..])
+                .copied()
+                .collect::<Vec<u8>>(),
+        ))
+    }
+
+    /// [`Self::committed_read`] as the stream's chunks: `(start, bytes)`.
+    pub fn committed_chunks(
+        &mut self,
+        k: usize,
+        from: Lsn,
+        to: Lsn,
+        who: &str,
+    ) -> Result<Vec<(Lsn, Bytes)>, String> {
         let node = &self.acceptors[k];
         let tl = node.tl.as_ref().ok_or("no timeline")?;
         let src = SimWal {
@@ -243,6 +249,7 @@ impl World {
             remote_pieces: AtomicU64::new(0),
         };
         let mut out = Vec::with_capacity(to.distance_from(from) as usize);
+        let mut chunks = Vec::new();
         let mut pos = from;
         // Sometimes the stream's snapshot predates the last trim.
         let stale = self.rng.chance(30);
@@ -261,8 +268,9 @@ impl World {
                     s.message()
                 )
             })?;
-            pos = pos + chunk.len() as u64;
             out.extend_from_slice(&chunk);
+            chunks.push((pos, chunk.clone()));
+            pos = pos + chunk.len() as u64;
         }
         let (id, remote) = (node.id, src.remote_pieces.into_inner());
         self.counts.object_reads += remote;
@@ -274,80 +282,7 @@ impl World {
                  committed WAL"
             ));
         }
-        Ok(Bytes::from(out))
-    }
-
-    /// The pageserver: crash, ingest, or upload and report.
-    pub fn pageserver_step(&mut self) -> Check {
-        match self.rng.below(11) {
-            0 if self.faults => {
-                self.pageserver.ingested = self.pageserver.consistent;
-                self.counts.pageserver_restarts += 1;
-                Ok(())
-            }
-            0..6 => {
-                let k = self.rng.index(self.acceptors.len());
-                let Some(tl) = self.acceptors[k].tl.as_ref() else {
-                    return Ok(());
-                };
-                let commit = tl.snapshot().state.commit_lsn;
-                let from = self.pageserver.ingested.max(crate::START);
-                if commit <= from {
-                    return Ok(());
-                }
-                self.committed_read(k, from, commit, "the pageserver")?;
-                self.pageserver.ingested = commit;
-                let points = &mut self.pageserver.points;
-                if points.len() < 32 {
-                    points.push(commit);
-                } else {
-                    points[self.rng.index(32)] = commit;
-                }
-                Ok(())
-            }
-            6 => {
-                // A reader of older WAL (a pageserver attaching a branch
-                // point, a replica starting from its snapshot) streams
-                // committed WAL from a record boundary it knows: below a
-                // safekeeper's local start that comes from the offloaded
-                // segments, at any offset in them.
-                if self.pageserver.points.is_empty() {
-                    return Ok(());
-                }
-                let from = self.pageserver.points[self.rng.index(self.pageserver.points.len())];
-                let k = self.rng.index(self.acceptors.len());
-                let Some(tl) = self.acceptors[k].tl.as_ref() else {
-                    return Ok(());
-                };
-                let commit = tl.snapshot().state.commit_lsn;
-                if commit > from {
-                    self.committed_read(k, from, commit, "a reader of older WAL")?;
-                }
-                Ok(())
-            }
-            _ => {
-                if self.rng.chance(60) {
-                    self.pageserver.consistent = self.pageserver.ingested;
-                }
-                let lsn = self.pageserver.consistent;
-                if !lsn.is_valid() {
-                    return Ok(());
-                }
-                for k in 0..self.acceptors.len() {
-                    let Some(tl) = self.acceptors[k].tl.clone() else {
-                        continue;
-                    };
-                    // `generations::feedback` refuses an LSN above commit_lsn.
-                    if self.rng.chance(50) || lsn > tl.snapshot().state.commit_lsn {
-                        continue;
-                    }
-                    let _ = tl.with_core_blocking(move |tl, core| {
-                        tl.update_pageserver(core, false, |ps| take_feedback(ps, 1, lsn))
-                    });
-                }
-                Ok(())
-            }
-        }
+        Ok(chunks)
     }
 
     /// Node `i`, idle and behind a peer, recovers from it
@@ -413,18 +348,9 @@ impl World {
                 self.maintain(k)?;
             }
             for k in 0..self.acceptors.len() {
-                let Some(tl) = self.acceptors[k].tl.as_ref() else {
-                    continue;
-                };
-                let commit = tl.snapshot().state.commit_lsn;
-                let from = self.pageserver.ingested.max(crate::START);
-                if commit > from {
-                    self.committed_read(k, from, commit, "the pageserver")?;
-                    self.pageserver.ingested = commit;
-                }
+                self.pageserver_ingest(k)?;
             }
-            self.pageserver.consistent = self.pageserver.ingested;
-            let lsn = self.pageserver.consistent;
+            let lsn = self.pageserver_flush();
             for k in 0..self.acceptors.len() {
                 if let Some(tl) = self.acceptors[k].tl.clone() {
                     tl.with_core_blocking(move |tl, core| {

@@ -21,6 +21,7 @@ use proto::record::Term;
 use proto::{Lsn, Record, RecordKind};
 use safekeeper::messages::{Append, Elected, Reply, Request, VoteRequest};
 use safekeeper::server::generations::take_feedback;
+use safekeeper::server::offload::trim;
 
 use crate::START;
 use crate::checker::off;
@@ -111,11 +112,15 @@ impl Lagging {
     }
 
     /// Client records filling at least `segments` segments.
-    fn records(&mut self, segments: u64) -> Bytes {
+    /// (Term `term`'s writer's records, starting at `start`.)
+    fn records(&mut self, term: Term, start: Lsn, segments: u64) -> Bytes {
+        let mut writer = crate::workload::Writer::new(term as u32);
         let mut out = BytesMut::new();
         while (out.len() as u64) < segments * SEGMENT_SIZE {
             let ts = out.len() as i64;
-            out.extend_from_slice(&crate::workload::random_record(&mut self.w.rng, ts, 1200));
+            let at = start + out.len() as u64;
+            let w = writer.record(&mut self.w.rng, ts, 1200, at);
+            out.extend_from_slice(&w.wal);
         }
         out.freeze()
     }
@@ -131,7 +136,8 @@ impl Lagging {
         // Term 1 (proposer 100) on all three: committed up to c1.
         let h1 = history(&[(1, START)]);
         let mut wal1 = BytesMut::from(&term_start(1)[..]);
-        wal1.extend_from_slice(&s.records(3));
+        let at = START + wal1.len() as u64;
+        wal1.extend_from_slice(&s.records(1, at, 3));
         let wal1 = wal1.freeze();
         let c1 = START + wal1.len() as u64;
         for i in 0..3 {
@@ -140,13 +146,14 @@ impl Lagging {
             s.append(i, 1, START, wal1.clone(), c1)?;
         }
         // Term 1's last records reach safekeeper 3 only: never committed.
-        let tail = s.records(3);
+        let tail = s.records(1, c1, 3);
         s.append(LAGGING, 1, c1, tail.clone(), c1)?;
         // Term 2 (proposer 200) elected by safekeepers 1 and 2, committing
         // several segments past safekeeper 3's tail.
         let h2 = history(&[(1, START), (2, c1)]);
         let mut wal2 = BytesMut::from(&term_start(2)[..]);
-        wal2.extend_from_slice(&s.records(8));
+        let at = c1 + wal2.len() as u64;
+        wal2.extend_from_slice(&s.records(2, at, 8));
         let wal2 = wal2.freeze();
         let c2 = c1 + wal2.len() as u64;
         for i in 0..2 {
@@ -296,10 +303,10 @@ fn next_proposer_catches_up(seed: u64) -> Check {
 
 /// Safekeeper 3 recovers by itself (`peer_recovery`, no proposer active):
 /// it adopts a peer's history (cut at `c1`) and pulls `[c1, c2)` through
-/// the committed read. Its peers' WAL here starts past `c1`: their peer
-/// horizon was persisted by a release that took it from `flush_lsn`, and a
-/// horizon never goes back; so the pieces below their local start come
-/// from the offloaded segments.
+/// the committed read. Its peers' WAL here starts past `c1`: a release that
+/// took the peer horizon from `flush_lsn` trimmed by it before the upgrade
+/// (the current one never does, see the next test); so the pieces below
+/// their local start come from the offloaded segments.
 #[test]
 fn a_lagging_peer_with_an_old_term_tail_recovers_from_the_offloaded_segments() {
     let mut objects = 0;
@@ -330,6 +337,14 @@ fn peer_recovery_catches_up(seed: u64) -> Result<u64, String> {
         .map_err(|e| format!("horizon: {e}"))?;
     }
     s.maintain()?;
+    // What the older release did with that horizon: trim past `c1`, here
+    // up to `backup_lsn` (a frame boundary).
+    for i in 0..2 {
+        let tl = s.w.acceptors[i].tl.clone().ok_or("no timeline")?;
+        let at = tl.snapshot().state.backup_lsn;
+        tl.with_core_blocking(move |tl, core| trim(tl, core, at))
+            .map_err(|e| format!("trim: {e}"))?;
+    }
     if s.wal_start(0) <= c1 || s.wal_start(1) <= c1 {
         return Err(format!(
             "a peer did not trim past {c1} (WAL starts at {} and {}): the scenario is vacuous",
@@ -354,4 +369,68 @@ fn peer_recovery_catches_up(seed: u64) -> Result<u64, String> {
     let expected = s.committed.clone();
     s.holds_exactly(LAGGING, &expected)?;
     Ok(objects)
+}
+
+/// Safekeepers 1 and 2 saved a peer horizon computed by the release that
+/// took the lowest `flush_lsn` (safekeeper 3's, the end of its term-1
+/// tail, past `c1` where its WAL stops being theirs), and restart on the
+/// new release (an upgrade). Their maintenance must never trim past `c1`:
+/// a loaded horizon is not trusted until the node computed one itself, and
+/// the first one it computes replaces it (`offload::Offload::trim_point`).
+/// (Before: the loaded horizon let the first rounds trim past `c1`.)
+#[test]
+fn a_horizon_saved_by_an_older_release_never_lets_a_trim_pass_the_divergence() {
+    for seed in 0..8 {
+        if let Err(e) = old_horizon_after_upgrade(seed) {
+            panic!("seed {seed}: {e}");
+        }
+    }
+}
+
+fn old_horizon_after_upgrade(seed: u64) -> Check {
+    let mut s = Lagging::new(seed)?;
+    let c1 = s.c1;
+    let old_horizon = s.w.acceptors[LAGGING]
+        .tl
+        .as_ref()
+        .map_or(START, |t| t.snapshot().state.flush_lsn);
+    if old_horizon <= c1 {
+        return Err("safekeeper 3 holds no tail past c1: the scenario is vacuous".into());
+    }
+    for i in 0..2 {
+        let tl = s.w.acceptors[i].tl.clone().ok_or("no timeline")?;
+        tl.with_core_blocking(move |tl, core| {
+            core.acceptor.advance_peer_horizon_lsn(old_horizon);
+            tl.persist_if_dirty(core)
+        })
+        .map_err(|e| format!("horizon: {e}"))?;
+        // The upgrade: a clean restart from the disk.
+        let node = &mut s.w.acceptors[i];
+        node.crash(&mut s.w.rng, false, true);
+        node.restart(&mut s.w.rng, None)?;
+        let saved = node
+            .tl
+            .as_ref()
+            .map_or(START, |t| t.snapshot().state.peer_horizon_lsn);
+        if saved != old_horizon {
+            return Err(format!(
+                "safekeeper {} restarted with peer horizon {saved}, not the saved {old_horizon}",
+                i + 1
+            ));
+        }
+        let id = s.w.acceptors[i].id;
+        s.w.checker.forget_above(id, 0);
+    }
+    s.maintain()?;
+    for i in 0..2 {
+        if s.wal_start(i) > c1 {
+            return Err(format!(
+                "safekeeper {} trimmed its WAL up to {} by the saved horizon {old_horizon}, past \
+                 {c1} where safekeeper 3's WAL stops being its own",
+                i + 1,
+                s.wal_start(i)
+            ));
+        }
+    }
+    s.w.check()
 }

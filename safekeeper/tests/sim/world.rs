@@ -28,8 +28,9 @@ use crate::START;
 use crate::checker::Checker;
 use crate::driver::SimProposer;
 use crate::fs::Faults;
-use crate::maint::{Pageserver, Store};
+use crate::maint::Store;
 use crate::node::{Batch, Inbound, Node};
+use crate::pageserver::{PageModel, Pageserver};
 use crate::rng::Rng;
 
 pub const ACCEPTORS: [NodeId; 3] = [1, 2, 3];
@@ -80,6 +81,10 @@ pub struct Counts {
     pub pageserver_restarts: u64,
     pub peer_recoveries: u64,
     pub committed_bytes: u64,
+    /// Pages the pageserver reconstructed and the model checked.
+    pub pages_read: u64,
+    /// Acknowledged writes read back from the pageserver at their LSN.
+    pub acked_pages_read: u64,
 }
 
 impl Counts {
@@ -117,6 +122,8 @@ impl Counts {
         self.pageserver_restarts += o.pageserver_restarts;
         self.peer_recoveries += o.peer_recoveries;
         self.committed_bytes += o.committed_bytes;
+        self.pages_read += o.pages_read;
+        self.acked_pages_read += o.acked_pages_read;
     }
 }
 
@@ -161,6 +168,9 @@ pub struct World {
     pub(crate) record_max: usize,
     pub(crate) store: Store,
     pub(crate) pageserver: Pageserver,
+    /// What the clients wrote, committed and acknowledged (the
+    /// pageserver's oracle).
+    pub(crate) model: PageModel,
     pub checker: Checker,
     pub counts: Counts,
 }
@@ -213,6 +223,7 @@ impl World {
             record_max: 0,
             store: Store::default(),
             pageserver: Pageserver::default(),
+            model: PageModel::default(),
             checker: Checker::default(),
             counts: Counts::default(),
         };
@@ -871,17 +882,7 @@ impl World {
             }
         }
         // Nobody ever needs trimmed WAL: the pageserver can resume from its
-        // consistent LSN on every safekeeper.
-        for k in 0..self.acceptors.len() {
-            let commit = self.acceptors[k]
-                .tl
-                .as_ref()
-                .map_or(START, |t| t.snapshot().state.commit_lsn);
-            let from = self.pageserver.consistent.max(START);
-            if commit > from {
-                self.committed_read(k, from, commit, "the restarted pageserver")?;
-            }
-        }
-        Ok(())
+        // consistent LSN on every safekeeper; and it serves every page.
+        self.pageserver_final()
     }
 }
