@@ -988,6 +988,10 @@ impl<S: Storage> Session<S> {
         let Statement::Sql(stmt) = stmt else {
             return Ok((Vec::new(), None));
         };
+        // The session's environment first: the search path starts with its temporary
+        // schema, which the environment says it made (a Parse after CREATE TEMP TABLE).
+        let base = self.statement_env();
+        let _base = env::install(base.clone());
         let catalog = self.statement_catalog()?;
         let cenv = self.catalog_env(catalog.clone());
         let path = cenv.search_path.clone();
@@ -995,7 +999,7 @@ impl<S: Storage> Session<S> {
         let _env = env::install(Arc::new(Env {
             lookup: Some(lookup),
             catalog: Some(cenv),
-            ..(*self.statement_env()).clone()
+            ..(*base).clone()
         }));
         let mut binder = Binder::new(catalog, declared.to_vec()).with_search_path(path);
         let bound = binder.bind(stmt)?;
@@ -1128,6 +1132,17 @@ impl<S: Storage> Session<S> {
         }
         if let Statement::Copy(c) = stmt {
             return self.run_copy(c);
+        }
+        if let Statement::Utility(crate::parse::utility::Utility::SetConstraints {
+            names,
+            deferred,
+        }) = stmt
+        {
+            let r = self.set_constraints(names, *deferred);
+            if r.is_err() {
+                self.fail_block();
+            }
+            return r;
         }
         if let Statement::Cursor(c) = stmt {
             let r = self.run_cursor(c, params, types);
