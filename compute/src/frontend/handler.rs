@@ -368,9 +368,11 @@ fn response(
 /// client sends data next), or CopyOutResponse with the result's lines as CopyData.
 fn copy_response(r: StatementResult, copy: CopyMode) -> Response {
     match copy {
-        CopyMode::In { columns } => {
-            Response::CopyIn(CopyResponse::new(0, columns, stream::empty()))
-        }
+        CopyMode::In { columns, binary } => Response::CopyIn(CopyResponse::new(
+            i8::from(binary),
+            columns,
+            stream::empty(),
+        )),
         CopyMode::Out { columns } => {
             let lines: Vec<_> = r
                 .rows

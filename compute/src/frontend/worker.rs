@@ -45,6 +45,8 @@ pub enum CopyMode {
     /// COPY FROM STDIN waits for `columns` columns of data.
     In {
         columns: usize,
+        /// The data comes in the BINARY format (CopyInResponse's format 1).
+        binary: bool,
     },
     /// The last result is a COPY TO STDOUT of `columns` columns: its rows are the lines.
     Out {
@@ -104,6 +106,7 @@ impl<S: Backend> SessionOps for Session<S> {
         if let Some(info) = self.copy_in_info() {
             return CopyMode::In {
                 columns: info.columns,
+                binary: info.format == sql::copy::Format::Binary,
             };
         }
         match self.take_copy_out() {
