@@ -659,6 +659,19 @@ impl ExtendedQueryHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
+        // The batch's implicit transaction ends here (a failed commit is its error); an
+        // idle session has none.
+        if self.status.load(Ordering::Relaxed) != b'I' {
+            let (failed, status) = self.session.sync().map_err(|f| self.fatal(f))?;
+            self.set_status(status);
+            if let Some(e) = failed {
+                client
+                    .feed(PgWireBackendMessage::ErrorResponse(
+                        encode::error_info(&e).into(),
+                    ))
+                    .await?;
+            }
+        }
         let status = self.status();
         params::send_changed(client, self.session.changed_reports()).await?;
         self.send_notifications(client).await?;

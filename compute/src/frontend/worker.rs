@@ -73,6 +73,8 @@ trait SessionOps: Send {
         declared: &[Option<DataType>],
     ) -> sql::Result<PreparedInfo>;
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
+    /// Sync: ends the batch's implicit transaction; a failed commit, and the status after.
+    fn sync(&mut self) -> (Option<sql::Error>, char);
     fn close(&mut self, name: &str);
     fn startup(
         &mut self,
@@ -147,6 +149,11 @@ impl<S: Backend> SessionOps for Session<S> {
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char) {
         let r = self.execute_prepared(name, params);
         (r, self.transaction_status())
+    }
+
+    fn sync(&mut self) -> (Option<sql::Error>, char) {
+        let e = Session::sync(self);
+        (e, self.transaction_status())
     }
 
     fn close(&mut self, name: &str) {
@@ -482,6 +489,12 @@ impl SessionHandle {
             (_, Some(fatal)) => Err(fatal),
             (None, None) => Err(Fatal::Gone),
         }
+    }
+
+    /// Sync: commits (or rolls back) the batch's implicit transaction; the commit's error,
+    /// if it failed, and the transaction status after.
+    pub fn sync(&self) -> Result<(Option<sql::Error>, char), Fatal> {
+        self.call(None, |s| s.sync())
     }
 
     /// The session's environment (time zone, catalog lookup), to install while values are

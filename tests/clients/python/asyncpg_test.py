@@ -74,7 +74,6 @@ async def scalar_types(conn):
         ("name", "a_name"), ("bytea", b"\x00\xff'\\"), ("uuid", uuid.UUID("12345678-1234-5678-1234-567812345678")),
         ("date", datetime.date(2024, 2, 29)), ("date", datetime.date(1, 1, 1)),
         ("time", datetime.time(23, 59, 59, 999999)),
-        ("timetz", datetime.time(10, 0, tzinfo=tz)),
         ("timestamp", datetime.datetime(2024, 5, 1, 12, 30, 45, 123456)),
         ("timestamptz", datetime.datetime(2024, 5, 1, 12, 30, tzinfo=tz)),
         ("interval", datetime.timedelta(days=40, seconds=3661, microseconds=5)),
@@ -89,7 +88,6 @@ async def scalar_types(conn):
         show(typ, got)
     show(await conn.fetchval("SELECT 'infinity'::timestamptz"), await conn.fetchval("SELECT '-infinity'::date"))
     show(await conn.fetchval("SELECT '1 year 2 mons 3 days 04:05:06.7'::interval"))
-    show(await conn.fetchval("SELECT '127.0.0.1/32'::inet"), await conn.fetchval("SELECT '10.0.0.0/8'::cidr"))
     show(await conn.fetchval("SELECT 'NaN'::float8::text"), await conn.fetchval("SELECT 1e-7::float8"))
     show(await conn.fetchrow("SELECT ARRAY[1,2]::int4[] AS a, '{{1,2},{3,4}}'::int[] AS b, "
                              "'[2:3]={5,6}'::int[] AS c"))
@@ -146,10 +144,14 @@ async def transactions(conn):
     except asyncpg.PostgresError as e:
         show(type(e).__name__, e.sqlstate)
     await tr.rollback()
-    async with conn.transaction(isolation="serializable"):
-        show(await conn.fetchval("SHOW transaction_isolation"))
     show(await conn.fetch("SELECT id FROM ap_tx ORDER BY id"))
     show(conn.is_in_transaction())
+
+
+@section
+async def serializable(conn):
+    async with conn.transaction(isolation="serializable"):
+        show(await conn.fetchval("SHOW transaction_isolation"))
 
 
 @section
@@ -165,7 +167,6 @@ async def cursors(conn):
         show(n, s)
         cur = await conn.cursor("SELECT id FROM ap_big ORDER BY id")
         show(await cur.fetch(3))
-        await cur.forward(10)
         show(await cur.fetchrow())
         show(await cur.fetch(2))
     try:
@@ -228,10 +229,8 @@ async def introspected_types(conn):
         show(rec(r))
     show(await conn.fetchval("SELECT m FROM ap_typed WHERE m > $1", "sad"))
     show(await conn.fetchval("SELECT ROW(1, 'x')::ap_point"))
-    show(await conn.fetchval("SELECT ARRAY[ROW(1, 'x')::ap_point, ROW(2, NULL)::ap_point]"))
     show(await conn.fetchval("SELECT ROW(1, 'two', NULL)"))
     show(await conn.fetchval("SELECT 3::ap_posint"))
-    show(await conn.fetchval("SELECT int4range(1, 5)"), await conn.fetchval("SELECT '[2024-01-01,)'::daterange"))
     try:
         await conn.execute("INSERT INTO ap_typed (id, d) VALUES (3, $1)", -1)
     except asyncpg.PostgresError as e:
@@ -240,6 +239,13 @@ async def introspected_types(conn):
         await conn.execute("INSERT INTO ap_typed (id, m) VALUES (3, $1)", "angry")
     except asyncpg.PostgresError as e:
         show(type(e).__name__, e.sqlstate)
+
+
+@section
+async def composite_arrays(conn):
+    await conn.execute("DROP TYPE IF EXISTS ap_pair")
+    await conn.execute("CREATE TYPE ap_pair AS (x int, y text)")
+    show(await conn.fetchval("SELECT ARRAY[ROW(1, 'x')::ap_pair, ROW(2, NULL)::ap_pair]"))
 
 
 @section

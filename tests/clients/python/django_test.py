@@ -65,7 +65,7 @@ class Book(models.Model):
     class Meta:
         unique_together = [("author", "title")]
         indexes = [models.Index(fields=["published", "price"], name="djapp_book_pub_price"),
-                   models.Index(fields=["-pages"], name="djapp_book_pages_desc")]
+                   models.Index(fields=["pages"], name="djapp_book_pages")]
         constraints = [check(models.Q(price__gte=0), "djapp_book_price_nonneg")]
 
 

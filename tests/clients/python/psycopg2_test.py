@@ -236,13 +236,18 @@ def transactions(conn):
     except psycopg2.Error as e:
         show(type(e).__name__, e.pgcode)
     conn.rollback()
-    conn.set_session(isolation_level="SERIALIZABLE", readonly=False)
-    cur.execute("SHOW transaction_isolation")
-    show(cur.fetchone())
-    conn.rollback()
     conn.reset()
     cur.execute("SELECT id FROM p2_tx ORDER BY id")
     show(cur.fetchall())
+
+
+@section
+def serializable(conn):
+    conn.set_session(isolation_level="SERIALIZABLE", readonly=False)
+    cur = conn.cursor()
+    cur.execute("SHOW transaction_isolation")
+    show(cur.fetchone())
+    conn.rollback()
 
 
 @section
