@@ -12,10 +12,12 @@ select_for_update) and the commands that introspect the catalog (`inspectdb`, `s
 fresh connection; an exception is printed as its class and SQLSTATE and ends that section.
 """
 
+import atexit
 import datetime
 import decimal
 import io
 import os
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -78,6 +80,7 @@ class Account(models.Model):
 
 def write_app():
     root = tempfile.mkdtemp(prefix="djapp-")
+    atexit.register(shutil.rmtree, root, True)
     app = os.path.join(root, "djapp")
     os.makedirs(os.path.join(app, "migrations"))
     for name, text in [("__init__.py", ""), ("migrations/__init__.py", ""), ("models.py", MODELS)]:
