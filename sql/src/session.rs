@@ -683,20 +683,11 @@ impl<S: Storage> Session<S> {
             .iter()
             .any(|s| matches!(s, Statement::Sql(ast::Statement::Prepare { .. })))
             .then(|| Arc::from(sql));
-        if statements.len() > 1 && matches!(self.block, Block::Idle) {
-            match self.default_isolation() {
-                Ok(isolation) => {
-                    self.block = Block::Open {
-                        txn: None,
-                        isolation,
-                        savepoints: Vec::new(),
-                    };
-                    self.txn_began();
-                    self.implicit = true;
-                    self.txn_start = None;
-                }
-                Err(e) => return vec![Err(e)],
-            }
+        if statements.len() > 1
+            && matches!(self.block, Block::Idle)
+            && let Err(e) = self.open_implicit()
+        {
+            return vec![Err(e)];
         }
         let mut out = Vec::new();
         for (i, stmt) in statements.iter().enumerate() {
@@ -761,6 +752,34 @@ impl<S: Storage> Session<S> {
             self.end_implicit(&mut out);
         }
         out
+    }
+
+    /// Opens the implicit block of a multi-statement query string or of an extended-protocol
+    /// batch (the block is idle).
+    fn open_implicit(&mut self) -> Result<()> {
+        let isolation = self.default_isolation()?;
+        self.block = Block::Open {
+            txn: None,
+            isolation,
+            savepoints: Vec::new(),
+        };
+        self.txn_began();
+        self.implicit = true;
+        self.txn_start = None;
+        Ok(())
+    }
+
+    /// Extended protocol Sync: ends the implicit transaction of the batch's statements
+    /// (PostgreSQL commits at Sync, not at each Execute: a batch's statements outside a
+    /// block succeed or fail together — asyncpg's `executemany`, a JDBC batch). Commits
+    /// it, or rolls it back after an error; a failed commit is returned.
+    pub fn sync(&mut self) -> Option<Error> {
+        if !self.implicit {
+            return None;
+        }
+        let mut out = Vec::new();
+        self.end_implicit(&mut out);
+        out.into_iter().find_map(|r| r.err())
     }
 
     /// Ends the implicit block of a multi-statement query string, if one is open: commits
@@ -941,9 +960,34 @@ impl<S: Storage> Session<S> {
         self.query_source = p.prepare_source.clone();
         match &p.statement {
             Some(stmt) => {
+                // A query or DML statement outside a block opens the batch's implicit
+                // transaction, which Sync ends ([`Session::sync`]); other statements run
+                // as before (VACUUM, COPY and transaction control keep their own rules).
+                if matches!(self.block, Block::Idle) && Self::is_bindable(stmt) {
+                    self.open_implicit()?;
+                }
+                if self.implicit
+                    && let Statement::Sql(ast::Statement::StartTransaction { modes, begin, .. }) =
+                        stmt
+                {
+                    // BEGIN after statements of the batch: the implicit block becomes
+                    // explicit, as in a multi-statement query string.
+                    let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
+                    let r = self
+                        .begin_in_implicit(modes, true)
+                        .map(|_| StatementResult::command(tag));
+                    match r {
+                        Ok(_) => self.implicit = false,
+                        Err(_) => self.fail_block(),
+                    }
+                    return r;
+                }
                 self.executing = Some(p.clone());
                 let r = self.run(stmt, params, &p.param_types);
                 self.executing = None;
+                if matches!(self.block, Block::Idle) {
+                    self.implicit = false; // COMMIT / ROLLBACK ended the implicit block
+                }
                 r
             }
             None => Ok(StatementResult::command("")),
@@ -988,6 +1032,10 @@ impl<S: Storage> Session<S> {
         let Statement::Sql(stmt) = stmt else {
             return Ok((Vec::new(), None));
         };
+        // The session's environment first: the search path starts with its temporary
+        // schema, which the environment says it made (a Parse after CREATE TEMP TABLE).
+        let base = self.statement_env();
+        let _base = env::install(base.clone());
         let catalog = self.statement_catalog()?;
         let cenv = self.catalog_env(catalog.clone());
         let path = cenv.search_path.clone();
@@ -995,7 +1043,7 @@ impl<S: Storage> Session<S> {
         let _env = env::install(Arc::new(Env {
             lookup: Some(lookup),
             catalog: Some(cenv),
-            ..(*self.statement_env()).clone()
+            ..(*base).clone()
         }));
         let mut binder = Binder::new(catalog, declared.to_vec()).with_search_path(path);
         let bound = binder.bind(stmt)?;
@@ -1128,6 +1176,17 @@ impl<S: Storage> Session<S> {
         }
         if let Statement::Copy(c) = stmt {
             return self.run_copy(c);
+        }
+        if let Statement::Utility(crate::parse::utility::Utility::SetConstraints {
+            names,
+            deferred,
+        }) = stmt
+        {
+            let r = self.set_constraints(names, *deferred);
+            if r.is_err() {
+                self.fail_block();
+            }
+            return r;
         }
         if let Statement::Cursor(c) = stmt {
             let r = self.run_cursor(c, params, types);

@@ -10,9 +10,9 @@
 //! Strata runs with `--tls --tls-required` (a self-signed certificate, plaintext refused),
 //! so every transcript on its side is also a driver's TLS session (each driver's URL asks
 //! for TLS without verification: `sslmode=require`, node-postgres' `no-verify`).
-//! The clients come from the registries (`./scripts/test` installs psycopg, SQLAlchemy,
-//! node-postgres and the JDBC driver); a missing one fails under `CI=true` and is skipped
-//! loudly elsewhere.
+//! The clients come from the registries (`./scripts/test` installs psycopg, psycopg2,
+//! asyncpg, SQLAlchemy, Django, node-postgres and the JDBC driver); a missing one fails
+//! under `CI=true` and is skipped loudly elsewhere.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -173,6 +173,60 @@ fn sqlalchemy() {
     check(&Client {
         name: "sqlalchemy",
         command: vec!["python3".into(), "python/sqlalchemy_test.py".into()],
+        pending: &[],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn psycopg2() {
+    if !available(Command::new("python3").args(["-c", "import psycopg2"])) {
+        return missing("psycopg2 (pip install psycopg2-binary)");
+    }
+    // Simple-protocol text with client-side interpolation, named cursors (DECLARE/FETCH,
+    // SCROLL, WITH HOLD), copy_expert both ways, LISTEN with poll().
+    check(&Client {
+        name: "psycopg2",
+        command: vec!["python3".into(), "python/psycopg2_test.py".into()],
+        pending: &[("serializable", "SERIALIZABLE isolation (0A000 for now)")],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn asyncpg() {
+    if !available(Command::new("python3").args(["-c", "import asyncpg"])) {
+        return missing("asyncpg (pip install asyncpg)");
+    }
+    // Binary formats for every parameter and result, and the type-introspection query
+    // (a recursive CTE over pg_type, pg_range, pg_attribute) for enums, composites,
+    // domains and ranges.
+    check(&Client {
+        name: "asyncpg",
+        command: vec!["python3".into(), "python/asyncpg_test.py".into()],
+        pending: &[
+            ("serializable", "SERIALIZABLE isolation (0A000 for now)"),
+            (
+                "composite_arrays",
+                "ARRAY[ROW(...)::t] is typed record[], not t[] (the array type of a composite)",
+            ),
+        ],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn django() {
+    let import = "import django, importlib.util as u, sys; \
+                  sys.exit(not (u.find_spec('psycopg') or u.find_spec('psycopg2')))";
+    if !available(Command::new("python3").args(["-c", import])) {
+        return missing("Django and psycopg2 (pip install 'Django>=4.2,<6' psycopg2-binary)");
+    }
+    // makemigrations/migrate, the ORM, and the commands that read the catalog
+    // (inspectdb, sqlflush, schema-editor changes that find constraints by column).
+    check(&Client {
+        name: "django",
+        command: vec!["python3".into(), "python/django_test.py".into()],
         pending: &[],
         tls: "sslmode=require",
     });

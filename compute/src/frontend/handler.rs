@@ -368,9 +368,11 @@ fn response(
 /// client sends data next), or CopyOutResponse with the result's lines as CopyData.
 fn copy_response(r: StatementResult, copy: CopyMode) -> Response {
     match copy {
-        CopyMode::In { columns } => {
-            Response::CopyIn(CopyResponse::new(0, columns, stream::empty()))
-        }
+        CopyMode::In { columns, binary } => Response::CopyIn(CopyResponse::new(
+            i8::from(binary),
+            columns,
+            stream::empty(),
+        )),
         CopyMode::Out { columns } => {
             let lines: Vec<_> = r
                 .rows
@@ -657,6 +659,19 @@ impl ExtendedQueryHandler for Connection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
+        // The batch's implicit transaction ends here (a failed commit is its error); an
+        // idle session has none.
+        if self.status.load(Ordering::Relaxed) != b'I' {
+            let (failed, status) = self.session.sync().map_err(|f| self.fatal(f))?;
+            self.set_status(status);
+            if let Some(e) = failed {
+                client
+                    .feed(PgWireBackendMessage::ErrorResponse(
+                        encode::error_info(&e).into(),
+                    ))
+                    .await?;
+            }
+        }
         let status = self.status();
         params::send_changed(client, self.session.changed_reports()).await?;
         self.send_notifications(client).await?;

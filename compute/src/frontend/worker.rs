@@ -45,6 +45,8 @@ pub enum CopyMode {
     /// COPY FROM STDIN waits for `columns` columns of data.
     In {
         columns: usize,
+        /// The data comes in the BINARY format (CopyInResponse's format 1).
+        binary: bool,
     },
     /// The last result is a COPY TO STDOUT of `columns` columns: its rows are the lines.
     Out {
@@ -71,6 +73,8 @@ trait SessionOps: Send {
         declared: &[Option<DataType>],
     ) -> sql::Result<PreparedInfo>;
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
+    /// Sync: ends the batch's implicit transaction; a failed commit, and the status after.
+    fn sync(&mut self) -> (Option<sql::Error>, char);
     fn close(&mut self, name: &str);
     fn startup(
         &mut self,
@@ -104,6 +108,7 @@ impl<S: Backend> SessionOps for Session<S> {
         if let Some(info) = self.copy_in_info() {
             return CopyMode::In {
                 columns: info.columns,
+                binary: info.format == sql::copy::Format::Binary,
             };
         }
         match self.take_copy_out() {
@@ -144,6 +149,11 @@ impl<S: Backend> SessionOps for Session<S> {
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char) {
         let r = self.execute_prepared(name, params);
         (r, self.transaction_status())
+    }
+
+    fn sync(&mut self) -> (Option<sql::Error>, char) {
+        let e = Session::sync(self);
+        (e, self.transaction_status())
     }
 
     fn close(&mut self, name: &str) {
@@ -479,6 +489,12 @@ impl SessionHandle {
             (_, Some(fatal)) => Err(fatal),
             (None, None) => Err(Fatal::Gone),
         }
+    }
+
+    /// Sync: commits (or rolls back) the batch's implicit transaction; the commit's error,
+    /// if it failed, and the transaction status after.
+    pub fn sync(&self) -> Result<(Option<sql::Error>, char), Fatal> {
+        self.call(None, |s| s.sync())
     }
 
     /// The session's environment (time zone, catalog lookup), to install while values are

@@ -18,6 +18,7 @@ mod engine_slt;
 mod engine_space;
 mod frontend;
 mod frontend_auth;
+mod frontend_batches;
 mod frontend_cancel;
 mod frontend_copy;
 mod frontend_errors;

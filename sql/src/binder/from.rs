@@ -457,6 +457,9 @@ impl Binder {
         match found {
             FromRelation::Table(table) => {
                 let need = self.need(table.id, crate::storage::catalog::acl::SELECT);
+                if table.primary_key_name.is_some() && !table.primary_key.is_empty() {
+                    self.primary_keys.insert(need, table.primary_key.clone());
+                }
                 let qualifier = alias_name.clone().unwrap_or_else(|| table.name.clone());
                 self.row_types.insert(qualifier.clone(), table.id);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref()).with_origin(need);

@@ -108,6 +108,40 @@ fn cube(elements: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
 }
 
 impl Binder {
+    /// PostgreSQL's functional dependency: when GROUP BY lists every primary-key column of
+    /// a table in FROM, the table's other columns may be used ungrouped (Django groups by
+    /// `t.id` and selects `t.name`). They join the grouping keys — a table's primary key
+    /// fixes its row, so the groups stay the same — and so resolve like grouped columns.
+    fn add_dependent_columns(&self, scope: &Scope, agg: &mut AggState) {
+        if self.primary_keys.is_empty() {
+            return;
+        }
+        let grouped = |origin: (usize, usize)| {
+            agg.groups.iter().any(|(g, _)| match g {
+                crate::expr::Expr::Column(j) => {
+                    scope.columns.get(*j).and_then(|c| c.origin) == Some(origin)
+                }
+                _ => false,
+            })
+        };
+        let covered: Vec<usize> = self
+            .primary_keys
+            .iter()
+            .filter(|(need, key)| key.iter().all(|&k| grouped((**need, k))))
+            .map(|(need, _)| *need)
+            .collect();
+        if covered.is_empty() {
+            return;
+        }
+        for (i, c) in scope.columns.iter().enumerate() {
+            let Some((need, _)) = c.origin else { continue };
+            let x = crate::expr::Expr::Column(i);
+            if covered.contains(&need) && !c.system && !agg.groups.iter().any(|(g, _)| *g == x) {
+                agg.groups.push((x, c.data_type));
+            }
+        }
+    }
+
     /// Binds the GROUP BY list into `agg.groups` and, when it has grouping sets,
     /// `agg.sets`.
     pub(super) fn bind_group_by(
@@ -125,6 +159,7 @@ impl Binder {
             per_item.push(self.item_sets(g, items, scope, agg, true)?);
         }
         if !has_sets {
+            self.add_dependent_columns(scope, agg);
             return Ok(());
         }
         let count = per_item

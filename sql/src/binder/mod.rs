@@ -333,6 +333,9 @@ pub struct Binder {
     from_locks: Option<locking::FromLocks>,
     /// The statement names a `ctid` (`system_columns.rs`).
     wants_ctid: bool,
+    /// The primary-key column positions of each table read in FROM, by its need (index
+    /// into `needs`, unique per FROM item): GROUP BY's functional dependency (`group.rs`).
+    primary_keys: std::collections::HashMap<usize, Vec<usize>>,
 }
 
 impl Binder {
@@ -360,6 +363,7 @@ impl Binder {
             next_id: 0,
             from_locks: None,
             wants_ctid: false,
+            primary_keys: std::collections::HashMap::new(),
         }
     }
 

@@ -148,7 +148,11 @@ impl Binder {
             E::CompoundFieldAccess { root, access_chain } => {
                 match self.bind_field_select(root, access_chain, ctx) {
                     Some(r) => r,
-                    None => self.bind_subscripts(root, access_chain, ctx),
+                    None => match column_then_subscripts(root, access_chain) {
+                        // `t.col[1]`: the column's value is subscripted, not the row `t`.
+                        Some((column, subs)) => self.bind_subscripts(&column, subs, ctx),
+                        None => self.bind_subscripts(root, access_chain, ctx),
+                    },
                 }
             }
             E::Tuple(items) => {
@@ -483,4 +487,38 @@ impl Binder {
         let v = cast::parse_text(DataType::Interval, &text)?;
         Ok((Expr::Literal(v), DataType::Interval))
     }
+}
+
+/// `t.col[1]` (and `s.t.col[1]`, `(x).f[1]`) parse as `t` followed by `.col` and `[1]`:
+/// the leading field names belong to the expression that is subscripted. Returns that
+/// expression and the rest of the chain, or `None` when the chain does not start with a
+/// field name followed by a subscript.
+fn column_then_subscripts<'a>(
+    root: &ast::Expr,
+    chain: &'a [ast::AccessExpr],
+) -> Option<(ast::Expr, &'a [ast::AccessExpr])> {
+    let dots = chain
+        .iter()
+        .take_while(|a| matches!(a, ast::AccessExpr::Dot(ast::Expr::Identifier(_))))
+        .count();
+    if dots == 0 || dots == chain.len() {
+        return None;
+    }
+    let names = chain[..dots].iter().filter_map(|a| match a {
+        ast::AccessExpr::Dot(ast::Expr::Identifier(i)) => Some(i.clone()),
+        _ => None,
+    });
+    let column = match root {
+        ast::Expr::Identifier(i) => {
+            ast::Expr::CompoundIdentifier(std::iter::once(i.clone()).chain(names).collect())
+        }
+        ast::Expr::CompoundIdentifier(parts) => {
+            ast::Expr::CompoundIdentifier(parts.iter().cloned().chain(names).collect())
+        }
+        _ => ast::Expr::CompoundFieldAccess {
+            root: Box::new(root.clone()),
+            access_chain: chain[..dots].to_vec(),
+        },
+    };
+    Some((column, &chain[dots..]))
 }

@@ -86,11 +86,13 @@ fn field(value: String, quoted: bool, unquoted: bool, null: &str) -> Field {
         Field {
             value: None,
             quoted: false,
+            binary: None,
         }
     } else {
         Field {
             value: Some(value),
             quoted,
+            binary: None,
         }
     }
 }

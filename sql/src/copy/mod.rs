@@ -7,11 +7,14 @@
 //!   unfinished line (or CSV record) between chunks: memory stays bounded however large the
 //!   COPY. Each row comes with its line number, for PostgreSQL's error context
 //!   (`COPY t, line 3, column x: "abc"`). The end-of-data marker `\.` ends the stream.
+//! * [`binary`] reads a COPY FROM stream in the BINARY format: its fields come as bytes in
+//!   their types' receive formats.
 //! * [`encode_row`] writes one row of a COPY TO in the text or CSV format.
 //!
 //! The session (`session/copy.rs`) drives these: it parses fields with each column's input
 //! function and inserts the rows as one statement (statement-level rollback on any error).
 
+pub mod binary;
 mod csv;
 pub mod statement;
 mod text;
@@ -171,6 +174,8 @@ pub struct RawRow {
 pub struct Field {
     pub value: Option<String>,
     pub quoted: bool,
+    /// A BINARY-format field's bytes (`value` is then `None`; both `None`: NULL).
+    pub binary: Option<Vec<u8>>,
 }
 
 /// The COPY FROM decoder; see the module docs.
@@ -187,15 +192,14 @@ pub struct Decoder {
     ended: bool,
     /// The header line is still to be skipped.
     skip_header: bool,
+    /// The BINARY format's reader (the other fields are then unused).
+    binary: Option<binary::Reader>,
 }
 
 impl Decoder {
-    pub fn new(options: CopyOptions, relation: &str) -> Result<Decoder> {
-        if options.format == Format::Binary {
-            return Err(Error::unsupported(
-                "COPY FROM in BINARY format is not supported yet",
-            ));
-        }
+    /// A decoder of rows of `fields` fields (the COPY's columns).
+    pub fn new(options: CopyOptions, relation: &str, fields: usize) -> Result<Decoder> {
+        let binary = (options.format == Format::Binary).then(|| binary::Reader::new(fields));
         let skip_header = options.header != Header::No;
         Ok(Decoder {
             options,
@@ -204,16 +208,28 @@ impl Decoder {
             line: 0,
             ended: false,
             skip_header,
+            binary,
         })
+    }
+
+    /// The COPY's options.
+    pub fn options(&self) -> &CopyOptions {
+        &self.options
     }
 
     /// The number of the last line read.
     pub fn line(&self) -> u64 {
-        self.line
+        match &self.binary {
+            Some(b) => b.line(),
+            None => self.line,
+        }
     }
 
     /// Feeds a chunk of the stream; returns the rows it completed.
     pub fn feed(&mut self, data: &[u8]) -> Result<Vec<RawRow>> {
+        if let Some(b) = &mut self.binary {
+            return b.feed(data, &self.relation);
+        }
         if self.ended {
             return Ok(Vec::new());
         }
@@ -239,6 +255,9 @@ impl Decoder {
 
     /// The end of the stream (CopyDone): the last line may lack its newline.
     pub fn finish(&mut self) -> Result<Vec<RawRow>> {
+        if let Some(b) = &mut self.binary {
+            return b.finish(&self.relation).map(|()| Vec::new());
+        }
         if self.ended || self.pending.is_empty() {
             return Ok(Vec::new());
         }

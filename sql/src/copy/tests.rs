@@ -26,7 +26,7 @@ fn text_rows_arrive_whole_whatever_the_chunking() {
         vec![s("3"), s(""), s("z")],
     ];
     for chunk in [1, 2, 3, 7, data.len()] {
-        let mut d = Decoder::new(opts(Format::Text), "t").unwrap();
+        let mut d = Decoder::new(opts(Format::Text), "t", 2).unwrap();
         let mut rows = Vec::new();
         for c in data.chunks(chunk) {
             rows.extend(d.feed(c).unwrap());
@@ -39,7 +39,7 @@ fn text_rows_arrive_whole_whatever_the_chunking() {
 
 #[test]
 fn the_last_line_may_lack_its_newline() {
-    let mut d = Decoder::new(opts(Format::Text), "t").unwrap();
+    let mut d = Decoder::new(opts(Format::Text), "t", 2).unwrap();
     assert!(d.feed(b"1\t2\n3\t4").unwrap().len() == 1);
     assert_eq!(values(&d.finish().unwrap()), vec![vec![s("3"), s("4")]]);
 }
@@ -49,7 +49,7 @@ fn csv_quotes_nulls_and_records_spanning_lines() {
     let mut o = opts(Format::Csv);
     o.header = Header::Yes;
     let data = b"a,b,c\n1,,\"\"\n\"x,\"\"y\"\"\nz\",2,NULL\n";
-    let mut d = Decoder::new(o, "t").unwrap();
+    let mut d = Decoder::new(o, "t", 2).unwrap();
     let rows = d.feed(data).unwrap();
     assert_eq!(
         values(&rows),
@@ -60,7 +60,7 @@ fn csv_quotes_nulls_and_records_spanning_lines() {
     );
     assert_eq!(rows[1].line, 3);
     assert!(rows[0].fields[2].quoted && !rows[0].fields[0].quoted);
-    let mut d = Decoder::new(opts(Format::Csv), "t").unwrap();
+    let mut d = Decoder::new(opts(Format::Csv), "t", 2).unwrap();
     assert!(d.feed(b"\"open").unwrap().is_empty());
     let e = d.finish().unwrap_err();
     assert_eq!(e.code(), "22P04");
@@ -69,7 +69,7 @@ fn csv_quotes_nulls_and_records_spanning_lines() {
 
 #[test]
 fn invalid_utf8_is_22021_with_the_line() {
-    let mut d = Decoder::new(opts(Format::Text), "t").unwrap();
+    let mut d = Decoder::new(opts(Format::Text), "t", 2).unwrap();
     let e = d.feed(b"ok\n\xff\xfe\n").unwrap_err();
     assert_eq!(e.code(), "22021");
     assert_eq!(e.context(), Some("COPY t, line 2"));

@@ -30,11 +30,13 @@ pub fn fields(line: &str, options: &CopyOptions) -> Result<Vec<Field>, String> {
                 Ok(Field {
                     value: None,
                     quoted: false,
+                    binary: None,
                 })
             } else {
                 unescape(&raw).map(|v| Field {
                     value: Some(v),
                     quoted: false,
+                    binary: None,
                 })
             }
         })

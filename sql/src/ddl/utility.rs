@@ -88,5 +88,7 @@ pub fn execute(ddl: &mut Ddl, u: &Utility) -> Result<StatementResult> {
             }
             Ok(StatementResult::command("REINDEX"))
         }
+        // The session carries it out (`Session::set_constraints`).
+        Utility::SetConstraints { .. } => Ok(StatementResult::command("SET CONSTRAINTS")),
     }
 }

@@ -1,5 +1,6 @@
-//! `CHECKPOINT`, `CLUSTER` and `REINDEX`, which sqlparser does not parse, read here with its
-//! parser ([`super::Statement::Utility`]); carried out by `crate::ddl::utility`. Also
+//! `CHECKPOINT`, `CLUSTER`, `REINDEX` and `SET CONSTRAINTS`, which sqlparser does not parse,
+//! read here with its parser ([`super::Statement::Utility`]); carried out by
+//! `crate::ddl::utility` (SET CONSTRAINTS by the session, which knows its block). Also
 //! `ALTER COLUMN c SET STATISTICS n`, rewritten in the token stream to a column `OPTIONS`
 //! clause sqlparser parses ([`set_statistics`]).
 
@@ -84,6 +85,12 @@ pub enum Utility {
         kind: ReindexKind,
         name: Option<ast::ObjectName>,
     },
+    /// `SET CONSTRAINTS { ALL | name [, ...] } { DEFERRED | IMMEDIATE }` (`names` empty for
+    /// ALL).
+    SetConstraints {
+        names: Vec<ast::ObjectName>,
+        deferred: bool,
+    },
 }
 
 fn is_word(p: &Parser, n: usize, word: &str) -> bool {
@@ -93,7 +100,10 @@ fn is_word(p: &Parser, n: usize, word: &str) -> bool {
 
 /// Whether the next tokens start one of this module's statements.
 pub fn starts(p: &Parser) -> bool {
-    is_word(p, 0, "checkpoint") || is_word(p, 0, "cluster") || is_word(p, 0, "reindex")
+    is_word(p, 0, "checkpoint")
+        || is_word(p, 0, "cluster")
+        || is_word(p, 0, "reindex")
+        || (is_word(p, 0, "set") && is_word(p, 1, "constraints"))
 }
 
 /// Parses the statement [`starts`] found.
@@ -101,6 +111,21 @@ pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
     if is_word(p, 0, "checkpoint") {
         p.advance_token();
         return Ok(Utility::Checkpoint);
+    }
+    if is_word(p, 0, "set") {
+        p.advance_token();
+        p.advance_token();
+        let names = if p.parse_keyword(Keyword::ALL) {
+            Vec::new()
+        } else {
+            p.parse_comma_separated(|p| p.parse_object_name(false))?
+        };
+        let deferred = match p.parse_one_of_keywords(&[Keyword::DEFERRED, Keyword::IMMEDIATE]) {
+            Some(Keyword::DEFERRED) => true,
+            Some(_) => false,
+            None => return p.expected("DEFERRED or IMMEDIATE", p.peek_token()),
+        };
+        return Ok(Utility::SetConstraints { names, deferred });
     }
     if is_word(p, 0, "cluster") {
         p.advance_token();
@@ -178,6 +203,17 @@ mod tests {
                 kind: ReindexKind::Table,
                 name: Some(_)
             }
+        ));
+        assert_eq!(
+            one("SET CONSTRAINTS ALL IMMEDIATE"),
+            Utility::SetConstraints {
+                names: Vec::new(),
+                deferred: false
+            }
+        );
+        assert!(matches!(
+            one("set constraints a, s.b deferred"),
+            Utility::SetConstraints { names, deferred: true } if names.len() == 2
         ));
         assert!(matches!(
             one("reindex system"),

@@ -103,7 +103,12 @@ impl<T: Txn> CopyIn<T> {
         let mut ctx = Context::new(txn, &[]);
         for raw in rows {
             crate::interrupt::check()?;
+            let binary = self.decoder.options().format == Format::Binary;
             let line_context = || {
+                if binary {
+                    // PostgreSQL shows no line text for binary data.
+                    return format!("COPY {}, line {}", self.table.name, raw.line);
+                }
                 format!(
                     "COPY {}, line {}: \"{}\"",
                     self.table.name, raw.line, raw.text
@@ -124,6 +129,17 @@ impl<T: Txn> CopyIn<T> {
             }
             let mut row = vec![Value::Null; self.table.columns.len()];
             for (i, (field, &col)) in raw.fields.iter().zip(&self.targets).enumerate() {
+                if let Some(bytes) = &field.binary {
+                    let column = &self.table.columns[col];
+                    row[col] =
+                        crate::types::binary::recv(bytes, column.data_type).map_err(|e| {
+                            e.with_context(format!(
+                                "COPY {}, line {}, column {}",
+                                self.table.name, raw.line, column.name
+                            ))
+                        })?;
+                    continue;
+                }
                 let text = match &field.value {
                     None if self.force_not_null[i] => Some(self.null.as_str()),
                     Some(v) if self.force_null[i] && field.quoted && *v == self.null => None,
@@ -196,7 +212,7 @@ impl<S: Storage> Session<S> {
     pub fn copy_in_info(&self) -> Option<CopyInInfo> {
         match &self.copy {
             CopyState::In(c) => Some(CopyInInfo {
-                format: Format::Text,
+                format: c.decoder.options().format,
                 columns: c.targets.len(),
             }),
             _ => None,
@@ -238,11 +254,6 @@ impl<S: Storage> Session<S> {
         let Source::Table { name, columns } = &c.source else {
             return Err(Error::Internal("COPY (query) FROM".into()));
         };
-        if c.options.format == Format::Binary {
-            return Err(Error::unsupported(
-                "COPY FROM STDIN in BINARY format is not supported yet",
-            ));
-        }
         let mut own_txn = None;
         let catalog = {
             let txn = self.copy_txn(&mut own_txn)?;
@@ -304,7 +315,7 @@ impl<S: Storage> Session<S> {
             };
             let force_not_null = flags(&c.options.force_not_null, "FORCE_NOT_NULL")?;
             let force_null = flags(&c.options.force_null, "FORCE_NULL")?;
-            let decoder = Decoder::new(c.options.clone(), &table.name)?;
+            let decoder = Decoder::new(c.options.clone(), &table.name, targets.len())?;
             Ok(CopyIn {
                 own_txn: None,
                 decoder,

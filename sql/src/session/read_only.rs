@@ -39,7 +39,10 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
             refused_query(query)
         }
         Statement::Cursor(_) => None,
-        Statement::Utility(crate::parse::utility::Utility::Checkpoint) => None,
+        Statement::Utility(
+            crate::parse::utility::Utility::Checkpoint
+            | crate::parse::utility::Utility::SetConstraints { .. },
+        ) => None,
         Statement::Utility(crate::parse::utility::Utility::Cluster { .. }) => {
             Some("CLUSTER".into())
         }

@@ -88,6 +88,27 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
             .row(),
         );
     }
+    // The pseudo-types of anonymous rows, `ROW(...)` and arrays of rows: a driver that
+    // decodes by type (asyncpg) looks them up.
+    for (oid, name, elem, array) in [(2249, "record", 0, 2287), (2287, "_record", 2249, 0)] {
+        rows.push(
+            TypeRow {
+                oid,
+                name: name.into(),
+                namespace: PG_CATALOG_NAMESPACE,
+                owner: BOOTSTRAP_SUPERUSER,
+                len: -1,
+                kind: 'p',
+                category: 'P',
+                elem,
+                array,
+                align: 'd',
+                storage: 'x',
+                ..TypeRow::default()
+            }
+            .row(),
+        );
+    }
     Ok(rows)
 }
 
@@ -159,17 +180,16 @@ impl TypeRow {
     }
 }
 
-/// The `pg_type` rows of composite types: `CREATE TYPE ... AS (...)` types (no `pg_class`
-/// row: `typrelid = 0`, where PostgreSQL has a relation of kind 'c') and the row types of
-/// tables and views (whose OID, here, is the relation's, and `typrelid` too); no array
-/// types.
+/// The `pg_type` rows of composite types: `CREATE TYPE ... AS (...)` types (whose
+/// `pg_class` row of kind 'c' has the type's OID) and the row types of tables and views
+/// (whose OID, here, is the relation's); `typrelid` is that OID; no array types.
 fn composite_types(ctx: &Context) -> Vec<Row> {
     let catalog = &ctx.env.catalog;
     let created = catalog
         .types
         .iter()
         .filter(|t| t.body.is_composite())
-        .map(|t| (t.oid, t.name.clone(), t.schema, t.owner, 0));
+        .map(|t| (t.oid, t.name.clone(), t.schema, t.owner, t.oid));
     let tables = catalog
         .tables
         .iter()

@@ -203,8 +203,9 @@ fn rel_row(
         oid(rel),
         text(name),
         oid(schema),
-        // A table's or view's row type has the relation's OID (PostgreSQL: its own).
-        oid(if matches!(kind, 'r' | 'v' | 'm') {
+        // A table's, view's or composite type's row type has the relation's OID
+        // (PostgreSQL: its own).
+        oid(if matches!(kind, 'r' | 'v' | 'm' | 'c') {
             rel
         } else {
             0
@@ -212,9 +213,9 @@ fn rel_row(
         oid(0), // reloftype
         oid(owner),
         oid(am),
-        oid(if kind == 'v' { 0 } else { rel }), // relfilenode
-        oid(0),                                 // reltablespace
-        int(0),                                 // relpages
+        oid(if matches!(kind, 'v' | 'c') { 0 } else { rel }), // relfilenode
+        oid(0),                                               // reltablespace
+        int(0),                                               // relpages
         Value::Float4(tuples),
         int(0), // relallvisible
         oid(0), // reltoastrelid
@@ -288,6 +289,21 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
             None,
             None,
             (v.owner, acl_value(cat, v.acl.as_deref())),
+        ));
+    }
+    // A `CREATE TYPE ... AS (...)` type's relation of kind 'c', with the type's OID (as
+    // `pg_type.typrelid` says): drivers read its fields through `pg_attribute`.
+    for t in cat.types.iter().filter(|t| t.body.is_composite()) {
+        rows.push(rel_row(
+            t.oid,
+            &t.name,
+            t.schema,
+            0,
+            'c',
+            t.fields.len(),
+            None,
+            None,
+            (t.owner, null()),
         ));
     }
     for s in &cat.sequences {
@@ -461,6 +477,19 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
                 row[ATTACL] = acl_value(cat, Some(items));
             }
             rows.push(row);
+        }
+    }
+    for t in cat.types.iter().filter(|t| t.body.is_composite()) {
+        for (i, f) in t.fields.iter().enumerate() {
+            rows.push(attribute(
+                t.oid,
+                &f.name,
+                &f.data_type,
+                i + 1,
+                false,
+                false,
+                '\0',
+            ));
         }
     }
     for s in &cat.sequences {
