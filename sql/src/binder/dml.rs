@@ -460,9 +460,9 @@ impl Binder {
         scope: &Scope,
     ) -> Result<Vec<(usize, Expr)>> {
         let mut out: Vec<(usize, Expr)> = Vec::new();
-        for a in list {
+        for a in &super::tuple_assign::expand(list)? {
             let ast::AssignmentTarget::ColumnName(name) = &a.target else {
-                return Err(Error::unsupported("tuple assignment is not supported yet"));
+                return Err(Error::Internal("a tuple assignment left unexpanded".into()));
             };
             let parts: Vec<String> = name
                 .0
@@ -572,6 +572,14 @@ impl Binder {
             return Err(Error::unsupported(
                 "UPDATE ... ORDER BY / LIMIT is not supported",
             ));
+        }
+        if u.assignments
+            .iter()
+            .any(|a| matches!(a.target, ast::AssignmentTarget::Tuple(_)))
+        {
+            let mut expanded = u.clone();
+            expanded.assignments = super::tuple_assign::expand(&u.assignments)?;
+            return self.bind_update(&expanded);
         }
         let (table, alias) = self.dml_target(&u.table)?;
         if u.from.is_some() {
