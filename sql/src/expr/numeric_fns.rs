@@ -604,26 +604,6 @@ fn numeric_sqrt(n: &Numeric) -> Result<Numeric> {
     )))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sqrt(s: &str) -> String {
-        numeric_sqrt(&Numeric::parse(s).unwrap())
-            .unwrap()
-            .to_string()
-    }
-
-    #[test]
-    fn numeric_sqrt_scales() {
-        assert_eq!(sqrt("2.0"), "1.414213562373095");
-        assert_eq!(sqrt("2"), "1.414213562373095");
-        assert_eq!(sqrt("100"), "10.000000000000000");
-        assert_eq!(sqrt("0"), "0.000000000000000");
-        assert!(numeric_sqrt(&Numeric::parse("-1").unwrap()).is_err());
-    }
-}
-
 /// PostgreSQL's `width_bucket`: which of `count` equal buckets between `low` and `high`
 /// holds `x` (0 below, `count + 1` above; `low > high` counts downwards).
 fn width_bucket(x: f64, low: f64, high: f64, count: i64) -> Result<i64> {
@@ -653,4 +633,24 @@ fn width_bucket(x: f64, low: f64, high: f64, count: i64) -> Result<i64> {
     } else {
         ((low - x) / (low - high) * n).floor() as i64 + 1
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqrt(s: &str) -> String {
+        numeric_sqrt(&Numeric::parse(s).unwrap())
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn numeric_sqrt_scales() {
+        assert_eq!(sqrt("2.0"), "1.414213562373095");
+        assert_eq!(sqrt("2"), "1.414213562373095");
+        assert_eq!(sqrt("100"), "10.000000000000000");
+        assert_eq!(sqrt("0"), "0.000000000000000");
+        assert!(numeric_sqrt(&Numeric::parse("-1").unwrap()).is_err());
+    }
 }
