@@ -619,7 +619,21 @@ impl Binder {
             ));
         }
         if d.using.is_some() {
-            return self.bind_delete(&super::dml_from::delete_using(d)?);
+            let columns = match &d.from {
+                ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => {
+                    match f.as_slice() {
+                        [t] => self
+                            .dml_target(t)?
+                            .0
+                            .columns
+                            .iter()
+                            .map(|c| c.name.clone())
+                            .collect(),
+                        _ => Vec::new(),
+                    }
+                }
+            };
+            return self.bind_delete(&super::dml_from::delete_using(d, &columns)?);
         }
         let from = match &d.from {
             ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
