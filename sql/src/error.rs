@@ -210,6 +210,9 @@ pub enum Error {
     /// 22016
     #[error("{0}")]
     InvalidArgumentForNthValue(String),
+    /// 2201G: `width_bucket`'s count or bounds.
+    #[error("{0}")]
+    InvalidArgumentForWidthBucket(String),
     /// 23502
     #[error(
         "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
@@ -489,6 +492,7 @@ impl Error {
             InvalidPrecedingOrFollowingSize(_) => "22013",
             InvalidArgumentForNtile(_) => "22014",
             InvalidArgumentForNthValue(_) => "22016",
+            InvalidArgumentForWidthBucket(_) => "2201G",
             NotNullViolation { .. } => "23502",
             UniqueViolation { .. } | UniqueIndexDuplicate { .. } => "23505",
             DomainNotNull(_) => "23502",

@@ -25,9 +25,16 @@ pub fn operand_type(lt: DataType, sym: &str, rt: DataType) -> Result<DataType> {
     {
         return Ok(DataType::Record);
     }
-    // `json` has no comparison operators (no btree order)
+    // `json` has no comparison operators (no btree order); `xid` has only `=` and `<>`,
+    // `cid` only `=` (PostgreSQL: 42883 for `xmin < xmin`)
+    let only_equality = |t: &DataType| match t {
+        DataType::Xid => !matches!(sym, "<" | "<=" | ">" | ">="),
+        DataType::Cid => !matches!(sym, "<" | "<=" | ">" | ">=" | "<>"),
+        _ => true,
+    };
     DataType::common(lt, rt)
         .filter(DataType::is_orderable)
+        .filter(only_equality)
         .ok_or_else(|| {
             Error::UndefinedFunction(format!(
                 "operator does not exist: {} {sym} {}",

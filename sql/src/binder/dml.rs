@@ -460,9 +460,9 @@ impl Binder {
         scope: &Scope,
     ) -> Result<Vec<(usize, Expr)>> {
         let mut out: Vec<(usize, Expr)> = Vec::new();
-        for a in list {
+        for a in &super::tuple_assign::expand(list)? {
             let ast::AssignmentTarget::ColumnName(name) = &a.target else {
-                return Err(Error::unsupported("tuple assignment is not supported yet"));
+                return Err(Error::Internal("a tuple assignment left unexpanded".into()));
             };
             let parts: Vec<String> = name
                 .0
@@ -573,6 +573,14 @@ impl Binder {
                 "UPDATE ... ORDER BY / LIMIT is not supported",
             ));
         }
+        if u.assignments
+            .iter()
+            .any(|a| matches!(a.target, ast::AssignmentTarget::Tuple(_)))
+        {
+            let mut expanded = u.clone();
+            expanded.assignments = super::tuple_assign::expand(&u.assignments)?;
+            return self.bind_update(&expanded);
+        }
         let (table, alias) = self.dml_target(&u.table)?;
         if u.from.is_some() {
             let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
@@ -611,7 +619,21 @@ impl Binder {
             ));
         }
         if d.using.is_some() {
-            return self.bind_delete(&super::dml_from::delete_using(d)?);
+            let columns = match &d.from {
+                ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => {
+                    match f.as_slice() {
+                        [t] => self
+                            .dml_target(t)?
+                            .0
+                            .columns
+                            .iter()
+                            .map(|c| c.name.clone())
+                            .collect(),
+                        _ => Vec::new(),
+                    }
+                }
+            };
+            return self.bind_delete(&super::dml_from::delete_using(d, &columns)?);
         }
         let from = match &d.from {
             ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,

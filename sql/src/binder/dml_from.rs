@@ -10,7 +10,8 @@
 //!
 //! The planner turns the EXISTS into a semi join, so the target is still read once. A SET
 //! value or WHERE term naming only the target's columns keeps reading the target row.
-//! RETURNING sees the target's columns only (PostgreSQL also lets it name `f`'s).
+//! A RETURNING expression that names `f` becomes such a subquery too (`RETURNING *` is the
+//! target's columns only; PostgreSQL's also has `f`'s).
 
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -102,15 +103,50 @@ pub fn update_from(u: &ast::Update, columns: &[String]) -> Result<ast::Update> {
             a.value = source.value(&a.value)?;
         }
     }
+    if let Some(items) = &mut out.returning {
+        returning_from(items, &source, &target, columns)?;
+    }
     Ok(out)
 }
 
+/// `items` with each RETURNING expression that reads the FROM / USING list evaluated
+/// against it (under the name it would have had).
+fn returning_from(
+    items: &mut [ast::SelectItem],
+    source: &Source,
+    target: &[String],
+    columns: &[String],
+) -> Result<()> {
+    for item in items {
+        match item {
+            ast::SelectItem::UnnamedExpr(e) if reads_source(e, target, columns) => {
+                let alias = ast::Ident::with_quote('"', super::select::column_name(e));
+                *item = ast::SelectItem::ExprWithAlias {
+                    expr: source.value(e)?,
+                    alias,
+                };
+            }
+            ast::SelectItem::ExprWithAlias { expr, .. } if reads_source(expr, target, columns) => {
+                *expr = source.value(expr)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// `d` with its USING list folded into its WHERE clause (`d.using` is set).
-pub fn delete_using(d: &ast::Delete) -> Result<ast::Delete> {
+pub fn delete_using(d: &ast::Delete, columns: &[String]) -> Result<ast::Delete> {
     let tables = d.using.as_deref().unwrap_or_default();
     let source = Source::new(tables, d.selection.as_ref());
     let mut out = d.clone();
     out.using = None;
     out.selection = Some(source.exists()?);
+    let from = match &d.from {
+        ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
+    };
+    if let (Some(items), [t]) = (&mut out.returning, from.as_slice()) {
+        returning_from(items, &source, &target_names(t), columns)?;
+    }
     Ok(out)
 }

@@ -47,6 +47,7 @@ mod set_op;
 mod special;
 mod subquery;
 pub mod system_columns;
+mod tuple_assign;
 mod user_function;
 mod view;
 mod walk;
@@ -443,12 +444,25 @@ impl Binder {
         }
         match stmt {
             S::Query(q) => {
+                // `WITH ... INSERT / UPDATE / DELETE` is that command, with its WITH queries.
+                let (kind, returns_rows) = match q.body.as_ref() {
+                    ast::SetExpr::Insert(S::Insert(i)) => {
+                        (CommandKind::Insert, i.returning.is_some())
+                    }
+                    ast::SetExpr::Update(S::Update(u)) => {
+                        (CommandKind::Update, u.returning.is_some())
+                    }
+                    ast::SetExpr::Delete(S::Delete(d)) => {
+                        (CommandKind::Delete, d.returning.is_some())
+                    }
+                    _ => (CommandKind::Select, true),
+                };
                 let (plan, columns) = self.bind_query(q)?;
                 Ok(BoundStatement::Query {
-                    kind: CommandKind::Select,
+                    kind,
                     plan,
                     columns,
-                    returns_rows: true,
+                    returns_rows,
                 })
             }
             S::Explain {

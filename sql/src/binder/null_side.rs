@@ -29,13 +29,30 @@ pub(super) fn is_marker(c: &ScopeColumn) -> bool {
     c.system && c.name.starts_with(MARKER)
 }
 
-/// The names `node` may use as whole rows: bare identifiers and `name.*` function arguments.
+/// A candidate name that stands for every FROM item: the statement names a system column
+/// without a qualifier.
+const ANY_ITEM: &str = "\0any-item";
+
+/// The names `node` may use as whole rows: bare identifiers and `name.*` function arguments;
+/// and the qualifiers of system columns (`t.xmin`), which are NULL on a NULL-extended side
+/// too ([`ANY_ITEM`] for an unqualified one).
 pub(super) fn whole_row_candidates<V: ast::Visit>(node: &V) -> HashSet<String> {
     let mut names = HashSet::new();
     let _ = ast::visit_expressions(node, |e| {
         match e {
             ast::Expr::Identifier(i) => {
-                names.insert(ident(i));
+                let name = ident(i);
+                if super::system_columns::NAMES.contains(&name.as_str()) {
+                    names.insert(ANY_ITEM.to_string());
+                }
+                names.insert(name);
+            }
+            ast::Expr::CompoundIdentifier(parts) => {
+                if let [.., q, c] = parts.as_slice()
+                    && super::system_columns::NAMES.contains(&ident(c).as_str())
+                {
+                    names.insert(ident(q));
+                }
             }
             ast::Expr::Function(f) => {
                 if let ast::FunctionArguments::List(l) = &f.args {
@@ -91,7 +108,7 @@ impl Binder {
                 && self
                     .whole_row_names
                     .as_ref()
-                    .is_none_or(|names| names.contains(t))
+                    .is_none_or(|names| names.contains(t) || names.contains(ANY_ITEM))
             {
                 items.push(t.clone());
             }

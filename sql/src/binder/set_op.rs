@@ -60,6 +60,16 @@ impl Binder {
             ast::SetExpr::Select(s) => self.bind_select(s, &[], &Default::default()),
             ast::SetExpr::Values(v) => self.bind_values(v),
             ast::SetExpr::Query(q) => self.bind_query_raw(q),
+            // A data-modifying statement as a WITH query (or the body of `WITH ... INSERT`):
+            // its rows are its RETURNING rows.
+            ast::SetExpr::Insert(stmt)
+            | ast::SetExpr::Update(stmt)
+            | ast::SetExpr::Delete(stmt) => match self.bind(stmt)? {
+                super::BoundStatement::Query { plan, columns, .. } => Ok((plan, columns)),
+                super::BoundStatement::Explain { .. } => {
+                    Err(Error::Internal("a WITH query bound as EXPLAIN".into()))
+                }
+            },
             ast::SetExpr::Table(t) => {
                 let Some(table) = &t.table_name else {
                     return Err(Error::SyntaxError("TABLE needs a table name".into()));

@@ -111,7 +111,18 @@ impl Binder {
             ks.map(|k| Expr::Column(first + k)).collect()
         };
         let call = |c, args| Expr::Call(Function::SystemColumn(c), args);
-        Some(Ok(match name {
+        // On the NULL-extended side of an outer join the system columns are NULL too.
+        let markers: Vec<Expr> = qualifier
+            .as_deref()
+            .map(|q| Self::markers_of(scope, q))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| scope.columns.iter().position(|c| &c.name == m))
+            .map(Expr::Column)
+            .collect();
+        let extended =
+            |(e, t): (Expr, DataType)| (super::null_side::null_when_extended(e, markers), t);
+        Some(Ok(extended(match name {
             "tableoid" => (
                 Expr::Literal(Value::Int(i64::from(table.id))),
                 DataType::Oid,
@@ -148,6 +159,6 @@ impl Binder {
                     DataType::Tid,
                 )
             }
-        }))
+        })))
     }
 }

@@ -30,8 +30,18 @@ pub fn execute(ddl: &mut Ddl, u: &Utility) -> Result<StatementResult> {
         }
         Utility::Cluster { table, index } => {
             if let Some(name) = table {
-                let t = ddl.table(name)?;
-                if let Some(index) = index {
+                let mut t = ddl.table(name)?;
+                let Some(index) = index else {
+                    crate::privilege::require_owner(&catalog, &Relation::Table(&t))?;
+                    if t.clustered_index.is_none() {
+                        return Err(Error::UndefinedObject(format!(
+                            "there is no previously clustered index for table \"{}\"",
+                            t.name
+                        )));
+                    }
+                    return Ok(StatementResult::command("CLUSTER"));
+                };
+                {
                     let index = crate::binder::ident(index);
                     let found = t.primary_key_name.as_deref() == Some(index.as_str())
                         && !t.primary_key.is_empty()
@@ -42,8 +52,12 @@ pub fn execute(ddl: &mut Ddl, u: &Utility) -> Result<StatementResult> {
                             t.name
                         )));
                     }
+                    crate::privilege::require_owner(&catalog, &Relation::Table(&t))?;
+                    if t.clustered_index.as_ref() != Some(&index) {
+                        t.clustered_index = Some(index);
+                        ddl.txn.alter_table(t)?;
+                    }
                 }
-                crate::privilege::require_owner(&catalog, &Relation::Table(&t))?;
             }
             Ok(StatementResult::command("CLUSTER"))
         }

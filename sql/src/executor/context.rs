@@ -2,7 +2,9 @@
 //! state shared by a statement's operators and its subqueries.
 //!
 //! * The transaction is lent mutably to the statement's own plan (DML writes through it) and
-//!   shared, read-only, with the plans of its subqueries and CTEs, which only scan.
+//!   shared, read-only, with the plans of its subqueries and CTEs, which only scan — except
+//!   a data-modifying CTE, which its `WITH` runs first through the writable transaction
+//!   ([`Context::run_modifying_cte`]).
 //! * `outer` holds the correlation values of the (sub)query the context runs (read by
 //!   [`crate::expr::Expr::OuterRef`]).
 //! * [`QueryState`] lives for one statement and is shared by every context derived from its
@@ -143,6 +145,39 @@ impl<'a> Context<'a> {
             .ctes
             .borrow_mut()
             .insert(id, Rc::new(RefCell::new(cte)));
+    }
+
+    /// Runs the data-modifying CTE `id` (`plan` is an INSERT, UPDATE or DELETE) to
+    /// completion through this context's transaction — writable in the statement's own
+    /// plan, where a `WITH` sits — and keeps its RETURNING rows as the CTE's rows.
+    pub fn run_modifying_cte(&mut self, id: usize, plan: &Plan) -> Result<()> {
+        let outer = Rc::new(self.outer.to_vec());
+        let txn = match &mut self.txn {
+            TxnRef::Write(t) => TxnRef::Write(&mut **t),
+            TxnRef::Read(t) => TxnRef::Read(*t),
+        };
+        let mut ctx = Context {
+            txn,
+            params: self.params,
+            outer: self.outer,
+            state: self.state.clone(),
+        };
+        let mut op = build(plan);
+        let rows = super::collect(op.as_mut(), &mut ctx)?
+            .into_iter()
+            .map(|t| t.row)
+            .collect();
+        let cte = Cte {
+            rows,
+            producer: None,
+            outer,
+            done: true,
+        };
+        self.state
+            .ctes
+            .borrow_mut()
+            .insert(id, Rc::new(RefCell::new(cte)));
+        Ok(())
     }
 
     /// Row `i` of CTE `id`, computing the CTE as far as needed.

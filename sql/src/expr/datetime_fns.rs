@@ -71,6 +71,10 @@ pub enum DateTimeFn {
     MakeTimestamptzZone,
     MakeInterval,
     ToTimestamp,
+    /// `to_date(text, template)`
+    ToDate,
+    /// `to_timestamp(text, template)`
+    ToTimestampText,
     JustifyDays,
     JustifyHours,
     JustifyInterval,
@@ -236,7 +240,11 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
             T::Interval,
             MakeInterval,
         )],
-        "to_timestamp" => vec![cand(&[T::Float8], TZ, ToTimestamp)],
+        "to_timestamp" => vec![
+            cand(&[T::Float8], TZ, ToTimestamp),
+            cand(&[text, text], TZ, ToTimestampText),
+        ],
+        "to_date" => vec![cand(&[text, text], T::Date, ToDate)],
         "justify_days" => vec![cand(&[T::Interval], T::Interval, JustifyDays)],
         "justify_hours" => vec![cand(&[T::Interval], T::Interval, JustifyHours)],
         "justify_interval" => vec![cand(&[T::Interval], T::Interval, JustifyInterval)],
@@ -520,6 +528,18 @@ impl DateTimeFn {
                     i32::try_from(days).map_err(|_| datetime::interval::interval_out_of_range())?,
                     micros,
                 ))
+            }
+            ToDate => {
+                let p = super::to_timestamp::parse(text(a(0))?, text(a(1))?)?;
+                Value::Date(datetime::check_date(p.fields.days())?)
+            }
+            ToTimestampText => {
+                let p = super::to_timestamp::parse(text(a(0))?, text(a(1))?)?;
+                let local = p.fields.timestamp()?;
+                Value::Timestamptz(match p.offset {
+                    Some(off) => datetime::check_timestamp(local - i64::from(off) * USECS_PER_SEC)?,
+                    None => zone().local_to_utc(local),
+                })
             }
             ToTimestamp => {
                 let secs = float(a(0))?;

@@ -30,6 +30,7 @@ pub mod set_fns;
 pub mod subquery;
 mod to_char;
 mod to_number;
+mod to_timestamp;
 mod visit;
 
 pub use functions::{Function, Resolved, undefined as functions_undefined};

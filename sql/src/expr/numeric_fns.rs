@@ -59,6 +59,14 @@ pub enum NumericFn {
     ShiftLeft(DataType),
     ShiftRight(DataType),
     BitNot(DataType),
+    /// `scale`, `min_scale`, `trim_scale` of numeric.
+    Scale,
+    MinScale,
+    TrimScale,
+    /// `factorial(bigint)`.
+    Factorial,
+    /// `width_bucket(operand, low, high, count)` over numeric or float8.
+    WidthBucket,
 }
 
 const NUMERIC: DataType = DataType::Numeric(None);
@@ -162,6 +170,37 @@ impl NumericFn {
                 })
             }
             ("pi", 0) => Some(Ok(Resolved::new(Function::Numeric(Pi), vec![], FLOAT8))),
+            ("scale" | "min_scale" | "trim_scale", 1) => {
+                let (f, ret) = match name {
+                    "scale" => (Scale, DataType::Int4),
+                    "min_scale" => (MinScale, DataType::Int4),
+                    _ => (TrimScale, NUMERIC),
+                };
+                accepts(args, &[NUMERIC])
+                    .then(|| Ok(Resolved::new(Function::Numeric(f), vec![NUMERIC], ret)))
+            }
+            ("factorial", 1) => accepts(args, &[DataType::Int8]).then(|| {
+                Ok(Resolved::new(
+                    Function::Numeric(Factorial),
+                    vec![DataType::Int8],
+                    NUMERIC,
+                ))
+            }),
+            ("width_bucket", 4) => {
+                let t = if numeric_arg || args[..3].iter().all(|t| t.is_integer()) {
+                    NUMERIC
+                } else {
+                    FLOAT8
+                };
+                let want = [t, t, t, DataType::Int4];
+                accepts(args, &want).then(|| {
+                    Ok(Resolved::new(
+                        Function::Numeric(WidthBucket),
+                        want.to_vec(),
+                        DataType::Int4,
+                    ))
+                })
+            }
             _ => None,
         };
         match r {
@@ -275,6 +314,49 @@ impl NumericFn {
             NumLogBase => Value::numeric(numeric_log(num(0)?, num(1)?)?),
             NumPower => Value::numeric(numeric_power(num(0)?, num(1)?)?),
             Pi => Value::Float(std::f64::consts::PI),
+            Scale => match num(0)? {
+                n @ Numeric::Finite(_) => Value::Int(n.scale()),
+                _ => Value::Null,
+            },
+            MinScale | TrimScale => {
+                let n = num(0)?;
+                let Some((mut digits, mut scale)) = n.parts() else {
+                    return Ok(if *self == TrimScale {
+                        Value::numeric(n)
+                    } else {
+                        Value::Null
+                    });
+                };
+                let ten = bigdecimal::num_bigint::BigInt::from(10);
+                while scale > 0 && (&digits % &ten).is_zero() {
+                    digits /= &ten;
+                    scale -= 1;
+                }
+                if *self == MinScale {
+                    Value::Int(scale.max(0))
+                } else {
+                    Value::numeric(Numeric::new(digits, scale))
+                }
+            }
+            Factorial => {
+                let n = int(0)?;
+                if n < 0 {
+                    return Err(Error::NumericValueOutOfRange(
+                        "factorial of a negative number is undefined".into(),
+                    ));
+                }
+                if n > 32177 {
+                    return Err(Error::NumericValueOutOfRange(
+                        "value overflows numeric format".into(),
+                    ));
+                }
+                let mut r = bigdecimal::num_bigint::BigInt::from(1);
+                for k in 2..=n {
+                    r *= k;
+                }
+                Value::numeric(Numeric::new(r, 0))
+            }
+            WidthBucket => Value::Int(width_bucket(float(0)?, float(1)?, float(2)?, int(3)?)?),
             BitAnd(_) => Value::Int(int(0)? & int(1)?),
             BitOr(_) => Value::Int(int(0)? | int(1)?),
             BitXor(_) => Value::Int(int(0)? ^ int(1)?),
@@ -322,6 +404,11 @@ fn is_family_name(name: &str) -> bool {
             | "power"
             | "pow"
             | "pi"
+            | "scale"
+            | "min_scale"
+            | "trim_scale"
+            | "factorial"
+            | "width_bucket"
     )
 }
 
@@ -515,6 +602,37 @@ fn numeric_sqrt(n: &Numeric) -> Result<Numeric> {
     Ok(Numeric::Finite(crate::types::numeric_math::sqrt_to_scale(
         d, rscale,
     )))
+}
+
+/// PostgreSQL's `width_bucket`: which of `count` equal buckets between `low` and `high`
+/// holds `x` (0 below, `count + 1` above; `low > high` counts downwards).
+fn width_bucket(x: f64, low: f64, high: f64, count: i64) -> Result<i64> {
+    let bad = |m: &str| Err(Error::InvalidArgumentForWidthBucket(m.into()));
+    if count <= 0 {
+        return bad("count must be greater than zero");
+    }
+    if low == high {
+        return bad("lower bound cannot equal upper bound");
+    }
+    if x.is_nan() || low.is_nan() || high.is_nan() {
+        return bad("operand, lower bound, and upper bound cannot be NaN");
+    }
+    let n = count as f64;
+    Ok(if low < high {
+        if x < low {
+            0
+        } else if x >= high {
+            count + 1
+        } else {
+            ((x - low) / (high - low) * n).floor() as i64 + 1
+        }
+    } else if x > low {
+        0
+    } else if x <= high {
+        count + 1
+    } else {
+        ((low - x) / (low - high) * n).floor() as i64 + 1
+    })
 }
 
 #[cfg(test)]

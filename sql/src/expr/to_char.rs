@@ -15,7 +15,7 @@ use crate::types::{Numeric, Value};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Pat {
+pub(super) enum Pat {
     Hh24,
     Hh12,
     Mi,
@@ -51,7 +51,7 @@ enum Pat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Case {
+pub(super) enum Case {
     Upper,
     Title,
     Lower,
@@ -343,7 +343,7 @@ const PATTERNS: &[(&str, Pat)] = {
     ]
 };
 
-const MONTH_NAMES: [&str; 12] = [
+pub(super) const MONTH_NAMES: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -357,7 +357,7 @@ const MONTH_NAMES: [&str; 12] = [
     "November",
     "December",
 ];
-const DAY_NAMES: [&str; 7] = [
+pub(super) const DAY_NAMES: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
@@ -422,7 +422,7 @@ fn ordinal(n: i64, upper: bool) -> &'static str {
 }
 
 /// A tokenized template piece.
-enum Piece {
+pub(super) enum Piece {
     Pattern {
         pat: Pat,
         fill: bool,
@@ -431,7 +431,7 @@ enum Piece {
     Literal(String),
 }
 
-fn parse_template(fmt: &str) -> Vec<Piece> {
+pub(super) fn parse_template(fmt: &str) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut rest = fmt;
     let mut literal = String::new();

@@ -171,6 +171,16 @@ macro_rules! mut_or_ref {
 }
 
 impl Plan {
+    /// Whether this plan is an INSERT, UPDATE or DELETE (a data-modifying WITH query),
+    /// perhaps under the WITH of its own.
+    pub fn modifies(&self) -> bool {
+        match self {
+            Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => true,
+            Plan::With { input, .. } => input.modifies(),
+            _ => false,
+        }
+    }
+
     /// The node's input plans (CTE definitions of a `With` included).
     pub fn children(&self) -> Vec<&Plan> {
         plan_children!(self, iter, Arc::as_ref)

@@ -152,7 +152,8 @@ pub enum Function {
     Chr,
     Translate,
     StartsWith,
-    ToHex,
+    /// `to_hex(int4)` (`true`: its two's complement has 32 bits) or `to_hex(int8)`.
+    ToHex(bool),
     QuoteIdent,
     QuoteLiteral,
     QuoteNullable,
@@ -402,7 +403,8 @@ impl Function {
             "chr" => sig(Function::Chr, &[Int4], Text),
             "translate" => sig(Function::Translate, &[Text, Text, Text], Text),
             "starts_with" => sig(Function::StartsWith, &[Text, Text], Bool),
-            "to_hex" => sig(Function::ToHex, &[Int8], Text),
+            "to_hex" => sig(Function::ToHex(true), &[Int4], Text)
+                .or_else(|| sig(Function::ToHex(false), &[Int8], Text)),
             "quote_ident" => sig(Function::QuoteIdent, &[Text], Text),
             "quote_literal" => match args {
                 [t] if fits(*t, Text) => {

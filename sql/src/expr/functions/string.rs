@@ -158,7 +158,8 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
                 .collect())
         }
         Function::StartsWith => Ok(Value::Bool(s()?.starts_with(text(arg(1)?)?))),
-        Function::ToHex => t(format!("{:x}", int(arg(0)?)?)),
+        Function::ToHex(true) => t(format!("{:x}", int(arg(0)?)? as i32)),
+        Function::ToHex(false) => t(format!("{:x}", int(arg(0)?)?)),
         Function::QuoteIdent => t(format::quote_ident(s()?)),
         Function::QuoteLiteral => t(format::quote_literal(&arg(0)?.to_string())),
         Function::QuoteNullable => t(match arg(0)? {

@@ -227,6 +227,10 @@ pub struct TableDef {
     /// `relacl`: `None` is the default (the owner has every privilege).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Vec<AclItem>>,
+    /// The index the last `CLUSTER ... USING` named (`indisclustered`), which a bare
+    /// `CLUSTER t` uses again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clustered_index: Option<String>,
 }
 
 fn public() -> Oid {
@@ -254,6 +258,7 @@ impl Default for TableDef {
             pk_comment: None,
             owner: BOOTSTRAP_SUPERUSER,
             acl: None,
+            clustered_index: None,
         }
     }
 }
