@@ -142,6 +142,28 @@ fn take_name<'a>(rest: &'a str, names: &[&str], short: bool) -> Option<(usize, &
     None
 }
 
+/// A two-word marker (`AM`/`PM`, `AD`/`BC`; with `dots`, `A.M.`/`P.M.`): whether it is the
+/// second word, and the rest. A mismatch names the pattern as PostgreSQL does (`names`:
+/// plain, dotted).
+fn marker<'a>(
+    rest: &'a str,
+    dots: bool,
+    words: [&str; 2],
+    names: [&str; 2],
+) -> Result<(bool, &'a str)> {
+    let rest = rest.trim_start();
+    let n = if dots { 4 } else { 2 };
+    let word = rest
+        .get(..n)
+        .unwrap_or(rest)
+        .to_ascii_uppercase()
+        .replace('.', "");
+    match words.iter().position(|w| *w == word) {
+        Some(k) => Ok((k == 1, rest.get(n..).unwrap_or(""))),
+        None => Err(no_match(rest, names[usize::from(dots)])),
+    }
+}
+
 fn read_field<'a>(pat: Pat, rest: &'a str, adjacent: bool, acc: &mut Acc) -> Result<&'a str> {
     match pat {
         Pat::Month { short, .. } => {
@@ -158,34 +180,14 @@ fn read_field<'a>(pat: Pat, rest: &'a str, adjacent: bool, acc: &mut Acc) -> Res
             return Ok(after);
         }
         Pat::Meridiem { dots, .. } => {
-            let rest = rest.trim_start();
-            let n = if dots { 4 } else { 2 };
-            let word = rest
-                .get(..n)
-                .unwrap_or(rest)
-                .to_ascii_uppercase()
-                .replace('.', "");
-            acc.pm = match word.as_str() {
-                "AM" => Some(false),
-                "PM" => Some(true),
-                _ => return Err(no_match(rest, if dots { "A.M." } else { "AM" })),
-            };
-            return Ok(rest.get(n..).unwrap_or(""));
+            let (pm, after) = marker(rest, dots, ["AM", "PM"], ["AM", "A.M."])?;
+            acc.pm = Some(pm);
+            return Ok(after);
         }
         Pat::Era { dots, .. } => {
-            let rest = rest.trim_start();
-            let n = if dots { 4 } else { 2 };
-            let word = rest
-                .get(..n)
-                .unwrap_or(rest)
-                .to_ascii_uppercase()
-                .replace('.', "");
-            acc.bc = match word.as_str() {
-                "AD" => false,
-                "BC" => true,
-                _ => return Err(no_match(rest, if dots { "B.C." } else { "BC" })),
-            };
-            return Ok(rest.get(n..).unwrap_or(""));
+            let (bc, after) = marker(rest, dots, ["AD", "BC"], ["BC", "B.C."])?;
+            acc.bc = bc;
+            return Ok(after);
         }
         _ => {}
     }

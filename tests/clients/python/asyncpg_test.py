@@ -19,17 +19,9 @@ import uuid
 
 import asyncpg
 
+from transcript import SECTIONS, section, show
+
 URL = sys.argv[1]
-SECTIONS = []
-
-
-def section(fn):
-    SECTIONS.append(fn)
-    return fn
-
-
-def show(*values):
-    print(" | ".join(repr(v) for v in values))
 
 
 def rec(r):

@@ -24,6 +24,8 @@ import textwrap
 import urllib.parse
 import uuid
 
+from transcript import SECTIONS, section, show
+
 URL = sys.argv[1]
 
 # Django walks sets of table names (sqlflush's TRUNCATE list): fix the string hash so that
@@ -126,17 +128,7 @@ from django.db.models.functions import Coalesce, Concat, Lower, TruncMonth  # no
 
 from djapp.models import Account, Author, Book, Tag  # noqa: E402
 
-SECTIONS = []
 UTC = datetime.timezone.utc
-
-
-def section(fn):
-    SECTIONS.append(fn)
-    return fn
-
-
-def show(*values):
-    print(" | ".join(repr(v) for v in values))
 
 
 def command(*args, **kw):

@@ -22,19 +22,11 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
 
+from transcript import SECTIONS, section, show
+
 URL = sys.argv[1]
-SECTIONS = []
 
 psycopg2.extras.register_uuid()
-
-
-def section(fn):
-    SECTIONS.append(fn)
-    return fn
-
-
-def show(*values):
-    print(" | ".join(repr(v) for v in values))
 
 
 @section

@@ -16,17 +16,9 @@ import psycopg
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
+from transcript import SECTIONS, section, show
+
 URL = sys.argv[1]
-SECTIONS = []
-
-
-def section(fn):
-    SECTIONS.append(fn)
-    return fn
-
-
-def show(*values):
-    print(" | ".join(repr(v) for v in values))
 
 
 @section

@@ -9,17 +9,9 @@ import sys
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from transcript import SECTIONS, section, show
+
 URL = sys.argv[1].replace("postgresql://", "postgresql+psycopg://", 1)
-SECTIONS = []
-
-
-def section(fn):
-    SECTIONS.append(fn)
-    return fn
-
-
-def show(*values):
-    print(" | ".join(repr(v) for v in values))
 
 
 class Base(DeclarativeBase):
