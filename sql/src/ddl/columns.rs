@@ -151,7 +151,10 @@ pub fn column(
                 generation_expr_mode,
                 ..
             } => {
-                if !matches!(generation_expr_mode, Some(ast::GeneratedExpressionMode::Stored)) {
+                if !matches!(
+                    generation_expr_mode,
+                    Some(ast::GeneratedExpressionMode::Stored)
+                ) {
                     return Err(Error::SyntaxError(
                         "generated columns must be STORED".into(),
                     ));

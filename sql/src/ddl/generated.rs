@@ -74,6 +74,17 @@ pub fn check(ddl: &Ddl, table: &TableDef, i: usize) -> Result<()> {
     let mut b = ddl.binder()?;
     let scope = Scope::of_table(table, None);
     let (x, t) = b.bind_expr(&e, &mut ExprCtx::plain(&scope, CLAUSE))?;
+    if !crate::types::cast::can_assign(t, col.data_type) {
+        return Err(Error::WithHint {
+            error: Box::new(Error::DatatypeMismatch(format!(
+                "column \"{}\" is of type {} but default expression is of type {}",
+                col.name,
+                col.data_type.name(),
+                t.name()
+            ))),
+            hint: "You will need to rewrite or cast the expression.".into(),
+        });
+    }
     b.assign(x, t, col.data_type, &col.name)?;
     let catalog = ddl.catalog()?;
     let mut mutable = false;
@@ -140,7 +151,9 @@ fn node(table: &TableDef, x: &ast::Expr) -> Result<()> {
         && table.columns[c].generated
     {
         return Err(Error::InvalidObjectDefinitionDetail {
-            message: format!("cannot use generated column \"{column}\" in column generation expression"),
+            message: format!(
+                "cannot use generated column \"{column}\" in column generation expression"
+            ),
             detail: "A generated column cannot reference another generated column.".into(),
         });
     }

@@ -463,6 +463,27 @@ impl<S: Storage> Session<S> {
     }
 
     /// COPY TO STDOUT: runs the query (or reads the table) and encodes every row.
+    /// The select list of `COPY table TO` without a column list: the columns that are not
+    /// generated, as PostgreSQL copies them (`*` when there are none to leave out).
+    fn copied_columns(&mut self, table: &str) -> Result<String> {
+        let sql = format!(
+            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) \
+             FILTER (WHERE attgenerated = ''), \
+             bool_or(attgenerated <> '') FROM pg_catalog.pg_attribute \
+             WHERE attrelid = '{}'::regclass AND attnum > 0",
+            table.replace('\'', "''")
+        );
+        let mut statements = crate::parse::parse(&sql)?;
+        let Some(stmt) = statements.pop() else {
+            return Ok("*".into());
+        };
+        let r = self.run_dml_or_ddl(&stmt, &[], &[])?;
+        Ok(match r.rows.first().map(|r| r.as_slice()) {
+            Some([Value::Text(list), Value::Bool(true)]) => list.clone(),
+            _ => "*".into(),
+        })
+    }
+
     fn copy_out(&mut self, c: &CopyStatement) -> Result<StatementResult> {
         if c.options.format == Format::Binary {
             return Err(Error::unsupported(
@@ -473,7 +494,7 @@ impl<S: Storage> Session<S> {
             Source::Table { name, columns } => {
                 let table = name.iter().map(|n| quoted(n)).collect::<Vec<_>>().join(".");
                 let cols = if columns.is_empty() {
-                    "*".to_string()
+                    self.copied_columns(&table)?
                 } else {
                     columns
                         .iter()

@@ -92,7 +92,11 @@ fn type_info(t: &DataType) -> (String, Value, Value, Value, Value, Value) {
 fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
     let cat = &ctx.env.catalog;
     let mut rows = Vec::new();
-    let mut add = |schema, table: &str, pos: usize, c: (&str, &DataType, bool, Value, bool), generation: Value| {
+    let mut add = |schema,
+                   table: &str,
+                   pos: usize,
+                   c: (&str, &DataType, bool, Value, bool),
+                   generation: Value| {
         let (name, t, nullable, default, identity) = c;
         let (dt, len, prec, radix, scale, dtp) = type_info(t);
         let udt = t.typname();
@@ -126,7 +130,11 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
             text(udt_schema),
             text(udt),
             yes(identity),
-            text(if generation.is_null() { "NEVER" } else { "ALWAYS" }),
+            text(if generation.is_null() {
+                "NEVER"
+            } else {
+                "ALWAYS"
+            }),
             generation,
             yes(true),
         ];
@@ -155,9 +163,7 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
                     c.identity.is_some(),
                 ),
                 match &c.default {
-                    Some(d) if c.generated => {
-                        text(super::deparse::expr_in_mode(d, Some(t), false))
-                    }
+                    Some(d) if c.generated => text(super::deparse::expr_in_mode(d, Some(t), false)),
                     _ => null(),
                 },
             );

@@ -261,6 +261,11 @@ fn copy_computes_generated_columns_and_refuses_to_name_them() {
             vec![Some("5".into()), Some("10".into()), Some("15".into())],
         ]
     );
+    // COPY TO without a column list leaves the generated column out too.
+    let r = s.execute("COPY g TO STDOUT").pop().unwrap().unwrap();
+    assert!(s.take_copy_out().is_some(), "a COPY TO");
+    let text: String = r.rows.iter().map(|row| row[0].to_string()).collect();
+    assert_eq!(text, "1\t2\n5\t10\n");
     let r = s.execute("COPY g (a, c) FROM STDIN");
     let err = r.into_iter().last().expect("a result").unwrap_err();
     assert_eq!(err.to_string(), "column \"c\" is a generated column");
