@@ -8,6 +8,28 @@ use crate::expr::Expr;
 use crate::planner::Plan;
 use crate::storage::TableDef;
 use crate::{Error, Result};
+use sqlparser::ast;
+use std::ops::ControlFlow;
+
+/// A stored generation expression of table `table`, parsed, with `tableoid` (the one
+/// system column it may read) replaced by the table's OID.
+pub fn parse_expr(text: &str, table: crate::storage::Oid) -> Result<ast::Expr> {
+    let mut e = crate::parse::expression(text)?;
+    let oid = crate::parse::expression(&format!("{table}::oid"))?;
+    let is_tableoid = |i: &ast::Ident| super::ident(i) == "tableoid";
+    let _ = ast::visit_expressions_mut(&mut e, |x| {
+        let hit = match x {
+            ast::Expr::Identifier(i) => is_tableoid(i),
+            ast::Expr::CompoundIdentifier(p) => p.last().is_some_and(is_tableoid),
+            _ => false,
+        };
+        if hit {
+            *x = oid.clone();
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    Ok(e)
+}
 
 /// 428C9 for a value given to generated column `column` (INSERT or UPDATE).
 pub fn written(column: &str, insert: bool) -> Error {
@@ -26,7 +48,7 @@ impl Binder {
     pub fn generation_expr(&mut self, table: &TableDef, i: usize) -> Result<Expr> {
         let col = &table.columns[i];
         let text = col.default.as_deref().unwrap_or("NULL");
-        let ast = crate::parse::expression(text).map_err(|e| {
+        let ast = parse_expr(text, table.id).map_err(|e| {
             Error::Internal(format!("stored generation expression does not parse: {e}"))
         })?;
         let scope = Scope::of_table(table, None);

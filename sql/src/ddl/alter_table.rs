@@ -233,7 +233,10 @@ impl Change {
                 let mut draft = self.def.clone();
                 draft.columns.push(c.clone());
                 super::generated::check(ddl, &draft, position)?;
-                let e = constraints::parse_expr(c.default.as_deref().unwrap_or("NULL"))?;
+                let e = crate::binder::generated::parse_expr(
+                    c.default.as_deref().unwrap_or("NULL"),
+                    self.def.id,
+                )?;
                 let mut b = binder_over(ddl, &self.def)?;
                 let scope = Scope::of_table(&self.def, None);
                 let (x, t) = b.bind_expr(

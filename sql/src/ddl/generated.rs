@@ -60,7 +60,7 @@ const CLAUSE: &str = "column generation expressions";
 pub fn check(ddl: &Ddl, table: &TableDef, i: usize) -> Result<()> {
     let col = &table.columns[i];
     let text = col.default.as_deref().unwrap_or("NULL");
-    let e = crate::parse::expression(text)?;
+    let e = crate::binder::generated::parse_expr(text, table.id)?;
     let mut outcome = Ok(());
     let _ = ast::visit_expressions(&e, |x| {
         outcome = node(table, x);
