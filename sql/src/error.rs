@@ -283,6 +283,12 @@ pub enum Error {
     /// 42P17: e.g. a view that reaches itself.
     #[error("{0}")]
     InvalidObjectDefinition(String),
+    /// 42P10 with a DETAIL (e.g. a generated column named in COPY).
+    #[error("{message}")]
+    InvalidColumnReferenceDetail { message: String, detail: String },
+    /// 42P17 with a DETAIL (e.g. a generation expression naming a generated column).
+    #[error("{message}")]
+    InvalidObjectDefinitionDetail { message: String, detail: String },
     /// 42602: a malformed name given as text (`'a.b.c.d'::regclass`).
     #[error("{0}")]
     InvalidName(String),
@@ -458,7 +464,7 @@ impl Error {
             DuplicateAlias(_) => "42712",
             InvalidRecursion(_) => "42P19",
             WindowingError(_) => "42P20",
-            InvalidColumnReference(_) => "42P10",
+            InvalidColumnReference(_) | InvalidColumnReferenceDetail { .. } => "42P10",
             InvalidTableDefinition(_) => "42P16",
             IndeterminateDatatype(_) | IndeterminateType(_) => "42P18",
             InvalidParameterValue(_) | InvalidParameterValueDetail { .. } => "22023",
@@ -514,7 +520,7 @@ impl Error {
             ReservedName(_) => "42939",
             InvalidGrantOperation(_) => "0LP01",
             ObjectInUse(_) => "55006",
-            InvalidObjectDefinition(_) => "42P17",
+            InvalidObjectDefinition(_) | InvalidObjectDefinitionDetail { .. } => "42P17",
             InvalidName(_) => "42602",
             SerializationFailure(_) => "40001",
             DeadlockDetected => "40P01",
@@ -574,6 +580,8 @@ impl Error {
             | Error::GeneratedAlways { detail, .. }
             | Error::MalformedLiteral { detail, .. }
             | Error::CannotCoerceDetail { detail, .. }
+            | Error::InvalidObjectDefinitionDetail { detail, .. }
+            | Error::InvalidColumnReferenceDetail { detail, .. }
             | Error::InvalidParameterValueDetail { detail, .. }
             | Error::WrongParameterCount { detail, .. } => Some(detail),
             _ => None,
@@ -611,7 +619,9 @@ impl Error {
             Error::ExtensionNotAvailable { .. } => Some(
                 "The extension must first be installed on the system where PostgreSQL is running.",
             ),
-            Error::GeneratedAlways { message, .. } if message.starts_with("cannot insert") => {
+            Error::GeneratedAlways { message, detail }
+                if message.starts_with("cannot insert") && detail.contains("identity") =>
+            {
                 Some("Use OVERRIDING SYSTEM VALUE to override.")
             }
             _ => None,

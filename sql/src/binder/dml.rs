@@ -71,6 +71,10 @@ impl Binder {
     /// The bound DEFAULT of column `i` (NULL when it has none): its own, or its domain's.
     pub fn default_expr(&mut self, table: &TableDef, i: usize) -> Result<Expr> {
         let col = &table.columns[i];
+        if col.generated {
+            // Computed once the row is complete (`with_generated`).
+            return Ok(Expr::Literal(Value::Null));
+        }
         if let Some(id) = col.identity {
             return Ok(crate::expr::catalog_functions::nextval_call(id.sequence));
         }
@@ -237,6 +241,12 @@ impl Binder {
                             if is_default_keyword(e) || ignored.contains(&col) {
                                 continue;
                             }
+                            if table.columns[col].generated {
+                                return Err(super::generated::written(
+                                    &table.columns[col].name,
+                                    true,
+                                ));
+                            }
                             if always(col) {
                                 return Err(identity_always(&table.columns[col].name, true));
                             }
@@ -267,6 +277,13 @@ impl Binder {
                         return Err(Error::SyntaxError(
                             "INSERT has more expressions than target columns".into(),
                         ));
+                    }
+                    if let Some(&c) = targets
+                        .iter()
+                        .take(cols.len())
+                        .find(|&&c| table.columns[c].generated)
+                    {
+                        return Err(super::generated::written(&table.columns[c].name, true));
                     }
                     if let Some(&c) = targets.iter().take(cols.len()).find(|&&c| always(c)) {
                         return Err(identity_always(&table.columns[c].name, true));
@@ -299,6 +316,7 @@ impl Binder {
                 }
             },
         };
+        let input = self.with_generated(&table, input)?;
 
         // The columns given values (all of a VALUES row's or the query's, DEFAULT too; none
         // for DEFAULT VALUES): INSERT on each, or on some column when there are none.
@@ -438,6 +456,7 @@ impl Binder {
                 }
                 let assignments = self.bind_assignments(&du.assignments, table, &both)?;
                 self.needs[need].updated = assignments.iter().map(|(c, _)| *c).collect();
+                let assignments = self.with_generated_assignments(table, assignments)?;
                 let predicate = match &du.selection {
                     Some(w) => Some(self.bind_where(w, &both)?),
                     None => None,
@@ -475,6 +494,9 @@ impl Binder {
             if let [column, field] = parts.as_slice()
                 && let Some(col) = table.column_index(column)
             {
+                if table.columns[col].generated {
+                    return Err(super::generated::written(column, false));
+                }
                 let x = self.bind_field_assignment(table, col, field, &a.value, &out, scope)?;
                 out.retain(|(c, _)| *c != col);
                 out.push((col, x));
@@ -490,6 +512,13 @@ impl Binder {
                 )));
             }
             let c = &table.columns[col];
+            if c.generated {
+                if is_default_keyword(&a.value) {
+                    // Recomputed anyway (`with_generated_assignments`).
+                    continue;
+                }
+                return Err(super::generated::written(&c.name, false));
+            }
             if c.identity.is_some_and(|i| i.always) && !is_default_keyword(&a.value) {
                 return Err(identity_always(&c.name, false));
             }
@@ -593,6 +622,7 @@ impl Binder {
         let key_columns = self.row_id_for_ctid(&table, &qualifier, &mut scope);
         let assignments = self.bind_assignments(&u.assignments, &table, &scope)?;
         self.needs[need].updated = assignments.iter().map(|(c, _)| *c).collect();
+        let assignments = self.with_generated_assignments(&table, assignments)?;
         let (input, predicate) =
             self.filtered_scan(&table, &scope, u.selection.as_ref(), key_columns)?;
         let (returning, columns) = self.bind_returning(u.returning.as_ref(), &scope)?;

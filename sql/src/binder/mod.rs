@@ -33,6 +33,7 @@ mod dml;
 mod dml_from;
 pub mod expr;
 mod from;
+pub mod generated;
 mod group;
 mod locking;
 mod names;

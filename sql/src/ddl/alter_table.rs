@@ -229,6 +229,22 @@ impl Change {
         // The new column's value in existing rows: its default (or identity), per row.
         let value = match (&nc.sequence, &nc.def) {
             (Some(seq), c) if c.identity.is_some() => nextval_expr(seq.oid),
+            (_, c) if c.generated => {
+                let mut draft = self.def.clone();
+                draft.columns.push(c.clone());
+                super::generated::check(ddl, &draft, position)?;
+                let e = crate::binder::generated::parse_expr(
+                    c.default.as_deref().unwrap_or("NULL"),
+                    self.def.id,
+                )?;
+                let mut b = binder_over(ddl, &self.def)?;
+                let scope = Scope::of_table(&self.def, None);
+                let (x, t) = b.bind_expr(
+                    &e,
+                    &mut ExprCtx::plain(&scope, "column generation expressions"),
+                )?;
+                b.assign(x, t, c.data_type, &c.name)?
+            }
             (_, c) => match &c.default {
                 Some(text) => {
                     let e = constraints::parse_expr(text)?;
@@ -263,6 +279,25 @@ impl Change {
         if new.columns.len() == 1 {
             // PostgreSQL allows a table with zero columns; Strata's rows need one.
             return Err(Error::unsupported("a table must keep at least one column"));
+        }
+        // A generated column reading the column depends on it.
+        if let Some(&g) = super::generated::readers(&new, &name).first() {
+            let message = format!(
+                "cannot drop column {name} of table {} because other objects depend on it",
+                new.name
+            );
+            if cascade {
+                return Err(Error::unsupported(format!(
+                    "{message}: DROP COLUMN ... CASCADE of a generated column is not supported yet"
+                )));
+            }
+            return Err(Error::DependentObjectsStillExist {
+                message,
+                detail: format!(
+                    "column {} of table {} depends on column {name} of table {}",
+                    new.columns[g].name, new.name, new.name
+                ),
+            });
         }
         // Foreign keys of other tables referencing the column need CASCADE.
         let catalog = ddl.catalog()?;
@@ -410,6 +445,11 @@ impl Change {
         for c in &mut self.def.checks {
             c.expr = rename_word(&c.expr, &old, &new);
         }
+        for c in self.def.columns.iter_mut().filter(|c| c.generated) {
+            if let Some(d) = &mut c.default {
+                *d = rename_word(d, &old, &new);
+            }
+        }
         for x in &mut self.def.indexes {
             for e in x.exprs.iter_mut().flatten() {
                 *e = rename_word(e, &old, &new);
@@ -467,6 +507,11 @@ impl Change {
         };
         match op {
             C::GenericOptions { options } => {
+                if let [ast::AlterGenericOption::Set(o)] = options.as_slice()
+                    && o.key.value == crate::parse::utility::DROP_EXPRESSION
+                {
+                    return self.drop_expression(i, o.value.value == "if exists");
+                }
                 self.def.columns[i].stat_target = super::reloptions::statistics(options)?;
             }
             C::SetNotNull => {
@@ -485,6 +530,20 @@ impl Change {
                     return Err(identity_error());
                 }
                 self.def.columns[i].not_null = false;
+            }
+            C::SetDefault { .. } | C::DropDefault if self.def.columns[i].generated => {
+                let e = Error::SyntaxError(format!(
+                    "column \"{cname}\" of relation \"{}\" is a generated column",
+                    self.def.name
+                ));
+                return Err(match op {
+                    C::DropDefault => Error::WithHint {
+                        error: Box::new(e),
+                        hint: "Use ALTER TABLE ... ALTER COLUMN ... DROP EXPRESSION instead."
+                            .into(),
+                    },
+                    _ => e,
+                });
             }
             C::SetDefault { value } => {
                 if self.def.columns[i].identity.is_some() {
@@ -552,6 +611,30 @@ impl Change {
         Ok(())
     }
 
+    /// `ALTER COLUMN c DROP EXPRESSION [IF EXISTS]`: a generated column becomes a plain one
+    /// keeping its stored values.
+    fn drop_expression(&mut self, i: usize, if_exists: bool) -> Result<()> {
+        let table = self.def.name.clone();
+        let c = &mut self.def.columns[i];
+        if !c.generated {
+            let msg = format!(
+                "column \"{}\" of relation \"{table}\" is not a stored generated column",
+                c.name
+            );
+            if if_exists {
+                crate::notice::emit(crate::notice::Notice::new(
+                    "00000",
+                    format!("{msg}, skipping"),
+                ));
+                return Ok(());
+            }
+            return Err(Error::ObjectNotInPrerequisiteState(msg));
+        }
+        c.generated = false;
+        c.default = None;
+        Ok(())
+    }
+
     fn set_type(
         &mut self,
         ddl: &mut Ddl,
@@ -596,7 +679,9 @@ impl Change {
         let mut new = self.def.clone();
         new.columns[i].data_type = to;
         new.columns[i].domain = domain;
-        if let Some(d) = &col.default {
+        if let Some(d) = &col.default
+            && !col.generated
+        {
             let e = constraints::parse_expr(d)?;
             let scope = Scope::default();
             let (x, t) = b.bind_expr(&e, &mut ExprCtx::plain(&scope, "DEFAULT expressions"))?;

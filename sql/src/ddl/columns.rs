@@ -60,6 +60,14 @@ pub fn check_default(ddl: &Ddl, col: &ColumnDef, e: &ast::Expr) -> Result<String
     Ok(e.to_string())
 }
 
+/// 42601 for a generation expression given with a DEFAULT or an identity (`what`).
+fn both(def: &ColumnDef, table: &TableDef, what: &str) -> Error {
+    Error::SyntaxError(format!(
+        "both {what} and generation expression specified for column \"{}\" of table \"{}\"",
+        def.name, table.name
+    ))
+}
+
 /// A sequence for column `column` of `table`, named and owned as PostgreSQL does.
 fn owned_sequence(
     ddl: &mut Ddl,
@@ -127,6 +135,9 @@ pub fn column(
             ast::ColumnOption::Null => saw_null = Some(true),
             ast::ColumnOption::NotNull => saw_null = Some(false),
             ast::ColumnOption::Default(e) => {
+                if def.generated {
+                    return Err(both(&def, table, "default"));
+                }
                 if serial.is_some() || def.identity.is_some() {
                     return Err(Error::SyntaxError(format!(
                         "multiple default values specified for column \"{}\" of table \"{}\"",
@@ -136,11 +147,37 @@ pub fn column(
                 def.default = Some(check_default(ddl, &def, e)?);
             }
             ast::ColumnOption::Generated {
+                generation_expr: Some(e),
+                generation_expr_mode,
+                ..
+            } => {
+                if !matches!(
+                    generation_expr_mode,
+                    Some(ast::GeneratedExpressionMode::Stored)
+                ) {
+                    return Err(Error::SyntaxError(
+                        "generated columns must be STORED".into(),
+                    ));
+                }
+                if def.identity.is_some() {
+                    return Err(both(&def, table, "identity"));
+                }
+                if def.default.is_some() {
+                    return Err(both(&def, table, "default"));
+                }
+                // Checked once the table's columns are all known (`generated::check`).
+                def.default = Some(e.to_string());
+                def.generated = true;
+            }
+            ast::ColumnOption::Generated {
                 generated_as,
                 sequence_options,
                 generation_expr: None,
                 ..
             } => {
+                if def.generated {
+                    return Err(both(&def, table, "identity"));
+                }
                 if def.default.is_some() {
                     return Err(Error::SyntaxError(format!(
                         "both default and identity specified for column \"{}\" of table \"{}\"",

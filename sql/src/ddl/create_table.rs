@@ -105,6 +105,11 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
         def.columns.push(nc.def);
         pending.extend(nc.constraints);
     }
+    for i in 0..def.columns.len() {
+        if def.columns[i].generated {
+            super::generated::check(ddl, &def, i)?;
+        }
+    }
     for tc in &c.constraints {
         pending.push(Pending::from_table_constraint(tc)?);
     }

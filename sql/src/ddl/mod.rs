@@ -42,6 +42,7 @@ pub mod drop;
 pub mod enums;
 pub mod extension;
 pub mod function;
+pub mod generated;
 pub mod grant;
 pub(crate) mod grant_columns;
 pub mod index;

@@ -142,6 +142,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     parenthesize_frame_offsets(&mut tokens);
     all_column_privileges(&mut tokens);
     super::utility::set_statistics(&mut tokens);
+    super::utility::drop_expression(&mut tokens);
     super::group_by::rewrite(&mut tokens);
     super::locking::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);

@@ -2,7 +2,8 @@
 //! read here with its parser ([`super::Statement::Utility`]); carried out by
 //! `crate::ddl::utility` (SET CONSTRAINTS by the session, which knows its block). Also
 //! `ALTER COLUMN c SET STATISTICS n`, rewritten in the token stream to a column `OPTIONS`
-//! clause sqlparser parses ([`set_statistics`]).
+//! clause sqlparser parses ([`set_statistics`]), and `ALTER COLUMN c DROP EXPRESSION [IF
+//! EXISTS]` likewise ([`drop_expression`]).
 
 use sqlparser::ast;
 use sqlparser::keywords::Keyword;
@@ -57,6 +58,54 @@ pub fn set_statistics(tokens: &mut Vec<TokenWithSpan>) {
         ];
         edits.push((solid[n], solid[m], out));
         n = m + 1;
+    }
+    super::replace_tokens(tokens, edits);
+}
+
+/// The option name `DROP EXPRESSION` becomes (`OPTIONS (SET "<this>" "[if exists]")`).
+pub const DROP_EXPRESSION: &str = "\0drop expression";
+
+/// Rewrites `DROP EXPRESSION [IF EXISTS]` to `OPTIONS (SET "<DROP_EXPRESSION>" "...")`, the
+/// value `if exists` or empty.
+pub fn drop_expression(tokens: &mut Vec<TokenWithSpan>) {
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |n: usize, w: &str| {
+        solid.get(n).is_some_and(|&i| {
+            matches!(&tokens[i].token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
+        })
+    };
+    let mut edits = Vec::new();
+    let mut n = 0;
+    while n + 1 < solid.len() {
+        let after_column = n >= 2 && (word(n - 2, "alter") || word(n - 2, "column"));
+        if !(after_column && word(n, "drop") && word(n + 1, "expression")) {
+            n += 1;
+            continue;
+        }
+        let (end, value) = if word(n + 2, "if") && word(n + 3, "exists") {
+            (n + 3, "if exists")
+        } else {
+            (n + 1, "")
+        };
+        let quoted = |v: &str| {
+            Token::Word(Word {
+                value: v.to_string(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            })
+        };
+        let out = vec![
+            Token::make_keyword("OPTIONS"),
+            Token::LParen,
+            Token::make_keyword("SET"),
+            quoted(DROP_EXPRESSION),
+            quoted(value),
+            Token::RParen,
+        ];
+        edits.push((solid[n], solid[end], out));
+        n = end + 1;
     }
     super::replace_tokens(tokens, edits);
 }

@@ -51,6 +51,8 @@ pub(super) struct CopyIn<T> {
     targets: Vec<usize>,
     /// Other columns and their DEFAULT expressions.
     defaults: Vec<(usize, Expr)>,
+    /// Generated columns and their expressions over the row, computed last.
+    generated: Vec<(usize, Expr)>,
     /// Per input field: FORCE_NOT_NULL, FORCE_NULL.
     force_not_null: Vec<bool>,
     force_null: Vec<bool>,
@@ -156,6 +158,9 @@ impl<T: Txn> CopyIn<T> {
             }
             for (col, e) in &self.defaults {
                 row[*col] = e.eval(&[], &crate::expr::Params(&[]))?;
+            }
+            for (col, e) in &self.generated {
+                row[*col] = e.eval(&row, &crate::expr::Params(&[]))?;
             }
             check_not_null(&ctx, &self.table, &row).map_err(|e| e.with_context(line_context()))?;
             let context = || format!("COPY {}, line {}", self.table.name, raw.line);
@@ -276,13 +281,21 @@ impl<S: Storage> Session<S> {
                 let i = table.column_index(col).ok_or_else(|| {
                     Error::UndefinedColumn(format!("{col}\" of relation \"{}", table.name))
                 })?;
+                if table.columns[i].generated {
+                    return Err(Error::InvalidColumnReferenceDetail {
+                        message: format!("column \"{col}\" is a generated column"),
+                        detail: "Generated columns cannot be used in COPY.".into(),
+                    });
+                }
                 if targets.contains(&i) {
                     return Err(Error::DuplicateColumn(col.clone()));
                 }
                 targets.push(i);
             }
             if targets.is_empty() {
-                targets = (0..table.columns.len()).collect();
+                targets = (0..table.columns.len())
+                    .filter(|&i| !table.columns[i].generated)
+                    .collect();
             }
             // INSERT on the table, or on each column copied into.
             crate::privilege::check(
@@ -300,6 +313,7 @@ impl<S: Storage> Session<S> {
             for i in (0..table.columns.len()).filter(|i| !targets.contains(i)) {
                 defaults.push((i, binder.default_expr(&table, i)?));
             }
+            let generated = binder.generated_columns(&table)?;
             let flags = |names: &[String], option: &str| -> Result<Vec<bool>> {
                 for n in names {
                     if !targets.iter().any(|&t| table.columns[t].name == *n) {
@@ -323,6 +337,7 @@ impl<S: Storage> Session<S> {
                 table,
                 targets,
                 defaults,
+                generated,
                 force_not_null,
                 force_null,
                 null: c.options.null().to_string(),
@@ -448,6 +463,27 @@ impl<S: Storage> Session<S> {
     }
 
     /// COPY TO STDOUT: runs the query (or reads the table) and encodes every row.
+    /// The select list of `COPY table TO` without a column list: the columns that are not
+    /// generated, as PostgreSQL copies them (`*` when there are none to leave out).
+    fn copied_columns(&mut self, table: &str) -> Result<String> {
+        let sql = format!(
+            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) \
+             FILTER (WHERE attgenerated = ''), \
+             bool_or(attgenerated <> '') FROM pg_catalog.pg_attribute \
+             WHERE attrelid = '{}'::regclass AND attnum > 0",
+            table.replace('\'', "''")
+        );
+        let mut statements = crate::parse::parse(&sql)?;
+        let Some(stmt) = statements.pop() else {
+            return Ok("*".into());
+        };
+        let r = self.run_dml_or_ddl(&stmt, &[], &[])?;
+        Ok(match r.rows.first().map(|r| r.as_slice()) {
+            Some([Value::Text(list), Value::Bool(true)]) => list.clone(),
+            _ => "*".into(),
+        })
+    }
+
     fn copy_out(&mut self, c: &CopyStatement) -> Result<StatementResult> {
         if c.options.format == Format::Binary {
             return Err(Error::unsupported(
@@ -458,7 +494,7 @@ impl<S: Storage> Session<S> {
             Source::Table { name, columns } => {
                 let table = name.iter().map(|n| quoted(n)).collect::<Vec<_>>().join(".");
                 let cols = if columns.is_empty() {
-                    "*".to_string()
+                    self.copied_columns(&table)?
                 } else {
                     columns
                         .iter()

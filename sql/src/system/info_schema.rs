@@ -92,7 +92,11 @@ fn type_info(t: &DataType) -> (String, Value, Value, Value, Value, Value) {
 fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
     let cat = &ctx.env.catalog;
     let mut rows = Vec::new();
-    let mut add = |schema, table: &str, pos: usize, c: (&str, &DataType, bool, Value, bool)| {
+    let mut add = |schema,
+                   table: &str,
+                   pos: usize,
+                   c: (&str, &DataType, bool, Value, bool),
+                   generation: Value| {
         let (name, t, nullable, default, identity) = c;
         let (dt, len, prec, radix, scale, dtp) = type_info(t);
         let udt = t.typname();
@@ -126,7 +130,12 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
             text(udt_schema),
             text(udt),
             yes(identity),
-            text("NEVER"),
+            text(if generation.is_null() {
+                "NEVER"
+            } else {
+                "ALWAYS"
+            }),
+            generation,
             yes(true),
         ];
         row[9] = match len {
@@ -138,6 +147,7 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
     for t in &cat.tables {
         for (i, c) in t.columns.iter().enumerate() {
             let default = match &c.default {
+                Some(_) if c.generated => null(),
                 Some(d) => text(super::deparse::default_expr(d, t, &c.data_type)),
                 None => null(),
             };
@@ -152,6 +162,10 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
                     default,
                     c.identity.is_some(),
                 ),
+                match &c.default {
+                    Some(d) if c.generated => text(super::deparse::expr_in_mode(d, Some(t), false)),
+                    _ => null(),
+                },
             );
         }
     }
@@ -162,6 +176,7 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
                 &v.name,
                 i + 1,
                 (&c.name, &c.data_type, true, null(), false),
+                null(),
             );
         }
     }
@@ -187,6 +202,7 @@ const COLUMNS: &[(&str, &str)] = &[
     ("udt_name", "name"),
     ("is_identity", "text"),
     ("is_generated", "text"),
+    ("generation_expression", "text"),
     ("is_updatable", "text"),
 ];
 

@@ -384,6 +384,9 @@ fn pg_namespace(ctx: &Context) -> Result<Vec<Row>> {
 
 /// One `pg_attribute` row.
 #[allow(clippy::too_many_arguments)]
+/// The position of `attgenerated` in a `pg_attribute` row.
+const ATTGENERATED: usize = 17;
+
 fn attribute(
     rel: Oid,
     name: &str,
@@ -448,6 +451,9 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
             );
             if let Some(n) = c.stat_target {
                 row[3] = int(i64::from(n));
+            }
+            if c.generated {
+                row[ATTGENERATED] = text("s");
             }
             if let Some(d) = c.domain {
                 // A domain column reports the domain (its typmod is the domain's).

@@ -241,3 +241,37 @@ fn copy_checks_enum_labels_and_domain_constraints() {
         ]
     );
 }
+
+#[test]
+fn copy_computes_generated_columns_and_refuses_to_name_them() {
+    let mut s = Session::new(MemoryStorage::new());
+    run(
+        &mut s,
+        "CREATE TABLE g (a int, c int GENERATED ALWAYS AS (a + b) STORED, b int DEFAULT 10)",
+    );
+    // Without a column list, COPY reads the non-generated columns.
+    let tag = copy_in(&mut s, "COPY g FROM STDIN", b"1\t2\n", 100).unwrap();
+    assert_eq!(tag, "COPY 1");
+    let tag = copy_in(&mut s, "COPY g (a) FROM STDIN", b"5\n", 100).unwrap();
+    assert_eq!(tag, "COPY 1");
+    assert_eq!(
+        run(&mut s, "SELECT a, b, c FROM g ORDER BY a"),
+        vec![
+            vec![Some("1".into()), Some("2".into()), Some("3".into())],
+            vec![Some("5".into()), Some("10".into()), Some("15".into())],
+        ]
+    );
+    // COPY TO without a column list leaves the generated column out too.
+    let r = s.execute("COPY g TO STDOUT").pop().unwrap().unwrap();
+    assert!(s.take_copy_out().is_some(), "a COPY TO");
+    let text: String = r.rows.iter().map(|row| row[0].to_string()).collect();
+    assert_eq!(text, "1\t2\n5\t10\n");
+    let r = s.execute("COPY g (a, c) FROM STDIN");
+    let err = r.into_iter().last().expect("a result").unwrap_err();
+    assert_eq!(err.to_string(), "column \"c\" is a generated column");
+    assert_eq!(err.code(), "42P10");
+    assert_eq!(
+        err.detail(),
+        Some("Generated columns cannot be used in COPY.")
+    );
+}

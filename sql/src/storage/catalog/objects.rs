@@ -74,6 +74,10 @@ pub struct ColumnDef {
     /// `attstattarget` set by `ALTER COLUMN ... SET STATISTICS` (`None`: -1, the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stat_target: Option<i32>,
+    /// `GENERATED ALWAYS AS (expr) STORED` (`attgenerated = 's'`): `default` holds the
+    /// generation expression, computed from the row's other columns on every write.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generated: bool,
 }
 
 impl ColumnDef {
@@ -89,6 +93,7 @@ impl ColumnDef {
             domain: None,
             acl: None,
             stat_target: None,
+            generated: false,
         }
     }
 }
