@@ -10,23 +10,50 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
 
+/// The positions of `tokens` that are not whitespace.
+fn solid(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect()
+}
+
+/// Whether the `n`th solid token is the unquoted word `w` (any case).
+fn solid_word(tokens: &[TokenWithSpan], solid: &[usize], n: usize, w: &str) -> bool {
+    solid.get(n).is_some_and(|&i| {
+        matches!(&tokens[i].token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
+    })
+}
+
+/// The column option clause a rewrite hands sqlparser: `OPTIONS (SET "<name>" "<value>")`.
+fn column_option(name: &str, value: &str) -> Vec<Token> {
+    let quoted = |v: &str| {
+        Token::Word(Word {
+            value: v.to_string(),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        })
+    };
+    vec![
+        Token::make_keyword("OPTIONS"),
+        Token::LParen,
+        Token::make_keyword("SET"),
+        quoted(name),
+        quoted(value),
+        Token::RParen,
+    ]
+}
+
 /// The option name `SET STATISTICS n` becomes (`OPTIONS (SET "<this>" "n")`).
 pub const STATISTICS: &str = "\0set statistics";
 
 /// Rewrites `SET STATISTICS [-]n` to `OPTIONS (SET "<STATISTICS>" "[-]n")`.
 pub fn set_statistics(tokens: &mut Vec<TokenWithSpan>) {
-    let solid: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
-    let word = |n: usize, k: Keyword| {
-        solid.get(n).is_some_and(|&i| {
-            matches!(&tokens[i].token, Token::Word(w) if w.keyword == k && w.quote_style.is_none())
-        })
-    };
+    let solid = solid(tokens);
+    let word = |n: usize, w: &str| solid_word(tokens, &solid, n, w);
     let mut edits = Vec::new();
     let mut n = 0;
     while n + 2 < solid.len() {
-        if !(word(n, Keyword::SET) && word(n + 1, Keyword::STATISTICS)) {
+        if !(word(n, "set") && word(n + 1, "statistics")) {
             n += 1;
             continue;
         }
@@ -41,21 +68,7 @@ pub fn set_statistics(tokens: &mut Vec<TokenWithSpan>) {
             continue;
         };
         value.push_str(digits);
-        let quoted = |v: &str| {
-            Token::Word(Word {
-                value: v.to_string(),
-                quote_style: Some('"'),
-                keyword: Keyword::NoKeyword,
-            })
-        };
-        let out = vec![
-            Token::make_keyword("OPTIONS"),
-            Token::LParen,
-            Token::make_keyword("SET"),
-            quoted(STATISTICS),
-            quoted(&value),
-            Token::RParen,
-        ];
+        let out = column_option(STATISTICS, &value);
         edits.push((solid[n], solid[m], out));
         n = m + 1;
     }
@@ -68,14 +81,8 @@ pub const DROP_EXPRESSION: &str = "\0drop expression";
 /// Rewrites `DROP EXPRESSION [IF EXISTS]` to `OPTIONS (SET "<DROP_EXPRESSION>" "...")`, the
 /// value `if exists` or empty.
 pub fn drop_expression(tokens: &mut Vec<TokenWithSpan>) {
-    let solid: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
-    let word = |n: usize, w: &str| {
-        solid.get(n).is_some_and(|&i| {
-            matches!(&tokens[i].token, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
-        })
-    };
+    let solid = solid(tokens);
+    let word = |n: usize, w: &str| solid_word(tokens, &solid, n, w);
     let mut edits = Vec::new();
     let mut n = 0;
     while n + 1 < solid.len() {
@@ -89,21 +96,7 @@ pub fn drop_expression(tokens: &mut Vec<TokenWithSpan>) {
         } else {
             (n + 1, "")
         };
-        let quoted = |v: &str| {
-            Token::Word(Word {
-                value: v.to_string(),
-                quote_style: Some('"'),
-                keyword: Keyword::NoKeyword,
-            })
-        };
-        let out = vec![
-            Token::make_keyword("OPTIONS"),
-            Token::LParen,
-            Token::make_keyword("SET"),
-            quoted(DROP_EXPRESSION),
-            quoted(value),
-            Token::RParen,
-        ];
+        let out = column_option(DROP_EXPRESSION, value);
         edits.push((solid[n], solid[end], out));
         n = end + 1;
     }
