@@ -28,7 +28,6 @@ use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::grpc::safekeeper as sk;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Lsn, TimelineId, TimelineName, TimestampUs};
-use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 /// Bound on connecting and on each RPC.
@@ -181,19 +180,27 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// A channel to `addr` whose calls carry `token` (`--auth-token-file`).
-pub(crate) async fn channel(addr: &str, token: &Token) -> Result<AuthChannel, AdminError> {
+/// How an admin command reaches the servers: the token its calls carry
+/// (`--auth-token-file`) and, with `--grpc-tls-ca`, TLS trusting that CA.
+#[derive(Clone, Debug, Default)]
+pub struct Access {
+    pub token: Token,
+    pub tls: Option<proto::tls::ClientTls>,
+}
+
+/// A channel to `addr` whose calls carry `access`'s token (over TLS with its CA).
+pub(crate) async fn channel(addr: &str, access: &Access) -> Result<AuthChannel, AdminError> {
     let unreachable = |reason: String| AdminError::Unreachable {
         addr: addr.to_string(),
         reason,
     };
-    Endpoint::from_shared(proto::grpc::url(addr))
+    proto::tls::endpoint(addr, access.tls.as_ref())
         .map_err(|e| AdminError::Invalid(format!("bad address {addr:?}: {e}")))?
         .connect_timeout(RPC_TIMEOUT)
         .timeout(RPC_TIMEOUT)
         .connect()
         .await
-        .map(|c| proto::auth::channel(c, token))
+        .map(|c| proto::auth::channel(c, &access.token))
         .map_err(|e| unreachable(source_chain(&e)))
 }
 
@@ -253,9 +260,9 @@ pub async fn timeline_info(
     pageserver: &str,
     tenant: &str,
     timeline: &str,
-    token: &Token,
+    access: &Access,
 ) -> Result<Option<ps::TimelineInfo>, AdminError> {
-    let mut client = PageserverClient::new(channel(pageserver, token).await?);
+    let mut client = PageserverClient::new(channel(pageserver, access).await?);
     match client
         .timeline_status(ps::TimelineStatusRequest {
             tenant: tenant.to_string(),
@@ -279,11 +286,11 @@ pub async fn create_timeline(
     timeline: &str,
     from: Option<&str>,
     at: Option<BranchPoint>,
-    token: &Token,
+    access: &Access,
 ) -> (String, Result<(), AdminError>) {
     let mut out = String::new();
     let result = match timeline_id(tenant, timeline) {
-        Ok(id) => create(&mut out, pageserver, safekeepers, id, from, at, token).await,
+        Ok(id) => create(&mut out, pageserver, safekeepers, id, from, at, access).await,
         Err(e) => Err(e),
     };
     (out, result)
@@ -296,7 +303,7 @@ async fn create(
     id: TimelineId,
     from: Option<&str>,
     at: Option<BranchPoint>,
-    token: &Token,
+    access: &Access,
 ) -> Result<(), AdminError> {
     if let Some(f) = from {
         TimelineName::new(f).map_err(|e| AdminError::Invalid(format!("bad --from {f:?}: {e}")))?;
@@ -308,7 +315,7 @@ async fn create(
     }
     let span = tracing::info_span!("timeline_create", tenant = %id.tenant, timeline = %id.timeline);
     async {
-        let mut client = PageserverClient::new(channel(pageserver, token).await?);
+        let mut client = PageserverClient::new(channel(pageserver, access).await?);
         let (ancestor_lsn, ancestor_timestamp_us) = match at {
             None => (0, 0),
             Some(BranchPoint::Lsn(l)) => (l.0, 0),
@@ -329,7 +336,7 @@ async fn create(
         let start = Lsn(info.start_lsn);
         let id = &id;
         let greets = safekeepers.iter().map(|addr| async move {
-            let mut c = SafekeeperClient::new(channel(addr, token).await?);
+            let mut c = SafekeeperClient::new(channel(addr, access).await?);
             c.greet(sk::GreetRequest {
                 timeline: Some(id.into()),
                 proposer_id: 0,
@@ -375,9 +382,9 @@ async fn create(
 pub async fn list_timelines(
     pageserver: &str,
     tenant: Option<&str>,
-    token: &Token,
+    access: &Access,
 ) -> Result<String, AdminError> {
-    let mut client = PageserverClient::new(channel(pageserver, token).await?);
+    let mut client = PageserverClient::new(channel(pageserver, access).await?);
     let list = client
         .list_timelines(ps::ListTimelinesRequest {
             tenant: tenant.unwrap_or_default().to_string(),

@@ -36,6 +36,10 @@ pub struct ClusterFile {
     pub object_store: String,
     /// Where the component logs go (`DATA_DIR/logs`).
     pub logs: PathBuf,
+    /// The CA the components' gRPC TLS is checked against (`strata start --grpc-tls`);
+    /// absent when they speak plaintext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grpc_tls_ca: Option<PathBuf>,
 }
 
 /// `dir/cluster.toml`.
@@ -110,6 +114,26 @@ pub fn admin_token(
         .map_err(|e| AdminError::Invalid(e.to_string()))
 }
 
+/// How an admin command reaches the servers: [`admin_token`]'s token, and TLS trusting
+/// `tls_ca` if given, else the CA `data_dir/cluster.toml` names (a `strata start
+/// --grpc-tls`), else plaintext.
+pub fn admin_access(
+    token_file: Option<&Path>,
+    tls_ca: Option<&Path>,
+    data_dir: &Path,
+) -> Result<crate::admin::Access, AdminError> {
+    let token = admin_token(token_file, data_dir)?;
+    let ca = match tls_ca {
+        Some(ca) => Some(ca.to_path_buf()),
+        None => read(data_dir).ok().and_then(|f| f.grpc_tls_ca),
+    };
+    let tls = ca
+        .map(|ca| proto::tls::ClientTls::from_ca_file(&ca))
+        .transpose()
+        .map_err(|e| AdminError::Invalid(format!("--grpc-tls-ca: {e}")))?;
+    Ok(crate::admin::Access { token, tls })
+}
+
 /// The addresses given as flags, completed from `data_dir/cluster.toml`
 /// when one is missing (`pageserver` absent, or `safekeepers` empty while
 /// `need_safekeepers`). The file is read only when needed.
@@ -154,6 +178,7 @@ mod tests {
             timeline: "main".into(),
             object_store: "file:///tmp/objects".into(),
             logs: "/tmp/logs".into(),
+            grpc_tls_ca: None,
         }
     }
 

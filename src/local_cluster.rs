@@ -91,6 +91,10 @@ pub struct LocalClusterConfig {
     pub replicas: usize,
     /// Component auth (see the module docs); on by default.
     pub auth: bool,
+    /// TLS between the components (`strata start --grpc-tls`): a self-signed pair made
+    /// once in `DATA_DIR/tls/grpc/`, served by the safekeepers and the pageserver and
+    /// trusted by every caller; off by default (loopback only).
+    pub grpc_tls: bool,
 }
 
 impl LocalClusterConfig {
@@ -111,6 +115,7 @@ impl LocalClusterConfig {
             safekeepers: 3,
             replicas: 0,
             auth: true,
+            grpc_tls: false,
         }
     }
 }
@@ -152,6 +157,8 @@ pub enum ClusterError {
     Compute(#[from] compute::Error),
     #[error("component auth: {0}")]
     Auth(#[from] proto::auth::AuthError),
+    #[error("component TLS: {0}")]
+    Tls(proto::Error),
     #[error("create timeline {timeline}: {source}")]
     Timeline {
         timeline: String,
@@ -183,8 +190,10 @@ pub struct LocalCluster {
     /// What a new replica is started with (read-only, on a free port).
     replica_config: compute::server::ServerConfig,
     replicas: std::sync::Mutex<Vec<ReplicaHandle>>,
-    /// The admin token (none without component auth).
-    admin_token: proto::auth::Token,
+    /// The admin token (none without component auth) and the CA of the components' TLS.
+    admin: crate::admin::Access,
+    /// Where that CA is (`cluster.toml` names it for the admin commands).
+    grpc_tls_ca: Option<PathBuf>,
 }
 
 /// One running read replica of the cluster.
@@ -260,7 +269,21 @@ impl LocalCluster {
         let token = |pick: fn(&crate::auth_files::LocalAuth) -> &proto::auth::Token| {
             auth.as_ref().map(pick).cloned().unwrap_or_default()
         };
-        let admin_token = token(|a| &a.admin);
+        let (server_tls, client_tls, grpc_tls_ca) = if config.grpc_tls {
+            let tls_dir = dir.join("tls").join("grpc");
+            let files = crate::self_signed::ensure(&tls_dir).map_err(io(&tls_dir))?;
+            (
+                Some(proto::tls::ServerTls::from_files(&files).map_err(ClusterError::Tls)?),
+                Some(proto::tls::ClientTls::from_ca_file(&files.cert).map_err(ClusterError::Tls)?),
+                Some(files.cert),
+            )
+        } else {
+            (None, None, None)
+        };
+        let admin = crate::admin::Access {
+            token: token(|a| &a.admin),
+            tls: client_tls.clone(),
+        };
         // Safekeepers first: the others need their addresses.
         let sk_cancel = CancellationToken::new();
         let chosen = crate::local_ports::choose(&dir, config.safekeepers).map_err(io(&dir))?;
@@ -277,6 +300,8 @@ impl LocalCluster {
             c.s3 = config.s3.clone();
             c.auth = verifier.clone();
             c.auth_token = token(|a| &a.safekeeper);
+            c.tls = server_tls.clone();
+            c.peer_tls = client_tls.clone();
             let running = safekeeper::server::start(c, sk_cancel.clone())
                 .await
                 .map_err(|source| ClusterError::Safekeeper { id, source })?;
@@ -297,10 +322,13 @@ impl LocalCluster {
         pc.s3 = config.s3.clone();
         pc.auth = verifier.clone();
         pc.auth_token = token(|a| &a.pageserver);
+        pc.tls = server_tls.clone();
+        pc.safekeeper_tls = client_tls.clone();
         let remote = remote_storage::RemoteStorage::from_url(&pc.object_store, &pc.s3)?;
         let client = Arc::new(
             pageserver::safekeeper_client::SafekeeperClient::new(sk_list.clone())
-                .with_token(pc.auth_token.clone()),
+                .with_token(pc.auth_token.clone())
+                .with_tls(client_tls.clone()),
         );
         let listen = pc.listen;
         let ps = pageserver::Pageserver::start(pc, remote, client.clone(), client, cancel.clone())
@@ -313,7 +341,7 @@ impl LocalCluster {
                 &sk_list,
                 &config.timeline,
                 from,
-                &admin_token,
+                &admin,
             )
             .await;
             match branched {
@@ -339,7 +367,8 @@ impl LocalCluster {
             &pageserver.to_string(),
             &config.timeline,
             std::time::Duration::from_secs(60),
-            &admin_token,
+            &admin.token,
+            admin.tls.as_ref(),
         )
         .await
         {
@@ -366,6 +395,7 @@ impl LocalCluster {
         cc.tls = config.tls.clone();
         cc.tls_required = config.tls_required;
         cc.auth_token = token(|a| &a.compute);
+        cc.grpc_tls = client_tls;
         let compute = compute::server::start(cc.clone(), cancel.clone()).await?;
         let postgres_addr = compute.addr;
         progress(Started::Compute(postgres_addr));
@@ -389,7 +419,8 @@ impl LocalCluster {
             sks,
             replica_config,
             replicas: std::sync::Mutex::new(Vec::new()),
-            admin_token,
+            admin,
+            grpc_tls_ca,
         };
         for _ in 0..config.replicas {
             match cluster.add_replica().await {
@@ -423,16 +454,23 @@ impl LocalCluster {
             timeline: self.timeline.timeline.to_string(),
             object_store,
             logs: self.logs_dir(),
+            grpc_tls_ca: self.grpc_tls_ca.clone(),
         }
     }
 
-    /// The (absolute) data directory.
     /// The admin token every component accepts (none without component auth); the same
     /// one `DATA_DIR/auth/admin.token` holds.
     pub fn admin_token(&self) -> &proto::auth::Token {
-        &self.admin_token
+        &self.admin.token
     }
 
+    /// How an admin client reaches the components: the admin token, and TLS trusting
+    /// their certificate when they serve TLS.
+    pub fn admin_access(&self) -> &crate::admin::Access {
+        &self.admin
+    }
+
+    /// The (absolute) data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -588,17 +626,17 @@ async fn branch_if_missing(
     safekeepers: &[String],
     timeline: &TimelineId,
     from: &str,
-    token: &proto::auth::Token,
+    access: &crate::admin::Access,
 ) -> Result<Option<String>, crate::admin::AdminError> {
     use crate::admin::{AdminError, BranchPoint, create_timeline, timeline_info};
     let (tenant, name) = (timeline.tenant.to_string(), timeline.timeline.to_string());
-    if timeline_info(pageserver, &tenant, &name, token)
+    if timeline_info(pageserver, &tenant, &name, access)
         .await?
         .is_some()
     {
         return Ok(None);
     }
-    if timeline_info(pageserver, &tenant, from, token)
+    if timeline_info(pageserver, &tenant, from, access)
         .await?
         .is_none()
     {
@@ -608,13 +646,13 @@ async fn branch_if_missing(
     }
     let mut commit = 0;
     for sk in safekeepers {
-        if let Ok(s) = crate::status::safekeeper_status(sk, &tenant, from, token).await {
+        if let Ok(s) = crate::status::safekeeper_status(sk, &tenant, from, access).await {
             commit = commit.max(s.commit_lsn);
         }
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let info = timeline_info(pageserver, &tenant, from, token)
+        let info = timeline_info(pageserver, &tenant, from, access)
             .await?
             .ok_or_else(|| AdminError::Invalid(format!("timeline {from:?} vanished")))?;
         if info.last_record_lsn >= commit {
@@ -637,11 +675,11 @@ async fn branch_if_missing(
         &name,
         Some(from),
         (commit > 0).then_some(BranchPoint::Lsn(proto::Lsn(commit))),
-        token,
+        access,
     )
     .await;
     result?;
-    let info = timeline_info(pageserver, &tenant, &name, token)
+    let info = timeline_info(pageserver, &tenant, &name, access)
         .await?
         .ok_or_else(|| {
             AdminError::Invalid(format!("timeline {name:?} vanished after its creation"))

@@ -86,6 +86,8 @@ enum Cmd {
         s3: S3Args,
         #[command(flatten)]
         auth: ServerAuthArgs,
+        #[command(flatten)]
+        grpc_tls: GrpcTlsArgs,
     },
     /// Run a pageserver: WAL ingest from the safekeepers, GetPage@LSN over gRPC, layer files
     /// in object storage (local disk is a cache).
@@ -118,6 +120,8 @@ enum Cmd {
         s3: S3Args,
         #[command(flatten)]
         auth: ServerAuthArgs,
+        #[command(flatten)]
+        grpc_tls: GrpcTlsArgs,
     },
     /// Create or list timelines (branches) on a pageserver.
     Timeline {
@@ -204,6 +208,11 @@ enum Cmd {
         tls: bool,
         #[command(flatten)]
         tls_args: TlsArgs,
+        /// TLS between the components too (gRPC and the safekeepers' Append wire), with a
+        /// self-signed certificate made once in DATA_DIR/tls/grpc/; the admin commands find
+        /// it through DATA_DIR/cluster.toml.
+        #[arg(long)]
+        grpc_tls: bool,
         #[command(flatten)]
         s3: S3Args,
     },
@@ -268,6 +277,8 @@ enum Cmd {
         primary: Option<String>,
         #[command(flatten)]
         tls_args: TlsArgs,
+        #[command(flatten)]
+        grpc_tls: GrpcCaArg,
         /// A compute token (`strata auth token --role compute --tenant T`) sent with every
         /// call to the safekeepers and the pageserver, when they run with --auth-public-key.
         /// Read again on SIGHUP and every 10 s (renew short-lived tokens in place).
@@ -343,6 +354,54 @@ impl ServerAuthArgs {
     }
 }
 
+/// `--grpc-tls-cert` / `--grpc-tls-key` / `--grpc-tls-ca` of the safekeeper and the pageserver.
+#[derive(clap::Args, Debug)]
+struct GrpcTlsArgs {
+    /// Serve gRPC (and the safekeeper's Append wire) over TLS only, with this PEM
+    /// certificate chain (leaf first; its names must match the address clients dial).
+    #[arg(long, value_name = "FILE", requires = "grpc_tls_key")]
+    grpc_tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key.
+    #[arg(long, value_name = "FILE", requires = "grpc_tls_cert")]
+    grpc_tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    ca: GrpcCaArg,
+}
+
+impl GrpcTlsArgs {
+    fn server(&self) -> anyhow::Result<Option<proto::tls::ServerTls>> {
+        let (Some(cert), Some(key)) = (&self.grpc_tls_cert, &self.grpc_tls_key) else {
+            return Ok(None);
+        };
+        let files = proto::tls::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        };
+        Ok(Some(
+            proto::tls::ServerTls::from_files(&files).context("--grpc-tls-cert/--grpc-tls-key")?,
+        ))
+    }
+}
+
+/// `--grpc-tls-ca` of every process that calls a safekeeper or a pageserver.
+#[derive(clap::Args, Debug)]
+struct GrpcCaArg {
+    /// Call the safekeepers and the pageserver over TLS, trusting the CA certificate(s) in
+    /// this PEM file (or their self-signed certificate itself).
+    #[arg(long, value_name = "FILE")]
+    grpc_tls_ca: Option<PathBuf>,
+}
+
+impl GrpcCaArg {
+    fn client(&self) -> anyhow::Result<Option<proto::tls::ClientTls>> {
+        self.grpc_tls_ca
+            .as_deref()
+            .map(proto::tls::ClientTls::from_ca_file)
+            .transpose()
+            .context("--grpc-tls-ca")
+    }
+}
+
 /// `strata users ...`
 #[derive(Subcommand)]
 enum UsersCmd {
@@ -398,6 +457,9 @@ enum TimelineCmd {
         /// An admin token to send (default: DATA_DIR/auth/admin.token if it exists).
         #[arg(long, value_name = "FILE")]
         auth_token_file: Option<PathBuf>,
+        /// Call over TLS trusting this CA (default: the one DATA_DIR/cluster.toml names).
+        #[arg(long, value_name = "FILE")]
+        grpc_tls_ca: Option<PathBuf>,
     },
 }
 
@@ -426,11 +488,18 @@ struct ClusterArgs {
     /// An admin token to send (default: DATA_DIR/auth/admin.token if it exists).
     #[arg(long, value_name = "FILE")]
     auth_token_file: Option<PathBuf>,
+    /// Call over TLS trusting this CA (default: the one DATA_DIR/cluster.toml names).
+    #[arg(long, value_name = "FILE")]
+    grpc_tls_ca: Option<PathBuf>,
 }
 
 impl ClusterArgs {
-    fn token(&self) -> Result<proto::auth::Token, strata::admin::AdminError> {
-        strata::cluster_file::admin_token(self.auth_token_file.as_deref(), &self.data_dir)
+    fn access(&self) -> Result<strata::admin::Access, strata::admin::AdminError> {
+        strata::cluster_file::admin_access(
+            self.auth_token_file.as_deref(),
+            self.grpc_tls_ca.as_deref(),
+            &self.data_dir,
+        )
     }
 
     fn resolve(self) -> Result<strata::cluster_file::Servers, strata::admin::AdminError> {
@@ -610,9 +679,12 @@ fn main() -> anyhow::Result<()> {
             wal_segment_size,
             s3,
             auth,
+            grpc_tls,
         } => {
             let mut config = safekeeper::server::Config::new(id, listen, data_dir);
             (config.auth, config.auth_token) = auth.load()?;
+            config.tls = grpc_tls.server()?;
+            config.peer_tls = grpc_tls.ca.client()?;
             config.object_store = object_store;
             config.segment_size = wal_segment_size;
             config.peers = peers.into_iter().filter(|p| !p.is_empty()).collect();
@@ -639,9 +711,12 @@ fn main() -> anyhow::Result<()> {
             checkpoint_interval,
             s3,
             auth,
+            grpc_tls,
         } => {
             let mut config = pageserver::Config::new(listen, data_dir, object_store);
             (config.auth, config.auth_token) = auth.load()?;
+            config.tls = grpc_tls.server()?;
+            config.safekeeper_tls = grpc_tls.ca.client()?;
             config.maintenance_interval = Some(maintenance_interval);
             config.checkpoint_interval = checkpoint_interval;
             config.safekeepers = safekeepers.into_iter().filter(|s| !s.is_empty()).collect();
@@ -667,7 +742,7 @@ fn main() -> anyhow::Result<()> {
                     at,
                 },
         } => {
-            let token = cluster.token()?;
+            let access = cluster.access()?;
             let servers = cluster.resolve()?;
             run_client(|| async move {
                 strata::admin::create_timeline(
@@ -677,7 +752,7 @@ fn main() -> anyhow::Result<()> {
                     &timeline,
                     from.as_deref(),
                     at,
-                    &token,
+                    &access,
                 )
                 .await
             })?
@@ -689,12 +764,17 @@ fn main() -> anyhow::Result<()> {
                     data_dir,
                     tenant,
                     auth_token_file,
+                    grpc_tls_ca,
                 },
         } => {
-            let token = strata::cluster_file::admin_token(auth_token_file.as_deref(), &data_dir)?;
+            let access = strata::cluster_file::admin_access(
+                auth_token_file.as_deref(),
+                grpc_tls_ca.as_deref(),
+                &data_dir,
+            )?;
             let servers = strata::cluster_file::resolve(pageserver, Vec::new(), &data_dir, false)?;
             run_client(|| async move {
-                match strata::admin::list_timelines(&servers.pageserver, tenant.as_deref(), &token)
+                match strata::admin::list_timelines(&servers.pageserver, tenant.as_deref(), &access)
                     .await
                 {
                     Ok(out) => (out, Ok(())),
@@ -708,10 +788,10 @@ fn main() -> anyhow::Result<()> {
             timeline,
             json,
         } => {
-            let token = cluster.token()?;
+            let access = cluster.access()?;
             let servers = cluster.resolve()?;
             let req = strata::status::StatusRequest {
-                token,
+                access,
                 pageserver: servers.pageserver,
                 safekeepers: servers.safekeepers,
                 tenant,
@@ -738,6 +818,7 @@ fn main() -> anyhow::Result<()> {
             branch,
             tls,
             tls_args,
+            grpc_tls,
             s3,
         } => {
             let data_dir = std::path::absolute(&data_dir)
@@ -769,6 +850,7 @@ fn main() -> anyhow::Result<()> {
                 tls_args.files()
             };
             config.tls_required = tls_args.tls_required;
+            config.grpc_tls = grpc_tls;
             let tls_files = config.tls.clone();
             config.s3 = s3.options();
             // Port 0 lets the compute choose: then readiness is liveness.
@@ -806,6 +888,7 @@ fn main() -> anyhow::Result<()> {
             read_only,
             primary,
             tls_args,
+            grpc_tls,
             auth_token_file,
         } => {
             let timeline = proto::TimelineId::new(&tenant, &timeline)
@@ -822,6 +905,7 @@ fn main() -> anyhow::Result<()> {
             config.primary = primary;
             config.tls = tls_args.files();
             config.tls_required = tls_args.tls_required;
+            config.grpc_tls = grpc_tls.client()?;
             config.auth_token = proto::auth::Token::from_optional_file(auth_token_file.as_deref())
                 .context("--auth-token-file")?;
             strata::logging::init_server();

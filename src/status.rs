@@ -51,8 +51,9 @@ pub struct StatusRequest {
     pub tenant: String,
     /// One timeline, or every timeline of the tenant when `None`.
     pub timeline: Option<String>,
-    /// Sent with every call (`--auth-token-file`, or the data dir's admin token).
-    pub token: proto::auth::Token,
+    /// The token sent with every call (`--auth-token-file`, or the data dir's admin
+    /// token) and the CA of the servers' TLS (`--grpc-tls-ca`).
+    pub access: crate::admin::Access,
 }
 
 /// The cluster as the servers described it.
@@ -401,7 +402,7 @@ pub async fn status(req: &StatusRequest) -> (ClusterStatus, Result<(), AdminErro
             let asks = req
                 .safekeepers
                 .iter()
-                .map(|addr| safekeeper_status(addr, &req.tenant, &name, &req.token));
+                .map(|addr| safekeeper_status(addr, &req.tenant, &name, &req.access));
             let answers: Vec<(String, Result<sk::StatusResponse, AdminError>)> = req
                 .safekeepers
                 .iter()
@@ -441,7 +442,7 @@ async fn pageserver_infos(
     if let Some(name) = &req.timeline {
         let id = timeline_id(&req.tenant, name)?;
         let info = async {
-            let mut client = PageserverClient::new(channel(addr, &req.token).await?);
+            let mut client = PageserverClient::new(channel(addr, &req.access).await?);
             client
                 .timeline_status(ps::TimelineStatusRequest {
                     tenant: id.tenant.to_string(),
@@ -454,7 +455,7 @@ async fn pageserver_infos(
         .await;
         return Ok(vec![(name.clone(), info)]);
     }
-    let mut client = PageserverClient::new(channel(addr, &req.token).await?);
+    let mut client = PageserverClient::new(channel(addr, &req.access).await?);
     let list = client
         .list_timelines(ps::ListTimelinesRequest {
             tenant: req.tenant.clone(),
@@ -473,10 +474,10 @@ pub(crate) async fn safekeeper_status(
     addr: &str,
     tenant: &str,
     timeline: &str,
-    token: &proto::auth::Token,
+    access: &crate::admin::Access,
 ) -> Result<sk::StatusResponse, AdminError> {
     let id = timeline_id(tenant, timeline)?;
-    let mut c = SafekeeperClient::new(channel(addr, token).await?);
+    let mut c = SafekeeperClient::new(channel(addr, access).await?);
     c.status(sk::StatusRequest {
         timeline: Some((&id).into()),
     })

@@ -40,7 +40,6 @@ use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::{Lsn, PageKey, TimelineId};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 /// Why a page could not be read.
@@ -123,6 +122,8 @@ pub struct PageClientConfig {
     pub reconnect_backoff: Duration,
     /// The compute's token for the pageserver (`--auth-token-file`).
     pub auth_token: proto::auth::Token,
+    /// `--grpc-tls-ca`: reach the pageserver over TLS, trusting this CA.
+    pub tls: Option<proto::tls::ClientTls>,
 }
 
 impl Default for PageClientConfig {
@@ -131,6 +132,7 @@ impl Default for PageClientConfig {
             request_timeout: Duration::from_secs(30),
             reconnect_backoff: Duration::from_millis(20),
             auth_token: proto::auth::Token::none(),
+            tls: None,
         }
     }
 }
@@ -163,9 +165,8 @@ impl PageClient {
         runtime: tokio::runtime::Handle,
         config: PageClientConfig,
     ) -> Result<Arc<PageClient>, PageError> {
-        let url = proto::grpc::url(addr);
-        let endpoint = Endpoint::from_shared(url.clone())
-            .map_err(|e| PageError::Unavailable(format!("pageserver address {url}: {e}")))?
+        let endpoint = proto::tls::endpoint(addr, config.tls.as_ref())
+            .map_err(|e| PageError::Unavailable(format!("pageserver address {addr}: {e}")))?
             .connect_timeout(Duration::from_secs(5))
             .tcp_nodelay(true);
         let channel = {

@@ -45,7 +45,6 @@ use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::{Lsn, TimelineId};
 use safekeeper::driver::DriverConfig;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Endpoint;
 use tracing::Instrument;
 
 use crate::Error;
@@ -94,6 +93,8 @@ pub struct ServerConfig {
     pub tls_required: bool,
     /// `--auth-token-file`: the compute token sent to the safekeepers and the pageserver.
     pub auth_token: proto::auth::Token,
+    /// `--grpc-tls-ca`: reach the safekeepers and the pageserver over TLS, trusting this CA.
+    pub grpc_tls: Option<proto::tls::ClientTls>,
 }
 
 impl ServerConfig {
@@ -120,6 +121,7 @@ impl ServerConfig {
             tls: None,
             tls_required: false,
             auth_token: proto::auth::Token::none(),
+            grpc_tls: None,
         }
     }
 }
@@ -255,6 +257,7 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         &config.timeline,
         config.start_timeout,
         &config.auth_token,
+        config.grpc_tls.as_ref(),
     )
     .await?;
     let mut driver = DriverConfig::new(
@@ -265,6 +268,7 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
     driver.timeline_start_lsn = start_lsn;
     driver.registry = Some(prometheus::default_registry().clone());
     driver.auth_token = config.auth_token.clone();
+    driver.tls = config.grpc_tls.clone();
     let wal = Arc::new(ProposerWal::start(driver, runtime.clone()).await?);
     let term = wal.proposer().term();
     let wal_end = wal.end_lsn();
@@ -276,6 +280,7 @@ async fn start_inner(config: ServerConfig, cancel: CancellationToken) -> Result<
         runtime.clone(),
         PageClientConfig {
             auth_token: config.auth_token.clone(),
+            tls: config.grpc_tls.clone(),
             ..PageClientConfig::default()
         },
     )
@@ -347,6 +352,7 @@ async fn start_replica(
             name: format!("replica {addr}"),
             limit: config.start_timeout,
             token: &config.auth_token,
+            tls: config.grpc_tls.as_ref(),
         },
         cancel.child_token(),
     )
@@ -416,6 +422,7 @@ async fn serve(
         engine.snapshots().clone(),
         SNAPSHOT_LEASE_TTL,
         &config.auth_token,
+        config.grpc_tls.as_ref(),
     )?;
     let leasing = tokio::spawn(leases.run(cancel.child_token()).in_current_span());
     Ok((addr, serving, leasing))
@@ -449,8 +456,9 @@ impl SnapshotLeases {
         snapshots: Arc<Snapshots>,
         ttl: Duration,
         token: &proto::auth::Token,
+        tls: Option<&proto::tls::ClientTls>,
     ) -> Result<SnapshotLeases, Error> {
-        let channel = Endpoint::from_shared(proto::grpc::url(addr))
+        let channel = proto::tls::endpoint(addr, tls)
             .map_err(|e| Error::Config(format!("pageserver address {addr:?}: {e}")))?
             .connect_timeout(Duration::from_secs(5))
             .connect_lazy();
@@ -529,14 +537,14 @@ pub async fn ensure_timeline(
     timeline: &TimelineId,
     limit: Duration,
     token: &proto::auth::Token,
+    tls: Option<&proto::tls::ClientTls>,
 ) -> Result<Lsn, Error> {
-    let url = proto::grpc::url(addr);
     let deadline = Instant::now() + limit;
     let mut backoff =
         proto::backoff::Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
     loop {
         let attempt = async {
-            let channel = Endpoint::from_shared(url.clone())
+            let channel = proto::tls::endpoint(addr, tls)
                 .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
                 .connect()
                 .await

@@ -44,6 +44,11 @@ pub struct Config {
     pub auth: proto::auth::SharedVerifier,
     /// The token sent to the safekeepers (`--auth-token-file`).
     pub auth_token: proto::auth::Token,
+    /// `--grpc-tls-cert` / `--grpc-tls-key`: serve gRPC over TLS only; `None` serves
+    /// plaintext.
+    pub tls: Option<proto::tls::ServerTls>,
+    /// `--grpc-tls-ca`: reach the safekeepers over TLS, trusting this CA.
+    pub safekeeper_tls: Option<proto::tls::ClientTls>,
 }
 
 impl Config {
@@ -66,6 +71,8 @@ impl Config {
             pitr_window: Duration::from_secs(7 * 24 * 3600),
             auth: None,
             auth_token: proto::auth::Token::none(),
+            tls: None,
+            safekeeper_tls: None,
         }
     }
 }

@@ -71,7 +71,13 @@ pub async fn serve(ps: Arc<Pageserver>, listener: TcpListener) -> Result<()> {
     let addr = listener.local_addr().ok();
     let cancel = ps.cancel_token().clone();
     tracing::info!(?addr, "pageserver gRPC listening");
-    tonic::transport::Server::builder()
+    let mut server = tonic::transport::Server::builder();
+    if let Some(tls) = &ps.config().tls {
+        server = server
+            .tls_config(tls.grpc())
+            .map_err(|e| Error::io("gRPC TLS", format!("{addr:?}"), std::io::Error::other(e)))?;
+    }
+    server
         .add_service(PageserverServer::new(Service::new(ps)))
         .serve_with_incoming_shutdown(
             // GetPages batches are small: Nagle's algorithm would add tens of ms.

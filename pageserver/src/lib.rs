@@ -116,7 +116,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     let remote = remote_storage::RemoteStorage::from_url(&config.object_store, &config.s3)?;
     let safekeepers = Arc::new(
         safekeeper_client::SafekeeperClient::new(config.safekeepers.clone())
-            .with_token(config.auth_token.clone()),
+            .with_token(config.auth_token.clone())
+            .with_tls(config.safekeeper_tls.clone()),
     );
     let listen = config.listen;
     let ps = Pageserver::start(config, remote, safekeepers.clone(), safekeepers, shutdown).await?;

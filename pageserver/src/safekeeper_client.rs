@@ -22,7 +22,6 @@ use proto::auth::AuthChannel;
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient as Client;
 use proto::{Lsn, TimelineId};
-use tonic::transport::Endpoint;
 
 use crate::generations::{Generations, max_over_majority};
 use crate::wal_source::{WalChunk, WalSource, WalStream};
@@ -35,6 +34,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct SafekeeperClient {
     addrs: Vec<String>,
     token: proto::auth::Token,
+    tls: Option<proto::tls::ClientTls>,
 }
 
 impl SafekeeperClient {
@@ -43,6 +43,7 @@ impl SafekeeperClient {
         SafekeeperClient {
             addrs,
             token: proto::auth::Token::none(),
+            tls: None,
         }
     }
 
@@ -52,9 +53,14 @@ impl SafekeeperClient {
         self
     }
 
+    /// Reaches the safekeepers over TLS (`--grpc-tls-ca`) when `tls` is given.
+    pub fn with_tls(mut self, tls: Option<proto::tls::ClientTls>) -> SafekeeperClient {
+        self.tls = tls;
+        self
+    }
+
     async fn connect(&self, addr: &str) -> Result<Client<AuthChannel>> {
-        let url = proto::grpc::url(addr);
-        let channel = Endpoint::from_shared(url)
+        let channel = proto::tls::endpoint(addr, self.tls.as_ref())
             .map_err(|e| Error::Safekeeper(format!("bad safekeeper address {addr:?}: {e}")))?
             .connect_timeout(CALL_TIMEOUT)
             .connect()

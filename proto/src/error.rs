@@ -6,7 +6,8 @@
 //! with the LSN, or treat as a torn tail when scanning the end of a segment),
 //! an oversized record (`RecordTooLarge`, SQLSTATE 54000 for the writer), a
 //! redo mismatch (`Redo*`: quarantine that page), and a malformed gRPC
-//! message (`InvalidMessage`: reject the request).
+//! message (`InvalidMessage`: reject the request), and an unusable TLS file (`Tls`:
+//! fix the configuration).
 
 use crate::frame::MAX_FRAME_PAYLOAD;
 use crate::{Lsn, PageKey};
@@ -54,6 +55,10 @@ pub enum Error {
 
     #[error("invalid message: {field}: {reason}")]
     InvalidMessage { field: &'static str, reason: String },
+
+    /// A TLS file or setting is unusable (`--grpc-tls-*`, `--tls-*`); names the file.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 impl Error {

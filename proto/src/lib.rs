@@ -11,9 +11,9 @@
 //! - [`auth`]: the tokens (JWT, Ed25519) every gRPC call between components
 //!   may carry, and which role and scope each method needs.
 //! - [`grpc`]: the safekeeper and pageserver gRPC services, with `TryFrom`
-//!   conversions that validate at the boundary.
+//!   conversions that validate at the boundary; [`tls`]: optional TLS on them.
 //!
-//! Everything here is pure (no I/O; `auth` reads its key and token files) so it can be property-tested and fuzzed.
+//! Everything here is pure (no I/O; `auth` and `tls` read their key and certificate files) so it can be property-tested and fuzzed.
 //!
 //! ## A write, as bytes
 //! The compute computes `diff(key, old, new, end_lsn)` for each page its
@@ -34,6 +34,7 @@ pub mod lsn;
 pub mod page;
 pub mod record;
 pub mod redo;
+pub mod tls;
 
 pub use decoder::{DecodedRecord, WalDecoder};
 pub use error::Error;

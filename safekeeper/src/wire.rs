@@ -14,6 +14,12 @@
 //! client ◀─ [len u32 BE][0][pb::AppendResponse] or [len][1][error text]
 //! ```
 //!
+//! With TLS (`--grpc-tls-*`, `proto::tls`) the client first sends
+//! [`MAGIC_TLS`] (same first byte), opens TLS, and greets with [`MAGIC`] and
+//! its token inside it; a safekeeper with a certificate refuses the plain
+//! greeting, one without refuses [`MAGIC_TLS`]. gRPC on the same port then
+//! starts with a TLS ClientHello (`0x16`), which tonic's own TLS accepts.
+//!
 //! The token is the client's JWT (`proto::auth`, empty without one): a
 //! server with `--auth-public-key` verifies it before echoing [`MAGIC`] and
 //! closes the connection instead when it is missing, expired or wrongly
@@ -33,8 +39,8 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 use prost::Message;
 use proto::grpc::safekeeper as pb;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use proto::tls::ClientTls;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -43,6 +49,9 @@ use tokio_util::sync::CancellationToken;
 
 /// The first bytes of a lean Append connection, echoed by the server.
 pub const MAGIC: [u8; 8] = *b"\xF0SKAPND2";
+/// The first bytes of a lean Append connection that opens TLS next (and
+/// then greets with [`MAGIC`] inside it).
+pub const MAGIC_TLS: [u8; 8] = *b"\xF0SKAPNDT";
 /// Longest token the handshake accepts.
 pub const MAX_TOKEN_BYTES: usize = 8 << 10;
 /// Largest frame either way (a merged append).
@@ -51,10 +60,15 @@ pub const MAX_FRAME_BYTES: usize = 64 << 20;
 const TAG_REPLY: u8 = 0;
 const TAG_ERROR: u8 = 1;
 
-/// The frames arriving on one side of a lean connection.
-pub type Frames = FramedRead<OwnedReadHalf, LengthDelimitedCodec>;
+/// The reading half of a lean connection (TCP, or TLS over it).
+pub type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
+/// The writing half of a lean connection.
+pub type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
 
-fn frames(rd: OwnedReadHalf) -> Frames {
+/// The frames arriving on one side of a lean connection.
+pub type Frames = FramedRead<ReadHalf, LengthDelimitedCodec>;
+
+fn frames(rd: ReadHalf) -> Frames {
     let codec = LengthDelimitedCodec::builder()
         .length_field_length(4)
         .max_frame_length(MAX_FRAME_BYTES)
@@ -130,35 +144,46 @@ fn host_port(addr: &str) -> &str {
 }
 
 /// Opens a lean Append connection to the safekeeper at `addr` (`host:port`
-/// or `http://host:port`): connect, send [`MAGIC`] and `token` (empty for
-/// none), await the echo, all within `timeout`.
+/// or `http://host:port`): connect, with `tls` send [`MAGIC_TLS`] and open
+/// TLS, then send [`MAGIC`] and `token` (empty for none) and await the echo,
+/// all within `timeout`.
 pub async fn connect(
     addr: &str,
     token: &str,
     timeout: Duration,
-) -> io::Result<(Frames, OwnedWriteHalf)> {
+    tls: Option<&ClientTls>,
+) -> io::Result<(Frames, WriteHalf)> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(bad("token over MAX_TOKEN_BYTES"));
     }
     let open = async {
         let mut s = TcpStream::connect(host_port(addr)).await?;
         s.set_nodelay(true)?;
+        let (mut rd, mut wr) = match tls {
+            None => boxed(s),
+            Some(tls) => {
+                s.write_all(&MAGIC_TLS).await?;
+                let s = tls.connect(proto::tls::host_of(addr), s).await?;
+                let (rd, wr) = tokio::io::split(s);
+                (Box::new(rd) as ReadHalf, Box::new(wr) as WriteHalf)
+            }
+        };
         let mut hello = Vec::with_capacity(MAGIC.len() + 2 + token.len());
         hello.extend_from_slice(&MAGIC);
         hello.extend_from_slice(&(token.len() as u16).to_be_bytes());
         hello.extend_from_slice(token.as_bytes());
-        s.write_all(&hello).await?;
+        wr.write_all(&hello).await?;
+        wr.flush().await?;
         let mut echo = [0u8; MAGIC.len()];
-        s.read_exact(&mut echo).await.map_err(|e| {
+        rd.read_exact(&mut echo).await.map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("the safekeeper closed the Append handshake (refused token?): {e}"),
+                format!("the safekeeper closed the Append handshake (refused token or TLS?): {e}"),
             )
         })?;
         if echo != MAGIC {
             return Err(bad("the server did not accept the lean Append wire"));
         }
-        let (rd, wr) = s.into_split();
         Ok((frames(rd), wr))
     };
     tokio::time::timeout(timeout, open)
@@ -166,38 +191,58 @@ pub async fn connect(
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "open the Append connection"))?
 }
 
+fn boxed(s: TcpStream) -> (ReadHalf, WriteHalf) {
+    let (rd, wr) = s.into_split();
+    (Box::new(rd), Box::new(wr))
+}
+
 /// The server's half of the handshake on a connection whose first byte was
-/// [`MAGIC`]'s: reads the magic and the token, asks `admit` about the
+/// [`MAGIC`]'s: reads the greeting; [`MAGIC_TLS`] opens TLS with `tls` (and
+/// the plain [`MAGIC`] is refused when the server has TLS: it is then
+/// required); reads the magic and the token, asks `admit` about the
 /// token (empty when the client sent none) and echoes the magic only if it
 /// admits it; a refused connection is closed without an echo.
 pub async fn accept<G>(
     mut s: TcpStream,
     timeout: Duration,
+    tls: Option<&proto::tls::ServerTls>,
     admit: impl FnOnce(&str) -> Result<G, String>,
-) -> io::Result<(Frames, OwnedWriteHalf, G)> {
+) -> io::Result<(Frames, WriteHalf, G)> {
     let handshake = async {
         let mut magic = [0u8; MAGIC.len()];
         s.read_exact(&mut magic).await?;
-        if magic != MAGIC {
-            return Err(bad("not the lean Append wire"));
-        }
+        let (mut rd, mut wr) = match (magic, tls) {
+            (MAGIC, None) => boxed(s),
+            (MAGIC_TLS, Some(tls)) => {
+                let s = tls.acceptor().accept(s).await?;
+                let (mut rd, wr) = tokio::io::split(s);
+                rd.read_exact(&mut magic).await?;
+                if magic != MAGIC {
+                    return Err(bad("not the lean Append wire"));
+                }
+                (Box::new(rd) as ReadHalf, Box::new(wr) as WriteHalf)
+            }
+            (MAGIC, Some(_)) => return Err(bad("this safekeeper requires TLS")),
+            (MAGIC_TLS, None) => return Err(bad("TLS asked of a safekeeper without TLS")),
+            _ => return Err(bad("not the lean Append wire")),
+        };
         let mut len = [0u8; 2];
-        s.read_exact(&mut len).await?;
+        rd.read_exact(&mut len).await?;
         let len = u16::from_be_bytes(len) as usize;
         if len > MAX_TOKEN_BYTES {
             return Err(bad("token over MAX_TOKEN_BYTES"));
         }
         let mut token = vec![0u8; len];
-        s.read_exact(&mut token).await?;
+        rd.read_exact(&mut token).await?;
         let token = String::from_utf8(token).map_err(|_| bad("token is not UTF-8"))?;
         let grant = admit(&token).map_err(|why| bad(&why))?;
-        s.write_all(&MAGIC).await?;
-        Ok(grant)
+        wr.write_all(&MAGIC).await?;
+        wr.flush().await?;
+        Ok((rd, wr, grant))
     };
-    let grant = tokio::time::timeout(timeout, handshake)
+    let (rd, wr, grant) = tokio::time::timeout(timeout, handshake)
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "Append handshake"))??;
-    let (rd, wr) = s.into_split();
     Ok((frames(rd), wr, grant))
 }
 
@@ -307,7 +352,7 @@ mod tests {
             let (mut seen, mut kept) = (Vec::new(), Vec::new());
             for _ in 0..2 {
                 let (s, _) = listener.accept().await.unwrap();
-                let admitted = accept(s, Duration::from_secs(5), |t: &str| {
+                let admitted = accept(s, Duration::from_secs(5), None, |t: &str| {
                     seen.push(t.to_string());
                     if t == "good" {
                         Ok(())
@@ -323,14 +368,22 @@ mod tests {
             }
             (seen, kept.len())
         });
-        assert!(connect(&addr, "good", Duration::from_secs(5)).await.is_ok());
-        let refused = connect(&addr, "bad", Duration::from_secs(5)).await;
+        assert!(
+            connect(&addr, "good", Duration::from_secs(5), None)
+                .await
+                .is_ok()
+        );
+        let refused = connect(&addr, "bad", Duration::from_secs(5), None).await;
         assert!(refused.is_err(), "a refused token must not get the echo");
         let (seen, admitted) = server.await.unwrap();
         assert_eq!(seen, vec!["good".to_string(), "bad".to_string()]);
         assert_eq!(admitted, 1);
         let long = "x".repeat(MAX_TOKEN_BYTES + 1);
-        assert!(connect(&addr, &long, Duration::from_secs(1)).await.is_err());
+        assert!(
+            connect(&addr, &long, Duration::from_secs(1), None)
+                .await
+                .is_err()
+        );
     }
 
     #[test]

@@ -282,13 +282,13 @@ async fn tokens_are_checked_per_role_and_tenant() {
         .unwrap_err();
     assert_eq!(vote.code(), Code::Unauthenticated);
     // The lean Append wire: no token, no stream.
-    let lean = safekeeper::wire::connect(&sk_arg, "", STEP).await;
+    let lean = safekeeper::wire::connect(&sk_arg, "", STEP, None).await;
     assert!(
         lean.is_err(),
         "the lean wire accepted a connection without a token"
     );
     assert!(
-        safekeeper::wire::connect(&sk_arg, &compute_a.secret(), STEP)
+        safekeeper::wire::connect(&sk_arg, &compute_a.secret(), STEP, None)
             .await
             .is_ok(),
         "the lean wire refused a compute token"

@@ -8,6 +8,7 @@ mod cli;
 mod clients;
 mod commit_outcomes;
 mod component_auth;
+mod component_tls;
 mod compute_cluster;
 mod deploy;
 mod durable_answers;

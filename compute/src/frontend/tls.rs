@@ -7,52 +7,22 @@
 //! before any authentication exchange, so no password ever crosses the wire in clear text.
 //!
 //! The files are PEM: a certificate chain (leaf first) and one private key (PKCS#8,
-//! PKCS#1 or SEC1). They are read once at startup; a missing, unreadable or mismatched
-//! file stops the compute with an error naming the file.
+//! PKCS#1 or SEC1), loaded by `proto::tls` as the components' gRPC TLS is. They are read
+//! once at startup; a missing, unreadable or mismatched file stops the compute with an
+//! error naming the file.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pgwire::tokio::TlsAcceptor;
-use pgwire::tokio::tokio_rustls::rustls;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+pub use proto::tls::TlsFiles;
 
 use crate::{Error, Result};
 
-/// Where the certificate and key are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
 /// The acceptor for `files`, or an [`Error::Config`] that names the file at fault.
 pub fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor> {
-    let bad = |path: &Path, what: String| Error::Config(format!("TLS: {}: {what}", path.display()));
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
-        .map_err(|e| bad(&files.cert, e.to_string()))?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| bad(&files.cert, e.to_string()))?;
-    if certs.is_empty() {
-        return Err(bad(&files.cert, "no PEM certificate in the file".into()));
-    }
-    let key = PrivateKeyDer::from_pem_file(&files.key)
-        .map_err(|e| bad(&files.key, format!("no usable PEM private key ({e})")))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("TLS: {e}")))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| {
-            Error::Config(format!(
-                "TLS: {} and {} do not make a usable pair: {e}",
-                files.cert.display(),
-                files.key.display()
-            ))
-        })?;
-    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    let config = proto::tls::server_config(files, &[b"postgresql"])
+        .map_err(|e| Error::Config(e.to_string()))?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 

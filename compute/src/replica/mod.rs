@@ -56,12 +56,12 @@ async fn start_point(
     cache_bytes: u64,
     deadline: Instant,
     token: &proto::auth::Token,
+    tls: Option<&proto::tls::ClientTls>,
 ) -> Result<(Lsn, Arc<PageCache>), Error> {
     let fail = |reason: String| Error::Pageserver {
         addr: pageserver.to_string(),
         reason,
     };
-    let url = proto::grpc::url(pageserver);
     let runtime = tokio::runtime::Handle::current();
     let mut last = String::from("not asked yet");
     loop {
@@ -72,7 +72,7 @@ async fn start_point(
             )));
         }
         let status = async {
-            let channel = tonic::transport::Endpoint::from_shared(url.clone())
+            let channel = proto::tls::endpoint(pageserver, tls)
                 .map_err(|e| e.to_string())?
                 .connect()
                 .await
@@ -95,6 +95,7 @@ async fn start_point(
                     runtime.clone(),
                     PageClientConfig {
                         auth_token: token.clone(),
+                        tls: tls.cloned(),
                         ..PageClientConfig::default()
                     },
                 )
@@ -154,6 +155,8 @@ pub struct ReplicaConfig<'a> {
     pub limit: Duration,
     /// The compute's token for the pageserver and the safekeepers.
     pub token: &'a proto::auth::Token,
+    /// `--grpc-tls-ca`: reach them over TLS, trusting this CA.
+    pub tls: Option<&'a proto::tls::ClientTls>,
 }
 
 /// Steps 1–3 of the module docs: the engine at the start point and the WAL receiver
@@ -168,9 +171,11 @@ pub async fn start(config: ReplicaConfig<'_>, cancel: CancellationToken) -> Resu
         name,
         limit,
         token,
+        tls,
     } = config;
     let deadline = Instant::now() + limit;
-    let (start, cache) = start_point(pageserver, timeline, cache_bytes, deadline, token).await?;
+    let (start, cache) =
+        start_point(pageserver, timeline, cache_bytes, deadline, token, tls).await?;
     let wal = Arc::new(ReplicaWal::new(start, primary, timeline));
     let pages = Arc::new(PageTable::cached(cache));
     let sink: Arc<dyn WalSink> = wal.clone();
@@ -188,6 +193,7 @@ pub async fn start(config: ReplicaConfig<'_>, cancel: CancellationToken) -> Resu
         engine: engine.clone(),
         wal: wal.clone(),
         token: token.clone(),
+        tls: tls.cloned(),
         name,
     };
     let receiving = tokio::spawn(receiver.run(cancel).in_current_span());

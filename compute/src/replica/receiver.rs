@@ -19,7 +19,6 @@ use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_client::SafekeeperClient;
 use proto::{Lsn, RecordKind, TimelineId, WalDecoder};
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Endpoint;
 
 use super::metrics;
 use super::wal::ReplicaWal;
@@ -37,6 +36,8 @@ pub struct Receiver {
     pub wal: Arc<ReplicaWal>,
     /// The compute's token for the safekeepers.
     pub token: proto::auth::Token,
+    /// `--grpc-tls-ca`: reach the safekeepers over TLS.
+    pub tls: Option<proto::tls::ClientTls>,
     /// How the safekeepers list this replica in their `Status`.
     pub name: String,
 }
@@ -44,8 +45,9 @@ pub struct Receiver {
 async fn connect(
     addr: &str,
     token: &proto::auth::Token,
+    tls: Option<&proto::tls::ClientTls>,
 ) -> Result<SafekeeperClient<AuthChannel>, String> {
-    let channel = Endpoint::from_shared(proto::grpc::url(addr))
+    let channel = proto::tls::endpoint(addr, tls)
         .map_err(|e| format!("bad safekeeper address {addr:?}: {e}"))?
         .connect_timeout(CALL_TIMEOUT)
         .connect()
@@ -89,7 +91,7 @@ impl Receiver {
         let ask = |addr: String| {
             let id = self.timeline.clone();
             async move {
-                let mut c = connect(&addr, &self.token).await.ok()?;
+                let mut c = connect(&addr, &self.token, self.tls.as_ref()).await.ok()?;
                 let req = pb::StatusRequest {
                     timeline: Some((&id).into()),
                 };
@@ -119,7 +121,7 @@ impl Receiver {
         let mut last_err = String::new();
         for (commit, i) in order {
             let addr = &self.safekeepers[i];
-            let mut client = match connect(addr, &self.token).await {
+            let mut client = match connect(addr, &self.token, self.tls.as_ref()).await {
                 Ok(c) => c,
                 Err(e) => {
                     last_err = e;

@@ -71,6 +71,7 @@ async fn the_oldest_snapshot_is_leased_and_one_gc_passed_fails_clearly() {
         snapshots.clone(),
         Duration::from_secs(60),
         &proto::auth::Token::none(),
+        None,
     )
     .unwrap();
     assert_eq!(leases.step().await.unwrap(), Some(held));

@@ -38,7 +38,6 @@ use proto::{Lsn, Term};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Endpoint;
 
 use super::DriverConfig;
 use super::core::{HEARTBEAT_HOLD, LinkCore, LinkLimits, greets_when_missing};
@@ -126,6 +125,8 @@ pub(super) struct Link {
     channel: AuthChannel,
     /// Sent in the lean wire's handshake.
     token: proto::auth::Token,
+    /// `--grpc-tls-ca`: the lean wire opens TLS with it.
+    tls: Option<proto::tls::ClientTls>,
     timeline: pb::TimelineRef,
     rx: mpsc::UnboundedReceiver<LinkMsg>,
     events: mpsc::UnboundedSender<Event>,
@@ -153,8 +154,7 @@ impl Link {
         direct: DirectState,
         metrics: Arc<Metrics>,
     ) -> Result<(Link, mpsc::UnboundedSender<LinkMsg>)> {
-        let uri = proto::grpc::url(addr);
-        let endpoint = Endpoint::from_shared(uri)
+        let endpoint = proto::tls::endpoint(addr, cfg.tls.as_ref())
             .map_err(|e| Error::InvalidRequest(format!("safekeeper address {addr:?}: {e}")))?
             .connect_timeout(cfg.rpc_timeout)
             .tcp_nodelay(true);
@@ -164,6 +164,7 @@ impl Link {
             addr: addr.to_string(),
             channel: proto::auth::channel(endpoint.connect_lazy(), &cfg.auth_token),
             token: cfg.auth_token.clone(),
+            tls: cfg.tls.clone(),
             timeline: (&cfg.timeline).into(),
             rx,
             events,
@@ -238,7 +239,7 @@ impl Link {
         let secret = self.token.secret();
         let open = tokio::select! {
             _ = cancel.cancelled() => return SessionEnd::Stop,
-            r = wire::connect(&self.addr, &secret, self.rpc_timeout) => r,
+            r = wire::connect(&self.addr, &secret, self.rpc_timeout, self.tls.as_ref()) => r,
         };
         let (mut inbound, mut out) = match open {
             Ok(halves) => halves,

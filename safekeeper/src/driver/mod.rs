@@ -115,6 +115,8 @@ pub struct DriverConfig {
     pub registry: Option<prometheus::Registry>,
     /// The compute's token for the safekeepers (`--auth-token-file`).
     pub auth_token: proto::auth::Token,
+    /// `--grpc-tls-ca`: reach the safekeepers over TLS, trusting this CA.
+    pub tls: Option<proto::tls::ClientTls>,
 }
 
 impl DriverConfig {
@@ -136,6 +138,7 @@ impl DriverConfig {
             backoff_max: Duration::from_millis(500),
             registry: None,
             auth_token: proto::auth::Token::none(),
+            tls: None,
         }
     }
 

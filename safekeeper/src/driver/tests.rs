@@ -244,7 +244,7 @@ impl Fake {
         }
         let admit = |_: &str| Ok::<(), String>(());
         let Ok((mut inbound, mut out, ())) =
-            crate::wire::accept(s, Duration::from_secs(5), admit).await
+            crate::wire::accept(s, Duration::from_secs(5), None, admit).await
         else {
             return;
         };

@@ -142,14 +142,20 @@ pub async fn serve_lean(ctx: Arc<Context>, stream: TcpStream) {
             Some(v) => auth::authenticate_token(v, Some(token), peer, auth::Method::SkAppend)
                 .map_err(|s| s.message().to_string()),
         };
-        let (mut inbound, mut out, grant) =
-            match wire::accept(stream, wire::HANDSHAKE_TIMEOUT, admit).await {
-                Ok(halves) => halves,
-                Err(e) => {
-                    debug!(error = %e, "lean Append handshake");
-                    return;
-                }
-            };
+        let (mut inbound, mut out, grant) = match wire::accept(
+            stream,
+            wire::HANDSHAKE_TIMEOUT,
+            ctx.config.tls.as_ref(),
+            admit,
+        )
+        .await
+        {
+            Ok(halves) => halves,
+            Err(e) => {
+                debug!(error = %e, "lean Append handshake");
+                return;
+            }
+        };
         let cancel = ctx.cancel.clone();
         let mut current: Option<Arc<Timeline>> = None;
         let mut buf = BytesMut::new();

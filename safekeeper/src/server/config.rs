@@ -52,6 +52,11 @@ pub struct Config {
     pub auth: proto::auth::SharedVerifier,
     /// The token this safekeeper sends its peers (`--auth-token-file`).
     pub auth_token: proto::auth::Token,
+    /// `--grpc-tls-cert` / `--grpc-tls-key`: serve gRPC and the lean Append wire over TLS
+    /// only; `None` serves plaintext.
+    pub tls: Option<proto::tls::ServerTls>,
+    /// `--grpc-tls-ca`: call the peers over TLS, trusting this CA.
+    pub peer_tls: Option<proto::tls::ClientTls>,
 }
 
 impl Config {
@@ -70,6 +75,8 @@ impl Config {
             recovery_idle: Duration::from_secs(5),
             auth: None,
             auth_token: proto::auth::Token::none(),
+            tls: None,
+            peer_tls: None,
         }
     }
 }

@@ -64,7 +64,6 @@ use remote_storage::RemoteStorage;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tonic::transport::Endpoint;
 use tracing::{Instrument, info, info_span};
 
 pub use config::Config;
@@ -130,7 +129,7 @@ pub async fn start(config: Config, cancel: CancellationToken) -> Result<Running>
     let peers = config
         .peers
         .iter()
-        .map(|addr| Peer::new(addr, &config.auth_token))
+        .map(|addr| Peer::new(addr, &config.auth_token, config.peer_tls.as_ref()))
         .collect::<Result<Vec<_>>>()?;
     let ctx = Arc::new(Context {
         config,
@@ -179,7 +178,13 @@ pub async fn start(config: Config, cancel: CancellationToken) -> Result<Running>
             .spawn(append::serve_lean(lean_ctx.clone(), s));
     });
     let task = tokio::spawn(async move {
-        let served = tonic::transport::Server::builder()
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = &ctx.config.tls {
+            server = server
+                .tls_config(tls.grpc())
+                .map_err(|e| Error::Unavailable(format!("gRPC TLS: {e}")))?;
+        }
+        let served = server
             .add_service(service)
             .serve_with_incoming_shutdown(incoming, cancel.clone().cancelled_owned())
             .await;
@@ -269,8 +274,12 @@ pub struct Peer {
 }
 
 impl Peer {
-    fn new(addr: &str, token: &proto::auth::Token) -> Result<Peer> {
-        let endpoint = Endpoint::from_shared(proto::grpc::url(addr))
+    fn new(
+        addr: &str,
+        token: &proto::auth::Token,
+        tls: Option<&proto::tls::ClientTls>,
+    ) -> Result<Peer> {
+        let endpoint = proto::tls::endpoint(addr, tls)
             .map_err(|e| Error::InvalidRequest(format!("peer address {addr:?}: {e}")))?
             .connect_timeout(Duration::from_secs(2));
         let client = SafekeeperClient::new(proto::auth::channel(endpoint.connect_lazy(), token))

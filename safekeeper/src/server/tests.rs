@@ -507,7 +507,7 @@ async fn the_lean_append_wire_group_commits_and_ends_on_bad_input() {
     let mut node = Node::start(config(1, dir.path())).await;
     elect(&mut node.client, &t, 1, 100).await;
     let before = fsyncs(1, "lean-wire");
-    let (mut inbound, mut out) = crate::wire::connect(&node.addr(), "", WAIT)
+    let (mut inbound, mut out) = crate::wire::connect(&node.addr(), "", WAIT, None)
         .await
         .expect("lean connection");
     let mut buf = BytesMut::new();
