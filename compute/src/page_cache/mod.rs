@@ -15,7 +15,7 @@
 //!   `(key, Lsn::MAX)`; an old snapshot's version under `(key, S)`. The policy is LRU:
 //!   moka's default TinyLFU admission kept refusing freshly fetched leaves that the next
 //!   commit touched again (3x the round trips in `tests/page_cache_pageserver.rs`);
-//! * the **last-written-LSN map** ([`lwl::LwlMap`]): a miss asks the pageserver for
+//! * the **last-written-LSN map** ([`last_written::LastWrittenMap`]): a miss asks the pageserver for
 //!   `(key, request_lsn = latest, not_modified_since = LWL(key))`.
 //!
 //! ## How dirty pages become clean
@@ -49,7 +49,7 @@
 
 pub mod dirty;
 pub mod inflight;
-pub mod lwl;
+pub mod last_written;
 pub mod metrics;
 pub mod pins;
 
@@ -63,7 +63,7 @@ use proto::{Lsn, PageKey, RelId};
 use crate::page_client::{PageClient, PageError};
 use dirty::DirtyPages;
 use inflight::{CatchUp, InFlight};
-use lwl::LwlMap;
+use last_written::LastWrittenMap;
 use pins::Pins;
 
 /// The cache slot of a page's latest version.
@@ -79,7 +79,7 @@ pub struct CacheConfig {
     /// How long a commit waits for room in the dirty table before failing.
     pub dirty_wait: Duration,
     /// Entries of the last-written-LSN map.
-    pub lwl_capacity: usize,
+    pub last_written_capacity: usize,
     /// How often the pageserver's ingest position is polled while pages are dirty.
     pub ingest_poll: Duration,
     /// Blocks a range scan reads ahead on a miss.
@@ -92,7 +92,7 @@ impl Default for CacheConfig {
             cache_bytes: 256 << 20,
             dirty_limit: 16 * 1024,
             dirty_wait: Duration::from_secs(30),
-            lwl_capacity: 256 * 1024,
+            last_written_capacity: 256 * 1024,
             ingest_poll: Duration::from_millis(10),
             readahead: 16,
         }
@@ -101,7 +101,7 @@ impl Default for CacheConfig {
 
 struct State {
     dirty: DirtyPages,
-    lwl: LwlMap,
+    last_written: LastWrittenMap,
     /// Latest versions pinned by commits in their prepare phase.
     pins: Pins,
     /// End of the newest record published (the request LSN of latest reads).
@@ -142,7 +142,7 @@ impl PageCache {
             clean,
             state: Mutex::new(State {
                 dirty: DirtyPages::new(config.dirty_limit),
-                lwl: LwlMap::new(start, config.lwl_capacity),
+                last_written: LastWrittenMap::new(start, config.last_written_capacity),
                 pins: Pins::default(),
                 latest: start,
                 ingested: Lsn::INVALID,
@@ -314,7 +314,7 @@ impl PageCache {
                         out[i] = Some(Ok(Some(p)));
                         continue;
                     }
-                    let nms = st.lwl.get(*key);
+                    let nms = st.last_written.get(*key);
                     st.inflight.begin(*key);
                     todo.push((
                         i,
@@ -419,7 +419,7 @@ impl PageCache {
     /// (the page's `page_lsn`): it is dirty until the pageserver ingests `end`.
     pub fn publish(&self, key: PageKey, page: Arc<Page>, end: Lsn) {
         let mut st = self.lock();
-        st.lwl.set(key, end);
+        st.last_written.set(key, end);
         st.inflight.note_published(key, end);
         st.pins.refresh(key, &page);
         st.latest = st.latest.max(end);
@@ -442,7 +442,7 @@ impl PageCache {
     pub fn apply_replicated(&self, change: &proto::PageChange, end: Lsn) -> bool {
         let key = change.key;
         let mut st = self.lock();
-        st.lwl.set(key, end);
+        st.last_written.set(key, end);
         st.inflight.note_replicated(change, end);
         st.latest = st.latest.max(end);
         let base: Box<Page> = match &change.body {
@@ -524,7 +524,7 @@ impl PageCache {
 
     /// The last-written LSN a miss of `key` would send.
     pub fn last_written(&self, key: PageKey) -> Lsn {
-        self.lock().lwl.get(key)
+        self.lock().last_written.get(key)
     }
 
     /// Number of blocks of `rel`, learned from the pageserver: blocks are `0..n`, never

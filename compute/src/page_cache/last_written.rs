@@ -15,16 +15,16 @@ use proto::{Lsn, PageKey};
 
 /// Bounded per-page last-written LSNs with a floor for forgotten pages.
 #[derive(Debug)]
-pub struct LwlMap {
+pub struct LastWrittenMap {
     entries: HashMap<PageKey, Lsn>,
     floor: Lsn,
     capacity: usize,
 }
 
-impl LwlMap {
+impl LastWrittenMap {
     /// A map of at most `capacity` entries (at least 2) whose floor starts at `start`.
-    pub fn new(start: Lsn, capacity: usize) -> LwlMap {
-        LwlMap {
+    pub fn new(start: Lsn, capacity: usize) -> LastWrittenMap {
+        LastWrittenMap {
             entries: HashMap::new(),
             floor: start,
             capacity: capacity.max(2),
@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn forgotten_pages_fall_back_to_a_raised_floor() {
-        let mut m = LwlMap::new(Lsn(100), 8);
+        let mut m = LastWrittenMap::new(Lsn(100), 8);
         assert_eq!(m.get(k(0)), Lsn(100));
         for b in 0..8 {
             m.set(k(b), Lsn(200 + u64::from(b)));
@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn lsns_never_go_back() {
-        let mut m = LwlMap::new(Lsn(10), 4);
+        let mut m = LastWrittenMap::new(Lsn(10), 4);
         m.set(k(1), Lsn(50));
         m.set(k(1), Lsn(40));
         assert_eq!(m.get(k(1)), Lsn(50));
