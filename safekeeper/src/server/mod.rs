@@ -14,7 +14,7 @@
 //! - [`read_wal`]: `ReadWal` streams whole frames up to `commit_lsn` (or the
 //!   donor's `flush_lsn`, term-checked) and tails live; WAL no longer held
 //!   locally is read from object storage.
-//! - [`generations`]: `Status`, `ListTimelines`, `PageserverFeedback`,
+//! - [`pageserver_calls`]: `Status`, `ListTimelines`, `PageserverFeedback`,
 //!   `IssueGeneration`.
 //! - [`offload`]: per-timeline maintenance — poll peers, upload sealed
 //!   segments of committed WAL (one uploader per timeline: the lowest node
@@ -38,9 +38,9 @@
 
 pub mod append;
 pub mod config;
-pub mod generations;
 pub mod metrics;
 pub mod offload;
+pub mod pageserver_calls;
 pub mod peer_recovery;
 pub mod read_wal;
 pub mod readers;

@@ -242,7 +242,7 @@ impl Safekeeper for Service {
         let r = request.into_inner();
         let _span = span("status", r.timeline.as_ref()).entered();
         let tl = self.timeline(r.timeline.as_ref())?;
-        Ok(Response::new(super::generations::status(&tl)))
+        Ok(Response::new(super::pageserver_calls::status(&tl)))
     }
 
     async fn list_timelines(
@@ -266,7 +266,7 @@ impl Safekeeper for Service {
         let r = request.into_inner();
         async {
             let tl = self.timeline(r.timeline.as_ref())?;
-            super::generations::feedback(&tl, &r)
+            super::pageserver_calls::feedback(&tl, &r)
                 .await
                 .map(Response::new)
                 .map_err(status)
@@ -287,7 +287,7 @@ impl Safekeeper for Service {
         let r = request.into_inner();
         async {
             let tl = self.timeline(r.timeline.as_ref())?;
-            super::generations::issue(&tl, &r.pageserver_id)
+            super::pageserver_calls::issue(&tl, &r.pageserver_id)
                 .await
                 .map(Response::new)
                 .map_err(status)

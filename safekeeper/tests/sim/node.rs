@@ -322,7 +322,7 @@ impl Node {
     pub fn status(&self) -> Option<proto::grpc::safekeeper::StatusResponse> {
         self.tl
             .as_ref()
-            .map(|tl| safekeeper::server::generations::status(tl))
+            .map(|tl| safekeeper::server::pageserver_calls::status(tl))
     }
 
     /// Brings `acked` up to the node's state after a batch: committed WAL

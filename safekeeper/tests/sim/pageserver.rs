@@ -35,7 +35,7 @@ use pageserver::tombstones::Tombstones;
 use pageserver::{LayerMap, reconstruct};
 use proto::frame::FRAME_HEADER_SIZE;
 use proto::{DecodedRecord, Lsn, PageKey, RecordKind};
-use safekeeper::server::generations::take_feedback;
+use safekeeper::server::pageserver_calls::take_feedback;
 
 use crate::START;
 use crate::checker::off;

@@ -20,8 +20,8 @@ use proto::grpc::TermSwitch;
 use proto::record::Term;
 use proto::{Lsn, Record, RecordKind};
 use safekeeper::messages::{Append, Elected, Reply, Request, VoteRequest};
-use safekeeper::server::generations::take_feedback;
 use safekeeper::server::offload::trim;
+use safekeeper::server::pageserver_calls::take_feedback;
 
 use crate::START;
 use crate::checker::off;

@@ -1,5 +1,5 @@
-//! `Status`, `PageserverFeedback` and `IssueGeneration`: what a pageserver
-//! (and an operator) asks a safekeeper outside the consensus protocol.
+//! `Status`, `PageserverFeedback` and `IssueGeneration`: the calls a pageserver (and an
+//! operator) makes to a safekeeper outside the consensus protocol.
 //!
 //! ## Generations
 //! Pageserver generations are issued per timeline like terms (DESIGN.md,
