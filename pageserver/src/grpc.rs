@@ -29,7 +29,7 @@ use tracing::Instrument;
 
 use crate::read;
 use crate::service::{CreateTimeline, Pageserver};
-use crate::tenant::TimelineHandle;
+use crate::timeline_handle::TimelineHandle;
 use crate::{Error, Result};
 
 /// Batches of one GetPages stream answered concurrently.

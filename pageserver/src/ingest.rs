@@ -20,7 +20,7 @@ use futures::StreamExt;
 use proto::{DecodedRecord, Lsn, RecordKind, WalDecoder};
 use tracing::Instrument;
 
-use crate::tenant::TimelineHandle;
+use crate::timeline_handle::TimelineHandle;
 use crate::wal_source::WalSource;
 use crate::{Error, Result, blocking, metrics};
 

@@ -42,7 +42,7 @@
 //! ```
 //!
 //! - [`service::Pageserver`] owns the attached timelines
-//!   ([`tenant::TimelineHandle`]: the core behind a lock, the
+//!   ([`timeline_handle::TimelineHandle`]: the core behind a lock, the
 //!   `last_record_lsn` watch, branch structure, leases, remote state) and
 //!   their tasks, under one `CancellationToken` tree.
 //! - [`wal_source::WalSource`] and [`generations::Generations`] are the two
@@ -85,8 +85,8 @@ pub mod remote;
 pub mod retention;
 pub mod safekeeper_client;
 pub mod service;
-pub mod tenant;
 pub mod timeline;
+pub mod timeline_handle;
 pub mod tombstones;
 pub mod wal_source;
 

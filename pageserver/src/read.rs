@@ -26,7 +26,7 @@ use proto::grpc::PageRequest;
 use crate::cache::PageCache;
 use crate::ondemand::Fetcher;
 use crate::service::Pageserver;
-use crate::tenant::TimelineHandle;
+use crate::timeline_handle::TimelineHandle;
 use crate::{Error, Result, Timeline, blocking, metrics};
 
 /// Answers `reqs` on `handle`, one result per request, in order.

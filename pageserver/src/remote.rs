@@ -107,7 +107,7 @@ use crate::layer_name::LayerName;
 use crate::manifest::{LayerEntry, Manifest};
 use crate::metadata::{self, TimelineMetadata};
 use crate::retention::{self, Retention};
-use crate::tenant::TimelineHandle;
+use crate::timeline_handle::TimelineHandle;
 use crate::tombstones::{self, Tombstones};
 use crate::{Error, Result, blocking, metrics};
 

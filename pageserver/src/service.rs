@@ -40,8 +40,8 @@ use crate::manifest::{AncestorRef, Manifest};
 use crate::ondemand::{Download, RemoteLayers};
 use crate::remote::{self, SyncReport};
 use crate::retention::Retention;
-use crate::tenant::TimelineHandle;
 use crate::timeline::GcReport;
+use crate::timeline_handle::TimelineHandle;
 use crate::wal_source::WalSource;
 use crate::{Error, Result, Timeline, blocking, ingest};
 
@@ -547,7 +547,7 @@ impl Pageserver {
         blocking(move || {
             let mut retention = h.retention();
             let cutoff = h.bounded_cutoff(wanted, &mut retention);
-            // The cutoff is applied under the retention lock (see tenant.rs).
+            // The cutoff is applied under the retention lock (see timeline_handle.rs).
             let report = h.write().gc(cutoff)?;
             h.commits().trim_below(report.cutoff);
             Ok(report)

@@ -23,7 +23,7 @@ use proto::TimelineId;
 use super::Pageserver;
 use crate::LayerName;
 use crate::ondemand::Download;
-use crate::tenant::TimelineHandle;
+use crate::timeline_handle::TimelineHandle;
 use crate::{Error, Result, Timeline, blocking, metrics};
 
 /// Deletes `known` and every layer file in `dir` that fails

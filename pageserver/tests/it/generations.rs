@@ -13,7 +13,7 @@ use crate::common::gate::Gate;
 use crate::common::service::{Env, Node};
 use crate::common::{START, Workload};
 use crate::service::{check_all, objects, random_writes, seed};
-use pageserver::tenant::TimelineHandle;
+use pageserver::timeline_handle::TimelineHandle;
 use proto::TimelineId;
 use rand::SeedableRng;
 use rand::rngs::StdRng;

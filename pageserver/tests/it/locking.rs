@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::common::START;
 use crate::common::gate::Gate;
 use crate::common::service::{Env, Node};
-use pageserver::tenant::TimelineHandle;
+use pageserver::timeline_handle::TimelineHandle;
 use proto::grpc::PageRequest;
 use proto::{Lsn, PageKey, TimelineId};
 use remote_storage::{Op, RemoteStorage};
