@@ -102,7 +102,7 @@ pub use layer_name::LayerName;
 pub use remote_storage::S3Options;
 pub use service::{CreateTimeline, Pageserver};
 pub use timeline::{Counters, Timeline, TimelineConfig};
-pub use wal_source::{MemoryWal, WalChunk, WalSource};
+pub use wal_source::{MemoryWalSource, WalChunk, WalSource};
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! Where ingest gets WAL: the [`WalSource`] trait, and [`MemoryWal`], an
+//! Where ingest gets WAL: the [`WalSource`] trait, and [`MemoryWalSource`], an
 //! in-memory source for tests.
 //!
 //! A source streams a timeline's *committed* WAL from a record boundary, in
@@ -51,14 +51,14 @@ struct Log {
 /// pageserver streams them, chunked at `chunk_size` bytes (not aligned to
 /// frames, so the decoder's reassembly is exercised).
 #[derive(Debug)]
-pub struct MemoryWal {
+pub struct MemoryWalSource {
     logs: Mutex<HashMap<TimelineId, Arc<Log>>>,
     chunk_size: usize,
 }
 
-impl MemoryWal {
-    pub fn new(chunk_size: usize) -> MemoryWal {
-        MemoryWal {
+impl MemoryWalSource {
+    pub fn new(chunk_size: usize) -> MemoryWalSource {
+        MemoryWalSource {
             logs: Mutex::new(HashMap::new()),
             chunk_size: chunk_size.max(1),
         }
@@ -95,7 +95,7 @@ impl MemoryWal {
     }
 }
 
-impl WalSource for MemoryWal {
+impl WalSource for MemoryWalSource {
     fn read_wal<'a>(&'a self, id: &'a TimelineId, start: Lsn) -> BoxFuture<'a, Result<WalStream>> {
         Box::pin(async move {
             let log = self.log(id, start);

@@ -27,7 +27,7 @@
 //! | [`load`]        | a transaction's rows into relations it created, built ahead        |
 //! | [`records`]     | a commit's WAL records: diff, layout, emit                         |
 //! | [`sequences`]   | sequence values reserved ahead in small records; relation sizes    |
-//! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWal`])                      |
+//! | [`wal_sink`]    | where records go ([`WalSink`], [`MemoryWalSink`])                      |
 //! | [`proposer_wal`]| [`ProposerWal`]: records durable on a quorum of safekeepers       |
 //! | [`serving`]     | durability waits for what was observed; 08006; the engine's stop   |
 //! | [`replica`]     | a read replica: committed records applied to cached pages; 25006   |
@@ -129,7 +129,7 @@ pub use locks::{LockManager, LockMode, LockTarget};
 pub use pages::PageTable;
 pub use proposer_wal::ProposerWal;
 pub use txn::EngineTxn;
-pub use wal_sink::{MemoryWal, WalError, WalSink};
+pub use wal_sink::{MemoryWalSink, WalError, WalSink};
 
 use catalog::CachedCatalog;
 use pages::RelPages;

@@ -1,4 +1,4 @@
-//! Where committed records go: the [`WalSink`] trait and [`MemoryWal`].
+//! Where committed records go: the [`WalSink`] trait and [`MemoryWalSink`].
 //!
 //! The serial step hands each encoded record to the sink with its start LSN (records are
 //! contiguous: a record's start is the previous one's end) and, after releasing its locks
@@ -7,9 +7,9 @@
 //! source: a statement reads at the durable LSN, a record boundary.
 //!
 //! The real sink is the safekeeper proposer driver (`safekeeper::driver`): durable means a
-//! majority has flushed. [`MemoryWal`] keeps the framed bytes in memory and is durable either
-//! immediately or when the test says so ([`MemoryWal::manual`] + [`MemoryWal::make_durable`]);
-//! a test can also stop it as a fence would ([`MemoryWal::stop`]).
+//! majority has flushed. [`MemoryWalSink`] keeps the framed bytes in memory and is durable either
+//! immediately or when the test says so ([`MemoryWalSink::manual`] + [`MemoryWalSink::make_durable`]);
+//! a test can also stop it as a fence would ([`MemoryWalSink::stop`]).
 //!
 //! A sink that stops for good (fenced by a newer primary, shut down) says so through
 //! [`WalSink::stopped`] and cancels [`WalSink::stopping`]: the engine then stops serving
@@ -74,25 +74,25 @@ pub trait WalSink: Send + Sync {
     }
 }
 
-struct MemoryWalState {
+struct MemoryWalSinkState {
     start: Lsn,
     bytes: Vec<u8>,
     /// Record boundaries not yet durable (manual mode), oldest first.
     pending: Vec<Lsn>,
     durable: Lsn,
-    /// Set by [`MemoryWal::stop`].
+    /// Set by [`MemoryWalSink::stop`].
     stopped: Option<String>,
 }
 
-impl MemoryWalState {
+impl MemoryWalSinkState {
     fn end(&self) -> Lsn {
         Lsn(self.start.0 + self.bytes.len() as u64)
     }
 }
 
 /// An in-memory WAL: framed record bytes, durable immediately or under test control.
-pub struct MemoryWal {
-    state: Mutex<MemoryWalState>,
+pub struct MemoryWalSink {
+    state: Mutex<MemoryWalSinkState>,
     durable_changed: Condvar,
     manual: bool,
     /// How long `wait_durable` waits before giving up.
@@ -100,20 +100,20 @@ pub struct MemoryWal {
     stopping: CancellationToken,
 }
 
-impl MemoryWal {
+impl MemoryWalSink {
     /// A WAL starting at `start`, where every record is durable as soon as it is submitted.
-    pub fn new(start: Lsn) -> MemoryWal {
+    pub fn new(start: Lsn) -> MemoryWalSink {
         Self::with_mode(start, false)
     }
 
-    /// A WAL where records become durable only through [`MemoryWal::make_durable`].
-    pub fn manual(start: Lsn) -> MemoryWal {
+    /// A WAL where records become durable only through [`MemoryWalSink::make_durable`].
+    pub fn manual(start: Lsn) -> MemoryWalSink {
         Self::with_mode(start, true)
     }
 
-    fn with_mode(start: Lsn, manual: bool) -> MemoryWal {
-        MemoryWal {
-            state: Mutex::new(MemoryWalState {
+    fn with_mode(start: Lsn, manual: bool) -> MemoryWalSink {
+        MemoryWalSink {
+            state: Mutex::new(MemoryWalSinkState {
                 start,
                 bytes: Vec::new(),
                 pending: Vec::new(),
@@ -128,12 +128,12 @@ impl MemoryWal {
     }
 
     /// How long [`WalSink::wait_durable`] waits before giving up (default 30 s).
-    pub fn with_wait_limit(mut self, limit: Duration) -> MemoryWal {
+    pub fn with_wait_limit(mut self, limit: Duration) -> MemoryWalSink {
         self.wait_limit = limit;
         self
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryWalState> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryWalSinkState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -172,7 +172,7 @@ impl MemoryWal {
     }
 }
 
-impl WalSink for MemoryWal {
+impl WalSink for MemoryWalSink {
     fn submit(&self, record: &Record, start: Lsn) -> Result<Lsn, WalError> {
         let mut s = self.lock();
         if let Some(why) = &s.stopped {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::engine_common::{engine, exec, rows, small_pages};
-use compute::engine::{Engine, EngineConfig, MemoryWal, PageTable};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink, PageTable};
 use proto::Lsn;
 use sql::Session;
 
@@ -26,11 +26,11 @@ fn records(start: Lsn, wal: &[u8]) -> Vec<(Lsn, Lsn)> {
 }
 
 /// An engine over the pages the first `upto` bytes of `wal` replay to.
-fn replayed(wal: &MemoryWal, upto: Lsn, config: EngineConfig) -> Engine {
+fn replayed(wal: &MemoryWalSink, upto: Lsn, config: EngineConfig) -> Engine {
     let bytes = wal.bytes();
     let len = (upto.0 - wal.start_lsn().0) as usize;
     let (pages, end) = PageTable::replay(wal.start_lsn(), &bytes[..len]).expect("replay");
-    Engine::open(Arc::new(pages), Arc::new(MemoryWal::new(end)), config).expect("open")
+    Engine::open(Arc::new(pages), Arc::new(MemoryWalSink::new(end)), config).expect("open")
 }
 
 const SETUP: &str = "
@@ -109,7 +109,7 @@ fn a_bulk_load_gives_what_row_by_row_inserts_give() {
     assert_eq!(now[3], [["1"], ["2"], ["3"], ["4"], ["5"]]);
 }
 
-fn end_of(wal: &MemoryWal) -> Lsn {
+fn end_of(wal: &MemoryWalSink) -> Lsn {
     Lsn(wal.start_lsn().0 + wal.bytes().len() as u64)
 }
 

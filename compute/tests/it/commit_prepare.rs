@@ -75,7 +75,7 @@ fn with_a_cold_cache_the_serial_step_fetches_no_pages() {
     let (a, cache_a) =
         cached_engine_with(&env, Lsn::TIMELINE_START, roomy, EngineConfig::default());
     let reference = Engine::create(
-        std::sync::Arc::new(compute::engine::MemoryWal::new(Lsn::TIMELINE_START)),
+        std::sync::Arc::new(compute::engine::MemoryWalSink::new(Lsn::TIMELINE_START)),
         EngineConfig::default(),
     )
     .expect("reference engine");

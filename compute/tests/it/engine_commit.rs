@@ -6,14 +6,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::engine_common::{exec, rows, small_pages};
-use compute::engine::{Engine, EngineConfig, MemoryWal};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink};
 use proto::Lsn;
 use sql::Session;
 use sql::storage::{Isolation, LockOutcome, Storage, Txn};
 
 #[test]
 fn commit_waits_for_durability_without_holding_locks() {
-    let wal = Arc::new(MemoryWal::manual(Lsn::TIMELINE_START));
+    let wal = Arc::new(MemoryWalSink::manual(Lsn::TIMELINE_START));
     let e = {
         let w = wal.clone();
         // Bootstrap needs durability: release it from another thread.
@@ -160,7 +160,7 @@ fn hidden_row_ids_are_never_reused_across_a_restart() {
         compute::engine::PageTable::replay(wal.start_lsn(), &wal.bytes()).expect("replay");
     let reopened = Engine::open(
         Arc::new(pages),
-        Arc::new(MemoryWal::new(end)),
+        Arc::new(MemoryWalSink::new(end)),
         small_pages(),
     )
     .unwrap();

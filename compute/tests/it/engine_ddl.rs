@@ -9,16 +9,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::engine_common::{engine, exec, rows, small_pages};
-use compute::engine::{Engine, EngineConfig, MemoryWal, PageTable, WalSink};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink, PageTable, WalSink};
 use proto::{Lsn, RecordKind};
 use sql::Session;
 
 /// An engine opened on the pages the WALs `wals` (each continuing the previous one) rebuild,
 /// writing a WAL of its own.
-fn reopen(wals: &[&MemoryWal], config: EngineConfig) -> (Engine, Arc<MemoryWal>) {
+fn reopen(wals: &[&MemoryWalSink], config: EngineConfig) -> (Engine, Arc<MemoryWalSink>) {
     let bytes: Vec<u8> = wals.iter().flat_map(|w| w.bytes()).collect();
     let (pages, end) = PageTable::replay(wals[0].start_lsn(), &bytes).expect("replay");
-    let wal = Arc::new(MemoryWal::new(end));
+    let wal = Arc::new(MemoryWalSink::new(end));
     let engine = Engine::open(Arc::new(pages), wal.clone(), config).expect("open");
     (engine, wal)
 }

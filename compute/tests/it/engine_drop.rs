@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine_common::{engine, exec, small_pages};
 use crate::page_cache_pageserver::{cached_engine_with, small_cache, start_pageserver};
-use compute::engine::{Engine, MemoryWal, WalSink};
+use compute::engine::{Engine, MemoryWalSink, WalSink};
 use proto::{Lsn, PageKey, RecordKind, RelId};
 use sql::Session;
 use sql::storage::{Isolation, Storage, Txn};
@@ -24,7 +24,7 @@ fn rels(e: &Engine, name: &str) -> (RelId, Vec<(String, RelId)>) {
 }
 
 /// `(kind, start, end)` of every record after `from`.
-fn records_after(wal: &MemoryWal, from: Lsn) -> Vec<(RecordKind, Lsn, Lsn)> {
+fn records_after(wal: &MemoryWalSink, from: Lsn) -> Vec<(RecordKind, Lsn, Lsn)> {
     let mut decoder = proto::WalDecoder::new(wal.start_lsn());
     decoder.push(&wal.bytes());
     let mut out = Vec::new();

@@ -4,7 +4,7 @@
 //! A seeded random workload (CREATE/DROP TABLE, CREATE INDEX, INSERT, UPDATE, DELETE,
 //! transaction blocks with COMMIT/ROLLBACK and savepoints) runs through `sql::Session` on
 //! both; every statement must give the same result or the same SQLSTATE, and full scans
-//! must agree. Then the durability model: the MemoryWal's bytes are replayed with
+//! must agree. Then the durability model: the MemoryWalSink's bytes are replayed with
 //! `proto::WalDecoder` + `redo::apply` into an empty page table, a new engine opens those
 //! pages (learning the schema from the catalog tree), and every committed state recorded
 //! during the run — at its durable LSN — is read back at that snapshot. Each seed runs twice:
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine_common::{engine, small_pages, small_pages_with_history};
-use compute::engine::{Engine, MemoryWal, PageTable};
+use compute::engine::{Engine, MemoryWalSink, PageTable};
 use proto::Lsn;
 use sql::Session;
 use sql::memory::MemoryStorage;
@@ -287,7 +287,7 @@ fn check_seed(seed: u64, keep_history: bool) {
         engine.pages().pages(),
         "seed {seed}: replayed pages equal the engine's"
     );
-    let reopened = Engine::open(Arc::new(pages), Arc::new(MemoryWal::new(end)), config())
+    let reopened = Engine::open(Arc::new(pages), Arc::new(MemoryWalSink::new(end)), config())
         .expect("open on replayed pages");
     let checked = if keep_history { history.len() } else { 1 };
     for (lsn, state) in history.iter().rev().take(checked).step_by(7) {

@@ -505,7 +505,7 @@ fn rows_larger_than_a_page_round_trip_and_their_pages_are_reused() {
         compute::engine::PageTable::replay(wal.start_lsn(), &wal.bytes()).expect("replay");
     let reopened = Engine::open(
         std::sync::Arc::new(pages),
-        std::sync::Arc::new(compute::engine::MemoryWal::new(end)),
+        std::sync::Arc::new(compute::engine::MemoryWalSink::new(end)),
         config.clone(),
     )
     .unwrap();

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use compute::engine::{Engine, EngineConfig, MemoryWal};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink};
 use compute::frontend::{Backend, FrontendConfig, bind_and_serve};
 use proto::Lsn;
 use sql::memory::MemoryStorage;
@@ -153,7 +153,7 @@ async fn only_the_target_session_is_canceled() {
 
 #[tokio::test]
 async fn a_statement_waiting_for_a_row_lock_is_canceled() {
-    let wal = Arc::new(MemoryWal::new(Lsn::TIMELINE_START));
+    let wal = Arc::new(MemoryWalSink::new(Lsn::TIMELINE_START));
     let engine = Engine::create(wal, EngineConfig::default()).expect("engine");
     let s = server(engine).await;
     let holder = connect(&s).await;

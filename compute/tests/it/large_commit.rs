@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::engine_common::{engine, exec, rows};
-use compute::engine::{Engine, EngineConfig, MemoryWal, PageTable};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink, PageTable};
 use proto::Lsn;
 use sql::Session;
 
@@ -24,9 +24,9 @@ fn records(start: Lsn, wal: &[u8]) -> Vec<(Lsn, Lsn, usize)> {
     out
 }
 
-fn reopen(wal: &MemoryWal, config: EngineConfig) -> Engine {
+fn reopen(wal: &MemoryWalSink, config: EngineConfig) -> Engine {
     let (pages, end) = PageTable::replay(wal.start_lsn(), &wal.bytes()).expect("replay");
-    Engine::open(Arc::new(pages), Arc::new(MemoryWal::new(end)), config).expect("open")
+    Engine::open(Arc::new(pages), Arc::new(MemoryWalSink::new(end)), config).expect("open")
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The page cache against a REAL pageserver, in process: the engine's WAL records go to a
-//! `pageserver::MemoryWal` the pageserver ingests from; the engine reads its pages through
+//! `pageserver::MemoryWalSource` the pageserver ingests from; the engine reads its pages through
 //! a 1 MiB cache over a table several times bigger, and must give the same answers as an
 //! all-resident engine. A second engine with an empty cache on the same pageserver then
 //! learns the schema and every committed row from it; old page versions come back at an
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::engine_common::{exec, rows};
-use compute::engine::{Engine, EngineConfig, MemoryWal, PageTable, WalError, WalSink};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink, PageTable, WalError, WalSink};
 use compute::page_cache::{CacheConfig, PageCache};
 use compute::page_client::{PageClient, PageClientConfig};
 use pageserver::{Config, CreateTimeline, MemoryGenerations, Pageserver, grpc};
@@ -20,8 +20,8 @@ use tokio_util::sync::CancellationToken;
 /// The engine's sink: an in-memory WAL (durable at once) whose every record is also
 /// appended to the pageserver's WAL source, as the safekeepers would stream it.
 struct TeeWal {
-    local: MemoryWal,
-    pageserver: Arc<pageserver::MemoryWal>,
+    local: MemoryWalSink,
+    pageserver: Arc<pageserver::MemoryWalSource>,
     id: TimelineId,
 }
 
@@ -49,7 +49,7 @@ impl WalSink for TeeWal {
 pub(crate) struct Env {
     pub(crate) rt: tokio::runtime::Runtime,
     pub(crate) addr: std::net::SocketAddr,
-    pub(crate) wal: Arc<pageserver::MemoryWal>,
+    pub(crate) wal: Arc<pageserver::MemoryWalSource>,
     pub(crate) id: TimelineId,
     ps: Arc<Pageserver>,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
@@ -81,7 +81,7 @@ fn start_pageserver_at(listen: std::net::SocketAddr) -> Env {
         .expect("a runtime");
     let data = tempfile::tempdir().expect("tempdir");
     let objects = tempfile::tempdir().expect("tempdir");
-    let wal = Arc::new(pageserver::MemoryWal::new(64 << 10));
+    let wal = Arc::new(pageserver::MemoryWalSource::new(64 << 10));
     let id = TimelineId::new("acme", "main").expect("valid name");
     let (addr, ps) = rt.block_on(async {
         let remote = remote_storage::RemoteStorage::local(objects.path()).expect("local store");
@@ -154,7 +154,7 @@ pub(crate) fn cached_engine_with(
     .expect("client");
     let cache = PageCache::new(client, cache, start);
     let wal = Arc::new(TeeWal {
-        local: MemoryWal::new(start),
+        local: MemoryWalSink::new(start),
         pageserver: env.wal.clone(),
         id: env.id.clone(),
     });
@@ -185,7 +185,7 @@ fn engines_over_a_small_cache_and_a_real_pageserver_agree_with_resident_pages() 
     let started = Instant::now();
     let (a, cache) = cached_engine(&env, Lsn::TIMELINE_START);
     let reference = Engine::create(
-        Arc::new(MemoryWal::new(Lsn::TIMELINE_START)),
+        Arc::new(MemoryWalSink::new(Lsn::TIMELINE_START)),
         EngineConfig::default(),
     )
     .expect("create reference engine");

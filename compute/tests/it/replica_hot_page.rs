@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine_common::exec;
 use crate::page_cache_pageserver::start_pageserver;
-use compute::engine::{Engine, EngineConfig, MemoryWal, WalError, WalSink};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink, WalError, WalSink};
 use compute::page_cache::{CacheConfig, PageCache};
 use compute::page_client::{PageClient, PageClientConfig};
 use proto::{Lsn, PageKey, Record};
@@ -22,7 +22,7 @@ use sql::Session;
 
 /// The primary's WAL: durable at once, every record kept for the test to hand out.
 struct RecordingWal {
-    local: MemoryWal,
+    local: MemoryWalSink,
     records: Mutex<Vec<(Record, Lsn)>>,
 }
 
@@ -56,7 +56,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 fn a_replica_serves_a_page_the_primary_changes_during_every_fetch() {
     let env = start_pageserver();
     let wal = Arc::new(RecordingWal {
-        local: MemoryWal::new(Lsn::TIMELINE_START),
+        local: MemoryWalSink::new(Lsn::TIMELINE_START),
         records: Mutex::new(Vec::new()),
     });
     let primary = Engine::create(wal.clone(), EngineConfig::default()).expect("create");

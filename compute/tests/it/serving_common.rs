@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use compute::engine::{Engine, EngineConfig, MemoryWal, WalError, WalSink};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink, WalError, WalSink};
 use compute::frontend::{FrontendConfig, bind_and_serve};
 use proto::{Lsn, Record};
 use tokio::task::JoinHandle;
@@ -19,10 +19,10 @@ use tokio_util::sync::CancellationToken;
 /// Every bounded wait of these tests.
 pub const BOUND: Duration = Duration::from_secs(10);
 
-/// A [`MemoryWal`] whose records are durable at once, unless the test holds durability
+/// A [`MemoryWalSink`] whose records are durable at once, unless the test holds durability
 /// back ([`HeldWal::hold`] … [`HeldWal::release`]) — a quorum that does not ack yet.
 pub struct HeldWal {
-    wal: MemoryWal,
+    wal: MemoryWalSink,
     held: AtomicBool,
 }
 
@@ -30,7 +30,7 @@ impl HeldWal {
     /// `wait_limit`: how long a durability wait lasts before it fails.
     pub fn new(wait_limit: Duration) -> Arc<HeldWal> {
         Arc::new(HeldWal {
-            wal: MemoryWal::manual(Lsn::TIMELINE_START).with_wait_limit(wait_limit),
+            wal: MemoryWalSink::manual(Lsn::TIMELINE_START).with_wait_limit(wait_limit),
             held: AtomicBool::new(false),
         })
     }

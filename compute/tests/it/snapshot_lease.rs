@@ -10,7 +10,7 @@ use compute::engine::horizon::Snapshots;
 use compute::page_cache::{CacheConfig, PageCache};
 use compute::page_client::{PageClient, PageClientConfig, PageError};
 use compute::server::SnapshotLeases;
-use pageserver::{Config, CreateTimeline, MemoryGenerations, MemoryWal, Pageserver, grpc};
+use pageserver::{Config, CreateTimeline, MemoryGenerations, MemoryWalSource, Pageserver, grpc};
 use proto::{Lsn, PageKey, TimelineId};
 use remote_storage::RemoteStorage;
 use tokio_util::sync::CancellationToken;
@@ -25,7 +25,7 @@ async fn the_oldest_snapshot_is_leased_and_one_gc_passed_fails_clearly() {
         remote.url().to_string(),
     );
     config.maintenance_interval = None;
-    let wal = Arc::new(MemoryWal::new(64 << 10));
+    let wal = Arc::new(MemoryWalSource::new(64 << 10));
     let ps = Pageserver::start(
         config,
         remote,

@@ -12,7 +12,7 @@ use crate::common::service::test_config;
 use crate::common::{START, Workload};
 use futures::StreamExt;
 use pageserver::safekeeper_client::SafekeeperClient;
-use pageserver::{MemoryWal, Pageserver, WalSource};
+use pageserver::{MemoryWalSource, Pageserver, WalSource};
 use proto::grpc::safekeeper as pb;
 use proto::grpc::safekeeper::safekeeper_server::{Safekeeper, SafekeeperServer};
 use proto::page::PAGE_SIZE;
@@ -24,7 +24,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 /// A safekeeper that serves a shared in-memory WAL.
 struct Fake {
-    wal: Arc<MemoryWal>,
+    wal: Arc<MemoryWalSource>,
     /// Reported `commit_lsn` bonus (makes this one "most advanced").
     ahead: u64,
     /// End every WAL stream after this many chunks and then go away.
@@ -173,7 +173,7 @@ struct Handles {
 }
 
 async fn spawn_fake(
-    wal: Arc<MemoryWal>,
+    wal: Arc<MemoryWalSource>,
     ahead: u64,
     break_after: Option<usize>,
     first_generation: u64,
@@ -210,7 +210,7 @@ async fn spawn_fake(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_fails_over_and_generations_take_the_majority_maximum() {
     let cancel = CancellationToken::new();
-    let wal = Arc::new(MemoryWal::new(1500));
+    let wal = Arc::new(MemoryWalSource::new(1500));
     // `a` looks most advanced but breaks after 3 chunks and goes away; `b`
     // serves everything; `c` is down from the start.
     let a = spawn_fake(wal.clone(), 1000, Some(3), 4, cancel.clone()).await;

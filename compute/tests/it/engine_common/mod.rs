@@ -1,11 +1,11 @@
-//! Shared helpers for the engine tests: engines over a `MemoryWal`, and the sql crate's
+//! Shared helpers for the engine tests: engines over a `MemoryWalSink`, and the sql crate's
 //! .slt runner (`sql::slt`) over `sql::Session<Engine>`.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
 use compute::btree::Limits;
-use compute::engine::{Engine, EngineConfig, MemoryWal};
+use compute::engine::{Engine, EngineConfig, MemoryWalSink};
 use proto::Lsn;
 use sql::Session;
 
@@ -27,8 +27,8 @@ pub fn small_pages_with_history() -> EngineConfig {
 }
 
 /// A fresh engine and its WAL.
-pub fn engine(config: EngineConfig) -> (Engine, Arc<MemoryWal>) {
-    let wal = Arc::new(MemoryWal::new(Lsn::TIMELINE_START));
+pub fn engine(config: EngineConfig) -> (Engine, Arc<MemoryWalSink>) {
+    let wal = Arc::new(MemoryWalSink::new(Lsn::TIMELINE_START));
     let engine = Engine::create(wal.clone(), config).expect("create engine");
     (engine, wal)
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pageserver::{Config, MemoryGenerations, MemoryWal, Pageserver, grpc};
+use pageserver::{Config, MemoryGenerations, MemoryWalSource, Pageserver, grpc};
 use proto::grpc::pageserver as pb;
 use proto::grpc::pageserver::pageserver_client::PageserverClient;
 use proto::{Lsn, PageKey, TimelineId};
@@ -25,7 +25,7 @@ use super::{Workload, small_config};
 #[derive(Clone)]
 pub struct Env {
     pub remote: RemoteStorage,
-    pub wal: Arc<MemoryWal>,
+    pub wal: Arc<MemoryWalSource>,
     pub gens: Arc<MemoryGenerations>,
 }
 
@@ -33,7 +33,7 @@ impl Env {
     pub fn new(remote: RemoteStorage) -> Env {
         Env {
             remote,
-            wal: Arc::new(MemoryWal::new(3000)),
+            wal: Arc::new(MemoryWalSource::new(3000)),
             gens: Arc::new(MemoryGenerations::new()),
         }
     }
