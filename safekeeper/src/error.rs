@@ -57,11 +57,11 @@ pub enum Error {
     /// Local durable storage failed (I/O, corruption, a poisoned WAL). The
     /// server drops the timeline's in-memory state and reopens it from disk.
     #[error(transparent)]
-    Storage(#[from] Shared<crate::storage::StorageError>),
+    Storage(#[from] SharedError<crate::storage::StorageError>),
 
     /// Object storage failed (network, permissions, a missing object).
     #[error(transparent)]
-    RemoteStorage(#[from] Shared<remote_storage::Error>),
+    RemoteStorage(#[from] SharedError<remote_storage::Error>),
 
     /// The request names a timeline this safekeeper does not have.
     #[error("timeline {0} not found")]
@@ -75,41 +75,41 @@ pub enum Error {
 
 impl From<crate::storage::StorageError> for Error {
     fn from(e: crate::storage::StorageError) -> Self {
-        Error::Storage(Shared(std::sync::Arc::new(e)))
+        Error::Storage(SharedError(std::sync::Arc::new(e)))
     }
 }
 
 impl From<remote_storage::Error> for Error {
     fn from(e: remote_storage::Error) -> Self {
-        Error::RemoteStorage(Shared(std::sync::Arc::new(e)))
+        Error::RemoteStorage(SharedError(std::sync::Arc::new(e)))
     }
 }
 
 /// An error that is not `Clone` (it holds an `io::Error`), shared so that
 /// [`Error`] stays `Clone`; two are equal only if they are the same error.
 #[derive(Debug)]
-pub struct Shared<E>(pub std::sync::Arc<E>);
+pub struct SharedError<E>(pub std::sync::Arc<E>);
 
-impl<E> Clone for Shared<E> {
+impl<E> Clone for SharedError<E> {
     fn clone(&self) -> Self {
-        Shared(self.0.clone())
+        SharedError(self.0.clone())
     }
 }
 
-impl<E> PartialEq for Shared<E> {
+impl<E> PartialEq for SharedError<E> {
     fn eq(&self, other: &Self) -> bool {
         std::sync::Arc::ptr_eq(&self.0, &other.0)
     }
 }
-impl<E> Eq for Shared<E> {}
+impl<E> Eq for SharedError<E> {}
 
-impl<E: std::fmt::Display> std::fmt::Display for Shared<E> {
+impl<E: std::fmt::Display> std::fmt::Display for SharedError<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl<E: std::error::Error + 'static> std::error::Error for Shared<E> {
+impl<E: std::error::Error + 'static> std::error::Error for SharedError<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0.source()
     }

@@ -15,7 +15,7 @@
 //!   from a link, a timer tick), takes every other event already queued, and executes
 //!   the core's actions once: requests go to the links, `Durable` resolves the
 //!   async waiters, `Ready` resolves `start`, and the new `commit_lsn` is
-//!   published to [`Shared`] (which wakes blocked committers directly) and to the
+//!   published to [`DurableSignal`] (which wakes blocked committers directly) and to the
 //!   watch channel. When the core stops (fenced, election timeout, broken
 //!   invariant) every waiter fails with its error and the loop ends.
 
@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::Shared;
+use super::DurableSignal;
 use super::core::{DriverCore, Event, Input, Output, Step};
 use super::link::LinkMsg;
 use super::metrics::Metrics;
@@ -52,11 +52,11 @@ pub(super) struct LoopState {
     /// Link of acceptor `id` at index `id - 1`.
     pub links: Vec<mpsc::UnboundedSender<LinkMsg>>,
     /// Async appends not yet durable, by end LSN (blocking committers wait on
-    /// [`Shared`] instead and have no entry here).
+    /// [`DurableSignal`] instead and have no entry here).
     pub waiters: BTreeMap<Lsn, Waiter>,
     pub commit_tx: watch::Sender<Lsn>,
     pub ready: Option<oneshot::Sender<Result<(Term, Lsn)>>>,
-    pub shared: Arc<Shared>,
+    pub shared: Arc<DurableSignal>,
     pub metrics: Arc<Metrics>,
     /// Cancelled when the driver stops (stops the links and this loop).
     pub cancel: CancellationToken,
@@ -175,7 +175,7 @@ impl LoopState {
 
 pub(super) struct EventLoop {
     pub state: Arc<Mutex<LoopState>>,
-    pub shared: Arc<Shared>,
+    pub shared: Arc<DurableSignal>,
     pub events: mpsc::UnboundedReceiver<Event>,
     pub tick: Duration,
 }

@@ -10,8 +10,8 @@
 //!  submit_wal(record) ─core.append─▶ Send ──────────▶ link 1 ──gRPC──▶ safekeeper 1
 //!  (committing thread)     (Proposer, locked)         link 2 ──gRPC──▶ safekeeper 2
 //!  wait_durable(end) ◀── commit_lsn ◀── core.on_reply ◀── link 3 ──gRPC──▶ safekeeper 3
-//!   (condvar, Shared)    (stepped on the link's task; the event loop takes
-//!                         unary replies, donor reads and the `tick`)
+//!   (condvar, DurableSignal)  (stepped on the link's task; the event loop takes
+//!                       unary replies, donor reads and the `tick`)
 //! ```
 //!
 //! - **Election**: [`WalProposer::start`] greets every safekeeper, votes,
@@ -151,7 +151,7 @@ impl DriverConfig {
 /// The durable LSN and why the driver stopped, under one lock with a condvar:
 /// the one signal blocked committers wait on.
 #[derive(Default)]
-struct SharedState {
+struct DurableState {
     durable: Lsn,
     /// Why the driver stopped (fenced, shut down, broken invariant).
     stopped: Option<Error>,
@@ -159,15 +159,15 @@ struct SharedState {
 
 /// What the core's state shares with the handles and the blocked committers.
 #[derive(Default)]
-struct Shared {
-    state: Mutex<SharedState>,
+struct DurableSignal {
+    state: Mutex<DurableState>,
     changed: Condvar,
-    /// `SharedState::durable`, readable without the lock (written under it).
+    /// `DurableState::durable`, readable without the lock (written under it).
     durable: AtomicU64,
 }
 
-impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, SharedState> {
+impl DurableSignal {
+    fn lock(&self) -> std::sync::MutexGuard<'_, DurableState> {
         // Only plain assignments happen under this lock.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -198,7 +198,7 @@ impl Shared {
 /// driver's tasks (pending appends fail with [`Error::ShutDown`]).
 pub struct WalProposer {
     state: Arc<Mutex<event_loop::LoopState>>,
-    shared: Arc<Shared>,
+    shared: Arc<DurableSignal>,
     commit_rx: watch::Receiver<Lsn>,
     term: Term,
     ready_lsn: Lsn,
@@ -225,7 +225,7 @@ impl WalProposer {
         );
         let metrics = Arc::new(Metrics::new(&cfg));
         let cancel = CancellationToken::new();
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(DurableSignal::default());
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let direct: event_loop::DirectState = Default::default();
         let mut links = Vec::with_capacity(cfg.safekeepers.len());
