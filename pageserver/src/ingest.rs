@@ -1,6 +1,6 @@
 //! WAL ingest: one task per timeline streams committed WAL from a
 //! [`WalSource`], decodes it with the shared [`WalDecoder`] and feeds whole
-//! records to [`crate::Timeline::ingest`].
+//! records to [`crate::LayeredTimeline::ingest`].
 //!
 //! The task always (re)starts at the timeline's `last_record_lsn`, a record
 //! boundary, so a reconnect — to the same source or, for the safekeeper

@@ -5,14 +5,14 @@
 //! I/O; the async shell (gRPC, WAL streaming, object storage) wraps it.
 //!
 //! ## A page's path through the pageserver
-//! 1. **Ingest** ([`Timeline::ingest`]): each decoded WAL record's page
+//! 1. **Ingest** ([`LayeredTimeline::ingest`]): each decoded WAL record's page
 //!    changes go into the open [`InMemoryLayer`], keyed by `(PageKey, end
 //!    LSN)`. At a configured size the layer is frozen.
-//! 2. **Flush** ([`Timeline::flush`]): a frozen layer is written as
+//! 2. **Flush** ([`LayeredTimeline::flush`]): a frozen layer is written as
 //!    [delta layer](delta_layer) files, partitioned by key range, in the
 //!    [layer file format](layer_file) (checksummed [blocks](block), block
 //!    index, footer).
-//! 3. **Read** ([`Timeline::get_page`]): the [`LayerMap`] names the layers
+//! 3. **Read** ([`LayeredTimeline::get_page`]): the [`LayerMap`] names the layers
 //!    covering the key at the LSN, newest first; [`reconstruct`] takes the
 //!    newest image at or below the LSN and replays the later changes with the
 //!    shared redo, [`proto::redo::apply`]. A redo mismatch quarantines that
@@ -24,15 +24,15 @@
 //!    images at or below the cutoff are deleted; reads below it fail with
 //!    [`Error::BelowGcHorizon`].
 //!
-//! On restart, [`Timeline::open`] re-opens the layer files of the local
+//! On restart, [`LayeredTimeline::open`] re-opens the layer files of the local
 //! directory (verifying every footer and index); WAL after
-//! [`Timeline::disk_consistent_lsn`] is streamed again by the caller.
+//! [`LayeredTimeline::disk_consistent_lsn`] is streamed again by the caller.
 //!
 //! ## The running service (the async shell)
 //! [`run`] (`strata pageserver`) wires the pure core to the network:
 //!
 //! ```text
-//!  safekeepers ──ReadWal──▶ ingest ──▶ Timeline::ingest ──▶ last_record_lsn watch
+//!  safekeepers ──ReadWal──▶ ingest ──▶ LayeredTimeline::ingest ──▶ last_record_lsn watch
 //!  (WalSource)              (ingest.rs)      │ freeze              │ wakes
 //!                                            ▼                     ▼
 //!  maintenance: flush ▶ compact ▶ gc ▶ sync ──────▶ object storage  GetPages (grpc.rs)
@@ -101,7 +101,7 @@ pub use layer_map::{LayerMap, LayerRef};
 pub use layer_name::LayerName;
 pub use remote_storage::S3Options;
 pub use service::{CreateTimeline, Pageserver};
-pub use timeline::{Counters, Timeline, TimelineConfig};
+pub use timeline::{Counters, LayeredTimeline, TimelineConfig};
 pub use wal_source::{MemoryWalSource, WalChunk, WalSource};
 
 use std::sync::Arc;

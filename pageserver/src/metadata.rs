@@ -4,7 +4,7 @@
 //! - `disk_consistent_lsn`: every change at or below it is in layer files.
 //!   A flush writes (and fsyncs) all delta files of a frozen layer, *then*
 //!   advances it here, so a crash mid-flush leaves delta files above it;
-//!   [`crate::Timeline::open`] deletes those and the WAL after
+//!   [`crate::LayeredTimeline::open`] deletes those and the WAL after
 //!   `disk_consistent_lsn` is streamed again.
 //! - `gc_cutoff`: after GC deletes layers, reads below the cutoff would find
 //!   partial history, so the cutoff must survive a restart. It is stored

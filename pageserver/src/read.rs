@@ -27,7 +27,7 @@ use crate::cache::PageCache;
 use crate::ondemand::Fetcher;
 use crate::service::Pageserver;
 use crate::timeline_handle::TimelineHandle;
-use crate::{Error, Result, Timeline, blocking, metrics};
+use crate::{Error, LayeredTimeline, Result, blocking, metrics};
 
 /// Answers `reqs` on `handle`, one result per request, in order.
 pub async fn get_pages(
@@ -199,7 +199,7 @@ struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     fn new(
         h: &'a TimelineHandle,
-        tl: &'a Timeline,
+        tl: &'a LayeredTimeline,
         cache: &'a PageCache,
         ancestor_cutoff: Lsn,
         timeout: std::time::Duration,
@@ -215,7 +215,11 @@ impl<'a> Ctx<'a> {
 
     /// The answer to `req` from the checks and the cache, and whether it was
     /// a cache hit; `None` when the page must be reconstructed.
-    fn answer_cached(&self, tl: &Timeline, req: &PageRequest) -> Option<(Result<Bytes>, bool)> {
+    fn answer_cached(
+        &self,
+        tl: &LayeredTimeline,
+        req: &PageRequest,
+    ) -> Option<(Result<Bytes>, bool)> {
         if req.not_modified_since > self.last {
             return Some((
                 Err(Error::WaitTimeout {

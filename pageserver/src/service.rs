@@ -6,7 +6,7 @@
 //! safekeepers and claims it in object storage (a marker that fences older
 //! pageservers) *before* reading the newest manifest ([`crate::remote`]
 //! proves why), makes the local directory match that manifest
-//! ([`remote::prepare_local`]), opens the [`Timeline`] (listed layers the
+//! ([`remote::prepare_local`]), opens the [`LayeredTimeline`] (listed layers the
 //! disk lacks are fetched when first read: [`crate::ondemand`]), writes its
 //! own generation's manifest over the marker, and starts two
 //! tasks per timeline — WAL [`ingest`] from `last_record_lsn`, and (when
@@ -43,7 +43,7 @@ use crate::retention::Retention;
 use crate::timeline::GcReport;
 use crate::timeline_handle::TimelineHandle;
 use crate::wal_source::WalSource;
-use crate::{Error, Result, Timeline, blocking, ingest};
+use crate::{Error, LayeredTimeline, Result, blocking, ingest};
 
 mod local_damage;
 
@@ -356,7 +356,7 @@ impl Pageserver {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => return Err(Error::io("remove stale timeline directory", &dir, e)),
                 }
-                Timeline::open(&dir, cfg, start)
+                LayeredTimeline::open(&dir, cfg, start)
             })
             .await?;
             let handle = Arc::new(TimelineHandle::new(
@@ -487,7 +487,7 @@ impl Pageserver {
                     )
                 };
                 let Some(frozen) = frozen else { break };
-                let written = Timeline::write_delta_files(&dir, &config, &frozen)?;
+                let written = LayeredTimeline::write_delta_files(&dir, &config, &frozen)?;
                 total += written.len();
                 h.write().finish_flush(&frozen, written)?;
             }
@@ -520,7 +520,7 @@ impl Pageserver {
                     Err(e) => Err(e),
                 },
             };
-            let report = Timeline::compact_file_layers(&mut files, &dir, &config, &base)?;
+            let report = LayeredTimeline::compact_file_layers(&mut files, &dir, &config, &base)?;
             h.write().install_images(&report, &files);
             Ok(report)
         })

@@ -1,25 +1,25 @@
 //! A timeline's storage: the owner of its layer map, its local layer
 //! directory, its GC cutoff and its quarantined pages.
 //!
-//! [`Timeline`] drives the pure pieces: ingest into the open
+//! [`LayeredTimeline`] drives the pure pieces: ingest into the open
 //! [`InMemoryLayer`] (freezing it at [`TimelineConfig::freeze_size`]), flush
 //! of frozen layers to partitioned delta files, GetPage@LSN through
 //! [`reconstruct`], [`compaction`] and [`gc`]. It is synchronous: ingest and
 //! maintenance take `&mut self`, reads take `&self`; the async shell wraps it
 //! in a lock and runs flushes and compaction off the request path. Both are
-//! split so that their I/O needs no lock: [`Timeline::write_delta_files`]
-//! then [`Timeline::finish_flush`]; [`Timeline::compact_file_layers`] on a
-//! [`Timeline::file_layers`] snapshot then [`Timeline::install_images`].
-//! [`Timeline::get_page_with`] serves branches (the ancestor supplies the
+//! split so that their I/O needs no lock: [`LayeredTimeline::write_delta_files`]
+//! then [`LayeredTimeline::finish_flush`]; [`LayeredTimeline::compact_file_layers`] on a
+//! [`LayeredTimeline::file_layers`] snapshot then [`LayeredTimeline::install_images`].
+//! [`LayeredTimeline::get_page_with`] serves branches (the ancestor supplies the
 //! base page below the branch point).
 //!
 //! Invariants:
 //! - `last_record_lsn` only grows; everything at or below
-//!   [`Timeline::disk_consistent_lsn`] is in layer files of [`Timeline::dir`];
-//!   [`Timeline::open`] rebuilds the layer map from those files plus
+//!   [`LayeredTimeline::disk_consistent_lsn`] is in layer files of [`LayeredTimeline::dir`];
+//!   [`LayeredTimeline::open`] rebuilds the layer map from those files plus
 //!   `timeline.meta` ([`crate::metadata`]), and the caller re-streams WAL
 //!   after `disk_consistent_lsn`. Layers the manifest lists but the directory
-//!   lacks join as remote layers ([`Timeline::open_with_remote`]), downloaded
+//!   lacks join as remote layers ([`LayeredTimeline::open_with_remote`]), downloaded
 //!   when first read ([`crate::ondemand`]).
 //! - a flush makes its delta files durable before it advances the persisted
 //!   `disk_consistent_lsn`; files above it at open time are leftovers of an
@@ -134,7 +134,7 @@ pub struct GcReport {
 
 /// One timeline's layered page storage.
 #[derive(Debug)]
-pub struct Timeline {
+pub struct LayeredTimeline {
     dir: PathBuf,
     config: TimelineConfig,
     layers: LayerMap,
@@ -149,13 +149,13 @@ pub struct Timeline {
     sizes: logical_size::Cache,
 }
 
-impl Timeline {
+impl LayeredTimeline {
     /// Opens the timeline stored in `dir` (creating the directory if needed):
     /// verifies and loads every layer file at or below the persisted
     /// `disk_consistent_lsn`, and removes leftovers of an interrupted flush
     /// (temporary files, delta files above it). `wal_start` is where the
     /// timeline's WAL begins, used when nothing has been flushed yet.
-    pub fn open(dir: &Path, config: TimelineConfig, wal_start: Lsn) -> Result<Timeline> {
+    pub fn open(dir: &Path, config: TimelineConfig, wal_start: Lsn) -> Result<LayeredTimeline> {
         Self::open_with_remote(dir, config, wal_start, &[], None)
     }
 
@@ -168,7 +168,7 @@ impl Timeline {
         wal_start: Lsn,
         remote: &[LayerName],
         download: Option<Arc<dyn Download>>,
-    ) -> Result<Timeline> {
+    ) -> Result<LayeredTimeline> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("create timeline directory", dir, e))?;
         let names = list_layer_files(dir)?;
         let meta = match TimelineMetadata::load(dir)? {
@@ -255,7 +255,7 @@ impl Timeline {
             gc_cutoff = %meta.gc_cutoff,
             "opened timeline"
         );
-        Ok(Timeline {
+        Ok(LayeredTimeline {
             dir: dir.to_path_buf(),
             config,
             layers: map,
@@ -368,7 +368,7 @@ impl Timeline {
     pub fn flush_frozen(&mut self) -> Result<usize> {
         let mut written_total = 0;
         while let Some(frozen) = self.oldest_frozen() {
-            let written = Timeline::write_delta_files(&self.dir, &self.config, &frozen)?;
+            let written = LayeredTimeline::write_delta_files(&self.dir, &self.config, &frozen)?;
             written_total += written.len();
             self.finish_flush(&frozen, written)?;
         }
@@ -552,7 +552,9 @@ impl Timeline {
     pub fn compact(&mut self) -> Result<CompactionReport> {
         let mut snapshot = self.file_layers();
         let report =
-            Timeline::compact_file_layers(&mut snapshot, &self.dir, &self.config, &|_| Ok(None))?;
+            LayeredTimeline::compact_file_layers(&mut snapshot, &self.dir, &self.config, &|_| {
+                Ok(None)
+            })?;
         self.install_images(&report, &snapshot);
         Ok(report)
     }

@@ -1,6 +1,6 @@
 //! One attached timeline in the running service: [`TimelineHandle`].
 //!
-//! It owns the timeline's storage core ([`Timeline`], behind a lock: ingest
+//! It owns the timeline's storage core ([`LayeredTimeline`], behind a lock: ingest
 //! and maintenance write, reads share), the `last_record_lsn` watch that
 //! GetPage waits on, the commit-timestamp index, the branch structure (its
 //! ancestor and, in [`Retention`], the branch points of its children and
@@ -35,7 +35,7 @@ use crate::logical_size::RelSizes;
 use crate::manifest::Manifest;
 use crate::ondemand::with_downloads;
 use crate::retention::Retention;
-use crate::{Error, Result, Timeline};
+use crate::{Error, LayeredTimeline, Result};
 
 /// What is in object storage for this timeline, as far as this generation
 /// knows.
@@ -55,8 +55,8 @@ pub struct TimelineHandle {
     pub start_lsn: Lsn,
     pub ancestor: Option<(Arc<TimelineHandle>, Lsn)>,
     pub generation: u64,
-    storage: RwLock<Timeline>,
-    /// The timeline's own GC cutoff ([`Timeline::gc_cutoff_cell`]), read
+    storage: RwLock<LayeredTimeline>,
+    /// The timeline's own GC cutoff ([`LayeredTimeline::gc_cutoff_cell`]), read
     /// without `storage`'s lock.
     local_gc_cutoff: Arc<AtomicU64>,
     last_record: watch::Sender<Lsn>,
@@ -92,7 +92,7 @@ impl TimelineHandle {
         start_lsn: Lsn,
         ancestor: Option<(Arc<TimelineHandle>, Lsn)>,
         generation: u64,
-        timeline: Timeline,
+        timeline: LayeredTimeline,
         manifest: Manifest,
         cancel: CancellationToken,
     ) -> TimelineHandle {
@@ -138,13 +138,13 @@ impl TimelineHandle {
         f(&published)
     }
 
-    pub fn read(&self) -> RwLockReadGuard<'_, Timeline> {
+    pub fn read(&self) -> RwLockReadGuard<'_, LayeredTimeline> {
         unpoison(self.storage.read())
     }
 
     /// The read lock if no writer holds it now (for callers that must not
     /// wait, e.g. on an async thread).
-    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, Timeline>> {
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, LayeredTimeline>> {
         match self.storage.try_read() {
             Ok(g) => Some(g),
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
@@ -152,7 +152,7 @@ impl TimelineHandle {
         }
     }
 
-    pub fn write(&self) -> RwLockWriteGuard<'_, Timeline> {
+    pub fn write(&self) -> RwLockWriteGuard<'_, LayeredTimeline> {
         unpoison(self.storage.write())
     }
 
@@ -212,7 +212,12 @@ impl TimelineHandle {
     /// downloads, here or in the ancestor; a layer still in object storage is
     /// [`Error::NotResident`], which the caller handles by dropping the lock,
     /// fetching the layer and calling again.
-    pub fn get_page_locked(&self, tl: &Timeline, key: PageKey, lsn: Lsn) -> Result<Box<Page>> {
+    pub fn get_page_locked(
+        &self,
+        tl: &LayeredTimeline,
+        key: PageKey,
+        lsn: Lsn,
+    ) -> Result<Box<Page>> {
         match &self.ancestor {
             None => tl.get_page_resident_with(key, lsn, || Ok(None)),
             Some((ancestor, branch_lsn)) => tl.get_page_resident_with(key, lsn, || {

@@ -24,7 +24,7 @@ use super::Pageserver;
 use crate::LayerName;
 use crate::ondemand::Download;
 use crate::timeline_handle::TimelineHandle;
-use crate::{Error, Result, Timeline, blocking, metrics};
+use crate::{Error, LayeredTimeline, Result, blocking, metrics};
 
 /// Deletes `known` and every layer file in `dir` that fails
 /// [`layer_file::verify_bytes`](crate::layer_file::verify_bytes); returns
@@ -72,7 +72,7 @@ impl Pageserver {
         start: proto::Lsn,
         mut missing: Vec<LayerName>,
         download: Arc<dyn Download>,
-    ) -> Result<Timeline> {
+    ) -> Result<LayeredTimeline> {
         loop {
             let (d, cfg, m, dl) = (
                 dir.clone(),
@@ -81,7 +81,8 @@ impl Pageserver {
                 download.clone(),
             );
             let opened =
-                blocking(move || Timeline::open_with_remote(&d, cfg, start, &m, Some(dl))).await;
+                blocking(move || LayeredTimeline::open_with_remote(&d, cfg, start, &m, Some(dl)))
+                    .await;
             let damaged = match &opened {
                 Err(Error::Corrupt { file, .. }) if file.parent() == Some(dir.as_path()) => file
                     .file_name()

@@ -5,7 +5,7 @@
 //! storage on an empty disk (through the manifest).
 
 use crate::common::{Feeder, START, Workload, small_config};
-use pageserver::{Error, Timeline};
+use pageserver::{Error, LayeredTimeline};
 use proto::frame::encode_record;
 use proto::page::PAGE_SIZE;
 use proto::{Lsn, PageKey, Record, RecordKind, RelId};
@@ -37,7 +37,7 @@ fn drop_relation(wl: &mut Workload, rel: u32) -> Lsn {
 }
 
 /// Keys of `rel` in every layer file of the timeline.
-fn keys_in_layers(tl: &Timeline, rel: u32) -> usize {
+fn keys_in_layers(tl: &LayeredTimeline, rel: u32) -> usize {
     let map = tl.layer_map();
     let deltas = map.delta_layers().iter().map(|d| d.keys().unwrap());
     let images = map.image_layers().iter().map(|i| i.keys().unwrap());
@@ -50,7 +50,7 @@ fn keys_in_layers(tl: &Timeline, rel: u32) -> usize {
 
 /// Reads of the dropped relation: the model's pages below `dropped_at`, "never written"
 /// from it on (and the kept relation always as the model says).
-fn check(wl: &Workload, tl: &Timeline, dropped_at: Lsn) {
+fn check(wl: &Workload, tl: &LayeredTimeline, dropped_at: Lsn) {
     for &(_, end) in &wl.records {
         if end < tl.gc_cutoff() {
             continue;
@@ -75,7 +75,7 @@ fn check(wl: &Workload, tl: &Timeline, dropped_at: Lsn) {
 #[test]
 fn a_dropped_relation_is_gone_from_reads_new_images_and_after_gc() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let mut wl = Workload::new();
     for i in 0..40 {
         let rel = if i % 2 == 0 { DROPPED } else { KEPT };
@@ -134,7 +134,7 @@ fn a_dropped_relation_is_gone_from_reads_new_images_and_after_gc() {
 
     // A restart keeps the tombstone.
     drop(tl);
-    let tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     check(&wl, &tl, dropped_at);
     assert!(tl.is_dropped(PageKey::new(DROPPED, 0), wl.end()));
 }
@@ -144,7 +144,7 @@ fn a_dropped_relation_is_gone_from_reads_new_images_and_after_gc() {
 #[test]
 fn an_unflushed_drop_comes_back_with_the_wal() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let mut wl = Workload::new();
     for i in 0..6 {
         edit(&mut wl, PageKey::new(DROPPED, i as u32 % 2), i);
@@ -155,7 +155,7 @@ fn an_unflushed_drop_comes_back_with_the_wal() {
     Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 700);
     assert!(tl.is_dropped(PageKey::new(DROPPED, 0), dropped_at));
     drop(tl);
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     assert!(!tl.is_dropped(PageKey::new(DROPPED, 0), dropped_at));
     Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 700);
     check(&wl, &tl, dropped_at);

@@ -1,9 +1,9 @@
-//! Logical size (`Timeline::rel_sizes`): the sum of the relations' sizes at an LSN, the
+//! Logical size (`LayeredTimeline::rel_sizes`): the sum of the relations' sizes at an LSN, the
 //! same before and after a flush, a compaction and a restart; smaller at an older LSN;
 //! without a relation once it is dropped.
 
 use crate::common::{Feeder, START, Workload, small_config};
-use pageserver::Timeline;
+use pageserver::LayeredTimeline;
 use proto::frame::encode_record;
 use proto::page::PAGE_SIZE;
 use proto::{Lsn, PageKey, Record, RecordKind, RelId};
@@ -14,14 +14,14 @@ fn write(wl: &mut Workload, rel: u32, block: u32, i: usize) -> Lsn {
     wl.write(vec![(key, page, false)])
 }
 
-fn bytes(tl: &Timeline, lsn: Lsn) -> u64 {
+fn bytes(tl: &LayeredTimeline, lsn: Lsn) -> u64 {
     tl.rel_sizes(lsn).unwrap().bytes()
 }
 
 #[test]
 fn logical_size_sums_relation_sizes_at_an_lsn() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let mut wl = Workload::new();
     let page = PAGE_SIZE as u64;
     // Relation 5: blocks 0..4; relation 6: blocks 0..2, written over and over.
@@ -68,6 +68,6 @@ fn logical_size_sums_relation_sizes_at_an_lsn() {
 
     tl.flush().unwrap();
     drop(tl);
-    let tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     assert_eq!(bytes(&tl, dropped), 10 * page, "after a restart");
 }

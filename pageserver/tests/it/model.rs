@@ -14,7 +14,7 @@
 //! inputs are shrunk and printed, and saved under `proptest-regressions/`.
 
 use crate::common::{Feeder, START, Workload, small_config};
-use pageserver::Timeline;
+use pageserver::LayeredTimeline;
 use proptest::prelude::*;
 use proto::page::PAGE_SIZE;
 use proto::{Lsn, PageKey, RelId};
@@ -77,7 +77,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 }
 
 /// Every key at a spread of record boundaries (and one byte before them).
-fn check_all(wl: &Workload, tl: &Timeline, step: &str) -> Result<(), TestCaseError> {
+fn check_all(wl: &Workload, tl: &LayeredTimeline, step: &str) -> Result<(), TestCaseError> {
     let n = wl.records.len();
     let stride = n.div_ceil(8).max(1);
     let mut lsns: Vec<Lsn> = vec![START, tl.last_record_lsn()];
@@ -96,7 +96,7 @@ fn check_all(wl: &Workload, tl: &Timeline, step: &str) -> Result<(), TestCaseErr
 
 fn run(ops: Vec<Op>, chunk: usize) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut tl = Timeline::open(dir.path(), small_config(), START).expect("open");
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).expect("open");
     let mut wl = Workload::new();
     let mut feeder = Feeder::resume(&wl, &tl);
     for op in ops {
@@ -149,7 +149,7 @@ fn run(ops: Vec<Op>, chunk: usize) -> Result<(), TestCaseError> {
             }
             Op::Restart => {
                 drop(tl);
-                tl = Timeline::open(dir.path(), small_config(), START).expect("reopen");
+                tl = LayeredTimeline::open(dir.path(), small_config(), START).expect("reopen");
                 feeder = Feeder::resume(&wl, &tl);
                 feeder.feed(&wl, &mut tl, chunk);
             }
@@ -163,7 +163,7 @@ fn run(ops: Vec<Op>, chunk: usize) -> Result<(), TestCaseError> {
     tl.flush().expect("final flush");
     check_all(&wl, &tl, "the final flush")?;
     drop(tl);
-    let tl = Timeline::open(dir.path(), small_config(), START).expect("final reopen");
+    let tl = LayeredTimeline::open(dir.path(), small_config(), START).expect("final reopen");
     check_all(&wl, &tl, "the final reopen")
 }
 

@@ -3,7 +3,7 @@
 //! by a full image; a damaged layer file is reported, never served.
 
 use crate::common::{Feeder, START, Workload, small_config};
-use pageserver::{Error, Timeline};
+use pageserver::{Error, LayeredTimeline};
 use proto::page::PAGE_SIZE;
 use proto::redo::diff;
 use proto::{Lsn, PageKey};
@@ -26,7 +26,7 @@ fn workload() -> Workload {
     wl
 }
 
-fn check_everything(wl: &Workload, tl: &Timeline) {
+fn check_everything(wl: &Workload, tl: &LayeredTimeline) {
     for &(_, end) in &wl.records {
         for b in 0..11 {
             for lsn in [Lsn(end.0 - 1), end] {
@@ -39,7 +39,7 @@ fn check_everything(wl: &Workload, tl: &Timeline) {
 #[test]
 fn freeze_flush_compaction_and_gc_run_and_reads_stay_right() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let wl = workload();
     Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 1000);
     assert_eq!(tl.last_record_lsn(), wl.end());
@@ -71,7 +71,7 @@ fn freeze_flush_compaction_and_gc_run_and_reads_stay_right() {
 
     // A restart keeps the cutoff and serves the same pages.
     drop(tl);
-    let tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     assert_eq!(tl.gc_cutoff(), wl.end());
     assert_eq!(tl.last_record_lsn(), wl.end());
     check_everything(&wl, &tl);
@@ -80,7 +80,7 @@ fn freeze_flush_compaction_and_gc_run_and_reads_stay_right() {
 #[test]
 fn records_out_of_order_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let wl = workload();
     let mut dec = proto::WalDecoder::new(START);
     dec.push(&wl.wal);
@@ -93,7 +93,7 @@ fn records_out_of_order_are_refused() {
 #[test]
 fn a_bad_change_quarantines_one_page_until_a_full_image() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let mut wl = Workload::new();
     let (good, bad) = (key(1), key(2));
     for k in [good, bad] {
@@ -167,7 +167,7 @@ fn a_damaged_layer_file_is_reported_by_name_never_served() {
     let dir = tempfile::tempdir().unwrap();
     let wl = workload();
     {
-        let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+        let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
         Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 4096);
         tl.flush().unwrap();
         tl.compact().unwrap();
@@ -191,7 +191,7 @@ fn a_damaged_layer_file_is_reported_by_name_never_served() {
             let mut damaged = original.clone();
             damaged[at] ^= 0x20;
             std::fs::write(file, &damaged).unwrap();
-            let detected = match Timeline::open(dir.path(), small_config(), START) {
+            let detected = match LayeredTimeline::open(dir.path(), small_config(), START) {
                 Err(Error::Corrupt { file: f, .. }) => {
                     assert_eq!(&f, file);
                     true
@@ -232,7 +232,7 @@ fn a_damaged_layer_file_is_reported_by_name_never_served() {
 fn a_flush_interrupted_before_its_metadata_is_redone_from_wal() {
     let dir = tempfile::tempdir().unwrap();
     let wl = workload();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let mut feeder = Feeder::resume(&wl, &tl);
     // Half the WAL, flushed: disk-consistent at the end of record 29.
     let half = Workload {
@@ -255,7 +255,7 @@ fn a_flush_interrupted_before_its_metadata_is_redone_from_wal() {
     )
     .unwrap();
 
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     assert_eq!(tl.last_record_lsn(), first);
     assert!(tl.layer_map().delta_layers().len() < files_before);
     Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 512);
@@ -271,7 +271,7 @@ fn a_flush_interrupted_before_its_metadata_is_redone_from_wal() {
 #[test]
 fn a_failed_fsync_of_a_layer_file_takes_the_fatal_path() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     let wl = workload();
     Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 1000);
     remote_storage::durable::inject(dir.path(), 1);
@@ -286,7 +286,7 @@ fn a_failed_fsync_of_a_layer_file_takes_the_fatal_path() {
     assert_eq!(tl.disk_consistent_lsn(), None, "nothing claimed durable");
 
     drop(tl);
-    let mut tl = Timeline::open(dir.path(), small_config(), START).unwrap();
+    let mut tl = LayeredTimeline::open(dir.path(), small_config(), START).unwrap();
     assert_eq!(tl.disk_consistent_lsn(), None);
     Feeder::resume(&wl, &tl).feed(&wl, &mut tl, 1000);
     tl.flush().unwrap();

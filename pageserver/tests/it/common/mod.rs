@@ -9,7 +9,7 @@ pub mod service;
 
 use std::collections::BTreeMap;
 
-use pageserver::{Error, Timeline, TimelineConfig};
+use pageserver::{Error, LayeredTimeline, TimelineConfig};
 use proto::frame::{encode_record, record_framed_len};
 use proto::page::{Page, seal, set_page_lsn, zeroed_page};
 use proto::redo::diff;
@@ -112,7 +112,7 @@ impl Workload {
     }
 
     /// Checks `tl.get_page(key, lsn)` against the model.
-    pub fn check(&self, tl: &Timeline, key: PageKey, lsn: Lsn) -> Result<(), String> {
+    pub fn check(&self, tl: &LayeredTimeline, key: PageKey, lsn: Lsn) -> Result<(), String> {
         let got = tl.get_page(key, lsn);
         let cutoff = tl.gc_cutoff();
         match (got, self.expected(key, lsn)) {
@@ -146,7 +146,7 @@ pub struct Feeder {
 impl Feeder {
     /// A feeder for a timeline that has ingested everything up to
     /// `tl.last_record_lsn()`: it restarts at the first record after it.
-    pub fn resume(wl: &Workload, tl: &Timeline) -> Feeder {
+    pub fn resume(wl: &Workload, tl: &LayeredTimeline) -> Feeder {
         let last = tl.last_record_lsn();
         let start = wl
             .records
@@ -162,7 +162,7 @@ impl Feeder {
 
     /// Pushes the rest of the WAL in chunks of `chunk` bytes and ingests
     /// every record that completes.
-    pub fn feed(&mut self, wl: &Workload, tl: &mut Timeline, chunk: usize) {
+    pub fn feed(&mut self, wl: &Workload, tl: &mut LayeredTimeline, chunk: usize) {
         while self.pushed < wl.wal.len() {
             let n = chunk.max(1).min(wl.wal.len() - self.pushed);
             self.decoder.push(&wl.wal[self.pushed..self.pushed + n]);
