@@ -8,8 +8,9 @@
 //!
 //! ```text
 //!  Greet/Vote/… ───┬─> queue (mpsc<Job>) ─> drain every queued job
-//!                  │                        spawn_blocking: lock core,
-//!                  │                          step each request, execute
+//!                  │                        block in place (the blocking pool
+//!                  │                          on a current-thread runtime):
+//!                  │                          lock core, step each request, execute
 //!                  │                          its actions in order (WAL
 //!                  │                          writes buffered), ONE flush
 //!                  │                        publish Snapshot (watch) ──> ReadWal tails

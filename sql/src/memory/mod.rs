@@ -5,7 +5,7 @@
 //!
 //! # Model
 //!
-//! One global mutex guards [`Shared`]: a commit clock, the committed catalog, and per table a
+//! One global mutex guards [`Committed`]: a commit clock, the committed catalog, and per table a
 //! `BTreeMap<Key, Vec<Version>>` of committed row versions. A commit stamps its versions with
 //! the next clock value `ts`; a snapshot is a clock value `S`, and a version is visible iff
 //! `created <= S` and it is not deleted at or before `S` (DESIGN.md's `created < S <= deleted`
@@ -19,7 +19,7 @@
 //! # Concurrency (simplified — the real engine blocks, this never does)
 //!
 //! * Row locks and key locks (`(table, constraint, key)` for the primary key and unique
-//!   indexes) are recorded in `Shared` and released at commit or rollback (including when a
+//!   indexes) are recorded in `Committed` and released at commit or rollback (including when a
 //!   `MemoryTxn` is dropped). Locks taken inside a rolled-back savepoint are kept.
 //! * **First writer wins**: where PostgreSQL (and the real engine) would *wait* for a lock
 //!   held by another in-flight transaction, `MemoryStorage` fails immediately with 40001
@@ -68,7 +68,7 @@ impl Version {
 
 /// Committed state, guarded by the global mutex.
 #[derive(Debug, Default)]
-struct Shared {
+struct Committed {
     /// Timestamp of the last commit.
     clock: u64,
     next_txn: TxnId,
@@ -87,7 +87,7 @@ struct Shared {
     sequences: HashMap<Oid, (i64, bool)>,
 }
 
-impl Shared {
+impl Committed {
     fn release_locks(&mut self, txn: TxnId) {
         self.row_locks.retain(|_, holder| *holder != txn);
         self.key_locks.retain(|_, holder| *holder != txn);
@@ -107,7 +107,7 @@ impl Shared {
 /// The in-memory reference storage. Cloning shares the same database.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStorage {
-    shared: Arc<Mutex<Shared>>,
+    shared: Arc<Mutex<Committed>>,
     activity: Arc<crate::system::table_stats::TableActivity>,
 }
 
@@ -117,8 +117,8 @@ impl MemoryStorage {
     }
 }
 
-fn lock(shared: &Mutex<Shared>) -> std::sync::MutexGuard<'_, Shared> {
-    // A panic while holding the lock cannot leave `Shared` half-updated in a way later
+fn lock(shared: &Mutex<Committed>) -> std::sync::MutexGuard<'_, Committed> {
+    // A panic while holding the lock cannot leave `Committed` half-updated in a way later
     // readers could misread (every mutation is a single insert/retain), so poison is ignored.
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }

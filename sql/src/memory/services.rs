@@ -1,13 +1,13 @@
 //! [`MemoryServices`]: sequence values and relation sizes of a [`super::MemoryStorage`].
 //! Sequence values are one map outside every transaction (nothing to make durable).
 
-use super::{Shared, lock};
+use super::{Committed, lock};
 use crate::Result;
 use crate::storage::{Oid, SequenceDef, Services, sequence};
 use std::sync::{Arc, Mutex};
 
 pub(super) struct MemoryServices {
-    pub(super) shared: Arc<Mutex<Shared>>,
+    pub(super) shared: Arc<Mutex<Committed>>,
     pub(super) activity: Arc<crate::system::table_stats::TableActivity>,
 }
 

@@ -1,7 +1,7 @@
 //! [`MemoryTxn`]: one transaction over [`super::MemoryStorage`]. See the parent module for the
 //! model; this file implements [`Txn`] on it.
 
-use super::{Shared, TxnId, Version, lock};
+use super::{Committed, TxnId, Version, lock};
 use crate::storage::{
     Access, Catalog, IndexDef, InsertOutcome, Isolation, Key, LockOutcome, Oid, OnConflict, Row,
     RowLock, RowStream, ScannedRow, SchemaDef, SequenceDef, TableDef, TableId, TableStats, Txn,
@@ -16,7 +16,7 @@ type KeyWrites = Vec<(u64, Option<Row>)>;
 
 /// A transaction over [`super::MemoryStorage`].
 pub struct MemoryTxn {
-    pub(super) shared: Arc<Mutex<Shared>>,
+    pub(super) shared: Arc<Mutex<Committed>>,
     id: TxnId,
     isolation: Isolation,
     snapshot: Option<u64>,
@@ -39,7 +39,7 @@ fn serialization_failure(what: &str) -> Error {
 }
 
 impl MemoryTxn {
-    pub(super) fn new(shared: Arc<Mutex<Shared>>, id: TxnId, isolation: Isolation) -> Self {
+    pub(super) fn new(shared: Arc<Mutex<Committed>>, id: TxnId, isolation: Isolation) -> Self {
         let base_catalog = lock(&shared).catalog.clone();
         MemoryTxn {
             shared,
@@ -91,7 +91,7 @@ impl MemoryTxn {
     /// leave them, over committed rows chosen by `committed`.
     fn merged_rows(
         &self,
-        shared: &Shared,
+        shared: &Committed,
         table: TableId,
         upto: u64,
         committed: impl Fn(&Version) -> bool,
@@ -118,13 +118,13 @@ impl MemoryTxn {
     }
 
     /// The latest rows (all committed + own writes so far), for unique checks.
-    pub(super) fn latest_rows(&self, shared: &Shared, table: TableId) -> BTreeMap<Key, Row> {
+    pub(super) fn latest_rows(&self, shared: &Committed, table: TableId) -> BTreeMap<Key, Row> {
         self.merged_rows(shared, table, u64::MAX, |v| v.deleted.is_none())
     }
 
     /// The latest version of one key: this transaction's own last write, else the latest
     /// committed live version.
-    fn latest_row(&self, shared: &Shared, table: TableId, key: &Key) -> Option<Row> {
+    fn latest_row(&self, shared: &Committed, table: TableId, key: &Key) -> Option<Row> {
         if let Some((_, own)) = self
             .writes
             .get(&table)
@@ -143,7 +143,7 @@ impl MemoryTxn {
     #[allow(clippy::type_complexity)]
     fn check_unique(
         &self,
-        shared: &mut Shared,
+        shared: &mut Committed,
         def: &TableDef,
         row: &Row,
         replacing: Option<&Key>,
