@@ -388,6 +388,7 @@ fn run_in_txn<T: Txn>(
                 CommandKind::Insert => format!("INSERT 0 {n}"),
                 CommandKind::Update => format!("UPDATE {n}"),
                 CommandKind::Delete => format!("DELETE {n}"),
+                CommandKind::Merge => format!("MERGE {n}"),
             };
             if *returns_rows {
                 Ok(StatementResult {
@@ -720,6 +721,7 @@ impl<S: Storage> Session<S> {
                                 | ast::Statement::Insert(_)
                                 | ast::Statement::Update(_)
                                 | ast::Statement::Delete(_)
+                                | ast::Statement::Merge(_)
                         )
                     )
                 });
@@ -998,7 +1000,9 @@ impl<S: Storage> Session<S> {
         use ast::Statement as S;
         match stmt {
             Statement::Sql(S::Query(q)) => !crate::ddl::create_table::is_select_into(q),
-            Statement::Sql(S::Insert(_) | S::Update(_) | S::Delete(_) | S::Explain { .. }) => true,
+            Statement::Sql(
+                S::Insert(_) | S::Update(_) | S::Delete(_) | S::Merge(_) | S::Explain { .. },
+            ) => true,
             _ => false,
         }
     }

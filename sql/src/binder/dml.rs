@@ -20,7 +20,7 @@ use crate::{Error, Result};
 use sqlparser::ast;
 
 /// 428C9 for a value given to a GENERATED ALWAYS identity column.
-fn identity_always(column: &str, insert: bool) -> Error {
+pub(super) fn identity_always(column: &str, insert: bool) -> Error {
     Error::GeneratedAlways {
         message: if insert {
             format!("cannot insert a non-DEFAULT value into column \"{column}\"")
@@ -31,7 +31,7 @@ fn identity_always(column: &str, insert: bool) -> Error {
     }
 }
 
-fn is_default_keyword(e: &ast::Expr) -> bool {
+pub(super) fn is_default_keyword(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
 }
 
@@ -139,7 +139,11 @@ impl Binder {
     }
 
     /// The column `name` (written as `written`) of the target table.
-    fn target_column(table: &TableDef, name: &str, written: &ast::ObjectName) -> Result<usize> {
+    pub(super) fn target_column(
+        table: &TableDef,
+        name: &str,
+        written: &ast::ObjectName,
+    ) -> Result<usize> {
         table.column_index(name).ok_or_else(|| {
             let e = Error::UndefinedColumn(format!("{name}\" of relation \"{}", table.name));
             if let Some(ast::ObjectNamePart::Identifier(id)) = written.0.first() {
@@ -472,7 +476,7 @@ impl Binder {
         }
     }
 
-    fn bind_assignments(
+    pub(super) fn bind_assignments(
         &mut self,
         list: &[ast::Assignment],
         table: &TableDef,

@@ -36,6 +36,7 @@ mod from;
 pub mod generated;
 mod group;
 mod locking;
+mod merge;
 mod names;
 mod null_side;
 mod position;
@@ -88,6 +89,7 @@ pub enum CommandKind {
     Insert,
     Update,
     Delete,
+    Merge,
 }
 
 /// A statement after binding.
@@ -335,6 +337,8 @@ pub struct Binder {
     from_locks: Option<locking::FromLocks>,
     /// The statement names a `ctid` (`system_columns.rs`).
     wants_ctid: bool,
+    /// The statement is `WITH ... MERGE`: its body may be a MERGE (see `set_op.rs`).
+    merge_body: bool,
     /// The primary-key column positions of each table read in FROM, by its need (index
     /// into `needs`, unique per FROM item): GROUP BY's functional dependency (`group.rs`).
     primary_keys: std::collections::HashMap<usize, Vec<usize>>,
@@ -365,6 +369,7 @@ impl Binder {
             next_id: 0,
             from_locks: None,
             wants_ctid: false,
+            merge_body: false,
             primary_keys: std::collections::HashMap::new(),
         }
     }
@@ -456,6 +461,10 @@ impl Binder {
                     ast::SetExpr::Delete(S::Delete(d)) => {
                         (CommandKind::Delete, d.returning.is_some())
                     }
+                    ast::SetExpr::Merge(S::Merge(_)) => {
+                        self.merge_body = true;
+                        (CommandKind::Merge, false)
+                    }
                     _ => (CommandKind::Select, true),
                 };
                 let (plan, columns) = self.bind_query(q)?;
@@ -504,6 +513,7 @@ impl Binder {
             S::Insert(i) => self.bind_insert(i),
             S::Update(u) => self.bind_update(u),
             S::Delete(d) => self.bind_delete(d),
+            S::Merge(m) => self.bind_merge(m),
             other => Err(Error::unsupported(format!(
                 "statement is not supported yet: {}",
                 other.to_string().chars().take(60).collect::<String>()

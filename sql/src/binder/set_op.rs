@@ -70,6 +70,18 @@ impl Binder {
                     Err(Error::Internal("a WITH query bound as EXPLAIN".into()))
                 }
             },
+            // `WITH ... MERGE` (the statement's body; MERGE is no WITH query in PostgreSQL 15).
+            ast::SetExpr::Merge(stmt) => {
+                if !std::mem::take(&mut self.merge_body) {
+                    return Err(Error::unsupported("MERGE not supported in WITH query"));
+                }
+                match self.bind(stmt)? {
+                    super::BoundStatement::Query { plan, columns, .. } => Ok((plan, columns)),
+                    super::BoundStatement::Explain { .. } => {
+                        Err(Error::Internal("MERGE bound as EXPLAIN".into()))
+                    }
+                }
+            }
             ast::SetExpr::Table(t) => {
                 let Some(table) = &t.table_name else {
                     return Err(Error::SyntaxError("TABLE needs a table name".into()));
@@ -119,7 +131,6 @@ impl Binder {
                 let right = self.bind_set_expr(right)?;
                 self.set_operation(op, all, left, right)
             }
-            _ => Err(Error::unsupported("this query form is not supported yet")),
         }
     }
 

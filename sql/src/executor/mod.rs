@@ -34,6 +34,7 @@ mod lateral_join;
 mod limit;
 mod lock_rows;
 pub mod memory;
+mod merge;
 mod project;
 mod project_set;
 mod recursive_union;
@@ -63,6 +64,7 @@ pub use insert::Insert;
 pub use join::NestedLoopJoin;
 pub use lateral_join::LateralJoin;
 pub use limit::Limit;
+pub use merge::Merge;
 pub use project::Project;
 pub use project_set::ProjectSet;
 pub use recursive_union::RecursiveUnion;
@@ -294,6 +296,10 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             predicate.clone(),
             returning.clone(),
         )),
+        Plan::Merge(m) => {
+            let input = child(&m.input);
+            Box::new(Merge::new(m.as_ref().clone(), input))
+        }
     }
 }
 

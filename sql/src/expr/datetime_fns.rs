@@ -6,7 +6,7 @@
 //!
 //! Functions: `now()`/`current_timestamp`/`transaction_timestamp()` (the transaction's start),
 //! `statement_timestamp()`, `clock_timestamp()`, `current_date`, `localtimestamp`,
-//! `localtime`, `date_trunc`, `date_part`, `EXTRACT`, `age`, `make_date`, `make_time`,
+//! `localtime`, `date_trunc`, `date_bin`, `date_part`, `EXTRACT`, `age`, `make_date`, `make_time`,
 //! `make_timestamp`, `make_timestamptz`, `make_interval`, `to_timestamp(float8)`,
 //! `justify_days`/`_hours`/`_interval`, `isfinite`, `timezone()` / `AT TIME ZONE`, and
 //! `to_char` ([`super::to_char`]).
@@ -60,6 +60,8 @@ pub enum DateTimeFn {
     LocalTime,
     DateTrunc(Kind),
     DateTruncZone,
+    /// `date_bin(stride, source, origin)` on timestamps or timestamptzs.
+    DateBin(Kind),
     DatePart(Kind),
     Extract(Kind),
     Age(Kind),
@@ -185,6 +187,10 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
             cand(&[text, T::Interval], T::Interval, DateTrunc(K::Interval)),
             cand(&[text, TZ, text], TZ, DateTruncZone),
         ],
+        "date_bin" => vec![
+            cand(&[T::Interval, TS, TS], TS, DateBin(K::Timestamp)),
+            cand(&[T::Interval, TZ, TZ], TZ, DateBin(K::Timestamptz)),
+        ],
         "date_part" => vec![
             cand(&[text, T::Date], T::Float8, DatePart(K::Date)),
             cand(&[text, TS], T::Float8, DatePart(K::Timestamp)),
@@ -294,6 +300,44 @@ fn interval(v: &Value) -> Result<Interval> {
             "interval argument expected: {other:?}"
         ))),
     }
+}
+
+/// `date_bin`: the start of the `stride`-wide bin, counted from `origin`, holding `ts`
+/// (PostgreSQL 15's `timestamp_bin`, rounding down before the origin too).
+fn date_bin(stride: &Interval, ts: i64, origin: i64) -> Result<i64> {
+    let out_of_range = |what: &str| Error::DatetimeFieldOverflow(format!("{what} out of range"));
+    if !is_finite_ts(ts) {
+        return Ok(ts);
+    }
+    if !is_finite_ts(origin) {
+        return Err(out_of_range("origin"));
+    }
+    if stride.months != 0 {
+        return Err(Error::unsupported(
+            "timestamps cannot be binned into intervals containing months or years",
+        ));
+    }
+    let stride = i64::from(stride.days)
+        .checked_mul(USECS_PER_DAY)
+        .and_then(|d| d.checked_add(stride.micros))
+        .ok_or_else(|| out_of_range("interval"))?;
+    if stride <= 0 {
+        return Err(Error::DatetimeFieldOverflow(
+            "stride must be greater than zero".into(),
+        ));
+    }
+    let diff = ts
+        .checked_sub(origin)
+        .ok_or_else(|| out_of_range("interval"))?;
+    let modulo = diff % stride;
+    let mut result = origin + (diff - modulo);
+    if modulo < 0 {
+        result = result
+            .checked_sub(stride)
+            .ok_or_else(|| out_of_range("timestamp"))?;
+        datetime::check_timestamp(result).map_err(|_| out_of_range("timestamp"))?;
+    }
+    Ok(result)
 }
 
 /// Microseconds of a date, time or timestamp value.
@@ -435,6 +479,14 @@ impl DateTimeFn {
                 Value::Timestamptz(arith::truncate(text(a(0))?, micros(a(1))?, Some(&zone()))?)
             }
             DateTrunc(_) => Value::Timestamp(arith::truncate(text(a(0))?, micros(a(1))?, None)?),
+            DateBin(k) => {
+                let t = date_bin(&interval(a(0))?, micros(a(1))?, micros(a(2))?)?;
+                if *k == Kind::Timestamptz {
+                    Value::Timestamptz(t)
+                } else {
+                    Value::Timestamp(t)
+                }
+            }
             DateTruncZone => {
                 let z = match zone::zone_argument(text(a(2))?)? {
                     zone::InputZone::Named(z) => z,

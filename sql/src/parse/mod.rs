@@ -8,6 +8,7 @@ pub mod domain;
 pub mod exclude;
 pub mod group_by;
 pub mod locking;
+pub mod merge;
 pub mod owned;
 mod statement;
 pub mod utility;
@@ -39,6 +40,7 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
         .map_err(|e| syntax_error(e.into()))?;
     group_by::rewrite(&mut tokens);
     locking::rewrite(&mut tokens);
+    merge::rewrite(&mut tokens);
     Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
         .parse_statements()

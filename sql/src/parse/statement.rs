@@ -145,6 +145,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     super::utility::drop_expression(&mut tokens);
     super::group_by::rewrite(&mut tokens);
     super::locking::rewrite(&mut tokens);
+    super::merge::rewrite(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     let mut expect_delimiter = false;

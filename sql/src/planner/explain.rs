@@ -174,6 +174,7 @@ fn title(p: &Plan) -> String {
         Plan::Insert { table, .. } => format!("Insert on {}", table.name),
         Plan::Update { table, .. } => format!("Update on {}", table.name),
         Plan::Delete { table, .. } => format!("Delete on {}", table.name),
+        Plan::Merge(m) => format!("Merge on {}", m.table.name),
     }
 }
 
@@ -358,7 +359,8 @@ pub fn names(p: &Plan) -> Vec<String> {
         | Plan::WorkTable { .. }
         | Plan::Insert { .. }
         | Plan::Update { .. }
-        | Plan::Delete { .. } => vec![],
+        | Plan::Delete { .. }
+        | Plan::Merge(_) => vec![],
     }
 }
 

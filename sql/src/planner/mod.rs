@@ -586,6 +586,66 @@ pub enum Plan {
         predicate: Option<Expr>,
         returning: Option<Vec<Expr>>,
     },
+    /// MERGE: `input` is the source LEFT JOIN the target, each row `[source..., target...,
+    /// target key...]` (the target part NULL when no target row matched); see
+    /// [`crate::executor::Merge`]. Yields an empty row per row inserted, updated or deleted.
+    Merge(Box<MergePlan>),
+}
+
+/// The parts of a [`Plan::Merge`]. Every expression reads the joined row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergePlan {
+    pub table: TableDef,
+    pub input: Plan,
+    /// The source's columns at the start of the joined row.
+    pub source_width: usize,
+    /// The number of key values after the target's columns.
+    pub key_len: usize,
+    /// The ON condition, re-checked on a target row changed concurrently.
+    pub join: Option<Expr>,
+    /// The `WHEN MATCHED` clauses, in order.
+    pub matched: Vec<MergeWhen>,
+    /// The `WHEN NOT MATCHED` clauses, in order.
+    pub not_matched: Vec<MergeWhen>,
+    /// The target's generated columns with their expressions over a table row, computed
+    /// on each inserted or updated row.
+    pub generated: Vec<(usize, Expr)>,
+}
+
+/// One `WHEN [NOT] MATCHED [AND condition] THEN action` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeWhen {
+    pub condition: Option<Expr>,
+    pub action: MergeAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MergeAction {
+    /// The new values of the columns set (the others keep the target row's).
+    Update(Vec<(usize, Expr)>),
+    Delete,
+    /// The full row to insert (defaults filled in, generated columns computed after).
+    Insert(Vec<Expr>),
+    Nothing,
+}
+
+impl MergeAction {
+    /// Every expression of the action.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            MergeAction::Update(a) => a.iter().map(|(_, e)| e).collect(),
+            MergeAction::Insert(r) => r.iter().collect(),
+            MergeAction::Delete | MergeAction::Nothing => Vec::new(),
+        }
+    }
+
+    pub fn exprs_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            MergeAction::Update(a) => a.iter_mut().map(|(_, e)| e).collect(),
+            MergeAction::Insert(r) => r.iter_mut().collect(),
+            MergeAction::Delete | MergeAction::Nothing => Vec::new(),
+        }
+    }
 }
 
 /// Applies the planner rules (see module docs).

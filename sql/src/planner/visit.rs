@@ -30,6 +30,7 @@ macro_rules! plan_children {
             | Plan::Insert { input, .. }
             | Plan::Update { input, .. }
             | Plan::Delete { input, .. } => vec![input],
+            Plan::Merge(m) => vec![mut_or_ref!($iter, m.input)],
             Plan::Join { left, right, .. }
             | Plan::HashJoin { left, right, .. }
             | Plan::LateralJoin { left, right, .. }
@@ -147,6 +148,14 @@ macro_rules! plan_exprs {
                 v.extend(predicate.$iter());
                 v.extend(returning.$iter().flatten());
             }
+            Plan::Merge(m) => {
+                v.extend(m.join.$iter());
+                for w in m.matched.$iter().chain(m.not_matched.$iter()) {
+                    v.extend(w.condition.$iter());
+                    v.extend(action_exprs!($iter, w.action));
+                }
+                v.extend(m.generated.$iter().map(|(_, e)| e));
+            }
             Plan::Distinct { .. }
             | Plan::SystemScan { .. }
             | Plan::Sort { .. }
@@ -158,6 +167,16 @@ macro_rules! plan_exprs {
         }
         v
     }};
+}
+
+/// A MERGE action's expressions, shared or mutable.
+macro_rules! action_exprs {
+    (iter, $x:expr) => {
+        $x.exprs()
+    };
+    (iter_mut, $x:expr) => {
+        $x.exprs_mut()
+    };
 }
 
 /// `&x` for `iter`, `&mut x` for `iter_mut`.
@@ -175,7 +194,9 @@ impl Plan {
     /// perhaps under the WITH of its own.
     pub fn modifies(&self) -> bool {
         match self {
-            Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } => true,
+            Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. } | Plan::Merge(_) => {
+                true
+            }
             Plan::With { input, .. } => input.modifies(),
             _ => false,
         }

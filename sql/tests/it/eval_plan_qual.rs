@@ -376,3 +376,107 @@ fn repeatable_read_select_for_update_of_a_changed_row_fails_with_40001() {
     .expect_err("serialization failure");
     assert_eq!(e.code(), "40001");
 }
+
+// MERGE: a concurrently changed target row is matched again (ON condition, then the WHEN
+// MATCHED clauses from the first); a deleted or no longer joining one goes to NOT MATCHED.
+
+#[test]
+fn read_committed_merge_updates_the_new_version_when_it_still_matches() {
+    let (storage, mut s) = setup();
+    let n = run_interleaved(
+        &storage,
+        Isolation::ReadCommitted,
+        "MERGE INTO t USING (VALUES (1), (2)) AS s(id) ON t.id = s.id \
+         WHEN MATCHED AND t.v >= 10 THEN UPDATE SET v = t.v + 1",
+        "UPDATE t SET v = 15 WHERE id = 1",
+    )
+    .expect("merge");
+    assert_eq!(n, 2);
+    assert_eq!(
+        rows(&mut s),
+        vec![
+            vec![Value::Int(1), Value::Int(16)],
+            vec![Value::Int(2), Value::Int(21)]
+        ]
+    );
+}
+
+#[test]
+fn read_committed_merge_evaluates_the_when_clauses_again_on_the_new_version() {
+    let (storage, mut s) = setup();
+    let n = run_interleaved(
+        &storage,
+        Isolation::ReadCommitted,
+        "MERGE INTO t USING (VALUES (1), (2)) AS s(id) ON t.id = s.id \
+         WHEN MATCHED AND t.v >= 10 THEN UPDATE SET v = t.v + 1 \
+         WHEN MATCHED THEN UPDATE SET v = 0",
+        "UPDATE t SET v = 5 WHERE id = 1",
+    )
+    .expect("merge");
+    assert_eq!(n, 2);
+    assert_eq!(
+        rows(&mut s),
+        vec![
+            vec![Value::Int(1), Value::Int(0)],
+            vec![Value::Int(2), Value::Int(21)]
+        ]
+    );
+}
+
+#[test]
+fn read_committed_merge_treats_a_deleted_target_row_as_not_matched() {
+    let (storage, mut s) = setup();
+    let n = run_interleaved(
+        &storage,
+        Isolation::ReadCommitted,
+        "MERGE INTO t USING (VALUES (1, 99)) AS s(id, x) ON t.id = s.id \
+         WHEN MATCHED THEN UPDATE SET v = s.x \
+         WHEN NOT MATCHED THEN INSERT VALUES (s.id, -1)",
+        "DELETE FROM t WHERE id = 1",
+    )
+    .expect("merge");
+    assert_eq!(n, 1);
+    assert_eq!(
+        rows(&mut s),
+        vec![
+            vec![Value::Int(1), Value::Int(-1)],
+            vec![Value::Int(2), Value::Int(20)]
+        ]
+    );
+}
+
+#[test]
+fn read_committed_merge_treats_a_row_that_no_longer_joins_as_not_matched() {
+    let (storage, mut s) = setup();
+    let n = run_interleaved(
+        &storage,
+        Isolation::ReadCommitted,
+        "MERGE INTO t USING (VALUES (1, 10)) AS s(id, v) ON t.id = s.id AND t.v = s.v \
+         WHEN MATCHED THEN DELETE \
+         WHEN NOT MATCHED THEN DO NOTHING",
+        "UPDATE t SET v = 11 WHERE id = 1",
+    )
+    .expect("merge");
+    assert_eq!(n, 0);
+    assert_eq!(
+        rows(&mut s),
+        vec![
+            vec![Value::Int(1), Value::Int(11)],
+            vec![Value::Int(2), Value::Int(20)]
+        ]
+    );
+}
+
+#[test]
+fn repeatable_read_merge_of_a_changed_row_fails_with_40001() {
+    let (storage, _s) = setup();
+    let err = run_interleaved(
+        &storage,
+        Isolation::RepeatableRead,
+        "MERGE INTO t USING (VALUES (1)) AS s(id) ON t.id = s.id \
+         WHEN MATCHED THEN DELETE",
+        "UPDATE t SET v = 15 WHERE id = 1",
+    )
+    .expect_err("serialization failure");
+    assert_eq!(err.code(), "40001");
+}

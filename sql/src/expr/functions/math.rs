@@ -73,6 +73,7 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
         Function::Radians => fl(x()?.to_radians()),
         Function::Trig(t) => trig(t, x()?),
         Function::Atan2 => fl(x()?.atan2(float(arg(1)?)?)),
+        Function::Atan2d => fl(super::trig_degrees::atan2d(x()?, float(arg(1)?)?)),
         Function::Random => fl(random()),
         Function::Setseed => {
             let s = x()?;
@@ -114,6 +115,18 @@ fn trig(t: Trig, v: f64) -> Result<Value> {
         Trig::Asin => v.asin(),
         Trig::Acos => v.acos(),
         Trig::Atan => v.atan(),
+        // Overflow is ±Infinity (PostgreSQL's dsinh / dcosh), never an error.
+        Trig::Sinh => v.sinh(),
+        Trig::Cosh => v.cosh(),
+        Trig::Tanh => v.tanh(),
+        Trig::Asinh => v.asinh(),
+        Trig::Acosh if v < 1.0 => return Err(out_of_range()),
+        Trig::Acosh => v.acosh(),
+        Trig::Atanh if !(-1.0..=1.0).contains(&v) => return Err(out_of_range()),
+        Trig::Atanh if v == 1.0 => f64::INFINITY,
+        Trig::Atanh if v == -1.0 => f64::NEG_INFINITY,
+        Trig::Atanh => v.atanh(),
+        Trig::Degrees(name) => super::trig_degrees::eval(name, v)?,
     };
     Ok(Value::Float(r))
 }

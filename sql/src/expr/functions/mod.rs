@@ -26,6 +26,7 @@ pub mod regex;
 pub mod string;
 pub mod system;
 pub mod system_columns;
+pub mod trig_degrees;
 
 use super::array_fns::ArrayFn;
 use super::bytea_fns::ByteaFn;
@@ -92,6 +93,14 @@ pub enum Trig {
     Asin,
     Acos,
     Atan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Asinh,
+    Acosh,
+    Atanh,
+    /// The degree-based ones (`sind` ... `atand`), by name ([`trig_degrees`]).
+    Degrees(&'static str),
 }
 
 /// Which side(s) `trim` strips.
@@ -117,6 +126,7 @@ pub enum Function {
     Radians,
     Trig(Trig),
     Atan2,
+    Atan2d,
     Random,
     Setseed,
     // strings
@@ -337,7 +347,9 @@ impl Function {
             },
             "degrees" => sig(Function::Degrees, &[Float8], Float8),
             "radians" => sig(Function::Radians, &[Float8], Float8),
-            "sin" | "cos" | "tan" | "cot" | "asin" | "acos" | "atan" => {
+            "sin" | "cos" | "tan" | "cot" | "asin" | "acos" | "atan" | "sinh" | "cosh" | "tanh"
+            | "asinh" | "acosh" | "atanh" | "sind" | "cosd" | "tand" | "cotd" | "asind"
+            | "acosd" | "atand" => {
                 let t = match name {
                     "sin" => Trig::Sin,
                     "cos" => Trig::Cos,
@@ -345,11 +357,25 @@ impl Function {
                     "cot" => Trig::Cot,
                     "asin" => Trig::Asin,
                     "acos" => Trig::Acos,
-                    _ => Trig::Atan,
+                    "atan" => Trig::Atan,
+                    "sinh" => Trig::Sinh,
+                    "cosh" => Trig::Cosh,
+                    "tanh" => Trig::Tanh,
+                    "asinh" => Trig::Asinh,
+                    "acosh" => Trig::Acosh,
+                    "atanh" => Trig::Atanh,
+                    "sind" => Trig::Degrees("sind"),
+                    "cosd" => Trig::Degrees("cosd"),
+                    "tand" => Trig::Degrees("tand"),
+                    "cotd" => Trig::Degrees("cotd"),
+                    "asind" => Trig::Degrees("asind"),
+                    "acosd" => Trig::Degrees("acosd"),
+                    _ => Trig::Degrees("atand"),
                 };
                 sig(Function::Trig(t), &[Float8], Float8)
             }
             "atan2" => sig(Function::Atan2, &[Float8, Float8], Float8),
+            "atan2d" => sig(Function::Atan2d, &[Float8, Float8], Float8),
             "random" => sig(Function::Random, &[], Float8),
             "setseed" => sig(Function::Setseed, &[Float8], Text),
             // strings
@@ -627,7 +653,16 @@ impl Function {
         use Function::*;
         matches!(
             self,
-            Abs(_) | Gcd(_) | Lcm(_) | Degrees | Radians | Trig(_) | Atan2 | Random | Setseed
+            Abs(_)
+                | Gcd(_)
+                | Lcm(_)
+                | Degrees
+                | Radians
+                | Trig(_)
+                | Atan2
+                | Atan2d
+                | Random
+                | Setseed
         )
     }
 }
