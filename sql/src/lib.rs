@@ -108,6 +108,7 @@ pub mod notice;
 pub mod notify;
 pub mod parse;
 pub mod planner;
+pub mod plpgsql;
 pub mod position;
 pub mod privilege;
 mod result;

@@ -197,6 +197,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::AlterDomain(a) => return domains::alter(ddl, a).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),
+        Statement::Do { body, language } => return function::run_do(ddl, body, language).map(Some),
     };
     let r = match stmt {
         S::CreateTable(c) => create_table::create(ddl, c)?,

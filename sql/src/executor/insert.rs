@@ -54,10 +54,10 @@ impl Insert {
         // A conflicting row may be deleted between the report and the lock: retry a few times.
         self.constraints.before_insert(ctx, &row)?;
         for _ in 0..16 {
-            match ctx
+            let outcome = ctx
                 .txn_mut()?
-                .insert(self.table.id, row.clone(), &self.arbiter)?
-            {
+                .insert(self.table.id, row.clone(), &self.arbiter)?;
+            match outcome {
                 InsertOutcome::Inserted(key) => {
                     self.written.insert(key);
                     self.counts.ins += 1;
@@ -77,7 +77,8 @@ impl Insert {
                             "ON CONFLICT DO UPDATE command cannot affect row a second time".into(),
                         ));
                     }
-                    let existing = match ctx.txn_mut()?.lock_row(self.table.id, &key)? {
+                    let locked = ctx.txn_mut()?.lock_row(self.table.id, &key)?;
+                    let existing = match locked {
                         LockOutcome::Unchanged(r) | LockOutcome::Changed(r) => r,
                         LockOutcome::Deleted => continue,
                     };

@@ -61,7 +61,7 @@ impl LockRows {
                 exclusive: m.exclusive,
                 wait: m.wait == WaitPolicy::Block,
             };
-            match ctx.txn().lock_row_as(m.table, &key, how)? {
+            match ctx.txn()?.lock_row_as(m.table, &key, how)? {
                 None if m.wait == WaitPolicy::SkipLocked => return Ok(None),
                 None => {
                     return Err(Error::LockNotAvailable(format!(

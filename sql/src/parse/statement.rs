@@ -14,6 +14,11 @@ use sqlparser::tokenizer::Token;
 #[allow(clippy::large_enum_variant)] // almost every statement is `Sql`
 pub enum Statement {
     Sql(ast::Statement),
+    /// `DO [LANGUAGE name] 'body'`: an anonymous PL/pgSQL block (sqlparser has no DO).
+    Do {
+        body: String,
+        language: Option<String>,
+    },
     AlterSequence(AlterSequence),
     /// `VACUUM` and/or `ANALYZE` of some tables (all when empty).
     Maintenance(Maintenance),
@@ -128,6 +133,32 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     Ok(out)
 }
 
+/// The rest of `DO [LANGUAGE name] 'body' [LANGUAGE name]`.
+fn do_block(p: &mut Parser) -> std::result::Result<Statement, ParserError> {
+    let mut body = None;
+    let mut language = None;
+    loop {
+        if p.parse_keyword(Keyword::LANGUAGE) {
+            language = Some(p.parse_identifier()?.value.to_lowercase());
+            continue;
+        }
+        if body.is_none() {
+            let t = p.next_token();
+            match t.token {
+                Token::SingleQuotedString(s) => body = Some(s),
+                Token::DollarQuotedString(d) => body = Some(d.value),
+                _ => return p.expected("a string", t),
+            }
+            continue;
+        }
+        break;
+    }
+    Ok(Statement::Do {
+        body: body.unwrap_or_default(),
+        language,
+    })
+}
+
 /// Parses every statement of `sql` (COPY as sqlparser reads it).
 fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     let dialect = super::StrataDialect::for_sql(sql);
@@ -162,12 +193,9 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
                     .expect_err("expected() always fails"),
             ));
         }
-        if p.parse_keyword(Keyword::DO) {
-            return Err(Error::unsupported(
-                "DO (anonymous code blocks) is not supported",
-            ));
-        }
-        let stmt = if super::owned::starts_reassign(&mut p) {
+        let stmt = if p.parse_keyword(Keyword::DO) {
+            do_block(&mut p).map_err(syntax)?
+        } else if super::owned::starts_reassign(&mut p) {
             Statement::ReassignOwned(super::owned::reassign(&mut p).map_err(syntax)?)
         } else if super::owned::starts_drop(&mut p) {
             Statement::DropOwned(super::owned::drop(&mut p).map_err(syntax)?)

@@ -359,6 +359,13 @@ pub struct FunctionDef {
     pub strict: bool,
     #[serde(default)]
     pub comment: Option<String>,
+    /// `LANGUAGE plpgsql`: the body is PL/pgSQL, interpreted (`crate::plpgsql`); `None`
+    /// for `LANGUAGE sql`.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// `RETURNS void` / `RETURNS trigger` (pseudo-types; `returns` is then `text`).
+    #[serde(default)]
+    pub pseudo_return: Option<String>,
 }
 
 /// One parameter of a [`FunctionDef`].

@@ -1,0 +1,1 @@
+//! Trigger functions: placeholder.
