@@ -102,8 +102,8 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
     let args = arg_types(&c.args)?;
     let plpgsql = language.as_deref() == Some("plpgsql");
     let pseudo_return = match &c.return_type {
-        Some(ast::FunctionReturnType::DataType(ast::DataType::Custom(n, _))) => {
-            let n = n.to_string().to_lowercase();
+        Some(ast::FunctionReturnType::DataType(t)) => {
+            let n = t.to_string().to_lowercase();
             matches!(n.as_str(), "void" | "trigger").then_some(n)
         }
         _ => None,
@@ -226,7 +226,42 @@ pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
             .filter(|x| types.as_ref().is_none_or(|t| signature(&x.args) == *t))
             .collect();
         match found.as_slice() {
-            [one] => ddl.txn.drop_function(one.oid)?,
+            [one] => {
+                let users = super::trigger::users_of(&catalog, one.oid);
+                if !users.is_empty() {
+                    let shown = format!("{}()", one.name);
+                    if !matches!(d.drop_behavior, Some(ast::DropBehavior::Cascade)) {
+                        let lines: Vec<String> = users
+                            .iter()
+                            .map(|(t, g)| {
+                                format!(
+                                    "trigger {g} on table {} depends on function {shown}",
+                                    t.name
+                                )
+                            })
+                            .collect();
+                        return Err(Error::DependentObjectsStillExist {
+                            message: format!(
+                                "cannot drop function {shown} because other objects depend on it"
+                            ),
+                            detail: lines.join("\n"),
+                        });
+                    }
+                    for (mut t, g) in users {
+                        crate::notice::emit(crate::notice::Notice::new(
+                            "00000",
+                            format!("drop cascades to trigger {g} on table {}", t.name),
+                        ));
+                        let current = ddl.catalog()?;
+                        if let Some(latest) = current.table_by_id(t.id) {
+                            t = latest.clone();
+                        }
+                        t.triggers.retain(|x| x.name != g);
+                        ddl.txn.alter_table(t)?;
+                    }
+                }
+                ddl.txn.drop_function(one.oid)?
+            }
             [] if d.if_exists => {
                 let args = f.args.iter().flatten();
                 let written: Vec<String> = args

@@ -54,6 +54,7 @@ pub mod role;
 pub mod role_membership;
 pub mod schema;
 pub mod sequence;
+pub mod trigger;
 pub mod types;
 pub mod utility;
 pub mod view;
@@ -220,6 +221,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         S::AlterView(v) => view::alter(ddl, v)?,
         S::RefreshMaterializedView(r) => view::refresh(ddl, r)?,
         S::AlterTable(a) => alter_table::execute(ddl, a)?,
+        S::CreateTrigger(c) => trigger::create(ddl, c)?,
+        S::DropTrigger(d) => trigger::drop(ddl, d)?,
         S::Drop {
             object_type,
             if_exists,

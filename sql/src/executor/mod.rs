@@ -43,6 +43,7 @@ mod series;
 mod set_op;
 mod sort;
 mod system_scan;
+pub mod triggers;
 mod union;
 mod update;
 mod values;

@@ -170,6 +170,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .map_err(|e| syntax(e.into()))?;
     comment_dollar_strings(&mut tokens);
     drop_index_concurrently(&mut tokens);
+    trigger_arguments(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
     all_column_privileges(&mut tokens);
     super::utility::set_statistics(&mut tokens);
@@ -313,6 +314,35 @@ fn comment_dollar_strings(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
 /// `DROP INDEX CONCURRENTLY`: sqlparser refuses the word. An index drop here is a catalog
 /// change that never holds up other tables' commits, so the word changes nothing and goes
 /// (also inside a transaction block, which PostgreSQL refuses).
+/// A trigger's arguments (`EXECUTE FUNCTION f('a', 1)`) are literals, which sqlparser
+/// refuses where it expects parameter types: each becomes a quoted word (read back as the
+/// argument's text by `ddl/trigger.rs`).
+fn trigger_arguments(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    for (n, w) in solid.windows(2).enumerate() {
+        if !(word(&tokens[w[0]].token, Keyword::EXECUTE)
+            && (word(&tokens[w[1]].token, Keyword::FUNCTION)
+                || word(&tokens[w[1]].token, Keyword::PROCEDURE)))
+        {
+            continue;
+        }
+        let mut inside = false;
+        for &i in &solid[n + 2..] {
+            match &tokens[i].token {
+                Token::LParen if !inside => inside = true,
+                Token::RParen if inside => break,
+                Token::SingleQuotedString(s) | Token::Number(s, _) if inside => {
+                    tokens[i].token = Token::make_word(&s.clone(), Some('"'));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 fn drop_index_concurrently(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
     let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     let solid: Vec<usize> = (0..tokens.len())

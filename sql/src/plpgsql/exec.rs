@@ -138,7 +138,7 @@ impl<'t> Interp<'t> {
     }
 
     /// Evaluates a condition (NULL is false).
-    fn eval_bool(&mut self, expr: &str) -> Result<bool> {
+    pub fn eval_bool(&mut self, expr: &str) -> Result<bool> {
         let (v, ty) = self.eval(expr)?;
         let v = cast(v, ty, DataType::Bool)?;
         Ok(v == Value::Bool(true))

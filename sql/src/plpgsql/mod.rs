@@ -62,7 +62,7 @@ pub fn parsed(body: &str) -> Result<Rc<ast::Block>> {
 }
 
 /// Runs `f` one call deeper.
-fn nested<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn nested<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     let d = DEPTH.with(|d| d.get());
     if d >= MAX_DEPTH {
         return Err(Error::Raised {
@@ -118,7 +118,7 @@ fn declare_params(it: &mut Interp, def: &FunctionDef, args: Vec<Value>) -> Resul
     Ok(())
 }
 
-fn declare_found(it: &mut Interp) {
+pub(crate) fn declare_found(it: &mut Interp) {
     it.scopes.declare(Var {
         name: "found".into(),
         slot: Slot::Scalar {
