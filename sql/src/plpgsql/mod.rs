@@ -255,3 +255,58 @@ pub fn search_path(catalog: &crate::storage::Catalog) -> Vec<crate::storage::Oid
         Err(_) => crate::binder::search_path(catalog, "public", "postgres"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Session;
+    use crate::memory::MemoryStorage;
+    use crate::notice::Severity;
+
+    fn run(s: &mut Session<MemoryStorage>, sql: &str) -> crate::StatementResult {
+        s.execute(sql)
+            .pop()
+            .expect("one result")
+            .expect("statement runs")
+    }
+
+    #[test]
+    fn raise_notice_reaches_the_client() {
+        let mut s = Session::new(MemoryStorage::new());
+        let r = run(
+            &mut s,
+            "DO $$ BEGIN RAISE NOTICE 'n = %', 1 + 1; RAISE WARNING 'w' USING DETAIL = 'd'; \
+             RAISE INFO 'i'; RAISE DEBUG 'hidden'; END $$",
+        );
+        let got: Vec<(Severity, &str, Option<&str>)> = r
+            .notices
+            .iter()
+            .map(|n| (n.severity, n.message.as_str(), n.detail.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Severity::Notice, "n = 2", None),
+                (Severity::Warning, "w", Some("d")),
+                (Severity::Info, "i", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn notices_from_functions_and_triggers() {
+        let mut s = Session::new(MemoryStorage::new());
+        run(&mut s, "CREATE TABLE t (a int)");
+        run(
+            &mut s,
+            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE NOTICE '% %', TG_OP, NEW.a; RETURN NEW; END $$",
+        );
+        run(
+            &mut s,
+            "CREATE TRIGGER g BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+        );
+        let r = run(&mut s, "INSERT INTO t VALUES (7)");
+        assert_eq!(r.notices.len(), 1);
+        assert_eq!(r.notices[0].message, "INSERT 7");
+    }
+}
