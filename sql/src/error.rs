@@ -198,6 +198,15 @@ pub enum Error {
     /// 22011
     #[error("{0}")]
     SubstringError(String),
+    /// An error a PL/pgSQL `RAISE` raised (or re-raised), with any SQLSTATE: P0001 by
+    /// default, the condition's or `USING ERRCODE`'s otherwise.
+    #[error("{message}")]
+    Raised {
+        code: &'static str,
+        message: String,
+        detail: Option<String>,
+        hint: Option<String>,
+    },
     /// 2201B
     #[error("{0}")]
     InvalidRegularExpression(String),
@@ -445,6 +454,7 @@ impl Error {
         use Error::*;
         match self {
             SyntaxError(_) => "42601",
+            Raised { code, .. } => code,
             FeatureNotSupported(_) => "0A000",
             UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
             DuplicateTable(_) => "42P07",
@@ -570,6 +580,7 @@ impl Error {
             }
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
+            Error::Raised { detail, .. } => detail.as_deref(),
             Error::ExtensionNotAvailable { detail, .. } => Some(detail),
             Error::UniqueViolation { detail, .. }
             | Error::UniqueIndexDuplicate { detail, .. }
@@ -592,6 +603,7 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::WithHint { hint, .. } => Some(hint),
+            Error::Raised { hint, .. } => hint.as_deref(),
             Error::WithContext { error, .. }
             | Error::Positioned { error, .. }
             | Error::OnObject { error, .. } => error.hint(),

@@ -63,6 +63,7 @@
 //! * [`ddl`] — DDL statements (CREATE / ALTER / DROP ..., TRUNCATE, COMMENT, ANALYZE).
 //! * [`system`] — the virtual `pg_catalog` / `information_schema` relations.
 //! * [`notice`] — NOTICE / WARNING messages a statement raises for its client.
+//! * [`plpgsql`] — PL/pgSQL functions, `DO` blocks and trigger functions, interpreted.
 //! * [`position`] — where in the query text an error points (PostgreSQL's `P` field).
 //! * [`env`] — the session environment (`TimeZone`, `now()`, catalog lookup, the running
 //!   statement's catalog and services) that evaluation and text output read, installed on
@@ -84,7 +85,8 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * COPY reads from STDIN and writes to STDOUT only (no server-side files).
-//! * No PL/pgSQL. LISTEN / NOTIFY reach the sessions of one compute only ([`notify`]), not
+//! * PL/pgSQL is interpreted statement by statement ([`plpgsql`]): no cursors, no
+//!   set-returning PL/pgSQL functions at call sites. LISTEN / NOTIFY reach the sessions of one compute only ([`notify`]), not
 //!   a whole cluster.
 //! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
 //!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key not in
@@ -108,6 +110,7 @@ pub mod notice;
 pub mod notify;
 pub mod parse;
 pub mod planner;
+pub mod plpgsql;
 pub mod position;
 pub mod privilege;
 mod result;

@@ -20,6 +20,8 @@ use std::cell::RefCell;
 pub enum Severity {
     Notice,
     Warning,
+    /// PL/pgSQL's `RAISE INFO`: always sent, whatever `client_min_messages` says.
+    Info,
 }
 
 impl Severity {
@@ -28,6 +30,7 @@ impl Severity {
         match self {
             Severity::Notice => "NOTICE",
             Severity::Warning => "WARNING",
+            Severity::Info => "INFO",
         }
     }
 
@@ -37,6 +40,7 @@ impl Severity {
         match self {
             Severity::Notice => 6,
             Severity::Warning => 7,
+            Severity::Info => 9,
         }
     }
 }

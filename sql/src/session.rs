@@ -318,8 +318,8 @@ fn explain_columns() -> Vec<OutputColumn> {
 /// anything else bound (or taken from the prepared statement's plan cache), planned and
 /// executed.
 #[allow(clippy::too_many_arguments)]
-fn run_in_txn<T: Txn>(
-    txn: &mut T,
+fn run_in_txn(
+    txn: &mut dyn Txn,
     stmt: &Statement,
     params: &[Value],
     types: &[DataType],
@@ -402,6 +402,38 @@ fn run_in_txn<T: Txn>(
             }
         }
     }
+}
+
+/// Runs one statement of a PL/pgSQL body inside the calling statement's transaction and
+/// environment (its search path and `work_mem`): the caller has begun the statement.
+pub(crate) fn run_nested(
+    txn: &mut dyn Txn,
+    stmt: &Statement,
+    params: &[Value],
+    types: &[DataType],
+) -> Result<StatementResult> {
+    let session = env::current().session.clone();
+    let opts = StatementOptions {
+        work_mem: session
+            .setting("work_mem")
+            .and_then(|v| executor::memory::parse_memory(&v))
+            .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
+        prepared: None,
+    };
+    let catalog = txn.catalog()?;
+    let path = crate::plpgsql::search_path(&catalog);
+    if let Statement::Sql(
+        ast::Statement::StartTransaction { .. }
+        | ast::Statement::Commit { .. }
+        | ast::Statement::Rollback { .. }
+        | ast::Statement::Savepoint { .. },
+    ) = stmt
+    {
+        return Err(Error::unsupported(
+            "transaction control in PL/pgSQL is not supported",
+        ));
+    }
+    run_in_txn(txn, stmt, params, types, &opts, &path)
 }
 
 impl<S: Storage> Drop for Session<S> {
@@ -1391,11 +1423,17 @@ impl<S: Storage> Session<S> {
                     }
                 }
                 let txn = txn.as_mut().expect("started above");
+                // A function's statements advance the statement number: roll back to here.
+                let start = txn.savepoint();
                 let r = match txn.begin_statement() {
                     Ok(()) => self.run_with_env(txn, stmt, params, types),
                     Err(e) => Err(e),
                 };
                 txn.end_statement(r.is_ok());
+                if r.is_err() {
+                    // The statement failed already; the block is then failed either way.
+                    let _ = txn.rollback_to(start);
+                }
                 r
             }
             Block::Idle => {

@@ -251,6 +251,9 @@ impl Binder {
                 def.name
             )));
         }
+        if def.language.as_deref() == Some("plpgsql") {
+            return self.bind_routine_call(&def, &args, ctx).map(Some);
+        }
         let q = substituted(&def, |i| argument(&def, &args, i))?;
         let result = type_text::text(&def.returns);
         let inner = match bare_expression(&q) {
@@ -272,6 +275,34 @@ impl Binder {
         };
         let e = parse_expr(&text)?;
         nested(|| self.bind_expr(&e, ctx)).map(Some)
+    }
+
+    /// A call of PL/pgSQL function `def`: `Function::Routine` over the arguments cast to
+    /// the parameter types (missing trailing ones their DEFAULTs).
+    fn bind_routine_call(
+        &mut self,
+        def: &FunctionDef,
+        args: &[String],
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        if def.pseudo_return.as_deref() == Some("trigger") {
+            return Err(Error::FeatureNotSupported(
+                "trigger functions can only be called as triggers".into(),
+            ));
+        }
+        let mut bound = Vec::new();
+        for i in 0..def.args.len() {
+            let e = parse_expr(&argument(def, args, i)?)?;
+            bound.push(self.bind_expr(&e, ctx)?.0);
+        }
+        if def.volatility == 'v' {
+            self.mark_volatile();
+        }
+        let f = crate::expr::functions::Function::Routine {
+            oid: def.oid,
+            strict: def.strict,
+        };
+        Ok((Expr::Call(f, bound), def.returns))
     }
 
     /// A SQL function in FROM as the derived table it expands to; `None` when no SQL function
@@ -298,6 +329,35 @@ impl Binder {
         else {
             return Ok(None);
         };
+        if def.language.as_deref() == Some("plpgsql") {
+            if !def.returns_set {
+                // A scalar function in FROM: one row of its value.
+                let text = format!(
+                    "SELECT * FROM (SELECT {}({})) AS {}({})",
+                    crate::expr::catalog_functions::quote_ident(&def.name),
+                    args.join(", "),
+                    crate::expr::catalog_functions::quote_ident(
+                        &alias.map_or_else(|| def.name.clone(), |a| ident(&a.name))
+                    ),
+                    crate::expr::catalog_functions::quote_ident(
+                        &alias
+                            .and_then(|a| a.columns.first().map(|c| ident(&c.name)))
+                            .unwrap_or_else(|| def.name.clone())
+                    )
+                );
+                let mut stmts = crate::parse::statements(&text)?;
+                let Some(ast::Statement::Query(q)) = stmts.pop() else {
+                    return Err(Error::Internal("expanded function did not parse".into()));
+                };
+                let ast::SetExpr::Select(s) = *q.body else {
+                    return Err(Error::Internal("expanded function did not parse".into()));
+                };
+                return Ok(s.from.into_iter().next().map(|t| t.relation));
+            }
+            return Err(Error::unsupported(
+                "set-returning PL/pgSQL functions are not supported yet",
+            ));
+        }
         let q = body_over_arguments(&def)?;
         let body = format!(
             "SELECT __f.* FROM {}, LATERAL ({q}) AS __f{}",

@@ -105,6 +105,8 @@ impl Change {
     fn operation(&mut self, ddl: &mut Ddl, op: &ast::AlterTableOperation) -> Result<()> {
         use ast::AlterTableOperation as O;
         match op {
+            O::EnableTrigger { name } => super::trigger::set_enabled(&mut self.def, name, true),
+            O::DisableTrigger { name } => super::trigger::set_enabled(&mut self.def, name, false),
             O::AddColumn {
                 if_not_exists,
                 column_def,

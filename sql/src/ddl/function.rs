@@ -3,8 +3,10 @@
 //! A SQL function is stored as its body's text with its parameters (names, types, defaults),
 //! result type (`RETURNS type`, `RETURNS SETOF type`, `RETURNS TABLE (...)`), volatility and
 //! strictness ([`FunctionDef`]); the binder inlines the body where the function is called
-//! (`binder/user_function.rs`). Other languages (plpgsql, C) are refused with 0A000, as is
-//! `DO`. The body is parsed at creation (42601 for a syntax error) and must be one query.
+//! (`binder/user_function.rs`). A `LANGUAGE plpgsql` function keeps its body's text too,
+//! parsed at creation (42601) and interpreted where it is called ([`crate::plpgsql`]); it may
+//! return `void` or `trigger`. Other languages (C, internal) are refused with 0A000. A SQL
+//! body is parsed at creation (42601 for a syntax error) and must be one query.
 //! Functions are identified by name and parameter types: OR REPLACE keeps the OID of the
 //! function with the same signature; a second signature is an overload.
 
@@ -78,8 +80,8 @@ pub fn find<'c>(
 pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult> {
     let language = c.language.as_ref().map(ident);
     match language.as_deref() {
-        Some("sql") => {}
-        Some("plpgsql" | "c" | "internal") => {
+        Some("sql" | "plpgsql") => {}
+        Some("c" | "internal") => {
             return Err(Error::unsupported(format!(
                 "functions in language {} are not supported",
                 language.unwrap_or_default()
@@ -98,7 +100,23 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
     }
     let (schema, name) = ddl.target(&c.name)?;
     let args = arg_types(&c.args)?;
+    let plpgsql = language.as_deref() == Some("plpgsql");
+    let pseudo_return = match &c.return_type {
+        Some(ast::FunctionReturnType::DataType(t)) => {
+            let n = t.to_string().to_lowercase();
+            matches!(n.as_str(), "void" | "trigger").then_some(n)
+        }
+        _ => None,
+    };
+    if let Some(p) = &pseudo_return
+        && !plpgsql
+    {
+        return Err(Error::unsupported(format!(
+            "SQL functions returning {p} are not supported"
+        )));
+    }
     let (returns, returns_set, table_columns) = match &c.return_type {
+        Some(_) if pseudo_return.is_some() => (DataType::Text, false, Vec::new()),
         Some(ast::FunctionReturnType::DataType(ast::DataType::Table(Some(cols)))) => {
             let mut out = Vec::new();
             for col in cols {
@@ -121,11 +139,20 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
         }
     };
     let body = body_text(c)?;
-    let parsed = crate::parse::statements(&body)?;
-    if parsed.len() != 1 || !matches!(parsed[0], ast::Statement::Query(_)) {
-        return Err(Error::unsupported(
-            "a SQL function body must be a single query in Strata",
-        ));
+    if plpgsql {
+        if pseudo_return.as_deref() == Some("trigger") && !args.is_empty() {
+            return Err(Error::InvalidFunctionDefinition(
+                "trigger functions cannot have declared arguments".into(),
+            ));
+        }
+        crate::plpgsql::parser::parse(&body)?;
+    } else {
+        let parsed = crate::parse::statements(&body)?;
+        if parsed.len() != 1 || !matches!(parsed[0], ast::Statement::Query(_)) {
+            return Err(Error::unsupported(
+                "a SQL function body must be a single query in Strata",
+            ));
+        }
     }
     let volatility = match c.behavior {
         Some(ast::FunctionBehavior::Immutable) => 'i',
@@ -141,7 +168,10 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
     let existing = find(&catalog, schema, &name, &signature(&args)).cloned();
     let oid = match &existing {
         Some(old) if c.or_replace => {
-            if old.returns != returns || old.returns_set != returns_set {
+            if old.returns != returns
+                || old.returns_set != returns_set
+                || old.pseudo_return != pseudo_return
+            {
                 return Err(Error::InvalidFunctionDefinition(
                     "cannot change return type of existing function".into(),
                 ));
@@ -167,6 +197,8 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
         volatility,
         strict,
         comment: existing.and_then(|e| e.comment),
+        language: plpgsql.then(|| "plpgsql".to_string()),
+        pseudo_return,
     })?;
     Ok(StatementResult::command("CREATE FUNCTION"))
 }
@@ -194,7 +226,42 @@ pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
             .filter(|x| types.as_ref().is_none_or(|t| signature(&x.args) == *t))
             .collect();
         match found.as_slice() {
-            [one] => ddl.txn.drop_function(one.oid)?,
+            [one] => {
+                let users = super::trigger::users_of(&catalog, one.oid);
+                if !users.is_empty() {
+                    let shown = format!("{}()", one.name);
+                    if !matches!(d.drop_behavior, Some(ast::DropBehavior::Cascade)) {
+                        let lines: Vec<String> = users
+                            .iter()
+                            .map(|(t, g)| {
+                                format!(
+                                    "trigger {g} on table {} depends on function {shown}",
+                                    t.name
+                                )
+                            })
+                            .collect();
+                        return Err(Error::DependentObjectsStillExist {
+                            message: format!(
+                                "cannot drop function {shown} because other objects depend on it"
+                            ),
+                            detail: lines.join("\n"),
+                        });
+                    }
+                    for (mut t, g) in users {
+                        crate::notice::emit(crate::notice::Notice::new(
+                            "00000",
+                            format!("drop cascades to trigger {g} on table {}", t.name),
+                        ));
+                        let current = ddl.catalog()?;
+                        if let Some(latest) = current.table_by_id(t.id) {
+                            t = latest.clone();
+                        }
+                        t.triggers.retain(|x| x.name != g);
+                        ddl.txn.alter_table(t)?;
+                    }
+                }
+                ddl.txn.drop_function(one.oid)?
+            }
             [] if d.if_exists => {
                 let args = f.args.iter().flatten();
                 let written: Vec<String> = args
@@ -228,4 +295,24 @@ pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
         }
     }
     Ok(StatementResult::command("DROP FUNCTION"))
+}
+
+/// `DO [LANGUAGE plpgsql] 'body'`.
+pub fn run_do(ddl: &mut Ddl, body: &str, language: &Option<String>) -> Result<StatementResult> {
+    match language.as_deref() {
+        None | Some("plpgsql") => {}
+        Some("sql" | "c" | "internal") => {
+            return Err(Error::unsupported(format!(
+                "language \"{}\" does not support inline code execution",
+                language.as_deref().unwrap_or_default()
+            )));
+        }
+        Some(other) => {
+            return Err(Error::UndefinedObject(format!(
+                "language \"{other}\" does not exist"
+            )));
+        }
+    }
+    crate::plpgsql::run_do(&mut *ddl.txn, body)?;
+    Ok(StatementResult::command("DO"))
 }

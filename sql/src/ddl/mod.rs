@@ -54,6 +54,7 @@ pub mod role;
 pub mod role_membership;
 pub mod schema;
 pub mod sequence;
+pub mod trigger;
 pub mod types;
 pub mod utility;
 pub mod view;
@@ -197,6 +198,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::AlterDomain(a) => return domains::alter(ddl, a).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),
+        Statement::Do { body, language } => return function::run_do(ddl, body, language).map(Some),
     };
     let r = match stmt {
         S::CreateTable(c) => create_table::create(ddl, c)?,
@@ -219,6 +221,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         S::AlterView(v) => view::alter(ddl, v)?,
         S::RefreshMaterializedView(r) => view::refresh(ddl, r)?,
         S::AlterTable(a) => alter_table::execute(ddl, a)?,
+        S::CreateTrigger(c) => trigger::create(ddl, c)?,
+        S::DropTrigger(d) => trigger::drop(ddl, d)?,
         S::Drop {
             object_type,
             if_exists,

@@ -145,7 +145,7 @@ impl Constraints {
 
     fn compiled(&mut self, ctx: &mut Context, table: TableId) -> Result<&mut Compiled> {
         if self.catalog.is_none() {
-            self.catalog = Some(ctx.txn().catalog()?);
+            self.catalog = Some(ctx.txn()?.catalog()?);
         }
         let catalog = self.catalog.clone().expect("set above");
         if let std::collections::hash_map::Entry::Vacant(slot) = self.compiled.entry(table) {
@@ -485,7 +485,7 @@ fn referencing_rows(
         Access::Full
     };
     let mut out = Vec::new();
-    for r in ctx.txn().scan_latest(child.id, &access)? {
+    for r in ctx.txn()?.scan_latest(child.id, &access)? {
         let r = r?;
         if fk.columns.iter().zip(key).all(|(&c, v)| r.row[c] == *v) {
             out.push((r.key, r.row));

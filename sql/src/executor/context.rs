@@ -25,18 +25,17 @@ use crate::expr::{EvalEnv, Subquery, SubqueryResult};
 use crate::planner::Plan;
 use crate::storage::{Row, Txn};
 use crate::{Error, Result, Value};
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// How many values of correlated subquery results one statement keeps cached.
 pub const CACHE_BUDGET: usize = 1 << 20;
 
-/// The transaction as an operator sees it.
-enum TxnRef<'a> {
-    Write(&'a mut dyn Txn),
-    Read(&'a dyn Txn),
-}
+/// The statement's transaction, shared by every context derived from the root one: the
+/// root plan writes through it, subquery plans only read, and a PL/pgSQL function called
+/// from an expression borrows it mutably for the call (while no operator holds a borrow).
+type SharedTxn<'t> = Rc<RefCell<&'t mut dyn Txn>>;
 
 /// A CTE's rows so far within one evaluation of its `WITH`.
 struct Cte {
@@ -63,19 +62,22 @@ pub struct QueryState {
 }
 
 /// What operators borrow from the session for one call.
-pub struct Context<'a> {
-    txn: TxnRef<'a>,
+pub struct Context<'a, 't> {
+    txn: SharedTxn<'t>,
+    /// Whether this context's plan may write (the statement's own plan, not a subquery's).
+    writable: bool,
     pub params: &'a [Value],
     /// Correlation values of the (sub)query this context runs.
     pub outer: &'a [Value],
     state: Rc<QueryState>,
 }
 
-impl<'a> Context<'a> {
+impl<'a, 't> Context<'a, 't> {
     /// The context of a statement's root plan.
-    pub fn new(txn: &'a mut dyn Txn, params: &'a [Value]) -> Context<'a> {
+    pub fn new(txn: &'t mut dyn Txn, params: &'a [Value]) -> Context<'a, 't> {
         Context {
-            txn: TxnRef::Write(txn),
+            txn: Rc::new(RefCell::new(txn)),
+            writable: true,
             params,
             outer: &[],
             state: Rc::new(QueryState::default()),
@@ -83,7 +85,7 @@ impl<'a> Context<'a> {
     }
 
     /// Sets the statement's `work_mem` (see [`super::memory`]).
-    pub fn with_work_mem(self, bytes: usize) -> Context<'a> {
+    pub fn with_work_mem(self, bytes: usize) -> Context<'a, 't> {
         self.state.work_mem.set(bytes);
         self
     }
@@ -97,9 +99,10 @@ impl<'a> Context<'a> {
     }
 
     /// A read-only context for a subplan evaluated with correlation values `outer`.
-    pub fn nested<'b>(&'b self, outer: &'b [Value]) -> Context<'b> {
+    pub fn nested<'b>(&'b self, outer: &'b [Value]) -> Context<'b, 't> {
         Context {
-            txn: TxnRef::Read(self.txn()),
+            txn: self.txn.clone(),
+            writable: false,
             params: self.params,
             outer,
             state: self.state.clone(),
@@ -107,19 +110,29 @@ impl<'a> Context<'a> {
     }
 
     /// The transaction, for reading.
-    pub fn txn(&self) -> &dyn Txn {
-        match &self.txn {
-            TxnRef::Write(t) => &**t,
-            TxnRef::Read(t) => *t,
-        }
+    pub fn txn(&self) -> Result<Ref<'_, dyn Txn + 't>> {
+        let t = self
+            .txn
+            .try_borrow()
+            .map_err(|_| Error::Internal("the transaction is in use by a function".into()))?;
+        Ok(Ref::map(t, |t| &**t))
     }
 
     /// The transaction, for writing; only the statement's own plan may write.
-    pub fn txn_mut(&mut self) -> Result<&mut dyn Txn> {
-        match &mut self.txn {
-            TxnRef::Write(t) => Ok(&mut **t),
-            TxnRef::Read(_) => Err(Error::Internal("a subquery tried to write".into())),
+    pub fn txn_mut(&mut self) -> Result<RefMut<'_, dyn Txn + 't>> {
+        if !self.writable {
+            return Err(Error::Internal("a subquery tried to write".into()));
         }
+        self.shared_txn_mut()
+    }
+
+    /// The transaction, for writing, from any context of the statement: a function call
+    /// (PL/pgSQL) runs its own statements through it.
+    pub fn shared_txn_mut(&self) -> Result<RefMut<'_, dyn Txn + 't>> {
+        let t = self.txn.try_borrow_mut().map_err(|_| {
+            Error::unsupported("a function that runs statements cannot be called here")
+        })?;
+        Ok(RefMut::map(t, |t| &mut **t))
     }
 
     /// Runs `plan` to completion in a nested context with correlation values `outer`.
@@ -152,12 +165,9 @@ impl<'a> Context<'a> {
     /// plan, where a `WITH` sits — and keeps its RETURNING rows as the CTE's rows.
     pub fn run_modifying_cte(&mut self, id: usize, plan: &Plan) -> Result<()> {
         let outer = Rc::new(self.outer.to_vec());
-        let txn = match &mut self.txn {
-            TxnRef::Write(t) => TxnRef::Write(&mut **t),
-            TxnRef::Read(t) => TxnRef::Read(*t),
-        };
         let mut ctx = Context {
-            txn,
+            txn: self.txn.clone(),
+            writable: self.writable,
             params: self.params,
             outer: self.outer,
             state: self.state.clone(),
@@ -231,7 +241,21 @@ impl<'a> Context<'a> {
     }
 }
 
-impl EvalEnv for Context<'_> {
+impl EvalEnv for Context<'_, '_> {
+    fn call_routine(&self, oid: u32, args: Vec<Value>) -> Result<Value> {
+        let catalog = self.txn()?.catalog()?;
+        let def = catalog
+            .functions
+            .iter()
+            .find(|f| f.oid == oid)
+            .cloned()
+            .ok_or_else(|| {
+                Error::UndefinedFunction(format!("function with OID {oid} does not exist"))
+            })?;
+        let mut txn = self.shared_txn_mut()?;
+        crate::plpgsql::call(&mut *txn, &def, args)
+    }
+
     fn param(&self, i: usize) -> Result<Value> {
         self.params.get(i).cloned().ok_or_else(|| {
             Error::InvalidParameterValue(format!("no value for parameter ${}", i + 1))

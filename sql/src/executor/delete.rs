@@ -2,6 +2,7 @@
 //! as [`super::Update`]; RETURNING sees the deleted (latest) version.
 
 use super::constraints::Constraints;
+use super::triggers::{Event, Triggers};
 use super::{Context, Operator, Tuple, lock_for_write, returning_row};
 use crate::Result;
 use crate::expr::Expr;
@@ -17,6 +18,7 @@ pub struct Delete {
     counts: crate::system::table_stats::Delta,
     /// The expressions read the row's key after its columns (`ctid`).
     with_key: bool,
+    triggers: Triggers,
 }
 
 impl Delete {
@@ -31,6 +33,7 @@ impl Delete {
             predicate.iter().chain(returning.iter().flatten()),
         );
         Delete {
+            triggers: Triggers::new(&table, Event::Delete, &[]),
             with_key,
             constraints: Constraints::new(&table),
             table,
@@ -50,12 +53,26 @@ impl Drop for Delete {
 
 impl Operator for Delete {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        let triggers = !self.triggers.is_empty();
+        if triggers {
+            self.triggers.start(ctx)?;
+        }
         while let Some(t) = self.input.next(ctx)? {
             let Some((key, current)) =
                 lock_for_write(ctx, &self.table, t, &self.predicate, "DELETE")?
             else {
                 continue;
             };
+            if triggers {
+                if self
+                    .triggers
+                    .before_row(ctx, None, current.clone())?
+                    .is_none()
+                {
+                    continue;
+                }
+                self.triggers.after_row(Some(current.clone()), None);
+            }
             ctx.txn_mut()?.delete(self.table.id, &key)?;
             self.counts.del += 1;
             self.constraints.after_delete(ctx, &current)?;
@@ -65,6 +82,9 @@ impl Operator for Delete {
                 current
             };
             return Ok(Some(returning_row(&self.returning, &out, ctx)?));
+        }
+        if triggers {
+            self.triggers.finish(ctx)?;
         }
         Ok(None)
     }

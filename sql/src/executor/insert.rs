@@ -9,6 +9,7 @@
 //!   updated earlier by the *same* statement cannot be updated again (21000), as PostgreSQL.
 
 use super::constraints::Constraints;
+use super::triggers::{Event, Triggers};
 use super::{Context, Operator, Tuple, check_not_null, returning_row};
 use crate::expr::Expr;
 use crate::planner::ConflictAction;
@@ -27,6 +28,7 @@ pub struct Insert {
     constraints: Constraints,
     /// Rows inserted and updated, for `pg_stat_user_tables` (noted when dropped).
     counts: crate::system::table_stats::Delta,
+    triggers: Triggers,
 }
 
 impl Insert {
@@ -39,6 +41,7 @@ impl Insert {
     ) -> Self {
         Insert {
             constraints: Constraints::new(&table),
+            triggers: Triggers::new(&table, Event::Insert, &[]),
             table,
             input,
             action,
@@ -54,10 +57,10 @@ impl Insert {
         // A conflicting row may be deleted between the report and the lock: retry a few times.
         self.constraints.before_insert(ctx, &row)?;
         for _ in 0..16 {
-            match ctx
+            let outcome = ctx
                 .txn_mut()?
-                .insert(self.table.id, row.clone(), &self.arbiter)?
-            {
+                .insert(self.table.id, row.clone(), &self.arbiter)?;
+            match outcome {
                 InsertOutcome::Inserted(key) => {
                     self.written.insert(key);
                     self.counts.ins += 1;
@@ -77,7 +80,8 @@ impl Insert {
                             "ON CONFLICT DO UPDATE command cannot affect row a second time".into(),
                         ));
                     }
-                    let existing = match ctx.txn_mut()?.lock_row(self.table.id, &key)? {
+                    let locked = ctx.txn_mut()?.lock_row(self.table.id, &key)?;
+                    let existing = match locked {
                         LockOutcome::Unchanged(r) | LockOutcome::Changed(r) => r,
                         LockOutcome::Deleted => continue,
                     };
@@ -118,11 +122,30 @@ impl Drop for Insert {
 
 impl Operator for Insert {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        let triggers = !self.triggers.is_empty();
+        if triggers {
+            self.triggers.start(ctx)?;
+        }
         while let Some(t) = self.input.next(ctx)? {
-            check_not_null(ctx, &self.table, &t.row)?;
-            if let Some(stored) = self.insert_row(ctx, t.row)? {
+            let row = if triggers {
+                match self.triggers.before_row(ctx, None, t.row)? {
+                    Some(r) => r,
+                    None => continue,
+                }
+            } else {
+                t.row
+            };
+            check_not_null(ctx, &self.table, &row)?;
+            let inserted = self.counts.ins;
+            if let Some(stored) = self.insert_row(ctx, row)? {
+                if triggers && self.counts.ins > inserted {
+                    self.triggers.after_row(None, Some(stored.clone()));
+                }
                 return Ok(Some(returning_row(&self.returning, &stored, ctx)?));
             }
+        }
+        if triggers {
+            self.triggers.finish(ctx)?;
         }
         Ok(None)
     }

@@ -61,7 +61,8 @@ impl LockRows {
                 exclusive: m.exclusive,
                 wait: m.wait == WaitPolicy::Block,
             };
-            match ctx.txn().lock_row_as(m.table, &key, how)? {
+            let locked = ctx.txn()?.lock_row_as(m.table, &key, how)?;
+            match locked {
                 None if m.wait == WaitPolicy::SkipLocked => return Ok(None),
                 None => {
                     return Err(Error::LockNotAvailable(format!(

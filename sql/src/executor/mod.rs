@@ -44,6 +44,7 @@ mod series;
 mod set_op;
 mod sort;
 mod system_scan;
+pub mod triggers;
 mod union;
 mod update;
 mod values;
@@ -308,7 +309,7 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
 pub fn check_not_null(ctx: &Context, table: &TableDef, row: &[Value]) -> Result<()> {
     for (c, v) in table.columns.iter().zip(row) {
         if c.not_null && v.is_null() {
-            let schema = ctx.txn().catalog()?.schema_name(table.schema);
+            let schema = ctx.txn()?.catalog()?.schema_name(table.schema);
             return Err(Error::NotNullViolation {
                 table: table.name.clone(),
                 column: c.name.clone(),
@@ -335,7 +336,8 @@ pub fn lock_for_write(
     let key = t
         .key
         .ok_or_else(|| Error::Internal(format!("{what} input row has no key")))?;
-    Ok(match ctx.txn_mut()?.lock_row(table.id, &key)? {
+    let locked = ctx.txn_mut()?.lock_row(table.id, &key)?;
+    Ok(match locked {
         LockOutcome::Unchanged(row) => Some((key, row)),
         LockOutcome::Changed(row) => match predicate {
             // The predicate may read the key after the row (a `ctid`, binder/system_columns.rs).

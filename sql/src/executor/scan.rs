@@ -102,7 +102,7 @@ impl Scan {
                     range,
                 },
             };
-            streams.push(ctx.txn().scan(self.table.id, &access)?);
+            streams.push(ctx.txn()?.scan(self.table.id, &access)?);
         }
         Ok(Box::new(streams.into_iter().flatten()))
     }
@@ -148,9 +148,9 @@ impl Operator for Scan {
                     _,
                 ) => self.points(ctx, index, prefix, values)?,
                 (_, Some(a)) if self.keys || self.key_columns => {
-                    ctx.txn().scan(self.table.id, &a)?
+                    ctx.txn()?.scan(self.table.id, &a)?
                 }
-                (_, Some(a)) => ctx.txn().scan_rows_only(self.table.id, &a)?,
+                (_, Some(a)) => ctx.txn()?.scan_rows_only(self.table.id, &a)?,
                 (_, None) => Box::new(std::iter::empty()),
             });
         }

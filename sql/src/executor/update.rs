@@ -5,6 +5,7 @@
 //! is skipped. Under Repeatable Read the storage raises 40001 instead.
 
 use super::constraints::Constraints;
+use super::triggers::{Event, Triggers};
 use super::{Context, Operator, Tuple, check_not_null, lock_for_write, returning_row};
 use crate::Result;
 use crate::expr::Expr;
@@ -21,6 +22,7 @@ pub struct Update {
     counts: crate::system::table_stats::Delta,
     /// The expressions read the row's key after its columns (`ctid`).
     with_key: bool,
+    triggers: Triggers,
 }
 
 impl Update {
@@ -38,7 +40,9 @@ impl Update {
                 .chain(assignments.iter().map(|(_, e)| e))
                 .chain(returning.iter().flatten()),
         );
+        let updated: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
         Update {
+            triggers: Triggers::new(&table, Event::Update, &updated),
             with_key,
             constraints: Constraints::new(&table),
             table,
@@ -59,6 +63,10 @@ impl Drop for Update {
 
 impl Operator for Update {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
+        let triggers = !self.triggers.is_empty();
+        if triggers {
+            self.triggers.start(ctx)?;
+        }
         while let Some(t) = self.input.next(ctx)? {
             let Some((key, current)) =
                 lock_for_write(ctx, &self.table, t, &self.predicate, "UPDATE")?
@@ -74,6 +82,12 @@ impl Operator for Update {
             for (col, e) in &self.assignments {
                 new_row[*col] = e.eval(&input, ctx)?;
             }
+            if triggers {
+                match self.triggers.before_row(ctx, Some(&current), new_row)? {
+                    Some(r) => new_row = r,
+                    None => continue,
+                }
+            }
             check_not_null(ctx, &self.table, &new_row)?;
             self.constraints.before_update(ctx, &new_row)?;
             let new_key = ctx
@@ -81,12 +95,19 @@ impl Operator for Update {
                 .update(self.table.id, &key, new_row.clone())?;
             self.counts.upd += 1;
             self.constraints.after_update(ctx, &current, &new_row)?;
+            if triggers {
+                self.triggers
+                    .after_row(Some(current.clone()), Some(new_row.clone()));
+            }
             let out = if self.with_key {
                 super::with_key(&new_row, &new_key)
             } else {
                 new_row
             };
             return Ok(Some(returning_row(&self.returning, &out, ctx)?));
+        }
+        if triggers {
+            self.triggers.finish(ctx)?;
         }
         Ok(None)
     }

@@ -51,6 +51,13 @@ pub trait EvalEnv {
     fn outer(&self, i: usize) -> Result<Value>;
     /// The result of subquery `s` for correlation values `args`.
     fn subquery(&self, s: &Subquery, args: Vec<Value>) -> Result<Rc<SubqueryResult>>;
+    /// Calls the PL/pgSQL function `oid` (`Function::Routine`) with `args`.
+    fn call_routine(&self, oid: u32, args: Vec<Value>) -> Result<Value> {
+        let _ = (oid, args);
+        Err(Error::unsupported(
+            "a PL/pgSQL function cannot be called here",
+        ))
+    }
 }
 
 /// An environment with parameter values only: no correlation, no subqueries.
@@ -353,6 +360,12 @@ impl Expr {
                     .iter()
                     .map(|a| a.eval(row, env))
                     .collect::<Result<Vec<_>>>()?;
+                if let functions::Function::Routine { oid, strict } = f {
+                    if *strict && vals.iter().any(Value::is_null) {
+                        return Ok(Value::Null);
+                    }
+                    return env.call_routine(*oid, vals);
+                }
                 f.call(vals)?
             }
             Expr::Row(items, types) => {

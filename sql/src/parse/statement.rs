@@ -14,6 +14,11 @@ use sqlparser::tokenizer::Token;
 #[allow(clippy::large_enum_variant)] // almost every statement is `Sql`
 pub enum Statement {
     Sql(ast::Statement),
+    /// `DO [LANGUAGE name] 'body'`: an anonymous PL/pgSQL block (sqlparser has no DO).
+    Do {
+        body: String,
+        language: Option<String>,
+    },
     AlterSequence(AlterSequence),
     /// `VACUUM` and/or `ANALYZE` of some tables (all when empty).
     Maintenance(Maintenance),
@@ -128,6 +133,32 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     Ok(out)
 }
 
+/// The rest of `DO [LANGUAGE name] 'body' [LANGUAGE name]`.
+fn do_block(p: &mut Parser) -> std::result::Result<Statement, ParserError> {
+    let mut body = None;
+    let mut language = None;
+    loop {
+        if p.parse_keyword(Keyword::LANGUAGE) {
+            language = Some(p.parse_identifier()?.value.to_lowercase());
+            continue;
+        }
+        if body.is_none() {
+            let t = p.next_token();
+            match t.token {
+                Token::SingleQuotedString(s) => body = Some(s),
+                Token::DollarQuotedString(d) => body = Some(d.value),
+                _ => return p.expected("a string", t),
+            }
+            continue;
+        }
+        break;
+    }
+    Ok(Statement::Do {
+        body: body.unwrap_or_default(),
+        language,
+    })
+}
+
 /// Parses every statement of `sql` (COPY as sqlparser reads it).
 fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     let dialect = super::StrataDialect::for_sql(sql);
@@ -139,6 +170,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .map_err(|e| syntax(e.into()))?;
     comment_dollar_strings(&mut tokens);
     drop_index_concurrently(&mut tokens);
+    trigger_arguments(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
     all_column_privileges(&mut tokens);
     super::utility::set_statistics(&mut tokens);
@@ -163,12 +195,9 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
                     .expect_err("expected() always fails"),
             ));
         }
-        if p.parse_keyword(Keyword::DO) {
-            return Err(Error::unsupported(
-                "DO (anonymous code blocks) is not supported",
-            ));
-        }
-        let stmt = if super::owned::starts_reassign(&mut p) {
+        let stmt = if p.parse_keyword(Keyword::DO) {
+            do_block(&mut p).map_err(syntax)?
+        } else if super::owned::starts_reassign(&mut p) {
             Statement::ReassignOwned(super::owned::reassign(&mut p).map_err(syntax)?)
         } else if super::owned::starts_drop(&mut p) {
             Statement::DropOwned(super::owned::drop(&mut p).map_err(syntax)?)
@@ -286,6 +315,35 @@ fn comment_dollar_strings(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
 /// `DROP INDEX CONCURRENTLY`: sqlparser refuses the word. An index drop here is a catalog
 /// change that never holds up other tables' commits, so the word changes nothing and goes
 /// (also inside a transaction block, which PostgreSQL refuses).
+/// A trigger's arguments (`EXECUTE FUNCTION f('a', 1)`) are literals, which sqlparser
+/// refuses where it expects parameter types: each becomes a quoted word (read back as the
+/// argument's text by `ddl/trigger.rs`).
+fn trigger_arguments(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    for (n, w) in solid.windows(2).enumerate() {
+        if !(word(&tokens[w[0]].token, Keyword::EXECUTE)
+            && (word(&tokens[w[1]].token, Keyword::FUNCTION)
+                || word(&tokens[w[1]].token, Keyword::PROCEDURE)))
+        {
+            continue;
+        }
+        let mut inside = false;
+        for &i in &solid[n + 2..] {
+            match &tokens[i].token {
+                Token::LParen if !inside => inside = true,
+                Token::RParen if inside => break,
+                Token::SingleQuotedString(s) | Token::Number(s, _) if inside => {
+                    tokens[i].token = Token::make_word(&s.clone(), Some('"'));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 fn drop_index_concurrently(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
     let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     let solid: Vec<usize> = (0..tokens.len())

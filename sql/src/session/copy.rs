@@ -276,6 +276,12 @@ impl<S: Storage> Session<S> {
             });
             let _env = env::install(env.clone());
             let table = copy_table(&catalog, name, &path)?;
+            if table.triggers.iter().any(|t| t.enabled && t.on_insert) {
+                return Err(Error::unsupported(format!(
+                    "COPY FROM into table \"{}\", which has INSERT triggers, is not supported",
+                    table.name
+                )));
+            }
             let mut targets = Vec::new();
             for col in columns {
                 let i = table.column_index(col).ok_or_else(|| {

@@ -27,6 +27,8 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::Sql(s) => refused_sql(s),
         Statement::Copy(c) => c.from.then(|| "COPY FROM".to_string()),
         Statement::Maintenance(_) => None,
+        // Its statements are checked as they run.
+        Statement::Do { .. } => None,
         Statement::AlterSequence(_) => Some("ALTER SEQUENCE".into()),
         Statement::CreateTableAs(_) => Some("CREATE TABLE AS".into()),
         Statement::ReassignOwned(_) => Some("REASSIGN OWNED".into()),

@@ -85,7 +85,7 @@ pub use catalog::{
     Catalog, CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel,
     ExtensionDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef, IndexRef,
     Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, TypeBody, TypeDef, ViewColumn, ViewDef,
+    TableStats, TriggerDef, TypeBody, TypeDef, ViewColumn, ViewDef,
 };
 
 pub use sample::Reservoir;

@@ -262,6 +262,9 @@ const PG_TYPE: &[(&str, &str)] = &[
 
 /// The languages functions can be written in: PostgreSQL's built-in three (no procedural
 /// language is installed, so psql's `\dL` lists none), with their OIDs and validators.
+/// `pg_language`'s OID of plpgsql (PostgreSQL 15's in a new cluster).
+pub const PLPGSQL_LANGUAGE: u32 = 13563;
+
 fn pg_language(_ctx: &Context) -> Result<Vec<Row>> {
     let lang = |o: u32, name: &str, trusted: bool, validator: u32| {
         vec![
@@ -280,6 +283,13 @@ fn pg_language(_ctx: &Context) -> Result<Vec<Row>> {
         lang(12, "internal", false, 2246),
         lang(13, "c", false, 2247),
         lang(14, "sql", true, 2248),
+        {
+            let mut l = lang(PLPGSQL_LANGUAGE, "plpgsql", true, 13562);
+            l[3] = b(true); // lanispl
+            l[5] = oid(13560); // lanplcallfoid
+            l[6] = oid(13561); // laninline
+            l
+        },
     ])
 }
 
@@ -717,7 +727,10 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 text(f.name.clone()),
                 oid(f.schema),
                 oid(BOOTSTRAP_SUPERUSER),
-                oid(14), // sql
+                oid(match f.language.as_deref() {
+                    Some("plpgsql") => PLPGSQL_LANGUAGE,
+                    _ => 14, // sql
+                }),
                 Value::Float4(100.0),
                 Value::Float4(if f.returns_set { 1000.0 } else { 0.0 }),
                 oid(0),
@@ -731,7 +744,12 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 ch('u'),
                 int(f.args.len() as i64),
                 int(f.args.iter().filter(|a| a.default.is_some()).count() as i64),
-                oid(if table { 2249 } else { f.returns.oid() }),
+                oid(match f.pseudo_return.as_deref() {
+                    Some("void") => 2278,
+                    Some("trigger") => 2279,
+                    _ if table => 2249,
+                    _ => f.returns.oid(),
+                }),
                 vector(arg_oids),
                 if table { int_array(all) } else { null() },
                 if table { array(modes) } else { null() },

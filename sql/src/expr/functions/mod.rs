@@ -114,6 +114,12 @@ pub enum TrimSide {
 /// A built-in scalar function, resolved by the binder with its argument types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
+    /// A PL/pgSQL function (`crate::plpgsql`) by OID, called through the evaluation
+    /// environment ([`crate::expr::EvalEnv::call_routine`]), which lends it the transaction.
+    Routine {
+        oid: u32,
+        strict: bool,
+    },
     // numbers
     /// `abs` on a number of the given type.
     Abs(DataType),
@@ -564,6 +570,11 @@ impl Function {
 
     /// Calls the function on argument values of the resolved types.
     pub fn call(&self, args: Vec<Value>) -> Result<Value> {
+        if let Function::Routine { .. } = self {
+            return Err(Error::unsupported(
+                "a PL/pgSQL function cannot be called here",
+            ));
+        }
         if let Function::Catalog(f) = self {
             return f.call(args);
         }

@@ -33,7 +33,7 @@ pub use objects::{
     CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel,
     ExtensionDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
     Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, TypeBody, TypeDef, ViewColumn, ViewDef,
+    TableStats, TriggerDef, TypeBody, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 

@@ -236,6 +236,39 @@ pub struct TableDef {
     /// `CLUSTER t` uses again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clustered_index: Option<String>,
+    /// `CREATE TRIGGER ... ON` this table (dropped with it), in creation order; they fire
+    /// in name order, as in PostgreSQL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<TriggerDef>,
+}
+
+/// A trigger (`pg_trigger`): when it fires and the PL/pgSQL function it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerDef {
+    pub oid: Oid,
+    pub name: String,
+    /// The trigger function's OID.
+    pub function: Oid,
+    /// BEFORE (else AFTER).
+    pub before: bool,
+    pub on_insert: bool,
+    pub on_update: bool,
+    pub on_delete: bool,
+    /// `UPDATE OF col, ...`: column positions (empty: any UPDATE).
+    #[serde(default)]
+    pub update_columns: Vec<usize>,
+    /// FOR EACH ROW (else FOR EACH STATEMENT).
+    pub row: bool,
+    /// The WHEN condition's SQL text (over NEW and OLD).
+    #[serde(default)]
+    pub when: Option<String>,
+    /// The arguments (`TG_ARGV`), as text.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// `ALTER TABLE ... DISABLE TRIGGER` clears it.
+    pub enabled: bool,
+    /// The statement as written, for `pg_get_triggerdef` and psql's `\d`.
+    pub definition: String,
 }
 
 fn public() -> Oid {
@@ -264,6 +297,7 @@ impl Default for TableDef {
             owner: BOOTSTRAP_SUPERUSER,
             acl: None,
             clustered_index: None,
+            triggers: Vec::new(),
         }
     }
 }
@@ -359,6 +393,13 @@ pub struct FunctionDef {
     pub strict: bool,
     #[serde(default)]
     pub comment: Option<String>,
+    /// `LANGUAGE plpgsql`: the body is PL/pgSQL, interpreted (`crate::plpgsql`); `None`
+    /// for `LANGUAGE sql`.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// `RETURNS void` / `RETURNS trigger` (pseudo-types; `returns` is then `text`).
+    #[serde(default)]
+    pub pseudo_return: Option<String>,
 }
 
 /// One parameter of a [`FunctionDef`].

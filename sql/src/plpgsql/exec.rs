@@ -1,0 +1,930 @@
+//! The interpreter: runs a parsed [`Block`] over the transaction of the statement that
+//! called it. Every expression is evaluated and every embedded statement run through the
+//! session's statement machinery ([`crate::session::run_nested`]) with the variables it
+//! names bound as parameters ([`Scopes::bind_sql`]); each one starts a new statement
+//! (`begin_statement`), so it sees the writes of the ones before it, as in PostgreSQL.
+//!
+//! A block with an EXCEPTION clause marks a savepoint first; an error caught by one of its
+//! handlers rolls the block's writes back to it (variables keep their values), and the
+//! handler runs with `SQLSTATE` / `SQLERRM` set.
+
+use super::ast::*;
+use super::conditions;
+use super::vars::{Place, Rec, Scopes, Slot, Var};
+use crate::StatementResult;
+use crate::parse::Statement;
+use crate::storage::Txn;
+use crate::types::{DataType, Value};
+use crate::{Error, Result};
+
+/// How a statement list ended.
+#[derive(Debug, PartialEq)]
+pub enum Flow {
+    Normal,
+    Exit(Option<String>),
+    Continue(Option<String>),
+    Return,
+}
+
+/// What the function returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Returns {
+    Value(DataType),
+    Void,
+    Trigger,
+    /// SETOF type (one column), or TABLE (...) / SETOF record.
+    Set(Vec<DataType>),
+}
+
+pub struct Interp<'t> {
+    pub txn: &'t mut dyn Txn,
+    pub scopes: Scopes,
+    pub returns: Returns,
+    /// `RETURN expr`'s value (a scalar function) or record (a trigger function).
+    pub result: Option<Value>,
+    pub result_rec: Option<Option<Rec>>,
+    /// Rows of RETURN NEXT / RETURN QUERY.
+    pub rows: Vec<Vec<Value>>,
+    /// Rows the last statement processed (GET DIAGNOSTICS ROW_COUNT).
+    row_count: u64,
+    /// The errors being handled, innermost last (`RAISE;`, GET STACKED DIAGNOSTICS).
+    handling: Vec<Error>,
+}
+
+pub fn raised(code: &str, message: impl std::convert::Into<String>) -> Error {
+    Error::Raised {
+        code: conditions::intern(code),
+        message: message.into(),
+        detail: None,
+        hint: None,
+    }
+}
+
+/// The number a command tag ends with (`INSERT 0 3`, `UPDATE 2`).
+fn tag_count(tag: &str) -> u64 {
+    tag.rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+impl<'t> Interp<'t> {
+    pub fn new(txn: &'t mut dyn Txn, returns: Returns) -> Interp<'t> {
+        Interp {
+            txn,
+            scopes: Scopes::default(),
+            returns,
+            result: None,
+            result_rec: None,
+            rows: Vec::new(),
+            row_count: 0,
+            handling: Vec::new(),
+        }
+    }
+
+    // ---- running SQL -------------------------------------------------------------------
+
+    /// Runs one SQL statement with the variables it names as parameters (`$n` the
+    /// function's parameters, or `using` for EXECUTE ... USING).
+    fn run_sql(
+        &mut self,
+        text: &str,
+        using: Option<&[(Value, DataType)]>,
+    ) -> Result<StatementResult> {
+        let mut stmts = crate::parse::parse(text)?;
+        if stmts.len() != 1 {
+            return Err(if stmts.is_empty() {
+                Error::SyntaxError("syntax error at end of input".into())
+            } else {
+                raised("42601", "query has more than one statement")
+            });
+        }
+        let mut stmt = stmts.pop().expect("one statement");
+        let (mut values, mut types) = (Vec::new(), Vec::new());
+        if let Some(using) = using {
+            values = using.iter().map(|(v, _)| v.clone()).collect();
+            types = using.iter().map(|(_, t)| *t).collect();
+        } else if let Statement::Sql(s) = &mut stmt {
+            (values, types) = self.scopes.bind_sql(s, true)?;
+        }
+        self.txn.begin_statement()?;
+        crate::session::run_nested(&mut *self.txn, &stmt, &values, &types)
+    }
+
+    /// Evaluates an expression: its value and type (NULL for no row; 21000 past one).
+    pub fn eval(&mut self, expr: &str) -> Result<(Value, DataType)> {
+        let r = self.run_sql(&format!("SELECT {expr}"), None)?;
+        let columns = r.columns.unwrap_or_default();
+        if columns.len() != 1 {
+            return Err(raised(
+                "42601",
+                format!("query \"SELECT {expr}\" returned {} columns", columns.len()),
+            ));
+        }
+        let ty = columns[0].data_type;
+        let mut rows = r.rows.into_iter();
+        let first = rows.next();
+        if rows.next().is_some() {
+            return Err(Error::CardinalityViolation(format!(
+                "query \"SELECT {expr}\" returned more than one row"
+            )));
+        }
+        Ok((
+            first
+                .and_then(|r| r.into_iter().next())
+                .unwrap_or(Value::Null),
+            ty,
+        ))
+    }
+
+    /// Evaluates a condition (NULL is false).
+    pub fn eval_bool(&mut self, expr: &str) -> Result<bool> {
+        let (v, ty) = self.eval(expr)?;
+        let v = cast(v, ty, DataType::Bool)?;
+        Ok(v == Value::Bool(true))
+    }
+
+    fn eval_int(&mut self, expr: &str, what: &str) -> Result<i64> {
+        let (v, ty) = self.eval(expr)?;
+        match cast(v, ty, DataType::Int8)? {
+            Value::Int(i) => Ok(i),
+            _ => Err(Error::NullValueNotAllowed(format!(
+                "{what} of FOR loop cannot be null"
+            ))),
+        }
+    }
+
+    fn set_found(&mut self, found: bool) {
+        if let Ok(Some(Place::Var(s, v))) = self.scopes.resolve(&["found".to_string()])
+            && let Slot::Scalar { value, .. } = &mut self.scopes.var_mut((s, v)).slot
+        {
+            *value = Value::Bool(found);
+        }
+    }
+
+    // ---- assignment ---------------------------------------------------------------------
+
+    fn place_of(&self, target: &str) -> Result<Place> {
+        let parts: Vec<String> = target.split('.').map(str::to_string).collect();
+        self.scopes
+            .resolve(&parts)?
+            .ok_or_else(|| Error::SyntaxError(format!("\"{target}\" is not a known variable")))
+    }
+
+    /// Stores `v` (of type `ty`) at `place`, cast to the variable's type.
+    fn store(&mut self, place: Place, v: Value, ty: DataType) -> Result<()> {
+        match place {
+            Place::Var(s, i) => {
+                let var = self.scopes.var_mut((s, i));
+                if var.constant {
+                    return Err(Error::SyntaxError(format!(
+                        "variable \"{}\" is declared CONSTANT",
+                        var.name
+                    )));
+                }
+                let name = var.name.clone();
+                let not_null = var.not_null;
+                match &mut var.slot {
+                    Slot::Scalar { ty: to, value } => {
+                        let c = cast(v, ty, *to)?;
+                        if not_null && c.is_null() {
+                            return Err(Error::NullValueNotAllowed(format!(
+                                "null value cannot be assigned to variable \"{name}\" declared NOT NULL"
+                            )));
+                        }
+                        *value = c;
+                    }
+                    Slot::Record(r) => {
+                        *r = match v {
+                            Value::Null => None,
+                            Value::Record(rec) => Some(Rec {
+                                names: (1..=rec.values.len()).map(|i| format!("f{i}")).collect(),
+                                types: rec.types.to_vec(),
+                                values: rec.values,
+                                type_oid: rec.type_oid,
+                            }),
+                            _ => {
+                                return Err(Error::DatatypeMismatch(
+                                    "cannot assign non-composite value to a record variable".into(),
+                                ));
+                            }
+                        };
+                        if let (Some(r), Some(names)) = (r.as_mut(), record_names(ty)) {
+                            r.names = names;
+                        }
+                    }
+                }
+            }
+            Place::Field(s, i, f) => {
+                if let Slot::Record(Some(r)) = &mut self.scopes.var_mut((s, i)).slot {
+                    r.values[f] = cast(v, ty, r.types[f])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Assigns a result row to INTO targets (one record variable, or scalars in order).
+    fn store_row(
+        &mut self,
+        targets: &[String],
+        row: Option<(&[String], &[DataType], Vec<Value>)>,
+    ) -> Result<()> {
+        let places: Vec<Place> = targets
+            .iter()
+            .map(|t| self.place_of(t))
+            .collect::<Result<_>>()?;
+        if let [Place::Var(s, i)] = places.as_slice()
+            && matches!(self.scopes.var((*s, *i)).slot, Slot::Record(_))
+        {
+            let rec = row.map(|(names, types, values)| Rec {
+                names: names.to_vec(),
+                types: types.to_vec(),
+                values,
+                type_oid: 0,
+            });
+            // A %ROWTYPE variable keeps its field names and types when it has them.
+            let var = self.scopes.var_mut((*s, *i));
+            match (rec, &mut var.slot) {
+                (Some(new), Slot::Record(Some(old))) if old.type_oid != 0 => {
+                    for (k, v) in new.values.into_iter().enumerate() {
+                        if k < old.values.len() {
+                            old.values[k] = cast(v, new.types[k], old.types[k])?;
+                        }
+                    }
+                }
+                (Some(new), slot) => *slot = Slot::Record(Some(new)),
+                (None, Slot::Record(Some(old))) if old.type_oid != 0 => {
+                    old.values.iter_mut().for_each(|v| *v = Value::Null)
+                }
+                (None, slot) => *slot = Slot::Record(None),
+            }
+            return Ok(());
+        }
+        let (types, mut values) = match row {
+            Some((_, t, v)) => (t.to_vec(), v),
+            None => (Vec::new(), Vec::new()),
+        };
+        for (k, place) in places.into_iter().enumerate() {
+            let v = if k < values.len() {
+                std::mem::replace(&mut values[k], Value::Null)
+            } else {
+                Value::Null
+            };
+            let ty = types.get(k).copied().unwrap_or(DataType::Text);
+            self.store(place, v, ty)?;
+        }
+        Ok(())
+    }
+
+    // ---- declarations -------------------------------------------------------------------
+
+    fn declare(&mut self, d: &Decl) -> Result<()> {
+        let slot = match &d.data_type {
+            DeclType::Named(t) => Slot::Scalar {
+                ty: crate::types::names::parse(t.trim())?,
+                value: Value::Null,
+            },
+            DeclType::Record(None) => Slot::Record(None),
+            DeclType::Record(Some(table)) => Slot::Record(Some(super::rowtype(self.txn, table)?)),
+            DeclType::TypeOf(of) => {
+                let parts: Vec<String> = of.split('.').map(|p| p.trim().to_string()).collect();
+                match self.scopes.resolve(&parts)? {
+                    Some(p) => {
+                        let (_, ty) = self.scopes.read(p)?;
+                        Slot::Scalar {
+                            ty,
+                            value: Value::Null,
+                        }
+                    }
+                    None => Slot::Scalar {
+                        ty: super::column_type(self.txn, &parts)?,
+                        value: Value::Null,
+                    },
+                }
+            }
+            DeclType::Alias(target) => {
+                let place = match target.strip_prefix('$') {
+                    Some(n) => n
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|n| n.checked_sub(1))
+                        .and_then(|i| self.scopes.params.get(i).copied())
+                        .map(|(s, v)| Place::Var(s, v)),
+                    None => self.scopes.resolve(std::slice::from_ref(target))?,
+                };
+                let Some(Place::Var(s, v)) = place else {
+                    return Err(Error::SyntaxError(format!(
+                        "\"{target}\" is not a known variable"
+                    )));
+                };
+                let mut var = self.scopes.var((s, v)).clone();
+                var.name = d.name.clone();
+                self.scopes.declare(var);
+                return Ok(());
+            }
+        };
+        let is_record = matches!(slot, Slot::Record(_));
+        self.scopes.declare(Var {
+            name: d.name.clone(),
+            slot,
+            constant: false,
+            not_null: d.not_null,
+        });
+        let place = self.place_of(&d.name)?;
+        if let Some(e) = &d.default {
+            let (v, ty) = self.eval(e)?;
+            self.store(place, v, ty)?;
+        } else if d.not_null && !is_record {
+            return Err(Error::NullValueNotAllowed(format!(
+                "null value cannot be assigned to variable \"{}\" declared NOT NULL",
+                d.name
+            )));
+        }
+        if let Place::Var(s, v) = place {
+            self.scopes.var_mut((s, v)).constant = d.constant;
+        }
+        Ok(())
+    }
+
+    // ---- blocks and statements ----------------------------------------------------------
+
+    pub fn block(&mut self, b: &Block) -> Result<Flow> {
+        self.scopes.push(b.label.clone());
+        let r = self.block_inner(b);
+        self.scopes.pop();
+        match r? {
+            Flow::Exit(Some(l)) if b.label.as_deref() == Some(l.as_str()) => Ok(Flow::Normal),
+            f => Ok(f),
+        }
+    }
+
+    fn block_inner(&mut self, b: &Block) -> Result<Flow> {
+        if b.handlers.is_empty() {
+            for d in &b.decls {
+                self.declare(d)?;
+            }
+            return self.stmts(&b.body);
+        }
+        let sp = self.txn.savepoint();
+        let r = (|| {
+            for d in &b.decls {
+                self.declare(d)?;
+            }
+            self.stmts(&b.body)
+        })();
+        let err = match r {
+            Ok(f) => return Ok(f),
+            Err(e) => e,
+        };
+        let code = err.code();
+        let Some(h) = b.handlers.iter().find(|h| {
+            h.conditions
+                .iter()
+                .any(|c| conditions::matches(c.as_deref(), code))
+        }) else {
+            return Err(err);
+        };
+        self.txn.rollback_to(sp)?;
+        self.scopes.push(None);
+        for (name, v) in [("sqlstate", code.to_string()), ("sqlerrm", err.to_string())] {
+            self.scopes.declare(Var {
+                name: name.into(),
+                slot: Slot::Scalar {
+                    ty: DataType::Text,
+                    value: Value::Text(v),
+                },
+                constant: false,
+                not_null: false,
+            });
+        }
+        self.handling.push(err);
+        let r = self.stmts(&h.body);
+        self.handling.pop();
+        self.scopes.pop();
+        r
+    }
+
+    pub fn stmts(&mut self, stmts: &[Stmt]) -> Result<Flow> {
+        for s in stmts {
+            crate::interrupt::check()?;
+            match self.stmt(s)? {
+                Flow::Normal => {}
+                f => return Ok(f),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// Runs a loop body once; `Some(flow)` when the loop must end with `flow`.
+    fn loop_step(&mut self, label: &Option<String>, body: &[Stmt]) -> Result<Option<Flow>> {
+        let mine = |l: &Option<String>| l.is_none() || l == label;
+        Ok(match self.stmts(body)? {
+            Flow::Normal => None,
+            Flow::Exit(l) if mine(&l) => Some(Flow::Normal),
+            Flow::Continue(l) if mine(&l) => None,
+            f => Some(f),
+        })
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> Result<Flow> {
+        match s {
+            Stmt::Block(b) => self.block(b),
+            Stmt::Null => Ok(Flow::Normal),
+            Stmt::Assign { target, expr } => {
+                let place = self.place_of(target)?;
+                let (v, ty) = self.eval(expr)?;
+                self.store(place, v, ty)?;
+                Ok(Flow::Normal)
+            }
+            Stmt::If { arms, otherwise } => {
+                for (cond, body) in arms {
+                    if self.eval_bool(cond)? {
+                        return self.stmts(body);
+                    }
+                }
+                self.stmts(otherwise)
+            }
+            Stmt::Case {
+                subject,
+                arms,
+                otherwise,
+            } => {
+                for (when, body) in arms {
+                    let hit = match subject {
+                        Some(subj) => self.eval_bool(&format!("({subj}) IN ({when})"))?,
+                        None => self.eval_bool(when)?,
+                    };
+                    if hit {
+                        return self.stmts(body);
+                    }
+                }
+                match otherwise {
+                    Some(body) => self.stmts(body),
+                    None => Err(raised("20000", "case not found")),
+                }
+            }
+            Stmt::Loop { label, body } => loop {
+                if let Some(f) = self.loop_step(label, body)? {
+                    return Ok(f);
+                }
+            },
+            Stmt::While { label, cond, body } => {
+                while self.eval_bool(cond)? {
+                    if let Some(f) = self.loop_step(label, body)? {
+                        return Ok(f);
+                    }
+                }
+                Ok(Flow::Normal)
+            }
+            Stmt::ForRange {
+                label,
+                var,
+                reverse,
+                low,
+                high,
+                step,
+                body,
+            } => self.for_range(label, var, *reverse, low, high, step.as_deref(), body),
+            Stmt::ForQuery {
+                label,
+                var,
+                query,
+                body,
+            } => {
+                let r = self.run_source(query)?;
+                let columns = r.columns.unwrap_or_default();
+                let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+                let types: Vec<DataType> = columns.iter().map(|c| c.data_type).collect();
+                let any = !r.rows.is_empty();
+                let mut flow = Flow::Normal;
+                for row in r.rows {
+                    self.store_row(std::slice::from_ref(var), Some((&names, &types, row)))?;
+                    if let Some(f) = self.loop_step(label, body)? {
+                        flow = f;
+                        break;
+                    }
+                }
+                self.set_found(any);
+                Ok(flow)
+            }
+            Stmt::Foreach {
+                label,
+                var,
+                array,
+                body,
+            } => {
+                let (v, ty) = self.eval(array)?;
+                let items = match v {
+                    Value::Array(a) => a.items,
+                    Value::Null => {
+                        return Err(Error::NullValueNotAllowed(
+                            "FOREACH expression must not be null".into(),
+                        ));
+                    }
+                    _ => {
+                        return Err(Error::DatatypeMismatch(format!(
+                            "FOREACH expression must yield an array, not type {}",
+                            ty.name()
+                        )));
+                    }
+                };
+                let elem = ty.elem().unwrap_or(DataType::Text);
+                let place = self.place_of(var)?;
+                for item in items {
+                    self.store(place, item, elem)?;
+                    if let Some(f) = self.loop_step(label, body)? {
+                        return Ok(f);
+                    }
+                }
+                Ok(Flow::Normal)
+            }
+            Stmt::Exit {
+                is_continue,
+                label,
+                cond,
+            } => {
+                if let Some(c) = cond
+                    && !self.eval_bool(c)?
+                {
+                    return Ok(Flow::Normal);
+                }
+                Ok(if *is_continue {
+                    Flow::Continue(label.clone())
+                } else {
+                    Flow::Exit(label.clone())
+                })
+            }
+            Stmt::Return(e) => self.ret(e.as_deref()),
+            Stmt::ReturnNext(e) => {
+                let Returns::Set(types) = &self.returns else {
+                    return Err(raised(
+                        "42804",
+                        "cannot use RETURN NEXT in a non-SETOF function",
+                    ));
+                };
+                let types = types.clone();
+                let Some(e) = e else {
+                    return Err(Error::unsupported(
+                        "RETURN NEXT without an expression (OUT parameters) is not supported",
+                    ));
+                };
+                let row = self.row_of(e, &types)?;
+                self.rows.push(row);
+                Ok(Flow::Normal)
+            }
+            Stmt::ReturnQuery(q) => {
+                let Returns::Set(types) = &self.returns else {
+                    return Err(raised(
+                        "42804",
+                        "cannot use RETURN QUERY in a non-SETOF function",
+                    ));
+                };
+                let types = types.clone();
+                let r = self.run_source(q)?;
+                let cols = r.columns.unwrap_or_default();
+                if cols.len() != types.len() {
+                    return Err(Error::DatatypeMismatch(
+                        "structure of query does not match function result type".into(),
+                    ));
+                }
+                self.row_count = r.rows.len() as u64;
+                self.set_found(!r.rows.is_empty());
+                for row in r.rows {
+                    let mut out = Vec::with_capacity(row.len());
+                    for (k, v) in row.into_iter().enumerate() {
+                        out.push(cast(v, cols[k].data_type, types[k])?);
+                    }
+                    self.rows.push(out);
+                }
+                Ok(Flow::Normal)
+            }
+            Stmt::Perform(q) => {
+                let text = q.trim();
+                let sql = if text.len() >= 6 && text[..6].eq_ignore_ascii_case("select") {
+                    text.to_string()
+                } else {
+                    format!("SELECT {text}")
+                };
+                let r = self.run_sql(&sql, None)?;
+                self.row_count = r.rows.len() as u64;
+                self.set_found(!r.rows.is_empty());
+                Ok(Flow::Normal)
+            }
+            Stmt::Sql { text, into } => {
+                let r = self.run_sql(text, None)?;
+                self.after_sql(r, into.as_ref(), text)
+            }
+            Stmt::Execute { expr, into, using } => {
+                let sql = self.dynamic_text(expr)?;
+                let using = self.eval_list(using)?;
+                let r = self.run_sql(&sql, Some(&using))?;
+                self.after_sql(r, into.as_ref(), &sql)
+            }
+            Stmt::Raise {
+                level,
+                condition,
+                format,
+                args,
+                options,
+            } => super::raise::raise(
+                self,
+                *level,
+                condition.as_deref(),
+                format.as_deref(),
+                args,
+                options,
+            ),
+            Stmt::ReRaise => match self.handling.last() {
+                Some(e) => Err(e.clone()),
+                None => Err(raised(
+                    "0Z002",
+                    "RAISE without parameters cannot be used outside an exception handler",
+                )),
+            },
+            Stmt::GetDiagnostics { stacked, items } => {
+                for (target, item) in items {
+                    let (v, ty) = self.diagnostic(*stacked, item)?;
+                    let place = self.place_of(target)?;
+                    self.store(place, v, ty)?;
+                }
+                Ok(Flow::Normal)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn for_range(
+        &mut self,
+        label: &Option<String>,
+        var: &str,
+        reverse: bool,
+        low: &str,
+        high: &str,
+        step: Option<&str>,
+        body: &[Stmt],
+    ) -> Result<Flow> {
+        let lo = self.eval_int(low, "lower bound")?;
+        let hi = self.eval_int(high, "upper bound")?;
+        let by = match step {
+            Some(s) => self.eval_int(s, "BY value")?,
+            None => 1,
+        };
+        if by <= 0 {
+            return Err(Error::InvalidParameterValue(
+                "BY value of FOR loop must be greater than zero".into(),
+            ));
+        }
+        self.scopes.push(None);
+        self.scopes.declare(Var {
+            name: var.to_string(),
+            slot: Slot::Scalar {
+                ty: DataType::Int4,
+                value: Value::Null,
+            },
+            constant: false,
+            not_null: false,
+        });
+        let place = self.place_of(var)?;
+        let mut i = lo;
+        let mut ran = false;
+        let mut flow = Flow::Normal;
+        let r = (|| {
+            while if reverse { i >= hi } else { i <= hi } {
+                ran = true;
+                self.store(place, Value::Int(i), DataType::Int8)?;
+                if let Some(f) = self.loop_step(label, body)? {
+                    flow = f;
+                    break;
+                }
+                i = if reverse {
+                    match i.checked_sub(by) {
+                        Some(n) => n,
+                        None => break,
+                    }
+                } else {
+                    match i.checked_add(by) {
+                        Some(n) => n,
+                        None => break,
+                    }
+                };
+            }
+            Ok::<(), Error>(())
+        })();
+        self.scopes.pop();
+        r?;
+        self.set_found(ran);
+        Ok(flow)
+    }
+
+    fn ret(&mut self, e: Option<&str>) -> Result<Flow> {
+        match self.returns.clone() {
+            Returns::Void => {
+                if e.is_some() {
+                    return Err(raised(
+                        "42804",
+                        "RETURN cannot have a parameter in function returning void",
+                    ));
+                }
+            }
+            Returns::Set(_) => {
+                if e.is_some() {
+                    return Err(raised(
+                        "42804",
+                        "RETURN cannot have a parameter in function returning set",
+                    ));
+                }
+            }
+            Returns::Trigger => {
+                let Some(e) = e else {
+                    return Err(raised(
+                        "2F005",
+                        "control reached end of trigger procedure without RETURN",
+                    ));
+                };
+                let name = e.trim().to_lowercase();
+                if name == "null" {
+                    self.result_rec = Some(None);
+                    return Ok(Flow::Return);
+                }
+                match self.scopes.resolve(std::slice::from_ref(&name)) {
+                    Ok(Some(Place::Var(s, v))) => {
+                        if let Slot::Record(r) = &self.scopes.var((s, v)).slot {
+                            self.result_rec = Some(r.clone());
+                            return Ok(Flow::Return);
+                        }
+                    }
+                    Err(e) => return Err(e),
+                    _ => {}
+                }
+                return Err(Error::unsupported(
+                    "a trigger function may return only NULL or a record variable in Strata",
+                ));
+            }
+            Returns::Value(ty) => {
+                let v = match e {
+                    Some(e) => {
+                        let (v, from) = self.eval(e)?;
+                        cast(v, from, ty)?
+                    }
+                    None => {
+                        return Err(raised("42804", "missing expression at or near \";\""));
+                    }
+                };
+                self.result = Some(v);
+            }
+        }
+        Ok(Flow::Return)
+    }
+
+    /// A RETURN NEXT row of `types` from `e` (a scalar, or a record variable).
+    fn row_of(&mut self, e: &str, types: &[DataType]) -> Result<Vec<Value>> {
+        let name = e.trim().to_lowercase();
+        if let Ok(Some(Place::Var(s, v))) = self.scopes.resolve(std::slice::from_ref(&name))
+            && let Slot::Record(r) = &self.scopes.var((s, v)).slot
+        {
+            let r = r.clone().ok_or_else(|| {
+                Error::ObjectNotInPrerequisiteState(format!(
+                    "record \"{name}\" is not assigned yet"
+                ))
+            })?;
+            let mut out = Vec::new();
+            for (k, ty) in types.iter().enumerate() {
+                let v = r.values.get(k).cloned().unwrap_or(Value::Null);
+                out.push(cast(v, r.types.get(k).copied().unwrap_or(*ty), *ty)?);
+            }
+            return Ok(out);
+        }
+        if types.len() != 1 {
+            return Err(Error::unsupported(
+                "RETURN NEXT of an expression in a function returning several columns",
+            ));
+        }
+        let (v, from) = self.eval(e)?;
+        Ok(vec![cast(v, from, types[0])?])
+    }
+
+    fn eval_list(&mut self, exprs: &[String]) -> Result<Vec<(Value, DataType)>> {
+        exprs.iter().map(|e| self.eval(e)).collect()
+    }
+
+    /// The text of an EXECUTE's query (22004 when NULL).
+    fn dynamic_text(&mut self, expr: &str) -> Result<String> {
+        let (v, ty) = self.eval(expr)?;
+        match cast(v, ty, DataType::Text)? {
+            Value::Text(s) => Ok(s),
+            _ => Err(Error::NullValueNotAllowed(
+                "query string argument of EXECUTE is null".into(),
+            )),
+        }
+    }
+
+    fn run_source(&mut self, q: &QuerySource) -> Result<StatementResult> {
+        match q {
+            QuerySource::Static(text) => self.run_sql(text, None),
+            QuerySource::Dynamic { expr, using } => {
+                let sql = self.dynamic_text(expr)?;
+                let using = self.eval_list(using)?;
+                self.run_sql(&sql, Some(&using))
+            }
+        }
+    }
+
+    /// FOUND, ROW_COUNT and INTO after an SQL statement.
+    fn after_sql(&mut self, r: StatementResult, into: Option<&Into>, text: &str) -> Result<Flow> {
+        let returns_rows = r.columns.is_some();
+        let n = if returns_rows && r.tag.starts_with("SELECT") {
+            r.rows.len() as u64
+        } else {
+            tag_count(&r.tag)
+        };
+        self.row_count = n;
+        let is_select = r.tag.starts_with("SELECT");
+        let Some(into) = into else {
+            if is_select && returns_rows {
+                return Err(raised("42601", "query has no destination for result data"));
+            }
+            self.set_found(n > 0);
+            return Ok(Flow::Normal);
+        };
+        let Some(columns) = r.columns else {
+            return Err(raised(
+                "42601",
+                format!("INTO used with a command that cannot return data: {text}"),
+            ));
+        };
+        let dml = !is_select;
+        if r.rows.len() > 1 && (into.strict || dml) {
+            return Err(Error::Raised {
+                code: "P0003",
+                message: "query returned more than one row".into(),
+                detail: None,
+                hint: dml.then(|| {
+                    "Make sure the query returns a single row, or use LIMIT 1.".to_string()
+                }),
+            });
+        }
+        if r.rows.is_empty() && into.strict {
+            return Err(raised("P0002", "query returned no rows"));
+        }
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        let types: Vec<DataType> = columns.iter().map(|c| c.data_type).collect();
+        let found = !r.rows.is_empty();
+        let first = r.rows.into_iter().next();
+        self.store_row(
+            &into.targets,
+            first.map(|row| (&names[..], &types[..], row)),
+        )?;
+        self.set_found(found);
+        Ok(Flow::Normal)
+    }
+
+    fn diagnostic(&mut self, stacked: bool, item: &str) -> Result<(Value, DataType)> {
+        let text = |s: Option<&str>| (Value::Text(s.unwrap_or("").to_string()), DataType::Text);
+        if !stacked {
+            return match item {
+                "row_count" => Ok((Value::Int(self.row_count as i64), DataType::Int8)),
+                _ => Err(Error::unsupported(format!(
+                    "GET DIAGNOSTICS {} is not supported",
+                    item.to_uppercase()
+                ))),
+            };
+        }
+        let Some(e) = self.handling.last() else {
+            return Err(raised(
+                "0Z002",
+                "GET STACKED DIAGNOSTICS cannot be used outside an exception handler",
+            ));
+        };
+        Ok(match item {
+            "returned_sqlstate" => text(Some(e.code())),
+            "message_text" => text(Some(&e.to_string())),
+            "pg_exception_detail" => text(e.detail()),
+            "pg_exception_hint" => text(e.hint()),
+            "pg_exception_context" => text(e.context()),
+            _ => {
+                return Err(Error::unsupported(format!(
+                    "GET STACKED DIAGNOSTICS {} is not supported",
+                    item.to_uppercase()
+                )));
+            }
+        })
+    }
+}
+
+/// `v` of type `from` as type `to` (PL/pgSQL assigns through casts).
+pub fn cast(v: Value, from: DataType, to: DataType) -> Result<Value> {
+    if from == to || v.is_null() {
+        return Ok(v);
+    }
+    crate::types::cast::cast(v, from, to, true)
+}
+
+/// The field names of a composite type, when it has them.
+fn record_names(ty: DataType) -> Option<Vec<String>> {
+    match ty {
+        DataType::Composite(oid) => crate::types::record::lookup(oid)
+            .map(|c| c.fields.iter().map(|f| f.0.clone()).collect()),
+        _ => None,
+    }
+}
