@@ -95,7 +95,10 @@ impl Merge {
                 hint: "Ensure that not more than one source row matches any one target row.".into(),
             });
         }
-        let current = match ctx.txn_mut()?.lock_row(self.plan.table.id, &key)? {
+        // The transaction's borrow ends with this statement: the clauses below evaluate
+        // expressions, which may call routines that borrow it again.
+        let locked = ctx.txn_mut()?.lock_row(self.plan.table.id, &key)?;
+        let current = match locked {
             LockOutcome::Unchanged(row) => row,
             LockOutcome::Changed(row) => {
                 // EvalPlanQual: the ON condition and the clauses again, on the new version.
