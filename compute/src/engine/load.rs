@@ -29,8 +29,8 @@ use sql::{Result, Value};
 
 use super::build;
 use super::codec;
-use super::storage_error;
 use super::commit::index_entry;
+use super::storage_error;
 use super::txn::EngineTxn;
 use super::write_set::PROVISIONAL_ROW_ID;
 

@@ -104,7 +104,10 @@ impl EngineTxn {
             }
             let pk: Vec<Value> = if whole {
                 let row = codec::decode_row(&payload, &types).map_err(storage_error)?;
-                if not_null.iter().any(|&c| row.get(c).is_none_or(Value::is_null)) {
+                if not_null
+                    .iter()
+                    .any(|&c| row.get(c).is_none_or(Value::is_null))
+                {
                     return Ok(None);
                 }
                 let pk = def.primary_key.iter().map(|&c| row[c].clone()).collect();
