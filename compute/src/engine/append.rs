@@ -136,7 +136,6 @@ impl EngineTxn {
     /// Moves `table`'s appended rows into the write set's map as ordinary writes (see the
     /// module docs). Rows of a table dropped since are dropped with it.
     pub(super) fn settle_appended(&mut self, table: TableId) -> Result<()> {
-        self.append_to = None;
         let Some(buffer) = self.writes.take_appended(table) else {
             return Ok(());
         };
@@ -153,7 +152,8 @@ impl EngineTxn {
         Ok(())
     }
 
-    /// Settles every table's appended rows (before DDL).
+    /// Settles every table's appended rows, and forgets which tables qualify (before DDL,
+    /// which may give a table a key or an index).
     pub(super) fn settle_all_appended(&mut self) -> Result<()> {
         self.append_to = None;
         for t in self.writes.appended_tables() {
