@@ -82,7 +82,7 @@ impl EngineTxn {
         Ok(())
     }
 
-    fn push_object(&mut self, kind: Kind, oid: Oid, after: Option<Object>) {
+    pub(super) fn push_object(&mut self, kind: Kind, oid: Oid, after: Option<Object>) {
         let before = self.view.get(kind, oid);
         self.push_ddl_op(kind, oid, before, after);
     }
@@ -129,7 +129,7 @@ impl EngineTxn {
     }
 
     /// Fills OIDs a caller left 0 (tests build definitions by hand).
-    fn assign_oids(&self, def: &mut TableDef) {
+    pub(super) fn assign_oids(&self, def: &mut TableDef) {
         def.assign_oids(|| self.ddl_new_oid());
     }
 
@@ -344,31 +344,7 @@ impl EngineTxn {
             legacy: false,
         };
         let stmt = self.stmt;
-        for index in &def.indexes {
-            let max = self.shared.config.limits.max_key;
-            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-            for (pk, row) in &keyed {
-                if let Some(k) = checked_index_entry(row, index, &def, pk, max)? {
-                    entries.push((k, Vec::new()));
-                }
-            }
-            entries.sort();
-            if index.unique {
-                let mut seen = std::collections::HashSet::new();
-                for (_, row) in &keyed {
-                    if let Some(vals) = index.key_of(&def, row)?
-                        && !vals.iter().any(Value::is_null)
-                        && !seen.insert(codec::encode_key(&vals))
-                    {
-                        return Err(self.duplicated(&def, index, row));
-                    }
-                }
-            }
-            let rel = self.new_rel();
-            build::build(&self.shared, rel, entries)?;
-            self.writes.note_prebuilt(stmt, rel);
-            entry.index_rels.insert(index.oid, rel);
-        }
+        self.build_indexes(&def, &keyed, &mut entry)?;
         if !reuse {
             let payloads = keyed
                 .into_iter()
@@ -381,6 +357,43 @@ impl EngineTxn {
             self.writes.note_row_id_floor(stmt, def.id, next_id);
         }
         self.push_object(Kind::Table, def.id, Some(Object::Table(entry)));
+        Ok(())
+    }
+
+    /// Builds every index of `def` over `keyed` (rows by encoded primary key) ahead of the
+    /// commit, into new relations noted in `entry`; 23505 for a unique key found twice.
+    pub(super) fn build_indexes(
+        &mut self,
+        def: &TableDef,
+        keyed: &[(Vec<u8>, Row)],
+        entry: &mut TableEntry,
+    ) -> Result<()> {
+        let stmt = self.stmt;
+        for index in &def.indexes {
+            let max = self.shared.config.limits.max_key;
+            let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            for (pk, row) in keyed {
+                if let Some(k) = checked_index_entry(row, index, def, pk, max)? {
+                    entries.push((k, Vec::new()));
+                }
+            }
+            entries.sort();
+            if index.unique {
+                let mut seen = std::collections::HashSet::new();
+                for (_, row) in keyed {
+                    if let Some(vals) = index.key_of(def, row)?
+                        && !vals.iter().any(Value::is_null)
+                        && !seen.insert(codec::encode_key(&vals))
+                    {
+                        return Err(self.duplicated(def, index, row));
+                    }
+                }
+            }
+            let rel = self.new_rel();
+            build::build(&self.shared, rel, entries)?;
+            self.writes.note_prebuilt(stmt, rel);
+            entry.index_rels.insert(index.oid, rel);
+        }
         Ok(())
     }
 

@@ -19,6 +19,10 @@
 //! in insertion order (the provisional ids' order), and the table's counter continues after
 //! `n` ([`super::write_set::WriteSet::note_row_id_floor`]). Unique keys were checked as the
 //! rows were inserted (the write set's own view), as for any commit.
+//!
+//! Rows appended encoded ([`super::append`]) follow the map's rows (their ids are higher)
+//! and go into the build as they are, without decoding; the appended rows of a table that
+//! is not built here are settled into the map for the serial step.
 
 use sql::storage::TableId;
 use sql::{Result, Value};
@@ -26,6 +30,7 @@ use sql::{Result, Value};
 use super::build;
 use super::codec;
 use super::commit::index_entry;
+use super::storage_error;
 use super::txn::EngineTxn;
 use super::write_set::PROVISIONAL_ROW_ID;
 
@@ -38,6 +43,8 @@ impl EngineTxn {
         for t in tables {
             if self.loadable(t)? {
                 self.load(t)?;
+            } else {
+                self.settle_appended(t)?;
             }
         }
         Ok(())
@@ -49,15 +56,15 @@ impl EngineTxn {
         let Ok(entry) = self.entry(t) else {
             return Ok(false); // dropped by this transaction
         };
-        let mut rows = self.writes.table(t).peekable();
-        if rows.peek().is_none() {
+        if !self.writes.has_rows(t) {
             return Ok(false);
         }
         let new = entry
             .all_rels()
             .into_iter()
             .all(|r| !self.rel_exists(r) && !self.writes.prebuilt().any(|p| p == r));
-        if !new || self.writes.table(t).count() < self.shared.config.bulk_load_rows {
+        let appended = self.writes.appended(t).map_or(0, |b| b.len());
+        if !new || self.writes.table(t).count() + appended < self.shared.config.bulk_load_rows {
             return Ok(false);
         }
         if entry.def.primary_key.is_empty() {
@@ -72,6 +79,7 @@ impl EngineTxn {
     fn load(&mut self, t: TableId) -> Result<()> {
         let entry = self.entry(t)?.clone();
         let rows = self.writes.take_table(t);
+        let appended = self.writes.take_appended(t);
         let hidden = entry.def.primary_key.is_empty();
         let mut next_id = 0i64;
         let mut table = Vec::with_capacity(rows.len());
@@ -92,6 +100,24 @@ impl EngineTxn {
                 }
             }
             table.push((enc, codec::encode_row(&row)));
+        }
+        if let Some(buffer) = &appended {
+            // Without an index when appended; one created since settled them (`append`).
+            let types = (!entry.def.indexes.is_empty()).then(|| entry.column_types());
+            table.reserve(buffer.len());
+            for (_, _, payload) in buffer.iter() {
+                next_id += 1;
+                let enc = codec::encode_key(&[Value::Int(next_id)]);
+                if let Some(types) = &types {
+                    let row = codec::decode_row(payload, types).map_err(storage_error)?;
+                    for (i, def) in entry.def.indexes.iter().enumerate() {
+                        if let Some(k) = index_entry(&row, def, &entry.def, &enc)? {
+                            indexes[i].push((k, Vec::new()));
+                        }
+                    }
+                }
+                table.push((enc, payload.to_vec()));
+            }
         }
         let stmt = self.stmt;
         for (i, mut entries) in indexes.into_iter().enumerate() {

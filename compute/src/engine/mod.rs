@@ -90,6 +90,7 @@
 //! them: [`tombstone`]).
 
 pub mod advisory;
+pub mod append;
 pub mod build;
 pub mod catalog;
 pub mod codec;
@@ -102,6 +103,7 @@ pub mod pages;
 pub mod prepare;
 pub mod proposer_wal;
 pub mod records;
+pub mod rekey;
 pub mod replica;
 pub mod sample;
 pub mod scan;

@@ -23,7 +23,7 @@ use crate::mvcc::VersionedTree;
 impl EngineTxn {
     pub(super) fn sample_rows(&self, table: TableId, sample: &mut Reservoir) -> Result<()> {
         let entry = self.entry(table)?;
-        if self.writes.table(table).next().is_some() {
+        if self.writes.has_rows(table) {
             for r in self.scan_rows(entry, &Access::Full)? {
                 sample.add(r?.row);
             }

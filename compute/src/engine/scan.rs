@@ -42,9 +42,11 @@ impl EngineTxn {
         let snapshot = self.snapshot()?;
         let upto = self.stmt.saturating_sub(1);
         Ok(match access {
-            Access::Full => Box::new(self.key_range_stream(entry, &KeyRange::ALL, snapshot, upto)),
+            Access::Full => {
+                Box::new(self.key_range_stream(entry, &KeyRange::ALL, snapshot, upto)?)
+            }
             Access::PrimaryRange(range) => {
-                Box::new(self.key_range_stream(entry, range, snapshot, upto))
+                Box::new(self.key_range_stream(entry, range, snapshot, upto)?)
             }
             Access::IndexRange { index, range } => {
                 let rows = self.index_range_rows(entry, index, range, snapshot, upto)?;
@@ -58,7 +60,7 @@ impl EngineTxn {
     pub(super) fn full_scan_rows_only(&self, entry: &TableEntry) -> Result<KeyRangeStream> {
         let snapshot = self.snapshot()?;
         let upto = self.stmt.saturating_sub(1);
-        let mut stream = self.key_range_stream(entry, &KeyRange::ALL, snapshot, upto);
+        let mut stream = self.key_range_stream(entry, &KeyRange::ALL, snapshot, upto)?;
         if let Source::Inline(reader) = &mut stream.source {
             reader.keys = false;
         }
@@ -95,19 +97,20 @@ impl EngineTxn {
         snapshot: Lsn,
         upto: u64,
     ) -> Result<Vec<ScannedRow>> {
-        self.key_range_stream(entry, range, snapshot, upto)
+        self.key_range_stream(entry, range, snapshot, upto)?
             .collect()
     }
 
     /// A lazy, detached stream of the rows of `entry` in `range` at `snapshot`, merged with
-    /// own writes of statements `<= upto` (copied now, so later writes do not show).
+    /// own writes of statements `<= upto` (copied now, so later writes do not show), the
+    /// appended ones decoded.
     pub(super) fn key_range_stream(
         &self,
         entry: &TableEntry,
         range: &KeyRange,
         snapshot: Lsn,
         upto: u64,
-    ) -> KeyRangeStream {
+    ) -> Result<KeyRangeStream> {
         let (lower, upper) = codec::encode_range(range, &Self::key_types(entry));
         let mut touched = BTreeSet::new();
         let mut own = VecDeque::new();
@@ -123,6 +126,8 @@ impl EngineTxn {
                 }
             }
         }
+        // Appended rows have keys above every key of the map (`super::append`).
+        own.extend(self.appended_scan_rows(entry, upto)?);
         let reader = TreeReader {
             pages: self.shared.rel_pages_scan(entry.rel()),
             limits: self.shared.config.limits,
@@ -136,13 +141,13 @@ impl EngineTxn {
             keys: true,
             done: !self.rel_exists(entry.rel()),
         };
-        KeyRangeStream {
+        Ok(KeyRangeStream {
             range: range.clone(),
             source: Source::Inline(Box::new(reader)),
             own,
             tree_rows: VecDeque::new(),
             failed: false,
-        }
+        })
     }
 
     fn index_range_rows(

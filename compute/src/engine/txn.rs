@@ -63,6 +63,9 @@ pub struct EngineTxn {
     max_seen: Cell<Lsn>,
     observed: Arc<Observed>,
     next_provisional: i64,
+    /// Whether inserts of (statement, table) are appended ([`super::append`]), as last
+    /// decided.
+    pub(super) append_to: Option<(u64, TableId, bool)>,
     finished: bool,
 }
 
@@ -109,6 +112,7 @@ impl EngineTxn {
             max_seen: Cell::new(Lsn::INVALID),
             observed,
             next_provisional: 0,
+            append_to: None,
             finished: false,
         }
     }
@@ -424,8 +428,30 @@ impl EngineTxn {
         sql::storage::catalog::index_keys::unique_violation_of(&catalog, def, constraint, cols, row)
     }
 
-    /// Records a row write, noting its unique keys for later unique checks.
-    fn record_write(&mut self, entry: &TableEntry, enc: Vec<u8>, key: Key, row: Option<Row>) {
+    /// Records a row write by the current statement (after settling the table's appended
+    /// rows, which the write may concern).
+    fn record_write(
+        &mut self,
+        entry: &TableEntry,
+        enc: Vec<u8>,
+        key: Key,
+        row: Option<Row>,
+    ) -> Result<()> {
+        self.settle_appended(entry.def.id)?;
+        self.note_write(entry, enc, key, self.stmt, row);
+        Ok(())
+    }
+
+    /// Records a row write by statement `stmt`, noting its unique keys for later unique
+    /// checks.
+    pub(super) fn note_write(
+        &mut self,
+        entry: &TableEntry,
+        enc: Vec<u8>,
+        key: Key,
+        stmt: u64,
+        row: Option<Row>,
+    ) {
         let def = &entry.def;
         let unique = || entry.indexes().filter(|(i, _)| i.unique);
         self.writes.cover(def.id, unique().map(|(_, rel)| rel));
@@ -440,7 +466,7 @@ impl EngineTxn {
                 }
             }
         }
-        self.writes.push(def.id, enc, key, self.stmt, row);
+        self.writes.push(def.id, enc, key, stmt, row);
     }
 
     pub(super) fn push_ddl_op(
@@ -570,6 +596,7 @@ impl Txn for EngineTxn {
 
     fn alter_table(&mut self, def: TableDef) -> Result<()> {
         self.shared.refuse_writes("ALTER TABLE")?;
+        self.settle_all_appended()?;
         self.ddl_alter_table(def)
     }
 
@@ -579,26 +606,37 @@ impl Txn for EngineTxn {
         rows: &mut dyn Iterator<Item = Result<Row>>,
     ) -> Result<()> {
         self.shared.refuse_writes("ALTER TABLE")?;
+        self.settle_all_appended()?;
         self.ddl_rewrite_table(def, rows)
+    }
+
+    fn rekey_in_place(&mut self, def: &TableDef, not_null: &[usize]) -> Result<bool> {
+        self.shared.refuse_writes("ALTER TABLE")?;
+        self.settle_all_appended()?;
+        self.ddl_rekey_in_place(def.clone(), not_null)
     }
 
     fn truncate(&mut self, table: TableId) -> Result<()> {
         self.shared.refuse_writes("TRUNCATE TABLE")?;
+        self.settle_all_appended()?;
         self.ddl_truncate(table)
     }
 
     fn drop_table(&mut self, table: TableId) -> Result<()> {
         self.shared.refuse_writes("DROP TABLE")?;
+        self.settle_all_appended()?;
         self.ddl_drop_table(table)
     }
 
     fn create_index(&mut self, table: TableId, index: IndexDef) -> Result<()> {
         self.shared.refuse_writes("CREATE INDEX")?;
+        self.settle_all_appended()?;
         self.ddl_create_index(table, index)
     }
 
     fn drop_index(&mut self, oid: Oid) -> Result<()> {
         self.shared.refuse_writes("DROP INDEX")?;
+        self.settle_all_appended()?;
         self.ddl_drop_index(oid)
     }
 
@@ -792,6 +830,9 @@ impl Txn for EngineTxn {
                 None => LockOutcome::Deleted,
             }));
         }
+        if let Some(row) = self.appended_row(&entry, &enc)? {
+            return Ok(Some(LockOutcome::Unchanged(row)));
+        }
         let Some(newest) = self.latest_versions(&entry, &enc)?.into_iter().next() else {
             return Ok(Some(LockOutcome::Deleted));
         };
@@ -833,6 +874,13 @@ impl Txn for EngineTxn {
         self.check_write_limit()?;
         let snapshot = self.snapshot()?;
         self.hold_table(table, false)?;
+        if entry.def.primary_key.is_empty() && self.appends_to(entry) {
+            // A table only this transaction sees, without key or index: appended encoded.
+            self.next_provisional += 1;
+            let id = PROVISIONAL_ROW_ID + self.next_provisional;
+            self.writes.append(table, id, self.stmt, &row);
+            return Ok(InsertOutcome::Inserted(vec![Value::Int(id)]));
+        }
         let key = match entry.def.primary_key_of(&row) {
             Some(k) => k,
             None => {
@@ -864,7 +912,7 @@ impl Txn for EngineTxn {
             return Err(self.unique_violation(&entry.def, &name, &cols, &row));
         }
         let enc = codec::encode_key(&key);
-        self.record_write(entry, enc, key.clone(), Some(row));
+        self.record_write(entry, enc, key.clone(), Some(row))?;
         Ok(InsertOutcome::Inserted(key))
     }
 
@@ -884,9 +932,9 @@ impl Txn for EngineTxn {
         }
         let new = codec::encode_key(&new_key);
         if new != old {
-            self.record_write(&entry, old, key.clone(), None);
+            self.record_write(&entry, old, key.clone(), None)?;
         }
-        self.record_write(&entry, new, new_key.clone(), Some(row));
+        self.record_write(&entry, new, new_key.clone(), Some(row))?;
         Ok(new_key)
     }
 
@@ -896,7 +944,7 @@ impl Txn for EngineTxn {
         self.check_write_limit()?;
         self.hold_table(table, false)?;
         let enc = codec::encode_key(key);
-        self.record_write(&entry, enc, key.clone(), None);
+        self.record_write(&entry, enc, key.clone(), None)?;
         Ok(())
     }
 

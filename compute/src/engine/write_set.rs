@@ -27,6 +27,10 @@
 //! state). The view covers an index only if the index was known when the table's first
 //! write was noted; otherwise callers fall back to scanning the table's writes.
 //!
+//! Rows appended to a table the transaction created, without key or index, are kept encoded
+//! in a per-table buffer instead ([`super::append`]); the set holds them, tags them and
+//! discards them by statement like the rest.
+//!
 //! The set counts its approximate size in bytes so the engine can refuse transactions larger
 //! than its configured limit (54000) until spilling exists.
 
@@ -35,6 +39,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use proto::RelId;
 use sql::storage::{Key, Row, TableId};
 
+use super::append::Appended;
 use super::catalog::{EngineCatalog, Kind, Object};
 use sql::storage::Oid;
 
@@ -97,6 +102,8 @@ pub struct WriteSet {
     orphans: Vec<RelId>,
     /// Per rewritten table: the highest hidden row id its new relation holds, tagged.
     row_id_floor: Vec<(u64, TableId, i64)>,
+    /// Per table: rows appended encoded ([`super::append`]), all above its map's keys.
+    appended: BTreeMap<TableId, Appended>,
 }
 
 fn row_size(key: &[u8], row: &Option<Row>) -> usize {
@@ -124,7 +131,9 @@ fn text_len(v: &sql::Value) -> usize {
 
 impl WriteSet {
     pub fn is_empty(&self) -> bool {
-        self.rows.values().all(BTreeMap::is_empty) && self.ddl.is_empty()
+        self.rows.values().all(BTreeMap::is_empty)
+            && self.ddl.is_empty()
+            && self.appended.values().all(Appended::is_empty)
     }
 
     /// Approximate bytes held.
@@ -197,12 +206,49 @@ impl WriteSet {
         self.rows.get(&table).into_iter().flatten()
     }
 
-    /// Tables with row writes.
+    /// Tables with row writes (in the map or appended).
     pub fn tables(&self) -> impl Iterator<Item = TableId> + '_ {
-        self.rows
+        let mapped = self
+            .rows
             .iter()
             .filter(|(_, keys)| !keys.is_empty())
+            .map(|(t, _)| *t);
+        mapped
+            .chain(self.appended_tables())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+    }
+
+    /// Whether the transaction wrote rows to `table` (in the map or appended).
+    pub fn has_rows(&self, table: TableId) -> bool {
+        self.table(table).next().is_some() || self.appended(table).is_some()
+    }
+
+    /// Appends `row` to `table`'s buffer ([`super::append`]) under provisional id `id`.
+    pub fn append(&mut self, table: TableId, id: i64, stmt: u64, row: &[sql::Value]) {
+        self.bytes += self.appended.entry(table).or_default().push(id, stmt, row);
+    }
+
+    /// `table`'s appended rows, if any.
+    pub fn appended(&self, table: TableId) -> Option<&Appended> {
+        self.appended.get(&table).filter(|b| !b.is_empty())
+    }
+
+    /// Tables with appended rows.
+    pub fn appended_tables(&self) -> Vec<TableId> {
+        self.appended
+            .iter()
+            .filter(|(_, b)| !b.is_empty())
             .map(|(t, _)| *t)
+            .collect()
+    }
+
+    /// Takes `table`'s appended rows out of the set (to settle them into the map, or to
+    /// build them at commit).
+    pub fn take_appended(&mut self, table: TableId) -> Option<Appended> {
+        let b = self.appended.remove(&table).filter(|b| !b.is_empty())?;
+        self.bytes = self.bytes.saturating_sub(b.bytes());
+        Some(b)
     }
 
     pub fn push_ddl(&mut self, stmt: u64, op: DdlOp) {
@@ -293,6 +339,11 @@ impl WriteSet {
         self.orphans.extend(orphaned.into_iter().map(|(_, r)| r));
         self.row_id_floor.retain(|(s, _, _)| *s <= mark);
         let mut bytes = 0;
+        for b in self.appended.values_mut() {
+            b.discard_after(mark);
+            bytes += b.bytes();
+        }
+        self.appended.retain(|_, b| !b.is_empty());
         for keys in self.rows.values_mut() {
             for (enc, writes) in keys.iter_mut() {
                 writes.entries.retain(|(s, _)| *s <= mark);

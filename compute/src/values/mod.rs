@@ -40,6 +40,7 @@
 //! [`decode_row`] validates everything (tags, lengths, UTF-8, array shapes, jsonb key
 //! order, trailing bytes) and returns [`Error::Decode`] rather than panicking.
 
+pub mod columns;
 pub mod jsonb;
 
 use bigdecimal::BigDecimal;
@@ -147,7 +148,26 @@ pub(crate) fn encode_numeric(n: &Numeric, out: &mut Vec<u8>) {
     }
 }
 
-fn encode_value(v: &Value, out: &mut Vec<u8>) {
+/// Appends a text value (`Value::Text`) without building it.
+pub(crate) fn encode_text(s: &str, out: &mut Vec<u8>) {
+    out.push(TAG_TEXT);
+    put_bytes(out, s.as_bytes());
+}
+
+/// Appends a json value (`Value::Json`) without building it.
+pub(crate) fn encode_json(s: &str, out: &mut Vec<u8>) {
+    out.push(TAG_JSON);
+    put_bytes(out, s.as_bytes());
+}
+
+/// Appends a bytea value (`Value::Bytea`) without building it.
+pub(crate) fn encode_bytea(b: &[u8], out: &mut Vec<u8>) {
+    out.push(TAG_BYTEA);
+    put_bytes(out, b);
+}
+
+/// Appends one value, as [`encode_row`] does for each.
+pub(crate) fn encode_value(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Null => out.push(TAG_NULL),
         Value::Bool(b) => out.extend_from_slice(&[TAG_BOOL, *b as u8]),

@@ -4,6 +4,7 @@
 mod btree_model;
 mod bulk_load;
 mod commit_prepare;
+mod copy_load;
 mod durable_replies;
 mod engine_commit;
 mod engine_common;

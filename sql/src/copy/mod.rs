@@ -234,23 +234,35 @@ impl Decoder {
             return Ok(Vec::new());
         }
         self.pending.extend_from_slice(data);
+        // The buffer is taken out while its records are decoded in place (not copied out).
+        let mut pending = std::mem::take(&mut self.pending);
         let mut rows = Vec::new();
         let mut start = 0;
-        while let Some(end) = self.record_end(start) {
-            let record = self.pending[start..end].to_vec();
+        let mut failed = None;
+        while let Some(end) = self.record_end(&pending, start) {
+            let record = &pending[start..end];
             start = end;
-            if let Some(row) = self.record(&record)? {
-                rows.push(row);
+            match self.record(record) {
+                Ok(Some(row)) => rows.push(row),
+                Ok(None) => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
             }
             if self.ended {
                 break;
             }
         }
-        self.pending.drain(..start);
+        pending.drain(..start);
         if self.ended {
-            self.pending.clear();
+            pending.clear();
         }
-        Ok(rows)
+        self.pending = pending;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(rows),
+        }
     }
 
     /// The end of the stream (CopyDone): the last line may lack its newline.
@@ -278,9 +290,10 @@ impl Decoder {
         Ok(self.record(&record)?.into_iter().collect())
     }
 
-    /// The end (exclusive, newline included) of the record starting at `start`, if whole.
-    fn record_end(&self, start: usize) -> Option<usize> {
-        let rest = &self.pending[start..];
+    /// The end (exclusive, newline included) of the record of `pending` starting at
+    /// `start`, if whole.
+    fn record_end(&self, pending: &[u8], start: usize) -> Option<usize> {
+        let rest = &pending[start..];
         match self.options.format {
             Format::Csv => csv::record_end(rest, &self.options).map(|e| start + e),
             _ => rest.iter().position(|&b| b == b'\n').map(|e| start + e + 1),

@@ -440,6 +440,17 @@ pub trait Txn: Send {
         rows: &mut dyn Iterator<Item = Result<Row>>,
     ) -> Result<()>;
 
+    /// Gives table `def.id`, which has no primary key, `def`'s primary key (same columns,
+    /// nothing else changed but indexes, which are built) *without* rewriting its rows —
+    /// when the storage can tell in one pass that its stored rows already sit where the new
+    /// key puts them and no column of `not_null` holds a NULL. Answers `false`, having
+    /// changed nothing, when it cannot (the caller then rewrites the table with
+    /// [`Txn::rewrite_table`], which reports the errors); the default always does.
+    fn rekey_in_place(&mut self, def: &TableDef, not_null: &[usize]) -> Result<bool> {
+        let _ = (def, not_null);
+        Ok(false)
+    }
+
     /// Removes every row of the table (transactionally: new, empty storage).
     fn truncate(&mut self, table: TableId) -> Result<()>;
 
