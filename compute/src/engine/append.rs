@@ -222,7 +222,10 @@ mod tests {
         b.discard_after(1);
         assert_eq!(b.len(), 2);
         assert!(b.get(15).is_none());
-        assert_eq!(b.bytes(), b.iter().map(|(_, _, p)| p.len() + 64).sum());
+        assert_eq!(
+            b.bytes(),
+            b.iter().map(|(_, _, p)| p.len() + 64).sum::<usize>()
+        );
         b.discard_after(0);
         assert!(b.is_empty() && b.bytes() == 0);
     }

@@ -8,8 +8,7 @@
 use std::sync::Arc;
 
 use crate::engine_common::{engine, exec, rows, small_pages};
-use compute::engine::{Engine, EngineConfig, MemoryWal, PageTable};
-use proto::Lsn;
+use compute::engine::{Engine, EngineConfig, MemoryWalSink, PageTable};
 use sql::Session;
 
 /// Runs `COPY ... FROM STDIN` with `data` sent in chunks of `chunk` bytes.
@@ -36,10 +35,10 @@ fn accounts(from: usize, n: usize) -> String {
         .collect()
 }
 
-fn replayed(wal: &MemoryWal, config: EngineConfig) -> Engine {
+fn replayed(wal: &MemoryWalSink, config: EngineConfig) -> Engine {
     let bytes = wal.bytes();
     let (pages, end) = PageTable::replay(wal.start_lsn(), &bytes).expect("replay");
-    Engine::open(Arc::new(pages), Arc::new(MemoryWal::new(end)), config).expect("open")
+    Engine::open(Arc::new(pages), Arc::new(MemoryWalSink::new(end)), config).expect("open")
 }
 
 const SETUP: &str = "
