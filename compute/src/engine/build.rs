@@ -21,7 +21,7 @@ use proto::{Lsn, PageKey, RelId};
 use sql::{Error, Result};
 
 use super::records::{self, Changed, Layout};
-use super::{Shared, storage_error};
+use super::{EngineState, storage_error};
 use crate::btree::{Limits, MemPageStore};
 use crate::mvcc::VersionedTree;
 
@@ -34,7 +34,7 @@ const RESERVE_RELS: u32 = 64;
 /// Makes the stored RelId counter pass `rel` before any page of it reaches the WAL, so that
 /// a restarted compute never hands `rel` out again (its pages stay in storage if the
 /// transaction never commits).
-fn reserve_rel(shared: &Shared, rel: RelId) -> Result<()> {
+fn reserve_rel(shared: &EngineState, rel: RelId) -> Result<()> {
     let need = rel.0 + 1;
     if shared.commit_state().reserved_rel >= need {
         return Ok(());
@@ -53,7 +53,7 @@ fn reserve_rel(shared: &Shared, rel: RelId) -> Result<()> {
 
 /// Builds relation `rel` from `entries` (sorted by key, keys distinct) and writes it.
 pub(super) fn build(
-    shared: &Shared,
+    shared: &EngineState,
     rel: RelId,
     entries: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>,
 ) -> Result<()> {
@@ -80,7 +80,7 @@ pub(super) fn build(
 
 /// Writes brand-new pages of `rel` to the WAL in records of bounded size, one commit-mutex
 /// hold per record, and publishes them.
-fn write_pages(shared: &Shared, rel: RelId, pages: Vec<Arc<Page>>) -> Result<()> {
+fn write_pages(shared: &EngineState, rel: RelId, pages: Vec<Arc<Page>>) -> Result<()> {
     let split = shared.config.record_split_bytes.max(64 << 10);
     let per_record = (split / (proto::PAGE_SIZE + 64)).max(1);
     let mut blocks = pages.into_iter().enumerate().peekable();

@@ -53,7 +53,7 @@ use super::space;
 use super::txn::EngineTxn;
 use super::write_set::NetDdl;
 use super::write_set::PROVISIONAL_ROW_ID;
-use super::{CommitState, Shared, storage_error};
+use super::{CommitState, EngineState, storage_error};
 use crate::btree::{ChangedPages, Limits};
 use crate::mvcc::VersionedTree;
 
@@ -349,7 +349,7 @@ fn serial(txn: &EngineTxn, st: &mut CommitState, fetch: Fetch) -> Result<Lsn, St
 /// Turns a staging outcome into the step's result: on any failure, pages missed with
 /// fetching forbidden send the commit back to prepare.
 fn finish_stage(
-    shared: &Shared,
+    shared: &EngineState,
     ov: &Overlay<'_>,
     outcome: Result<Staged>,
 ) -> Result<(Staged, Vec<Changed>), Step> {
@@ -498,7 +498,7 @@ fn stage(
 /// A record of space maintenance alone ([`space::sweep`]) over every relation of the
 /// latest catalog: [`super::Engine::sweep`]. On a cached engine the leaves to visit are
 /// read first, outside the commit mutex; the step itself only reads what is in memory.
-pub(super) fn sweep(shared: &Shared, leaves_per_relation: usize) -> Result<Lsn> {
+pub(super) fn sweep(shared: &EngineState, leaves_per_relation: usize) -> Result<Lsn> {
     if shared.config.keep_history {
         return Ok(Lsn::INVALID);
     }
@@ -634,7 +634,7 @@ fn apply_row(
 /// before the commit mutex, like a prepare phase.
 /// `written` runs under the commit mutex once the record is submitted.
 pub(super) fn write_catalog_rows(
-    shared: &Shared,
+    shared: &EngineState,
     rows: Vec<(Vec<u8>, Vec<u8>)>,
     written: impl FnOnce(&mut CommitState),
 ) -> Result<Lsn> {
@@ -685,7 +685,7 @@ pub(super) fn write_catalog_rows(
 }
 
 /// Writes the bootstrap record: the empty catalog tree.
-pub(super) fn bootstrap(shared: &Shared) -> Result<Lsn> {
+pub(super) fn bootstrap(shared: &EngineState) -> Result<Lsn> {
     let mut st = shared.commit_state();
     let start = st.wal_end;
     let mut ov = Overlay::new(&shared.pages, Fetch::Allowed);

@@ -35,7 +35,7 @@
 //! it may reach a block through a page version that predates the block's freeing; the
 //! block must not show it new content meanwhile. Fixed snapshots on a cached engine are therefore held in
 //! a second registry, `readers`, and the **reuse horizon** is the older of the prune
-//! horizon and the oldest of them ([`super::Shared::reuse_horizon`]). Pruning, sweeping
+//! horizon and the oldest of them ([`super::EngineState::reuse_horizon`]). Pruning, sweeping
 //! and merging, which use these horizons, live in [`super::space`].
 
 use std::collections::BTreeMap;

@@ -199,7 +199,7 @@ pub struct CommitState {
 }
 
 /// Everything transactions share.
-pub struct Shared {
+pub struct EngineState {
     pub(crate) pages: Arc<PageTable>,
     pub(crate) wal: Arc<dyn WalSink>,
     pub(crate) locks: LockManager,
@@ -233,7 +233,7 @@ pub struct Shared {
     pub(crate) table_activity: Arc<sql::system::table_stats::TableActivity>,
 }
 
-impl Shared {
+impl EngineState {
     pub(crate) fn commit_state(&self) -> MutexGuard<'_, CommitState> {
         // The serial step mutates the state only after the record is submitted, with plain
         // assignments; a panic before that leaves it as it was.
@@ -244,7 +244,7 @@ impl Shared {
         RelPages::new(self.pages.clone(), rel)
     }
 
-    /// [`Shared::rel_pages`] for a range scan: misses read ahead the following blocks.
+    /// [`EngineState::rel_pages`] for a range scan: misses read ahead the following blocks.
     pub(crate) fn rel_pages_scan(&self, rel: proto::RelId) -> RelPages {
         let mut p = self.rel_pages(rel);
         p.readahead = self.pages.cache().map_or(0, |c| c.config().readahead);
@@ -327,7 +327,7 @@ impl Shared {
 /// its own.
 #[derive(Clone)]
 pub struct Engine {
-    shared: Arc<Shared>,
+    shared: Arc<EngineState>,
     observed: Arc<Observed>,
 }
 
@@ -396,7 +396,7 @@ impl Engine {
     ) -> sql::Result<Engine> {
         let latest = latest.unwrap_or_default();
         let wal_end = wal.end_lsn();
-        let shared = Shared {
+        let shared = EngineState {
             pages,
             locks: LockManager::new(config.lock_timeout),
             advisory: advisory::AdvisoryLocks::default(),

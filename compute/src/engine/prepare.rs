@@ -257,7 +257,7 @@ fn free_list_pages(cache: &PageCache, rel: RelId) -> Vec<PageKey> {
 /// mutex, so the sweep's record never waits on the pageserver. Pages it cannot read are
 /// left out (the sweep stops there).
 pub(super) fn sweep(
-    shared: &super::Shared,
+    shared: &super::EngineState,
     rels: &[RelId],
     cursors: &super::space::SweepCursors,
     leaves: usize,
@@ -281,7 +281,7 @@ pub(super) fn sweep(
 
 /// The pages of `rel` a sweep from `cursor` visits, read (and fetched) now.
 fn sweep_pages(
-    shared: &super::Shared,
+    shared: &super::EngineState,
     rel: RelId,
     mut cursor: Vec<u8>,
     leaves: usize,
@@ -315,7 +315,7 @@ fn sweep_pages(
 /// Fetches and pins the B-link paths of `keys` (cached engines; `None` when resident), for
 /// a write outside a transaction's commit.
 pub(super) fn pin_paths(
-    shared: &super::Shared,
+    shared: &super::EngineState,
     keys: BTreeSet<(RelId, Vec<u8>)>,
 ) -> Result<Option<PinSet>> {
     let Some(cache) = shared.pages.cache() else {

@@ -11,7 +11,7 @@ use sql::{Error, Result};
 
 use super::pages::Overlay;
 use super::{
-    CommitState, EngineConfig, Shared, data_corrupted, program_limit_exceeded, storage_error,
+    CommitState, EngineConfig, EngineState, data_corrupted, program_limit_exceeded, storage_error,
     wal_error,
 };
 
@@ -171,7 +171,7 @@ fn too_large(len: usize, max: usize) -> Error {
 /// for its end, self-checks every change with redo, hands it to the WAL sink and publishes
 /// the redo'd pages. Returns the last record's end (`Lsn::INVALID` when nothing changed).
 pub(super) fn emit(
-    shared: &Shared,
+    shared: &EngineState,
     st: &mut CommitState,
     changes: &[Changed],
     layout: &Layout,

@@ -22,7 +22,7 @@
 //! at the snapshot from the pageserver, exactly as on the primary.
 //!
 //! Writes: every write entry of the transaction (rows, row locks, DDL, sequences) calls
-//! [`Shared::refuse_writes`], which fails with 25006 naming the primary.
+//! [`EngineState::refuse_writes`], which fails with 25006 naming the primary.
 
 use std::sync::Arc;
 
@@ -30,10 +30,10 @@ use proto::{DecodedRecord, Lsn};
 
 use super::catalog::{self, CATALOG_REL};
 use super::pages::RelPages;
-use super::{Engine, EngineConfig, PageTable, Shared, WalSink, storage_error};
+use super::{Engine, EngineConfig, EngineState, PageTable, WalSink, storage_error};
 use crate::btree::Limits;
 
-impl Shared {
+impl EngineState {
     /// `Ok` on a primary; on a replica 25006 "cannot execute `what` in a read-only
     /// transaction: …" naming where writes go.
     pub(crate) fn refuse_writes(&self, what: &str) -> sql::Result<()> {

@@ -20,7 +20,7 @@ use sql::Result;
 use sql::storage::{Oid, SequenceDef, Services, sequence};
 
 use super::catalog::{self, CATALOG_REL, format};
-use super::{Shared, storage_error, wal_error};
+use super::{EngineState, storage_error, wal_error};
 
 /// Values reserved per catalog write.
 pub const RESERVE: i64 = 32;
@@ -42,7 +42,7 @@ pub struct SequenceState {
 
 /// [`Services`] of an engine.
 pub struct EngineServices {
-    pub(super) shared: Arc<Shared>,
+    pub(super) shared: Arc<EngineState>,
 }
 
 impl EngineServices {

@@ -26,7 +26,7 @@
 //! A failed wait after the record was handed to the WAL (a durability timeout, a fence
 //! learned after sending) is never reported as a failure: the record may be durable. The
 //! answer is [`sql::Error::ConnectionFailure`] (08006) — "may or may not have committed" —
-//! and the engine stops serving ([`Shared::lose`]), since it may have built on pages that
+//! and the engine stops serving ([`EngineState::lose`]), since it may have built on pages that
 //! never become durable. A commit refused *before* its record was sent stays a definite
 //! failure (25006 when the WAL stopped taking records).
 //!
@@ -43,7 +43,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use proto::Lsn;
 use tokio_util::sync::CancellationToken;
 
-use super::{Shared, WalError};
+use super::{EngineState, WalError};
 
 /// What a failed durability wait leaves unknown (the 08006 message says it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,7 @@ impl Stop {
     }
 }
 
-impl Shared {
+impl EngineState {
     /// Why this engine stopped serving, once it has (see the module docs).
     pub(crate) fn stopped(&self) -> Option<String> {
         if let Some(why) = self.stop.why.get() {

@@ -22,7 +22,7 @@
 //! Blocks on the free list are handed out again by any later write of the relation
 //! (splits, out-of-line values) once the **reuse horizon** — the prune horizon, or an
 //! older fixed snapshot still reading this compute's latest pages
-//! ([`super::Shared::reuse_horizon`]) — has passed the record that freed them
+//! ([`super::EngineState::reuse_horizon`]) — has passed the record that freed them
 //! ([`crate::btree::freelist`]). Steps 2 and 3 are optional work: they read quietly
 //! ([`Overlay::set_quiet`]), so on a cached engine a page the prepare phase did not pin
 //! stops them instead of sending the commit back to prepare.

@@ -19,7 +19,7 @@ use proto::{Lsn, Record, RecordKind, RelId};
 
 use super::catalog::{EngineCatalog, Object};
 use super::write_set::NetDdl;
-use super::{CommitState, Shared};
+use super::{CommitState, EngineState};
 
 /// The RelIds a record's net DDL frees: a dropped table's relations, a truncated or
 /// rewritten table's old ones, dropped indexes'.
@@ -47,7 +47,7 @@ pub(super) fn unused(rels: impl Iterator<Item = RelId>, catalog: &EngineCatalog)
 
 /// Writes one `DropRelation` record per RelId of `rels` after the record that ended at
 /// `end`; returns the end of the last record written (`end` if none).
-pub(super) fn emit(shared: &Shared, st: &mut CommitState, rels: &[RelId], end: Lsn) -> Lsn {
+pub(super) fn emit(shared: &EngineState, st: &mut CommitState, rels: &[RelId], end: Lsn) -> Lsn {
     if !end.is_valid() {
         return end; // no catalog record was written: nothing was dropped
     }
@@ -64,7 +64,7 @@ pub(super) fn emit(shared: &Shared, st: &mut CommitState, rels: &[RelId], end: L
     last
 }
 
-fn submit(shared: &Shared, st: &mut CommitState, rel: RelId) -> Result<Lsn, String> {
+fn submit(shared: &EngineState, st: &mut CommitState, rel: RelId) -> Result<Lsn, String> {
     let record = Record {
         kind: RecordKind::DropRelation { rel },
         timestamp_us: super::records::now_us(),

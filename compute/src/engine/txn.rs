@@ -35,12 +35,12 @@ use super::horizon::SnapshotHold;
 use super::locks::{LockError, LockMode, LockTarget, TxnId};
 use super::serving::{Observed, Unknown};
 use super::write_set::{DdlOp, PROVISIONAL_ROW_ID, WriteSet};
-use super::{Shared, program_limit_exceeded, storage_error};
+use super::{EngineState, program_limit_exceeded, storage_error};
 use crate::mvcc::{VersionHead, VersionedTree};
 
 /// A transaction over [`super::Engine`].
 pub struct EngineTxn {
-    pub(super) shared: Arc<Shared>,
+    pub(super) shared: Arc<EngineState>,
     pub(super) id: TxnId,
     isolation: Isolation,
     /// Set by `Engine::begin_at`: every statement reads here.
@@ -87,7 +87,7 @@ type Conflict = (String, Vec<usize>, Key, Row);
 
 impl EngineTxn {
     pub(super) fn new(
-        shared: Arc<Shared>,
+        shared: Arc<EngineState>,
         observed: Arc<Observed>,
         id: TxnId,
         isolation: Isolation,
