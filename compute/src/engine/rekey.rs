@@ -28,6 +28,9 @@ use super::storage_error;
 use super::txn::EngineTxn;
 use crate::values::columns::{Column, decode_columns};
 
+/// A row with its encoded primary key.
+type KeyedRow = (Vec<u8>, Row);
+
 impl EngineTxn {
     /// [`sql::storage::Txn::rekey_in_place`]: gives table `def.id` (without a primary key)
     /// `def`'s primary key, keeping its tree, if every row's key equals its hidden row id
@@ -87,7 +90,7 @@ impl EngineTxn {
         old: &TableEntry,
         def: &TableDef,
         not_null: &[usize],
-    ) -> Result<Option<Vec<(Vec<u8>, Row)>>> {
+    ) -> Result<Option<Vec<KeyedRow>>> {
         let types = old.column_types();
         let whole = !def.indexes.is_empty();
         let tree = self.tree(old.rel);
