@@ -200,13 +200,10 @@ pub enum Error {
     SubstringError(String),
     /// An error a PL/pgSQL `RAISE` raised (or re-raised), with any SQLSTATE: P0001 by
     /// default, the condition's or `USING ERRCODE`'s otherwise.
-    #[error("{message}")]
-    Raised {
-        code: &'static str,
-        message: String,
-        detail: Option<String>,
-        hint: Option<String>,
-    },
+    /// Boxed: `Error` is in every `Result` of expression evaluation, whose recursion must
+    /// stay small per level (see `Expr::eval`).
+    #[error("{}", .0.message)]
+    Raised(Box<Raised>),
     /// 2201B
     #[error("{0}")]
     InvalidRegularExpression(String),
@@ -448,13 +445,22 @@ impl ErrorObject {
     }
 }
 
+/// What a PL/pgSQL `RAISE` raised ([`Error::Raised`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raised {
+    pub code: &'static str,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
 impl Error {
     /// The PostgreSQL SQLSTATE of this error.
     pub fn code(&self) -> &'static str {
         use Error::*;
         match self {
             SyntaxError(_) => "42601",
-            Raised { code, .. } => code,
+            Raised(r) => r.code,
             FeatureNotSupported(_) => "0A000",
             UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
             DuplicateTable(_) => "42P07",
@@ -580,7 +586,7 @@ impl Error {
             }
             Error::DependentObjectsStillExist { detail, .. } if detail.is_empty() => None,
             Error::SnapshotTooOld(detail) => Some(detail),
-            Error::Raised { detail, .. } => detail.as_deref(),
+            Error::Raised(r) => r.detail.as_deref(),
             Error::ExtensionNotAvailable { detail, .. } => Some(detail),
             Error::UniqueViolation { detail, .. }
             | Error::UniqueIndexDuplicate { detail, .. }
@@ -603,7 +609,7 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::WithHint { hint, .. } => Some(hint),
-            Error::Raised { hint, .. } => hint.as_deref(),
+            Error::Raised(r) => r.hint.as_deref(),
             Error::WithContext { error, .. }
             | Error::Positioned { error, .. }
             | Error::OnObject { error, .. } => error.hint(),

@@ -52,12 +52,12 @@ pub struct Interp<'t> {
 }
 
 pub fn raised(code: &str, message: impl std::convert::Into<String>) -> Error {
-    Error::Raised {
+    Error::Raised(Box::new(crate::error::Raised {
         code: conditions::intern(code),
         message: message.into(),
         detail: None,
         hint: None,
-    }
+    }))
 }
 
 /// The number a command tag ends with (`INSERT 0 3`, `UPDATE 2`).
@@ -855,14 +855,14 @@ impl<'t> Interp<'t> {
         };
         let dml = !is_select;
         if r.rows.len() > 1 && (into.strict || dml) {
-            return Err(Error::Raised {
+            return Err(Error::Raised(Box::new(crate::error::Raised {
                 code: "P0003",
                 message: "query returned more than one row".into(),
                 detail: None,
                 hint: dml.then(|| {
                     "Make sure the query returns a single row, or use LIMIT 1.".to_string()
                 }),
-            });
+            })));
         }
         if r.rows.is_empty() && into.strict {
             return Err(raised("P0002", "query returned no rows"));

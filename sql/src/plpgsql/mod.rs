@@ -65,12 +65,12 @@ pub fn parsed(body: &str) -> Result<Rc<ast::Block>> {
 pub(crate) fn nested<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     let d = DEPTH.with(|d| d.get());
     if d >= MAX_DEPTH {
-        return Err(Error::Raised {
+        return Err(Error::Raised(Box::new(crate::error::Raised {
             code: "54001",
             message: "stack depth limit exceeded".into(),
             detail: None,
             hint: Some("Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.".into()),
-        });
+        })));
     }
     DEPTH.with(|c| c.set(d + 1));
     let r = f();

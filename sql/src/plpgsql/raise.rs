@@ -110,12 +110,12 @@ pub fn raise(
     });
     let severity = match level {
         RaiseLevel::Exception => {
-            return Err(Error::Raised {
+            return Err(Error::Raised(Box::new(crate::error::Raised {
                 code: conditions::intern(&code),
                 message,
                 detail,
                 hint,
-            });
+            })));
         }
         RaiseLevel::Warning => Severity::Warning,
         RaiseLevel::Notice => Severity::Notice,
