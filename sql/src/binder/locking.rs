@@ -17,7 +17,6 @@ use super::{Binder, Scope, ScopeColumn};
 use crate::parse::locking::{Strength, strength_of};
 use crate::planner::{RowMark, WaitPolicy};
 use crate::storage::TableDef;
-use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -203,15 +202,7 @@ impl Binder {
         let Some((strength, wait)) = locks.applying_to(qualifier) else {
             return false;
         };
-        let key_types: Vec<DataType> = if table.primary_key.is_empty() {
-            vec![DataType::Int8]
-        } else {
-            table
-                .primary_key
-                .iter()
-                .map(|&c| table.columns[c].data_type)
-                .collect()
-        };
+        let key_types = table.key_types();
         let n = locks.marked.len();
         let key_column = format!("{KEY_COLUMN}{n}#0");
         for (i, t) in key_types.iter().enumerate() {

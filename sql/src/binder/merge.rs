@@ -27,7 +27,6 @@ use crate::expr::Expr;
 use crate::planner::{AccessPlan, JoinKind, MergeAction, MergePlan, MergeWhen, Plan};
 use crate::storage::TableDef;
 use crate::storage::catalog::acl;
-use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -218,15 +217,7 @@ impl Binder {
                 c.schema = Some(schema.clone());
             }
         }
-        let key_types: Vec<DataType> = if table.primary_key.is_empty() {
-            vec![DataType::Int8]
-        } else {
-            table
-                .primary_key
-                .iter()
-                .map(|&c| table.columns[c].data_type)
-                .collect()
-        };
+        let key_types = table.key_types();
         let qualifier = alias.unwrap_or(&table.name).to_string();
         for (i, t) in key_types.iter().enumerate() {
             scope.columns.push(ScopeColumn {

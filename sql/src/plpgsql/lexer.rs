@@ -150,25 +150,8 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
         }
         match c {
             b'\'' => {
-                let mut text = String::new();
-                i += 1;
-                loop {
-                    let Some(&ch) = b.get(i) else {
-                        return Err(syntax("unterminated quoted string"));
-                    };
-                    if ch == b'\'' {
-                        if b.get(i + 1) == Some(&b'\'') {
-                            text.push('\'');
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    let len = utf8_len(ch);
-                    text.push_str(&src[i..i + len]);
-                    i += len;
-                }
+                let (text, end) = quoted(src, i, b'\'', "unterminated quoted string")?;
+                i = end;
                 out.push(Token {
                     tok: Tok::Str(text),
                     start,
@@ -176,25 +159,8 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
                 });
             }
             b'"' => {
-                let mut text = String::new();
-                i += 1;
-                loop {
-                    let Some(&ch) = b.get(i) else {
-                        return Err(syntax("unterminated quoted identifier"));
-                    };
-                    if ch == b'"' {
-                        if b.get(i + 1) == Some(&b'"') {
-                            text.push('"');
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    let len = utf8_len(ch);
-                    text.push_str(&src[i..i + len]);
-                    i += len;
-                }
+                let (text, end) = quoted(src, i, b'"', "unterminated quoted identifier")?;
+                i = end;
                 out.push(Token {
                     tok: Tok::Quoted(text),
                     start,
@@ -253,6 +219,31 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
         }
     }
     Ok(out)
+}
+
+/// The text of the `quote`-delimited token starting at `src[start]` (a doubled quote
+/// stands for one) and the index just past its closing quote; `unterminated` when the
+/// source ends first.
+fn quoted(src: &str, start: usize, quote: u8, unterminated: &str) -> Result<(String, usize)> {
+    let b = src.as_bytes();
+    let mut text = String::new();
+    let mut i = start + 1;
+    loop {
+        let Some(&ch) = b.get(i) else {
+            return Err(syntax(unterminated));
+        };
+        if ch == quote {
+            if b.get(i + 1) == Some(&quote) {
+                text.push(quote as char);
+                i += 2;
+                continue;
+            }
+            return Ok((text, i + 1));
+        }
+        let len = utf8_len(ch);
+        text.push_str(&src[i..i + len]);
+        i += len;
+    }
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -37,6 +37,7 @@ pub use objects::{
 };
 pub use oids::Oid;
 
+use crate::types::DataType;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -210,6 +211,19 @@ impl<'a> Relation<'a> {
 }
 
 impl TableDef {
+    /// The types of a row's storage key: the primary key's columns, or the hidden `int8`
+    /// row id of a table without one.
+    pub fn key_types(&self) -> Vec<DataType> {
+        if self.primary_key.is_empty() {
+            vec![DataType::Int8]
+        } else {
+            self.primary_key
+                .iter()
+                .map(|&c| self.columns[c].data_type)
+                .collect()
+        }
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
