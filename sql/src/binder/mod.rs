@@ -52,7 +52,7 @@ pub mod system_columns;
 mod tuple_assign;
 mod user_function;
 mod view;
-mod walk;
+pub(crate) mod walk;
 mod whole_row;
 mod window;
 

@@ -101,8 +101,7 @@ fn substituted(
             .iter()
             .position(|a| a.name.as_deref() == Some(name))
     };
-    let mut failed = None;
-    let _ = ast::visit_expressions_mut(&mut *q, |e| {
+    super::walk::try_rewrite_expressions(&mut *q, |e| {
         let i = match e {
             ast::Expr::Value(v) => match &v.value {
                 ast::Value::Placeholder(p) => p
@@ -122,20 +121,11 @@ fn substituted(
             _ => None,
         };
         if let Some(i) = i {
-            match replacement(i) {
-                Ok(r) => *e = ast::Expr::Nested(Box::new(r)),
-                Err(err) => {
-                    failed = Some(err);
-                    return ControlFlow::Break(());
-                }
-            }
+            *e = ast::Expr::Nested(Box::new(replacement(i)?));
         }
-        ControlFlow::Continue(())
-    });
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(*q),
-    }
+        Ok(())
+    })?;
+    Ok(*q)
 }
 
 /// `SELECT expr` with nothing else (and no subquery inside): the expression.

@@ -8,6 +8,23 @@
 use sqlparser::ast::{self, Visit, Visitor};
 use std::ops::ControlFlow;
 
+/// Rewrites every expression of `node` in place with `f`, stopping at the first error `f`
+/// returns (sqlparser's `visit_expressions_mut` with a fallible visitor).
+pub fn try_rewrite_expressions<V: ast::VisitMut>(
+    node: &mut V,
+    mut f: impl FnMut(&mut ast::Expr) -> crate::Result<()>,
+) -> crate::Result<()> {
+    let mut failed = None;
+    let _ = ast::visit_expressions_mut(node, |e| match f(e) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(err) => {
+            failed = Some(err);
+            ControlFlow::Break(())
+        }
+    });
+    failed.map_or(Ok(()), Err)
+}
+
 /// Deeper ASTs are not inspected (binding them fails with 54001 anyway).
 const MAX_SCAN_DEPTH: usize = super::expr::MAX_EXPR_DEPTH;
 

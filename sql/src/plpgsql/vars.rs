@@ -8,7 +8,6 @@ use crate::binder::ident;
 use crate::types::{DataType, Record, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// A record variable's value.
@@ -192,13 +191,12 @@ impl Scopes {
     ) -> Result<(Vec<Value>, Vec<DataType>)> {
         let mut values: Vec<Value> = Vec::new();
         let mut types: Vec<DataType> = Vec::new();
-        let mut failed = None;
         let mut add = |v: Value, t: DataType| -> ast::Expr {
             values.push(v);
             types.push(t);
             ast::Expr::Value(ast::Value::Placeholder(format!("${}", values.len())).into())
         };
-        let _ = ast::visit_expressions_mut(stmt, |e| {
+        crate::binder::walk::try_rewrite_expressions(stmt, |e| {
             let parts: Option<Vec<String>> = match e {
                 ast::Expr::Identifier(id) => Some(vec![ident(id)]),
                 ast::Expr::CompoundIdentifier(ids) => Some(ids.iter().map(ident).collect()),
@@ -209,18 +207,14 @@ impl Scopes {
                             .and_then(|n| n.checked_sub(1))
                             .and_then(|i| self.params.get(i))
                         {
-                            Some(&(s, v)) => match self.read(Place::Var(s, v)) {
-                                Ok((val, ty)) => *e = add(val, ty),
-                                Err(err) => {
-                                    failed = Some(err);
-                                    return ControlFlow::Break(());
-                                }
-                            },
+                            Some(&(s, v)) => {
+                                let (val, ty) = self.read(Place::Var(s, v))?;
+                                *e = add(val, ty);
+                            }
                             None => {
-                                failed = Some(Error::UndefinedParameter(format!(
+                                return Err(Error::UndefinedParameter(format!(
                                     "there is no parameter {p}"
                                 )));
-                                return ControlFlow::Break(());
                             }
                         }
                         None
@@ -230,24 +224,14 @@ impl Scopes {
                 _ => None,
             };
             let Some(parts) = parts else {
-                return ControlFlow::Continue(());
+                return Ok(());
             };
-            match self
-                .resolve(&parts)
-                .and_then(|p| p.map(|p| self.read(p)).transpose())
-            {
-                Ok(Some((val, ty))) => *e = add(val, ty),
-                Ok(None) => {}
-                Err(err) => {
-                    failed = Some(err);
-                    return ControlFlow::Break(());
-                }
+            if let Some(p) = self.resolve(&parts)? {
+                let (val, ty) = self.read(p)?;
+                *e = add(val, ty);
             }
-            ControlFlow::Continue(())
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => Ok((values, types)),
-        }
+            Ok(())
+        })?;
+        Ok((values, types))
     }
 }
