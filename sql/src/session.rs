@@ -21,7 +21,9 @@
 //! ISOLATION LEVEL` after `BEGIN` still works. Each statement is bracketed by
 //! `begin_statement` / `end_statement(ok)`; a failed statement's writes are discarded and a
 //! block becomes Failed: everything but ROLLBACK [TO SAVEPOINT] / COMMIT (which then rolls
-//! back, tag `ROLLBACK`) fails with 25P02. SERIALIZABLE is refused with 0A000.
+//! back, tag `ROLLBACK`) fails with 25P02. Every transaction is a
+//! [`crate::storage::serializable::Tracked`] over the storage's: a SERIALIZABLE one records
+//! its reads and writes there and is validated at commit.
 
 use crate::binder::{Binder, BoundStatement, CommandKind, OutputColumn};
 use crate::env::{self, Activity, Backend, CatalogEnv, Env, SequenceValues, SessionInfo};
@@ -30,6 +32,7 @@ use crate::parse::Statement;
 use crate::planner;
 use crate::result::StatementResult;
 use crate::storage::Catalog;
+use crate::storage::serializable::Tracked;
 use crate::storage::{Isolation, Storage, Txn};
 use crate::types::datetime::{self, zone::Zone};
 use crate::types::oid::ObjectLookup;
@@ -232,7 +235,7 @@ pub struct PreparedInfo {
 /// One client session over a storage engine. See the module docs.
 pub struct Session<S: Storage> {
     storage: S,
-    block: Block<S::Txn>,
+    block: Block<Tracked<S::Txn>>,
     /// Shared, so executing one does not copy its syntax tree. Keyed by the front end's
     /// names (see [`named_statements`] for the client's).
     prepared: BTreeMap<String, Arc<Prepared>>,
@@ -248,7 +251,7 @@ pub struct Session<S: Storage> {
     /// The open block is the implicit one of a multi-statement simple query.
     implicit: bool,
     /// A COPY that runs: FROM STDIN waiting for data, or TO STDOUT just answered.
-    copy: copy::CopyState<S::Txn>,
+    copy: copy::CopyState<Tracked<S::Txn>>,
     /// The role statements run as (`current_user`, `$user` in the search path): the
     /// session user, or the role `SET ROLE` chose.
     user: String,
@@ -287,6 +290,27 @@ fn parse(sql: &str) -> Result<Vec<Statement>> {
     crate::parse::parse(sql).map_err(|e| crate::position::reword_syntax_error(e, sql))
 }
 
+/// Starts a storage transaction at `isolation`: SERIALIZABLE ones are tracked for
+/// validation (refused on a read replica, as PostgreSQL refuses them on a hot standby).
+fn begin_txn<S: Storage>(storage: &S, isolation: Isolation) -> Result<Tracked<S::Txn>> {
+    if isolation != Isolation::Serializable {
+        return Ok(Tracked::plain(storage.begin(isolation)?));
+    }
+    let services = storage.services();
+    if services.replication().in_recovery {
+        return Err(Error::WithHint {
+            error: Box::new(Error::unsupported(
+                "cannot use serializable mode in a hot standby",
+            )),
+            hint: "You can use REPEATABLE READ instead.".into(),
+        });
+    }
+    let registry = services
+        .serializable()
+        .ok_or_else(|| Error::unsupported("SERIALIZABLE isolation level is not supported"))?;
+    Tracked::serializable(registry, |iso| storage.begin(iso))
+}
+
 fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
     let mut iso = None;
     for m in modes {
@@ -295,11 +319,7 @@ fn isolation_of(modes: &[ast::TransactionMode]) -> Result<Option<Isolation>> {
                 ast::TransactionIsolationLevel::ReadUncommitted
                 | ast::TransactionIsolationLevel::ReadCommitted => Isolation::ReadCommitted,
                 ast::TransactionIsolationLevel::RepeatableRead => Isolation::RepeatableRead,
-                _ => {
-                    return Err(Error::unsupported(
-                        "SERIALIZABLE isolation level is not supported yet",
-                    ));
-                }
+                _ => Isolation::Serializable,
             });
         }
     }
@@ -693,9 +713,7 @@ impl<S: Storage> Session<S> {
             .as_deref()
         {
             Some("repeatable read") => Ok(Isolation::RepeatableRead),
-            Some("serializable") => Err(Error::unsupported(
-                "SERIALIZABLE isolation level is not supported yet",
-            )),
+            Some("serializable") => Ok(Isolation::Serializable),
             _ => Ok(Isolation::ReadCommitted),
         }
     }
@@ -1273,7 +1291,7 @@ impl<S: Storage> Session<S> {
     /// environment installed; keeps it for formatting the rows (`regclass` output).
     fn run_with_env(
         &mut self,
-        txn: &mut S::Txn,
+        txn: &mut Tracked<S::Txn>,
         stmt: &Statement,
         params: &[Value],
         types: &[DataType],
@@ -1414,7 +1432,7 @@ impl<S: Storage> Session<S> {
         let r = match &mut block {
             Block::Open { txn, isolation, .. } => {
                 if txn.is_none() {
-                    match self.storage.begin(*isolation) {
+                    match begin_txn(&self.storage, *isolation) {
                         Ok(t) => *txn = Some(t),
                         Err(e) => {
                             self.block = block;
@@ -1437,7 +1455,7 @@ impl<S: Storage> Session<S> {
                 r
             }
             Block::Idle => {
-                let mut txn = self.storage.begin(self.default_isolation()?)?;
+                let mut txn = begin_txn(&self.storage, self.default_isolation()?)?;
                 txn.begin_statement()?;
                 let r = self.run_with_env(&mut txn, stmt, params, types);
                 txn.end_statement(r.is_ok());
@@ -1582,7 +1600,7 @@ impl<S: Storage> Session<S> {
             return Err(Error::NoActiveTransaction("SAVEPOINT"));
         };
         if txn.is_none() {
-            *txn = Some(self.storage.begin(*isolation)?);
+            *txn = Some(begin_txn(&self.storage, *isolation)?);
         }
         let id = txn.as_mut().expect("started above").savepoint();
         savepoints.push((name.to_string(), id));

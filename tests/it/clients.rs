@@ -188,7 +188,7 @@ fn psycopg2() {
     check(&Client {
         name: "psycopg2",
         command: vec!["python3".into(), "python/psycopg2_test.py".into()],
-        pending: &[("serializable", "SERIALIZABLE isolation (0A000 for now)")],
+        pending: &[],
         tls: "sslmode=require",
     });
 }
@@ -204,13 +204,10 @@ fn asyncpg() {
     check(&Client {
         name: "asyncpg",
         command: vec!["python3".into(), "python/asyncpg_test.py".into()],
-        pending: &[
-            ("serializable", "SERIALIZABLE isolation (0A000 for now)"),
-            (
-                "composite_arrays",
-                "ARRAY[ROW(...)::t] is typed record[], not t[] (the array type of a composite)",
-            ),
-        ],
+        pending: &[(
+            "composite_arrays",
+            "ARRAY[ROW(...)::t] is typed record[], not t[] (the array type of a composite)",
+        )],
         tls: "sslmode=require",
     });
 }

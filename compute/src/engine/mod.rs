@@ -231,6 +231,8 @@ pub struct EngineState {
     pub(crate) read_only: Option<String>,
     /// Per-table activity counters (`pg_stat_user_tables`), for this process's life.
     pub(crate) table_activity: Arc<sql::system::table_stats::TableActivity>,
+    /// The serializable transactions' registry (`sql::storage::serializable`).
+    pub(crate) serial: Arc<sql::storage::serializable::SerialRegistry>,
 }
 
 impl EngineState {
@@ -400,6 +402,7 @@ impl Engine {
             pages,
             locks: LockManager::new(config.lock_timeout),
             advisory: advisory::AdvisoryLocks::default(),
+            serial: Arc::default(),
             next_rel: AtomicU32::new(latest.next_rel),
             next_oid: AtomicU32::new(latest.next_oid),
             sequences: sequences::SequenceState::default(),

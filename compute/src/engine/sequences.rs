@@ -106,6 +106,10 @@ fn covered(def: &SequenceDef, seq: &Seq, next: i64) -> bool {
 }
 
 impl Services for EngineServices {
+    fn serializable(&self) -> Option<Arc<sql::storage::serializable::SerialRegistry>> {
+        Some(self.shared.serial.clone())
+    }
+
     fn table_activity(&self) -> Option<Arc<sql::system::table_stats::TableActivity>> {
         Some(self.shared.table_activity.clone())
     }

@@ -548,7 +548,7 @@ impl Txn for EngineTxn {
     fn begin_statement(&mut self) -> Result<()> {
         self.shared.check_serving()?;
         self.stmt += 1;
-        if self.snapshot.is_none() || self.isolation == Isolation::ReadCommitted {
+        if self.snapshot.is_none() || !self.isolation.keeps_snapshot() {
             let s = self.take_snapshot();
             let cached = self.shared.catalog_at(s)?;
             self.snapshot = Some(s);
@@ -836,7 +836,7 @@ impl Txn for EngineTxn {
         let Some(newest) = self.latest_versions(&entry, &enc)?.into_iter().next() else {
             return Ok(Some(LockOutcome::Deleted));
         };
-        let rr = self.isolation == Isolation::RepeatableRead;
+        let rr = self.isolation.keeps_snapshot();
         // `latest_versions` noted the newest version as seen: a newer one than the
         // snapshot holds the statement's reply until it is durable.
         if !newest.is_live() {
@@ -895,7 +895,7 @@ impl Txn for EngineTxn {
             {
                 let cenc = codec::encode_key(&ckey);
                 let own = self.writes.row_at(table, &cenc, u64::MAX).is_some();
-                if self.isolation == Isolation::RepeatableRead && !own {
+                if self.isolation.keeps_snapshot() && !own {
                     let visible = self
                         .latest_versions(entry, &cenc)?
                         .first()

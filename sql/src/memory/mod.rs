@@ -109,6 +109,7 @@ impl Committed {
 pub struct MemoryStorage {
     shared: Arc<Mutex<Committed>>,
     activity: Arc<crate::system::table_stats::TableActivity>,
+    serial: Arc<crate::storage::serializable::SerialRegistry>,
 }
 
 impl MemoryStorage {
@@ -139,6 +140,7 @@ impl Storage for MemoryStorage {
         Arc::new(services::MemoryServices {
             shared: self.shared.clone(),
             activity: self.activity.clone(),
+            serial: self.serial.clone(),
         })
     }
 }

@@ -9,12 +9,17 @@ use std::sync::{Arc, Mutex};
 pub(super) struct MemoryServices {
     pub(super) shared: Arc<Mutex<Committed>>,
     pub(super) activity: Arc<crate::system::table_stats::TableActivity>,
+    pub(super) serial: Arc<crate::storage::serializable::SerialRegistry>,
 }
 
 /// Bytes a row is counted as for relation sizes (there are no pages here).
 const ROW_BYTES: u64 = 64;
 
 impl Services for MemoryServices {
+    fn serializable(&self) -> Option<Arc<crate::storage::serializable::SerialRegistry>> {
+        Some(self.serial.clone())
+    }
+
     fn table_activity(&self) -> Option<Arc<crate::system::table_stats::TableActivity>> {
         Some(self.activity.clone())
     }

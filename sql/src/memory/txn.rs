@@ -332,7 +332,7 @@ impl Txn for MemoryTxn {
     fn begin_statement(&mut self) -> Result<()> {
         self.stmt += 1;
         let shared = lock(&self.shared);
-        if self.snapshot.is_none() || self.isolation == Isolation::ReadCommitted {
+        if self.snapshot.is_none() || !self.isolation.keeps_snapshot() {
             self.snapshot = Some(shared.clock);
         }
         self.base_catalog = shared.catalog.clone();
@@ -616,7 +616,7 @@ impl Txn for MemoryTxn {
         else {
             return Ok(Some(LockOutcome::Deleted));
         };
-        let rr = self.isolation == Isolation::RepeatableRead;
+        let rr = self.isolation.keeps_snapshot();
         if latest.deleted.is_some() {
             if rr && latest.visible_at(snapshot) {
                 return Err(serialization_failure("delete"));
@@ -666,7 +666,7 @@ impl Txn for MemoryTxn {
                         .and_then(|t| t.get(&ckey))
                         .and_then(|v| v.last())
                         .is_some_and(|v| v.visible_at(snapshot));
-                if self.isolation == Isolation::RepeatableRead && !visible {
+                if self.isolation.keeps_snapshot() && !visible {
                     return Err(serialization_failure("update"));
                 }
                 return Ok(InsertOutcome::Conflict {

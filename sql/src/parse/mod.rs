@@ -11,6 +11,7 @@ pub mod locking;
 pub mod merge;
 pub mod owned;
 mod statement;
+pub mod transaction_modes;
 pub mod utility;
 
 pub use dialect::StrataDialect;

@@ -23,13 +23,14 @@ use crate::expr::Expr;
 use crate::parse::Statement;
 use crate::result::StatementResult;
 use crate::storage::catalog::Relation;
+use crate::storage::serializable::Tracked;
 use crate::storage::{Catalog, OnConflict, Storage, TableDef, Txn};
 use crate::types::Value;
 use crate::types::cast::parse_text;
 use crate::types::oid::ObjectLookup;
 use crate::{Error, Result};
 
-use super::{Block, Session};
+use super::{Block, Session, begin_txn};
 
 /// What COPY the session is in.
 pub(super) enum CopyState<T> {
@@ -239,15 +240,18 @@ impl<S: Storage> Session<S> {
 
     /// The transaction a COPY FROM runs in: `own` (started here outside a block) or the
     /// block's.
-    fn copy_txn<'a>(&'a mut self, own: &'a mut Option<S::Txn>) -> Result<&'a mut S::Txn> {
+    fn copy_txn<'a>(
+        &'a mut self,
+        own: &'a mut Option<Tracked<S::Txn>>,
+    ) -> Result<&'a mut Tracked<S::Txn>> {
         if own.is_none() && matches!(self.block, Block::Idle) {
-            *own = Some(self.storage.begin(self.default_isolation()?)?);
+            *own = Some(begin_txn(&self.storage, self.default_isolation()?)?);
         }
         match (own, &mut self.block) {
             (Some(t), _) => Ok(t),
             (None, Block::Open { txn, isolation, .. }) => {
                 if txn.is_none() {
-                    *txn = Some(self.storage.begin(*isolation)?);
+                    *txn = Some(begin_txn(&self.storage, *isolation)?);
                 }
                 Ok(txn.as_mut().expect("started above"))
             }
@@ -378,7 +382,7 @@ impl<S: Storage> Session<S> {
     /// abandoned (see [`Session::copy_abort`]).
     fn with_copy_in<R>(
         &mut self,
-        f: impl FnOnce(&mut CopyIn<S::Txn>, &mut S::Txn) -> Result<R>,
+        f: impl FnOnce(&mut CopyIn<Tracked<S::Txn>>, &mut Tracked<S::Txn>) -> Result<R>,
     ) -> Result<R> {
         let CopyState::In(state) = &mut self.copy else {
             return Err(Error::Internal("no COPY FROM STDIN is running".into()));

@@ -226,10 +226,7 @@ impl<S: Storage> Session<S> {
                 session: true,
             } => {
                 if let Some(level) = isolation_of(modes)? {
-                    let name = match level {
-                        crate::storage::Isolation::RepeatableRead => "repeatable read",
-                        crate::storage::Isolation::ReadCommitted => "read committed",
-                    };
+                    let name = level.name();
                     self.info
                         .settings()
                         .set("default_transaction_isolation", name, false)?;

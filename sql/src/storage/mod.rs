@@ -80,6 +80,7 @@
 pub mod catalog;
 pub mod sample;
 pub mod sequence;
+pub mod serializable;
 
 pub use catalog::{
     Catalog, CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel,
@@ -100,12 +101,14 @@ pub type Row = Vec<Value>;
 /// A row's key: primary key column values, or `[Value::Int(row_id)]` for a hidden row id.
 pub type Key = Vec<Value>;
 
-/// Transaction isolation levels the storage implements. (SERIALIZABLE is rejected with 0A000
-/// by the session before it gets here.)
+/// Transaction isolation levels. A storage implements Read Committed and Repeatable Read;
+/// Serializable is built above it ([`serializable`]) on its Repeatable Read, so a storage
+/// handed `Serializable` treats it as Repeatable Read ([`Isolation::keeps_snapshot`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isolation {
     ReadCommitted,
     RepeatableRead,
+    Serializable,
 }
 
 impl Isolation {
@@ -114,7 +117,15 @@ impl Isolation {
         match self {
             Isolation::ReadCommitted => "read committed",
             Isolation::RepeatableRead => "repeatable read",
+            Isolation::Serializable => "serializable",
         }
+    }
+
+    /// Whether the transaction keeps its first statement's snapshot to the end (and fails
+    /// with 40001 on a row a concurrent transaction changed) rather than taking one per
+    /// statement.
+    pub fn keeps_snapshot(&self) -> bool {
+        !matches!(self, Isolation::ReadCommitted)
     }
 }
 
@@ -301,6 +312,12 @@ pub trait Services: Send + Sync {
     fn wait_for_lsn(&self, lsn: u64, timeout: std::time::Duration) -> Result<u64> {
         let _ = timeout;
         Ok(self.replication().lsn.max(lsn))
+    }
+
+    /// The registry of this storage's serializable transactions, shared by every session
+    /// ([`serializable`]); `None`: SERIALIZABLE is refused with 0A000.
+    fn serializable(&self) -> Option<Arc<serializable::SerialRegistry>> {
+        None
     }
 }
 

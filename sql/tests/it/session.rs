@@ -98,15 +98,22 @@ fn column_names_and_types_match_postgres() {
 }
 
 #[test]
-fn serializable_is_refused() {
+fn serializable_is_every_way_of_asking_for_it() {
     let mut s = session();
+    run(&mut s, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+    assert_eq!(s.transaction_status(), 'T');
     assert_eq!(
-        error_code(&mut s, "BEGIN ISOLATION LEVEL SERIALIZABLE"),
-        "0A000"
+        run(&mut s, "SHOW transaction_isolation").rows,
+        vec![vec![Value::Text("serializable".into())]]
     );
-    assert_eq!(s.transaction_status(), 'I');
+    run(&mut s, "COMMIT");
     run(&mut s, "SET default_transaction_isolation = 'serializable'");
-    assert_eq!(error_code(&mut s, "SELECT 1"), "0A000");
+    run(&mut s, "CREATE TABLE t (id int PRIMARY KEY)");
+    run(&mut s, "INSERT INTO t VALUES (1)");
+    assert_eq!(
+        run(&mut s, "SELECT count(*) FROM t").rows,
+        vec![vec![Value::Int(1)]]
+    );
     run(
         &mut s,
         "SET default_transaction_isolation = 'repeatable read'",
