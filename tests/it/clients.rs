@@ -204,10 +204,7 @@ fn asyncpg() {
     check(&Client {
         name: "asyncpg",
         command: vec!["python3".into(), "python/asyncpg_test.py".into()],
-        pending: &[(
-            "composite_arrays",
-            "ARRAY[ROW(...)::t] is typed record[], not t[] (the array type of a composite)",
-        )],
+        pending: &[],
         tls: "sslmode=require",
     });
 }

@@ -70,10 +70,13 @@ fn stored_record(r: &sql::types::Record, field: fn(&sql::Value) -> Stored) -> St
 }
 
 /// The type of a stored record field from its OID: a built-in type (without modifier,
-/// which no stored value needs), an enum type or a composite type.
+/// which no stored value needs), an enum type, an array of a composite type or a composite
+/// type.
 fn field_type(oid: u32) -> DataType {
     sql::types::oid::builtin_type(oid).unwrap_or_else(|| {
-        if sql::types::enums::lookup(oid).is_some() {
+        if let Some(elem) = sql::types::record::array_elem(oid) {
+            DataType::array_of(DataType::Composite(elem))
+        } else if sql::types::enums::lookup(oid).is_some() {
             DataType::Enum(oid)
         } else {
             DataType::Composite(oid)

@@ -42,7 +42,10 @@ pub fn wire_type(t: DataType) -> Type {
 pub fn declared_type(t: &Option<Type>) -> Option<DataType> {
     match t.as_ref()?.oid() {
         0 | 705 => None,
-        oid => builtin_type(oid),
+        oid => builtin_type(oid).or_else(|| {
+            sql::types::record::array_elem(oid)
+                .map(|elem| DataType::array_of(DataType::Composite(elem)))
+        }),
     }
 }
 

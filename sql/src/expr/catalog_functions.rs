@@ -379,6 +379,10 @@ impl ObjectLookup for env::CatalogEnv {
         if let Some(c) = self.composite_type(oid) {
             return Some(c.name);
         }
+        if let Some(c) = crate::types::record::array_elem(oid).and_then(|e| self.composite_type(e))
+        {
+            return Some(format!("{}[]", c.name));
+        }
         let types = &self.catalog.types;
         if let Some(t) = types.iter().find(|t| t.oid == oid) {
             return Some(self.user_type_name(t));

@@ -182,7 +182,8 @@ impl TypeRow {
 
 /// The `pg_type` rows of composite types: `CREATE TYPE ... AS (...)` types (whose
 /// `pg_class` row of kind 'c' has the type's OID) and the row types of tables and views
-/// (whose OID, here, is the relation's); `typrelid` is that OID; no array types.
+/// (whose OID, here, is the relation's); `typrelid` is that OID; and their array types
+/// (`_name`, OID [`crate::types::record::array_oid`]).
 fn composite_types(ctx: &Context) -> Vec<Row> {
     let catalog = &ctx.env.catalog;
     let created = catalog
@@ -198,13 +199,13 @@ fn composite_types(ctx: &Context) -> Vec<Row> {
         .views
         .iter()
         .map(|v| (v.oid, v.name.clone(), v.schema, v.owner, v.oid));
-    created
-        .chain(tables)
-        .chain(views)
-        .map(|(oid, name, namespace, owner, relid)| {
+    let mut rows = Vec::new();
+    for (oid, name, namespace, owner, relid) in created.chain(tables).chain(views) {
+        let array = crate::types::record::array_oid(oid);
+        rows.push(
             TypeRow {
                 oid,
-                name,
+                name: name.clone(),
                 namespace,
                 owner,
                 relid,
@@ -214,15 +215,33 @@ fn composite_types(ctx: &Context) -> Vec<Row> {
                 category: 'C',
                 preferred: false,
                 elem: 0,
-                array: 0,
+                array,
                 align: 'd',
                 storage: 'x',
                 collation: 0,
                 ..TypeRow::default()
             }
-            .row()
-        })
-        .collect()
+            .row(),
+        );
+        // Its array type, `_name`, as PostgreSQL makes one for every composite type.
+        rows.push(
+            TypeRow {
+                oid: array,
+                name: format!("_{name}"),
+                namespace,
+                owner,
+                len: -1,
+                kind: 'b',
+                category: 'A',
+                elem: oid,
+                align: 'd',
+                storage: 'x',
+                ..TypeRow::default()
+            }
+            .row(),
+        );
+    }
+    rows
 }
 
 const PG_TYPE: &[(&str, &str)] = &[

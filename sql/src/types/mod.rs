@@ -347,8 +347,8 @@ impl DataType {
             Jsonb => 3807,
             Int2Vector => 1006,
             OidVector => 1013,
-            // Composite types have no array types of their own here: `record[]`'s.
-            Record | Composite(_) => 2287,
+            Record => 2287,
+            Composite(oid) => record::array_oid(*oid),
             Enum(oid) => enums::array_oid(*oid),
             Array(e) => e.get().array_oid(),
         }

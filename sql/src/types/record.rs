@@ -17,12 +17,35 @@
 //!   catalog's, found through the statement's environment ([`lookup`]); text input is
 //!   `record_in`'s ([`parse`]) and a record becomes one by casting each field to the
 //!   field's type ([`to_composite`]).
+//! * Arrays of a named composite type (`pair[]`) have a type OID of their own, as in
+//!   PostgreSQL (`typarray`), computed from the composite's without the catalog
+//!   ([`array_oid`], [`array_elem`]); `record[]` is 2287.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 use super::{DataType, Value};
 use crate::{Error, Result};
+
+/// How far above a composite type's OID its array type's is (see [`array_oid`]).
+const ARRAY_OID_OFFSET: u32 = 0x4000_0000;
+
+/// The OID of the array type of composite type `oid` (`typarray`): the composite's plus a
+/// fixed offset, so that it is known without the catalog, and stays a positive int4 for
+/// clients that hold OIDs signed. Composite OIDs are assigned from 16384 up and never come
+/// near the offset.
+pub fn array_oid(oid: u32) -> u32 {
+    oid.wrapping_add(ARRAY_OID_OFFSET)
+}
+
+/// The composite type whose array type has OID `oid` ([`array_oid`]), if `oid` is in that
+/// range.
+pub fn array_elem(oid: u32) -> Option<u32> {
+    let first = ARRAY_OID_OFFSET + crate::storage::catalog::oids::FIRST_NORMAL_OID;
+    (first..2 * ARRAY_OID_OFFSET)
+        .contains(&oid)
+        .then(|| oid - ARRAY_OID_OFFSET)
+}
 
 /// One record value. See the module docs.
 #[derive(Debug, Clone)]
