@@ -246,6 +246,43 @@ fn fatal(f: Fatal, sent: &AtomicBool) -> PgWireError {
 }
 
 impl Connection {
+    /// Runs a bound portal's statement: the extended protocol's Execute (and a FETCH / MOVE
+    /// by SQL on a portal not run yet, `portal_commands`).
+    pub(super) async fn run_portal(&self, portal: &Portal<Prepared>) -> PgWireResult<Response> {
+        let stmt = &portal.statement.statement;
+        let types = &stmt.info.param_types;
+        if portal.parameters.len() != types.len() {
+            return Err(user_error(&sql::Error::InvalidParameterValue(format!(
+                "bind message supplies {} parameters, but prepared statement requires {}",
+                portal.parameters.len(),
+                types.len()
+            ))));
+        }
+        let mut params = Vec::with_capacity(types.len());
+        {
+            let _env = sql::env::install(self.session.env());
+            for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
+                let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
+                params
+                    .push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
+            }
+        }
+        let (result, status, copy) = self
+            .session
+            .execute(stmt.guard.name.clone(), &stmt.sql, params)
+            .await
+            .map_err(|f| self.fatal(f))?;
+        self.set_status(status);
+        let mut result = result.map_err(|e| user_error(&e))?;
+        *self.notices.lock().unwrap_or_else(|e| e.into_inner()) =
+            std::mem::take(&mut result.notices);
+        if copy != CopyMode::None {
+            return Ok(copy_response(result, copy));
+        }
+        let _env = sql::env::install(self.session.env());
+        response(&result, |i| portal.result_column_format.format_for(i))
+    }
+
     /// Whether notifications may go out now: the session is outside a transaction block
     /// (PostgreSQL holds them back until the block ends).
     pub(super) fn idle(&self) -> bool {
@@ -414,6 +451,17 @@ impl SimpleQueryHandler for Connection {
                     EmptyQueryResponse::new(),
                 ))
                 .await?;
+        } else if let Some(response) = self.portal_command(client, &query.query).await {
+            match response {
+                Response::Query(q) => send_query_response(client, q, true).await?,
+                Response::Execution(tag) => send_execution_response(client, tag).await?,
+                Response::Error(e) => {
+                    client
+                        .feed(PgWireBackendMessage::ErrorResponse((*e).into()))
+                        .await?
+                }
+                _ => {}
+            }
         } else {
             let (replies, fatal) = self.run_simple(&query.query).await?;
             for Reply { notices, response } in replies {
@@ -690,38 +738,7 @@ impl ExtendedQueryHandler for Connection {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let stmt = &portal.statement.statement;
-        let types = &stmt.info.param_types;
-        if portal.parameters.len() != types.len() {
-            return Err(user_error(&sql::Error::InvalidParameterValue(format!(
-                "bind message supplies {} parameters, but prepared statement requires {}",
-                portal.parameters.len(),
-                types.len()
-            ))));
-        }
-        let mut params = Vec::with_capacity(types.len());
-        {
-            let _env = sql::env::install(self.session.env());
-            for (i, (raw, ty)) in portal.parameters.iter().zip(types).enumerate() {
-                let binary = portal.parameter_format.format_for(i) == FieldFormat::Binary;
-                params
-                    .push(encode::param(raw.as_deref(), binary, *ty).map_err(|e| user_error(&e))?);
-            }
-        }
-        let (result, status, copy) = self
-            .session
-            .execute(stmt.guard.name.clone(), &stmt.sql, params)
-            .await
-            .map_err(|f| self.fatal(f))?;
-        self.set_status(status);
-        let mut result = result.map_err(|e| user_error(&e))?;
-        *self.notices.lock().unwrap_or_else(|e| e.into_inner()) =
-            std::mem::take(&mut result.notices);
-        if copy != CopyMode::None {
-            return Ok(copy_response(result, copy));
-        }
-        let _env = sql::env::install(self.session.env());
-        response(&result, |i| portal.result_column_format.format_for(i))
+        self.run_portal(portal).await
     }
 
     /// Describe: as pgwire's, except that a statement returning no rows is described with

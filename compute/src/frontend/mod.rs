@@ -50,6 +50,7 @@ pub mod copy;
 pub mod encode;
 pub mod handler;
 pub mod params;
+mod portal_commands;
 pub mod registry;
 pub mod tls;
 pub mod users;

@@ -241,6 +241,25 @@ async def composite_arrays(conn):
 
 
 @section
+async def cursor_forward(conn):
+    # Cursor.forward(n) is MOVE FORWARD n on the protocol-level portal, by simple query.
+    async with conn.transaction():
+        cur = await conn.cursor("SELECT g FROM generate_series(1, 20) g")
+        show(await cur.forward(3))
+        show(await cur.fetch(2))
+        show(await cur.forward(5))
+        show(await cur.fetchrow())
+        show(await cur.forward(100))
+        show(await cur.fetchrow())
+    async with conn.transaction():
+        cur = await conn.cursor("SELECT g FROM generate_series(1, 5) g")
+        try:
+            await conn.execute('MOVE BACKWARD 1 "%s"' % cur._portal_name)
+        except asyncpg.PostgresError as e:
+            show(type(e).__name__, e.sqlstate, e.hint)
+
+
+@section
 async def type_codecs(conn):
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
