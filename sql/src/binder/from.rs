@@ -338,6 +338,20 @@ impl Binder {
                 with_ordinality: false,
                 ..
             } if let Some(mut expanded) =
+                self.json_record_factor(name, alias.as_ref(), args)? =>
+            {
+                if let ast::TableFactor::Derived { lateral, .. } = &mut expanded {
+                    *lateral = left.is_some();
+                }
+                self.nested_factor(|b| b.bind_factor(&expanded, left))
+            }
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                with_ordinality: false,
+                ..
+            } if let Some(mut expanded) =
                 self.user_function_factor(name, alias.as_ref(), args)? =>
             {
                 if let ast::TableFactor::Derived { lateral, .. } = &mut expanded {

@@ -35,6 +35,7 @@ pub mod expr;
 mod from;
 pub mod generated;
 mod group;
+mod json_record;
 mod locking;
 mod merge;
 mod names;
