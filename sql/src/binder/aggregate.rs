@@ -390,6 +390,24 @@ impl Binder {
                 (AggFunc::PercentileDisc, ty, *x, Some(float8s))
             }
             ("mode", [x]) if x.is_orderable() => (AggFunc::Mode, *x, *x, None),
+            ("rank" | "dense_rank" | "percent_rank" | "cume_dist", [h, x])
+                if let Some(common) = DataType::common(*h, *x).filter(|t| t.is_orderable()) =>
+            {
+                use crate::planner::HypotheticalFunc as H;
+                let (func, ty) = match name {
+                    "rank" => (H::Rank, DataType::Int8),
+                    "dense_rank" => (H::DenseRank, DataType::Int8),
+                    "percent_rank" => (H::PercentRank, DataType::Float8),
+                    _ => (H::CumeDist, DataType::Float8),
+                };
+                let func = AggFunc::Hypothetical {
+                    func,
+                    // Set from the ORDER BY below.
+                    desc: false,
+                    nulls_first: false,
+                };
+                (func, ty, common, Some(common))
+            }
             _ => {
                 let args: Vec<String> = types.iter().map(|t| t.name()).collect();
                 return Err(Error::UndefinedFunction(format!(
@@ -417,6 +435,15 @@ impl Binder {
             None => None,
         };
         let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+        let mut func = func;
+        if let AggFunc::Hypothetical {
+            desc: d,
+            nulls_first: n,
+            ..
+        } = &mut func
+        {
+            (*d, *n) = (desc, o.options.nulls_first.unwrap_or(desc));
+        }
         let key = OrderKey {
             expr: x,
             desc,

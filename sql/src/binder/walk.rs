@@ -88,8 +88,15 @@ pub fn function_name(f: &ast::Function) -> String {
 
 /// Whether `f` is an aggregate call (an aggregate function without OVER).
 pub fn is_aggregate_call(f: &ast::Function) -> bool {
-    f.over.is_none() && AGGREGATES.contains(&function_name(f).as_str())
+    f.over.is_none()
+        && (AGGREGATES.contains(&function_name(f).as_str())
+            || (!f.within_group.is_empty()
+                && HYPOTHETICAL_SET_AGGREGATES.contains(&function_name(f).as_str())))
 }
+
+/// The hypothetical-set aggregates: window functions' names, aggregates with WITHIN GROUP.
+pub const HYPOTHETICAL_SET_AGGREGATES: &[&str] =
+    &["rank", "dense_rank", "percent_rank", "cume_dist"];
 
 /// Whether `f` is a call of `GROUPING(...)` (not an aggregate, but allowed where they are).
 pub fn is_grouping_call(f: &ast::Function) -> bool {

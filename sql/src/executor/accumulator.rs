@@ -79,6 +79,8 @@ pub enum Accumulator {
         items: Vec<Value>,
         fraction: Option<Fraction>,
     },
+    /// The hypothetical-set aggregates.
+    Hypothetical(Box<super::hypothetical::Hypothetical>),
 }
 
 impl Accumulator {
@@ -127,6 +129,15 @@ impl Accumulator {
             AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => {
                 Accumulator::Bits { func, value: None }
             }
+            AggFunc::Hypothetical {
+                func,
+                desc,
+                nulls_first,
+            } => Accumulator::Hypothetical(Box::new(super::hypothetical::Hypothetical::new(
+                func,
+                desc,
+                nulls_first,
+            ))),
             AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode => {
                 Accumulator::Ordered {
                     func,
@@ -139,6 +150,10 @@ impl Accumulator {
 
     /// Feeds one row's argument values (`args` is empty for `count(*)`).
     pub fn add(&mut self, args: &[Value]) -> Result<()> {
+        if let Accumulator::Hypothetical(h) = self {
+            h.add(args);
+            return Ok(());
+        }
         let Some(v) = args.first() else {
             if let Accumulator::Count(n) = self {
                 *n += 1;
@@ -272,6 +287,7 @@ impl Accumulator {
             | Accumulator::JsonbItems(_)
             | Accumulator::JsonbPairs(_)
             | Accumulator::Ordered { .. }
+            | Accumulator::Hypothetical(_)
             | Accumulator::Regr(..)
             | Accumulator::JsonItems(..) => {}
             Accumulator::Count(n) => *n += 1,
@@ -426,6 +442,7 @@ impl Accumulator {
                 items,
                 fraction,
             } => ordered_set_final(*func, items, fraction.clone()),
+            Accumulator::Hypothetical(h) => h.finish(),
             Accumulator::Items(items) if items.is_empty() => Value::Null,
             Accumulator::Items(items) => {
                 let nested = matches!(items.first(), Some(Value::Array(_)));

@@ -28,6 +28,7 @@ mod delete;
 mod distinct;
 mod filter;
 mod hash_join;
+mod hypothetical;
 mod insert;
 mod join;
 mod lateral_join;

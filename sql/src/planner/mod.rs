@@ -114,10 +114,26 @@ pub enum AggFunc {
     PercentileDisc,
     /// `mode() WITHIN GROUP (ORDER BY x)`: the most frequent value (the first in order on ties).
     Mode,
+    /// `rank` / `dense_rank` / `percent_rank` / `cume_dist` `(h) WITHIN GROUP (ORDER BY x)`,
+    /// fed `[x, h]`; the ORDER BY's direction and NULLS placement decide what precedes `h`.
+    Hypothetical {
+        func: HypotheticalFunc,
+        desc: bool,
+        nulls_first: bool,
+    },
     /// `GROUPING(a, ...)`: not fed rows; its arguments are literal positions among the
     /// `Aggregate`'s group keys, its value the bit mask of those not in the row's grouping
     /// set (the first argument the highest bit).
     Grouping,
+}
+
+/// The hypothetical-set aggregates ([`AggFunc::Hypothetical`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HypotheticalFunc {
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
 }
 
 /// The statistics aggregates of two float8 arguments `(y, x)`, all accumulated as
