@@ -72,6 +72,9 @@ pub struct SessionInfo {
     /// LISTEN / NOTIFY state (`pg_notify`, `pg_listening_channels`); kept when the session
     /// user changes.
     pub notify: Arc<crate::notify::SessionNotify>,
+    /// `SET CONSTRAINTS` modes and the deferred foreign key checks of the open transaction
+    /// (`crate::executor::deferred`); kept when the session user changes.
+    pub deferred: Arc<crate::executor::deferred::Deferred>,
 }
 
 impl SessionInfo {
@@ -87,6 +90,7 @@ impl SessionInfo {
             read_only: Default::default(),
             temp_schema: Default::default(),
             notify: Default::default(),
+            deferred: Default::default(),
         }
     }
 

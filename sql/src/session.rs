@@ -44,6 +44,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod copy;
 mod cursors;
+mod deferred;
 mod listen;
 mod named_statements;
 mod prepare_commands;
@@ -569,6 +570,7 @@ impl<S: Storage> Session<S> {
         let mut info = SessionInfo::new(user, database, backend_pid, settings);
         // LISTEN / NOTIFY state stays the session's.
         info.notify = self.info.notify.clone();
+        info.deferred = self.info.deferred.clone();
         // The advisory locks taken so far stay the session's.
         for (new, old) in [
             (&info.advisory_xact, &self.info.advisory_xact),
@@ -837,6 +839,13 @@ impl<S: Storage> Session<S> {
     /// Ends the implicit block of a multi-statement query string, if one is open: commits
     /// it, or rolls it back after an error (pushing a commit failure onto `out`).
     fn end_implicit(&mut self, out: &mut Vec<Result<StatementResult>>) {
+        if self.implicit
+            && let Block::Open { .. } = self.block
+            && let Err(e) = self.check_deferred(true)
+        {
+            self.fail_block();
+            out.push(Err(e));
+        }
         if self.implicit
             && let Block::Open { .. } = self.block
             && !self.on_commit.is_empty()
@@ -1371,6 +1380,7 @@ impl<S: Storage> Session<S> {
             self.user = user;
         }
         self.info.settings().commit();
+        self.info.deferred.clear();
         self.table_counts.ended(true);
         crate::expr::functions::system::transaction_ended(&self.info, true);
         self.info.notify.committed(self.info.backend_pid);
@@ -1384,6 +1394,7 @@ impl<S: Storage> Session<S> {
         self.release_xact_advisory();
         self.roles_at_savepoints.clear();
         self.info.settings().abort();
+        self.info.deferred.clear();
         self.info.notify.aborted();
         // A rolled-back SET ROLE / SET SESSION AUTHORIZATION is undone, as in PostgreSQL.
         self.role_is_local = false;
@@ -1459,6 +1470,14 @@ impl<S: Storage> Session<S> {
                 txn.begin_statement()?;
                 let r = self.run_with_env(&mut txn, stmt, params, types);
                 txn.end_statement(r.is_ok());
+                // Deferred foreign key checks run at the end of the statement, its commit.
+                let r = match r {
+                    Ok(res) => self.check_deferred_in(&mut txn).map(|()| res),
+                    Err(e) => {
+                        self.info.deferred.clear();
+                        Err(e)
+                    }
+                };
                 let r = match r {
                     Ok(res) => txn.commit().map(|()| res),
                     Err(e) => {
@@ -1542,6 +1561,14 @@ impl<S: Storage> Session<S> {
 
     fn commit(&mut self) -> Result<StatementResult> {
         self.warn_no_block();
+        // Deferred checks first (as PostgreSQL fires deferred triggers before ON COMMIT
+        // actions); a violation rolls the transaction back and is COMMIT's error.
+        if let Block::Open { .. } = self.block
+            && let Err(e) = self.check_deferred(true)
+        {
+            self.abort();
+            return Err(e);
+        }
         if let Block::Open { .. } = self.block
             && !self.on_commit.is_empty()
         {
@@ -1606,6 +1633,7 @@ impl<S: Storage> Session<S> {
         savepoints.push((name.to_string(), id));
         self.info.settings().savepoint();
         self.info.notify.savepoint();
+        self.info.deferred.savepoint();
         self.roles_at_savepoints
             .push((self.user.clone(), self.info.user.clone()));
         Ok(StatementResult::command("SAVEPOINT"))
@@ -1637,6 +1665,7 @@ impl<S: Storage> Session<S> {
         savepoints.truncate(pos + 1);
         self.info.settings().rollback_to(pos);
         self.info.notify.rollback_to(pos);
+        self.info.deferred.rollback_to(pos);
         self.roles_at_savepoints.truncate(pos + 1);
         if let Some((user, session_user)) = self.roles_at_savepoints.get(pos).cloned() {
             // SET ROLE / SET SESSION AUTHORIZATION since the savepoint are undone.
@@ -1669,6 +1698,7 @@ impl<S: Storage> Session<S> {
         savepoints.truncate(pos);
         self.info.settings().release(pos);
         self.info.notify.release(pos);
+        self.info.deferred.release(pos);
         self.roles_at_savepoints.truncate(pos);
         Ok(StatementResult::command("RELEASE"))
     }

@@ -72,6 +72,7 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
     };
     let catalog = ddl.catalog()?;
     crate::privilege::require_owner(&catalog, &crate::storage::Relation::Table(&def))?;
+    crate::executor::deferred::refuse_if_pending(&def, "ALTER TABLE")?;
     let mut change = Change {
         def,
         steps: Vec::new(),

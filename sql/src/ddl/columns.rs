@@ -204,16 +204,22 @@ pub fn column(
                 def.not_null = true;
                 sequence = Some(seq);
             }
-            ast::ColumnOption::PrimaryKey(p) => constraints.push(Pending::PrimaryKey {
-                columns: vec![def.name.clone()],
-                name: cname.or_else(|| p.name.as_ref().map(ident)),
-                include: Vec::new(),
-            }),
-            ast::ColumnOption::Unique(u) => constraints.push(Pending::Unique {
-                columns: vec![def.name.clone()],
-                name: cname.or_else(|| u.name.as_ref().map(ident)),
-                include: Vec::new(),
-            }),
+            ast::ColumnOption::PrimaryKey(p) => {
+                super::constraints::refuse_deferrable_key(p.characteristics.as_ref())?;
+                constraints.push(Pending::PrimaryKey {
+                    columns: vec![def.name.clone()],
+                    name: cname.or_else(|| p.name.as_ref().map(ident)),
+                    include: Vec::new(),
+                })
+            }
+            ast::ColumnOption::Unique(u) => {
+                super::constraints::refuse_deferrable_key(u.characteristics.as_ref())?;
+                constraints.push(Pending::Unique {
+                    columns: vec![def.name.clone()],
+                    name: cname.or_else(|| u.name.as_ref().map(ident)),
+                    include: Vec::new(),
+                })
+            }
             ast::ColumnOption::Check(c) => constraints.push(Pending::Check {
                 expr: c.expr.as_ref().clone(),
                 name: cname.or_else(|| c.name.as_ref().map(ident)),

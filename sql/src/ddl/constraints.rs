@@ -44,8 +44,44 @@ pub enum Pending {
         on_delete: FkAction,
         on_update: FkAction,
         match_full: bool,
+        /// DEFERRABLE, INITIALLY DEFERRED.
+        deferrable: bool,
+        initially_deferred: bool,
         name: Option<String>,
     },
+}
+
+/// `[NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]` as PostgreSQL reads it: whether the
+/// constraint is deferrable and initially deferred (INITIALLY DEFERRED alone implies
+/// DEFERRABLE).
+pub fn deferrability(c: Option<&ast::ConstraintCharacteristics>) -> Result<(bool, bool)> {
+    let Some(c) = c else {
+        return Ok((false, false));
+    };
+    let deferred = matches!(c.initially, Some(ast::DeferrableInitial::Deferred));
+    if deferred && c.deferrable == Some(false) {
+        return Err(Error::SyntaxError(
+            "constraint declared INITIALLY DEFERRED must be DEFERRABLE".into(),
+        ));
+    }
+    if c.enforced.is_some() {
+        return Err(Error::SyntaxError(
+            "syntax error at or near \"ENFORCED\"".into(),
+        ));
+    }
+    Ok((deferred || c.deferrable == Some(true), deferred))
+}
+
+/// A UNIQUE or PRIMARY KEY constraint's characteristics: the storage checks unique keys
+/// as each row is written, so a DEFERRABLE one is refused (0A000) rather than accepted and
+/// checked at once.
+pub fn refuse_deferrable_key(c: Option<&ast::ConstraintCharacteristics>) -> Result<()> {
+    if deferrability(c)?.0 {
+        return Err(Error::unsupported(
+            "DEFERRABLE unique and primary key constraints are not supported",
+        ));
+    }
+    Ok(())
 }
 
 fn action(a: Option<&ast::ReferentialAction>) -> FkAction {
@@ -87,6 +123,7 @@ impl Pending {
         ) {
             return Err(Error::unsupported("MATCH PARTIAL not yet implemented"));
         }
+        let (deferrable, initially_deferred) = deferrability(f.characteristics.as_ref())?;
         Ok(Pending::ForeignKey {
             columns: if f.columns.is_empty() {
                 columns
@@ -98,6 +135,8 @@ impl Pending {
             on_delete: action(f.on_delete.as_ref()),
             on_update: action(f.on_update.as_ref()),
             match_full: matches!(f.match_kind, Some(ast::ConstraintReferenceMatchKind::Full)),
+            deferrable,
+            initially_deferred,
             name: name.or_else(|| f.name.as_ref().map(ident)),
         })
     }
@@ -105,16 +144,22 @@ impl Pending {
     /// A table constraint.
     pub fn from_table_constraint(c: &ast::TableConstraint) -> Result<Pending> {
         Ok(match c {
-            ast::TableConstraint::PrimaryKey(p) => Pending::PrimaryKey {
-                columns: index_column_names(&p.columns)?,
-                name: p.name.as_ref().map(ident),
-                include: names_of(&p.include),
-            },
-            ast::TableConstraint::Unique(u) => Pending::Unique {
-                columns: index_column_names(&u.columns)?,
-                name: u.name.as_ref().map(ident),
-                include: names_of(&u.include),
-            },
+            ast::TableConstraint::PrimaryKey(p) => {
+                refuse_deferrable_key(p.characteristics.as_ref())?;
+                Pending::PrimaryKey {
+                    columns: index_column_names(&p.columns)?,
+                    name: p.name.as_ref().map(ident),
+                    include: names_of(&p.include),
+                }
+            }
+            ast::TableConstraint::Unique(u) => {
+                refuse_deferrable_key(u.characteristics.as_ref())?;
+                Pending::Unique {
+                    columns: index_column_names(&u.columns)?,
+                    name: u.name.as_ref().map(ident),
+                    include: names_of(&u.include),
+                }
+            }
             ast::TableConstraint::Check(c) => Pending::Check {
                 expr: c.expr.as_ref().clone(),
                 name: c.name.as_ref().map(ident),
@@ -300,6 +345,8 @@ pub fn add(
                 on_delete,
                 on_update,
                 match_full,
+                deferrable,
+                initially_deferred,
                 name,
             } => {
                 let cols = column_positions(def, &columns)?;
@@ -339,6 +386,8 @@ pub fn add(
                     on_delete,
                     on_update,
                     match_full,
+                    deferrable,
+                    initially_deferred,
                 });
             }
         }

@@ -401,7 +401,8 @@ fn drop_one(ddl: &mut Ddl, obj: Obj) -> Result<()> {
     match obj {
         Obj::Schema(o) => ddl.txn.drop_schema(o),
         Obj::Table(o) => {
-            if catalog.table_by_id(o).is_some() {
+            if let Some(t) = catalog.table_by_id(o) {
+                crate::executor::deferred::refuse_if_pending(t, "DROP TABLE")?;
                 ddl.txn.drop_table(o)?;
             }
             Ok(())

@@ -105,6 +105,9 @@ pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
         .collect();
     crate::privilege::check(&catalog, &crate::privilege::current(&catalog), &needs)?;
     for def in &tables {
+        crate::executor::deferred::refuse_if_pending(def, "TRUNCATE")?;
+    }
+    for def in &tables {
         ddl.txn.truncate(def.id)?;
         let truncated = crate::system::table_stats::Delta {
             truncated: true,

@@ -104,5 +104,53 @@ pub fn execute(ddl: &mut Ddl, u: &Utility) -> Result<StatementResult> {
         }
         // The session carries it out (`Session::set_constraints`).
         Utility::SetConstraints { .. } => Ok(StatementResult::command("SET CONSTRAINTS")),
+        Utility::AlterConstraint {
+            table,
+            if_exists,
+            constraint,
+            characteristics,
+        } => alter_constraint(ddl, table, *if_exists, constraint, characteristics.as_ref()),
     }
+}
+
+/// `ALTER TABLE t ALTER CONSTRAINT fk [[NOT] DEFERRABLE] [INITIALLY ...]`: a foreign key's
+/// deferrability, as PostgreSQL 15 allows for foreign keys only (42809 for another kind).
+fn alter_constraint(
+    ddl: &mut Ddl,
+    table: &sqlparser::ast::ObjectName,
+    if_exists: bool,
+    constraint: &sqlparser::ast::Ident,
+    characteristics: Option<&sqlparser::ast::ConstraintCharacteristics>,
+) -> Result<StatementResult> {
+    let done = StatementResult::command("ALTER TABLE");
+    let (deferrable, initially_deferred) = super::constraints::deferrability(characteristics)?;
+    let mut def = match ddl.table(table) {
+        Ok(def) => def,
+        Err(Error::UndefinedTable(rel)) if if_exists => {
+            crate::notice::skipping_missing("relation", &rel);
+            return Ok(done);
+        }
+        Err(e) => return Err(e),
+    };
+    let catalog = ddl.catalog()?;
+    crate::privilege::require_owner(&catalog, &Relation::Table(&def))?;
+    crate::executor::deferred::refuse_if_pending(&def, "ALTER TABLE")?;
+    let name = crate::binder::ident(constraint);
+    let Some(fk) = def.foreign_keys.iter_mut().find(|f| f.name == name) else {
+        return Err(if def.constraint_names().any(|n| n == name) {
+            Error::WrongObjectType(format!(
+                "constraint \"{name}\" of relation \"{}\" is not a foreign key constraint",
+                def.name
+            ))
+        } else {
+            Error::UndefinedObject(format!(
+                "constraint \"{name}\" of relation \"{}\" does not exist",
+                def.name
+            ))
+        });
+    };
+    fk.deferrable = deferrable;
+    fk.initially_deferred = initially_deferred;
+    ddl.txn.alter_table(def)?;
+    Ok(done)
 }

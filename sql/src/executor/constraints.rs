@@ -15,11 +15,14 @@
 //!   (NO ACTION / RESTRICT: 23503) or deleted / updated / set to NULL or their defaults
 //!   (CASCADE / SET NULL / SET DEFAULT), recursively. NO ACTION is checked at once, not at
 //!   the end of the statement as PostgreSQL does.
+//! * A DEFERRABLE foreign key that is deferred in the transaction has its referencing-side
+//!   checks and its NO ACTION checks queued for COMMIT instead ([`super::deferred`]).
 //!
 //! The constraints of every table involved are compiled once per operator, on first use,
 //! from the statement's catalog.
 
 use super::Context;
+use super::deferred::Side;
 use crate::expr::Expr;
 use crate::storage::{
     Access, Catalog, FkAction, ForeignKeyDef, Key, LockOutcome, Row, TableDef, TableId,
@@ -91,6 +94,40 @@ pub fn missing_parent(
     .on(violated(catalog, child, &fk.name))
 }
 
+/// 23503 for a referenced key `key` (of `parent`'s columns `fk.ref_columns`) that rows of
+/// `child` still reference.
+pub fn still_referenced(
+    catalog: &Catalog,
+    parent: &TableDef,
+    child: &TableDef,
+    fk: &ForeignKeyDef,
+    key: &[Value],
+) -> Error {
+    Error::ForeignKeyViolation {
+        message: format!(
+            "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
+            parent.name, fk.name, child.name
+        ),
+        detail: format!(
+            "{} is still referenced from table \"{}\".",
+            key_text(parent, &fk.ref_columns, key),
+            child.name
+        ),
+    }
+    .on(violated(catalog, child, &fk.name))
+}
+
+/// The session's deferred checks, when `fk` is deferred now (see [`super::deferred`]).
+fn deferred_queue(fk: &ForeignKeyDef) -> Option<Arc<super::deferred::Deferred>> {
+    if !fk.deferrable {
+        return None;
+    }
+    crate::env::with(|e| {
+        let d = e.session.deferred.clone();
+        d.is_deferred(fk).then_some(d)
+    })
+}
+
 /// A MATCH FULL key mixing NULLs and values (23503); `None` when the key is acceptable.
 pub fn key_problem(
     catalog: &Catalog,
@@ -117,7 +154,7 @@ pub fn key_problem(
 
 /// The unique constraint of `parent` on exactly `cols` (any order): its name and, for each
 /// of its columns, the position in `cols`.
-fn unique_constraint(parent: &TableDef, cols: &[usize]) -> Option<(String, Vec<usize>)> {
+pub(super) fn unique_constraint(parent: &TableDef, cols: &[usize]) -> Option<(String, Vec<usize>)> {
     let order = |k: &[usize]| -> Option<Vec<usize>> {
         if k.len() != cols.len() {
             return None;
@@ -267,6 +304,13 @@ impl Constraints {
             {
                 continue;
             }
+            if let Some(queue) = deferred_queue(fk) {
+                if key.iter().any(|v| !v.is_null()) {
+                    let check = super::deferred::Check::new(Side::Child, table, fk, key);
+                    queue.queue(check);
+                }
+                continue;
+            }
             let catalog = self.catalog.clone().expect("set by compiled");
             if let Some(e) = key_problem(&catalog, &def, fk, parent, &key)? {
                 return Err(e);
@@ -347,28 +391,25 @@ impl Constraints {
             } else {
                 fk.on_delete
             };
+            if action == FkAction::NoAction
+                && let Some(queue) = deferred_queue(fk)
+            {
+                queue.queue(super::deferred::Check::new(Side::Parent, child.id, fk, key));
+                continue;
+            }
             let referencing = referencing_rows(ctx, child, fk, &key)?;
             if referencing.is_empty() {
                 continue;
             }
             match action {
                 FkAction::NoAction | FkAction::Restrict => {
-                    return Err(Error::ForeignKeyViolation {
-                        message: format!(
-                            "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
-                            parent_def.name, fk.name, child.name
-                        ),
-                        detail: format!(
-                            "{} is still referenced from table \"{}\".",
-                            key_text(&parent_def, &fk.ref_columns, &key),
-                            child.name
-                        ),
-                    }
-                    .on(violated(
+                    return Err(still_referenced(
                         self.catalog.as_deref().expect("set by compiled"),
+                        &parent_def,
                         child,
-                        &fk.name,
-                    )));
+                        fk,
+                        &key,
+                    ));
                 }
                 FkAction::Cascade => {
                     for (k, _) in referencing {
@@ -464,7 +505,7 @@ fn lock(ctx: &mut Context, table: TableId, key: &Key) -> Result<Option<Row>> {
 
 /// The latest rows of `child` whose foreign key `fk` holds `key` (an index on the key's
 /// columns is used when there is one).
-fn referencing_rows(
+pub(super) fn referencing_rows(
     ctx: &mut Context,
     child: &TableDef,
     fk: &ForeignKeyDef,

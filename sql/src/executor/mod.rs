@@ -24,6 +24,7 @@ pub mod constraints;
 mod context;
 mod counted;
 mod cte_scan;
+pub mod deferred;
 mod delete;
 mod distinct;
 mod filter;

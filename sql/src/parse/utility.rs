@@ -1,4 +1,5 @@
-//! `CHECKPOINT`, `CLUSTER`, `REINDEX` and `SET CONSTRAINTS`, which sqlparser does not parse,
+//! `CHECKPOINT`, `CLUSTER`, `REINDEX`, `SET CONSTRAINTS` and `ALTER TABLE ... ALTER
+//! CONSTRAINT`, which sqlparser does not parse,
 //! read here with its parser ([`super::Statement::Utility`]); carried out by
 //! `crate::ddl::utility` (SET CONSTRAINTS by the session, which knows its block). Also
 //! `ALTER COLUMN c SET STATISTICS n`, rewritten in the token stream to a column `OPTIONS`
@@ -133,6 +134,36 @@ pub enum Utility {
         names: Vec<ast::ObjectName>,
         deferred: bool,
     },
+    /// `ALTER TABLE [IF EXISTS] [ONLY] t ALTER CONSTRAINT name [[NOT] DEFERRABLE]
+    /// [INITIALLY DEFERRED | IMMEDIATE]`.
+    AlterConstraint {
+        table: ast::ObjectName,
+        if_exists: bool,
+        constraint: ast::Ident,
+        characteristics: Option<ast::ConstraintCharacteristics>,
+    },
+}
+
+/// Whether the tokens are `ALTER TABLE [IF EXISTS] [ONLY] name ALTER CONSTRAINT`.
+fn starts_alter_constraint(p: &Parser) -> bool {
+    if !(is_word(p, 0, "alter") && is_word(p, 1, "table")) {
+        return false;
+    }
+    let mut n = 2;
+    if is_word(p, n, "if") && is_word(p, n + 1, "exists") {
+        n += 2;
+    }
+    if is_word(p, n, "only") {
+        n += 1;
+    }
+    if !matches!(p.peek_nth_token_ref(n).token, Token::Word(_)) {
+        return false;
+    }
+    n += 1;
+    while matches!(p.peek_nth_token_ref(n).token, Token::Period) {
+        n += 2;
+    }
+    is_word(p, n, "alter") && is_word(p, n + 1, "constraint")
 }
 
 fn is_word(p: &Parser, n: usize, word: &str) -> bool {
@@ -146,6 +177,7 @@ pub fn starts(p: &Parser) -> bool {
         || is_word(p, 0, "cluster")
         || is_word(p, 0, "reindex")
         || (is_word(p, 0, "set") && is_word(p, 1, "constraints"))
+        || starts_alter_constraint(p)
 }
 
 /// Parses the statement [`starts`] found.
@@ -153,6 +185,21 @@ pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
     if is_word(p, 0, "checkpoint") {
         p.advance_token();
         return Ok(Utility::Checkpoint);
+    }
+    if starts_alter_constraint(p) {
+        p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+        let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+        let _ = p.parse_keyword(Keyword::ONLY);
+        let table = p.parse_object_name(false)?;
+        p.expect_keywords(&[Keyword::ALTER, Keyword::CONSTRAINT])?;
+        let constraint = p.parse_identifier()?;
+        let characteristics = p.parse_constraint_characteristics()?;
+        return Ok(Utility::AlterConstraint {
+            table,
+            if_exists,
+            constraint,
+            characteristics,
+        });
     }
     if is_word(p, 0, "set") {
         p.advance_token();
@@ -256,6 +303,11 @@ mod tests {
         assert!(matches!(
             one("set constraints a, s.b deferred"),
             Utility::SetConstraints { names, deferred: true } if names.len() == 2
+        ));
+        assert!(matches!(
+            one("ALTER TABLE IF EXISTS ONLY s.t ALTER CONSTRAINT fk NOT DEFERRABLE"),
+            Utility::AlterConstraint { if_exists: true, table, characteristics: Some(_), .. }
+                if table.0.len() == 2
         ));
         assert!(matches!(
             one("reindex system"),

@@ -425,10 +425,17 @@ impl<S: Storage> Session<S> {
         };
         self.table_counts
             .statement_done(std::collections::BTreeMap::from([(state.table.id, d)]));
+        let _env = env::install(state.env.clone());
         let committed = match state.own_txn {
             Some(mut t) => {
                 t.end_statement(true);
-                let r = t.commit();
+                let r = match self.check_deferred_in(&mut t) {
+                    Ok(()) => t.commit(),
+                    Err(e) => {
+                        t.rollback();
+                        Err(e)
+                    }
+                };
                 self.table_counts.ended(r.is_ok());
                 r
             }
@@ -459,6 +466,7 @@ impl<S: Storage> Session<S> {
                 Some(mut t) => {
                     t.end_statement(false);
                     t.rollback();
+                    self.info.deferred.clear();
                 }
                 None => {
                     if let Block::Open { txn: Some(t), .. } = &mut self.block {

@@ -51,6 +51,9 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::Utility(crate::parse::utility::Utility::Reindex { .. }) => {
             Some("REINDEX".into())
         }
+        Statement::Utility(crate::parse::utility::Utility::AlterConstraint { .. }) => {
+            Some("ALTER TABLE".into())
+        }
     }
 }
 

@@ -144,7 +144,7 @@ impl<S: Storage> Session<S> {
 
     /// PostgreSQL's WARNING for a command (`what`) that only means something in a transaction
     /// block, when `applies` and no block is open.
-    fn warn_outside_block(&self, applies: bool, what: &str) {
+    pub(super) fn warn_outside_block(&self, applies: bool, what: &str) {
         if applies && !self.in_block() {
             crate::notice::emit(crate::notice::Notice::warning(
                 "25P01",
@@ -278,49 +278,8 @@ impl<S: Storage> Session<S> {
         }
     }
 
-    /// `SET CONSTRAINTS`: every constraint Strata has is checked immediately and none is
-    /// deferrable (pg_constraint says so), so ALL changes nothing, a named constraint must
-    /// exist (42704) and cannot be deferred (42809), as PostgreSQL answers for a
-    /// non-deferrable one. Outside a block PostgreSQL's WARNING (25P01).
-    pub(super) fn set_constraints(
-        &mut self,
-        names: &[ast::ObjectName],
-        deferred: bool,
-    ) -> Result<StatementResult> {
-        self.warn_outside_block(true, "SET CONSTRAINTS");
-        if !names.is_empty() {
-            let catalog = self.catalog_now()?;
-            let path = self.search_path(&catalog);
-            for name in names {
-                let (schema, constraint) = crate::binder::split_name(name)?;
-                let schemas = match schema {
-                    Some(s) => vec![
-                        catalog
-                            .schema_oid(&s)
-                            .ok_or_else(|| crate::storage::catalog::undefined_schema(&s))?,
-                    ],
-                    None => path.clone(),
-                };
-                let found = catalog.tables.iter().any(|t| {
-                    schemas.contains(&t.schema) && t.constraint_names().any(|n| n == constraint)
-                });
-                if !found {
-                    return Err(Error::UndefinedObject(format!(
-                        "constraint \"{constraint}\" does not exist"
-                    )));
-                }
-                if deferred {
-                    return Err(Error::WrongObjectType(format!(
-                        "constraint \"{constraint}\" is not deferrable"
-                    )));
-                }
-            }
-        }
-        Ok(StatementResult::command("SET CONSTRAINTS"))
-    }
-
     /// The catalog as the session sees it now (for SET ROLE's checks).
-    fn catalog_now(&mut self) -> Result<std::sync::Arc<crate::storage::Catalog>> {
+    pub(super) fn catalog_now(&mut self) -> Result<std::sync::Arc<crate::storage::Catalog>> {
         // Within a statement's snapshot: a block's transaction opened by SAVEPOINT has run
         // no statement yet, and an engine transaction sees its catalog only inside one.
         self.statement_catalog()

@@ -169,6 +169,12 @@ pub fn constraint_definition(cat: &Catalog, c: &ConstraintRef) -> String {
             if fk.on_delete != crate::storage::FkAction::NoAction {
                 s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
             }
+            if fk.deferrable {
+                s.push_str(" DEFERRABLE");
+            }
+            if fk.initially_deferred {
+                s.push_str(" INITIALLY DEFERRED");
+            }
             s
         }
     }

@@ -298,6 +298,10 @@ fn table_constraints_rows(ctx: &Context) -> Result<Vec<Row>> {
                 ConstraintRef::Check(_, ck) => (ck.name.clone(), "CHECK"),
                 ConstraintRef::Foreign(_, fk) => (fk.name.clone(), "FOREIGN KEY"),
             };
+            let (deferrable, deferred) = match &c {
+                ConstraintRef::Foreign(_, fk) => (fk.deferrable, fk.initially_deferred),
+                _ => (false, false),
+            };
             rows.push(vec![
                 database(),
                 text(schema.clone()),
@@ -306,8 +310,8 @@ fn table_constraints_rows(ctx: &Context) -> Result<Vec<Row>> {
                 text(schema.clone()),
                 text(t.name.clone()),
                 text(kind),
-                text("NO"),
-                text("NO"),
+                yes(deferrable),
+                yes(deferred),
                 text("YES"),
                 if kind == "UNIQUE" || kind == "PRIMARY KEY" {
                     text("YES")

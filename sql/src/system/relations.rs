@@ -724,14 +724,18 @@ fn pg_constraint(ctx: &Context) -> Result<Vec<Row>> {
                     )
                 }
             };
+            let (deferrable, deferred) = match &c {
+                ConstraintRef::Foreign(_, fk) => (fk.deferrable, fk.initially_deferred),
+                _ => (false, false),
+            };
             rows.push(vec![
                 oid(c.oid()),
                 text(name),
                 oid(t.schema),
                 ch(kind),
-                b(false), // condeferrable
-                b(false), // condeferred
-                b(true),  // convalidated
+                b(deferrable),
+                b(deferred),
+                b(true), // convalidated
                 oid(t.id),
                 oid(0), // contypid
                 oid(index),

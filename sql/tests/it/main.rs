@@ -4,6 +4,7 @@
 mod common;
 mod copy;
 mod ddl;
+mod deferred;
 mod eval_plan_qual;
 mod explain;
 mod fuzz;

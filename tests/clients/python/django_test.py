@@ -6,8 +6,8 @@ Usage: python3 django_test.py postgresql://user@host:port/db[?sslmode=...]
 Django is configured in-script (`settings.configure`, the postgresql backend, which uses
 psycopg 3 when it is installed and psycopg2 otherwise); its one app, `djapp`, is written into a temporary
 directory, `makemigrations` writes its first migration there and `migrate` applies it. The
-sections then use the ORM (CRUD, joins, aggregates, subqueries, bulk_create,
-select_for_update) and the commands that introspect the catalog (`inspectdb`, `sqlflush`,
+sections then use the ORM (CRUD, joins, aggregates, subqueries, bulk_create, fixtures
+loaded through deferred foreign keys, select_for_update) and the commands that introspect the catalog (`inspectdb`, `sqlflush`,
 `flush`, schema-editor changes that look constraints up by column). Each section runs on a
 fresh connection; an exception is printed as its class and SQLSTATE and ends that section.
 """
@@ -259,6 +259,51 @@ def bulk():
                                    unique_fields=["label"], update_fields=["label"])
     show(len(made), Tag.objects.count())
     show(Book.objects.filter(author=a).delete()[0])
+
+
+@section
+def fixtures():
+    # Django declares every foreign key DEFERRABLE INITIALLY DEFERRED and relies on it:
+    # loaddata saves a book before its author, and checks the keys at the end
+    # (SET CONSTRAINTS ALL IMMEDIATE); the ORM may save a row before the one it references.
+    import json
+
+    root = tempfile.mkdtemp(prefix="djfixtures-")
+    atexit.register(shutil.rmtree, root, True)
+
+    def fixture(name, objects):
+        path = os.path.join(root, name + ".json")
+        with open(path, "w") as f:
+            json.dump(objects, f)
+        return path
+
+    def book(pk, author):
+        return {"model": "djapp.book", "pk": pk, "fields": {
+            "uid": str(uuid.UUID(int=pk)), "title": f"Fixture {pk}", "author": author,
+            "price": "1.00", "published": "2020-01-01T00:00:00Z", "meta": {}, "pages": 1}}
+
+    author = {"model": "djapp.author", "pk": 9000, "fields": {"name": "Fixture author"}}
+    print(command("loaddata", fixture("ok", [book(9000, 9000), book(9001, 9000), author])))
+    show(list(Book.objects.filter(author_id=9000).order_by("pk").values_list("pk", "author__name")))
+    try:
+        command("loaddata", fixture("orphan", [book(9002, 9999)]))
+    except IntegrityError as e:
+        show(type(e).__name__, getattr(e.__cause__, "pgcode", None) or getattr(e.__cause__, "sqlstate", None))
+    show(Book.objects.filter(pk=9002).exists())
+    with transaction.atomic():
+        Book.objects.create(uid=uuid.UUID(int=9003), title="Early", author_id=9003, price=1,
+                            published=datetime.datetime(2020, 1, 1, tzinfo=UTC))
+        Author.objects.create(id=9003, name="Late")
+    show(Book.objects.get(uid=uuid.UUID(int=9003)).author.name)
+    try:
+        with transaction.atomic():
+            Book.objects.create(uid=uuid.UUID(int=9004), title="Orphan", author_id=9004, price=1,
+                                published=datetime.datetime(2020, 1, 1, tzinfo=UTC))
+    except IntegrityError as e:
+        show(type(e).__name__, getattr(e.__cause__, "pgcode", None) or getattr(e.__cause__, "sqlstate", None))
+    show(Book.objects.filter(uid=uuid.UUID(int=9004)).exists(), connection.in_atomic_block)
+    show(Book.objects.filter(author_id__in=[9000, 9003]).delete()[0],
+         Author.objects.filter(id__in=[9000, 9003]).delete()[0])
 
 
 @section

@@ -190,6 +190,13 @@ pub struct ForeignKeyDef {
     /// MATCH FULL (else MATCH SIMPLE: a NULL in any column exempts the row).
     #[serde(default)]
     pub match_full: bool,
+    /// DEFERRABLE: `SET CONSTRAINTS` may postpone its checks to COMMIT
+    /// (`crate::executor::deferred`).
+    #[serde(default)]
+    pub deferrable: bool,
+    /// INITIALLY DEFERRED: its checks wait for COMMIT unless `SET CONSTRAINTS ... IMMEDIATE`.
+    #[serde(default)]
+    pub initially_deferred: bool,
 }
 
 /// A table's definition (also a materialized view's: see `materialized`).
