@@ -121,7 +121,10 @@ impl<S: Storage> Session<S> {
 
     /// The end of a transaction the session began and commits itself (a single statement,
     /// a COPY outside a block): its deferred checks, which are then forgotten.
-    pub(super) fn check_deferred_in(&mut self, txn: &mut S::Txn) -> Result<()> {
+    pub(super) fn check_deferred_in(
+        &mut self,
+        txn: &mut crate::storage::serializable::Tracked<S::Txn>,
+    ) -> Result<()> {
         let due = self.info.deferred.due(true);
         self.info.deferred.clear();
         if due.is_empty() {
