@@ -34,6 +34,9 @@
 //! record      0x11  per field 0x02, its type OID (4 bytes big-endian, the same for every
 //!                   value of a column) and its encoding, then 0x01: field by field, NULL
 //!                   fields last (`record_cmp`'s order)
+//! inet        0x12  family (2 IPv4, 3 IPv6), the network (address with host bits zeroed,
+//!                   4 or 16 bytes), mask length, the address: `network_cmp`'s order (also
+//!                   cidr; the is_cidr flag, which equality ignores, comes from the column)
 //! NULL        0xFF  (no payload): above every tag, so NULLs sort last
 //! ```
 //!
@@ -76,6 +79,7 @@ const TAG_UUID: u8 = 0x0E;
 const TAG_JSONB: u8 = 0x0F;
 const TAG_ARRAY: u8 = 0x10;
 const TAG_RECORD: u8 = 0x11;
+const TAG_INET: u8 = 0x12;
 
 /// How deeply records (and arrays in them) may nest in a key.
 const MAX_DEPTH: usize = 32;
@@ -221,6 +225,12 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(&flip32(*lower));
             }
         }
+        Value::Inet(i) => {
+            out.extend_from_slice(&[TAG_INET, i.family_code()]);
+            out.extend_from_slice(i.network().bytes());
+            out.push(i.bits);
+            out.extend_from_slice(i.bytes());
+        }
         Value::Record(fields) => {
             out.push(TAG_RECORD);
             for (oid, v) in fields {
@@ -343,6 +353,16 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
             (Value::Bytea(b), used + 1)
         }
         TAG_UUID => (Value::Uuid(fixed(bytes)?), 17),
+        TAG_INET => {
+            let bad = || Error::decode("key", "inet value");
+            let family = *bytes.get(1).ok_or_else(bad)?;
+            let n = if family == 3 { 16 } else { 4 };
+            let body = bytes.get(2..3 + 2 * n).ok_or_else(bad)?;
+            let inet = sql::types::inet::Inet::from_parts(family, body[n], false, &body[n + 1..])
+                .filter(|i| i.network().bytes() == &body[..n])
+                .ok_or_else(bad)?;
+            (Value::Inet(inet), 3 + 2 * n)
+        }
         TAG_JSONB => {
             let (j, used) = jsonb::decode(&bytes[1..])?;
             (Value::Jsonb(j), used + 1)

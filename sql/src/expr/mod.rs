@@ -12,6 +12,7 @@
 
 pub mod array_fns;
 pub mod bytea_fns;
+pub mod inet_fns;
 pub mod catalog_functions;
 mod crypt;
 pub mod datetime_fns;

@@ -10,6 +10,7 @@
 //! | text, varchar, bpchar, name, json | UTF-8 bytes                                       |
 //! | bytea                         | the bytes                                             |
 //! | uuid                          | 16 bytes                                              |
+//! | inet, cidr                    | family (2 IPv4, 3 IPv6), bits, is_cidr (the type's), address length, address bytes |
 //! | date                          | i32 days since 2000-01-01                             |
 //! | time, timestamp, timestamptz  | i64 microseconds                                      |
 //! | interval                      | i64 microseconds, i32 days, i32 months                |
@@ -83,6 +84,16 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
         }
         (Value::Bytea(b), _) => out.extend_from_slice(b),
         (Value::Uuid(u), _) => out.extend_from_slice(u),
+        (Value::Inet(i), _) => {
+            let bytes = i.bytes();
+            out.extend_from_slice(&[
+                i.family_code(),
+                i.bits,
+                u8::from(ty == DataType::Cidr),
+                bytes.len() as u8,
+            ]);
+            out.extend_from_slice(bytes);
+        }
         (Value::Date(d), _) => out.extend_from_slice(&d.to_be_bytes()),
         (Value::Time(t) | Value::Timestamp(t) | Value::Timestamptz(t), _) => {
             out.extend_from_slice(&t.to_be_bytes())
@@ -297,6 +308,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
             )));
         }
         Uuid => Value::Uuid(r.array()?),
+        Inet | Cidr => Value::Inet(read_inet(r, ty == Cidr)?),
         Date => Value::Date(r.i32()?),
         Time(_) => {
             let t = i64::from_be_bytes(r.array()?);
@@ -319,6 +331,34 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         }
         Array(e) => Value::Array(Box::new(read_array(r, e.get())?)),
     })
+}
+
+/// `network_recv`: family, bits, the ignored is_cidr byte, length and address.
+fn read_inet(r: &mut Reader<'_>, cidr: bool) -> Result<super::inet::Inet> {
+    let name = if cidr { "cidr" } else { "inet" };
+    let [family, bits, _, nb] = r.array::<4>()?;
+    let invalid = |what: &str| {
+        Error::InvalidBinaryRepresentation(format!("invalid {what} in external \"{name}\" value"))
+    };
+    let max = match family {
+        2 => 32,
+        3 => 128,
+        _ => return Err(invalid("address family")),
+    };
+    if bits > max {
+        return Err(invalid("bits"));
+    }
+    if usize::from(nb) != usize::from(max / 8) {
+        return Err(invalid("length"));
+    }
+    let bytes = r.take(usize::from(nb))?;
+    let v = super::inet::Inet::from_parts(family, bits, cidr, bytes).ok_or_else(|| invalid("length"))?;
+    if cidr && v.to_u128() & v.host_mask() != 0 {
+        return Err(Error::InvalidBinaryRepresentation(
+            "invalid external \"cidr\" value".into(),
+        ));
+    }
+    Ok(v)
 }
 
 fn read_numeric(r: &mut Reader<'_>) -> Result<Numeric> {

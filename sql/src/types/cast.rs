@@ -175,6 +175,8 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Tid => super::tid::parse_tid(s),
         DataType::Xid | DataType::Cid => Ok(super::tid::parse_xid(s)),
         DataType::Xid8 => Ok(super::tid::parse_xid8(s)),
+        DataType::Inet => Ok(Value::Inet(super::inet::parse(s, false)?)),
+        DataType::Cidr => Ok(Value::Inet(super::inet::parse(s, true)?)),
     }
 }
 
@@ -320,6 +322,11 @@ pub fn cast(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Va
 /// [`cast`] of a value that is not a record.
 fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Value> {
     use DataType::*;
+    // `inet` and `cidr` become text through `text(inet)`, which always shows the mask.
+    let v = match v {
+        Value::Inet(i) if to.is_string() => Value::Text(super::inet::show(&i)),
+        v => v,
+    };
     // Casts to string types go through the output function.
     match to {
         Text | Unknown => return Ok(Value::Text(text_of(v))),
@@ -420,6 +427,9 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
             )?,
             other => return Err(jsonb_cast_error(&other, to)),
         },
+        // The value prints as its type does: an `inet` made from a `cidr` hides a full mask.
+        (Value::Inet(i), Inet) => Value::Inet(super::inet::Inet { cidr: false, ..i }),
+        (Value::Inet(i), Cidr) => Value::Inet(i.network()),
         (Value::Jsonb(j), Json) => Value::Json(j.to_string()),
         (Value::Json(s), Jsonb) => Value::Jsonb(Box::new(super::Jsonb::parse(&s)?)),
         (Value::Jsonb(j), Jsonb) => Value::Jsonb(j),

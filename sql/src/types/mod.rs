@@ -27,6 +27,7 @@ pub mod coerce;
 pub mod datetime;
 pub mod enums;
 pub mod format;
+pub mod inet;
 pub mod json;
 pub(crate) mod json_errors;
 pub(crate) mod json_lexer;
@@ -113,6 +114,10 @@ pub enum DataType {
     Cid,
     /// `xid8`: a 64-bit transaction id (`pg_current_xact_id()`); values are `Value::Int`.
     Xid8,
+    /// `inet`: a host address with an optional netmask ([`inet`]); values [`Value::Inet`].
+    Inet,
+    /// `cidr`: a network address ([`inet`]); values [`Value::Inet`].
+    Cidr,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -181,6 +186,8 @@ impl ElemType {
             Xid => (29, 0),
             Cid => (30, 0),
             Xid8 => (31, 0),
+            Inet => (32, 0),
+            Cidr => (33, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -225,6 +232,8 @@ impl ElemType {
             29 => Xid,
             30 => Cid,
             31 => Xid8,
+            32 => Inet,
+            33 => Cidr,
             _ => RegProc,
         }
     }
@@ -251,6 +260,8 @@ pub enum Category {
     Composite,
     /// Enum types (`typcategory` 'E').
     Enum,
+    /// `inet` and `cidr` (`typcategory` 'I').
+    Network,
     Unknown,
     Other,
 }
@@ -304,6 +315,8 @@ impl DataType {
             RegType => 2206,
             Uuid => 2950,
             Jsonb => 3802,
+            Inet => 869,
+            Cidr => 650,
             Int2Vector => 22,
             OidVector => 30,
             Record => 2249,
@@ -345,6 +358,8 @@ impl DataType {
             RegType => 2211,
             Uuid => 2951,
             Jsonb => 3807,
+            Inet => 1041,
+            Cidr => 651,
             Int2Vector => 1006,
             OidVector => 1013,
             // Composite types have no array types of their own here: `record[]`'s.
@@ -439,6 +454,8 @@ impl DataType {
             Xid => "xid".into(),
             Cid => "cid".into(),
             Xid8 => "xid8".into(),
+            Inet => "inet".into(),
+            Cidr => "cidr".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -482,6 +499,8 @@ impl DataType {
             Xid => "xid".into(),
             Cid => "cid".into(),
             Xid8 => "xid8".into(),
+            Inet => "inet".into(),
+            Cidr => "cidr".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -503,6 +522,7 @@ impl DataType {
             Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
             Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,
+            Inet | Cidr => Category::Network,
             Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
             Record => Category::Other,

@@ -306,6 +306,8 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "xid" => DataType::Xid,
         "cid" => DataType::Cid,
         "xid8" => DataType::Xid8,
+        "inet" => DataType::Inet,
+        "cidr" => DataType::Cidr,
         "int2vector" => DataType::Int2Vector,
         "oidvector" => DataType::OidVector,
         "record" => DataType::Record,

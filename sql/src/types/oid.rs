@@ -105,6 +105,8 @@ pub fn builtin_types() -> Vec<DataType> {
         Xid,
         Cid,
         Xid8,
+        Inet,
+        Cidr,
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));

@@ -58,6 +58,8 @@ pub enum Value {
     Enum(super::enums::EnumValue),
     /// A `tid`: block number and offset, printed `(block,offset)`.
     Tid(u32, u16),
+    /// An `inet` or `cidr` ([`super::inet`]).
+    Inet(super::inet::Inet),
 }
 
 impl Value {
@@ -111,7 +113,8 @@ impl Value {
             Value::Record(_) => 10,
             Value::Enum(_) => 11,
             Value::Tid(..) => 12,
-            Value::Null => 13,
+            Value::Inet(_) => 13,
+            Value::Null => 14,
         }
     }
 
@@ -187,6 +190,7 @@ impl Ord for Value {
             (Record(a), Record(b)) => a.total_cmp(b),
             (Enum(a), Enum(b)) => a.total_cmp(b),
             (Tid(ab, ao), Tid(bb, bo)) => (ab, ao).cmp(&(bb, bo)),
+            (Inet(a), Inet(b)) => super::inet::cmp(a, b),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
     }
@@ -238,6 +242,8 @@ impl Hash for Value {
             Bytea(b) => b.hash(state),
             Uuid(u) => u.hash(state),
             Tid(b, o) => (b, o).hash(state),
+            // Equality ignores the `cidr` flag.
+            Inet(i) => (i.v6, i.bits, i.addr).hash(state),
             Date(_) | Timestamp(_) | Timestamptz(_) => self.instant().hash(state),
             Time(t) => t.hash(state),
             Interval(i) => i.hash(state),
@@ -287,6 +293,7 @@ impl std::fmt::Display for Value {
             Value::Reg(kind, oid) => f.write_str(&super::oid::format(*kind, *oid)),
             Value::Enum(e) => f.write_str(&super::enums::label_text(e.oid)),
             Value::Tid(b, o) => write!(f, "({b},{o})"),
+            Value::Inet(i) => f.write_str(&super::inet::format(i)),
         }
     }
 }
