@@ -35,8 +35,10 @@
 //!                   value of a column) and its encoding, then 0x01: field by field, NULL
 //!                   fields last (`record_cmp`'s order)
 //! inet        0x12  family (2 IPv4, 3 IPv6), the network (address with host bits zeroed,
-//!                   4 or 16 bytes), mask length, the address: `network_cmp`'s order (also
-//!                   cidr; the is_cidr flag, which equality ignores, comes from the column)
+//!                   4 or 16 bytes), mask length, then the address's bytes from the one
+//!                   holding the first host bit on (the rest is the network's):
+//!                   `network_cmp`'s order (also cidr; the is_cidr flag, which equality
+//!                   ignores, comes from the column)
 //! NULL        0xFF  (no payload): above every tag, so NULLs sort last
 //! ```
 //!
@@ -229,7 +231,7 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
             out.extend_from_slice(&[TAG_INET, i.family_code()]);
             out.extend_from_slice(i.network().bytes());
             out.push(i.bits);
-            out.extend_from_slice(i.bytes());
+            out.extend_from_slice(&i.bytes()[usize::from(i.bits / 8)..]);
         }
         Value::Record(fields) => {
             out.push(TAG_RECORD);
@@ -357,11 +359,15 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
             let bad = || Error::decode("key", "inet value");
             let family = *bytes.get(1).ok_or_else(bad)?;
             let n = if family == 3 { 16 } else { 4 };
-            let body = bytes.get(2..3 + 2 * n).ok_or_else(bad)?;
-            let inet = sql::types::inet::Inet::from_parts(family, body[n], false, &body[n + 1..])
-                .filter(|i| i.network().bytes() == &body[..n])
+            let head = bytes.get(2..3 + n).ok_or_else(bad)?;
+            let (network, bits) = (&head[..n], head[n]);
+            let whole = usize::from(bits / 8).min(n);
+            let host = bytes.get(3 + n..3 + 2 * n - whole).ok_or_else(bad)?;
+            let addr: Vec<u8> = network[..whole].iter().chain(host).copied().collect();
+            let inet = sql::types::inet::Inet::from_parts(family, bits, false, &addr)
+                .filter(|i| i.network().bytes() == network)
                 .ok_or_else(bad)?;
-            (Value::Inet(inet), 3 + 2 * n)
+            (Value::Inet(inet), 3 + 2 * n - whole)
         }
         TAG_JSONB => {
             let (j, used) = jsonb::decode(&bytes[1..])?;

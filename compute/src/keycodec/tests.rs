@@ -44,8 +44,20 @@ fn small_jsonb() -> impl Strategy<Value = sql::types::Jsonb> {
 fn any_inet() -> impl Strategy<Value = sql::types::inet::Inet> {
     (
         any::<bool>(),
-        prop_oneof![Just(0u8), Just(8), Just(9), Just(32), Just(128), any::<u8>()],
-        prop_oneof![any::<[u8; 16]>(), Just([0; 16]), Just([10; 16]), Just([255; 16])],
+        prop_oneof![
+            Just(0u8),
+            Just(8),
+            Just(9),
+            Just(32),
+            Just(128),
+            any::<u8>()
+        ],
+        prop_oneof![
+            any::<[u8; 16]>(),
+            Just([0; 16]),
+            Just([10; 16]),
+            Just([255; 16])
+        ],
         0usize..16,
     )
         .prop_map(|(v6, bits, mut addr, keep)| {

@@ -514,8 +514,13 @@ pub(crate) mod tests {
                 |(v6, bits, cidr, addr)| {
                     let (family, max, len) = if v6 { (3, 128, 16) } else { (2, 32, 4) };
                     Value::Inet(
-                        sql::types::inet::Inet::from_parts(family, bits % (max + 1), cidr, &addr[..len])
-                            .expect("a valid inet"),
+                        sql::types::inet::Inet::from_parts(
+                            family,
+                            bits % (max + 1),
+                            cidr,
+                            &addr[..len],
+                        )
+                        .expect("a valid inet"),
                     )
                 }
             ),

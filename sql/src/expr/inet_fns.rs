@@ -90,10 +90,38 @@ impl InetFn {
         let pair = accepts(&[l, r], &[i, i]);
         let b = DataType::Bool;
         let (f, params, ret) = match sym {
-            "<<" if pair => (ContainedBy { strict: true, flip: false }, vec![i, i], b),
-            "<<=" if pair => (ContainedBy { strict: false, flip: false }, vec![i, i], b),
-            ">>" if pair => (ContainedBy { strict: true, flip: true }, vec![i, i], b),
-            ">>=" if pair => (ContainedBy { strict: false, flip: true }, vec![i, i], b),
+            "<<" if pair => (
+                ContainedBy {
+                    strict: true,
+                    flip: false,
+                },
+                vec![i, i],
+                b,
+            ),
+            "<<=" if pair => (
+                ContainedBy {
+                    strict: false,
+                    flip: false,
+                },
+                vec![i, i],
+                b,
+            ),
+            ">>" if pair => (
+                ContainedBy {
+                    strict: true,
+                    flip: true,
+                },
+                vec![i, i],
+                b,
+            ),
+            ">>=" if pair => (
+                ContainedBy {
+                    strict: false,
+                    flip: true,
+                },
+                vec![i, i],
+                b,
+            ),
             "&&" if pair => (Overlaps, vec![i, i], b),
             "&" if pair => (And, vec![i, i], i),
             "|" if pair => (Or, vec![i, i], i),
@@ -116,7 +144,9 @@ impl InetFn {
         use InetFn::*;
         let ip = |k: usize| match args.get(k) {
             Some(Value::Inet(v)) => Ok(*v),
-            other => Err(Error::Internal(format!("inet argument expected: {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "inet argument expected: {other:?}"
+            ))),
         };
         let int = |k: usize| super::fn_args::arg(&args, k).and_then(super::fn_args::int);
         let plain = |v: Inet| Value::Inet(Inet { cidr: false, ..v });
@@ -175,8 +205,8 @@ impl InetFn {
                         "cannot merge addresses from different families".into(),
                     ));
                 }
-                let common = (a.to_u128() ^ b.to_u128()).leading_zeros()
-                    - (128 - u32::from(a.max_bits()));
+                let common =
+                    (a.to_u128() ^ b.to_u128()).leading_zeros() - (128 - u32::from(a.max_bits()));
                 let bits = (common as u8).min(a.bits).min(b.bits);
                 Value::Inet(Inet { bits, ..a }.network())
             }
@@ -209,7 +239,9 @@ impl InetFn {
                 let d = if x >= y {
                     i64::try_from(x - y).ok()
                 } else {
-                    i128::try_from(y - x).ok().and_then(|d| i64::try_from(-d).ok())
+                    i128::try_from(y - x)
+                        .ok()
+                        .and_then(|d| i64::try_from(-d).ok())
                 };
                 Value::Int(d.ok_or_else(out_of_range)?)
             }
@@ -241,7 +273,11 @@ fn out_of_range() -> Error {
 
 /// `inetpl`: the address plus `n`, within the family's address space.
 fn add(v: &Inet, n: i128) -> Result<Inet> {
-    let max = if v.v6 { u128::MAX } else { u128::from(u32::MAX) };
+    let max = if v.v6 {
+        u128::MAX
+    } else {
+        u128::from(u32::MAX)
+    };
     let a = v.to_u128();
     let out = if n >= 0 {
         a.checked_add(n as u128).filter(|x| *x <= max)

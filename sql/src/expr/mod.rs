@@ -12,13 +12,13 @@
 
 pub mod array_fns;
 pub mod bytea_fns;
-pub mod inet_fns;
 pub mod catalog_functions;
 mod crypt;
 pub mod datetime_fns;
 pub mod extension_fns;
 mod fn_args;
 pub mod functions;
+pub mod inet_fns;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;
 mod like;

@@ -352,7 +352,8 @@ fn read_inet(r: &mut Reader<'_>, cidr: bool) -> Result<super::inet::Inet> {
         return Err(invalid("length"));
     }
     let bytes = r.take(usize::from(nb))?;
-    let v = super::inet::Inet::from_parts(family, bits, cidr, bytes).ok_or_else(|| invalid("length"))?;
+    let v = super::inet::Inet::from_parts(family, bits, cidr, bytes)
+        .ok_or_else(|| invalid("length"))?;
     if cidr && v.to_u128() & v.host_mask() != 0 {
         return Err(Error::InvalidBinaryRepresentation(
             "invalid external \"cidr\" value".into(),
@@ -519,6 +520,29 @@ mod tests {
             let back = round_trip(v.clone(), DataType::Numeric(None));
             assert_eq!(back.to_string(), v.to_string(), "{s}");
         }
+    }
+
+    #[test]
+    fn inet_uses_postgresqls_layout() {
+        let v = Value::Inet(super::super::inet::parse("10.1.2.3/8", false).unwrap());
+        assert_eq!(send(&v, DataType::Inet), [2, 8, 0, 4, 10, 1, 2, 3]);
+        let c = Value::Inet(super::super::inet::parse("2001:db8::/32", true).unwrap());
+        let bytes = send(&c, DataType::Cidr);
+        assert_eq!(bytes[..6], [3, 32, 1, 16, 0x20, 0x01]);
+        assert_eq!(
+            recv(&bytes, DataType::Cidr).unwrap().to_string(),
+            "2001:db8::/32"
+        );
+        assert_eq!(round_trip(v.clone(), DataType::Inet), v);
+        for bad in [
+            &[4u8, 8, 0, 4, 10, 1, 2, 3][..],
+            &[2, 33, 0, 4, 10, 1, 2, 3],
+            &[2, 8, 0, 16, 10],
+        ] {
+            assert_eq!(recv(bad, DataType::Inet).unwrap_err().code(), "22P03");
+        }
+        // a cidr with host bits set is refused
+        assert!(recv(&[2, 8, 1, 4, 10, 1, 2, 3], DataType::Cidr).is_err());
     }
 
     #[test]

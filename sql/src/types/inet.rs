@@ -43,11 +43,7 @@ impl Inet {
 
     /// The address bytes: 4 or 16.
     pub fn bytes(&self) -> &[u8] {
-        if self.v6 {
-            &self.addr
-        } else {
-            &self.addr[..4]
-        }
+        if self.v6 { &self.addr } else { &self.addr[..4] }
     }
 
     /// PostgreSQL's family code for the wire (`PGSQL_AF_INET` 2, `PGSQL_AF_INET6` 3).
@@ -175,9 +171,7 @@ pub fn parse(s: &str, cidr: bool) -> Result<Inet> {
         pton_inet_v4(s.as_bytes(), &mut addr)
     };
     let max = if v6 { 128 } else { 32 };
-    let bits = bits
-        .filter(|b| *b <= max)
-        .ok_or_else(|| invalid(s, cidr))?;
+    let bits = bits.filter(|b| *b <= max).ok_or_else(|| invalid(s, cidr))?;
     let out = Inet {
         v6,
         bits: bits as u8,
@@ -489,7 +483,9 @@ fn ntop_v6(src: &[u8; 16]) -> String {
         .map(|w| u16::from_be_bytes([w[0], w[1]]))
         .collect();
     // The longest run of zero words (the first of equal ones), if two or longer.
-    let (mut best, mut cur): (Option<(usize, usize)>, Option<(usize, usize)>) = (None, None);
+    // (start, length) of zero-word runs
+    let mut best: Option<(usize, usize)> = None;
+    let mut cur: Option<(usize, usize)> = None;
     for (i, w) in words.iter().enumerate() {
         if *w == 0 {
             cur = Some(cur.map_or((i, 1), |(b, l)| (b, l + 1)));
@@ -629,7 +625,10 @@ pub fn abbrev_cidr(v: &Inet) -> String {
             if !out.is_empty() {
                 out.push(':');
             }
-            out.push_str(&format!("{:x}", u16::from_be_bytes([s[2 * p], s[2 * p + 1]])));
+            out.push_str(&format!(
+                "{:x}",
+                u16::from_be_bytes([s[2 * p], s[2 * p + 1]])
+            ));
         }
     }
     format!("{out}/{bits}")
@@ -667,7 +666,15 @@ mod tests {
         assert_eq!(format(&cidr("192.168.1")), "192.168.1.0/24");
         assert_eq!(format(&cidr("0x0a")), "10.0.0.0/8");
         assert_eq!(format(&cidr("10.1.2.3")), "10.1.2.3/32");
-        for bad in [" 10.1.2.3", "10.1.2", "10.0.0.0/33", "1.2.3.4.5", "::1::2", ":1", "1.2.3.256"] {
+        for bad in [
+            " 10.1.2.3",
+            "10.1.2",
+            "10.0.0.0/33",
+            "1.2.3.4.5",
+            "::1::2",
+            ":1",
+            "1.2.3.256",
+        ] {
             assert!(parse(bad, false).is_err(), "{bad}");
         }
         assert!(matches!(
@@ -686,7 +693,7 @@ mod tests {
 
     #[test]
     fn order_is_network_cmp() {
-        let mut v = vec![
+        let mut v = [
             inet("::1"),
             inet("10.0.0.0/8"),
             inet("10.1.0.0/16"),
@@ -698,8 +705,18 @@ mod tests {
         let shown: Vec<String> = v.iter().map(format).collect();
         assert_eq!(
             shown,
-            ["9.255.0.0/16", "10.0.0.0/7", "10.0.0.0/8", "10.0.0.1/8", "10.1.0.0/16", "::1"]
+            [
+                "9.255.0.0/16",
+                "10.0.0.0/7",
+                "10.0.0.0/8",
+                "10.0.0.1/8",
+                "10.1.0.0/16",
+                "::1"
+            ]
         );
-        assert_eq!(cmp(&inet("10.0.0.0/8"), &cidr("10.0.0.0/8")), Ordering::Equal);
+        assert_eq!(
+            cmp(&inet("10.0.0.0/8"), &cidr("10.0.0.0/8")),
+            Ordering::Equal
+        );
     }
 }
