@@ -39,6 +39,8 @@
 //!                   holding the first host bit on (the rest is the network's):
 //!                   `network_cmp`'s order (also cidr; the is_cidr flag, which equality
 //!                   ignores, comes from the column)
+//! timetz      0x13  the UTC time (time + zone seconds, 8 bytes big-endian, sign bit
+//!                   flipped), then the zone (4 bytes, sign flipped): `timetz_cmp`'s order
 //! NULL        0xFF  (no payload): above every tag, so NULLs sort last
 //! ```
 //!
@@ -82,6 +84,7 @@ const TAG_JSONB: u8 = 0x0F;
 const TAG_ARRAY: u8 = 0x10;
 const TAG_RECORD: u8 = 0x11;
 const TAG_INET: u8 = 0x12;
+const TAG_TIMETZ: u8 = 0x13;
 
 /// How deeply records (and arrays in them) may nest in a key.
 const MAX_DEPTH: usize = 32;
@@ -227,6 +230,11 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(&flip32(*lower));
             }
         }
+        Value::TimeTz(t, z) => {
+            out.push(TAG_TIMETZ);
+            out.extend_from_slice(&flip64(t.wrapping_add(i64::from(*z) * 1_000_000)));
+            out.extend_from_slice(&flip32(*z));
+        }
         Value::Inet(i) => {
             out.extend_from_slice(&[TAG_INET, i.family_code()]);
             out.extend_from_slice(i.network().bytes());
@@ -355,6 +363,15 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
             (Value::Bytea(b), used + 1)
         }
         TAG_UUID => (Value::Uuid(fixed(bytes)?), 17),
+        TAG_TIMETZ => {
+            let b: [u8; 12] = fixed(bytes)?;
+            let (mut utc, mut zone) = ([0u8; 8], [0u8; 4]);
+            utc.copy_from_slice(&b[..8]);
+            zone.copy_from_slice(&b[8..]);
+            let zone = unflip32(zone);
+            let t = unflip64(utc).wrapping_sub(i64::from(zone) * 1_000_000);
+            (Value::TimeTz(t, zone), 13)
+        }
         TAG_INET => {
             let bad = || Error::decode("key", "inet value");
             let family = *bytes.get(1).ok_or_else(bad)?;

@@ -119,6 +119,9 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
             .boxed(),
         14 => small_jsonb().prop_map(Value::Jsonb).boxed(),
         15 => any_inet().prop_map(Value::Inet).boxed(),
+        17 => ((0i64..=86_400_000_000), (-57_599i32..57_600))
+            .prop_map(|(t, z)| Value::TimeTz(t, z))
+            .boxed(),
         16 => (
             prop_oneof![3 => (-3i64..3).prop_map(Value::Int8), 1 => Just(Value::Null)],
             prop_oneof![3 => "[ab]{0,2}".prop_map(Value::Text), 1 => Just(Value::Null)],
@@ -144,7 +147,7 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
 
 /// Two tuples with the same column types.
 fn tuple_pair() -> impl Strategy<Value = (Vec<Value>, Vec<Value>)> {
-    proptest::collection::vec(0u8..18, 1..4).prop_flat_map(|types| {
+    proptest::collection::vec(0u8..19, 1..4).prop_flat_map(|types| {
         let one = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         let two = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         (one, two)
@@ -194,7 +197,7 @@ proptest! {
     }
 
     #[test]
-    fn tagged_garbage_never_panics(tag in 0x07u8..=0x12, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+    fn tagged_garbage_never_panics(tag in 0x07u8..=0x13, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
         let mut b = vec![tag];
         b.extend(bytes);
         let _ = decode_key(&b);

@@ -13,6 +13,7 @@
 //! | inet, cidr                    | family (2 IPv4, 3 IPv6), bits, is_cidr (the type's), address length, address bytes |
 //! | date                          | i32 days since 2000-01-01                             |
 //! | time, timestamp, timestamptz  | i64 microseconds                                      |
+//! | timetz                        | i64 microseconds, i32 zone (seconds west of UTC)      |
 //! | interval                      | i64 microseconds, i32 days, i32 months                |
 //! | jsonb                         | version byte 1, then the text                         |
 //! | enum types                    | the label's UTF-8 bytes                               |
@@ -97,6 +98,10 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
         (Value::Date(d), _) => out.extend_from_slice(&d.to_be_bytes()),
         (Value::Time(t) | Value::Timestamp(t) | Value::Timestamptz(t), _) => {
             out.extend_from_slice(&t.to_be_bytes())
+        }
+        (Value::TimeTz(t, z), _) => {
+            out.extend_from_slice(&t.to_be_bytes());
+            out.extend_from_slice(&z.to_be_bytes());
         }
         (Value::Interval(i), _) => {
             out.extend_from_slice(&i.micros.to_be_bytes());
@@ -316,6 +321,11 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
                 return Err(Error::DatetimeFieldOverflow("time out of range".into()));
             }
             Value::Time(t)
+        }
+        TimeTz(_) => {
+            let t = i64::from_be_bytes(r.array()?);
+            let (t, z) = super::datetime::timetz::check(t, r.i32()?)?;
+            Value::TimeTz(t, z)
         }
         Timestamp(_) => Value::Timestamp(super::datetime::check_timestamp(i64::from_be_bytes(
             r.array()?,

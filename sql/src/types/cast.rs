@@ -149,6 +149,10 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Uuid => Ok(Value::Uuid(super::uuid::parse(t)?)),
         DataType::Date => Ok(Value::Date(dt::date(t)?)),
         DataType::Time(p) => Ok(Value::Time(round_time(dt::time(t)?, p))),
+        DataType::TimeTz(p) => {
+            let (time, zone) = datetime::timetz::parse(t)?;
+            Ok(Value::TimeTz(round_time(time, p), zone))
+        }
         DataType::Timestamp(p) => Ok(Value::Timestamp(round_timestamp(dt::timestamp(t)?, p)?)),
         DataType::Timestamptz(p) => {
             Ok(Value::Timestamptz(round_timestamp(dt::timestamptz(t)?, p)?))
@@ -237,6 +241,7 @@ pub fn apply_typmod(v: Value, ty: DataType, explicit: bool) -> Result<Value> {
         (Value::Text(s), DataType::Varchar(n)) => fit_varchar(s, n, explicit)?,
         (Value::Bpchar(s), DataType::Bpchar(n)) => Value::Bpchar(bpchar::fit(&s, n, explicit)?),
         (Value::Time(t), DataType::Time(p)) => Value::Time(round_time(t, p)),
+        (Value::TimeTz(t, z), DataType::TimeTz(p)) => Value::TimeTz(round_time(t, p), z),
         (Value::Timestamp(t), DataType::Timestamp(p)) => Value::Timestamp(round_timestamp(t, p)?),
         (Value::Timestamptz(t), DataType::Timestamptz(p)) => {
             Value::Timestamptz(round_timestamp(t, p)?)
@@ -434,6 +439,16 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
         (Value::Json(s), Jsonb) => Value::Jsonb(Box::new(super::Jsonb::parse(&s)?)),
         (Value::Jsonb(j), Jsonb) => Value::Jsonb(j),
         (Value::Json(s), Json) => Value::Json(s),
+        (Value::TimeTz(t, z), TimeTz(_)) => Value::TimeTz(t, z),
+        (Value::TimeTz(t, _), Time(_)) => Value::Time(t),
+        (Value::Time(t), TimeTz(_)) => {
+            let (t, z) = datetime::timetz::from_time(t);
+            Value::TimeTz(t, z)
+        }
+        (Value::Timestamptz(t), TimeTz(_)) => {
+            let (t, z) = datetime::timetz::from_timestamptz(t)?;
+            Value::TimeTz(t, z)
+        }
         (
             v @ (Value::Date(_)
             | Value::Time(_)

@@ -80,7 +80,8 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
         // dates and times
         (Date, Timestamp(_) | Timestamptz(_)) => Implicit,
         (Timestamp(_), Timestamptz(_)) => Implicit,
-        (Time(_), Interval) => Implicit,
+        (Time(_), Interval | TimeTz(_)) => Implicit,
+        (TimeTz(_), Time(_)) | (Timestamptz(_), TimeTz(_)) => Assignment,
         (Timestamptz(_), Timestamp(_) | Date | Time(_)) => Assignment,
         (Timestamp(_), Date | Time(_)) => Assignment,
         (Interval, Time(_)) => Assignment,
@@ -146,6 +147,7 @@ pub fn common(a: DataType, b: DataType) -> Option<DataType> {
         }
         (Date, Timestamp(_)) | (Timestamp(_), Date) => Some(Timestamp(None)),
         (Inet, Cidr) | (Cidr, Inet) => Some(Inet),
+        (Time(_), TimeTz(_)) | (TimeTz(_), Time(_)) => Some(TimeTz(None)),
         (Date | Timestamp(_), Timestamptz(_)) | (Timestamptz(_), Date | Timestamp(_)) => {
             Some(Timestamptz(None))
         }

@@ -77,6 +77,8 @@ pub enum DataType {
     Date,
     /// `time(p) without time zone`; `None`: full microsecond precision.
     Time(Option<u8>),
+    /// `time(p) with time zone` ([`datetime::timetz`]).
+    TimeTz(Option<u8>),
     /// `timestamp(p) without time zone`.
     Timestamp(Option<u8>),
     /// `timestamp(p) with time zone`.
@@ -188,6 +190,7 @@ impl ElemType {
             Xid8 => (31, 0),
             Inet => (32, 0),
             Cidr => (33, 0),
+            TimeTz(p) => (34, p.map_or(NONE, u32::from)),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -234,6 +237,7 @@ impl ElemType {
             31 => Xid8,
             32 => Inet,
             33 => Cidr,
+            34 => TimeTz(precision(self.arg)),
             _ => RegProc,
         }
     }
@@ -307,6 +311,7 @@ impl DataType {
             Varchar(_) => 1043,
             Date => 1082,
             Time(_) => 1083,
+            TimeTz(_) => 1266,
             Timestamp(_) => 1114,
             Timestamptz(_) => 1184,
             Interval => 1186,
@@ -351,6 +356,7 @@ impl DataType {
             Timestamp(_) => 1115,
             Date => 1182,
             Time(_) => 1183,
+            TimeTz(_) => 1270,
             Timestamptz(_) => 1185,
             Interval => 1187,
             Numeric(_) => 1231,
@@ -380,6 +386,7 @@ impl DataType {
             Xid8 => 8,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
             Interval | Uuid => 16,
+            TimeTz(_) => 12,
             Name => 64,
             Unknown => -2,
             _ => -1,
@@ -392,7 +399,9 @@ impl DataType {
         match self {
             Varchar(Some(n)) | Bpchar(Some(n)) => *n as i32 + 4,
             Numeric(Some(m)) => ((i32::from(m.precision) << 16) | (i32::from(m.scale) & 0x7ff)) + 4,
-            Time(Some(p)) | Timestamp(Some(p)) | Timestamptz(Some(p)) => i32::from(*p),
+            Time(Some(p)) | TimeTz(Some(p)) | Timestamp(Some(p)) | Timestamptz(Some(p)) => {
+                i32::from(*p)
+            }
             Array(e) => e.get().typmod(),
             _ => -1,
         }
@@ -407,6 +416,7 @@ impl DataType {
             Varchar(_) => Varchar(None),
             Bpchar(_) => Bpchar(None),
             Time(_) => Time(None),
+            TimeTz(_) => TimeTz(None),
             Timestamp(_) => Timestamp(None),
             Timestamptz(_) => Timestamptz(None),
             Array(e) => DataType::array_of(e.get().without_typmod()),
@@ -441,6 +451,7 @@ impl DataType {
             Uuid => "uuid".into(),
             Date => "date".into(),
             Time(p) => precision("time", p, " without time zone"),
+            TimeTz(p) => precision("time", p, " with time zone"),
             Timestamp(p) => precision("timestamp", p, " without time zone"),
             Timestamptz(p) => precision("timestamp", p, " with time zone"),
             Interval => "interval".into(),
@@ -486,6 +497,7 @@ impl DataType {
             Uuid => "uuid".into(),
             Date => "date".into(),
             Time(_) => "time".into(),
+            TimeTz(_) => "timetz".into(),
             Timestamp(_) => "timestamp".into(),
             Timestamptz(_) => "timestamptz".into(),
             Interval => "interval".into(),
@@ -519,7 +531,7 @@ impl DataType {
             Int2 | Int4 | Int8 | Float4 | Float8 | Numeric(_) | Oid | RegClass | RegType
             | RegProc => Category::Numeric,
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
-            Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
+            Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
             Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,
             Inet | Cidr => Category::Network,

@@ -107,6 +107,7 @@ pub fn builtin_types() -> Vec<DataType> {
         Xid8,
         Inet,
         Cidr,
+        TimeTz(None),
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));

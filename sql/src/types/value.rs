@@ -41,6 +41,9 @@ pub enum Value {
     Date(i32),
     /// Microseconds since midnight.
     Time(i64),
+    /// A `timetz`: microseconds since midnight and the zone in seconds west of UTC
+    /// ([`datetime::timetz`]).
+    TimeTz(i64, i32),
     /// Microseconds since 2000-01-01 00:00, local time.
     Timestamp(i64),
     /// Microseconds since 2000-01-01 00:00 UTC.
@@ -114,7 +117,8 @@ impl Value {
             Value::Enum(_) => 11,
             Value::Tid(..) => 12,
             Value::Inet(_) => 13,
-            Value::Null => 14,
+            Value::TimeTz(..) => 14,
+            Value::Null => 15,
         }
     }
 
@@ -191,6 +195,7 @@ impl Ord for Value {
             (Enum(a), Enum(b)) => a.total_cmp(b),
             (Tid(ab, ao), Tid(bb, bo)) => (ab, ao).cmp(&(bb, bo)),
             (Inet(a), Inet(b)) => super::inet::cmp(a, b),
+            (TimeTz(at, az), TimeTz(bt, bz)) => datetime::timetz::cmp((*at, *az), (*bt, *bz)),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
     }
@@ -246,6 +251,7 @@ impl Hash for Value {
             Inet(i) => (i.v6, i.bits, i.addr).hash(state),
             Date(_) | Timestamp(_) | Timestamptz(_) => self.instant().hash(state),
             Time(t) => t.hash(state),
+            TimeTz(t, z) => (t, z).hash(state),
             Interval(i) => i.hash(state),
             // BigDecimal hashes by value, as jsonb equality compares numbers (1.0 = 1)
             Jsonb(j) => j.hash(state),
@@ -282,6 +288,7 @@ impl std::fmt::Display for Value {
             Value::Uuid(u) => f.write_str(&super::uuid::format(u)),
             Value::Date(d) => f.write_str(&datetime::format::date(*d)),
             Value::Time(t) => f.write_str(&datetime::format::time(*t)),
+            Value::TimeTz(t, z) => f.write_str(&datetime::timetz::format(*t, *z)),
             Value::Timestamp(t) => f.write_str(&datetime::format::timestamp(*t)),
             Value::Timestamptz(t) => f.write_str(&crate::env::with(|e| {
                 datetime::format::timestamptz(*t, &e.time_zone)
