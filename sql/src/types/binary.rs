@@ -565,6 +565,7 @@ mod tests {
             (Value::Timestamp(123), DataType::Timestamp(None)),
             (Value::Interval(Interval::new(1, 2, 3)), DataType::Interval),
             (Value::Uuid([7; 16]), DataType::Uuid),
+            (Value::TimeTz(45_296_000_000, -7200), DataType::TimeTz(None)),
             (Value::Bytea(vec![0, 1, 255]), DataType::Bytea),
             (
                 Value::Jsonb(Box::new(Jsonb::parse(r#"{"a": [1, 2.50]}"#).unwrap())),
