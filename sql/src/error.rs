@@ -126,6 +126,9 @@ pub enum Error {
     /// 22007: e.g. `invalid input syntax for type timestamp: "x"`.
     #[error("{0}")]
     InvalidDatetimeFormat(String),
+    /// 22009: a time zone offset beyond ±16 hours.
+    #[error("{0}")]
+    InvalidTimeZoneDisplacement(String),
     /// 22008: e.g. `date/time field value out of range`, `timestamp out of range`.
     #[error("{0}")]
     DatetimeFieldOverflow(String),
@@ -490,6 +493,7 @@ impl Error {
             SqlJson(code, _) => code,
             StringDataRightTruncation(_) => "22001",
             InvalidDatetimeFormat(_) => "22007",
+            InvalidTimeZoneDisplacement(_) => "22009",
             DatetimeFieldOverflow(_) => "22008",
             IntervalFieldOverflow(_) => "22015",
             InvalidBinaryRepresentation(_) => "22P03",

@@ -39,8 +39,10 @@ pub fn to_stored(v: &sql::Value) -> Stored {
         sql::Value::Numeric(n) => Stored::Numeric((**n).clone()),
         sql::Value::Bytea(b) => Stored::Bytea(b.clone()),
         sql::Value::Uuid(u) => Stored::Uuid(*u),
+        sql::Value::Inet(i) => Stored::Inet(*i),
         sql::Value::Date(d) => Stored::Date(*d),
         sql::Value::Time(t) => Stored::Time(*t),
+        sql::Value::TimeTz(t, z) => Stored::TimeTz(*t, *z),
         sql::Value::Timestamp(t) => Stored::Timestamp(*t),
         sql::Value::Timestamptz(t) => Stored::Timestamptz(*t),
         sql::Value::Interval(i) => Stored::Interval(*i),
@@ -123,11 +125,18 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
         Stored::Numeric(n) => sql::Value::numeric(n),
         Stored::Date(d) => sql::Value::Date(d),
         Stored::Time(t) => sql::Value::Time(t),
+        Stored::TimeTz(t, z) => sql::Value::TimeTz(t, z),
         Stored::Timestamp(t) => sql::Value::Timestamp(t),
         Stored::Timestamptz(t) => sql::Value::Timestamptz(t),
         Stored::Interval(i) => sql::Value::Interval(i),
         Stored::Bytea(b) => sql::Value::Bytea(b),
         Stored::Uuid(u) => sql::Value::Uuid(u),
+        // Keys do not keep the is_cidr flag; the column's type says it.
+        Stored::Inet(i) => sql::Value::Inet(match ty {
+            Some(DataType::Cidr) => sql::types::inet::Inet { cidr: true, ..i },
+            Some(DataType::Inet) => sql::types::inet::Inet { cidr: false, ..i },
+            _ => i,
+        }),
         Stored::Json(s) => sql::Value::Json(s),
         Stored::Jsonb(j) => sql::Value::Jsonb(Box::new(j)),
         Stored::Array(a) => {
@@ -240,8 +249,10 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         (V::Numeric(_), T::Numeric(_)) => true,
         (V::Bytea(_), T::Bytea) | (V::Uuid(_), T::Uuid) | (V::Date(_), T::Date) => true,
         (V::Time(_), T::Time(_)) | (V::Interval(_), T::Interval) => true,
+        (V::TimeTz(..), T::TimeTz(_)) => true,
         (V::Timestamp(_), T::Timestamp(_)) | (V::Timestamptz(_), T::Timestamptz(_)) => true,
         (V::Jsonb(_), T::Jsonb) | (V::Enum(_), T::Enum(_)) => true,
+        (V::Inet(_), T::Inet | T::Cidr) => true,
         (V::Record(_), T::Composite(_) | T::Record) => true,
         (V::Array(a), T::Array(e)) => {
             let elem = e.get();
@@ -296,6 +307,7 @@ mod tests {
             Value::Timestamp(123_456),
             Value::Uuid([7; 16]),
             Value::Tid(3, 4),
+            Value::Inet(sql::types::inet::parse("10.1.2.3/8", false).unwrap()),
             Value::numeric(sql::types::Numeric::Finite("12.50".parse().unwrap())),
         ];
         let stored: Vec<_> = row.iter().map(super::to_stored).collect();

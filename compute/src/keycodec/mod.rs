@@ -34,6 +34,13 @@
 //! record      0x11  per field 0x02, its type OID (4 bytes big-endian, the same for every
 //!                   value of a column) and its encoding, then 0x01: field by field, NULL
 //!                   fields last (`record_cmp`'s order)
+//! inet        0x12  family (2 IPv4, 3 IPv6), the network (address with host bits zeroed,
+//!                   4 or 16 bytes), mask length, then the address's bytes from the one
+//!                   holding the first host bit on (the rest is the network's):
+//!                   `network_cmp`'s order (also cidr; the is_cidr flag, which equality
+//!                   ignores, comes from the column)
+//! timetz      0x13  the UTC time (time + zone seconds, 8 bytes big-endian, sign bit
+//!                   flipped), then the zone (4 bytes, sign flipped): `timetz_cmp`'s order
 //! NULL        0xFF  (no payload): above every tag, so NULLs sort last
 //! ```
 //!
@@ -76,6 +83,8 @@ const TAG_UUID: u8 = 0x0E;
 const TAG_JSONB: u8 = 0x0F;
 const TAG_ARRAY: u8 = 0x10;
 const TAG_RECORD: u8 = 0x11;
+const TAG_INET: u8 = 0x12;
+const TAG_TIMETZ: u8 = 0x13;
 
 /// How deeply records (and arrays in them) may nest in a key.
 const MAX_DEPTH: usize = 32;
@@ -221,6 +230,17 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(&flip32(*lower));
             }
         }
+        Value::TimeTz(t, z) => {
+            out.push(TAG_TIMETZ);
+            out.extend_from_slice(&flip64(t.wrapping_add(i64::from(*z) * 1_000_000)));
+            out.extend_from_slice(&flip32(*z));
+        }
+        Value::Inet(i) => {
+            out.extend_from_slice(&[TAG_INET, i.family_code()]);
+            out.extend_from_slice(i.network().bytes());
+            out.push(i.bits);
+            out.extend_from_slice(&i.bytes()[usize::from(i.bits / 8)..]);
+        }
         Value::Record(fields) => {
             out.push(TAG_RECORD);
             for (oid, v) in fields {
@@ -343,6 +363,29 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
             (Value::Bytea(b), used + 1)
         }
         TAG_UUID => (Value::Uuid(fixed(bytes)?), 17),
+        TAG_TIMETZ => {
+            let b: [u8; 12] = fixed(bytes)?;
+            let (mut utc, mut zone) = ([0u8; 8], [0u8; 4]);
+            utc.copy_from_slice(&b[..8]);
+            zone.copy_from_slice(&b[8..]);
+            let zone = unflip32(zone);
+            let t = unflip64(utc).wrapping_sub(i64::from(zone) * 1_000_000);
+            (Value::TimeTz(t, zone), 13)
+        }
+        TAG_INET => {
+            let bad = || Error::decode("key", "inet value");
+            let family = *bytes.get(1).ok_or_else(bad)?;
+            let n = if family == 3 { 16 } else { 4 };
+            let head = bytes.get(2..3 + n).ok_or_else(bad)?;
+            let (network, bits) = (&head[..n], head[n]);
+            let whole = usize::from(bits / 8).min(n);
+            let host = bytes.get(3 + n..3 + 2 * n - whole).ok_or_else(bad)?;
+            let addr: Vec<u8> = network[..whole].iter().chain(host).copied().collect();
+            let inet = sql::types::inet::Inet::from_parts(family, bits, false, &addr)
+                .filter(|i| i.network().bytes() == network)
+                .ok_or_else(bad)?;
+            (Value::Inet(inet), 3 + 2 * n - whole)
+        }
         TAG_JSONB => {
             let (j, used) = jsonb::decode(&bytes[1..])?;
             (Value::Jsonb(j), used + 1)

@@ -40,6 +40,35 @@ fn small_jsonb() -> impl Strategy<Value = sql::types::Jsonb> {
     })
 }
 
+/// An `inet` of either family, with addresses and masks that share prefixes often.
+fn any_inet() -> impl Strategy<Value = sql::types::inet::Inet> {
+    (
+        any::<bool>(),
+        prop_oneof![
+            Just(0u8),
+            Just(8),
+            Just(9),
+            Just(32),
+            Just(128),
+            any::<u8>()
+        ],
+        prop_oneof![
+            any::<[u8; 16]>(),
+            Just([0; 16]),
+            Just([10; 16]),
+            Just([255; 16])
+        ],
+        0usize..16,
+    )
+        .prop_map(|(v6, bits, mut addr, keep)| {
+            let (max, len) = if v6 { (128, 16) } else { (32, 4) };
+            addr[keep.min(len)..].fill(0);
+            let family = if v6 { 3 } else { 2 };
+            sql::types::inet::Inet::from_parts(family, bits % (max + 1), false, &addr[..len])
+                .expect("a valid inet")
+        })
+}
+
 /// A value of the given type, or NULL sometimes.
 fn value_of(ty: u8) -> BoxedStrategy<Value> {
     let v = match ty {
@@ -89,6 +118,10 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
             .prop_map(Value::Uuid)
             .boxed(),
         14 => small_jsonb().prop_map(Value::Jsonb).boxed(),
+        15 => any_inet().prop_map(Value::Inet).boxed(),
+        17 => ((0i64..=86_400_000_000), (-57_599i32..57_600))
+            .prop_map(|(t, z)| Value::TimeTz(t, z))
+            .boxed(),
         16 => (
             prop_oneof![3 => (-3i64..3).prop_map(Value::Int8), 1 => Just(Value::Null)],
             prop_oneof![3 => "[ab]{0,2}".prop_map(Value::Text), 1 => Just(Value::Null)],
@@ -114,7 +147,7 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
 
 /// Two tuples with the same column types.
 fn tuple_pair() -> impl Strategy<Value = (Vec<Value>, Vec<Value>)> {
-    proptest::collection::vec(0u8..17, 1..4).prop_flat_map(|types| {
+    proptest::collection::vec(0u8..19, 1..4).prop_flat_map(|types| {
         let one = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         let two = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         (one, two)
@@ -164,7 +197,7 @@ proptest! {
     }
 
     #[test]
-    fn tagged_garbage_never_panics(tag in 0x07u8..=0x11, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+    fn tagged_garbage_never_panics(tag in 0x07u8..=0x13, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
         let mut b = vec![tag];
         b.extend(bytes);
         let _ = decode_key(&b);

@@ -4,8 +4,8 @@
 
 use super::{
     Reader, TAG_BOOL, TAG_BYTEA, TAG_DATE, TAG_FLOAT8, TAG_INT2, TAG_INT4, TAG_INT8, TAG_INTERVAL,
-    TAG_JSON, TAG_JSONB, TAG_NULL, TAG_TEXT, TAG_TIME, TAG_TIMESTAMP, TAG_TIMESTAMPTZ, TAG_UUID,
-    Value, decode_value,
+    TAG_JSON, TAG_JSONB, TAG_NULL, TAG_TEXT, TAG_TIME, TAG_TIMESTAMP, TAG_TIMESTAMPTZ, TAG_TIMETZ,
+    TAG_UUID, Value, decode_value,
 };
 use crate::error::{Error, Result};
 
@@ -21,6 +21,7 @@ fn skip_value(r: &mut Reader<'_>) -> Result<u8> {
         TAG_INT4 | TAG_DATE => 4,
         TAG_INT8 | TAG_FLOAT8 | TAG_TIME | TAG_TIMESTAMP | TAG_TIMESTAMPTZ => 8,
         TAG_INTERVAL | TAG_UUID => 16,
+        TAG_TIMETZ => 12,
         TAG_TEXT | TAG_BYTEA | TAG_JSON | TAG_JSONB => {
             r.bytes()?;
             return Ok(tag);

@@ -31,6 +31,9 @@
 //!                    then `count` tagged values (NULL items are tag 0)
 //! 18   record        count u32, then per field its type OID u32 and a tagged value
 //!                    (a composite column's value; the OIDs give back each field's type)
+//! 19   inet          family u8 (2 IPv4, 3 IPv6), bits u8, is_cidr u8, 4 or 16 address
+//!                    bytes (also cidr)
+//! 20   timetz        i64 microseconds since midnight, i32 zone (seconds west of UTC)
 //!
 //! numeric body: kind u8 (0 finite, 1 NaN, 2 +Infinity, 3 -Infinity); finite values then
 //!               display scale u32, sign u8 (0 non-negative, 1 negative), len u32,
@@ -72,6 +75,10 @@ pub enum Value {
     Array(StoredArray),
     /// A composite value: per field its type OID and value.
     Record(Vec<(u32, Value)>),
+    /// An `inet` or `cidr`.
+    Inet(sql::types::inet::Inet),
+    /// A `timetz`: time of day and zone (seconds west of UTC).
+    TimeTz(i64, i32),
 }
 
 /// An array as stored: dimensions (length, lower bound) and items in row-major order.
@@ -100,6 +107,8 @@ const TAG_JSON: u8 = 15;
 const TAG_JSONB: u8 = 16;
 const TAG_ARRAY: u8 = 17;
 const TAG_RECORD: u8 = 18;
+const TAG_INET: u8 = 19;
+const TAG_TIMETZ: u8 = 20;
 
 /// How deeply records (and arrays in them) may nest in a stored value.
 const MAX_DEPTH: usize = 32;
@@ -247,6 +256,15 @@ pub(crate) fn encode_value(v: &Value, out: &mut Vec<u8>) {
                 encode_value(item, out);
             }
         }
+        Value::Inet(i) => {
+            out.extend_from_slice(&[TAG_INET, i.family_code(), i.bits, u8::from(i.cidr)]);
+            out.extend_from_slice(i.bytes());
+        }
+        Value::TimeTz(t, z) => {
+            out.push(TAG_TIMETZ);
+            out.extend_from_slice(&t.to_le_bytes());
+            out.extend_from_slice(&z.to_le_bytes());
+        }
         Value::Record(fields) => {
             out.push(TAG_RECORD);
             put_len(out, fields.len());
@@ -376,6 +394,19 @@ fn decode_value(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
         }
         TAG_BYTEA => Value::Bytea(r.bytes()?.to_vec()),
         TAG_UUID => Value::Uuid(r.array()?),
+        TAG_TIMETZ => {
+            let t = r.i64()?;
+            Value::TimeTz(t, r.i32()?)
+        }
+        TAG_INET => {
+            let [family, bits, cidr] = r.array()?;
+            let len = if family == 3 { 16 } else { 4 };
+            let bytes = r.take(len)?;
+            let inet = sql::types::inet::Inet::from_parts(family, bits, cidr == 1, bytes)
+                .filter(|_| cidr <= 1)
+                .ok_or_else(|| r.fail(format!("inet family {family} bits {bits}")))?;
+            Value::Inet(inet)
+        }
         TAG_JSON => Value::Json(r.string()?),
         TAG_JSONB => {
             let body = r.bytes()?;
@@ -492,6 +523,21 @@ pub(crate) mod tests {
                 .prop_map(|(m, d, u)| Value::Interval(Interval::new(m, d, u))),
             proptest::collection::vec(any::<u8>(), 0..8).prop_map(Value::Bytea),
             any::<[u8; 16]>().prop_map(Value::Uuid),
+            (any::<i64>(), any::<i32>()).prop_map(|(t, z)| Value::TimeTz(t, z)),
+            (any::<bool>(), any::<u8>(), any::<bool>(), any::<[u8; 16]>()).prop_map(
+                |(v6, bits, cidr, addr)| {
+                    let (family, max, len) = if v6 { (3, 128, 16) } else { (2, 32, 4) };
+                    Value::Inet(
+                        sql::types::inet::Inet::from_parts(
+                            family,
+                            bits % (max + 1),
+                            cidr,
+                            &addr[..len],
+                        )
+                        .expect("a valid inet"),
+                    )
+                }
+            ),
             "[a-z{}:,\\[\\]0-9\" ]{0,12}".prop_map(Value::Json),
             jsonb::tests::any_jsonb().prop_map(Value::Jsonb),
         ]

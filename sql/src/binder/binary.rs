@@ -166,6 +166,17 @@ impl Binder {
                 rt.name()
             ))
         };
+        // `inet` has `<<`, `>>`, `&`, `|` of its own (containment and bitwise masks).
+        if let Some((_, sym)) = arith
+            && (matches!(lt, DataType::Inet | DataType::Cidr)
+                || matches!(rt, DataType::Inet | DataType::Cidr))
+            && let Some(r) = crate::expr::operators::resolve(sym, lt, rt)
+        {
+            let r = r?;
+            let le = self.coerce(le, lt, r.args[0])?;
+            let re = self.coerce(re, rt, r.args[1])?;
+            return Ok((Expr::Call(r.func, vec![le, re]), r.ret));
+        }
         if let Some((aop, sym)) = arith
             && aop.is_bitwise()
         {
@@ -247,6 +258,9 @@ impl Binder {
             B::HashMinus => Some("#-"),
             B::AtQuestion => Some("@?"),
             B::AtAt => Some("@@"),
+            // operators the tokenizer has no token of its own for
+            B::Custom(s) if s == "<<=" => Some("<<="),
+            B::Custom(s) if s == ">>=" => Some(">>="),
             _ => None,
         };
         if let Some(sym) = other {

@@ -18,6 +18,7 @@ pub mod datetime_fns;
 pub mod extension_fns;
 mod fn_args;
 pub mod functions;
+pub mod inet_fns;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;
 mod like;

@@ -17,5 +17,6 @@ pub fn resolve(sym: &str, left: DataType, right: DataType) -> Option<Result<Reso
         .or_else(|| super::datetime_fns::resolve_operator(sym, left, right))
         .or_else(|| super::numeric_fns::resolve_operator(sym, left, right))
         .or_else(|| super::bytea_fns::ByteaFn::resolve_operator(sym, left, right))
+        .or_else(|| super::inet_fns::InetFn::resolve_operator(sym, left, right))
         .or_else(|| super::array_fns::ArrayFn::resolve_operator(sym, left, right))
 }

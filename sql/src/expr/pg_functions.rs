@@ -511,6 +511,7 @@ pub fn format_type(oid: Oid, typmod: Option<i32>) -> String {
                 scale: ((((m - 4) & 0x7ff) ^ 1024) - 1024) as i16,
             })),
             DataType::Time(_) => DataType::Time(Some(m as u8)),
+            DataType::TimeTz(_) => DataType::TimeTz(Some(m as u8)),
             DataType::Timestamp(_) => DataType::Timestamp(Some(m as u8)),
             DataType::Timestamptz(_) => DataType::Timestamptz(Some(m as u8)),
             t => t,

@@ -36,6 +36,7 @@ pub(super) fn category_code(t: &DataType) -> char {
             Category::Timespan => 'T',
             Category::Array => 'A',
             Category::Enum => 'E',
+            Category::Network => 'I',
             Category::Unknown => 'X',
             _ => 'U',
         },
@@ -51,6 +52,7 @@ fn preferred(t: &DataType) -> bool {
             | DataType::Timestamptz(_)
             | DataType::Interval
             | DataType::Oid
+            | DataType::Inet
     )
 }
 

@@ -76,7 +76,10 @@ fn type_info(t: &DataType) -> (String, Value, Value, Value, Value, Value) {
         ),
         DataType::Bpchar(l) => ("character".into(), l.map_or(n(), int), n(), n(), n(), n()),
         DataType::Date => ("date".into(), n(), n(), n(), n(), int(0)),
-        DataType::Time(p) | DataType::Timestamp(p) | DataType::Timestamptz(p) => {
+        DataType::Time(p)
+        | DataType::TimeTz(p)
+        | DataType::Timestamp(p)
+        | DataType::Timestamptz(p) => {
             let name = t.without_typmod().name();
             (name, n(), n(), n(), n(), int(p.unwrap_or(6)))
         }

@@ -10,8 +10,10 @@
 //! | text, varchar, bpchar, name, json | UTF-8 bytes                                       |
 //! | bytea                         | the bytes                                             |
 //! | uuid                          | 16 bytes                                              |
+//! | inet, cidr                    | family (2 IPv4, 3 IPv6), bits, is_cidr (the type's), address length, address bytes |
 //! | date                          | i32 days since 2000-01-01                             |
 //! | time, timestamp, timestamptz  | i64 microseconds                                      |
+//! | timetz                        | i64 microseconds, i32 zone (seconds west of UTC)      |
 //! | interval                      | i64 microseconds, i32 days, i32 months                |
 //! | jsonb                         | version byte 1, then the text                         |
 //! | enum types                    | the label's UTF-8 bytes                               |
@@ -83,9 +85,23 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
         }
         (Value::Bytea(b), _) => out.extend_from_slice(b),
         (Value::Uuid(u), _) => out.extend_from_slice(u),
+        (Value::Inet(i), _) => {
+            let bytes = i.bytes();
+            out.extend_from_slice(&[
+                i.family_code(),
+                i.bits,
+                u8::from(ty == DataType::Cidr),
+                bytes.len() as u8,
+            ]);
+            out.extend_from_slice(bytes);
+        }
         (Value::Date(d), _) => out.extend_from_slice(&d.to_be_bytes()),
         (Value::Time(t) | Value::Timestamp(t) | Value::Timestamptz(t), _) => {
             out.extend_from_slice(&t.to_be_bytes())
+        }
+        (Value::TimeTz(t, z), _) => {
+            out.extend_from_slice(&t.to_be_bytes());
+            out.extend_from_slice(&z.to_be_bytes());
         }
         (Value::Interval(i), _) => {
             out.extend_from_slice(&i.micros.to_be_bytes());
@@ -297,6 +313,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
             )));
         }
         Uuid => Value::Uuid(r.array()?),
+        Inet | Cidr => Value::Inet(read_inet(r, ty == Cidr)?),
         Date => Value::Date(r.i32()?),
         Time(_) => {
             let t = i64::from_be_bytes(r.array()?);
@@ -304,6 +321,11 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
                 return Err(Error::DatetimeFieldOverflow("time out of range".into()));
             }
             Value::Time(t)
+        }
+        TimeTz(_) => {
+            let t = i64::from_be_bytes(r.array()?);
+            let (t, z) = super::datetime::timetz::check(t, r.i32()?)?;
+            Value::TimeTz(t, z)
         }
         Timestamp(_) => Value::Timestamp(super::datetime::check_timestamp(i64::from_be_bytes(
             r.array()?,
@@ -319,6 +341,35 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         }
         Array(e) => Value::Array(Box::new(read_array(r, e.get())?)),
     })
+}
+
+/// `network_recv`: family, bits, the ignored is_cidr byte, length and address.
+fn read_inet(r: &mut Reader<'_>, cidr: bool) -> Result<super::inet::Inet> {
+    let name = if cidr { "cidr" } else { "inet" };
+    let [family, bits, _, nb] = r.array::<4>()?;
+    let invalid = |what: &str| {
+        Error::InvalidBinaryRepresentation(format!("invalid {what} in external \"{name}\" value"))
+    };
+    let max = match family {
+        2 => 32,
+        3 => 128,
+        _ => return Err(invalid("address family")),
+    };
+    if bits > max {
+        return Err(invalid("bits"));
+    }
+    if usize::from(nb) != usize::from(max / 8) {
+        return Err(invalid("length"));
+    }
+    let bytes = r.take(usize::from(nb))?;
+    let v = super::inet::Inet::from_parts(family, bits, cidr, bytes)
+        .ok_or_else(|| invalid("length"))?;
+    if cidr && v.to_u128() & v.host_mask() != 0 {
+        return Err(Error::InvalidBinaryRepresentation(
+            "invalid external \"cidr\" value".into(),
+        ));
+    }
+    Ok(v)
 }
 
 fn read_numeric(r: &mut Reader<'_>) -> Result<Numeric> {
@@ -482,6 +533,29 @@ mod tests {
     }
 
     #[test]
+    fn inet_uses_postgresqls_layout() {
+        let v = Value::Inet(super::super::inet::parse("10.1.2.3/8", false).unwrap());
+        assert_eq!(send(&v, DataType::Inet), [2, 8, 0, 4, 10, 1, 2, 3]);
+        let c = Value::Inet(super::super::inet::parse("2001:db8::/32", true).unwrap());
+        let bytes = send(&c, DataType::Cidr);
+        assert_eq!(bytes[..6], [3, 32, 1, 16, 0x20, 0x01]);
+        assert_eq!(
+            recv(&bytes, DataType::Cidr).unwrap().to_string(),
+            "2001:db8::/32"
+        );
+        assert_eq!(round_trip(v.clone(), DataType::Inet), v);
+        for bad in [
+            &[4u8, 8, 0, 4, 10, 1, 2, 3][..],
+            &[2, 33, 0, 4, 10, 1, 2, 3],
+            &[2, 8, 0, 16, 10],
+        ] {
+            assert_eq!(recv(bad, DataType::Inet).unwrap_err().code(), "22P03");
+        }
+        // a cidr with host bits set is refused
+        assert!(recv(&[2, 8, 1, 4, 10, 1, 2, 3], DataType::Cidr).is_err());
+    }
+
+    #[test]
     fn every_type_round_trips() {
         let cases = [
             (Value::Int(-5), DataType::Int2),
@@ -491,6 +565,7 @@ mod tests {
             (Value::Timestamp(123), DataType::Timestamp(None)),
             (Value::Interval(Interval::new(1, 2, 3)), DataType::Interval),
             (Value::Uuid([7; 16]), DataType::Uuid),
+            (Value::TimeTz(45_296_000_000, -7200), DataType::TimeTz(None)),
             (Value::Bytea(vec![0, 1, 255]), DataType::Bytea),
             (
                 Value::Jsonb(Box::new(Jsonb::parse(r#"{"a": [1, 2.50]}"#).unwrap())),

@@ -149,6 +149,10 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Uuid => Ok(Value::Uuid(super::uuid::parse(t)?)),
         DataType::Date => Ok(Value::Date(dt::date(t)?)),
         DataType::Time(p) => Ok(Value::Time(round_time(dt::time(t)?, p))),
+        DataType::TimeTz(p) => {
+            let (time, zone) = datetime::timetz::parse(t)?;
+            Ok(Value::TimeTz(round_time(time, p), zone))
+        }
         DataType::Timestamp(p) => Ok(Value::Timestamp(round_timestamp(dt::timestamp(t)?, p)?)),
         DataType::Timestamptz(p) => {
             Ok(Value::Timestamptz(round_timestamp(dt::timestamptz(t)?, p)?))
@@ -175,6 +179,8 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Tid => super::tid::parse_tid(s),
         DataType::Xid | DataType::Cid => Ok(super::tid::parse_xid(s)),
         DataType::Xid8 => Ok(super::tid::parse_xid8(s)),
+        DataType::Inet => Ok(Value::Inet(super::inet::parse(s, false)?)),
+        DataType::Cidr => Ok(Value::Inet(super::inet::parse(s, true)?)),
     }
 }
 
@@ -235,6 +241,7 @@ pub fn apply_typmod(v: Value, ty: DataType, explicit: bool) -> Result<Value> {
         (Value::Text(s), DataType::Varchar(n)) => fit_varchar(s, n, explicit)?,
         (Value::Bpchar(s), DataType::Bpchar(n)) => Value::Bpchar(bpchar::fit(&s, n, explicit)?),
         (Value::Time(t), DataType::Time(p)) => Value::Time(round_time(t, p)),
+        (Value::TimeTz(t, z), DataType::TimeTz(p)) => Value::TimeTz(round_time(t, p), z),
         (Value::Timestamp(t), DataType::Timestamp(p)) => Value::Timestamp(round_timestamp(t, p)?),
         (Value::Timestamptz(t), DataType::Timestamptz(p)) => {
             Value::Timestamptz(round_timestamp(t, p)?)
@@ -320,6 +327,11 @@ pub fn cast(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Va
 /// [`cast`] of a value that is not a record.
 fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result<Value> {
     use DataType::*;
+    // `inet` and `cidr` become text through `text(inet)`, which always shows the mask.
+    let v = match v {
+        Value::Inet(i) if to.is_string() => Value::Text(super::inet::show(&i)),
+        v => v,
+    };
     // Casts to string types go through the output function.
     match to {
         Text | Unknown => return Ok(Value::Text(text_of(v))),
@@ -420,10 +432,23 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
             )?,
             other => return Err(jsonb_cast_error(&other, to)),
         },
+        // The value prints as its type does: an `inet` made from a `cidr` hides a full mask.
+        (Value::Inet(i), Inet) => Value::Inet(super::inet::Inet { cidr: false, ..i }),
+        (Value::Inet(i), Cidr) => Value::Inet(i.network()),
         (Value::Jsonb(j), Json) => Value::Json(j.to_string()),
         (Value::Json(s), Jsonb) => Value::Jsonb(Box::new(super::Jsonb::parse(&s)?)),
         (Value::Jsonb(j), Jsonb) => Value::Jsonb(j),
         (Value::Json(s), Json) => Value::Json(s),
+        (Value::TimeTz(t, z), TimeTz(_)) => Value::TimeTz(t, z),
+        (Value::TimeTz(t, _), Time(_)) => Value::Time(t),
+        (Value::Time(t), TimeTz(_)) => {
+            let (t, z) = datetime::timetz::from_time(t);
+            Value::TimeTz(t, z)
+        }
+        (Value::Timestamptz(t), TimeTz(_)) => {
+            let (t, z) = datetime::timetz::from_timestamptz(t)?;
+            Value::TimeTz(t, z)
+        }
         (
             v @ (Value::Date(_)
             | Value::Time(_)

@@ -80,12 +80,16 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
         // dates and times
         (Date, Timestamp(_) | Timestamptz(_)) => Implicit,
         (Timestamp(_), Timestamptz(_)) => Implicit,
-        (Time(_), Interval) => Implicit,
+        (Time(_), Interval | TimeTz(_)) => Implicit,
+        (TimeTz(_), Time(_)) | (Timestamptz(_), TimeTz(_)) => Assignment,
         (Timestamptz(_), Timestamp(_) | Date | Time(_)) => Assignment,
         (Timestamp(_), Date | Time(_)) => Assignment,
         (Interval, Time(_)) => Assignment,
         // records: any composite is a record; a record becomes a composite field by field
         (Composite(_), Record) | (Record, Composite(_)) => Implicit,
+        // network addresses
+        (Cidr, Inet) => Implicit,
+        (Inet, Cidr) => Assignment,
         // json
         (Json, Jsonb) | (Jsonb, Json) => Assignment,
         (Jsonb, Bool | Numeric(_) | Int2 | Int4 | Int8 | Float4 | Float8) => Explicit,
@@ -142,6 +146,8 @@ pub fn common(a: DataType, b: DataType) -> Option<DataType> {
             Some(Float8)
         }
         (Date, Timestamp(_)) | (Timestamp(_), Date) => Some(Timestamp(None)),
+        (Inet, Cidr) | (Cidr, Inet) => Some(Inet),
+        (Time(_), TimeTz(_)) | (TimeTz(_), Time(_)) => Some(TimeTz(None)),
         (Date | Timestamp(_), Timestamptz(_)) | (Timestamptz(_), Date | Timestamp(_)) => {
             Some(Timestamptz(None))
         }

@@ -27,6 +27,7 @@ pub mod coerce;
 pub mod datetime;
 pub mod enums;
 pub mod format;
+pub mod inet;
 pub mod json;
 pub(crate) mod json_errors;
 pub(crate) mod json_lexer;
@@ -76,6 +77,8 @@ pub enum DataType {
     Date,
     /// `time(p) without time zone`; `None`: full microsecond precision.
     Time(Option<u8>),
+    /// `time(p) with time zone` ([`datetime::timetz`]).
+    TimeTz(Option<u8>),
     /// `timestamp(p) without time zone`.
     Timestamp(Option<u8>),
     /// `timestamp(p) with time zone`.
@@ -113,6 +116,10 @@ pub enum DataType {
     Cid,
     /// `xid8`: a 64-bit transaction id (`pg_current_xact_id()`); values are `Value::Int`.
     Xid8,
+    /// `inet`: a host address with an optional netmask ([`inet`]); values [`Value::Inet`].
+    Inet,
+    /// `cidr`: a network address ([`inet`]); values [`Value::Inet`].
+    Cidr,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -181,6 +188,9 @@ impl ElemType {
             Xid => (29, 0),
             Cid => (30, 0),
             Xid8 => (31, 0),
+            Inet => (32, 0),
+            Cidr => (33, 0),
+            TimeTz(p) => (34, p.map_or(NONE, u32::from)),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -225,6 +235,9 @@ impl ElemType {
             29 => Xid,
             30 => Cid,
             31 => Xid8,
+            32 => Inet,
+            33 => Cidr,
+            34 => TimeTz(precision(self.arg)),
             _ => RegProc,
         }
     }
@@ -251,6 +264,8 @@ pub enum Category {
     Composite,
     /// Enum types (`typcategory` 'E').
     Enum,
+    /// `inet` and `cidr` (`typcategory` 'I').
+    Network,
     Unknown,
     Other,
 }
@@ -296,6 +311,7 @@ impl DataType {
             Varchar(_) => 1043,
             Date => 1082,
             Time(_) => 1083,
+            TimeTz(_) => 1266,
             Timestamp(_) => 1114,
             Timestamptz(_) => 1184,
             Interval => 1186,
@@ -304,6 +320,8 @@ impl DataType {
             RegType => 2206,
             Uuid => 2950,
             Jsonb => 3802,
+            Inet => 869,
+            Cidr => 650,
             Int2Vector => 22,
             OidVector => 30,
             Record => 2249,
@@ -338,6 +356,7 @@ impl DataType {
             Timestamp(_) => 1115,
             Date => 1182,
             Time(_) => 1183,
+            TimeTz(_) => 1270,
             Timestamptz(_) => 1185,
             Interval => 1187,
             Numeric(_) => 1231,
@@ -345,6 +364,8 @@ impl DataType {
             RegType => 2211,
             Uuid => 2951,
             Jsonb => 3807,
+            Inet => 1041,
+            Cidr => 651,
             Int2Vector => 1006,
             OidVector => 1013,
             Record => 2287,
@@ -365,6 +386,7 @@ impl DataType {
             Xid8 => 8,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
             Interval | Uuid => 16,
+            TimeTz(_) => 12,
             Name => 64,
             Unknown => -2,
             _ => -1,
@@ -377,7 +399,9 @@ impl DataType {
         match self {
             Varchar(Some(n)) | Bpchar(Some(n)) => *n as i32 + 4,
             Numeric(Some(m)) => ((i32::from(m.precision) << 16) | (i32::from(m.scale) & 0x7ff)) + 4,
-            Time(Some(p)) | Timestamp(Some(p)) | Timestamptz(Some(p)) => i32::from(*p),
+            Time(Some(p)) | TimeTz(Some(p)) | Timestamp(Some(p)) | Timestamptz(Some(p)) => {
+                i32::from(*p)
+            }
             Array(e) => e.get().typmod(),
             _ => -1,
         }
@@ -392,6 +416,7 @@ impl DataType {
             Varchar(_) => Varchar(None),
             Bpchar(_) => Bpchar(None),
             Time(_) => Time(None),
+            TimeTz(_) => TimeTz(None),
             Timestamp(_) => Timestamp(None),
             Timestamptz(_) => Timestamptz(None),
             Array(e) => DataType::array_of(e.get().without_typmod()),
@@ -426,6 +451,7 @@ impl DataType {
             Uuid => "uuid".into(),
             Date => "date".into(),
             Time(p) => precision("time", p, " without time zone"),
+            TimeTz(p) => precision("time", p, " with time zone"),
             Timestamp(p) => precision("timestamp", p, " without time zone"),
             Timestamptz(p) => precision("timestamp", p, " with time zone"),
             Interval => "interval".into(),
@@ -439,6 +465,8 @@ impl DataType {
             Xid => "xid".into(),
             Cid => "cid".into(),
             Xid8 => "xid8".into(),
+            Inet => "inet".into(),
+            Cidr => "cidr".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -469,6 +497,7 @@ impl DataType {
             Uuid => "uuid".into(),
             Date => "date".into(),
             Time(_) => "time".into(),
+            TimeTz(_) => "timetz".into(),
             Timestamp(_) => "timestamp".into(),
             Timestamptz(_) => "timestamptz".into(),
             Interval => "interval".into(),
@@ -482,6 +511,8 @@ impl DataType {
             Xid => "xid".into(),
             Cid => "cid".into(),
             Xid8 => "xid8".into(),
+            Inet => "inet".into(),
+            Cidr => "cidr".into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -500,9 +531,10 @@ impl DataType {
             Int2 | Int4 | Int8 | Float4 | Float8 | Numeric(_) | Oid | RegClass | RegType
             | RegProc => Category::Numeric,
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
-            Date | Time(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
+            Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
             Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,
+            Inet | Cidr => Category::Network,
             Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
             Record => Category::Other,

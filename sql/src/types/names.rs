@@ -144,7 +144,7 @@ pub fn from_sql(ty: &ast::DataType) -> Result<DataType> {
         T::Time(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
             DataType::Time(precision(p))
         }
-        T::Time(..) => return Err(unsupported("time with time zone")),
+        T::Time(p, _) => DataType::TimeTz(precision(p)),
         T::Timestamp(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
             DataType::Timestamp(precision(p))
         }
@@ -237,6 +237,7 @@ fn custom(name: &ast::ObjectName, mods: &[ast::TypeModifier]) -> Result<DataType
         ("timestamptz", [p]) => Ok(DataType::Timestamptz(Some((*p).clamp(0, 6) as u8))),
         ("timestamp", [p]) => Ok(DataType::Timestamp(Some((*p).clamp(0, 6) as u8))),
         ("time", [p]) => Ok(DataType::Time(Some((*p).clamp(0, 6) as u8))),
+        ("timetz", [p]) => Ok(DataType::TimeTz(Some((*p).clamp(0, 6) as u8))),
         _ => match simple_name(&word, quoted) {
             Err(Error::UndefinedObject(_)) if nums.is_empty() => catalog_type(&parts),
             other => no_mods(other?),
@@ -306,10 +307,12 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "xid" => DataType::Xid,
         "cid" => DataType::Cid,
         "xid8" => DataType::Xid8,
+        "inet" => DataType::Inet,
+        "cidr" => DataType::Cidr,
         "int2vector" => DataType::Int2Vector,
         "oidvector" => DataType::OidVector,
         "record" => DataType::Record,
-        "timetz" => return Err(unsupported("time with time zone")),
+        "timetz" => DataType::TimeTz(None),
         _ => return Err(undefined(word)),
     })
 }

@@ -105,6 +105,9 @@ pub fn builtin_types() -> Vec<DataType> {
         Xid,
         Cid,
         Xid8,
+        Inet,
+        Cidr,
+        TimeTz(None),
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));

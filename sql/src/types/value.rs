@@ -41,6 +41,9 @@ pub enum Value {
     Date(i32),
     /// Microseconds since midnight.
     Time(i64),
+    /// A `timetz`: microseconds since midnight and the zone in seconds west of UTC
+    /// ([`datetime::timetz`]).
+    TimeTz(i64, i32),
     /// Microseconds since 2000-01-01 00:00, local time.
     Timestamp(i64),
     /// Microseconds since 2000-01-01 00:00 UTC.
@@ -58,6 +61,8 @@ pub enum Value {
     Enum(super::enums::EnumValue),
     /// A `tid`: block number and offset, printed `(block,offset)`.
     Tid(u32, u16),
+    /// An `inet` or `cidr` ([`super::inet`]).
+    Inet(super::inet::Inet),
 }
 
 impl Value {
@@ -111,7 +116,9 @@ impl Value {
             Value::Record(_) => 10,
             Value::Enum(_) => 11,
             Value::Tid(..) => 12,
-            Value::Null => 13,
+            Value::Inet(_) => 13,
+            Value::TimeTz(..) => 14,
+            Value::Null => 15,
         }
     }
 
@@ -187,6 +194,8 @@ impl Ord for Value {
             (Record(a), Record(b)) => a.total_cmp(b),
             (Enum(a), Enum(b)) => a.total_cmp(b),
             (Tid(ab, ao), Tid(bb, bo)) => (ab, ao).cmp(&(bb, bo)),
+            (Inet(a), Inet(b)) => super::inet::cmp(a, b),
+            (TimeTz(at, az), TimeTz(bt, bz)) => datetime::timetz::cmp((*at, *az), (*bt, *bz)),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
     }
@@ -238,8 +247,11 @@ impl Hash for Value {
             Bytea(b) => b.hash(state),
             Uuid(u) => u.hash(state),
             Tid(b, o) => (b, o).hash(state),
+            // Equality ignores the `cidr` flag.
+            Inet(i) => (i.v6, i.bits, i.addr).hash(state),
             Date(_) | Timestamp(_) | Timestamptz(_) => self.instant().hash(state),
             Time(t) => t.hash(state),
+            TimeTz(t, z) => (t, z).hash(state),
             Interval(i) => i.hash(state),
             // BigDecimal hashes by value, as jsonb equality compares numbers (1.0 = 1)
             Jsonb(j) => j.hash(state),
@@ -276,6 +288,7 @@ impl std::fmt::Display for Value {
             Value::Uuid(u) => f.write_str(&super::uuid::format(u)),
             Value::Date(d) => f.write_str(&datetime::format::date(*d)),
             Value::Time(t) => f.write_str(&datetime::format::time(*t)),
+            Value::TimeTz(t, z) => f.write_str(&datetime::timetz::format(*t, *z)),
             Value::Timestamp(t) => f.write_str(&datetime::format::timestamp(*t)),
             Value::Timestamptz(t) => f.write_str(&crate::env::with(|e| {
                 datetime::format::timestamptz(*t, &e.time_zone)
@@ -287,6 +300,7 @@ impl std::fmt::Display for Value {
             Value::Reg(kind, oid) => f.write_str(&super::oid::format(*kind, *oid)),
             Value::Enum(e) => f.write_str(&super::enums::label_text(e.oid)),
             Value::Tid(b, o) => write!(f, "({b},{o})"),
+            Value::Inet(i) => f.write_str(&super::inet::format(i)),
         }
     }
 }

@@ -261,6 +261,8 @@ pub enum Function {
     Numeric(NumericFn),
     DateTime(DateTimeFn),
     Bytea(ByteaFn),
+    /// An `inet` / `cidr` function or operator ([`super::inet_fns`]).
+    Inet(super::inet_fns::InetFn),
     /// A function of an installed extension ([`super::extension_fns`]).
     Extension(super::extension_fns::ExtensionFn),
     Array(ArrayFn),
@@ -316,6 +318,9 @@ impl Function {
             return r;
         }
         if let Some(r) = ByteaFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = super::inet_fns::InetFn::resolve(name, args) {
             return r;
         }
         if let Some(r) = super::extension_fns::ExtensionFn::resolve(name, args) {
@@ -588,6 +593,7 @@ impl Function {
             Function::Numeric(f) => f.call(args),
             Function::DateTime(f) => f.call(args),
             Function::Bytea(f) => f.call(args),
+            Function::Inet(f) => f.call(args),
             Function::Extension(f) => f.call(args),
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),

@@ -7,6 +7,7 @@
 //! | `timestamp`   | `Timestamp(i64)`             | microseconds since 2000-01-01 00:00 (local)     |
 //! | `timestamptz` | `Timestamptz(i64)`           | microseconds since 2000-01-01 00:00 UTC         |
 //! | `interval`    | `Interval(Interval)`         | months, days and microseconds, kept apart       |
+//! | `timetz`      | `TimeTz(i64, i32)`           | time of day and seconds west of UTC ([`timetz`])|
 //!
 //! `±infinity` are `i32::MIN/MAX` for dates and `i64::MIN/MAX` for timestamps (PostgreSQL's
 //! `DT_NOBEGIN`/`DT_NOEND`), so they sort below/above every finite value. Dates run from
@@ -23,6 +24,7 @@ pub mod arith;
 pub mod format;
 pub mod interval;
 pub mod parse;
+pub mod timetz;
 pub mod zone;
 
 pub use interval::Interval;
