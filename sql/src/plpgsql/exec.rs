@@ -202,6 +202,7 @@ impl<'t> Interp<'t> {
                                 types: rec.types.to_vec(),
                                 values: rec.values,
                                 type_oid: rec.type_oid,
+                                null: false,
                             }),
                             _ => {
                                 return Err(Error::DatatypeMismatch(
@@ -218,6 +219,7 @@ impl<'t> Interp<'t> {
             Place::Field(s, i, f) => {
                 if let Slot::Record(Some(r)) = &mut self.scopes.var_mut((s, i)).slot {
                     r.values[f] = cast(v, ty, r.types[f])?;
+                    r.null = false;
                 }
             }
         }
@@ -242,6 +244,7 @@ impl<'t> Interp<'t> {
                 types: types.to_vec(),
                 values,
                 type_oid: 0,
+                null: false,
             });
             // A %ROWTYPE variable keeps its field names and types when it has them.
             let var = self.scopes.var_mut((*s, *i));
