@@ -5,6 +5,9 @@
 //!
 //! `\l` lists PostgreSQL's template0 and template1 too, as `pg_database` does.
 //!
+//! `\d watched` lists its triggers (enabled and disabled, WHEN conditions, arguments),
+//! `\d books` a trigger beside its foreign keys' internal ones.
+//!
 //! Left out because they differ on purpose (see ARCHITECTURE.md, "pg_catalog"): `\dL` and
 //! `\dx` (PostgreSQL installs PL/pgSQL; Strata has no procedural language: its
 //! `pg_language` lists internal, c and sql, which `\dL` hides) and the `+` listings with
@@ -75,6 +78,15 @@ GRANT ALL ON ALL TABLES IN SCHEMA app TO meta_reader;
 ALTER ROLE meta_reader SET work_mem = '8MB';
 ALTER ROLE meta_reader SET search_path = app;
 ALTER ROLE meta_admin IN DATABASE postgres SET statement_timeout = '5s';
+CREATE TABLE watched (id int PRIMARY KEY, v text, n int);
+CREATE FUNCTION app.stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER watched_stamp BEFORE INSERT OR UPDATE ON watched FOR EACH ROW
+    EXECUTE FUNCTION app.stamp();
+CREATE TRIGGER watched_log AFTER UPDATE OF v, n ON watched FOR EACH ROW
+    WHEN (OLD.n IS DISTINCT FROM NEW.n AND NEW.v <> 'x') EXECUTE FUNCTION app.stamp('a', 'b''c');
+CREATE TRIGGER "Watched all" AFTER DELETE ON watched EXECUTE FUNCTION app.stamp();
+ALTER TABLE watched DISABLE TRIGGER watched_log;
+CREATE TRIGGER books_stamp BEFORE INSERT ON books FOR EACH ROW EXECUTE FUNCTION app.stamp();
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -106,6 +118,8 @@ const COMMANDS: &[&str] = &[
     r"\d authors_pkey",
     r"\d pairs_b_id",
     r"\d people",
+    r"\d watched",
+    r"\d+ watched",
     r"\d people_lower",
     r"\d people_expr_upper_idx",
     r"\di",

@@ -113,7 +113,7 @@ fn provisional_id(entry: &TableEntry, enc: &[u8]) -> Option<i64> {
 
 impl EngineTxn {
     /// Whether inserts of the current statement into `entry` may be appended: no primary
-    /// key, no index, and every relation of the table new to this transaction (created by
+    /// key, no index, no trigger (whose functions may read and write the table), and every relation of the table new to this transaction (created by
     /// it, not yet built). Decided once per statement and table.
     pub(super) fn appends_to(&mut self, entry: &TableEntry) -> bool {
         let table = entry.def.id;
@@ -125,6 +125,7 @@ impl EngineTxn {
         }
         let ok = entry.def.primary_key.is_empty()
             && entry.def.indexes.is_empty()
+            && entry.def.triggers.is_empty()
             && entry
                 .all_rels()
                 .into_iter()

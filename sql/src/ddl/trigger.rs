@@ -92,7 +92,6 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTrigger) -> Result<StatementResult> 
         when: c.condition.as_ref().map(|e| e.to_string()),
         args: Vec::new(),
         enabled: true,
-        definition: String::new(),
     };
     for e in &c.events {
         match e {
@@ -118,6 +117,9 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTrigger) -> Result<StatementResult> 
             "statement trigger's WHEN condition cannot reference column values".into(),
         ));
     }
+    if let Some(cond) = &c.condition {
+        check_when(&def, cond)?;
+    }
     let Some(body) = &c.exec_body else {
         return Err(Error::SyntaxError("syntax error at end of input".into()));
     };
@@ -130,7 +132,6 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTrigger) -> Result<StatementResult> 
         .flatten()
         .map(argument_text)
         .collect();
-    def.definition = definition(&def, &table, &f.name);
     match table.triggers.iter().position(|t| t.name == name) {
         Some(i) if c.or_replace => {
             def.oid = table.triggers[i].oid;
@@ -151,52 +152,34 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTrigger) -> Result<StatementResult> 
     Ok(StatementResult::command("CREATE TRIGGER"))
 }
 
-/// `CREATE TRIGGER name BEFORE INSERT OR UPDATE ON public.t FOR EACH ROW EXECUTE
-/// FUNCTION f()`, as `pg_get_triggerdef` writes it.
-fn definition(t: &TriggerDef, table: &TableDef, function: &str) -> String {
-    let q = crate::expr::catalog_functions::quote_ident;
-    let mut events = Vec::new();
-    if t.on_insert {
-        events.push("INSERT".to_string());
-    }
-    if t.on_delete {
-        events.push("DELETE".to_string());
-    }
-    if t.on_update {
-        if t.update_columns.is_empty() {
-            events.push("UPDATE".to_string());
-        } else {
-            let cols: Vec<String> = t
-                .update_columns
-                .iter()
-                .map(|i| q(&table.columns[*i].name))
-                .collect();
-            events.push(format!("UPDATE OF {}", cols.join(", ")));
+/// A row trigger's WHEN condition may read OLD only on UPDATE and DELETE, NEW only on
+/// INSERT and UPDATE (42P17 otherwise, as PostgreSQL checks when it creates the trigger).
+fn check_when(def: &TriggerDef, cond: &ast::Expr) -> Result<()> {
+    let mut refs = (false, false);
+    let _ = ast::visit_expressions(cond, |x| {
+        if let ast::Expr::CompoundIdentifier(parts) = x
+            && parts.len() >= 2
+        {
+            match ident(&parts[0]).as_str() {
+                "old" => refs.0 = true,
+                "new" => refs.1 = true,
+                _ => {}
+            }
         }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let (old, new) = refs;
+    if old && def.on_insert {
+        return Err(Error::InvalidObjectDefinition(
+            "INSERT trigger's WHEN condition cannot reference OLD values".into(),
+        ));
     }
-    let schema = crate::env::catalog()
-        .map(|c| c.catalog.schema_name(table.schema))
-        .unwrap_or_else(|_| "public".into());
-    let when = match &t.when {
-        Some(w) => format!(" WHEN ({w})"),
-        None => String::new(),
-    };
-    let args: Vec<String> = t
-        .args
-        .iter()
-        .map(|a| format!("'{}'", a.replace('\'', "''")))
-        .collect();
-    format!(
-        "CREATE TRIGGER {} {} {} ON {}.{} FOR EACH {}{when} EXECUTE FUNCTION {}({})",
-        q(&t.name),
-        if t.before { "BEFORE" } else { "AFTER" },
-        events.join(" OR "),
-        q(&schema),
-        q(&table.name),
-        if t.row { "ROW" } else { "STATEMENT" },
-        q(function),
-        args.join(", ")
-    )
+    if new && def.on_delete {
+        return Err(Error::InvalidObjectDefinition(
+            "DELETE trigger's WHEN condition cannot reference NEW values".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// DROP TRIGGER [IF EXISTS] name ON table.

@@ -33,7 +33,7 @@ impl Delete {
             predicate.iter().chain(returning.iter().flatten()),
         );
         Delete {
-            triggers: Triggers::new(&table, Event::Delete, &[]),
+            triggers: Triggers::new(&table, &[Event::Delete], &[]),
             with_key,
             constraints: Constraints::new(&table),
             table,
@@ -66,12 +66,13 @@ impl Operator for Delete {
             if triggers {
                 if self
                     .triggers
-                    .before_row(ctx, None, current.clone())?
+                    .before_row(ctx, Event::Delete, None, current.clone())?
                     .is_none()
                 {
                     continue;
                 }
-                self.triggers.after_row(Some(current.clone()), None);
+                self.triggers
+                    .after_row(Event::Delete, Some(current.clone()), None);
             }
             ctx.txn_mut()?.delete(self.table.id, &key)?;
             self.counts.del += 1;

@@ -5,7 +5,8 @@
 //! * `DO NOTHING` — a conflicting row is skipped (not counted, not returned);
 //! * `DO UPDATE` — lock the conflicting row (the storage has waited for any in-flight
 //!   inserter), evaluate the optional WHERE over `[existing..., excluded...]`, apply the SET
-//!   list and update it; if the row vanished meanwhile, retry the insert. A row inserted or
+//!   list and update it (BEFORE / AFTER UPDATE row triggers fire on it, after the BEFORE
+//!   INSERT ones on the proposed row); if the row vanished meanwhile, retry the insert. A row inserted or
 //!   updated earlier by the *same* statement cannot be updated again (21000), as PostgreSQL.
 
 use super::constraints::Constraints;
@@ -39,9 +40,16 @@ impl Insert {
         arbiter: OnConflict,
         returning: Option<Vec<Expr>>,
     ) -> Self {
+        let triggers = match &action {
+            ConflictAction::DoUpdate { assignments, .. } => {
+                let set: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
+                Triggers::new(&table, &[Event::Insert, Event::Update], &set)
+            }
+            _ => Triggers::new(&table, &[Event::Insert], &[]),
+        };
         Insert {
             constraints: Constraints::new(&table),
-            triggers: Triggers::new(&table, Event::Insert, &[]),
+            triggers,
             table,
             input,
             action,
@@ -65,6 +73,10 @@ impl Insert {
                     self.written.insert(key);
                     self.counts.ins += 1;
                     self.constraints.after_insert(ctx, &row)?;
+                    if !self.triggers.is_empty() {
+                        self.triggers
+                            .after_row(Event::Insert, None, Some(row.clone()));
+                    }
                     return Ok(Some(row));
                 }
                 InsertOutcome::Conflict { key, .. } => {
@@ -96,6 +108,17 @@ impl Insert {
                     for (col, e) in assignments {
                         new_row[*col] = e.eval(&both, ctx)?;
                     }
+                    if !self.triggers.is_empty() {
+                        match self.triggers.before_row(
+                            ctx,
+                            Event::Update,
+                            Some(&existing),
+                            new_row,
+                        )? {
+                            Some(r) => new_row = r,
+                            None => return Ok(None),
+                        }
+                    }
                     check_not_null(ctx, &self.table, &new_row)?;
                     self.constraints.before_update(ctx, &new_row)?;
                     let new_key = ctx
@@ -104,6 +127,13 @@ impl Insert {
                     self.written.insert(new_key);
                     self.counts.upd += 1;
                     self.constraints.after_update(ctx, &existing, &new_row)?;
+                    if !self.triggers.is_empty() {
+                        self.triggers.after_row(
+                            Event::Update,
+                            Some(existing),
+                            Some(new_row.clone()),
+                        );
+                    }
                     return Ok(Some(new_row));
                 }
             }
@@ -128,7 +158,7 @@ impl Operator for Insert {
         }
         while let Some(t) = self.input.next(ctx)? {
             let row = if triggers {
-                match self.triggers.before_row(ctx, None, t.row)? {
+                match self.triggers.before_row(ctx, Event::Insert, None, t.row)? {
                     Some(r) => r,
                     None => continue,
                 }
@@ -136,11 +166,7 @@ impl Operator for Insert {
                 t.row
             };
             check_not_null(ctx, &self.table, &row)?;
-            let inserted = self.counts.ins;
             if let Some(stored) = self.insert_row(ctx, row)? {
-                if triggers && self.counts.ins > inserted {
-                    self.triggers.after_row(None, Some(stored.clone()));
-                }
                 return Ok(Some(returning_row(&self.returning, &stored, ctx)?));
             }
         }

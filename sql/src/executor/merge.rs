@@ -12,11 +12,16 @@
 //! clauses (PostgreSQL's `ExecMergeMatched` returning to `ExecMergeNotMatched`). Repeatable
 //! Read fails with 40001 in the storage instead.
 //!
+//! Row triggers fire around each action (a BEFORE trigger returning NULL skips it), and
+//! the statement triggers of every event the clauses name (INSERT, UPDATE, DELETE before;
+//! DELETE, UPDATE, INSERT after), as PostgreSQL does.
+//!
 //! A target row that a second source row would update or delete again is 21000, as in
 //! PostgreSQL (DO NOTHING does not count). Rows inserted by the statement are not seen by
 //! its join, which read the target before them.
 
 use super::constraints::Constraints;
+use super::triggers::{Event, Triggers};
 use super::{Context, Operator, Tuple, check_not_null};
 use crate::planner::{MergeAction, MergePlan, MergeWhen};
 use crate::storage::{InsertOutcome, Key, LockOutcome, OnConflict, Row};
@@ -31,6 +36,8 @@ pub struct Merge {
     acted: BTreeSet<Key>,
     /// Rows inserted, updated and deleted, for `pg_stat_user_tables` (noted when dropped).
     counts: crate::system::table_stats::Delta,
+    /// The row and statement triggers of the events the clauses can perform.
+    triggers: Triggers,
 }
 
 /// What became of one joined row.
@@ -43,7 +50,30 @@ enum Outcome {
 
 impl Merge {
     pub fn new(plan: MergePlan, input: Box<dyn Operator>) -> Self {
+        let actions = || {
+            plan.matched
+                .iter()
+                .chain(&plan.not_matched)
+                .map(|w| &w.action)
+        };
+        let mut events = Vec::new();
+        let mut updated = Vec::new();
+        if actions().any(|a| matches!(a, MergeAction::Insert(_))) {
+            events.push(Event::Insert);
+        }
+        for a in actions() {
+            if let MergeAction::Update(set) = a {
+                updated.extend(set.iter().map(|(c, _)| *c));
+            }
+        }
+        if actions().any(|a| matches!(a, MergeAction::Update(_))) {
+            events.push(Event::Update);
+        }
+        if actions().any(|a| matches!(a, MergeAction::Delete)) {
+            events.push(Event::Delete);
+        }
         Merge {
+            triggers: Triggers::new(&plan.table, &events, &updated),
             constraints: Constraints::new(&plan.table),
             plan,
             input,
@@ -124,17 +154,33 @@ impl Merge {
                     new_row[*col] = e.eval(&joined, ctx)?;
                 }
                 self.generate(&mut new_row, ctx)?;
+                let Some(new_row) =
+                    self.triggers
+                        .before_row(ctx, Event::Update, Some(&current), new_row)?
+                else {
+                    return Ok(Outcome::Skipped);
+                };
                 check_not_null(ctx, &self.plan.table, &new_row)?;
                 self.constraints.before_update(ctx, &new_row)?;
                 ctx.txn_mut()?
                     .update(self.plan.table.id, &key, new_row.clone())?;
                 self.counts.upd += 1;
                 self.constraints.after_update(ctx, &current, &new_row)?;
+                self.triggers
+                    .after_row(Event::Update, Some(current), Some(new_row));
             }
             MergeAction::Delete => {
+                if self
+                    .triggers
+                    .before_row(ctx, Event::Delete, None, current.clone())?
+                    .is_none()
+                {
+                    return Ok(Outcome::Skipped);
+                }
                 ctx.txn_mut()?.delete(self.plan.table.id, &key)?;
                 self.counts.del += 1;
                 self.constraints.after_delete(ctx, &current)?;
+                self.triggers.after_row(Event::Delete, Some(current), None);
             }
             MergeAction::Insert(_) | MergeAction::Nothing => {
                 return Err(Error::Internal("a MATCHED clause inserts".into()));
@@ -157,6 +203,9 @@ impl Merge {
             .map(|e| e.eval(&joined, ctx))
             .collect::<Result<Row>>()?;
         self.generate(&mut row, ctx)?;
+        let Some(row) = self.triggers.before_row(ctx, Event::Insert, None, row)? else {
+            return Ok(Outcome::Skipped);
+        };
         check_not_null(ctx, &self.plan.table, &row)?;
         self.constraints.before_insert(ctx, &row)?;
         match ctx
@@ -170,6 +219,7 @@ impl Merge {
         }
         self.counts.ins += 1;
         self.constraints.after_insert(ctx, &row)?;
+        self.triggers.after_row(Event::Insert, None, Some(row));
         Ok(Outcome::Done)
     }
 }
@@ -183,6 +233,7 @@ impl Drop for Merge {
 impl Operator for Merge {
     fn next(&mut self, ctx: &mut Context) -> Result<Option<Tuple>> {
         let start = self.plan.source_width + self.target_width();
+        self.triggers.start(ctx)?;
         while let Some(t) = self.input.next(ctx)? {
             let key: Key = t
                 .row
@@ -201,6 +252,7 @@ impl Operator for Merge {
                 return Ok(Some(Tuple::derived(Vec::new())));
             }
         }
+        self.triggers.finish(ctx)?;
         Ok(None)
     }
 }

@@ -42,7 +42,7 @@ impl Update {
         );
         let updated: Vec<usize> = assignments.iter().map(|(c, _)| *c).collect();
         Update {
-            triggers: Triggers::new(&table, Event::Update, &updated),
+            triggers: Triggers::new(&table, &[Event::Update], &updated),
             with_key,
             constraints: Constraints::new(&table),
             table,
@@ -83,7 +83,10 @@ impl Operator for Update {
                 new_row[*col] = e.eval(&input, ctx)?;
             }
             if triggers {
-                match self.triggers.before_row(ctx, Some(&current), new_row)? {
+                match self
+                    .triggers
+                    .before_row(ctx, Event::Update, Some(&current), new_row)?
+                {
                     Some(r) => new_row = r,
                     None => continue,
                 }
@@ -96,8 +99,11 @@ impl Operator for Update {
             self.counts.upd += 1;
             self.constraints.after_update(ctx, &current, &new_row)?;
             if triggers {
-                self.triggers
-                    .after_row(Some(current.clone()), Some(new_row.clone()));
+                self.triggers.after_row(
+                    Event::Update,
+                    Some(current.clone()),
+                    Some(new_row.clone()),
+                );
             }
             let out = if self.with_key {
                 super::with_key(&new_row, &new_key)

@@ -41,6 +41,8 @@ pub enum PgFn {
     GetConstraintDef,
     GetExpr,
     GetViewDef,
+    /// `pg_get_triggerdef(oid[, pretty])`.
+    GetTriggerDef,
     ObjDescription,
     ColDescription,
     ShobjDescription,
@@ -70,7 +72,7 @@ pub enum PgFn {
     HasColumnPrivilege,
     GetSerialSequence,
     RelationIsPublishable,
-    /// Functions about objects Strata has none of (`pg_get_triggerdef`, ...): NULL.
+    /// Functions about objects Strata has none of (`pg_get_ruledef`, ...): NULL.
     Nothing,
     /// `pg_get_function_result`, `pg_get_function_arguments` (no user functions) and
     /// `pg_tablespace_location` (the built-in tablespaces have none): empty text.
@@ -150,8 +152,9 @@ impl PgFn {
             ("pg_relation_is_publishable", 1) => {
                 (PgFn::RelationIsPublishable, vec![T::RegClass], T::Bool)
             }
-            ("pg_get_triggerdef" | "pg_get_ruledef", 1 | 2)
-            | ("pg_get_statisticsobjdef_columns", 1) => {
+            ("pg_get_triggerdef", 1) => (PgFn::GetTriggerDef, vec![oid], text),
+            ("pg_get_triggerdef", 2) => (PgFn::GetTriggerDef, vec![oid, T::Bool], text),
+            ("pg_get_ruledef", 1 | 2) | ("pg_get_statisticsobjdef_columns", 1) => {
                 (PgFn::Nothing, vec![T::Unknown; args], text)
             }
             ("pg_tablespace_location", 1) => (PgFn::FunctionText, vec![oid], text),
@@ -270,6 +273,20 @@ impl PgFn {
                 let env = env::catalog()?;
                 match env.catalog.view_by_id(oid_arg(0)) {
                     Some(v) => text(deparse::view_definition(&env.catalog, v)),
+                    None => Value::Null,
+                }
+            }
+            PgFn::GetTriggerDef => {
+                let env = env::catalog()?;
+                let pretty = matches!(args.get(1), Some(Value::Bool(true)));
+                match crate::system::triggers::by_oid(&env.catalog, oid_arg(0)) {
+                    Some((table, t)) => text(crate::system::triggers::definition(
+                        &env.catalog,
+                        &env.search_path,
+                        table,
+                        t,
+                        pretty,
+                    )),
                     None => Value::Null,
                 }
             }
@@ -552,7 +569,8 @@ pub fn function_result(f: &crate::storage::FunctionDef) -> String {
             .collect();
         return format!("TABLE({})", cols.join(", "));
     }
-    let t = f.returns.name();
+    // `void` / `trigger` are pseudo-types; `returns` holds a stand-in for them.
+    let t = f.pseudo_return.clone().unwrap_or_else(|| f.returns.name());
     if f.returns_set {
         format!("SETOF {t}")
     } else {

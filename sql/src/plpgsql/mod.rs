@@ -225,6 +225,7 @@ pub fn rowtype(txn: &dyn Txn, table: &str) -> Result<Rec> {
             types: t.columns.iter().map(|c| c.data_type).collect(),
             values: vec![Value::Null; t.columns.len()],
             type_oid: t.id,
+            null: false,
         }),
         _ => Err(Error::UndefinedTable(table.to_string())),
     }

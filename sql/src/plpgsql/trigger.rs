@@ -27,13 +27,18 @@ pub enum Outcome {
     Row(Row),
 }
 
-fn record(table: &TableDef, row: Option<&Row>) -> Option<Rec> {
-    row.map(|r| Rec {
+fn record(table: &TableDef, row: Option<&Row>) -> Rec {
+    let width = table.columns.len();
+    Rec {
         names: table.columns.iter().map(|c| c.name.clone()).collect(),
         types: table.columns.iter().map(|c| c.data_type).collect(),
-        values: r.iter().take(table.columns.len()).cloned().collect(),
+        values: match row {
+            Some(r) => r.iter().take(width).cloned().collect(),
+            None => vec![Value::Null; width],
+        },
         type_oid: table.id,
-    })
+        null: row.is_none(),
+    }
 }
 
 fn text_var(name: &str, v: Value) -> Var {
@@ -58,7 +63,7 @@ pub fn fire(txn: &mut dyn Txn, def: &FunctionDef, f: &Firing) -> Result<Outcome>
         for (name, row) in [("new", f.new), ("old", f.old)] {
             it.scopes.declare(Var {
                 name: name.into(),
-                slot: Slot::Record(record(f.table, row)),
+                slot: Slot::Record(Some(record(f.table, row))),
                 constant: false,
                 not_null: false,
             });
@@ -145,7 +150,7 @@ pub fn fire(txn: &mut dyn Txn, def: &FunctionDef, f: &Firing) -> Result<Outcome>
                 });
             }
         }
-        match it.result_rec.take().flatten() {
+        match it.result_rec.take().flatten().filter(|r| !r.null) {
             None => Ok(Outcome::Null),
             Some(rec) => {
                 if rec.values.len() != f.table.columns.len() {

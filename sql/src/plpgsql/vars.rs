@@ -18,16 +18,23 @@ pub struct Rec {
     pub values: Vec<Value>,
     /// The row type's OID (a table's), 0 for an anonymous record.
     pub type_oid: u32,
+    /// The row itself is NULL, its fields read as NULL: a trigger's OLD on INSERT, NEW on
+    /// DELETE, both at statement level (PostgreSQL 11 on). Assigning a field clears it.
+    pub null: bool,
 }
 
 impl Rec {
     /// The record as a composite value and its type.
     pub fn as_value(&self) -> (Value, DataType) {
-        let v = Value::Record(Box::new(Record {
-            types: Arc::from(self.types.clone()),
-            values: self.values.clone(),
-            type_oid: self.type_oid,
-        }));
+        let v = if self.null {
+            Value::Null
+        } else {
+            Value::Record(Box::new(Record {
+                types: Arc::from(self.types.clone()),
+                values: self.values.clone(),
+                type_oid: self.type_oid,
+            }))
+        };
         let t = if self.type_oid != 0 {
             DataType::Composite(self.type_oid)
         } else {

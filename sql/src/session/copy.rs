@@ -8,7 +8,9 @@
 //! constraint violation or a CopyFail discards every row it inserted and nothing of it is
 //! left behind (in a block, the block fails, as in PostgreSQL). Rows are parsed with each
 //! column's input function and inserted as they arrive, with the table's constraints
-//! (CHECK, foreign keys) checked as INSERT checks them: the session holds no more than one
+//! (CHECK, foreign keys) checked and its INSERT triggers fired as INSERT does (BEFORE
+//! STATEMENT with the first chunk, BEFORE / AFTER ROW per row, the queued AFTER ROW and
+//! AFTER STATEMENT ones at CopyDone): the session holds no more than one
 //! chunk's rows, the engine's write set holds the rest until commit. Each chunk runs in the
 //! COPY statement's environment (its catalog, for defaults such as a serial's `nextval`).
 
@@ -18,6 +20,7 @@ use crate::binder::Binder;
 use crate::copy::{CopyStatement, Decoder, Format, Header, RawRow, Source, encode_row};
 use crate::env::{self, Env};
 use crate::executor::constraints::Constraints;
+use crate::executor::triggers::{Event, Triggers};
 use crate::executor::{Context, check_not_null};
 use crate::expr::Expr;
 use crate::parse::Statement;
@@ -59,6 +62,8 @@ pub(super) struct CopyIn<T> {
     force_null: Vec<bool>,
     null: String,
     constraints: Constraints,
+    /// The table's INSERT triggers, fired per row as INSERT fires them.
+    triggers: Triggers,
     /// The COPY statement's environment, installed while each chunk is inserted.
     env: Arc<Env>,
     rows: u64,
@@ -104,6 +109,10 @@ impl<T: Txn> CopyIn<T> {
     /// Parses and inserts `rows` through `txn`.
     fn insert(&mut self, txn: &mut T, rows: Vec<RawRow>) -> Result<()> {
         let mut ctx = Context::new(txn, &[]);
+        let triggers = !self.triggers.is_empty();
+        if triggers {
+            self.triggers.start(&mut ctx)?;
+        }
         for raw in rows {
             crate::interrupt::check()?;
             let binary = self.decoder.options().format == Format::Binary;
@@ -163,12 +172,22 @@ impl<T: Txn> CopyIn<T> {
             for (col, e) in &self.generated {
                 row[*col] = e.eval(&row, &crate::expr::Params(&[]))?;
             }
-            check_not_null(&ctx, &self.table, &row).map_err(|e| e.with_context(line_context()))?;
             let context = || format!("COPY {}, line {}", self.table.name, raw.line);
+            if triggers {
+                match self
+                    .triggers
+                    .before_row(&mut ctx, Event::Insert, None, row)
+                    .map_err(|e| e.with_context(context()))?
+                {
+                    Some(r) => row = r,
+                    None => continue,
+                }
+            }
+            check_not_null(&ctx, &self.table, &row).map_err(|e| e.with_context(line_context()))?;
             self.constraints
                 .before_insert(&mut ctx, &row)
                 .map_err(|e| e.with_context(context()))?;
-            if !self.constraints.checks_after_insert(&mut ctx)? {
+            if !triggers && !self.constraints.checks_after_insert(&mut ctx)? {
                 // No foreign key to check after the insert: the row itself goes in.
                 ctx.txn_mut()?
                     .insert(self.table.id, row, &OnConflict::Error)
@@ -182,9 +201,21 @@ impl<T: Txn> CopyIn<T> {
             self.constraints
                 .after_insert(&mut ctx, &row)
                 .map_err(|e| e.with_context(context()))?;
+            if triggers {
+                self.triggers.after_row(Event::Insert, None, Some(row));
+            }
             self.rows += 1;
         }
         Ok(())
+    }
+
+    /// The end of the data: the queued AFTER ROW triggers and the AFTER STATEMENT ones.
+    fn finish(&mut self, txn: &mut T) -> Result<()> {
+        if self.triggers.is_empty() {
+            return Ok(());
+        }
+        let mut ctx = Context::new(txn, &[]);
+        self.triggers.finish(&mut ctx)
     }
 }
 
@@ -280,12 +311,6 @@ impl<S: Storage> Session<S> {
             });
             let _env = env::install(env.clone());
             let table = copy_table(&catalog, name, &path)?;
-            if table.triggers.iter().any(|t| t.enabled && t.on_insert) {
-                return Err(Error::unsupported(format!(
-                    "COPY FROM into table \"{}\", which has INSERT triggers, is not supported",
-                    table.name
-                )));
-            }
             let mut targets = Vec::new();
             for col in columns {
                 let i = table.column_index(col).ok_or_else(|| {
@@ -344,6 +369,7 @@ impl<S: Storage> Session<S> {
                 own_txn: None,
                 decoder,
                 constraints: Constraints::new(&table),
+                triggers: Triggers::new(&table, &[Event::Insert], &[]),
                 table,
                 targets,
                 defaults,
@@ -413,7 +439,8 @@ impl<S: Storage> Session<S> {
     pub fn copy_done(&mut self) -> Result<StatementResult> {
         self.with_copy_in(|state, txn| {
             let rows = state.decoder.finish()?;
-            state.insert(txn, rows)
+            state.insert(txn, rows)?;
+            state.finish(txn)
         })?;
         let CopyState::In(state) = std::mem::replace(&mut self.copy, CopyState::None) else {
             return Err(Error::Internal("no COPY FROM STDIN is running".into()));

@@ -6,7 +6,7 @@
 //! `pg_database_owner`, then the catalog's; `pg_auth_members`: their memberships), `pg_collation`, `pg_opclass` (the default
 //! B-tree operator classes, PostgreSQL's OIDs), `pg_tablespace`,
 //! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
-//! that are always empty because Strata has no such objects (triggers, policies,
+//! that are always empty because Strata has no such objects (policies,
 //! inheritance, rules, extended statistics, publications, partitioning,
 //! event triggers, default privileges, per-role settings, encoding conversions, foreign
 //! data wrappers and servers, text search objects, security labels, large objects,
@@ -1029,31 +1029,6 @@ pub fn tables() -> Vec<SystemTable> {
             pg_tablespace,
         ),
         t("pg_proc", 1255, PG_PROC, pg_proc),
-        e(
-            "pg_trigger",
-            2620,
-            &[
-                ("oid", "oid"),
-                ("tgrelid", "oid"),
-                ("tgparentid", "oid"),
-                ("tgname", "name"),
-                ("tgfoid", "oid"),
-                ("tgtype", "int2"),
-                ("tgenabled", "char"),
-                ("tgisinternal", "bool"),
-                ("tgconstrrelid", "oid"),
-                ("tgconstrindid", "oid"),
-                ("tgconstraint", "oid"),
-                ("tgdeferrable", "bool"),
-                ("tginitdeferred", "bool"),
-                ("tgnargs", "int2"),
-                ("tgattr", "int2vector"),
-                ("tgargs", "text"),
-                ("tgqual", "pg_node_tree"),
-                ("tgoldtable", "name"),
-                ("tgnewtable", "name"),
-            ],
-        ),
         e(
             "pg_policy",
             3256,

@@ -385,22 +385,36 @@ impl Printer<'_> {
                 };
                 (text, Some(DataType::Bool), if *negated { 1 } else { 2 })
             }
-            Expr::IsNull(x) => (
-                format!("{} IS NULL", self.print(x, None).0),
-                Some(DataType::Bool),
-                5,
-            ),
-            Expr::IsNotNull(x) => (
-                format!("{} IS NOT NULL", self.print(x, None).0),
-                Some(DataType::Bool),
-                5,
-            ),
+            Expr::IsNull(x) | Expr::IsNotNull(x) => {
+                let test = if matches!(e, Expr::IsNull(_)) {
+                    "IS NULL"
+                } else {
+                    "IS NOT NULL"
+                };
+                self.test(format!("{} {test}", self.print(x, None).0))
+            }
+            Expr::IsDistinctFrom(l, r) | Expr::IsNotDistinctFrom(l, r) => {
+                let (l, lt, _) = self.print(l, None);
+                let (r, _, _) = self.print(r, lt);
+                let (s, t, p) = self.test(format!("{l} IS DISTINCT FROM {r}"));
+                if matches!(e, Expr::IsDistinctFrom(..)) {
+                    return (s, t, p);
+                }
+                // PostgreSQL parses IS NOT DISTINCT FROM as NOT (... IS DISTINCT FROM ...).
+                let s = if self.parens { s } else { format!("({s})") };
+                self.test(format!("NOT {s}"))
+            }
             Expr::UnaryOp {
                 op: UnaryOperator::Not,
                 expr,
             } => {
+                // Pretty mode parenthesizes only AND / OR under NOT (`NOT a = b` is
+                // NOT (a = b) in PostgreSQL's grammar); plain mode parenthesizes NOT itself.
                 let (s, _, p) = self.print(expr, None);
-                let s = if p < ATOM { format!("({s})") } else { s };
+                let s = if p < 3 { format!("({s})") } else { s };
+                if self.parens {
+                    return (format!("(NOT {s})"), Some(DataType::Bool), ATOM);
+                }
                 (format!("NOT {s}"), Some(DataType::Bool), 3)
             }
             Expr::Cast {
@@ -431,6 +445,15 @@ impl Printer<'_> {
             }
             Expr::Function(f) => self.function(f),
             other => (other.to_string(), None, ATOM),
+        }
+    }
+
+    /// A predicate (`x IS NULL`): parenthesized in non-pretty mode, as `ruleutils.c` does.
+    fn test(&self, text: String) -> (String, Option<DataType>, u8) {
+        if self.parens {
+            (format!("({text})"), Some(DataType::Bool), 10)
+        } else {
+            (text, Some(DataType::Bool), 5)
         }
     }
 

@@ -15,7 +15,7 @@
 //! * [`builtin`] — what is fixed: `pg_type` (PostgreSQL's OIDs, which drivers hard-code),
 //!   `pg_am`, `pg_database`, the roles (`pg_roles`, `pg_authid`, `pg_user`,
 //!   `pg_auth_members`), `pg_collation`, `pg_tablespace`, `pg_proc` (the functions psql asks
-//!   about), and the relations that are always empty here (`pg_trigger`, `pg_policy`,
+//!   about), and the relations that are always empty here (`pg_policy`,
 //!   `pg_inherits`, `pg_rewrite`, `pg_statistic_ext`, `pg_publication*`, ...).
 //! * [`info_schema`] — `information_schema.tables`, `columns`, `schemata`, `views`,
 //!   `sequences`, `table_constraints`, `key_column_usage`, `referential_constraints`.
@@ -28,6 +28,8 @@
 //!   [`operators`] — `pg_operator`, the operators Strata evaluates; [`proc_names`] — the
 //!   names of the functions behind both (for `regproc` output); [`locks`] — `pg_locks`,
 //!   with PostgreSQL's columns and no rows.
+//! * [`triggers`] — `pg_trigger` and `information_schema.triggers`, the tables' triggers,
+//!   and `pg_get_triggerdef`'s text.
 //!
 //! Column types are PostgreSQL's (`oid`, `name`, `"char"`, `regproc`, arrays), so rows print
 //! and travel as PostgreSQL's do; `int2vector` / `oidvector` are text in their output form
@@ -48,6 +50,7 @@ pub mod proc_names;
 pub mod relations;
 mod replication;
 pub mod table_stats;
+pub mod triggers;
 pub mod user_types;
 mod view_def;
 pub mod views;
@@ -107,6 +110,7 @@ pub fn column_type(text: &str) -> DataType {
         "timestamptz" => DataType::Timestamptz(None),
         "int2vector" => DataType::Int2Vector,
         "oidvector" => DataType::OidVector,
+        "bytea" => DataType::Bytea,
         _ => DataType::Text,
     }
 }
@@ -132,6 +136,8 @@ pub fn tables() -> &'static [SystemTable] {
         v.push(casts::PG_CAST);
         v.push(operators::PG_OPERATOR);
         v.push(locks::PG_LOCKS);
+        v.push(triggers::PG_TRIGGER);
+        v.push(triggers::INFORMATION_SCHEMA_TRIGGERS);
         v
     })
 }

@@ -226,7 +226,7 @@ fn rel_row(
         int(natts as i64),
         int(checks as i64),
         b(kind == 'v'), // relhasrules
-        b(triggers),    // relhastriggers: PostgreSQL's foreign keys are triggers
+        b(triggers),    // relhastriggers: PostgreSQL's foreign keys are triggers too
         b(false),       // relhassubclass
         b(false),       // relrowsecurity
         b(false),       // relforcerowsecurity
@@ -258,7 +258,9 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
             Some((
                 t,
                 tuples,
-                !t.foreign_keys.is_empty() || !cat.referencing(t.id).is_empty(),
+                !t.foreign_keys.is_empty()
+                    || !cat.referencing(t.id).is_empty()
+                    || !t.triggers.is_empty(),
             )),
             Some(&t.options),
             (t.owner, acl_value(cat, t.acl.as_deref())),

@@ -1,6 +1,7 @@
 //! COPY through the session API on the in-memory storage: rows in chunks of any size, the
 //! error context of PostgreSQL, statement-level rollback of a failed COPY (in and out of a
-//! transaction block), CopyFail, COPY TO in text and CSV, the foreign keys of copied rows.
+//! transaction block), CopyFail, COPY TO in text and CSV, the foreign keys and triggers of
+//! copied rows.
 //! Expected texts are PostgreSQL 15's.
 
 use sql::Session;
@@ -273,5 +274,64 @@ fn copy_computes_generated_columns_and_refuses_to_name_them() {
     assert_eq!(
         err.detail(),
         Some("Generated columns cannot be used in COPY.")
+    );
+}
+
+/// COPY FROM fires the table's INSERT triggers as INSERT does (PostgreSQL 15's order and
+/// result: a BEFORE ROW trigger's NULL skips the row, which `COPY n` does not count).
+#[test]
+fn copy_fires_insert_triggers() {
+    let mut s = Session::new(MemoryStorage::new());
+    for sql in [
+        "CREATE TABLE ct (a int, b text)",
+        "CREATE TABLE clog (seq serial, what text)",
+        "CREATE FUNCTION ct_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           INSERT INTO clog (what) VALUES (TG_NAME || ' ' || TG_LEVEL || coalesce(' ' || NEW.a || ':' || NEW.b, ''));
+           IF TG_LEVEL = 'STATEMENT' THEN RETURN NULL; END IF;
+           IF NEW.b = 'skip' THEN RETURN NULL; END IF;
+           IF TG_WHEN = 'BEFORE' THEN NEW.b := upper(NEW.b); END IF;
+           RETURN NEW;
+         END $$",
+        "CREATE TRIGGER ct_a BEFORE INSERT ON ct FOR EACH STATEMENT EXECUTE FUNCTION ct_fn()",
+        "CREATE TRIGGER ct_b BEFORE INSERT ON ct FOR EACH ROW EXECUTE FUNCTION ct_fn()",
+        "CREATE TRIGGER ct_c AFTER INSERT ON ct FOR EACH ROW EXECUTE FUNCTION ct_fn()",
+        "CREATE TRIGGER ct_d AFTER INSERT ON ct FOR EACH STATEMENT EXECUTE FUNCTION ct_fn()",
+    ] {
+        run(&mut s, sql);
+    }
+    let tag = copy_in(
+        &mut s,
+        "COPY ct FROM STDIN",
+        b"1\tone\n2\tskip\n3\tthree\n",
+        5,
+    )
+    .unwrap();
+    assert_eq!(tag, "COPY 2");
+    let text = |rows: Vec<Vec<Option<String>>>| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|v| v.unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    };
+    assert_eq!(
+        text(run(&mut s, "SELECT * FROM ct ORDER BY a")),
+        ["1|ONE", "3|THREE"]
+    );
+    assert_eq!(
+        text(run(&mut s, "SELECT what FROM clog ORDER BY seq")),
+        [
+            "ct_a STATEMENT",
+            "ct_b ROW 1:one",
+            "ct_b ROW 2:skip",
+            "ct_b ROW 3:three",
+            "ct_c ROW 1:ONE",
+            "ct_c ROW 3:THREE",
+            "ct_d STATEMENT",
+        ]
     );
 }

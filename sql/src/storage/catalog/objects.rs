@@ -274,8 +274,6 @@ pub struct TriggerDef {
     pub args: Vec<String>,
     /// `ALTER TABLE ... DISABLE TRIGGER` clears it.
     pub enabled: bool,
-    /// The statement as written, for `pg_get_triggerdef` and psql's `\d`.
-    pub definition: String,
 }
 
 fn public() -> Oid {
