@@ -337,23 +337,7 @@ impl Binder {
                 args: Some(args),
                 with_ordinality: false,
                 ..
-            } if let Some(mut expanded) =
-                self.json_record_factor(name, alias.as_ref(), args)? =>
-            {
-                if let ast::TableFactor::Derived { lateral, .. } = &mut expanded {
-                    *lateral = left.is_some();
-                }
-                self.nested_factor(|b| b.bind_factor(&expanded, left))
-            }
-            ast::TableFactor::Table {
-                name,
-                alias,
-                args: Some(args),
-                with_ordinality: false,
-                ..
-            } if let Some(mut expanded) =
-                self.user_function_factor(name, alias.as_ref(), args)? =>
-            {
+            } if let Some(mut expanded) = self.expanded_factor(name, alias.as_ref(), args)? => {
                 if let ast::TableFactor::Derived { lateral, .. } = &mut expanded {
                     *lateral = left.is_some();
                 }
@@ -572,6 +556,20 @@ impl Binder {
                 .collect(),
         };
         Ok((plan, scope))
+    }
+
+    /// A function in FROM that stands for a derived table: a JSON record function
+    /// (`json_record.rs`) or a SQL function (`user_function.rs`).
+    fn expanded_factor(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+        args: &ast::TableFunctionArgs,
+    ) -> Result<Option<ast::TableFactor>> {
+        match self.json_record_factor(name, alias, args)? {
+            Some(f) => Ok(Some(f)),
+            None => self.user_function_factor(name, alias, args),
+        }
     }
 
     /// `FROM generate_series(start, stop [, step]) [alias [(column)]]`.
