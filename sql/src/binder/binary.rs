@@ -104,6 +104,14 @@ impl Binder {
         if super::record::is_row_comparison(e) {
             return self.bind_row_comparison(e, ctx);
         }
+        if let ast::Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Overlaps,
+            right,
+        } = e
+        {
+            return self.bind_overlaps(left, right, ctx);
+        }
         let mut spine: Vec<(&BinaryOperator, &ast::Expr)> = Vec::new();
         let mut cur = e;
         while let ast::Expr::BinaryOp { left, op, right } = cur {

@@ -40,6 +40,7 @@ mod locking;
 mod merge;
 mod names;
 mod null_side;
+mod overlaps;
 mod position;
 mod projection;
 mod query;
