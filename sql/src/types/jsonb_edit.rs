@@ -57,16 +57,13 @@ pub fn from_value(v: &Value) -> Result<Jsonb> {
             }
             Jsonb::String(s)
         }
-        Value::Record(r) => match r.field_names() {
-            Some(names) => Jsonb::object(
-                names
-                    .into_iter()
-                    .zip(&r.values)
-                    .map(|(n, v)| Ok((n, from_value(v)?)))
-                    .collect::<Result<Vec<_>>>()?,
-            ),
-            None => Jsonb::String(r.to_string()),
-        },
+        Value::Record(r) => Jsonb::object(
+            r.json_field_names()
+                .into_iter()
+                .zip(&r.values)
+                .map(|(n, v)| Ok((n, from_value(v)?)))
+                .collect::<Result<Vec<_>>>()?,
+        ),
         other => Jsonb::String(other.to_string()),
     })
 }
@@ -93,17 +90,15 @@ pub fn json_text(v: &Value) -> Result<String> {
             format!("[{}]", level.join(","))
         }
         // A composite value: PostgreSQL's composite_to_json, without spaces.
-        Value::Record(r) if r.type_oid != 0 => match r.field_names() {
-            Some(names) => {
-                let fields = names
-                    .iter()
-                    .zip(&r.values)
-                    .map(|(n, v)| Ok(format!("{}:{}", Jsonb::String(n.clone()), json_text(v)?)))
-                    .collect::<Result<Vec<_>>>()?;
-                format!("{{{}}}", fields.join(","))
-            }
-            None => from_value(v)?.to_string(),
-        },
+        Value::Record(r) => {
+            let fields = r
+                .json_field_names()
+                .iter()
+                .zip(&r.values)
+                .map(|(n, v)| Ok(format!("{}:{}", Jsonb::String(n.clone()), json_text(v)?)))
+                .collect::<Result<Vec<_>>>()?;
+            format!("{{{}}}", fields.join(","))
+        }
         other => from_value(other)?.to_string(),
     })
 }

@@ -71,6 +71,13 @@ impl Record {
             .then(|| ty.fields.into_iter().map(|(n, _)| n).collect())
     }
 
+    /// The names JSON gives the fields: the composite type's, or `f1`, `f2`, ... for an
+    /// anonymous record (PostgreSQL's `composite_to_json`).
+    pub fn json_field_names(&self) -> Vec<String> {
+        self.field_names()
+            .unwrap_or_else(|| (1..=self.values.len()).map(|i| format!("f{i}")).collect())
+    }
+
     /// `ROW(...) IS NULL`: every field is NULL (PostgreSQL's row semantics).
     pub fn all_null(&self) -> bool {
         self.values.iter().all(Value::is_null)
