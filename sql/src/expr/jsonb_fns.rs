@@ -48,6 +48,8 @@ pub enum JsonbFn {
     Typeof,
     ArrayLength,
     Set,
+    /// `jsonb_insert(target, path, new [, insert_after])`.
+    Insert,
     StripNulls,
     Pretty,
     /// `json_build_object`, `json_build_array`, `to_json`: `json` text as PostgreSQL
@@ -162,6 +164,18 @@ impl JsonbFn {
                     _ => call(Pretty, vec![j], T::Text),
                 }
             }
+            "jsonb_insert" => match args {
+                [a, p, n] | [a, p, n, _]
+                    if jsonb_like(*a) && text_array_like(*p) && jsonb_like(*n) =>
+                {
+                    let mut params = vec![j, texts(), j];
+                    if args.len() == 4 {
+                        params.push(T::Bool);
+                    }
+                    call(Insert, params, j)
+                }
+                _ => undefined(),
+            },
             "jsonb_set" => match args {
                 [a, p, n] | [a, p, n, _]
                     if jsonb_like(*a) && text_array_like(*p) && jsonb_like(*n) =>
@@ -418,6 +432,12 @@ impl JsonbFn {
             DeletePath => {
                 let path = full_path(path_items(arg)?)?;
                 jsonb(edit::delete_path(doc, &path)?)
+            }
+            Insert => {
+                let path = full_path(path_items(arg)?)?;
+                let new = take_jsonb(it.next())?;
+                let after = matches!(it.next(), Some(Value::Bool(true)));
+                jsonb(edit::insert_path(doc, &path, new, after)?)
             }
             Set => {
                 let path = full_path(path_items(arg)?)?;

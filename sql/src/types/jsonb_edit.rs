@@ -278,6 +278,59 @@ fn set_at(j: &mut Jsonb, path: &[String], level: usize, new: &Jsonb, create: boo
     Ok(())
 }
 
+/// `jsonb_insert`: `new` goes into the array before (`after`: after) the element `path`
+/// names, or under a key the object does not have yet (an existing key is 22023). An index
+/// past the array's start prepends, past its end appends.
+pub fn insert_path(mut j: Jsonb, path: &[String], new: Jsonb, after: bool) -> Result<Jsonb> {
+    if is_scalar(&j) {
+        return Err(invalid("cannot set path in scalar"));
+    }
+    if !path.is_empty() {
+        insert_at(&mut j, path, 0, &new, after)?;
+    }
+    Ok(j)
+}
+
+fn insert_at(j: &mut Jsonb, path: &[String], level: usize, new: &Jsonb, after: bool) -> Result<()> {
+    let last = level + 1 == path.len();
+    match j {
+        Jsonb::Object(pairs) => match pairs.iter().position(|(k, _)| *k == path[level]) {
+            Some(_) if last => {
+                return Err(Error::WithHint {
+                    error: Box::new(invalid("cannot replace existing key")),
+                    hint: "Try using the function jsonb_set to replace key value.".into(),
+                });
+            }
+            Some(i) => insert_at(&mut pairs[i].1, path, level + 1, new, after)?,
+            None if last => {
+                let mut all = std::mem::take(pairs);
+                all.push((path[level].clone(), new.clone()));
+                *j = Jsonb::object(all);
+            }
+            None => {}
+        },
+        Jsonb::Array(items) => {
+            let i = path_index(path, level)?;
+            let n = items.len() as i64;
+            if last {
+                let at = if i < -n {
+                    0
+                } else if i >= n {
+                    n
+                } else {
+                    let i = if i < 0 { n + i } else { i };
+                    i + i64::from(after)
+                };
+                items.insert(at as usize, new.clone());
+            } else if let Some(p) = position(i, items.len()) {
+                insert_at(&mut items[p], path, level + 1, new, after)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// `jsonb_strip_nulls`: drops object fields whose value is null, at every depth.
 pub fn strip_nulls(j: Jsonb) -> Jsonb {
     match j {
