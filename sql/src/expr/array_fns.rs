@@ -52,6 +52,8 @@ pub enum ArrayFn {
     Replace,
     ToString,
     StringToArray,
+    /// `array_fill(value, dims [, lower bounds])`.
+    Fill,
 }
 
 fn array_type(elem: DataType) -> Result<DataType> {
@@ -166,6 +168,22 @@ impl ArrayFn {
                 }
                 call(ToString, params, text)
             }
+            ("array_fill", [v, d]) | ("array_fill", [v, d, _])
+                if matches!(d, DataType::Array(_) | DataType::Unknown) =>
+            {
+                if *v == DataType::Unknown {
+                    return Some(Err(Error::DatatypeMismatch(
+                        "could not determine polymorphic type because input has type unknown"
+                            .into(),
+                    )));
+                }
+                let ints = array_type(int).ok()?;
+                let mut params = vec![*v, ints];
+                if args.len() == 3 {
+                    params.push(ints);
+                }
+                call(Fill, params, array_type(v.without_typmod()).ok()?)
+            }
             ("string_to_array", [_, _]) | ("string_to_array", [_, _, _]) => {
                 let params = vec![text; args.len()];
                 call(StringToArray, params, array_type(text).ok()?)
@@ -230,6 +248,7 @@ impl ArrayFn {
         !matches!(
             self,
             Construct { .. }
+                | Fill
                 | Quantified { .. }
                 | Append
                 | Prepend
@@ -430,6 +449,7 @@ impl ArrayFn {
                     .collect();
                 Value::Text(parts.join(sep))
             }
+            Fill => fill(&args)?,
             StringToArray => {
                 if args[0].is_null() {
                     return Ok(Value::Null);
@@ -624,4 +644,66 @@ fn quantified(x: &Value, a: &Value, op: CmpOp, all: bool) -> Result<Value> {
     } else {
         Value::Bool(all)
     })
+}
+
+/// `array_fill(value, dims [, lower bounds])`: an array of those dimensions (lower bounds
+/// 1 by default) with every element `value` (NULL too), as PostgreSQL's `array_fill`.
+fn fill(args: &[Value]) -> Result<Value> {
+    let bounds = |v: Option<&Value>| -> Result<Vec<i64>> {
+        let a = match v {
+            Some(Value::Array(a)) => a,
+            _ => {
+                return Err(Error::NullValueNotAllowed(
+                    "dimension array or low bound array cannot be null".into(),
+                ));
+            }
+        };
+        if a.ndims() > 1 {
+            return Err(Error::ArraySubscriptError(
+                "wrong number of array subscripts".into(),
+            ));
+        }
+        a.items
+            .iter()
+            .map(|x| match x {
+                Value::Null => Err(Error::NullValueNotAllowed(
+                    "dimension values cannot be null".into(),
+                )),
+                x => int(x),
+            })
+            .collect()
+    };
+    let value = args.first().cloned().unwrap_or(Value::Null);
+    let dims = bounds(args.get(1))?;
+    let lower = match args.get(2) {
+        Some(_) => bounds(args.get(2))?,
+        None => vec![1; dims.len()],
+    };
+    if lower.len() != dims.len() {
+        return Err(Error::ArraySubscriptError(
+            "wrong number of array subscripts".into(),
+        ));
+    }
+    if dims.is_empty() || dims.iter().any(|&d| d <= 0) {
+        return Ok(Value::Array(Box::new(crate::types::Array::empty())));
+    }
+    let total = dims
+        .iter()
+        .try_fold(1i64, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= 134_217_727)
+        .ok_or_else(|| {
+            Error::ProgramLimitExceeded("array size exceeds the maximum allowed (134217727)".into())
+        })?;
+    let dims = dims
+        .iter()
+        .zip(&lower)
+        .map(|(&len, &lo)| crate::types::array::Dim {
+            len: len as i32,
+            lower: lo as i32,
+        })
+        .collect();
+    Ok(Value::Array(Box::new(crate::types::Array {
+        dims,
+        items: vec![value; total as usize],
+    })))
 }
