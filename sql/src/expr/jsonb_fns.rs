@@ -50,6 +50,9 @@ pub enum JsonbFn {
     Set,
     /// `jsonb_insert(target, path, new [, insert_after])`.
     Insert,
+    /// `jsonb_set_lax(target, path, new [, create [, null_value_treatment]])`: not strict
+    /// in `new`.
+    SetLax,
     StripNulls,
     Pretty,
     /// `json_build_object`, `json_build_array`, `to_json`: `json` text as PostgreSQL
@@ -164,6 +167,19 @@ impl JsonbFn {
                     _ => call(Pretty, vec![j], T::Text),
                 }
             }
+            "jsonb_set_lax" => match args {
+                [a, p, n, rest @ ..]
+                    if jsonb_like(*a)
+                        && text_array_like(*p)
+                        && jsonb_like(*n)
+                        && rest.len() <= 2 =>
+                {
+                    let mut params = vec![j, texts(), j];
+                    params.extend([T::Bool, T::Text].into_iter().take(rest.len()));
+                    call(SetLax, params, j)
+                }
+                _ => undefined(),
+            },
             "jsonb_insert" => match args {
                 [a, p, n] | [a, p, n, _]
                     if jsonb_like(*a) && text_array_like(*p) && jsonb_like(*n) =>
@@ -307,7 +323,8 @@ impl JsonbFn {
     pub fn is_strict(&self) -> bool {
         !matches!(
             self,
-            JsonbFn::BuildObject
+            JsonbFn::SetLax
+                | JsonbFn::BuildObject
                 | JsonbFn::BuildArray
                 | JsonbFn::JsonBuildObject
                 | JsonbFn::JsonRow
@@ -370,6 +387,7 @@ impl JsonbFn {
                     .collect::<Result<Vec<_>>>()?;
                 return Ok(Value::Json(format!("[{}]", parts.join(", "))));
             }
+            SetLax => return set_lax(it.collect()),
             ToJson => {
                 return Ok(Value::Json(edit::json_text(
                     &it.next().unwrap_or(Value::Null),
@@ -473,6 +491,7 @@ impl JsonbFn {
             | JsonPath { .. }
             | JsonTypeof
             | JsonArrayLength
+            | SetLax
             | SqlPath { .. } => unreachable!("handled above"),
         })
     }
@@ -794,4 +813,50 @@ fn record(fields: &[Value]) -> String {
     }
     s.push(')');
     s
+}
+
+/// `jsonb_set_lax`: `jsonb_set` unless `new` is SQL NULL, which the treatment decides
+/// (`use_json_null` by default); NULL target or path give NULL.
+fn set_lax(args: Vec<Value>) -> Result<Value> {
+    let mut it = args.into_iter();
+    let (target, path, new, create, treatment) =
+        (it.next(), it.next(), it.next(), it.next(), it.next());
+    let (Some(Value::Jsonb(doc)), Some(path @ Value::Array(_))) = (target, path) else {
+        return Ok(Value::Null);
+    };
+    let path = full_path(path_items(Some(path))?)?;
+    let create = !matches!(create, Some(Value::Bool(false)));
+    if let Some(Value::Jsonb(new)) = new {
+        return Ok(jsonb(edit::set_path(*doc, &path, *new, create)?));
+    }
+    let treatment = match treatment {
+        None => "use_json_null".to_string(),
+        Some(Value::Text(t)) => t,
+        Some(_) => String::new(),
+    };
+    Ok(match treatment.as_str() {
+        "use_json_null" => jsonb(edit::set_path(*doc, &path, Jsonb::Null, create)?),
+        "delete_key" => jsonb(edit::delete_path(*doc, &path)?),
+        "return_target" => jsonb(*doc),
+        "raise_exception" => {
+            return Err(Error::Raised(Box::new(crate::error::Raised {
+                code: "22004",
+                message: "JSON value must not be null".into(),
+                detail: Some(
+                    "Exception was raised because null_value_treatment is \"raise_exception\"."
+                        .into(),
+                ),
+                hint: Some(
+                    "To avoid, either change the null_value_treatment argument or ensure that an SQL NULL is not passed."
+                        .into(),
+                ),
+            })));
+        }
+        _ => {
+            return Err(Error::InvalidParameterValue(
+                "null_value_treatment must be \"delete_key\", \"return_target\", \"use_json_null\", or \"raise_exception\""
+                    .into(),
+            ));
+        }
+    })
 }
