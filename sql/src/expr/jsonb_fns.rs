@@ -815,8 +815,7 @@ fn record(fields: &[Value]) -> String {
     s
 }
 
-/// `jsonb_set_lax`: `jsonb_set` unless `new` is SQL NULL, which the treatment decides
-/// (`use_json_null` by default); NULL target or path give NULL.
+/// `jsonb_set_lax`'s arguments unpacked; NULL target or path give NULL.
 fn set_lax(args: Vec<Value>) -> Result<Value> {
     let mut it = args.into_iter();
     let (target, path, new, create, treatment) =
@@ -826,37 +825,14 @@ fn set_lax(args: Vec<Value>) -> Result<Value> {
     };
     let path = full_path(path_items(Some(path))?)?;
     let create = !matches!(create, Some(Value::Bool(false)));
-    if let Some(Value::Jsonb(new)) = new {
-        return Ok(jsonb(edit::set_path(*doc, &path, *new, create)?));
-    }
-    let treatment = match treatment {
-        None => "use_json_null".to_string(),
-        Some(Value::Text(t)) => t,
-        Some(_) => String::new(),
+    let new = match new {
+        Some(Value::Jsonb(j)) => Some(*j),
+        _ => None,
     };
-    Ok(match treatment.as_str() {
-        "use_json_null" => jsonb(edit::set_path(*doc, &path, Jsonb::Null, create)?),
-        "delete_key" => jsonb(edit::delete_path(*doc, &path)?),
-        "return_target" => jsonb(*doc),
-        "raise_exception" => {
-            return Err(Error::Raised(Box::new(crate::error::Raised {
-                code: "22004",
-                message: "JSON value must not be null".into(),
-                detail: Some(
-                    "Exception was raised because null_value_treatment is \"raise_exception\"."
-                        .into(),
-                ),
-                hint: Some(
-                    "To avoid, either change the null_value_treatment argument or ensure that an SQL NULL is not passed."
-                        .into(),
-                ),
-            })));
-        }
-        _ => {
-            return Err(Error::InvalidParameterValue(
-                "null_value_treatment must be \"delete_key\", \"return_target\", \"use_json_null\", or \"raise_exception\""
-                    .into(),
-            ));
-        }
-    })
+    let treatment = match &treatment {
+        None => Some("use_json_null"),
+        Some(Value::Text(t)) => Some(t.as_str()),
+        Some(_) => None,
+    };
+    Ok(jsonb(edit::set_lax(*doc, &path, new, create, treatment)?))
 }

@@ -331,6 +331,40 @@ fn insert_at(j: &mut Jsonb, path: &[String], level: usize, new: &Jsonb, after: b
     Ok(())
 }
 
+/// `jsonb_set_lax`: `jsonb_set` unless `new` is SQL NULL (`None`), which `treatment`
+/// decides (`None`: a NULL treatment, refused like an unknown one).
+pub fn set_lax(
+    doc: Jsonb,
+    path: &[String],
+    new: Option<Jsonb>,
+    create: bool,
+    treatment: Option<&str>,
+) -> Result<Jsonb> {
+    if let Some(new) = new {
+        return set_path(doc, path, new, create);
+    }
+    match treatment {
+        Some("use_json_null") => set_path(doc, path, Jsonb::Null, create),
+        Some("delete_key") => delete_path(doc, path),
+        Some("return_target") => Ok(doc),
+        Some("raise_exception") => Err(Error::Raised(Box::new(crate::error::Raised {
+            code: "22004",
+            message: "JSON value must not be null".into(),
+            detail: Some(
+                "Exception was raised because null_value_treatment is \"raise_exception\"."
+                    .into(),
+            ),
+            hint: Some(
+                "To avoid, either change the null_value_treatment argument or ensure that an SQL NULL is not passed."
+                    .into(),
+            ),
+        }))),
+        _ => Err(invalid(
+            "null_value_treatment must be \"delete_key\", \"return_target\", \"use_json_null\", or \"raise_exception\"",
+        )),
+    }
+}
+
 /// `jsonb_strip_nulls`: drops object fields whose value is null, at every depth.
 pub fn strip_nulls(j: Jsonb) -> Jsonb {
     match j {
