@@ -189,8 +189,10 @@ pub enum Function {
     RegexpLike,
     /// `regexp_count(s, pattern [, start [, flags]])`.
     RegexpCount,
-    /// `regexp_substr(s, pattern)`.
+    /// `regexp_substr(s, pattern [, start [, n [, flags [, subexpr]]]])`.
     RegexpSubstr,
+    /// `regexp_instr(s, pattern [, start [, n [, endoption [, flags [, subexpr]]]]])`.
+    RegexpInstr,
     /// `regexp_match(s, pattern [, flags])`: the first match's groups as text[].
     RegexpMatch,
     /// `regexp_split_to_array(s, pattern [, flags])`.
@@ -464,7 +466,25 @@ impl Function {
             "regexp_count" => sig(Function::RegexpCount, &[Text, Text], Int4)
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4], Int4))
                 .or_else(|| sig(Function::RegexpCount, &[Text, Text, Int4, Text], Int4)),
-            "regexp_substr" => sig(Function::RegexpSubstr, &[Text, Text], Text),
+            "regexp_substr" => [
+                &[Text, Text][..],
+                &[Text, Text, Int4],
+                &[Text, Text, Int4, Int4],
+                &[Text, Text, Int4, Int4, Text],
+                &[Text, Text, Int4, Int4, Text, Int4],
+            ]
+            .into_iter()
+            .find_map(|p| sig(Function::RegexpSubstr, p, Text)),
+            "regexp_instr" => [
+                &[Text, Text][..],
+                &[Text, Text, Int4],
+                &[Text, Text, Int4, Int4],
+                &[Text, Text, Int4, Int4, Int4],
+                &[Text, Text, Int4, Int4, Int4, Text],
+                &[Text, Text, Int4, Int4, Int4, Text, Int4],
+            ]
+            .into_iter()
+            .find_map(|p| sig(Function::RegexpInstr, p, Int4)),
             "regexp_match" | "regexp_split_to_array" => {
                 let f = if name == "regexp_match" {
                     Function::RegexpMatch

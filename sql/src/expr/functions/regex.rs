@@ -280,12 +280,76 @@ pub fn substring(s: &str, pattern: &str) -> Result<Value> {
     })
 }
 
-/// `regexp_substr(s, pattern)`: the first match, NULL without one.
-pub fn first_match(s: &str, pattern: &str) -> Result<Value> {
-    let re = compile(pattern, "")?;
-    Ok(re
-        .find(s)
-        .map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
+/// Where to look for `regexp_instr` / `regexp_substr`: from character `start` (1-based),
+/// the `n`th match, its parenthesized group `subexpr` (0: the whole match).
+pub struct NthMatch<'a> {
+    pub start: i64,
+    pub n: i64,
+    pub flags: &'a str,
+    pub subexpr: i64,
+    /// The function's name, for the `g` flag's error.
+    pub function: &'a str,
+}
+
+/// The character range (0-based, end exclusive) and text of the match `at` describes in
+/// `s`, if there is one; PostgreSQL's parameter errors (22023) for bad positions.
+fn nth_match(s: &str, pattern: &str, at: &NthMatch) -> Result<Option<(usize, usize, String)>> {
+    for (name, value, min) in [
+        ("start", at.start, 1),
+        ("n", at.n, 1),
+        ("subexpr", at.subexpr, 0),
+    ] {
+        if value < min {
+            return Err(Error::InvalidParameterValue(format!(
+                "invalid value for parameter \"{name}\": {value}"
+            )));
+        }
+    }
+    if at.flags.contains('g') {
+        return Err(Error::InvalidParameterValue(format!(
+            "{}() does not support the \"global\" option",
+            at.function
+        )));
+    }
+    let re = compile(pattern, at.flags)?;
+    let from = s
+        .char_indices()
+        .nth((at.start - 1) as usize)
+        .map_or(s.len(), |(b, _)| b);
+    let Some(c) = re.captures_iter(&s[from..]).nth((at.n - 1) as usize) else {
+        return Ok(None);
+    };
+    let Some(m) = c.get(at.subexpr as usize) else {
+        return Ok(None);
+    };
+    let chars_to = |byte: usize| s[..from + byte].chars().count();
+    Ok(Some((
+        chars_to(m.start()),
+        chars_to(m.end()),
+        m.as_str().to_string(),
+    )))
+}
+
+/// `regexp_substr(s, pattern [, start [, n [, flags [, subexpr]]]])`: the match's text,
+/// NULL without one.
+pub fn substr(s: &str, pattern: &str, at: &NthMatch) -> Result<Value> {
+    Ok(nth_match(s, pattern, at)?.map_or(Value::Null, |(_, _, t)| Value::Text(t)))
+}
+
+/// `regexp_instr(s, pattern [, start [, n [, endoption [, flags [, subexpr]]]]])`: the
+/// 1-based character position where the match starts (`end`: just past its end), 0
+/// without one.
+pub fn instr(s: &str, pattern: &str, at: &NthMatch, end: i64) -> Result<Value> {
+    if !(0..=1).contains(&end) {
+        return Err(Error::InvalidParameterValue(format!(
+            "invalid value for parameter \"endoption\": {end}"
+        )));
+    }
+    Ok(Value::Int(match nth_match(s, pattern, at)? {
+        None => 0,
+        Some((b, _, _)) if end == 0 => b as i64 + 1,
+        Some((_, e, _)) => e as i64 + 1,
+    }))
 }
 
 fn text_array(items: Vec<Value>) -> Value {

@@ -214,7 +214,31 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             };
             regex::count(s()?, text(arg(1)?)?, start, flags)
         }
-        Function::RegexpSubstr => regex::first_match(s()?, text(arg(1)?)?),
+        Function::RegexpSubstr | Function::RegexpInstr => {
+            let instr = f == Function::RegexpInstr;
+            let int_at = |i: usize, default: i64| args.get(i).map_or(Ok(default), int);
+            // regexp_instr has `endoption` before the flags.
+            let shift = usize::from(instr);
+            let at = regex::NthMatch {
+                start: int_at(2, 1)?,
+                n: int_at(3, 1)?,
+                flags: match args.get(4 + shift) {
+                    Some(v) => text(v)?,
+                    None => "",
+                },
+                subexpr: int_at(5 + shift, 0)?,
+                function: if instr {
+                    "regexp_instr"
+                } else {
+                    "regexp_substr"
+                },
+            };
+            if instr {
+                regex::instr(s()?, text(arg(1)?)?, &at, int_at(4, 0)?)
+            } else {
+                regex::substr(s()?, text(arg(1)?)?, &at)
+            }
+        }
         Function::RegexpMatch | Function::RegexpSplitToArray => {
             let flags = match args.get(2) {
                 Some(v) => text(v)?,
