@@ -241,17 +241,31 @@ impl<'a, 't> Context<'a, 't> {
     }
 }
 
-impl EvalEnv for Context<'_, '_> {
-    fn call_routine(&self, oid: u32, args: Vec<Value>) -> Result<Value> {
+impl Context<'_, '_> {
+    /// PL/pgSQL function `oid`'s definition.
+    fn routine(&self, oid: u32) -> Result<crate::storage::FunctionDef> {
         let catalog = self.txn()?.catalog()?;
-        let def = catalog
+        catalog
             .functions
             .iter()
             .find(|f| f.oid == oid)
             .cloned()
             .ok_or_else(|| {
                 Error::UndefinedFunction(format!("function with OID {oid} does not exist"))
-            })?;
+            })
+    }
+
+    /// Calls set-returning PL/pgSQL function `oid` with `args`: its rows.
+    pub fn call_routine_set(&self, oid: u32, args: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+        let def = self.routine(oid)?;
+        let mut txn = self.shared_txn_mut()?;
+        crate::plpgsql::call_set(&mut *txn, &def, args)
+    }
+}
+
+impl EvalEnv for Context<'_, '_> {
+    fn call_routine(&self, oid: u32, args: Vec<Value>) -> Result<Value> {
+        let def = self.routine(oid)?;
         let mut txn = self.shared_txn_mut()?;
         crate::plpgsql::call(&mut *txn, &def, args)
     }
