@@ -246,7 +246,11 @@ impl Binder {
             return Ok(None);
         };
         let plpgsql = def.language.as_deref() == Some("plpgsql");
-        if def.returns_set && plpgsql && def.table_columns.is_empty() {
+        if def.returns_set
+            && plpgsql
+            && def.table_columns.is_empty()
+            && !matches!(def.returns, DataType::Composite(_))
+        {
             let (f, bound) = self.routine_set_call(&def, &args, ctx)?;
             let params: Vec<DataType> = def.args.iter().map(|a| a.data_type).collect();
             let bound = bound.into_iter().zip(params.iter().copied()).collect();
@@ -361,26 +365,33 @@ impl Binder {
         if def.language.as_deref() != Some("plpgsql") || !def.returns_set {
             return Ok(None);
         }
-        if matches!(def.returns, DataType::Composite(_)) && def.table_columns.is_empty() {
-            return Err(Error::unsupported(
-                "set-returning PL/pgSQL functions of a composite type are not supported yet",
-            ));
-        }
+        let fields = match def.returns {
+            DataType::Composite(oid) if def.table_columns.is_empty() => {
+                crate::types::record::fields_of(oid)?.fields
+            }
+            _ => def
+                .table_columns
+                .iter()
+                .map(|c| (c.name.clone(), c.data_type))
+                .collect(),
+        };
         let scope = super::Scope::default();
-        let (f, bound) = self.routine_set_call(&def, &args, &mut ExprCtx::plain(&scope, "FROM"))?;
+        let (mut f, bound) =
+            self.routine_set_call(&def, &args, &mut ExprCtx::plain(&scope, "FROM"))?;
+        if let crate::expr::set_fns::SetFn::Routine { width, .. } = &mut f {
+            *width = u16::try_from(fields.len().max(1))
+                .map_err(|_| Error::unsupported("too many result columns"))?;
+        }
         let mut functions = vec![(f, bound)];
         let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
-        let mut columns: Vec<(String, DataType)> = if def.table_columns.is_empty() {
+        let mut columns: Vec<(String, DataType)> = if fields.is_empty() {
             let n = match alias {
                 Some(a) if a.columns.is_empty() => table.clone(),
                 _ => def.name.clone(),
             };
             vec![(n, def.returns)]
         } else {
-            def.table_columns
-                .iter()
-                .map(|c| (c.name.clone(), c.data_type))
-                .collect()
+            fields
         };
         if std::mem::take(&mut self.ordinality) {
             functions.push((crate::expr::set_fns::SetFn::Ordinality, Vec::new()));
