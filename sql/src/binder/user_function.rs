@@ -8,8 +8,13 @@
 //! other body becomes a scalar subquery of its first row (`(SELECT * FROM (body) LIMIT 1)`),
 //! correlated through the arguments like any subquery. In FROM, a function's body is a
 //! derived table named after the function, its columns those of `RETURNS TABLE (...)` or the
-//! function's name (PostgreSQL's naming). A set-returning function in a select list is
+//! function's name (PostgreSQL's naming). A set-returning SQL function in a select list is
 //! refused (0A000).
+//!
+//! PL/pgSQL functions are not inlined: a call is `Function::Routine`, and a set-returning one
+//! is `SetFn::Routine` under a `ProjectSet` (in FROM over one empty row, lateral through the
+//! usual machinery; in a select list only for `SETOF` a scalar), which runs the body once
+//! per call and yields its collected rows.
 //!
 //! Known differences from PostgreSQL: an argument used twice in the body is evaluated twice;
 //! a parameter name in the body is replaced even where a column of the same name exists
