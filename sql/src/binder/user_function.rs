@@ -251,16 +251,22 @@ impl Binder {
             return Ok(None);
         };
         let plpgsql = def.language.as_deref() == Some("plpgsql");
-        if def.returns_set
-            && plpgsql
-            && def.table_columns.is_empty()
-            && !matches!(def.returns, DataType::Composite(_))
-        {
-            let (f, bound) = self.routine_set_call(&def, &args, ctx)?;
+        if def.returns_set && plpgsql {
+            let (mut f, bound) = self.routine_set_call(&def, &args, ctx)?;
+            let several =
+                !def.table_columns.is_empty() || matches!(def.returns, DataType::Composite(_));
+            if let crate::expr::set_fns::SetFn::Routine { record, .. } = &mut f {
+                *record = several;
+            }
+            let ret = if def.table_columns.is_empty() {
+                def.returns
+            } else {
+                DataType::Record
+            };
             let params: Vec<DataType> = def.args.iter().map(|a| a.data_type).collect();
             let bound = bound.into_iter().zip(params.iter().copied()).collect();
             return self
-                .push_set_call(&def.name, f, &params, bound, def.returns)
+                .push_set_call(&def.name, f, &params, bound, ret)
                 .map(Some);
         }
         if def.returns_set {
@@ -346,6 +352,7 @@ impl Binder {
             oid: def.oid,
             strict: def.strict,
             width,
+            record: false,
         };
         Ok((f, bound))
     }

@@ -255,11 +255,40 @@ impl Context<'_, '_> {
             })
     }
 
-    /// Calls set-returning PL/pgSQL function `oid` with `args`: its rows.
-    pub fn call_routine_set(&self, oid: u32, args: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+    /// Calls set-returning PL/pgSQL function `oid` with `args`: its rows, each one record
+    /// value when `record`.
+    pub fn call_routine_set(
+        &self,
+        oid: u32,
+        args: Vec<Value>,
+        record: bool,
+    ) -> Result<Vec<Vec<Value>>> {
         let def = self.routine(oid)?;
-        let mut txn = self.shared_txn_mut()?;
-        crate::plpgsql::call_set(&mut *txn, &def, args)
+        let rows = {
+            let mut txn = self.shared_txn_mut()?;
+            crate::plpgsql::call_set(&mut *txn, &def, args)?
+        };
+        if !record {
+            return Ok(rows);
+        }
+        let crate::plpgsql::exec::Returns::Set(types) = crate::plpgsql::returns_of(&def) else {
+            return Err(Error::Internal("a set function returns a set".into()));
+        };
+        let types: std::sync::Arc<[crate::types::DataType]> = types.into();
+        let type_oid = match def.returns {
+            crate::types::DataType::Composite(oid) if def.table_columns.is_empty() => oid,
+            _ => 0,
+        };
+        Ok(rows
+            .into_iter()
+            .map(|values| {
+                vec![Value::Record(Box::new(crate::types::Record {
+                    types: types.clone(),
+                    values,
+                    type_oid,
+                }))]
+            })
+            .collect())
     }
 }
 

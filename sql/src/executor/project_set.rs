@@ -40,11 +40,18 @@ impl Operator for ProjectSet {
                         .map(|a| a.eval(&t.row, &*ctx))
                         .collect::<Result<Vec<_>>>()?;
                     let it = match f {
-                        SetFn::Routine { oid, strict, .. } => {
+                        SetFn::Routine {
+                            oid,
+                            strict,
+                            record,
+                            ..
+                        } => {
                             if *strict && args.iter().any(Value::is_null) {
                                 SetIter::Done
                             } else {
-                                SetIter::Rows(ctx.call_routine_set(*oid, args)?.into_iter())
+                                SetIter::Rows(
+                                    ctx.call_routine_set(*oid, args, *record)?.into_iter(),
+                                )
                             }
                         }
                         _ => f.start(args)?,

@@ -38,11 +38,12 @@ pub enum SetFn {
     RegexpSplit,
     /// A set-returning PL/pgSQL function `oid`, called once per input row by
     /// [`crate::executor::ProjectSet`] (which lends it the transaction); each result row
-    /// gives `width` values.
+    /// gives `width` values, or one record of them when `record` (in a select list).
     Routine {
         oid: u32,
         strict: bool,
         width: u16,
+        record: bool,
     },
 }
 
@@ -72,6 +73,7 @@ impl SetFn {
     /// How many columns each of its rows gives.
     pub fn width(&self) -> usize {
         match self {
+            SetFn::Routine { record: true, .. } => 1,
             SetFn::Routine { width, .. } => usize::from(*width),
             _ => 1,
         }
