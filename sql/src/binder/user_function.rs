@@ -13,8 +13,8 @@
 //!
 //! PL/pgSQL functions are not inlined: a call is `Function::Routine`, and a set-returning one
 //! is `SetFn::Routine` under a `ProjectSet` (in FROM over one empty row, lateral through the
-//! usual machinery; in a select list only for `SETOF` a scalar), which runs the body once
-//! per call and yields its collected rows.
+//! usual machinery; in a select list a function of several columns yields one record per
+//! row), which runs the body once per call and yields its collected rows.
 //!
 //! Known differences from PostgreSQL: an argument used twice in the body is evaluated twice;
 //! a parameter name in the body is replaced even where a column of the same name exists
