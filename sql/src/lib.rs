@@ -85,8 +85,9 @@
 //! * Regular expressions: no back-references or lookaround (the `regex` crate's limits).
 //! * `ARRAY(SELECT ...)` of array values (multi-dimensional results) is refused.
 //! * COPY reads from STDIN and writes to STDOUT only (no server-side files).
-//! * PL/pgSQL is interpreted statement by statement ([`plpgsql`]): no cursors, no
-//!   set-returning PL/pgSQL functions at call sites. LISTEN / NOTIFY reach the sessions of one compute only ([`notify`]), not
+//! * PL/pgSQL is interpreted statement by statement ([`plpgsql`]): no cursors;
+//!   set-returning PL/pgSQL functions take no `RETURNS SETOF record` column definition
+//!   lists and no OUT parameters. LISTEN / NOTIFY reach the sessions of one compute only ([`notify`]), not
 //!   a whole cluster.
 //! * System columns: `xmin` hashes the row's values, `ctid` is its key (no physical
 //!   addresses), `xmax`/`cmin`/`cmax` are 0; `ctid` of a table without a primary key not in

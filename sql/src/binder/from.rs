@@ -580,6 +580,11 @@ impl Binder {
         args: &ast::TableFunctionArgs,
     ) -> Result<(Plan, Scope)> {
         let fname = super::object_name(name)?;
+        if !crate::expr::set_fns::NAMES.contains(&fname.as_str())
+            && let Some(bound) = self.bind_routine_factor(name, alias, args)?
+        {
+            return Ok(bound);
+        }
         if !crate::expr::set_fns::NAMES.contains(&fname.as_str()) {
             let mut types = Vec::new();
             for a in &args.args {

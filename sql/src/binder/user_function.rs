@@ -8,8 +8,13 @@
 //! other body becomes a scalar subquery of its first row (`(SELECT * FROM (body) LIMIT 1)`),
 //! correlated through the arguments like any subquery. In FROM, a function's body is a
 //! derived table named after the function, its columns those of `RETURNS TABLE (...)` or the
-//! function's name (PostgreSQL's naming). A set-returning function in a select list is
+//! function's name (PostgreSQL's naming). A set-returning SQL function in a select list is
 //! refused (0A000).
+//!
+//! PL/pgSQL functions are not inlined: a call is `Function::Routine`, and a set-returning one
+//! is `SetFn::Routine` under a `ProjectSet` (in FROM over one empty row, lateral through the
+//! usual machinery; in a select list a function of several columns yields one record per
+//! row), which runs the body once per call and yields its collected rows.
 //!
 //! Known differences from PostgreSQL: an argument used twice in the body is evaluated twice;
 //! a parameter name in the body is replaced even where a column of the same name exists
@@ -165,6 +170,16 @@ fn body_over_arguments(def: &FunctionDef) -> Result<ast::Query> {
     substituted(def, |i| Ok(format!("__strata_args.a{}", i + 1)))
 }
 
+/// The SQL text of a call's argument.
+fn function_arg_text(a: &ast::FunctionArg) -> String {
+    match a {
+        ast::FunctionArg::Unnamed(x) => x.to_string(),
+        ast::FunctionArg::Named { arg, .. } | ast::FunctionArg::ExprNamed { arg, .. } => {
+            arg.to_string()
+        }
+    }
+}
+
 /// Runs `f` one expansion level deeper.
 fn nested<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     let d = DEPTH.with(|d| d.get());
@@ -235,13 +250,32 @@ impl Binder {
         else {
             return Ok(None);
         };
+        let plpgsql = def.language.as_deref() == Some("plpgsql");
+        if def.returns_set && plpgsql {
+            let (mut f, bound) = self.routine_set_call(&def, &args, ctx)?;
+            let several =
+                !def.table_columns.is_empty() || matches!(def.returns, DataType::Composite(_));
+            if let crate::expr::set_fns::SetFn::Routine { record, .. } = &mut f {
+                *record = several;
+            }
+            let ret = if def.table_columns.is_empty() {
+                def.returns
+            } else {
+                DataType::Record
+            };
+            let params: Vec<DataType> = def.args.iter().map(|a| a.data_type).collect();
+            let bound = bound.into_iter().zip(params.iter().copied()).collect();
+            return self
+                .push_set_call(&def.name, f, &params, bound, ret)
+                .map(Some);
+        }
         if def.returns_set {
             return Err(Error::unsupported(format!(
                 "set-returning function {}() is supported only in FROM",
                 def.name
             )));
         }
-        if def.language.as_deref() == Some("plpgsql") {
+        if plpgsql {
             return self.bind_routine_call(&def, &args, ctx).map(Some);
         }
         let q = substituted(&def, |i| argument(&def, &args, i))?;
@@ -295,6 +329,124 @@ impl Binder {
         Ok((Expr::Call(f, bound), def.returns))
     }
 
+    /// A call of set-returning PL/pgSQL function `def`: its set function and the arguments
+    /// cast to the parameter types (missing trailing ones their DEFAULTs).
+    fn routine_set_call(
+        &mut self,
+        def: &FunctionDef,
+        args: &[String],
+        ctx: &mut ExprCtx,
+    ) -> Result<(crate::expr::set_fns::SetFn, Vec<Expr>)> {
+        let mut bound = Vec::new();
+        for i in 0..def.args.len() {
+            let e = parse_expr(&argument(def, args, i)?)?;
+            bound.push(self.bind_expr(&e, ctx)?.0);
+        }
+        if def.volatility == 'v' {
+            self.mark_volatile();
+        }
+        let width = def.table_columns.len().max(1);
+        let width =
+            u16::try_from(width).map_err(|_| Error::unsupported("too many result columns"))?;
+        let f = crate::expr::set_fns::SetFn::Routine {
+            oid: def.oid,
+            strict: def.strict,
+            width,
+            record: false,
+        };
+        Ok((f, bound))
+    }
+
+    /// A set-returning PL/pgSQL function in FROM: a `ProjectSet` over one empty row that
+    /// calls it once, its columns those of `RETURNS TABLE (...)` or one named after the
+    /// function (or the alias); `None` when no such function has that name and arity.
+    pub(super) fn bind_routine_factor(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+        args: &ast::TableFunctionArgs,
+    ) -> Result<Option<(crate::planner::Plan, super::Scope)>> {
+        let args: Vec<String> = args.args.iter().map(function_arg_text).collect();
+        let Some(def) = self
+            .user_functions(name, args.len(), None)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        if def.language.as_deref() != Some("plpgsql") || !def.returns_set {
+            return Ok(None);
+        }
+        let fields = match def.returns {
+            DataType::Composite(oid) if def.table_columns.is_empty() => {
+                crate::types::record::fields_of(oid)?.fields
+            }
+            _ => def
+                .table_columns
+                .iter()
+                .map(|c| (c.name.clone(), c.data_type))
+                .collect(),
+        };
+        let scope = super::Scope::default();
+        let (mut f, bound) =
+            self.routine_set_call(&def, &args, &mut ExprCtx::plain(&scope, "FROM"))?;
+        if let crate::expr::set_fns::SetFn::Routine { width, .. } = &mut f {
+            *width = u16::try_from(fields.len().max(1))
+                .map_err(|_| Error::unsupported("too many result columns"))?;
+        }
+        let mut functions = vec![(f, bound)];
+        let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
+        let mut columns: Vec<(String, DataType)> = if fields.is_empty() {
+            let n = match alias {
+                Some(a) if a.columns.is_empty() => table.clone(),
+                _ => def.name.clone(),
+            };
+            vec![(n, def.returns)]
+        } else {
+            fields
+        };
+        if std::mem::take(&mut self.ordinality) {
+            functions.push((crate::expr::set_fns::SetFn::Ordinality, Vec::new()));
+            columns.push(("ordinality".into(), DataType::Int8));
+        }
+        if let Some(a) = alias {
+            if a.columns.len() > columns.len() {
+                return Err(Error::InvalidColumnReference(format!(
+                    "table \"{}\" has {} columns available but {} columns specified",
+                    table,
+                    columns.len(),
+                    a.columns.len()
+                )));
+            }
+            for (c, n) in columns.iter_mut().zip(&a.columns) {
+                c.0 = ident(&n.name);
+            }
+        }
+        let single = columns.len() == 1;
+        let scope = super::Scope {
+            columns: columns
+                .into_iter()
+                .map(|(name, data_type)| super::ScopeColumn {
+                    table: Some(table.clone()),
+                    name,
+                    data_type,
+                    qualified_only: false,
+                    schema: None,
+                    whole_row: single && alias.is_some(),
+                    system: false,
+                    origin: None,
+                })
+                .collect(),
+        };
+        let plan = crate::planner::Plan::ProjectSet {
+            input: Box::new(crate::planner::Plan::Values {
+                rows: vec![Vec::new()],
+            }),
+            functions,
+        };
+        Ok(Some((plan, scope)))
+    }
+
     /// A SQL function in FROM as the derived table it expands to; `None` when no SQL function
     /// has that name and arity.
     pub(super) fn user_function_factor(
@@ -303,15 +455,7 @@ impl Binder {
         alias: Option<&ast::TableAlias>,
         args: &ast::TableFunctionArgs,
     ) -> Result<Option<ast::TableFactor>> {
-        let args: Vec<String> =
-            args.args
-                .iter()
-                .map(|a| match a {
-                    ast::FunctionArg::Unnamed(x) => x.to_string(),
-                    ast::FunctionArg::Named { arg, .. }
-                    | ast::FunctionArg::ExprNamed { arg, .. } => arg.to_string(),
-                })
-                .collect();
+        let args: Vec<String> = args.args.iter().map(function_arg_text).collect();
         let Some(def) = self
             .user_functions(name, args.len(), None)?
             .into_iter()
@@ -344,9 +488,8 @@ impl Binder {
                 };
                 return Ok(s.from.into_iter().next().map(|t| t.relation));
             }
-            return Err(Error::unsupported(
-                "set-returning PL/pgSQL functions are not supported yet",
-            ));
+            // bound by `bind_routine_factor` instead, as a set function
+            return Ok(None);
         }
         let q = body_over_arguments(&def)?;
         let body = format!(

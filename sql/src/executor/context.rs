@@ -241,17 +241,60 @@ impl<'a, 't> Context<'a, 't> {
     }
 }
 
-impl EvalEnv for Context<'_, '_> {
-    fn call_routine(&self, oid: u32, args: Vec<Value>) -> Result<Value> {
+impl Context<'_, '_> {
+    /// PL/pgSQL function `oid`'s definition.
+    fn routine(&self, oid: u32) -> Result<crate::storage::FunctionDef> {
         let catalog = self.txn()?.catalog()?;
-        let def = catalog
+        catalog
             .functions
             .iter()
             .find(|f| f.oid == oid)
             .cloned()
             .ok_or_else(|| {
                 Error::UndefinedFunction(format!("function with OID {oid} does not exist"))
-            })?;
+            })
+    }
+
+    /// Calls set-returning PL/pgSQL function `oid` with `args`: its rows, each one record
+    /// value when `record`.
+    pub fn call_routine_set(
+        &self,
+        oid: u32,
+        args: Vec<Value>,
+        record: bool,
+    ) -> Result<Vec<Vec<Value>>> {
+        let def = self.routine(oid)?;
+        let rows = {
+            let mut txn = self.shared_txn_mut()?;
+            crate::plpgsql::call_set(&mut *txn, &def, args)?
+        };
+        if !record {
+            return Ok(rows);
+        }
+        let crate::plpgsql::exec::Returns::Set(types) = crate::plpgsql::returns_of(&def) else {
+            return Err(Error::Internal("a set function returns a set".into()));
+        };
+        let types: std::sync::Arc<[crate::types::DataType]> = types.into();
+        let type_oid = match def.returns {
+            crate::types::DataType::Composite(oid) if def.table_columns.is_empty() => oid,
+            _ => 0,
+        };
+        Ok(rows
+            .into_iter()
+            .map(|values| {
+                vec![Value::Record(Box::new(crate::types::Record {
+                    types: types.clone(),
+                    values,
+                    type_oid,
+                }))]
+            })
+            .collect())
+    }
+}
+
+impl EvalEnv for Context<'_, '_> {
+    fn call_routine(&self, oid: u32, args: Vec<Value>) -> Result<Value> {
+        let def = self.routine(oid)?;
         let mut txn = self.shared_txn_mut()?;
         crate::plpgsql::call(&mut *txn, &def, args)
     }

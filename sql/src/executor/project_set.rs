@@ -39,7 +39,24 @@ impl Operator for ProjectSet {
                         .iter()
                         .map(|a| a.eval(&t.row, &*ctx))
                         .collect::<Result<Vec<_>>>()?;
-                    iters.push(Some(f.start(args)?));
+                    let it = match f {
+                        SetFn::Routine {
+                            oid,
+                            strict,
+                            record,
+                            ..
+                        } => {
+                            if *strict && args.iter().any(Value::is_null) {
+                                SetIter::Done
+                            } else {
+                                SetIter::Rows(
+                                    ctx.call_routine_set(*oid, args, *record)?.into_iter(),
+                                )
+                            }
+                        }
+                        _ => f.start(args)?,
+                    };
+                    iters.push(Some(it));
                 }
                 self.current = Some((t.row, iters));
             }
@@ -47,6 +64,25 @@ impl Operator for ProjectSet {
             let mut values = Vec::with_capacity(iters.len());
             let mut any = false;
             for (it, (f, _)) in iters.iter_mut().zip(&self.functions) {
+                let width = f.width();
+                if let Some(SetIter::Rows(rows)) = it {
+                    match rows.next() {
+                        Some(mut r) => {
+                            any = true;
+                            r.resize(width, Value::Null);
+                            values.extend(r);
+                        }
+                        None => {
+                            *it = None;
+                            values.extend(std::iter::repeat_n(Value::Null, width));
+                        }
+                    }
+                    continue;
+                }
+                if it.is_none() && width != 1 {
+                    values.extend(std::iter::repeat_n(Value::Null, width));
+                    continue;
+                }
                 let v = match it {
                     Some(i) => match i.next_value()? {
                         Some(v) => {

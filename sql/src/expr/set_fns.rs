@@ -36,6 +36,15 @@ pub enum SetFn {
     RegexpMatches,
     /// `regexp_split_to_table(s, pattern [, flags])`.
     RegexpSplit,
+    /// A set-returning PL/pgSQL function `oid`, called once per input row by
+    /// [`crate::executor::ProjectSet`] (which lends it the transaction); each result row
+    /// gives `width` values, or one record of them when `record` (in a select list).
+    Routine {
+        oid: u32,
+        strict: bool,
+        width: u16,
+        record: bool,
+    },
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
@@ -61,6 +70,15 @@ pub const NAMES: [&str; 18] = [
 ];
 
 impl SetFn {
+    /// How many columns each of its rows gives.
+    pub fn width(&self) -> usize {
+        match self {
+            SetFn::Routine { record: true, .. } => 1,
+            SetFn::Routine { width, .. } => usize::from(*width),
+            _ => 1,
+        }
+    }
+
     /// Resolves a set-returning call: the function, its argument types, its row type.
     pub fn resolve(
         name: &str,
@@ -161,9 +179,15 @@ impl SetFn {
         if args.iter().any(Value::is_null) {
             return Ok(SetIter::Done);
         }
+
         let mut args = args.into_iter();
         let mut next = || args.next().unwrap_or(Value::Null);
         Ok(match self {
+            SetFn::Routine { .. } => {
+                return Err(Error::Internal(
+                    "a PL/pgSQL set function is started by its ProjectSet".into(),
+                ));
+            }
             SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
             SetFn::ListeningChannels => {
                 let channels = crate::env::with(|e| e.session.notify.channels());
@@ -315,6 +339,8 @@ fn zero_step() -> Error {
 pub enum SetIter {
     Done,
     Items(std::vec::IntoIter<Value>),
+    /// Whole rows (of a [`SetFn::Routine`]).
+    Rows(std::vec::IntoIter<Vec<Value>>),
     Int {
         next: Option<i64>,
         stop: i64,
@@ -339,6 +365,7 @@ impl SetIter {
         Ok(match self {
             SetIter::Done => None,
             SetIter::Items(it) => it.next(),
+            SetIter::Rows(it) => it.next().and_then(|r| r.into_iter().next()),
             SetIter::Int { next, stop, step } => match *next {
                 Some(n) if (*step > 0 && n <= *stop) || (*step < 0 && n >= *stop) => {
                     *next = n.checked_add(*step);

@@ -330,6 +330,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         Plan::LateralJoin { left, .. } => names(left),
         Plan::ProjectSet { input, functions } => {
             let mut v = names(input);
+            let n_input = v.len();
             v.extend(functions.iter().map(|(f, _)| match f {
                 SetFn::Unnest | SetFn::UnnestVector => "unnest".to_string(),
                 SetFn::Subscripts(_) => "generate_subscripts".to_string(),
@@ -339,8 +340,18 @@ pub fn names(p: &Plan) -> Vec<String> {
                 SetFn::Jsonb(f) => f.name().to_string(),
                 SetFn::RegexpMatches => "regexp_matches".to_string(),
                 SetFn::RegexpSplit => "regexp_split_to_table".to_string(),
+                SetFn::Routine { oid, width, .. } => format!("function {oid} ({width} columns)"),
                 _ => "generate_series".to_string(),
             }));
+            // A routine's row is several columns.
+            let mut i = n_input;
+            for (f, _) in functions {
+                for _ in 1..f.width() {
+                    v.insert(i + 1, v[i].clone());
+                    i += 1;
+                }
+                i += 1;
+            }
             v
         }
         Plan::Filter { input, .. }

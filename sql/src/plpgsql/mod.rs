@@ -86,7 +86,13 @@ pub fn returns_of(def: &FunctionDef) -> Returns {
         _ => {}
     }
     if def.returns_set {
-        if def.table_columns.is_empty() {
+        if let DataType::Composite(oid) = def.returns
+            && def.table_columns.is_empty()
+            && let Some(t) = crate::types::record::lookup(oid)
+        {
+            // SETOF a row type: one column per field
+            Returns::Set(t.fields.iter().map(|(_, ty)| *ty).collect())
+        } else if def.table_columns.is_empty() {
             Returns::Set(vec![def.returns])
         } else {
             Returns::Set(def.table_columns.iter().map(|c| c.data_type).collect())
