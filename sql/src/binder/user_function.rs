@@ -314,6 +314,22 @@ impl Binder {
                 "trigger functions can only be called as triggers".into(),
             ));
         }
+        let bound = self.routine_arguments(def, args, ctx)?;
+        let f = crate::expr::functions::Function::Routine {
+            oid: def.oid,
+            strict: def.strict,
+        };
+        Ok((Expr::Call(f, bound), def.returns))
+    }
+
+    /// The arguments of a PL/pgSQL call of `def`, bound (missing trailing ones their
+    /// DEFAULTs); a volatile function makes the statement volatile.
+    fn routine_arguments(
+        &mut self,
+        def: &FunctionDef,
+        args: &[String],
+        ctx: &mut ExprCtx,
+    ) -> Result<Vec<Expr>> {
         let mut bound = Vec::new();
         for i in 0..def.args.len() {
             let e = parse_expr(&argument(def, args, i)?)?;
@@ -322,11 +338,7 @@ impl Binder {
         if def.volatility == 'v' {
             self.mark_volatile();
         }
-        let f = crate::expr::functions::Function::Routine {
-            oid: def.oid,
-            strict: def.strict,
-        };
-        Ok((Expr::Call(f, bound), def.returns))
+        Ok(bound)
     }
 
     /// A call of set-returning PL/pgSQL function `def`: its set function and the arguments
@@ -337,14 +349,7 @@ impl Binder {
         args: &[String],
         ctx: &mut ExprCtx,
     ) -> Result<(crate::expr::set_fns::SetFn, Vec<Expr>)> {
-        let mut bound = Vec::new();
-        for i in 0..def.args.len() {
-            let e = parse_expr(&argument(def, args, i)?)?;
-            bound.push(self.bind_expr(&e, ctx)?.0);
-        }
-        if def.volatility == 'v' {
-            self.mark_volatile();
-        }
+        let bound = self.routine_arguments(def, args, ctx)?;
         let width = def.table_columns.len().max(1);
         let width =
             u16::try_from(width).map_err(|_| Error::unsupported("too many result columns"))?;
