@@ -783,7 +783,7 @@ impl Binder {
 }
 
 /// The scope of generated rows with `columns`, qualified by `table`.
-fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
+pub(super) fn generated_scope(table: String, columns: &[(String, DataType)]) -> Scope {
     Scope {
         columns: columns
             .iter()

@@ -362,6 +362,21 @@ impl Binder {
         Ok((f, bound))
     }
 
+    /// The user function a call in FROM names (by name and argument count), with its
+    /// arguments' SQL text.
+    fn function_in_from(
+        &self,
+        name: &ast::ObjectName,
+        args: &ast::TableFunctionArgs,
+    ) -> Result<Option<(FunctionDef, Vec<String>)>> {
+        let args: Vec<String> = args.args.iter().map(function_arg_text).collect();
+        Ok(self
+            .user_functions(name, args.len(), None)?
+            .into_iter()
+            .next()
+            .map(|def| (def, args)))
+    }
+
     /// A set-returning PL/pgSQL function in FROM: a `ProjectSet` over one empty row that
     /// calls it once, its columns those of `RETURNS TABLE (...)` or one named after the
     /// function (or the alias); `None` when no such function has that name and arity.
@@ -371,12 +386,7 @@ impl Binder {
         alias: Option<&ast::TableAlias>,
         args: &ast::TableFunctionArgs,
     ) -> Result<Option<(crate::planner::Plan, super::Scope)>> {
-        let args: Vec<String> = args.args.iter().map(function_arg_text).collect();
-        let Some(def) = self
-            .user_functions(name, args.len(), None)?
-            .into_iter()
-            .next()
-        else {
+        let Some((def, args)) = self.function_in_from(name, args)? else {
             return Ok(None);
         };
         if def.language.as_deref() != Some("plpgsql") || !def.returns_set {
@@ -427,22 +437,11 @@ impl Binder {
                 c.0 = ident(&n.name);
             }
         }
-        let single = columns.len() == 1;
-        let scope = super::Scope {
-            columns: columns
-                .into_iter()
-                .map(|(name, data_type)| super::ScopeColumn {
-                    table: Some(table.clone()),
-                    name,
-                    data_type,
-                    qualified_only: false,
-                    schema: None,
-                    whole_row: single && alias.is_some(),
-                    system: false,
-                    origin: None,
-                })
-                .collect(),
-        };
+        let mut scope = super::from::generated_scope(table, &columns);
+        // A single column aliased is also the whole row (`FROM f() AS x`: `x`).
+        if let [only] = scope.columns.as_mut_slice() {
+            only.whole_row = alias.is_some();
+        }
         let plan = crate::planner::Plan::ProjectSet {
             input: Box::new(crate::planner::Plan::Values {
                 rows: vec![Vec::new()],
@@ -460,12 +459,7 @@ impl Binder {
         alias: Option<&ast::TableAlias>,
         args: &ast::TableFunctionArgs,
     ) -> Result<Option<ast::TableFactor>> {
-        let args: Vec<String> = args.args.iter().map(function_arg_text).collect();
-        let Some(def) = self
-            .user_functions(name, args.len(), None)?
-            .into_iter()
-            .next()
-        else {
+        let Some((def, args)) = self.function_in_from(name, args)? else {
             return Ok(None);
         };
         if def.language.as_deref() == Some("plpgsql") {
