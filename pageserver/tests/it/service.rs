@@ -579,16 +579,21 @@ async fn background_maintenance_uploads_and_leases_bound_gc() {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         let info = node.status(&id).await;
-        if Lsn(info.remote_consistent_lsn) == wl.end() && Lsn(info.gc_cutoff_lsn) == leased {
+        // The feedback to the safekeepers follows the manifest that status
+        // reports, so it is awaited too rather than asserted at once.
+        if Lsn(info.remote_consistent_lsn) == wl.end()
+            && Lsn(info.gc_cutoff_lsn) == leased
+            && env.gens.last_feedback(&id) == Some((1, wl.end()))
+        {
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "maintenance did not catch up: {info:?}"
+            "maintenance did not catch up: {info:?}, feedback {:?}",
+            env.gens.last_feedback(&id)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(env.gens.last_feedback(&id), Some((1, wl.end())));
     let below = node.lease(&id, Lsn(leased.0 - 1), 1000).await.unwrap_err();
     assert_eq!(below.code(), tonic::Code::FailedPrecondition, "{below}");
     check_all(&mut node, &id, &wl, "after background maintenance").await;
