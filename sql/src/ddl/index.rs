@@ -15,15 +15,23 @@ use crate::storage::{IndexDef, IndexRef, Relation, TableDef};
 use crate::{Error, Result};
 use sqlparser::ast;
 
-/// The key elements: column positions ([`IndexDef::EXPRESSION`] for an expression), the
-/// expressions' SQL text, and the name part each contributes to a generated index name.
-#[allow(clippy::type_complexity)]
-fn key_elements(
-    table: &TableDef,
-    cols: &[ast::IndexColumn],
-) -> Result<(Vec<usize>, Vec<Option<String>>, Vec<String>)> {
+/// An index's key elements as CREATE INDEX lists them.
+struct KeyElements {
+    /// Column positions ([`IndexDef::EXPRESSION`] for an expression).
+    columns: Vec<usize>,
+    /// The expressions' SQL text, by position (empty when there is none).
+    exprs: Vec<Option<String>>,
+    /// The name part each element contributes to a generated index name.
+    names: Vec<String>,
+    /// `indoption` per element (empty when all are `ASC NULLS LAST`).
+    options: Vec<u16>,
+}
+
+fn key_elements(table: &TableDef, cols: &[ast::IndexColumn]) -> Result<KeyElements> {
     let (mut out, mut exprs, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    let mut options = Vec::new();
     for c in cols {
+        options.push(index_option(&c.column.options)?);
         let mut e = &c.column.expr;
         while let ast::Expr::Nested(inner) = e {
             e = inner;
@@ -55,13 +63,41 @@ fn key_elements(
                 ty.name()
             )));
         }
-        // ASC/DESC/NULLS FIRST only change a B-tree's physical order; Strata's indexes are
-        // ascending and the planner never relies on index order, so they are accepted as-is.
     }
     if exprs.iter().all(Option::is_none) {
         exprs.clear();
     }
-    Ok((out, exprs, names))
+    if options.iter().all(|&o| o == 0) {
+        options.clear();
+    }
+    Ok(KeyElements {
+        columns: out,
+        exprs,
+        names,
+        options,
+    })
+}
+
+/// `pg_index.indoption` for one key element: DESC defaults to NULLS FIRST, ASC to NULLS
+/// LAST, as in PostgreSQL.
+fn index_option(o: &ast::OrderByOptions) -> Result<u16> {
+    let desc = match &o.sort {
+        None | Some(ast::OrderBySort::Asc) => false,
+        Some(ast::OrderBySort::Desc) => true,
+        // PostgreSQL's grammar has no USING in an index element.
+        Some(ast::OrderBySort::Using(_)) => {
+            return Err(Error::SyntaxError(
+                "syntax error at or near \"USING\"".into(),
+            ));
+        }
+    };
+    let nulls_first = o.nulls_first.unwrap_or(desc);
+    Ok(if desc { IndexDef::DESC } else { 0 }
+        | if nulls_first {
+            IndexDef::NULLS_FIRST
+        } else {
+            0
+        })
 }
 
 /// The name PostgreSQL's `FigureColname` gives an index expression: a function's name, a
@@ -98,7 +134,12 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
     }
     let table = ddl.table(&c.table_name)?;
     crate::privilege::require_owner(&*ddl.catalog()?, &crate::storage::Relation::Table(&table))?;
-    let (columns, exprs, key_names) = key_elements(&table, &c.columns)?;
+    let KeyElements {
+        columns,
+        exprs,
+        names: key_names,
+        options,
+    } = key_elements(&table, &c.columns)?;
     let predicate = match &c.predicate {
         Some(p) => {
             let x = index_keys::bind_predicate(&table, p)?;
@@ -156,6 +197,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
             comment: None,
             exprs,
             predicate,
+            options,
         },
     )?;
     Ok(done)

@@ -15,7 +15,7 @@
 use super::relations::{ConstraintRef, IndexInfo};
 pub use super::view_def::view_definition;
 use crate::expr::catalog_functions::quote_ident;
-use crate::storage::{Catalog, TableDef};
+use crate::storage::{Catalog, IndexDef, TableDef};
 use crate::types::DataType;
 use sqlparser::ast::{self, BinaryOperator as B, Expr, UnaryOperator};
 
@@ -92,7 +92,20 @@ pub fn index_column(i: &IndexInfo, k: usize, pretty: bool) -> Option<String> {
 pub fn index_definition_mode(cat: &Catalog, i: &IndexInfo, pretty: bool) -> String {
     let t = i.table;
     let keys: Vec<String> = (0..i.columns.len())
-        .filter_map(|k| index_column(i, k, pretty))
+        .filter_map(|k| {
+            let mut s = index_column(i, k, pretty)?;
+            let o = i.option(k);
+            let nulls_first = o & IndexDef::NULLS_FIRST != 0;
+            if o & IndexDef::DESC != 0 {
+                s.push_str(" DESC");
+                if !nulls_first {
+                    s.push_str(" NULLS LAST");
+                }
+            } else if nulls_first {
+                s.push_str(" NULLS FIRST");
+            }
+            Some(s)
+        })
         .collect();
     let table = if pretty {
         relation_name(t.id)

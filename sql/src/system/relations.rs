@@ -32,6 +32,15 @@ pub struct IndexInfo<'a> {
     pub exprs: &'a [Option<String>],
     /// A partial index's predicate.
     pub predicate: Option<&'a str>,
+    /// `indoption` per key element (empty: all ascending, nulls last).
+    pub options: &'a [u16],
+}
+
+impl IndexInfo<'_> {
+    /// `pg_index.indoption` of key element `k`.
+    pub fn option(&self, k: usize) -> u16 {
+        self.options.get(k).copied().unwrap_or(0)
+    }
 }
 
 /// Every index of `t`, the primary key's first.
@@ -50,6 +59,7 @@ pub fn indexes(t: &TableDef) -> Vec<IndexInfo<'_>> {
             comment: t.pk_comment.as_deref(),
             exprs: &[],
             predicate: None,
+            options: &[],
         });
     }
     for i in &t.indexes {
@@ -65,6 +75,7 @@ pub fn indexes(t: &TableDef) -> Vec<IndexInfo<'_>> {
             comment: i.comment.as_deref(),
             exprs: &i.exprs,
             predicate: i.predicate.as_deref(),
+            options: &i.options,
         });
     }
     v
@@ -631,7 +642,7 @@ fn pg_index(ctx: &Context) -> Result<Vec<Row>> {
                         .iter()
                         .map(|(_, ty)| super::builtin::btree_opclass(ty)),
                 ),
-                vector(i.columns.iter().map(|_| 0)),
+                vector((0..i.columns.len()).map(|k| i.option(k))),
                 if exprs.is_empty() {
                     null()
                 } else {

@@ -52,6 +52,10 @@ pub fn bind_predicate(table: &TableDef, e: &sqlparser::ast::Expr) -> Result<Expr
 impl IndexDef {
     /// The `columns` entry of a key element that is an expression (PostgreSQL's `indkey` 0).
     pub const EXPRESSION: usize = usize::MAX;
+    /// `indoption` bit: the element is `DESC` (PostgreSQL's `INDOPTION_DESC`).
+    pub const DESC: u16 = 1;
+    /// `indoption` bit: nulls sort first (`INDOPTION_NULLS_FIRST`).
+    pub const NULLS_FIRST: u16 = 2;
 
     /// True for an index on plain columns over every row.
     pub fn is_plain(&self) -> bool {

@@ -125,6 +125,12 @@ pub struct IndexDef {
     /// which it is true have an entry (and take part in its uniqueness).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// `pg_index.indoption` per key element ([`IndexDef::DESC`], [`IndexDef::NULLS_FIRST`]);
+    /// empty when every element is ascending with nulls last. Recorded for the catalog and
+    /// `pg_get_indexdef`: the B-tree itself is always ascending (the planner never relies on
+    /// an index's order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<u16>,
 }
 
 /// A CHECK constraint.
