@@ -31,6 +31,9 @@ impl Binder {
         if is_grouping_call(f) {
             return self.bind_grouping(f, ctx);
         }
+        if name == crate::parse::subscript_assign::MARKER {
+            return self.bind_subscript_assign(f, ctx);
+        }
         if f.over.is_some() {
             return self.bind_window_call(f, ctx);
         }

@@ -50,6 +50,7 @@ mod select;
 mod set_op;
 mod special;
 mod subquery;
+mod subscript_assign;
 pub mod system_columns;
 mod tuple_assign;
 mod user_function;

@@ -54,6 +54,13 @@ pub enum ArrayFn {
     StringToArray,
     /// `array_fill(value, dims [, lower bounds])`.
     Fill,
+    /// `a[i][j]... := v` with this many subscripts: `(a, v, i, j, ...)`.
+    Assign(u8),
+    /// `a[lo:hi] := v`, the bounds present as flagged: `(a, v [, lo] [, hi])`.
+    AssignSlice {
+        lower: bool,
+        upper: bool,
+    },
 }
 
 fn array_type(elem: DataType) -> Result<DataType> {
@@ -259,6 +266,8 @@ impl ArrayFn {
                 | Replace
                 | StringToArray
                 | ToString
+                | Assign(_)
+                | AssignSlice { .. }
         )
     }
 
@@ -284,6 +293,21 @@ impl ArrayFn {
                 };
                 let hi = if *upper { Some(int(&args[i])?) } else { None };
                 Value::Array(Box::new(slice(&arr, lo, hi)))
+            }
+            Assign(_) => {
+                let mut it = args.into_iter();
+                let (base, value) = (it.next(), it.next());
+                let subs: Vec<Value> = it.collect();
+                super::array_assign::assign_element(
+                    base.unwrap_or(Value::Null),
+                    value.unwrap_or(Value::Null),
+                    &subs,
+                )?
+            }
+            AssignSlice { lower, upper } => {
+                let lo = lower.then(|| args.get(2)).flatten();
+                let hi = upper.then(|| args.get(2 + usize::from(*lower))).flatten();
+                super::array_assign::assign_slice(args[0].clone(), args[1].clone(), lo, hi)?
             }
             Quantified { op, all } => quantified(&args[0], &args[1], *op, *all)?,
             Contains | ContainedBy | Overlaps => {

@@ -10,6 +10,7 @@
 //! operand yield NULL, `AND`/`OR` follow the Kleene truth tables, and a WHERE clause keeps a
 //! row only when its predicate is `true` ([`Expr::is_true`]).
 
+mod array_assign;
 pub mod array_fns;
 pub mod bytea_fns;
 pub mod catalog_functions;

@@ -11,6 +11,7 @@ pub mod locking;
 pub mod merge;
 pub mod owned;
 mod statement;
+pub mod subscript_assign;
 pub mod transaction_modes;
 pub mod utility;
 
@@ -42,6 +43,7 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
     group_by::rewrite(&mut tokens);
     locking::rewrite(&mut tokens);
     merge::rewrite(&mut tokens);
+    subscript_assign::rewrite(&mut tokens);
     Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
         .parse_statements()
