@@ -2,8 +2,9 @@
 //! ([`crate::parse::subscript_assign`]): `__strata_subscript_assign(base, (value), kind,
 //! subscripts...)` over an array column becomes [`ArrayFn::Assign`] or
 //! [`ArrayFn::AssignSlice`], the value coerced by assignment rules to the element type (or
-//! the array type for a slice), the subscripts to integer. Errors name the column as
-//! PostgreSQL's do (42804).
+//! the array type for a slice), the subscripts to integer; over a jsonb column it becomes
+//! [`crate::expr::jsonb_fns::JsonbFn::Assign`] (value to jsonb, integer or text subscripts
+//! as text). Errors name the column as PostgreSQL's do (42804).
 
 use super::Binder;
 use super::aggregate::function_args;
@@ -49,6 +50,9 @@ impl Binder {
         };
         let column = column_of(base);
         let (bx, bt) = self.bind_expr(base, ctx)?;
+        if bt == DataType::Jsonb {
+            return self.bind_jsonb_assign(bx, &column, value, kind, subscripts, ctx);
+        }
         let Some(elem) = bt.elem() else {
             return Err(Error::DatatypeMismatch(format!(
                 "cannot subscript type {} because it does not support subscripting",
@@ -88,5 +92,56 @@ impl Binder {
             out.push(self.assign(sx, st, DataType::Int4, &column)?);
         }
         Ok((Expr::Call(Function::Array(f), out), bt))
+    }
+
+    /// `j[a][b] = v` on a jsonb column: the value coerced to jsonb, the subscripts (integer
+    /// or text) passed as text.
+    fn bind_jsonb_assign(
+        &mut self,
+        base: Expr,
+        column: &str,
+        value: &ast::Expr,
+        kind: i64,
+        subscripts: &[&ast::Expr],
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        if kind != 0 {
+            return Err(Error::DatatypeMismatch(
+                "jsonb subscript does not support slices".into(),
+            ));
+        }
+        let (vx, vt) = self.bind_expr(value, ctx)?;
+        if !cast::can_assign(vt, DataType::Jsonb) {
+            return Err(Error::DatatypeMismatch(format!(
+                "subscripted assignment to \"{column}\" requires type jsonb but expression is of type {}",
+                vt.name()
+            )));
+        }
+        let mut out = vec![base, self.assign(vx, vt, DataType::Jsonb, column)?];
+        let mut first_is_int = false;
+        for (i, s) in subscripts.iter().enumerate() {
+            let (sx, st) = self.bind_expr(s, ctx)?;
+            if !(st.is_integer() || st.is_string() || st == DataType::Unknown) {
+                return Err(Error::DatatypeMismatch(format!(
+                    "subscript type {} is not supported",
+                    st.name()
+                )));
+            }
+            if i == 0 {
+                first_is_int = st.is_integer();
+            }
+            out.push(if st == DataType::Unknown {
+                self.coerce(sx, st, DataType::Text)?
+            } else {
+                Expr::Cast {
+                    expr: Box::new(sx),
+                    from: st,
+                    to: DataType::Text,
+                    explicit: true,
+                }
+            });
+        }
+        let f = crate::expr::jsonb_fns::JsonbFn::Assign { first_is_int };
+        Ok((Expr::Call(Function::Jsonb(f), out), DataType::Jsonb))
     }
 }

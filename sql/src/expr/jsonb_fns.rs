@@ -14,9 +14,17 @@ use crate::types::jsonb_edit as edit;
 use crate::types::{DataType, Jsonb, Value};
 use crate::{Error, Result};
 
+pub use super::jsonb_each::JsonbSet;
+
 /// A jsonb function or operator. See the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonbFn {
+    /// `j[a][b]... := v` (an UPDATE's subscripted target): `(j, v, a, b, ...)` with the
+    /// subscripts as text ([`crate::types::jsonb_assign`]); `first_is_int`: the first
+    /// subscript has an integer type, so a NULL `j` starts as an array.
+    Assign {
+        first_is_int: bool,
+    },
     /// `j -> key` / `j ->> key` (`text`: the latter).
     Field {
         text: bool,
@@ -324,6 +332,7 @@ impl JsonbFn {
         !matches!(
             self,
             JsonbFn::SetLax
+                | JsonbFn::Assign { .. }
                 | JsonbFn::BuildObject
                 | JsonbFn::BuildArray
                 | JsonbFn::JsonBuildObject
@@ -337,6 +346,26 @@ impl JsonbFn {
         use JsonbFn::*;
         let mut it = args.into_iter();
         match self {
+            Assign { first_is_int } => {
+                let root = match it.next() {
+                    Some(Value::Jsonb(j)) => Some(*j),
+                    _ => None,
+                };
+                let new = match it.next() {
+                    Some(Value::Jsonb(j)) => *j,
+                    _ => Jsonb::Null,
+                };
+                let path = it
+                    .map(|v| match v {
+                        Value::Null => Err(Error::NullValueNotAllowed(
+                            "jsonb subscript in assignment must not be null".into(),
+                        )),
+                        v => Ok(v.to_string()),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let out = crate::types::jsonb_assign::assign(root, &path, *first_is_int, new)?;
+                return Ok(jsonb(out));
+            }
             BuildObject => {
                 let mut pairs = Vec::new();
                 let mut i = 0;
@@ -479,7 +508,8 @@ impl JsonbFn {
             },
             StripNulls => jsonb(edit::strip_nulls(doc)),
             Pretty => Value::Text(edit::pretty(&doc)),
-            BuildObject
+            Assign { .. }
+            | BuildObject
             | BuildArray
             | ToJsonb
             | JsonBuildObject
@@ -534,7 +564,7 @@ fn jsonb(j: Jsonb) -> Value {
 }
 
 /// A found value as jsonb, or as `->>`'s text (a JSON null is SQL NULL there).
-fn out(v: Option<Jsonb>, text: bool) -> Value {
+pub(super) fn out(v: Option<Jsonb>, text: bool) -> Value {
     match (v, text) {
         (None, _) => Value::Null,
         (Some(j), false) => jsonb(j),
@@ -605,214 +635,6 @@ fn follow<'a>(doc: &'a Jsonb, path: &[Option<String>]) -> Option<Jsonb> {
         };
     }
     Some(cur.clone())
-}
-
-/// The set-returning jsonb functions. `jsonb_each` in FROM is two of them in lockstep (the
-/// key and the value columns); in a select list it yields `(key,value)` records as text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonbSet {
-    EachKey,
-    EachValue { text: bool },
-    EachRecord { text: bool },
-    Elements { text: bool },
-    ObjectKeys,
-}
-
-impl JsonbSet {
-    /// Resolves a set-returning jsonb (or json) call: the function, its argument type, its
-    /// row type. The json functions are the same ones over json's text.
-    pub fn resolve(
-        name: &str,
-        args: &[DataType],
-    ) -> Option<Result<(JsonbSet, DataType, DataType)>> {
-        use DataType as T;
-        if let Some(jsonb_name) = name.strip_prefix("json_") {
-            let (f, _, ret) = match Self::resolve(&format!("jsonb_{jsonb_name}"), &[T::Jsonb])? {
-                Ok(r) => r,
-                Err(e) => return Some(Err(e)),
-            };
-            let ret = if ret == T::Jsonb { T::Json } else { ret };
-            return Some(match args {
-                [T::Json | T::Unknown] => Ok((f, T::Json, ret)),
-                _ => Err(super::functions::undefined(name, args)),
-            });
-        }
-        let (f, ret) = match name {
-            "jsonb_each" => (JsonbSet::EachRecord { text: false }, T::Text),
-            "jsonb_each_text" => (JsonbSet::EachRecord { text: true }, T::Text),
-            "jsonb_array_elements" => (JsonbSet::Elements { text: false }, T::Jsonb),
-            "jsonb_array_elements_text" => (JsonbSet::Elements { text: true }, T::Text),
-            "jsonb_object_keys" => (JsonbSet::ObjectKeys, T::Text),
-            _ => return None,
-        };
-        Some(match args {
-            [t] if jsonb_like(*t) => Ok((f, T::Jsonb, ret)),
-            _ => Err(super::functions::undefined(name, args)),
-        })
-    }
-
-    /// The SQL function's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            JsonbSet::EachKey
-            | JsonbSet::EachValue { text: false }
-            | JsonbSet::EachRecord { text: false } => "jsonb_each",
-            JsonbSet::EachValue { text: true } | JsonbSet::EachRecord { text: true } => {
-                "jsonb_each_text"
-            }
-            JsonbSet::Elements { text: false } => "jsonb_array_elements",
-            JsonbSet::Elements { text: true } => "jsonb_array_elements_text",
-            JsonbSet::ObjectKeys => "jsonb_object_keys",
-        }
-    }
-
-    /// The name of the single column this function has in FROM, if it is not the
-    /// function's (or the alias's) name: `value` for `jsonb_array_elements(_text)`.
-    pub fn column_name(&self) -> Option<&'static str> {
-        matches!(self, JsonbSet::Elements { .. }).then_some("value")
-    }
-
-    /// The columns of `jsonb_each(_text)` (`json`: `json_each(_text)`) in FROM: `key` and
-    /// `value`.
-    pub fn each_columns(text: bool, json: bool) -> [(JsonbSet, &'static str, DataType); 2] {
-        let value = match (text, json) {
-            (true, _) => DataType::Text,
-            (false, true) => DataType::Json,
-            (false, false) => DataType::Jsonb,
-        };
-        [
-            (JsonbSet::EachKey, "key", DataType::Text),
-            (JsonbSet::EachValue { text }, "value", value),
-        ]
-    }
-
-    /// The rows of one call on `doc`.
-    pub fn rows(&self, doc: Value) -> Result<Vec<Value>> {
-        if let Value::Json(text) = &doc {
-            return self.json_rows(text);
-        }
-        let doc = take_jsonb(Some(doc))?;
-        let what = |f: &str| match &doc {
-            Jsonb::Array(_) => format!("cannot call {f} on an array"),
-            _ => format!("cannot call {f} on a scalar"),
-        };
-        Ok(match (self, doc.clone()) {
-            (JsonbSet::Elements { text }, Jsonb::Array(items)) => {
-                items.into_iter().map(|j| out(Some(j), *text)).collect()
-            }
-            (JsonbSet::Elements { .. }, Jsonb::Object(_)) => {
-                return Err(Error::InvalidParameterValue(
-                    "cannot extract elements from an object".into(),
-                ));
-            }
-            (JsonbSet::Elements { .. }, _) => {
-                return Err(Error::InvalidParameterValue(
-                    "cannot extract elements from a scalar".into(),
-                ));
-            }
-            (JsonbSet::ObjectKeys, Jsonb::Object(pairs)) => {
-                pairs.into_iter().map(|(k, _)| Value::Text(k)).collect()
-            }
-            (JsonbSet::ObjectKeys, _) => {
-                return Err(Error::InvalidParameterValue(what("jsonb_object_keys")));
-            }
-            (f, Jsonb::Object(pairs)) => pairs
-                .into_iter()
-                .map(|(k, v)| match f {
-                    JsonbSet::EachKey => Value::Text(k),
-                    JsonbSet::EachValue { text } => out(Some(v), *text),
-                    JsonbSet::EachRecord { text } => {
-                        let v = out(Some(v), *text);
-                        Value::Text(record(&[Value::Text(k), v]))
-                    }
-                    _ => Value::Null,
-                })
-                .collect(),
-            (f, _) => {
-                return Err(Error::InvalidParameterValue(format!(
-                    "cannot call {} on a non-object",
-                    f.name()
-                )));
-            }
-        })
-    }
-}
-
-impl JsonbSet {
-    /// The rows of the json functions: the text as written, duplicate keys kept.
-    fn json_rows(&self, doc: &str) -> Result<Vec<Value>> {
-        use crate::types::json_text as jt;
-        let value = |v: &str, text: bool| {
-            if text {
-                jt::as_text(v).map_or(Value::Null, Value::Text)
-            } else {
-                Value::Json(v.to_string())
-            }
-        };
-        let fail = |msg: String| Err(Error::InvalidParameterValue(msg));
-        let kind = jt::type_name(doc);
-        let f = self.name().replacen("jsonb", "json", 1);
-        match self {
-            JsonbSet::Elements { text } => match jt::elements(doc) {
-                Some(items) => Ok(items.into_iter().map(|e| value(e, *text)).collect()),
-                None => fail(format!("cannot call {f} on a non-array")),
-            },
-            _ => {
-                let Some(pairs) = jt::pairs(doc) else {
-                    let what = if kind == "array" {
-                        "an array"
-                    } else {
-                        "a scalar"
-                    };
-                    return match self {
-                        JsonbSet::ObjectKeys => fail(format!("cannot call {f} on {what}")),
-                        _ => fail(format!("cannot call {f} on a non-object")),
-                    };
-                };
-                Ok(pairs
-                    .into_iter()
-                    .map(|(k, v)| match self {
-                        JsonbSet::EachValue { text } => value(v, *text),
-                        JsonbSet::EachRecord { text } => {
-                            Value::Text(record(&[Value::Text(k), value(v, *text)]))
-                        }
-                        _ => Value::Text(k),
-                    })
-                    .collect())
-            }
-        }
-    }
-}
-
-/// A record's text output: fields quoted when empty or holding `"\(),` or whitespace.
-fn record(fields: &[Value]) -> String {
-    let mut s = String::from("(");
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        if f.is_null() {
-            continue;
-        }
-        let t = f.to_string();
-        let quote = t.is_empty()
-            || t.chars()
-                .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
-        if quote {
-            s.push('"');
-            for c in t.chars() {
-                if c == '"' || c == '\\' {
-                    s.push(c);
-                }
-                s.push(c);
-            }
-            s.push('"');
-        } else {
-            s.push_str(&t);
-        }
-    }
-    s.push(')');
-    s
 }
 
 /// `jsonb_set_lax`'s arguments unpacked; NULL target or path give NULL.

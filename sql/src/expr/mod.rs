@@ -20,6 +20,7 @@ pub mod extension_fns;
 mod fn_args;
 pub mod functions;
 pub mod inet_fns;
+mod jsonb_each;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;
 mod like;

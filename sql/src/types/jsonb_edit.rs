@@ -186,7 +186,7 @@ pub fn delete_index(j: Jsonb, i: i64) -> Result<Jsonb> {
     }
 }
 
-fn path_index(path: &[String], level: usize) -> Result<i64> {
+pub(super) fn path_index(path: &[String], level: usize) -> Result<i64> {
     let s = &path[level];
     s.trim().parse::<i64>().map_err(|_| {
         Error::InvalidTextRepresentation(format!(

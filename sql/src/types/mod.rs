@@ -32,6 +32,7 @@ pub mod json;
 pub(crate) mod json_errors;
 pub(crate) mod json_lexer;
 pub mod json_text;
+pub mod jsonb_assign;
 pub mod jsonb_edit;
 pub mod jsonpath;
 pub mod names;
