@@ -318,15 +318,20 @@ impl Binder {
                     } else {
                         from
                     };
-                    if !t.is_integer() {
+                    if matches!(t, DataType::Inet | DataType::Cidr) {
+                        let x = self.coerce(x, from, DataType::Inet)?;
+                        let f = Function::Inet(crate::expr::inet_fns::InetFn::Not);
+                        (Expr::Call(f, vec![x]), DataType::Inet)
+                    } else if !t.is_integer() {
                         return Err(Error::UndefinedFunction(format!(
                             "operator does not exist: ~ {}",
                             t.name()
                         )));
+                    } else {
+                        let x = self.coerce(x, from, t)?;
+                        let f = Function::Numeric(crate::expr::numeric_fns::NumericFn::BitNot(t));
+                        (Expr::Call(f, vec![x]), t)
                     }
-                    let x = self.coerce(x, from, t)?;
-                    let f = Function::Numeric(crate::expr::numeric_fns::NumericFn::BitNot(t));
-                    (Expr::Call(f, vec![x]), t)
                 }
                 other => {
                     return Err(Error::unsupported(format!(

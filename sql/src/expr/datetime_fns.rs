@@ -21,7 +21,7 @@ use crate::env;
 use crate::types::datetime::{
     self, Fields, Interval, USECS_PER_DAY, USECS_PER_SEC, arith, is_finite_date, is_finite_ts, zone,
 };
-use crate::types::{DataType, Value};
+use crate::types::{DataType, Numeric, Value};
 use crate::{Error, Result};
 
 /// Which kind of date/time value a function works on.
@@ -29,6 +29,7 @@ use crate::{Error, Result};
 pub enum Kind {
     Date,
     Time,
+    TimeTz,
     Timestamp,
     Timestamptz,
     Interval,
@@ -93,6 +94,7 @@ use DataType as T;
 const TS: T = T::Timestamp(None);
 const TZ: T = T::Timestamptz(None);
 const TIME: T = T::Time(None);
+const TIMETZ: T = T::TimeTz(None);
 
 fn cand(params: &[T], ret: T, f: DateTimeFn) -> Candidate<DateTimeFn> {
     Candidate::new(params, ret, f)
@@ -116,6 +118,8 @@ fn operator_candidates(sym: &str) -> Vec<Candidate<DateTimeFn>> {
             cand(&[T::Interval, TZ], TZ, IntervalPlus(K::Timestamptz)),
             cand(&[TIME, T::Interval], TIME, PlusInterval(K::Time)),
             cand(&[T::Interval, TIME], TIME, IntervalPlus(K::Time)),
+            cand(&[TIMETZ, T::Interval], TIMETZ, PlusInterval(K::TimeTz)),
+            cand(&[T::Interval, TIMETZ], TIMETZ, IntervalPlus(K::TimeTz)),
             cand(
                 &[T::Interval, T::Interval],
                 T::Interval,
@@ -131,6 +135,7 @@ fn operator_candidates(sym: &str) -> Vec<Candidate<DateTimeFn>> {
             cand(&[TS, TS], T::Interval, Diff(K::Timestamp)),
             cand(&[TZ, TZ], T::Interval, Diff(K::Timestamptz)),
             cand(&[TIME, T::Interval], TIME, MinusInterval(K::Time)),
+            cand(&[TIMETZ, T::Interval], TIMETZ, MinusInterval(K::TimeTz)),
             cand(&[TIME, TIME], T::Interval, Diff(K::Time)),
             cand(
                 &[T::Interval, T::Interval],
@@ -196,6 +201,7 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
             cand(&[text, TS], T::Float8, DatePart(K::Timestamp)),
             cand(&[text, TZ], T::Float8, DatePart(K::Timestamptz)),
             cand(&[text, TIME], T::Float8, DatePart(K::Time)),
+            cand(&[text, TIMETZ], T::Float8, DatePart(K::TimeTz)),
             cand(&[text, T::Interval], T::Float8, DatePart(K::Interval)),
         ],
         "extract" => {
@@ -205,6 +211,7 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
                 cand(&[text, TS], n, Extract(K::Timestamp)),
                 cand(&[text, TZ], n, Extract(K::Timestamptz)),
                 cand(&[text, TIME], n, Extract(K::Time)),
+                cand(&[text, TIMETZ], n, Extract(K::TimeTz)),
                 cand(&[text, T::Interval], n, Extract(K::Interval)),
             ]
         }
@@ -263,6 +270,10 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
         "timezone" => vec![
             cand(&[text, TS], TZ, AtTimeZone(K::Timestamp)),
             cand(&[text, TZ], TS, AtTimeZone(K::Timestamptz)),
+            cand(&[text, TIMETZ], TIMETZ, AtTimeZone(K::TimeTz)),
+            cand(&[T::Interval, TS], TZ, AtTimeZone(K::Timestamp)),
+            cand(&[T::Interval, TZ], TS, AtTimeZone(K::Timestamptz)),
+            cand(&[T::Interval, TIMETZ], TIMETZ, AtTimeZone(K::TimeTz)),
         ],
         "to_char" => vec![
             cand(&[TS, text], text, ToChar(K::Timestamp)),
@@ -347,6 +358,35 @@ fn micros(v: &Value) -> Result<i64> {
         Value::Date(d) => arith::date_to_timestamp(*d),
         other => Err(Error::Internal(format!(
             "timestamp argument expected: {other:?}"
+        ))),
+    }
+}
+
+/// The zone `AT TIME ZONE` names: a zone name or offset text, or an interval (hours east
+/// of UTC; no months or days, as in PostgreSQL).
+fn zone_value(v: &Value) -> Result<zone::InputZone> {
+    match v {
+        Value::Interval(iv) => {
+            if iv.months != 0 || iv.days != 0 {
+                return Err(Error::InvalidParameterValue(format!(
+                    "interval time zone \"{}\" must not include months or days",
+                    Value::Interval(*iv)
+                )));
+            }
+            let east = i32::try_from(iv.micros / USECS_PER_SEC).map_err(|_| {
+                Error::InvalidParameterValue("time zone displacement out of range".into())
+            })?;
+            Ok(zone::InputZone::Fixed(east))
+        }
+        v => zone::zone_argument(text(v)?),
+    }
+}
+
+fn timetz(v: &Value) -> Result<(i64, i32)> {
+    match v {
+        Value::TimeTz(t, z) => Ok((*t, *z)),
+        other => Err(Error::Internal(format!(
+            "timetz argument expected: {other:?}"
         ))),
     }
 }
@@ -449,6 +489,10 @@ impl DateTimeFn {
                 match k {
                     Kind::Interval => Value::Interval(interval(x)?.checked_add(&iv)?),
                     Kind::Time => Value::Time((micros(x)? + iv.micros).rem_euclid(USECS_PER_DAY)),
+                    Kind::TimeTz => {
+                        let (t, z) = timetz(x)?;
+                        Value::TimeTz((t + iv.micros).rem_euclid(USECS_PER_DAY), z)
+                    }
                     Kind::Timestamptz => {
                         Value::Timestamptz(arith::add_interval(micros(x)?, &iv, Some(&zone()))?)
                     }
@@ -503,6 +547,22 @@ impl DateTimeFn {
                     }
                     Kind::Date => arith::extract_date(unit, date(a(1))?)?,
                     Kind::Time => arith::extract_time(unit, micros(a(1))?)?,
+                    Kind::TimeTz => {
+                        let (t, z) = timetz(a(1))?;
+                        let east = i64::from(-z);
+                        match unit.to_ascii_lowercase().as_str() {
+                            "timezone" => Some(Numeric::from_i64(east)),
+                            "timezone_h" | "timezone_hour" => Some(Numeric::from_i64(east / 3600)),
+                            "timezone_m" | "timezone_minute" => {
+                                Some(Numeric::from_i64(east / 60 % 60))
+                            }
+                            "epoch" => {
+                                let utc = t + i64::from(z) * USECS_PER_SEC;
+                                Some(Numeric::new(utc.into(), 6))
+                            }
+                            _ => arith::extract_time(unit, t)?,
+                        }
+                    }
                     Kind::Interval => arith::extract_interval(unit, &interval(a(1))?)?,
                     Kind::Timestamp => arith::extract_timestamp(unit, micros(a(1))?, None)?,
                     Kind::Timestamptz => {
@@ -624,8 +684,21 @@ impl DateTimeFn {
                 Kind::Interval => true,
                 _ => is_finite_ts(micros(a(0))?),
             }),
+            AtTimeZone(Kind::TimeTz) => {
+                let (t, z) = timetz(a(1))?;
+                let utc = t + i64::from(z) * USECS_PER_SEC;
+                // A named zone's offset is the one in force at the transaction's start.
+                let east = match zone_value(a(0))? {
+                    zone::InputZone::Fixed(o) => o,
+                    zone::InputZone::Named(named) => {
+                        named.offset_at(env::with(|e| e.transaction_start))
+                    }
+                };
+                let local = (utc + i64::from(east) * USECS_PER_SEC).rem_euclid(USECS_PER_DAY);
+                Value::TimeTz(local, -east)
+            }
             AtTimeZone(k) => {
-                let z = zone::zone_argument(text(a(0))?)?;
+                let z = zone_value(a(0))?;
                 let t = micros(a(1))?;
                 match k {
                     Kind::Timestamp => {

@@ -42,6 +42,8 @@ pub enum InetFn {
     Sub,
     And,
     Or,
+    /// `~ inet`: every address bit flipped, the mask length kept.
+    Not,
 }
 
 fn is_inet(t: DataType) -> bool {
@@ -198,6 +200,15 @@ impl InetFn {
                 }
             }
             SameFamily => Value::Bool(ip(0)?.v6 == ip(1)?.v6),
+            Not => {
+                let a = ip(0)?;
+                let width = if a.v6 {
+                    u128::MAX
+                } else {
+                    u128::from(u32::MAX)
+                };
+                plain(a.with_u128(!a.to_u128() & width))
+            }
             Merge => {
                 let (a, b) = (ip(0)?, ip(1)?);
                 if a.v6 != b.v6 {
