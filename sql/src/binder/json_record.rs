@@ -4,9 +4,10 @@
 //!
 //! As in PostgreSQL: a missing key or a JSON `null` is SQL NULL (populate: a missing key
 //! keeps `base`'s field); a string converts through its text, any other value through its
-//! JSON text; json and jsonb columns take the value itself. `to_record` without a column
-//! definition list is 42601. Known difference: a JSON array is not converted to an SQL array
-//! column (it is read as its JSON text, which array input rejects).
+//! JSON text; json and jsonb columns take the value itself; a one-dimensional array column
+//! takes a JSON array element by element. `to_record` without a column definition list is
+//! 42601. Known difference: a JSON array of arrays is not converted to a multidimensional
+//! array column (it is read as its JSON text, which array input rejects).
 
 use super::{Binder, ExprCtx, Scope, ident};
 use crate::expr::catalog_functions::quote_ident;
@@ -44,9 +45,18 @@ fn literal(s: &str) -> String {
 fn field(v: &str, key: &str, ty: &str, json: bool) -> String {
     let key = literal(key);
     if json {
-        format!("CAST(NULLIF({v} -> {key}, 'null'::jsonb) AS {ty})")
-    } else {
-        format!("CAST({v} ->> {key} AS {ty})")
+        return format!("CAST(NULLIF({v} -> {key}, 'null'::jsonb) AS {ty})");
+    }
+    let text = format!("CAST({v} ->> {key} AS {ty})");
+    // A one-dimensional array column takes a JSON array element by element (a string
+    // still goes through array input).
+    match ty.strip_suffix("[]").filter(|e| !e.ends_with(']')) {
+        Some(elem) => format!(
+            "CASE jsonb_typeof({v} -> {key}) WHEN 'array' THEN ARRAY(SELECT CAST(\"?e\".e AS {elem}) \
+             FROM jsonb_array_elements_text({v} -> {key}) WITH ORDINALITY AS \"?e\"(e, n) \
+             ORDER BY \"?e\".n) ELSE {text} END"
+        ),
+        None => text,
     }
 }
 
