@@ -33,6 +33,8 @@ use crate::{Error, Result};
 #[derive(Clone)]
 pub struct Env {
     pub time_zone: Zone,
+    /// The `IntervalStyle` setting, for interval output.
+    pub interval_style: crate::types::datetime::interval_style::IntervalStyle,
     /// `now()`: the start of the current transaction, in PostgreSQL microseconds
     /// (since 2000-01-01 00:00 UTC).
     pub transaction_start: i64,
@@ -214,6 +216,7 @@ impl Default for Env {
         let now = crate::types::datetime::clock_now();
         Env {
             time_zone: Zone::utc(),
+            interval_style: Default::default(),
             transaction_start: now,
             statement_start: now,
             lookup: None,

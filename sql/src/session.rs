@@ -660,8 +660,15 @@ impl<S: Storage> Session<S> {
         };
         Arc::new(Env {
             time_zone,
+            interval_style: self.interval_style(),
             ..(*self.last_env).clone()
         })
+    }
+
+    /// The `IntervalStyle` setting's style.
+    fn interval_style(&self) -> datetime::interval_style::IntervalStyle {
+        let setting = self.info.setting("intervalstyle").unwrap_or_default();
+        datetime::interval_style::IntervalStyle::from_setting(&setting)
     }
 
     /// Makes [`Session::time_zone`] the zone of the `TimeZone` setting (which SET, RESET,
@@ -688,6 +695,7 @@ impl<S: Storage> Session<S> {
         self.sync_time_zone();
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
+            interval_style: self.interval_style(),
             transaction_start,
             statement_start: now,
             lookup: self.last_env.lookup.clone(),

@@ -248,10 +248,22 @@ impl Interval {
         if let Some(rest) = t.strip_prefix(['P', 'p']) {
             parse_iso8601(rest, &mut acc).ok_or_else(|| invalid(input))?;
         } else {
+            acc.all_negative = sql_standard_negative(t);
             parse_postgres(t, &mut acc).ok_or_else(|| invalid(input))?;
         }
         acc.finish().ok_or_else(|| field_overflow(input))
     }
+}
+
+/// Whether IntervalStyle `sql_standard` applies `t`'s leading minus to every field, as
+/// PostgreSQL does when no later field has a sign of its own (`-1 2:03:04` is minus one day
+/// two hours ...; in the other styles only the day is negative).
+fn sql_standard_negative(t: &str) -> bool {
+    let mut fields = t.split_whitespace();
+    fields.next().is_some_and(|f| f.starts_with('-'))
+        && !fields.any(|f| f.starts_with(['-', '+']))
+        && crate::env::with(|e| e.interval_style)
+            == super::interval_style::IntervalStyle::SqlStandard
 }
 
 impl PartialEq for Interval {
@@ -275,11 +287,18 @@ struct Accum {
     days: f64,
     micros: f64,
     negate: bool,
+    /// Every field counts as negative (IntervalStyle `sql_standard`'s leading minus).
+    all_negative: bool,
 }
 
 impl Accum {
     /// Adds `value` of `unit`, cascading a fractional part the PostgreSQL way.
     fn add(&mut self, value: f64, unit: Unit) {
+        let value = if self.all_negative {
+            -value.abs()
+        } else {
+            value
+        };
         let frac = value.fract();
         let whole = value.trunc();
         match unit {
@@ -369,13 +388,14 @@ fn tokens(s: &str) -> Vec<String> {
                 if c[i] == '+' || c[i] == '-' {
                     i += 1;
                 }
+                // The year-month dash of `1-2` (or `-1-2`, both fields negative).
+                let body = i;
                 while i < c.len() {
                     let ch = c[i];
                     let dash_ok = ch == '-'
-                        && i > start
+                        && i > body
                         && c[i - 1].is_ascii_digit()
-                        && !c[start..i].iter().any(|x| matches!(x, ':' | '.' | '-'))
-                        && c[start] != '-';
+                        && !c[body..i].iter().any(|x| matches!(x, ':' | '.' | '-'));
                     if ch.is_ascii_digit() || ch == '.' || ch == ':' || dash_ok {
                         i += 1;
                     } else {
@@ -441,7 +461,8 @@ fn parse_postgres(s: &str, acc: &mut Accum) -> Option<()> {
             continue;
         }
         if tok.contains(':') {
-            acc.micros += time_field(tok)?;
+            let t = time_field(tok)?;
+            acc.micros += if acc.all_negative { -t.abs() } else { t };
             seen = true;
             i += 1;
             continue;
@@ -456,7 +477,11 @@ fn parse_postgres(s: &str, acc: &mut Accum) -> Option<()> {
                 return None;
             }
             let months = y * 12.0 + m;
-            acc.months += if neg { -months } else { months };
+            acc.months += if neg || acc.all_negative {
+                -months
+            } else {
+                months
+            };
             seen = true;
             i += 1;
             continue;
@@ -518,8 +543,13 @@ fn parse_iso8601(s: &str, acc: &mut Accum) -> Option<()> {
 }
 
 impl std::fmt::Display for Interval {
-    /// IntervalStyle `postgres`.
+    /// In the statement's IntervalStyle; `postgres` here, the others in
+    /// [`super::interval_style`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let style = crate::env::with(|e| e.interval_style);
+        if let Some(s) = super::interval_style::format(self, style) {
+            return f.write_str(&s);
+        }
         let year = self.months / 12;
         let mon = self.months % 12;
         let mut is_zero = true;

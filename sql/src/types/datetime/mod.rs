@@ -23,6 +23,7 @@
 pub mod arith;
 pub mod format;
 pub mod interval;
+pub mod interval_style;
 pub mod parse;
 pub mod timetz;
 pub mod zone;
