@@ -10,7 +10,7 @@
 //! inheritance, rules, extended statistics, publications, partitioning,
 //! event triggers, default privileges, per-role settings, encoding conversions, foreign
 //! data wrappers and servers, text search objects, security labels, large objects,
-//! transforms, range types, replication slots); `pg_language` has PostgreSQL's
+//! transforms, replication slots); `pg_range` has the built-in range types; `pg_language` has PostgreSQL's
 //! built-in languages (internal, c, sql) and no procedural one.
 
 use super::relations::{align_of, collation_of, storage_of};
