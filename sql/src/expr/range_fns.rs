@@ -79,6 +79,20 @@ impl RangeFn {
             ("upper_inc", [DataType::Range(_)]) => (UpperInc, b),
             ("lower_inf", [DataType::Range(_)]) => (LowerInf, b),
             ("upper_inf", [DataType::Range(_)]) => (UpperInf, b),
+            // The multirange forms make an unknown literal ambiguous.
+            (
+                "isempty" | "lower_inc" | "upper_inc" | "lower_inf" | "upper_inf",
+                [DataType::Unknown],
+            ) => {
+                return Some(Err(Error::AmbiguousFunction(format!(
+                    "function {name}(unknown) is not unique"
+                ))));
+            }
+            ("range_merge", [DataType::Unknown, DataType::Unknown]) => {
+                return Some(Err(Error::DatatypeMismatch(
+                    "could not determine polymorphic type because input has type unknown".into(),
+                )));
+            }
             ("range_merge", [l, r]) => {
                 let t = pair(*l, *r)?;
                 return Some(Ok(Resolved::new(Function::Range(Merge), vec![t, t], t)));
