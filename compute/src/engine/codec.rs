@@ -54,6 +54,20 @@ pub fn to_stored(v: &sql::Value) -> Stored {
         }),
         sql::Value::Record(r) => stored_record(r, to_stored),
         sql::Value::Enum(e) => Stored::Int8(sql::types::enums::pack(*e)),
+        sql::Value::Range(r) => {
+            let bound = |b: &sql::types::range::Bound| {
+                b.val
+                    .as_ref()
+                    .filter(|_| !r.empty)
+                    .map(|v| Box::new(to_stored(v)))
+            };
+            Stored::Range(values::StoredRange {
+                kind: r.kind.code(),
+                flags: r.flags(),
+                lower: bound(&r.lower),
+                upper: bound(&r.upper),
+            })
+        }
     }
 }
 
@@ -171,6 +185,28 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
                 type_oid,
             }))
         }
+        Stored::Range(r) => {
+            use sql::types::range::{self, Bound, EMPTY, LB_INC, RangeKind, UB_INC};
+            // The decoders accept only known kinds.
+            let kind = RangeKind::from_code(r.kind).unwrap_or(RangeKind::Int4);
+            let sub = kind.subtype();
+            let bound = |v: Option<Box<Stored>>, inc: u8, lower: bool| Bound {
+                val: v.map(|v| from_stored(*v, Some(&sub))),
+                inclusive: r.flags & inc != 0,
+                lower,
+            };
+            let (lower, upper) = (bound(r.lower, LB_INC, true), bound(r.upper, UB_INC, false));
+            sql::Value::Range(Box::new(if r.flags & EMPTY != 0 {
+                range::Range::empty(kind)
+            } else {
+                range::Range {
+                    kind,
+                    empty: false,
+                    lower,
+                    upper,
+                }
+            }))
+        }
     }
 }
 
@@ -253,6 +289,7 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         (V::Timestamp(_), T::Timestamp(_)) | (V::Timestamptz(_), T::Timestamptz(_)) => true,
         (V::Jsonb(_), T::Jsonb) | (V::Enum(_), T::Enum(_)) => true,
         (V::Inet(_), T::Inet | T::Cidr) => true,
+        (V::Range(r), T::Range(k)) => r.kind == *k,
         (V::Record(_), T::Composite(_) | T::Record) => true,
         (V::Array(a), T::Array(e)) => {
             let elem = e.get();

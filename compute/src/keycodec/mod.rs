@@ -41,6 +41,11 @@
 //!                   ignores, comes from the column)
 //! timetz      0x13  the UTC time (time + zone seconds, 8 bytes big-endian, sign bit
 //!                   flipped), then the zone (4 bytes, sign flipped): `timetz_cmp`'s order
+//! range       0x14  the type's code (the same for every value of a column), then 0x00 for
+//!                   empty, else 0x01, the lower bound (0x00 infinite, else 0x01, the
+//!                   value, 0x00 inclusive / 0x01 exclusive) and the upper bound (0x01, the
+//!                   value, 0x00 exclusive / 0x01 inclusive, or 0x02 infinite):
+//!                   `range_cmp`'s order
 //! NULL        0xFF  (no payload): above every tag, so NULLs sort last
 //! ```
 //!
@@ -60,6 +65,7 @@
 
 pub mod jsonb;
 pub mod numeric;
+mod range;
 
 use sql::types::Interval;
 
@@ -85,6 +91,7 @@ const TAG_ARRAY: u8 = 0x10;
 const TAG_RECORD: u8 = 0x11;
 const TAG_INET: u8 = 0x12;
 const TAG_TIMETZ: u8 = 0x13;
+const TAG_RANGE: u8 = 0x14;
 
 /// How deeply records (and arrays in them) may nest in a key.
 const MAX_DEPTH: usize = 32;
@@ -241,6 +248,7 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
             out.push(i.bits);
             out.extend_from_slice(&i.bytes()[usize::from(i.bits / 8)..]);
         }
+        Value::Range(r) => range::encode(r, out),
         Value::Record(fields) => {
             out.push(TAG_RECORD);
             for (oid, v) in fields {
@@ -385,6 +393,12 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
                 .filter(|i| i.network().bytes() == network)
                 .ok_or_else(bad)?;
             (Value::Inet(inet), 3 + 2 * n - whole)
+        }
+        TAG_RANGE => {
+            if depth > MAX_DEPTH {
+                return Err(Error::decode("key", "range nested too deeply"));
+            }
+            range::decode(bytes, |b| decode_at(b, depth + 1))?
         }
         TAG_JSONB => {
             let (j, used) = jsonb::decode(&bytes[1..])?;

@@ -34,6 +34,9 @@
 //! 19   inet          family u8 (2 IPv4, 3 IPv6), bits u8, is_cidr u8, 4 or 16 address
 //!                    bytes (also cidr)
 //! 20   timetz        i64 microseconds since midnight, i32 zone (seconds west of UTC)
+//! 21   range         kind u8 ([`sql::types::range::RangeKind::code`]), flags u8 (the
+//!                    binary format's: empty 1, `[` 2, `]` 4, lower infinite 8, upper
+//!                    infinite 16), then a tagged value per finite bound of a non-empty range
 //!
 //! numeric body: kind u8 (0 finite, 1 NaN, 2 +Infinity, 3 -Infinity); finite values then
 //!               display scale u32, sign u8 (0 non-negative, 1 negative), len u32,
@@ -79,6 +82,17 @@ pub enum Value {
     Inet(sql::types::inet::Inet),
     /// A `timetz`: time of day and zone (seconds west of UTC).
     TimeTz(i64, i32),
+    /// A value of a range type.
+    Range(StoredRange),
+}
+
+/// A range as stored: its type's code, its flags and its finite bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRange {
+    pub kind: u8,
+    pub flags: u8,
+    pub lower: Option<Box<Value>>,
+    pub upper: Option<Box<Value>>,
 }
 
 /// An array as stored: dimensions (length, lower bound) and items in row-major order.
@@ -109,6 +123,7 @@ const TAG_ARRAY: u8 = 17;
 const TAG_RECORD: u8 = 18;
 const TAG_INET: u8 = 19;
 const TAG_TIMETZ: u8 = 20;
+const TAG_RANGE: u8 = 21;
 
 /// How deeply records (and arrays in them) may nest in a stored value.
 const MAX_DEPTH: usize = 32;
@@ -265,6 +280,12 @@ pub(crate) fn encode_value(v: &Value, out: &mut Vec<u8>) {
             out.extend_from_slice(&t.to_le_bytes());
             out.extend_from_slice(&z.to_le_bytes());
         }
+        Value::Range(r) => {
+            out.extend_from_slice(&[TAG_RANGE, r.kind, r.flags]);
+            for b in [&r.lower, &r.upper].into_iter().flatten() {
+                encode_value(b, out);
+            }
+        }
         Value::Record(fields) => {
             out.push(TAG_RECORD);
             put_len(out, fields.len());
@@ -407,6 +428,30 @@ fn decode_value(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
                 .ok_or_else(|| r.fail(format!("inet family {family} bits {bits}")))?;
             Value::Inet(inet)
         }
+        TAG_RANGE => {
+            use sql::types::range::{EMPTY, LB_INF, UB_INF};
+            let [kind, flags] = r.array()?;
+            if sql::types::range::RangeKind::from_code(kind).is_none() {
+                return Err(r.fail(format!("range kind {kind}")));
+            }
+            if depth > MAX_DEPTH {
+                return Err(r.fail("range nested too deeply"));
+            }
+            let mut bound = |inf: u8| -> Result<Option<Box<Value>>> {
+                if flags & (EMPTY | inf) != 0 {
+                    return Ok(None);
+                }
+                Ok(Some(Box::new(decode_value(r, depth + 1)?)))
+            };
+            let lower = bound(LB_INF)?;
+            let upper = bound(UB_INF)?;
+            Value::Range(StoredRange {
+                kind,
+                flags,
+                lower,
+                upper,
+            })
+        }
         TAG_JSON => Value::Json(r.string()?),
         TAG_JSONB => {
             let body = r.bytes()?;
@@ -540,6 +585,30 @@ pub(crate) mod tests {
             ),
             "[a-z{}:,\\[\\]0-9\" ]{0,12}".prop_map(Value::Json),
             jsonb::tests::any_jsonb().prop_map(Value::Jsonb),
+            (
+                0u8..6,
+                any::<Option<i64>>(),
+                any::<Option<i64>>(),
+                any::<u8>(),
+                any::<bool>()
+            )
+                .prop_map(|(kind, lo, hi, inc, empty)| {
+                    use sql::types::range::{EMPTY, LB_INF, UB_INF};
+                    let (lo, hi) = if empty { (None, None) } else { (lo, hi) };
+                    let mut flags = if empty { EMPTY } else { inc & 0x06 };
+                    if !empty && lo.is_none() {
+                        flags |= LB_INF;
+                    }
+                    if !empty && hi.is_none() {
+                        flags |= UB_INF;
+                    }
+                    Value::Range(StoredRange {
+                        kind,
+                        flags,
+                        lower: lo.map(|i| Box::new(Value::Int8(i))),
+                        upper: hi.map(|i| Box::new(Value::Int8(i))),
+                    })
+                }),
         ]
     }
 

@@ -97,7 +97,13 @@ pub fn resolve_aggregate(
             };
             (AggFunc::ArrayAgg, ret, same(t))
         }
-        ("min" | "max", [t]) if *t != T::Unknown && *t != T::Bool && t.is_orderable() => {
+        // PostgreSQL has no min / max of ranges
+        ("min" | "max", [t])
+            if *t != T::Unknown
+                && *t != T::Bool
+                && !matches!(t, T::Range(_))
+                && t.is_orderable() =>
+        {
             let f = if name == "min" {
                 AggFunc::Min
             } else {

@@ -174,10 +174,12 @@ impl Binder {
                 rt.name()
             ))
         };
-        // `inet` has `<<`, `>>`, `&`, `|` of its own (containment and bitwise masks).
+        // `inet` has `<<`, `>>`, `&`, `|` of its own (containment and bitwise masks), ranges
+        // `<<`, `>>`, `+`, `*`, `-` (position, union, intersection, difference).
+        let own_ops =
+            |t: DataType| matches!(t, DataType::Inet | DataType::Cidr | DataType::Range(_));
         if let Some((_, sym)) = arith
-            && (matches!(lt, DataType::Inet | DataType::Cidr)
-                || matches!(rt, DataType::Inet | DataType::Cidr))
+            && (own_ops(lt) || own_ops(rt))
             && let Some(r) = crate::expr::operators::resolve(sym, lt, rt)
         {
             let r = r?;
@@ -269,6 +271,9 @@ impl Binder {
             // operators the tokenizer has no token of its own for
             B::Custom(s) if s == "<<=" => Some("<<="),
             B::Custom(s) if s == ">>=" => Some(">>="),
+            B::Custom(s) if s == "-|-" => Some("-|-"),
+            B::AndLt => Some("&<"),
+            B::AndGt => Some("&>"),
             _ => None,
         };
         if let Some(sym) = other {

@@ -28,6 +28,7 @@ pub mod numeric_fns;
 pub mod operators;
 mod ops;
 pub mod pg_functions;
+pub mod range_fns;
 pub mod resolve;
 pub mod set_fns;
 pub mod subquery;

@@ -10,7 +10,7 @@
 //! inheritance, rules, extended statistics, publications, partitioning,
 //! event triggers, default privileges, per-role settings, encoding conversions, foreign
 //! data wrappers and servers, text search objects, security labels, large objects,
-//! transforms, range types, replication slots); `pg_language` has PostgreSQL's
+//! transforms, replication slots); `pg_range` has the built-in range types; `pg_language` has PostgreSQL's
 //! built-in languages (internal, c, sql) and no procedural one.
 
 use super::relations::{align_of, collation_of, storage_of};
@@ -37,6 +37,7 @@ pub(super) fn category_code(t: &DataType) -> char {
             Category::Array => 'A',
             Category::Enum => 'E',
             Category::Network => 'I',
+            Category::Range => 'R',
             Category::Unknown => 'X',
             _ => 'U',
         },
@@ -69,7 +70,11 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
                 owner: BOOTSTRAP_SUPERUSER,
                 len: t.type_len().into(),
                 by_value: matches!(t.type_len(), 1 | 2 | 4 | 8),
-                kind: if t == DataType::Unknown { 'p' } else { 'b' },
+                kind: match t {
+                    DataType::Unknown => 'p',
+                    DataType::Range(_) => 'r',
+                    _ => 'b',
+                },
                 relid: 0,
                 category: category_code(&t),
                 preferred: preferred(&t),
@@ -866,6 +871,34 @@ const PG_PROC: &[(&str, &str)] = &[
     ("proacl", "aclitem[]"),
 ];
 
+/// `pg_range`: the built-in range types (PostgreSQL's OIDs, opclasses and functions).
+fn pg_range(_ctx: &Context) -> Result<Vec<Row>> {
+    use crate::types::oid::RegKind;
+    let proc = |o: u32| Value::Reg(RegKind::Proc, o);
+    let rows = [
+        (3904, 23, 4451, 1978, 3914, 3922),
+        (3906, 1700, 4532, 3125, 0, 3924),
+        (3908, 1114, 4533, 3128, 0, 3929),
+        (3910, 1184, 4534, 3127, 0, 3930),
+        (3912, 1082, 4535, 3122, 3915, 3925),
+        (3926, 20, 4536, 3124, 3928, 3923),
+    ];
+    Ok(rows
+        .into_iter()
+        .map(|(typ, sub, multi, opc, canonical, subdiff)| {
+            vec![
+                oid(typ),
+                oid(sub),
+                oid(multi),
+                oid(0),
+                oid(opc),
+                proc(canonical),
+                proc(subdiff),
+            ]
+        })
+        .collect())
+}
+
 fn empty(_ctx: &Context) -> Result<Vec<Row>> {
     Ok(Vec::new())
 }
@@ -1296,7 +1329,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("initprivs", "aclitem[]"),
             ],
         ),
-        e(
+        t(
             "pg_range",
             3541,
             &[
@@ -1308,6 +1341,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("rngcanonical", "regproc"),
                 ("rngsubdiff", "regproc"),
             ],
+            pg_range,
         ),
         e(
             "pg_replication_slots",

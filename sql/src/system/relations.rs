@@ -179,6 +179,7 @@ pub fn align_of(t: &DataType) -> char {
         },
         DataType::Bool | DataType::Char | DataType::Name | DataType::Uuid => 'c',
         DataType::Int2 | DataType::Tid => 's',
+        DataType::Range(k) => align_of(&k.subtype()),
         t if t.type_len() == 8 || *t == DataType::Interval => 'd',
         _ => 'i',
     }

@@ -11,6 +11,7 @@
 //! | bytea                         | the bytes                                             |
 //! | uuid                          | 16 bytes                                              |
 //! | inet, cidr                    | family (2 IPv4, 3 IPv6), bits, is_cidr (the type's), address length, address bytes |
+//! | range types                   | flags byte (empty 1, `[` 2, `]` 4, lower infinite 8, upper infinite 16), then each finite bound as i32 length + its binary form |
 //! | date                          | i32 days since 2000-01-01                             |
 //! | time, timestamp, timestamptz  | i64 microseconds                                      |
 //! | timetz                        | i64 microseconds, i32 zone (seconds west of UTC)      |
@@ -94,6 +95,17 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
                 bytes.len() as u8,
             ]);
             out.extend_from_slice(bytes);
+        }
+        (Value::Range(rg), _) => {
+            out.push(rg.flags());
+            for b in [&rg.lower, &rg.upper] {
+                if let Some(v) = b.val.as_ref().filter(|_| !rg.empty) {
+                    let mut body = Vec::new();
+                    write(&mut body, v, rg.kind.subtype());
+                    out.extend_from_slice(&(body.len() as i32).to_be_bytes());
+                    out.extend_from_slice(&body);
+                }
+            }
         }
         (Value::Date(d), _) => out.extend_from_slice(&d.to_be_bytes()),
         (Value::Time(t) | Value::Timestamp(t) | Value::Timestamptz(t), _) => {
@@ -314,6 +326,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         }
         Uuid => Value::Uuid(r.array()?),
         Inet | Cidr => Value::Inet(read_inet(r, ty == Cidr)?),
+        Range(k) => Value::Range(Box::new(read_range(r, k)?)),
         Date => Value::Date(r.i32()?),
         Time(_) => {
             let t = i64::from_be_bytes(r.array()?);
@@ -341,6 +354,38 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         }
         Array(e) => Value::Array(Box::new(read_array(r, e.get())?)),
     })
+}
+
+/// `range_recv`: the flags byte, then each finite bound as its length and binary form.
+fn read_range(r: &mut Reader<'_>, kind: super::range::RangeKind) -> Result<super::range::Range> {
+    use super::range::{Bound, EMPTY, LB_INC, LB_INF, UB_INC, UB_INF, make};
+    let [flags] = r.array::<1>()?;
+    let empty = flags & EMPTY != 0;
+    let sub = kind.subtype();
+    let mut bound = |inf: u8, inc: u8, lower: bool| -> Result<Bound> {
+        if empty || flags & inf != 0 {
+            return Ok(Bound::infinite(lower));
+        }
+        let len = usize::try_from(r.i32()?).map_err(|_| bad(r.ty))?;
+        let body = r.take(len)?;
+        let mut inner = Reader {
+            buf: body,
+            pos: 0,
+            ty: sub,
+        };
+        let v = read(&mut inner, sub)?;
+        if inner.pos != body.len() {
+            return Err(bad(r.ty));
+        }
+        Ok(Bound {
+            val: Some(v),
+            inclusive: flags & inc != 0,
+            lower,
+        })
+    };
+    let lower = bound(LB_INF, LB_INC, true)?;
+    let upper = bound(UB_INF, UB_INC, false)?;
+    make(kind, lower, upper, empty)
 }
 
 /// `network_recv`: family, bits, the ignored is_cidr byte, length and address.
@@ -498,6 +543,7 @@ fn read_array(r: &mut Reader<'_>, elem: DataType) -> Result<Array> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::range::RangeKind;
     use crate::types::{Interval, Jsonb};
 
     fn round_trip(v: Value, ty: DataType) -> Value {
@@ -555,6 +601,11 @@ mod tests {
         assert!(recv(&[2, 8, 1, 4, 10, 1, 2, 3], DataType::Cidr).is_err());
     }
 
+    fn range_case(kind: RangeKind, text: &str) -> (Value, DataType) {
+        let r = super::super::range::parse(kind, text).unwrap();
+        (Value::Range(Box::new(r)), DataType::Range(kind))
+    }
+
     #[test]
     fn every_type_round_trips() {
         let cases = [
@@ -582,6 +633,9 @@ mod tests {
                 Value::Array(Box::new(Array::empty())),
                 DataType::array_of(DataType::Text),
             ),
+            range_case(RangeKind::Date, "[2020-01-01,)"),
+            range_case(RangeKind::Num, "(1.5,2.25]"),
+            range_case(RangeKind::Tstz, "empty"),
         ];
         for (v, ty) in cases {
             assert_eq!(round_trip(v.clone(), ty), v, "{ty}");

@@ -181,6 +181,7 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Xid8 => Ok(super::tid::parse_xid8(s)),
         DataType::Inet => Ok(Value::Inet(super::inet::parse(s, false)?)),
         DataType::Cidr => Ok(Value::Inet(super::inet::parse(s, true)?)),
+        DataType::Range(k) => Ok(Value::Range(Box::new(super::range::parse(k, s)?))),
     }
 }
 
@@ -435,6 +436,7 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
         // The value prints as its type does: an `inet` made from a `cidr` hides a full mask.
         (Value::Inet(i), Inet) => Value::Inet(super::inet::Inet { cidr: false, ..i }),
         (Value::Inet(i), Cidr) => Value::Inet(i.network()),
+        (v @ Value::Range(_), Range(_)) => v,
         (Value::Jsonb(j), Json) => Value::Json(j.to_string()),
         (Value::Json(s), Jsonb) => Value::Jsonb(Box::new(super::Jsonb::parse(&s)?)),
         (Value::Jsonb(j), Jsonb) => Value::Jsonb(j),

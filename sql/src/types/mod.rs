@@ -39,6 +39,7 @@ pub mod names;
 pub mod numeric;
 pub mod numeric_math;
 pub mod oid;
+pub mod range;
 pub mod record;
 pub mod tid;
 pub mod uuid;
@@ -121,6 +122,8 @@ pub enum DataType {
     Inet,
     /// `cidr`: a network address ([`inet`]); values [`Value::Inet`].
     Cidr,
+    /// A built-in range type ([`range`]); values [`Value::Range`].
+    Range(range::RangeKind),
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -192,6 +195,7 @@ impl ElemType {
             Inet => (32, 0),
             Cidr => (33, 0),
             TimeTz(p) => (34, p.map_or(NONE, u32::from)),
+            Range(k) => (35, u32::from(k.code())),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -239,6 +243,12 @@ impl ElemType {
             32 => Inet,
             33 => Cidr,
             34 => TimeTz(precision(self.arg)),
+            35 => Range(
+                u8::try_from(self.arg)
+                    .ok()
+                    .and_then(range::RangeKind::from_code)
+                    .unwrap_or(range::RangeKind::Int4),
+            ),
             _ => RegProc,
         }
     }
@@ -267,6 +277,8 @@ pub enum Category {
     Enum,
     /// `inet` and `cidr` (`typcategory` 'I').
     Network,
+    /// Range types (`typcategory` 'R').
+    Range,
     Unknown,
     Other,
 }
@@ -323,6 +335,7 @@ impl DataType {
             Jsonb => 3802,
             Inet => 869,
             Cidr => 650,
+            Range(k) => k.oids().0,
             Int2Vector => 22,
             OidVector => 30,
             Record => 2249,
@@ -367,6 +380,7 @@ impl DataType {
             Jsonb => 3807,
             Inet => 1041,
             Cidr => 651,
+            Range(k) => k.oids().1,
             Int2Vector => 1006,
             OidVector => 1013,
             Record => 2287,
@@ -468,6 +482,7 @@ impl DataType {
             Xid8 => "xid8".into(),
             Inet => "inet".into(),
             Cidr => "cidr".into(),
+            Range(k) => k.name().into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -514,6 +529,7 @@ impl DataType {
             Xid8 => "xid8".into(),
             Inet => "inet".into(),
             Cidr => "cidr".into(),
+            Range(k) => k.name().into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
             Record => "record".into(),
@@ -536,6 +552,7 @@ impl DataType {
             Interval => Category::Timespan,
             Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,
             Inet | Cidr => Category::Network,
+            Range(_) => Category::Range,
             Array(_) | Int2Vector | OidVector => Category::Array,
             Unknown => Category::Unknown,
             Record => Category::Other,

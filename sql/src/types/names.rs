@@ -313,6 +313,16 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "oidvector" => DataType::OidVector,
         "record" => DataType::Record,
         "timetz" => DataType::TimeTz(None),
+        w if let Some(k) = super::range::RangeKind::from_name(w) => DataType::Range(k),
+        w if let Some(k) = super::range::RangeKind::ALL
+            .into_iter()
+            .find(|k| k.multirange_name() == w) =>
+        {
+            return Err(crate::Error::FeatureNotSupported(format!(
+                "multirange type {} is not supported",
+                k.multirange_name()
+            )));
+        }
         _ => return Err(undefined(word)),
     })
 }

@@ -108,6 +108,12 @@ pub fn builtin_types() -> Vec<DataType> {
         Inet,
         Cidr,
         TimeTz(None),
+        Range(super::range::RangeKind::Int4),
+        Range(super::range::RangeKind::Num),
+        Range(super::range::RangeKind::Ts),
+        Range(super::range::RangeKind::Tstz),
+        Range(super::range::RangeKind::Date),
+        Range(super::range::RangeKind::Int8),
     ];
     let mut all: Vec<DataType> = scalars.to_vec();
     all.extend(scalars.iter().map(|t| DataType::array_of(*t)));

@@ -63,6 +63,8 @@ pub enum Value {
     Tid(u32, u16),
     /// An `inet` or `cidr` ([`super::inet`]).
     Inet(super::inet::Inet),
+    /// A value of a range type ([`super::range`]).
+    Range(Box<super::range::Range>),
 }
 
 impl Value {
@@ -118,7 +120,8 @@ impl Value {
             Value::Tid(..) => 12,
             Value::Inet(_) => 13,
             Value::TimeTz(..) => 14,
-            Value::Null => 15,
+            Value::Range(_) => 15,
+            Value::Null => 16,
         }
     }
 
@@ -195,6 +198,7 @@ impl Ord for Value {
             (Enum(a), Enum(b)) => a.total_cmp(b),
             (Tid(ab, ao), Tid(bb, bo)) => (ab, ao).cmp(&(bb, bo)),
             (Inet(a), Inet(b)) => super::inet::cmp(a, b),
+            (Range(a), Range(b)) => super::range::cmp(a, b),
             (TimeTz(at, az), TimeTz(bt, bz)) => datetime::timetz::cmp((*at, *az), (*bt, *bz)),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
@@ -251,6 +255,16 @@ impl Hash for Value {
             Inet(i) => (i.v6, i.bits, i.addr).hash(state),
             Date(_) | Timestamp(_) | Timestamptz(_) => self.instant().hash(state),
             Time(t) => t.hash(state),
+            // Equal ranges have equal bounds and flags (infinite bounds are never inclusive).
+            Range(r) => {
+                r.empty.hash(state);
+                for b in [&r.lower, &r.upper] {
+                    (b.inclusive, b.val.is_some()).hash(state);
+                    if let Some(v) = &b.val {
+                        v.hash(state);
+                    }
+                }
+            }
             TimeTz(t, z) => (t, z).hash(state),
             Interval(i) => i.hash(state),
             // BigDecimal hashes by value, as jsonb equality compares numbers (1.0 = 1)
@@ -301,6 +315,7 @@ impl std::fmt::Display for Value {
             Value::Enum(e) => f.write_str(&super::enums::label_text(e.oid)),
             Value::Tid(b, o) => write!(f, "({b},{o})"),
             Value::Inet(i) => f.write_str(&super::inet::format(i)),
+            Value::Range(r) => f.write_str(&super::range::format(r)),
         }
     }
 }

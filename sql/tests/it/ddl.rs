@@ -23,6 +23,11 @@ fn refused_with_feature_not_supported() {
         // PL/pgSQL runs (plpgsql.slt); what it lacks is refused, not half done.
         "DO $$ DECLARE c CURSOR FOR SELECT 1; BEGIN OPEN c; END $$",
         "CREATE FUNCTION f() RETURNS int LANGUAGE c AS 'lib', 'f'",
+        // range types exist (ranges.slt); exclusion constraints and multiranges do not
+        "CREATE TABLE booking (r tsrange, EXCLUDE USING gist (r WITH &&))",
+        "ALTER TABLE t ADD CONSTRAINT no_overlap EXCLUDE USING gist (a WITH =)",
+        "SELECT '{[1,2)}'::int4multirange",
+        "CREATE TABLE m (x datemultirange)",
     ] {
         assert_eq!(code(&mut s, sql), "0A000", "{sql}");
     }

@@ -265,6 +265,8 @@ pub enum Function {
     Bytea(ByteaFn),
     /// An `inet` / `cidr` function or operator ([`super::inet_fns`]).
     Inet(super::inet_fns::InetFn),
+    /// A range function or operator ([`super::range_fns`]).
+    Range(super::range_fns::RangeFn),
     /// A function of an installed extension ([`super::extension_fns`]).
     Extension(super::extension_fns::ExtensionFn),
     Array(ArrayFn),
@@ -313,6 +315,9 @@ impl Function {
     /// Resolves `name(args)`; see the module docs.
     pub fn resolve(name: &str, args: &[DataType]) -> Result<Resolved> {
         use DataType::*;
+        if let Some(r) = super::range_fns::RangeFn::resolve(name, args) {
+            return r;
+        }
         if let Some(r) = NumericFn::resolve(name, args) {
             return r;
         }
@@ -571,6 +576,7 @@ impl Function {
         match self {
             Function::Array(f) => return f.is_strict(),
             Function::Jsonb(f) => return f.is_strict(),
+            Function::Range(f) => return f.is_strict(),
             Function::Catalog(_) | Function::Pg(_) => return false,
             _ => {}
         }
@@ -614,6 +620,7 @@ impl Function {
             Function::DateTime(f) => f.call(args),
             Function::Bytea(f) => f.call(args),
             Function::Inet(f) => f.call(args),
+            Function::Range(f) => f.call(args),
             Function::Extension(f) => f.call(args),
             Function::Array(f) => f.call(args),
             Function::Jsonb(f) => f.call(args),
