@@ -271,7 +271,9 @@ impl Context<'_, '_> {
         if !record {
             return Ok(rows);
         }
-        let crate::plpgsql::exec::Returns::Set(types) = crate::plpgsql::returns_of(&def) else {
+        let (crate::plpgsql::exec::Returns::Set(types) | crate::plpgsql::exec::Returns::Out(types)) =
+            crate::plpgsql::returns_of(&def)
+        else {
             return Err(Error::Internal("a set function returns a set".into()));
         };
         let types: std::sync::Arc<[crate::types::DataType]> = types.into();

@@ -40,6 +40,8 @@ pub enum Returns {
     Trigger,
     /// SETOF type (one column), or TABLE (...) / SETOF record.
     Set(Vec<DataType>),
+    /// The values of the OUT parameters (one: that value; several: a record of them).
+    Out(Vec<DataType>),
 }
 
 pub struct Interp<'t> {
@@ -51,6 +53,9 @@ pub struct Interp<'t> {
     pub result_rec: Option<Option<Rec>>,
     /// Rows of RETURN NEXT / RETURN QUERY.
     pub rows: Vec<Vec<Value>>,
+    /// The OUT / INOUT parameters and `RETURNS TABLE` columns (scope 0 variables), in
+    /// order: RETURN NEXT without an expression emits their values.
+    pub out_vars: Vec<(usize, usize)>,
     /// Rows the last statement processed (GET DIAGNOSTICS ROW_COUNT).
     row_count: u64,
     /// The errors being handled, innermost last (`RAISE;`, GET STACKED DIAGNOSTICS).
@@ -75,6 +80,7 @@ impl<'t> Interp<'t> {
             result: None,
             result_rec: None,
             rows: Vec::new(),
+            out_vars: Vec::new(),
             row_count: 0,
             handling: Vec::new(),
         }
@@ -377,12 +383,21 @@ impl<'t> Interp<'t> {
                     ));
                 };
                 let types = types.clone();
-                let Some(e) = e else {
-                    return Err(Error::unsupported(
-                        "RETURN NEXT without an expression (OUT parameters) is not supported",
-                    ));
+                let row = match e {
+                    Some(_) if !self.out_vars.is_empty() => {
+                        return Err(raised(
+                            "42804",
+                            "RETURN NEXT cannot have a parameter in function with OUT parameters",
+                        ));
+                    }
+                    Some(e) => self.row_of(e, &types)?,
+                    None if self.out_vars.is_empty() => {
+                        return Err(Error::SyntaxError(
+                            "RETURN NEXT must have a parameter".into(),
+                        ));
+                    }
+                    None => self.out_values()?,
                 };
-                let row = self.row_of(e, &types)?;
                 self.rows.push(row);
                 Ok(Flow::Normal)
             }
@@ -540,6 +555,14 @@ impl<'t> Interp<'t> {
                     ));
                 }
             }
+            Returns::Out(_) => {
+                if e.is_some() {
+                    return Err(raised(
+                        "42804",
+                        "RETURN cannot have a parameter in function with OUT parameters",
+                    ));
+                }
+            }
             Returns::Set(_) => {
                 if e.is_some() {
                     return Err(raised(
@@ -588,6 +611,15 @@ impl<'t> Interp<'t> {
             }
         }
         Ok(Flow::Return)
+    }
+
+    /// The current values of the OUT parameters.
+    pub fn out_values(&self) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(self.out_vars.len());
+        for p in &self.out_vars {
+            out.push(self.scopes.read(Place::Var(p.0, p.1))?.0);
+        }
+        Ok(out)
     }
 
     /// A RETURN NEXT row of `types` from `e` (a scalar, or a record variable).

@@ -97,6 +97,8 @@ pub fn returns_of(def: &FunctionDef) -> Returns {
         } else {
             Returns::Set(def.table_columns.iter().map(|c| c.data_type).collect())
         }
+    } else if def.has_out_params() {
+        Returns::Out(def.table_columns.iter().map(|c| c.data_type).collect())
     } else {
         Returns::Value(def.returns)
     }
@@ -120,6 +122,40 @@ fn declare_params(it: &mut Interp, def: &FunctionDef, args: Vec<Value>) -> Resul
         });
         let vi = it.scopes.scopes[0].vars.len() - 1;
         it.scopes.params.push((0, vi));
+    }
+    // OUT / INOUT parameters and RETURNS TABLE columns are variables too (NULL at first;
+    // an INOUT one is its IN parameter).
+    let modes: Vec<char> = if def.has_out_params() {
+        def.arg_modes.chars().collect()
+    } else {
+        vec!['t'; def.table_columns.len()]
+    };
+    let (mut input, mut output) = (0, 0);
+    for m in modes {
+        match m {
+            'i' => input += 1,
+            'b' => {
+                it.out_vars.push(it.scopes.params[input]);
+                input += 1;
+                output += 1;
+            }
+            _ => {
+                let Some(c) = def.table_columns.get(output) else {
+                    break;
+                };
+                it.scopes.declare(Var {
+                    name: c.name.clone(),
+                    slot: Slot::Scalar {
+                        ty: c.data_type,
+                        value: Value::Null,
+                    },
+                    constant: false,
+                    not_null: false,
+                });
+                it.out_vars.push((0, it.scopes.scopes[0].vars.len() - 1));
+                output += 1;
+            }
+        }
     }
     Ok(())
 }
@@ -164,6 +200,7 @@ pub fn call(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Va
         run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
         match returns {
             Returns::Void => Ok(Value::Text(String::new())),
+            Returns::Out(types) => out_result(&it, types),
             Returns::Value(_) => it.result.take().ok_or_else(|| {
                 in_function(
                     raised("2F005", "control reached end of function without RETURN"),
@@ -185,8 +222,25 @@ pub fn call_set(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Resul
         let mut it = Interp::new(txn, returns_of(def));
         declare_params(&mut it, def, args)?;
         run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
+        if let Returns::Out(_) = &it.returns {
+            // a function with OUT parameters called in FROM: one row of them
+            return Ok(vec![it.out_values()?]);
+        }
         Ok(std::mem::take(&mut it.rows))
     })
+}
+
+/// The result of a function with OUT parameters: the one's value, or a record of them.
+fn out_result(it: &Interp, types: Vec<DataType>) -> Result<Value> {
+    let mut values = it.out_values()?;
+    if values.len() == 1 {
+        return Ok(values.pop().unwrap_or(Value::Null));
+    }
+    Ok(Value::Record(Box::new(crate::types::Record {
+        types: types.into(),
+        values,
+        type_oid: 0,
+    })))
 }
 
 /// Runs a `DO` block.
