@@ -384,6 +384,7 @@ impl Binder {
             strict: def.strict,
             width,
             record: false,
+            columns: None,
         };
         Ok((f, bound))
     }
@@ -419,8 +420,37 @@ impl Binder {
         {
             return Ok(None);
         }
-        let fields = match def.returns {
-            DataType::Composite(oid) if def.table_columns.is_empty() => {
+        let coldef = match alias {
+            Some(a) if a.columns.iter().any(|c| c.data_type.is_some()) => {
+                let mut out = Vec::with_capacity(a.columns.len());
+                for c in &a.columns {
+                    let Some(t) = &c.data_type else {
+                        return Err(Error::SyntaxError(
+                            "a column definition list must give every column a type".into(),
+                        ));
+                    };
+                    out.push((ident(&c.name), DataType::from_sql(t)?));
+                }
+                Some(out)
+            }
+            _ => None,
+        };
+        let record = def.returns == DataType::Record && def.table_columns.is_empty();
+        let fields = match (def.returns, coldef.as_ref()) {
+            (_, Some(_)) if !record => {
+                return Err(Error::SyntaxError(
+                    "a column definition list is only allowed for functions returning \"record\""
+                        .into(),
+                ));
+            }
+            (_, Some(c)) => c.clone(),
+            _ if record => {
+                return Err(Error::SyntaxError(
+                    "a column definition list is required for functions returning \"record\""
+                        .into(),
+                ));
+            }
+            (DataType::Composite(oid), _) if def.table_columns.is_empty() => {
                 crate::types::record::fields_of(oid)?.fields
             }
             _ => def
@@ -432,9 +462,10 @@ impl Binder {
         let scope = super::Scope::default();
         let (mut f, bound) =
             self.routine_set_call(&def, &args, &mut ExprCtx::plain(&scope, "FROM"))?;
-        if let crate::expr::set_fns::SetFn::Routine { width, .. } = &mut f {
+        if let crate::expr::set_fns::SetFn::Routine { width, columns, .. } = &mut f {
             *width = u16::try_from(fields.len().max(1))
                 .map_err(|_| Error::unsupported("too many result columns"))?;
+            *columns = coldef.map(|c| c.iter().map(|(_, t)| *t).collect());
         }
         let mut functions = vec![(f, bound)];
         let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));

@@ -262,11 +262,12 @@ impl Context<'_, '_> {
         oid: u32,
         args: Vec<Value>,
         record: bool,
+        columns: Option<&[crate::types::DataType]>,
     ) -> Result<Vec<Vec<Value>>> {
         let def = self.routine(oid)?;
         let rows = {
             let mut txn = self.shared_txn_mut()?;
-            crate::plpgsql::call_set(&mut *txn, &def, args)?
+            crate::plpgsql::call_set(&mut *txn, &def, args, columns)?
         };
         if !record {
             return Ok(rows);

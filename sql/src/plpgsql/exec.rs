@@ -56,6 +56,9 @@ pub struct Interp<'t> {
     /// The OUT / INOUT parameters and `RETURNS TABLE` columns (scope 0 variables), in
     /// order: RETURN NEXT without an expression emits their values.
     pub out_vars: Vec<(usize, usize)>,
+    /// The result's types come from the call site's column definition list (`SETOF
+    /// record`): rows must have exactly those types (42804), as in PostgreSQL.
+    pub exact_rows: bool,
     /// Rows the last statement processed (GET DIAGNOSTICS ROW_COUNT).
     row_count: u64,
     /// The errors being handled, innermost last (`RAISE;`, GET STACKED DIAGNOSTICS).
@@ -81,6 +84,7 @@ impl<'t> Interp<'t> {
             result_rec: None,
             rows: Vec::new(),
             out_vars: Vec::new(),
+            exact_rows: false,
             row_count: 0,
             handling: Vec::new(),
         }
@@ -411,6 +415,14 @@ impl<'t> Interp<'t> {
                 let types = types.clone();
                 let r = self.run_source(q)?;
                 let cols = r.columns.unwrap_or_default();
+                if self.exact_rows {
+                    let got: Vec<DataType> = cols.iter().map(|c| c.data_type).collect();
+                    check_row_type(
+                        &got,
+                        &types,
+                        "structure of query does not match function result type",
+                    )?;
+                }
                 if cols.len() != types.len() {
                     return Err(Error::DatatypeMismatch(
                         "structure of query does not match function result type".into(),
@@ -633,6 +645,9 @@ impl<'t> Interp<'t> {
                     "record \"{name}\" is not assigned yet"
                 ))
             })?;
+            if self.exact_rows {
+                check_row_type(&r.types, types, "wrong record type supplied in RETURN NEXT")?;
+            }
             let mut out = Vec::new();
             for (k, ty) in types.iter().enumerate() {
                 let v = r.values.get(k).cloned().unwrap_or(Value::Null);
@@ -688,4 +703,31 @@ pub fn cast(v: Value, from: DataType, to: DataType) -> Result<Value> {
         return Ok(v);
     }
     crate::types::cast::cast(v, from, to, true)
+}
+
+/// 42804 `message` unless a row of `got` types is one of `want` types, with PostgreSQL's
+/// DETAIL (`build_attrmap_by_position`).
+fn check_row_type(got: &[DataType], want: &[DataType], message: &str) -> Result<()> {
+    let detail = if got.len() != want.len() {
+        format!(
+            "Number of returned columns ({}) does not match expected column count ({}).",
+            got.len(),
+            want.len()
+        )
+    } else if let Some(i) = got.iter().zip(want).position(|(g, w)| g != w) {
+        format!(
+            "Returned type {} does not match expected type {} in column {}.",
+            got[i].name(),
+            want[i].name(),
+            i + 1
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Raised(Box::new(crate::error::Raised {
+        code: "42804",
+        message: message.into(),
+        detail: Some(detail),
+        hint: None,
+    })))
 }

@@ -216,10 +216,20 @@ pub fn call(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Va
 }
 
 /// Calls set-returning PL/pgSQL function `def`: its rows.
-pub fn call_set(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+pub fn call_set(
+    txn: &mut dyn Txn,
+    def: &FunctionDef,
+    args: Vec<Value>,
+    columns: Option<&[DataType]>,
+) -> Result<Vec<Vec<Value>>> {
     let body = parsed(&def.body)?;
     nested(|| {
-        let mut it = Interp::new(txn, returns_of(def));
+        let returns = match columns {
+            Some(c) => Returns::Set(c.to_vec()),
+            None => returns_of(def),
+        };
+        let mut it = Interp::new(txn, returns);
+        it.exact_rows = columns.is_some();
         declare_params(&mut it, def, args)?;
         run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
         if let Returns::Out(_) = &it.returns {
