@@ -59,6 +59,8 @@ pub struct Interp<'t> {
     /// The result's types come from the call site's column definition list (`SETOF
     /// record`): rows must have exactly those types (42804), as in PostgreSQL.
     pub exact_rows: bool,
+    /// `#variable_conflict`.
+    pub conflict: super::conflict::Conflict,
     /// Rows the last statement processed (GET DIAGNOSTICS ROW_COUNT).
     row_count: u64,
     /// The errors being handled, innermost last (`RAISE;`, GET STACKED DIAGNOSTICS).
@@ -85,6 +87,7 @@ impl<'t> Interp<'t> {
             rows: Vec::new(),
             out_vars: Vec::new(),
             exact_rows: false,
+            conflict: Default::default(),
             row_count: 0,
             handling: Vec::new(),
         }

@@ -19,6 +19,7 @@
 
 pub mod ast;
 pub mod conditions;
+pub mod conflict;
 pub mod exec;
 pub mod lexer;
 pub mod parser;
@@ -196,6 +197,7 @@ pub fn call(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Va
             ));
         }
         let mut it = Interp::new(txn, returns.clone());
+        it.conflict = body.conflict;
         declare_params(&mut it, def, args)?;
         run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
         match returns {
@@ -229,6 +231,7 @@ pub fn call_set(
             None => returns_of(def),
         };
         let mut it = Interp::new(txn, returns);
+        it.conflict = body.conflict;
         it.exact_rows = columns.is_some();
         declare_params(&mut it, def, args)?;
         run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
@@ -258,6 +261,7 @@ pub fn run_do(txn: &mut dyn Txn, body: &str) -> Result<()> {
     let block = parsed(body)?;
     nested(|| {
         let mut it = Interp::new(txn, Returns::Void);
+        it.conflict = block.conflict;
         it.scopes.push(None);
         declare_found(&mut it);
         run_body(&mut it, &block).map_err(|e| e.with_context("PL/pgSQL function inline_code_block"))
