@@ -68,6 +68,10 @@ pub struct Scope {
     pub vars: Vec<Var>,
 }
 
+/// The parameters [`Scopes::bind_sql`] made: values, types, and the plain variable name each
+/// stands for (`None` for `rec.f`, `label.x`, `$n`).
+pub type BoundParams = (Vec<Value>, Vec<DataType>, Vec<Option<String>>);
+
 /// Where a name resolves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -195,7 +199,7 @@ impl Scopes {
         &self,
         stmt: &mut ast::Statement,
         dollar_params: bool,
-    ) -> Result<(Vec<Value>, Vec<DataType>, Vec<Option<String>>)> {
+    ) -> Result<BoundParams> {
         let mut values: Vec<Value> = Vec::new();
         let mut types: Vec<DataType> = Vec::new();
         let mut names: Vec<Option<String>> = Vec::new();
