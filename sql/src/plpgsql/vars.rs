@@ -195,11 +195,7 @@ impl Scopes {
 
     /// Replaces every variable `stmt` names (and `$n` when `dollar_params` is set) by a
     /// parameter; returns the parameters' values and types.
-    pub fn bind_sql(
-        &self,
-        stmt: &mut ast::Statement,
-        dollar_params: bool,
-    ) -> Result<BoundParams> {
+    pub fn bind_sql(&self, stmt: &mut ast::Statement, dollar_params: bool) -> Result<BoundParams> {
         let mut values: Vec<Value> = Vec::new();
         let mut types: Vec<DataType> = Vec::new();
         let mut names: Vec<Option<String>> = Vec::new();
