@@ -262,7 +262,10 @@ impl Binder {
                     )));
                 }
             },
-            E::Value(v) => self.bind_value(&v.value)?,
+            E::Value(v) => match self.variable_or_column(&v.value, ctx)? {
+                Some(column) => column,
+                None => self.bind_value(&v.value)?,
+            },
             E::Nested(x) => self.bind_expr(x, ctx)?,
             E::UnaryOp { op, expr } => match op {
                 UnaryOperator::Not => (
@@ -593,6 +596,33 @@ impl Binder {
             Ok((Expr::Call(Function::Catalog(f), vec![]), t))
         } else {
             self.bind_call(&name, vec![])
+        }
+    }
+
+    /// A PL/pgSQL variable's `$n` whose name is also a column in scope: 42702, or the
+    /// column under `#variable_conflict use_column` (`plpgsql/conflict.rs`).
+    fn variable_or_column(
+        &mut self,
+        v: &ast::Value,
+        ctx: &mut ExprCtx,
+    ) -> Result<Option<(Expr, DataType)>> {
+        use crate::plpgsql::conflict::{Conflict, ambiguous, variable};
+        let ast::Value::Placeholder(p) = v else {
+            return Ok(None);
+        };
+        let Some(i) = p.strip_prefix('$').and_then(|d| d.parse::<usize>().ok()) else {
+            return Ok(None);
+        };
+        let Some((name, conflict)) = i.checked_sub(1).and_then(variable) else {
+            return Ok(None);
+        };
+        if conflict == Conflict::UseVariable {
+            return Ok(None);
+        }
+        match self.resolve_column(ctx.scope, None, &name) {
+            Ok(column) if conflict == Conflict::UseColumn => Ok(Some(column)),
+            Ok(_) => Err(ambiguous(&name)),
+            Err(_) => Ok(None),
         }
     }
 

@@ -178,8 +178,24 @@ impl Binder {
                 return Some(self.resolve_column(ctx.scope, Some(&table), field));
             }
         }
+        let columns = match inner {
+            ast::Expr::Function(f) => self.record_columns_of_call(f),
+            _ => None,
+        };
         Some(self.bind_expr(root, ctx).and_then(|(mut x, mut t)| {
-            for f in &fields {
+            let mut fields = fields.as_slice();
+            // `(f(...)).b` of a function returning a record of OUT parameters / TABLE columns
+            if let (Some(columns), DataType::Record, [first, rest @ ..]) = (&columns, t, fields) {
+                let Some(i) = columns.iter().position(|(n, _)| n == first) else {
+                    return Err(crate::plpgsql::raised(
+                        "42703",
+                        format!("could not identify column \"{first}\" in record data type"),
+                    ));
+                };
+                (x, t) = (Expr::Call(Function::Field(i), vec![x]), columns[i].1);
+                fields = rest;
+            }
+            for f in fields {
                 (x, t) = select_field(x, t, f)?;
             }
             Ok((x, t))
@@ -323,9 +339,10 @@ impl Binder {
 pub(super) fn select_field(x: Expr, t: DataType, name: &str) -> Result<(Expr, DataType)> {
     let DataType::Composite(oid) = t else {
         if t == DataType::Record {
-            return Err(Error::UndefinedColumn(format!(
-                "could not identify column \"{name}\" in record data type"
-            )));
+            return Err(crate::plpgsql::raised(
+                "42703",
+                format!("could not identify column \"{name}\" in record data type"),
+            ));
         }
         return Err(Error::WrongObjectType(format!(
             "column notation .{name} applied to type {}, which is not a composite type",

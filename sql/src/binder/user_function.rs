@@ -253,15 +253,15 @@ impl Binder {
         let plpgsql = def.language.as_deref() == Some("plpgsql");
         if def.returns_set && plpgsql {
             let (mut f, bound) = self.routine_set_call(&def, &args, ctx)?;
-            let several =
-                !def.table_columns.is_empty() || matches!(def.returns, DataType::Composite(_));
+            let several = def.returns_record()
+                || (def.table_columns.is_empty() && matches!(def.returns, DataType::Composite(_)));
             if let crate::expr::set_fns::SetFn::Routine { record, .. } = &mut f {
                 *record = several;
             }
-            let ret = if def.table_columns.is_empty() {
-                def.returns
-            } else {
-                DataType::Record
+            let ret = match def.table_columns.as_slice() {
+                [] => def.returns,
+                [one] => one.data_type,
+                _ => DataType::Record,
             };
             let params: Vec<DataType> = def.args.iter().map(|a| a.data_type).collect();
             let bound = bound.into_iter().zip(params.iter().copied()).collect();
@@ -277,6 +277,12 @@ impl Binder {
         }
         if plpgsql {
             return self.bind_routine_call(&def, &args, ctx).map(Some);
+        }
+        if def.returns_record() {
+            return Err(Error::unsupported(format!(
+                "SQL function {}() with several OUT parameters is supported only in FROM",
+                def.name
+            )));
         }
         let q = substituted(&def, |i| argument(&def, &args, i))?;
         let result = type_text::text(&def.returns);
@@ -299,6 +305,26 @@ impl Binder {
         };
         let e = parse_expr(&text)?;
         nested(|| self.bind_expr(&e, ctx)).map(Some)
+    }
+
+    /// The columns of the record user function call `f` returns (several OUT parameters
+    /// or `RETURNS TABLE` columns), if it names such a function.
+    pub(super) fn record_columns_of_call(
+        &self,
+        f: &ast::Function,
+    ) -> Option<Vec<(String, DataType)>> {
+        let n = super::aggregate::function_args(f).len();
+        let def = self
+            .user_functions(&f.name, n, None)
+            .ok()?
+            .into_iter()
+            .next()?;
+        def.returns_record().then(|| {
+            def.table_columns
+                .iter()
+                .map(|c| (c.name.clone(), c.data_type))
+                .collect()
+        })
     }
 
     /// A call of PL/pgSQL function `def`: `Function::Routine` over the arguments cast to
@@ -358,6 +384,7 @@ impl Binder {
             strict: def.strict,
             width,
             record: false,
+            columns: None,
         };
         Ok((f, bound))
     }
@@ -389,11 +416,41 @@ impl Binder {
         let Some((def, args)) = self.function_in_from(name, args)? else {
             return Ok(None);
         };
-        if def.language.as_deref() != Some("plpgsql") || !def.returns_set {
+        if def.language.as_deref() != Some("plpgsql") || !(def.returns_set || def.has_out_params())
+        {
             return Ok(None);
         }
-        let fields = match def.returns {
-            DataType::Composite(oid) if def.table_columns.is_empty() => {
+        let coldef = match alias {
+            Some(a) if a.columns.iter().any(|c| c.data_type.is_some()) => {
+                let mut out = Vec::with_capacity(a.columns.len());
+                for c in &a.columns {
+                    let Some(t) = &c.data_type else {
+                        return Err(Error::SyntaxError(
+                            "a column definition list must give every column a type".into(),
+                        ));
+                    };
+                    out.push((ident(&c.name), DataType::from_sql(t)?));
+                }
+                Some(out)
+            }
+            _ => None,
+        };
+        let record = def.returns == DataType::Record && def.table_columns.is_empty();
+        let fields = match (def.returns, coldef.as_ref()) {
+            (_, Some(_)) if !record => {
+                return Err(Error::SyntaxError(
+                    "a column definition list is only allowed for functions returning \"record\""
+                        .into(),
+                ));
+            }
+            (_, Some(c)) => c.clone(),
+            _ if record => {
+                return Err(Error::SyntaxError(
+                    "a column definition list is required for functions returning \"record\""
+                        .into(),
+                ));
+            }
+            (DataType::Composite(oid), _) if def.table_columns.is_empty() => {
                 crate::types::record::fields_of(oid)?.fields
             }
             _ => def
@@ -405,9 +462,10 @@ impl Binder {
         let scope = super::Scope::default();
         let (mut f, bound) =
             self.routine_set_call(&def, &args, &mut ExprCtx::plain(&scope, "FROM"))?;
-        if let crate::expr::set_fns::SetFn::Routine { width, .. } = &mut f {
+        if let crate::expr::set_fns::SetFn::Routine { width, columns, .. } = &mut f {
             *width = u16::try_from(fields.len().max(1))
                 .map_err(|_| Error::unsupported("too many result columns"))?;
+            *columns = coldef.map(|c| c.iter().map(|(_, t)| *t).collect());
         }
         let mut functions = vec![(f, bound)];
         let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
@@ -463,7 +521,7 @@ impl Binder {
             return Ok(None);
         };
         if def.language.as_deref() == Some("plpgsql") {
-            if !def.returns_set {
+            if !def.returns_set && !def.has_out_params() {
                 // A scalar function in FROM: one row of its value.
                 let text = format!(
                     "SELECT * FROM (SELECT {}({})) AS {}({})",

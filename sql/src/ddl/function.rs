@@ -49,18 +49,73 @@ pub fn signature(args: &[FunctionArg]) -> Vec<DataType> {
 }
 
 fn arg_types(args: &Option<Vec<ast::OperateFunctionArg>>) -> Result<Vec<FunctionArg>> {
-    let mut out = Vec::new();
+    Ok(parameters(args)?.inputs)
+}
+
+/// A function's parameters split by mode.
+struct Parameters {
+    /// IN and INOUT parameters: the call's arguments.
+    inputs: Vec<FunctionArg>,
+    /// OUT and INOUT parameters: the result's columns.
+    outputs: Vec<ViewColumn>,
+    /// `proargmodes` when some parameter is OUT / INOUT, else empty.
+    modes: String,
+}
+
+fn parameters(args: &Option<Vec<ast::OperateFunctionArg>>) -> Result<Parameters> {
+    let mut p = Parameters {
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        modes: String::new(),
+    };
     for a in args.iter().flatten() {
-        if matches!(a.mode, Some(ast::ArgMode::Out) | Some(ast::ArgMode::InOut)) {
-            return Err(Error::unsupported("OUT parameters are not supported yet"));
-        }
-        out.push(FunctionArg {
+        let arg = FunctionArg {
             name: a.name.as_ref().map(ident),
             data_type: DataType::from_sql(&a.data_type)?,
             default: a.default_expr.as_ref().map(|e| e.to_string()),
-        });
+        };
+        let mode = match a.mode {
+            Some(ast::ArgMode::Out) => 'o',
+            Some(ast::ArgMode::InOut) => 'b',
+            _ => 'i',
+        };
+        p.modes.push(mode);
+        if mode != 'i' {
+            p.outputs.push(ViewColumn {
+                // PostgreSQL names an unnamed OUT parameter's column `column<n>`.
+                name: arg
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("column{}", p.outputs.len() + 1)),
+                data_type: arg.data_type,
+                comment: None,
+                acl: None,
+            });
+        }
+        if mode != 'o' {
+            p.inputs.push(arg);
+        }
     }
-    Ok(out)
+    if p.outputs.is_empty() {
+        p.modes.clear();
+    }
+    Ok(p)
+}
+
+/// The result type OUT parameters `outputs` give, checked against a declared `RETURNS`
+/// (`declared`, `set`): one parameter's type, or `record` for several (42P13 otherwise).
+fn out_result(outputs: &[ViewColumn], declared: Option<DataType>) -> Result<DataType> {
+    let want = match outputs {
+        [one] => one.data_type,
+        _ => DataType::Record,
+    };
+    match declared {
+        Some(t) if t != want => Err(Error::InvalidFunctionDefinition(format!(
+            "function result type must be {} because of OUT parameters",
+            want.name()
+        ))),
+        _ => Ok(want),
+    }
 }
 
 /// The function `name` in `schema` taking exactly `types`.
@@ -99,7 +154,8 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
         }
     }
     let (schema, name) = ddl.target(&c.name)?;
-    let args = arg_types(&c.args)?;
+    let mut params = parameters(&c.args)?;
+    let args = std::mem::take(&mut params.inputs);
     let plpgsql = language.as_deref() == Some("plpgsql");
     let pseudo_return = match &c.return_type {
         Some(ast::FunctionReturnType::DataType(t)) => {
@@ -115,27 +171,50 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
             "SQL functions returning {p} are not supported"
         )));
     }
-    let (returns, returns_set, table_columns) = match &c.return_type {
-        Some(_) if pseudo_return.is_some() => (DataType::Text, false, Vec::new()),
-        Some(ast::FunctionReturnType::DataType(ast::DataType::Table(Some(cols)))) => {
-            let mut out = Vec::new();
-            for col in cols {
-                out.push(ViewColumn {
-                    name: ident(&col.name),
-                    data_type: DataType::from_sql(&col.data_type)?,
-                    comment: None,
-                    acl: None,
-                });
+    let (returns, returns_set, table_columns) = if !params.outputs.is_empty() {
+        let (declared, set) = match &c.return_type {
+            Some(ast::FunctionReturnType::DataType(ast::DataType::Table(Some(_)))) => {
+                return Err(Error::InvalidFunctionDefinition(
+                    "OUT and INOUT arguments aren't allowed in TABLE functions".into(),
+                ));
             }
-            // `record`; the stored type is not used for RETURNS TABLE.
-            (DataType::Text, true, out)
-        }
-        Some(ast::FunctionReturnType::DataType(t)) => (DataType::from_sql(t)?, false, Vec::new()),
-        Some(ast::FunctionReturnType::SetOf(t)) => (DataType::from_sql(t)?, true, Vec::new()),
-        None => {
-            return Err(Error::InvalidFunctionDefinition(
-                "function result type must be specified".into(),
-            ));
+            Some(_) if pseudo_return.is_some() => {
+                return Err(Error::InvalidFunctionDefinition(format!(
+                    "function result type must be {} because of OUT parameters",
+                    out_result(&params.outputs, None)?.name()
+                )));
+            }
+            Some(ast::FunctionReturnType::DataType(t)) => (Some(DataType::from_sql(t)?), false),
+            Some(ast::FunctionReturnType::SetOf(t)) => (Some(DataType::from_sql(t)?), true),
+            None => (None, false),
+        };
+        let returns = out_result(&params.outputs, declared)?;
+        (returns, set, std::mem::take(&mut params.outputs))
+    } else {
+        match &c.return_type {
+            Some(_) if pseudo_return.is_some() => (DataType::Text, false, Vec::new()),
+            Some(ast::FunctionReturnType::DataType(ast::DataType::Table(Some(cols)))) => {
+                let mut out = Vec::new();
+                for col in cols {
+                    out.push(ViewColumn {
+                        name: ident(&col.name),
+                        data_type: DataType::from_sql(&col.data_type)?,
+                        comment: None,
+                        acl: None,
+                    });
+                }
+                // `record`; the stored type is not used for RETURNS TABLE.
+                (DataType::Text, true, out)
+            }
+            Some(ast::FunctionReturnType::DataType(t)) => {
+                (DataType::from_sql(t)?, false, Vec::new())
+            }
+            Some(ast::FunctionReturnType::SetOf(t)) => (DataType::from_sql(t)?, true, Vec::new()),
+            None => {
+                return Err(Error::InvalidFunctionDefinition(
+                    "function result type must be specified".into(),
+                ));
+            }
         }
     };
     let body = body_text(c)?;
@@ -199,6 +278,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
         comment: existing.and_then(|e| e.comment),
         language: plpgsql.then(|| "plpgsql".to_string()),
         pseudo_return,
+        arg_modes: params.modes,
     })?;
     Ok(StatementResult::command("CREATE FUNCTION"))
 }

@@ -262,16 +262,19 @@ impl Context<'_, '_> {
         oid: u32,
         args: Vec<Value>,
         record: bool,
+        columns: Option<&[crate::types::DataType]>,
     ) -> Result<Vec<Vec<Value>>> {
         let def = self.routine(oid)?;
         let rows = {
             let mut txn = self.shared_txn_mut()?;
-            crate::plpgsql::call_set(&mut *txn, &def, args)?
+            crate::plpgsql::call_set(&mut *txn, &def, args, columns)?
         };
         if !record {
             return Ok(rows);
         }
-        let crate::plpgsql::exec::Returns::Set(types) = crate::plpgsql::returns_of(&def) else {
+        let (crate::plpgsql::exec::Returns::Set(types) | crate::plpgsql::exec::Returns::Out(types)) =
+            crate::plpgsql::returns_of(&def)
+        else {
             return Err(Error::Internal("a set function returns a set".into()));
         };
         let types: std::sync::Arc<[crate::types::DataType]> = types.into();

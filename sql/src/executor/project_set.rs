@@ -44,13 +44,15 @@ impl Operator for ProjectSet {
                             oid,
                             strict,
                             record,
+                            columns,
                             ..
                         } => {
                             if *strict && args.iter().any(Value::is_null) {
                                 SetIter::Done
                             } else {
                                 SetIter::Rows(
-                                    ctx.call_routine_set(*oid, args, *record)?.into_iter(),
+                                    ctx.call_routine_set(*oid, args, *record, columns.as_deref())?
+                                        .into_iter(),
                                 )
                             }
                         }

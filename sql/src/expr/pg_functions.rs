@@ -553,9 +553,46 @@ pub fn regclass(oid: Oid) -> Value {
     Value::Reg(RegKind::Class, oid)
 }
 
+/// Every parameter of `f` in declaration order with its `proargmodes` letter (`i`, `o`,
+/// `b`, or `t` for a `RETURNS TABLE` column), name and type.
+pub fn all_parameters(
+    f: &crate::storage::FunctionDef,
+) -> Vec<(char, Option<String>, crate::types::DataType)> {
+    let modes: Vec<char> = if f.has_out_params() {
+        f.arg_modes.chars().collect()
+    } else {
+        std::iter::repeat_n('i', f.args.len())
+            .chain(std::iter::repeat_n('t', f.table_columns.len()))
+            .collect()
+    };
+    let (mut inputs, mut outputs) = (f.args.iter(), f.table_columns.iter());
+    let mut out = Vec::with_capacity(modes.len());
+    for m in modes {
+        let p = match m {
+            'i' => inputs.next().map(|a| (a.name.clone(), a.data_type)),
+            'b' => {
+                outputs.next();
+                inputs.next().map(|a| (a.name.clone(), a.data_type))
+            }
+            _ => outputs.next().map(|c| {
+                // an unnamed OUT parameter has no name in pg_proc
+                let unnamed = m == 'o'
+                    && c.name
+                        .strip_prefix("column")
+                        .is_some_and(|n| n.parse::<usize>().is_ok());
+                ((!unnamed).then(|| c.name.clone()), c.data_type)
+            }),
+        };
+        if let Some((name, ty)) = p {
+            out.push((m, name, ty));
+        }
+    }
+    out
+}
+
 /// `pg_get_function_result`: `integer`, `SETOF integer`, `TABLE(a integer, b text)`.
 pub fn function_result(f: &crate::storage::FunctionDef) -> String {
-    if !f.table_columns.is_empty() {
+    if !f.table_columns.is_empty() && !f.has_out_params() {
         let cols: Vec<String> = f
             .table_columns
             .iter()
@@ -578,20 +615,26 @@ pub fn function_result(f: &crate::storage::FunctionDef) -> String {
     }
 }
 
-/// `pg_get_function_arguments`: `a integer, b text DEFAULT 'x'::text`.
+/// `pg_get_function_arguments`: `a integer, OUT b text, c text DEFAULT 'x'::text`.
 pub fn function_arguments(f: &crate::storage::FunctionDef) -> String {
-    f.args
-        .iter()
-        .map(|a| {
-            let mut s = match &a.name {
-                Some(n) => format!(
-                    "{} {}",
-                    crate::expr::catalog_functions::quote_ident(n),
-                    a.data_type.name()
-                ),
-                None => a.data_type.name(),
+    let mut defaults = f.args.iter().map(|a| a.default.as_ref());
+    all_parameters(f)
+        .into_iter()
+        .filter(|(m, _, _)| *m != 't')
+        .map(|(m, name, ty)| {
+            let mut s = match m {
+                'o' => "OUT ".to_string(),
+                'b' => "INOUT ".to_string(),
+                _ => String::new(),
             };
-            if let Some(d) = &a.default {
+            if let Some(n) = &name {
+                s.push_str(&crate::expr::catalog_functions::quote_ident(n));
+                s.push(' ');
+            }
+            s.push_str(&ty.name());
+            if m != 'o'
+                && let Some(Some(d)) = defaults.next()
+            {
                 s.push_str(&format!(
                     " DEFAULT {}",
                     crate::system::deparse::expr(d, None)

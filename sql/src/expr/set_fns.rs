@@ -9,7 +9,7 @@ use crate::types::{DataType, Numeric, Value};
 use crate::{Error, Result};
 
 /// A set-returning function. See the module docs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SetFn {
     Unnest,
     /// `unnest(int2vector | oidvector)`.
@@ -44,6 +44,9 @@ pub enum SetFn {
         strict: bool,
         width: u16,
         record: bool,
+        /// The call site's column definition list (`AS t(a int, b text)`) of a function
+        /// returning `SETOF record`: the rows' types.
+        columns: Option<std::sync::Arc<[DataType]>>,
     },
 }
 

@@ -5,6 +5,8 @@
 /// `[<<label>>] [DECLARE decls] BEGIN body [EXCEPTION handlers] END [label]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
+    /// `#variable_conflict` (only on the outermost block).
+    pub conflict: super::conflict::Conflict,
     pub label: Option<String>,
     pub decls: Vec<Decl>,
     pub body: Vec<Stmt>,

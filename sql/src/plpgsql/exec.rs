@@ -40,6 +40,8 @@ pub enum Returns {
     Trigger,
     /// SETOF type (one column), or TABLE (...) / SETOF record.
     Set(Vec<DataType>),
+    /// The values of the OUT parameters (one: that value; several: a record of them).
+    Out(Vec<DataType>),
 }
 
 pub struct Interp<'t> {
@@ -51,6 +53,14 @@ pub struct Interp<'t> {
     pub result_rec: Option<Option<Rec>>,
     /// Rows of RETURN NEXT / RETURN QUERY.
     pub rows: Vec<Vec<Value>>,
+    /// The OUT / INOUT parameters and `RETURNS TABLE` columns (scope 0 variables), in
+    /// order: RETURN NEXT without an expression emits their values.
+    pub out_vars: Vec<(usize, usize)>,
+    /// The result's types come from the call site's column definition list (`SETOF
+    /// record`): rows must have exactly those types (42804), as in PostgreSQL.
+    pub exact_rows: bool,
+    /// `#variable_conflict`.
+    pub conflict: super::conflict::Conflict,
     /// Rows the last statement processed (GET DIAGNOSTICS ROW_COUNT).
     row_count: u64,
     /// The errors being handled, innermost last (`RAISE;`, GET STACKED DIAGNOSTICS).
@@ -75,6 +85,9 @@ impl<'t> Interp<'t> {
             result: None,
             result_rec: None,
             rows: Vec::new(),
+            out_vars: Vec::new(),
+            exact_rows: false,
+            conflict: Default::default(),
             row_count: 0,
             handling: Vec::new(),
         }
@@ -377,12 +390,21 @@ impl<'t> Interp<'t> {
                     ));
                 };
                 let types = types.clone();
-                let Some(e) = e else {
-                    return Err(Error::unsupported(
-                        "RETURN NEXT without an expression (OUT parameters) is not supported",
-                    ));
+                let row = match e {
+                    Some(_) if !self.out_vars.is_empty() => {
+                        return Err(raised(
+                            "42804",
+                            "RETURN NEXT cannot have a parameter in function with OUT parameters",
+                        ));
+                    }
+                    Some(e) => self.row_of(e, &types)?,
+                    None if self.out_vars.is_empty() => {
+                        return Err(Error::SyntaxError(
+                            "RETURN NEXT must have a parameter".into(),
+                        ));
+                    }
+                    None => self.out_values()?,
                 };
-                let row = self.row_of(e, &types)?;
                 self.rows.push(row);
                 Ok(Flow::Normal)
             }
@@ -396,6 +418,14 @@ impl<'t> Interp<'t> {
                 let types = types.clone();
                 let r = self.run_source(q)?;
                 let cols = r.columns.unwrap_or_default();
+                if self.exact_rows {
+                    let got: Vec<DataType> = cols.iter().map(|c| c.data_type).collect();
+                    check_row_type(
+                        &got,
+                        &types,
+                        "structure of query does not match function result type",
+                    )?;
+                }
                 if cols.len() != types.len() {
                     return Err(Error::DatatypeMismatch(
                         "structure of query does not match function result type".into(),
@@ -540,6 +570,14 @@ impl<'t> Interp<'t> {
                     ));
                 }
             }
+            Returns::Out(_) => {
+                if e.is_some() {
+                    return Err(raised(
+                        "42804",
+                        "RETURN cannot have a parameter in function with OUT parameters",
+                    ));
+                }
+            }
             Returns::Set(_) => {
                 if e.is_some() {
                     return Err(raised(
@@ -590,6 +628,15 @@ impl<'t> Interp<'t> {
         Ok(Flow::Return)
     }
 
+    /// The current values of the OUT parameters.
+    pub fn out_values(&self) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(self.out_vars.len());
+        for p in &self.out_vars {
+            out.push(self.scopes.read(Place::Var(p.0, p.1))?.0);
+        }
+        Ok(out)
+    }
+
     /// A RETURN NEXT row of `types` from `e` (a scalar, or a record variable).
     fn row_of(&mut self, e: &str, types: &[DataType]) -> Result<Vec<Value>> {
         let name = e.trim().to_lowercase();
@@ -601,6 +648,9 @@ impl<'t> Interp<'t> {
                     "record \"{name}\" is not assigned yet"
                 ))
             })?;
+            if self.exact_rows {
+                check_row_type(&r.types, types, "wrong record type supplied in RETURN NEXT")?;
+            }
             let mut out = Vec::new();
             for (k, ty) in types.iter().enumerate() {
                 let v = r.values.get(k).cloned().unwrap_or(Value::Null);
@@ -656,4 +706,31 @@ pub fn cast(v: Value, from: DataType, to: DataType) -> Result<Value> {
         return Ok(v);
     }
     crate::types::cast::cast(v, from, to, true)
+}
+
+/// 42804 `message` unless a row of `got` types is one of `want` types, with PostgreSQL's
+/// DETAIL (`build_attrmap_by_position`).
+fn check_row_type(got: &[DataType], want: &[DataType], message: &str) -> Result<()> {
+    let detail = if got.len() != want.len() {
+        format!(
+            "Number of returned columns ({}) does not match expected column count ({}).",
+            got.len(),
+            want.len()
+        )
+    } else if let Some(i) = got.iter().zip(want).position(|(g, w)| g != w) {
+        format!(
+            "Returned type {} does not match expected type {} in column {}.",
+            got[i].name(),
+            want[i].name(),
+            i + 1
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Raised(Box::new(crate::error::Raised {
+        code: "42804",
+        message: message.into(),
+        detail: Some(detail),
+        hint: None,
+    })))
 }

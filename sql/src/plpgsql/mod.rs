@@ -19,6 +19,7 @@
 
 pub mod ast;
 pub mod conditions;
+pub mod conflict;
 pub mod exec;
 pub mod lexer;
 pub mod parser;
@@ -97,6 +98,8 @@ pub fn returns_of(def: &FunctionDef) -> Returns {
         } else {
             Returns::Set(def.table_columns.iter().map(|c| c.data_type).collect())
         }
+    } else if def.has_out_params() {
+        Returns::Out(def.table_columns.iter().map(|c| c.data_type).collect())
     } else {
         Returns::Value(def.returns)
     }
@@ -120,6 +123,40 @@ fn declare_params(it: &mut Interp, def: &FunctionDef, args: Vec<Value>) -> Resul
         });
         let vi = it.scopes.scopes[0].vars.len() - 1;
         it.scopes.params.push((0, vi));
+    }
+    // OUT / INOUT parameters and RETURNS TABLE columns are variables too (NULL at first;
+    // an INOUT one is its IN parameter).
+    let modes: Vec<char> = if def.has_out_params() {
+        def.arg_modes.chars().collect()
+    } else {
+        vec!['t'; def.table_columns.len()]
+    };
+    let (mut input, mut output) = (0, 0);
+    for m in modes {
+        match m {
+            'i' => input += 1,
+            'b' => {
+                it.out_vars.push(it.scopes.params[input]);
+                input += 1;
+                output += 1;
+            }
+            _ => {
+                let Some(c) = def.table_columns.get(output) else {
+                    break;
+                };
+                it.scopes.declare(Var {
+                    name: c.name.clone(),
+                    slot: Slot::Scalar {
+                        ty: c.data_type,
+                        value: Value::Null,
+                    },
+                    constant: false,
+                    not_null: false,
+                });
+                it.out_vars.push((0, it.scopes.scopes[0].vars.len() - 1));
+                output += 1;
+            }
+        }
     }
     Ok(())
 }
@@ -160,10 +197,12 @@ pub fn call(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Va
             ));
         }
         let mut it = Interp::new(txn, returns.clone());
+        it.conflict = body.conflict;
         declare_params(&mut it, def, args)?;
         run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
         match returns {
             Returns::Void => Ok(Value::Text(String::new())),
+            Returns::Out(types) => out_result(&it, types),
             Returns::Value(_) => it.result.take().ok_or_else(|| {
                 in_function(
                     raised("2F005", "control reached end of function without RETURN"),
@@ -179,14 +218,42 @@ pub fn call(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Va
 }
 
 /// Calls set-returning PL/pgSQL function `def`: its rows.
-pub fn call_set(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+pub fn call_set(
+    txn: &mut dyn Txn,
+    def: &FunctionDef,
+    args: Vec<Value>,
+    columns: Option<&[DataType]>,
+) -> Result<Vec<Vec<Value>>> {
     let body = parsed(&def.body)?;
     nested(|| {
-        let mut it = Interp::new(txn, returns_of(def));
+        let returns = match columns {
+            Some(c) => Returns::Set(c.to_vec()),
+            None => returns_of(def),
+        };
+        let mut it = Interp::new(txn, returns);
+        it.conflict = body.conflict;
+        it.exact_rows = columns.is_some();
         declare_params(&mut it, def, args)?;
         run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
+        if let Returns::Out(_) = &it.returns {
+            // a function with OUT parameters called in FROM: one row of them
+            return Ok(vec![it.out_values()?]);
+        }
         Ok(std::mem::take(&mut it.rows))
     })
+}
+
+/// The result of a function with OUT parameters: the one's value, or a record of them.
+fn out_result(it: &Interp, types: Vec<DataType>) -> Result<Value> {
+    let mut values = it.out_values()?;
+    if values.len() == 1 {
+        return Ok(values.pop().unwrap_or(Value::Null));
+    }
+    Ok(Value::Record(Box::new(crate::types::Record {
+        types: types.into(),
+        values,
+        type_oid: 0,
+    })))
 }
 
 /// Runs a `DO` block.
@@ -194,6 +261,7 @@ pub fn run_do(txn: &mut dyn Txn, body: &str) -> Result<()> {
     let block = parsed(body)?;
     nested(|| {
         let mut it = Interp::new(txn, Returns::Void);
+        it.conflict = block.conflict;
         it.scopes.push(None);
         declare_found(&mut it);
         run_body(&mut it, &block).map_err(|e| e.with_context("PL/pgSQL function inline_code_block"))

@@ -18,12 +18,15 @@ pub use statements::count_placeholders;
 
 /// Parses a function body (`[DECLARE ...] BEGIN ... END [;]`).
 pub fn parse(src: &str) -> Result<Block> {
+    let (conflict, text) = super::conflict::options(src)?;
+    let src = text.as_str();
     let mut p = Parser {
         src,
         toks: tokenize(src)?,
         pos: 0,
     };
-    let block = p.block(None)?;
+    let mut block = p.block(None)?;
+    block.conflict = conflict;
     p.eat_op(";");
     if p.pos < p.toks.len() {
         return Err(p.error_here());
@@ -192,6 +195,7 @@ impl Parser<'_> {
         self.expect_word("end")?;
         self.end_label(&label)?;
         Ok(Block {
+            conflict: Default::default(),
             label,
             decls,
             body,

@@ -58,6 +58,7 @@ pub fn fire(txn: &mut dyn Txn, def: &FunctionDef, f: &Firing) -> Result<Outcome>
     let body = super::parsed(&def.body)?;
     super::nested(|| {
         let mut it = Interp::new(txn, Returns::Trigger);
+        it.conflict = body.conflict;
         it.scopes.push(Some(def.name.clone()));
         super::declare_found(&mut it);
         for (name, row) in [("new", f.new), ("old", f.old)] {

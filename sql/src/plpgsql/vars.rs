@@ -68,6 +68,10 @@ pub struct Scope {
     pub vars: Vec<Var>,
 }
 
+/// The parameters [`Scopes::bind_sql`] made: values, types, and the plain variable name each
+/// stands for (`None` for `rec.f`, `label.x`, `$n`).
+pub type BoundParams = (Vec<Value>, Vec<DataType>, Vec<Option<String>>);
+
 /// Where a name resolves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -191,16 +195,14 @@ impl Scopes {
 
     /// Replaces every variable `stmt` names (and `$n` when `dollar_params` is set) by a
     /// parameter; returns the parameters' values and types.
-    pub fn bind_sql(
-        &self,
-        stmt: &mut ast::Statement,
-        dollar_params: bool,
-    ) -> Result<(Vec<Value>, Vec<DataType>)> {
+    pub fn bind_sql(&self, stmt: &mut ast::Statement, dollar_params: bool) -> Result<BoundParams> {
         let mut values: Vec<Value> = Vec::new();
         let mut types: Vec<DataType> = Vec::new();
-        let mut add = |v: Value, t: DataType| -> ast::Expr {
+        let mut names: Vec<Option<String>> = Vec::new();
+        let mut add = |v: Value, t: DataType, name: Option<String>| -> ast::Expr {
             values.push(v);
             types.push(t);
+            names.push(name);
             ast::Expr::Value(ast::Value::Placeholder(format!("${}", values.len())).into())
         };
         crate::binder::walk::try_rewrite_expressions(stmt, |e| {
@@ -216,7 +218,7 @@ impl Scopes {
                         {
                             Some(&(s, v)) => {
                                 let (val, ty) = self.read(Place::Var(s, v))?;
-                                *e = add(val, ty);
+                                *e = add(val, ty, None);
                             }
                             None => {
                                 return Err(Error::UndefinedParameter(format!(
@@ -235,10 +237,15 @@ impl Scopes {
             };
             if let Some(p) = self.resolve(&parts)? {
                 let (val, ty) = self.read(p)?;
-                *e = add(val, ty);
+                // a plain name may also be a column (42702, `conflict.rs`)
+                let name = match parts.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                };
+                *e = add(val, ty, name);
             }
             Ok(())
         })?;
-        Ok((values, types))
+        Ok((values, types, names))
     }
 }

@@ -731,23 +731,14 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
             let table = !f.table_columns.is_empty();
             let named = f.args.iter().any(|a| a.name.is_some()) || table;
             let arg_oids: Vec<u32> = f.args.iter().map(|a| a.data_type.oid()).collect();
-            let all: Vec<u32> = arg_oids
-                .iter()
-                .copied()
-                .chain(f.table_columns.iter().map(|c| c.data_type.oid()))
-                .collect();
-            let names: Vec<Value> = f
-                .args
-                .iter()
-                .map(|a| text(a.name.clone().unwrap_or_default()))
-                .chain(f.table_columns.iter().map(|c| text(c.name.clone())))
-                .collect();
-            let modes: Vec<Value> = f
-                .args
-                .iter()
-                .map(|_| ch('i'))
-                .chain(f.table_columns.iter().map(|_| ch('t')))
-                .collect();
+            let mut all: Vec<u32> = Vec::new();
+            let mut names: Vec<Value> = Vec::new();
+            let mut modes: Vec<Value> = Vec::new();
+            for (mode, name, ty) in crate::expr::pg_functions::all_parameters(f) {
+                all.push(ty.oid());
+                names.push(text(name.unwrap_or_default()));
+                modes.push(ch(mode));
+            }
             vec![
                 oid(f.oid),
                 text(f.name.clone()),
@@ -773,8 +764,13 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 oid(match f.pseudo_return.as_deref() {
                     Some("void") => 2278,
                     Some("trigger") => 2279,
-                    _ if table => 2249,
-                    _ => f.returns.oid(),
+                    _ if f.has_out_params() => f.returns.oid(),
+                    _ if f.returns_record() => 2249,
+                    _ => f
+                        .table_columns
+                        .first()
+                        .map_or(f.returns, |c| c.data_type)
+                        .oid(),
                 }),
                 vector(arg_oids),
                 if table { int_array(all) } else { null() },

@@ -23,15 +23,17 @@ impl Interp<'_> {
             });
         }
         let mut stmt = stmts.pop().expect("one statement");
-        let (mut values, mut types) = (Vec::new(), Vec::new());
+        let (mut values, mut types, mut names) = (Vec::new(), Vec::new(), Vec::new());
         if let Some(using) = using {
             values = using.iter().map(|(v, _)| v.clone()).collect();
             types = using.iter().map(|(_, t)| *t).collect();
         } else if let Statement::Sql(s) = &mut stmt {
-            (values, types) = self.scopes.bind_sql(s, true)?;
+            (values, types, names) = self.scopes.bind_sql(s, true)?;
         }
         self.txn.begin_statement()?;
-        crate::session::run_nested(&mut *self.txn, &stmt, &values, &types)
+        super::super::conflict::with_names(self.conflict, names, || {
+            crate::session::run_nested(&mut *self.txn, &stmt, &values, &types)
+        })
     }
 
     /// Evaluates an expression: its value and type (NULL for no row; 21000 past one).

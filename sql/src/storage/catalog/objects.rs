@@ -411,6 +411,25 @@ pub struct FunctionDef {
     /// `RETURNS void` / `RETURNS trigger` (pseudo-types; `returns` is then `text`).
     #[serde(default)]
     pub pseudo_return: Option<String>,
+    /// `proargmodes` when the function has OUT / INOUT parameters, one of `i`, `o`, `b` per
+    /// parameter in declaration order (`args` holds the `i` and `b` ones, `table_columns`
+    /// the `o` and `b` ones); empty when every parameter is IN (`RETURNS TABLE` columns
+    /// are then `t`).
+    #[serde(default)]
+    pub arg_modes: String,
+}
+
+impl FunctionDef {
+    /// The function has OUT / INOUT parameters (its `table_columns` are those).
+    pub fn has_out_params(&self) -> bool {
+        !self.arg_modes.is_empty()
+    }
+
+    /// The result is one record of several columns per call (or per row): several OUT
+    /// parameters or `RETURNS TABLE` columns.
+    pub fn returns_record(&self) -> bool {
+        self.table_columns.len() > 1
+    }
 }
 
 /// One parameter of a [`FunctionDef`].
