@@ -784,6 +784,9 @@ impl Binder {
                 self.push_set_call(fname, SetFn::Jsonb(f), &params, args, ret)?;
                 Ok(vec![(ret, f.column_name())])
             }
+            Some((SetFn::PartitionAncestors, ..)) => {
+                Ok(vec![(self.bind_set_call(fname, args)?.1, Some("relid"))])
+            }
             _ => Ok(vec![(self.bind_set_call(fname, args)?.1, None)]),
         }
     }
