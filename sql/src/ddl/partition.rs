@@ -499,3 +499,28 @@ fn check_default_rows(ddl: &mut Ddl, parent: &TableDef, b: &PartitionBound) -> R
     }
     Ok(())
 }
+
+/// ALTER TABLE operations on a partitioned table or a partition that Strata does not
+/// carry to the rest of the tree yet (0A000): column changes (partitions must keep their
+/// parent's columns in its order), ATTACH and DETACH PARTITION.
+pub fn refuse_alter(def: &TableDef, op: &ast::AlterTableOperation) -> Result<()> {
+    use ast::AlterTableOperation as O;
+    match op {
+        O::AttachPartitionOf { .. } | O::DetachPartitionOf { .. } => Err(Error::unsupported(
+            "ALTER TABLE ... ATTACH / DETACH PARTITION is not supported yet",
+        )),
+        O::AddColumn { .. }
+        | O::DropColumn { .. }
+        | O::RenameColumn { .. }
+        | O::AlterColumn {
+            op: ast::AlterColumnOperation::SetDataType { .. },
+            ..
+        } if def.partition_key.is_some() || def.partition_of.is_some() => {
+            Err(Error::unsupported(format!(
+                "changing the columns of partitioned table or partition \"{}\" is not supported yet",
+                def.name
+            )))
+        }
+        _ => Ok(()),
+    }
+}
