@@ -73,6 +73,9 @@ pub fn key(def: &TableDef, spec: &ast::Expr) -> Result<PartitionKey> {
             }
         }
     }
+    if columns.is_empty() {
+        return Err(Error::SyntaxError("syntax error at or near \")\"".into()));
+    }
     if strategy == 'l' && columns.len() > 1 {
         return Err(Error::InvalidObjectDefinition(
             "cannot use \"list\" partition strategy with more than one column".into(),
@@ -165,7 +168,11 @@ pub fn bound(
         (ast::ForValues::In(vals), 'l') => {
             let mut out = Vec::new();
             for v in vals {
-                out.push(value(ddl, v, types[0])?);
+                out.push(value(
+                    ddl,
+                    v,
+                    types.first().copied().unwrap_or(DataType::Text),
+                )?);
             }
             PartitionBound::List(out)
         }
@@ -250,12 +257,9 @@ fn check_overlap(
 ) -> Result<()> {
     let catalog = ddl.catalog()?;
     let new = b.parse(types)?;
-    if let Parsed::Range { from, to } = &new
+    if let (Parsed::Range { from, to }, PartitionBound::Range { from: f, to: t }) = (&new, b)
         && cmp_bounds(from, to) != Ordering::Less
     {
-        let PartitionBound::Range { from: f, to: t } = b else {
-            unreachable!("parsed from a range bound")
-        };
         let show = |ds: &[RangeDatum]| {
             PartitionBound::Range {
                 from: ds.to_vec(),

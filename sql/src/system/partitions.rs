@@ -74,7 +74,6 @@ fn pg_partitioned_table(ctx: &Context) -> Result<Vec<Row>> {
             ),
             vector(types.iter().map(|ty| match key.strategy {
                 'h' => hash_opclass(ty),
-                'l' => super::builtin::btree_opclass(ty),
                 _ => super::builtin::btree_opclass(ty),
             })),
             vector(types.iter().map(super::relations::collation_of)),
@@ -92,12 +91,14 @@ fn pg_partitioned_table(ctx: &Context) -> Result<Vec<Row>> {
 fn hash_opclass(ty: &crate::types::DataType) -> u32 {
     use crate::types::DataType as T;
     match ty {
-        T::Int2 | T::Int4 | T::Int8 => 10020 + matches!(ty, T::Int8) as u32,
-        T::Text | T::Varchar(_) => 10045,
-        T::Bpchar(_) => 10015,
-        T::Date => 10025,
-        T::Bool => 10013,
-        T::Uuid => 10059,
+        T::Int2 => 10019,
+        T::Int4 => 10020,
+        T::Int8 => 10021,
+        T::Text | T::Varchar(_) => 10037,
+        T::Bpchar(_) => 10005,
+        T::Date => 10011,
+        T::Bool => 10048,
+        T::Uuid => 10066,
         _ => 0,
     }
 }
@@ -186,7 +187,10 @@ pub fn constraintdef(cat: &Catalog, rel: u32) -> Value {
     let Some(key) = &parent.partition_key else {
         return Value::Null;
     };
-    if key.exprs.iter().any(Option::is_some) {
+    if key.exprs.iter().any(Option::is_some)
+        || key.columns.iter().any(|&c| c >= parent.columns.len())
+        || key.columns.is_empty()
+    {
         return Value::Null;
     }
     let names: Vec<String> = key

@@ -247,7 +247,9 @@ impl Parsed {
         match self {
             Parsed::Default => false,
             Parsed::List(vals) => {
-                let k = &key[0];
+                let Some(k) = key.first() else {
+                    return false;
+                };
                 vals.iter().any(|v| {
                     if k.is_null() || v.is_null() {
                         k.is_null() && v.is_null()
