@@ -117,7 +117,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
     }
     constraints::add(ddl, &mut def, pending, &mut taken)?;
     if let Some(spec) = &c.partition_by {
-        def.partition_key = Some(super::partition::key(&def, spec)?);
+        def.partition_key = Some(Box::new(super::partition::key(&def, spec)?));
         super::partition::check_unique_keys(&def)?;
     }
     def.validate()?;

@@ -301,10 +301,10 @@ fn check_overlap(
                     return Err(overlap(name, &p.name));
                 }
             }
-            (Parsed::Range { from: f1, to: t1 }, Parsed::Range { from: f2, to: t2 }) => {
-                if cmp_bounds(f1, t2) == Ordering::Less && cmp_bounds(f2, t1) == Ordering::Less {
-                    return Err(overlap(name, &p.name));
-                }
+            (Parsed::Range { from: f1, to: t1 }, Parsed::Range { from: f2, to: t2 })
+                if cmp_bounds(f1, t2) == Ordering::Less && cmp_bounds(f2, t1) == Ordering::Less =>
+            {
+                return Err(overlap(name, &p.name));
             }
             (
                 Parsed::Hash {
@@ -356,10 +356,10 @@ pub fn partition_def(
     def.schema = schema;
     def.name = name.to_string();
     def.partition_key = None;
-    def.partition_of = Some(PartitionOf {
+    def.partition_of = Some(Box::new(PartitionOf {
         parent: parent.id,
         bound,
-    });
+    }));
     def.comment = None;
     def.pk_comment = None;
     def.triggers.clear();
@@ -453,7 +453,7 @@ pub fn create_partition_of(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<Statem
     let mut def = partition_def(ddl, &parent, schema, &name, b)?;
     def.owner = crate::privilege::current(&*ddl.catalog()?).oid;
     if let Some(spec) = &c.partition_by {
-        def.partition_key = Some(key(&def, spec)?);
+        def.partition_key = Some(Box::new(key(&def, spec)?));
         check_unique_keys(&def)?;
     }
     def.validate()?;

@@ -68,9 +68,8 @@ impl Routing {
         }
         let mut current = Arc::new(table.clone());
         while current.partition_key.is_some() {
-            if !self.routers.contains_key(&current.id) {
-                let r = Router::new(&catalog, &current)?;
-                self.routers.insert(current.id, r);
+            if let std::collections::hash_map::Entry::Vacant(e) = self.routers.entry(current.id) {
+                e.insert(Router::new(&catalog, &current)?);
             }
             let next = self.routers[&current.id].route(&catalog, &current, row)?;
             current = self

@@ -250,10 +250,10 @@ pub struct TableDef {
     /// `PARTITION BY ...`: a partitioned table (`relkind 'p'`), which holds no rows of its
     /// own; its partitions do (see [`super::partition`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_key: Option<super::partition::PartitionKey>,
+    pub partition_key: Option<Box<super::partition::PartitionKey>>,
     /// `PARTITION OF parent FOR VALUES ...`: this table is a partition of `parent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partition_of: Option<super::partition::PartitionOf>,
+    pub partition_of: Option<Box<super::partition::PartitionOf>>,
 }
 
 /// A trigger (`pg_trigger`): when it fires and the PL/pgSQL function it runs.

@@ -306,7 +306,8 @@ impl Router {
     pub fn new(catalog: &Catalog, parent: &TableDef) -> Result<Router> {
         let key = parent
             .partition_key
-            .clone()
+            .as_deref()
+            .cloned()
             .ok_or_else(|| Error::Internal(format!("{} is not partitioned", parent.name)))?;
         let types = key.types(parent)?;
         let mut parts = Vec::new();
