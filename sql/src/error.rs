@@ -20,6 +20,9 @@ pub enum Error {
     /// 0A000: valid SQL that Strata does not implement (yet).
     #[error("{0}")]
     FeatureNotSupported(String),
+    /// 0A000 with a DETAIL (a partitioned table's unique key missing a key column).
+    #[error("{message}")]
+    FeatureNotSupportedDetail { message: String, detail: String },
     /// 42P01
     #[error("relation \"{0}\" does not exist")]
     UndefinedTable(String),
@@ -35,6 +38,9 @@ pub enum Error {
     /// 42703
     #[error("column \"{0}\" does not exist")]
     UndefinedColumn(String),
+    /// 42703 with its whole message (`column "z" named in partition key does not exist`).
+    #[error("{0}")]
+    UndefinedColumnMessage(String),
     /// 42703 for `qualifier.column` (PostgreSQL writes it unquoted).
     #[error("column {0} does not exist")]
     UndefinedQualifiedColumn(String),
@@ -464,10 +470,10 @@ impl Error {
         match self {
             SyntaxError(_) => "42601",
             Raised(r) => r.code,
-            FeatureNotSupported(_) => "0A000",
+            FeatureNotSupported(_) | FeatureNotSupportedDetail { .. } => "0A000",
             UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
             DuplicateTable(_) => "42P07",
-            UndefinedColumn(_) | UndefinedQualifiedColumn(_) => "42703",
+            UndefinedColumn(_) | UndefinedQualifiedColumn(_) | UndefinedColumnMessage(_) => "42703",
             DuplicateColumn(_) | SystemColumnName(_) => "42701",
             AmbiguousColumn(_) => "42702",
             UndefinedFunction(_) => "42883",
@@ -602,6 +608,7 @@ impl Error {
             | Error::MalformedLiteral { detail, .. }
             | Error::CannotCoerceDetail { detail, .. }
             | Error::InvalidObjectDefinitionDetail { detail, .. }
+            | Error::FeatureNotSupportedDetail { detail, .. }
             | Error::InvalidColumnReferenceDetail { detail, .. }
             | Error::InvalidParameterValueDetail { detail, .. }
             | Error::WrongParameterCount { detail, .. } => Some(detail),

@@ -87,6 +87,12 @@ CREATE TRIGGER watched_log AFTER UPDATE OF v, n ON watched FOR EACH ROW
 CREATE TRIGGER "Watched all" AFTER DELETE ON watched EXECUTE FUNCTION app.stamp();
 ALTER TABLE watched DISABLE TRIGGER watched_log;
 CREATE TRIGGER books_stamp BEFORE INSERT ON books FOR EACH ROW EXECUTE FUNCTION app.stamp();
+CREATE TABLE meas (id int NOT NULL, at date, v text DEFAULT 'x') PARTITION BY RANGE (at);
+CREATE TABLE meas_2020 PARTITION OF meas FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE meas_old PARTITION OF meas FOR VALUES FROM (MINVALUE) TO ('2020-01-01');
+CREATE TABLE tagged (n int, tag text) PARTITION BY LIST (tag);
+CREATE TABLE tagged_ab PARTITION OF tagged FOR VALUES IN ('a', NULL, 'b');
+CREATE TABLE tagged_rest PARTITION OF tagged DEFAULT;
 "#;
 
 const COMMANDS: &[&str] = &[
@@ -120,6 +126,13 @@ const COMMANDS: &[&str] = &[
     r"\d people",
     r"\d watched",
     r"\d+ watched",
+    r"\d meas",
+    r"\d+ meas",
+    r"\d meas_2020",
+    r"\d+ meas_2020",
+    r"\d+ meas_old",
+    r"\d+ tagged",
+    r"\d+ tagged_ab",
     r"\d people_lower",
     r"\d people_expr_upper_idx",
     r"\di",

@@ -561,11 +561,14 @@ impl Binder {
                         name,
                         alias,
                         args: None,
+                        inheritance,
                         ..
                     },
                 joins,
             } if joins.is_empty() => {
-                Ok((self.table(name)?, alias.as_ref().map(|a| ident(&a.name))))
+                let table = self.table(name)?;
+                self.only = matches!(inheritance, Some(ast::TableInheritance::Only { .. }));
+                Ok((table, alias.as_ref().map(|a| ident(&a.name))))
             }
             _ => Err(Error::unsupported(
                 "UPDATE/DELETE with joins is not supported yet",
@@ -615,6 +618,9 @@ impl Binder {
             return self.bind_update(&expanded);
         }
         let (table, alias) = self.dml_target(&u.table)?;
+        if let Some(leaves) = self.partition_targets(&table) {
+            return self.bind_partitioned_update(u, &table, leaves);
+        }
         if u.from.is_some() {
             let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
             return self.bind_update(&super::dml_from::update_from(u, &columns)?);
@@ -637,6 +643,7 @@ impl Binder {
             predicate,
             assignments,
             returning,
+            route_root: None,
         };
         Ok(BoundStatement::Query {
             kind: CommandKind::Update,
@@ -678,6 +685,9 @@ impl Binder {
             ));
         };
         let (table, alias) = self.dml_target(target)?;
+        if let Some(leaves) = self.partition_targets(&table) {
+            return self.bind_partitioned_delete(d, target, &table, leaves);
+        }
         let need = self.need(table.id, acl::DELETE);
         let mut scope = Scope::of_table(&table, alias.as_deref()).with_origin(need);
         let qualifier = alias.clone().unwrap_or_else(|| table.name.clone());

@@ -310,8 +310,10 @@ impl Binder {
                 alias,
                 args: None,
                 sample,
+                inheritance,
                 ..
             } => {
+                self.only = matches!(inheritance, Some(ast::TableInheritance::Only { .. }));
                 let (mut plan, scope) = match name.0.as_slice() {
                     [ast::ObjectNamePart::Identifier(id)] => {
                         match self.cte_reference(&ident(id), alias.as_ref())? {
@@ -462,6 +464,11 @@ impl Binder {
                 self.row_types.insert(qualifier.clone(), table.id);
                 let mut scope = Scope::of_table(&table, alias_name.as_deref()).with_origin(need);
                 rename_columns(&mut scope, alias);
+                if table.partition_key.is_some() && !std::mem::take(&mut self.only) {
+                    let plan = self.partitioned_scan(&table, &qualifier, &mut scope);
+                    return Ok((plan, scope));
+                }
+                self.only = false;
                 let key_columns = self.mark_for_locking(&table, &qualifier, &mut scope)
                     || self.row_id_for_ctid(&table, &qualifier, &mut scope);
                 Ok((
@@ -776,6 +783,9 @@ impl Binder {
             Some((SetFn::Jsonb(f), params, ret)) => {
                 self.push_set_call(fname, SetFn::Jsonb(f), &params, args, ret)?;
                 Ok(vec![(ret, f.column_name())])
+            }
+            Some((SetFn::PartitionAncestors, ..)) => {
+                Ok(vec![(self.bind_set_call(fname, args)?.1, Some("relid"))])
             }
             _ => Ok(vec![(self.bind_set_call(fname, args)?.1, None)]),
         }

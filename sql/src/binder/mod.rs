@@ -41,6 +41,8 @@ mod merge;
 mod names;
 mod null_side;
 mod overlaps;
+mod partition_dml;
+mod partition_scan;
 mod position;
 mod projection;
 mod query;
@@ -345,6 +347,8 @@ pub struct Binder {
     /// The primary-key column positions of each table read in FROM, by its need (index
     /// into `needs`, unique per FROM item): GROUP BY's functional dependency (`group.rs`).
     primary_keys: std::collections::HashMap<usize, Vec<usize>>,
+    /// The relation being bound was named with `ONLY` (its partitions are not read).
+    only: bool,
 }
 
 impl Binder {
@@ -374,6 +378,7 @@ impl Binder {
             wants_ctid: false,
             merge_body: false,
             primary_keys: std::collections::HashMap::new(),
+            only: false,
         }
     }
 

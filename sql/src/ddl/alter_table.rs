@@ -86,6 +86,7 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
         views: Vec::new(),
     };
     for op in &a.operations {
+        super::partition::refuse_alter(&change.def, op)?;
         if super::types::changes_row_type(op) {
             super::types::row_type_unused(&catalog, &change.def)?;
         }

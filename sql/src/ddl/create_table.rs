@@ -49,15 +49,17 @@ fn storage_options(opts: &ast::CreateTableOptions) -> Result<Vec<String>> {
 
 /// CREATE TABLE.
 pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
-    if c.like.is_some()
-        || c.clone.is_some()
-        || c.or_replace
-        || c.partition_by.is_some()
-        || c.inherits.is_some()
-        || c.partition_of.is_some()
-    {
+    if c.like.is_some() || c.clone.is_some() || c.or_replace || c.inherits.is_some() {
         return Err(Error::unsupported(
-            "CREATE TABLE ... LIKE / INHERITS / PARTITION is not supported yet",
+            "CREATE TABLE ... LIKE / INHERITS is not supported yet",
+        ));
+    }
+    if c.partition_of.is_some() {
+        return super::partition::create_partition_of(ddl, c);
+    }
+    if c.partition_by.is_some() && c.query.is_some() {
+        return Err(Error::SyntaxError(
+            "syntax error at or near \"PARTITION\"".into(),
         ));
     }
     let (schema, name) = if c.temporary {
@@ -114,6 +116,10 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
         pending.push(Pending::from_table_constraint(tc)?);
     }
     constraints::add(ddl, &mut def, pending, &mut taken)?;
+    if let Some(spec) = &c.partition_by {
+        def.partition_key = Some(Box::new(super::partition::key(&def, spec)?));
+        super::partition::check_unique_keys(&def)?;
+    }
     def.validate()?;
     for s in sequences {
         ddl.txn.create_sequence(s)?;

@@ -274,7 +274,7 @@ pub fn dependents(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
 }
 
 /// Objects that go with `obj` without CASCADE: a table's owned sequences (serial and
-/// identity columns).
+/// identity columns) and a partitioned table's partitions.
 pub fn owned(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
     match obj {
         Obj::Table(o) => catalog
@@ -282,6 +282,11 @@ pub fn owned(catalog: &Catalog, obj: Obj) -> Vec<Obj> {
             .iter()
             .filter(|s| s.owned_by.is_some_and(|b| b.table == o))
             .map(|s| Obj::Sequence(s.oid))
+            .chain(
+                crate::storage::catalog::partition::partitions(catalog, o)
+                    .into_iter()
+                    .map(|p| Obj::Table(p.id)),
+            )
             .collect(),
         _ => Vec::new(),
     }

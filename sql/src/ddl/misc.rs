@@ -68,6 +68,27 @@ pub fn truncate(ddl: &mut Ddl, t: &ast::Truncate) -> Result<StatementResult> {
     let mut tables: Vec<TableDef> = Vec::new();
     for target in &t.table_names {
         let def = ddl.table(&target.name)?;
+        if def.partition_key.is_some() {
+            if target.only {
+                return Err(Error::WithHint {
+                    error: Box::new(Error::WrongObjectType(
+                        "cannot truncate only a partitioned table".into(),
+                    )),
+                    hint: "Do not specify the ONLY keyword, or use TRUNCATE ONLY on the partitions directly.".into(),
+                });
+            }
+            // A partitioned table's partitions (at every level) are truncated with it.
+            let catalog = ddl.catalog()?;
+            let mut stack = vec![def.id];
+            while let Some(id) = stack.pop() {
+                for p in crate::storage::catalog::partition::partitions(&catalog, id) {
+                    stack.push(p.id);
+                    if !tables.iter().any(|x| x.id == p.id) {
+                        tables.push(p.clone());
+                    }
+                }
+            }
+        }
         if !tables.iter().any(|x| x.id == def.id) {
             tables.push(def);
         }

@@ -49,6 +49,7 @@ pub mod index;
 pub mod misc;
 pub mod names;
 pub mod owned;
+pub mod partition;
 pub mod reloptions;
 pub mod role;
 pub mod role_membership;

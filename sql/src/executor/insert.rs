@@ -30,6 +30,8 @@ pub struct Insert {
     /// Rows inserted and updated, for `pg_stat_user_tables` (noted when dropped).
     counts: crate::system::table_stats::Delta,
     triggers: Triggers,
+    /// Routing to partitions / the partition bound check.
+    routing: super::partition_route::Routing,
 }
 
 impl Insert {
@@ -48,6 +50,7 @@ impl Insert {
             _ => Triggers::new(&table, &[Event::Insert], &[]),
         };
         Insert {
+            routing: super::partition_route::Routing::new(&table),
             constraints: Constraints::new(&table),
             triggers,
             table,
@@ -62,17 +65,30 @@ impl Insert {
 
     /// Inserts one row; returns the row as stored (inserted or updated), or `None` if skipped.
     fn insert_row(&mut self, ctx: &mut Context, row: Row) -> Result<Option<Row>> {
+        let routed = self.routing.target(ctx, &self.table, &row)?;
+        let (table, constraints, arbiter) = match &routed {
+            Some(t) => {
+                let arbiter = match &self.arbiter {
+                    OnConflict::Report {
+                        constraint: Some(n),
+                    } => OnConflict::Report {
+                        constraint: Some(super::partition_route::arbiter_name(&self.table, t, n)),
+                    },
+                    a => a.clone(),
+                };
+                (&**t, self.routing.constraints(t), arbiter)
+            }
+            None => (&self.table, &mut self.constraints, self.arbiter.clone()),
+        };
         // A conflicting row may be deleted between the report and the lock: retry a few times.
-        self.constraints.before_insert(ctx, &row)?;
+        constraints.before_insert(ctx, &row)?;
         for _ in 0..16 {
-            let outcome = ctx
-                .txn_mut()?
-                .insert(self.table.id, row.clone(), &self.arbiter)?;
+            let outcome = ctx.txn_mut()?.insert(table.id, row.clone(), &arbiter)?;
             match outcome {
                 InsertOutcome::Inserted(key) => {
                     self.written.insert(key);
                     self.counts.ins += 1;
-                    self.constraints.after_insert(ctx, &row)?;
+                    constraints.after_insert(ctx, &row)?;
                     if !self.triggers.is_empty() {
                         self.triggers
                             .after_row(Event::Insert, None, Some(row.clone()));
@@ -92,7 +108,7 @@ impl Insert {
                             "ON CONFLICT DO UPDATE command cannot affect row a second time".into(),
                         ));
                     }
-                    let locked = ctx.txn_mut()?.lock_row(self.table.id, &key)?;
+                    let locked = ctx.txn_mut()?.lock_row(table.id, &key)?;
                     let existing = match locked {
                         LockOutcome::Unchanged(r) | LockOutcome::Changed(r) => r,
                         LockOutcome::Deleted => continue,
@@ -119,14 +135,25 @@ impl Insert {
                             None => return Ok(None),
                         }
                     }
-                    check_not_null(ctx, &self.table, &new_row)?;
-                    self.constraints.before_update(ctx, &new_row)?;
-                    let new_key = ctx
-                        .txn_mut()?
-                        .update(self.table.id, &key, new_row.clone())?;
+                    check_not_null(ctx, table, &new_row)?;
+                    if table.partition_of.is_some()
+                        && !crate::storage::catalog::partition::satisfies_bound(
+                            &*ctx.txn()?.catalog()?,
+                            table,
+                            &new_row,
+                        )?
+                    {
+                        return Err(super::partition_route::violation(
+                            &*ctx.txn()?.catalog()?,
+                            table,
+                            &new_row,
+                        ));
+                    }
+                    constraints.before_update(ctx, &new_row)?;
+                    let new_key = ctx.txn_mut()?.update(table.id, &key, new_row.clone())?;
                     self.written.insert(new_key);
                     self.counts.upd += 1;
-                    self.constraints.after_update(ctx, &existing, &new_row)?;
+                    constraints.after_update(ctx, &existing, &new_row)?;
                     if !self.triggers.is_empty() {
                         self.triggers.after_row(
                             Event::Update,

@@ -37,6 +37,7 @@ mod limit;
 mod lock_rows;
 pub mod memory;
 mod merge;
+pub mod partition_route;
 mod project;
 mod project_set;
 mod recursive_union;
@@ -281,12 +282,14 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             predicate,
             assignments,
             returning,
+            route_root,
         } => Box::new(Update::new(
             table.clone(),
             child(input),
             predicate.clone(),
             assignments.clone(),
             returning.clone(),
+            route_root.as_deref().cloned(),
         )),
         Plan::Delete {
             table,

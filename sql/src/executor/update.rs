@@ -5,11 +5,13 @@
 //! is skipped. Under Repeatable Read the storage raises 40001 instead.
 
 use super::constraints::Constraints;
+use super::partition_route;
 use super::triggers::{Event, Triggers};
 use super::{Context, Operator, Tuple, check_not_null, lock_for_write, returning_row};
 use crate::Result;
 use crate::expr::Expr;
 use crate::storage::TableDef;
+use crate::storage::catalog::partition;
 
 pub struct Update {
     table: TableDef,
@@ -23,6 +25,8 @@ pub struct Update {
     /// The expressions read the row's key after its columns (`ctid`).
     with_key: bool,
     triggers: Triggers,
+    /// See `Plan::Update::route_root`.
+    route_root: Option<TableDef>,
 }
 
 impl Update {
@@ -32,6 +36,7 @@ impl Update {
         predicate: Option<Expr>,
         assignments: Vec<(usize, Expr)>,
         returning: Option<Vec<Expr>>,
+        route_root: Option<TableDef>,
     ) -> Self {
         let with_key = super::reads_key(
             table.columns.len(),
@@ -51,7 +56,46 @@ impl Update {
             assignments,
             returning,
             counts: Default::default(),
+            route_root,
         }
+    }
+
+    /// A partition's new row outside its bound: moved to the partition its partitioned
+    /// table routes it to (delete, then insert), or PostgreSQL's 23514 when the statement
+    /// named the partition itself. Returns whether it was moved.
+    fn move_row(
+        &mut self,
+        ctx: &mut Context,
+        key: &crate::storage::Key,
+        current: &crate::storage::Row,
+        new_row: &crate::storage::Row,
+    ) -> Result<bool> {
+        if self.table.partition_of.is_none() {
+            return Ok(false);
+        }
+        let catalog = ctx.txn()?.catalog()?;
+        if partition::satisfies_bound(&catalog, &self.table, new_row)? {
+            return Ok(false);
+        }
+        let Some(root) = &self.route_root else {
+            return Err(partition_route::violation(&catalog, &self.table, new_row));
+        };
+        let mut routing = partition_route::Routing::new(root);
+        let target = match routing.target(ctx, root, new_row)? {
+            Some(t) => t,
+            None => return Err(partition_route::violation(&catalog, root, new_row)),
+        };
+        ctx.txn_mut()?.delete(self.table.id, key)?;
+        self.constraints.after_delete(ctx, current)?;
+        let constraints = routing.constraints(&target);
+        constraints.before_insert(ctx, new_row)?;
+        ctx.txn_mut()?.insert(
+            target.id,
+            new_row.clone(),
+            &crate::storage::OnConflict::Error,
+        )?;
+        constraints.after_insert(ctx, new_row)?;
+        Ok(true)
     }
 }
 
@@ -92,6 +136,10 @@ impl Operator for Update {
                 }
             }
             check_not_null(ctx, &self.table, &new_row)?;
+            if self.move_row(ctx, &key, &current, &new_row)? {
+                self.counts.upd += 1;
+                return Ok(Some(returning_row(&self.returning, &new_row, ctx)?));
+            }
             self.constraints.before_update(ctx, &new_row)?;
             let new_key = ctx
                 .txn_mut()?

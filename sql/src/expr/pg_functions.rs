@@ -40,6 +40,10 @@ pub enum PgFn {
     GetIndexDef,
     GetConstraintDef,
     GetExpr,
+    /// `pg_get_partkeydef(oid)`.
+    GetPartKeyDef,
+    /// `pg_get_partition_constraintdef(oid)`.
+    GetPartitionConstraintDef,
     GetViewDef,
     /// `pg_get_triggerdef(oid[, pretty])`.
     GetTriggerDef,
@@ -108,6 +112,10 @@ impl PgFn {
             ("pg_get_constraintdef", 1) => (PgFn::GetConstraintDef, vec![oid], text),
             ("pg_get_constraintdef", 2) => (PgFn::GetConstraintDef, vec![oid, T::Bool], text),
             ("pg_get_expr", 2) => (PgFn::GetExpr, vec![text, oid], text),
+            ("pg_get_partkeydef", 1) => (PgFn::GetPartKeyDef, vec![oid], text),
+            ("pg_get_partition_constraintdef", 1) => {
+                (PgFn::GetPartitionConstraintDef, vec![oid], text)
+            }
             ("pg_get_expr", 3) => (PgFn::GetExpr, vec![text, oid, T::Bool], text),
             ("pg_get_viewdef", 1) => (PgFn::GetViewDef, vec![oid], text),
             ("pg_get_viewdef", 2) => (PgFn::GetViewDef, vec![oid, T::Bool], text),
@@ -267,7 +275,19 @@ impl PgFn {
                 let Value::Text(e) = &args[0] else {
                     return Ok(Value::Null);
                 };
+                // A partition bound (`relpartbound`) is kept as its printed form.
+                if e.starts_with("FOR VALUES ") || e == "DEFAULT" {
+                    return Ok(text(e.clone()));
+                }
                 text(deparse::expr(e, env.catalog.table_by_id(oid_arg(1))))
+            }
+            PgFn::GetPartKeyDef => {
+                let env = env::catalog()?;
+                crate::system::partitions::partkeydef(&env.catalog, oid_arg(0))
+            }
+            PgFn::GetPartitionConstraintDef => {
+                let env = env::catalog()?;
+                crate::system::partitions::constraintdef(&env.catalog, oid_arg(0))
             }
             PgFn::GetViewDef => {
                 let env = env::catalog()?;

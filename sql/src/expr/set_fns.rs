@@ -21,8 +21,8 @@ pub enum SetFn {
     SeriesNumeric,
     /// `generate_series(timestamp, timestamp, interval)`; `true` for timestamptz.
     SeriesTimestamp(bool),
-    /// `pg_partition_ancestors(regclass)`: the relation and its ancestors — just the
-    /// relation, as Strata has no partitions.
+    /// `pg_partition_ancestors(regclass)`: the relation and the partitioned tables above
+    /// it (column `relid`).
     PartitionAncestors,
     /// `pg_listening_channels()`: the session's committed LISTEN channels.
     ListeningChannels,
@@ -191,7 +191,26 @@ impl SetFn {
                     "a PL/pgSQL set function is started by its ProjectSet".into(),
                 ));
             }
-            SetFn::PartitionAncestors => SetIter::Items(vec![next()].into_iter()),
+            SetFn::PartitionAncestors => {
+                let rel = next();
+                let mut out = Vec::new();
+                let start = match rel {
+                    Value::Int(i) => u32::try_from(i).ok(),
+                    Value::Reg(_, o) => Some(o),
+                    _ => None,
+                };
+                if let Some(mut oid) = start {
+                    let env = crate::env::catalog()?;
+                    while let Some(t) = env.catalog.table_by_id(oid) {
+                        out.push(Value::Reg(crate::types::oid::RegKind::Class, oid));
+                        match &t.partition_of {
+                            Some(of) => oid = of.parent,
+                            None => break,
+                        }
+                    }
+                }
+                SetIter::Items(out.into_iter())
+            }
             SetFn::ListeningChannels => {
                 let channels = crate::env::with(|e| e.session.notify.channels());
                 SetIter::Items(

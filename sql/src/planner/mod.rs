@@ -595,6 +595,9 @@ pub enum Plan {
         predicate: Option<Expr>,
         assignments: Vec<(usize, Expr)>,
         returning: Option<Vec<Expr>>,
+        /// For a partition updated through its partitioned table: that table, where a row
+        /// whose new key leaves the partition is routed again (PostgreSQL's row movement).
+        route_root: Option<Box<TableDef>>,
     },
     Delete {
         table: TableDef,

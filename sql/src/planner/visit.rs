@@ -198,6 +198,7 @@ impl Plan {
                 true
             }
             Plan::With { input, .. } => input.modifies(),
+            Plan::SetOp { left, right, .. } => left.modifies() || right.modifies(),
             _ => false,
         }
     }

@@ -62,6 +62,8 @@ pub(super) struct CopyIn<T> {
     force_null: Vec<bool>,
     null: String,
     constraints: Constraints,
+    /// Rows of a partitioned table go to their partitions.
+    routing: crate::executor::partition_route::Routing,
     /// The table's INSERT triggers, fired per row as INSERT fires them.
     triggers: Triggers,
     /// The COPY statement's environment, installed while each chunk is inserted.
@@ -184,21 +186,29 @@ impl<T: Txn> CopyIn<T> {
                 }
             }
             check_not_null(&ctx, &self.table, &row).map_err(|e| e.with_context(line_context()))?;
-            self.constraints
+            let routed = self
+                .routing
+                .target(&ctx, &self.table, &row)
+                .map_err(|e| e.with_context(context()))?;
+            let (table_id, constraints) = match &routed {
+                Some(t) => (t.id, self.routing.constraints(t)),
+                None => (self.table.id, &mut self.constraints),
+            };
+            constraints
                 .before_insert(&mut ctx, &row)
                 .map_err(|e| e.with_context(context()))?;
-            if !triggers && !self.constraints.checks_after_insert(&mut ctx)? {
+            if !triggers && !constraints.checks_after_insert(&mut ctx)? {
                 // No foreign key to check after the insert: the row itself goes in.
                 ctx.txn_mut()?
-                    .insert(self.table.id, row, &OnConflict::Error)
+                    .insert(table_id, row, &OnConflict::Error)
                     .map_err(|e| e.with_context(context()))?;
                 self.rows += 1;
                 continue;
             }
             ctx.txn_mut()?
-                .insert(self.table.id, row.clone(), &OnConflict::Error)
+                .insert(table_id, row.clone(), &OnConflict::Error)
                 .map_err(|e| e.with_context(context()))?;
-            self.constraints
+            constraints
                 .after_insert(&mut ctx, &row)
                 .map_err(|e| e.with_context(context()))?;
             if triggers {
@@ -369,6 +379,7 @@ impl<S: Storage> Session<S> {
                 own_txn: None,
                 decoder,
                 constraints: Constraints::new(&table),
+                routing: crate::executor::partition_route::Routing::new(&table),
                 triggers: Triggers::new(&table, &[Event::Insert], &[]),
                 table,
                 targets,

@@ -676,6 +676,8 @@ const FUNCTIONS: &[&str] = &[
     "pg_backend_pid",
     "pg_get_constraintdef",
     "pg_get_expr",
+    "pg_get_partkeydef",
+    "pg_get_partition_constraintdef",
     "pg_get_indexdef",
     "pg_get_userbyid",
     "pg_get_viewdef",
@@ -1073,16 +1075,6 @@ pub fn tables() -> Vec<SystemTable> {
             ],
         ),
         e(
-            "pg_inherits",
-            2611,
-            &[
-                ("inhrelid", "oid"),
-                ("inhparent", "oid"),
-                ("inhseqno", "int4"),
-                ("inhdetachpending", "bool"),
-            ],
-        ),
-        e(
             "pg_rewrite",
             2618,
             &[
@@ -1141,20 +1133,6 @@ pub fn tables() -> Vec<SystemTable> {
             "pg_publication_namespace",
             6237,
             &[("oid", "oid"), ("pnpubid", "oid"), ("pnnspid", "oid")],
-        ),
-        e(
-            "pg_partitioned_table",
-            3350,
-            &[
-                ("partrelid", "oid"),
-                ("partstrat", "char"),
-                ("partnatts", "int2"),
-                ("partdefid", "oid"),
-                ("partattrs", "int2vector"),
-                ("partclass", "oidvector"),
-                ("partcollation", "oidvector"),
-                ("partexprs", "pg_node_tree"),
-            ],
         ),
         // Objects Strata has none of: encoding conversions, foreign data, text search,
         // security labels, shared comments, large objects, transforms, range types,

@@ -45,6 +45,7 @@ pub mod extensions;
 pub mod info_schema;
 pub mod locks;
 pub mod operators;
+pub mod partitions;
 mod prepared;
 pub mod proc_names;
 pub mod relations;
@@ -137,6 +138,8 @@ pub fn tables() -> &'static [SystemTable] {
         v.push(operators::PG_OPERATOR);
         v.push(locks::PG_LOCKS);
         v.push(triggers::PG_TRIGGER);
+        v.push(partitions::PG_PARTITIONED_TABLE);
+        v.push(partitions::PG_INHERITS);
         v.push(triggers::INFORMATION_SCHEMA_TRIGGERS);
         v
     })

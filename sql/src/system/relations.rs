@@ -277,6 +277,9 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
             Some(&t.options),
             (t.owner, acl_value(cat, t.acl.as_deref())),
         ));
+        if let Some(row) = rows.last_mut() {
+            super::partitions::patch_pg_class(cat, t, row);
+        }
         for i in indexes(t) {
             let n = i.columns.len() + i.include.len();
             rows.push(rel_row(

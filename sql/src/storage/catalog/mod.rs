@@ -24,6 +24,8 @@ pub mod acl;
 pub mod index_keys;
 pub mod objects;
 pub mod oids;
+pub mod partition;
+pub mod partition_hash;
 pub mod type_text;
 
 #[cfg(test)]
@@ -191,6 +193,7 @@ impl<'a> Relation<'a> {
     pub fn relkind(&self) -> char {
         match self {
             Relation::Table(t) if t.materialized.is_some() => 'm',
+            Relation::Table(t) if t.partition_key.is_some() => 'p',
             Relation::Table(_) => 'r',
             Relation::View(_) => 'v',
             Relation::Sequence(_) => 'S',
@@ -202,7 +205,7 @@ impl<'a> Relation<'a> {
     pub fn kind_name(&self) -> &'static str {
         match self.relkind() {
             'm' => "materialized view",
-            'r' => "table",
+            'r' | 'p' => "table",
             'v' => "view",
             'S' => "sequence",
             _ => "index",

@@ -253,6 +253,13 @@ pub struct TableDef {
     /// in name order, as in PostgreSQL.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<TriggerDef>,
+    /// `PARTITION BY ...`: a partitioned table (`relkind 'p'`), which holds no rows of its
+    /// own; its partitions do (see [`super::partition`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_key: Option<Box<super::partition::PartitionKey>>,
+    /// `PARTITION OF parent FOR VALUES ...`: this table is a partition of `parent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<Box<super::partition::PartitionOf>>,
 }
 
 /// A trigger (`pg_trigger`): when it fires and the PL/pgSQL function it runs.
@@ -309,6 +316,8 @@ impl Default for TableDef {
             acl: None,
             clustered_index: None,
             triggers: Vec::new(),
+            partition_key: None,
+            partition_of: None,
         }
     }
 }
