@@ -506,16 +506,7 @@ impl Binder {
                 let mut scope = generated_scope(qualifier.clone(), &columns);
                 rename_columns(&mut scope, alias);
                 // The rows carry the relation's OID last: PostgreSQL's `tableoid`.
-                scope.columns.push(ScopeColumn {
-                    table: Some(qualifier),
-                    name: "tableoid".into(),
-                    data_type: DataType::Oid,
-                    qualified_only: false,
-                    schema: None,
-                    whole_row: false,
-                    system: true,
-                    origin: None,
-                });
+                scope.columns.push(ScopeColumn::tableoid(qualifier));
                 Ok((
                     Plan::SystemScan {
                         source: SystemSource::Table {

@@ -137,6 +137,23 @@ pub struct ScopeColumn {
     pub origin: Option<(usize, usize)>,
 }
 
+impl ScopeColumn {
+    /// The system column `tableoid` of the relation `qualifier` names (its rows carry the
+    /// relation's OID last).
+    pub fn tableoid(qualifier: String) -> ScopeColumn {
+        ScopeColumn {
+            table: Some(qualifier),
+            name: "tableoid".into(),
+            data_type: DataType::Oid,
+            qualified_only: false,
+            schema: None,
+            whole_row: false,
+            system: true,
+            origin: None,
+        }
+    }
+}
+
 /// The columns an expression can reference, by position in the input row.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {

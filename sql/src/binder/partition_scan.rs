@@ -10,7 +10,7 @@ use crate::expr::Expr;
 use crate::planner::{AccessPlan, Plan, SetOpKind};
 use crate::storage::TableDef;
 use crate::storage::catalog::partition;
-use crate::types::{DataType, Value};
+use crate::types::Value;
 
 impl Binder {
     /// The plan reading every partition of partitioned `table` (bound as `qualifier`), and
@@ -37,16 +37,9 @@ impl Binder {
                 }
             })
             .collect();
-        scope.columns.push(ScopeColumn {
-            table: Some(qualifier.to_string()),
-            name: "tableoid".into(),
-            data_type: DataType::Oid,
-            qualified_only: false,
-            schema: None,
-            whole_row: false,
-            system: true,
-            origin: None,
-        });
+        scope
+            .columns
+            .push(ScopeColumn::tableoid(qualifier.to_string()));
         let mut it = branches.into_iter();
         let Some(first) = it.next() else {
             let mut exprs: Vec<Expr> = (0..width).map(Expr::Column).collect();

@@ -62,22 +62,13 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
             "syntax error at or near \"PARTITION\"".into(),
         ));
     }
-    let (schema, name) = if c.temporary {
-        ddl.temp_target(&c.name)?
-    } else {
-        ddl.target(&c.name)?
+    let Some((schema, name)) = ddl.new_relation(&c.name, c.temporary, c.if_not_exists)? else {
+        let tag = match c.query {
+            Some(_) => "CREATE TABLE AS",
+            None => "CREATE TABLE",
+        };
+        return Ok(StatementResult::command(tag));
     };
-    if ddl.catalog()?.relation_exists(schema, &name) {
-        if c.if_not_exists {
-            crate::notice::skipping_existing("42P07", "relation", &name);
-            let tag = match c.query {
-                Some(_) => "CREATE TABLE AS",
-                None => "CREATE TABLE",
-            };
-            return Ok(StatementResult::command(tag));
-        }
-        return Err(Error::DuplicateTable(name));
-    }
     if let Some(q) = &c.query {
         let names: Vec<String> = c.columns.iter().map(|col| ident(&col.name)).collect();
         let with_data = c.with_data.as_ref().is_none_or(|w| w.data);
@@ -181,18 +172,9 @@ pub fn ctas(
 
 /// `CREATE TABLE name (a, b) AS query`: column names given without types.
 pub fn create_as(ddl: &mut Ddl, c: &crate::parse::CreateTableAs) -> Result<StatementResult> {
-    let (schema, name) = if c.temporary {
-        ddl.temp_target(&c.name)?
-    } else {
-        ddl.target(&c.name)?
+    let Some((schema, name)) = ddl.new_relation(&c.name, c.temporary, c.if_not_exists)? else {
+        return Ok(StatementResult::command("CREATE TABLE AS"));
     };
-    if ddl.catalog()?.relation_exists(schema, &name) {
-        if c.if_not_exists {
-            crate::notice::skipping_existing("42P07", "relation", &name);
-            return Ok(StatementResult::command("CREATE TABLE AS"));
-        }
-        return Err(Error::DuplicateTable(name));
-    }
     let names: Vec<String> = c.columns.iter().map(ident).collect();
     ctas(ddl, schema, name, &names, &c.query, c.with_data, None)
 }

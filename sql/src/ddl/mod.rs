@@ -143,6 +143,30 @@ impl<'a> Ddl<'a> {
         Ok((oid, rel))
     }
 
+    /// Where a new relation `name` goes (the temporary schema when `temporary`), or `None`
+    /// when one by that name exists and `if_not_exists` says to skip (with PostgreSQL's
+    /// NOTICE); 42P07 when it exists otherwise.
+    pub fn new_relation(
+        &mut self,
+        name: &ast::ObjectName,
+        temporary: bool,
+        if_not_exists: bool,
+    ) -> Result<Option<(Oid, String)>> {
+        let (schema, rel) = if temporary {
+            self.temp_target(name)?
+        } else {
+            self.target(name)?
+        };
+        if !self.catalog()?.relation_exists(schema, &rel) {
+            return Ok(Some((schema, rel)));
+        }
+        if if_not_exists {
+            crate::notice::skipping_existing("42P07", "relation", &rel);
+            return Ok(None);
+        }
+        Err(Error::DuplicateTable(rel))
+    }
+
     /// The table `name` names (42P01; 42809 if it is another kind of relation).
     pub fn table(&self, name: &ast::ObjectName) -> Result<TableDef> {
         let mut b = self.binder()?;

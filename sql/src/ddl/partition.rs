@@ -432,18 +432,9 @@ pub fn create_partition_of(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<Statem
             parent.name
         )));
     }
-    let (schema, name) = if c.temporary {
-        ddl.temp_target(&c.name)?
-    } else {
-        ddl.target(&c.name)?
+    let Some((schema, name)) = ddl.new_relation(&c.name, c.temporary, c.if_not_exists)? else {
+        return Ok(StatementResult::command("CREATE TABLE"));
     };
-    if ddl.catalog()?.relation_exists(schema, &name) {
-        if c.if_not_exists {
-            crate::notice::skipping_existing("42P07", "relation", &name);
-            return Ok(StatementResult::command("CREATE TABLE"));
-        }
-        return Err(Error::DuplicateTable(name));
-    }
     let spec = c
         .for_values
         .as_ref()

@@ -248,18 +248,9 @@ pub fn create(
     if_not_exists: bool,
     options: &[ast::SequenceOptions],
 ) -> Result<StatementResult> {
-    let (schema, rel) = if temporary {
-        ddl.temp_target(name)?
-    } else {
-        ddl.target(name)?
+    let Some((schema, rel)) = ddl.new_relation(name, temporary, if_not_exists)? else {
+        return Ok(StatementResult::command("CREATE SEQUENCE"));
     };
-    if ddl.catalog()?.relation_exists(schema, &rel) {
-        if if_not_exists {
-            crate::notice::skipping_existing("42P07", "relation", &rel);
-            return Ok(StatementResult::command("CREATE SEQUENCE"));
-        }
-        return Err(Error::DuplicateTable(rel));
-    }
     let oid = ddl.txn.new_oid()?;
     let mut def = default_def(oid, schema, rel, DataType::Int8)?;
     let catalog = ddl.catalog()?;
