@@ -202,6 +202,13 @@ fn value_end(toks: &[&Token], at: usize) -> Option<usize> {
                 cases -= 1;
                 false
             }
+            // `x IS DISTINCT FROM y` is part of the value.
+            t if is_keyword(t, Keyword::FROM)
+                && i > at
+                && is_keyword(toks[i - 1], Keyword::DISTINCT) =>
+            {
+                false
+            }
             t if top
                 && (is_keyword(t, Keyword::FROM)
                     || is_keyword(t, Keyword::WHERE)
@@ -321,6 +328,14 @@ mod tests {
         assert_eq!(
             round_trip("UPDATE t SET a[:f(1, 2)] = ARRAY[1, 2] RETURNING a"),
             "UPDATE t SET a = __strata_subscript_assign(a, (ARRAY[1, 2]), 6, (f(1, 2))) RETURNING a"
+        );
+    }
+
+    #[test]
+    fn the_value_ends_where_the_set_list_does() {
+        assert_eq!(
+            round_trip("UPDATE t SET a[1] = x IS DISTINCT FROM y FROM u WHERE t.id = u.id"),
+            "UPDATE t SET a = __strata_subscript_assign(a, (x IS DISTINCT FROM y), 0, (1)) FROM u WHERE t.id = u.id"
         );
     }
 
