@@ -107,17 +107,52 @@ impl Parser<'_> {
         })
     }
 
+    /// `a[i][j] := expr;` after the name `target`: the assignment `a := ` the subscripted
+    /// assignment marker the SQL binder knows ([`crate::parse::subscript_assign`]); `None`
+    /// (nothing consumed that matters) for a slice, a qualified name, or no `:=` after the
+    /// brackets.
+    fn element_assignment(&mut self, target: &str) -> Result<Option<Stmt>> {
+        if target.contains('.') {
+            return Ok(None);
+        }
+        let mut subscripts = Vec::new();
+        while self.eat_op("[") {
+            let text = self.text_until(&|t| t.is_op("]"))?;
+            self.expect_op("]")?;
+            if text.replace("::", "").contains(':') {
+                return Ok(None);
+            }
+            subscripts.push(format!("({text})"));
+        }
+        if !(self.eat_op(":=") || self.eat_op("=")) {
+            return Ok(None);
+        }
+        let value = self.expr_semi()?;
+        let expr = format!(
+            "{}({target}, ({value}), 0, {})",
+            crate::parse::subscript_assign::MARKER,
+            subscripts.join(", ")
+        );
+        Ok(Some(Stmt::Assign {
+            target: target.to_string(),
+            expr,
+        }))
+    }
+
     /// `target := expr;` or an SQL statement (with INTO cut out).
     pub(super) fn assignment_or_sql(&mut self) -> Result<Stmt> {
         // An assignment: a (qualified) name, optionally subscripted, then := or =.
         let save = self.pos;
         if let Ok(target) = self.target() {
             if self.peek_op("[") {
+                if let Some(stmt) = self.element_assignment(&target)? {
+                    return Ok(stmt);
+                }
                 self.pos = save;
                 let first = self.peek().map(|t| &self.src[t.start..t.end]).unwrap_or("");
                 if !is_sql_keyword(first) {
                     return Err(Error::unsupported(
-                        "assignment to an array element is not supported",
+                        "assignment to a slice or a field's element is not supported",
                     ));
                 }
             } else if self.eat_op(":=") || self.eat_op("=") {
