@@ -252,25 +252,35 @@ impl Binder {
                     return Err(Error::unsupported("field selection is not supported yet"));
                 }
             };
-            let (ix, it) = self.bind_expr(e, ctx)?;
-            if !(it.is_integer() || it.is_string()) {
-                return Err(Error::DatatypeMismatch(format!(
-                    "subscript type {} is not supported",
-                    it.name()
-                )));
-            }
-            args.push(Expr::Cast {
-                expr: Box::new(ix),
-                from: it,
-                to: DataType::Text,
-                explicit: true,
-            });
+            args.push(self.jsonb_subscript(e, ctx)?.0);
         }
         let f = JsonbFn::Path {
             text: false,
             variadic: true,
         };
         Ok((Expr::Call(Function::Jsonb(f), args), DataType::Jsonb))
+    }
+
+    /// A jsonb subscript (integer or text) as text, and its own type.
+    pub(super) fn jsonb_subscript(
+        &mut self,
+        e: &ast::Expr,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let (ix, it) = self.bind_expr(e, ctx)?;
+        if !(it.is_integer() || it.is_string()) {
+            return Err(Error::DatatypeMismatch(format!(
+                "subscript type {} is not supported",
+                it.name()
+            )));
+        }
+        let text = Expr::Cast {
+            expr: Box::new(ix),
+            from: it,
+            to: DataType::Text,
+            explicit: true,
+        };
+        Ok((text, it))
     }
 
     fn bind_subscripts(

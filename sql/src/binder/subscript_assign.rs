@@ -120,26 +120,11 @@ impl Binder {
         let mut out = vec![base, self.assign(vx, vt, DataType::Jsonb, column)?];
         let mut first_is_int = false;
         for (i, s) in subscripts.iter().enumerate() {
-            let (sx, st) = self.bind_expr(s, ctx)?;
-            if !(st.is_integer() || st.is_string() || st == DataType::Unknown) {
-                return Err(Error::DatatypeMismatch(format!(
-                    "subscript type {} is not supported",
-                    st.name()
-                )));
-            }
+            let (text, st) = self.jsonb_subscript(s, ctx)?;
             if i == 0 {
                 first_is_int = st.is_integer();
             }
-            out.push(if st == DataType::Unknown {
-                self.coerce(sx, st, DataType::Text)?
-            } else {
-                Expr::Cast {
-                    expr: Box::new(sx),
-                    from: st,
-                    to: DataType::Text,
-                    explicit: true,
-                }
-            });
+            out.push(text);
         }
         let f = crate::expr::jsonb_fns::JsonbFn::Assign { first_is_int };
         Ok((Expr::Call(Function::Jsonb(f), out), DataType::Jsonb))

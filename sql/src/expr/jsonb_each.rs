@@ -4,6 +4,7 @@
 //! select list it yields `(key,value)` records as text.
 
 use super::jsonb_fns::{jsonb_like, out, take_jsonb};
+use crate::types::record::format_fields;
 use crate::types::{DataType, Jsonb, Value};
 use crate::{Error, Result};
 
@@ -123,7 +124,7 @@ impl JsonbSet {
                     JsonbSet::EachValue { text } => out(Some(v), *text),
                     JsonbSet::EachRecord { text } => {
                         let v = out(Some(v), *text);
-                        Value::Text(record(&[Value::Text(k), v]))
+                        Value::Text(format_fields(&[Value::Text(k), v]))
                     }
                     _ => Value::Null,
                 })
@@ -174,7 +175,7 @@ impl JsonbSet {
                     .map(|(k, v)| match self {
                         JsonbSet::EachValue { text } => value(v, *text),
                         JsonbSet::EachRecord { text } => {
-                            Value::Text(record(&[Value::Text(k), value(v, *text)]))
+                            Value::Text(format_fields(&[Value::Text(k), value(v, *text)]))
                         }
                         _ => Value::Text(k),
                     })
@@ -182,35 +183,4 @@ impl JsonbSet {
             }
         }
     }
-}
-
-/// A record's text output: fields quoted when empty or holding `"\(),` or whitespace.
-fn record(fields: &[Value]) -> String {
-    let mut s = String::from("(");
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        if f.is_null() {
-            continue;
-        }
-        let t = f.to_string();
-        let quote = t.is_empty()
-            || t.chars()
-                .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_whitespace());
-        if quote {
-            s.push('"');
-            for c in t.chars() {
-                if c == '"' || c == '\\' {
-                    s.push(c);
-                }
-                s.push(c);
-            }
-            s.push('"');
-        } else {
-            s.push_str(&t);
-        }
-    }
-    s.push(')');
-    s
 }

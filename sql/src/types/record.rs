@@ -288,32 +288,38 @@ fn needs_quotes(s: &str) -> bool {
             .any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_ascii_whitespace())
 }
 
-impl std::fmt::Display for Record {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut out = String::from("(");
-        for (i, v) in self.values.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            if v.is_null() {
-                continue;
-            }
-            let s = v.to_string();
-            if needs_quotes(&s) {
-                out.push('"');
-                for c in s.chars() {
-                    if c == '"' || c == '\\' {
-                        out.push(c);
-                    }
+/// A record's text output over `values` (`record_out`): fields quoted when empty or holding
+/// `"\(),` or whitespace, NULL as nothing.
+pub fn format_fields(values: &[Value]) -> String {
+    let mut out = String::from("(");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if v.is_null() {
+            continue;
+        }
+        let s = v.to_string();
+        if needs_quotes(&s) {
+            out.push('"');
+            for c in s.chars() {
+                if c == '"' || c == '\\' {
                     out.push(c);
                 }
-                out.push('"');
-            } else {
-                out.push_str(&s);
+                out.push(c);
             }
+            out.push('"');
+        } else {
+            out.push_str(&s);
         }
-        out.push(')');
-        f.write_str(&out)
+    }
+    out.push(')');
+    out
+}
+
+impl std::fmt::Display for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_fields(&self.values))
     }
 }
 
