@@ -37,9 +37,20 @@ pub fn strata(args: &[&str]) -> std::process::Output {
     out
 }
 
+/// A free loopback port, never one this test process was handed before: a port is free
+/// only until its process binds it, so two picks before either process starts could
+/// otherwise be the same port (a compose test once gave the compute sk3's port).
 pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("bound socket has an address").port()
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+    loop {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+        let port = l.local_addr().expect("bound socket has an address").port();
+        if !handed.contains(&port) {
+            handed.push(port);
+            return port;
+        }
+    }
 }
 
 /// A seed for a test's randomness: `STRATA_TEST_SEED` or the clock. Printed.
