@@ -122,6 +122,8 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
             Some(DataType::RegClass) => sql::Value::Reg(RegKind::Class, i as u32),
             Some(DataType::RegType) => sql::Value::Reg(RegKind::Type, i as u32),
             Some(DataType::RegProc) => sql::Value::Reg(RegKind::Proc, i as u32),
+            Some(DataType::RegNamespace) => sql::Value::Reg(RegKind::Namespace, i as u32),
+            Some(DataType::RegRole) => sql::Value::Reg(RegKind::Role, i as u32),
             Some(DataType::Enum(_)) => sql::Value::Enum(sql::types::enums::unpack(i)),
             Some(DataType::Tid) => sql::Value::Tid((i >> 16) as u32, (i & 0xffff) as u16),
             _ => sql::Value::Int(i),
@@ -278,7 +280,10 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         (V::Bool(_), T::Bool) => true,
         (V::Int(_), T::Int2 | T::Int4 | T::Int8 | T::Oid | T::Xid | T::Cid | T::Xid8)
         | (V::Tid(..), T::Tid)
-        | (V::Int(_) | V::Reg(..), T::RegClass | T::RegType | T::RegProc) => true,
+        | (
+            V::Int(_) | V::Reg(..),
+            T::RegClass | T::RegType | T::RegProc | T::RegNamespace | T::RegRole,
+        ) => true,
         (V::Float(_) | V::Float4(_), T::Float4 | T::Float8) => true,
         (V::Text(_), T::Text | T::Varchar(_) | T::Name | T::Char | T::Unknown) => true,
         (V::Bpchar(_), T::Bpchar(_)) => true,

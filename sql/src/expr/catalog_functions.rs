@@ -350,16 +350,42 @@ impl ObjectLookup for env::CatalogEnv {
         ))
     }
 
-    /// The built-in functions `pg_proc` lists, those behind `pg_operator` and `pg_cast`,
-    /// then the user's SQL functions.
-    fn function_oid(&self, name: &str) -> Option<u32> {
+    /// The built-in functions `pg_proc` lists (with those behind `pg_operator`, `pg_cast`
+    /// and `pg_type`), then the user's SQL functions.
+    fn function_oid(&self, name: &str) -> Result<Option<u32>> {
         let bare = name.strip_prefix("pg_catalog.").unwrap_or(name);
-        crate::system::builtin::function_by_name(bare)
-            .or_else(|| crate::system::proc_names::function_oid(bare))
-            .or_else(|| {
-                let f = self.catalog.functions.iter().find(|f| f.name == name)?;
-                Some(f.oid)
-            })
+        let users: Vec<u32> = self
+            .catalog
+            .functions
+            .iter()
+            .filter(|f| f.name == name)
+            .map(|f| f.oid)
+            .collect();
+        let builtin = crate::system::builtin_procs::count_by_name(bare);
+        if builtin + users.len() > 1 {
+            return Err(Error::AmbiguousFunction(format!(
+                "more than one function named \"{name}\""
+            )));
+        }
+        Ok(crate::system::builtin_procs::oid_by_name(bare).or(users.first().copied()))
+    }
+
+    fn namespace_oid(&self, name: &str) -> Option<u32> {
+        self.catalog.schema_oid(name)
+    }
+
+    fn namespace_name(&self, oid: u32) -> Option<String> {
+        let s = self.catalog.schema_by_oid(oid)?;
+        Some(crate::expr::functions::format::quote_ident(&s.name))
+    }
+
+    fn role_oid(&self, name: &str) -> Option<u32> {
+        self.catalog.role(name).map(|r| r.oid)
+    }
+
+    fn role_name(&self, oid: u32) -> Option<String> {
+        let r = self.catalog.role_by_oid(oid)?;
+        Some(crate::expr::functions::format::quote_ident(&r.name))
     }
 
     /// Composite types and relations' row types, by possibly qualified name.
@@ -448,10 +474,15 @@ impl ObjectLookup for env::CatalogEnv {
         })
     }
 
+    /// Qualified when the bare name would not find this very function (an overloaded
+    /// built-in prints as `pg_catalog.lower`), as PostgreSQL's `regprocout` does.
     fn function_name(&self, oid: u32) -> Option<String> {
-        crate::system::builtin::function_name(oid)
-            .or_else(|| crate::system::proc_names::function_name(oid))
-            .map(str::to_string)
+        use crate::system::builtin_procs::{count_by_name, function_name};
+        function_name(oid)
+            .map(|n| match count_by_name(n) {
+                1 => n.to_string(),
+                _ => format!("pg_catalog.{n}"),
+            })
             .or_else(|| {
                 let f = self.catalog.functions.iter().find(|f| f.oid == oid)?;
                 Some(f.name.clone())

@@ -532,6 +532,9 @@ pub fn format_type(oid: Oid, typmod: Option<i32>) -> String {
         return "-".into();
     }
     let Some(base) = crate::types::oid::builtin_type(oid) else {
+        if let Some(p) = crate::types::oid::pseudo_type_name(oid) {
+            return p.into();
+        }
         // A composite, enum or domain type, or an array of one.
         return crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_name(oid)))
             .unwrap_or_else(|| "???".into());

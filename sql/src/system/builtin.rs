@@ -5,7 +5,7 @@
 //! the roles (`pg_roles`, `pg_authid`, `pg_user`: the bootstrap superuser `postgres` and
 //! `pg_database_owner`, then the catalog's; `pg_auth_members`: their memberships), `pg_collation`, `pg_opclass` (the default
 //! B-tree operator classes, PostgreSQL's OIDs), `pg_tablespace`,
-//! `pg_proc` (the built-in functions psql and drivers ask about, by name), and relations
+//! `pg_proc` (built-in rows from [`super::builtin_procs`], then the users' functions), and relations
 //! that are always empty because Strata has no such objects (policies,
 //! inheritance, rules, extended statistics, publications, partitioning,
 //! event triggers, default privileges, per-role settings, encoding conversions, foreign
@@ -13,6 +13,7 @@
 //! transforms, replication slots); `pg_range` has the built-in range types; `pg_language` has PostgreSQL's
 //! built-in languages (internal, c, sql) and no procedural one.
 
+use super::builtin_procs::TypeIo;
 use super::relations::{align_of, collation_of, storage_of};
 use super::val::*;
 use super::{Context, SystemTable};
@@ -90,6 +91,7 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
                 align: align_of(&t),
                 storage: storage_of(&t),
                 collation: collation_of(&t),
+                io: super::builtin_procs::type_io(t.oid()).unwrap_or_default(),
                 ..TypeRow::default()
             }
             .row(),
@@ -111,6 +113,34 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
                 array,
                 align: 'd',
                 storage: 'x',
+                io: if elem == 0 {
+                    TypeIo::RECORD
+                } else {
+                    TypeIo::ARRAY
+                },
+                ..TypeRow::default()
+            }
+            .row(),
+        );
+    }
+    // `void` and `trigger`, which functions return (`pg_proc.prorettype`).
+    for (oid, name, io) in [
+        (2278, "void", [2298, 2299, 3120, 3121]),
+        (2279, "trigger", [2300, 2301, 0, 0]),
+    ] {
+        rows.push(
+            TypeRow {
+                oid,
+                name: name.into(),
+                namespace: PG_CATALOG_NAMESPACE,
+                owner: BOOTSTRAP_SUPERUSER,
+                len: 4,
+                by_value: true,
+                kind: 'p',
+                category: 'P',
+                align: 'i',
+                storage: 'p',
+                io: TypeIo([io[0], io[1], io[2], io[3], 0, 0, 0, 0]),
                 ..TypeRow::default()
             }
             .row(),
@@ -120,7 +150,7 @@ fn pg_type(ctx: &Context) -> Result<Vec<Row>> {
 }
 
 /// The columns of a `pg_type` row that differ between types; the others (delimiter `,`,
-/// no I/O functions listed, `typrelid` 0, ...) are the same for every type here.
+/// `typrelid` 0, ...) are the same for every type here.
 #[derive(Default)]
 pub(super) struct TypeRow {
     pub oid: crate::storage::Oid,
@@ -146,10 +176,22 @@ pub(super) struct TypeRow {
     pub base: crate::storage::Oid,
     pub typmod: Option<i32>,
     pub default: Option<String>,
+    /// `typinput` ... `typsubscript`.
+    pub io: TypeIo,
 }
 
 impl TypeRow {
     pub(super) fn row(self) -> Row {
+        let [
+            input,
+            output,
+            receive,
+            send,
+            modin,
+            modout,
+            analyze,
+            subscript,
+        ] = self.io.values();
         vec![
             oid(self.oid),
             text(self.name),
@@ -163,16 +205,16 @@ impl TypeRow {
             b(true),
             ch(','),
             oid(self.relid),
-            proc0(),
+            subscript,
             oid(self.elem),
             oid(self.array),
-            proc0(),
-            proc0(),
-            proc0(),
-            proc0(),
-            proc0(),
-            proc0(),
-            proc0(),
+            input,
+            output,
+            receive,
+            send,
+            modin,
+            modout,
+            analyze,
             ch(self.align),
             ch(self.storage),
             b(self.not_null),
@@ -226,6 +268,7 @@ fn composite_types(ctx: &Context) -> Vec<Row> {
                 align: 'd',
                 storage: 'x',
                 collation: 0,
+                io: TypeIo::RECORD,
                 ..TypeRow::default()
             }
             .row(),
@@ -243,6 +286,7 @@ fn composite_types(ctx: &Context) -> Vec<Row> {
                 elem: oid,
                 align: 'd',
                 storage: 'x',
+                io: TypeIo::ARRAY,
                 ..TypeRow::default()
             }
             .row(),
@@ -644,85 +688,6 @@ fn pg_tablespace(_ctx: &Context) -> Result<Vec<Row>> {
     ])
 }
 
-/// Built-in functions listed in `pg_proc`, by name (kind `f`, or `a` for aggregates).
-const FUNCTIONS: &[&str] = &[
-    "abs",
-    "array_agg",
-    "array_length",
-    "array_to_string",
-    "avg",
-    "btrim",
-    "ceil",
-    "coalesce",
-    "concat",
-    "count",
-    "current_database",
-    "current_schema",
-    "current_setting",
-    "date_trunc",
-    "floor",
-    "format",
-    "format_type",
-    "gen_random_uuid",
-    "generate_series",
-    "length",
-    "lower",
-    "max",
-    "md5",
-    "min",
-    "nextval",
-    "now",
-    "obj_description",
-    "pg_backend_pid",
-    "pg_get_constraintdef",
-    "pg_get_expr",
-    "pg_get_partkeydef",
-    "pg_get_partition_constraintdef",
-    "pg_get_indexdef",
-    "pg_get_userbyid",
-    "pg_get_viewdef",
-    "pg_relation_size",
-    "pg_size_pretty",
-    "pg_table_is_visible",
-    "random",
-    "replace",
-    "round",
-    "setval",
-    "string_agg",
-    "substr",
-    "sum",
-    "to_char",
-    "trim",
-    "upper",
-    "version",
-];
-
-const AGGREGATES: &[&str] = &[
-    "array_agg",
-    "avg",
-    "count",
-    "max",
-    "min",
-    "string_agg",
-    "sum",
-];
-
-/// The OID `pg_proc` gives built-in function number `i` (a private range below
-/// `FirstNormalObjectId`).
-pub fn function_oid(i: usize) -> u32 {
-    9000 + i as u32
-}
-
-/// The OID of built-in function `name`.
-pub fn function_by_name(name: &str) -> Option<u32> {
-    FUNCTIONS.iter().position(|f| *f == name).map(function_oid)
-}
-
-/// The name of built-in function `oid`.
-pub fn function_name(oid: u32) -> Option<&'static str> {
-    FUNCTIONS.get(oid.checked_sub(9000)? as usize).copied()
-}
-
 /// `pg_proc` rows of the SQL functions users created (language `sql`, OID 14).
 fn user_functions(ctx: &Context) -> Vec<Row> {
     ctx.env
@@ -792,44 +757,9 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
 
 fn pg_proc(ctx: &Context) -> Result<Vec<Row>> {
     let users = user_functions(ctx);
-    Ok(FUNCTIONS
+    Ok(super::builtin_procs::all()
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let agg = AGGREGATES.contains(name);
-            vec![
-                oid(function_oid(i)),
-                text(*name),
-                oid(PG_CATALOG_NAMESPACE),
-                oid(BOOTSTRAP_SUPERUSER),
-                oid(12), // internal
-                Value::Float4(1.0),
-                Value::Float4(0.0),
-                oid(0),
-                proc0(),
-                ch(if agg { 'a' } else { 'f' }),
-                b(false),
-                b(false),
-                b(!agg),
-                b(*name == "generate_series"),
-                ch('i'),
-                ch('s'),
-                int(0),
-                int(0),
-                oid(0),
-                text(""),
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-                text(*name),
-                null(),
-                null(),
-                null(),
-                null(),
-            ]
-        })
+        .map(super::builtin_procs::pg_proc_row)
         .chain(users)
         .collect())
 }

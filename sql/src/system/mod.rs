@@ -25,8 +25,9 @@
 //! * [`replication`] — `strata_replication_status`, where the server's WAL stands (from
 //!   [`crate::storage::Services::replication`]).
 //! * [`casts`] — `pg_cast`, PostgreSQL's built-in casts between Strata's types;
-//!   [`operators`] — `pg_operator`, the operators Strata evaluates; [`proc_names`] — the
-//!   names of the functions behind both (for `regproc` output); [`locks`] — `pg_locks`,
+//!   [`operators`] — `pg_operator`, the operators Strata evaluates; [`builtin_procs`] —
+//!   `pg_proc`'s built-in rows (PostgreSQL's OIDs: the functions Strata implements and those
+//!   its operators, casts and types name) and the types' I/O functions; [`locks`] — `pg_locks`,
 //!   with PostgreSQL's columns and no rows.
 //! * [`triggers`] — `pg_trigger` and `information_schema.triggers`, the tables' triggers,
 //!   and `pg_get_triggerdef`'s text.
@@ -37,6 +38,7 @@
 
 mod activity;
 pub mod builtin;
+pub mod builtin_procs;
 pub mod casts;
 mod database_stats;
 mod default_acl;
@@ -47,7 +49,6 @@ pub mod locks;
 pub mod operators;
 pub mod partitions;
 mod prepared;
-pub mod proc_names;
 pub mod relations;
 mod replication;
 pub mod table_stats;
@@ -104,6 +105,8 @@ pub fn column_type(text: &str) -> DataType {
         "regproc" => DataType::RegProc,
         "regclass" => DataType::RegClass,
         "regtype" => DataType::RegType,
+        "regnamespace" => DataType::RegNamespace,
+        "regrole" => DataType::RegRole,
         "name" => DataType::Name,
         "char" => DataType::Char,
         "float4" => DataType::Float4,

@@ -5,7 +5,7 @@
 //! resolves operators by rule rather than by looking this relation up, so the rows are
 //! what tools read (psql's `\do`, ORMs' operator lookups), not what the binder uses.
 //!
-//! The functions its `regproc` columns name are in [`super::proc_names`].
+//! The functions its `regproc` columns name are in [`super::builtin_procs`].
 
 use super::val::*;
 use super::{Context, SystemTable};
@@ -503,23 +503,21 @@ mod tests {
 
     #[test]
     fn functions_are_sorted_and_every_reference_is_named() {
-        let functions = super::super::proc_names::FUNCTIONS;
-        assert!(functions.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(OPERATORS.windows(2).all(|w| w[0].0 < w[1].0));
         for &(o, .., code, rest, join) in OPERATORS {
             for f in [code, rest, join] {
                 assert!(
-                    f == 0 || super::super::proc_names::function_name(f).is_some(),
+                    f == 0 || super::super::builtin_procs::function_name(f).is_some(),
                     "operator {o}: {f}"
                 );
             }
         }
         for &(o, .., func, _, _) in super::super::casts::CASTS {
             assert!(
-                func == 0 || super::super::proc_names::function_name(func).is_some(),
+                func == 0 || super::super::builtin_procs::function_name(func).is_some(),
                 "cast {o}: {func}"
             );
         }
-        assert_eq!(super::super::proc_names::function_oid("int4eq"), Some(65));
+        assert_eq!(super::super::builtin_procs::oid_by_name("int4eq"), Some(65));
     }
 }

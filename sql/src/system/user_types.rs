@@ -5,6 +5,7 @@
 
 use super::Context;
 use super::builtin::{TypeRow, category_code};
+use super::builtin_procs::TypeIo;
 use super::relations::{align_of, collation_of, storage_of};
 use super::val::*;
 use crate::Result;
@@ -29,6 +30,7 @@ pub(super) fn pg_type_rows(ctx: &Context) -> Vec<Row> {
                     array: t.array_oid,
                     align: 'i',
                     storage: 'p',
+                    io: TypeIo::ENUM,
                     ..TypeRow::default()
                 },
                 'i',
@@ -54,6 +56,7 @@ pub(super) fn pg_type_rows(ctx: &Context) -> Vec<Row> {
                         typmod: Some(base.typmod()),
                         default: d.default.clone(),
                         elem: base.elem().map_or(0, |e| e.oid()),
+                        io: TypeIo::domain(base.oid()),
                         ..TypeRow::default()
                     },
                     match align_of(&base) {
@@ -77,6 +80,7 @@ pub(super) fn pg_type_rows(ctx: &Context) -> Vec<Row> {
                     elem: t.oid,
                     align: elem_align,
                     storage: 'x',
+                    io: TypeIo::ARRAY,
                     ..TypeRow::default()
                 }
                 .row(),

@@ -66,6 +66,8 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
             | DataType::RegClass
             | DataType::RegType
             | DataType::RegProc
+            | DataType::RegNamespace
+            | DataType::RegRole
             | DataType::Xid
             | DataType::Cid,
         ) => out.extend_from_slice(&(*i as u32).to_be_bytes()),
@@ -295,6 +297,8 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         RegClass => Value::Reg(RegKind::Class, u32::from_be_bytes(r.array()?)),
         RegType => Value::Reg(RegKind::Type, u32::from_be_bytes(r.array()?)),
         RegProc => Value::Reg(RegKind::Proc, u32::from_be_bytes(r.array()?)),
+        RegNamespace => Value::Reg(RegKind::Namespace, u32::from_be_bytes(r.array()?)),
+        RegRole => Value::Reg(RegKind::Role, u32::from_be_bytes(r.array()?)),
         Float4 => Value::Float4(f32::from_be_bytes(r.array()?)),
         Float8 => Value::Float(f64::from_be_bytes(r.array()?)),
         Numeric(_) => Value::numeric(read_numeric(r)?),

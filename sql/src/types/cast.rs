@@ -167,6 +167,11 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::RegClass => Ok(Value::Reg(oid::RegKind::Class, oid::parse_regclass(s)?)),
         DataType::RegType => Ok(Value::Reg(oid::RegKind::Type, oid::parse_regtype(s)?)),
         DataType::RegProc => Ok(Value::Reg(oid::RegKind::Proc, oid::parse_regproc(s)?)),
+        DataType::RegNamespace => Ok(Value::Reg(
+            oid::RegKind::Namespace,
+            oid::parse_regnamespace(s)?,
+        )),
+        DataType::RegRole => Ok(Value::Reg(oid::RegKind::Role, oid::parse_regrole(s)?)),
         DataType::Array(e) => Ok(Value::Array(Box::new(Array::parse(s, e.get())?))),
         DataType::Int2Vector | DataType::OidVector => {
             let items = super::vector::items(&Value::Text(s.to_string()))?;
@@ -410,7 +415,7 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
         (Value::Numeric(n), Numeric(_)) => Value::Numeric(n),
         (Value::Int(i), Bool) => Value::Bool(i != 0),
         (Value::Bool(b), Bool) => Value::Bool(b),
-        (Value::Int(i), RegClass | RegType | RegProc) => {
+        (Value::Int(i), RegClass | RegType | RegProc | RegNamespace | RegRole) => {
             let kind = reg_kind(to);
             Value::Reg(
                 kind,
@@ -419,7 +424,9 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
                     .map_err(|_| int_out_of_range(Oid))?,
             )
         }
-        (Value::Reg(_, o), RegClass | RegType | RegProc) => Value::Reg(reg_kind(to), o),
+        (Value::Reg(_, o), RegClass | RegType | RegProc | RegNamespace | RegRole) => {
+            Value::Reg(reg_kind(to), o)
+        }
         (Value::Jsonb(j), Bool) => match *j {
             super::Jsonb::Bool(b) => Value::Bool(b),
             other => return Err(jsonb_cast_error(&other, to)),
@@ -490,6 +497,8 @@ fn reg_kind(t: DataType) -> oid::RegKind {
     match t {
         DataType::RegType => oid::RegKind::Type,
         DataType::RegProc => oid::RegKind::Proc,
+        DataType::RegNamespace => oid::RegKind::Namespace,
+        DataType::RegRole => oid::RegKind::Role,
         _ => oid::RegKind::Class,
     }
 }

@@ -32,7 +32,11 @@ fn is_string_type(t: DataType) -> bool {
 fn is_reg(t: DataType) -> bool {
     matches!(
         t,
-        DataType::RegClass | DataType::RegType | DataType::RegProc
+        DataType::RegClass
+            | DataType::RegType
+            | DataType::RegProc
+            | DataType::RegNamespace
+            | DataType::RegRole
     )
 }
 
@@ -66,10 +70,12 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
         (Xid8, Xid) => Explicit,
         (Int4, Char) | (Char, Int4) => Explicit,
         // OIDs
-        (Int2 | Int4 | Int8, Oid | RegClass | RegType | RegProc) => Implicit,
+        (Int2 | Int4 | Int8, Oid | RegClass | RegType | RegProc | RegNamespace | RegRole) => {
+            Implicit
+        }
         (Oid, f) if is_reg(f) => Implicit,
         (r, Oid) if is_reg(r) => Implicit,
-        (Oid | RegClass | RegType | RegProc, Int4 | Int8) => Assignment,
+        (Oid | RegClass | RegType | RegProc | RegNamespace | RegRole, Int4 | Int8) => Assignment,
         (Text | Varchar(_), RegClass) => Implicit,
         // strings
         (Text | Varchar(_) | Bpchar(_) | Name | Char, Text) => Implicit,

@@ -92,6 +92,9 @@ pub enum DataType {
     RegClass,
     RegType,
     RegProc,
+    /// `regnamespace`, `regrole`: a schema's or a role's OID that prints as its name.
+    RegNamespace,
+    RegRole,
     /// A one- or multi-dimensional array of the element type.
     Array(ElemType),
     /// The catalogs' `int2vector` and `oidvector` (`pg_index.indkey`, ...): one-dimensional
@@ -196,6 +199,8 @@ impl ElemType {
             Cidr => (33, 0),
             TimeTz(p) => (34, p.map_or(NONE, u32::from)),
             Range(k) => (35, u32::from(k.code())),
+            RegNamespace => (36, 0),
+            RegRole => (37, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -249,6 +254,8 @@ impl ElemType {
                     .and_then(range::RangeKind::from_code)
                     .unwrap_or(range::RangeKind::Int4),
             ),
+            36 => RegNamespace,
+            37 => RegRole,
             _ => RegProc,
         }
     }
@@ -310,6 +317,8 @@ impl DataType {
             Int2 => 21,
             Int4 => 23,
             RegProc => 24,
+            RegNamespace => 4089,
+            RegRole => 4096,
             Text => 25,
             Oid => 26,
             Tid => 27,
@@ -355,6 +364,8 @@ impl DataType {
             Int2 => 1005,
             Int4 => 1007,
             RegProc => 1008,
+            RegNamespace => 4090,
+            RegRole => 4097,
             Text | Unknown => 1009,
             Tid => 1010,
             Xid => 1011,
@@ -396,7 +407,8 @@ impl DataType {
         match self {
             Bool | Char => 1,
             Int2 => 2,
-            Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | Enum(_) | Xid | Cid => 4,
+            Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | RegNamespace | RegRole
+            | Enum(_) | Xid | Cid => 4,
             Tid => 6,
             Xid8 => 8,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
@@ -476,6 +488,8 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            RegNamespace => "regnamespace".into(),
+            RegRole => "regrole".into(),
             Tid => "tid".into(),
             Xid => "xid".into(),
             Cid => "cid".into(),
@@ -523,6 +537,8 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            RegNamespace => "regnamespace".into(),
+            RegRole => "regrole".into(),
             Tid => "tid".into(),
             Xid => "xid".into(),
             Cid => "cid".into(),
@@ -546,7 +562,7 @@ impl DataType {
         match self {
             Bool => Category::Boolean,
             Int2 | Int4 | Int8 | Float4 | Float8 | Numeric(_) | Oid | RegClass | RegType
-            | RegProc => Category::Numeric,
+            | RegProc | RegNamespace | RegRole => Category::Numeric,
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
             Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,

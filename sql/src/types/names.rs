@@ -297,9 +297,9 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "interval" => DataType::Interval,
         "json" => DataType::Json,
         "jsonb" => DataType::Jsonb,
-        // Strata has no `regnamespace` / `regrole` types yet: they read as `oid` (psql's
-        // `\d` casts an extended-statistics column, always empty here, through one).
-        "oid" | "regnamespace" | "regrole" => DataType::Oid,
+        "oid" => DataType::Oid,
+        "regnamespace" => DataType::RegNamespace,
+        "regrole" => DataType::RegRole,
         "regclass" => DataType::RegClass,
         "regtype" => DataType::RegType,
         "regproc" => DataType::RegProc,

@@ -1,5 +1,6 @@
 //! The catalog-ish types: `oid` (an unsigned 32-bit integer, held as `Value::Int`) and the
-//! OID alias types `regclass`, `regtype`, `regproc` (`Value::Reg`), which print as names.
+//! OID alias types `regclass`, `regtype`, `regproc`, `regnamespace`, `regrole` (`Value::Reg`),
+//! which print as names.
 //!
 //! Names of relations and functions live in the catalog, which this crate's types cannot see,
 //! so they resolve through an [`ObjectLookup`] installed in the session environment
@@ -17,6 +18,8 @@ pub enum RegKind {
     Class,
     Type,
     Proc,
+    Namespace,
+    Role,
 }
 
 impl RegKind {
@@ -25,6 +28,8 @@ impl RegKind {
             RegKind::Class => DataType::RegClass,
             RegKind::Type => DataType::RegType,
             RegKind::Proc => DataType::RegProc,
+            RegKind::Namespace => DataType::RegNamespace,
+            RegKind::Role => DataType::RegRole,
         }
     }
 }
@@ -37,12 +42,28 @@ pub trait ObjectLookup: Send + Sync {
     fn relation_oid(&self, name: &str) -> Result<Option<u32>>;
     /// A relation's name for `regclass` output (qualified when not on the search path).
     fn relation_name(&self, oid: u32) -> Option<String>;
-    /// A function's OID by name (`'now'::regproc`).
-    fn function_oid(&self, _name: &str) -> Option<u32> {
-        None
+    /// A function's OID by name (`'now'::regproc`); 42725 when several have the name.
+    fn function_oid(&self, _name: &str) -> Result<Option<u32>> {
+        Ok(None)
     }
     /// A function's name for `regproc` output.
     fn function_name(&self, _oid: u32) -> Option<String> {
+        None
+    }
+    /// A schema's OID by name (`'public'::regnamespace`).
+    fn namespace_oid(&self, _name: &str) -> Option<u32> {
+        None
+    }
+    /// A schema's name for `regnamespace` output.
+    fn namespace_name(&self, _oid: u32) -> Option<String> {
+        None
+    }
+    /// A role's OID by name (`'postgres'::regrole`).
+    fn role_oid(&self, _name: &str) -> Option<u32> {
+        None
+    }
+    /// A role's name for `regrole` output.
+    fn role_name(&self, _oid: u32) -> Option<String> {
         None
     }
     /// A type that is not built in (an enum or domain, later), by name.
@@ -101,6 +122,8 @@ pub fn builtin_types() -> Vec<DataType> {
         RegClass,
         RegType,
         RegProc,
+        RegNamespace,
+        RegRole,
         Tid,
         Xid,
         Cid,
@@ -133,6 +156,39 @@ pub fn builtin_type(oid: u32) -> Option<DataType> {
         .find(|t| t.oid() == oid)
 }
 
+/// PostgreSQL's pseudo-types that built-in functions take or return (`pg_proc`'s
+/// `prorettype`, `proargtypes`), by OID: no value has them, but `regtype` and
+/// `format_type` name them.
+const PSEUDO_TYPES: &[(u32, &str)] = &[
+    (269, "table_am_handler"),
+    (325, "index_am_handler"),
+    (2275, "cstring"),
+    (2276, "\"any\""),
+    (2277, "anyarray"),
+    (2278, "void"),
+    (2279, "trigger"),
+    (2280, "language_handler"),
+    (2281, "internal"),
+    (2283, "anyelement"),
+    (2776, "anynonarray"),
+    (3115, "fdw_handler"),
+    (3310, "tsm_handler"),
+    (3500, "anyenum"),
+    (3831, "anyrange"),
+    (3838, "event_trigger"),
+    (4537, "anymultirange"),
+    (4538, "anycompatiblemultirange"),
+    (5077, "anycompatible"),
+    (5078, "anycompatiblearray"),
+    (5079, "anycompatiblenonarray"),
+    (5080, "anycompatiblerange"),
+];
+
+/// The name of pseudo-type `oid` (see [`PSEUDO_TYPES`]).
+pub fn pseudo_type_name(oid: u32) -> Option<&'static str> {
+    PSEUDO_TYPES.iter().find(|p| p.0 == oid).map(|p| p.1)
+}
+
 /// `regtype` input: a type name as SQL writes it, or a number.
 pub fn parse_regtype(s: &str) -> Result<u32> {
     let t = s.trim();
@@ -140,6 +196,12 @@ pub fn parse_regtype(s: &str) -> Result<u32> {
         return Ok(n);
     }
     let name = normalize_name(t);
+    if let Some(p) = PSEUDO_TYPES
+        .iter()
+        .find(|p| p.1 == name || p.1.trim_matches('"') == name)
+    {
+        return Ok(p.0);
+    }
     // A domain's name parses as its base type; regtype names the domain itself.
     if let Some(oid) = crate::env::with(|e| {
         e.lookup
@@ -175,8 +237,32 @@ pub fn parse_regproc(s: &str) -> Result<u32> {
         return Ok(n);
     }
     let name = normalize_name(t);
-    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.function_oid(&name)))
+    crate::env::with(|e| e.lookup.as_ref().map(|l| l.function_oid(&name)))
+        .transpose()?
+        .flatten()
         .ok_or_else(|| Error::UndefinedFunction(format!("function \"{name}\" does not exist")))
+}
+
+/// `regnamespace` input: a schema name (one identifier) or an OID.
+pub fn parse_regnamespace(s: &str) -> Result<u32> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>() {
+        return Ok(n);
+    }
+    let name = normalize_name(t);
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.namespace_oid(&name)))
+        .ok_or_else(|| Error::InvalidSchemaName(format!("schema \"{name}\" does not exist")))
+}
+
+/// `regrole` input: a role name or an OID.
+pub fn parse_regrole(s: &str) -> Result<u32> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>() {
+        return Ok(n);
+    }
+    let name = normalize_name(t);
+    crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.role_oid(&name)))
+        .ok_or_else(|| Error::UndefinedObject(format!("role \"{name}\" does not exist")))
 }
 
 /// Folds an unquoted name to lower case and strips the quotes of a quoted one, per
@@ -202,11 +288,16 @@ pub fn format(kind: RegKind, oid: u32) -> String {
     let name = match kind {
         RegKind::Type => builtin_type(oid)
             .map(|t| t.name())
+            .or_else(|| pseudo_type_name(oid).map(str::to_string))
             .or_else(|| crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_name(oid)))),
         RegKind::Class => {
             crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.relation_name(oid)))
         }
         RegKind::Proc => crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.function_name(oid))),
+        RegKind::Namespace => {
+            crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.namespace_name(oid)))
+        }
+        RegKind::Role => crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.role_name(oid))),
     };
     name.unwrap_or_else(|| oid.to_string())
 }
