@@ -63,6 +63,9 @@ impl Binder {
         if let Some(bound) = self.bind_catalog_call(&name, f, ctx)? {
             return Ok(bound);
         }
+        if let Some(call) = self.positional_call(&name, f, ctx)? {
+            return self.bind_function(&call, ctx);
+        }
         let mut args = Vec::new();
         for a in function_args(f) {
             match a {

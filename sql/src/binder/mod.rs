@@ -38,6 +38,7 @@ mod group;
 mod json_record;
 mod locking;
 mod merge;
+mod named_args;
 mod names;
 mod null_side;
 mod overlaps;

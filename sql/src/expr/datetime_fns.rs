@@ -59,6 +59,8 @@ pub enum DateTimeFn {
     CurrentDate,
     LocalTimestamp,
     LocalTime,
+    /// `current_time`: the transaction's start as `timetz` in the session's zone.
+    CurrentTime,
     DateTrunc(Kind),
     DateTruncZone,
     /// `date_bin(stride, source, origin)` on timestamps or timestamptzs.
@@ -186,6 +188,7 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
         "current_date" => vec![cand(&[], T::Date, CurrentDate)],
         "localtimestamp" => vec![cand(&[], TS, LocalTimestamp)],
         "localtime" => vec![cand(&[], TIME, LocalTime)],
+        "current_time" => vec![cand(&[], TIMETZ, CurrentTime)],
         "date_trunc" => vec![
             cand(&[text, TS], TS, DateTrunc(K::Timestamp)),
             cand(&[text, TZ], TZ, DateTrunc(K::Timestamptz)),
@@ -515,6 +518,16 @@ impl DateTimeFn {
             LocalTimestamp => Value::Timestamp(local(env::with(|e| e.transaction_start))),
             LocalTime => {
                 Value::Time(local(env::with(|e| e.transaction_start)).rem_euclid(USECS_PER_DAY))
+            }
+            CurrentTime => {
+                let (start, east) = env::with(|e| {
+                    (
+                        e.transaction_start,
+                        e.time_zone.offset_at(e.transaction_start),
+                    )
+                });
+                let t = (start + i64::from(east) * USECS_PER_SEC).rem_euclid(USECS_PER_DAY);
+                Value::TimeTz(t, -east)
             }
             DateTrunc(Kind::Interval) => {
                 Value::Interval(arith::truncate_interval(text(a(0))?, &interval(a(1))?)?)

@@ -72,6 +72,8 @@ pub enum JsonbFn {
     JsonRow,
     JsonBuildArray,
     ToJson,
+    /// `array_to_json(a, pretty)`: line feeds between the top dimension's elements.
+    ArrayToJsonPretty,
     /// `json -> key`, `->>` (`text`), `-> i`, `#>`, `#>>`: the selected text as written
     /// ([`crate::types::json_text`]).
     JsonField {
@@ -143,6 +145,13 @@ impl JsonbFn {
                     "could not determine polymorphic type because input has type unknown".into(),
                 ))),
                 [_] => call(ToJson, vec![T::Unknown], T::Json),
+                _ => undefined(),
+            },
+            "array_to_json" => match args {
+                [a] if a.elem().is_some() => call(ToJson, vec![T::Unknown], T::Json),
+                [a, T::Bool | T::Unknown] if a.elem().is_some() => {
+                    call(ArrayToJsonPretty, vec![T::Unknown, T::Bool], T::Json)
+                }
                 _ => undefined(),
             },
             // `row_to_json(composite)`; a whole row `t` is rewritten before binding.
@@ -422,6 +431,16 @@ impl JsonbFn {
                     &it.next().unwrap_or(Value::Null),
                 )?));
             }
+            ArrayToJsonPretty => {
+                let (a, pretty) = (it.next(), it.next());
+                return match (a, pretty) {
+                    (Some(Value::Array(a)), Some(Value::Bool(true))) if a.ndims() > 0 => {
+                        Ok(Value::Json(pretty_array_json(&a)?))
+                    }
+                    (Some(a), _) => Ok(Value::Json(edit::json_text(&a)?)),
+                    (None, _) => Ok(Value::Null),
+                };
+            }
             _ => {}
         }
         let doc = take_jsonb(it.next())?;
@@ -516,6 +535,7 @@ impl JsonbFn {
             | JsonRow
             | JsonBuildArray
             | ToJson
+            | ArrayToJsonPretty
             | JsonField { .. }
             | JsonElement { .. }
             | JsonPath { .. }
@@ -657,4 +677,24 @@ fn set_lax(args: Vec<Value>) -> Result<Value> {
         Some(_) => None,
     };
     Ok(jsonb(edit::set_lax(*doc, &path, new, create, treatment)?))
+}
+
+/// `array_to_json(a, true)`: the top dimension's elements (sub-arrays of a
+/// multi-dimensional array) joined by `,` and a line feed, as PostgreSQL prints them.
+fn pretty_array_json(a: &crate::types::Array) -> Result<String> {
+    let outer = a.dims[0].len.max(1) as usize;
+    let chunk = a.items.len() / outer;
+    let mut parts = Vec::with_capacity(outer);
+    for items in a.items.chunks(chunk.max(1)) {
+        let v = if a.ndims() == 1 {
+            items[0].clone()
+        } else {
+            Value::Array(Box::new(crate::types::Array {
+                dims: a.dims[1..].to_vec(),
+                items: items.to_vec(),
+            }))
+        };
+        parts.push(edit::json_text(&v)?);
+    }
+    Ok(format!("[{}]", parts.join(",\n ")))
 }

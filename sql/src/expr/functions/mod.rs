@@ -155,6 +155,8 @@ pub enum Function {
     Rpad,
     Concat,
     ConcatWs,
+    /// `num_nulls(VARIADIC "any")` (false) / `num_nonnulls` (true).
+    NumNulls(bool),
     Replace,
     SplitPart,
     Left,
@@ -425,6 +427,11 @@ impl Function {
                 sig(f, &[Text, Int4], Text).or_else(|| sig(f, &[Text, Int4, Text], Text))
             }
             "concat" if !args.is_empty() => Some(keep(Function::Concat, Text)),
+            "num_nulls" | "num_nonnulls" if !args.is_empty() => Some(Resolved::new(
+                Function::NumNulls(name == "num_nonnulls"),
+                vec![Unknown; args.len()],
+                Int4,
+            )),
             "concat_ws" if !args.is_empty() => {
                 let mut params = vec![Unknown; args.len()];
                 params[0] = Text;
@@ -584,6 +591,7 @@ impl Function {
             self,
             Function::Concat
                 | Function::ConcatWs
+                | Function::NumNulls(_)
                 | Function::Format
                 | Function::QuoteNullable
                 | Function::Greatest

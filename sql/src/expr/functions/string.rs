@@ -83,6 +83,9 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             .filter(|v| !v.is_null())
             .map(|v| v.to_string())
             .collect()),
+        Function::NumNulls(nonnull) => Ok(Value::Int(
+            args.iter().filter(|v| v.is_null() != nonnull).count() as i64,
+        )),
         Function::ConcatWs => match args.split_first() {
             Some((Value::Null, _)) | None => Ok(Value::Null),
             Some((sep, rest)) => {
