@@ -231,10 +231,8 @@ impl Parser<'_> {
             FetchDirection::Forward(self.direction_count(&mut check_from, &mut multiple)?)
         } else if self.eat_word("backward") {
             FetchDirection::Backward(self.direction_count(&mut check_from, &mut multiple)?)
-        } else if self.eat_word("from") || self.eat_word("in") {
-            check_from = false;
-            FetchDirection::Forward(one())
-        } else if self.cursor_name_ahead() {
+        } else if self.eat_word("from") || self.eat_word("in") || self.cursor_name_ahead() {
+            // no direction: FROM / IN, or the cursor's name right away
             check_from = false;
             FetchDirection::Forward(one())
         } else {
