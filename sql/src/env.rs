@@ -77,6 +77,9 @@ pub struct SessionInfo {
     /// `SET CONSTRAINTS` modes and the deferred foreign key checks of the open transaction
     /// (`crate::executor::deferred`); kept when the session user changes.
     pub deferred: Arc<crate::executor::deferred::Deferred>,
+    /// The open cursors (SQL's DECLARE, PL/pgSQL's OPEN); kept when the session user
+    /// changes.
+    pub cursors: Arc<crate::cursor::Cursors>,
 }
 
 impl SessionInfo {
@@ -93,6 +96,7 @@ impl SessionInfo {
             temp_schema: Default::default(),
             notify: Default::default(),
             deferred: Default::default(),
+            cursors: Default::default(),
         }
     }
 

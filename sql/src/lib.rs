@@ -100,6 +100,7 @@
 pub mod binder;
 pub mod column_privilege;
 pub mod copy;
+pub mod cursor;
 pub mod ddl;
 pub mod env;
 mod error;

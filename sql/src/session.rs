@@ -281,8 +281,6 @@ pub struct Session<S: Storage> {
     /// The storage is a read replica: every transaction is read-only (the storage refuses
     /// writes itself, naming the primary).
     in_recovery: bool,
-    /// Open cursors by name (`session/cursors.rs`).
-    cursors: BTreeMap<String, cursors::Cursor>,
     /// Temporary tables' `ON COMMIT` actions (`session/temp.rs`).
     on_commit: Vec<temp::OnCommitAction>,
 }
@@ -488,7 +486,6 @@ impl<S: Storage> Session<S> {
         }
         Session {
             in_recovery,
-            cursors: BTreeMap::new(),
             on_commit: Vec::new(),
             storage,
             block: Block::Idle,
@@ -571,6 +568,7 @@ impl<S: Storage> Session<S> {
         // LISTEN / NOTIFY state stays the session's.
         info.notify = self.info.notify.clone();
         info.deferred = self.info.deferred.clone();
+        info.cursors = self.info.cursors.clone();
         // The advisory locks taken so far stay the session's.
         for (new, old) in [
             (&info.advisory_xact, &self.info.advisory_xact),
@@ -1498,6 +1496,8 @@ impl<S: Storage> Session<S> {
                 self.table_counts.ended(r.is_ok());
                 crate::expr::functions::system::transaction_ended(&self.info, r.is_ok());
                 self.release_xact_advisory();
+                // cursors a function opened (PL/pgSQL's OPEN) go with the transaction
+                self.end_cursors(r.is_ok());
                 if r.is_ok() {
                     self.info.notify.committed(self.info.backend_pid);
                 } else {

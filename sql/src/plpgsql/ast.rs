@@ -33,6 +33,42 @@ pub enum DeclType {
     TypeOf(String),
     /// `ALIAS FOR name` / `ALIAS FOR $n`.
     Alias(String),
+    /// `[[NO] SCROLL] CURSOR [(params)] FOR query`: a bound cursor variable.
+    Cursor(std::rc::Rc<CursorDecl>),
+}
+
+/// A bound cursor's declaration (`name [[NO] SCROLL] CURSOR [(params)] FOR query`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CursorDecl {
+    /// `SCROLL` (`Some(true)`), `NO SCROLL` (`Some(false)`) or neither.
+    pub scroll: Option<bool>,
+    /// The parameters' names and types (as written).
+    pub params: Vec<(String, String)>,
+    pub query: String,
+}
+
+/// What OPEN opens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpenSource {
+    /// A bound cursor's own query, with its arguments in parameter order.
+    Bound(Vec<String>),
+    /// `[[NO] SCROLL] FOR query` / `FOR EXECUTE ...` of an unbound cursor variable.
+    Query {
+        scroll: Option<bool>,
+        query: QuerySource,
+    },
+}
+
+/// Where FETCH / MOVE go; counts are expressions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchDirection {
+    /// NEXT, FORWARD [n | ALL] (`None`: ALL), a bare count.
+    Forward(Option<String>),
+    /// PRIOR, BACKWARD [n | ALL].
+    Backward(Option<String>),
+    /// FIRST, LAST, ABSOLUTE n.
+    Absolute(String),
+    Relative(String),
 }
 
 /// `WHEN cond [OR cond ...] THEN body`.
@@ -109,6 +145,14 @@ pub enum Stmt {
         query: QuerySource,
         body: Vec<Stmt>,
     },
+    /// `FOR var IN cursor[(args)] LOOP` over a bound cursor.
+    ForCursor {
+        label: Option<String>,
+        var: String,
+        cursor: String,
+        args: Vec<String>,
+        body: Vec<Stmt>,
+    },
     Foreach {
         label: Option<String>,
         var: String,
@@ -146,6 +190,18 @@ pub enum Stmt {
     },
     /// `RAISE;` in a handler: the error being handled.
     ReRaise,
+    /// `OPEN cursor ...`.
+    Open {
+        cursor: String,
+        source: OpenSource,
+    },
+    /// `FETCH [direction {FROM | IN}] cursor INTO targets`, or MOVE (`into` is `None`).
+    Fetch {
+        cursor: String,
+        direction: FetchDirection,
+        into: Option<Into>,
+    },
+    Close(String),
     /// `GET [CURRENT | STACKED] DIAGNOSTICS target = item, ...`.
     GetDiagnostics {
         stacked: bool,

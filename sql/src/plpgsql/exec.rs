@@ -10,7 +10,8 @@
 //!
 //! This file holds the control flow (blocks, loops, IF / CASE, RETURN, RAISE, GET
 //! DIAGNOSTICS); [`sql`] the SQL half: evaluating expressions, running embedded and dynamic
-//! statements, storing into variables and INTO targets.
+//! statements, storing into variables and INTO targets; [`cursor`] OPEN / FETCH / MOVE /
+//! CLOSE and FOR over a cursor.
 
 use super::ast::*;
 use super::conditions;
@@ -21,6 +22,7 @@ use crate::storage::Txn;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 
+mod cursor;
 mod sql;
 
 /// How a statement list ended.
@@ -129,6 +131,10 @@ impl<'t> Interp<'t> {
                     },
                 }
             }
+            DeclType::Cursor(c) => {
+                self.declare_cursor(d, c);
+                return Ok(());
+            }
             DeclType::Alias(target) => {
                 let place = match target.strip_prefix('$') {
                     Some(n) => n
@@ -193,6 +199,7 @@ impl<'t> Interp<'t> {
             return self.stmts(&b.body);
         }
         let sp = self.txn.savepoint();
+        let cursors = self.cursor_mark();
         let r = (|| {
             for d in &b.decls {
                 self.declare(d)?;
@@ -212,6 +219,7 @@ impl<'t> Interp<'t> {
             return Err(err);
         };
         self.txn.rollback_to(sp)?;
+        self.cursor_rollback(cursors);
         self.scopes.push(None);
         for (name, v) in [("sqlstate", code.to_string()), ("sqlerrm", err.to_string())] {
             self.scopes.declare(Var {
@@ -318,6 +326,7 @@ impl<'t> Interp<'t> {
                 query,
                 body,
             } => {
+                self.count_loop_portal();
                 let r = self.run_source(query)?;
                 let columns = r.columns.unwrap_or_default();
                 let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
@@ -334,6 +343,20 @@ impl<'t> Interp<'t> {
                 self.set_found(any);
                 Ok(flow)
             }
+            Stmt::ForCursor {
+                label,
+                var,
+                cursor,
+                args,
+                body,
+            } => self.for_cursor(label, var, cursor, args, body),
+            Stmt::Open { cursor, source } => self.open(cursor, source),
+            Stmt::Fetch {
+                cursor,
+                direction,
+                into,
+            } => self.fetch(cursor, direction, into.as_ref()),
+            Stmt::Close(cursor) => self.close(cursor),
             Stmt::Foreach {
                 label,
                 var,

@@ -3,16 +3,18 @@
 //! statement is the text up to the token that ends it (`;`, `THEN`, `LOOP`, `..`, ...) outside
 //! parentheses, brackets and `CASE ... END`, as PL/pgSQL's `read_sql_construct` reads it.
 //! Syntax errors are 42601 with PostgreSQL's `syntax error at or near "x"` wording; forms
-//! Strata does not run (cursors, `COMMIT` in a procedure, ...) are 0A000.
+//! Strata does not run (`COMMIT` in a procedure, ...) are 0A000.
 //!
-//! This file holds the parser's cursor, blocks, declarations and control-flow statements;
-//! [`statements`] parses RAISE and the assignment-or-SQL statement (with its INTO).
+//! This file holds the parser's position, blocks, declarations and control-flow statements;
+//! [`statements`] parses RAISE and the assignment-or-SQL statement (with its INTO),
+//! [`cursor`] cursor declarations and OPEN / FETCH / MOVE / CLOSE.
 
 use super::ast::*;
 use super::conditions;
 use super::lexer::{Tok, Token, tokenize};
 use crate::{Error, Result};
 
+mod cursor;
 mod statements;
 pub use statements::count_placeholders;
 
@@ -24,6 +26,7 @@ pub fn parse(src: &str) -> Result<Block> {
         src,
         toks: tokenize(src)?,
         pos: 0,
+        cursor_vars: Vec::new(),
     };
     let mut block = p.block(None)?;
     block.conflict = conflict;
@@ -38,6 +41,9 @@ struct Parser<'s> {
     src: &'s str,
     toks: Vec<Token>,
     pos: usize,
+    /// The cursor variables of the enclosing blocks, innermost last, with the declaration
+    /// of a bound one (OPEN and FOR read on differently for those).
+    cursor_vars: Vec<(String, Option<std::rc::Rc<CursorDecl>>)>,
 }
 
 /// Words that end a list of statements.
@@ -166,6 +172,13 @@ impl Parser<'_> {
     }
 
     fn block(&mut self, label: Option<String>) -> Result<Block> {
+        let outer_cursors = self.cursor_vars.len();
+        let b = self.block_in_scope(label);
+        self.cursor_vars.truncate(outer_cursors);
+        b
+    }
+
+    fn block_in_scope(&mut self, label: Option<String>) -> Result<Block> {
         let mut decls = Vec::new();
         while self.eat_word("declare") {
             while !self.peek_word("begin") && !self.peek_word("declare") {
@@ -247,6 +260,9 @@ impl Parser<'_> {
 
     fn decl(&mut self) -> Result<Decl> {
         let name = self.ident()?;
+        if let Some(d) = self.cursor_decl(&name)? {
+            return Ok(d);
+        }
         if self.eat_word("alias") {
             self.expect_word("for")?;
             let target = match self.peek().map(|t| t.tok.clone()) {
@@ -283,8 +299,9 @@ impl Parser<'_> {
             DeclType::Record(Some(t.trim().to_string()))
         } else if let Some(t) = compact.strip_suffix("%type") {
             DeclType::TypeOf(t.trim().to_string())
-        } else if compact.contains("refcursor") || compact == "cursor" {
-            return Err(Error::unsupported("PL/pgSQL cursors are not supported"));
+        } else if compact == "refcursor" {
+            self.cursor_vars.push((name.clone(), None));
+            DeclType::Named(type_text)
         } else {
             DeclType::Named(type_text)
         };
@@ -497,7 +514,12 @@ impl Parser<'_> {
                 Ok(Stmt::Execute { expr, into, using })
             }
             "open" | "fetch" | "move" | "close" => {
-                Err(Error::unsupported("PL/pgSQL cursors are not supported"))
+                self.pos += 1;
+                match word.as_str() {
+                    "open" => self.open(),
+                    "close" => self.close(),
+                    w => self.fetch(w == "move"),
+                }
             }
             "commit" | "rollback" => Err(Error::unsupported(
                 "transaction control in PL/pgSQL is not supported",
@@ -556,6 +578,9 @@ impl Parser<'_> {
             ));
         }
         self.expect_word("in")?;
+        if let Some(stmt) = self.cursor_loop(&label, &var)? {
+            return Ok(stmt);
+        }
         let reverse = self.eat_word("reverse");
         // A query starts with SELECT / WITH / VALUES / EXECUTE / (; otherwise a range.
         let is_query = self.peek().is_some_and(|t| {

@@ -66,6 +66,9 @@ pub struct Var {
 pub struct Scope {
     pub label: Option<String>,
     pub vars: Vec<Var>,
+    /// The bound cursors declared here (`c CURSOR FOR ...`): their variables are `vars`
+    /// of type refcursor; OPEN reads the query here.
+    pub cursors: Vec<(String, std::rc::Rc<super::ast::CursorDecl>)>,
 }
 
 /// The parameters [`Scopes::bind_sql`] made: values, types, and the plain variable name each
@@ -90,7 +93,7 @@ impl Scopes {
     pub fn push(&mut self, label: Option<String>) {
         self.scopes.push(Scope {
             label,
-            vars: Vec::new(),
+            ..Scope::default()
         });
     }
 

@@ -474,7 +474,7 @@ impl<S: Storage> Session<S> {
                 ));
             }
             self.info.settings().reset_all();
-            self.cursors.clear();
+            self.info.cursors.lock().open.clear();
             // As PostgreSQL's: UNLISTEN * (outside a block, so at once).
             self.info.notify.unlisten(None);
             self.info.notify.committed(self.info.backend_pid);

@@ -302,7 +302,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         Float4 => Value::Float4(f32::from_be_bytes(r.array()?)),
         Float8 => Value::Float(f64::from_be_bytes(r.array()?)),
         Numeric(_) => Value::numeric(read_numeric(r)?),
-        Text | Varchar(_) | Name | Unknown => Value::Text(utf8(r.rest(), ty)?),
+        Text | Varchar(_) | Name | Refcursor | Unknown => Value::Text(utf8(r.rest(), ty)?),
         Bpchar(_) => Value::Bpchar(utf8(r.rest(), ty)?),
         Char => Value::Text(utf8(r.rest(), ty)?),
         Json => {

@@ -144,6 +144,7 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::Varchar(n) => fit_varchar(s.to_string(), n, false),
         DataType::Bpchar(n) => Ok(Value::Bpchar(bpchar::fit(s, n, false)?)),
         DataType::Name => Ok(Value::Text(truncate_name(s.to_string()))),
+        DataType::Refcursor => Ok(Value::Text(s.to_string())),
         DataType::Char => Ok(Value::Text(s.chars().take(1).collect())),
         DataType::Bytea => Ok(Value::Bytea(super::bytea::parse(s)?)),
         DataType::Uuid => Ok(Value::Uuid(super::uuid::parse(t)?)),

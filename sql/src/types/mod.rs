@@ -127,6 +127,9 @@ pub enum DataType {
     Cidr,
     /// A built-in range type ([`range`]); values [`Value::Range`].
     Range(range::RangeKind),
+    /// `refcursor`: a cursor's (portal's) name, as PL/pgSQL's cursor variables and
+    /// functions returning cursors hold it ([`crate::cursor`]); values are `Value::Text`.
+    Refcursor,
     /// The type of a bare string literal or NULL before context decides (PostgreSQL's
     /// `unknown`). Never the type of a column; resolved to `text` on output.
     Unknown,
@@ -199,8 +202,9 @@ impl ElemType {
             Cidr => (33, 0),
             TimeTz(p) => (34, p.map_or(NONE, u32::from)),
             Range(k) => (35, u32::from(k.code())),
-            RegNamespace => (36, 0),
-            RegRole => (37, 0),
+            Refcursor => (36, 0),
+            RegNamespace => (37, 0),
+            RegRole => (38, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -254,8 +258,9 @@ impl ElemType {
                     .and_then(range::RangeKind::from_code)
                     .unwrap_or(range::RangeKind::Int4),
             ),
-            36 => RegNamespace,
-            37 => RegRole,
+            36 => Refcursor,
+            37 => RegNamespace,
+            38 => RegRole,
             _ => RegProc,
         }
     }
@@ -313,6 +318,7 @@ impl DataType {
             Bytea => 17,
             Char => 18,
             Name => 19,
+            Refcursor => 1790,
             Int8 => 20,
             Int2 => 21,
             Int4 => 23,
@@ -361,6 +367,7 @@ impl DataType {
             Bytea => 1001,
             Char => 1002,
             Name => 1003,
+            Refcursor => 2201,
             Int2 => 1005,
             Int4 => 1007,
             RegProc => 1008,
@@ -474,6 +481,7 @@ impl DataType {
             Bpchar(Some(n)) => format!("character({n})"),
             Char => "\"char\"".into(),
             Name => "name".into(),
+            Refcursor => "refcursor".into(),
             Bytea => "bytea".into(),
             Uuid => "uuid".into(),
             Date => "date".into(),
@@ -523,6 +531,7 @@ impl DataType {
             Bpchar(_) => "bpchar".into(),
             Char => "char".into(),
             Name => "name".into(),
+            Refcursor => "refcursor".into(),
             Bytea => "bytea".into(),
             Uuid => "uuid".into(),
             Date => "date".into(),
@@ -564,6 +573,7 @@ impl DataType {
             Int2 | Int4 | Int8 | Float4 | Float8 | Numeric(_) | Oid | RegClass | RegType
             | RegProc | RegNamespace | RegRole => Category::Numeric,
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
+            Refcursor => Category::UserDefined,
             Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
             Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,

@@ -288,6 +288,7 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "varchar" => DataType::Varchar(None),
         "bpchar" => DataType::Bpchar(None),
         "name" => DataType::Name,
+        "refcursor" => DataType::Refcursor,
         "bytea" => DataType::Bytea,
         "uuid" => DataType::Uuid,
         "date" => DataType::Date,

@@ -131,6 +131,7 @@ pub fn builtin_types() -> Vec<DataType> {
         Inet,
         Cidr,
         TimeTz(None),
+        Refcursor,
         Range(super::range::RangeKind::Int4),
         Range(super::range::RangeKind::Num),
         Range(super::range::RangeKind::Ts),

@@ -107,31 +107,63 @@ impl Parser<'_> {
         })
     }
 
-    /// `a[i][j] := expr;` after the name `target`: the assignment `a := ` the subscripted
-    /// assignment marker the SQL binder knows ([`crate::parse::subscript_assign`]); `None`
-    /// (nothing consumed that matters) for a slice, a qualified name, or no `:=` after the
+    /// `a[i][j] := expr;` or `a[lo:hi] := expr;` after the name `target`: the assignment
+    /// `a := ` the subscripted assignment marker the SQL binder knows
+    /// ([`crate::parse::subscript_assign`]; a slice of several dimensions is its 0A000);
+    /// `None` (nothing consumed that matters) for a qualified name, or no `:=` after the
     /// brackets.
     fn element_assignment(&mut self, target: &str) -> Result<Option<Stmt>> {
+        use crate::parse::subscript_assign::{SLICE, SLICE_LOWER, SLICE_UPPER};
         if target.contains('.') {
             return Ok(None);
         }
         let mut subscripts = Vec::new();
+        let mut slice = None;
+        let mut count = 0;
         while self.eat_op("[") {
-            let text = self.text_until(&|t| t.is_op("]"))?;
-            self.expect_op("]")?;
-            if text.replace("::", "").contains(':') {
-                return Ok(None);
+            count += 1;
+            let lower = if self.peek_op(":") {
+                None
+            } else {
+                Some(self.text_until(&|t| t.is_op("]") || t.is_op(":"))?)
+            };
+            if self.eat_op(":") {
+                let upper = if self.peek_op("]") {
+                    None
+                } else {
+                    Some(self.text_until(&|t| t.is_op("]"))?)
+                };
+                slice = Some((lower, upper));
+            } else if let Some(text) = lower {
+                subscripts.push(format!("({text})"));
             }
-            subscripts.push(format!("({text})"));
+            self.expect_op("]")?;
         }
         if !(self.eat_op(":=") || self.eat_op("=")) {
             return Ok(None);
         }
         let value = self.expr_semi()?;
+        let kind = match slice {
+            None => 0,
+            Some(_) if count > 1 => -1,
+            Some((lower, upper)) => {
+                let mut kind = SLICE;
+                for (bound, flag) in [(lower, SLICE_LOWER), (upper, SLICE_UPPER)] {
+                    if let Some(text) = bound {
+                        kind += flag;
+                        subscripts.push(format!("({text})"));
+                    }
+                }
+                kind
+            }
+        };
         let expr = format!(
-            "{}({target}, ({value}), 0, {})",
+            "{}({target}, ({value}), {kind}{})",
             crate::parse::subscript_assign::MARKER,
-            subscripts.join(", ")
+            subscripts
+                .iter()
+                .map(|s| format!(", {s}"))
+                .collect::<String>()
         );
         Ok(Some(Stmt::Assign {
             target: target.to_string(),
@@ -152,7 +184,7 @@ impl Parser<'_> {
                 let first = self.peek().map(|t| &self.src[t.start..t.end]).unwrap_or("");
                 if !is_sql_keyword(first) {
                     return Err(Error::unsupported(
-                        "assignment to a slice or a field's element is not supported",
+                        "assignment to a field's element is not supported",
                     ));
                 }
             } else if self.eat_op(":=") || self.eat_op("=") {
