@@ -53,6 +53,14 @@ pub fn execute(ddl: &mut Ddl, u: &Utility) -> Result<StatementResult> {
                         )));
                     }
                     crate::privilege::require_owner(&catalog, &Relation::Table(&t))?;
+                    if t.indexes
+                        .iter()
+                        .any(|i| i.name == index && i.predicate.is_some())
+                    {
+                        return Err(Error::unsupported(format!(
+                            "cannot cluster on partial index \"{index}\""
+                        )));
+                    }
                     if t.clustered_index.as_ref() != Some(&index) {
                         t.clustered_index = Some(index);
                         ddl.txn.alter_table(t)?;
