@@ -21,6 +21,7 @@ use crate::storage::Txn;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 
+pub mod call;
 mod sql;
 
 /// How a statement list ended.
@@ -193,12 +194,12 @@ impl<'t> Interp<'t> {
             return self.stmts(&b.body);
         }
         let sp = self.txn.savepoint();
-        let r = (|| {
+        let r = call::in_subtransaction(|| {
             for d in &b.decls {
                 self.declare(d)?;
             }
             self.stmts(&b.body)
-        })();
+        });
         let err = match r {
             Ok(f) => return Ok(f),
             Err(e) => e,
@@ -455,6 +456,11 @@ impl<'t> Interp<'t> {
                 Ok(Flow::Normal)
             }
             Stmt::Sql { text, into } => {
+                if into.is_none()
+                    && let Some(flow) = self.procedure_statement(text)?
+                {
+                    return Ok(flow);
+                }
                 let r = self.run_sql(text, None)?;
                 self.after_sql(r, into.as_ref(), text)
             }

@@ -499,10 +499,6 @@ impl Parser<'_> {
             "open" | "fetch" | "move" | "close" => {
                 Err(Error::unsupported("PL/pgSQL cursors are not supported"))
             }
-            "commit" | "rollback" => Err(Error::unsupported(
-                "transaction control in PL/pgSQL is not supported",
-            )),
-            "call" => Err(Error::unsupported("CALL is not supported")),
             _ => self.assignment_or_sql(),
         }
     }

@@ -194,6 +194,16 @@ fn normalize_name(s: &str) -> String {
         .join(".")
 }
 
+/// The pseudo-types a function's result may be (`pg_proc.prorettype`), which are no
+/// [`DataType`].
+fn pseudo_type(oid: u32) -> Option<&'static str> {
+    match oid {
+        2278 => Some("void"),
+        2279 => Some("trigger"),
+        _ => None,
+    }
+}
+
 /// Text output of a `Value::Reg`.
 pub fn format(kind: RegKind, oid: u32) -> String {
     if oid == 0 {
@@ -202,6 +212,7 @@ pub fn format(kind: RegKind, oid: u32) -> String {
     let name = match kind {
         RegKind::Type => builtin_type(oid)
             .map(|t| t.name())
+            .or_else(|| pseudo_type(oid).map(str::to_string))
             .or_else(|| crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.type_name(oid)))),
         RegKind::Class => {
             crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.relation_name(oid)))
