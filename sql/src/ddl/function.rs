@@ -165,6 +165,15 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
             ));
         }
     }
+    if procedure
+        && (c.behavior.is_some()
+            || c.called_on_null.is_some()
+            || c.parallel.is_some())
+    {
+        return Err(Error::InvalidFunctionDefinition(
+            "invalid attribute in procedure definition".into(),
+        ));
+    }
     let (schema, name) = ddl.target(&c.name)?;
     let mut params = parameters(&c.args)?;
     let args = std::mem::take(&mut params.inputs);
@@ -282,12 +291,36 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
                 hint: None,
             })));
         }
-        Some(old) if c.or_replace => {
-            if procedure && old.table_columns.is_empty() != table_columns.is_empty() {
-                return Err(Error::InvalidFunctionDefinition(
-                    "cannot change whether a procedure has output parameters".into(),
-                ));
+        Some(old) if c.or_replace && procedure => {
+            let hint = Some(format!(
+                "Use DROP PROCEDURE {name}({}) first.",
+                args.iter()
+                    .map(|a| a.data_type.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let types = |cols: &[ViewColumn]| cols.iter().map(|c| c.data_type).collect::<Vec<_>>();
+            let (message, detail) = if old.table_columns.is_empty() != table_columns.is_empty() {
+                ("cannot change whether a procedure has output parameters", None)
+            } else if types(&old.table_columns) != types(&table_columns) {
+                (
+                    "cannot change return type of existing function",
+                    Some("Row type defined by OUT parameters is different.".to_string()),
+                )
+            } else {
+                ("", None)
+            };
+            if !message.is_empty() {
+                return Err(Error::Raised(Box::new(crate::error::Raised {
+                    code: "42P13",
+                    message: message.into(),
+                    detail,
+                    hint,
+                })));
             }
+            old.oid
+        }
+        Some(old) if c.or_replace => {
             if old.returns != returns
                 || old.returns_set != returns_set
                 || old.pseudo_return != pseudo_return
@@ -468,10 +501,14 @@ pub fn drop(
                 } else {
                     "function"
                 };
-                return Err(Error::UndefinedFunction(match &inputs {
-                    Some(_) => format!("{word} {} does not exist", shown(&all)),
-                    None => format!("could not find a {word} named \"{name}\""),
-                }));
+                return Err(raised(
+                    "42883",
+                    match &inputs {
+                        Some(_) => format!("{word} {} does not exist", shown(&all)),
+                        None => format!("could not find a {word} named \"{name}\""),
+                    },
+                    None,
+                ));
             }
             _ => {
                 return Err(raised(

@@ -38,6 +38,7 @@ pub fn parse(p: &mut Parser) -> Result<super::Statement, ParserError> {
             }
             p.advance_token();
             rest.push_str(&t.to_string());
+            rest.push(' ');
         }
         let dialect = super::StrataDialect::default();
         return match Parser::new(&dialect)
