@@ -939,6 +939,11 @@ impl<S: Storage> Session<S> {
             Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
                 (Vec::new(), Some(settings_commands::show_columns(variable)))
             }
+            Some(Statement::Sql(ast::Statement::Call(f))) => {
+                let catalog = self.statement_catalog()?;
+                let path = self.search_path(&catalog);
+                crate::ddl::call::describe(&catalog, &path, f, declared)?
+            }
             Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Fetch {
                 name,
                 move_only: false,

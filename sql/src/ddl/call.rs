@@ -387,3 +387,83 @@ fn sql_body(ddl: &mut Ddl, def: &FunctionDef, inputs: Vec<Value>) -> Result<Vec<
         })
         .collect()
 }
+
+/// A prepared `CALL` (extended protocol Parse): its parameters' types — a `$n` given as an
+/// argument takes its parameter's type, any other `declared` or `text` — and its result
+/// columns (the OUT / INOUT parameters), for the procedure the call's name and argument
+/// count choose.
+pub fn describe(
+    catalog: &crate::storage::Catalog,
+    search_path: &[Oid],
+    f: &ast::Function,
+    declared: &[Option<DataType>],
+) -> Result<(Vec<DataType>, Option<Vec<OutputColumn>>)> {
+    let (schema, name) = crate::binder::split_name(&f.name)?;
+    let list = match &f.args {
+        ast::FunctionArguments::List(l) => l.args.as_slice(),
+        _ => &[],
+    };
+    let mut args = Vec::new();
+    let mut placeholders: Vec<Option<usize>> = Vec::new();
+    let mut highest = declared.len();
+    for a in list {
+        let (name, e) = match a {
+            ast::FunctionArg::Named { name, arg, .. } => (Some(ident(name)), arg),
+            ast::FunctionArg::ExprNamed {
+                name: ast::Expr::Identifier(name),
+                arg,
+                ..
+            } => (Some(ident(name)), arg),
+            ast::FunctionArg::Unnamed(arg) | ast::FunctionArg::ExprNamed { arg, .. } => (None, arg),
+        };
+        let mut direct = None;
+        if let ast::FunctionArgExpr::Expr(e) = e {
+            let _ = ast::visit_expressions(e, |x| {
+                if let ast::Expr::Value(v) = x
+                    && let ast::Value::Placeholder(p) = &v.value
+                    && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
+                {
+                    highest = highest.max(n);
+                    if std::ptr::eq(x, e) {
+                        direct = Some(n - 1);
+                    }
+                }
+                ControlFlow::<()>::Continue(())
+            });
+        }
+        placeholders.push(direct);
+        args.push(Arg {
+            name,
+            text: String::new(),
+            ty: DataType::Unknown,
+        });
+    }
+    let mut types: Vec<DataType> = (0..highest)
+        .map(|i| declared.get(i).copied().flatten().unwrap_or(DataType::Text))
+        .collect();
+    let schemas: Vec<Oid> = match &schema {
+        Some(s) => catalog.schema(s).map(|s| s.oid).into_iter().collect(),
+        None => search_path.to_vec(),
+    };
+    let Some(fit) = resolve(catalog, &schemas, &name, &args) else {
+        return Ok((types, None));
+    };
+    for (p, g) in fit.params.iter().zip(&fit.given) {
+        if let Some(Some(k)) = g.map(|i| placeholders[i])
+            && declared.get(k).copied().flatten().is_none()
+        {
+            types[k] = p.ty;
+        }
+    }
+    let columns = (fit.def.procedure && !fit.def.table_columns.is_empty()).then(|| {
+        fit.def
+            .table_columns
+            .iter()
+            .map(|c| OutputColumn {
+                name: c.name.clone(),
+                data_type: c.data_type,
+            })
+            .collect()
+    });
+    Ok((types, columns))
+}

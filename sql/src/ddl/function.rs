@@ -165,11 +165,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
             ));
         }
     }
-    if procedure
-        && (c.behavior.is_some()
-            || c.called_on_null.is_some()
-            || c.parallel.is_some())
-    {
+    if procedure && (c.behavior.is_some() || c.called_on_null.is_some() || c.parallel.is_some()) {
         return Err(Error::InvalidFunctionDefinition(
             "invalid attribute in procedure definition".into(),
         ));
@@ -301,7 +297,10 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
             ));
             let types = |cols: &[ViewColumn]| cols.iter().map(|c| c.data_type).collect::<Vec<_>>();
             let (message, detail) = if old.table_columns.is_empty() != table_columns.is_empty() {
-                ("cannot change whether a procedure has output parameters", None)
+                (
+                    "cannot change whether a procedure has output parameters",
+                    None,
+                )
             } else if types(&old.table_columns) != types(&table_columns) {
                 (
                     "cannot change return type of existing function",
