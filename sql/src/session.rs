@@ -48,6 +48,7 @@ mod deferred;
 mod listen;
 mod named_statements;
 mod prepare_commands;
+mod procedures;
 mod read_only;
 pub(crate) mod settings_commands;
 mod temp;
@@ -350,6 +351,7 @@ fn run_in_txn(
             txn: &mut *txn,
             search_path: search_path.to_vec(),
             params,
+            param_types: types,
         };
         if let Some(r) = crate::ddl::execute(&mut ddl, stmt)? {
             return Ok(r);
@@ -935,6 +937,11 @@ impl<S: Storage> Session<S> {
             Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
                 (Vec::new(), Some(settings_commands::show_columns(variable)))
             }
+            Some(Statement::Sql(ast::Statement::Call(f))) => {
+                let catalog = self.statement_catalog()?;
+                let path = self.search_path(&catalog);
+                crate::ddl::call::describe(&catalog, &path, f, declared)?
+            }
             Some(Statement::Cursor(crate::parse::cursor::CursorCommand::Fetch {
                 name,
                 move_only: false,
@@ -1471,43 +1478,56 @@ impl<S: Storage> Session<S> {
                 }
                 r
             }
+            Block::Idle if procedures::is_non_atomic(stmt) => {
+                self.run_non_atomic(stmt, params, types)
+            }
             Block::Idle => {
                 let mut txn = begin_txn(&self.storage, self.default_isolation()?)?;
                 txn.begin_statement()?;
                 let r = self.run_with_env(&mut txn, stmt, params, types);
                 txn.end_statement(r.is_ok());
-                // Deferred foreign key checks run at the end of the statement, its commit.
-                let r = match r {
-                    Ok(res) => self.check_deferred_in(&mut txn).map(|()| res),
-                    Err(e) => {
-                        self.info.deferred.clear();
-                        Err(e)
-                    }
-                };
-                let r = match r {
-                    Ok(res) => txn.commit().map(|()| res),
-                    Err(e) => {
-                        txn.rollback();
-                        Err(e)
-                    }
-                };
-                // A single-statement transaction: only its row counts, advisory locks,
-                // transaction id and notifications (`pg_notify`) settle here.
-                self.table_counts.ended(r.is_ok());
-                crate::expr::functions::system::transaction_ended(&self.info, r.is_ok());
-                self.release_xact_advisory();
-                // cursors a function opened (PL/pgSQL's OPEN) go with the transaction
-                self.end_cursors(r.is_ok());
-                if r.is_ok() {
-                    self.info.notify.committed(self.info.backend_pid);
-                } else {
-                    self.info.notify.aborted();
-                }
-                r
+                self.end_single(txn, r)
             }
             Block::Failed { .. } => Err(Error::InFailedTransaction),
         };
         self.block = block;
+        r
+    }
+
+    /// Ends the transaction of a statement run outside a block (`r`, its outcome): commits
+    /// it after its deferred foreign key checks, or rolls it back.
+    fn end_single(
+        &mut self,
+        mut txn: Tracked<S::Txn>,
+        r: Result<StatementResult>,
+    ) -> Result<StatementResult> {
+        // Deferred foreign key checks run at the end of the statement, its commit.
+        let r = match r {
+            Ok(res) => self.check_deferred_in(&mut txn).map(|()| res),
+            Err(e) => {
+                self.info.deferred.clear();
+                Err(e)
+            }
+        };
+        let r = match r {
+            Ok(res) => txn.commit().map(|()| res),
+            Err(e) => {
+                txn.rollback();
+                Err(e)
+            }
+        };
+        // A single-statement transaction: only its row counts, advisory locks,
+        // transaction id and notifications (`pg_notify`) settle here.
+        self.table_counts.ended(r.is_ok());
+        crate::expr::functions::system::transaction_ended(&self.info, r.is_ok());
+        self.release_xact_advisory();
+        // cursors a function opened (PL/pgSQL's OPEN) go with the transaction
+        self.end_cursors(r.is_ok());
+        if r.is_ok() {
+            self.info.notify.committed(self.info.backend_pid);
+        } else {
+            self.info.notify.aborted();
+        }
         r
     }
 

@@ -5,6 +5,8 @@
 //!
 //! `\l` lists PostgreSQL's template0 and template1 too, as `pg_database` does.
 //!
+//! `\df` lists procedures (`proc`, `IN` arguments, no result type) beside functions.
+//!
 //! `\d watched` lists its triggers (enabled and disabled, WHEN conditions, arguments),
 //! `\d books` a trigger beside its foreign keys' internal ones.
 //!
@@ -56,6 +58,9 @@ CREATE FUNCTION add_em(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABL
 CREATE FUNCTION app.names() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM authors';
 CREATE FUNCTION pairs_of(lo int) RETURNS TABLE (x int, y int) LANGUAGE sql
     AS 'SELECT a, b FROM pairs WHERE a >= lo';
+CREATE PROCEDURE bump(a int, INOUT b int, OUT c text) LANGUAGE plpgsql
+    AS $$ BEGIN b := b + a; c := 'x'; END $$;
+CREATE PROCEDURE app.tidy(keep int DEFAULT 7) LANGUAGE sql AS 'SELECT 1';
 CREATE VIEW author_books AS SELECT a.name, b.title FROM authors a JOIN books b
     ON a.id = b.author_id WHERE b.price > 5;
 CREATE VIEW all_authors AS SELECT authors.name, books.title AS t, price FROM authors

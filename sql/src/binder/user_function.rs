@@ -250,6 +250,18 @@ impl Binder {
         else {
             return Ok(None);
         };
+        if def.procedure {
+            let shown: Vec<String> = match types {
+                Some(t) => t.iter().map(|t| t.name().to_string()).collect(),
+                None => Vec::new(),
+            };
+            return Err(Error::Raised(Box::new(crate::error::Raised {
+                code: "42809",
+                message: format!("{}({}) is a procedure", def.name, shown.join(", ")),
+                detail: None,
+                hint: Some("To call a procedure, use CALL.".into()),
+            })));
+        }
         let plpgsql = def.language.as_deref() == Some("plpgsql");
         if def.returns_set && plpgsql {
             let (mut f, bound) = self.routine_set_call(&def, &args, ctx)?;

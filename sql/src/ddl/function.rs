@@ -18,7 +18,8 @@ use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
 
-/// The body's text: `AS 'text'` / `AS $$text$$` / `RETURN expr`.
+/// The body's text: `AS 'text'` / `AS $$text$$` / `RETURN expr` / `BEGIN ATOMIC ... END`
+/// (its statements, `;`-separated).
 fn body_text(c: &ast::CreateFunction) -> Result<String> {
     let text = |e: &ast::Expr| -> Result<String> {
         match e {
@@ -34,6 +35,12 @@ fn body_text(c: &ast::CreateFunction) -> Result<String> {
         Some(ast::CreateFunctionBody::AsBeforeOptions { body, .. })
         | Some(ast::CreateFunctionBody::AsAfterOptions(body)) => text(body),
         Some(ast::CreateFunctionBody::Return(e)) => Ok(format!("SELECT {e}")),
+        Some(ast::CreateFunctionBody::BeginAtomic(b)) => Ok(b
+            .statements
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(";\n")),
         Some(_) => Err(Error::unsupported(
             "this form of function body is not supported",
         )),
@@ -46,10 +53,6 @@ fn body_text(c: &ast::CreateFunction) -> Result<String> {
 /// The parameters' types, as a signature.
 pub fn signature(args: &[FunctionArg]) -> Vec<DataType> {
     args.iter().map(|a| a.data_type).collect()
-}
-
-fn arg_types(args: &Option<Vec<ast::OperateFunctionArg>>) -> Result<Vec<FunctionArg>> {
-    Ok(parameters(args)?.inputs)
 }
 
 /// A function's parameters split by mode.
@@ -131,9 +134,18 @@ pub fn find<'c>(
         .find(|f| f.schema == schema && f.name == name && signature(&f.args) == types)
 }
 
-/// CREATE [OR REPLACE] FUNCTION.
-pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult> {
-    let language = c.language.as_ref().map(ident);
+/// CREATE [OR REPLACE] FUNCTION, or PROCEDURE (`procedure`).
+pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result<StatementResult> {
+    // A SQL-standard body (`BEGIN ATOMIC`, `RETURN expr`) is SQL.
+    let standard = matches!(
+        c.function_body,
+        Some(ast::CreateFunctionBody::BeginAtomic(_) | ast::CreateFunctionBody::Return(_))
+    );
+    let language = match &c.language {
+        Some(l) => Some(ident(l)),
+        None if standard => Some("sql".to_string()),
+        None => None,
+    };
     match language.as_deref() {
         Some("sql" | "plpgsql") => {}
         Some("c" | "internal") => {
@@ -153,6 +165,11 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
             ));
         }
     }
+    if procedure && (c.behavior.is_some() || c.called_on_null.is_some() || c.parallel.is_some()) {
+        return Err(Error::InvalidFunctionDefinition(
+            "invalid attribute in procedure definition".into(),
+        ));
+    }
     let (schema, name) = ddl.target(&c.name)?;
     let mut params = parameters(&c.args)?;
     let args = std::mem::take(&mut params.inputs);
@@ -171,7 +188,14 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
             "SQL functions returning {p} are not supported"
         )));
     }
-    let (returns, returns_set, table_columns) = if !params.outputs.is_empty() {
+    let (returns, returns_set, table_columns) = if procedure {
+        // `record` with OUT / INOUT parameters, else `void`.
+        if params.outputs.is_empty() {
+            (DataType::Text, false, Vec::new())
+        } else {
+            (DataType::Record, false, std::mem::take(&mut params.outputs))
+        }
+    } else if !params.outputs.is_empty() {
         let (declared, set) = match &c.return_type {
             Some(ast::FunctionReturnType::DataType(ast::DataType::Table(Some(_)))) => {
                 return Err(Error::InvalidFunctionDefinition(
@@ -217,8 +241,17 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
             }
         }
     };
+    let pseudo_return = match pseudo_return {
+        None if procedure && table_columns.is_empty() => Some("void".to_string()),
+        p => p,
+    };
     let body = body_text(c)?;
-    if plpgsql {
+    if procedure && !plpgsql {
+        // any statements, run in order by CALL
+        crate::parse::parse(&body)?;
+    } else if plpgsql && procedure {
+        crate::plpgsql::call::check_procedure_body(&body)?;
+    } else if plpgsql {
         if pseudo_return.as_deref() == Some("trigger") && !args.is_empty() {
             return Err(Error::InvalidFunctionDefinition(
                 "trigger functions cannot have declared arguments".into(),
@@ -246,6 +279,46 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
     let catalog = ddl.catalog()?;
     let existing = find(&catalog, schema, &name, &signature(&args)).cloned();
     let oid = match &existing {
+        Some(old) if c.or_replace && old.procedure != procedure => {
+            return Err(Error::Raised(Box::new(crate::error::Raised {
+                code: "42809",
+                message: "cannot change routine kind".into(),
+                detail: Some(format!("\"{name}\" is a {}.", old.kind_word())),
+                hint: None,
+            })));
+        }
+        Some(old) if c.or_replace && procedure => {
+            let hint = Some(format!(
+                "Use DROP PROCEDURE {name}({}) first.",
+                args.iter()
+                    .map(|a| a.data_type.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let types = |cols: &[ViewColumn]| cols.iter().map(|c| c.data_type).collect::<Vec<_>>();
+            let (message, detail) = if old.table_columns.is_empty() != table_columns.is_empty() {
+                (
+                    "cannot change whether a procedure has output parameters",
+                    None,
+                )
+            } else if types(&old.table_columns) != types(&table_columns) {
+                (
+                    "cannot change return type of existing function",
+                    Some("Row type defined by OUT parameters is different.".to_string()),
+                )
+            } else {
+                ("", None)
+            };
+            if !message.is_empty() {
+                return Err(Error::Raised(Box::new(crate::error::Raised {
+                    code: "42P13",
+                    message: message.into(),
+                    detail,
+                    hint,
+                })));
+            }
+            old.oid
+        }
         Some(old) if c.or_replace => {
             if old.returns != returns
                 || old.returns_set != returns_set
@@ -279,12 +352,38 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction) -> Result<StatementResult>
         language: plpgsql.then(|| "plpgsql".to_string()),
         pseudo_return,
         arg_modes: params.modes,
+        procedure,
     })?;
-    Ok(StatementResult::command("CREATE FUNCTION"))
+    Ok(StatementResult::command(if procedure {
+        "CREATE PROCEDURE"
+    } else {
+        "CREATE FUNCTION"
+    }))
 }
 
-/// DROP FUNCTION [IF EXISTS] name [(types)], ...
-pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
+/// An error with PostgreSQL's SQLSTATE `code`, message and HINT.
+fn raised(code: &'static str, message: String, hint: Option<String>) -> Error {
+    Error::Raised(Box::new(crate::error::Raised {
+        code,
+        message,
+        detail: None,
+        hint,
+    }))
+}
+
+/// DROP FUNCTION | PROCEDURE | ROUTINE [IF EXISTS] name [(types)], ...: `procedure` is
+/// `Some(false)` for FUNCTION, `Some(true)` for PROCEDURE, `None` for ROUTINE (either).
+/// A procedure's argument list may name its OUT parameters' types too.
+pub fn drop(
+    ddl: &mut Ddl,
+    d: &ast::DropFunction,
+    procedure: Option<bool>,
+) -> Result<StatementResult> {
+    let word = match procedure {
+        Some(false) => "function",
+        Some(true) => "procedure",
+        None => "routine",
+    };
     let catalog = ddl.catalog()?;
     for f in &d.func_desc {
         let (schema, name) = crate::binder::split_name(&f.name)?;
@@ -295,17 +394,57 @@ pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
             },
             None => ddl.search_path.clone(),
         };
-        let types = match &f.args {
-            Some(a) => Some(signature(&arg_types(&Some(a.clone()))?)),
-            None => None,
+        // The types given: the IN / INOUT ones, and every one (OUT too).
+        let (inputs, all) = match &f.args {
+            Some(a) => {
+                let mut inputs = Vec::new();
+                let mut all = Vec::new();
+                for arg in a {
+                    let t = DataType::from_sql(&arg.data_type)?;
+                    if !matches!(arg.mode, Some(ast::ArgMode::Out)) {
+                        inputs.push(t);
+                    }
+                    all.push(t);
+                }
+                (Some(inputs), all)
+            }
+            None => (None, Vec::new()),
         };
         let found: Vec<&FunctionDef> = catalog
             .functions
             .iter()
             .filter(|x| schemas.contains(&x.schema) && x.name == name)
-            .filter(|x| types.as_ref().is_none_or(|t| signature(&x.args) == *t))
+            .filter(|x| match &inputs {
+                None => procedure.is_none_or(|p| p == x.procedure),
+                Some(t) => {
+                    signature(&x.args) == *t
+                        || (x.procedure
+                            && procedure != Some(false)
+                            && crate::expr::pg_functions::all_parameters(x)
+                                .iter()
+                                .map(|(_, _, ty)| *ty)
+                                .eq(all.iter().copied()))
+                }
+            })
             .collect();
+        let shown = |types: &[DataType]| {
+            format!(
+                "{name}({})",
+                types
+                    .iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         match found.as_slice() {
+            [one] if procedure.is_some_and(|p| p != one.procedure) => {
+                return Err(raised(
+                    "42809",
+                    format!("{} is not a {word}", shown(&all)),
+                    None,
+                ));
+            }
             [one] => {
                 let users = super::trigger::users_of(&catalog, one.oid);
                 if !users.is_empty() {
@@ -350,31 +489,42 @@ pub fn drop(ddl: &mut Ddl, d: &ast::DropFunction) -> Result<StatementResult> {
                 crate::notice::emit(crate::notice::Notice::new(
                     "00000",
                     format!(
-                        "function {name}({}) does not exist, skipping",
+                        "{word} {name}({}) does not exist, skipping",
                         written.join(",")
                     ),
                 ));
             }
             [] => {
-                let shown = match &types {
-                    Some(t) => format!(
-                        "{name}({})",
-                        t.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
-                    ),
-                    None => name.clone(),
+                let word = if procedure == Some(true) {
+                    "procedure"
+                } else {
+                    "function"
                 };
-                return Err(Error::UndefinedFunction(format!(
-                    "function {shown} does not exist"
-                )));
+                return Err(raised(
+                    "42883",
+                    match &inputs {
+                        Some(_) => format!("{word} {} does not exist", shown(&all)),
+                        None => format!("could not find a {word} named \"{name}\""),
+                    },
+                    None,
+                ));
             }
             _ => {
-                return Err(Error::AmbiguousFunction(format!(
-                    "function name \"{name}\" is not unique"
-                )));
+                return Err(raised(
+                    "42725",
+                    format!("{word} name \"{name}\" is not unique"),
+                    Some(format!(
+                        "Specify the argument list to select the {word} unambiguously."
+                    )),
+                ));
             }
         }
     }
-    Ok(StatementResult::command("DROP FUNCTION"))
+    Ok(StatementResult::command(match procedure {
+        Some(false) => "DROP FUNCTION",
+        Some(true) => "DROP PROCEDURE",
+        None => "DROP ROUTINE",
+    }))
 }
 
 /// `DO [LANGUAGE plpgsql] 'body'`.

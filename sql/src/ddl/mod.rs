@@ -31,6 +31,7 @@
 //! | [`database`]      | ALTER DATABASE ... SET / RESET                                    |
 
 pub mod alter_table;
+pub mod call;
 pub mod columns;
 pub mod constraints;
 pub mod create_table;
@@ -66,6 +67,7 @@ use crate::parse::Statement;
 use crate::planner::{self, Plan};
 use crate::result::StatementResult;
 use crate::storage::{Catalog, Oid, Row, TableDef, Txn};
+use crate::types::DataType;
 use crate::{Error, Result, Value};
 use sqlparser::ast;
 use std::sync::Arc;
@@ -76,6 +78,8 @@ pub struct Ddl<'a> {
     /// Schemas searched for unqualified names (`pg_catalog` first).
     pub search_path: Vec<Oid>,
     pub params: &'a [Value],
+    /// The parameters' types (as the statement was bound).
+    pub param_types: &'a [DataType],
 }
 
 impl<'a> Ddl<'a> {
@@ -224,6 +228,8 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::Sql(s) => s,
         Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),
         Statement::Do { body, language } => return function::run_do(ddl, body, language).map(Some),
+        Statement::CreateProcedure(c) => return function::create(ddl, c, true).map(Some),
+        Statement::DropRoutine(d) => return function::drop(ddl, d, None).map(Some),
     };
     let r = match stmt {
         S::CreateTable(c) => create_table::create(ddl, c)?,
@@ -271,12 +277,26 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             *if_exists,
         )?,
         S::CreateDatabase { .. } => return Err(misc::one_database()),
-        S::CreateFunction(c) => function::create(ddl, c)?,
+        S::CreateFunction(c) => function::create(ddl, c, false)?,
+        S::Call(f) => call::execute(ddl, f)?,
         S::CreateType {
             name,
             representation,
         } => types::create(ddl, name, representation.as_ref())?,
-        S::DropFunction(d) => function::drop(ddl, d)?,
+        S::DropFunction(d) => function::drop(ddl, d, Some(false))?,
+        S::DropProcedure {
+            if_exists,
+            proc_desc,
+            drop_behavior,
+        } => function::drop(
+            ddl,
+            &ast::DropFunction {
+                if_exists: *if_exists,
+                func_desc: proc_desc.clone(),
+                drop_behavior: *drop_behavior,
+            },
+            Some(true),
+        )?,
         S::AlterType(a) => enums::alter(ddl, a)?,
         S::DropDomain(d) => domains::drop(ddl, d)?,
         S::CreateExtension(c) => extension::create(ddl, c)?,

@@ -37,6 +37,8 @@ pub enum PgFn {
     FunctionResult,
     /// `pg_get_function_arguments` of a SQL function.
     FunctionArguments,
+    /// `pg_get_function_identity_arguments` of a SQL function.
+    FunctionIdentityArguments,
     GetIndexDef,
     GetConstraintDef,
     GetExpr,
@@ -168,6 +170,9 @@ impl PgFn {
             ("pg_tablespace_location", 1) => (PgFn::FunctionText, vec![oid], text),
             ("pg_get_function_result", 1) => (PgFn::FunctionResult, vec![oid], text),
             ("pg_get_function_arguments", 1) => (PgFn::FunctionArguments, vec![oid], text),
+            ("pg_get_function_identity_arguments", 1) => {
+                (PgFn::FunctionIdentityArguments, vec![oid], text)
+            }
             _ => return None,
         };
         Some((f, params, ret))
@@ -339,16 +344,18 @@ impl PgFn {
             },
             PgFn::Nothing => Value::Null,
             PgFn::FunctionText => text(String::new()),
-            PgFn::FunctionResult | PgFn::FunctionArguments => {
+            PgFn::FunctionResult | PgFn::FunctionArguments | PgFn::FunctionIdentityArguments => {
                 let env = env::catalog()?;
                 let Some(f) = env.catalog.functions.iter().find(|f| f.oid == oid_arg(0)) else {
                     return Ok(Value::Null);
                 };
-                text(if *self == PgFn::FunctionResult {
-                    function_result(f)
-                } else {
-                    function_arguments(f)
-                })
+                match self {
+                    // a procedure has no result type
+                    PgFn::FunctionResult if f.procedure => Value::Null,
+                    PgFn::FunctionResult => text(function_result(f)),
+                    PgFn::FunctionArguments => text(function_arguments(f, false)),
+                    _ => text(function_arguments(f, true)),
+                }
             }
             PgFn::RelationSize | PgFn::TableSize => Value::Int(size(oid_arg(0))? as i64),
             PgFn::IndexesSize => Value::Int(indexes_size(oid_arg(0))? as i64),
@@ -638,16 +645,19 @@ pub fn function_result(f: &crate::storage::FunctionDef) -> String {
     }
 }
 
-/// `pg_get_function_arguments`: `a integer, OUT b text, c text DEFAULT 'x'::text`.
-pub fn function_arguments(f: &crate::storage::FunctionDef) -> String {
+/// `pg_get_function_arguments`: `a integer, OUT b text, c text DEFAULT 'x'::text`; with
+/// `identity`, `pg_get_function_identity_arguments` (no DEFAULTs, and a function's OUT
+/// parameters left out). A procedure's IN parameters say `IN`.
+pub fn function_arguments(f: &crate::storage::FunctionDef, identity: bool) -> String {
     let mut defaults = f.args.iter().map(|a| a.default.as_ref());
     all_parameters(f)
         .into_iter()
-        .filter(|(m, _, _)| *m != 't')
+        .filter(|(m, _, _)| *m != 't' && !(identity && *m == 'o' && !f.procedure))
         .map(|(m, name, ty)| {
             let mut s = match m {
                 'o' => "OUT ".to_string(),
                 'b' => "INOUT ".to_string(),
+                _ if f.procedure => "IN ".to_string(),
                 _ => String::new(),
             };
             if let Some(n) = &name {
@@ -657,6 +667,7 @@ pub fn function_arguments(f: &crate::storage::FunctionDef) -> String {
             s.push_str(&ty.name());
             if m != 'o'
                 && let Some(Some(d)) = defaults.next()
+                && !identity
             {
                 s.push_str(&format!(
                     " DEFAULT {}",

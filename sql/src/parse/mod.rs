@@ -10,6 +10,7 @@ pub mod group_by;
 pub mod locking;
 pub mod merge;
 pub mod owned;
+pub mod procedure;
 mod statement;
 pub mod subscript_assign;
 pub mod transaction_modes;

@@ -51,6 +51,11 @@ pub enum Statement {
     Cursor(super::cursor::CursorCommand),
     /// `CHECKPOINT`, `CLUSTER`, `REINDEX` ([`super::utility`]).
     Utility(super::utility::Utility),
+    /// `CREATE [OR REPLACE] PROCEDURE`, read as a `CREATE FUNCTION` without `RETURNS`
+    /// ([`super::procedure`]).
+    CreateProcedure(Box<ast::CreateFunction>),
+    /// `DROP ROUTINE`: `DROP FUNCTION` for a function or a procedure.
+    DropRoutine(ast::DropFunction),
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -255,6 +260,8 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
             Statement::Sql(ast::Statement::Query(p.parse_query().map_err(syntax)?))
         } else if super::utility::starts(&p) {
             Statement::Utility(super::utility::parse(&mut p).map_err(syntax)?)
+        } else if super::procedure::starts(&p) {
+            super::procedure::parse(&mut p).map_err(syntax)?
         } else if super::cursor::starts(&p) {
             Statement::Cursor(super::cursor::parse(&mut p).map_err(syntax)?)
         } else if is_ctas_with_names(&p) {

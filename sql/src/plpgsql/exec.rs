@@ -22,6 +22,7 @@ use crate::storage::Txn;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 
+pub mod call;
 mod cursor;
 mod sql;
 
@@ -200,12 +201,12 @@ impl<'t> Interp<'t> {
         }
         let sp = self.txn.savepoint();
         let cursors = self.cursor_mark();
-        let r = (|| {
+        let r = call::in_subtransaction(|| {
             for d in &b.decls {
                 self.declare(d)?;
             }
             self.stmts(&b.body)
-        })();
+        });
         let err = match r {
             Ok(f) => return Ok(f),
             Err(e) => e,
@@ -478,6 +479,11 @@ impl<'t> Interp<'t> {
                 Ok(Flow::Normal)
             }
             Stmt::Sql { text, into } => {
+                if into.is_none()
+                    && let Some(flow) = self.procedure_statement(text)?
+                {
+                    return Ok(flow);
+                }
                 let r = self.run_sql(text, None)?;
                 self.after_sql(r, into.as_ref(), text)
             }

@@ -36,7 +36,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use vars::{Rec, Slot, Var};
 
-pub use exec::raised;
+pub use exec::{call, raised};
 
 /// Calls nested deeper than this fail with 54001 (PostgreSQL's stack depth limit).
 pub const MAX_DEPTH: usize = 24;
@@ -259,12 +259,14 @@ fn out_result(it: &Interp, types: Vec<DataType>) -> Result<Value> {
 /// Runs a `DO` block.
 pub fn run_do(txn: &mut dyn Txn, body: &str) -> Result<()> {
     let block = parsed(body)?;
+    let non_atomic = exec::call::take_mark();
     nested(|| {
         let mut it = Interp::new(txn, Returns::Void);
         it.conflict = block.conflict;
         it.scopes.push(None);
         declare_found(&mut it);
-        run_body(&mut it, &block).map_err(|e| e.with_context("PL/pgSQL function inline_code_block"))
+        exec::call::body_context(non_atomic, || run_body(&mut it, &block))
+            .map_err(|e| e.with_context("PL/pgSQL function inline_code_block"))
     })
 }
 

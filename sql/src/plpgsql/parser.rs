@@ -521,10 +521,6 @@ impl Parser<'_> {
                     w => self.fetch(w == "move"),
                 }
             }
-            "commit" | "rollback" => Err(Error::unsupported(
-                "transaction control in PL/pgSQL is not supported",
-            )),
-            "call" => Err(Error::unsupported("CALL is not supported")),
             _ => self.assignment_or_sql(),
         }
     }

@@ -30,6 +30,8 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         // Its statements are checked as they run.
         Statement::Do { .. } => None,
         Statement::AlterSequence(_) => Some("ALTER SEQUENCE".into()),
+        Statement::CreateProcedure(_) => Some("CREATE PROCEDURE".into()),
+        Statement::DropRoutine(_) => Some("DROP ROUTINE".into()),
         Statement::CreateTableAs(_) => Some("CREATE TABLE AS".into()),
         Statement::ReassignOwned(_) => Some("REASSIGN OWNED".into()),
         Statement::DropOwned(_) => Some("DROP OWNED".into()),
@@ -92,6 +94,7 @@ fn refused_sql(s: &ast::Statement) -> Option<String> {
         | S::LISTEN { .. }
         | S::UNLISTEN { .. }
         | S::NOTIFY { .. }
+        | S::Call(_)
         | S::Analyze(_) => None,
         S::CreateTable(_) => Some("CREATE TABLE".into()),
         S::CreateIndex(_) => Some("CREATE INDEX".into()),

@@ -600,6 +600,20 @@ pub trait Txn: Send {
     /// Discards every write (and DDL) made since savepoint `id`. The savepoint stays valid.
     fn rollback_to(&mut self, id: u64) -> Result<()>;
 
+    /// COMMIT / ROLLBACK inside a procedure or DO block: ends this transaction (committing
+    /// it when `commit`) and goes on in a new one in its place. Only the transaction the
+    /// session runs a top-level CALL or DO in can (`session/procedures.rs`); any other is
+    /// 2D000, PostgreSQL's error for an atomic context.
+    fn restart(&mut self, commit: bool) -> Result<()> {
+        let _ = commit;
+        Err(crate::Error::Raised(Box::new(crate::error::Raised {
+            code: "2D000",
+            message: "invalid transaction termination".into(),
+            detail: None,
+            hint: None,
+        })))
+    }
+
     /// Commits. On error the transaction is rolled back (e.g. 40001).
     fn commit(self) -> Result<()>;
 

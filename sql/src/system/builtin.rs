@@ -719,7 +719,7 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 Value::Float4(if f.returns_set { 1000.0 } else { 0.0 }),
                 oid(0),
                 proc0(),
-                ch('f'),
+                ch(if f.procedure { 'p' } else { 'f' }),
                 b(false),
                 b(false),
                 b(f.strict),

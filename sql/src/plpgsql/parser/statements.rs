@@ -326,5 +326,8 @@ pub(super) fn is_sql_keyword(w: &str) -> bool {
             | "unlisten"
             | "explain"
             | "refresh"
+            | "call"
+            | "commit"
+            | "rollback"
     )
 }

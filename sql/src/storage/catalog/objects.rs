@@ -426,9 +426,24 @@ pub struct FunctionDef {
     /// are then `t`).
     #[serde(default)]
     pub arg_modes: String,
+    /// `CREATE PROCEDURE` (`prokind` `p`): called with CALL, never in an expression. Its
+    /// OUT / INOUT parameters are the columns of CALL's one row (`returns` is `record`
+    /// then, `pseudo_return` `void` when it has none); CALL's arguments include its OUT
+    /// parameters' (`all_parameters` order).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub procedure: bool,
 }
 
 impl FunctionDef {
+    /// The word PostgreSQL's messages use for it: `function` or `procedure`.
+    pub fn kind_word(&self) -> &'static str {
+        if self.procedure {
+            "procedure"
+        } else {
+            "function"
+        }
+    }
+
     /// The function has OUT / INOUT parameters (its `table_columns` are those).
     pub fn has_out_params(&self) -> bool {
         !self.arg_modes.is_empty()

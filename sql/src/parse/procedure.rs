@@ -1,0 +1,70 @@
+//! `CREATE [OR REPLACE] PROCEDURE` and `DROP ROUTINE`, PostgreSQL's forms.
+//!
+//! sqlparser reads `CREATE PROCEDURE` as SQL Server's; PostgreSQL's is `CREATE FUNCTION`'s
+//! syntax without `RETURNS`, so it is read by sqlparser's `CREATE FUNCTION` parser (`RETURNS`
+//! is then refused, 42601, as PostgreSQL's grammar refuses it). `DROP ROUTINE` (a function
+//! or a procedure) is read as `DROP FUNCTION` is. `CALL` and `DROP PROCEDURE` are
+//! sqlparser's own.
+
+use sqlparser::ast;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
+
+fn word(p: &Parser, n: usize, k: Keyword) -> bool {
+    matches!(&p.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == k)
+}
+
+/// Whether the next tokens start `CREATE [OR REPLACE] PROCEDURE` or `DROP ROUTINE`.
+pub fn starts(p: &Parser) -> bool {
+    (word(p, 0, Keyword::CREATE)
+        && (word(p, 1, Keyword::PROCEDURE)
+            || (word(p, 1, Keyword::OR)
+                && word(p, 2, Keyword::REPLACE)
+                && word(p, 3, Keyword::PROCEDURE))))
+        || (word(p, 0, Keyword::DROP) && word(p, 1, Keyword::ROUTINE))
+}
+
+/// `CREATE [OR REPLACE] PROCEDURE ...` (as a `CREATE FUNCTION` without a result type) or
+/// `DROP ROUTINE ...`; [`starts`] said it is one.
+pub fn parse(p: &mut Parser) -> Result<super::Statement, ParserError> {
+    if p.parse_keywords(&[Keyword::DROP, Keyword::ROUTINE]) {
+        // the rest, read by sqlparser's DROP FUNCTION
+        let mut rest = String::from("DROP FUNCTION ");
+        loop {
+            let t = p.peek_token_ref().token.clone();
+            if matches!(t, Token::EOF | Token::SemiColon) {
+                break;
+            }
+            p.advance_token();
+            rest.push_str(&t.to_string());
+            rest.push(' ');
+        }
+        let dialect = super::StrataDialect::default();
+        return match Parser::new(&dialect)
+            .try_with_sql(&rest)?
+            .parse_statement()?
+        {
+            ast::Statement::DropFunction(d) => Ok(super::Statement::DropRoutine(d)),
+            _ => Err(ParserError::ParserError(
+                "syntax error at or near \"ROUTINE\"".into(),
+            )),
+        };
+    }
+    p.expect_keyword(Keyword::CREATE)?;
+    let or_replace = p.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
+    p.expect_keyword(Keyword::PROCEDURE)?;
+    match p.parse_create_function(false, or_replace, false)? {
+        ast::Statement::CreateFunction(c) => {
+            if c.return_type.is_some() {
+                return Err(ParserError::ParserError(
+                    "syntax error at or near \"RETURNS\"".into(),
+                ));
+            }
+            Ok(super::Statement::CreateProcedure(Box::new(c)))
+        }
+        _ => Err(ParserError::ParserError(
+            "syntax error at or near \"PROCEDURE\"".into(),
+        )),
+    }
+}
