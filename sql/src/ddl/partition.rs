@@ -1,6 +1,6 @@
 //! Declarative partitioning's DDL: `CREATE TABLE ... PARTITION BY {RANGE | LIST | HASH}
-//! (key)`, `CREATE TABLE c PARTITION OF p FOR VALUES ... | DEFAULT`, `ALTER TABLE p ATTACH
-//! PARTITION c FOR VALUES ...` and `DETACH PARTITION c`, with PostgreSQL's checks and errors
+//! (key)`, `CREATE TABLE c PARTITION OF p FOR VALUES ... | DEFAULT` (ATTACH / DETACH
+//! PARTITION are in [`super::partition_attach`]), with PostgreSQL's checks and errors
 //! (strategy / bound mismatches 42P16, overlaps and empty ranges 42P17, unique constraints
 //! that miss a key column 0A000, rows of the default partition that the new bound would
 //! take 23514).
