@@ -505,7 +505,7 @@ fn tighter(a: Bound<Value>, b: Bound<Value>, want: Ordering) -> Bound<Value> {
 }
 
 /// The value of a constant expression: a literal, or casts and negations of one whose
-/// result does not depend on the session (no time zones). Parameters and correlation
+/// result does not depend on the session (no time zones, no text read as a date or time). Parameters and correlation
 /// values are not known when the plan is made.
 fn const_value(e: &Expr) -> Option<Value> {
     fn foldable(e: &Expr) -> bool {
@@ -513,9 +513,20 @@ fn const_value(e: &Expr) -> Option<Value> {
             Expr::Literal(_) => true,
             Expr::Neg(x, _) => foldable(x),
             Expr::Cast { expr, from, to, .. } => {
+                // Time zones and DateStyle are session settings a cached plan may outlive.
                 let zoned =
                     |t: &DataType| matches!(t, DataType::Timestamptz(_) | DataType::TimeTz(_));
-                !zoned(from) && !zoned(to) && foldable(expr)
+                let read_as_time = matches!(
+                    to,
+                    DataType::Date
+                        | DataType::Timestamp(_)
+                        | DataType::Time(_)
+                        | DataType::Interval
+                ) && !matches!(
+                    from,
+                    DataType::Date | DataType::Timestamp(_) | DataType::Time(_)
+                );
+                !zoned(from) && !zoned(to) && !read_as_time && foldable(expr)
             }
             _ => false,
         }
