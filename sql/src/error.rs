@@ -74,6 +74,9 @@ pub enum Error {
     /// 42804
     #[error("{0}")]
     DatatypeMismatch(String),
+    /// 42804 with a DETAIL.
+    #[error("{message}")]
+    DatatypeMismatchDetail { message: String, detail: String },
     /// 42809: e.g. OVER on a function that is not a window function, `op ANY (x)` where x is
     /// not an array.
     #[error("{0}")]
@@ -482,7 +485,7 @@ impl Error {
             InvalidFunctionDefinition(_) => "42P13",
             UndefinedObject(_) => "42704",
             UndefinedDatabase(_) => "3D000",
-            DatatypeMismatch(_) => "42804",
+            DatatypeMismatch(_) | DatatypeMismatchDetail { .. } => "42804",
             WrongObjectType(_) => "42809",
             CannotCoerce(_) | CannotCoerceDetail { .. } => "42846",
             GroupingError(_) => "42803",
@@ -607,6 +610,7 @@ impl Error {
             | Error::GeneratedAlways { detail, .. }
             | Error::MalformedLiteral { detail, .. }
             | Error::CannotCoerceDetail { detail, .. }
+            | Error::DatatypeMismatchDetail { detail, .. }
             | Error::InvalidObjectDefinitionDetail { detail, .. }
             | Error::FeatureNotSupportedDetail { detail, .. }
             | Error::InvalidColumnReferenceDetail { detail, .. }

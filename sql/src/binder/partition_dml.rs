@@ -3,12 +3,16 @@
 //! per-partition plans run one after the other (a UNION ALL of their rows, so RETURNING
 //! and the row count add up). An UPDATE's plan for a partition carries the partitioned
 //! table as its `route_root`: a row whose new key leaves its partition is moved to the
-//! partition it now belongs to, as PostgreSQL does.
+//! partition it now belongs to, as PostgreSQL does. A leaf none of whose rows the WHERE
+//! clause can match (partition pruning, [`PruneTree`]) is left out, unless none is left.
 
 use super::{Binder, BoundStatement};
+use crate::expr::Expr;
 use crate::planner::{Plan, SetOpKind};
 use crate::storage::TableDef;
+use crate::storage::catalog::Oid;
 use crate::storage::catalog::partition;
+use crate::storage::catalog::partition_prune::PruneTree;
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -41,7 +45,10 @@ fn retarget(t: &ast::TableWithJoins, parent: &str, leaf: &ast::ObjectName) -> as
 impl Binder {
     /// The leaves of `table` as qualified names, when `table` is partitioned and was not
     /// named with `ONLY` (which the target's binding recorded in `self.only`).
-    pub(super) fn partition_targets(&mut self, table: &TableDef) -> Option<Vec<ast::ObjectName>> {
+    pub(super) fn partition_targets(
+        &mut self,
+        table: &TableDef,
+    ) -> Option<Vec<(Oid, ast::ObjectName)>> {
         let only = std::mem::take(&mut self.only);
         if table.partition_key.is_none() || only {
             return None;
@@ -54,10 +61,11 @@ impl Binder {
             leaves
                 .iter()
                 .map(|l| {
-                    ast::ObjectName::from(vec![
+                    let name = ast::ObjectName::from(vec![
                         ast::Ident::with_quote('"', self.catalog.schema_name(l.schema)),
                         ast::Ident::with_quote('"', l.name.clone()),
-                    ])
+                    ]);
+                    (l.id, name)
                 })
                 .collect(),
         )
@@ -68,11 +76,13 @@ impl Binder {
         &mut self,
         u: &ast::Update,
         table: &TableDef,
-        leaves: Vec<ast::ObjectName>,
+        leaves: Vec<(Oid, ast::ObjectName)>,
     ) -> Result<BoundStatement> {
+        let prune = PruneTree::new(&self.catalog, table).ok();
         let mut plans = Vec::new();
         let mut first = None;
-        for leaf in &leaves {
+        let mut fallback = None;
+        for (oid, leaf) in &leaves {
             let mut one = u.clone();
             one.table = retarget(&u.table, &table.name, leaf);
             let bound = self.bind_update(&one)?;
@@ -80,13 +90,22 @@ impl Binder {
                 return Err(Error::Internal("UPDATE bound to no query".into()));
             };
             let mut plan = plan.clone();
-            if let Plan::Update { route_root, .. } = &mut plan {
+            if let Plan::Update {
+                route_root,
+                predicate,
+                ..
+            } = &mut plan
+            {
                 *route_root = Some(Box::new(table.clone()));
+                if pruned(prune.as_ref(), predicate.as_ref(), *oid) {
+                    fallback.get_or_insert((bound, plan));
+                    continue;
+                }
             }
             plans.push(plan);
             first.get_or_insert(bound);
         }
-        combine(first, plans)
+        combine(first, plans, fallback)
     }
 
     /// DELETE of partitioned `table` through each of `leaves`.
@@ -95,11 +114,13 @@ impl Binder {
         d: &ast::Delete,
         target: &ast::TableWithJoins,
         table: &TableDef,
-        leaves: Vec<ast::ObjectName>,
+        leaves: Vec<(Oid, ast::ObjectName)>,
     ) -> Result<BoundStatement> {
+        let prune = PruneTree::new(&self.catalog, table).ok();
         let mut plans = Vec::new();
         let mut first = None;
-        for leaf in &leaves {
+        let mut fallback = None;
+        for (oid, leaf) in &leaves {
             let mut one = d.clone();
             let t = retarget(target, &table.name, leaf);
             one.from = match &d.from {
@@ -110,15 +131,43 @@ impl Binder {
             let BoundStatement::Query { plan, .. } = &bound else {
                 return Err(Error::Internal("DELETE bound to no query".into()));
             };
+            if let Plan::Delete { predicate, .. } = plan
+                && pruned(prune.as_ref(), predicate.as_ref(), *oid)
+            {
+                let plan = plan.clone();
+                fallback.get_or_insert((bound, plan));
+                continue;
+            }
             plans.push(plan.clone());
             first.get_or_insert(bound);
         }
-        combine(first, plans)
+        combine(first, plans, fallback)
+    }
+}
+
+/// Whether leaf `oid` holds no row `predicate` (the statement's WHERE over the leaf's
+/// columns) can match, so the statement need not visit it.
+fn pruned(prune: Option<&PruneTree>, predicate: Option<&Expr>, oid: Oid) -> bool {
+    match (prune, predicate) {
+        (Some(tree), Some(p)) => !tree.surviving(p).contains(&oid),
+        _ => false,
     }
 }
 
 /// The per-partition plans one after the other, with the first statement's columns.
-fn combine(first: Option<BoundStatement>, plans: Vec<Plan>) -> Result<BoundStatement> {
+/// When every leaf was pruned, `fallback` (the first leaf's statement) stands in: it
+/// changes no row.
+fn combine(
+    mut first: Option<BoundStatement>,
+    mut plans: Vec<Plan>,
+    fallback: Option<(BoundStatement, Plan)>,
+) -> Result<BoundStatement> {
+    if plans.is_empty()
+        && let Some((bound, plan)) = fallback
+    {
+        first = Some(bound);
+        plans.push(plan);
+    }
     let Some(BoundStatement::Query {
         kind,
         columns,

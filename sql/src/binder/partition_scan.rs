@@ -2,15 +2,18 @@
 //! UNION ALL of a scan of each leaf partition, each row followed by the partition's OID,
 //! which the scope exposes as the hidden system column `tableoid` (so
 //! `tableoid::regclass` names the partition a row came from, as in PostgreSQL). The
-//! partitioned table itself holds no rows. There is no partition pruning yet: every
-//! partition is read and the WHERE clause filters above the union.
+//! partitioned table itself holds no rows. The union is wrapped in a [`Plan::Partitioned`]
+//! carrying the partition tree, so the planner can drop the partitions a filter excludes
+//! ([`crate::planner::partition_prune`]).
 
 use super::{Binder, Scope, ScopeColumn};
 use crate::expr::Expr;
 use crate::planner::{AccessPlan, Plan, SetOpKind};
 use crate::storage::TableDef;
 use crate::storage::catalog::partition;
+use crate::storage::catalog::partition_prune::PruneTree;
 use crate::types::Value;
+use std::sync::Arc;
 
 impl Binder {
     /// The plan reading every partition of partitioned `table` (bound as `qualifier`), and
@@ -53,11 +56,18 @@ impl Binder {
                 exprs,
             };
         };
-        it.fold(first, |left, right| Plan::SetOp {
+        let union = it.fold(first, |left, right| Plan::SetOp {
             op: SetOpKind::Union,
             all: true,
             left: Box::new(left),
             right: Box::new(right),
-        })
+        });
+        match PruneTree::new(&self.catalog, table) {
+            Ok(prune) => Plan::Partitioned {
+                prune: Arc::new(prune),
+                input: Box::new(union),
+            },
+            Err(_) => union,
+        }
     }
 }

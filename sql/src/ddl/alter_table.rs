@@ -85,6 +85,18 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
         cascade: Vec::new(),
         views: Vec::new(),
     };
+    match a.operations.as_slice() {
+        [
+            ast::AlterTableOperation::AttachPartitionOf {
+                partition,
+                for_values,
+            },
+        ] => return super::partition_attach::attach(ddl, &change.def, partition, for_values),
+        [ast::AlterTableOperation::DetachPartitionOf { partition, .. }] => {
+            return super::partition_attach::detach(ddl, &change.def, partition);
+        }
+        _ => {}
+    }
     for op in &a.operations {
         super::partition::refuse_alter(&change.def, op)?;
         if super::types::changes_row_type(op) {

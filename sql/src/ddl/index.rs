@@ -185,22 +185,53 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
         return Err(Error::DuplicateTable(name));
     }
     let oid = ddl.txn.new_oid()?;
-    ddl.txn.create_index(
-        table.id,
-        IndexDef {
-            oid,
-            name,
-            columns,
-            unique: c.unique,
-            include,
-            constraint: None,
-            comment: None,
-            exprs,
-            predicate,
-            options,
-        },
-    )?;
+    let index = IndexDef {
+        oid,
+        name,
+        columns,
+        unique: c.unique,
+        include,
+        constraint: None,
+        comment: None,
+        exprs,
+        predicate,
+        options,
+    };
+    if table.partition_key.is_some() {
+        let mut with = table.clone();
+        with.indexes.push(index.clone());
+        super::partition::check_unique_keys(&with)?;
+    }
+    ddl.txn.create_index(table.id, index.clone())?;
+    let add = names::columns_addition(key_names.iter().map(String::as_str));
+    on_partitions(ddl, &table, &index, &add)?;
     Ok(done)
+}
+
+/// An index of partitioned `table` on each of its partitions (and theirs, down the tree),
+/// named as PostgreSQL names them (`<partition>_<columns>_idx`); partitions created or
+/// attached later get it from their parent's definition.
+fn on_partitions(ddl: &mut Ddl, table: &TableDef, index: &IndexDef, add: &str) -> Result<()> {
+    if table.partition_key.is_none() {
+        return Ok(());
+    }
+    let catalog = ddl.catalog()?;
+    let parts: Vec<TableDef> = crate::storage::catalog::partition::partitions(&catalog, table.id)
+        .into_iter()
+        .cloned()
+        .collect();
+    for part in parts {
+        let catalog = ddl.catalog()?;
+        let name = names::choose(&part.name, Some(add), "idx", |n| {
+            names::relation_taken(&catalog, part.schema, n, &[])
+        });
+        let mut copy = index.clone();
+        copy.name = name;
+        copy.oid = ddl.txn.new_oid()?;
+        ddl.txn.create_index(part.id, copy.clone())?;
+        on_partitions(ddl, &part, &copy, add)?;
+    }
+    Ok(())
 }
 
 /// ALTER INDEX name RENAME TO new.

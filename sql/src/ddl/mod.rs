@@ -51,6 +51,7 @@ pub mod misc;
 pub mod names;
 pub mod owned;
 pub mod partition;
+pub mod partition_attach;
 pub mod reloptions;
 pub mod role;
 pub mod role_membership;

@@ -1,6 +1,6 @@
 //! Declarative partitioning's DDL: `CREATE TABLE ... PARTITION BY {RANGE | LIST | HASH}
-//! (key)`, `CREATE TABLE c PARTITION OF p FOR VALUES ... | DEFAULT`, `ALTER TABLE p ATTACH
-//! PARTITION c FOR VALUES ...` and `DETACH PARTITION c`, with PostgreSQL's checks and errors
+//! (key)`, `CREATE TABLE c PARTITION OF p FOR VALUES ... | DEFAULT` (ATTACH / DETACH
+//! PARTITION are in [`super::partition_attach`]), with PostgreSQL's checks and errors
 //! (strategy / bound mismatches 42P16, overlaps and empty ranges 42P17, unique constraints
 //! that miss a key column 0A000, rows of the default partition that the new bound would
 //! take 23514).
@@ -453,7 +453,11 @@ pub fn create_partition_of(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<Statem
 }
 
 /// PostgreSQL's 23514 when the default partition holds a row the new bound `b` would take.
-fn check_default_rows(ddl: &mut Ddl, parent: &TableDef, b: &PartitionBound) -> Result<()> {
+pub(super) fn check_default_rows(
+    ddl: &mut Ddl,
+    parent: &TableDef,
+    b: &PartitionBound,
+) -> Result<()> {
     if matches!(b, PartitionBound::Default) {
         return Ok(());
     }
@@ -497,13 +501,10 @@ fn check_default_rows(ddl: &mut Ddl, parent: &TableDef, b: &PartitionBound) -> R
 
 /// ALTER TABLE operations on a partitioned table or a partition that Strata does not
 /// carry to the rest of the tree yet (0A000): column changes (partitions must keep their
-/// parent's columns in its order), ATTACH and DETACH PARTITION.
+/// parent's columns in its order).
 pub fn refuse_alter(def: &TableDef, op: &ast::AlterTableOperation) -> Result<()> {
     use ast::AlterTableOperation as O;
     match op {
-        O::AttachPartitionOf { .. } | O::DetachPartitionOf { .. } => Err(Error::unsupported(
-            "ALTER TABLE ... ATTACH / DETACH PARTITION is not supported yet",
-        )),
         O::AddColumn { .. }
         | O::DropColumn { .. }
         | O::RenameColumn { .. }

@@ -154,6 +154,7 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
             Box::new(Series::new(start.clone(), stop.clone(), step.clone()))
         }
         Plan::Filter { input, predicate } => Box::new(Filter::new(child(input), predicate.clone())),
+        Plan::Partitioned { input, .. } => child(input),
         Plan::ProjectSet { input, functions } => {
             Box::new(ProjectSet::new(child(input), functions.clone()))
         }

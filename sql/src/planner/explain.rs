@@ -46,7 +46,7 @@ fn node(p: &Plan, actual: Option<&[u64]>, next: &mut usize, depth: usize, out: &
     let id = *next;
     *next += 1;
     // Projections are not shown: their row count is their input's.
-    if let Plan::Project { input, .. } = p {
+    if let Plan::Project { input, .. } | Plan::Partitioned { input, .. } = p {
         return node(input, actual, next, depth, out);
     }
     // A filter is a line of the node below it, with the filter's row count.
@@ -78,10 +78,40 @@ fn node(p: &Plan, actual: Option<&[u64]>, next: &mut usize, depth: usize, out: &
             out.push(format!("{hash_pad}Hash{}", rows(right, *next, actual)));
             node(right, actual, next, depth + 2, out);
         }
+        Plan::SetOp {
+            op: super::SetOpKind::Union,
+            all: true,
+            ..
+        } => append_members(shown, actual, next, depth + 1, out),
         other => {
             for c in other.children() {
                 node(c, actual, next, depth + 1, out);
             }
+        }
+    }
+}
+
+/// The inputs of a UNION ALL as one Append's members, as PostgreSQL flattens them: a
+/// nested UNION ALL (the binder folds them pairwise) lists its own inputs instead of
+/// showing as an Append of its own (its counter is skipped).
+fn append_members(
+    p: &Plan,
+    actual: Option<&[u64]>,
+    next: &mut usize,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    for c in p.children() {
+        if let Plan::SetOp {
+            op: super::SetOpKind::Union,
+            all: true,
+            ..
+        } = c
+        {
+            *next += 1;
+            append_members(c, actual, next, depth, out);
+        } else {
+            node(c, actual, next, depth, out);
         }
     }
 }
@@ -121,7 +151,9 @@ fn title(p: &Plan) -> String {
             super::SystemSource::Table { name, .. } => format!("Seq Scan on {name}"),
             super::SystemSource::Sequence(_) => "Seq Scan on sequence".into(),
         },
-        Plan::Values { rows } if rows.len() == 1 && rows[0].is_empty() => "Result".into(),
+        Plan::Values { rows } if rows.is_empty() || (rows.len() == 1 && rows[0].is_empty()) => {
+            "Result".into()
+        }
         Plan::Values { .. } => "Values Scan on \"*VALUES*\"".into(),
         Plan::Series { .. } => "Function Scan on generate_series".into(),
         Plan::Filter { .. } => "Result".into(),
@@ -166,7 +198,7 @@ fn title(p: &Plan) -> String {
         Plan::CteScan { id } => format!("CTE Scan on cte{id}"),
         Plan::RecursiveUnion { .. } => "Recursive Union".into(),
         Plan::WorkTable { id } => format!("WorkTable Scan on cte{id}"),
-        Plan::Project { .. } => "Result".into(),
+        Plan::Project { .. } | Plan::Partitioned { .. } => "Result".into(),
         Plan::Sort { .. } => "Sort".into(),
         Plan::Limit { .. } => "Limit".into(),
         Plan::Sample { .. } => "Sample".into(),
@@ -360,6 +392,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         | Plan::Limit { input, .. }
         | Plan::Sample { input, .. }
         | Plan::LockRows { input, .. }
+        | Plan::Partitioned { input, .. }
         | Plan::Window { input, .. }
         | Plan::With { input, .. } => names(input),
         Plan::SetOp { left, .. } => names(left),

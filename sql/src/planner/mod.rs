@@ -35,6 +35,7 @@ pub mod explain;
 pub mod index_order;
 pub mod join_order;
 pub mod outer_join;
+pub mod partition_prune;
 pub mod semi_join;
 pub mod visit;
 
@@ -440,6 +441,14 @@ pub enum Plan {
         access: AccessPlan,
         key_columns: bool,
     },
+    /// A partitioned table's scan: `input` is the UNION ALL of its leaves' scans, each row
+    /// followed by the leaf's OID, and `prune` the partition tree. The planner drops the
+    /// leaves a filter right above this node excludes and removes the node
+    /// ([`partition_prune`]); run as is, it yields `input`'s rows.
+    Partitioned {
+        prune: Arc<crate::storage::catalog::partition_prune::PruneTree>,
+        input: Box<Plan>,
+    },
     /// Rows generated when the scan opens (see [`SystemSource`]).
     SystemScan {
         source: SystemSource,
@@ -670,6 +679,7 @@ impl MergeAction {
 /// Applies the planner rules (see module docs).
 pub fn optimize(mut plan: Plan) -> Plan {
     join_order::reorder_joins(&mut plan);
+    partition_prune::prune_partitions(&mut plan);
     visit::transform(&mut plan, &mut semi_join::decorrelate);
     visit::transform(&mut plan, &mut outer_join::hash_outer_joins);
     visit::transform(&mut plan, &mut access::choose_access);

@@ -27,6 +27,7 @@ macro_rules! plan_children {
             | Plan::Limit { input, .. }
             | Plan::Sample { input, .. }
             | Plan::LockRows { input, .. }
+            | Plan::Partitioned { input, .. }
             | Plan::Insert { input, .. }
             | Plan::Update { input, .. }
             | Plan::Delete { input, .. } => vec![input],
@@ -163,6 +164,7 @@ macro_rules! plan_exprs {
             | Plan::With { .. }
             | Plan::CteScan { .. }
             | Plan::RecursiveUnion { .. }
+            | Plan::Partitioned { .. }
             | Plan::WorkTable { .. } => {}
         }
         v

@@ -8,6 +8,7 @@ mod deferred;
 mod eval_plan_qual;
 mod explain;
 mod fuzz;
+mod partition_pruning;
 mod pg_check;
 mod pg_slt;
 mod session;

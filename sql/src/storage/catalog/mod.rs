@@ -26,6 +26,7 @@ pub mod objects;
 pub mod oids;
 pub mod partition;
 pub mod partition_hash;
+pub mod partition_prune;
 pub mod type_text;
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl PartitionKey {
 }
 
 /// A bound with its values parsed into the key's types.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
     Default,
     List(Vec<Value>),
