@@ -226,6 +226,15 @@ struct StatementOptions {
     prepared: Option<Arc<Prepared>>,
 }
 
+/// What a statement runs with ([`Session::statement_setup`]).
+pub(super) struct StatementSetup {
+    opts: StatementOptions,
+    /// The search path's schemas.
+    path: Vec<crate::storage::Oid>,
+    /// The environment to install while it runs.
+    env: Arc<Env>,
+}
+
 /// The description of a prepared statement (ParameterDescription + RowDescription).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedInfo {
@@ -1310,7 +1319,7 @@ impl<S: Storage> Session<S> {
     }
 
     /// Runs `stmt` in `txn` (its statement begun) with the statement's catalog
-    /// environment installed; keeps it for formatting the rows (`regclass` output).
+    /// environment installed.
     fn run_with_env(
         &mut self,
         txn: &mut Tracked<S::Txn>,
@@ -1318,6 +1327,20 @@ impl<S: Storage> Session<S> {
         params: &[Value],
         types: &[DataType],
     ) -> Result<StatementResult> {
+        let setup = self.statement_setup(txn.catalog()?);
+        let counts = setup.env.catalog.as_ref().map(|c| c.counts.clone());
+        let _env = env::install(setup.env);
+        let r = run_in_txn(txn, stmt, params, types, &setup.opts, &setup.path);
+        if let Some(counts) = counts {
+            self.table_counts.statement_done(counts.take());
+        }
+        r
+    }
+
+    /// What a statement runs with over `catalog`: its options (work_mem, the prepared
+    /// statement executing), search path and catalog environment. The environment is kept,
+    /// without the catalog, for formatting the rows (`regclass` output).
+    pub(super) fn statement_setup(&mut self, catalog: Arc<Catalog>) -> StatementSetup {
         let opts = StatementOptions {
             work_mem: self
                 .info
@@ -1326,7 +1349,7 @@ impl<S: Storage> Session<S> {
                 .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
             prepared: self.executing.clone(),
         };
-        let cenv = self.catalog_env(txn.catalog()?);
+        let cenv = self.catalog_env(catalog);
         let path = cenv.search_path.clone();
         let lookup: Arc<dyn ObjectLookup> = cenv.clone();
         let env = Arc::new(Env {
@@ -1338,13 +1361,7 @@ impl<S: Storage> Session<S> {
             catalog: None,
             ..(*env).clone()
         });
-        let counts = env.catalog.as_ref().map(|c| c.counts.clone());
-        let _env = env::install(env);
-        let r = run_in_txn(txn, stmt, params, types, &opts, &path);
-        if let Some(counts) = counts {
-            self.table_counts.statement_done(counts.take());
-        }
-        r
+        StatementSetup { opts, path, env }
     }
 
     /// A transaction block begins: settings, and who the session is (SET ROLE, SET SESSION

@@ -15,13 +15,12 @@
 //! resolve against) stays the one from the statement's start, and the table statistics
 //! (`pg_stat_user_tables`) count the whole statement as one transaction.
 
-use super::{Block, Session, StatementOptions, begin_txn, run_in_txn};
-use crate::env::{self, Env, SessionInfo};
+use super::{Block, Session, begin_txn, run_in_txn};
+use crate::env::{self, SessionInfo};
 use crate::parse::Statement;
 use crate::result::StatementResult;
 use crate::storage::serializable::Tracked;
 use crate::storage::*;
-use crate::types::oid::ObjectLookup;
 use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -212,28 +211,10 @@ impl<S: Storage> Session<S> {
         debug_assert!(matches!(self.block, Block::Idle));
         let first = begin_txn(&self.storage, self.default_isolation()?)?;
         let isolation = first.isolation();
-        let opts = StatementOptions {
-            work_mem: self
-                .info
-                .setting("work_mem")
-                .and_then(|v| crate::executor::memory::parse_memory(&v))
-                .unwrap_or(crate::executor::memory::DEFAULT_WORK_MEM),
-            prepared: self.executing.clone(),
-        };
-        let cenv = self.catalog_env(first.catalog()?);
-        let path = cenv.search_path.clone();
-        let lookup: Arc<dyn ObjectLookup> = cenv.clone();
-        let env = Arc::new(Env {
-            lookup: Some(lookup),
-            catalog: Some(cenv),
-            ..(*env::current()).clone()
-        });
-        self.last_env = Arc::new(Env {
-            catalog: None,
-            ..(*env).clone()
-        });
-        let counts = env.catalog.as_ref().map(|c| c.counts.clone());
-        let guard = env::install(env);
+        let setup = self.statement_setup(first.catalog()?);
+        let (opts, path) = (setup.opts, setup.path);
+        let counts = setup.env.catalog.as_ref().map(|c| c.counts.clone());
+        let guard = env::install(setup.env);
         let mut txn = CallTxn {
             storage: &self.storage,
             info: self.info.clone(),
