@@ -15,7 +15,7 @@
 //! roles with INHERIT ([`Who::inherited`]); SUPERUSER is never inherited.
 
 use crate::storage::catalog::acl::{self, AclItem};
-use crate::storage::{Catalog, Oid, Relation, SequenceDef};
+use crate::storage::{Catalog, Oid, Relation, RoleDef, SequenceDef};
 use crate::{Error, Result};
 
 /// A privilege a statement needs on a relation.
@@ -104,6 +104,25 @@ pub fn who(catalog: &Catalog, name: &str) -> Who {
         superuser: true,
         inherited: Vec::new(),
     }
+}
+
+/// The role called `name` as a statement names it: a role of the catalog or, for the
+/// session's own user or current role when no role has that name (trust or the users file
+/// let it in), the bootstrap superuser it acts as (see [`who`]), so `OWNER TO CURRENT_USER`
+/// and `GRANT ... TO` it work.
+pub fn role_named(catalog: &Catalog, name: &str) -> Option<RoleDef> {
+    let own = crate::env::with(|e| {
+        e.session.user == name || e.catalog.as_ref().is_some_and(|c| c.user == name)
+    });
+    role_or_own(catalog, name, own)
+}
+
+/// The role called `name`; `own`: the name is the session's (see [`role_named`]).
+pub fn role_or_own(catalog: &Catalog, name: &str, own: bool) -> Option<RoleDef> {
+    catalog.role(name).or_else(|| {
+        own.then(|| catalog.role_by_oid(crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER))
+            .flatten()
+    })
 }
 
 /// The running statement's role (from the installed environment).
@@ -335,7 +354,7 @@ pub fn has_privilege(on: PrivilegeOn, args: &[crate::Value]) -> Result<crate::Va
         Some(Value::Reg(_, o)) => who_by_oid(catalog, *o),
         Some(u) => {
             let name = u.to_string();
-            match catalog.role(&name) {
+            match role_named(catalog, &name) {
                 Some(_) => who(catalog, &name),
                 None => {
                     return Err(Error::UndefinedObject(format!(
@@ -421,7 +440,7 @@ pub(crate) fn role_arg(catalog: &Catalog, v: &crate::Value) -> Result<Who> {
         Value::Reg(_, o) => Ok(who_by_oid(catalog, *o)),
         v => {
             let name = v.to_string();
-            match catalog.role(&name) {
+            match role_named(catalog, &name) {
                 Some(_) => Ok(who(catalog, &name)),
                 None => Err(Error::UndefinedObject(format!(
                     "role \"{name}\" does not exist"

@@ -132,7 +132,7 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterDefaultPrivileges) -> Result<Stateme
             ast::DefaultPrivilegesOption::ForRole(names) => {
                 for n in names {
                     let name = crate::binder::ident(n);
-                    let role = catalog.role(&name).ok_or_else(|| {
+                    let role = privilege::role_named(&catalog, &name).ok_or_else(|| {
                         Error::UndefinedObject(format!("role \"{name}\" does not exist"))
                     })?;
                     roles.push(role.oid);

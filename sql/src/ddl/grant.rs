@@ -104,8 +104,7 @@ pub(super) fn grantees(catalog: &Catalog, grantees: &[ast::Grantee]) -> Result<V
             },
             _ => return Err(Error::SyntaxError("a role name cannot be qualified".into())),
         };
-        let role = catalog
-            .role(&name)
+        let role = privilege::role_named(catalog, &name)
             .ok_or_else(|| Error::UndefinedObject(format!("role \"{name}\" does not exist")))?;
         out.push(role.oid);
     }

@@ -22,8 +22,7 @@ fn roles(catalog: &Catalog, names: &[ast::Ident], action: &str) -> Result<Vec<Oi
         .iter()
         .map(|n| {
             let name = crate::binder::ident(n);
-            let role = catalog
-                .role(&name)
+            let role = privilege::role_named(catalog, &name)
                 .ok_or_else(|| Error::UndefinedObject(format!("role \"{name}\" does not exist")))?;
             if !who.superuser && !who.acts_as(role.oid) {
                 return Err(Error::InsufficientPrivilege(format!(

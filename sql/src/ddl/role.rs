@@ -23,7 +23,7 @@ fn undefined_role(name: &str) -> Error {
 
 /// The role `name` (42704 when absent).
 fn role(catalog: &Catalog, name: &str) -> Result<RoleDef> {
-    catalog.role(name).ok_or_else(|| undefined_role(name))
+    privilege::role_named(catalog, name).ok_or_else(|| undefined_role(name))
 }
 
 /// The OID of `OWNER TO`'s new owner.

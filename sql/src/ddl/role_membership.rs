@@ -22,7 +22,7 @@ fn undefined(name: &str) -> Error {
 }
 
 fn role_named(catalog: &Catalog, name: &str) -> Result<RoleDef> {
-    catalog.role(name).ok_or_else(|| undefined(name))
+    privilege::role_named(catalog, name).ok_or_else(|| undefined(name))
 }
 
 /// The member roles a grant or revoke names (PUBLIC is not a role here).

@@ -380,7 +380,7 @@ impl ObjectLookup for env::CatalogEnv {
     }
 
     fn role_oid(&self, name: &str) -> Option<u32> {
-        self.catalog.role(name).map(|r| r.oid)
+        privilege::role_named(&self.catalog, name).map(|r| r.oid)
     }
 
     fn role_name(&self, oid: u32) -> Option<String> {

@@ -317,7 +317,8 @@ impl<S: Storage> Session<S> {
             return Ok(());
         };
         let catalog = self.catalog_now()?;
-        let Some(target) = catalog.role(&role) else {
+        let own = role == session_user || role == self.authenticated;
+        let Some(target) = crate::privilege::role_or_own(&catalog, &role, own) else {
             return Err(Error::UndefinedObject(format!(
                 "role \"{role}\" does not exist"
             )));

@@ -715,3 +715,36 @@ fn a_leftover_temporary_schema_is_not_the_next_sessions() {
     assert_eq!(e.code(), "42P01");
     assert_eq!(run(&mut new, "SELECT count(*) FROM mine").rows.len(), 1);
 }
+
+/// A user let in by trust or the users file, with no role of its own, acts as the bootstrap
+/// superuser: naming it (`OWNER TO CURRENT_USER`, `GRANT ... TO` it, `SET ROLE`, `regrole`,
+/// `has_table_privilege`) names that superuser, where it was 42704 before.
+#[test]
+fn an_unlisted_session_user_names_the_bootstrap_superuser() {
+    let mut s = session();
+    s.identify("strata", "postgres", 1);
+    run(&mut s, "CREATE TABLE t (a int)");
+    run(&mut s, "CREATE ROLE alice");
+    run(&mut s, "ALTER TABLE t OWNER TO alice");
+    run(&mut s, "ALTER TABLE t OWNER TO CURRENT_USER");
+    let owner = run(
+        &mut s,
+        "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 't'",
+    );
+    assert_eq!(owner.text_rows(), vec![vec![Some("postgres".into())]]);
+    run(&mut s, "ALTER TABLE t OWNER TO strata");
+    run(&mut s, "GRANT SELECT ON t TO alice, strata");
+    run(&mut s, "SET ROLE strata");
+    run(&mut s, "RESET ROLE");
+    let r = run(
+        &mut s,
+        "SELECT 'strata'::regrole::oid, has_table_privilege('strata', 't', 'SELECT')",
+    );
+    assert_eq!(
+        r.text_rows(),
+        vec![vec![Some("10".into()), Some("t".into())]]
+    );
+    // Any other unknown name is still unknown.
+    assert_eq!(error_code(&mut s, "ALTER TABLE t OWNER TO nobody"), "42704");
+    assert_eq!(error_code(&mut s, "SELECT 'nobody'::regrole"), "42704");
+}
