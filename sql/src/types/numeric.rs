@@ -368,6 +368,39 @@ impl Numeric {
         }
     }
 
+    /// `gcd(a, b)`: the largest positive value both are whole multiples of (`gcd(1.5, 2.25)`
+    /// is 0.75), at the larger input scale; NaN when either is NaN or infinite, as
+    /// PostgreSQL's `numeric_gcd`.
+    pub fn gcd(&self, other: &Numeric) -> Result<Numeric> {
+        let (Some(a), Some(b)) = (self.finite(), other.finite()) else {
+            return Ok(Numeric::NaN);
+        };
+        let scale = self.scale().max(other.scale());
+        let (mut x, mut y) = (Numeric::Finite(a.abs()), Numeric::Finite(b.abs()));
+        while y.finite().is_some_and(|v| !v.is_zero()) {
+            let r = x.rem(&y)?;
+            (x, y) = (y, r);
+        }
+        Ok(x.round(scale))
+    }
+
+    /// `lcm(a, b)`: the smallest positive value that is a whole multiple of both (0 when
+    /// either is 0), at the larger input scale; NaN when either is NaN or infinite.
+    pub fn lcm(&self, other: &Numeric) -> Result<Numeric> {
+        let (Some(a), Some(b)) = (self.finite(), other.finite()) else {
+            return Ok(Numeric::NaN);
+        };
+        let scale = self.scale().max(other.scale());
+        if a.is_zero() || b.is_zero() {
+            return Ok(Numeric::zero().round(scale));
+        }
+        let g = self.gcd(other)?;
+        let r = Numeric::Finite(a.abs())
+            .div_trunc(&g)?
+            .mul(&Numeric::Finite(b.abs()))?;
+        r.round(scale).checked()
+    }
+
     /// Rounds to `places` digits after the point (negative: before it), half away from zero.
     /// The display scale becomes `max(places, 0)`.
     pub fn round(&self, places: i64) -> Numeric {

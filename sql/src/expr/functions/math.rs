@@ -11,7 +11,7 @@
 
 use super::{Function, Trig, float, int};
 use crate::types::cast::{check_int, int_out_of_range};
-use crate::{Error, Result, Value};
+use crate::{DataType, Error, Result, Value};
 use std::cell::Cell;
 
 thread_local! {
@@ -54,6 +54,19 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             Value::Numeric(n) => Ok(Value::numeric(n.abs())),
             other => Err(Error::Internal(format!("abs of {other:?}"))),
         },
+        Function::Gcd(DataType::Numeric(_)) | Function::Lcm(DataType::Numeric(_)) => {
+            let numeric = |v: &Value| match v {
+                Value::Numeric(n) => Ok((**n).clone()),
+                Value::Int(i) => Ok(crate::types::numeric::Numeric::from_i64(*i)),
+                other => Err(Error::Internal(format!("gcd of {other:?}"))),
+            };
+            let (a, b) = (numeric(arg(0)?)?, numeric(arg(1)?)?);
+            Ok(Value::numeric(if matches!(f, Function::Gcd(_)) {
+                a.gcd(&b)?
+            } else {
+                a.lcm(&b)?
+            }))
+        }
         Function::Gcd(t) | Function::Lcm(t) => {
             let (a, b) = (int(arg(0)?)?, int(arg(1)?)?);
             let g = gcd(a, b).ok_or_else(|| int_out_of_range(t))?;

@@ -363,6 +363,19 @@ impl Function {
                     };
                     (t != Int2).then(|| Resolved::new(f, vec![t, t], t))
                 }
+                [a, b]
+                    if [a, b]
+                        .iter()
+                        .all(|t| int_or_unknown(**t) || matches!(t, Numeric(_)))
+                        && [a, b].iter().any(|t| matches!(t, Numeric(_))) =>
+                {
+                    let t = Numeric(None);
+                    let f = match name {
+                        "gcd" => Function::Gcd(t),
+                        _ => Function::Lcm(t),
+                    };
+                    Some(Resolved::new(f, vec![t, t], t))
+                }
                 _ => None,
             },
             "degrees" => sig(Function::Degrees, &[Float8], Float8),
