@@ -118,6 +118,24 @@ impl Drop for Scan {
             (d.seq_scan, d.seq_tup_read) = (1, self.fetched);
         } else {
             (d.idx_scan, d.idx_tup_fetch) = (1, self.fetched);
+            let index = match &self.access {
+                AccessPlan::Primary(_) | AccessPlan::InList { index: None, .. } => {
+                    Some(self.table.pk_index_oid).filter(|_| !self.table.primary_key.is_empty())
+                }
+                AccessPlan::Index { index, .. }
+                | AccessPlan::InList {
+                    index: Some(index), ..
+                } => self
+                    .table
+                    .indexes
+                    .iter()
+                    .find(|i| &i.name == index)
+                    .map(|i| i.oid),
+                AccessPlan::Full => None,
+            };
+            if let Some(index) = index {
+                crate::system::table_stats::note_index(index, self.fetched);
+            }
         }
         crate::system::table_stats::note(self.table.id, d);
     }

@@ -462,7 +462,10 @@ impl<S: Storage> Session<S> {
             ..Default::default()
         };
         self.table_counts
-            .statement_done(std::collections::BTreeMap::from([(state.table.id, d)]));
+            .statement_done(crate::system::table_stats::StatementTotals {
+                tables: std::collections::BTreeMap::from([(state.table.id, d)]),
+                indexes: Default::default(),
+            });
         let _env = env::install(state.env.clone());
         let committed = match state.own_txn {
             Some(mut t) => {

@@ -44,6 +44,7 @@ mod database_stats;
 mod default_acl;
 pub mod deparse;
 pub mod extensions;
+pub mod index_stats;
 pub mod info_schema;
 pub mod locks;
 pub mod operators;
@@ -137,6 +138,9 @@ pub fn tables() -> &'static [SystemTable] {
         v.push(table_stats::PG_STAT_USER_TABLES);
         v.push(table_stats::PG_STAT_ALL_TABLES);
         v.push(table_stats::PG_STAT_SYS_TABLES);
+        v.push(index_stats::PG_STAT_USER_INDEXES);
+        v.push(index_stats::PG_STAT_ALL_INDEXES);
+        v.push(index_stats::PG_STAT_SYS_INDEXES);
         v.push(casts::PG_CAST);
         v.push(operators::PG_OPERATOR);
         v.push(locks::PG_LOCKS);

@@ -54,18 +54,46 @@ impl Delta {
     }
 }
 
-/// The running statement's [`Delta`] per table.
+/// The running statement's [`Delta`] per table, and its scans per index.
 #[derive(Debug, Default)]
-pub struct StatementCounts(Mutex<BTreeMap<Oid, Delta>>);
+pub struct StatementCounts {
+    tables: Mutex<BTreeMap<Oid, Delta>>,
+    indexes: Mutex<BTreeMap<Oid, IndexDelta>>,
+}
+
+/// What one statement's scans did through one index (`pg_stat_user_indexes`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IndexDelta {
+    pub scans: u64,
+    /// Entries read, each leading to one row fetched (no index-only scans here).
+    pub tuples: u64,
+}
+
+/// One finished statement's counts.
+#[derive(Debug, Default)]
+pub struct StatementTotals {
+    pub tables: BTreeMap<Oid, Delta>,
+    pub indexes: BTreeMap<Oid, IndexDelta>,
+}
 
 impl StatementCounts {
     pub fn add(&self, table: Oid, d: Delta) {
-        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut m = self.tables.lock().unwrap_or_else(|p| p.into_inner());
         m.entry(table).or_default().add(&d);
     }
 
-    pub fn take(&self) -> BTreeMap<Oid, Delta> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    pub fn add_index(&self, index: Oid, d: IndexDelta) {
+        let mut m = self.indexes.lock().unwrap_or_else(|p| p.into_inner());
+        let e = m.entry(index).or_default();
+        e.scans += d.scans;
+        e.tuples += d.tuples;
+    }
+
+    pub fn take(&self) -> StatementTotals {
+        StatementTotals {
+            tables: std::mem::take(&mut *self.tables.lock().unwrap_or_else(|p| p.into_inner())),
+            indexes: std::mem::take(&mut *self.indexes.lock().unwrap_or_else(|p| p.into_inner())),
+        }
     }
 }
 
@@ -75,6 +103,14 @@ pub fn note(table: Oid, d: Delta) {
         && let Ok(c) = crate::env::catalog()
     {
         c.counts.add(table, d);
+    }
+}
+
+/// Adds one scan through `index` that read `tuples` entries to the running statement's
+/// counts (nothing outside a statement).
+pub fn note_index(index: Oid, tuples: u64) {
+    if let Ok(c) = crate::env::catalog() {
+        c.counts.add_index(index, IndexDelta { scans: 1, tuples });
     }
 }
 
@@ -113,11 +149,14 @@ impl PendingCounts {
 
     /// Folds in a finished statement: its scans go to the server now, its row changes wait
     /// for the transaction's end.
-    pub fn statement_done(&mut self, counts: BTreeMap<Oid, Delta>) {
+    pub fn statement_done(&mut self, counts: StatementTotals) {
         let Some(server) = &self.server else {
             return;
         };
-        for (table, d) in counts {
+        for (index, d) in counts.indexes {
+            server.index_scanned(index, d);
+        }
+        for (table, d) in counts.tables {
             server.scanned(table, &d);
             let e = self.tables.entry(table).or_default();
             if d.truncated {
@@ -185,6 +224,8 @@ impl TableCounters {
 #[derive(Debug, Default)]
 pub struct TableActivity {
     tables: Mutex<BTreeMap<Oid, TableCounters>>,
+    /// Per index: scans and entries read (`pg_stat_user_indexes`).
+    indexes: Mutex<BTreeMap<Oid, IndexDelta>>,
     transactions: Mutex<Transactions>,
 }
 
@@ -286,6 +327,19 @@ impl TableActivity {
             c.last_vacuum = Some(now);
             c.vacuum_count += 1;
         });
+    }
+
+    fn index_scanned(&self, index: Oid, d: IndexDelta) {
+        let mut m = self.indexes.lock().unwrap_or_else(|p| p.into_inner());
+        let e = m.entry(index).or_default();
+        e.scans += d.scans;
+        e.tuples += d.tuples;
+    }
+
+    /// `index`'s scans and entries read (zeros if it was never used).
+    pub fn index(&self, index: Oid) -> IndexDelta {
+        let m = self.indexes.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(&index).copied().unwrap_or_default()
     }
 
     /// `table`'s counters (zeros if it was never used).
@@ -408,6 +462,13 @@ fn rows(ctx: &Context) -> Result<Vec<Row>> {
 mod tests {
     use super::*;
 
+    fn totals<const N: usize>(tables: [(Oid, Delta); N]) -> StatementTotals {
+        StatementTotals {
+            tables: BTreeMap::from(tables),
+            indexes: BTreeMap::new(),
+        }
+    }
+
     #[test]
     fn live_rows_change_only_when_the_transaction_ends() {
         let server = Arc::new(TableActivity::default());
@@ -424,7 +485,7 @@ mod tests {
             seq_tup_read: 3,
             ..d(5, 0, 1, false)
         };
-        txn.statement_done(BTreeMap::from([(7, scan)]));
+        txn.statement_done(totals([(7, scan)]));
         let c = server.get(7);
         assert_eq!((c.seq_scan, c.seq_tup_read), (1, 3), "scans count at once");
         assert_eq!((c.n_tup_ins, c.n_live_tup), (0, 0), "rows at the end");
@@ -436,7 +497,7 @@ mod tests {
         );
         assert_eq!(c.n_mod_since_analyze, 6);
         // Rolled back: attempted work, dead inserts, no modifications for ANALYZE.
-        txn.statement_done(BTreeMap::from([(7, d(2, 0, 10, false))]));
+        txn.statement_done(totals([(7, d(2, 0, 10, false))]));
         txn.ended(false);
         let c = server.get(7);
         assert_eq!(
@@ -445,8 +506,8 @@ mod tests {
         );
         assert_eq!(c.n_mod_since_analyze, 6);
         // TRUNCATE then inserts, committed: only what followed it counts.
-        txn.statement_done(BTreeMap::from([(7, d(1, 0, 0, false))]));
-        txn.statement_done(BTreeMap::from([(7, d(2, 0, 0, true))]));
+        txn.statement_done(totals([(7, d(1, 0, 0, false))]));
+        txn.statement_done(totals([(7, d(2, 0, 0, true))]));
         txn.ended(true);
         let c = server.get(7);
         assert_eq!((c.n_tup_ins, c.n_live_tup, c.n_dead_tup), (9, 2, 0));
