@@ -410,19 +410,24 @@ fn copy_response(r: StatementResult, copy: CopyMode) -> Response {
             columns,
             stream::empty(),
         )),
-        CopyMode::Out { columns } => {
+        CopyMode::Out { columns, binary } => {
             let lines: Vec<_> = r
                 .rows
                 .into_iter()
                 .map(|row| {
                     let line = match row.into_iter().next() {
-                        Some(sql::Value::Text(t)) => t,
-                        _ => String::new(),
+                        Some(sql::Value::Text(t)) => Bytes::from(t),
+                        Some(sql::Value::Bytea(b)) => Bytes::from(b),
+                        _ => Bytes::new(),
                     };
-                    Ok(CopyData::new(Bytes::from(line)))
+                    Ok(CopyData::new(line))
                 })
                 .collect();
-            Response::CopyOut(CopyResponse::new(0, columns, stream::iter(lines)))
+            Response::CopyOut(CopyResponse::new(
+                i8::from(binary),
+                columns,
+                stream::iter(lines),
+            ))
         }
         CopyMode::None => Response::EmptyQuery,
     }

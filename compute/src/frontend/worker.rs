@@ -48,9 +48,11 @@ pub enum CopyMode {
         /// The data comes in the BINARY format (CopyInResponse's format 1).
         binary: bool,
     },
-    /// The last result is a COPY TO STDOUT of `columns` columns: its rows are the lines.
+    /// The last result is a COPY TO STDOUT of `columns` columns: its rows are the lines
+    /// (text), or the tuples (bytea) of the BINARY format.
     Out {
         columns: usize,
+        binary: bool,
     },
 }
 
@@ -112,7 +114,10 @@ impl<S: Backend> SessionOps for Session<S> {
             };
         }
         match self.take_copy_out() {
-            Some((_, columns)) => CopyMode::Out { columns },
+            Some((format, columns)) => CopyMode::Out {
+                columns,
+                binary: format == sql::copy::Format::Binary,
+            },
             None => CopyMode::None,
         }
     }

@@ -6,11 +6,41 @@
 //! (receive) format, which the session decodes with the column's type. Data may stop at a
 //! tuple boundary without the trailer; a partial tuple is "unexpected EOF" (22P04), as in
 //! PostgreSQL. At most one unfinished tuple is held between chunks.
+//!
+//! COPY TO in the same format ([`header`], [`encode_tuple`], [`TRAILER`]): flags 0, no
+//! header extension, each value in its type's send format.
 
 use super::{Field, RawRow};
 use crate::{Error, Result};
 
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
+
+/// The end of a binary COPY's data: a field count of -1.
+pub const TRAILER: [u8; 2] = (-1i16).to_be_bytes();
+
+/// The file header a binary COPY TO starts with: the signature, flags 0 (no OIDs), and an
+/// empty header extension.
+pub fn header() -> Vec<u8> {
+    let mut out = SIGNATURE.to_vec();
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out
+}
+
+/// Appends one tuple: its field count, then per field the length of its send format (-1
+/// for NULL) and the bytes.
+pub fn encode_tuple(out: &mut Vec<u8>, row: &[crate::Value], types: &[crate::DataType]) {
+    out.extend_from_slice(&(row.len() as i16).to_be_bytes());
+    for (v, ty) in row.iter().zip(types) {
+        if v.is_null() {
+            out.extend_from_slice(&(-1i32).to_be_bytes());
+            continue;
+        }
+        let bytes = crate::types::binary::send(v, *ty);
+        out.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+        out.extend_from_slice(&bytes);
+    }
+}
 
 /// The binary decoder's state; see the module docs.
 #[derive(Debug, Default)]

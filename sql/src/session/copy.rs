@@ -267,8 +267,8 @@ impl<S: Storage> Session<S> {
     }
 
     /// After a statement: whether its result is a COPY TO STDOUT (its rows are the encoded
-    /// lines, one text value each), in which format and with how many columns. Clears the
-    /// mark.
+    /// lines, one text value each; in BINARY format the tuples, one bytea each), in which
+    /// format and with how many columns. Clears the mark.
     pub fn take_copy_out(&mut self) -> Option<(Format, usize)> {
         match std::mem::replace(&mut self.copy, CopyState::None) {
             CopyState::Out(f, n) => Some((f, n)),
@@ -544,11 +544,6 @@ impl<S: Storage> Session<S> {
     }
 
     fn copy_out(&mut self, c: &CopyStatement) -> Result<StatementResult> {
-        if c.options.format == Format::Binary {
-            return Err(Error::unsupported(
-                "COPY TO STDOUT in BINARY format is not supported yet",
-            ));
-        }
         let text = match &c.source {
             Source::Table { name, columns } => {
                 let table = name.iter().map(|n| quoted(n)).collect::<Vec<_>>().join(".");
@@ -576,6 +571,9 @@ impl<S: Storage> Session<S> {
         };
         let result = self.run_dml_or_ddl(&stmt, &[], &[])?;
         let columns = result.columns.unwrap_or_default();
+        if c.options.format == Format::Binary {
+            return Ok(self.copy_out_binary(result.rows, &columns));
+        }
         let force: Vec<bool> = match &c.options.force_quote {
             None => vec![false; columns.len()],
             Some(None) => vec![true; columns.len()],
@@ -617,5 +615,39 @@ impl<S: Storage> Session<S> {
             rows: lines,
             notices: Vec::new(),
         })
+    }
+
+    /// COPY TO in BINARY format: one CopyData per tuple (as `Value::Bytea`), the file header
+    /// with the first and the trailer with the last.
+    fn copy_out_binary(
+        &mut self,
+        rows: Vec<Vec<Value>>,
+        columns: &[crate::binder::OutputColumn],
+    ) -> StatementResult {
+        use crate::copy::binary;
+        let types: Vec<_> = columns.iter().map(|c| c.data_type).collect();
+        let n = rows.len();
+        let mut header = Some(binary::header());
+        let mut chunks = Vec::with_capacity(n + 1);
+        for row in rows {
+            let mut chunk = header.take().unwrap_or_default();
+            binary::encode_tuple(&mut chunk, &row, &types);
+            chunks.push(chunk);
+        }
+        match chunks.last_mut() {
+            Some(last) => last.extend_from_slice(&binary::TRAILER),
+            None => {
+                let mut only = header.take().unwrap_or_default();
+                only.extend_from_slice(&binary::TRAILER);
+                chunks.push(only);
+            }
+        }
+        self.copy = CopyState::Out(Format::Binary, columns.len());
+        StatementResult {
+            tag: format!("COPY {n}"),
+            columns: None,
+            rows: chunks.into_iter().map(|c| vec![Value::Bytea(c)]).collect(),
+            notices: Vec::new(),
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! COPY through the session API on the in-memory storage: rows in chunks of any size, the
 //! error context of PostgreSQL, statement-level rollback of a failed COPY (in and out of a
-//! transaction block), CopyFail, COPY TO in text and CSV, the foreign keys and triggers of
+//! transaction block), CopyFail, COPY TO in text, CSV and BINARY, the foreign keys and triggers of
 //! copied rows.
 //! Expected texts are PostgreSQL 15's.
 
-use sql::Session;
 use sql::memory::MemoryStorage;
+use sql::{Session, Value};
 
 fn session() -> Session<MemoryStorage> {
     let mut s = Session::new(MemoryStorage::new());
@@ -332,6 +332,53 @@ fn copy_fires_insert_triggers() {
             "ct_c ROW 1:ONE",
             "ct_c ROW 3:THREE",
             "ct_d STATEMENT",
+        ]
+    );
+}
+
+/// COPY TO in BINARY format writes PostgreSQL's bytes (these are PostgreSQL 15's for the
+/// same rows), and COPY FROM reads them back.
+#[test]
+fn copy_to_binary_writes_what_postgresql_writes_and_reads_back() {
+    let mut s = session();
+    run(&mut s, "INSERT INTO t VALUES (1, 'x', NULL), (2, 'hé', 3)");
+    let bytes = |s: &mut Session<MemoryStorage>, sql: &str| -> (String, Vec<u8>) {
+        let r = s.execute(sql).pop().unwrap().unwrap();
+        let (format, _) = s.take_copy_out().expect("a COPY TO");
+        assert_eq!(format, sql::copy::Format::Binary);
+        let mut out = Vec::new();
+        for row in &r.rows {
+            match &row[0] {
+                Value::Bytea(b) => out.extend_from_slice(b),
+                other => panic!("{other:?}"),
+            }
+        }
+        (r.tag, out)
+    };
+    let header: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+    let mut want = header.to_vec();
+    want.extend_from_slice(b"\0\x03\0\0\0\x04\0\0\0\x01\0\0\0\x01x\xff\xff\xff\xff");
+    want.extend_from_slice(b"\0\x03\0\0\0\x04\0\0\0\x02\0\0\0\x03h\xc3\xa9\0\0\0\x04\0\0\0\x03");
+    want.extend_from_slice(b"\xff\xff");
+    let (tag, got) = bytes(&mut s, "COPY t TO STDOUT (FORMAT binary)");
+    assert_eq!((tag.as_str(), &got), ("COPY 2", &want));
+    // No rows: the header and the trailer.
+    let (tag, empty) = bytes(
+        &mut s,
+        "COPY (SELECT a FROM t WHERE a > 5) TO STDOUT BINARY",
+    );
+    assert_eq!(tag, "COPY 0");
+    assert_eq!(empty, [header, b"\xff\xff"].concat());
+    run(&mut s, "DELETE FROM t");
+    assert_eq!(
+        copy_in(&mut s, "COPY t FROM STDIN (FORMAT binary)", &got, 7).unwrap(),
+        "COPY 2"
+    );
+    assert_eq!(
+        run(&mut s, "SELECT a, b, c FROM t ORDER BY a"),
+        vec![
+            vec![Some("1".into()), Some("x".into()), None],
+            vec![Some("2".into()), Some("hé".into()), Some("3".into())]
         ]
     );
 }

@@ -98,6 +98,25 @@ def copy(conn):
                 rows.append(row)
         for r in sorted(rows):
             show(*r)
+        # BINARY both ways, the values in their types' send formats
+        with cur.copy("COPY c (id, label) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(["int4", "text"])
+            cp.write_row((200, "binary"))
+            cp.write_row((201, None))
+        show(cur.rowcount)
+        with cur.copy("COPY (SELECT id, label FROM c WHERE id >= 199 ORDER BY id) TO STDOUT (FORMAT BINARY)") as cp:
+            cp.set_types(["int4", "text"])
+            for row in cp.rows():
+                show(*row)
+        with cur.copy("COPY (SELECT 1.50::numeric, '2024-01-02 03:04:05+00'::timestamptz, "
+                      "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '{\"a\": [1, null]}'::jsonb, "
+                      "ARRAY[1, NULL, 3], '1 day 02:03:04'::interval, 'x'::bytea, "
+                      "'2024-02-29'::date, 2.5::float8, true) TO STDOUT (FORMAT BINARY)") as cp:
+            cp.set_types(["numeric", "timestamptz", "uuid", "jsonb", "int4[]", "interval", "bytea",
+                          "date", "float8", "bool"])
+            for row in cp.rows():
+                # the zone object names the server's TimeZone setting: print the instant
+                show(*[v.isoformat() if isinstance(v, datetime.datetime) else v for v in row])
         try:
             with cur.copy("COPY c FROM STDIN") as cp:
                 cp.write(b"500\tok\nbad\tno\n")
