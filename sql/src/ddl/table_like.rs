@@ -88,7 +88,9 @@ impl Expansion {
                 expand(ddl, &like, &mut out)?;
             }
             Some(ast::CreateTableLikeKind::Plain(_)) => {
-                return Err(Error::SyntaxError("syntax error at or near \"LIKE\"".into()));
+                return Err(Error::SyntaxError(
+                    "syntax error at or near \"LIKE\"".into(),
+                ));
             }
         }
         for col in &c.columns {
