@@ -15,15 +15,16 @@
 //! key is the LIKE's error, and before its foreign keys, so one may reference a copied key.
 //! Foreign keys are never copied. SELECT on the source is required.
 //!
-//! Not supported: composite types and system catalogs as sources, STATISTICS / STORAGE /
-//! COMPRESSION (accepted, nothing to copy), comments on copied CHECK constraints.
+//! The source may be a table, a view or a composite type. Not supported: system catalogs as
+//! sources, STATISTICS / STORAGE / COMPRESSION (accepted, nothing to copy), comments on
+//! copied CHECK constraints.
 
 use super::Ddl;
 use super::columns::{self, NewColumn};
 use super::constraints::{self, Pending};
 use super::names;
 use crate::parse::table_like::{self as opts, LikeClause};
-use crate::storage::{ColumnDef, Identity, IndexDef, SequenceDef, TableDef};
+use crate::storage::{ColumnDef, Identity, IndexDef, SequenceDef, TableDef, ViewColumn};
 use crate::{Error, Result};
 use sqlparser::ast;
 
@@ -123,8 +124,8 @@ pub fn has_like(c: &ast::CreateTable) -> bool {
     c.like.is_some() || c.columns.iter().any(|col| opts::like_clause(col).is_some())
 }
 
-/// The source relation as a table (a view's columns are plain columns), checked for SELECT
-/// privilege. A sequence is 42809, as in PostgreSQL.
+/// The source relation as a table (a view's or composite type's columns are plain columns),
+/// checked for SELECT privilege. A sequence is 42809, as in PostgreSQL.
 fn source(ddl: &Ddl, name: &ast::ObjectName) -> Result<TableDef> {
     use crate::binder::FromRelation;
     use crate::storage::catalog::Relation;
@@ -138,23 +139,20 @@ fn source(ddl: &Ddl, name: &ast::ObjectName) -> Result<TableDef> {
         }
         Ok(())
     };
-    match ddl.binder()?.resolve_relation(name)? {
+    let found = match ddl.binder()?.resolve_relation(name) {
+        Ok(found) => found,
+        // A composite type's fields are columns too (no privilege: types have no ACL here).
+        Err(e @ Error::UndefinedTable(_)) => return composite(ddl, name).ok_or(e),
+        Err(e) => return Err(e),
+    };
+    match found {
         FromRelation::Table(t) => {
             allowed(&Relation::Table(&t))?;
             Ok(t)
         }
         FromRelation::View(v) => {
             allowed(&Relation::View(&v))?;
-            let mut t = TableDef {
-                name: v.name.clone(),
-                ..Default::default()
-            };
-            for c in &v.columns {
-                let mut col = ColumnDef::new(c.name.clone(), c.data_type);
-                col.comment.clone_from(&c.comment);
-                t.columns.push(col);
-            }
-            Ok(t)
+            Ok(plain_columns(&v.name, &v.columns))
         }
         FromRelation::Sequence(q) => Err(Error::WrongObjectType(format!(
             "relation \"{}\" is invalid in LIKE clause",
@@ -165,6 +163,29 @@ fn source(ddl: &Ddl, name: &ast::ObjectName) -> Result<TableDef> {
             s.name
         ))),
     }
+}
+
+/// Composite type `name` as a table of its fields, if it is one.
+fn composite(ddl: &Ddl, name: &ast::ObjectName) -> Option<TableDef> {
+    let catalog = ddl.catalog().ok()?;
+    let t = super::types::find(&catalog, &ddl.search_path, name).ok()??;
+    t.body
+        .is_composite()
+        .then(|| plain_columns(&t.name, &t.fields))
+}
+
+/// A table of columns `cols` (a view's or a composite type's), nullable without defaults.
+fn plain_columns(name: &str, cols: &[ViewColumn]) -> TableDef {
+    let mut t = TableDef {
+        name: name.to_string(),
+        ..Default::default()
+    };
+    for c in cols {
+        let mut col = ColumnDef::new(c.name.clone(), c.data_type);
+        col.comment.clone_from(&c.comment);
+        t.columns.push(col);
+    }
+    t
 }
 
 /// Expands one LIKE clause into `out`.
