@@ -69,7 +69,7 @@ fn both(def: &ColumnDef, table: &TableDef, what: &str) -> Error {
 }
 
 /// A sequence for column `column` of `table`, named and owned as PostgreSQL does.
-fn owned_sequence(
+pub(super) fn owned_sequence(
     ddl: &mut Ddl,
     table: &TableDef,
     column: usize,

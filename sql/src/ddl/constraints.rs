@@ -318,8 +318,11 @@ pub fn add(
                 let name = match name {
                     Some(n) => n,
                     None => {
+                        // INCLUDE columns are part of the name too (`ChooseIndexColumnNames`).
                         let add = names::columns_addition(
-                            cols.iter().map(|&c| def.columns[c].name.as_str()),
+                            cols.iter()
+                                .chain(&include)
+                                .map(|&c| def.columns[c].name.as_str()),
                         );
                         names::choose(&def.name, Some(&add), "key", |n| {
                             names::relation_taken(&catalog, def.schema, n, taken)

@@ -6,6 +6,7 @@
 use super::Ddl;
 use super::columns;
 use super::constraints::{self, Pending};
+use super::table_like::{Element, Expansion};
 use crate::binder::ident;
 use crate::result::StatementResult;
 use crate::storage::{ColumnDef, OnConflict, Row, TableDef};
@@ -49,10 +50,13 @@ fn storage_options(opts: &ast::CreateTableOptions) -> Result<Vec<String>> {
 
 /// CREATE TABLE.
 pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
-    if c.like.is_some() || c.clone.is_some() || c.or_replace || c.inherits.is_some() {
+    if c.clone.is_some() || c.or_replace || c.inherits.is_some() {
         return Err(Error::unsupported(
-            "CREATE TABLE ... LIKE / INHERITS is not supported yet",
+            "CREATE TABLE ... INHERITS is not supported yet",
         ));
+    }
+    if c.query.is_some() && super::table_like::has_like(c) {
+        return Err(Error::SyntaxError("syntax error at or near \"AS\"".into()));
     }
     if c.partition_of.is_some() {
         return super::partition::create_partition_of(ddl, c);
@@ -62,6 +66,13 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
             "syntax error at or near \"PARTITION\"".into(),
         ));
     }
+    // LIKE sources are looked up before the new name is checked (unless IF NOT EXISTS may
+    // skip the statement), as in PostgreSQL.
+    let early = if c.if_not_exists {
+        None
+    } else {
+        Some(Expansion::of(ddl, c)?)
+    };
     let Some((schema, name)) = ddl.new_relation(&c.name, c.temporary, c.if_not_exists)? else {
         let tag = match c.query {
             Some(_) => "CREATE TABLE AS",
@@ -86,8 +97,15 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
     let mut taken = vec![name];
     let mut pending = Vec::new();
     let mut sequences = Vec::new();
-    for (i, col) in c.columns.iter().enumerate() {
-        let nc = columns::column(ddl, &def, i, col, &taken)?;
+    let mut like = match early {
+        Some(like) => like,
+        None => Expansion::of(ddl, c)?,
+    };
+    for (i, element) in like.elements.iter().enumerate() {
+        let nc = match element {
+            Element::Written(col) => columns::column(ddl, &def, i, col, &taken)?,
+            Element::Copied(col) => super::table_like::column(ddl, &def, i, col, &taken)?,
+        };
         if def.column_index(&nc.def.name).is_some() {
             return Err(Error::DuplicateColumn(nc.def.name));
         }
@@ -106,7 +124,14 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateTable) -> Result<StatementResult> {
     for tc in &c.constraints {
         pending.push(Pending::from_table_constraint(tc)?);
     }
-    constraints::add(ddl, &mut def, pending, &mut taken)?;
+    // LIKE's constraints and indexes come after the table's own keys and before its
+    // foreign keys, as in PostgreSQL.
+    let (foreign, own): (Vec<_>, Vec<_>) = pending
+        .into_iter()
+        .partition(|p| matches!(p, Pending::ForeignKey { .. }));
+    constraints::add(ddl, &mut def, own, &mut taken)?;
+    like.add_constraints(ddl, &mut def, &mut taken)?;
+    constraints::add(ddl, &mut def, foreign, &mut taken)?;
     if let Some(spec) = &c.partition_by {
         def.partition_key = Some(Box::new(super::partition::key(&def, spec)?));
         super::partition::check_unique_keys(&def)?;

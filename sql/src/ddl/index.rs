@@ -137,7 +137,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
     let KeyElements {
         columns,
         exprs,
-        names: key_names,
+        names: mut key_names,
         options,
     } = key_elements(&table, &c.columns)?;
     let predicate = match &c.predicate {
@@ -158,6 +158,8 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
                 .column_index(&n)
                 .ok_or_else(|| Error::UndefinedColumn(n.clone()))?,
         );
+        // INCLUDE columns are part of a generated name too (`ChooseIndexColumnNames`).
+        key_names.push(n);
     }
     let catalog = ddl.catalog()?;
     let name = match &c.name {

@@ -12,6 +12,7 @@
 //! | file              | statements                                                        |
 //! |-------------------|-------------------------------------------------------------------|
 //! | [`create_table`]  | CREATE TABLE [AS], SELECT INTO, CREATE MATERIALIZED VIEW          |
+//! | [`table_like`]    | CREATE TABLE's LIKE elements: copied columns, keys, indexes       |
 //! | [`columns`]       | column definitions: types, serial, identity, DEFAULT              |
 //! | [`constraints`]   | PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY definitions and checks    |
 //! | [`alter_table`]   | ALTER TABLE                                                       |
@@ -57,6 +58,7 @@ pub mod role;
 pub mod role_membership;
 pub mod schema;
 pub mod sequence;
+pub mod table_like;
 pub mod trigger;
 pub mod types;
 pub mod utility;
