@@ -263,7 +263,10 @@ impl PgFn {
             PgFn::GetConstraintDef => {
                 let env = env::catalog()?;
                 match relations::constraint_by_oid(&env.catalog, oid_arg(0)) {
-                    Some(c) => text(deparse::constraint_definition(&env.catalog, &c)),
+                    Some(c) => {
+                        let pretty = matches!(args.get(1), Some(Value::Bool(true)));
+                        text(deparse::constraint_definition(&env.catalog, &c, pretty))
+                    }
                     None => {
                         let pretty = matches!(args.get(1), Some(Value::Bool(true)));
                         crate::system::user_types::domain_constraint_definition(
@@ -284,7 +287,12 @@ impl PgFn {
                 if e.starts_with("FOR VALUES ") || e == "DEFAULT" {
                     return Ok(text(e.clone()));
                 }
-                text(deparse::expr(e, env.catalog.table_by_id(oid_arg(1))))
+                let pretty = matches!(args.get(2), Some(Value::Bool(true)));
+                text(deparse::expr_in_mode(
+                    e,
+                    env.catalog.table_by_id(oid_arg(1)),
+                    pretty,
+                ))
             }
             PgFn::GetPartKeyDef => {
                 let env = env::catalog()?;

@@ -141,8 +141,8 @@ pub fn index_definition(cat: &Catalog, i: &IndexInfo) -> String {
     index_definition_mode(cat, i, false)
 }
 
-/// `pg_get_constraintdef(oid)`.
-pub fn constraint_definition(cat: &Catalog, c: &ConstraintRef) -> String {
+/// `pg_get_constraintdef(oid, pretty)`.
+pub fn constraint_definition(cat: &Catalog, c: &ConstraintRef, pretty: bool) -> String {
     let names = |t: &TableDef, cols: &[usize]| {
         cols.iter()
             .map(|&c| quote_ident(&t.columns[c].name))
@@ -161,7 +161,9 @@ pub fn constraint_definition(cat: &Catalog, c: &ConstraintRef) -> String {
             }
             s
         }
-        ConstraintRef::Check(t, ck) => format!("CHECK ({})", expr(&ck.expr, Some(t))),
+        ConstraintRef::Check(t, ck) => {
+            format!("CHECK ({})", expr_in_mode(&ck.expr, Some(t), pretty))
+        }
         ConstraintRef::Foreign(t, fk) => {
             let ref_cols = match cat.table_by_id(fk.ref_table) {
                 Some(rt) => names(rt, &fk.ref_columns),
@@ -280,6 +282,18 @@ impl Printer<'_> {
                     Some(w) if w.is_integer() && own.is_integer() => own,
                     _ => own,
                 };
+                if t.without_typmod() != own {
+                    // An integer (or numeric) constant coerced to the context's type is a
+                    // cast of the constant: `(0)::numeric` plain, `0::numeric` pretty, as
+                    // ruleutils.c's get_coercion_expr prints it.
+                    let inner = typed_const(&lit, &own);
+                    let inner = if self.parens {
+                        format!("({inner})")
+                    } else {
+                        inner
+                    };
+                    return Some((format!("{inner}::{}", t.without_typmod().name()), t));
+                }
                 Some((typed_const(&lit, &t), t))
             }
             ast::Value::SingleQuotedString(s) if !negative => {
@@ -391,6 +405,14 @@ impl Printer<'_> {
                 let (x, xt, _) = self.print(expr, None);
                 let (lo, _, _) = self.print(low, xt);
                 let (hi, _, _) = self.print(high, xt);
+                if self.parens {
+                    let text = if *negated {
+                        format!("(({x} < {lo}) OR ({x} > {hi}))")
+                    } else {
+                        format!("(({x} >= {lo}) AND ({x} <= {hi}))")
+                    };
+                    return (text, Some(DataType::Bool), ATOM);
+                }
                 let text = if *negated {
                     format!("{x} < {lo} OR {x} > {hi}")
                 } else {

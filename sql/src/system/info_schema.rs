@@ -151,7 +151,12 @@ fn columns_rows(ctx: &Context) -> Result<Vec<Row>> {
         for (i, c) in t.columns.iter().enumerate() {
             let default = match &c.default {
                 Some(_) if c.generated => null(),
-                Some(d) => text(super::deparse::default_expr(d, t, &c.data_type)),
+                // PostgreSQL's view prints `pg_get_expr(adbin, adrelid)`: plain mode.
+                Some(d) => text(super::deparse::expr_in_mode(
+                    &super::deparse::default_expr(d, t, &c.data_type),
+                    Some(t),
+                    false,
+                )),
                 None => null(),
             };
             add(
