@@ -113,25 +113,24 @@ fn span(s: &str, f: impl Fn(char) -> bool) -> usize {
 }
 
 /// A host name at the start of `s`: labels of letters, digits, `-` and `_` joined by
-/// dots, at least two, the last of two or more ASCII letters; then an optional `:port`.
+/// dots, at least two; the host ends after the ASCII letters (two or more) that start the
+/// last label (`pg_hba.conf-like` is the host `pg_hba.conf`); then an optional `:port`.
 fn host_len(s: &str) -> Option<usize> {
     let label = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let mut at = 0;
     let mut labels = 0;
-    let mut last_ok = false;
     let mut end = None;
     loop {
         let n = span(&s[at..], label);
         if n == 0 || !s[at..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
             break;
         }
-        let l = &s[at..at + n];
         labels += 1;
-        last_ok = l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic());
-        at += n;
-        if labels >= 2 && last_ok {
-            end = Some(at);
+        let letters = span(&s[at..at + n], |c| c.is_ascii_alphabetic());
+        if labels >= 2 && letters >= 2 {
+            end = Some(at + letters);
         }
+        at += n;
         if s[at..].starts_with('.') && s[at + 1..].starts_with(|c: char| c.is_ascii_alphanumeric())
         {
             at += 1;
@@ -139,7 +138,6 @@ fn host_len(s: &str) -> Option<usize> {
             break;
         }
     }
-    let _ = last_ok;
     let mut end = end?;
     if s[end..].starts_with(':') {
         let d = span(&s[end + 1..], |c| c.is_ascii_digit());
@@ -160,14 +158,15 @@ fn path_len(s: &str) -> usize {
         .len()
 }
 
-/// A file path: letters, digits, `_`, `-`, `.`, `/`, with a `.` or `/` followed by an
-/// alphanumeric character.
+/// A file path: letters, digits, `-`, `.`, `/` (and `_` after the first `.` or `/`),
+/// with a `.` or `/` followed by an alphanumeric character.
 fn file_len(s: &str) -> Option<usize> {
     let mut end = 0;
     let mut special = false;
     let mut it = s.char_indices().peekable();
     while let Some((i, c)) = it.next() {
-        if is_alnum(c) || c == '_' || c == '-' {
+        // an underscore only once the name is a path (`DATA_DIR/x` starts with a word)
+        if is_alnum(c) || c == '-' || (c == '_' && special) {
             end = i + c.len_utf8();
         } else if (c == '.' || c == '/') && it.peek().is_some_and(|(_, n)| is_alnum(*n)) {
             special = true;
@@ -317,17 +316,15 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
                     toks.push((TokenType::Host, 0, h));
                     consumed = h;
                 }
-            } else if c.is_ascii_digit() && {
-                let (ty, n) = number(rest);
-                ty != TokenType::UInt && !rest[n..].starts_with(is_alpha)
-            } {
+            } else if c.is_ascii_digit() && number(rest).0 != TokenType::UInt {
+                // a float or version stops before letters (`0.1s` is `0.1` and `s`)
                 let (ty, n) = number(rest);
                 toks.push((ty, 0, n));
                 consumed = n;
                 simple = true;
             } else if let Some(f) = file_len(rest)
                 && (c == '/' || rest[..f].contains('/') || !rest[..f].contains('-'))
-                && (c == '/' || {
+                && (c == '/' || rest[..f].contains('/') || {
                     // a word, then a dot and a number or word is a file name (v1.2.3)
                     let w = span(rest, is_alnum);
                     w < f && is_alpha(c)

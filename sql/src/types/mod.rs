@@ -42,7 +42,10 @@ pub mod oid;
 pub mod range;
 pub mod record;
 pub mod tid;
+#[cfg(test)]
+mod ts_proptest;
 pub mod tsquery;
+pub mod tsquery_parse;
 pub mod tsvector;
 pub mod uuid;
 mod value;

@@ -63,7 +63,7 @@ pub fn make_pos(pos: u16, weight: u16) -> u16 {
 
 /// `LIMITPOS`: a position clamped to the largest one.
 pub fn limit_pos(p: i64) -> u16 {
-    if p >= i64::from(MAX_POS) + 1 {
+    if p > i64::from(MAX_POS) {
         MAX_POS
     } else {
         p.max(0) as u16
