@@ -653,8 +653,14 @@ pub(crate) mod tests {
         let record = any_scalar().prop_recursive(2, 8, 3, |inner| {
             proptest::collection::vec((any::<u32>(), inner), 0..3).prop_map(Value::Record)
         });
+        let ts = prop_oneof![Just("a:1A,3 b 'c d':2"), Just(""), Just("x:16383")]
+            .prop_map(|t| Value::TsVector(sql::types::tsvector::parse(t).expect("a tsvector")));
+        let tq = prop_oneof![Just("a & !(b <2> c:*A)"), Just("x | y")]
+            .prop_map(|t| Value::TsQuery(sql::types::tsquery::parse(t).expect("a tsquery")));
         prop_oneof![
             6 => any_scalar(),
+            1 => ts,
+            1 => tq,
             1 => record,
             1 => proptest::collection::vec(any_scalar(), 0..5).prop_map(|items| {
                 let dims = if items.is_empty() { vec![] } else { vec![(items.len() as i32, 1)] };

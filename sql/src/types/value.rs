@@ -125,9 +125,9 @@ impl Value {
             Value::Inet(_) => 13,
             Value::TimeTz(..) => 14,
             Value::Range(_) => 15,
-            Value::TsVector(_) => 17,
-            Value::TsQuery(_) => 18,
-            Value::Null => 16,
+            Value::TsVector(_) => 16,
+            Value::TsQuery(_) => 17,
+            Value::Null => 18,
         }
     }
 
