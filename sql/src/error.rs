@@ -418,6 +418,13 @@ pub enum Error {
     /// XX000: a broken invariant inside the engine or a storage failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// XX000 with PostgreSQL's own text: an `elog(ERROR)` users can reach (e.g.
+    /// `setweight`'s "unrecognized weight: 120").
+    #[error("{0}")]
+    InternalPlain(String),
+    /// 2200F: an empty string where one is not allowed (`array_to_tsvector`).
+    #[error("{0}")]
+    ZeroLengthCharacterString(String),
 }
 
 /// The object an error is about, as PostgreSQL's ErrorResponse names it: `s` (schema), `t`
@@ -579,7 +586,8 @@ impl Error {
             QueryCanceled | QueryCanceledWith(_) => "57014",
             AdminShutdown => "57P01",
             ConnectionFailure(_) => "08006",
-            Internal(_) => "XX000",
+            Internal(_) | InternalPlain(_) => "XX000",
+            ZeroLengthCharacterString(_) => "2200F",
         }
     }
 

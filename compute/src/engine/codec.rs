@@ -40,6 +40,8 @@ pub fn to_stored(v: &sql::Value) -> Stored {
         sql::Value::Bytea(b) => Stored::Bytea(b.clone()),
         sql::Value::Uuid(u) => Stored::Uuid(*u),
         sql::Value::Inet(i) => Stored::Inet(*i),
+        sql::Value::TsVector(v) => Stored::TsVector((**v).clone()),
+        sql::Value::TsQuery(q) => Stored::TsQuery((**q).clone()),
         sql::Value::Date(d) => Stored::Date(*d),
         sql::Value::Time(t) => Stored::Time(*t),
         sql::Value::TimeTz(t, z) => Stored::TimeTz(*t, *z),
@@ -124,6 +126,7 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
             Some(DataType::RegProc) => sql::Value::Reg(RegKind::Proc, i as u32),
             Some(DataType::RegNamespace) => sql::Value::Reg(RegKind::Namespace, i as u32),
             Some(DataType::RegRole) => sql::Value::Reg(RegKind::Role, i as u32),
+            Some(DataType::RegConfig) => sql::Value::Reg(RegKind::Config, i as u32),
             Some(DataType::Enum(_)) => sql::Value::Enum(sql::types::enums::unpack(i)),
             Some(DataType::Tid) => sql::Value::Tid((i >> 16) as u32, (i & 0xffff) as u16),
             _ => sql::Value::Int(i),
@@ -147,6 +150,8 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
         Stored::Interval(i) => sql::Value::Interval(i),
         Stored::Bytea(b) => sql::Value::Bytea(b),
         Stored::Uuid(u) => sql::Value::Uuid(u),
+        Stored::TsVector(v) => sql::Value::TsVector(Box::new(v)),
+        Stored::TsQuery(q) => sql::Value::TsQuery(Box::new(q)),
         // Keys do not keep the is_cidr flag; the column's type says it.
         Stored::Inet(i) => sql::Value::Inet(match ty {
             Some(DataType::Cidr) => sql::types::inet::Inet { cidr: true, ..i },
@@ -282,7 +287,7 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         | (V::Tid(..), T::Tid)
         | (
             V::Int(_) | V::Reg(..),
-            T::RegClass | T::RegType | T::RegProc | T::RegNamespace | T::RegRole,
+            T::RegClass | T::RegType | T::RegProc | T::RegNamespace | T::RegRole | T::RegConfig,
         ) => true,
         (V::Float(_) | V::Float4(_), T::Float4 | T::Float8) => true,
         (V::Text(_), T::Text | T::Varchar(_) | T::Name | T::Char | T::Refcursor | T::Unknown) => {
@@ -296,6 +301,7 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         (V::Timestamp(_), T::Timestamp(_)) | (V::Timestamptz(_), T::Timestamptz(_)) => true,
         (V::Jsonb(_), T::Jsonb) | (V::Enum(_), T::Enum(_)) => true,
         (V::Inet(_), T::Inet | T::Cidr) => true,
+        (V::TsVector(_), T::TsVector) | (V::TsQuery(_), T::TsQuery) => true,
         (V::Range(r), T::Range(k)) => r.kind == *k,
         (V::Record(_), T::Composite(_) | T::Record) => true,
         (V::Array(a), T::Array(e)) => {

@@ -46,6 +46,9 @@
 //!                   value, 0x00 inclusive / 0x01 exclusive) and the upper bound (0x01, the
 //!                   value, 0x00 exclusive / 0x01 inclusive, or 0x02 infinite):
 //!                   `range_cmp`'s order
+//! tsvector    0x15  size, lexeme count, lexemes with positions ([`textsearch`]):
+//!                   `tsvector_cmp`'s order
+//! tsquery     0x16  node count, size, nodes in storage order ([`textsearch`])
 //! NULL        0xFF  (no payload): above every tag, so NULLs sort last
 //! ```
 //!
@@ -66,6 +69,7 @@
 pub mod jsonb;
 pub mod numeric;
 mod range;
+mod textsearch;
 
 use sql::types::Interval;
 
@@ -249,6 +253,8 @@ pub fn encode_value(v: &Value, out: &mut Vec<u8>) {
             out.extend_from_slice(&i.bytes()[usize::from(i.bits / 8)..]);
         }
         Value::Range(r) => range::encode(r, out),
+        Value::TsVector(v) => textsearch::encode_tsvector(v, out),
+        Value::TsQuery(q) => textsearch::encode_tsquery(q, out),
         Value::Record(fields) => {
             out.push(TAG_RECORD);
             for (oid, v) in fields {
@@ -393,6 +399,14 @@ fn decode_at(bytes: &[u8], depth: usize) -> Result<(Value, usize)> {
                 .filter(|i| i.network().bytes() == network)
                 .ok_or_else(bad)?;
             (Value::Inet(inet), 3 + 2 * n - whole)
+        }
+        textsearch::TAG_TSVECTOR => {
+            let (v, used) = textsearch::decode_tsvector(bytes)?;
+            (Value::TsVector(v), used)
+        }
+        textsearch::TAG_TSQUERY => {
+            let (q, used) = textsearch::decode_tsquery(bytes)?;
+            (Value::TsQuery(q), used)
         }
         TAG_RANGE => {
             if depth > MAX_DEPTH {

@@ -97,6 +97,49 @@ fn any_range() -> impl Strategy<Value = Value> {
         })
 }
 
+/// A small `tsvector`: few lexemes that share prefixes, positions often equal.
+fn small_tsvector() -> impl Strategy<Value = sql::types::tsvector::TsVector> {
+    use sql::types::tsvector::{Lexeme, TsVector, make_pos};
+    proptest::collection::vec(
+        (
+            "[ab]{1,2}",
+            proptest::collection::vec((1u16..4, 0u16..4), 0..3),
+        ),
+        0..3,
+    )
+    .prop_map(|ls| {
+        TsVector::from_unsorted(
+            ls.into_iter()
+                .map(|(word, pos)| Lexeme {
+                    word,
+                    pos: pos.into_iter().map(|(p, w)| make_pos(p, w)).collect(),
+                })
+                .collect(),
+        )
+    })
+}
+
+/// A small `tsquery`.
+fn small_tsquery() -> impl Strategy<Value = sql::types::tsquery::TsQuery> {
+    use sql::types::tsquery::{BinOp, QueryItem, TsQuery};
+    let leaf = ("[ab]{1,2}", 0u8..3, any::<bool>())
+        .prop_map(|(w, weight, prefix)| QueryItem::val(&w, weight, prefix));
+    prop_oneof![
+        1 => Just(TsQuery::default()),
+        4 => leaf
+            .prop_recursive(2, 6, 2, |inner| {
+                prop_oneof![
+                    inner.clone().prop_map(|a| QueryItem::Not(Box::new(a))),
+                    (inner.clone(), inner.clone())
+                        .prop_map(|(a, b)| QueryItem::bin(BinOp::And, a, b)),
+                    (inner.clone(), inner, 0u16..3)
+                        .prop_map(|(a, b, d)| QueryItem::bin(BinOp::Phrase(d), a, b)),
+                ]
+            })
+            .prop_map(TsQuery::new),
+    ]
+}
+
 /// A value of the given type, or NULL sometimes.
 fn value_of(ty: u8) -> BoxedStrategy<Value> {
     let v = match ty {
@@ -148,6 +191,8 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
         14 => small_jsonb().prop_map(Value::Jsonb).boxed(),
         15 => any_inet().prop_map(Value::Inet).boxed(),
         18 => any_range().boxed(),
+        20 => small_tsvector().prop_map(Value::TsVector).boxed(),
+        21 => small_tsquery().prop_map(Value::TsQuery).boxed(),
         17 => ((0i64..=86_400_000_000), (-57_599i32..57_600))
             .prop_map(|(t, z)| Value::TimeTz(t, z))
             .boxed(),
@@ -176,7 +221,7 @@ fn value_of(ty: u8) -> BoxedStrategy<Value> {
 
 /// Two tuples with the same column types.
 fn tuple_pair() -> impl Strategy<Value = (Vec<Value>, Vec<Value>)> {
-    proptest::collection::vec(0u8..20, 1..4).prop_flat_map(|types| {
+    proptest::collection::vec(0u8..22, 1..4).prop_flat_map(|types| {
         let one = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         let two = types.iter().map(|&t| value_of(t)).collect::<Vec<_>>();
         (one, two)
@@ -226,7 +271,7 @@ proptest! {
     }
 
     #[test]
-    fn tagged_garbage_never_panics(tag in 0x07u8..=0x14, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+    fn tagged_garbage_never_panics(tag in 0x07u8..=0x16, bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
         let mut b = vec![tag];
         b.extend(bytes);
         let _ = decode_key(&b);

@@ -37,6 +37,8 @@
 //! 21   range         kind u8 ([`sql::types::range::RangeKind::code`]), flags u8 (the
 //!                    binary format's: empty 1, `[` 2, `]` 4, lower infinite 8, upper
 //!                    infinite 16), then a tagged value per finite bound of a non-empty range
+//! 22   tsvector      len u32, PostgreSQL's binary format (`tsvectorsend`)
+//! 23   tsquery       len u32, PostgreSQL's binary format (`tsquerysend`)
 //!
 //! numeric body: kind u8 (0 finite, 1 NaN, 2 +Infinity, 3 -Infinity); finite values then
 //!               display scale u32, sign u8 (0 non-negative, 1 negative), len u32,
@@ -84,6 +86,10 @@ pub enum Value {
     TimeTz(i64, i32),
     /// A value of a range type.
     Range(StoredRange),
+    /// A `tsvector`.
+    TsVector(sql::types::tsvector::TsVector),
+    /// A `tsquery`.
+    TsQuery(sql::types::tsquery::TsQuery),
 }
 
 /// A range as stored: its type's code, its flags and its finite bounds.
@@ -124,6 +130,8 @@ const TAG_RECORD: u8 = 18;
 const TAG_INET: u8 = 19;
 const TAG_TIMETZ: u8 = 20;
 const TAG_RANGE: u8 = 21;
+const TAG_TSVECTOR: u8 = 22;
+const TAG_TSQUERY: u8 = 23;
 
 /// How deeply records (and arrays in them) may nest in a stored value.
 const MAX_DEPTH: usize = 32;
@@ -285,6 +293,20 @@ pub(crate) fn encode_value(v: &Value, out: &mut Vec<u8>) {
             for b in [&r.lower, &r.upper].into_iter().flatten() {
                 encode_value(b, out);
             }
+        }
+        Value::TsVector(v) => {
+            let mut body = Vec::new();
+            sql::types::tsvector::send(v, &mut body);
+            out.push(TAG_TSVECTOR);
+            put_len(out, body.len());
+            out.extend_from_slice(&body);
+        }
+        Value::TsQuery(q) => {
+            let mut body = Vec::new();
+            sql::types::tsquery::send(q, &mut body);
+            out.push(TAG_TSQUERY);
+            put_len(out, body.len());
+            out.extend_from_slice(&body);
         }
         Value::Record(fields) => {
             out.push(TAG_RECORD);
@@ -452,6 +474,20 @@ fn decode_value(r: &mut Reader<'_>, depth: usize) -> Result<Value> {
                 upper,
             })
         }
+        TAG_TSVECTOR => {
+            let body = r.bytes()?;
+            match sql::types::tsvector::recv(body) {
+                Ok((v, used)) if used == body.len() => Value::TsVector(v),
+                _ => return Err(r.fail("tsvector body")),
+            }
+        }
+        TAG_TSQUERY => {
+            let body = r.bytes()?;
+            match sql::types::tsquery::recv(body) {
+                Ok((q, used)) if used == body.len() => Value::TsQuery(q),
+                _ => return Err(r.fail("tsquery body")),
+            }
+        }
         TAG_JSON => Value::Json(r.string()?),
         TAG_JSONB => {
             let body = r.bytes()?;
@@ -617,8 +653,14 @@ pub(crate) mod tests {
         let record = any_scalar().prop_recursive(2, 8, 3, |inner| {
             proptest::collection::vec((any::<u32>(), inner), 0..3).prop_map(Value::Record)
         });
+        let ts = prop_oneof![Just("a:1A,3 b 'c d':2"), Just(""), Just("x:16383")]
+            .prop_map(|t| Value::TsVector(sql::types::tsvector::parse(t).expect("a tsvector")));
+        let tq = prop_oneof![Just("a & !(b <2> c:*A)"), Just("x | y")]
+            .prop_map(|t| Value::TsQuery(sql::types::tsquery::parse(t).expect("a tsquery")));
         prop_oneof![
             6 => any_scalar(),
+            1 => ts,
+            1 => tq,
             1 => record,
             1 => proptest::collection::vec(any_scalar(), 0..5).prop_map(|items| {
                 let dims = if items.is_empty() { vec![] } else { vec![(items.len() as i32, 1)] };

@@ -273,6 +273,7 @@ impl Binder {
             B::Custom(s) if s == ">>=" => Some(">>="),
             B::Custom(s) if s == "-|-" => Some("-|-"),
             B::AndLt => Some("&<"),
+            B::LtDashGt => Some("<->"),
             B::AndGt => Some("&>"),
             _ => None,
         };

@@ -314,6 +314,19 @@ impl Binder {
                     let arg = self.bind_expr(expr, ctx)?;
                     self.bind_call(name, vec![arg])?
                 }
+                UnaryOperator::PGPrefixFactorial => {
+                    // `!! tsquery` (PostgreSQL 15 has no factorial prefix operator)
+                    let (x, from) = self.bind_expr(expr, ctx)?;
+                    if !matches!(from, DataType::TsQuery | DataType::Unknown) {
+                        return Err(Error::UndefinedFunction(format!(
+                            "operator does not exist: !! {}",
+                            from.name()
+                        )));
+                    }
+                    let x = self.coerce(x, from, DataType::TsQuery)?;
+                    let f = Function::TextSearch(crate::expr::ts_fns::TsFn::Not);
+                    (Expr::Call(f, vec![x]), DataType::TsQuery)
+                }
                 UnaryOperator::BitwiseNot => {
                     let (x, from) = self.bind_expr(expr, ctx)?;
                     let t = if from == DataType::Unknown {

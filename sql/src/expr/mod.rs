@@ -35,6 +35,11 @@ pub mod subquery;
 mod to_char;
 mod to_number;
 mod to_timestamp;
+pub mod ts_config;
+pub mod ts_fns;
+pub mod ts_match;
+pub mod ts_parser;
+pub mod ts_rank;
 mod visit;
 
 pub use functions::{Function, Resolved, undefined as functions_undefined};

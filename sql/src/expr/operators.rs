@@ -13,7 +13,8 @@ use crate::types::DataType;
 
 /// Resolves `left sym right` to a function call, if it is one of this module's operators.
 pub fn resolve(sym: &str, left: DataType, right: DataType) -> Option<Result<Resolved>> {
-    super::range_fns::RangeFn::resolve_operator(sym, left, right)
+    super::ts_fns::TsFn::resolve_operator(sym, left, right)
+        .or_else(|| super::range_fns::RangeFn::resolve_operator(sym, left, right))
         .or_else(|| super::jsonb_fns::JsonbFn::resolve_operator(sym, left, right))
         .or_else(|| super::datetime_fns::resolve_operator(sym, left, right))
         .or_else(|| super::numeric_fns::resolve_operator(sym, left, right))

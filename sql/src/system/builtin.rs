@@ -1127,7 +1127,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("ftoptions", "text[]"),
             ],
         ),
-        e(
+        t(
             "pg_ts_parser",
             3601,
             &[
@@ -1140,8 +1140,9 @@ pub fn tables() -> Vec<SystemTable> {
                 ("prsheadline", "regproc"),
                 ("prslextype", "regproc"),
             ],
+            super::ts_catalog::pg_ts_parser,
         ),
-        e(
+        t(
             "pg_ts_config",
             3602,
             &[
@@ -1151,8 +1152,9 @@ pub fn tables() -> Vec<SystemTable> {
                 ("cfgowner", "oid"),
                 ("cfgparser", "oid"),
             ],
+            super::ts_catalog::pg_ts_config,
         ),
-        e(
+        t(
             "pg_ts_config_map",
             3603,
             &[
@@ -1161,8 +1163,9 @@ pub fn tables() -> Vec<SystemTable> {
                 ("mapseqno", "int4"),
                 ("mapdict", "oid"),
             ],
+            super::ts_catalog::pg_ts_config_map,
         ),
-        e(
+        t(
             "pg_ts_dict",
             3600,
             &[
@@ -1173,8 +1176,9 @@ pub fn tables() -> Vec<SystemTable> {
                 ("dicttemplate", "oid"),
                 ("dictinitoption", "text"),
             ],
+            super::ts_catalog::pg_ts_dict,
         ),
-        e(
+        t(
             "pg_ts_template",
             3764,
             &[
@@ -1184,6 +1188,7 @@ pub fn tables() -> Vec<SystemTable> {
                 ("tmplinit", "regproc"),
                 ("tmpllexize", "regproc"),
             ],
+            super::ts_catalog::pg_ts_template,
         ),
         e(
             "pg_seclabel",

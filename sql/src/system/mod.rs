@@ -54,6 +54,7 @@ pub mod relations;
 mod replication;
 pub mod table_stats;
 pub mod triggers;
+pub(crate) mod ts_catalog;
 pub mod user_types;
 mod view_def;
 pub mod views;
@@ -108,6 +109,9 @@ pub fn column_type(text: &str) -> DataType {
         "regtype" => DataType::RegType,
         "regnamespace" => DataType::RegNamespace,
         "regrole" => DataType::RegRole,
+        "regconfig" => DataType::RegConfig,
+        "tsvector" => DataType::TsVector,
+        "tsquery" => DataType::TsQuery,
         "name" => DataType::Name,
         "char" => DataType::Char,
         "float4" => DataType::Float4,

@@ -68,11 +68,14 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
             | DataType::RegProc
             | DataType::RegNamespace
             | DataType::RegRole
+            | DataType::RegConfig
             | DataType::Xid
             | DataType::Cid,
         ) => out.extend_from_slice(&(*i as u32).to_be_bytes()),
         (Value::Int(i), _) => out.extend_from_slice(&i.to_be_bytes()),
         (Value::Reg(_, o), _) => out.extend_from_slice(&o.to_be_bytes()),
+        (Value::TsVector(v), _) => super::tsvector::send(v, out),
+        (Value::TsQuery(q), _) => super::tsquery::send(q, out),
         (Value::Tid(b, o), _) => {
             out.extend_from_slice(&b.to_be_bytes());
             out.extend_from_slice(&o.to_be_bytes());
@@ -299,6 +302,25 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         RegProc => Value::Reg(RegKind::Proc, u32::from_be_bytes(r.array()?)),
         RegNamespace => Value::Reg(RegKind::Namespace, u32::from_be_bytes(r.array()?)),
         RegRole => Value::Reg(RegKind::Role, u32::from_be_bytes(r.array()?)),
+        RegConfig => Value::Reg(RegKind::Config, u32::from_be_bytes(r.array()?)),
+        TsVector => {
+            let (v, used) = super::tsvector::recv(r.rest())?;
+            if used != r.rest().len() {
+                return Err(Error::InvalidBinaryRepresentation(
+                    "incorrect binary data format".into(),
+                ));
+            }
+            Value::TsVector(Box::new(v))
+        }
+        TsQuery => {
+            let (q, used) = super::tsquery::recv(r.rest())?;
+            if used != r.rest().len() {
+                return Err(Error::InvalidBinaryRepresentation(
+                    "incorrect binary data format".into(),
+                ));
+            }
+            Value::TsQuery(Box::new(q))
+        }
         Float4 => Value::Float4(f32::from_be_bytes(r.array()?)),
         Float8 => Value::Float(f64::from_be_bytes(r.array()?)),
         Numeric(_) => Value::numeric(read_numeric(r)?),

@@ -173,6 +173,9 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
             oid::parse_regnamespace(s)?,
         )),
         DataType::RegRole => Ok(Value::Reg(oid::RegKind::Role, oid::parse_regrole(s)?)),
+        DataType::RegConfig => Ok(Value::Reg(oid::RegKind::Config, oid::parse_regconfig(s)?)),
+        DataType::TsVector => Ok(Value::TsVector(Box::new(super::tsvector::parse(s)?))),
+        DataType::TsQuery => Ok(Value::TsQuery(Box::new(super::tsquery::parse(s)?))),
         DataType::Array(e) => Ok(Value::Array(Box::new(Array::parse(s, e.get())?))),
         DataType::Int2Vector | DataType::OidVector => {
             let items = super::vector::items(&Value::Text(s.to_string()))?;
@@ -416,7 +419,7 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
         (Value::Numeric(n), Numeric(_)) => Value::Numeric(n),
         (Value::Int(i), Bool) => Value::Bool(i != 0),
         (Value::Bool(b), Bool) => Value::Bool(b),
-        (Value::Int(i), RegClass | RegType | RegProc | RegNamespace | RegRole) => {
+        (Value::Int(i), RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig) => {
             let kind = reg_kind(to);
             Value::Reg(
                 kind,
@@ -425,7 +428,7 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
                     .map_err(|_| int_out_of_range(Oid))?,
             )
         }
-        (Value::Reg(_, o), RegClass | RegType | RegProc | RegNamespace | RegRole) => {
+        (Value::Reg(_, o), RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig) => {
             Value::Reg(reg_kind(to), o)
         }
         (Value::Jsonb(j), Bool) => match *j {
@@ -500,6 +503,7 @@ fn reg_kind(t: DataType) -> oid::RegKind {
         DataType::RegProc => oid::RegKind::Proc,
         DataType::RegNamespace => oid::RegKind::Namespace,
         DataType::RegRole => oid::RegKind::Role,
+        DataType::RegConfig => oid::RegKind::Config,
         _ => oid::RegKind::Class,
     }
 }

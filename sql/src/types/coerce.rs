@@ -37,6 +37,7 @@ fn is_reg(t: DataType) -> bool {
             | DataType::RegProc
             | DataType::RegNamespace
             | DataType::RegRole
+            | DataType::RegConfig
     )
 }
 
@@ -70,12 +71,15 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
         (Xid8, Xid) => Explicit,
         (Int4, Char) | (Char, Int4) => Explicit,
         // OIDs
-        (Int2 | Int4 | Int8, Oid | RegClass | RegType | RegProc | RegNamespace | RegRole) => {
-            Implicit
-        }
+        (
+            Int2 | Int4 | Int8,
+            Oid | RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig,
+        ) => Implicit,
         (Oid, f) if is_reg(f) => Implicit,
         (r, Oid) if is_reg(r) => Implicit,
-        (Oid | RegClass | RegType | RegProc | RegNamespace | RegRole, Int4 | Int8) => Assignment,
+        (Oid | RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig, Int4 | Int8) => {
+            Assignment
+        }
         (Text | Varchar(_), RegClass) => Implicit,
         // strings
         (Text | Varchar(_) | Bpchar(_) | Name | Char, Text) => Implicit,

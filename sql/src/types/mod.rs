@@ -42,6 +42,11 @@ pub mod oid;
 pub mod range;
 pub mod record;
 pub mod tid;
+#[cfg(test)]
+mod ts_proptest;
+pub mod tsquery;
+pub mod tsquery_parse;
+pub mod tsvector;
 pub mod uuid;
 mod value;
 pub mod vector;
@@ -127,6 +132,14 @@ pub enum DataType {
     Cidr,
     /// A built-in range type ([`range`]); values [`Value::Range`].
     Range(range::RangeKind),
+    /// `tsvector`: a sorted set of lexemes with positions ([`tsvector`]); values
+    /// [`Value::TsVector`].
+    TsVector,
+    /// `tsquery`: a text-search query ([`tsquery`]); values [`Value::TsQuery`].
+    TsQuery,
+    /// `regconfig`: a text-search configuration's OID that prints as its name
+    /// (`Value::Reg`).
+    RegConfig,
     /// `refcursor`: a cursor's (portal's) name, as PL/pgSQL's cursor variables and
     /// functions returning cursors hold it ([`crate::cursor`]); values are `Value::Text`.
     Refcursor,
@@ -205,6 +218,9 @@ impl ElemType {
             Refcursor => (36, 0),
             RegNamespace => (37, 0),
             RegRole => (38, 0),
+            TsVector => (39, 0),
+            TsQuery => (40, 0),
+            RegConfig => (41, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -261,6 +277,9 @@ impl ElemType {
             36 => Refcursor,
             37 => RegNamespace,
             38 => RegRole,
+            39 => TsVector,
+            40 => TsQuery,
+            41 => RegConfig,
             _ => RegProc,
         }
     }
@@ -350,6 +369,9 @@ impl DataType {
             Jsonb => 3802,
             Inet => 869,
             Cidr => 650,
+            TsVector => 3614,
+            TsQuery => 3615,
+            RegConfig => 3734,
             Range(k) => k.oids().0,
             Int2Vector => 22,
             OidVector => 30,
@@ -398,6 +420,9 @@ impl DataType {
             Jsonb => 3807,
             Inet => 1041,
             Cidr => 651,
+            TsVector => 3643,
+            TsQuery => 3645,
+            RegConfig => 3735,
             Range(k) => k.oids().1,
             Int2Vector => 1006,
             OidVector => 1013,
@@ -415,7 +440,7 @@ impl DataType {
             Bool | Char => 1,
             Int2 => 2,
             Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | RegNamespace | RegRole
-            | Enum(_) | Xid | Cid => 4,
+            | Enum(_) | Xid | Cid | RegConfig => 4,
             Tid => 6,
             Xid8 => 8,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
@@ -504,6 +529,9 @@ impl DataType {
             Xid8 => "xid8".into(),
             Inet => "inet".into(),
             Cidr => "cidr".into(),
+            TsVector => "tsvector".into(),
+            TsQuery => "tsquery".into(),
+            RegConfig => "regconfig".into(),
             Range(k) => k.name().into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
@@ -554,6 +582,9 @@ impl DataType {
             Xid8 => "xid8".into(),
             Inet => "inet".into(),
             Cidr => "cidr".into(),
+            TsVector => "tsvector".into(),
+            TsQuery => "tsquery".into(),
+            RegConfig => "regconfig".into(),
             Range(k) => k.name().into(),
             Int2Vector => "int2vector".into(),
             OidVector => "oidvector".into(),
@@ -571,12 +602,14 @@ impl DataType {
         match self {
             Bool => Category::Boolean,
             Int2 | Int4 | Int8 | Float4 | Float8 | Numeric(_) | Oid | RegClass | RegType
-            | RegProc | RegNamespace | RegRole => Category::Numeric,
+            | RegProc | RegNamespace | RegRole | RegConfig => Category::Numeric,
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
             Refcursor => Category::UserDefined,
             Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
-            Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 => Category::UserDefined,
+            Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 | TsVector | TsQuery => {
+                Category::UserDefined
+            }
             Inet | Cidr => Category::Network,
             Range(_) => Category::Range,
             Array(_) | Int2Vector | OidVector => Category::Array,

@@ -155,6 +155,8 @@ pub fn from_sql(ty: &ast::DataType) -> Result<DataType> {
         T::JSON => DataType::Json,
         T::JSONB => DataType::Jsonb,
         T::Regclass => DataType::RegClass,
+        T::TsVector => DataType::TsVector,
+        T::TsQuery => DataType::TsQuery,
         T::Array(def) => {
             let inner = match def {
                 ast::ArrayElemTypeDef::SquareBracket(t, _)
@@ -301,6 +303,9 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "oid" => DataType::Oid,
         "regnamespace" => DataType::RegNamespace,
         "regrole" => DataType::RegRole,
+        "regconfig" => DataType::RegConfig,
+        "tsvector" => DataType::TsVector,
+        "tsquery" => DataType::TsQuery,
         "regclass" => DataType::RegClass,
         "regtype" => DataType::RegType,
         "regproc" => DataType::RegProc,

@@ -20,6 +20,8 @@ pub enum RegKind {
     Proc,
     Namespace,
     Role,
+    /// `regconfig`: a text-search configuration ([`crate::expr::ts_config`]).
+    Config,
 }
 
 impl RegKind {
@@ -30,6 +32,7 @@ impl RegKind {
             RegKind::Proc => DataType::RegProc,
             RegKind::Namespace => DataType::RegNamespace,
             RegKind::Role => DataType::RegRole,
+            RegKind::Config => DataType::RegConfig,
         }
     }
 }
@@ -130,6 +133,9 @@ pub fn builtin_types() -> Vec<DataType> {
         Xid8,
         Inet,
         Cidr,
+        TsVector,
+        TsQuery,
+        RegConfig,
         TimeTz(None),
         Refcursor,
         Range(super::range::RangeKind::Int4),
@@ -266,6 +272,24 @@ pub fn parse_regrole(s: &str) -> Result<u32> {
         .ok_or_else(|| Error::UndefinedObject(format!("role \"{name}\" does not exist")))
 }
 
+/// `regconfig` input: a text-search configuration's name (optionally `pg_catalog.`) or an
+/// OID.
+pub fn parse_regconfig(s: &str) -> Result<u32> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>() {
+        return Ok(n);
+    }
+    let name = normalize_name(t);
+    let bare = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    crate::expr::ts_config::Config::from_name(bare)
+        .map(|c| c.oid())
+        .ok_or_else(|| {
+            Error::UndefinedObject(format!(
+                "text search configuration \"{name}\" does not exist"
+            ))
+        })
+}
+
 /// Folds an unquoted name to lower case and strips the quotes of a quoted one, per
 /// dot-separated part (`"My".t` → `My.t`).
 fn normalize_name(s: &str) -> String {
@@ -299,6 +323,9 @@ pub fn format(kind: RegKind, oid: u32) -> String {
             crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.namespace_name(oid)))
         }
         RegKind::Role => crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.role_name(oid))),
+        RegKind::Config => {
+            crate::expr::ts_config::Config::from_oid(oid).map(|c| c.name().to_string())
+        }
     };
     name.unwrap_or_else(|| oid.to_string())
 }

@@ -65,6 +65,10 @@ pub enum Value {
     Inet(super::inet::Inet),
     /// A value of a range type ([`super::range`]).
     Range(Box<super::range::Range>),
+    /// A `tsvector` ([`super::tsvector`]).
+    TsVector(Box<super::tsvector::TsVector>),
+    /// A `tsquery` ([`super::tsquery`]).
+    TsQuery(Box<super::tsquery::TsQuery>),
 }
 
 impl Value {
@@ -121,7 +125,9 @@ impl Value {
             Value::Inet(_) => 13,
             Value::TimeTz(..) => 14,
             Value::Range(_) => 15,
-            Value::Null => 16,
+            Value::TsVector(_) => 16,
+            Value::TsQuery(_) => 17,
+            Value::Null => 18,
         }
     }
 
@@ -199,6 +205,8 @@ impl Ord for Value {
             (Tid(ab, ao), Tid(bb, bo)) => (ab, ao).cmp(&(bb, bo)),
             (Inet(a), Inet(b)) => super::inet::cmp(a, b),
             (Range(a), Range(b)) => super::range::cmp(a, b),
+            (TsVector(a), TsVector(b)) => super::tsvector::cmp(a, b),
+            (TsQuery(a), TsQuery(b)) => super::tsquery::cmp(a, b),
             (TimeTz(at, az), TimeTz(bt, bz)) => datetime::timetz::cmp((*at, *az), (*bt, *bz)),
             _ => self.kind_rank().cmp(&other.kind_rank()),
         }
@@ -266,6 +274,8 @@ impl Hash for Value {
                 }
             }
             TimeTz(t, z) => (t, z).hash(state),
+            TsVector(v) => v.hash(state),
+            TsQuery(q) => q.hash(state),
             Interval(i) => i.hash(state),
             // BigDecimal hashes by value, as jsonb equality compares numbers (1.0 = 1)
             Jsonb(j) => j.hash(state),
@@ -316,6 +326,8 @@ impl std::fmt::Display for Value {
             Value::Tid(b, o) => write!(f, "({b},{o})"),
             Value::Inet(i) => f.write_str(&super::inet::format(i)),
             Value::Range(r) => f.write_str(&super::range::format(r)),
+            Value::TsVector(v) => f.write_str(&super::tsvector::format(v)),
+            Value::TsQuery(q) => f.write_str(&super::tsquery::format(q)),
         }
     }
 }

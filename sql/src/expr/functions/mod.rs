@@ -269,6 +269,8 @@ pub enum Function {
     Inet(super::inet_fns::InetFn),
     /// A range function or operator ([`super::range_fns`]).
     Range(super::range_fns::RangeFn),
+    /// A text-search function or operator ([`super::ts_fns`]).
+    TextSearch(super::ts_fns::TsFn),
     /// A function of an installed extension ([`super::extension_fns`]).
     Extension(super::extension_fns::ExtensionFn),
     Array(ArrayFn),
@@ -330,6 +332,9 @@ impl Function {
             return r;
         }
         if let Some(r) = super::inet_fns::InetFn::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = super::ts_fns::TsFn::resolve(name, args) {
             return r;
         }
         if let Some(r) = super::extension_fns::ExtensionFn::resolve(name, args) {
@@ -641,6 +646,7 @@ impl Function {
             Function::DateTime(f) => f.call(args),
             Function::Bytea(f) => f.call(args),
             Function::Inet(f) => f.call(args),
+            Function::TextSearch(f) => f.call(args),
             Function::Range(f) => f.call(args),
             Function::Extension(f) => f.call(args),
             Function::Array(f) => f.call(args),
