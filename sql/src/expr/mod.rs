@@ -27,6 +27,7 @@ mod like;
 pub mod numeric_fns;
 pub mod operators;
 mod ops;
+pub mod functiondef;
 pub mod pg_functions;
 pub mod range_fns;
 pub mod resolve;

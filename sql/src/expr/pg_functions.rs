@@ -33,12 +33,14 @@ pub enum PgFn {
     /// `pg_function_is_visible`: built-ins always; a SQL function when its schema is on the
     /// search path.
     FunctionIsVisible,
-    /// `pg_get_function_result` of a SQL function (NULL for built-ins).
+    /// `pg_get_function_result` of a SQL function or a built-in.
     FunctionResult,
-    /// `pg_get_function_arguments` of a SQL function.
+    /// `pg_get_function_arguments` of a SQL function or a built-in.
     FunctionArguments,
-    /// `pg_get_function_identity_arguments` of a SQL function.
+    /// `pg_get_function_identity_arguments` of a SQL function or a built-in.
     FunctionIdentityArguments,
+    /// `pg_get_functiondef(oid)` (`super::functiondef`).
+    FunctionDef,
     GetIndexDef,
     GetConstraintDef,
     GetExpr,
@@ -173,6 +175,7 @@ impl PgFn {
             ("pg_get_function_identity_arguments", 1) => {
                 (PgFn::FunctionIdentityArguments, vec![oid], text)
             }
+            ("pg_get_functiondef", 1) => (PgFn::FunctionDef, vec![oid], text),
             _ => return None,
         };
         Some((f, params, ret))
@@ -344,7 +347,18 @@ impl PgFn {
             },
             PgFn::Nothing => Value::Null,
             PgFn::FunctionText => text(String::new()),
+            PgFn::FunctionDef => {
+                super::functiondef::functiondef(oid_arg(0))?.map_or(Value::Null, text)
+            }
             PgFn::FunctionResult | PgFn::FunctionArguments | PgFn::FunctionIdentityArguments => {
+                if let Some(p) = crate::system::builtin_procs::by_oid(oid_arg(0)) {
+                    use super::functiondef::{builtin_arguments, builtin_result};
+                    return Ok(match self {
+                        PgFn::FunctionResult => text(builtin_result(p)),
+                        PgFn::FunctionArguments => text(builtin_arguments(p, true, false)),
+                        _ => text(builtin_arguments(p, false, false)),
+                    });
+                }
                 let env = env::catalog()?;
                 let Some(f) = env.catalog.functions.iter().find(|f| f.oid == oid_arg(0)) else {
                     return Ok(Value::Null);
@@ -646,13 +660,13 @@ pub fn function_result(f: &crate::storage::FunctionDef) -> String {
 }
 
 /// `pg_get_function_arguments`: `a integer, OUT b text, c text DEFAULT 'x'::text`; with
-/// `identity`, `pg_get_function_identity_arguments` (no DEFAULTs, and a function's OUT
-/// parameters left out). A procedure's IN parameters say `IN`.
+/// `identity`, `pg_get_function_identity_arguments` (no DEFAULTs; OUT parameters stay, as
+/// PostgreSQL 15 prints them). A procedure's IN parameters say `IN`.
 pub fn function_arguments(f: &crate::storage::FunctionDef, identity: bool) -> String {
     let mut defaults = f.args.iter().map(|a| a.default.as_ref());
     all_parameters(f)
         .into_iter()
-        .filter(|(m, _, _)| *m != 't' && !(identity && *m == 'o' && !f.procedure))
+        .filter(|(m, _, _)| *m != 't')
         .map(|(m, name, ty)| {
             let mut s = match m {
                 'o' => "OUT ".to_string(),

@@ -45,6 +45,7 @@ mod default_acl;
 pub mod deparse;
 pub mod extensions;
 pub mod info_schema;
+pub mod info_schema_routines;
 pub mod locks;
 pub mod operators;
 pub mod partitions;
@@ -127,6 +128,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(builtin::tables());
         v.extend(views::tables());
         v.extend(info_schema::tables());
+        v.extend(info_schema_routines::tables());
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(prepared::PG_PREPARED_STATEMENTS);
         v.push(default_acl::PG_DEFAULT_ACL);

@@ -1,0 +1,285 @@
+//! Routine introspection of the built-in functions and `pg_get_functiondef`:
+//! `pg_get_function_arguments`, `pg_get_function_identity_arguments` and
+//! `pg_get_function_result` of a built-in (from PostgreSQL 15's `pg_proc` rows in
+//! `system::builtin_procs`), and `pg_get_functiondef` of a built-in or of a user's SQL /
+//! PL/pgSQL function or procedure, byte for byte as PostgreSQL 15's `ruleutils.c` prints
+//! them (`print_function_arguments`, `print_function_rettype`, `pg_get_functiondef`).
+//!
+//! A user function's argument and result texts come from `pg_functions`
+//! (`function_arguments`, `function_result`); this module assembles the definition around
+//! them. Facts `FunctionDef` does not record (SECURITY DEFINER, SET options, COST, ROWS,
+//! PARALLEL) print as their defaults, which is what Strata's `pg_proc` says too.
+
+use super::pg_functions::{format_type, function_arguments, function_result};
+use crate::system::builtin_procs::{self, BuiltinProc};
+use crate::{Error, Result};
+
+/// One parameter of a built-in: `proargmodes` letter, name (None when unnamed), type OID
+/// and, for the input parameters that have one, its DEFAULT expression.
+pub struct BuiltinParam {
+    pub mode: char,
+    pub name: Option<&'static str>,
+    pub type_oid: u32,
+    pub default: Option<&'static str>,
+}
+
+/// The parameters of built-in `p` in `proallargtypes` (else `proargtypes`) order.
+pub fn builtin_params(p: &BuiltinProc) -> Vec<BuiltinParam> {
+    let types = p.all_arg_types.as_ref().unwrap_or(&p.arg_types);
+    let extra = builtin_procs::extra(p.oid);
+    // The DEFAULTs belong to the last `pronargdefaults` input parameters.
+    let defaults: Vec<&'static str> = extra
+        .and_then(|e| e.arg_defaults)
+        .map_or(Vec::new(), |d| d.split(", ").collect());
+    let inputs = types
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| is_input(mode_of(p, *i)))
+        .count();
+    let first_default = inputs.saturating_sub(defaults.len());
+    let mut input_no = 0;
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, &type_oid)| {
+            let mode = mode_of(p, i);
+            let mut default = None;
+            if is_input(mode) {
+                if input_no >= first_default {
+                    default = defaults.get(input_no - first_default).copied();
+                }
+                input_no += 1;
+            }
+            BuiltinParam {
+                mode,
+                name: p
+                    .arg_names
+                    .as_ref()
+                    .and_then(|n| n.get(i).copied())
+                    .filter(|n| !n.is_empty()),
+                type_oid,
+                default,
+            }
+        })
+        .collect()
+}
+
+fn mode_of(p: &BuiltinProc, i: usize) -> char {
+    p.arg_modes
+        .as_ref()
+        .and_then(|m| m.get(i))
+        .and_then(|m| m.chars().next())
+        .unwrap_or('i')
+}
+
+fn is_input(mode: char) -> bool {
+    matches!(mode, 'i' | 'b' | 'v')
+}
+
+/// `print_function_arguments` of a built-in: `defaults` prints DEFAULTs
+/// (`pg_get_function_arguments`; without, `pg_get_function_identity_arguments`, which
+/// keeps OUT parameters in PostgreSQL 15); `table` prints the `RETURNS TABLE` columns.
+pub fn builtin_arguments(p: &BuiltinProc, defaults: bool, table: bool) -> String {
+    builtin_params(p)
+        .into_iter()
+        .filter(|a| table == (a.mode == 't'))
+        .map(|a| {
+            let mut s = match a.mode {
+                'b' => "INOUT ".to_string(),
+                'o' => "OUT ".to_string(),
+                'v' => "VARIADIC ".to_string(),
+                _ => String::new(),
+            };
+            if let Some(n) = a.name {
+                s.push_str(&super::catalog_functions::quote_ident(n));
+                s.push(' ');
+            }
+            s.push_str(&format_type(a.type_oid, None));
+            if defaults && let Some(d) = a.default {
+                s.push_str(" DEFAULT ");
+                s.push_str(d);
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `print_function_rettype` of a built-in: `TABLE(...)`, `SETOF t` or `t`.
+pub fn builtin_result(p: &BuiltinProc) -> String {
+    let table = builtin_params(p).iter().any(|a| a.mode == 't');
+    if p.returns_set && table {
+        return format!("TABLE({})", builtin_arguments(p, false, true));
+    }
+    let t = format_type(p.ret, None);
+    if p.returns_set { format!("SETOF {t}") } else { t }
+}
+
+/// `%g` of a `procost` / `prorows`.
+fn num(v: f32) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The parts of a definition that differ between built-ins and user functions.
+struct Def<'a> {
+    procedure: bool,
+    window: bool,
+    qualified_name: String,
+    args: String,
+    result: String,
+    language: &'a str,
+    volatility: char,
+    parallel: char,
+    strict: bool,
+    security_definer: bool,
+    leakproof: bool,
+    cost: f32,
+    rows: f32,
+    support: Option<&'a str>,
+    probin: Option<&'a str>,
+    sql_body: Option<&'a str>,
+    src: &'a str,
+}
+
+fn render(d: &Def) -> String {
+    let kind = if d.procedure { "PROCEDURE" } else { "FUNCTION" };
+    let mut s = format!(
+        "CREATE OR REPLACE {kind} {}({})\n",
+        d.qualified_name, d.args
+    );
+    if !d.procedure {
+        s.push_str(&format!(" RETURNS {}\n", d.result));
+    }
+    s.push_str(&format!(
+        " LANGUAGE {}\n",
+        super::catalog_functions::quote_ident(d.language)
+    ));
+    let mut misc = String::new();
+    if d.window {
+        misc.push_str(" WINDOW");
+    }
+    misc.push_str(match d.volatility {
+        'i' => " IMMUTABLE",
+        's' => " STABLE",
+        _ => "",
+    });
+    misc.push_str(match d.parallel {
+        's' => " PARALLEL SAFE",
+        'r' => " PARALLEL RESTRICTED",
+        _ => "",
+    });
+    if d.strict {
+        misc.push_str(" STRICT");
+    }
+    if d.security_definer {
+        misc.push_str(" SECURITY DEFINER");
+    }
+    if d.leakproof {
+        misc.push_str(" LEAKPROOF");
+    }
+    // internal and C functions cost 1 by default, the others 100
+    let default_cost = if matches!(d.language, "internal" | "c") {
+        1.0
+    } else {
+        100.0
+    };
+    if d.cost != default_cost {
+        misc.push_str(&format!(" COST {}", num(d.cost)));
+    }
+    if d.rows > 0.0 && d.rows != 1000.0 {
+        misc.push_str(&format!(" ROWS {}", num(d.rows)));
+    }
+    if let Some(f) = d.support {
+        misc.push_str(&format!(" SUPPORT {f}"));
+    }
+    if !misc.is_empty() {
+        s.push_str(&misc);
+        s.push('\n');
+    }
+    if let Some(body) = d.sql_body {
+        s.push_str(body);
+    } else {
+        s.push_str("AS ");
+        if let Some(bin) = d.probin {
+            s.push_str(&format!("'{}', ", bin.replace('\'', "''")));
+        }
+        let mut quote = format!("${}", kind.to_lowercase());
+        while d.src.contains(&quote) {
+            quote.push('x');
+        }
+        quote.push('$');
+        s.push_str(&quote);
+        s.push_str(d.src);
+        s.push_str(&quote);
+    }
+    s.push('\n');
+    s
+}
+
+/// `pg_get_functiondef(oid)`: NULL for an unknown OID; 42809 for an aggregate.
+pub fn functiondef(oid: u32) -> Result<Option<String>> {
+    if let Some(p) = builtin_procs::by_oid(oid) {
+        if p.kind == 'a' {
+            return Err(Error::WrongObjectType(format!(
+                "\"{}\" is an aggregate function",
+                p.name
+            )));
+        }
+        let extra = builtin_procs::extra(oid);
+        let language = match p.lang {
+            12 => "internal",
+            13 => "c",
+            _ => "sql",
+        };
+        return Ok(Some(render(&Def {
+            procedure: p.kind == 'p',
+            window: p.kind == 'w',
+            qualified_name: format!(
+                "pg_catalog.{}",
+                super::catalog_functions::quote_ident(p.name)
+            ),
+            args: builtin_arguments(p, true, false),
+            result: builtin_result(p),
+            language,
+            volatility: p.volatility,
+            parallel: p.parallel,
+            strict: p.strict,
+            security_definer: p.security_definer,
+            leakproof: p.leakproof,
+            cost: p.cost,
+            rows: p.rows,
+            support: extra.and_then(|e| e.support),
+            probin: extra.and_then(|e| e.probin),
+            sql_body: extra.and_then(|e| e.sql_body.as_deref()),
+            src: p.src,
+        })));
+    }
+    let env = crate::env::catalog()?;
+    let Some(f) = env.catalog.functions.iter().find(|f| f.oid == oid) else {
+        return Ok(None);
+    };
+    let q = super::catalog_functions::quote_ident;
+    Ok(Some(render(&Def {
+        procedure: f.procedure,
+        window: false,
+        qualified_name: format!("{}.{}", q(&env.catalog.schema_name(f.schema)), q(&f.name)),
+        args: function_arguments(f, false),
+        result: function_result(f),
+        language: f.language.as_deref().unwrap_or("sql"),
+        volatility: f.volatility,
+        parallel: 'u',
+        strict: f.strict,
+        security_definer: false,
+        leakproof: false,
+        cost: 100.0,
+        rows: if f.returns_set { 1000.0 } else { 0.0 },
+        support: None,
+        probin: None,
+        sql_body: None,
+        src: &f.body,
+    })))
+}
