@@ -13,7 +13,7 @@
 use super::Ddl;
 use crate::binder::ident;
 use crate::result::StatementResult;
-use crate::storage::{Catalog, FunctionArg, FunctionDef, Oid, ViewColumn};
+use crate::storage::{Catalog, FunctionArg, FunctionDef, Oid, StandardBody, ViewColumn};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -353,6 +353,17 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
         pseudo_return,
         arg_modes: params.modes,
         procedure,
+        parallel: match c.parallel {
+            Some(ast::FunctionParallel::Safe) => 's',
+            Some(ast::FunctionParallel::Restricted) => 'r',
+            _ => 'u',
+        },
+        security_definer: matches!(c.security, Some(ast::FunctionSecurity::Definer)),
+        standard_body: match c.function_body {
+            Some(ast::CreateFunctionBody::Return(_)) => Some(StandardBody::Return),
+            Some(ast::CreateFunctionBody::BeginAtomic(_)) => Some(StandardBody::Atomic),
+            _ => None,
+        },
     })?;
     Ok(StatementResult::command(if procedure {
         "CREATE PROCEDURE"

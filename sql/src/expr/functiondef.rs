@@ -80,29 +80,46 @@ fn is_input(mode: char) -> bool {
 /// (`pg_get_function_arguments`; without, `pg_get_function_identity_arguments`, which
 /// keeps OUT parameters in PostgreSQL 15); `table` prints the `RETURNS TABLE` columns.
 pub fn builtin_arguments(p: &BuiltinProc, defaults: bool, table: bool) -> String {
-    builtin_params(p)
+    let order_by_at = builtin_procs::extra(p.oid).and_then(|e| e.order_by_at);
+    let params: Vec<BuiltinParam> = builtin_params(p)
         .into_iter()
         .filter(|a| table == (a.mode == 't'))
-        .map(|a| {
-            let mut s = match a.mode {
-                'b' => "INOUT ".to_string(),
-                'o' => "OUT ".to_string(),
-                'v' => "VARIADIC ".to_string(),
-                _ => String::new(),
-            };
-            if let Some(n) = a.name {
-                s.push_str(&super::catalog_functions::quote_ident(n));
+        .collect();
+    let mut s = String::new();
+    let mut printed = 0;
+    let mut i = 0;
+    while let Some(a) = params.get(i) {
+        if Some(printed) == order_by_at {
+            if printed > 0 {
                 s.push(' ');
             }
-            s.push_str(&format_type(a.type_oid, None));
-            if defaults && let Some(d) = a.default {
-                s.push_str(" DEFAULT ");
-                s.push_str(d);
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+            s.push_str("ORDER BY ");
+        } else if printed > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(match a.mode {
+            'b' => "INOUT ",
+            'o' => "OUT ",
+            'v' => "VARIADIC ",
+            _ => "",
+        });
+        if let Some(n) = a.name {
+            s.push_str(&super::catalog_functions::quote_ident(n));
+            s.push(' ');
+        }
+        s.push_str(&format_type(a.type_oid, None));
+        if defaults && let Some(d) = a.default {
+            s.push_str(" DEFAULT ");
+            s.push_str(d);
+        }
+        printed += 1;
+        // PostgreSQL prints a hypothetical-set aggregate's last (VARIADIC) argument twice
+        if Some(printed) == order_by_at && i + 1 == params.len() {
+            continue;
+        }
+        i += 1;
+    }
+    s
 }
 
 /// `print_function_rettype` of a built-in: `TABLE(...)`, `SETOF t` or `t`.
@@ -112,7 +129,11 @@ pub fn builtin_result(p: &BuiltinProc) -> String {
         return format!("TABLE({})", builtin_arguments(p, false, true));
     }
     let t = format_type(p.ret, None);
-    if p.returns_set { format!("SETOF {t}") } else { t }
+    if p.returns_set {
+        format!("SETOF {t}")
+    } else {
+        t
+    }
 }
 
 /// `%g` of a `procost` / `prorows`.
@@ -263,6 +284,7 @@ pub fn functiondef(oid: u32) -> Result<Option<String>> {
         return Ok(None);
     };
     let q = super::catalog_functions::quote_ident;
+    let body = user_sql_body(f);
     Ok(Some(render(&Def {
         procedure: f.procedure,
         window: false,
@@ -271,15 +293,91 @@ pub fn functiondef(oid: u32) -> Result<Option<String>> {
         result: function_result(f),
         language: f.language.as_deref().unwrap_or("sql"),
         volatility: f.volatility,
-        parallel: 'u',
+        parallel: f.parallel,
         strict: f.strict,
-        security_definer: false,
+        security_definer: f.security_definer,
         leakproof: false,
         cost: 100.0,
         rows: if f.returns_set { 1000.0 } else { 0.0 },
         support: None,
         probin: None,
-        sql_body: None,
+        sql_body: body.as_deref(),
         src: &f.body,
     })))
+}
+
+/// A user function's SQL-standard body as `pg_get_function_sqlbody` prints it: `RETURN`
+/// and the expression (operators parenthesized, as `ruleutils.c`'s plain mode), or
+/// `BEGIN ATOMIC`, each statement on a line of its own, `END` (the statements as stored,
+/// not re-printed as PostgreSQL would).
+pub fn user_sql_body(f: &crate::storage::FunctionDef) -> Option<String> {
+    use crate::storage::StandardBody;
+    match f.standard_body? {
+        StandardBody::Return => {
+            let e = f.body.strip_prefix("SELECT ").unwrap_or(&f.body);
+            Some(format!(
+                "RETURN {}",
+                crate::system::deparse::expr_in_mode(e, None, false)
+            ))
+        }
+        StandardBody::Atomic => {
+            let mut s = "BEGIN ATOMIC\n".to_string();
+            for stmt in f.body.split(";\n").filter(|t| !t.trim().is_empty()) {
+                s.push(' ');
+                s.push_str(stmt);
+                s.push_str(";\n");
+            }
+            s.push_str("END");
+            Some(s)
+        }
+    }
+}
+
+/// `pg_get_function_sqlbody(oid)`: the SQL-standard body of a user function or a built-in;
+/// NULL for one defined by a string (and for an unknown OID).
+pub fn sql_body(oid: u32) -> Result<Option<String>> {
+    if builtin_procs::by_oid(oid).is_some() {
+        return Ok(builtin_procs::extra(oid).and_then(|e| e.sql_body.clone()));
+    }
+    let env = crate::env::catalog()?;
+    Ok(env
+        .catalog
+        .functions
+        .iter()
+        .find(|f| f.oid == oid)
+        .and_then(user_sql_body))
+}
+
+/// `pg_get_function_arg_default(oid, n)`: the DEFAULT of the `n`th parameter (1-based, in
+/// `proallargtypes` order) when it is an input parameter that has one, else NULL.
+pub fn arg_default(oid: u32, n: i64) -> Result<Option<String>> {
+    let Some(i) = usize::try_from(n).ok().and_then(|n| n.checked_sub(1)) else {
+        return Ok(None);
+    };
+    if let Some(p) = builtin_procs::by_oid(oid) {
+        return Ok(builtin_params(p)
+            .get(i)
+            .and_then(|a| a.default.map(String::from)));
+    }
+    let env = crate::env::catalog()?;
+    let Some(f) = env.catalog.functions.iter().find(|f| f.oid == oid) else {
+        return Ok(None);
+    };
+    Ok(user_defaults(f).get(i).cloned().flatten())
+}
+
+/// Each parameter's DEFAULT of user function `f`, as `pg_get_expr` prints it, in
+/// `proallargtypes` order (None for an OUT or table column, or an input without one).
+pub fn user_defaults(f: &crate::storage::FunctionDef) -> Vec<Option<String>> {
+    let mut defaults = f.args.iter().map(|a| a.default.as_deref());
+    super::pg_functions::all_parameters(f)
+        .into_iter()
+        .map(|(m, _, _)| match m {
+            'i' | 'b' => defaults
+                .next()
+                .flatten()
+                .map(|d| crate::system::deparse::expr(d, None)),
+            _ => None,
+        })
+        .collect()
 }

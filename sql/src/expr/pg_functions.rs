@@ -41,6 +41,10 @@ pub enum PgFn {
     FunctionIdentityArguments,
     /// `pg_get_functiondef(oid)` (`super::functiondef`).
     FunctionDef,
+    /// `pg_get_function_sqlbody(oid)`: a SQL-standard body (`RETURN ...`), else NULL.
+    FunctionSqlBody,
+    /// `pg_get_function_arg_default(oid, n)`.
+    FunctionArgDefault,
     GetIndexDef,
     GetConstraintDef,
     GetExpr,
@@ -176,6 +180,10 @@ impl PgFn {
                 (PgFn::FunctionIdentityArguments, vec![oid], text)
             }
             ("pg_get_functiondef", 1) => (PgFn::FunctionDef, vec![oid], text),
+            ("pg_get_function_sqlbody", 1) => (PgFn::FunctionSqlBody, vec![oid], text),
+            ("pg_get_function_arg_default", 2) => {
+                (PgFn::FunctionArgDefault, vec![oid, T::Int4], text)
+            }
             _ => return None,
         };
         Some((f, params, ret))
@@ -349,6 +357,16 @@ impl PgFn {
             PgFn::FunctionText => text(String::new()),
             PgFn::FunctionDef => {
                 super::functiondef::functiondef(oid_arg(0))?.map_or(Value::Null, text)
+            }
+            PgFn::FunctionSqlBody => {
+                super::functiondef::sql_body(oid_arg(0))?.map_or(Value::Null, text)
+            }
+            PgFn::FunctionArgDefault => {
+                let n = match args.get(1) {
+                    Some(Value::Int(n)) => *n,
+                    _ => 0,
+                };
+                super::functiondef::arg_default(oid_arg(0), n)?.map_or(Value::Null, text)
             }
             PgFn::FunctionResult | PgFn::FunctionArguments | PgFn::FunctionIdentityArguments => {
                 if let Some(p) = crate::system::builtin_procs::by_oid(oid_arg(0)) {
@@ -632,6 +650,22 @@ pub fn all_parameters(
         }
     }
     out
+}
+
+/// `prorettype` of user function `f`: `void` / `trigger`, `record` for several OUT
+/// parameters or `RETURNS TABLE` columns (and a procedure's OUT parameters), else the type.
+pub fn return_type_oid(f: &crate::storage::FunctionDef) -> Oid {
+    match f.pseudo_return.as_deref() {
+        Some("void") => 2278,
+        Some("trigger") => 2279,
+        _ if f.has_out_params() => f.returns.oid(),
+        _ if f.returns_record() => 2249,
+        _ => f
+            .table_columns
+            .first()
+            .map_or(f.returns, |c| c.data_type)
+            .oid(),
+    }
 }
 
 /// `pg_get_function_result`: `integer`, `SETOF integer`, `TABLE(a integer, b text)`.

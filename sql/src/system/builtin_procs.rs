@@ -92,6 +92,9 @@ pub struct ProcExtra {
     pub probin: Option<&'static str>,
     /// A SQL-standard body (`RETURN ...` / `BEGIN ATOMIC ... END`) as PostgreSQL prints it.
     pub sql_body: Option<String>,
+    /// `pg_aggregate.aggnumdirectargs` of an ordered-set or hypothetical-set aggregate:
+    /// where `pg_get_function_arguments` prints `ORDER BY`.
+    pub order_by_at: Option<usize>,
 }
 
 /// A cell of COPY's text format: `\n`, `\t` and `\\` escapes.
@@ -140,6 +143,7 @@ fn tables() -> &'static Tables {
                     arg_defaults: cell(2),
                     probin: cell(3),
                     sql_body: cell(4).map(unescape),
+                    order_by_at: cell(5).map(num),
                 };
                 (num(f[0]), e)
             })

@@ -11,7 +11,7 @@ use super::{Context, SystemTable};
 use crate::Result;
 use crate::expr::functiondef::builtin_params;
 use crate::storage::Row;
-use crate::storage::catalog::oids::INFORMATION_SCHEMA_NAMESPACE;
+use crate::storage::catalog::oids::{BOOTSTRAP_SUPERUSER, INFORMATION_SCHEMA_NAMESPACE};
 use crate::types::Value;
 
 fn database() -> Value {
@@ -22,7 +22,8 @@ fn database() -> Value {
 fn type_desc(cat: &crate::storage::Catalog, oid: u32) -> (String, String, String) {
     use crate::expr::pg_functions::format_type;
     if let Some(t) = crate::types::oid::builtin_type(oid) {
-        let dt = if t.elem().is_some() {
+        let vector = matches!(t, crate::DataType::Int2Vector | crate::DataType::OidVector);
+        let dt = if t.elem().is_some() || vector {
             "ARRAY".to_string()
         } else {
             format_type(oid, None)
@@ -34,7 +35,11 @@ fn type_desc(cat: &crate::storage::Catalog, oid: u32) -> (String, String, String
     }
     for t in &cat.types {
         if t.oid == oid {
-            return ("USER-DEFINED".into(), cat.schema_name(t.schema).to_string(), t.name.clone());
+            return (
+                "USER-DEFINED".into(),
+                cat.schema_name(t.schema).to_string(),
+                t.name.clone(),
+            );
         }
         if t.array_oid == oid && oid != 0 {
             return (
@@ -100,44 +105,28 @@ fn routines(ctx: &Context) -> Vec<Routine> {
         })
         .collect();
     for f in &cat.functions {
-        let mut defaults = f.args.iter().map(|a| a.default.clone());
+        let defaults = crate::expr::functiondef::user_defaults(f);
         let params = crate::expr::pg_functions::all_parameters(f)
             .into_iter()
-            .map(|(m, name, ty)| {
-                let d = if matches!(m, 'i' | 'b') {
-                    defaults.next().flatten().map(|d| {
-                        crate::system::deparse::expr(&d, None)
-                    })
-                } else {
-                    None
-                };
-                (m, name, ty.oid(), d)
-            })
+            .zip(defaults)
+            .map(|((m, name, ty), d)| (m, name, ty.oid(), d))
             .collect();
-        let ret = match f.pseudo_return.as_deref() {
-            _ if f.procedure => None,
-            Some("void") => Some(2278),
-            Some("trigger") => Some(2279),
-            _ if f.has_out_params() => Some(f.returns.oid()),
-            _ if f.returns_record() => Some(2249),
-            _ => Some(
-                f.table_columns
-                    .first()
-                    .map_or(f.returns, |c| c.data_type)
-                    .oid(),
-            ),
-        };
         out.push(Routine {
             schema: cat.schema_name(f.schema).to_string(),
             name: f.name.clone(),
             oid: f.oid,
             kind: if f.procedure { 'p' } else { 'f' },
-            ret,
+            ret: (!f.procedure).then(|| crate::expr::pg_functions::return_type_oid(f)),
             language: f.language.clone().unwrap_or_else(|| "sql".into()),
-            src: f.body.clone(),
+            // a SQL-standard body has an empty `prosrc`
+            src: if f.standard_body.is_some() {
+                String::new()
+            } else {
+                f.body.clone()
+            },
             immutable: f.volatility == 'i',
             strict: f.strict,
-            security_definer: false,
+            security_definer: f.security_definer,
             params,
         });
     }
@@ -148,8 +137,16 @@ fn yes(v: bool) -> Value {
     text(if v { "YES" } else { "NO" })
 }
 
+/// `pg_has_role(proowner, 'USAGE')`: whether the current role sees routine definitions and
+/// parameter defaults. Every routine's owner is the bootstrap superuser in Strata.
+fn owner_usage(cat: &crate::storage::Catalog) -> bool {
+    let who = crate::privilege::current(cat);
+    who.superuser || who.acts_as(BOOTSTRAP_SUPERUSER)
+}
+
 fn routines_rows(ctx: &Context) -> Result<Vec<Row>> {
     let cat = &ctx.env.catalog;
+    let sees_source = owner_usage(cat);
     let mut rows = Vec::new();
     for r in routines(ctx) {
         let (dt, udt_schema, udt_name) = match r.ret {
@@ -183,9 +180,17 @@ fn routines_rows(ctx: &Context) -> Result<Vec<Row>> {
         // scope_*, maximum_cardinality
         row.extend(std::iter::repeat_n(null(), 4));
         row.push(if r.kind != 'p' { text("0") } else { null() });
-        row.push(text(if r.language == "sql" { "SQL" } else { "EXTERNAL" }));
-        row.push(text(&r.src));
-        row.push(if r.language == "c" { text(&r.src) } else { null() });
+        row.push(text(if r.language == "sql" {
+            "SQL"
+        } else {
+            "EXTERNAL"
+        }));
+        row.push(if sees_source { text(&r.src) } else { null() });
+        row.push(if r.language == "c" {
+            text(&r.src)
+        } else {
+            null()
+        });
         row.push(text(r.language.to_uppercase()));
         row.push(text("GENERAL"));
         row.push(yes(r.immutable));
@@ -217,6 +222,7 @@ fn routines_rows(ctx: &Context) -> Result<Vec<Row>> {
 
 fn parameters_rows(ctx: &Context) -> Result<Vec<Row>> {
     let cat = &ctx.env.catalog;
+    let sees_defaults = owner_usage(cat);
     let mut rows = Vec::new();
     for r in routines(ctx) {
         for (i, (mode, name, ty, default)) in r.params.iter().enumerate() {
@@ -244,7 +250,10 @@ fn parameters_rows(ctx: &Context) -> Result<Vec<Row>> {
             // scope_*, maximum_cardinality
             row.extend(std::iter::repeat_n(null(), 4));
             row.push(text((i + 1).to_string()));
-            row.push(default.as_ref().map_or(null(), text));
+            row.push(match default {
+                Some(d) if sees_defaults => text(d),
+                _ => null(),
+            });
             debug_assert_eq!(row.len(), PARAMETERS.len());
             rows.push(row);
         }
