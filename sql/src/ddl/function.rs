@@ -8,7 +8,10 @@
 //! return `void` or `trigger`. Other languages (C, internal) are refused with 0A000. A SQL
 //! body is parsed at creation (42601 for a syntax error) and must be one query.
 //! Functions are identified by name and parameter types: OR REPLACE keeps the OID of the
-//! function with the same signature; a second signature is an overload.
+//! function with the same signature; a second signature is an overload. PARALLEL, SECURITY
+//! DEFINER and the form of a SQL-standard body are recorded for `pg_proc` and
+//! `pg_get_functiondef` only (a SECURITY DEFINER function still runs as its caller); SET
+//! options are accepted and ignored.
 
 use super::Ddl;
 use crate::binder::ident;

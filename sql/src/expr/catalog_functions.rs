@@ -363,7 +363,7 @@ impl ObjectLookup for env::CatalogEnv {
         let schema = match schema {
             Some(s) => match self.catalog.schema_oid(s) {
                 Some(o) => Some(o),
-                None => return Ok(None),
+                None => return Err(crate::storage::catalog::undefined_schema(s)),
             },
             None => None,
         };

@@ -4,7 +4,9 @@
 //! `specific_name` is `name_oid`, `routine_type` `FUNCTION` / `PROCEDURE` (NULL for
 //! aggregates and window functions), `data_type` `ARRAY` / `USER-DEFINED` / the
 //! `format_type` of a `pg_catalog` type. Every function is executable by PUBLIC in Strata,
-//! so PostgreSQL's privilege filter keeps every row.
+//! so PostgreSQL's privilege filter keeps every row; `routine_definition` and
+//! `parameter_default` show only to a role with USAGE of the owner (PostgreSQL's
+//! `pg_has_role(proowner, 'USAGE')`; the owner is always the bootstrap superuser here).
 
 use super::val::*;
 use super::{Context, SystemTable};
