@@ -324,13 +324,45 @@ pub fn user_sql_body(f: &crate::storage::FunctionDef) -> Option<String> {
             let mut s = "BEGIN ATOMIC\n".to_string();
             for stmt in f.body.split(";\n").filter(|t| !t.trim().is_empty()) {
                 s.push(' ');
-                s.push_str(stmt);
+                s.push_str(&atomic_statement(stmt));
                 s.push_str(";\n");
             }
             s.push_str("END");
             Some(s)
         }
     }
+}
+
+/// A statement of a `BEGIN ATOMIC` body: a `SELECT` of expressions only (no FROM, no
+/// aliases) as `ruleutils.c` prints it (`SELECT (a + b)`), any other as stored.
+fn atomic_statement(stmt: &str) -> String {
+    use sqlparser::ast;
+    let Ok(parsed) = crate::parse::statements(stmt) else {
+        return stmt.to_string();
+    };
+    let [ast::Statement::Query(q)] = parsed.as_slice() else {
+        return stmt.to_string();
+    };
+    let ast::SetExpr::Select(sel) = q.body.as_ref() else {
+        return stmt.to_string();
+    };
+    let plain = q.with.is_none()
+        && q.order_by.is_none()
+        && q.limit_clause.is_none()
+        && sel.from.is_empty()
+        && sel.selection.is_none()
+        && sel.distinct.is_none()
+        && sel.having.is_none();
+    let mut items = Vec::new();
+    for item in &sel.projection {
+        match item {
+            ast::SelectItem::UnnamedExpr(e) if plain => items.push(
+                crate::system::deparse::expr_in_mode(&e.to_string(), None, false),
+            ),
+            _ => return stmt.to_string(),
+        }
+    }
+    format!("SELECT {}", items.join(", "))
 }
 
 /// `pg_get_function_sqlbody(oid)`: the SQL-standard body of a user function or a built-in;

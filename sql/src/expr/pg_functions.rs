@@ -678,14 +678,18 @@ pub fn function_result(f: &crate::storage::FunctionDef) -> String {
                 format!(
                     "{} {}",
                     crate::expr::catalog_functions::quote_ident(&c.name),
-                    c.data_type.name()
+                    format_type(c.data_type.oid(), None)
                 )
             })
             .collect();
         return format!("TABLE({})", cols.join(", "));
     }
     // `void` / `trigger` are pseudo-types; `returns` holds a stand-in for them.
-    let t = f.pseudo_return.clone().unwrap_or_else(|| f.returns.name());
+    // `pg_proc` keeps no typmods: `varchar(10)` prints as `character varying`
+    let t = f
+        .pseudo_return
+        .clone()
+        .unwrap_or_else(|| format_type(f.returns.oid(), None));
     if f.returns_set {
         format!("SETOF {t}")
     } else {
@@ -712,7 +716,7 @@ pub fn function_arguments(f: &crate::storage::FunctionDef, identity: bool) -> St
                 s.push_str(&crate::expr::catalog_functions::quote_ident(n));
                 s.push(' ');
             }
-            s.push_str(&ty.name());
+            s.push_str(&format_type(ty.oid(), None));
             if m != 'o'
                 && let Some(Some(d)) = defaults.next()
                 && !identity
