@@ -400,57 +400,13 @@ pub fn drop(
     };
     let catalog = ddl.catalog()?;
     for f in &d.func_desc {
-        let (schema, name) = crate::binder::split_name(&f.name)?;
-        let schemas: Vec<Oid> = match &schema {
-            Some(s) => match catalog.schema(s) {
-                Some(s) => vec![s.oid],
-                None => Vec::new(),
-            },
-            None => ddl.search_path.clone(),
-        };
-        // The types given: the IN / INOUT ones, and every one (OUT too).
-        let (inputs, all) = match &f.args {
-            Some(a) => {
-                let mut inputs = Vec::new();
-                let mut all = Vec::new();
-                for arg in a {
-                    let t = DataType::from_sql(&arg.data_type)?;
-                    if !matches!(arg.mode, Some(ast::ArgMode::Out)) {
-                        inputs.push(t);
-                    }
-                    all.push(t);
-                }
-                (Some(inputs), all)
-            }
-            None => (None, Vec::new()),
-        };
-        let found: Vec<&FunctionDef> = catalog
-            .functions
-            .iter()
-            .filter(|x| schemas.contains(&x.schema) && x.name == name)
-            .filter(|x| match &inputs {
-                None => procedure.is_none_or(|p| p == x.procedure),
-                Some(t) => {
-                    signature(&x.args) == *t
-                        || (x.procedure
-                            && procedure != Some(false)
-                            && crate::expr::pg_functions::all_parameters(x)
-                                .iter()
-                                .map(|(_, _, ty)| *ty)
-                                .eq(all.iter().copied()))
-                }
-            })
-            .collect();
-        let shown = |types: &[DataType]| {
-            format!(
-                "{name}({})",
-                types
-                    .iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        let Lookup {
+            name,
+            inputs,
+            all,
+            found,
+        } = lookup(&catalog, &ddl.search_path, f, procedure)?;
+        let shown = |types: &[DataType]| shown(&name, types);
         match found.as_slice() {
             [one] if procedure.is_some_and(|p| p != one.procedure) => {
                 return Err(raised(
@@ -539,6 +495,135 @@ pub fn drop(
         Some(true) => "DROP PROCEDURE",
         None => "DROP ROUTINE",
     }))
+}
+
+/// The routines `f` names: its name, the types given (the IN / INOUT ones, and every one,
+/// OUT too) and the user functions that match.
+struct Lookup<'c> {
+    /// As written: `schema.name` or `name` (how PostgreSQL's messages name it).
+    name: String,
+    inputs: Option<Vec<DataType>>,
+    all: Vec<DataType>,
+    found: Vec<&'c FunctionDef>,
+}
+
+fn lookup<'c>(
+    catalog: &'c Catalog,
+    search_path: &[Oid],
+    f: &ast::FunctionDesc,
+    procedure: Option<bool>,
+) -> Result<Lookup<'c>> {
+    let (schema, name) = crate::binder::split_name(&f.name)?;
+    let schemas: Vec<Oid> = match &schema {
+        Some(s) => match catalog.schema(s) {
+            Some(s) => vec![s.oid],
+            None => Vec::new(),
+        },
+        None => search_path.to_vec(),
+    };
+    let (inputs, all) = match &f.args {
+        Some(a) => {
+            let mut inputs = Vec::new();
+            let mut all = Vec::new();
+            for arg in a {
+                let t = DataType::from_sql(&arg.data_type)?;
+                if !matches!(arg.mode, Some(ast::ArgMode::Out)) {
+                    inputs.push(t);
+                }
+                all.push(t);
+            }
+            (Some(inputs), all)
+        }
+        None => (None, Vec::new()),
+    };
+    let found: Vec<&FunctionDef> = catalog
+        .functions
+        .iter()
+        .filter(|x| schemas.contains(&x.schema) && x.name == name)
+        .filter(|x| match &inputs {
+            None => procedure.is_none_or(|p| p == x.procedure),
+            Some(t) => {
+                signature(&x.args) == *t
+                    || (x.procedure
+                        && procedure != Some(false)
+                        && crate::expr::pg_functions::all_parameters(x)
+                            .iter()
+                            .map(|(_, _, ty)| *ty)
+                            .eq(all.iter().copied()))
+            }
+        })
+        .collect();
+    Ok(Lookup {
+        name: match schema {
+            Some(s) => format!("{s}.{name}"),
+            None => name,
+        },
+        inputs,
+        all,
+        found,
+    })
+}
+
+/// `name(type, ...)` as PostgreSQL's messages show a routine.
+fn shown(name: &str, types: &[DataType]) -> String {
+    format!(
+        "{name}({})",
+        types
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// COMMENT ON FUNCTION | PROCEDURE | ROUTINE name[(types)] IS 'text' | NULL (`procedure`
+/// as for [`drop`]).
+pub fn comment(
+    ddl: &mut Ddl,
+    f: &ast::FunctionDesc,
+    procedure: Option<bool>,
+    text: Option<&str>,
+) -> Result<StatementResult> {
+    let word = if procedure == Some(true) {
+        "procedure"
+    } else {
+        "function"
+    };
+    let catalog = ddl.catalog()?;
+    let Lookup {
+        name,
+        inputs,
+        all,
+        found,
+    } = lookup(&catalog, &ddl.search_path, f, procedure)?;
+    match found.as_slice() {
+        [one] if procedure.is_some_and(|p| p != one.procedure) => Err(raised(
+            "42809",
+            format!("{} is not a {word}", shown(&name, &all)),
+            None,
+        )),
+        [one] => {
+            let mut def = (*one).clone();
+            def.comment = text.filter(|t| !t.is_empty()).map(str::to_string);
+            ddl.txn.put_function(def)?;
+            Ok(StatementResult::command("COMMENT"))
+        }
+        [] => Err(raised(
+            "42883",
+            match &inputs {
+                Some(_) => format!("{word} {} does not exist", shown(&name, &all)),
+                None => format!("could not find a {word} named \"{name}\""),
+            },
+            None,
+        )),
+        _ => Err(raised(
+            "42725",
+            format!("{word} name \"{name}\" is not unique"),
+            Some(format!(
+                "Specify the argument list to select the {word} unambiguously."
+            )),
+        )),
+    }
 }
 
 /// `DO [LANGUAGE plpgsql] 'body'`.

@@ -335,6 +335,7 @@ impl PgFn {
                         Some(Value::Text(c)) if c == "pg_class" => (Some(PG_CLASS_OID), 0),
                         Some(Value::Text(c)) if c == "pg_namespace" => (Some(PG_NAMESPACE_OID), 0),
                         Some(Value::Text(c)) if c == "pg_type" => (Some(1247), 0),
+                        Some(Value::Text(c)) if c == "pg_proc" => (Some(relations::PG_PROC_OID), 0),
                         Some(Value::Text(_)) => return Ok(Value::Null),
                         _ => (None, 0),
                     },
