@@ -1,4 +1,5 @@
-//! CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql and DROP FUNCTION.
+//! CREATE [OR REPLACE] FUNCTION / PROCEDURE, DROP FUNCTION / PROCEDURE / ROUTINE and COMMENT
+//! ON FUNCTION / PROCEDURE / ROUTINE (both find the routine as `lookup` does).
 //!
 //! A SQL function is stored as its body's text with its parameters (names, types, defaults),
 //! result type (`RETURNS type`, `RETURNS SETOF type`, `RETURNS TABLE (...)`), volatility and
