@@ -1,4 +1,5 @@
-//! CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql and DROP FUNCTION.
+//! CREATE [OR REPLACE] FUNCTION / PROCEDURE, DROP FUNCTION / PROCEDURE / ROUTINE and COMMENT
+//! ON FUNCTION / PROCEDURE / ROUTINE (both find the routine as `lookup` does).
 //!
 //! A SQL function is stored as its body's text with its parameters (names, types, defaults),
 //! result type (`RETURNS type`, `RETURNS SETOF type`, `RETURNS TABLE (...)`), volatility and
@@ -8,12 +9,15 @@
 //! return `void` or `trigger`. Other languages (C, internal) are refused with 0A000. A SQL
 //! body is parsed at creation (42601 for a syntax error) and must be one query.
 //! Functions are identified by name and parameter types: OR REPLACE keeps the OID of the
-//! function with the same signature; a second signature is an overload.
+//! function with the same signature; a second signature is an overload. PARALLEL, SECURITY
+//! DEFINER and the form of a SQL-standard body are recorded for `pg_proc` and
+//! `pg_get_functiondef` only (a SECURITY DEFINER function still runs as its caller); SET
+//! options are accepted and ignored.
 
 use super::Ddl;
 use crate::binder::ident;
 use crate::result::StatementResult;
-use crate::storage::{Catalog, FunctionArg, FunctionDef, Oid, ViewColumn};
+use crate::storage::{Catalog, FunctionArg, FunctionDef, Oid, StandardBody, ViewColumn};
 use crate::types::DataType;
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -353,6 +357,17 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
         pseudo_return,
         arg_modes: params.modes,
         procedure,
+        parallel: match c.parallel {
+            Some(ast::FunctionParallel::Safe) => 's',
+            Some(ast::FunctionParallel::Restricted) => 'r',
+            _ => 'u',
+        },
+        security_definer: matches!(c.security, Some(ast::FunctionSecurity::Definer)),
+        standard_body: match c.function_body {
+            Some(ast::CreateFunctionBody::Return(_)) => Some(StandardBody::Return),
+            Some(ast::CreateFunctionBody::BeginAtomic(_)) => Some(StandardBody::Atomic),
+            _ => None,
+        },
     })?;
     Ok(StatementResult::command(if procedure {
         "CREATE PROCEDURE"
@@ -386,57 +401,13 @@ pub fn drop(
     };
     let catalog = ddl.catalog()?;
     for f in &d.func_desc {
-        let (schema, name) = crate::binder::split_name(&f.name)?;
-        let schemas: Vec<Oid> = match &schema {
-            Some(s) => match catalog.schema(s) {
-                Some(s) => vec![s.oid],
-                None => Vec::new(),
-            },
-            None => ddl.search_path.clone(),
-        };
-        // The types given: the IN / INOUT ones, and every one (OUT too).
-        let (inputs, all) = match &f.args {
-            Some(a) => {
-                let mut inputs = Vec::new();
-                let mut all = Vec::new();
-                for arg in a {
-                    let t = DataType::from_sql(&arg.data_type)?;
-                    if !matches!(arg.mode, Some(ast::ArgMode::Out)) {
-                        inputs.push(t);
-                    }
-                    all.push(t);
-                }
-                (Some(inputs), all)
-            }
-            None => (None, Vec::new()),
-        };
-        let found: Vec<&FunctionDef> = catalog
-            .functions
-            .iter()
-            .filter(|x| schemas.contains(&x.schema) && x.name == name)
-            .filter(|x| match &inputs {
-                None => procedure.is_none_or(|p| p == x.procedure),
-                Some(t) => {
-                    signature(&x.args) == *t
-                        || (x.procedure
-                            && procedure != Some(false)
-                            && crate::expr::pg_functions::all_parameters(x)
-                                .iter()
-                                .map(|(_, _, ty)| *ty)
-                                .eq(all.iter().copied()))
-                }
-            })
-            .collect();
-        let shown = |types: &[DataType]| {
-            format!(
-                "{name}({})",
-                types
-                    .iter()
-                    .map(|t| t.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        let Lookup {
+            name,
+            inputs,
+            all,
+            found,
+        } = lookup(&catalog, &ddl.search_path, f, procedure)?;
+        let shown = |types: &[DataType]| shown(&name, types);
         match found.as_slice() {
             [one] if procedure.is_some_and(|p| p != one.procedure) => {
                 return Err(raised(
@@ -525,6 +496,135 @@ pub fn drop(
         Some(true) => "DROP PROCEDURE",
         None => "DROP ROUTINE",
     }))
+}
+
+/// The routines `f` names: its name, the types given (the IN / INOUT ones, and every one,
+/// OUT too) and the user functions that match.
+struct Lookup<'c> {
+    /// As written: `schema.name` or `name` (how PostgreSQL's messages name it).
+    name: String,
+    inputs: Option<Vec<DataType>>,
+    all: Vec<DataType>,
+    found: Vec<&'c FunctionDef>,
+}
+
+fn lookup<'c>(
+    catalog: &'c Catalog,
+    search_path: &[Oid],
+    f: &ast::FunctionDesc,
+    procedure: Option<bool>,
+) -> Result<Lookup<'c>> {
+    let (schema, name) = crate::binder::split_name(&f.name)?;
+    let schemas: Vec<Oid> = match &schema {
+        Some(s) => match catalog.schema(s) {
+            Some(s) => vec![s.oid],
+            None => Vec::new(),
+        },
+        None => search_path.to_vec(),
+    };
+    let (inputs, all) = match &f.args {
+        Some(a) => {
+            let mut inputs = Vec::new();
+            let mut all = Vec::new();
+            for arg in a {
+                let t = DataType::from_sql(&arg.data_type)?;
+                if !matches!(arg.mode, Some(ast::ArgMode::Out)) {
+                    inputs.push(t);
+                }
+                all.push(t);
+            }
+            (Some(inputs), all)
+        }
+        None => (None, Vec::new()),
+    };
+    let found: Vec<&FunctionDef> = catalog
+        .functions
+        .iter()
+        .filter(|x| schemas.contains(&x.schema) && x.name == name)
+        .filter(|x| match &inputs {
+            None => procedure.is_none_or(|p| p == x.procedure),
+            Some(t) => {
+                signature(&x.args) == *t
+                    || (x.procedure
+                        && procedure != Some(false)
+                        && crate::expr::pg_functions::all_parameters(x)
+                            .iter()
+                            .map(|(_, _, ty)| *ty)
+                            .eq(all.iter().copied()))
+            }
+        })
+        .collect();
+    Ok(Lookup {
+        name: match schema {
+            Some(s) => format!("{s}.{name}"),
+            None => name,
+        },
+        inputs,
+        all,
+        found,
+    })
+}
+
+/// `name(type, ...)` as PostgreSQL's messages show a routine.
+fn shown(name: &str, types: &[DataType]) -> String {
+    format!(
+        "{name}({})",
+        types
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// COMMENT ON FUNCTION | PROCEDURE | ROUTINE name[(types)] IS 'text' | NULL (`procedure`
+/// as for [`drop`]).
+pub fn comment(
+    ddl: &mut Ddl,
+    f: &ast::FunctionDesc,
+    procedure: Option<bool>,
+    text: Option<&str>,
+) -> Result<StatementResult> {
+    let word = if procedure == Some(true) {
+        "procedure"
+    } else {
+        "function"
+    };
+    let catalog = ddl.catalog()?;
+    let Lookup {
+        name,
+        inputs,
+        all,
+        found,
+    } = lookup(&catalog, &ddl.search_path, f, procedure)?;
+    match found.as_slice() {
+        [one] if procedure.is_some_and(|p| p != one.procedure) => Err(raised(
+            "42809",
+            format!("{} is not a {word}", shown(&name, &all)),
+            None,
+        )),
+        [one] => {
+            let mut def = (*one).clone();
+            def.comment = text.filter(|t| !t.is_empty()).map(str::to_string);
+            ddl.txn.put_function(def)?;
+            Ok(StatementResult::command("COMMENT"))
+        }
+        [] => Err(raised(
+            "42883",
+            match &inputs {
+                Some(_) => format!("{word} {} does not exist", shown(&name, &all)),
+                None => format!("could not find a {word} named \"{name}\""),
+            },
+            None,
+        )),
+        _ => Err(raised(
+            "42725",
+            format!("{word} name \"{name}\" is not unique"),
+            Some(format!(
+                "Specify the argument list to select the {word} unambiguously."
+            )),
+        )),
+    }
 }
 
 /// `DO [LANGUAGE plpgsql] 'body'`.

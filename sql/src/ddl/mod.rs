@@ -233,6 +233,11 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::Do { body, language } => return function::run_do(ddl, body, language).map(Some),
         Statement::CreateProcedure(c) => return function::create(ddl, c, true).map(Some),
         Statement::DropRoutine(d) => return function::drop(ddl, d, None).map(Some),
+        Statement::CommentOnRoutine {
+            procedure,
+            func,
+            text,
+        } => return function::comment(ddl, func, *procedure, text.as_deref()).map(Some),
     };
     let r = match stmt {
         S::CreateTable(c) => create_table::create(ddl, c)?,

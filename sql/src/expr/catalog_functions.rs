@@ -351,23 +351,45 @@ impl ObjectLookup for env::CatalogEnv {
     }
 
     /// The built-in functions `pg_proc` lists (with those behind `pg_operator`, `pg_cast`
-    /// and `pg_type`), then the user's SQL functions.
+    /// and `pg_type`), then the user's SQL functions: those of the schema named
+    /// (`ri.add`), else those of the search path's schemas.
     fn function_oid(&self, name: &str) -> Result<Option<u32>> {
-        let bare = name.strip_prefix("pg_catalog.").unwrap_or(name);
+        let parts: Vec<&str> = name.split('.').collect();
+        let (schema, bare) = match parts.as_slice() {
+            [n] => (None, *n),
+            [s, n] | [_, s, n] => (Some(*s), *n),
+            _ => return Ok(None),
+        };
+        let schema = match schema {
+            Some(s) => match self.catalog.schema_oid(s) {
+                Some(o) => Some(o),
+                None => return Err(crate::storage::catalog::undefined_schema(s)),
+            },
+            None => None,
+        };
         let users: Vec<u32> = self
             .catalog
             .functions
             .iter()
-            .filter(|f| f.name == name)
+            .filter(|f| f.name == bare)
+            .filter(|f| schema.map_or(self.search_path.contains(&f.schema), |s| s == f.schema))
             .map(|f| f.oid)
             .collect();
-        let builtin = crate::system::builtin_procs::count_by_name(bare);
+        let builtin =
+            if schema.is_none_or(|s| s == crate::storage::catalog::oids::PG_CATALOG_NAMESPACE) {
+                crate::system::builtin_procs::count_by_name(bare)
+            } else {
+                0
+            };
         if builtin + users.len() > 1 {
             return Err(Error::AmbiguousFunction(format!(
                 "more than one function named \"{name}\""
             )));
         }
-        Ok(crate::system::builtin_procs::oid_by_name(bare).or(users.first().copied()))
+        if builtin > 0 {
+            return Ok(crate::system::builtin_procs::oid_by_name(bare));
+        }
+        Ok(users.first().copied())
     }
 
     fn namespace_oid(&self, name: &str) -> Option<u32> {

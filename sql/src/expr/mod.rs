@@ -18,6 +18,7 @@ mod crypt;
 pub mod datetime_fns;
 pub mod extension_fns;
 mod fn_args;
+pub mod functiondef;
 pub mod functions;
 pub mod inet_fns;
 mod jsonb_each;

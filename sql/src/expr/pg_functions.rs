@@ -33,12 +33,18 @@ pub enum PgFn {
     /// `pg_function_is_visible`: built-ins always; a SQL function when its schema is on the
     /// search path.
     FunctionIsVisible,
-    /// `pg_get_function_result` of a SQL function (NULL for built-ins).
+    /// `pg_get_function_result` of a SQL function or a built-in.
     FunctionResult,
-    /// `pg_get_function_arguments` of a SQL function.
+    /// `pg_get_function_arguments` of a SQL function or a built-in.
     FunctionArguments,
-    /// `pg_get_function_identity_arguments` of a SQL function.
+    /// `pg_get_function_identity_arguments` of a SQL function or a built-in.
     FunctionIdentityArguments,
+    /// `pg_get_functiondef(oid)` (`super::functiondef`).
+    FunctionDef,
+    /// `pg_get_function_sqlbody(oid)`: a SQL-standard body (`RETURN ...`), else NULL.
+    FunctionSqlBody,
+    /// `pg_get_function_arg_default(oid, n)`.
+    FunctionArgDefault,
     GetIndexDef,
     GetConstraintDef,
     GetExpr,
@@ -172,6 +178,11 @@ impl PgFn {
             ("pg_get_function_arguments", 1) => (PgFn::FunctionArguments, vec![oid], text),
             ("pg_get_function_identity_arguments", 1) => {
                 (PgFn::FunctionIdentityArguments, vec![oid], text)
+            }
+            ("pg_get_functiondef", 1) => (PgFn::FunctionDef, vec![oid], text),
+            ("pg_get_function_sqlbody", 1) => (PgFn::FunctionSqlBody, vec![oid], text),
+            ("pg_get_function_arg_default", 2) => {
+                (PgFn::FunctionArgDefault, vec![oid, T::Int4], text)
             }
             _ => return None,
         };
@@ -332,6 +343,7 @@ impl PgFn {
                         Some(Value::Text(c)) if c == "pg_class" => (Some(PG_CLASS_OID), 0),
                         Some(Value::Text(c)) if c == "pg_namespace" => (Some(PG_NAMESPACE_OID), 0),
                         Some(Value::Text(c)) if c == "pg_type" => (Some(1247), 0),
+                        Some(Value::Text(c)) if c == "pg_proc" => (Some(relations::PG_PROC_OID), 0),
                         Some(Value::Text(_)) => return Ok(Value::Null),
                         _ => (None, 0),
                     },
@@ -352,7 +364,28 @@ impl PgFn {
             },
             PgFn::Nothing => Value::Null,
             PgFn::FunctionText => text(String::new()),
+            PgFn::FunctionDef => {
+                super::functiondef::functiondef(oid_arg(0))?.map_or(Value::Null, text)
+            }
+            PgFn::FunctionSqlBody => {
+                super::functiondef::sql_body(oid_arg(0))?.map_or(Value::Null, text)
+            }
+            PgFn::FunctionArgDefault => {
+                let n = match args.get(1) {
+                    Some(Value::Int(n)) => *n,
+                    _ => 0,
+                };
+                super::functiondef::arg_default(oid_arg(0), n)?.map_or(Value::Null, text)
+            }
             PgFn::FunctionResult | PgFn::FunctionArguments | PgFn::FunctionIdentityArguments => {
+                if let Some(p) = crate::system::builtin_procs::by_oid(oid_arg(0)) {
+                    use super::functiondef::{builtin_arguments, builtin_result};
+                    return Ok(match self {
+                        PgFn::FunctionResult => text(builtin_result(p)),
+                        PgFn::FunctionArguments => text(builtin_arguments(p, true, false)),
+                        _ => text(builtin_arguments(p, false, false)),
+                    });
+                }
                 let env = env::catalog()?;
                 let Some(f) = env.catalog.functions.iter().find(|f| f.oid == oid_arg(0)) else {
                     return Ok(Value::Null);
@@ -628,6 +661,22 @@ pub fn all_parameters(
     out
 }
 
+/// `prorettype` of user function `f`: `void` / `trigger`, `record` for several OUT
+/// parameters or `RETURNS TABLE` columns (and a procedure's OUT parameters), else the type.
+pub fn return_type_oid(f: &crate::storage::FunctionDef) -> Oid {
+    match f.pseudo_return.as_deref() {
+        Some("void") => 2278,
+        Some("trigger") => 2279,
+        _ if f.has_out_params() => f.returns.oid(),
+        _ if f.returns_record() => 2249,
+        _ => f
+            .table_columns
+            .first()
+            .map_or(f.returns, |c| c.data_type)
+            .oid(),
+    }
+}
+
 /// `pg_get_function_result`: `integer`, `SETOF integer`, `TABLE(a integer, b text)`.
 pub fn function_result(f: &crate::storage::FunctionDef) -> String {
     if !f.table_columns.is_empty() && !f.has_out_params() {
@@ -638,14 +687,18 @@ pub fn function_result(f: &crate::storage::FunctionDef) -> String {
                 format!(
                     "{} {}",
                     crate::expr::catalog_functions::quote_ident(&c.name),
-                    c.data_type.name()
+                    format_type(c.data_type.oid(), None)
                 )
             })
             .collect();
         return format!("TABLE({})", cols.join(", "));
     }
     // `void` / `trigger` are pseudo-types; `returns` holds a stand-in for them.
-    let t = f.pseudo_return.clone().unwrap_or_else(|| f.returns.name());
+    // `pg_proc` keeps no typmods: `varchar(10)` prints as `character varying`
+    let t = f
+        .pseudo_return
+        .clone()
+        .unwrap_or_else(|| format_type(f.returns.oid(), None));
     if f.returns_set {
         format!("SETOF {t}")
     } else {
@@ -654,13 +707,13 @@ pub fn function_result(f: &crate::storage::FunctionDef) -> String {
 }
 
 /// `pg_get_function_arguments`: `a integer, OUT b text, c text DEFAULT 'x'::text`; with
-/// `identity`, `pg_get_function_identity_arguments` (no DEFAULTs, and a function's OUT
-/// parameters left out). A procedure's IN parameters say `IN`.
+/// `identity`, `pg_get_function_identity_arguments` (no DEFAULTs; OUT parameters stay, as
+/// PostgreSQL 15 prints them). A procedure's IN parameters say `IN`.
 pub fn function_arguments(f: &crate::storage::FunctionDef, identity: bool) -> String {
     let mut defaults = f.args.iter().map(|a| a.default.as_ref());
     all_parameters(f)
         .into_iter()
-        .filter(|(m, _, _)| *m != 't' && !(identity && *m == 'o' && !f.procedure))
+        .filter(|(m, _, _)| *m != 't')
         .map(|(m, name, ty)| {
             let mut s = match m {
                 'o' => "OUT ".to_string(),
@@ -672,7 +725,7 @@ pub fn function_arguments(f: &crate::storage::FunctionDef, identity: bool) -> St
                 s.push_str(&crate::expr::catalog_functions::quote_ident(n));
                 s.push(' ');
             }
-            s.push_str(&ty.name());
+            s.push_str(&format_type(ty.oid(), None));
             if m != 'o'
                 && let Some(Some(d)) = defaults.next()
                 && !identity

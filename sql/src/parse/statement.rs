@@ -56,6 +56,13 @@ pub enum Statement {
     CreateProcedure(Box<ast::CreateFunction>),
     /// `DROP ROUTINE`: `DROP FUNCTION` for a function or a procedure.
     DropRoutine(ast::DropFunction),
+    /// `COMMENT ON FUNCTION | PROCEDURE | ROUTINE name[(types)] IS 'text' | NULL`
+    /// (`procedure`: `Some(false)` for FUNCTION, `Some(true)` for PROCEDURE).
+    CommentOnRoutine {
+        procedure: Option<bool>,
+        func: ast::FunctionDesc,
+        text: Option<String>,
+    },
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.

@@ -85,8 +85,8 @@ pub mod serializable;
 pub use catalog::{
     Catalog, CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel,
     ExtensionDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef, IndexRef,
-    Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, TriggerDef, TypeBody, TypeDef, ViewColumn, ViewDef,
+    Membership, Oid, OwnedBy, Relation, RoleDef, SchemaDef, SequenceDef, StandardBody, TableDef,
+    TableId, TableStats, TriggerDef, TypeBody, TypeDef, ViewColumn, ViewDef,
 };
 
 pub use sample::Reservoir;

@@ -720,32 +720,27 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 oid(0),
                 proc0(),
                 ch(if f.procedure { 'p' } else { 'f' }),
-                b(false),
+                b(f.security_definer),
                 b(false),
                 b(f.strict),
                 b(f.returns_set),
                 ch(f.volatility),
-                ch('u'),
+                ch(f.parallel),
                 int(f.args.len() as i64),
                 int(f.args.iter().filter(|a| a.default.is_some()).count() as i64),
-                oid(match f.pseudo_return.as_deref() {
-                    Some("void") => 2278,
-                    Some("trigger") => 2279,
-                    _ if f.has_out_params() => f.returns.oid(),
-                    _ if f.returns_record() => 2249,
-                    _ => f
-                        .table_columns
-                        .first()
-                        .map_or(f.returns, |c| c.data_type)
-                        .oid(),
-                }),
+                oid(crate::expr::pg_functions::return_type_oid(f)),
                 vector(arg_oids),
                 if table { int_array(all) } else { null() },
                 if table { array(modes) } else { null() },
                 if named { array(names) } else { null() },
                 null(),
                 null(),
-                text(f.body.clone()),
+                // a SQL-standard body is in `prosqlbody`, not `prosrc`
+                text(if f.standard_body.is_some() {
+                    String::new()
+                } else {
+                    f.body.clone()
+                }),
                 null(),
                 null(),
                 null(),

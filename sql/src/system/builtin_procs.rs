@@ -77,6 +77,43 @@ struct Tables {
     /// The lowest OID of each name, and how many functions have it.
     by_name: HashMap<&'static str, (u32, usize)>,
     type_io: HashMap<u32, TypeIo>,
+    extra: HashMap<u32, ProcExtra>,
+}
+
+/// What `pg_get_functiondef` and `pg_get_function_arguments` print of a built-in beyond
+/// [`BuiltinProc`] (from `data/pg_proc_extra.tsv`; most built-ins have none of these).
+#[derive(Debug, Clone, Default)]
+pub struct ProcExtra {
+    /// `prosupport`'s name.
+    pub support: Option<&'static str>,
+    /// `pg_get_expr(proargdefaults)`: the DEFAULTs of the last input parameters, `, `
+    /// separated (none of the listed ones has a comma inside).
+    pub arg_defaults: Option<&'static str>,
+    pub probin: Option<&'static str>,
+    /// A SQL-standard body (`RETURN ...` / `BEGIN ATOMIC ... END`) as PostgreSQL prints it.
+    pub sql_body: Option<String>,
+    /// `pg_aggregate.aggnumdirectargs` of an ordered-set or hypothetical-set aggregate:
+    /// where `pg_get_function_arguments` prints `ORDER BY`.
+    pub order_by_at: Option<usize>,
+}
+
+/// A cell of COPY's text format: `\n`, `\t` and `\\` escapes.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(c) => out.push(c),
+            None => {}
+        }
+    }
+    out
 }
 
 fn tables() -> &'static Tables {
@@ -97,10 +134,25 @@ fn tables() -> &'static Tables {
                 (f[0], TypeIo(io))
             })
             .collect();
+        let extra = data_lines(include_str!("data/pg_proc_extra.tsv"))
+            .map(|l| {
+                let f: Vec<&'static str> = l.split('\t').collect();
+                let cell = |i: usize| f.get(i).copied().and_then(nullable);
+                let e = ProcExtra {
+                    support: cell(1),
+                    arg_defaults: cell(2),
+                    probin: cell(3),
+                    sql_body: cell(4).map(unescape),
+                    order_by_at: cell(5).map(num),
+                };
+                (num(f[0]), e)
+            })
+            .collect();
         Tables {
             procs,
             by_name,
             type_io,
+            extra,
         }
     })
 }
@@ -178,6 +230,11 @@ pub fn oid_by_name(name: &str) -> Option<u32> {
 /// How many built-in functions are named `name`.
 pub fn count_by_name(name: &str) -> usize {
     tables().by_name.get(name).map_or(0, |e| e.1)
+}
+
+/// The `pg_proc_extra.tsv` facts of built-in function `oid`, if it has any.
+pub fn extra(oid: u32) -> Option<&'static ProcExtra> {
+    tables().extra.get(&oid)
 }
 
 /// The I/O functions of built-in type `type_oid`, if PostgreSQL's `pg_type` has it.

@@ -46,6 +46,7 @@ pub mod deparse;
 pub mod extensions;
 pub mod index_stats;
 pub mod info_schema;
+pub mod info_schema_routines;
 pub mod locks;
 pub mod operators;
 pub mod partitions;
@@ -132,6 +133,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(builtin::tables());
         v.extend(views::tables());
         v.extend(info_schema::tables());
+        v.extend(info_schema_routines::tables());
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(prepared::PG_PREPARED_STATEMENTS);
         v.push(default_acl::PG_DEFAULT_ACL);

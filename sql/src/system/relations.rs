@@ -861,12 +861,18 @@ pub fn comments(cat: &Catalog) -> Vec<(Oid, Oid, i64, String)> {
     for t in &cat.types {
         add(t.oid, PG_TYPE_OID, 0, &t.comment);
     }
+    for f in &cat.functions {
+        add(f.oid, PG_PROC_OID, 0, &f.comment);
+    }
     v.extend(super::extensions::comments(cat));
     v
 }
 
 /// `pg_type`'s OID (the class of a type's comment).
 const PG_TYPE_OID: Oid = 1247;
+
+/// `pg_proc`'s OID (the class of a function's comment).
+pub const PG_PROC_OID: Oid = 1255;
 
 fn pg_description(ctx: &Context) -> Result<Vec<Row>> {
     Ok(comments(&ctx.env.catalog)

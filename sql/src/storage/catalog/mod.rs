@@ -35,8 +35,8 @@ mod tests;
 pub use objects::{
     CheckDef, ColumnDef, DatabaseDef, DefaultAclDef, DomainCheck, DomainDef, EnumLabel,
     ExtensionDef, FkAction, ForeignKeyDef, FunctionArg, FunctionDef, Identity, IndexDef,
-    Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef, SequenceDef, TableDef, TableId,
-    TableStats, TriggerDef, TypeBody, TypeDef, ViewColumn, ViewDef,
+    Membership, OwnedBy, RoleDef, RoleSetting, SchemaDef, SequenceDef, StandardBody, TableDef,
+    TableId, TableStats, TriggerDef, TypeBody, TypeDef, ViewColumn, ViewDef,
 };
 pub use oids::Oid;
 

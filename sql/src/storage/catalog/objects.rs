@@ -432,6 +432,39 @@ pub struct FunctionDef {
     /// parameters' (`all_parameters` order).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub procedure: bool,
+    /// `proparallel`: `u`nsafe (the default), `r`estricted or `s`afe, as declared; the
+    /// planner does not use it.
+    #[serde(
+        default = "parallel_unsafe",
+        skip_serializing_if = "is_parallel_unsafe"
+    )]
+    pub parallel: char,
+    /// SECURITY DEFINER was declared (`prosecdef`). Recorded and shown only: the function
+    /// still runs with the caller's privileges (every function's owner is the bootstrap
+    /// superuser in Strata).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub security_definer: bool,
+    /// The body was SQL-standard (`RETURN expr`, stored as `SELECT expr`, or `BEGIN ATOMIC
+    /// ... END`): `prosrc` is empty and `pg_get_functiondef` prints the body without `AS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_body: Option<StandardBody>,
+}
+
+/// The form of a SQL-standard function body ([`FunctionDef::standard_body`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StandardBody {
+    /// `RETURN expr`.
+    Return,
+    /// `BEGIN ATOMIC stmt; ... END`.
+    Atomic,
+}
+
+fn parallel_unsafe() -> char {
+    'u'
+}
+
+fn is_parallel_unsafe(c: &char) -> bool {
+    *c == 'u'
 }
 
 impl FunctionDef {
