@@ -12,7 +12,7 @@
 
 use crate::env;
 use crate::storage::Oid;
-use crate::storage::catalog::oids::{PG_CLASS_OID, PG_NAMESPACE_OID};
+use crate::storage::catalog::oids::{PG_CATALOG_NAMESPACE, PG_CLASS_OID};
 use crate::system::{deparse, relations};
 use crate::types::oid::RegKind;
 use crate::types::{DataType, NumericTypmod, Value};
@@ -339,12 +339,18 @@ impl PgFn {
                 let o = oid_arg(0);
                 let (class, sub) = match self {
                     PgFn::ColDescription => (Some(PG_CLASS_OID), oid_arg(1) as i64),
+                    // The catalog's relation name in pg_catalog (a qualified name matches
+                    // none, as in PostgreSQL).
                     _ => match args.get(1) {
-                        Some(Value::Text(c)) if c == "pg_class" => (Some(PG_CLASS_OID), 0),
-                        Some(Value::Text(c)) if c == "pg_namespace" => (Some(PG_NAMESPACE_OID), 0),
-                        Some(Value::Text(c)) if c == "pg_type" => (Some(1247), 0),
-                        Some(Value::Text(c)) if c == "pg_proc" => (Some(relations::PG_PROC_OID), 0),
-                        Some(Value::Text(_)) => return Ok(Value::Null),
+                        Some(Value::Text(c)) => {
+                            match crate::system::tables()
+                                .iter()
+                                .find(|t| t.schema == PG_CATALOG_NAMESPACE && t.name == *c)
+                            {
+                                Some(t) => (Some(t.oid), 0),
+                                None => return Ok(Value::Null),
+                            }
+                        }
                         _ => (None, 0),
                     },
                 };

@@ -865,6 +865,7 @@ pub fn comments(cat: &Catalog) -> Vec<(Oid, Oid, i64, String)> {
         add(f.oid, PG_PROC_OID, 0, &f.comment);
     }
     v.extend(super::extensions::comments(cat));
+    v.extend(super::ts_catalog::comments());
     v
 }
 

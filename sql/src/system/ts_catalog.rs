@@ -2,7 +2,8 @@
 //! `pg_ts_parser` (the default parser), `pg_ts_template` (`simple`, `snowball`),
 //! `pg_ts_dict` (`simple`, `english_stem`), `pg_ts_config` (`simple`, `english`) and
 //! `pg_ts_config_map` (which dictionary each token type goes to), with PostgreSQL 15's
-//! OIDs (the snowball objects' are those a fresh PostgreSQL 15 cluster assigns).
+//! OIDs (the snowball objects' are those a fresh PostgreSQL 15 cluster assigns), and
+//! their `pg_description` rows (what psql's `\dF`, `\dFd`, `\dFp`, `\dFt` print).
 
 use super::Context;
 use super::val::*;
@@ -127,4 +128,31 @@ pub(super) fn pg_ts_config_map(_ctx: &Context) -> Result<Vec<Row>> {
         }
     }
     Ok(rows)
+}
+
+/// `pg_description` rows of the text-search objects: `(objoid, classoid, 0, description)`,
+/// PostgreSQL 15's texts.
+pub fn comments() -> Vec<(u32, u32, i64, String)> {
+    use crate::expr::ts_config::Config;
+    const PARSER: u32 = 3601;
+    const DICT: u32 = 3600;
+    const CONFIG: u32 = 3602;
+    const TEMPLATE: u32 = 3764;
+    let simple = "simple dictionary: just lower case and check for stopword";
+    [
+        (DEFAULT_PARSER, PARSER, "default word parser"),
+        (3727, TEMPLATE, simple),
+        (13150, TEMPLATE, "snowball stemmer"),
+        (SIMPLE_DICT, DICT, simple),
+        (ENGLISH_STEM, DICT, "snowball stemmer for english language"),
+        (Config::Simple.oid(), CONFIG, "simple configuration"),
+        (
+            Config::English.oid(),
+            CONFIG,
+            "configuration for english language",
+        ),
+    ]
+    .into_iter()
+    .map(|(o, class, d)| (o, class, 0, d.to_string()))
+    .collect()
 }
