@@ -710,7 +710,7 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 oid(f.oid),
                 text(f.name.clone()),
                 oid(f.schema),
-                oid(BOOTSTRAP_SUPERUSER),
+                oid(f.owner),
                 oid(match f.language.as_deref() {
                     Some("plpgsql") => PLPGSQL_LANGUAGE,
                     _ => 14, // sql
@@ -743,7 +743,11 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 }),
                 null(),
                 null(),
-                null(),
+                if f.config.is_empty() {
+                    null()
+                } else {
+                    array(f.config.iter().cloned().map(text).collect())
+                },
                 null(),
             ]
         })

@@ -439,11 +439,17 @@ pub struct FunctionDef {
         skip_serializing_if = "is_parallel_unsafe"
     )]
     pub parallel: char,
-    /// SECURITY DEFINER was declared (`prosecdef`). Recorded and shown only: the function
-    /// still runs with the caller's privileges (every function's owner is the bootstrap
-    /// superuser in Strata).
+    /// SECURITY DEFINER was declared (`prosecdef`): a PL/pgSQL body runs as [`Self::owner`]
+    /// (`plpgsql::routine_env`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub security_definer: bool,
+    /// The owning role (`proowner`): its creator, or `ALTER FUNCTION ... OWNER TO`.
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+    /// `proconfig`: the `SET name = value` clauses as `name=value` (the value as
+    /// PostgreSQL's `flatten_set_variable_args` prints it), applied for each call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config: Vec<String>,
     /// The body was SQL-standard (`RETURN expr`, stored as `SELECT expr`, or `BEGIN ATOMIC
     /// ... END`): `prosrc` is empty and `pg_get_functiondef` prints the body without `AS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
