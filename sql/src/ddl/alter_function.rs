@@ -1,13 +1,15 @@
 //! ALTER FUNCTION name[(types)] { action ... | OWNER TO role }: the options a routine's
 //! definition carries besides its body — `SET` / `RESET` of its configuration
-//! (`proconfig`), SECURITY DEFINER / INVOKER, volatility, strictness, PARALLEL — and its
+//! (`proconfig`), SECURITY DEFINER / INVOKER, volatility, strictness, PARALLEL, COST, ROWS,
+//! LEAKPROOF — and its
 //! owner, each checked as PostgreSQL checks it (42501 unless the current role owns the
 //! routine; a new owner must be a role the current one is a member of).
 
 use sqlparser::ast;
 
 use super::Ddl;
-use super::function::{config_of, require_routine_owner, resolve, set_entry};
+use super::function::{Costs, config_of, require_routine_owner, resolve, set_entry};
+use crate::parse::routine_options::Options;
 use crate::result::StatementResult;
 use crate::{Error, Result};
 
@@ -36,7 +38,7 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterFunction) -> Result<StatementResult> {
         }
         ast::AlterFunctionOperation::Actions { actions, .. } => {
             for action in actions {
-                apply(&mut def, action)?;
+                apply(&mut def, action, &who)?;
             }
         }
         other => {
@@ -55,8 +57,38 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterFunction) -> Result<StatementResult> {
 }
 
 /// One action of `ALTER FUNCTION ... action [...]`.
-fn apply(def: &mut crate::storage::FunctionDef, action: &ast::AlterFunctionAction) -> Result<()> {
+fn apply(
+    def: &mut crate::storage::FunctionDef,
+    action: &ast::AlterFunctionAction,
+    who: &crate::privilege::Who,
+) -> Result<()> {
     use ast::AlterFunctionAction as A;
+    let option = |o: Options| -> Result<Costs> {
+        let mut costs = Costs::of(def);
+        costs.apply(&o, def.returns_set, who)?;
+        Ok(costs)
+    };
+    let costs = match action {
+        A::Cost(e) => Some(option(Options {
+            cost: Some(e.to_string()),
+            ..Options::default()
+        })?),
+        A::Rows(e) => Some(option(Options {
+            rows: Some(e.to_string()),
+            ..Options::default()
+        })?),
+        A::Leakproof(l) => Some(option(Options {
+            leakproof: Some(*l),
+            ..Options::default()
+        })?),
+        _ => None,
+    };
+    if let Some(c) = costs {
+        def.cost = c.cost;
+        def.rows = c.rows;
+        def.leakproof = c.leakproof;
+        return Ok(());
+    }
     match action {
         A::Set(p) => {
             for entry in config_of(std::slice::from_ref(p))? {

@@ -283,8 +283,16 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
     );
     let catalog = ddl.catalog()?;
     let existing = find(&catalog, schema, &name, &signature(&args)).cloned();
-    let config = config_of(&c.set_params)?;
+    let (set_params, options) = crate::parse::routine_options::take(&c.set_params);
+    let config = config_of(&set_params)?;
     let who = crate::privilege::current(&catalog);
+    if procedure && !options.is_empty() {
+        return Err(Error::InvalidFunctionDefinition(
+            "invalid attribute in procedure definition".into(),
+        ));
+    }
+    let mut costs = Costs::default();
+    costs.apply(&options, returns_set, &who)?;
     if let Some(old) = &existing
         && c.or_replace
     {
@@ -373,6 +381,9 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
         security_definer: matches!(c.security, Some(ast::FunctionSecurity::Definer)),
         owner: existing.as_ref().map_or(who.oid, |e| e.owner),
         config,
+        cost: costs.cost,
+        rows: costs.rows,
+        leakproof: costs.leakproof,
         standard_body: match c.function_body {
             Some(ast::CreateFunctionBody::Return(_)) => Some(StandardBody::Return),
             Some(ast::CreateFunctionBody::BeginAtomic(_)) => Some(StandardBody::Atomic),
@@ -397,6 +408,68 @@ pub(crate) fn require_routine_owner(who: &crate::privilege::Who, def: &FunctionD
         def.kind_word(),
         def.name
     )))
+}
+
+/// A routine's COST, ROWS and LEAKPROOF.
+#[derive(Debug, Default)]
+pub(crate) struct Costs {
+    pub cost: Option<f32>,
+    pub rows: Option<f32>,
+    pub leakproof: bool,
+}
+
+impl Costs {
+    /// The current values of `def`.
+    pub fn of(def: &FunctionDef) -> Costs {
+        Costs {
+            cost: def.cost,
+            rows: def.rows,
+            leakproof: def.leakproof,
+        }
+    }
+
+    /// Applies the options given, checked as PostgreSQL checks them (22023 for a cost or
+    /// row count that is not positive or ROWS of a function returning no set, 42501 for
+    /// LEAKPROOF by a role that is not a superuser).
+    pub fn apply(
+        &mut self,
+        o: &crate::parse::routine_options::Options,
+        returns_set: bool,
+        who: &crate::privilege::Who,
+    ) -> Result<()> {
+        let number = |raw: &str, what: &str| -> Result<f32> {
+            let n: f64 = raw
+                .parse()
+                .map_err(|_| Error::SyntaxError(format!("syntax error at or near \"{raw}\"")))?;
+            if n <= 0.0 {
+                return Err(Error::InvalidParameterValue(format!(
+                    "{what} must be positive"
+                )));
+            }
+            Ok(n as f32)
+        };
+        if let Some(raw) = &o.cost {
+            self.cost = Some(number(raw, "COST")?);
+        }
+        if let Some(raw) = &o.rows {
+            let n = number(raw, "ROWS")?;
+            if !returns_set {
+                return Err(Error::InvalidParameterValue(
+                    "ROWS is not applicable when function does not return a set".into(),
+                ));
+            }
+            self.rows = Some(n);
+        }
+        if let Some(l) = o.leakproof {
+            if l && !who.superuser {
+                return Err(Error::InsufficientPrivilege(
+                    "only superuser can define a leakproof function".into(),
+                ));
+            }
+            self.leakproof = l;
+        }
+        Ok(())
+    }
 }
 
 /// `proconfig` from a routine's `SET name { TO | = } value | FROM CURRENT` clauses:
