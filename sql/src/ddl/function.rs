@@ -9,10 +9,11 @@
 //! return `void` or `trigger`. Other languages (C, internal) are refused with 0A000. A SQL
 //! body is parsed at creation (42601 for a syntax error) and must be one query.
 //! Functions are identified by name and parameter types: OR REPLACE keeps the OID of the
-//! function with the same signature; a second signature is an overload. PARALLEL, SECURITY
-//! DEFINER and the form of a SQL-standard body are recorded for `pg_proc` and
-//! `pg_get_functiondef` only (a SECURITY DEFINER function still runs as its caller); SET
-//! options are accepted and ignored.
+//! function with the same signature; a second signature is an overload. The creating role
+//! owns the routine (OR REPLACE and DROP need its owner). SECURITY DEFINER and the `SET`
+//! clauses (`proconfig`) take effect when a PL/pgSQL body runs (`plpgsql::routine_env`); a
+//! SQL body is inlined by the binder and runs as its caller. PARALLEL and the form of a
+//! SQL-standard body are recorded for `pg_proc` and `pg_get_functiondef` only.
 
 use super::Ddl;
 use crate::binder::ident;
@@ -282,6 +283,21 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
     );
     let catalog = ddl.catalog()?;
     let existing = find(&catalog, schema, &name, &signature(&args)).cloned();
+    let (set_params, options) = crate::parse::routine_options::take(&c.set_params);
+    let config = config_of(&set_params)?;
+    let who = crate::privilege::current(&catalog);
+    if procedure && !options.is_empty() {
+        return Err(Error::InvalidFunctionDefinition(
+            "invalid attribute in procedure definition".into(),
+        ));
+    }
+    let mut costs = Costs::default();
+    costs.apply(&options, returns_set, &who)?;
+    if let Some(old) = &existing
+        && c.or_replace
+    {
+        require_routine_owner(&who, old)?;
+    }
     let oid = match &existing {
         Some(old) if c.or_replace && old.procedure != procedure => {
             return Err(Error::Raised(Box::new(crate::error::Raised {
@@ -352,7 +368,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
         body,
         volatility,
         strict,
-        comment: existing.and_then(|e| e.comment),
+        comment: existing.as_ref().and_then(|e| e.comment.clone()),
         language: plpgsql.then(|| "plpgsql".to_string()),
         pseudo_return,
         arg_modes: params.modes,
@@ -363,6 +379,11 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
             _ => 'u',
         },
         security_definer: matches!(c.security, Some(ast::FunctionSecurity::Definer)),
+        owner: existing.as_ref().map_or(who.oid, |e| e.owner),
+        config,
+        cost: costs.cost,
+        rows: costs.rows,
+        leakproof: costs.leakproof,
         standard_body: match c.function_body {
             Some(ast::CreateFunctionBody::Return(_)) => Some(StandardBody::Return),
             Some(ast::CreateFunctionBody::BeginAtomic(_)) => Some(StandardBody::Atomic),
@@ -374,6 +395,124 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
     } else {
         "CREATE FUNCTION"
     }))
+}
+
+/// 42501 `must be owner of function f` unless the current role owns `def` (or is a
+/// superuser).
+pub(crate) fn require_routine_owner(who: &crate::privilege::Who, def: &FunctionDef) -> Result<()> {
+    if who.superuser || who.acts_as(def.owner) {
+        return Ok(());
+    }
+    Err(Error::InsufficientPrivilege(format!(
+        "must be owner of {} {}",
+        def.kind_word(),
+        def.name
+    )))
+}
+
+/// A routine's COST, ROWS and LEAKPROOF.
+#[derive(Debug, Default)]
+pub(crate) struct Costs {
+    pub cost: Option<f32>,
+    pub rows: Option<f32>,
+    pub leakproof: bool,
+}
+
+impl Costs {
+    /// The current values of `def`.
+    pub fn of(def: &FunctionDef) -> Costs {
+        Costs {
+            cost: def.cost,
+            rows: def.rows,
+            leakproof: def.leakproof,
+        }
+    }
+
+    /// Applies the options given, checked as PostgreSQL checks them (22023 for a cost or
+    /// row count that is not positive or ROWS of a function returning no set, 42501 for
+    /// LEAKPROOF by a role that is not a superuser).
+    pub fn apply(
+        &mut self,
+        o: &crate::parse::routine_options::Options,
+        returns_set: bool,
+        who: &crate::privilege::Who,
+    ) -> Result<()> {
+        let number = |raw: &str, what: &str| -> Result<f32> {
+            let n: f64 = raw
+                .parse()
+                .map_err(|_| Error::SyntaxError(format!("syntax error at or near \"{raw}\"")))?;
+            if n <= 0.0 {
+                return Err(Error::InvalidParameterValue(format!(
+                    "{what} must be positive"
+                )));
+            }
+            Ok(n as f32)
+        };
+        if let Some(raw) = &o.cost {
+            self.cost = Some(number(raw, "COST")?);
+        }
+        if let Some(raw) = &o.rows {
+            let n = number(raw, "ROWS")?;
+            if !returns_set {
+                return Err(Error::InvalidParameterValue(
+                    "ROWS is not applicable when function does not return a set".into(),
+                ));
+            }
+            self.rows = Some(n);
+        }
+        if let Some(l) = o.leakproof {
+            if l && !who.superuser {
+                return Err(Error::InsufficientPrivilege(
+                    "only superuser can define a leakproof function".into(),
+                ));
+            }
+            self.leakproof = l;
+        }
+        Ok(())
+    }
+}
+
+/// `proconfig` from a routine's `SET name { TO | = } value | FROM CURRENT` clauses:
+/// `Name=value` entries, each value checked and flattened as SET does (a later clause for
+/// the same parameter replaces an earlier one; `= DEFAULT` removes it).
+pub(crate) fn config_of(params: &[ast::FunctionDefinitionSetParam]) -> Result<Vec<String>> {
+    let mut config = Vec::new();
+    for p in params {
+        let name = super::role::parameter_name(&p.name);
+        let value = match &p.value {
+            ast::FunctionSetValue::Default => None,
+            ast::FunctionSetValue::FromCurrent => {
+                Some(crate::env::with(|e| e.session.settings().show(&name))?)
+            }
+            ast::FunctionSetValue::Values(list) => {
+                crate::session::settings_commands::flatten(list, &name)?
+            }
+        };
+        set_entry(&mut config, &name, value)?;
+    }
+    Ok(config)
+}
+
+/// Sets (`Some`) or removes `name` in `config` (`proconfig` entries), checked as SET checks
+/// it; a new name goes last.
+pub(crate) fn set_entry(config: &mut Vec<String>, name: &str, value: Option<String>) -> Result<()> {
+    let mut settings: Vec<crate::storage::catalog::RoleSetting> = config
+        .iter()
+        .map(|e| {
+            let (n, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
+            crate::storage::catalog::RoleSetting {
+                database: None,
+                name: n.to_string(),
+                value: v.to_string(),
+            }
+        })
+        .collect();
+    super::role::set_config(&mut settings, None, name, value)?;
+    *config = settings
+        .into_iter()
+        .map(|s| format!("{}={}", s.name, s.value))
+        .collect();
+    Ok(())
 }
 
 /// An error with PostgreSQL's SQLSTATE `code`, message and HINT.
@@ -417,6 +556,7 @@ pub fn drop(
                 ));
             }
             [one] => {
+                require_routine_owner(&crate::privilege::current(&catalog), one)?;
                 let users = super::trigger::users_of(&catalog, one.oid);
                 if !users.is_empty() {
                     let shown = format!("{}()", one.name);
@@ -585,30 +725,39 @@ pub fn comment(
     procedure: Option<bool>,
     text: Option<&str>,
 ) -> Result<StatementResult> {
+    let catalog = ddl.catalog()?;
+    let mut def = resolve(&catalog, &ddl.search_path, f, procedure)?;
+    def.comment = text.filter(|t| !t.is_empty()).map(str::to_string);
+    ddl.txn.put_function(def)?;
+    Ok(StatementResult::command("COMMENT"))
+}
+
+/// The one routine `name[(types)]` names (`procedure` as for [`drop`]), with PostgreSQL's
+/// errors: 42809 of the wrong kind, 42883 none, 42725 several.
+pub(crate) fn resolve(
+    catalog: &Catalog,
+    search_path: &[Oid],
+    f: &ast::FunctionDesc,
+    procedure: Option<bool>,
+) -> Result<FunctionDef> {
     let word = if procedure == Some(true) {
         "procedure"
     } else {
         "function"
     };
-    let catalog = ddl.catalog()?;
     let Lookup {
         name,
         inputs,
         all,
         found,
-    } = lookup(&catalog, &ddl.search_path, f, procedure)?;
+    } = lookup(catalog, search_path, f, procedure)?;
     match found.as_slice() {
         [one] if procedure.is_some_and(|p| p != one.procedure) => Err(raised(
             "42809",
             format!("{} is not a {word}", shown(&name, &all)),
             None,
         )),
-        [one] => {
-            let mut def = (*one).clone();
-            def.comment = text.filter(|t| !t.is_empty()).map(str::to_string);
-            ddl.txn.put_function(def)?;
-            Ok(StatementResult::command("COMMENT"))
-        }
+        [one] => Ok((*one).clone()),
         [] => Err(raised(
             "42883",
             match &inputs {

@@ -31,6 +31,7 @@
 //! | [`extension`]     | CREATE / DROP EXTENSION                                           |
 //! | [`database`]      | ALTER DATABASE ... SET / RESET                                    |
 
+pub mod alter_function;
 pub mod alter_table;
 pub mod call;
 pub mod columns;
@@ -250,6 +251,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             ..
         } => schema::create(ddl, schema_name, *if_not_exists)?,
         S::AlterSchema(a) => schema::alter(ddl, a)?,
+        S::AlterFunction(a) => alter_function::alter(ddl, a)?,
         S::CreateSequence {
             temporary,
             if_not_exists,

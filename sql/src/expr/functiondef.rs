@@ -161,6 +161,8 @@ struct Def<'a> {
     cost: f32,
     rows: f32,
     support: Option<&'a str>,
+    /// `proconfig` entries (`name=value`).
+    config: &'a [String],
     probin: Option<&'a str>,
     sql_body: Option<&'a str>,
     src: &'a str,
@@ -221,6 +223,9 @@ fn render(d: &Def) -> String {
         s.push_str(&misc);
         s.push('\n');
     }
+    for entry in d.config {
+        s.push_str(&set_clause(entry));
+    }
     if let Some(body) = d.sql_body {
         s.push_str(body);
     } else {
@@ -239,6 +244,62 @@ fn render(d: &Def) -> String {
     }
     s.push('\n');
     s
+}
+
+/// One `proconfig` entry as `ruleutils.c` prints it: ` SET name TO 'value'`, a list
+/// parameter's (`search_path`) items each quoted (`'public', 'pg_temp'`).
+fn set_clause(entry: &str) -> String {
+    let (name, value) = entry.split_once('=').unwrap_or((entry, ""));
+    let literal = |v: &str| format!("'{}'", v.replace('\'', "''"));
+    let list = crate::settings::catalog::find(&name.to_ascii_lowercase())
+        .is_some_and(|d| d.kind == crate::settings::Kind::IdentList);
+    let shown = if list {
+        split_list(value)
+            .iter()
+            .map(|v| literal(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        literal(value)
+    };
+    format!(
+        " SET {} TO {shown}\n",
+        super::catalog_functions::quote_ident(name)
+    )
+}
+
+/// PostgreSQL's `SplitGUCList`: comma-separated names, double-quoted ones unquoted
+/// (`""` inside is a quote), unquoted ones as written, blanks around each dropped.
+fn split_list(value: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut chars = value.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut item = String::new();
+        if chars.next_if_eq(&'"').is_some() {
+            while let Some(c) = chars.next() {
+                if c == '"' {
+                    if chars.next_if_eq(&'"').is_some() {
+                        item.push('"');
+                    } else {
+                        break;
+                    }
+                } else {
+                    item.push(c);
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != ',') {
+                item.push(c);
+            }
+            item.truncate(item.trim_end().len());
+        }
+        items.push(item);
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next_if_eq(&',').is_none() {
+            return items;
+        }
+    }
 }
 
 /// `pg_get_functiondef(oid)`: NULL for an unknown OID; 42809 for an aggregate.
@@ -274,6 +335,7 @@ pub fn functiondef(oid: u32) -> Result<Option<String>> {
             cost: p.cost,
             rows: p.rows,
             support: extra.and_then(|e| e.support),
+            config: &[],
             probin: extra.and_then(|e| e.probin),
             sql_body: extra.and_then(|e| e.sql_body.as_deref()),
             src: p.src,
@@ -296,10 +358,11 @@ pub fn functiondef(oid: u32) -> Result<Option<String>> {
         parallel: f.parallel,
         strict: f.strict,
         security_definer: f.security_definer,
-        leakproof: false,
-        cost: 100.0,
-        rows: if f.returns_set { 1000.0 } else { 0.0 },
+        leakproof: f.leakproof,
+        cost: f.procost(),
+        rows: f.prorows(),
         support: None,
+        config: &f.config,
         probin: None,
         sql_body: body.as_deref(),
         src: &f.body,

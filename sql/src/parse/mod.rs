@@ -11,6 +11,7 @@ pub mod locking;
 pub mod merge;
 pub mod owned;
 pub mod procedure;
+pub mod routine_options;
 mod statement;
 pub mod subscript_assign;
 pub mod table_like;

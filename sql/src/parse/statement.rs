@@ -183,6 +183,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     comment_dollar_strings(&mut tokens);
     drop_index_concurrently(&mut tokens);
     trigger_arguments(&mut tokens);
+    super::routine_options::rewrite(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
     all_column_privileges(&mut tokens);
     super::utility::set_statistics(&mut tokens);

@@ -24,6 +24,7 @@ pub mod exec;
 pub mod lexer;
 pub mod parser;
 pub mod raise;
+pub mod routine_env;
 pub mod trigger;
 pub mod vars;
 
@@ -189,31 +190,33 @@ fn run_body(it: &mut Interp, body: &ast::Block) -> Result<()> {
 /// Calls scalar (or void) PL/pgSQL function `def` with `args` (of its parameter types).
 pub fn call(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Value> {
     let body = parsed(&def.body)?;
-    nested(|| {
-        let returns = returns_of(def);
-        if matches!(returns, Returns::Trigger) {
-            return Err(Error::FeatureNotSupported(
-                "trigger functions can only be called as triggers".into(),
-            ));
-        }
-        let mut it = Interp::new(txn, returns.clone());
-        it.conflict = body.conflict;
-        declare_params(&mut it, def, args)?;
-        run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
-        match returns {
-            Returns::Void => Ok(Value::Text(String::new())),
-            Returns::Out(types) => out_result(&it, types),
-            Returns::Value(_) => it.result.take().ok_or_else(|| {
-                in_function(
-                    raised("2F005", "control reached end of function without RETURN"),
-                    def,
-                )
-            }),
-            _ => Err(Error::unsupported(format!(
-                "set-returning function {}() is supported only in FROM",
-                def.name
-            ))),
-        }
+    routine_env::run(def, || {
+        nested(|| {
+            let returns = returns_of(def);
+            if matches!(returns, Returns::Trigger) {
+                return Err(Error::FeatureNotSupported(
+                    "trigger functions can only be called as triggers".into(),
+                ));
+            }
+            let mut it = Interp::new(txn, returns.clone());
+            it.conflict = body.conflict;
+            declare_params(&mut it, def, args)?;
+            run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
+            match returns {
+                Returns::Void => Ok(Value::Text(String::new())),
+                Returns::Out(types) => out_result(&it, types),
+                Returns::Value(_) => it.result.take().ok_or_else(|| {
+                    in_function(
+                        raised("2F005", "control reached end of function without RETURN"),
+                        def,
+                    )
+                }),
+                _ => Err(Error::unsupported(format!(
+                    "set-returning function {}() is supported only in FROM",
+                    def.name
+                ))),
+            }
+        })
     })
 }
 
@@ -225,21 +228,23 @@ pub fn call_set(
     columns: Option<&[DataType]>,
 ) -> Result<Vec<Vec<Value>>> {
     let body = parsed(&def.body)?;
-    nested(|| {
-        let returns = match columns {
-            Some(c) => Returns::Set(c.to_vec()),
-            None => returns_of(def),
-        };
-        let mut it = Interp::new(txn, returns);
-        it.conflict = body.conflict;
-        it.exact_rows = columns.is_some();
-        declare_params(&mut it, def, args)?;
-        run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
-        if let Returns::Out(_) = &it.returns {
-            // a function with OUT parameters called in FROM: one row of them
-            return Ok(vec![it.out_values()?]);
-        }
-        Ok(std::mem::take(&mut it.rows))
+    routine_env::run(def, || {
+        nested(|| {
+            let returns = match columns {
+                Some(c) => Returns::Set(c.to_vec()),
+                None => returns_of(def),
+            };
+            let mut it = Interp::new(txn, returns);
+            it.conflict = body.conflict;
+            it.exact_rows = columns.is_some();
+            declare_params(&mut it, def, args)?;
+            run_body(&mut it, &body).map_err(|e| in_function(e, def))?;
+            if let Returns::Out(_) = &it.returns {
+                // a function with OUT parameters called in FROM: one row of them
+                return Ok(vec![it.out_values()?]);
+            }
+            Ok(std::mem::take(&mut it.rows))
+        })
     })
 }
 

@@ -38,6 +38,14 @@ use crate::{Error, Result};
 pub use catalog::{Definition, Kind, SERVER_VERSION, SERVER_VERSION_NUM};
 pub use normalize::{parse_bool, quote_ident};
 
+/// What a routine's `SET` clause replaced ([`Settings::set_for_call`]).
+#[derive(Debug, Clone)]
+pub struct Replaced {
+    key: String,
+    session: Option<String>,
+    local: Option<String>,
+}
+
 /// One session's settings; see the module docs.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -175,6 +183,42 @@ impl Settings {
             self.session.insert(k, v.clone());
         }
         Ok(v)
+    }
+
+    /// A routine's `SET name = value` clause, in force until [`Settings::restore`] gets
+    /// back what it returns (the values it replaced), as PostgreSQL's GUC nest level: a
+    /// `SET LOCAL` of the same parameter inside the call is undone with it, a plain `SET`
+    /// outlives the call (PostgreSQL's documented rule).
+    pub fn set_for_call(&mut self, name: &str, value: &str) -> Result<Replaced> {
+        let v = self.check(name, value)?;
+        let k = key(name);
+        self.changing();
+        let replaced = Replaced {
+            session: self.session.get(&k).cloned(),
+            local: self.local.get(&k).cloned(),
+            key: k.clone(),
+        };
+        self.local.insert(k, v);
+        Ok(replaced)
+    }
+
+    /// Gives back the values [`Settings::set_for_call`] replaced.
+    pub fn restore(&mut self, replaced: Replaced) {
+        self.changing();
+        let Replaced {
+            key,
+            session,
+            local,
+        } = replaced;
+        if self.session.get(&key) != session.as_ref() {
+            // a plain SET in the call: it stands, over any SET LOCAL before it
+            self.local.remove(&key);
+            return;
+        }
+        match local {
+            Some(v) => self.local.insert(key, v),
+            None => self.local.remove(&key),
+        };
     }
 
     /// `SET name TO DEFAULT` / `RESET name`.

@@ -710,18 +710,18 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 oid(f.oid),
                 text(f.name.clone()),
                 oid(f.schema),
-                oid(BOOTSTRAP_SUPERUSER),
+                oid(f.owner),
                 oid(match f.language.as_deref() {
                     Some("plpgsql") => PLPGSQL_LANGUAGE,
                     _ => 14, // sql
                 }),
-                Value::Float4(100.0),
-                Value::Float4(if f.returns_set { 1000.0 } else { 0.0 }),
+                Value::Float4(f.procost()),
+                Value::Float4(f.prorows()),
                 oid(0),
                 proc0(),
                 ch(if f.procedure { 'p' } else { 'f' }),
                 b(f.security_definer),
-                b(false),
+                b(f.leakproof),
                 b(f.strict),
                 b(f.returns_set),
                 ch(f.volatility),
@@ -743,7 +743,11 @@ fn user_functions(ctx: &Context) -> Vec<Row> {
                 }),
                 null(),
                 null(),
-                null(),
+                if f.config.is_empty() {
+                    null()
+                } else {
+                    array(f.config.iter().cloned().map(text).collect())
+                },
                 null(),
             ]
         })

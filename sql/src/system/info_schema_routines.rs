@@ -6,7 +6,7 @@
 //! `format_type` of a `pg_catalog` type. Every function is executable by PUBLIC in Strata,
 //! so PostgreSQL's privilege filter keeps every row; `routine_definition` and
 //! `parameter_default` show only to a role with USAGE of the owner (PostgreSQL's
-//! `pg_has_role(proowner, 'USAGE')`; the owner is always the bootstrap superuser here).
+//! `pg_has_role(proowner, 'USAGE')`: the creator, or the bootstrap superuser for a built-in).
 
 use super::val::*;
 use super::{Context, SystemTable};
@@ -69,6 +69,8 @@ struct Routine {
     immutable: bool,
     strict: bool,
     security_definer: bool,
+    /// `proowner`.
+    owner: u32,
     /// `(mode, name, type, default)` in `proallargtypes` order.
     params: Vec<(char, Option<String>, u32, Option<String>)>,
 }
@@ -93,6 +95,7 @@ fn routines(ctx: &Context) -> Vec<Routine> {
             immutable: p.volatility == 'i',
             strict: p.strict,
             security_definer: p.security_definer,
+            owner: BOOTSTRAP_SUPERUSER,
             params: builtin_params(p)
                 .into_iter()
                 .map(|a| {
@@ -129,6 +132,7 @@ fn routines(ctx: &Context) -> Vec<Routine> {
             immutable: f.volatility == 'i',
             strict: f.strict,
             security_definer: f.security_definer,
+            owner: f.owner,
             params,
         });
     }
@@ -139,16 +143,15 @@ fn yes(v: bool) -> Value {
     text(if v { "YES" } else { "NO" })
 }
 
-/// `pg_has_role(proowner, 'USAGE')`: whether the current role sees routine definitions and
-/// parameter defaults. Every routine's owner is the bootstrap superuser in Strata.
-fn owner_usage(cat: &crate::storage::Catalog) -> bool {
-    let who = crate::privilege::current(cat);
-    who.superuser || who.acts_as(BOOTSTRAP_SUPERUSER)
+/// `pg_has_role(proowner, 'USAGE')`: whether the current role sees routine `r`'s
+/// definition and parameter defaults.
+fn owner_usage(who: &crate::privilege::Who, r: &Routine) -> bool {
+    who.superuser || who.acts_as(r.owner)
 }
 
 fn routines_rows(ctx: &Context) -> Result<Vec<Row>> {
     let cat = &ctx.env.catalog;
-    let sees_source = owner_usage(cat);
+    let who = crate::privilege::current(cat);
     let mut rows = Vec::new();
     for r in routines(ctx) {
         let (dt, udt_schema, udt_name) = match r.ret {
@@ -187,7 +190,11 @@ fn routines_rows(ctx: &Context) -> Result<Vec<Row>> {
         } else {
             "EXTERNAL"
         }));
-        row.push(if sees_source { text(&r.src) } else { null() });
+        row.push(if owner_usage(&who, &r) {
+            text(&r.src)
+        } else {
+            null()
+        });
         row.push(if r.language == "c" {
             text(&r.src)
         } else {
@@ -224,9 +231,10 @@ fn routines_rows(ctx: &Context) -> Result<Vec<Row>> {
 
 fn parameters_rows(ctx: &Context) -> Result<Vec<Row>> {
     let cat = &ctx.env.catalog;
-    let sees_defaults = owner_usage(cat);
+    let who = crate::privilege::current(cat);
     let mut rows = Vec::new();
     for r in routines(ctx) {
+        let sees_defaults = owner_usage(&who, &r);
         for (i, (mode, name, ty, default)) in r.params.iter().enumerate() {
             let (dt, udt_schema, udt_name) = type_desc(cat, *ty);
             let mut row = vec![

@@ -111,17 +111,20 @@ pub fn check_procedure_body(body: &str) -> Result<()> {
 pub fn procedure(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Vec<Value>> {
     let body = parsed(&def.body)?;
     let non_atomic = take_mark();
-    nested(|| {
-        let returns = if def.table_columns.is_empty() {
-            Returns::Void
-        } else {
-            Returns::Out(def.table_columns.iter().map(|c| c.data_type).collect())
-        };
-        let mut it = Interp::new(txn, returns);
-        it.conflict = body.conflict;
-        declare_params(&mut it, def, args)?;
-        body_context(non_atomic, || run_body(&mut it, &body)).map_err(|e| in_function(e, def))?;
-        it.out_values()
+    super::super::routine_env::run(def, || {
+        nested(|| {
+            let returns = if def.table_columns.is_empty() {
+                Returns::Void
+            } else {
+                Returns::Out(def.table_columns.iter().map(|c| c.data_type).collect())
+            };
+            let mut it = Interp::new(txn, returns);
+            it.conflict = body.conflict;
+            declare_params(&mut it, def, args)?;
+            body_context(non_atomic, || run_body(&mut it, &body))
+                .map_err(|e| in_function(e, def))?;
+            it.out_values()
+        })
     })
 }
 

@@ -439,11 +439,26 @@ pub struct FunctionDef {
         skip_serializing_if = "is_parallel_unsafe"
     )]
     pub parallel: char,
-    /// SECURITY DEFINER was declared (`prosecdef`). Recorded and shown only: the function
-    /// still runs with the caller's privileges (every function's owner is the bootstrap
-    /// superuser in Strata).
+    /// SECURITY DEFINER was declared (`prosecdef`): a PL/pgSQL body runs as [`Self::owner`]
+    /// (`plpgsql::routine_env`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub security_definer: bool,
+    /// The owning role (`proowner`): its creator, or `ALTER FUNCTION ... OWNER TO`.
+    #[serde(default = "superuser", skip_serializing_if = "is_superuser")]
+    pub owner: Oid,
+    /// `proconfig`: the `SET name = value` clauses as `name=value` (the value as
+    /// PostgreSQL's `flatten_set_variable_args` prints it), applied for each call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config: Vec<String>,
+    /// `COST n` as declared (`procost`; `None`: 100, the default of SQL and PL/pgSQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f32>,
+    /// `ROWS n` of a set-returning function as declared (`prorows`; `None`: 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<f32>,
+    /// `LEAKPROOF` (`proleakproof`; the planner does not use it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leakproof: bool,
     /// The body was SQL-standard (`RETURN expr`, stored as `SELECT expr`, or `BEGIN ATOMIC
     /// ... END`): `prosrc` is empty and `pg_get_functiondef` prints the body without `AS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -468,6 +483,20 @@ fn is_parallel_unsafe(c: &char) -> bool {
 }
 
 impl FunctionDef {
+    /// `procost`.
+    pub fn procost(&self) -> f32 {
+        self.cost.unwrap_or(100.0)
+    }
+
+    /// `prorows`: 0 for a function that returns no set.
+    pub fn prorows(&self) -> f32 {
+        match self.rows {
+            Some(r) => r,
+            None if self.returns_set => 1000.0,
+            None => 0.0,
+        }
+    }
+
     /// The word PostgreSQL's messages use for it: `function` or `procedure`.
     pub fn kind_word(&self) -> &'static str {
         if self.procedure {
