@@ -4,9 +4,10 @@
 //! [`super::ts_config`]), `get_current_ts_config`, `ts_lexize`; `setweight`, `strip`,
 //! `length`, `ts_delete`, `ts_filter`, `tsvector_to_array`, `array_to_tsvector`,
 //! `numnode`, `querytree`, `tsquery_phrase`, `ts_rank`, `ts_rank_cd`
-//! ([`super::ts_rank`]); the operators `@@` (tsvector/tsquery either way round, text @@
-//! tsquery, text @@ text; [`super::ts_match`]), `tsvector || tsvector`, `tsquery && / || /
-//! <-> tsquery` and `!! tsquery`.
+//! ([`super::ts_rank`]), `ts_headline` ([`super::ts_headline`]); the operators `@@`
+//! (tsvector/tsquery either way round, text @@ tsquery, text @@ text;
+//! [`super::ts_match`]), `tsvector || tsvector`, `tsquery && / || / <-> tsquery`,
+//! and `!! tsquery`.
 
 use super::functions::{Function, Resolved, accepts};
 use super::ts_config::{self, Config, QueryKind};
@@ -57,6 +58,11 @@ pub enum TsFn {
     And,
     Or,
     Not,
+    /// `ts_headline([config,] document, query [, options])`.
+    Headline {
+        config: bool,
+        opts: bool,
+    },
 }
 
 fn kind_of(name: &str) -> Option<QueryKind> {
@@ -87,6 +93,27 @@ impl TsFn {
             }
             n if kind_of(n).is_some() && a(&[Text]) => {
                 (TsFn::ToTsQuery(kind_of(n)?, false), vec![Text], Q)
+            }
+            "ts_headline" => {
+                use super::resolve::{Candidate, Target, choose};
+                let h = |config, opts| TsFn::Headline { config, opts };
+                let cands = [
+                    Candidate::new(&[Text, Q], Text, h(false, false)),
+                    Candidate::new(&[Text, Q, Text], Text, h(false, true)),
+                    Candidate::new(&[RegConfig, Text, Q], Text, h(true, false)),
+                    Candidate::new(&[RegConfig, Text, Q, Text], Text, h(true, true)),
+                ];
+                // PostgreSQL's json and jsonb overloads leave three unknown literals
+                // ambiguous
+                if args.len() == 3 && args.iter().all(|t| *t == DataType::Unknown) {
+                    return Some(Err(Error::AmbiguousFunction(
+                        "function ts_headline(unknown, unknown, unknown) is not unique".into(),
+                    )));
+                }
+                return Some(
+                    choose(Target::Function(name), args, &cands)
+                        .map(|c| Resolved::new(Function::TextSearch(c.f), c.params, c.ret)),
+                );
             }
             "get_current_ts_config" if args.is_empty() => (TsFn::CurrentConfig, vec![], RegConfig),
             "ts_lexize" if a(&[Text, Text]) => {
@@ -317,6 +344,19 @@ impl TsFn {
                 let v = ts_config::to_tsvector(cfg, text(0)?);
                 let q = ts_config::to_tsquery(cfg, QueryKind::Plain, text(1)?)?;
                 Value::Bool(ts_match::matches(&v, &q))
+            }
+            TsFn::Headline {
+                config: given,
+                opts,
+            } => {
+                let base = usize::from(*given);
+                let opts = if *opts { Some(text(base + 2)?) } else { None };
+                Value::Text(super::ts_headline::headline(
+                    config(*given)?,
+                    text(base)?,
+                    query(base + 1)?,
+                    opts,
+                )?)
             }
             TsFn::Concat => tv(concat(vec(0)?, vec(1)?)),
             TsFn::And => tq(combine(query(0)?, query(1)?, BinOp::And)),
