@@ -7,7 +7,7 @@
 //! ([`super::ts_rank`]), `ts_headline` ([`super::ts_headline`]); the operators `@@`
 //! (tsvector/tsquery either way round, text @@ tsquery, text @@ text;
 //! [`super::ts_match`]), `tsvector || tsvector`, `tsquery && / || / <-> tsquery`,
-//! and `!! tsquery`.
+//! `!! tsquery` and `tsquery @> / <@ tsquery`.
 
 use super::functions::{Function, Resolved, accepts};
 use super::ts_config::{self, Config, QueryKind};
@@ -58,6 +58,10 @@ pub enum TsFn {
     And,
     Or,
     Not,
+    /// `tsquery @> tsquery` (`tsq_mcontains`), or `<@` with `flip`.
+    Contains {
+        flip: bool,
+    },
     /// `ts_headline([config,] document, query [, options])`.
     Headline {
         config: bool,
@@ -182,6 +186,8 @@ impl TsFn {
             "||" if pair(Q, Q) => (TsFn::Or, vec![Q, Q], Q),
             "&&" if pair(Q, Q) => (TsFn::And, vec![Q, Q], Q),
             "<->" if pair(Q, Q) => (TsFn::Phrase(false), vec![Q, Q], Q),
+            "@>" if pair(Q, Q) => (TsFn::Contains { flip: false }, vec![Q, Q], Bool),
+            "<@" if pair(Q, Q) => (TsFn::Contains { flip: true }, vec![Q, Q], Bool),
             _ => return None,
         };
         Some(Ok(Resolved::new(Function::TextSearch(f), params, ret)))
@@ -344,6 +350,14 @@ impl TsFn {
                 let v = ts_config::to_tsvector(cfg, text(0)?);
                 let q = ts_config::to_tsquery(cfg, QueryKind::Plain, text(1)?)?;
                 Value::Bool(ts_match::matches(&v, &q))
+            }
+            TsFn::Contains { flip } => {
+                let (a, b) = if *flip {
+                    (query(1)?, query(0)?)
+                } else {
+                    (query(0)?, query(1)?)
+                };
+                Value::Bool(contains(a, b))
             }
             TsFn::Headline {
                 config: given,
@@ -560,4 +574,17 @@ fn querytree(q: &TsQuery) -> String {
         Some(t) => tsquery::format_item(&t),
         None => "T".to_string(),
     }
+}
+
+/// `tsq_mcontains`: whether `query` has at least as many nodes as `ex` and every lexeme of
+/// `ex` is an operand of `query` (PostgreSQL compares the lexemes' CRCs; weights and
+/// prefix flags do not count).
+fn contains(query: &TsQuery, ex: &TsQuery) -> bool {
+    if query.size() < ex.size() {
+        return false;
+    }
+    let have = query.operands();
+    ex.operands()
+        .iter()
+        .all(|e| have.iter().any(|q| q.word == e.word))
 }
