@@ -579,7 +579,7 @@ fn mark_words(hl: &mut Hl, query: &TsQuery, o: &Options, max_cover: i32) {
             }
         }
         let poscover = posb <= p && pose >= q;
-        if poscover > bestcover
+        if (poscover && !bestcover)
             || (poscover == bestcover && poslen > bestlen)
             || (poscover == bestcover
                 && poslen == bestlen
@@ -644,8 +644,8 @@ fn next_fragment(hl: &Hl, start: isize, end: isize, max_words: i32) -> (isize, i
         i += 1;
     }
     if end > i {
+        // PostgreSQL sets *endpos = i, then walks i down from it
         end = i;
-        i = end;
         while i >= start {
             end = i;
             if hl.interesting(i) {
