@@ -22,6 +22,8 @@ use crate::{Error, Result};
 pub enum TsFn {
     /// `to_tsvector([config,] text)`: `true` when a configuration is given.
     ToTsVector(bool),
+    /// `to_tsvector([config,] jsonb)`.
+    JsonbToTsVector(bool),
     /// `to_tsquery` and its kin.
     ToTsQuery(QueryKind, bool),
     CurrentConfig,
@@ -90,6 +92,14 @@ impl TsFn {
         let (f, params, ret) = match name {
             "to_tsvector" if a(&[RegConfig, Text]) => {
                 (TsFn::ToTsVector(true), vec![RegConfig, Text], V)
+            }
+            "to_tsvector" if args.len() == 2 && args[1] == DataType::Jsonb => (
+                TsFn::JsonbToTsVector(true),
+                vec![RegConfig, DataType::Jsonb],
+                V,
+            ),
+            "to_tsvector" if args == [DataType::Jsonb] => {
+                (TsFn::JsonbToTsVector(false), vec![DataType::Jsonb], V)
             }
             "to_tsvector" if a(&[Text]) => (TsFn::ToTsVector(false), vec![Text], V),
             n if kind_of(n).is_some() && a(&[RegConfig, Text]) => {
@@ -223,6 +233,14 @@ impl TsFn {
                 config(*given)?,
                 text(usize::from(*given))?,
             )),
+            TsFn::JsonbToTsVector(given) => match args.get(usize::from(*given)) {
+                Some(Value::Jsonb(j)) => tv(ts_config::jsonb_to_tsvector(config(*given)?, j)),
+                other => {
+                    return Err(Error::Internal(format!(
+                        "jsonb argument expected: {other:?}"
+                    )));
+                }
+            },
             TsFn::ToTsQuery(kind, given) => tq(ts_config::to_tsquery(
                 config(*given)?,
                 *kind,
