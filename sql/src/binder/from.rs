@@ -771,6 +771,14 @@ impl Binder {
                 }
                 Ok(cols)
             }
+            Some((SetFn::TsUnnest(_), params, _)) => {
+                let mut cols = Vec::new();
+                for (f, name, ret) in crate::expr::set_fns::TsColumn::columns() {
+                    self.push_set_call(fname, SetFn::TsUnnest(f), &params, args.clone(), ret)?;
+                    cols.push((ret, Some(name)));
+                }
+                Ok(cols)
+            }
             Some((SetFn::Jsonb(f), params, ret)) => {
                 self.push_set_call(fname, SetFn::Jsonb(f), &params, args, ret)?;
                 Ok(vec![(ret, f.column_name())])

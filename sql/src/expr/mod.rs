@@ -38,6 +38,7 @@ mod to_number;
 mod to_timestamp;
 pub mod ts_config;
 pub mod ts_fns;
+pub mod ts_headline;
 pub mod ts_match;
 pub mod ts_parser;
 pub mod ts_rank;

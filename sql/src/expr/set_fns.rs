@@ -36,6 +36,9 @@ pub enum SetFn {
     RegexpMatches,
     /// `regexp_split_to_table(s, pattern [, flags])`.
     RegexpSplit,
+    /// `unnest(tsvector)`: in FROM three of these in lockstep (the `lexeme`, `positions`
+    /// and `weights` columns); in a select list one yielding the rows as records.
+    TsUnnest(TsColumn),
     /// A set-returning PL/pgSQL function `oid`, called once per input row by
     /// [`crate::executor::ProjectSet`] (which lends it the transaction); each result row
     /// gives `width` values, or one record of them when `record` (in a select list).
@@ -48,6 +51,81 @@ pub enum SetFn {
         /// returning `SETOF record`: the rows' types.
         columns: Option<std::sync::Arc<[DataType]>>,
     },
+}
+
+/// What `unnest(tsvector)` yields per lexeme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TsColumn {
+    Lexeme,
+    /// `smallint[]`, NULL for a lexeme without positions.
+    Positions,
+    /// `text[]` of `A`..`D`, NULL for a lexeme without positions.
+    Weights,
+    /// The three as a record (`(fat,"{2,4}","{D,D}")`).
+    Record,
+}
+
+impl TsColumn {
+    /// The columns in FROM: function, name, type.
+    pub fn columns() -> [(TsColumn, &'static str, DataType); 3] {
+        [
+            (TsColumn::Lexeme, "lexeme", DataType::Text),
+            (
+                TsColumn::Positions,
+                "positions",
+                DataType::array_of(DataType::Int2),
+            ),
+            (
+                TsColumn::Weights,
+                "weights",
+                DataType::array_of(DataType::Text),
+            ),
+        ]
+    }
+
+    /// The rows of `tsvector_unnest` on `v`.
+    fn rows(self, v: &crate::types::tsvector::TsVector) -> Vec<Value> {
+        use crate::types::Array;
+        use crate::types::tsvector::{pos_of, weight_of};
+        let array = |items: Vec<Value>| Value::Array(Box::new(Array::from_items(items)));
+        let positions = |l: &crate::types::tsvector::Lexeme| {
+            if l.pos.is_empty() {
+                return Value::Null;
+            }
+            array(
+                l.pos
+                    .iter()
+                    .map(|p| Value::Int(i64::from(pos_of(*p))))
+                    .collect(),
+            )
+        };
+        let weights = |l: &crate::types::tsvector::Lexeme| {
+            if l.pos.is_empty() {
+                return Value::Null;
+            }
+            array(
+                l.pos
+                    .iter()
+                    .map(|p| {
+                        Value::Text(["D", "C", "B", "A"][usize::from(weight_of(*p) & 3)].into())
+                    })
+                    .collect(),
+            )
+        };
+        v.lexemes
+            .iter()
+            .map(|l| match self {
+                TsColumn::Lexeme => Value::Text(l.word.clone()),
+                TsColumn::Positions => positions(l),
+                TsColumn::Weights => weights(l),
+                TsColumn::Record => Value::Text(crate::types::record::format_fields(&[
+                    Value::Text(l.word.clone()),
+                    positions(l),
+                    weights(l),
+                ])),
+            })
+            .collect()
+    }
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
@@ -99,6 +177,7 @@ impl SetFn {
             ),
             "unnest" => Some(match args {
                 [DataType::Array(e)] => Ok((SetFn::Unnest, args.to_vec(), e.get())),
+                [T::TsVector] => Ok((SetFn::TsUnnest(TsColumn::Record), args.to_vec(), T::Text)),
                 [v @ (T::Int2Vector | T::OidVector)] => Ok((
                     SetFn::UnnestVector,
                     args.to_vec(),
@@ -279,6 +358,10 @@ impl SetFn {
                 }
                 SetIter::Items(subs.into_iter())
             }
+            SetFn::TsUnnest(col) => match next() {
+                Value::TsVector(v) => SetIter::Items(col.rows(&v).into_iter()),
+                other => return Err(Error::Internal(format!("unnest of {other:?}"))),
+            },
             SetFn::Unnest => match next() {
                 Value::Array(a) => SetIter::Items(a.items.into_iter()),
                 other => return Err(Error::Internal(format!("unnest of {other:?}"))),

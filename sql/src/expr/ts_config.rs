@@ -13,6 +13,8 @@
 //! * A stop word takes a position without giving a lexeme; blanks, tags, entities and
 //!   protocols take none. Positions above 16383 are clamped; lexemes longer than 2047 bytes
 //!   are dropped with PostgreSQL's NOTICE.
+//! * `to_tsvector(jsonb)` indexes the string values in storage order, leaving a one-position
+//!   gap after each string that gives lexemes (`add_to_tsvector`).
 //! * The configuration a call without one uses is the `default_text_search_config`
 //!   setting (`pg_catalog.english` by default); `regconfig` values name these two by
 //!   PostgreSQL's OIDs.
@@ -152,7 +154,13 @@ pub struct ParsedWord {
 /// `parsetext`: the lexemes of `text` with their positions.
 pub fn parse_text(config: Config, text: &str) -> Vec<ParsedWord> {
     let mut out = Vec::new();
-    let mut pos: i64 = 0;
+    parse_text_at(config, text, 0, &mut out);
+    out
+}
+
+/// `parsetext` continuing after position `pos`: appends the lexemes to `out` and returns
+/// the last position taken.
+fn parse_text_at(config: Config, text: &str, mut pos: i64, out: &mut Vec<ParsedWord>) -> i64 {
     for tok in ts_parser::tokens(text) {
         if tok.text.len() > tsvector::MAX_LEXEME {
             notice::emit(
@@ -172,12 +180,44 @@ pub fn parse_text(config: Config, text: &str) -> Vec<ParsedWord> {
             });
         }
     }
-    out
+    pos
 }
 
 /// `to_tsvector(config, text)`.
 pub fn to_tsvector(config: Config, text: &str) -> TsVector {
-    let lexemes = parse_text(config, text)
+    make_tsvector(parse_text(config, text))
+}
+
+/// `to_tsvector(config, jsonb)`: the string values in storage order, each element that
+/// gives lexemes followed by a one-position gap (`add_to_tsvector`), so phrases do not
+/// span two strings.
+pub fn jsonb_to_tsvector(config: Config, doc: &crate::types::json::Jsonb) -> TsVector {
+    fn strings<'a>(j: &'a crate::types::json::Jsonb, out: &mut Vec<&'a str>) {
+        use crate::types::json::Jsonb;
+        match j {
+            Jsonb::String(s) => out.push(s),
+            Jsonb::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            Jsonb::Object(pairs) => pairs.iter().for_each(|(_, v)| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    strings(doc, &mut all);
+    let mut words = Vec::new();
+    let mut pos = 0;
+    for s in all {
+        let before = words.len();
+        pos = parse_text_at(config, s, pos, &mut words);
+        if words.len() > before {
+            pos += 1;
+        }
+    }
+    make_tsvector(words)
+}
+
+/// `make_tsvector`.
+fn make_tsvector(words: Vec<ParsedWord>) -> TsVector {
+    let lexemes = words
         .into_iter()
         .map(|w| Lexeme {
             word: w.word,

@@ -4,9 +4,10 @@
 //! [`super::ts_config`]), `get_current_ts_config`, `ts_lexize`; `setweight`, `strip`,
 //! `length`, `ts_delete`, `ts_filter`, `tsvector_to_array`, `array_to_tsvector`,
 //! `numnode`, `querytree`, `tsquery_phrase`, `ts_rank`, `ts_rank_cd`
-//! ([`super::ts_rank`]); the operators `@@` (tsvector/tsquery either way round, text @@
-//! tsquery, text @@ text; [`super::ts_match`]), `tsvector || tsvector`, `tsquery && / || /
-//! <-> tsquery` and `!! tsquery`.
+//! ([`super::ts_rank`]), `ts_headline` ([`super::ts_headline`]); the operators `@@`
+//! (tsvector/tsquery either way round, text @@ tsquery, text @@ text;
+//! [`super::ts_match`]), `tsvector || tsvector`, `tsquery && / || / <-> tsquery`,
+//! `!! tsquery` and `tsquery @> / <@ tsquery`.
 
 use super::functions::{Function, Resolved, accepts};
 use super::ts_config::{self, Config, QueryKind};
@@ -21,6 +22,8 @@ use crate::{Error, Result};
 pub enum TsFn {
     /// `to_tsvector([config,] text)`: `true` when a configuration is given.
     ToTsVector(bool),
+    /// `to_tsvector([config,] jsonb)`.
+    JsonbToTsVector(bool),
     /// `to_tsquery` and its kin.
     ToTsQuery(QueryKind, bool),
     CurrentConfig,
@@ -57,6 +60,15 @@ pub enum TsFn {
     And,
     Or,
     Not,
+    /// `tsquery @> tsquery` (`tsq_mcontains`), or `<@` with `flip`.
+    Contains {
+        flip: bool,
+    },
+    /// `ts_headline([config,] document, query [, options])`.
+    Headline {
+        config: bool,
+        opts: bool,
+    },
 }
 
 fn kind_of(name: &str) -> Option<QueryKind> {
@@ -81,12 +93,41 @@ impl TsFn {
             "to_tsvector" if a(&[RegConfig, Text]) => {
                 (TsFn::ToTsVector(true), vec![RegConfig, Text], V)
             }
+            "to_tsvector" if args.len() == 2 && args[1] == DataType::Jsonb => (
+                TsFn::JsonbToTsVector(true),
+                vec![RegConfig, DataType::Jsonb],
+                V,
+            ),
+            "to_tsvector" if args == [DataType::Jsonb] => {
+                (TsFn::JsonbToTsVector(false), vec![DataType::Jsonb], V)
+            }
             "to_tsvector" if a(&[Text]) => (TsFn::ToTsVector(false), vec![Text], V),
             n if kind_of(n).is_some() && a(&[RegConfig, Text]) => {
                 (TsFn::ToTsQuery(kind_of(n)?, true), vec![RegConfig, Text], Q)
             }
             n if kind_of(n).is_some() && a(&[Text]) => {
                 (TsFn::ToTsQuery(kind_of(n)?, false), vec![Text], Q)
+            }
+            "ts_headline" => {
+                use super::resolve::{Candidate, Target, choose};
+                let h = |config, opts| TsFn::Headline { config, opts };
+                let cands = [
+                    Candidate::new(&[Text, Q], Text, h(false, false)),
+                    Candidate::new(&[Text, Q, Text], Text, h(false, true)),
+                    Candidate::new(&[RegConfig, Text, Q], Text, h(true, false)),
+                    Candidate::new(&[RegConfig, Text, Q, Text], Text, h(true, true)),
+                ];
+                // PostgreSQL's json and jsonb overloads leave three unknown literals
+                // ambiguous
+                if args.len() == 3 && args.iter().all(|t| *t == DataType::Unknown) {
+                    return Some(Err(Error::AmbiguousFunction(
+                        "function ts_headline(unknown, unknown, unknown) is not unique".into(),
+                    )));
+                }
+                return Some(
+                    choose(Target::Function(name), args, &cands)
+                        .map(|c| Resolved::new(Function::TextSearch(c.f), c.params, c.ret)),
+                );
             }
             "get_current_ts_config" if args.is_empty() => (TsFn::CurrentConfig, vec![], RegConfig),
             "ts_lexize" if a(&[Text, Text]) => {
@@ -155,6 +196,8 @@ impl TsFn {
             "||" if pair(Q, Q) => (TsFn::Or, vec![Q, Q], Q),
             "&&" if pair(Q, Q) => (TsFn::And, vec![Q, Q], Q),
             "<->" if pair(Q, Q) => (TsFn::Phrase(false), vec![Q, Q], Q),
+            "@>" if pair(Q, Q) => (TsFn::Contains { flip: false }, vec![Q, Q], Bool),
+            "<@" if pair(Q, Q) => (TsFn::Contains { flip: true }, vec![Q, Q], Bool),
             _ => return None,
         };
         Some(Ok(Resolved::new(Function::TextSearch(f), params, ret)))
@@ -190,6 +233,14 @@ impl TsFn {
                 config(*given)?,
                 text(usize::from(*given))?,
             )),
+            TsFn::JsonbToTsVector(given) => match args.get(usize::from(*given)) {
+                Some(Value::Jsonb(j)) => tv(ts_config::jsonb_to_tsvector(config(*given)?, j)),
+                other => {
+                    return Err(Error::Internal(format!(
+                        "jsonb argument expected: {other:?}"
+                    )));
+                }
+            },
             TsFn::ToTsQuery(kind, given) => tq(ts_config::to_tsquery(
                 config(*given)?,
                 *kind,
@@ -317,6 +368,27 @@ impl TsFn {
                 let v = ts_config::to_tsvector(cfg, text(0)?);
                 let q = ts_config::to_tsquery(cfg, QueryKind::Plain, text(1)?)?;
                 Value::Bool(ts_match::matches(&v, &q))
+            }
+            TsFn::Contains { flip } => {
+                let (a, b) = if *flip {
+                    (query(1)?, query(0)?)
+                } else {
+                    (query(0)?, query(1)?)
+                };
+                Value::Bool(contains(a, b))
+            }
+            TsFn::Headline {
+                config: given,
+                opts,
+            } => {
+                let base = usize::from(*given);
+                let opts = if *opts { Some(text(base + 2)?) } else { None };
+                Value::Text(super::ts_headline::headline(
+                    config(*given)?,
+                    text(base)?,
+                    query(base + 1)?,
+                    opts,
+                )?)
             }
             TsFn::Concat => tv(concat(vec(0)?, vec(1)?)),
             TsFn::And => tq(combine(query(0)?, query(1)?, BinOp::And)),
@@ -520,4 +592,17 @@ fn querytree(q: &TsQuery) -> String {
         Some(t) => tsquery::format_item(&t),
         None => "T".to_string(),
     }
+}
+
+/// `tsq_mcontains`: whether `query` has at least as many nodes as `ex` and every lexeme of
+/// `ex` is an operand of `query` (PostgreSQL compares the lexemes' CRCs; weights and
+/// prefix flags do not count).
+fn contains(query: &TsQuery, ex: &TsQuery) -> bool {
+    if query.size() < ex.size() {
+        return false;
+    }
+    let have = query.operands();
+    ex.operands()
+        .iter()
+        .all(|e| have.iter().any(|q| q.word == e.word))
 }

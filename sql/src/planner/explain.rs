@@ -364,7 +364,7 @@ pub fn names(p: &Plan) -> Vec<String> {
             let mut v = names(input);
             let n_input = v.len();
             v.extend(functions.iter().map(|(f, _)| match f {
-                SetFn::Unnest | SetFn::UnnestVector => "unnest".to_string(),
+                SetFn::Unnest | SetFn::UnnestVector | SetFn::TsUnnest(_) => "unnest".to_string(),
                 SetFn::Subscripts(_) => "generate_subscripts".to_string(),
                 SetFn::PartitionAncestors => "pg_partition_ancestors".to_string(),
                 SetFn::ListeningChannels => "pg_listening_channels".to_string(),
