@@ -66,6 +66,24 @@ pub fn choose(
     }
 }
 
+/// The name addition and label of a partition's copy of index `idx` of `def`: its key
+/// columns joined (an expression is `expr`), `key` for a constraint's index, `idx` otherwise.
+pub fn cloned_index_parts(
+    def: &crate::storage::TableDef,
+    idx: &crate::storage::IndexDef,
+) -> (String, &'static str) {
+    let cols = idx
+        .columns
+        .iter()
+        .map(|&c| def.columns.get(c).map_or("expr", |col| col.name.as_str()));
+    let label = if idx.constraint.is_some() {
+        "key"
+    } else {
+        "idx"
+    };
+    (columns_addition(cols), label)
+}
+
 /// Column names joined by `_` (`ChooseIndexNameAddition`), cut at the identifier limit.
 pub fn columns_addition<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::new();

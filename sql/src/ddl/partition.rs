@@ -382,17 +382,7 @@ pub fn partition_def(
     }
     for i in 0..def.indexes.len() {
         let idx = &def.indexes[i];
-        let cols: Vec<&str> = idx
-            .columns
-            .iter()
-            .map(|&c| def.columns.get(c).map_or("expr", |col| col.name.as_str()))
-            .collect();
-        let label = if idx.constraint.is_some() {
-            "key"
-        } else {
-            "idx"
-        };
-        let addition = super::names::columns_addition(cols);
+        let (addition, label) = super::names::cloned_index_parts(&def, idx);
         let n = super::names::choose(name, Some(&addition), label, |n| is_taken(n, &taken));
         taken.push(n.clone());
         let oid = ddl.txn.new_oid()?;

@@ -189,17 +189,7 @@ fn missing_indexes(
         if def.indexes.iter().any(same) {
             continue;
         }
-        let cols: Vec<&str> = idx
-            .columns
-            .iter()
-            .map(|&c| def.columns.get(c).map_or("expr", |col| col.name.as_str()))
-            .collect();
-        let label = if idx.constraint.is_some() {
-            "key"
-        } else {
-            "idx"
-        };
-        let addition = super::names::columns_addition(cols);
+        let (addition, label) = super::names::cloned_index_parts(def, idx);
         let name = super::names::choose(&def.name, Some(&addition), label, |n| {
             super::names::relation_taken(&catalog, def.schema, n, &taken)
                 || super::names::constraint_taken(&catalog, def.schema, n, &taken)
