@@ -209,8 +209,11 @@ impl<S: Storage> Session<S> {
         types: &[DataType],
     ) -> Result<StatementResult> {
         debug_assert!(matches!(self.block, Block::Idle));
-        let first = begin_txn(&self.storage, self.default_isolation()?)?;
+        let mut first = begin_txn(&self.storage, self.default_isolation()?)?;
         let isolation = first.isolation();
+        // The statement's snapshot, and with it its catalog, exists only once the
+        // statement has begun (the engine's catalog before that is not the statement's).
+        first.begin_statement()?;
         let setup = self.statement_setup(first.catalog()?);
         let (opts, path) = (setup.opts, setup.path);
         let counts = setup.env.catalog.as_ref().map(|c| c.counts.clone());
@@ -222,11 +225,8 @@ impl<S: Storage> Session<S> {
             current: Some(first),
         };
         crate::plpgsql::call::allow_transaction_control(true);
-        let r = txn.begin_statement().and_then(|()| {
-            let r = run_in_txn(&mut txn, stmt, params, types, &opts, &path);
-            txn.end_statement(r.is_ok());
-            r
-        });
+        let r = run_in_txn(&mut txn, stmt, params, types, &opts, &path);
+        txn.end_statement(r.is_ok());
         crate::plpgsql::call::allow_transaction_control(false);
         let current = txn.current.take();
         drop(guard);

@@ -110,7 +110,9 @@ pub fn check_procedure_body(body: &str) -> Result<()> {
 /// values of its OUT / INOUT parameters.
 pub fn procedure(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Vec<Value>> {
     let body = parsed(&def.body)?;
-    let non_atomic = take_mark();
+    // A procedure with SET clauses or SECURITY DEFINER runs atomically, as PostgreSQL's
+    // (the settings and the role could not be restored across its commits).
+    let non_atomic = take_mark() && def.config.is_empty() && !def.security_definer;
     super::super::routine_env::run(def, || {
         nested(|| {
             let returns = if def.table_columns.is_empty() {
