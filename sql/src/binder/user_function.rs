@@ -36,6 +36,18 @@ thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
 }
 
+/// Calls of `def` run its body as a routine rather than expanding it in place: what
+/// [`FunctionDef::runs_as_routine`] says, `void` SQL functions, and SQL bodies that are not
+/// one query (several statements, or data-changing ones), which PostgreSQL does not inline
+/// either.
+fn runs_as_routine(def: &FunctionDef) -> bool {
+    def.runs_as_routine()
+        || def.pseudo_return.is_some()
+        || crate::parse::statements(&def.body).map_or(true, |s| {
+            !matches!(s.as_slice(), [ast::Statement::Query(_)])
+        })
+}
+
 /// Expansions nested deeper than this fail with 54001, as PostgreSQL's stack depth limit.
 const MAX_DEPTH: usize = 64;
 
@@ -262,8 +274,8 @@ impl Binder {
                 hint: Some("To call a procedure, use CALL.".into()),
             })));
         }
-        let plpgsql = def.language.as_deref() == Some("plpgsql");
-        if def.returns_set && plpgsql {
+        let routine = runs_as_routine(&def);
+        if def.returns_set && routine {
             let (mut f, bound) = self.routine_set_call(&def, &args, ctx)?;
             let several = def.returns_record()
                 || (def.table_columns.is_empty() && matches!(def.returns, DataType::Composite(_)));
@@ -287,7 +299,7 @@ impl Binder {
                 def.name
             )));
         }
-        if plpgsql {
+        if routine {
             return self.bind_routine_call(&def, &args, ctx).map(Some);
         }
         if def.returns_record() {
@@ -428,8 +440,7 @@ impl Binder {
         let Some((def, args)) = self.function_in_from(name, args)? else {
             return Ok(None);
         };
-        if def.language.as_deref() != Some("plpgsql") || !(def.returns_set || def.has_out_params())
-        {
+        if !runs_as_routine(&def) || !(def.returns_set || def.has_out_params()) {
             return Ok(None);
         }
         let coldef = match alias {
@@ -532,7 +543,7 @@ impl Binder {
         let Some((def, args)) = self.function_in_from(name, args)? else {
             return Ok(None);
         };
-        if def.language.as_deref() == Some("plpgsql") {
+        if runs_as_routine(&def) {
             if !def.returns_set && !def.has_out_params() {
                 // A scalar function in FROM: one row of its value.
                 let text = format!(

@@ -11,14 +11,13 @@
 //! The arguments are evaluated once, cast to the parameter types, by one `SELECT` in the
 //! caller's statement (its `$n` parameters bound). A PL/pgSQL body is interpreted
 //! ([`crate::plpgsql::call::procedure`]); a SQL body's statements run one after the other
-//! through the session's statement machinery, each a new statement of the transaction,
-//! with the parameters' names (and `procedure.name`) bound as `$n`. With OUT / INOUT
+//! ([`crate::plpgsql::sql_routine`]), each a new statement of the transaction, with the
+//! parameters' names (and `procedure.name`) bound as `$n`. With OUT / INOUT
 //! parameters CALL returns one row of them (a SQL body: its last statement's first row).
 
 use super::Ddl;
 use crate::binder::{OutputColumn, ident};
 use crate::expr::pg_functions::all_parameters;
-use crate::parse::Statement;
 use crate::result::StatementResult;
 use crate::storage::{FunctionDef, Oid};
 use crate::types::DataType;
@@ -299,7 +298,7 @@ pub fn execute(ddl: &mut Ddl, f: &ast::Function) -> Result<StatementResult> {
     let outputs = if def.language.as_deref() == Some("plpgsql") {
         crate::plpgsql::call::procedure(&mut *ddl.txn, &def, inputs)?
     } else {
-        sql_body(ddl, &def, inputs)?
+        crate::plpgsql::sql_routine::procedure(&mut *ddl.txn, &def, inputs)?
     };
     // after the body, whose own CALLs note theirs
     crate::plpgsql::call::note_out_arguments(
@@ -327,65 +326,6 @@ pub fn execute(ddl: &mut Ddl, f: &ast::Function) -> Result<StatementResult> {
         rows: vec![outputs],
         notices: Vec::new(),
     })
-}
-
-/// Runs a SQL procedure's statements with `inputs` (its IN / INOUT parameters' values) as
-/// `$n`; its OUT / INOUT parameters' values (from the last statement's first row).
-fn sql_body(ddl: &mut Ddl, def: &FunctionDef, inputs: Vec<Value>) -> Result<Vec<Value>> {
-    let types: Vec<DataType> = def.args.iter().map(|a| a.data_type).collect();
-    let position = |name: &str| {
-        def.args
-            .iter()
-            .position(|a| a.name.as_deref() == Some(name))
-    };
-    let mut last = None;
-    crate::plpgsql::nested(|| {
-        for mut stmt in crate::parse::parse(&def.body)? {
-            if let Statement::Sql(s) = &mut stmt {
-                let _ = ast::visit_expressions_mut(s, |e| {
-                    let at = match &*e {
-                        ast::Expr::Identifier(id) => position(&ident(id)),
-                        ast::Expr::CompoundIdentifier(parts)
-                            if parts.len() == 2 && ident(&parts[0]) == def.name =>
-                        {
-                            position(&ident(&parts[1]))
-                        }
-                        _ => None,
-                    };
-                    if let Some(i) = at {
-                        *e = ast::Expr::value(ast::Value::Placeholder(format!("${}", i + 1)));
-                    }
-                    ControlFlow::<()>::Continue(())
-                });
-            }
-            ddl.txn.begin_statement()?;
-            last = Some(crate::session::run_nested(
-                &mut *ddl.txn,
-                &stmt,
-                &inputs,
-                &types,
-            )?);
-        }
-        Ok(())
-    })?;
-    let want: Vec<DataType> = def.table_columns.iter().map(|c| c.data_type).collect();
-    let Some(last) = last else {
-        return Ok(vec![Value::Null; want.len()]);
-    };
-    let got: Vec<DataType> = last
-        .columns
-        .unwrap_or_default()
-        .iter()
-        .map(|c| c.data_type)
-        .collect();
-    let row = last.rows.into_iter().next().unwrap_or_default();
-    want.iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let v = row.get(i).cloned().unwrap_or(Value::Null);
-            crate::plpgsql::exec::cast(v, got.get(i).copied().unwrap_or(*t), *t)
-        })
-        .collect()
 }
 
 /// A prepared `CALL` (extended protocol Parse): its parameters' types — a `$n` given as an

@@ -55,6 +55,18 @@ fn body_text(c: &ast::CreateFunction) -> Result<String> {
     }
 }
 
+/// A statement that can give a SQL function its result: a query, or a data-changing
+/// statement with RETURNING.
+fn returns_rows(stmt: &ast::Statement) -> bool {
+    match stmt {
+        ast::Statement::Query(_) => true,
+        ast::Statement::Insert(i) => i.returning.is_some(),
+        ast::Statement::Update(u) => u.returning.is_some(),
+        ast::Statement::Delete(d) => d.returning.is_some(),
+        _ => false,
+    }
+}
+
 /// The parameters' types, as a signature.
 pub fn signature(args: &[FunctionArg]) -> Vec<DataType> {
     args.iter().map(|a| a.data_type).collect()
@@ -186,12 +198,10 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
         }
         _ => None,
     };
-    if let Some(p) = &pseudo_return
-        && !plpgsql
-    {
-        return Err(Error::unsupported(format!(
-            "SQL functions returning {p} are not supported"
-        )));
+    if pseudo_return.as_deref() == Some("trigger") && !plpgsql {
+        return Err(Error::InvalidFunctionDefinition(
+            "SQL functions cannot return type trigger".into(),
+        ));
     }
     let (returns, returns_set, table_columns) = if procedure {
         // `record` with OUT / INOUT parameters, else `void`.
@@ -265,10 +275,23 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
         crate::plpgsql::parser::parse(&body)?;
     } else {
         let parsed = crate::parse::statements(&body)?;
-        if parsed.len() != 1 || !matches!(parsed[0], ast::Statement::Query(_)) {
-            return Err(Error::unsupported(
-                "a SQL function body must be a single query in Strata",
-            ));
+        let void = pseudo_return.as_deref() == Some("void");
+        if !void && !parsed.last().is_some_and(returns_rows) {
+            return Err(Error::Raised(Box::new(crate::error::Raised {
+                code: "42P13",
+                message: format!(
+                    "return type mismatch in function declared to return {}",
+                    pseudo_return
+                        .clone()
+                        .unwrap_or_else(|| returns.name().to_string())
+                ),
+                detail: Some(
+                    "Function's final statement must be SELECT or INSERT/UPDATE/DELETE \
+                     RETURNING."
+                        .into(),
+                ),
+                hint: None,
+            })));
         }
     }
     let volatility = match c.behavior {

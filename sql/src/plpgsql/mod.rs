@@ -25,6 +25,7 @@ pub mod lexer;
 pub mod parser;
 pub mod raise;
 pub mod routine_env;
+pub mod sql_routine;
 pub mod trigger;
 pub mod vars;
 
@@ -187,8 +188,12 @@ fn run_body(it: &mut Interp, body: &ast::Block) -> Result<()> {
     Ok(())
 }
 
-/// Calls scalar (or void) PL/pgSQL function `def` with `args` (of its parameter types).
+/// Calls scalar (or void) PL/pgSQL function `def` with `args` (of its parameter types); a
+/// SQL function that runs as a routine goes to [`sql_routine`].
 pub fn call(txn: &mut dyn Txn, def: &FunctionDef, args: Vec<Value>) -> Result<Value> {
+    if !def.is_plpgsql() {
+        return sql_routine::call(txn, def, args);
+    }
     let body = parsed(&def.body)?;
     routine_env::run(def, || {
         nested(|| {
@@ -227,6 +232,9 @@ pub fn call_set(
     args: Vec<Value>,
     columns: Option<&[DataType]>,
 ) -> Result<Vec<Vec<Value>>> {
+    if !def.is_plpgsql() {
+        return sql_routine::call_set(txn, def, args, columns);
+    }
     let body = parsed(&def.body)?;
     routine_env::run(def, || {
         nested(|| {

@@ -483,6 +483,18 @@ fn is_parallel_unsafe(c: &char) -> bool {
 }
 
 impl FunctionDef {
+    /// `LANGUAGE plpgsql`.
+    pub fn is_plpgsql(&self) -> bool {
+        self.language.as_deref() == Some("plpgsql")
+    }
+
+    /// Calls run the body as a routine (`Function::Routine`, `SetFn::Routine`) rather than
+    /// expanding it in the caller: PL/pgSQL, and SQL functions PostgreSQL does not inline —
+    /// SECURITY DEFINER or `SET` clauses, which need their own environment for the call.
+    pub fn runs_as_routine(&self) -> bool {
+        self.is_plpgsql() || self.security_definer || !self.config.is_empty()
+    }
+
     /// `procost`.
     pub fn procost(&self) -> f32 {
         self.cost.unwrap_or(100.0)
