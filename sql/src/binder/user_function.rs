@@ -18,8 +18,9 @@
 //!
 //! Known differences from PostgreSQL: an argument used twice in the body is evaluated twice;
 //! a parameter name in the body is replaced even where a column of the same name exists
-//! (PostgreSQL prefers the column); overloads are chosen by argument count, then exact
-//! argument types; user functions are looked up only when no built-in function matches.
+//! (PostgreSQL prefers the column); overloads are chosen among those whose arguments
+//! convert implicitly, by the most exact argument types, then by the search path; user
+//! functions are looked up only when no built-in function matches.
 
 use super::{Binder, ExprCtx, ident};
 use crate::expr::Expr;
@@ -223,7 +224,10 @@ impl Binder {
             Some(s) => self.catalog.schema(s).map(|s| s.oid).into_iter().collect(),
             None => self.search_path.clone(),
         };
-        let mut found: Vec<(usize, bool, FunctionDef)> = Vec::new();
+        let mut found: Vec<(
+            (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize),
+            FunctionDef,
+        )> = Vec::new();
         for f in &self.catalog.functions {
             let Some(rank) = schemas.iter().position(|s| *s == f.schema) else {
                 continue;
@@ -232,15 +236,33 @@ impl Binder {
             if f.name != fname || n < required || n > f.args.len() {
                 continue;
             }
-            let exact = types.is_some_and(|t| {
-                t.iter()
-                    .zip(&f.args)
-                    .all(|(t, a)| *t == a.data_type || *t == DataType::Unknown)
-            });
-            found.push((rank, !exact, f.clone()));
+            // With the arguments' types known: each must be the parameter's, unknown (a
+            // bare literal) or implicitly castable to it; the most exact matches win.
+            // A bare literal prefers a string parameter (PostgreSQL's preference for the
+            // string category of an unknown argument).
+            let (mut exact, mut strings) = (0, 0);
+            if let Some(t) = types {
+                let fits = t.iter().zip(&f.args).all(|(t, a)| {
+                    let (from, to) = (t.without_typmod(), a.data_type.without_typmod());
+                    if from == to {
+                        exact += 1;
+                    }
+                    if from == DataType::Unknown && to.is_string() {
+                        strings += 1;
+                    }
+                    from == to
+                        || from == DataType::Unknown
+                        || crate::types::coerce::can_implicit(from, to)
+                });
+                if !fits {
+                    continue;
+                }
+            }
+            use std::cmp::Reverse;
+            found.push(((Reverse(exact), Reverse(strings), rank), f.clone()));
         }
-        found.sort_by_key(|(rank, inexact, _)| (*rank, *inexact));
-        Ok(found.into_iter().map(|(_, _, f)| f).collect())
+        found.sort_by_key(|(key, _)| *key);
+        Ok(found.into_iter().map(|(_, f)| f).collect())
     }
 
     /// A call of a SQL function in an expression, bound; `None` when no SQL function has

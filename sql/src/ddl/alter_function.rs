@@ -1,4 +1,5 @@
-//! ALTER FUNCTION name[(types)] { action ... | OWNER TO role }: the options a routine's
+//! ALTER FUNCTION | PROCEDURE | ROUTINE name[(types)] { action ... | OWNER TO role |
+//! RENAME TO name | SET SCHEMA schema }: the options a routine's
 //! definition carries besides its body — `SET` / `RESET` of its configuration
 //! (`proconfig`), SECURITY DEFINER / INVOKER, volatility, strictness, PARALLEL, COST, ROWS,
 //! LEAKPROOF — and its
@@ -13,13 +14,18 @@ use crate::parse::routine_options::Options;
 use crate::result::StatementResult;
 use crate::{Error, Result};
 
-/// `ALTER FUNCTION`.
-pub fn alter(ddl: &mut Ddl, a: &ast::AlterFunction) -> Result<StatementResult> {
+/// `ALTER FUNCTION` (`procedure` `Some(false)`), `ALTER PROCEDURE` (`Some(true)`) or
+/// `ALTER ROUTINE` (`None`).
+pub fn alter(
+    ddl: &mut Ddl,
+    a: &ast::AlterFunction,
+    procedure: Option<bool>,
+) -> Result<StatementResult> {
     if a.kind != ast::AlterFunctionKind::Function {
         return Err(Error::unsupported("ALTER AGGREGATE is not supported"));
     }
     let catalog = ddl.catalog()?;
-    let mut def = resolve(&catalog, &ddl.search_path, &a.function, Some(false))?;
+    let mut def = resolve(&catalog, &ddl.search_path, &a.function, procedure)?;
     let who = crate::privilege::current(&catalog);
     require_routine_owner(&who, &def)?;
     match &a.operation {
@@ -41,19 +47,69 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterFunction) -> Result<StatementResult> {
                 apply(&mut def, action, &who)?;
             }
         }
-        other => {
-            return Err(Error::unsupported(format!(
-                "ALTER FUNCTION {} is not supported",
-                other
-                    .to_string()
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-            )));
+        ast::AlterFunctionOperation::RenameTo { new_name } => {
+            let name = crate::binder::ident(new_name);
+            crate::privilege::require_schema(
+                &catalog,
+                def.schema,
+                crate::storage::catalog::acl::CREATE,
+            )?;
+            move_to(&catalog, &def, def.schema, &name)?;
+            def.name = name;
+        }
+        ast::AlterFunctionOperation::SetSchema { schema_name } => {
+            let target = ast::ObjectName::from(vec![ast::Ident::new("x")]);
+            let mut parts = schema_name.0.clone();
+            parts.extend(target.0);
+            let (schema, _) = ddl.target(&ast::ObjectName(parts))?;
+            move_to(&catalog, &def, schema, &def.name)?;
+            def.schema = schema;
+        }
+        ast::AlterFunctionOperation::DependsOnExtension { .. } => {
+            return Err(Error::unsupported(
+                "ALTER FUNCTION ... DEPENDS ON EXTENSION is not supported",
+            ));
         }
     }
     ddl.txn.put_function(def)?;
-    Ok(StatementResult::command("ALTER FUNCTION"))
+    Ok(StatementResult::command(match procedure {
+        Some(false) => "ALTER FUNCTION",
+        Some(true) => "ALTER PROCEDURE",
+        None => "ALTER ROUTINE",
+    }))
+}
+
+/// Whether `def` may be named `name` in schema `schema`: 42723 when another routine there
+/// has that name and the same argument types.
+fn move_to(
+    catalog: &crate::storage::Catalog,
+    def: &crate::storage::FunctionDef,
+    schema: crate::storage::Oid,
+    name: &str,
+) -> Result<()> {
+    let types = super::function::signature(&def.args);
+    if let Some(other) = super::function::find(catalog, schema, name, &types)
+        && other.oid != def.oid
+    {
+        let shown: Vec<String> = types.iter().map(|t| t.name().to_string()).collect();
+        let schema_name = catalog
+            .schemas
+            .iter()
+            .find(|s| s.oid == schema)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        return Err(Error::Raised(Box::new(crate::error::Raised {
+            code: "42723",
+            message: format!(
+                "{} {name}({}) already exists in schema \"{schema_name}\"",
+                def.kind_word(),
+                shown.join(", ")
+            ),
+            detail: None,
+            hint: None,
+        })));
+    }
+    Ok(())
 }
 
 /// One action of `ALTER FUNCTION ... action [...]`.

@@ -234,6 +234,9 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         Statement::Do { body, language } => return function::run_do(ddl, body, language).map(Some),
         Statement::CreateProcedure(c) => return function::create(ddl, c, true).map(Some),
         Statement::DropRoutine(d) => return function::drop(ddl, d, None).map(Some),
+        Statement::AlterRoutine { procedure, alter } => {
+            return alter_function::alter(ddl, alter, *procedure).map(Some);
+        }
         Statement::CommentOnRoutine {
             procedure,
             func,
@@ -251,7 +254,7 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
             ..
         } => schema::create(ddl, schema_name, *if_not_exists)?,
         S::AlterSchema(a) => schema::alter(ddl, a)?,
-        S::AlterFunction(a) => alter_function::alter(ddl, a)?,
+        S::AlterFunction(a) => alter_function::alter(ddl, a, Some(false))?,
         S::CreateSequence {
             temporary,
             if_not_exists,

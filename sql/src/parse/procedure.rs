@@ -1,11 +1,13 @@
-//! `CREATE [OR REPLACE] PROCEDURE` and `DROP ROUTINE`, PostgreSQL's forms.
+//! `CREATE [OR REPLACE] PROCEDURE`, `DROP ROUTINE` and `ALTER PROCEDURE | ROUTINE`,
+//! PostgreSQL's forms.
 //!
 //! sqlparser reads `CREATE PROCEDURE` as SQL Server's; PostgreSQL's is `CREATE FUNCTION`'s
 //! syntax without `RETURNS`, so it is read by sqlparser's `CREATE FUNCTION` parser (`RETURNS`
 //! is then refused, 42601, as PostgreSQL's grammar refuses it). `DROP ROUTINE` (a function
 //! or a procedure) is read as `DROP FUNCTION` is, and so is the routine of `COMMENT ON
 //! FUNCTION | PROCEDURE | ROUTINE name(types) IS ...` (sqlparser takes no argument list
-//! there). `CALL` and `DROP PROCEDURE` are sqlparser's own.
+//! there); `ALTER PROCEDURE | ROUTINE` as `ALTER FUNCTION`. `CALL` and `DROP PROCEDURE` are
+//! sqlparser's own.
 
 use sqlparser::ast;
 use sqlparser::keywords::Keyword;
@@ -30,6 +32,8 @@ pub fn starts(p: &Parser) -> bool {
                     && word(p, 2, Keyword::REPLACE)
                     && word(p, 3, Keyword::PROCEDURE))))
         || (word(p, 0, Keyword::DROP) && word(p, 1, Keyword::ROUTINE))
+        || (word(p, 0, Keyword::ALTER)
+            && (word(p, 1, Keyword::PROCEDURE) || word(p, 1, Keyword::ROUTINE)))
 }
 
 /// `CREATE [OR REPLACE] PROCEDURE ...` (as a `CREATE FUNCTION` without a result type) or
@@ -72,16 +76,33 @@ pub fn parse(p: &mut Parser) -> Result<super::Statement, ParserError> {
         });
     }
     if p.parse_keywords(&[Keyword::DROP, Keyword::ROUTINE]) {
-        let mut rest = Vec::new();
-        loop {
-            let t = p.peek_token_ref().token.clone();
-            if matches!(t, Token::EOF | Token::SemiColon) {
-                break;
-            }
-            p.advance_token();
-            rest.push(t);
-        }
+        let rest = rest_of_statement(p);
         return drop_function(rest, "ROUTINE").map(super::Statement::DropRoutine);
+    }
+    if p.parse_keyword(Keyword::ALTER) {
+        let procedure = p.parse_keyword(Keyword::PROCEDURE);
+        if !procedure {
+            p.expect_keyword(Keyword::ROUTINE)?;
+        }
+        let rest = rest_of_statement(p);
+        let mut text = String::from("ALTER FUNCTION ");
+        for t in rest {
+            text.push_str(&t.to_string());
+            text.push(' ');
+        }
+        let dialect = super::StrataDialect::default();
+        return match Parser::new(&dialect)
+            .try_with_sql(&text)?
+            .parse_statement()?
+        {
+            ast::Statement::AlterFunction(alter) => Ok(super::Statement::AlterRoutine {
+                procedure: procedure.then_some(true),
+                alter,
+            }),
+            _ => Err(ParserError::ParserError(
+                "syntax error at or near \"ALTER\"".into(),
+            )),
+        };
     }
     p.expect_keyword(Keyword::CREATE)?;
     let or_replace = p.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
@@ -98,6 +119,19 @@ pub fn parse(p: &mut Parser) -> Result<super::Statement, ParserError> {
         _ => Err(ParserError::ParserError(
             "syntax error at or near \"PROCEDURE\"".into(),
         )),
+    }
+}
+
+/// The tokens up to the end of the statement.
+fn rest_of_statement(p: &mut Parser) -> Vec<Token> {
+    let mut rest = Vec::new();
+    loop {
+        let t = p.peek_token_ref().token.clone();
+        if matches!(t, Token::EOF | Token::SemiColon) {
+            return rest;
+        }
+        p.advance_token();
+        rest.push(t);
     }
 }
 

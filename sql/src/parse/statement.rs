@@ -56,6 +56,12 @@ pub enum Statement {
     CreateProcedure(Box<ast::CreateFunction>),
     /// `DROP ROUTINE`: `DROP FUNCTION` for a function or a procedure.
     DropRoutine(ast::DropFunction),
+    /// `ALTER PROCEDURE | ROUTINE ...`, read as `ALTER FUNCTION` (`procedure`: `Some(true)`
+    /// for PROCEDURE, `None` for ROUTINE).
+    AlterRoutine {
+        procedure: Option<bool>,
+        alter: ast::AlterFunction,
+    },
     /// `COMMENT ON FUNCTION | PROCEDURE | ROUTINE name[(types)] IS 'text' | NULL`
     /// (`procedure`: `Some(false)` for FUNCTION, `Some(true)` for PROCEDURE).
     CommentOnRoutine {

@@ -32,6 +32,14 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::AlterSequence(_) => Some("ALTER SEQUENCE".into()),
         Statement::CreateProcedure(_) => Some("CREATE PROCEDURE".into()),
         Statement::DropRoutine(_) => Some("DROP ROUTINE".into()),
+        Statement::AlterRoutine { procedure, .. } => Some(
+            if procedure.is_some() {
+                "ALTER PROCEDURE"
+            } else {
+                "ALTER ROUTINE"
+            }
+            .into(),
+        ),
         Statement::CommentOnRoutine { .. } => Some("COMMENT".into()),
         Statement::CreateTableAs(_) => Some("CREATE TABLE AS".into()),
         Statement::ReassignOwned(_) => Some("REASSIGN OWNED".into()),
