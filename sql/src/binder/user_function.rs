@@ -224,10 +224,8 @@ impl Binder {
             Some(s) => self.catalog.schema(s).map(|s| s.oid).into_iter().collect(),
             None => self.search_path.clone(),
         };
-        let mut found: Vec<(
-            (std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, usize),
-            FunctionDef,
-        )> = Vec::new();
+        // (exact matches, literals to strings, position in the path, the function)
+        let mut found: Vec<(usize, usize, usize, FunctionDef)> = Vec::new();
         for f in &self.catalog.functions {
             let Some(rank) = schemas.iter().position(|s| *s == f.schema) else {
                 continue;
@@ -258,11 +256,16 @@ impl Binder {
                     continue;
                 }
             }
-            use std::cmp::Reverse;
-            found.push(((Reverse(exact), Reverse(strings), rank), f.clone()));
+            found.push((exact, strings, rank, f.clone()));
         }
-        found.sort_by_key(|(key, _)| *key);
-        Ok(found.into_iter().map(|(_, f)| f).collect())
+        found.sort_by_key(|(exact, strings, rank, _)| {
+            (
+                std::cmp::Reverse(*exact),
+                std::cmp::Reverse(*strings),
+                *rank,
+            )
+        });
+        Ok(found.into_iter().map(|(.., f)| f).collect())
     }
 
     /// A call of a SQL function in an expression, bound; `None` when no SQL function has
