@@ -76,6 +76,8 @@ pub struct Cursor {
     hold: bool,
     /// Declared in the current transaction (a ROLLBACK drops it even `WITH HOLD`).
     in_this_transaction: bool,
+    /// What `pg_cursors` shows: the query text that declared it and when.
+    pub source: Option<(std::sync::Arc<str>, i64)>,
 }
 
 impl Cursor {
@@ -96,7 +98,18 @@ impl Cursor {
             scroll,
             hold,
             in_this_transaction,
+            source: None,
         }
+    }
+
+    /// Whether it was declared `WITH HOLD`.
+    pub fn holdable(&self) -> bool {
+        self.hold
+    }
+
+    /// Whether it may move backward (not `NO SCROLL`).
+    pub fn scrollable(&self) -> bool {
+        self.scroll != Some(false)
     }
 
     /// The columns its rows have.
@@ -217,6 +230,7 @@ mod tests {
             scroll,
             hold: false,
             in_this_transaction: true,
+            source: None,
         }
     }
 

@@ -749,9 +749,16 @@ impl<S: Storage> Session<S> {
                 return vec![Err(e)];
             }
         };
+        // kept for what shows the text: pg_prepared_statements, pg_cursors
         self.query_source = statements
             .iter()
-            .any(|s| matches!(s, Statement::Sql(ast::Statement::Prepare { .. })))
+            .any(|s| {
+                matches!(
+                    s,
+                    Statement::Sql(ast::Statement::Prepare { .. })
+                        | Statement::Cursor(crate::parse::cursor::CursorCommand::Declare { .. })
+                )
+            })
             .then(|| Arc::from(sql));
         if statements.len() > 1
             && matches!(self.block, Block::Idle)

@@ -296,7 +296,9 @@ fn psql_meta_commands_print_what_postgresql_prints() {
 /// `LINE n:` and caret — and HINTs), `cursors.sql` (DECLARE / FETCH / MOVE / CLOSE and
 /// psql's `FETCH_COUNT`), `types.sql` (enum types and domains: `\dT`, `\dT+`, `\dD`,
 /// `\d`) and `listen_notify.sql` (LISTEN / NOTIFY: psql prints each notification after the
-/// command that delivered it; the sender's PID is masked, the servers' pids differ).
+/// command that delivered it; the sender's PID is masked, the servers' pids differ) and
+/// `completion.sql` (the catalog queries of psql's tab completion, with what DROP SCHEMA
+/// ... CASCADE reports).
 #[test]
 fn psql_scripts_print_what_postgresql_prints() {
     if !psql_available() {
@@ -324,6 +326,7 @@ fn psql_scripts_print_what_postgresql_prints() {
         "ddl_settings.sql",
         "json_errors.sql",
         "listen_notify.sql",
+        "completion.sql",
     ] {
         let script = format!("{}/tests/clients/psql/{name}", env!("CARGO_MANIFEST_DIR"));
         let run = |port| {

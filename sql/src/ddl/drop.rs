@@ -349,6 +349,23 @@ fn report_cascade(
             }
         }
     }
+    // A table's own constraints, defaults and columns go with it: PostgreSQL reaches them
+    // through an automatic dependency on the table and does not list them.
+    let dropped = |table: &crate::storage::Oid| {
+        let t = Obj::Table(*table);
+        cascaded.contains(&t) || targets.contains(&t)
+    };
+    let cascaded: Vec<Obj> = cascaded
+        .iter()
+        .filter(|o| match o {
+            Obj::ForeignKey { table, .. }
+            | Obj::Default { table, .. }
+            | Obj::Column { table, .. } => !dropped(table),
+            _ => true,
+        })
+        .copied()
+        .collect();
+    let cascaded = cascaded.as_slice();
     if cascaded.is_empty() {
         return;
     }

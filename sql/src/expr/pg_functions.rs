@@ -516,7 +516,12 @@ fn table_is_visible(oid: Oid) -> Result<bool> {
     let env = env::catalog()?;
     let cat = &env.catalog;
     let Some(rel) = cat.relation_by_oid(oid) else {
-        return Ok(false);
+        // a virtual pg_catalog / information_schema relation: visible when its schema is
+        // searched (pg_catalog always is, first)
+        return Ok(crate::system::tables()
+            .iter()
+            .find(|t| t.oid == oid)
+            .is_some_and(|t| env.search_path.contains(&t.schema)));
     };
     for &s in &env.search_path {
         if let Some(found) = cat.relation(s, rel.name()) {

@@ -56,13 +56,17 @@ impl<S: Storage> Session<S> {
                 };
                 let query = Statement::Sql(ast::Statement::Query(query.clone()));
                 let r = self.run_dml_or_ddl(&query, params, types)?;
-                let cursor = Cursor::new(
+                let mut cursor = Cursor::new(
                     r.columns.unwrap_or_default(),
                     r.rows,
                     scroll,
                     *hold,
                     !matches!(self.block, Block::Idle),
                 );
+                cursor.source = self
+                    .query_source
+                    .clone()
+                    .map(|q| (q, crate::types::datetime::clock_now()));
                 let mut portals = self.info.cursors.lock();
                 if portals.open.contains_key(name) {
                     // the query opened one of that name (a function's OPEN)

@@ -29,6 +29,8 @@
 //!   `pg_proc`'s built-in rows (PostgreSQL's OIDs: the functions Strata implements and those
 //!   its operators, casts and types name) and the types' I/O functions; [`locks`] — `pg_locks`,
 //!   with PostgreSQL's columns and no rows.
+//! * [`cursors`] — `pg_cursors`, the session's open cursors.
+//! * [`catalog_relations`] — the virtual relations' own `pg_class` / `pg_attribute` rows.
 //! * [`triggers`] — `pg_trigger` and `information_schema.triggers`, the tables' triggers,
 //!   and `pg_get_triggerdef`'s text.
 //!
@@ -40,6 +42,8 @@ mod activity;
 pub mod builtin;
 pub mod builtin_procs;
 pub mod casts;
+mod catalog_relations;
+mod cursors;
 mod database_stats;
 mod default_acl;
 pub mod deparse;
@@ -136,6 +140,7 @@ pub fn tables() -> &'static [SystemTable] {
         v.extend(info_schema_routines::tables());
         v.push(activity::PG_STAT_ACTIVITY);
         v.push(prepared::PG_PREPARED_STATEMENTS);
+        v.push(cursors::PG_CURSORS);
         v.push(default_acl::PG_DEFAULT_ACL);
         v.push(extensions::PG_EXTENSION);
         v.push(extensions::PG_AVAILABLE_EXTENSIONS);

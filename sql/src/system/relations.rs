@@ -186,7 +186,7 @@ pub fn align_of(t: &DataType) -> char {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn rel_row(
+pub(super) fn rel_row(
     rel: Oid,
     name: &str,
     schema: Oid,
@@ -336,6 +336,7 @@ fn pg_class(ctx: &Context) -> Result<Vec<Row>> {
             (s.owner, acl_value(cat, s.acl.as_deref())),
         ));
     }
+    rows.extend(super::catalog_relations::class_rows());
     Ok(rows)
 }
 
@@ -404,7 +405,7 @@ fn pg_namespace(ctx: &Context) -> Result<Vec<Row>> {
 /// The position of `attgenerated` in a `pg_attribute` row.
 const ATTGENERATED: usize = 17;
 
-fn attribute(
+pub(super) fn attribute(
     rel: Oid,
     name: &str,
     t: &DataType,
@@ -521,6 +522,7 @@ fn pg_attribute(ctx: &Context) -> Result<Vec<Row>> {
         }
         rows.extend(system_attributes(s.oid));
     }
+    rows.extend(super::catalog_relations::attribute_rows());
     Ok(rows)
 }
 
