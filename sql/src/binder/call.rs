@@ -488,7 +488,7 @@ fn quantifier_all(pattern: &ast::Expr) -> Option<&ast::Expr> {
     let ast::Expr::Function(f) = pattern else {
         return None;
     };
-    if f.name.to_string().to_ascii_lowercase() != "all" {
+    if !f.name.to_string().eq_ignore_ascii_case("all") {
         return None;
     }
     match &f.args {

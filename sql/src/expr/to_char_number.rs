@@ -564,7 +564,7 @@ fn process(
         p.sign = '\0';
     }
     if p.num.is(PLUS) || p.num.is(MINUS) {
-        p.sign_wrote = !(p.num.is(PLUS) && !p.num.is(MINUS));
+        p.sign_wrote = !p.num.is(PLUS) || p.num.is(MINUS);
     } else {
         if p.sign != '-' && p.num.is(FILLMODE) {
             p.num.flag &= !BRACKET;
