@@ -164,6 +164,14 @@ impl ArrayFn {
                     _ => call(Remove, vec![t, t.elem()?], t),
                 }
             }
+            ("array_position", [a, e, start])
+                if start.is_integer() || *start == DataType::Unknown =>
+            {
+                let Some(t) = unify(&[*a], &[*e]) else {
+                    return undefined();
+                };
+                call(Position, vec![t, t.elem()?, int], int)
+            }
             ("array_replace", [a, x, y]) => {
                 let Some(t) = unify(&[*a], &[*x, *y]) else {
                     return undefined();
@@ -425,6 +433,16 @@ impl ArrayFn {
                     ));
                 }
                 let lower = arr.dims.first().map_or(1, |d| d.lower);
+                // `array_position(a, x, start)`: the first hit at or after `start`.
+                let start = match args.get(2) {
+                    None => i64::MIN,
+                    Some(Value::Int(s)) => *s,
+                    Some(_) => {
+                        return Err(Error::NullValueNotAllowed(
+                            "initial position must not be null".into(),
+                        ));
+                    }
+                };
                 let hits = arr
                     .items
                     .iter()
@@ -434,7 +452,9 @@ impl ArrayFn {
                         (false, false) => **x == args[1],
                         _ => false,
                     })
-                    .map(|(i, _)| Value::Int(i64::from(lower) + i as i64));
+                    .map(|(i, _)| i64::from(lower) + i as i64)
+                    .filter(|p| *p >= start)
+                    .map(Value::Int);
                 if *self == Position {
                     hits.into_iter().next().unwrap_or(Value::Null)
                 } else {
