@@ -35,6 +35,8 @@ pub struct Env {
     pub time_zone: Zone,
     /// The `IntervalStyle` setting, for interval output.
     pub interval_style: crate::types::datetime::interval_style::IntervalStyle,
+    /// The `extra_float_digits` and `bytea_output` settings, for float and bytea output.
+    pub output: OutputSettings,
     /// `now()`: the start of the current transaction, in PostgreSQL microseconds
     /// (since 2000-01-01 00:00 UTC).
     pub transaction_start: i64,
@@ -45,6 +47,40 @@ pub struct Env {
     pub session: Arc<SessionInfo>,
     /// The running statement's catalog and session state (see [`CatalogEnv`]).
     pub catalog: Option<Arc<CatalogEnv>>,
+}
+
+/// The settings that change how floats and bytea values print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSettings {
+    /// `extra_float_digits`: 1 (the default) and above print the shortest exact digits;
+    /// 0 and below print `15 + n` (float8) or `6 + n` (float4) significant digits.
+    pub extra_float_digits: i32,
+    /// `bytea_output = escape` (rather than `hex`).
+    pub bytea_escape: bool,
+}
+
+impl Default for OutputSettings {
+    fn default() -> OutputSettings {
+        OutputSettings {
+            extra_float_digits: 1,
+            bytea_escape: false,
+        }
+    }
+}
+
+impl OutputSettings {
+    /// The settings as the session has them.
+    pub fn from_session(info: &SessionInfo) -> OutputSettings {
+        OutputSettings {
+            extra_float_digits: info
+                .setting("extra_float_digits")
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(1),
+            bytea_escape: info
+                .setting("bytea_output")
+                .is_some_and(|s| s.eq_ignore_ascii_case("escape")),
+        }
+    }
 }
 
 /// Who the session is (set by the front end from the startup packet) and its settings,
@@ -221,6 +257,7 @@ impl Default for Env {
         Env {
             time_zone: Zone::utc(),
             interval_style: Default::default(),
+            output: OutputSettings::default(),
             transaction_start: now,
             statement_start: now,
             lookup: None,

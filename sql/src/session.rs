@@ -670,6 +670,7 @@ impl<S: Storage> Session<S> {
         Arc::new(Env {
             time_zone,
             interval_style: self.interval_style(),
+            output: env::OutputSettings::from_session(&self.info),
             ..(*self.last_env).clone()
         })
     }
@@ -705,6 +706,7 @@ impl<S: Storage> Session<S> {
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
             interval_style: self.interval_style(),
+            output: env::OutputSettings::from_session(&self.info),
             transaction_start,
             statement_start: now,
             lookup: self.last_env.lookup.clone(),

@@ -246,6 +246,47 @@ impl Binder {
                 }
                 self.bind_call("overlay", args)
             }
+            // `x [NOT] [I]LIKE ANY (array)`; sqlparser reads `LIKE ALL (array)` as a call of
+            // a function `all`.
+            E::Like {
+                negated,
+                any: true,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | E::ILike {
+                negated,
+                any: true,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
+                let op = like_operator(matches!(e, E::ILike { .. }), *negated);
+                let inner = match pattern.as_ref() {
+                    E::Nested(inner) => inner.as_ref(),
+                    other => other,
+                };
+                self.bind_quantified(expr, &op, inner, false, ctx)
+            }
+            E::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | E::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } if quantifier_all(pattern).is_some() => {
+                let op = like_operator(matches!(e, E::ILike { .. }), *negated);
+                let inner = quantifier_all(pattern).unwrap_or(pattern);
+                self.bind_quantified(expr, &op, inner, true, ctx)
+            }
             E::Like {
                 negated,
                 any: false,
@@ -428,5 +469,33 @@ fn window_only(name: &str, arity: usize) -> bool {
         "lag" | "lead" => (1..=3).contains(&arity),
         "nth_value" => arity == 2,
         _ => false,
+    }
+}
+
+/// The operator of `[NOT] [I]LIKE`, for `LIKE ANY / ALL (array)`.
+fn like_operator(case_insensitive: bool, negated: bool) -> ast::BinaryOperator {
+    use ast::BinaryOperator as B;
+    match (case_insensitive, negated) {
+        (false, false) => B::PGLikeMatch,
+        (true, false) => B::PGILikeMatch,
+        (false, true) => B::PGNotLikeMatch,
+        (true, true) => B::PGNotILikeMatch,
+    }
+}
+
+/// The argument of `ALL (x)` as sqlparser reads a LIKE pattern `ALL (x)`: a call of `all`.
+fn quantifier_all(pattern: &ast::Expr) -> Option<&ast::Expr> {
+    let ast::Expr::Function(f) = pattern else {
+        return None;
+    };
+    if !f.name.to_string().eq_ignore_ascii_case("all") {
+        return None;
+    }
+    match &f.args {
+        ast::FunctionArguments::List(l) if l.args.len() == 1 => match &l.args[0] {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        },
+        _ => None,
     }
 }

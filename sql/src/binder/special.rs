@@ -361,7 +361,7 @@ impl Binder {
     }
 
     /// `x op ANY(array)` / `x op ALL(array)`.
-    fn bind_quantified(
+    pub(super) fn bind_quantified(
         &mut self,
         left: &ast::Expr,
         op: &ast::BinaryOperator,
@@ -371,6 +371,35 @@ impl Binder {
     ) -> Result<(Expr, DataType)> {
         use crate::expr::CmpOp;
         use ast::BinaryOperator as B;
+        let like = match op {
+            B::PGLikeMatch => Some((false, false)),
+            B::PGILikeMatch => Some((true, false)),
+            B::PGNotLikeMatch => Some((false, true)),
+            B::PGNotILikeMatch => Some((true, true)),
+            _ => None,
+        };
+        if let Some((case_insensitive, negated)) = like {
+            let (lx, lt) = self.bind_expr(left, ctx)?;
+            let (rx, rt) = self.bind_expr(right, ctx)?;
+            let text_array = DataType::array_of(DataType::Text);
+            if !(lt.is_string() || lt == DataType::Unknown)
+                || !matches!(rt, DataType::Unknown | DataType::Array(_))
+            {
+                return Err(Error::UndefinedFunction(format!(
+                    "operator does not exist: {} {op} {}",
+                    lt.name(),
+                    rt.elem().unwrap_or(rt).name()
+                )));
+            }
+            let lx = self.coerce(lx, lt, DataType::Text)?;
+            let rx = self.coerce(rx, rt, text_array)?;
+            let f = crate::expr::array_fns::ArrayFn::QuantifiedLike {
+                case_insensitive,
+                negated,
+                all,
+            };
+            return Ok((Expr::Call(Function::Array(f), vec![lx, rx]), DataType::Bool));
+        }
         let (cmp, sym) = match op {
             B::Eq => (CmpOp::Eq, "="),
             B::NotEq => (CmpOp::NotEq, "<>"),

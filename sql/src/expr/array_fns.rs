@@ -34,6 +34,12 @@ pub enum ArrayFn {
         op: CmpOp,
         all: bool,
     },
+    /// `x [NOT] [I]LIKE ANY/ALL (array)`.
+    QuantifiedLike {
+        case_insensitive: bool,
+        negated: bool,
+        all: bool,
+    },
     Contains,
     ContainedBy,
     Overlaps,
@@ -158,6 +164,14 @@ impl ArrayFn {
                     _ => call(Remove, vec![t, t.elem()?], t),
                 }
             }
+            ("array_position", [a, e, start])
+                if start.is_integer() || *start == DataType::Unknown =>
+            {
+                let Some(t) = unify(&[*a], &[*e]) else {
+                    return undefined();
+                };
+                call(Position, vec![t, t.elem()?, int], int)
+            }
             ("array_replace", [a, x, y]) => {
                 let Some(t) = unify(&[*a], &[*x, *y]) else {
                     return undefined();
@@ -257,6 +271,7 @@ impl ArrayFn {
             Construct { .. }
                 | Fill
                 | Quantified { .. }
+                | QuantifiedLike { .. }
                 | Append
                 | Prepend
                 | Cat
@@ -309,7 +324,24 @@ impl ArrayFn {
                 let hi = upper.then(|| args.get(2 + usize::from(*lower))).flatten();
                 super::array_assign::assign_slice(args[0].clone(), args[1].clone(), lo, hi)?
             }
-            Quantified { op, all } => quantified(&args[0], &args[1], *op, *all)?,
+            Quantified { op, all } => {
+                quantified(
+                    &args[0],
+                    &args[1],
+                    *all,
+                    |x, item| Ok(op.holds(x.cmp(item))),
+                )?
+            }
+            QuantifiedLike {
+                case_insensitive,
+                negated,
+                all,
+            } => quantified(&args[0], &args[1], *all, |x, item| {
+                let (Value::Text(x), Value::Text(p)) = (x, item) else {
+                    return Err(Error::Internal(format!("LIKE of {x:?} and {item:?}")));
+                };
+                Ok(super::like::matches(x, p, *case_insensitive, Some('\\'))? != *negated)
+            })?,
             Contains | ContainedBy | Overlaps => {
                 let (a, b) = (take_array(&mut args, 0)?, take_array(&mut args, 1)?);
                 let has = |hay: &Array, needle: &Value| {
@@ -401,6 +433,16 @@ impl ArrayFn {
                     ));
                 }
                 let lower = arr.dims.first().map_or(1, |d| d.lower);
+                // `array_position(a, x, start)`: the first hit at or after `start`.
+                let start = match args.get(2) {
+                    None => i64::MIN,
+                    Some(Value::Int(s)) => *s,
+                    Some(_) => {
+                        return Err(Error::NullValueNotAllowed(
+                            "initial position must not be null".into(),
+                        ));
+                    }
+                };
                 let hits = arr
                     .items
                     .iter()
@@ -410,7 +452,9 @@ impl ArrayFn {
                         (false, false) => **x == args[1],
                         _ => false,
                     })
-                    .map(|(i, _)| Value::Int(i64::from(lower) + i as i64));
+                    .map(|(i, _)| i64::from(lower) + i as i64)
+                    .filter(|p| *p >= start)
+                    .map(Value::Int);
                 if *self == Position {
                     hits.into_iter().next().unwrap_or(Value::Null)
                 } else {
@@ -640,7 +684,13 @@ fn concat(a: Array, b: Array) -> Result<Array> {
 
 /// `x op ANY(a)` / `x op ALL(a)`: true/false as soon as decided, else NULL if a NULL was
 /// seen; an empty array gives false (ANY) or true (ALL) whatever `x` is.
-fn quantified(x: &Value, a: &Value, op: CmpOp, all: bool) -> Result<Value> {
+/// `x op ANY/ALL (a)` with SQL's three-valued logic; `holds` compares two non-NULLs.
+fn quantified(
+    x: &Value,
+    a: &Value,
+    all: bool,
+    holds: impl Fn(&Value, &Value) -> Result<bool>,
+) -> Result<Value> {
     let arr = match a {
         Value::Null => return Ok(Value::Null),
         Value::Array(arr) => arr,
@@ -658,8 +708,7 @@ fn quantified(x: &Value, a: &Value, op: CmpOp, all: bool) -> Result<Value> {
             saw_null = true;
             continue;
         }
-        let holds = op.holds(x.cmp(item));
-        if holds != all {
+        if holds(x, item)? != all {
             return Ok(Value::Bool(!all));
         }
     }

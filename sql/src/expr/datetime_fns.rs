@@ -644,9 +644,21 @@ impl DateTimeFn {
                 let months = i64::from(i32_of(0)?) * 12 + i64::from(i32_of(1)?);
                 let days = i64::from(i32_of(2)?) * 7 + i64::from(i32_of(3)?);
                 let secs = float(a(6))?;
-                let micros = i64::from(i32_of(4)?) * datetime::USECS_PER_HOUR
-                    + i64::from(i32_of(5)?) * datetime::USECS_PER_MINUTE
-                    + (secs * 1e6).round_ties_even() as i64;
+                // PostgreSQL 15 does this arithmetic unchecked in C: an out-of-range
+                // float-to-int64 conversion gives i64::MIN (x86) and the sum wraps.
+                let sec_micros = (secs * 1e6).round_ties_even();
+                let sec_micros = if sec_micros.is_finite()
+                    && sec_micros >= i64::MIN as f64
+                    && sec_micros < i64::MAX as f64
+                {
+                    sec_micros as i64
+                } else {
+                    i64::MIN
+                };
+                let micros = i64::from(i32_of(4)?)
+                    .wrapping_mul(datetime::USECS_PER_HOUR)
+                    .wrapping_add(i64::from(i32_of(5)?).wrapping_mul(datetime::USECS_PER_MINUTE))
+                    .wrapping_add(sec_micros);
                 Value::Interval(Interval::new(
                     i32::try_from(months)
                         .map_err(|_| datetime::interval::interval_out_of_range())?,

@@ -13,6 +13,7 @@
 mod array_assign;
 pub mod array_fns;
 pub mod bytea_fns;
+pub mod bytea_string;
 pub mod catalog_functions;
 mod crypt;
 pub mod datetime_fns;
@@ -34,6 +35,7 @@ pub mod resolve;
 pub mod set_fns;
 pub mod subquery;
 mod to_char;
+mod to_char_number;
 mod to_number;
 mod to_timestamp;
 pub mod ts_config;

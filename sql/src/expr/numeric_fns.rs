@@ -187,7 +187,10 @@ impl NumericFn {
                 ))
             }),
             ("width_bucket", 4) => {
-                let t = if numeric_arg || args[..3].iter().all(|t| t.is_integer()) {
+                let any_float = args[..3]
+                    .iter()
+                    .any(|t| matches!(t, DataType::Float4 | DataType::Float8));
+                let t = if !any_float && (numeric_arg || args[..3].iter().all(|t| t.is_integer())) {
                     NUMERIC
                 } else {
                     FLOAT8
@@ -276,10 +279,16 @@ impl NumericFn {
             }
             Cbrt => Value::Float(float(0)?.cbrt()),
             Exp => {
-                let r = float(0)?.exp();
-                if r.is_infinite() {
+                let x = float(0)?;
+                let r = x.exp();
+                if r.is_infinite() && x.is_finite() {
                     return Err(Error::NumericValueOutOfRange(
                         "value out of range: overflow".into(),
+                    ));
+                }
+                if r == 0.0 && x.is_finite() {
+                    return Err(Error::NumericValueOutOfRange(
+                        "value out of range: underflow".into(),
                     ));
                 }
                 Value::Float(r)
@@ -466,7 +475,7 @@ pub fn float_power(x: f64, y: f64) -> Result<f64> {
             "zero raised to a negative power is undefined".into(),
         ));
     }
-    if x < 0.0 && y.fract() != 0.0 {
+    if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
         return Err(Error::InvalidArgumentForPowerFunction(
             "a negative number raised to a non-integer power yields a complex result".into(),
         ));
@@ -611,28 +620,46 @@ fn width_bucket(x: f64, low: f64, high: f64, count: i64) -> Result<i64> {
     if count <= 0 {
         return bad("count must be greater than zero");
     }
-    if low == high {
-        return bad("lower bound cannot equal upper bound");
-    }
     if x.is_nan() || low.is_nan() || high.is_nan() {
         return bad("operand, lower bound, and upper bound cannot be NaN");
     }
-    let n = count as f64;
-    Ok(if low < high {
-        if x < low {
-            0
-        } else if x >= high {
-            count + 1
+    if low.is_infinite() || high.is_infinite() {
+        return bad("lower and upper bounds must be finite");
+    }
+    let past_end = || {
+        i32::try_from(count + 1)
+            .map(i64::from)
+            .map_err(|_| Error::NumericValueOutOfRange("integer out of range".into()))
+    };
+    // PostgreSQL's float arithmetic, in its order, and C's conversion to int4 (INT_MIN
+    // when the quotient overflowed to infinity or NaN).
+    let bucket = |r: f64| {
+        if r.is_finite() && r >= f64::from(i32::MIN) && r < 2147483648.0 {
+            i64::from(r as i32)
         } else {
-            ((x - low) / (high - low) * n).floor() as i64 + 1
+            i64::from(i32::MIN)
         }
-    } else if x > low {
-        0
-    } else if x <= high {
-        count + 1
+    };
+    let n = count as f64;
+    if low < high {
+        if x < low {
+            Ok(0)
+        } else if x >= high {
+            past_end()
+        } else {
+            Ok(bucket(n * (x - low) / (high - low) + 1.0))
+        }
+    } else if low > high {
+        if x > low {
+            Ok(0)
+        } else if x <= high {
+            past_end()
+        } else {
+            Ok(bucket(n * (low - x) / (low - high) + 1.0))
+        }
     } else {
-        ((low - x) / (low - high) * n).floor() as i64 + 1
-    })
+        bad("lower bound cannot equal upper bound")
+    }
 }
 
 #[cfg(test)]

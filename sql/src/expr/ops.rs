@@ -160,7 +160,7 @@ pub fn arith(op: ArithOp, l: Value, r: Value, ty: DataType) -> Result<Value> {
                 ArithOp::Sub => a - b,
                 ArithOp::Mul => a * b,
                 ArithOp::Div => {
-                    if b == 0.0 {
+                    if b == 0.0 && !a.is_nan() {
                         return Err(Error::DivisionByZero);
                     }
                     a / b

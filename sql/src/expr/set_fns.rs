@@ -396,13 +396,23 @@ impl SetFn {
                     Value::Null => Numeric::from_i64(1),
                     v => num(v)?,
                 };
+                // PostgreSQL's checks, in its order: no NaN or infinite argument.
+                for (n, what) in [
+                    (&start, "start value"),
+                    (&stop, "stop value"),
+                    (&step, "step size"),
+                ] {
+                    let kind = match n {
+                        Numeric::NaN => "NaN",
+                        Numeric::Infinity | Numeric::NegInfinity => "infinity",
+                        Numeric::Finite(_) => continue,
+                    };
+                    return Err(Error::InvalidParameterValue(format!(
+                        "{what} cannot be {kind}"
+                    )));
+                }
                 if step.signum() == 0 {
                     return Err(zero_step());
-                }
-                if start.is_nan() || stop.is_nan() || step.is_nan() {
-                    return Err(Error::InvalidParameterValue(
-                        "start value cannot be NaN".into(),
-                    ));
                 }
                 SetIter::Numeric {
                     next: start,

@@ -10,9 +10,9 @@
 //! Number patterns: `9 0 . , D G S MI FM` and `TH`; a value too wide for the template prints
 //! as `#`s.
 
+use crate::Result;
+use crate::types::Value;
 use crate::types::datetime::{self, Fields, Interval, USECS_PER_SEC, zone::Zone};
-use crate::types::{Numeric, Value};
-use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Pat {
@@ -733,171 +733,15 @@ pub fn interval(iv: &Interval, fmt: &str) -> String {
     )
 }
 
-/// `to_char(number, fmt)`.
+/// `to_char(number, fmt)`: see [`super::to_char_number`].
 pub fn number(v: &Value, fmt: &str) -> Result<String> {
-    let n = match v {
-        Value::Int(i) => Numeric::from_i64(*i),
-        Value::Numeric(n) => (**n).clone(),
-        Value::Float(f) => Numeric::from_f64(*f)?,
-        Value::Float4(f) => Numeric::from_f32(*f)?,
-        other => return Err(Error::Internal(format!("to_char of {other:?}"))),
-    };
-    Ok(format_number(&n, fmt))
-}
-
-/// The number template: digit positions before and after the point and the markers.
-fn format_number(n: &Numeric, fmt: &str) -> String {
-    let fill = fmt.contains("FM") || fmt.contains("fm");
-    let body = fmt.replace("FM", "").replace("fm", "");
-    let (th, body) = match body.strip_suffix("TH").or_else(|| body.strip_suffix("th")) {
-        Some(b) => (Some(body.ends_with("TH")), b.to_string()),
-        None => (None, body),
-    };
-    let point = body.find(['.', 'D']);
-    let (int_fmt, frac_fmt) = match point {
-        Some(p) => (&body[..p], &body[p + 1..]),
-        None => (body.as_str(), ""),
-    };
-    let frac_digits = frac_fmt.chars().filter(|c| matches!(c, '9' | '0')).count();
-    let int_positions = int_fmt.chars().filter(|c| matches!(c, '9' | '0')).count();
-    let explicit_sign = body.contains('S') || body.contains("MI");
-    let (negative, int_part, frac_part) = match n.round(frac_digits as i64) {
-        Numeric::Finite(d) => {
-            let s = Numeric::Finite(d.abs()).to_string();
-            let (i, f) = s.split_once('.').unwrap_or((&s, ""));
-            let neg = d.sign() == bigdecimal::num_bigint::Sign::Minus;
-            let i = if i == "0" && point.is_some() { "" } else { i };
-            (neg, i.to_string(), f.to_string())
-        }
-        _ => (
-            false,
-            "#".repeat(int_positions + 1),
-            "#".repeat(frac_digits),
-        ),
-    };
-    let overflow = int_part.len() > int_positions;
-    let zero_start = int_fmt.find('0');
-    // integer part, right-aligned into the digit positions
-    let mut int_out = String::new();
-    let mut pos = 0usize;
-    let lead = int_positions.saturating_sub(int_part.len());
-    let mut started = false;
-    let int_digits: Vec<char> = int_part.chars().collect();
-    let mut sign_done = false;
-    let sign_char = if negative { '-' } else { ' ' };
-    for (ci, c) in int_fmt.char_indices() {
-        match c {
-            '9' | '0' => {
-                let zero_forced = zero_start.is_some_and(|z| ci >= z);
-                if overflow {
-                    if !sign_done && !explicit_sign {
-                        if negative || !fill {
-                            int_out.push(sign_char);
-                        }
-                        sign_done = true;
-                    }
-                    int_out.push('#');
-                } else if pos < lead {
-                    if zero_forced {
-                        if !started && !explicit_sign && !sign_done {
-                            if negative || !fill {
-                                int_out.push(sign_char);
-                            }
-                            sign_done = true;
-                        }
-                        started = true;
-                        int_out.push('0');
-                    } else if !fill {
-                        int_out.push(' ');
-                    }
-                } else {
-                    if !started && !explicit_sign && !sign_done {
-                        if negative || !fill {
-                            int_out.push(sign_char);
-                        }
-                        sign_done = true;
-                    }
-                    started = true;
-                    int_out.push(int_digits[pos - lead]);
-                }
-                pos += 1;
-            }
-            ',' | 'G' => {
-                if started || overflow {
-                    int_out.push(',');
-                } else if !fill {
-                    int_out.push(' ');
-                }
-            }
-            'S' => int_out.push(if negative { '-' } else { '+' }),
-            _ => {}
-        }
-    }
-    if !sign_done && !explicit_sign && (negative || !fill) {
-        int_out.push(sign_char);
-    }
-    if body.starts_with("MI") || body.starts_with('S') {
-        // a leading sign marker was emitted by the loop for S; MI at the start
-        if body.starts_with("MI") {
-            int_out.insert(0, if negative { '-' } else { ' ' });
-        }
-    }
-    let mut out = int_out;
-    if point.is_some() {
-        out.push('.');
-        let frac: Vec<char> = frac_part.chars().collect();
-        let mut kept = String::new();
-        for (i, c) in frac_fmt
-            .chars()
-            .filter(|c| matches!(c, '9' | '0'))
-            .enumerate()
-        {
-            let d = if overflow {
-                '#'
-            } else {
-                frac.get(i).copied().unwrap_or('0')
-            };
-            kept.push(d);
-            let _ = c;
-        }
-        if fill {
-            // FM drops trailing zeros that only 9s asked for
-            let nines: Vec<bool> = frac_fmt
-                .chars()
-                .filter(|c| matches!(c, '9' | '0'))
-                .map(|c| c == '9')
-                .collect();
-            while kept.ends_with('0') && nines.get(kept.len() - 1).copied().unwrap_or(false) {
-                kept.pop();
-            }
-        }
-        out.push_str(&kept);
-    }
-    if body.ends_with("MI") {
-        out.push(if negative {
-            '-'
-        } else if fill {
-            '\0'
-        } else {
-            ' '
-        });
-        out.retain(|c| c != '\0');
-    }
-    if body.ends_with('S') && !body.starts_with('S') {
-        // handled in the loop only when S sits among the digits; a trailing S goes last
-    }
-    if let Some(upper) = th
-        && !overflow
-        && let Ok(i) = int_part.parse::<i64>()
-    {
-        out.push_str(ordinal(i, upper));
-    }
-    out
+    super::to_char_number::to_char(v, fmt)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Numeric;
     use crate::types::datetime::parse;
 
     #[test]
@@ -922,7 +766,7 @@ mod tests {
 
     #[test]
     fn numbers_like_postgres() {
-        let n = |s: &str, f: &str| format_number(&Numeric::parse(s).unwrap(), f);
+        let n = |s: &str, f: &str| number(&Value::numeric(Numeric::parse(s).unwrap()), f).unwrap();
         assert_eq!(n("5", "0999"), " 0005");
         assert_eq!(n("5", "9099"), "  005");
         assert_eq!(n("12345", "999"), " ###");

@@ -128,13 +128,24 @@ impl Array {
                     return Err(malformed(s, "missing \"]\" in array dimensions"));
                 }
                 p.pos += 1;
-                if upper < lower - 1 {
+                if i64::from(upper) < i64::from(lower) - 1 {
                     return Err(Error::InvalidTextRepresentation(
                         "upper bound cannot be less than lower bound".into(),
                     ));
                 }
+                let len = i64::from(upper) - i64::from(lower) + 1;
+                if len > 134_217_727 {
+                    return Err(Error::ProgramLimitExceeded(
+                        "array size exceeds the maximum allowed (134217727)".into(),
+                    ));
+                }
+                if i64::from(lower) + len > i64::from(i32::MAX) {
+                    return Err(Error::ProgramLimitExceeded(format!(
+                        "array lower bound is too large: {lower}"
+                    )));
+                }
                 dims.push(Dim {
-                    len: upper - lower + 1,
+                    len: len as i32,
                     lower,
                 });
             }
@@ -433,7 +444,11 @@ impl std::fmt::Display for Array {
         let mut out = String::new();
         if self.dims.iter().any(|d| d.lower != 1) {
             for d in &self.dims {
-                out.push_str(&format!("[{}:{}]", d.lower, d.lower + d.len - 1));
+                out.push_str(&format!(
+                    "[{}:{}]",
+                    d.lower,
+                    i64::from(d.lower) + i64::from(d.len) - 1
+                ));
             }
             out.push('=');
         }

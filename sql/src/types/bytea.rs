@@ -72,12 +72,28 @@ pub fn parse(s: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// `bytea` output (hex format).
+/// `bytea` output: hex, or escape when the statement's `bytea_output` says so.
 pub fn format(b: &[u8]) -> String {
+    if crate::env::with(|e| e.output.bytea_escape) {
+        return format_escape(b);
+    }
     let mut s = String::with_capacity(2 + 2 * b.len());
     s.push_str("\\x");
     for x in b {
         s.push_str(&format!("{x:02x}"));
+    }
+    s
+}
+
+/// `bytea_output = escape`: printable ASCII as is, `\\` doubled, other bytes as `\\ooo`.
+fn format_escape(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len());
+    for &x in b {
+        match x {
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(char::from(x)),
+            _ => s.push_str(&format!("\\{x:03o}")),
+        }
     }
     s
 }

@@ -76,7 +76,8 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         }
         DataType::Float4 => match parse_text(DataType::Float8, s) {
             Ok(Value::Float(v)) => {
-                if v.is_finite() && !(v as f32).is_finite() {
+                // float4in rejects overflow and underflow to zero (denormals are fine).
+                if (v.is_finite() && !(v as f32).is_finite()) || (v != 0.0 && v as f32 == 0.0) {
                     return Err(Error::NumericValueOutOfRange(format!(
                         "\"{s}\" is out of range for type real"
                     )));
@@ -106,7 +107,11 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
                     } else {
                         return Err(invalid_input(ty, s));
                     };
-                    if v.is_infinite() {
+                    // strtod's ERANGE: overflow, or a non-zero mantissa that underflows to 0.
+                    let mantissa = lower.split('e').next().unwrap_or("");
+                    let underflow =
+                        v == 0.0 && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+                    if v.is_infinite() || underflow {
                         return Err(Error::NumericValueOutOfRange(format!(
                             "\"{s}\" is out of range for type double precision"
                         )));
@@ -393,6 +398,11 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
             if f.is_finite() && !(f as f32).is_finite() {
                 return Err(Error::NumericValueOutOfRange(
                     "value out of range: overflow".into(),
+                ));
+            }
+            if f != 0.0 && f as f32 == 0.0 {
+                return Err(Error::NumericValueOutOfRange(
+                    "value out of range: underflow".into(),
                 ));
             }
             Value::Float4(f as f32)

@@ -7,13 +7,46 @@
 
 /// Formats a float8 exactly as PostgreSQL 15 prints it.
 pub fn float8(x: f64) -> String {
+    let extra = crate::env::with(|e| e.output.extra_float_digits);
+    if extra <= 0 {
+        return significant(x, 15 + extra);
+    }
     shortest(x, format!("{x:e}"), 15)
 }
 
 /// Formats a float4 (`real`) exactly as PostgreSQL 15 prints it: shortest digits that
 /// round-trip *as an f32*, plain notation for decimal exponents in `-4..6`.
 pub fn float4(x: f32) -> String {
+    let extra = crate::env::with(|e| e.output.extra_float_digits);
+    if extra <= 0 {
+        return significant(f64::from(x), 6 + extra);
+    }
     shortest(x as f64, format!("{x:e}"), 6)
+}
+
+/// C's `%.{digits}g` (PostgreSQL's output when `extra_float_digits <= 0`), with
+/// PostgreSQL's spellings of NaN and the infinities.
+fn significant(x: f64, digits: i32) -> String {
+    if !x.is_finite() || x == 0.0 {
+        return shortest(x, String::new(), 15);
+    }
+    let p = digits.max(1);
+    let sci = format!("{:.*e}", (p - 1) as usize, x);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if exp < -4 || exp >= p {
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{esign}{:02}", trim(mantissa), exp.abs())
+    } else {
+        trim(&format!("{:.*}", (p - 1 - exp).max(0) as usize, x))
+    }
 }
 
 /// Lays out `sci` (Rust's shortest `{:e}` form of `x`) the PostgreSQL way.

@@ -45,6 +45,11 @@ fn syntax(ty: &str, detail: impl std::fmt::Display) -> Error {
 /// 22P02 for `s`, which serde_json refused with `e`: with PostgreSQL's DETAIL and CONTEXT
 /// where its grammar refuses `s` too ([`super::json_errors`]).
 fn json_syntax(s: &str, e: serde_json::Error) -> Error {
+    // json_errors walks the text recursively: deeply nested text would overflow the
+    // stack, where PostgreSQL's recursive parser stops with 54001.
+    if nesting_depth(s) > MAX_DESCRIBE_DEPTH {
+        return Error::StackDepthExceeded;
+    }
     match super::json_errors::describe(s) {
         Some((detail, context)) => Error::MalformedLiteral {
             message: "invalid input syntax for type json".into(),
@@ -53,6 +58,35 @@ fn json_syntax(s: &str, e: serde_json::Error) -> Error {
         .with_context(context),
         None => syntax("json", e),
     }
+}
+
+/// How deep [`json_syntax`] lets the recursive walker of [`super::json_errors`] go.
+const MAX_DESCRIBE_DEPTH: usize = 1000;
+
+/// The deepest nesting of arrays and objects in `s` (brackets inside strings skipped).
+fn nesting_depth(s: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in s.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Checks that `s` is valid JSON (the `json` input function).

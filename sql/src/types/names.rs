@@ -181,7 +181,9 @@ fn array_of(t: DataType) -> Result<DataType> {
     match t {
         DataType::Array(_) => Ok(t), // int[][] is int[]
         DataType::Unknown => Err(undefined("unknown[]")),
-        t => Ok(DataType::array_of(t)),
+        t => super::ElemType::new(t)
+            .map(DataType::Array)
+            .ok_or_else(|| undefined(&format!("{}[]", t.name()))),
     }
 }
 

@@ -69,11 +69,12 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
         }
         Function::Gcd(t) | Function::Lcm(t) => {
             let (a, b) = (int(arg(0)?)?, int(arg(1)?)?);
+            if matches!(f, Function::Lcm(_)) && (a == 0 || b == 0) {
+                return Ok(Value::Int(0));
+            }
             let g = gcd(a, b).ok_or_else(|| int_out_of_range(t))?;
             let r = if matches!(f, Function::Gcd(_)) {
                 g
-            } else if a == 0 || b == 0 {
-                0
             } else {
                 (a / g)
                     .checked_mul(b)

@@ -30,6 +30,7 @@ pub mod trig_degrees;
 
 use super::array_fns::ArrayFn;
 use super::bytea_fns::ByteaFn;
+use super::bytea_string::ByteaStringFn;
 use super::datetime_fns::{self, DateTimeFn};
 use super::jsonb_fns::JsonbFn;
 use super::numeric_fns::NumericFn;
@@ -185,7 +186,8 @@ pub enum Function {
     RegexMatch {
         case_insensitive: bool,
     },
-    /// `regexp_replace(s, pattern, replacement [, flags])`.
+    /// `regexp_replace(s, pattern, replacement [, flags])` and
+    /// `regexp_replace(s, pattern, replacement, start [, n [, flags]])`.
     RegexpReplace,
     /// `regexp_like(s, pattern [, flags])`.
     RegexpLike,
@@ -265,6 +267,7 @@ pub enum Function {
     Numeric(NumericFn),
     DateTime(DateTimeFn),
     Bytea(ByteaFn),
+    ByteaString(ByteaStringFn),
     /// An `inet` / `cidr` function or operator ([`super::inet_fns`]).
     Inet(super::inet_fns::InetFn),
     /// A range function or operator ([`super::range_fns`]).
@@ -326,6 +329,9 @@ impl Function {
             return r;
         }
         if let Some(r) = datetime_fns::resolve(name, args) {
+            return r;
+        }
+        if let Some(r) = ByteaStringFn::resolve(name, args) {
             return r;
         }
         if let Some(r) = ByteaFn::resolve(name, args) {
@@ -489,8 +495,15 @@ impl Function {
                 [_] => Some(keep(Function::QuoteNullable, Text)),
                 _ => None,
             },
-            "regexp_replace" => sig(Function::RegexpReplace, &[Text, Text, Text], Text)
-                .or_else(|| sig(Function::RegexpReplace, &[Text, Text, Text, Text], Text)),
+            "regexp_replace" => [
+                &[Text, Text, Text][..],
+                &[Text, Text, Text, Text],
+                &[Text, Text, Text, Int4],
+                &[Text, Text, Text, Int4, Int4],
+                &[Text, Text, Text, Int4, Int4, Text],
+            ]
+            .into_iter()
+            .find_map(|p| sig(Function::RegexpReplace, p, Text)),
             "regexp_like" => sig(Function::RegexpLike, &[Text, Text], Bool)
                 .or_else(|| sig(Function::RegexpLike, &[Text, Text, Text], Bool)),
             "regexp_count" => sig(Function::RegexpCount, &[Text, Text], Int4)
@@ -645,6 +658,7 @@ impl Function {
             Function::Numeric(f) => f.call(args),
             Function::DateTime(f) => f.call(args),
             Function::Bytea(f) => f.call(args),
+            Function::ByteaString(f) => f.call(args),
             Function::Inet(f) => f.call(args),
             Function::TextSearch(f) => f.call(args),
             Function::Range(f) => f.call(args),

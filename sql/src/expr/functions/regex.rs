@@ -234,6 +234,46 @@ pub fn replace(s: &str, pattern: &str, replacement: &str, flags: &str) -> Result
     Ok(Value::Text(out.into_owned()))
 }
 
+/// `regexp_replace(s, pattern, replacement, start [, n [, flags]])`: replaces the `n`th
+/// match at or after character `start` (every one when `n` is 0).
+pub fn replace_at(
+    s: &str,
+    pattern: &str,
+    replacement: &str,
+    start: i64,
+    n: i64,
+    flags: &str,
+) -> Result<Value> {
+    for (name, value, min) in [("start", start, 1), ("n", n, 0)] {
+        if value < min {
+            return Err(Error::InvalidParameterValue(format!(
+                "invalid value for parameter \"{name}\": {value}"
+            )));
+        }
+    }
+    let re = compile(pattern, flags)?;
+    let from = s
+        .char_indices()
+        .nth((start - 1) as usize)
+        .map_or(s.len(), |(b, _)| b);
+    let mut out = s[..from].to_string();
+    let mut last = from;
+    for (k, caps) in re.captures_iter(&s[from..]).enumerate() {
+        if n != 0 && k as i64 + 1 != n {
+            continue;
+        }
+        let Some(m) = caps.get(0) else { continue };
+        out.push_str(&s[last..from + m.start()]);
+        out.push_str(&expand(replacement, &caps));
+        last = from + m.end();
+        if n != 0 {
+            break;
+        }
+    }
+    out.push_str(&s[last..]);
+    Ok(Value::Text(out))
+}
+
 /// PostgreSQL's replacement string: `\1`..`\9` a group, `\&` the match, `\\` a backslash.
 fn expand(replacement: &str, caps: &Captures) -> String {
     let mut out = String::new();

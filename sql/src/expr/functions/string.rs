@@ -200,6 +200,18 @@ pub fn call(f: Function, args: Vec<Value>) -> Result<Value> {
             regex::is_match(s()?, text(arg(1)?)?, flags)
         }
         Function::RegexpReplace => {
+            if let Some(Value::Int(start)) = args.get(3) {
+                let n = match args.get(4) {
+                    Some(v) => int(v)?,
+                    None => 1,
+                };
+                let flags = match args.get(5) {
+                    Some(v) => text(v)?,
+                    None => "",
+                };
+                let (pattern, replacement) = (text(arg(1)?)?, text(arg(2)?)?);
+                return regex::replace_at(s()?, pattern, replacement, *start, n, flags);
+            }
             let flags = match args.get(3) {
                 Some(v) => text(v)?,
                 None => "",

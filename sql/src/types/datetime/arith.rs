@@ -587,7 +587,12 @@ pub fn date_to_timestamp(d: i32) -> Result<i64> {
     match d {
         super::DATE_INFINITY => Ok(TS_INFINITY),
         super::DATE_NEG_INFINITY => Ok(TS_NEG_INFINITY),
-        _ => check_timestamp(i64::from(d) * USECS_PER_DAY),
+        _ => i64::from(d)
+            .checked_mul(USECS_PER_DAY)
+            .and_then(|t| check_timestamp(t).ok())
+            .ok_or_else(|| {
+                crate::Error::DatetimeFieldOverflow("date out of range for timestamp".into())
+            }),
     }
 }
 

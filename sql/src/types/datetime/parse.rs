@@ -182,6 +182,10 @@ fn tokenize(s: &str) -> Option<Vec<Tok>> {
                 }
             }
             out.push(Tok::Signed(c[start..i].iter().collect()));
+        } else if ch.is_alphabetic() && month_date_len(&c[start..]).is_some() {
+            // `Feb-10-1997`: a month name starts a dashed or slashed date.
+            i += month_date_len(&c[start..]).unwrap_or(0);
+            out.push(Tok::Date(c[start..i].iter().collect()));
         } else if ch.is_alphabetic() {
             while i < c.len() && (c[i].is_alphanumeric() || matches!(c[i], '/' | '_' | '.')) {
                 // `T10:00` (ISO separator glued to the time)
@@ -204,6 +208,24 @@ fn tokenize(s: &str) -> Option<Vec<Tok>> {
         }
     }
     Some(out)
+}
+
+/// The length of `Mon-DD-YYYY` / `Mon/DD/YYYY` at the start of `c`, if it is one.
+fn month_date_len(c: &[char]) -> Option<usize> {
+    let word = c.iter().take_while(|x| x.is_alphabetic()).count();
+    let name: String = c[..word].iter().collect();
+    month_name(&name)?;
+    let sep = *c.get(word).filter(|x| matches!(x, '-' | '/'))?;
+    let mut i = word;
+    let mut groups = 0;
+    while c.get(i) == Some(&sep) && c.get(i + 1).is_some_and(char::is_ascii_digit) {
+        i += 1;
+        while c.get(i).is_some_and(char::is_ascii_digit) {
+            i += 1;
+        }
+        groups += 1;
+    }
+    (groups == 2).then_some(i)
 }
 
 /// Two-digit years: 00..69 → 2000s, 70..99 → 1900s.
@@ -411,7 +433,19 @@ pub fn decode(s: &str, ty: &str) -> Result<Parsed> {
                 let after_t =
                     i > 0 && matches!(&toks[i - 1], Tok::Word(w) if w.eq_ignore_ascii_case("t"));
                 let (whole, frac) = d.split_once('.').unwrap_or((d, ""));
-                if after_t && whole.len() == 6 {
+                if !p.has_date && whole.len() == 4 && frac.len() == 3 && !after_t {
+                    // `1997.041`: a year and a day of the year.
+                    let (y, doy) = (num(whole).unwrap_or(0) as i32, num(frac).unwrap_or(0));
+                    let first = super::date2j(y, 1, 1);
+                    let (yy, mm, dd) = super::j2date(first + doy as i32 - 1);
+                    if !(1..=366).contains(&doy) || yy != y {
+                        return Err(syntax(ty, s));
+                    }
+                    year = Some((yy, whole.to_string()));
+                    month = Some(mm);
+                    day = Some(dd);
+                    p.has_date = true;
+                } else if after_t && whole.len() == 6 {
                     let t = format!("{}:{}:{}.{frac}", &whole[..2], &whole[2..4], &whole[4..]);
                     time_into(&t, &mut p.fields, s, ty)?;
                     p.has_time = true;
