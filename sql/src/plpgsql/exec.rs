@@ -112,6 +112,16 @@ impl<'t> Interp<'t> {
         let slot = match &d.data_type {
             // A table's name is its row type: the variable is a row, as with %ROWTYPE.
             DeclType::Named(t) => match crate::types::names::parse(t.trim()) {
+                Ok(DataType::Composite(oid)) => {
+                    let fields = crate::types::record::fields_of(oid)?.fields;
+                    Slot::Record(Some(super::vars::Rec {
+                        names: fields.iter().map(|(n, _)| n.clone()).collect(),
+                        types: fields.iter().map(|(_, t)| *t).collect(),
+                        values: vec![Value::Null; fields.len()],
+                        type_oid: oid,
+                        null: false,
+                    }))
+                }
                 Ok(ty) => Slot::Scalar {
                     ty,
                     value: Value::Null,
