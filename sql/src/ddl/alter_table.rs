@@ -66,7 +66,10 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
         // ALTER TABLE seq RENAME TO: PostgreSQL renames any relation so (Peewee's
         // rename_table renames the table's sequence this way).
         Some(crate::binder::FromRelation::Sequence(mut seq))
-            if matches!(a.operations.as_slice(), [ast::AlterTableOperation::RenameTable { .. }]) =>
+            if matches!(
+                a.operations.as_slice(),
+                [ast::AlterTableOperation::RenameTable { .. }]
+            ) =>
         {
             let [ast::AlterTableOperation::RenameTable { table_name }] = a.operations.as_slice()
             else {
