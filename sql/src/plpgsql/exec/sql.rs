@@ -192,7 +192,7 @@ impl Interp<'_> {
                 .as_ref()
                 .is_none_or(|(_, t, _)| **t != [DataType::Composite(oid)])
         {
-            let place = places[0].clone();
+            let place = places[0];
             let value = match row {
                 None => Value::Null,
                 Some((_, types, values)) => {
