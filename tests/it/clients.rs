@@ -11,8 +11,9 @@
 //! so every transcript on its side is also a driver's TLS session (each driver's URL asks
 //! for TLS without verification: `sslmode=require`, node-postgres' `no-verify`).
 //! The clients come from the registries (`./scripts/test` installs psycopg, psycopg2,
-//! asyncpg, SQLAlchemy, Django, pg8000, Peewee, node-postgres, postgres.js, Sequelize and
-//! the JDBC driver); a missing one fails under `CI=true` and is skipped loudly elsewhere.
+//! asyncpg, SQLAlchemy, Django, pg8000, Peewee, node-postgres, postgres.js, Sequelize,
+//! TypeORM and the JDBC driver); a missing one fails under `CI=true` and is skipped loudly
+//! elsewhere.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -308,6 +309,23 @@ fn sequelize() {
     check(&Client {
         name: "sequelize",
         command: vec!["node".into(), "node/sequelize_test.js".into()],
+        pending: &[],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn typeorm() {
+    let module = clients_dir().join("node/node_modules/typeorm");
+    if !module.is_dir() || !available(Command::new("node").arg("--version")) {
+        return missing("TypeORM (cd tests/clients/node && npm install)");
+    }
+    // synchronize (it reads the schema back first: `SELECT * FROM current_schema()`,
+    // information_schema and pg_catalog joins; a second one must find nothing to change),
+    // getTable, repositories, the query builder, upsert, transactions with savepoints.
+    check(&Client {
+        name: "typeorm",
+        command: vec!["node".into(), "node/typeorm_test.js".into()],
         pending: &[],
         tls: "sslmode=require",
     });
