@@ -532,7 +532,11 @@ impl Binder {
         args: &ast::TableFunctionArgs,
     ) -> Result<Option<ast::TableFactor>> {
         let fname = super::object_name(name)?;
-        if crate::expr::set_fns::NAMES.contains(&fname.as_str()) || name.0.len() > 1 {
+        // User functions (a PL/pgSQL one with OUT parameters) are bound as routines.
+        if crate::expr::set_fns::NAMES.contains(&fname.as_str())
+            || name.0.len() > 1
+            || self.function_in_from(name, args)?.is_some()
+        {
             return Ok(None);
         }
         let quote = crate::expr::catalog_functions::quote_ident;
