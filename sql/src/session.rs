@@ -123,6 +123,12 @@ impl Prepared {
         }
     }
 
+    /// Whether `stmt` is this statement's own syntax tree (not a statement run on its
+    /// behalf, which must not take or replace its cached plan).
+    fn is_statement(&self, stmt: &ast::Statement) -> bool {
+        matches!(&self.statement, Some(Statement::Sql(s)) if std::ptr::eq(s, stmt))
+    }
+
     /// The plan for `catalog`: the cached one while the catalog is unchanged (the same
     /// snapshot, or equal contents) and the search path the same, else bound and optimized
     /// anew. A new plan may not change
@@ -371,9 +377,11 @@ fn run_in_txn(
     };
     let catalog = txn.catalog()?;
     let work_mem = opts.work_mem;
+    // Only the prepared statement's own tree uses its cached plan: a statement it runs
+    // inside (COPY's query for its table's columns, then its SELECT) binds on its own.
     let planned = match &opts.prepared {
-        Some(p) => p.plan(&catalog, search_path, stmt, types)?,
-        None => Arc::new(bind_and_plan(&catalog, search_path, stmt, types)?),
+        Some(p) if p.is_statement(stmt) => p.plan(&catalog, search_path, stmt, types)?,
+        _ => Arc::new(bind_and_plan(&catalog, search_path, stmt, types)?),
     };
     let (bound, needs) = &*planned;
     let who = crate::privilege::current(&catalog);
@@ -940,9 +948,6 @@ impl<S: Storage> Session<S> {
         if !client_name.is_empty() && self.named.taken_by_sql(client_name) {
             return Err(Error::DuplicatePreparedStatement(client_name.to_string()));
         }
-        if let Block::Failed { .. } = self.block {
-            return Err(Error::InFailedTransaction);
-        }
         let mut statements = parse(sql)?;
         if statements.len() > 1 {
             return Err(Error::SyntaxError(
@@ -950,6 +955,18 @@ impl<S: Storage> Session<S> {
             ));
         }
         let statement = statements.pop();
+        // As PostgreSQL's Parse: in a failed block only what ends it (COMMIT, ROLLBACK,
+        // ROLLBACK TO) may be prepared — pg8000 sends its ROLLBACK through Parse.
+        if let Block::Failed { .. } = self.block
+            && !matches!(
+                statement,
+                Some(Statement::Sql(
+                    ast::Statement::Commit { .. } | ast::Statement::Rollback { .. }
+                ))
+            )
+        {
+            return Err(Error::InFailedTransaction);
+        }
         let (param_types, columns) = match &statement {
             Some(stmt) if Self::is_bindable(stmt) => self.describe(stmt, declared)?,
             Some(Statement::Sql(ast::Statement::ShowVariable { variable })) => {
@@ -1156,6 +1173,13 @@ impl<S: Storage> Session<S> {
             _ => None,
         };
         Ok((types, columns))
+    }
+
+    /// An error the front end raised outside a statement's execution (a Parse, Bind or
+    /// Describe that failed, a parameter that did not convert) aborts the open block, the
+    /// implicit one of an extended-protocol batch too, as a failed statement would.
+    pub fn fail_statement(&mut self) {
+        self.fail_block();
     }
 
     /// Puts an open block into the Failed state (after an error).

@@ -11,8 +11,9 @@
 //! so every transcript on its side is also a driver's TLS session (each driver's URL asks
 //! for TLS without verification: `sslmode=require`, node-postgres' `no-verify`).
 //! The clients come from the registries (`./scripts/test` installs psycopg, psycopg2,
-//! asyncpg, SQLAlchemy, Django, node-postgres and the JDBC driver); a missing one fails
-//! under `CI=true` and is skipped loudly elsewhere.
+//! asyncpg, SQLAlchemy, Django, pg8000, Peewee, node-postgres, postgres.js, Sequelize,
+//! TypeORM and the JDBC driver); a missing one fails under `CI=true` and is skipped loudly
+//! elsewhere.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -238,6 +239,95 @@ fn node_postgres() {
         pending: &[],
         // node-postgres reads `require` as verify-full.
         tls: "sslmode=no-verify",
+    });
+}
+
+#[test]
+fn pg8000() {
+    if !available(Command::new("python3").args(["-c", "import pg8000"])) {
+        return missing("pg8000 (pip install pg8000)");
+    }
+    // Pure Python: every parameter sent as text of type `unknown` (the server infers it),
+    // Parse and Sync before Bind, ROLLBACK through Parse only when ReadyForQuery says the
+    // session is in a block; COPY both ways through protocol statements; DB-API 2.0.
+    check(&Client {
+        name: "pg8000",
+        command: vec!["python3".into(), "python/pg8000_test.py".into()],
+        pending: &[(
+            "native_other_types",
+            "macaddr, point, money, xml, bit and varbit are not Strata types yet",
+        )],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn peewee() {
+    if !available(Command::new("python3").args(["-c", "import peewee, psycopg2"])) {
+        return missing("Peewee and psycopg2 (pip install peewee psycopg2-binary)");
+    }
+    // create_tables, the ORM over psycopg2, introspection (get_columns, get_indexes,
+    // get_foreign_keys through constraint_column_usage, playhouse.reflection) and the
+    // schema migrator (its primary-key lookup is `attnum = ANY(pg_index.indkey)`).
+    check(&Client {
+        name: "peewee",
+        command: vec!["python3".into(), "python/peewee_test.py".into()],
+        pending: &[(
+            "gin_index",
+            "GIN indexes (postgres_ext indexes JSONB and array fields with GIN by default)",
+        )],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn postgres_js() {
+    let module = clients_dir().join("node/node_modules/postgres");
+    if !module.is_dir() || !available(Command::new("node").arg("--version")) {
+        return missing("postgres.js (cd tests/clients/node && npm install)");
+    }
+    // Extended protocol only, pipelined, parameter types from ParameterDescription, named
+    // statements, cursors, the catalog read for array types (`fetch_types`).
+    check(&Client {
+        name: "postgres.js",
+        command: vec!["node".into(), "node/postgres_js_test.mjs".into()],
+        pending: &[],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn sequelize() {
+    let module = clients_dir().join("node/node_modules/sequelize");
+    if !module.is_dir() || !available(Command::new("node").arg("--version")) {
+        return missing("Sequelize (cd tests/clients/node && npm install)");
+    }
+    // sync() (enum types, foreign keys, indexes), describeTable, showIndex,
+    // getForeignKeyReferencesForTable, queryInterface migrations, sync({ alter }),
+    // associations, managed and unmanaged transactions with savepoints, findOrCreate
+    // (a pg_temp PL/pgSQL function), the error classes with their SQLSTATEs.
+    check(&Client {
+        name: "sequelize",
+        command: vec!["node".into(), "node/sequelize_test.js".into()],
+        pending: &[],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn typeorm() {
+    let module = clients_dir().join("node/node_modules/typeorm");
+    if !module.is_dir() || !available(Command::new("node").arg("--version")) {
+        return missing("TypeORM (cd tests/clients/node && npm install)");
+    }
+    // synchronize (it reads the schema back first: `SELECT * FROM current_schema()`,
+    // information_schema and pg_catalog joins; a second one must find nothing to change),
+    // getTable, repositories, the query builder, upsert, transactions with savepoints.
+    check(&Client {
+        name: "typeorm",
+        command: vec!["node".into(), "node/typeorm_test.js".into()],
+        pending: &[],
+        tls: "sslmode=require",
     });
 }
 

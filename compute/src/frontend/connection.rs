@@ -111,6 +111,9 @@ pub async fn process_socket(
         {
             // A FATAL error ends the session, as in PostgreSQL.
             let is_fatal = e.is_fatal();
+            if is_extended_query && !is_fatal {
+                connection.fail_statement();
+            }
             process_error(socket, e, is_extended_query).await?;
             if is_fatal {
                 break;

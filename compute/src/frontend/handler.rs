@@ -350,6 +350,15 @@ impl Connection {
         &self.session
     }
 
+    /// An extended-protocol message failed before its statement ran (Parse, Bind,
+    /// Describe, a parameter's conversion): the transaction fails as in PostgreSQL, so the
+    /// next ReadyForQuery says 'E' and Sync rolls the batch's implicit transaction back.
+    pub(super) fn fail_statement(&self) {
+        if let Some(status) = self.session.fail_statement() {
+            self.set_status(status);
+        }
+    }
+
     pub(super) fn set_status(&self, s: char) {
         self.status.store(s as u8, Ordering::Relaxed);
     }

@@ -77,6 +77,8 @@ trait SessionOps: Send {
     fn execute(&mut self, name: &str, params: &[Value]) -> (sql::Result<StatementResult>, char);
     /// Sync: ends the batch's implicit transaction; a failed commit, and the status after.
     fn sync(&mut self) -> (Option<sql::Error>, char);
+    /// An extended-protocol message failed outside Execute: the open block fails.
+    fn fail_statement(&mut self) -> char;
     fn close(&mut self, name: &str);
     fn startup(
         &mut self,
@@ -159,6 +161,11 @@ impl<S: Backend> SessionOps for Session<S> {
     fn sync(&mut self) -> (Option<sql::Error>, char) {
         let e = Session::sync(self);
         (e, self.transaction_status())
+    }
+
+    fn fail_statement(&mut self) -> char {
+        Session::fail_statement(self);
+        self.transaction_status()
     }
 
     fn close(&mut self, name: &str) {
@@ -500,6 +507,12 @@ impl SessionHandle {
     /// if it failed, and the transaction status after.
     pub fn sync(&self) -> Result<(Option<sql::Error>, char), Fatal> {
         self.call(None, |s| s.sync())
+    }
+
+    /// A Parse, Bind or Describe failed (or a parameter did not convert): the open block,
+    /// explicit or the batch's implicit one, fails as PostgreSQL's does; the status after.
+    pub fn fail_statement(&self) -> Option<char> {
+        self.session.lock().ok().map(|mut s| s.fail_statement())
     }
 
     /// The session's environment (time zone, catalog lookup), to install while values are

@@ -1,5 +1,6 @@
 //! COPY over the wire with tokio-postgres (which runs COPY through the extended protocol):
-//! COPY FROM STDIN in many CopyData messages, COPY TO STDOUT, a bad row answered with 22P02
+//! COPY FROM STDIN in many CopyData messages, COPY TO STDOUT (of a query and of a whole
+//! table), a bad row answered with 22P02
 //! and its CONTEXT, the connection usable afterwards and nothing of the failed COPY kept.
 
 use bytes::Bytes;
@@ -48,6 +49,15 @@ async fn copy_in_and_out_with_tokio_postgres() {
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .collect();
     assert_eq!(text, "0,v0\n1,v1\n2,v2\n");
+
+    // A whole table through a protocol statement: COPY reads its columns from the catalog
+    // with a query of its own, which must not take the statement's cached plan.
+    c.batch_execute("CREATE TABLE small (x int, y text); INSERT INTO small VALUES (1, 'a')")
+        .await
+        .unwrap();
+    let out = c.copy_out("COPY small TO STDOUT").await.unwrap();
+    let chunks: Vec<Bytes> = out.map(|r| r.unwrap()).collect().await;
+    assert_eq!(chunks.concat(), b"1\ta\n");
 
     // A bad row: 22P02 with PostgreSQL's context, nothing kept, the connection goes on.
     let sink = c.copy_in("COPY t FROM STDIN").await.unwrap();

@@ -564,9 +564,12 @@ impl Binder {
         alias: Option<&ast::TableAlias>,
         args: &ast::TableFunctionArgs,
     ) -> Result<Option<ast::TableFactor>> {
-        match self.json_record_factor(name, alias, args)? {
+        if let Some(f) = self.json_record_factor(name, alias, args)? {
+            return Ok(Some(f));
+        }
+        match self.user_function_factor(name, alias, args)? {
             Some(f) => Ok(Some(f)),
-            None => self.user_function_factor(name, alias, args),
+            None => self.scalar_function_factor(name, alias, args),
         }
     }
 

@@ -418,6 +418,10 @@ impl Binder {
         let elem = match rt {
             DataType::Array(e) => e.get(),
             DataType::Unknown => lt,
+            // `attnum = ANY(pg_index.indkey)` (Peewee's primary key lookup).
+            v @ (DataType::Int2Vector | DataType::OidVector) => {
+                crate::types::vector::elem(v).unwrap_or(DataType::Int2)
+            }
             other => {
                 return Err(Error::WrongObjectType(format!(
                     "op ANY/ALL (array) requires array on right side, not {}",

@@ -557,6 +557,71 @@ impl Binder {
         Ok(Some((plan, scope)))
     }
 
+    /// A built-in scalar function in FROM (`SELECT * FROM current_schema()`, TypeORM's
+    /// first query): one row of its value, as `(SELECT f(args)) AS f(f)` — the column is
+    /// named after the function, or after the alias. `None` for a set-returning function
+    /// or a call that does not bind as a scalar (its error comes from the set path).
+    pub(super) fn scalar_function_factor(
+        &mut self,
+        name: &ast::ObjectName,
+        alias: Option<&ast::TableAlias>,
+        args: &ast::TableFunctionArgs,
+    ) -> Result<Option<ast::TableFactor>> {
+        let fname = super::object_name(name)?;
+        // User functions (a PL/pgSQL one with OUT parameters) are bound as routines.
+        if crate::expr::set_fns::NAMES.contains(&fname.as_str())
+            || name.0.len() > 1
+            || self.function_in_from(name, args)?.is_some()
+        {
+            return Ok(None);
+        }
+        let quote = crate::expr::catalog_functions::quote_ident;
+        let call = format!(
+            "{}({})",
+            quote(&fname),
+            args.args
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let Ok(mut stmts) = crate::parse::statements(&format!("SELECT {call}")) else {
+            return Ok(None);
+        };
+        let Some(ast::Statement::Query(q)) = stmts.pop() else {
+            return Ok(None);
+        };
+        let ast::SetExpr::Select(s) = *q.body else {
+            return Ok(None);
+        };
+        let Some(ast::SelectItem::UnnamedExpr(e)) = s.projection.first() else {
+            return Ok(None);
+        };
+        if self
+            .bind_expr(e, &mut ExprCtx::plain(&super::Scope::default(), "FROM"))
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let table = alias.map_or_else(|| fname.clone(), |a| ident(&a.name));
+        let column = alias
+            .and_then(|a| a.columns.first().map(|c| ident(&c.name)))
+            .unwrap_or_else(|| table.clone());
+        let text = format!(
+            "SELECT * FROM (SELECT {call}) AS {}({})",
+            quote(&table),
+            quote(&column)
+        );
+        let mut stmts = crate::parse::statements(&text)?;
+        let Some(ast::Statement::Query(q)) = stmts.pop() else {
+            return Err(Error::Internal("expanded function did not parse".into()));
+        };
+        let ast::SetExpr::Select(s) = *q.body else {
+            return Err(Error::Internal("expanded function did not parse".into()));
+        };
+        Ok(s.from.into_iter().next().map(|t| t.relation))
+    }
+
     /// A SQL function in FROM as the derived table it expands to; `None` when no SQL function
     /// has that name and arity.
     pub(super) fn user_function_factor(

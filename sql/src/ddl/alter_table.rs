@@ -63,6 +63,29 @@ pub fn execute(ddl: &mut Ddl, a: &ast::AlterTable) -> Result<StatementResult> {
     let b = ddl.binder()?;
     let def = match b.lookup(schema.as_deref(), &rel)? {
         Some(crate::binder::FromRelation::Table(t)) => t,
+        // ALTER TABLE seq RENAME TO: PostgreSQL renames any relation so (Peewee's
+        // rename_table renames the table's sequence this way).
+        Some(crate::binder::FromRelation::Sequence(mut seq))
+            if matches!(
+                a.operations.as_slice(),
+                [ast::AlterTableOperation::RenameTable { .. }]
+            ) =>
+        {
+            let [ast::AlterTableOperation::RenameTable { table_name }] = a.operations.as_slice()
+            else {
+                return Err(Error::Internal("ALTER TABLE RENAME of a sequence".into()));
+            };
+            let (ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n)) = table_name;
+            let new = split_name(n)?.1;
+            let catalog = ddl.catalog()?;
+            crate::privilege::require_owner(&catalog, &crate::storage::Relation::Sequence(&seq))?;
+            if catalog.relation_exists(seq.schema, &new) {
+                return Err(Error::DuplicateTable(new));
+            }
+            seq.name = new;
+            ddl.txn.alter_sequence(seq)?;
+            return Ok(done);
+        }
         Some(_) => return Err(Error::WrongObjectType(format!("\"{rel}\" is not a table"))),
         None if a.if_exists => {
             crate::notice::skipping_missing("relation", &rel);

@@ -187,7 +187,12 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateFunction, procedure: bool) -> Result
             "invalid attribute in procedure definition".into(),
         ));
     }
-    let (schema, name) = ddl.target(&c.name)?;
+    // `pg_temp.f`: the session's temporary schema, made on first use as for a temporary
+    // table (Sequelize's findOrCreate writes such a function for each call).
+    let (schema, name) = match crate::binder::split_name(&c.name)? {
+        (Some(s), _) if s == "pg_temp" => ddl.temp_target(&c.name)?,
+        _ => ddl.target(&c.name)?,
+    };
     let mut params = parameters(&c.args)?;
     let args = std::mem::take(&mut params.inputs);
     let plpgsql = language.as_deref() == Some("plpgsql");

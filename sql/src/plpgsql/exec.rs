@@ -110,9 +110,23 @@ impl<'t> Interp<'t> {
 
     fn declare(&mut self, d: &Decl) -> Result<()> {
         let slot = match &d.data_type {
-            DeclType::Named(t) => Slot::Scalar {
-                ty: crate::types::names::parse(t.trim())?,
-                value: Value::Null,
+            // A table's name is its row type: the variable is a row, as with %ROWTYPE.
+            DeclType::Named(t) => match crate::types::names::parse(t.trim()) {
+                Ok(DataType::Composite(oid)) => {
+                    let fields = crate::types::record::fields_of(oid)?.fields;
+                    Slot::Record(Some(super::vars::Rec {
+                        names: fields.iter().map(|(n, _)| n.clone()).collect(),
+                        types: fields.iter().map(|(_, t)| *t).collect(),
+                        values: vec![Value::Null; fields.len()],
+                        type_oid: oid,
+                        null: false,
+                    }))
+                }
+                Ok(ty) => Slot::Scalar {
+                    ty,
+                    value: Value::Null,
+                },
+                Err(e) => Slot::Record(Some(super::rowtype(self.txn, t).map_err(|_| e)?)),
             },
             DeclType::Record(None) => Slot::Record(None),
             DeclType::Record(Some(table)) => Slot::Record(Some(super::rowtype(self.txn, table)?)),

@@ -19,6 +19,8 @@
 //!   `pg_inherits`, `pg_rewrite`, `pg_statistic_ext`, `pg_publication*`, ...).
 //! * [`info_schema`] — `information_schema.tables`, `columns`, `schemata`, `views`,
 //!   `sequences`, `table_constraints`, `key_column_usage`, `referential_constraints`.
+//! * [`constraint_usage`] — `information_schema.constraint_column_usage` and
+//!   `constraint_table_usage`; [`io_stats`] — `pg_statio_*_tables` (block counters zero).
 //! * [`activity`] — `pg_stat_activity`, the server's sessions (from [`crate::env::Activity`]).
 //! * [`table_stats`] — `pg_stat_user_tables`, per-table activity counters and row estimates
 //!   (from [`crate::storage::Services::table_activity`]).
@@ -43,6 +45,7 @@ pub mod builtin;
 pub mod builtin_procs;
 pub mod casts;
 mod catalog_relations;
+mod constraint_usage;
 mod cursors;
 mod database_stats;
 mod default_acl;
@@ -51,6 +54,7 @@ pub mod extensions;
 pub mod index_stats;
 pub mod info_schema;
 pub mod info_schema_routines;
+mod io_stats;
 pub mod locks;
 pub mod operators;
 pub mod partitions;
@@ -152,6 +156,11 @@ pub fn tables() -> &'static [SystemTable] {
         v.push(index_stats::PG_STAT_USER_INDEXES);
         v.push(index_stats::PG_STAT_ALL_INDEXES);
         v.push(index_stats::PG_STAT_SYS_INDEXES);
+        v.push(io_stats::PG_STATIO_USER_TABLES);
+        v.push(io_stats::PG_STATIO_ALL_TABLES);
+        v.push(io_stats::PG_STATIO_SYS_TABLES);
+        v.push(constraint_usage::CONSTRAINT_COLUMN_USAGE);
+        v.push(constraint_usage::CONSTRAINT_TABLE_USAGE);
         v.push(casts::PG_CAST);
         v.push(operators::PG_OPERATOR);
         v.push(locks::PG_LOCKS);

@@ -347,6 +347,22 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
         Value::Inet(i) if to.is_string() => Value::Text(super::inet::show(&i)),
         v => v,
     };
+    // A vector becomes an array of its elements, subscripted from 0 as it is.
+    if let (Int2Vector | OidVector, Array(e)) = (from, to) {
+        let elem = super::vector::elem(from).unwrap_or(Int2);
+        let items = super::vector::items(&v)?
+            .into_iter()
+            .map(|x| cast(x, elem, e.get(), explicit))
+            .collect::<Result<Vec<_>>>()?;
+        let dims = match items.len() {
+            0 => Vec::new(),
+            n => vec![super::array::Dim {
+                len: n as i32,
+                lower: 0,
+            }],
+        };
+        return Ok(Value::Array(Box::new(super::Array { dims, items })));
+    }
     // Casts to string types go through the output function.
     match to {
         Text | Unknown => return Ok(Value::Text(text_of(v))),

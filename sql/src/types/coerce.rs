@@ -54,6 +54,10 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
     if let (Array(a), Array(b)) = (from, to) {
         return context(a.get(), b.get());
     }
+    // The catalogs' vectors are arrays of their elements (`attnum = ANY(indkey)`).
+    if let (Int2Vector | OidVector, Array(b)) = (from, to) {
+        return context(super::vector::elem(from)?, b.get());
+    }
     let (f, t) = (from.without_typmod(), to.without_typmod());
     let c = match (f, t) {
         // numbers

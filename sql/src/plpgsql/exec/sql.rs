@@ -181,6 +181,37 @@ impl Interp<'_> {
             }
             return Ok(());
         }
+        // One variable of a composite type (an OUT parameter of a table's row type) takes
+        // the row's columns as its fields, unless the row is one value of that type.
+        if let [Place::Var(s, i)] = places.as_slice()
+            && let Slot::Scalar {
+                ty: DataType::Composite(oid),
+                ..
+            } = self.scopes.var((*s, *i)).slot
+            && row
+                .as_ref()
+                .is_none_or(|(_, t, _)| **t != [DataType::Composite(oid)])
+        {
+            let place = places[0];
+            let value = match row {
+                None => Value::Null,
+                Some((_, types, values)) => {
+                    let fields = crate::types::record::fields_of(oid)?.fields;
+                    let mut out = Vec::with_capacity(fields.len());
+                    for (k, (_, to)) in fields.iter().enumerate() {
+                        let v = values.get(k).cloned().unwrap_or(Value::Null);
+                        let from = types.get(k).copied().unwrap_or(*to);
+                        out.push(cast(v, from, *to)?);
+                    }
+                    Value::Record(Box::new(crate::types::Record {
+                        types: fields.iter().map(|(_, t)| *t).collect(),
+                        values: out,
+                        type_oid: oid,
+                    }))
+                }
+            };
+            return self.store(place, value, DataType::Composite(oid));
+        }
         let (types, mut values) = match row {
             Some((_, t, v)) => (t.to_vec(), v),
             None => (Vec::new(), Vec::new()),
