@@ -45,6 +45,8 @@ pub enum Unit {
     Ms,
     S,
     Kb,
+    /// 8 kB blocks (`effective_cache_size`, `temp_buffers`), shown in memory units.
+    Blocks,
 }
 
 /// One built-in parameter.
@@ -61,7 +63,7 @@ pub struct Definition {
     pub description: &'static str,
 }
 
-const fn def(
+pub(super) const fn def(
     name: &'static str,
     default: &'static str,
     kind: Kind,
@@ -531,11 +533,11 @@ pub fn find(name: &str) -> Option<&'static Definition> {
     }
 }
 
-/// [`DEFINITIONS`] by lower-case name: statements read settings all the time.
+/// Every built-in parameter: [`DEFINITIONS`] and the planner's ([`super::planner::PLANNER`]).
+pub fn all() -> impl Iterator<Item = &'static Definition> {
+    DEFINITIONS.iter().chain(super::planner::PLANNER)
+}
+
+/// [`all`] by lower-case name: statements read settings all the time.
 static BY_KEY: std::sync::LazyLock<std::collections::HashMap<String, &'static Definition>> =
-    std::sync::LazyLock::new(|| {
-        DEFINITIONS
-            .iter()
-            .map(|d| (d.name.to_ascii_lowercase(), d))
-            .collect()
-    });
+    std::sync::LazyLock::new(|| all().map(|d| (d.name.to_ascii_lowercase(), d)).collect());

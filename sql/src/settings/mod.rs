@@ -31,6 +31,7 @@
 
 pub mod catalog;
 mod normalize;
+mod planner;
 
 use std::collections::BTreeMap;
 
@@ -294,8 +295,7 @@ impl Settings {
     /// Every built-in parameter with its current value and description, for `SHOW ALL` (in
     /// name order, as PostgreSQL lists them).
     pub fn all(&self) -> Vec<(String, String, String)> {
-        let mut rows: Vec<(String, String, String)> = catalog::DEFINITIONS
-            .iter()
+        let mut rows: Vec<(String, String, String)> = catalog::all()
             .map(|d| {
                 (
                     d.name.to_string(),
@@ -365,8 +365,7 @@ impl Settings {
     /// The reported parameters (`GUC_REPORT`) with their current values, as the startup
     /// message lists them; marks them all as heard by the client.
     pub fn startup_reports(&mut self) -> Vec<(&'static str, String)> {
-        let all: Vec<(&'static str, String)> = catalog::DEFINITIONS
-            .iter()
+        let all: Vec<(&'static str, String)> = catalog::all()
             .filter(|d| d.report)
             .map(|d| (d.name, self.get(d.name).unwrap_or_default()))
             .collect();

@@ -26,11 +26,14 @@ pub fn value(def: &Definition, value: &str, current: &str) -> Result<String> {
             let v: f64 = value.trim().parse().map_err(|_| invalid(def, value))?;
             if !(min..=max).contains(&v) {
                 return Err(Error::InvalidParameterValue(format!(
-                    "{v} is outside the valid range for parameter \"{}\" ({min} .. {max})",
-                    def.name
+                    "{} is outside the valid range for parameter \"{}\" ({} .. {})",
+                    g(v),
+                    def.name,
+                    g(min),
+                    g(max)
                 )));
             }
-            Ok(format!("{v}"))
+            Ok(g(v))
         }
         Kind::Enum(options) => {
             let v = value.trim().to_ascii_lowercase();
@@ -119,6 +122,7 @@ fn int(def: &Definition, value: &str, min: i64, max: i64, unit: Unit) -> Result<
         Unit::Ms => (TIME_UNITS, 1.0),
         Unit::S => (TIME_UNITS, 1000.0),
         Unit::Kb => (MEMORY_UNITS, 1.0),
+        Unit::Blocks => (MEMORY_UNITS, 8.0),
     };
     let scaled = if suffix.is_empty() {
         if unit == Unit::None && number.contains('.') {
@@ -139,13 +143,51 @@ fn int(def: &Definition, value: &str, min: i64, max: i64, unit: Unit) -> Result<
             Unit::Ms => " ms".into(),
             Unit::S => " s".into(),
             Unit::Kb => " kB".into(),
+            Unit::Blocks => " 8kB".into(),
         };
         return Err(Error::InvalidParameterValue(format!(
             "{v}{unit_name} is outside the valid range for parameter \"{}\" ({min} .. {max})",
             def.name
         )));
     }
+    if unit == Unit::Blocks {
+        // shown in memory units: 1000 blocks are 8000kB
+        return Ok(show_int(v * 8, units, 1.0));
+    }
     Ok(show_int(v, units, base))
+}
+
+/// A real parameter value as PostgreSQL prints one (C's `%g`: six significant digits, an
+/// exponent outside 1e-4 .. 1e6).
+fn g(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let exp = v.abs().log10().floor() as i32;
+    // rounding to six digits may carry into the next power of ten
+    let exp = {
+        let m = v.abs() / 10f64.powi(exp);
+        if (m * 1e5).round() / 1e5 >= 10.0 {
+            exp + 1
+        } else {
+            exp
+        }
+    };
+    let trim = |s: String| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if !(-4..6).contains(&exp) {
+        let m = trim(format!("{:.5}", v / 10f64.powi(exp)));
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{m}e{sign}{:02}", exp.abs())
+    } else {
+        let decimals = (5 - exp).max(0) as usize;
+        trim(format!("{v:.decimals$}"))
+    }
 }
 
 /// An integer in the largest unit that divides it exactly (`60000` ms → `1min`).

@@ -104,6 +104,7 @@ fn pg_settings(_ctx: &Context) -> Result<Vec<Row>> {
                         Unit::Ms => Some("ms"),
                         Unit::S => Some("s"),
                         Unit::Kb => Some("kB"),
+                        Unit::Blocks => Some("8kB"),
                     },
                     text(min.to_string()),
                     text(max.to_string()),
