@@ -210,6 +210,12 @@ pub static DEFINITIONS: &[Definition] = &[
         "Enables the planner's use of bitmap-scan plans.",
     ),
     def(
+        "enable_gathermerge",
+        "on",
+        BOOL,
+        "Enables the planner's use of gather merge plans.",
+    ),
+    def(
         "enable_hashagg",
         "on",
         BOOL,
@@ -220,6 +226,12 @@ pub static DEFINITIONS: &[Definition] = &[
         "on",
         BOOL,
         "Enables the planner's use of hash join plans.",
+    ),
+    def(
+        "enable_incremental_sort",
+        "on",
+        BOOL,
+        "Enables the planner's use of incremental sort steps.",
     ),
     def(
         "enable_indexonlyscan",
@@ -240,6 +252,12 @@ pub static DEFINITIONS: &[Definition] = &[
         "Enables the planner's use of materialization.",
     ),
     def(
+        "enable_memoize",
+        "on",
+        BOOL,
+        "Enables the planner's use of memoization.",
+    ),
+    def(
         "enable_mergejoin",
         "on",
         BOOL,
@@ -252,6 +270,36 @@ pub static DEFINITIONS: &[Definition] = &[
         "Enables the planner's use of nested-loop join plans.",
     ),
     def(
+        "enable_parallel_append",
+        "on",
+        BOOL,
+        "Enables the planner's use of parallel append plans.",
+    ),
+    def(
+        "enable_parallel_hash",
+        "on",
+        BOOL,
+        "Enables the planner's use of parallel hash plans.",
+    ),
+    def(
+        "enable_partition_pruning",
+        "on",
+        BOOL,
+        "Enables plan-time and execution-time partition pruning.",
+    ),
+    def(
+        "enable_partitionwise_aggregate",
+        "off",
+        BOOL,
+        "Enables partitionwise aggregation and grouping.",
+    ),
+    def(
+        "enable_partitionwise_join",
+        "off",
+        BOOL,
+        "Enables partitionwise join.",
+    ),
+    def(
         "enable_seqscan",
         "on",
         BOOL,
@@ -262,6 +310,12 @@ pub static DEFINITIONS: &[Definition] = &[
         "on",
         BOOL,
         "Enables the planner's use of explicit sort steps.",
+    ),
+    def(
+        "enable_tidscan",
+        "on",
+        BOOL,
+        "Enables the planner's use of TID scan plans.",
     ),
     def(
         "escape_string_warning",
@@ -278,6 +332,16 @@ pub static DEFINITIONS: &[Definition] = &[
             unit: Unit::None,
         },
         "Sets the number of digits displayed for floating-point values.",
+    ),
+    def("geqo", "on", BOOL, "Enables genetic query optimization."),
+    def(
+        "hash_mem_multiplier",
+        "2",
+        Kind::Real {
+            min: 1.0,
+            max: 1000.0,
+        },
+        "Multiple of work_mem to use for hash tables.",
     ),
     def(
         "idle_in_transaction_session_timeout",
@@ -316,6 +380,15 @@ pub static DEFINITIONS: &[Definition] = &[
         "Shows whether the current user is a superuser.",
     ))),
     def("jit", "off", BOOL, "Allow JIT compilation."),
+    def(
+        "jit_above_cost",
+        "100000",
+        Kind::Real {
+            min: -1.0,
+            max: f64::MAX,
+        },
+        "Perform JIT compilation if query is more expensive.",
+    ),
     fixed(def(
         "lc_collate",
         "C",
@@ -387,10 +460,57 @@ pub static DEFINITIONS: &[Definition] = &[
         "Shows the maximum number of index keys.",
     )),
     def(
+        "max_parallel_workers_per_gather",
+        "2",
+        Kind::Int {
+            min: 0,
+            max: 1024,
+            unit: Unit::None,
+        },
+        "Sets the maximum number of parallel processes per executor node.",
+    ),
+    def(
+        "min_parallel_table_scan_size",
+        "8MB",
+        Kind::Int {
+            min: 0,
+            max: i32::MAX as i64,
+            unit: Unit::Kb,
+        },
+        "Sets the minimum amount of table data for a parallel scan.",
+    ),
+    def(
+        "parallel_setup_cost",
+        "1000",
+        Kind::Real {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        "Sets the planner's estimate of the cost of starting up worker processes for parallel query.",
+    ),
+    def(
+        "parallel_tuple_cost",
+        "0.1",
+        Kind::Real {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        "Sets the planner's estimate of the cost of passing each tuple (row) from worker to leader backend.",
+    ),
+    def(
         "quote_all_identifiers",
         "off",
         BOOL,
         "When generating SQL fragments, quote all identifiers.",
+    ),
+    def(
+        "random_page_cost",
+        "4",
+        Kind::Real {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        "Sets the planner's estimate of the cost of a nonsequentially fetched disk page.",
     ),
     def("row_security", "on", BOOL, "Enable row security."),
     def(
@@ -398,6 +518,15 @@ pub static DEFINITIONS: &[Definition] = &[
         "\"$user\", public",
         Kind::IdentList,
         "Sets the schema search order for names that are not schema-qualified.",
+    ),
+    def(
+        "seq_page_cost",
+        "1",
+        Kind::Real {
+            min: 0.0,
+            max: f64::MAX,
+        },
+        "Sets the planner's estimate of the cost of a sequentially fetched disk page.",
     ),
     reported(fixed(def(
         "server_encoding",
