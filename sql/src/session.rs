@@ -42,6 +42,7 @@ use sqlparser::ast;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+mod chain;
 mod copy;
 mod cursors;
 mod deferred;
@@ -1229,6 +1230,11 @@ impl<S: Storage> Session<S> {
                     return self.begin(modes).map(|_| StatementResult::command(tag));
                 }
                 S::Commit { chain: false, .. } => return self.commit(),
+                S::Commit { chain: true, .. } => return self.end_and_chain(true),
+                S::Rollback {
+                    chain: true,
+                    savepoint: None,
+                } => return self.end_and_chain(false),
                 S::Rollback {
                     chain: false,
                     savepoint: None,

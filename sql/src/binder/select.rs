@@ -122,6 +122,7 @@ fn subquery_column_name(q: &ast::Query) -> String {
                     _ => "?column?".into(),
                 };
             }
+            ast::SetExpr::Values(_) => return "column1".into(),
             _ => return "?column?".into(),
         }
     }
