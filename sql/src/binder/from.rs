@@ -420,6 +420,14 @@ impl Binder {
             } => self
                 .bind_from(std::slice::from_ref(table_with_joins))
                 .map(Factor::plain),
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias: Some(alias),
+            } => {
+                let (plan, mut scope) = self.bind_from(std::slice::from_ref(table_with_joins))?;
+                super::join_alias::alias_join(&mut scope, alias)?;
+                Ok(Factor::plain((plan, scope)))
+            }
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
         }
     }
