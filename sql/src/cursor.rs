@@ -40,6 +40,21 @@ impl Portals {
             .retain(|_, c| c.hold && (committed || !c.in_this_transaction));
         for c in self.open.values_mut() {
             c.in_this_transaction = false;
+            c.savepoints = 0;
+        }
+    }
+
+    /// ROLLBACK TO the savepoint at `pos`: cursors declared after it go (PostgreSQL closes
+    /// the portals of an aborted subtransaction; what FETCH moved in it stays moved).
+    pub fn rollback_to(&mut self, pos: usize) {
+        self.open.retain(|_, c| c.savepoints <= pos);
+    }
+
+    /// RELEASE of the savepoint at `pos`: cursors declared after it now belong to the
+    /// enclosing level.
+    pub fn release(&mut self, pos: usize) {
+        for c in self.open.values_mut() {
+            c.savepoints = c.savepoints.min(pos);
         }
     }
 }
@@ -76,6 +91,9 @@ pub struct Cursor {
     hold: bool,
     /// Declared in the current transaction (a ROLLBACK drops it even `WITH HOLD`).
     in_this_transaction: bool,
+    /// How many savepoints were open when it was declared (ROLLBACK TO an earlier one
+    /// closes it).
+    savepoints: usize,
 }
 
 impl Cursor {
@@ -96,6 +114,15 @@ impl Cursor {
             scroll,
             hold,
             in_this_transaction,
+            savepoints: 0,
+        }
+    }
+
+    /// Declared with `n` savepoints open.
+    pub fn within_savepoints(self, n: usize) -> Cursor {
+        Cursor {
+            savepoints: n,
+            ..self
         }
     }
 
@@ -217,6 +244,7 @@ mod tests {
             scroll,
             hold: false,
             in_this_transaction: true,
+            savepoints: 0,
         }
     }
 

@@ -1717,6 +1717,7 @@ impl<S: Storage> Session<S> {
         self.info.settings().rollback_to(pos);
         self.info.notify.rollback_to(pos);
         self.info.deferred.rollback_to(pos);
+        self.info.cursors.lock().rollback_to(pos);
         self.roles_at_savepoints.truncate(pos + 1);
         if let Some((user, session_user)) = self.roles_at_savepoints.get(pos).cloned() {
             // SET ROLE / SET SESSION AUTHORIZATION since the savepoint are undone.
@@ -1750,6 +1751,7 @@ impl<S: Storage> Session<S> {
         self.info.settings().release(pos);
         self.info.notify.release(pos);
         self.info.deferred.release(pos);
+        self.info.cursors.lock().release(pos);
         self.roles_at_savepoints.truncate(pos);
         Ok(StatementResult::command("RELEASE"))
     }
