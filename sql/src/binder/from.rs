@@ -157,7 +157,18 @@ impl Binder {
                     .collect::<Result<Vec<_>>>()?;
                 return self.join_using(left, right, kind, &names);
             }
-            Some(_) => return Err(Error::unsupported("USING ... AS is not supported yet")),
+            // `USING (i) AS x`: `x` names the merged columns only (`x.i`, `x.*`).
+            Some(ast::JoinConstraint::UsingAlias(cols, alias)) => {
+                let names = cols
+                    .iter()
+                    .map(super::object_name)
+                    .collect::<Result<Vec<_>>>()?;
+                let (plan, mut scope) = self.join_using(left, right, kind, &names)?;
+                for c in scope.columns.iter_mut().take(names.len()) {
+                    c.table = Some(ident(alias));
+                }
+                return Ok((plan, scope));
+            }
         };
         let mut scope = left.1.clone();
         scope.columns.extend(right.scope.columns.iter().cloned());

@@ -335,6 +335,16 @@ pub static DEFINITIONS: &[Definition] = &[
     ),
     def("geqo", "on", BOOL, "Enables genetic query optimization."),
     def(
+        "geqo_threshold",
+        "12",
+        Kind::Int {
+            min: 2,
+            max: i32::MAX as i64,
+            unit: Unit::None,
+        },
+        "Sets the threshold of FROM items beyond which GEQO is used.",
+    ),
+    def(
         "hash_mem_multiplier",
         "2",
         Kind::Real {
