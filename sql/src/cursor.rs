@@ -40,6 +40,21 @@ impl Portals {
             .retain(|_, c| c.hold && (committed || !c.in_this_transaction));
         for c in self.open.values_mut() {
             c.in_this_transaction = false;
+            c.savepoints = 0;
+        }
+    }
+
+    /// ROLLBACK TO the savepoint at `pos`: cursors declared after it go (PostgreSQL closes
+    /// the portals of an aborted subtransaction; what FETCH moved in it stays moved).
+    pub fn rollback_to(&mut self, pos: usize) {
+        self.open.retain(|_, c| c.savepoints <= pos);
+    }
+
+    /// RELEASE of the savepoint at `pos`: cursors declared after it now belong to the
+    /// enclosing level.
+    pub fn release(&mut self, pos: usize) {
+        for c in self.open.values_mut() {
+            c.savepoints = c.savepoints.min(pos);
         }
     }
 }
@@ -78,6 +93,9 @@ pub struct Cursor {
     in_this_transaction: bool,
     /// What `pg_cursors` shows: the query text that declared it and when.
     pub source: Option<(std::sync::Arc<str>, i64)>,
+    /// How many savepoints were open when it was declared (ROLLBACK TO an earlier one
+    /// closes it).
+    savepoints: usize,
 }
 
 impl Cursor {
@@ -99,6 +117,15 @@ impl Cursor {
             hold,
             in_this_transaction,
             source: None,
+            savepoints: 0,
+        }
+    }
+
+    /// Declared with `n` savepoints open.
+    pub fn within_savepoints(self, n: usize) -> Cursor {
+        Cursor {
+            savepoints: n,
+            ..self
         }
     }
 
@@ -231,6 +258,7 @@ mod tests {
             hold: false,
             in_this_transaction: true,
             source: None,
+            savepoints: 0,
         }
     }
 

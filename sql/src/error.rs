@@ -53,6 +53,9 @@ pub enum Error {
     /// 42702
     #[error("column reference \"{0}\" is ambiguous")]
     AmbiguousColumn(String),
+    /// 42702 with PostgreSQL's whole message (`ORDER BY "a" is ambiguous`).
+    #[error("{0}")]
+    Ambiguous(String),
     /// 42883
     #[error("{0}")]
     UndefinedFunction(String),
@@ -485,7 +488,7 @@ impl Error {
             DuplicateTable(_) => "42P07",
             UndefinedColumn(_) | UndefinedQualifiedColumn(_) | UndefinedColumnMessage(_) => "42703",
             DuplicateColumn(_) | SystemColumnName(_) => "42701",
-            AmbiguousColumn(_) => "42702",
+            AmbiguousColumn(_) | Ambiguous(_) => "42702",
             UndefinedFunction(_) => "42883",
             AmbiguousFunction(_) => "42725",
             DuplicateFunction(_) => "42723",

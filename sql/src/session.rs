@@ -42,6 +42,7 @@ use sqlparser::ast;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+mod chain;
 mod copy;
 mod cursors;
 mod deferred;
@@ -1262,6 +1263,11 @@ impl<S: Storage> Session<S> {
                     return self.begin(modes).map(|_| StatementResult::command(tag));
                 }
                 S::Commit { chain: false, .. } => return self.commit(),
+                S::Commit { chain: true, .. } => return self.end_and_chain(true),
+                S::Rollback {
+                    chain: true,
+                    savepoint: None,
+                } => return self.end_and_chain(false),
                 S::Rollback {
                     chain: false,
                     savepoint: None,
@@ -1744,6 +1750,7 @@ impl<S: Storage> Session<S> {
         self.info.settings().rollback_to(pos);
         self.info.notify.rollback_to(pos);
         self.info.deferred.rollback_to(pos);
+        self.info.cursors.lock().rollback_to(pos);
         self.roles_at_savepoints.truncate(pos + 1);
         if let Some((user, session_user)) = self.roles_at_savepoints.get(pos).cloned() {
             // SET ROLE / SET SESSION AUTHORIZATION since the savepoint are undone.
@@ -1777,6 +1784,7 @@ impl<S: Storage> Session<S> {
         self.info.settings().release(pos);
         self.info.notify.release(pos);
         self.info.deferred.release(pos);
+        self.info.cursors.lock().release(pos);
         self.roles_at_savepoints.truncate(pos);
         Ok(StatementResult::command("RELEASE"))
     }

@@ -303,7 +303,7 @@ impl Binder {
                         .into(),
                 ));
             }
-            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            let desc = super::query::sort_desc(&o.options)?;
             keys.push(OrderKey {
                 expr: e,
                 desc,
@@ -440,7 +440,7 @@ impl Binder {
             Some(w) => Some(self.bind_bool(w, ctx, "FILTER")?),
             None => None,
         };
-        let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+        let desc = super::query::sort_desc(&o.options)?;
         let mut func = func;
         if let AggFunc::Hypothetical {
             desc: d,

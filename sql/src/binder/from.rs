@@ -157,7 +157,18 @@ impl Binder {
                     .collect::<Result<Vec<_>>>()?;
                 return self.join_using(left, right, kind, &names);
             }
-            Some(_) => return Err(Error::unsupported("USING ... AS is not supported yet")),
+            // `USING (i) AS x`: `x` names the merged columns only (`x.i`, `x.*`).
+            Some(ast::JoinConstraint::UsingAlias(cols, alias)) => {
+                let names = cols
+                    .iter()
+                    .map(super::object_name)
+                    .collect::<Result<Vec<_>>>()?;
+                let (plan, mut scope) = self.join_using(left, right, kind, &names)?;
+                for c in scope.columns.iter_mut().take(names.len()) {
+                    c.table = Some(ident(alias));
+                }
+                return Ok((plan, scope));
+            }
         };
         let mut scope = left.1.clone();
         scope.columns.extend(right.scope.columns.iter().cloned());
@@ -420,6 +431,14 @@ impl Binder {
             } => self
                 .bind_from(std::slice::from_ref(table_with_joins))
                 .map(Factor::plain),
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias: Some(alias),
+            } => {
+                let (plan, mut scope) = self.bind_from(std::slice::from_ref(table_with_joins))?;
+                super::join_alias::alias_join(&mut scope, alias)?;
+                Ok(Factor::plain((plan, scope)))
+            }
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
         }
     }

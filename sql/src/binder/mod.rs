@@ -35,6 +35,7 @@ pub mod expr;
 mod from;
 pub mod generated;
 mod group;
+mod join_alias;
 mod json_record;
 mod locking;
 mod merge;

@@ -156,7 +156,8 @@ impl Binder {
         let mut hidden = Vec::new();
         let mut keys = Vec::new();
         for o in order_by {
-            let column = match output_reference(&o.expr, columns.iter().map(|c| c.name.as_str()))? {
+            let names = columns.iter().map(|c| c.name.as_str());
+            let column = match output_reference(&o.expr, names, |_, _| false)? {
                 Some(c) => c,
                 None if set_op => {
                     return Err(Error::unsupported(
@@ -170,7 +171,7 @@ impl Binder {
                     width + hidden.len() - 1
                 }
             };
-            keys.push(sort_key(column, o));
+            keys.push(sort_key(column, o)?);
         }
         let mut plan = plan;
         if !hidden.is_empty() {
@@ -249,10 +250,13 @@ fn plan_width_exceeds(keys: &[SortKey], width: usize) -> bool {
     keys.iter().any(|k| k.column >= width)
 }
 
-/// An ORDER BY item that names an output column or gives its position.
+/// An ORDER BY item that names an output column or gives its position. A name several
+/// output columns carry is ambiguous unless `same` says they all compute one expression
+/// (`SELECT a, a ... ORDER BY a`), as PostgreSQL's findTargetlistEntrySQL92 allows.
 pub fn output_reference<'a>(
     e: &ast::Expr,
     names: impl Iterator<Item = &'a str> + Clone,
+    same: impl Fn(usize, usize) -> bool,
 ) -> Result<Option<usize>> {
     match e {
         ast::Expr::Value(ast::ValueWithSpan {
@@ -282,7 +286,10 @@ pub fn output_reference<'a>(
             match matches.as_slice() {
                 [] => Ok(None),
                 [i] => Ok(Some(*i)),
-                _ => Err(Error::AmbiguousColumn(name)),
+                [i, rest @ ..] if rest.iter().all(|j| same(*i, *j)) => Ok(Some(*i)),
+                _ => Err(Error::Ambiguous(format!(
+                    "ORDER BY \"{name}\" is ambiguous"
+                ))),
             }
         }
         _ => Ok(None),
@@ -290,11 +297,36 @@ pub fn output_reference<'a>(
 }
 
 /// The sort key of an ORDER BY item over column `column`.
-pub fn sort_key(column: usize, o: &ast::OrderByExpr) -> SortKey {
-    let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-    SortKey {
+pub fn sort_key(column: usize, o: &ast::OrderByExpr) -> Result<SortKey> {
+    let desc = sort_desc(&o.options)?;
+    Ok(SortKey {
         column,
         desc,
         nulls_first: o.options.nulls_first.unwrap_or(desc),
+    })
+}
+
+/// Whether an ORDER BY item sorts descending. `USING <` and `USING >` are ASC and DESC
+/// (PostgreSQL looks the operator up as a btree ordering operator; for the built-in types
+/// those are exactly `<` and `>`, the `~<~` / `~>~` pattern operators included); any other
+/// operator is 42809, as PostgreSQL reports it.
+pub fn sort_desc(o: &ast::OrderByOptions) -> Result<bool> {
+    match &o.sort {
+        None | Some(ast::OrderBySort::Asc) => Ok(false),
+        Some(ast::OrderBySort::Desc) => Ok(true),
+        Some(ast::OrderBySort::Using(op)) => {
+            let name =
+                op.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.clone())
+                    .unwrap_or_else(|| op.to_string());
+            match name.as_str() {
+                "<" | "~<~" => Ok(false),
+                ">" | "~>~" => Ok(true),
+                _ => Err(Error::WrongObjectType(format!(
+                    "operator {name} is not a valid ordering operator"
+                ))),
+            }
+        }
     }
 }

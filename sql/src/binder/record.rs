@@ -104,6 +104,35 @@ impl Binder {
         };
         let mut columns = columns_of(scope);
         let mut markers = Binder::markers_of(scope, name);
+        // This query's own FROM item: its columns by position, so that a subquery whose
+        // columns share a name (`(SELECT 'a', 1) AS foo`, two `?column?`) is still a row.
+        let local: Vec<(usize, DataType)> = scope
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.table.as_deref() == Some(name) && !c.system && !c.whole_row)
+            .map(|(i, c)| (i, c.data_type))
+            .collect();
+        if !columns.is_empty() && local.len() == columns.len() {
+            let names_unique = columns
+                .iter()
+                .enumerate()
+                .all(|(i, c)| !columns[..i].contains(c));
+            if !names_unique {
+                let mut bound = Vec::with_capacity(markers.len());
+                for m in &markers {
+                    match self.resolve_column(scope, Some(name), m) {
+                        Ok((x, _)) => bound.push(x),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                let types: Vec<DataType> = local.iter().map(|(_, t)| *t).collect();
+                let ty = self.row_type(name, &types);
+                let fields = local.iter().map(|(i, _)| Expr::Column(*i)).collect();
+                let row = Expr::Row(fields, types.into());
+                return Some(Ok((super::null_side::null_when_extended(row, bound), ty)));
+            }
+        }
         if columns.is_empty() {
             let outer = self
                 .outer

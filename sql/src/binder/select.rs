@@ -122,6 +122,7 @@ fn subquery_column_name(q: &ast::Query) -> String {
                     _ => "?column?".into(),
                 };
             }
+            ast::SetExpr::Values(_) => return "column1".into(),
             _ => return "?column?".into(),
         }
     }
@@ -272,7 +273,7 @@ impl Binder {
         let mut keys = Vec::new();
         for o in order_by {
             let column = self.order_column(&o.expr, &names, &mut exprs, distinct, &mut ctx)?;
-            keys.push(sort_key(column, o));
+            keys.push(sort_key(column, o)?);
         }
         if !on_columns.is_empty() {
             check_distinct_on_prefix(&on_columns, &keys)?;
@@ -397,7 +398,8 @@ impl Binder {
         in_list_only: bool,
         ctx: &mut ExprCtx,
     ) -> Result<usize> {
-        if let Some(c) = output_reference(e, names.iter().map(String::as_str))? {
+        let same = |i: usize, j: usize| exprs.get(i).is_some() && exprs.get(i) == exprs.get(j);
+        if let Some(c) = output_reference(e, names.iter().map(String::as_str), same)? {
             return Ok(c);
         }
         let (x, _) = self.bind_expr(e, ctx)?;

@@ -182,7 +182,7 @@ impl Binder {
             if order_by.iter().any(|k: &OrderKey| k.expr == e) {
                 continue;
             }
-            let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
+            let desc = super::query::sort_desc(&o.options)?;
             order_by.push(OrderKey {
                 expr: e,
                 desc,

@@ -125,8 +125,10 @@ impl PgFn {
                 (PgFn::GetPartitionConstraintDef, vec![oid], text)
             }
             ("pg_get_expr", 3) => (PgFn::GetExpr, vec![text, oid, T::Bool], text),
-            ("pg_get_viewdef", 1) => (PgFn::GetViewDef, vec![oid], text),
-            ("pg_get_viewdef", 2) => (PgFn::GetViewDef, vec![oid, T::Bool], text),
+            // regclass, so a view's name works too (PostgreSQL's `pg_get_viewdef(text
+            // [, bool])` overloads).
+            ("pg_get_viewdef", 1) => (PgFn::GetViewDef, vec![T::RegClass], text),
+            ("pg_get_viewdef", 2) => (PgFn::GetViewDef, vec![T::RegClass, T::Bool], text),
             ("obj_description", 1) => (PgFn::ObjDescription, vec![oid], text),
             ("obj_description", 2) => (PgFn::ObjDescription, vec![oid, T::Name], text),
             ("col_description", 2) => (PgFn::ColDescription, vec![oid, T::Int4], text),

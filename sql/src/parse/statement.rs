@@ -390,19 +390,22 @@ fn drop_index_concurrently(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>
 /// A window frame's quoted offset (`RANGE BETWEEN '1' PRECEDING ...`) is an unknown literal
 /// in PostgreSQL, but sqlparser reads a string there as a bare INTERVAL literal, which then
 /// cannot be told from `INTERVAL '1' PRECEDING` (an interval, refused for an integer ORDER
-/// BY). Parenthesized, the string is read as the plain literal it is.
+/// BY), and fails on a cast (`'1 year'::interval PRECEDING`). Parenthesized up to its
+/// PRECEDING / FOLLOWING, the offset is read as the plain expression it is. The span may
+/// hold only what a cast to a type name can (`::`, words, parenthesized type modifiers), so
+/// a string after the AND of a boolean expression is never touched.
 fn parenthesize_frame_offsets(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
-    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k);
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
     let solid: Vec<usize> = (0..tokens.len())
         .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
         .collect();
-    let mut strings = Vec::new();
+    // (the string's index, the PRECEDING / FOLLOWING's index)
+    let mut wraps = Vec::new();
     for (n, &i) in solid.iter().enumerate() {
         if !matches!(tokens[i].token, Token::SingleQuotedString(_)) || n == 0 {
             continue;
         }
         let prev = &tokens[solid[n - 1]].token;
-        let next = solid.get(n + 1).map(|&j| &tokens[j].token);
         let starts_bound = [
             Keyword::BETWEEN,
             Keyword::AND,
@@ -412,21 +415,34 @@ fn parenthesize_frame_offsets(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSp
         ]
         .iter()
         .any(|&k| word(prev, k));
-        let ends_bound =
-            next.is_some_and(|t| word(t, Keyword::PRECEDING) || word(t, Keyword::FOLLOWING));
-        if starts_bound && ends_bound {
-            strings.push(i);
+        if !starts_bound {
+            continue;
+        }
+        let mut depth = 0usize;
+        for &j in &solid[n + 1..] {
+            let t = &tokens[j].token;
+            if depth == 0 && (word(t, Keyword::PRECEDING) || word(t, Keyword::FOLLOWING)) {
+                wraps.push((i, j));
+                break;
+            }
+            match t {
+                Token::Word(_) | Token::DoubleColon => {}
+                Token::LParen => depth += 1,
+                Token::RParen if depth > 0 => depth -= 1,
+                Token::Number(..) | Token::Comma if depth > 0 => {}
+                _ => break,
+            }
         }
     }
-    for i in strings.into_iter().rev() {
-        let span = tokens[i].span;
+    for (first, end) in wraps.into_iter().rev() {
+        let (first_span, end_span) = (tokens[first].span, tokens[end].span);
         tokens.insert(
-            i + 1,
-            sqlparser::tokenizer::TokenWithSpan::new(Token::RParen, span),
+            end,
+            sqlparser::tokenizer::TokenWithSpan::new(Token::RParen, end_span),
         );
         tokens.insert(
-            i,
-            sqlparser::tokenizer::TokenWithSpan::new(Token::LParen, span),
+            first,
+            sqlparser::tokenizer::TokenWithSpan::new(Token::LParen, first_span),
         );
     }
 }

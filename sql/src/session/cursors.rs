@@ -62,7 +62,13 @@ impl<S: Storage> Session<S> {
                     scroll,
                     *hold,
                     !matches!(self.block, Block::Idle),
-                );
+                )
+                .within_savepoints(match &self.block {
+                    Block::Open { savepoints, .. } | Block::Failed { savepoints, .. } => {
+                        savepoints.len()
+                    }
+                    Block::Idle => 0,
+                });
                 cursor.source = self
                     .query_source
                     .clone()

@@ -105,6 +105,7 @@ fn refused_sql(s: &ast::Statement) -> Option<String> {
         | S::NOTIFY { .. }
         | S::Call(_)
         | S::Analyze(_) => None,
+        S::CreateTable(c) if c.query.is_some() => Some("CREATE TABLE AS".into()),
         S::CreateTable(_) => Some("CREATE TABLE".into()),
         S::CreateIndex(_) => Some("CREATE INDEX".into()),
         S::CreateView(v) if v.materialized => Some("CREATE MATERIALIZED VIEW".into()),

@@ -162,6 +162,15 @@ pub static PLANNER: &[Definition] = &[
         "Sets the threshold of FROM items beyond which GEQO is used.",
     ),
     def(
+        "hash_mem_multiplier",
+        "2",
+        Kind::Real {
+            min: 1.0,
+            max: 1000.0,
+        },
+        "Multiple of work_mem to use for hash tables.",
+    ),
+    def(
         "jit_above_cost",
         "100000",
         Kind::Real {
