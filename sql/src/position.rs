@@ -55,6 +55,17 @@ pub fn clear() {
     MARKS.with(|m| m.borrow_mut().clear());
 }
 
+/// How many marks there are now, for [`forget_since`].
+pub(crate) fn checkpoint() -> usize {
+    MARKS.with(|m| m.borrow().len())
+}
+
+/// Forgets the marks made since `checkpoint`: a trial binding whose error is discarded
+/// (its marks would point into text the user never wrote, and hide the real error's).
+pub(crate) fn forget_since(checkpoint: usize) {
+    MARKS.with(|m| m.borrow_mut().truncate(checkpoint));
+}
+
 fn push(e: &Error, anchor: Anchor) {
     let message = e.to_string();
     MARKS.with(|m| {

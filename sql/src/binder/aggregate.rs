@@ -480,6 +480,13 @@ impl Binder {
         }
         let mut inner = ExprCtx::plain(ctx.scope, ctx.clause);
         let (call, ty) = self.bind_agg_call(f, &mut inner, false)?;
+        if reads_only_outer_columns(&call) {
+            return Err(Error::unsupported(format!(
+                "{}() over only the columns of an enclosing query (PostgreSQL computes it \
+                 as an aggregate of that query)",
+                function_name(f)
+            )));
+        }
         let agg = ctx.agg.as_deref_mut().expect("checked above");
         let pos = match agg.calls.iter().position(|(c, _)| *c == call) {
             Some(p) => p,
@@ -561,6 +568,22 @@ impl Binder {
         };
         Ok((Expr::Column(agg.groups.len() + pos), DataType::Int4))
     }
+}
+
+/// Whether an aggregate call's arguments (FILTER and ORDER BY included) read columns of an
+/// enclosing query and none of its own. PostgreSQL assigns such an aggregate to the
+/// enclosing query's level (`max(o.x)` in a subquery aggregates over `o`'s rows); Strata
+/// would aggregate it per row of the subquery, so it refuses it rather than answer
+/// differently (and a nested one in its arguments could run for a very long time).
+fn reads_only_outer_columns(call: &AggCall) -> bool {
+    let exprs = || {
+        call.args
+            .iter()
+            .chain(call.filter.iter())
+            .chain(call.order_by.iter().map(|k| &k.expr))
+    };
+    exprs().any(|e| e.any(&mut |x| matches!(x, Expr::OuterRef(_))))
+        && !exprs().any(|e| e.references_columns())
 }
 
 /// Aggregates accumulate floats in float8; a `real` result (`sum(real)`) is cast back.

@@ -597,10 +597,10 @@ impl Binder {
         let Some(ast::SelectItem::UnnamedExpr(e)) = s.projection.first() else {
             return Ok(None);
         };
-        if self
-            .bind_expr(e, &mut ExprCtx::plain(&super::Scope::default(), "FROM"))
-            .is_err()
-        {
+        let marks = crate::position::checkpoint();
+        let trial = self.bind_expr(e, &mut ExprCtx::plain(&super::Scope::default(), "FROM"));
+        if trial.is_err() {
+            crate::position::forget_since(marks);
             return Ok(None);
         }
         let table = alias.map_or_else(|| fname.clone(), |a| ident(&a.name));

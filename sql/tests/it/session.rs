@@ -748,3 +748,33 @@ fn an_unlisted_session_user_names_the_bootstrap_superuser() {
     assert_eq!(error_code(&mut s, "ALTER TABLE t OWNER TO nobody"), "42704");
     assert_eq!(error_code(&mut s, "SELECT 'nobody'::regrole"), "42704");
 }
+
+/// An aggregate whose arguments read only an enclosing query's columns is, in PostgreSQL,
+/// an aggregate of that query (`max(o.a)` below makes the outer query return one row);
+/// Strata refuses it (0A000) rather than aggregate per row of the subquery. Aggregates
+/// that also read their own query's columns, or none at all, stay where they are.
+#[test]
+fn aggregates_of_only_outer_columns_are_refused_not_misanswered() {
+    let mut s = session();
+    run(&mut s, "CREATE TABLE agg_o (a int)");
+    run(&mut s, "INSERT INTO agg_o VALUES (1), (2)");
+    for sql in [
+        "SELECT (SELECT max(o.a) FROM generate_series(1, 3) g) FROM agg_o o",
+        "SELECT (SELECT count(o.a) FILTER (WHERE o.a > 0) FROM agg_o i) FROM agg_o o",
+        "SELECT avg((SELECT avg(a1.a ORDER BY (SELECT avg(a2.a) FROM agg_o a3)) FROM agg_o a1)) FROM agg_o a2",
+    ] {
+        assert_eq!(error_code(&mut s, sql), "0A000", "{sql}");
+    }
+    let r = run(
+        &mut s,
+        "SELECT o.a, (SELECT count(*) FROM agg_o i WHERE i.a <= o.a), \
+         (SELECT sum(i.a + o.a) FROM agg_o i) FROM agg_o o ORDER BY 1",
+    );
+    assert_eq!(
+        r.rows,
+        vec![
+            vec![Value::Int(1), Value::Int(1), Value::Int(5)],
+            vec![Value::Int(2), Value::Int(2), Value::Int(7)],
+        ]
+    );
+}
