@@ -38,12 +38,14 @@ thread_local! {
 }
 
 /// Calls of `def` run its body as a routine rather than expanding it in place: what
-/// [`FunctionDef::runs_as_routine`] says, `void` SQL functions, and SQL bodies that are not
+/// [`FunctionDef::runs_as_routine`] says, `void` SQL functions, those returning a row type
+/// (their rows are records of its fields), and SQL bodies that are not
 /// one query (several statements, or data-changing ones), which PostgreSQL does not inline
 /// either.
 fn runs_as_routine(def: &FunctionDef) -> bool {
     def.runs_as_routine()
         || def.pseudo_return.is_some()
+        || (matches!(def.returns, DataType::Composite(_)) && def.table_columns.is_empty())
         || crate::parse::statements(&def.body).map_or(true, |s| {
             !matches!(s.as_slice(), [ast::Statement::Query(_)])
         })
@@ -634,6 +636,44 @@ impl Binder {
             return Ok(None);
         };
         if runs_as_routine(&def) {
+            let fields = match def.returns {
+                DataType::Composite(oid) if def.table_columns.is_empty() => {
+                    crate::types::record::lookup(oid).map(|r| r.fields.clone())
+                }
+                _ => None,
+            };
+            if let (Some(fields), false) = (fields, def.returns_set) {
+                // A function returning a row type in FROM: one row of its fields (NULLs
+                // when it returns none), named after them, as PostgreSQL expands it.
+                let quote = crate::expr::catalog_functions::quote_ident;
+                let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
+                let given: Vec<String> = alias
+                    .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
+                    .unwrap_or_default();
+                let columns: Vec<String> = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, _))| {
+                        let shown = given.get(i).unwrap_or(name);
+                        format!("(__r.__v).{} AS {}", quote(name), quote(shown))
+                    })
+                    .collect();
+                let text = format!(
+                    "SELECT * FROM (SELECT {} FROM (SELECT {}({}) AS __v) AS __r) AS {}",
+                    columns.join(", "),
+                    quote(&def.name),
+                    args.join(", "),
+                    quote(&table)
+                );
+                let mut stmts = crate::parse::statements(&text)?;
+                let Some(ast::Statement::Query(q)) = stmts.pop() else {
+                    return Err(Error::Internal("expanded function did not parse".into()));
+                };
+                let ast::SetExpr::Select(s) = *q.body else {
+                    return Err(Error::Internal("expanded function did not parse".into()));
+                };
+                return Ok(s.from.into_iter().next().map(|t| t.relation));
+            }
             if !def.returns_set && !def.has_out_params() {
                 // A scalar function in FROM: one row of its value.
                 let text = format!(
