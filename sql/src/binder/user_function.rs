@@ -51,6 +51,57 @@ fn runs_as_routine(def: &FunctionDef) -> bool {
         })
 }
 
+/// The FROM item of `text`, a `SELECT * FROM <item>` the binder wrote.
+fn from_factor(text: &str) -> Result<Option<ast::TableFactor>> {
+    let mut stmts = crate::parse::statements(text)?;
+    let Some(ast::Statement::Query(q)) = stmts.pop() else {
+        return Err(Error::Internal("expanded function did not parse".into()));
+    };
+    let ast::SetExpr::Select(s) = *q.body else {
+        return Err(Error::Internal("expanded function did not parse".into()));
+    };
+    Ok(s.from.into_iter().next().map(|t| t.relation))
+}
+
+/// A call in FROM of a function returning a row type (not a set): one row of its fields
+/// (NULLs when it returns none), named after them, as PostgreSQL expands it. `None` for
+/// any other function.
+fn row_type_factor(
+    def: &FunctionDef,
+    alias: Option<&ast::TableAlias>,
+    args: &[String],
+) -> Result<Option<ast::TableFactor>> {
+    let fields = match def.returns {
+        DataType::Composite(oid) if def.table_columns.is_empty() && !def.returns_set => {
+            crate::types::record::lookup(oid).map(|r| r.fields.clone())
+        }
+        _ => None,
+    };
+    let Some(fields) = fields else {
+        return Ok(None);
+    };
+    let quote = crate::expr::catalog_functions::quote_ident;
+    let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
+    let given: Vec<String> = alias
+        .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
+        .unwrap_or_default();
+    let columns: Vec<String> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let shown = given.get(i).unwrap_or(name);
+            format!("(__r.__v).{} AS {}", quote(name), quote(shown))
+        })
+        .collect();
+    from_factor(&format!(
+        "SELECT * FROM (SELECT {} FROM (SELECT {}({}) AS __v) AS __r) AS {}",
+        columns.join(", "),
+        quote(&def.name),
+        args.join(", "),
+        quote(&table)
+    ))
+}
+
 /// Expansions nested deeper than this fail with 54001, as PostgreSQL's stack depth limit.
 const MAX_DEPTH: usize = 64;
 
@@ -614,14 +665,7 @@ impl Binder {
             quote(&table),
             quote(&column)
         );
-        let mut stmts = crate::parse::statements(&text)?;
-        let Some(ast::Statement::Query(q)) = stmts.pop() else {
-            return Err(Error::Internal("expanded function did not parse".into()));
-        };
-        let ast::SetExpr::Select(s) = *q.body else {
-            return Err(Error::Internal("expanded function did not parse".into()));
-        };
-        Ok(s.from.into_iter().next().map(|t| t.relation))
+        from_factor(&text)
     }
 
     /// A SQL function in FROM as the derived table it expands to; `None` when no SQL function
@@ -636,43 +680,8 @@ impl Binder {
             return Ok(None);
         };
         if runs_as_routine(&def) {
-            let fields = match def.returns {
-                DataType::Composite(oid) if def.table_columns.is_empty() => {
-                    crate::types::record::lookup(oid).map(|r| r.fields.clone())
-                }
-                _ => None,
-            };
-            if let (Some(fields), false) = (fields, def.returns_set) {
-                // A function returning a row type in FROM: one row of its fields (NULLs
-                // when it returns none), named after them, as PostgreSQL expands it.
-                let quote = crate::expr::catalog_functions::quote_ident;
-                let table = alias.map_or_else(|| def.name.clone(), |a| ident(&a.name));
-                let given: Vec<String> = alias
-                    .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
-                    .unwrap_or_default();
-                let columns: Vec<String> = fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (name, _))| {
-                        let shown = given.get(i).unwrap_or(name);
-                        format!("(__r.__v).{} AS {}", quote(name), quote(shown))
-                    })
-                    .collect();
-                let text = format!(
-                    "SELECT * FROM (SELECT {} FROM (SELECT {}({}) AS __v) AS __r) AS {}",
-                    columns.join(", "),
-                    quote(&def.name),
-                    args.join(", "),
-                    quote(&table)
-                );
-                let mut stmts = crate::parse::statements(&text)?;
-                let Some(ast::Statement::Query(q)) = stmts.pop() else {
-                    return Err(Error::Internal("expanded function did not parse".into()));
-                };
-                let ast::SetExpr::Select(s) = *q.body else {
-                    return Err(Error::Internal("expanded function did not parse".into()));
-                };
-                return Ok(s.from.into_iter().next().map(|t| t.relation));
+            if let Some(factor) = row_type_factor(&def, alias, &args)? {
+                return Ok(Some(factor));
             }
             if !def.returns_set && !def.has_out_params() {
                 // A scalar function in FROM: one row of its value.
@@ -689,14 +698,7 @@ impl Binder {
                             .unwrap_or_else(|| def.name.clone())
                     )
                 );
-                let mut stmts = crate::parse::statements(&text)?;
-                let Some(ast::Statement::Query(q)) = stmts.pop() else {
-                    return Err(Error::Internal("expanded function did not parse".into()));
-                };
-                let ast::SetExpr::Select(s) = *q.body else {
-                    return Err(Error::Internal("expanded function did not parse".into()));
-                };
-                return Ok(s.from.into_iter().next().map(|t| t.relation));
+                return from_factor(&text);
             }
             // bound by `bind_routine_factor` instead, as a set function
             return Ok(None);
@@ -728,14 +730,7 @@ impl Binder {
             crate::expr::catalog_functions::quote_ident(&table),
             names.join(", ")
         );
-        let mut stmts = crate::parse::statements(&text)?;
-        let Some(ast::Statement::Query(q)) = stmts.pop() else {
-            return Err(Error::Internal("expanded function did not parse".into()));
-        };
-        let ast::SetExpr::Select(s) = *q.body else {
-            return Err(Error::Internal("expanded function did not parse".into()));
-        };
-        Ok(s.from.into_iter().next().map(|t| t.relation))
+        from_factor(&text)
     }
 
     /// Binds the factor a SQL function in FROM expands to.

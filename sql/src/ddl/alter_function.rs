@@ -92,12 +92,7 @@ fn move_to(
         && other.oid != def.oid
     {
         let shown: Vec<String> = types.iter().map(|t| t.name().to_string()).collect();
-        let schema_name = catalog
-            .schemas
-            .iter()
-            .find(|s| s.oid == schema)
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
+        let schema_name = catalog.schema_name(schema);
         return Err(Error::Raised(Box::new(crate::error::Raised {
             code: "42723",
             message: format!(

@@ -9,37 +9,43 @@ use super::val::null;
 use crate::storage::Row;
 use crate::storage::catalog::oids::HEAP_AM;
 
-/// A `pg_class` row per virtual relation.
+/// A `pg_class` row per virtual relation (the same for every scan: made once).
 pub fn class_rows() -> Vec<Row> {
-    super::tables()
-        .iter()
-        .map(|st| {
-            let kind = system_relkind(st.name);
-            let am = if kind == 'r' { HEAP_AM } else { 0 };
-            rel_row(
-                st.oid,
-                st.name,
-                st.schema,
-                am,
-                kind,
-                st.columns.len(),
-                None,
-                None,
-                (crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER, null()),
-            )
-        })
-        .collect()
+    static ROWS: std::sync::LazyLock<Vec<Row>> = std::sync::LazyLock::new(|| {
+        super::tables()
+            .iter()
+            .map(|st| {
+                let kind = system_relkind(st.name);
+                let am = if kind == 'r' { HEAP_AM } else { 0 };
+                rel_row(
+                    st.oid,
+                    st.name,
+                    st.schema,
+                    am,
+                    kind,
+                    st.columns.len(),
+                    None,
+                    None,
+                    (crate::storage::catalog::oids::BOOTSTRAP_SUPERUSER, null()),
+                )
+            })
+            .collect()
+    });
+    ROWS.clone()
 }
 
-/// The `pg_attribute` rows of every virtual relation's columns.
+/// The `pg_attribute` rows of every virtual relation's columns (made once).
 pub fn attribute_rows() -> Vec<Row> {
-    let mut rows = Vec::new();
-    for st in super::tables() {
-        for (i, (n, t)) in st.column_types().iter().enumerate() {
-            rows.push(attribute(st.oid, n, t, i + 1, false, false, '\0'));
+    static ROWS: std::sync::LazyLock<Vec<Row>> = std::sync::LazyLock::new(|| {
+        let mut rows = Vec::new();
+        for st in super::tables() {
+            for (i, (n, t)) in st.column_types().iter().enumerate() {
+                rows.push(attribute(st.oid, n, t, i + 1, false, false, '\0'));
+            }
         }
-    }
-    rows
+        rows
+    });
+    ROWS.clone()
 }
 
 /// PostgreSQL 15's relkind for a virtual relation: its catalogs are tables (`r`), the rest
