@@ -267,6 +267,7 @@ pub async fn timeline_info(
         .timeline_status(ps::TimelineStatusRequest {
             tenant: tenant.to_string(),
             timeline: timeline.to_string(),
+            with_logical_size: true,
         })
         .await
     {

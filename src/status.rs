@@ -447,6 +447,7 @@ async fn pageserver_infos(
                 .timeline_status(ps::TimelineStatusRequest {
                     tenant: id.tenant.to_string(),
                     timeline: id.timeline.to_string(),
+                    with_logical_size: true,
                 })
                 .await
                 .map(|r| r.into_inner())

@@ -314,6 +314,7 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
                 .timeline_status(pb::TimelineStatusRequest {
                     tenant: "bench".into(),
                     timeline: "main".into(),
+                    with_logical_size: false,
                 })
                 .await?
                 .into_inner();

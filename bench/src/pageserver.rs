@@ -176,6 +176,7 @@ pub(crate) async fn last_record_lsn(
         .timeline_status(pb::TimelineStatusRequest {
             tenant: "bench".into(),
             timeline: "main".into(),
+            with_logical_size: false,
         })
         .await?
         .into_inner();

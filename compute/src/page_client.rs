@@ -262,6 +262,7 @@ impl PageClient {
             .timeline_status(pb::TimelineStatusRequest {
                 tenant: self.timeline.tenant.to_string(),
                 timeline: self.timeline.timeline.to_string(),
+                with_logical_size: false,
             })
             .await
             .map_err(|s| match s.code() {

@@ -553,6 +553,7 @@ pub async fn ensure_timeline(
             let status_request = pb::TimelineStatusRequest {
                 tenant: timeline.tenant.to_string(),
                 timeline: timeline.timeline.to_string(),
+                with_logical_size: false,
             };
             match client.timeline_status(status_request.clone()).await {
                 Err(s) if s.code() == tonic::Code::NotFound => {}

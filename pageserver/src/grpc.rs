@@ -240,8 +240,10 @@ fn get_pages_batch_cached(
 }
 
 /// The timeline's status. Never waits for the remote lock (an upload may hold it for as
-/// long as the object store takes): the manifest as last published is enough.
-async fn info(ps: &Pageserver, handle: &Arc<TimelineHandle>) -> pb::TimelineInfo {
+/// long as the object store takes): the manifest as last published is enough. The
+/// logical size only `with_size` (it walks every key of the in-memory layers, too much
+/// for the compute's ingest poll, which asks every 10 ms while it has dirty pages).
+async fn info(ps: &Pageserver, handle: &Arc<TimelineHandle>, with_size: bool) -> pb::TimelineInfo {
     let gc_cutoff = handle.effective_gc_cutoff();
     let (remote_consistent_lsn, layer_count, layer_bytes, images, deltas) = handle.published(|m| {
         let count = |kind: &str| m.layers.iter().filter(|l| l.kind == kind).count() as u64;
@@ -255,7 +257,9 @@ async fn info(ps: &Pageserver, handle: &Arc<TimelineHandle>) -> pb::TimelineInfo
     });
     let last_record_lsn = handle.last_record_lsn();
     let sizer = handle.clone();
-    let logical_size =
+    let logical_size = if !with_size {
+        None
+    } else {
         match tokio::task::spawn_blocking(move || sizer.logical_size(last_record_lsn)).await {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(e)) => {
@@ -266,7 +270,8 @@ async fn info(ps: &Pageserver, handle: &Arc<TimelineHandle>) -> pb::TimelineInfo
                 tracing::warn!(error = %e, "compute logical size: task failed");
                 None
             }
-        };
+        }
+    };
     pb::TimelineInfo {
         tenant: handle.id.tenant.to_string(),
         timeline: handle.id.timeline.to_string(),
@@ -423,7 +428,7 @@ impl PageserverRpc for Service {
                 tracing::warn!(error = %e, "create timeline");
                 status(&e)
             })?;
-            Ok(Response::new(info(&self.ps, &handle).await))
+            Ok(Response::new(info(&self.ps, &handle, false).await))
         }
         .instrument(span)
         .await
@@ -445,7 +450,7 @@ impl PageserverRpc for Service {
             let tenant = (!r.tenant.is_empty()).then_some(r.tenant.as_str());
             let mut timelines = Vec::new();
             for h in self.ps.timelines(tenant) {
-                timelines.push(info(&self.ps, &h).await);
+                timelines.push(info(&self.ps, &h, true).await);
             }
             Ok(Response::new(pb::ListTimelinesResponse { timelines }))
         }
@@ -470,7 +475,9 @@ impl PageserverRpc for Service {
             let handle = timeline_id(&r.tenant, &r.timeline)
                 .and_then(|id| self.ps.timeline(&id))
                 .map_err(|e| status(&e))?;
-            Ok(Response::new(info(&self.ps, &handle).await))
+            Ok(Response::new(
+                info(&self.ps, &handle, r.with_logical_size).await,
+            ))
         }
         .instrument(span)
         .await

@@ -295,6 +295,10 @@ pub struct Session<S: Storage> {
     txn_start: Option<i64>,
     /// The environment of the last statement (see [`Session::env`]).
     last_env: Arc<Env>,
+    /// The settings' [`Settings::generation`](crate::settings::Settings::generation) its
+    /// time zone, interval style and output settings were read at (`None`: never): while
+    /// it is current they need not be read again.
+    env_generation: Option<u64>,
     /// The storage is a read replica: every transaction is read-only (the storage refuses
     /// writes itself, naming the primary).
     in_recovery: bool,
@@ -540,6 +544,7 @@ impl<S: Storage> Session<S> {
             time_zone: Zone::utc(),
             txn_start: None,
             last_env: Arc::new(Env::default()),
+            env_generation: None,
         }
     }
 
@@ -670,6 +675,9 @@ impl<S: Storage> Session<S> {
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
     /// install it ([`env::install`]) while formatting that statement's rows as text.
     pub fn env(&self) -> Arc<Env> {
+        if self.env_generation == Some(self.info.settings().generation()) {
+            return self.last_env.clone();
+        }
         let setting = self.info.setting("timezone").unwrap_or_default();
         let time_zone = if setting == self.time_zone.name() {
             self.time_zone.clone()
@@ -711,11 +719,21 @@ impl<S: Storage> Session<S> {
             self.info.xid.store(0, std::sync::atomic::Ordering::Relaxed);
         }
         let transaction_start = *self.txn_start.get_or_insert(now);
-        self.sync_time_zone();
+        let generation = self.info.settings().generation();
+        let (interval_style, output) = if self.env_generation == Some(generation) {
+            (self.last_env.interval_style, self.last_env.output)
+        } else {
+            self.sync_time_zone();
+            (
+                self.interval_style(),
+                env::OutputSettings::from_session(&self.info),
+            )
+        };
+        self.env_generation = Some(generation);
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
-            interval_style: self.interval_style(),
-            output: env::OutputSettings::from_session(&self.info),
+            interval_style,
+            output,
             transaction_start,
             statement_start: now,
             lookup: self.last_env.lookup.clone(),

@@ -63,6 +63,7 @@ fn status_of(tenant: &str) -> pb::TimelineStatusRequest {
     pb::TimelineStatusRequest {
         tenant: tenant.into(),
         timeline: "main".into(),
+        with_logical_size: false,
     }
 }
 

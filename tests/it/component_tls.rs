@@ -42,6 +42,7 @@ fn status_of() -> pb::TimelineStatusRequest {
     pb::TimelineStatusRequest {
         tenant: "default".into(),
         timeline: "main".into(),
+        with_logical_size: false,
     }
 }
 

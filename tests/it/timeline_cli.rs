@@ -91,6 +91,7 @@ async fn timeline_create_list_and_status() {
             .timeline_status(pb::TimelineStatusRequest {
                 tenant: "default".into(),
                 timeline: "main".into(),
+                with_logical_size: true,
             })
             .await
             .expect("timeline status")

@@ -93,8 +93,16 @@ impl EngineTxn {
         isolation: Isolation,
         fixed_snapshot: Option<Lsn>,
     ) -> EngineTxn {
-        let empty = Arc::new(EngineCatalog::default());
-        let empty_sql = Arc::new(Catalog::default());
+        // Placeholders until the first statement reads the catalog: made once, not per
+        // transaction (a default `Catalog` allocates its `public` schema).
+        static EMPTY: std::sync::LazyLock<(Arc<EngineCatalog>, Arc<Catalog>)> =
+            std::sync::LazyLock::new(|| {
+                (
+                    Arc::new(EngineCatalog::default()),
+                    Arc::new(Catalog::default()),
+                )
+            });
+        let (empty, empty_sql) = (EMPTY.0.clone(), EMPTY.1.clone());
         EngineTxn {
             shared,
             id,

@@ -81,6 +81,7 @@ async fn start_point(
             c.timeline_status(pb::TimelineStatusRequest {
                 tenant: timeline.tenant.to_string(),
                 timeline: timeline.timeline.to_string(),
+                with_logical_size: false,
             })
             .await
             .map(|r| r.into_inner())

@@ -68,6 +68,8 @@ pub struct Settings {
     /// Whether a value may have changed since [`Settings::take_changed_reports`] last
     /// compared them (every change of a map sets it), so the comparison runs only then.
     maybe_changed: bool,
+    /// Counts the changes of any value ([`Settings::generation`]).
+    generation: u64,
 }
 
 impl Default for Settings {
@@ -79,6 +81,12 @@ impl Default for Settings {
 /// The key of a parameter name: PostgreSQL compares them case-insensitively.
 fn key(name: &str) -> String {
     name.to_ascii_lowercase()
+}
+
+/// Whether the parameter with key `k` is reported to the client when it changes
+/// (ParameterStatus).
+fn is_reported(k: &str) -> bool {
+    catalog::find(k).is_some_and(|d| d.report)
 }
 
 /// [`key`] without a copy when `name` is already one (the code's own lookups).
@@ -102,6 +110,7 @@ impl Settings {
             savepoints: Vec::new(),
             reported: BTreeMap::new(),
             maybe_changed: true,
+            generation: 0,
         }
     }
 
@@ -160,13 +169,31 @@ impl Settings {
         self.in_transaction
     }
 
-    /// Called before any change to the session values: keeps the transaction's starting
-    /// values for an abort, and marks the reported values for comparison.
-    fn changing(&mut self) {
-        self.maybe_changed = true;
+    /// Called before any change to the session values of parameter `k`: keeps the
+    /// transaction's starting values for an abort, and marks the reported values for
+    /// comparison when `k` is one of them (every transaction sets `transaction_read_only`
+    /// LOCAL, which is not: that must not cost a comparison at every Sync).
+    fn changing(&mut self, k: &str) {
+        self.generation += 1;
+        if is_reported(k) {
+            self.maybe_changed = true;
+        }
         if self.in_transaction && self.saved.is_none() {
             self.saved = Some(self.session.clone());
         }
+    }
+
+    /// Whether some `SET LOCAL` value of the transaction is of a reported parameter (its
+    /// end then may change what the client was told).
+    fn local_reported(&self) -> bool {
+        self.local.keys().any(|k| is_reported(k))
+    }
+
+    /// A number that changes whenever any value may have changed: what was derived from
+    /// the values (the session's time zone, output settings) is still right while it
+    /// stays the same.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// `SET [SESSION | LOCAL] name = value`; returns the canonical value. Outside a
@@ -174,7 +201,7 @@ impl Settings {
     pub fn set(&mut self, name: &str, value: &str, local: bool) -> Result<String> {
         let v = self.check(name, value)?;
         let k = key(name);
-        self.changing();
+        self.changing(&k);
         if local {
             if self.in_transaction() {
                 self.local.insert(k, v.clone());
@@ -193,7 +220,7 @@ impl Settings {
     pub fn set_for_call(&mut self, name: &str, value: &str) -> Result<Replaced> {
         let v = self.check(name, value)?;
         let k = key(name);
-        self.changing();
+        self.changing(&k);
         let replaced = Replaced {
             session: self.session.get(&k).cloned(),
             local: self.local.get(&k).cloned(),
@@ -205,7 +232,7 @@ impl Settings {
 
     /// Gives back the values [`Settings::set_for_call`] replaced.
     pub fn restore(&mut self, replaced: Replaced) {
-        self.changing();
+        self.changing(&replaced.key);
         let Replaced {
             key,
             session,
@@ -233,7 +260,7 @@ impl Settings {
             None if k.contains('.') => {}
             None => return Err(Error::UndefinedParameter(k)),
         }
-        self.changing();
+        self.changing(&k);
         if local {
             if self.in_transaction() {
                 let reset = self.reset_value(&k);
@@ -258,7 +285,8 @@ impl Settings {
 
     /// `RESET ALL` (and part of `DISCARD ALL`): every settable parameter back to its default.
     pub fn reset_all(&mut self) {
-        self.changing();
+        self.maybe_changed = true;
+        self.changing("");
         self.local.clear();
         let keys: Vec<String> = self.session.keys().cloned().collect();
         for k in keys {
@@ -272,6 +300,7 @@ impl Settings {
     pub fn set_startup(&mut self, name: &str, value: &str) -> Result<()> {
         let v = self.check(name, value)?;
         self.maybe_changed = true;
+        self.generation += 1;
         self.startup.insert(key(name), v);
         Ok(())
     }
@@ -280,6 +309,7 @@ impl Settings {
     /// packet would, even for a parameter users cannot change.
     pub fn set_server(&mut self, name: &str, value: &str) {
         self.maybe_changed = true;
+        self.generation += 1;
         self.startup.insert(key(name), value.to_string());
     }
 
@@ -321,7 +351,8 @@ impl Settings {
         self.in_transaction = false;
         self.saved = None;
         if !self.local.is_empty() {
-            self.maybe_changed = true;
+            self.maybe_changed |= self.local_reported();
+            self.generation += 1;
             self.local.clear();
         }
         self.savepoints.clear();
@@ -331,11 +362,13 @@ impl Settings {
     pub fn abort(&mut self) {
         self.in_transaction = false;
         if let Some(saved) = self.saved.take() {
-            self.maybe_changed = true;
+            self.maybe_changed |= saved != self.session;
+            self.generation += 1;
             self.session = saved;
         }
         if !self.local.is_empty() {
-            self.maybe_changed = true;
+            self.maybe_changed |= self.local_reported();
+            self.generation += 1;
             self.local.clear();
         }
         self.savepoints.clear();
@@ -350,7 +383,8 @@ impl Settings {
     /// `ROLLBACK TO` the savepoint at depth `index` (0 = outermost); it stays valid.
     pub fn rollback_to(&mut self, index: usize) {
         if let Some((session, local)) = self.savepoints.get(index).cloned() {
-            self.changing();
+            self.maybe_changed = true;
+            self.changing("");
             self.session = session;
             self.local = local;
             self.savepoints.truncate(index + 1);

@@ -389,6 +389,7 @@ pub async fn ps_status(url: &str) -> Result<ps_pb::TimelineInfo, String> {
         c.timeline_status(ps_pb::TimelineStatusRequest {
             tenant: "default".into(),
             timeline: "main".into(),
+            with_logical_size: false,
         })
         .await
         .map(|r| r.into_inner())

@@ -159,6 +159,7 @@ impl Node {
             .timeline_status(pb::TimelineStatusRequest {
                 tenant: id.tenant.to_string(),
                 timeline: id.timeline.to_string(),
+                with_logical_size: true,
             })
             .await
             .expect("timeline status")
