@@ -424,6 +424,46 @@ ar_section("ar_transactions") do |conn|
   conn.drop_table(:ar_tx)
 end
 
+ar_section("ar_schema_changes") do |conn|
+  %w[ar_tags ar_labels ar_posts_tags ar_things].each { |t| conn.drop_table(t, if_exists: true) }
+  conn.create_table(:ar_things, comment: "things") do |t|
+    t.string :code, null: false, comment: "the code"
+    t.integer :qty, default: 1
+    t.references :owner, polymorphic: true, index: true
+    t.decimal :price, precision: 10, scale: 2
+  end
+  conn.add_index :ar_things, :code, unique: true, where: "qty > 0", name: "ar_things_live_code"
+  conn.add_index :ar_things, [:qty, :code], order: { qty: :desc }, name: "ar_things_qty_desc"
+  conn.add_index :ar_things, "lower(code)", name: "ar_things_lower_code"
+  conn.add_check_constraint :ar_things, "qty >= 0", name: "ar_things_qty_nonneg"
+  show(conn.table_comment("ar_things"), conn.columns("ar_things").map { |c| [c.name, c.comment] })
+  conn.indexes("ar_things").sort_by(&:name).each do |ix|
+    show(ix.name, ix.columns, ix.unique, ix.where, ix.orders, ix.lengths, ix.opclasses)
+  end
+  show(conn.check_constraints("ar_things").map { |c| [c.name, c.expression] })
+  conn.create_join_table :ar_posts, :ar_tags, table_name: "ar_posts_ar_tags"
+  show(conn.columns("ar_posts_ar_tags").map { |c| [c.name, c.sql_type, c.null] }, conn.primary_key("ar_posts_ar_tags"))
+  conn.rename_table :ar_things, :ar_items2
+  show(conn.primary_key("ar_items2"), conn.serial_sequence("ar_items2", "id"),
+       conn.indexes("ar_items2").map(&:name).sort)
+  conn.change_column :ar_items2, :qty, :bigint, default: 5
+  conn.change_column :ar_items2, :price, :decimal, precision: 12, scale: 3
+  conn.rename_index :ar_items2, "ar_things_lower_code", "ar_items2_lower_code"
+  conn.remove_index :ar_items2, name: "ar_things_qty_desc"
+  conn.remove_check_constraint :ar_items2, name: "ar_things_qty_nonneg"
+  conn.remove_column :ar_items2, :owner_type
+  show(conn.columns("ar_items2").map { |c| [c.name, c.sql_type, c.default] }, conn.indexes("ar_items2").map(&:name).sort,
+       conn.check_constraints("ar_items2").size)
+  m = Class.new(ActiveRecord::Base) { self.table_name = "ar_items2" }
+  m.create!(code: "a")
+  conn.execute("INSERT INTO ar_items2 (id, code) VALUES (50, 'b')")
+  conn.reset_pk_sequence!("ar_items2")
+  show(m.create!(code: "c").id, m.order(:id).pluck(:id, :code, :qty))
+  conn.drop_join_table :ar_posts, :ar_tags, table_name: "ar_posts_ar_tags"
+  conn.drop_table :ar_items2
+  show(conn.table_exists?("ar_items2"), conn.table_exists?("ar_posts_ar_tags"))
+end
+
 ar_section("ar_schema_dump") do |conn|
   out = StringIO.new
   ActiveRecord::SchemaDumper.ignore_tables = [/^(?!ar_)/]
