@@ -530,6 +530,81 @@ impl Printer<'_> {
                 let tn = target.map_or_else(|| data_type.to_string(), |t| t.name());
                 (format!("{s}::{tn}"), target, ATOM)
             }
+            Expr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | Expr::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
+                // LIKE is the `~~` operator family; only varchar goes through text's.
+                let op = match (matches!(e, Expr::ILike { .. }), *negated) {
+                    (false, false) => "~~",
+                    (false, true) => "!~~",
+                    (true, false) => "~~*",
+                    (true, true) => "!~~*",
+                };
+                let x = self.print(expr, None);
+                let x = match x.1 {
+                    Some(DataType::Varchar(_)) => self.implicit_cast(x, DataType::Text),
+                    _ => x,
+                };
+                let (pat, _, pp) = self.print(pattern, Some(DataType::Text));
+                let pat = if pp < 5 { format!("({pat})") } else { pat };
+                let x = if x.2 < 5 { format!("({})", x.0) } else { x.0 };
+                let text = format!("{x} {op} {pat}");
+                if self.parens {
+                    return (format!("({text})"), Some(DataType::Bool), ATOM);
+                }
+                (text, Some(DataType::Bool), 5)
+            }
+            Expr::In {
+                expr,
+                target: ast::InTarget::List(list),
+                negated,
+                ..
+            } if list.iter().all(Self::is_constant) => {
+                // `x IN (1, 2)` is `x = ANY (ARRAY[1, 2])` after parse analysis; a varchar
+                // operand compares as text, its array cast to text[]. One item is a plain
+                // comparison.
+                if let [item] = list.as_slice() {
+                    let op = if *negated { B::NotEq } else { B::Eq };
+                    let cmp = Expr::BinaryOp {
+                        left: expr.clone(),
+                        op,
+                        right: Box::new(item.clone()),
+                    };
+                    return self.print(&cmp, want);
+                }
+                let x = self.print(expr, None);
+                let elem = x.1;
+                let items: Vec<String> = list.iter().map(|i| self.print(i, elem).0).collect();
+                let mut array = format!("ARRAY[{}]", items.join(", "));
+                let x = match elem {
+                    Some(DataType::Varchar(_)) => {
+                        array = if self.parens {
+                            format!("({array})::text[]")
+                        } else {
+                            format!("{array}::text[]")
+                        };
+                        self.implicit_cast(x, DataType::Text)
+                    }
+                    _ => x,
+                };
+                let op = if *negated { "<> ALL" } else { "= ANY" };
+                let text = format!("{} {op} ({array})", x.0);
+                if self.parens {
+                    return (format!("({text})"), Some(DataType::Bool), ATOM);
+                }
+                (text, Some(DataType::Bool), 0)
+            }
             Expr::Function(f) => self.function(f),
             other => (other.to_string(), None, ATOM),
         }
