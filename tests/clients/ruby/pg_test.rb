@@ -459,6 +459,17 @@ ar_section("ar_schema_changes") do |conn|
   conn.execute("INSERT INTO ar_items2 (id, code) VALUES (50, 'b')")
   conn.reset_pk_sequence!("ar_items2")
   show(m.create!(code: "c").id, m.order(:id).pluck(:id, :code, :qty))
+  # Left for the schema dump: check constraints and an expression index over varchar.
+  conn.drop_table(:ar_checked, if_exists: true)
+  conn.create_table(:ar_checked) do |t|
+    t.string :status, null: false
+    t.string :code, limit: 8
+    t.integer :n
+  end
+  conn.add_check_constraint :ar_checked, "status IN ('new', 'done') AND code LIKE 'c%'", name: "ar_checked_status"
+  conn.add_check_constraint :ar_checked, "n BETWEEN 1 AND 9 OR n IS NULL", name: "ar_checked_n"
+  conn.add_index :ar_checked, "lower(status), code", name: "ar_checked_lower"
+  show(conn.check_constraints("ar_checked").map { |c| [c.name, c.expression] }.sort)
   conn.drop_join_table :ar_posts, :ar_tags, table_name: "ar_posts_ar_tags"
   conn.drop_table :ar_items2
   show(conn.table_exists?("ar_items2"), conn.table_exists?("ar_posts_ar_tags"))
