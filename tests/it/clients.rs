@@ -1,8 +1,8 @@
 //! Real PostgreSQL drivers and ORMs, unmodified, against a `strata start` cluster — and, as
 //! the oracle, against a throwaway PostgreSQL 15 (`testkit::postgres::PgServer`): each
-//! client script under `tests/clients/<client>/` (Python, Node, Java, psql) prints a transcript
-//! in named sections
-//! (`== name`), and every section must read the same on both servers.
+//! client script under `tests/clients/<client>/` (Python, Node, Java, Go, Ruby, psql) prints
+//! a transcript in named sections (`== name`), and every section must read the same on both
+//! servers.
 //!
 //! A section listed as pending in a driver's [`Client`] needs a piece another part of the
 //! project still builds (a type, the pg_catalog views); its differences are printed, not
@@ -12,8 +12,8 @@
 //! for TLS without verification: `sslmode=require`, node-postgres' `no-verify`).
 //! The clients come from the registries (`./scripts/test` installs psycopg, psycopg2,
 //! asyncpg, SQLAlchemy, Django, pg8000, Peewee, node-postgres, postgres.js, Sequelize,
-//! TypeORM and the JDBC driver); a missing one fails under `CI=true` and is skipped loudly
-//! elsewhere.
+//! TypeORM, the JDBC driver, and from Debian Go with pgx v4 and ruby-pg with ActiveRecord);
+//! a missing one fails under `CI=true` and is skipped loudly elsewhere.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -347,6 +347,55 @@ fn jdbc() {
             jar.display().to_string(),
             "java/JdbcTest.java".into(),
         ],
+        pending: &[],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn pgx() {
+    let pgx = Path::new("/usr/share/gocode/src/github.com/jackc/pgx/v4");
+    if !pgx.is_dir() || !available(Command::new("go").arg("version")) {
+        return missing("pgx v4 and Go (apt golang-go golang-github-jackc-pgx-v4-dev)");
+    }
+    // Debian's Go sources in GOPATH mode, offline. The extended protocol with binary
+    // parameters and results for every type pgx has a codec for, QueryRow/Scan into Go and
+    // pgtype values, the simple protocol, prepared statements, nested transactions
+    // (savepoints), CopyFrom (binary COPY), SendBatch (one Sync for many statements),
+    // *pgconn.PgError fields, LISTEN / NOTIFY.
+    check(&Client {
+        name: "pgx",
+        command: [
+            "env",
+            "GO111MODULE=off",
+            "GOPATH=/usr/share/gocode",
+            "GOPROXY=off",
+            "GOFLAGS=",
+            "go",
+            "run",
+            "go/pgx_client.go",
+        ]
+        .map(String::from)
+        .to_vec(),
+        pending: &[],
+        tls: "sslmode=require",
+    });
+}
+
+#[test]
+fn ruby_pg_activerecord() {
+    let gems = "require 'pg'; require 'active_record'";
+    if !available(Command::new("ruby").args(["-e", gems])) {
+        return missing("ruby-pg and ActiveRecord (apt ruby-pg ruby-activerecord)");
+    }
+    // PG::Connection (exec, exec_params with binary values, prepare, the basic type maps,
+    // copy_data both ways, the PG::Error subclasses by SQLSTATE), then ActiveRecord 6.1: its
+    // type map loaded from pg_type with `'array_in(cstring,oid,integer)'::regprocedure`, a
+    // migration, introspection (columns, indexes, primary keys through `indkey[i]`, foreign
+    // keys), models and associations, savepoints, and the schema dumper.
+    check(&Client {
+        name: "ruby-pg",
+        command: vec!["ruby".into(), "ruby/pg_test.rb".into()],
         pending: &[],
         tls: "sslmode=require",
     });

@@ -124,6 +124,7 @@ pub fn from_stored(v: Stored, ty: Option<&DataType>) -> sql::Value {
             Some(DataType::RegClass) => sql::Value::Reg(RegKind::Class, i as u32),
             Some(DataType::RegType) => sql::Value::Reg(RegKind::Type, i as u32),
             Some(DataType::RegProc) => sql::Value::Reg(RegKind::Proc, i as u32),
+            Some(DataType::RegProcedure) => sql::Value::Reg(RegKind::Procedure, i as u32),
             Some(DataType::RegNamespace) => sql::Value::Reg(RegKind::Namespace, i as u32),
             Some(DataType::RegRole) => sql::Value::Reg(RegKind::Role, i as u32),
             Some(DataType::RegConfig) => sql::Value::Reg(RegKind::Config, i as u32),
@@ -287,7 +288,13 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         | (V::Tid(..), T::Tid)
         | (
             V::Int(_) | V::Reg(..),
-            T::RegClass | T::RegType | T::RegProc | T::RegNamespace | T::RegRole | T::RegConfig,
+            T::RegClass
+            | T::RegType
+            | T::RegProc
+            | T::RegProcedure
+            | T::RegNamespace
+            | T::RegRole
+            | T::RegConfig,
         ) => true,
         (V::Float(_) | V::Float4(_), T::Float4 | T::Float8) => true,
         (V::Text(_), T::Text | T::Varchar(_) | T::Name | T::Char | T::Refcursor | T::Unknown) => {

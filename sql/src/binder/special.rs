@@ -294,6 +294,15 @@ impl Binder {
         if t == DataType::Jsonb {
             return self.bind_jsonb_subscripts(x, chain, ctx);
         }
+        // `pg_index.indkey[i]`: a vector subscripts as the array of its elements, from 0
+        // (ActiveRecord reads primary keys with `indkey[generate_subscripts(indkey, 1)]`).
+        let (x, t) = match crate::types::vector::elem(t) {
+            Some(e) => {
+                let array = DataType::array_of(e);
+                (self.coerce(x, t, array)?, array)
+            }
+            None => (x, t),
+        };
         let Some(elem) = t.elem() else {
             return Err(Error::DatatypeMismatch(format!(
                 "cannot subscript type {} because it does not support subscripting",

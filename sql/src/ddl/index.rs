@@ -161,6 +161,7 @@ pub fn create(ddl: &mut Ddl, c: &ast::CreateIndex) -> Result<StatementResult> {
         // INCLUDE columns are part of a generated name too (`ChooseIndexColumnNames`).
         key_names.push(n);
     }
+    names::distinct_index_column_names(&mut key_names);
     let catalog = ddl.catalog()?;
     let name = match &c.name {
         Some(n) => {

@@ -84,6 +84,22 @@ pub fn cloned_index_parts(
     (columns_addition(cols), label)
 }
 
+/// An index's column names made distinct as `ChooseIndexColumnNames` does: a name seen
+/// before in the list gets the first free number appended (`expr`, `expr1`, `expr2`).
+pub fn distinct_index_column_names(names: &mut [String]) {
+    for k in 1..names.len() {
+        let (before, rest) = names.split_at_mut(k);
+        let orig = rest[0].clone();
+        let mut n = 1;
+        while before.iter().any(|b| *b == rest[0]) {
+            let digits = n.to_string();
+            let keep = truncate(&orig, MAX_IDENTIFIER - digits.len());
+            rest[0] = format!("{keep}{digits}");
+            n += 1;
+        }
+    }
+}
+
 /// Column names joined by `_` (`ChooseIndexNameAddition`), cut at the identifier limit.
 pub fn columns_addition<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::new();

@@ -392,6 +392,73 @@ impl ObjectLookup for env::CatalogEnv {
         Ok(users.first().copied())
     }
 
+    /// A built-in first when the name is unqualified or `pg_catalog.` (pg_catalog leads the
+    /// search path), then the user's functions of the schema named or the search path's.
+    fn function_oid_by_args(&self, name: &str, args: &[u32]) -> Result<Option<u32>> {
+        let parts: Vec<&str> = name.split('.').collect();
+        let (schema, bare) = match parts.as_slice() {
+            [n] => (None, *n),
+            [s, n] | [_, s, n] => (Some(*s), *n),
+            _ => return Ok(None),
+        };
+        let schema = match schema {
+            Some(s) => match self.catalog.schema_oid(s) {
+                Some(o) => Some(o),
+                None => return Err(crate::storage::catalog::undefined_schema(s)),
+            },
+            None => None,
+        };
+        if schema.is_none_or(|s| s == crate::storage::catalog::oids::PG_CATALOG_NAMESPACE) {
+            let builtin = crate::system::builtin_procs::all()
+                .iter()
+                .find(|p| p.name == bare && p.arg_types == args);
+            if let Some(p) = builtin {
+                return Ok(Some(p.oid));
+            }
+        }
+        let same_args = |f: &&crate::storage::FunctionDef| {
+            f.args
+                .iter()
+                .map(|a| a.data_type.oid())
+                .eq(args.iter().copied())
+        };
+        let found = match schema {
+            Some(s) => self
+                .catalog
+                .functions
+                .iter()
+                .filter(|f| f.name == bare && f.schema == s)
+                .find(same_args),
+            None => self.search_path.iter().find_map(|s| {
+                self.catalog
+                    .functions
+                    .iter()
+                    .filter(|f| f.name == bare && f.schema == *s)
+                    .find(same_args)
+            }),
+        };
+        Ok(found.map(|f| f.oid))
+    }
+
+    /// Built-ins unqualified (pg_catalog is always searched); a user's function qualified
+    /// when its schema is not on the search path.
+    fn function_signature(&self, oid: u32) -> Option<(String, Vec<u32>)> {
+        if let Some(p) = crate::system::builtin_procs::by_oid(oid) {
+            return Some((p.name.to_string(), p.arg_types.clone()));
+        }
+        let f = self.catalog.functions.iter().find(|f| f.oid == oid)?;
+        let name = if self.search_path.contains(&f.schema) {
+            quote_ident(&f.name)
+        } else {
+            format!(
+                "{}.{}",
+                quote_ident(&self.catalog.schema_name(f.schema)),
+                quote_ident(&f.name)
+            )
+        };
+        Some((name, f.args.iter().map(|a| a.data_type.oid()).collect()))
+    }
+
     fn namespace_oid(&self, name: &str) -> Option<u32> {
         self.catalog.schema_oid(name)
     }

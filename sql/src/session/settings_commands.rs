@@ -103,11 +103,17 @@ fn interval_zone(iv: &ast::Interval) -> Result<String> {
 
 /// The name SHOW uses for its one column (`SHOW ALL` has three).
 fn show_name(variable: &[ast::Ident]) -> String {
-    variable
+    let name = variable
         .iter()
         .map(crate::binder::ident)
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    // The grammar's two-word spellings (ActiveRecord asks `SHOW TIME ZONE` on connect).
+    match name.as_str() {
+        "time zone" => "timezone".into(),
+        "session authorization" => "session_authorization".into(),
+        _ => name,
+    }
 }
 
 /// The columns a SHOW statement returns (its RowDescription, for the extended protocol).

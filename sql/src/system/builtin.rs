@@ -641,7 +641,7 @@ pub fn btree_opclass(t: &DataType) -> u32 {
     let input = match t {
         DataType::Array(_) => 2277,
         DataType::Varchar(_) | DataType::Unknown => 25,
-        DataType::RegClass | DataType::RegType | DataType::RegProc => 26,
+        DataType::RegClass | DataType::RegType | DataType::RegProc | DataType::RegProcedure => 26,
         t => t.oid(),
     };
     BTREE_OPCLASSES

@@ -227,11 +227,16 @@ fn typed_const(literal: &str, t: &DataType) -> String {
         }
         DataType::Numeric(_) if !literal.starts_with('-') => literal.to_string(),
         DataType::Bool => literal.to_string(),
-        t => format!(
-            "'{}'::{}",
-            literal.replace('\'', "''"),
-            t.without_typmod().name()
-        ),
+        t => format!("'{}'::{}", literal.replace('\'', "''"), const_type_name(*t)),
+    }
+}
+
+/// The type a constant is cast to: `bpchar` for `char(n)` (a constant has no type modifier,
+/// and `character` would mean `character(1)`), else the type's name.
+fn const_type_name(t: DataType) -> String {
+    match t {
+        DataType::Bpchar(_) => "bpchar".into(),
+        t => t.without_typmod().name(),
     }
 }
 
@@ -304,7 +309,7 @@ impl Printer<'_> {
                     t
                 };
                 Some((
-                    format!("'{}'::{}", s.replace('\'', "''"), t.without_typmod().name()),
+                    format!("'{}'::{}", s.replace('\'', "''"), const_type_name(t)),
                     t,
                 ))
             }
@@ -362,17 +367,64 @@ impl Printer<'_> {
                     ATOM,
                 )
             }
+            Expr::BinaryOp { left, op, right } if self.parens && matches!(op, B::And | B::Or) => {
+                // PostgreSQL's grammar folds `a AND b AND c` into one AND of three
+                // arguments (not one written in parentheses), printed `(a AND b AND c)`.
+                let mut operands = vec![right.as_ref()];
+                let mut spine = left.as_ref();
+                while let Expr::BinaryOp {
+                    left: l,
+                    op: o,
+                    right: r,
+                } = spine
+                    && o == op
+                {
+                    operands.push(r.as_ref());
+                    spine = l.as_ref();
+                }
+                operands.push(spine);
+                let printed: Vec<String> = operands
+                    .iter()
+                    .rev()
+                    .map(|e| self.print(e, None).0)
+                    .collect();
+                let text = format!("({})", printed.join(&format!(" {op} ")));
+                (text, Some(DataType::Bool), ATOM)
+            }
             Expr::BinaryOp { left, op, right } => {
                 let p = precedence(op);
+                // `varchar = 'a'` and `varchar || x` are text's operators: PostgreSQL shows
+                // the implicit cast of the operand (`(code)::text = 'a'::text`).
+                let concat = matches!(op, B::StringConcat);
+                let to_text = |printed: (String, Option<DataType>, u8)| match printed.1 {
+                    Some(DataType::Varchar(_)) if is_comparison(op) || concat => {
+                        self.implicit_cast(printed, DataType::Text)
+                    }
+                    // `char(n)` and `name` have comparisons of their own
+                    Some(DataType::Bpchar(_) | DataType::Name) if concat => {
+                        self.implicit_cast(printed, DataType::Text)
+                    }
+                    _ => printed,
+                };
+                let want = |t: Option<DataType>| {
+                    if concat {
+                        t.filter(|t| !t.is_string())
+                    } else {
+                        t.filter(|_| is_coercing(op))
+                    }
+                };
                 let (l, r, t) = match (Self::is_constant(left), Self::is_constant(right)) {
                     (true, false) => {
-                        let (r, rt, rp) = self.print(right, None);
-                        let (l, lt, lp) = self.print(left, rt.filter(|_| is_coercing(op)));
+                        let (r, rt, rp) = to_text(self.print(right, None));
+                        let (l, lt, lp) = self.print(left, want(rt));
                         ((l, lp), (r, rp), lt.or(rt))
                     }
                     _ => {
-                        let (l, lt, lp) = self.print(left, None);
-                        let (r, rt, rp) = self.print(right, lt.filter(|_| is_coercing(op)));
+                        let (l, lt, lp) = to_text(self.print(left, None));
+                        let (r, rt, rp) = match Self::is_constant(right) {
+                            true => self.print(right, want(lt)),
+                            false => to_text(self.print(right, want(lt))),
+                        };
                         ((l, lp), (r, rp), lt.or(rt))
                     }
                 };
@@ -478,9 +530,127 @@ impl Printer<'_> {
                 let tn = target.map_or_else(|| data_type.to_string(), |t| t.name());
                 (format!("{s}::{tn}"), target, ATOM)
             }
+            Expr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+            | Expr::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => {
+                // LIKE is the `~~` operator family; only varchar goes through text's.
+                let op = match (matches!(e, Expr::ILike { .. }), *negated) {
+                    (false, false) => "~~",
+                    (false, true) => "!~~",
+                    (true, false) => "~~*",
+                    (true, true) => "!~~*",
+                };
+                let x = self.print(expr, None);
+                let x = match x.1 {
+                    Some(DataType::Varchar(_)) => self.implicit_cast(x, DataType::Text),
+                    _ => x,
+                };
+                let (pat, _, pp) = self.print(pattern, Some(DataType::Text));
+                let pat = if pp < 5 { format!("({pat})") } else { pat };
+                let x = if x.2 < 5 { format!("({})", x.0) } else { x.0 };
+                let text = format!("{x} {op} {pat}");
+                if self.parens {
+                    return (format!("({text})"), Some(DataType::Bool), ATOM);
+                }
+                (text, Some(DataType::Bool), 5)
+            }
+            Expr::In {
+                expr,
+                target: ast::InTarget::List(list),
+                negated,
+                ..
+            } if list.iter().all(Self::is_constant) => {
+                // `x IN (1, 2)` is `x = ANY (ARRAY[1, 2])` after parse analysis; a varchar
+                // operand compares as text, its array cast to text[]. One item is a plain
+                // comparison.
+                if let [item] = list.as_slice() {
+                    let op = if *negated { B::NotEq } else { B::Eq };
+                    let cmp = Expr::BinaryOp {
+                        left: expr.clone(),
+                        op,
+                        right: Box::new(item.clone()),
+                    };
+                    return self.print(&cmp, want);
+                }
+                let x = self.print(expr, None);
+                let elem = x.1;
+                let items: Vec<String> = list.iter().map(|i| self.print(i, elem).0).collect();
+                let mut array = format!("ARRAY[{}]", items.join(", "));
+                let x = match elem {
+                    Some(DataType::Varchar(_)) => {
+                        array = if self.parens {
+                            format!("({array})::text[]")
+                        } else {
+                            format!("{array}::text[]")
+                        };
+                        self.implicit_cast(x, DataType::Text)
+                    }
+                    _ => x,
+                };
+                let op = if *negated { "<> ALL" } else { "= ANY" };
+                let text = format!("{} {op} ({array})", x.0);
+                if self.parens {
+                    return (format!("({text})"), Some(DataType::Bool), ATOM);
+                }
+                (text, Some(DataType::Bool), 0)
+            }
             Expr::Function(f) => self.function(f),
             other => (other.to_string(), None, ATOM),
         }
+    }
+
+    /// `printed` under an implicit cast to `to`, as `ruleutils.c` shows one in an operator's
+    /// or function's argument: `(code)::text` plain, `code::text` pretty.
+    fn implicit_cast(
+        &self,
+        printed: (String, Option<DataType>, u8),
+        to: DataType,
+    ) -> (String, Option<DataType>, u8) {
+        let (s, _, p) = printed;
+        let s = if self.parens || p < 10 {
+            format!("({s})")
+        } else {
+            s
+        };
+        (format!("{s}::{}", to.name()), Some(to), 10)
+    }
+
+    /// Argument `k` of built-in function `name`: a `varchar`, `char(n)` or `name` value
+    /// passed where only a `text` parameter takes it (`lower((code)::text)`) shows the cast;
+    /// a function with a parameter of the value's own type (`length(bpchar)`) takes it as is.
+    fn function_arg(
+        &self,
+        name: &str,
+        nargs: usize,
+        k: usize,
+        printed: (String, Option<DataType>, u8),
+    ) -> String {
+        let Some(t @ (DataType::Varchar(_) | DataType::Bpchar(_) | DataType::Name)) = printed.1
+        else {
+            return printed.0;
+        };
+        let candidates: Vec<&crate::system::builtin_procs::BuiltinProc> =
+            crate::system::builtin_procs::all()
+                .iter()
+                .filter(|p| p.name == name && p.arg_types.len() == nargs)
+                .collect();
+        let own = t.without_typmod().oid();
+        let takes = |oid: u32| candidates.iter().any(|p| p.arg_types.get(k) == Some(&oid));
+        if !takes(own) && takes(DataType::Text.oid()) {
+            return self.implicit_cast(printed, DataType::Text).0;
+        }
+        printed.0
     }
 
     /// A predicate (`x IS NULL`): parenthesized in non-pretty mode, as `ruleutils.c` does.
@@ -513,10 +683,12 @@ impl Printer<'_> {
         {
             return (kw.to_string(), Some(t), ATOM);
         }
+        let arg_count = args.map_or(0, |a| a.len());
         let printed: Vec<String> = args
             .into_iter()
             .flatten()
-            .map(|a| match a {
+            .enumerate()
+            .map(|(k, a)| match a {
                 ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
                     if name == "nextval"
                         && let Expr::Value(v) = e
@@ -524,7 +696,7 @@ impl Printer<'_> {
                     {
                         return format!("'{}'::regclass", s.replace('\'', "''"));
                     }
-                    self.print(e, None).0
+                    self.function_arg(&name, arg_count, k, self.print(e, None))
                 }
                 other => other.to_string(),
             })
@@ -536,6 +708,11 @@ impl Printer<'_> {
         };
         (format!("{name}({})", printed.join(", ")), t, ATOM)
     }
+}
+
+/// Whether the operator is one of the six comparisons.
+fn is_comparison(op: &B) -> bool {
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::Gt | B::LtEq | B::GtEq)
 }
 
 /// Whether the operator coerces a constant operand to the other side's type.

@@ -114,6 +114,7 @@ pub fn column_type(text: &str) -> DataType {
         "int8" | "xid" => DataType::Int8,
         "oid" => DataType::Oid,
         "regproc" => DataType::RegProc,
+        "regprocedure" => DataType::RegProcedure,
         "regclass" => DataType::RegClass,
         "regtype" => DataType::RegType,
         "regnamespace" => DataType::RegNamespace,

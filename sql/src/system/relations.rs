@@ -87,7 +87,8 @@ pub fn key_columns(i: &IndexInfo) -> Vec<(String, DataType)> {
     let t = i.table;
     let def = t.indexes.iter().find(|x| x.oid == i.oid);
     let types = def.and_then(|d| d.key_types(t).ok());
-    i.columns
+    let mut keys: Vec<(String, DataType)> = i
+        .columns
         .iter()
         .enumerate()
         .map(|(k, &c)| match i.exprs.get(k).and_then(|e| e.as_deref()) {
@@ -103,7 +104,13 @@ pub fn key_columns(i: &IndexInfo) -> Vec<(String, DataType)> {
             }
             None => (t.columns[c].name.clone(), t.columns[c].data_type),
         })
-        .collect()
+        .collect();
+    let mut names: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+    crate::ddl::names::distinct_index_column_names(&mut names);
+    for (k, n) in keys.iter_mut().zip(names) {
+        k.0 = n;
+    }
+    keys
 }
 
 /// The index with OID `oid`.

@@ -66,6 +66,7 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
             | DataType::RegClass
             | DataType::RegType
             | DataType::RegProc
+            | DataType::RegProcedure
             | DataType::RegNamespace
             | DataType::RegRole
             | DataType::RegConfig
@@ -300,6 +301,7 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
         RegClass => Value::Reg(RegKind::Class, u32::from_be_bytes(r.array()?)),
         RegType => Value::Reg(RegKind::Type, u32::from_be_bytes(r.array()?)),
         RegProc => Value::Reg(RegKind::Proc, u32::from_be_bytes(r.array()?)),
+        RegProcedure => Value::Reg(RegKind::Procedure, u32::from_be_bytes(r.array()?)),
         RegNamespace => Value::Reg(RegKind::Namespace, u32::from_be_bytes(r.array()?)),
         RegRole => Value::Reg(RegKind::Role, u32::from_be_bytes(r.array()?)),
         RegConfig => Value::Reg(RegKind::Config, u32::from_be_bytes(r.array()?)),

@@ -173,6 +173,10 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::RegClass => Ok(Value::Reg(oid::RegKind::Class, oid::parse_regclass(s)?)),
         DataType::RegType => Ok(Value::Reg(oid::RegKind::Type, oid::parse_regtype(s)?)),
         DataType::RegProc => Ok(Value::Reg(oid::RegKind::Proc, oid::parse_regproc(s)?)),
+        DataType::RegProcedure => Ok(Value::Reg(
+            oid::RegKind::Procedure,
+            oid::parse_regprocedure(s)?,
+        )),
         DataType::RegNamespace => Ok(Value::Reg(
             oid::RegKind::Namespace,
             oid::parse_regnamespace(s)?,
@@ -445,7 +449,10 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
         (Value::Numeric(n), Numeric(_)) => Value::Numeric(n),
         (Value::Int(i), Bool) => Value::Bool(i != 0),
         (Value::Bool(b), Bool) => Value::Bool(b),
-        (Value::Int(i), RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig) => {
+        (
+            Value::Int(i),
+            RegClass | RegType | RegProc | RegProcedure | RegNamespace | RegRole | RegConfig,
+        ) => {
             let kind = reg_kind(to);
             Value::Reg(
                 kind,
@@ -454,9 +461,10 @@ fn cast_scalar(v: Value, from: DataType, to: DataType, explicit: bool) -> Result
                     .map_err(|_| int_out_of_range(Oid))?,
             )
         }
-        (Value::Reg(_, o), RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig) => {
-            Value::Reg(reg_kind(to), o)
-        }
+        (
+            Value::Reg(_, o),
+            RegClass | RegType | RegProc | RegProcedure | RegNamespace | RegRole | RegConfig,
+        ) => Value::Reg(reg_kind(to), o),
         (Value::Jsonb(j), Bool) => match *j {
             super::Jsonb::Bool(b) => Value::Bool(b),
             other => return Err(jsonb_cast_error(&other, to)),
@@ -527,6 +535,7 @@ fn reg_kind(t: DataType) -> oid::RegKind {
     match t {
         DataType::RegType => oid::RegKind::Type,
         DataType::RegProc => oid::RegKind::Proc,
+        DataType::RegProcedure => oid::RegKind::Procedure,
         DataType::RegNamespace => oid::RegKind::Namespace,
         DataType::RegRole => oid::RegKind::Role,
         DataType::RegConfig => oid::RegKind::Config,

@@ -35,6 +35,7 @@ fn is_reg(t: DataType) -> bool {
         DataType::RegClass
             | DataType::RegType
             | DataType::RegProc
+            | DataType::RegProcedure
             | DataType::RegNamespace
             | DataType::RegRole
             | DataType::RegConfig
@@ -77,13 +78,14 @@ pub fn context(from: DataType, to: DataType) -> Option<CastContext> {
         // OIDs
         (
             Int2 | Int4 | Int8,
-            Oid | RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig,
+            Oid | RegClass | RegType | RegProc | RegProcedure | RegNamespace | RegRole | RegConfig,
         ) => Implicit,
         (Oid, f) if is_reg(f) => Implicit,
         (r, Oid) if is_reg(r) => Implicit,
-        (Oid | RegClass | RegType | RegProc | RegNamespace | RegRole | RegConfig, Int4 | Int8) => {
-            Assignment
-        }
+        (
+            Oid | RegClass | RegType | RegProc | RegProcedure | RegNamespace | RegRole | RegConfig,
+            Int4 | Int8,
+        ) => Assignment,
         (Text | Varchar(_), RegClass) => Implicit,
         // strings
         (Text | Varchar(_) | Bpchar(_) | Name | Char, Text) => Implicit,
@@ -156,6 +158,8 @@ pub fn common(a: DataType, b: DataType) -> Option<DataType> {
         (Composite(_), Record) | (Record, Composite(_)) => Some(Record),
         (Oid, t) | (t, Oid) if t.is_integer() || is_reg(t) => Some(Oid),
         (r, t) | (t, r) if is_reg(r) && t.is_integer() => Some(r),
+        // two different OID alias types meet as `oid` (`typinput = '...'::regprocedure`)
+        (r, s) if is_reg(r) && is_reg(s) => Some(Oid),
         (Float4, Int2 | Int4 | Int8 | Numeric(_)) | (Int2 | Int4 | Int8 | Numeric(_), Float4) => {
             Some(Float8)
         }

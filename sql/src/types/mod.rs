@@ -97,6 +97,8 @@ pub enum DataType {
     RegClass,
     RegType,
     RegProc,
+    /// `regprocedure`: a function's OID that prints as its name and argument types.
+    RegProcedure,
     /// `regnamespace`, `regrole`: a schema's or a role's OID that prints as its name.
     RegNamespace,
     RegRole,
@@ -221,6 +223,7 @@ impl ElemType {
             TsVector => (39, 0),
             TsQuery => (40, 0),
             RegConfig => (41, 0),
+            RegProcedure => (42, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
         };
         Some(ElemType { tag, arg })
@@ -280,6 +283,7 @@ impl ElemType {
             39 => TsVector,
             40 => TsQuery,
             41 => RegConfig,
+            42 => RegProcedure,
             _ => RegProc,
         }
     }
@@ -342,6 +346,7 @@ impl DataType {
             Int2 => 21,
             Int4 => 23,
             RegProc => 24,
+            RegProcedure => 2202,
             RegNamespace => 4089,
             RegRole => 4096,
             Text => 25,
@@ -393,6 +398,7 @@ impl DataType {
             Int2 => 1005,
             Int4 => 1007,
             RegProc => 1008,
+            RegProcedure => 2207,
             RegNamespace => 4090,
             RegRole => 4097,
             Text | Unknown => 1009,
@@ -440,7 +446,7 @@ impl DataType {
             Bool | Char => 1,
             Int2 => 2,
             Int4 | Float4 | Date | Oid | RegClass | RegType | RegProc | RegNamespace | RegRole
-            | Enum(_) | Xid | Cid | RegConfig => 4,
+            | Enum(_) | Xid | Cid | RegConfig | RegProcedure => 4,
             Tid => 6,
             Xid8 => 8,
             Int8 | Float8 | Time(_) | Timestamp(_) | Timestamptz(_) => 8,
@@ -521,6 +527,7 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            RegProcedure => "regprocedure".into(),
             RegNamespace => "regnamespace".into(),
             RegRole => "regrole".into(),
             Tid => "tid".into(),
@@ -574,6 +581,7 @@ impl DataType {
             RegClass => "regclass".into(),
             RegType => "regtype".into(),
             RegProc => "regproc".into(),
+            RegProcedure => "regprocedure".into(),
             RegNamespace => "regnamespace".into(),
             RegRole => "regrole".into(),
             Tid => "tid".into(),
@@ -602,7 +610,7 @@ impl DataType {
         match self {
             Bool => Category::Boolean,
             Int2 | Int4 | Int8 | Float4 | Float8 | Numeric(_) | Oid | RegClass | RegType
-            | RegProc | RegNamespace | RegRole | RegConfig => Category::Numeric,
+            | RegProc | RegProcedure | RegNamespace | RegRole | RegConfig => Category::Numeric,
             Text | Varchar(_) | Bpchar(_) | Char | Name => Category::String,
             Refcursor => Category::UserDefined,
             Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,

@@ -311,6 +311,7 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "regclass" => DataType::RegClass,
         "regtype" => DataType::RegType,
         "regproc" => DataType::RegProc,
+        "regprocedure" => DataType::RegProcedure,
         "tid" => DataType::Tid,
         "xid" => DataType::Xid,
         "cid" => DataType::Cid,

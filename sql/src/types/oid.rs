@@ -18,6 +18,8 @@ pub enum RegKind {
     Class,
     Type,
     Proc,
+    /// `regprocedure`: a function with its argument types.
+    Procedure,
     Namespace,
     Role,
     /// `regconfig`: a text-search configuration ([`crate::expr::ts_config`]).
@@ -30,6 +32,7 @@ impl RegKind {
             RegKind::Class => DataType::RegClass,
             RegKind::Type => DataType::RegType,
             RegKind::Proc => DataType::RegProc,
+            RegKind::Procedure => DataType::RegProcedure,
             RegKind::Namespace => DataType::RegNamespace,
             RegKind::Role => DataType::RegRole,
             RegKind::Config => DataType::RegConfig,
@@ -51,6 +54,16 @@ pub trait ObjectLookup: Send + Sync {
     }
     /// A function's name for `regproc` output.
     fn function_name(&self, _oid: u32) -> Option<String> {
+        None
+    }
+    /// A function's OID by name and exact argument types (`'lower(text)'::regprocedure`).
+    /// 3F000 for a schema that does not exist.
+    fn function_oid_by_args(&self, _name: &str, _args: &[u32]) -> Result<Option<u32>> {
+        Ok(None)
+    }
+    /// A function's name (qualified when the search path would not find it) and argument
+    /// types, for `regprocedure` output.
+    fn function_signature(&self, _oid: u32) -> Option<(String, Vec<u32>)> {
         None
     }
     /// A schema's OID by name (`'public'::regnamespace`).
@@ -125,6 +138,7 @@ pub fn builtin_types() -> Vec<DataType> {
         RegClass,
         RegType,
         RegProc,
+        RegProcedure,
         RegNamespace,
         RegRole,
         Tid,
@@ -250,6 +264,49 @@ pub fn parse_regproc(s: &str) -> Result<u32> {
         .ok_or_else(|| Error::UndefinedFunction(format!("function \"{name}\" does not exist")))
 }
 
+/// `regprocedure` input: `name(type, ...)` (the name optionally schema-qualified, the types
+/// as `regtype` reads them, type modifiers ignored) or an OID.
+pub fn parse_regprocedure(s: &str) -> Result<u32> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u32>() {
+        return Ok(n);
+    }
+    let open = t
+        .find('(')
+        .ok_or_else(|| Error::InvalidTextRepresentation("expected a left parenthesis".into()))?;
+    let close = t
+        .rfind(')')
+        .filter(|c| *c > open && t[c + 1..].trim().is_empty())
+        .ok_or_else(|| Error::InvalidTextRepresentation("expected a right parenthesis".into()))?;
+    let name = normalize_name(t[..open].trim());
+    let inner = t[open + 1..close].trim();
+    let mut args = Vec::new();
+    if !inner.is_empty() {
+        // Split at the commas outside parentheses (`numeric(10,2), int4`).
+        let (mut depth, mut start) = (0i32, 0);
+        for (i, ch) in inner.char_indices() {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    args.push(parse_regtype(&inner[start..i])?);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        args.push(parse_regtype(&inner[start..])?);
+    }
+    crate::env::with(|e| {
+        e.lookup
+            .as_ref()
+            .map(|l| l.function_oid_by_args(&name, &args))
+    })
+    .transpose()?
+    .flatten()
+    .ok_or_else(|| Error::UndefinedFunction(format!("function \"{t}\" does not exist")))
+}
+
 /// `regnamespace` input: a schema name (one identifier) or an OID.
 pub fn parse_regnamespace(s: &str) -> Result<u32> {
     let t = s.trim();
@@ -319,6 +376,15 @@ pub fn format(kind: RegKind, oid: u32) -> String {
             crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.relation_name(oid)))
         }
         RegKind::Proc => crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.function_name(oid))),
+        RegKind::Procedure => {
+            crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.function_signature(oid))).map(
+                |(name, args)| {
+                    let args: Vec<String> =
+                        args.iter().map(|a| format(RegKind::Type, *a)).collect();
+                    format!("{name}({})", args.join(","))
+                },
+            )
+        }
         RegKind::Namespace => {
             crate::env::with(|e| e.lookup.as_ref().and_then(|l| l.namespace_name(oid)))
         }
