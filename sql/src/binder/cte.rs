@@ -38,6 +38,9 @@ pub struct CteBinding {
     pub correlated: bool,
     /// Its recursive term is being bound: references read the work table.
     pub recursing: bool,
+    /// Trailing columns added by SEARCH / CYCLE clauses, which a reference from the
+    /// recursive term hides from `*` ([`super::search_cycle`]).
+    pub added: usize,
 }
 
 fn recursion_error(msg: String) -> Error {
@@ -51,19 +54,27 @@ impl Binder {
         let first = self.ctes.len();
         let mut out = Vec::new();
         for cte in &with.cte_tables {
-            if cte.from.is_some() {
-                return Err(Error::unsupported("WITH ... FROM is not supported"));
-            }
             let name = ident(&cte.alias.name);
+            let recursive = with.recursive && references_relation(&cte.query, &name);
+            let expanded;
+            let (cte, added) = match &cte.from {
+                None => (cte, 0),
+                Some(from) => match crate::parse::search_cycle::parse(from) {
+                    Some(clauses) => {
+                        expanded = self.expand_search_cycle(cte, &name, recursive, &clauses?)?;
+                        (&expanded.cte, expanded.added)
+                    }
+                    None => return Err(Error::unsupported("WITH ... FROM is not supported")),
+                },
+            };
             if self.ctes[first..].iter().any(|c| c.name == name) {
                 return Err(Error::DuplicateAlias(format!(
                     "WITH query name \"{name}\" specified more than once"
                 )));
             }
             let id = self.next_id();
-            let recursive = with.recursive && references_relation(&cte.query, &name);
             let plan = if recursive {
-                self.bind_recursive_cte(cte, &name, id)?
+                self.bind_recursive_cte(cte, &name, id, added)?
             } else {
                 let (plan, columns) = self.bind_query(&cte.query)?;
                 let columns = alias_columns(&name, &cte.alias, &columns)?;
@@ -75,6 +86,7 @@ impl Binder {
                     columns,
                     correlated,
                     recursing: false,
+                    added,
                 });
                 plan
             };
@@ -97,7 +109,13 @@ impl Binder {
         reads_correlated || plan.is_correlated()
     }
 
-    fn bind_recursive_cte(&mut self, cte: &ast::Cte, name: &str, id: usize) -> Result<Plan> {
+    fn bind_recursive_cte(
+        &mut self,
+        cte: &ast::Cte,
+        name: &str,
+        id: usize,
+        added: usize,
+    ) -> Result<Plan> {
         let q = &cte.query;
         let ast::SetExpr::SetOperation {
             op: ast::SetOperator::Union,
@@ -161,6 +179,7 @@ impl Binder {
             columns,
             correlated: false,
             recursing: true,
+            added,
         });
         let (recursive, rec_columns) = self.bind_set_expr(right)?;
         if rec_columns.len() != types.len() {
@@ -234,19 +253,25 @@ impl Binder {
                     .unwrap_or_else(|| n.clone())
             })
             .collect();
+        let hidden_from = if cte.recursing {
+            cte.columns.len() - cte.added
+        } else {
+            cte.columns.len()
+        };
         let scope = Scope {
             columns: cte
                 .columns
                 .iter()
                 .zip(names)
-                .map(|((_, t), n)| ScopeColumn {
+                .enumerate()
+                .map(|(i, ((_, t), n))| ScopeColumn {
                     table: Some(table.clone()),
                     name: n,
                     data_type: *t,
                     qualified_only: false,
                     schema: None,
                     whole_row: false,
-                    system: false,
+                    system: i >= hidden_from,
                     origin: None,
                 })
                 .collect(),
@@ -256,7 +281,7 @@ impl Binder {
 }
 
 /// The CTE's column names: its alias list, then the query's own names.
-fn alias_columns(
+pub(super) fn alias_columns(
     name: &str,
     alias: &ast::TableAlias,
     columns: &[OutputColumn],

@@ -50,6 +50,7 @@ mod projection;
 mod query;
 mod record;
 mod sample;
+mod search_cycle;
 mod select;
 mod set_op;
 mod special;

@@ -220,6 +220,12 @@ impl Dialect for StrataDialect {
         }))))
     }
 
+    /// Only for the SEARCH / CYCLE clauses, which [`super::search_cycle`] hands over as
+    /// `FROM "<marker>..."` after a CTE.
+    fn supports_from_first_insert(&self) -> bool {
+        true
+    }
+
     fn supports_cte_materialization(&self) -> bool {
         self.0.supports_cte_materialization()
     }

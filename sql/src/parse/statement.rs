@@ -197,6 +197,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     super::group_by::rewrite(&mut tokens);
     super::locking::rewrite(&mut tokens);
     super::merge::rewrite(&mut tokens);
+    super::search_cycle::rewrite(&mut tokens);
     super::subscript_assign::rewrite(&mut tokens);
     super::table_like::rewrite(&mut tokens);
     super::transaction_modes::drop_deferrable(&mut tokens);
