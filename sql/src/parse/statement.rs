@@ -69,6 +69,12 @@ pub enum Statement {
         func: ast::FunctionDesc,
         text: Option<String>,
     },
+    /// `CREATE SCHEMA name [AUTHORIZATION role] element ...`: the CREATE TABLE / VIEW /
+    /// INDEX / SEQUENCE / TRIGGER and GRANT statements run inside the new schema.
+    CreateSchemaElements {
+        create: ast::Statement,
+        elements: Vec<ast::Statement>,
+    },
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -285,12 +291,39 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         } else {
             let mut stmt = p.parse_statement().map_err(syntax)?;
             role_setting_list(&mut p, &mut stmt).map_err(syntax)?;
-            Statement::Sql(stmt)
+            schema_elements(&mut p, stmt)?
         };
         out.push(stmt);
         expect_delimiter = true;
     }
     Ok(out)
+}
+
+/// A CREATE SCHEMA followed by schema elements (`CREATE ...`, `GRANT ...` before the
+/// statement's end) becomes [`Statement::CreateSchemaElements`]; any other statement is
+/// returned as it is.
+fn schema_elements(p: &mut Parser, stmt: ast::Statement) -> Result<Statement> {
+    let starts_element =
+        |p: &Parser| p.peek_keyword(Keyword::CREATE) || p.peek_keyword(Keyword::GRANT);
+    let ast::Statement::CreateSchema { if_not_exists, .. } = &stmt else {
+        return Ok(Statement::Sql(stmt));
+    };
+    if !starts_element(p) {
+        return Ok(Statement::Sql(stmt));
+    }
+    if *if_not_exists {
+        return Err(Error::unsupported(
+            "CREATE SCHEMA IF NOT EXISTS cannot include schema elements",
+        ));
+    }
+    let mut elements = Vec::new();
+    while starts_element(p) {
+        elements.push(p.parse_statement().map_err(syntax)?);
+    }
+    Ok(Statement::CreateSchemaElements {
+        create: stmt,
+        elements,
+    })
 }
 
 /// `ALTER ROLE r SET search_path = a, b`: sqlparser reads one value; the rest of the list
