@@ -255,7 +255,14 @@ impl<S: Storage> Session<S> {
                         Some(crate::binder::ident(user))
                     }
                 };
+                let local = matches!(param.scope, ast::ContextModifier::Local);
+                if local && !matches!(self.block, Block::Open { .. }) {
+                    self.warn_outside_block(true, "SET LOCAL");
+                    return done;
+                }
                 self.set_session_authorization(user)?;
+                // SET LOCAL lasts until the block ends; a later plain SET outlives it.
+                self.role_is_local = local;
                 done
             }
             ast::Set::SetRole {
