@@ -471,8 +471,8 @@ impl<S: Storage> Session<S> {
     }
 
     /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`. ALL resets every setting and stops listening
-    /// (UNLISTEN *); Strata keeps no
-    /// plans, sequence caches or temporary tables, so the rest have nothing to drop.
+    /// (UNLISTEN *); ALL and SEQUENCES forget the session's `currval` / `lastval` values;
+    /// ALL and TEMP drop the temporary schema. Strata keeps no plans.
     /// Protocol-level prepared statements are kept (the client's driver owns them).
     pub(super) fn discard(&mut self, object: &ast::DiscardObject) -> Result<StatementResult> {
         if matches!(object, ast::DiscardObject::ALL) {
@@ -490,6 +490,12 @@ impl<S: Storage> Session<S> {
         }
         if matches!(object, ast::DiscardObject::TEMP) {
             self.drop_temp_schema()?;
+        }
+        if matches!(
+            object,
+            ast::DiscardObject::ALL | ast::DiscardObject::SEQUENCES
+        ) {
+            *self.sequences.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
         }
         Ok(StatementResult::command(format!("DISCARD {object}")))
     }
