@@ -55,7 +55,10 @@ impl Binder {
         let mut out = Vec::new();
         for cte in &with.cte_tables {
             let name = ident(&cte.alias.name);
-            let recursive = with.recursive && references_relation(&cte.query, &name);
+            // A WITH of the CTE's own query that defines the name again hides it.
+            let recursive = with.recursive
+                && references_relation(&cte.query, &name)
+                && !super::recursion_check::defines(cte.query.with.as_ref(), &name);
             let expanded;
             let (cte, added) = match &cte.from {
                 None => (cte, 0),
@@ -73,11 +76,20 @@ impl Binder {
                 )));
             }
             let id = self.next_id();
+            // PostgreSQL points these at the CTE's name.
+            let at_name = |e: Error| {
+                let msg = e.to_string();
+                if msg.contains("does not have the form") || msg.contains("columns available") {
+                    crate::position::note(&e, cte.alias.name.span, &cte.alias.name.value);
+                }
+                e
+            };
             let plan = if recursive {
-                self.bind_recursive_cte(cte, &name, id, added)?
+                self.bind_recursive_cte(cte, &name, id, added)
+                    .map_err(at_name)?
             } else {
                 let (plan, columns) = self.bind_query(&cte.query)?;
-                let columns = alias_columns(&name, &cte.alias, &columns)?;
+                let columns = alias_columns(&name, &cte.alias, &columns).map_err(at_name)?;
                 let correlated = self.is_correlated_for_cte(&plan);
                 self.ctes.push(CteBinding {
                     name,
@@ -128,6 +140,7 @@ impl Binder {
                 "recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"
             )));
         };
+        super::recursion_check::check(q, name, left, right)?;
         if q.order_by.is_some() {
             return Err(Error::unsupported(
                 "ORDER BY in a recursive query is not implemented",
@@ -143,11 +156,38 @@ impl Binder {
                 "FOR UPDATE/SHARE in a recursive query is not implemented",
             ));
         }
-        if q.with.is_some() {
-            return Err(Error::unsupported(
-                "WITH inside a recursive query is not supported yet",
-            ));
-        }
+        // The query's own WITH: visible to both terms, evaluated with the recursion.
+        let before = self.ctes.len();
+        let inner = match &q.with {
+            Some(w) => self.bind_with(w)?,
+            None => Vec::new(),
+        };
+        let inner_ids: Vec<usize> = self.ctes[before..].iter().map(|c| c.id).collect();
+        let r = self.bind_recursive_terms(cte, name, id, added, *set_quantifier, left, right);
+        self.ctes.retain(|c| !inner_ids.contains(&c.id));
+        let plan = r?;
+        Ok(if inner.is_empty() {
+            plan
+        } else {
+            Plan::With {
+                ctes: inner,
+                input: Box::new(plan),
+            }
+        })
+    }
+
+    /// The non-recursive and recursive terms of recursive CTE `name`, as `RecursiveUnion`.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_recursive_terms(
+        &mut self,
+        cte: &ast::Cte,
+        name: &str,
+        id: usize,
+        added: usize,
+        set_quantifier: ast::SetQuantifier,
+        left: &ast::SetExpr,
+        right: &ast::SetExpr,
+    ) -> Result<Plan> {
         let all = match set_quantifier {
             ast::SetQuantifier::All => true,
             ast::SetQuantifier::None | ast::SetQuantifier::Distinct => false,

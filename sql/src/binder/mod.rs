@@ -49,6 +49,7 @@ mod position;
 mod projection;
 mod query;
 mod record;
+mod recursion_check;
 mod sample;
 mod search_cycle;
 mod select;
