@@ -90,7 +90,7 @@ fn wrap(items: &str, alias: &str, columns: &[String], inner: ast::SetExpr) -> Re
     if let Some(ast::TableFactor::Derived { subquery, .. }) =
         select.from.first_mut().map(|t| &mut t.relation)
     {
-        subquery.body = Box::new(inner);
+        *subquery.body = inner;
     }
     Ok(*select)
 }
