@@ -283,7 +283,8 @@ pub struct Session<S: Storage> {
     table_counts: crate::system::table_stats::PendingCounts,
     /// `(current_user, session_user)` when the open transaction block began.
     user_at_begin: Option<(String, String)>,
-    /// The block's SET ROLE was `SET LOCAL ROLE`: undone when the block ends either way.
+    /// The block's SET ROLE / SET SESSION AUTHORIZATION was LOCAL: undone when the block
+    /// ends either way.
     role_is_local: bool,
     /// `(current_user, session_user)` at each open savepoint: ROLLBACK TO restores them.
     roles_at_savepoints: Vec<(String, String)>,
@@ -1462,8 +1463,12 @@ impl<S: Storage> Session<S> {
         self.roles_at_savepoints.clear();
         let began = self.user_at_begin.take();
         if std::mem::take(&mut self.role_is_local)
-            && let Some((user, _)) = began
+            && let Some((user, session_user)) = began
         {
+            if session_user != self.info.user {
+                let (database, pid) = (self.info.database.clone(), self.info.backend_pid);
+                self.become_session_user(&session_user, &database, pid);
+            }
             self.user = user;
         }
         self.info.settings().commit();

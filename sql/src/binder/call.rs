@@ -18,6 +18,10 @@ use crate::types::{DataType, Value};
 use crate::{Error, Result};
 use sqlparser::ast;
 
+/// The depth of a `SEARCH BREADTH FIRST` sequence value (its first field), for the
+/// recursive term [`super::search_cycle`] writes.
+pub(super) const SEARCH_DEPTH: &str = "__strata_search_depth";
+
 impl Binder {
     pub(super) fn bind_function(
         &mut self,
@@ -33,6 +37,14 @@ impl Binder {
         }
         if name == crate::parse::subscript_assign::MARKER {
             return self.bind_subscript_assign(f, ctx);
+        }
+        if name == SEARCH_DEPTH
+            && let ast::FunctionArguments::List(list) = &f.args
+            && let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] =
+                list.args.as_slice()
+        {
+            let (x, _) = self.bind_expr(arg, ctx)?;
+            return Ok((Expr::Call(Function::Field(0), vec![x]), DataType::Int8));
         }
         if f.over.is_some() {
             return self.bind_window_call(f, ctx);

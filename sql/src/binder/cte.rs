@@ -38,6 +38,9 @@ pub struct CteBinding {
     pub correlated: bool,
     /// Its recursive term is being bound: references read the work table.
     pub recursing: bool,
+    /// Trailing columns added by SEARCH / CYCLE clauses, which a reference from the
+    /// recursive term hides from `*` ([`super::search_cycle`]).
+    pub added: usize,
 }
 
 fn recursion_error(msg: String) -> Error {
@@ -51,22 +54,42 @@ impl Binder {
         let first = self.ctes.len();
         let mut out = Vec::new();
         for cte in &with.cte_tables {
-            if cte.from.is_some() {
-                return Err(Error::unsupported("WITH ... FROM is not supported"));
-            }
             let name = ident(&cte.alias.name);
+            // A WITH of the CTE's own query that defines the name again hides it.
+            let recursive = with.recursive
+                && references_relation(&cte.query, &name)
+                && !super::recursion_check::defines(cte.query.with.as_ref(), &name);
+            let expanded;
+            let (cte, added) = match &cte.from {
+                None => (cte, 0),
+                Some(from) => match crate::parse::search_cycle::parse(from) {
+                    Some(clauses) => {
+                        expanded = self.expand_search_cycle(cte, &name, recursive, &clauses?)?;
+                        (&expanded.cte, expanded.added)
+                    }
+                    None => return Err(Error::unsupported("WITH ... FROM is not supported")),
+                },
+            };
             if self.ctes[first..].iter().any(|c| c.name == name) {
                 return Err(Error::DuplicateAlias(format!(
                     "WITH query name \"{name}\" specified more than once"
                 )));
             }
             let id = self.next_id();
-            let recursive = with.recursive && references_relation(&cte.query, &name);
+            // PostgreSQL points these at the CTE's name.
+            let at_name = |e: Error| {
+                let msg = e.to_string();
+                if msg.contains("does not have the form") || msg.contains("columns available") {
+                    crate::position::note(&e, cte.alias.name.span, &cte.alias.name.value);
+                }
+                e
+            };
             let plan = if recursive {
-                self.bind_recursive_cte(cte, &name, id)?
+                self.bind_recursive_cte(cte, &name, id, added)
+                    .map_err(at_name)?
             } else {
                 let (plan, columns) = self.bind_query(&cte.query)?;
-                let columns = alias_columns(&name, &cte.alias, &columns)?;
+                let columns = alias_columns(&name, &cte.alias, &columns).map_err(at_name)?;
                 let correlated = self.is_correlated_for_cte(&plan);
                 self.ctes.push(CteBinding {
                     name,
@@ -75,6 +98,7 @@ impl Binder {
                     columns,
                     correlated,
                     recursing: false,
+                    added,
                 });
                 plan
             };
@@ -97,7 +121,13 @@ impl Binder {
         reads_correlated || plan.is_correlated()
     }
 
-    fn bind_recursive_cte(&mut self, cte: &ast::Cte, name: &str, id: usize) -> Result<Plan> {
+    fn bind_recursive_cte(
+        &mut self,
+        cte: &ast::Cte,
+        name: &str,
+        id: usize,
+        added: usize,
+    ) -> Result<Plan> {
         let q = &cte.query;
         let ast::SetExpr::SetOperation {
             op: ast::SetOperator::Union,
@@ -110,6 +140,7 @@ impl Binder {
                 "recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term"
             )));
         };
+        super::recursion_check::check(q, name, left, right)?;
         if q.order_by.is_some() {
             return Err(Error::unsupported(
                 "ORDER BY in a recursive query is not implemented",
@@ -125,11 +156,38 @@ impl Binder {
                 "FOR UPDATE/SHARE in a recursive query is not implemented",
             ));
         }
-        if q.with.is_some() {
-            return Err(Error::unsupported(
-                "WITH inside a recursive query is not supported yet",
-            ));
-        }
+        // The query's own WITH: visible to both terms, evaluated with the recursion.
+        let before = self.ctes.len();
+        let inner = match &q.with {
+            Some(w) => self.bind_with(w)?,
+            None => Vec::new(),
+        };
+        let inner_ids: Vec<usize> = self.ctes[before..].iter().map(|c| c.id).collect();
+        let r = self.bind_recursive_terms(cte, name, id, added, *set_quantifier, left, right);
+        self.ctes.retain(|c| !inner_ids.contains(&c.id));
+        let plan = r?;
+        Ok(if inner.is_empty() {
+            plan
+        } else {
+            Plan::With {
+                ctes: inner,
+                input: Box::new(plan),
+            }
+        })
+    }
+
+    /// The non-recursive and recursive terms of recursive CTE `name`, as `RecursiveUnion`.
+    #[allow(clippy::too_many_arguments)]
+    fn bind_recursive_terms(
+        &mut self,
+        cte: &ast::Cte,
+        name: &str,
+        id: usize,
+        added: usize,
+        set_quantifier: ast::SetQuantifier,
+        left: &ast::SetExpr,
+        right: &ast::SetExpr,
+    ) -> Result<Plan> {
         let all = match set_quantifier {
             ast::SetQuantifier::All => true,
             ast::SetQuantifier::None | ast::SetQuantifier::Distinct => false,
@@ -161,6 +219,7 @@ impl Binder {
             columns,
             correlated: false,
             recursing: true,
+            added,
         });
         let (recursive, rec_columns) = self.bind_set_expr(right)?;
         if rec_columns.len() != types.len() {
@@ -234,19 +293,25 @@ impl Binder {
                     .unwrap_or_else(|| n.clone())
             })
             .collect();
+        let hidden_from = if cte.recursing {
+            cte.columns.len() - cte.added
+        } else {
+            cte.columns.len()
+        };
         let scope = Scope {
             columns: cte
                 .columns
                 .iter()
                 .zip(names)
-                .map(|((_, t), n)| ScopeColumn {
+                .enumerate()
+                .map(|(i, ((_, t), n))| ScopeColumn {
                     table: Some(table.clone()),
                     name: n,
                     data_type: *t,
                     qualified_only: false,
                     schema: None,
                     whole_row: false,
-                    system: false,
+                    system: i >= hidden_from,
                     origin: None,
                 })
                 .collect(),
@@ -256,7 +321,7 @@ impl Binder {
 }
 
 /// The CTE's column names: its alias list, then the query's own names.
-fn alias_columns(
+pub(super) fn alias_columns(
     name: &str,
     alias: &ast::TableAlias,
     columns: &[OutputColumn],

@@ -230,15 +230,26 @@ impl Binder {
                     let mut rows = Vec::new();
                     inserted_width = v.rows.iter().map(|r| r.content.len()).max().unwrap_or(0);
                     for r in &v.rows {
-                        if r.content.len() > targets.len() {
-                            return Err(Error::SyntaxError(
+                        if let Some(extra) = r.content.get(targets.len()) {
+                            let err = Error::SyntaxError(
                                 "INSERT has more expressions than target columns".into(),
-                            ));
+                            );
+                            let text = extra.to_string();
+                            let first = text
+                                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                                .next()
+                                .unwrap_or_default();
+                            crate::position::note(&err, ast::Spanned::span(extra), first);
+                            return Err(err);
                         }
-                        if r.content.len() < targets.len() && !ins.columns.is_empty() {
-                            return Err(Error::SyntaxError(
+                        if let Some(extra) = ins.columns.get(r.content.len()) {
+                            let err = Error::SyntaxError(
                                 "INSERT has more target columns than expressions".into(),
-                            ));
+                            );
+                            if let Some(last) = extra.0.last().and_then(|p| p.as_ident()) {
+                                crate::position::note(&err, last.span, &last.value);
+                            }
+                            return Err(err);
                         }
                         let mut row: Vec<Option<Expr>> = vec![None; table.columns.len()];
                         for (e, &col) in r.content.iter().zip(&targets) {
@@ -257,7 +268,9 @@ impl Binder {
                             let (x, t) =
                                 self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?;
                             let c = &table.columns[col];
-                            let x = self.assign(x, t, c.data_type, &c.name);
+                            let x = self
+                                .assign(x, t, c.data_type, &c.name)
+                                .and_then(|x| folded_constant_check(x, c.data_type));
                             if let Err(err) = &x {
                                 super::position::mark_coerced(err, e);
                             }
@@ -709,4 +722,21 @@ impl Binder {
             returns_rows,
         })
     }
+}
+
+/// A numeric constant assigned to a column is converted when the statement is planned in
+/// PostgreSQL, so an out-of-range value fails before any row's defaults run (no sequence
+/// value is used up by a failing `INSERT ... VALUES`): the same check, at bind time.
+fn folded_constant_check(x: Expr, target: DataType) -> Result<Expr> {
+    fn literal_only(x: &Expr) -> bool {
+        match x {
+            Expr::Literal(_) => true,
+            Expr::Cast { expr, .. } | Expr::Neg(expr, _) => literal_only(expr),
+            _ => false,
+        }
+    }
+    if (target.is_integer() || target.is_numeric()) && literal_only(&x) {
+        x.eval(&[], &crate::expr::Params(&[]))?;
+    }
+    Ok(x)
 }

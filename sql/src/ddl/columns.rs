@@ -228,6 +228,25 @@ pub fn column(
             ast::ColumnOption::ForeignKey(f) => {
                 constraints.push(Pending::from_foreign_key(f, vec![def.name.clone()], cname)?)
             }
+            // The collations Strata's byte-order string comparison is (as in expressions).
+            ast::ColumnOption::Collation(name) => {
+                let name = crate::binder::object_name(name)?;
+                let known = matches!(
+                    name.strip_prefix("pg_catalog.").unwrap_or(&name),
+                    "C" | "POSIX" | "default" | "ucs_basic"
+                );
+                if !known {
+                    return Err(Error::UndefinedObject(format!(
+                        "collation \"{name}\" for encoding \"UTF8\" does not exist"
+                    )));
+                }
+                if !data_type.is_string() {
+                    return Err(Error::DatatypeMismatch(format!(
+                        "collations are not supported by type {}",
+                        data_type.name()
+                    )));
+                }
+            }
             other => {
                 return Err(Error::unsupported(format!(
                     "column option {other} is not supported yet"

@@ -228,6 +228,9 @@ pub fn execute(ddl: &mut Ddl, stmt: &Statement) -> Result<Option<StatementResult
         }
         Statement::CreateTableAs(c) => return create_table::create_as(ddl, c).map(Some),
         Statement::CreateDomain(c) => return domains::create(ddl, c).map(Some),
+        Statement::CreateSchemaElements { create, elements } => {
+            return schema::create_with_elements(ddl, create, elements).map(Some);
+        }
         Statement::AlterDomain(a) => return domains::alter(ddl, a).map(Some),
         Statement::Sql(s) => s,
         Statement::Copy(_) | Statement::Cursor(_) => return Ok(None),

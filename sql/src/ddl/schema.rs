@@ -1,5 +1,7 @@
 //! CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role], CREATE SCHEMA AUTHORIZATION role,
-//! ALTER SCHEMA ... RENAME TO / OWNER TO. DROP SCHEMA is in [`super::drop`].
+//! CREATE SCHEMA with schema elements (run with the new schema first in the search path, as
+//! PostgreSQL runs them), ALTER SCHEMA ... RENAME TO / OWNER TO. DROP SCHEMA is in
+//! [`super::drop`].
 
 use super::Ddl;
 use crate::binder::{ident, object_name};
@@ -59,6 +61,100 @@ pub fn create(
         ),
     })?;
     Ok(done)
+}
+
+/// `CREATE SCHEMA name element ...`: the schema, then each element with the schema first in
+/// the search path (where unqualified names are created and looked up). An element naming
+/// another schema, or a temporary relation, is refused as in PostgreSQL.
+pub fn create_with_elements(
+    ddl: &mut Ddl,
+    create: &ast::Statement,
+    elements: &[ast::Statement],
+) -> Result<StatementResult> {
+    let ast::Statement::CreateSchema { schema_name, .. } = create else {
+        return Err(Error::Internal(
+            "schema elements without CREATE SCHEMA".into(),
+        ));
+    };
+    let name = match schema_name {
+        ast::SchemaName::Simple(n) | ast::SchemaName::NamedAuthorization(n, _) => object_name(n)?,
+        ast::SchemaName::UnnamedAuthorization(role) => ident(role),
+    };
+    for e in elements {
+        check_element(e, &name)?;
+    }
+    // PostgreSQL runs them by kind, whatever their order in the statement.
+    let rank = |e: &ast::Statement| match e {
+        ast::Statement::CreateSequence { .. } => 0,
+        ast::Statement::CreateTable(_) => 1,
+        ast::Statement::CreateView(_) => 2,
+        ast::Statement::CreateIndex(_) => 3,
+        ast::Statement::CreateTrigger(_) => 4,
+        _ => 5,
+    };
+    let mut elements = elements.to_vec();
+    elements.sort_by_key(rank);
+    let done = super::execute(ddl, &crate::parse::Statement::Sql(create.clone()))?
+        .ok_or_else(|| Error::Internal("CREATE SCHEMA is DDL".into()))?;
+    let oid = ddl
+        .catalog()?
+        .schema(&name)
+        .map(|s| s.oid)
+        .ok_or_else(|| Error::Internal(format!("schema {name} not created")))?;
+    let saved = ddl.search_path.clone();
+    ddl.search_path.retain(|s| *s != oid);
+    ddl.search_path.insert(0, oid);
+    let mut outcome = Ok(());
+    for e in elements {
+        let first = e.to_string();
+        let first = first.split(' ').next().unwrap_or_default().to_string();
+        outcome = match super::execute(ddl, &crate::parse::Statement::Sql(e)) {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(Error::SyntaxError(format!(
+                "syntax error at or near \"{}\"",
+                first
+            ))),
+            Err(err) => Err(err),
+        };
+        if outcome.is_err() {
+            break;
+        }
+    }
+    ddl.search_path = saved;
+    outcome.map(|()| done)
+}
+
+/// An element's own schema, when it names one, must be the new schema (42P15); it may not
+/// be temporary (42P16).
+fn check_element(e: &ast::Statement, schema: &str) -> Result<()> {
+    let (name, temporary) = match e {
+        ast::Statement::CreateTable(c) => (Some(&c.name), c.temporary),
+        ast::Statement::CreateView(v) => (Some(&v.name), v.temporary),
+        ast::Statement::CreateSequence {
+            name, temporary, ..
+        } => (Some(name), *temporary),
+        ast::Statement::CreateIndex(c) => (Some(&c.table_name), false),
+        _ => (None, false),
+    };
+    if temporary {
+        return Err(Error::InvalidTableDefinition(
+            "cannot create temporary relation in non-temporary schema".into(),
+        ));
+    }
+    if let Some(name) = name
+        && name.0.len() > 1
+    {
+        let given = object_name(&ast::ObjectName(name.0[..name.0.len() - 1].to_vec()))?;
+        if given != schema {
+            return Err(crate::plpgsql::raised(
+                "42P15",
+                format!(
+                    "CREATE specifies a schema ({given}) different from the one being created ({schema})"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Creates the session's temporary schema `name` (any role may: PostgreSQL's TEMP privilege

@@ -220,6 +220,12 @@ impl Dialect for StrataDialect {
         }))))
     }
 
+    /// Only for the SEARCH / CYCLE clauses, which [`super::search_cycle`] hands over as
+    /// `FROM "<marker>..."` after a CTE.
+    fn supports_from_first_insert(&self) -> bool {
+        true
+    }
+
     fn supports_cte_materialization(&self) -> bool {
         self.0.supports_cte_materialization()
     }
@@ -252,14 +258,17 @@ impl Dialect for StrataDialect {
         self.0.is_reserved_for_identifier(kw)
     }
 
+    /// CREATE and GRANT are reserved in PostgreSQL; a schema element that follows a view's
+    /// query (`CREATE SCHEMA s CREATE VIEW v AS SELECT * FROM t CREATE ...`) is not its alias.
     fn is_table_alias(&self, kw: &Keyword, parser: &mut Parser) -> bool {
-        self.0.is_table_alias(kw, parser)
+        !matches!(kw, Keyword::CREATE | Keyword::GRANT) && self.0.is_table_alias(kw, parser)
     }
 
     /// FOR is reserved in PostgreSQL: `SELECT 1 FOR UPDATE` locks, it does not name the
     /// column `for` (sqlparser takes it as an alias when no FROM follows the select list).
     fn is_column_alias(&self, kw: &Keyword, parser: &mut Parser) -> bool {
-        *kw != Keyword::FOR && self.0.is_column_alias(kw, parser)
+        !matches!(kw, Keyword::FOR | Keyword::CREATE | Keyword::GRANT)
+            && self.0.is_column_alias(kw, parser)
     }
 
     fn supports_string_literal_column_alias(&self, explicit: bool) -> bool {

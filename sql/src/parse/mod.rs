@@ -12,6 +12,7 @@ pub mod merge;
 pub mod owned;
 pub mod procedure;
 pub mod routine_options;
+pub mod search_cycle;
 mod statement;
 pub mod subscript_assign;
 pub mod table_like;
@@ -46,6 +47,7 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
     group_by::rewrite(&mut tokens);
     locking::rewrite(&mut tokens);
     merge::rewrite(&mut tokens);
+    search_cycle::rewrite(&mut tokens);
     subscript_assign::rewrite(&mut tokens);
     table_like::rewrite(&mut tokens);
     Parser::new(&dialect)

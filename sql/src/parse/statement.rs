@@ -69,6 +69,12 @@ pub enum Statement {
         func: ast::FunctionDesc,
         text: Option<String>,
     },
+    /// `CREATE SCHEMA name [AUTHORIZATION role] element ...`: the CREATE TABLE / VIEW /
+    /// INDEX / SEQUENCE / TRIGGER and GRANT statements run inside the new schema.
+    CreateSchemaElements {
+        create: ast::Statement,
+        elements: Vec<ast::Statement>,
+    },
 }
 
 /// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (column, ...) AS query [WITH [NO] DATA]`.
@@ -188,6 +194,8 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         .map_err(|e| syntax(e.into()))?;
     comment_dollar_strings(&mut tokens);
     drop_index_concurrently(&mut tokens);
+    local_session_authorization(&mut tokens);
+    recursive_view(&mut tokens);
     trigger_arguments(&mut tokens);
     super::routine_options::rewrite(&mut tokens);
     parenthesize_frame_offsets(&mut tokens);
@@ -197,6 +205,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     super::group_by::rewrite(&mut tokens);
     super::locking::rewrite(&mut tokens);
     super::merge::rewrite(&mut tokens);
+    super::search_cycle::rewrite(&mut tokens);
     super::subscript_assign::rewrite(&mut tokens);
     super::table_like::rewrite(&mut tokens);
     super::transaction_modes::drop_deferrable(&mut tokens);
@@ -284,12 +293,39 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
         } else {
             let mut stmt = p.parse_statement().map_err(syntax)?;
             role_setting_list(&mut p, &mut stmt).map_err(syntax)?;
-            Statement::Sql(stmt)
+            schema_elements(&mut p, stmt)?
         };
         out.push(stmt);
         expect_delimiter = true;
     }
     Ok(out)
+}
+
+/// A CREATE SCHEMA followed by schema elements (`CREATE ...`, `GRANT ...` before the
+/// statement's end) becomes [`Statement::CreateSchemaElements`]; any other statement is
+/// returned as it is.
+fn schema_elements(p: &mut Parser, stmt: ast::Statement) -> Result<Statement> {
+    let starts_element =
+        |p: &Parser| p.peek_keyword(Keyword::CREATE) || p.peek_keyword(Keyword::GRANT);
+    let ast::Statement::CreateSchema { if_not_exists, .. } = &stmt else {
+        return Ok(Statement::Sql(stmt));
+    };
+    if !starts_element(p) {
+        return Ok(Statement::Sql(stmt));
+    }
+    if *if_not_exists {
+        return Err(Error::unsupported(
+            "CREATE SCHEMA IF NOT EXISTS cannot include schema elements",
+        ));
+    }
+    let mut elements = Vec::new();
+    while starts_element(p) {
+        elements.push(p.parse_statement().map_err(syntax)?);
+    }
+    Ok(Statement::CreateSchemaElements {
+        create: stmt,
+        elements,
+    })
 }
 
 /// `ALTER ROLE r SET search_path = a, b`: sqlparser reads one value; the rest of the list
@@ -365,6 +401,128 @@ fn trigger_arguments(tokens: &mut [sqlparser::tokenizer::TokenWithSpan]) {
                 _ => {}
             }
         }
+    }
+}
+
+/// `CREATE [OR REPLACE] [TEMP] RECURSIVE VIEW name (columns) AS query`, which sqlparser does
+/// not parse, is PostgreSQL's shorthand for `CREATE VIEW name (columns) AS WITH RECURSIVE
+/// name (columns) AS (query) SELECT columns FROM name`, and is rewritten so.
+fn recursive_view(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
+    use sqlparser::tokenizer::TokenWithSpan;
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let Some(k) = (1..solid.len()).find(|&k| {
+        word(&tokens[solid[k]].token, Keyword::RECURSIVE)
+            && solid
+                .get(k + 1)
+                .is_some_and(|&i| word(&tokens[i].token, Keyword::VIEW))
+            && solid[..k]
+                .iter()
+                .rev()
+                .map(|&i| &tokens[i].token)
+                .find(|t| {
+                    !(word(t, Keyword::OR)
+                        || word(t, Keyword::REPLACE)
+                        || word(t, Keyword::TEMP)
+                        || word(t, Keyword::TEMPORARY))
+                })
+                .is_some_and(|t| word(t, Keyword::CREATE))
+    }) else {
+        return;
+    };
+    // name [. name] ( columns ) AS query
+    let mut j = k + 2;
+    let mut name = None;
+    while let Some(&i) = solid.get(j) {
+        match &tokens[i].token {
+            Token::Word(_) => name = Some(tokens[i].token.clone()),
+            Token::Period => {}
+            _ => break,
+        }
+        j += 1;
+    }
+    let (Some(name), Some(&open)) = (name, solid.get(j)) else {
+        return;
+    };
+    if tokens[open].token != Token::LParen {
+        return;
+    }
+    let Some(close_at) = (j..solid.len()).find(|&m| tokens[solid[m]].token == Token::RParen) else {
+        return;
+    };
+    let Some(&as_at) = solid.get(close_at + 1) else {
+        return;
+    };
+    if !word(&tokens[as_at].token, Keyword::AS) {
+        return;
+    }
+    let mut depth = 0i32;
+    let mut end = tokens.len();
+    for &i in &solid[close_at + 2..] {
+        match tokens[i].token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::SemiColon if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let span = tokens[as_at].span;
+    let columns: Vec<Token> = tokens[open..=solid[close_at]]
+        .iter()
+        .map(|t| t.token.clone())
+        .collect();
+    let spaced = |ts: Vec<Token>| -> Vec<TokenWithSpan> {
+        ts.into_iter()
+            .flat_map(|t| {
+                [
+                    TokenWithSpan::new(t, span),
+                    TokenWithSpan::new(
+                        Token::Whitespace(sqlparser::tokenizer::Whitespace::Space),
+                        span,
+                    ),
+                ]
+            })
+            .collect()
+    };
+    let mut tail = vec![Token::RParen, Token::make_keyword("SELECT")];
+    tail.extend(columns[1..columns.len() - 1].iter().cloned());
+    tail.extend([Token::make_keyword("FROM"), name.clone()]);
+    tokens.splice(end..end, spaced(tail));
+    let mut head = vec![
+        Token::make_keyword("WITH"),
+        Token::make_keyword("RECURSIVE"),
+        name,
+    ];
+    head.extend(columns);
+    head.extend([Token::make_keyword("AS"), Token::LParen]);
+    tokens.splice(as_at + 1..as_at + 1, spaced(head));
+    tokens.remove(solid[k]);
+}
+
+/// `SET LOCAL SESSION AUTHORIZATION`, which sqlparser does not parse, becomes its `SET LOCAL
+/// AUTHORIZATION` (scope LOCAL, the session reverts at the transaction's end).
+fn local_session_authorization(tokens: &mut Vec<sqlparser::tokenizer::TokenWithSpan>) {
+    let word = |t: &Token, k: Keyword| matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none());
+    let solid: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let found: Vec<usize> = solid
+        .windows(4)
+        .filter(|w| {
+            word(&tokens[w[0]].token, Keyword::SET)
+                && word(&tokens[w[1]].token, Keyword::LOCAL)
+                && word(&tokens[w[2]].token, Keyword::SESSION)
+                && word(&tokens[w[3]].token, Keyword::AUTHORIZATION)
+        })
+        .map(|w| w[2])
+        .collect();
+    for i in found.into_iter().rev() {
+        tokens.remove(i);
     }
 }
 

@@ -45,6 +45,7 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::ReassignOwned(_) => Some("REASSIGN OWNED".into()),
         Statement::DropOwned(_) => Some("DROP OWNED".into()),
         Statement::CreateDomain(_) => Some("CREATE DOMAIN".into()),
+        Statement::CreateSchemaElements { .. } => Some("CREATE SCHEMA".into()),
         Statement::AlterDomain(_) => Some("ALTER DOMAIN".into()),
         Statement::AlterDatabase { .. } => Some("ALTER DATABASE".into()),
         Statement::RenameIndexIfExists { .. } => Some("ALTER INDEX".into()),

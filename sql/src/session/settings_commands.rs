@@ -261,7 +261,14 @@ impl<S: Storage> Session<S> {
                         Some(crate::binder::ident(user))
                     }
                 };
+                let local = matches!(param.scope, ast::ContextModifier::Local);
+                if local && !matches!(self.block, Block::Open { .. }) {
+                    self.warn_outside_block(true, "SET LOCAL");
+                    return done;
+                }
                 self.set_session_authorization(user)?;
+                // SET LOCAL lasts until the block ends; a later plain SET outlives it.
+                self.role_is_local = local;
                 done
             }
             ast::Set::SetRole {
@@ -470,8 +477,8 @@ impl<S: Storage> Session<S> {
     }
 
     /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`. ALL resets every setting and stops listening
-    /// (UNLISTEN *); Strata keeps no
-    /// plans, sequence caches or temporary tables, so the rest have nothing to drop.
+    /// (UNLISTEN *); ALL and SEQUENCES forget the session's `currval` / `lastval` values;
+    /// ALL and TEMP drop the temporary schema. Strata keeps no plans.
     /// Protocol-level prepared statements are kept (the client's driver owns them).
     pub(super) fn discard(&mut self, object: &ast::DiscardObject) -> Result<StatementResult> {
         if matches!(object, ast::DiscardObject::ALL) {
@@ -489,6 +496,12 @@ impl<S: Storage> Session<S> {
         }
         if matches!(object, ast::DiscardObject::TEMP) {
             self.drop_temp_schema()?;
+        }
+        if matches!(
+            object,
+            ast::DiscardObject::ALL | ast::DiscardObject::SEQUENCES
+        ) {
+            *self.sequences.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
         }
         Ok(StatementResult::command(format!("DISCARD {object}")))
     }
