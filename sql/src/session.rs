@@ -679,9 +679,16 @@ impl<S: Storage> Session<S> {
         Arc::new(Env {
             time_zone,
             interval_style: self.interval_style(),
+            date_style: self.date_style(),
             output: env::OutputSettings::from_session(&self.info),
             ..(*self.last_env).clone()
         })
+    }
+
+    /// The `DateStyle` setting.
+    fn date_style(&self) -> datetime::style::DateStyle {
+        let setting = self.info.setting("datestyle").unwrap_or_default();
+        datetime::style::DateStyle::from_setting(&setting)
     }
 
     /// The `IntervalStyle` setting's style.
@@ -715,6 +722,7 @@ impl<S: Storage> Session<S> {
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
             interval_style: self.interval_style(),
+            date_style: self.date_style(),
             output: env::OutputSettings::from_session(&self.info),
             transaction_start,
             statement_start: now,

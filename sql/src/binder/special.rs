@@ -500,7 +500,7 @@ impl Binder {
             ast::Expr::Value(v) => string_literal(&v.value).map(str::to_string),
             _ => None,
         };
-        let Some(mut text) = text else {
+        let Some(text) = text else {
             // `INTERVAL expr` is not PostgreSQL syntax; treat it as a cast.
             let (x, t) = self.bind_expr(&iv.value, ctx)?;
             let x = self.coerce(x, t, DataType::Text)?;
@@ -514,21 +514,28 @@ impl Binder {
                 DataType::Interval,
             ));
         };
-        let bare_number = {
-            let t = text.trim();
-            !t.is_empty() && t.parse::<f64>().is_ok()
-        };
-        if bare_number
-            && let Some(unit) = iv
-                .last_field
-                .as_ref()
-                .or(iv.leading_field.as_ref())
-                .and_then(interval_unit)
-        {
-            text = format!("{text} {unit}");
-        }
-        let v = cast::parse_text(DataType::Interval, &text)?;
-        Ok((Expr::Literal(v), DataType::Interval))
+        // The qualifier (`DAY TO HOUR`, `SECOND(2)`) decides what a bare number means and
+        // truncates and rounds the value, as PostgreSQL's interval typmod does.
+        use crate::types::datetime::interval_decode::{self, Range};
+        let range = iv
+            .leading_field
+            .as_ref()
+            .and_then(interval_unit)
+            .and_then(|from| {
+                let to = iv.last_field.as_ref().and_then(interval_unit);
+                Range::of_fields(from, to)
+            })
+            .unwrap_or(Range::FULL);
+        let seconds_only = matches!(
+            (iv.leading_field.as_ref(), iv.last_field.as_ref()),
+            (Some(ast::DateTimeField::Second), None)
+        );
+        let precision = iv
+            .fractional_seconds_precision
+            .or(iv.leading_precision.filter(|_| seconds_only))
+            .map(|p| u32::try_from(p).unwrap_or(u32::MAX));
+        let v = interval_decode::parse(&text, range, precision)?;
+        Ok((Expr::Literal(Value::Interval(v)), DataType::Interval))
     }
 }
 

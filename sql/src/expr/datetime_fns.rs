@@ -44,6 +44,11 @@ pub enum DateTimeFn {
     DateDiff,
     DatePlusTime,
     TimePlusDate,
+    /// date + timetz, timetz + date, `timestamptz(date, timetz)` (→ timestamptz)
+    DatePlusTimeTz,
+    TimeTzPlusDate,
+    /// `timestamptz(date, time)`: the local time in the session's zone
+    DateTimeInZone,
     /// timestamp[tz] + interval (`true`: timestamptz)
     PlusInterval(Kind),
     IntervalPlus(Kind),
@@ -114,6 +119,8 @@ fn operator_candidates(sym: &str) -> Vec<Candidate<DateTimeFn>> {
             cand(&[T::Interval, T::Date], TS, IntervalPlus(K::Date)),
             cand(&[T::Date, TIME], TS, DatePlusTime),
             cand(&[TIME, T::Date], TS, TimePlusDate),
+            cand(&[T::Date, TIMETZ], TZ, DatePlusTimeTz),
+            cand(&[TIMETZ, T::Date], TZ, TimeTzPlusDate),
             cand(&[TS, T::Interval], TS, PlusInterval(K::Timestamp)),
             cand(&[T::Interval, TS], TS, IntervalPlus(K::Timestamp)),
             cand(&[TZ, T::Interval], TZ, PlusInterval(K::Timestamptz)),
@@ -231,6 +238,10 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
             TS,
             MakeTimestamp,
         )],
+        "timestamptz" => vec![
+            cand(&[T::Date, TIME], TZ, DateTimeInZone),
+            cand(&[T::Date, TIMETZ], TZ, DatePlusTimeTz),
+        ],
         "make_timestamptz" => vec![
             cand(
                 &[T::Int4, T::Int4, T::Int4, T::Int4, T::Int4, T::Float8],
@@ -468,6 +479,31 @@ impl DateTimeFn {
                     ));
                 }
                 Value::Int(i64::from(x) - i64::from(y))
+            }
+            DatePlusTimeTz | TimeTzPlusDate => {
+                let (d, t) = if *self == DatePlusTimeTz {
+                    (a(0), a(1))
+                } else {
+                    (a(1), a(0))
+                };
+                let ts = arith::date_to_timestamp(date(d)?)?;
+                if !is_finite_ts(ts) {
+                    return Ok(Value::Timestamptz(ts));
+                }
+                let (time, zone) = timetz(t)?;
+                let utc = ts
+                    .checked_add(time)
+                    .and_then(|x| x.checked_add(i64::from(zone) * USECS_PER_SEC))
+                    .ok_or_else(datetime::timestamp_out_of_range)?;
+                Value::Timestamptz(datetime::check_timestamp(utc)?)
+            }
+            DateTimeInZone => {
+                let ts = arith::date_to_timestamp(date(a(0))?)?;
+                if !is_finite_ts(ts) {
+                    return Ok(Value::Timestamptz(ts));
+                }
+                let local = ts + micros(a(1))?;
+                Value::Timestamptz(datetime::check_timestamp(zone().local_to_utc(local))?)
             }
             DatePlusTime | TimePlusDate => {
                 let (d, t) = if *self == DatePlusTime {
@@ -745,6 +781,10 @@ impl DateTimeFn {
             }
             ToChar(k) => {
                 let fmt = text(a(1))?;
+                // An infinite timestamp has no fields to print: NULL, as in PostgreSQL.
+                if *k != Kind::Interval && !crate::types::datetime::is_finite_ts(micros(a(0))?) {
+                    return Ok(Value::Null);
+                }
                 Value::Text(match k {
                     Kind::Interval => super::to_char::interval(&interval(a(0))?, fmt),
                     Kind::Timestamptz => {

@@ -316,11 +316,12 @@ fn truncate_fields(f: &mut Fields, unit: Unit) -> bool {
 
 /// `date_trunc(unit, ts)`; with `zone`, for a timestamptz in that zone.
 pub fn truncate(unit_name: &str, ts: i64, zone: Option<&Zone>) -> Result<i64> {
-    let ty = timestamp_type(zone);
-    let unit = Unit::parse(unit_name).ok_or_else(|| not_recognized(unit_name, ty))?;
+    // PostgreSQL 15 returns an infinity before it reads the unit.
     if !is_finite_ts(ts) {
         return Ok(ts);
     }
+    let ty = timestamp_type(zone);
+    let unit = Unit::parse(unit_name).ok_or_else(|| not_recognized(unit_name, ty))?;
     let offset = zone.map_or(0, |z| z.offset_at(ts));
     let mut f = Fields::of_timestamp(ts + i64::from(offset) * USECS_PER_SEC);
     if !truncate_fields(&mut f, unit) {

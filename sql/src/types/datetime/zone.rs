@@ -86,6 +86,21 @@ impl Zone {
         if let Some(secs) = fixed_name_offset(s) {
             return Zone::fixed(secs);
         }
+        // A POSIX offset without a zone name (`+02:00`, `04:30`): hours *west* of UTC.
+        let signed = if s.starts_with(['+', '-']) {
+            s.to_string()
+        } else {
+            format!("+{s}")
+        };
+        if s.contains(':')
+            && let Some(east) = numeric_offset(&signed)
+            && let Ok(offset) = Offset::from_seconds(-east)
+        {
+            return Ok(Zone {
+                tz: TimeZone::fixed(offset),
+                name: s.into(),
+            });
+        }
         Zone::named(s).ok_or_else(|| {
             Error::InvalidParameterValue(format!(
                 "invalid value for parameter \"TimeZone\": \"{s}\""
@@ -116,6 +131,12 @@ impl Zone {
             });
         }
         None
+    }
+
+    /// The offset (seconds east) of a zone that never changes it (PostgreSQL's
+    /// `pg_get_timezone_offset`), else `None`.
+    pub fn fixed_offset(&self) -> Option<i32> {
+        self.tz.to_fixed_offset().ok().map(|o| o.seconds())
     }
 
     /// The name `SHOW TimeZone` prints.
@@ -230,69 +251,15 @@ impl InputZone {
     }
 }
 
-/// The abbreviations PostgreSQL's default `timezone_abbreviations` set knows that
-/// applications commonly write, as offsets east of UTC in seconds.
-const ABBREVIATIONS: &[(&str, i32)] = &[
-    ("utc", 0),
-    ("ut", 0),
-    ("gmt", 0),
-    ("z", 0),
-    ("zulu", 0),
-    ("est", -5 * 3600),
-    ("edt", -4 * 3600),
-    ("cst", -6 * 3600),
-    ("cdt", -5 * 3600),
-    ("mst", -7 * 3600),
-    ("mdt", -6 * 3600),
-    ("pst", -8 * 3600),
-    ("pdt", -7 * 3600),
-    ("akst", -9 * 3600),
-    ("akdt", -8 * 3600),
-    ("hst", -10 * 3600),
-    ("wet", 0),
-    ("west", 3600),
-    ("bst", 3600),
-    ("cet", 3600),
-    ("cest", 2 * 3600),
-    ("met", 3600),
-    ("mest", 2 * 3600),
-    ("eet", 2 * 3600),
-    ("eest", 3 * 3600),
-    ("msk", 3 * 3600),
-    ("ist", 2 * 3600),
-    ("hkt", 8 * 3600),
-    ("sgt", 8 * 3600),
-    ("awst", 8 * 3600),
-    ("jst", 9 * 3600),
-    ("kst", 9 * 3600),
-    ("acst", 9 * 3600 + 1800),
-    ("acdt", 10 * 3600 + 1800),
-    ("aest", 10 * 3600),
-    ("aedt", 11 * 3600),
-    ("nzst", 12 * 3600),
-    ("nzdt", 13 * 3600),
-];
-
-/// A known abbreviation's offset (case-insensitive).
-pub fn abbreviation(word: &str) -> Option<i32> {
-    let lower = word.to_ascii_lowercase();
-    ABBREVIATIONS
-        .iter()
-        .find(|(a, _)| *a == lower)
-        .map(|(_, off)| *off)
-}
-
-/// A zone given by name in date/time input or to `AT TIME ZONE`: an abbreviation, a
-/// numeric offset (`+05`, `-08:00`, `+0530`, east positive), or a zone name.
-pub fn input_zone(text: &str) -> Option<InputZone> {
-    let t = text.trim();
-    if let Some(off) = abbreviation(t) {
-        return Some(InputZone::Fixed(off));
+/// An abbreviation of PostgreSQL's default `timezone_abbreviations` set
+/// ([`tokens`](super::tokens)): a fixed offset, or the zone whose rules it names.
+fn abbreviation_zone(word: &str) -> Option<InputZone> {
+    match super::tokens::abbreviation(&word.to_ascii_lowercase())? {
+        super::tokens::Abbrev::Std(off) | super::tokens::Abbrev::Dst(off) => {
+            Some(InputZone::Fixed(off))
+        }
+        super::tokens::Abbrev::Dynamic(name) => Zone::named(name).map(InputZone::Named),
     }
-    if let Some(off) = numeric_offset(t) {
-        return Some(InputZone::Fixed(off));
-    }
-    Zone::named(t).map(InputZone::Named)
 }
 
 /// `+05`, `-0800`, `+05:30`, `-5`, `+05:30:15` → seconds east.
@@ -328,8 +295,8 @@ pub fn numeric_offset(t: &str) -> Option<i32> {
 /// hours *west* of UTC, as in PostgreSQL.
 pub fn zone_argument(text: &str) -> Result<InputZone> {
     let t = text.trim();
-    if let Some(off) = abbreviation(t) {
-        return Ok(InputZone::Fixed(off));
+    if let Some(z) = abbreviation_zone(t) {
+        return Ok(z);
     }
     if let Some(off) = numeric_offset(t) {
         return Ok(InputZone::Fixed(-off));
