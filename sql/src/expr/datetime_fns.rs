@@ -646,7 +646,12 @@ impl DateTimeFn {
             }
             MakeTime => {
                 let (h, m, s) = (int(a(0))?, int(a(1))?, float(a(2))?);
-                if !(0..=24).contains(&h) || !(0..=59).contains(&m) || !(0.0..=60.0).contains(&s) {
+                let total = (h * 3600 + m * 60) as f64 + s;
+                if !(0..=24).contains(&h)
+                    || !(0..=59).contains(&m)
+                    || !(0.0..=60.0).contains(&s)
+                    || total > 86400.0
+                {
                     return Err(field_overflow(format!(
                         "time field value out of range: {h}:{m:02}:{s:02}"
                     )));
@@ -669,7 +674,7 @@ impl DateTimeFn {
                 match self {
                     MakeTimestamp => Value::Timestamp(ts),
                     MakeTimestamptz => Value::Timestamptz(zone().local_to_utc(ts)),
-                    _ => Value::Timestamptz(zone::zone_argument(text(a(6))?)?.local_to_utc(ts)),
+                    _ => Value::Timestamptz(zone::sane_zone(text(a(6))?)?.local_to_utc(ts)),
                 }
             }
             MakeInterval => {
@@ -677,9 +682,13 @@ impl DateTimeFn {
                     i32::try_from(int(a(i))?)
                         .map_err(|_| datetime::interval::interval_out_of_range())
                 };
-                let months = i64::from(i32_of(0)?) * 12 + i64::from(i32_of(1)?);
-                let days = i64::from(i32_of(2)?) * 7 + i64::from(i32_of(3)?);
+                // PostgreSQL 15 multiplies and adds these in unchecked int arithmetic.
+                let months = i64::from(i32_of(0)?.wrapping_mul(12).wrapping_add(i32_of(1)?));
+                let days = i64::from(i32_of(2)?.wrapping_mul(7).wrapping_add(i32_of(3)?));
                 let secs = float(a(6))?;
+                if !secs.is_finite() {
+                    return Err(datetime::interval::interval_out_of_range());
+                }
                 // PostgreSQL 15 does this arithmetic unchecked in C: an out-of-range
                 // float-to-int64 conversion gives i64::MIN (x86) and the sum wraps.
                 let sec_micros = (secs * 1e6).round_ties_even();
@@ -709,10 +718,11 @@ impl DateTimeFn {
             ToTimestampText => {
                 let p = super::to_timestamp::parse(text(a(0))?, text(a(1))?)?;
                 let local = p.fields.timestamp()?;
-                Value::Timestamptz(match p.offset {
+                let ts = match p.offset {
                     Some(off) => datetime::check_timestamp(local - i64::from(off) * USECS_PER_SEC)?,
                     None => zone().local_to_utc(local),
-                })
+                };
+                Value::Timestamptz(crate::types::cast::round_timestamp(ts, p.precision)?)
             }
             ToTimestamp => {
                 let secs = float(a(0))?;

@@ -4,7 +4,7 @@
 //! `crate::ddl::utility` (SET CONSTRAINTS by the session, which knows its block). Also
 //! `ALTER COLUMN c SET STATISTICS n`, rewritten in the token stream to a column `OPTIONS`
 //! clause sqlparser parses ([`set_statistics`]), and `ALTER COLUMN c DROP EXPRESSION [IF
-//! EXISTS]` likewise ([`drop_expression`]), and `RESET TIME ZONE` to `RESET timezone`
+//! EXISTS]` likewise ([`drop_expression`]), and `RESET`/`SHOW TIME ZONE` to `... timezone`
 //! ([`reset_time_zone`]).
 
 use sqlparser::ast;
@@ -320,15 +320,19 @@ mod tests {
     }
 }
 
-/// Rewrites `RESET TIME ZONE` (SQL's spelling, which sqlparser does not parse) to
-/// `RESET timezone`.
+/// Rewrites `RESET TIME ZONE` and `SHOW TIME ZONE` (SQL's spelling, which sqlparser does
+/// not parse) to `RESET timezone` / `SHOW timezone`.
 pub fn reset_time_zone(tokens: &mut Vec<TokenWithSpan>) {
     let solid = solid(tokens);
     let word = |n: usize, w: &str| solid_word(tokens, &solid, n, w);
     let mut edits = Vec::new();
     for n in 0..solid.len() {
         let starts = n == 0 || tokens[solid[n - 1]].token == Token::SemiColon;
-        if starts && word(n, "reset") && word(n + 1, "time") && word(n + 2, "zone") {
+        if starts
+            && (word(n, "reset") || word(n, "show"))
+            && word(n + 1, "time")
+            && word(n + 2, "zone")
+        {
             edits.push((
                 solid[n + 1],
                 solid[n + 2],

@@ -277,7 +277,8 @@ pub(super) const M_DOW: u32 = 1 << 16;
 pub(super) const M_ADBC: u32 = 1 << 18;
 pub(super) const M_DTZMOD: u32 = 1 << 28;
 pub(super) const DATE_M: u32 = M_YEAR | M_MONTH | M_DAY;
-pub(super) const TIME_M: u32 = M_HOUR | M_MINUTE | M_SECOND;
+/// `DTK_TIME_M`: hours, minutes and every kind of seconds.
+pub(super) const TIME_M: u32 = M_HOUR | M_MINUTE | M_SECOND | M_MILLISECOND | M_MICROSECOND;
 
 /// A prefix field waiting for the next one (`ptype`): a unit label (`j`, `y`, `m`, ...) or
 /// the ISO `t`.

@@ -330,7 +330,7 @@ fn decode_fields(f: &[(String, FieldType)], range: Range, sql_standard: bool) ->
     let mut fmask = 0u32;
     let mut is_before = false;
     let mut unit: Option<Unit> = None;
-    for (i, (field, ftype)) in f.iter().enumerate().rev() {
+    for (field, ftype) in f.iter().rev() {
         let tmask: u32;
         match ftype {
             FieldType::Time => {
@@ -340,7 +340,7 @@ fn decode_fields(f: &[(String, FieldType)], range: Range, sql_standard: bool) ->
                 }
                 itm.usec = itm.usec.checked_add(t).ok_or(DtErr::FieldOverflow)?;
                 unit = Some(Unit::Day);
-                tmask = Range::HOUR | Range::MINUTE | Range::SECOND;
+                tmask = TIME_FIELDS;
             }
             FieldType::Tz
                 if field[1..].contains(':') && time_micros(&field[1..], range).is_ok() =>
@@ -354,7 +354,7 @@ fn decode_fields(f: &[(String, FieldType)], range: Range, sql_standard: bool) ->
                 }
                 itm.usec = itm.usec.checked_add(t).ok_or(DtErr::FieldOverflow)?;
                 unit = Some(Unit::Day);
-                tmask = Range::HOUR | Range::MINUTE | Range::SECOND;
+                tmask = TIME_FIELDS;
             }
             FieldType::Tz | FieldType::Date | FieldType::Number => {
                 let u = unit.unwrap_or_else(|| default_unit(range));
@@ -403,9 +403,7 @@ fn decode_fields(f: &[(String, FieldType)], range: Range, sql_standard: bool) ->
                     tmask = 0;
                 }
                 Some(Delta::Ago) => {
-                    if i != f.len() - 1 {
-                        return Err(DtErr::BadFormat);
-                    }
+                    // PostgreSQL 15 takes `ago` anywhere (`2 minutes ago 5 days`).
                     is_before = true;
                     tmask = 0;
                 }
@@ -451,6 +449,9 @@ fn default_unit(range: Range) -> Unit {
 }
 
 // Field bits of the units (`DTK_M`), so that a unit may appear only once.
+/// A `h:m:s` field (`DTK_TIME_M`: hours, minutes and every kind of seconds).
+const TIME_FIELDS: u32 =
+    Range::HOUR | Range::MINUTE | Range::SECOND | M_MILLISECOND | M_MICROSECOND;
 const M_MILLISECOND: u32 = 1 << 13;
 const M_MICROSECOND: u32 = 1 << 14;
 const M_WEEK: u32 = 1 << 24;
@@ -775,6 +776,8 @@ mod tests {
         assert_eq!(iv("1 month - 1 second"), "1 mon -00:00:01");
         assert_eq!(iv("@ 1 day 2 hours ago"), "-1 days -02:00:00");
         assert_eq!(iv("1 day 1 day"), "22007");
+        assert_eq!(iv("1:20:05 5 microseconds"), "22007");
+        assert_eq!(iv("2 minutes ago 5 days"), "-5 days -00:02:00");
         assert_eq!(iv("5.5 seconds 3 milliseconds"), "22007");
         assert_eq!(iv("123 11"), "22007");
         assert_eq!(iv("1-2 3 4:05:06"), "1 year 2 mons 3 days 04:05:06");

@@ -290,6 +290,35 @@ pub fn numeric_offset(t: &str) -> Option<i32> {
     Some(sign * (h * 3600 + m * 60 + s))
 }
 
+/// The zone argument of `make_timestamptz` (PostgreSQL's `parse_sane_timezone`): an ISO
+/// offset (`+2` is two hours *east*), then an abbreviation, then a zone name.
+pub fn sane_zone(text: &str) -> Result<InputZone> {
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(Error::WithHint {
+            error: Box::new(Error::InvalidParameterValue(format!(
+                "invalid input syntax for type numeric time zone: \"{text}\""
+            ))),
+            hint: "Numeric time zones must have \"-\" or \"+\" as first character.".into(),
+        });
+    }
+    match super::decode::decode_timezone(text) {
+        Ok(west) => return Ok(InputZone::Fixed(-west)),
+        Err(super::decode::DtErr::TzDispOverflow) => {
+            return Err(Error::InvalidParameterValue(format!(
+                "numeric time zone \"{text}\" out of range"
+            )));
+        }
+        Err(super::decode::DtErr::BadFormat) => {}
+        Err(_) => return Err(unknown_zone(text)),
+    }
+    if let Some(z) = abbreviation_zone(text) {
+        return Ok(z);
+    }
+    Zone::named(text)
+        .map(InputZone::Named)
+        .ok_or_else(|| unknown_zone(text))
+}
+
 /// Resolves `AT TIME ZONE` / `timezone(zone, ts)` arguments (22023 when unknown). Unlike
 /// date/time input, a bare offset here is a POSIX zone specification, so `'+05'` is five
 /// hours *west* of UTC, as in PostgreSQL.
