@@ -43,6 +43,30 @@ fn interval_unit(field: &ast::DateTimeField) -> Option<&'static str> {
     })
 }
 
+/// The fields of an `INTERVAL <fields>` type name as an interval qualifier.
+pub(super) fn interval_fields_range(
+    f: &ast::IntervalFields,
+) -> Option<crate::types::datetime::interval_decode::Range> {
+    use crate::types::datetime::interval_decode::Range;
+    use ast::IntervalFields as F;
+    let (from, to) = match f {
+        F::Year => ("year", None),
+        F::Month => ("month", None),
+        F::Day => ("day", None),
+        F::Hour => ("hour", None),
+        F::Minute => ("minute", None),
+        F::Second => ("second", None),
+        F::YearToMonth => ("year", Some("month")),
+        F::DayToHour => ("day", Some("hour")),
+        F::DayToMinute => ("day", Some("minute")),
+        F::DayToSecond => ("day", Some("second")),
+        F::HourToMinute => ("hour", Some("minute")),
+        F::HourToSecond => ("hour", Some("second")),
+        F::MinuteToSecond => ("minute", Some("second")),
+    };
+    Range::of_fields(from, to)
+}
+
 /// The set-returning functions of one select list: where their output columns start (the
 /// input row's width) and the calls.
 pub struct SetFunctions {
@@ -486,6 +510,18 @@ impl Binder {
         let to = DataType::from_sql(ty)?;
         let text = string_literal(v)
             .ok_or_else(|| Error::SyntaxError(format!("syntax error at or near \"{v}\"")))?;
+        // `interval(2) '...'`, `interval hour to second '...'`: the typmod applies.
+        if let ast::DataType::Interval { fields, precision } = ty
+            && (fields.is_some() || precision.is_some())
+        {
+            let range = fields
+                .as_ref()
+                .and_then(interval_fields_range)
+                .unwrap_or(crate::types::datetime::interval_decode::Range::FULL);
+            let precision = precision.map(|p| u32::try_from(p).unwrap_or(u32::MAX));
+            let v = crate::types::datetime::interval_decode::parse(text, range, precision)?;
+            return Ok((Expr::Literal(Value::Interval(v)), DataType::Interval));
+        }
         let value = cast::cast(Value::Text(text.to_string()), DataType::Unknown, to, true)?;
         Ok((Expr::Literal(value), to))
     }

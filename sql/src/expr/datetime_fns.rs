@@ -94,6 +94,9 @@ pub enum DateTimeFn {
     AtTimeZone(Kind),
     ToChar(Kind),
     ToCharNumber(DataType),
+    /// A cast's interval qualifier: the fields (`interval_decode::Range`) and seconds
+    /// precision it truncates and rounds to.
+    AdjustInterval(u32, Option<u32>),
 }
 
 use DataType as T;
@@ -582,7 +585,7 @@ impl DateTimeFn {
             }
             DateTruncZone => {
                 let z = match zone::zone_argument(text(a(2))?)? {
-                    zone::InputZone::Named(z) => z,
+                    zone::InputZone::Named(z) | zone::InputZone::Abbrev(z, _) => z,
                     zone::InputZone::Fixed(off) => zone::Zone::fixed(off)?,
                 };
                 Value::Timestamptz(arith::truncate(text(a(0))?, micros(a(1))?, Some(&z))?)
@@ -761,7 +764,7 @@ impl DateTimeFn {
                 // A named zone's offset is the one in force at the transaction's start.
                 let east = match zone_value(a(0))? {
                     zone::InputZone::Fixed(o) => o,
-                    zone::InputZone::Named(named) => {
+                    zone::InputZone::Named(named) | zone::InputZone::Abbrev(named, _) => {
                         named.offset_at(env::with(|e| e.transaction_start))
                     }
                 };
@@ -781,7 +784,9 @@ impl DateTimeFn {
                         }
                         let off = match &z {
                             zone::InputZone::Fixed(o) => *o,
-                            zone::InputZone::Named(named) => named.offset_at(t),
+                            zone::InputZone::Named(named) | zone::InputZone::Abbrev(named, _) => {
+                                named.offset_at(t)
+                            }
                         };
                         Value::Timestamp(datetime::check_timestamp(
                             t + i64::from(off) * USECS_PER_SEC,
@@ -803,6 +808,16 @@ impl DateTimeFn {
                     }
                     _ => super::to_char::timestamp(micros(a(0))?, fmt, None),
                 })
+            }
+            AdjustInterval(range, precision) => {
+                if a(0).is_null() {
+                    return Ok(Value::Null);
+                }
+                Value::Interval(datetime::interval_decode::adjust(
+                    interval(a(0))?,
+                    datetime::interval_decode::Range(*range),
+                    *precision,
+                )?)
             }
             ToCharNumber(_) => {
                 let fmt = text(a(1))?;

@@ -264,6 +264,29 @@ pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
     Ok(Utility::Reindex { kind, name })
 }
 
+/// Rewrites `RESET TIME ZONE` and `SHOW TIME ZONE` (SQL's spelling, which sqlparser does
+/// not parse) to `RESET timezone` / `SHOW timezone`.
+pub fn reset_time_zone(tokens: &mut Vec<TokenWithSpan>) {
+    let solid = solid(tokens);
+    let word = |n: usize, w: &str| solid_word(tokens, &solid, n, w);
+    let mut edits = Vec::new();
+    for n in 0..solid.len() {
+        let starts = n == 0 || tokens[solid[n - 1]].token == Token::SemiColon;
+        if starts
+            && (word(n, "reset") || word(n, "show"))
+            && word(n + 1, "time")
+            && word(n + 2, "zone")
+        {
+            edits.push((
+                solid[n + 1],
+                solid[n + 2],
+                vec![Token::make_word("timezone", None)],
+            ));
+        }
+    }
+    super::replace_tokens(tokens, edits);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,27 +341,4 @@ mod tests {
             }
         ));
     }
-}
-
-/// Rewrites `RESET TIME ZONE` and `SHOW TIME ZONE` (SQL's spelling, which sqlparser does
-/// not parse) to `RESET timezone` / `SHOW timezone`.
-pub fn reset_time_zone(tokens: &mut Vec<TokenWithSpan>) {
-    let solid = solid(tokens);
-    let word = |n: usize, w: &str| solid_word(tokens, &solid, n, w);
-    let mut edits = Vec::new();
-    for n in 0..solid.len() {
-        let starts = n == 0 || tokens[solid[n - 1]].token == Token::SemiColon;
-        if starts
-            && (word(n, "reset") || word(n, "show"))
-            && word(n + 1, "time")
-            && word(n + 2, "zone")
-        {
-            edits.push((
-                solid[n + 1],
-                solid[n + 2],
-                vec![Token::make_word("timezone", None)],
-            ));
-        }
-    }
-    super::replace_tokens(tokens, edits);
 }

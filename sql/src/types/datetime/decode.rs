@@ -378,7 +378,8 @@ fn labeled_number(
 #[derive(Debug, Clone)]
 enum PendingZone {
     Named(Zone),
-    Dynamic(Zone),
+    /// A dynamic abbreviation and its zone.
+    Dynamic(Zone, String),
 }
 
 /// A string field's meaning: an abbreviation first, then `datetktbl`, else unknown.
@@ -412,6 +413,14 @@ fn local_now(ctx: &Context) -> i64 {
 fn zone_offset(tm: &Tm, zone: &Zone) -> i32 {
     match tm.local_micros() {
         Some(local) => -zone.local_offset(local),
+        None => 0,
+    }
+}
+
+/// `DetermineTimeZoneAbbrevOffset`: seconds west for `tm` written with `abbrev` of `zone`.
+fn abbrev_offset(tm: &Tm, zone: &Zone, abbrev: &str) -> i32 {
+    match tm.local_micros() {
+        Some(local) => -zone.abbrev_offset(local, abbrev),
         None => 0,
     }
 }
@@ -537,7 +546,7 @@ pub fn decode_date_time(f: &[(String, FieldType)], ctx: &Context) -> DtResult<De
                         tmask = M_DTZ | M_TZ;
                     }
                     Abbrev::Dynamic(name) => {
-                        pending = Some(PendingZone::Dynamic(dynamic_zone(name)?));
+                        pending = Some(PendingZone::Dynamic(dynamic_zone(name)?, field.clone()));
                         tmask = M_DYNTZ | M_TZ;
                     }
                 },
@@ -650,8 +659,10 @@ pub fn decode_date_time(f: &[(String, FieldType)], ctx: &Context) -> DtResult<De
             if fmask & M_DTZMOD != 0 {
                 return Err(DtErr::BadFormat);
             }
-            let (PendingZone::Named(z) | PendingZone::Dynamic(z)) = p;
-            tz = zone_offset(&tm, z);
+            tz = match p {
+                PendingZone::Named(z) => zone_offset(&tm, z),
+                PendingZone::Dynamic(z, abbrev) => abbrev_offset(&tm, z, abbrev),
+            };
         }
         if fmask & M_TZ == 0 {
             if fmask & M_DTZMOD != 0 {
@@ -792,7 +803,7 @@ pub fn decode_time_only(f: &[(String, FieldType)], ctx: &Context) -> DtResult<De
                         tmask = M_DTZ | M_TZ;
                     }
                     Abbrev::Dynamic(name) => {
-                        pending = Some(PendingZone::Dynamic(dynamic_zone(name)?));
+                        pending = Some(PendingZone::Dynamic(dynamic_zone(name)?, field.clone()));
                         tmask = M_DYNTZ | M_TZ;
                     }
                 },
@@ -879,11 +890,11 @@ pub fn decode_time_only(f: &[(String, FieldType)], ctx: &Context) -> DtResult<De
                 tz = zone_offset(&tm, z);
             }
         }
-        Some(PendingZone::Dynamic(z)) => {
+        Some(PendingZone::Dynamic(z, abbrev)) => {
             if fmask & M_DTZMOD != 0 {
                 return Err(DtErr::BadFormat);
             }
-            tz = zone_offset(&with_date(&tm)?, z);
+            tz = abbrev_offset(&with_date(&tm)?, z, abbrev);
         }
         None => {}
     }

@@ -248,7 +248,7 @@ mod tests {
             styled_timestamp(&f, utc(), st("German, DMY")),
             "01.01.2000 12:00:00.5 UTC"
         );
-        let bc = Fields::of_date(-2_451_545 + 1_520_447 - 0);
+        let bc = Fields::of_date(1_520_447 - 2_451_545);
         assert_eq!(styled_date(&bc, st("Postgres, MDY")), "09-28-0551 BC");
         assert_eq!(styled_date(&bc, st("SQL, MDY")), "09/28/0551 BC");
     }

@@ -139,6 +139,18 @@ impl Zone {
         self.tz.to_fixed_offset().ok().map(|o| o.seconds())
     }
 
+    /// The offset (seconds east) of local time `local` written with the zone's abbreviation
+    /// `abbrev` (PostgreSQL's `DetermineTimeZoneAbbrevOffset`): the offset the abbreviation
+    /// meant at that instant, so `02:00 MSK` inside Moscow's 2011 change is UTC+4.
+    pub fn abbrev_offset(&self, local: i64, abbrev: &str) -> i32 {
+        let t = self.local_to_utc(local);
+        if self.abbreviation_at(t).eq_ignore_ascii_case(abbrev) {
+            self.offset_at(t)
+        } else {
+            self.local_offset(local)
+        }
+    }
+
     /// The name `SHOW TimeZone` prints.
     pub fn name(&self) -> &str {
         &self.name
@@ -239,6 +251,8 @@ fn fixed_name_offset(s: &str) -> Option<i32> {
 pub enum InputZone {
     Fixed(i32),
     Named(Zone),
+    /// A dynamic abbreviation (`MSK`): the zone's offset under that abbreviation.
+    Abbrev(Zone, String),
 }
 
 impl InputZone {
@@ -247,6 +261,12 @@ impl InputZone {
         match self {
             InputZone::Fixed(off) => local.saturating_sub(i64::from(*off) * USECS_PER_SEC),
             InputZone::Named(z) => z.local_to_utc(local),
+            InputZone::Abbrev(z, a) => {
+                if !super::is_finite_ts(local) {
+                    return local;
+                }
+                local.saturating_sub(i64::from(z.abbrev_offset(local, a)) * USECS_PER_SEC)
+            }
         }
     }
 }
@@ -258,7 +278,9 @@ fn abbreviation_zone(word: &str) -> Option<InputZone> {
         super::tokens::Abbrev::Std(off) | super::tokens::Abbrev::Dst(off) => {
             Some(InputZone::Fixed(off))
         }
-        super::tokens::Abbrev::Dynamic(name) => Zone::named(name).map(InputZone::Named),
+        super::tokens::Abbrev::Dynamic(name) => {
+            Zone::named(name).map(|z| InputZone::Abbrev(z, word.to_ascii_lowercase()))
+        }
     }
 }
 
