@@ -486,42 +486,7 @@ impl Binder {
                 data_type: ast::DataType::Interval { fields, precision },
                 format: None,
             } if fields.is_some() || precision.is_some() => {
-                // `x::INTERVAL DAY TO MINUTE`, `x::interval(2)`: a cast to interval, then the
-                // qualifier's truncation and rounding (PostgreSQL's interval typmod).
-                let plain = E::Cast {
-                    kind: ast::CastKind::Cast,
-                    expr: expr.clone(),
-                    data_type: ast::DataType::Interval {
-                        fields: None,
-                        precision: None,
-                    },
-                    format: None,
-                };
-                let (x, t) = self.bind_expr(&plain, ctx)?;
-                let range = fields
-                    .as_ref()
-                    .and_then(super::special::interval_fields_range)
-                    .unwrap_or(crate::types::datetime::interval_decode::Range::FULL);
-                let precision = precision.map(|p| u32::try_from(p).unwrap_or(u32::MAX));
-                match x {
-                    Expr::Literal(Value::Interval(iv)) => (
-                        Expr::Literal(Value::Interval(
-                            crate::types::datetime::interval_decode::adjust(iv, range, precision)?,
-                        )),
-                        t,
-                    ),
-                    x => (
-                        Expr::Call(
-                            crate::expr::Function::DateTime(
-                                crate::expr::datetime_fns::DateTimeFn::AdjustInterval(
-                                    range.0, precision,
-                                ),
-                            ),
-                            vec![x],
-                        ),
-                        t,
-                    ),
-                }
+                self.interval_cast(expr, fields.as_ref(), *precision, ctx)?
             }
             E::Cast {
                 kind: ast::CastKind::Cast | ast::CastKind::DoubleColon,

@@ -44,7 +44,7 @@ fn interval_unit(field: &ast::DateTimeField) -> Option<&'static str> {
 }
 
 /// The fields of an `INTERVAL <fields>` type name as an interval qualifier.
-pub(super) fn interval_fields_range(
+fn interval_fields_range(
     f: &ast::IntervalFields,
 ) -> Option<crate::types::datetime::interval_decode::Range> {
     use crate::types::datetime::interval_decode::Range;
@@ -524,6 +524,44 @@ impl Binder {
         }
         let value = cast::cast(Value::Text(text.to_string()), DataType::Unknown, to, true)?;
         Ok((Expr::Literal(value), to))
+    }
+
+    /// `x::INTERVAL DAY TO MINUTE`, `x::interval(2)`: a cast to interval, then the
+    /// qualifier's truncation and rounding (PostgreSQL's interval typmod).
+    pub(super) fn interval_cast(
+        &mut self,
+        expr: &ast::Expr,
+        fields: Option<&ast::IntervalFields>,
+        precision: Option<u64>,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        use crate::types::datetime::interval_decode::{self, Range};
+        let plain = ast::Expr::Cast {
+            kind: ast::CastKind::Cast,
+            expr: Box::new(expr.clone()),
+            data_type: ast::DataType::Interval {
+                fields: None,
+                precision: None,
+            },
+            format: None,
+        };
+        let (x, t) = self.bind_expr(&plain, ctx)?;
+        let range = fields
+            .and_then(interval_fields_range)
+            .unwrap_or(Range::FULL);
+        let precision = precision.map(|p| u32::try_from(p).unwrap_or(u32::MAX));
+        Ok(match x {
+            Expr::Literal(Value::Interval(iv)) => (
+                Expr::Literal(Value::Interval(interval_decode::adjust(
+                    iv, range, precision,
+                )?)),
+                t,
+            ),
+            x => {
+                let f = crate::expr::datetime_fns::DateTimeFn::AdjustInterval(range.0, precision);
+                (Expr::Call(Function::DateTime(f), vec![x]), t)
+            }
+        })
     }
 
     /// `INTERVAL 'text' [unit]`: a bare number takes the unit (`INTERVAL '3' DAY`).

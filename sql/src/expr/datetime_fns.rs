@@ -489,23 +489,15 @@ impl DateTimeFn {
                 } else {
                     (a(1), a(0))
                 };
-                let ts = arith::date_to_timestamp(date(d)?)?;
-                if !is_finite_ts(ts) {
-                    return Ok(Value::Timestamptz(ts));
-                }
-                let (time, zone) = timetz(t)?;
-                let utc = ts
-                    .checked_add(time)
-                    .and_then(|x| x.checked_add(i64::from(zone) * USECS_PER_SEC))
-                    .ok_or_else(datetime::timestamp_out_of_range)?;
-                Value::Timestamptz(datetime::check_timestamp(utc)?)
+                Value::Timestamptz(arith::date_plus_timetz(date(d)?, timetz(t)?)?)
             }
             DateTimeInZone => {
                 let ts = arith::date_to_timestamp(date(a(0))?)?;
-                if !is_finite_ts(ts) {
-                    return Ok(Value::Timestamptz(ts));
-                }
-                let local = ts + micros(a(1))?;
+                let local = if is_finite_ts(ts) {
+                    ts + micros(a(1))?
+                } else {
+                    ts
+                };
                 Value::Timestamptz(datetime::check_timestamp(zone().local_to_utc(local))?)
             }
             DatePlusTime | TimePlusDate => {

@@ -349,10 +349,11 @@ fn finish_time(
     if acc.twelve_hour && acc.pm.is_none() && hour == 12 {
         hour = 0;
     }
+    // PostgreSQL 15's do_to_timestamp: 24:00 and a leap second are out of range here.
     if acc.fraction_too_long
-        || !(0..=24).contains(&hour)
-        || !(0..=59).contains(&acc.minute)
-        || !(0..=60).contains(&acc.second)
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&acc.minute)
+        || !(0..60).contains(&acc.second)
     {
         return Err(out_of_range());
     }

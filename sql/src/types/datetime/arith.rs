@@ -80,6 +80,20 @@ pub fn diff(a: i64, b: i64) -> Result<Interval> {
     Interval::new(0, 0, a.wrapping_sub(b)).justify_hours()
 }
 
+/// `date + timetz` (PostgreSQL's `datetimetz_timestamptz`): the date's midnight plus the
+/// time, shifted by the time's zone (seconds west).
+pub fn date_plus_timetz(d: i32, (time, zone): (i64, i32)) -> Result<i64> {
+    let ts = date_to_timestamp(d)?;
+    if !is_finite_ts(ts) {
+        return Ok(ts);
+    }
+    let utc = ts
+        .checked_add(time)
+        .and_then(|x| x.checked_add(i64::from(zone) * USECS_PER_SEC))
+        .ok_or_else(super::timestamp_out_of_range)?;
+    super::check_timestamp(utc)
+}
+
 /// `age(a, b)`: the symbolic difference of the fields (PostgreSQL's `timestamp_age`);
 /// `zone` for timestamptz.
 pub fn age(a: i64, b: i64, zone: Option<&Zone>) -> Result<Interval> {

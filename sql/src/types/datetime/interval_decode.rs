@@ -160,7 +160,7 @@ fn delta_token(word: &str) -> Option<&'static Delta> {
 
 /// `pg_itm_in`: what the fields add up to before it becomes an [`Interval`].
 #[derive(Debug, Default)]
-struct ItmIn {
+pub(super) struct ItmIn {
     usec: i64,
     mday: i32,
     mon: i32,
@@ -168,7 +168,7 @@ struct ItmIn {
 }
 
 impl ItmIn {
-    fn fract_micros(&mut self, frac: f64, scale: i64) -> DtResult<()> {
+    pub(super) fn fract_micros(&mut self, frac: f64, scale: i64) -> DtResult<()> {
         if frac == 0.0 {
             return Ok(());
         }
@@ -184,7 +184,7 @@ impl ItmIn {
         Ok(())
     }
 
-    fn fract_days(&mut self, frac: f64, scale: i32) -> DtResult<()> {
+    pub(super) fn fract_days(&mut self, frac: f64, scale: i32) -> DtResult<()> {
         if frac == 0.0 {
             return Ok(());
         }
@@ -194,13 +194,13 @@ impl ItmIn {
         self.fract_micros(f - f64::from(extra), USECS_PER_DAY)
     }
 
-    fn fract_years(&mut self, frac: f64, scale: i32) -> DtResult<()> {
+    pub(super) fn fract_years(&mut self, frac: f64, scale: i32) -> DtResult<()> {
         let extra = (frac * f64::from(scale) * 12.0).round_ties_even() as i32;
         self.mon = self.mon.checked_add(extra).ok_or(DtErr::FieldOverflow)?;
         Ok(())
     }
 
-    fn micros(&mut self, val: i64, fval: f64, scale: i64) -> DtResult<()> {
+    pub(super) fn micros(&mut self, val: i64, fval: f64, scale: i64) -> DtResult<()> {
         self.usec = val
             .checked_mul(scale)
             .and_then(|p| self.usec.checked_add(p))
@@ -208,7 +208,7 @@ impl ItmIn {
         self.fract_micros(fval, scale)
     }
 
-    fn days(&mut self, val: i64, scale: i32) -> DtResult<()> {
+    pub(super) fn days(&mut self, val: i64, scale: i32) -> DtResult<()> {
         let v = i32::try_from(val).map_err(|_| DtErr::FieldOverflow)?;
         self.mday = v
             .checked_mul(scale)
@@ -217,13 +217,13 @@ impl ItmIn {
         Ok(())
     }
 
-    fn months(&mut self, val: i64) -> DtResult<()> {
+    pub(super) fn months(&mut self, val: i64) -> DtResult<()> {
         let v = i32::try_from(val).map_err(|_| DtErr::FieldOverflow)?;
         self.mon = self.mon.checked_add(v).ok_or(DtErr::FieldOverflow)?;
         Ok(())
     }
 
-    fn years(&mut self, val: i64, scale: i32) -> DtResult<()> {
+    pub(super) fn years(&mut self, val: i64, scale: i32) -> DtResult<()> {
         let v = i32::try_from(val).map_err(|_| DtErr::FieldOverflow)?;
         self.year = v
             .checked_mul(scale)
@@ -523,171 +523,6 @@ fn apply_unit(itm: &mut ItmIn, u: Unit, val: i64, fval: f64) -> DtResult<u32> {
     })
 }
 
-/// `ParseISO8601Number`: a `strtod` number; its integer part and fraction, and the rest.
-fn iso_number(s: &str) -> DtResult<(i64, f64, &str)> {
-    if !s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.') {
-        return Err(DtErr::BadFormat);
-    }
-    let n = super::decode_fields::strtod_len(s.as_bytes());
-    if n == 0 {
-        return Err(DtErr::BadFormat);
-    }
-    let val: f64 = s[..n].parse().map_err(|_| DtErr::BadFormat)?;
-    if val.is_nan() || !(-1.0e15..=1.0e15).contains(&val) {
-        return Err(DtErr::FieldOverflow);
-    }
-    let ipart = val.trunc() as i64;
-    Ok((ipart, val - ipart as f64, &s[n..]))
-}
-
-fn iso_width(field: &str) -> usize {
-    field
-        .trim_start_matches('-')
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .count()
-}
-
-/// `DecodeISO8601Interval`.
-fn decode_iso8601(s: &str) -> DtResult<ItmIn> {
-    let mut itm = ItmIn::default();
-    let Some(mut rest) = s.strip_prefix('P').filter(|r| !r.is_empty()) else {
-        return Err(DtErr::BadFormat);
-    };
-    let mut datepart = true;
-    let mut havefield = false;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('T') {
-            datepart = false;
-            havefield = false;
-            rest = r;
-            continue;
-        }
-        let fieldstart = rest;
-        let (val, fval, r) = iso_number(rest)?;
-        let unit = r.bytes().next();
-        rest = if r.is_empty() { r } else { &r[1..] };
-        if datepart {
-            match unit {
-                Some(b'Y') => {
-                    itm.years(val, 1)?;
-                    itm.fract_years(fval, 1)?;
-                }
-                Some(b'M') => {
-                    itm.months(val)?;
-                    itm.fract_days(fval, 30)?;
-                }
-                Some(b'W') => {
-                    itm.days(val, 7)?;
-                    itm.fract_days(fval, 7)?;
-                }
-                Some(b'D') => {
-                    itm.days(val, 1)?;
-                    itm.fract_micros(fval, USECS_PER_DAY)?;
-                }
-                Some(b'T') | None if iso_width(fieldstart) == 8 && !havefield => {
-                    itm.years(val / 10000, 1)?;
-                    itm.months((val / 100) % 100)?;
-                    itm.days(val % 100, 1)?;
-                    itm.fract_micros(fval, USECS_PER_DAY)?;
-                    if unit.is_none() {
-                        return Ok(itm);
-                    }
-                    datepart = false;
-                    havefield = false;
-                    continue;
-                }
-                Some(b'T' | b'-') | None => {
-                    if havefield {
-                        return Err(DtErr::BadFormat);
-                    }
-                    itm.years(val, 1)?;
-                    itm.fract_years(fval, 1)?;
-                    match unit {
-                        None => return Ok(itm),
-                        Some(b'T') => {
-                            datepart = false;
-                            havefield = false;
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    let (val, fval, r) = iso_number(rest)?;
-                    itm.months(val)?;
-                    itm.fract_days(fval, 30)?;
-                    rest = r;
-                    if rest.is_empty() {
-                        return Ok(itm);
-                    }
-                    if let Some(r) = rest.strip_prefix('T') {
-                        rest = r;
-                        datepart = false;
-                        havefield = false;
-                        continue;
-                    }
-                    let Some(r) = rest.strip_prefix('-') else {
-                        return Err(DtErr::BadFormat);
-                    };
-                    let (val, fval, r) = iso_number(r)?;
-                    itm.days(val, 1)?;
-                    itm.fract_micros(fval, USECS_PER_DAY)?;
-                    rest = r;
-                    if rest.is_empty() {
-                        return Ok(itm);
-                    }
-                    if let Some(r) = rest.strip_prefix('T') {
-                        rest = r;
-                        datepart = false;
-                        havefield = false;
-                        continue;
-                    }
-                    return Err(DtErr::BadFormat);
-                }
-                _ => return Err(DtErr::BadFormat),
-            }
-        } else {
-            match unit {
-                Some(b'H') => itm.micros(val, fval, USECS_PER_HOUR)?,
-                Some(b'M') => itm.micros(val, fval, USECS_PER_MINUTE)?,
-                Some(b'S') => itm.micros(val, fval, USECS_PER_SEC)?,
-                None if iso_width(fieldstart) == 6 && !havefield => {
-                    itm.micros(val / 10000, 0.0, USECS_PER_HOUR)?;
-                    itm.micros((val / 100) % 100, 0.0, USECS_PER_MINUTE)?;
-                    itm.micros(val % 100, 0.0, USECS_PER_SEC)?;
-                    itm.fract_micros(fval, 1)?;
-                    return Ok(itm);
-                }
-                Some(b':') | None => {
-                    if havefield {
-                        return Err(DtErr::BadFormat);
-                    }
-                    itm.micros(val, fval, USECS_PER_HOUR)?;
-                    if unit.is_none() {
-                        return Ok(itm);
-                    }
-                    let (val, fval, r) = iso_number(rest)?;
-                    itm.micros(val, fval, USECS_PER_MINUTE)?;
-                    if r.is_empty() {
-                        return Ok(itm);
-                    }
-                    let Some(r) = r.strip_prefix(':') else {
-                        return Err(DtErr::BadFormat);
-                    };
-                    let (val, fval, r) = iso_number(r)?;
-                    itm.micros(val, fval, USECS_PER_SEC)?;
-                    if r.is_empty() {
-                        return Ok(itm);
-                    }
-                    return Err(DtErr::BadFormat);
-                }
-                _ => return Err(DtErr::BadFormat),
-            }
-        }
-        havefield = true;
-    }
-    Ok(itm)
-}
-
 /// `interval_in` with a qualifier's fields (`Range::FULL` for none) and seconds precision.
 pub fn parse(s: &str, range: Range, precision: Option<u32>) -> Result<Interval> {
     let sql_standard =
@@ -700,7 +535,7 @@ pub fn parse(s: &str, range: Range, precision: Option<u32>) -> Result<Interval> 
         decode_fields(&f, range, sql_standard)
     });
     if r.as_ref().err() == Some(&DtErr::BadFormat) {
-        r = decode_iso8601(s);
+        r = super::interval_iso::decode_iso8601(s);
     }
     let itm = r.map_err(|e| match e {
         DtErr::FieldOverflow => DtErr::IntervalOverflow,
