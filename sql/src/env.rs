@@ -35,6 +35,8 @@ pub struct Env {
     pub time_zone: Zone,
     /// The `IntervalStyle` setting, for interval output.
     pub interval_style: crate::types::datetime::interval_style::IntervalStyle,
+    /// The `DateStyle` setting, for date/time input order and output.
+    pub date_style: crate::types::datetime::style::DateStyle,
     /// The `extra_float_digits` and `bytea_output` settings, for float and bytea output.
     pub output: OutputSettings,
     /// `now()`: the start of the current transaction, in PostgreSQL microseconds
@@ -257,6 +259,7 @@ impl Default for Env {
         Env {
             time_zone: Zone::utc(),
             interval_style: Default::default(),
+            date_style: Default::default(),
             output: OutputSettings::default(),
             transaction_start: now,
             statement_start: now,

@@ -688,9 +688,16 @@ impl<S: Storage> Session<S> {
         Arc::new(Env {
             time_zone,
             interval_style: self.interval_style(),
+            date_style: self.date_style(),
             output: env::OutputSettings::from_session(&self.info),
             ..(*self.last_env).clone()
         })
+    }
+
+    /// The `DateStyle` setting.
+    fn date_style(&self) -> datetime::style::DateStyle {
+        let setting = self.info.setting("datestyle").unwrap_or_default();
+        datetime::style::DateStyle::from_setting(&setting)
     }
 
     /// The `IntervalStyle` setting's style.
@@ -721,12 +728,17 @@ impl<S: Storage> Session<S> {
         }
         let transaction_start = *self.txn_start.get_or_insert(now);
         let generation = self.info.settings().generation();
-        let (interval_style, output) = if self.env_generation == Some(generation) {
-            (self.last_env.interval_style, self.last_env.output)
+        let (interval_style, date_style, output) = if self.env_generation == Some(generation) {
+            (
+                self.last_env.interval_style,
+                self.last_env.date_style,
+                self.last_env.output,
+            )
         } else {
             self.sync_time_zone();
             (
                 self.interval_style(),
+                self.date_style(),
                 env::OutputSettings::from_session(&self.info),
             )
         };
@@ -734,6 +746,7 @@ impl<S: Storage> Session<S> {
         let env = Arc::new(Env {
             time_zone: self.time_zone.clone(),
             interval_style,
+            date_style,
             output,
             transaction_start,
             statement_start: now,

@@ -483,6 +483,14 @@ impl Binder {
             E::Cast {
                 kind: ast::CastKind::Cast | ast::CastKind::DoubleColon,
                 expr,
+                data_type: ast::DataType::Interval { fields, precision },
+                format: None,
+            } if fields.is_some() || precision.is_some() => {
+                self.interval_cast(expr, fields.as_ref(), *precision, ctx)?
+            }
+            E::Cast {
+                kind: ast::CastKind::Cast | ast::CastKind::DoubleColon,
+                expr,
                 data_type,
                 format: None,
             } => {

@@ -43,6 +43,30 @@ fn interval_unit(field: &ast::DateTimeField) -> Option<&'static str> {
     })
 }
 
+/// The fields of an `INTERVAL <fields>` type name as an interval qualifier.
+fn interval_fields_range(
+    f: &ast::IntervalFields,
+) -> Option<crate::types::datetime::interval_decode::Range> {
+    use crate::types::datetime::interval_decode::Range;
+    use ast::IntervalFields as F;
+    let (from, to) = match f {
+        F::Year => ("year", None),
+        F::Month => ("month", None),
+        F::Day => ("day", None),
+        F::Hour => ("hour", None),
+        F::Minute => ("minute", None),
+        F::Second => ("second", None),
+        F::YearToMonth => ("year", Some("month")),
+        F::DayToHour => ("day", Some("hour")),
+        F::DayToMinute => ("day", Some("minute")),
+        F::DayToSecond => ("day", Some("second")),
+        F::HourToMinute => ("hour", Some("minute")),
+        F::HourToSecond => ("hour", Some("second")),
+        F::MinuteToSecond => ("minute", Some("second")),
+    };
+    Range::of_fields(from, to)
+}
+
 /// The set-returning functions of one select list: where their output columns start (the
 /// input row's width) and the calls.
 pub struct SetFunctions {
@@ -495,8 +519,58 @@ impl Binder {
         let to = DataType::from_sql(ty)?;
         let text = string_literal(v)
             .ok_or_else(|| Error::SyntaxError(format!("syntax error at or near \"{v}\"")))?;
+        // `interval(2) '...'`, `interval hour to second '...'`: the typmod applies.
+        if let ast::DataType::Interval { fields, precision } = ty
+            && (fields.is_some() || precision.is_some())
+        {
+            let range = fields
+                .as_ref()
+                .and_then(interval_fields_range)
+                .unwrap_or(crate::types::datetime::interval_decode::Range::FULL);
+            let precision = precision.map(|p| u32::try_from(p).unwrap_or(u32::MAX));
+            let v = crate::types::datetime::interval_decode::parse(text, range, precision)?;
+            return Ok((Expr::Literal(Value::Interval(v)), DataType::Interval));
+        }
         let value = cast::cast(Value::Text(text.to_string()), DataType::Unknown, to, true)?;
         Ok((Expr::Literal(value), to))
+    }
+
+    /// `x::INTERVAL DAY TO MINUTE`, `x::interval(2)`: a cast to interval, then the
+    /// qualifier's truncation and rounding (PostgreSQL's interval typmod).
+    pub(super) fn interval_cast(
+        &mut self,
+        expr: &ast::Expr,
+        fields: Option<&ast::IntervalFields>,
+        precision: Option<u64>,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        use crate::types::datetime::interval_decode::{self, Range};
+        let plain = ast::Expr::Cast {
+            kind: ast::CastKind::Cast,
+            expr: Box::new(expr.clone()),
+            data_type: ast::DataType::Interval {
+                fields: None,
+                precision: None,
+            },
+            format: None,
+        };
+        let (x, t) = self.bind_expr(&plain, ctx)?;
+        let range = fields
+            .and_then(interval_fields_range)
+            .unwrap_or(Range::FULL);
+        let precision = precision.map(|p| u32::try_from(p).unwrap_or(u32::MAX));
+        Ok(match x {
+            Expr::Literal(Value::Interval(iv)) => (
+                Expr::Literal(Value::Interval(interval_decode::adjust(
+                    iv, range, precision,
+                )?)),
+                t,
+            ),
+            x => {
+                let f = crate::expr::datetime_fns::DateTimeFn::AdjustInterval(range.0, precision);
+                (Expr::Call(Function::DateTime(f), vec![x]), t)
+            }
+        })
     }
 
     /// `INTERVAL 'text' [unit]`: a bare number takes the unit (`INTERVAL '3' DAY`).
@@ -509,7 +583,7 @@ impl Binder {
             ast::Expr::Value(v) => string_literal(&v.value).map(str::to_string),
             _ => None,
         };
-        let Some(mut text) = text else {
+        let Some(text) = text else {
             // `INTERVAL expr` is not PostgreSQL syntax; treat it as a cast.
             let (x, t) = self.bind_expr(&iv.value, ctx)?;
             let x = self.coerce(x, t, DataType::Text)?;
@@ -523,21 +597,28 @@ impl Binder {
                 DataType::Interval,
             ));
         };
-        let bare_number = {
-            let t = text.trim();
-            !t.is_empty() && t.parse::<f64>().is_ok()
-        };
-        if bare_number
-            && let Some(unit) = iv
-                .last_field
-                .as_ref()
-                .or(iv.leading_field.as_ref())
-                .and_then(interval_unit)
-        {
-            text = format!("{text} {unit}");
-        }
-        let v = cast::parse_text(DataType::Interval, &text)?;
-        Ok((Expr::Literal(v), DataType::Interval))
+        // The qualifier (`DAY TO HOUR`, `SECOND(2)`) decides what a bare number means and
+        // truncates and rounds the value, as PostgreSQL's interval typmod does.
+        use crate::types::datetime::interval_decode::{self, Range};
+        let range = iv
+            .leading_field
+            .as_ref()
+            .and_then(interval_unit)
+            .and_then(|from| {
+                let to = iv.last_field.as_ref().and_then(interval_unit);
+                Range::of_fields(from, to)
+            })
+            .unwrap_or(Range::FULL);
+        let seconds_only = matches!(
+            (iv.leading_field.as_ref(), iv.last_field.as_ref()),
+            (Some(ast::DateTimeField::Second), None)
+        );
+        let precision = iv
+            .fractional_seconds_precision
+            .or(iv.leading_precision.filter(|_| seconds_only))
+            .map(|p| u32::try_from(p).unwrap_or(u32::MAX));
+        let v = interval_decode::parse(&text, range, precision)?;
+        Ok((Expr::Literal(Value::Interval(v)), DataType::Interval))
     }
 }
 

@@ -44,6 +44,11 @@ pub enum DateTimeFn {
     DateDiff,
     DatePlusTime,
     TimePlusDate,
+    /// date + timetz, timetz + date, `timestamptz(date, timetz)` (→ timestamptz)
+    DatePlusTimeTz,
+    TimeTzPlusDate,
+    /// `timestamptz(date, time)`: the local time in the session's zone
+    DateTimeInZone,
     /// timestamp[tz] + interval (`true`: timestamptz)
     PlusInterval(Kind),
     IntervalPlus(Kind),
@@ -89,6 +94,9 @@ pub enum DateTimeFn {
     AtTimeZone(Kind),
     ToChar(Kind),
     ToCharNumber(DataType),
+    /// A cast's interval qualifier: the fields (`interval_decode::Range`) and seconds
+    /// precision it truncates and rounds to.
+    AdjustInterval(u32, Option<u32>),
 }
 
 use DataType as T;
@@ -114,6 +122,8 @@ fn operator_candidates(sym: &str) -> Vec<Candidate<DateTimeFn>> {
             cand(&[T::Interval, T::Date], TS, IntervalPlus(K::Date)),
             cand(&[T::Date, TIME], TS, DatePlusTime),
             cand(&[TIME, T::Date], TS, TimePlusDate),
+            cand(&[T::Date, TIMETZ], TZ, DatePlusTimeTz),
+            cand(&[TIMETZ, T::Date], TZ, TimeTzPlusDate),
             cand(&[TS, T::Interval], TS, PlusInterval(K::Timestamp)),
             cand(&[T::Interval, TS], TS, IntervalPlus(K::Timestamp)),
             cand(&[TZ, T::Interval], TZ, PlusInterval(K::Timestamptz)),
@@ -231,6 +241,10 @@ fn function_candidates(name: &str) -> Option<Vec<Candidate<DateTimeFn>>> {
             TS,
             MakeTimestamp,
         )],
+        "timestamptz" => vec![
+            cand(&[T::Date, TIME], TZ, DateTimeInZone),
+            cand(&[T::Date, TIMETZ], TZ, DatePlusTimeTz),
+        ],
         "make_timestamptz" => vec![
             cand(
                 &[T::Int4, T::Int4, T::Int4, T::Int4, T::Int4, T::Float8],
@@ -469,6 +483,23 @@ impl DateTimeFn {
                 }
                 Value::Int(i64::from(x) - i64::from(y))
             }
+            DatePlusTimeTz | TimeTzPlusDate => {
+                let (d, t) = if *self == DatePlusTimeTz {
+                    (a(0), a(1))
+                } else {
+                    (a(1), a(0))
+                };
+                Value::Timestamptz(arith::date_plus_timetz(date(d)?, timetz(t)?)?)
+            }
+            DateTimeInZone => {
+                let ts = arith::date_to_timestamp(date(a(0))?)?;
+                let local = if is_finite_ts(ts) {
+                    ts + micros(a(1))?
+                } else {
+                    ts
+                };
+                Value::Timestamptz(datetime::check_timestamp(zone().local_to_utc(local))?)
+            }
             DatePlusTime | TimePlusDate => {
                 let (d, t) = if *self == DatePlusTime {
                     (a(0), a(1))
@@ -546,7 +577,7 @@ impl DateTimeFn {
             }
             DateTruncZone => {
                 let z = match zone::zone_argument(text(a(2))?)? {
-                    zone::InputZone::Named(z) => z,
+                    zone::InputZone::Named(z) | zone::InputZone::Abbrev(z, _) => z,
                     zone::InputZone::Fixed(off) => zone::Zone::fixed(off)?,
                 };
                 Value::Timestamptz(arith::truncate(text(a(0))?, micros(a(1))?, Some(&z))?)
@@ -610,7 +641,12 @@ impl DateTimeFn {
             }
             MakeTime => {
                 let (h, m, s) = (int(a(0))?, int(a(1))?, float(a(2))?);
-                if !(0..=24).contains(&h) || !(0..=59).contains(&m) || !(0.0..=60.0).contains(&s) {
+                let total = (h * 3600 + m * 60) as f64 + s;
+                if !(0..=24).contains(&h)
+                    || !(0..=59).contains(&m)
+                    || !(0.0..=60.0).contains(&s)
+                    || total > 86400.0
+                {
                     return Err(field_overflow(format!(
                         "time field value out of range: {h}:{m:02}:{s:02}"
                     )));
@@ -633,7 +669,7 @@ impl DateTimeFn {
                 match self {
                     MakeTimestamp => Value::Timestamp(ts),
                     MakeTimestamptz => Value::Timestamptz(zone().local_to_utc(ts)),
-                    _ => Value::Timestamptz(zone::zone_argument(text(a(6))?)?.local_to_utc(ts)),
+                    _ => Value::Timestamptz(zone::sane_zone(text(a(6))?)?.local_to_utc(ts)),
                 }
             }
             MakeInterval => {
@@ -641,9 +677,13 @@ impl DateTimeFn {
                     i32::try_from(int(a(i))?)
                         .map_err(|_| datetime::interval::interval_out_of_range())
                 };
-                let months = i64::from(i32_of(0)?) * 12 + i64::from(i32_of(1)?);
-                let days = i64::from(i32_of(2)?) * 7 + i64::from(i32_of(3)?);
+                // PostgreSQL 15 multiplies and adds these in unchecked int arithmetic.
+                let months = i64::from(i32_of(0)?.wrapping_mul(12).wrapping_add(i32_of(1)?));
+                let days = i64::from(i32_of(2)?.wrapping_mul(7).wrapping_add(i32_of(3)?));
                 let secs = float(a(6))?;
+                if !secs.is_finite() {
+                    return Err(datetime::interval::interval_out_of_range());
+                }
                 // PostgreSQL 15 does this arithmetic unchecked in C: an out-of-range
                 // float-to-int64 conversion gives i64::MIN (x86) and the sum wraps.
                 let sec_micros = (secs * 1e6).round_ties_even();
@@ -673,10 +713,11 @@ impl DateTimeFn {
             ToTimestampText => {
                 let p = super::to_timestamp::parse(text(a(0))?, text(a(1))?)?;
                 let local = p.fields.timestamp()?;
-                Value::Timestamptz(match p.offset {
+                let ts = match p.offset {
                     Some(off) => datetime::check_timestamp(local - i64::from(off) * USECS_PER_SEC)?,
                     None => zone().local_to_utc(local),
-                })
+                };
+                Value::Timestamptz(crate::types::cast::round_timestamp(ts, p.precision)?)
             }
             ToTimestamp => {
                 let secs = float(a(0))?;
@@ -715,7 +756,7 @@ impl DateTimeFn {
                 // A named zone's offset is the one in force at the transaction's start.
                 let east = match zone_value(a(0))? {
                     zone::InputZone::Fixed(o) => o,
-                    zone::InputZone::Named(named) => {
+                    zone::InputZone::Named(named) | zone::InputZone::Abbrev(named, _) => {
                         named.offset_at(env::with(|e| e.transaction_start))
                     }
                 };
@@ -735,7 +776,9 @@ impl DateTimeFn {
                         }
                         let off = match &z {
                             zone::InputZone::Fixed(o) => *o,
-                            zone::InputZone::Named(named) => named.offset_at(t),
+                            zone::InputZone::Named(named) | zone::InputZone::Abbrev(named, _) => {
+                                named.offset_at(t)
+                            }
                         };
                         Value::Timestamp(datetime::check_timestamp(
                             t + i64::from(off) * USECS_PER_SEC,
@@ -745,6 +788,10 @@ impl DateTimeFn {
             }
             ToChar(k) => {
                 let fmt = text(a(1))?;
+                // An infinite timestamp has no fields to print: NULL, as in PostgreSQL.
+                if *k != Kind::Interval && !crate::types::datetime::is_finite_ts(micros(a(0))?) {
+                    return Ok(Value::Null);
+                }
                 Value::Text(match k {
                     Kind::Interval => super::to_char::interval(&interval(a(0))?, fmt),
                     Kind::Timestamptz => {
@@ -753,6 +800,16 @@ impl DateTimeFn {
                     }
                     _ => super::to_char::timestamp(micros(a(0))?, fmt, None),
                 })
+            }
+            AdjustInterval(range, precision) => {
+                if a(0).is_null() {
+                    return Ok(Value::Null);
+                }
+                Value::Interval(datetime::interval_decode::adjust(
+                    interval(a(0))?,
+                    datetime::interval_decode::Range(*range),
+                    *precision,
+                )?)
             }
             ToCharNumber(_) => {
                 let fmt = text(a(1))?;

@@ -475,9 +475,23 @@ pub(super) fn parse_template(fmt: &str) -> Vec<Piece> {
         rest = &rest[c.len_utf8()..];
         match c {
             '"' => {
-                let end = rest.find('"').unwrap_or(rest.len());
-                literal.push_str(&rest[..end].replace("\\\"", "\""));
-                rest = rest.get(end + 1..).unwrap_or("");
+                // Quoted text up to the next unescaped quote; `\"` is a quote inside it.
+                let mut chars = rest.char_indices().peekable();
+                let mut end = rest.len();
+                while let Some((i, ch)) = chars.next() {
+                    match ch {
+                        '\\' if chars.peek().is_some_and(|(_, n)| *n == '"') => {
+                            literal.push('"');
+                            chars.next();
+                        }
+                        '"' => {
+                            end = i + 1;
+                            break;
+                        }
+                        c => literal.push(c),
+                    }
+                }
+                rest = &rest[end..];
             }
             '\\' if !rest.is_empty() => {
                 let n = rest.chars().next().expect("checked");

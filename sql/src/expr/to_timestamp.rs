@@ -26,6 +26,8 @@ pub struct Parsed {
     pub fields: Fields,
     /// The offset east of UTC in seconds, when `TZH` was given.
     pub offset: Option<i32>,
+    /// `FFn`'s digits: the result is rounded to them.
+    pub precision: Option<u8>,
 }
 
 #[derive(Default)]
@@ -46,6 +48,9 @@ struct Acc {
     tzh: Option<i64>,
     tzh_negative: bool,
     tzm: i64,
+    ff: Option<u8>,
+    /// More than six fractional digits (out of range, as PostgreSQL says at the end).
+    fraction_too_long: bool,
 }
 
 fn invalid_value(value: &str, pattern: &str) -> Error {
@@ -257,8 +262,15 @@ fn read_field<'a>(pat: Pat, rest: &'a str, adjacent: bool, acc: &mut Acc) -> Res
             acc.second = value % 60;
         }
         Pat::Ms => acc.micros = fraction(3) * 1000,
-        Pat::Us => acc.micros = fraction(6),
-        Pat::Ff(_) => acc.micros = fraction(6),
+        Pat::Us => {
+            acc.micros = fraction(6);
+            acc.fraction_too_long |= n > 6;
+        }
+        Pat::Ff(k) => {
+            acc.micros = fraction(6);
+            acc.fraction_too_long |= n > 6;
+            acc.ff = Some(k);
+        }
         Pat::Tzh => {
             acc.tzh = Some(value);
             acc.tzh_negative = negative;
@@ -337,9 +349,11 @@ fn finish_time(
     if acc.twelve_hour && acc.pm.is_none() && hour == 12 {
         hour = 0;
     }
-    if !(0..=24).contains(&hour)
-        || !(0..=59).contains(&acc.minute)
-        || !(0..=60).contains(&acc.second)
+    // PostgreSQL 15's do_to_timestamp: 24:00 and a leap second are out of range here.
+    if acc.fraction_too_long
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&acc.minute)
+        || !(0..60).contains(&acc.second)
     {
         return Err(out_of_range());
     }
@@ -358,5 +372,6 @@ fn finish_time(
             micros: acc.micros as u32,
         },
         offset,
+        precision: acc.ff,
     })
 }

@@ -202,6 +202,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     all_column_privileges(&mut tokens);
     super::utility::set_statistics(&mut tokens);
     super::utility::drop_expression(&mut tokens);
+    super::utility::reset_time_zone(&mut tokens);
     super::group_by::rewrite(&mut tokens);
     super::locking::rewrite(&mut tokens);
     super::merge::rewrite(&mut tokens);

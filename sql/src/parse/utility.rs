@@ -4,7 +4,8 @@
 //! `crate::ddl::utility` (SET CONSTRAINTS by the session, which knows its block). Also
 //! `ALTER COLUMN c SET STATISTICS n`, rewritten in the token stream to a column `OPTIONS`
 //! clause sqlparser parses ([`set_statistics`]), and `ALTER COLUMN c DROP EXPRESSION [IF
-//! EXISTS]` likewise ([`drop_expression`]).
+//! EXISTS]` likewise ([`drop_expression`]), and `RESET`/`SHOW TIME ZONE` to `... timezone`
+//! ([`reset_time_zone`]).
 
 use sqlparser::ast;
 use sqlparser::keywords::Keyword;
@@ -261,6 +262,29 @@ pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
         _ => Some(p.parse_object_name(false)?),
     };
     Ok(Utility::Reindex { kind, name })
+}
+
+/// Rewrites `RESET TIME ZONE` and `SHOW TIME ZONE` (SQL's spelling, which sqlparser does
+/// not parse) to `RESET timezone` / `SHOW timezone`.
+pub fn reset_time_zone(tokens: &mut Vec<TokenWithSpan>) {
+    let solid = solid(tokens);
+    let word = |n: usize, w: &str| solid_word(tokens, &solid, n, w);
+    let mut edits = Vec::new();
+    for n in 0..solid.len() {
+        let starts = n == 0 || tokens[solid[n - 1]].token == Token::SemiColon;
+        if starts
+            && (word(n, "reset") || word(n, "show"))
+            && word(n + 1, "time")
+            && word(n + 2, "zone")
+        {
+            edits.push((
+                solid[n + 1],
+                solid[n + 2],
+                vec![Token::make_word("timezone", None)],
+            ));
+        }
+    }
+    super::replace_tokens(tokens, edits);
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! date/time values become strings in ISO form with a `T`), `||`, `-`, `#-`, `jsonb_set`,
 //! `jsonb_strip_nulls` and `jsonb_pretty`.
 
-use super::{Jsonb, Numeric, Value, format};
+use super::{Jsonb, Numeric, Value, datetime, format};
 use crate::{Error, Result};
 
 fn invalid(msg: impl Into<String>) -> Error {
@@ -47,9 +47,12 @@ pub fn from_value(v: &Value) -> Result<Jsonb> {
             }
             Jsonb::Array(level)
         }
-        Value::Timestamp(_) => Jsonb::String(v.to_string().replacen(' ', "T", 1)),
-        Value::Timestamptz(_) => {
-            let mut s = v.to_string().replacen(' ', "T", 1);
+        // JSON keeps ISO 8601 whatever the DateStyle.
+        Value::Date(d) => Jsonb::String(datetime::format::date(*d)),
+        Value::Timestamp(t) => Jsonb::String(datetime::format::timestamp(*t).replacen(' ', "T", 1)),
+        Value::Timestamptz(t) => {
+            let mut s = crate::env::with(|e| datetime::format::timestamptz(*t, &e.time_zone))
+                .replacen(' ', "T", 1);
             // PostgreSQL's JSON form writes the offset as +HH:MM.
             let tail = s.rfind(['+', '-']).map(|i| s.len() - i);
             if tail == Some(3) {

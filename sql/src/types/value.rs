@@ -310,12 +310,12 @@ impl std::fmt::Display for Value {
             Value::Numeric(n) => write!(f, "{n}"),
             Value::Bytea(b) => f.write_str(&super::bytea::format(b)),
             Value::Uuid(u) => f.write_str(&super::uuid::format(u)),
-            Value::Date(d) => f.write_str(&datetime::format::date(*d)),
+            Value::Date(d) => f.write_str(&datetime::format::date_out(*d)),
             Value::Time(t) => f.write_str(&datetime::format::time(*t)),
             Value::TimeTz(t, z) => f.write_str(&datetime::timetz::format(*t, *z)),
-            Value::Timestamp(t) => f.write_str(&datetime::format::timestamp(*t)),
+            Value::Timestamp(t) => f.write_str(&datetime::format::timestamp_out(*t)),
             Value::Timestamptz(t) => f.write_str(&crate::env::with(|e| {
-                datetime::format::timestamptz(*t, &e.time_zone)
+                datetime::format::timestamptz_out(*t, &e.time_zone)
             })),
             Value::Interval(i) => write!(f, "{i}"),
             Value::Jsonb(j) => write!(f, "{j}"),

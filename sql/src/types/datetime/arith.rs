@@ -76,8 +76,22 @@ pub fn diff(a: i64, b: i64) -> Result<Interval> {
             "cannot subtract infinite timestamps".into(),
         ));
     }
-    let micros = a.checked_sub(b).ok_or_else(interval_out_of_range)?;
-    Interval::new(0, 0, micros).justify_hours()
+    // PostgreSQL 15 subtracts without an overflow check (the difference wraps).
+    Interval::new(0, 0, a.wrapping_sub(b)).justify_hours()
+}
+
+/// `date + timetz` (PostgreSQL's `datetimetz_timestamptz`): the date's midnight plus the
+/// time, shifted by the time's zone (seconds west).
+pub fn date_plus_timetz(d: i32, (time, zone): (i64, i32)) -> Result<i64> {
+    let ts = date_to_timestamp(d)?;
+    if !is_finite_ts(ts) {
+        return Ok(ts);
+    }
+    let utc = ts
+        .checked_add(time)
+        .and_then(|x| x.checked_add(i64::from(zone) * USECS_PER_SEC))
+        .ok_or_else(super::timestamp_out_of_range)?;
+    super::check_timestamp(utc)
 }
 
 /// `age(a, b)`: the symbolic difference of the fields (PostgreSQL's `timestamp_age`);
@@ -316,11 +330,12 @@ fn truncate_fields(f: &mut Fields, unit: Unit) -> bool {
 
 /// `date_trunc(unit, ts)`; with `zone`, for a timestamptz in that zone.
 pub fn truncate(unit_name: &str, ts: i64, zone: Option<&Zone>) -> Result<i64> {
-    let ty = timestamp_type(zone);
-    let unit = Unit::parse(unit_name).ok_or_else(|| not_recognized(unit_name, ty))?;
+    // PostgreSQL 15 returns an infinity before it reads the unit.
     if !is_finite_ts(ts) {
         return Ok(ts);
     }
+    let ty = timestamp_type(zone);
+    let unit = Unit::parse(unit_name).ok_or_else(|| not_recognized(unit_name, ty))?;
     let offset = zone.map_or(0, |z| z.offset_at(ts));
     let mut f = Fields::of_timestamp(ts + i64::from(offset) * USECS_PER_SEC);
     if !truncate_fields(&mut f, unit) {

@@ -1,7 +1,14 @@
-//! Date/time output in DateStyle `ISO`: `2020-01-02`, `10:11:12.5`,
-//! `2020-01-02 10:11:12.5`, `2020-01-02 10:11:12+05:30`, years before 1 AD as `0001-01-01 BC`,
-//! fractional seconds without trailing zeros, `infinity` / `-infinity`.
+//! Date/time output. [`date`], [`timestamp`] and [`timestamptz`] print DateStyle `ISO`
+//! (`2020-01-02`, `2020-01-02 10:11:12.5`, `2020-01-02 10:11:12+05:30`, years before 1 AD as
+//! `0001-01-01 BC`, fractional seconds without trailing zeros, `infinity` / `-infinity`), the
+//! form JSON uses whatever the setting; [`date_out`], [`timestamp_out`] and
+//! [`timestamptz_out`] print the session's DateStyle (PostgreSQL's `EncodeDateOnly` and
+//! `EncodeDateTime`): `SQL` (`01/02/2020 10:11:12.5 UTC`), `Postgres`
+//! (`Thu Jan 02 10:11:12.5 2020 UTC`), `German` (`02.01.2020 10:11:12.5 UTC`), month and day
+//! swapped for DMY.
 
+use super::decode::DateOrder;
+use super::style::{DateStyle, OutputStyle};
 use super::zone::{Zone, offset_text};
 use super::{
     DATE_INFINITY, DATE_NEG_INFINITY, Fields, TS_INFINITY, TS_NEG_INFINITY, USECS_PER_SEC,
@@ -94,6 +101,108 @@ pub fn timestamptz(t: i64, zone: &Zone) -> String {
     }
 }
 
+const DAY_NAMES: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTH_NAMES: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The day and month of `f` in `style`'s order, joined by `sep`.
+fn day_month(f: &Fields, order: DateOrder, sep: char) -> String {
+    if order == DateOrder::Dmy {
+        format!("{:02}{sep}{:02}", f.day, f.month)
+    } else {
+        format!("{:02}{sep}{:02}", f.month, f.day)
+    }
+}
+
+/// `EncodeDateOnly`: a finite date's fields in `style`.
+fn styled_date(f: &Fields, style: DateStyle) -> String {
+    let (y, bc) = year_text(f.year);
+    let s = match style.output {
+        OutputStyle::Iso => format!("{y}-{:02}-{:02}", f.month, f.day),
+        OutputStyle::Sql => format!("{}/{y}", day_month(f, style.order, '/')),
+        OutputStyle::German => format!("{:02}.{:02}.{y}", f.day, f.month),
+        OutputStyle::Postgres => format!("{}-{y}", day_month(f, style.order, '-')),
+    };
+    if bc { format!("{s} BC") } else { s }
+}
+
+/// `EncodeDateTime`: a finite timestamp's fields in `style`, with `zone` (offset east and
+/// abbreviation) for a timestamptz.
+fn styled_timestamp(f: &Fields, zone: Option<(i32, String)>, style: DateStyle) -> String {
+    let (y, bc) = year_text(f.year);
+    let time = time_part(u64::from(f.hour), f.minute, f.second, f.micros);
+    let abbrev = |z: &Option<(i32, String)>| {
+        z.as_ref()
+            .map(|(_, a)| format!(" {}", &a[..a.len().min(10)]))
+            .unwrap_or_default()
+    };
+    let mut s = match style.output {
+        OutputStyle::Iso => {
+            let tz = zone
+                .as_ref()
+                .map(|(o, _)| offset_text(*o))
+                .unwrap_or_default();
+            format!("{y}-{:02}-{:02} {time}{tz}", f.month, f.day)
+        }
+        OutputStyle::Sql => format!(
+            "{}/{y} {time}{}",
+            day_month(f, style.order, '/'),
+            abbrev(&zone)
+        ),
+        OutputStyle::German => {
+            format!("{:02}.{:02}.{y} {time}{}", f.day, f.month, abbrev(&zone))
+        }
+        OutputStyle::Postgres => {
+            let month = MONTH_NAMES[(f.month as usize).clamp(1, 12) - 1];
+            let dm = if style.order == DateOrder::Dmy {
+                format!("{:02} {month}", f.day)
+            } else {
+                format!("{month} {:02}", f.day)
+            };
+            format!(
+                "{} {dm} {time} {y}{}",
+                DAY_NAMES[f.dow() as usize % 7],
+                abbrev(&zone)
+            )
+        }
+    };
+    if bc {
+        s.push_str(" BC");
+    }
+    s
+}
+
+/// A date as the session's DateStyle prints it.
+pub fn date_out(d: i32) -> String {
+    let style = DateStyle::current();
+    if style.output == OutputStyle::Iso || !super::is_finite_date(d) {
+        return date(d);
+    }
+    styled_date(&Fields::of_date(d), style)
+}
+
+/// A timestamp as the session's DateStyle prints it.
+pub fn timestamp_out(t: i64) -> String {
+    let style = DateStyle::current();
+    if style.output == OutputStyle::Iso || !super::is_finite_ts(t) {
+        return timestamp(t);
+    }
+    styled_timestamp(&Fields::of_timestamp(t), None, style)
+}
+
+/// A timestamptz shown in `zone` as the session's DateStyle prints it.
+pub fn timestamptz_out(t: i64, zone: &Zone) -> String {
+    let style = DateStyle::current();
+    if style.output == OutputStyle::Iso || !super::is_finite_ts(t) {
+        return timestamptz(t, zone);
+    }
+    let offset = zone.offset_at(t);
+    let local = t.saturating_add(i64::from(offset) * USECS_PER_SEC);
+    let f = Fields::of_timestamp(local);
+    styled_timestamp(&f, Some((offset, zone.abbreviation_at(t))), style)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +225,31 @@ mod tests {
         );
         let kolkata = Zone::parse("Asia/Kolkata").unwrap();
         assert_eq!(timestamptz(0, &kolkata), "2000-01-01 05:30:00+05:30");
+    }
+
+    #[test]
+    fn other_date_styles() {
+        let f = Fields::of_timestamp(12 * USECS_PER_HOUR + 500_000);
+        let st = |s: &str| DateStyle::from_setting(s);
+        let utc = || Some((0, "UTC".to_string()));
+        assert_eq!(
+            styled_timestamp(&f, utc(), st("Postgres, MDY")),
+            "Sat Jan 01 12:00:00.5 2000 UTC"
+        );
+        assert_eq!(
+            styled_timestamp(&f, None, st("Postgres, DMY")),
+            "Sat 01 Jan 12:00:00.5 2000"
+        );
+        assert_eq!(
+            styled_timestamp(&f, utc(), st("SQL, DMY")),
+            "01/01/2000 12:00:00.5 UTC"
+        );
+        assert_eq!(
+            styled_timestamp(&f, utc(), st("German, DMY")),
+            "01.01.2000 12:00:00.5 UTC"
+        );
+        let bc = Fields::of_date(1_520_447 - 2_451_545);
+        assert_eq!(styled_date(&bc, st("Postgres, MDY")), "09-28-0551 BC");
+        assert_eq!(styled_date(&bc, st("SQL, MDY")), "09/28/0551 BC");
     }
 }

@@ -1,7 +1,8 @@
 //! `interval`: months, days and microseconds kept apart, as PostgreSQL keeps them (a month
 //! is not a fixed number of days, nor a day of hours across a DST change).
 //!
-//! * Input ([`Interval::parse`]): PostgreSQL's formats — `1 year 2 mons 3 days 04:05:06`,
+//! * Input ([`Interval::parse`], translated from PostgreSQL in
+//!   [`interval_decode`](super::interval_decode)): `1 year 2 mons 3 days 04:05:06`,
 //!   abbreviated units (`1y 2mon 3d 4h 5m 6s`), fractions that spill into smaller units
 //!   (`1.5 days` = `1 day 12:00:00`), `@ ... ago`, SQL-standard `1-2` and `3 4:05:06`, a bare
 //!   number of seconds, and ISO 8601 `P1Y2M3DT4H5M6S`.
@@ -10,7 +11,6 @@
 //! * Comparison and equality use the span with 30-day months and 24-hour days
 //!   (PostgreSQL's `interval_cmp_value`), so `'1 mon' = '30 days'`.
 
-use super::arith::Unit;
 use super::{USECS_PER_DAY, USECS_PER_HOUR, USECS_PER_MINUTE, USECS_PER_SEC};
 use crate::{Error, Result};
 use std::cmp::Ordering;
@@ -25,14 +25,6 @@ pub struct Interval {
 
 pub fn interval_out_of_range() -> Error {
     Error::DatetimeFieldOverflow("interval out of range".into())
-}
-
-fn invalid(s: &str) -> Error {
-    Error::InvalidDatetimeFormat(format!("invalid input syntax for type interval: \"{s}\""))
-}
-
-fn field_overflow(s: &str) -> Error {
-    Error::IntervalFieldOverflow(format!("interval field value out of range: \"{s}\""))
 }
 
 /// `rint(x * 1e6) / 1e6` (PostgreSQL's TSROUND).
@@ -238,32 +230,10 @@ impl Interval {
         Ok(r)
     }
 
-    /// PostgreSQL's interval input (see the module docs).
+    /// PostgreSQL's interval input ([`interval_decode`](super::interval_decode)).
     pub fn parse(input: &str) -> Result<Interval> {
-        let t = input.trim();
-        if t.is_empty() {
-            return Err(invalid(input));
-        }
-        let mut acc = Accum::default();
-        if let Some(rest) = t.strip_prefix(['P', 'p']) {
-            parse_iso8601(rest, &mut acc).ok_or_else(|| invalid(input))?;
-        } else {
-            acc.all_negative = sql_standard_negative(t);
-            parse_postgres(t, &mut acc).ok_or_else(|| invalid(input))?;
-        }
-        acc.finish().ok_or_else(|| field_overflow(input))
+        super::interval_decode::parse(input, super::interval_decode::Range::FULL, None)
     }
-}
-
-/// Whether IntervalStyle `sql_standard` applies `t`'s leading minus to every field, as
-/// PostgreSQL does when no later field has a sign of its own (`-1 2:03:04` is minus one day
-/// two hours ...; in the other styles only the day is negative).
-fn sql_standard_negative(t: &str) -> bool {
-    let mut fields = t.split_whitespace();
-    fields.next().is_some_and(|f| f.starts_with('-'))
-        && !fields.any(|f| f.starts_with(['-', '+']))
-        && crate::env::with(|e| e.interval_style)
-            == super::interval_style::IntervalStyle::SqlStandard
 }
 
 impl PartialEq for Interval {
@@ -278,268 +248,6 @@ impl std::hash::Hash for Interval {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.span().hash(state)
     }
-}
-
-/// Fields accumulated while parsing, with fractions already cascaded.
-#[derive(Default)]
-struct Accum {
-    months: f64,
-    days: f64,
-    micros: f64,
-    negate: bool,
-    /// Every field counts as negative (IntervalStyle `sql_standard`'s leading minus).
-    all_negative: bool,
-}
-
-impl Accum {
-    /// Adds `value` of `unit`, cascading a fractional part the PostgreSQL way.
-    fn add(&mut self, value: f64, unit: Unit) {
-        let value = if self.all_negative {
-            -value.abs()
-        } else {
-            value
-        };
-        let frac = value.fract();
-        let whole = value.trunc();
-        match unit {
-            Unit::Microseconds => self.micros += value,
-            Unit::Milliseconds => self.micros += value * 1e3,
-            Unit::Second => self.micros += value * 1e6,
-            Unit::Minute => self.micros += value * USECS_PER_MINUTE as f64,
-            Unit::Hour => self.micros += value * USECS_PER_HOUR as f64,
-            Unit::Day => {
-                self.days += whole;
-                self.micros += tsround(frac * 86400.0) * 1e6;
-            }
-            Unit::Week => self.add_days_frac(value * 7.0),
-            Unit::Month => {
-                self.months += whole;
-                self.add_days_frac(frac * 30.0);
-            }
-            Unit::Year => self.months += whole * 12.0 + (frac * 12.0).round_ties_even(),
-            Unit::Decade => self.months += whole * 120.0 + (frac * 120.0).round_ties_even(),
-            Unit::Century => self.months += whole * 1200.0 + (frac * 1200.0).round_ties_even(),
-            Unit::Millennium => self.months += whole * 12000.0 + (frac * 12000.0).round_ties_even(),
-            _ => {} // not a length; `unit()` never returns one
-        }
-    }
-
-    fn add_days_frac(&mut self, days: f64) {
-        let whole = days.trunc();
-        self.days += whole;
-        self.micros += tsround((days - whole) * 86400.0) * 1e6;
-    }
-
-    fn finish(self) -> Option<Interval> {
-        let sign = if self.negate { -1.0 } else { 1.0 };
-        let months = (self.months * sign).round_ties_even();
-        let days = (self.days * sign).round_ties_even();
-        let micros = (self.micros * sign).round_ties_even();
-        let fits32 = |x: f64| (-2147483648.0..2147483648.0).contains(&x);
-        if !fits32(months) || !fits32(days) || !(-9.2e18..9.2e18).contains(&micros) {
-            return None;
-        }
-        Some(Interval {
-            months: months as i32,
-            days: days as i32,
-            micros: micros as i64,
-        })
-    }
-}
-
-/// The units interval input accepts: those of `date_trunc`/`extract` that are lengths.
-fn unit(word: &str) -> Option<Unit> {
-    use Unit::*;
-    Unit::parse(word).filter(|u| {
-        matches!(
-            u,
-            Microseconds
-                | Milliseconds
-                | Second
-                | Minute
-                | Hour
-                | Day
-                | Week
-                | Month
-                | Year
-                | Decade
-                | Century
-                | Millennium
-        )
-    })
-}
-
-/// Splits `1day 2:00` into `1`, `day`, `2:00`: whitespace separates, and inside a chunk a
-/// number (optional sign, digits, `.`, `:`, and the dash of `Y-M`) and a word separate.
-fn tokens(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for chunk in s.split_whitespace() {
-        let c: Vec<char> = chunk.chars().collect();
-        let mut i = 0;
-        while i < c.len() {
-            let start = i;
-            if c[i].is_alphabetic() {
-                while i < c.len() && c[i].is_alphabetic() {
-                    i += 1;
-                }
-            } else if c[i] == '@' {
-                i += 1;
-            } else {
-                if c[i] == '+' || c[i] == '-' {
-                    i += 1;
-                }
-                // The year-month dash of `1-2` (or `-1-2`, both fields negative).
-                let body = i;
-                while i < c.len() {
-                    let ch = c[i];
-                    let dash_ok = ch == '-'
-                        && i > body
-                        && c[i - 1].is_ascii_digit()
-                        && !c[body..i].iter().any(|x| matches!(x, ':' | '.' | '-'));
-                    if ch.is_ascii_digit() || ch == '.' || ch == ':' || dash_ok {
-                        i += 1;
-                    } else {
-                        break;
-                    }
-                }
-                if i == start {
-                    i += 1; // an unexpected character: its own token (rejected later)
-                }
-            }
-            out.push(c[start..i].iter().collect());
-        }
-    }
-    out
-}
-
-/// `[-]h:m[:s[.f]]` → signed microseconds.
-fn time_field(t: &str) -> Option<f64> {
-    let (neg, body) = match t.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let parts: Vec<&str> = body.split(':').collect();
-    let num = |s: &str| -> Option<f64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    let micros = match parts.as_slice() {
-        [h, m] => num(h)? * USECS_PER_HOUR as f64 + num(m)? * USECS_PER_MINUTE as f64,
-        [h, m, s] => {
-            let (h, m) = (num(h)?, num(m)?);
-            if h.fract() != 0.0 || m.fract() != 0.0 || m >= 60.0 {
-                return None;
-            }
-            let s = num(s)?;
-            if s >= 60.0 {
-                return None;
-            }
-            h * USECS_PER_HOUR as f64 + m * USECS_PER_MINUTE as f64 + tsround(s) * 1e6
-        }
-        _ => return None,
-    };
-    Some(if neg { -micros } else { micros })
-}
-
-fn parse_postgres(s: &str, acc: &mut Accum) -> Option<()> {
-    let toks = tokens(s);
-    let mut i = 0;
-    let mut seen = false;
-    while i < toks.len() {
-        let tok = toks[i].as_str();
-        if tok == "@" {
-            i += 1;
-            continue;
-        }
-        if tok.eq_ignore_ascii_case("ago") {
-            if i + 1 != toks.len() || !seen {
-                return None;
-            }
-            acc.negate = true;
-            i += 1;
-            continue;
-        }
-        if tok.contains(':') {
-            let t = time_field(tok)?;
-            acc.micros += if acc.all_negative { -t.abs() } else { t };
-            seen = true;
-            i += 1;
-            continue;
-        }
-        let body = tok.trim_start_matches(['+', '-']);
-        if body.contains('-') {
-            // SQL standard year-month: `1-2`
-            let neg = tok.starts_with('-');
-            let (y, m) = body.split_once('-')?;
-            let (y, m): (f64, f64) = (y.parse().ok()?, m.parse().ok()?);
-            if m >= 12.0 {
-                return None;
-            }
-            let months = y * 12.0 + m;
-            acc.months += if neg || acc.all_negative {
-                -months
-            } else {
-                months
-            };
-            seen = true;
-            i += 1;
-            continue;
-        }
-        let value: f64 = tok.parse().ok().filter(|_| !body.is_empty())?;
-        match toks.get(i + 1).and_then(|w| unit(w)) {
-            Some(u) => {
-                acc.add(value, u);
-                i += 2;
-            }
-            None => {
-                // A number before a time field is days (`1 12:00`); alone it is seconds.
-                let next_is_time = toks.get(i + 1).is_some_and(|t| t.contains(':'));
-                if next_is_time {
-                    acc.add(value, Unit::Day);
-                } else if toks
-                    .get(i + 1)
-                    .is_some_and(|t| t.chars().all(char::is_alphabetic))
-                {
-                    return None;
-                } else {
-                    acc.add(value, Unit::Second);
-                }
-                i += 1;
-            }
-        }
-        seen = true;
-    }
-    seen.then_some(())
-}
-
-fn parse_iso8601(s: &str, acc: &mut Accum) -> Option<()> {
-    let mut in_time = false;
-    let mut num = String::new();
-    let mut any = false;
-    for c in s.chars() {
-        match c {
-            'T' | 't' if num.is_empty() => in_time = true,
-            '0'..='9' | '.' | '-' | '+' => num.push(c),
-            _ => {
-                let v: f64 = num.parse().ok()?;
-                num.clear();
-                let u = match (c.to_ascii_uppercase(), in_time) {
-                    ('Y', false) => Unit::Year,
-                    ('M', false) => Unit::Month,
-                    ('W', false) => Unit::Week,
-                    ('D', false) => Unit::Day,
-                    ('H', true) => Unit::Hour,
-                    ('M', true) => Unit::Minute,
-                    ('S', true) => Unit::Second,
-                    _ => return None,
-                };
-                acc.add(v, u);
-                any = true;
-            }
-        }
-    }
-    (num.is_empty() && any).then_some(())
 }
 
 impl std::fmt::Display for Interval {

@@ -21,11 +21,18 @@
 //! [`arith`] (timestamp ± interval, differences, `age`, truncation, fields).
 
 pub mod arith;
+pub mod decode;
+pub mod decode_fields;
 pub mod format;
 pub mod interval;
+pub mod interval_decode;
+pub mod interval_iso;
 pub mod interval_style;
 pub mod parse;
+pub mod split;
+pub mod style;
 pub mod timetz;
+pub mod tokens;
 pub mod zone;
 
 pub use interval::Interval;

@@ -13,8 +13,7 @@
 
 use std::cmp::Ordering;
 
-use super::parse::{self, Special};
-use super::zone::InputZone;
+use super::parse;
 use super::{USECS_PER_DAY, USECS_PER_SEC};
 use crate::{Error, Result};
 
@@ -71,44 +70,16 @@ pub fn from_timestamptz(ts: i64) -> Result<(i64, i32)> {
     Ok((local.rem_euclid(USECS_PER_DAY), -east))
 }
 
-fn syntax(s: &str) -> Error {
-    Error::InvalidDatetimeFormat(format!("invalid input syntax for type {TYPE}: \"{s}\""))
-}
-
-/// The input function.
+/// The input function (`timetz_in`: PostgreSQL's `DecodeTimeOnly`).
 pub fn parse(s: &str) -> Result<(i64, i32)> {
-    let p = parse::decode(s, TYPE)?;
-    match p.special {
-        Some(Special::Now) => {
-            let now = local_now();
-            let time = now.rem_euclid(USECS_PER_DAY);
-            return Ok((time, session_zone(now.div_euclid(USECS_PER_DAY), time)));
-        }
-        Some(_) => return Err(syntax(s)),
-        None => {}
-    }
-    if !p.has_time {
-        return Err(syntax(s));
-    }
-    let time = p.fields.time();
-    let day = if p.has_date {
-        p.fields.days()
-    } else {
-        local_now().div_euclid(USECS_PER_DAY)
-    };
-    let zone = match &p.zone {
-        Some(InputZone::Fixed(east)) => -east,
-        // A zone's rules need the date (PostgreSQL refuses a DST zone name without one).
-        Some(InputZone::Named(z)) if p.has_date => -z.local_offset(day * USECS_PER_DAY + time),
-        Some(InputZone::Named(_)) => return Err(syntax(s)),
-        None => session_zone(day, time),
-    };
+    let d = parse::decode_time_only(s, TYPE)?;
+    let zone = d.tz;
     if zone <= -TZDISP_LIMIT || zone >= TZDISP_LIMIT {
         return Err(Error::InvalidTimeZoneDisplacement(
             "time zone displacement out of range".into(),
         ));
     }
-    Ok((time, zone))
+    Ok((d.tm.time_of_day(), zone))
 }
 
 /// Checks a received value (`timetz_recv`).

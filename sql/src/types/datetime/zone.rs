@@ -86,6 +86,21 @@ impl Zone {
         if let Some(secs) = fixed_name_offset(s) {
             return Zone::fixed(secs);
         }
+        // A POSIX offset without a zone name (`+02:00`, `04:30`): hours *west* of UTC.
+        let signed = if s.starts_with(['+', '-']) {
+            s.to_string()
+        } else {
+            format!("+{s}")
+        };
+        if s.contains(':')
+            && let Some(east) = numeric_offset(&signed)
+            && let Ok(offset) = Offset::from_seconds(-east)
+        {
+            return Ok(Zone {
+                tz: TimeZone::fixed(offset),
+                name: s.into(),
+            });
+        }
         Zone::named(s).ok_or_else(|| {
             Error::InvalidParameterValue(format!(
                 "invalid value for parameter \"TimeZone\": \"{s}\""
@@ -116,6 +131,24 @@ impl Zone {
             });
         }
         None
+    }
+
+    /// The offset (seconds east) of a zone that never changes it (PostgreSQL's
+    /// `pg_get_timezone_offset`), else `None`.
+    pub fn fixed_offset(&self) -> Option<i32> {
+        self.tz.to_fixed_offset().ok().map(|o| o.seconds())
+    }
+
+    /// The offset (seconds east) of local time `local` written with the zone's abbreviation
+    /// `abbrev` (PostgreSQL's `DetermineTimeZoneAbbrevOffset`): the offset the abbreviation
+    /// meant at that instant, so `02:00 MSK` inside Moscow's 2011 change is UTC+4.
+    pub fn abbrev_offset(&self, local: i64, abbrev: &str) -> i32 {
+        let t = self.local_to_utc(local);
+        if self.abbreviation_at(t).eq_ignore_ascii_case(abbrev) {
+            self.offset_at(t)
+        } else {
+            self.local_offset(local)
+        }
     }
 
     /// The name `SHOW TimeZone` prints.
@@ -218,6 +251,8 @@ fn fixed_name_offset(s: &str) -> Option<i32> {
 pub enum InputZone {
     Fixed(i32),
     Named(Zone),
+    /// A dynamic abbreviation (`MSK`): the zone's offset under that abbreviation.
+    Abbrev(Zone, String),
 }
 
 impl InputZone {
@@ -226,73 +261,27 @@ impl InputZone {
         match self {
             InputZone::Fixed(off) => local.saturating_sub(i64::from(*off) * USECS_PER_SEC),
             InputZone::Named(z) => z.local_to_utc(local),
+            InputZone::Abbrev(z, a) => {
+                if !super::is_finite_ts(local) {
+                    return local;
+                }
+                local.saturating_sub(i64::from(z.abbrev_offset(local, a)) * USECS_PER_SEC)
+            }
         }
     }
 }
 
-/// The abbreviations PostgreSQL's default `timezone_abbreviations` set knows that
-/// applications commonly write, as offsets east of UTC in seconds.
-const ABBREVIATIONS: &[(&str, i32)] = &[
-    ("utc", 0),
-    ("ut", 0),
-    ("gmt", 0),
-    ("z", 0),
-    ("zulu", 0),
-    ("est", -5 * 3600),
-    ("edt", -4 * 3600),
-    ("cst", -6 * 3600),
-    ("cdt", -5 * 3600),
-    ("mst", -7 * 3600),
-    ("mdt", -6 * 3600),
-    ("pst", -8 * 3600),
-    ("pdt", -7 * 3600),
-    ("akst", -9 * 3600),
-    ("akdt", -8 * 3600),
-    ("hst", -10 * 3600),
-    ("wet", 0),
-    ("west", 3600),
-    ("bst", 3600),
-    ("cet", 3600),
-    ("cest", 2 * 3600),
-    ("met", 3600),
-    ("mest", 2 * 3600),
-    ("eet", 2 * 3600),
-    ("eest", 3 * 3600),
-    ("msk", 3 * 3600),
-    ("ist", 2 * 3600),
-    ("hkt", 8 * 3600),
-    ("sgt", 8 * 3600),
-    ("awst", 8 * 3600),
-    ("jst", 9 * 3600),
-    ("kst", 9 * 3600),
-    ("acst", 9 * 3600 + 1800),
-    ("acdt", 10 * 3600 + 1800),
-    ("aest", 10 * 3600),
-    ("aedt", 11 * 3600),
-    ("nzst", 12 * 3600),
-    ("nzdt", 13 * 3600),
-];
-
-/// A known abbreviation's offset (case-insensitive).
-pub fn abbreviation(word: &str) -> Option<i32> {
-    let lower = word.to_ascii_lowercase();
-    ABBREVIATIONS
-        .iter()
-        .find(|(a, _)| *a == lower)
-        .map(|(_, off)| *off)
-}
-
-/// A zone given by name in date/time input or to `AT TIME ZONE`: an abbreviation, a
-/// numeric offset (`+05`, `-08:00`, `+0530`, east positive), or a zone name.
-pub fn input_zone(text: &str) -> Option<InputZone> {
-    let t = text.trim();
-    if let Some(off) = abbreviation(t) {
-        return Some(InputZone::Fixed(off));
+/// An abbreviation of PostgreSQL's default `timezone_abbreviations` set
+/// ([`tokens`](super::tokens)): a fixed offset, or the zone whose rules it names.
+fn abbreviation_zone(word: &str) -> Option<InputZone> {
+    match super::tokens::abbreviation(&word.to_ascii_lowercase())? {
+        super::tokens::Abbrev::Std(off) | super::tokens::Abbrev::Dst(off) => {
+            Some(InputZone::Fixed(off))
+        }
+        super::tokens::Abbrev::Dynamic(name) => {
+            Zone::named(name).map(|z| InputZone::Abbrev(z, word.to_ascii_lowercase()))
+        }
     }
-    if let Some(off) = numeric_offset(t) {
-        return Some(InputZone::Fixed(off));
-    }
-    Zone::named(t).map(InputZone::Named)
 }
 
 /// `+05`, `-0800`, `+05:30`, `-5`, `+05:30:15` → seconds east.
@@ -323,13 +312,42 @@ pub fn numeric_offset(t: &str) -> Option<i32> {
     Some(sign * (h * 3600 + m * 60 + s))
 }
 
+/// The zone argument of `make_timestamptz` (PostgreSQL's `parse_sane_timezone`): an ISO
+/// offset (`+2` is two hours *east*), then an abbreviation, then a zone name.
+pub fn sane_zone(text: &str) -> Result<InputZone> {
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(Error::WithHint {
+            error: Box::new(Error::InvalidParameterValue(format!(
+                "invalid input syntax for type numeric time zone: \"{text}\""
+            ))),
+            hint: "Numeric time zones must have \"-\" or \"+\" as first character.".into(),
+        });
+    }
+    match super::decode::decode_timezone(text) {
+        Ok(west) => return Ok(InputZone::Fixed(-west)),
+        Err(super::decode::DtErr::TzDispOverflow) => {
+            return Err(Error::InvalidParameterValue(format!(
+                "numeric time zone \"{text}\" out of range"
+            )));
+        }
+        Err(super::decode::DtErr::BadFormat) => {}
+        Err(_) => return Err(unknown_zone(text)),
+    }
+    if let Some(z) = abbreviation_zone(text) {
+        return Ok(z);
+    }
+    Zone::named(text)
+        .map(InputZone::Named)
+        .ok_or_else(|| unknown_zone(text))
+}
+
 /// Resolves `AT TIME ZONE` / `timezone(zone, ts)` arguments (22023 when unknown). Unlike
 /// date/time input, a bare offset here is a POSIX zone specification, so `'+05'` is five
 /// hours *west* of UTC, as in PostgreSQL.
 pub fn zone_argument(text: &str) -> Result<InputZone> {
     let t = text.trim();
-    if let Some(off) = abbreviation(t) {
-        return Ok(InputZone::Fixed(off));
+    if let Some(z) = abbreviation_zone(t) {
+        return Ok(z);
     }
     if let Some(off) = numeric_offset(t) {
         return Ok(InputZone::Fixed(-off));
