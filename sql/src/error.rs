@@ -35,6 +35,9 @@ pub enum Error {
     /// 42P07 (tables and indexes share PostgreSQL's relation namespace).
     #[error("relation \"{0}\" already exists")]
     DuplicateTable(String),
+    /// 42P07 naming the schema (`ALTER TABLE ... SET SCHEMA`): relation, schema.
+    #[error("relation \"{0}\" already exists in schema \"{1}\"")]
+    DuplicateTableInSchema(String, String),
     /// 42703
     #[error("column \"{0}\" does not exist")]
     UndefinedColumn(String),
@@ -485,7 +488,7 @@ impl Error {
             Raised(r) => r.code,
             FeatureNotSupported(_) | FeatureNotSupportedDetail { .. } => "0A000",
             UndefinedTable(_) | MissingFromEntry(_) | NoSuchRelation(_) => "42P01",
-            DuplicateTable(_) => "42P07",
+            DuplicateTable(_) | DuplicateTableInSchema(..) => "42P07",
             UndefinedColumn(_) | UndefinedQualifiedColumn(_) | UndefinedColumnMessage(_) => "42703",
             DuplicateColumn(_) | SystemColumnName(_) => "42701",
             AmbiguousColumn(_) | Ambiguous(_) => "42702",

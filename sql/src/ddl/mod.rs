@@ -59,6 +59,7 @@ pub mod role;
 pub mod role_membership;
 pub mod schema;
 pub mod sequence;
+pub mod set_schema;
 pub mod table_like;
 pub mod trigger;
 pub mod types;

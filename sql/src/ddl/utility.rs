@@ -118,6 +118,11 @@ pub fn execute(ddl: &mut Ddl, u: &Utility) -> Result<StatementResult> {
             constraint,
             characteristics,
         } => alter_constraint(ddl, table, *if_exists, constraint, characteristics.as_ref()),
+        Utility::SetSchema {
+            table,
+            if_exists,
+            schema,
+        } => super::set_schema::alter_table(ddl, table, *if_exists, schema),
     }
 }
 

@@ -248,11 +248,15 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterView) -> Result<StatementResult> {
         }
         ast::AlterViewOperation::SetSchema { schema_name } => {
             let s = object_name(schema_name)?;
-            v.schema = ddl
+            let target = ddl
                 .catalog()?
                 .schema(&s)
                 .ok_or_else(|| crate::storage::catalog::undefined_schema(&s))?
                 .oid;
+            if target != v.schema {
+                super::set_schema::refuse_taken(&*ddl.catalog()?, target, &v.name)?;
+            }
+            v.schema = target;
         }
         ast::AlterViewOperation::OwnerTo(owner) => {
             let new = super::role::owner_oid(&catalog, owner)?;

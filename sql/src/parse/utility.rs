@@ -143,12 +143,20 @@ pub enum Utility {
         constraint: ast::Ident,
         characteristics: Option<ast::ConstraintCharacteristics>,
     },
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name SET SCHEMA schema` (of a table, view or
+    /// sequence, as PostgreSQL allows).
+    SetSchema {
+        table: ast::ObjectName,
+        if_exists: bool,
+        schema: ast::Ident,
+    },
 }
 
-/// Whether the tokens are `ALTER TABLE [IF EXISTS] [ONLY] name ALTER CONSTRAINT`.
-fn starts_alter_constraint(p: &Parser) -> bool {
+/// The position of the token after `ALTER TABLE [IF EXISTS] [ONLY] name`, if the tokens
+/// start that way.
+fn after_alter_table_name(p: &Parser) -> Option<usize> {
     if !(is_word(p, 0, "alter") && is_word(p, 1, "table")) {
-        return false;
+        return None;
     }
     let mut n = 2;
     if is_word(p, n, "if") && is_word(p, n + 1, "exists") {
@@ -158,13 +166,24 @@ fn starts_alter_constraint(p: &Parser) -> bool {
         n += 1;
     }
     if !matches!(p.peek_nth_token_ref(n).token, Token::Word(_)) {
-        return false;
+        return None;
     }
     n += 1;
     while matches!(p.peek_nth_token_ref(n).token, Token::Period) {
         n += 2;
     }
-    is_word(p, n, "alter") && is_word(p, n + 1, "constraint")
+    Some(n)
+}
+
+/// Whether the tokens are `ALTER TABLE [IF EXISTS] [ONLY] name ALTER CONSTRAINT`.
+fn starts_alter_constraint(p: &Parser) -> bool {
+    after_alter_table_name(p)
+        .is_some_and(|n| is_word(p, n, "alter") && is_word(p, n + 1, "constraint"))
+}
+
+/// Whether the tokens are `ALTER TABLE [IF EXISTS] [ONLY] name SET SCHEMA`.
+fn starts_set_schema(p: &Parser) -> bool {
+    after_alter_table_name(p).is_some_and(|n| is_word(p, n, "set") && is_word(p, n + 1, "schema"))
 }
 
 fn is_word(p: &Parser, n: usize, word: &str) -> bool {
@@ -179,6 +198,7 @@ pub fn starts(p: &Parser) -> bool {
         || is_word(p, 0, "reindex")
         || (is_word(p, 0, "set") && is_word(p, 1, "constraints"))
         || starts_alter_constraint(p)
+        || starts_set_schema(p)
 }
 
 /// Parses the statement [`starts`] found.
@@ -186,6 +206,19 @@ pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
     if is_word(p, 0, "checkpoint") {
         p.advance_token();
         return Ok(Utility::Checkpoint);
+    }
+    if starts_set_schema(p) {
+        p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+        let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+        let _ = p.parse_keyword(Keyword::ONLY);
+        let table = p.parse_object_name(false)?;
+        p.expect_keywords(&[Keyword::SET, Keyword::SCHEMA])?;
+        let schema = p.parse_identifier()?;
+        return Ok(Utility::SetSchema {
+            table,
+            if_exists,
+            schema,
+        });
     }
     if starts_alter_constraint(p) {
         p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;

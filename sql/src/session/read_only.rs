@@ -63,9 +63,10 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
         Statement::Utility(crate::parse::utility::Utility::Reindex { .. }) => {
             Some("REINDEX".into())
         }
-        Statement::Utility(crate::parse::utility::Utility::AlterConstraint { .. }) => {
-            Some("ALTER TABLE".into())
-        }
+        Statement::Utility(
+            crate::parse::utility::Utility::AlterConstraint { .. }
+            | crate::parse::utility::Utility::SetSchema { .. },
+        ) => Some("ALTER TABLE".into()),
     }
 }
 

@@ -1,0 +1,120 @@
+//! `ALTER TABLE [IF EXISTS] [ONLY] name SET SCHEMA s`: moves a table — with its indexes and
+//! constraints (they live in its definition, so they follow it) and the sequences it owns
+//! (serial and identity columns), as PostgreSQL does — or a view or sequence named through
+//! ALTER TABLE, which PostgreSQL also allows.
+//!
+//! Invariants, as PostgreSQL's: every name that moves must be free in the new schema
+//! (42P07, checked before anything changes); nothing moves into or out of a temporary
+//! schema (0A000); moving into the schema the relation is already in changes nothing; the
+//! role must own the relation and hold CREATE on the new schema (42501).
+
+use sqlparser::ast;
+
+use super::Ddl;
+use crate::binder::split_name;
+use crate::result::StatementResult;
+use crate::storage::Relation;
+use crate::storage::catalog::{Catalog, acl, undefined_schema};
+use crate::{Error, Result};
+
+/// Carries out `ALTER TABLE name SET SCHEMA schema` (see the module docs).
+pub fn alter_table(
+    ddl: &mut Ddl,
+    name: &ast::ObjectName,
+    if_exists: bool,
+    schema: &ast::Ident,
+) -> Result<StatementResult> {
+    let done = StatementResult::command("ALTER TABLE");
+    let catalog = ddl.catalog()?;
+    let (qualifier, rel) = split_name(name)?;
+    let Some(found) = catalog.resolve(qualifier.as_deref(), &rel, &ddl.search_path)? else {
+        if if_exists {
+            crate::notice::skipping_missing("relation", &rel);
+            return Ok(done);
+        }
+        return Err(Error::UndefinedTable(rel));
+    };
+    let current = match found {
+        Relation::Table(t) => t.schema,
+        Relation::View(v) => v.schema,
+        Relation::Sequence(s) => s.schema,
+        Relation::Index { .. } => {
+            return Err(Error::WrongObjectType(format!(
+                "cannot change schema of index \"{rel}\""
+            )));
+        }
+    };
+    let target_name = crate::binder::ident(schema);
+    let target = catalog
+        .schema(&target_name)
+        .ok_or_else(|| undefined_schema(&target_name))?
+        .oid;
+    crate::privilege::require_owner(&catalog, &found)?;
+    if current == target {
+        return Ok(done);
+    }
+    if is_temporary(&catalog, current) || is_temporary(&catalog, target) {
+        return Err(Error::FeatureNotSupported(
+            "cannot move objects into or out of temporary schemas".into(),
+        ));
+    }
+    crate::privilege::require_schema(&catalog, target, acl::CREATE)?;
+    match found {
+        Relation::Table(t) => {
+            let owned: Vec<_> = catalog
+                .sequences
+                .iter()
+                .filter(|s| s.owned_by.as_ref().is_some_and(|o| o.table == t.id))
+                .cloned()
+                .collect();
+            let names = std::iter::once(t.name.as_str())
+                .chain(t.primary_key_name.as_deref())
+                .chain(t.indexes.iter().map(|i| i.name.as_str()))
+                .chain(owned.iter().map(|s| s.name.as_str()));
+            for n in names {
+                refuse_taken(&catalog, target, n)?;
+            }
+            let mut t = t.clone();
+            t.schema = target;
+            ddl.txn.alter_table(t)?;
+            for mut s in owned {
+                s.schema = target;
+                ddl.txn.alter_sequence(s)?;
+            }
+        }
+        Relation::View(v) => {
+            refuse_taken(&catalog, target, &v.name)?;
+            let mut v = v.clone();
+            v.schema = target;
+            ddl.txn.put_view(v)?;
+        }
+        Relation::Sequence(s) => {
+            refuse_taken(&catalog, target, &s.name)?;
+            let mut s = s.clone();
+            s.schema = target;
+            ddl.txn.alter_sequence(s)?;
+        }
+        Relation::Index { .. } => {} // refused above
+    }
+    Ok(done)
+}
+
+/// 42P07 when schema `schema` already has a relation called `name`.
+pub(crate) fn refuse_taken(
+    catalog: &Catalog,
+    schema: crate::storage::Oid,
+    name: &str,
+) -> Result<()> {
+    if catalog.relation_exists(schema, name) {
+        return Err(Error::DuplicateTableInSchema(
+            name.to_string(),
+            catalog.schema_name(schema),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `schema` is a session's temporary schema (`pg_temp_<pid>`).
+fn is_temporary(catalog: &Catalog, schema: crate::storage::Oid) -> bool {
+    catalog.schema_name(schema).starts_with("pg_temp")
+}
