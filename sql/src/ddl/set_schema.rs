@@ -1,7 +1,8 @@
 //! `ALTER TABLE [IF EXISTS] [ONLY] name SET SCHEMA s`: moves a table — with its indexes and
 //! constraints (they live in its definition, so they follow it) and the sequences it owns
 //! (serial and identity columns), as PostgreSQL does — or a view or sequence named through
-//! ALTER TABLE, which PostgreSQL also allows.
+//! ALTER TABLE, which PostgreSQL also allows; and `ALTER TYPE name SET SCHEMA s` (an enum or
+//! composite type; its array type follows it).
 //!
 //! Invariants, as PostgreSQL's: every name that moves must be free in the new schema
 //! (42P07, checked before anything changes); nothing moves into or out of a temporary
@@ -96,6 +97,55 @@ pub fn alter_table(
         }
         Relation::Index { .. } => {} // refused above
     }
+    Ok(done)
+}
+
+/// Carries out `ALTER TYPE name SET SCHEMA schema` (42710 when the new schema has a type
+/// of that name).
+pub fn alter_type(
+    ddl: &mut Ddl,
+    name: &ast::ObjectName,
+    schema: &ast::Ident,
+) -> Result<StatementResult> {
+    let done = StatementResult::command("ALTER TYPE");
+    let catalog = ddl.catalog()?;
+    let Some(def) = super::types::find(&catalog, &ddl.search_path, name)? else {
+        let (_, n) = split_name(name)?;
+        return Err(Error::UndefinedObject(format!(
+            "type \"{n}\" does not exist"
+        )));
+    };
+    let mut def = def.clone();
+    let who = crate::privilege::current(&catalog);
+    if !who.superuser && !who.acts_as(def.owner) {
+        return Err(Error::InsufficientPrivilege(format!(
+            "must be owner of type {}",
+            def.name
+        )));
+    }
+    let target_name = crate::binder::ident(schema);
+    let target = catalog
+        .schema(&target_name)
+        .ok_or_else(|| undefined_schema(&target_name))?
+        .oid;
+    if def.schema == target {
+        return Ok(done);
+    }
+    if is_temporary(&catalog, def.schema) || is_temporary(&catalog, target) {
+        return Err(Error::FeatureNotSupported(
+            "cannot move objects into or out of temporary schemas".into(),
+        ));
+    }
+    crate::privilege::require_schema(&catalog, target, acl::CREATE)?;
+    if super::types::type_taken(&catalog, target, &def.name) {
+        return Err(Error::DuplicateObject(format!(
+            "type \"{}\" already exists in schema \"{}\"",
+            def.name,
+            catalog.schema_name(target)
+        )));
+    }
+    def.schema = target;
+    ddl.txn.put_type(def)?;
     Ok(done)
 }
 

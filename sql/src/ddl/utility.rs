@@ -123,6 +123,7 @@ pub fn execute(ddl: &mut Ddl, u: &Utility) -> Result<StatementResult> {
             if_exists,
             schema,
         } => super::set_schema::alter_table(ddl, table, *if_exists, schema),
+        Utility::TypeSetSchema { name, schema } => super::set_schema::alter_type(ddl, name, schema),
     }
 }
 

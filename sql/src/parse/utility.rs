@@ -150,6 +150,11 @@ pub enum Utility {
         if_exists: bool,
         schema: ast::Ident,
     },
+    /// `ALTER TYPE name SET SCHEMA schema`.
+    TypeSetSchema {
+        name: ast::ObjectName,
+        schema: ast::Ident,
+    },
 }
 
 /// The position of the token after `ALTER TABLE [IF EXISTS] [ONLY] name`, if the tokens
@@ -181,6 +186,21 @@ fn starts_alter_constraint(p: &Parser) -> bool {
         .is_some_and(|n| is_word(p, n, "alter") && is_word(p, n + 1, "constraint"))
 }
 
+/// Whether the tokens are `ALTER TYPE name SET SCHEMA`.
+fn starts_type_set_schema(p: &Parser) -> bool {
+    if !(is_word(p, 0, "alter") && is_word(p, 1, "type")) {
+        return false;
+    }
+    if !matches!(p.peek_nth_token_ref(2).token, Token::Word(_)) {
+        return false;
+    }
+    let mut n = 3;
+    while matches!(p.peek_nth_token_ref(n).token, Token::Period) {
+        n += 2;
+    }
+    is_word(p, n, "set") && is_word(p, n + 1, "schema")
+}
+
 /// Whether the tokens are `ALTER TABLE [IF EXISTS] [ONLY] name SET SCHEMA`.
 fn starts_set_schema(p: &Parser) -> bool {
     after_alter_table_name(p).is_some_and(|n| is_word(p, n, "set") && is_word(p, n + 1, "schema"))
@@ -199,6 +219,7 @@ pub fn starts(p: &Parser) -> bool {
         || (is_word(p, 0, "set") && is_word(p, 1, "constraints"))
         || starts_alter_constraint(p)
         || starts_set_schema(p)
+        || starts_type_set_schema(p)
 }
 
 /// Parses the statement [`starts`] found.
@@ -206,6 +227,13 @@ pub fn parse(p: &mut Parser) -> Result<Utility, ParserError> {
     if is_word(p, 0, "checkpoint") {
         p.advance_token();
         return Ok(Utility::Checkpoint);
+    }
+    if starts_type_set_schema(p) {
+        p.expect_keywords(&[Keyword::ALTER, Keyword::TYPE])?;
+        let name = p.parse_object_name(false)?;
+        p.expect_keywords(&[Keyword::SET, Keyword::SCHEMA])?;
+        let schema = p.parse_identifier()?;
+        return Ok(Utility::TypeSetSchema { name, schema });
     }
     if starts_set_schema(p) {
         p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;

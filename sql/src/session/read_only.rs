@@ -67,6 +67,9 @@ pub fn refused_command(stmt: &Statement) -> Option<String> {
             crate::parse::utility::Utility::AlterConstraint { .. }
             | crate::parse::utility::Utility::SetSchema { .. },
         ) => Some("ALTER TABLE".into()),
+        Statement::Utility(crate::parse::utility::Utility::TypeSetSchema { .. }) => {
+            Some("ALTER TYPE".into())
+        }
     }
 }
 
