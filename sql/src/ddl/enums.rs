@@ -86,20 +86,7 @@ pub fn create(
 /// ALTER TYPE name { ADD VALUE | RENAME VALUE | RENAME TO }.
 pub fn alter(ddl: &mut Ddl, a: &ast::AlterType) -> Result<StatementResult> {
     let catalog = ddl.catalog()?;
-    let Some(def) = super::types::find(&catalog, &ddl.search_path, &a.name)? else {
-        let (_, n) = crate::binder::split_name(&a.name)?;
-        return Err(Error::UndefinedObject(format!(
-            "type \"{n}\" does not exist"
-        )));
-    };
-    let mut def = def.clone();
-    let who = crate::privilege::current(&catalog);
-    if !who.superuser && !who.acts_as(def.owner) {
-        return Err(Error::InsufficientPrivilege(format!(
-            "must be owner of type {}",
-            def.name
-        )));
-    }
+    let mut def = owned_type(ddl, &a.name)?;
     let mut renumbered = false;
     match &a.operation {
         ast::AlterTypeOperation::Rename(r) => {
@@ -196,6 +183,26 @@ pub fn alter(ddl: &mut Ddl, a: &ast::AlterType) -> Result<StatementResult> {
     }
     ddl.txn.put_type(def)?;
     Ok(StatementResult::command("ALTER TYPE"))
+}
+
+/// The user-defined type `name` names, which the current role must own (42704, 42501):
+/// what ALTER TYPE works on.
+pub(super) fn owned_type(ddl: &Ddl, name: &ast::ObjectName) -> Result<TypeDef> {
+    let catalog = ddl.catalog()?;
+    let Some(def) = super::types::find(&catalog, &ddl.search_path, name)? else {
+        let (_, n) = crate::binder::split_name(name)?;
+        return Err(Error::UndefinedObject(format!(
+            "type \"{n}\" does not exist"
+        )));
+    };
+    let who = crate::privilege::current(&catalog);
+    if !who.superuser && !who.acts_as(def.owner) {
+        return Err(Error::InsufficientPrivilege(format!(
+            "must be owner of type {}",
+            def.name
+        )));
+    }
+    Ok(def.clone())
 }
 
 /// Whether `t` holds values of enum `oid` inside a composite value (a composite type's or a

@@ -45,21 +45,11 @@ pub fn alter_table(
             )));
         }
     };
-    let target_name = crate::binder::ident(schema);
-    let target = catalog
-        .schema(&target_name)
-        .ok_or_else(|| undefined_schema(&target_name))?
-        .oid;
+    let target = schema_oid(&catalog, schema)?;
     crate::privilege::require_owner(&catalog, &found)?;
-    if current == target {
+    if !may_move(&catalog, current, target)? {
         return Ok(done);
     }
-    if is_temporary(&catalog, current) || is_temporary(&catalog, target) {
-        return Err(Error::FeatureNotSupported(
-            "cannot move objects into or out of temporary schemas".into(),
-        ));
-    }
-    crate::privilege::require_schema(&catalog, target, acl::CREATE)?;
     match found {
         Relation::Table(t) => {
             let owned: Vec<_> = catalog
@@ -109,34 +99,11 @@ pub fn alter_type(
 ) -> Result<StatementResult> {
     let done = StatementResult::command("ALTER TYPE");
     let catalog = ddl.catalog()?;
-    let Some(def) = super::types::find(&catalog, &ddl.search_path, name)? else {
-        let (_, n) = split_name(name)?;
-        return Err(Error::UndefinedObject(format!(
-            "type \"{n}\" does not exist"
-        )));
-    };
-    let mut def = def.clone();
-    let who = crate::privilege::current(&catalog);
-    if !who.superuser && !who.acts_as(def.owner) {
-        return Err(Error::InsufficientPrivilege(format!(
-            "must be owner of type {}",
-            def.name
-        )));
-    }
-    let target_name = crate::binder::ident(schema);
-    let target = catalog
-        .schema(&target_name)
-        .ok_or_else(|| undefined_schema(&target_name))?
-        .oid;
-    if def.schema == target {
+    let mut def = super::enums::owned_type(ddl, name)?;
+    let target = schema_oid(&catalog, schema)?;
+    if !may_move(&catalog, def.schema, target)? {
         return Ok(done);
     }
-    if is_temporary(&catalog, def.schema) || is_temporary(&catalog, target) {
-        return Err(Error::FeatureNotSupported(
-            "cannot move objects into or out of temporary schemas".into(),
-        ));
-    }
-    crate::privilege::require_schema(&catalog, target, acl::CREATE)?;
     if super::types::type_taken(&catalog, target, &def.name) {
         return Err(Error::DuplicateObject(format!(
             "type \"{}\" already exists in schema \"{}\"",
@@ -147,6 +114,30 @@ pub fn alter_type(
     def.schema = target;
     ddl.txn.put_type(def)?;
     Ok(done)
+}
+
+/// The OID of schema `schema` (3F000 when there is none).
+fn schema_oid(catalog: &Catalog, schema: &ast::Ident) -> Result<crate::storage::Oid> {
+    let name = crate::binder::ident(schema);
+    Ok(catalog
+        .schema(&name)
+        .ok_or_else(|| undefined_schema(&name))?
+        .oid)
+}
+
+/// Whether an object in schema `from` moves to `to`: `false` when they are the same (a
+/// no-op); 0A000 into or out of a temporary schema, 42501 without CREATE on `to`.
+fn may_move(catalog: &Catalog, from: crate::storage::Oid, to: crate::storage::Oid) -> Result<bool> {
+    if from == to {
+        return Ok(false);
+    }
+    if is_temporary(catalog, from) || is_temporary(catalog, to) {
+        return Err(Error::FeatureNotSupported(
+            "cannot move objects into or out of temporary schemas".into(),
+        ));
+    }
+    crate::privilege::require_schema(catalog, to, acl::CREATE)?;
+    Ok(true)
 }
 
 /// 42P07 when schema `schema` already has a relation called `name`.

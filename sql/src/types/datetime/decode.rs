@@ -280,6 +280,31 @@ fn dynamic_zone(name: &str) -> DtResult<Zone> {
     Zone::named(name).ok_or_else(|| DtErr::BadTimezone(name.to_string()))
 }
 
+/// A zone abbreviation field (`TZ`/`DTZ`/`DYNTZ` in `DecodeDateTime` and
+/// `DecodeTimeOnly` alike): sets the offset or the pending dynamic zone; returns the
+/// field's mask.
+fn apply_abbrev(
+    a: Abbrev,
+    field: &str,
+    tz: &mut i32,
+    pending: &mut Option<PendingZone>,
+) -> DtResult<u32> {
+    Ok(match a {
+        Abbrev::Std(off) => {
+            *tz = -off;
+            M_TZ
+        }
+        Abbrev::Dst(off) => {
+            *tz = -off;
+            M_DTZ | M_TZ
+        }
+        Abbrev::Dynamic(name) => {
+            *pending = Some(PendingZone::Dynamic(dynamic_zone(name)?, field.to_string()));
+            M_DYNTZ | M_TZ
+        }
+    })
+}
+
 /// `DecodeDateTime`: fields of a date, a timestamp or a timestamptz.
 pub fn decode_date_time(f: &[(String, FieldType)], ctx: &Context) -> DtResult<Decoded> {
     let mut fmask = 0u32;
@@ -387,20 +412,7 @@ pub fn decode_date_time(f: &[(String, FieldType)], ctx: &Context) -> DtResult<De
                 }
             }
             FieldType::String | FieldType::Special => match classify(field) {
-                Word::Abbrev(a) => match a {
-                    Abbrev::Std(off) => {
-                        tz = -off;
-                        tmask = M_TZ;
-                    }
-                    Abbrev::Dst(off) => {
-                        tz = -off;
-                        tmask = M_DTZ | M_TZ;
-                    }
-                    Abbrev::Dynamic(name) => {
-                        pending = Some(PendingZone::Dynamic(dynamic_zone(name)?, field.clone()));
-                        tmask = M_DYNTZ | M_TZ;
-                    }
-                },
+                Word::Abbrev(a) => tmask = apply_abbrev(a, field, &mut tz, &mut pending)?,
                 Word::Token(Token::Ignore) => continue,
                 Word::Token(t) => match t {
                     Token::Reserved(r) => match r {
@@ -644,20 +656,7 @@ pub fn decode_time_only(f: &[(String, FieldType)], ctx: &Context) -> DtResult<De
                 }
             }
             FieldType::String | FieldType::Special => match classify(field) {
-                Word::Abbrev(a) => match a {
-                    Abbrev::Std(off) => {
-                        tz = -off;
-                        tmask = M_TZ;
-                    }
-                    Abbrev::Dst(off) => {
-                        tz = -off;
-                        tmask = M_DTZ | M_TZ;
-                    }
-                    Abbrev::Dynamic(name) => {
-                        pending = Some(PendingZone::Dynamic(dynamic_zone(name)?, field.clone()));
-                        tmask = M_DYNTZ | M_TZ;
-                    }
-                },
+                Word::Abbrev(a) => tmask = apply_abbrev(a, field, &mut tz, &mut pending)?,
                 Word::Token(Token::Ignore) => continue,
                 Word::Token(t) => match t {
                     Token::Reserved(Reserved::Now) => {
