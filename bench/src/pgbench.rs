@@ -65,7 +65,7 @@ INSERT INTO pgbench_history (tid, bid, aid, delta) VALUES (:tid, :bid, :aid, :de
 END;
 ";
 
-fn psql(url: &str, input: &[u8]) -> anyhow::Result<String> {
+pub(crate) fn psql(url: &str, input: &[u8]) -> anyhow::Result<String> {
     let mut child = Command::new("psql")
         .args([url, "-XAtq", "-v", "ON_ERROR_STOP=1"])
         .stdin(Stdio::piped())
@@ -85,7 +85,7 @@ fn psql(url: &str, input: &[u8]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-fn pgbench(url: &str, args: &[String]) -> anyhow::Result<String> {
+pub(crate) fn pgbench(url: &str, args: &[String]) -> anyhow::Result<String> {
     let out = Command::new("pgbench")
         .args(args)
         .arg(url)
@@ -102,7 +102,7 @@ fn pgbench(url: &str, args: &[String]) -> anyhow::Result<String> {
 }
 
 /// `tps = N (without initial connection time)` from pgbench's report.
-fn tps(report: &str) -> anyhow::Result<f64> {
+pub(crate) fn tps(report: &str) -> anyhow::Result<f64> {
     report
         .lines()
         .find_map(|l| l.strip_prefix("tps = "))

@@ -15,6 +15,13 @@
 //!    listening (the listener is bound before the replica is ready), and spawn → the first
 //!    `SELECT` answered.
 //!
+//! 3. **Select-only scaling**: a fresh `strata start --replicas 2`, `pgbench -i -s
+//!    --select-scale` on the primary, then pgbench's select-only script (`-S -M prepared`)
+//!    with `--select-clients` clients spread over the primary alone, the primary and one
+//!    replica, and the primary and both replicas (one pgbench per compute, run at the same
+//!    time; their TPS summed). On one machine the computes share its cores, so this shows
+//!    what a replica costs and adds there, not what separate hosts would give.
+//!
 //! Every wait is bounded; the children are stopped at the end.
 
 use std::path::{Path, PathBuf};
@@ -41,6 +48,15 @@ pub struct Opts {
     /// Replica starts measured.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
+    /// Seconds per select-only run (primary alone, then with 1 and 2 replicas); 0 skips.
+    #[arg(long, default_value_t = 10)]
+    select_seconds: u64,
+    /// pgbench clients in each select-only run, spread over the computes.
+    #[arg(long, default_value_t = 8)]
+    select_clients: usize,
+    /// pgbench scale for the select-only runs.
+    #[arg(long, default_value_t = 1)]
+    select_scale: u32,
     /// Where the cluster keeps its data (wiped first).
     #[arg(long, default_value = "target/bench-replica")]
     dir: PathBuf,
@@ -61,15 +77,16 @@ async fn connect(port: u16) -> anyhow::Result<Client> {
     Ok(c)
 }
 
-/// `strata start --replicas 1`: the child and the primary's and replica's ports (read from
+/// `strata start --replicas N`: the child and the primary's and replicas' ports (read from
 /// the lines it prints).
-fn start_cluster(dir: &Path) -> anyhow::Result<(Child, u16, u16)> {
+fn start_cluster(dir: &Path, replicas: usize) -> anyhow::Result<(Child, u16, Vec<u16>)> {
     use std::io::{BufRead, BufReader};
     let exe = std::env::current_exe()?.with_file_name("strata");
     let _ = std::fs::remove_dir_all(dir);
     let port = free_port();
     let mut child = Command::new(&exe)
-        .args(["start", "--replicas", "1", "--port", &port.to_string()])
+        .args(["start", "--port", &port.to_string()])
+        .args(["--replicas", &replicas.to_string()])
         .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::piped())
@@ -84,6 +101,7 @@ fn start_cluster(dir: &Path) -> anyhow::Result<(Child, u16, u16)> {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut ports = Vec::new();
     while Instant::now() < deadline {
         let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else {
             continue;
@@ -93,11 +111,17 @@ fn start_cluster(dir: &Path) -> anyhow::Result<(Child, u16, u16)> {
             .strip_prefix("Replica:  psql 'postgresql://strata@127.0.0.1:")
             && let Some(replica) = rest.split('/').next().and_then(|p| p.parse().ok())
         {
-            return Ok((child, port, replica));
+            ports.push(replica);
+            if ports.len() == replicas {
+                return Ok((child, port, ports));
+            }
         }
     }
     let _ = child.kill();
-    bail!("strata start printed no replica within 60 s")
+    bail!(
+        "strata start printed {} of {replicas} replicas within 60 s",
+        ports.len()
+    )
 }
 
 fn stop(mut child: Child) {
@@ -270,12 +294,85 @@ async fn replica_start(dir: &Path, primary: u16) -> anyhow::Result<(f64, f64)> {
     Ok((listening, answered))
 }
 
+/// Phase 3: select-only TPS over 1, 2 and 3 computes (see the module docs).
+fn select_scaling(o: &Opts) -> anyhow::Result<()> {
+    use crate::pgbench::{pgbench, psql, tps};
+    let (child, primary, replicas) = start_cluster(&o.dir, 2)?;
+    let url = |p: u16| format!("postgresql://strata@127.0.0.1:{p}/postgres");
+    let result = (|| {
+        pgbench(
+            &url(primary),
+            &["-i", "-q", "-s", &o.select_scale.to_string()].map(String::from),
+        )?;
+        let lsn = psql(&url(primary), b"SELECT pg_current_wal_lsn()")?;
+        for &r in &replicas {
+            psql(
+                &url(r),
+                format!("SELECT strata_wait_lsn('{lsn}', 60000)").as_bytes(),
+            )?;
+        }
+        println!(
+            "select-only (pgbench -S -M prepared, scale {}, {} clients, {} s):",
+            o.select_scale, o.select_clients, o.select_seconds
+        );
+        let mut alone = None;
+        for n in 0..=replicas.len() {
+            let computes: Vec<u16> = std::iter::once(primary)
+                .chain(replicas[..n].iter().copied())
+                .collect();
+            let runs: Vec<_> = computes
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| {
+                    // Clients spread as evenly as they go; the primary takes any rest.
+                    let k = o.select_clients / computes.len()
+                        + usize::from(i < o.select_clients % computes.len());
+                    let args = [
+                        "-n",
+                        "-S",
+                        "-M",
+                        "prepared",
+                        "-c",
+                        &k.to_string(),
+                        "-j",
+                        &k.min(2).to_string(),
+                        "-T",
+                        &o.select_seconds.to_string(),
+                    ]
+                    .map(String::from);
+                    let u = url(p);
+                    std::thread::spawn(move || pgbench(&u, &args).and_then(|r| tps(&r)))
+                })
+                .collect();
+            let mut each = Vec::new();
+            for r in runs {
+                each.push(
+                    r.join()
+                        .map_err(|_| anyhow::anyhow!("pgbench thread panicked"))??,
+                );
+            }
+            let total: f64 = each.iter().sum();
+            let base = *alone.get_or_insert(total);
+            let split: Vec<String> = each.iter().map(|t| format!("{t:.0}")).collect();
+            println!(
+                "  primary + {n} replica(s): {total:>8.0} tps ({}) = {:.2}x the primary alone",
+                split.join(" + "),
+                total / base
+            );
+        }
+        anyhow::Ok(())
+    })();
+    stop(child);
+    result
+}
+
 pub fn run(o: Opts) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let (child, primary, replica) = start_cluster(&o.dir)?;
+    let (child, primary, replicas) = start_cluster(&o.dir, 1)?;
+    let replica = replicas[0];
     let result = rt.block_on(async {
         println!(
             "replica lag (commit acknowledged on the primary -> visible on the replica), {} writers:",
@@ -311,5 +408,9 @@ pub fn run(o: Opts) -> anyhow::Result<()> {
         anyhow::Ok(())
     });
     stop(child);
-    result
+    result?;
+    if o.select_seconds > 0 {
+        select_scaling(&o)?;
+    }
+    Ok(())
 }
