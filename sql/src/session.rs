@@ -300,11 +300,24 @@ pub struct Session<S: Storage> {
     /// time zone, interval style and output settings were read at (`None`: never): while
     /// it is current they need not be read again.
     env_generation: Option<u64>,
+    /// The settings every statement reads, with the generation they were read at.
+    statement_settings: std::cell::RefCell<Option<StatementSettings>>,
     /// The storage is a read replica: every transaction is read-only (the storage refuses
     /// writes itself, naming the primary).
     in_recovery: bool,
     /// Temporary tables' `ON COMMIT` actions (`session/temp.rs`).
     on_commit: Vec<temp::OnCommitAction>,
+}
+
+/// What [`Session::statement_settings`] keeps.
+#[derive(Clone)]
+struct StatementSettings {
+    /// The [`Settings::generation`](crate::settings::Settings::generation) they were read at.
+    generation: u64,
+    work_mem: usize,
+    search_path: Arc<str>,
+    application_name: String,
+    statement_timeout: Option<u64>,
 }
 
 fn parse(sql: &str) -> Result<Vec<Statement>> {
@@ -546,6 +559,7 @@ impl<S: Storage> Session<S> {
             txn_start: None,
             last_env: Arc::new(Env::default()),
             env_generation: None,
+            statement_settings: Default::default(),
         }
     }
 
@@ -650,7 +664,7 @@ impl<S: Storage> Session<S> {
         let path = self.search_path(&catalog);
         let mut backend = self.backend.clone();
         backend.state = "active".into();
-        backend.application_name = self.info.setting("application_name").unwrap_or_default();
+        backend.application_name = self.statement_settings().application_name;
         Arc::new(CatalogEnv {
             catalog,
             services: self.storage.services(),
@@ -666,11 +680,34 @@ impl<S: Storage> Session<S> {
 
     /// The search path as schema OIDs over `catalog`.
     fn search_path(&self, catalog: &crate::storage::Catalog) -> Vec<crate::storage::Oid> {
-        let setting = self
-            .info
-            .setting("search_path")
-            .unwrap_or_else(|| "public".into());
+        let setting = self.statement_settings().search_path;
         crate::binder::search_path(catalog, &setting, &self.user)
+    }
+
+    /// The settings every statement reads, read again only when some setting changed.
+    fn statement_settings(&self) -> StatementSettings {
+        let generation = self.info.settings().generation();
+        let mut cached = self.statement_settings.borrow_mut();
+        if let Some(c) = cached.as_ref().filter(|c| c.generation == generation) {
+            return c.clone();
+        }
+        let read = StatementSettings {
+            generation,
+            work_mem: self
+                .info
+                .setting("work_mem")
+                .and_then(|v| executor::memory::parse_memory(&v))
+                .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
+            search_path: self
+                .info
+                .setting("search_path")
+                .unwrap_or_else(|| "public".into())
+                .into(),
+            application_name: self.info.setting("application_name").unwrap_or_default(),
+            statement_timeout: self.info.settings().millis("statement_timeout"),
+        };
+        *cached = Some(read.clone());
+        read
     }
 
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):
@@ -1242,7 +1279,7 @@ impl<S: Storage> Session<S> {
         let _env = env::install(self.statement_env());
         // statement_timeout as it is when the statement starts; each statement of a
         // multi-statement query string gets its own, as in PostgreSQL.
-        let timeout = self.info.settings().millis("statement_timeout");
+        let timeout = self.statement_settings().statement_timeout;
         let _timeout = timeout
             .filter(|&ms| ms > 0)
             .and_then(|ms| crate::interrupt::arm_current(std::time::Duration::from_millis(ms)));
@@ -1413,11 +1450,7 @@ impl<S: Storage> Session<S> {
     /// without the catalog, for formatting the rows (`regclass` output).
     pub(super) fn statement_setup(&mut self, catalog: Arc<Catalog>) -> StatementSetup {
         let opts = StatementOptions {
-            work_mem: self
-                .info
-                .setting("work_mem")
-                .and_then(|v| executor::memory::parse_memory(&v))
-                .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
+            work_mem: self.statement_settings().work_mem,
             prepared: self.executing.clone(),
         };
         let cenv = self.catalog_env(catalog);
@@ -1452,7 +1485,7 @@ impl<S: Storage> Session<S> {
             let _ = self
                 .info
                 .settings()
-                .set("transaction_isolation", level, true);
+                .set_local_unless_same("transaction_isolation", level);
         }
     }
 

@@ -200,13 +200,14 @@ impl<S: Storage> Session<S> {
     }
 
     /// A block began: its mode is the default until BEGIN or SET TRANSACTION says otherwise.
+    ///
+    /// Nothing is set when the mode is already the default (every autocommit statement
+    /// begins a block: a change here would make the session re-derive its settings at each).
     pub(super) fn start_access_mode(&mut self) {
-        let default = self.info.setting("default_transaction_read_only");
-        let _ = self.info.settings().set(
-            "transaction_read_only",
-            default.as_deref().unwrap_or("off"),
-            true,
-        );
+        let mut settings = self.info.settings();
+        let default = settings.get("default_transaction_read_only");
+        let default = default.as_deref().unwrap_or("off");
+        let _ = settings.set_local_unless_same("transaction_read_only", default);
     }
 
     /// The access mode BEGIN / SET TRANSACTION `modes` name, if any.

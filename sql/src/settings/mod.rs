@@ -173,12 +173,15 @@ impl Settings {
     /// transaction's starting values for an abort, and marks the reported values for
     /// comparison when `k` is one of them (every transaction sets `transaction_read_only`
     /// LOCAL, which is not: that must not cost a comparison at every Sync).
-    fn changing(&mut self, k: &str) {
+    ///
+    /// `session` says whether the session values change too (a `SET LOCAL` changes only the
+    /// transaction's, which its end drops anyway: nothing to keep for an abort).
+    fn changing(&mut self, k: &str, session: bool) {
         self.generation += 1;
         if is_reported(k) {
             self.maybe_changed = true;
         }
-        if self.in_transaction && self.saved.is_none() {
+        if session && self.in_transaction && self.saved.is_none() {
             self.saved = Some(self.session.clone());
         }
     }
@@ -201,7 +204,7 @@ impl Settings {
     pub fn set(&mut self, name: &str, value: &str, local: bool) -> Result<String> {
         let v = self.check(name, value)?;
         let k = key(name);
-        self.changing(&k);
+        self.changing(&k, !local);
         if local {
             if self.in_transaction() {
                 self.local.insert(k, v.clone());
@@ -213,6 +216,17 @@ impl Settings {
         Ok(v)
     }
 
+    /// `SET LOCAL name = value` unless `value` (canonical) is already the value: what
+    /// every transaction sets about itself at its start (`transaction_read_only`,
+    /// `transaction_isolation`) then changes nothing, so what the session derived from its
+    /// settings stays valid ([`Settings::generation`]).
+    pub fn set_local_unless_same(&mut self, name: &str, value: &str) -> Result<()> {
+        if self.get(name).as_deref() == Some(value) {
+            return Ok(());
+        }
+        self.set(name, value, true).map(|_| ())
+    }
+
     /// A routine's `SET name = value` clause, in force until [`Settings::restore`] gets
     /// back what it returns (the values it replaced), as PostgreSQL's GUC nest level: a
     /// `SET LOCAL` of the same parameter inside the call is undone with it, a plain `SET`
@@ -220,7 +234,7 @@ impl Settings {
     pub fn set_for_call(&mut self, name: &str, value: &str) -> Result<Replaced> {
         let v = self.check(name, value)?;
         let k = key(name);
-        self.changing(&k);
+        self.changing(&k, true);
         let replaced = Replaced {
             session: self.session.get(&k).cloned(),
             local: self.local.get(&k).cloned(),
@@ -232,7 +246,7 @@ impl Settings {
 
     /// Gives back the values [`Settings::set_for_call`] replaced.
     pub fn restore(&mut self, replaced: Replaced) {
-        self.changing(&replaced.key);
+        self.changing(&replaced.key, true);
         let Replaced {
             key,
             session,
@@ -260,7 +274,7 @@ impl Settings {
             None if k.contains('.') => {}
             None => return Err(Error::UndefinedParameter(k)),
         }
-        self.changing(&k);
+        self.changing(&k, !local);
         if local {
             if self.in_transaction() {
                 let reset = self.reset_value(&k);
@@ -286,7 +300,7 @@ impl Settings {
     /// `RESET ALL` (and part of `DISCARD ALL`): every settable parameter back to its default.
     pub fn reset_all(&mut self) {
         self.maybe_changed = true;
-        self.changing("");
+        self.changing("", true);
         self.local.clear();
         let keys: Vec<String> = self.session.keys().cloned().collect();
         for k in keys {
@@ -384,7 +398,7 @@ impl Settings {
     pub fn rollback_to(&mut self, index: usize) {
         if let Some((session, local)) = self.savepoints.get(index).cloned() {
             self.maybe_changed = true;
-            self.changing("");
+            self.changing("", true);
             self.session = session;
             self.local = local;
             self.savepoints.truncate(index + 1);

@@ -221,3 +221,33 @@ fn values_a_transaction_end_takes_back_are_reported_again() {
     s.abort();
     assert!(s.take_changed_reports().is_empty());
 }
+
+#[test]
+fn a_transaction_setting_what_it_already_is_changes_no_generation() {
+    let mut s = Settings::new();
+    let g = s.generation();
+    // What every transaction sets about itself at its start, already so.
+    s.begin();
+    s.set_local_unless_same("transaction_read_only", "off").unwrap();
+    s.set_local_unless_same("transaction_isolation", "read committed")
+        .unwrap();
+    s.commit();
+    assert_eq!(s.generation(), g);
+    // A different value is a change: in force for the transaction, gone after it.
+    s.begin();
+    s.set_local_unless_same("transaction_read_only", "on").unwrap();
+    assert_eq!(s.show("transaction_read_only").unwrap(), "on");
+    assert_ne!(s.generation(), g);
+    let during = s.generation();
+    s.commit();
+    assert_ne!(s.generation(), during);
+    assert_eq!(s.show("transaction_read_only").unwrap(), "off");
+    // A SET LOCAL aborted leaves the session's values as they were.
+    s.begin();
+    set(&mut s, "application_name", "kept");
+    s.commit();
+    s.begin();
+    s.set("application_name", "local only", true).unwrap();
+    s.abort();
+    assert_eq!(s.show("application_name").unwrap(), "kept");
+}
