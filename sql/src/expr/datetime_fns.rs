@@ -784,14 +784,15 @@ impl DateTimeFn {
                 if *k != Kind::Interval && !crate::types::datetime::is_finite_ts(micros(a(0))?) {
                     return Ok(Value::Null);
                 }
-                Value::Text(match k {
-                    Kind::Interval => super::to_char::interval(&interval(a(0))?, fmt),
+                let text = match k {
+                    Kind::Interval => super::to_char::interval(&interval(a(0))?, fmt)?,
                     Kind::Timestamptz => {
                         let z = zone();
-                        super::to_char::timestamp(micros(a(0))?, fmt, Some(&z))
+                        super::to_char::timestamp(micros(a(0))?, fmt, Some(&z))?
                     }
-                    _ => super::to_char::timestamp(micros(a(0))?, fmt, None),
-                })
+                    _ => super::to_char::timestamp(micros(a(0))?, fmt, None)?,
+                };
+                text.map_or(Value::Null, Value::Text)
             }
             AdjustInterval(range, precision) => {
                 if a(0).is_null() {

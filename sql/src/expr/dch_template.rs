@@ -104,12 +104,12 @@ static KEYWORDS: &[KeyWord] = &[
     kw("Day", DayFull, false, N),
     kw("Dy", DayShort, false, N),
     kw("D", D, true, G),
-    kw("FF1", Ff(1), false, N),
-    kw("FF2", Ff(2), false, N),
-    kw("FF3", Ff(3), false, N),
-    kw("FF4", Ff(4), false, N),
-    kw("FF5", Ff(5), false, N),
-    kw("FF6", Ff(6), false, N),
+    kw("FF1", Ff(1), true, N),
+    kw("FF2", Ff(2), true, N),
+    kw("FF3", Ff(3), true, N),
+    kw("FF4", Ff(4), true, N),
+    kw("FF5", Ff(5), true, N),
+    kw("FF6", Ff(6), true, N),
     kw("FX", Fx, false, N),
     kw("HH24", Hh24, true, N),
     kw("HH12", Hh12, true, N),
@@ -160,12 +160,12 @@ static KEYWORDS: &[KeyWord] = &[
     kw("dd", Dd, true, G),
     kw("dy", DayShort, false, N),
     kw("d", D, true, G),
-    kw("ff1", Ff(1), false, N),
-    kw("ff2", Ff(2), false, N),
-    kw("ff3", Ff(3), false, N),
-    kw("ff4", Ff(4), false, N),
-    kw("ff5", Ff(5), false, N),
-    kw("ff6", Ff(6), false, N),
+    kw("ff1", Ff(1), true, N),
+    kw("ff2", Ff(2), true, N),
+    kw("ff3", Ff(3), true, N),
+    kw("ff4", Ff(4), true, N),
+    kw("ff5", Ff(5), true, N),
+    kw("ff6", Ff(6), true, N),
     kw("fx", Fx, false, N),
     kw("hh24", Hh24, true, N),
     kw("hh12", Hh12, true, N),
@@ -220,8 +220,8 @@ pub(super) enum Node {
     },
     /// A literal character (its UTF-8 bytes): the reader skips one input character for it.
     Char(String),
-    Separator,
-    Space,
+    Separator(u8),
+    Space(u8),
 }
 
 impl Node {
@@ -319,9 +319,9 @@ pub(super) fn parse(fmt: &str) -> Vec<Node> {
         let c = s[i];
         let len = mblen(c).min(s.len() - i);
         out.push(if is_separator_char(c) {
-            Node::Separator
+            Node::Separator(c)
         } else if is_space(c) {
-            Node::Space
+            Node::Space(c)
         } else {
             Node::Char(String::from_utf8_lossy(&s[i..i + len]).into_owned())
         });

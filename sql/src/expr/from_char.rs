@@ -368,7 +368,7 @@ pub(super) fn from_char(nodes: &[Node], input: &str) -> Result<TmFromChar> {
             }
         }
         let key = match node {
-            Node::Space | Node::Separator => {
+            Node::Space(_) | Node::Separator(_) => {
                 if !fx_mode {
                     extra_skip -= 1;
                     let c = r.input.at(pos);
