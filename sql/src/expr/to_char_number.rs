@@ -350,13 +350,13 @@ pub fn to_char(v: &Value, fmt: &str) -> Result<String> {
             digits
         }
     };
-    Ok(process(
+    process(
         &nodes,
         &mut num,
         numstr.as_bytes(),
         out_pre_spaces,
         sign,
-    ))
+    )
 }
 
 fn int_out_of_range() -> Error {
@@ -536,7 +536,7 @@ fn process(
     number: &[u8],
     out_pre_spaces: i32,
     sign: char,
-) -> String {
+) -> Result<String> {
     let mut p = Proc {
         num,
         number,
@@ -554,7 +554,7 @@ fn process(
         p.num.zero_start -= 1;
     }
     if p.num.is(EEEE) {
-        return String::from_utf8_lossy(number).into_owned();
+        return Ok(String::from_utf8_lossy(number).into_owned());
     }
     if p.num.is(ROMAN) {
         let fill = p.num.is(FILLMODE);
@@ -622,7 +622,7 @@ fn process(
                     {
                         continue;
                     }
-                    let th = ordinal_suffix(p.number);
+                    let th = ordinal_suffix(p.number)?;
                     let th = if *kw == Kw::Th {
                         th.to_ascii_uppercase()
                     } else {
@@ -656,20 +656,26 @@ fn process(
         }
     }
     let end = p.out.iter().position(|b| *b == 0).unwrap_or(p.out.len());
-    String::from_utf8_lossy(&p.out[..end]).into_owned()
+    Ok(String::from_utf8_lossy(&p.out[..end]).into_owned())
 }
 
-/// `get_th`: the English ordinal suffix of the digits' last number.
-fn ordinal_suffix(number: &[u8]) -> &'static str {
-    let digits: Vec<u8> = number.iter().copied().filter(u8::is_ascii_digit).collect();
-    let last = digits.last().copied().unwrap_or(b'0');
-    let tens = digits.len() > 1 && digits[digits.len() - 2] == b'1';
-    match last {
+/// `get_th`: the English ordinal suffix of the number string's last digit (a teen's is
+/// `th`); a string not ending in a digit (`.` when the template has no digit position) is
+/// 22P02, as in PostgreSQL.
+fn ordinal_suffix(number: &[u8]) -> Result<&'static str> {
+    let Some(&last) = number.last().filter(|c| c.is_ascii_digit()) else {
+        return Err(Error::InvalidTextRepresentation(format!(
+            "\"{}\" is not a number",
+            String::from_utf8_lossy(number)
+        )));
+    };
+    let tens = number.len() > 1 && number[number.len() - 2] == b'1';
+    Ok(match last {
         b'1' if !tens => "st",
         b'2' if !tens => "nd",
         b'3' if !tens => "rd",
         _ => "th",
-    }
+    })
 }
 
 /// The position of the last non-zero digit after the point (or of the point).
