@@ -15,7 +15,7 @@ use crate::types::{Numeric, Value};
 use crate::{Error, Result};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kw {
+pub(super) enum Kw {
     Comma,
     Dec,
     Zero,
@@ -80,25 +80,25 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("v", Kw::V),
 ];
 
-enum Node {
+pub(super) enum Node {
     Action(Kw),
     Char(char),
 }
 
-const DECIMAL: u32 = 1 << 1;
-const ZERO: u32 = 1 << 3;
-const BLANK: u32 = 1 << 4;
-const FILLMODE: u32 = 1 << 5;
-const LSIGN: u32 = 1 << 6;
-const BRACKET: u32 = 1 << 7;
-const MINUS: u32 = 1 << 8;
-const PLUS: u32 = 1 << 9;
-const ROMAN: u32 = 1 << 10;
-const MULTI: u32 = 1 << 11;
-const EEEE: u32 = 1 << 14;
+pub(super) const DECIMAL: u32 = 1 << 1;
+pub(super) const ZERO: u32 = 1 << 3;
+pub(super) const BLANK: u32 = 1 << 4;
+pub(super) const FILLMODE: u32 = 1 << 5;
+pub(super) const LSIGN: u32 = 1 << 6;
+pub(super) const BRACKET: u32 = 1 << 7;
+pub(super) const MINUS: u32 = 1 << 8;
+pub(super) const PLUS: u32 = 1 << 9;
+pub(super) const ROMAN: u32 = 1 << 10;
+pub(super) const MULTI: u32 = 1 << 11;
+pub(super) const EEEE: u32 = 1 << 14;
 
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-enum LSign {
+pub(super) enum LSign {
     #[default]
     None,
     Pre,
@@ -107,19 +107,19 @@ enum LSign {
 
 /// PostgreSQL's `NUMDesc`: what the template asks for.
 #[derive(Default)]
-struct Desc {
-    pre: i32,
-    post: i32,
-    lsign: LSign,
+pub(super) struct Desc {
+    pub(super) pre: i32,
+    pub(super) post: i32,
+    pub(super) lsign: LSign,
     pre_lsign_num: i32,
-    multi: i32,
+    pub(super) multi: i32,
     zero_start: i32,
     zero_end: i32,
     flag: u32,
 }
 
 impl Desc {
-    fn is(&self, f: u32) -> bool {
+    pub(super) fn is(&self, f: u32) -> bool {
         self.flag & f != 0
     }
 }
@@ -129,7 +129,7 @@ fn syntax(msg: &str) -> Error {
 }
 
 /// Parses the template into nodes, filling `desc` (`parse_format` with `NUMDesc_prepare`).
-fn parse(fmt: &str, desc: &mut Desc) -> Result<Vec<Node>> {
+pub(super) fn parse(fmt: &str, desc: &mut Desc) -> Result<Vec<Node>> {
     let mut nodes = Vec::new();
     let mut rest = fmt;
     while let Some(c) = rest.chars().next() {
@@ -350,13 +350,7 @@ pub fn to_char(v: &Value, fmt: &str) -> Result<String> {
             digits
         }
     };
-    process(
-        &nodes,
-        &mut num,
-        numstr.as_bytes(),
-        out_pre_spaces,
-        sign,
-    )
+    process(&nodes, &mut num, numstr.as_bytes(), out_pre_spaces, sign)
 }
 
 fn int_out_of_range() -> Error {
