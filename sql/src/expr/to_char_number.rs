@@ -432,7 +432,7 @@ fn numeric_sci(n: &Numeric, post: i32) -> String {
     let all: String = s.chars().filter(|c| *c != '.').collect();
     let first = all.find(|c| c != '0');
     let post = post.max(0) as usize;
-    let (mut digits, mut exp) = match first {
+    let (mut digits, exp) = match first {
         None => (vec![0u8; post + 1], 0i64),
         Some(f) => {
             let d: Vec<u8> = all[f..].bytes().map(|b| b - b'0').collect();
@@ -448,9 +448,8 @@ fn numeric_sci(n: &Numeric, post: i32) -> String {
             let mut i = keep;
             loop {
                 if i == 0 {
+                    // PostgreSQL keeps the exponent: 9.99 to one place is 10.0e+00
                     digits.insert(0, 1);
-                    digits.truncate(keep);
-                    exp += 1;
                     break;
                 }
                 i -= 1;
@@ -463,15 +462,18 @@ fn numeric_sci(n: &Numeric, post: i32) -> String {
             }
         }
     }
-    digits.resize(keep, 0);
+    if digits.len() < keep {
+        digits.resize(keep, 0);
+    }
+    let int_len = digits.len() - post;
     let mut out = String::new();
     if neg && first.is_some() {
         out.push('-');
     }
-    out.push(char::from(b'0' + digits[0]));
+    out.extend(digits[..int_len].iter().map(|d| char::from(b'0' + d)));
     if post > 0 {
         out.push('.');
-        out.extend(digits[1..].iter().map(|d| char::from(b'0' + d)));
+        out.extend(digits[int_len..].iter().map(|d| char::from(b'0' + d)));
     }
     let esign = if exp < 0 { '-' } else { '+' };
     out.push_str(&format!("e{esign}{:02}", exp.abs()));
