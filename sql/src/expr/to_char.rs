@@ -82,9 +82,8 @@ fn j2day(j: i64) -> i64 {
     (j + 1).rem_euclid(7)
 }
 
-/// The Julian day of the Monday of ISO week 1 of `year` minus 7 plus 7 * `week`
-/// (`isoweek2j`).
-fn isoweek2j(year: i64, week: i64) -> i64 {
+/// The Julian day of the Monday of ISO week `week` of ISO year `year` (`isoweek2j`).
+pub(super) fn isoweek2j(year: i64, week: i64) -> i64 {
     let day4 = date2j(year, 1, 4);
     (week - 1) * 7 + (day4 - j2day(day4 - 1))
 }

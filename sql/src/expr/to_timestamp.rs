@@ -15,6 +15,7 @@
 
 use super::dch_template;
 use super::from_char::{TmFromChar, from_char};
+use super::to_char::isoweek2j;
 use crate::types::datetime::{
     self, MIN_TIMESTAMP, POSTGRES_EPOCH_JDATE, USECS_PER_DAY, USECS_PER_SEC, zone::Zone,
 };
@@ -54,23 +55,9 @@ fn days_in_month(year: i64, mon: i64) -> i64 {
     }
 }
 
-/// Clamps a year into `i32` for the Julian-day routines (a year out of range fails the
-/// Julian range check later anyway).
-fn y32(year: i64) -> i32 {
-    year.clamp(i64::from(i32::MIN / 2), i64::from(i32::MAX / 2)) as i32
-}
-
 fn j2date(j: i64) -> (i64, i64, i64) {
     let (y, m, d) = datetime::j2date(j as i32);
     (i64::from(y), i64::from(m), i64::from(d))
-}
-
-/// The Julian day of the Monday of ISO week `week` of ISO year `year` (`isoweek2j`).
-fn isoweek2j(year: i64, week: i64) -> i64 {
-    let day4 = i64::from(datetime::date2j(y32(year), 1, 4));
-    // day of the week of the day before the 4th (0 = Sunday) is the offset to Monday
-    let day0 = (day4 - 1 + 1).rem_euclid(7);
-    (week - 1) * 7 + (day4 - day0)
 }
 
 /// PostgreSQL's `IS_VALID_JULIAN`.
