@@ -706,18 +706,10 @@ impl DateTimeFn {
                     micros,
                 ))
             }
-            ToDate => {
-                let p = super::to_timestamp::parse(text(a(0))?, text(a(1))?)?;
-                Value::Date(datetime::check_date(p.fields.days())?)
-            }
+            ToDate => Value::Date(super::to_timestamp::to_date(text(a(0))?, text(a(1))?)?),
             ToTimestampText => {
-                let p = super::to_timestamp::parse(text(a(0))?, text(a(1))?)?;
-                let local = p.fields.timestamp()?;
-                let ts = match p.offset {
-                    Some(off) => datetime::check_timestamp(local - i64::from(off) * USECS_PER_SEC)?,
-                    None => zone().local_to_utc(local),
-                };
-                Value::Timestamptz(crate::types::cast::round_timestamp(ts, p.precision)?)
+                let ts = super::to_timestamp::to_timestamp(text(a(0))?, text(a(1))?, &zone())?;
+                Value::Timestamptz(ts)
             }
             ToTimestamp => {
                 let secs = float(a(0))?;
@@ -792,14 +784,15 @@ impl DateTimeFn {
                 if *k != Kind::Interval && !crate::types::datetime::is_finite_ts(micros(a(0))?) {
                     return Ok(Value::Null);
                 }
-                Value::Text(match k {
-                    Kind::Interval => super::to_char::interval(&interval(a(0))?, fmt),
+                let text = match k {
+                    Kind::Interval => super::to_char::interval(&interval(a(0))?, fmt)?,
                     Kind::Timestamptz => {
                         let z = zone();
-                        super::to_char::timestamp(micros(a(0))?, fmt, Some(&z))
+                        super::to_char::timestamp(micros(a(0))?, fmt, Some(&z))?
                     }
-                    _ => super::to_char::timestamp(micros(a(0))?, fmt, None),
-                })
+                    _ => super::to_char::timestamp(micros(a(0))?, fmt, None)?,
+                };
+                text.map_or(Value::Null, Value::Text)
             }
             AdjustInterval(range, precision) => {
                 if a(0).is_null() {

@@ -15,7 +15,7 @@ use crate::types::{Numeric, Value};
 use crate::{Error, Result};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kw {
+pub(super) enum Kw {
     Comma,
     Dec,
     Zero,
@@ -80,25 +80,25 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("v", Kw::V),
 ];
 
-enum Node {
+pub(super) enum Node {
     Action(Kw),
     Char(char),
 }
 
-const DECIMAL: u32 = 1 << 1;
-const ZERO: u32 = 1 << 3;
-const BLANK: u32 = 1 << 4;
-const FILLMODE: u32 = 1 << 5;
-const LSIGN: u32 = 1 << 6;
-const BRACKET: u32 = 1 << 7;
-const MINUS: u32 = 1 << 8;
-const PLUS: u32 = 1 << 9;
-const ROMAN: u32 = 1 << 10;
-const MULTI: u32 = 1 << 11;
-const EEEE: u32 = 1 << 14;
+pub(super) const DECIMAL: u32 = 1 << 1;
+pub(super) const ZERO: u32 = 1 << 3;
+pub(super) const BLANK: u32 = 1 << 4;
+pub(super) const FILLMODE: u32 = 1 << 5;
+pub(super) const LSIGN: u32 = 1 << 6;
+pub(super) const BRACKET: u32 = 1 << 7;
+pub(super) const MINUS: u32 = 1 << 8;
+pub(super) const PLUS: u32 = 1 << 9;
+pub(super) const ROMAN: u32 = 1 << 10;
+pub(super) const MULTI: u32 = 1 << 11;
+pub(super) const EEEE: u32 = 1 << 14;
 
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-enum LSign {
+pub(super) enum LSign {
     #[default]
     None,
     Pre,
@@ -107,19 +107,19 @@ enum LSign {
 
 /// PostgreSQL's `NUMDesc`: what the template asks for.
 #[derive(Default)]
-struct Desc {
-    pre: i32,
-    post: i32,
-    lsign: LSign,
+pub(super) struct Desc {
+    pub(super) pre: i32,
+    pub(super) post: i32,
+    pub(super) lsign: LSign,
     pre_lsign_num: i32,
-    multi: i32,
+    pub(super) multi: i32,
     zero_start: i32,
     zero_end: i32,
     flag: u32,
 }
 
 impl Desc {
-    fn is(&self, f: u32) -> bool {
+    pub(super) fn is(&self, f: u32) -> bool {
         self.flag & f != 0
     }
 }
@@ -129,7 +129,7 @@ fn syntax(msg: &str) -> Error {
 }
 
 /// Parses the template into nodes, filling `desc` (`parse_format` with `NUMDesc_prepare`).
-fn parse(fmt: &str, desc: &mut Desc) -> Result<Vec<Node>> {
+pub(super) fn parse(fmt: &str, desc: &mut Desc) -> Result<Vec<Node>> {
     let mut nodes = Vec::new();
     let mut rest = fmt;
     while let Some(c) = rest.chars().next() {
@@ -350,13 +350,7 @@ pub fn to_char(v: &Value, fmt: &str) -> Result<String> {
             digits
         }
     };
-    Ok(process(
-        &nodes,
-        &mut num,
-        numstr.as_bytes(),
-        out_pre_spaces,
-        sign,
-    ))
+    process(&nodes, &mut num, numstr.as_bytes(), out_pre_spaces, sign)
 }
 
 fn int_out_of_range() -> Error {
@@ -438,7 +432,7 @@ fn numeric_sci(n: &Numeric, post: i32) -> String {
     let all: String = s.chars().filter(|c| *c != '.').collect();
     let first = all.find(|c| c != '0');
     let post = post.max(0) as usize;
-    let (mut digits, mut exp) = match first {
+    let (mut digits, exp) = match first {
         None => (vec![0u8; post + 1], 0i64),
         Some(f) => {
             let d: Vec<u8> = all[f..].bytes().map(|b| b - b'0').collect();
@@ -454,9 +448,8 @@ fn numeric_sci(n: &Numeric, post: i32) -> String {
             let mut i = keep;
             loop {
                 if i == 0 {
+                    // PostgreSQL keeps the exponent: 9.99 to one place is 10.0e+00
                     digits.insert(0, 1);
-                    digits.truncate(keep);
-                    exp += 1;
                     break;
                 }
                 i -= 1;
@@ -469,15 +462,18 @@ fn numeric_sci(n: &Numeric, post: i32) -> String {
             }
         }
     }
-    digits.resize(keep, 0);
+    if digits.len() < keep {
+        digits.resize(keep, 0);
+    }
+    let int_len = digits.len() - post;
     let mut out = String::new();
     if neg && first.is_some() {
         out.push('-');
     }
-    out.push(char::from(b'0' + digits[0]));
+    out.extend(digits[..int_len].iter().map(|d| char::from(b'0' + d)));
     if post > 0 {
         out.push('.');
-        out.extend(digits[1..].iter().map(|d| char::from(b'0' + d)));
+        out.extend(digits[int_len..].iter().map(|d| char::from(b'0' + d)));
     }
     let esign = if exp < 0 { '-' } else { '+' };
     out.push_str(&format!("e{esign}{:02}", exp.abs()));
@@ -536,7 +532,7 @@ fn process(
     number: &[u8],
     out_pre_spaces: i32,
     sign: char,
-) -> String {
+) -> Result<String> {
     let mut p = Proc {
         num,
         number,
@@ -554,7 +550,7 @@ fn process(
         p.num.zero_start -= 1;
     }
     if p.num.is(EEEE) {
-        return String::from_utf8_lossy(number).into_owned();
+        return Ok(String::from_utf8_lossy(number).into_owned());
     }
     if p.num.is(ROMAN) {
         let fill = p.num.is(FILLMODE);
@@ -622,7 +618,7 @@ fn process(
                     {
                         continue;
                     }
-                    let th = ordinal_suffix(p.number);
+                    let th = ordinal_suffix(p.number)?;
                     let th = if *kw == Kw::Th {
                         th.to_ascii_uppercase()
                     } else {
@@ -656,20 +652,26 @@ fn process(
         }
     }
     let end = p.out.iter().position(|b| *b == 0).unwrap_or(p.out.len());
-    String::from_utf8_lossy(&p.out[..end]).into_owned()
+    Ok(String::from_utf8_lossy(&p.out[..end]).into_owned())
 }
 
-/// `get_th`: the English ordinal suffix of the digits' last number.
-fn ordinal_suffix(number: &[u8]) -> &'static str {
-    let digits: Vec<u8> = number.iter().copied().filter(u8::is_ascii_digit).collect();
-    let last = digits.last().copied().unwrap_or(b'0');
-    let tens = digits.len() > 1 && digits[digits.len() - 2] == b'1';
-    match last {
+/// `get_th`: the English ordinal suffix of the number string's last digit (a teen's is
+/// `th`); a string not ending in a digit (`.` when the template has no digit position) is
+/// 22P02, as in PostgreSQL.
+fn ordinal_suffix(number: &[u8]) -> Result<&'static str> {
+    let Some(&last) = number.last().filter(|c| c.is_ascii_digit()) else {
+        return Err(Error::InvalidTextRepresentation(format!(
+            "\"{}\" is not a number",
+            String::from_utf8_lossy(number)
+        )));
+    };
+    let tens = number.len() > 1 && number[number.len() - 2] == b'1';
+    Ok(match last {
         b'1' if !tens => "st",
         b'2' if !tens => "nd",
         b'3' if !tens => "rd",
         _ => "th",
-    }
+    })
 }
 
 /// The position of the last non-zero digit after the point (or of the point).

@@ -1,183 +1,246 @@
-//! `to_number(text, format)`: reads a number written as a `to_char` numeric template
-//! describes it, walking the template and the text together as PostgreSQL's
-//! `NUM_processor` does in its reading mode:
+//! `to_number(text, format)`: a port of PostgreSQL 15's `numeric_to_number` and the reading
+//! direction of `NUM_processor` / `NUM_numpart_from_char` (`formatting.c`), in the C
+//! locale (`D` is `.`, `G` is `,`, `L` is a blank, signs are `-` / `+`).
 //!
-//! * `9` / `0`: one digit position — takes a digit, or a blank, or (before any digit) a
-//!   sign `-` / `+` followed by the digit;
-//! * `.` / `D`: the decimal point, when the text has one there;
-//! * `,` / `G`: a group separator, skipped when the text has one there (a digit stays for the
-//!   next position);
-//! * `S`, `MI`, `PL`, `SG`: a sign, when the text has one there; `PR`: `<...>` is negative;
-//! * `L`: a currency symbol (`$`) when there; `FM` is ignored; `TH` skips an ordinal suffix;
-//! * any other template character skips one character of the text.
+//! The template is parsed and checked as `to_char` does ([`super::to_char_number::parse`],
+//! so `9.9.9` is 42601 "multiple decimal points"); `RN` and `EEEE` are 0A000 for input.
+//! Then template and text are walked together, building a number string whose first
+//! character is the sign:
 //!
-//! Text past the template's end is ignored (`to_number('1234', '99')` is 12); an empty
-//! template gives NULL; text with no digit is 22P02 as PostgreSQL words it. The result's
-//! scale is the number of fraction digits read. `V` and `EEEE` are not supported (0A000).
+//! * `9` / `0` / `.` / `D`: an optional blank, then (before any digit) a sign `-` / `+`
+//!   (or `<` with `PR`), then one digit — no more fraction digits than the template has —
+//!   or the decimal point; after a digit a sign may follow (`S`, `MI`, `PL`, `SG`);
+//! * `,` / `G`: skipped when the text has a `,` there (not at all with `FM`);
+//! * `L`, `TH`: skip that many characters that are not digits, `.`, `,`, `+`, `-`;
+//! * `MI` / `PL` / `SG`: the sign when the text has it there, else as `L`;
+//! * any other template character skips one character of the text; the walk stops when
+//!   the text ends.
+//!
+//! The string is read by `numeric_in` with typmod (`9`s before the point + `V` digits +
+//! fraction digits read, fraction digits read), so too many integer digits are 22003
+//! "numeric field overflow" and no digit at all is 22P02; `V` divides by its power of ten.
+//! An empty template gives NULL.
 
-use crate::types::DataType;
+use super::dch_template::mblen;
+use super::to_char_number::{
+    BRACKET, DECIMAL, Desc, EEEE, FILLMODE, Kw, LSIGN, LSign, MINUS, MULTI, Node, PLUS, ROMAN,
+    parse,
+};
 use crate::types::cast::parse_text;
+use crate::types::{DataType, Numeric, NumericTypmod};
 use crate::{Error, Result, Value};
+
+/// `NUMProc` in reading mode.
+struct Reader<'a> {
+    num: &'a Desc,
+    input: &'a [u8],
+    /// `inout_p`.
+    at: usize,
+    /// The number read: `number[0]` is the sign (`' '` until one is read).
+    number: Vec<u8>,
+    read_dec: bool,
+    read_pre: i32,
+    read_post: i32,
+}
+
+impl Reader<'_> {
+    fn cur(&self) -> u8 {
+        self.input.get(self.at).copied().unwrap_or(0)
+    }
+
+    fn overload(&self) -> bool {
+        self.at >= self.input.len()
+    }
+
+    /// `AMOUNT_TEST(s)`: at least `s` bytes remain.
+    fn amount(&self, s: usize) -> bool {
+        self.at + s <= self.input.len()
+    }
+
+    /// `NUM_eat_non_data_chars`: skips up to `n` characters that are not number data.
+    fn eat_non_data(&mut self, n: usize) {
+        for _ in 0..n {
+            if self.overload() || b"0123456789.,+-".contains(&self.cur()) {
+                break;
+            }
+            self.at += mblen(self.cur());
+        }
+    }
+
+    /// `NUM_numpart_from_char`.
+    fn numpart(&mut self, id: Kw) {
+        if self.overload() {
+            return;
+        }
+        if self.cur() == b' ' {
+            self.at += 1;
+        }
+        if self.overload() {
+            return;
+        }
+        // a sign before the number
+        if self.number[0] == b' '
+            && matches!(id, Kw::Zero | Kw::Nine)
+            && self.read_pre + self.read_post == 0
+        {
+            let c = self.cur();
+            if self.num.is(LSIGN) && self.num.lsign == LSign::Pre {
+                if c == b'-' || c == b'+' {
+                    self.at += 1;
+                    self.number[0] = c;
+                }
+            } else if c == b'-' || (self.num.is(BRACKET) && c == b'<') {
+                self.number[0] = b'-';
+                self.at += 1;
+            } else if c == b'+' {
+                self.number[0] = b'+';
+                self.at += 1;
+            }
+        }
+        if self.overload() {
+            return;
+        }
+        let mut isread = false;
+        let c = self.cur();
+        if c.is_ascii_digit() {
+            if self.read_dec && self.read_post == self.num.post {
+                return;
+            }
+            self.number.push(c);
+            if self.read_dec {
+                self.read_post += 1;
+            } else {
+                self.read_pre += 1;
+            }
+            isread = true;
+        } else if self.num.is(DECIMAL) && !self.read_dec && self.amount(1) && c == b'.' {
+            self.number.push(b'.');
+            self.read_dec = true;
+            isread = true;
+        }
+        if self.overload() {
+            return;
+        }
+        // a sign after the last digit
+        if self.number[0] == b' ' && self.read_pre + self.read_post > 0 {
+            if self.num.is(LSIGN) && isread {
+                let next = self.input.get(self.at + 1).copied();
+                if let Some(next) = next
+                    && !next.is_ascii_digit()
+                {
+                    let saved = self.at;
+                    self.at += 1;
+                    if (next == b'-' || next == b'+') && self.amount(1) {
+                        self.number[0] = next;
+                    } else {
+                        self.at = saved;
+                    }
+                }
+            } else if !isread
+                && !self.num.is(LSIGN)
+                && (self.num.is(PLUS) || self.num.is(MINUS))
+                && (c == b'-' || c == b'+')
+            {
+                self.number[0] = c;
+            }
+        }
+    }
+}
 
 /// `to_number(input, format)`.
 pub fn to_number(input: &str, format: &str) -> Result<Value> {
     if format.is_empty() {
         return Ok(Value::Null);
     }
-    let text: Vec<char> = input.chars().collect();
-    let fmt: Vec<char> = format.chars().collect();
-    let mut at = 0;
-    let mut negative = false;
-    let mut sign_read = false;
-    let mut int = String::new();
-    let mut frac = String::new();
-    let mut in_frac = false;
-    let upper = format.to_ascii_uppercase();
-    if upper.contains("PR") {
-        let start = text.iter().take_while(|c| **c == ' ').count();
-        if text.get(start) == Some(&'<') {
-            negative = true;
-            sign_read = true;
-            at = start + 1;
-        }
+    let mut num = Desc::default();
+    let nodes = parse(format, &mut num)?;
+    if num.is(EEEE) {
+        return Err(Error::unsupported("\"EEEE\" not supported for input"));
     }
-    let starts = |i: usize, kw: &str| upper.get(i..).is_some_and(|s| s.starts_with(kw));
-    let mut i = 0;
-    while i < fmt.len() {
-        let c = fmt[i];
-        let cur = text.get(at).copied();
-        if starts(i, "FM") {
-            i += 2;
-            continue;
+    if num.is(ROMAN) {
+        return Err(Error::unsupported("\"RN\" not supported for input"));
+    }
+    let mut r = Reader {
+        num: &num,
+        input: input.as_bytes(),
+        at: 0,
+        number: vec![b' '],
+        read_dec: false,
+        read_pre: 0,
+        read_post: 0,
+    };
+    for node in &nodes {
+        if r.overload() {
+            break;
         }
-        if starts(i, "PR") || starts(i, "EEEE") || c.eq_ignore_ascii_case(&'V') {
-            if !starts(i, "PR") {
-                return Err(Error::unsupported(
-                    "to_number: the V and EEEE template patterns are not supported",
-                ));
+        let kw = match node {
+            Node::Action(kw) => *kw,
+            Node::Char(_) => {
+                r.at += mblen(r.cur());
+                continue;
             }
-            i += 2;
-            continue;
-        }
-        if starts(i, "MI") || starts(i, "PL") || starts(i, "SG") || c.eq_ignore_ascii_case(&'S') {
-            if matches!(cur, Some('-' | '+')) && !sign_read {
-                negative = cur == Some('-');
-                sign_read = true;
-                at += 1;
-            }
-            i += if c.eq_ignore_ascii_case(&'S') && !starts(i, "SG") {
-                1
-            } else {
-                2
-            };
-            continue;
-        }
-        if starts(i, "TH") {
-            while at < text.len() && text[at].is_ascii_alphabetic() && i < fmt.len() {
-                at += 1;
-                if at >= text.len() || !text[at].is_ascii_alphabetic() {
-                    break;
+        };
+        match kw {
+            Kw::Nine | Kw::Zero | Kw::Dec | Kw::D => r.numpart(kw),
+            Kw::Comma | Kw::G => {
+                if num.is(FILLMODE) || !(r.amount(1) && r.cur() == b',') {
+                    continue;
                 }
             }
-            i += 2;
-            continue;
+            Kw::L => {
+                r.eat_non_data(1);
+                continue;
+            }
+            Kw::Th | Kw::ThLower => {
+                if !num.is(DECIMAL) {
+                    r.eat_non_data(2);
+                }
+                continue;
+            }
+            Kw::Mi | Kw::Pl | Kw::Sg => {
+                let c = r.cur();
+                let takes = match kw {
+                    Kw::Mi => c == b'-',
+                    Kw::Pl => c == b'+',
+                    _ => c == b'-' || c == b'+',
+                };
+                if takes {
+                    r.number[0] = c;
+                } else {
+                    r.eat_non_data(1);
+                    continue;
+                }
+            }
+            _ => continue,
         }
-        match c {
-            '9' | '0' => {
-                if matches!(cur, Some('-' | '+')) && !sign_read && int.is_empty() && frac.is_empty()
-                {
-                    negative = cur == Some('-');
-                    sign_read = true;
-                    at += 1;
-                }
-                match text.get(at) {
-                    Some(d) if d.is_ascii_digit() => {
-                        if in_frac {
-                            frac.push(*d);
-                        } else {
-                            int.push(*d);
-                        }
-                        at += 1;
-                    }
-                    Some(' ') => at += 1,
-                    _ => {}
-                }
+        r.at += 1;
+    }
+    let mut number = r.number;
+    if number.len() > 1 && number.last() == Some(&b'.') {
+        number.pop();
+    }
+    let text = String::from_utf8_lossy(&number).into_owned();
+    let scale = r.read_post;
+    let precision = num.pre + num.multi + scale;
+    let value = parse_text(DataType::Numeric(None), &text)?;
+    let Value::Numeric(n) = value else {
+        return Ok(value);
+    };
+    let n = n
+        .apply_typmod(NumericTypmod {
+            precision: u16::try_from(precision).unwrap_or(u16::MAX),
+            scale: i16::try_from(scale).unwrap_or(i16::MAX),
+        })
+        .map_err(|e| match e {
+            Error::NumericValueOutOfRange(_) => {
+                Error::NumericValueOutOfRange("numeric field overflow".into())
             }
-            '.' | 'D' | 'd' => {
-                if cur == Some('.') {
-                    in_frac = true;
-                    at += 1;
-                }
-            }
-            ',' | 'G' | 'g' => {
-                if cur == Some(',') {
-                    at += 1;
-                }
-            }
-            'L' | 'l' => {
-                if cur == Some('$') {
-                    at += 1;
-                }
-            }
-            _ => at += 1,
-        }
-        i += 1;
+            e => e,
+        })?;
+    if num.is(MULTI) {
+        // PostgreSQL multiplies by power(10, -multi), which carries 16 fraction digits.
+        let factor = Numeric::parse(&format!("1e-{}", num.multi))?.round(16);
+        return Ok(Value::numeric(n.mul(&factor)?.round(i64::from(scale) + 16)));
     }
-    if int.is_empty() && frac.is_empty() {
-        return Err(Error::InvalidTextRepresentation(
-            "invalid input syntax for type numeric: \" \"".into(),
-        ));
-    }
-    let mut number = String::new();
-    if negative {
-        number.push('-');
-    }
-    number.push_str(if int.is_empty() { "0" } else { &int });
-    if in_frac && !frac.is_empty() {
-        number.push('.');
-        number.push_str(&frac);
-    }
-    parse_text(DataType::Numeric(None), &number)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::to_number;
-
-    fn n(input: &str, format: &str) -> String {
-        to_number(input, format).unwrap().to_string()
-    }
-
-    #[test]
-    fn reads_numbers_as_postgresql() {
-        // Values from PostgreSQL 15.
-        assert_eq!(n("12,454.8-", "99G999D9S"), "-12454.8");
-        assert_eq!(n("-34,338,492", "99G999G999"), "-34338492");
-        assert_eq!(
-            n("-34,338,492.654,878", "99G999G999D999G999"),
-            "-34338492.654878"
-        );
-        assert_eq!(n("<564646.654564>", "999999.999999PR"), "-564646.654564");
-        assert_eq!(n("0.00001-", "9.999999S"), "-0.00001");
-        assert_eq!(n("5.01-", "FM9.999999MI"), "-5.01");
-        assert_eq!(n("5 4 4 4 4 8 . 7 8", "9 9 9 9 9 9 . 9 9"), "544448.78");
-        assert_eq!(n(".01", "FM9.99"), "0.01");
-        assert_eq!(n("0", "99.99"), "0");
-        assert_eq!(n(".-01", "S99.99"), "-0.01");
-        assert_eq!(n(".01-", "99.99S"), "-0.01");
-        assert_eq!(n("34,50", "999,99"), "3450");
-        assert_eq!(n("123,000", "999G"), "123");
-        assert_eq!(n("123456", "999G999"), "123456");
-        assert_eq!(n("$1,234.56", "L99,999.99"), "1234.56");
-        assert_eq!(n("1234.56", "L99,999.99"), "1234.56");
-        assert_eq!(n("42nd", "99th"), "42");
-        assert_eq!(n("  12", "9999"), "12");
-        assert_eq!(n("1234", "99"), "12");
-        assert_eq!(n("-12.50", "999.99"), "-12.50");
-        assert!(to_number("12", "").unwrap().is_null());
-        assert_eq!(
-            to_number("abc", "999").unwrap_err().to_string(),
-            "invalid input syntax for type numeric: \" \""
-        );
-    }
+    Ok(Value::numeric(n))
 }
