@@ -26,7 +26,20 @@ const DEFAULTS: &[(&str, &[&str])] = &[
     ("jsonb_set", &["true"]),
     ("jsonb_insert", &["false"]),
     ("jsonb_set_lax", &["true", "'use_json_null'"]),
+    ("jsonb_path_exists", JSONB_PATH),
+    ("jsonb_path_match", JSONB_PATH),
+    ("jsonb_path_query", JSONB_PATH),
+    ("jsonb_path_query_array", JSONB_PATH),
+    ("jsonb_path_query_first", JSONB_PATH),
+    ("jsonb_path_exists_tz", JSONB_PATH),
+    ("jsonb_path_match_tz", JSONB_PATH),
+    ("jsonb_path_query_tz", JSONB_PATH),
+    ("jsonb_path_query_array_tz", JSONB_PATH),
+    ("jsonb_path_query_first_tz", JSONB_PATH),
 ];
+
+/// `vars` and `silent` of the SQL/JSON path functions.
+const JSONB_PATH: &[&str] = &["'{}'", "false"];
 
 fn defaults_of(name: &str) -> Option<&'static [&'static str]> {
     DEFAULTS.iter().find(|d| d.0 == name).map(|d| d.1)

@@ -224,7 +224,12 @@ impl JsonbFn {
             "jsonb_path_exists"
             | "jsonb_path_match"
             | "jsonb_path_query_array"
-            | "jsonb_path_query_first" => {
+            | "jsonb_path_query_first"
+            | "jsonb_path_exists_tz"
+            | "jsonb_path_match_tz"
+            | "jsonb_path_query_array_tz"
+            | "jsonb_path_query_first_tz" => {
+                let name = name.strip_suffix("_tz").unwrap_or(name);
                 let Some(params) = super::jsonpath_exec::params(args) else {
                     return undefined();
                 };
@@ -316,13 +321,14 @@ impl JsonbFn {
                 )
             }
             "?" if r.is_string() => call(Exists, vec![j, T::Text], T::Bool),
-            "@?" | "@@" if r.is_string() => {
+            "@?" | "@@" if r.is_string() || r == T::JsonPath => {
                 let kind = if sym == "@?" {
                     super::jsonpath_exec::PathKind::Exists
                 } else {
                     super::jsonpath_exec::PathKind::Match
                 };
-                call(SqlPath { kind, op: true }, vec![j, T::Text], T::Bool)
+                let path = super::jsonpath_exec::path_param(r);
+                call(SqlPath { kind, op: true }, vec![j, path], T::Bool)
             }
             "?|" | "?&" if text_array_like(r) => {
                 let f = if sym == "?|" { ExistsAny } else { ExistsAll };
