@@ -94,6 +94,15 @@ pub enum JsonbFn {
         kind: super::jsonpath_exec::PathKind,
         op: bool,
     },
+    /// `json_extract_path(_text)`, `json_strip_nulls`, `json_object` / `jsonb_object`
+    /// ([`super::json_fns`]).
+    JsonExtractPath {
+        text: bool,
+    },
+    JsonStripNulls,
+    Object {
+        jsonb: bool,
+    },
 }
 
 fn call(f: JsonbFn, args: Vec<DataType>, ret: DataType) -> Option<Result<Resolved>> {
@@ -258,7 +267,7 @@ impl JsonbFn {
                     ret,
                 )
             }
-            _ => None,
+            _ => super::json_fns::resolve(name, args),
         }
     }
 
@@ -401,6 +410,9 @@ impl JsonbFn {
             | JsonTypeof
             | JsonArrayLength => return json_call(*self, it.next(), it.next()),
             SqlPath { kind, op } => return super::jsonpath_exec::call(*kind, *op, it.collect()),
+            JsonExtractPath { text } => return super::json_fns::extract_path(*text, it.collect()),
+            JsonStripNulls => return super::json_fns::strip_nulls(it.next()),
+            Object { jsonb } => return super::json_fns::object(*jsonb, it.collect()),
             JsonBuildObject => {
                 let mut parts = Vec::new();
                 let mut i = 0;
@@ -548,7 +560,10 @@ impl JsonbFn {
             | JsonTypeof
             | JsonArrayLength
             | SetLax
-            | SqlPath { .. } => unreachable!("handled above"),
+            | SqlPath { .. }
+            | JsonExtractPath { .. }
+            | JsonStripNulls
+            | Object { .. } => unreachable!("handled above"),
         })
     }
 }

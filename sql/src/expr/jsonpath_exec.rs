@@ -810,18 +810,24 @@ fn method(m: Method, item: Jsonb, strict: bool) -> Result<Jsonb> {
         Method::Double => {
             let f = match &item {
                 Jsonb::Number(_) => number(&item).map(|n| n.to_f64()),
-                Jsonb::String(s) => Some(s.trim().parse::<f64>().map_err(|_| {
-                    err(
-                        "22032",
-                        "string argument of jsonpath item method .double() is not a valid representation of a double precision number",
-                    )
-                })?),
+                Jsonb::String(s) => Some(
+                    s.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .ok_or_else(|| {
+                            err(
+                                "22036",
+                                "string argument of jsonpath item method .double() is not a valid representation of a double precision number",
+                            )
+                        })?,
+                ),
                 _ => None,
             }
             .ok_or_else(|| bad("a string or numeric value"))?;
             if !f.is_finite() {
                 return Err(err(
-                    "22032",
+                    "22036",
                     "numeric argument of jsonpath item method .double() is out of range for type double precision",
                 ));
             }
