@@ -16,6 +16,10 @@ use crate::types::json_text as jt;
 use crate::types::{DataType, Jsonb, Value};
 use crate::{Error, Result};
 
+/// The internal function behind the JSON record functions' array columns
+/// ([`array_literal`]).
+pub const ARRAY_LITERAL: &str = "strata_json_array_literal";
+
 /// Resolves the functions of this module (`None`: not one of them).
 pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>> {
     use DataType as T;
@@ -67,6 +71,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>> {
                 if text { T::Text } else { T::Json },
             )
         }
+        ARRAY_LITERAL => call(JsonbFn::ArrayLiteral, vec![T::Jsonb, T::Bool], T::Text),
         "json_strip_nulls" => match args {
             [t] if json_like(*t) => call(JsonbFn::JsonStripNulls, vec![T::Json], T::Json),
             _ => undefined(),
@@ -222,4 +227,86 @@ pub fn object(jsonb: bool, args: Vec<Value>) -> Result<Value> {
     }
     s.push('}');
     Ok(Value::Json(s))
+}
+
+/// `strata_json_array_literal(j, json_elements)`: a JSON array (of arrays, for more
+/// dimensions) as array input text, for the JSON record functions' array columns
+/// ([`crate::binder`]'s `json_record`). The first element at each depth fixes the
+/// dimensions, as PostgreSQL's `populate_array` does: an array where an element is
+/// expected, or the reverse, is 22P02 `expected JSON array`; sub-arrays of different lengths
+/// are 22P02 `malformed JSON array`. Elements are strings' text, other values' JSON text
+/// (`json_elements`: every element's JSON text, for `json[]` / `jsonb[]`); JSON null is NULL.
+pub fn array_literal(args: Vec<Value>) -> Result<Value> {
+    let mut it = args.into_iter();
+    let j = super::jsonb_fns::take_jsonb(it.next())?;
+    let json_elements = matches!(it.next(), Some(Value::Bool(true)));
+    let mut ndims = 0;
+    let mut probe = &j;
+    while let Jsonb::Array(a) = probe {
+        ndims += 1;
+        match a.first() {
+            Some(first) => probe = first,
+            None => break,
+        }
+    }
+    let mut lens: Vec<Option<usize>> = vec![None; ndims];
+    let mut out = String::new();
+    literal_level(&j, 0, ndims, json_elements, &mut lens, &mut out)?;
+    // Empty innermost arrays make an empty array, as in PostgreSQL.
+    if lens.iter().any(|l| *l == Some(0)) {
+        return Ok(Value::Text("{}".into()));
+    }
+    Ok(Value::Text(out))
+}
+
+fn literal_level(
+    j: &Jsonb,
+    depth: usize,
+    ndims: usize,
+    json_elements: bool,
+    lens: &mut [Option<usize>],
+    out: &mut String,
+) -> Result<()> {
+    let Jsonb::Array(items) = j else {
+        return Err(Error::InvalidTextRepresentation("expected JSON array".into()));
+    };
+    match lens[depth] {
+        Some(n) if n != items.len() => {
+            return Err(Error::InvalidTextRepresentation(
+                "malformed JSON array".into(),
+            ));
+        }
+        _ => lens[depth] = Some(items.len()),
+    }
+    out.push('{');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if depth + 1 < ndims {
+            literal_level(item, depth + 1, ndims, json_elements, lens, out)?;
+            continue;
+        }
+        let text = match item {
+            Jsonb::Array(_) if !json_elements => {
+                return Err(Error::InvalidTextRepresentation("expected JSON array".into()));
+            }
+            Jsonb::Null => {
+                out.push_str("NULL");
+                continue;
+            }
+            Jsonb::String(s) if !json_elements => s.clone(),
+            other => other.to_string(),
+        };
+        out.push('"');
+        for c in text.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    Ok(())
 }

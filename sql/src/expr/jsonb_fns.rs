@@ -100,6 +100,8 @@ pub enum JsonbFn {
         text: bool,
     },
     JsonStripNulls,
+    /// `strata_json_array_literal` ([`super::json_fns::array_literal`]).
+    ArrayLiteral,
     Object {
         jsonb: bool,
     },
@@ -412,6 +414,7 @@ impl JsonbFn {
             SqlPath { kind, op } => return super::jsonpath_exec::call(*kind, *op, it.collect()),
             JsonExtractPath { text } => return super::json_fns::extract_path(*text, it.collect()),
             JsonStripNulls => return super::json_fns::strip_nulls(it.next()),
+            ArrayLiteral => return super::json_fns::array_literal(it.collect()),
             Object { jsonb } => return super::json_fns::object(*jsonb, it.collect()),
             JsonBuildObject => {
                 let mut parts = Vec::new();
@@ -563,6 +566,7 @@ impl JsonbFn {
             | SqlPath { .. }
             | JsonExtractPath { .. }
             | JsonStripNulls
+            | ArrayLiteral
             | Object { .. } => unreachable!("handled above"),
         })
     }

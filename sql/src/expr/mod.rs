@@ -22,7 +22,7 @@ mod fn_args;
 pub mod functiondef;
 pub mod functions;
 pub mod inet_fns;
-mod json_fns;
+pub mod json_fns;
 mod jsonb_each;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;
