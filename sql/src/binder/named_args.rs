@@ -227,4 +227,22 @@ impl Binder {
             None => Ok(None),
         }
     }
+
+    /// The arguments of a built-in set-returning call in FROM made positional, as
+    /// [`Binder::positional_call`] does in expressions (built-ins only; `None`: none of
+    /// the function's signatures takes them).
+    pub(super) fn positional_from_args(
+        &self,
+        name: &str,
+        args: &[ast::FunctionArg],
+    ) -> Option<Vec<ast::FunctionArg>> {
+        if !args.iter().any(|a| arg_name(a).is_some()) && defaults_of(name).is_none() {
+            return Some(args.to_vec());
+        }
+        builtin_procs::all()
+            .iter()
+            .filter(|p| p.name == name)
+            .filter_map(|p| Signature::builtin(p, defaults_of(name).unwrap_or_default()))
+            .find_map(|s| s.place(args))
+    }
 }
