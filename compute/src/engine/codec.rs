@@ -300,9 +300,7 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
         (
             V::Text(_),
             T::Text | T::Varchar(_) | T::Name | T::Char | T::Refcursor | T::JsonPath | T::Unknown,
-        ) => {
-            true
-        }
+        ) => true,
         (V::Bpchar(_), T::Bpchar(_)) => true,
         (V::Numeric(_), T::Numeric(_)) => true,
         (V::Bytea(_), T::Bytea) | (V::Uuid(_), T::Uuid) | (V::Date(_), T::Date) => true,

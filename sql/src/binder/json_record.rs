@@ -160,9 +160,9 @@ impl Binder {
                 "(SELECT CAST(({json}) AS jsonb), CAST(({json}) AS json)) \
                  AS \"?json_source\"(\"?json_record\", \"?json_text\")"
             ),
-            (false, false) => format!(
-                "(SELECT CAST(({json}) AS jsonb)) AS \"?json_record\"(\"?json_record\")"
-            ),
+            (false, false) => {
+                format!("(SELECT CAST(({json}) AS jsonb)) AS \"?json_record\"(\"?json_record\")")
+            }
         };
         let table = alias.map_or(fname.clone(), |a| ident(&a.name));
         let names: Vec<String> = columns.iter().map(|(n, _, _)| quote_ident(n)).collect();

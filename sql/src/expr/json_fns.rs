@@ -28,7 +28,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<Resolved>> {
     let texts = DataType::array_of(T::Text);
     let text_array = |t: DataType| t == T::Unknown || t.elem().is_some_and(|e| e.is_string());
     let call = |f: JsonbFn, params: Vec<DataType>, ret: DataType| {
-        Some(Ok(Resolved::new(super::functions::Function::Jsonb(f), params, ret)))
+        Some(Ok(Resolved::new(
+            super::functions::Function::Jsonb(f),
+            params,
+            ret,
+        )))
     };
     let operator = match name {
         "jsonb_contains" => Some("@>"),
@@ -141,7 +145,11 @@ fn strip(doc: &str, out: &mut String) {
         }
         "array" => {
             out.push('[');
-            for (i, v) in jt::elements(doc).unwrap_or_default().into_iter().enumerate() {
+            for (i, v) in jt::elements(doc)
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
                 if i > 0 {
                     out.push(',');
                 }
@@ -268,7 +276,9 @@ fn literal_level(
     out: &mut String,
 ) -> Result<()> {
     let Jsonb::Array(items) = j else {
-        return Err(Error::InvalidTextRepresentation("expected JSON array".into()));
+        return Err(Error::InvalidTextRepresentation(
+            "expected JSON array".into(),
+        ));
     };
     match lens[depth] {
         Some(n) if n != items.len() => {
@@ -289,7 +299,9 @@ fn literal_level(
         }
         let text = match item {
             Jsonb::Array(_) if !json_elements => {
-                return Err(Error::InvalidTextRepresentation("expected JSON array".into()));
+                return Err(Error::InvalidTextRepresentation(
+                    "expected JSON array".into(),
+                ));
             }
             Jsonb::Null => {
                 out.push_str("NULL");

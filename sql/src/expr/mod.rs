@@ -23,6 +23,7 @@ pub mod functiondef;
 pub mod functions;
 pub mod inet_fns;
 pub mod json_fns;
+mod json_ts;
 mod jsonb_each;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;

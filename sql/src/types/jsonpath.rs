@@ -230,7 +230,11 @@ fn lex(s: &str) -> Result<Vec<Tok>> {
 /// run of such characters is longer (then it is a word: `0755`, `1_000`), as flex's
 /// longest match makes it.
 fn lex_number(chars: &[char], at: usize) -> Result<(Tok, usize)> {
-    let word_char = |i: usize| chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_');
+    let word_char = |i: usize| {
+        chars
+            .get(i)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+    };
     let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
     let mut i = at;
     if chars[i] == '0' {
@@ -350,12 +354,24 @@ fn escaped_char(chars: &[char], at: usize) -> Result<(char, usize)> {
         }
     };
     let digits: String = chars[from..to].iter().collect();
-    let want = if chars[at] == 'x' { 1..=2 } else if next == to { 4..=4 } else { 1..=6 };
-    let code = u32::from_str_radix(&digits, 16).ok().filter(|_| want.contains(&digits.len()));
+    let want = if chars[at] == 'x' {
+        1..=2
+    } else if next == to {
+        4..=4
+    } else {
+        1..=6
+    };
+    let code = u32::from_str_radix(&digits, 16)
+        .ok()
+        .filter(|_| want.contains(&digits.len()));
     match code.and_then(char::from_u32) {
         Some('\0') | None => Err(Error::SyntaxError(format!(
             "invalid {} escape sequence at or near \"\\{}\" of jsonpath input",
-            if chars[at] == 'x' { "hexadecimal character" } else { "Unicode" },
+            if chars[at] == 'x' {
+                "hexadecimal character"
+            } else {
+                "Unicode"
+            },
             chars[at..next.min(chars.len())].iter().collect::<String>()
         ))),
         Some(c) => Ok((c, next)),

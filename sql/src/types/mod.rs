@@ -625,9 +625,8 @@ impl DataType {
             Refcursor => Category::UserDefined,
             Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
-            Json | Jsonb | JsonPath | Bytea | Uuid | Tid | Xid | Cid | Xid8 | TsVector | TsQuery => {
-                Category::UserDefined
-            }
+            Json | Jsonb | JsonPath | Bytea | Uuid | Tid | Xid | Cid | Xid8 | TsVector
+            | TsQuery => Category::UserDefined,
             Inet | Cidr => Category::Network,
             Range(_) => Category::Range,
             Array(_) | Int2Vector | OidVector => Category::Array,
