@@ -261,7 +261,7 @@ pub fn array_literal(args: Vec<Value>) -> Result<Value> {
     let mut out = String::new();
     literal_level(&j, 0, ndims, json_elements, &mut lens, &mut out)?;
     // Empty innermost arrays make an empty array, as in PostgreSQL.
-    if lens.iter().any(|l| *l == Some(0)) {
+    if lens.contains(&Some(0)) {
         return Ok(Value::Text("{}".into()));
     }
     Ok(Value::Text(out))

@@ -305,7 +305,9 @@ impl TsFn {
                         super::json_ts::jsonb_values(j, flags, &mut elements)
                     }
                     (_, other) => {
-                        return Err(Error::Internal(format!("json argument expected: {other:?}")));
+                        return Err(Error::Internal(format!(
+                            "json argument expected: {other:?}"
+                        )));
                     }
                 }
                 tv(ts_config::strings_to_tsvector(config(*given)?, &elements))
