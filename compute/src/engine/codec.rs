@@ -297,9 +297,10 @@ fn same_kind(v: &sql::Value, ty: &DataType) -> bool {
             | T::RegConfig,
         ) => true,
         (V::Float(_) | V::Float4(_), T::Float4 | T::Float8) => true,
-        (V::Text(_), T::Text | T::Varchar(_) | T::Name | T::Char | T::Refcursor | T::Unknown) => {
-            true
-        }
+        (
+            V::Text(_),
+            T::Text | T::Varchar(_) | T::Name | T::Char | T::Refcursor | T::JsonPath | T::Unknown,
+        ) => true,
         (V::Bpchar(_), T::Bpchar(_)) => true,
         (V::Numeric(_), T::Numeric(_)) => true,
         (V::Bytea(_), T::Bytea) | (V::Uuid(_), T::Uuid) | (V::Date(_), T::Date) => true,

@@ -622,7 +622,10 @@ impl Binder {
         }
         let scope = Scope::default();
         let mut bound = Vec::new();
-        for a in &args.args {
+        let positional = self
+            .positional_from_args(&fname, &args.args)
+            .unwrap_or_else(|| args.args.clone());
+        for a in &positional {
             let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
                 return Err(Error::unsupported("named arguments are not supported"));
             };

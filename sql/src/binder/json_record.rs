@@ -5,9 +5,9 @@
 //! As in PostgreSQL: a missing key or a JSON `null` is SQL NULL (populate: a missing key
 //! keeps `base`'s field); a string converts through its text, any other value through its
 //! JSON text; json and jsonb columns take the value itself; a one-dimensional array column
-//! takes a JSON array element by element. `to_record` without a column definition list is
-//! 42601. Known difference: a JSON array of arrays is not converted to a multidimensional
-//! array column (it is read as its JSON text, which array input rejects).
+//! takes a JSON array element by element, a multidimensional one a JSON array of arrays
+//! ([`crate::expr::json_fns::array_literal`]); the json functions' json columns take the
+//! value's text as written. `to_record` without a column definition list is 42601.
 
 use super::{Binder, ExprCtx, Scope, ident};
 use crate::expr::catalog_functions::quote_ident;
@@ -41,23 +41,32 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The value of key `key` of jsonb `v` as type `ty` (SQL text of the type).
-fn field(v: &str, key: &str, ty: &str, json: bool) -> String {
+/// The value of key `key` of jsonb `v` as type `ty` (SQL text of the type); `text`: the
+/// same object as `json` (the json functions), whose values json columns take as written.
+fn field(v: &str, text: Option<&str>, key: &str, ty: &str, json: bool) -> String {
     let key = literal(key);
     if json {
-        return format!("CAST(NULLIF({v} -> {key}, 'null'::jsonb) AS {ty})");
+        return match text {
+            Some(t) => format!(
+                "CASE WHEN json_typeof({t} -> {key}) = 'null' THEN NULL ELSE CAST({t} -> {key} AS {ty}) END"
+            ),
+            None => format!("CAST(NULLIF({v} -> {key}, 'null'::jsonb) AS {ty})"),
+        };
     }
-    let text = format!("CAST({v} ->> {key} AS {ty})");
-    // A one-dimensional array column takes a JSON array element by element (a string
-    // still goes through array input).
-    match ty.strip_suffix("[]").filter(|e| !e.ends_with(']')) {
-        Some(elem) => format!(
-            "CASE jsonb_typeof({v} -> {key}) WHEN 'array' THEN ARRAY(SELECT CAST(\"?e\".e AS {elem}) \
-             FROM jsonb_array_elements_text({v} -> {key}) WITH ORDINALITY AS \"?e\"(e, n) \
-             ORDER BY \"?e\".n) ELSE {text} END"
-        ),
-        None => text,
+    let scalar = format!("CAST({} ->> {key} AS {ty})", text.unwrap_or(v));
+    // An array column takes a JSON array (of arrays) element by element; a string still
+    // goes through array input.
+    let lower = ty.to_ascii_lowercase();
+    if lower.ends_with(']') || lower.starts_with('_') {
+        let elem = lower.trim_start_matches('_').trim_end_matches("[]");
+        let json_elements = matches!(elem, "json" | "jsonb");
+        let array = crate::expr::json_fns::ARRAY_LITERAL;
+        return format!(
+            "CASE jsonb_typeof({v} -> {key}) WHEN 'array' THEN \
+             CAST({array}({v} -> {key}, {json_elements}) AS {ty}) ELSE {scalar} END"
+        );
     }
+    scalar
 }
 
 impl Binder {
@@ -114,15 +123,21 @@ impl Binder {
                     )
                 })?,
         };
-        let v = if kind.set {
-            "\"?json_record\".value"
-        } else {
-            "\"?json_record\""
+        // The json functions keep the object as json too, for their json columns.
+        let is_json = fname.starts_with("json_");
+        let (v, text) = match (kind.set, is_json) {
+            (true, true) => (
+                "CAST(\"?json_record\".value AS jsonb)",
+                Some("\"?json_record\".value"),
+            ),
+            (true, false) => ("\"?json_record\".value", None),
+            (false, true) => ("\"?json_record\"", Some("\"?json_text\"")),
+            (false, false) => ("\"?json_record\"", None),
         };
         let select: Vec<String> = columns
             .iter()
             .map(|(n, ty, is_json)| {
-                let value = field(v, n, ty, *is_json);
+                let value = field(v, text, n, ty, *is_json);
                 let value = match base {
                     Some(b) => format!(
                         "CASE WHEN {v} ? {} THEN {value} ELSE ({b}).{} END",
@@ -134,10 +149,20 @@ impl Binder {
                 format!("{value} AS {}", quote_ident(n))
             })
             .collect();
-        let source = if kind.set {
-            format!("jsonb_array_elements(CAST(({json}) AS jsonb)) AS \"?json_record\"")
-        } else {
-            format!("(SELECT CAST(({json}) AS jsonb)) AS \"?json_record\"(\"?json_record\")")
+        let source = match (kind.set, is_json) {
+            (true, true) => {
+                format!("json_array_elements(CAST(({json}) AS json)) AS \"?json_record\"")
+            }
+            (true, false) => {
+                format!("jsonb_array_elements(CAST(({json}) AS jsonb)) AS \"?json_record\"")
+            }
+            (false, true) => format!(
+                "(SELECT CAST(({json}) AS jsonb), CAST(({json}) AS json)) \
+                 AS \"?json_source\"(\"?json_record\", \"?json_text\")"
+            ),
+            (false, false) => {
+                format!("(SELECT CAST(({json}) AS jsonb)) AS \"?json_record\"(\"?json_record\")")
+            }
         };
         let table = alias.map_or(fname.clone(), |a| ident(&a.name));
         let names: Vec<String> = columns.iter().map(|(n, _, _)| quote_ident(n)).collect();

@@ -26,7 +26,20 @@ const DEFAULTS: &[(&str, &[&str])] = &[
     ("jsonb_set", &["true"]),
     ("jsonb_insert", &["false"]),
     ("jsonb_set_lax", &["true", "'use_json_null'"]),
+    ("jsonb_path_exists", JSONB_PATH),
+    ("jsonb_path_match", JSONB_PATH),
+    ("jsonb_path_query", JSONB_PATH),
+    ("jsonb_path_query_array", JSONB_PATH),
+    ("jsonb_path_query_first", JSONB_PATH),
+    ("jsonb_path_exists_tz", JSONB_PATH),
+    ("jsonb_path_match_tz", JSONB_PATH),
+    ("jsonb_path_query_tz", JSONB_PATH),
+    ("jsonb_path_query_array_tz", JSONB_PATH),
+    ("jsonb_path_query_first_tz", JSONB_PATH),
 ];
+
+/// `vars` and `silent` of the SQL/JSON path functions.
+const JSONB_PATH: &[&str] = &["'{}'", "false"];
 
 fn defaults_of(name: &str) -> Option<&'static [&'static str]> {
     DEFAULTS.iter().find(|d| d.0 == name).map(|d| d.1)
@@ -213,5 +226,23 @@ impl Binder {
             }
             None => Ok(None),
         }
+    }
+
+    /// The arguments of a built-in set-returning call in FROM made positional, as
+    /// [`Binder::positional_call`] does in expressions (built-ins only; `None`: none of
+    /// the function's signatures takes them).
+    pub(super) fn positional_from_args(
+        &self,
+        name: &str,
+        args: &[ast::FunctionArg],
+    ) -> Option<Vec<ast::FunctionArg>> {
+        if !args.iter().any(|a| arg_name(a).is_some()) && defaults_of(name).is_none() {
+            return Some(args.to_vec());
+        }
+        builtin_procs::all()
+            .iter()
+            .filter(|p| p.name == name)
+            .filter_map(|p| Signature::builtin(p, defaults_of(name).unwrap_or_default()))
+            .find_map(|s| s.place(args))
     }
 }

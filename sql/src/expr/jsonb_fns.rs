@@ -94,6 +94,17 @@ pub enum JsonbFn {
         kind: super::jsonpath_exec::PathKind,
         op: bool,
     },
+    /// `json_extract_path(_text)`, `json_strip_nulls`, `json_object` / `jsonb_object`
+    /// ([`super::json_fns`]).
+    JsonExtractPath {
+        text: bool,
+    },
+    JsonStripNulls,
+    /// `strata_json_array_literal` ([`super::json_fns::array_literal`]).
+    ArrayLiteral,
+    Object {
+        jsonb: bool,
+    },
 }
 
 fn call(f: JsonbFn, args: Vec<DataType>, ret: DataType) -> Option<Result<Resolved>> {
@@ -224,7 +235,12 @@ impl JsonbFn {
             "jsonb_path_exists"
             | "jsonb_path_match"
             | "jsonb_path_query_array"
-            | "jsonb_path_query_first" => {
+            | "jsonb_path_query_first"
+            | "jsonb_path_exists_tz"
+            | "jsonb_path_match_tz"
+            | "jsonb_path_query_array_tz"
+            | "jsonb_path_query_first_tz" => {
+                let name = name.strip_suffix("_tz").unwrap_or(name);
                 let Some(params) = super::jsonpath_exec::params(args) else {
                     return undefined();
                 };
@@ -253,7 +269,7 @@ impl JsonbFn {
                     ret,
                 )
             }
-            _ => None,
+            _ => super::json_fns::resolve(name, args),
         }
     }
 
@@ -316,13 +332,14 @@ impl JsonbFn {
                 )
             }
             "?" if r.is_string() => call(Exists, vec![j, T::Text], T::Bool),
-            "@?" | "@@" if r.is_string() => {
+            "@?" | "@@" if r.is_string() || r == T::JsonPath => {
                 let kind = if sym == "@?" {
                     super::jsonpath_exec::PathKind::Exists
                 } else {
                     super::jsonpath_exec::PathKind::Match
                 };
-                call(SqlPath { kind, op: true }, vec![j, T::Text], T::Bool)
+                let path = super::jsonpath_exec::path_param(r);
+                call(SqlPath { kind, op: true }, vec![j, path], T::Bool)
             }
             "?|" | "?&" if text_array_like(r) => {
                 let f = if sym == "?|" { ExistsAny } else { ExistsAll };
@@ -395,6 +412,10 @@ impl JsonbFn {
             | JsonTypeof
             | JsonArrayLength => return json_call(*self, it.next(), it.next()),
             SqlPath { kind, op } => return super::jsonpath_exec::call(*kind, *op, it.collect()),
+            JsonExtractPath { text } => return super::json_fns::extract_path(*text, it.collect()),
+            JsonStripNulls => return super::json_fns::strip_nulls(it.next()),
+            ArrayLiteral => return super::json_fns::array_literal(it.collect()),
+            Object { jsonb } => return super::json_fns::object(*jsonb, it.collect()),
             JsonBuildObject => {
                 let mut parts = Vec::new();
                 let mut i = 0;
@@ -542,7 +563,11 @@ impl JsonbFn {
             | JsonTypeof
             | JsonArrayLength
             | SetLax
-            | SqlPath { .. } => unreachable!("handled above"),
+            | SqlPath { .. }
+            | JsonExtractPath { .. }
+            | JsonStripNulls
+            | ArrayLiteral
+            | Object { .. } => unreachable!("handled above"),
         })
     }
 }

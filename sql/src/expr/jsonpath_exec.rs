@@ -34,18 +34,28 @@ pub enum PathKind {
 pub fn params(args: &[DataType]) -> Option<Vec<DataType>> {
     let want = [
         DataType::Jsonb,
-        DataType::Text,
+        path_param(args.get(1).copied().unwrap_or(DataType::Unknown)),
         DataType::Jsonb,
         DataType::Bool,
     ];
     let fits = (2..=4).contains(&args.len())
         && super::jsonb_fns::jsonb_like(args[0])
-        && args[1].is_string()
+        && (args[1].is_string() || args[1] == DataType::JsonPath)
         && args.get(2).is_none_or(|t| super::jsonb_fns::jsonb_like(*t))
         && args
             .get(3)
             .is_none_or(|t| matches!(t, DataType::Bool | DataType::Unknown));
     fits.then(|| want[..args.len()].to_vec())
+}
+
+/// The parameter type a path argument of type `t` binds to: `jsonpath` (a literal is
+/// parsed and checked once, at bind time), or `text` for a text value (read as a path per
+/// call; PostgreSQL has no such cast, Strata keeps it for older callers).
+pub fn path_param(t: DataType) -> DataType {
+    match t {
+        DataType::Unknown | DataType::JsonPath => DataType::JsonPath,
+        _ => DataType::Text,
+    }
 }
 
 /// Runs a SQL/JSON path function on its argument values: the items, or `None` for a
@@ -139,7 +149,8 @@ fn after_any_path(node: &Node) -> bool {
         | Node::AnyIndex(b)
         | Node::Index(b, _)
         | Node::Filter(b, _)
-        | Node::Method(b, _) => after_any_path(b),
+        | Node::Method(b, _)
+        | Node::Datetime(b, _) => after_any_path(b),
         _ => false,
     }
 }
@@ -340,6 +351,11 @@ impl Exec<'_> {
                     }
                 }
                 out
+            }
+            Node::Datetime(..) => {
+                return Err(Error::FeatureNotSupported(
+                    "jsonpath item method .datetime() is not supported".into(),
+                ));
             }
             Node::Method(base, m) => {
                 let mut out = Vec::new();
@@ -661,7 +677,8 @@ fn compare(op: Cmp, a: &Jsonb, b: &Jsonb) -> Truth {
     })
 }
 
-fn like_regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
+/// The compiled pattern of a `like_regex` (also checked when a `jsonpath` is input).
+pub(crate) fn like_regex(pattern: &str, flags: &str) -> Result<regex::Regex> {
     let mut b = if flags.contains('q') {
         regex::RegexBuilder::new(&regex::escape(pattern))
     } else {
@@ -793,18 +810,24 @@ fn method(m: Method, item: Jsonb, strict: bool) -> Result<Jsonb> {
         Method::Double => {
             let f = match &item {
                 Jsonb::Number(_) => number(&item).map(|n| n.to_f64()),
-                Jsonb::String(s) => Some(s.trim().parse::<f64>().map_err(|_| {
-                    err(
-                        "22032",
-                        "string argument of jsonpath item method .double() is not a valid representation of a double precision number",
-                    )
-                })?),
+                Jsonb::String(s) => Some(
+                    s.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .ok_or_else(|| {
+                            err(
+                                "22036",
+                                "string argument of jsonpath item method .double() is not a valid representation of a double precision number",
+                            )
+                        })?,
+                ),
                 _ => None,
             }
             .ok_or_else(|| bad("a string or numeric value"))?;
             if !f.is_finite() {
                 return Err(err(
-                    "22032",
+                    "22036",
                     "numeric argument of jsonpath item method .double() is out of range for type double precision",
                 ));
             }

@@ -24,6 +24,8 @@ mod from_char;
 pub mod functiondef;
 pub mod functions;
 pub mod inet_fns;
+pub mod json_fns;
+mod json_ts;
 mod jsonb_each;
 pub mod jsonb_fns;
 pub mod jsonpath_exec;

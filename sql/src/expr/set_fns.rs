@@ -129,8 +129,9 @@ impl TsColumn {
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 18] = [
+pub const NAMES: [&str; 19] = [
     "unnest",
+    "jsonb_path_query_tz",
     "pg_listening_channels",
     "regexp_matches",
     "regexp_split_to_table",
@@ -170,7 +171,7 @@ impl SetFn {
             return Some(r.map(|(f, arg, ret)| (SetFn::Jsonb(f), vec![arg], ret)));
         }
         match name {
-            "jsonb_path_query" => Some(
+            "jsonb_path_query" | "jsonb_path_query_tz" => Some(
                 super::jsonpath_exec::params(args)
                     .map(|p| (SetFn::JsonbPathQuery, p, T::Jsonb))
                     .ok_or_else(|| super::functions::undefined(name, args)),

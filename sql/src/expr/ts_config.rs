@@ -192,20 +192,21 @@ pub fn to_tsvector(config: Config, text: &str) -> TsVector {
 /// gives lexemes followed by a one-position gap (`add_to_tsvector`), so phrases do not
 /// span two strings.
 pub fn jsonb_to_tsvector(config: Config, doc: &crate::types::json::Jsonb) -> TsVector {
-    fn strings<'a>(j: &'a crate::types::json::Jsonb, out: &mut Vec<&'a str>) {
-        use crate::types::json::Jsonb;
-        match j {
-            Jsonb::String(s) => out.push(s),
-            Jsonb::Array(items) => items.iter().for_each(|i| strings(i, out)),
-            Jsonb::Object(pairs) => pairs.iter().for_each(|(_, v)| strings(v, out)),
-            _ => {}
-        }
-    }
+    let flags = super::json_ts::Flags {
+        string: true,
+        ..Default::default()
+    };
     let mut all = Vec::new();
-    strings(doc, &mut all);
+    super::json_ts::jsonb_values(doc, flags, &mut all);
+    strings_to_tsvector(config, &all)
+}
+
+/// The tsvector of JSON elements (strings, keys, numbers, booleans as text), each element
+/// that gives lexemes followed by a one-position gap, as PostgreSQL's `add_to_tsvector`.
+pub fn strings_to_tsvector(config: Config, elements: &[String]) -> TsVector {
     let mut words = Vec::new();
     let mut pos = 0;
-    for s in all {
+    for s in elements {
         let before = words.len();
         pos = parse_text_at(config, s, pos, &mut words);
         if words.len() > before {

@@ -24,6 +24,13 @@ pub enum TsFn {
     ToTsVector(bool),
     /// `to_tsvector([config,] jsonb)`.
     JsonbToTsVector(bool),
+    /// `to_tsvector([config,] json)` (no filter: strings), `json_to_tsvector` and
+    /// `jsonb_to_tsvector([config,] doc, filter)` ([`super::json_ts`]).
+    JsonToTsVector {
+        given: bool,
+        json: bool,
+        filter: bool,
+    },
     /// `to_tsquery` and its kin.
     ToTsQuery(QueryKind, bool),
     CurrentConfig,
@@ -90,6 +97,46 @@ impl TsFn {
         let char_arr = DataType::array_of(Char);
         let a = |want: &[DataType]| accepts(args, want);
         let (f, params, ret) = match name {
+            "to_tsvector"
+                if args.last() == Some(&DataType::Json)
+                    && (a(&[RegConfig, DataType::Json]) || a(&[DataType::Json])) =>
+            {
+                let given = args.len() == 2;
+                let params = if given {
+                    vec![RegConfig, DataType::Json]
+                } else {
+                    vec![DataType::Json]
+                };
+                let f = TsFn::JsonToTsVector {
+                    given,
+                    json: true,
+                    filter: false,
+                };
+                (f, params, V)
+            }
+            "json_to_tsvector" | "jsonb_to_tsvector" => {
+                let doc = if name == "json_to_tsvector" {
+                    DataType::Json
+                } else {
+                    DataType::Jsonb
+                };
+                let given = args.len() == 3;
+                let params = if given {
+                    vec![RegConfig, doc, DataType::Jsonb]
+                } else {
+                    vec![doc, DataType::Jsonb]
+                };
+                if !a(&params) {
+                    return None;
+                }
+                let json = doc == DataType::Json;
+                let f = TsFn::JsonToTsVector {
+                    given,
+                    json,
+                    filter: true,
+                };
+                (f, params, V)
+            }
             "to_tsvector" if a(&[RegConfig, Text]) => {
                 (TsFn::ToTsVector(true), vec![RegConfig, Text], V)
             }
@@ -233,6 +280,38 @@ impl TsFn {
                 config(*given)?,
                 text(usize::from(*given))?,
             )),
+            TsFn::JsonToTsVector {
+                given,
+                json,
+                filter,
+            } => {
+                let at = usize::from(*given);
+                let flags = match (filter, args.get(at + 1)) {
+                    (false, _) => super::json_ts::Flags {
+                        string: true,
+                        ..Default::default()
+                    },
+                    (true, Some(Value::Jsonb(f))) => super::json_ts::flags(f)?,
+                    (true, other) => {
+                        return Err(Error::Internal(format!("jsonb filter expected: {other:?}")));
+                    }
+                };
+                let mut elements = Vec::new();
+                match (json, args.get(at)) {
+                    (true, Some(Value::Json(doc))) => {
+                        super::json_ts::json_values(doc, flags, &mut elements)
+                    }
+                    (false, Some(Value::Jsonb(j))) => {
+                        super::json_ts::jsonb_values(j, flags, &mut elements)
+                    }
+                    (_, other) => {
+                        return Err(Error::Internal(format!(
+                            "json argument expected: {other:?}"
+                        )));
+                    }
+                }
+                tv(ts_config::strings_to_tsvector(config(*given)?, &elements))
+            }
             TsFn::JsonbToTsVector(given) => match args.get(usize::from(*given)) {
                 Some(Value::Jsonb(j)) => tv(ts_config::jsonb_to_tsvector(config(*given)?, j)),
                 other => {

@@ -122,6 +122,7 @@ pub fn column_type(text: &str) -> DataType {
         "regconfig" => DataType::RegConfig,
         "tsvector" => DataType::TsVector,
         "tsquery" => DataType::TsQuery,
+        "jsonpath" => DataType::JsonPath,
         "name" => DataType::Name,
         "char" => DataType::Char,
         "float4" => DataType::Float4,

@@ -86,6 +86,11 @@ fn write(out: &mut Vec<u8>, v: &Value, ty: DataType) {
         (Value::Float4(f), DataType::Float8) => out.extend_from_slice(&f64::from(*f).to_be_bytes()),
         (Value::Float4(f), _) => out.extend_from_slice(&f.to_be_bytes()),
         (Value::Numeric(n), _) => write_numeric(out, n),
+        // jsonpath: version byte 1 and the text, as PostgreSQL's `jsonpath_send`.
+        (Value::Text(s), DataType::JsonPath) => {
+            out.push(1);
+            out.extend_from_slice(s.as_bytes());
+        }
         (Value::Text(s), DataType::Char) => out.extend_from_slice(&s.as_bytes()[..s.len().min(1)]),
         (Value::Text(s) | Value::Bpchar(s) | Value::Json(s), _) => {
             out.extend_from_slice(s.as_bytes())
@@ -341,6 +346,14 @@ fn read(r: &mut Reader<'_>, ty: DataType) -> Result<Value> {
                 ));
             }
             Value::Jsonb(Box::new(super::Jsonb::parse(&utf8(r.rest(), ty)?)?))
+        }
+        JsonPath => {
+            if r.array::<1>()? != [1] {
+                return Err(Error::InvalidBinaryRepresentation(
+                    "unsupported jsonpath version number".into(),
+                ));
+            }
+            Value::Text(super::jsonpath_print::normalize(&utf8(r.rest(), ty)?)?)
         }
         Bytea => Value::Bytea(r.rest().to_vec()),
         Record => return Err(super::record::anonymous_input()),

@@ -185,6 +185,7 @@ pub fn parse_text(ty: DataType, s: &str) -> Result<Value> {
         DataType::RegConfig => Ok(Value::Reg(oid::RegKind::Config, oid::parse_regconfig(s)?)),
         DataType::TsVector => Ok(Value::TsVector(Box::new(super::tsvector::parse(s)?))),
         DataType::TsQuery => Ok(Value::TsQuery(Box::new(super::tsquery::parse(s)?))),
+        DataType::JsonPath => Ok(Value::Text(super::jsonpath_print::normalize(s)?)),
         DataType::Array(e) => Ok(Value::Array(Box::new(Array::parse(s, e.get())?))),
         DataType::Int2Vector | DataType::OidVector => {
             let items = super::vector::items(&Value::Text(s.to_string()))?;

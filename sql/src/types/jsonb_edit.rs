@@ -112,7 +112,7 @@ pub fn key_text(v: &Value, position: usize) -> Result<String> {
         Value::Null => Err(invalid(format!(
             "argument {position}: key must not be null"
         ))),
-        Value::Array(_) | Value::Json(_) | Value::Jsonb(_) => Err(invalid(
+        Value::Array(_) | Value::Json(_) | Value::Jsonb(_) | Value::Record(_) => Err(invalid(
             "key value must be scalar, not array, composite, or json",
         )),
         Value::Text(s) | Value::Bpchar(s) => Ok(s.clone()),
@@ -204,7 +204,10 @@ pub fn delete_path(mut j: Jsonb, path: &[String]) -> Result<Jsonb> {
     if is_scalar(&j) {
         return Err(invalid("cannot delete path in scalar"));
     }
-    if !path.is_empty() {
+    // An empty container is returned as it is, whatever the path (as PostgreSQL does).
+    let empty = matches!(&j, Jsonb::Array(a) if a.is_empty())
+        || matches!(&j, Jsonb::Object(o) if o.is_empty());
+    if !path.is_empty() && !empty {
         delete_at(&mut j, path, 0)?;
     }
     Ok(j)

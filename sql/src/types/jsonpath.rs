@@ -4,15 +4,15 @@
 //! (`? (...)`), the recursive wildcard `.**` with optional levels (`.**{2}`, `.**{1 to last}`),
 //! the item methods `type() size() double() abs() floor() ceiling() keyvalue()`,
 //! arithmetic (`+ - * / %`, unary `-`/`+`), comparisons (`== != <> < <= > >=`), `&&`, `||`,
-//! `!`, `exists (...)`, `starts with`, `like_regex` and `(...) is unknown`. Not supported:
-//! `.datetime()`. Evaluation is [`crate::expr::jsonpath_exec`]'s.
+//! `!`, `exists (...)`, `starts with`, `like_regex` and `(...) is unknown`. `.datetime()`
+//! parses but does not evaluate. Evaluation is [`crate::expr::jsonpath_exec`]'s.
 //!
 //! Syntax errors are 42601 with PostgreSQL's wording (`syntax error at or near "x" of
 //! jsonpath input`).
 
 use bigdecimal::BigDecimal;
 
-use super::Jsonb;
+use super::{Jsonb, Numeric};
 use crate::{Error, Result};
 
 /// A parsed path: its mode and expression.
@@ -40,6 +40,9 @@ pub enum Node {
     AnyIndex(Box<Node>),
     Filter(Box<Node>, Box<Node>),
     Method(Box<Node>, Method),
+    /// `.datetime()` / `.datetime("template")`: parsed and printed; evaluating it is
+    /// 0A000 (not supported).
+    Datetime(Box<Node>, Option<String>),
     Arith(ArithOp, Box<Node>, Box<Node>),
     /// Unary minus (`true`) or plus.
     Unary(bool, Box<Node>),
@@ -196,38 +199,12 @@ fn lex(s: &str) -> Result<Vec<Tok>> {
             let (v, next) = lex_string(&chars, i)?;
             out.push(Tok::Str(v));
             i = next;
-        } else if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
-                i += 1;
-                while i < chars.len() && chars[i].is_ascii_digit() {
-                    i += 1;
-                }
-            }
-            if i < chars.len() && (chars[i] == 'e' || chars[i] == 'E') {
-                let mut j = i + 1;
-                if j < chars.len() && (chars[j] == '+' || chars[j] == '-') {
-                    j += 1;
-                }
-                if j < chars.len() && chars[j].is_ascii_digit() {
-                    i = j;
-                    while i < chars.len() && chars[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                }
-            }
-            let text: String = chars[start..i].iter().collect();
-            if i < chars.len() && word_char(chars[i]) {
-                return Err(Error::SyntaxError(format!(
-                    "trailing junk after numeric literal at or near \"{text}{}\" of jsonpath input",
-                    chars[i]
-                )));
-            }
-            let n: BigDecimal = text.parse().map_err(|_| syntax(None))?;
-            out.push(Tok::Num(n));
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            let (tok, next) = lex_number(&chars, i)?;
+            out.push(tok);
+            i = next;
         } else if word_char(c) {
             let start = i;
             while i < chars.len() && word_char(chars[i]) {
@@ -247,6 +224,73 @@ fn lex(s: &str) -> Result<Vec<Tok>> {
     Ok(out)
 }
 
+/// A number starting at `chars[at]`, as PostgreSQL's jsonpath scanner reads it: an
+/// integer (`0` or no leading zero), an optional fraction (`1.`, `.5`, `1.5`) and
+/// exponent. A number running into a letter or digit is "trailing junk" unless the whole
+/// run of such characters is longer (then it is a word: `0755`, `1_000`), as flex's
+/// longest match makes it.
+fn lex_number(chars: &[char], at: usize) -> Result<(Tok, usize)> {
+    let word_char = |i: usize| {
+        chars
+            .get(i)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+    };
+    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    let mut i = at;
+    if chars[i] == '0' {
+        i += 1;
+    } else {
+        while digit(i) {
+            i += 1;
+        }
+    }
+    let mut fraction = false;
+    if chars.get(i) == Some(&'.') && (i > at || digit(i + 1)) {
+        fraction = true;
+        i += 1;
+        while digit(i) {
+            i += 1;
+        }
+    }
+    let mut junk = None;
+    if matches!(chars.get(i), Some('e' | 'E')) {
+        let mut j = i + 1;
+        if matches!(chars.get(j), Some('+' | '-')) {
+            j += 1;
+        }
+        if digit(j) {
+            i = j;
+            while digit(i) {
+                i += 1;
+            }
+        } else {
+            junk = Some(j);
+        }
+    }
+    if junk.is_none() && word_char(i) {
+        junk = Some(i + 1);
+    }
+    let mut run = at;
+    while !fraction && word_char(run) {
+        run += 1;
+    }
+    if run > junk.unwrap_or(i) {
+        return Ok((Tok::Word(chars[at..run].iter().collect()), run));
+    }
+    if let Some(j) = junk {
+        let text: String = chars[at..j.min(chars.len())].iter().collect();
+        return Err(Error::SyntaxError(format!(
+            "trailing junk after numeric literal at or near \"{text}\" of jsonpath input"
+        )));
+    }
+    let text: String = chars[at..i].iter().collect();
+    let n = match Numeric::parse(&text) {
+        Ok(Numeric::Finite(n)) => n,
+        _ => return Err(syntax(None)),
+    };
+    Ok((Tok::Num(n), i))
+}
+
 /// A double-quoted string starting at `chars[at]`: its value and the index after it.
 fn lex_string(chars: &[char], at: usize) -> Result<(String, usize)> {
     let mut i = at + 1;
@@ -256,14 +300,20 @@ fn lex_string(chars: &[char], at: usize) -> Result<(String, usize)> {
             '"' => return Ok((s, i + 1)),
             '\\' if i + 1 < chars.len() => {
                 i += 1;
-                s.push(match chars[i] {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    'b' => '\u{8}',
-                    'f' => '\u{c}',
-                    c => c,
-                });
+                match chars[i] {
+                    'n' => s.push('\n'),
+                    't' => s.push('\t'),
+                    'r' => s.push('\r'),
+                    'b' => s.push('\u{8}'),
+                    'f' => s.push('\u{c}'),
+                    'v' => s.push('\u{b}'),
+                    'x' | 'u' => {
+                        let (c, next) = escaped_char(chars, i)?;
+                        s.push(c);
+                        i = next - 1;
+                    }
+                    c => s.push(c),
+                }
             }
             c => s.push(c),
         }
@@ -272,6 +322,60 @@ fn lex_string(chars: &[char], at: usize) -> Result<(String, usize)> {
     Err(Error::SyntaxError(
         "unterminated quoted string at end of jsonpath input".into(),
     ))
+}
+
+/// `\xNN`, `\uNNNN` or `\u{N...}` at `chars[at]` (the letter after the backslash): the
+/// character and the index after the escape.
+fn escaped_char(chars: &[char], at: usize) -> Result<(char, usize)> {
+    let hex_run = |from: usize, max: usize| {
+        let mut j = from;
+        while j < chars.len() && j - from < max && chars[j].is_ascii_hexdigit() {
+            j += 1;
+        }
+        j
+    };
+    let (from, to, next) = match (chars[at], chars.get(at + 1)) {
+        ('x', _) => {
+            let to = hex_run(at + 1, 2);
+            (at + 1, to, to)
+        }
+        ('u', Some('{')) => {
+            let to = hex_run(at + 2, 6);
+            if chars.get(to) != Some(&'}') {
+                return Err(Error::SyntaxError(
+                    "invalid Unicode escape sequence at or near of jsonpath input".into(),
+                ));
+            }
+            (at + 2, to, to + 1)
+        }
+        _ => {
+            let to = hex_run(at + 1, 4);
+            (at + 1, to, to)
+        }
+    };
+    let digits: String = chars[from..to].iter().collect();
+    let want = if chars[at] == 'x' {
+        1..=2
+    } else if next == to {
+        4..=4
+    } else {
+        1..=6
+    };
+    let code = u32::from_str_radix(&digits, 16)
+        .ok()
+        .filter(|_| want.contains(&digits.len()));
+    match code.and_then(char::from_u32) {
+        Some('\0') | None => Err(Error::SyntaxError(format!(
+            "invalid {} escape sequence at or near \"\\{}\" of jsonpath input",
+            if chars[at] == 'x' {
+                "hexadecimal character"
+            } else {
+                "Unicode"
+            },
+            chars[at..next.min(chars.len())].iter().collect::<String>()
+        ))),
+        Some(c) => Ok((c, next)),
+    }
 }
 
 struct Parser {
@@ -412,12 +516,17 @@ impl Parser {
         }
     }
 
+    /// Unary `-` / `+`; on a bare number it folds into the literal, as PostgreSQL's
+    /// grammar does (`-1` is the number -1, `+1` is 1).
     fn unary(&mut self) -> Result<Node> {
-        if self.eat("-") {
-            return Ok(Node::Unary(true, Box::new(self.unary()?)));
-        }
-        if self.eat("+") {
-            return Ok(Node::Unary(false, Box::new(self.unary()?)));
+        for (sym, neg) in [("-", true), ("+", false)] {
+            if self.eat(sym) {
+                return Ok(match self.unary()? {
+                    Node::Literal(Jsonb::Number(n)) if neg => Node::Literal(Jsonb::Number(-n)),
+                    n @ Node::Literal(Jsonb::Number(_)) => n,
+                    n => Node::Unary(neg, Box::new(n)),
+                });
+            }
         }
         self.accessors()
     }
@@ -442,7 +551,18 @@ impl Parser {
                     }
                     Some(Tok::Word(w)) => {
                         self.pos += 1;
-                        if self.is("(") {
+                        if self.is("(") && w == "datetime" {
+                            self.pos += 1;
+                            let template = match self.peek().cloned() {
+                                Some(Tok::Str(t)) => {
+                                    self.pos += 1;
+                                    Some(t)
+                                }
+                                _ => None,
+                            };
+                            self.expect(")")?;
+                            Node::Datetime(Box::new(node), template)
+                        } else if self.is("(") {
                             let m = match w.as_str() {
                                 "type" => Method::Type,
                                 "size" => Method::Size,

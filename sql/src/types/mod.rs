@@ -35,6 +35,7 @@ pub mod json_text;
 pub mod jsonb_assign;
 pub mod jsonb_edit;
 pub mod jsonpath;
+pub mod jsonpath_print;
 pub mod names;
 pub mod numeric;
 pub mod numeric_math;
@@ -139,6 +140,9 @@ pub enum DataType {
     TsVector,
     /// `tsquery`: a text-search query ([`tsquery`]); values [`Value::TsQuery`].
     TsQuery,
+    /// `jsonpath`: an SQL/JSON path ([`jsonpath`]); values are `Value::Text` holding the
+    /// path as PostgreSQL prints it ([`jsonpath_print`]), checked when cast from text.
+    JsonPath,
     /// `regconfig`: a text-search configuration's OID that prints as its name
     /// (`Value::Reg`).
     RegConfig,
@@ -222,6 +226,7 @@ impl ElemType {
             RegRole => (38, 0),
             TsVector => (39, 0),
             TsQuery => (40, 0),
+            JsonPath => (43, 0),
             RegConfig => (41, 0),
             RegProcedure => (42, 0),
             Array(_) | Unknown | Int2Vector | OidVector => return None,
@@ -284,6 +289,7 @@ impl ElemType {
             40 => TsQuery,
             41 => RegConfig,
             42 => RegProcedure,
+            43 => JsonPath,
             _ => RegProc,
         }
     }
@@ -376,6 +382,7 @@ impl DataType {
             Cidr => 650,
             TsVector => 3614,
             TsQuery => 3615,
+            JsonPath => 4072,
             RegConfig => 3734,
             Range(k) => k.oids().0,
             Int2Vector => 22,
@@ -428,6 +435,7 @@ impl DataType {
             Cidr => 651,
             TsVector => 3643,
             TsQuery => 3645,
+            JsonPath => 4073,
             RegConfig => 3735,
             Range(k) => k.oids().1,
             Int2Vector => 1006,
@@ -538,6 +546,7 @@ impl DataType {
             Cidr => "cidr".into(),
             TsVector => "tsvector".into(),
             TsQuery => "tsquery".into(),
+            JsonPath => "jsonpath".into(),
             RegConfig => "regconfig".into(),
             Range(k) => k.name().into(),
             Int2Vector => "int2vector".into(),
@@ -592,6 +601,7 @@ impl DataType {
             Cidr => "cidr".into(),
             TsVector => "tsvector".into(),
             TsQuery => "tsquery".into(),
+            JsonPath => "jsonpath".into(),
             RegConfig => "regconfig".into(),
             Range(k) => k.name().into(),
             Int2Vector => "int2vector".into(),
@@ -615,9 +625,8 @@ impl DataType {
             Refcursor => Category::UserDefined,
             Date | Time(_) | TimeTz(_) | Timestamp(_) | Timestamptz(_) => Category::DateTime,
             Interval => Category::Timespan,
-            Json | Jsonb | Bytea | Uuid | Tid | Xid | Cid | Xid8 | TsVector | TsQuery => {
-                Category::UserDefined
-            }
+            Json | Jsonb | JsonPath | Bytea | Uuid | Tid | Xid | Cid | Xid8 | TsVector
+            | TsQuery => Category::UserDefined,
             Inet | Cidr => Category::Network,
             Range(_) => Category::Range,
             Array(_) | Int2Vector | OidVector => Category::Array,

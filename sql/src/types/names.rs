@@ -308,6 +308,7 @@ fn simple_name(word: &str, quoted: bool) -> Result<DataType> {
         "regconfig" => DataType::RegConfig,
         "tsvector" => DataType::TsVector,
         "tsquery" => DataType::TsQuery,
+        "jsonpath" => DataType::JsonPath,
         "regclass" => DataType::RegClass,
         "regtype" => DataType::RegType,
         "regproc" => DataType::RegProc,

@@ -149,6 +149,7 @@ pub fn builtin_types() -> Vec<DataType> {
         Cidr,
         TsVector,
         TsQuery,
+        JsonPath,
         RegConfig,
         TimeTz(None),
         Refcursor,
