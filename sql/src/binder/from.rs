@@ -344,6 +344,36 @@ impl Binder {
                 }
                 Ok(Factor::plain((plan, scope)))
             }
+            // `f(...) AS (col type, ...)`: the function's name names the item.
+            ast::TableFactor::Table {
+                name,
+                alias: Some(a),
+                args: Some(_),
+                ..
+            } if a.name.value == crate::parse::rows_from::UNNAMED => {
+                let mut named = f.clone();
+                if let ast::TableFactor::Table { alias: Some(a), .. } = &mut named
+                    && let Some(ast::ObjectNamePart::Identifier(id)) = name.0.last()
+                {
+                    a.name = id.clone();
+                }
+                self.bind_factor(&named, left)
+            }
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                with_ordinality,
+                ..
+            } if super::object_name(name)? == crate::parse::rows_from::ROWS_FROM
+                || (*with_ordinality
+                    && !crate::expr::set_fns::NAMES
+                        .contains(&super::object_name(name)?.as_str())) =>
+            {
+                self.bind_lateral(left, |b| {
+                    b.bind_rows_from(name, alias.as_ref(), args, *with_ordinality)
+                })
+            }
             ast::TableFactor::Table {
                 name,
                 alias,
@@ -441,6 +471,13 @@ impl Binder {
             }
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
         }
+    }
+
+    /// One function of `ROWS FROM` as a FROM item of its own (not lateral to anything: the
+    /// whole `ROWS FROM` is).
+    pub(super) fn bind_function_item(&mut self, f: &ast::TableFactor) -> Result<(Plan, Scope)> {
+        let factor = self.bind_factor(f, None)?;
+        Ok((factor.plan, factor.scope))
     }
 
     /// A named relation in FROM: a table scan, a view's query, a sequence's row or a

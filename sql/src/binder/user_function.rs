@@ -720,10 +720,13 @@ impl Binder {
         let given: Vec<String> = alias
             .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
             .unwrap_or_default();
-        let names: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| crate::expr::catalog_functions::quote_ident(given.get(i).unwrap_or(c)))
+        // A column definition list (`AS t(a int, b text)`, a function returning `record`)
+        // names every column of the body.
+        let coldef = alias.is_some_and(|a| a.columns.iter().any(|c| c.data_type.is_some()));
+        let count = if coldef { given.len() } else { columns.len() };
+        let names: Vec<String> = (0..count)
+            .filter_map(|i| given.get(i).or_else(|| columns.get(i)))
+            .map(|c| crate::expr::catalog_functions::quote_ident(c))
             .collect();
         let text = format!(
             "SELECT * FROM ({body}) AS {}({})",

@@ -24,10 +24,13 @@ pub enum ArrayFn {
     },
     /// `a[i][j]...` with this many subscripts.
     Subscript(u8),
-    /// `a[lo:hi]` (one dimension); the bounds may be missing.
+    /// `a[lo:hi][lo:hi]...` over `n` dimensions; bit `i` of `lower` / `upper` says the
+    /// `i`th dimension's bound is written. The written bounds follow the array, dimension
+    /// by dimension, lower before upper.
     Slice {
-        lower: bool,
-        upper: bool,
+        n: u8,
+        lower: u8,
+        upper: u8,
     },
     /// `x op ANY(a)` (`all`: `op ALL(a)`).
     Quantified {
@@ -62,10 +65,12 @@ pub enum ArrayFn {
     Fill,
     /// `a[i][j]... := v` with this many subscripts: `(a, v, i, j, ...)`.
     Assign(u8),
-    /// `a[lo:hi] := v`, the bounds present as flagged: `(a, v [, lo] [, hi])`.
+    /// `a[lo:hi]... := v`, the bounds present as flagged as in [`ArrayFn::Slice`]:
+    /// `(a, v, bounds...)`.
     AssignSlice {
-        lower: bool,
-        upper: bool,
+        n: u8,
+        lower: u8,
+        upper: u8,
     },
 }
 
@@ -297,17 +302,13 @@ impl ArrayFn {
                 let idx: Vec<i64> = args[1..].iter().map(int).collect::<Result<_>>()?;
                 subscript(&arr, &idx)
             }
-            Slice { lower, upper } => {
+            Slice { n, lower, upper } => {
                 let arr = take_array(&mut args, 0)?;
-                let mut i = 1;
-                let lo = if *lower {
-                    i += 1;
-                    Some(int(&args[i - 1])?)
-                } else {
-                    None
-                };
-                let hi = if *upper { Some(int(&args[i])?) } else { None };
-                Value::Array(Box::new(slice(&arr, lo, hi)))
+                let bounds = super::array_slice::bounds(&args[1..], *n, *lower, *upper)
+                    .into_iter()
+                    .map(|(lo, hi)| Ok((lo.map(int).transpose()?, hi.map(int).transpose()?)))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::Array(Box::new(super::array_slice::slice(&arr, &bounds)))
             }
             Assign(_) => {
                 let mut it = args.into_iter();
@@ -319,10 +320,9 @@ impl ArrayFn {
                     &subs,
                 )?
             }
-            AssignSlice { lower, upper } => {
-                let lo = lower.then(|| args.get(2)).flatten();
-                let hi = upper.then(|| args.get(2 + usize::from(*lower))).flatten();
-                super::array_assign::assign_slice(args[0].clone(), args[1].clone(), lo, hi)?
+            AssignSlice { n, lower, upper } => {
+                let bounds = super::array_slice::bounds(&args[2..], *n, *lower, *upper);
+                super::array_assign::assign_slice(args[0].clone(), args[1].clone(), &bounds)?
             }
             Quantified { op, all } => {
                 quantified(
@@ -625,22 +625,6 @@ fn subscript(a: &Array, idx: &[i64]) -> Value {
         offset = offset * d.len as usize + rel as usize;
     }
     a.items.get(offset).cloned().unwrap_or(Value::Null)
-}
-
-/// `a[lo:hi]` on a one-dimensional array (the result has lower bound 1).
-fn slice(a: &Array, lo: Option<i64>, hi: Option<i64>) -> Array {
-    let Some(d) = a.dims.first().filter(|_| a.dims.len() == 1) else {
-        return Array::empty();
-    };
-    let first = i64::from(d.lower);
-    let last = first + i64::from(d.len) - 1;
-    let lo = lo.unwrap_or(first).max(first);
-    let hi = hi.unwrap_or(last).min(last);
-    if lo > hi {
-        return Array::empty();
-    }
-    let items = a.items[(lo - first) as usize..=(hi - first) as usize].to_vec();
-    Array::from_items(items)
 }
 
 /// `array_cat`: same dimensions stack, one dimension less appends as an element.

@@ -12,6 +12,7 @@
 
 mod array_assign;
 pub mod array_fns;
+mod array_slice;
 pub mod bytea_fns;
 pub mod bytea_string;
 pub mod catalog_functions;

@@ -12,6 +12,7 @@ pub mod merge;
 pub mod owned;
 pub mod procedure;
 pub mod routine_options;
+pub mod rows_from;
 pub mod search_cycle;
 mod statement;
 pub mod subscript_assign;
@@ -50,6 +51,7 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
     search_cycle::rewrite(&mut tokens);
     subscript_assign::rewrite(&mut tokens);
     table_like::rewrite(&mut tokens);
+    rows_from::rewrite(&mut tokens);
     Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
         .parse_statements()

@@ -181,6 +181,7 @@ fn title(p: &Plan) -> String {
         },
         Plan::Window { .. } => "WindowAgg".into(),
         Plan::ProjectSet { .. } => "ProjectSet".into(),
+        Plan::Zip { .. } => "Function Scan".into(),
         Plan::SetOp { op, all, .. } => match (op, all) {
             (super::SetOpKind::Union, true) => "Append".into(),
             (super::SetOpKind::Union, false) => "HashAggregate".into(),
@@ -401,6 +402,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         Plan::CteScan { .. }
         | Plan::SystemScan { .. }
         | Plan::WorkTable { .. }
+        | Plan::Zip { .. }
         | Plan::Insert { .. }
         | Plan::Update { .. }
         | Plan::Delete { .. }

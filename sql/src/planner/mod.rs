@@ -467,6 +467,14 @@ pub enum Plan {
         input: Box<Plan>,
         predicate: Expr,
     },
+    /// `ROWS FROM (...)`: the inputs' rows side by side, each input `widths[i]` columns wide
+    /// and padded with NULLs once finished, until all have finished; `ordinality` appends
+    /// the row number.
+    Zip {
+        inputs: Vec<Plan>,
+        widths: Vec<usize>,
+        ordinality: bool,
+    },
     /// Set-returning functions: output rows are `[input row..., one value per function...]`,
     /// as many per input row as the longest function returns (the others padded with NULL).
     ProjectSet {
