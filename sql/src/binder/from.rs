@@ -806,8 +806,60 @@ impl Binder {
             }),
             functions,
         };
-        Ok((plan, Scope { columns }))
+        expand_composites(plan, columns, alias)
     }
+}
+
+/// A set-returning function's composite columns (`unnest` of an array of a composite type)
+/// expanded into their fields, as PostgreSQL expands a function returning a composite type
+/// in FROM: the fields' names, renamed by the alias's column list (a NULL element gives
+/// NULL fields).
+fn expand_composites(
+    plan: Plan,
+    columns: Vec<ScopeColumn>,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    if !columns
+        .iter()
+        .any(|c| matches!(c.data_type, DataType::Composite(_)))
+    {
+        return Ok((plan, Scope { columns }));
+    }
+    let mut exprs = Vec::new();
+    let mut expanded = Vec::new();
+    for (i, c) in columns.into_iter().enumerate() {
+        let DataType::Composite(oid) = c.data_type else {
+            exprs.push(Expr::Column(i));
+            expanded.push(c);
+            continue;
+        };
+        for (k, (name, data_type)) in crate::types::record::fields_of(oid)?
+            .fields
+            .into_iter()
+            .enumerate()
+        {
+            exprs.push(Expr::Call(
+                crate::expr::Function::Field(k),
+                vec![Expr::Column(i)],
+            ));
+            expanded.push(ScopeColumn {
+                name,
+                data_type,
+                whole_row: false,
+                ..c.clone()
+            });
+        }
+    }
+    if let Some(a) = alias {
+        for (c, n) in expanded.iter_mut().zip(&a.columns) {
+            c.name = ident(&n.name);
+        }
+    }
+    let plan = Plan::Project {
+        input: Box::new(plan),
+        exprs,
+    };
+    Ok((plan, Scope { columns: expanded }))
 }
 
 impl Binder {

@@ -63,6 +63,8 @@ pub enum ArrayFn {
     StringToArray,
     /// `array_fill(value, dims [, lower bounds])`.
     Fill,
+    /// `trim_array(a, n)`: without the last `n` items of the first dimension.
+    Trim,
     /// `a[i][j]... := v` with this many subscripts: `(a, v, i, j, ...)`.
     Assign(u8),
     /// `a[lo:hi]... := v`, the bounds present as flagged as in [`ArrayFn::Slice`]:
@@ -130,6 +132,12 @@ impl ArrayFn {
                 };
                 let _ = d;
                 call(f, vec![t, int], int)
+            }
+            ("trim_array", [a, n]) if n.is_integer() || *n == DataType::Unknown => {
+                let Some(t) = unify(&[*a], &[]) else {
+                    return undefined();
+                };
+                call(Trim, vec![t, int], t)
             }
             ("cardinality" | "array_ndims" | "array_dims", [a]) => {
                 let Some(t) = unify(&[*a], &[]) else {
@@ -402,6 +410,21 @@ impl ArrayFn {
                 }
             }
             Cardinality => Value::Int(take_array(&mut args, 0)?.items.len() as i64),
+            Trim => {
+                let arr = take_array(&mut args, 0)?;
+                let n = int(&args[1])?;
+                let (lower, len) = arr
+                    .dims
+                    .first()
+                    .map_or((1, 0), |d| (i64::from(d.lower), i64::from(d.len)));
+                if !(0..=len).contains(&n) {
+                    return Err(Error::ArraySubscriptError(format!(
+                        "number of elements to trim must be between 0 and {len}"
+                    )));
+                }
+                let bounds = [(None, Some(lower + len - 1 - n))];
+                Value::Array(Box::new(super::array_slice::slice(&arr, &bounds)))
+            }
             Ndims => {
                 let arr = take_array(&mut args, 0)?;
                 if arr.dims.is_empty() {

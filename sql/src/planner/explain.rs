@@ -373,6 +373,7 @@ pub fn names(p: &Plan) -> Vec<String> {
                 SetFn::Jsonb(f) => f.name().to_string(),
                 SetFn::RegexpMatches => "regexp_matches".to_string(),
                 SetFn::RegexpSplit => "regexp_split_to_table".to_string(),
+                SetFn::StringToTable => "string_to_table".to_string(),
                 SetFn::Routine { oid, width, .. } => format!("function {oid} ({width} columns)"),
                 _ => "generate_series".to_string(),
             }));

@@ -63,9 +63,11 @@ pub enum AggFunc {
     AvgNumeric,
     /// `avg(interval)`.
     AvgInterval,
-    /// `array_agg(x)`: every input, NULLs included, in input (or `ORDER BY`) order; for
-    /// array inputs, one more dimension.
+    /// `array_agg(x)`: every input, NULLs included, in input (or `ORDER BY`) order.
     ArrayAgg,
+    /// `array_agg(a)` of arrays: one more dimension; NULL (22004), empty (2202E) or
+    /// differently shaped (2202E) inputs are errors, as in PostgreSQL.
+    ArrayAggArrays,
     Min,
     Max,
     /// `string_agg(value, delimiter)`.
