@@ -586,6 +586,38 @@ fn take_array(args: &mut [Value], i: usize) -> Result<Array> {
     opt_array(args, i)?.ok_or_else(|| Error::Internal("NULL array in a strict call".into()))
 }
 
+/// Arrays stacked into one more dimension (`ARRAY(SELECT a ...)`, PostgreSQL's
+/// `accumArrayResultArr`): NULL (22004), empty (2202E) or differently shaped (2202E) arrays
+/// are errors; no arrays at all is the empty array.
+pub fn stack(items: Vec<Value>) -> Result<Value> {
+    let mut first: Option<Vec<Dim>> = None;
+    for v in &items {
+        let Value::Array(a) = v else {
+            return Err(Error::NullValueNotAllowed(
+                "cannot accumulate null arrays".into(),
+            ));
+        };
+        if a.items.is_empty() {
+            return Err(Error::ArraySubscriptError(
+                "cannot accumulate empty arrays".into(),
+            ));
+        }
+        match &first {
+            Some(d) if *d != a.dims => {
+                return Err(Error::ArraySubscriptError(
+                    "cannot accumulate arrays of different dimensionality".into(),
+                ));
+            }
+            Some(_) => {}
+            None => first = Some(a.dims.clone()),
+        }
+    }
+    if items.is_empty() {
+        return Ok(Value::Array(Box::new(Array::empty())));
+    }
+    construct(items, true)
+}
+
 /// `ARRAY[...]`: one dimension of scalars, or sub-arrays stacked into one more dimension.
 pub fn construct(items: Vec<Value>, nested: bool) -> Result<Value> {
     if !nested {

@@ -232,9 +232,10 @@ impl Expr {
                     .collect::<Result<Vec<_>>>()?;
                 let result = env.subquery(s, args)?;
                 match (&s.kind, result.as_ref()) {
-                    (SubqueryKind::Scalar | SubqueryKind::Array, SubqueryResult::Scalar(v)) => {
-                        v.clone()
-                    }
+                    (
+                        SubqueryKind::Scalar | SubqueryKind::Array | SubqueryKind::ArrayOfArrays,
+                        SubqueryResult::Scalar(v),
+                    ) => v.clone(),
                     (SubqueryKind::Exists, SubqueryResult::Exists(b)) => Value::Bool(*b),
                     (SubqueryKind::Quantified { lhs, op, all }, SubqueryResult::Rows(rows)) => {
                         let lhs = lhs

@@ -426,7 +426,9 @@ pub fn show(e: &Expr, names: &[String]) -> String {
             let what = match &q.kind {
                 crate::expr::SubqueryKind::Scalar => "SubPlan",
                 crate::expr::SubqueryKind::Exists => "EXISTS(SubPlan)",
-                crate::expr::SubqueryKind::Array => "ARRAY(SubPlan)",
+                crate::expr::SubqueryKind::Array | crate::expr::SubqueryKind::ArrayOfArrays => {
+                    "ARRAY(SubPlan)"
+                }
                 crate::expr::SubqueryKind::Quantified { .. } => "ANY(SubPlan)",
             };
             format!("({what} {})", q.id)
