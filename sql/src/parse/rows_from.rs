@@ -9,6 +9,8 @@
 //!   own name names the item, as in PostgreSQL).
 //!
 //! The binder (`binder/rows_from.rs`) binds each function as its own FROM item and zips them.
+//! A view keeps the rewritten text; [`restore`] prints it back as written for
+//! `pg_get_viewdef`.
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
@@ -191,6 +193,99 @@ fn item(toks: &[TokenWithSpan]) -> Vec<TokenWithSpan> {
     out
 }
 
+/// `text` (a stored view query) with the markers written back as `ROWS FROM(...)`, `f(...)
+/// AS (col type, ...)` and `AS (col type, ...)`; text without them is returned unchanged.
+pub fn restore(text: &str) -> String {
+    if !text.contains("__strata_") {
+        return text.to_string();
+    }
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    match sqlparser::tokenizer::Tokenizer::new(&dialect, text).tokenize_with_location() {
+        Ok(toks) => {
+            let mut out = String::new();
+            print(&toks, &mut out);
+            out
+        }
+        Err(_) => text.to_string(),
+    }
+}
+
+fn is_word(t: &Token, w: &str) -> bool {
+    matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
+}
+
+fn verbatim(toks: &[TokenWithSpan]) -> String {
+    toks.iter()
+        .map(|t| t.token.to_string())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Prints `toks` as they are, the markers restored.
+fn print(toks: &[TokenWithSpan], out: &mut String) {
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i].token;
+        if is_word(t, UNNAMED) {
+            // `AS __strata_unnamed (` is `AS (`
+            i += 1;
+            if toks
+                .get(i)
+                .is_some_and(|t| matches!(t.token, Token::Whitespace(_)))
+            {
+                i += 1;
+            }
+            continue;
+        }
+        if is_word(t, ROWS_FROM) {
+            out.push_str("ROWS FROM");
+            i += 1;
+            continue;
+        }
+        if is_word(t, COLDEF)
+            && toks.get(i + 1).is_some_and(|t| t.token == Token::LParen)
+            && let Some(close) = closing(toks, i + 1)
+        {
+            let parts = split(toks, i + 2, close);
+            if let Some((&(a, b), rest)) = parts.split_first() {
+                let mut call = String::new();
+                print(&toks[a..b], &mut call);
+                out.push_str(call.trim());
+                out.push_str(" AS (");
+                for (k, pair) in rest.chunks(2).enumerate() {
+                    if k > 0 {
+                        out.push_str(", ");
+                    }
+                    let [(na, nb), (ta, tb)] = pair else {
+                        continue;
+                    };
+                    let name = toks[*na..*nb].iter().find_map(|t| match &t.token {
+                        Token::SingleQuotedString(n) => Some(n.clone()),
+                        _ => None,
+                    });
+                    out.push_str(&crate::expr::catalog_functions::quote_ident(
+                        &name.unwrap_or_default(),
+                    ));
+                    // `CAST(NULL AS type)`: the tokens between AS and the last `)`
+                    let cast = &toks[*ta..*tb];
+                    let as_at = cast.iter().position(|t| is_kw(&t.token, Keyword::AS));
+                    let end = cast.iter().rposition(|t| t.token == Token::RParen);
+                    if let (Some(s), Some(e)) = (as_at, end) {
+                        out.push(' ');
+                        out.push_str(&verbatim(&cast[s + 1..e]));
+                    }
+                }
+                out.push(')');
+                i = close + 1;
+                continue;
+            }
+        }
+        out.push_str(&t.to_string());
+        i += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::parse::statements;
@@ -206,6 +301,22 @@ mod tests {
                 "SELECT * FROM ROWS FROM (f(1), g(2) AS (a int, \"B\" numeric(4,2))) WITH ORDINALITY AS t(x)"
             ),
             "SELECT * FROM __strata_rows_from(f(1), __strata_coldef(g(2), 'a', CAST(NULL AS INT), 'B', CAST(NULL AS NUMERIC(4,2)))) WITH ORDINALITY AS t (x)"
+        );
+    }
+
+    #[test]
+    fn markers_print_back_as_written() {
+        let text = round_trip(
+            "SELECT * FROM ROWS FROM (f(1, 'x'), g(2) AS (a int, \"B\" numeric(4,2))) WITH ORDINALITY AS t(x)",
+        );
+        assert_eq!(
+            super::restore(&text),
+            "SELECT * FROM ROWS FROM(f(1, 'x'), g(2) AS (a INT, \"B\" NUMERIC(4,2))) WITH ORDINALITY AS t (x)"
+        );
+        let text = round_trip("SELECT * FROM f(1) AS (a int, b text)");
+        assert_eq!(
+            super::restore(&text),
+            "SELECT * FROM f(1) AS (a INT, b TEXT)"
         );
     }
 

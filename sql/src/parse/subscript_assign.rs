@@ -369,6 +369,21 @@ mod tests {
     }
 
     #[test]
+    fn slices_of_several_dimensions_encode_each_dimensions_bounds() {
+        // a[2][1:] is a[1:2][1:]: the index's lower bound is the literal 1
+        let kind = super::slice_kind(2, 0b11, 0b01);
+        assert_eq!(super::slice_of_kind(kind), Some((2, 0b11, 0b01)));
+        assert_eq!(
+            super::slice_of_kind(super::slice_kind(1, 1, 0)),
+            Some((1, 1, 0))
+        );
+        assert_eq!(
+            round_trip("UPDATE t SET a[2][1:] = x"),
+            format!("UPDATE t SET a = __strata_subscript_assign(a, (x), {kind}, (1), (2), (1))")
+        );
+    }
+
+    #[test]
     fn the_value_ends_where_the_set_list_does() {
         assert_eq!(
             round_trip("UPDATE t SET a[1] = x IS DISTINCT FROM y FROM u WHERE t.id = u.id"),
