@@ -50,6 +50,23 @@ impl Binder {
         };
         let column = column_of(base);
         let (bx, bt) = self.bind_expr(base, ctx)?;
+        self.bind_assign_into(bx, bt, &column, value, kind, subscripts, ctx)
+    }
+
+    /// Assignment of `value` into `base` (of type `bt`, the column `column`) at the
+    /// subscripts, `kind` as the marker's (0 for an element, else a slice kind).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn bind_assign_into(
+        &mut self,
+        bx: Expr,
+        bt: DataType,
+        column: &str,
+        value: &ast::Expr,
+        kind: i64,
+        subscripts: &[&ast::Expr],
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let column = column.to_string();
         if bt == DataType::Jsonb {
             return self.bind_jsonb_assign(bx, &column, value, kind, subscripts, ctx);
         }

@@ -7,6 +7,7 @@ mod dialect;
 pub mod domain;
 pub mod exclude;
 pub mod group_by;
+pub mod insert_subscripts;
 pub mod locking;
 pub mod merge;
 pub mod owned;
@@ -50,6 +51,7 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
     merge::rewrite(&mut tokens);
     search_cycle::rewrite(&mut tokens);
     subscript_assign::rewrite(&mut tokens);
+    insert_subscripts::rewrite(&mut tokens);
     table_like::rewrite(&mut tokens);
     rows_from::rewrite(&mut tokens);
     Parser::new(&dialect)

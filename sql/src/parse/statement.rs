@@ -208,6 +208,7 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     super::merge::rewrite(&mut tokens);
     super::search_cycle::rewrite(&mut tokens);
     super::subscript_assign::rewrite(&mut tokens);
+    super::insert_subscripts::rewrite(&mut tokens);
     super::table_like::rewrite(&mut tokens);
     super::rows_from::rewrite(&mut tokens);
     super::transaction_modes::drop_deferrable(&mut tokens);

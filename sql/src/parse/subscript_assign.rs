@@ -65,7 +65,7 @@ struct Item {
     value: (usize, usize),
 }
 
-enum Subscript {
+pub(super) enum Subscript {
     Index(usize, usize),
     /// Lower and upper bound ranges (empty ones are absent bounds).
     Slice(Option<(usize, usize)>, Option<(usize, usize)>),
@@ -156,7 +156,7 @@ fn set_list(toks: &[&Token], mut at: usize) -> Option<Vec<Item>> {
 }
 
 /// The index of the bracket or parenthesis closing the one at `open`.
-fn closing(toks: &[&Token], open: usize) -> Option<usize> {
+pub(super) fn closing(toks: &[&Token], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in toks.iter().enumerate().skip(open) {
         match t {
@@ -175,7 +175,7 @@ fn closing(toks: &[&Token], open: usize) -> Option<usize> {
 }
 
 /// The subscript between `from` and `to` (exclusive), split at its top-level `:`.
-fn subscript(toks: &[&Token], from: usize, to: usize) -> Option<Subscript> {
+pub(super) fn subscript(toks: &[&Token], from: usize, to: usize) -> Option<Subscript> {
     let mut depth = 0usize;
     let mut colon = None;
     for (i, t) in toks.iter().enumerate().take(to).skip(from) {
@@ -311,7 +311,7 @@ fn combined(toks: &[&Token], items: &[Item]) -> Vec<Token> {
 
 /// The kind argument and the subscript expressions that follow it (`None`: the literal 1,
 /// the lower bound of an index written among slices, which PostgreSQL reads as `1:i`).
-fn kind_and_bounds(subs: &[Subscript]) -> (i64, Vec<Option<(usize, usize)>>) {
+pub(super) fn kind_and_bounds(subs: &[Subscript]) -> (i64, Vec<Option<(usize, usize)>>) {
     let mut ranges = Vec::new();
     if subs.iter().all(|s| matches!(s, Subscript::Index(..))) {
         for s in subs {
