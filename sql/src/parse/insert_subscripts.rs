@@ -55,10 +55,15 @@ pub fn rewrite(tokens: &mut Vec<TokenWithSpan>) {
             k += 1;
             continue;
         }
-        // the table name, an optional alias, then the column list
-        let mut j = k + 2;
-        while matches!(toks.get(j), Some(Token::Word(_) | Token::Period)) {
-            j += 1;
+        // the (qualified) table name, an optional `AS alias`, then the column list
+        let mut j = k + 3;
+        while toks.get(j) == Some(&&Token::Period)
+            && matches!(toks.get(j + 1), Some(Token::Word(_)))
+        {
+            j += 2;
+        }
+        if toks.get(j).is_some_and(|t| is_kw(t, Keyword::AS)) {
+            j += 2;
         }
         if toks.get(j) != Some(&&Token::LParen) {
             k = j;
@@ -128,5 +133,25 @@ pub fn rewrite(tokens: &mut Vec<TokenWithSpan>) {
         let (a, b) = (solid[first], solid[last]);
         let span = tokens[a].span;
         tokens.splice(a..=b, [TokenWithSpan::new(token, span)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::statements;
+    use sqlparser::ast;
+
+    #[test]
+    fn only_the_column_list_is_rewritten() {
+        let sql = "INSERT INTO t VALUES (ARRAY[1], a[1])";
+        assert_eq!(statements(sql).unwrap()[0].to_string(), sql);
+        let s = statements("INSERT INTO s.t AS x (id, a[2:3]) VALUES (1, '{1,2}')").unwrap();
+        let ast::Statement::Insert(ins) = &s[0] else {
+            panic!("not an insert");
+        };
+        let name = ins.columns[1].to_string();
+        let target = super::target(name.trim_matches('"')).expect("a marker");
+        assert_eq!(target.column, "a");
+        assert_eq!(target.subscripts, ["2", "3"]);
     }
 }
