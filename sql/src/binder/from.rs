@@ -623,6 +623,25 @@ impl Binder {
         if let Some(f) = self.json_record_factor(name, alias, args)? {
             return Ok(Some(f));
         }
+        // A column definition list needs a function returning `record`.
+        if alias.is_some_and(|a| a.columns.iter().any(|c| c.data_type.is_some())) {
+            let def = self.function_in_from(name, args)?.map(|(def, _)| def);
+            match def {
+                Some(d) if d.returns == DataType::Record && d.table_columns.is_empty() => {}
+                Some(d) if d.returns == DataType::Record => {
+                    return Err(Error::SyntaxError(
+                        "a column definition list is redundant for a function with OUT parameters"
+                            .into(),
+                    ));
+                }
+                _ => {
+                    return Err(Error::SyntaxError(
+                        "a column definition list is only allowed for functions returning \"record\""
+                            .into(),
+                    ));
+                }
+            }
+        }
         match self.user_function_factor(name, alias, args)? {
             Some(f) => Ok(Some(f)),
             None => self.scalar_function_factor(name, alias, args),

@@ -520,7 +520,7 @@ impl Binder {
 
     /// The user function a call in FROM names (by name and argument count), with its
     /// arguments' SQL text.
-    fn function_in_from(
+    pub(super) fn function_in_from(
         &self,
         name: &ast::ObjectName,
         args: &ast::TableFunctionArgs,
