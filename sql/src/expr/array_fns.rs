@@ -65,6 +65,8 @@ pub enum ArrayFn {
     Fill,
     /// `trim_array(a, n)`: without the last `n` items of the first dimension.
     Trim,
+    /// `width_bucket(x, thresholds)`: how many of the (sorted) thresholds are <= `x`.
+    WidthBucket,
     /// `a[i][j]... := v` with this many subscripts: `(a, v, i, j, ...)`.
     Assign(u8),
     /// `a[lo:hi]... := v`, the bounds present as flagged as in [`ArrayFn::Slice`]:
@@ -132,6 +134,13 @@ impl ArrayFn {
                 };
                 let _ = d;
                 call(f, vec![t, int], int)
+            }
+            ("width_bucket", [x, a]) if matches!(a, DataType::Array(_) | DataType::Unknown) => {
+                let Some(t) = unify(&[*a], &[*x]) else {
+                    return undefined();
+                };
+                let e = t.elem()?;
+                call(WidthBucket, vec![e, t], int)
             }
             ("trim_array", [a, n]) if n.is_integer() || *n == DataType::Unknown => {
                 let Some(t) = unify(&[*a], &[]) else {
@@ -410,6 +419,30 @@ impl ArrayFn {
                 }
             }
             Cardinality => Value::Int(take_array(&mut args, 0)?.items.len() as i64),
+            WidthBucket => {
+                let arr = take_array(&mut args, 1)?;
+                if arr.dims.len() > 1 {
+                    return Err(Error::ArraySubscriptError(
+                        "thresholds must be one-dimensional array".into(),
+                    ));
+                }
+                if arr.has_nulls() {
+                    return Err(Error::NullValueNotAllowed(
+                        "thresholds array must not contain NULLs".into(),
+                    ));
+                }
+                // PostgreSQL's binary search (`width_bucket_array`)
+                let (mut left, mut right) = (0, arr.items.len());
+                while left < right {
+                    let mid = (left + right) / 2;
+                    if args[0].cmp(&arr.items[mid]).is_lt() {
+                        right = mid;
+                    } else {
+                        left = mid + 1;
+                    }
+                }
+                Value::Int(left as i64)
+            }
             Trim => {
                 let arr = take_array(&mut args, 0)?;
                 let n = int(&args[1])?;
