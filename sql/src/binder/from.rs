@@ -634,11 +634,24 @@ impl Binder {
                             .into(),
                     ));
                 }
-                _ => {
-                    return Err(Error::SyntaxError(
-                        "a column definition list is only allowed for functions returning \"record\""
-                            .into(),
-                    ));
+                Some(_) => return Err(only_for_record()),
+                None => {
+                    // An unknown function is 42883, whatever its alias says.
+                    let fname = super::object_name(name)?;
+                    let mut types = Vec::new();
+                    for a in &args.args {
+                        if let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a {
+                            let scope = Scope::default();
+                            types.push(self.bind_expr(e, &mut ExprCtx::plain(&scope, "FROM"))?.1);
+                        }
+                    }
+                    let known = crate::expr::functions::Function::resolve(&fname, &types).is_ok()
+                        || SetFn::resolve(&fname, &types).is_some_and(|r| r.is_ok());
+                    return Err(if known {
+                        only_for_record()
+                    } else {
+                        crate::expr::functions::undefined(&fname, &types)
+                    });
                 }
             }
         }
@@ -919,6 +932,12 @@ impl Binder {
             _ => Ok(vec![(self.bind_set_call(fname, args)?.1, None)]),
         }
     }
+}
+
+fn only_for_record() -> Error {
+    Error::SyntaxError(
+        "a column definition list is only allowed for functions returning \"record\"".into(),
+    )
 }
 
 /// The scope of generated rows with `columns`, qualified by `table`.
