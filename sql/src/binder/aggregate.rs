@@ -95,7 +95,12 @@ pub fn resolve_aggregate(
                     .map(T::Array)
                     .ok_or_else(undefined)?,
             };
-            (AggFunc::ArrayAgg, ret, same(t))
+            let func = if matches!(t, T::Array(_)) {
+                AggFunc::ArrayAggArrays
+            } else {
+                AggFunc::ArrayAgg
+            };
+            (func, ret, same(t))
         }
         // PostgreSQL has no min / max of ranges
         ("min" | "max", [t])

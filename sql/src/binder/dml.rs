@@ -153,6 +153,33 @@ impl Binder {
         })
     }
 
+    /// The value of a subscripted INSERT target: `value` assigned at the subscripts into a
+    /// NULL array of the column's type (PostgreSQL's `a[1:2]` in an INSERT column list).
+    fn subscripted_value(
+        &mut self,
+        column: &crate::storage::ColumnDef,
+        target: &crate::parse::insert_subscripts::Target,
+        value: &ast::Expr,
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let subscripts = target
+            .subscripts
+            .iter()
+            .map(|s| crate::parse::expression(s))
+            .collect::<Result<Vec<_>>>()?;
+        let refs: Vec<&ast::Expr> = subscripts.iter().collect();
+        let null = Expr::Literal(crate::Value::Null);
+        self.bind_assign_into(
+            null,
+            column.data_type,
+            &column.name,
+            value,
+            target.kind,
+            &refs,
+            ctx,
+        )
+    }
+
     pub(super) fn bind_insert(&mut self, ins: &ast::Insert) -> Result<BoundStatement> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::unsupported(
@@ -181,12 +208,19 @@ impl Binder {
             acl::INSERT | if do_update { acl::UPDATE } else { 0 },
         );
         let alias = ins.table_alias.as_ref().map(|a| ident(&a.alias));
+        // Subscripted targets (`INSERT INTO t (a[1:2])`), by position in the column list.
+        let mut subscripted = Vec::new();
         let targets: Vec<usize> = if ins.columns.is_empty() {
             (0..table.columns.len()).collect()
         } else {
             let mut t = Vec::new();
             for c in &ins.columns {
-                let n = object_name(c)?;
+                let mut n = object_name(c)?;
+                let target = crate::parse::insert_subscripts::target(&n);
+                if let Some(target) = &target {
+                    n = target.column.clone();
+                }
+                subscripted.push(target);
                 let i = Self::target_column(&table, &n, c)?;
                 if t.contains(&i) {
                     return Err(Error::DuplicateColumn(n));
@@ -252,7 +286,7 @@ impl Binder {
                             return Err(err);
                         }
                         let mut row: Vec<Option<Expr>> = vec![None; table.columns.len()];
-                        for (e, &col) in r.content.iter().zip(&targets) {
+                        for (k, (e, &col)) in r.content.iter().zip(&targets).enumerate() {
                             if is_default_keyword(e) || ignored.contains(&col) {
                                 continue;
                             }
@@ -265,8 +299,15 @@ impl Binder {
                             if always(col) {
                                 return Err(identity_always(&table.columns[col].name, true));
                             }
-                            let (x, t) =
-                                self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?;
+                            let (x, t) = match subscripted.get(k).and_then(Option::as_ref) {
+                                Some(target) => self.subscripted_value(
+                                    &table.columns[col],
+                                    target,
+                                    e,
+                                    &mut ExprCtx::plain(&scope, "VALUES"),
+                                )?,
+                                None => self.bind_expr(e, &mut ExprCtx::plain(&scope, "VALUES"))?,
+                            };
                             let c = &table.columns[col];
                             let x = self
                                 .assign(x, t, c.data_type, &c.name)
@@ -288,6 +329,11 @@ impl Binder {
                     Plan::Values { rows }
                 }
                 _ => {
+                    if subscripted.iter().any(Option::is_some) {
+                        return Err(Error::unsupported(
+                            "subscripted INSERT targets are supported only with VALUES",
+                        ));
+                    }
                     let (plan, cols) = self.bind_query(source)?;
                     inserted_width = cols.len();
                     if cols.len() > targets.len() {

@@ -344,6 +344,36 @@ impl Binder {
                 }
                 Ok(Factor::plain((plan, scope)))
             }
+            // `f(...) AS (col type, ...)`: the function's name names the item.
+            ast::TableFactor::Table {
+                name,
+                alias: Some(a),
+                args: Some(_),
+                ..
+            } if a.name.value == crate::parse::rows_from::UNNAMED => {
+                let mut named = f.clone();
+                if let ast::TableFactor::Table { alias: Some(a), .. } = &mut named
+                    && let Some(ast::ObjectNamePart::Identifier(id)) = name.0.last()
+                {
+                    a.name = id.clone();
+                }
+                self.bind_factor(&named, left)
+            }
+            ast::TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                with_ordinality,
+                ..
+            } if super::object_name(name)? == crate::parse::rows_from::ROWS_FROM
+                || (*with_ordinality
+                    && !crate::expr::set_fns::NAMES
+                        .contains(&super::object_name(name)?.as_str())) =>
+            {
+                self.bind_lateral(left, |b| {
+                    b.bind_rows_from(name, alias.as_ref(), args, *with_ordinality)
+                })
+            }
             ast::TableFactor::Table {
                 name,
                 alias,
@@ -441,6 +471,13 @@ impl Binder {
             }
             _ => Err(Error::unsupported("this FROM item is not supported yet")),
         }
+    }
+
+    /// One function of `ROWS FROM` as a FROM item of its own (not lateral to anything: the
+    /// whole `ROWS FROM` is).
+    pub(super) fn bind_function_item(&mut self, f: &ast::TableFactor) -> Result<(Plan, Scope)> {
+        let factor = self.bind_factor(f, None)?;
+        Ok((factor.plan, factor.scope))
     }
 
     /// A named relation in FROM: a table scan, a view's query, a sequence's row or a
@@ -585,6 +622,38 @@ impl Binder {
     ) -> Result<Option<ast::TableFactor>> {
         if let Some(f) = self.json_record_factor(name, alias, args)? {
             return Ok(Some(f));
+        }
+        // A column definition list needs a function returning `record`.
+        if alias.is_some_and(|a| a.columns.iter().any(|c| c.data_type.is_some())) {
+            let def = self.function_in_from(name, args)?.map(|(def, _)| def);
+            match def {
+                Some(d) if d.returns == DataType::Record && d.table_columns.is_empty() => {}
+                Some(d) if d.returns == DataType::Record => {
+                    return Err(Error::SyntaxError(
+                        "a column definition list is redundant for a function with OUT parameters"
+                            .into(),
+                    ));
+                }
+                Some(_) => return Err(only_for_record()),
+                None => {
+                    // An unknown function is 42883, whatever its alias says.
+                    let fname = super::object_name(name)?;
+                    let mut types = Vec::new();
+                    for a in &args.args {
+                        if let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a {
+                            let scope = Scope::default();
+                            types.push(self.bind_expr(e, &mut ExprCtx::plain(&scope, "FROM"))?.1);
+                        }
+                    }
+                    let known = crate::expr::functions::Function::resolve(&fname, &types).is_ok()
+                        || SetFn::resolve(&fname, &types).is_some_and(|r| r.is_ok());
+                    return Err(if known {
+                        only_for_record()
+                    } else {
+                        crate::expr::functions::undefined(&fname, &types)
+                    });
+                }
+            }
         }
         match self.user_function_factor(name, alias, args)? {
             Some(f) => Ok(Some(f)),
@@ -772,8 +841,60 @@ impl Binder {
             }),
             functions,
         };
-        Ok((plan, Scope { columns }))
+        expand_composites(plan, columns, alias)
     }
+}
+
+/// A set-returning function's composite columns (`unnest` of an array of a composite type)
+/// expanded into their fields, as PostgreSQL expands a function returning a composite type
+/// in FROM: the fields' names, renamed by the alias's column list (a NULL element gives
+/// NULL fields).
+fn expand_composites(
+    plan: Plan,
+    columns: Vec<ScopeColumn>,
+    alias: Option<&ast::TableAlias>,
+) -> Result<(Plan, Scope)> {
+    if !columns
+        .iter()
+        .any(|c| matches!(c.data_type, DataType::Composite(_)))
+    {
+        return Ok((plan, Scope { columns }));
+    }
+    let mut exprs = Vec::new();
+    let mut expanded = Vec::new();
+    for (i, c) in columns.into_iter().enumerate() {
+        let DataType::Composite(oid) = c.data_type else {
+            exprs.push(Expr::Column(i));
+            expanded.push(c);
+            continue;
+        };
+        for (k, (name, data_type)) in crate::types::record::fields_of(oid)?
+            .fields
+            .into_iter()
+            .enumerate()
+        {
+            exprs.push(Expr::Call(
+                crate::expr::Function::Field(k),
+                vec![Expr::Column(i)],
+            ));
+            expanded.push(ScopeColumn {
+                name,
+                data_type,
+                whole_row: false,
+                ..c.clone()
+            });
+        }
+    }
+    if let Some(a) = alias {
+        for (c, n) in expanded.iter_mut().zip(&a.columns) {
+            c.name = ident(&n.name);
+        }
+    }
+    let plan = Plan::Project {
+        input: Box::new(plan),
+        exprs,
+    };
+    Ok((plan, Scope { columns: expanded }))
 }
 
 impl Binder {
@@ -814,6 +935,12 @@ impl Binder {
             _ => Ok(vec![(self.bind_set_call(fname, args)?.1, None)]),
         }
     }
+}
+
+fn only_for_record() -> Error {
+    Error::SyntaxError(
+        "a column definition list is only allowed for functions returning \"record\"".into(),
+    )
 }
 
 /// The scope of generated rows with `columns`, qualified by `table`.

@@ -50,6 +50,7 @@ mod projection;
 mod query;
 mod record;
 mod recursion_check;
+mod rows_from;
 mod sample;
 mod search_cycle;
 mod select;

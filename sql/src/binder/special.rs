@@ -355,42 +355,60 @@ impl Binder {
                 }
             })
             .collect::<Result<_>>()?;
-        match subs.as_slice() {
-            [
+        if subs.len() > crate::types::array::MAX_DIMS {
+            return Err(Error::ProgramLimitExceeded(format!(
+                "number of array dimensions ({}) exceeds the maximum allowed ({})",
+                subs.len(),
+                crate::types::array::MAX_DIMS
+            )));
+        }
+        if subs
+            .iter()
+            .all(|s| matches!(s, ast::Subscript::Index { .. }))
+        {
+            for s in &subs {
+                if let ast::Subscript::Index { index } = s {
+                    bind_int(self, index, &mut args)?;
+                }
+            }
+            let f = ArrayFn::Subscript(subs.len() as u8);
+            return Ok((Expr::Call(Function::Array(f), args), elem));
+        }
+        // A slice: every subscript is a range, a lone index `i` being `1:i` (PostgreSQL).
+        let (mut lower, mut upper) = (0u8, 0u8);
+        for (i, s) in subs.iter().enumerate() {
+            match s {
+                ast::Subscript::Index { index } => {
+                    args.push(Expr::Literal(crate::Value::Int(1)));
+                    bind_int(self, index, &mut args)?;
+                    lower |= 1 << i;
+                    upper |= 1 << i;
+                }
                 ast::Subscript::Slice {
                     lower_bound,
                     upper_bound,
                     stride: None,
-                },
-            ] => {
-                if let Some(l) = lower_bound {
-                    bind_int(self, l, &mut args)?;
-                }
-                if let Some(u) = upper_bound {
-                    bind_int(self, u, &mut args)?;
-                }
-                let f = ArrayFn::Slice {
-                    lower: lower_bound.is_some(),
-                    upper: upper_bound.is_some(),
-                };
-                Ok((Expr::Call(Function::Array(f), args), t.without_typmod()))
-            }
-            subs if subs
-                .iter()
-                .all(|s| matches!(s, ast::Subscript::Index { .. })) =>
-            {
-                for s in subs {
-                    if let ast::Subscript::Index { index } = s {
-                        bind_int(self, index, &mut args)?;
+                } => {
+                    if let Some(l) = lower_bound {
+                        bind_int(self, l, &mut args)?;
+                        lower |= 1 << i;
+                    }
+                    if let Some(u) = upper_bound {
+                        bind_int(self, u, &mut args)?;
+                        upper |= 1 << i;
                     }
                 }
-                let f = ArrayFn::Subscript(subs.len().min(255) as u8);
-                Ok((Expr::Call(Function::Array(f), args), elem))
+                ast::Subscript::Slice { .. } => {
+                    return Err(Error::SyntaxError("syntax error at or near \":\"".into()));
+                }
             }
-            _ => Err(Error::unsupported(
-                "slices of several dimensions are not supported yet",
-            )),
         }
+        let f = ArrayFn::Slice {
+            n: subs.len() as u8,
+            lower,
+            upper,
+        };
+        Ok((Expr::Call(Function::Array(f), args), t.without_typmod()))
     }
 
     /// `x op ANY(array)` / `x op ALL(array)`.

@@ -269,15 +269,19 @@ impl Binder {
                     ));
                 };
                 let elem = resolved(column.data_type);
-                let ty = crate::types::ElemType::new(elem)
-                    .map(DataType::Array)
-                    .ok_or_else(|| {
-                        Error::unsupported(format!(
-                            "ARRAY() of a subquery returning {} is not supported",
-                            elem.name()
-                        ))
-                    })?;
-                (SubqueryKind::Array, ty, false)
+                if matches!(elem, DataType::Array(_)) {
+                    (SubqueryKind::ArrayOfArrays, elem.without_typmod(), false)
+                } else {
+                    let ty = crate::types::ElemType::new(elem)
+                        .map(DataType::Array)
+                        .ok_or_else(|| {
+                            Error::unsupported(format!(
+                                "ARRAY() of a subquery returning {} is not supported",
+                                elem.name()
+                            ))
+                        })?;
+                    (SubqueryKind::Array, ty, false)
+                }
             }
             SubqueryUse::Exists { negated } => (SubqueryKind::Exists, DataType::Bool, negated),
             SubqueryUse::Quantified {

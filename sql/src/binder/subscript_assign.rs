@@ -11,7 +11,7 @@ use super::aggregate::function_args;
 use super::expr::ExprCtx;
 use crate::expr::array_fns::ArrayFn;
 use crate::expr::{Expr, Function};
-use crate::parse::subscript_assign::{SLICE, SLICE_LOWER, SLICE_UPPER};
+use crate::parse::subscript_assign::slice_of_kind;
 use crate::types::{DataType, cast};
 use crate::{Error, Result};
 use sqlparser::ast;
@@ -50,6 +50,23 @@ impl Binder {
         };
         let column = column_of(base);
         let (bx, bt) = self.bind_expr(base, ctx)?;
+        self.bind_assign_into(bx, bt, &column, value, kind, subscripts, ctx)
+    }
+
+    /// Assignment of `value` into `base` (of type `bt`, the column `column`) at the
+    /// subscripts, `kind` as the marker's (0 for an element, else a slice kind).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn bind_assign_into(
+        &mut self,
+        bx: Expr,
+        bt: DataType,
+        column: &str,
+        value: &ast::Expr,
+        kind: i64,
+        subscripts: &[&ast::Expr],
+        ctx: &mut ExprCtx,
+    ) -> Result<(Expr, DataType)> {
+        let column = column.to_string();
         if bt == DataType::Jsonb {
             return self.bind_jsonb_assign(bx, &column, value, kind, subscripts, ctx);
         }
@@ -59,12 +76,9 @@ impl Binder {
                 bt.name()
             )));
         };
-        let f = match kind {
-            0 => ArrayFn::Assign(subscripts.len().min(255) as u8),
-            k if k >= SLICE => ArrayFn::AssignSlice {
-                lower: k & SLICE_LOWER != 0,
-                upper: k & SLICE_UPPER != 0,
-            },
+        let f = match (kind, slice_of_kind(kind)) {
+            (0, _) => ArrayFn::Assign(subscripts.len().min(255) as u8),
+            (_, Some((n, lower, upper))) => ArrayFn::AssignSlice { n, lower, upper },
             _ => {
                 return Err(Error::unsupported(
                     "assignment to a slice of a multidimensional array",

@@ -8,8 +8,10 @@
 //! other body becomes a scalar subquery of its first row (`(SELECT * FROM (body) LIMIT 1)`),
 //! correlated through the arguments like any subquery. In FROM, a function's body is a
 //! derived table named after the function, its columns those of `RETURNS TABLE (...)` or the
-//! function's name (PostgreSQL's naming). A set-returning SQL function in a select list is
-//! refused (0A000).
+//! function's name (PostgreSQL's naming); a column definition list (`AS t(a int, b text)`)
+//! names every column of a function returning `record`. In an expression, a function of
+//! several OUT parameters is `ROW(...)` of its first row's values cast to their types. A
+//! set-returning SQL function in a select list is refused (0A000).
 //!
 //! PL/pgSQL functions are not inlined: a call is `Function::Routine`, and a set-returning one
 //! is `SetFn::Routine` under a `ProjectSet` (in FROM over one empty row, lateral through the
@@ -380,26 +382,51 @@ impl Binder {
         if routine {
             return self.bind_routine_call(&def, &args, ctx).map(Some);
         }
-        if def.returns_record() {
+        if def.returns_record() && def.table_columns.is_empty() {
             return Err(Error::unsupported(format!(
-                "SQL function {}() with several OUT parameters is supported only in FROM",
+                "SQL function {}() returning record is supported only in FROM",
                 def.name
             )));
         }
-        let q = substituted(&def, |i| argument(&def, &args, i))?;
         let result = type_text::text(&def.returns);
-        let inner = match bare_expression(&q) {
-            Some(e) => format!("CAST(({e}) AS {result})"),
-            None => format!(
-                "CAST((SELECT (SELECT * FROM ({}) AS __f LIMIT 1) FROM {}) AS {result})",
+        let inner = if def.returns_record() {
+            // Several OUT parameters: the first row as a record of them.
+            let names: Vec<String> = (0..def.table_columns.len())
+                .map(|i| format!("__c{i}"))
+                .collect();
+            let fields: Vec<String> = def
+                .table_columns
+                .iter()
+                .zip(&names)
+                .map(|(c, n)| format!("CAST({n} AS {})", type_text::text(&c.data_type)))
+                .collect();
+            format!(
+                "(SELECT (SELECT ROW({}) FROM ({}) AS __f({}) LIMIT 1) FROM {})",
+                fields.join(", "),
                 body_over_arguments(&def)?,
+                names.join(", "),
                 arguments_table(&def, &args)?
-            ),
+            )
+        } else {
+            let q = substituted(&def, |i| argument(&def, &args, i))?;
+            match bare_expression(&q) {
+                Some(e) => format!("CAST(({e}) AS {result})"),
+                None => format!(
+                    "CAST((SELECT (SELECT * FROM ({}) AS __f LIMIT 1) FROM {}) AS {result})",
+                    body_over_arguments(&def)?,
+                    arguments_table(&def, &args)?
+                ),
+            }
         };
         let text = if def.strict && !args.is_empty() {
             let tests: Vec<String> = args.iter().map(|a| format!("({a}) IS NULL")).collect();
+            let null = if def.returns_record() {
+                "NULL".to_string()
+            } else {
+                format!("CAST(NULL AS {result})")
+            };
             format!(
-                "CASE WHEN {} THEN CAST(NULL AS {result}) ELSE {inner} END",
+                "CASE WHEN {} THEN {null} ELSE {inner} END",
                 tests.join(" OR ")
             )
         } else {
@@ -493,7 +520,7 @@ impl Binder {
 
     /// The user function a call in FROM names (by name and argument count), with its
     /// arguments' SQL text.
-    fn function_in_from(
+    pub(super) fn function_in_from(
         &self,
         name: &ast::ObjectName,
         args: &ast::TableFunctionArgs,
@@ -720,10 +747,13 @@ impl Binder {
         let given: Vec<String> = alias
             .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
             .unwrap_or_default();
-        let names: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| crate::expr::catalog_functions::quote_ident(given.get(i).unwrap_or(c)))
+        // A column definition list (`AS t(a int, b text)`, a function returning `record`)
+        // names every column of the body.
+        let coldef = alias.is_some_and(|a| a.columns.iter().any(|c| c.data_type.is_some()));
+        let count = if coldef { given.len() } else { columns.len() };
+        let names: Vec<String> = (0..count)
+            .filter_map(|i| given.get(i).or_else(|| columns.get(i)))
+            .map(|c| crate::expr::catalog_functions::quote_ident(c))
             .collect();
         let text = format!(
             "SELECT * FROM ({body}) AS {}({})",

@@ -57,6 +57,8 @@ pub enum Accumulator {
     },
     /// `array_agg`: every input, NULLs included.
     Items(Vec<Value>),
+    /// `array_agg` of arrays: the sub-arrays of the result.
+    SubArrays(Vec<Value>),
     /// `jsonb_agg`'s elements.
     JsonbItems(Vec<crate::types::Jsonb>),
     /// `jsonb_object_agg`'s pairs, in input order.
@@ -120,6 +122,7 @@ impl Accumulator {
                 count: 0,
             },
             AggFunc::ArrayAgg => Accumulator::Items(Vec::new()),
+            AggFunc::ArrayAggArrays => Accumulator::SubArrays(Vec::new()),
             AggFunc::JsonbAgg => Accumulator::JsonbItems(Vec::new()),
             AggFunc::JsonbObjectAgg => Accumulator::JsonbPairs(Vec::new()),
             AggFunc::JsonObjectAgg => Accumulator::JsonMembers(Vec::new()),
@@ -224,12 +227,25 @@ impl Accumulator {
             return Ok(());
         }
         if let Accumulator::Items(items) = self {
+            items.push(v.clone());
+            return Ok(());
+        }
+        if let Accumulator::SubArrays(items) = self {
             // Sub-arrays must agree in shape (they become one more dimension).
-            if let (Some(Value::Array(first)), Value::Array(a)) = (items.first(), v)
+            let Value::Array(a) = v else {
+                return Err(Error::NullValueNotAllowed(
+                    "cannot accumulate null arrays".into(),
+                ));
+            };
+            if a.items.is_empty() {
+                return Err(Error::ArraySubscriptError(
+                    "cannot accumulate empty arrays".into(),
+                ));
+            }
+            if let Some(Value::Array(first)) = items.first()
                 && first.dims != a.dims
-                && !a.items.is_empty()
             {
-                return Err(Error::DataException(
+                return Err(Error::ArraySubscriptError(
                     "cannot accumulate arrays of different dimensionality".into(),
                 ));
             }
@@ -284,6 +300,7 @@ impl Accumulator {
                 });
             }
             Accumulator::Items(_)
+            | Accumulator::SubArrays(_)
             | Accumulator::JsonbItems(_)
             | Accumulator::JsonbPairs(_)
             | Accumulator::Ordered { .. }
@@ -443,10 +460,14 @@ impl Accumulator {
                 fraction,
             } => ordered_set_final(*func, items, fraction.clone()),
             Accumulator::Hypothetical(h) => h.finish(),
-            Accumulator::Items(items) if items.is_empty() => Value::Null,
+            Accumulator::Items(items) | Accumulator::SubArrays(items) if items.is_empty() => {
+                Value::Null
+            }
             Accumulator::Items(items) => {
-                let nested = matches!(items.first(), Some(Value::Array(_)));
-                crate::expr::array_fns::construct(items.clone(), nested).unwrap_or(Value::Null)
+                crate::expr::array_fns::construct(items.clone(), false).unwrap_or(Value::Null)
+            }
+            Accumulator::SubArrays(items) => {
+                crate::expr::array_fns::construct(items.clone(), true).unwrap_or(Value::Null)
             }
         }
     }
@@ -592,8 +613,8 @@ pub struct CallState {
 impl CallState {
     pub fn new(call: &AggCall) -> CallState {
         // `array_agg(DISTINCT x)` sorts its input, as PostgreSQL's sort-based DISTINCT does.
-        let ordered =
-            !call.order_by.is_empty() || (call.distinct && call.func == AggFunc::ArrayAgg);
+        let ordered = !call.order_by.is_empty()
+            || (call.distinct && matches!(call.func, AggFunc::ArrayAgg | AggFunc::ArrayAggArrays));
         CallState {
             func: call.func,
             acc: Accumulator::new(call.func),
@@ -646,6 +667,7 @@ fn skips_nulls(func: AggFunc) -> bool {
     !matches!(
         func,
         AggFunc::ArrayAgg
+            | AggFunc::ArrayAggArrays
             | AggFunc::JsonbAgg
             | AggFunc::JsonbObjectAgg
             | AggFunc::JsonAgg

@@ -55,6 +55,7 @@ mod window;
 mod window_frame;
 mod with;
 mod work_table;
+mod zip;
 
 pub use aggregate::Aggregate;
 pub use context::{CACHE_BUDGET, Context, QueryState};
@@ -158,6 +159,15 @@ fn build_node(plan: &Plan, child: &mut dyn FnMut(&Plan) -> Box<dyn Operator>) ->
         Plan::ProjectSet { input, functions } => {
             Box::new(ProjectSet::new(child(input), functions.clone()))
         }
+        Plan::Zip {
+            inputs,
+            widths,
+            ordinality,
+        } => Box::new(zip::Zip::new(
+            inputs.iter().map(child).collect(),
+            widths.clone(),
+            *ordinality,
+        )),
         Plan::Join {
             left,
             right,

@@ -9,7 +9,8 @@
 //! * As many subscripts as dimensions (2202E "wrong number of array subscripts"); a NULL
 //!   subscript is 22004. A slice takes the first `hi - lo + 1` items of its source array
 //!   (2202E "source array too small"); a NULL source leaves the array as it was.
-//! * Slices of multidimensional arrays are refused (0A000).
+//! * A slice of a multidimensional array must lie inside it (2202E "array subscript out of
+//!   range"); dimensions past the written subscripts are taken whole.
 
 use crate::types::Value;
 use crate::types::array::{Array, Dim, MAX_DIMS};
@@ -136,16 +137,22 @@ pub fn assign_element(base: Value, value: Value, subs: &[Value]) -> Result<Value
     Ok(Value::Array(Box::new(a)))
 }
 
-/// `base[lo:hi] := value` on a one-dimensional (or empty) array; a missing bound is the
-/// array's own.
+/// `base[lo:hi]... := value` (PostgreSQL's `array_set_slice`); a missing bound is the
+/// array's own, and dimensions past the written ones are taken whole.
 pub fn assign_slice(
     base: Value,
     value: Value,
-    lo: Option<&Value>,
-    hi: Option<&Value>,
+    bounds: &[(Option<&Value>, Option<&Value>)],
 ) -> Result<Value> {
-    let lo = lo.map(subscript).transpose()?;
-    let hi = hi.map(subscript).transpose()?;
+    let bounds: Vec<(Option<i64>, Option<i64>)> = bounds
+        .iter()
+        .map(|(lo, hi)| {
+            Ok((
+                lo.map(subscript).transpose()?,
+                hi.map(subscript).transpose()?,
+            ))
+        })
+        .collect::<Result<_>>()?;
     let src = match value {
         Value::Null => return Ok(base),
         Value::Array(s) => s.items,
@@ -156,54 +163,116 @@ pub fn assign_slice(
         }
     };
     let a = array_of(base)?;
-    let (lo, hi) = if a.items.is_empty() {
-        match (lo, hi) {
-            (Some(l), Some(h)) => (l, h),
-            _ => {
-                return Err(Error::ArraySubscriptError(
-                    "array slice subscript must provide both boundaries".into(),
-                ));
-            }
-        }
-    } else {
-        let [d] = a.dims[..] else {
-            return Err(if a.dims.len() > 1 {
-                Error::unsupported("assignment to a slice of a multidimensional array")
-            } else {
-                wrong_count()
-            });
-        };
-        let lower = i64::from(d.lower);
-        (
-            lo.unwrap_or(lower),
-            hi.unwrap_or(lower + i64::from(d.len) - 1),
-        )
-    };
+    if a.items.is_empty() {
+        return new_slice(&bounds, src);
+    }
+    if a.dims.len() < bounds.len() {
+        return Err(wrong_count());
+    }
+    if a.dims.len() > 1 {
+        return assign_region(a, &bounds, src);
+    }
+    let d = a.dims[0];
+    let lower = i64::from(d.lower);
+    let (lo, hi) = bounds.first().copied().unwrap_or((None, None));
+    let (lo, hi) = (
+        lo.unwrap_or(lower),
+        hi.unwrap_or(lower + i64::from(d.len) - 1),
+    );
     if hi < lo {
-        return Err(Error::ArraySubscriptError(
-            "upper bound cannot be less than lower bound".into(),
-        ));
+        return Err(lower_above_upper());
     }
     let n = hi - lo + 1;
     if n > MAX_ITEMS {
         return Err(too_large());
     }
     if (src.len() as i64) < n {
-        return Err(Error::ArraySubscriptError("source array too small".into()));
+        return Err(too_small());
     }
-    let (lower, upper) = match a.dims.first() {
-        Some(d) if !a.items.is_empty() => {
-            let l = i64::from(d.lower);
-            (l.min(lo), (l + i64::from(d.len) - 1).max(hi))
-        }
-        _ => (lo, hi),
-    };
+    let (lower, upper) = (lower.min(lo), (lower + i64::from(d.len) - 1).max(hi));
     let mut out = widened(a, lower, upper)?;
     let at = (lo - lower) as usize;
     for (i, v) in src.into_iter().take(n as usize).enumerate() {
         out.items[at + i] = v;
     }
     Ok(Value::Array(Box::new(out)))
+}
+
+fn lower_above_upper() -> Error {
+    Error::ArraySubscriptError("upper bound cannot be less than lower bound".into())
+}
+
+fn too_small() -> Error {
+    Error::ArraySubscriptError("source array too small".into())
+}
+
+/// A slice assigned to a NULL or empty array: an array of just that region, its lower
+/// bounds the written ones.
+fn new_slice(bounds: &[(Option<i64>, Option<i64>)], src: Vec<Value>) -> Result<Value> {
+    if bounds.len() > MAX_DIMS {
+        return Err(Error::ProgramLimitExceeded(format!(
+            "number of array dimensions ({}) exceeds the maximum allowed ({MAX_DIMS})",
+            bounds.len()
+        )));
+    }
+    let mut dims = Vec::with_capacity(bounds.len());
+    let mut n: i64 = 1;
+    for b in bounds {
+        let (Some(lo), Some(hi)) = *b else {
+            return Err(Error::ArraySubscriptError(
+                "array slice subscript must provide both boundaries".into(),
+            ));
+        };
+        if hi < lo {
+            return Err(lower_above_upper());
+        }
+        let len = hi - lo + 1;
+        n = n.saturating_mul(len);
+        if n > MAX_ITEMS {
+            return Err(too_large());
+        }
+        dims.push(Dim {
+            len: len as i32,
+            lower: bound(lo)?,
+        });
+    }
+    if (src.len() as i64) < n {
+        return Err(too_small());
+    }
+    let items = src.into_iter().take(n as usize).collect();
+    Ok(Value::Array(Box::new(Array { dims, items })))
+}
+
+/// A slice of a multidimensional array: it must lie inside the array (which does not grow).
+fn assign_region(
+    mut a: Array,
+    bounds: &[(Option<i64>, Option<i64>)],
+    src: Vec<Value>,
+) -> Result<Value> {
+    let mut ranges = Vec::with_capacity(a.dims.len());
+    for (i, d) in a.dims.iter().enumerate() {
+        let first = i64::from(d.lower);
+        let last = first + i64::from(d.len) - 1;
+        let (lo, hi) = bounds.get(i).copied().unwrap_or((None, None));
+        let (lo, hi) = (lo.unwrap_or(first), hi.unwrap_or(last));
+        if lo > hi {
+            return Err(lower_above_upper());
+        }
+        if lo < first || hi > last {
+            return Err(out_of_range());
+        }
+        ranges.push(((lo - first) as usize, (hi - first) as usize));
+    }
+    let offsets = super::array_slice::offsets(&a.dims, &ranges);
+    if src.len() < offsets.len() {
+        return Err(too_small());
+    }
+    for (o, v) in offsets.into_iter().zip(src) {
+        if let Some(slot) = a.items.get_mut(o) {
+            *slot = v;
+        }
+    }
+    Ok(Value::Array(Box::new(a)))
 }
 
 #[cfg(test)]
@@ -271,16 +340,16 @@ mod tests {
         let a = assign_slice(
             arr(1, &[1, 2]),
             arr(1, &[8, 9, 10]),
-            Some(&Value::Int(4)),
-            Some(&Value::Int(5)),
+            &[(Some(&Value::Int(4)), Some(&Value::Int(5)))],
         )
         .unwrap();
         assert_eq!(text(&a), "[1:5]={1,2,NULL,8,9}");
-        let same = assign_slice(arr(1, &[1]), Value::Null, None, None).unwrap();
+        let same = assign_slice(arr(1, &[1]), Value::Null, &[(None, None)]).unwrap();
         assert_eq!(text(&same), "[1:1]={1}");
-        let e = assign_slice(arr(1, &[1, 2]), arr(1, &[1]), None, None).unwrap_err();
+        let e = assign_slice(arr(1, &[1, 2]), arr(1, &[1]), &[(None, None)]).unwrap_err();
         assert_eq!(e.to_string(), "source array too small");
-        let e = assign_slice(Value::Null, arr(1, &[1]), None, Some(&Value::Int(1))).unwrap_err();
+        let e =
+            assign_slice(Value::Null, arr(1, &[1]), &[(None, Some(&Value::Int(1)))]).unwrap_err();
         assert_eq!(e.code(), "2202E");
     }
 }

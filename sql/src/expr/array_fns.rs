@@ -24,10 +24,13 @@ pub enum ArrayFn {
     },
     /// `a[i][j]...` with this many subscripts.
     Subscript(u8),
-    /// `a[lo:hi]` (one dimension); the bounds may be missing.
+    /// `a[lo:hi][lo:hi]...` over `n` dimensions; bit `i` of `lower` / `upper` says the
+    /// `i`th dimension's bound is written. The written bounds follow the array, dimension
+    /// by dimension, lower before upper.
     Slice {
-        lower: bool,
-        upper: bool,
+        n: u8,
+        lower: u8,
+        upper: u8,
     },
     /// `x op ANY(a)` (`all`: `op ALL(a)`).
     Quantified {
@@ -60,12 +63,18 @@ pub enum ArrayFn {
     StringToArray,
     /// `array_fill(value, dims [, lower bounds])`.
     Fill,
+    /// `trim_array(a, n)`: without the last `n` items of the first dimension.
+    Trim,
+    /// `width_bucket(x, thresholds)`: how many of the (sorted) thresholds are <= `x`.
+    WidthBucket,
     /// `a[i][j]... := v` with this many subscripts: `(a, v, i, j, ...)`.
     Assign(u8),
-    /// `a[lo:hi] := v`, the bounds present as flagged: `(a, v [, lo] [, hi])`.
+    /// `a[lo:hi]... := v`, the bounds present as flagged as in [`ArrayFn::Slice`]:
+    /// `(a, v, bounds...)`.
     AssignSlice {
-        lower: bool,
-        upper: bool,
+        n: u8,
+        lower: u8,
+        upper: u8,
     },
 }
 
@@ -125,6 +134,19 @@ impl ArrayFn {
                 };
                 let _ = d;
                 call(f, vec![t, int], int)
+            }
+            ("width_bucket", [x, a]) if matches!(a, DataType::Array(_) | DataType::Unknown) => {
+                let Some(t) = unify(&[*a], &[*x]) else {
+                    return undefined();
+                };
+                let e = t.elem()?;
+                call(WidthBucket, vec![e, t], int)
+            }
+            ("trim_array", [a, n]) if n.is_integer() || *n == DataType::Unknown => {
+                let Some(t) = unify(&[*a], &[]) else {
+                    return undefined();
+                };
+                call(Trim, vec![t, int], t)
             }
             ("cardinality" | "array_ndims" | "array_dims", [a]) => {
                 let Some(t) = unify(&[*a], &[]) else {
@@ -297,17 +319,13 @@ impl ArrayFn {
                 let idx: Vec<i64> = args[1..].iter().map(int).collect::<Result<_>>()?;
                 subscript(&arr, &idx)
             }
-            Slice { lower, upper } => {
+            Slice { n, lower, upper } => {
                 let arr = take_array(&mut args, 0)?;
-                let mut i = 1;
-                let lo = if *lower {
-                    i += 1;
-                    Some(int(&args[i - 1])?)
-                } else {
-                    None
-                };
-                let hi = if *upper { Some(int(&args[i])?) } else { None };
-                Value::Array(Box::new(slice(&arr, lo, hi)))
+                let bounds = super::array_slice::bounds(&args[1..], *n, *lower, *upper)
+                    .into_iter()
+                    .map(|(lo, hi)| Ok((lo.map(int).transpose()?, hi.map(int).transpose()?)))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::Array(Box::new(super::array_slice::slice(&arr, &bounds)))
             }
             Assign(_) => {
                 let mut it = args.into_iter();
@@ -319,10 +337,9 @@ impl ArrayFn {
                     &subs,
                 )?
             }
-            AssignSlice { lower, upper } => {
-                let lo = lower.then(|| args.get(2)).flatten();
-                let hi = upper.then(|| args.get(2 + usize::from(*lower))).flatten();
-                super::array_assign::assign_slice(args[0].clone(), args[1].clone(), lo, hi)?
+            AssignSlice { n, lower, upper } => {
+                let bounds = super::array_slice::bounds(&args[2..], *n, *lower, *upper);
+                super::array_assign::assign_slice(args[0].clone(), args[1].clone(), &bounds)?
             }
             Quantified { op, all } => {
                 quantified(
@@ -402,6 +419,45 @@ impl ArrayFn {
                 }
             }
             Cardinality => Value::Int(take_array(&mut args, 0)?.items.len() as i64),
+            WidthBucket => {
+                let arr = take_array(&mut args, 1)?;
+                if arr.dims.len() > 1 {
+                    return Err(Error::ArraySubscriptError(
+                        "thresholds must be one-dimensional array".into(),
+                    ));
+                }
+                if arr.has_nulls() {
+                    return Err(Error::NullValueNotAllowed(
+                        "thresholds array must not contain NULLs".into(),
+                    ));
+                }
+                // PostgreSQL's binary search (`width_bucket_array`)
+                let (mut left, mut right) = (0, arr.items.len());
+                while left < right {
+                    let mid = (left + right) / 2;
+                    if args[0].cmp(&arr.items[mid]).is_lt() {
+                        right = mid;
+                    } else {
+                        left = mid + 1;
+                    }
+                }
+                Value::Int(left as i64)
+            }
+            Trim => {
+                let arr = take_array(&mut args, 0)?;
+                let n = int(&args[1])?;
+                let (lower, len) = arr
+                    .dims
+                    .first()
+                    .map_or((1, 0), |d| (i64::from(d.lower), i64::from(d.len)));
+                if !(0..=len).contains(&n) {
+                    return Err(Error::ArraySubscriptError(format!(
+                        "number of elements to trim must be between 0 and {len}"
+                    )));
+                }
+                let bounds = [(None, Some(lower + len - 1 - n))];
+                Value::Array(Box::new(super::array_slice::slice(&arr, &bounds)))
+            }
             Ndims => {
                 let arr = take_array(&mut args, 0)?;
                 if arr.dims.is_empty() {
@@ -563,6 +619,38 @@ fn take_array(args: &mut [Value], i: usize) -> Result<Array> {
     opt_array(args, i)?.ok_or_else(|| Error::Internal("NULL array in a strict call".into()))
 }
 
+/// Arrays stacked into one more dimension (`ARRAY(SELECT a ...)`, PostgreSQL's
+/// `accumArrayResultArr`): NULL (22004), empty (2202E) or differently shaped (2202E) arrays
+/// are errors; no arrays at all is the empty array.
+pub fn stack(items: Vec<Value>) -> Result<Value> {
+    let mut first: Option<Vec<Dim>> = None;
+    for v in &items {
+        let Value::Array(a) = v else {
+            return Err(Error::NullValueNotAllowed(
+                "cannot accumulate null arrays".into(),
+            ));
+        };
+        if a.items.is_empty() {
+            return Err(Error::ArraySubscriptError(
+                "cannot accumulate empty arrays".into(),
+            ));
+        }
+        match &first {
+            Some(d) if *d != a.dims => {
+                return Err(Error::ArraySubscriptError(
+                    "cannot accumulate arrays of different dimensionality".into(),
+                ));
+            }
+            Some(_) => {}
+            None => first = Some(a.dims.clone()),
+        }
+    }
+    if items.is_empty() {
+        return Ok(Value::Array(Box::new(Array::empty())));
+    }
+    construct(items, true)
+}
+
 /// `ARRAY[...]`: one dimension of scalars, or sub-arrays stacked into one more dimension.
 pub fn construct(items: Vec<Value>, nested: bool) -> Result<Value> {
     if !nested {
@@ -625,22 +713,6 @@ fn subscript(a: &Array, idx: &[i64]) -> Value {
         offset = offset * d.len as usize + rel as usize;
     }
     a.items.get(offset).cloned().unwrap_or(Value::Null)
-}
-
-/// `a[lo:hi]` on a one-dimensional array (the result has lower bound 1).
-fn slice(a: &Array, lo: Option<i64>, hi: Option<i64>) -> Array {
-    let Some(d) = a.dims.first().filter(|_| a.dims.len() == 1) else {
-        return Array::empty();
-    };
-    let first = i64::from(d.lower);
-    let last = first + i64::from(d.len) - 1;
-    let lo = lo.unwrap_or(first).max(first);
-    let hi = hi.unwrap_or(last).min(last);
-    if lo > hi {
-        return Array::empty();
-    }
-    let items = a.items[(lo - first) as usize..=(hi - first) as usize].to_vec();
-    Array::from_items(items)
 }
 
 /// `array_cat`: same dimensions stack, one dimension less appends as an element.

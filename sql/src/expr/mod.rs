@@ -12,6 +12,7 @@
 
 mod array_assign;
 pub mod array_fns;
+mod array_slice;
 pub mod bytea_fns;
 pub mod bytea_string;
 pub mod catalog_functions;
@@ -235,9 +236,10 @@ impl Expr {
                     .collect::<Result<Vec<_>>>()?;
                 let result = env.subquery(s, args)?;
                 match (&s.kind, result.as_ref()) {
-                    (SubqueryKind::Scalar | SubqueryKind::Array, SubqueryResult::Scalar(v)) => {
-                        v.clone()
-                    }
+                    (
+                        SubqueryKind::Scalar | SubqueryKind::Array | SubqueryKind::ArrayOfArrays,
+                        SubqueryResult::Scalar(v),
+                    ) => v.clone(),
                     (SubqueryKind::Exists, SubqueryResult::Exists(b)) => Value::Bool(*b),
                     (SubqueryKind::Quantified { lhs, op, all }, SubqueryResult::Rows(rows)) => {
                         let lhs = lhs

@@ -208,6 +208,8 @@ impl NumericFn {
         };
         match r {
             Some(r) => Some(r),
+            // `width_bucket(x, thresholds)` is the array family's
+            None if name == "width_bucket" && args.len() == 2 => None,
             None if is_family_name(name) => Some(Err(super::functions::undefined(name, args))),
             None => None,
         }

@@ -36,6 +36,9 @@ pub enum SetFn {
     RegexpMatches,
     /// `regexp_split_to_table(s, pattern [, flags])`.
     RegexpSplit,
+    /// `string_to_table(s, delimiter [, null_string])`: `string_to_array`'s items as rows
+    /// (a NULL delimiter splits into characters, as there).
+    StringToTable,
     /// `unnest(tsvector)`: in FROM three of these in lockstep (the `lexeme`, `positions`
     /// and `weights` columns); in a select list one yielding the rows as records.
     TsUnnest(TsColumn),
@@ -129,9 +132,10 @@ impl TsColumn {
 }
 
 /// Names of the set-returning functions (for finding them in a select list).
-pub const NAMES: [&str; 19] = [
+pub const NAMES: [&str; 20] = [
     "unnest",
     "jsonb_path_query_tz",
+    "string_to_table",
     "pg_listening_channels",
     "regexp_matches",
     "regexp_split_to_table",
@@ -217,6 +221,15 @@ impl SetFn {
                     Err(super::functions::undefined(name, args))
                 })
             }
+            "string_to_table" => Some(
+                if matches!(args.len(), 2 | 3)
+                    && args.iter().all(|t| t.is_string() || *t == T::Unknown)
+                {
+                    Ok((SetFn::StringToTable, vec![T::Text; args.len()], T::Text))
+                } else {
+                    Err(super::functions::undefined(name, args))
+                },
+            ),
             "pg_listening_channels" => Some(match args {
                 [] => Ok((SetFn::ListeningChannels, Vec::new(), T::Text)),
                 _ => Err(super::functions::undefined(name, args)),
@@ -259,8 +272,21 @@ impl SetFn {
 
     /// The rows of one call (NULL arguments: no rows).
     pub fn start(&self, args: Vec<Value>) -> Result<SetIter> {
-        if args.iter().any(Value::is_null) {
+        // string_to_table takes a NULL delimiter or null string, as string_to_array does.
+        let strict_args = if *self == SetFn::StringToTable {
+            &args[..1.min(args.len())]
+        } else {
+            &args[..]
+        };
+        if strict_args.iter().any(Value::is_null) {
             return Ok(SetIter::Done);
+        }
+        if *self == SetFn::StringToTable {
+            let items = match super::array_fns::ArrayFn::StringToArray.call(args)? {
+                Value::Array(a) => a.items,
+                _ => Vec::new(),
+            };
+            return Ok(SetIter::Items(items.into_iter()));
         }
 
         let mut args = args.into_iter();
@@ -271,6 +297,8 @@ impl SetFn {
                     "a PL/pgSQL set function is started by its ProjectSet".into(),
                 ));
             }
+            // started above, before the strictness check
+            SetFn::StringToTable => SetIter::Done,
             SetFn::PartitionAncestors => {
                 let rel = next();
                 let mut out = Vec::new();

@@ -49,6 +49,9 @@ pub enum SubqueryKind {
     /// `ARRAY(SELECT ...)`: the column's values as a one-dimensional array (empty, not
     /// NULL, without rows).
     Array,
+    /// `ARRAY(SELECT ...)` of an array column: the arrays stacked into one more dimension
+    /// (as `array_agg` of arrays, with its errors).
+    ArrayOfArrays,
     /// `lhs op ANY (SELECT ...)` or `lhs op ALL (...)`; `x IN (...)` is `x = ANY (...)` and
     /// `x NOT IN (...)` its negation. `lhs` has one expression per subquery column (a row
     /// constructor `(a, b) IN (SELECT x, y ...)` has two).
@@ -125,6 +128,16 @@ impl SubqueryResult {
                     }
                 }
                 SubqueryResult::Scalar(Value::Array(Box::new(Array::from_items(items))))
+            }
+            SubqueryKind::ArrayOfArrays => {
+                let mut items = Vec::new();
+                while let Some(row) = next()? {
+                    items.push(row.into_iter().next().unwrap_or(Value::Null));
+                    if items.len() % 1024 == 0 {
+                        crate::interrupt::check()?;
+                    }
+                }
+                SubqueryResult::Scalar(super::array_fns::stack(items)?)
             }
             SubqueryKind::Quantified { .. } => {
                 let mut set = RowSet::default();

@@ -7,11 +7,13 @@ mod dialect;
 pub mod domain;
 pub mod exclude;
 pub mod group_by;
+pub mod insert_subscripts;
 pub mod locking;
 pub mod merge;
 pub mod owned;
 pub mod procedure;
 pub mod routine_options;
+pub mod rows_from;
 pub mod search_cycle;
 mod statement;
 pub mod subscript_assign;
@@ -49,7 +51,9 @@ pub fn statements(sql: &str) -> Result<Vec<ast::Statement>> {
     merge::rewrite(&mut tokens);
     search_cycle::rewrite(&mut tokens);
     subscript_assign::rewrite(&mut tokens);
+    insert_subscripts::rewrite(&mut tokens);
     table_like::rewrite(&mut tokens);
+    rows_from::rewrite(&mut tokens);
     Parser::new(&dialect)
         .with_tokens_with_locations(tokens)
         .parse_statements()

@@ -208,7 +208,9 @@ fn parse_statements(sql: &str) -> Result<Vec<Statement>> {
     super::merge::rewrite(&mut tokens);
     super::search_cycle::rewrite(&mut tokens);
     super::subscript_assign::rewrite(&mut tokens);
+    super::insert_subscripts::rewrite(&mut tokens);
     super::table_like::rewrite(&mut tokens);
+    super::rows_from::rewrite(&mut tokens);
     super::transaction_modes::drop_deferrable(&mut tokens);
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let mut out = Vec::new();

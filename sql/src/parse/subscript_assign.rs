@@ -22,6 +22,35 @@ pub const SLICE: i64 = 4;
 pub const SLICE_LOWER: i64 = 1;
 /// The slice's upper bound is written.
 pub const SLICE_UPPER: i64 = 2;
+/// The kind argument's flag for a slice of several dimensions: `MULTI_SLICE | n << 12 |
+/// lower << 6 | upper`, bit `i` of `lower` / `upper` saying dimension `i`'s bound is
+/// written.
+pub const MULTI_SLICE: i64 = 1 << 16;
+
+/// The kind argument of a slice over `n` dimensions with these written bounds (bit `i`:
+/// dimension `i`).
+pub fn slice_kind(n: usize, lower: u8, upper: u8) -> i64 {
+    if n == 1 {
+        SLICE + i64::from(lower & 1) * SLICE_LOWER + i64::from(upper & 1) * SLICE_UPPER
+    } else {
+        MULTI_SLICE | (n as i64) << 12 | i64::from(lower) << 6 | i64::from(upper)
+    }
+}
+
+/// A slice's dimension count and bound flags from its kind argument (`None`: not a slice).
+pub fn slice_of_kind(kind: i64) -> Option<(u8, u8, u8)> {
+    if kind & MULTI_SLICE != 0 {
+        let n = ((kind >> 12) & 0xf) as u8;
+        return Some((n, ((kind >> 6) & 0x3f) as u8, (kind & 0x3f) as u8));
+    }
+    (SLICE..SLICE + 4).contains(&kind).then(|| {
+        (
+            1,
+            u8::from(kind & SLICE_LOWER != 0),
+            u8::from(kind & SLICE_UPPER != 0),
+        )
+    })
+}
 
 /// One `target = value` of a SET list, as indexes into the solid (non-whitespace) tokens.
 struct Item {
@@ -36,7 +65,7 @@ struct Item {
     value: (usize, usize),
 }
 
-enum Subscript {
+pub(super) enum Subscript {
     Index(usize, usize),
     /// Lower and upper bound ranges (empty ones are absent bounds).
     Slice(Option<(usize, usize)>, Option<(usize, usize)>),
@@ -127,7 +156,7 @@ fn set_list(toks: &[&Token], mut at: usize) -> Option<Vec<Item>> {
 }
 
 /// The index of the bracket or parenthesis closing the one at `open`.
-fn closing(toks: &[&Token], open: usize) -> Option<usize> {
+pub(super) fn closing(toks: &[&Token], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, t) in toks.iter().enumerate().skip(open) {
         match t {
@@ -146,7 +175,7 @@ fn closing(toks: &[&Token], open: usize) -> Option<usize> {
 }
 
 /// The subscript between `from` and `to` (exclusive), split at its top-level `:`.
-fn subscript(toks: &[&Token], from: usize, to: usize) -> Option<Subscript> {
+pub(super) fn subscript(toks: &[&Token], from: usize, to: usize) -> Option<Subscript> {
     let mut depth = 0usize;
     let mut colon = None;
     for (i, t) in toks.iter().enumerate().take(to).skip(from) {
@@ -265,7 +294,10 @@ fn combined(toks: &[&Token], items: &[Item]) -> Vec<Token> {
             call.extend([Token::Comma, Token::Number(kind.to_string(), false)]);
             for r in ranges {
                 call.extend([Token::Comma, Token::LParen]);
-                copy(&mut call, r);
+                match r {
+                    Some(r) => copy(&mut call, r),
+                    None => call.push(Token::Number("1".into(), false)),
+                }
                 call.push(Token::RParen);
             }
             call.push(Token::RParen);
@@ -277,34 +309,39 @@ fn combined(toks: &[&Token], items: &[Item]) -> Vec<Token> {
     out
 }
 
-/// The kind argument and the subscript expressions that follow it. A slice mixed with
-/// other subscripts (a multidimensional slice) is passed as a slice of its first one with a
-/// count the binder refuses.
-fn kind_and_bounds(subs: &[Subscript]) -> (i64, Vec<(usize, usize)>) {
+/// The kind argument and the subscript expressions that follow it (`None`: the literal 1,
+/// the lower bound of an index written among slices, which PostgreSQL reads as `1:i`).
+pub(super) fn kind_and_bounds(subs: &[Subscript]) -> (i64, Vec<Option<(usize, usize)>>) {
     let mut ranges = Vec::new();
-    match subs {
-        [Subscript::Slice(lo, hi)] => {
-            let mut kind = SLICE;
-            if let Some(r) = lo {
-                kind += SLICE_LOWER;
-                ranges.push(*r);
+    if subs.iter().all(|s| matches!(s, Subscript::Index(..))) {
+        for s in subs {
+            if let Subscript::Index(a, b) = s {
+                ranges.push(Some((*a, *b)));
             }
-            if let Some(r) = hi {
-                kind += SLICE_UPPER;
-                ranges.push(*r);
-            }
-            (kind, ranges)
         }
-        subs if subs.iter().all(|s| matches!(s, Subscript::Index(..))) => {
-            for s in subs {
-                if let Subscript::Index(a, b) = s {
-                    ranges.push((*a, *b));
+        return (0, ranges);
+    }
+    let (mut lower, mut upper) = (0u8, 0u8);
+    for (i, s) in subs.iter().enumerate().take(6) {
+        match s {
+            Subscript::Index(a, b) => {
+                ranges.extend([None, Some((*a, *b))]);
+                lower |= 1 << i;
+                upper |= 1 << i;
+            }
+            Subscript::Slice(lo, hi) => {
+                if let Some(r) = lo {
+                    lower |= 1 << i;
+                    ranges.push(Some(*r));
+                }
+                if let Some(r) = hi {
+                    upper |= 1 << i;
+                    ranges.push(Some(*r));
                 }
             }
-            (0, ranges)
         }
-        _ => (-1, ranges),
     }
+    (slice_kind(subs.len(), lower, upper), ranges)
 }
 
 #[cfg(test)]
@@ -328,6 +365,21 @@ mod tests {
         assert_eq!(
             round_trip("UPDATE t SET a[:f(1, 2)] = ARRAY[1, 2] RETURNING a"),
             "UPDATE t SET a = __strata_subscript_assign(a, (ARRAY[1, 2]), 6, (f(1, 2))) RETURNING a"
+        );
+    }
+
+    #[test]
+    fn slices_of_several_dimensions_encode_each_dimensions_bounds() {
+        // a[2][1:] is a[1:2][1:]: the index's lower bound is the literal 1
+        let kind = super::slice_kind(2, 0b11, 0b01);
+        assert_eq!(super::slice_of_kind(kind), Some((2, 0b11, 0b01)));
+        assert_eq!(
+            super::slice_of_kind(super::slice_kind(1, 1, 0)),
+            Some((1, 1, 0))
+        );
+        assert_eq!(
+            round_trip("UPDATE t SET a[2][1:] = x"),
+            format!("UPDATE t SET a = __strata_subscript_assign(a, (x), {kind}, (1), (2), (1))")
         );
     }
 

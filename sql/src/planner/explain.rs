@@ -181,6 +181,7 @@ fn title(p: &Plan) -> String {
         },
         Plan::Window { .. } => "WindowAgg".into(),
         Plan::ProjectSet { .. } => "ProjectSet".into(),
+        Plan::Zip { .. } => "Function Scan".into(),
         Plan::SetOp { op, all, .. } => match (op, all) {
             (super::SetOpKind::Union, true) => "Append".into(),
             (super::SetOpKind::Union, false) => "HashAggregate".into(),
@@ -372,6 +373,7 @@ pub fn names(p: &Plan) -> Vec<String> {
                 SetFn::Jsonb(f) => f.name().to_string(),
                 SetFn::RegexpMatches => "regexp_matches".to_string(),
                 SetFn::RegexpSplit => "regexp_split_to_table".to_string(),
+                SetFn::StringToTable => "string_to_table".to_string(),
                 SetFn::Routine { oid, width, .. } => format!("function {oid} ({width} columns)"),
                 _ => "generate_series".to_string(),
             }));
@@ -401,6 +403,7 @@ pub fn names(p: &Plan) -> Vec<String> {
         Plan::CteScan { .. }
         | Plan::SystemScan { .. }
         | Plan::WorkTable { .. }
+        | Plan::Zip { .. }
         | Plan::Insert { .. }
         | Plan::Update { .. }
         | Plan::Delete { .. }
@@ -423,7 +426,9 @@ pub fn show(e: &Expr, names: &[String]) -> String {
             let what = match &q.kind {
                 crate::expr::SubqueryKind::Scalar => "SubPlan",
                 crate::expr::SubqueryKind::Exists => "EXISTS(SubPlan)",
-                crate::expr::SubqueryKind::Array => "ARRAY(SubPlan)",
+                crate::expr::SubqueryKind::Array | crate::expr::SubqueryKind::ArrayOfArrays => {
+                    "ARRAY(SubPlan)"
+                }
                 crate::expr::SubqueryKind::Quantified { .. } => "ANY(SubPlan)",
             };
             format!("({what} {})", q.id)

@@ -63,9 +63,11 @@ pub enum AggFunc {
     AvgNumeric,
     /// `avg(interval)`.
     AvgInterval,
-    /// `array_agg(x)`: every input, NULLs included, in input (or `ORDER BY`) order; for
-    /// array inputs, one more dimension.
+    /// `array_agg(x)`: every input, NULLs included, in input (or `ORDER BY`) order.
     ArrayAgg,
+    /// `array_agg(a)` of arrays: one more dimension; NULL (22004), empty (2202E) or
+    /// differently shaped (2202E) inputs are errors, as in PostgreSQL.
+    ArrayAggArrays,
     Min,
     Max,
     /// `string_agg(value, delimiter)`.
@@ -466,6 +468,14 @@ pub enum Plan {
     Filter {
         input: Box<Plan>,
         predicate: Expr,
+    },
+    /// `ROWS FROM (...)`: the inputs' rows side by side, each input `widths[i]` columns wide
+    /// and padded with NULLs once finished, until all have finished; `ordinality` appends
+    /// the row number.
+    Zip {
+        inputs: Vec<Plan>,
+        widths: Vec<usize>,
+        ordinality: bool,
     },
     /// Set-returning functions: output rows are `[input row..., one value per function...]`,
     /// as many per input row as the longest function returns (the others padded with NULL).

@@ -39,6 +39,7 @@ macro_rules! plan_children {
             Plan::RecursiveUnion {
                 anchor, recursive, ..
             } => vec![anchor, recursive],
+            Plan::Zip { inputs, .. } => inputs.$iter().collect(),
             Plan::With { ctes, input } => {
                 let mut v: Vec<_> = ctes.$iter().map(|(_, p)| $arc(p)).collect();
                 v.push(input);
@@ -165,7 +166,8 @@ macro_rules! plan_exprs {
             | Plan::CteScan { .. }
             | Plan::RecursiveUnion { .. }
             | Plan::Partitioned { .. }
-            | Plan::WorkTable { .. } => {}
+            | Plan::WorkTable { .. }
+            | Plan::Zip { .. } => {}
         }
         v
     }};

@@ -701,13 +701,26 @@ impl<'t> Interp<'t> {
             }
             return Ok(out);
         }
-        if types.len() != 1 {
-            return Err(Error::unsupported(
-                "RETURN NEXT of an expression in a function returning several columns",
-            ));
-        }
         let (v, from) = self.eval(e)?;
-        Ok(vec![cast(v, from, types[0])?])
+        if types.len() == 1 {
+            return Ok(vec![cast(v, from, types[0])?]);
+        }
+        // A row value (`RETURN NEXT (i, x)`, a composite) gives the columns.
+        match v {
+            Value::Record(r) => {
+                if r.types.len() != types.len() {
+                    check_row_type(&r.types, types, "wrong record type supplied in RETURN NEXT")?;
+                }
+                let mut out = Vec::with_capacity(types.len());
+                for (k, ty) in types.iter().enumerate() {
+                    let v = r.values.get(k).cloned().unwrap_or(Value::Null);
+                    out.push(cast(v, r.types.get(k).copied().unwrap_or(*ty), *ty)?);
+                }
+                Ok(out)
+            }
+            Value::Null => Ok(vec![Value::Null; types.len()]),
+            _ => Err(raised("42804", "wrong record type supplied in RETURN NEXT")),
+        }
     }
 
     fn diagnostic(&mut self, stacked: bool, item: &str) -> Result<(Value, DataType)> {

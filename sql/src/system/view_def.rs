@@ -18,7 +18,10 @@ use crate::storage::{Catalog, TableDef, ViewDef};
 
 /// `pg_get_viewdef(oid)` in PostgreSQL's pretty layout.
 pub fn view_definition(cat: &Catalog, v: &ViewDef) -> String {
-    simple_view(cat, v).unwrap_or_else(|| format!(" {};", v.query.trim().trim_end_matches(';')))
+    simple_view(cat, v).unwrap_or_else(|| {
+        let text = crate::parse::rows_from::restore(&v.query);
+        format!(" {};", text.trim().trim_end_matches(';'))
+    })
 }
 
 /// How one table joins the FROM item before it.

@@ -128,8 +128,8 @@ impl Array {
                     return Err(malformed(s, "missing \"]\" in array dimensions"));
                 }
                 p.pos += 1;
-                if i64::from(upper) < i64::from(lower) - 1 {
-                    return Err(Error::InvalidTextRepresentation(
+                if upper < lower {
+                    return Err(Error::ArraySubscriptError(
                         "upper bound cannot be less than lower bound".into(),
                     ));
                 }
@@ -230,12 +230,20 @@ impl Parser<'_> {
             self.pos += 1;
         }
         let t: String = self.chars[start..self.pos].iter().collect();
-        t.parse().map_err(|_| {
-            malformed(
+        // PostgreSQL reads a bound with strtol and keeps its low 32 bits.
+        let digits = t.trim_start_matches(['-', '+']);
+        if digits.is_empty() {
+            return Err(malformed(
                 self.src,
                 "\"[\" must introduce explicitly-specified array dimensions",
-            )
-        })
+            ));
+        }
+        let wide = t.parse::<i64>().unwrap_or(if t.starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
+        Ok(wide as i32)
     }
 
     /// Parses `{...}` at nesting `depth`, recording each level's length in `shape`.
@@ -313,11 +321,18 @@ impl Parser<'_> {
     fn item(&mut self) -> Result<Option<String>> {
         let mut text = String::new();
         let mut quoted_any = false;
+        // Characters outside quotes (an escaped one too: `n\ull` is not NULL).
+        let mut bare_any = false;
+        let mut escaped = false;
         let mut trailing_ws = 0usize;
+        let unexpected = |src: &str| malformed(src, "Unexpected array element.");
         loop {
             match self.peek() {
                 None => return Err(malformed(self.src, "Unexpected end of input.")),
                 Some('"') => {
+                    if quoted_any || bare_any {
+                        return Err(unexpected(self.src));
+                    }
                     quoted_any = true;
                     self.pos += 1;
                     loop {
@@ -355,6 +370,9 @@ impl Parser<'_> {
                     return Err(malformed(self.src, "Unexpected \"{\" character."));
                 }
                 Some('\\') => {
+                    if quoted_any {
+                        return Err(unexpected(self.src));
+                    }
                     self.pos += 1;
                     match self.peek() {
                         Some(c) => text.push(c),
@@ -362,6 +380,8 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                     trailing_ws = 0;
+                    bare_any = true;
+                    escaped = true;
                 }
                 Some(c) if c.is_whitespace() => {
                     if !text.is_empty() || quoted_any {
@@ -371,8 +391,12 @@ impl Parser<'_> {
                     self.pos += 1;
                 }
                 Some(c) => {
+                    if quoted_any {
+                        return Err(unexpected(self.src));
+                    }
                     text.push(c);
                     trailing_ws = 0;
+                    bare_any = true;
                     self.pos += 1;
                 }
             }
@@ -381,7 +405,7 @@ impl Parser<'_> {
         if !quoted_any && text.is_empty() {
             return Err(malformed(self.src, "Unexpected \",\" character."));
         }
-        if !quoted_any && text.eq_ignore_ascii_case("null") {
+        if !quoted_any && !escaped && text.eq_ignore_ascii_case("null") {
             return Ok(None);
         }
         Ok(Some(text))

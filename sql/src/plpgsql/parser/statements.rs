@@ -109,19 +109,16 @@ impl Parser<'_> {
 
     /// `a[i][j] := expr;` or `a[lo:hi] := expr;` after the name `target`: the assignment
     /// `a := ` the subscripted assignment marker the SQL binder knows
-    /// ([`crate::parse::subscript_assign`]; a slice of several dimensions is its 0A000);
+    /// ([`crate::parse::subscript_assign`], slices of several dimensions included);
     /// `None` (nothing consumed that matters) for a qualified name, or no `:=` after the
     /// brackets.
     fn element_assignment(&mut self, target: &str) -> Result<Option<Stmt>> {
-        use crate::parse::subscript_assign::{SLICE, SLICE_LOWER, SLICE_UPPER};
         if target.contains('.') {
             return Ok(None);
         }
-        let mut subscripts = Vec::new();
-        let mut slice = None;
-        let mut count = 0;
+        // Each subscript's lower and upper bound text (an index has only an upper one).
+        let mut written: Vec<(Option<String>, Option<String>, bool)> = Vec::new();
         while self.eat_op("[") {
-            count += 1;
             let lower = if self.peek_op(":") {
                 None
             } else {
@@ -133,9 +130,9 @@ impl Parser<'_> {
                 } else {
                     Some(self.text_until(&|t| t.is_op("]"))?)
                 };
-                slice = Some((lower, upper));
-            } else if let Some(text) = lower {
-                subscripts.push(format!("({text})"));
+                written.push((lower, upper, true));
+            } else {
+                written.push((None, lower, false));
             }
             self.expect_op("]")?;
         }
@@ -143,19 +140,29 @@ impl Parser<'_> {
             return Ok(None);
         }
         let value = self.expr_semi()?;
-        let kind = match slice {
-            None => 0,
-            Some(_) if count > 1 => -1,
-            Some((lower, upper)) => {
-                let mut kind = SLICE;
-                for (bound, flag) in [(lower, SLICE_LOWER), (upper, SLICE_UPPER)] {
-                    if let Some(text) = bound {
-                        kind += flag;
-                        subscripts.push(format!("({text})"));
-                    }
+        let mut subscripts = Vec::new();
+        let kind = if written.iter().any(|w| w.2) {
+            // A slice: an index `i` among slices is `1:i`, as in PostgreSQL.
+            let (mut lower, mut upper) = (0u8, 0u8);
+            let n = written.len();
+            for (i, (lo, hi, slice)) in written.into_iter().enumerate().take(6) {
+                let lo = if slice { lo } else { Some("1".to_string()) };
+                if let Some(text) = lo {
+                    lower |= 1 << i;
+                    subscripts.push(format!("({text})"));
                 }
-                kind
+                if let Some(text) = hi {
+                    upper |= 1 << i;
+                    subscripts.push(format!("({text})"));
+                }
             }
+            crate::parse::subscript_assign::slice_kind(n, lower, upper)
+        } else {
+            subscripts = written
+                .into_iter()
+                .filter_map(|(_, hi, _)| hi.map(|t| format!("({t})")))
+                .collect();
+            0
         };
         let expr = format!(
             "{}({target}, ({value}), {kind}{})",
