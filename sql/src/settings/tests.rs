@@ -228,14 +228,16 @@ fn a_transaction_setting_what_it_already_is_changes_no_generation() {
     let g = s.generation();
     // What every transaction sets about itself at its start, already so.
     s.begin();
-    s.set_local_unless_same("transaction_read_only", "off").unwrap();
+    s.set_local_unless_same("transaction_read_only", "off")
+        .unwrap();
     s.set_local_unless_same("transaction_isolation", "read committed")
         .unwrap();
     s.commit();
     assert_eq!(s.generation(), g);
     // A different value is a change: in force for the transaction, gone after it.
     s.begin();
-    s.set_local_unless_same("transaction_read_only", "on").unwrap();
+    s.set_local_unless_same("transaction_read_only", "on")
+        .unwrap();
     assert_eq!(s.show("transaction_read_only").unwrap(), "on");
     assert_ne!(s.generation(), g);
     let during = s.generation();
