@@ -310,12 +310,11 @@ pub struct Session<S: Storage> {
 }
 
 /// What [`Session::statement_settings`] keeps.
-#[derive(Clone)]
 struct StatementSettings {
     /// The [`Settings::generation`](crate::settings::Settings::generation) they were read at.
     generation: u64,
     work_mem: usize,
-    search_path: Arc<str>,
+    search_path: String,
     application_name: String,
     statement_timeout: Option<u64>,
 }
@@ -664,7 +663,7 @@ impl<S: Storage> Session<S> {
         let path = self.search_path(&catalog);
         let mut backend = self.backend.clone();
         backend.state = "active".into();
-        backend.application_name = self.statement_settings().application_name;
+        backend.application_name = self.statement_settings().application_name.clone();
         Arc::new(CatalogEnv {
             catalog,
             services: self.storage.services(),
@@ -680,34 +679,37 @@ impl<S: Storage> Session<S> {
 
     /// The search path as schema OIDs over `catalog`.
     fn search_path(&self, catalog: &crate::storage::Catalog) -> Vec<crate::storage::Oid> {
-        let setting = self.statement_settings().search_path;
-        crate::binder::search_path(catalog, &setting, &self.user)
+        crate::binder::search_path(catalog, &self.statement_settings().search_path, &self.user)
     }
 
     /// The settings every statement reads, read again only when some setting changed.
-    fn statement_settings(&self) -> StatementSettings {
+    fn statement_settings(&self) -> std::cell::Ref<'_, StatementSettings> {
         let generation = self.info.settings().generation();
-        let mut cached = self.statement_settings.borrow_mut();
-        if let Some(c) = cached.as_ref().filter(|c| c.generation == generation) {
-            return c.clone();
+        let stale = self
+            .statement_settings
+            .borrow()
+            .as_ref()
+            .is_none_or(|c| c.generation != generation);
+        if stale {
+            let read = StatementSettings {
+                generation,
+                work_mem: self
+                    .info
+                    .setting("work_mem")
+                    .and_then(|v| executor::memory::parse_memory(&v))
+                    .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
+                search_path: self
+                    .info
+                    .setting("search_path")
+                    .unwrap_or_else(|| "public".into()),
+                application_name: self.info.setting("application_name").unwrap_or_default(),
+                statement_timeout: self.info.settings().millis("statement_timeout"),
+            };
+            *self.statement_settings.borrow_mut() = Some(read);
         }
-        let read = StatementSettings {
-            generation,
-            work_mem: self
-                .info
-                .setting("work_mem")
-                .and_then(|v| executor::memory::parse_memory(&v))
-                .unwrap_or(executor::memory::DEFAULT_WORK_MEM),
-            search_path: self
-                .info
-                .setting("search_path")
-                .unwrap_or_else(|| "public".into())
-                .into(),
-            application_name: self.info.setting("application_name").unwrap_or_default(),
-            statement_timeout: self.info.settings().millis("statement_timeout"),
-        };
-        *cached = Some(read.clone());
-        read
+        std::cell::Ref::map(self.statement_settings.borrow(), |c| {
+            c.as_ref().expect("read above when missing")
+        })
     }
 
     /// The environment the last statement ran in (time zone, timestamps, catalog lookup):

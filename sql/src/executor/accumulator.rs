@@ -232,23 +232,7 @@ impl Accumulator {
         }
         if let Accumulator::SubArrays(items) = self {
             // Sub-arrays must agree in shape (they become one more dimension).
-            let Value::Array(a) = v else {
-                return Err(Error::NullValueNotAllowed(
-                    "cannot accumulate null arrays".into(),
-                ));
-            };
-            if a.items.is_empty() {
-                return Err(Error::ArraySubscriptError(
-                    "cannot accumulate empty arrays".into(),
-                ));
-            }
-            if let Some(Value::Array(first)) = items.first()
-                && first.dims != a.dims
-            {
-                return Err(Error::ArraySubscriptError(
-                    "cannot accumulate arrays of different dimensionality".into(),
-                ));
-            }
+            crate::expr::array_fns::check_stackable(items.first(), v)?;
             items.push(v.clone());
             return Ok(());
         }

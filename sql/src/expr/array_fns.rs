@@ -623,32 +623,36 @@ fn take_array(args: &mut [Value], i: usize) -> Result<Array> {
 /// `accumArrayResultArr`): NULL (22004), empty (2202E) or differently shaped (2202E) arrays
 /// are errors; no arrays at all is the empty array.
 pub fn stack(items: Vec<Value>) -> Result<Value> {
-    let mut first: Option<Vec<Dim>> = None;
     for v in &items {
-        let Value::Array(a) = v else {
-            return Err(Error::NullValueNotAllowed(
-                "cannot accumulate null arrays".into(),
-            ));
-        };
-        if a.items.is_empty() {
-            return Err(Error::ArraySubscriptError(
-                "cannot accumulate empty arrays".into(),
-            ));
-        }
-        match &first {
-            Some(d) if *d != a.dims => {
-                return Err(Error::ArraySubscriptError(
-                    "cannot accumulate arrays of different dimensionality".into(),
-                ));
-            }
-            Some(_) => {}
-            None => first = Some(a.dims.clone()),
-        }
+        check_stackable(items.first(), v)?;
     }
     if items.is_empty() {
         return Ok(Value::Array(Box::new(Array::empty())));
     }
     construct(items, true)
+}
+
+/// Whether `v` may be stacked after `first` (the first array stacked, if any): NULL is 22004,
+/// an empty array or one shaped unlike `first` 2202E, as `accumArrayResultArr` checks each.
+pub fn check_stackable(first: Option<&Value>, v: &Value) -> Result<()> {
+    let Value::Array(a) = v else {
+        return Err(Error::NullValueNotAllowed(
+            "cannot accumulate null arrays".into(),
+        ));
+    };
+    if a.items.is_empty() {
+        return Err(Error::ArraySubscriptError(
+            "cannot accumulate empty arrays".into(),
+        ));
+    }
+    if let Some(Value::Array(first)) = first
+        && first.dims != a.dims
+    {
+        return Err(Error::ArraySubscriptError(
+            "cannot accumulate arrays of different dimensionality".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `ARRAY[...]`: one dimension of scalars, or sub-arrays stacked into one more dimension.

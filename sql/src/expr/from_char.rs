@@ -21,6 +21,10 @@
 use super::dch_template::{
     Dch, FM, KeyWord, Mode, Node, is_next_separator, is_separator_char, is_space, mblen,
 };
+use crate::types::datetime::format::{
+    DAY_NAMES as DAYS_SHORT, DAY_NAMES_FULL as DAYS, MONTH_NAMES as MONTHS,
+    MONTH_NAMES_FULL as MONTHS_FULL,
+};
 use crate::{Error, Result};
 
 /// The fields read so far (PostgreSQL's `TmFromChar`); 0 means "not given".
@@ -55,33 +59,6 @@ pub(super) struct TmFromChar {
     pub ff: i32,
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-const MONTHS_FULL: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const DAYS_SHORT: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const AMPM: [&str; 4] = ["am", "pm", "AM", "PM"];
 const AMPM_LONG: [&str; 4] = ["a.m.", "p.m.", "A.M.", "P.M."];
 const ADBC: [&str; 4] = ["ad", "bc", "AD", "BC"];

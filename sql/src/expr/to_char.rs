@@ -18,6 +18,7 @@
 
 use super::dch_template::{self as dch, Dch, FM, Node, TH_LOWER, TH_UPPER, TM};
 use crate::types::Value;
+use crate::types::datetime::format::{DAY_NAMES_FULL as DAYS, MONTH_NAMES_FULL as MONTHS_FULL};
 use crate::types::datetime::{self, Fields, Interval, USECS_PER_SEC, zone::Zone};
 use crate::{Error, Result};
 
@@ -40,29 +41,6 @@ struct TmToChar {
     tzn: Option<String>,
 }
 
-const MONTHS_FULL: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
 const RM_UPPER: [&str; 12] = [
     "XII", "XI", "X", "IX", "VIII", "VII", "VI", "V", "IV", "III", "II", "I",
 ];
